@@ -1,0 +1,40 @@
+#pragma once
+// What the runtime needs from a command type: the generated structs in
+// valkey::cmd satisfy valkey::Command, and so can a user's own struct.
+#include <concepts>
+#include <string_view>
+
+#include <valkey/command_info.hpp>
+#include <valkey/resp/writer.hpp>
+#include <valkey/view.hpp>
+
+namespace valkey {
+
+// The reply of commands that answer +OK: no value to hand back.
+struct Ok {
+  friend constexpr bool operator==(Ok, Ok) noexcept { return true; }
+};
+
+// Receives the keys of a command, in argv order (cluster slot routing).
+class KeyCallback {
+ public:
+  template <class F>
+    requires std::invocable<F&, std::string_view>
+  KeyCallback(F& f) noexcept  // NOLINT: implicit, like a function_ref
+      : ctx_(&f), fn_([](void* c, std::string_view k) { (*static_cast<F*>(c))(k); }) {}
+  void operator()(std::string_view key) const { fn_(ctx_, key); }
+
+ private:
+  void* ctx_;
+  void (*fn_)(void*, std::string_view);
+};
+
+template <class C>
+concept Command = requires(const C& c, resp::Writer& w, KeyCallback k) {
+  typename C::reply_type;
+  { C::info } -> std::convertible_to<const CommandInfo&>;
+  encode(c, w);
+  for_each_key(c, k);
+};
+
+}  // namespace valkey

@@ -1,0 +1,56 @@
+#pragma once
+// One parsed RESP element, as the parser hands it to a visitor. Nodes arrive
+// in pre-order: an aggregate's header node first, then its children.
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+
+namespace valkey::resp {
+
+enum class Type : std::uint8_t {
+  simple_string,    // +OK
+  simple_error,     // -ERR ...
+  integer,          // :42
+  bulk_string,      // $3 foo
+  null,             // _  (also RESP2 $-1 and *-1)
+  double_,          // ,3.14  ,inf  ,-inf  ,nan
+  boolean,          // #t  #f
+  blob_error,       // !21 SYNTAX invalid syntax
+  verbatim_string,  // =15 txt:Some string  (value keeps the "txt:" prefix)
+  big_number,       // (3492890328409238509324850943850943825024385
+  array,            // *N
+  map,              // %N  (N pairs, 2N children)
+  set,              // ~N
+  attribute,        // |N  (N pairs; describes the reply that follows it)
+  push,             // >N  (out-of-band: pub/sub messages, invalidations)
+};
+
+constexpr bool is_aggregate(Type t) noexcept {
+  return t == Type::array || t == Type::map || t == Type::set || t == Type::attribute ||
+         t == Type::push;
+}
+constexpr bool is_error(Type t) noexcept {
+  return t == Type::simple_error || t == Type::blob_error;
+}
+// Number of child nodes an aggregate header announces.
+constexpr std::size_t child_count(Type t, std::size_t aggregate_size) noexcept {
+  return (t == Type::map || t == Type::attribute) ? 2 * aggregate_size : aggregate_size;
+}
+
+std::string_view to_string(Type t) noexcept;
+
+struct Node {
+  Type type;
+  // Aggregates: the count in the header (pairs for map and attribute).
+  // Everything else: 1.
+  std::size_t aggregate_size;
+  // 0 for the top-level element of a message, parent depth + 1 for children.
+  // The elements of an attribute are at the attribute's depth + 1; the reply
+  // the attribute describes comes next, at the attribute's own depth.
+  std::size_t depth;
+  // The payload for scalars (bulk and verbatim bodies, the text of a line);
+  // empty for aggregates and null. Valid only during the visitor call.
+  std::string_view value;
+};
+
+}  // namespace valkey::resp

@@ -1,0 +1,75 @@
+#pragma once
+// Encodes commands as RESP arrays of bulk strings, appending to a caller-owned
+// buffer that is reused across requests: binary-safe, no allocation per
+// argument, numbers formatted with std::to_chars. ArgCounter has the same
+// interface and only counts, so an encoder can run once to count and once to
+// write (the array header needs the count first).
+#include <charconv>
+#include <concepts>
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace valkey::resp {
+
+class Writer {
+ public:
+  explicit Writer(std::string& out) noexcept : out_(&out) {}
+
+  // "*<argc>\r\n": starts a command of argc arguments (the name included).
+  void begin_command(std::size_t argc) { header('*', argc); }
+
+  void arg(std::string_view s) {
+    header('$', s.size());
+    out_->append(s.data(), s.size());
+    out_->append("\r\n", 2);
+  }
+  void arg(const char* s) { arg(std::string_view{s}); }
+  void arg(const std::string& s) { arg(std::string_view{s}); }
+  void arg(std::signed_integral auto v) { number(static_cast<long long>(v)); }
+  void arg(std::unsigned_integral auto v) { number(static_cast<unsigned long long>(v)); }
+  void arg(bool) = delete;  // pure tokens are written by name, never as 0/1
+  // Shortest form that reads back to the same double; inf and -inf as the
+  // server spells them.
+  void arg(double v) {
+    char buf[32];
+    auto r = std::to_chars(buf, buf + sizeof buf, v);
+    std::string_view text{buf, static_cast<std::size_t>(r.ptr - buf)};
+    if (text == "inf") text = "+inf";
+    arg(text);
+  }
+
+  std::string& buffer() noexcept { return *out_; }
+
+ private:
+  template <class N>
+  void number(N v) {
+    char buf[24];
+    auto r = std::to_chars(buf, buf + sizeof buf, v);
+    arg(std::string_view{buf, static_cast<std::size_t>(r.ptr - buf)});
+  }
+  void header(char kind, std::size_t n) {
+    char buf[24];
+    buf[0] = kind;
+    auto r = std::to_chars(buf + 1, buf + sizeof buf - 2, n);
+    r.ptr[0] = '\r';
+    r.ptr[1] = '\n';
+    out_->append(buf, static_cast<std::size_t>(r.ptr + 2 - buf));
+  }
+
+  std::string* out_;
+};
+
+// Same interface as Writer; counts arguments instead of writing them.
+class ArgCounter {
+ public:
+  template <class T>
+  void arg(const T&) noexcept { ++count_; }
+  std::size_t count() const noexcept { return count_; }
+
+ private:
+  std::size_t count_ = 0;
+};
+
+}  // namespace valkey::resp

@@ -1,0 +1,54 @@
+#include <valkey/error.hpp>
+
+namespace valkey {
+namespace {
+
+class Category final : public std::error_category {
+ public:
+  const char* name() const noexcept override { return "valkey"; }
+  std::string message(int ev) const override {
+    switch (static_cast<errc>(ev)) {
+      case errc::protocol_error: return "protocol error: malformed reply from server";
+      case errc::protocol_depth_exceeded: return "protocol error: reply nested deeper than the configured limit";
+      case errc::protocol_bulk_too_large: return "protocol error: bulk string longer than the configured limit";
+      case errc::protocol_line_too_long: return "protocol error: reply line longer than the configured limit";
+      case errc::protocol_aggregate_too_large: return "protocol error: aggregate larger than the configured limit";
+      case errc::protocol_message_too_large: return "protocol error: reply larger than the configured limit";
+      case errc::unexpected_reply_type: return "reply type does not match the requested C++ type";
+      case errc::unexpected_null: return "null reply where a value was required";
+      case errc::invalid_number: return "reply holds a number that does not parse";
+      case errc::server_error: return "server replied with an error";
+      case errc::exec_aborted: return "transaction aborted: a watched key changed";
+      case errc::not_connected: return "not connected";
+      case errc::connection_lost: return "connection lost before the reply arrived";
+      case errc::connection_closed: return "client closed";
+      case errc::timeout: return "request timed out";
+      case errc::cancelled: return "request cancelled";
+      case errc::queue_full: return "request queue is full";
+      case errc::handshake_failed: return "connection handshake failed";
+      case errc::auth_failed: return "authentication failed";
+      case errc::health_check_failed: return "health check failed: peer not answering";
+      case errc::invalid_url: return "invalid connection URL";
+      case errc::invalid_argument: return "invalid argument";
+      case errc::tls_error: return "TLS error";
+    }
+    return "unknown valkey error";
+  }
+};
+
+}  // namespace
+
+const std::error_category& category() noexcept {
+  static const Category c;
+  return c;
+}
+
+ServerError::ServerError(std::string message)
+    : Error(make_error_code(errc::server_error), message), message_(std::move(message)) {}
+
+std::string_view ServerError::prefix() const noexcept {
+  std::string_view m = message_;
+  return m.substr(0, m.find(' '));
+}
+
+}  // namespace valkey

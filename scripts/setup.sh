@@ -1,0 +1,205 @@
+#!/usr/bin/env bash
+# One idempotent setup step for a fresh Debian 12 machine: installs the build
+# dependencies that are missing, downloads the pinned Valkey source through
+# apt's own source download, verifies it, builds the server with TLS once and
+# caches everything outside the clone. Safe to run again: it skips what exists.
+#
+# Environment overrides (for users off Debian):
+#   VALKEY_SERVER     a valkey-server binary to use instead of building one
+#   VALKEY_SPECS_DIR  a src/commands directory to use as generator input
+#   VALKEY_CPP_CACHE  the cache root (default: ~/.cache/valkey-cpp)
+#
+# On success it writes $VALKEY_CPP_CACHE/env.sh, which the other scripts source.
+set -euo pipefail
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+repo="$(cd "$here/.." && pwd)"
+lock="$repo/commands/spec-lock.json"
+cache="${VALKEY_CPP_CACHE:-$HOME/.cache/valkey-cpp}"
+mkdir -p "$cache"
+
+log() { printf '[setup] %s\n' "$*" >&2; }
+die() { printf '[setup] ERROR: %s\n' "$*" >&2; exit 1; }
+
+lock_field() { # lock_field <spec-name> <field>
+  /usr/bin/env python3 - "$lock" "$1" "$2" <<'EOF'
+import json, sys
+lock = json.load(open(sys.argv[1]))
+print(lock["sources"][sys.argv[2]][sys.argv[3]])
+EOF
+}
+
+as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
+
+# --- apt mirror, read from the machine's own configuration -------------------
+debian_mirror() {
+  local uri=""
+  if compgen -G "/etc/apt/sources.list.d/*.sources" >/dev/null; then
+    # deb822: the URIs of the stanza whose Suites name bookworm (not -security).
+    uri="$(awk '
+      /^URIs:/ { u=$2 }
+      /^Suites:/ { for (i=2;i<=NF;i++) if ($i=="bookworm" || $i=="bookworm-updates") found=u }
+      /^$/ { u="" }
+      END { print found }' /etc/apt/sources.list.d/*.sources)"
+  fi
+  if [ -z "$uri" ] && [ -f /etc/apt/sources.list ]; then
+    uri="$(awk '$1=="deb" && $3 ~ /^bookworm(-updates)?$/ { print $2; exit }' /etc/apt/sources.list)"
+  fi
+  [ -n "$uri" ] || die "could not find a Debian bookworm mirror in /etc/apt; add one, or set VALKEY_SERVER and VALKEY_SPECS_DIR"
+  printf '%s\n' "${uri%/}"
+}
+
+# --- Debian packages -----------------------------------------------------------
+packages=(g++ cmake ninja-build make pkg-config libasio-dev libssl-dev openssl
+          nlohmann-json3-dev python3 python3-jinja2 libbenchmark-dev clang
+          libclang-rt-14-dev valgrind procps dpkg-dev redis-server)
+
+missing_packages() {
+  local p
+  for p in "$@"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || printf '%s ' "$p"
+  done
+}
+
+apt_updated=""
+apt_update_once() {
+  [ -n "$apt_updated" ] && return 0
+  as_root apt-get update -q >/dev/null
+  apt_updated=1
+}
+
+install_packages() {
+  local missing
+  missing="$(missing_packages "${packages[@]}")"
+  if [ -n "$missing" ]; then
+    log "installing: $missing"
+    apt_update_once
+    # redis-server must not keep a system-wide server running on 6379.
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $missing >/dev/null
+    if command -v systemctl >/dev/null 2>&1; then as_root systemctl disable --now redis-server >/dev/null 2>&1 || true; fi
+    as_root service redis-server stop >/dev/null 2>&1 || true
+  fi
+  # Catch2 v3 lives in bookworm-backports (bookworm itself has v2).
+  if ! dpkg --compare-versions "$(dpkg-query -W -f='${Version}' libcatch2-dev 2>/dev/null || echo 0)" ge 3; then
+    local mirror; mirror="$(debian_mirror)"
+    local f=/etc/apt/sources.list.d/valkey-cpp-backports.sources
+    if [ ! -f "$f" ]; then
+      log "adding bookworm-backports (binary) from $mirror"
+      printf 'Types: deb\nURIs: %s\nSuites: bookworm-backports\nComponents: main\nSigned-By: /usr/share/keyrings/debian-archive-keyring.gpg\n' "$mirror" | as_root tee "$f" >/dev/null
+      apt_updated=""
+    fi
+    apt_update_once
+    log "installing libcatch2-dev from bookworm-backports"
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q -t bookworm-backports libcatch2-dev >/dev/null
+  fi
+}
+
+# --- Valkey source through apt's source download -------------------------------
+# deb-src lines live in a private sources file and lists directory, so that no
+# binary package from unstable or trixie can ever be installed by accident.
+src_apt_dir="$cache/apt-src"
+src_apt_opts=()
+prepare_src_apt() {
+  [ ${#src_apt_opts[@]} -gt 0 ] && return 0
+  local mirror; mirror="$(debian_mirror)"
+  mkdir -p "$src_apt_dir/lists/partial" "$src_apt_dir/parts"
+  printf 'deb-src %s unstable main\ndeb-src %s trixie main\ndeb-src %s bookworm-backports main\n' \
+    "$mirror" "$mirror" "$mirror" >"$src_apt_dir/sources.list"
+  src_apt_opts=(-o "Dir::Etc::SourceList=$src_apt_dir/sources.list"
+                -o "Dir::Etc::SourceParts=$src_apt_dir/parts"
+                -o "Dir::State::Lists=$src_apt_dir/lists"
+                -o "Dir::Cache=$src_apt_dir/cache")
+  mkdir -p "$src_apt_dir/cache/archives/partial"
+  log "updating source package lists (unstable, trixie, bookworm-backports)"
+  apt-get -q "${src_apt_opts[@]}" update >/dev/null
+}
+
+# fetch_source <spec-name>: leaves the verified, extracted source in $cache/<name>/src
+fetch_source() {
+  local name="$1"
+  local version pkgver tarball sha
+  version="$(lock_field "$name" version)"
+  pkgver="$(lock_field "$name" debian_version)"
+  tarball="$(lock_field "$name" tarball)"
+  sha="$(lock_field "$name" sha256)"
+  local dir="$cache/$name"
+  mkdir -p "$dir"
+  if [ ! -f "$dir/$tarball" ] || ! echo "$sha  $dir/$tarball" | sha256sum -c --quiet - 2>/dev/null; then
+    prepare_src_apt
+    local available
+    available="$(apt-cache "${src_apt_opts[@]}" showsrc valkey 2>/dev/null | awk '/^Version:/ {print $2}' | tr '\n' ' ')"
+    if ! grep -qw -- "$pkgver" <<<"$available"; then
+      die "Debian's archive no longer has valkey $pkgver (it has: ${available:-nothing}).
+  Fix: either set VALKEY_SERVER=/path/to/valkey-server and VALKEY_SPECS_DIR=/path/to/valkey/src/commands,
+  or update commands/spec-lock.json to a version listed above (and regenerate: see docs/regenerating.md)."
+    fi
+    log "downloading valkey $pkgver source with apt-get source"
+    (cd "$dir" && apt-get -q "${src_apt_opts[@]}" source --download-only --tar-only "valkey=$pkgver" >/dev/null 2>&1) \
+      || die "apt-get source --download-only valkey=$pkgver failed"
+    echo "$sha  $dir/$tarball" | sha256sum -c --quiet - \
+      || die "sha256 mismatch for $tarball: expected $sha, refusing to use it"
+  fi
+  if [ ! -d "$dir/src/src/commands" ]; then
+    log "extracting $tarball"
+    rm -rf "$dir/src.tmp" && mkdir -p "$dir/src.tmp"
+    tar -xf "$dir/$tarball" -C "$dir/src.tmp" --strip-components=1
+    mv "$dir/src.tmp" "$dir/src"
+  fi
+}
+
+build_server() {
+  local name="$1" dir="$cache/$1"
+  if [ -x "$dir/bin/valkey-server" ] && "$dir/bin/valkey-server" --version | grep -q "v=$(lock_field "$name" version)"; then
+    return 0
+  fi
+  log "building valkey $(lock_field "$name" version) with TLS (about 2 minutes on 2 cores)"
+  (cd "$dir/src" && make -j"$(nproc)" BUILD_TLS=yes MALLOC=libc >"$dir/build.log" 2>&1) \
+    || { tail -30 "$dir/build.log" >&2; die "valkey build failed (log: $dir/build.log)"; }
+  mkdir -p "$dir/bin"
+  cp "$dir/src/src/valkey-server" "$dir/src/src/valkey-cli" "$dir/src/src/valkey-benchmark" "$dir/bin/"
+}
+
+main() {
+  install_packages
+
+  local server specs
+  if [ -n "${VALKEY_SERVER:-}" ]; then
+    [ -x "$VALKEY_SERVER" ] || die "VALKEY_SERVER=$VALKEY_SERVER is not an executable"
+    server="$VALKEY_SERVER"
+    log "using VALKEY_SERVER=$server"
+  else
+    fetch_source valkey-9.1.2
+    build_server valkey-9.1.2
+    server="$cache/valkey-9.1.2/bin/valkey-server"
+  fi
+  if [ -n "${VALKEY_SPECS_DIR:-}" ]; then
+    [ -d "$VALKEY_SPECS_DIR" ] || die "VALKEY_SPECS_DIR=$VALKEY_SPECS_DIR is not a directory"
+    specs="$VALKEY_SPECS_DIR"
+  else
+    [ -d "$cache/valkey-9.1.2/src" ] || fetch_source valkey-9.1.2
+    specs="$cache/valkey-9.1.2/src/src/commands"
+  fi
+  # Older spec sets, for the regeneration tests (sources only, no build).
+  if [ -z "${VALKEY_CPP_SKIP_OLD_SPECS:-}" ]; then
+    local old
+    for old in valkey-8.0.1 valkey-8.1.1; do
+      ( fetch_source "$old" ) || log "warning: $old specs unavailable from the archive; the regeneration test skips it"
+    done
+  fi
+
+  local bindir; bindir="$(dirname "$server")"
+  cat >"$cache/env.sh" <<EOF
+# written by scripts/setup.sh
+export VALKEY_SERVER="$server"
+export VALKEY_CLI="$bindir/valkey-cli"
+export VALKEY_BENCHMARK="$bindir/valkey-benchmark"
+export VALKEY_SPECS_DIR="$specs"
+export VALKEY_SPECS_8_0_DIR="$cache/valkey-8.0.1/src/src/commands"
+export VALKEY_SPECS_8_1_DIR="$cache/valkey-8.1.1/src/src/commands"
+export REDIS_SERVER="$(command -v redis-server || true)"
+export VALKEY_CPP_PYTHON="/usr/bin/python3"
+EOF
+  log "ready: server $server, specs $specs"
+}
+
+main "$@"
