@@ -1,0 +1,107 @@
+#pragma once
+// valkey::Config: everything a client needs to open, authenticate and keep a
+// connection. Build one field by field, or parse a URL:
+//
+//   valkey://[user[:password]@]host[:port][/db][?option=value&...]
+//   valkeys://...        TLS (also rediss://); redis:// is valkey://
+//   unix:///path/to/socket[?db=N&...]
+//
+// Query options: db, client_name (or name), protocol=resp3|resp2,
+// connect_timeout, request_timeout, health_check_interval (durations: 250ms,
+// 5s, 1m, or a bare number of milliseconds), and for TLS: ca_file, ca_dir,
+// cert_file, key_file, sni, verify_peer=false, verify_hostname=false.
+//
+// to_string() and every error message show the password as "***".
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <system_error>
+
+#include <valkey/resp/limits.hpp>
+
+namespace valkey {
+
+enum class Protocol : std::uint8_t { resp3, resp2 };
+
+struct TlsOptions {
+  bool enabled = false;
+  std::string ca_file;    // PEM bundle of trusted CAs; empty with ca_dir empty: the system store
+  std::string ca_dir;     // a c_rehash'ed directory of CAs
+  std::string cert_file;  // client certificate (mTLS), PEM
+  std::string key_file;   // its private key, PEM
+  std::string sni;        // server name to send and verify; empty: the host
+  // Both on by default; turning them off is an explicit, visible choice.
+  bool verify_peer = true;
+  bool verify_hostname = true;
+};
+
+// What to do with a request when max_pending requests are already queued or
+// in flight.
+enum class QueueFullPolicy : std::uint8_t { wait, fail };
+
+// What to do with a request issued while the connection is down.
+enum class DisconnectedPolicy : std::uint8_t { wait, fail };
+
+struct ReconnectPolicy {
+  bool enabled = true;
+  std::chrono::milliseconds initial_delay{50};
+  std::chrono::milliseconds max_delay{5000};
+  double multiplier = 2.0;
+  double jitter = 0.2;  // each delay is scaled by a random factor in [1 - jitter, 1 + jitter]
+  // Stop after this many failed attempts in a row (0: never stop).
+  unsigned max_attempts = 0;
+};
+
+struct Config {
+  // Where to connect: unix_path when set, else host:port.
+  std::string host = "127.0.0.1";
+  std::uint16_t port = 6379;
+  std::string unix_path;
+
+  // ACL credentials; user empty means "default". An empty password sends no AUTH.
+  std::string user;
+  std::string password;
+  int database = 0;
+  std::string client_name;
+  Protocol protocol = Protocol::resp3;
+  TlsOptions tls;
+
+  // Connect + handshake deadline per attempt.
+  std::chrono::milliseconds connect_timeout{5000};
+  // Per-request deadline, counted from submission; 0: none (the health check
+  // still catches a dead peer).
+  std::chrono::milliseconds request_timeout{0};
+  // Idle PING interval; the connection is closed (health_check_failed) when
+  // a PING stays unanswered, or when requests are pending and no byte arrived,
+  // for this long. 0 disables both.
+  std::chrono::milliseconds health_check_interval{15000};
+
+  // Requests queued or in flight at once (0: unbounded), and what a request
+  // beyond that does.
+  std::size_t max_pending = 0;
+  QueueFullPolicy on_queue_full = QueueFullPolicy::wait;
+
+  DisconnectedPolicy when_disconnected = DisconnectedPolicy::wait;
+  ReconnectPolicy reconnect;
+  // Retry a read-only command once when the connection drops with it in
+  // flight. Off by default: see docs/runtime.md.
+  bool retry_readonly = false;
+
+  resp::Limits limits;
+
+  // Parses a URL (throws valkey::Error with errc::invalid_url).
+  static Config from_url(std::string_view url);
+  static Config from_url(std::string_view url, std::error_code& ec);
+
+  // "valkeys://user:***@host:6380/2?client_name=x": never the password.
+  std::string to_string() const;
+  // "host:port" or "unix:/path", for error messages and logs.
+  std::string endpoint() const;
+};
+
+// Parses "250ms", "5s", "2m", "1h" or a bare millisecond count.
+bool parse_duration(std::string_view text, std::chrono::milliseconds& out) noexcept;
+
+}  // namespace valkey
