@@ -1,0 +1,107 @@
+// Bodies of the scalar decoders: kept out of the header so that every
+// translation unit decoding a string or an integer does not recompile them.
+#include <valkey/adapt/decoder.hpp>
+
+#include <charconv>
+
+#include "resp/numbers.hpp"
+
+namespace valkey::adapt {
+
+namespace {
+
+using resp::Type;
+
+bool is_text(Type t) noexcept {
+  return t == Type::simple_string || t == Type::bulk_string || t == Type::verbatim_string;
+}
+
+std::string_view text_of(const resp::Node& n) noexcept {
+  return n.type == Type::verbatim_string ? n.value.substr(4) : n.value;
+}
+
+}  // namespace
+
+void DecodeState::server_error(std::string_view message) {
+  if (ec) return;
+  ec = make_error_code(errc::server_error);
+  server_message.assign(message);
+}
+
+void DecodeState::mismatch(const resp::Node& node) {
+  if (resp::is_error(node.type)) server_error(node.value);
+  else fail(node.type == Type::null ? errc::unexpected_null : errc::unexpected_reply_type);
+}
+
+bool Decoder<Ok>::feed(const resp::Node& n, Ok&, DecodeState& st) {
+  if (n.type != Type::simple_string) st.mismatch(n);
+  return true;
+}
+
+bool Decoder<std::string>::feed(const resp::Node& n, std::string& out, DecodeState& st) {
+  switch (n.type) {
+    case Type::simple_string:
+    case Type::bulk_string:
+    case Type::verbatim_string:
+    case Type::big_number:
+    case Type::double_:
+      out.assign(text_of(n));
+      break;
+    case Type::integer:
+      out.assign(n.value);  // the parser checked it is an integer
+      break;
+    default:
+      st.mismatch(n);
+  }
+  return true;
+}
+
+bool Decoder<bool>::feed(const resp::Node& n, bool& out, DecodeState& st) {
+  if (n.type == Type::boolean) {
+    out = n.value == "t";
+  } else if (n.type == Type::integer && (n.value == "0" || n.value == "1")) {
+    out = n.value == "1";
+  } else {
+    st.mismatch(n);
+  }
+  return true;
+}
+
+bool Decoder<double>::feed(const resp::Node& n, double& out, DecodeState& st) {
+  if (n.type == Type::double_ || is_text(n.type) || n.type == Type::big_number) {
+    if (!resp::detail::parse_double(text_of(n), out)) st.fail(errc::invalid_number);
+  } else if (n.type == Type::integer) {
+    std::int64_t v = 0;
+    if (resp::detail::parse_int64(n.value, v)) out = static_cast<double>(v);
+    else st.fail(errc::invalid_number);
+  } else {
+    st.mismatch(n);
+  }
+  return true;
+}
+
+namespace detail {
+
+bool decode_signed(const resp::Node& n, std::int64_t& out, DecodeState& st) {
+  if (n.type == Type::integer || is_text(n.type) || n.type == Type::big_number) {
+    if (resp::detail::parse_int64(text_of(n), out)) return true;
+    st.fail(errc::invalid_number);
+    return false;
+  }
+  st.mismatch(n);
+  return false;
+}
+
+bool decode_unsigned(const resp::Node& n, std::uint64_t& out, DecodeState& st) {
+  if (n.type == Type::integer || is_text(n.type) || n.type == Type::big_number) {
+    if (resp::detail::parse_uint64(text_of(n), out)) return true;
+    st.fail(errc::invalid_number);
+    return false;
+  }
+  st.mismatch(n);
+  return false;
+}
+
+}  // namespace detail
+
+}  // namespace valkey::adapt
