@@ -105,7 +105,8 @@ void ServerProcess::write_config() const {
     c << "save \"\"\n"
       << "appendonly no\n"
       << "enable-debug-command yes\n"     // DEBUG SLEEP and friends in fault tests
-      << "repl-diskless-sync-delay 0\n";  // replicas sync at once, not after 5 s
+      << "repl-diskless-sync-delay 0\n"   // replicas sync at once, not after 5 s
+      << "shutdown-on-sigterm nosave now\n";  // no wait for lagging replicas on stop()
     if (options_.unix_socket) c << "unixsocket " << dir_.file("s.sock") << "\nunixsocketperm 700\n";
   }
   if (!options_.password.empty()) c << "requirepass " << options_.password << "\n";
