@@ -41,7 +41,7 @@ struct FeedResult {
 
 // Feeds `wire` cut at the given offsets (ascending) through one parser,
 // draining every complete message, like a connection's read loop.
-FeedResult feed_cuts(std::string_view wire, const std::vector<std::size_t>& cuts,
+inline FeedResult feed_cuts(std::string_view wire, const std::vector<std::size_t>& cuts,
                      resp::Limits limits = {}) {
   resp::Parser parser{limits};
   Recorder rec;
