@@ -40,8 +40,8 @@ T view_convert(const E& e) {
 template <class T, class E>
 concept view_element = std::is_convertible_v<const E&, T> ||
                        (is_pair<T>::value && requires(const E& e) {
-                         typename T::first_type(e.first);
-                         typename T::second_type(e.second);
+                         static_cast<typename T::first_type>(e.first);
+                         static_cast<typename T::second_type>(e.second);
                        });
 
 }  // namespace detail
