@@ -1,0 +1,238 @@
+#!/usr/bin/env bash
+# The whole suite in one command: setup, build, every ctest test, then the
+# sanitizer and fuzz passes, then a check that no test left a server running.
+# Ends with one plain line "N passed, N failed" and exits non-zero on any failure.
+#
+# Environment:
+#   VALKEY_TEST_QUICK=1     only the main build and its ctest run (no sanitizers, no fuzz)
+#   VALKEY_TEST_JOBS=N      ctest parallelism (default 2)
+#   VALKEY_BUILD_JOBS=N     compile parallelism (default 2)
+#   VALKEY_BUILD_ROOT=DIR   where the build dirs live (default <repo>/build, gitignored)
+#   VALKEY_FUZZ_SECONDS=N   fuzzing time handed to scripts/fuzz.sh (default 60)
+#   VALKEY_TEST_SKIP_SETUP=1  do not run scripts/setup.sh (it must have run before)
+set -uo pipefail
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+repo="$(cd "$here/.." && pwd)"
+build_root="${VALKEY_BUILD_ROOT:-$repo/build}"
+test_jobs="${VALKEY_TEST_JOBS:-2}"
+build_jobs="${VALKEY_BUILD_JOBS:-2}"
+fuzz_seconds="${VALKEY_FUZZ_SECONDS:-60}"
+cache="${VALKEY_CPP_CACHE:-$HOME/.cache/valkey-cpp}"
+
+log() { printf '\n[test] %s\n' "$*" >&2; }
+
+passed=0
+failed=0
+failed_stages=()
+timings=()
+run_start=$(date +%s)
+
+stage_time() { # stage_time <label> <start-seconds>
+  timings+=("$(printf '%-28s %5ss' "$1" "$(( $(date +%s) - $2 ))")")
+}
+
+fail_stage() { # one failed item, for steps that are not ctest runs
+  failed=$((failed + 1))
+  failed_stages+=("$1")
+}
+
+finish() {
+  local total=$(( $(date +%s) - run_start ))
+  printf '\n[test] time per stage:\n' >&2
+  local t
+  for t in "${timings[@]}"; do printf '  %s\n' "$t" >&2; done
+  printf '  %-28s %5ss\n' "total" "$total" >&2
+  if [ ${#failed_stages[@]} -gt 0 ]; then
+    printf '[test] failed: %s\n' "${failed_stages[*]}" >&2
+  fi
+  echo "$passed passed, $failed failed"
+  [ "$failed" -eq 0 ] && [ ${#failed_stages[@]} -eq 0 ]
+  exit $?
+}
+
+# --- setup -------------------------------------------------------------------
+t=$(date +%s)
+if [ -z "${VALKEY_TEST_SKIP_SETUP:-}" ]; then
+  log "setup (scripts/setup.sh)"
+  if ! bash "$repo/scripts/setup.sh"; then
+    fail_stage setup
+    stage_time setup "$t"
+    finish
+  fi
+fi
+if [ ! -f "$cache/env.sh" ]; then
+  echo "[test] ERROR: $cache/env.sh is missing: run scripts/setup.sh" >&2
+  fail_stage setup
+  finish
+fi
+# shellcheck disable=SC1091
+source "$cache/env.sh"
+stage_time setup "$t"
+
+# Every fixture server lives under this run's own directory; the leak check
+# at the end finds any server whose working directory is still in it.
+VALKEY_TEST_TMPDIR="$(mktemp -d "${TMPDIR:-/tmp}/valkey-cpp-run.XXXXXX")"
+export VALKEY_TEST_TMPDIR
+trap 'rm -rf "$VALKEY_TEST_TMPDIR"' EXIT
+
+# --- helpers -------------------------------------------------------------------
+configure() { # configure <dir> <cmake args...>
+  local dir="$1"; shift
+  cmake -S "$repo" -B "$dir" -G Ninja "$@" >"$dir.configure.log" 2>&1 \
+    || { cat "$dir.configure.log" >&2; return 1; }
+}
+
+existing_targets() { # the given targets that this configuration defines
+  local dir="$1"; shift
+  local all; all="$(cmake --build "$dir" --target help 2>/dev/null)"
+  local t
+  for t in "$@"; do grep -q "^$t:" <<<"$all" && printf '%s ' "$t"; done
+}
+
+# run_ctest <label> <dir> <ctest args...>: adds the run's counts to the totals.
+run_ctest() {
+  local label="$1" dir="$2"; shift 2
+  local out="$dir.ctest.log"
+  log "$label: ctest $*"
+  (cd "$dir" && ctest --output-on-failure -j"$test_jobs" "$@") 2>&1 | tee "$out"
+  local rc=${PIPESTATUS[0]}
+  local line total nfail
+  line="$(grep -E '^[0-9]+% tests passed, [0-9]+ tests? failed out of [0-9]+' "$out" | tail -1)"
+  if [ -z "$line" ]; then
+    if grep -q 'No tests were found' "$out"; then
+      log "$label: no tests found"
+      fail_stage "$label(no tests)"
+    else
+      fail_stage "$label(ctest rc=$rc)"
+    fi
+    return
+  fi
+  nfail="$(sed -E 's/.* ([0-9]+) tests? failed out of ([0-9]+).*/\1/' <<<"$line")"
+  total="$(sed -E 's/.* ([0-9]+) tests? failed out of ([0-9]+).*/\2/' <<<"$line")"
+  passed=$((passed + total - nfail))
+  failed=$((failed + nfail))
+  [ "$nfail" -eq 0 ] || failed_stages+=("$label")
+}
+
+# run_catch <label> <binary> <filter>: a Catch2 binary run directly (tag filter).
+run_catch() {
+  local label="$1" bin="$2" filter="$3"
+  local out="$bin.$label.log"
+  log "$label: $(basename "$bin") $filter"
+  # Catch2 exits 2 when the filter matches nothing: that is not a failure here.
+  "$bin" "$filter" --allow-running-no-tests 2>&1 | tee "$out"
+  local rc=${PIPESTATUS[0]}
+  local cases_pass=0 cases_fail=0 line
+  if line="$(grep -E '^All tests passed \(.* in [0-9]+ test cases?\)' "$out" | tail -1)" && [ -n "$line" ]; then
+    cases_pass="$(sed -E 's/.* in ([0-9]+) test cases?\)/\1/' <<<"$line")"
+  elif line="$(grep -E '^test cases: ' "$out" | tail -1)" && [ -n "$line" ]; then
+    cases_pass="$(grep -oE '[0-9]+ passed' <<<"$line" | grep -oE '[0-9]+' || echo 0)"
+    cases_fail="$(grep -oE '[0-9]+ failed' <<<"$line" | grep -oE '[0-9]+' || echo 0)"
+  elif grep -q 'No tests ran' "$out"; then
+    log "$label: no test is tagged $filter"
+    return
+  fi
+  passed=$((passed + cases_pass))
+  failed=$((failed + cases_fail))
+  if [ "$rc" -ne 0 ]; then
+    [ "$cases_fail" -gt 0 ] || failed=$((failed + 1))  # crashed or a sanitizer aborted it
+    failed_stages+=("$label")
+  fi
+}
+
+# --- 1. main build and the whole suite ----------------------------------------
+t=$(date +%s)
+main_dir="$build_root/default"
+mkdir -p "$build_root"
+log "configure + build ($main_dir, -j$build_jobs)"
+if configure "$main_dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo && cmake --build "$main_dir" -j"$build_jobs"; then
+  stage_time "build" "$t"
+  t=$(date +%s)
+  run_ctest "ctest" "$main_dir"
+  stage_time "ctest (whole suite)" "$t"
+else
+  fail_stage build
+  stage_time "build" "$t"
+fi
+
+if [ -n "${VALKEY_TEST_QUICK:-}" ]; then
+  log "VALKEY_TEST_QUICK is set: skipping the sanitizer and fuzz passes"
+else
+  # Sanitizer dirs build only the library and the two test programs.
+  san_flags=(-DCMAKE_BUILD_TYPE=RelWithDebInfo -DVALKEY_BUILD_BENCH=OFF -DVALKEY_BUILD_SAMPLES=OFF)
+
+  # --- 2. ASan + UBSan: unit and integration tests --------------------------
+  t=$(date +%s)
+  asan_dir="$build_root/asan"
+  mkdir -p "$asan_dir"
+  log "ASan+UBSan build ($asan_dir)"
+  export ASAN_OPTIONS="detect_leaks=1:abort_on_error=1:strict_string_checks=1:detect_stack_use_after_return=1"
+  export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
+  if configure "$asan_dir" "${san_flags[@]}" -DVALKEY_ASAN=ON; then
+    targets="$(existing_targets "$asan_dir" unit_tests integration_tests)"
+    # shellcheck disable=SC2086
+    if [ -n "$targets" ] && cmake --build "$asan_dir" -j"$build_jobs" --target $targets; then
+      run_ctest "asan" "$asan_dir" -R '^(unit|integration): '
+    else
+      fail_stage asan-build
+    fi
+  else
+    fail_stage asan-configure
+  fi
+  unset ASAN_OPTIONS UBSAN_OPTIONS
+  stage_time "asan+ubsan" "$t"
+
+  # --- 3. TSan: the tests tagged [threads] ---------------------------------
+  t=$(date +%s)
+  tsan_dir="$build_root/tsan"
+  mkdir -p "$tsan_dir"
+  log "TSan build ($tsan_dir)"
+  export TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1"
+  if configure "$tsan_dir" "${san_flags[@]}" -DVALKEY_TSAN=ON; then
+    targets="$(existing_targets "$tsan_dir" unit_tests integration_tests)"
+    # shellcheck disable=SC2086
+    if [ -n "$targets" ] && cmake --build "$tsan_dir" -j"$build_jobs" --target $targets; then
+      for target in $targets; do
+        run_catch "tsan-$target" "$tsan_dir/tests/$target" "[threads]"
+      done
+    else
+      fail_stage tsan-build
+    fi
+  else
+    fail_stage tsan-configure
+  fi
+  unset TSAN_OPTIONS
+  stage_time "tsan [threads]" "$t"
+
+  # --- 4. fuzz ---------------------------------------------------------------
+  t=$(date +%s)
+  if [ -f "$repo/scripts/fuzz.sh" ]; then
+    log "fuzz: scripts/fuzz.sh $fuzz_seconds"
+    if bash "$repo/scripts/fuzz.sh" "$fuzz_seconds"; then passed=$((passed + 1)); else fail_stage fuzz; fi
+  else
+    log "fuzz: scripts/fuzz.sh does not exist yet; skipping the fuzz pass"
+  fi
+  stage_time "fuzz" "$t"
+fi
+
+# --- 5. no server may outlive its test ----------------------------------------
+# Candidates by name (valkey-server, redis-server, sentinels), then only those
+# whose working directory is under this run's VALKEY_TEST_TMPDIR (the fixtures
+# chdir there), so servers of other runs on the same machine are left alone.
+leaked=()
+for pid in $(pgrep -f 'valkey-server|redis-server|valkey-sentinel' || true); do
+  cwd="$(readlink "/proc/$pid/cwd" 2>/dev/null || true)"
+  case "$cwd" in "$VALKEY_TEST_TMPDIR"/*) leaked+=("$pid") ;; esac
+done
+if [ ${#leaked[@]} -gt 0 ]; then
+  log "LEAK: ${#leaked[@]} server process(es) outlived their tests:"
+  ps -o pid,ppid,etime,args -p "$(IFS=,; echo "${leaked[*]}")" >&2 || true
+  for pid in "${leaked[@]}"; do kill -KILL "$pid" 2>/dev/null || true; done
+  fail_stage leaked-servers
+else
+  log "leak check: no fixture server outlived its test"
+  passed=$((passed + 1))
+fi
+
+finish
