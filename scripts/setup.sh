@@ -22,14 +22,21 @@ log() { printf '[setup] %s\n' "$*" >&2; }
 die() { printf '[setup] ERROR: %s\n' "$*" >&2; exit 1; }
 
 lock_field() { # lock_field <spec-name> <field>
-  /usr/bin/env python3 - "$lock" "$1" "$2" <<'EOF'
+  # The system python (a pyenv shim on PATH is slow to start and may lack modules).
+  local py=/usr/bin/python3
+  [ -x "$py" ] || py=python3
+  "$py" - "$lock" "$1" "$2" <<'EOF'
 import json, sys
 lock = json.load(open(sys.argv[1]))
 print(lock["sources"][sys.argv[2]][sys.argv[3]])
 EOF
 }
 
-as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
+as_root() {
+  if [ "$(id -u)" -eq 0 ]; then "$@"
+  elif command -v sudo >/dev/null 2>&1; then sudo "$@"
+  else die "installing packages needs root: run this script as root or install sudo"; fi
+}
 
 # --- apt mirror, read from the machine's own configuration -------------------
 debian_mirror() {
@@ -105,7 +112,10 @@ prepare_src_apt() {
   mkdir -p "$src_apt_dir/lists/partial" "$src_apt_dir/parts"
   printf 'deb-src %s unstable main\ndeb-src %s trixie main\ndeb-src %s bookworm-backports main\n' \
     "$mirror" "$mirror" "$mirror" >"$src_apt_dir/sources.list"
-  src_apt_opts=(-o "Dir::Etc::SourceList=$src_apt_dir/sources.list"
+  # APT::Sandbox::User=root: the cache lives in this user's home, which the
+  # _apt sandbox user cannot write (apt would warn and fall back anyway).
+  src_apt_opts=(-o "APT::Sandbox::User=$(id -un)"
+                -o "Dir::Etc::SourceList=$src_apt_dir/sources.list"
                 -o "Dir::Etc::SourceParts=$src_apt_dir/parts"
                 -o "Dir::State::Lists=$src_apt_dir/lists"
                 -o "Dir::Cache=$src_apt_dir/cache")
@@ -114,31 +124,57 @@ prepare_src_apt() {
   apt-get -q "${src_apt_opts[@]}" update >/dev/null
 }
 
-# fetch_source <spec-name>: leaves the verified, extracted source in $cache/<name>/src
+# fetch_source <spec-name> [optional]: leaves the verified, extracted source in
+# $cache/<name>/src. Required sources die with instructions when they cannot
+# be had; optional ones (older spec sets) return 1 with a warning instead, and
+# remember that for a day so that every run does not go back to the archive.
 fetch_source() {
-  local name="$1"
+  local name="$1" optional="${2:-}"
   local version pkgver tarball sha
   version="$(lock_field "$name" version)"
   pkgver="$(lock_field "$name" debian_version)"
   tarball="$(lock_field "$name" tarball)"
   sha="$(lock_field "$name" sha256)"
   local dir="$cache/$name"
+  local marker="$dir/UNAVAILABLE"
   mkdir -p "$dir"
+  fail() {
+    if [ -n "$optional" ]; then
+      log "warning: $name specs unavailable ($1); the regeneration test skips them"
+      printf '%s\n' "$1" >"$marker"
+      return 1
+    fi
+    die "$1"
+  }
   if [ ! -f "$dir/$tarball" ] || ! echo "$sha  $dir/$tarball" | sha256sum -c --quiet - 2>/dev/null; then
+    if [ -n "$optional" ] && [ -z "${VALKEY_CPP_RETRY_SPECS:-}" ] && [ -n "$(find "$marker" -mmin -1440 2>/dev/null)" ]; then
+      log "warning: $name specs unavailable ($(cat "$marker")); not retrying today (VALKEY_CPP_RETRY_SPECS=1 forces it)"
+      return 1
+    fi
     prepare_src_apt
     local available
     available="$(apt-cache "${src_apt_opts[@]}" showsrc valkey 2>/dev/null | awk '/^Version:/ {print $2}' | tr '\n' ' ')"
     if ! grep -qw -- "$pkgver" <<<"$available"; then
-      die "Debian's archive no longer has valkey $pkgver (it has: ${available:-nothing}).
-  Fix: either set VALKEY_SERVER=/path/to/valkey-server and VALKEY_SPECS_DIR=/path/to/valkey/src/commands,
-  or update commands/spec-lock.json to a version listed above (and regenerate: see docs/regenerating.md)."
+      fail "Debian's archive no longer has valkey $pkgver (it has: ${available:-nothing}).
+  Fix, one of:
+   1. point at a Valkey you have: export VALKEY_SERVER=/path/to/valkey-server VALKEY_SPECS_DIR=/path/to/valkey/src/commands
+      and run this script again;
+   2. re-pin: in commands/spec-lock.json set \"$name\".debian_version to one of the versions above, and its
+      tarball and sha256 to those of that version's .orig tarball (apt-get source --download-only --tar-only
+      valkey=VERSION fetches it; sha256sum prints the hash), then run this script again and regenerate
+      (docs/regenerating.md)." || return 1
     fi
     log "downloading valkey $pkgver source with apt-get source"
-    (cd "$dir" && apt-get -q "${src_apt_opts[@]}" source --download-only --tar-only "valkey=$pkgver" >/dev/null 2>&1) \
-      || die "apt-get source --download-only valkey=$pkgver failed"
+    local out
+    if ! out="$(cd "$dir" && apt-get -q "${src_apt_opts[@]}" source --download-only --tar-only "valkey=$pkgver" 2>&1)"; then
+      local why
+      why="$(grep -m1 -oE 'Failed to fetch .*' <<<"$out" | grep -oE ' [0-9]{3} +[A-Za-z ]+' | sed -E 's/^ +//; s/ +$//')"
+      fail "apt-get source valkey=$pkgver failed: ${why:-see apt-get output}" || return 1
+    fi
     echo "$sha  $dir/$tarball" | sha256sum -c --quiet - \
       || die "sha256 mismatch for $tarball: expected $sha, refusing to use it"
   fi
+  rm -f "$marker"
   if [ ! -d "$dir/src/src/commands" ]; then
     log "extracting $tarball"
     rm -rf "$dir/src.tmp" && mkdir -p "$dir/src.tmp"
@@ -183,7 +219,7 @@ main() {
   if [ -z "${VALKEY_CPP_SKIP_OLD_SPECS:-}" ]; then
     local old
     for old in valkey-8.0.1 valkey-8.1.1; do
-      ( fetch_source "$old" ) || log "warning: $old specs unavailable from the archive; the regeneration test skips it"
+      fetch_source "$old" optional || true
     done
   fi
 
