@@ -1,0 +1,19 @@
+#pragma once
+// Every generated command struct (valkey::cmd). Generated; do not edit.
+#include <valkey/cmd/bitmap.hpp>
+#include <valkey/cmd/cluster.hpp>
+#include <valkey/cmd/connection.hpp>
+#include <valkey/cmd/generic.hpp>
+#include <valkey/cmd/geo.hpp>
+#include <valkey/cmd/hash.hpp>
+#include <valkey/cmd/hyperloglog.hpp>
+#include <valkey/cmd/list.hpp>
+#include <valkey/cmd/pubsub.hpp>
+#include <valkey/cmd/scripting.hpp>
+#include <valkey/cmd/sentinel.hpp>
+#include <valkey/cmd/server.hpp>
+#include <valkey/cmd/set.hpp>
+#include <valkey/cmd/sorted_set.hpp>
+#include <valkey/cmd/stream.hpp>
+#include <valkey/cmd/string.hpp>
+#include <valkey/cmd/transactions.hpp>

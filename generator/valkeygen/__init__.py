@@ -1,0 +1,1 @@
+"""valkeygen: Valkey command specs -> typed C++ (generated/). Build-time only."""

@@ -1,0 +1,294 @@
+"""Specs + overlays -> list of laid-out commands, ready for the templates."""
+import glob
+import json
+import os
+
+from . import cpp, names, replies
+from .model import (SpecError, apply_overlay, apply_variant_transforms, clone, command_from_spec,
+                    infer_counts, validate)
+
+# Connection-state commands: structs, but no surface method (docs/design.md).
+CONNECTION_STATE = {
+    "MULTI", "EXEC", "DISCARD", "WATCH", "UNWATCH", "SUBSCRIBE", "UNSUBSCRIBE", "PSUBSCRIBE",
+    "PUNSUBSCRIBE", "SSUBSCRIBE", "SUNSUBSCRIBE", "HELLO", "AUTH", "SELECT", "RESET", "QUIT",
+    "MONITOR", "SYNC", "PSYNC", "CLIENT REPLY",
+}
+
+FLAG_MAP = {
+    "READONLY": "readonly", "WRITE": "write", "DENYOOM": "denyoom", "ADMIN": "admin",
+    "PUBSUB": "pubsub", "NOSCRIPT": "noscript", "BLOCKING": "blocking", "LOADING": "loading",
+    "STALE": "stale", "SKIP_MONITOR": "skip_monitor", "SKIP_SLOWLOG": "skip_slowlog",
+    "SKIP_COMMANDLOG": "skip_slowlog", "FAST": "fast", "NO_AUTH": "no_auth",
+    "MAY_REPLICATE": "may_replicate", "NO_MANDATORY_KEYS": "no_mandatory_keys",
+    "NO_MULTI": "no_multi", "ALLOW_BUSY": "allow_busy", "SENTINEL": "sentinel",
+    "ONLY_SENTINEL": "only_sentinel", "NO_ASYNC_LOADING": "no_async_loading",
+    "TOUCHES_ARBITRARY_KEYS": "touches_arbitrary_keys", "PROTECTED": "protected_",
+    "MODULE": "module",
+}
+# Flags CommandFlag has no bit for; they do not change how a client routes.
+IGNORED_FLAGS = {"ALL_DBS", "ASKING"}
+
+# The server's ACL category order (bit i of CommandInfo::acl_categories).
+ACL_CATEGORIES = ["keyspace", "read", "write", "set", "sortedset", "list", "hash", "string",
+                  "bitmap", "hyperloglog", "geo", "stream", "pubsub", "admin", "fast", "slow",
+                  "blocking", "dangerous", "connection", "transaction", "scripting"]
+
+GROUP_FILES = {"sorted_set": "sorted_set"}
+
+
+def load_json(path):
+    with open(path, encoding="utf-8") as f:
+        return json.load(f)
+
+
+def repo_root():
+    return os.environ.get("VALKEY_CPP_ROOT") or os.path.abspath(
+        os.path.join(os.path.dirname(__file__), "..", ".."))
+
+
+def read_specs(specs_dir):
+    files = sorted(f for f in glob.glob(os.path.join(specs_dir, "*.json")))
+    if not files:
+        raise SpecError(f"no command spec files (*.json) in {specs_dir}")
+    out = []
+    for f in files:
+        data = load_json(f)
+        if not isinstance(data, dict) or len(data) != 1:
+            raise SpecError(f"{f}: expected one top-level command object")
+        (key, body), = data.items()
+        out.append((os.path.basename(f), key, body))
+    return out
+
+
+def read_command_docs(path):
+    """`COMMAND DOCS` as JSON (valkey-cli --json, or a dict name -> doc).
+
+    COMMAND DOCS has arguments but no flags, key specs or reply schema: the
+    commands come out with generic replies and empty key specs (flags and key
+    specs can be merged from COMMAND INFO in a later version).
+    """
+    data = load_json(path)
+    if isinstance(data, list):  # flat [name, doc, name, doc...]
+        data = dict(zip(data[0::2], data[1::2]))
+    out = []
+
+    def convert_args(args):
+        res = []
+        for a in args or []:
+            b = {k: v for k, v in a.items() if k in ("name", "type", "token", "since", "key_spec_index")}
+            flags = a.get("flags") or []
+            b["optional"] = "optional" in flags
+            b["multiple"] = "multiple" in flags
+            b["multiple_token"] = "multiple_token" in flags
+            if "arguments" in a:
+                b["arguments"] = convert_args(a["arguments"])
+            res.append(b)
+        return res
+
+    def add(name, doc, container=None):
+        body = {"group": doc.get("group", "module"), "since": doc.get("since", ""),
+                "arity": -1, "arguments": convert_args(doc.get("arguments"))}
+        if container:
+            body["container"] = container
+        subs = doc.get("subcommands") or {}
+        if subs:
+            body.pop("arguments")
+        out.append((name.lower() + ".docs", name.split("|")[-1].upper(), body))
+        for sname, sdoc in sorted(subs.items()):
+            add(sname, sdoc, name.upper())
+
+    for name, doc in sorted(data.items()):
+        add(name, doc)
+    return out
+
+
+def load_overlays(root):
+    entries, overrides = [], []
+    cdir = os.path.join(root, "commands")
+    for f in sorted(glob.glob(os.path.join(cdir, "overlays*.json"))):
+        entries.extend(load_json(f).get("arguments", []))
+    for f in sorted(glob.glob(os.path.join(cdir, "reply_overrides*.json"))):
+        overrides.extend(load_json(f).get("replies", []))
+    for e in entries + overrides:
+        if not e.get("why"):
+            raise SpecError(f"overlay entry without 'why': {e}")
+    return entries, overrides
+
+
+def _info(cmd):
+    flags = []
+    for f in cmd.flags:
+        if f in IGNORED_FLAGS:
+            continue
+        if f not in FLAG_MAP:
+            raise SpecError(f"{cmd.name}: unknown command flag {f}")
+        flags.append(FLAG_MAP[f])
+    acl = {c.lower() for c in cmd.acl}
+    fs = set(cmd.flags)
+    # implicit categories, as the server adds them (src/commands/README.md)
+    if "WRITE" in fs:
+        acl.add("write")
+    if "READONLY" in fs and "scripting" not in acl:
+        acl.add("read")
+    if "ADMIN" in fs:
+        acl |= {"admin", "dangerous"}
+    if "PUBSUB" in fs:
+        acl.add("pubsub")
+    if "FAST" in fs:
+        acl.add("fast")
+    if "BLOCKING" in fs:
+        acl.add("blocking")
+    if "fast" not in acl:
+        acl.add("slow")
+    bits = 0
+    for c in acl:
+        if c not in ACL_CATEGORIES:
+            raise SpecError(f"{cmd.name}: unknown ACL category {c}")
+        bits |= 1 << ACL_CATEGORIES.index(c)
+    req, resp = "default_", "default_"
+    nondet = False
+    for t in cmd.tips:
+        t = t.upper()
+        if t.startswith("REQUEST_POLICY:"):
+            req = t.split(":", 1)[1].lower()
+        elif t.startswith("RESPONSE_POLICY:"):
+            resp = t.split(":", 1)[1].lower()
+        elif t == "NONDETERMINISTIC_OUTPUT":
+            nondet = True
+    if req not in ("all_nodes", "all_shards", "multi_shard", "special", "default_"):
+        raise SpecError(f"{cmd.name}: unknown request policy {req}")
+    if resp not in ("one_succeeded", "all_succeeded", "agg_logical_and", "agg_logical_or", "agg_min",
+                    "agg_max", "agg_sum", "special", "default_"):
+        raise SpecError(f"{cmd.name}: unknown response policy {resp}")
+    specs = []
+    for ks in cmd.key_specs:
+        d = {}
+        bs, fk = ks.get("begin_search", {}), ks.get("find_keys", {})
+        if "index" in bs:
+            d["begin"] = "index"
+            d["begin_index"] = bs["index"]["pos"]
+        elif "keyword" in bs:
+            d["begin"] = "keyword"
+            d["keyword"] = bs["keyword"]["keyword"]
+            d["keyword_startfrom"] = bs["keyword"]["startfrom"]
+        else:
+            d["begin"] = "unknown"
+        if "range" in fk:
+            d["find"] = "range"
+            d["lastkey"], d["keystep"], d["limit"] = fk["range"]["lastkey"], fk["range"]["step"], fk["range"]["limit"]
+        elif "keynum" in fk:
+            d["find"] = "keynum"
+            d["keynumidx"], d["firstkey"], d["keynum_step"] = (fk["keynum"]["keynumidx"],
+                                                               fk["keynum"]["firstkey"], fk["keynum"]["step"])
+        else:
+            d["find"] = "unknown"
+        kf = set(ks.get("flags", []))
+        d["read"] = bool(kf & {"RO", "RW", "ACCESS"})
+        d["write"] = bool(kf & {"RW", "OW", "RM", "INSERT", "DELETE", "UPDATE"})
+        d["incomplete"] = "INCOMPLETE" in kf
+        specs.append(d)
+    return {"flags": flags, "acl_bits": bits, "request_policy": req, "response_policy": resp,
+            "nondeterministic": nondet, "key_specs": specs}
+
+
+def _apply_reply(cmd, entry):
+    cmd.reply = entry["reply"]
+    cmd.reply_generic = cmd.reply == replies.GENERIC
+    cmd.reply_source = "override"
+
+
+def build(spec_entries, root=None, overlays=None):
+    """Returns (commands, stats)."""
+    root = root or repo_root()
+    arg_overlays, reply_overrides = overlays if overlays is not None else load_overlays(root)
+    stats = {"spec_files": len(spec_entries), "excluded": {}}
+    commands = {}
+    containers = {}
+    for filename, key, body in spec_entries:
+        has_subs_file = body.get("arguments") is None and body.get("container") is None and any(
+            b.get("container", "").upper() == key.upper() for _, _, b in spec_entries)
+        if has_subs_file:
+            containers[key.upper()] = body
+            stats["excluded"][key.upper()] = "container command: its subcommands are generated"
+            continue
+        cmd = command_from_spec(key, body, filename)
+        commands[cmd.name] = cmd
+
+    # argument overlays (skip entries for commands this spec version lacks)
+    for e in arg_overlays:
+        cmd = commands.get(e["command"].upper())
+        if cmd is None:
+            continue
+        try:
+            cmd.find(e["path"]) if "replace_with_key" not in e.get("set", {}) else None
+        except SpecError:
+            continue  # older/newer spec without that argument
+        apply_overlay(cmd, e)
+
+    out = []
+    for name in sorted(commands):
+        cmd = commands[name]
+        infer_counts(cmd)
+        validate(cmd)
+        cmd.struct = names.pascal(name)
+        cmd.info = _info(cmd)
+        t, generic, why = replies.reply_type(cmd.reply_schema)
+        cmd.reply, cmd.reply_generic = t, generic
+        cmd.reply_source = "schema" if not generic else ("none" if cmd.reply_schema is None else "unsettled")
+        cmd.reply_why = why
+        variants = []
+        original = clone(cmd)
+        for e in reply_overrides:
+            if e["command"].upper() != name:
+                continue
+            if e.get("min_version") and False:
+                pass
+            if "entry" in e:
+                v = clone(original)
+                apply_variant_transforms(v, e)
+                v.struct = names.pascal(e["entry"])
+                v.method = e["entry"]
+                v.variant_of = cmd.struct
+                _apply_reply(v, e)
+                variants.append(v)
+            else:
+                apply_variant_transforms(cmd, e)
+                _apply_reply(cmd, e)
+        cmd.method = names.method_name(name)
+        if name in CONNECTION_STATE:
+            cmd.surface_excluded = "connection state: owned by the transaction/pub-sub/config APIs"
+        elif "ONLY_SENTINEL" in cmd.flags:
+            cmd.surface_excluded = "sentinel only: not sent to data nodes"
+        for c in [cmd] + variants:
+            if c.surface_excluded is None and cmd.surface_excluded:
+                c.surface_excluded = cmd.surface_excluded
+            layout(c)
+            out.append(c)
+    stats["containers"] = containers
+    return out, stats
+
+
+def layout(cmd):
+    scope = cpp.Scope(cmd.struct)
+    members = cpp.layout_level(cmd.args, scope, "", set())
+    for m in members:
+        if m.name in names.RESERVED_MEMBERS:
+            raise SpecError(f"{cmd.name}: member name {m.name} is reserved")
+    required = [m for m in members if m.required]
+    optional = [m for m in members if not m.required]
+    cmd.members = required + optional
+    cmd.required = required
+    cmd.optional = optional
+    cmd.types = cpp.render_types(scope)
+    em = cpp.Emitter()
+    em.put(0, "s.arg(" + " ".join(f'"{w}"' for w in []) + ")" if False else "")
+    em.lines = []
+    words = cmd.name.split(" ")
+    for w in words:
+        em.put(0, f"s.arg({cpp.cstr(w)});")
+    cpp.emit_level(cmd.args, "c", em, 0)
+    cmd.encode_lines = em.lines
+    km = cpp.Emitter()
+    cpp.keys_level(cmd.args, "c", km, 0)
+    cmd.key_lines = km.lines
+    cmd.group_file = cmd.group if cmd.group else "generic"

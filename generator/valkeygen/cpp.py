@@ -1,0 +1,405 @@
+"""C++ layout of a command: members, nested types, encoder and key walker bodies.
+
+Layout rules (docs/commands.md has the user-facing version):
+* scalars: key/string/pattern -> std::string_view, integer/unix-time ->
+  std::int64_t, double -> double; overlays may pick std::uint64_t or the
+  bound types of <valkey/bounds.hpp>;
+* optional scalar -> std::optional<T>; repeated -> valkey::View<T> (empty =
+  absent when optional); optional pure token -> bool; required pure tokens and
+  count arguments have no member (written by the encoder);
+* oneof of pure tokens -> enum class; other oneofs -> std::variant of one small
+  struct per alternative;
+* block -> nested struct, or std::pair when repeated and made of two plain
+  scalars (so a std::map or StringPairs converts); a required, non-repeated
+  block is flattened into its parent (its token is still written);
+* nested types are hoisted to the command struct, named after the argument;
+  an equal definition is shared, a different one gets its parent's name as prefix.
+"""
+import re
+
+from . import names
+from .model import SpecError, SCALAR_KINDS
+
+SCALAR_TYPES = {
+    "key": "std::string_view",
+    "string": "std::string_view",
+    "pattern": "std::string_view",
+    "integer": "std::int64_t",
+    "unix-time": "std::int64_t",
+    "double": "double",
+}
+OVERRIDE_TYPES = {
+    "double": "double",
+    "uint64": "std::uint64_t",
+    "integer": "std::int64_t",
+    "string": "std::string_view",
+    "score_bound": "valkey::ScoreBound",
+    "lex_bound": "valkey::LexBound",
+    "range_bound": "valkey::RangeBound",
+}
+
+
+def scalar_type(a):
+    if a.scalar:
+        return OVERRIDE_TYPES[a.scalar]
+    return SCALAR_TYPES[a.kind]
+
+
+def plain_scalar(a):
+    return (a.kind in SCALAR_KINDS and not a.token and not a.optional and not a.multiple
+            and not a.count_of)
+
+
+def all_pure_tokens(a):
+    return a.kind == "oneof" and all(c.kind == "pure-token" and not c.multiple for c in a.children)
+
+
+def token_ident(tok):
+    return tok and tok.replace("-", "").replace("_", "").isalnum() and not tok[0].isdigit()
+
+
+class Member:
+    def __init__(self, name, type_, default, required, arg):
+        self.name, self.type, self.default, self.required, self.arg = name, type_, default, required, arg
+
+    def decl(self, scope=None):
+        t = self.type.replace(scope + "::", "") if scope else self.type
+        return f"{t} {self.name}{self.default};"
+
+
+class Scope:
+    """The command struct: nested type definitions in dependency order."""
+
+    def __init__(self, struct):
+        self.struct = struct
+        self.types = []      # (name, lines)
+        self.by_name = {}
+
+    def add(self, name, lines, prefix):
+        """lines: the definition, its first line naming the type as {NAME}."""
+        text = "\n".join(lines)
+        if name in self.by_name:
+            if self.by_name[name] == text:
+                return name
+            name = prefix + name
+            if name in self.by_name and self.by_name[name] != text:
+                n = 2
+                while f"{name}{n}" in self.by_name:
+                    n += 1
+                name = f"{name}{n}"
+            if name in self.by_name:
+                return name
+        if name == self.struct or name == "Options":
+            name = name + "Arg"
+        self.by_name[name] = text
+        self.types.append((name, lines))
+        return name
+
+    def qualified(self, name):
+        return f"{self.struct}::{name}"
+
+
+def _member_name(a, used):
+    base_name = re.sub(r"[-_]block$", "", a.name)
+    n = a.member_name or (names.plural(base_name) if a.multiple else names.identifier(base_name))
+    base, i = n, 2
+    while n in used:
+        n, i = f"{base}{i}", i + 1
+    used.add(n)
+    return n
+
+
+def layout_level(args, scope, prefix, used):
+    """Members for one level of arguments (flattening required blocks)."""
+    members = []
+    for a in args:
+        if a.count_of or a.forced:
+            a.repr = "none"
+            continue
+        if a.kind == "pure-token":
+            if a.optional or a.multiple:
+                a.member = _member_name(a, used)
+                a.repr = "bool"
+                members.append(Member(a.member, "bool", " = false", False, a))
+            else:
+                a.repr = "none"
+            continue
+        if a.kind == "block" and not a.optional and not a.multiple:
+            a.repr = "flat"
+            members.extend(layout_level(a.children, scope, prefix, used))
+            continue
+        a.member = _member_name(a, used)
+        t = value_type(a, scope, prefix)
+        a.type_ref = t
+        if a.multiple:
+            a.repr = "view"
+            members.append(Member(a.member, f"valkey::View<{t}>", " = {}", not a.optional, a))
+        elif a.optional and not a.empty_is_absent:
+            a.repr = "optional"
+            members.append(Member(a.member, f"std::optional<{t}>", " = {}", False, a))
+        else:
+            a.repr = "value"
+            members.append(Member(a.member, t, default_for(a, t), True, a))
+    return members
+
+
+def default_for(a, t):
+    # every member has a default, so designated initializers may skip any
+    if a.kind in SCALAR_KINDS:
+        return " = 0" if t in ("std::int64_t", "std::uint64_t", "double") else " = {}"
+    if a.kind == "oneof" and all_pure_tokens(a):
+        return " = " + t + "::" + a.children[0].enum_name
+    # A variant of nested structs cannot be defaulted inside the enclosing
+    # struct (its alternatives are incomplete there): the caller always sets it.
+    return ""
+
+
+def value_type(a, scope, prefix):
+    """The C++ type of one value of `a` (before optional/View wrapping)."""
+    if a.kind in SCALAR_KINDS:
+        return scalar_type(a)
+    tname = a.cpp_name or names.type_name(a.name)
+    if a.kind == "oneof" and all_pure_tokens(a):
+        used = set()
+        lines = ["enum class {NAME} : std::uint8_t {"]
+        for c in a.children:
+            c.enum_name = _member_name(c, used)
+            lines.append(f"  {c.enum_name},")
+        lines.append("};")
+        n = scope.add(tname, lines, prefix)
+        a.alt_type = n
+        return scope.qualified(n)
+    if a.kind == "oneof":
+        alts = []
+        alt_used = set()
+        for c in a.children:
+            cname = c.cpp_name or (names.pascal(c.token) if c.kind in SCALAR_KINDS | {"pure-token"}
+                                   and token_ident(c.token) else names.type_name(c.name))
+            while cname in alt_used:
+                cname += "Alt"
+            alt_used.add(cname)
+            if c.kind == "block":
+                inner = layout_level(c.children, scope, cname, set())
+                c.repr = "alt_block"
+            elif c.kind == "pure-token":
+                inner = []
+                c.repr = "alt_token"
+            else:
+                # a single member holding the alternative's value
+                c_opt, c.optional = c.optional, False
+                inner = layout_level([c], scope, cname, set())
+                c.optional = c_opt
+                c.alt_repr = c.repr
+                c.repr = "alt_single"
+            n = scope.add(cname, struct_lines(inner), prefix)
+            c.alt_type = scope.qualified(n)
+            alts.append(c.alt_type)
+        lines = ["using {NAME} = std::variant<" + ", ".join(alts) + ">;"]
+        n = scope.add(tname, lines, prefix)
+        a.alt_type = n
+        return scope.qualified(n)
+    if a.kind == "block":
+        if a.multiple and len(a.children) == 2 and all(plain_scalar(c) for c in a.children):
+            for c in a.children:
+                c.repr = "pair_part"
+            a.pair = True
+            return f"std::pair<{scalar_type(a.children[0])}, {scalar_type(a.children[1])}>"
+        a.pair = False
+        inner = layout_level(a.children, scope, tname, set())
+        n = scope.add(tname, struct_lines(inner), prefix)
+        a.alt_type = n
+        return scope.qualified(n)
+    raise SpecError(f"no C++ type for {a.path} ({a.kind})")
+
+
+def struct_lines(members):
+    if not members:
+        return ["struct {NAME} {};"]
+    lines = ["struct {NAME} {"]
+    for m in members:
+        lines.append("  " + m.decl())
+    lines.append("};")
+    return lines
+
+
+def render_types(scope):
+    out = []
+    for name, lines in scope.types:
+        body = [lines[0].replace("{NAME}", name)] + lines[1:]
+        # shorten references to sibling types: "Set::Ex" -> "Ex" inside Set
+        body = [l.replace(scope.struct + "::", "") for l in body]
+        out.append(body)
+    return out
+
+
+# ------------------------------------------------------------------ encoders
+
+def cstr(s):
+    return '"' + s.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def write_scalar(a, expr):
+    t = scalar_type(a)
+    if t in ("valkey::ScoreBound", "valkey::LexBound", "valkey::RangeBound"):
+        return f"write_bound(s, {expr});"
+    return f"s.arg({expr});"
+
+
+class Emitter:
+    def __init__(self):
+        self.lines = []
+
+    def put(self, ind, text):
+        # (*v).x reads better as v->x, &(*o) as &*o
+        text = re.sub(r"\(\*(v\d*)\)\.", r"\1->", text)
+        text = re.sub(r"&\(\*([A-Za-z_.>-]+)\)", r"&*\1", text)
+        self.lines.append("  " * ind + text)
+
+
+def emit_level(args, owner, em, ind):
+    for a in args:
+        emit_arg(a, owner, em, ind, args)
+
+
+def emit_token(a, em, ind):
+    if a.token is not None:
+        em.put(ind, f"s.arg({cstr(a.token)});")
+
+
+def emit_arg(a, owner, em, ind, siblings):
+    if a.count_of:
+        target = next(s for s in siblings if s.name == a.count_of)
+        emit_token(a, em, ind)
+        em.put(ind, f"s.arg(static_cast<std::uint64_t>({owner}.{target.member}.size()));")
+        return
+    if a.kind == "pure-token":
+        if a.repr == "bool":
+            em.put(ind, f"if ({owner}.{a.member}) s.arg({cstr(a.token)});")
+        else:
+            em.put(ind, f"s.arg({cstr(a.token)});")
+        return
+    if a.repr == "flat":
+        emit_token(a, em, ind)
+        emit_level(a.children, owner, em, ind)
+        return
+    m = f"{owner}.{a.member}"
+    if a.repr == "view":
+        if a.token is not None and not a.multiple_token:
+            em.put(ind, f"if (!{m}.empty()) s.arg({cstr(a.token)});" if a.optional
+                   else f"s.arg({cstr(a.token)});")
+        em.put(ind, f"{m}.for_each([&](const auto& e) {{")
+        if a.multiple_token and a.token is not None:
+            em.put(ind + 1, f"s.arg({cstr(a.token)});")
+        emit_value(a, "e", em, ind + 1, with_token=False)
+        em.put(ind, "});")
+    elif a.repr == "optional":
+        em.put(ind, f"if ({m}) {{")
+        emit_value(a, f"(*{m})", em, ind + 1, with_token=True)
+        em.put(ind, "}")
+    else:
+        emit_value(a, m, em, ind, with_token=True)
+
+
+def emit_value(a, expr, em, ind, with_token):
+    """Writes one value of `a` held in `expr` (already unwrapped)."""
+    if with_token:
+        emit_token(a, em, ind)
+    if a.kind in SCALAR_KINDS:
+        em.put(ind, write_scalar(a, expr))
+    elif a.kind == "oneof" and all_pure_tokens(a):
+        em.put(ind, f"switch ({expr}) {{")
+        for c in a.children:
+            em.put(ind + 1, f"case {a.type_ref}::{c.enum_name}: s.arg({cstr(c.token)}); break;")
+        em.put(ind, "}")
+    elif a.kind == "oneof":
+        first = True
+        for c in a.children:
+            kw = "if" if first else "} else if"
+            first = False
+            if c.repr == "alt_token":
+                em.put(ind, f"{kw} (std::holds_alternative<{c.alt_type}>({expr})) {{")
+                em.put(ind + 1, f"s.arg({cstr(c.token)});")
+                continue
+            var = alt_var(expr)
+            em.put(ind, f"{kw} (const auto* {var} = std::get_if<{c.alt_type}>(&{expr})) {{")
+            if c.repr == "alt_block":
+                emit_token(c, em, ind + 1)
+                emit_level(c.children, f"(*{var})", em, ind + 1)
+            else:
+                c.repr = c.alt_repr
+                emit_arg(c, f"(*{var})", em, ind + 1, [c])
+                c.repr = "alt_single"
+        em.put(ind, "}")
+    elif a.kind == "block":
+        if getattr(a, "pair", False):
+            x, y = a.children
+            em.put(ind, write_scalar(x, f"{expr}.first"))
+            em.put(ind, write_scalar(y, f"{expr}.second"))
+        else:
+            emit_level(a.children, expr, em, ind)
+
+
+def alt_var(expr):
+    """Name for the alternative pointer: v, then v2, v3 when nested."""
+    n = len(re.findall(r"\bv\d*\b", expr))
+    return "v" if n == 0 else f"v{n + 1}"
+
+
+# ------------------------------------------------------------------ keys
+
+def has_keys(args):
+    return any(x.kind == "key" for a in args for x in a.walk())
+
+
+def keys_level(args, owner, em, ind):
+    for a in args:
+        keys_arg(a, owner, em, ind)
+
+
+def keys_arg(a, owner, em, ind):
+    if not has_keys([a]) or a.count_of:
+        return
+    if a.repr == "flat":
+        keys_level(a.children, owner, em, ind)
+        return
+    m = f"{owner}.{a.member}"
+    if a.repr == "view":
+        em.put(ind, f"{m}.for_each([&](const auto& e) {{")
+        keys_value(a, "e", em, ind + 1)
+        em.put(ind, "});")
+    elif a.repr == "optional":
+        em.put(ind, f"if ({m}) {{")
+        keys_value(a, f"(*{m})", em, ind + 1)
+        em.put(ind, "}")
+    else:
+        keys_value(a, m, em, ind)
+
+
+def keys_value(a, expr, em, ind):
+    if a.kind == "key":
+        if a.empty_is_absent:
+            em.put(ind, f"if (!{expr}.empty()) cb({expr});")
+        else:
+            em.put(ind, f"cb({expr});")
+    elif a.kind == "oneof":
+        for c in a.children:
+            if not has_keys([c]):
+                continue
+            var = alt_var(expr)
+            em.put(ind, f"if (const auto* {var} = std::get_if<{c.alt_type}>(&{expr})) {{")
+            if c.repr == "alt_block":
+                keys_level(c.children, f"(*{var})", em, ind + 1)
+            else:
+                c.repr = c.alt_repr
+                keys_arg(c, f"(*{var})", em, ind + 1)
+                c.repr = "alt_single"
+            em.put(ind, "}")
+    elif a.kind == "block":
+        if getattr(a, "pair", False):
+            x, y = a.children
+            if x.kind == "key":
+                em.put(ind, f"cb({expr}.first);")
+            if y.kind == "key":
+                em.put(ind, f"cb({expr}.second);")
+        else:
+            keys_level(a.children, expr, em, ind)

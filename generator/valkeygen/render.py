@@ -1,0 +1,200 @@
+"""Model -> files. Returns {relative path: text}; the CLI writes or checks."""
+import json
+import os
+
+import jinja2
+
+from . import build as b
+from . import cpp, examples, names
+
+TEMPLATES = os.path.join(os.path.dirname(__file__), "..", "templates")
+
+STD_FOR = [
+    ("std::optional", "optional"), ("std::variant", "variant"), ("std::vector", "vector"),
+    ("std::pair", "utility"), ("std::tuple", "tuple"), ("std::string>", "string"),
+    ("std::string,", "string"), ("std::string ", "string"),
+]
+
+
+def env():
+    e = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), trim_blocks=True,
+                           lstrip_blocks=True, keep_trailing_newline=True, undefined=jinja2.StrictUndefined)
+    return e
+
+
+def synopsis_arg(a):
+    if a.kind == "pure-token":
+        s = a.token
+    elif a.kind == "oneof":
+        s = "|".join(synopsis_arg(c) for c in a.children)
+        s = (a.token + " " if a.token else "") + ("[" + s + "]" if not a.optional else s)
+        if a.optional:
+            return "[" + s + "]" + (" ..." if a.multiple else "")
+        return s + (" ..." if a.multiple else "")
+    elif a.kind == "block":
+        s = " ".join(synopsis_arg(c) for c in a.children)
+        if a.token:
+            s = a.token + " " + s
+    else:
+        s = a.name
+        if a.token:
+            s = a.token + " " + s
+    if a.multiple:
+        s = s + " [" + (a.token + " " if a.multiple_token and a.token else "") + "...]"
+    if a.optional:
+        s = "[" + s + "]"
+    return s
+
+
+def synopsis(cmd):
+    parts = [cmd.name] + [synopsis_arg(a) for a in cmd.args]
+    s = " ".join(parts)
+    if len(s) > 96:
+        s = s[:93] + "..."
+    return s
+
+
+def flag_expr(flags):
+    if not flags:
+        return "valkey::CommandFlag::none"
+    return " | ".join(f"valkey::CommandFlag::{f}" for f in flags)
+
+
+def acl_expr(bits):
+    return f"0x{bits:x}u"
+
+
+def key_spec_line(ks):
+    f = [f".begin = valkey::KeySpec::Begin::{ks['begin']}"]
+    if ks["begin"] == "index":
+        f.append(f".begin_index = {ks['begin_index']}")
+    elif ks["begin"] == "keyword":
+        f.append(f'.keyword = {cpp.cstr(ks["keyword"])}')
+        f.append(f".keyword_startfrom = {ks['keyword_startfrom']}")
+    f.append(f".find = valkey::KeySpec::Find::{ks['find']}")
+    if ks["find"] == "range":
+        f += [f".lastkey = {ks['lastkey']}", f".keystep = {ks['keystep']}", f".limit = {ks['limit']}"]
+    elif ks["find"] == "keynum":
+        f += [f".keynumidx = {ks['keynumidx']}", f".firstkey = {ks['firstkey']}",
+              f".keynum_step = {ks['keynum_step']}"]
+    for k in ("read", "write", "incomplete"):
+        if ks[k]:
+            f.append(f".{k} = true")
+    return "{" + ", ".join(f) + "}"
+
+
+def param_type(m):
+    return m.type
+
+
+def prepare(cmd):
+    cmd.synopsis = synopsis(cmd)
+    cmd.flag_expr = flag_expr(cmd.info["flags"])
+    cmd.acl_expr = acl_expr(cmd.info["acl_bits"])
+    cmd.key_spec_lines = [key_spec_line(k) for k in cmd.info["key_specs"]]
+    cmd.fn = names.snake(cmd.struct)
+    cmd.uses_c = any("c." in l or "(c" in l for l in cmd.encode_lines)
+    cmd.variant_note = ""
+    if cmd.variant_of:
+        cmd.variant_note = f"typed entry point of {cmd.variant_of}"
+    q = f"cmd::{cmd.struct}::"
+    cmd.params = []
+    for m in cmd.required:
+        t = m.type.replace(cmd.struct + "::", q) if False else qualify(m.type, cmd)
+        cmd.params.append(f"{t} {m.name}")
+    req = ", ".join(f".{m.name} = {m.name}" for m in cmd.required)
+    cmd.init_required = "{" + req + "}"
+    allm = [f".{m.name} = {m.name}" for m in cmd.required] + [f".{m.name} = options.{m.name}" for m in cmd.optional]
+    cmd.init_all = "{" + ", ".join(allm) + "}"
+
+
+def qualify(t, cmd):
+    # member types name nested types as "Struct::Type"; in the surface they
+    # need the namespace too
+    return t.replace(cmd.struct + "::", f"cmd::{cmd.struct}::")
+
+
+def includes_for(commands):
+    text = "\n".join([c.reply for c in commands] + [m.type for c in commands for m in c.members]
+                     + ["\n".join("\n".join(t) for t in c.types) for c in commands])
+    std = {"cstdint", "string_view"}
+    for needle, header in STD_FOR:
+        if needle in text:
+            std.add(header)
+    if "std::string" in text.replace("std::string_view", ""):
+        std.add("string")
+    valkey = ["valkey/command.hpp"]
+    if "valkey::ScoreBound" in text or "valkey::LexBound" in text or "valkey::RangeBound" in text:
+        valkey.insert(0, "valkey/bounds.hpp")
+    if "valkey::View" in text:
+        valkey.append("valkey/view.hpp")
+    return sorted(std), valkey, "valkey::Reply" in text
+
+
+def render_all(commands, stats, version):
+    e = env()
+    files = {}
+    groups = {}
+    for c in commands:
+        prepare(c)
+        groups.setdefault(c.group_file, []).append(c)
+    for g, cmds in sorted(groups.items()):
+        std, vk, needs_reply = includes_for(cmds)
+        files[f"include/valkey/cmd/{g}.hpp"] = e.get_template("group.hpp.j2").render(
+            group=g, commands=cmds, std_includes=std, valkey_includes=vk, needs_reply=needs_reply,
+            version=version)
+        files[f"src/{g}.cpp"] = e.get_template("group.cpp.j2").render(group=g, commands=cmds)
+    files["include/valkey/cmd/all.hpp"] = e.get_template("all.hpp.j2").render(groups=sorted(groups))
+    surface = [c for c in commands if not c.surface_excluded]
+    seen = {}
+    for c in surface:
+        if c.method in seen:
+            raise b.SpecError(f"surface method {c.method} for both {seen[c.method]} and {c.name}")
+        seen[c.method] = c.name
+    files["include/valkey/commands.hpp"] = e.get_template("commands.hpp.j2").render(
+        commands=sorted(surface, key=lambda c: c.method))
+    files["include/valkey/bounds.hpp"] = e.get_template("bounds.hpp.j2").render()
+    files["src/encode_support.hpp"] = e.get_template("encode_support.hpp.j2").render()
+
+    containers = []
+    entries = []
+    for name, body in sorted(stats["containers"].items()):
+        cc = b.command_from_spec(name, body, "")
+        cc.info = b._info(cc)
+        cc.flag_expr = flag_expr(cc.info["flags"])
+        cc.acl_expr = acl_expr(cc.info["acl_bits"])
+        cc.var = "container_" + names.snake(name)
+        containers.append(cc)
+        entries.append((cc.name, cc.var))
+    for c in commands:
+        if not c.variant_of:
+            entries.append((c.name, f"cmd::{c.struct}::info"))
+    entries.sort()
+    files["include/valkey/command_table.hpp"] = e.get_template("command_table.hpp.j2").render(
+        acl=b.ACL_CATEGORIES)
+    files["src/command_table.cpp"] = e.get_template("command_table.cpp.j2").render(
+        containers=containers, entries=[v for _, v in entries])
+    ex = examples.build_examples(commands)
+    files["examples/examples.hpp"] = e.get_template("examples.hpp.j2").render(examples=ex)
+    files["examples/examples.json"] = json.dumps(
+        [{k: x[k] for k in ("command", "struct", "argv", "keys", "cpp")} for x in ex],
+        indent=1, sort_keys=True) + "\n"
+    return files
+
+
+def stats_of(commands, stats):
+    typed = [c for c in commands if not c.reply_generic]
+    generic = [c for c in commands if c.reply_generic]
+    return {
+        "spec_files": stats["spec_files"],
+        "commands_generated": len([c for c in commands if not c.variant_of]),
+        "typed_entry_points": len([c for c in commands if c.variant_of]),
+        "structs": len(commands),
+        "surface_methods": len([c for c in commands if not c.surface_excluded]),
+        "typed_replies": len(typed),
+        "generic_replies": len(generic),
+        "generic_reply_commands": sorted(c.name + (f" ({c.struct})" if c.variant_of else "") for c in generic),
+        "reply_overrides": len([c for c in commands if c.reply_source == "override"]),
+        "excluded": dict(sorted(stats["excluded"].items())),
+        "struct_only": {c.name: c.surface_excluded for c in commands if c.surface_excluded and not c.variant_of},
+    }
