@@ -18,68 +18,55 @@ template <class F>
 void for_each_example(F&& f) {
   {
     static constexpr std::string_view argv[] = {"ACL", "CAT"};
-    static constexpr std::string_view keys[] = {};
-    f("ACL CAT", cmd::AclCat{}, std::span<const std::string_view>(argv), std::span<const std::string_view>(keys));
+    f("ACL CAT", cmd::AclCat{}, std::span<const std::string_view>(argv), std::span<const std::string_view>());
   }
   {
     static constexpr std::string_view argv[] = {"ACL", "DELUSER", "user:1"};
-    static constexpr std::string_view keys[] = {};
-    f("ACL DELUSER", cmd::AclDeluser{.usernames = {"user:1"}}, std::span<const std::string_view>(argv), std::span<const std::string_view>(keys));
+    f("ACL DELUSER", cmd::AclDeluser{.usernames = {"user:1"}}, std::span<const std::string_view>(argv), std::span<const std::string_view>());
   }
   {
     static constexpr std::string_view argv[] = {"ACL", "DRYRUN", "user:1", "command"};
-    static constexpr std::string_view keys[] = {};
-    f("ACL DRYRUN", cmd::AclDryrun{.username = "user:1", .command = "command"}, std::span<const std::string_view>(argv), std::span<const std::string_view>(keys));
+    f("ACL DRYRUN", cmd::AclDryrun{.username = "user:1", .command = "command"}, std::span<const std::string_view>(argv), std::span<const std::string_view>());
   }
   {
     static constexpr std::string_view argv[] = {"ACL", "GENPASS"};
-    static constexpr std::string_view keys[] = {};
-    f("ACL GENPASS", cmd::AclGenpass{}, std::span<const std::string_view>(argv), std::span<const std::string_view>(keys));
+    f("ACL GENPASS", cmd::AclGenpass{}, std::span<const std::string_view>(argv), std::span<const std::string_view>());
   }
   {
     static constexpr std::string_view argv[] = {"ACL", "GETUSER", "user:1"};
-    static constexpr std::string_view keys[] = {};
-    f("ACL GETUSER", cmd::AclGetuser{.username = "user:1"}, std::span<const std::string_view>(argv), std::span<const std::string_view>(keys));
+    f("ACL GETUSER", cmd::AclGetuser{.username = "user:1"}, std::span<const std::string_view>(argv), std::span<const std::string_view>());
   }
   {
     static constexpr std::string_view argv[] = {"ACL", "HELP"};
-    static constexpr std::string_view keys[] = {};
-    f("ACL HELP", cmd::AclHelp{}, std::span<const std::string_view>(argv), std::span<const std::string_view>(keys));
+    f("ACL HELP", cmd::AclHelp{}, std::span<const std::string_view>(argv), std::span<const std::string_view>());
   }
   {
     static constexpr std::string_view argv[] = {"ACL", "LIST"};
-    static constexpr std::string_view keys[] = {};
-    f("ACL LIST", cmd::AclList{}, std::span<const std::string_view>(argv), std::span<const std::string_view>(keys));
+    f("ACL LIST", cmd::AclList{}, std::span<const std::string_view>(argv), std::span<const std::string_view>());
   }
   {
     static constexpr std::string_view argv[] = {"ACL", "LOAD"};
-    static constexpr std::string_view keys[] = {};
-    f("ACL LOAD", cmd::AclLoad{}, std::span<const std::string_view>(argv), std::span<const std::string_view>(keys));
+    f("ACL LOAD", cmd::AclLoad{}, std::span<const std::string_view>(argv), std::span<const std::string_view>());
   }
   {
     static constexpr std::string_view argv[] = {"ACL", "LOG"};
-    static constexpr std::string_view keys[] = {};
-    f("ACL LOG", cmd::AclLog{}, std::span<const std::string_view>(argv), std::span<const std::string_view>(keys));
+    f("ACL LOG", cmd::AclLog{}, std::span<const std::string_view>(argv), std::span<const std::string_view>());
   }
   {
     static constexpr std::string_view argv[] = {"ACL", "SAVE"};
-    static constexpr std::string_view keys[] = {};
-    f("ACL SAVE", cmd::AclSave{}, std::span<const std::string_view>(argv), std::span<const std::string_view>(keys));
+    f("ACL SAVE", cmd::AclSave{}, std::span<const std::string_view>(argv), std::span<const std::string_view>());
   }
   {
     static constexpr std::string_view argv[] = {"ACL", "SETUSER", "user:1"};
-    static constexpr std::string_view keys[] = {};
-    f("ACL SETUSER", cmd::AclSetuser{.username = "user:1"}, std::span<const std::string_view>(argv), std::span<const std::string_view>(keys));
+    f("ACL SETUSER", cmd::AclSetuser{.username = "user:1"}, std::span<const std::string_view>(argv), std::span<const std::string_view>());
   }
   {
     static constexpr std::string_view argv[] = {"ACL", "USERS"};
-    static constexpr std::string_view keys[] = {};
-    f("ACL USERS", cmd::AclUsers{}, std::span<const std::string_view>(argv), std::span<const std::string_view>(keys));
+    f("ACL USERS", cmd::AclUsers{}, std::span<const std::string_view>(argv), std::span<const std::string_view>());
   }
   {
     static constexpr std::string_view argv[] = {"ACL", "WHOAMI"};
-    static constexpr std::string_view keys[] = {};
-    f("ACL WHOAMI", cmd::AclWhoami{}, std::span<const std::string_view>(argv), std::span<const std::string_view>(keys));
+    f("ACL WHOAMI", cmd::AclWhoami{}, std::span<const std::string_view>(argv), std::span<const std::string_view>());
   }
   {
     static constexpr std::string_view argv[] = {"APPEND", "key:1", "value"};
@@ -88,23 +75,19 @@ void for_each_example(F&& f) {
   }
   {
     static constexpr std::string_view argv[] = {"ASKING"};
-    static constexpr std::string_view keys[] = {};
-    f("ASKING", cmd::Asking{}, std::span<const std::string_view>(argv), std::span<const std::string_view>(keys));
+    f("ASKING", cmd::Asking{}, std::span<const std::string_view>(argv), std::span<const std::string_view>());
   }
   {
     static constexpr std::string_view argv[] = {"AUTH", "secret"};
-    static constexpr std::string_view keys[] = {};
-    f("AUTH", cmd::Auth{.password = "secret"}, std::span<const std::string_view>(argv), std::span<const std::string_view>(keys));
+    f("AUTH", cmd::Auth{.password = "secret"}, std::span<const std::string_view>(argv), std::span<const std::string_view>());
   }
   {
     static constexpr std::string_view argv[] = {"BGREWRITEAOF"};
-    static constexpr std::string_view keys[] = {};
-    f("BGREWRITEAOF", cmd::Bgrewriteaof{}, std::span<const std::string_view>(argv), std::span<const std::string_view>(keys));
+    f("BGREWRITEAOF", cmd::Bgrewriteaof{}, std::span<const std::string_view>(argv), std::span<const std::string_view>());
   }
   {
     static constexpr std::string_view argv[] = {"BGSAVE"};
-    static constexpr std::string_view keys[] = {};
-    f("BGSAVE", cmd::Bgsave{}, std::span<const std::string_view>(argv), std::span<const std::string_view>(keys));
+    f("BGSAVE", cmd::Bgsave{}, std::span<const std::string_view>(argv), std::span<const std::string_view>());
   }
   {
     static constexpr std::string_view argv[] = {"BITCOUNT", "key:1"};
@@ -173,358 +156,287 @@ void for_each_example(F&& f) {
   }
   {
     static constexpr std::string_view argv[] = {"CLIENT", "CACHING", "YES"};
-    static constexpr std::string_view keys[] = {};
-    f("CLIENT CACHING", cmd::ClientCaching{.mode = cmd::ClientCaching::Mode::yes}, std::span<const std::string_view>(argv), std::span<const std::string_view>(keys));
+    f("CLIENT CACHING", cmd::ClientCaching{.mode = cmd::ClientCaching::Mode::yes}, std::span<const std::string_view>(argv), std::span<const std::string_view>());
   }
   {
     static constexpr std::string_view argv[] = {"CLIENT", "CAPA", "capability"};
-    static constexpr std::string_view keys[] = {};
-    f("CLIENT CAPA", cmd::ClientCapa{.capabilities = {"capability"}}, std::span<const std::string_view>(argv), std::span<const std::string_view>(keys));
+    f("CLIENT CAPA", cmd::ClientCapa{.capabilities = {"capability"}}, std::span<const std::string_view>(argv), std::span<const std::string_view>());
   }
   {
     static constexpr std::string_view argv[] = {"CLIENT", "GETNAME"};
-    static constexpr std::string_view keys[] = {};
-    f("CLIENT GETNAME", cmd::ClientGetname{}, std::span<const std::string_view>(argv), std::span<const std::string_view>(keys));
+    f("CLIENT GETNAME", cmd::ClientGetname{}, std::span<const std::string_view>(argv), std::span<const std::string_view>());
   }
   {
     static constexpr std::string_view argv[] = {"CLIENT", "GETREDIR"};
-    static constexpr std::string_view keys[] = {};
-    f("CLIENT GETREDIR", cmd::ClientGetredir{}, std::span<const std::string_view>(argv), std::span<const std::string_view>(keys));
+    f("CLIENT GETREDIR", cmd::ClientGetredir{}, std::span<const std::string_view>(argv), std::span<const std::string_view>());
   }
   {
     static constexpr std::string_view argv[] = {"CLIENT", "HELP"};
-    static constexpr std::string_view keys[] = {};
-    f("CLIENT HELP", cmd::ClientHelp{}, std::span<const std::string_view>(argv), std::span<const std::string_view>(keys));
+    f("CLIENT HELP", cmd::ClientHelp{}, std::span<const std::string_view>(argv), std::span<const std::string_view>());
   }
   {
     static constexpr std::string_view argv[] = {"CLIENT", "ID"};
-    static constexpr std::string_view keys[] = {};
-    f("CLIENT ID", cmd::ClientId{}, std::span<const std::string_view>(argv), std::span<const std::string_view>(keys));
+    f("CLIENT ID", cmd::ClientId{}, std::span<const std::string_view>(argv), std::span<const std::string_view>());
   }
   {
     static constexpr std::string_view argv[] = {"CLIENT", "IMPORT-SOURCE", "ON"};
-    static constexpr std::string_view keys[] = {};
-    f("CLIENT IMPORT-SOURCE", cmd::ClientImportSource{.enabled = cmd::ClientImportSource::Enabled::on}, std::span<const std::string_view>(argv), std::span<const std::string_view>(keys));
+    f("CLIENT IMPORT-SOURCE", cmd::ClientImportSource{.enabled = cmd::ClientImportSource::Enabled::on}, std::span<const std::string_view>(argv), std::span<const std::string_view>());
   }
   {
     static constexpr std::string_view argv[] = {"CLIENT", "INFO"};
-    static constexpr std::string_view keys[] = {};
-    f("CLIENT INFO", cmd::ClientInfo{}, std::span<const std::string_view>(argv), std::span<const std::string_view>(keys));
+    f("CLIENT INFO", cmd::ClientInfo{}, std::span<const std::string_view>(argv), std::span<const std::string_view>());
   }
   {
     static constexpr std::string_view argv[] = {"CLIENT", "KILL", "old_format"};
-    static constexpr std::string_view keys[] = {};
-    f("CLIENT KILL", cmd::ClientKill{.filter = cmd::ClientKill::OldFormat{.old_format = "old_format"}}, std::span<const std::string_view>(argv), std::span<const std::string_view>(keys));
+    f("CLIENT KILL", cmd::ClientKill{.filter = cmd::ClientKill::OldFormat{.old_format = "old_format"}}, std::span<const std::string_view>(argv), std::span<const std::string_view>());
   }
   {
     static constexpr std::string_view argv[] = {"CLIENT", "LIST"};
-    static constexpr std::string_view keys[] = {};
-    f("CLIENT LIST", cmd::ClientList{}, std::span<const std::string_view>(argv), std::span<const std::string_view>(keys));
+    f("CLIENT LIST", cmd::ClientList{}, std::span<const std::string_view>(argv), std::span<const std::string_view>());
   }
   {
     static constexpr std::string_view argv[] = {"CLIENT", "NO-EVICT", "ON"};
-    static constexpr std::string_view keys[] = {};
-    f("CLIENT NO-EVICT", cmd::ClientNoEvict{.enabled = cmd::ClientNoEvict::Enabled::on}, std::span<const std::string_view>(argv), std::span<const std::string_view>(keys));
+    f("CLIENT NO-EVICT", cmd::ClientNoEvict{.enabled = cmd::ClientNoEvict::Enabled::on}, std::span<const std::string_view>(argv), std::span<const std::string_view>());
   }
   {
     static constexpr std::string_view argv[] = {"CLIENT", "NO-TOUCH", "ON"};
-    static constexpr std::string_view keys[] = {};
-    f("CLIENT NO-TOUCH", cmd::ClientNoTouch{.enabled = cmd::ClientNoTouch::Enabled::on}, std::span<const std::string_view>(argv), std::span<const std::string_view>(keys));
+    f("CLIENT NO-TOUCH", cmd::ClientNoTouch{.enabled = cmd::ClientNoTouch::Enabled::on}, std::span<const std::string_view>(argv), std::span<const std::string_view>());
   }
   {
     static constexpr std::string_view argv[] = {"CLIENT", "PAUSE", "0"};
-    static constexpr std::string_view keys[] = {};
-    f("CLIENT PAUSE", cmd::ClientPause{.timeout = 0}, std::span<const std::string_view>(argv), std::span<const std::string_view>(keys));
+    f("CLIENT PAUSE", cmd::ClientPause{.timeout = 0}, std::span<const std::string_view>(argv), std::span<const std::string_view>());
   }
   {
     static constexpr std::string_view argv[] = {"CLIENT", "REPLY", "ON"};
-    static constexpr std::string_view keys[] = {};
-    f("CLIENT REPLY", cmd::ClientReply{.action = cmd::ClientReply::Action::on}, std::span<const std::string_view>(argv), std::span<const std::string_view>(keys));
+    f("CLIENT REPLY", cmd::ClientReply{.action = cmd::ClientReply::Action::on}, std::span<const std::string_view>(argv), std::span<const std::string_view>());
   }
   {
     static constexpr std::string_view argv[] = {"CLIENT", "SETINFO", "lib-name", "libname"};
-    static constexpr std::string_view keys[] = {};
-    f("CLIENT SETINFO", cmd::ClientSetinfo{.attr = cmd::ClientSetinfo::LibName{.libname = "libname"}}, std::span<const std::string_view>(argv), std::span<const std::string_view>(keys));
+    f("CLIENT SETINFO", cmd::ClientSetinfo{.attr = cmd::ClientSetinfo::LibName{.libname = "libname"}}, std::span<const std::string_view>(argv), std::span<const std::string_view>());
   }
   {
     static constexpr std::string_view argv[] = {"CLIENT", "SETNAME", "connection_name"};
-    static constexpr std::string_view keys[] = {};
-    f("CLIENT SETNAME", cmd::ClientSetname{.connection_name = "connection_name"}, std::span<const std::string_view>(argv), std::span<const std::string_view>(keys));
+    f("CLIENT SETNAME", cmd::ClientSetname{.connection_name = "connection_name"}, std::span<const std::string_view>(argv), std::span<const std::string_view>());
   }
   {
     static constexpr std::string_view argv[] = {"CLIENT", "TRACKING", "ON"};
-    static constexpr std::string_view keys[] = {};
-    f("CLIENT TRACKING", cmd::ClientTracking{.status = cmd::ClientTracking::Status::on}, std::span<const std::string_view>(argv), std::span<const std::string_view>(keys));
+    f("CLIENT TRACKING", cmd::ClientTracking{.status = cmd::ClientTracking::Status::on}, std::span<const std::string_view>(argv), std::span<const std::string_view>());
   }
   {
     static constexpr std::string_view argv[] = {"CLIENT", "TRACKINGINFO"};
-    static constexpr std::string_view keys[] = {};
-    f("CLIENT TRACKINGINFO", cmd::ClientTrackinginfo{}, std::span<const std::string_view>(argv), std::span<const std::string_view>(keys));
+    f("CLIENT TRACKINGINFO", cmd::ClientTrackinginfo{}, std::span<const std::string_view>(argv), std::span<const std::string_view>());
   }
   {
     static constexpr std::string_view argv[] = {"CLIENT", "UNBLOCK", "1"};
-    static constexpr std::string_view keys[] = {};
-    f("CLIENT UNBLOCK", cmd::ClientUnblock{.client_id = 1}, std::span<const std::string_view>(argv), std::span<const std::string_view>(keys));
+    f("CLIENT UNBLOCK", cmd::ClientUnblock{.client_id = 1}, std::span<const std::string_view>(argv), std::span<const std::string_view>());
   }
   {
     static constexpr std::string_view argv[] = {"CLIENT", "UNPAUSE"};
-    static constexpr std::string_view keys[] = {};
-    f("CLIENT UNPAUSE", cmd::ClientUnpause{}, std::span<const std::string_view>(argv), std::span<const std::string_view>(keys));
+    f("CLIENT UNPAUSE", cmd::ClientUnpause{}, std::span<const std::string_view>(argv), std::span<const std::string_view>());
   }
   {
     static constexpr std::string_view argv[] = {"CLUSTER", "ADDSLOTS", "1"};
-    static constexpr std::string_view keys[] = {};
-    f("CLUSTER ADDSLOTS", cmd::ClusterAddslots{.slots = {1}}, std::span<const std::string_view>(argv), std::span<const std::string_view>(keys));
+    f("CLUSTER ADDSLOTS", cmd::ClusterAddslots{.slots = {1}}, std::span<const std::string_view>(argv), std::span<const std::string_view>());
   }
   {
     static constexpr std::string_view argv[] = {"CLUSTER", "ADDSLOTSRANGE", "1", "1"};
-    static constexpr std::string_view keys[] = {};
-    f("CLUSTER ADDSLOTSRANGE", cmd::ClusterAddslotsrange{.ranges = {{1, 1}}}, std::span<const std::string_view>(argv), std::span<const std::string_view>(keys));
+    f("CLUSTER ADDSLOTSRANGE", cmd::ClusterAddslotsrange{.ranges = {{1, 1}}}, std::span<const std::string_view>(argv), std::span<const std::string_view>());
   }
   {
     static constexpr std::string_view argv[] = {"CLUSTER", "BUMPEPOCH"};
-    static constexpr std::string_view keys[] = {};
-    f("CLUSTER BUMPEPOCH", cmd::ClusterBumpepoch{}, std::span<const std::string_view>(argv), std::span<const std::string_view>(keys));
+    f("CLUSTER BUMPEPOCH", cmd::ClusterBumpepoch{}, std::span<const std::string_view>(argv), std::span<const std::string_view>());
   }
   {
     static constexpr std::string_view argv[] = {"CLUSTER", "CANCELSLOTMIGRATIONS"};
-    static constexpr std::string_view keys[] = {};
-    f("CLUSTER CANCELSLOTMIGRATIONS", cmd::ClusterCancelslotmigrations{}, std::span<const std::string_view>(argv), std::span<const std::string_view>(keys));
+    f("CLUSTER CANCELSLOTMIGRATIONS", cmd::ClusterCancelslotmigrations{}, std::span<const std::string_view>(argv), std::span<const std::string_view>());
   }
   {
     static constexpr std::string_view argv[] = {"CLUSTER", "COUNT-FAILURE-REPORTS", "0000000000000000000000000000000000000000"};
-    static constexpr std::string_view keys[] = {};
-    f("CLUSTER COUNT-FAILURE-REPORTS", cmd::ClusterCountFailureReports{.node_id = "0000000000000000000000000000000000000000"}, std::span<const std::string_view>(argv), std::span<const std::string_view>(keys));
+    f("CLUSTER COUNT-FAILURE-REPORTS", cmd::ClusterCountFailureReports{.node_id = "0000000000000000000000000000000000000000"}, std::span<const std::string_view>(argv), std::span<const std::string_view>());
   }
   {
     static constexpr std::string_view argv[] = {"CLUSTER", "COUNTKEYSINSLOT", "1"};
-    static constexpr std::string_view keys[] = {};
-    f("CLUSTER COUNTKEYSINSLOT", cmd::ClusterCountkeysinslot{.slot = 1}, std::span<const std::string_view>(argv), std::span<const std::string_view>(keys));
+    f("CLUSTER COUNTKEYSINSLOT", cmd::ClusterCountkeysinslot{.slot = 1}, std::span<const std::string_view>(argv), std::span<const std::string_view>());
   }
   {
     static constexpr std::string_view argv[] = {"CLUSTER", "DELSLOTS", "1"};
-    static constexpr std::string_view keys[] = {};
-    f("CLUSTER DELSLOTS", cmd::ClusterDelslots{.slots = {1}}, std::span<const std::string_view>(argv), std::span<const std::string_view>(keys));
+    f("CLUSTER DELSLOTS", cmd::ClusterDelslots{.slots = {1}}, std::span<const std::string_view>(argv), std::span<const std::string_view>());
   }
   {
     static constexpr std::string_view argv[] = {"CLUSTER", "DELSLOTSRANGE", "1", "1"};
-    static constexpr std::string_view keys[] = {};
-    f("CLUSTER DELSLOTSRANGE", cmd::ClusterDelslotsrange{.ranges = {{1, 1}}}, std::span<const std::string_view>(argv), std::span<const std::string_view>(keys));
+    f("CLUSTER DELSLOTSRANGE", cmd::ClusterDelslotsrange{.ranges = {{1, 1}}}, std::span<const std::string_view>(argv), std::span<const std::string_view>());
   }
   {
     static constexpr std::string_view argv[] = {"CLUSTER", "FAILOVER"};
-    static constexpr std::string_view keys[] = {};
-    f("CLUSTER FAILOVER", cmd::ClusterFailover{}, std::span<const std::string_view>(argv), std::span<const std::string_view>(keys));
+    f("CLUSTER FAILOVER", cmd::ClusterFailover{}, std::span<const std::string_view>(argv), std::span<const std::string_view>());
   }
   {
     static constexpr std::string_view argv[] = {"CLUSTER", "FLUSHSLOT", "1"};
-    static constexpr std::string_view keys[] = {};
-    f("CLUSTER FLUSHSLOT", cmd::ClusterFlushslot{.slot = 1}, std::span<const std::string_view>(argv), std::span<const std::string_view>(keys));
+    f("CLUSTER FLUSHSLOT", cmd::ClusterFlushslot{.slot = 1}, std::span<const std::string_view>(argv), std::span<const std::string_view>());
   }
   {
     static constexpr std::string_view argv[] = {"CLUSTER", "FLUSHSLOTS"};
-    static constexpr std::string_view keys[] = {};
-    f("CLUSTER FLUSHSLOTS", cmd::ClusterFlushslots{}, std::span<const std::string_view>(argv), std::span<const std::string_view>(keys));
+    f("CLUSTER FLUSHSLOTS", cmd::ClusterFlushslots{}, std::span<const std::string_view>(argv), std::span<const std::string_view>());
   }
   {
     static constexpr std::string_view argv[] = {"CLUSTER", "FORGET", "0000000000000000000000000000000000000000"};
-    static constexpr std::string_view keys[] = {};
-    f("CLUSTER FORGET", cmd::ClusterForget{.node_id = "0000000000000000000000000000000000000000"}, std::span<const std::string_view>(argv), std::span<const std::string_view>(keys));
+    f("CLUSTER FORGET", cmd::ClusterForget{.node_id = "0000000000000000000000000000000000000000"}, std::span<const std::string_view>(argv), std::span<const std::string_view>());
   }
   {
     static constexpr std::string_view argv[] = {"CLUSTER", "GETKEYSINSLOT", "1", "1"};
-    static constexpr std::string_view keys[] = {};
-    f("CLUSTER GETKEYSINSLOT", cmd::ClusterGetkeysinslot{.slot = 1, .count = 1}, std::span<const std::string_view>(argv), std::span<const std::string_view>(keys));
+    f("CLUSTER GETKEYSINSLOT", cmd::ClusterGetkeysinslot{.slot = 1, .count = 1}, std::span<const std::string_view>(argv), std::span<const std::string_view>());
   }
   {
     static constexpr std::string_view argv[] = {"CLUSTER", "GETSLOTMIGRATIONS"};
-    static constexpr std::string_view keys[] = {};
-    f("CLUSTER GETSLOTMIGRATIONS", cmd::ClusterGetslotmigrations{}, std::span<const std::string_view>(argv), std::span<const std::string_view>(keys));
+    f("CLUSTER GETSLOTMIGRATIONS", cmd::ClusterGetslotmigrations{}, std::span<const std::string_view>(argv), std::span<const std::string_view>());
   }
   {
     static constexpr std::string_view argv[] = {"CLUSTER", "HELP"};
-    static constexpr std::string_view keys[] = {};
-    f("CLUSTER HELP", cmd::ClusterHelp{}, std::span<const std::string_view>(argv), std::span<const std::string_view>(keys));
+    f("CLUSTER HELP", cmd::ClusterHelp{}, std::span<const std::string_view>(argv), std::span<const std::string_view>());
   }
   {
     static constexpr std::string_view argv[] = {"CLUSTER", "INFO"};
-    static constexpr std::string_view keys[] = {};
-    f("CLUSTER INFO", cmd::ClusterInfo{}, std::span<const std::string_view>(argv), std::span<const std::string_view>(keys));
+    f("CLUSTER INFO", cmd::ClusterInfo{}, std::span<const std::string_view>(argv), std::span<const std::string_view>());
   }
   {
     static constexpr std::string_view argv[] = {"CLUSTER", "KEYSLOT", "key"};
-    static constexpr std::string_view keys[] = {};
-    f("CLUSTER KEYSLOT", cmd::ClusterKeyslot{.key = "key"}, std::span<const std::string_view>(argv), std::span<const std::string_view>(keys));
+    f("CLUSTER KEYSLOT", cmd::ClusterKeyslot{.key = "key"}, std::span<const std::string_view>(argv), std::span<const std::string_view>());
   }
   {
     static constexpr std::string_view argv[] = {"CLUSTER", "LINKS"};
-    static constexpr std::string_view keys[] = {};
-    f("CLUSTER LINKS", cmd::ClusterLinks{}, std::span<const std::string_view>(argv), std::span<const std::string_view>(keys));
+    f("CLUSTER LINKS", cmd::ClusterLinks{}, std::span<const std::string_view>(argv), std::span<const std::string_view>());
   }
   {
     static constexpr std::string_view argv[] = {"CLUSTER", "MEET", "127.0.0.1", "6379"};
-    static constexpr std::string_view keys[] = {};
-    f("CLUSTER MEET", cmd::ClusterMeet{.ip = "127.0.0.1", .port = 6379}, std::span<const std::string_view>(argv), std::span<const std::string_view>(keys));
+    f("CLUSTER MEET", cmd::ClusterMeet{.ip = "127.0.0.1", .port = 6379}, std::span<const std::string_view>(argv), std::span<const std::string_view>());
   }
   {
     static constexpr std::string_view argv[] = {"CLUSTER", "MIGRATESLOTS", "SLOTSRANGE", "1", "1", "NODE", "0000000000000000000000000000000000000000"};
-    static constexpr std::string_view keys[] = {};
-    f("CLUSTER MIGRATESLOTS", cmd::ClusterMigrateslots{.migration_groups = {cmd::ClusterMigrateslots::MigrationGroup{.ranges = {{1, 1}}, .node_id = "0000000000000000000000000000000000000000"}}}, std::span<const std::string_view>(argv), std::span<const std::string_view>(keys));
+    f("CLUSTER MIGRATESLOTS", cmd::ClusterMigrateslots{.migration_groups = {cmd::ClusterMigrateslots::MigrationGroup{.ranges = {{1, 1}}, .node_id = "0000000000000000000000000000000000000000"}}}, std::span<const std::string_view>(argv), std::span<const std::string_view>());
   }
   {
     static constexpr std::string_view argv[] = {"CLUSTER", "MYID"};
-    static constexpr std::string_view keys[] = {};
-    f("CLUSTER MYID", cmd::ClusterMyid{}, std::span<const std::string_view>(argv), std::span<const std::string_view>(keys));
+    f("CLUSTER MYID", cmd::ClusterMyid{}, std::span<const std::string_view>(argv), std::span<const std::string_view>());
   }
   {
     static constexpr std::string_view argv[] = {"CLUSTER", "MYSHARDID"};
-    static constexpr std::string_view keys[] = {};
-    f("CLUSTER MYSHARDID", cmd::ClusterMyshardid{}, std::span<const std::string_view>(argv), std::span<const std::string_view>(keys));
+    f("CLUSTER MYSHARDID", cmd::ClusterMyshardid{}, std::span<const std::string_view>(argv), std::span<const std::string_view>());
   }
   {
     static constexpr std::string_view argv[] = {"CLUSTER", "NODES"};
-    static constexpr std::string_view keys[] = {};
-    f("CLUSTER NODES", cmd::ClusterNodes{}, std::span<const std::string_view>(argv), std::span<const std::string_view>(keys));
+    f("CLUSTER NODES", cmd::ClusterNodes{}, std::span<const std::string_view>(argv), std::span<const std::string_view>());
   }
   {
     static constexpr std::string_view argv[] = {"CLUSTER", "REPLICAS", "0000000000000000000000000000000000000000"};
-    static constexpr std::string_view keys[] = {};
-    f("CLUSTER REPLICAS", cmd::ClusterReplicas{.node_id = "0000000000000000000000000000000000000000"}, std::span<const std::string_view>(argv), std::span<const std::string_view>(keys));
+    f("CLUSTER REPLICAS", cmd::ClusterReplicas{.node_id = "0000000000000000000000000000000000000000"}, std::span<const std::string_view>(argv), std::span<const std::string_view>());
   }
   {
     static constexpr std::string_view argv[] = {"CLUSTER", "REPLICATE", "0000000000000000000000000000000000000000"};
-    static constexpr std::string_view keys[] = {};
-    f("CLUSTER REPLICATE", cmd::ClusterReplicate{.args = cmd::ClusterReplicate::NodeId{.node_id = "0000000000000000000000000000000000000000"}}, std::span<const std::string_view>(argv), std::span<const std::string_view>(keys));
+    f("CLUSTER REPLICATE", cmd::ClusterReplicate{.args = cmd::ClusterReplicate::NodeId{.node_id = "0000000000000000000000000000000000000000"}}, std::span<const std::string_view>(argv), std::span<const std::string_view>());
   }
   {
     static constexpr std::string_view argv[] = {"CLUSTER", "RESET"};
-    static constexpr std::string_view keys[] = {};
-    f("CLUSTER RESET", cmd::ClusterReset{}, std::span<const std::string_view>(argv), std::span<const std::string_view>(keys));
+    f("CLUSTER RESET", cmd::ClusterReset{}, std::span<const std::string_view>(argv), std::span<const std::string_view>());
   }
   {
     static constexpr std::string_view argv[] = {"CLUSTER", "SAVECONFIG"};
-    static constexpr std::string_view keys[] = {};
-    f("CLUSTER SAVECONFIG", cmd::ClusterSaveconfig{}, std::span<const std::string_view>(argv), std::span<const std::string_view>(keys));
+    f("CLUSTER SAVECONFIG", cmd::ClusterSaveconfig{}, std::span<const std::string_view>(argv), std::span<const std::string_view>());
   }
   {
     static constexpr std::string_view argv[] = {"CLUSTER", "SET-CONFIG-EPOCH", "1"};
-    static constexpr std::string_view keys[] = {};
-    f("CLUSTER SET-CONFIG-EPOCH", cmd::ClusterSetConfigEpoch{.config_epoch = 1}, std::span<const std::string_view>(argv), std::span<const std::string_view>(keys));
+    f("CLUSTER SET-CONFIG-EPOCH", cmd::ClusterSetConfigEpoch{.config_epoch = 1}, std::span<const std::string_view>(argv), std::span<const std::string_view>());
   }
   {
     static constexpr std::string_view argv[] = {"CLUSTER", "SETSLOT", "1", "IMPORTING", "importing"};
-    static constexpr std::string_view keys[] = {};
-    f("CLUSTER SETSLOT", cmd::ClusterSetslot{.slot = 1, .subcommand = cmd::ClusterSetslot::Importing{.importing = "importing"}}, std::span<const std::string_view>(argv), std::span<const std::string_view>(keys));
+    f("CLUSTER SETSLOT", cmd::ClusterSetslot{.slot = 1, .subcommand = cmd::ClusterSetslot::Importing{.importing = "importing"}}, std::span<const std::string_view>(argv), std::span<const std::string_view>());
   }
   {
     static constexpr std::string_view argv[] = {"CLUSTER", "SHARDS"};
-    static constexpr std::string_view keys[] = {};
-    f("CLUSTER SHARDS", cmd::ClusterShards{}, std::span<const std::string_view>(argv), std::span<const std::string_view>(keys));
+    f("CLUSTER SHARDS", cmd::ClusterShards{}, std::span<const std::string_view>(argv), std::span<const std::string_view>());
   }
   {
     static constexpr std::string_view argv[] = {"CLUSTER", "SLAVES", "0000000000000000000000000000000000000000"};
-    static constexpr std::string_view keys[] = {};
-    f("CLUSTER SLAVES", cmd::ClusterSlaves{.node_id = "0000000000000000000000000000000000000000"}, std::span<const std::string_view>(argv), std::span<const std::string_view>(keys));
+    f("CLUSTER SLAVES", cmd::ClusterSlaves{.node_id = "0000000000000000000000000000000000000000"}, std::span<const std::string_view>(argv), std::span<const std::string_view>());
   }
   {
     static constexpr std::string_view argv[] = {"CLUSTER", "SLOT-STATS", "SLOTSRANGE", "1", "1"};
-    static constexpr std::string_view keys[] = {};
-    f("CLUSTER SLOT-STATS", cmd::ClusterSlotStats{.filter = cmd::ClusterSlotStats::Slotsrange{.start_slot = 1, .end_slot = 1}}, std::span<const std::string_view>(argv), std::span<const std::string_view>(keys));
+    f("CLUSTER SLOT-STATS", cmd::ClusterSlotStats{.filter = cmd::ClusterSlotStats::Slotsrange{.start_slot = 1, .end_slot = 1}}, std::span<const std::string_view>(argv), std::span<const std::string_view>());
   }
   {
     static constexpr std::string_view argv[] = {"CLUSTER", "SLOTS"};
-    static constexpr std::string_view keys[] = {};
-    f("CLUSTER SLOTS", cmd::ClusterSlots{}, std::span<const std::string_view>(argv), std::span<const std::string_view>(keys));
+    f("CLUSTER SLOTS", cmd::ClusterSlots{}, std::span<const std::string_view>(argv), std::span<const std::string_view>());
   }
   {
     static constexpr std::string_view argv[] = {"CLUSTER", "SYNCSLOTS"};
-    static constexpr std::string_view keys[] = {};
-    f("CLUSTER SYNCSLOTS", cmd::ClusterSyncslots{}, std::span<const std::string_view>(argv), std::span<const std::string_view>(keys));
+    f("CLUSTER SYNCSLOTS", cmd::ClusterSyncslots{}, std::span<const std::string_view>(argv), std::span<const std::string_view>());
   }
   {
     static constexpr std::string_view argv[] = {"CLUSTERSCAN", "cursor"};
-    static constexpr std::string_view keys[] = {};
-    f("CLUSTERSCAN", cmd::Clusterscan{.cursor = "cursor"}, std::span<const std::string_view>(argv), std::span<const std::string_view>(keys));
+    f("CLUSTERSCAN", cmd::Clusterscan{.cursor = "cursor"}, std::span<const std::string_view>(argv), std::span<const std::string_view>());
   }
   {
     static constexpr std::string_view argv[] = {"COMMAND", "COUNT"};
-    static constexpr std::string_view keys[] = {};
-    f("COMMAND COUNT", cmd::CommandCount{}, std::span<const std::string_view>(argv), std::span<const std::string_view>(keys));
+    f("COMMAND COUNT", cmd::CommandCount{}, std::span<const std::string_view>(argv), std::span<const std::string_view>());
   }
   {
     static constexpr std::string_view argv[] = {"COMMAND", "DOCS"};
-    static constexpr std::string_view keys[] = {};
-    f("COMMAND DOCS", cmd::CommandDocs{}, std::span<const std::string_view>(argv), std::span<const std::string_view>(keys));
+    f("COMMAND DOCS", cmd::CommandDocs{}, std::span<const std::string_view>(argv), std::span<const std::string_view>());
   }
   {
     static constexpr std::string_view argv[] = {"COMMAND", "GETKEYS", "command"};
-    static constexpr std::string_view keys[] = {};
-    f("COMMAND GETKEYS", cmd::CommandGetkeys{.command = "command"}, std::span<const std::string_view>(argv), std::span<const std::string_view>(keys));
+    f("COMMAND GETKEYS", cmd::CommandGetkeys{.command = "command"}, std::span<const std::string_view>(argv), std::span<const std::string_view>());
   }
   {
     static constexpr std::string_view argv[] = {"COMMAND", "GETKEYSANDFLAGS", "command"};
-    static constexpr std::string_view keys[] = {};
-    f("COMMAND GETKEYSANDFLAGS", cmd::CommandGetkeysandflags{.command = "command"}, std::span<const std::string_view>(argv), std::span<const std::string_view>(keys));
+    f("COMMAND GETKEYSANDFLAGS", cmd::CommandGetkeysandflags{.command = "command"}, std::span<const std::string_view>(argv), std::span<const std::string_view>());
   }
   {
     static constexpr std::string_view argv[] = {"COMMAND", "HELP"};
-    static constexpr std::string_view keys[] = {};
-    f("COMMAND HELP", cmd::CommandHelp{}, std::span<const std::string_view>(argv), std::span<const std::string_view>(keys));
+    f("COMMAND HELP", cmd::CommandHelp{}, std::span<const std::string_view>(argv), std::span<const std::string_view>());
   }
   {
     static constexpr std::string_view argv[] = {"COMMAND", "INFO"};
-    static constexpr std::string_view keys[] = {};
-    f("COMMAND INFO", cmd::CommandInfo{}, std::span<const std::string_view>(argv), std::span<const std::string_view>(keys));
+    f("COMMAND INFO", cmd::CommandInfo{}, std::span<const std::string_view>(argv), std::span<const std::string_view>());
   }
   {
     static constexpr std::string_view argv[] = {"COMMAND", "LIST"};
-    static constexpr std::string_view keys[] = {};
-    f("COMMAND LIST", cmd::CommandList{}, std::span<const std::string_view>(argv), std::span<const std::string_view>(keys));
+    f("COMMAND LIST", cmd::CommandList{}, std::span<const std::string_view>(argv), std::span<const std::string_view>());
   }
   {
     static constexpr std::string_view argv[] = {"COMMANDLOG", "GET", "1", "slow"};
-    static constexpr std::string_view keys[] = {};
-    f("COMMANDLOG GET", cmd::CommandlogGet{.count = 1, .type = cmd::CommandlogGet::Type::slow}, std::span<const std::string_view>(argv), std::span<const std::string_view>(keys));
+    f("COMMANDLOG GET", cmd::CommandlogGet{.count = 1, .type = cmd::CommandlogGet::Type::slow}, std::span<const std::string_view>(argv), std::span<const std::string_view>());
   }
   {
     static constexpr std::string_view argv[] = {"COMMANDLOG", "HELP"};
-    static constexpr std::string_view keys[] = {};
-    f("COMMANDLOG HELP", cmd::CommandlogHelp{}, std::span<const std::string_view>(argv), std::span<const std::string_view>(keys));
+    f("COMMANDLOG HELP", cmd::CommandlogHelp{}, std::span<const std::string_view>(argv), std::span<const std::string_view>());
   }
   {
     static constexpr std::string_view argv[] = {"COMMANDLOG", "LEN", "slow"};
-    static constexpr std::string_view keys[] = {};
-    f("COMMANDLOG LEN", cmd::CommandlogLen{.type = cmd::CommandlogLen::Type::slow}, std::span<const std::string_view>(argv), std::span<const std::string_view>(keys));
+    f("COMMANDLOG LEN", cmd::CommandlogLen{.type = cmd::CommandlogLen::Type::slow}, std::span<const std::string_view>(argv), std::span<const std::string_view>());
   }
   {
     static constexpr std::string_view argv[] = {"COMMANDLOG", "RESET", "slow"};
-    static constexpr std::string_view keys[] = {};
-    f("COMMANDLOG RESET", cmd::CommandlogReset{.type = cmd::CommandlogReset::Type::slow}, std::span<const std::string_view>(argv), std::span<const std::string_view>(keys));
+    f("COMMANDLOG RESET", cmd::CommandlogReset{.type = cmd::CommandlogReset::Type::slow}, std::span<const std::string_view>(argv), std::span<const std::string_view>());
   }
   {
     static constexpr std::string_view argv[] = {"CONFIG", "GET", "maxmemory"};
-    static constexpr std::string_view keys[] = {};
-    f("CONFIG GET", cmd::ConfigGet{.parameters = {"maxmemory"}}, std::span<const std::string_view>(argv), std::span<const std::string_view>(keys));
+    f("CONFIG GET", cmd::ConfigGet{.parameters = {"maxmemory"}}, std::span<const std::string_view>(argv), std::span<const std::string_view>());
   }
   {
     static constexpr std::string_view argv[] = {"CONFIG", "HELP"};
-    static constexpr std::string_view keys[] = {};
-    f("CONFIG HELP", cmd::ConfigHelp{}, std::span<const std::string_view>(argv), std::span<const std::string_view>(keys));
+    f("CONFIG HELP", cmd::ConfigHelp{}, std::span<const std::string_view>(argv), std::span<const std::string_view>());
   }
   {
     static constexpr std::string_view argv[] = {"CONFIG", "RESETSTAT"};
-    static constexpr std::string_view keys[] = {};
-    f("CONFIG RESETSTAT", cmd::ConfigResetstat{}, std::span<const std::string_view>(argv), std::span<const std::string_view>(keys));
+    f("CONFIG RESETSTAT", cmd::ConfigResetstat{}, std::span<const std::string_view>(argv), std::span<const std::string_view>());
   }
   {
     static constexpr std::string_view argv[] = {"CONFIG", "REWRITE"};
-    static constexpr std::string_view keys[] = {};
-    f("CONFIG REWRITE", cmd::ConfigRewrite{}, std::span<const std::string_view>(argv), std::span<const std::string_view>(keys));
+    f("CONFIG REWRITE", cmd::ConfigRewrite{}, std::span<const std::string_view>(argv), std::span<const std::string_view>());
   }
   {
     static constexpr std::string_view argv[] = {"CONFIG", "SET", "maxmemory", "value"};
-    static constexpr std::string_view keys[] = {};
-    f("CONFIG SET", cmd::ConfigSet{.data = {{"maxmemory", "value"}}}, std::span<const std::string_view>(argv), std::span<const std::string_view>(keys));
+    f("CONFIG SET", cmd::ConfigSet{.data = {{"maxmemory", "value"}}}, std::span<const std::string_view>(argv), std::span<const std::string_view>());
   }
   {
     static constexpr std::string_view argv[] = {"COPY", "key:1", "key:2"};
@@ -533,13 +445,11 @@ void for_each_example(F&& f) {
   }
   {
     static constexpr std::string_view argv[] = {"DBSIZE"};
-    static constexpr std::string_view keys[] = {};
-    f("DBSIZE", cmd::Dbsize{}, std::span<const std::string_view>(argv), std::span<const std::string_view>(keys));
+    f("DBSIZE", cmd::Dbsize{}, std::span<const std::string_view>(argv), std::span<const std::string_view>());
   }
   {
     static constexpr std::string_view argv[] = {"DEBUG"};
-    static constexpr std::string_view keys[] = {};
-    f("DEBUG", cmd::Debug{}, std::span<const std::string_view>(argv), std::span<const std::string_view>(keys));
+    f("DEBUG", cmd::Debug{}, std::span<const std::string_view>(argv), std::span<const std::string_view>());
   }
   {
     static constexpr std::string_view argv[] = {"DECR", "key:1"};
@@ -563,8 +473,7 @@ void for_each_example(F&& f) {
   }
   {
     static constexpr std::string_view argv[] = {"DISCARD"};
-    static constexpr std::string_view keys[] = {};
-    f("DISCARD", cmd::Discard{}, std::span<const std::string_view>(argv), std::span<const std::string_view>(keys));
+    f("DISCARD", cmd::Discard{}, std::span<const std::string_view>(argv), std::span<const std::string_view>());
   }
   {
     static constexpr std::string_view argv[] = {"DUMP", "key:1"};
@@ -573,33 +482,27 @@ void for_each_example(F&& f) {
   }
   {
     static constexpr std::string_view argv[] = {"ECHO", "message"};
-    static constexpr std::string_view keys[] = {};
-    f("ECHO", cmd::Echo{.message = "message"}, std::span<const std::string_view>(argv), std::span<const std::string_view>(keys));
+    f("ECHO", cmd::Echo{.message = "message"}, std::span<const std::string_view>(argv), std::span<const std::string_view>());
   }
   {
-    static constexpr std::string_view argv[] = {"EVAL", "return 1", "1"};
-    static constexpr std::string_view keys[] = {};
-    f("EVAL", cmd::Eval{.script = "return 1"}, std::span<const std::string_view>(argv), std::span<const std::string_view>(keys));
+    static constexpr std::string_view argv[] = {"EVAL", "return 1", "0"};
+    f("EVAL", cmd::Eval{.script = "return 1"}, std::span<const std::string_view>(argv), std::span<const std::string_view>());
   }
   {
-    static constexpr std::string_view argv[] = {"EVALSHA", "e0e1f9fabfc9d4800c877a703b823ac0578ff8db", "1"};
-    static constexpr std::string_view keys[] = {};
-    f("EVALSHA", cmd::Evalsha{.sha1 = "e0e1f9fabfc9d4800c877a703b823ac0578ff8db"}, std::span<const std::string_view>(argv), std::span<const std::string_view>(keys));
+    static constexpr std::string_view argv[] = {"EVALSHA", "e0e1f9fabfc9d4800c877a703b823ac0578ff8db", "0"};
+    f("EVALSHA", cmd::Evalsha{.sha1 = "e0e1f9fabfc9d4800c877a703b823ac0578ff8db"}, std::span<const std::string_view>(argv), std::span<const std::string_view>());
   }
   {
-    static constexpr std::string_view argv[] = {"EVALSHA_RO", "e0e1f9fabfc9d4800c877a703b823ac0578ff8db", "1"};
-    static constexpr std::string_view keys[] = {};
-    f("EVALSHA_RO", cmd::EvalshaRo{.sha1 = "e0e1f9fabfc9d4800c877a703b823ac0578ff8db"}, std::span<const std::string_view>(argv), std::span<const std::string_view>(keys));
+    static constexpr std::string_view argv[] = {"EVALSHA_RO", "e0e1f9fabfc9d4800c877a703b823ac0578ff8db", "0"};
+    f("EVALSHA_RO", cmd::EvalshaRo{.sha1 = "e0e1f9fabfc9d4800c877a703b823ac0578ff8db"}, std::span<const std::string_view>(argv), std::span<const std::string_view>());
   }
   {
-    static constexpr std::string_view argv[] = {"EVAL_RO", "return 1", "1"};
-    static constexpr std::string_view keys[] = {};
-    f("EVAL_RO", cmd::EvalRo{.script = "return 1"}, std::span<const std::string_view>(argv), std::span<const std::string_view>(keys));
+    static constexpr std::string_view argv[] = {"EVAL_RO", "return 1", "0"};
+    f("EVAL_RO", cmd::EvalRo{.script = "return 1"}, std::span<const std::string_view>(argv), std::span<const std::string_view>());
   }
   {
     static constexpr std::string_view argv[] = {"EXEC"};
-    static constexpr std::string_view keys[] = {};
-    f("EXEC", cmd::Exec{}, std::span<const std::string_view>(argv), std::span<const std::string_view>(keys));
+    f("EXEC", cmd::Exec{}, std::span<const std::string_view>(argv), std::span<const std::string_view>());
   }
   {
     static constexpr std::string_view argv[] = {"EXISTS", "key:1"};
@@ -623,73 +526,59 @@ void for_each_example(F&& f) {
   }
   {
     static constexpr std::string_view argv[] = {"FAILOVER"};
-    static constexpr std::string_view keys[] = {};
-    f("FAILOVER", cmd::Failover{}, std::span<const std::string_view>(argv), std::span<const std::string_view>(keys));
+    f("FAILOVER", cmd::Failover{}, std::span<const std::string_view>(argv), std::span<const std::string_view>());
   }
   {
-    static constexpr std::string_view argv[] = {"FCALL", "f", "1"};
-    static constexpr std::string_view keys[] = {};
-    f("FCALL", cmd::Fcall{.function = "f"}, std::span<const std::string_view>(argv), std::span<const std::string_view>(keys));
+    static constexpr std::string_view argv[] = {"FCALL", "f", "0"};
+    f("FCALL", cmd::Fcall{.function = "f"}, std::span<const std::string_view>(argv), std::span<const std::string_view>());
   }
   {
-    static constexpr std::string_view argv[] = {"FCALL_RO", "f", "1"};
-    static constexpr std::string_view keys[] = {};
-    f("FCALL_RO", cmd::FcallRo{.function = "f"}, std::span<const std::string_view>(argv), std::span<const std::string_view>(keys));
+    static constexpr std::string_view argv[] = {"FCALL_RO", "f", "0"};
+    f("FCALL_RO", cmd::FcallRo{.function = "f"}, std::span<const std::string_view>(argv), std::span<const std::string_view>());
   }
   {
     static constexpr std::string_view argv[] = {"FLUSHALL"};
-    static constexpr std::string_view keys[] = {};
-    f("FLUSHALL", cmd::Flushall{}, std::span<const std::string_view>(argv), std::span<const std::string_view>(keys));
+    f("FLUSHALL", cmd::Flushall{}, std::span<const std::string_view>(argv), std::span<const std::string_view>());
   }
   {
     static constexpr std::string_view argv[] = {"FLUSHDB"};
-    static constexpr std::string_view keys[] = {};
-    f("FLUSHDB", cmd::Flushdb{}, std::span<const std::string_view>(argv), std::span<const std::string_view>(keys));
+    f("FLUSHDB", cmd::Flushdb{}, std::span<const std::string_view>(argv), std::span<const std::string_view>());
   }
   {
     static constexpr std::string_view argv[] = {"FUNCTION", "DELETE", "lib"};
-    static constexpr std::string_view keys[] = {};
-    f("FUNCTION DELETE", cmd::FunctionDelete{.library_name = "lib"}, std::span<const std::string_view>(argv), std::span<const std::string_view>(keys));
+    f("FUNCTION DELETE", cmd::FunctionDelete{.library_name = "lib"}, std::span<const std::string_view>(argv), std::span<const std::string_view>());
   }
   {
     static constexpr std::string_view argv[] = {"FUNCTION", "DUMP"};
-    static constexpr std::string_view keys[] = {};
-    f("FUNCTION DUMP", cmd::FunctionDump{}, std::span<const std::string_view>(argv), std::span<const std::string_view>(keys));
+    f("FUNCTION DUMP", cmd::FunctionDump{}, std::span<const std::string_view>(argv), std::span<const std::string_view>());
   }
   {
     static constexpr std::string_view argv[] = {"FUNCTION", "FLUSH"};
-    static constexpr std::string_view keys[] = {};
-    f("FUNCTION FLUSH", cmd::FunctionFlush{}, std::span<const std::string_view>(argv), std::span<const std::string_view>(keys));
+    f("FUNCTION FLUSH", cmd::FunctionFlush{}, std::span<const std::string_view>(argv), std::span<const std::string_view>());
   }
   {
     static constexpr std::string_view argv[] = {"FUNCTION", "HELP"};
-    static constexpr std::string_view keys[] = {};
-    f("FUNCTION HELP", cmd::FunctionHelp{}, std::span<const std::string_view>(argv), std::span<const std::string_view>(keys));
+    f("FUNCTION HELP", cmd::FunctionHelp{}, std::span<const std::string_view>(argv), std::span<const std::string_view>());
   }
   {
     static constexpr std::string_view argv[] = {"FUNCTION", "KILL"};
-    static constexpr std::string_view keys[] = {};
-    f("FUNCTION KILL", cmd::FunctionKill{}, std::span<const std::string_view>(argv), std::span<const std::string_view>(keys));
+    f("FUNCTION KILL", cmd::FunctionKill{}, std::span<const std::string_view>(argv), std::span<const std::string_view>());
   }
   {
     static constexpr std::string_view argv[] = {"FUNCTION", "LIST"};
-    static constexpr std::string_view keys[] = {};
-    f("FUNCTION LIST", cmd::FunctionList{}, std::span<const std::string_view>(argv), std::span<const std::string_view>(keys));
+    f("FUNCTION LIST", cmd::FunctionList{}, std::span<const std::string_view>(argv), std::span<const std::string_view>());
   }
   {
     static constexpr std::string_view argv[] = {"FUNCTION", "LOAD", "#!lua name=lib"};
-    static constexpr std::string_view keys[] = {};
-    f("FUNCTION LOAD", cmd::FunctionLoad{.function_code = "#!lua name=lib"}, std::span<const std::string_view>(argv), std::span<const std::string_view>(keys));
+    f("FUNCTION LOAD", cmd::FunctionLoad{.function_code = "#!lua name=lib"}, std::span<const std::string_view>(argv), std::span<const std::string_view>());
   }
   {
     static constexpr std::string_view argv[] = {"FUNCTION", "RESTORE", "serialized_value"};
-    static constexpr std::string_view keys[] = {};
-    f("FUNCTION RESTORE", cmd::FunctionRestore{.serialized_value = "serialized_value"}, std::span<const std::string_view>(argv), std::span<const std::string_view>(keys));
+    f("FUNCTION RESTORE", cmd::FunctionRestore{.serialized_value = "serialized_value"}, std::span<const std::string_view>(argv), std::span<const std::string_view>());
   }
   {
     static constexpr std::string_view argv[] = {"FUNCTION", "STATS"};
-    static constexpr std::string_view keys[] = {};
-    f("FUNCTION STATS", cmd::FunctionStats{}, std::span<const std::string_view>(argv), std::span<const std::string_view>(keys));
+    f("FUNCTION STATS", cmd::FunctionStats{}, std::span<const std::string_view>(argv), std::span<const std::string_view>());
   }
   {
     static constexpr std::string_view argv[] = {"GEOADD", "key:1", "13.361389", "38.115556", "member"};
@@ -783,8 +672,7 @@ void for_each_example(F&& f) {
   }
   {
     static constexpr std::string_view argv[] = {"HELLO"};
-    static constexpr std::string_view keys[] = {};
-    f("HELLO", cmd::Hello{}, std::span<const std::string_view>(argv), std::span<const std::string_view>(keys));
+    f("HELLO", cmd::Hello{}, std::span<const std::string_view>(argv), std::span<const std::string_view>());
   }
   {
     static constexpr std::string_view argv[] = {"HEXISTS", "key:1", "field"};
@@ -948,53 +836,43 @@ void for_each_example(F&& f) {
   }
   {
     static constexpr std::string_view argv[] = {"INFO"};
-    static constexpr std::string_view keys[] = {};
-    f("INFO", cmd::Info{}, std::span<const std::string_view>(argv), std::span<const std::string_view>(keys));
+    f("INFO", cmd::Info{}, std::span<const std::string_view>(argv), std::span<const std::string_view>());
   }
   {
     static constexpr std::string_view argv[] = {"KEYS", "*"};
-    static constexpr std::string_view keys[] = {};
-    f("KEYS", cmd::Keys{.pattern = "*"}, std::span<const std::string_view>(argv), std::span<const std::string_view>(keys));
+    f("KEYS", cmd::Keys{.pattern = "*"}, std::span<const std::string_view>(argv), std::span<const std::string_view>());
   }
   {
     static constexpr std::string_view argv[] = {"LASTSAVE"};
-    static constexpr std::string_view keys[] = {};
-    f("LASTSAVE", cmd::Lastsave{}, std::span<const std::string_view>(argv), std::span<const std::string_view>(keys));
+    f("LASTSAVE", cmd::Lastsave{}, std::span<const std::string_view>(argv), std::span<const std::string_view>());
   }
   {
     static constexpr std::string_view argv[] = {"LATENCY", "DOCTOR"};
-    static constexpr std::string_view keys[] = {};
-    f("LATENCY DOCTOR", cmd::LatencyDoctor{}, std::span<const std::string_view>(argv), std::span<const std::string_view>(keys));
+    f("LATENCY DOCTOR", cmd::LatencyDoctor{}, std::span<const std::string_view>(argv), std::span<const std::string_view>());
   }
   {
     static constexpr std::string_view argv[] = {"LATENCY", "GRAPH", "event"};
-    static constexpr std::string_view keys[] = {};
-    f("LATENCY GRAPH", cmd::LatencyGraph{.event = "event"}, std::span<const std::string_view>(argv), std::span<const std::string_view>(keys));
+    f("LATENCY GRAPH", cmd::LatencyGraph{.event = "event"}, std::span<const std::string_view>(argv), std::span<const std::string_view>());
   }
   {
     static constexpr std::string_view argv[] = {"LATENCY", "HELP"};
-    static constexpr std::string_view keys[] = {};
-    f("LATENCY HELP", cmd::LatencyHelp{}, std::span<const std::string_view>(argv), std::span<const std::string_view>(keys));
+    f("LATENCY HELP", cmd::LatencyHelp{}, std::span<const std::string_view>(argv), std::span<const std::string_view>());
   }
   {
     static constexpr std::string_view argv[] = {"LATENCY", "HISTOGRAM"};
-    static constexpr std::string_view keys[] = {};
-    f("LATENCY HISTOGRAM", cmd::LatencyHistogram{}, std::span<const std::string_view>(argv), std::span<const std::string_view>(keys));
+    f("LATENCY HISTOGRAM", cmd::LatencyHistogram{}, std::span<const std::string_view>(argv), std::span<const std::string_view>());
   }
   {
     static constexpr std::string_view argv[] = {"LATENCY", "HISTORY", "event"};
-    static constexpr std::string_view keys[] = {};
-    f("LATENCY HISTORY", cmd::LatencyHistory{.event = "event"}, std::span<const std::string_view>(argv), std::span<const std::string_view>(keys));
+    f("LATENCY HISTORY", cmd::LatencyHistory{.event = "event"}, std::span<const std::string_view>(argv), std::span<const std::string_view>());
   }
   {
     static constexpr std::string_view argv[] = {"LATENCY", "LATEST"};
-    static constexpr std::string_view keys[] = {};
-    f("LATENCY LATEST", cmd::LatencyLatest{}, std::span<const std::string_view>(argv), std::span<const std::string_view>(keys));
+    f("LATENCY LATEST", cmd::LatencyLatest{}, std::span<const std::string_view>(argv), std::span<const std::string_view>());
   }
   {
     static constexpr std::string_view argv[] = {"LATENCY", "RESET"};
-    static constexpr std::string_view keys[] = {};
-    f("LATENCY RESET", cmd::LatencyReset{}, std::span<const std::string_view>(argv), std::span<const std::string_view>(keys));
+    f("LATENCY RESET", cmd::LatencyReset{}, std::span<const std::string_view>(argv), std::span<const std::string_view>());
   }
   {
     static constexpr std::string_view argv[] = {"LCS", "key:1", "key:2"};
@@ -1028,8 +906,7 @@ void for_each_example(F&& f) {
   }
   {
     static constexpr std::string_view argv[] = {"LOLWUT"};
-    static constexpr std::string_view keys[] = {};
-    f("LOLWUT", cmd::Lolwut{}, std::span<const std::string_view>(argv), std::span<const std::string_view>(keys));
+    f("LOLWUT", cmd::Lolwut{}, std::span<const std::string_view>(argv), std::span<const std::string_view>());
   }
   {
     static constexpr std::string_view argv[] = {"LPOP", "key:1"};
@@ -1083,28 +960,23 @@ void for_each_example(F&& f) {
   }
   {
     static constexpr std::string_view argv[] = {"MEMORY", "DOCTOR"};
-    static constexpr std::string_view keys[] = {};
-    f("MEMORY DOCTOR", cmd::MemoryDoctor{}, std::span<const std::string_view>(argv), std::span<const std::string_view>(keys));
+    f("MEMORY DOCTOR", cmd::MemoryDoctor{}, std::span<const std::string_view>(argv), std::span<const std::string_view>());
   }
   {
     static constexpr std::string_view argv[] = {"MEMORY", "HELP"};
-    static constexpr std::string_view keys[] = {};
-    f("MEMORY HELP", cmd::MemoryHelp{}, std::span<const std::string_view>(argv), std::span<const std::string_view>(keys));
+    f("MEMORY HELP", cmd::MemoryHelp{}, std::span<const std::string_view>(argv), std::span<const std::string_view>());
   }
   {
     static constexpr std::string_view argv[] = {"MEMORY", "MALLOC-STATS"};
-    static constexpr std::string_view keys[] = {};
-    f("MEMORY MALLOC-STATS", cmd::MemoryMallocStats{}, std::span<const std::string_view>(argv), std::span<const std::string_view>(keys));
+    f("MEMORY MALLOC-STATS", cmd::MemoryMallocStats{}, std::span<const std::string_view>(argv), std::span<const std::string_view>());
   }
   {
     static constexpr std::string_view argv[] = {"MEMORY", "PURGE"};
-    static constexpr std::string_view keys[] = {};
-    f("MEMORY PURGE", cmd::MemoryPurge{}, std::span<const std::string_view>(argv), std::span<const std::string_view>(keys));
+    f("MEMORY PURGE", cmd::MemoryPurge{}, std::span<const std::string_view>(argv), std::span<const std::string_view>());
   }
   {
     static constexpr std::string_view argv[] = {"MEMORY", "STATS"};
-    static constexpr std::string_view keys[] = {};
-    f("MEMORY STATS", cmd::MemoryStats{}, std::span<const std::string_view>(argv), std::span<const std::string_view>(keys));
+    f("MEMORY STATS", cmd::MemoryStats{}, std::span<const std::string_view>(argv), std::span<const std::string_view>());
   }
   {
     static constexpr std::string_view argv[] = {"MEMORY", "USAGE", "key:1"};
@@ -1123,33 +995,27 @@ void for_each_example(F&& f) {
   }
   {
     static constexpr std::string_view argv[] = {"MODULE", "HELP"};
-    static constexpr std::string_view keys[] = {};
-    f("MODULE HELP", cmd::ModuleHelp{}, std::span<const std::string_view>(argv), std::span<const std::string_view>(keys));
+    f("MODULE HELP", cmd::ModuleHelp{}, std::span<const std::string_view>(argv), std::span<const std::string_view>());
   }
   {
     static constexpr std::string_view argv[] = {"MODULE", "LIST"};
-    static constexpr std::string_view keys[] = {};
-    f("MODULE LIST", cmd::ModuleList{}, std::span<const std::string_view>(argv), std::span<const std::string_view>(keys));
+    f("MODULE LIST", cmd::ModuleList{}, std::span<const std::string_view>(argv), std::span<const std::string_view>());
   }
   {
     static constexpr std::string_view argv[] = {"MODULE", "LOAD", "path"};
-    static constexpr std::string_view keys[] = {};
-    f("MODULE LOAD", cmd::ModuleLoad{.path = "path"}, std::span<const std::string_view>(argv), std::span<const std::string_view>(keys));
+    f("MODULE LOAD", cmd::ModuleLoad{.path = "path"}, std::span<const std::string_view>(argv), std::span<const std::string_view>());
   }
   {
     static constexpr std::string_view argv[] = {"MODULE", "LOADEX", "path"};
-    static constexpr std::string_view keys[] = {};
-    f("MODULE LOADEX", cmd::ModuleLoadex{.path = "path"}, std::span<const std::string_view>(argv), std::span<const std::string_view>(keys));
+    f("MODULE LOADEX", cmd::ModuleLoadex{.path = "path"}, std::span<const std::string_view>(argv), std::span<const std::string_view>());
   }
   {
     static constexpr std::string_view argv[] = {"MODULE", "UNLOAD", "name"};
-    static constexpr std::string_view keys[] = {};
-    f("MODULE UNLOAD", cmd::ModuleUnload{.name = "name"}, std::span<const std::string_view>(argv), std::span<const std::string_view>(keys));
+    f("MODULE UNLOAD", cmd::ModuleUnload{.name = "name"}, std::span<const std::string_view>(argv), std::span<const std::string_view>());
   }
   {
     static constexpr std::string_view argv[] = {"MONITOR"};
-    static constexpr std::string_view keys[] = {};
-    f("MONITOR", cmd::Monitor{}, std::span<const std::string_view>(argv), std::span<const std::string_view>(keys));
+    f("MONITOR", cmd::Monitor{}, std::span<const std::string_view>(argv), std::span<const std::string_view>());
   }
   {
     static constexpr std::string_view argv[] = {"MOVE", "key:1", "0"};
@@ -1173,8 +1039,7 @@ void for_each_example(F&& f) {
   }
   {
     static constexpr std::string_view argv[] = {"MULTI"};
-    static constexpr std::string_view keys[] = {};
-    f("MULTI", cmd::Multi{}, std::span<const std::string_view>(argv), std::span<const std::string_view>(keys));
+    f("MULTI", cmd::Multi{}, std::span<const std::string_view>(argv), std::span<const std::string_view>());
   }
   {
     static constexpr std::string_view argv[] = {"OBJECT", "ENCODING", "key:1"};
@@ -1188,8 +1053,7 @@ void for_each_example(F&& f) {
   }
   {
     static constexpr std::string_view argv[] = {"OBJECT", "HELP"};
-    static constexpr std::string_view keys[] = {};
-    f("OBJECT HELP", cmd::ObjectHelp{}, std::span<const std::string_view>(argv), std::span<const std::string_view>(keys));
+    f("OBJECT HELP", cmd::ObjectHelp{}, std::span<const std::string_view>(argv), std::span<const std::string_view>());
   }
   {
     static constexpr std::string_view argv[] = {"OBJECT", "IDLETIME", "key:1"};
@@ -1243,13 +1107,11 @@ void for_each_example(F&& f) {
   }
   {
     static constexpr std::string_view argv[] = {"PFSELFTEST"};
-    static constexpr std::string_view keys[] = {};
-    f("PFSELFTEST", cmd::Pfselftest{}, std::span<const std::string_view>(argv), std::span<const std::string_view>(keys));
+    f("PFSELFTEST", cmd::Pfselftest{}, std::span<const std::string_view>(argv), std::span<const std::string_view>());
   }
   {
     static constexpr std::string_view argv[] = {"PING"};
-    static constexpr std::string_view keys[] = {};
-    f("PING", cmd::Ping{}, std::span<const std::string_view>(argv), std::span<const std::string_view>(keys));
+    f("PING", cmd::Ping{}, std::span<const std::string_view>(argv), std::span<const std::string_view>());
   }
   {
     static constexpr std::string_view argv[] = {"PSETEX", "key:1", "100", "value"};
@@ -1258,13 +1120,11 @@ void for_each_example(F&& f) {
   }
   {
     static constexpr std::string_view argv[] = {"PSUBSCRIBE", "*"};
-    static constexpr std::string_view keys[] = {};
-    f("PSUBSCRIBE", cmd::Psubscribe{.patterns = {"*"}}, std::span<const std::string_view>(argv), std::span<const std::string_view>(keys));
+    f("PSUBSCRIBE", cmd::Psubscribe{.patterns = {"*"}}, std::span<const std::string_view>(argv), std::span<const std::string_view>());
   }
   {
     static constexpr std::string_view argv[] = {"PSYNC", "replicationid", "1"};
-    static constexpr std::string_view keys[] = {};
-    f("PSYNC", cmd::Psync{.replicationid = "replicationid", .offset = 1}, std::span<const std::string_view>(argv), std::span<const std::string_view>(keys));
+    f("PSYNC", cmd::Psync{.replicationid = "replicationid", .offset = 1}, std::span<const std::string_view>(argv), std::span<const std::string_view>());
   }
   {
     static constexpr std::string_view argv[] = {"PTTL", "key:1"};
@@ -1273,63 +1133,51 @@ void for_each_example(F&& f) {
   }
   {
     static constexpr std::string_view argv[] = {"PUBLISH", "channel:1", "message"};
-    static constexpr std::string_view keys[] = {};
-    f("PUBLISH", cmd::Publish{.channel = "channel:1", .message = "message"}, std::span<const std::string_view>(argv), std::span<const std::string_view>(keys));
+    f("PUBLISH", cmd::Publish{.channel = "channel:1", .message = "message"}, std::span<const std::string_view>(argv), std::span<const std::string_view>());
   }
   {
     static constexpr std::string_view argv[] = {"PUBSUB", "CHANNELS"};
-    static constexpr std::string_view keys[] = {};
-    f("PUBSUB CHANNELS", cmd::PubsubChannels{}, std::span<const std::string_view>(argv), std::span<const std::string_view>(keys));
+    f("PUBSUB CHANNELS", cmd::PubsubChannels{}, std::span<const std::string_view>(argv), std::span<const std::string_view>());
   }
   {
     static constexpr std::string_view argv[] = {"PUBSUB", "HELP"};
-    static constexpr std::string_view keys[] = {};
-    f("PUBSUB HELP", cmd::PubsubHelp{}, std::span<const std::string_view>(argv), std::span<const std::string_view>(keys));
+    f("PUBSUB HELP", cmd::PubsubHelp{}, std::span<const std::string_view>(argv), std::span<const std::string_view>());
   }
   {
     static constexpr std::string_view argv[] = {"PUBSUB", "NUMPAT"};
-    static constexpr std::string_view keys[] = {};
-    f("PUBSUB NUMPAT", cmd::PubsubNumpat{}, std::span<const std::string_view>(argv), std::span<const std::string_view>(keys));
+    f("PUBSUB NUMPAT", cmd::PubsubNumpat{}, std::span<const std::string_view>(argv), std::span<const std::string_view>());
   }
   {
     static constexpr std::string_view argv[] = {"PUBSUB", "NUMSUB"};
-    static constexpr std::string_view keys[] = {};
-    f("PUBSUB NUMSUB", cmd::PubsubNumsub{}, std::span<const std::string_view>(argv), std::span<const std::string_view>(keys));
+    f("PUBSUB NUMSUB", cmd::PubsubNumsub{}, std::span<const std::string_view>(argv), std::span<const std::string_view>());
   }
   {
     static constexpr std::string_view argv[] = {"PUBSUB", "SHARDCHANNELS"};
-    static constexpr std::string_view keys[] = {};
-    f("PUBSUB SHARDCHANNELS", cmd::PubsubShardchannels{}, std::span<const std::string_view>(argv), std::span<const std::string_view>(keys));
+    f("PUBSUB SHARDCHANNELS", cmd::PubsubShardchannels{}, std::span<const std::string_view>(argv), std::span<const std::string_view>());
   }
   {
     static constexpr std::string_view argv[] = {"PUBSUB", "SHARDNUMSUB"};
-    static constexpr std::string_view keys[] = {};
-    f("PUBSUB SHARDNUMSUB", cmd::PubsubShardnumsub{}, std::span<const std::string_view>(argv), std::span<const std::string_view>(keys));
+    f("PUBSUB SHARDNUMSUB", cmd::PubsubShardnumsub{}, std::span<const std::string_view>(argv), std::span<const std::string_view>());
   }
   {
     static constexpr std::string_view argv[] = {"PUNSUBSCRIBE"};
-    static constexpr std::string_view keys[] = {};
-    f("PUNSUBSCRIBE", cmd::Punsubscribe{}, std::span<const std::string_view>(argv), std::span<const std::string_view>(keys));
+    f("PUNSUBSCRIBE", cmd::Punsubscribe{}, std::span<const std::string_view>(argv), std::span<const std::string_view>());
   }
   {
     static constexpr std::string_view argv[] = {"QUIT"};
-    static constexpr std::string_view keys[] = {};
-    f("QUIT", cmd::Quit{}, std::span<const std::string_view>(argv), std::span<const std::string_view>(keys));
+    f("QUIT", cmd::Quit{}, std::span<const std::string_view>(argv), std::span<const std::string_view>());
   }
   {
     static constexpr std::string_view argv[] = {"RANDOMKEY"};
-    static constexpr std::string_view keys[] = {};
-    f("RANDOMKEY", cmd::Randomkey{}, std::span<const std::string_view>(argv), std::span<const std::string_view>(keys));
+    f("RANDOMKEY", cmd::Randomkey{}, std::span<const std::string_view>(argv), std::span<const std::string_view>());
   }
   {
     static constexpr std::string_view argv[] = {"READONLY"};
-    static constexpr std::string_view keys[] = {};
-    f("READONLY", cmd::Readonly{}, std::span<const std::string_view>(argv), std::span<const std::string_view>(keys));
+    f("READONLY", cmd::Readonly{}, std::span<const std::string_view>(argv), std::span<const std::string_view>());
   }
   {
     static constexpr std::string_view argv[] = {"READWRITE"};
-    static constexpr std::string_view keys[] = {};
-    f("READWRITE", cmd::Readwrite{}, std::span<const std::string_view>(argv), std::span<const std::string_view>(keys));
+    f("READWRITE", cmd::Readwrite{}, std::span<const std::string_view>(argv), std::span<const std::string_view>());
   }
   {
     static constexpr std::string_view argv[] = {"RENAME", "key:1", "key:2"};
@@ -1343,18 +1191,15 @@ void for_each_example(F&& f) {
   }
   {
     static constexpr std::string_view argv[] = {"REPLCONF"};
-    static constexpr std::string_view keys[] = {};
-    f("REPLCONF", cmd::Replconf{}, std::span<const std::string_view>(argv), std::span<const std::string_view>(keys));
+    f("REPLCONF", cmd::Replconf{}, std::span<const std::string_view>(argv), std::span<const std::string_view>());
   }
   {
     static constexpr std::string_view argv[] = {"REPLICAOF", "127.0.0.1", "6379"};
-    static constexpr std::string_view keys[] = {};
-    f("REPLICAOF", cmd::Replicaof{.args = cmd::Replicaof::HostPort{.host = "127.0.0.1", .port = 6379}}, std::span<const std::string_view>(argv), std::span<const std::string_view>(keys));
+    f("REPLICAOF", cmd::Replicaof{.args = cmd::Replicaof::HostPort{.host = "127.0.0.1", .port = 6379}}, std::span<const std::string_view>(argv), std::span<const std::string_view>());
   }
   {
     static constexpr std::string_view argv[] = {"RESET"};
-    static constexpr std::string_view keys[] = {};
-    f("RESET", cmd::Reset{}, std::span<const std::string_view>(argv), std::span<const std::string_view>(keys));
+    f("RESET", cmd::Reset{}, std::span<const std::string_view>(argv), std::span<const std::string_view>());
   }
   {
     static constexpr std::string_view argv[] = {"RESTORE", "key:1", "1", "serialized_value"};
@@ -1368,8 +1213,7 @@ void for_each_example(F&& f) {
   }
   {
     static constexpr std::string_view argv[] = {"ROLE"};
-    static constexpr std::string_view keys[] = {};
-    f("ROLE", cmd::Role{}, std::span<const std::string_view>(argv), std::span<const std::string_view>(keys));
+    f("ROLE", cmd::Role{}, std::span<const std::string_view>(argv), std::span<const std::string_view>());
   }
   {
     static constexpr std::string_view argv[] = {"RPOP", "key:1"};
@@ -1403,13 +1247,11 @@ void for_each_example(F&& f) {
   }
   {
     static constexpr std::string_view argv[] = {"SAVE"};
-    static constexpr std::string_view keys[] = {};
-    f("SAVE", cmd::Save{}, std::span<const std::string_view>(argv), std::span<const std::string_view>(keys));
+    f("SAVE", cmd::Save{}, std::span<const std::string_view>(argv), std::span<const std::string_view>());
   }
   {
     static constexpr std::string_view argv[] = {"SCAN", "0"};
-    static constexpr std::string_view keys[] = {};
-    f("SCAN", cmd::Scan{.cursor = 0}, std::span<const std::string_view>(argv), std::span<const std::string_view>(keys));
+    f("SCAN", cmd::Scan{.cursor = 0}, std::span<const std::string_view>(argv), std::span<const std::string_view>());
   }
   {
     static constexpr std::string_view argv[] = {"SCARD", "key:1"};
@@ -1418,38 +1260,31 @@ void for_each_example(F&& f) {
   }
   {
     static constexpr std::string_view argv[] = {"SCRIPT", "DEBUG", "YES"};
-    static constexpr std::string_view keys[] = {};
-    f("SCRIPT DEBUG", cmd::ScriptDebug{.mode = cmd::ScriptDebug::Mode::yes}, std::span<const std::string_view>(argv), std::span<const std::string_view>(keys));
+    f("SCRIPT DEBUG", cmd::ScriptDebug{.mode = cmd::ScriptDebug::Mode::yes}, std::span<const std::string_view>(argv), std::span<const std::string_view>());
   }
   {
     static constexpr std::string_view argv[] = {"SCRIPT", "EXISTS", "e0e1f9fabfc9d4800c877a703b823ac0578ff8db"};
-    static constexpr std::string_view keys[] = {};
-    f("SCRIPT EXISTS", cmd::ScriptExists{.sha1s = {"e0e1f9fabfc9d4800c877a703b823ac0578ff8db"}}, std::span<const std::string_view>(argv), std::span<const std::string_view>(keys));
+    f("SCRIPT EXISTS", cmd::ScriptExists{.sha1s = {"e0e1f9fabfc9d4800c877a703b823ac0578ff8db"}}, std::span<const std::string_view>(argv), std::span<const std::string_view>());
   }
   {
     static constexpr std::string_view argv[] = {"SCRIPT", "FLUSH"};
-    static constexpr std::string_view keys[] = {};
-    f("SCRIPT FLUSH", cmd::ScriptFlush{}, std::span<const std::string_view>(argv), std::span<const std::string_view>(keys));
+    f("SCRIPT FLUSH", cmd::ScriptFlush{}, std::span<const std::string_view>(argv), std::span<const std::string_view>());
   }
   {
     static constexpr std::string_view argv[] = {"SCRIPT", "HELP"};
-    static constexpr std::string_view keys[] = {};
-    f("SCRIPT HELP", cmd::ScriptHelp{}, std::span<const std::string_view>(argv), std::span<const std::string_view>(keys));
+    f("SCRIPT HELP", cmd::ScriptHelp{}, std::span<const std::string_view>(argv), std::span<const std::string_view>());
   }
   {
     static constexpr std::string_view argv[] = {"SCRIPT", "KILL"};
-    static constexpr std::string_view keys[] = {};
-    f("SCRIPT KILL", cmd::ScriptKill{}, std::span<const std::string_view>(argv), std::span<const std::string_view>(keys));
+    f("SCRIPT KILL", cmd::ScriptKill{}, std::span<const std::string_view>(argv), std::span<const std::string_view>());
   }
   {
     static constexpr std::string_view argv[] = {"SCRIPT", "LOAD", "return 1"};
-    static constexpr std::string_view keys[] = {};
-    f("SCRIPT LOAD", cmd::ScriptLoad{.script = "return 1"}, std::span<const std::string_view>(argv), std::span<const std::string_view>(keys));
+    f("SCRIPT LOAD", cmd::ScriptLoad{.script = "return 1"}, std::span<const std::string_view>(argv), std::span<const std::string_view>());
   }
   {
     static constexpr std::string_view argv[] = {"SCRIPT", "SHOW", "e0e1f9fabfc9d4800c877a703b823ac0578ff8db"};
-    static constexpr std::string_view keys[] = {};
-    f("SCRIPT SHOW", cmd::ScriptShow{.sha1 = "e0e1f9fabfc9d4800c877a703b823ac0578ff8db"}, std::span<const std::string_view>(argv), std::span<const std::string_view>(keys));
+    f("SCRIPT SHOW", cmd::ScriptShow{.sha1 = "e0e1f9fabfc9d4800c877a703b823ac0578ff8db"}, std::span<const std::string_view>(argv), std::span<const std::string_view>());
   }
   {
     static constexpr std::string_view argv[] = {"SDIFF", "key:1"};
@@ -1463,133 +1298,107 @@ void for_each_example(F&& f) {
   }
   {
     static constexpr std::string_view argv[] = {"SELECT", "0"};
-    static constexpr std::string_view keys[] = {};
-    f("SELECT", cmd::Select{.index = 0}, std::span<const std::string_view>(argv), std::span<const std::string_view>(keys));
+    f("SELECT", cmd::Select{.index = 0}, std::span<const std::string_view>(argv), std::span<const std::string_view>());
   }
   {
     static constexpr std::string_view argv[] = {"SENTINEL", "CKQUORUM", "primary_name"};
-    static constexpr std::string_view keys[] = {};
-    f("SENTINEL CKQUORUM", cmd::SentinelCkquorum{.primary_name = "primary_name"}, std::span<const std::string_view>(argv), std::span<const std::string_view>(keys));
+    f("SENTINEL CKQUORUM", cmd::SentinelCkquorum{.primary_name = "primary_name"}, std::span<const std::string_view>(argv), std::span<const std::string_view>());
   }
   {
     static constexpr std::string_view argv[] = {"SENTINEL", "CONFIG", "SET", "maxmemory", "value"};
-    static constexpr std::string_view keys[] = {};
-    f("SENTINEL CONFIG", cmd::SentinelConfig{.action = cmd::SentinelConfig::Set{.parameter = "maxmemory", .value = "value"}}, std::span<const std::string_view>(argv), std::span<const std::string_view>(keys));
+    f("SENTINEL CONFIG", cmd::SentinelConfig{.action = cmd::SentinelConfig::Set{.parameter = "maxmemory", .value = "value"}}, std::span<const std::string_view>(argv), std::span<const std::string_view>());
   }
   {
     static constexpr std::string_view argv[] = {"SENTINEL", "DEBUG"};
-    static constexpr std::string_view keys[] = {};
-    f("SENTINEL DEBUG", cmd::SentinelDebug{}, std::span<const std::string_view>(argv), std::span<const std::string_view>(keys));
+    f("SENTINEL DEBUG", cmd::SentinelDebug{}, std::span<const std::string_view>(argv), std::span<const std::string_view>());
   }
   {
     static constexpr std::string_view argv[] = {"SENTINEL", "FAILOVER", "primary_name"};
-    static constexpr std::string_view keys[] = {};
-    f("SENTINEL FAILOVER", cmd::SentinelFailover{.primary_name = "primary_name"}, std::span<const std::string_view>(argv), std::span<const std::string_view>(keys));
+    f("SENTINEL FAILOVER", cmd::SentinelFailover{.primary_name = "primary_name"}, std::span<const std::string_view>(argv), std::span<const std::string_view>());
   }
   {
     static constexpr std::string_view argv[] = {"SENTINEL", "FLUSHCONFIG"};
-    static constexpr std::string_view keys[] = {};
-    f("SENTINEL FLUSHCONFIG", cmd::SentinelFlushconfig{}, std::span<const std::string_view>(argv), std::span<const std::string_view>(keys));
+    f("SENTINEL FLUSHCONFIG", cmd::SentinelFlushconfig{}, std::span<const std::string_view>(argv), std::span<const std::string_view>());
   }
   {
     static constexpr std::string_view argv[] = {"SENTINEL", "GET-MASTER-ADDR-BY-NAME", "primary_name"};
-    static constexpr std::string_view keys[] = {};
-    f("SENTINEL GET-MASTER-ADDR-BY-NAME", cmd::SentinelGetMasterAddrByName{.primary_name = "primary_name"}, std::span<const std::string_view>(argv), std::span<const std::string_view>(keys));
+    f("SENTINEL GET-MASTER-ADDR-BY-NAME", cmd::SentinelGetMasterAddrByName{.primary_name = "primary_name"}, std::span<const std::string_view>(argv), std::span<const std::string_view>());
   }
   {
     static constexpr std::string_view argv[] = {"SENTINEL", "GET-PRIMARY-ADDR-BY-NAME", "primary_name"};
-    static constexpr std::string_view keys[] = {};
-    f("SENTINEL GET-PRIMARY-ADDR-BY-NAME", cmd::SentinelGetPrimaryAddrByName{.primary_name = "primary_name"}, std::span<const std::string_view>(argv), std::span<const std::string_view>(keys));
+    f("SENTINEL GET-PRIMARY-ADDR-BY-NAME", cmd::SentinelGetPrimaryAddrByName{.primary_name = "primary_name"}, std::span<const std::string_view>(argv), std::span<const std::string_view>());
   }
   {
     static constexpr std::string_view argv[] = {"SENTINEL", "HELP"};
-    static constexpr std::string_view keys[] = {};
-    f("SENTINEL HELP", cmd::SentinelHelp{}, std::span<const std::string_view>(argv), std::span<const std::string_view>(keys));
+    f("SENTINEL HELP", cmd::SentinelHelp{}, std::span<const std::string_view>(argv), std::span<const std::string_view>());
   }
   {
     static constexpr std::string_view argv[] = {"SENTINEL", "INFO-CACHE", "nodename"};
-    static constexpr std::string_view keys[] = {};
-    f("SENTINEL INFO-CACHE", cmd::SentinelInfoCache{.nodenames = {"nodename"}}, std::span<const std::string_view>(argv), std::span<const std::string_view>(keys));
+    f("SENTINEL INFO-CACHE", cmd::SentinelInfoCache{.nodenames = {"nodename"}}, std::span<const std::string_view>(argv), std::span<const std::string_view>());
   }
   {
     static constexpr std::string_view argv[] = {"SENTINEL", "IS-MASTER-DOWN-BY-ADDR", "127.0.0.1", "6379", "1", "runid"};
-    static constexpr std::string_view keys[] = {};
-    f("SENTINEL IS-MASTER-DOWN-BY-ADDR", cmd::SentinelIsMasterDownByAddr{.ip = "127.0.0.1", .port = 6379, .current_epoch = 1, .runid = "runid"}, std::span<const std::string_view>(argv), std::span<const std::string_view>(keys));
+    f("SENTINEL IS-MASTER-DOWN-BY-ADDR", cmd::SentinelIsMasterDownByAddr{.ip = "127.0.0.1", .port = 6379, .current_epoch = 1, .runid = "runid"}, std::span<const std::string_view>(argv), std::span<const std::string_view>());
   }
   {
     static constexpr std::string_view argv[] = {"SENTINEL", "IS-PRIMARY-DOWN-BY-ADDR", "127.0.0.1", "6379", "1", "runid"};
-    static constexpr std::string_view keys[] = {};
-    f("SENTINEL IS-PRIMARY-DOWN-BY-ADDR", cmd::SentinelIsPrimaryDownByAddr{.ip = "127.0.0.1", .port = 6379, .current_epoch = 1, .runid = "runid"}, std::span<const std::string_view>(argv), std::span<const std::string_view>(keys));
+    f("SENTINEL IS-PRIMARY-DOWN-BY-ADDR", cmd::SentinelIsPrimaryDownByAddr{.ip = "127.0.0.1", .port = 6379, .current_epoch = 1, .runid = "runid"}, std::span<const std::string_view>(argv), std::span<const std::string_view>());
   }
   {
     static constexpr std::string_view argv[] = {"SENTINEL", "MASTER", "primary_name"};
-    static constexpr std::string_view keys[] = {};
-    f("SENTINEL MASTER", cmd::SentinelMaster{.primary_name = "primary_name"}, std::span<const std::string_view>(argv), std::span<const std::string_view>(keys));
+    f("SENTINEL MASTER", cmd::SentinelMaster{.primary_name = "primary_name"}, std::span<const std::string_view>(argv), std::span<const std::string_view>());
   }
   {
     static constexpr std::string_view argv[] = {"SENTINEL", "MASTERS"};
-    static constexpr std::string_view keys[] = {};
-    f("SENTINEL MASTERS", cmd::SentinelMasters{}, std::span<const std::string_view>(argv), std::span<const std::string_view>(keys));
+    f("SENTINEL MASTERS", cmd::SentinelMasters{}, std::span<const std::string_view>(argv), std::span<const std::string_view>());
   }
   {
     static constexpr std::string_view argv[] = {"SENTINEL", "MONITOR", "name", "127.0.0.1", "6379", "1"};
-    static constexpr std::string_view keys[] = {};
-    f("SENTINEL MONITOR", cmd::SentinelMonitor{.name = "name", .ip = "127.0.0.1", .port = 6379, .quorum = 1}, std::span<const std::string_view>(argv), std::span<const std::string_view>(keys));
+    f("SENTINEL MONITOR", cmd::SentinelMonitor{.name = "name", .ip = "127.0.0.1", .port = 6379, .quorum = 1}, std::span<const std::string_view>(argv), std::span<const std::string_view>());
   }
   {
     static constexpr std::string_view argv[] = {"SENTINEL", "MYID"};
-    static constexpr std::string_view keys[] = {};
-    f("SENTINEL MYID", cmd::SentinelMyid{}, std::span<const std::string_view>(argv), std::span<const std::string_view>(keys));
+    f("SENTINEL MYID", cmd::SentinelMyid{}, std::span<const std::string_view>(argv), std::span<const std::string_view>());
   }
   {
     static constexpr std::string_view argv[] = {"SENTINEL", "PENDING-SCRIPTS"};
-    static constexpr std::string_view keys[] = {};
-    f("SENTINEL PENDING-SCRIPTS", cmd::SentinelPendingScripts{}, std::span<const std::string_view>(argv), std::span<const std::string_view>(keys));
+    f("SENTINEL PENDING-SCRIPTS", cmd::SentinelPendingScripts{}, std::span<const std::string_view>(argv), std::span<const std::string_view>());
   }
   {
     static constexpr std::string_view argv[] = {"SENTINEL", "PRIMARIES"};
-    static constexpr std::string_view keys[] = {};
-    f("SENTINEL PRIMARIES", cmd::SentinelPrimaries{}, std::span<const std::string_view>(argv), std::span<const std::string_view>(keys));
+    f("SENTINEL PRIMARIES", cmd::SentinelPrimaries{}, std::span<const std::string_view>(argv), std::span<const std::string_view>());
   }
   {
     static constexpr std::string_view argv[] = {"SENTINEL", "PRIMARY", "primary_name"};
-    static constexpr std::string_view keys[] = {};
-    f("SENTINEL PRIMARY", cmd::SentinelPrimary{.primary_name = "primary_name"}, std::span<const std::string_view>(argv), std::span<const std::string_view>(keys));
+    f("SENTINEL PRIMARY", cmd::SentinelPrimary{.primary_name = "primary_name"}, std::span<const std::string_view>(argv), std::span<const std::string_view>());
   }
   {
     static constexpr std::string_view argv[] = {"SENTINEL", "REMOVE", "primary_name"};
-    static constexpr std::string_view keys[] = {};
-    f("SENTINEL REMOVE", cmd::SentinelRemove{.primary_name = "primary_name"}, std::span<const std::string_view>(argv), std::span<const std::string_view>(keys));
+    f("SENTINEL REMOVE", cmd::SentinelRemove{.primary_name = "primary_name"}, std::span<const std::string_view>(argv), std::span<const std::string_view>());
   }
   {
     static constexpr std::string_view argv[] = {"SENTINEL", "REPLICAS", "primary_name"};
-    static constexpr std::string_view keys[] = {};
-    f("SENTINEL REPLICAS", cmd::SentinelReplicas{.primary_name = "primary_name"}, std::span<const std::string_view>(argv), std::span<const std::string_view>(keys));
+    f("SENTINEL REPLICAS", cmd::SentinelReplicas{.primary_name = "primary_name"}, std::span<const std::string_view>(argv), std::span<const std::string_view>());
   }
   {
     static constexpr std::string_view argv[] = {"SENTINEL", "RESET", "*"};
-    static constexpr std::string_view keys[] = {};
-    f("SENTINEL RESET", cmd::SentinelReset{.pattern = "*"}, std::span<const std::string_view>(argv), std::span<const std::string_view>(keys));
+    f("SENTINEL RESET", cmd::SentinelReset{.pattern = "*"}, std::span<const std::string_view>(argv), std::span<const std::string_view>());
   }
   {
     static constexpr std::string_view argv[] = {"SENTINEL", "SENTINELS", "primary_name"};
-    static constexpr std::string_view keys[] = {};
-    f("SENTINEL SENTINELS", cmd::SentinelSentinels{.primary_name = "primary_name"}, std::span<const std::string_view>(argv), std::span<const std::string_view>(keys));
+    f("SENTINEL SENTINELS", cmd::SentinelSentinels{.primary_name = "primary_name"}, std::span<const std::string_view>(argv), std::span<const std::string_view>());
   }
   {
     static constexpr std::string_view argv[] = {"SENTINEL", "SET", "primary_name", "option", "value"};
-    static constexpr std::string_view keys[] = {};
-    f("SENTINEL SET", cmd::SentinelSet{.primary_name = "primary_name", .data = {{"option", "value"}}}, std::span<const std::string_view>(argv), std::span<const std::string_view>(keys));
+    f("SENTINEL SET", cmd::SentinelSet{.primary_name = "primary_name", .data = {{"option", "value"}}}, std::span<const std::string_view>(argv), std::span<const std::string_view>());
   }
   {
     static constexpr std::string_view argv[] = {"SENTINEL", "SIMULATE-FAILURE"};
-    static constexpr std::string_view keys[] = {};
-    f("SENTINEL SIMULATE-FAILURE", cmd::SentinelSimulateFailure{}, std::span<const std::string_view>(argv), std::span<const std::string_view>(keys));
+    f("SENTINEL SIMULATE-FAILURE", cmd::SentinelSimulateFailure{}, std::span<const std::string_view>(argv), std::span<const std::string_view>());
   }
   {
     static constexpr std::string_view argv[] = {"SENTINEL", "SLAVES", "primary_name"};
-    static constexpr std::string_view keys[] = {};
-    f("SENTINEL SLAVES", cmd::SentinelSlaves{.primary_name = "primary_name"}, std::span<const std::string_view>(argv), std::span<const std::string_view>(keys));
+    f("SENTINEL SLAVES", cmd::SentinelSlaves{.primary_name = "primary_name"}, std::span<const std::string_view>(argv), std::span<const std::string_view>());
   }
   {
     static constexpr std::string_view argv[] = {"SET", "key:1", "value"};
@@ -1618,8 +1427,7 @@ void for_each_example(F&& f) {
   }
   {
     static constexpr std::string_view argv[] = {"SHUTDOWN"};
-    static constexpr std::string_view keys[] = {};
-    f("SHUTDOWN", cmd::Shutdown{}, std::span<const std::string_view>(argv), std::span<const std::string_view>(keys));
+    f("SHUTDOWN", cmd::Shutdown{}, std::span<const std::string_view>(argv), std::span<const std::string_view>());
   }
   {
     static constexpr std::string_view argv[] = {"SINTER", "key:1"};
@@ -1643,28 +1451,23 @@ void for_each_example(F&& f) {
   }
   {
     static constexpr std::string_view argv[] = {"SLAVEOF", "127.0.0.1", "6379"};
-    static constexpr std::string_view keys[] = {};
-    f("SLAVEOF", cmd::Slaveof{.args = cmd::Slaveof::HostPort{.host = "127.0.0.1", .port = 6379}}, std::span<const std::string_view>(argv), std::span<const std::string_view>(keys));
+    f("SLAVEOF", cmd::Slaveof{.args = cmd::Slaveof::HostPort{.host = "127.0.0.1", .port = 6379}}, std::span<const std::string_view>(argv), std::span<const std::string_view>());
   }
   {
     static constexpr std::string_view argv[] = {"SLOWLOG", "GET"};
-    static constexpr std::string_view keys[] = {};
-    f("SLOWLOG GET", cmd::SlowlogGet{}, std::span<const std::string_view>(argv), std::span<const std::string_view>(keys));
+    f("SLOWLOG GET", cmd::SlowlogGet{}, std::span<const std::string_view>(argv), std::span<const std::string_view>());
   }
   {
     static constexpr std::string_view argv[] = {"SLOWLOG", "HELP"};
-    static constexpr std::string_view keys[] = {};
-    f("SLOWLOG HELP", cmd::SlowlogHelp{}, std::span<const std::string_view>(argv), std::span<const std::string_view>(keys));
+    f("SLOWLOG HELP", cmd::SlowlogHelp{}, std::span<const std::string_view>(argv), std::span<const std::string_view>());
   }
   {
     static constexpr std::string_view argv[] = {"SLOWLOG", "LEN"};
-    static constexpr std::string_view keys[] = {};
-    f("SLOWLOG LEN", cmd::SlowlogLen{}, std::span<const std::string_view>(argv), std::span<const std::string_view>(keys));
+    f("SLOWLOG LEN", cmd::SlowlogLen{}, std::span<const std::string_view>(argv), std::span<const std::string_view>());
   }
   {
     static constexpr std::string_view argv[] = {"SLOWLOG", "RESET"};
-    static constexpr std::string_view keys[] = {};
-    f("SLOWLOG RESET", cmd::SlowlogReset{}, std::span<const std::string_view>(argv), std::span<const std::string_view>(keys));
+    f("SLOWLOG RESET", cmd::SlowlogReset{}, std::span<const std::string_view>(argv), std::span<const std::string_view>());
   }
   {
     static constexpr std::string_view argv[] = {"SMEMBERS", "key:1"};
@@ -1708,8 +1511,7 @@ void for_each_example(F&& f) {
   }
   {
     static constexpr std::string_view argv[] = {"SPUBLISH", "channel:1", "message"};
-    static constexpr std::string_view keys[] = {};
-    f("SPUBLISH", cmd::Spublish{.shardchannel = "channel:1", .message = "message"}, std::span<const std::string_view>(argv), std::span<const std::string_view>(keys));
+    f("SPUBLISH", cmd::Spublish{.shardchannel = "channel:1", .message = "message"}, std::span<const std::string_view>(argv), std::span<const std::string_view>());
   }
   {
     static constexpr std::string_view argv[] = {"SRANDMEMBER", "key:1"};
@@ -1733,8 +1535,7 @@ void for_each_example(F&& f) {
   }
   {
     static constexpr std::string_view argv[] = {"SSUBSCRIBE", "channel:1"};
-    static constexpr std::string_view keys[] = {};
-    f("SSUBSCRIBE", cmd::Ssubscribe{.shardchannels = {"channel:1"}}, std::span<const std::string_view>(argv), std::span<const std::string_view>(keys));
+    f("SSUBSCRIBE", cmd::Ssubscribe{.shardchannels = {"channel:1"}}, std::span<const std::string_view>(argv), std::span<const std::string_view>());
   }
   {
     static constexpr std::string_view argv[] = {"STRLEN", "key:1"};
@@ -1743,8 +1544,7 @@ void for_each_example(F&& f) {
   }
   {
     static constexpr std::string_view argv[] = {"SUBSCRIBE", "channel:1"};
-    static constexpr std::string_view keys[] = {};
-    f("SUBSCRIBE", cmd::Subscribe{.channels = {"channel:1"}}, std::span<const std::string_view>(argv), std::span<const std::string_view>(keys));
+    f("SUBSCRIBE", cmd::Subscribe{.channels = {"channel:1"}}, std::span<const std::string_view>(argv), std::span<const std::string_view>());
   }
   {
     static constexpr std::string_view argv[] = {"SUBSTR", "key:1", "1", "1"};
@@ -1763,23 +1563,19 @@ void for_each_example(F&& f) {
   }
   {
     static constexpr std::string_view argv[] = {"SUNSUBSCRIBE"};
-    static constexpr std::string_view keys[] = {};
-    f("SUNSUBSCRIBE", cmd::Sunsubscribe{}, std::span<const std::string_view>(argv), std::span<const std::string_view>(keys));
+    f("SUNSUBSCRIBE", cmd::Sunsubscribe{}, std::span<const std::string_view>(argv), std::span<const std::string_view>());
   }
   {
     static constexpr std::string_view argv[] = {"SWAPDB", "1", "1"};
-    static constexpr std::string_view keys[] = {};
-    f("SWAPDB", cmd::Swapdb{.index1 = 1, .index2 = 1}, std::span<const std::string_view>(argv), std::span<const std::string_view>(keys));
+    f("SWAPDB", cmd::Swapdb{.index1 = 1, .index2 = 1}, std::span<const std::string_view>(argv), std::span<const std::string_view>());
   }
   {
     static constexpr std::string_view argv[] = {"SYNC"};
-    static constexpr std::string_view keys[] = {};
-    f("SYNC", cmd::Sync{}, std::span<const std::string_view>(argv), std::span<const std::string_view>(keys));
+    f("SYNC", cmd::Sync{}, std::span<const std::string_view>(argv), std::span<const std::string_view>());
   }
   {
     static constexpr std::string_view argv[] = {"TIME"};
-    static constexpr std::string_view keys[] = {};
-    f("TIME", cmd::Time{}, std::span<const std::string_view>(argv), std::span<const std::string_view>(keys));
+    f("TIME", cmd::Time{}, std::span<const std::string_view>(argv), std::span<const std::string_view>());
   }
   {
     static constexpr std::string_view argv[] = {"TOUCH", "key:1"};
@@ -1803,23 +1599,19 @@ void for_each_example(F&& f) {
   }
   {
     static constexpr std::string_view argv[] = {"UNSUBSCRIBE"};
-    static constexpr std::string_view keys[] = {};
-    f("UNSUBSCRIBE", cmd::Unsubscribe{}, std::span<const std::string_view>(argv), std::span<const std::string_view>(keys));
+    f("UNSUBSCRIBE", cmd::Unsubscribe{}, std::span<const std::string_view>(argv), std::span<const std::string_view>());
   }
   {
     static constexpr std::string_view argv[] = {"UNWATCH"};
-    static constexpr std::string_view keys[] = {};
-    f("UNWATCH", cmd::Unwatch{}, std::span<const std::string_view>(argv), std::span<const std::string_view>(keys));
+    f("UNWATCH", cmd::Unwatch{}, std::span<const std::string_view>(argv), std::span<const std::string_view>());
   }
   {
     static constexpr std::string_view argv[] = {"WAIT", "1", "0"};
-    static constexpr std::string_view keys[] = {};
-    f("WAIT", cmd::Wait{.numreplicas = 1, .timeout = 0}, std::span<const std::string_view>(argv), std::span<const std::string_view>(keys));
+    f("WAIT", cmd::Wait{.numreplicas = 1, .timeout = 0}, std::span<const std::string_view>(argv), std::span<const std::string_view>());
   }
   {
     static constexpr std::string_view argv[] = {"WAITAOF", "1", "1", "0"};
-    static constexpr std::string_view keys[] = {};
-    f("WAITAOF", cmd::Waitaof{.numlocal = 1, .numreplicas = 1, .timeout = 0}, std::span<const std::string_view>(argv), std::span<const std::string_view>(keys));
+    f("WAITAOF", cmd::Waitaof{.numlocal = 1, .numreplicas = 1, .timeout = 0}, std::span<const std::string_view>(argv), std::span<const std::string_view>());
   }
   {
     static constexpr std::string_view argv[] = {"WATCH", "key:1"};
@@ -1873,8 +1665,7 @@ void for_each_example(F&& f) {
   }
   {
     static constexpr std::string_view argv[] = {"XGROUP", "HELP"};
-    static constexpr std::string_view keys[] = {};
-    f("XGROUP HELP", cmd::XgroupHelp{}, std::span<const std::string_view>(argv), std::span<const std::string_view>(keys));
+    f("XGROUP HELP", cmd::XgroupHelp{}, std::span<const std::string_view>(argv), std::span<const std::string_view>());
   }
   {
     static constexpr std::string_view argv[] = {"XGROUP", "SETID", "key:1", "group:1", "0-1"};
@@ -1893,8 +1684,7 @@ void for_each_example(F&& f) {
   }
   {
     static constexpr std::string_view argv[] = {"XINFO", "HELP"};
-    static constexpr std::string_view keys[] = {};
-    f("XINFO HELP", cmd::XinfoHelp{}, std::span<const std::string_view>(argv), std::span<const std::string_view>(keys));
+    f("XINFO HELP", cmd::XinfoHelp{}, std::span<const std::string_view>(argv), std::span<const std::string_view>());
   }
   {
     static constexpr std::string_view argv[] = {"XINFO", "STREAM", "key:1"};

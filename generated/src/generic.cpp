@@ -276,7 +276,7 @@ void write_sort(const Sort& c, Sink& s) {
       case Sort::Order::desc: s.arg("DESC"); break;
     }
   }
-  if (c.sorting) s.arg("ALPHA");
+  if (c.alpha) s.arg("ALPHA");
 }
 
 template <class Sink>
@@ -302,7 +302,7 @@ void write_sortstore(const SortStore& c, Sink& s) {
       case SortStore::Order::desc: s.arg("DESC"); break;
     }
   }
-  if (c.sorting) s.arg("ALPHA");
+  if (c.alpha) s.arg("ALPHA");
   s.arg("STORE");
   s.arg(c.destination);
 }
@@ -330,7 +330,7 @@ void write_sortro(const SortRo& c, Sink& s) {
       case SortRo::Order::desc: s.arg("DESC"); break;
     }
   }
-  if (c.sorting) s.arg("ALPHA");
+  if (c.alpha) s.arg("ALPHA");
 }
 
 template <class Sink>

@@ -262,13 +262,13 @@ def build(spec_entries, root=None, overlays=None):
         for c in [cmd] + variants:
             if c.surface_excluded is None and cmd.surface_excluded:
                 c.surface_excluded = cmd.surface_excluded
-            layout(c)
+            layout(c, cmd if c is not cmd else None)
             out.append(c)
     stats["containers"] = containers
     return out, stats
 
 
-def layout(cmd):
+def layout(cmd, base=None):
     scope = cpp.Scope(cmd.struct)
     members = cpp.layout_level(cmd.args, scope, "", set())
     for m in members:
@@ -280,6 +280,18 @@ def layout(cmd):
     cmd.required = required
     cmd.optional = optional
     cmd.types = cpp.render_types(scope)
+    if base is not None:
+        # a typed entry point shares the nested types of its command, so
+        # Geosearch::Box works for geosearch_detailed too
+        base_types = {t[0]: t for t in base.types}
+        shared = []
+        for t in cmd.types:
+            if t[0] in base_types and base_types[t[0]] == t:
+                name = cpp.type_decl_name(t[0])
+                shared.append([f"using {name} = {base.struct}::{name};"])
+            else:
+                shared.append(t)
+        cmd.types = shared
     em = cpp.Emitter()
     em.put(0, "s.arg(" + " ".join(f'"{w}"' for w in []) + ")" if False else "")
     em.lines = []

@@ -149,8 +149,12 @@ def default_for(a, t):
         return " = 0" if t in ("std::int64_t", "std::uint64_t", "double") else " = {}"
     if a.kind == "oneof" and all_pure_tokens(a):
         return " = " + t + "::" + a.children[0].enum_name
-    # A variant of nested structs cannot be defaulted inside the enclosing
-    # struct (its alternatives are incomplete there): the caller always sets it.
+    # A variant whose first alternative has member initializers cannot be
+    # defaulted inside the enclosing struct (g++ sees that alternative as not
+    # yet default-constructible there): the caller always sets those.
+    first = a.children[0] if a.kind == "oneof" else None
+    if first is not None and first.repr == "alt_token":
+        return " = {}"
     return ""
 
 
@@ -220,6 +224,12 @@ def struct_lines(members):
         lines.append("  " + m.decl())
     lines.append("};")
     return lines
+
+
+def type_decl_name(first_line):
+    """The declared name in 'struct X {', 'enum class X : ...', 'using X = ...'."""
+    m = re.match(r"(?:struct|enum class|using) (\w+)", first_line)
+    return m.group(1)
 
 
 def render_types(scope):

@@ -98,7 +98,9 @@ def fill_arg(a, ctx, out, siblings):
     if a.count_of:
         if a.token:
             out.argv.append(a.token)
-        out.argv.append("1")  # every list in the example has one element
+        target = next(x for x in siblings if x.name == a.count_of)
+        # required lists get one element in the example, optional ones none
+        out.argv.append("0" if target.optional else "1")
         return []
     if a.kind == "pure-token":
         out.argv.append(a.token)

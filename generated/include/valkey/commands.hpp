@@ -2171,7 +2171,7 @@ class Commands {
   }
   template <class... Tail>
   decltype(auto) sort(std::string_view key, const cmd::Sort::Options& options, Tail&&... tail) {
-    return self().exec(cmd::Sort{.key = key, .by_pattern = options.by_pattern, .limit = options.limit, .get_patterns = options.get_patterns, .order = options.order, .sorting = options.sorting}, std::forward<Tail>(tail)...);
+    return self().exec(cmd::Sort{.key = key, .by_pattern = options.by_pattern, .limit = options.limit, .get_patterns = options.get_patterns, .order = options.order, .alpha = options.alpha}, std::forward<Tail>(tail)...);
   }
   // SORT_RO: https://valkey.io/commands/sort_ro/
 
@@ -2181,7 +2181,7 @@ class Commands {
   }
   template <class... Tail>
   decltype(auto) sort_ro(std::string_view key, const cmd::SortRo::Options& options, Tail&&... tail) {
-    return self().exec(cmd::SortRo{.key = key, .by_pattern = options.by_pattern, .limit = options.limit, .get_patterns = options.get_patterns, .order = options.order, .sorting = options.sorting}, std::forward<Tail>(tail)...);
+    return self().exec(cmd::SortRo{.key = key, .by_pattern = options.by_pattern, .limit = options.limit, .get_patterns = options.get_patterns, .order = options.order, .alpha = options.alpha}, std::forward<Tail>(tail)...);
   }
   // SORT (typed entry point of Sort): https://valkey.io/commands/sort/
 
@@ -2191,7 +2191,7 @@ class Commands {
   }
   template <class... Tail>
   decltype(auto) sort_store(std::string_view key, std::string_view destination, const cmd::SortStore::Options& options, Tail&&... tail) {
-    return self().exec(cmd::SortStore{.key = key, .destination = destination, .by_pattern = options.by_pattern, .limit = options.limit, .get_patterns = options.get_patterns, .order = options.order, .sorting = options.sorting}, std::forward<Tail>(tail)...);
+    return self().exec(cmd::SortStore{.key = key, .destination = destination, .by_pattern = options.by_pattern, .limit = options.limit, .get_patterns = options.get_patterns, .order = options.order, .alpha = options.alpha}, std::forward<Tail>(tail)...);
   }
   // SPOP: https://valkey.io/commands/spop/
 

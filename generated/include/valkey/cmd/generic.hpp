@@ -784,7 +784,7 @@ struct Sort {
   std::optional<Limit> limit = {};
   valkey::View<std::string_view> get_patterns = {};
   std::optional<Order> order = {};
-  bool sorting = false;
+  bool alpha = false;
 
   // The optional arguments, for the Commands<> overloads that take them.
   struct Options {
@@ -792,7 +792,7 @@ struct Sort {
     std::optional<Limit> limit = {};
     valkey::View<std::string_view> get_patterns = {};
     std::optional<Order> order = {};
-    bool sorting = false;
+    bool alpha = false;
   };
 };
 void encode(const Sort& c, valkey::resp::Writer& w);
@@ -804,15 +804,9 @@ struct SortStore {
   static constexpr valkey::CommandInfo info = Sort::info;
   using reply_type = std::int64_t;
 
-  struct Limit {
-    std::int64_t offset = 0;
-    std::int64_t count = 0;
-  };
+  using Limit = Sort::Limit;
 
-  enum class Order : std::uint8_t {
-    asc,
-    desc,
-  };
+  using Order = Sort::Order;
 
   std::string_view key = {};
   std::string_view destination = {};
@@ -820,7 +814,7 @@ struct SortStore {
   std::optional<Limit> limit = {};
   valkey::View<std::string_view> get_patterns = {};
   std::optional<Order> order = {};
-  bool sorting = false;
+  bool alpha = false;
 
   // The optional arguments, for the Commands<> overloads that take them.
   struct Options {
@@ -828,7 +822,7 @@ struct SortStore {
     std::optional<Limit> limit = {};
     valkey::View<std::string_view> get_patterns = {};
     std::optional<Order> order = {};
-    bool sorting = false;
+    bool alpha = false;
   };
 };
 void encode(const SortStore& c, valkey::resp::Writer& w);
@@ -870,7 +864,7 @@ struct SortRo {
   std::optional<Limit> limit = {};
   valkey::View<std::string_view> get_patterns = {};
   std::optional<Order> order = {};
-  bool sorting = false;
+  bool alpha = false;
 
   // The optional arguments, for the Commands<> overloads that take them.
   struct Options {
@@ -878,7 +872,7 @@ struct SortRo {
     std::optional<Limit> limit = {};
     valkey::View<std::string_view> get_patterns = {};
     std::optional<Order> order = {};
-    bool sorting = false;
+    bool alpha = false;
   };
 };
 void encode(const SortRo& c, valkey::resp::Writer& w);

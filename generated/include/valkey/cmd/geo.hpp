@@ -520,50 +520,25 @@ struct GeosearchDetailed {
   static constexpr valkey::CommandInfo info = Geosearch::info;
   using reply_type = std::vector<std::tuple<std::string, double, std::int64_t, std::pair<double, double>>>;
 
-  struct Frommember {
-    std::string_view member = {};
-  };
+  using Frommember = Geosearch::Frommember;
 
-  struct Fromlonlat {
-    double longitude = 0;
-    double latitude = 0;
-  };
+  using Fromlonlat = Geosearch::Fromlonlat;
 
-  using From = std::variant<Frommember, Fromlonlat>;
+  using From = Geosearch::From;
 
-  enum class Unit : std::uint8_t {
-    m,
-    km,
-    ft,
-    mi,
-  };
+  using Unit = Geosearch::Unit;
 
-  struct Circle {
-    double radius = 0;
-    Unit unit = Unit::m;
-  };
+  using Circle = Geosearch::Circle;
 
-  struct Box {
-    double width = 0;
-    double height = 0;
-    Unit unit = Unit::m;
-  };
+  using Box = Geosearch::Box;
 
-  struct Polygon {
-    valkey::View<std::pair<double, double>> vertices = {};
-  };
+  using Polygon = Geosearch::Polygon;
 
-  using By = std::variant<Circle, Box, Polygon>;
+  using By = Geosearch::By;
 
-  enum class Order : std::uint8_t {
-    asc,
-    desc,
-  };
+  using Order = Geosearch::Order;
 
-  struct Count {
-    std::int64_t count = 0;
-    bool any = false;
-  };
+  using Count = Geosearch::Count;
 
   std::string_view key = {};
   By by;

@@ -158,15 +158,9 @@ struct ZaddIncr {
   static constexpr valkey::CommandInfo info = Zadd::info;
   using reply_type = std::optional<double>;
 
-  enum class Condition : std::uint8_t {
-    nx,
-    xx,
-  };
+  using Condition = Zadd::Condition;
 
-  enum class Comparison : std::uint8_t {
-    gt,
-    lt,
-  };
+  using Comparison = Zadd::Comparison;
 
   std::string_view key = {};
   valkey::View<std::pair<double, std::string_view>> data = {};
@@ -371,11 +365,7 @@ struct ZinterWithscores {
   static constexpr valkey::CommandInfo info = Zinter::info;
   using reply_type = std::vector<std::pair<std::string, double>>;
 
-  enum class Aggregate : std::uint8_t {
-    sum,
-    min,
-    max,
-  };
+  using Aggregate = Zinter::Aggregate;
 
   valkey::View<std::string_view> keys = {};
   valkey::View<double> weights = {};
@@ -716,15 +706,9 @@ struct ZrangeWithscores {
   static constexpr valkey::CommandInfo info = Zrange::info;
   using reply_type = std::vector<std::pair<std::string, double>>;
 
-  enum class Sortby : std::uint8_t {
-    byscore,
-    bylex,
-  };
+  using Sortby = Zrange::Sortby;
 
-  struct Limit {
-    std::int64_t offset = 0;
-    std::int64_t count = 0;
-  };
+  using Limit = Zrange::Limit;
 
   std::string_view key = {};
   valkey::RangeBound start = {};
@@ -825,10 +809,7 @@ struct ZrangebyscoreWithscores {
   static constexpr valkey::CommandInfo info = Zrangebyscore::info;
   using reply_type = std::vector<std::pair<std::string, double>>;
 
-  struct Limit {
-    std::int64_t offset = 0;
-    std::int64_t count = 0;
-  };
+  using Limit = Zrangebyscore::Limit;
 
   std::string_view key = {};
   valkey::ScoreBound min = {};
@@ -1159,10 +1140,7 @@ struct ZrevrangebyscoreWithscores {
   static constexpr valkey::CommandInfo info = Zrevrangebyscore::info;
   using reply_type = std::vector<std::pair<std::string, double>>;
 
-  struct Limit {
-    std::int64_t offset = 0;
-    std::int64_t count = 0;
-  };
+  using Limit = Zrevrangebyscore::Limit;
 
   std::string_view key = {};
   valkey::ScoreBound max = {};
@@ -1322,11 +1300,7 @@ struct ZunionWithscores {
   static constexpr valkey::CommandInfo info = Zunion::info;
   using reply_type = std::vector<std::pair<std::string, double>>;
 
-  enum class Aggregate : std::uint8_t {
-    sum,
-    min,
-    max,
-  };
+  using Aggregate = Zunion::Aggregate;
 
   valkey::View<std::string_view> keys = {};
   valkey::View<double> weights = {};

@@ -92,7 +92,7 @@ struct Xadd {
   using IdSelector = std::variant<AutoId, Id>;
 
   std::string_view key = {};
-  IdSelector id_selector;
+  IdSelector id_selector = {};
   valkey::View<std::pair<std::string_view, std::string_view>> data = {};
   bool nomkstream = false;
   std::optional<Trim> trim = {};

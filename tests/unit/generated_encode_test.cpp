@@ -1,0 +1,259 @@
+// Exact RESP bytes of the generated encoders for the commands with the
+// hardest argument shapes, their key walkers, and their metadata. Expected
+// bytes are written out by hand from the server's syntax, not derived from
+// the generator's model.
+#include <catch2/catch_test_macros.hpp>
+
+#include <cmath>
+#include <cstdint>
+#include <initializer_list>
+#include <limits>
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <valkey/cmd/all.hpp>
+#include <valkey/command_table.hpp>
+
+namespace {
+
+using namespace valkey::cmd;
+
+template <class C>
+std::string wire(const C& c) {
+  std::string out;
+  valkey::resp::Writer w{out};
+  encode(c, w);
+  return out;
+}
+
+// The expected RESP array of bulk strings, spelled as argv.
+std::string argv(std::initializer_list<std::string_view> args) {
+  std::string out = "*" + std::to_string(args.size()) + "\r\n";
+  for (auto a : args) out += "$" + std::to_string(a.size()) + "\r\n" + std::string(a) + "\r\n";
+  return out;
+}
+
+template <class C>
+std::vector<std::string> keys(const C& c) {
+  std::vector<std::string> out;
+  auto f = [&](std::string_view k) { out.emplace_back(k); };
+  for_each_key(c, f);
+  return out;
+}
+
+using KeyList = std::vector<std::string>;
+
+}  // namespace
+
+TEST_CASE("SET: value, condition, GET and expiration", "[generated][encode]") {
+  CHECK(wire(Set{.key = "k", .value = "v"}) == argv({"SET", "k", "v"}));
+  CHECK(wire(Set{.key = "k", .value = "v", .condition = Set::Nx{}, .get = true, .expiration = Set::Px{1500}}) ==
+        argv({"SET", "k", "v", "NX", "GET", "PX", "1500"}));
+  CHECK(wire(Set{.key = "k", .value = "v", .condition = Set::Ifeq{"old"}, .expiration = Set::Keepttl{}}) ==
+        argv({"SET", "k", "v", "IFEQ", "old", "KEEPTTL"}));
+  CHECK(wire(Set{.key = "k", .value = "", .expiration = Set::Exat{1700000000}}) ==
+        argv({"SET", "k", "", "EXAT", "1700000000"}));
+  CHECK(keys(Set{.key = "k", .value = "v"}) == KeyList{"k"});
+}
+
+TEST_CASE("MSET and MGET: lists and pairs, keys in order", "[generated][encode]") {
+  Mset m{.data = {{"a", "1"}, {"b", "2"}}};
+  CHECK(wire(m) == argv({"MSET", "a", "1", "b", "2"}));
+  CHECK(keys(m) == KeyList{"a", "b"});
+  std::map<std::string, std::string> source{{"x", "1"}, {"y", "2"}};
+  CHECK(wire(Mset{.data = source}) == argv({"MSET", "x", "1", "y", "2"}));
+  std::vector<std::string> names{"a", "b", "c"};
+  Mget g{.keys = names};
+  CHECK(wire(g) == argv({"MGET", "a", "b", "c"}));
+  CHECK(keys(g) == KeyList{"a", "b", "c"});
+}
+
+TEST_CASE("ZADD: flags and score/member pairs as doubles", "[generated][encode]") {
+  Zadd z{.key = "z", .data = {{1.5, "a"}, {-2, "b"}}, .condition = Zadd::Condition::xx,
+         .comparison = Zadd::Comparison::gt, .change = true};
+  CHECK(wire(z) == argv({"ZADD", "z", "XX", "GT", "CH", "1.5", "a", "-2", "b"}));
+  ZaddIncr zi{.key = "z", .data = {{0.25, "m"}}};
+  CHECK(wire(zi) == argv({"ZADD", "z", "INCR", "0.25", "m"}));
+  CHECK(wire(Zincrby{.key = "z", .increment = 0.5, .member = "m"}) == argv({"ZINCRBY", "z", "0.5", "m"}));
+}
+
+TEST_CASE("ZUNIONSTORE/ZINTER: numkeys computed, WEIGHTS doubles", "[generated][encode]") {
+  Zunionstore u{.destination = "d", .keys = {"a", "b"}, .weights = {1.0, 2.5}, .aggregate = Zunionstore::Aggregate::max};
+  CHECK(wire(u) == argv({"ZUNIONSTORE", "d", "2", "a", "b", "WEIGHTS", "1", "2.5", "AGGREGATE", "MAX"}));
+  CHECK(keys(u) == KeyList{"d", "a", "b"});
+  CHECK(wire(ZinterWithscores{.keys = {"a"}}) == argv({"ZINTER", "1", "a", "WITHSCORES"}));
+}
+
+TEST_CASE("score and lex bounds", "[generated][encode]") {
+  const double inf = std::numeric_limits<double>::infinity();
+  CHECK(wire(Zcount{.key = "z", .min = 1, .max = 5}) == argv({"ZCOUNT", "z", "1", "5"}));
+  CHECK(wire(Zcount{.key = "z", .min = valkey::ScoreBound::exclusive(1.5), .max = valkey::ScoreBound::max()}) ==
+        argv({"ZCOUNT", "z", "(1.5", "+inf"}));
+  CHECK(wire(Zcount{.key = "z", .min = -inf, .max = valkey::ScoreBound::exclusive(inf)}) ==
+        argv({"ZCOUNT", "z", "-inf", "(+inf"}));
+  CHECK(wire(Zrangebylex{.key = "z", .min = valkey::LexBound::inclusive("a"), .max = valkey::LexBound::exclusive("c")}) ==
+        argv({"ZRANGEBYLEX", "z", "[a", "(c"}));
+  CHECK(wire(Zlexcount{.key = "z", .min = valkey::LexBound::min(), .max = valkey::LexBound::max()}) ==
+        argv({"ZLEXCOUNT", "z", "-", "+"}));
+  CHECK(wire(Zrange{.key = "z", .start = 0, .stop = -1}) == argv({"ZRANGE", "z", "0", "-1"}));
+  CHECK(wire(Zrange{.key = "z", .start = valkey::ScoreBound::exclusive(1), .stop = 2.5,
+                    .sortby = Zrange::Sortby::byscore, .rev = true, .limit = Zrange::Limit{0, 10}}) ==
+        argv({"ZRANGE", "z", "(1", "2.5", "BYSCORE", "REV", "LIMIT", "0", "10"}));
+  CHECK(wire(ZrangeWithscores{.key = "z", .start = 0, .stop = 1}) == argv({"ZRANGE", "z", "0", "1", "WITHSCORES"}));
+}
+
+TEST_CASE("GEOSEARCH: FROMLONLAT and BYPOLYGON with computed vertex count", "[generated][encode]") {
+  Geosearch g{.key = "places",
+              .by = Geosearch::Polygon{{{12, 37}, {16, 37}, {16, 39.5}}},
+              .from = Geosearch::Fromlonlat{15, 37},
+              .order = Geosearch::Order::asc,
+              .count = Geosearch::Count{5, true}};
+  CHECK(wire(g) == argv({"GEOSEARCH", "places", "FROMLONLAT", "15", "37", "BYPOLYGON", "3", "12", "37", "16", "37",
+                         "16", "39.5", "ASC", "COUNT", "5", "ANY"}));
+  Geosearch c{.key = "p", .by = Geosearch::Circle{200, Geosearch::Unit::km}, .from = Geosearch::Frommember{"m"}};
+  CHECK(wire(c) == argv({"GEOSEARCH", "p", "FROMMEMBER", "m", "BYRADIUS", "200", "km"}));
+  GeosearchDetailed d{.key = "p", .by = Geosearch::Box{1, 2, Geosearch::Unit::mi}};
+  CHECK(wire(d) == argv({"GEOSEARCH", "p", "BYBOX", "1", "2", "mi", "WITHCOORD", "WITHDIST", "WITHHASH"}));
+}
+
+TEST_CASE("CLIENT KILL: old form and combinable filters", "[generated][encode]") {
+  CHECK(wire(ClientKill{.filter = ClientKill::OldFormat{"127.0.0.1:6379"}}) ==
+        argv({"CLIENT", "KILL", "127.0.0.1:6379"}));
+  ClientKill k{.filter = ClientKill::Filters{.client_ids = {7, 9},
+                                             .client_type = ClientKill::ClientType::pubsub,
+                                             .skipme = ClientKill::Skipme::no,
+                                             .maxage = 60,
+                                             .not_username = "admin"}};
+  CHECK(wire(k) == argv({"CLIENT", "KILL", "ID", "7", "9", "TYPE", "pubsub", "SKIPME", "NO", "MAXAGE", "60",
+                         "NOT-USER", "admin"}));
+  CHECK(keys(k).empty());
+  CHECK(ClientKill::info.name == "CLIENT KILL");
+}
+
+TEST_CASE("XADD: trimming, id selector and field/value pairs", "[generated][encode]") {
+  Xadd a{.key = "s", .id_selector = Xadd::AutoId{}, .data = {{"f", "v"}}};
+  CHECK(wire(a) == argv({"XADD", "s", "*", "f", "v"}));
+  Xadd b{.key = "s", .id_selector = Xadd::Id{"5-1"}, .data = {{"a", "1"}, {"b", "2"}}, .nomkstream = true,
+         .trim = Xadd::Trim{.strategy = Xadd::Strategy::minid, .operator_ = Xadd::Operator::approximately,
+                            .threshold = "100", .count = 10}};
+  CHECK(wire(b) == argv({"XADD", "s", "NOMKSTREAM", "MINID", "~", "100", "LIMIT", "10", "5-1", "a", "1", "b", "2"}));
+  CHECK(keys(b) == KeyList{"s"});
+}
+
+TEST_CASE("XREAD and XREADGROUP: STREAMS as parallel key and id lists", "[generated][encode]") {
+  Xread r{.keys = {"s1", "s2"}, .ids = {"0", "$"}, .count = 10, .milliseconds = 0};
+  CHECK(wire(r) == argv({"XREAD", "COUNT", "10", "BLOCK", "0", "STREAMS", "s1", "s2", "0", "$"}));
+  CHECK(keys(r) == KeyList{"s1", "s2"});
+  Xreadgroup g{.group = "g", .consumer = "c", .keys = {"s"}, .ids = {">"}, .noack = true};
+  CHECK(wire(g) == argv({"XREADGROUP", "GROUP", "g", "c", "NOACK", "STREAMS", "s", ">"}));
+  CHECK(keys(g) == KeyList{"s"});
+}
+
+TEST_CASE("BITFIELD: repeated GET / OVERFLOW+SET / INCRBY operations", "[generated][encode]") {
+  std::vector<Bitfield::Operation> ops{
+      Bitfield::Get{"u8", 0},
+      Bitfield::Write{.overflow = Bitfield::Overflow::sat, .write_operation = Bitfield::Set{"i5", 100, 1}},
+      Bitfield::Write{.write_operation = Bitfield::Incrby{"u2", 102, 1}},
+  };
+  CHECK(wire(Bitfield{.key = "bf", .operations = ops}) ==
+        argv({"BITFIELD", "bf", "GET", "u8", "0", "OVERFLOW", "SAT", "SET", "i5", "100", "1", "INCRBY", "u2", "102", "1"}));
+  CHECK(wire(BitfieldRo{.key = "bf", .gets = {{"u8", 0}, {"i4", 8}}}) ==
+        argv({"BITFIELD_RO", "bf", "GET", "u8", "0", "GET", "i4", "8"}));
+}
+
+TEST_CASE("SORT: BY, LIMIT, repeated GET, ALPHA, STORE", "[generated][encode]") {
+  Sort s{.key = "l", .by_pattern = "w_*", .limit = Sort::Limit{0, 5}, .get_patterns = {"#", "o_*"},
+         .order = Sort::Order::desc, .alpha = true};
+  CHECK(wire(s) == argv({"SORT", "l", "BY", "w_*", "LIMIT", "0", "5", "GET", "#", "GET", "o_*", "DESC", "ALPHA"}));
+  SortStore st{.key = "l", .destination = "dst"};
+  CHECK(wire(st) == argv({"SORT", "l", "STORE", "dst"}));
+  CHECK(keys(st) == KeyList{"l", "dst"});
+}
+
+TEST_CASE("MIGRATE: a key, or \"\" with KEYS", "[generated][encode]") {
+  Migrate one{.host = "h", .port = 7000, .key = "k", .destination_db = 0, .timeout = 500, .replace = true};
+  CHECK(wire(one) == argv({"MIGRATE", "h", "7000", "k", "0", "500", "REPLACE"}));
+  CHECK(keys(one) == KeyList{"k"});
+  Migrate many{.host = "h", .port = 7000, .destination_db = 1, .timeout = 500, .copy = true,
+               .authentication = Migrate::Auth2{"u", "p"}, .keys = {"a", "b"}};
+  CHECK(wire(many) == argv({"MIGRATE", "h", "7000", "", "1", "500", "COPY", "AUTH2", "u", "p", "KEYS", "a", "b"}));
+  CHECK(keys(many) == KeyList{"a", "b"});
+}
+
+TEST_CASE("HSETEX and HGETEX: FIELDS with a computed count", "[generated][encode]") {
+  Hsetex h{.key = "h", .data = {{"name", "Ada"}, {"lang", "C++"}}, .fields_condition = Hsetex::FieldsCondition::fnx,
+           .expiration = Hsetex::Ex{3600}};
+  CHECK(wire(h) == argv({"HSETEX", "h", "FNX", "EX", "3600", "FIELDS", "2", "name", "Ada", "lang", "C++"}));
+  CHECK(keys(h) == KeyList{"h"});
+  CHECK(wire(Hgetex{.key = "h", .fields = {"a"}, .expiration = Hgetex::Persist{}}) ==
+        argv({"HGETEX", "h", "PERSIST", "FIELDS", "1", "a"}));
+}
+
+TEST_CASE("CLUSTER SETSLOT and EVAL", "[generated][encode]") {
+  CHECK(wire(ClusterSetslot{.slot = 42, .subcommand = ClusterSetslot::Node{"abc"}, .timeout = 100}) ==
+        argv({"CLUSTER", "SETSLOT", "42", "NODE", "abc", "TIMEOUT", "100"}));
+  CHECK(wire(ClusterSetslot{.slot = 1, .subcommand = ClusterSetslot::Stable{}}) ==
+        argv({"CLUSTER", "SETSLOT", "1", "STABLE"}));
+  Eval e{.script = "return 1", .keys = {"a", "b"}, .args = {"x"}};
+  CHECK(wire(e) == argv({"EVAL", "return 1", "2", "a", "b", "x"}));
+  CHECK(keys(e) == KeyList{"a", "b"});
+  CHECK(wire(Eval{.script = "return 1"}) == argv({"EVAL", "return 1", "0"}));
+}
+
+TEST_CASE("SCAN: unsigned 64-bit cursor", "[generated][encode]") {
+  Scan s{.cursor = 18446744073709551615u, .pattern = "user:*", .count = 100, .type = "hash"};
+  CHECK(wire(s) == argv({"SCAN", "18446744073709551615", "MATCH", "user:*", "COUNT", "100", "TYPE", "hash"}));
+  static_assert(std::is_same_v<decltype(Scan::cursor), std::uint64_t>);
+}
+
+TEST_CASE("metadata: flags, key specs, tips", "[generated][metadata]") {
+  using valkey::CommandFlag;
+  CHECK(Get::info.is(CommandFlag::readonly));
+  CHECK(Get::info.is(CommandFlag::fast));
+  CHECK(!Get::info.is(CommandFlag::write));
+  CHECK(Blpop::info.is(CommandFlag::blocking));
+  STATIC_REQUIRE(Get::info.key_specs.size() == 1);
+  STATIC_REQUIRE(Get::info.key_specs[0].begin == valkey::KeySpec::Begin::index);
+  STATIC_REQUIRE(Get::info.key_specs[0].begin_index == 1);
+  STATIC_REQUIRE(Get::info.key_specs[0].read);
+  STATIC_REQUIRE(Xread::info.key_specs[0].begin == valkey::KeySpec::Begin::keyword);
+  STATIC_REQUIRE(Xread::info.key_specs[0].keyword == "STREAMS");
+  STATIC_REQUIRE(Eval::info.key_specs[0].find == valkey::KeySpec::Find::keynum);
+  STATIC_REQUIRE(Dbsize::info.request_policy == valkey::RequestPolicy::all_shards);
+  STATIC_REQUIRE(Dbsize::info.response_policy == valkey::ResponsePolicy::agg_sum);
+  STATIC_REQUIRE(Randomkey::info.nondeterministic_output);
+  STATIC_REQUIRE(Set::info.arity == -3);
+  STATIC_REQUIRE(Set::info.group == "string");
+  STATIC_REQUIRE(ZrangeWithscores::info.name == "ZRANGE");
+  // implicit ACL categories: GET is fast and read, SET slow and write
+  auto has_cat = [](std::uint64_t bits, std::string_view name) {
+    for (std::size_t i = 0; i < std::size(valkey::acl_category_names); ++i)
+      if (valkey::acl_category_names[i] == name) return (bits >> i & 1u) != 0;
+    return false;
+  };
+  CHECK(has_cat(Get::info.acl_categories, "fast"));
+  CHECK(has_cat(Get::info.acl_categories, "read"));
+  CHECK(has_cat(Get::info.acl_categories, "string"));
+  CHECK(has_cat(Set::info.acl_categories, "slow"));
+  CHECK(has_cat(Set::info.acl_categories, "write"));
+  CHECK(!has_cat(Set::info.acl_categories, "fast"));
+}
+
+TEST_CASE("command table: lookup for untyped commands", "[generated][metadata]") {
+  const valkey::CommandInfo* get = valkey::find_command("get");
+  REQUIRE(get != nullptr);
+  CHECK(get == &Get::info);
+  CHECK(valkey::find_command("CLIENT", "kill") == &ClientKill::info);
+  CHECK(valkey::find_command("Client Kill") == &ClientKill::info);
+  const valkey::CommandInfo* client = valkey::find_command("client", "no-such-sub");
+  REQUIRE(client != nullptr);
+  CHECK(client->name == "CLIENT");
+  CHECK(valkey::find_command("GET", "k") == &Get::info);
+  CHECK(valkey::find_command("JSON.GET") == nullptr);
+  CHECK(valkey::find_command("") == nullptr);
+  auto all = valkey::all_commands();
+  CHECK(all.size() > 420);
+  for (std::size_t i = 1; i < all.size(); ++i) CHECK(all[i - 1]->name < all[i]->name);
+}
