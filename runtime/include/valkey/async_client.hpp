@@ -1,0 +1,253 @@
+#pragma once
+// valkey::AsyncClient: the asynchronous client on Asio completion tokens,
+// running on the caller's executor over one multiplexed Connection.
+//
+//   valkey::AsyncClient c{co_await asio::this_coro::executor, "valkey://localhost"};
+//   std::optional<std::string> v = co_await c.get("k", asio::use_awaitable);
+//   c.incr("hits", [](std::error_code ec, std::int64_t n) { ... });
+//   auto fut = c.exec(valkey::cmd::Get{"k"}, asio::use_future);
+//   valkey::Reply r = co_await c.call({"JSON.GET", "doc", "$"}, asio::use_awaitable);
+//
+// Completion signature: void(std::error_code, Cmd::reply_type) — Reply for
+// call(). A server error reply completes with errc::server_error; its text
+// ("WRONGTYPE Operation against ...") goes into a Diagnostics passed before
+// the token: co_await c.get("k", diag, asio::use_awaitable).
+//
+// Threading: call the client from its executor (an io_context run by one
+// thread, or a strand); it is not internally synchronised. Arguments (keys,
+// values, views) must stay valid until the operation is initiated: for
+// asio::use_awaitable and callbacks that is the call itself, for
+// asio::experimental::deferred until it is launched.
+#include <memory>
+#include <string>
+#include <string_view>
+#include <system_error>
+#include <type_traits>
+#include <utility>
+
+#include <asio/associated_allocator.hpp>
+#include <asio/associated_cancellation_slot.hpp>
+#include <asio/associated_executor.hpp>
+#include <asio/async_result.hpp>
+#include <asio/cancellation_type.hpp>
+#include <asio/dispatch.hpp>
+#include <asio/post.hpp>
+#include <asio/recycling_allocator.hpp>
+
+#include <valkey/adapt/response.hpp>
+#include <valkey/command.hpp>
+#include <valkey/config.hpp>
+#include <valkey/connection.hpp>
+#include <valkey/diagnostics.hpp>
+#include <valkey/reply.hpp>
+#include <valkey/view.hpp>
+
+#if __has_include(<valkey/commands.hpp>)
+#include <valkey/commands.hpp>
+#define VALKEY_HAS_COMMANDS 1
+#endif
+
+namespace valkey {
+
+namespace detail {
+
+// The state of one asynchronous request: the RequestBase the connection
+// queues, the decoder of its reply and the caller's handler. Allocated with
+// the handler's associated allocator (Asio's per-thread recycling allocator
+// by default), so steady-state requests do not reach malloc.
+template <class T, class Handler>
+class AsyncOp final : public RequestBase {
+ public:
+  using slot_type = asio::associated_cancellation_slot_t<Handler>;
+
+  AsyncOp(Handler&& h, Connection& c, Diagnostics* d)
+      : handler_(std::move(h)), conn_(c), diag_(d), slot_(asio::get_associated_cancellation_slot(handler_)) {}
+
+  // Called once the request is queued.
+  void arm_cancellation() {
+    if (slot_.is_connected()) {
+      slot_.assign([this](asio::cancellation_type type) {
+        // Before the write every kind of cancellation is clean; after it,
+        // only terminal/partial ones (the command may still run).
+        constexpr auto after_write = asio::cancellation_type::terminal | asio::cancellation_type::partial;
+        if (!this->written() || (type & after_write) != asio::cancellation_type::none)
+          conn_.cancel(*this, make_error_code(errc::cancelled));
+      });
+    }
+  }
+
+  void on_node(const resp::Node& n) override { visitor_.on_node(n); }
+  void on_reply_end() override { visitor_.on_message_end(); }
+
+  void on_complete(std::error_code ec) override { finish(ec, false); }
+
+  // Completes the operation: frees this state first, then invokes the
+  // handler on its executor (inline when already there, unless `post`).
+  void finish(std::error_code ec, bool post) {
+    if (slot_.is_connected()) slot_.clear();
+    T value{};
+    if (!ec) {
+      ec = visitor_.error_code();
+      if (!ec) value = visitor_.take();
+    }
+    if (diag_) {
+      if (ec == errc::server_error) diag_->server_message = visitor_.server_message();
+      else diag_->server_message.clear();
+    }
+    Handler h = std::move(handler_);
+    auto ex = asio::get_associated_executor(h, conn_.get_executor());
+    destroy(this);
+    if (post) {
+      asio::post(ex, [h = std::move(h), ec, value = std::move(value)]() mutable { std::move(h)(ec, std::move(value)); });
+    } else {
+      asio::dispatch(ex, [h = std::move(h), ec, value = std::move(value)]() mutable { std::move(h)(ec, std::move(value)); });
+    }
+  }
+
+  static AsyncOp* create(Handler&& h, Connection& c, Diagnostics* d) {
+    auto alloc = rebound(asio::get_associated_allocator(h, asio::recycling_allocator<void>()));
+    AsyncOp* p = std::allocator_traits<decltype(alloc)>::allocate(alloc, 1);
+    try {
+      return new (p) AsyncOp(std::move(h), c, d);
+    } catch (...) {
+      std::allocator_traits<decltype(alloc)>::deallocate(alloc, p, 1);
+      throw;
+    }
+  }
+
+ private:
+  template <class A>
+  static auto rebound(const A& a) {
+    return typename std::allocator_traits<A>::template rebind_alloc<AsyncOp>(a);
+  }
+  static void destroy(AsyncOp* p) {
+    auto alloc = rebound(asio::get_associated_allocator(p->handler_, asio::recycling_allocator<void>()));
+    p->~AsyncOp();
+    std::allocator_traits<decltype(alloc)>::deallocate(alloc, p, 1);
+  }
+
+  Handler handler_;
+  Connection& conn_;
+  Diagnostics* diag_;
+  slot_type slot_;
+  adapt::ResponseVisitor<T> visitor_;
+};
+
+// Initiation shared by exec() and call(): `encode(resp::Writer&)` writes the
+// command(s) into the connection's buffer right away.
+template <class T>
+struct InitiateRequest {
+  Connection* conn;
+  template <class Handler, class Encode>
+  void operator()(Handler&& handler, Encode encode, CommandFlag flags, Diagnostics* diag) const {
+    using Op = AsyncOp<T, std::decay_t<Handler>>;
+    Op* op = Op::create(std::forward<Handler>(handler), *conn, diag);
+    op->flags = flags;
+    if (auto timeout = conn->config().request_timeout; timeout.count() > 0)
+      op->deadline = RequestBase::clock::now() + timeout;
+    std::error_code ec;
+    try {
+      ec = conn->submit(*op, encode);
+    } catch (...) {
+      ec = make_error_code(errc::invalid_argument);
+    }
+    if (ec) return op->finish(ec, true);  // never complete inside the initiating call
+    op->arm_cancellation();
+  }
+};
+
+// Holds the command by value (a few views): deferred tokens launch later.
+template <class Cmd>
+struct EncodeCommand {
+  Cmd cmd;
+  void operator()(resp::Writer& w) const { encode(cmd, w); }
+};
+
+struct EncodeArgs {
+  Strings args;
+  void operator()(resp::Writer& w) const {
+    w.begin_command(args.size());
+    args.for_each([&](std::string_view a) { w.arg(a); });
+  }
+};
+
+struct PingCommand {
+  void operator()(resp::Writer& w) const {
+    w.begin_command(1);
+    w.arg(std::string_view{"PING"});
+  }
+};
+
+}  // namespace detail
+
+class AsyncClient
+#ifdef VALKEY_HAS_COMMANDS
+    : public Commands<AsyncClient>
+#endif
+{
+ public:
+  using executor_type = asio::any_io_executor;
+
+  // Starts connecting right away; requests issued meanwhile wait for the
+  // handshake. A first connection that fails fails them with its reason.
+  AsyncClient(executor_type ex, Config config);
+  AsyncClient(executor_type ex, std::string_view url);
+  // Closes: pending requests complete with errc::connection_closed.
+  ~AsyncClient();
+  AsyncClient(AsyncClient&&) noexcept = default;
+  AsyncClient& operator=(AsyncClient&&) noexcept;
+
+  executor_type get_executor() const noexcept { return conn_->get_executor(); }
+  Connection& connection() noexcept { return *conn_; }
+  const Config& config() const noexcept { return conn_->config(); }
+
+  // Runs `cmd`; completes with void(std::error_code, Cmd::reply_type).
+  template <Command Cmd, class CompletionToken>
+  auto exec(const Cmd& cmd, CompletionToken&& token) {
+    return exec(cmd, nullptr, std::forward<CompletionToken>(token));
+  }
+  // Same, filling `diag` with the server's error text on errc::server_error.
+  template <Command Cmd, class CompletionToken>
+  auto exec(const Cmd& cmd, Diagnostics& diag, CompletionToken&& token) {
+    return exec(cmd, &diag, std::forward<CompletionToken>(token));
+  }
+
+  // Any command as strings; completes with void(std::error_code, Reply).
+  template <class CompletionToken>
+  auto call(Strings args, CompletionToken&& token) {
+    return call(args, nullptr, std::forward<CompletionToken>(token));
+  }
+  template <class CompletionToken>
+  auto call(Strings args, Diagnostics& diag, CompletionToken&& token) {
+    return call(args, &diag, std::forward<CompletionToken>(token));
+  }
+
+  // Completes with void(std::error_code, Ok) once a PING went through: the
+  // first handshake's outcome (auth_failed, tls_error...) for a new client.
+  template <class CompletionToken>
+  auto async_ping(CompletionToken&& token) {
+    return asio::async_initiate<CompletionToken, void(std::error_code, Ok)>(
+        detail::InitiateRequest<Ok>{conn_.get()}, token, detail::PingCommand{}, CommandFlag::none,
+        static_cast<Diagnostics*>(nullptr));
+  }
+
+  // Closes the connection for good.
+  void close();
+
+ private:
+  template <class Cmd, class CompletionToken>
+  auto exec(const Cmd& cmd, Diagnostics* diag, CompletionToken&& token) {
+    using T = typename Cmd::reply_type;
+    return asio::async_initiate<CompletionToken, void(std::error_code, T)>(
+        detail::InitiateRequest<T>{conn_.get()}, token, detail::EncodeCommand<Cmd>{cmd}, Cmd::info.flags, diag);
+  }
+  template <class CompletionToken>
+  auto call(Strings args, Diagnostics* diag, CompletionToken&& token) {
+    return asio::async_initiate<CompletionToken, void(std::error_code, Reply)>(
+        detail::InitiateRequest<Reply>{conn_.get()}, token, detail::EncodeArgs{args}, CommandFlag::none, diag);
+  }
+
+  std::shared_ptr<Connection> conn_;
+};
+
+}  // namespace valkey

@@ -1,0 +1,256 @@
+#pragma once
+// valkey::Connection: one socket (TCP, Unix or TLS) to one server, shared by
+// any number of concurrent requests. The building block under AsyncClient and
+// Client, and under what comes later (a cluster router keeps one per node, a
+// sentinel resolver swaps the address, pipelines and transactions submit
+// multi-reply requests).
+//
+// * Auto-pipelining: requests encode straight into one output buffer; all that
+//   queued up while a write was in flight leaves in the next single write.
+// * Replies are matched in order; RESP3 push messages go to the push handler.
+// * Connects, authenticates (HELLO/AUTH/SELECT...), health-checks and
+//   reconnects on its own; see docs/runtime.md for every policy.
+//
+// Threading: every member function must be called on get_executor() (a
+// single-threaded io_context, or a strand). The object is held by shared_ptr
+// because its own asynchronous operations keep it alive until they return.
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <random>
+#include <string>
+#include <string_view>
+#include <system_error>
+#include <vector>
+
+#include <asio/any_io_executor.hpp>
+#include <asio/steady_timer.hpp>
+
+#include <valkey/config.hpp>
+#include <valkey/error.hpp>
+#include <valkey/request.hpp>
+#include <valkey/resp/parser.hpp>
+#include <valkey/resp/visitor.hpp>
+#include <valkey/resp/writer.hpp>
+
+namespace valkey {
+
+namespace detail {
+class Transport;
+}
+
+enum class ConnectionState : std::uint8_t {
+  idle,          // not started
+  connecting,    // resolving, connecting, TLS handshake
+  handshaking,   // HELLO/AUTH/SELECT in flight
+  ready,         // requests flow
+  reconnecting,  // lost; waiting for the next attempt
+  closed,        // close() called, or reconnection given up
+};
+
+// Topology and fault events, for routers and resolvers that sit on top.
+class ConnectionObserver {
+ public:
+  virtual void on_connected(Connection&) {}
+  // The connection dropped or an attempt failed; it will retry unless closed.
+  virtual void on_disconnected(Connection&, std::error_code) {}
+  // A depth-0 error reply (MOVED, ASK, LOADING, TRYAGAIN...), seen before the
+  // request it answers gets it.
+  virtual void on_error_reply(Connection&, std::string_view /*message*/) {}
+
+ protected:
+  ~ConnectionObserver() = default;
+};
+
+class Connection : public std::enable_shared_from_this<Connection> {
+  struct Private {};
+
+ public:
+  using executor_type = asio::any_io_executor;
+  using clock = std::chrono::steady_clock;
+
+  static std::shared_ptr<Connection> create(executor_type ex, Config config);
+  Connection(Private, executor_type ex, Config config);
+  ~Connection();
+  Connection(const Connection&) = delete;
+  Connection& operator=(const Connection&) = delete;
+
+  const executor_type& get_executor() const noexcept { return ex_; }
+  const Config& config() const noexcept { return config_; }
+  ConnectionState state() const noexcept { return state_; }
+  // Requests queued or awaiting replies.
+  std::size_t pending() const noexcept { return queued_count_ + inflight_count_; }
+  // The protocol the handshake settled on.
+  Protocol protocol() const noexcept { return protocol_; }
+  // Why the last connection attempt failed, in words (the server's refusal,
+  // the TLS reason); never holds the password. Empty when none failed.
+  const std::string& last_error() const noexcept { return last_error_; }
+
+  // Starts connecting (idempotent; submit() also starts it).
+  void start();
+  // Closes for good: every request fails with connection_closed.
+  void close();
+  // Drops the socket as if the peer vanished (pending requests fail with
+  // connection_lost) and reconnects by the policy; for tests and for routers
+  // that learned the node moved.
+  void reset(std::error_code why = make_error_code(errc::connection_lost));
+
+  // Queues `r`, encoding its commands with `encode(resp::Writer&)` into the
+  // output buffer now (so the arguments need not outlive this call). Returns
+  // an error — and leaves `r` untouched, its on_complete not called — when
+  // the request is refused: connection_closed, queue_full, not_connected.
+  template <class Encode>
+  std::error_code submit(RequestBase& r, Encode&& encode) {
+    if (auto ec = admit(r)) return ec;
+    const std::size_t begin = out_.size();
+    try {
+      resp::Writer w(out_);
+      encode(w);
+    } catch (...) {
+      out_.resize(begin);
+      throw;
+    }
+    enqueue(r, begin);
+    return {};
+  }
+  // Same with bytes encoded elsewhere.
+  std::error_code submit_encoded(RequestBase& r, std::string_view bytes);
+
+  // Completes `r` now with `ec` (cancelled, timeout...). Not yet written: it is
+  // removed and never sent. Written: its replies are discarded on arrival.
+  // No effect on a request that is not active.
+  void cancel(RequestBase& r, std::error_code ec = make_error_code(errc::cancelled));
+
+  // While held, queued requests are not written: submit a batch, then
+  // release (which writes them in one go).
+  void hold_writes() noexcept { held_ = true; }
+  void release_writes() {
+    held_ = false;
+    maybe_write();
+  }
+
+  // RESP3 push messages (depth-0 `>`): pub/sub messages, client-side caching
+  // invalidations. nullptr (the default) discards them.
+  void set_push_handler(resp::Visitor* v) noexcept { push_ = v; }
+  void set_observer(ConnectionObserver* o) noexcept { observer_ = o; }
+
+  // Counters for tests and metrics.
+  struct Stats {
+    std::uint64_t writes = 0;        // async_write calls (batches)
+    std::uint64_t requests_written = 0;
+    std::uint64_t reads = 0;
+    std::uint64_t connects = 0;      // successful handshakes
+    std::uint64_t pings = 0;         // health-check PINGs sent
+  };
+  const Stats& stats() const noexcept { return stats_; }
+
+ private:
+  struct Slot {
+    RequestBase* req;            // nullptr: abandoned, the reply is discarded
+    std::uint32_t replies_left;
+  };
+  class Router;
+  class HandshakeStep;
+  class Ping;
+  friend class Router;
+
+  std::error_code admit(RequestBase& r);
+  void enqueue(RequestBase& r, std::size_t begin);
+  void link_back(RequestBase& r);
+  void unlink(RequestBase& r);
+  void remove_queued(RequestBase& r);
+
+  // Connect / handshake / reconnect.
+  void connect();
+  void on_transport_ready(std::uint64_t gen, std::error_code ec);
+  void send_handshake();
+  void on_step_done();
+  void became_ready();
+  void attempt_failed(std::error_code ec);
+  void connection_lost(std::error_code ec);
+  void schedule_reconnect();
+  void teardown();
+  void arm_connect_timer();
+
+  // I/O.
+  void start_read();
+  void on_read(std::uint64_t gen, std::error_code ec, std::size_t n);
+  bool process_input();
+  void maybe_write();
+  void write_buffer();
+  void on_write(std::uint64_t gen, std::error_code ec);
+
+  // Slots of written requests.
+  Slot& slot(std::uint64_t seq) noexcept { return slots_[seq & (slots_.size() - 1)]; }
+  void push_slot(RequestBase& r);
+  void pop_slot();
+
+  // Deadlines and health.
+  void arm_deadline(clock::time_point t);
+  void on_deadline_timer();
+  void arm_health_timer();
+  void on_health_tick();
+
+  // Completes a chain of requests linked through next_ (detached first, so
+  // callbacks may submit or cancel freely).
+  static void complete_chain(RequestBase* head, std::error_code ec);
+  RequestBase* detach_queued();
+  RequestBase* detach_inflight(bool allow_retry, bool head_partial);
+
+  executor_type ex_;
+  Config config_;
+  ConnectionState state_ = ConnectionState::idle;
+  Protocol protocol_ = Protocol::resp3;
+  std::shared_ptr<detail::Transport> transport_;  // one per attempt; its handlers hold it
+  std::error_code closed_ec_ = make_error_code(errc::connection_closed);
+  std::string last_error_;
+  std::uint64_t gen_ = 0;          // bumped per connection attempt: stale handlers bail out
+  bool ever_connected_ = false;
+  unsigned attempt_ = 0;
+  std::minstd_rand rng_;
+
+  // Output: queued requests' bytes, and the batch being written.
+  std::string out_;
+  std::string wbuf_;
+  bool writing_ = false;
+  bool held_ = false;
+  RequestBase* queue_head_ = nullptr;
+  RequestBase* queue_tail_ = nullptr;
+  std::size_t queued_count_ = 0;
+
+  // Written requests awaiting replies, a ring indexed by sequence number.
+  std::vector<Slot> slots_;
+  std::uint64_t head_seq_ = 0;
+  std::uint64_t tail_seq_ = 0;
+  std::size_t inflight_count_ = 0;   // user requests written, not done
+
+  // Input.
+  std::vector<char> rbuf_;
+  std::size_t rpos_ = 0;
+  std::size_t rend_ = 0;
+  resp::Parser parser_;
+  std::unique_ptr<Router> router_;
+
+  // Handshake and health checks.
+  std::unique_ptr<HandshakeStep[]> steps_;
+  std::size_t steps_total_ = 0;
+  std::size_t steps_done_ = 0;
+  bool hello_fallback_ = false;
+  bool handshake_after_write_ = false;
+  std::unique_ptr<Ping> ping_;
+  std::uint64_t bytes_read_ = 0;
+  std::uint64_t health_bytes_ = 0;
+  std::uint64_t health_head_ = ~0ull;
+  std::uint64_t health_writes_ = 0;
+
+  asio::steady_timer connect_timer_;  // connect deadline, then reconnect backoff
+  asio::steady_timer deadline_timer_;
+  clock::time_point deadline_armed_ = clock::time_point::max();
+  asio::steady_timer health_timer_;
+
+  resp::Visitor* push_ = nullptr;
+  ConnectionObserver* observer_ = nullptr;
+  Stats stats_;
+};
+
+}  // namespace valkey

@@ -1,0 +1,82 @@
+#pragma once
+// valkey::RequestBase: one unit of work on a multiplexed Connection — the
+// encoded bytes of one or more commands and the replies they expect. It is the
+// extension point for everything built on the connection: a single command
+// (AsyncClient/Client exec), a pipeline (N commands, N replies into N
+// decoders), a transaction (MULTI ... EXEC), the handshake and health checks.
+//
+// A request lives in its owner's memory (a coroutine frame, an operation
+// state, a stack frame): the connection links it into intrusive lists and never
+// allocates or copies it. It must stay alive until on_complete() ran.
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <system_error>
+
+#include <valkey/command_info.hpp>
+#include <valkey/resp/node.hpp>
+#include <valkey/resp/writer.hpp>
+
+namespace valkey {
+
+class Connection;
+
+class RequestBase {
+ public:
+  using clock = std::chrono::steady_clock;
+
+  RequestBase() = default;
+  RequestBase(const RequestBase&) = delete;
+  RequestBase& operator=(const RequestBase&) = delete;
+
+  // ---- set by the owner before submitting ----
+  // Top-level replies the encoded bytes produce (a pipeline of N: N). >= 1.
+  std::uint32_t expected_replies = 1;
+  // The command's flags; `readonly` lets the retry policy resend it after a
+  // connection loss (only if reencode() can).
+  CommandFlag flags = CommandFlag::none;
+  // Fails the request with errc::timeout when it passes (max(): none). A
+  // request already written is then forgotten: its reply is discarded when it
+  // arrives, so the stream stays in sync.
+  clock::time_point deadline = clock::time_point::max();
+
+  // ---- called by the connection, on its executor ----
+  // Each node of each reply, in order (the parser's pre-order), then
+  // on_reply_end() after each of the expected_replies replies.
+  virtual void on_node(const resp::Node& node) = 0;
+  virtual void on_reply_end() = 0;
+  // Exactly once, last. Empty `ec`: every reply arrived (they may still be
+  // server errors: the request's decoders know). Otherwise the request failed
+  // as a whole: connection_lost, timeout, cancelled, not_connected,
+  // connection_closed, a handshake error... Replies already delivered may be
+  // partial. The owner may destroy the request inside this call.
+  virtual void on_complete(std::error_code ec) = 0;
+
+  // Re-encodes the request's commands for a resend (the read-only retry
+  // policy). The default cannot: the request is never resent.
+  virtual bool reencode(resp::Writer&) { return false; }
+
+  // True while the connection holds the request (queued or in flight).
+  bool active() const noexcept { return state_ == State::queued || state_ == State::written; }
+  // True once its bytes went to the socket (a cancellation then only
+  // discards the reply; the command may still run on the server).
+  bool written() const noexcept { return state_ == State::written; }
+
+ protected:
+  ~RequestBase() = default;
+
+ private:
+  friend class Connection;
+  enum class State : std::uint8_t { idle, queued, written, done };
+  RequestBase* prev_ = nullptr;  // queue links (unwritten requests)
+  RequestBase* next_ = nullptr;
+  std::size_t begin_ = 0;        // its bytes in the connection's output buffer
+  std::size_t end_ = 0;
+  std::uint64_t seq_ = 0;        // its slot once written
+  clock::time_point wait_deadline_ = clock::time_point::max();  // waiting for a connection
+  State state_ = State::idle;
+  bool internal_ = false;        // handshake and health-check requests
+  bool retried_ = false;         // resent once already
+};
+
+}  // namespace valkey

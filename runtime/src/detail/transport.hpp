@@ -1,0 +1,71 @@
+#pragma once
+// The byte stream under a Connection: TCP, Unix domain socket or TLS over TCP.
+// One object per connection attempt; the Connection drives it.
+#include <cstddef>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <system_error>
+
+#include <asio/any_io_executor.hpp>
+#include <asio/buffer.hpp>
+#include <asio/ip/tcp.hpp>
+#include <asio/local/stream_protocol.hpp>
+#include <asio/read.hpp>
+#include <asio/ssl.hpp>
+#include <asio/write.hpp>
+
+#include <valkey/config.hpp>
+
+namespace valkey::detail {
+
+class Transport {
+ public:
+  enum class Kind { tcp, unix_socket, tls };
+  using Done = std::function<void(std::error_code)>;  // once per connection attempt
+
+  Transport(const asio::any_io_executor& ex, const Config& config);
+
+  // Resolves, connects and (TLS) handshakes. `done` gets tls_error for a TLS
+  // failure (what() carries OpenSSL's reason via last_error_text()).
+  void async_connect(Done done);
+  // Closes the socket; outstanding operations complete with an error.
+  void close() noexcept;
+  // Why the last TLS handshake failed ("certificate verify failed ..."), for
+  // error messages; empty when it did not.
+  const std::string& last_error_text() const noexcept { return error_text_; }
+
+  template <class Handler>
+  void async_read_some(asio::mutable_buffer b, Handler&& h) {
+    switch (kind_) {
+      case Kind::tcp: tcp_.async_read_some(b, std::forward<Handler>(h)); break;
+      case Kind::unix_socket: unix_.async_read_some(b, std::forward<Handler>(h)); break;
+      case Kind::tls: tls_->async_read_some(b, std::forward<Handler>(h)); break;
+    }
+  }
+  template <class Handler>
+  void async_write(asio::const_buffer b, Handler&& h) {
+    switch (kind_) {
+      case Kind::tcp: asio::async_write(tcp_, b, std::forward<Handler>(h)); break;
+      case Kind::unix_socket: asio::async_write(unix_, b, std::forward<Handler>(h)); break;
+      case Kind::tls: asio::async_write(*tls_, b, std::forward<Handler>(h)); break;
+    }
+  }
+
+ private:
+  void connect_tcp(Done done);
+  void setup_tls(std::error_code& ec);
+
+  asio::any_io_executor ex_;
+  const Config& config_;
+  Kind kind_;
+  asio::ip::tcp::socket tcp_;
+  asio::local::stream_protocol::socket unix_;
+  std::optional<asio::ssl::context> ssl_ctx_;
+  std::optional<asio::ssl::stream<asio::ip::tcp::socket&>> tls_;
+  asio::ip::tcp::resolver resolver_;
+  std::string error_text_;
+};
+
+}  // namespace valkey::detail
