@@ -32,8 +32,8 @@ if [ ! -f "$build_dir/build.ninja" ]; then
   cmake -S "$repo" -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >"$build_dir.configure.log" 2>&1 \
     || { cat "$build_dir.configure.log" >&2; die "cmake configure failed"; }
 fi
-cmake --build "$build_dir" -j"${VALKEY_BUILD_JOBS:-2}" --target sample_quickstart >/dev/null \
-  || { cmake --build "$build_dir" -j1 --target sample_quickstart >&2 || true; die "building the quickstart failed (errors above)"; }
+cmake --build "$build_dir" -j"${VALKEY_BUILD_JOBS:-2}" --target sample_quickstart >"$build_dir.demo-build.log" 2>&1 \
+  || { tail -40 "$build_dir.demo-build.log" >&2; die "building the quickstart failed (log: $build_dir.demo-build.log)"; }
 program="$build_dir/samples/quickstart"
 [ -x "$program" ] || die "the build did not produce $program"
 
