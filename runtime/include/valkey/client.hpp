@@ -136,6 +136,11 @@ class Client
   Reply call(Strings args, std::error_code& ec);
   Reply call(Strings args, std::error_code& ec, Diagnostics& diag);
 
+  // Runs a custom request (a pipeline, a transaction) derived from
+  // detail::SyncOpBase: encodes it with its EncodeRef on this thread, hands it
+  // to the I/O thread and blocks until its on_complete ran.
+  void run(detail::SyncOpBase& op);
+
   // Closes for good (idempotent; the destructor calls it).
   void close();
 
@@ -162,8 +167,6 @@ class Client
     }
   }
 
-  // Hands `op` to the I/O thread and blocks until it completes.
-  void run(detail::SyncOpBase& op);
   static std::error_code outcome(const detail::SyncOpBase& op, const adapt::ResponseBase& v, Diagnostics* diag);
   [[noreturn]] static void throw_error(const detail::SyncOpBase& op, const adapt::ResponseBase& v);
   static void throw_if_failed(const detail::SyncOpBase& op, const adapt::ResponseBase& v) {
