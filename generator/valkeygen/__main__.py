@@ -15,9 +15,10 @@ def default_specs():
         return d
     env = os.path.expanduser("~/.cache/valkey-cpp/env.sh")
     if os.path.exists(env):
-        for line in open(env, encoding="utf-8"):
-            if line.startswith("export VALKEY_SPECS_DIR="):
-                return line.split("=", 1)[1].strip().strip('"')
+        with open(env, encoding="utf-8") as f:
+            for line in f:
+                if line.startswith("export VALKEY_SPECS_DIR="):
+                    return line.split("=", 1)[1].strip().strip('"')
     return None
 
 

@@ -75,7 +75,8 @@ def read_command_docs(path):
     def convert_args(args):
         res = []
         for a in args or []:
-            b = {k: v for k, v in a.items() if k in ("name", "type", "token", "since", "key_spec_index")}
+            # key_spec_index is dropped: COMMAND DOCS carries no key specs
+            b = {k: v for k, v in a.items() if k in ("name", "type", "token", "since")}
             flags = a.get("flags") or []
             b["optional"] = "optional" in flags
             b["multiple"] = "multiple" in flags

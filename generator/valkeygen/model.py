@@ -146,7 +146,7 @@ def command_from_spec(key, body, filename):
     return Command(
         name=name.upper(),
         file=filename,
-        group=body.get("group", "generic"),
+        group=body.get("group", "generic").replace("-", "_"),
         since=body.get("since", ""),
         arity=int(body.get("arity", 0)),
         flags=list(body.get("command_flags") or []),
@@ -231,6 +231,16 @@ def infer_counts(cmd):
     """
     keynum_specs = {i for i, ks in enumerate(cmd.key_specs) if "keynum" in ks.get("find_keys", {})}
     if not keynum_specs:
+        # no key specs (COMMAND DOCS input, module commands): an integer named
+        # numkeys right before a repeated argument is its count
+        def by_name(level):
+            for i, a in enumerate(level):
+                if (a.multiple and i > 0 and level[i - 1].kind == "integer"
+                        and level[i - 1].name == "numkeys" and level[i - 1].count_of is None):
+                    level[i - 1].count_of = a.name
+                by_name(a.children)
+        if not cmd.key_specs:
+            by_name(cmd.args)
         return
 
     def holds_spec(a, idx):

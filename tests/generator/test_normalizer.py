@@ -1,0 +1,173 @@
+"""The normalized model of the hard commands: argument trees, overlays,
+computed counts, member layout and the encoder/key-walker plans."""
+import unittest
+
+from spec_source import model
+
+
+def members(cmd):
+    return [(m.name, m.type, m.required) for m in cmd.members]
+
+
+class HardSpecs(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.cmds, cls.stats = model()
+
+    def cmd(self, struct):
+        self.assertIn(struct, self.cmds)
+        return self.cmds[struct]
+
+    def test_set(self):
+        c = self.cmd("Set")
+        self.assertEqual(members(c), [
+            ("key", "std::string_view", True), ("value", "std::string_view", True),
+            ("condition", "std::optional<Set::Condition>", False), ("get", "bool", False),
+            ("expiration", "std::optional<Set::Expiration>", False)])
+        self.assertEqual(c.reply, "std::optional<std::string>")
+        types = {t[0] for t in c.types}
+        self.assertIn("using Expiration = std::variant<Ex, Px, Exat, Pxat, Keepttl>;", types)
+        self.assertIn("using Condition = std::variant<Nx, Xx, Ifeq>;", types)
+        self.assertEqual(c.key_lines, ["cb(c.key);"])
+        self.assertEqual(c.info["flags"], ["write", "denyoom"])
+
+    def test_zadd(self):
+        c = self.cmd("Zadd")
+        data = next(m for m in c.members if m.name == "data")
+        self.assertEqual(data.type, "valkey::View<std::pair<double, std::string_view>>")
+        self.assertTrue(data.required)
+        self.assertNotIn("increment", [m.name for m in c.members])  # INCR has its own entry point
+        self.assertEqual(c.reply, "std::int64_t")
+        incr = self.cmd("ZaddIncr")
+        self.assertEqual(incr.reply, "std::optional<double>")
+        self.assertIn('s.arg("INCR");', incr.encode_lines)
+        self.assertEqual(incr.method, "zadd_incr")
+
+    def test_zrange(self):
+        c = self.cmd("Zrange")
+        self.assertEqual([m.type for m in c.required][1:], ["valkey::RangeBound", "valkey::RangeBound"])
+        self.assertEqual(c.reply, "std::vector<std::string>")
+        w = self.cmd("ZrangeWithscores")
+        self.assertEqual(w.reply, "std::vector<std::pair<std::string, double>>")
+        self.assertEqual(w.variant_of, "Zrange")
+        self.assertNotIn("withscores", [m.name for m in w.members])
+        self.assertEqual(self.cmd("Zcount").required[1].type, "valkey::ScoreBound")
+        self.assertEqual(self.cmd("Zrangebylex").required[1].type, "valkey::LexBound")
+
+    def test_geosearch_bypolygon(self):
+        c = self.cmd("Geosearch")
+        poly = c.find("by.polygon")
+        count, vertices = poly.children
+        self.assertEqual(count.count_of, "vertices")
+        self.assertEqual(vertices.member, "vertices")
+        self.assertEqual(vertices.type_ref, "std::pair<double, double>")
+        self.assertIn("std::get_if<Geosearch::Polygon>", "\n".join(c.encode_lines))
+        lines = [l.strip() for l in c.encode_lines]
+        i = lines.index('s.arg("BYPOLYGON");')
+        self.assertEqual(lines[i + 1], "s.arg(static_cast<std::uint64_t>(v->vertices.size()));")
+        self.assertIn("struct Polygon {", "\n".join(t[0] for t in c.types))
+        d = self.cmd("GeosearchDetailed")
+        self.assertIn("using Box = Geosearch::Box;", [t[0] for t in d.types])
+
+    def test_client_kill(self):
+        c = self.cmd("ClientKill")
+        f = c.find("filter.new-format")
+        self.assertEqual(f.kind, "block")  # overlay: combinable filters
+        self.assertFalse(f.multiple)
+        self.assertEqual(f.alt_type, "ClientKill::Filters")
+        ids = f.child("client-id")
+        self.assertEqual((ids.repr, ids.member), ("view", "client_ids"))
+        self.assertEqual(c.method, "client_kill")
+        self.assertEqual(c.name, "CLIENT KILL")
+        self.assertEqual(c.encode_lines[:2], ['s.arg("CLIENT");', 's.arg("KILL");'])
+
+    def test_xadd(self):
+        c = self.cmd("Xadd")
+        self.assertEqual([m.name for m in c.required], ["key", "id_selector", "data"])
+        self.assertEqual([m.name for m in c.optional], ["nomkstream", "trim"])
+        trim = c.find("trim")
+        self.assertEqual(trim.child("operator").member, "operator_")  # C++ keyword
+        self.assertEqual(c.find("id-selector").children[0].alt_type, "Xadd::AutoId")
+
+    def test_xread(self):
+        for name in ("Xread", "Xreadgroup"):
+            c = self.cmd(name)
+            keys = c.find("streams.key")
+            ids = c.find("streams.ID")
+            self.assertEqual((keys.member, ids.member), ("keys", "ids"))
+            self.assertEqual(c.find("streams").repr, "flat")
+            self.assertEqual(c.key_lines, ["c.keys.for_each([&](const auto& e) {", "  cb(e);", "});"])
+            self.assertTrue(c.reply.startswith("std::optional<std::vector<std::pair<std::string, "))
+
+    def test_bitfield_nesting(self):
+        c = self.cmd("Bitfield")
+        op = c.find("operation")
+        self.assertEqual(op.repr, "view")
+        self.assertEqual(op.type_ref, "Bitfield::Operation")
+        write = op.child("write")
+        self.assertEqual(write.repr, "alt_block")
+        wo = write.child("write-operation")
+        self.assertEqual([ch.alt_type for ch in wo.children], ["Bitfield::Set", "Bitfield::Incrby"])
+        body = "\n".join(c.encode_lines)
+        self.assertIn("std::get_if<Bitfield::Incrby>(&v->write_operation)", body)
+
+    def test_sort(self):
+        c = self.cmd("Sort")
+        get = c.find("get-pattern")
+        self.assertTrue(get.multiple_token)
+        self.assertEqual(get.member, "get_patterns")
+        self.assertEqual(c.find("sorting").member, "alpha")
+        self.assertNotIn("destination", [m.name for m in c.members])
+        st = self.cmd("SortStore")
+        self.assertIn("destination", [m.name for m in st.required])
+        self.assertEqual(st.reply, "std::int64_t")
+
+    def test_migrate(self):
+        c = self.cmd("Migrate")
+        key = c.find("key")
+        self.assertTrue(key.empty_is_absent)
+        self.assertEqual([m.name for m in c.required], ["host", "port", "key", "destination_db", "timeout"])
+        self.assertIn("if (!c.key.empty()) cb(c.key);", c.key_lines)
+
+    def test_hsetex(self):
+        c = self.cmd("Hsetex")
+        n = c.find("fields.numfields")
+        self.assertEqual(n.count_of, "data")
+        self.assertIsNone(n.key_spec_index)
+        self.assertEqual([m.name for m in c.required], ["key", "data"])
+        self.assertEqual(c.reply, "bool")
+
+    def test_cluster_setslot(self):
+        c = self.cmd("ClusterSetslot")
+        self.assertEqual([m.name for m in c.required], ["slot", "subcommand"])
+        sub = c.find("subcommand")
+        self.assertEqual([ch.alt_type for ch in sub.children],
+                         ["ClusterSetslot::Importing", "ClusterSetslot::Migrating", "ClusterSetslot::Node",
+                          "ClusterSetslot::Stable"])
+        self.assertEqual(c.reply, "valkey::Ok")
+
+    def test_keynum_counts(self):
+        for name in ("Eval", "Fcall", "Zunionstore", "Lmpop", "Sintercard", "Msetex"):
+            c = self.cmd(name)
+            counted = [a for a in c.walk() if a.count_of]
+            self.assertEqual(len(counted), 1, name)
+            self.assertNotIn("numkeys", [m.name for m in c.members], name)
+
+    def test_scan_and_weights(self):
+        self.assertEqual(self.cmd("Scan").required[0].type, "std::uint64_t")
+        self.assertEqual(self.cmd("Zunionstore").find("weight").member, "weights")
+        self.assertEqual(self.cmd("Zunionstore").optional[0].type, "valkey::View<double>")
+        self.assertEqual(self.cmd("Zincrby").required[1].type, "double")
+
+    def test_surface_exclusions(self):
+        for name in ("Multi", "Exec", "Watch", "Subscribe", "Hello", "Auth", "Select", "Reset"):
+            self.assertIsNotNone(self.cmd(name).surface_excluded, name)
+        self.assertIsNone(self.cmd("Get").surface_excluded)
+
+    def test_containers_excluded_with_reason(self):
+        self.assertIn("CLIENT", self.stats["excluded"])
+        self.assertIn("container", self.stats["excluded"]["CLIENT"])
+
+
+if __name__ == "__main__":
+    unittest.main()
