@@ -103,26 +103,35 @@ std::size_t Parser::consume(std::string_view input, Visitor& visitor, std::error
 
     // One line: type byte, content, CRLF. Resume the CR search where the last
     // call left off instead of rescanning the partial line.
+    //
+    // The outcome must not depend on how the bytes were split into reads, so
+    // a line is judged on its first max_line_length + 2 bytes (type byte,
+    // longest content, CR) in this order: a bare LF there is malformed; no CR
+    // there is too long; a CR not followed by LF is malformed.
     const auto avail = static_cast<std::size_t>(end - p);
-    std::size_t from = scanned_ < avail ? scanned_ : 0;
+    const std::size_t window =
+        limits_.max_line_length > SIZE_MAX - 2 ? SIZE_MAX : limits_.max_line_length + 2;
+    const std::size_t from = scanned_ < avail ? scanned_ : 0;
     const char* cr = static_cast<const char*>(std::memchr(p + from, '\r', avail - from));
     if (cr == nullptr || cr + 1 == end) {
       const std::size_t seen = cr == nullptr ? avail : static_cast<std::size_t>(cr - p);
-      // A bare LF where a CRLF belongs would otherwise be buffered until the
-      // line limit: refuse it as soon as it is seen.
-      if (seen > from && std::memchr(p + from, '\n', seen - from) != nullptr)
+      const std::size_t check_to = seen < window ? seen : window;
+      if (check_to > from && std::memchr(p + from, '\n', check_to - from) != nullptr)
         return fail(ec, E(errc::protocol_error));
-      if (seen > limits_.max_line_length + 1) return fail(ec, E(errc::protocol_line_too_long));
-      if (over_message_limit(p + seen)) return fail(ec, E(errc::protocol_message_too_large));
+      if (seen >= window) return fail(ec, E(errc::protocol_line_too_long));
       scanned_ = seen;
       needed_ = avail < kMinLine ? kMinLine - avail : 1;
       return stop(p);
     }
     scanned_ = 0;
+    const auto line_end = static_cast<std::size_t>(cr - p);
+    if (line_end >= window) {
+      if (std::memchr(p, '\n', window) != nullptr) return fail(ec, E(errc::protocol_error));
+      return fail(ec, E(errc::protocol_line_too_long));
+    }
     if (cr[1] != '\n') return fail(ec, E(errc::protocol_error));
     if (cr == p) return fail(ec, E(errc::protocol_error));  // "\r\n" with no type byte
-    const std::string_view line{p + 1, static_cast<std::size_t>(cr - p - 1)};
-    if (line.size() > limits_.max_line_length) return fail(ec, E(errc::protocol_line_too_long));
+    const std::string_view line{p + 1, line_end - 1};
     const char* const next = cr + 2;
     if (over_message_limit(next)) return fail(ec, E(errc::protocol_message_too_large));
 
