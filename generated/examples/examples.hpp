@@ -880,6 +880,11 @@ void for_each_example(F&& f) {
     f("LCS", cmd::Lcs{.key1 = "key:1", .key2 = "key:2"}, std::span<const std::string_view>(argv), std::span<const std::string_view>(keys));
   }
   {
+    static constexpr std::string_view argv[] = {"LCS", "key:1", "key:2", "LEN"};
+    static constexpr std::string_view keys[] = {"key:1", "key:2"};
+    f("LCS", cmd::LcsLen{.key1 = "key:1", .key2 = "key:2"}, std::span<const std::string_view>(argv), std::span<const std::string_view>(keys));
+  }
+  {
     static constexpr std::string_view argv[] = {"LINDEX", "key:1", "0"};
     static constexpr std::string_view keys[] = {"key:1"};
     f("LINDEX", cmd::Lindex{.key = "key:1", .index = 0}, std::span<const std::string_view>(argv), std::span<const std::string_view>(keys));
@@ -1511,7 +1516,8 @@ void for_each_example(F&& f) {
   }
   {
     static constexpr std::string_view argv[] = {"SPUBLISH", "channel:1", "message"};
-    f("SPUBLISH", cmd::Spublish{.shardchannel = "channel:1", .message = "message"}, std::span<const std::string_view>(argv), std::span<const std::string_view>());
+    static constexpr std::string_view keys[] = {"channel:1"};
+    f("SPUBLISH", cmd::Spublish{.shardchannel = "channel:1", .message = "message"}, std::span<const std::string_view>(argv), std::span<const std::string_view>(keys));
   }
   {
     static constexpr std::string_view argv[] = {"SRANDMEMBER", "key:1"};
@@ -1535,7 +1541,8 @@ void for_each_example(F&& f) {
   }
   {
     static constexpr std::string_view argv[] = {"SSUBSCRIBE", "channel:1"};
-    f("SSUBSCRIBE", cmd::Ssubscribe{.shardchannels = {"channel:1"}}, std::span<const std::string_view>(argv), std::span<const std::string_view>());
+    static constexpr std::string_view keys[] = {"channel:1"};
+    f("SSUBSCRIBE", cmd::Ssubscribe{.shardchannels = {"channel:1"}}, std::span<const std::string_view>(argv), std::span<const std::string_view>(keys));
   }
   {
     static constexpr std::string_view argv[] = {"STRLEN", "key:1"};
@@ -1634,9 +1641,19 @@ void for_each_example(F&& f) {
     f("XAUTOCLAIM", cmd::Xautoclaim{.key = "key:1", .group = "group:1", .consumer = "consumer:1", .min_idle_time = "min_idle_time", .start = "0"}, std::span<const std::string_view>(argv), std::span<const std::string_view>(keys));
   }
   {
+    static constexpr std::string_view argv[] = {"XAUTOCLAIM", "key:1", "group:1", "consumer:1", "min_idle_time", "0", "JUSTID"};
+    static constexpr std::string_view keys[] = {"key:1"};
+    f("XAUTOCLAIM", cmd::XautoclaimJustid{.key = "key:1", .group = "group:1", .consumer = "consumer:1", .min_idle_time = "min_idle_time", .start = "0"}, std::span<const std::string_view>(argv), std::span<const std::string_view>(keys));
+  }
+  {
     static constexpr std::string_view argv[] = {"XCLAIM", "key:1", "group:1", "consumer:1", "min_idle_time", "0"};
     static constexpr std::string_view keys[] = {"key:1"};
     f("XCLAIM", cmd::Xclaim{.key = "key:1", .group = "group:1", .consumer = "consumer:1", .min_idle_time = "min_idle_time", .ids = {"0"}}, std::span<const std::string_view>(argv), std::span<const std::string_view>(keys));
+  }
+  {
+    static constexpr std::string_view argv[] = {"XCLAIM", "key:1", "group:1", "consumer:1", "min_idle_time", "0", "JUSTID"};
+    static constexpr std::string_view keys[] = {"key:1"};
+    f("XCLAIM", cmd::XclaimJustid{.key = "key:1", .group = "group:1", .consumer = "consumer:1", .min_idle_time = "min_idle_time", .ids = {"0"}}, std::span<const std::string_view>(argv), std::span<const std::string_view>(keys));
   }
   {
     static constexpr std::string_view argv[] = {"XDEL", "key:1", "0"};
@@ -1700,6 +1717,11 @@ void for_each_example(F&& f) {
     static constexpr std::string_view argv[] = {"XPENDING", "key:1", "group:1"};
     static constexpr std::string_view keys[] = {"key:1"};
     f("XPENDING", cmd::Xpending{.key = "key:1", .group = "group:1"}, std::span<const std::string_view>(argv), std::span<const std::string_view>(keys));
+  }
+  {
+    static constexpr std::string_view argv[] = {"XPENDING", "key:1", "group:1", "0", "+", "1"};
+    static constexpr std::string_view keys[] = {"key:1"};
+    f("XPENDING", cmd::XpendingRange{.key = "key:1", .group = "group:1", .start = "0", .end = "+", .count = 1}, std::span<const std::string_view>(argv), std::span<const std::string_view>(keys));
   }
   {
     static constexpr std::string_view argv[] = {"XRANGE", "key:1", "0", "+"};

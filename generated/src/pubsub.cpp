@@ -207,7 +207,9 @@ void encode(const Spublish& c, valkey::resp::Writer& w) {
   write_spublish(c, w);
 }
 
-void for_each_key(const Spublish&, valkey::KeyCallback) {}
+void for_each_key(const Spublish& c, valkey::KeyCallback cb) {
+  cb(c.shardchannel);
+}
 
 void encode(const Ssubscribe& c, valkey::resp::Writer& w) {
   valkey::resp::ArgCounter n;
@@ -216,7 +218,11 @@ void encode(const Ssubscribe& c, valkey::resp::Writer& w) {
   write_ssubscribe(c, w);
 }
 
-void for_each_key(const Ssubscribe&, valkey::KeyCallback) {}
+void for_each_key(const Ssubscribe& c, valkey::KeyCallback cb) {
+  c.shardchannels.for_each([&](const auto& e) {
+    cb(e);
+  });
+}
 
 void encode(const Subscribe& c, valkey::resp::Writer& w) {
   valkey::resp::ArgCounter n;
@@ -234,7 +240,11 @@ void encode(const Sunsubscribe& c, valkey::resp::Writer& w) {
   write_sunsubscribe(c, w);
 }
 
-void for_each_key(const Sunsubscribe&, valkey::KeyCallback) {}
+void for_each_key(const Sunsubscribe& c, valkey::KeyCallback cb) {
+  c.shardchannels.for_each([&](const auto& e) {
+    cb(e);
+  });
+}
 
 void encode(const Unsubscribe& c, valkey::resp::Writer& w) {
   valkey::resp::ArgCounter n;

@@ -62,7 +62,21 @@ void write_xautoclaim(const Xautoclaim& c, Sink& s) {
     s.arg("COUNT");
     s.arg((*c.count));
   }
-  if (c.justid) s.arg("JUSTID");
+}
+
+template <class Sink>
+void write_xautoclaimjustid(const XautoclaimJustid& c, Sink& s) {
+  s.arg("XAUTOCLAIM");
+  s.arg(c.key);
+  s.arg(c.group);
+  s.arg(c.consumer);
+  s.arg(c.min_idle_time);
+  s.arg(c.start);
+  if (c.count) {
+    s.arg("COUNT");
+    s.arg((*c.count));
+  }
+  s.arg("JUSTID");
 }
 
 template <class Sink>
@@ -88,7 +102,36 @@ void write_xclaim(const Xclaim& c, Sink& s) {
     s.arg((*c.count));
   }
   if (c.force) s.arg("FORCE");
-  if (c.justid) s.arg("JUSTID");
+  if (c.lastid) {
+    s.arg("LASTID");
+    s.arg((*c.lastid));
+  }
+}
+
+template <class Sink>
+void write_xclaimjustid(const XclaimJustid& c, Sink& s) {
+  s.arg("XCLAIM");
+  s.arg(c.key);
+  s.arg(c.group);
+  s.arg(c.consumer);
+  s.arg(c.min_idle_time);
+  c.ids.for_each([&](const auto& e) {
+    s.arg(e);
+  });
+  if (c.ms) {
+    s.arg("IDLE");
+    s.arg((*c.ms));
+  }
+  if (c.unix_time_milliseconds) {
+    s.arg("TIME");
+    s.arg((*c.unix_time_milliseconds));
+  }
+  if (c.count) {
+    s.arg("RETRYCOUNT");
+    s.arg((*c.count));
+  }
+  if (c.force) s.arg("FORCE");
+  s.arg("JUSTID");
   if (c.lastid) {
     s.arg("LASTID");
     s.arg((*c.lastid));
@@ -217,17 +260,22 @@ void write_xpending(const Xpending& c, Sink& s) {
   s.arg("XPENDING");
   s.arg(c.key);
   s.arg(c.group);
-  if (c.filters) {
-    if ((*c.filters).min_idle_time) {
-      s.arg("IDLE");
-      s.arg((*(*c.filters).min_idle_time));
-    }
-    s.arg((*c.filters).start);
-    s.arg((*c.filters).end);
-    s.arg((*c.filters).count);
-    if ((*c.filters).consumer) {
-      s.arg((*(*c.filters).consumer));
-    }
+}
+
+template <class Sink>
+void write_xpendingrange(const XpendingRange& c, Sink& s) {
+  s.arg("XPENDING");
+  s.arg(c.key);
+  s.arg(c.group);
+  if (c.min_idle_time) {
+    s.arg("IDLE");
+    s.arg((*c.min_idle_time));
+  }
+  s.arg(c.start);
+  s.arg(c.end);
+  s.arg(c.count);
+  if (c.consumer) {
+    s.arg((*c.consumer));
   }
 }
 
@@ -370,6 +418,17 @@ void for_each_key(const Xautoclaim& c, valkey::KeyCallback cb) {
   cb(c.key);
 }
 
+void encode(const XautoclaimJustid& c, valkey::resp::Writer& w) {
+  valkey::resp::ArgCounter n;
+  write_xautoclaimjustid(c, n);
+  w.begin_command(n.count());
+  write_xautoclaimjustid(c, w);
+}
+
+void for_each_key(const XautoclaimJustid& c, valkey::KeyCallback cb) {
+  cb(c.key);
+}
+
 void encode(const Xclaim& c, valkey::resp::Writer& w) {
   valkey::resp::ArgCounter n;
   write_xclaim(c, n);
@@ -378,6 +437,17 @@ void encode(const Xclaim& c, valkey::resp::Writer& w) {
 }
 
 void for_each_key(const Xclaim& c, valkey::KeyCallback cb) {
+  cb(c.key);
+}
+
+void encode(const XclaimJustid& c, valkey::resp::Writer& w) {
+  valkey::resp::ArgCounter n;
+  write_xclaimjustid(c, n);
+  w.begin_command(n.count());
+  write_xclaimjustid(c, w);
+}
+
+void for_each_key(const XclaimJustid& c, valkey::KeyCallback cb) {
   cb(c.key);
 }
 
@@ -517,6 +587,17 @@ void encode(const Xpending& c, valkey::resp::Writer& w) {
 }
 
 void for_each_key(const Xpending& c, valkey::KeyCallback cb) {
+  cb(c.key);
+}
+
+void encode(const XpendingRange& c, valkey::resp::Writer& w) {
+  valkey::resp::ArgCounter n;
+  write_xpendingrange(c, n);
+  w.begin_command(n.count());
+  write_xpendingrange(c, w);
+}
+
+void for_each_key(const XpendingRange& c, valkey::KeyCallback cb) {
   cb(c.key);
 }
 

@@ -109,13 +109,14 @@ void write_lcs(const Lcs& c, Sink& s) {
   s.arg("LCS");
   s.arg(c.key1);
   s.arg(c.key2);
-  if (c.len) s.arg("LEN");
-  if (c.idx) s.arg("IDX");
-  if (c.min_match_len) {
-    s.arg("MINMATCHLEN");
-    s.arg((*c.min_match_len));
-  }
-  if (c.withmatchlen) s.arg("WITHMATCHLEN");
+}
+
+template <class Sink>
+void write_lcslen(const LcsLen& c, Sink& s) {
+  s.arg("LCS");
+  s.arg(c.key1);
+  s.arg(c.key2);
+  s.arg("LEN");
 }
 
 template <class Sink>
@@ -399,6 +400,18 @@ void encode(const Lcs& c, valkey::resp::Writer& w) {
 }
 
 void for_each_key(const Lcs& c, valkey::KeyCallback cb) {
+  cb(c.key1);
+  cb(c.key2);
+}
+
+void encode(const LcsLen& c, valkey::resp::Writer& w) {
+  valkey::resp::ArgCounter n;
+  write_lcslen(c, n);
+  w.begin_command(n.count());
+  write_lcslen(c, w);
+}
+
+void for_each_key(const LcsLen& c, valkey::KeyCallback cb) {
   cb(c.key1);
   cb(c.key2);
 }

@@ -357,8 +357,13 @@ def alt_var(expr):
 
 # ------------------------------------------------------------------ keys
 
+def is_key(a):
+    """Reported by for_each_key: keys, and shard channels (they pick the slot)."""
+    return a.kind == "key" or a.routing
+
+
 def has_keys(args):
-    return any(x.kind == "key" for a in args for x in a.walk())
+    return any(is_key(x) for a in args for x in a.walk())
 
 
 def keys_level(args, owner, em, ind):
@@ -386,7 +391,7 @@ def keys_arg(a, owner, em, ind):
 
 
 def keys_value(a, expr, em, ind):
-    if a.kind == "key":
+    if is_key(a):
         if a.empty_is_absent:
             em.put(ind, f"if (!{expr}.empty()) cb({expr});")
         else:
@@ -407,9 +412,9 @@ def keys_value(a, expr, em, ind):
     elif a.kind == "block":
         if getattr(a, "pair", False):
             x, y = a.children
-            if x.kind == "key":
+            if is_key(x):
                 em.put(ind, f"cb({expr}.first);")
-            if y.kind == "key":
+            if is_key(y):
                 em.put(ind, f"cb({expr}.second);")
         else:
             keys_level(a.children, expr, em, ind)

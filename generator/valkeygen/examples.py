@@ -124,7 +124,7 @@ def one_value(a, ctx, out):
     if a.kind in SCALAR_KINDS:
         v = scalar_value(a, ctx)
         out.argv.append(argv_scalar(v))
-        if a.kind == "key":
+        if a.kind == "key" or a.routing:
             out.keys.append(argv_scalar(v))
         return cpp_scalar(a, v)
     if a.kind == "oneof" and all_pure_tokens(a):

@@ -23,6 +23,7 @@ class SpecError(Exception):
 
 @dataclass
 class Arg:
+    """One argument of the spec tree (plus overlay and layout decisions)."""
     name: str
     kind: str
     path: str
@@ -39,6 +40,7 @@ class Arg:
     cpp_name: Optional[str] = None      # overlay: nested type name
     member_name: Optional[str] = None   # overlay: member name
     example: object = None              # overlay: value for the example invocation
+    routing: bool = False               # overlay: not a key, but picks the slot (shard channels)
     since: Optional[str] = None
     # filled by cpp.layout
     member: Optional[str] = None
@@ -178,7 +180,7 @@ def apply_overlay(cmd, entry):
                 raise SpecError(f"overlay {cmd.name} {entry['path']}: unknown scalar {v}")
             target.scalar = v
         elif k in ("token", "optional", "multiple", "multiple_token", "count_of", "empty_is_absent",
-                   "cpp_name", "member_name", "example", "key_spec_index"):
+                   "cpp_name", "member_name", "example", "key_spec_index", "routing"):
             setattr(target, k, v)
         elif k == "replace_with_key":
             # oneof(key | pure-token "") -> a key that may be empty

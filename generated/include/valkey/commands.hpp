@@ -1433,9 +1433,11 @@ class Commands {
   decltype(auto) lcs(std::string_view key1, std::string_view key2, Tail&&... tail) {
     return self().exec(cmd::Lcs{.key1 = key1, .key2 = key2}, std::forward<Tail>(tail)...);
   }
+  // LCS (typed entry point of Lcs): https://valkey.io/commands/lcs/
+
   template <class... Tail>
-  decltype(auto) lcs(std::string_view key1, std::string_view key2, const cmd::Lcs::Options& options, Tail&&... tail) {
-    return self().exec(cmd::Lcs{.key1 = key1, .key2 = key2, .len = options.len, .idx = options.idx, .min_match_len = options.min_match_len, .withmatchlen = options.withmatchlen}, std::forward<Tail>(tail)...);
+  decltype(auto) lcs_len(std::string_view key1, std::string_view key2, Tail&&... tail) {
+    return self().exec(cmd::LcsLen{.key1 = key1, .key2 = key2}, std::forward<Tail>(tail)...);
   }
   // LINDEX: https://valkey.io/commands/lindex/
 
@@ -2335,7 +2337,17 @@ class Commands {
   }
   template <class... Tail>
   decltype(auto) xautoclaim(std::string_view key, std::string_view group, std::string_view consumer, std::string_view min_idle_time, std::string_view start, const cmd::Xautoclaim::Options& options, Tail&&... tail) {
-    return self().exec(cmd::Xautoclaim{.key = key, .group = group, .consumer = consumer, .min_idle_time = min_idle_time, .start = start, .count = options.count, .justid = options.justid}, std::forward<Tail>(tail)...);
+    return self().exec(cmd::Xautoclaim{.key = key, .group = group, .consumer = consumer, .min_idle_time = min_idle_time, .start = start, .count = options.count}, std::forward<Tail>(tail)...);
+  }
+  // XAUTOCLAIM (typed entry point of Xautoclaim): https://valkey.io/commands/xautoclaim/
+
+  template <class... Tail>
+  decltype(auto) xautoclaim_justid(std::string_view key, std::string_view group, std::string_view consumer, std::string_view min_idle_time, std::string_view start, Tail&&... tail) {
+    return self().exec(cmd::XautoclaimJustid{.key = key, .group = group, .consumer = consumer, .min_idle_time = min_idle_time, .start = start}, std::forward<Tail>(tail)...);
+  }
+  template <class... Tail>
+  decltype(auto) xautoclaim_justid(std::string_view key, std::string_view group, std::string_view consumer, std::string_view min_idle_time, std::string_view start, const cmd::XautoclaimJustid::Options& options, Tail&&... tail) {
+    return self().exec(cmd::XautoclaimJustid{.key = key, .group = group, .consumer = consumer, .min_idle_time = min_idle_time, .start = start, .count = options.count}, std::forward<Tail>(tail)...);
   }
   // XCLAIM: https://valkey.io/commands/xclaim/
 
@@ -2345,7 +2357,17 @@ class Commands {
   }
   template <class... Tail>
   decltype(auto) xclaim(std::string_view key, std::string_view group, std::string_view consumer, std::string_view min_idle_time, valkey::View<std::string_view> ids, const cmd::Xclaim::Options& options, Tail&&... tail) {
-    return self().exec(cmd::Xclaim{.key = key, .group = group, .consumer = consumer, .min_idle_time = min_idle_time, .ids = ids, .ms = options.ms, .unix_time_milliseconds = options.unix_time_milliseconds, .count = options.count, .force = options.force, .justid = options.justid, .lastid = options.lastid}, std::forward<Tail>(tail)...);
+    return self().exec(cmd::Xclaim{.key = key, .group = group, .consumer = consumer, .min_idle_time = min_idle_time, .ids = ids, .ms = options.ms, .unix_time_milliseconds = options.unix_time_milliseconds, .count = options.count, .force = options.force, .lastid = options.lastid}, std::forward<Tail>(tail)...);
+  }
+  // XCLAIM (typed entry point of Xclaim): https://valkey.io/commands/xclaim/
+
+  template <class... Tail>
+  decltype(auto) xclaim_justid(std::string_view key, std::string_view group, std::string_view consumer, std::string_view min_idle_time, valkey::View<std::string_view> ids, Tail&&... tail) {
+    return self().exec(cmd::XclaimJustid{.key = key, .group = group, .consumer = consumer, .min_idle_time = min_idle_time, .ids = ids}, std::forward<Tail>(tail)...);
+  }
+  template <class... Tail>
+  decltype(auto) xclaim_justid(std::string_view key, std::string_view group, std::string_view consumer, std::string_view min_idle_time, valkey::View<std::string_view> ids, const cmd::XclaimJustid::Options& options, Tail&&... tail) {
+    return self().exec(cmd::XclaimJustid{.key = key, .group = group, .consumer = consumer, .min_idle_time = min_idle_time, .ids = ids, .ms = options.ms, .unix_time_milliseconds = options.unix_time_milliseconds, .count = options.count, .force = options.force, .lastid = options.lastid}, std::forward<Tail>(tail)...);
   }
   // XDEL: https://valkey.io/commands/xdel/
 
@@ -2437,9 +2459,15 @@ class Commands {
   decltype(auto) xpending(std::string_view key, std::string_view group, Tail&&... tail) {
     return self().exec(cmd::Xpending{.key = key, .group = group}, std::forward<Tail>(tail)...);
   }
+  // XPENDING (typed entry point of Xpending): https://valkey.io/commands/xpending/
+
   template <class... Tail>
-  decltype(auto) xpending(std::string_view key, std::string_view group, const cmd::Xpending::Options& options, Tail&&... tail) {
-    return self().exec(cmd::Xpending{.key = key, .group = group, .filters = options.filters}, std::forward<Tail>(tail)...);
+  decltype(auto) xpending_range(std::string_view key, std::string_view group, std::string_view start, std::string_view end, std::int64_t count, Tail&&... tail) {
+    return self().exec(cmd::XpendingRange{.key = key, .group = group, .start = start, .end = end, .count = count}, std::forward<Tail>(tail)...);
+  }
+  template <class... Tail>
+  decltype(auto) xpending_range(std::string_view key, std::string_view group, std::string_view start, std::string_view end, std::int64_t count, const cmd::XpendingRange::Options& options, Tail&&... tail) {
+    return self().exec(cmd::XpendingRange{.key = key, .group = group, .start = start, .end = end, .count = count, .min_idle_time = options.min_idle_time, .consumer = options.consumer}, std::forward<Tail>(tail)...);
   }
   // XRANGE: https://valkey.io/commands/xrange/
 

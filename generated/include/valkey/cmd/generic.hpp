@@ -730,7 +730,7 @@ struct Scan {
       .nondeterministic_output = true,
       .key_specs = {},
   };
-  using reply_type = std::pair<std::string, std::vector<std::string>>;
+  using reply_type = std::pair<std::uint64_t, std::vector<std::string>>;
 
   std::uint64_t cursor = 0;
   std::optional<std::string_view> pattern = {};

@@ -423,7 +423,7 @@ struct Sscan {
       .nondeterministic_output = true,
       .key_specs = key_specs,
   };
-  using reply_type = std::pair<std::string, std::vector<std::string>>;
+  using reply_type = std::pair<std::uint64_t, std::vector<std::string>>;
 
   std::string_view key = {};
   std::uint64_t cursor = 0;

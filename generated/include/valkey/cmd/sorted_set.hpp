@@ -1211,7 +1211,7 @@ struct Zscan {
       .nondeterministic_output = true,
       .key_specs = key_specs,
   };
-  using reply_type = std::pair<std::string, std::vector<std::string>>;
+  using reply_type = std::pair<std::uint64_t, std::vector<std::string>>;
 
   std::string_view key = {};
   std::uint64_t cursor = 0;

@@ -6,6 +6,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <tuple>
 #include <utility>
 #include <variant>
 #include <vector>
@@ -106,7 +107,7 @@ struct Xadd {
 void encode(const Xadd& c, valkey::resp::Writer& w);
 void for_each_key(const Xadd& c, valkey::KeyCallback cb);
 
-// XAUTOCLAIM key group consumer min-idle-time start [COUNT count] [JUSTID]
+// XAUTOCLAIM key group consumer min-idle-time start [COUNT count]
 // https://valkey.io/commands/xautoclaim/
 struct Xautoclaim {
   static constexpr valkey::KeySpec key_specs[] = {
@@ -124,7 +125,7 @@ struct Xautoclaim {
       .nondeterministic_output = true,
       .key_specs = key_specs,
   };
-  using reply_type = valkey::Reply;
+  using reply_type = std::tuple<std::string, std::vector<std::pair<std::string, std::vector<std::pair<std::string, std::string>>>>, std::vector<std::string>>;
 
   std::string_view key = {};
   std::string_view group = {};
@@ -132,16 +133,35 @@ struct Xautoclaim {
   std::string_view min_idle_time = {};
   std::string_view start = {};
   std::optional<std::int64_t> count = {};
-  bool justid = false;
 
   // The optional arguments, for the Commands<> overloads that take them.
   struct Options {
     std::optional<std::int64_t> count = {};
-    bool justid = false;
   };
 };
 void encode(const Xautoclaim& c, valkey::resp::Writer& w);
 void for_each_key(const Xautoclaim& c, valkey::KeyCallback cb);
+
+// XAUTOCLAIM key group consumer min-idle-time start [COUNT count] JUSTID
+// https://valkey.io/commands/xautoclaim/ (typed entry point of Xautoclaim)
+struct XautoclaimJustid {
+  static constexpr valkey::CommandInfo info = Xautoclaim::info;
+  using reply_type = std::tuple<std::string, std::vector<std::string>, std::vector<std::string>>;
+
+  std::string_view key = {};
+  std::string_view group = {};
+  std::string_view consumer = {};
+  std::string_view min_idle_time = {};
+  std::string_view start = {};
+  std::optional<std::int64_t> count = {};
+
+  // The optional arguments, for the Commands<> overloads that take them.
+  struct Options {
+    std::optional<std::int64_t> count = {};
+  };
+};
+void encode(const XautoclaimJustid& c, valkey::resp::Writer& w);
+void for_each_key(const XautoclaimJustid& c, valkey::KeyCallback cb);
 
 // XCLAIM key group consumer min-idle-time ID [...] [IDLE ms] [TIME unix-time-milliseconds] [RET...
 // https://valkey.io/commands/xclaim/
@@ -161,7 +181,7 @@ struct Xclaim {
       .nondeterministic_output = true,
       .key_specs = key_specs,
   };
-  using reply_type = valkey::Reply;
+  using reply_type = std::vector<std::pair<std::string, std::vector<std::pair<std::string, std::string>>>>;
 
   std::string_view key = {};
   std::string_view group = {};
@@ -172,7 +192,6 @@ struct Xclaim {
   std::optional<std::int64_t> unix_time_milliseconds = {};
   std::optional<std::int64_t> count = {};
   bool force = false;
-  bool justid = false;
   std::optional<std::string_view> lastid = {};
 
   // The optional arguments, for the Commands<> overloads that take them.
@@ -181,12 +200,40 @@ struct Xclaim {
     std::optional<std::int64_t> unix_time_milliseconds = {};
     std::optional<std::int64_t> count = {};
     bool force = false;
-    bool justid = false;
     std::optional<std::string_view> lastid = {};
   };
 };
 void encode(const Xclaim& c, valkey::resp::Writer& w);
 void for_each_key(const Xclaim& c, valkey::KeyCallback cb);
+
+// XCLAIM key group consumer min-idle-time ID [...] [IDLE ms] [TIME unix-time-milliseconds] [RET...
+// https://valkey.io/commands/xclaim/ (typed entry point of Xclaim)
+struct XclaimJustid {
+  static constexpr valkey::CommandInfo info = Xclaim::info;
+  using reply_type = std::vector<std::string>;
+
+  std::string_view key = {};
+  std::string_view group = {};
+  std::string_view consumer = {};
+  std::string_view min_idle_time = {};
+  valkey::View<std::string_view> ids = {};
+  std::optional<std::int64_t> ms = {};
+  std::optional<std::int64_t> unix_time_milliseconds = {};
+  std::optional<std::int64_t> count = {};
+  bool force = false;
+  std::optional<std::string_view> lastid = {};
+
+  // The optional arguments, for the Commands<> overloads that take them.
+  struct Options {
+    std::optional<std::int64_t> ms = {};
+    std::optional<std::int64_t> unix_time_milliseconds = {};
+    std::optional<std::int64_t> count = {};
+    bool force = false;
+    std::optional<std::string_view> lastid = {};
+  };
+};
+void encode(const XclaimJustid& c, valkey::resp::Writer& w);
+void for_each_key(const XclaimJustid& c, valkey::KeyCallback cb);
 
 // XDEL key ID [...]
 // https://valkey.io/commands/xdel/
@@ -529,7 +576,7 @@ struct Xlen {
 void encode(const Xlen& c, valkey::resp::Writer& w);
 void for_each_key(const Xlen& c, valkey::KeyCallback cb);
 
-// XPENDING key group [[IDLE min-idle-time] start end count [consumer]]
+// XPENDING key group
 // https://valkey.io/commands/xpending/
 struct Xpending {
   static constexpr valkey::KeySpec key_specs[] = {
@@ -547,27 +594,36 @@ struct Xpending {
       .nondeterministic_output = true,
       .key_specs = key_specs,
   };
-  using reply_type = valkey::Reply;
-
-  struct Filters {
-    std::optional<std::int64_t> min_idle_time = {};
-    std::string_view start = {};
-    std::string_view end = {};
-    std::int64_t count = 0;
-    std::optional<std::string_view> consumer = {};
-  };
+  using reply_type = std::tuple<std::int64_t, std::optional<std::string>, std::optional<std::string>, std::optional<std::vector<std::pair<std::string, std::int64_t>>>>;
 
   std::string_view key = {};
   std::string_view group = {};
-  std::optional<Filters> filters = {};
-
-  // The optional arguments, for the Commands<> overloads that take them.
-  struct Options {
-    std::optional<Filters> filters = {};
-  };
 };
 void encode(const Xpending& c, valkey::resp::Writer& w);
 void for_each_key(const Xpending& c, valkey::KeyCallback cb);
+
+// XPENDING key group [IDLE min-idle-time] start end count [consumer]
+// https://valkey.io/commands/xpending/ (typed entry point of Xpending)
+struct XpendingRange {
+  static constexpr valkey::CommandInfo info = Xpending::info;
+  using reply_type = std::vector<std::tuple<std::string, std::string, std::int64_t, std::int64_t>>;
+
+  std::string_view key = {};
+  std::string_view group = {};
+  std::string_view start = {};
+  std::string_view end = {};
+  std::int64_t count = 0;
+  std::optional<std::int64_t> min_idle_time = {};
+  std::optional<std::string_view> consumer = {};
+
+  // The optional arguments, for the Commands<> overloads that take them.
+  struct Options {
+    std::optional<std::int64_t> min_idle_time = {};
+    std::optional<std::string_view> consumer = {};
+  };
+};
+void encode(const XpendingRange& c, valkey::resp::Writer& w);
+void for_each_key(const XpendingRange& c, valkey::KeyCallback cb);
 
 // XRANGE key start end [COUNT count]
 // https://valkey.io/commands/xrange/

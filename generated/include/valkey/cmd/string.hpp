@@ -13,10 +13,6 @@
 #include <valkey/command.hpp>
 #include <valkey/view.hpp>
 
-namespace valkey {
-class Reply;
-}  // namespace valkey
-
 namespace valkey::cmd {
 
 // APPEND key value
@@ -353,7 +349,7 @@ struct Incrbyfloat {
 void encode(const Incrbyfloat& c, valkey::resp::Writer& w);
 void for_each_key(const Incrbyfloat& c, valkey::KeyCallback cb);
 
-// LCS key1 key2 [LEN] [IDX] [MINMATCHLEN min-match-len] [WITHMATCHLEN]
+// LCS key1 key2
 // https://valkey.io/commands/lcs/
 struct Lcs {
   static constexpr valkey::KeySpec key_specs[] = {
@@ -371,25 +367,25 @@ struct Lcs {
       .nondeterministic_output = false,
       .key_specs = key_specs,
   };
-  using reply_type = valkey::Reply;
+  using reply_type = std::string;
 
   std::string_view key1 = {};
   std::string_view key2 = {};
-  bool len = false;
-  bool idx = false;
-  std::optional<std::int64_t> min_match_len = {};
-  bool withmatchlen = false;
-
-  // The optional arguments, for the Commands<> overloads that take them.
-  struct Options {
-    bool len = false;
-    bool idx = false;
-    std::optional<std::int64_t> min_match_len = {};
-    bool withmatchlen = false;
-  };
 };
 void encode(const Lcs& c, valkey::resp::Writer& w);
 void for_each_key(const Lcs& c, valkey::KeyCallback cb);
+
+// LCS key1 key2 LEN
+// https://valkey.io/commands/lcs/ (typed entry point of Lcs)
+struct LcsLen {
+  static constexpr valkey::CommandInfo info = Lcs::info;
+  using reply_type = std::int64_t;
+
+  std::string_view key1 = {};
+  std::string_view key2 = {};
+};
+void encode(const LcsLen& c, valkey::resp::Writer& w);
+void for_each_key(const LcsLen& c, valkey::KeyCallback cb);
 
 // MGET key [...]
 // https://valkey.io/commands/mget/
