@@ -27,7 +27,7 @@ def synopsis_arg(a):
         s = a.token
     elif a.kind == "oneof":
         s = "|".join(synopsis_arg(c) for c in a.children)
-        s = (a.token + " " if a.token else "") + ("[" + s + "]" if not a.optional else s)
+        s = (a.token + " " if a.token else "") + (s if a.optional else "<" + s + ">")
         if a.optional:
             return "[" + s + "]" + (" ..." if a.multiple else "")
         return s + (" ..." if a.multiple else "")

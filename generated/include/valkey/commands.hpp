@@ -22,7 +22,6 @@ template <class Derived>
 class Commands {
  public:
   // ACL CAT: https://valkey.io/commands/acl-cat/
-
   template <class... Tail>
   decltype(auto) acl_cat(Tail&&... tail) {
     return self().exec(cmd::AclCat{}, std::forward<Tail>(tail)...);
@@ -31,14 +30,14 @@ class Commands {
   decltype(auto) acl_cat(const cmd::AclCat::Options& options, Tail&&... tail) {
     return self().exec(cmd::AclCat{.category = options.category}, std::forward<Tail>(tail)...);
   }
-  // ACL DELUSER: https://valkey.io/commands/acl-deluser/
 
+  // ACL DELUSER: https://valkey.io/commands/acl-deluser/
   template <class... Tail>
   decltype(auto) acl_deluser(valkey::View<std::string_view> usernames, Tail&&... tail) {
     return self().exec(cmd::AclDeluser{.usernames = usernames}, std::forward<Tail>(tail)...);
   }
-  // ACL DRYRUN: https://valkey.io/commands/acl-dryrun/
 
+  // ACL DRYRUN: https://valkey.io/commands/acl-dryrun/
   template <class... Tail>
   decltype(auto) acl_dryrun(std::string_view username, std::string_view command, Tail&&... tail) {
     return self().exec(cmd::AclDryrun{.username = username, .command = command}, std::forward<Tail>(tail)...);
@@ -47,8 +46,8 @@ class Commands {
   decltype(auto) acl_dryrun(std::string_view username, std::string_view command, const cmd::AclDryrun::Options& options, Tail&&... tail) {
     return self().exec(cmd::AclDryrun{.username = username, .command = command, .args = options.args}, std::forward<Tail>(tail)...);
   }
-  // ACL GENPASS: https://valkey.io/commands/acl-genpass/
 
+  // ACL GENPASS: https://valkey.io/commands/acl-genpass/
   template <class... Tail>
   decltype(auto) acl_genpass(Tail&&... tail) {
     return self().exec(cmd::AclGenpass{}, std::forward<Tail>(tail)...);
@@ -57,32 +56,32 @@ class Commands {
   decltype(auto) acl_genpass(const cmd::AclGenpass::Options& options, Tail&&... tail) {
     return self().exec(cmd::AclGenpass{.bits = options.bits}, std::forward<Tail>(tail)...);
   }
-  // ACL GETUSER: https://valkey.io/commands/acl-getuser/
 
+  // ACL GETUSER: https://valkey.io/commands/acl-getuser/
   template <class... Tail>
   decltype(auto) acl_getuser(std::string_view username, Tail&&... tail) {
     return self().exec(cmd::AclGetuser{.username = username}, std::forward<Tail>(tail)...);
   }
-  // ACL HELP: https://valkey.io/commands/acl-help/
 
+  // ACL HELP: https://valkey.io/commands/acl-help/
   template <class... Tail>
   decltype(auto) acl_help(Tail&&... tail) {
     return self().exec(cmd::AclHelp{}, std::forward<Tail>(tail)...);
   }
-  // ACL LIST: https://valkey.io/commands/acl-list/
 
+  // ACL LIST: https://valkey.io/commands/acl-list/
   template <class... Tail>
   decltype(auto) acl_list(Tail&&... tail) {
     return self().exec(cmd::AclList{}, std::forward<Tail>(tail)...);
   }
-  // ACL LOAD: https://valkey.io/commands/acl-load/
 
+  // ACL LOAD: https://valkey.io/commands/acl-load/
   template <class... Tail>
   decltype(auto) acl_load(Tail&&... tail) {
     return self().exec(cmd::AclLoad{}, std::forward<Tail>(tail)...);
   }
-  // ACL LOG: https://valkey.io/commands/acl-log/
 
+  // ACL LOG: https://valkey.io/commands/acl-log/
   template <class... Tail>
   decltype(auto) acl_log(Tail&&... tail) {
     return self().exec(cmd::AclLog{}, std::forward<Tail>(tail)...);
@@ -91,14 +90,14 @@ class Commands {
   decltype(auto) acl_log(const cmd::AclLog::Options& options, Tail&&... tail) {
     return self().exec(cmd::AclLog{.operation = options.operation}, std::forward<Tail>(tail)...);
   }
-  // ACL SAVE: https://valkey.io/commands/acl-save/
 
+  // ACL SAVE: https://valkey.io/commands/acl-save/
   template <class... Tail>
   decltype(auto) acl_save(Tail&&... tail) {
     return self().exec(cmd::AclSave{}, std::forward<Tail>(tail)...);
   }
-  // ACL SETUSER: https://valkey.io/commands/acl-setuser/
 
+  // ACL SETUSER: https://valkey.io/commands/acl-setuser/
   template <class... Tail>
   decltype(auto) acl_setuser(std::string_view username, Tail&&... tail) {
     return self().exec(cmd::AclSetuser{.username = username}, std::forward<Tail>(tail)...);
@@ -107,38 +106,38 @@ class Commands {
   decltype(auto) acl_setuser(std::string_view username, const cmd::AclSetuser::Options& options, Tail&&... tail) {
     return self().exec(cmd::AclSetuser{.username = username, .rules = options.rules}, std::forward<Tail>(tail)...);
   }
-  // ACL USERS: https://valkey.io/commands/acl-users/
 
+  // ACL USERS: https://valkey.io/commands/acl-users/
   template <class... Tail>
   decltype(auto) acl_users(Tail&&... tail) {
     return self().exec(cmd::AclUsers{}, std::forward<Tail>(tail)...);
   }
-  // ACL WHOAMI: https://valkey.io/commands/acl-whoami/
 
+  // ACL WHOAMI: https://valkey.io/commands/acl-whoami/
   template <class... Tail>
   decltype(auto) acl_whoami(Tail&&... tail) {
     return self().exec(cmd::AclWhoami{}, std::forward<Tail>(tail)...);
   }
-  // APPEND: https://valkey.io/commands/append/
 
+  // APPEND: https://valkey.io/commands/append/
   template <class... Tail>
   decltype(auto) append(std::string_view key, std::string_view value, Tail&&... tail) {
     return self().exec(cmd::Append{.key = key, .value = value}, std::forward<Tail>(tail)...);
   }
-  // ASKING: https://valkey.io/commands/asking/
 
+  // ASKING: https://valkey.io/commands/asking/
   template <class... Tail>
   decltype(auto) asking(Tail&&... tail) {
     return self().exec(cmd::Asking{}, std::forward<Tail>(tail)...);
   }
-  // BGREWRITEAOF: https://valkey.io/commands/bgrewriteaof/
 
+  // BGREWRITEAOF: https://valkey.io/commands/bgrewriteaof/
   template <class... Tail>
   decltype(auto) bgrewriteaof(Tail&&... tail) {
     return self().exec(cmd::Bgrewriteaof{}, std::forward<Tail>(tail)...);
   }
-  // BGSAVE: https://valkey.io/commands/bgsave/
 
+  // BGSAVE: https://valkey.io/commands/bgsave/
   template <class... Tail>
   decltype(auto) bgsave(Tail&&... tail) {
     return self().exec(cmd::Bgsave{}, std::forward<Tail>(tail)...);
@@ -147,8 +146,8 @@ class Commands {
   decltype(auto) bgsave(const cmd::Bgsave::Options& options, Tail&&... tail) {
     return self().exec(cmd::Bgsave{.operation = options.operation}, std::forward<Tail>(tail)...);
   }
-  // BITCOUNT: https://valkey.io/commands/bitcount/
 
+  // BITCOUNT: https://valkey.io/commands/bitcount/
   template <class... Tail>
   decltype(auto) bitcount(std::string_view key, Tail&&... tail) {
     return self().exec(cmd::Bitcount{.key = key}, std::forward<Tail>(tail)...);
@@ -157,8 +156,8 @@ class Commands {
   decltype(auto) bitcount(std::string_view key, const cmd::Bitcount::Options& options, Tail&&... tail) {
     return self().exec(cmd::Bitcount{.key = key, .range = options.range}, std::forward<Tail>(tail)...);
   }
-  // BITFIELD: https://valkey.io/commands/bitfield/
 
+  // BITFIELD: https://valkey.io/commands/bitfield/
   template <class... Tail>
   decltype(auto) bitfield(std::string_view key, Tail&&... tail) {
     return self().exec(cmd::Bitfield{.key = key}, std::forward<Tail>(tail)...);
@@ -167,8 +166,8 @@ class Commands {
   decltype(auto) bitfield(std::string_view key, const cmd::Bitfield::Options& options, Tail&&... tail) {
     return self().exec(cmd::Bitfield{.key = key, .operations = options.operations}, std::forward<Tail>(tail)...);
   }
-  // BITFIELD_RO: https://valkey.io/commands/bitfield_ro/
 
+  // BITFIELD_RO: https://valkey.io/commands/bitfield_ro/
   template <class... Tail>
   decltype(auto) bitfield_ro(std::string_view key, Tail&&... tail) {
     return self().exec(cmd::BitfieldRo{.key = key}, std::forward<Tail>(tail)...);
@@ -177,14 +176,14 @@ class Commands {
   decltype(auto) bitfield_ro(std::string_view key, const cmd::BitfieldRo::Options& options, Tail&&... tail) {
     return self().exec(cmd::BitfieldRo{.key = key, .gets = options.gets}, std::forward<Tail>(tail)...);
   }
-  // BITOP: https://valkey.io/commands/bitop/
 
+  // BITOP: https://valkey.io/commands/bitop/
   template <class... Tail>
   decltype(auto) bitop(cmd::Bitop::Operation operation, std::string_view destkey, valkey::View<std::string_view> keys, Tail&&... tail) {
     return self().exec(cmd::Bitop{.operation = operation, .destkey = destkey, .keys = keys}, std::forward<Tail>(tail)...);
   }
-  // BITPOS: https://valkey.io/commands/bitpos/
 
+  // BITPOS: https://valkey.io/commands/bitpos/
   template <class... Tail>
   decltype(auto) bitpos(std::string_view key, std::int64_t bit, Tail&&... tail) {
     return self().exec(cmd::Bitpos{.key = key, .bit = bit}, std::forward<Tail>(tail)...);
@@ -193,14 +192,14 @@ class Commands {
   decltype(auto) bitpos(std::string_view key, std::int64_t bit, const cmd::Bitpos::Options& options, Tail&&... tail) {
     return self().exec(cmd::Bitpos{.key = key, .bit = bit, .range = options.range}, std::forward<Tail>(tail)...);
   }
-  // BLMOVE: https://valkey.io/commands/blmove/
 
+  // BLMOVE: https://valkey.io/commands/blmove/
   template <class... Tail>
   decltype(auto) blmove(std::string_view source, std::string_view destination, cmd::Blmove::Wherefrom wherefrom, cmd::Blmove::Whereto whereto, double timeout, Tail&&... tail) {
     return self().exec(cmd::Blmove{.source = source, .destination = destination, .wherefrom = wherefrom, .whereto = whereto, .timeout = timeout}, std::forward<Tail>(tail)...);
   }
-  // BLMPOP: https://valkey.io/commands/blmpop/
 
+  // BLMPOP: https://valkey.io/commands/blmpop/
   template <class... Tail>
   decltype(auto) blmpop(double timeout, valkey::View<std::string_view> keys, cmd::Blmpop::Where where, Tail&&... tail) {
     return self().exec(cmd::Blmpop{.timeout = timeout, .keys = keys, .where = where}, std::forward<Tail>(tail)...);
@@ -209,26 +208,26 @@ class Commands {
   decltype(auto) blmpop(double timeout, valkey::View<std::string_view> keys, cmd::Blmpop::Where where, const cmd::Blmpop::Options& options, Tail&&... tail) {
     return self().exec(cmd::Blmpop{.timeout = timeout, .keys = keys, .where = where, .count = options.count}, std::forward<Tail>(tail)...);
   }
-  // BLPOP: https://valkey.io/commands/blpop/
 
+  // BLPOP: https://valkey.io/commands/blpop/
   template <class... Tail>
   decltype(auto) blpop(valkey::View<std::string_view> keys, double timeout, Tail&&... tail) {
     return self().exec(cmd::Blpop{.keys = keys, .timeout = timeout}, std::forward<Tail>(tail)...);
   }
-  // BRPOP: https://valkey.io/commands/brpop/
 
+  // BRPOP: https://valkey.io/commands/brpop/
   template <class... Tail>
   decltype(auto) brpop(valkey::View<std::string_view> keys, double timeout, Tail&&... tail) {
     return self().exec(cmd::Brpop{.keys = keys, .timeout = timeout}, std::forward<Tail>(tail)...);
   }
-  // BRPOPLPUSH: https://valkey.io/commands/brpoplpush/
 
+  // BRPOPLPUSH: https://valkey.io/commands/brpoplpush/
   template <class... Tail>
   decltype(auto) brpoplpush(std::string_view source, std::string_view destination, double timeout, Tail&&... tail) {
     return self().exec(cmd::Brpoplpush{.source = source, .destination = destination, .timeout = timeout}, std::forward<Tail>(tail)...);
   }
-  // BZMPOP: https://valkey.io/commands/bzmpop/
 
+  // BZMPOP: https://valkey.io/commands/bzmpop/
   template <class... Tail>
   decltype(auto) bzmpop(double timeout, valkey::View<std::string_view> keys, cmd::Bzmpop::Where where, Tail&&... tail) {
     return self().exec(cmd::Bzmpop{.timeout = timeout, .keys = keys, .where = where}, std::forward<Tail>(tail)...);
@@ -237,74 +236,74 @@ class Commands {
   decltype(auto) bzmpop(double timeout, valkey::View<std::string_view> keys, cmd::Bzmpop::Where where, const cmd::Bzmpop::Options& options, Tail&&... tail) {
     return self().exec(cmd::Bzmpop{.timeout = timeout, .keys = keys, .where = where, .count = options.count}, std::forward<Tail>(tail)...);
   }
-  // BZPOPMAX: https://valkey.io/commands/bzpopmax/
 
+  // BZPOPMAX: https://valkey.io/commands/bzpopmax/
   template <class... Tail>
   decltype(auto) bzpopmax(valkey::View<std::string_view> keys, double timeout, Tail&&... tail) {
     return self().exec(cmd::Bzpopmax{.keys = keys, .timeout = timeout}, std::forward<Tail>(tail)...);
   }
-  // BZPOPMIN: https://valkey.io/commands/bzpopmin/
 
+  // BZPOPMIN: https://valkey.io/commands/bzpopmin/
   template <class... Tail>
   decltype(auto) bzpopmin(valkey::View<std::string_view> keys, double timeout, Tail&&... tail) {
     return self().exec(cmd::Bzpopmin{.keys = keys, .timeout = timeout}, std::forward<Tail>(tail)...);
   }
-  // CLIENT CACHING: https://valkey.io/commands/client-caching/
 
+  // CLIENT CACHING: https://valkey.io/commands/client-caching/
   template <class... Tail>
   decltype(auto) client_caching(cmd::ClientCaching::Mode mode, Tail&&... tail) {
     return self().exec(cmd::ClientCaching{.mode = mode}, std::forward<Tail>(tail)...);
   }
-  // CLIENT CAPA: https://valkey.io/commands/client-capa/
 
+  // CLIENT CAPA: https://valkey.io/commands/client-capa/
   template <class... Tail>
   decltype(auto) client_capa(valkey::View<std::string_view> capabilities, Tail&&... tail) {
     return self().exec(cmd::ClientCapa{.capabilities = capabilities}, std::forward<Tail>(tail)...);
   }
-  // CLIENT GETNAME: https://valkey.io/commands/client-getname/
 
+  // CLIENT GETNAME: https://valkey.io/commands/client-getname/
   template <class... Tail>
   decltype(auto) client_getname(Tail&&... tail) {
     return self().exec(cmd::ClientGetname{}, std::forward<Tail>(tail)...);
   }
-  // CLIENT GETREDIR: https://valkey.io/commands/client-getredir/
 
+  // CLIENT GETREDIR: https://valkey.io/commands/client-getredir/
   template <class... Tail>
   decltype(auto) client_getredir(Tail&&... tail) {
     return self().exec(cmd::ClientGetredir{}, std::forward<Tail>(tail)...);
   }
-  // CLIENT HELP: https://valkey.io/commands/client-help/
 
+  // CLIENT HELP: https://valkey.io/commands/client-help/
   template <class... Tail>
   decltype(auto) client_help(Tail&&... tail) {
     return self().exec(cmd::ClientHelp{}, std::forward<Tail>(tail)...);
   }
-  // CLIENT ID: https://valkey.io/commands/client-id/
 
+  // CLIENT ID: https://valkey.io/commands/client-id/
   template <class... Tail>
   decltype(auto) client_id(Tail&&... tail) {
     return self().exec(cmd::ClientId{}, std::forward<Tail>(tail)...);
   }
-  // CLIENT IMPORT-SOURCE: https://valkey.io/commands/client-import-source/
 
+  // CLIENT IMPORT-SOURCE: https://valkey.io/commands/client-import-source/
   template <class... Tail>
   decltype(auto) client_import_source(cmd::ClientImportSource::Enabled enabled, Tail&&... tail) {
     return self().exec(cmd::ClientImportSource{.enabled = enabled}, std::forward<Tail>(tail)...);
   }
-  // CLIENT INFO: https://valkey.io/commands/client-info/
 
+  // CLIENT INFO: https://valkey.io/commands/client-info/
   template <class... Tail>
   decltype(auto) client_info(Tail&&... tail) {
     return self().exec(cmd::ClientInfo{}, std::forward<Tail>(tail)...);
   }
-  // CLIENT KILL: https://valkey.io/commands/client-kill/
 
+  // CLIENT KILL: https://valkey.io/commands/client-kill/
   template <class... Tail>
   decltype(auto) client_kill(cmd::ClientKill::Filter filter, Tail&&... tail) {
     return self().exec(cmd::ClientKill{.filter = filter}, std::forward<Tail>(tail)...);
   }
-  // CLIENT LIST: https://valkey.io/commands/client-list/
 
+  // CLIENT LIST: https://valkey.io/commands/client-list/
   template <class... Tail>
   decltype(auto) client_list(Tail&&... tail) {
     return self().exec(cmd::ClientList{}, std::forward<Tail>(tail)...);
@@ -313,20 +312,20 @@ class Commands {
   decltype(auto) client_list(const cmd::ClientList::Options& options, Tail&&... tail) {
     return self().exec(cmd::ClientList{.client_type = options.client_type, .client_ids = options.client_ids, .username = options.username, .addr = options.addr, .laddr = options.laddr, .skipme = options.skipme, .maxage = options.maxage, .name = options.name, .idle = options.idle, .flags = options.flags, .lib_name = options.lib_name, .lib_ver = options.lib_ver, .db = options.db, .capa = options.capa, .ip = options.ip, .not_client_type = options.not_client_type, .not_client_ids = options.not_client_ids, .not_username = options.not_username, .not_addr = options.not_addr, .not_laddr = options.not_laddr, .not_name = options.not_name, .not_flags = options.not_flags, .not_lib_name = options.not_lib_name, .not_lib_ver = options.not_lib_ver, .not_db = options.not_db, .not_capa = options.not_capa, .not_ip = options.not_ip}, std::forward<Tail>(tail)...);
   }
-  // CLIENT NO-EVICT: https://valkey.io/commands/client-no-evict/
 
+  // CLIENT NO-EVICT: https://valkey.io/commands/client-no-evict/
   template <class... Tail>
   decltype(auto) client_no_evict(cmd::ClientNoEvict::Enabled enabled, Tail&&... tail) {
     return self().exec(cmd::ClientNoEvict{.enabled = enabled}, std::forward<Tail>(tail)...);
   }
-  // CLIENT NO-TOUCH: https://valkey.io/commands/client-no-touch/
 
+  // CLIENT NO-TOUCH: https://valkey.io/commands/client-no-touch/
   template <class... Tail>
   decltype(auto) client_no_touch(cmd::ClientNoTouch::Enabled enabled, Tail&&... tail) {
     return self().exec(cmd::ClientNoTouch{.enabled = enabled}, std::forward<Tail>(tail)...);
   }
-  // CLIENT PAUSE: https://valkey.io/commands/client-pause/
 
+  // CLIENT PAUSE: https://valkey.io/commands/client-pause/
   template <class... Tail>
   decltype(auto) client_pause(std::int64_t timeout, Tail&&... tail) {
     return self().exec(cmd::ClientPause{.timeout = timeout}, std::forward<Tail>(tail)...);
@@ -335,20 +334,20 @@ class Commands {
   decltype(auto) client_pause(std::int64_t timeout, const cmd::ClientPause::Options& options, Tail&&... tail) {
     return self().exec(cmd::ClientPause{.timeout = timeout, .mode = options.mode}, std::forward<Tail>(tail)...);
   }
-  // CLIENT SETINFO: https://valkey.io/commands/client-setinfo/
 
+  // CLIENT SETINFO: https://valkey.io/commands/client-setinfo/
   template <class... Tail>
   decltype(auto) client_setinfo(cmd::ClientSetinfo::Attr attr, Tail&&... tail) {
     return self().exec(cmd::ClientSetinfo{.attr = attr}, std::forward<Tail>(tail)...);
   }
-  // CLIENT SETNAME: https://valkey.io/commands/client-setname/
 
+  // CLIENT SETNAME: https://valkey.io/commands/client-setname/
   template <class... Tail>
   decltype(auto) client_setname(std::string_view connection_name, Tail&&... tail) {
     return self().exec(cmd::ClientSetname{.connection_name = connection_name}, std::forward<Tail>(tail)...);
   }
-  // CLIENT TRACKING: https://valkey.io/commands/client-tracking/
 
+  // CLIENT TRACKING: https://valkey.io/commands/client-tracking/
   template <class... Tail>
   decltype(auto) client_tracking(cmd::ClientTracking::Status status, Tail&&... tail) {
     return self().exec(cmd::ClientTracking{.status = status}, std::forward<Tail>(tail)...);
@@ -357,14 +356,14 @@ class Commands {
   decltype(auto) client_tracking(cmd::ClientTracking::Status status, const cmd::ClientTracking::Options& options, Tail&&... tail) {
     return self().exec(cmd::ClientTracking{.status = status, .client_id = options.client_id, .prefixes = options.prefixes, .bcast = options.bcast, .optin = options.optin, .optout = options.optout, .noloop = options.noloop}, std::forward<Tail>(tail)...);
   }
-  // CLIENT TRACKINGINFO: https://valkey.io/commands/client-trackinginfo/
 
+  // CLIENT TRACKINGINFO: https://valkey.io/commands/client-trackinginfo/
   template <class... Tail>
   decltype(auto) client_trackinginfo(Tail&&... tail) {
     return self().exec(cmd::ClientTrackinginfo{}, std::forward<Tail>(tail)...);
   }
-  // CLIENT UNBLOCK: https://valkey.io/commands/client-unblock/
 
+  // CLIENT UNBLOCK: https://valkey.io/commands/client-unblock/
   template <class... Tail>
   decltype(auto) client_unblock(std::int64_t client_id, Tail&&... tail) {
     return self().exec(cmd::ClientUnblock{.client_id = client_id}, std::forward<Tail>(tail)...);
@@ -373,62 +372,62 @@ class Commands {
   decltype(auto) client_unblock(std::int64_t client_id, const cmd::ClientUnblock::Options& options, Tail&&... tail) {
     return self().exec(cmd::ClientUnblock{.client_id = client_id, .unblock_type = options.unblock_type}, std::forward<Tail>(tail)...);
   }
-  // CLIENT UNPAUSE: https://valkey.io/commands/client-unpause/
 
+  // CLIENT UNPAUSE: https://valkey.io/commands/client-unpause/
   template <class... Tail>
   decltype(auto) client_unpause(Tail&&... tail) {
     return self().exec(cmd::ClientUnpause{}, std::forward<Tail>(tail)...);
   }
-  // CLUSTER ADDSLOTS: https://valkey.io/commands/cluster-addslots/
 
+  // CLUSTER ADDSLOTS: https://valkey.io/commands/cluster-addslots/
   template <class... Tail>
   decltype(auto) cluster_addslots(valkey::View<std::int64_t> slots, Tail&&... tail) {
     return self().exec(cmd::ClusterAddslots{.slots = slots}, std::forward<Tail>(tail)...);
   }
-  // CLUSTER ADDSLOTSRANGE: https://valkey.io/commands/cluster-addslotsrange/
 
+  // CLUSTER ADDSLOTSRANGE: https://valkey.io/commands/cluster-addslotsrange/
   template <class... Tail>
   decltype(auto) cluster_addslotsrange(valkey::View<std::pair<std::int64_t, std::int64_t>> ranges, Tail&&... tail) {
     return self().exec(cmd::ClusterAddslotsrange{.ranges = ranges}, std::forward<Tail>(tail)...);
   }
-  // CLUSTER BUMPEPOCH: https://valkey.io/commands/cluster-bumpepoch/
 
+  // CLUSTER BUMPEPOCH: https://valkey.io/commands/cluster-bumpepoch/
   template <class... Tail>
   decltype(auto) cluster_bumpepoch(Tail&&... tail) {
     return self().exec(cmd::ClusterBumpepoch{}, std::forward<Tail>(tail)...);
   }
-  // CLUSTER CANCELSLOTMIGRATIONS: https://valkey.io/commands/cluster-cancelslotmigrations/
 
+  // CLUSTER CANCELSLOTMIGRATIONS: https://valkey.io/commands/cluster-cancelslotmigrations/
   template <class... Tail>
   decltype(auto) cluster_cancelslotmigrations(Tail&&... tail) {
     return self().exec(cmd::ClusterCancelslotmigrations{}, std::forward<Tail>(tail)...);
   }
-  // CLUSTER COUNT-FAILURE-REPORTS: https://valkey.io/commands/cluster-count-failure-reports/
 
+  // CLUSTER COUNT-FAILURE-REPORTS: https://valkey.io/commands/cluster-count-failure-reports/
   template <class... Tail>
   decltype(auto) cluster_count_failure_reports(std::string_view node_id, Tail&&... tail) {
     return self().exec(cmd::ClusterCountFailureReports{.node_id = node_id}, std::forward<Tail>(tail)...);
   }
-  // CLUSTER COUNTKEYSINSLOT: https://valkey.io/commands/cluster-countkeysinslot/
 
+  // CLUSTER COUNTKEYSINSLOT: https://valkey.io/commands/cluster-countkeysinslot/
   template <class... Tail>
   decltype(auto) cluster_countkeysinslot(std::int64_t slot, Tail&&... tail) {
     return self().exec(cmd::ClusterCountkeysinslot{.slot = slot}, std::forward<Tail>(tail)...);
   }
-  // CLUSTER DELSLOTS: https://valkey.io/commands/cluster-delslots/
 
+  // CLUSTER DELSLOTS: https://valkey.io/commands/cluster-delslots/
   template <class... Tail>
   decltype(auto) cluster_delslots(valkey::View<std::int64_t> slots, Tail&&... tail) {
     return self().exec(cmd::ClusterDelslots{.slots = slots}, std::forward<Tail>(tail)...);
   }
-  // CLUSTER DELSLOTSRANGE: https://valkey.io/commands/cluster-delslotsrange/
 
+  // CLUSTER DELSLOTSRANGE: https://valkey.io/commands/cluster-delslotsrange/
   template <class... Tail>
   decltype(auto) cluster_delslotsrange(valkey::View<std::pair<std::int64_t, std::int64_t>> ranges, Tail&&... tail) {
     return self().exec(cmd::ClusterDelslotsrange{.ranges = ranges}, std::forward<Tail>(tail)...);
   }
-  // CLUSTER FAILOVER: https://valkey.io/commands/cluster-failover/
 
+  // CLUSTER FAILOVER: https://valkey.io/commands/cluster-failover/
   template <class... Tail>
   decltype(auto) cluster_failover(Tail&&... tail) {
     return self().exec(cmd::ClusterFailover{}, std::forward<Tail>(tail)...);
@@ -437,8 +436,8 @@ class Commands {
   decltype(auto) cluster_failover(const cmd::ClusterFailover::Options& options, Tail&&... tail) {
     return self().exec(cmd::ClusterFailover{.options = options.options}, std::forward<Tail>(tail)...);
   }
-  // CLUSTER FLUSHSLOT: https://valkey.io/commands/cluster-flushslot/
 
+  // CLUSTER FLUSHSLOT: https://valkey.io/commands/cluster-flushslot/
   template <class... Tail>
   decltype(auto) cluster_flushslot(std::int64_t slot, Tail&&... tail) {
     return self().exec(cmd::ClusterFlushslot{.slot = slot}, std::forward<Tail>(tail)...);
@@ -447,56 +446,56 @@ class Commands {
   decltype(auto) cluster_flushslot(std::int64_t slot, const cmd::ClusterFlushslot::Options& options, Tail&&... tail) {
     return self().exec(cmd::ClusterFlushslot{.slot = slot, .flush_type = options.flush_type}, std::forward<Tail>(tail)...);
   }
-  // CLUSTER FLUSHSLOTS: https://valkey.io/commands/cluster-flushslots/
 
+  // CLUSTER FLUSHSLOTS: https://valkey.io/commands/cluster-flushslots/
   template <class... Tail>
   decltype(auto) cluster_flushslots(Tail&&... tail) {
     return self().exec(cmd::ClusterFlushslots{}, std::forward<Tail>(tail)...);
   }
-  // CLUSTER FORGET: https://valkey.io/commands/cluster-forget/
 
+  // CLUSTER FORGET: https://valkey.io/commands/cluster-forget/
   template <class... Tail>
   decltype(auto) cluster_forget(std::string_view node_id, Tail&&... tail) {
     return self().exec(cmd::ClusterForget{.node_id = node_id}, std::forward<Tail>(tail)...);
   }
-  // CLUSTER GETKEYSINSLOT: https://valkey.io/commands/cluster-getkeysinslot/
 
+  // CLUSTER GETKEYSINSLOT: https://valkey.io/commands/cluster-getkeysinslot/
   template <class... Tail>
   decltype(auto) cluster_getkeysinslot(std::int64_t slot, std::int64_t count, Tail&&... tail) {
     return self().exec(cmd::ClusterGetkeysinslot{.slot = slot, .count = count}, std::forward<Tail>(tail)...);
   }
-  // CLUSTER GETSLOTMIGRATIONS: https://valkey.io/commands/cluster-getslotmigrations/
 
+  // CLUSTER GETSLOTMIGRATIONS: https://valkey.io/commands/cluster-getslotmigrations/
   template <class... Tail>
   decltype(auto) cluster_getslotmigrations(Tail&&... tail) {
     return self().exec(cmd::ClusterGetslotmigrations{}, std::forward<Tail>(tail)...);
   }
-  // CLUSTER HELP: https://valkey.io/commands/cluster-help/
 
+  // CLUSTER HELP: https://valkey.io/commands/cluster-help/
   template <class... Tail>
   decltype(auto) cluster_help(Tail&&... tail) {
     return self().exec(cmd::ClusterHelp{}, std::forward<Tail>(tail)...);
   }
-  // CLUSTER INFO: https://valkey.io/commands/cluster-info/
 
+  // CLUSTER INFO: https://valkey.io/commands/cluster-info/
   template <class... Tail>
   decltype(auto) cluster_info(Tail&&... tail) {
     return self().exec(cmd::ClusterInfo{}, std::forward<Tail>(tail)...);
   }
-  // CLUSTER KEYSLOT: https://valkey.io/commands/cluster-keyslot/
 
+  // CLUSTER KEYSLOT: https://valkey.io/commands/cluster-keyslot/
   template <class... Tail>
   decltype(auto) cluster_keyslot(std::string_view key, Tail&&... tail) {
     return self().exec(cmd::ClusterKeyslot{.key = key}, std::forward<Tail>(tail)...);
   }
-  // CLUSTER LINKS: https://valkey.io/commands/cluster-links/
 
+  // CLUSTER LINKS: https://valkey.io/commands/cluster-links/
   template <class... Tail>
   decltype(auto) cluster_links(Tail&&... tail) {
     return self().exec(cmd::ClusterLinks{}, std::forward<Tail>(tail)...);
   }
-  // CLUSTER MEET: https://valkey.io/commands/cluster-meet/
 
+  // CLUSTER MEET: https://valkey.io/commands/cluster-meet/
   template <class... Tail>
   decltype(auto) cluster_meet(std::string_view ip, std::int64_t port, Tail&&... tail) {
     return self().exec(cmd::ClusterMeet{.ip = ip, .port = port}, std::forward<Tail>(tail)...);
@@ -505,44 +504,44 @@ class Commands {
   decltype(auto) cluster_meet(std::string_view ip, std::int64_t port, const cmd::ClusterMeet::Options& options, Tail&&... tail) {
     return self().exec(cmd::ClusterMeet{.ip = ip, .port = port, .cluster_bus_port = options.cluster_bus_port}, std::forward<Tail>(tail)...);
   }
-  // CLUSTER MIGRATESLOTS: https://valkey.io/commands/cluster-migrateslots/
 
+  // CLUSTER MIGRATESLOTS: https://valkey.io/commands/cluster-migrateslots/
   template <class... Tail>
   decltype(auto) cluster_migrateslots(valkey::View<cmd::ClusterMigrateslots::MigrationGroup> migration_groups, Tail&&... tail) {
     return self().exec(cmd::ClusterMigrateslots{.migration_groups = migration_groups}, std::forward<Tail>(tail)...);
   }
-  // CLUSTER MYID: https://valkey.io/commands/cluster-myid/
 
+  // CLUSTER MYID: https://valkey.io/commands/cluster-myid/
   template <class... Tail>
   decltype(auto) cluster_myid(Tail&&... tail) {
     return self().exec(cmd::ClusterMyid{}, std::forward<Tail>(tail)...);
   }
-  // CLUSTER MYSHARDID: https://valkey.io/commands/cluster-myshardid/
 
+  // CLUSTER MYSHARDID: https://valkey.io/commands/cluster-myshardid/
   template <class... Tail>
   decltype(auto) cluster_myshardid(Tail&&... tail) {
     return self().exec(cmd::ClusterMyshardid{}, std::forward<Tail>(tail)...);
   }
-  // CLUSTER NODES: https://valkey.io/commands/cluster-nodes/
 
+  // CLUSTER NODES: https://valkey.io/commands/cluster-nodes/
   template <class... Tail>
   decltype(auto) cluster_nodes(Tail&&... tail) {
     return self().exec(cmd::ClusterNodes{}, std::forward<Tail>(tail)...);
   }
-  // CLUSTER REPLICAS: https://valkey.io/commands/cluster-replicas/
 
+  // CLUSTER REPLICAS: https://valkey.io/commands/cluster-replicas/
   template <class... Tail>
   decltype(auto) cluster_replicas(std::string_view node_id, Tail&&... tail) {
     return self().exec(cmd::ClusterReplicas{.node_id = node_id}, std::forward<Tail>(tail)...);
   }
-  // CLUSTER REPLICATE: https://valkey.io/commands/cluster-replicate/
 
+  // CLUSTER REPLICATE: https://valkey.io/commands/cluster-replicate/
   template <class... Tail>
   decltype(auto) cluster_replicate(cmd::ClusterReplicate::Args args, Tail&&... tail) {
     return self().exec(cmd::ClusterReplicate{.args = args}, std::forward<Tail>(tail)...);
   }
-  // CLUSTER RESET: https://valkey.io/commands/cluster-reset/
 
+  // CLUSTER RESET: https://valkey.io/commands/cluster-reset/
   template <class... Tail>
   decltype(auto) cluster_reset(Tail&&... tail) {
     return self().exec(cmd::ClusterReset{}, std::forward<Tail>(tail)...);
@@ -551,20 +550,20 @@ class Commands {
   decltype(auto) cluster_reset(const cmd::ClusterReset::Options& options, Tail&&... tail) {
     return self().exec(cmd::ClusterReset{.reset_type = options.reset_type}, std::forward<Tail>(tail)...);
   }
-  // CLUSTER SAVECONFIG: https://valkey.io/commands/cluster-saveconfig/
 
+  // CLUSTER SAVECONFIG: https://valkey.io/commands/cluster-saveconfig/
   template <class... Tail>
   decltype(auto) cluster_saveconfig(Tail&&... tail) {
     return self().exec(cmd::ClusterSaveconfig{}, std::forward<Tail>(tail)...);
   }
-  // CLUSTER SET-CONFIG-EPOCH: https://valkey.io/commands/cluster-set-config-epoch/
 
+  // CLUSTER SET-CONFIG-EPOCH: https://valkey.io/commands/cluster-set-config-epoch/
   template <class... Tail>
   decltype(auto) cluster_set_config_epoch(std::int64_t config_epoch, Tail&&... tail) {
     return self().exec(cmd::ClusterSetConfigEpoch{.config_epoch = config_epoch}, std::forward<Tail>(tail)...);
   }
-  // CLUSTER SETSLOT: https://valkey.io/commands/cluster-setslot/
 
+  // CLUSTER SETSLOT: https://valkey.io/commands/cluster-setslot/
   template <class... Tail>
   decltype(auto) cluster_setslot(std::int64_t slot, cmd::ClusterSetslot::Subcommand subcommand, Tail&&... tail) {
     return self().exec(cmd::ClusterSetslot{.slot = slot, .subcommand = subcommand}, std::forward<Tail>(tail)...);
@@ -573,38 +572,38 @@ class Commands {
   decltype(auto) cluster_setslot(std::int64_t slot, cmd::ClusterSetslot::Subcommand subcommand, const cmd::ClusterSetslot::Options& options, Tail&&... tail) {
     return self().exec(cmd::ClusterSetslot{.slot = slot, .subcommand = subcommand, .timeout = options.timeout}, std::forward<Tail>(tail)...);
   }
-  // CLUSTER SHARDS: https://valkey.io/commands/cluster-shards/
 
+  // CLUSTER SHARDS: https://valkey.io/commands/cluster-shards/
   template <class... Tail>
   decltype(auto) cluster_shards(Tail&&... tail) {
     return self().exec(cmd::ClusterShards{}, std::forward<Tail>(tail)...);
   }
-  // CLUSTER SLAVES: https://valkey.io/commands/cluster-slaves/
 
+  // CLUSTER SLAVES: https://valkey.io/commands/cluster-slaves/
   template <class... Tail>
   decltype(auto) cluster_slaves(std::string_view node_id, Tail&&... tail) {
     return self().exec(cmd::ClusterSlaves{.node_id = node_id}, std::forward<Tail>(tail)...);
   }
-  // CLUSTER SLOT-STATS: https://valkey.io/commands/cluster-slot-stats/
 
+  // CLUSTER SLOT-STATS: https://valkey.io/commands/cluster-slot-stats/
   template <class... Tail>
   decltype(auto) cluster_slot_stats(cmd::ClusterSlotStats::Filter filter, Tail&&... tail) {
     return self().exec(cmd::ClusterSlotStats{.filter = filter}, std::forward<Tail>(tail)...);
   }
-  // CLUSTER SLOTS: https://valkey.io/commands/cluster-slots/
 
+  // CLUSTER SLOTS: https://valkey.io/commands/cluster-slots/
   template <class... Tail>
   decltype(auto) cluster_slots(Tail&&... tail) {
     return self().exec(cmd::ClusterSlots{}, std::forward<Tail>(tail)...);
   }
-  // CLUSTER SYNCSLOTS: https://valkey.io/commands/cluster-syncslots/
 
+  // CLUSTER SYNCSLOTS: https://valkey.io/commands/cluster-syncslots/
   template <class... Tail>
   decltype(auto) cluster_syncslots(Tail&&... tail) {
     return self().exec(cmd::ClusterSyncslots{}, std::forward<Tail>(tail)...);
   }
-  // CLUSTERSCAN: https://valkey.io/commands/clusterscan/
 
+  // CLUSTERSCAN: https://valkey.io/commands/clusterscan/
   template <class... Tail>
   decltype(auto) clusterscan(std::string_view cursor, Tail&&... tail) {
     return self().exec(cmd::Clusterscan{.cursor = cursor}, std::forward<Tail>(tail)...);
@@ -613,14 +612,14 @@ class Commands {
   decltype(auto) clusterscan(std::string_view cursor, const cmd::Clusterscan::Options& options, Tail&&... tail) {
     return self().exec(cmd::Clusterscan{.cursor = cursor, .match_pattern = options.match_pattern, .count = options.count, .type = options.type, .slot = options.slot}, std::forward<Tail>(tail)...);
   }
-  // COMMAND COUNT: https://valkey.io/commands/command-count/
 
+  // COMMAND COUNT: https://valkey.io/commands/command-count/
   template <class... Tail>
   decltype(auto) command_count(Tail&&... tail) {
     return self().exec(cmd::CommandCount{}, std::forward<Tail>(tail)...);
   }
-  // COMMAND DOCS: https://valkey.io/commands/command-docs/
 
+  // COMMAND DOCS: https://valkey.io/commands/command-docs/
   template <class... Tail>
   decltype(auto) command_docs(Tail&&... tail) {
     return self().exec(cmd::CommandDocs{}, std::forward<Tail>(tail)...);
@@ -629,8 +628,8 @@ class Commands {
   decltype(auto) command_docs(const cmd::CommandDocs::Options& options, Tail&&... tail) {
     return self().exec(cmd::CommandDocs{.command_names = options.command_names}, std::forward<Tail>(tail)...);
   }
-  // COMMAND GETKEYS: https://valkey.io/commands/command-getkeys/
 
+  // COMMAND GETKEYS: https://valkey.io/commands/command-getkeys/
   template <class... Tail>
   decltype(auto) command_getkeys(std::string_view command, Tail&&... tail) {
     return self().exec(cmd::CommandGetkeys{.command = command}, std::forward<Tail>(tail)...);
@@ -639,8 +638,8 @@ class Commands {
   decltype(auto) command_getkeys(std::string_view command, const cmd::CommandGetkeys::Options& options, Tail&&... tail) {
     return self().exec(cmd::CommandGetkeys{.command = command, .args = options.args}, std::forward<Tail>(tail)...);
   }
-  // COMMAND GETKEYSANDFLAGS: https://valkey.io/commands/command-getkeysandflags/
 
+  // COMMAND GETKEYSANDFLAGS: https://valkey.io/commands/command-getkeysandflags/
   template <class... Tail>
   decltype(auto) command_getkeysandflags(std::string_view command, Tail&&... tail) {
     return self().exec(cmd::CommandGetkeysandflags{.command = command}, std::forward<Tail>(tail)...);
@@ -649,14 +648,14 @@ class Commands {
   decltype(auto) command_getkeysandflags(std::string_view command, const cmd::CommandGetkeysandflags::Options& options, Tail&&... tail) {
     return self().exec(cmd::CommandGetkeysandflags{.command = command, .args = options.args}, std::forward<Tail>(tail)...);
   }
-  // COMMAND HELP: https://valkey.io/commands/command-help/
 
+  // COMMAND HELP: https://valkey.io/commands/command-help/
   template <class... Tail>
   decltype(auto) command_help(Tail&&... tail) {
     return self().exec(cmd::CommandHelp{}, std::forward<Tail>(tail)...);
   }
-  // COMMAND INFO: https://valkey.io/commands/command-info/
 
+  // COMMAND INFO: https://valkey.io/commands/command-info/
   template <class... Tail>
   decltype(auto) command_info(Tail&&... tail) {
     return self().exec(cmd::CommandInfo{}, std::forward<Tail>(tail)...);
@@ -665,8 +664,8 @@ class Commands {
   decltype(auto) command_info(const cmd::CommandInfo::Options& options, Tail&&... tail) {
     return self().exec(cmd::CommandInfo{.command_names = options.command_names}, std::forward<Tail>(tail)...);
   }
-  // COMMAND LIST: https://valkey.io/commands/command-list/
 
+  // COMMAND LIST: https://valkey.io/commands/command-list/
   template <class... Tail>
   decltype(auto) command_list(Tail&&... tail) {
     return self().exec(cmd::CommandList{}, std::forward<Tail>(tail)...);
@@ -675,62 +674,62 @@ class Commands {
   decltype(auto) command_list(const cmd::CommandList::Options& options, Tail&&... tail) {
     return self().exec(cmd::CommandList{.filterby = options.filterby}, std::forward<Tail>(tail)...);
   }
-  // COMMANDLOG GET: https://valkey.io/commands/commandlog-get/
 
+  // COMMANDLOG GET: https://valkey.io/commands/commandlog-get/
   template <class... Tail>
   decltype(auto) commandlog_get(std::int64_t count, cmd::CommandlogGet::Type type, Tail&&... tail) {
     return self().exec(cmd::CommandlogGet{.count = count, .type = type}, std::forward<Tail>(tail)...);
   }
-  // COMMANDLOG HELP: https://valkey.io/commands/commandlog-help/
 
+  // COMMANDLOG HELP: https://valkey.io/commands/commandlog-help/
   template <class... Tail>
   decltype(auto) commandlog_help(Tail&&... tail) {
     return self().exec(cmd::CommandlogHelp{}, std::forward<Tail>(tail)...);
   }
-  // COMMANDLOG LEN: https://valkey.io/commands/commandlog-len/
 
+  // COMMANDLOG LEN: https://valkey.io/commands/commandlog-len/
   template <class... Tail>
   decltype(auto) commandlog_len(cmd::CommandlogLen::Type type, Tail&&... tail) {
     return self().exec(cmd::CommandlogLen{.type = type}, std::forward<Tail>(tail)...);
   }
-  // COMMANDLOG RESET: https://valkey.io/commands/commandlog-reset/
 
+  // COMMANDLOG RESET: https://valkey.io/commands/commandlog-reset/
   template <class... Tail>
   decltype(auto) commandlog_reset(cmd::CommandlogReset::Type type, Tail&&... tail) {
     return self().exec(cmd::CommandlogReset{.type = type}, std::forward<Tail>(tail)...);
   }
-  // CONFIG GET: https://valkey.io/commands/config-get/
 
+  // CONFIG GET: https://valkey.io/commands/config-get/
   template <class... Tail>
   decltype(auto) config_get(valkey::View<std::string_view> parameters, Tail&&... tail) {
     return self().exec(cmd::ConfigGet{.parameters = parameters}, std::forward<Tail>(tail)...);
   }
-  // CONFIG HELP: https://valkey.io/commands/config-help/
 
+  // CONFIG HELP: https://valkey.io/commands/config-help/
   template <class... Tail>
   decltype(auto) config_help(Tail&&... tail) {
     return self().exec(cmd::ConfigHelp{}, std::forward<Tail>(tail)...);
   }
-  // CONFIG RESETSTAT: https://valkey.io/commands/config-resetstat/
 
+  // CONFIG RESETSTAT: https://valkey.io/commands/config-resetstat/
   template <class... Tail>
   decltype(auto) config_resetstat(Tail&&... tail) {
     return self().exec(cmd::ConfigResetstat{}, std::forward<Tail>(tail)...);
   }
-  // CONFIG REWRITE: https://valkey.io/commands/config-rewrite/
 
+  // CONFIG REWRITE: https://valkey.io/commands/config-rewrite/
   template <class... Tail>
   decltype(auto) config_rewrite(Tail&&... tail) {
     return self().exec(cmd::ConfigRewrite{}, std::forward<Tail>(tail)...);
   }
-  // CONFIG SET: https://valkey.io/commands/config-set/
 
+  // CONFIG SET: https://valkey.io/commands/config-set/
   template <class... Tail>
   decltype(auto) config_set(valkey::View<std::pair<std::string_view, std::string_view>> data, Tail&&... tail) {
     return self().exec(cmd::ConfigSet{.data = data}, std::forward<Tail>(tail)...);
   }
-  // COPY: https://valkey.io/commands/copy/
 
+  // COPY: https://valkey.io/commands/copy/
   template <class... Tail>
   decltype(auto) copy(std::string_view source, std::string_view destination, Tail&&... tail) {
     return self().exec(cmd::Copy{.source = source, .destination = destination}, std::forward<Tail>(tail)...);
@@ -739,56 +738,56 @@ class Commands {
   decltype(auto) copy(std::string_view source, std::string_view destination, const cmd::Copy::Options& options, Tail&&... tail) {
     return self().exec(cmd::Copy{.source = source, .destination = destination, .destination_db = options.destination_db, .replace = options.replace}, std::forward<Tail>(tail)...);
   }
-  // DBSIZE: https://valkey.io/commands/dbsize/
 
+  // DBSIZE: https://valkey.io/commands/dbsize/
   template <class... Tail>
   decltype(auto) dbsize(Tail&&... tail) {
     return self().exec(cmd::Dbsize{}, std::forward<Tail>(tail)...);
   }
-  // DEBUG: https://valkey.io/commands/debug/
 
+  // DEBUG: https://valkey.io/commands/debug/
   template <class... Tail>
   decltype(auto) debug(Tail&&... tail) {
     return self().exec(cmd::Debug{}, std::forward<Tail>(tail)...);
   }
-  // DECR: https://valkey.io/commands/decr/
 
+  // DECR: https://valkey.io/commands/decr/
   template <class... Tail>
   decltype(auto) decr(std::string_view key, Tail&&... tail) {
     return self().exec(cmd::Decr{.key = key}, std::forward<Tail>(tail)...);
   }
-  // DECRBY: https://valkey.io/commands/decrby/
 
+  // DECRBY: https://valkey.io/commands/decrby/
   template <class... Tail>
   decltype(auto) decrby(std::string_view key, std::int64_t decrement, Tail&&... tail) {
     return self().exec(cmd::Decrby{.key = key, .decrement = decrement}, std::forward<Tail>(tail)...);
   }
-  // DEL: https://valkey.io/commands/del/
 
+  // DEL: https://valkey.io/commands/del/
   template <class... Tail>
   decltype(auto) del(valkey::View<std::string_view> keys, Tail&&... tail) {
     return self().exec(cmd::Del{.keys = keys}, std::forward<Tail>(tail)...);
   }
-  // DELIFEQ: https://valkey.io/commands/delifeq/
 
+  // DELIFEQ: https://valkey.io/commands/delifeq/
   template <class... Tail>
   decltype(auto) delifeq(std::string_view key, std::string_view value, Tail&&... tail) {
     return self().exec(cmd::Delifeq{.key = key, .value = value}, std::forward<Tail>(tail)...);
   }
-  // DUMP: https://valkey.io/commands/dump/
 
+  // DUMP: https://valkey.io/commands/dump/
   template <class... Tail>
   decltype(auto) dump(std::string_view key, Tail&&... tail) {
     return self().exec(cmd::Dump{.key = key}, std::forward<Tail>(tail)...);
   }
-  // ECHO: https://valkey.io/commands/echo/
 
+  // ECHO: https://valkey.io/commands/echo/
   template <class... Tail>
   decltype(auto) echo(std::string_view message, Tail&&... tail) {
     return self().exec(cmd::Echo{.message = message}, std::forward<Tail>(tail)...);
   }
-  // EVAL: https://valkey.io/commands/eval/
 
+  // EVAL: https://valkey.io/commands/eval/
   template <class... Tail>
   decltype(auto) eval(std::string_view script, Tail&&... tail) {
     return self().exec(cmd::Eval{.script = script}, std::forward<Tail>(tail)...);
@@ -797,8 +796,8 @@ class Commands {
   decltype(auto) eval(std::string_view script, const cmd::Eval::Options& options, Tail&&... tail) {
     return self().exec(cmd::Eval{.script = script, .keys = options.keys, .args = options.args}, std::forward<Tail>(tail)...);
   }
-  // EVAL_RO: https://valkey.io/commands/eval_ro/
 
+  // EVAL_RO: https://valkey.io/commands/eval_ro/
   template <class... Tail>
   decltype(auto) eval_ro(std::string_view script, Tail&&... tail) {
     return self().exec(cmd::EvalRo{.script = script}, std::forward<Tail>(tail)...);
@@ -807,8 +806,8 @@ class Commands {
   decltype(auto) eval_ro(std::string_view script, const cmd::EvalRo::Options& options, Tail&&... tail) {
     return self().exec(cmd::EvalRo{.script = script, .keys = options.keys, .args = options.args}, std::forward<Tail>(tail)...);
   }
-  // EVALSHA: https://valkey.io/commands/evalsha/
 
+  // EVALSHA: https://valkey.io/commands/evalsha/
   template <class... Tail>
   decltype(auto) evalsha(std::string_view sha1, Tail&&... tail) {
     return self().exec(cmd::Evalsha{.sha1 = sha1}, std::forward<Tail>(tail)...);
@@ -817,8 +816,8 @@ class Commands {
   decltype(auto) evalsha(std::string_view sha1, const cmd::Evalsha::Options& options, Tail&&... tail) {
     return self().exec(cmd::Evalsha{.sha1 = sha1, .keys = options.keys, .args = options.args}, std::forward<Tail>(tail)...);
   }
-  // EVALSHA_RO: https://valkey.io/commands/evalsha_ro/
 
+  // EVALSHA_RO: https://valkey.io/commands/evalsha_ro/
   template <class... Tail>
   decltype(auto) evalsha_ro(std::string_view sha1, Tail&&... tail) {
     return self().exec(cmd::EvalshaRo{.sha1 = sha1}, std::forward<Tail>(tail)...);
@@ -827,14 +826,14 @@ class Commands {
   decltype(auto) evalsha_ro(std::string_view sha1, const cmd::EvalshaRo::Options& options, Tail&&... tail) {
     return self().exec(cmd::EvalshaRo{.sha1 = sha1, .keys = options.keys, .args = options.args}, std::forward<Tail>(tail)...);
   }
-  // EXISTS: https://valkey.io/commands/exists/
 
+  // EXISTS: https://valkey.io/commands/exists/
   template <class... Tail>
   decltype(auto) exists(valkey::View<std::string_view> keys, Tail&&... tail) {
     return self().exec(cmd::Exists{.keys = keys}, std::forward<Tail>(tail)...);
   }
-  // EXPIRE: https://valkey.io/commands/expire/
 
+  // EXPIRE: https://valkey.io/commands/expire/
   template <class... Tail>
   decltype(auto) expire(std::string_view key, std::int64_t seconds, Tail&&... tail) {
     return self().exec(cmd::Expire{.key = key, .seconds = seconds}, std::forward<Tail>(tail)...);
@@ -843,8 +842,8 @@ class Commands {
   decltype(auto) expire(std::string_view key, std::int64_t seconds, const cmd::Expire::Options& options, Tail&&... tail) {
     return self().exec(cmd::Expire{.key = key, .seconds = seconds, .condition = options.condition}, std::forward<Tail>(tail)...);
   }
-  // EXPIREAT: https://valkey.io/commands/expireat/
 
+  // EXPIREAT: https://valkey.io/commands/expireat/
   template <class... Tail>
   decltype(auto) expireat(std::string_view key, std::int64_t unix_time_seconds, Tail&&... tail) {
     return self().exec(cmd::Expireat{.key = key, .unix_time_seconds = unix_time_seconds}, std::forward<Tail>(tail)...);
@@ -853,14 +852,14 @@ class Commands {
   decltype(auto) expireat(std::string_view key, std::int64_t unix_time_seconds, const cmd::Expireat::Options& options, Tail&&... tail) {
     return self().exec(cmd::Expireat{.key = key, .unix_time_seconds = unix_time_seconds, .condition = options.condition}, std::forward<Tail>(tail)...);
   }
-  // EXPIRETIME: https://valkey.io/commands/expiretime/
 
+  // EXPIRETIME: https://valkey.io/commands/expiretime/
   template <class... Tail>
   decltype(auto) expiretime(std::string_view key, Tail&&... tail) {
     return self().exec(cmd::Expiretime{.key = key}, std::forward<Tail>(tail)...);
   }
-  // FAILOVER: https://valkey.io/commands/failover/
 
+  // FAILOVER: https://valkey.io/commands/failover/
   template <class... Tail>
   decltype(auto) failover(Tail&&... tail) {
     return self().exec(cmd::Failover{}, std::forward<Tail>(tail)...);
@@ -869,8 +868,8 @@ class Commands {
   decltype(auto) failover(const cmd::Failover::Options& options, Tail&&... tail) {
     return self().exec(cmd::Failover{.target = options.target, .abort = options.abort, .milliseconds = options.milliseconds}, std::forward<Tail>(tail)...);
   }
-  // FCALL: https://valkey.io/commands/fcall/
 
+  // FCALL: https://valkey.io/commands/fcall/
   template <class... Tail>
   decltype(auto) fcall(std::string_view function, Tail&&... tail) {
     return self().exec(cmd::Fcall{.function = function}, std::forward<Tail>(tail)...);
@@ -879,8 +878,8 @@ class Commands {
   decltype(auto) fcall(std::string_view function, const cmd::Fcall::Options& options, Tail&&... tail) {
     return self().exec(cmd::Fcall{.function = function, .keys = options.keys, .args = options.args}, std::forward<Tail>(tail)...);
   }
-  // FCALL_RO: https://valkey.io/commands/fcall_ro/
 
+  // FCALL_RO: https://valkey.io/commands/fcall_ro/
   template <class... Tail>
   decltype(auto) fcall_ro(std::string_view function, Tail&&... tail) {
     return self().exec(cmd::FcallRo{.function = function}, std::forward<Tail>(tail)...);
@@ -889,8 +888,8 @@ class Commands {
   decltype(auto) fcall_ro(std::string_view function, const cmd::FcallRo::Options& options, Tail&&... tail) {
     return self().exec(cmd::FcallRo{.function = function, .keys = options.keys, .args = options.args}, std::forward<Tail>(tail)...);
   }
-  // FLUSHALL: https://valkey.io/commands/flushall/
 
+  // FLUSHALL: https://valkey.io/commands/flushall/
   template <class... Tail>
   decltype(auto) flushall(Tail&&... tail) {
     return self().exec(cmd::Flushall{}, std::forward<Tail>(tail)...);
@@ -899,8 +898,8 @@ class Commands {
   decltype(auto) flushall(const cmd::Flushall::Options& options, Tail&&... tail) {
     return self().exec(cmd::Flushall{.flush_type = options.flush_type}, std::forward<Tail>(tail)...);
   }
-  // FLUSHDB: https://valkey.io/commands/flushdb/
 
+  // FLUSHDB: https://valkey.io/commands/flushdb/
   template <class... Tail>
   decltype(auto) flushdb(Tail&&... tail) {
     return self().exec(cmd::Flushdb{}, std::forward<Tail>(tail)...);
@@ -909,20 +908,20 @@ class Commands {
   decltype(auto) flushdb(const cmd::Flushdb::Options& options, Tail&&... tail) {
     return self().exec(cmd::Flushdb{.flush_type = options.flush_type}, std::forward<Tail>(tail)...);
   }
-  // FUNCTION DELETE: https://valkey.io/commands/function-delete/
 
+  // FUNCTION DELETE: https://valkey.io/commands/function-delete/
   template <class... Tail>
   decltype(auto) function_delete(std::string_view library_name, Tail&&... tail) {
     return self().exec(cmd::FunctionDelete{.library_name = library_name}, std::forward<Tail>(tail)...);
   }
-  // FUNCTION DUMP: https://valkey.io/commands/function-dump/
 
+  // FUNCTION DUMP: https://valkey.io/commands/function-dump/
   template <class... Tail>
   decltype(auto) function_dump(Tail&&... tail) {
     return self().exec(cmd::FunctionDump{}, std::forward<Tail>(tail)...);
   }
-  // FUNCTION FLUSH: https://valkey.io/commands/function-flush/
 
+  // FUNCTION FLUSH: https://valkey.io/commands/function-flush/
   template <class... Tail>
   decltype(auto) function_flush(Tail&&... tail) {
     return self().exec(cmd::FunctionFlush{}, std::forward<Tail>(tail)...);
@@ -931,20 +930,20 @@ class Commands {
   decltype(auto) function_flush(const cmd::FunctionFlush::Options& options, Tail&&... tail) {
     return self().exec(cmd::FunctionFlush{.flush_type = options.flush_type}, std::forward<Tail>(tail)...);
   }
-  // FUNCTION HELP: https://valkey.io/commands/function-help/
 
+  // FUNCTION HELP: https://valkey.io/commands/function-help/
   template <class... Tail>
   decltype(auto) function_help(Tail&&... tail) {
     return self().exec(cmd::FunctionHelp{}, std::forward<Tail>(tail)...);
   }
-  // FUNCTION KILL: https://valkey.io/commands/function-kill/
 
+  // FUNCTION KILL: https://valkey.io/commands/function-kill/
   template <class... Tail>
   decltype(auto) function_kill(Tail&&... tail) {
     return self().exec(cmd::FunctionKill{}, std::forward<Tail>(tail)...);
   }
-  // FUNCTION LIST: https://valkey.io/commands/function-list/
 
+  // FUNCTION LIST: https://valkey.io/commands/function-list/
   template <class... Tail>
   decltype(auto) function_list(Tail&&... tail) {
     return self().exec(cmd::FunctionList{}, std::forward<Tail>(tail)...);
@@ -953,8 +952,8 @@ class Commands {
   decltype(auto) function_list(const cmd::FunctionList::Options& options, Tail&&... tail) {
     return self().exec(cmd::FunctionList{.library_name_pattern = options.library_name_pattern, .withcode = options.withcode}, std::forward<Tail>(tail)...);
   }
-  // FUNCTION LOAD: https://valkey.io/commands/function-load/
 
+  // FUNCTION LOAD: https://valkey.io/commands/function-load/
   template <class... Tail>
   decltype(auto) function_load(std::string_view function_code, Tail&&... tail) {
     return self().exec(cmd::FunctionLoad{.function_code = function_code}, std::forward<Tail>(tail)...);
@@ -963,8 +962,8 @@ class Commands {
   decltype(auto) function_load(std::string_view function_code, const cmd::FunctionLoad::Options& options, Tail&&... tail) {
     return self().exec(cmd::FunctionLoad{.function_code = function_code, .replace = options.replace}, std::forward<Tail>(tail)...);
   }
-  // FUNCTION RESTORE: https://valkey.io/commands/function-restore/
 
+  // FUNCTION RESTORE: https://valkey.io/commands/function-restore/
   template <class... Tail>
   decltype(auto) function_restore(std::string_view serialized_value, Tail&&... tail) {
     return self().exec(cmd::FunctionRestore{.serialized_value = serialized_value}, std::forward<Tail>(tail)...);
@@ -973,14 +972,14 @@ class Commands {
   decltype(auto) function_restore(std::string_view serialized_value, const cmd::FunctionRestore::Options& options, Tail&&... tail) {
     return self().exec(cmd::FunctionRestore{.serialized_value = serialized_value, .policy = options.policy}, std::forward<Tail>(tail)...);
   }
-  // FUNCTION STATS: https://valkey.io/commands/function-stats/
 
+  // FUNCTION STATS: https://valkey.io/commands/function-stats/
   template <class... Tail>
   decltype(auto) function_stats(Tail&&... tail) {
     return self().exec(cmd::FunctionStats{}, std::forward<Tail>(tail)...);
   }
-  // GEOADD: https://valkey.io/commands/geoadd/
 
+  // GEOADD: https://valkey.io/commands/geoadd/
   template <class... Tail>
   decltype(auto) geoadd(std::string_view key, valkey::View<cmd::Geoadd::Data> data, Tail&&... tail) {
     return self().exec(cmd::Geoadd{.key = key, .data = data}, std::forward<Tail>(tail)...);
@@ -989,8 +988,8 @@ class Commands {
   decltype(auto) geoadd(std::string_view key, valkey::View<cmd::Geoadd::Data> data, const cmd::Geoadd::Options& options, Tail&&... tail) {
     return self().exec(cmd::Geoadd{.key = key, .data = data, .condition = options.condition, .change = options.change}, std::forward<Tail>(tail)...);
   }
-  // GEODIST: https://valkey.io/commands/geodist/
 
+  // GEODIST: https://valkey.io/commands/geodist/
   template <class... Tail>
   decltype(auto) geodist(std::string_view key, std::string_view member1, std::string_view member2, Tail&&... tail) {
     return self().exec(cmd::Geodist{.key = key, .member1 = member1, .member2 = member2}, std::forward<Tail>(tail)...);
@@ -999,8 +998,8 @@ class Commands {
   decltype(auto) geodist(std::string_view key, std::string_view member1, std::string_view member2, const cmd::Geodist::Options& options, Tail&&... tail) {
     return self().exec(cmd::Geodist{.key = key, .member1 = member1, .member2 = member2, .unit = options.unit}, std::forward<Tail>(tail)...);
   }
-  // GEOHASH: https://valkey.io/commands/geohash/
 
+  // GEOHASH: https://valkey.io/commands/geohash/
   template <class... Tail>
   decltype(auto) geohash(std::string_view key, Tail&&... tail) {
     return self().exec(cmd::Geohash{.key = key}, std::forward<Tail>(tail)...);
@@ -1009,8 +1008,8 @@ class Commands {
   decltype(auto) geohash(std::string_view key, const cmd::Geohash::Options& options, Tail&&... tail) {
     return self().exec(cmd::Geohash{.key = key, .members = options.members}, std::forward<Tail>(tail)...);
   }
-  // GEOPOS: https://valkey.io/commands/geopos/
 
+  // GEOPOS: https://valkey.io/commands/geopos/
   template <class... Tail>
   decltype(auto) geopos(std::string_view key, Tail&&... tail) {
     return self().exec(cmd::Geopos{.key = key}, std::forward<Tail>(tail)...);
@@ -1019,8 +1018,8 @@ class Commands {
   decltype(auto) geopos(std::string_view key, const cmd::Geopos::Options& options, Tail&&... tail) {
     return self().exec(cmd::Geopos{.key = key, .members = options.members}, std::forward<Tail>(tail)...);
   }
-  // GEORADIUS: https://valkey.io/commands/georadius/
 
+  // GEORADIUS: https://valkey.io/commands/georadius/
   template <class... Tail>
   decltype(auto) georadius(std::string_view key, double longitude, double latitude, double radius, cmd::Georadius::Unit unit, Tail&&... tail) {
     return self().exec(cmd::Georadius{.key = key, .longitude = longitude, .latitude = latitude, .radius = radius, .unit = unit}, std::forward<Tail>(tail)...);
@@ -1029,8 +1028,8 @@ class Commands {
   decltype(auto) georadius(std::string_view key, double longitude, double latitude, double radius, cmd::Georadius::Unit unit, const cmd::Georadius::Options& options, Tail&&... tail) {
     return self().exec(cmd::Georadius{.key = key, .longitude = longitude, .latitude = latitude, .radius = radius, .unit = unit, .withcoord = options.withcoord, .withdist = options.withdist, .withhash = options.withhash, .count = options.count, .order = options.order, .store = options.store}, std::forward<Tail>(tail)...);
   }
-  // GEORADIUS_RO: https://valkey.io/commands/georadius_ro/
 
+  // GEORADIUS_RO: https://valkey.io/commands/georadius_ro/
   template <class... Tail>
   decltype(auto) georadius_ro(std::string_view key, double longitude, double latitude, double radius, cmd::GeoradiusRo::Unit unit, Tail&&... tail) {
     return self().exec(cmd::GeoradiusRo{.key = key, .longitude = longitude, .latitude = latitude, .radius = radius, .unit = unit}, std::forward<Tail>(tail)...);
@@ -1039,8 +1038,8 @@ class Commands {
   decltype(auto) georadius_ro(std::string_view key, double longitude, double latitude, double radius, cmd::GeoradiusRo::Unit unit, const cmd::GeoradiusRo::Options& options, Tail&&... tail) {
     return self().exec(cmd::GeoradiusRo{.key = key, .longitude = longitude, .latitude = latitude, .radius = radius, .unit = unit, .withcoord = options.withcoord, .withdist = options.withdist, .withhash = options.withhash, .count = options.count, .order = options.order}, std::forward<Tail>(tail)...);
   }
-  // GEORADIUSBYMEMBER: https://valkey.io/commands/georadiusbymember/
 
+  // GEORADIUSBYMEMBER: https://valkey.io/commands/georadiusbymember/
   template <class... Tail>
   decltype(auto) georadiusbymember(std::string_view key, std::string_view member, double radius, cmd::Georadiusbymember::Unit unit, Tail&&... tail) {
     return self().exec(cmd::Georadiusbymember{.key = key, .member = member, .radius = radius, .unit = unit}, std::forward<Tail>(tail)...);
@@ -1049,8 +1048,8 @@ class Commands {
   decltype(auto) georadiusbymember(std::string_view key, std::string_view member, double radius, cmd::Georadiusbymember::Unit unit, const cmd::Georadiusbymember::Options& options, Tail&&... tail) {
     return self().exec(cmd::Georadiusbymember{.key = key, .member = member, .radius = radius, .unit = unit, .withcoord = options.withcoord, .withdist = options.withdist, .withhash = options.withhash, .count = options.count, .order = options.order, .store = options.store}, std::forward<Tail>(tail)...);
   }
-  // GEORADIUSBYMEMBER_RO: https://valkey.io/commands/georadiusbymember_ro/
 
+  // GEORADIUSBYMEMBER_RO: https://valkey.io/commands/georadiusbymember_ro/
   template <class... Tail>
   decltype(auto) georadiusbymember_ro(std::string_view key, std::string_view member, double radius, cmd::GeoradiusbymemberRo::Unit unit, Tail&&... tail) {
     return self().exec(cmd::GeoradiusbymemberRo{.key = key, .member = member, .radius = radius, .unit = unit}, std::forward<Tail>(tail)...);
@@ -1059,8 +1058,8 @@ class Commands {
   decltype(auto) georadiusbymember_ro(std::string_view key, std::string_view member, double radius, cmd::GeoradiusbymemberRo::Unit unit, const cmd::GeoradiusbymemberRo::Options& options, Tail&&... tail) {
     return self().exec(cmd::GeoradiusbymemberRo{.key = key, .member = member, .radius = radius, .unit = unit, .withcoord = options.withcoord, .withdist = options.withdist, .withhash = options.withhash, .count = options.count, .order = options.order}, std::forward<Tail>(tail)...);
   }
-  // GEOSEARCH: https://valkey.io/commands/geosearch/
 
+  // GEOSEARCH: https://valkey.io/commands/geosearch/
   template <class... Tail>
   decltype(auto) geosearch(std::string_view key, cmd::Geosearch::By by, Tail&&... tail) {
     return self().exec(cmd::Geosearch{.key = key, .by = by}, std::forward<Tail>(tail)...);
@@ -1069,8 +1068,8 @@ class Commands {
   decltype(auto) geosearch(std::string_view key, cmd::Geosearch::By by, const cmd::Geosearch::Options& options, Tail&&... tail) {
     return self().exec(cmd::Geosearch{.key = key, .by = by, .from = options.from, .order = options.order, .count = options.count}, std::forward<Tail>(tail)...);
   }
-  // GEOSEARCH (typed entry point of Geosearch): https://valkey.io/commands/geosearch/
 
+  // GEOSEARCH (typed entry point of Geosearch): https://valkey.io/commands/geosearch/
   template <class... Tail>
   decltype(auto) geosearch_detailed(std::string_view key, cmd::GeosearchDetailed::By by, Tail&&... tail) {
     return self().exec(cmd::GeosearchDetailed{.key = key, .by = by}, std::forward<Tail>(tail)...);
@@ -1079,8 +1078,8 @@ class Commands {
   decltype(auto) geosearch_detailed(std::string_view key, cmd::GeosearchDetailed::By by, const cmd::GeosearchDetailed::Options& options, Tail&&... tail) {
     return self().exec(cmd::GeosearchDetailed{.key = key, .by = by, .from = options.from, .order = options.order, .count = options.count}, std::forward<Tail>(tail)...);
   }
-  // GEOSEARCHSTORE: https://valkey.io/commands/geosearchstore/
 
+  // GEOSEARCHSTORE: https://valkey.io/commands/geosearchstore/
   template <class... Tail>
   decltype(auto) geosearchstore(std::string_view destination, std::string_view source, cmd::Geosearchstore::By by, Tail&&... tail) {
     return self().exec(cmd::Geosearchstore{.destination = destination, .source = source, .by = by}, std::forward<Tail>(tail)...);
@@ -1089,26 +1088,26 @@ class Commands {
   decltype(auto) geosearchstore(std::string_view destination, std::string_view source, cmd::Geosearchstore::By by, const cmd::Geosearchstore::Options& options, Tail&&... tail) {
     return self().exec(cmd::Geosearchstore{.destination = destination, .source = source, .by = by, .from = options.from, .order = options.order, .count = options.count, .storedist = options.storedist}, std::forward<Tail>(tail)...);
   }
-  // GET: https://valkey.io/commands/get/
 
+  // GET: https://valkey.io/commands/get/
   template <class... Tail>
   decltype(auto) get(std::string_view key, Tail&&... tail) {
     return self().exec(cmd::Get{.key = key}, std::forward<Tail>(tail)...);
   }
-  // GETBIT: https://valkey.io/commands/getbit/
 
+  // GETBIT: https://valkey.io/commands/getbit/
   template <class... Tail>
   decltype(auto) getbit(std::string_view key, std::int64_t offset, Tail&&... tail) {
     return self().exec(cmd::Getbit{.key = key, .offset = offset}, std::forward<Tail>(tail)...);
   }
-  // GETDEL: https://valkey.io/commands/getdel/
 
+  // GETDEL: https://valkey.io/commands/getdel/
   template <class... Tail>
   decltype(auto) getdel(std::string_view key, Tail&&... tail) {
     return self().exec(cmd::Getdel{.key = key}, std::forward<Tail>(tail)...);
   }
-  // GETEX: https://valkey.io/commands/getex/
 
+  // GETEX: https://valkey.io/commands/getex/
   template <class... Tail>
   decltype(auto) getex(std::string_view key, Tail&&... tail) {
     return self().exec(cmd::Getex{.key = key}, std::forward<Tail>(tail)...);
@@ -1117,32 +1116,32 @@ class Commands {
   decltype(auto) getex(std::string_view key, const cmd::Getex::Options& options, Tail&&... tail) {
     return self().exec(cmd::Getex{.key = key, .expiration = options.expiration}, std::forward<Tail>(tail)...);
   }
-  // GETRANGE: https://valkey.io/commands/getrange/
 
+  // GETRANGE: https://valkey.io/commands/getrange/
   template <class... Tail>
   decltype(auto) getrange(std::string_view key, std::int64_t start, std::int64_t end, Tail&&... tail) {
     return self().exec(cmd::Getrange{.key = key, .start = start, .end = end}, std::forward<Tail>(tail)...);
   }
-  // GETSET: https://valkey.io/commands/getset/
 
+  // GETSET: https://valkey.io/commands/getset/
   template <class... Tail>
   decltype(auto) getset(std::string_view key, std::string_view value, Tail&&... tail) {
     return self().exec(cmd::Getset{.key = key, .value = value}, std::forward<Tail>(tail)...);
   }
-  // HDEL: https://valkey.io/commands/hdel/
 
+  // HDEL: https://valkey.io/commands/hdel/
   template <class... Tail>
   decltype(auto) hdel(std::string_view key, valkey::View<std::string_view> fields, Tail&&... tail) {
     return self().exec(cmd::Hdel{.key = key, .fields = fields}, std::forward<Tail>(tail)...);
   }
-  // HEXISTS: https://valkey.io/commands/hexists/
 
+  // HEXISTS: https://valkey.io/commands/hexists/
   template <class... Tail>
   decltype(auto) hexists(std::string_view key, std::string_view field, Tail&&... tail) {
     return self().exec(cmd::Hexists{.key = key, .field = field}, std::forward<Tail>(tail)...);
   }
-  // HEXPIRE: https://valkey.io/commands/hexpire/
 
+  // HEXPIRE: https://valkey.io/commands/hexpire/
   template <class... Tail>
   decltype(auto) hexpire(std::string_view key, std::int64_t seconds, valkey::View<std::string_view> fields, Tail&&... tail) {
     return self().exec(cmd::Hexpire{.key = key, .seconds = seconds, .fields = fields}, std::forward<Tail>(tail)...);
@@ -1151,8 +1150,8 @@ class Commands {
   decltype(auto) hexpire(std::string_view key, std::int64_t seconds, valkey::View<std::string_view> fields, const cmd::Hexpire::Options& options, Tail&&... tail) {
     return self().exec(cmd::Hexpire{.key = key, .seconds = seconds, .fields = fields, .condition = options.condition}, std::forward<Tail>(tail)...);
   }
-  // HEXPIREAT: https://valkey.io/commands/hexpireat/
 
+  // HEXPIREAT: https://valkey.io/commands/hexpireat/
   template <class... Tail>
   decltype(auto) hexpireat(std::string_view key, std::int64_t unix_time_seconds, valkey::View<std::string_view> fields, Tail&&... tail) {
     return self().exec(cmd::Hexpireat{.key = key, .unix_time_seconds = unix_time_seconds, .fields = fields}, std::forward<Tail>(tail)...);
@@ -1161,32 +1160,32 @@ class Commands {
   decltype(auto) hexpireat(std::string_view key, std::int64_t unix_time_seconds, valkey::View<std::string_view> fields, const cmd::Hexpireat::Options& options, Tail&&... tail) {
     return self().exec(cmd::Hexpireat{.key = key, .unix_time_seconds = unix_time_seconds, .fields = fields, .condition = options.condition}, std::forward<Tail>(tail)...);
   }
-  // HEXPIRETIME: https://valkey.io/commands/hexpiretime/
 
+  // HEXPIRETIME: https://valkey.io/commands/hexpiretime/
   template <class... Tail>
   decltype(auto) hexpiretime(std::string_view key, valkey::View<std::string_view> fields, Tail&&... tail) {
     return self().exec(cmd::Hexpiretime{.key = key, .fields = fields}, std::forward<Tail>(tail)...);
   }
-  // HGET: https://valkey.io/commands/hget/
 
+  // HGET: https://valkey.io/commands/hget/
   template <class... Tail>
   decltype(auto) hget(std::string_view key, std::string_view field, Tail&&... tail) {
     return self().exec(cmd::Hget{.key = key, .field = field}, std::forward<Tail>(tail)...);
   }
-  // HGETALL: https://valkey.io/commands/hgetall/
 
+  // HGETALL: https://valkey.io/commands/hgetall/
   template <class... Tail>
   decltype(auto) hgetall(std::string_view key, Tail&&... tail) {
     return self().exec(cmd::Hgetall{.key = key}, std::forward<Tail>(tail)...);
   }
-  // HGETDEL: https://valkey.io/commands/hgetdel/
 
+  // HGETDEL: https://valkey.io/commands/hgetdel/
   template <class... Tail>
   decltype(auto) hgetdel(std::string_view key, valkey::View<std::string_view> fields, Tail&&... tail) {
     return self().exec(cmd::Hgetdel{.key = key, .fields = fields}, std::forward<Tail>(tail)...);
   }
-  // HGETEX: https://valkey.io/commands/hgetex/
 
+  // HGETEX: https://valkey.io/commands/hgetex/
   template <class... Tail>
   decltype(auto) hgetex(std::string_view key, valkey::View<std::string_view> fields, Tail&&... tail) {
     return self().exec(cmd::Hgetex{.key = key, .fields = fields}, std::forward<Tail>(tail)...);
@@ -1195,50 +1194,50 @@ class Commands {
   decltype(auto) hgetex(std::string_view key, valkey::View<std::string_view> fields, const cmd::Hgetex::Options& options, Tail&&... tail) {
     return self().exec(cmd::Hgetex{.key = key, .fields = fields, .expiration = options.expiration}, std::forward<Tail>(tail)...);
   }
-  // HINCRBY: https://valkey.io/commands/hincrby/
 
+  // HINCRBY: https://valkey.io/commands/hincrby/
   template <class... Tail>
   decltype(auto) hincrby(std::string_view key, std::string_view field, std::int64_t increment, Tail&&... tail) {
     return self().exec(cmd::Hincrby{.key = key, .field = field, .increment = increment}, std::forward<Tail>(tail)...);
   }
-  // HINCRBYFLOAT: https://valkey.io/commands/hincrbyfloat/
 
+  // HINCRBYFLOAT: https://valkey.io/commands/hincrbyfloat/
   template <class... Tail>
   decltype(auto) hincrbyfloat(std::string_view key, std::string_view field, double increment, Tail&&... tail) {
     return self().exec(cmd::Hincrbyfloat{.key = key, .field = field, .increment = increment}, std::forward<Tail>(tail)...);
   }
-  // HKEYS: https://valkey.io/commands/hkeys/
 
+  // HKEYS: https://valkey.io/commands/hkeys/
   template <class... Tail>
   decltype(auto) hkeys(std::string_view key, Tail&&... tail) {
     return self().exec(cmd::Hkeys{.key = key}, std::forward<Tail>(tail)...);
   }
-  // HLEN: https://valkey.io/commands/hlen/
 
+  // HLEN: https://valkey.io/commands/hlen/
   template <class... Tail>
   decltype(auto) hlen(std::string_view key, Tail&&... tail) {
     return self().exec(cmd::Hlen{.key = key}, std::forward<Tail>(tail)...);
   }
-  // HMGET: https://valkey.io/commands/hmget/
 
+  // HMGET: https://valkey.io/commands/hmget/
   template <class... Tail>
   decltype(auto) hmget(std::string_view key, valkey::View<std::string_view> fields, Tail&&... tail) {
     return self().exec(cmd::Hmget{.key = key, .fields = fields}, std::forward<Tail>(tail)...);
   }
-  // HMSET: https://valkey.io/commands/hmset/
 
+  // HMSET: https://valkey.io/commands/hmset/
   template <class... Tail>
   decltype(auto) hmset(std::string_view key, valkey::View<std::pair<std::string_view, std::string_view>> data, Tail&&... tail) {
     return self().exec(cmd::Hmset{.key = key, .data = data}, std::forward<Tail>(tail)...);
   }
-  // HPERSIST: https://valkey.io/commands/hpersist/
 
+  // HPERSIST: https://valkey.io/commands/hpersist/
   template <class... Tail>
   decltype(auto) hpersist(std::string_view key, valkey::View<std::string_view> fields, Tail&&... tail) {
     return self().exec(cmd::Hpersist{.key = key, .fields = fields}, std::forward<Tail>(tail)...);
   }
-  // HPEXPIRE: https://valkey.io/commands/hpexpire/
 
+  // HPEXPIRE: https://valkey.io/commands/hpexpire/
   template <class... Tail>
   decltype(auto) hpexpire(std::string_view key, std::int64_t milliseconds, valkey::View<std::string_view> fields, Tail&&... tail) {
     return self().exec(cmd::Hpexpire{.key = key, .milliseconds = milliseconds, .fields = fields}, std::forward<Tail>(tail)...);
@@ -1247,8 +1246,8 @@ class Commands {
   decltype(auto) hpexpire(std::string_view key, std::int64_t milliseconds, valkey::View<std::string_view> fields, const cmd::Hpexpire::Options& options, Tail&&... tail) {
     return self().exec(cmd::Hpexpire{.key = key, .milliseconds = milliseconds, .fields = fields, .condition = options.condition}, std::forward<Tail>(tail)...);
   }
-  // HPEXPIREAT: https://valkey.io/commands/hpexpireat/
 
+  // HPEXPIREAT: https://valkey.io/commands/hpexpireat/
   template <class... Tail>
   decltype(auto) hpexpireat(std::string_view key, std::int64_t unix_time_milliseconds, valkey::View<std::string_view> fields, Tail&&... tail) {
     return self().exec(cmd::Hpexpireat{.key = key, .unix_time_milliseconds = unix_time_milliseconds, .fields = fields}, std::forward<Tail>(tail)...);
@@ -1257,38 +1256,38 @@ class Commands {
   decltype(auto) hpexpireat(std::string_view key, std::int64_t unix_time_milliseconds, valkey::View<std::string_view> fields, const cmd::Hpexpireat::Options& options, Tail&&... tail) {
     return self().exec(cmd::Hpexpireat{.key = key, .unix_time_milliseconds = unix_time_milliseconds, .fields = fields, .condition = options.condition}, std::forward<Tail>(tail)...);
   }
-  // HPEXPIRETIME: https://valkey.io/commands/hpexpiretime/
 
+  // HPEXPIRETIME: https://valkey.io/commands/hpexpiretime/
   template <class... Tail>
   decltype(auto) hpexpiretime(std::string_view key, valkey::View<std::string_view> fields, Tail&&... tail) {
     return self().exec(cmd::Hpexpiretime{.key = key, .fields = fields}, std::forward<Tail>(tail)...);
   }
-  // HPTTL: https://valkey.io/commands/hpttl/
 
+  // HPTTL: https://valkey.io/commands/hpttl/
   template <class... Tail>
   decltype(auto) hpttl(std::string_view key, valkey::View<std::string_view> fields, Tail&&... tail) {
     return self().exec(cmd::Hpttl{.key = key, .fields = fields}, std::forward<Tail>(tail)...);
   }
-  // HRANDFIELD: https://valkey.io/commands/hrandfield/
 
+  // HRANDFIELD: https://valkey.io/commands/hrandfield/
   template <class... Tail>
   decltype(auto) hrandfield(std::string_view key, Tail&&... tail) {
     return self().exec(cmd::Hrandfield{.key = key}, std::forward<Tail>(tail)...);
   }
-  // HRANDFIELD (typed entry point of Hrandfield): https://valkey.io/commands/hrandfield/
 
+  // HRANDFIELD (typed entry point of Hrandfield): https://valkey.io/commands/hrandfield/
   template <class... Tail>
   decltype(auto) hrandfield_count(std::string_view key, std::int64_t count, Tail&&... tail) {
     return self().exec(cmd::HrandfieldCount{.key = key, .count = count}, std::forward<Tail>(tail)...);
   }
-  // HRANDFIELD (typed entry point of Hrandfield): https://valkey.io/commands/hrandfield/
 
+  // HRANDFIELD (typed entry point of Hrandfield): https://valkey.io/commands/hrandfield/
   template <class... Tail>
   decltype(auto) hrandfield_withvalues(std::string_view key, std::int64_t count, Tail&&... tail) {
     return self().exec(cmd::HrandfieldWithvalues{.key = key, .count = count}, std::forward<Tail>(tail)...);
   }
-  // HSCAN: https://valkey.io/commands/hscan/
 
+  // HSCAN: https://valkey.io/commands/hscan/
   template <class... Tail>
   decltype(auto) hscan(std::string_view key, std::uint64_t cursor, Tail&&... tail) {
     return self().exec(cmd::Hscan{.key = key, .cursor = cursor}, std::forward<Tail>(tail)...);
@@ -1297,14 +1296,14 @@ class Commands {
   decltype(auto) hscan(std::string_view key, std::uint64_t cursor, const cmd::Hscan::Options& options, Tail&&... tail) {
     return self().exec(cmd::Hscan{.key = key, .cursor = cursor, .pattern = options.pattern, .count = options.count, .novalues = options.novalues}, std::forward<Tail>(tail)...);
   }
-  // HSET: https://valkey.io/commands/hset/
 
+  // HSET: https://valkey.io/commands/hset/
   template <class... Tail>
   decltype(auto) hset(std::string_view key, valkey::View<std::pair<std::string_view, std::string_view>> data, Tail&&... tail) {
     return self().exec(cmd::Hset{.key = key, .data = data}, std::forward<Tail>(tail)...);
   }
-  // HSETEX: https://valkey.io/commands/hsetex/
 
+  // HSETEX: https://valkey.io/commands/hsetex/
   template <class... Tail>
   decltype(auto) hsetex(std::string_view key, valkey::View<std::pair<std::string_view, std::string_view>> data, Tail&&... tail) {
     return self().exec(cmd::Hsetex{.key = key, .data = data}, std::forward<Tail>(tail)...);
@@ -1313,50 +1312,50 @@ class Commands {
   decltype(auto) hsetex(std::string_view key, valkey::View<std::pair<std::string_view, std::string_view>> data, const cmd::Hsetex::Options& options, Tail&&... tail) {
     return self().exec(cmd::Hsetex{.key = key, .data = data, .key_condition = options.key_condition, .fields_condition = options.fields_condition, .expiration = options.expiration}, std::forward<Tail>(tail)...);
   }
-  // HSETNX: https://valkey.io/commands/hsetnx/
 
+  // HSETNX: https://valkey.io/commands/hsetnx/
   template <class... Tail>
   decltype(auto) hsetnx(std::string_view key, std::string_view field, std::string_view value, Tail&&... tail) {
     return self().exec(cmd::Hsetnx{.key = key, .field = field, .value = value}, std::forward<Tail>(tail)...);
   }
-  // HSTRLEN: https://valkey.io/commands/hstrlen/
 
+  // HSTRLEN: https://valkey.io/commands/hstrlen/
   template <class... Tail>
   decltype(auto) hstrlen(std::string_view key, std::string_view field, Tail&&... tail) {
     return self().exec(cmd::Hstrlen{.key = key, .field = field}, std::forward<Tail>(tail)...);
   }
-  // HTTL: https://valkey.io/commands/httl/
 
+  // HTTL: https://valkey.io/commands/httl/
   template <class... Tail>
   decltype(auto) httl(std::string_view key, valkey::View<std::string_view> fields, Tail&&... tail) {
     return self().exec(cmd::Httl{.key = key, .fields = fields}, std::forward<Tail>(tail)...);
   }
-  // HVALS: https://valkey.io/commands/hvals/
 
+  // HVALS: https://valkey.io/commands/hvals/
   template <class... Tail>
   decltype(auto) hvals(std::string_view key, Tail&&... tail) {
     return self().exec(cmd::Hvals{.key = key}, std::forward<Tail>(tail)...);
   }
-  // INCR: https://valkey.io/commands/incr/
 
+  // INCR: https://valkey.io/commands/incr/
   template <class... Tail>
   decltype(auto) incr(std::string_view key, Tail&&... tail) {
     return self().exec(cmd::Incr{.key = key}, std::forward<Tail>(tail)...);
   }
-  // INCRBY: https://valkey.io/commands/incrby/
 
+  // INCRBY: https://valkey.io/commands/incrby/
   template <class... Tail>
   decltype(auto) incrby(std::string_view key, std::int64_t increment, Tail&&... tail) {
     return self().exec(cmd::Incrby{.key = key, .increment = increment}, std::forward<Tail>(tail)...);
   }
-  // INCRBYFLOAT: https://valkey.io/commands/incrbyfloat/
 
+  // INCRBYFLOAT: https://valkey.io/commands/incrbyfloat/
   template <class... Tail>
   decltype(auto) incrbyfloat(std::string_view key, double increment, Tail&&... tail) {
     return self().exec(cmd::Incrbyfloat{.key = key, .increment = increment}, std::forward<Tail>(tail)...);
   }
-  // INFO: https://valkey.io/commands/info/
 
+  // INFO: https://valkey.io/commands/info/
   template <class... Tail>
   decltype(auto) info(Tail&&... tail) {
     return self().exec(cmd::Info{}, std::forward<Tail>(tail)...);
@@ -1365,38 +1364,38 @@ class Commands {
   decltype(auto) info(const cmd::Info::Options& options, Tail&&... tail) {
     return self().exec(cmd::Info{.sections = options.sections}, std::forward<Tail>(tail)...);
   }
-  // KEYS: https://valkey.io/commands/keys/
 
+  // KEYS: https://valkey.io/commands/keys/
   template <class... Tail>
   decltype(auto) keys(std::string_view pattern, Tail&&... tail) {
     return self().exec(cmd::Keys{.pattern = pattern}, std::forward<Tail>(tail)...);
   }
-  // LASTSAVE: https://valkey.io/commands/lastsave/
 
+  // LASTSAVE: https://valkey.io/commands/lastsave/
   template <class... Tail>
   decltype(auto) lastsave(Tail&&... tail) {
     return self().exec(cmd::Lastsave{}, std::forward<Tail>(tail)...);
   }
-  // LATENCY DOCTOR: https://valkey.io/commands/latency-doctor/
 
+  // LATENCY DOCTOR: https://valkey.io/commands/latency-doctor/
   template <class... Tail>
   decltype(auto) latency_doctor(Tail&&... tail) {
     return self().exec(cmd::LatencyDoctor{}, std::forward<Tail>(tail)...);
   }
-  // LATENCY GRAPH: https://valkey.io/commands/latency-graph/
 
+  // LATENCY GRAPH: https://valkey.io/commands/latency-graph/
   template <class... Tail>
   decltype(auto) latency_graph(std::string_view event, Tail&&... tail) {
     return self().exec(cmd::LatencyGraph{.event = event}, std::forward<Tail>(tail)...);
   }
-  // LATENCY HELP: https://valkey.io/commands/latency-help/
 
+  // LATENCY HELP: https://valkey.io/commands/latency-help/
   template <class... Tail>
   decltype(auto) latency_help(Tail&&... tail) {
     return self().exec(cmd::LatencyHelp{}, std::forward<Tail>(tail)...);
   }
-  // LATENCY HISTOGRAM: https://valkey.io/commands/latency-histogram/
 
+  // LATENCY HISTOGRAM: https://valkey.io/commands/latency-histogram/
   template <class... Tail>
   decltype(auto) latency_histogram(Tail&&... tail) {
     return self().exec(cmd::LatencyHistogram{}, std::forward<Tail>(tail)...);
@@ -1405,20 +1404,20 @@ class Commands {
   decltype(auto) latency_histogram(const cmd::LatencyHistogram::Options& options, Tail&&... tail) {
     return self().exec(cmd::LatencyHistogram{.commands = options.commands}, std::forward<Tail>(tail)...);
   }
-  // LATENCY HISTORY: https://valkey.io/commands/latency-history/
 
+  // LATENCY HISTORY: https://valkey.io/commands/latency-history/
   template <class... Tail>
   decltype(auto) latency_history(std::string_view event, Tail&&... tail) {
     return self().exec(cmd::LatencyHistory{.event = event}, std::forward<Tail>(tail)...);
   }
-  // LATENCY LATEST: https://valkey.io/commands/latency-latest/
 
+  // LATENCY LATEST: https://valkey.io/commands/latency-latest/
   template <class... Tail>
   decltype(auto) latency_latest(Tail&&... tail) {
     return self().exec(cmd::LatencyLatest{}, std::forward<Tail>(tail)...);
   }
-  // LATENCY RESET: https://valkey.io/commands/latency-reset/
 
+  // LATENCY RESET: https://valkey.io/commands/latency-reset/
   template <class... Tail>
   decltype(auto) latency_reset(Tail&&... tail) {
     return self().exec(cmd::LatencyReset{}, std::forward<Tail>(tail)...);
@@ -1427,44 +1426,44 @@ class Commands {
   decltype(auto) latency_reset(const cmd::LatencyReset::Options& options, Tail&&... tail) {
     return self().exec(cmd::LatencyReset{.events = options.events}, std::forward<Tail>(tail)...);
   }
-  // LCS: https://valkey.io/commands/lcs/
 
+  // LCS: https://valkey.io/commands/lcs/
   template <class... Tail>
   decltype(auto) lcs(std::string_view key1, std::string_view key2, Tail&&... tail) {
     return self().exec(cmd::Lcs{.key1 = key1, .key2 = key2}, std::forward<Tail>(tail)...);
   }
-  // LCS (typed entry point of Lcs): https://valkey.io/commands/lcs/
 
+  // LCS (typed entry point of Lcs): https://valkey.io/commands/lcs/
   template <class... Tail>
   decltype(auto) lcs_len(std::string_view key1, std::string_view key2, Tail&&... tail) {
     return self().exec(cmd::LcsLen{.key1 = key1, .key2 = key2}, std::forward<Tail>(tail)...);
   }
-  // LINDEX: https://valkey.io/commands/lindex/
 
+  // LINDEX: https://valkey.io/commands/lindex/
   template <class... Tail>
   decltype(auto) lindex(std::string_view key, std::int64_t index, Tail&&... tail) {
     return self().exec(cmd::Lindex{.key = key, .index = index}, std::forward<Tail>(tail)...);
   }
-  // LINSERT: https://valkey.io/commands/linsert/
 
+  // LINSERT: https://valkey.io/commands/linsert/
   template <class... Tail>
   decltype(auto) linsert(std::string_view key, cmd::Linsert::Where where, std::string_view pivot, std::string_view element, Tail&&... tail) {
     return self().exec(cmd::Linsert{.key = key, .where = where, .pivot = pivot, .element = element}, std::forward<Tail>(tail)...);
   }
-  // LLEN: https://valkey.io/commands/llen/
 
+  // LLEN: https://valkey.io/commands/llen/
   template <class... Tail>
   decltype(auto) llen(std::string_view key, Tail&&... tail) {
     return self().exec(cmd::Llen{.key = key}, std::forward<Tail>(tail)...);
   }
-  // LMOVE: https://valkey.io/commands/lmove/
 
+  // LMOVE: https://valkey.io/commands/lmove/
   template <class... Tail>
   decltype(auto) lmove(std::string_view source, std::string_view destination, cmd::Lmove::Wherefrom wherefrom, cmd::Lmove::Whereto whereto, Tail&&... tail) {
     return self().exec(cmd::Lmove{.source = source, .destination = destination, .wherefrom = wherefrom, .whereto = whereto}, std::forward<Tail>(tail)...);
   }
-  // LMPOP: https://valkey.io/commands/lmpop/
 
+  // LMPOP: https://valkey.io/commands/lmpop/
   template <class... Tail>
   decltype(auto) lmpop(valkey::View<std::string_view> keys, cmd::Lmpop::Where where, Tail&&... tail) {
     return self().exec(cmd::Lmpop{.keys = keys, .where = where}, std::forward<Tail>(tail)...);
@@ -1473,8 +1472,8 @@ class Commands {
   decltype(auto) lmpop(valkey::View<std::string_view> keys, cmd::Lmpop::Where where, const cmd::Lmpop::Options& options, Tail&&... tail) {
     return self().exec(cmd::Lmpop{.keys = keys, .where = where, .count = options.count}, std::forward<Tail>(tail)...);
   }
-  // LOLWUT: https://valkey.io/commands/lolwut/
 
+  // LOLWUT: https://valkey.io/commands/lolwut/
   template <class... Tail>
   decltype(auto) lolwut(Tail&&... tail) {
     return self().exec(cmd::Lolwut{}, std::forward<Tail>(tail)...);
@@ -1483,20 +1482,20 @@ class Commands {
   decltype(auto) lolwut(const cmd::Lolwut::Options& options, Tail&&... tail) {
     return self().exec(cmd::Lolwut{.version = options.version}, std::forward<Tail>(tail)...);
   }
-  // LPOP: https://valkey.io/commands/lpop/
 
+  // LPOP: https://valkey.io/commands/lpop/
   template <class... Tail>
   decltype(auto) lpop(std::string_view key, Tail&&... tail) {
     return self().exec(cmd::Lpop{.key = key}, std::forward<Tail>(tail)...);
   }
-  // LPOP (typed entry point of Lpop): https://valkey.io/commands/lpop/
 
+  // LPOP (typed entry point of Lpop): https://valkey.io/commands/lpop/
   template <class... Tail>
   decltype(auto) lpop_count(std::string_view key, std::int64_t count, Tail&&... tail) {
     return self().exec(cmd::LpopCount{.key = key, .count = count}, std::forward<Tail>(tail)...);
   }
-  // LPOS: https://valkey.io/commands/lpos/
 
+  // LPOS: https://valkey.io/commands/lpos/
   template <class... Tail>
   decltype(auto) lpos(std::string_view key, std::string_view element, Tail&&... tail) {
     return self().exec(cmd::Lpos{.key = key, .element = element}, std::forward<Tail>(tail)...);
@@ -1505,8 +1504,8 @@ class Commands {
   decltype(auto) lpos(std::string_view key, std::string_view element, const cmd::Lpos::Options& options, Tail&&... tail) {
     return self().exec(cmd::Lpos{.key = key, .element = element, .rank = options.rank, .len = options.len}, std::forward<Tail>(tail)...);
   }
-  // LPOS (typed entry point of Lpos): https://valkey.io/commands/lpos/
 
+  // LPOS (typed entry point of Lpos): https://valkey.io/commands/lpos/
   template <class... Tail>
   decltype(auto) lpos_count(std::string_view key, std::string_view element, std::int64_t num_matches, Tail&&... tail) {
     return self().exec(cmd::LposCount{.key = key, .element = element, .num_matches = num_matches}, std::forward<Tail>(tail)...);
@@ -1515,74 +1514,74 @@ class Commands {
   decltype(auto) lpos_count(std::string_view key, std::string_view element, std::int64_t num_matches, const cmd::LposCount::Options& options, Tail&&... tail) {
     return self().exec(cmd::LposCount{.key = key, .element = element, .num_matches = num_matches, .rank = options.rank, .len = options.len}, std::forward<Tail>(tail)...);
   }
-  // LPUSH: https://valkey.io/commands/lpush/
 
+  // LPUSH: https://valkey.io/commands/lpush/
   template <class... Tail>
   decltype(auto) lpush(std::string_view key, valkey::View<std::string_view> elements, Tail&&... tail) {
     return self().exec(cmd::Lpush{.key = key, .elements = elements}, std::forward<Tail>(tail)...);
   }
-  // LPUSHX: https://valkey.io/commands/lpushx/
 
+  // LPUSHX: https://valkey.io/commands/lpushx/
   template <class... Tail>
   decltype(auto) lpushx(std::string_view key, valkey::View<std::string_view> elements, Tail&&... tail) {
     return self().exec(cmd::Lpushx{.key = key, .elements = elements}, std::forward<Tail>(tail)...);
   }
-  // LRANGE: https://valkey.io/commands/lrange/
 
+  // LRANGE: https://valkey.io/commands/lrange/
   template <class... Tail>
   decltype(auto) lrange(std::string_view key, std::int64_t start, std::int64_t stop, Tail&&... tail) {
     return self().exec(cmd::Lrange{.key = key, .start = start, .stop = stop}, std::forward<Tail>(tail)...);
   }
-  // LREM: https://valkey.io/commands/lrem/
 
+  // LREM: https://valkey.io/commands/lrem/
   template <class... Tail>
   decltype(auto) lrem(std::string_view key, std::int64_t count, std::string_view element, Tail&&... tail) {
     return self().exec(cmd::Lrem{.key = key, .count = count, .element = element}, std::forward<Tail>(tail)...);
   }
-  // LSET: https://valkey.io/commands/lset/
 
+  // LSET: https://valkey.io/commands/lset/
   template <class... Tail>
   decltype(auto) lset(std::string_view key, std::int64_t index, std::string_view element, Tail&&... tail) {
     return self().exec(cmd::Lset{.key = key, .index = index, .element = element}, std::forward<Tail>(tail)...);
   }
-  // LTRIM: https://valkey.io/commands/ltrim/
 
+  // LTRIM: https://valkey.io/commands/ltrim/
   template <class... Tail>
   decltype(auto) ltrim(std::string_view key, std::int64_t start, std::int64_t stop, Tail&&... tail) {
     return self().exec(cmd::Ltrim{.key = key, .start = start, .stop = stop}, std::forward<Tail>(tail)...);
   }
-  // MEMORY DOCTOR: https://valkey.io/commands/memory-doctor/
 
+  // MEMORY DOCTOR: https://valkey.io/commands/memory-doctor/
   template <class... Tail>
   decltype(auto) memory_doctor(Tail&&... tail) {
     return self().exec(cmd::MemoryDoctor{}, std::forward<Tail>(tail)...);
   }
-  // MEMORY HELP: https://valkey.io/commands/memory-help/
 
+  // MEMORY HELP: https://valkey.io/commands/memory-help/
   template <class... Tail>
   decltype(auto) memory_help(Tail&&... tail) {
     return self().exec(cmd::MemoryHelp{}, std::forward<Tail>(tail)...);
   }
-  // MEMORY MALLOC-STATS: https://valkey.io/commands/memory-malloc-stats/
 
+  // MEMORY MALLOC-STATS: https://valkey.io/commands/memory-malloc-stats/
   template <class... Tail>
   decltype(auto) memory_malloc_stats(Tail&&... tail) {
     return self().exec(cmd::MemoryMallocStats{}, std::forward<Tail>(tail)...);
   }
-  // MEMORY PURGE: https://valkey.io/commands/memory-purge/
 
+  // MEMORY PURGE: https://valkey.io/commands/memory-purge/
   template <class... Tail>
   decltype(auto) memory_purge(Tail&&... tail) {
     return self().exec(cmd::MemoryPurge{}, std::forward<Tail>(tail)...);
   }
-  // MEMORY STATS: https://valkey.io/commands/memory-stats/
 
+  // MEMORY STATS: https://valkey.io/commands/memory-stats/
   template <class... Tail>
   decltype(auto) memory_stats(Tail&&... tail) {
     return self().exec(cmd::MemoryStats{}, std::forward<Tail>(tail)...);
   }
-  // MEMORY USAGE: https://valkey.io/commands/memory-usage/
 
+  // MEMORY USAGE: https://valkey.io/commands/memory-usage/
   template <class... Tail>
   decltype(auto) memory_usage(std::string_view key, Tail&&... tail) {
     return self().exec(cmd::MemoryUsage{.key = key}, std::forward<Tail>(tail)...);
@@ -1591,14 +1590,14 @@ class Commands {
   decltype(auto) memory_usage(std::string_view key, const cmd::MemoryUsage::Options& options, Tail&&... tail) {
     return self().exec(cmd::MemoryUsage{.key = key, .count = options.count}, std::forward<Tail>(tail)...);
   }
-  // MGET: https://valkey.io/commands/mget/
 
+  // MGET: https://valkey.io/commands/mget/
   template <class... Tail>
   decltype(auto) mget(valkey::View<std::string_view> keys, Tail&&... tail) {
     return self().exec(cmd::Mget{.keys = keys}, std::forward<Tail>(tail)...);
   }
-  // MIGRATE: https://valkey.io/commands/migrate/
 
+  // MIGRATE: https://valkey.io/commands/migrate/
   template <class... Tail>
   decltype(auto) migrate(std::string_view host, std::int64_t port, std::string_view key, std::int64_t destination_db, std::int64_t timeout, Tail&&... tail) {
     return self().exec(cmd::Migrate{.host = host, .port = port, .key = key, .destination_db = destination_db, .timeout = timeout}, std::forward<Tail>(tail)...);
@@ -1607,20 +1606,20 @@ class Commands {
   decltype(auto) migrate(std::string_view host, std::int64_t port, std::string_view key, std::int64_t destination_db, std::int64_t timeout, const cmd::Migrate::Options& options, Tail&&... tail) {
     return self().exec(cmd::Migrate{.host = host, .port = port, .key = key, .destination_db = destination_db, .timeout = timeout, .copy = options.copy, .replace = options.replace, .authentication = options.authentication, .keys = options.keys}, std::forward<Tail>(tail)...);
   }
-  // MODULE HELP: https://valkey.io/commands/module-help/
 
+  // MODULE HELP: https://valkey.io/commands/module-help/
   template <class... Tail>
   decltype(auto) module_help(Tail&&... tail) {
     return self().exec(cmd::ModuleHelp{}, std::forward<Tail>(tail)...);
   }
-  // MODULE LIST: https://valkey.io/commands/module-list/
 
+  // MODULE LIST: https://valkey.io/commands/module-list/
   template <class... Tail>
   decltype(auto) module_list(Tail&&... tail) {
     return self().exec(cmd::ModuleList{}, std::forward<Tail>(tail)...);
   }
-  // MODULE LOAD: https://valkey.io/commands/module-load/
 
+  // MODULE LOAD: https://valkey.io/commands/module-load/
   template <class... Tail>
   decltype(auto) module_load(std::string_view path, Tail&&... tail) {
     return self().exec(cmd::ModuleLoad{.path = path}, std::forward<Tail>(tail)...);
@@ -1629,8 +1628,8 @@ class Commands {
   decltype(auto) module_load(std::string_view path, const cmd::ModuleLoad::Options& options, Tail&&... tail) {
     return self().exec(cmd::ModuleLoad{.path = path, .args = options.args}, std::forward<Tail>(tail)...);
   }
-  // MODULE LOADEX: https://valkey.io/commands/module-loadex/
 
+  // MODULE LOADEX: https://valkey.io/commands/module-loadex/
   template <class... Tail>
   decltype(auto) module_loadex(std::string_view path, Tail&&... tail) {
     return self().exec(cmd::ModuleLoadex{.path = path}, std::forward<Tail>(tail)...);
@@ -1639,26 +1638,26 @@ class Commands {
   decltype(auto) module_loadex(std::string_view path, const cmd::ModuleLoadex::Options& options, Tail&&... tail) {
     return self().exec(cmd::ModuleLoadex{.path = path, .configs = options.configs, .args = options.args}, std::forward<Tail>(tail)...);
   }
-  // MODULE UNLOAD: https://valkey.io/commands/module-unload/
 
+  // MODULE UNLOAD: https://valkey.io/commands/module-unload/
   template <class... Tail>
   decltype(auto) module_unload(std::string_view name, Tail&&... tail) {
     return self().exec(cmd::ModuleUnload{.name = name}, std::forward<Tail>(tail)...);
   }
-  // MOVE: https://valkey.io/commands/move/
 
+  // MOVE: https://valkey.io/commands/move/
   template <class... Tail>
   decltype(auto) move(std::string_view key, std::int64_t db, Tail&&... tail) {
     return self().exec(cmd::Move{.key = key, .db = db}, std::forward<Tail>(tail)...);
   }
-  // MSET: https://valkey.io/commands/mset/
 
+  // MSET: https://valkey.io/commands/mset/
   template <class... Tail>
   decltype(auto) mset(valkey::View<std::pair<std::string_view, std::string_view>> data, Tail&&... tail) {
     return self().exec(cmd::Mset{.data = data}, std::forward<Tail>(tail)...);
   }
-  // MSETEX: https://valkey.io/commands/msetex/
 
+  // MSETEX: https://valkey.io/commands/msetex/
   template <class... Tail>
   decltype(auto) msetex(valkey::View<std::pair<std::string_view, std::string_view>> data, Tail&&... tail) {
     return self().exec(cmd::Msetex{.data = data}, std::forward<Tail>(tail)...);
@@ -1667,50 +1666,50 @@ class Commands {
   decltype(auto) msetex(valkey::View<std::pair<std::string_view, std::string_view>> data, const cmd::Msetex::Options& options, Tail&&... tail) {
     return self().exec(cmd::Msetex{.data = data, .condition = options.condition, .expiration = options.expiration}, std::forward<Tail>(tail)...);
   }
-  // MSETNX: https://valkey.io/commands/msetnx/
 
+  // MSETNX: https://valkey.io/commands/msetnx/
   template <class... Tail>
   decltype(auto) msetnx(valkey::View<std::pair<std::string_view, std::string_view>> data, Tail&&... tail) {
     return self().exec(cmd::Msetnx{.data = data}, std::forward<Tail>(tail)...);
   }
-  // OBJECT ENCODING: https://valkey.io/commands/object-encoding/
 
+  // OBJECT ENCODING: https://valkey.io/commands/object-encoding/
   template <class... Tail>
   decltype(auto) object_encoding(std::string_view key, Tail&&... tail) {
     return self().exec(cmd::ObjectEncoding{.key = key}, std::forward<Tail>(tail)...);
   }
-  // OBJECT FREQ: https://valkey.io/commands/object-freq/
 
+  // OBJECT FREQ: https://valkey.io/commands/object-freq/
   template <class... Tail>
   decltype(auto) object_freq(std::string_view key, Tail&&... tail) {
     return self().exec(cmd::ObjectFreq{.key = key}, std::forward<Tail>(tail)...);
   }
-  // OBJECT HELP: https://valkey.io/commands/object-help/
 
+  // OBJECT HELP: https://valkey.io/commands/object-help/
   template <class... Tail>
   decltype(auto) object_help(Tail&&... tail) {
     return self().exec(cmd::ObjectHelp{}, std::forward<Tail>(tail)...);
   }
-  // OBJECT IDLETIME: https://valkey.io/commands/object-idletime/
 
+  // OBJECT IDLETIME: https://valkey.io/commands/object-idletime/
   template <class... Tail>
   decltype(auto) object_idletime(std::string_view key, Tail&&... tail) {
     return self().exec(cmd::ObjectIdletime{.key = key}, std::forward<Tail>(tail)...);
   }
-  // OBJECT REFCOUNT: https://valkey.io/commands/object-refcount/
 
+  // OBJECT REFCOUNT: https://valkey.io/commands/object-refcount/
   template <class... Tail>
   decltype(auto) object_refcount(std::string_view key, Tail&&... tail) {
     return self().exec(cmd::ObjectRefcount{.key = key}, std::forward<Tail>(tail)...);
   }
-  // PERSIST: https://valkey.io/commands/persist/
 
+  // PERSIST: https://valkey.io/commands/persist/
   template <class... Tail>
   decltype(auto) persist(std::string_view key, Tail&&... tail) {
     return self().exec(cmd::Persist{.key = key}, std::forward<Tail>(tail)...);
   }
-  // PEXPIRE: https://valkey.io/commands/pexpire/
 
+  // PEXPIRE: https://valkey.io/commands/pexpire/
   template <class... Tail>
   decltype(auto) pexpire(std::string_view key, std::int64_t milliseconds, Tail&&... tail) {
     return self().exec(cmd::Pexpire{.key = key, .milliseconds = milliseconds}, std::forward<Tail>(tail)...);
@@ -1719,8 +1718,8 @@ class Commands {
   decltype(auto) pexpire(std::string_view key, std::int64_t milliseconds, const cmd::Pexpire::Options& options, Tail&&... tail) {
     return self().exec(cmd::Pexpire{.key = key, .milliseconds = milliseconds, .condition = options.condition}, std::forward<Tail>(tail)...);
   }
-  // PEXPIREAT: https://valkey.io/commands/pexpireat/
 
+  // PEXPIREAT: https://valkey.io/commands/pexpireat/
   template <class... Tail>
   decltype(auto) pexpireat(std::string_view key, std::int64_t unix_time_milliseconds, Tail&&... tail) {
     return self().exec(cmd::Pexpireat{.key = key, .unix_time_milliseconds = unix_time_milliseconds}, std::forward<Tail>(tail)...);
@@ -1729,14 +1728,14 @@ class Commands {
   decltype(auto) pexpireat(std::string_view key, std::int64_t unix_time_milliseconds, const cmd::Pexpireat::Options& options, Tail&&... tail) {
     return self().exec(cmd::Pexpireat{.key = key, .unix_time_milliseconds = unix_time_milliseconds, .condition = options.condition}, std::forward<Tail>(tail)...);
   }
-  // PEXPIRETIME: https://valkey.io/commands/pexpiretime/
 
+  // PEXPIRETIME: https://valkey.io/commands/pexpiretime/
   template <class... Tail>
   decltype(auto) pexpiretime(std::string_view key, Tail&&... tail) {
     return self().exec(cmd::Pexpiretime{.key = key}, std::forward<Tail>(tail)...);
   }
-  // PFADD: https://valkey.io/commands/pfadd/
 
+  // PFADD: https://valkey.io/commands/pfadd/
   template <class... Tail>
   decltype(auto) pfadd(std::string_view key, Tail&&... tail) {
     return self().exec(cmd::Pfadd{.key = key}, std::forward<Tail>(tail)...);
@@ -1745,20 +1744,20 @@ class Commands {
   decltype(auto) pfadd(std::string_view key, const cmd::Pfadd::Options& options, Tail&&... tail) {
     return self().exec(cmd::Pfadd{.key = key, .elements = options.elements}, std::forward<Tail>(tail)...);
   }
-  // PFCOUNT: https://valkey.io/commands/pfcount/
 
+  // PFCOUNT: https://valkey.io/commands/pfcount/
   template <class... Tail>
   decltype(auto) pfcount(valkey::View<std::string_view> keys, Tail&&... tail) {
     return self().exec(cmd::Pfcount{.keys = keys}, std::forward<Tail>(tail)...);
   }
-  // PFDEBUG: https://valkey.io/commands/pfdebug/
 
+  // PFDEBUG: https://valkey.io/commands/pfdebug/
   template <class... Tail>
   decltype(auto) pfdebug(std::string_view subcommand, std::string_view key, Tail&&... tail) {
     return self().exec(cmd::Pfdebug{.subcommand = subcommand, .key = key}, std::forward<Tail>(tail)...);
   }
-  // PFMERGE: https://valkey.io/commands/pfmerge/
 
+  // PFMERGE: https://valkey.io/commands/pfmerge/
   template <class... Tail>
   decltype(auto) pfmerge(std::string_view destkey, Tail&&... tail) {
     return self().exec(cmd::Pfmerge{.destkey = destkey}, std::forward<Tail>(tail)...);
@@ -1767,14 +1766,14 @@ class Commands {
   decltype(auto) pfmerge(std::string_view destkey, const cmd::Pfmerge::Options& options, Tail&&... tail) {
     return self().exec(cmd::Pfmerge{.destkey = destkey, .sourcekeys = options.sourcekeys}, std::forward<Tail>(tail)...);
   }
-  // PFSELFTEST: https://valkey.io/commands/pfselftest/
 
+  // PFSELFTEST: https://valkey.io/commands/pfselftest/
   template <class... Tail>
   decltype(auto) pfselftest(Tail&&... tail) {
     return self().exec(cmd::Pfselftest{}, std::forward<Tail>(tail)...);
   }
-  // PING: https://valkey.io/commands/ping/
 
+  // PING: https://valkey.io/commands/ping/
   template <class... Tail>
   decltype(auto) ping(Tail&&... tail) {
     return self().exec(cmd::Ping{}, std::forward<Tail>(tail)...);
@@ -1783,26 +1782,26 @@ class Commands {
   decltype(auto) ping(const cmd::Ping::Options& options, Tail&&... tail) {
     return self().exec(cmd::Ping{.message = options.message}, std::forward<Tail>(tail)...);
   }
-  // PSETEX: https://valkey.io/commands/psetex/
 
+  // PSETEX: https://valkey.io/commands/psetex/
   template <class... Tail>
   decltype(auto) psetex(std::string_view key, std::int64_t milliseconds, std::string_view value, Tail&&... tail) {
     return self().exec(cmd::Psetex{.key = key, .milliseconds = milliseconds, .value = value}, std::forward<Tail>(tail)...);
   }
-  // PTTL: https://valkey.io/commands/pttl/
 
+  // PTTL: https://valkey.io/commands/pttl/
   template <class... Tail>
   decltype(auto) pttl(std::string_view key, Tail&&... tail) {
     return self().exec(cmd::Pttl{.key = key}, std::forward<Tail>(tail)...);
   }
-  // PUBLISH: https://valkey.io/commands/publish/
 
+  // PUBLISH: https://valkey.io/commands/publish/
   template <class... Tail>
   decltype(auto) publish(std::string_view channel, std::string_view message, Tail&&... tail) {
     return self().exec(cmd::Publish{.channel = channel, .message = message}, std::forward<Tail>(tail)...);
   }
-  // PUBSUB CHANNELS: https://valkey.io/commands/pubsub-channels/
 
+  // PUBSUB CHANNELS: https://valkey.io/commands/pubsub-channels/
   template <class... Tail>
   decltype(auto) pubsub_channels(Tail&&... tail) {
     return self().exec(cmd::PubsubChannels{}, std::forward<Tail>(tail)...);
@@ -1811,20 +1810,20 @@ class Commands {
   decltype(auto) pubsub_channels(const cmd::PubsubChannels::Options& options, Tail&&... tail) {
     return self().exec(cmd::PubsubChannels{.pattern = options.pattern}, std::forward<Tail>(tail)...);
   }
-  // PUBSUB HELP: https://valkey.io/commands/pubsub-help/
 
+  // PUBSUB HELP: https://valkey.io/commands/pubsub-help/
   template <class... Tail>
   decltype(auto) pubsub_help(Tail&&... tail) {
     return self().exec(cmd::PubsubHelp{}, std::forward<Tail>(tail)...);
   }
-  // PUBSUB NUMPAT: https://valkey.io/commands/pubsub-numpat/
 
+  // PUBSUB NUMPAT: https://valkey.io/commands/pubsub-numpat/
   template <class... Tail>
   decltype(auto) pubsub_numpat(Tail&&... tail) {
     return self().exec(cmd::PubsubNumpat{}, std::forward<Tail>(tail)...);
   }
-  // PUBSUB NUMSUB: https://valkey.io/commands/pubsub-numsub/
 
+  // PUBSUB NUMSUB: https://valkey.io/commands/pubsub-numsub/
   template <class... Tail>
   decltype(auto) pubsub_numsub(Tail&&... tail) {
     return self().exec(cmd::PubsubNumsub{}, std::forward<Tail>(tail)...);
@@ -1833,8 +1832,8 @@ class Commands {
   decltype(auto) pubsub_numsub(const cmd::PubsubNumsub::Options& options, Tail&&... tail) {
     return self().exec(cmd::PubsubNumsub{.channels = options.channels}, std::forward<Tail>(tail)...);
   }
-  // PUBSUB SHARDCHANNELS: https://valkey.io/commands/pubsub-shardchannels/
 
+  // PUBSUB SHARDCHANNELS: https://valkey.io/commands/pubsub-shardchannels/
   template <class... Tail>
   decltype(auto) pubsub_shardchannels(Tail&&... tail) {
     return self().exec(cmd::PubsubShardchannels{}, std::forward<Tail>(tail)...);
@@ -1843,8 +1842,8 @@ class Commands {
   decltype(auto) pubsub_shardchannels(const cmd::PubsubShardchannels::Options& options, Tail&&... tail) {
     return self().exec(cmd::PubsubShardchannels{.pattern = options.pattern}, std::forward<Tail>(tail)...);
   }
-  // PUBSUB SHARDNUMSUB: https://valkey.io/commands/pubsub-shardnumsub/
 
+  // PUBSUB SHARDNUMSUB: https://valkey.io/commands/pubsub-shardnumsub/
   template <class... Tail>
   decltype(auto) pubsub_shardnumsub(Tail&&... tail) {
     return self().exec(cmd::PubsubShardnumsub{}, std::forward<Tail>(tail)...);
@@ -1853,50 +1852,50 @@ class Commands {
   decltype(auto) pubsub_shardnumsub(const cmd::PubsubShardnumsub::Options& options, Tail&&... tail) {
     return self().exec(cmd::PubsubShardnumsub{.shardchannels = options.shardchannels}, std::forward<Tail>(tail)...);
   }
-  // RANDOMKEY: https://valkey.io/commands/randomkey/
 
+  // RANDOMKEY: https://valkey.io/commands/randomkey/
   template <class... Tail>
   decltype(auto) randomkey(Tail&&... tail) {
     return self().exec(cmd::Randomkey{}, std::forward<Tail>(tail)...);
   }
-  // READONLY: https://valkey.io/commands/readonly/
 
+  // READONLY: https://valkey.io/commands/readonly/
   template <class... Tail>
   decltype(auto) readonly(Tail&&... tail) {
     return self().exec(cmd::Readonly{}, std::forward<Tail>(tail)...);
   }
-  // READWRITE: https://valkey.io/commands/readwrite/
 
+  // READWRITE: https://valkey.io/commands/readwrite/
   template <class... Tail>
   decltype(auto) readwrite(Tail&&... tail) {
     return self().exec(cmd::Readwrite{}, std::forward<Tail>(tail)...);
   }
-  // RENAME: https://valkey.io/commands/rename/
 
+  // RENAME: https://valkey.io/commands/rename/
   template <class... Tail>
   decltype(auto) rename(std::string_view key, std::string_view newkey, Tail&&... tail) {
     return self().exec(cmd::Rename{.key = key, .newkey = newkey}, std::forward<Tail>(tail)...);
   }
-  // RENAMENX: https://valkey.io/commands/renamenx/
 
+  // RENAMENX: https://valkey.io/commands/renamenx/
   template <class... Tail>
   decltype(auto) renamenx(std::string_view key, std::string_view newkey, Tail&&... tail) {
     return self().exec(cmd::Renamenx{.key = key, .newkey = newkey}, std::forward<Tail>(tail)...);
   }
-  // REPLCONF: https://valkey.io/commands/replconf/
 
+  // REPLCONF: https://valkey.io/commands/replconf/
   template <class... Tail>
   decltype(auto) replconf(Tail&&... tail) {
     return self().exec(cmd::Replconf{}, std::forward<Tail>(tail)...);
   }
-  // REPLICAOF: https://valkey.io/commands/replicaof/
 
+  // REPLICAOF: https://valkey.io/commands/replicaof/
   template <class... Tail>
   decltype(auto) replicaof(cmd::Replicaof::Args args, Tail&&... tail) {
     return self().exec(cmd::Replicaof{.args = args}, std::forward<Tail>(tail)...);
   }
-  // RESTORE: https://valkey.io/commands/restore/
 
+  // RESTORE: https://valkey.io/commands/restore/
   template <class... Tail>
   decltype(auto) restore(std::string_view key, std::int64_t ttl, std::string_view serialized_value, Tail&&... tail) {
     return self().exec(cmd::Restore{.key = key, .ttl = ttl, .serialized_value = serialized_value}, std::forward<Tail>(tail)...);
@@ -1905,8 +1904,8 @@ class Commands {
   decltype(auto) restore(std::string_view key, std::int64_t ttl, std::string_view serialized_value, const cmd::Restore::Options& options, Tail&&... tail) {
     return self().exec(cmd::Restore{.key = key, .ttl = ttl, .serialized_value = serialized_value, .replace = options.replace, .absttl = options.absttl, .seconds = options.seconds, .frequency = options.frequency}, std::forward<Tail>(tail)...);
   }
-  // RESTORE-ASKING: https://valkey.io/commands/restore-asking/
 
+  // RESTORE-ASKING: https://valkey.io/commands/restore-asking/
   template <class... Tail>
   decltype(auto) restore_asking(std::string_view key, std::int64_t ttl, std::string_view serialized_value, Tail&&... tail) {
     return self().exec(cmd::RestoreAsking{.key = key, .ttl = ttl, .serialized_value = serialized_value}, std::forward<Tail>(tail)...);
@@ -1915,56 +1914,56 @@ class Commands {
   decltype(auto) restore_asking(std::string_view key, std::int64_t ttl, std::string_view serialized_value, const cmd::RestoreAsking::Options& options, Tail&&... tail) {
     return self().exec(cmd::RestoreAsking{.key = key, .ttl = ttl, .serialized_value = serialized_value, .replace = options.replace, .absttl = options.absttl, .seconds = options.seconds, .frequency = options.frequency}, std::forward<Tail>(tail)...);
   }
-  // ROLE: https://valkey.io/commands/role/
 
+  // ROLE: https://valkey.io/commands/role/
   template <class... Tail>
   decltype(auto) role(Tail&&... tail) {
     return self().exec(cmd::Role{}, std::forward<Tail>(tail)...);
   }
-  // RPOP: https://valkey.io/commands/rpop/
 
+  // RPOP: https://valkey.io/commands/rpop/
   template <class... Tail>
   decltype(auto) rpop(std::string_view key, Tail&&... tail) {
     return self().exec(cmd::Rpop{.key = key}, std::forward<Tail>(tail)...);
   }
-  // RPOP (typed entry point of Rpop): https://valkey.io/commands/rpop/
 
+  // RPOP (typed entry point of Rpop): https://valkey.io/commands/rpop/
   template <class... Tail>
   decltype(auto) rpop_count(std::string_view key, std::int64_t count, Tail&&... tail) {
     return self().exec(cmd::RpopCount{.key = key, .count = count}, std::forward<Tail>(tail)...);
   }
-  // RPOPLPUSH: https://valkey.io/commands/rpoplpush/
 
+  // RPOPLPUSH: https://valkey.io/commands/rpoplpush/
   template <class... Tail>
   decltype(auto) rpoplpush(std::string_view source, std::string_view destination, Tail&&... tail) {
     return self().exec(cmd::Rpoplpush{.source = source, .destination = destination}, std::forward<Tail>(tail)...);
   }
-  // RPUSH: https://valkey.io/commands/rpush/
 
+  // RPUSH: https://valkey.io/commands/rpush/
   template <class... Tail>
   decltype(auto) rpush(std::string_view key, valkey::View<std::string_view> elements, Tail&&... tail) {
     return self().exec(cmd::Rpush{.key = key, .elements = elements}, std::forward<Tail>(tail)...);
   }
-  // RPUSHX: https://valkey.io/commands/rpushx/
 
+  // RPUSHX: https://valkey.io/commands/rpushx/
   template <class... Tail>
   decltype(auto) rpushx(std::string_view key, valkey::View<std::string_view> elements, Tail&&... tail) {
     return self().exec(cmd::Rpushx{.key = key, .elements = elements}, std::forward<Tail>(tail)...);
   }
-  // SADD: https://valkey.io/commands/sadd/
 
+  // SADD: https://valkey.io/commands/sadd/
   template <class... Tail>
   decltype(auto) sadd(std::string_view key, valkey::View<std::string_view> members, Tail&&... tail) {
     return self().exec(cmd::Sadd{.key = key, .members = members}, std::forward<Tail>(tail)...);
   }
-  // SAVE: https://valkey.io/commands/save/
 
+  // SAVE: https://valkey.io/commands/save/
   template <class... Tail>
   decltype(auto) save(Tail&&... tail) {
     return self().exec(cmd::Save{}, std::forward<Tail>(tail)...);
   }
-  // SCAN: https://valkey.io/commands/scan/
 
+  // SCAN: https://valkey.io/commands/scan/
   template <class... Tail>
   decltype(auto) scan(std::uint64_t cursor, Tail&&... tail) {
     return self().exec(cmd::Scan{.cursor = cursor}, std::forward<Tail>(tail)...);
@@ -1973,14 +1972,14 @@ class Commands {
   decltype(auto) scan(std::uint64_t cursor, const cmd::Scan::Options& options, Tail&&... tail) {
     return self().exec(cmd::Scan{.cursor = cursor, .pattern = options.pattern, .count = options.count, .type = options.type}, std::forward<Tail>(tail)...);
   }
-  // SCARD: https://valkey.io/commands/scard/
 
+  // SCARD: https://valkey.io/commands/scard/
   template <class... Tail>
   decltype(auto) scard(std::string_view key, Tail&&... tail) {
     return self().exec(cmd::Scard{.key = key}, std::forward<Tail>(tail)...);
   }
-  // SCRIPT DEBUG: https://valkey.io/commands/script-debug/
 
+  // SCRIPT DEBUG: https://valkey.io/commands/script-debug/
   template <class... Tail>
   decltype(auto) script_debug(cmd::ScriptDebug::Mode mode, Tail&&... tail) {
     return self().exec(cmd::ScriptDebug{.mode = mode}, std::forward<Tail>(tail)...);
@@ -1989,14 +1988,14 @@ class Commands {
   decltype(auto) script_debug(cmd::ScriptDebug::Mode mode, const cmd::ScriptDebug::Options& options, Tail&&... tail) {
     return self().exec(cmd::ScriptDebug{.mode = mode, .engine = options.engine}, std::forward<Tail>(tail)...);
   }
-  // SCRIPT EXISTS: https://valkey.io/commands/script-exists/
 
+  // SCRIPT EXISTS: https://valkey.io/commands/script-exists/
   template <class... Tail>
   decltype(auto) script_exists(valkey::View<std::string_view> sha1s, Tail&&... tail) {
     return self().exec(cmd::ScriptExists{.sha1s = sha1s}, std::forward<Tail>(tail)...);
   }
-  // SCRIPT FLUSH: https://valkey.io/commands/script-flush/
 
+  // SCRIPT FLUSH: https://valkey.io/commands/script-flush/
   template <class... Tail>
   decltype(auto) script_flush(Tail&&... tail) {
     return self().exec(cmd::ScriptFlush{}, std::forward<Tail>(tail)...);
@@ -2005,44 +2004,44 @@ class Commands {
   decltype(auto) script_flush(const cmd::ScriptFlush::Options& options, Tail&&... tail) {
     return self().exec(cmd::ScriptFlush{.flush_type = options.flush_type}, std::forward<Tail>(tail)...);
   }
-  // SCRIPT HELP: https://valkey.io/commands/script-help/
 
+  // SCRIPT HELP: https://valkey.io/commands/script-help/
   template <class... Tail>
   decltype(auto) script_help(Tail&&... tail) {
     return self().exec(cmd::ScriptHelp{}, std::forward<Tail>(tail)...);
   }
-  // SCRIPT KILL: https://valkey.io/commands/script-kill/
 
+  // SCRIPT KILL: https://valkey.io/commands/script-kill/
   template <class... Tail>
   decltype(auto) script_kill(Tail&&... tail) {
     return self().exec(cmd::ScriptKill{}, std::forward<Tail>(tail)...);
   }
-  // SCRIPT LOAD: https://valkey.io/commands/script-load/
 
+  // SCRIPT LOAD: https://valkey.io/commands/script-load/
   template <class... Tail>
   decltype(auto) script_load(std::string_view script, Tail&&... tail) {
     return self().exec(cmd::ScriptLoad{.script = script}, std::forward<Tail>(tail)...);
   }
-  // SCRIPT SHOW: https://valkey.io/commands/script-show/
 
+  // SCRIPT SHOW: https://valkey.io/commands/script-show/
   template <class... Tail>
   decltype(auto) script_show(std::string_view sha1, Tail&&... tail) {
     return self().exec(cmd::ScriptShow{.sha1 = sha1}, std::forward<Tail>(tail)...);
   }
-  // SDIFF: https://valkey.io/commands/sdiff/
 
+  // SDIFF: https://valkey.io/commands/sdiff/
   template <class... Tail>
   decltype(auto) sdiff(valkey::View<std::string_view> keys, Tail&&... tail) {
     return self().exec(cmd::Sdiff{.keys = keys}, std::forward<Tail>(tail)...);
   }
-  // SDIFFSTORE: https://valkey.io/commands/sdiffstore/
 
+  // SDIFFSTORE: https://valkey.io/commands/sdiffstore/
   template <class... Tail>
   decltype(auto) sdiffstore(std::string_view destination, valkey::View<std::string_view> keys, Tail&&... tail) {
     return self().exec(cmd::Sdiffstore{.destination = destination, .keys = keys}, std::forward<Tail>(tail)...);
   }
-  // SET: https://valkey.io/commands/set/
 
+  // SET: https://valkey.io/commands/set/
   template <class... Tail>
   decltype(auto) set(std::string_view key, std::string_view value, Tail&&... tail) {
     return self().exec(cmd::Set{.key = key, .value = value}, std::forward<Tail>(tail)...);
@@ -2051,32 +2050,32 @@ class Commands {
   decltype(auto) set(std::string_view key, std::string_view value, const cmd::Set::Options& options, Tail&&... tail) {
     return self().exec(cmd::Set{.key = key, .value = value, .condition = options.condition, .get = options.get, .expiration = options.expiration}, std::forward<Tail>(tail)...);
   }
-  // SETBIT: https://valkey.io/commands/setbit/
 
+  // SETBIT: https://valkey.io/commands/setbit/
   template <class... Tail>
   decltype(auto) setbit(std::string_view key, std::int64_t offset, std::int64_t value, Tail&&... tail) {
     return self().exec(cmd::Setbit{.key = key, .offset = offset, .value = value}, std::forward<Tail>(tail)...);
   }
-  // SETEX: https://valkey.io/commands/setex/
 
+  // SETEX: https://valkey.io/commands/setex/
   template <class... Tail>
   decltype(auto) setex(std::string_view key, std::int64_t seconds, std::string_view value, Tail&&... tail) {
     return self().exec(cmd::Setex{.key = key, .seconds = seconds, .value = value}, std::forward<Tail>(tail)...);
   }
-  // SETNX: https://valkey.io/commands/setnx/
 
+  // SETNX: https://valkey.io/commands/setnx/
   template <class... Tail>
   decltype(auto) setnx(std::string_view key, std::string_view value, Tail&&... tail) {
     return self().exec(cmd::Setnx{.key = key, .value = value}, std::forward<Tail>(tail)...);
   }
-  // SETRANGE: https://valkey.io/commands/setrange/
 
+  // SETRANGE: https://valkey.io/commands/setrange/
   template <class... Tail>
   decltype(auto) setrange(std::string_view key, std::int64_t offset, std::string_view value, Tail&&... tail) {
     return self().exec(cmd::Setrange{.key = key, .offset = offset, .value = value}, std::forward<Tail>(tail)...);
   }
-  // SHUTDOWN: https://valkey.io/commands/shutdown/
 
+  // SHUTDOWN: https://valkey.io/commands/shutdown/
   template <class... Tail>
   decltype(auto) shutdown(Tail&&... tail) {
     return self().exec(cmd::Shutdown{}, std::forward<Tail>(tail)...);
@@ -2085,14 +2084,14 @@ class Commands {
   decltype(auto) shutdown(const cmd::Shutdown::Options& options, Tail&&... tail) {
     return self().exec(cmd::Shutdown{.abort_selector = options.abort_selector}, std::forward<Tail>(tail)...);
   }
-  // SINTER: https://valkey.io/commands/sinter/
 
+  // SINTER: https://valkey.io/commands/sinter/
   template <class... Tail>
   decltype(auto) sinter(valkey::View<std::string_view> keys, Tail&&... tail) {
     return self().exec(cmd::Sinter{.keys = keys}, std::forward<Tail>(tail)...);
   }
-  // SINTERCARD: https://valkey.io/commands/sintercard/
 
+  // SINTERCARD: https://valkey.io/commands/sintercard/
   template <class... Tail>
   decltype(auto) sintercard(valkey::View<std::string_view> keys, Tail&&... tail) {
     return self().exec(cmd::Sintercard{.keys = keys}, std::forward<Tail>(tail)...);
@@ -2101,26 +2100,26 @@ class Commands {
   decltype(auto) sintercard(valkey::View<std::string_view> keys, const cmd::Sintercard::Options& options, Tail&&... tail) {
     return self().exec(cmd::Sintercard{.keys = keys, .limit = options.limit}, std::forward<Tail>(tail)...);
   }
-  // SINTERSTORE: https://valkey.io/commands/sinterstore/
 
+  // SINTERSTORE: https://valkey.io/commands/sinterstore/
   template <class... Tail>
   decltype(auto) sinterstore(std::string_view destination, valkey::View<std::string_view> keys, Tail&&... tail) {
     return self().exec(cmd::Sinterstore{.destination = destination, .keys = keys}, std::forward<Tail>(tail)...);
   }
-  // SISMEMBER: https://valkey.io/commands/sismember/
 
+  // SISMEMBER: https://valkey.io/commands/sismember/
   template <class... Tail>
   decltype(auto) sismember(std::string_view key, std::string_view member, Tail&&... tail) {
     return self().exec(cmd::Sismember{.key = key, .member = member}, std::forward<Tail>(tail)...);
   }
-  // SLAVEOF: https://valkey.io/commands/slaveof/
 
+  // SLAVEOF: https://valkey.io/commands/slaveof/
   template <class... Tail>
   decltype(auto) slaveof(cmd::Slaveof::Args args, Tail&&... tail) {
     return self().exec(cmd::Slaveof{.args = args}, std::forward<Tail>(tail)...);
   }
-  // SLOWLOG GET: https://valkey.io/commands/slowlog-get/
 
+  // SLOWLOG GET: https://valkey.io/commands/slowlog-get/
   template <class... Tail>
   decltype(auto) slowlog_get(Tail&&... tail) {
     return self().exec(cmd::SlowlogGet{}, std::forward<Tail>(tail)...);
@@ -2129,44 +2128,44 @@ class Commands {
   decltype(auto) slowlog_get(const cmd::SlowlogGet::Options& options, Tail&&... tail) {
     return self().exec(cmd::SlowlogGet{.count = options.count}, std::forward<Tail>(tail)...);
   }
-  // SLOWLOG HELP: https://valkey.io/commands/slowlog-help/
 
+  // SLOWLOG HELP: https://valkey.io/commands/slowlog-help/
   template <class... Tail>
   decltype(auto) slowlog_help(Tail&&... tail) {
     return self().exec(cmd::SlowlogHelp{}, std::forward<Tail>(tail)...);
   }
-  // SLOWLOG LEN: https://valkey.io/commands/slowlog-len/
 
+  // SLOWLOG LEN: https://valkey.io/commands/slowlog-len/
   template <class... Tail>
   decltype(auto) slowlog_len(Tail&&... tail) {
     return self().exec(cmd::SlowlogLen{}, std::forward<Tail>(tail)...);
   }
-  // SLOWLOG RESET: https://valkey.io/commands/slowlog-reset/
 
+  // SLOWLOG RESET: https://valkey.io/commands/slowlog-reset/
   template <class... Tail>
   decltype(auto) slowlog_reset(Tail&&... tail) {
     return self().exec(cmd::SlowlogReset{}, std::forward<Tail>(tail)...);
   }
-  // SMEMBERS: https://valkey.io/commands/smembers/
 
+  // SMEMBERS: https://valkey.io/commands/smembers/
   template <class... Tail>
   decltype(auto) smembers(std::string_view key, Tail&&... tail) {
     return self().exec(cmd::Smembers{.key = key}, std::forward<Tail>(tail)...);
   }
-  // SMISMEMBER: https://valkey.io/commands/smismember/
 
+  // SMISMEMBER: https://valkey.io/commands/smismember/
   template <class... Tail>
   decltype(auto) smismember(std::string_view key, valkey::View<std::string_view> members, Tail&&... tail) {
     return self().exec(cmd::Smismember{.key = key, .members = members}, std::forward<Tail>(tail)...);
   }
-  // SMOVE: https://valkey.io/commands/smove/
 
+  // SMOVE: https://valkey.io/commands/smove/
   template <class... Tail>
   decltype(auto) smove(std::string_view source, std::string_view destination, std::string_view member, Tail&&... tail) {
     return self().exec(cmd::Smove{.source = source, .destination = destination, .member = member}, std::forward<Tail>(tail)...);
   }
-  // SORT: https://valkey.io/commands/sort/
 
+  // SORT: https://valkey.io/commands/sort/
   template <class... Tail>
   decltype(auto) sort(std::string_view key, Tail&&... tail) {
     return self().exec(cmd::Sort{.key = key}, std::forward<Tail>(tail)...);
@@ -2175,8 +2174,8 @@ class Commands {
   decltype(auto) sort(std::string_view key, const cmd::Sort::Options& options, Tail&&... tail) {
     return self().exec(cmd::Sort{.key = key, .by_pattern = options.by_pattern, .limit = options.limit, .get_patterns = options.get_patterns, .order = options.order, .alpha = options.alpha}, std::forward<Tail>(tail)...);
   }
-  // SORT_RO: https://valkey.io/commands/sort_ro/
 
+  // SORT_RO: https://valkey.io/commands/sort_ro/
   template <class... Tail>
   decltype(auto) sort_ro(std::string_view key, Tail&&... tail) {
     return self().exec(cmd::SortRo{.key = key}, std::forward<Tail>(tail)...);
@@ -2185,8 +2184,8 @@ class Commands {
   decltype(auto) sort_ro(std::string_view key, const cmd::SortRo::Options& options, Tail&&... tail) {
     return self().exec(cmd::SortRo{.key = key, .by_pattern = options.by_pattern, .limit = options.limit, .get_patterns = options.get_patterns, .order = options.order, .alpha = options.alpha}, std::forward<Tail>(tail)...);
   }
-  // SORT (typed entry point of Sort): https://valkey.io/commands/sort/
 
+  // SORT (typed entry point of Sort): https://valkey.io/commands/sort/
   template <class... Tail>
   decltype(auto) sort_store(std::string_view key, std::string_view destination, Tail&&... tail) {
     return self().exec(cmd::SortStore{.key = key, .destination = destination}, std::forward<Tail>(tail)...);
@@ -2195,44 +2194,44 @@ class Commands {
   decltype(auto) sort_store(std::string_view key, std::string_view destination, const cmd::SortStore::Options& options, Tail&&... tail) {
     return self().exec(cmd::SortStore{.key = key, .destination = destination, .by_pattern = options.by_pattern, .limit = options.limit, .get_patterns = options.get_patterns, .order = options.order, .alpha = options.alpha}, std::forward<Tail>(tail)...);
   }
-  // SPOP: https://valkey.io/commands/spop/
 
+  // SPOP: https://valkey.io/commands/spop/
   template <class... Tail>
   decltype(auto) spop(std::string_view key, Tail&&... tail) {
     return self().exec(cmd::Spop{.key = key}, std::forward<Tail>(tail)...);
   }
-  // SPOP (typed entry point of Spop): https://valkey.io/commands/spop/
 
+  // SPOP (typed entry point of Spop): https://valkey.io/commands/spop/
   template <class... Tail>
   decltype(auto) spop_count(std::string_view key, std::int64_t count, Tail&&... tail) {
     return self().exec(cmd::SpopCount{.key = key, .count = count}, std::forward<Tail>(tail)...);
   }
-  // SPUBLISH: https://valkey.io/commands/spublish/
 
+  // SPUBLISH: https://valkey.io/commands/spublish/
   template <class... Tail>
   decltype(auto) spublish(std::string_view shardchannel, std::string_view message, Tail&&... tail) {
     return self().exec(cmd::Spublish{.shardchannel = shardchannel, .message = message}, std::forward<Tail>(tail)...);
   }
-  // SRANDMEMBER: https://valkey.io/commands/srandmember/
 
+  // SRANDMEMBER: https://valkey.io/commands/srandmember/
   template <class... Tail>
   decltype(auto) srandmember(std::string_view key, Tail&&... tail) {
     return self().exec(cmd::Srandmember{.key = key}, std::forward<Tail>(tail)...);
   }
-  // SRANDMEMBER (typed entry point of Srandmember): https://valkey.io/commands/srandmember/
 
+  // SRANDMEMBER (typed entry point of Srandmember): https://valkey.io/commands/srandmember/
   template <class... Tail>
   decltype(auto) srandmember_count(std::string_view key, std::int64_t count, Tail&&... tail) {
     return self().exec(cmd::SrandmemberCount{.key = key, .count = count}, std::forward<Tail>(tail)...);
   }
-  // SREM: https://valkey.io/commands/srem/
 
+  // SREM: https://valkey.io/commands/srem/
   template <class... Tail>
   decltype(auto) srem(std::string_view key, valkey::View<std::string_view> members, Tail&&... tail) {
     return self().exec(cmd::Srem{.key = key, .members = members}, std::forward<Tail>(tail)...);
   }
-  // SSCAN: https://valkey.io/commands/sscan/
 
+  // SSCAN: https://valkey.io/commands/sscan/
   template <class... Tail>
   decltype(auto) sscan(std::string_view key, std::uint64_t cursor, Tail&&... tail) {
     return self().exec(cmd::Sscan{.key = key, .cursor = cursor}, std::forward<Tail>(tail)...);
@@ -2241,86 +2240,86 @@ class Commands {
   decltype(auto) sscan(std::string_view key, std::uint64_t cursor, const cmd::Sscan::Options& options, Tail&&... tail) {
     return self().exec(cmd::Sscan{.key = key, .cursor = cursor, .pattern = options.pattern, .count = options.count}, std::forward<Tail>(tail)...);
   }
-  // STRLEN: https://valkey.io/commands/strlen/
 
+  // STRLEN: https://valkey.io/commands/strlen/
   template <class... Tail>
   decltype(auto) strlen(std::string_view key, Tail&&... tail) {
     return self().exec(cmd::Strlen{.key = key}, std::forward<Tail>(tail)...);
   }
-  // SUBSTR: https://valkey.io/commands/substr/
 
+  // SUBSTR: https://valkey.io/commands/substr/
   template <class... Tail>
   decltype(auto) substr(std::string_view key, std::int64_t start, std::int64_t end, Tail&&... tail) {
     return self().exec(cmd::Substr{.key = key, .start = start, .end = end}, std::forward<Tail>(tail)...);
   }
-  // SUNION: https://valkey.io/commands/sunion/
 
+  // SUNION: https://valkey.io/commands/sunion/
   template <class... Tail>
   decltype(auto) sunion(valkey::View<std::string_view> keys, Tail&&... tail) {
     return self().exec(cmd::Sunion{.keys = keys}, std::forward<Tail>(tail)...);
   }
-  // SUNIONSTORE: https://valkey.io/commands/sunionstore/
 
+  // SUNIONSTORE: https://valkey.io/commands/sunionstore/
   template <class... Tail>
   decltype(auto) sunionstore(std::string_view destination, valkey::View<std::string_view> keys, Tail&&... tail) {
     return self().exec(cmd::Sunionstore{.destination = destination, .keys = keys}, std::forward<Tail>(tail)...);
   }
-  // SWAPDB: https://valkey.io/commands/swapdb/
 
+  // SWAPDB: https://valkey.io/commands/swapdb/
   template <class... Tail>
   decltype(auto) swapdb(std::int64_t index1, std::int64_t index2, Tail&&... tail) {
     return self().exec(cmd::Swapdb{.index1 = index1, .index2 = index2}, std::forward<Tail>(tail)...);
   }
-  // TIME: https://valkey.io/commands/time/
 
+  // TIME: https://valkey.io/commands/time/
   template <class... Tail>
   decltype(auto) time(Tail&&... tail) {
     return self().exec(cmd::Time{}, std::forward<Tail>(tail)...);
   }
-  // TOUCH: https://valkey.io/commands/touch/
 
+  // TOUCH: https://valkey.io/commands/touch/
   template <class... Tail>
   decltype(auto) touch(valkey::View<std::string_view> keys, Tail&&... tail) {
     return self().exec(cmd::Touch{.keys = keys}, std::forward<Tail>(tail)...);
   }
-  // TTL: https://valkey.io/commands/ttl/
 
+  // TTL: https://valkey.io/commands/ttl/
   template <class... Tail>
   decltype(auto) ttl(std::string_view key, Tail&&... tail) {
     return self().exec(cmd::Ttl{.key = key}, std::forward<Tail>(tail)...);
   }
-  // TYPE: https://valkey.io/commands/type/
 
+  // TYPE: https://valkey.io/commands/type/
   template <class... Tail>
   decltype(auto) type(std::string_view key, Tail&&... tail) {
     return self().exec(cmd::Type{.key = key}, std::forward<Tail>(tail)...);
   }
-  // UNLINK: https://valkey.io/commands/unlink/
 
+  // UNLINK: https://valkey.io/commands/unlink/
   template <class... Tail>
   decltype(auto) unlink(valkey::View<std::string_view> keys, Tail&&... tail) {
     return self().exec(cmd::Unlink{.keys = keys}, std::forward<Tail>(tail)...);
   }
-  // WAIT: https://valkey.io/commands/wait/
 
+  // WAIT: https://valkey.io/commands/wait/
   template <class... Tail>
   decltype(auto) wait(std::int64_t numreplicas, std::int64_t timeout, Tail&&... tail) {
     return self().exec(cmd::Wait{.numreplicas = numreplicas, .timeout = timeout}, std::forward<Tail>(tail)...);
   }
-  // WAITAOF: https://valkey.io/commands/waitaof/
 
+  // WAITAOF: https://valkey.io/commands/waitaof/
   template <class... Tail>
   decltype(auto) waitaof(std::int64_t numlocal, std::int64_t numreplicas, std::int64_t timeout, Tail&&... tail) {
     return self().exec(cmd::Waitaof{.numlocal = numlocal, .numreplicas = numreplicas, .timeout = timeout}, std::forward<Tail>(tail)...);
   }
-  // XACK: https://valkey.io/commands/xack/
 
+  // XACK: https://valkey.io/commands/xack/
   template <class... Tail>
   decltype(auto) xack(std::string_view key, std::string_view group, valkey::View<std::string_view> ids, Tail&&... tail) {
     return self().exec(cmd::Xack{.key = key, .group = group, .ids = ids}, std::forward<Tail>(tail)...);
   }
-  // XADD: https://valkey.io/commands/xadd/
 
+  // XADD: https://valkey.io/commands/xadd/
   template <class... Tail>
   decltype(auto) xadd(std::string_view key, cmd::Xadd::IdSelector id_selector, valkey::View<std::pair<std::string_view, std::string_view>> data, Tail&&... tail) {
     return self().exec(cmd::Xadd{.key = key, .id_selector = id_selector, .data = data}, std::forward<Tail>(tail)...);
@@ -2329,8 +2328,8 @@ class Commands {
   decltype(auto) xadd(std::string_view key, cmd::Xadd::IdSelector id_selector, valkey::View<std::pair<std::string_view, std::string_view>> data, const cmd::Xadd::Options& options, Tail&&... tail) {
     return self().exec(cmd::Xadd{.key = key, .id_selector = id_selector, .data = data, .nomkstream = options.nomkstream, .trim = options.trim}, std::forward<Tail>(tail)...);
   }
-  // XAUTOCLAIM: https://valkey.io/commands/xautoclaim/
 
+  // XAUTOCLAIM: https://valkey.io/commands/xautoclaim/
   template <class... Tail>
   decltype(auto) xautoclaim(std::string_view key, std::string_view group, std::string_view consumer, std::string_view min_idle_time, std::string_view start, Tail&&... tail) {
     return self().exec(cmd::Xautoclaim{.key = key, .group = group, .consumer = consumer, .min_idle_time = min_idle_time, .start = start}, std::forward<Tail>(tail)...);
@@ -2339,8 +2338,8 @@ class Commands {
   decltype(auto) xautoclaim(std::string_view key, std::string_view group, std::string_view consumer, std::string_view min_idle_time, std::string_view start, const cmd::Xautoclaim::Options& options, Tail&&... tail) {
     return self().exec(cmd::Xautoclaim{.key = key, .group = group, .consumer = consumer, .min_idle_time = min_idle_time, .start = start, .count = options.count}, std::forward<Tail>(tail)...);
   }
-  // XAUTOCLAIM (typed entry point of Xautoclaim): https://valkey.io/commands/xautoclaim/
 
+  // XAUTOCLAIM (typed entry point of Xautoclaim): https://valkey.io/commands/xautoclaim/
   template <class... Tail>
   decltype(auto) xautoclaim_justid(std::string_view key, std::string_view group, std::string_view consumer, std::string_view min_idle_time, std::string_view start, Tail&&... tail) {
     return self().exec(cmd::XautoclaimJustid{.key = key, .group = group, .consumer = consumer, .min_idle_time = min_idle_time, .start = start}, std::forward<Tail>(tail)...);
@@ -2349,8 +2348,8 @@ class Commands {
   decltype(auto) xautoclaim_justid(std::string_view key, std::string_view group, std::string_view consumer, std::string_view min_idle_time, std::string_view start, const cmd::XautoclaimJustid::Options& options, Tail&&... tail) {
     return self().exec(cmd::XautoclaimJustid{.key = key, .group = group, .consumer = consumer, .min_idle_time = min_idle_time, .start = start, .count = options.count}, std::forward<Tail>(tail)...);
   }
-  // XCLAIM: https://valkey.io/commands/xclaim/
 
+  // XCLAIM: https://valkey.io/commands/xclaim/
   template <class... Tail>
   decltype(auto) xclaim(std::string_view key, std::string_view group, std::string_view consumer, std::string_view min_idle_time, valkey::View<std::string_view> ids, Tail&&... tail) {
     return self().exec(cmd::Xclaim{.key = key, .group = group, .consumer = consumer, .min_idle_time = min_idle_time, .ids = ids}, std::forward<Tail>(tail)...);
@@ -2359,8 +2358,8 @@ class Commands {
   decltype(auto) xclaim(std::string_view key, std::string_view group, std::string_view consumer, std::string_view min_idle_time, valkey::View<std::string_view> ids, const cmd::Xclaim::Options& options, Tail&&... tail) {
     return self().exec(cmd::Xclaim{.key = key, .group = group, .consumer = consumer, .min_idle_time = min_idle_time, .ids = ids, .ms = options.ms, .unix_time_milliseconds = options.unix_time_milliseconds, .count = options.count, .force = options.force, .lastid = options.lastid}, std::forward<Tail>(tail)...);
   }
-  // XCLAIM (typed entry point of Xclaim): https://valkey.io/commands/xclaim/
 
+  // XCLAIM (typed entry point of Xclaim): https://valkey.io/commands/xclaim/
   template <class... Tail>
   decltype(auto) xclaim_justid(std::string_view key, std::string_view group, std::string_view consumer, std::string_view min_idle_time, valkey::View<std::string_view> ids, Tail&&... tail) {
     return self().exec(cmd::XclaimJustid{.key = key, .group = group, .consumer = consumer, .min_idle_time = min_idle_time, .ids = ids}, std::forward<Tail>(tail)...);
@@ -2369,14 +2368,14 @@ class Commands {
   decltype(auto) xclaim_justid(std::string_view key, std::string_view group, std::string_view consumer, std::string_view min_idle_time, valkey::View<std::string_view> ids, const cmd::XclaimJustid::Options& options, Tail&&... tail) {
     return self().exec(cmd::XclaimJustid{.key = key, .group = group, .consumer = consumer, .min_idle_time = min_idle_time, .ids = ids, .ms = options.ms, .unix_time_milliseconds = options.unix_time_milliseconds, .count = options.count, .force = options.force, .lastid = options.lastid}, std::forward<Tail>(tail)...);
   }
-  // XDEL: https://valkey.io/commands/xdel/
 
+  // XDEL: https://valkey.io/commands/xdel/
   template <class... Tail>
   decltype(auto) xdel(std::string_view key, valkey::View<std::string_view> ids, Tail&&... tail) {
     return self().exec(cmd::Xdel{.key = key, .ids = ids}, std::forward<Tail>(tail)...);
   }
-  // XGROUP CREATE: https://valkey.io/commands/xgroup-create/
 
+  // XGROUP CREATE: https://valkey.io/commands/xgroup-create/
   template <class... Tail>
   decltype(auto) xgroup_create(std::string_view key, std::string_view group, cmd::XgroupCreate::IdSelector id_selector, Tail&&... tail) {
     return self().exec(cmd::XgroupCreate{.key = key, .group = group, .id_selector = id_selector}, std::forward<Tail>(tail)...);
@@ -2385,32 +2384,32 @@ class Commands {
   decltype(auto) xgroup_create(std::string_view key, std::string_view group, cmd::XgroupCreate::IdSelector id_selector, const cmd::XgroupCreate::Options& options, Tail&&... tail) {
     return self().exec(cmd::XgroupCreate{.key = key, .group = group, .id_selector = id_selector, .mkstream = options.mkstream, .entriesread = options.entriesread}, std::forward<Tail>(tail)...);
   }
-  // XGROUP CREATECONSUMER: https://valkey.io/commands/xgroup-createconsumer/
 
+  // XGROUP CREATECONSUMER: https://valkey.io/commands/xgroup-createconsumer/
   template <class... Tail>
   decltype(auto) xgroup_createconsumer(std::string_view key, std::string_view group, std::string_view consumer, Tail&&... tail) {
     return self().exec(cmd::XgroupCreateconsumer{.key = key, .group = group, .consumer = consumer}, std::forward<Tail>(tail)...);
   }
-  // XGROUP DELCONSUMER: https://valkey.io/commands/xgroup-delconsumer/
 
+  // XGROUP DELCONSUMER: https://valkey.io/commands/xgroup-delconsumer/
   template <class... Tail>
   decltype(auto) xgroup_delconsumer(std::string_view key, std::string_view group, std::string_view consumer, Tail&&... tail) {
     return self().exec(cmd::XgroupDelconsumer{.key = key, .group = group, .consumer = consumer}, std::forward<Tail>(tail)...);
   }
-  // XGROUP DESTROY: https://valkey.io/commands/xgroup-destroy/
 
+  // XGROUP DESTROY: https://valkey.io/commands/xgroup-destroy/
   template <class... Tail>
   decltype(auto) xgroup_destroy(std::string_view key, std::string_view group, Tail&&... tail) {
     return self().exec(cmd::XgroupDestroy{.key = key, .group = group}, std::forward<Tail>(tail)...);
   }
-  // XGROUP HELP: https://valkey.io/commands/xgroup-help/
 
+  // XGROUP HELP: https://valkey.io/commands/xgroup-help/
   template <class... Tail>
   decltype(auto) xgroup_help(Tail&&... tail) {
     return self().exec(cmd::XgroupHelp{}, std::forward<Tail>(tail)...);
   }
-  // XGROUP SETID: https://valkey.io/commands/xgroup-setid/
 
+  // XGROUP SETID: https://valkey.io/commands/xgroup-setid/
   template <class... Tail>
   decltype(auto) xgroup_setid(std::string_view key, std::string_view group, cmd::XgroupSetid::IdSelector id_selector, Tail&&... tail) {
     return self().exec(cmd::XgroupSetid{.key = key, .group = group, .id_selector = id_selector}, std::forward<Tail>(tail)...);
@@ -2419,26 +2418,26 @@ class Commands {
   decltype(auto) xgroup_setid(std::string_view key, std::string_view group, cmd::XgroupSetid::IdSelector id_selector, const cmd::XgroupSetid::Options& options, Tail&&... tail) {
     return self().exec(cmd::XgroupSetid{.key = key, .group = group, .id_selector = id_selector, .entriesread = options.entriesread}, std::forward<Tail>(tail)...);
   }
-  // XINFO CONSUMERS: https://valkey.io/commands/xinfo-consumers/
 
+  // XINFO CONSUMERS: https://valkey.io/commands/xinfo-consumers/
   template <class... Tail>
   decltype(auto) xinfo_consumers(std::string_view key, std::string_view group, Tail&&... tail) {
     return self().exec(cmd::XinfoConsumers{.key = key, .group = group}, std::forward<Tail>(tail)...);
   }
-  // XINFO GROUPS: https://valkey.io/commands/xinfo-groups/
 
+  // XINFO GROUPS: https://valkey.io/commands/xinfo-groups/
   template <class... Tail>
   decltype(auto) xinfo_groups(std::string_view key, Tail&&... tail) {
     return self().exec(cmd::XinfoGroups{.key = key}, std::forward<Tail>(tail)...);
   }
-  // XINFO HELP: https://valkey.io/commands/xinfo-help/
 
+  // XINFO HELP: https://valkey.io/commands/xinfo-help/
   template <class... Tail>
   decltype(auto) xinfo_help(Tail&&... tail) {
     return self().exec(cmd::XinfoHelp{}, std::forward<Tail>(tail)...);
   }
-  // XINFO STREAM: https://valkey.io/commands/xinfo-stream/
 
+  // XINFO STREAM: https://valkey.io/commands/xinfo-stream/
   template <class... Tail>
   decltype(auto) xinfo_stream(std::string_view key, Tail&&... tail) {
     return self().exec(cmd::XinfoStream{.key = key}, std::forward<Tail>(tail)...);
@@ -2447,20 +2446,20 @@ class Commands {
   decltype(auto) xinfo_stream(std::string_view key, const cmd::XinfoStream::Options& options, Tail&&... tail) {
     return self().exec(cmd::XinfoStream{.key = key, .full = options.full}, std::forward<Tail>(tail)...);
   }
-  // XLEN: https://valkey.io/commands/xlen/
 
+  // XLEN: https://valkey.io/commands/xlen/
   template <class... Tail>
   decltype(auto) xlen(std::string_view key, Tail&&... tail) {
     return self().exec(cmd::Xlen{.key = key}, std::forward<Tail>(tail)...);
   }
-  // XPENDING: https://valkey.io/commands/xpending/
 
+  // XPENDING: https://valkey.io/commands/xpending/
   template <class... Tail>
   decltype(auto) xpending(std::string_view key, std::string_view group, Tail&&... tail) {
     return self().exec(cmd::Xpending{.key = key, .group = group}, std::forward<Tail>(tail)...);
   }
-  // XPENDING (typed entry point of Xpending): https://valkey.io/commands/xpending/
 
+  // XPENDING (typed entry point of Xpending): https://valkey.io/commands/xpending/
   template <class... Tail>
   decltype(auto) xpending_range(std::string_view key, std::string_view group, std::string_view start, std::string_view end, std::int64_t count, Tail&&... tail) {
     return self().exec(cmd::XpendingRange{.key = key, .group = group, .start = start, .end = end, .count = count}, std::forward<Tail>(tail)...);
@@ -2469,8 +2468,8 @@ class Commands {
   decltype(auto) xpending_range(std::string_view key, std::string_view group, std::string_view start, std::string_view end, std::int64_t count, const cmd::XpendingRange::Options& options, Tail&&... tail) {
     return self().exec(cmd::XpendingRange{.key = key, .group = group, .start = start, .end = end, .count = count, .min_idle_time = options.min_idle_time, .consumer = options.consumer}, std::forward<Tail>(tail)...);
   }
-  // XRANGE: https://valkey.io/commands/xrange/
 
+  // XRANGE: https://valkey.io/commands/xrange/
   template <class... Tail>
   decltype(auto) xrange(std::string_view key, std::string_view start, std::string_view end, Tail&&... tail) {
     return self().exec(cmd::Xrange{.key = key, .start = start, .end = end}, std::forward<Tail>(tail)...);
@@ -2479,8 +2478,8 @@ class Commands {
   decltype(auto) xrange(std::string_view key, std::string_view start, std::string_view end, const cmd::Xrange::Options& options, Tail&&... tail) {
     return self().exec(cmd::Xrange{.key = key, .start = start, .end = end, .count = options.count}, std::forward<Tail>(tail)...);
   }
-  // XREAD: https://valkey.io/commands/xread/
 
+  // XREAD: https://valkey.io/commands/xread/
   template <class... Tail>
   decltype(auto) xread(valkey::View<std::string_view> keys, valkey::View<std::string_view> ids, Tail&&... tail) {
     return self().exec(cmd::Xread{.keys = keys, .ids = ids}, std::forward<Tail>(tail)...);
@@ -2489,8 +2488,8 @@ class Commands {
   decltype(auto) xread(valkey::View<std::string_view> keys, valkey::View<std::string_view> ids, const cmd::Xread::Options& options, Tail&&... tail) {
     return self().exec(cmd::Xread{.keys = keys, .ids = ids, .count = options.count, .milliseconds = options.milliseconds}, std::forward<Tail>(tail)...);
   }
-  // XREADGROUP: https://valkey.io/commands/xreadgroup/
 
+  // XREADGROUP: https://valkey.io/commands/xreadgroup/
   template <class... Tail>
   decltype(auto) xreadgroup(std::string_view group, std::string_view consumer, valkey::View<std::string_view> keys, valkey::View<std::string_view> ids, Tail&&... tail) {
     return self().exec(cmd::Xreadgroup{.group = group, .consumer = consumer, .keys = keys, .ids = ids}, std::forward<Tail>(tail)...);
@@ -2499,8 +2498,8 @@ class Commands {
   decltype(auto) xreadgroup(std::string_view group, std::string_view consumer, valkey::View<std::string_view> keys, valkey::View<std::string_view> ids, const cmd::Xreadgroup::Options& options, Tail&&... tail) {
     return self().exec(cmd::Xreadgroup{.group = group, .consumer = consumer, .keys = keys, .ids = ids, .count = options.count, .milliseconds = options.milliseconds, .noack = options.noack}, std::forward<Tail>(tail)...);
   }
-  // XREVRANGE: https://valkey.io/commands/xrevrange/
 
+  // XREVRANGE: https://valkey.io/commands/xrevrange/
   template <class... Tail>
   decltype(auto) xrevrange(std::string_view key, std::string_view end, std::string_view start, Tail&&... tail) {
     return self().exec(cmd::Xrevrange{.key = key, .end = end, .start = start}, std::forward<Tail>(tail)...);
@@ -2509,8 +2508,8 @@ class Commands {
   decltype(auto) xrevrange(std::string_view key, std::string_view end, std::string_view start, const cmd::Xrevrange::Options& options, Tail&&... tail) {
     return self().exec(cmd::Xrevrange{.key = key, .end = end, .start = start, .count = options.count}, std::forward<Tail>(tail)...);
   }
-  // XSETID: https://valkey.io/commands/xsetid/
 
+  // XSETID: https://valkey.io/commands/xsetid/
   template <class... Tail>
   decltype(auto) xsetid(std::string_view key, std::string_view last_id, Tail&&... tail) {
     return self().exec(cmd::Xsetid{.key = key, .last_id = last_id}, std::forward<Tail>(tail)...);
@@ -2519,8 +2518,8 @@ class Commands {
   decltype(auto) xsetid(std::string_view key, std::string_view last_id, const cmd::Xsetid::Options& options, Tail&&... tail) {
     return self().exec(cmd::Xsetid{.key = key, .last_id = last_id, .entries_added = options.entries_added, .max_deleted_id = options.max_deleted_id}, std::forward<Tail>(tail)...);
   }
-  // XTRIM: https://valkey.io/commands/xtrim/
 
+  // XTRIM: https://valkey.io/commands/xtrim/
   template <class... Tail>
   decltype(auto) xtrim(std::string_view key, cmd::Xtrim::Strategy strategy, std::string_view threshold, Tail&&... tail) {
     return self().exec(cmd::Xtrim{.key = key, .strategy = strategy, .threshold = threshold}, std::forward<Tail>(tail)...);
@@ -2529,8 +2528,8 @@ class Commands {
   decltype(auto) xtrim(std::string_view key, cmd::Xtrim::Strategy strategy, std::string_view threshold, const cmd::Xtrim::Options& options, Tail&&... tail) {
     return self().exec(cmd::Xtrim{.key = key, .strategy = strategy, .threshold = threshold, .operator_ = options.operator_, .count = options.count}, std::forward<Tail>(tail)...);
   }
-  // ZADD: https://valkey.io/commands/zadd/
 
+  // ZADD: https://valkey.io/commands/zadd/
   template <class... Tail>
   decltype(auto) zadd(std::string_view key, valkey::View<std::pair<double, std::string_view>> data, Tail&&... tail) {
     return self().exec(cmd::Zadd{.key = key, .data = data}, std::forward<Tail>(tail)...);
@@ -2539,8 +2538,8 @@ class Commands {
   decltype(auto) zadd(std::string_view key, valkey::View<std::pair<double, std::string_view>> data, const cmd::Zadd::Options& options, Tail&&... tail) {
     return self().exec(cmd::Zadd{.key = key, .data = data, .condition = options.condition, .comparison = options.comparison, .change = options.change}, std::forward<Tail>(tail)...);
   }
-  // ZADD (typed entry point of Zadd): https://valkey.io/commands/zadd/
 
+  // ZADD (typed entry point of Zadd): https://valkey.io/commands/zadd/
   template <class... Tail>
   decltype(auto) zadd_incr(std::string_view key, valkey::View<std::pair<double, std::string_view>> data, Tail&&... tail) {
     return self().exec(cmd::ZaddIncr{.key = key, .data = data}, std::forward<Tail>(tail)...);
@@ -2549,44 +2548,44 @@ class Commands {
   decltype(auto) zadd_incr(std::string_view key, valkey::View<std::pair<double, std::string_view>> data, const cmd::ZaddIncr::Options& options, Tail&&... tail) {
     return self().exec(cmd::ZaddIncr{.key = key, .data = data, .condition = options.condition, .comparison = options.comparison, .change = options.change}, std::forward<Tail>(tail)...);
   }
-  // ZCARD: https://valkey.io/commands/zcard/
 
+  // ZCARD: https://valkey.io/commands/zcard/
   template <class... Tail>
   decltype(auto) zcard(std::string_view key, Tail&&... tail) {
     return self().exec(cmd::Zcard{.key = key}, std::forward<Tail>(tail)...);
   }
-  // ZCOUNT: https://valkey.io/commands/zcount/
 
+  // ZCOUNT: https://valkey.io/commands/zcount/
   template <class... Tail>
   decltype(auto) zcount(std::string_view key, valkey::ScoreBound min, valkey::ScoreBound max, Tail&&... tail) {
     return self().exec(cmd::Zcount{.key = key, .min = min, .max = max}, std::forward<Tail>(tail)...);
   }
-  // ZDIFF: https://valkey.io/commands/zdiff/
 
+  // ZDIFF: https://valkey.io/commands/zdiff/
   template <class... Tail>
   decltype(auto) zdiff(valkey::View<std::string_view> keys, Tail&&... tail) {
     return self().exec(cmd::Zdiff{.keys = keys}, std::forward<Tail>(tail)...);
   }
-  // ZDIFF (typed entry point of Zdiff): https://valkey.io/commands/zdiff/
 
+  // ZDIFF (typed entry point of Zdiff): https://valkey.io/commands/zdiff/
   template <class... Tail>
   decltype(auto) zdiff_withscores(valkey::View<std::string_view> keys, Tail&&... tail) {
     return self().exec(cmd::ZdiffWithscores{.keys = keys}, std::forward<Tail>(tail)...);
   }
-  // ZDIFFSTORE: https://valkey.io/commands/zdiffstore/
 
+  // ZDIFFSTORE: https://valkey.io/commands/zdiffstore/
   template <class... Tail>
   decltype(auto) zdiffstore(std::string_view destination, valkey::View<std::string_view> keys, Tail&&... tail) {
     return self().exec(cmd::Zdiffstore{.destination = destination, .keys = keys}, std::forward<Tail>(tail)...);
   }
-  // ZINCRBY: https://valkey.io/commands/zincrby/
 
+  // ZINCRBY: https://valkey.io/commands/zincrby/
   template <class... Tail>
   decltype(auto) zincrby(std::string_view key, double increment, std::string_view member, Tail&&... tail) {
     return self().exec(cmd::Zincrby{.key = key, .increment = increment, .member = member}, std::forward<Tail>(tail)...);
   }
-  // ZINTER: https://valkey.io/commands/zinter/
 
+  // ZINTER: https://valkey.io/commands/zinter/
   template <class... Tail>
   decltype(auto) zinter(valkey::View<std::string_view> keys, Tail&&... tail) {
     return self().exec(cmd::Zinter{.keys = keys}, std::forward<Tail>(tail)...);
@@ -2595,8 +2594,8 @@ class Commands {
   decltype(auto) zinter(valkey::View<std::string_view> keys, const cmd::Zinter::Options& options, Tail&&... tail) {
     return self().exec(cmd::Zinter{.keys = keys, .weights = options.weights, .aggregate = options.aggregate}, std::forward<Tail>(tail)...);
   }
-  // ZINTER (typed entry point of Zinter): https://valkey.io/commands/zinter/
 
+  // ZINTER (typed entry point of Zinter): https://valkey.io/commands/zinter/
   template <class... Tail>
   decltype(auto) zinter_withscores(valkey::View<std::string_view> keys, Tail&&... tail) {
     return self().exec(cmd::ZinterWithscores{.keys = keys}, std::forward<Tail>(tail)...);
@@ -2605,8 +2604,8 @@ class Commands {
   decltype(auto) zinter_withscores(valkey::View<std::string_view> keys, const cmd::ZinterWithscores::Options& options, Tail&&... tail) {
     return self().exec(cmd::ZinterWithscores{.keys = keys, .weights = options.weights, .aggregate = options.aggregate}, std::forward<Tail>(tail)...);
   }
-  // ZINTERCARD: https://valkey.io/commands/zintercard/
 
+  // ZINTERCARD: https://valkey.io/commands/zintercard/
   template <class... Tail>
   decltype(auto) zintercard(valkey::View<std::string_view> keys, Tail&&... tail) {
     return self().exec(cmd::Zintercard{.keys = keys}, std::forward<Tail>(tail)...);
@@ -2615,8 +2614,8 @@ class Commands {
   decltype(auto) zintercard(valkey::View<std::string_view> keys, const cmd::Zintercard::Options& options, Tail&&... tail) {
     return self().exec(cmd::Zintercard{.keys = keys, .limit = options.limit}, std::forward<Tail>(tail)...);
   }
-  // ZINTERSTORE: https://valkey.io/commands/zinterstore/
 
+  // ZINTERSTORE: https://valkey.io/commands/zinterstore/
   template <class... Tail>
   decltype(auto) zinterstore(std::string_view destination, valkey::View<std::string_view> keys, Tail&&... tail) {
     return self().exec(cmd::Zinterstore{.destination = destination, .keys = keys}, std::forward<Tail>(tail)...);
@@ -2625,14 +2624,14 @@ class Commands {
   decltype(auto) zinterstore(std::string_view destination, valkey::View<std::string_view> keys, const cmd::Zinterstore::Options& options, Tail&&... tail) {
     return self().exec(cmd::Zinterstore{.destination = destination, .keys = keys, .weights = options.weights, .aggregate = options.aggregate}, std::forward<Tail>(tail)...);
   }
-  // ZLEXCOUNT: https://valkey.io/commands/zlexcount/
 
+  // ZLEXCOUNT: https://valkey.io/commands/zlexcount/
   template <class... Tail>
   decltype(auto) zlexcount(std::string_view key, valkey::LexBound min, valkey::LexBound max, Tail&&... tail) {
     return self().exec(cmd::Zlexcount{.key = key, .min = min, .max = max}, std::forward<Tail>(tail)...);
   }
-  // ZMPOP: https://valkey.io/commands/zmpop/
 
+  // ZMPOP: https://valkey.io/commands/zmpop/
   template <class... Tail>
   decltype(auto) zmpop(valkey::View<std::string_view> keys, cmd::Zmpop::Where where, Tail&&... tail) {
     return self().exec(cmd::Zmpop{.keys = keys, .where = where}, std::forward<Tail>(tail)...);
@@ -2641,14 +2640,14 @@ class Commands {
   decltype(auto) zmpop(valkey::View<std::string_view> keys, cmd::Zmpop::Where where, const cmd::Zmpop::Options& options, Tail&&... tail) {
     return self().exec(cmd::Zmpop{.keys = keys, .where = where, .count = options.count}, std::forward<Tail>(tail)...);
   }
-  // ZMSCORE: https://valkey.io/commands/zmscore/
 
+  // ZMSCORE: https://valkey.io/commands/zmscore/
   template <class... Tail>
   decltype(auto) zmscore(std::string_view key, valkey::View<std::string_view> members, Tail&&... tail) {
     return self().exec(cmd::Zmscore{.key = key, .members = members}, std::forward<Tail>(tail)...);
   }
-  // ZPOPMAX: https://valkey.io/commands/zpopmax/
 
+  // ZPOPMAX: https://valkey.io/commands/zpopmax/
   template <class... Tail>
   decltype(auto) zpopmax(std::string_view key, Tail&&... tail) {
     return self().exec(cmd::Zpopmax{.key = key}, std::forward<Tail>(tail)...);
@@ -2657,8 +2656,8 @@ class Commands {
   decltype(auto) zpopmax(std::string_view key, const cmd::Zpopmax::Options& options, Tail&&... tail) {
     return self().exec(cmd::Zpopmax{.key = key, .count = options.count}, std::forward<Tail>(tail)...);
   }
-  // ZPOPMIN: https://valkey.io/commands/zpopmin/
 
+  // ZPOPMIN: https://valkey.io/commands/zpopmin/
   template <class... Tail>
   decltype(auto) zpopmin(std::string_view key, Tail&&... tail) {
     return self().exec(cmd::Zpopmin{.key = key}, std::forward<Tail>(tail)...);
@@ -2667,26 +2666,26 @@ class Commands {
   decltype(auto) zpopmin(std::string_view key, const cmd::Zpopmin::Options& options, Tail&&... tail) {
     return self().exec(cmd::Zpopmin{.key = key, .count = options.count}, std::forward<Tail>(tail)...);
   }
-  // ZRANDMEMBER: https://valkey.io/commands/zrandmember/
 
+  // ZRANDMEMBER: https://valkey.io/commands/zrandmember/
   template <class... Tail>
   decltype(auto) zrandmember(std::string_view key, Tail&&... tail) {
     return self().exec(cmd::Zrandmember{.key = key}, std::forward<Tail>(tail)...);
   }
-  // ZRANDMEMBER (typed entry point of Zrandmember): https://valkey.io/commands/zrandmember/
 
+  // ZRANDMEMBER (typed entry point of Zrandmember): https://valkey.io/commands/zrandmember/
   template <class... Tail>
   decltype(auto) zrandmember_count(std::string_view key, std::int64_t count, Tail&&... tail) {
     return self().exec(cmd::ZrandmemberCount{.key = key, .count = count}, std::forward<Tail>(tail)...);
   }
-  // ZRANDMEMBER (typed entry point of Zrandmember): https://valkey.io/commands/zrandmember/
 
+  // ZRANDMEMBER (typed entry point of Zrandmember): https://valkey.io/commands/zrandmember/
   template <class... Tail>
   decltype(auto) zrandmember_withscores(std::string_view key, std::int64_t count, Tail&&... tail) {
     return self().exec(cmd::ZrandmemberWithscores{.key = key, .count = count}, std::forward<Tail>(tail)...);
   }
-  // ZRANGE: https://valkey.io/commands/zrange/
 
+  // ZRANGE: https://valkey.io/commands/zrange/
   template <class... Tail>
   decltype(auto) zrange(std::string_view key, valkey::RangeBound start, valkey::RangeBound stop, Tail&&... tail) {
     return self().exec(cmd::Zrange{.key = key, .start = start, .stop = stop}, std::forward<Tail>(tail)...);
@@ -2695,8 +2694,8 @@ class Commands {
   decltype(auto) zrange(std::string_view key, valkey::RangeBound start, valkey::RangeBound stop, const cmd::Zrange::Options& options, Tail&&... tail) {
     return self().exec(cmd::Zrange{.key = key, .start = start, .stop = stop, .sortby = options.sortby, .rev = options.rev, .limit = options.limit}, std::forward<Tail>(tail)...);
   }
-  // ZRANGE (typed entry point of Zrange): https://valkey.io/commands/zrange/
 
+  // ZRANGE (typed entry point of Zrange): https://valkey.io/commands/zrange/
   template <class... Tail>
   decltype(auto) zrange_withscores(std::string_view key, valkey::RangeBound start, valkey::RangeBound stop, Tail&&... tail) {
     return self().exec(cmd::ZrangeWithscores{.key = key, .start = start, .stop = stop}, std::forward<Tail>(tail)...);
@@ -2705,8 +2704,8 @@ class Commands {
   decltype(auto) zrange_withscores(std::string_view key, valkey::RangeBound start, valkey::RangeBound stop, const cmd::ZrangeWithscores::Options& options, Tail&&... tail) {
     return self().exec(cmd::ZrangeWithscores{.key = key, .start = start, .stop = stop, .sortby = options.sortby, .rev = options.rev, .limit = options.limit}, std::forward<Tail>(tail)...);
   }
-  // ZRANGEBYLEX: https://valkey.io/commands/zrangebylex/
 
+  // ZRANGEBYLEX: https://valkey.io/commands/zrangebylex/
   template <class... Tail>
   decltype(auto) zrangebylex(std::string_view key, valkey::LexBound min, valkey::LexBound max, Tail&&... tail) {
     return self().exec(cmd::Zrangebylex{.key = key, .min = min, .max = max}, std::forward<Tail>(tail)...);
@@ -2715,8 +2714,8 @@ class Commands {
   decltype(auto) zrangebylex(std::string_view key, valkey::LexBound min, valkey::LexBound max, const cmd::Zrangebylex::Options& options, Tail&&... tail) {
     return self().exec(cmd::Zrangebylex{.key = key, .min = min, .max = max, .limit = options.limit}, std::forward<Tail>(tail)...);
   }
-  // ZRANGEBYSCORE: https://valkey.io/commands/zrangebyscore/
 
+  // ZRANGEBYSCORE: https://valkey.io/commands/zrangebyscore/
   template <class... Tail>
   decltype(auto) zrangebyscore(std::string_view key, valkey::ScoreBound min, valkey::ScoreBound max, Tail&&... tail) {
     return self().exec(cmd::Zrangebyscore{.key = key, .min = min, .max = max}, std::forward<Tail>(tail)...);
@@ -2725,8 +2724,8 @@ class Commands {
   decltype(auto) zrangebyscore(std::string_view key, valkey::ScoreBound min, valkey::ScoreBound max, const cmd::Zrangebyscore::Options& options, Tail&&... tail) {
     return self().exec(cmd::Zrangebyscore{.key = key, .min = min, .max = max, .limit = options.limit}, std::forward<Tail>(tail)...);
   }
-  // ZRANGEBYSCORE (typed entry point of Zrangebyscore): https://valkey.io/commands/zrangebyscore/
 
+  // ZRANGEBYSCORE (typed entry point of Zrangebyscore): https://valkey.io/commands/zrangebyscore/
   template <class... Tail>
   decltype(auto) zrangebyscore_withscores(std::string_view key, valkey::ScoreBound min, valkey::ScoreBound max, Tail&&... tail) {
     return self().exec(cmd::ZrangebyscoreWithscores{.key = key, .min = min, .max = max}, std::forward<Tail>(tail)...);
@@ -2735,8 +2734,8 @@ class Commands {
   decltype(auto) zrangebyscore_withscores(std::string_view key, valkey::ScoreBound min, valkey::ScoreBound max, const cmd::ZrangebyscoreWithscores::Options& options, Tail&&... tail) {
     return self().exec(cmd::ZrangebyscoreWithscores{.key = key, .min = min, .max = max, .limit = options.limit}, std::forward<Tail>(tail)...);
   }
-  // ZRANGESTORE: https://valkey.io/commands/zrangestore/
 
+  // ZRANGESTORE: https://valkey.io/commands/zrangestore/
   template <class... Tail>
   decltype(auto) zrangestore(std::string_view dst, std::string_view src, valkey::RangeBound min, valkey::RangeBound max, Tail&&... tail) {
     return self().exec(cmd::Zrangestore{.dst = dst, .src = src, .min = min, .max = max}, std::forward<Tail>(tail)...);
@@ -2745,56 +2744,56 @@ class Commands {
   decltype(auto) zrangestore(std::string_view dst, std::string_view src, valkey::RangeBound min, valkey::RangeBound max, const cmd::Zrangestore::Options& options, Tail&&... tail) {
     return self().exec(cmd::Zrangestore{.dst = dst, .src = src, .min = min, .max = max, .sortby = options.sortby, .rev = options.rev, .limit = options.limit}, std::forward<Tail>(tail)...);
   }
-  // ZRANK: https://valkey.io/commands/zrank/
 
+  // ZRANK: https://valkey.io/commands/zrank/
   template <class... Tail>
   decltype(auto) zrank(std::string_view key, std::string_view member, Tail&&... tail) {
     return self().exec(cmd::Zrank{.key = key, .member = member}, std::forward<Tail>(tail)...);
   }
-  // ZRANK (typed entry point of Zrank): https://valkey.io/commands/zrank/
 
+  // ZRANK (typed entry point of Zrank): https://valkey.io/commands/zrank/
   template <class... Tail>
   decltype(auto) zrank_withscore(std::string_view key, std::string_view member, Tail&&... tail) {
     return self().exec(cmd::ZrankWithscore{.key = key, .member = member}, std::forward<Tail>(tail)...);
   }
-  // ZREM: https://valkey.io/commands/zrem/
 
+  // ZREM: https://valkey.io/commands/zrem/
   template <class... Tail>
   decltype(auto) zrem(std::string_view key, valkey::View<std::string_view> members, Tail&&... tail) {
     return self().exec(cmd::Zrem{.key = key, .members = members}, std::forward<Tail>(tail)...);
   }
-  // ZREMRANGEBYLEX: https://valkey.io/commands/zremrangebylex/
 
+  // ZREMRANGEBYLEX: https://valkey.io/commands/zremrangebylex/
   template <class... Tail>
   decltype(auto) zremrangebylex(std::string_view key, valkey::LexBound min, valkey::LexBound max, Tail&&... tail) {
     return self().exec(cmd::Zremrangebylex{.key = key, .min = min, .max = max}, std::forward<Tail>(tail)...);
   }
-  // ZREMRANGEBYRANK: https://valkey.io/commands/zremrangebyrank/
 
+  // ZREMRANGEBYRANK: https://valkey.io/commands/zremrangebyrank/
   template <class... Tail>
   decltype(auto) zremrangebyrank(std::string_view key, std::int64_t start, std::int64_t stop, Tail&&... tail) {
     return self().exec(cmd::Zremrangebyrank{.key = key, .start = start, .stop = stop}, std::forward<Tail>(tail)...);
   }
-  // ZREMRANGEBYSCORE: https://valkey.io/commands/zremrangebyscore/
 
+  // ZREMRANGEBYSCORE: https://valkey.io/commands/zremrangebyscore/
   template <class... Tail>
   decltype(auto) zremrangebyscore(std::string_view key, valkey::ScoreBound min, valkey::ScoreBound max, Tail&&... tail) {
     return self().exec(cmd::Zremrangebyscore{.key = key, .min = min, .max = max}, std::forward<Tail>(tail)...);
   }
-  // ZREVRANGE: https://valkey.io/commands/zrevrange/
 
+  // ZREVRANGE: https://valkey.io/commands/zrevrange/
   template <class... Tail>
   decltype(auto) zrevrange(std::string_view key, std::int64_t start, std::int64_t stop, Tail&&... tail) {
     return self().exec(cmd::Zrevrange{.key = key, .start = start, .stop = stop}, std::forward<Tail>(tail)...);
   }
-  // ZREVRANGE (typed entry point of Zrevrange): https://valkey.io/commands/zrevrange/
 
+  // ZREVRANGE (typed entry point of Zrevrange): https://valkey.io/commands/zrevrange/
   template <class... Tail>
   decltype(auto) zrevrange_withscores(std::string_view key, std::int64_t start, std::int64_t stop, Tail&&... tail) {
     return self().exec(cmd::ZrevrangeWithscores{.key = key, .start = start, .stop = stop}, std::forward<Tail>(tail)...);
   }
-  // ZREVRANGEBYLEX: https://valkey.io/commands/zrevrangebylex/
 
+  // ZREVRANGEBYLEX: https://valkey.io/commands/zrevrangebylex/
   template <class... Tail>
   decltype(auto) zrevrangebylex(std::string_view key, valkey::LexBound max, valkey::LexBound min, Tail&&... tail) {
     return self().exec(cmd::Zrevrangebylex{.key = key, .max = max, .min = min}, std::forward<Tail>(tail)...);
@@ -2803,8 +2802,8 @@ class Commands {
   decltype(auto) zrevrangebylex(std::string_view key, valkey::LexBound max, valkey::LexBound min, const cmd::Zrevrangebylex::Options& options, Tail&&... tail) {
     return self().exec(cmd::Zrevrangebylex{.key = key, .max = max, .min = min, .limit = options.limit}, std::forward<Tail>(tail)...);
   }
-  // ZREVRANGEBYSCORE: https://valkey.io/commands/zrevrangebyscore/
 
+  // ZREVRANGEBYSCORE: https://valkey.io/commands/zrevrangebyscore/
   template <class... Tail>
   decltype(auto) zrevrangebyscore(std::string_view key, valkey::ScoreBound max, valkey::ScoreBound min, Tail&&... tail) {
     return self().exec(cmd::Zrevrangebyscore{.key = key, .max = max, .min = min}, std::forward<Tail>(tail)...);
@@ -2813,8 +2812,8 @@ class Commands {
   decltype(auto) zrevrangebyscore(std::string_view key, valkey::ScoreBound max, valkey::ScoreBound min, const cmd::Zrevrangebyscore::Options& options, Tail&&... tail) {
     return self().exec(cmd::Zrevrangebyscore{.key = key, .max = max, .min = min, .limit = options.limit}, std::forward<Tail>(tail)...);
   }
-  // ZREVRANGEBYSCORE (typed entry point of Zrevrangebyscore): https://valkey.io/commands/zrevrangebyscore/
 
+  // ZREVRANGEBYSCORE (typed entry point of Zrevrangebyscore): https://valkey.io/commands/zrevrangebyscore/
   template <class... Tail>
   decltype(auto) zrevrangebyscore_withscores(std::string_view key, valkey::ScoreBound max, valkey::ScoreBound min, Tail&&... tail) {
     return self().exec(cmd::ZrevrangebyscoreWithscores{.key = key, .max = max, .min = min}, std::forward<Tail>(tail)...);
@@ -2823,20 +2822,20 @@ class Commands {
   decltype(auto) zrevrangebyscore_withscores(std::string_view key, valkey::ScoreBound max, valkey::ScoreBound min, const cmd::ZrevrangebyscoreWithscores::Options& options, Tail&&... tail) {
     return self().exec(cmd::ZrevrangebyscoreWithscores{.key = key, .max = max, .min = min, .limit = options.limit}, std::forward<Tail>(tail)...);
   }
-  // ZREVRANK: https://valkey.io/commands/zrevrank/
 
+  // ZREVRANK: https://valkey.io/commands/zrevrank/
   template <class... Tail>
   decltype(auto) zrevrank(std::string_view key, std::string_view member, Tail&&... tail) {
     return self().exec(cmd::Zrevrank{.key = key, .member = member}, std::forward<Tail>(tail)...);
   }
-  // ZREVRANK (typed entry point of Zrevrank): https://valkey.io/commands/zrevrank/
 
+  // ZREVRANK (typed entry point of Zrevrank): https://valkey.io/commands/zrevrank/
   template <class... Tail>
   decltype(auto) zrevrank_withscore(std::string_view key, std::string_view member, Tail&&... tail) {
     return self().exec(cmd::ZrevrankWithscore{.key = key, .member = member}, std::forward<Tail>(tail)...);
   }
-  // ZSCAN: https://valkey.io/commands/zscan/
 
+  // ZSCAN: https://valkey.io/commands/zscan/
   template <class... Tail>
   decltype(auto) zscan(std::string_view key, std::uint64_t cursor, Tail&&... tail) {
     return self().exec(cmd::Zscan{.key = key, .cursor = cursor}, std::forward<Tail>(tail)...);
@@ -2845,14 +2844,14 @@ class Commands {
   decltype(auto) zscan(std::string_view key, std::uint64_t cursor, const cmd::Zscan::Options& options, Tail&&... tail) {
     return self().exec(cmd::Zscan{.key = key, .cursor = cursor, .pattern = options.pattern, .count = options.count, .noscores = options.noscores}, std::forward<Tail>(tail)...);
   }
-  // ZSCORE: https://valkey.io/commands/zscore/
 
+  // ZSCORE: https://valkey.io/commands/zscore/
   template <class... Tail>
   decltype(auto) zscore(std::string_view key, std::string_view member, Tail&&... tail) {
     return self().exec(cmd::Zscore{.key = key, .member = member}, std::forward<Tail>(tail)...);
   }
-  // ZUNION: https://valkey.io/commands/zunion/
 
+  // ZUNION: https://valkey.io/commands/zunion/
   template <class... Tail>
   decltype(auto) zunion(valkey::View<std::string_view> keys, Tail&&... tail) {
     return self().exec(cmd::Zunion{.keys = keys}, std::forward<Tail>(tail)...);
@@ -2861,8 +2860,8 @@ class Commands {
   decltype(auto) zunion(valkey::View<std::string_view> keys, const cmd::Zunion::Options& options, Tail&&... tail) {
     return self().exec(cmd::Zunion{.keys = keys, .weights = options.weights, .aggregate = options.aggregate}, std::forward<Tail>(tail)...);
   }
-  // ZUNION (typed entry point of Zunion): https://valkey.io/commands/zunion/
 
+  // ZUNION (typed entry point of Zunion): https://valkey.io/commands/zunion/
   template <class... Tail>
   decltype(auto) zunion_withscores(valkey::View<std::string_view> keys, Tail&&... tail) {
     return self().exec(cmd::ZunionWithscores{.keys = keys}, std::forward<Tail>(tail)...);
@@ -2871,8 +2870,8 @@ class Commands {
   decltype(auto) zunion_withscores(valkey::View<std::string_view> keys, const cmd::ZunionWithscores::Options& options, Tail&&... tail) {
     return self().exec(cmd::ZunionWithscores{.keys = keys, .weights = options.weights, .aggregate = options.aggregate}, std::forward<Tail>(tail)...);
   }
-  // ZUNIONSTORE: https://valkey.io/commands/zunionstore/
 
+  // ZUNIONSTORE: https://valkey.io/commands/zunionstore/
   template <class... Tail>
   decltype(auto) zunionstore(std::string_view destination, valkey::View<std::string_view> keys, Tail&&... tail) {
     return self().exec(cmd::Zunionstore{.destination = destination, .keys = keys}, std::forward<Tail>(tail)...);

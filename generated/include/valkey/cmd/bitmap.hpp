@@ -60,7 +60,7 @@ struct Bitcount {
 void encode(const Bitcount& c, valkey::resp::Writer& w);
 void for_each_key(const Bitcount& c, valkey::KeyCallback cb);
 
-// BITFIELD key [GET encoding offset|[OVERFLOW WRAP|SAT|FAIL] [SET encoding offset value|INCRBY ...
+// BITFIELD key [GET encoding offset|[OVERFLOW WRAP|SAT|FAIL] <SET encoding offset value|INCRBY ...
 // https://valkey.io/commands/bitfield/
 struct Bitfield {
   static constexpr valkey::KeySpec key_specs[] = {
@@ -154,7 +154,7 @@ struct BitfieldRo {
 void encode(const BitfieldRo& c, valkey::resp::Writer& w);
 void for_each_key(const BitfieldRo& c, valkey::KeyCallback cb);
 
-// BITOP [AND|OR|XOR|NOT] destkey key [...]
+// BITOP <AND|OR|XOR|NOT> destkey key [...]
 // https://valkey.io/commands/bitop/
 struct Bitop {
   static constexpr valkey::KeySpec key_specs[] = {

@@ -581,7 +581,7 @@ struct ClusterReplicas {
 void encode(const ClusterReplicas& c, valkey::resp::Writer& w);
 void for_each_key(const ClusterReplicas& c, valkey::KeyCallback cb);
 
-// CLUSTER REPLICATE [node-id|NO ONE]
+// CLUSTER REPLICATE <node-id|NO ONE>
 // https://valkey.io/commands/cluster-replicate/
 struct ClusterReplicate {
   static constexpr valkey::CommandInfo info{
@@ -603,7 +603,6 @@ struct ClusterReplicate {
   };
 
   struct NoOne {};
-
   using Args = std::variant<NodeId, NoOne>;
 
   Args args;
@@ -685,7 +684,7 @@ struct ClusterSetConfigEpoch {
 void encode(const ClusterSetConfigEpoch& c, valkey::resp::Writer& w);
 void for_each_key(const ClusterSetConfigEpoch& c, valkey::KeyCallback cb);
 
-// CLUSTER SETSLOT slot [IMPORTING importing|MIGRATING migrating|NODE node|STABLE] [TIMEOUT time...
+// CLUSTER SETSLOT slot <IMPORTING importing|MIGRATING migrating|NODE node|STABLE> [TIMEOUT time...
 // https://valkey.io/commands/cluster-setslot/
 struct ClusterSetslot {
   static constexpr valkey::CommandInfo info{
@@ -715,7 +714,6 @@ struct ClusterSetslot {
   };
 
   struct Stable {};
-
   using Subcommand = std::variant<Importing, Migrating, Node, Stable>;
 
   std::int64_t slot = 0;
@@ -772,7 +770,7 @@ struct ClusterSlaves {
 void encode(const ClusterSlaves& c, valkey::resp::Writer& w);
 void for_each_key(const ClusterSlaves& c, valkey::KeyCallback cb);
 
-// CLUSTER SLOT-STATS [SLOTSRANGE start-slot end-slot|ORDERBY metric [LIMIT limit] [ASC|DESC]]
+// CLUSTER SLOT-STATS <SLOTSRANGE start-slot end-slot|ORDERBY metric [LIMIT limit] [ASC|DESC]>
 // https://valkey.io/commands/cluster-slot-stats/
 struct ClusterSlotStats {
   static constexpr valkey::CommandInfo info{

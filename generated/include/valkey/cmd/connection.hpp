@@ -46,7 +46,7 @@ struct Auth {
 void encode(const Auth& c, valkey::resp::Writer& w);
 void for_each_key(const Auth& c, valkey::KeyCallback cb);
 
-// CLIENT CACHING [YES|NO]
+// CLIENT CACHING <YES|NO>
 // https://valkey.io/commands/client-caching/
 struct ClientCaching {
   static constexpr valkey::CommandInfo info{
@@ -175,7 +175,7 @@ struct ClientId {
 void encode(const ClientId& c, valkey::resp::Writer& w);
 void for_each_key(const ClientId& c, valkey::KeyCallback cb);
 
-// CLIENT IMPORT-SOURCE [ON|OFF]
+// CLIENT IMPORT-SOURCE <ON|OFF>
 // https://valkey.io/commands/client-import-source/
 struct ClientImportSource {
   static constexpr valkey::CommandInfo info{
@@ -222,7 +222,7 @@ struct ClientInfo {
 void encode(const ClientInfo& c, valkey::resp::Writer& w);
 void for_each_key(const ClientInfo& c, valkey::KeyCallback cb);
 
-// CLIENT KILL [old-format|[ID client-id [...]] [TYPE normal|master|primary|slave|replica|pubsub...
+// CLIENT KILL <old-format|[ID client-id [...]] [TYPE normal|master|primary|slave|replica|pubsub...
 // https://valkey.io/commands/client-kill/
 struct ClientKill {
   static constexpr valkey::CommandInfo info{
@@ -401,7 +401,7 @@ struct ClientList {
 void encode(const ClientList& c, valkey::resp::Writer& w);
 void for_each_key(const ClientList& c, valkey::KeyCallback cb);
 
-// CLIENT NO-EVICT [ON|OFF]
+// CLIENT NO-EVICT <ON|OFF>
 // https://valkey.io/commands/client-no-evict/
 struct ClientNoEvict {
   static constexpr valkey::CommandInfo info{
@@ -428,7 +428,7 @@ struct ClientNoEvict {
 void encode(const ClientNoEvict& c, valkey::resp::Writer& w);
 void for_each_key(const ClientNoEvict& c, valkey::KeyCallback cb);
 
-// CLIENT NO-TOUCH [ON|OFF]
+// CLIENT NO-TOUCH <ON|OFF>
 // https://valkey.io/commands/client-no-touch/
 struct ClientNoTouch {
   static constexpr valkey::CommandInfo info{
@@ -488,7 +488,7 @@ struct ClientPause {
 void encode(const ClientPause& c, valkey::resp::Writer& w);
 void for_each_key(const ClientPause& c, valkey::KeyCallback cb);
 
-// CLIENT REPLY [ON|OFF|SKIP]
+// CLIENT REPLY <ON|OFF|SKIP>
 // https://valkey.io/commands/client-reply/
 struct ClientReply {
   static constexpr valkey::CommandInfo info{
@@ -516,7 +516,7 @@ struct ClientReply {
 void encode(const ClientReply& c, valkey::resp::Writer& w);
 void for_each_key(const ClientReply& c, valkey::KeyCallback cb);
 
-// CLIENT SETINFO [lib-name libname|lib-ver libver]
+// CLIENT SETINFO <lib-name libname|lib-ver libver>
 // https://valkey.io/commands/client-setinfo/
 struct ClientSetinfo {
   static constexpr valkey::CommandInfo info{
@@ -570,7 +570,7 @@ struct ClientSetname {
 void encode(const ClientSetname& c, valkey::resp::Writer& w);
 void for_each_key(const ClientSetname& c, valkey::KeyCallback cb);
 
-// CLIENT TRACKING [ON|OFF] [REDIRECT client-id] [PREFIX prefix [PREFIX ...]] [BCAST] [OPTIN] [O...
+// CLIENT TRACKING <ON|OFF> [REDIRECT client-id] [PREFIX prefix [PREFIX ...]] [BCAST] [OPTIN] [O...
 // https://valkey.io/commands/client-tracking/
 struct ClientTracking {
   static constexpr valkey::CommandInfo info{

@@ -805,7 +805,6 @@ struct SortStore {
   using reply_type = std::int64_t;
 
   using Limit = Sort::Limit;
-
   using Order = Sort::Order;
 
   std::string_view key = {};

@@ -167,7 +167,7 @@ struct Geopos {
 void encode(const Geopos& c, valkey::resp::Writer& w);
 void for_each_key(const Geopos& c, valkey::KeyCallback cb);
 
-// GEORADIUS key longitude latitude radius [m|km|ft|mi] [WITHCOORD] [WITHDIST] [WITHHASH] [COUNT...
+// GEORADIUS key longitude latitude radius <m|km|ft|mi> [WITHCOORD] [WITHDIST] [WITHHASH] [COUNT...
 // https://valkey.io/commands/georadius/
 struct Georadius {
   static constexpr valkey::KeySpec key_specs[] = {
@@ -241,7 +241,7 @@ struct Georadius {
 void encode(const Georadius& c, valkey::resp::Writer& w);
 void for_each_key(const Georadius& c, valkey::KeyCallback cb);
 
-// GEORADIUSBYMEMBER key member radius [m|km|ft|mi] [WITHCOORD] [WITHDIST] [WITHHASH] [COUNT cou...
+// GEORADIUSBYMEMBER key member radius <m|km|ft|mi> [WITHCOORD] [WITHDIST] [WITHHASH] [COUNT cou...
 // https://valkey.io/commands/georadiusbymember/
 struct Georadiusbymember {
   static constexpr valkey::KeySpec key_specs[] = {
@@ -314,7 +314,7 @@ struct Georadiusbymember {
 void encode(const Georadiusbymember& c, valkey::resp::Writer& w);
 void for_each_key(const Georadiusbymember& c, valkey::KeyCallback cb);
 
-// GEORADIUSBYMEMBER_RO key member radius [m|km|ft|mi] [WITHCOORD] [WITHDIST] [WITHHASH] [COUNT ...
+// GEORADIUSBYMEMBER_RO key member radius <m|km|ft|mi> [WITHCOORD] [WITHDIST] [WITHHASH] [COUNT ...
 // https://valkey.io/commands/georadiusbymember_ro/
 struct GeoradiusbymemberRo {
   static constexpr valkey::KeySpec key_specs[] = {
@@ -373,7 +373,7 @@ struct GeoradiusbymemberRo {
 void encode(const GeoradiusbymemberRo& c, valkey::resp::Writer& w);
 void for_each_key(const GeoradiusbymemberRo& c, valkey::KeyCallback cb);
 
-// GEORADIUS_RO key longitude latitude radius [m|km|ft|mi] [WITHCOORD] [WITHDIST] [WITHHASH] [CO...
+// GEORADIUS_RO key longitude latitude radius <m|km|ft|mi> [WITHCOORD] [WITHDIST] [WITHHASH] [CO...
 // https://valkey.io/commands/georadius_ro/
 struct GeoradiusRo {
   static constexpr valkey::KeySpec key_specs[] = {
@@ -433,7 +433,7 @@ struct GeoradiusRo {
 void encode(const GeoradiusRo& c, valkey::resp::Writer& w);
 void for_each_key(const GeoradiusRo& c, valkey::KeyCallback cb);
 
-// GEOSEARCH key [FROMMEMBER member|FROMLONLAT longitude latitude] [BYRADIUS radius [m|km|ft|mi]...
+// GEOSEARCH key [FROMMEMBER member|FROMLONLAT longitude latitude] <BYRADIUS radius <m|km|ft|mi>...
 // https://valkey.io/commands/geosearch/
 struct Geosearch {
   static constexpr valkey::KeySpec key_specs[] = {
@@ -514,30 +514,21 @@ struct Geosearch {
 void encode(const Geosearch& c, valkey::resp::Writer& w);
 void for_each_key(const Geosearch& c, valkey::KeyCallback cb);
 
-// GEOSEARCH key [FROMMEMBER member|FROMLONLAT longitude latitude] [BYRADIUS radius [m|km|ft|mi]...
+// GEOSEARCH key [FROMMEMBER member|FROMLONLAT longitude latitude] <BYRADIUS radius <m|km|ft|mi>...
 // https://valkey.io/commands/geosearch/ (typed entry point of Geosearch)
 struct GeosearchDetailed {
   static constexpr valkey::CommandInfo info = Geosearch::info;
   using reply_type = std::vector<std::tuple<std::string, double, std::int64_t, std::pair<double, double>>>;
 
   using Frommember = Geosearch::Frommember;
-
   using Fromlonlat = Geosearch::Fromlonlat;
-
   using From = Geosearch::From;
-
   using Unit = Geosearch::Unit;
-
   using Circle = Geosearch::Circle;
-
   using Box = Geosearch::Box;
-
   using Polygon = Geosearch::Polygon;
-
   using By = Geosearch::By;
-
   using Order = Geosearch::Order;
-
   using Count = Geosearch::Count;
 
   std::string_view key = {};
@@ -556,7 +547,7 @@ struct GeosearchDetailed {
 void encode(const GeosearchDetailed& c, valkey::resp::Writer& w);
 void for_each_key(const GeosearchDetailed& c, valkey::KeyCallback cb);
 
-// GEOSEARCHSTORE destination source [FROMMEMBER member|FROMLONLAT longitude latitude] [BYRADIUS...
+// GEOSEARCHSTORE destination source [FROMMEMBER member|FROMLONLAT longitude latitude] <BYRADIUS...
 // https://valkey.io/commands/geosearchstore/
 struct Geosearchstore {
   static constexpr valkey::KeySpec key_specs[] = {

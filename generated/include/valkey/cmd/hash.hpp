@@ -287,7 +287,6 @@ struct Hgetex {
   };
 
   struct Persist {};
-
   using Expiration = std::variant<Ex, Px, Exat, Pxat, Persist>;
 
   std::string_view key = {};
@@ -774,7 +773,6 @@ struct Hsetex {
   };
 
   struct Keepttl {};
-
   using Expiration = std::variant<Ex, Px, Exat, Pxat, Keepttl>;
 
   std::string_view key = {};

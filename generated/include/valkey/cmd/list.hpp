@@ -14,7 +14,7 @@
 
 namespace valkey::cmd {
 
-// BLMOVE source destination [LEFT|RIGHT] [LEFT|RIGHT] timeout
+// BLMOVE source destination <LEFT|RIGHT> <LEFT|RIGHT> timeout
 // https://valkey.io/commands/blmove/
 struct Blmove {
   static constexpr valkey::KeySpec key_specs[] = {
@@ -54,7 +54,7 @@ struct Blmove {
 void encode(const Blmove& c, valkey::resp::Writer& w);
 void for_each_key(const Blmove& c, valkey::KeyCallback cb);
 
-// BLMPOP timeout numkeys key [...] [LEFT|RIGHT] [COUNT count]
+// BLMPOP timeout numkeys key [...] <LEFT|RIGHT> [COUNT count]
 // https://valkey.io/commands/blmpop/
 struct Blmpop {
   static constexpr valkey::KeySpec key_specs[] = {
@@ -198,7 +198,7 @@ struct Lindex {
 void encode(const Lindex& c, valkey::resp::Writer& w);
 void for_each_key(const Lindex& c, valkey::KeyCallback cb);
 
-// LINSERT key [BEFORE|AFTER] pivot element
+// LINSERT key <BEFORE|AFTER> pivot element
 // https://valkey.io/commands/linsert/
 struct Linsert {
   static constexpr valkey::KeySpec key_specs[] = {
@@ -256,7 +256,7 @@ struct Llen {
 void encode(const Llen& c, valkey::resp::Writer& w);
 void for_each_key(const Llen& c, valkey::KeyCallback cb);
 
-// LMOVE source destination [LEFT|RIGHT] [LEFT|RIGHT]
+// LMOVE source destination <LEFT|RIGHT> <LEFT|RIGHT>
 // https://valkey.io/commands/lmove/
 struct Lmove {
   static constexpr valkey::KeySpec key_specs[] = {
@@ -295,7 +295,7 @@ struct Lmove {
 void encode(const Lmove& c, valkey::resp::Writer& w);
 void for_each_key(const Lmove& c, valkey::KeyCallback cb);
 
-// LMPOP numkeys key [...] [LEFT|RIGHT] [COUNT count]
+// LMPOP numkeys key [...] <LEFT|RIGHT> [COUNT count]
 // https://valkey.io/commands/lmpop/
 struct Lmpop {
   static constexpr valkey::KeySpec key_specs[] = {

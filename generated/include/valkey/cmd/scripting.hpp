@@ -440,7 +440,7 @@ struct FunctionStats {
 void encode(const FunctionStats& c, valkey::resp::Writer& w);
 void for_each_key(const FunctionStats& c, valkey::KeyCallback cb);
 
-// SCRIPT DEBUG [YES|SYNC|NO] [engine]
+// SCRIPT DEBUG <YES|SYNC|NO> [engine]
 // https://valkey.io/commands/script-debug/
 struct ScriptDebug {
   static constexpr valkey::CommandInfo info{

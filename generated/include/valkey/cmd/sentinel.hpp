@@ -41,7 +41,7 @@ struct SentinelCkquorum {
 void encode(const SentinelCkquorum& c, valkey::resp::Writer& w);
 void for_each_key(const SentinelCkquorum& c, valkey::KeyCallback cb);
 
-// SENTINEL CONFIG [SET parameter value [...]|GET parameter [...]]
+// SENTINEL CONFIG <SET parameter value [...]|GET parameter [...]>
 // https://valkey.io/commands/sentinel-config/
 struct SentinelConfig {
   static constexpr valkey::CommandInfo info{

@@ -229,7 +229,6 @@ struct AclLog {
   };
 
   struct Reset {};
-
   using Operation = std::variant<Count, Reset>;
 
   std::optional<Operation> operation = {};
@@ -573,7 +572,7 @@ struct CommandList {
 void encode(const CommandList& c, valkey::resp::Writer& w);
 void for_each_key(const CommandList& c, valkey::KeyCallback cb);
 
-// COMMANDLOG GET count [slow|large-request|large-reply]
+// COMMANDLOG GET count <slow|large-request|large-reply>
 // https://valkey.io/commands/commandlog-get/
 struct CommandlogGet {
   static constexpr valkey::CommandInfo info{
@@ -622,7 +621,7 @@ struct CommandlogHelp {
 void encode(const CommandlogHelp& c, valkey::resp::Writer& w);
 void for_each_key(const CommandlogHelp& c, valkey::KeyCallback cb);
 
-// COMMANDLOG LEN [slow|large-request|large-reply]
+// COMMANDLOG LEN <slow|large-request|large-reply>
 // https://valkey.io/commands/commandlog-len/
 struct CommandlogLen {
   static constexpr valkey::CommandInfo info{
@@ -650,7 +649,7 @@ struct CommandlogLen {
 void encode(const CommandlogLen& c, valkey::resp::Writer& w);
 void for_each_key(const CommandlogLen& c, valkey::KeyCallback cb);
 
-// COMMANDLOG RESET [slow|large-request|large-reply]
+// COMMANDLOG RESET <slow|large-request|large-reply>
 // https://valkey.io/commands/commandlog-reset/
 struct CommandlogReset {
   static constexpr valkey::CommandInfo info{
@@ -1469,7 +1468,7 @@ struct Replconf {
 void encode(const Replconf& c, valkey::resp::Writer& w);
 void for_each_key(const Replconf& c, valkey::KeyCallback cb);
 
-// REPLICAOF [host port|NO ONE]
+// REPLICAOF <host port|NO ONE>
 // https://valkey.io/commands/replicaof/
 struct Replicaof {
   static constexpr valkey::CommandInfo info{
@@ -1492,7 +1491,6 @@ struct Replicaof {
   };
 
   struct NoOne {};
-
   using Args = std::variant<HostPort, NoOne>;
 
   Args args;
@@ -1610,7 +1608,6 @@ struct Shutdown {
   };
 
   struct Abort {};
-
   using AbortSelector = std::variant<SaveSelector2, Abort>;
 
   std::optional<AbortSelector> abort_selector = {};
@@ -1623,7 +1620,7 @@ struct Shutdown {
 void encode(const Shutdown& c, valkey::resp::Writer& w);
 void for_each_key(const Shutdown& c, valkey::KeyCallback cb);
 
-// SLAVEOF [host port|NO ONE]
+// SLAVEOF <host port|NO ONE>
 // https://valkey.io/commands/slaveof/
 struct Slaveof {
   static constexpr valkey::CommandInfo info{
@@ -1646,7 +1643,6 @@ struct Slaveof {
   };
 
   struct NoOne {};
-
   using Args = std::variant<HostPort, NoOne>;
 
   Args args;

@@ -16,7 +16,7 @@
 
 namespace valkey::cmd {
 
-// BZMPOP timeout numkeys key [...] [MIN|MAX] [COUNT count]
+// BZMPOP timeout numkeys key [...] <MIN|MAX> [COUNT count]
 // https://valkey.io/commands/bzmpop/
 struct Bzmpop {
   static constexpr valkey::KeySpec key_specs[] = {
@@ -159,7 +159,6 @@ struct ZaddIncr {
   using reply_type = std::optional<double>;
 
   using Condition = Zadd::Condition;
-
   using Comparison = Zadd::Comparison;
 
   std::string_view key = {};
@@ -479,7 +478,7 @@ struct Zlexcount {
 void encode(const Zlexcount& c, valkey::resp::Writer& w);
 void for_each_key(const Zlexcount& c, valkey::KeyCallback cb);
 
-// ZMPOP numkeys key [...] [MIN|MAX] [COUNT count]
+// ZMPOP numkeys key [...] <MIN|MAX> [COUNT count]
 // https://valkey.io/commands/zmpop/
 struct Zmpop {
   static constexpr valkey::KeySpec key_specs[] = {
@@ -707,7 +706,6 @@ struct ZrangeWithscores {
   using reply_type = std::vector<std::pair<std::string, double>>;
 
   using Sortby = Zrange::Sortby;
-
   using Limit = Zrange::Limit;
 
   std::string_view key = {};

@@ -47,7 +47,7 @@ struct Xack {
 void encode(const Xack& c, valkey::resp::Writer& w);
 void for_each_key(const Xack& c, valkey::KeyCallback cb);
 
-// XADD key [NOMKSTREAM] [[MAXLEN|MINID] [=|~] threshold [LIMIT count]] [*|id] field value [...]
+// XADD key [NOMKSTREAM] [<MAXLEN|MINID> [=|~] threshold [LIMIT count]] <*|id> field value [...]
 // https://valkey.io/commands/xadd/
 struct Xadd {
   static constexpr valkey::KeySpec key_specs[] = {
@@ -261,7 +261,7 @@ struct Xdel {
 void encode(const Xdel& c, valkey::resp::Writer& w);
 void for_each_key(const Xdel& c, valkey::KeyCallback cb);
 
-// XGROUP CREATE key group [id|$] [MKSTREAM] [ENTRIESREAD entriesread]
+// XGROUP CREATE key group <id|$> [MKSTREAM] [ENTRIESREAD entriesread]
 // https://valkey.io/commands/xgroup-create/
 struct XgroupCreate {
   static constexpr valkey::KeySpec key_specs[] = {
@@ -286,7 +286,6 @@ struct XgroupCreate {
   };
 
   struct NewId {};
-
   using IdSelector = std::variant<Id, NewId>;
 
   std::string_view key = {};
@@ -404,7 +403,7 @@ struct XgroupHelp {
 void encode(const XgroupHelp& c, valkey::resp::Writer& w);
 void for_each_key(const XgroupHelp& c, valkey::KeyCallback cb);
 
-// XGROUP SETID key group [id|$] [ENTRIESREAD entriesread]
+// XGROUP SETID key group <id|$> [ENTRIESREAD entriesread]
 // https://valkey.io/commands/xgroup-setid/
 struct XgroupSetid {
   static constexpr valkey::KeySpec key_specs[] = {
@@ -429,7 +428,6 @@ struct XgroupSetid {
   };
 
   struct NewId {};
-
   using IdSelector = std::variant<Id, NewId>;
 
   std::string_view key = {};
@@ -797,7 +795,7 @@ struct Xsetid {
 void encode(const Xsetid& c, valkey::resp::Writer& w);
 void for_each_key(const Xsetid& c, valkey::KeyCallback cb);
 
-// XTRIM key [MAXLEN|MINID] [=|~] threshold [LIMIT count]
+// XTRIM key <MAXLEN|MINID> [=|~] threshold [LIMIT count]
 // https://valkey.io/commands/xtrim/
 struct Xtrim {
   static constexpr valkey::KeySpec key_specs[] = {

@@ -205,7 +205,6 @@ struct Getex {
   };
 
   struct Persist {};
-
   using Expiration = std::variant<Ex, Px, Exat, Pxat, Persist>;
 
   std::string_view key = {};
@@ -479,7 +478,6 @@ struct Msetex {
   };
 
   struct Keepttl {};
-
   using Expiration = std::variant<Ex, Px, Exat, Pxat, Keepttl>;
 
   valkey::View<std::pair<std::string_view, std::string_view>> data = {};
@@ -568,7 +566,6 @@ struct Set {
   using reply_type = std::optional<std::string>;
 
   struct Nx {};
-
   struct Xx {};
 
   struct Ifeq {
@@ -594,7 +591,6 @@ struct Set {
   };
 
   struct Keepttl {};
-
   using Expiration = std::variant<Ex, Px, Exat, Pxat, Keepttl>;
 
   std::string_view key = {};
