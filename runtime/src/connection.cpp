@@ -570,7 +570,8 @@ void Connection::connection_lost(std::error_code cause) {
   if (observer_) observer_->on_disconnected(*this, cause);
   const std::uint64_t gen = gen_;
   if (broken) broken->on_complete(cause);
-  complete_chain(lost, make_error_code(errc::connection_lost));
+  // A dead peer is worth naming; any other loss is connection_lost.
+  complete_chain(lost, cause == errc::health_check_failed ? cause : make_error_code(errc::connection_lost));
   if (gen == gen_ && state_ == ConnectionState::reconnecting) schedule_reconnect();
 }
 

@@ -60,8 +60,9 @@ class AsyncOp final : public RequestBase {
  public:
   using slot_type = asio::associated_cancellation_slot_t<Handler>;
 
-  AsyncOp(Handler&& h, Connection& c, Diagnostics* d)
-      : handler_(std::move(h)), conn_(c), diag_(d), slot_(asio::get_associated_cancellation_slot(handler_)) {}
+  template <class H>
+  AsyncOp(H&& h, Connection& c, Diagnostics* d)
+      : handler_(std::forward<H>(h)), conn_(c), diag_(d), slot_(asio::get_associated_cancellation_slot(handler_)) {}
 
   // Called once the request is queued.
   void arm_cancellation() {
@@ -104,11 +105,12 @@ class AsyncOp final : public RequestBase {
     }
   }
 
-  static AsyncOp* create(Handler&& h, Connection& c, Diagnostics* d) {
+  template <class H>
+  static AsyncOp* create(H&& h, Connection& c, Diagnostics* d) {
     auto alloc = rebound(asio::get_associated_allocator(h, asio::recycling_allocator<void>()));
     AsyncOp* p = std::allocator_traits<decltype(alloc)>::allocate(alloc, 1);
     try {
-      return new (p) AsyncOp(std::move(h), c, d);
+      return new (p) AsyncOp(std::forward<H>(h), c, d);
     } catch (...) {
       std::allocator_traits<decltype(alloc)>::deallocate(alloc, p, 1);
       throw;
