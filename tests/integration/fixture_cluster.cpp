@@ -56,3 +56,23 @@ TEST_CASE("fixture: a cluster replica takes over after its primary is killed", "
   CHECK(new_port != old_port);
   CHECK(valkey::test::send_command(new_port, {"SET", "failover-key", "1"}).as_string() == "OK");
 }
+
+TEST_CASE("fixture: a TLS cluster (tls-cluster, tls-replication) comes up with one shared CA", "[fixture][slow][tls]") {
+  ClusterOptions o;
+  o.primaries = 3;
+  o.replicas_per_primary = 1;
+  o.node.tls = true;
+  o.node.tls_replication = true;
+  Cluster cluster(o);
+  const auto* ca = cluster.node(0).tls_files();
+  REQUIRE(ca != nullptr);
+  for (std::size_t i = 0; i < cluster.size(); ++i) {
+    REQUIRE(cluster.node(i).tls_files() != nullptr);
+    CHECK(cluster.node(i).tls_files()->ca_cert == ca->ca_cert);
+    CHECK(cluster.node(i).tls_port() > 0);
+  }
+  // Replication runs over TLS: the replica's link is up and data flows.
+  int port = cluster.port_for_slot(Cluster::key_slot("tls-key"));
+  CHECK(valkey::test::send_command(port, {"SET", "tls-key", "v"}).as_string() == "OK");
+  CHECK(valkey::test::send_command(port, {"WAIT", "1", "5000"}).integer == 1);
+}
