@@ -6,9 +6,11 @@
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <tuple>
 #include <unordered_map>
+#include <unordered_set>
 #include <utility>
 #include <vector>
 
@@ -39,6 +41,16 @@ TEST_CASE("adapt: vector", "[adapt]") {
   // Nested
   using Nested = std::vector<std::vector<std::int64_t>>;
   CHECK(decode<Nested>("*3\r\n*2\r\n:1\r\n:2\r\n*0\r\n*1\r\n$1\r\n3\r\n").value == Nested{{1, 2}, {}, {3}});
+}
+
+TEST_CASE("adapt: set and unordered_set", "[adapt]") {
+  using Set = std::set<std::string>;
+  CHECK(decode<Set>("~3\r\n+b\r\n+a\r\n+b\r\n").value == Set{"a", "b"});
+  CHECK(decode<Set>("*2\r\n$1\r\nx\r\n$1\r\ny\r\n").value == Set{"x", "y"});  // RESP2 SMEMBERS
+  using USet = std::unordered_set<std::int64_t>;
+  CHECK(decode<USet>("~2\r\n:1\r\n:2\r\n").value == USet{1, 2});
+  CHECK(decode<Set>("_\r\n").ec == errc::unexpected_null);
+  CHECK(decode<Set>("~1\r\n*0\r\n").ec == errc::unexpected_reply_type);
 }
 
 TEST_CASE("adapt: ZRANGE WITHSCORES in RESP3 and RESP2", "[adapt]") {

@@ -4,7 +4,8 @@
 // (see docs/design.md for the table):
 //   Ok, std::string, std::int64_t (and other integers), bool, double,
 //   std::optional<X>, std::vector<X>, std::vector<std::pair<K, V>>,
-//   std::map<K, V>, std::unordered_map<K, V>, std::tuple<Xs...>,
+//   std::map<K, V>, std::unordered_map<K, V>, std::set<X>,
+//   std::unordered_set<X>, std::tuple<Xs...>,
 //   std::pair<A, B>, valkey::Reply, adapt::Ignore.
 // Each accepts the RESP3 form and the RESP2 spelling of the same reply
 // (integers for booleans, bulk strings for doubles, flat arrays for maps).
@@ -24,12 +25,14 @@
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <system_error>
 #include <tuple>
 #include <type_traits>
 #include <unordered_map>
+#include <unordered_set>
 #include <utility>
 #include <vector>
 
@@ -225,6 +228,41 @@ struct Decoder<std::vector<X, A>> {
   std::size_t remaining_ = 0;
   bool in_element_ = false;
 };
+
+// ---- std::set<X>, std::unordered_set<X>: like vector, duplicates merge ----
+
+namespace detail {
+
+template <class Set>
+struct SetDecoder {
+  using X = typename Set::value_type;
+  static constexpr bool scalar = false;
+  bool feed(const resp::Node& n, Set& out, DecodeState& st) {
+    if (remaining_ == 0) {  // the header
+      if (!is_sequence(n.type)) {
+        st.mismatch(n);
+        return true;
+      }
+      out.clear();
+      remaining_ = resp::child_count(n.type, n.aggregate_size);
+      return remaining_ == 0;
+    }
+    if (!elem_.feed(n, item_, st)) return false;
+    out.insert(std::move(item_));
+    return --remaining_ == 0;
+  }
+  Decoder<X> elem_;
+  X item_{};
+  std::size_t remaining_ = 0;
+};
+
+}  // namespace detail
+
+template <class X, class C, class A>
+struct Decoder<std::set<X, C, A>> : detail::SetDecoder<std::set<X, C, A>> {};
+
+template <class X, class H, class E, class A>
+struct Decoder<std::unordered_set<X, H, E, A>> : detail::SetDecoder<std::unordered_set<X, H, E, A>> {};
 
 // ---- key/value collections ----
 // Accepted shapes: a map (RESP3); a flat array k0 v0 k1 v1 ... (RESP2); an
