@@ -209,7 +209,7 @@ else
   t=$(date +%s)
   if [ -f "$repo/scripts/fuzz.sh" ]; then
     log "fuzz: scripts/fuzz.sh $fuzz_seconds"
-    if bash "$repo/scripts/fuzz.sh" "$fuzz_seconds"; then passed=$((passed + 1)); else fail_stage fuzz; fi
+    if VALKEY_FUZZ_BUILD_DIR="${VALKEY_FUZZ_BUILD_DIR:-$build_root/fuzz}" bash "$repo/scripts/fuzz.sh" "$fuzz_seconds"; then passed=$((passed + 1)); else fail_stage fuzz; fi
   else
     log "fuzz: scripts/fuzz.sh does not exist yet; skipping the fuzz pass"
   fi
