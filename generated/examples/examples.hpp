@@ -367,10 +367,6 @@ void for_each_example(F&& f) {
     f("CLUSTER SLOTS", cmd::ClusterSlots{}, std::span<const std::string_view>(argv), std::span<const std::string_view>());
   }
   {
-    static constexpr std::string_view argv[] = {"CLUSTER", "SYNCSLOTS"};
-    f("CLUSTER SYNCSLOTS", cmd::ClusterSyncslots{}, std::span<const std::string_view>(argv), std::span<const std::string_view>());
-  }
-  {
     static constexpr std::string_view argv[] = {"CLUSTERSCAN", "cursor"};
     f("CLUSTERSCAN", cmd::Clusterscan{.cursor = "cursor"}, std::span<const std::string_view>(argv), std::span<const std::string_view>());
   }
@@ -446,10 +442,6 @@ void for_each_example(F&& f) {
   {
     static constexpr std::string_view argv[] = {"DBSIZE"};
     f("DBSIZE", cmd::Dbsize{}, std::span<const std::string_view>(argv), std::span<const std::string_view>());
-  }
-  {
-    static constexpr std::string_view argv[] = {"DEBUG"};
-    f("DEBUG", cmd::Debug{}, std::span<const std::string_view>(argv), std::span<const std::string_view>());
   }
   {
     static constexpr std::string_view argv[] = {"DECR", "key:1"};
@@ -621,19 +613,19 @@ void for_each_example(F&& f) {
     f("GEORADIUS_RO", cmd::GeoradiusRo{.key = "key:1", .longitude = 13.361389, .latitude = 38.115556, .radius = 1.5, .unit = cmd::GeoradiusRo::Unit::m}, std::span<const std::string_view>(argv), std::span<const std::string_view>(keys));
   }
   {
-    static constexpr std::string_view argv[] = {"GEOSEARCH", "key:1", "BYRADIUS", "1.5", "m"};
+    static constexpr std::string_view argv[] = {"GEOSEARCH", "key:1", "FROMMEMBER", "member", "BYRADIUS", "1.5", "m"};
     static constexpr std::string_view keys[] = {"key:1"};
-    f("GEOSEARCH", cmd::Geosearch{.key = "key:1", .by = cmd::Geosearch::Circle{.radius = 1.5, .unit = cmd::Geosearch::Unit::m}}, std::span<const std::string_view>(argv), std::span<const std::string_view>(keys));
+    f("GEOSEARCH", cmd::Geosearch{.key = "key:1", .from = cmd::Geosearch::Frommember{.member = "member"}, .by = cmd::Geosearch::Circle{.radius = 1.5, .unit = cmd::Geosearch::Unit::m}}, std::span<const std::string_view>(argv), std::span<const std::string_view>(keys));
   }
   {
-    static constexpr std::string_view argv[] = {"GEOSEARCH", "key:1", "BYRADIUS", "1.5", "m", "WITHCOORD", "WITHDIST", "WITHHASH"};
+    static constexpr std::string_view argv[] = {"GEOSEARCH", "key:1", "FROMMEMBER", "member", "BYRADIUS", "1.5", "m", "WITHCOORD", "WITHDIST", "WITHHASH"};
     static constexpr std::string_view keys[] = {"key:1"};
-    f("GEOSEARCH", cmd::GeosearchDetailed{.key = "key:1", .by = cmd::GeosearchDetailed::Circle{.radius = 1.5, .unit = cmd::GeosearchDetailed::Unit::m}}, std::span<const std::string_view>(argv), std::span<const std::string_view>(keys));
+    f("GEOSEARCH", cmd::GeosearchDetailed{.key = "key:1", .from = cmd::GeosearchDetailed::Frommember{.member = "member"}, .by = cmd::GeosearchDetailed::Circle{.radius = 1.5, .unit = cmd::GeosearchDetailed::Unit::m}}, std::span<const std::string_view>(argv), std::span<const std::string_view>(keys));
   }
   {
-    static constexpr std::string_view argv[] = {"GEOSEARCHSTORE", "key:1", "key:2", "BYRADIUS", "1.5", "m"};
+    static constexpr std::string_view argv[] = {"GEOSEARCHSTORE", "key:1", "key:2", "FROMMEMBER", "member", "BYRADIUS", "1.5", "m"};
     static constexpr std::string_view keys[] = {"key:1", "key:2"};
-    f("GEOSEARCHSTORE", cmd::Geosearchstore{.destination = "key:1", .source = "key:2", .by = cmd::Geosearchstore::Circle{.radius = 1.5, .unit = cmd::Geosearchstore::Unit::m}}, std::span<const std::string_view>(argv), std::span<const std::string_view>(keys));
+    f("GEOSEARCHSTORE", cmd::Geosearchstore{.destination = "key:1", .source = "key:2", .from = cmd::Geosearchstore::Frommember{.member = "member"}, .by = cmd::Geosearchstore::Circle{.radius = 1.5, .unit = cmd::Geosearchstore::Unit::m}}, std::span<const std::string_view>(argv), std::span<const std::string_view>(keys));
   }
   {
     static constexpr std::string_view argv[] = {"GET", "key:1"};
@@ -1398,8 +1390,8 @@ void for_each_example(F&& f) {
     f("SENTINEL SET", cmd::SentinelSet{.primary_name = "primary_name", .data = {{"option", "value"}}}, std::span<const std::string_view>(argv), std::span<const std::string_view>());
   }
   {
-    static constexpr std::string_view argv[] = {"SENTINEL", "SIMULATE-FAILURE"};
-    f("SENTINEL SIMULATE-FAILURE", cmd::SentinelSimulateFailure{}, std::span<const std::string_view>(argv), std::span<const std::string_view>());
+    static constexpr std::string_view argv[] = {"SENTINEL", "SIMULATE-FAILURE", "CRASH-AFTER-ELECTION"};
+    f("SENTINEL SIMULATE-FAILURE", cmd::SentinelSimulateFailure{.modes = {cmd::SentinelSimulateFailure::Mode::crash_after_election}}, std::span<const std::string_view>(argv), std::span<const std::string_view>());
   }
   {
     static constexpr std::string_view argv[] = {"SENTINEL", "SLAVES", "primary_name"};
@@ -1636,24 +1628,24 @@ void for_each_example(F&& f) {
     f("XADD", cmd::Xadd{.key = "key:1", .id_selector = cmd::Xadd::AutoId{}, .data = {{"field", "value"}}}, std::span<const std::string_view>(argv), std::span<const std::string_view>(keys));
   }
   {
-    static constexpr std::string_view argv[] = {"XAUTOCLAIM", "key:1", "group:1", "consumer:1", "min_idle_time", "0"};
+    static constexpr std::string_view argv[] = {"XAUTOCLAIM", "key:1", "group:1", "consumer:1", "0", "0-0"};
     static constexpr std::string_view keys[] = {"key:1"};
-    f("XAUTOCLAIM", cmd::Xautoclaim{.key = "key:1", .group = "group:1", .consumer = "consumer:1", .min_idle_time = "min_idle_time", .start = "0"}, std::span<const std::string_view>(argv), std::span<const std::string_view>(keys));
+    f("XAUTOCLAIM", cmd::Xautoclaim{.key = "key:1", .group = "group:1", .consumer = "consumer:1", .min_idle_time = "0", .start = "0-0"}, std::span<const std::string_view>(argv), std::span<const std::string_view>(keys));
   }
   {
-    static constexpr std::string_view argv[] = {"XAUTOCLAIM", "key:1", "group:1", "consumer:1", "min_idle_time", "0", "JUSTID"};
+    static constexpr std::string_view argv[] = {"XAUTOCLAIM", "key:1", "group:1", "consumer:1", "0", "0-0", "JUSTID"};
     static constexpr std::string_view keys[] = {"key:1"};
-    f("XAUTOCLAIM", cmd::XautoclaimJustid{.key = "key:1", .group = "group:1", .consumer = "consumer:1", .min_idle_time = "min_idle_time", .start = "0"}, std::span<const std::string_view>(argv), std::span<const std::string_view>(keys));
+    f("XAUTOCLAIM", cmd::XautoclaimJustid{.key = "key:1", .group = "group:1", .consumer = "consumer:1", .min_idle_time = "0", .start = "0-0"}, std::span<const std::string_view>(argv), std::span<const std::string_view>(keys));
   }
   {
-    static constexpr std::string_view argv[] = {"XCLAIM", "key:1", "group:1", "consumer:1", "min_idle_time", "0"};
+    static constexpr std::string_view argv[] = {"XCLAIM", "key:1", "group:1", "consumer:1", "0", "0"};
     static constexpr std::string_view keys[] = {"key:1"};
-    f("XCLAIM", cmd::Xclaim{.key = "key:1", .group = "group:1", .consumer = "consumer:1", .min_idle_time = "min_idle_time", .ids = {"0"}}, std::span<const std::string_view>(argv), std::span<const std::string_view>(keys));
+    f("XCLAIM", cmd::Xclaim{.key = "key:1", .group = "group:1", .consumer = "consumer:1", .min_idle_time = "0", .ids = {"0"}}, std::span<const std::string_view>(argv), std::span<const std::string_view>(keys));
   }
   {
-    static constexpr std::string_view argv[] = {"XCLAIM", "key:1", "group:1", "consumer:1", "min_idle_time", "0", "JUSTID"};
+    static constexpr std::string_view argv[] = {"XCLAIM", "key:1", "group:1", "consumer:1", "0", "0", "JUSTID"};
     static constexpr std::string_view keys[] = {"key:1"};
-    f("XCLAIM", cmd::XclaimJustid{.key = "key:1", .group = "group:1", .consumer = "consumer:1", .min_idle_time = "min_idle_time", .ids = {"0"}}, std::span<const std::string_view>(argv), std::span<const std::string_view>(keys));
+    f("XCLAIM", cmd::XclaimJustid{.key = "key:1", .group = "group:1", .consumer = "consumer:1", .min_idle_time = "0", .ids = {"0"}}, std::span<const std::string_view>(argv), std::span<const std::string_view>(keys));
   }
   {
     static constexpr std::string_view argv[] = {"XDEL", "key:1", "0"};
@@ -1744,14 +1736,14 @@ void for_each_example(F&& f) {
     f("XREVRANGE", cmd::Xrevrange{.key = "key:1", .end = "+", .start = "0"}, std::span<const std::string_view>(argv), std::span<const std::string_view>(keys));
   }
   {
-    static constexpr std::string_view argv[] = {"XSETID", "key:1", "last_id"};
+    static constexpr std::string_view argv[] = {"XSETID", "key:1", "0-1"};
     static constexpr std::string_view keys[] = {"key:1"};
-    f("XSETID", cmd::Xsetid{.key = "key:1", .last_id = "last_id"}, std::span<const std::string_view>(argv), std::span<const std::string_view>(keys));
+    f("XSETID", cmd::Xsetid{.key = "key:1", .last_id = "0-1"}, std::span<const std::string_view>(argv), std::span<const std::string_view>(keys));
   }
   {
-    static constexpr std::string_view argv[] = {"XTRIM", "key:1", "MAXLEN", "threshold"};
+    static constexpr std::string_view argv[] = {"XTRIM", "key:1", "MAXLEN", "0"};
     static constexpr std::string_view keys[] = {"key:1"};
-    f("XTRIM", cmd::Xtrim{.key = "key:1", .strategy = cmd::Xtrim::Strategy::maxlen, .threshold = "threshold"}, std::span<const std::string_view>(argv), std::span<const std::string_view>(keys));
+    f("XTRIM", cmd::Xtrim{.key = "key:1", .strategy = cmd::Xtrim::Strategy::maxlen, .threshold = "0"}, std::span<const std::string_view>(argv), std::span<const std::string_view>(keys));
   }
   {
     static constexpr std::string_view argv[] = {"ZADD", "key:1", "1.5", "member"};

@@ -308,12 +308,6 @@ void write_clusterslots(const ClusterSlots&, Sink& s) {
 }
 
 template <class Sink>
-void write_clustersyncslots(const ClusterSyncslots&, Sink& s) {
-  s.arg("CLUSTER");
-  s.arg("SYNCSLOTS");
-}
-
-template <class Sink>
 void write_clusterscan(const Clusterscan& c, Sink& s) {
   s.arg("CLUSTERSCAN");
   s.arg(c.cursor);
@@ -652,15 +646,6 @@ void encode(const ClusterSlots& c, valkey::resp::Writer& w) {
 }
 
 void for_each_key(const ClusterSlots&, valkey::KeyCallback) {}
-
-void encode(const ClusterSyncslots& c, valkey::resp::Writer& w) {
-  valkey::resp::ArgCounter n;
-  write_clustersyncslots(c, n);
-  w.begin_command(n.count());
-  write_clustersyncslots(c, w);
-}
-
-void for_each_key(const ClusterSyncslots&, valkey::KeyCallback) {}
 
 void encode(const Clusterscan& c, valkey::resp::Writer& w) {
   valkey::resp::ArgCounter n;

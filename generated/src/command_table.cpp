@@ -11,8 +11,9 @@
 namespace valkey {
 namespace {
 
-// Containers have no struct (their subcommands do); their facts live here.
-constexpr CommandInfo container_acl{
+// Containers (their subcommands have structs) and commands whose arguments the
+// spec does not list have no struct; their facts live here.
+constexpr CommandInfo untyped_acl{
     .name = "ACL",
     .arity = -2,
     .flags = valkey::CommandFlag::sentinel,
@@ -24,7 +25,7 @@ constexpr CommandInfo container_acl{
     .nondeterministic_output = false,
     .key_specs = {},
 };
-constexpr CommandInfo container_client{
+constexpr CommandInfo untyped_client{
     .name = "CLIENT",
     .arity = -2,
     .flags = valkey::CommandFlag::sentinel,
@@ -36,7 +37,7 @@ constexpr CommandInfo container_client{
     .nondeterministic_output = false,
     .key_specs = {},
 };
-constexpr CommandInfo container_cluster{
+constexpr CommandInfo untyped_cluster{
     .name = "CLUSTER",
     .arity = -2,
     .flags = valkey::CommandFlag::none,
@@ -48,7 +49,19 @@ constexpr CommandInfo container_cluster{
     .nondeterministic_output = false,
     .key_specs = {},
 };
-constexpr CommandInfo container_command{
+constexpr CommandInfo untyped_cluster_syncslots{
+    .name = "CLUSTER SYNCSLOTS",
+    .arity = -3,
+    .flags = valkey::CommandFlag::no_async_loading | valkey::CommandFlag::admin | valkey::CommandFlag::stale | valkey::CommandFlag::may_replicate,
+    .acl_categories = 0x2a000u,
+    .since = "9.0.0",
+    .group = "cluster",
+    .request_policy = RequestPolicy::default_,
+    .response_policy = ResponsePolicy::default_,
+    .nondeterministic_output = false,
+    .key_specs = {},
+};
+constexpr CommandInfo untyped_command{
     .name = "COMMAND",
     .arity = -1,
     .flags = valkey::CommandFlag::loading | valkey::CommandFlag::stale | valkey::CommandFlag::sentinel,
@@ -60,7 +73,7 @@ constexpr CommandInfo container_command{
     .nondeterministic_output = false,
     .key_specs = {},
 };
-constexpr CommandInfo container_commandlog{
+constexpr CommandInfo untyped_commandlog{
     .name = "COMMANDLOG",
     .arity = -2,
     .flags = valkey::CommandFlag::none,
@@ -72,7 +85,7 @@ constexpr CommandInfo container_commandlog{
     .nondeterministic_output = false,
     .key_specs = {},
 };
-constexpr CommandInfo container_config{
+constexpr CommandInfo untyped_config{
     .name = "CONFIG",
     .arity = -2,
     .flags = valkey::CommandFlag::none,
@@ -84,7 +97,19 @@ constexpr CommandInfo container_config{
     .nondeterministic_output = false,
     .key_specs = {},
 };
-constexpr CommandInfo container_function{
+constexpr CommandInfo untyped_debug{
+    .name = "DEBUG",
+    .arity = -2,
+    .flags = valkey::CommandFlag::admin | valkey::CommandFlag::noscript | valkey::CommandFlag::loading | valkey::CommandFlag::stale | valkey::CommandFlag::protected_,
+    .acl_categories = 0x2a000u,
+    .since = "1.0.0",
+    .group = "server",
+    .request_policy = RequestPolicy::default_,
+    .response_policy = ResponsePolicy::default_,
+    .nondeterministic_output = false,
+    .key_specs = {},
+};
+constexpr CommandInfo untyped_function{
     .name = "FUNCTION",
     .arity = -2,
     .flags = valkey::CommandFlag::none,
@@ -96,7 +121,7 @@ constexpr CommandInfo container_function{
     .nondeterministic_output = false,
     .key_specs = {},
 };
-constexpr CommandInfo container_latency{
+constexpr CommandInfo untyped_latency{
     .name = "LATENCY",
     .arity = -2,
     .flags = valkey::CommandFlag::none,
@@ -108,7 +133,7 @@ constexpr CommandInfo container_latency{
     .nondeterministic_output = false,
     .key_specs = {},
 };
-constexpr CommandInfo container_memory{
+constexpr CommandInfo untyped_memory{
     .name = "MEMORY",
     .arity = -2,
     .flags = valkey::CommandFlag::none,
@@ -120,7 +145,7 @@ constexpr CommandInfo container_memory{
     .nondeterministic_output = false,
     .key_specs = {},
 };
-constexpr CommandInfo container_module{
+constexpr CommandInfo untyped_module{
     .name = "MODULE",
     .arity = -2,
     .flags = valkey::CommandFlag::none,
@@ -132,7 +157,7 @@ constexpr CommandInfo container_module{
     .nondeterministic_output = false,
     .key_specs = {},
 };
-constexpr CommandInfo container_object{
+constexpr CommandInfo untyped_object{
     .name = "OBJECT",
     .arity = -2,
     .flags = valkey::CommandFlag::none,
@@ -144,7 +169,7 @@ constexpr CommandInfo container_object{
     .nondeterministic_output = false,
     .key_specs = {},
 };
-constexpr CommandInfo container_pubsub{
+constexpr CommandInfo untyped_pubsub{
     .name = "PUBSUB",
     .arity = -2,
     .flags = valkey::CommandFlag::none,
@@ -156,7 +181,7 @@ constexpr CommandInfo container_pubsub{
     .nondeterministic_output = false,
     .key_specs = {},
 };
-constexpr CommandInfo container_script{
+constexpr CommandInfo untyped_script{
     .name = "SCRIPT",
     .arity = -2,
     .flags = valkey::CommandFlag::none,
@@ -168,7 +193,7 @@ constexpr CommandInfo container_script{
     .nondeterministic_output = false,
     .key_specs = {},
 };
-constexpr CommandInfo container_sentinel{
+constexpr CommandInfo untyped_sentinel{
     .name = "SENTINEL",
     .arity = -2,
     .flags = valkey::CommandFlag::admin | valkey::CommandFlag::sentinel | valkey::CommandFlag::only_sentinel,
@@ -180,7 +205,7 @@ constexpr CommandInfo container_sentinel{
     .nondeterministic_output = false,
     .key_specs = {},
 };
-constexpr CommandInfo container_slowlog{
+constexpr CommandInfo untyped_slowlog{
     .name = "SLOWLOG",
     .arity = -2,
     .flags = valkey::CommandFlag::none,
@@ -192,7 +217,7 @@ constexpr CommandInfo container_slowlog{
     .nondeterministic_output = false,
     .key_specs = {},
 };
-constexpr CommandInfo container_xgroup{
+constexpr CommandInfo untyped_xgroup{
     .name = "XGROUP",
     .arity = -2,
     .flags = valkey::CommandFlag::none,
@@ -204,7 +229,7 @@ constexpr CommandInfo container_xgroup{
     .nondeterministic_output = false,
     .key_specs = {},
 };
-constexpr CommandInfo container_xinfo{
+constexpr CommandInfo untyped_xinfo{
     .name = "XINFO",
     .arity = -2,
     .flags = valkey::CommandFlag::none,
@@ -218,7 +243,7 @@ constexpr CommandInfo container_xinfo{
 };
 
 constexpr std::array<const CommandInfo*, 425> table = {
-    &container_acl,
+    &untyped_acl,
     &cmd::AclCat::info,
     &cmd::AclDeluser::info,
     &cmd::AclDryrun::info,
@@ -250,7 +275,7 @@ constexpr std::array<const CommandInfo*, 425> table = {
     &cmd::Bzmpop::info,
     &cmd::Bzpopmax::info,
     &cmd::Bzpopmin::info,
-    &container_client,
+    &untyped_client,
     &cmd::ClientCaching::info,
     &cmd::ClientCapa::info,
     &cmd::ClientGetname::info,
@@ -271,7 +296,7 @@ constexpr std::array<const CommandInfo*, 425> table = {
     &cmd::ClientTrackinginfo::info,
     &cmd::ClientUnblock::info,
     &cmd::ClientUnpause::info,
-    &container_cluster,
+    &untyped_cluster,
     &cmd::ClusterAddslots::info,
     &cmd::ClusterAddslotsrange::info,
     &cmd::ClusterBumpepoch::info,
@@ -305,9 +330,9 @@ constexpr std::array<const CommandInfo*, 425> table = {
     &cmd::ClusterSlaves::info,
     &cmd::ClusterSlotStats::info,
     &cmd::ClusterSlots::info,
-    &cmd::ClusterSyncslots::info,
+    &untyped_cluster_syncslots,
     &cmd::Clusterscan::info,
-    &container_command,
+    &untyped_command,
     &cmd::CommandCount::info,
     &cmd::CommandDocs::info,
     &cmd::CommandGetkeys::info,
@@ -315,12 +340,12 @@ constexpr std::array<const CommandInfo*, 425> table = {
     &cmd::CommandHelp::info,
     &cmd::CommandInfo::info,
     &cmd::CommandList::info,
-    &container_commandlog,
+    &untyped_commandlog,
     &cmd::CommandlogGet::info,
     &cmd::CommandlogHelp::info,
     &cmd::CommandlogLen::info,
     &cmd::CommandlogReset::info,
-    &container_config,
+    &untyped_config,
     &cmd::ConfigGet::info,
     &cmd::ConfigHelp::info,
     &cmd::ConfigResetstat::info,
@@ -328,7 +353,7 @@ constexpr std::array<const CommandInfo*, 425> table = {
     &cmd::ConfigSet::info,
     &cmd::Copy::info,
     &cmd::Dbsize::info,
-    &cmd::Debug::info,
+    &untyped_debug,
     &cmd::Decr::info,
     &cmd::Decrby::info,
     &cmd::Del::info,
@@ -350,7 +375,7 @@ constexpr std::array<const CommandInfo*, 425> table = {
     &cmd::FcallRo::info,
     &cmd::Flushall::info,
     &cmd::Flushdb::info,
-    &container_function,
+    &untyped_function,
     &cmd::FunctionDelete::info,
     &cmd::FunctionDump::info,
     &cmd::FunctionFlush::info,
@@ -411,7 +436,7 @@ constexpr std::array<const CommandInfo*, 425> table = {
     &cmd::Info::info,
     &cmd::Keys::info,
     &cmd::Lastsave::info,
-    &container_latency,
+    &untyped_latency,
     &cmd::LatencyDoctor::info,
     &cmd::LatencyGraph::info,
     &cmd::LatencyHelp::info,
@@ -434,7 +459,7 @@ constexpr std::array<const CommandInfo*, 425> table = {
     &cmd::Lrem::info,
     &cmd::Lset::info,
     &cmd::Ltrim::info,
-    &container_memory,
+    &untyped_memory,
     &cmd::MemoryDoctor::info,
     &cmd::MemoryHelp::info,
     &cmd::MemoryMallocStats::info,
@@ -443,7 +468,7 @@ constexpr std::array<const CommandInfo*, 425> table = {
     &cmd::MemoryUsage::info,
     &cmd::Mget::info,
     &cmd::Migrate::info,
-    &container_module,
+    &untyped_module,
     &cmd::ModuleHelp::info,
     &cmd::ModuleList::info,
     &cmd::ModuleLoad::info,
@@ -455,7 +480,7 @@ constexpr std::array<const CommandInfo*, 425> table = {
     &cmd::Msetex::info,
     &cmd::Msetnx::info,
     &cmd::Multi::info,
-    &container_object,
+    &untyped_object,
     &cmd::ObjectEncoding::info,
     &cmd::ObjectFreq::info,
     &cmd::ObjectHelp::info,
@@ -476,7 +501,7 @@ constexpr std::array<const CommandInfo*, 425> table = {
     &cmd::Psync::info,
     &cmd::Pttl::info,
     &cmd::Publish::info,
-    &container_pubsub,
+    &untyped_pubsub,
     &cmd::PubsubChannels::info,
     &cmd::PubsubHelp::info,
     &cmd::PubsubNumpat::info,
@@ -504,7 +529,7 @@ constexpr std::array<const CommandInfo*, 425> table = {
     &cmd::Save::info,
     &cmd::Scan::info,
     &cmd::Scard::info,
-    &container_script,
+    &untyped_script,
     &cmd::ScriptDebug::info,
     &cmd::ScriptExists::info,
     &cmd::ScriptFlush::info,
@@ -515,7 +540,7 @@ constexpr std::array<const CommandInfo*, 425> table = {
     &cmd::Sdiff::info,
     &cmd::Sdiffstore::info,
     &cmd::Select::info,
-    &container_sentinel,
+    &untyped_sentinel,
     &cmd::SentinelCkquorum::info,
     &cmd::SentinelConfig::info,
     &cmd::SentinelDebug::info,
@@ -552,7 +577,7 @@ constexpr std::array<const CommandInfo*, 425> table = {
     &cmd::Sinterstore::info,
     &cmd::Sismember::info,
     &cmd::Slaveof::info,
-    &container_slowlog,
+    &untyped_slowlog,
     &cmd::SlowlogGet::info,
     &cmd::SlowlogHelp::info,
     &cmd::SlowlogLen::info,
@@ -591,14 +616,14 @@ constexpr std::array<const CommandInfo*, 425> table = {
     &cmd::Xautoclaim::info,
     &cmd::Xclaim::info,
     &cmd::Xdel::info,
-    &container_xgroup,
+    &untyped_xgroup,
     &cmd::XgroupCreate::info,
     &cmd::XgroupCreateconsumer::info,
     &cmd::XgroupDelconsumer::info,
     &cmd::XgroupDestroy::info,
     &cmd::XgroupHelp::info,
     &cmd::XgroupSetid::info,
-    &container_xinfo,
+    &untyped_xinfo,
     &cmd::XinfoConsumers::info,
     &cmd::XinfoGroups::info,
     &cmd::XinfoHelp::info,

@@ -279,11 +279,6 @@ void write_dbsize(const Dbsize&, Sink& s) {
 }
 
 template <class Sink>
-void write_debug(const Debug&, Sink& s) {
-  s.arg("DEBUG");
-}
-
-template <class Sink>
 void write_failover(const Failover& c, Sink& s) {
   s.arg("FAILOVER");
   if (c.target) {
@@ -902,15 +897,6 @@ void encode(const Dbsize& c, valkey::resp::Writer& w) {
 }
 
 void for_each_key(const Dbsize&, valkey::KeyCallback) {}
-
-void encode(const Debug& c, valkey::resp::Writer& w) {
-  valkey::resp::ArgCounter n;
-  write_debug(c, n);
-  w.begin_command(n.count());
-  write_debug(c, w);
-}
-
-void for_each_key(const Debug&, valkey::KeyCallback) {}
 
 void encode(const Failover& c, valkey::resp::Writer& w) {
   valkey::resp::ArgCounter n;

@@ -5,7 +5,7 @@ import os
 
 from . import cpp, names, replies
 from .model import (SpecError, apply_overlay, apply_variant_transforms, clone, command_from_spec,
-                    infer_counts, validate)
+                    infer_counts, min_argc, validate)
 
 # Connection-state commands: structs, but no surface method (docs/design.md).
 CONNECTION_STATE = {
@@ -209,10 +209,11 @@ def build(spec_entries, root=None, overlays=None):
         has_subs_file = body.get("arguments") is None and body.get("container") is None and any(
             b.get("container", "").upper() == key.upper() for _, _, b in spec_entries)
         if has_subs_file:
-            containers[key.upper()] = body
+            containers[key.upper()] = (key, body)
             stats["excluded"][key.upper()] = "container command: its subcommands are generated"
             continue
         cmd = command_from_spec(key, body, filename)
+        cmd.raw_key, cmd.raw_body = key, body
         commands[cmd.name] = cmd
 
     # argument overlays (skip entries for commands this spec version lacks)
@@ -231,6 +232,17 @@ def build(spec_entries, root=None, overlays=None):
         cmd = commands[name]
         infer_counts(cmd)
         validate(cmd)
+        if cmd.arity and min_argc(cmd) < abs(cmd.arity) and not cmd.args:
+            # internal/debug commands whose arguments the spec does not list
+            stats["excluded"][name] = (f"the spec lists no arguments but the arity ({cmd.arity}) needs "
+                                       "some: no typed struct; call() still finds its facts")
+            containers[name] = (cmd.raw_key, cmd.raw_body)
+            continue
+        if cmd.arity and min_argc(cmd) < abs(cmd.arity):
+            # e.g. CLIENT KILL: at least one of its optional filters; the
+            # server rejects the short form, the struct cannot forbid it
+            stats.setdefault("arity_notes", {})[name] = (
+                f"shortest call the arguments allow: {min_argc(cmd)} words, arity {cmd.arity}")
         cmd.struct = names.pascal(name)
         cmd.info = _info(cmd)
         t, generic, why = replies.reply_type(cmd.reply_schema)

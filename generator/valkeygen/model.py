@@ -297,3 +297,19 @@ def clone(cmd):
 
 def version_key(v):
     return tuple(int(x) for x in re.findall(r"\d+", v or "0"))
+
+
+def min_argc(cmd):
+    """The fewest argv entries (name words included) a call can have."""
+    def arg(a):
+        if a.optional:
+            return 0
+        tok = 1 if a.token else 0
+        if a.kind == "oneof":
+            return tok + min(arg(c) if not c.optional else 0 for c in a.children)
+        if a.kind == "block":
+            return tok + sum(arg(c) for c in a.children)
+        if a.kind == "pure-token":
+            return 1
+        return tok + 1
+    return len(cmd.name.split(" ")) + sum(arg(a) for a in cmd.args)

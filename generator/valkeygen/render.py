@@ -158,12 +158,12 @@ def render_all(commands, stats, version):
 
     containers = []
     entries = []
-    for name, body in sorted(stats["containers"].items()):
-        cc = b.command_from_spec(name, body, "")
+    for name, (key, body) in sorted(stats["containers"].items()):
+        cc = b.command_from_spec(key, body, "")
         cc.info = b._info(cc)
         cc.flag_expr = flag_expr(cc.info["flags"])
         cc.acl_expr = acl_expr(cc.info["acl_bits"])
-        cc.var = "container_" + names.snake(name)
+        cc.var = "untyped_" + names.snake(name)
         containers.append(cc)
         entries.append((cc.name, cc.var))
     for c in commands:
@@ -196,5 +196,6 @@ def stats_of(commands, stats):
         "generic_reply_commands": sorted(c.name + (f" ({c.struct})" if c.variant_of else "") for c in generic),
         "reply_overrides": len([c for c in commands if c.reply_source == "override"]),
         "excluded": dict(sorted(stats["excluded"].items())),
+        "arity_notes": dict(sorted(stats.get("arity_notes", {}).items())),
         "struct_only": {c.name: c.surface_excluded for c in commands if c.surface_excluded and not c.variant_of},
     }

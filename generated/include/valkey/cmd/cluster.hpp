@@ -830,26 +830,6 @@ struct ClusterSlots {
 void encode(const ClusterSlots& c, valkey::resp::Writer& w);
 void for_each_key(const ClusterSlots& c, valkey::KeyCallback cb);
 
-// CLUSTER SYNCSLOTS
-// https://valkey.io/commands/cluster-syncslots/
-struct ClusterSyncslots {
-  static constexpr valkey::CommandInfo info{
-      .name = "CLUSTER SYNCSLOTS",
-      .arity = -3,
-      .flags = valkey::CommandFlag::no_async_loading | valkey::CommandFlag::admin | valkey::CommandFlag::stale | valkey::CommandFlag::may_replicate,
-      .acl_categories = 0x2a000u,
-      .since = "9.0.0",
-      .group = "cluster",
-      .request_policy = valkey::RequestPolicy::default_,
-      .response_policy = valkey::ResponsePolicy::default_,
-      .nondeterministic_output = false,
-      .key_specs = {},
-  };
-  using reply_type = valkey::Reply;
-};
-void encode(const ClusterSyncslots& c, valkey::resp::Writer& w);
-void for_each_key(const ClusterSyncslots& c, valkey::KeyCallback cb);
-
 // CLUSTERSCAN cursor [MATCH match-pattern] [COUNT count] [TYPE type] [SLOT slot]
 // https://valkey.io/commands/clusterscan/
 struct Clusterscan {

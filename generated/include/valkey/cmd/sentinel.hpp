@@ -545,7 +545,7 @@ struct SentinelSet {
 void encode(const SentinelSet& c, valkey::resp::Writer& w);
 void for_each_key(const SentinelSet& c, valkey::KeyCallback cb);
 
-// SENTINEL SIMULATE-FAILURE [CRASH-AFTER-ELECTION|CRASH-AFTER-PROMOTION|HELP] ...
+// SENTINEL SIMULATE-FAILURE <CRASH-AFTER-ELECTION|CRASH-AFTER-PROMOTION|HELP> ...
 // https://valkey.io/commands/sentinel-simulate-failure/
 struct SentinelSimulateFailure {
   static constexpr valkey::CommandInfo info{
@@ -569,11 +569,6 @@ struct SentinelSimulateFailure {
   };
 
   valkey::View<Mode> modes = {};
-
-  // The optional arguments, for the Commands<> overloads that take them.
-  struct Options {
-    valkey::View<Mode> modes = {};
-  };
 };
 void encode(const SentinelSimulateFailure& c, valkey::resp::Writer& w);
 void for_each_key(const SentinelSimulateFailure& c, valkey::KeyCallback cb);

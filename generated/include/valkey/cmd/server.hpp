@@ -801,26 +801,6 @@ struct Dbsize {
 void encode(const Dbsize& c, valkey::resp::Writer& w);
 void for_each_key(const Dbsize& c, valkey::KeyCallback cb);
 
-// DEBUG
-// https://valkey.io/commands/debug/
-struct Debug {
-  static constexpr valkey::CommandInfo info{
-      .name = "DEBUG",
-      .arity = -2,
-      .flags = valkey::CommandFlag::admin | valkey::CommandFlag::noscript | valkey::CommandFlag::loading | valkey::CommandFlag::stale | valkey::CommandFlag::protected_,
-      .acl_categories = 0x2a000u,
-      .since = "1.0.0",
-      .group = "server",
-      .request_policy = valkey::RequestPolicy::default_,
-      .response_policy = valkey::ResponsePolicy::default_,
-      .nondeterministic_output = false,
-      .key_specs = {},
-  };
-  using reply_type = valkey::Reply;
-};
-void encode(const Debug& c, valkey::resp::Writer& w);
-void for_each_key(const Debug& c, valkey::KeyCallback cb);
-
 // FAILOVER [TO host port [FORCE]] [ABORT] [TIMEOUT milliseconds]
 // https://valkey.io/commands/failover/
 struct Failover {
