@@ -17,13 +17,28 @@ bool all_digits(std::string_view s) noexcept {
 }
 
 // Accumulates decimal digits into an unsigned value, refusing overflow past `max`.
+// Up to 19 digits cannot overflow 64 bits, so the common case has no checks
+// beyond the digit test; longer inputs compare against max once per digit.
 bool accumulate(std::string_view digits, std::uint64_t max, std::uint64_t& out) noexcept {
   if (digits.empty()) return false;
   std::uint64_t v = 0;
-  for (char c : digits) {
-    if (c < '0' || c > '9') return false;
-    const auto d = static_cast<std::uint64_t>(c - '0');
-    if (v > (max - d) / 10) return false;
+  const std::size_t fast = digits.size() < 19 ? digits.size() : 19;
+  for (std::size_t i = 0; i < fast; ++i) {
+    const auto d = static_cast<unsigned>(digits[i] - '0');
+    if (d > 9) return false;
+    v = v * 10 + d;
+  }
+  if (fast == digits.size()) {
+    if (v > max) return false;
+    out = v;
+    return true;
+  }
+  const std::uint64_t limit = max / 10;
+  const std::uint64_t last = max % 10;
+  for (std::size_t i = fast; i < digits.size(); ++i) {
+    const auto d = static_cast<unsigned>(digits[i] - '0');
+    if (d > 9) return false;
+    if (v > limit || (v == limit && d > last)) return false;
     v = v * 10 + d;
   }
   out = v;
