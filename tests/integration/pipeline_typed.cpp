@@ -1,0 +1,136 @@
+// valkey::Pipeline and valkey::Batch against a real server: one write for N
+// commands, typed tuple results, error reporting, sync and async.
+#include <catch2/catch_test_macros.hpp>
+
+#include <asio/co_spawn.hpp>
+#include <asio/detached.hpp>
+#include <asio/io_context.hpp>
+#include <asio/use_awaitable.hpp>
+
+#include <valkey/pipeline.hpp>
+#include <valkey/valkey.hpp>
+
+#include "support/server_process.hpp"
+
+using valkey::test::ServerProcess;
+
+TEST_CASE("pipeline: sync typed tuple in one write", "[pipeline]") {
+  ServerProcess server;
+  valkey::Client db{server.url()};
+  db.set("warmup", "1");
+  const auto writes_before = db.stats().writes;
+  auto [ok, v, n, missing] = valkey::pipeline(db).set("k", "v").get("k").incr("visits").get("nope").exec();
+  static_assert(std::is_same_v<decltype(ok), std::optional<std::string>>);  // SET may GET
+  static_assert(std::is_same_v<decltype(v), std::optional<std::string>>);
+  static_assert(std::is_same_v<decltype(n), std::int64_t>);
+  CHECK(v == std::optional<std::string>("v"));
+  CHECK(n == 1);
+  CHECK_FALSE(missing.has_value());
+  CHECK(db.stats().writes == writes_before + 1);
+  CHECK(db.stats().requests_written >= 1);
+  CHECK(server.command({"GET", "visits"}).as_string() == "1");
+}
+
+TEST_CASE("pipeline: async with use_awaitable", "[pipeline]") {
+  ServerProcess server;
+  asio::io_context ioc;
+  valkey::AsyncClient c{ioc.get_executor(), server.url()};
+  std::optional<std::string> name;
+  std::int64_t visits = 0;
+  bool done = false;
+  asio::co_spawn(ioc, [&]() -> asio::awaitable<void> {
+    // g++ 12: no braced lists inside a coroutine's co_await expression
+    std::vector<std::pair<std::string, std::string>> fields{{"name", "Ada"}};
+    co_await valkey::pipeline(c).hset("user:1", fields).exec(asio::use_awaitable);
+    auto [n, v] = co_await valkey::pipeline(c).hget("user:1", "name").incr("visits").exec(asio::use_awaitable);
+    name = n;
+    visits = v;
+    done = true;
+    c.close();
+  }, asio::detached);
+  ioc.run();
+  REQUIRE(done);
+  CHECK(name == std::optional<std::string>("Ada"));
+  CHECK(visits == 1);
+}
+
+TEST_CASE("pipeline: a server error fails exec with the first error, the rest still runs", "[pipeline]") {
+  ServerProcess server;
+  valkey::Client db{server.url()};
+  db.call({"LPUSH", "list", "x"});
+  std::error_code ec;
+  valkey::Diagnostics diag;
+  auto r = valkey::pipeline(db).incr("a").get("list").incr("b").exec(ec, diag);
+  CHECK(ec == valkey::errc::server_error);
+  CHECK(diag.prefix() == "WRONGTYPE");
+  CHECK(std::get<0>(r) == 0);  // default values on failure
+  // both INCRs ran on the server
+  CHECK(server.command({"GET", "a"}).as_string() == "1");
+  CHECK(server.command({"GET", "b"}).as_string() == "1");
+  // the connection stays in sync
+  CHECK(db.incr("a") == 2);
+  // the throwing form
+  CHECK_THROWS_AS(valkey::pipeline(db).get("list").exec(), valkey::ServerError);
+}
+
+TEST_CASE("pipeline: a consumed or empty builder refuses to exec", "[pipeline]") {
+  ServerProcess server;
+  valkey::Client db{server.url()};
+  std::error_code ec;
+  valkey::pipeline(db).exec(ec);
+  CHECK(ec == valkey::errc::invalid_argument);
+  auto p = valkey::pipeline(db).incr("x");
+  auto p2 = p.incr("y");  // consumes p
+  p.exec(ec);
+  CHECK(ec == valkey::errc::invalid_argument);
+  auto [x, y] = p2.exec();
+  CHECK(x == 1);
+  CHECK(y == 1);
+}
+
+TEST_CASE("pipeline: raw call() elements and a dynamic Batch of 1000", "[pipeline]") {
+  ServerProcess server;
+  valkey::Client db{server.url()};
+  auto [r, n] = valkey::pipeline(db).call({"SET", "a", "1"}).incr("a").exec();
+  CHECK(r.as_string() == "OK");
+  CHECK(n == 2);
+
+  valkey::Batch<valkey::Client> batch{db};
+  for (int i = 0; i < 1000; ++i) batch.add({"RPUSH", "l", std::to_string(i)});
+  batch.add({"GET", "l"});  // WRONGTYPE: kept as a value
+  auto writes_before = db.stats().writes;
+  std::vector<valkey::Reply> replies = batch.exec();
+  CHECK(db.stats().writes == writes_before + 1);
+  REQUIRE(replies.size() == 1001);
+  CHECK(replies[999].as_integer() == 1000);
+  CHECK(replies[1000].is_error());
+  CHECK(batch.empty());
+
+  valkey::Batch<valkey::Client, std::int64_t> incrs{db};
+  for (int i = 0; i < 10; ++i) incrs.add(valkey::cmd::Incr{.key = "c"});
+  auto counts = incrs.exec();
+  REQUIRE(counts.size() == 10);
+  CHECK(counts.back() == 10);
+}
+
+TEST_CASE("pipeline: async Batch and RESP2", "[pipeline]") {
+  ServerProcess server;
+  asio::io_context ioc;
+  auto cfg = valkey::Config::from_url(server.url());
+  cfg.protocol = valkey::Protocol::resp2;
+  valkey::AsyncClient c{ioc.get_executor(), cfg};
+  std::vector<valkey::Reply> out;
+  std::error_code got;
+  valkey::Batch<valkey::AsyncClient> b{c};
+  b.add({"SET", "x", "1"}).add({"INCRBYFLOAT", "x", "0.5"}).add({"HGETALL", "nothing"});
+  b.exec([&](std::error_code ec, std::vector<valkey::Reply> r) {
+    got = ec;
+    out = std::move(r);
+    c.close();
+  });
+  ioc.run();
+  REQUIRE_FALSE(got);
+  REQUIRE(out.size() == 3);
+  CHECK(out[1].as_double() == 1.5);
+  CHECK(out[2].size() == 0);
+}
