@@ -1,0 +1,75 @@
+// LeasePool and BlockingClient: dedicated connections for blocking commands.
+#include <valkey/lease.hpp>
+
+#include <algorithm>
+
+namespace valkey {
+
+Config LeasePool::lease_config(Config base) {
+  base.health_check_interval = std::chrono::milliseconds{0};  // would kill a long BLPOP
+  base.request_timeout = std::chrono::milliseconds{0};        // the command's own timeout rules
+  base.reconnect.enabled = false;                             // a lost lease is dropped, not revived
+  base.when_disconnected = DisconnectedPolicy::fail;
+  return base;
+}
+
+LeasePool::LeasePool(asio::any_io_executor ex, Config config, std::size_t max_idle)
+    : ex_(std::move(ex)), config_(lease_config(std::move(config))), max_idle_(max_idle) {}
+
+LeasePool::~LeasePool() { close(); }
+
+std::shared_ptr<Connection> LeasePool::acquire() {
+  while (!idle_.empty()) {
+    auto c = std::move(idle_.back());
+    idle_.pop_back();
+    auto s = c->state();
+    if (s == ConnectionState::ready || s == ConnectionState::connecting || s == ConnectionState::handshaking) return c;
+    c->close();
+  }
+  auto c = Connection::create(ex_, config_);
+  ++opened_;
+  std::erase_if(all_, [](const std::weak_ptr<Connection>& w) { return w.expired(); });
+  all_.push_back(c);
+  if (closed_) c->close();  // requests fail with connection_closed
+  return c;
+}
+
+void LeasePool::release(std::shared_ptr<Connection> conn, bool reusable) {
+  if (!conn) return;
+  if (!reusable || closed_ || idle_.size() >= max_idle_ || conn->state() != ConnectionState::ready) {
+    conn->close();
+    return;
+  }
+  idle_.push_back(std::move(conn));
+}
+
+void LeasePool::close() {
+  closed_ = true;
+  idle_.clear();
+  for (auto& w : all_)
+    if (auto c = w.lock()) c->close();
+  all_.clear();
+}
+
+namespace detail {
+
+bool lease_reusable(std::error_code ec) noexcept {
+  // A server error reply or a decode mismatch leave the connection in sync;
+  // a cancelled or timed-out request may still be blocked server-side.
+  return !ec || ec == errc::server_error || ec == errc::unexpected_reply_type || ec == errc::unexpected_null ||
+         ec == errc::invalid_number;
+}
+
+}  // namespace detail
+
+BlockingClient::BlockingClient(AsyncClient& c, std::size_t max_idle)
+    : BlockingClient(c.get_executor(), c.config(), max_idle) {}
+
+BlockingClient::BlockingClient(asio::any_io_executor ex, Config config, std::size_t max_idle)
+    : pool_(std::make_shared<LeasePool>(std::move(ex), std::move(config), max_idle)) {}
+
+BlockingClient::~BlockingClient() {
+  if (pool_) pool_->close();
+}
+
+}  // namespace valkey

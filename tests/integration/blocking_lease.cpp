@@ -1,0 +1,136 @@
+// Blocking commands on leased connections: they never stall the shared
+// connection, and a cancelled one cannot consume a later value.
+#include <catch2/catch_test_macros.hpp>
+
+#include <chrono>
+
+#include <asio/bind_cancellation_slot.hpp>
+#include <asio/cancellation_signal.hpp>
+#include <asio/co_spawn.hpp>
+#include <asio/detached.hpp>
+#include <asio/io_context.hpp>
+#include <asio/steady_timer.hpp>
+#include <asio/use_awaitable.hpp>
+
+#include <valkey/lease.hpp>
+#include <valkey/valkey.hpp>
+
+#include "support/server_process.hpp"
+
+using valkey::test::ServerProcess;
+using namespace std::chrono_literals;
+
+namespace {
+std::int64_t blocked_clients(ServerProcess& server) {
+  std::string info = server.command({"INFO", "clients"}).as_string();
+  auto at = info.find("blocked_clients:");
+  REQUIRE(at != std::string::npos);
+  return std::stoll(info.substr(at + 16));
+}
+}  // namespace
+
+TEST_CASE("blocking: a 2 s BLPOP in flight while 1000 GETs complete", "[blocking]") {
+  ServerProcess server;
+  asio::io_context ioc;
+  valkey::AsyncClient c{ioc.get_executor(), server.url()};
+  valkey::BlockingClient blk{c};
+  using clock = std::chrono::steady_clock;
+  clock::time_point start, gets_done, blpop_done;
+  int gets = 0;
+  std::error_code blpop_ec;
+  bool blpop_null = false;
+  asio::co_spawn(ioc, [&]() -> asio::awaitable<void> {
+    co_await c.set("k", "v", asio::use_awaitable);
+    start = clock::now();
+    std::vector<std::string> keys{"empty-list"};
+    blk.blpop(keys, 2.0, [&](std::error_code ec, auto r) {
+      blpop_ec = ec;
+      blpop_null = !r.has_value();
+      blpop_done = clock::now();
+    });
+    for (int i = 0; i < 1000; ++i) {
+      auto v = co_await c.get("k", asio::use_awaitable);
+      if (v == std::optional<std::string>("v")) ++gets;
+    }
+    gets_done = clock::now();
+    asio::steady_timer t{ioc, 2500ms};
+    co_await t.async_wait(asio::use_awaitable);
+    c.close();
+    blk.close();
+  }, asio::detached);
+  ioc.run();
+  CHECK(gets == 1000);
+  CHECK_FALSE(blpop_ec);
+  CHECK(blpop_null);  // timed out server-side: nil
+  CHECK(gets_done < blpop_done);
+  CHECK(gets_done - start < 1500ms);
+  CHECK(blpop_done - start >= 1900ms);
+  CHECK(blk.pool().opened() == 1);
+}
+
+TEST_CASE("blocking: BLPOP gets a value pushed from another client; the lease is reused", "[blocking]") {
+  ServerProcess server;
+  asio::io_context ioc;
+  valkey::AsyncClient c{ioc.get_executor(), server.url()};
+  valkey::BlockingClient blk{c};
+  std::optional<std::pair<std::string, std::string>> got, got2;
+  asio::co_spawn(ioc, [&]() -> asio::awaitable<void> {
+    std::vector<std::string> keys{"jobs"};
+    blk.blpop(keys, 5.0, [&](std::error_code ec, auto r) {
+      REQUIRE_FALSE(ec);
+      got = r;
+    });
+    asio::steady_timer t{ioc, 200ms};
+    co_await t.async_wait(asio::use_awaitable);
+    std::vector<std::string> values{"job-1"};
+    co_await c.lpush("jobs", values, asio::use_awaitable);
+    while (!got) {
+      t.expires_after(10ms);
+      co_await t.async_wait(asio::use_awaitable);
+    }
+    co_await c.lpush("jobs", values, asio::use_awaitable);
+    got2 = co_await blk.blpop(keys, 1.0, asio::use_awaitable);
+    c.close();
+    blk.close();
+  }, asio::detached);
+  ioc.run();
+  REQUIRE(got);
+  CHECK(got->first == "jobs");
+  CHECK(got->second == "job-1");
+  REQUIRE(got2);
+  CHECK(blk.pool().opened() == 1);
+}
+
+TEST_CASE("blocking: a cancelled BLPOP closes its connection; a later LPUSH stays in the list", "[blocking]") {
+  ServerProcess server;
+  asio::io_context ioc;
+  valkey::AsyncClient c{ioc.get_executor(), server.url()};
+  valkey::BlockingClient blk{c};
+  asio::cancellation_signal cancel;
+  std::error_code blpop_ec;
+  bool completed = false;
+  std::vector<std::string> keys{"q"};
+  blk.blpop(keys, 0.0, asio::bind_cancellation_slot(cancel.slot(), [&](std::error_code ec, auto) {
+              blpop_ec = ec;
+              completed = true;
+            }));
+  // wait until the server has it blocked
+  auto until = std::chrono::steady_clock::now() + 5s;
+  while (blocked_clients(server) == 0 && std::chrono::steady_clock::now() < until) ioc.run_for(10ms);
+  REQUIRE(blocked_clients(server) == 1);
+  cancel.emit(asio::cancellation_type::terminal);
+  ioc.run_for(50ms);
+  REQUIRE(completed);
+  CHECK(blpop_ec == valkey::errc::cancelled);
+  // the server unblocks it once it sees the close
+  until = std::chrono::steady_clock::now() + 5s;
+  while (blocked_clients(server) != 0 && std::chrono::steady_clock::now() < until) ioc.run_for(10ms);
+  REQUIRE(blocked_clients(server) == 0);
+  CHECK(server.command({"LPUSH", "q", "precious"}).integer == 1);
+  ioc.run_for(100ms);
+  CHECK(server.command({"LLEN", "q"}).integer == 1);
+  CHECK(blk.pool().idle() == 0);  // not returned to the pool
+  c.close();
+  blk.close();
+  ioc.run();
+}
