@@ -79,6 +79,14 @@ std::string adjust(C& run, const sc::Targets& t) {
     run.cluster_bus_port = t.cluster_bus_port;
     why = "the cluster server's own address";
   }
+  if constexpr (std::is_same_v<C, cmd::Restore> || std::is_same_v<C, cmd::RestoreAsking>) {
+    run.serialized_value = t.dump_payload;
+    why = "a real DUMP payload";
+  }
+  if constexpr (std::is_same_v<C, cmd::FunctionRestore>) {
+    run.serialized_value = t.function_payload;
+    why = "a real FUNCTION DUMP payload";
+  }
   if constexpr (std::is_same_v<C, cmd::SentinelMonitor>) {
     run.port = t.aux_port;
     why = "port of a throwaway primary";

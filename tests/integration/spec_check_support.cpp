@@ -17,6 +17,7 @@
 #include <memory>
 #include <set>
 #include <sstream>
+#include <tuple>
 
 #include <valkey/error.hpp>
 #include <valkey/resp/parser.hpp>
@@ -229,6 +230,8 @@ constexpr Acceptable kAcceptable[] = {
     {"unknown option or number of arguments for sentinel set", "SENTINEL SET: placeholder option name"},
     {"error loading the extension", "MODULE LOAD: placeholder path"},
     {"already the owner of hash slot", "CLUSTER SETSLOT IMPORTING on the slot's owner"},
+    {"invalid cursor", "placeholder scan cursor"},
+    {"is smaller than the target stream top item", "XSETID below the stream's last ID"},
 };
 
 }  // namespace
@@ -280,6 +283,11 @@ ServerClass class_of(const Example& e) {
   return ServerClass::standalone;
 }
 
+// Library "lib" with a read-only function "f" (FCALL f 0 and FCALL_RO f 0).
+constexpr const char* kLibrary =
+    "#!lua name=lib\nserver.register_function{function_name='f', callback=function() return 1 end, "
+    "flags={'no-writes'}}";
+
 // The key type each command group works on; the examples name key:1, key:2.
 void seed_keys(Connection& c, const Example& e, std::vector<std::string>& problems) {
   auto run = [&](std::vector<std::string> argv) {
@@ -318,6 +326,8 @@ void seed_keys(Connection& c, const Example& e, std::vector<std::string>& proble
       // one delivered, unacknowledged entry: a pending list and consumer:1
       run({"XREADGROUP", "GROUP", "group:1", "consumer:1", "COUNT", "1", "STREAMS", "key:1", ">"});
     }
+  } else if (e.name == "RESTORE" || e.name == "RESTORE-ASKING") {
+    run({"SET", "key:2", "20"});  // key:1 is the one restored
   } else {
     // strings (numbers, so INCR/DECR and bit operations work) for every other group
     run({"SET", "key:1", "10"});
@@ -326,30 +336,31 @@ void seed_keys(Connection& c, const Example& e, std::vector<std::string>& proble
   if (e.name.rfind("ACL ", 0) == 0) run({"ACL", "SETUSER", "user:1", "on", "nopass", "~*", "&*", "+@all"});
   if (g == "scripting") {
     run({"SCRIPT", "LOAD", "return 1"});  // e0e1f9fa..., the examples' sha1
-    if (e.name != "FUNCTION LOAD")
-      run({"FUNCTION", "LOAD", "REPLACE",
-           "#!lua name=lib\nserver.register_function{function_name='f', callback=function() return 1 end, "
-           "flags={'no-writes'}}"});
+    if (e.name != "FUNCTION LOAD" && e.name != "FUNCTION RESTORE")
+      run({"FUNCTION", "LOAD", "REPLACE", kLibrary});
   }
 }
 
 // A one-node cluster owning every slot (so the keyspace and CLUSTERSCAN
-// work), except slot 1 for the commands that add it.
+// work), except slot 1 for the commands that add it. Slots are only
+// reassigned when a command removed some: each loss of coverage costs the
+// node a rejoin delay before cluster_state is ok again.
 void seed_cluster(Connection& c, const Example& e, std::vector<std::string>& problems) {
-  auto run = [&](std::vector<std::string> argv) {
+  auto run = [&](std::vector<std::string> argv, bool check = true) {
     Reply r = c.command(argv);
-    if (r.is_error()) problems.push_back(argv[1] + ": " + std::string(r.error_message()));
+    if (check && r.is_error()) problems.push_back(argv[1] + ": " + std::string(r.error_message()));
   };
-  run({"CLUSTER", "FLUSHSLOTS"});
-  if (e.name == "CLUSTER ADDSLOTS" || e.name == "CLUSTER ADDSLOTSRANGE") {
-    run({"CLUSTER", "ADDSLOTSRANGE", "0", "0", "2", "16383"});
-  } else {
+  Reply info = c.command({"CLUSTER", "INFO"});
+  bool full = !info.is_error() && info.as_string().find("cluster_slots_assigned:16384") != std::string_view::npos;
+  if (!full) {
+    run({"CLUSTER", "FLUSHSLOTS"});
     run({"CLUSTER", "ADDSLOTSRANGE", "0", "16383"});
   }
-  if (e.name == "CLUSTERSCAN") {  // needs cluster_state:ok, which follows the slots a moment later
-    for (int i = 0; i < 100; ++i) {
-      Reply info = c.command({"CLUSTER", "INFO"});
-      if (!info.is_error() && info.as_string().find("cluster_state:ok") != std::string_view::npos) return;
+  if (e.name == "CLUSTER ADDSLOTS" || e.name == "CLUSTER ADDSLOTSRANGE") run({"CLUSTER", "DELSLOTS", "1"});
+  if (e.name == "CLUSTERSCAN") {  // needs cluster_state:ok
+    for (int i = 0; i < 300; ++i) {
+      Reply state = c.command({"CLUSTER", "INFO"});
+      if (!state.is_error() && state.as_string().find("cluster_state:ok") != std::string_view::npos) return;
       ::usleep(20000);
     }
     problems.push_back("cluster_state did not become ok");
@@ -375,6 +386,7 @@ class ServerSet {
       ServerOptions o;
       if (c == ServerClass::sentinel) o.kind = ServerKind::sentinel;
       if (group == "server") o.config.push_back("enable-module-command yes");  // MODULE LOAD reaches its parser
+      if (group == "generic") o.config.push_back("appendonly yes");  // WAITAOF numlocal 1
       o.unix_socket = false;
       current_ = std::make_unique<ServerProcess>(o);
       current_name_ = want;
@@ -556,10 +568,12 @@ void run_examples(const std::vector<Example>& examples, const Targets& targets, 
   // meet another group's commands; FLUSHALL + seed before every run.
   std::vector<const Example*> order;
   for (const auto& e : examples) order.push_back(&e);
-  std::stable_sort(order.begin(), order.end(), [](const Example* a, const Example* b) {
-    return std::make_pair(static_cast<int>(class_of(*a)), a->group) <
-           std::make_pair(static_cast<int>(class_of(*b)), b->group);
-  });
+  // On the cluster server, the keyspace commands (CLUSTERSCAN, READONLY...)
+  // run before the CLUSTER commands that reset and reshape it.
+  auto rank = [](const Example* e) {
+    return std::make_tuple(static_cast<int>(class_of(*e)), e->group == "cluster", e->group);
+  };
+  std::stable_sort(order.begin(), order.end(), [&](const Example* a, const Example* b) { return rank(a) < rank(b); });
   ServerSet servers(cluster);
   for (const Example* e : order) {
     if (std::string why = skip_reason(*e); !why.empty()) {
@@ -595,7 +609,21 @@ Figures run_all(Collect collect) {
   // The cluster-enabled server lives for the whole run: CLUSTER MEET is
   // pointed at it (its own address and bus port), so nothing leaves it.
   ServerProcess cluster{clustered};
-  Targets targets{.aux_port = aux.port(), .cluster_port = cluster.port(), .cluster_bus_port = cluster.cluster_bus_port()};
+  Targets targets;
+  targets.aux_port = aux.port();
+  targets.cluster_port = cluster.port();
+  targets.cluster_bus_port = cluster.cluster_bus_port();
+  {
+    // Real serialized values for RESTORE and FUNCTION RESTORE, made by the
+    // same server version.
+    Connection c(aux.port(), kTimeout);
+    c.command({"SET", "x", "10"});
+    targets.dump_payload = std::string(c.command({"DUMP", "x"}).as_string());
+    c.command({"FUNCTION", "LOAD", "REPLACE", kLibrary});
+    targets.function_payload = std::string(c.command({"FUNCTION", "DUMP"}).as_string());
+    c.command({"FUNCTION", "FLUSH"});
+    c.command({"FLUSHALL"});
+  }
   std::vector<Example> examples = collect(targets);
   f.examples = examples.size();
   std::set<std::string> names;

@@ -95,6 +95,8 @@ struct Targets {
   int aux_port = 0;      // a throwaway server (MIGRATE target, SENTINEL MONITOR primary)
   int cluster_port = 0;      // the cluster-enabled throwaway server (CLUSTER MEET)
   int cluster_bus_port = 0;  // its cluster bus port
+  std::string dump_payload;      // DUMP of a string "10" (RESTORE's serialized value)
+  std::string function_payload;  // FUNCTION DUMP of library "lib" (FUNCTION RESTORE)
 };
 
 // Figures of one run over all examples.
