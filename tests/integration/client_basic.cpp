@@ -13,6 +13,7 @@
 
 #include <valkey/valkey.hpp>
 
+#include "client_test_util.hpp"
 #include "support/server_process.hpp"
 
 using valkey::test::ServerProcess;
@@ -127,7 +128,7 @@ TEST_CASE("async: use_awaitable, callbacks, use_future and deferred", "[client][
     cb_ec = ec;
     cb_value = v;
   });
-  ioc.run_for(std::chrono::seconds(10));
+  valkey::test::run_until(ioc, [&] { return coroutine_done && cb_value != 0; }, std::chrono::seconds(10));
   CHECK(coroutine_done);
   CHECK(seen == std::vector<std::string>{"v1", "1", "v1", "hi", "WRONGTYPE"});
   CHECK_FALSE(cb_ec);

@@ -12,6 +12,7 @@
 
 #include <valkey/valkey.hpp>
 
+#include "client_test_util.hpp"
 #include "support/server_process.hpp"
 
 using valkey::test::ServerProcess;
@@ -39,7 +40,7 @@ TEST_CASE("concurrency: 10,000 INCRs from 100 coroutines on one connection", "[c
         },
         asio::detached);
   }
-  ioc.run_for(std::chrono::seconds(60));
+  valkey::test::run_until(ioc, [&] { return finished == coroutines; }, std::chrono::seconds(60));
   REQUIRE(finished == coroutines);
   CHECK(mismatches == 0);
   CHECK(server.command({"GET", "counter"}).as_string() == std::to_string(coroutines * each));
@@ -85,7 +86,7 @@ TEST_CASE("concurrency: bounded queue fails fast with queue_full", "[concurrency
   c.incr("a", record);
   c.incr("a", record);
   c.incr("a", record);  // the fourth: over the bound
-  ioc.run_for(std::chrono::seconds(5));
+  valkey::test::run_until(ioc, [&] { return results.size() == 4; }, std::chrono::seconds(5));
   REQUIRE(results.size() == 4);
   // the refused one completes first (posted), the others in order
   CHECK(results[0] == valkey::errc::queue_full);
@@ -109,7 +110,7 @@ TEST_CASE("concurrency: bounded queue with the wait policy holds requests back",
       max_seen = std::max(max_seen, c.connection().stats().requests_written - ok);
     });
   }
-  ioc.run_for(std::chrono::seconds(10));
+  valkey::test::run_until(ioc, [&] { return ok == 200; }, std::chrono::seconds(10));
   CHECK(ok == 200);
   CHECK(max_seen <= 4 + 1);  // never more than the bound in flight (+ the PING-free handshake)
   CHECK(c.connection().stats().writes >= 200 / 4);

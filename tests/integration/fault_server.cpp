@@ -14,6 +14,7 @@
 
 #include <valkey/valkey.hpp>
 
+#include "client_test_util.hpp"
 #include "support/server_process.hpp"
 
 using namespace std::chrono_literals;
@@ -82,9 +83,9 @@ TEST_CASE("fault: cancellation before and after the write", "[fault][cancel]") {
   valkey::AsyncClient c{ioc.get_executor(), server.url()};
   std::error_code first_ec, held_ec, later_ec;
   std::optional<std::string> later;
-  c.set("k", "v", [](std::error_code, auto) {});
-  ioc.run_for(2s);
-  ioc.restart();
+  bool set_done = false;
+  c.set("k", "v", [&](std::error_code, auto) { set_done = true; });
+  REQUIRE(valkey::test::run_until(ioc, [&] { return set_done; }));
 
   // not yet written: removed, never sent
   asio::cancellation_signal held_signal;
@@ -93,8 +94,7 @@ TEST_CASE("fault: cancellation before and after the write", "[fault][cancel]") {
   c.incr("never", asio::bind_cancellation_slot(held_signal.slot(), [&](std::error_code ec, std::int64_t) { held_ec = ec; }));
   held_signal.emit(asio::cancellation_type::total);
   c.connection().release_writes();
-  ioc.run_for(200ms);
-  ioc.restart();
+  valkey::test::run_until(ioc, [&] { return bool(held_ec); }, 2s);
   CHECK(held_ec == valkey::errc::cancelled);
   CHECK(c.connection().stats().requests_written == written_before);
 
@@ -107,7 +107,7 @@ TEST_CASE("fault: cancellation before and after the write", "[fault][cancel]") {
     later = v;
   });
   asio::post(ioc, [&] { signal.emit(asio::cancellation_type::terminal); });
-  ioc.run_for(3s);
+  valkey::test::run_until(ioc, [&] { return later.has_value() || later_ec; }, 3s);
   CHECK(first_ec == valkey::errc::cancelled);
   CHECK_FALSE(later_ec);
   CHECK(later == std::optional<std::string>("v"));

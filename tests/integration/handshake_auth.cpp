@@ -4,6 +4,7 @@
 
 #include <valkey/valkey.hpp>
 
+#include "client_test_util.hpp"
 #include "support/redis7.hpp"
 #include "support/server_process.hpp"
 
@@ -85,7 +86,7 @@ TEST_CASE("handshake: async first connection failure reaches the waiting request
     got = ec;
     done = true;
   });
-  ioc.run_for(std::chrono::seconds(5));
+  valkey::test::run_until(ioc, [&] { return done; }, std::chrono::seconds(5));
   CHECK(done);
   CHECK(got == valkey::errc::auth_failed);
   CHECK(c.connection().last_error().find("WRONGPASS") != std::string::npos);
