@@ -106,16 +106,17 @@ TEST_CASE("score and lex bounds", "[generated][encode]") {
 
 TEST_CASE("GEOSEARCH: FROMLONLAT and BYPOLYGON with computed vertex count", "[generated][encode]") {
   Geosearch g{.key = "places",
-              .by = Geosearch::Polygon{{{12, 37}, {16, 37}, {16, 39.5}}},
               .from = Geosearch::Fromlonlat{15, 37},
+              .by = Geosearch::Polygon{{{12, 37}, {16, 37}, {16, 39.5}}},
               .order = Geosearch::Order::asc,
               .count = Geosearch::Count{5, true}};
   CHECK(wire(g) == argv({"GEOSEARCH", "places", "FROMLONLAT", "15", "37", "BYPOLYGON", "3", "12", "37", "16", "37",
                          "16", "39.5", "ASC", "COUNT", "5", "ANY"}));
-  Geosearch c{.key = "p", .by = Geosearch::Circle{200, Geosearch::Unit::km}, .from = Geosearch::Frommember{"m"}};
+  Geosearch c{.key = "p", .from = Geosearch::Frommember{"m"}, .by = Geosearch::Circle{200, Geosearch::Unit::km}};
   CHECK(wire(c) == argv({"GEOSEARCH", "p", "FROMMEMBER", "m", "BYRADIUS", "200", "km"}));
-  GeosearchDetailed d{.key = "p", .by = Geosearch::Box{1, 2, Geosearch::Unit::mi}};
-  CHECK(wire(d) == argv({"GEOSEARCH", "p", "BYBOX", "1", "2", "mi", "WITHCOORD", "WITHDIST", "WITHHASH"}));
+  GeosearchDetailed d{.key = "p", .from = Geosearch::Frommember{"m"}, .by = Geosearch::Box{1, 2, Geosearch::Unit::mi}};
+  CHECK(wire(d) == argv({"GEOSEARCH", "p", "FROMMEMBER", "m", "BYBOX", "1", "2", "mi", "WITHCOORD", "WITHDIST",
+                         "WITHHASH"}));
 }
 
 TEST_CASE("CLIENT KILL: old form and combinable filters", "[generated][encode]") {
