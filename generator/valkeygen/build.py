@@ -254,8 +254,6 @@ def build(spec_entries, root=None, overlays=None):
         for e in reply_overrides:
             if e["command"].upper() != name:
                 continue
-            if e.get("min_version") and False:
-                pass
             if "entry" in e:
                 v = clone(original)
                 apply_variant_transforms(v, e)
@@ -306,10 +304,7 @@ def layout(cmd, base=None):
                 shared.append(t)
         cmd.types = shared
     em = cpp.Emitter()
-    em.put(0, "s.arg(" + " ".join(f'"{w}"' for w in []) + ")" if False else "")
-    em.lines = []
-    words = cmd.name.split(" ")
-    for w in words:
+    for w in cmd.name.split(" "):  # "CLIENT KILL" is two arguments
         em.put(0, f"s.arg({cpp.cstr(w)});")
     cpp.emit_level(cmd.args, "c", em, 0)
     cmd.encode_lines = em.lines

@@ -8,7 +8,6 @@ import re
 from dataclasses import dataclass, field
 from typing import Optional
 
-from . import names
 
 SCALAR_KINDS = {"key", "string", "pattern", "integer", "double", "unix-time"}
 KINDS = SCALAR_KINDS | {"pure-token", "oneof", "block"}

@@ -83,10 +83,6 @@ def key_spec_line(ks):
     return "{" + ", ".join(f) + "}"
 
 
-def param_type(m):
-    return m.type
-
-
 def prepare(cmd):
     cmd.synopsis = synopsis(cmd)
     cmd.flag_expr = flag_expr(cmd.info["flags"])
@@ -97,11 +93,7 @@ def prepare(cmd):
     cmd.variant_note = ""
     if cmd.variant_of:
         cmd.variant_note = f"typed entry point of {cmd.variant_of}"
-    q = f"cmd::{cmd.struct}::"
-    cmd.params = []
-    for m in cmd.required:
-        t = m.type.replace(cmd.struct + "::", q) if False else qualify(m.type, cmd)
-        cmd.params.append(f"{t} {m.name}")
+    cmd.params = [f"{qualify(m.type, cmd)} {m.name}" for m in cmd.required]
     req = ", ".join(f".{m.name} = {m.name}" for m in cmd.required)
     cmd.init_required = "{" + req + "}"
     allm = [f".{m.name} = {m.name}" for m in cmd.required] + [f".{m.name} = options.{m.name}" for m in cmd.optional]
