@@ -164,6 +164,42 @@ class HardSpecs(unittest.TestCase):
             self.assertIsNotNone(self.cmd(name).surface_excluded, name)
         self.assertIsNone(self.cmd("Get").surface_excluded)
 
+    def test_examples_respect_arity(self):
+        from valkeygen import examples
+        exs = {x["struct"]: x for x in examples.build_examples(list(self.cmds.values()))}
+        self.assertEqual(set(exs), set(self.cmds))
+        notes = self.stats.get("arity_notes", {})
+        for struct, c in self.cmds.items():
+            n = len(exs[struct]["argv"])
+            if c.name in notes:
+                continue
+            if c.arity > 0:
+                self.assertEqual(n, c.arity, f"{c.name}: {exs[struct]['argv']}")
+            else:
+                self.assertGreaterEqual(n, -c.arity, f"{c.name}: {exs[struct]['argv']}")
+        self.assertEqual(exs["Zadd"]["argv"], ["ZADD", "key:1", "1.5", "member"])
+        self.assertEqual(exs["Eval"]["argv"], ["EVAL", "return 1", "0"])
+        self.assertEqual(exs["Xread"]["keys"], ["key:1"])
+
+    def test_every_overlay_and_override_applies(self):
+        # a stale entry (renamed or removed argument) would be skipped silently
+        from valkeygen import build
+        from valkeygen.model import command_from_spec
+        from spec_source import require_specs
+        raw = {}
+        for f, key, body in build.read_specs(require_specs(self)):
+            c = command_from_spec(key, body, f)
+            raw[c.name] = c
+        args, replies = build.load_overlays(build.repo_root())
+        for e in args:
+            self.assertIn(e["command"], raw, e)
+            raw[e["command"]].find(e["path"])  # raises when missing
+        for e in replies:
+            self.assertIn(e["command"], raw, e)
+            for key in ("drop", "require", "force"):
+                for p in e.get(key, []):
+                    raw[e["command"]].find(p)
+
     def test_containers_excluded_with_reason(self):
         self.assertIn("CLIENT", self.stats["excluded"])
         self.assertIn("container", self.stats["excluded"]["CLIENT"])
