@@ -33,7 +33,7 @@ def default_label(root):
 def load(args):
     root = args.root or b.repo_root()
     if args.from_command_docs:
-        entries = b.read_command_docs(args.from_command_docs)
+        entries = b.read_command_docs(args.from_command_docs, args.command_info)
     else:
         specs = args.specs or default_specs()
         if not specs or not os.path.isdir(specs):
@@ -114,6 +114,8 @@ def main(argv=None):
         s.add_argument("--specs", help="directory of Valkey src/commands/*.json (default: $VALKEY_SPECS_DIR)")
         s.add_argument("--from-command-docs", metavar="FILE.json",
                        help="read COMMAND DOCS output (JSON) instead of spec files")
+        s.add_argument("--command-info", metavar="FILE.json",
+                       help="with --from-command-docs: COMMAND INFO output (JSON) for arity, flags, key specs, tips")
         s.add_argument("--root", help="repository root (default: this checkout)")
         if name == "generate":
             s.add_argument("--out", help="output directory (default: <root>/generated)")

@@ -60,13 +60,61 @@ def read_specs(specs_dir):
     return out
 
 
-def read_command_docs(path):
+# COMMAND INFO flags that are spec command_flags (others, like movablekeys, are derived)
+INFO_FLAGS = {f.lower(): f for f in list(FLAG_MAP) + ["ALL_DBS", "ASKING"]}
+INFO_FLAGS.update({"skip_slowlog": "SKIP_SLOWLOG", "no_auth": "NO_AUTH"})
+
+
+def _info_key_spec(ks):
+    """COMMAND INFO key spec -> the spec files' form."""
+    bs, fk = ks.get("begin_search", {}), ks.get("find_keys", {})
+    out = {"flags": [f.upper() for f in ks.get("flags", [])]}
+    if bs.get("type") == "index":
+        out["begin_search"] = {"index": {"pos": bs["spec"]["index"]}}
+    elif bs.get("type") == "keyword":
+        out["begin_search"] = {"keyword": {"keyword": bs["spec"]["keyword"], "startfrom": bs["spec"]["startfrom"]}}
+    else:
+        out["begin_search"] = {"unknown": None}
+    spec = fk.get("spec", {})
+    if fk.get("type") == "range":
+        out["find_keys"] = {"range": {"lastkey": spec["lastkey"], "step": spec["keystep"], "limit": spec["limit"]}}
+    elif fk.get("type") == "keynum":
+        out["find_keys"] = {"keynum": {"keynumidx": spec["keynumidx"], "firstkey": spec["firstkey"],
+                                       "step": spec["keystep"]}}
+    else:
+        out["find_keys"] = {"unknown": None}
+    return out
+
+
+def read_command_info(path):
+    """`COMMAND INFO` as JSON (valkey-cli --json): name -> spec-style facts."""
+    facts = {}
+
+    def add(entry):
+        name, arity, flags, _, _, _, acl, tips, key_specs, subs = entry[:10]
+        facts[name.replace("|", " ").upper()] = {
+            "arity": arity,
+            "command_flags": [INFO_FLAGS[f] for f in flags if f in INFO_FLAGS],
+            "acl_categories": [c.lstrip("@").upper() for c in acl],
+            "command_tips": [t.upper() for t in tips],
+            "key_specs": [_info_key_spec(k) for k in key_specs],
+        }
+        for sub in subs or []:
+            add(sub)
+
+    for entry in load_json(path):
+        add(entry)
+    return facts
+
+
+def read_command_docs(path, info_path=None):
     """`COMMAND DOCS` as JSON (valkey-cli --json, or a dict name -> doc).
 
     COMMAND DOCS has arguments but no flags, key specs or reply schema: the
-    commands come out with generic replies and empty key specs (flags and key
-    specs can be merged from COMMAND INFO in a later version).
+    commands come out with generic replies. With `info_path` (COMMAND INFO as
+    JSON) arity, flags, ACL categories, tips and key specs are merged in.
     """
+    info = read_command_info(info_path) if info_path else {}
     data = load_json(path)
     if isinstance(data, list):  # flat [name, doc, name, doc...]
         data = dict(zip(data[0::2], data[1::2]))
@@ -75,8 +123,9 @@ def read_command_docs(path):
     def convert_args(args):
         res = []
         for a in args or []:
-            # key_spec_index is dropped: COMMAND DOCS carries no key specs
-            b = {k: v for k, v in a.items() if k in ("name", "type", "token", "since")}
+            # key_spec_index only means something with COMMAND INFO's key specs
+            keep = ("name", "type", "token", "since") + (("key_spec_index",) if info else ())
+            b = {k: v for k, v in a.items() if k in keep}
             flags = a.get("flags") or []
             b["optional"] = "optional" in flags
             b["multiple"] = "multiple" in flags
@@ -91,6 +140,8 @@ def read_command_docs(path):
                 "arity": -1, "arguments": convert_args(doc.get("arguments"))}
         if container:
             body["container"] = container
+        full = (container + " " if container else "") + name.split("|")[-1].upper()
+        body.update(info.get(full, {}))
         subs = doc.get("subcommands") or {}
         if subs:
             body.pop("arguments")
