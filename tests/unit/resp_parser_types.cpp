@@ -194,3 +194,18 @@ TEST_CASE("parser: reset makes it usable after an error", "[resp][parser]") {
   CHECK_FALSE(fresh);
   CHECK(p.message_complete());
 }
+
+TEST_CASE("parser: idle() between messages only", "[resp][parser]") {
+  valkey::resp::Parser p;
+  valkey::test::Recorder rec;
+  std::error_code ec;
+  CHECK(p.idle());
+  CHECK(p.consume("*2\r\n:1\r\n", rec, ec) == 8);
+  CHECK_FALSE(p.idle());
+  CHECK(p.consume(":2\r\n", rec, ec) == 4);
+  CHECK(p.message_complete());
+  CHECK(p.idle());
+  CHECK(p.consume("|1\r\n+a\r\n+b\r\n", rec, ec) == 12);  // an attribute alone is not a message
+  CHECK_FALSE(p.message_complete());
+  CHECK_FALSE(p.idle());
+}

@@ -18,7 +18,10 @@ constexpr int E(errc e) noexcept { return static_cast<int>(e); }
 
 }  // namespace
 
-Parser::Parser(Limits limits) : limits_(limits) {}
+Parser::Parser(Limits limits) : limits_(limits) {
+  // The usual nesting fits without growing the stack while parsing.
+  pending_.reserve(limits_.max_depth < 16 ? limits_.max_depth : 16);
+}
 
 void Parser::reset() noexcept {
   pending_.clear();

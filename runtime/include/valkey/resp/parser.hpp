@@ -43,8 +43,11 @@ class Parser {
   // (for example a bulk string's whole body); lets callers size reads.
   std::size_t bytes_needed_hint() const noexcept { return needed_; }
 
-  // True between messages: nothing of a message has been consumed yet.
-  bool idle() const noexcept { return message_bytes_ == 0 && !body_pending_ && pending_.empty(); }
+  // True between messages: no part of a message is buffered in the parser's
+  // state (the last message completed, or nothing was consumed yet).
+  bool idle() const noexcept {
+    return complete_ || (message_bytes_ == 0 && !body_pending_ && pending_.empty());
+  }
 
   void reset() noexcept;
   const Limits& limits() const noexcept { return limits_; }
