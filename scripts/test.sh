@@ -9,6 +9,7 @@
 #   VALKEY_BUILD_JOBS=N     compile parallelism (default 2)
 #   VALKEY_BUILD_ROOT=DIR   where the build dirs live (default <repo>/build, gitignored)
 #   VALKEY_FUZZ_SECONDS=N   fuzzing time handed to scripts/fuzz.sh (default 60)
+#   VALKEY_TSAN_FILTER=...  Catch2 test spec for the TSan pass (default "[threads]")
 #   VALKEY_TEST_SKIP_SETUP=1  do not run scripts/setup.sh (it must have run before)
 set -uo pipefail
 
@@ -18,6 +19,7 @@ build_root="${VALKEY_BUILD_ROOT:-$repo/build}"
 test_jobs="${VALKEY_TEST_JOBS:-2}"
 build_jobs="${VALKEY_BUILD_JOBS:-2}"
 fuzz_seconds="${VALKEY_FUZZ_SECONDS:-60}"
+tsan_filter="${VALKEY_TSAN_FILTER:-[threads]}"
 cache="${VALKEY_CPP_CACHE:-$HOME/.cache/valkey-cpp}"
 
 log() { printf '\n[test] %s\n' "$*" >&2; }
@@ -194,7 +196,7 @@ else
     # shellcheck disable=SC2086
     if [ -n "$targets" ] && cmake --build "$tsan_dir" -j"$build_jobs" --target $targets; then
       for target in $targets; do
-        run_catch "tsan-$target" "$tsan_dir/tests/$target" "[threads]"
+        run_catch "tsan-$target" "$tsan_dir/tests/$target" "$tsan_filter"
       done
     else
       fail_stage tsan-build
