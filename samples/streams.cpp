@@ -1,0 +1,38 @@
+// Streams with a consumer group: produce, read as a group member, acknowledge.
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+
+#include <valkey/valkey.hpp>
+
+static std::string server_url() {
+  const char* u = std::getenv("VALKEY_URL");
+  return u ? u : "valkey://127.0.0.1:6379";
+}
+
+int main() try {
+  using namespace valkey;
+  Client db{server_url()};
+  db.del({"sample:orders"});
+  db.xgroup_create("sample:orders", "billing", cmd::XgroupCreate::Id{"$"}, {.mkstream = true});
+  for (int i = 1; i <= 3; ++i)
+    db.xadd("sample:orders", cmd::Xadd::AutoId{}, {{"order", std::to_string(i)}, {"amount", std::to_string(i * 10)}});
+
+  auto batch = db.xreadgroup("billing", "worker-1", {"sample:orders"}, {">"}, {.count = 10});
+  std::size_t handled = 0;
+  if (batch) {
+    for (const auto& [stream, entries] : *batch) {
+      for (const auto& [id, fields] : entries) {
+        std::printf("%s %s:", stream.c_str(), id.c_str());
+        for (const auto& [f, v] : fields) std::printf(" %s=%s", f.c_str(), v.c_str());
+        std::printf("\n");
+        handled += db.xack("sample:orders", "billing", {id});
+      }
+    }
+  }
+  std::printf("acknowledged %zu\n", handled);
+  return handled == 3 ? 0 : 1;
+} catch (const std::exception& e) {
+  std::fprintf(stderr, "streams: %s\n", e.what());
+  return 1;
+}
