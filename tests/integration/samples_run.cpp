@@ -1,0 +1,137 @@
+// Runs every built sample and the CLI against fixture servers. The binaries
+// are found in $VALKEY_SAMPLES_DIR, else in <build>/samples next to this
+// test's <build>/tests; when they were not built the tests skip.
+#include <catch2/catch_test_macros.hpp>
+
+#include <sys/wait.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "support/server_process.hpp"
+
+using valkey::test::ServerProcess;
+namespace fs = std::filesystem;
+
+namespace {
+
+fs::path samples_dir() {
+  if (const char* d = std::getenv("VALKEY_SAMPLES_DIR")) return d;
+  return fs::read_symlink("/proc/self/exe").parent_path().parent_path() / "samples";
+}
+
+std::string shell_quote(const std::string& s) {
+  std::string out = "'";
+  for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return out + "'";
+}
+
+struct Run {
+  int status = -1;
+  std::string output;
+};
+
+// Runs "[VAR=value...] program args" (bounded by timeout(1), through env(1)), stdout+stderr.
+Run run(const std::string& command) {
+  Run r;
+  FILE* p = ::popen(("timeout 60 env " + command + " 2>&1").c_str(), "r");
+  REQUIRE(p != nullptr);
+  char buf[4096];
+  while (std::size_t n = std::fread(buf, 1, sizeof buf, p)) r.output.append(buf, n);
+  int st = ::pclose(p);
+  r.status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+  return r;
+}
+
+fs::path binary(const std::string& relative) {
+  fs::path p = samples_dir() / relative;
+  if (!fs::exists(p)) SKIP("not built: " + p.string() + " (build the samples, or set VALKEY_SAMPLES_DIR)");
+  return p;
+}
+
+}  // namespace
+
+TEST_CASE("samples: each sample runs against a fixture server", "[samples]") {
+  ServerProcess server;
+  for (const char* name : {"coroutines", "pipeline", "transaction", "pubsub", "scripting", "streams", "geo"}) {
+    DYNAMIC_SECTION(name) {
+      fs::path exe = binary(name);
+      Run r = run("VALKEY_URL=" + shell_quote(server.url()) + " " + shell_quote(exe.string()));
+      INFO(r.output);
+      CHECK(r.status == 0);
+      CHECK_FALSE(r.output.empty());
+    }
+  }
+}
+
+TEST_CASE("samples: tls against the fixture's TLS port", "[samples][tls]") {
+  valkey::test::ServerOptions o;
+  o.tls = true;
+  ServerProcess server{o};
+  fs::path exe = binary("tls");
+  const auto* files = server.tls_files();
+  REQUIRE(files != nullptr);
+  std::string env = "VALKEY_URL=" + shell_quote(server.tls_url()) + " VALKEY_TLS_CA=" + shell_quote(files->ca_cert) +
+                    " VALKEY_TLS_CERT=" + shell_quote(files->client_cert) +
+                    " VALKEY_TLS_KEY=" + shell_quote(files->client_key) + " ";
+  Run ok = run(env + shell_quote(exe.string()));
+  INFO(ok.output);
+  CHECK(ok.status == 0);
+  CHECK(ok.output.find("over TLS: encrypted") != std::string::npos);
+  // the wrong CA must fail verification
+  Run bad = run("VALKEY_URL=" + shell_quote(server.tls_url()) + " VALKEY_TLS_CA=" + shell_quote(files->other_ca_cert) +
+                " VALKEY_TLS_CERT=" + shell_quote(files->client_cert) + " VALKEY_TLS_KEY=" +
+                shell_quote(files->client_key) + " " + shell_quote(exe.string()));
+  INFO(bad.output);
+  CHECK(bad.status != 0);
+}
+
+TEST_CASE("cli: text output, JSON output and exit codes", "[samples][cli]") {
+  ServerProcess server;
+  fs::path exe = binary("cli/valkey-cpp-cli");
+  std::string cli = shell_quote(exe.string()) + " -u " + shell_quote(server.url()) + " ";
+
+  Run set = run(cli + "SET greeting hello");
+  CHECK(set.status == 0);
+  CHECK(set.output == "OK\n");
+  Run get = run(cli + "GET greeting");
+  CHECK(get.output == "\"hello\"\n");
+  CHECK(run(cli + "INCR n").output == "(integer) 1\n");
+  CHECK(run(cli + "GET missing").output == "(nil)\n");
+  CHECK(server.command({"GET", "greeting"}).as_string() == "hello");
+
+  server.command({"HSET", "h", "f1", "v1", "f2", "v2"});
+  Run map3 = run(cli + "HGETALL h");
+  CHECK(map3.output.find("1# \"f1\" => \"v1\"") != std::string::npos);
+  Run map2 = run(shell_quote(exe.string()) + " --resp2 -u " + shell_quote(server.url()) + " HGETALL h");
+  CHECK(map2.output.find("1) \"f1\"") != std::string::npos);
+
+  Run json = run(cli + "--json HGETALL h");
+  REQUIRE(json.status == 0);
+  auto j = nlohmann::json::parse(json.output);
+  CHECK(j["f1"] == "v1");
+  CHECK(j["f2"] == "v2");
+  auto jn = nlohmann::json::parse(run(cli + "--json INCR n").output);
+  CHECK(jn == 2);
+
+  // an error reply: exit 1, text and JSON
+  server.command({"LPUSH", "list", "x"});
+  Run err = run(cli + "GET list");
+  CHECK(err.status == 1);
+  CHECK(err.output.rfind("(error) WRONGTYPE", 0) == 0);
+  Run jerr = run(cli + "--json GET list");
+  CHECK(jerr.status == 1);
+  CHECK(nlohmann::json::parse(jerr.output)["error"].get<std::string>().rfind("WRONGTYPE", 0) == 0);
+  CHECK(run(cli + "NOSUCHCOMMAND").status == 1);
+
+  // usage and connection errors
+  CHECK(run(shell_quote(exe.string())).status == 2);
+  CHECK(run(shell_quote(exe.string()) + " --bogus PING").status == 2);
+  Run refused = run(shell_quote(exe.string()) + " -u valkey://127.0.0.1:1 PING");
+  CHECK(refused.status == 3);
+  // VALKEY_URL is the default server
+  CHECK(run("VALKEY_URL=" + shell_quote(server.url()) + " " + shell_quote(exe.string()) + " PING").output == "PONG\n");
+}
