@@ -3,6 +3,7 @@
 #include <catch2/catch_test_macros.hpp>
 
 #include <chrono>
+#include <thread>
 
 #include <asio/bind_cancellation_slot.hpp>
 #include <asio/cancellation_signal.hpp>
@@ -133,4 +134,34 @@ TEST_CASE("blocking: a cancelled BLPOP closes its connection; a later LPUSH stay
   c.close();
   blk.close();
   ioc.run();
+}
+
+TEST_CASE("blocking: sync BLPOP on a leased Client while other threads use the shared one", "[blocking]") {
+  ServerProcess server;
+  valkey::Client db{server.url()};
+  valkey::SyncBlockingClient blk{db};
+  db.set("k", "v");
+  std::optional<std::pair<std::string, std::string>> popped;
+  auto start = std::chrono::steady_clock::now();
+  std::thread waiter([&] { popped = blk.blpop({"work"}, 5.0); });
+  int gets = 0;
+  for (int i = 0; i < 1000; ++i) gets += db.get("k") == std::optional<std::string>("v") ? 1 : 0;
+  auto gets_took = std::chrono::steady_clock::now() - start;
+  CHECK(gets == 1000);
+  CHECK(gets_took < 3s);
+  // wait until it is blocked server-side, then feed it
+  auto until = std::chrono::steady_clock::now() + 5s;
+  while (blocked_clients(server) == 0 && std::chrono::steady_clock::now() < until) std::this_thread::sleep_for(5ms);
+  std::vector<std::string> values{"job"};
+  db.rpush("work", values);
+  waiter.join();
+  REQUIRE(popped);
+  CHECK(popped->second == "job");
+  // the leased client went back to the pool and serves the next call
+  CHECK_FALSE(blk.blpop({"work"}, 0.1).has_value());
+  CHECK(blk.opened() == 1);
+  CHECK(blk.idle() == 1);
+  std::error_code ec;
+  blk.lpush("work", values, ec);
+  CHECK_FALSE(ec);
 }

@@ -18,6 +18,7 @@
 // and do not reconnect: a lost one is dropped and the next call opens another.
 #include <cstddef>
 #include <memory>
+#include <mutex>
 #include <utility>
 #include <vector>
 
@@ -27,6 +28,7 @@
 #include <asio/async_result.hpp>
 
 #include <valkey/async_client.hpp>
+#include <valkey/client.hpp>
 #include <valkey/connection.hpp>
 
 namespace valkey {
@@ -153,6 +155,81 @@ class BlockingClient
   }
 
   std::shared_ptr<LeasePool> pool_;
+};
+
+// The synchronous counterpart: each call borrows a dedicated Client (its own
+// connection and I/O thread) from a small pool, so a BLPOP in one thread
+// never stalls the shared Client's other callers. Thread-safe.
+//
+//   valkey::SyncBlockingClient blk{db};
+//   auto job = blk.blpop({"jobs"}, 5.0);
+class SyncBlockingClient
+#ifdef VALKEY_HAS_COMMANDS
+    : public Commands<SyncBlockingClient>
+#endif
+{
+ public:
+  explicit SyncBlockingClient(const Client& db, std::size_t max_idle = 4);
+  explicit SyncBlockingClient(Config config, std::size_t max_idle = 4);
+  ~SyncBlockingClient();
+
+  // Same tails as Client: nothing (throws), std::error_code&, or ec + Diagnostics&.
+  template <Command Cmd>
+  auto exec(const Cmd& cmd) {
+    Lease lease{*this};
+    try {
+      return lease.client->exec(cmd);
+    } catch (const ServerError&) {
+      throw;  // an error reply: the connection is fine
+    } catch (...) {
+      lease.reusable = false;
+      throw;
+    }
+  }
+  template <Command Cmd, class... Diag>
+  auto exec(const Cmd& cmd, std::error_code& ec, Diag&... diag) {
+    Lease lease{*this};
+    struct Check {
+      Lease& l;
+      std::error_code& ec;
+      ~Check() { l.reusable = detail::lease_reusable(ec); }
+    } check{lease, ec};
+    return lease.client->exec(cmd, ec, diag...);
+  }
+  Reply call(Strings args) {
+    Lease lease{*this};
+    try {
+      return lease.client->call(args);
+    } catch (const ServerError&) {
+      throw;
+    } catch (...) {
+      lease.reusable = false;
+      throw;
+    }
+  }
+
+  // Dedicated clients opened so far, and idle now.
+  std::size_t opened() const;
+  std::size_t idle() const;
+
+ private:
+  // Borrows a client; gives it back on scope exit unless the call failed in
+  // a way that may leave it out of sync (a lost connection, a timeout).
+  struct Lease {
+    explicit Lease(SyncBlockingClient& o) : owner(o), client(o.acquire()) {}
+    ~Lease() { owner.release(std::move(client), reusable); }
+    SyncBlockingClient& owner;
+    std::unique_ptr<Client> client;
+    bool reusable = true;
+  };
+  std::unique_ptr<Client> acquire();
+  void release(std::unique_ptr<Client> c, bool reusable);
+
+  Config config_;
+  std::size_t max_idle_;
+  mutable std::mutex mu_;
+  std::vector<std::unique_ptr<Client>> idle_;
+  std::size_t opened_ = 0;
 };
 
 }  // namespace valkey

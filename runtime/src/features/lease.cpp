@@ -73,3 +73,44 @@ BlockingClient::~BlockingClient() {
 }
 
 }  // namespace valkey
+
+namespace valkey {
+
+SyncBlockingClient::SyncBlockingClient(const Client& db, std::size_t max_idle)
+    : SyncBlockingClient(db.config(), max_idle) {}
+
+SyncBlockingClient::SyncBlockingClient(Config config, std::size_t max_idle)
+    : config_(LeasePool::lease_config(std::move(config))), max_idle_(max_idle) {}
+
+SyncBlockingClient::~SyncBlockingClient() = default;
+
+std::unique_ptr<Client> SyncBlockingClient::acquire() {
+  {
+    std::lock_guard lock(mu_);
+    if (!idle_.empty()) {
+      auto c = std::move(idle_.back());
+      idle_.pop_back();
+      return c;
+    }
+    ++opened_;
+  }
+  return std::make_unique<Client>(config_);  // connects outside the lock
+}
+
+void SyncBlockingClient::release(std::unique_ptr<Client> c, bool reusable) {
+  if (!c || !reusable) return;  // destroyed: its connection closes
+  std::lock_guard lock(mu_);
+  if (idle_.size() < max_idle_) idle_.push_back(std::move(c));
+}
+
+std::size_t SyncBlockingClient::opened() const {
+  std::lock_guard lock(mu_);
+  return opened_;
+}
+
+std::size_t SyncBlockingClient::idle() const {
+  std::lock_guard lock(mu_);
+  return idle_.size();
+}
+
+}  // namespace valkey
