@@ -25,11 +25,12 @@ asio::awaitable<void> worker(valkey::AsyncClient& c, int id, int& done) {
 int main() {
   asio::io_context ioc;
   valkey::AsyncClient c{ioc.get_executor(), server_url()};
-  int done = 0, failed = 0;
+  int done = 0, failed = 0, finished = 0;  // finished: tasks ended either way (100 workers + 1)
   asio::co_spawn(ioc, [&]() -> asio::awaitable<void> {
     for (int i = 0; i < 100; ++i)
       asio::co_spawn(ioc, worker(c, i, done), [&](std::exception_ptr e) {
         if (e) ++failed;
+        ++finished;
       });
     co_return;
   }, asio::detached);
@@ -38,9 +39,10 @@ int main() {
     std::printf("hits: %lld\n", static_cast<long long>(hits));
   }, [&](std::exception_ptr e) {
     if (e) ++failed;
+    ++finished;
   });
-  // run until all workers are done, then close the client so run() returns
-  while (done + failed < 100 && ioc.run_one()) {}
+  // run until every task ended, then close the client so run() returns
+  while (finished < 101 && ioc.run_one()) {}
   c.close();
   ioc.run();
   std::printf("coroutines: %d of 100 round trips ok\n", done);
