@@ -4,6 +4,7 @@
 
 #include <asio/co_spawn.hpp>
 #include <asio/detached.hpp>
+#include <asio/experimental/deferred.hpp>
 #include <asio/io_context.hpp>
 #include <asio/use_awaitable.hpp>
 
@@ -133,4 +134,28 @@ TEST_CASE("pipeline: async Batch and RESP2", "[pipeline]") {
   REQUIRE(out.size() == 3);
   CHECK(out[1].as_double() == 1.5);
   CHECK(out[2].size() == 0);
+}
+
+TEST_CASE("pipeline: a deferred exec owns its bytes until launched", "[pipeline]") {
+  ServerProcess server;
+  asio::io_context ioc;
+  valkey::AsyncClient c{ioc.get_executor(), server.url()};
+  std::error_code got = valkey::errc::timeout;
+  std::int64_t n = 0;
+  std::optional<std::string> v;
+  {
+    std::string key = "deferred";  // destroyed before the operation is launched
+    auto op = valkey::pipeline(c).set(key, "x").incr(key + ":n").get(key).exec(asio::experimental::deferred);
+    key.assign("overwritten");
+    std::move(op)([&](std::error_code ec, std::tuple<std::optional<std::string>, std::int64_t, std::optional<std::string>> r) {
+      got = ec;
+      n = std::get<1>(r);
+      v = std::get<2>(r);
+      c.close();
+    });
+  }
+  ioc.run();
+  CHECK_FALSE(got);
+  CHECK(n == 1);
+  CHECK(v == std::optional<std::string>("x"));
 }
