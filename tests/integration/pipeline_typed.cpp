@@ -2,6 +2,9 @@
 // commands, typed tuple results, error reporting, sync and async.
 #include <catch2/catch_test_macros.hpp>
 
+#include <atomic>
+#include <thread>
+
 #include <asio/co_spawn.hpp>
 #include <asio/detached.hpp>
 #include <asio/experimental/deferred.hpp>
@@ -158,4 +161,23 @@ TEST_CASE("pipeline: a deferred exec owns its bytes until launched", "[pipeline]
   CHECK_FALSE(got);
   CHECK(n == 1);
   CHECK(v == std::optional<std::string>("x"));
+}
+
+TEST_CASE("pipeline: sync pipelines from 4 threads share the client", "[pipeline]") {
+  ServerProcess server;
+  valkey::Client db{server.url()};
+  std::atomic<int> good{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      const std::string key = "t" + std::to_string(t);
+      for (int i = 1; i <= 200; ++i) {
+        auto [a, b] = valkey::pipeline(db).incr(key).incr("total").exec();
+        if (a == i && b >= i) ++good;
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  CHECK(good == 800);
+  CHECK(server.command({"GET", "total"}).as_string() == "800");
 }

@@ -108,3 +108,20 @@ TEST_CASE("transaction: async WATCH on a dedicated connection", "[transaction]")
   CHECK_FALSE(committed);
   CHECK(final_value == 18);
 }
+
+TEST_CASE("transaction: RESP2 EXEC array decodes the same way", "[transaction]") {
+  ServerProcess server;
+  auto cfg = valkey::Config::from_url(server.url());
+  cfg.protocol = valkey::Protocol::resp2;
+  valkey::Client db{cfg};
+  db.hset("h", {{"a", "1"}, {"b", "2"}});
+  auto [all, n, missing] = valkey::transaction(db).hgetall("h").incr("n").get("nope").exec();
+  CHECK(all.size() == 2);
+  CHECK(n == 1);
+  CHECK_FALSE(missing.has_value());
+  valkey::Watch w{cfg, {"n"}};
+  db.incr("n");
+  std::error_code ec;
+  w.multi().incr("n").exec(ec);
+  CHECK(ec == valkey::errc::exec_aborted);
+}
