@@ -45,7 +45,7 @@ template <class Sink>
 void write_expire(const Expire& c, Sink& s) {
   s.arg("EXPIRE");
   s.arg(c.key);
-  s.arg(c.seconds);
+  s.arg(c.seconds.count);
   if (c.condition) {
     switch ((*c.condition)) {
       case Expire::Condition::nx: s.arg("NX"); break;
@@ -60,7 +60,7 @@ template <class Sink>
 void write_expireat(const Expireat& c, Sink& s) {
   s.arg("EXPIREAT");
   s.arg(c.key);
-  s.arg(c.unix_time_seconds);
+  s.arg(c.unix_time_seconds.count);
   if (c.condition) {
     switch ((*c.condition)) {
       case Expireat::Condition::nx: s.arg("NX"); break;
@@ -160,7 +160,7 @@ template <class Sink>
 void write_pexpire(const Pexpire& c, Sink& s) {
   s.arg("PEXPIRE");
   s.arg(c.key);
-  s.arg(c.milliseconds);
+  s.arg(c.milliseconds.count);
   if (c.condition) {
     switch ((*c.condition)) {
       case Pexpire::Condition::nx: s.arg("NX"); break;
@@ -175,7 +175,7 @@ template <class Sink>
 void write_pexpireat(const Pexpireat& c, Sink& s) {
   s.arg("PEXPIREAT");
   s.arg(c.key);
-  s.arg(c.unix_time_milliseconds);
+  s.arg(c.unix_time_milliseconds.count);
   if (c.condition) {
     switch ((*c.condition)) {
       case Pexpireat::Condition::nx: s.arg("NX"); break;
@@ -227,7 +227,7 @@ void write_restore(const Restore& c, Sink& s) {
   if (c.absttl) s.arg("ABSTTL");
   if (c.seconds) {
     s.arg("IDLETIME");
-    s.arg((*c.seconds));
+    s.arg((*c.seconds).count);
   }
   if (c.frequency) {
     s.arg("FREQ");

@@ -27,7 +27,7 @@ template <class Sink>
 void write_hexpire(const Hexpire& c, Sink& s) {
   s.arg("HEXPIRE");
   s.arg(c.key);
-  s.arg(c.seconds);
+  s.arg(c.seconds.count);
   if (c.condition) {
     switch ((*c.condition)) {
       case Hexpire::Condition::nx: s.arg("NX"); break;
@@ -47,7 +47,7 @@ template <class Sink>
 void write_hexpireat(const Hexpireat& c, Sink& s) {
   s.arg("HEXPIREAT");
   s.arg(c.key);
-  s.arg(c.unix_time_seconds);
+  s.arg(c.unix_time_seconds.count);
   if (c.condition) {
     switch ((*c.condition)) {
       case Hexpireat::Condition::nx: s.arg("NX"); break;
@@ -105,16 +105,16 @@ void write_hgetex(const Hgetex& c, Sink& s) {
   if (c.expiration) {
     if (const auto* v = std::get_if<Hgetex::Ex>(&*c.expiration)) {
       s.arg("EX");
-      s.arg(v->seconds);
+      s.arg(v->seconds.count);
     } else if (const auto* v = std::get_if<Hgetex::Px>(&*c.expiration)) {
       s.arg("PX");
-      s.arg(v->milliseconds);
+      s.arg(v->milliseconds.count);
     } else if (const auto* v = std::get_if<Hgetex::Exat>(&*c.expiration)) {
       s.arg("EXAT");
-      s.arg(v->unix_time_seconds);
+      s.arg(v->unix_time_seconds.count);
     } else if (const auto* v = std::get_if<Hgetex::Pxat>(&*c.expiration)) {
       s.arg("PXAT");
-      s.arg(v->unix_time_milliseconds);
+      s.arg(v->unix_time_milliseconds.count);
     } else if (std::holds_alternative<Hgetex::Persist>((*c.expiration))) {
       s.arg("PERSIST");
     }
@@ -188,7 +188,7 @@ template <class Sink>
 void write_hpexpire(const Hpexpire& c, Sink& s) {
   s.arg("HPEXPIRE");
   s.arg(c.key);
-  s.arg(c.milliseconds);
+  s.arg(c.milliseconds.count);
   if (c.condition) {
     switch ((*c.condition)) {
       case Hpexpire::Condition::nx: s.arg("NX"); break;
@@ -208,7 +208,7 @@ template <class Sink>
 void write_hpexpireat(const Hpexpireat& c, Sink& s) {
   s.arg("HPEXPIREAT");
   s.arg(c.key);
-  s.arg(c.unix_time_milliseconds);
+  s.arg(c.unix_time_milliseconds.count);
   if (c.condition) {
     switch ((*c.condition)) {
       case Hpexpireat::Condition::nx: s.arg("NX"); break;
@@ -312,16 +312,16 @@ void write_hsetex(const Hsetex& c, Sink& s) {
   if (c.expiration) {
     if (const auto* v = std::get_if<Hsetex::Ex>(&*c.expiration)) {
       s.arg("EX");
-      s.arg(v->seconds);
+      s.arg(v->seconds.count);
     } else if (const auto* v = std::get_if<Hsetex::Px>(&*c.expiration)) {
       s.arg("PX");
-      s.arg(v->milliseconds);
+      s.arg(v->milliseconds.count);
     } else if (const auto* v = std::get_if<Hsetex::Exat>(&*c.expiration)) {
       s.arg("EXAT");
-      s.arg(v->unix_time_seconds);
+      s.arg(v->unix_time_seconds.count);
     } else if (const auto* v = std::get_if<Hsetex::Pxat>(&*c.expiration)) {
       s.arg("PXAT");
-      s.arg(v->unix_time_milliseconds);
+      s.arg(v->unix_time_milliseconds.count);
     } else if (std::holds_alternative<Hsetex::Keepttl>((*c.expiration))) {
       s.arg("KEEPTTL");
     }

@@ -290,7 +290,7 @@ void write_failover(const Failover& c, Sink& s) {
   if (c.abort) s.arg("ABORT");
   if (c.milliseconds) {
     s.arg("TIMEOUT");
-    s.arg((*c.milliseconds));
+    s.arg((*c.milliseconds).count);
   }
 }
 
@@ -513,7 +513,7 @@ void write_restoreasking(const RestoreAsking& c, Sink& s) {
   if (c.absttl) s.arg("ABSTTL");
   if (c.seconds) {
     s.arg("IDLETIME");
-    s.arg((*c.seconds));
+    s.arg((*c.seconds).count);
   }
   if (c.frequency) {
     s.arg("FREQ");

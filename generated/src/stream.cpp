@@ -95,7 +95,7 @@ void write_xclaim(const Xclaim& c, Sink& s) {
   }
   if (c.unix_time_milliseconds) {
     s.arg("TIME");
-    s.arg((*c.unix_time_milliseconds));
+    s.arg((*c.unix_time_milliseconds).count);
   }
   if (c.count) {
     s.arg("RETRYCOUNT");
@@ -124,7 +124,7 @@ void write_xclaimjustid(const XclaimJustid& c, Sink& s) {
   }
   if (c.unix_time_milliseconds) {
     s.arg("TIME");
-    s.arg((*c.unix_time_milliseconds));
+    s.arg((*c.unix_time_milliseconds).count);
   }
   if (c.count) {
     s.arg("RETRYCOUNT");
@@ -300,7 +300,7 @@ void write_xread(const Xread& c, Sink& s) {
   }
   if (c.milliseconds) {
     s.arg("BLOCK");
-    s.arg((*c.milliseconds));
+    s.arg((*c.milliseconds).count);
   }
   s.arg("STREAMS");
   c.keys.for_each([&](const auto& e) {
@@ -323,7 +323,7 @@ void write_xreadgroup(const Xreadgroup& c, Sink& s) {
   }
   if (c.milliseconds) {
     s.arg("BLOCK");
-    s.arg((*c.milliseconds));
+    s.arg((*c.milliseconds).count);
   }
   if (c.noack) s.arg("NOACK");
   s.arg("STREAMS");

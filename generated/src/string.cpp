@@ -53,16 +53,16 @@ void write_getex(const Getex& c, Sink& s) {
   if (c.expiration) {
     if (const auto* v = std::get_if<Getex::Ex>(&*c.expiration)) {
       s.arg("EX");
-      s.arg(v->seconds);
+      s.arg(v->seconds.count);
     } else if (const auto* v = std::get_if<Getex::Px>(&*c.expiration)) {
       s.arg("PX");
-      s.arg(v->milliseconds);
+      s.arg(v->milliseconds.count);
     } else if (const auto* v = std::get_if<Getex::Exat>(&*c.expiration)) {
       s.arg("EXAT");
-      s.arg(v->unix_time_seconds);
+      s.arg(v->unix_time_seconds.count);
     } else if (const auto* v = std::get_if<Getex::Pxat>(&*c.expiration)) {
       s.arg("PXAT");
-      s.arg(v->unix_time_milliseconds);
+      s.arg(v->unix_time_milliseconds.count);
     } else if (std::holds_alternative<Getex::Persist>((*c.expiration))) {
       s.arg("PERSIST");
     }
@@ -153,16 +153,16 @@ void write_msetex(const Msetex& c, Sink& s) {
   if (c.expiration) {
     if (const auto* v = std::get_if<Msetex::Ex>(&*c.expiration)) {
       s.arg("EX");
-      s.arg(v->seconds);
+      s.arg(v->seconds.count);
     } else if (const auto* v = std::get_if<Msetex::Px>(&*c.expiration)) {
       s.arg("PX");
-      s.arg(v->milliseconds);
+      s.arg(v->milliseconds.count);
     } else if (const auto* v = std::get_if<Msetex::Exat>(&*c.expiration)) {
       s.arg("EXAT");
-      s.arg(v->unix_time_seconds);
+      s.arg(v->unix_time_seconds.count);
     } else if (const auto* v = std::get_if<Msetex::Pxat>(&*c.expiration)) {
       s.arg("PXAT");
-      s.arg(v->unix_time_milliseconds);
+      s.arg(v->unix_time_milliseconds.count);
     } else if (std::holds_alternative<Msetex::Keepttl>((*c.expiration))) {
       s.arg("KEEPTTL");
     }
@@ -182,7 +182,7 @@ template <class Sink>
 void write_psetex(const Psetex& c, Sink& s) {
   s.arg("PSETEX");
   s.arg(c.key);
-  s.arg(c.milliseconds);
+  s.arg(c.milliseconds.count);
   s.arg(c.value);
 }
 
@@ -205,16 +205,16 @@ void write_set(const Set& c, Sink& s) {
   if (c.expiration) {
     if (const auto* v = std::get_if<Set::Ex>(&*c.expiration)) {
       s.arg("EX");
-      s.arg(v->seconds);
+      s.arg(v->seconds.count);
     } else if (const auto* v = std::get_if<Set::Px>(&*c.expiration)) {
       s.arg("PX");
-      s.arg(v->milliseconds);
+      s.arg(v->milliseconds.count);
     } else if (const auto* v = std::get_if<Set::Exat>(&*c.expiration)) {
       s.arg("EXAT");
-      s.arg(v->unix_time_seconds);
+      s.arg(v->unix_time_seconds.count);
     } else if (const auto* v = std::get_if<Set::Pxat>(&*c.expiration)) {
       s.arg("PXAT");
-      s.arg(v->unix_time_milliseconds);
+      s.arg(v->unix_time_milliseconds.count);
     } else if (std::holds_alternative<Set::Keepttl>((*c.expiration))) {
       s.arg("KEEPTTL");
     }
@@ -225,7 +225,7 @@ template <class Sink>
 void write_setex(const Setex& c, Sink& s) {
   s.arg("SETEX");
   s.arg(c.key);
-  s.arg(c.seconds);
+  s.arg(c.seconds.count);
   s.arg(c.value);
 }
 

@@ -39,9 +39,20 @@ OVERRIDE_TYPES = {
 }
 
 
+# Integers named after their unit take durations and time points too.
+DURATION_TYPES = {
+    "seconds": "valkey::Seconds",
+    "milliseconds": "valkey::Milliseconds",
+    "unix-time-seconds": "valkey::UnixSeconds",
+    "unix-time-milliseconds": "valkey::UnixMilliseconds",
+}
+
+
 def scalar_type(a):
     if a.scalar:
         return OVERRIDE_TYPES[a.scalar]
+    if a.kind in ("integer", "unix-time") and a.name in DURATION_TYPES:
+        return DURATION_TYPES[a.name]
     return SCALAR_TYPES[a.kind]
 
 
@@ -252,6 +263,8 @@ def write_scalar(a, expr):
     t = scalar_type(a)
     if t in ("valkey::ScoreBound", "valkey::LexBound", "valkey::RangeBound"):
         return f"write_bound(s, {expr});"
+    if t in DURATION_TYPES.values():
+        return f"s.arg({expr}.count);"
     return f"s.arg({expr});"
 
 

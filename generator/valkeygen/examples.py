@@ -3,7 +3,7 @@ plausible values. For each we emit the C++ designated initializer, the argv
 the encoder must produce and the keys for_each_key must report, so C++ tests
 (and the server checks: COMMAND GETKEYS, syntax acceptance) share one table.
 """
-from .cpp import all_pure_tokens, cstr, scalar_type
+from .cpp import DURATION_TYPES, all_pure_tokens, cstr, scalar_type
 from .model import SCALAR_KINDS
 
 # plausible values by argument name (otherwise by type)
@@ -35,6 +35,8 @@ def scalar_value(a, ctx):
     if a.kind == "key":
         return ctx.key()
     t = scalar_type(a)
+    if t in DURATION_TYPES.values():
+        t = "std::int64_t"  # written as a plain number
     if a.name in BY_NAME:
         v = BY_NAME[a.name]
         if t in ("std::int64_t", "std::uint64_t") and isinstance(v, int):

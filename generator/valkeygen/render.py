@@ -118,6 +118,8 @@ def includes_for(commands):
     valkey = ["valkey/command.hpp"]
     if "valkey::ScoreBound" in text or "valkey::LexBound" in text or "valkey::RangeBound" in text:
         valkey.insert(0, "valkey/bounds.hpp")
+    if any(d in text for d in cpp.DURATION_TYPES.values()):
+        valkey.insert(0, "valkey/durations.hpp")
     if "valkey::View" in text:
         valkey.append("valkey/view.hpp")
     return sorted(std), valkey, "valkey::Reply" in text
@@ -146,6 +148,7 @@ def render_all(commands, stats, version):
     files["include/valkey/commands.hpp"] = e.get_template("commands.hpp.j2").render(
         commands=sorted(surface, key=lambda c: c.method))
     files["include/valkey/bounds.hpp"] = e.get_template("bounds.hpp.j2").render()
+    files["include/valkey/durations.hpp"] = e.get_template("durations.hpp.j2").render()
     files["src/encode_support.hpp"] = e.get_template("encode_support.hpp.j2").render()
 
     containers = []

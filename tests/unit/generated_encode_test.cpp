@@ -4,6 +4,7 @@
 // the generator's model.
 #include <catch2/catch_test_macros.hpp>
 
+#include <chrono>
 #include <cmath>
 #include <cstdint>
 #include <initializer_list>
@@ -257,4 +258,26 @@ TEST_CASE("command table: lookup for untyped commands", "[generated][metadata]")
   auto all = valkey::all_commands();
   CHECK(all.size() > 420);
   for (std::size_t i = 1; i < all.size(); ++i) CHECK(all[i - 1]->name < all[i]->name);
+}
+
+TEST_CASE("time arguments take integers and std::chrono values", "[generated][encode]") {
+  using namespace std::chrono_literals;
+  CHECK(wire(Expire{.key = "k", .seconds = 30min}) == argv({"EXPIRE", "k", "1800"}));
+  CHECK(wire(Expire{.key = "k", .seconds = 10}) == argv({"EXPIRE", "k", "10"}));
+  CHECK(wire(Pexpire{.key = "k", .milliseconds = 2s}) == argv({"PEXPIRE", "k", "2000"}));
+  CHECK(wire(Set{.key = "k", .value = "v", .expiration = valkey::ex(1h)}) == argv({"SET", "k", "v", "EX", "3600"}));
+  CHECK(wire(Set{.key = "k", .value = "v", .expiration = valkey::px(1500ms)}) ==
+        argv({"SET", "k", "v", "PX", "1500"}));
+  const auto at = std::chrono::sys_seconds{std::chrono::seconds{1700000000}};
+  CHECK(wire(Set{.key = "k", .value = "v", .expiration = valkey::exat(at)}) ==
+        argv({"SET", "k", "v", "EXAT", "1700000000"}));
+  CHECK(wire(Hsetex{.key = "h", .data = {{"f", "v"}}, .expiration = valkey::pxat(at + 5ms)}) ==
+        argv({"HSETEX", "h", "PXAT", "1700000000005", "FIELDS", "1", "f", "v"}));
+  CHECK(wire(Xread{.keys = {"s"}, .ids = {"$"}, .milliseconds = 5s}) ==
+        argv({"XREAD", "BLOCK", "5000", "STREAMS", "s", "$"}));
+  // precision is never lost silently, and the unit types do not mix
+  STATIC_REQUIRE(!std::is_convertible_v<std::chrono::milliseconds, valkey::Seconds>);
+  STATIC_REQUIRE(std::is_convertible_v<std::chrono::minutes, valkey::Seconds>);
+  STATIC_REQUIRE(!std::is_convertible_v<valkey::Seconds, valkey::Milliseconds>);
+  STATIC_REQUIRE(!std::is_constructible_v<Set::Expiration, int>);  // EX or PX? must say which
 }

@@ -823,21 +823,21 @@ class Commands {
 
   // EXPIRE: https://valkey.io/commands/expire/
   template <class... Tail>
-  decltype(auto) expire(std::string_view key, std::int64_t seconds, Tail&&... tail) {
+  decltype(auto) expire(std::string_view key, valkey::Seconds seconds, Tail&&... tail) {
     return self().exec(cmd::Expire{.key = key, .seconds = seconds}, std::forward<Tail>(tail)...);
   }
   template <class... Tail>
-  decltype(auto) expire(std::string_view key, std::int64_t seconds, const cmd::Expire::Options& options, Tail&&... tail) {
+  decltype(auto) expire(std::string_view key, valkey::Seconds seconds, const cmd::Expire::Options& options, Tail&&... tail) {
     return self().exec(cmd::Expire{.key = key, .seconds = seconds, .condition = options.condition}, std::forward<Tail>(tail)...);
   }
 
   // EXPIREAT: https://valkey.io/commands/expireat/
   template <class... Tail>
-  decltype(auto) expireat(std::string_view key, std::int64_t unix_time_seconds, Tail&&... tail) {
+  decltype(auto) expireat(std::string_view key, valkey::UnixSeconds unix_time_seconds, Tail&&... tail) {
     return self().exec(cmd::Expireat{.key = key, .unix_time_seconds = unix_time_seconds}, std::forward<Tail>(tail)...);
   }
   template <class... Tail>
-  decltype(auto) expireat(std::string_view key, std::int64_t unix_time_seconds, const cmd::Expireat::Options& options, Tail&&... tail) {
+  decltype(auto) expireat(std::string_view key, valkey::UnixSeconds unix_time_seconds, const cmd::Expireat::Options& options, Tail&&... tail) {
     return self().exec(cmd::Expireat{.key = key, .unix_time_seconds = unix_time_seconds, .condition = options.condition}, std::forward<Tail>(tail)...);
   }
 
@@ -1131,21 +1131,21 @@ class Commands {
 
   // HEXPIRE: https://valkey.io/commands/hexpire/
   template <class... Tail>
-  decltype(auto) hexpire(std::string_view key, std::int64_t seconds, valkey::View<std::string_view> fields, Tail&&... tail) {
+  decltype(auto) hexpire(std::string_view key, valkey::Seconds seconds, valkey::View<std::string_view> fields, Tail&&... tail) {
     return self().exec(cmd::Hexpire{.key = key, .seconds = seconds, .fields = fields}, std::forward<Tail>(tail)...);
   }
   template <class... Tail>
-  decltype(auto) hexpire(std::string_view key, std::int64_t seconds, valkey::View<std::string_view> fields, const cmd::Hexpire::Options& options, Tail&&... tail) {
+  decltype(auto) hexpire(std::string_view key, valkey::Seconds seconds, valkey::View<std::string_view> fields, const cmd::Hexpire::Options& options, Tail&&... tail) {
     return self().exec(cmd::Hexpire{.key = key, .seconds = seconds, .fields = fields, .condition = options.condition}, std::forward<Tail>(tail)...);
   }
 
   // HEXPIREAT: https://valkey.io/commands/hexpireat/
   template <class... Tail>
-  decltype(auto) hexpireat(std::string_view key, std::int64_t unix_time_seconds, valkey::View<std::string_view> fields, Tail&&... tail) {
+  decltype(auto) hexpireat(std::string_view key, valkey::UnixSeconds unix_time_seconds, valkey::View<std::string_view> fields, Tail&&... tail) {
     return self().exec(cmd::Hexpireat{.key = key, .unix_time_seconds = unix_time_seconds, .fields = fields}, std::forward<Tail>(tail)...);
   }
   template <class... Tail>
-  decltype(auto) hexpireat(std::string_view key, std::int64_t unix_time_seconds, valkey::View<std::string_view> fields, const cmd::Hexpireat::Options& options, Tail&&... tail) {
+  decltype(auto) hexpireat(std::string_view key, valkey::UnixSeconds unix_time_seconds, valkey::View<std::string_view> fields, const cmd::Hexpireat::Options& options, Tail&&... tail) {
     return self().exec(cmd::Hexpireat{.key = key, .unix_time_seconds = unix_time_seconds, .fields = fields, .condition = options.condition}, std::forward<Tail>(tail)...);
   }
 
@@ -1227,21 +1227,21 @@ class Commands {
 
   // HPEXPIRE: https://valkey.io/commands/hpexpire/
   template <class... Tail>
-  decltype(auto) hpexpire(std::string_view key, std::int64_t milliseconds, valkey::View<std::string_view> fields, Tail&&... tail) {
+  decltype(auto) hpexpire(std::string_view key, valkey::Milliseconds milliseconds, valkey::View<std::string_view> fields, Tail&&... tail) {
     return self().exec(cmd::Hpexpire{.key = key, .milliseconds = milliseconds, .fields = fields}, std::forward<Tail>(tail)...);
   }
   template <class... Tail>
-  decltype(auto) hpexpire(std::string_view key, std::int64_t milliseconds, valkey::View<std::string_view> fields, const cmd::Hpexpire::Options& options, Tail&&... tail) {
+  decltype(auto) hpexpire(std::string_view key, valkey::Milliseconds milliseconds, valkey::View<std::string_view> fields, const cmd::Hpexpire::Options& options, Tail&&... tail) {
     return self().exec(cmd::Hpexpire{.key = key, .milliseconds = milliseconds, .fields = fields, .condition = options.condition}, std::forward<Tail>(tail)...);
   }
 
   // HPEXPIREAT: https://valkey.io/commands/hpexpireat/
   template <class... Tail>
-  decltype(auto) hpexpireat(std::string_view key, std::int64_t unix_time_milliseconds, valkey::View<std::string_view> fields, Tail&&... tail) {
+  decltype(auto) hpexpireat(std::string_view key, valkey::UnixMilliseconds unix_time_milliseconds, valkey::View<std::string_view> fields, Tail&&... tail) {
     return self().exec(cmd::Hpexpireat{.key = key, .unix_time_milliseconds = unix_time_milliseconds, .fields = fields}, std::forward<Tail>(tail)...);
   }
   template <class... Tail>
-  decltype(auto) hpexpireat(std::string_view key, std::int64_t unix_time_milliseconds, valkey::View<std::string_view> fields, const cmd::Hpexpireat::Options& options, Tail&&... tail) {
+  decltype(auto) hpexpireat(std::string_view key, valkey::UnixMilliseconds unix_time_milliseconds, valkey::View<std::string_view> fields, const cmd::Hpexpireat::Options& options, Tail&&... tail) {
     return self().exec(cmd::Hpexpireat{.key = key, .unix_time_milliseconds = unix_time_milliseconds, .fields = fields, .condition = options.condition}, std::forward<Tail>(tail)...);
   }
 
@@ -1699,21 +1699,21 @@ class Commands {
 
   // PEXPIRE: https://valkey.io/commands/pexpire/
   template <class... Tail>
-  decltype(auto) pexpire(std::string_view key, std::int64_t milliseconds, Tail&&... tail) {
+  decltype(auto) pexpire(std::string_view key, valkey::Milliseconds milliseconds, Tail&&... tail) {
     return self().exec(cmd::Pexpire{.key = key, .milliseconds = milliseconds}, std::forward<Tail>(tail)...);
   }
   template <class... Tail>
-  decltype(auto) pexpire(std::string_view key, std::int64_t milliseconds, const cmd::Pexpire::Options& options, Tail&&... tail) {
+  decltype(auto) pexpire(std::string_view key, valkey::Milliseconds milliseconds, const cmd::Pexpire::Options& options, Tail&&... tail) {
     return self().exec(cmd::Pexpire{.key = key, .milliseconds = milliseconds, .condition = options.condition}, std::forward<Tail>(tail)...);
   }
 
   // PEXPIREAT: https://valkey.io/commands/pexpireat/
   template <class... Tail>
-  decltype(auto) pexpireat(std::string_view key, std::int64_t unix_time_milliseconds, Tail&&... tail) {
+  decltype(auto) pexpireat(std::string_view key, valkey::UnixMilliseconds unix_time_milliseconds, Tail&&... tail) {
     return self().exec(cmd::Pexpireat{.key = key, .unix_time_milliseconds = unix_time_milliseconds}, std::forward<Tail>(tail)...);
   }
   template <class... Tail>
-  decltype(auto) pexpireat(std::string_view key, std::int64_t unix_time_milliseconds, const cmd::Pexpireat::Options& options, Tail&&... tail) {
+  decltype(auto) pexpireat(std::string_view key, valkey::UnixMilliseconds unix_time_milliseconds, const cmd::Pexpireat::Options& options, Tail&&... tail) {
     return self().exec(cmd::Pexpireat{.key = key, .unix_time_milliseconds = unix_time_milliseconds, .condition = options.condition}, std::forward<Tail>(tail)...);
   }
 
@@ -1773,7 +1773,7 @@ class Commands {
 
   // PSETEX: https://valkey.io/commands/psetex/
   template <class... Tail>
-  decltype(auto) psetex(std::string_view key, std::int64_t milliseconds, std::string_view value, Tail&&... tail) {
+  decltype(auto) psetex(std::string_view key, valkey::Milliseconds milliseconds, std::string_view value, Tail&&... tail) {
     return self().exec(cmd::Psetex{.key = key, .milliseconds = milliseconds, .value = value}, std::forward<Tail>(tail)...);
   }
 
@@ -2047,7 +2047,7 @@ class Commands {
 
   // SETEX: https://valkey.io/commands/setex/
   template <class... Tail>
-  decltype(auto) setex(std::string_view key, std::int64_t seconds, std::string_view value, Tail&&... tail) {
+  decltype(auto) setex(std::string_view key, valkey::Seconds seconds, std::string_view value, Tail&&... tail) {
     return self().exec(cmd::Setex{.key = key, .seconds = seconds, .value = value}, std::forward<Tail>(tail)...);
   }
 

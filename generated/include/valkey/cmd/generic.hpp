@@ -10,6 +10,7 @@
 #include <variant>
 #include <vector>
 
+#include <valkey/durations.hpp>
 #include <valkey/command.hpp>
 #include <valkey/view.hpp>
 
@@ -153,7 +154,7 @@ struct Expire {
   };
 
   std::string_view key = {};
-  std::int64_t seconds = 0;
+  valkey::Seconds seconds = {};
   std::optional<Condition> condition = {};
 
   // The optional arguments, for the Commands<> overloads that take them.
@@ -192,7 +193,7 @@ struct Expireat {
   };
 
   std::string_view key = {};
-  std::int64_t unix_time_seconds = 0;
+  valkey::UnixSeconds unix_time_seconds = {};
   std::optional<Condition> condition = {};
 
   // The optional arguments, for the Commands<> overloads that take them.
@@ -502,7 +503,7 @@ struct Pexpire {
   };
 
   std::string_view key = {};
-  std::int64_t milliseconds = 0;
+  valkey::Milliseconds milliseconds = {};
   std::optional<Condition> condition = {};
 
   // The optional arguments, for the Commands<> overloads that take them.
@@ -541,7 +542,7 @@ struct Pexpireat {
   };
 
   std::string_view key = {};
-  std::int64_t unix_time_milliseconds = 0;
+  valkey::UnixMilliseconds unix_time_milliseconds = {};
   std::optional<Condition> condition = {};
 
   // The optional arguments, for the Commands<> overloads that take them.
@@ -701,14 +702,14 @@ struct Restore {
   std::string_view serialized_value = {};
   bool replace = false;
   bool absttl = false;
-  std::optional<std::int64_t> seconds = {};
+  std::optional<valkey::Seconds> seconds = {};
   std::optional<std::int64_t> frequency = {};
 
   // The optional arguments, for the Commands<> overloads that take them.
   struct Options {
     bool replace = false;
     bool absttl = false;
-    std::optional<std::int64_t> seconds = {};
+    std::optional<valkey::Seconds> seconds = {};
     std::optional<std::int64_t> frequency = {};
   };
 };

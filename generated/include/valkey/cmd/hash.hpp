@@ -10,6 +10,7 @@
 #include <variant>
 #include <vector>
 
+#include <valkey/durations.hpp>
 #include <valkey/command.hpp>
 #include <valkey/view.hpp>
 
@@ -95,7 +96,7 @@ struct Hexpire {
   };
 
   std::string_view key = {};
-  std::int64_t seconds = 0;
+  valkey::Seconds seconds = {};
   valkey::View<std::string_view> fields = {};
   std::optional<Condition> condition = {};
 
@@ -135,7 +136,7 @@ struct Hexpireat {
   };
 
   std::string_view key = {};
-  std::int64_t unix_time_seconds = 0;
+  valkey::UnixSeconds unix_time_seconds = {};
   valkey::View<std::string_view> fields = {};
   std::optional<Condition> condition = {};
 
@@ -271,19 +272,19 @@ struct Hgetex {
   using reply_type = std::vector<std::optional<std::string>>;
 
   struct Ex {
-    std::int64_t seconds = 0;
+    valkey::Seconds seconds = {};
   };
 
   struct Px {
-    std::int64_t milliseconds = 0;
+    valkey::Milliseconds milliseconds = {};
   };
 
   struct Exat {
-    std::int64_t unix_time_seconds = 0;
+    valkey::UnixSeconds unix_time_seconds = {};
   };
 
   struct Pxat {
-    std::int64_t unix_time_milliseconds = 0;
+    valkey::UnixMilliseconds unix_time_milliseconds = {};
   };
 
   struct Persist {};
@@ -511,7 +512,7 @@ struct Hpexpire {
   };
 
   std::string_view key = {};
-  std::int64_t milliseconds = 0;
+  valkey::Milliseconds milliseconds = {};
   valkey::View<std::string_view> fields = {};
   std::optional<Condition> condition = {};
 
@@ -551,7 +552,7 @@ struct Hpexpireat {
   };
 
   std::string_view key = {};
-  std::int64_t unix_time_milliseconds = 0;
+  valkey::UnixMilliseconds unix_time_milliseconds = {};
   valkey::View<std::string_view> fields = {};
   std::optional<Condition> condition = {};
 
@@ -757,19 +758,19 @@ struct Hsetex {
   };
 
   struct Ex {
-    std::int64_t seconds = 0;
+    valkey::Seconds seconds = {};
   };
 
   struct Px {
-    std::int64_t milliseconds = 0;
+    valkey::Milliseconds milliseconds = {};
   };
 
   struct Exat {
-    std::int64_t unix_time_seconds = 0;
+    valkey::UnixSeconds unix_time_seconds = {};
   };
 
   struct Pxat {
-    std::int64_t unix_time_milliseconds = 0;
+    valkey::UnixMilliseconds unix_time_milliseconds = {};
   };
 
   struct Keepttl {};

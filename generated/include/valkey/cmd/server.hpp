@@ -11,6 +11,7 @@
 #include <variant>
 #include <vector>
 
+#include <valkey/durations.hpp>
 #include <valkey/command.hpp>
 #include <valkey/view.hpp>
 
@@ -826,13 +827,13 @@ struct Failover {
 
   std::optional<Target> target = {};
   bool abort = false;
-  std::optional<std::int64_t> milliseconds = {};
+  std::optional<valkey::Milliseconds> milliseconds = {};
 
   // The optional arguments, for the Commands<> overloads that take them.
   struct Options {
     std::optional<Target> target = {};
     bool abort = false;
-    std::optional<std::int64_t> milliseconds = {};
+    std::optional<valkey::Milliseconds> milliseconds = {};
   };
 };
 void encode(const Failover& c, valkey::resp::Writer& w);
@@ -1503,14 +1504,14 @@ struct RestoreAsking {
   std::string_view serialized_value = {};
   bool replace = false;
   bool absttl = false;
-  std::optional<std::int64_t> seconds = {};
+  std::optional<valkey::Seconds> seconds = {};
   std::optional<std::int64_t> frequency = {};
 
   // The optional arguments, for the Commands<> overloads that take them.
   struct Options {
     bool replace = false;
     bool absttl = false;
-    std::optional<std::int64_t> seconds = {};
+    std::optional<valkey::Seconds> seconds = {};
     std::optional<std::int64_t> frequency = {};
   };
 };

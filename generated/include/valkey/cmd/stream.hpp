@@ -11,6 +11,7 @@
 #include <variant>
 #include <vector>
 
+#include <valkey/durations.hpp>
 #include <valkey/command.hpp>
 #include <valkey/view.hpp>
 
@@ -189,7 +190,7 @@ struct Xclaim {
   std::string_view min_idle_time = {};
   valkey::View<std::string_view> ids = {};
   std::optional<std::int64_t> ms = {};
-  std::optional<std::int64_t> unix_time_milliseconds = {};
+  std::optional<valkey::UnixMilliseconds> unix_time_milliseconds = {};
   std::optional<std::int64_t> count = {};
   bool force = false;
   std::optional<std::string_view> lastid = {};
@@ -197,7 +198,7 @@ struct Xclaim {
   // The optional arguments, for the Commands<> overloads that take them.
   struct Options {
     std::optional<std::int64_t> ms = {};
-    std::optional<std::int64_t> unix_time_milliseconds = {};
+    std::optional<valkey::UnixMilliseconds> unix_time_milliseconds = {};
     std::optional<std::int64_t> count = {};
     bool force = false;
     std::optional<std::string_view> lastid = {};
@@ -218,7 +219,7 @@ struct XclaimJustid {
   std::string_view min_idle_time = {};
   valkey::View<std::string_view> ids = {};
   std::optional<std::int64_t> ms = {};
-  std::optional<std::int64_t> unix_time_milliseconds = {};
+  std::optional<valkey::UnixMilliseconds> unix_time_milliseconds = {};
   std::optional<std::int64_t> count = {};
   bool force = false;
   std::optional<std::string_view> lastid = {};
@@ -226,7 +227,7 @@ struct XclaimJustid {
   // The optional arguments, for the Commands<> overloads that take them.
   struct Options {
     std::optional<std::int64_t> ms = {};
-    std::optional<std::int64_t> unix_time_milliseconds = {};
+    std::optional<valkey::UnixMilliseconds> unix_time_milliseconds = {};
     std::optional<std::int64_t> count = {};
     bool force = false;
     std::optional<std::string_view> lastid = {};
@@ -679,12 +680,12 @@ struct Xread {
   valkey::View<std::string_view> keys = {};
   valkey::View<std::string_view> ids = {};
   std::optional<std::int64_t> count = {};
-  std::optional<std::int64_t> milliseconds = {};
+  std::optional<valkey::Milliseconds> milliseconds = {};
 
   // The optional arguments, for the Commands<> overloads that take them.
   struct Options {
     std::optional<std::int64_t> count = {};
-    std::optional<std::int64_t> milliseconds = {};
+    std::optional<valkey::Milliseconds> milliseconds = {};
   };
 };
 void encode(const Xread& c, valkey::resp::Writer& w);
@@ -715,13 +716,13 @@ struct Xreadgroup {
   valkey::View<std::string_view> keys = {};
   valkey::View<std::string_view> ids = {};
   std::optional<std::int64_t> count = {};
-  std::optional<std::int64_t> milliseconds = {};
+  std::optional<valkey::Milliseconds> milliseconds = {};
   bool noack = false;
 
   // The optional arguments, for the Commands<> overloads that take them.
   struct Options {
     std::optional<std::int64_t> count = {};
-    std::optional<std::int64_t> milliseconds = {};
+    std::optional<valkey::Milliseconds> milliseconds = {};
     bool noack = false;
   };
 };

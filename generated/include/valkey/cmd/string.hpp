@@ -10,6 +10,7 @@
 #include <variant>
 #include <vector>
 
+#include <valkey/durations.hpp>
 #include <valkey/command.hpp>
 #include <valkey/view.hpp>
 
@@ -189,19 +190,19 @@ struct Getex {
   using reply_type = std::optional<std::string>;
 
   struct Ex {
-    std::int64_t seconds = 0;
+    valkey::Seconds seconds = {};
   };
 
   struct Px {
-    std::int64_t milliseconds = 0;
+    valkey::Milliseconds milliseconds = {};
   };
 
   struct Exat {
-    std::int64_t unix_time_seconds = 0;
+    valkey::UnixSeconds unix_time_seconds = {};
   };
 
   struct Pxat {
-    std::int64_t unix_time_milliseconds = 0;
+    valkey::UnixMilliseconds unix_time_milliseconds = {};
   };
 
   struct Persist {};
@@ -462,19 +463,19 @@ struct Msetex {
   };
 
   struct Ex {
-    std::int64_t seconds = 0;
+    valkey::Seconds seconds = {};
   };
 
   struct Px {
-    std::int64_t milliseconds = 0;
+    valkey::Milliseconds milliseconds = {};
   };
 
   struct Exat {
-    std::int64_t unix_time_seconds = 0;
+    valkey::UnixSeconds unix_time_seconds = {};
   };
 
   struct Pxat {
-    std::int64_t unix_time_milliseconds = 0;
+    valkey::UnixMilliseconds unix_time_milliseconds = {};
   };
 
   struct Keepttl {};
@@ -539,7 +540,7 @@ struct Psetex {
   using reply_type = valkey::Ok;
 
   std::string_view key = {};
-  std::int64_t milliseconds = 0;
+  valkey::Milliseconds milliseconds = {};
   std::string_view value = {};
 };
 void encode(const Psetex& c, valkey::resp::Writer& w);
@@ -575,19 +576,19 @@ struct Set {
   using Condition = std::variant<Nx, Xx, Ifeq>;
 
   struct Ex {
-    std::int64_t seconds = 0;
+    valkey::Seconds seconds = {};
   };
 
   struct Px {
-    std::int64_t milliseconds = 0;
+    valkey::Milliseconds milliseconds = {};
   };
 
   struct Exat {
-    std::int64_t unix_time_seconds = 0;
+    valkey::UnixSeconds unix_time_seconds = {};
   };
 
   struct Pxat {
-    std::int64_t unix_time_milliseconds = 0;
+    valkey::UnixMilliseconds unix_time_milliseconds = {};
   };
 
   struct Keepttl {};
@@ -630,7 +631,7 @@ struct Setex {
   using reply_type = valkey::Ok;
 
   std::string_view key = {};
-  std::int64_t seconds = 0;
+  valkey::Seconds seconds = {};
   std::string_view value = {};
 };
 void encode(const Setex& c, valkey::resp::Writer& w);
