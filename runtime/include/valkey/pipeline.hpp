@@ -155,12 +155,6 @@ class VectorCollector {
   std::string message_;
 };
 
-template <class R>
-struct collector_for {
-  template <class T>
-  using type = VectorCollector<T>;
-};
-
 // ---- running a batch ---------------------------------------------------
 
 // The encoded commands of a batch and how many replies they produce.
