@@ -131,7 +131,21 @@ void Client::close() {
   conn_.reset();
 }
 
-Connection::Stats Client::stats() const { return conn_ ? conn_->stats() : Connection::Stats{}; }
+Connection::Stats Client::stats() const {
+  // Read on the I/O thread: the counters are not atomic.
+  {
+    std::lock_guard lk(mu_);
+    if (closed_ || !conn_) return {};
+  }
+  Connection::Stats out;
+  detail::Waiter& w = detail::Waiter::mine();
+  asio::post(const_cast<asio::io_context&>(ioc_), [&] {
+    out = conn_->stats();
+    w.signal();
+  });
+  w.wait();
+  return out;
+}
 
 void Client::run(detail::SyncOpBase& op) {
   if (auto t = config_.request_timeout; t.count() > 0) op.deadline = RequestBase::clock::now() + t;

@@ -145,7 +145,8 @@ class Client
   void close();
 
   const Config& config() const noexcept { return config_; }
-  // The connection's counters; read racily (for tests and metrics).
+  // The connection's counters (fetched from the I/O thread; for tests and
+  // metrics, not for hot paths).
   Connection::Stats stats() const;
 
  private:
@@ -190,7 +191,7 @@ class Client
   std::shared_ptr<Connection> conn_;
   std::thread io_thread_;
 
-  std::mutex mu_;
+  mutable std::mutex mu_;
   bool closed_ = false;
   bool drain_posted_ = false;
   std::string inbox_bytes_;        // encoded by the calling threads
