@@ -90,7 +90,7 @@ struct CommandInfo {
   bool nondeterministic_output;
   std::span<const KeySpec> key_specs;
 
-  bool is(CommandFlag f) const noexcept { return has(flags, f); }
+  constexpr bool is(CommandFlag f) const noexcept { return has(flags, f); }
 };
 
 }  // namespace valkey
