@@ -114,6 +114,7 @@ struct Figures {
   // replies, per protocol (index 0: RESP2, 1: RESP3)
   std::size_t replies_typed_verified[2] = {0, 0}, replies_generic_verified[2] = {0, 0};
   std::map<std::string, std::vector<std::string>> replies_not_exercised[2];  // error -> labels
+  std::vector<std::string> replies_typed_empty[2];  // decoded, but null or an empty aggregate (a weak check)
   std::vector<std::string> decode_failures;
   std::vector<std::string> run_failures;  // no answer, server died, seeding failed
   std::vector<std::string> notes;
