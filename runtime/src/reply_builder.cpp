@@ -90,7 +90,10 @@ bool ReplyAssembler::feed(const resp::Node& node, Reply& target) {
 
 }  // namespace detail
 
-void ReplyBuilder::on_node(const resp::Node& node) { assembler_.feed(node, reply_); }
+void ReplyBuilder::on_node(const resp::Node& node) {
+  done_ = false;
+  assembler_.feed(node, reply_);
+}
 
 Reply ReplyBuilder::take() {
   Reply r = std::move(reply_);

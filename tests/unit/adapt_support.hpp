@@ -7,6 +7,7 @@
 #include <string_view>
 #include <system_error>
 #include <type_traits>
+#include <vector>
 
 #include <valkey/adapt/response.hpp>
 #include <valkey/resp/parser.hpp>
@@ -21,17 +22,19 @@ struct Decoded {
   std::size_t consumed = 0;
 };
 
+// Feeds `wire` in reads that end at the given offsets (then the rest).
 template <class T>
-Decoded<T> decode_in_steps(std::string_view wire, std::size_t step) {
+Decoded<T> decode_with_cuts(std::string_view wire, const std::vector<std::size_t>& cuts) {
   resp::Parser parser;
   adapt::ResponseVisitor<T> v;
   std::string buf;
   std::error_code ec;
   std::size_t consumed = 0;
-  for (std::size_t at = 0; at < wire.size() && !parser.message_complete();) {
-    const std::size_t n = std::min(step, wire.size() - at);
-    buf.append(wire.substr(at, n));
-    at += n;
+  std::size_t at = 0;
+  for (std::size_t i = 0; i <= cuts.size() && !parser.message_complete(); ++i) {
+    const std::size_t to = i < cuts.size() ? cuts[i] : wire.size();
+    buf.append(wire.substr(at, to - at));
+    at = to;
     const std::size_t used = parser.consume(buf, v, ec);
     REQUIRE_FALSE(ec);
     buf.erase(0, used);
@@ -43,19 +46,32 @@ Decoded<T> decode_in_steps(std::string_view wire, std::size_t step) {
 }
 
 template <class T>
-Decoded<T> decode(std::string_view wire) {
-  auto whole = decode_in_steps<T>(wire, wire.size());
-  auto bytewise = decode_in_steps<T>(wire, 1);
-  CHECK(whole.ec == bytewise.ec);
-  CHECK(whole.message == bytewise.message);
-  CHECK(whole.consumed == wire.size());
-  if (!whole.ec) {
-    if constexpr (std::is_floating_point_v<T>) {
-      CHECK((whole.value == bytewise.value || (whole.value != whole.value && bytewise.value != bytewise.value)));
-    } else {
-      CHECK(whole.value == bytewise.value);
-    }
+bool same_value(const T& a, const T& b) {
+  if constexpr (std::is_floating_point_v<T>) {
+    return a == b || (a != a && b != b);
+  } else {
+    return a == b;
   }
+}
+
+// Decodes whole, then split into two reads at every position, then one byte
+// per read: every chunking must give the same outcome.
+template <class T>
+Decoded<T> decode(std::string_view wire) {
+  auto whole = decode_with_cuts<T>(wire, {});
+  CHECK(whole.consumed == wire.size());
+  std::vector<std::size_t> bytewise;
+  for (std::size_t cut = 1; cut < wire.size(); ++cut) {
+    bytewise.push_back(cut);
+    auto split = decode_with_cuts<T>(wire, {cut});
+    INFO("cut at " << cut);
+    CHECK(split.ec == whole.ec);
+    CHECK(split.message == whole.message);
+    if (!whole.ec) CHECK(same_value(split.value, whole.value));
+  }
+  auto one_by_one = decode_with_cuts<T>(wire, bytewise);
+  CHECK(one_by_one.ec == whole.ec);
+  if (!whole.ec) CHECK(same_value(one_by_one.value, whole.value));
   return whole;
 }
 

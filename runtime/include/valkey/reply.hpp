@@ -160,6 +160,7 @@ class ReplyAssembler {
 // A resp::Visitor that builds a valkey::Reply from one message.
 class ReplyBuilder final : public resp::Visitor {
  public:
+  // A builder reused without take() starts over with the next message.
   void on_node(const resp::Node& node) override;
   void on_message_end() override { done_ = true; }
 
