@@ -63,9 +63,11 @@ std::string adjust(C& run, const sc::Targets& t) {
       if constexpr (std::is_same_v<decltype(run.timeout), double>) {
         run.timeout = 0.05;
         why = "timeout 0.05 s";
-      } else if constexpr (std::is_same_v<decltype(run.timeout), std::int64_t>) {
-        run.timeout = 10;
+      } else if constexpr (std::is_constructible_v<decltype(run.timeout), std::int64_t>) {
+        run.timeout = decltype(run.timeout)(10);  // WAIT, WAITAOF: milliseconds
         why = "timeout 10 ms";
+      } else {
+        why = "timeout NOT shortened (unknown type): the 3 s read timeout applies";
       }
     }
   }
@@ -135,7 +137,8 @@ const sc::Figures& figures() {
 
 // Mismatches that cannot be fixed in the generated code in time, each with
 // its reason (also in docs/verification.md and /tmp/team/status-generator.txt).
-// A listed failure that no longer happens fails the test, so the list shrinks.
+// A listed failure that no longer happens is reported (WARN) so the entry
+// gets removed.
 const std::map<std::string, std::string>& known_failures() {
   static const std::map<std::string, std::string> known = {};
   return known;
@@ -158,6 +161,14 @@ std::vector<std::string> unexpected(const std::vector<std::string>& failures, st
   return out;
 }
 
+void warn_stale_known(const std::vector<std::string>& all_failures) {
+  for (const auto& [label, why] : known_failures()) {
+    bool seen = false;
+    for (const auto& f : all_failures) seen = seen || f.rfind(label + " [", 0) == 0 || f.rfind(label + ":", 0) == 0;
+    if (!seen) WARN("known failure no longer happens, remove it from known_failures(): " << label);
+  }
+}
+
 }  // namespace
 
 // One test case (ctest runs each test case in its own process; the run over
@@ -170,6 +181,12 @@ TEST_CASE("spec: generated commands against valkey-server 9.1.2", "[spec]") {
   }
   CHECK(f.examples > 400);
   CHECK(f.commands > 380);
+  {
+    std::vector<std::string> all = f.key_mismatches;
+    all.insert(all.end(), f.syntax_failures.begin(), f.syntax_failures.end());
+    all.insert(all.end(), f.decode_failures.begin(), f.decode_failures.end());
+    warn_stale_known(all);
+  }
 
   SECTION("for_each_key equals COMMAND GETKEYS for every example with keys") {
     std::vector<std::string> known;
