@@ -140,7 +140,12 @@ const sc::Figures& figures() {
 // A listed failure that no longer happens is reported (WARN) so the entry
 // gets removed.
 const std::map<std::string, std::string>& known_failures() {
-  static const std::map<std::string, std::string> known = {};
+  static const std::map<std::string, std::string> known = {
+      {"PFDEBUG",
+       "the example's subcommand is the placeholder 'subcommand' (server: Unknown PFDEBUG subcommand); the encoder "
+       "is right, the example value is not. Reported to the generator at 18:11 and 18:53 (fix: example GETREG); "
+       "the generator finished at 19:06 without it"},
+  };
   return known;
 }
 

@@ -174,6 +174,7 @@ struct Acceptable {
 constexpr Acceptable kAcceptable[] = {
     {"wrongtype", "key of another type"},
     {"no such key", "key missing"},
+    {"specified key does not exist", "key missing"},
     {"noscript", "script not loaded"},
     {"notbusy", "no script running"},
     {"busygroup", "consumer group exists"},
