@@ -161,8 +161,12 @@ fi
 if [ -n "${VALKEY_TEST_QUICK:-}" ]; then
   log "VALKEY_TEST_QUICK is set: skipping the sanitizer and fuzz passes"
 else
-  # Sanitizer dirs build only the library and the two test programs.
-  san_flags=(-DCMAKE_BUILD_TYPE=RelWithDebInfo -DVALKEY_BUILD_BENCH=OFF -DVALKEY_BUILD_SAMPLES=OFF)
+  # Sanitizer dirs build only the library and the two test programs, at -O1
+  # with line tables only (-g1): enough for sanitizer stack traces, and 2.5x
+  # faster to compile than -O2 -g (measured on integration/client_basic.cpp).
+  # Debug keeps assert() on.
+  san_flags=(-DCMAKE_BUILD_TYPE=Debug "-DCMAKE_CXX_FLAGS_DEBUG=-O1 -g1"
+             -DVALKEY_BUILD_BENCH=OFF -DVALKEY_BUILD_SAMPLES=OFF)
 
   # --- 2. ASan + UBSan: unit and integration tests --------------------------
   t=$(date +%s)
