@@ -46,6 +46,16 @@ std::vector<std::string> keys(const C& c) {
 
 using KeyList = std::vector<std::string>;
 
+// The element type of a valkey::View member, for naming arrays to view.
+template <auto Member>
+struct element_of;
+template <class S, class T, T S::*Member>
+struct element_of<Member> {
+  using type = typename T::value_type;
+};
+template <auto Member>
+using ElementOf = typename element_of<Member>::type;
+
 }  // namespace
 
 TEST_CASE("SET: value, condition, GET and expiration", "[generated][encode]") {
@@ -60,7 +70,10 @@ TEST_CASE("SET: value, condition, GET and expiration", "[generated][encode]") {
 }
 
 TEST_CASE("MSET and MGET: lists and pairs, keys in order", "[generated][encode]") {
-  Mset m{.data = {{"a", "1"}, {"b", "2"}}};
+  // Views do not own: a struct kept in a variable views named arrays, never a
+  // braced list (whose backing array dies at the end of the declaration).
+  const ElementOf<&Mset::data> pairs[] = {{"a", "1"}, {"b", "2"}};
+  Mset m{.data = pairs};
   CHECK(wire(m) == argv({"MSET", "a", "1", "b", "2"}));
   CHECK(keys(m) == KeyList{"a", "b"});
   std::map<std::string, std::string> source{{"x", "1"}, {"y", "2"}};
@@ -72,16 +85,20 @@ TEST_CASE("MSET and MGET: lists and pairs, keys in order", "[generated][encode]"
 }
 
 TEST_CASE("ZADD: flags and score/member pairs as doubles", "[generated][encode]") {
-  Zadd z{.key = "z", .data = {{1.5, "a"}, {-2, "b"}}, .condition = Zadd::Condition::xx,
+  const ElementOf<&Zadd::data> members[] = {{1.5, "a"}, {-2, "b"}};
+  Zadd z{.key = "z", .data = members, .condition = Zadd::Condition::xx,
          .comparison = Zadd::Comparison::gt, .change = true};
   CHECK(wire(z) == argv({"ZADD", "z", "XX", "GT", "CH", "1.5", "a", "-2", "b"}));
-  ZaddIncr zi{.key = "z", .data = {{0.25, "m"}}};
+  const ElementOf<&ZaddIncr::data> incr[] = {{0.25, "m"}};
+  ZaddIncr zi{.key = "z", .data = incr};
   CHECK(wire(zi) == argv({"ZADD", "z", "INCR", "0.25", "m"}));
   CHECK(wire(Zincrby{.key = "z", .increment = 0.5, .member = "m"}) == argv({"ZINCRBY", "z", "0.5", "m"}));
 }
 
 TEST_CASE("ZUNIONSTORE/ZINTER: numkeys computed, WEIGHTS doubles", "[generated][encode]") {
-  Zunionstore u{.destination = "d", .keys = {"a", "b"}, .weights = {1.0, 2.5}, .aggregate = Zunionstore::Aggregate::max};
+  const std::string_view ab[] = {"a", "b"};
+  const double weights[] = {1.0, 2.5};
+  Zunionstore u{.destination = "d", .keys = ab, .weights = weights, .aggregate = Zunionstore::Aggregate::max};
   CHECK(wire(u) == argv({"ZUNIONSTORE", "d", "2", "a", "b", "WEIGHTS", "1", "2.5", "AGGREGATE", "MAX"}));
   CHECK(keys(u) == KeyList{"d", "a", "b"});
   CHECK(wire(ZinterWithscores{.keys = {"a"}}) == argv({"ZINTER", "1", "a", "WITHSCORES"}));
@@ -106,9 +123,10 @@ TEST_CASE("score and lex bounds", "[generated][encode]") {
 }
 
 TEST_CASE("GEOSEARCH: FROMLONLAT and BYPOLYGON with computed vertex count", "[generated][encode]") {
+  const ElementOf<&Geosearch::Polygon::vertices> triangle[] = {{12, 37}, {16, 37}, {16, 39.5}};
   Geosearch g{.key = "places",
               .from = Geosearch::Fromlonlat{15, 37},
-              .by = Geosearch::Polygon{{{12, 37}, {16, 37}, {16, 39.5}}},
+              .by = Geosearch::Polygon{triangle},
               .order = Geosearch::Order::asc,
               .count = Geosearch::Count{5, true}};
   CHECK(wire(g) == argv({"GEOSEARCH", "places", "FROMLONLAT", "15", "37", "BYPOLYGON", "3", "12", "37", "16", "37",
@@ -123,7 +141,8 @@ TEST_CASE("GEOSEARCH: FROMLONLAT and BYPOLYGON with computed vertex count", "[ge
 TEST_CASE("CLIENT KILL: old form and combinable filters", "[generated][encode]") {
   CHECK(wire(ClientKill{.filter = ClientKill::OldFormat{"127.0.0.1:6379"}}) ==
         argv({"CLIENT", "KILL", "127.0.0.1:6379"}));
-  ClientKill k{.filter = ClientKill::Filters{.client_ids = {7, 9},
+  const std::int64_t ids[] = {7, 9};
+  ClientKill k{.filter = ClientKill::Filters{.client_ids = ids,
                                              .client_type = ClientKill::ClientType::pubsub,
                                              .skipme = ClientKill::Skipme::no,
                                              .maxage = 60,
@@ -135,9 +154,11 @@ TEST_CASE("CLIENT KILL: old form and combinable filters", "[generated][encode]")
 }
 
 TEST_CASE("XADD: trimming, id selector and field/value pairs", "[generated][encode]") {
-  Xadd a{.key = "s", .id_selector = Xadd::AutoId{}, .data = {{"f", "v"}}};
+  const ElementOf<&Xadd::data> fv[] = {{"f", "v"}};
+  const ElementOf<&Xadd::data> ab[] = {{"a", "1"}, {"b", "2"}};
+  Xadd a{.key = "s", .id_selector = Xadd::AutoId{}, .data = fv};
   CHECK(wire(a) == argv({"XADD", "s", "*", "f", "v"}));
-  Xadd b{.key = "s", .id_selector = Xadd::Id{"5-1"}, .data = {{"a", "1"}, {"b", "2"}}, .nomkstream = true,
+  Xadd b{.key = "s", .id_selector = Xadd::Id{"5-1"}, .data = ab, .nomkstream = true,
          .trim = Xadd::Trim{.strategy = Xadd::Strategy::minid, .operator_ = Xadd::Operator::approximately,
                             .threshold = "100", .count = 10}};
   CHECK(wire(b) == argv({"XADD", "s", "NOMKSTREAM", "MINID", "~", "100", "LIMIT", "10", "5-1", "a", "1", "b", "2"}));
@@ -145,10 +166,12 @@ TEST_CASE("XADD: trimming, id selector and field/value pairs", "[generated][enco
 }
 
 TEST_CASE("XREAD and XREADGROUP: STREAMS as parallel key and id lists", "[generated][encode]") {
-  Xread r{.keys = {"s1", "s2"}, .ids = {"0", "$"}, .count = 10, .milliseconds = 0};
+  const std::string_view streams[] = {"s1", "s2"}, ids[] = {"0", "$"};
+  Xread r{.keys = streams, .ids = ids, .count = 10, .milliseconds = 0};
   CHECK(wire(r) == argv({"XREAD", "COUNT", "10", "BLOCK", "0", "STREAMS", "s1", "s2", "0", "$"}));
   CHECK(keys(r) == KeyList{"s1", "s2"});
-  Xreadgroup g{.group = "g", .consumer = "c", .keys = {"s"}, .ids = {">"}, .noack = true};
+  const std::string_view stream[] = {"s"}, next[] = {">"};
+  Xreadgroup g{.group = "g", .consumer = "c", .keys = stream, .ids = next, .noack = true};
   CHECK(wire(g) == argv({"XREADGROUP", "GROUP", "g", "c", "NOACK", "STREAMS", "s", ">"}));
   CHECK(keys(g) == KeyList{"s"});
 }
@@ -166,7 +189,8 @@ TEST_CASE("BITFIELD: repeated GET / OVERFLOW+SET / INCRBY operations", "[generat
 }
 
 TEST_CASE("SORT: BY, LIMIT, repeated GET, ALPHA, STORE", "[generated][encode]") {
-  Sort s{.key = "l", .by_pattern = "w_*", .limit = Sort::Limit{0, 5}, .get_patterns = {"#", "o_*"},
+  const std::string_view patterns[] = {"#", "o_*"};
+  Sort s{.key = "l", .by_pattern = "w_*", .limit = Sort::Limit{0, 5}, .get_patterns = patterns,
          .order = Sort::Order::desc, .alpha = true};
   CHECK(wire(s) == argv({"SORT", "l", "BY", "w_*", "LIMIT", "0", "5", "GET", "#", "GET", "o_*", "DESC", "ALPHA"}));
   SortStore st{.key = "l", .destination = "dst"};
@@ -175,17 +199,19 @@ TEST_CASE("SORT: BY, LIMIT, repeated GET, ALPHA, STORE", "[generated][encode]") 
 }
 
 TEST_CASE("MIGRATE: a key, or \"\" with KEYS", "[generated][encode]") {
+  const std::string_view ab[] = {"a", "b"};
   Migrate one{.host = "h", .port = 7000, .key = "k", .destination_db = 0, .timeout = 500, .replace = true};
   CHECK(wire(one) == argv({"MIGRATE", "h", "7000", "k", "0", "500", "REPLACE"}));
   CHECK(keys(one) == KeyList{"k"});
   Migrate many{.host = "h", .port = 7000, .destination_db = 1, .timeout = 500, .copy = true,
-               .authentication = Migrate::Auth2{"u", "p"}, .keys = {"a", "b"}};
+               .authentication = Migrate::Auth2{"u", "p"}, .keys = ab};
   CHECK(wire(many) == argv({"MIGRATE", "h", "7000", "", "1", "500", "COPY", "AUTH2", "u", "p", "KEYS", "a", "b"}));
   CHECK(keys(many) == KeyList{"a", "b"});
 }
 
 TEST_CASE("HSETEX and HGETEX: FIELDS with a computed count", "[generated][encode]") {
-  Hsetex h{.key = "h", .data = {{"name", "Ada"}, {"lang", "C++"}}, .fields_condition = Hsetex::FieldsCondition::fnx,
+  const ElementOf<&Hsetex::data> fields[] = {{"name", "Ada"}, {"lang", "C++"}};
+  Hsetex h{.key = "h", .data = fields, .fields_condition = Hsetex::FieldsCondition::fnx,
            .expiration = Hsetex::Ex{3600}};
   CHECK(wire(h) == argv({"HSETEX", "h", "FNX", "EX", "3600", "FIELDS", "2", "name", "Ada", "lang", "C++"}));
   CHECK(keys(h) == KeyList{"h"});
@@ -198,7 +224,8 @@ TEST_CASE("CLUSTER SETSLOT and EVAL", "[generated][encode]") {
         argv({"CLUSTER", "SETSLOT", "42", "NODE", "abc", "TIMEOUT", "100"}));
   CHECK(wire(ClusterSetslot{.slot = 1, .subcommand = ClusterSetslot::Stable{}}) ==
         argv({"CLUSTER", "SETSLOT", "1", "STABLE"}));
-  Eval e{.script = "return 1", .keys = {"a", "b"}, .args = {"x"}};
+  const std::string_view ab[] = {"a", "b"}, x[] = {"x"};
+  Eval e{.script = "return 1", .keys = ab, .args = x};
   CHECK(wire(e) == argv({"EVAL", "return 1", "2", "a", "b", "x"}));
   CHECK(keys(e) == KeyList{"a", "b"});
   CHECK(wire(Eval{.script = "return 1"}) == argv({"EVAL", "return 1", "0"}));
