@@ -103,6 +103,47 @@ class Connection::Ping final : public RequestBase {
   void on_complete(std::error_code) override {}
 };
 
+template <class T>
+struct Connection::HandlerAllocator {
+  using value_type = T;
+  HandlerMemory* mem;
+  explicit HandlerAllocator(HandlerMemory* m) noexcept : mem(m) {}
+  template <class U>
+  HandlerAllocator(const HandlerAllocator<U>& o) noexcept : mem(o.mem) {}
+  T* allocate(std::size_t n) {
+    const std::size_t bytes = sizeof(T) * n;
+    if (!mem->in_use && bytes <= sizeof(mem->storage) && alignof(T) <= alignof(std::max_align_t)) {
+      mem->in_use = true;
+      return reinterpret_cast<T*>(mem->storage);
+    }
+    return static_cast<T*>(::operator new(bytes));
+  }
+  void deallocate(T* p, std::size_t) noexcept {
+    if (reinterpret_cast<unsigned char*>(p) == mem->storage) mem->in_use = false;
+    else ::operator delete(p);
+  }
+  template <class U>
+  bool operator==(const HandlerAllocator<U>& o) const noexcept { return mem == o.mem; }
+};
+
+struct Connection::ReadHandler {
+  std::shared_ptr<Connection> self;
+  std::shared_ptr<detail::Transport> transport;  // alive until its operation returns
+  std::uint64_t gen;
+  using allocator_type = HandlerAllocator<void>;
+  allocator_type get_allocator() const noexcept { return allocator_type(&self->read_mem_); }
+  void operator()(std::error_code ec, std::size_t n) { self->on_read(gen, ec, n); }
+};
+
+struct Connection::WriteHandler {
+  std::shared_ptr<Connection> self;
+  std::shared_ptr<detail::Transport> transport;
+  std::uint64_t gen;
+  using allocator_type = HandlerAllocator<void>;
+  allocator_type get_allocator() const noexcept { return allocator_type(&self->write_mem_); }
+  void operator()(std::error_code ec, std::size_t) { self->on_write(gen, ec); }
+};
+
 std::shared_ptr<Connection> Connection::create(executor_type ex, Config config) {
   return std::make_shared<Connection>(Private{}, std::move(ex), std::move(config));
 }
@@ -263,10 +304,7 @@ void Connection::maybe_write() {
 void Connection::write_buffer() {
   writing_ = true;
   ++stats_.writes;
-  transport_->async_write(asio::buffer(wbuf_),
-                          [self = shared_from_this(), t = transport_, gen = gen_](std::error_code ec, std::size_t) {
-                            self->on_write(gen, ec);
-                          });
+  transport_->async_write(asio::buffer(wbuf_), WriteHandler{shared_from_this(), transport_, gen_});
 }
 
 void Connection::on_write(std::uint64_t gen, std::error_code ec) {
@@ -289,9 +327,7 @@ void Connection::start_read() {
     rbuf_.resize(want);
   }
   transport_->async_read_some(asio::buffer(rbuf_.data() + rend_, rbuf_.size() - rend_),
-                              [self = shared_from_this(), t = transport_, gen = gen_](std::error_code ec, std::size_t n) {
-                                self->on_read(gen, ec, n);
-                              });
+                              ReadHandler{shared_from_this(), transport_, gen_});
 }
 
 void Connection::on_read(std::uint64_t gen, std::error_code ec, std::size_t n) {

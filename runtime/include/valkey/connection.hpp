@@ -15,6 +15,7 @@
 // single-threaded io_context, or a strand). The object is held by shared_ptr
 // because its own asynchronous operations keep it alive until they return.
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <random>
@@ -185,6 +186,18 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void push_slot(RequestBase& r);
   void pop_slot();
 
+  // Memory for the one read and the one write in flight: their handlers'
+  // allocator hands it out, so steady-state I/O never reaches malloc (Asio's
+  // per-thread cache holds only two blocks, and requests use those).
+  struct HandlerMemory {
+    alignas(std::max_align_t) unsigned char storage[1024];
+    bool in_use = false;
+  };
+  template <class T>
+  struct HandlerAllocator;
+  struct ReadHandler;
+  struct WriteHandler;
+
   // Deadlines and health.
   void arm_deadline(clock::time_point t);
   void on_deadline_timer();
@@ -225,6 +238,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::size_t inflight_count_ = 0;   // user requests written, not done
 
   // Input.
+  HandlerMemory read_mem_;
+  HandlerMemory write_mem_;
   std::vector<char> rbuf_;
   std::size_t rpos_ = 0;
   std::size_t rend_ = 0;
