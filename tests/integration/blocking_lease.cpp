@@ -136,7 +136,7 @@ TEST_CASE("blocking: a cancelled BLPOP closes its connection; a later LPUSH stay
   ioc.run();
 }
 
-TEST_CASE("blocking: sync BLPOP on a leased Client while other threads use the shared one", "[blocking]") {
+TEST_CASE("blocking: sync BLPOP on a leased Client while other threads use the shared one", "[blocking][threads]") {
   ServerProcess server;
   valkey::Client db{server.url()};
   valkey::SyncBlockingClient blk{db};

@@ -18,7 +18,7 @@
 
 using valkey::test::ServerProcess;
 
-TEST_CASE("client: set, get, incr with the sync Client", "[client]") {
+TEST_CASE("client: set, get, incr with the sync Client", "[client][threads]") {
   ServerProcess server;
   valkey::Client db{server.url()};
   db.set("greeting", "hello");
@@ -83,7 +83,7 @@ TEST_CASE("client: a reply that does not fit the type fails alone", "[client]") 
   CHECK(db.get("s") == std::optional<std::string>("not a number"));
 }
 
-TEST_CASE("async: use_awaitable, callbacks, use_future and deferred", "[client][async]") {
+TEST_CASE("async: use_awaitable, callbacks, use_future and deferred", "[client][async][threads]") {
   ServerProcess server;
   asio::io_context ioc;
   valkey::AsyncClient c{ioc.get_executor(), server.url()};
@@ -138,10 +138,11 @@ TEST_CASE("async: use_awaitable, callbacks, use_future and deferred", "[client][
   ioc.restart();
   auto guard = asio::make_work_guard(ioc);
   std::thread t([&] { ioc.run(); });
-  std::future<std::int64_t> f;
-  asio::post(ioc, [&] { f = c.incr("fut", asio::use_future); });
-  // wait for the post to have run
-  for (int i = 0; i < 1000 && !f.valid(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  // The future is made on the I/O thread (AsyncClient lives there) and
+  // handed back through a promise, which also orders the two threads.
+  std::promise<std::future<std::int64_t>> handoff;
+  asio::post(ioc, [&] { handoff.set_value(c.incr("fut", asio::use_future)); });
+  std::future<std::int64_t> f = handoff.get_future().get();
   REQUIRE(f.valid());
   CHECK(f.get() == 1);
   asio::post(ioc, [&] { c.close(); guard.reset(); });

@@ -114,7 +114,7 @@ TEST_CASE("fault: cancellation before and after the write", "[fault][cancel]") {
   CHECK(server.command({"EXISTS", "never"}).integer == 0);
 }
 
-TEST_CASE("fault: server killed during a burst, client reconnects after restart", "[fault][kill]") {
+TEST_CASE("fault: server killed during a burst, client reconnects after restart", "[fault][kill][threads]") {
   ServerProcess server;
   auto cfg = valkey::Config::from_url(server.url());
   cfg.reconnect.initial_delay = 20ms;

@@ -163,7 +163,7 @@ TEST_CASE("pipeline: a deferred exec owns its bytes until launched", "[pipeline]
   CHECK(v == std::optional<std::string>("x"));
 }
 
-TEST_CASE("pipeline: sync pipelines from 4 threads share the client", "[pipeline]") {
+TEST_CASE("pipeline: sync pipelines from 4 threads share the client", "[pipeline][threads]") {
   ServerProcess server;
   valkey::Client db{server.url()};
   std::atomic<int> good{0};

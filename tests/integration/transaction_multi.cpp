@@ -49,7 +49,7 @@ TEST_CASE("transaction: a runtime error fails exec, the other commands ran", "[t
   CHECK(server.command({"GET", "a"}).as_string() == "1");
 }
 
-TEST_CASE("transaction: sync WATCH conflict -> exec_aborted, no conflict -> runs", "[transaction]") {
+TEST_CASE("transaction: sync WATCH conflict -> exec_aborted, no conflict -> runs", "[transaction][threads]") {
   ServerProcess server;
   valkey::Client db{server.url()};
   db.set("balance", "10");
