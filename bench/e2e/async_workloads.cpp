@@ -14,7 +14,7 @@
 
 #include <valkey/async_client.hpp>
 
-#include "alloc_hook.hpp"
+#include "alloc_counter.hpp"
 #include "common.hpp"
 
 #if __has_include(<valkey/pipeline.hpp>)
@@ -23,6 +23,8 @@
 #endif
 
 namespace e2e {
+
+using valkey::bench::allocations;
 
 namespace {
 

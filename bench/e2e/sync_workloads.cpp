@@ -8,7 +8,7 @@
 
 #include <valkey/client.hpp>
 
-#include "alloc_hook.hpp"
+#include "alloc_counter.hpp"
 #include "common.hpp"
 
 #if __has_include(<valkey/pipeline.hpp>)
@@ -17,6 +17,8 @@
 #endif
 
 namespace e2e {
+
+using valkey::bench::allocations;
 
 namespace {
 
