@@ -17,12 +17,22 @@ AsyncClient& AsyncClient::operator=(AsyncClient&& other) noexcept {
   if (this != &other) {
     close();
     conn_ = std::move(other.conn_);
+    leases_ = std::move(other.leases_);
   }
   return *this;
 }
 
 void AsyncClient::close() {
   if (conn_) conn_->close();
+  if (leases_) leases_->close();  // blocking calls in progress fail with connection_closed
+}
+
+std::shared_ptr<LeasePool> AsyncClient::leases() {
+  if (!leases_) {
+    leases_ = std::make_shared<LeasePool>(conn_->get_executor(), conn_->config());
+    if (conn_->state() == ConnectionState::closed) leases_->close();
+  }
+  return leases_;
 }
 
 }  // namespace valkey

@@ -1,5 +1,8 @@
 #include <valkey/client.hpp>
 
+#include <chrono>
+#include <valkey/lease.hpp>
+
 #include <new>
 
 #include <asio/executor_work_guard.hpp>
@@ -11,24 +14,18 @@ namespace valkey {
 
 namespace detail {
 
-void Waiter::wait() noexcept {
-  // A short spin first: replies on loopback often arrive within microseconds,
-  // and a futex sleep/wake pair costs more than that.
-  for (int i = 0; i < 64; ++i) {
-    if (done.load(std::memory_order_acquire)) break;
-#if defined(__x86_64__) || defined(__i386__)
-    __builtin_ia32_pause();
-#endif
-  }
-  while (!done.load(std::memory_order_acquire)) done.wait(0, std::memory_order_acquire);
-  done.store(0, std::memory_order_relaxed);
+std::uint32_t Waiter::wait() noexcept {
+  std::uint32_t s;
+  while ((s = state.load(std::memory_order_acquire)) == none) state.wait(none, std::memory_order_acquire);
+  state.store(none, std::memory_order_relaxed);
+  return s;
 }
 
-void Waiter::signal() noexcept {
+void Waiter::signal(std::uint32_t what) noexcept {
   // The Waiter outlives the request (it is thread_local), so notifying after
   // the store is safe even if the caller already returned.
-  done.store(1, std::memory_order_release);
-  done.notify_one();
+  state.store(what, std::memory_order_release);
+  state.notify_one();
 }
 
 Waiter& Waiter::mine() noexcept {
@@ -36,10 +33,15 @@ Waiter& Waiter::mine() noexcept {
   return w;
 }
 
+void SyncOpBase::on_complete(std::error_code ec) {
+  ec_ = ec;
+  client_->completed(*this);  // the caller may destroy *this from here on
+}
+
 }  // namespace detail
 
 // The allocator of the one drain handler in flight: its storage is a member
-// of the Client, so handing requests to the I/O thread never allocates.
+// of the Client, so handing requests to the driver never allocates.
 template <class T>
 struct DrainAllocator {
   using value_type = T;
@@ -74,6 +76,12 @@ struct DrainHandler {
   void operator()() const { (client->*fn)(); }
 };
 
+// How long nobody may drive before the idle thread takes the I/O over. Long
+// enough that a thread issuing requests back to back keeps the role (and
+// never pays a hand-off), short enough for timers, health checks and
+// reconnects to run close to on time while the client is idle.
+constexpr std::chrono::milliseconds kIdleTakeover{2};
+
 }  // namespace
 
 // ------------------------------------------------------------------ client
@@ -82,32 +90,25 @@ Client::Client(std::string_view url) : Client(Config::from_url(url)) {}
 
 Client::Client(Config config) : config_(std::move(config)) {
   conn_ = Connection::create(ioc_.get_executor(), config_);
-  io_thread_ = std::thread([this] {
-    auto work = asio::make_work_guard(ioc_);
-    ioc_.run();
-  });
+  idle_thread_ = std::thread([this] { idle_loop(); });
   // The first PING carries the first handshake's outcome.
   struct FirstPing final : detail::SyncOpBase {
     using SyncOpBase::SyncOpBase;
-    Connection* conn = nullptr;
-    std::string why;
     void on_node(const resp::Node&) override {}
     void on_reply_end() override {}
-    void on_complete(std::error_code ec) override {
-      if (ec) why = conn->last_error();
-      SyncOpBase::on_complete(ec);
-    }
   };
   FirstPing op{{nullptr, [](const void*, resp::Writer& w) {
                   w.begin_command(1);
                   w.arg(std::string_view{"PING"});
                 }}};
-  op.conn = conn_.get();
   run(op);
   if (auto ec = op.transport_error()) {
+    // This thread drove the attempt, and nobody else can reach the client
+    // yet, so reading the connection's last error here is safe.
+    std::string why = conn_->last_error();
     close();
     std::string what = "cannot connect to " + config_.endpoint();
-    if (!op.why.empty()) what += ": " + op.why;
+    if (!why.empty()) what += ": " + why;
     throw Error(ec, what);
   }
 }
@@ -115,72 +116,222 @@ Client::Client(Config config) : config_(std::move(config)) {
 Client::~Client() { close(); }
 
 void Client::close() {
-  {
-    std::lock_guard lk(mu_);
-    if (closed_) return;
-    closed_ = true;
-  }
-  if (io_thread_.joinable()) {
+  std::unique_lock lk(mu_);
+  if (closed_) return;
+  closed_ = true;
+  if (driving_) {
+    // The driver (a caller, or the idle thread) runs this: every pending
+    // request fails with connection_closed, its callers return, and the
+    // role comes free.
     asio::post(ioc_, [this] {
-      drain();  // hand over what is already queued, so it fails cleanly
+      drain_inbox(false);
       conn_->close();
-      ioc_.stop();
     });
-    io_thread_.join();
+    driver_cv_.wait(lk, [this] { return !driving_; });
   }
-  conn_.reset();
+  driving_ = true;  // ours for good: nobody else runs ioc_ from here on
+  lk.unlock();
+  idle_cv_.notify_all();
+  if (idle_thread_.joinable()) idle_thread_.join();
+  drain_inbox(false);
+  conn_->close();
+  work_.reset();
+  ioc_.poll();  // the closed socket's aborted operations release the connection
+  ioc_.stop();
+  std::shared_ptr<SyncBlockingClient> leases;
+  {
+    std::lock_guard l(lease_mu_);
+    leases_closed_ = true;
+    leases = std::move(leases_);
+  }
+  if (leases) leases->close();  // blocking calls in progress fail with connection_closed
 }
 
 Connection::Stats Client::stats() const {
-  // Read on the I/O thread: the counters are not atomic.
-  {
-    std::lock_guard lk(mu_);
-    if (closed_ || !conn_) return {};
+  auto* self = const_cast<Client*>(this);
+  std::unique_lock lk(mu_);
+  if (closed_) return {};
+  if (!driving_) {
+    self->driving_ = true;
+    lk.unlock();
+    Connection::Stats out = conn_->stats();
+    self->release_driver();
+    return out;
   }
+  // Read by the driver: the counters are not atomic.
   Connection::Stats out;
   detail::Waiter& w = detail::Waiter::mine();
-  asio::post(const_cast<asio::io_context&>(ioc_), [&] {
+  asio::post(self->ioc_, [&] {
     out = conn_->stats();
-    w.signal();
+    w.signal(detail::Waiter::done);
   });
+  lk.unlock();
   w.wait();
   return out;
 }
 
 void Client::run(detail::SyncOpBase& op) {
+  if (has(op.flags, CommandFlag::blocking)) return run_leased(op);
   if (auto t = config_.request_timeout; t.count() > 0) op.deadline = RequestBase::clock::now() + t;
-  bool post = false;
-  {
-    std::unique_lock lk(mu_);
-    if (closed_) {
-      lk.unlock();
-      op.on_complete(make_error_code(errc::connection_closed));
-      op.wait();
-      return;
-    }
-    const std::size_t begin = inbox_bytes_.size();
+  op.client_ = this;
+  std::unique_lock lk(mu_);
+  if (closed_) {
+    lk.unlock();
+    op.ec_ = make_error_code(errc::connection_closed);
+    op.done_ = true;
+    return;
+  }
+  if (!driving_ && inbox_.empty()) {
+    // Nobody drives: this thread does, and its request goes straight into
+    // the connection's buffer.
+    driving_ = true;
+    lk.unlock();
+    std::error_code ec;
     try {
-      resp::Writer w(inbox_bytes_);
-      op.encoder()(w);
+      ec = conn_->submit(op, op.encoder());
     } catch (...) {
-      inbox_bytes_.resize(begin);
+      release_driver();
       throw;
     }
-    inbox_.push_back({&op, begin, inbox_bytes_.size()});
-    if (!drain_posted_) drain_posted_ = post = true;
+    if (ec) {
+      op.ec_ = ec;
+      op.done_ = true;
+    }
+    drive_until_done(op);
+    return;
   }
+  // Somebody drives: queue the bytes for them and sleep.
+  const std::size_t begin = inbox_bytes_.size();
+  try {
+    resp::Writer w(inbox_bytes_);
+    op.encoder()(w);
+    inbox_.push_back({&op, begin, inbox_bytes_.size()});
+  } catch (...) {
+    inbox_bytes_.resize(begin);
+    throw;
+  }
+  link_asleep(op);
+  const bool post = !drain_posted_ && driving_;
+  if (post) drain_posted_ = true;
+  if (!driving_) {
+    // Only possible while earlier requests still sit in the inbox without a
+    // driver, which release_driver() never leaves behind; keep the rule
+    // "queued implies a driver or a driver-to-be" anyway.
+    unlink_asleep(op);
+    driving_ = true;
+    lk.unlock();
+    drain_inbox(false);
+    drive_until_done(op);
+    return;
+  }
+  lk.unlock();
   if (post) post_drain();
-  op.wait();
+  if (op.waiter_->wait() == detail::Waiter::lead) drive_until_done(op);
 }
 
-void Client::post_drain() { asio::post(ioc_, DrainHandler{this, &Client::drain}); }
+// Runs the I/O on this thread until `op` completed, then gives the role away.
+void Client::drive_until_done(detail::SyncOpBase& op) {
+  while (!op.done_) {
+    // The work guard keeps run_one() blocking; it returns 0 only if the
+    // context was stopped, which close() does after the last driver left.
+    if (ioc_.run_one() == 0) ioc_.restart();
+  }
+  release_driver();
+}
 
-// On the I/O thread: moves what the callers queued into the connection, as
-// one batch (one write).
-void Client::drain() {
+// Hands the role to the oldest sleeping caller (its request is still
+// pending, so it drives until its reply), or frees it.
+void Client::release_driver() {
+  std::unique_lock lk(mu_);
+  ++activity_;
+  if (detail::SyncOpBase* next = asleep_head_) {
+    unlink_asleep(*next);
+    lk.unlock();
+    next->waiter_->signal(detail::Waiter::lead);
+    return;
+  }
+  driving_ = false;
+  if (closed_) driver_cv_.notify_all();
+}
+
+// The internal thread: drives the connection while no caller does, so that
+// timers, health checks, reconnects and late replies are handled when the
+// client is idle. It gives the role to the first caller that queues a
+// request (the caller then drives until its reply, with no further hand-off).
+void Client::idle_loop() {
+  std::unique_lock lk(mu_);
+  std::uint64_t seen = activity_;
+  while (!closed_) {
+    if (driving_ || activity_ != seen) {
+      seen = activity_;
+      idle_cv_.wait_for(lk, kIdleTakeover);
+      continue;
+    }
+    driving_ = true;
+    lk.unlock();
+    for (;;) {
+      if (ioc_.run_one() == 0) ioc_.restart();
+      lk.lock();
+      if (closed_ || asleep_head_) break;
+      lk.unlock();
+    }
+    ++activity_;
+    seen = activity_;
+    if (detail::SyncOpBase* next = asleep_head_) {
+      unlink_asleep(*next);
+      lk.unlock();
+      next->waiter_->signal(detail::Waiter::lead);
+      lk.lock();
+    } else {
+      driving_ = false;
+      if (closed_) driver_cv_.notify_all();
+    }
+  }
+}
+
+// Called by the driver for every request it completes.
+void Client::completed(detail::SyncOpBase& op) noexcept {
+  if (!op.asleep_) {
+    op.done_ = true;  // the driver's own request: its loop sees this
+    return;
+  }
   {
     std::lock_guard lk(mu_);
-    drain_posted_ = false;
+    unlink_asleep(op);
+  }
+  op.done_ = true;
+  op.waiter_->signal(detail::Waiter::done);
+}
+
+void Client::link_asleep(detail::SyncOpBase& op) noexcept {
+  op.asleep_ = true;
+  op.wnext_ = nullptr;
+  op.wprev_ = asleep_tail_;
+  if (asleep_tail_) asleep_tail_->wnext_ = &op;
+  else asleep_head_ = &op;
+  asleep_tail_ = &op;
+}
+
+void Client::unlink_asleep(detail::SyncOpBase& op) noexcept {
+  if (!op.asleep_) return;
+  op.asleep_ = false;
+  if (op.wprev_) op.wprev_->wnext_ = op.wnext_;
+  else asleep_head_ = op.wnext_;
+  if (op.wnext_) op.wnext_->wprev_ = op.wprev_;
+  else asleep_tail_ = op.wprev_;
+  op.wprev_ = op.wnext_ = nullptr;
+}
+
+void Client::post_drain() { asio::post(ioc_, DrainHandler{this, &Client::on_drain_posted}); }
+
+void Client::on_drain_posted() { drain_inbox(true); }
+
+// On the driver: moves what the sleeping callers queued into the connection,
+// as one batch (one write).
+void Client::drain_inbox(bool posted) {
+  {
+    std::lock_guard lk(mu_);
+    if (posted) drain_posted_ = false;
     drain_bytes_.swap(inbox_bytes_);
     draining_.swap(inbox_);
   }
@@ -195,7 +346,26 @@ void Client::drain() {
   conn_->release_writes();
 }
 
-std::error_code Client::outcome(const detail::SyncOpBase& op, const adapt::ResponseBase& v, Diagnostics* diag) {
+// ------------------------------------------------------------ blocking commands
+
+void Client::run_leased(detail::SyncOpBase& op) {
+  std::shared_ptr<SyncBlockingClient> pool;
+  {
+    std::lock_guard lk(lease_mu_);
+    if (!leases_closed_ && !leases_) leases_ = std::make_shared<SyncBlockingClient>(config_);
+    pool = leases_;
+  }
+  if (!pool) {
+    op.ec_ = make_error_code(errc::connection_closed);
+    op.done_ = true;
+    return;
+  }
+  pool->run(op);
+}
+
+namespace detail {
+
+std::error_code sync_outcome(const SyncOpBase& op, const adapt::ResponseBase& v, Diagnostics* diag) {
   std::error_code ec = op.transport_error();
   if (!ec) ec = v.error_code();
   if (diag) {
@@ -205,53 +375,12 @@ std::error_code Client::outcome(const detail::SyncOpBase& op, const adapt::Respo
   return ec;
 }
 
-void Client::throw_error(const detail::SyncOpBase& op, const adapt::ResponseBase& v) {
+void throw_sync_error(const SyncOpBase& op, const adapt::ResponseBase& v) {
   if (auto ec = op.transport_error()) throw Error(ec);
   if (v.error_code() == errc::server_error) throw ServerError(v.server_message());
   throw Error(v.error_code());
 }
 
-Reply Client::call(Strings args) {
-  struct Ctx {
-    Strings args;
-  } ctx{args};
-  detail::SyncOp<Reply> op{{&ctx, [](const void* c, resp::Writer& w) {
-                              const Strings& a = static_cast<const Ctx*>(c)->args;
-                              w.begin_command(a.size());
-                              a.for_each([&](std::string_view s) { w.arg(s); });
-                            }}};
-  run(op);
-  throw_if_failed(op, op.visitor());
-  return op.visitor().take();
-}
-
-Reply Client::call(Strings args, std::error_code& ec) {
-  Diagnostics* none = nullptr;
-  struct Ctx {
-    Strings args;
-  } ctx{args};
-  detail::SyncOp<Reply> op{{&ctx, [](const void* c, resp::Writer& w) {
-                              const Strings& a = static_cast<const Ctx*>(c)->args;
-                              w.begin_command(a.size());
-                              a.for_each([&](std::string_view s) { w.arg(s); });
-                            }}};
-  run(op);
-  ec = outcome(op, op.visitor(), none);
-  return ec ? Reply{} : op.visitor().take();
-}
-
-Reply Client::call(Strings args, std::error_code& ec, Diagnostics& diag) {
-  struct Ctx {
-    Strings args;
-  } ctx{args};
-  detail::SyncOp<Reply> op{{&ctx, [](const void* c, resp::Writer& w) {
-                              const Strings& a = static_cast<const Ctx*>(c)->args;
-                              w.begin_command(a.size());
-                              a.for_each([&](std::string_view s) { w.arg(s); });
-                            }}};
-  run(op);
-  ec = outcome(op, op.visitor(), &diag);
-  return ec ? Reply{} : op.visitor().take();
-}
+}  // namespace detail
 
 }  // namespace valkey

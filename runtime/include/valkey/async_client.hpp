@@ -39,6 +39,7 @@
 #include <valkey/config.hpp>
 #include <valkey/connection.hpp>
 #include <valkey/diagnostics.hpp>
+#include <valkey/lease_pool.hpp>
 #include <valkey/reply.hpp>
 #include <valkey/view.hpp>
 
@@ -173,6 +174,59 @@ struct EncodeArgs {
   }
 };
 
+// Wraps the caller's handler: gives the connection back (or closes it) before
+// the caller sees the result. Forwards executor, cancellation slot and
+// allocator, so cancellation reaches the request.
+template <class Handler>
+class LeaseHandler {
+ public:
+  LeaseHandler(Handler h, std::shared_ptr<LeasePool> pool, std::shared_ptr<Connection> conn)
+      : h_(std::move(h)), pool_(std::move(pool)), conn_(std::move(conn)) {}
+
+  using executor_type = asio::associated_executor_t<Handler, asio::any_io_executor>;
+  executor_type get_executor() const noexcept { return asio::get_associated_executor(h_, conn_->get_executor()); }
+  using cancellation_slot_type = asio::associated_cancellation_slot_t<Handler>;
+  cancellation_slot_type get_cancellation_slot() const noexcept { return asio::get_associated_cancellation_slot(h_); }
+  using allocator_type = asio::associated_allocator_t<Handler>;
+  allocator_type get_allocator() const noexcept { return asio::get_associated_allocator(h_); }
+
+  template <class T>
+  void operator()(std::error_code ec, T value) {
+    pool_->release(std::move(conn_), lease_reusable(ec));
+    std::move(h_)(ec, std::move(value));
+  }
+
+ private:
+  Handler h_;
+  std::shared_ptr<LeasePool> pool_;
+  std::shared_ptr<Connection> conn_;
+};
+
+template <class T>
+struct InitiateLeased {
+  std::shared_ptr<LeasePool> pool;
+  template <class Handler, class Encode>
+  void operator()(Handler&& handler, Encode encode, CommandFlag flags, Diagnostics* diag) const {
+    auto conn = pool->acquire();
+    Connection* raw = conn.get();
+    InitiateRequest<T>{raw}(LeaseHandler<std::decay_t<Handler>>{std::forward<Handler>(handler), pool, std::move(conn)},
+                            std::move(encode), flags, diag);
+  }
+};
+
+// For commands whose flags are known only at run time (call()): on the shared
+// connection, or on a leased one when `pool` is set.
+template <class T>
+struct InitiateRouted {
+  Connection* conn;
+  std::shared_ptr<LeasePool> pool;
+  template <class Handler, class Encode>
+  void operator()(Handler&& handler, Encode encode, CommandFlag flags, Diagnostics* diag) const {
+    if (pool) return InitiateLeased<T>{pool}(std::forward<Handler>(handler), std::move(encode), flags, diag);
+    InitiateRequest<T>{conn}(std::forward<Handler>(handler), std::move(encode), flags, diag);
+  }
+};
+
 struct PingCommand {
   void operator()(resp::Writer& w) const {
     w.begin_command(1);
@@ -240,16 +294,26 @@ class AsyncClient
   template <class Cmd, class CompletionToken>
   auto exec(const Cmd& cmd, Diagnostics* diag, CompletionToken&& token) {
     using T = typename Cmd::reply_type;
-    return asio::async_initiate<CompletionToken, void(std::error_code, T)>(
-        detail::InitiateRequest<T>{conn_.get()}, token, detail::EncodeCommand<Cmd>{cmd}, Cmd::info.flags, diag);
+    if constexpr (has(Cmd::info.flags, CommandFlag::blocking)) {
+      return asio::async_initiate<CompletionToken, void(std::error_code, T)>(
+          detail::InitiateLeased<T>{leases()}, token, detail::EncodeCommand<Cmd>{cmd}, Cmd::info.flags, diag);
+    } else {
+      return asio::async_initiate<CompletionToken, void(std::error_code, T)>(
+          detail::InitiateRequest<T>{conn_.get()}, token, detail::EncodeCommand<Cmd>{cmd}, Cmd::info.flags, diag);
+    }
   }
   template <class CompletionToken>
   auto call(Strings args, Diagnostics* diag, CompletionToken&& token) {
+    const CommandFlag flags = flags_of(args);
     return asio::async_initiate<CompletionToken, void(std::error_code, Reply)>(
-        detail::InitiateRequest<Reply>{conn_.get()}, token, detail::EncodeArgs{args}, CommandFlag::none, diag);
+        detail::InitiateRouted<Reply>{conn_.get(), has(flags, CommandFlag::blocking) ? leases() : nullptr}, token,
+        detail::EncodeArgs{args}, flags, diag);
   }
+  // The pool of dedicated connections for blocking commands (made on first use).
+  std::shared_ptr<LeasePool> leases();
 
   std::shared_ptr<Connection> conn_;
+  std::shared_ptr<LeasePool> leases_;
 };
 
 }  // namespace valkey

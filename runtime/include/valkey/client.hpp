@@ -1,7 +1,7 @@
 #pragma once
-// valkey::Client: the synchronous, thread-safe client. It owns an I/O thread
-// and one multiplexed Connection; any number of threads may call it at once
-// and their requests share the socket (auto-pipelined).
+// valkey::Client: the synchronous, thread-safe client over one multiplexed
+// Connection; any number of threads may call it at once and their requests
+// share the socket (auto-pipelined).
 //
 //   valkey::Client db{"valkey://localhost:6379"};
 //   db.set("greeting", "hello");                      // Ok replies: void
@@ -13,7 +13,19 @@
 // valkey::Error (everything else, code in valkey::errc). Every method also
 // takes a trailing std::error_code& (and optionally a Diagnostics&) instead:
 // then nothing is thrown and a failed call returns a default value.
+//
+// Commands flagged `blocking` (BLPOP, BRPOP, BLMOVE, BZPOPMIN, XREAD, WAIT...)
+// run on a dedicated connection leased from a small pool, never on the shared
+// one, so they cannot stall the other callers (see lease.hpp).
+//
+// Who does the I/O (leader/follower, docs/runtime.md): a calling thread that
+// finds nobody driving the connection drives it itself — it writes its
+// request and reads the reply on its own thread, with no hand-off — and any
+// thread that calls meanwhile queues its request and sleeps until its reply
+// came or it is handed the driver's role. An internal thread drives only once
+// the client has been idle for a moment (health checks, reconnects, timers).
 #include <atomic>
+#include <condition_variable>
 #include <cstddef>
 #include <memory>
 #include <mutex>
@@ -24,6 +36,7 @@
 #include <type_traits>
 #include <vector>
 
+#include <asio/executor_work_guard.hpp>
 #include <asio/io_context.hpp>
 
 #include <valkey/adapt/response.hpp>
@@ -42,14 +55,20 @@
 
 namespace valkey {
 
+class Client;
+class SyncBlockingClient;
+
 namespace detail {
 
-// One per thread, reused by every synchronous call that thread makes: the
-// I/O thread flips it when the request completes.
+// One per thread, reused by every synchronous call that thread makes. A
+// waiting caller is woken either because its request completed (done) or
+// because it is handed the role of driving the client's I/O (lead).
 struct Waiter {
-  std::atomic<std::uint32_t> done{0};
-  void wait() noexcept;
-  void signal() noexcept;
+  enum : std::uint32_t { none = 0, done = 1, lead = 2 };
+  std::atomic<std::uint32_t> state{none};
+  // Blocks until signalled; returns done or lead and rearms.
+  std::uint32_t wait() noexcept;
+  void signal(std::uint32_t what) noexcept;
   static Waiter& mine() noexcept;
 };
 
@@ -60,26 +79,32 @@ struct EncodeRef {
   void operator()(resp::Writer& w) const { fn(ctx, w); }
 };
 
-// The part of a synchronous request that does not depend on T.
+// The part of a synchronous request that does not depend on T. It lives on
+// the calling thread's stack until it completed.
 class SyncOpBase : public RequestBase {
  public:
   explicit SyncOpBase(EncodeRef enc) noexcept : encode_(enc), waiter_(&Waiter::mine()) {}
-  void on_complete(std::error_code ec) override {
-    ec_ = ec;
-    waiter_->signal();  // the caller may destroy *this from here on
-  }
+  void on_complete(std::error_code ec) override;
   bool reencode(resp::Writer& w) override {
     encode_(w);  // the caller is blocked: its arguments are alive
     return true;
   }
   const EncodeRef& encoder() const noexcept { return encode_; }
   std::error_code transport_error() const noexcept { return ec_; }
-  void wait() noexcept { waiter_->wait(); }
+  bool done() const noexcept { return done_; }
 
  private:
+  friend class valkey::Client;
+  friend class valkey::SyncBlockingClient;
   EncodeRef encode_;
   Waiter* waiter_;
   std::error_code ec_;
+  valkey::Client* client_ = nullptr;  // set while a Client runs it
+  // The Client's list of callers asleep on their Waiter (not driving).
+  SyncOpBase* wprev_ = nullptr;
+  SyncOpBase* wnext_ = nullptr;
+  bool asleep_ = false;
+  bool done_ = false;
 };
 
 template <class T>
@@ -93,6 +118,53 @@ class SyncOp final : public SyncOpBase {
  private:
   adapt::ResponseVisitor<T> visitor_;
 };
+
+std::error_code sync_outcome(const SyncOpBase& op, const adapt::ResponseBase& v, Diagnostics* diag);
+[[noreturn]] void throw_sync_error(const SyncOpBase& op, const adapt::ResponseBase& v);
+
+template <class Cmd>
+EncodeRef encoder_of(const Cmd& cmd) noexcept {
+  return {&cmd, [](const void* c, resp::Writer& w) { encode(*static_cast<const Cmd*>(c), w); }};
+}
+
+// The typed synchronous call on anything with run(SyncOpBase&): Client, and
+// SyncBlockingClient. Without `ec` it throws (ServerError, Error); with it,
+// a failed call returns a default value.
+template <class Runner, class Cmd>
+auto run_command(Runner& runner, const Cmd& cmd, std::error_code* ec, Diagnostics* diag) {
+  using T = typename Cmd::reply_type;
+  SyncOp<T> op{encoder_of(cmd)};
+  op.flags = Cmd::info.flags;
+  runner.run(op);
+  if (!ec) {
+    if (op.transport_error() || op.visitor().error_code()) throw_sync_error(op, op.visitor());
+    if constexpr (!std::is_same_v<T, Ok>) return op.visitor().take();
+  } else {
+    *ec = sync_outcome(op, op.visitor(), diag);
+    if constexpr (!std::is_same_v<T, Ok>) {
+      if (*ec) return T{};
+      return op.visitor().take();
+    }
+  }
+}
+
+// The untyped one (`call`): flags looked up by name.
+template <class Runner>
+Reply run_call(Runner& runner, Strings args, std::error_code* ec, Diagnostics* diag) {
+  SyncOp<Reply> op{{&args, [](const void* c, resp::Writer& w) {
+                      const Strings& a = *static_cast<const Strings*>(c);
+                      w.begin_command(a.size());
+                      a.for_each([&](std::string_view s) { w.arg(s); });
+                    }}};
+  op.flags = flags_of(args);
+  runner.run(op);
+  if (!ec) {
+    if (op.transport_error() || op.visitor().error_code()) throw_sync_error(op, op.visitor());
+    return op.visitor().take();
+  }
+  *ec = sync_outcome(op, op.visitor(), diag);
+  return *ec ? Reply{} : op.visitor().take();
+}
 
 }  // namespace detail
 
@@ -108,37 +180,33 @@ class Client
   explicit Client(std::string_view url);
   explicit Client(Config config);
   // Closes the connection (pending calls fail with connection_closed) and
-  // joins the I/O thread.
+  // joins the internal thread.
   ~Client();
   Client(const Client&) = delete;
   Client& operator=(const Client&) = delete;
 
   template <Command Cmd>
   auto exec(const Cmd& cmd) {
-    using T = typename Cmd::reply_type;
-    detail::SyncOp<T> op{encoder(cmd)};
-    op.flags = Cmd::info.flags;
-    run(op);
-    throw_if_failed(op, op.visitor());
-    if constexpr (!std::is_same_v<T, Ok>) return op.visitor().take();
+    return detail::run_command(*this, cmd, nullptr, nullptr);
   }
   template <Command Cmd>
   auto exec(const Cmd& cmd, std::error_code& ec) {
-    return exec(cmd, ec, nullptr);
+    return detail::run_command(*this, cmd, &ec, nullptr);
   }
   template <Command Cmd>
   auto exec(const Cmd& cmd, std::error_code& ec, Diagnostics& diag) {
-    return exec(cmd, ec, &diag);
+    return detail::run_command(*this, cmd, &ec, &diag);
   }
 
   // Any command as strings.
-  Reply call(Strings args);
-  Reply call(Strings args, std::error_code& ec);
-  Reply call(Strings args, std::error_code& ec, Diagnostics& diag);
+  Reply call(Strings args) { return detail::run_call(*this, args, nullptr, nullptr); }
+  Reply call(Strings args, std::error_code& ec) { return detail::run_call(*this, args, &ec, nullptr); }
+  Reply call(Strings args, std::error_code& ec, Diagnostics& diag) { return detail::run_call(*this, args, &ec, &diag); }
 
   // Runs a custom request (a pipeline, a transaction) derived from
-  // detail::SyncOpBase: encodes it with its EncodeRef on this thread, hands it
-  // to the I/O thread and blocks until its on_complete ran.
+  // detail::SyncOpBase and blocks until its on_complete ran: on the shared
+  // connection (this thread may drive its I/O meanwhile), or on a leased one
+  // when its flags say `blocking`.
   void run(detail::SyncOpBase& op);
 
   // Closes for good (idempotent; the destructor calls it).
@@ -150,31 +218,19 @@ class Client
   Connection::Stats stats() const;
 
  private:
-  template <class Cmd>
-  static detail::EncodeRef encoder(const Cmd& cmd) noexcept {
-    return {&cmd, [](const void* c, resp::Writer& w) { encode(*static_cast<const Cmd*>(c), w); }};
-  }
-
-  template <class Cmd>
-  auto exec(const Cmd& cmd, std::error_code& ec, Diagnostics* diag) {
-    using T = typename Cmd::reply_type;
-    detail::SyncOp<T> op{encoder(cmd)};
-    op.flags = Cmd::info.flags;
-    run(op);
-    ec = outcome(op, op.visitor(), diag);
-    if constexpr (!std::is_same_v<T, Ok>) {
-      if (ec) return T{};
-      return op.visitor().take();
-    }
-  }
-
-  static std::error_code outcome(const detail::SyncOpBase& op, const adapt::ResponseBase& v, Diagnostics* diag);
-  [[noreturn]] static void throw_error(const detail::SyncOpBase& op, const adapt::ResponseBase& v);
-  static void throw_if_failed(const detail::SyncOpBase& op, const adapt::ResponseBase& v) {
-    if (op.transport_error() || v.error_code()) throw_error(op, v);
-  }
-  void drain();
+  // Blocking commands: on a leased dedicated connection.
+  void run_leased(detail::SyncOpBase& op);
+  // Leader/follower (client.cpp).
+  void drive_until_done(detail::SyncOpBase& op);
+  void release_driver();
+  void idle_loop();
+  void on_drain_posted();
+  void drain_inbox(bool posted);
   void post_drain();
+  void completed(detail::SyncOpBase& op) noexcept;
+  void link_asleep(detail::SyncOpBase& op) noexcept;
+  void unlink_asleep(detail::SyncOpBase& op) noexcept;
+  friend class detail::SyncOpBase;
 
   struct Inbox {
     detail::SyncOpBase* op;
@@ -188,16 +244,28 @@ class Client
 
   Config config_;
   asio::io_context ioc_{1};
+  asio::executor_work_guard<asio::io_context::executor_type> work_{ioc_.get_executor()};
   std::shared_ptr<Connection> conn_;
-  std::thread io_thread_;
 
   mutable std::mutex mu_;
   bool closed_ = false;
+  bool driving_ = false;          // some thread runs ioc_ (only one at a time)
   bool drain_posted_ = false;
-  std::string inbox_bytes_;        // encoded by the calling threads
+  std::uint64_t activity_ = 0;    // bumped whenever a caller gives up the driver's role
+  detail::SyncOpBase* asleep_head_ = nullptr;  // callers waiting, oldest first
+  detail::SyncOpBase* asleep_tail_ = nullptr;
+  std::condition_variable idle_cv_;    // the idle thread waits here
+  std::condition_variable driver_cv_;  // close() waits here for the driver to leave
+  std::string inbox_bytes_;        // encoded by threads that found a driver
   std::vector<Inbox> inbox_;
-  std::string drain_bytes_;        // swapped in by the I/O thread
+  std::string drain_bytes_;        // swapped in by the driver
   std::vector<Inbox> draining_;
+
+  std::mutex lease_mu_;
+  std::shared_ptr<SyncBlockingClient> leases_;  // created by the first blocking command
+  bool leases_closed_ = false;
+
+  std::thread idle_thread_;
 
   template <class>
   friend struct DrainAllocator;

@@ -29,6 +29,12 @@ class KeyCallback {
   void (*fn_)(void*, std::string_view);
 };
 
+// The flags of an untyped command (`call()`), looked up by name in the
+// generated command table ({"BLPOP", ...} -> blocking|write...): routing to a
+// leased connection and the read-only retry policy apply to it as to a typed
+// command. CommandFlag::none for an unknown (module) command.
+CommandFlag flags_of(Strings args) noexcept;
+
 template <class C>
 concept Command = requires(const C& c, resp::Writer& w, KeyCallback k) {
   typename C::reply_type;

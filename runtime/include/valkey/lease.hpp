@@ -30,89 +30,9 @@
 #include <valkey/async_client.hpp>
 #include <valkey/client.hpp>
 #include <valkey/connection.hpp>
+#include <valkey/lease_pool.hpp>
 
 namespace valkey {
-
-// Dedicated connections to one server, on one executor. Not thread-safe: use
-// it on its executor, like the AsyncClient.
-class LeasePool : public std::enable_shared_from_this<LeasePool> {
- public:
-  LeasePool(asio::any_io_executor ex, Config config, std::size_t max_idle = 4);
-  ~LeasePool();
-
-  // An idle connection, or a new one (it connects on first submit).
-  std::shared_ptr<Connection> acquire();
-  // Returns `conn` for reuse, or closes it when `reusable` is false or the
-  // pool already keeps max_idle connections.
-  void release(std::shared_ptr<Connection> conn, bool reusable);
-  // Closes every connection, leased ones included (their requests fail with
-  // connection_closed).
-  void close();
-
-  std::size_t idle() const noexcept { return idle_.size(); }
-  // Connections opened so far (for tests and metrics).
-  std::size_t opened() const noexcept { return opened_; }
-
-  // The settings leased connections use: `base` without idle health check,
-  // request timeout or reconnection.
-  static Config lease_config(Config base);
-
- private:
-  asio::any_io_executor ex_;
-  Config config_;
-  std::size_t max_idle_;
-  std::size_t opened_ = 0;
-  bool closed_ = false;
-  std::vector<std::shared_ptr<Connection>> idle_;
-  std::vector<std::weak_ptr<Connection>> all_;
-};
-
-namespace detail {
-
-// Whether a connection that completed a request with `ec` can serve another.
-bool lease_reusable(std::error_code ec) noexcept;
-
-// Wraps the caller's handler: gives the connection back (or closes it) before
-// the caller sees the result. Forwards executor, cancellation slot and
-// allocator, so cancellation reaches the request.
-template <class Handler>
-class LeaseHandler {
- public:
-  LeaseHandler(Handler h, std::shared_ptr<LeasePool> pool, std::shared_ptr<Connection> conn)
-      : h_(std::move(h)), pool_(std::move(pool)), conn_(std::move(conn)) {}
-
-  using executor_type = asio::associated_executor_t<Handler, asio::any_io_executor>;
-  executor_type get_executor() const noexcept { return asio::get_associated_executor(h_, conn_->get_executor()); }
-  using cancellation_slot_type = asio::associated_cancellation_slot_t<Handler>;
-  cancellation_slot_type get_cancellation_slot() const noexcept { return asio::get_associated_cancellation_slot(h_); }
-  using allocator_type = asio::associated_allocator_t<Handler>;
-  allocator_type get_allocator() const noexcept { return asio::get_associated_allocator(h_); }
-
-  template <class T>
-  void operator()(std::error_code ec, T value) {
-    pool_->release(std::move(conn_), lease_reusable(ec));
-    std::move(h_)(ec, std::move(value));
-  }
-
- private:
-  Handler h_;
-  std::shared_ptr<LeasePool> pool_;
-  std::shared_ptr<Connection> conn_;
-};
-
-template <class T>
-struct InitiateLeased {
-  std::shared_ptr<LeasePool> pool;
-  template <class Handler, class Encode>
-  void operator()(Handler&& handler, Encode encode, CommandFlag flags, Diagnostics* diag) const {
-    auto conn = pool->acquire();
-    Connection* raw = conn.get();
-    InitiateRequest<T>{raw}(LeaseHandler<std::decay_t<Handler>>{std::forward<Handler>(handler), pool, std::move(conn)},
-                            std::move(encode), flags, diag);
-  }
-};
-
-}  // namespace detail
 
 // The generated command surface, each command on a leased connection. Meant
 // for blocking commands; any command works.
@@ -176,59 +96,43 @@ class SyncBlockingClient
   // Same tails as Client: nothing (throws), std::error_code&, or ec + Diagnostics&.
   template <Command Cmd>
   auto exec(const Cmd& cmd) {
-    Lease lease{*this};
-    try {
-      return lease.client->exec(cmd);
-    } catch (const ServerError&) {
-      throw;  // an error reply: the connection is fine
-    } catch (...) {
-      lease.reusable = false;
-      throw;
-    }
+    return detail::run_command(*this, cmd, nullptr, nullptr);
   }
-  template <Command Cmd, class... Diag>
-  auto exec(const Cmd& cmd, std::error_code& ec, Diag&... diag) {
-    Lease lease{*this};
-    struct Check {
-      Lease& l;
-      std::error_code& ec;
-      ~Check() { l.reusable = detail::lease_reusable(ec); }
-    } check{lease, ec};
-    return lease.client->exec(cmd, ec, diag...);
+  template <Command Cmd>
+  auto exec(const Cmd& cmd, std::error_code& ec) {
+    return detail::run_command(*this, cmd, &ec, nullptr);
   }
-  Reply call(Strings args) {
-    Lease lease{*this};
-    try {
-      return lease.client->call(args);
-    } catch (const ServerError&) {
-      throw;
-    } catch (...) {
-      lease.reusable = false;
-      throw;
-    }
+  template <Command Cmd>
+  auto exec(const Cmd& cmd, std::error_code& ec, Diagnostics& diag) {
+    return detail::run_command(*this, cmd, &ec, &diag);
   }
+  Reply call(Strings args) { return detail::run_call(*this, args, nullptr, nullptr); }
+  Reply call(Strings args, std::error_code& ec) { return detail::run_call(*this, args, &ec, nullptr); }
+
+  // Runs `op` on a borrowed dedicated client; throws valkey::Error when no
+  // connection could be opened. The borrowed client is given back unless the
+  // call failed in a way that may leave it out of sync (a lost connection, a
+  // timeout): then it is closed, so the server unblocks it.
+  void run(detail::SyncOpBase& op);
+
+  // Closes for good: calls in progress fail with connection_closed (their
+  // connections close, so the server unblocks them), later ones too.
+  void close();
 
   // Dedicated clients opened so far, and idle now.
   std::size_t opened() const;
   std::size_t idle() const;
 
  private:
-  // Borrows a client; gives it back on scope exit unless the call failed in
-  // a way that may leave it out of sync (a lost connection, a timeout).
-  struct Lease {
-    explicit Lease(SyncBlockingClient& o) : owner(o), client(o.acquire()) {}
-    ~Lease() { owner.release(std::move(client), reusable); }
-    SyncBlockingClient& owner;
-    std::unique_ptr<Client> client;
-    bool reusable = true;
-  };
   std::unique_ptr<Client> acquire();
   void release(std::unique_ptr<Client> c, bool reusable);
 
   Config config_;
   std::size_t max_idle_;
   mutable std::mutex mu_;
+  bool closed_ = false;
   std::vector<std::unique_ptr<Client>> idle_;
+  std::vector<Client*> leased_;  // out now: close() closes them
   std::size_t opened_ = 0;
 };
 

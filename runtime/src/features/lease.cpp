@@ -82,25 +82,67 @@ SyncBlockingClient::SyncBlockingClient(const Client& db, std::size_t max_idle)
 SyncBlockingClient::SyncBlockingClient(Config config, std::size_t max_idle)
     : config_(LeasePool::lease_config(std::move(config))), max_idle_(max_idle) {}
 
-SyncBlockingClient::~SyncBlockingClient() = default;
+SyncBlockingClient::~SyncBlockingClient() { close(); }
+
+void SyncBlockingClient::run(detail::SyncOpBase& op) {
+  std::unique_ptr<Client> c;
+  try {
+    c = acquire();
+  } catch (const Error& e) {  // no dedicated connection could be opened
+    op.ec_ = e.code();
+    op.done_ = true;
+    return;
+  }
+  // The borrowed client must not lease again: it is the dedicated one.
+  op.flags = static_cast<CommandFlag>(static_cast<std::uint32_t>(op.flags) &
+                                      ~static_cast<std::uint32_t>(CommandFlag::blocking));
+  c->run(op);
+  release(std::move(c), detail::lease_reusable(op.transport_error()));
+}
 
 std::unique_ptr<Client> SyncBlockingClient::acquire() {
+  std::unique_ptr<Client> c;
   {
     std::lock_guard lock(mu_);
+    if (closed_) throw Error(make_error_code(errc::connection_closed));
     if (!idle_.empty()) {
-      auto c = std::move(idle_.back());
+      c = std::move(idle_.back());
       idle_.pop_back();
+      leased_.push_back(c.get());
       return c;
     }
     ++opened_;
   }
-  return std::make_unique<Client>(config_);  // connects outside the lock
+  c = std::make_unique<Client>(config_);  // connects outside the lock
+  std::lock_guard lock(mu_);
+  if (closed_) throw Error(make_error_code(errc::connection_closed));
+  leased_.push_back(c.get());
+  return c;
 }
 
 void SyncBlockingClient::release(std::unique_ptr<Client> c, bool reusable) {
-  if (!c || !reusable) return;  // destroyed: its connection closes
-  std::lock_guard lock(mu_);
-  if (idle_.size() < max_idle_) idle_.push_back(std::move(c));
+  std::unique_lock lock(mu_);  // also waits for a close() in progress
+  std::erase(leased_, c.get());
+  if (reusable && !closed_ && idle_.size() < max_idle_) {
+    idle_.push_back(std::move(c));
+    return;
+  }
+  lock.unlock();
+  c.reset();  // its connection closes
+}
+
+void SyncBlockingClient::close() {
+  std::vector<std::unique_ptr<Client>> idle;
+  {
+    std::lock_guard lock(mu_);
+    if (closed_) return;
+    closed_ = true;
+    idle.swap(idle_);
+    // A leased client is closed while its borrower is blocked in it: the
+    // call fails with connection_closed, and the borrower's release() waits
+    // for this lock, so the client is not destroyed under close().
+    for (Client* c : leased_) c->close();
+  }
 }
 
 std::size_t SyncBlockingClient::opened() const {
