@@ -1,0 +1,205 @@
+// Blocking commands through the ordinary clients: Client::exec/call and
+// AsyncClient::exec/call send commands flagged `blocking` to a leased
+// connection by themselves, so a BLPOP never stalls the shared one.
+//
+// The shared connection has a 3 s request timeout in these tests: were a
+// BLPOP 0 queued on it, every later request would fail with errc::timeout.
+#include <catch2/catch_test_macros.hpp>
+
+#include <atomic>
+#include <chrono>
+#include <optional>
+#include <thread>
+
+#include <asio/co_spawn.hpp>
+#include <asio/detached.hpp>
+#include <asio/io_context.hpp>
+#include <asio/steady_timer.hpp>
+#include <asio/use_awaitable.hpp>
+
+#include <valkey/valkey.hpp>
+
+#include "support/server_process.hpp"
+
+using valkey::test::ServerProcess;
+using namespace std::chrono_literals;
+
+namespace {
+
+std::int64_t blocked_clients(ServerProcess& server) {
+  std::string info = server.command({"INFO", "clients"}).as_string();
+  auto at = info.find("blocked_clients:");
+  REQUIRE(at != std::string::npos);
+  return std::stoll(info.substr(at + 16));
+}
+
+// Polls until the server counts `n` blocked clients (bounded: 5 s).
+void wait_blocked(ServerProcess& server, std::int64_t n) {
+  auto until = std::chrono::steady_clock::now() + 5s;
+  while (blocked_clients(server) != n && std::chrono::steady_clock::now() < until)
+    std::this_thread::sleep_for(5ms);
+  REQUIRE(blocked_clients(server) == n);
+}
+
+valkey::Config config_for(ServerProcess& server) {
+  auto cfg = valkey::Config::from_url(server.url());
+  cfg.request_timeout = 3s;
+  return cfg;
+}
+
+}  // namespace
+
+TEST_CASE("blocking routing: Client::exec runs BLPOP 0 on a leased connection", "[blocking][threads]") {
+  ServerProcess server;
+  valkey::Client db{config_for(server)};
+  db.set("k", "v");
+  std::optional<std::pair<std::string, std::string>> popped;
+  std::thread waiter([&] { popped = db.blpop({"work"}, 0.0); });  // no timeout: only a value ends it
+  wait_blocked(server, 1);
+  // The shared connection still serves: these would time out behind a BLPOP 0.
+  for (int i = 0; i < 100; ++i) REQUIRE(db.get("k") == std::optional<std::string>("v"));
+  std::vector<std::string> values{"job"};
+  db.rpush("work", values);
+  waiter.join();
+  REQUIRE(popped);
+  CHECK(popped->first == "work");
+  CHECK(popped->second == "job");
+  wait_blocked(server, 0);
+}
+
+TEST_CASE("blocking routing: Client::call looks BLPOP up in the command table", "[blocking][threads]") {
+  ServerProcess server;
+  valkey::Client db{config_for(server)};
+  valkey::Reply popped;
+  std::thread waiter([&] { popped = db.call({"blpop", "work", "0"}); });
+  wait_blocked(server, 1);
+  CHECK(db.call({"PING"}).as_string() == "PONG");
+  db.call({"RPUSH", "work", "x"});
+  waiter.join();
+  REQUIRE(popped.is_array());
+  REQUIRE(popped.size() == 2);
+  CHECK(popped[1].as_string() == "x");
+}
+
+TEST_CASE("blocking routing: Client::close ends a BLPOP 0 in progress", "[blocking][threads]") {
+  ServerProcess server;
+  auto db = std::make_unique<valkey::Client>(config_for(server));
+  std::error_code ec;
+  std::optional<std::pair<std::string, std::string>> popped;
+  std::thread waiter([&] { popped = db->blpop({"never"}, 0.0, ec); });
+  wait_blocked(server, 1);
+  db->close();
+  waiter.join();
+  CHECK(ec == valkey::errc::connection_closed);
+  CHECK_FALSE(popped);
+  wait_blocked(server, 0);  // its connection closed: the server let go
+  // A value pushed now stays: nobody consumes it for the caller that gave up.
+  CHECK(server.command({"RPUSH", "never", "precious"}).integer == 1);
+  std::this_thread::sleep_for(50ms);
+  CHECK(server.command({"LLEN", "never"}).integer == 1);
+  // And calls after close fail fast, blocking or not.
+  db->blpop({"never"}, 0.0, ec);
+  CHECK(ec == valkey::errc::connection_closed);
+  db->get("k", ec);
+  CHECK(ec == valkey::errc::connection_closed);
+}
+
+TEST_CASE("blocking routing: AsyncClient sends blpop and call(BLPOP) to leased connections", "[blocking]") {
+  ServerProcess server;
+  asio::io_context ioc;
+  valkey::AsyncClient c{ioc.get_executor(), config_for(server)};
+  std::optional<std::pair<std::string, std::string>> typed;
+  valkey::Reply untyped;
+  int done = 0;
+  std::error_code typed_ec, untyped_ec;
+  std::vector<std::string> keys{"a"};
+  c.blpop(keys, 0.0, [&](std::error_code ec, auto r) {
+    typed_ec = ec;
+    typed = r;
+    ++done;
+  });
+  c.call({"BLPOP", "b", "0"}, [&](std::error_code ec, valkey::Reply r) {
+    untyped_ec = ec;
+    untyped = std::move(r);
+    ++done;
+  });
+  std::atomic<bool> blocked{false};
+  std::thread watcher([&] {
+    wait_blocked(server, 2);
+    blocked = true;
+  });
+  while (!blocked) ioc.run_for(5ms);
+  watcher.join();
+  int gets = 0;
+  asio::co_spawn(ioc, [&]() -> asio::awaitable<void> {
+    co_await c.set("k", "v", asio::use_awaitable);
+    for (int i = 0; i < 100; ++i)
+      if (co_await c.get("k", asio::use_awaitable) == std::optional<std::string>("v")) ++gets;
+    std::vector<std::string> one{"1"};
+    co_await c.rpush("a", one, asio::use_awaitable);
+    co_await c.rpush("b", one, asio::use_awaitable);
+  }, asio::detached);
+  auto until = std::chrono::steady_clock::now() + 10s;
+  while (done < 2 && std::chrono::steady_clock::now() < until) ioc.run_for(5ms);
+  CHECK(gets == 100);
+  REQUIRE(done == 2);
+  CHECK_FALSE(typed_ec);
+  REQUIRE(typed);
+  CHECK(typed->second == "1");
+  CHECK_FALSE(untyped_ec);
+  REQUIRE(untyped.is_array());
+  CHECK(untyped[0].as_string() == "b");
+  c.close();
+  ioc.run_for(100ms);
+}
+
+TEST_CASE("leader/follower: the idle thread runs health checks while no caller drives", "[client][threads]") {
+  ServerProcess server;
+  auto cfg = valkey::Config::from_url(server.url());
+  cfg.health_check_interval = 50ms;
+  valkey::Client db{cfg};
+  db.set("k", "v");
+  auto before = db.stats().pings;
+  std::this_thread::sleep_for(400ms);  // nobody calls: only the idle thread can send them
+  auto after = db.stats().pings;
+  CHECK(after >= before + 2);
+  CHECK(db.get("k") == std::optional<std::string>("v"));  // and it hands the role back
+}
+
+TEST_CASE("leader/follower: a request after the server closed an idle connection", "[client][threads]") {
+  ServerProcess server;
+  valkey::Client db{server.url()};
+  db.client_setname("victim");
+  std::this_thread::sleep_for(20ms);  // let the idle thread take over
+  server.command({"CLIENT", "KILL", "TYPE", "normal", "SKIPME", "yes"});
+  // The idle thread sees the loss and reconnects; the next call works.
+  auto until = std::chrono::steady_clock::now() + 5s;
+  std::error_code ec;
+  std::optional<std::string> v;
+  do {
+    v = db.get("k", ec);
+  } while (ec && std::chrono::steady_clock::now() < until);
+  CHECK_FALSE(ec);
+  CHECK(db.stats().connects >= 2);
+}
+
+TEST_CASE("leader/follower: 6 threads, each request handed over between them, all replies right",
+          "[client][threads]") {
+  ServerProcess server;
+  valkey::Client db{server.url()};
+  constexpr int kThreads = 6, kEach = 1500;
+  std::atomic<int> wrong{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      std::string key = "ctr:" + std::to_string(t);
+      for (int i = 1; i <= kEach; ++i) {
+        if (db.incr(key) != i) ++wrong;
+        if (i % 500 == 0) std::this_thread::sleep_for(3ms);  // let the idle thread take over now and then
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  CHECK(wrong == 0);
+  for (int t = 0; t < kThreads; ++t) CHECK(db.get("ctr:" + std::to_string(t)) == std::to_string(kEach));
+}
