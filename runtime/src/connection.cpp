@@ -66,14 +66,61 @@ class Connection::Router final : public resp::Visitor {
     target = Target::none;
     done = false;
     started = false;
+    holding = false;
   }
 
   Target target = Target::none;
   bool done = false;
   bool started = false;  // some node of the current message was delivered
+  // PubsubRouter: a top-level array header waiting for its first element.
+  bool holding = false;
+  resp::Node held{};
 
  private:
   Connection& c_;
+};
+
+namespace {
+// The arrays a RESP2 server sends in subscribed mode on its own: its first
+// element (the kind) and the element count it comes with.
+bool is_resp2_pubsub_kind(const resp::Node& first, std::size_t size) noexcept {
+  if (first.depth != 1 || (first.type != resp::Type::bulk_string && first.type != resp::Type::simple_string))
+    return false;
+  const std::string_view k = first.value;
+  if (size == 4) return k == "pmessage";
+  if (size != 3) return false;
+  return k == "message" || k == "smessage" || k == "subscribe" || k == "psubscribe" || k == "ssubscribe" ||
+         k == "unsubscribe" || k == "punsubscribe" || k == "sunsubscribe";
+}
+}  // namespace
+
+// The parser's visitor on a RESP2 connection in pub/sub mode. A top-level
+// array is held back until its first element arrives (it may come in a later
+// read): that element decides whether the array is a pub/sub message, for the
+// push handler, or a reply. The Router does the rest, so requests, pushes and
+// faults behave exactly as on any other connection.
+class Connection::PubsubRouter final : public resp::Visitor {
+ public:
+  explicit PubsubRouter(Router& r) : r_(r) {}
+
+  void on_node(const resp::Node& n) override {
+    if (r_.holding) {
+      r_.holding = false;
+      if (is_resp2_pubsub_kind(n, r_.held.aggregate_size)) r_.target = Router::Target::push;
+      r_.on_node(r_.held);  // the Router picks reply/unsolicited unless it is a push
+    } else if (r_.target == Router::Target::none && n.depth == 0 && n.type == resp::Type::array &&
+               (n.aggregate_size == 3 || n.aggregate_size == 4)) {
+      r_.holding = true;
+      r_.held = n;  // an aggregate header: no payload to keep alive
+      r_.started = true;
+      return;
+    }
+    r_.on_node(n);
+  }
+  void on_message_end() override { r_.on_message_end(); }
+
+ private:
+  Router& r_;
 };
 
 // One command of the handshake; records the first depth-0 error.
@@ -156,6 +203,7 @@ Connection::Connection(Private, executor_type ex, Config config)
       rbuf_(kInitialReadBuffer),
       parser_(config_.limits),
       router_(std::make_unique<Router>(*this)),
+      reader_(router_.get()),
       ping_(std::make_unique<Ping>()),
       connect_timer_(ex_),
       deadline_timer_(ex_),
@@ -166,6 +214,24 @@ Connection::Connection(Private, executor_type ex, Config config)
 }
 
 Connection::~Connection() = default;
+
+void Connection::set_pubsub_mode(bool on) {
+  pubsub_mode_ = on;
+  if (on && !pubsub_router_) pubsub_router_ = std::make_unique<PubsubRouter>(*router_);
+}
+
+// The handshake always reads through the plain Router (its replies are never
+// pub/sub arrays); once the protocol is known, a RESP2 pub/sub connection
+// switches to the PubsubRouter. RESP3 connections never leave the Router.
+void Connection::select_router() noexcept {
+  const bool resp2_pubsub = pubsub_mode_ && state_ == ConnectionState::ready && protocol_ == Protocol::resp2;
+  reader_ = resp2_pubsub ? static_cast<resp::Visitor*>(pubsub_router_.get()) : router_.get();
+}
+
+void Connection::expect_more_replies(RequestBase& r, std::uint32_t n) noexcept {
+  if (r.state_ != RequestBase::State::written || head_seq_ == tail_seq_ || slot(head_seq_).req != &r) return;
+  slot(head_seq_).replies_left += n;
+}
 
 // ---------------------------------------------------------------- queueing
 
@@ -344,7 +410,7 @@ bool Connection::process_input() {
   const std::uint64_t gen = gen_;
   while (rpos_ < rend_) {
     std::error_code ec;
-    const std::size_t used = parser_.consume({rbuf_.data() + rpos_, rend_ - rpos_}, *router_, ec);
+    const std::size_t used = parser_.consume({rbuf_.data() + rpos_, rend_ - rpos_}, *reader_, ec);
     rpos_ += used;
     if (ec) {
       connection_lost(ec);
@@ -420,6 +486,7 @@ void Connection::on_transport_ready(std::uint64_t gen, std::error_code ec) {
   hello_fallback_ = config_.protocol == Protocol::resp2;
   parser_.reset();
   router_->clear();
+  reader_ = router_.get();
   rpos_ = rend_ = 0;
   start_read();
   send_handshake();
@@ -473,6 +540,7 @@ void Connection::on_step_done() {
 
 void Connection::became_ready() {
   state_ = ConnectionState::ready;
+  select_router();
   ever_connected_ = true;
   attempt_ = 0;
   ++stats_.connects;

@@ -7,7 +7,8 @@
 //
 // * Auto-pipelining: requests encode straight into one output buffer; all that
 //   queued up while a write was in flight leaves in the next single write.
-// * Replies are matched in order; RESP3 push messages go to the push handler.
+// * Replies are matched in order; RESP3 push messages go to the push handler
+//   (and, in the opt-in pub/sub mode on RESP2, the subscribed-mode arrays).
 // * Connects, authenticates (HELLO/AUTH/SELECT...), health-checks and
 //   reconnects on its own; see docs/runtime.md for every policy.
 //
@@ -133,6 +134,30 @@ class Connection : public std::enable_shared_from_this<Connection> {
   // RESP3 push messages (depth-0 `>`): pub/sub messages, client-side caching
   // invalidations. nullptr (the default) discards them.
   void set_push_handler(resp::Visitor* v) noexcept { push_ = v; }
+
+  // Pub/sub mode, for a connection dedicated to subscriptions (valkey::Subscriber
+  // turns it on; off by default). It matters only once the handshake settled
+  // on RESP2: a RESP2 server in subscribed mode sends messages and
+  // (un)subscribe confirmations as ordinary arrays interleaved with replies.
+  // With the mode on, a top-level array whose first element is
+  //   message (3 elements), pmessage (4), smessage (3),
+  //   subscribe, psubscribe, ssubscribe, unsubscribe, punsubscribe, sunsubscribe (3)
+  // goes to the push handler instead of the oldest request; anything else
+  // (errors, PING's ["pong", ""] in subscribed mode, +PONG outside it) is a
+  // reply as usual. Off, such an array is a reply (an LRANGE may well return
+  // ["message", "a", "b"]), which is why it is never on for shared connections.
+  // On RESP3 the mode changes nothing: those arrive as pushes anyway, and the
+  // reading path is the very same. Set it before start(); a change takes
+  // effect when the next connection's handshake completes.
+  void set_pubsub_mode(bool on);
+  bool pubsub_mode() const noexcept { return pubsub_mode_; }
+
+  // For a request that learns while reading a reply that its commands will
+  // produce more replies than it said (a SUBSCRIBE answered with an error
+  // instead of confirmations, followed by its PING's reply): raises the number
+  // of replies `r` waits for by `n`. Call it only from r.on_node() or
+  // r.on_reply_end(), while `r` is receiving a reply; otherwise no effect.
+  void expect_more_replies(RequestBase& r, std::uint32_t n) noexcept;
   void set_observer(ConnectionObserver* o) noexcept { observer_ = o; }
 
   // Counters for tests and metrics.
@@ -151,9 +176,12 @@ class Connection : public std::enable_shared_from_this<Connection> {
     std::uint32_t replies_left;
   };
   class Router;
+  class PubsubRouter;
   class HandshakeStep;
   class Ping;
   friend class Router;
+  friend class PubsubRouter;
+  void select_router() noexcept;
 
   std::error_code admit(RequestBase& r);
   void enqueue(RequestBase& r, std::size_t begin);
@@ -245,6 +273,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::size_t rend_ = 0;
   resp::Parser parser_;
   std::unique_ptr<Router> router_;
+  std::unique_ptr<PubsubRouter> pubsub_router_;  // set_pubsub_mode(true) only
+  resp::Visitor* reader_ = nullptr;  // what the parser feeds: *router_, or *pubsub_router_ (RESP2 pub/sub)
+  bool pubsub_mode_ = false;
 
   // Handshake and health checks.
   std::unique_ptr<HandshakeStep[]> steps_;
