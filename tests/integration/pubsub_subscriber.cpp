@@ -48,6 +48,7 @@ TEST_CASE("pubsub: subscribe, psubscribe, ssubscribe; receive what another clien
   }, asio::detached);
   REQUIRE(run_until(ioc, [&] { return subscribed; }));
   CHECK(sub.subscriptions() == 4);
+  CHECK(sub.connection().protocol() == valkey::Protocol::resp3);  // the default, followed
   CHECK(events.size() == 4);  // one confirmation per name
   CHECK(publisher.publish("news", "hello") == 1);
   CHECK(publisher.publish("weather.rome", "sunny") == 1);
@@ -76,9 +77,7 @@ TEST_CASE("pubsub: subscribe, psubscribe, ssubscribe; receive what another clien
 TEST_CASE("pubsub: CLIENT KILL -> disconnected, resubscribed, messages flow again", "[pubsub]") {
   ServerProcess server;
   asio::io_context ioc;
-  auto cfg = valkey::Config::from_url(server.url());
-  cfg.protocol = valkey::Protocol::resp2;  // the subscriber still uses RESP3 on its own connection
-  valkey::AsyncClient c{ioc.get_executor(), cfg};
+  valkey::AsyncClient c{ioc.get_executor(), server.url()};  // RESP3; the RESP2 case: pubsub_resp2.cpp
   valkey::Client publisher{server.url()};
   valkey::Subscriber sub{c};
   std::vector<valkey::Message> got;
@@ -103,6 +102,7 @@ TEST_CASE("pubsub: CLIENT KILL -> disconnected, resubscribed, messages flow agai
   REQUIRE(run_until(ioc, [&] { return has(valkey::SubscriptionEvent::Kind::resubscribed); }));
   CHECK(has(valkey::SubscriptionEvent::Kind::disconnected));
   CHECK(sub.connection().stats().connects == 2);
+  CHECK(sub.connection().protocol() == valkey::Protocol::resp3);
   CHECK(publisher.publish("ch", "after") == 1);
   CHECK(publisher.publish("p.x", "pattern-after") == 1);
   REQUIRE(run_until(ioc, [&] { return got.size() == 3; }));

@@ -1,35 +1,58 @@
 #pragma once
-// valkey::Subscriber: SUBSCRIBE, PSUBSCRIBE and SSUBSCRIBE with messages
-// delivered through RESP3 push messages.
+// valkey::Subscriber: SUBSCRIBE, PSUBSCRIBE and SSUBSCRIBE, messages delivered
+// to a queue or a callback.
 //
-//   valkey::Subscriber sub{c};                       // c: an AsyncClient (same server, executor)
+//   valkey::Subscriber sub{c};                       // c: an AsyncClient (same server, settings, executor)
 //   co_await sub.subscribe(channels, asio::use_awaitable);
 //   valkey::Message m = co_await sub.receive(asio::use_awaitable);   // or sub.on_message(callback)
 //
 // The subscriber owns a connection of its own (not the client's): the push
 // handler and observer of a connection are single slots, and a subscribed
 // connection's state (its channel set) must survive reconnects on its own
-// terms. That connection always speaks RESP3 — also when the client is
-// configured for RESP2 — because only RESP3 separates messages (push) from
-// replies, so commands and PINGs keep working on it.
+// terms.
+//
+// Protocol: the subscriber's connection follows the configuration, like any
+// other connection. RESP3 (the default) delivers messages and (un)subscribe
+// confirmations as push messages, apart from replies. On RESP2 — configured
+// (protocol=resp2), or a server that refuses HELLO 3 so the handshake falls
+// back — the connection is in the server's "subscribed mode": messages and
+// confirmations are plain arrays interleaved with replies, and PING answers
+// ["pong", ""]. The subscriber turns on the connection's pub/sub mode
+// (Connection::set_pubsub_mode), which routes those arrays to it; everything
+// it offers works the same on both protocols.
+//
+// Each (un)subscribe call sends "VERB names..." then PING and completes on
+// the PING's reply, i.e. once the server applied it (the confirmations, one
+// per name, arrive before it and are reported as events). A refused command
+// (ACL, CROSSSLOT, a server without SSUBSCRIBE) completes the call with
+// errc::server_error (the text in Diagnostics) and undoes its bookkeeping;
+// subscribe/psubscribe/ssubscribe with no names fail with
+// errc::invalid_argument without sending anything. The server must allow
+// PING to the user (the health check needs it too).
 //
 // After a reconnect every channel, pattern and shard channel is subscribed
-// again; on_event() reports disconnected, then resubscribed.
+// again (both protocols); on_event() reports disconnected, then resubscribed.
 //
 // Threading: use it on its executor, like the AsyncClient.
 #include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <set>
 #include <string>
 #include <system_error>
+#include <vector>
 
+#include <asio/associated_executor.hpp>
 #include <asio/async_result.hpp>
+#include <asio/dispatch.hpp>
 #include <asio/experimental/channel.hpp>
+#include <asio/post.hpp>
 
 #include <valkey/async_client.hpp>
 #include <valkey/command.hpp>
 #include <valkey/connection.hpp>
+#include <valkey/diagnostics.hpp>
 #include <valkey/view.hpp>
 
 namespace valkey {
@@ -59,7 +82,85 @@ struct SubscriptionEvent {
 
 namespace detail {
 class SubscriberCore;
-}
+
+// One request on the subscriber's connection: k commands that answer with
+// confirmations (not replies) or with one error reply each, then a PING whose
+// reply completes it. Each error reply asks the connection for one more reply
+// (at most k), so a refused SUBSCRIBE never leaves the PING's reply
+// unclaimed. Works on RESP3 and in RESP2 subscribed mode alike.
+class SubscriptionRequest : public RequestBase {
+ public:
+  explicit SubscriptionRequest(Connection* c = nullptr) noexcept : conn_(c) {}
+  void on_node(const resp::Node& n) override;
+  void on_reply_end() override;
+
+  Connection& conn() const noexcept { return *conn_; }
+  // The first error reply's text, without the '-'.
+  const std::string& error() const noexcept { return error_; }
+  std::uint32_t verbs = 1;  // commands before the PING
+
+ protected:
+  ~SubscriptionRequest() = default;
+  void attach(Connection& c) noexcept { conn_ = &c; }
+  void reset_replies() noexcept {
+    errors_ = 0;
+    reply_is_error_ = false;
+    error_.clear();
+  }
+
+ private:
+  Connection* conn_;
+  std::uint32_t errors_ = 0;
+  bool reply_is_error_ = false;
+  std::string error_;
+};
+
+// subscribe() and friends: the bookkeeping of one call (non-template, in the
+// .cpp) and, in ChangeOp, the caller's handler.
+class ChangeRequest : public SubscriptionRequest {
+ public:
+  using SubscriptionRequest::SubscriptionRequest;
+  // Fails the call from inside its initiation: posted, never inline.
+  virtual void fail_later(std::error_code ec) = 0;
+
+  // Filled by Subscriber::start_change once submitted.
+  std::set<std::string>* wanted = nullptr;  // the wanted set the call changed
+  bool added = false;
+  std::vector<std::string> changed;        // names it added (or removed)
+
+ protected:
+  ~ChangeRequest() = default;
+  // The call's outcome: the connection's error, or server_error when the
+  // server refused a command; a refusal undoes the change to the wanted set.
+  std::error_code settle(std::error_code ec);
+};
+
+template <class Handler>
+class ChangeOp final : public ChangeRequest {
+ public:
+  ChangeOp(Handler h, Connection& c, Diagnostics* d) : ChangeRequest(&c), handler_(std::move(h)), diag_(d) {}
+  void on_complete(std::error_code ec) override { finish(settle(ec), false); }
+  void fail_later(std::error_code ec) override { finish(ec, true); }
+
+ private:
+  void finish(std::error_code ec, bool post) {
+    if (diag_) {
+      if (ec == errc::server_error) diag_->server_message = error();
+      else diag_->server_message.clear();
+    }
+    Handler h = std::move(handler_);
+    auto ex = asio::get_associated_executor(h, conn().get_executor());
+    delete this;
+    auto f = [h = std::move(h), ec]() mutable { std::move(h)(ec, Ok{}); };
+    if (post) asio::post(ex, std::move(f));
+    else asio::dispatch(ex, std::move(f));
+  }
+
+  Handler handler_;
+  Diagnostics* diag_;
+};
+
+}  // namespace detail
 
 class Subscriber {
  public:
@@ -74,29 +175,57 @@ class Subscriber {
   Subscriber& operator=(Subscriber&&) noexcept = default;
 
   // Each completes with void(std::error_code, Ok) once the server applied it.
+  // errc::server_error when the server refused it (its text in `diag`),
+  // errc::invalid_argument for a subscribe with no names. The un* forms with
+  // no names drop every subscription of that kind. The names need to stay
+  // valid only until the call is initiated.
   template <class Token>
   auto subscribe(Strings channels, Token&& token) {
-    return change("SUBSCRIBE", channels, std::forward<Token>(token));
+    return change("SUBSCRIBE", channels, nullptr, std::forward<Token>(token));
+  }
+  template <class Token>
+  auto subscribe(Strings channels, Diagnostics& diag, Token&& token) {
+    return change("SUBSCRIBE", channels, &diag, std::forward<Token>(token));
   }
   template <class Token>
   auto psubscribe(Strings patterns, Token&& token) {
-    return change("PSUBSCRIBE", patterns, std::forward<Token>(token));
+    return change("PSUBSCRIBE", patterns, nullptr, std::forward<Token>(token));
+  }
+  template <class Token>
+  auto psubscribe(Strings patterns, Diagnostics& diag, Token&& token) {
+    return change("PSUBSCRIBE", patterns, &diag, std::forward<Token>(token));
   }
   template <class Token>
   auto ssubscribe(Strings channels, Token&& token) {
-    return change("SSUBSCRIBE", channels, std::forward<Token>(token));
+    return change("SSUBSCRIBE", channels, nullptr, std::forward<Token>(token));
+  }
+  template <class Token>
+  auto ssubscribe(Strings channels, Diagnostics& diag, Token&& token) {
+    return change("SSUBSCRIBE", channels, &diag, std::forward<Token>(token));
   }
   template <class Token>
   auto unsubscribe(Strings channels, Token&& token) {
-    return change("UNSUBSCRIBE", channels, std::forward<Token>(token));
+    return change("UNSUBSCRIBE", channels, nullptr, std::forward<Token>(token));
+  }
+  template <class Token>
+  auto unsubscribe(Strings channels, Diagnostics& diag, Token&& token) {
+    return change("UNSUBSCRIBE", channels, &diag, std::forward<Token>(token));
   }
   template <class Token>
   auto punsubscribe(Strings patterns, Token&& token) {
-    return change("PUNSUBSCRIBE", patterns, std::forward<Token>(token));
+    return change("PUNSUBSCRIBE", patterns, nullptr, std::forward<Token>(token));
+  }
+  template <class Token>
+  auto punsubscribe(Strings patterns, Diagnostics& diag, Token&& token) {
+    return change("PUNSUBSCRIBE", patterns, &diag, std::forward<Token>(token));
   }
   template <class Token>
   auto sunsubscribe(Strings channels, Token&& token) {
-    return change("SUNSUBSCRIBE", channels, std::forward<Token>(token));
+    return change("SUNSUBSCRIBE", channels, nullptr, std::forward<Token>(token));
+  }
+  template <class Token>
+  auto sunsubscribe(Strings channels, Diagnostics& diag, Token&& token) {
+    return change("SUNSUBSCRIBE", channels, &diag, std::forward<Token>(token));
   }
 
   // The next message: void(std::error_code, Message). Fails with
@@ -119,18 +248,19 @@ class Subscriber {
 
  private:
   template <class Token>
-  auto change(std::string_view verb, Strings names, Token&& token) {
-    auto encode = prepare(verb, names);  // records the wanted set, builds "VERB names... + PING"
+  auto change(std::string_view verb, Strings names, Diagnostics* diag, Token&& token) {
     return asio::async_initiate<Token, void(std::error_code, Ok)>(
-        detail::InitiateRequest<Ok>{&connection()}, token, std::move(encode), CommandFlag::none,
-        static_cast<Diagnostics*>(nullptr));
+        [core = core_.get(), verb, names, diag](auto handler) {
+          using Op = detail::ChangeOp<std::decay_t<decltype(handler)>>;
+          start_change(core, *new Op(std::move(handler), *core_connection(core), diag), verb, names);
+        },
+        token);
   }
-
-  struct EncodeBytes {
-    std::string bytes;
-    void operator()(resp::Writer& w) const { w.buffer().append(bytes); }
-  };
-  EncodeBytes prepare(std::string_view verb, Strings names);
+  // Validates, encodes "VERB names... + PING", records the wanted set and
+  // submits; a refusal fails `op` through fail_later().
+  static void start_change(detail::SubscriberCore* core, detail::ChangeRequest& op, std::string_view verb,
+                           Strings names);
+  static Connection* core_connection(detail::SubscriberCore* core) noexcept;
   message_channel& messages() noexcept;
 
   std::shared_ptr<detail::SubscriberCore> core_;
