@@ -52,18 +52,41 @@ namespace valkey {
 
 namespace detail {
 
+// The decoder of a single command's reply, in the shape AsyncOp expects
+// (pipelines plug their collectors in the same way).
+template <class T>
+struct SingleReply {
+  using result_type = T;
+  explicit SingleReply(std::uint32_t /*replies*/ = 1) {}
+  void on_node(const resp::Node& n) { visitor.on_node(n); }
+  void on_reply_end() { visitor.on_message_end(); }
+  // The value, or the error (with the server's text for server_error).
+  std::error_code finish(T& out, std::string& message) {
+    std::error_code ec = visitor.error_code();
+    if (!ec) out = visitor.take();
+    else if (ec == errc::server_error) message = visitor.server_message();
+    return ec;
+  }
+  adapt::ResponseVisitor<T> visitor;
+};
+
 // The state of one asynchronous request: the RequestBase the connection
-// queues, the decoder of its reply and the caller's handler. Allocated with
-// the handler's associated allocator (Asio's per-thread recycling allocator
-// by default), so steady-state requests do not reach malloc.
-template <class T, class Handler>
+// queues, the decoder of its reply (or replies) and the caller's handler.
+// Allocated with the handler's associated allocator (Asio's per-thread
+// recycling allocator by default), so steady-state requests do not reach
+// malloc. `Decoder`: SingleReply<T>, or a pipeline's collector.
+template <class Decoder, class Handler>
 class AsyncOp final : public RequestBase {
  public:
+  using result_type = typename Decoder::result_type;
   using slot_type = asio::associated_cancellation_slot_t<Handler>;
 
   template <class H>
-  AsyncOp(H&& h, Connection& c, Diagnostics* d)
-      : handler_(std::forward<H>(h)), conn_(c), diag_(d), slot_(asio::get_associated_cancellation_slot(handler_)) {}
+  AsyncOp(H&& h, Connection& c, Diagnostics* d, std::uint32_t replies)
+      : handler_(std::forward<H>(h)), conn_(c), diag_(d), slot_(asio::get_associated_cancellation_slot(handler_)),
+        decoder_(replies) {
+    expected_replies = replies;
+  }
 
   // Called once the request is queued.
   void arm_cancellation() {
@@ -78,8 +101,8 @@ class AsyncOp final : public RequestBase {
     }
   }
 
-  void on_node(const resp::Node& n) override { visitor_.on_node(n); }
-  void on_reply_end() override { visitor_.on_message_end(); }
+  void on_node(const resp::Node& n) override { decoder_.on_node(n); }
+  void on_reply_end() override { decoder_.on_reply_end(); }
 
   void on_complete(std::error_code ec) override { finish(ec, false); }
 
@@ -87,31 +110,35 @@ class AsyncOp final : public RequestBase {
   // handler on its executor (inline when already there, unless `post`).
   void finish(std::error_code ec, bool post) {
     if (slot_.is_connected()) slot_.clear();
-    T value{};
-    if (!ec) {
-      ec = visitor_.error_code();
-      if (!ec) value = visitor_.take();
-    }
+    result_type value{};
+    std::string message;
+    if (!ec) ec = decoder_.finish(value, message);
     if (diag_) {
-      if (ec == errc::server_error) diag_->server_message = visitor_.server_message();
+      if (ec == errc::server_error) diag_->server_message = std::move(message);
       else diag_->server_message.clear();
     }
     Handler h = std::move(handler_);
     auto ex = asio::get_associated_executor(h, conn_.get_executor());
+    bool same_executor = false;
+    if constexpr (std::is_same_v<decltype(ex), Connection::executor_type>) same_executor = ex == conn_.get_executor();
     destroy(this);
     if (post) {
       asio::post(ex, [h = std::move(h), ec, value = std::move(value)]() mutable { std::move(h)(ec, std::move(value)); });
+    } else if (same_executor) {
+      // on_complete runs on the connection's executor: this is what
+      // asio::dispatch would do, without its type-erased wrapping.
+      std::move(h)(ec, std::move(value));
     } else {
       asio::dispatch(ex, [h = std::move(h), ec, value = std::move(value)]() mutable { std::move(h)(ec, std::move(value)); });
     }
   }
 
   template <class H>
-  static AsyncOp* create(H&& h, Connection& c, Diagnostics* d) {
+  static AsyncOp* create(H&& h, Connection& c, Diagnostics* d, std::uint32_t replies = 1) {
     auto alloc = rebound(asio::get_associated_allocator(h, asio::recycling_allocator<void>()));
     AsyncOp* p = std::allocator_traits<decltype(alloc)>::allocate(alloc, 1);
     try {
-      return new (p) AsyncOp(std::forward<H>(h), c, d);
+      return new (p) AsyncOp(std::forward<H>(h), c, d, replies);
     } catch (...) {
       std::allocator_traits<decltype(alloc)>::deallocate(alloc, p, 1);
       throw;
@@ -133,7 +160,7 @@ class AsyncOp final : public RequestBase {
   Connection& conn_;
   Diagnostics* diag_;
   slot_type slot_;
-  adapt::ResponseVisitor<T> visitor_;
+  Decoder decoder_;
 };
 
 // Initiation shared by exec() and call(): `encode(resp::Writer&)` writes the
@@ -143,7 +170,7 @@ struct InitiateRequest {
   Connection* conn;
   template <class Handler, class Encode>
   void operator()(Handler&& handler, Encode encode, CommandFlag flags, Diagnostics* diag) const {
-    using Op = AsyncOp<T, std::decay_t<Handler>>;
+    using Op = AsyncOp<SingleReply<T>, std::decay_t<Handler>>;
     Op* op = Op::create(std::forward<Handler>(handler), *conn, diag);
     op->flags = flags;
     if (auto timeout = conn->config().request_timeout; timeout.count() > 0)

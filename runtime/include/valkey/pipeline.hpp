@@ -23,6 +23,7 @@
 #include <array>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <system_error>
 #include <tuple>
@@ -137,7 +138,7 @@ class VectorCollector {
         out_.push_back(current_->take());
       }
     }
-    current_ = std::make_unique<adapt::ResponseVisitor<T>>();
+    current_.emplace();  // a fresh decoder in place: no allocation per reply
   }
   std::error_code finish(result_type& out, std::string& message) {
     if (ec_) {
@@ -149,7 +150,7 @@ class VectorCollector {
   }
 
  private:
-  std::unique_ptr<adapt::ResponseVisitor<T>> current_ = std::make_unique<adapt::ResponseVisitor<T>>();
+  std::optional<adapt::ResponseVisitor<T>> current_{std::in_place};
   std::vector<T> out_;
   std::error_code ec_;
   std::string message_;
@@ -169,64 +170,19 @@ inline std::error_code refuse_if_bad(const Encoded& e) {
   return {};
 }
 
-// Asynchronous: one request carrying every command, completed through the
-// handler with void(std::error_code, Result).
-template <class Collector, class Handler>
-class AsyncBatchOp final : public RequestBase {
- public:
-  using result_type = typename Collector::result_type;
-
-  template <class H>
-  AsyncBatchOp(H&& h, Connection& c, Diagnostics* d, std::uint32_t n)
-      : collector_(n), handler_(std::forward<H>(h)), conn_(c), diag_(d),
-        slot_(asio::get_associated_cancellation_slot(handler_)) {}
-
-  void arm_cancellation() {
-    if (slot_.is_connected()) {
-      slot_.assign([this](asio::cancellation_type type) {
-        constexpr auto after_write = asio::cancellation_type::terminal | asio::cancellation_type::partial;
-        if (!this->written() || (type & after_write) != asio::cancellation_type::none)
-          conn_.cancel(*this, make_error_code(errc::cancelled));
-      });
-    }
-  }
-
-  void on_node(const resp::Node& n) override { collector_.on_node(n); }
-  void on_reply_end() override { collector_.on_reply_end(); }
-  void on_complete(std::error_code ec) override { finish(ec, false); }
-
-  void finish(std::error_code ec, bool post) {
-    if (slot_.is_connected()) slot_.clear();
-    result_type value{};
-    std::string message;
-    if (!ec) ec = collector_.finish(value, message);
-    if (diag_) diag_->server_message = ec == errc::server_error ? std::move(message) : std::string{};
-    Handler h = std::move(handler_);
-    auto ex = asio::get_associated_executor(h, conn_.get_executor());
-    delete this;
-    auto run = [h = std::move(h), ec, value = std::move(value)]() mutable { std::move(h)(ec, std::move(value)); };
-    if (post) asio::post(ex, std::move(run));
-    else asio::dispatch(ex, std::move(run));
-  }
-
- private:
-  Collector collector_;
-  Handler handler_;
-  Connection& conn_;
-  Diagnostics* diag_;
-  asio::associated_cancellation_slot_t<Handler> slot_;
-};
-
+// Asynchronous: one AsyncOp (async_client.hpp) carrying every command, its
+// collector as the decoder, completed with void(std::error_code, Result).
 template <class Collector>
 struct InitiateBatch {
   Connection* conn;
   template <class Handler>
   void operator()(Handler&& handler, Encoded enc, Diagnostics* diag) const {
-    using Op = AsyncBatchOp<Collector, std::decay_t<Handler>>;
-    auto* op = new Op(std::forward<Handler>(handler), *conn, diag, enc.replies);
+    using Op = AsyncOp<Collector, std::decay_t<Handler>>;
     std::error_code ec = refuse_if_bad(enc);
+    // A refused batch still completes through an op (with expected_replies
+    // of at least 1), so the handler runs the usual way.
+    auto* op = Op::create(std::forward<Handler>(handler), *conn, diag, ec ? 1u : enc.replies);
     if (!ec) {
-      op->expected_replies = enc.replies;
       if (auto timeout = conn->config().request_timeout; timeout.count() > 0)
         op->deadline = RequestBase::clock::now() + timeout;
       ec = conn->submit_encoded(*op, enc.bytes);
