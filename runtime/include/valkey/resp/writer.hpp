@@ -8,6 +8,7 @@
 #include <concepts>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <string>
 #include <string_view>
 
@@ -21,6 +22,22 @@ class Writer {
   void begin_command(std::size_t argc) { header('*', argc); }
 
   void arg(std::string_view s) {
+    if (s.size() <= kSmallArg) {
+      // Keys, short values, command names: framed on the stack and appended
+      // once (one capacity check instead of three).
+      char buf[kSmallArg + 26];
+      char* p = buf;
+      *p++ = '$';
+      p = std::to_chars(p, p + 20, s.size()).ptr;
+      *p++ = '\r';
+      *p++ = '\n';
+      if (!s.empty()) std::memcpy(p, s.data(), s.size());  // data() may be null when empty
+      p += s.size();
+      *p++ = '\r';
+      *p++ = '\n';
+      out_->append(buf, static_cast<std::size_t>(p - buf));
+      return;
+    }
     header('$', s.size());
     out_->append(s.data(), s.size());
     out_->append("\r\n", 2);
@@ -58,6 +75,7 @@ class Writer {
     out_->append(buf, static_cast<std::size_t>(r.ptr + 2 - buf));
   }
 
+  static constexpr std::size_t kSmallArg = 64;
   std::string* out_;
 };
 
