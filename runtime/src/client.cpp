@@ -187,12 +187,15 @@ void Client::run(detail::SyncOpBase& op) {
     driving_ = true;
     lk.unlock();
     std::error_code ec;
+    conn_->hold_writes();  // released below: a direct write, no posted completion
     try {
       ec = conn_->submit(op, op.encoder());
     } catch (...) {
+      conn_->release_writes();
       release_driver();
       throw;
     }
+    conn_->release_writes();
     if (ec) {
       op.ec_ = ec;
       op.done_ = true;

@@ -336,7 +336,7 @@ void Connection::pop_slot() { ++head_seq_; }
 
 // ------------------------------------------------------------------ output
 
-void Connection::maybe_write() {
+void Connection::maybe_write(bool direct) {
   if (writing_ || held_ || state_ != ConnectionState::ready || !queue_head_) return;
   const std::size_t limit = config_.max_pending ? config_.max_pending : static_cast<std::size_t>(-1);
   std::size_t cut = 0;
@@ -363,6 +363,15 @@ void Connection::maybe_write() {
       q->begin_ -= cut;
       q->end_ -= cut;
     }
+  }
+  if (direct) {
+    const std::size_t n = transport_->try_write(asio::buffer(wbuf_));
+    if (n == wbuf_.size()) {
+      ++stats_.writes;
+      wbuf_.clear();
+      return;
+    }
+    wbuf_.erase(0, n);  // the rest (or all, on EAGAIN or an error) asynchronously
   }
   write_buffer();
 }

@@ -243,7 +243,10 @@ class Client
   std::atomic<bool> drain_storage_used_{false};
 
   Config config_;
-  asio::io_context ioc_{1};
+  // Only the driver touches the socket and timers (one thread at a time, the
+  // role passed on under mu_ or through a Waiter), so Asio's per-descriptor
+  // locking is pure cost; its scheduler stays locked, as other threads post.
+  asio::io_context ioc_{ASIO_CONCURRENCY_HINT_UNSAFE_IO};
   asio::executor_work_guard<asio::io_context::executor_type> work_{ioc_.get_executor()};
   std::shared_ptr<Connection> conn_;
 

@@ -126,9 +126,13 @@ class Connection : public std::enable_shared_from_this<Connection> {
   // While held, queued requests are not written: submit a batch, then
   // release (which writes them in one go).
   void hold_writes() noexcept { held_ = true; }
+  // Writes what was held. When no write is in flight the batch is first
+  // written straight to the socket (TCP, Unix), skipping the asynchronous
+  // write's posted completion; whatever the socket does not take at once
+  // goes through async_write as usual.
   void release_writes() {
     held_ = false;
-    maybe_write();
+    maybe_write(true);
   }
 
   // RESP3 push messages (depth-0 `>`): pub/sub messages, client-side caching
@@ -205,7 +209,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void start_read();
   void on_read(std::uint64_t gen, std::error_code ec, std::size_t n);
   bool process_input();
-  void maybe_write();
+  void maybe_write(bool direct = false);
   void write_buffer();
   void on_write(std::uint64_t gen, std::error_code ec);
 

@@ -1,5 +1,8 @@
 #include "detail/transport.hpp"
 
+#include <sys/socket.h>
+#include <sys/types.h>
+
 #include <asio/connect.hpp>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
@@ -127,6 +130,18 @@ void Transport::setup_tls(std::error_code& ec) {
       ec = make_error_code(errc::tls_error);
     }
   }
+}
+
+std::size_t Transport::try_write(asio::const_buffer b) noexcept {
+  int fd = -1;
+  switch (kind_) {
+    case Kind::tcp: fd = tcp_.native_handle(); break;
+    case Kind::unix_socket: fd = unix_.native_handle(); break;
+    case Kind::tls: return 0;  // the TLS record layer is Asio's
+  }
+  if (fd < 0) return 0;
+  ssize_t n = ::send(fd, b.data(), b.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
+  return n > 0 ? static_cast<std::size_t>(n) : 0;
 }
 
 }  // namespace valkey::detail

@@ -44,6 +44,12 @@ class Transport {
       case Kind::tls: tls_->async_read_some(b, std::forward<Handler>(h)); break;
     }
   }
+  // Writes what the socket takes right now without blocking (TCP and Unix
+  // sockets): the bytes written, 0 when it would block, failed, or the
+  // transport is TLS. A failure is left for the asynchronous write that
+  // follows to report, so it surfaces the usual way.
+  std::size_t try_write(asio::const_buffer b) noexcept;
+
   template <class Handler>
   void async_write(asio::const_buffer b, Handler&& h) {
     switch (kind_) {
