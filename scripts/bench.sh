@@ -15,6 +15,7 @@
 #
 # Environment (defaults in brackets):
 #   BENCH_ROUNDS [3]            alternating rounds per workload (median reported)
+#   BENCH_WORKLOADS [all]       comma-separated workload names to run (e.g. threads_4_get,sequential_get)
 #   BENCH_SEQ_REQUESTS [50000]  sequential GET/SET, per run
 #   BENCH_ASYNC_REQUESTS [500000], BENCH_PIPELINE_REQUESTS [500000], BENCH_THREADS_REQUESTS [100000]
 #   BENCH_KEYSPACE [100000]     keys key:000000000000.. (valkey-benchmark -r), filled before measuring
@@ -171,6 +172,7 @@ if [ "$do_throughput" = 1 ]; then
   for round in $(seq "$rounds"); do
     for w in "${workloads[@]}"; do
       IFS='|' read -r name _ vb_args client_args <<<"$w"
+      if [ -n "${BENCH_WORKLOADS:-}" ] && [[ ",$BENCH_WORKLOADS," != *",$name,"* ]]; then continue; fi
       log "round $round/$rounds: $name"
       # shellcheck disable=SC2086
       if (( round % 2 )); then
