@@ -239,6 +239,7 @@ printf '%s' "$targets" | awk -v results="$results" -v show="$do_throughput" -v j
   }
   {
     name = $1; target = $2; c = name SUBSEP "valkey-cpp"; b = name SUBSEP "valkey-benchmark"
+    if (!((c in runs) || (b in runs))) next  # not selected by BENCH_WORKLOADS
     co = median(ops[c]); bo = median(ops[b])
     ratio = (co > 0 && bo > 0) ? co / bo : -1
     # a target of "-": shown for comparison only
