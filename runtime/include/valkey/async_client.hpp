@@ -263,6 +263,13 @@ struct PingCommand {
 
 }  // namespace detail
 
+template <class Framing, class Target, class... Ts>
+class BasicBatch;  // pipeline.hpp
+namespace detail {
+struct PipelineFraming;     // pipeline.hpp
+struct TransactionFraming;  // transaction.hpp
+}  // namespace detail
+
 class AsyncClient
 #ifdef VALKEY_HAS_COMMANDS
     : public Commands<AsyncClient>
@@ -314,7 +321,20 @@ class AsyncClient
         static_cast<Diagnostics*>(nullptr));
   }
 
-  // Closes the connection for good.
+  // A typed pipeline / MULTI-EXEC transaction on this client, sent in one
+  // write: co_await c.pipeline().get("a").incr("b").exec(asio::use_awaitable).
+  // Needs <valkey/pipeline.hpp> / <valkey/transaction.hpp> (valkey.hpp has both).
+  template <class Self = AsyncClient>
+  auto pipeline() {
+    return BasicBatch<detail::PipelineFraming, Self>{static_cast<Self&>(*this)};
+  }
+  template <class Self = AsyncClient>
+  auto transaction() {
+    return BasicBatch<detail::TransactionFraming, Self>{static_cast<Self&>(*this)};
+  }
+
+  // Closes the connection and the leased connections of blocking commands
+  // for good.
   void close();
 
  private:

@@ -166,11 +166,45 @@ Reply run_call(Runner& runner, Strings args, std::error_code* ec, Diagnostics* d
   return *ec ? Reply{} : op.visitor().take();
 }
 
+// exec() and call() with the three tails (nothing: throws; std::error_code&;
+// ec + Diagnostics&), for every synchronous runner (Derived::run(SyncOpBase&)).
+template <class Derived>
+class SyncCalls {
+ public:
+  template <Command Cmd>
+  auto exec(const Cmd& cmd) {
+    return run_command(self(), cmd, nullptr, nullptr);
+  }
+  template <Command Cmd>
+  auto exec(const Cmd& cmd, std::error_code& ec) {
+    return run_command(self(), cmd, &ec, nullptr);
+  }
+  template <Command Cmd>
+  auto exec(const Cmd& cmd, std::error_code& ec, Diagnostics& diag) {
+    return run_command(self(), cmd, &ec, &diag);
+  }
+
+  // Any command as strings.
+  Reply call(Strings args) { return run_call(self(), args, nullptr, nullptr); }
+  Reply call(Strings args, std::error_code& ec) { return run_call(self(), args, &ec, nullptr); }
+  Reply call(Strings args, std::error_code& ec, Diagnostics& diag) { return run_call(self(), args, &ec, &diag); }
+
+ private:
+  Derived& self() noexcept { return static_cast<Derived&>(*this); }
+};
+
 }  // namespace detail
 
-class Client
+template <class Framing, class Target, class... Ts>
+class BasicBatch;  // pipeline.hpp
+namespace detail {
+struct PipelineFraming;     // pipeline.hpp
+struct TransactionFraming;  // transaction.hpp
+}  // namespace detail
+
+class Client : public detail::SyncCalls<Client>
 #ifdef VALKEY_HAS_COMMANDS
-    : public Commands<Client>
+    , public Commands<Client>
 #endif
 {
  public:
@@ -185,23 +219,20 @@ class Client
   Client(const Client&) = delete;
   Client& operator=(const Client&) = delete;
 
-  template <Command Cmd>
-  auto exec(const Cmd& cmd) {
-    return detail::run_command(*this, cmd, nullptr, nullptr);
-  }
-  template <Command Cmd>
-  auto exec(const Cmd& cmd, std::error_code& ec) {
-    return detail::run_command(*this, cmd, &ec, nullptr);
-  }
-  template <Command Cmd>
-  auto exec(const Cmd& cmd, std::error_code& ec, Diagnostics& diag) {
-    return detail::run_command(*this, cmd, &ec, &diag);
-  }
+  // exec(cmd[, ec[, diag]]) and call(args[, ec[, diag]]) come from
+  // detail::SyncCalls; the generated methods (set, get, ...) call exec.
 
-  // Any command as strings.
-  Reply call(Strings args) { return detail::run_call(*this, args, nullptr, nullptr); }
-  Reply call(Strings args, std::error_code& ec) { return detail::run_call(*this, args, &ec, nullptr); }
-  Reply call(Strings args, std::error_code& ec, Diagnostics& diag) { return detail::run_call(*this, args, &ec, &diag); }
+  // A typed pipeline / MULTI-EXEC transaction on this client, sent in one
+  // write: db.pipeline().set("k", "v").get("k").exec(). Needs
+  // <valkey/pipeline.hpp> / <valkey/transaction.hpp> (valkey.hpp has both).
+  template <class Self = Client>
+  auto pipeline() {
+    return BasicBatch<detail::PipelineFraming, Self>{static_cast<Self&>(*this)};
+  }
+  template <class Self = Client>
+  auto transaction() {
+    return BasicBatch<detail::TransactionFraming, Self>{static_cast<Self&>(*this)};
+  }
 
   // Runs a custom request (a pipeline, a transaction) derived from
   // detail::SyncOpBase and blocks until its on_complete ran: on the shared

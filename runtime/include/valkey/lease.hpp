@@ -83,9 +83,9 @@ class BlockingClient
 //
 //   valkey::SyncBlockingClient blk{db};
 //   auto job = blk.blpop({"jobs"}, 5.0);
-class SyncBlockingClient
+class SyncBlockingClient : public detail::SyncCalls<SyncBlockingClient>
 #ifdef VALKEY_HAS_COMMANDS
-    : public Commands<SyncBlockingClient>
+    , public Commands<SyncBlockingClient>
 #endif
 {
  public:
@@ -93,21 +93,8 @@ class SyncBlockingClient
   explicit SyncBlockingClient(Config config, std::size_t max_idle = 4);
   ~SyncBlockingClient();
 
-  // Same tails as Client: nothing (throws), std::error_code&, or ec + Diagnostics&.
-  template <Command Cmd>
-  auto exec(const Cmd& cmd) {
-    return detail::run_command(*this, cmd, nullptr, nullptr);
-  }
-  template <Command Cmd>
-  auto exec(const Cmd& cmd, std::error_code& ec) {
-    return detail::run_command(*this, cmd, &ec, nullptr);
-  }
-  template <Command Cmd>
-  auto exec(const Cmd& cmd, std::error_code& ec, Diagnostics& diag) {
-    return detail::run_command(*this, cmd, &ec, &diag);
-  }
-  Reply call(Strings args) { return detail::run_call(*this, args, nullptr, nullptr); }
-  Reply call(Strings args, std::error_code& ec) { return detail::run_call(*this, args, &ec, nullptr); }
+  // exec() and call(), with the same tails as Client's, come from
+  // detail::SyncCalls.
 
   // Runs `op` on a borrowed dedicated client; throws valkey::Error when no
   // connection could be opened. The borrowed client is given back unless the
