@@ -1,6 +1,8 @@
 #pragma once
 // The umbrella header: both clients, the generated command structs and the
-// generated method surface.
+// generated method surface, and the features built on them (pipelines,
+// transactions, blocking-command pools, pub/sub, scripts). Include the
+// single headers instead to compile less.
 #include <valkey/async_client.hpp>
 #include <valkey/client.hpp>
 #include <valkey/cmd/all.hpp>
@@ -9,4 +11,9 @@
 #include <valkey/connection.hpp>
 #include <valkey/diagnostics.hpp>
 #include <valkey/error.hpp>
+#include <valkey/lease.hpp>
+#include <valkey/pipeline.hpp>
+#include <valkey/pubsub.hpp>
 #include <valkey/reply.hpp>
+#include <valkey/script.hpp>
+#include <valkey/transaction.hpp>
