@@ -22,12 +22,7 @@ using valkey::test::ServerProcess;
 using namespace std::chrono_literals;
 
 namespace {
-std::int64_t blocked_clients(ServerProcess& server) {
-  std::string info = server.command({"INFO", "clients"}).as_string();
-  auto at = info.find("blocked_clients:");
-  REQUIRE(at != std::string::npos);
-  return std::stoll(info.substr(at + 16));
-}
+std::int64_t blocked_clients(ServerProcess& server) { return server.info_int("clients", "blocked_clients"); }
 }  // namespace
 
 TEST_CASE("blocking: a 2 s BLPOP in flight while 1000 GETs complete", "[blocking]") {

@@ -26,12 +26,7 @@ using namespace std::chrono_literals;
 
 namespace {
 
-std::int64_t blocked_clients(ServerProcess& server) {
-  std::string info = server.command({"INFO", "clients"}).as_string();
-  auto at = info.find("blocked_clients:");
-  REQUIRE(at != std::string::npos);
-  return std::stoll(info.substr(at + 16));
-}
+std::int64_t blocked_clients(ServerProcess& server) { return server.info_int("clients", "blocked_clients"); }
 
 // Polls until the server counts `n` blocked clients (bounded: 5 s).
 void wait_blocked(ServerProcess& server, std::int64_t n) {

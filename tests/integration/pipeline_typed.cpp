@@ -181,3 +181,33 @@ TEST_CASE("pipeline: sync pipelines from 4 threads share the client", "[pipeline
   CHECK(good == 800);
   CHECK(server.command({"GET", "total"}).as_string() == "800");
 }
+
+TEST_CASE("pipeline: the clients' pipeline() and transaction() members", "[pipeline]") {
+  ServerProcess server;
+  valkey::Client db{server.url()};
+  auto [set_reply, n] = db.pipeline().set("m", "41").incr("m").exec();
+  CHECK(set_reply == std::optional<std::string>("OK"));  // SET without GET: the status text
+  CHECK(n == 42);
+  auto [t1, t2] = db.transaction().incr("t").incr("t").exec();
+  CHECK(t1 == 1);
+  CHECK(t2 == 2);
+
+  asio::io_context ioc;
+  valkey::AsyncClient c{ioc.get_executor(), server.url()};
+  std::optional<std::string> name;
+  std::int64_t visits = 0, tx_visits = 0;
+  asio::co_spawn(ioc, [&]() -> asio::awaitable<void> {
+    std::vector<std::pair<std::string_view, std::string_view>> fields{{"name", "Ada"}};
+    co_await c.hset("user:1", fields, asio::use_awaitable);
+    auto [nm, v] = co_await c.pipeline().hget("user:1", "name").incr("visits").exec(asio::use_awaitable);
+    name = nm;
+    visits = v;
+    auto [tv] = co_await c.transaction().incr("visits").exec(asio::use_awaitable);
+    tx_visits = tv;
+    c.close();
+  }, asio::detached);
+  ioc.run();
+  CHECK(name == std::optional<std::string>("Ada"));
+  CHECK(visits == 1);
+  CHECK(tx_visits == 2);
+}

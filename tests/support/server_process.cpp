@@ -93,6 +93,15 @@ RespValue ServerProcess::command(const std::vector<std::string>& args) const {
   return send_command(port_, args, options_.password);
 }
 
+std::int64_t ServerProcess::info_int(const std::string& section, const std::string& field) const {
+  const std::string info = command({"INFO", section}).as_string();
+  const std::string needle = field + ":";
+  for (std::size_t at = info.find(needle); at != std::string::npos; at = info.find(needle, at + 1)) {
+    if (at == 0 || info[at - 1] == '\n') return std::stoll(info.substr(at + needle.size()));
+  }
+  throw std::runtime_error("INFO " + section + " has no field " + field);
+}
+
 void ServerProcess::write_config() const {
   std::ostringstream c;
   c << "# written by valkey::test::ServerProcess\n"

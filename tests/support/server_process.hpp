@@ -6,6 +6,7 @@
 //   valkey::Client db{server.url()};                    // "valkey://127.0.0.1:PORT"
 //   server.kill(); server.restart();                    // fault tests
 #include <chrono>
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
@@ -77,6 +78,9 @@ class ServerProcess {
 
   // A command over a fresh plain connection, authenticated with password().
   RespValue command(const std::vector<std::string>& args) const;
+  // One integer field of INFO <section> ("clients", "blocked_clients");
+  // throws std::runtime_error when the field is missing.
+  std::int64_t info_int(const std::string& section, const std::string& field) const;
 
   void stop();                      // graceful, then forced; idempotent
   void kill(int signal = 9);        // send the signal; for fatal ones wait until it exits
