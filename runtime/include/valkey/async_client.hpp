@@ -13,6 +13,9 @@
 // ("WRONGTYPE Operation against ...") goes into a Diagnostics passed before
 // the token: co_await c.get("k", diag, asio::use_awaitable).
 //
+// Commands flagged `blocking` (BLPOP, XREAD, WAIT...) run on connections
+// leased from a small pool (lease_pool.hpp), never on the shared one.
+//
 // Threading: call the client from its executor (an io_context run by one
 // thread, or a strand); it is not internally synchronised. Arguments (keys,
 // values, views) must stay valid until the operation is initiated: for

@@ -244,7 +244,7 @@ class Client : public detail::SyncCalls<Client>
   void close();
 
   const Config& config() const noexcept { return config_; }
-  // The connection's counters (fetched from the I/O thread; for tests and
+  // The connection's counters (read by whichever thread drives; for tests and
   // metrics, not for hot paths).
   Connection::Stats stats() const;
 

@@ -3,7 +3,9 @@
 // XREAD BLOCK, WAIT...). A blocking command on the shared multiplexed
 // connection would stall every request queued behind it, so these run on a
 // connection of their own, taken from a small pool and given back after the
-// reply:
+// reply. AsyncClient and Client do this by themselves for every command
+// flagged `blocking` (c.blpop(...) just works); the classes here expose the
+// pool directly, for any command:
 //
 //   valkey::BlockingClient blk{c};                       // same server, executor and settings as c
 //   auto v = co_await blk.blpop(keys, 2.0, asio::use_awaitable);   // c keeps serving meanwhile
@@ -78,7 +80,7 @@ class BlockingClient
 };
 
 // The synchronous counterpart: each call borrows a dedicated Client (its own
-// connection and I/O thread) from a small pool, so a BLPOP in one thread
+// connection) from a small pool, so a BLPOP in one thread
 // never stalls the shared Client's other callers. Thread-safe.
 //
 //   valkey::SyncBlockingClient blk{db};
