@@ -90,6 +90,7 @@ Client::Client(std::string_view url) : Client(Config::from_url(url)) {}
 
 Client::Client(Config config) : config_(std::move(config)) {
   conn_ = Connection::create(ioc_.get_executor(), config_);
+  activity_ = 1;  // the idle thread waits a period before driving: the first call leads
   idle_thread_ = std::thread([this] { idle_loop(); });
   // The first PING carries the first handshake's outcome.
   struct FirstPing final : detail::SyncOpBase {
@@ -101,12 +102,17 @@ Client::Client(Config config) : config_(std::move(config)) {
                   w.begin_command(1);
                   w.arg(std::string_view{"PING"});
                 }}};
-  run(op);
-  if (auto ec = op.transport_error()) {
-    // This thread drove the attempt, and nobody else can reach the client
-    // yet, so reading the connection's last error here is safe.
-    std::string why = conn_->last_error();
+  try {
+    run(op);
+  } catch (...) {
     close();
+    throw;
+  }
+  if (auto ec = op.transport_error()) {
+    // close() first: from then on only this thread touches the connection,
+    // and closing keeps its last error.
+    close();
+    std::string why = conn_->last_error();
     std::string what = "cannot connect to " + config_.endpoint();
     if (!why.empty()) what += ": " + why;
     throw Error(ec, what);
@@ -117,7 +123,12 @@ Client::~Client() { close(); }
 
 void Client::close() {
   std::unique_lock lk(mu_);
-  if (closed_) return;
+  if (closed_) {
+    // Another thread is closing (say, this is the destructor): return only
+    // once it is done, so nothing is destroyed under it.
+    driver_cv_.wait(lk, [this] { return close_finished_; });
+    return;
+  }
   closed_ = true;
   if (driving_) {
     // The driver (a caller, or the idle thread) runs this: every pending
@@ -145,6 +156,9 @@ void Client::close() {
     leases = std::move(leases_);
   }
   if (leases) leases->close();  // blocking calls in progress fail with connection_closed
+  lk.lock();
+  close_finished_ = true;
+  driver_cv_.notify_all();
 }
 
 Connection::Stats Client::stats() const {
@@ -187,15 +201,24 @@ void Client::run(detail::SyncOpBase& op) {
     driving_ = true;
     lk.unlock();
     std::error_code ec;
-    conn_->hold_writes();  // released below: a direct write, no posted completion
     try {
+      conn_->hold_writes();  // released below: a direct write, no posted completion
       ec = conn_->submit(op, op.encoder());
-    } catch (...) {
       conn_->release_writes();
-      release_driver();
-      throw;
+    } catch (...) {
+      // Encoding failed (nothing queued), or memory ran out after the
+      // request was queued: then it must still run to completion before
+      // this frame may go, and its outcome is the answer.
+      try {
+        conn_->release_writes();
+      } catch (...) {
+        conn_->reset(make_error_code(errc::connection_lost));
+      }
+      if (!op.active() && !op.done_) {
+        release_driver();
+        throw;
+      }
     }
-    conn_->release_writes();
     if (ec) {
       op.ec_ = ec;
       op.done_ = true;
@@ -234,12 +257,26 @@ void Client::run(detail::SyncOpBase& op) {
 
 // Runs the I/O on this thread until `op` completed, then gives the role away.
 void Client::drive_until_done(detail::SyncOpBase& op) {
-  while (!op.done_) {
-    // The work guard keeps run_one() blocking; it returns 0 only if the
-    // context was stopped, which close() does after the last driver left.
-    if (ioc_.run_one() == 0) ioc_.restart();
-  }
+  while (!op.done_) run_one();
   release_driver();
+}
+
+// One handler on the driving thread. The work guard keeps run_one()
+// blocking; it returns 0 only if the context was stopped, which close() does
+// after the last driver left. A handler that throws (memory running out in a
+// decoder, a user's SyncOpBase subclass) must neither leave the role taken
+// nor leave requests linked to callers that unwound: the connection is
+// dropped, every request in flight fails with connection_lost, and driving
+// goes on.
+void Client::run_one() noexcept {
+  try {
+    if (ioc_.run_one() == 0) ioc_.restart();
+  } catch (...) {
+    try {
+      conn_->reset(make_error_code(errc::connection_lost));
+    } catch (...) {
+    }
+  }
 }
 
 // Hands the role to the oldest sleeping caller (its request is still
@@ -273,7 +310,7 @@ void Client::idle_loop() {
     driving_ = true;
     lk.unlock();
     for (;;) {
-      if (ioc_.run_one() == 0) ioc_.restart();
+      run_one();
       lk.lock();
       if (closed_ || asleep_head_) break;
       lk.unlock();
@@ -342,11 +379,23 @@ void Client::drain_inbox(bool posted) {
   conn_->hold_writes();
   for (const Inbox& in : draining_) {
     std::string_view bytes{drain_bytes_.data() + in.begin, in.end - in.begin};
-    if (auto ec = conn_->submit_encoded(*in.op, bytes)) in.op->on_complete(ec);
+    std::error_code ec;
+    try {
+      ec = conn_->submit_encoded(*in.op, bytes);
+    } catch (...) {
+      // Out of memory: a request the connection did not take fails here; one
+      // it did take completes the usual way.
+      if (!in.op->active()) ec = std::make_error_code(std::errc::not_enough_memory);
+    }
+    if (ec) in.op->on_complete(ec);
   }
   draining_.clear();
   drain_bytes_.clear();
-  conn_->release_writes();
+  try {
+    conn_->release_writes();
+  } catch (...) {
+    conn_->reset(make_error_code(errc::connection_lost));
+  }
 }
 
 // ------------------------------------------------------------ blocking commands

@@ -84,7 +84,8 @@ struct EncodeRef {
 class SyncOpBase : public RequestBase {
  public:
   explicit SyncOpBase(EncodeRef enc) noexcept : encode_(enc), waiter_(&Waiter::mine()) {}
-  void on_complete(std::error_code ec) override;
+  // final: the Client's bookkeeping (waking a sleeping caller) lives here.
+  void on_complete(std::error_code ec) final;
   bool reencode(resp::Writer& w) override {
     encode_(w);  // the caller is blocked: its arguments are alive
     return true;
@@ -253,6 +254,7 @@ class Client : public detail::SyncCalls<Client>
   void run_leased(detail::SyncOpBase& op);
   // Leader/follower (client.cpp).
   void drive_until_done(detail::SyncOpBase& op);
+  void run_one() noexcept;
   void release_driver();
   void idle_loop();
   void on_drain_posted();
@@ -283,6 +285,7 @@ class Client : public detail::SyncCalls<Client>
 
   mutable std::mutex mu_;
   bool closed_ = false;
+  bool close_finished_ = false;
   bool driving_ = false;          // some thread runs ioc_ (only one at a time)
   bool drain_posted_ = false;
   std::uint64_t activity_ = 0;    // bumped whenever a caller gives up the driver's role

@@ -79,8 +79,24 @@ namespace valkey {
 SyncBlockingClient::SyncBlockingClient(const Client& db, std::size_t max_idle)
     : SyncBlockingClient(db.config(), max_idle) {}
 
+namespace {
+
+// The lease settings, except that an idle dedicated Client reconnects and
+// lets requests wait for it (by the base settings): it has its own thread,
+// so a connection the server dropped while it sat in the pool is revived
+// instead of failing the next blocking call. A connection lost during a call
+// still fails that call, and the client is then dropped, not reused.
+Config sync_lease_config(Config base) {
+  Config c = LeasePool::lease_config(base);
+  c.reconnect = base.reconnect;
+  c.when_disconnected = base.when_disconnected;
+  return c;
+}
+
+}  // namespace
+
 SyncBlockingClient::SyncBlockingClient(Config config, std::size_t max_idle)
-    : config_(LeasePool::lease_config(std::move(config))), max_idle_(max_idle) {}
+    : config_(sync_lease_config(std::move(config))), max_idle_(max_idle) {}
 
 SyncBlockingClient::~SyncBlockingClient() { close(); }
 
@@ -96,7 +112,12 @@ void SyncBlockingClient::run(detail::SyncOpBase& op) {
   // The borrowed client must not lease again: it is the dedicated one.
   op.flags = static_cast<CommandFlag>(static_cast<std::uint32_t>(op.flags) &
                                       ~static_cast<std::uint32_t>(CommandFlag::blocking));
-  c->run(op);
+  try {
+    c->run(op);
+  } catch (...) {
+    release(std::move(c), true);  // encoding failed: nothing was sent
+    throw;
+  }
   release(std::move(c), detail::lease_reusable(op.transport_error()));
 }
 
