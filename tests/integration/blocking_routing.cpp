@@ -198,3 +198,42 @@ TEST_CASE("leader/follower: 6 threads, each request handed over between them, al
   CHECK(wrong == 0);
   for (int t = 0; t < kThreads; ++t) CHECK(db.get("ctr:" + std::to_string(t)) == std::to_string(kEach));
 }
+
+TEST_CASE("blocking routing: an idle dedicated client revives after the server dropped it", "[blocking][threads]") {
+  ServerProcess server;
+  valkey::Client db{server.url()};
+  CHECK_FALSE(db.blpop({"q"}, 0.05).has_value());  // opens the dedicated client, which goes back idle
+  // Drop every connection but the fixture's own: the shared one and the idle lease.
+  server.command({"CLIENT", "KILL", "TYPE", "normal", "SKIPME", "yes"});
+  std::this_thread::sleep_for(100ms);
+  std::vector<std::string> values{"v"};
+  std::error_code ec;
+  auto until = std::chrono::steady_clock::now() + 5s;
+  do {
+    db.rpush("q", values, ec);  // the shared connection reconnects on its own
+  } while (ec && std::chrono::steady_clock::now() < until);
+  REQUIRE_FALSE(ec);
+  auto popped = db.blpop({"q"}, 1.0, ec);  // not not_connected: the idle lease reconnected too
+  CHECK_FALSE(ec);
+  REQUIRE(popped);
+  CHECK(popped->second == "v");
+}
+
+TEST_CASE("leader/follower: close() from two threads at once, then the destructor", "[client][threads]") {
+  ServerProcess server;
+  for (int round = 0; round < 5; ++round) {
+    auto db = std::make_unique<valkey::Client>(server.url());
+    std::atomic<int> failed{0};
+    std::thread user([&] {
+      std::error_code ec;
+      for (int i = 0; i < 200 && !ec; ++i) db->incr("n", ec);
+      if (ec && ec != valkey::errc::connection_closed) ++failed;
+    });
+    std::thread closer([&] { db->close(); });
+    db->close();
+    closer.join();
+    user.join();
+    CHECK(failed == 0);
+    db.reset();  // a third close(), after the other two finished
+  }
+}
