@@ -38,6 +38,7 @@
 #include <asio/recycling_allocator.hpp>
 
 #include <valkey/adapt/response.hpp>
+#include <valkey/batch_starters.hpp>
 #include <valkey/command.hpp>
 #include <valkey/config.hpp>
 #include <valkey/connection.hpp>
@@ -266,16 +267,9 @@ struct PingCommand {
 
 }  // namespace detail
 
-template <class Framing, class Target, class... Ts>
-class BasicBatch;  // pipeline.hpp
-namespace detail {
-struct PipelineFraming;     // pipeline.hpp
-struct TransactionFraming;  // transaction.hpp
-}  // namespace detail
-
-class AsyncClient
+class AsyncClient : public BatchStarters<AsyncClient>
 #ifdef VALKEY_HAS_COMMANDS
-    : public Commands<AsyncClient>
+    , public Commands<AsyncClient>
 #endif
 {
  public:
@@ -324,17 +318,8 @@ class AsyncClient
         static_cast<Diagnostics*>(nullptr));
   }
 
-  // A typed pipeline / MULTI-EXEC transaction on this client, sent in one
-  // write: co_await c.pipeline().get("a").incr("b").exec(asio::use_awaitable).
-  // Needs <valkey/pipeline.hpp> / <valkey/transaction.hpp> (valkey.hpp has both).
-  template <class Self = AsyncClient>
-  auto pipeline() {
-    return BasicBatch<detail::PipelineFraming, Self>{static_cast<Self&>(*this)};
-  }
-  template <class Self = AsyncClient>
-  auto transaction() {
-    return BasicBatch<detail::TransactionFraming, Self>{static_cast<Self&>(*this)};
-  }
+  // pipeline() and transaction() come from BatchStarters:
+  // co_await c.pipeline().get("a").incr("b").exec(asio::use_awaitable).
 
   // Closes the connection and the leased connections of blocking commands
   // for good.

@@ -40,6 +40,7 @@
 #include <asio/io_context.hpp>
 
 #include <valkey/adapt/response.hpp>
+#include <valkey/batch_starters.hpp>
 #include <valkey/command.hpp>
 #include <valkey/config.hpp>
 #include <valkey/connection.hpp>
@@ -196,14 +197,8 @@ class SyncCalls {
 
 }  // namespace detail
 
-template <class Framing, class Target, class... Ts>
-class BasicBatch;  // pipeline.hpp
-namespace detail {
-struct PipelineFraming;     // pipeline.hpp
-struct TransactionFraming;  // transaction.hpp
-}  // namespace detail
-
-class Client : public detail::SyncCalls<Client>
+class Client : public detail::SyncCalls<Client>,
+               public BatchStarters<Client>
 #ifdef VALKEY_HAS_COMMANDS
     , public Commands<Client>
 #endif
@@ -223,17 +218,8 @@ class Client : public detail::SyncCalls<Client>
   // exec(cmd[, ec[, diag]]) and call(args[, ec[, diag]]) come from
   // detail::SyncCalls; the generated methods (set, get, ...) call exec.
 
-  // A typed pipeline / MULTI-EXEC transaction on this client, sent in one
-  // write: db.pipeline().set("k", "v").get("k").exec(). Needs
-  // <valkey/pipeline.hpp> / <valkey/transaction.hpp> (valkey.hpp has both).
-  template <class Self = Client>
-  auto pipeline() {
-    return BasicBatch<detail::PipelineFraming, Self>{static_cast<Self&>(*this)};
-  }
-  template <class Self = Client>
-  auto transaction() {
-    return BasicBatch<detail::TransactionFraming, Self>{static_cast<Self&>(*this)};
-  }
+  // pipeline() and transaction() come from BatchStarters:
+  // db.pipeline().set("k", "v").get("k").exec().
 
   // Runs a custom request (a pipeline, a transaction) derived from
   // detail::SyncOpBase and blocks until its on_complete ran: on the shared
