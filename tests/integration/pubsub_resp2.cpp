@@ -24,6 +24,7 @@
 #include <valkey/valkey.hpp>
 
 #include "client_test_util.hpp"
+#include "support/command_reader.hpp"
 #include "support/redis7.hpp"
 #include "support/server_process.hpp"
 
@@ -479,30 +480,6 @@ class Resp2FakeServer {
     }
   }
 
-  static bool next_command(std::string& buf, std::vector<std::string>& out) {
-    out.clear();
-    std::size_t p = 0;
-    auto line = [&](std::string& l) {
-      auto e = buf.find("\r\n", p);
-      if (e == std::string::npos) return false;
-      l = buf.substr(p, e - p);
-      p = e + 2;
-      return true;
-    };
-    std::string l;
-    if (!line(l) || l.empty() || l[0] != '*') return false;
-    int n = std::stoi(l.substr(1));
-    for (int i = 0; i < n; ++i) {
-      if (!line(l)) return false;
-      std::size_t len = std::stoul(l.substr(1));
-      if (buf.size() < p + len + 2) return false;
-      out.push_back(buf.substr(p, len));
-      p += len + 2;
-    }
-    buf.erase(0, p);
-    return true;
-  }
-
   asio::awaitable<void> session(tcp::socket s) {
     std::string buf;
     char chunk[4096];
@@ -513,7 +490,7 @@ class Resp2FakeServer {
         std::size_t n = co_await s.async_read_some(asio::buffer(chunk), asio::use_awaitable);
         buf.append(chunk, n);
         std::vector<std::string> args;
-        while (next_command(buf, args)) {
+        while (valkey::test::take_command(buf, args)) {
           std::string out = respond(args, subscribed);
           for (char c : out) {  // one byte per write, with a breath in between
             co_await asio::async_write(s, asio::buffer(&c, 1), asio::use_awaitable);
