@@ -191,13 +191,13 @@ void Client::run(detail::SyncOpBase& op) {
   std::unique_lock lk(mu_);
   if (closed_) {
     lk.unlock();
-    op.ec_ = make_error_code(errc::connection_closed);
-    op.done_ = true;
+    op.fail_unsent(make_error_code(errc::connection_closed));
     return;
   }
-  if (!driving_ && inbox_.empty()) {
+  if (!driving_) {
     // Nobody drives: this thread does, and its request goes straight into
-    // the connection's buffer.
+    // the connection's buffer. (Requests still in the inbox have a drain
+    // posted; this thread runs it while driving.)
     driving_ = true;
     lk.unlock();
     std::error_code ec;
@@ -219,10 +219,7 @@ void Client::run(detail::SyncOpBase& op) {
         throw;
       }
     }
-    if (ec) {
-      op.ec_ = ec;
-      op.done_ = true;
-    }
+    if (ec) op.fail_unsent(ec);
     drive_until_done(op);
     return;
   }
@@ -237,19 +234,8 @@ void Client::run(detail::SyncOpBase& op) {
     throw;
   }
   link_asleep(op);
-  const bool post = !drain_posted_ && driving_;
-  if (post) drain_posted_ = true;
-  if (!driving_) {
-    // Only possible while earlier requests still sit in the inbox without a
-    // driver, which release_driver() never leaves behind; keep the rule
-    // "queued implies a driver or a driver-to-be" anyway.
-    unlink_asleep(op);
-    driving_ = true;
-    lk.unlock();
-    drain_inbox(false);
-    drive_until_done(op);
-    return;
-  }
+  const bool post = !drain_posted_;
+  drain_posted_ = true;
   lk.unlock();
   if (post) post_drain();
   if (op.waiter_->wait() == detail::Waiter::lead) drive_until_done(op);
@@ -283,6 +269,12 @@ void Client::run_one() noexcept {
 // pending, so it drives until its reply), or frees it.
 void Client::release_driver() {
   std::unique_lock lk(mu_);
+  give_up_role(lk);
+}
+
+// With `lk` held by the driver: hands the role on or frees it; returns with
+// `lk` unlocked.
+void Client::give_up_role(std::unique_lock<std::mutex>& lk) {
   ++activity_;
   if (detail::SyncOpBase* next = asleep_head_) {
     unlink_asleep(*next);
@@ -292,6 +284,7 @@ void Client::release_driver() {
   }
   driving_ = false;
   if (closed_) driver_cv_.notify_all();
+  lk.unlock();
 }
 
 // The internal thread: drives the connection while no caller does, so that
@@ -315,17 +308,9 @@ void Client::idle_loop() {
       if (closed_ || asleep_head_) break;
       lk.unlock();
     }
-    ++activity_;
+    give_up_role(lk);
+    lk.lock();
     seen = activity_;
-    if (detail::SyncOpBase* next = asleep_head_) {
-      unlink_asleep(*next);
-      lk.unlock();
-      next->waiter_->signal(detail::Waiter::lead);
-      lk.lock();
-    } else {
-      driving_ = false;
-      if (closed_) driver_cv_.notify_all();
-    }
   }
 }
 
@@ -407,11 +392,7 @@ void Client::run_leased(detail::SyncOpBase& op) {
     if (!leases_closed_ && !leases_) leases_ = std::make_shared<SyncBlockingClient>(config_);
     pool = leases_;
   }
-  if (!pool) {
-    op.ec_ = make_error_code(errc::connection_closed);
-    op.done_ = true;
-    return;
-  }
+  if (!pool) return op.fail_unsent(make_error_code(errc::connection_closed));
   pool->run(op);
 }
 

@@ -93,11 +93,16 @@ class SyncOpBase : public RequestBase {
   }
   const EncodeRef& encoder() const noexcept { return encode_; }
   std::error_code transport_error() const noexcept { return ec_; }
-  bool done() const noexcept { return done_; }
 
  private:
   friend class valkey::Client;
   friend class valkey::SyncBlockingClient;
+  // Completes a request that never reached a connection (refused, closed).
+  void fail_unsent(std::error_code ec) noexcept {
+    ec_ = ec;
+    done_ = true;
+  }
+
   EncodeRef encode_;
   Waiter* waiter_;
   std::error_code ec_;
@@ -129,25 +134,29 @@ EncodeRef encoder_of(const Cmd& cmd) noexcept {
   return {&cmd, [](const void* c, resp::Writer& w) { encode(*static_cast<const Cmd*>(c), w); }};
 }
 
+// The caller's answer once `op` ran: without `ec` a failure throws
+// (ServerError, Error); with it, `ec` (and `diag`) are filled and a failure
+// yields T{}.
+template <class T>
+T sync_result(SyncOp<T>& op, std::error_code* ec, Diagnostics* diag) {
+  if (!ec) {
+    if (op.transport_error() || op.visitor().error_code()) throw_sync_error(op, op.visitor());
+  } else if ((*ec = sync_outcome(op, op.visitor(), diag))) {
+    return T{};
+  }
+  return op.visitor().take();
+}
+
 // The typed synchronous call on anything with run(SyncOpBase&): Client, and
-// SyncBlockingClient. Without `ec` it throws (ServerError, Error); with it,
-// a failed call returns a default value.
+// SyncBlockingClient. Ok replies return nothing.
 template <class Runner, class Cmd>
 auto run_command(Runner& runner, const Cmd& cmd, std::error_code* ec, Diagnostics* diag) {
   using T = typename Cmd::reply_type;
   SyncOp<T> op{encoder_of(cmd)};
   op.flags = Cmd::info.flags;
   runner.run(op);
-  if (!ec) {
-    if (op.transport_error() || op.visitor().error_code()) throw_sync_error(op, op.visitor());
-    if constexpr (!std::is_same_v<T, Ok>) return op.visitor().take();
-  } else {
-    *ec = sync_outcome(op, op.visitor(), diag);
-    if constexpr (!std::is_same_v<T, Ok>) {
-      if (*ec) return T{};
-      return op.visitor().take();
-    }
-  }
+  if constexpr (std::is_same_v<T, Ok>) sync_result(op, ec, diag);
+  else return sync_result(op, ec, diag);
 }
 
 // The untyped one (`call`): flags looked up by name.
@@ -160,12 +169,7 @@ Reply run_call(Runner& runner, Strings args, std::error_code* ec, Diagnostics* d
                     }}};
   op.flags = flags_of(args);
   runner.run(op);
-  if (!ec) {
-    if (op.transport_error() || op.visitor().error_code()) throw_sync_error(op, op.visitor());
-    return op.visitor().take();
-  }
-  *ec = sync_outcome(op, op.visitor(), diag);
-  return *ec ? Reply{} : op.visitor().take();
+  return sync_result(op, ec, diag);
 }
 
 // exec() and call() with the three tails (nothing: throws; std::error_code&;
@@ -242,6 +246,7 @@ class Client : public detail::SyncCalls<Client>,
   void drive_until_done(detail::SyncOpBase& op);
   void run_one() noexcept;
   void release_driver();
+  void give_up_role(std::unique_lock<std::mutex>& lk);
   void idle_loop();
   void on_drain_posted();
   void drain_inbox(bool posted);

@@ -105,9 +105,7 @@ void SyncBlockingClient::run(detail::SyncOpBase& op) {
   try {
     c = acquire();
   } catch (const Error& e) {  // no dedicated connection could be opened
-    op.ec_ = e.code();
-    op.done_ = true;
-    return;
+    return op.fail_unsent(e.code());
   }
   // The borrowed client must not lease again: it is the dedicated one.
   op.flags = static_cast<CommandFlag>(static_cast<std::uint32_t>(op.flags) &
