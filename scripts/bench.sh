@@ -10,7 +10,7 @@
 #   - a paced run: one sync GET every 1 ms from one thread (the path through
 #     the Client's idle thread after a pause), p50/p99 next to the
 #     back-to-back sequential p50;
-#   - syscalls per request (strace -c -f; runs of N and 2N requests
+#   - syscalls per request (strace -c -f; runs of 1 and N requests
 #     subtracted, so start-up cancels out);
 #   - heap allocations per request (GET, SET, INCR; GET and SET again on
 #     large values, where the returned string is one allocation);
@@ -32,7 +32,7 @@
 #   BENCH_VALUE_SIZE [3]        valkey-benchmark -d
 #   BENCH_LARGE_VALUE_SIZE [100]  value size of the second pass over the GET workloads (0: no second pass)
 #   BENCH_PACED_REQUESTS [2000] paced GETs per round, one every BENCH_PACED_INTERVAL_US [1000]
-#   BENCH_SYSCALL_REQUESTS [5000]  strace: runs of N and 2N requests (x10 for pipelined workloads; 0: no strace)
+#   BENCH_SYSCALL_REQUESTS [10000]  strace: runs of 1 and N requests (x10 for pipelined workloads; 0: no strace)
 #   BENCH_MAX_SECONDS [40]      a single run (either side) is stopped past this
 #   BENCH_INSTR_REQUESTS [20000]  callgrind: runs of N and 2N GETs
 #   BENCH_BUILD_DIR [<repo>/build/bench-release], VALKEY_BUILD_JOBS [2]
@@ -54,7 +54,7 @@ value_size="${BENCH_VALUE_SIZE:-3}"
 large_value_size="${BENCH_LARGE_VALUE_SIZE:-100}"
 paced_n="${BENCH_PACED_REQUESTS:-2000}"
 paced_interval="${BENCH_PACED_INTERVAL_US:-1000}"
-syscall_n="${BENCH_SYSCALL_REQUESTS:-5000}"
+syscall_n="${BENCH_SYSCALL_REQUESTS:-10000}"
 max_seconds="${BENCH_MAX_SECONDS:-40}"
 instr_n="${BENCH_INSTR_REQUESTS:-20000}"
 
@@ -283,9 +283,11 @@ fi
 
 # ------------------------------------------------------- syscalls per request
 # strace -c -f counts every syscall of the process and its threads (the
-# Client's idle thread included). Two runs of N and 2N measured requests with
-# the same warm-up: the difference divided by N is the cost per request, with
-# connecting, the handshake and start-up cancelled out.
+# Client's idle thread included). Two runs without warm-up, of 1 and of N
+# requests: the difference divided by N - 1 is the cost per request, with
+# connecting, the handshake and start-up cancelled out. (A warm-up in both
+# runs would add its own timing-dependent count, EAGAIN reads and extra
+# epoll_waits, to each side of the difference.)
 syscalls_json="null"
 strace_counts() { # strace_counts <out file> <command...>: "name calls errors" lines
   local out=$1; shift
@@ -296,8 +298,9 @@ strace_counts() { # strace_counts <out file> <command...>: "name calls errors" l
 syscalls_per_request() { # syscalls_per_request <N> <command with @N@ for the request count...>
   local n=$1; shift
   local a b
-  a=$(strace_counts "$work_dir/strace.a" "${@//@N@/$n}") || return 1
-  b=$(strace_counts "$work_dir/strace.b" "${@//@N@/$((2 * n))}") || return 1
+  a=$(strace_counts "$work_dir/strace.a" "${@//@N@/1}") || return 1
+  b=$(strace_counts "$work_dir/strace.b" "${@//@N@/$n}") || return 1
+  n=$((n - 1))
   # {"total":x,"calls":{"name":x,...},"failed":{"name":x,...}} with the names
   # whose per-request count is at least 0.001; "failed" are calls that returned
   # an error (a recv that found nothing: EAGAIN)
@@ -332,11 +335,11 @@ if [ "$do_syscalls" = 1 ]; then
   syscalls_json=""
   for w in "${syscall_runs[@]}"; do
     IFS='|' read -r name target n cmdline <<<"$w"
-    log "strace: $name, $n and $((2 * n)) requests"
+    log "strace: $name, runs of 1 and $n requests"
     # shellcheck disable=SC2206
     cmd=($cmdline)
     if [[ "${cmd[0]}" == "$client" ]]; then
-      cmd+=("${common[@]}" --value-size "$value_size")
+      cmd+=("${common[@]}" --value-size "$value_size" --warmup 0)
     else
       cmd+=(-h 127.0.0.1 -p "$port" -r "$keyspace")
     fi
