@@ -59,7 +59,7 @@ debian_mirror() {
 # --- Debian packages -----------------------------------------------------------
 packages=(g++ cmake ninja-build make pkg-config libasio-dev libssl-dev openssl
           nlohmann-json3-dev python3 python3-jinja2 libbenchmark-dev clang
-          libclang-rt-14-dev valgrind procps dpkg-dev redis-server ccache)
+          libclang-rt-14-dev valgrind strace procps dpkg-dev redis-server ccache)
 
 missing_packages() {
   local p

@@ -1,7 +1,13 @@
 #!/usr/bin/env bash
 # The whole suite in one command: setup, build, every ctest test, then the
 # sanitizer and fuzz passes, then a check that no test left a server running.
-# Ends with one plain line "N passed, N failed" and exits non-zero on any failure.
+# Tests are counted: a test that did not run its checks (ctest "Skipped" or
+# "Disabled", a Catch2 SKIP(), a generator test that exits 77) is listed and
+# counted as skipped, never as passed. Setup, builds, the fuzz run and the
+# leak check are stages: each prints one "stage <name>: passed|failed" line
+# and is not counted as a test.
+# Ends with one plain line "N passed, N failed" (", N skipped" appended when
+# any test skipped) and exits non-zero on any failed test or stage.
 #
 # Environment:
 #   VALKEY_TEST_QUICK=1     only the main (ASan+UBSan) build and its ctest run (no TSan, no fuzz)
@@ -26,7 +32,10 @@ log() { printf '\n[test] %s\n' "$*" >&2; }
 
 passed=0
 failed=0
+skipped=0
+skipped_names=()
 failed_stages=()
+stage_results=()
 timings=()
 run_start=$(date +%s)
 
@@ -34,9 +43,20 @@ stage_time() { # stage_time <label> <start-seconds>
   timings+=("$(printf '%-28s %5ss' "$1" "$(( $(date +%s) - $2 ))")")
 }
 
-fail_stage() { # one failed item, for steps that are not ctest runs
-  failed=$((failed + 1))
-  failed_stages+=("$1")
+stage_result() { # stage_result <name> passed|failed|skipped [why]: a step that is not a test
+  stage_results+=("$(printf 'stage %-22s %s' "$1:" "$2${3:+ ($3)}")")
+  printf '\n[test] stage %s: %s\n' "$1" "$2${3:+ ($3)}" >&2
+  [ "$2" != failed ] || failed_stages+=("$1")
+}
+
+fail_stage() { stage_result "$1" failed; }
+
+skip_tests() { # skip_tests <label> <test name>...: tests that did not run their checks
+  local label="$1" name; shift
+  for name in "$@"; do
+    skipped=$((skipped + 1))
+    skipped_names+=("$label: $name")
+  done
 }
 
 finish() {
@@ -45,10 +65,22 @@ finish() {
   local t
   for t in "${timings[@]}"; do printf '  %s\n' "$t" >&2; done
   printf '  %-28s %5ss\n' "total" "$total" >&2
+  if [ ${#stage_results[@]} -gt 0 ]; then
+    printf '[test] stages (not counted as tests):\n' >&2
+    for t in "${stage_results[@]}"; do printf '  %s\n' "$t" >&2; done
+  fi
+  if [ "$skipped" -gt 0 ]; then
+    printf '[test] skipped (%s, not counted as passed):\n' "$skipped" >&2
+    for t in "${skipped_names[@]}"; do printf '  %s\n' "$t" >&2; done
+  fi
   if [ ${#failed_stages[@]} -gt 0 ]; then
     printf '[test] failed: %s\n' "${failed_stages[*]}" >&2
   fi
-  echo "$passed passed, $failed failed"
+  if [ "$skipped" -gt 0 ]; then
+    echo "$passed passed, $failed failed, $skipped skipped"
+  else
+    echo "$passed passed, $failed failed"
+  fi
   [ "$failed" -eq 0 ] && [ ${#failed_stages[@]} -eq 0 ]
   exit $?
 }
@@ -62,6 +94,7 @@ if [ -z "${VALKEY_TEST_SKIP_SETUP:-}" ]; then
     stage_time setup "$t"
     finish
   fi
+  stage_result setup passed
 fi
 if [ ! -f "$cache/env.sh" ]; then
   echo "[test] ERROR: $cache/env.sh is missing: run scripts/setup.sh" >&2
@@ -81,7 +114,7 @@ trap 'rm -rf "$VALKEY_TEST_TMPDIR"' EXIT
 # --- helpers -------------------------------------------------------------------
 # ccache (installed by setup.sh) keeps compiled objects in the cache outside the
 # clone, keyed by content with paths made relative to the clone, so a second run
-# (another clone on the same machine, CI after a session) rebuilds only what
+# (another clone on the same machine, a later CI job) rebuilds only what
 # changed. Three configurations compile on 2 cores: without it a run from
 # nothing takes most of the time budget.
 launcher=()
@@ -107,6 +140,10 @@ existing_targets() { # the given targets that this configuration defines
 }
 
 # run_ctest <label> <dir> <ctest args...>: adds the run's counts to the totals.
+# ctest counts a skipped test (SKIP_RETURN_CODE: 4 for Catch2 SKIP(), 77 for
+# the generator checks) in "out of N" and in its pass percentage; the list
+# under "The following tests did not run:" names them, and they are taken out
+# of the passed count here. Disabled tests are not in N and are listed too.
 run_ctest() {
   local label="$1" dir="$2"; shift 2
   local out="$dir.ctest.log"
@@ -126,12 +163,26 @@ run_ctest() {
   fi
   nfail="$(sed -E 's/.* ([0-9]+) tests? failed out of ([0-9]+).*/\1/' <<<"$line")"
   total="$(sed -E 's/.* ([0-9]+) tests? failed out of ([0-9]+).*/\2/' <<<"$line")"
-  passed=$((passed + total - nfail))
+  # "<tab>  12 - unit: name (Skipped)", one per test that did not run
+  local not_run=() in_total=0 name
+  while IFS= read -r name; do
+    [ -n "$name" ] || continue
+    not_run+=("$name")
+    case "$name" in *"(Skipped)") in_total=$((in_total + 1)) ;; esac
+  done < <(awk '/^The following tests did not run:/ { on = 1; next }
+                on && /^[[:space:]]+[0-9]+ - / { sub(/^[[:space:]]+[0-9]+ - /, ""); print; next }
+                on { on = 0 }' "$out")
+  passed=$((passed + total - nfail - in_total))
   failed=$((failed + nfail))
+  [ ${#not_run[@]} -eq 0 ] || skip_tests "$label" "${not_run[@]}"
   [ "$nfail" -eq 0 ] || failed_stages+=("$label")
 }
 
 # run_catch <label> <binary> <filter>: a Catch2 binary run directly (tag filter).
+# Summary lines: "All tests passed (A assertions in N test cases)" or
+# "test cases: N | P passed | F failed | S skipped"; Catch2 exits 4 when every
+# selected test case skipped. Skipped cases are named from the console
+# report (the test case name under the dashed line above "SKIPPED:").
 run_catch() {
   local label="$1" bin="$2" filter="$3"
   local out="$bin.$label.log"
@@ -139,19 +190,31 @@ run_catch() {
   # Catch2 exits 2 when the filter matches nothing: that is not a failure here.
   "$bin" "$filter" --allow-running-no-tests 2>&1 | tee "$out"
   local rc=${PIPESTATUS[0]}
-  local cases_pass=0 cases_fail=0 line
+  local cases_pass=0 cases_fail=0 cases_skip=0 line
   if line="$(grep -E '^All tests passed \(.* in [0-9]+ test cases?\)' "$out" | tail -1)" && [ -n "$line" ]; then
     cases_pass="$(sed -E 's/.* in ([0-9]+) test cases?\)/\1/' <<<"$line")"
   elif line="$(grep -E '^test cases: ' "$out" | tail -1)" && [ -n "$line" ]; then
     cases_pass="$(grep -oE '[0-9]+ passed' <<<"$line" | grep -oE '[0-9]+' || echo 0)"
     cases_fail="$(grep -oE '[0-9]+ failed' <<<"$line" | grep -oE '[0-9]+' || echo 0)"
+    cases_skip="$(grep -oE '[0-9]+ skipped' <<<"$line" | grep -oE '[0-9]+' || echo 0)"
   elif grep -q 'No tests ran' "$out"; then
     log "$label: no test is tagged $filter"
     return
   fi
   passed=$((passed + cases_pass))
   failed=$((failed + cases_fail))
-  if [ "$rc" -ne 0 ]; then
+  if [ "$cases_skip" -gt 0 ]; then
+    local names=() name
+    while IFS= read -r name; do names+=("$name"); done < <(awk '
+      /^--------------------+$/ { hdr = !hdr; if (hdr) first = 1; next }
+      hdr && first { name = $0; first = 0 }
+      /: SKIPPED:$/ && !(name in seen) { seen[name] = 1; print name }' "$out")
+    # the count is Catch2'"'"'s; names only as far as the report shows them
+    while [ ${#names[@]} -lt "$cases_skip" ]; do names+=("(unnamed test case)"); done
+    skip_tests "$label" "${names[@]:0:$cases_skip}"
+  fi
+  # 4: every selected test case skipped, already counted above
+  if [ "$rc" -ne 0 ] && ! { [ "$rc" -eq 4 ] && [ "$cases_fail" -eq 0 ] && [ "$cases_skip" -gt 0 ]; }; then
     [ "$cases_fail" -gt 0 ] || failed=$((failed + 1))  # crashed or a sanitizer aborted it
     failed_stages+=("$label")
   fi
@@ -172,18 +235,21 @@ log "configure + build, ASan+UBSan ($main_dir, -j$build_jobs)"
 export ASAN_OPTIONS="detect_leaks=1:abort_on_error=1:strict_string_checks=1:detect_stack_use_after_return=1"
 export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
 if configure "$main_dir" "${san_flags[@]}" -DVALKEY_ASAN=ON && cmake --build "$main_dir" -j"$build_jobs"; then
+  stage_result "build (asan+ubsan)" passed
   stage_time "build (asan+ubsan)" "$t"
   t=$(date +%s)
   run_ctest "ctest" "$main_dir"
   stage_time "ctest (whole suite, asan)" "$t"
 else
-  fail_stage build
+  fail_stage "build (asan+ubsan)"
   stage_time "build (asan+ubsan)" "$t"
 fi
 unset ASAN_OPTIONS UBSAN_OPTIONS
 
 if [ -n "${VALKEY_TEST_QUICK:-}" ]; then
   log "VALKEY_TEST_QUICK is set: skipping the TSan and fuzz passes"
+  stage_result "tsan" skipped "VALKEY_TEST_QUICK"
+  stage_result fuzz skipped "VALKEY_TEST_QUICK"
 else
   # --- 2. TSan: the tests tagged [threads] ---------------------------------
   # Threads only meet in the runtime, which the integration tests drive; the
@@ -197,14 +263,15 @@ else
     targets="$(existing_targets "$tsan_dir" integration_tests)"
     # shellcheck disable=SC2086
     if [ -n "$targets" ] && cmake --build "$tsan_dir" -j"$build_jobs" --target $targets; then
+      stage_result "build (tsan)" passed
       for target in $targets; do
         run_catch "tsan-$target" "$tsan_dir/tests/$target" "$tsan_filter"
       done
     else
-      fail_stage tsan-build
+      fail_stage "build (tsan)"
     fi
   else
-    fail_stage tsan-configure
+    fail_stage "configure (tsan)"
   fi
   unset TSAN_OPTIONS
   stage_time "tsan [threads]" "$t"
@@ -213,9 +280,13 @@ else
   t=$(date +%s)
   if [ -f "$repo/scripts/fuzz.sh" ]; then
     log "fuzz: scripts/fuzz.sh $fuzz_seconds"
-    if VALKEY_FUZZ_BUILD_DIR="${VALKEY_FUZZ_BUILD_DIR:-$build_root/fuzz}" bash "$repo/scripts/fuzz.sh" "$fuzz_seconds"; then passed=$((passed + 1)); else fail_stage fuzz; fi
+    if VALKEY_FUZZ_BUILD_DIR="${VALKEY_FUZZ_BUILD_DIR:-$build_root/fuzz}" bash "$repo/scripts/fuzz.sh" "$fuzz_seconds"; then
+      stage_result fuzz passed
+    else
+      stage_result fuzz failed
+    fi
   else
-    log "fuzz: scripts/fuzz.sh does not exist yet; skipping the fuzz pass"
+    stage_result fuzz failed "scripts/fuzz.sh is missing"
   fi
   stage_time "fuzz" "$t"
 fi
@@ -233,10 +304,10 @@ if [ ${#leaked[@]} -gt 0 ]; then
   log "LEAK: ${#leaked[@]} server process(es) outlived their tests:"
   ps -o pid,ppid,etime,args -p "$(IFS=,; echo "${leaked[*]}")" >&2 || true
   for pid in "${leaked[@]}"; do kill -KILL "$pid" 2>/dev/null || true; done
-  fail_stage leaked-servers
+  stage_result "leak check" failed
 else
   log "leak check: no fixture server outlived its test"
-  passed=$((passed + 1))
+  stage_result "leak check" passed
 fi
 
 finish

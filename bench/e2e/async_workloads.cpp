@@ -13,14 +13,10 @@
 #include <asio/use_awaitable.hpp>
 
 #include <valkey/async_client.hpp>
+#include <valkey/pipeline.hpp>
 
 #include "alloc_counter.hpp"
 #include "common.hpp"
-
-#if __has_include(<valkey/pipeline.hpp>)
-#include <valkey/pipeline.hpp>
-#define E2E_HAS_PIPELINE 1
-#endif
 
 namespace e2e {
 
@@ -81,7 +77,6 @@ asio::awaitable<void> request_loop(Run& s, unsigned id) {
   (void)sink;
 }
 
-#ifdef E2E_HAS_PIPELINE
 asio::awaitable<void> pipeline_loop(Run& s) {
   KeyGen keys(s.o.keyspace, 17, s.o.command == "incr" ? "counter:" : "key:");
   while (s.left > 0 && !s.failure) {
@@ -110,44 +105,6 @@ asio::awaitable<void> pipeline_loop(Run& s) {
     }
   }
 }
-#else
-// Stand-in until valkey/pipeline.hpp exists: `depth` requests submitted
-// together (writes held, then released: one write), the next batch once
-// all of them completed.
-struct PipelineStandIn {
-  Run& s;
-  KeyGen keys{s.o.keyspace, 17, "key:"};
-  unsigned outstanding = 0;
-  Clock::time_point t;
-  std::function<void()> finished;
-
-  void next() {
-    if (s.left == 0 || s.failure) return finished();
-    const unsigned n = static_cast<unsigned>(std::min<std::uint64_t>(s.left, s.o.depth));
-    s.left -= n;
-    outstanding = n;
-    t = Clock::now();
-    s.c.connection().hold_writes();
-    for (unsigned i = 0; i < n; ++i)
-      s.c.get(keys.next(), [this](std::error_code ec, std::optional<std::string>) {
-        if (ec && !s.failure) s.failure = std::make_exception_ptr(valkey::Error(ec));
-        if (--outstanding == 0) batch_done();
-      });
-    s.c.connection().release_writes();
-  }
-  void batch_done() {
-    if (s.measuring) {
-      s.lat.add(Clock::now() - t);
-      s.done += s.o.depth;
-      if (s.past_limit()) {
-        s.timed_out = true;
-        s.left = 0;
-      }
-    }
-    next();
-  }
-};
-#endif
 
 // Runs `spawn_workers` twice (warm-up, then measured) and prints the result.
 int drive(const Options& o, const std::string& workload, const std::string& note, std::size_t capacity,
@@ -209,7 +166,6 @@ int run_async(const Options& o) {
 }
 
 int run_pipeline(const Options& o) {
-#ifdef E2E_HAS_PIPELINE
   return drive(o, "pipeline_" + o.command,
                "valkey::Batch of " + std::to_string(o.depth) + " on one AsyncClient; latency is per batch",
                o.requests / o.depth + 1, [&](Run& s) {
@@ -217,22 +173,6 @@ int run_pipeline(const Options& o) {
                  asio::co_spawn(s.c.get_executor(), pipeline_loop(s),
                                 [&s](std::exception_ptr e) { s.worker_finished(e); });
                });
-#else
-  if (o.command != "get") {
-    std::fprintf(stderr, "e2e_bench: the pipeline stand-in only does GET\n");
-    return 3;
-  }
-  std::unique_ptr<PipelineStandIn> loop;
-  return drive(o, "pipeline_" + o.command,
-               "stand-in (no valkey/pipeline.hpp): " + std::to_string(o.depth) +
-                   " AsyncClient GETs submitted together; latency is per batch",
-               o.requests / o.depth + 1, [&](Run& s) {
-                 s.active = 1;
-                 loop = std::make_unique<PipelineStandIn>(PipelineStandIn{s});
-                 loop->finished = [&s] { s.worker_finished(nullptr); };
-                 loop->next();
-               });
-#endif
 }
 
 int run_populate(const Options& o) {

@@ -21,7 +21,8 @@ namespace {
   std::fprintf(stderr,
                "e2e_bench: %s\nusage: e2e_bench MODE [--command get|set|incr] [--host H] [--port P] [--requests N]\n"
                "  [--keyspace N] [--value-size N] [--coroutines N] [--depth N] [--threads N] [--warmup N]\n"
-               "  [--max-seconds S]\nmodes: sequential threads async pipeline pipeline-sync allocs instructions populate\n",
+               "  [--max-seconds S] [--interval-us N]\n"
+               "modes: sequential paced threads async pipeline pipeline-sync allocs instructions populate\n",
                why);
   std::exit(2);
 }
@@ -53,6 +54,7 @@ Options parse_options(int argc, char** argv) {
     else if (name == "--threads") o.threads = static_cast<unsigned>(std::max<std::uint64_t>(1, number(v)));
     else if (name == "--warmup") o.warmup = number(v);
     else if (name == "--max-seconds") o.max_seconds = std::strtod(v, nullptr);
+    else if (name == "--interval-us") o.interval_us = std::max<std::uint64_t>(1, number(v));
     else usage("unknown option");
   }
   if (o.command != "get" && o.command != "set" && o.command != "incr") usage("unknown command");

@@ -25,6 +25,7 @@ struct Options {
   unsigned depth = 16;              // pipeline depth (valkey-benchmark -P)
   unsigned threads = 4;
   std::uint64_t warmup = 2000;      // requests before measuring
+  std::uint64_t interval_us = 1000; // paced: one request started every interval
   double max_seconds = 60;          // a run stops early (and says so) past this
 
   valkey::Config config() const;
@@ -84,6 +85,7 @@ std::string make_value(std::size_t n);
 
 // Workloads (each returns the process exit code).
 int run_sequential(const Options& o);   // sync Client, one request at a time
+int run_paced(const Options& o);        // sync Client, one request every interval_us
 int run_threads(const Options& o);      // N threads sharing one sync Client
 int run_populate(const Options& o);     // SET every key of the keyspace (pipelined)
 int run_allocs(const Options& o);       // steady-state allocations per request

@@ -12,6 +12,7 @@ int main(int argc, char** argv) {
   try {
     const std::string_view m = o.mode;
     if (m == "sequential") return e2e::run_sequential(o);
+    if (m == "paced") return e2e::run_paced(o);
     if (m == "threads") return e2e::run_threads(o);
     if (m == "async") return e2e::run_async(o);
     if (m == "pipeline") return e2e::run_pipeline(o);

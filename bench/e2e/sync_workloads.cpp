@@ -7,14 +7,10 @@
 #include <vector>
 
 #include <valkey/client.hpp>
+#include <valkey/pipeline.hpp>
 
 #include "alloc_counter.hpp"
 #include "common.hpp"
-
-#if __has_include(<valkey/pipeline.hpp>)
-#include <valkey/pipeline.hpp>
-#define E2E_HAS_PIPELINE 1
-#endif
 
 namespace e2e {
 
@@ -179,7 +175,6 @@ int run_instructions(const Options& o) {
 }
 
 int run_pipeline_sync(const Options& o) {
-#ifdef E2E_HAS_PIPELINE
   valkey::Client db{o.config()};
   KeyGen keys = keys_for(o, 11);
   const std::string value = make_value(o.value_size);
@@ -226,11 +221,6 @@ int run_pipeline_sync(const Options& o) {
   r.note = "valkey::Batch on the sync Client; latency is per batch of " + std::to_string(o.depth);
   print(r);
   return 0;
-#else
-  (void)o;
-  std::fprintf(stderr, "e2e_bench: valkey/pipeline.hpp not available\n");
-  return 3;
-#endif
 }
 
 }  // namespace e2e
