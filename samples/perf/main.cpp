@@ -1,6 +1,7 @@
 // valkey-cpp-perf: a load generator on valkey-cpp, for comparing with
 // valkey-benchmark and for running load through faults (docs/perf-tool.md).
 #include <csignal>
+#include <exception>
 #include <cstdio>
 #include <cstdlib>
 #include <string>
@@ -19,7 +20,7 @@ namespace {
 
 constexpr int exit_verify_failed = 1;
 constexpr int exit_usage = 2;
-constexpr int exit_no_connection = 3;
+constexpr int exit_cannot_run = 3;  // the server is unreachable, or the run could not start
 
 extern "C" void on_interrupt(int) { perf::stop_requested.store(true, std::memory_order_relaxed); }
 
@@ -65,9 +66,11 @@ int main(int argc, char** argv) {
         run.verify = perf::VerifyVerdict{};  // ok = false
       }
     }
-  } catch (const valkey::Error& e) {
+  } catch (const std::exception& e) {
+    // valkey::Error from connecting (its message never holds the password),
+    // or a resource the run needs (threads) that the system refused.
     std::fprintf(stderr, "valkey-cpp-perf: %s\n", e.what());
-    return exit_no_connection;
+    return exit_cannot_run;
   }
 
   if (o.json) std::printf("%s\n", perf::to_json(run, o).c_str());

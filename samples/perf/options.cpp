@@ -35,7 +35,7 @@ std::string usage_text() {
          "  --sync         requesters are threads sharing a valkey::Client (default: coroutines on a valkey::AsyncClient)\n"
          "  --verify       with -t incr: each requester increments its own counter; check none was lost or doubled\n"
          "  --json         print the summary as one JSON object on the last line of stdout\n"
-         "exit status: 0 run ended (errors included), 1 --verify found a mismatch, 2 usage, 3 no connection\n";
+         "exit status: 0 run ended (errors included), 1 --verify found a mismatch, 2 usage, 3 the run could not start (no connection)\n";
 }
 
 namespace {
