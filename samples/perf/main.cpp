@@ -1,0 +1,79 @@
+// valkey-cpp-perf: a load generator on valkey-cpp, for comparing with
+// valkey-benchmark and for running load through faults (docs/perf-tool.md).
+#include <csignal>
+#include <exception>
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <valkey/valkey.hpp>
+
+#include "perf/options.hpp"
+#include "perf/report.hpp"
+#include "perf/runner.hpp"
+#include "perf/verify_counters.hpp"
+#include "perf/workload.hpp"
+
+namespace {
+
+constexpr int exit_verify_failed = 1;
+constexpr int exit_usage = 2;
+constexpr int exit_cannot_run = 3;  // the server is unreachable, or the run could not start
+
+extern "C" void on_interrupt(int) { perf::stop_requested.store(true, std::memory_order_relaxed); }
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::vector<std::string_view> args(argv + 1, argv + argc);
+  perf::ParseResult parsed = perf::parse_options(args, std::getenv("VALKEY_URL"));
+  if (!parsed.ok()) {
+    std::fprintf(stderr, "valkey-cpp-perf: %s\n%s", parsed.error.c_str(), perf::usage_text().c_str());
+    return exit_usage;
+  }
+  const perf::Options& o = parsed.options;
+  if (o.help) {
+    std::fputs(perf::usage_text().c_str(), stdout);
+    return 0;
+  }
+  // Ctrl-C ends the current test early; the summary is still printed.
+  std::signal(SIGINT, on_interrupt);
+
+  perf::RunResult run;
+  try {
+    const valkey::Config config = valkey::Config::from_url(o.url);
+    std::vector<perf::CounterTally> tallies;
+    std::unique_ptr<valkey::Client> control;
+    if (o.verify) {
+      control = std::make_unique<valkey::Client>(config);
+      perf::reset_counters(*control, o.concurrency);
+      tallies.resize(o.concurrency);
+    }
+    auto runner = o.sync ? perf::make_sync_runner(o, config) : perf::make_async_runner(o, config);
+    for (perf::Test t : o.tests) {
+      run.phases.push_back(runner->run(t, t == perf::Test::incr ? std::span(tallies) : std::span<perf::CounterTally>{}));
+      if (perf::stop_requested) break;
+    }
+    runner.reset();
+    if (o.verify) {
+      std::string why;
+      if (perf::read_counters(*control, tallies, why)) {
+        run.verify = perf::verdict(tallies);
+      } else {
+        std::fprintf(stderr, "valkey-cpp-perf: --verify: %s\n", why.c_str());
+        run.verify = perf::VerifyVerdict{};  // ok = false
+      }
+    }
+  } catch (const std::exception& e) {
+    // valkey::Error from connecting (its message never holds the password),
+    // or a resource the run needs (threads) that the system refused.
+    std::fprintf(stderr, "valkey-cpp-perf: %s\n", e.what());
+    return exit_cannot_run;
+  }
+
+  if (o.json) std::printf("%s\n", perf::to_json(run, o).c_str());
+  else std::fputs(perf::to_text(run, o).c_str(), stdout);
+  return run.verify && !run.verify->ok ? exit_verify_failed : 0;
+}
