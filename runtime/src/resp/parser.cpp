@@ -140,6 +140,8 @@ std::size_t Parser::consume(std::string_view input, Visitor& visitor, std::error
 
     const char kind = *p;
     Type type;
+    std::int64_t integer = 0;  // handed on in the node (see Node::integer)
+    double number = 0;
     switch (kind) {
       case '+':
       case '-':
@@ -147,22 +149,19 @@ std::size_t Parser::consume(std::string_view input, Visitor& visitor, std::error
           return fail(ec, E(errc::protocol_error));
         type = kind == '+' ? Type::simple_string : Type::simple_error;
         break;
-      case ':': {
-        std::int64_t v;
-        if (!detail::parse_int64(line, v)) return fail(ec, E(errc::protocol_error));
+      case ':':
+        if (!detail::parse_int64(line, integer)) return fail(ec, E(errc::protocol_error));
         type = Type::integer;
         break;
-      }
-      case ',': {
-        double v;
-        if (!detail::parse_double(line, v)) return fail(ec, E(errc::protocol_error));
+      case ',':
+        if (!detail::parse_double(line, number)) return fail(ec, E(errc::protocol_error));
         type = Type::double_;
         break;
-      }
       case '#':
         if (line.size() != 1 || (line[0] != 't' && line[0] != 'f'))
           return fail(ec, E(errc::protocol_error));
         type = Type::boolean;
+        integer = line[0] == 't' ? 1 : 0;
         break;
       case '(':
         if (!detail::is_big_number(line)) return fail(ec, E(errc::protocol_error));
@@ -217,7 +216,7 @@ std::size_t Parser::consume(std::string_view input, Visitor& visitor, std::error
                : kind == '|' ? Type::attribute
                              : Type::push;
         const std::size_t size = static_cast<std::size_t>(count);
-        visitor.on_node(Node{type, size, depth, {}});
+        visitor.on_node(Node{type, size, depth, {}, n});
         p = next;
         const std::size_t children = child_count(type, size);
         if (children != 0) {
@@ -231,7 +230,7 @@ std::size_t Parser::consume(std::string_view input, Visitor& visitor, std::error
       default:
         return fail(ec, E(errc::protocol_error));
     }
-    visitor.on_node(Node{type, 1, depth, line});
+    visitor.on_node(Node{type, 1, depth, line, integer, number});
     p = next;
     if (element_done()) return finish(p);
     continue;
