@@ -27,6 +27,22 @@ const std::string& wire_integer() {
   static const std::string w = ":1234567\r\n";
   return w;
 }
+const std::string& wire_double() {  // ZSCORE, RESP3
+  static const std::string w = ",3.141592653589793\r\n";
+  return w;
+}
+const std::string& wire_double_bulk() {  // ZSCORE, RESP2: the number as a bulk string
+  static const std::string w = "$17\r\n3.141592653589793\r\n";
+  return w;
+}
+const std::string& wire_integer_array100() {  // e.g. SMISMEMBER or BITFIELD of 100
+  static const std::string w = [] {
+    std::string s = "*100\r\n";
+    for (int i = 0; i < 100; ++i) s += ":" + std::to_string(i * 7919) + "\r\n";
+    return s;
+  }();
+  return w;
+}
 const std::string& wire_bulk3() {
   static const std::string w = "$3\r\nbar\r\n";
   return w;
@@ -190,18 +206,25 @@ using StringMap = std::unordered_map<std::string, std::string>;
 }  // namespace
 
 BENCHMARK(BM_ParseOnly<wire_integer>)->Name("parse/raw/integer");
+BENCHMARK(BM_ParseOnly<wire_double>)->Name("parse/raw/double");
 BENCHMARK(BM_ParseOnly<wire_bulk3>)->Name("parse/raw/bulk3");
 BENCHMARK(BM_ParseOnly<wire_bulk4k>)->Name("parse/raw/bulk4k");
 BENCHMARK(BM_ParseOnly<wire_array100>)->Name("parse/raw/array100");
 BENCHMARK(BM_ParseOnly<wire_map>)->Name("parse/raw/map20");
 
 BENCHMARK(BM_ParseReply<wire_integer>)->Name("parse/Reply/integer");
+BENCHMARK(BM_ParseReply<wire_double>)->Name("parse/Reply/double");
+BENCHMARK(BM_ParseReply<wire_integer_array100>)->Name("parse/Reply/integer_array100");
 BENCHMARK(BM_ParseReply<wire_bulk3>)->Name("parse/Reply/bulk3");
 BENCHMARK(BM_ParseReply<wire_bulk4k>)->Name("parse/Reply/bulk4k");
 BENCHMARK(BM_ParseReply<wire_array100>)->Name("parse/Reply/array100");
 BENCHMARK(BM_ParseReply<wire_map>)->Name("parse/Reply/map20");
 
 BENCHMARK(BM_ParseTyped<std::int64_t, wire_integer>)->Name("parse/typed/int64");
+BENCHMARK(BM_ParseTyped<std::int32_t, wire_integer>)->Name("parse/typed/int32");
+BENCHMARK(BM_ParseTyped<double, wire_double>)->Name("parse/typed/double");
+BENCHMARK(BM_ParseTyped<double, wire_double_bulk>)->Name("parse/typed/double_from_bulk");
+BENCHMARK(BM_ParseTyped<std::vector<std::int64_t>, wire_integer_array100>)->Name("parse/typed/vector_int64_100");
 BENCHMARK(BM_ParseTyped<std::string, wire_bulk3>)->Name("parse/typed/string3");
 BENCHMARK(BM_ParseTyped<std::optional<std::string>, wire_bulk3>)->Name("parse/typed/optional_string3");
 BENCHMARK(BM_ParseTyped<std::string, wire_bulk4k>)->Name("parse/typed/string4k");

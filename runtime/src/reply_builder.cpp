@@ -2,8 +2,6 @@
 
 #include <algorithm>
 
-#include "resp/numbers.hpp"
-
 namespace valkey {
 
 namespace detail {
@@ -64,13 +62,12 @@ bool ReplyAssembler::feed(const resp::Node& node, Reply& target) {
   }
   slot->type_ = node.type;
   switch (node.type) {
+    // The parser already read the numbers (and the boolean) into the node.
     case T::integer:
-      if (!resp::detail::parse_int64(node.value, slot->integer_)) slot->integer_ = 0;
-      break;
-    case T::boolean: slot->integer_ = node.value == "t" ? 1 : 0; break;
+    case T::boolean: slot->integer_ = node.integer; break;
     case T::double_:
       slot->str_.assign(node.value);
-      if (!resp::detail::parse_double(node.value, slot->real_)) slot->real_ = 0;
+      slot->real_ = node.number;
       break;
     default:
       if (!resp::is_aggregate(node.type)) slot->str_.assign(node.value);

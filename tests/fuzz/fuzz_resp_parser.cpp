@@ -7,8 +7,12 @@
 //      append the next read), again into Reply: same nodes, same messages,
 //      same error, same Replies;
 //   3. in other chunks, through ResponseVisitor<T> for a rotating set of T.
+// Every node's number (Node::integer, Node::number) must agree with its text.
 // Any difference between chunkings, a crash, a sanitizer report, a hang or
 // unbounded allocation is a bug.
+#include <bit>
+#include <charconv>
+#include <cmath>
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
@@ -17,6 +21,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <system_error>
 #include <tuple>
 #include <utility>
 #include <vector>
@@ -53,13 +58,57 @@ struct Chunker {
   }
 };
 
+// The number a node carries must be the one its text spells (checked with
+// std::from_chars, independent of the parser's own number reading).
+void check_numbers(const Node& n) {
+  using valkey::resp::Type;
+  std::string_view text = n.value;
+  if (!text.empty() && text[0] == '+') text.remove_prefix(1);  // from_chars takes no '+'
+  switch (n.type) {
+    case Type::integer: {
+      std::int64_t v = 0;
+      const auto r = std::from_chars(text.data(), text.data() + text.size(), v);
+      if (r.ec != std::errc{} || r.ptr != text.data() + text.size() || v != n.integer)
+        fail("integer node holds another number than its text");
+      if (n.number != 0) fail("integer node holds a double");
+      return;
+    }
+    case Type::double_: {
+      double v = 0;
+      const auto r = std::from_chars(text.data(), text.data() + text.size(), v);
+      if (r.ec == std::errc{} && r.ptr == text.data() + text.size()) {
+        if (!(v == n.number || (std::isnan(v) && std::isnan(n.number))))
+          fail("double node holds another number than its text");
+      } else if (r.ec == std::errc::result_out_of_range) {
+        if (!std::isinf(n.number) && n.number != 0) fail("double out of range is neither inf nor 0");
+      }
+      if (n.integer != 0) fail("double node holds an integer");
+      return;
+    }
+    case Type::boolean:
+      if (n.integer != (n.value == "t" ? 1 : 0) || n.number != 0) fail("boolean node holds a wrong number");
+      return;
+    default:
+      if (valkey::resp::is_aggregate(n.type)) {
+        if (n.integer < 0 || static_cast<std::uint64_t>(n.integer) != n.aggregate_size)
+          fail("aggregate node holds another count than aggregate_size");
+      } else if (n.integer != 0) {
+        fail("text node holds an integer");
+      }
+      if (n.number != 0) fail("non-double node holds a double");
+  }
+}
+
 // Records a digest of every node, then builds the Reply.
 class Digesting final : public valkey::resp::Visitor {
  public:
   void on_node(const Node& n) override {
+    check_numbers(n);
     mix(static_cast<std::uint64_t>(n.type));
     mix(n.aggregate_size);
     mix(n.depth);
+    mix(static_cast<std::uint64_t>(n.integer));
+    mix(std::bit_cast<std::uint64_t>(n.number));
     for (char c : n.value) mix(static_cast<unsigned char>(c));
     builder.on_node(n);
   }

@@ -25,6 +25,8 @@ int main(int argc, char** argv) {
       "*3\r\n:1\r\n$1\r\nx\r\n#t\r\n",
       "*1\r\n*1\r\n*1\r\n*1\r\n*1\r\n*1\r\n*1\r\n*1\r\n*1\r\n:1\r\n",
       "+OK\r\n:1\r\n$3\r\nabc\r\n*2\r\n+a\r\n-ERR x\r\n",
+      ":+7\r\n", ":9223372036854775807\r\n", ",-1e-400\r\n", ",1e400\r\n", ",+inf\r\n", ",.5\r\n",
+      ",2E+300\r\n", "*3\r\n,1.5\r\n:2\r\n$3\r\n2.5\r\n",
   };
   std::string all;
   for (const auto& s : samples) all += s;

@@ -2,6 +2,7 @@
 // Helpers for the codec unit tests: a visitor that records nodes as text, and
 // a driver that feeds a byte stream the way the connection does (keep the
 // unconsumed tail, append the next read) in any chunking.
+#include <charconv>
 #include <cstddef>
 #include <string>
 #include <string_view>
@@ -32,6 +33,24 @@ class Recorder final : public resp::Visitor {
   std::vector<std::string> events;
 };
 
+// Records the numbers the parser stored in each node (Node::integer and
+// Node::number), the double in its shortest exact spelling.
+class NumberRecorder final : public resp::Visitor {
+ public:
+  void on_node(const resp::Node& n) override {
+    std::string e{resp::to_string(n.type)};
+    e += " i=";
+    e += std::to_string(n.integer);
+    e += " d=";
+    char buf[32];
+    const auto r = std::to_chars(buf, buf + sizeof buf, n.number);
+    e.append(buf, r.ptr);
+    events.push_back(std::move(e));
+  }
+  void on_message_end() override { events.emplace_back("END"); }
+  std::vector<std::string> events;
+};
+
 struct FeedResult {
   std::vector<std::string> events;
   std::error_code ec;
@@ -40,11 +59,12 @@ struct FeedResult {
 };
 
 // Feeds `wire` cut at the given offsets (ascending) through one parser,
-// draining every complete message, like a connection's read loop.
-inline FeedResult feed_cuts(std::string_view wire, const std::vector<std::size_t>& cuts,
-                     resp::Limits limits = {}) {
+// draining every complete message, like a connection's read loop. `Rec` says
+// what of each node is recorded.
+template <class Rec = Recorder>
+FeedResult feed_cuts(std::string_view wire, const std::vector<std::size_t>& cuts, resp::Limits limits = {}) {
   resp::Parser parser{limits};
-  Recorder rec;
+  Rec rec;
   FeedResult r;
   std::string buf;
   std::size_t from = 0;
@@ -73,14 +93,16 @@ inline FeedResult feed_cuts(std::string_view wire, const std::vector<std::size_t
   return r;
 }
 
-inline FeedResult feed_whole(std::string_view wire, resp::Limits limits = {}) {
-  return feed_cuts(wire, {}, limits);
+template <class Rec = Recorder>
+FeedResult feed_whole(std::string_view wire, resp::Limits limits = {}) {
+  return feed_cuts<Rec>(wire, {}, limits);
 }
 
-inline FeedResult feed_bytewise(std::string_view wire, resp::Limits limits = {}) {
+template <class Rec = Recorder>
+FeedResult feed_bytewise(std::string_view wire, resp::Limits limits = {}) {
   std::vector<std::size_t> cuts;
   for (std::size_t i = 1; i < wire.size(); ++i) cuts.push_back(i);
-  return feed_cuts(wire, cuts, limits);
+  return feed_cuts<Rec>(wire, cuts, limits);
 }
 
 }  // namespace valkey::test

@@ -68,12 +68,13 @@ bool Decoder<bool>::feed(const resp::Node& n, bool& out, DecodeState& st) {
 }
 
 bool Decoder<double>::feed(const resp::Node& n, double& out, DecodeState& st) {
-  if (n.type == Type::double_ || is_text(n.type) || n.type == Type::big_number) {
-    if (!resp::detail::parse_double(text_of(n), out)) st.fail(errc::invalid_number);
+  // RESP3 numbers come parsed in the node; RESP2 sends them as strings.
+  if (n.type == Type::double_) {
+    out = n.number;
   } else if (n.type == Type::integer) {
-    std::int64_t v = 0;
-    if (resp::detail::parse_int64(n.value, v)) out = static_cast<double>(v);
-    else st.fail(errc::invalid_number);
+    out = static_cast<double>(n.integer);
+  } else if (is_text(n.type) || n.type == Type::big_number) {
+    if (!resp::detail::parse_double(text_of(n), out)) st.fail(errc::invalid_number);
   } else {
     st.mismatch(n);
   }
@@ -83,7 +84,11 @@ bool Decoder<double>::feed(const resp::Node& n, double& out, DecodeState& st) {
 namespace detail {
 
 bool decode_signed(const resp::Node& n, std::int64_t& out, DecodeState& st) {
-  if (n.type == Type::integer || is_text(n.type) || n.type == Type::big_number) {
+  if (n.type == Type::integer) {  // parsed by the parser
+    out = n.integer;
+    return true;
+  }
+  if (is_text(n.type) || n.type == Type::big_number) {
     if (resp::detail::parse_int64(text_of(n), out)) return true;
     st.fail(errc::invalid_number);
     return false;
@@ -93,7 +98,15 @@ bool decode_signed(const resp::Node& n, std::int64_t& out, DecodeState& st) {
 }
 
 bool decode_unsigned(const resp::Node& n, std::uint64_t& out, DecodeState& st) {
-  if (n.type == Type::integer || is_text(n.type) || n.type == Type::big_number) {
+  if (n.type == Type::integer) {  // parsed by the parser
+    if (n.integer >= 0) {
+      out = static_cast<std::uint64_t>(n.integer);
+      return true;
+    }
+    st.fail(errc::invalid_number);
+    return false;
+  }
+  if (is_text(n.type) || n.type == Type::big_number) {
     if (resp::detail::parse_uint64(text_of(n), out)) return true;
     st.fail(errc::invalid_number);
     return false;

@@ -111,13 +111,9 @@ bool parse_double(std::string_view s, double& out) noexcept {
   if (r.ptr != body.data() + body.size()) return false;
   if (r.ec == std::errc::result_out_of_range) {
     // Overflow reads as infinity, underflow as zero: the text was well formed.
-    bool small = false;
-    for (char c : body) {
-      if (c == 'e' || c == 'E') {
-        small = body.find('-', static_cast<std::size_t>(&c - body.data())) != std::string_view::npos;
-        break;
-      }
-    }
+    // A negative exponent is the only way to get below the double range.
+    const std::size_t e = body.find_first_of("eE");
+    const bool small = e != std::string_view::npos && e + 1 < body.size() && body[e + 1] == '-';
     v = small ? 0.0 : std::numeric_limits<double>::infinity();
   } else if (r.ec != std::errc{}) {
     return false;

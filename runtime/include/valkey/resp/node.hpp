@@ -50,7 +50,16 @@ struct Node {
   std::size_t depth;
   // The payload for scalars (bulk and verbatim bodies, the text of a line);
   // empty for aggregates and null. Valid only during the visitor call.
+  // Numbers keep their text here too, exactly as received.
   std::string_view value;
+  // The number the parser already read while validating the line, so that
+  // decoders do not parse it again. integer: its value; aggregates: the count
+  // in the header (== aggregate_size); boolean: 1 for #t, 0 for #f; every
+  // other type: 0. Big numbers may not fit and stay text only (value).
+  std::int64_t integer = 0;
+  // double: its value (inf, -inf and nan included; beyond the double range it
+  // reads as +/-inf, below it as 0). Every other type: 0.
+  double number = 0;
 };
 
 }  // namespace valkey::resp
