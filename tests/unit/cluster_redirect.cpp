@@ -55,6 +55,10 @@ TEST_CASE("cluster redirect: MOVED and ASK with IPv4, IPv6 and host names", "[cl
   auto same = parsed("MOVED 3999 :6381");
   CHECK(same.host.empty());
   CHECK(same.port == 6381);
+  // As valkey-server 9.1.2 writes it with host names preferred but none set.
+  auto unset = parsed("MOVED 12182 ?:27101");
+  CHECK(unset.host.empty());
+  CHECK(unset.port == 27101);
 }
 
 TEST_CASE("cluster redirect: malformed redirects are refused", "[cluster]") {

@@ -103,6 +103,8 @@ bool parse_redirect(std::string_view message, Redirect& out, std::string_view* w
   const std::string_view addr = message.substr(sp2 + 1);
   if (addr.find(' ') != std::string_view::npos) return fail(why, "unexpected words after the address");
   if (!parse_host_port(addr, r.host, r.port, why)) return false;
+  // "?:port": the node announces host names but has none set.
+  if (r.host == "?") r.host = {};
   r.slot = static_cast<std::uint16_t>(slot);
   out = r;
   return true;

@@ -34,14 +34,17 @@ struct Redirect {
   enum class Kind : std::uint8_t { moved, ask };
   Kind kind = Kind::moved;
   std::uint16_t slot = 0;
-  // Without brackets for IPv6 ("::1"). Empty: the node that sent the reply
-  // has no known endpoint; use the host the request was sent to.
+  // Without brackets for IPv6 ("::1"). Empty: the target has no endpoint
+  // the server can name (":port" with cluster-preferred-endpoint-type
+  // unknown-endpoint, "?:port" when host names are preferred but unset): use
+  // the host the request was sent to, or the topology's node on that port.
   std::string_view host;
   std::uint16_t port = 0;
 };
 
 // Parses "MOVED 3999 127.0.0.1:6381", "ASK 3999 [::1]:7000", "MOVED 3999
-// ::1:7000", "MOVED 3999 node-1.example:7000", "MOVED 3999 :7000". Returns
+// ::1:7000", "MOVED 3999 node-1.example:7000", "MOVED 3999 :7000", "MOVED
+// 3999 ?:7000". Returns
 // false for anything else (slot past 16383, port 0 or past 65535, missing
 // port, extra words), with the reason in *why (static text). `out.host`
 // views into `message`.
