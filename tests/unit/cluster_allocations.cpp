@@ -6,6 +6,7 @@
 #include <atomic>
 #include <cstdlib>
 #include <new>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -52,6 +53,7 @@ TEST_CASE("cluster allocations: routing and redirect parsing allocate nothing", 
       {"SORT", "foo"},           // unknown_keys with a hint
       {"NOSUCH", "x"},
   };
+  const std::vector<std::string> owned{"HSET", "{h}1", "f", "v", "g", "w"};
   int kinds = 0;
   long n = 0;
   {
@@ -63,6 +65,10 @@ TEST_CASE("cluster allocations: routing and redirect parsing allocate nothing", 
         auto count = [&](int, const valkey::KeySpec&) { ++n; };
         vc::walk_key_specs(argv, count);
       }
+      kinds += static_cast<int>(vc::route_call(owned).kind);
+      vc::SlotCheck check;
+      for (const auto& a : owned) check(a);
+      kinds += check.single_slot();
       vc::Redirect red;
       kinds += vc::parse_redirect("MOVED 3999 [::1]:7000", red);
       kinds += vc::parse_redirect("ASK 3999 node-1.example.com:7000", red);

@@ -252,3 +252,46 @@ TEST_CASE("cluster route: many keys split in linear-ish time and keep key order"
   }
   CHECK(total == keys.size());
 }
+
+TEST_CASE("cluster route: an argument view as Client::call takes it", "[cluster]") {
+  std::vector<std::string> owned{"MGET", "foo", "bar"};
+  auto r = vc::route_call(owned);
+  REQUIRE(r.kind == RouteKind::multi_slot);
+  CHECK(r.positions == std::vector<int>{1, 2});
+  auto cross = vc::route_call({"SUNION", "foo", "bar"});
+  CHECK(cross.kind == RouteKind::cross_slot);
+  // Past the inline buffer.
+  std::vector<std::string> many{"DEL"};
+  for (int i = 0; i < 100; ++i) many.push_back("{t}" + std::to_string(i));
+  auto del = vc::route_call(many);
+  CHECK(del.kind == RouteKind::slot);
+  CHECK(del.slot == vc::hash_slot("t"));
+  std::vector<std::string> sunion{"SUNION"};
+  for (int i = 0; i < 100; ++i) sunion.push_back("k" + std::to_string(i));
+  auto c = vc::route_call(sunion);
+  REQUIRE(c.kind == RouteKind::cross_slot);
+  // The views point at the caller's strings.
+  CHECK(c.key_a.data() == sunion[1].data());
+}
+
+TEST_CASE("cluster route: SlotCheck over a typed walker's keys", "[cluster]") {
+  vc::SlotCheck none;
+  CHECK(none.count() == 0);
+  CHECK_FALSE(none.single_slot());
+  vc::SlotCheck one;
+  for (auto k : {"{a}1", "{a}2", "a"}) one(k);
+  CHECK(one.count() == 3);
+  CHECK(one.single_slot());
+  CHECK(one.slot() == vc::hash_slot("a"));
+  CHECK(one.first_key() == "{a}1");
+  vc::SlotCheck two;
+  for (auto k : {"foo", "{foo}x", "bar", "baz"}) two(k);
+  CHECK_FALSE(two.single_slot());
+  CHECK(two.other_key() == "bar");
+  // A conflicting empty key is still reported.
+  vc::SlotCheck empty;
+  empty("foo");
+  empty(std::string_view{});
+  CHECK_FALSE(empty.single_slot());
+  CHECK(empty.other_key().empty());
+}

@@ -228,6 +228,34 @@ Route route(std::span<const std::string_view> argv) {
   return route(*info, argv);
 }
 
+Route route_call(Strings argv) {
+  constexpr std::size_t kInline = 64;
+  std::array<std::string_view, kInline> inline_args;
+  std::vector<std::string_view> heap_args;
+  std::span<std::string_view> args;
+  if (argv.size() <= kInline) {
+    std::size_t i = 0;
+    argv.for_each([&](std::string_view a) { inline_args[i++] = a; });
+    args = std::span<std::string_view>(inline_args.data(), i);
+  } else {
+    heap_args.reserve(argv.size());
+    argv.for_each([&](std::string_view a) { heap_args.push_back(a); });
+    args = heap_args;
+  }
+  return route(std::span<const std::string_view>(args.data(), args.size()));
+}
+
+void SlotCheck::operator()(std::string_view key) noexcept {
+  if (count_++ == 0) {
+    first_ = key;
+    slot_ = hash_slot(key);
+  } else if (other_.data() == nullptr && hash_slot(key) != slot_) {
+    // A key of length 0 still has a non-null data pointer when it comes from
+    // a string; an empty literal view may not, so keep a marker instead.
+    other_ = key.data() ? key : std::string_view("", 0);
+  }
+}
+
 Route route_keys(const CommandInfo& info, std::span<const std::string_view> keys, bool all_or_none) {
   Route r;
   r.info = &info;

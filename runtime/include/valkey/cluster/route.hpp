@@ -22,6 +22,7 @@
 
 #include <valkey/cluster/key_specs.hpp>
 #include <valkey/command_info.hpp>
+#include <valkey/view.hpp>
 
 namespace valkey::cluster {
 
@@ -78,6 +79,30 @@ struct Route {
 Route route(std::span<const std::string_view> argv);
 // With the command's facts given (a module command described by COMMAND INFO).
 Route route(const CommandInfo& info, std::span<const std::string_view> argv);
+
+// The same for an argument view (Client::call's Strings): copied into a
+// stack buffer of string_views (a vector past 64 arguments); the route's
+// views point at the caller's strings, not at the copy.
+Route route_call(Strings argv);
+
+// Slot of a stream of keys, for the generated walkers (`for_each_key(cmd,
+// check)`, a KeyCallback): keeps the first key's slot and the first key in
+// another slot, nothing else. No allocation.
+class SlotCheck {
+ public:
+  void operator()(std::string_view key) noexcept;
+  std::size_t count() const noexcept { return count_; }
+  bool single_slot() const noexcept { return count_ > 0 && other_.data() == nullptr; }
+  std::uint16_t slot() const noexcept { return slot_; }  // the first key's slot
+  std::string_view first_key() const noexcept { return first_; }
+  // The first key whose slot differs from the first key's (null data when none).
+  std::string_view other_key() const noexcept { return other_; }
+
+ private:
+  std::size_t count_ = 0;
+  std::uint16_t slot_ = 0;
+  std::string_view first_, other_;
+};
 
 // A typed command whose keys its generated walker listed. `all_or_none`: the
 // command promises to apply to every key or none (MSETEX with NX or XX), so
