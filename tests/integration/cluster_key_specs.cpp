@@ -17,6 +17,8 @@
 #include "support/valkey_test.hpp"
 
 #include <valkey/cluster/key_specs.hpp>
+#include <valkey/cluster/server_commands.hpp>
+#include <valkey/command_table.hpp>
 
 namespace sc = valkey::spec_check;
 namespace vc = valkey::cluster;
@@ -216,5 +218,63 @@ TEST_CASE("cluster: the key-spec interpreter equals COMMAND GETKEYS on every exa
   for (const auto& [label, why] : exceptions()) {
     INFO(label);
     CHECK(seen.count(label) == 1);
+  }
+}
+
+namespace {
+
+bool same_spec(const valkey::KeySpec& a, const valkey::KeySpec& b) {
+  return a.begin == b.begin && a.begin_index == b.begin_index && a.keyword == b.keyword &&
+         a.keyword_startfrom == b.keyword_startfrom && a.find == b.find && a.lastkey == b.lastkey &&
+         a.keystep == b.keystep && a.limit == b.limit && a.keynumidx == b.keynumidx && a.firstkey == b.firstkey &&
+         a.keynum_step == b.keynum_step && a.read == b.read && a.write == b.write && a.incomplete == b.incomplete;
+}
+
+}  // namespace
+
+// The facts a router reads for module commands (ServerCommands, from the
+// server's COMMAND reply) agree with the generated table on every built-in
+// command: the two sources route alike.
+TEST_CASE("cluster: COMMAND read at run time equals the generated table", "[spec][cluster]") {
+  valkey::test::ServerOptions o;
+  o.unix_socket = false;
+  valkey::test::ServerProcess server{o};
+  for (int proto : {2, 3}) {
+    INFO("RESP" << proto);
+    sc::Connection conn(server.port(), std::chrono::seconds(3));
+    if (proto == 3) REQUIRE_FALSE(conn.command({"HELLO", "3"}).is_error());
+    vc::ServerCommands table;
+    std::vector<std::string> errors;
+    const std::size_t added = table.add(conn.command({"COMMAND"}), &errors);
+    for (const auto& e : errors) FAIL_CHECK(e);
+    CHECK(added > 380);
+    int compared = 0;
+    std::vector<std::string> absent;
+    for (const valkey::CommandInfo* gen : valkey::all_commands()) {
+      const valkey::CommandInfo* got = table.find(gen->name);
+      if (!got) {
+        absent.emplace_back(gen->name);
+        continue;
+      }
+      INFO(gen->name);
+      ++compared;
+      CHECK(got->arity == gen->arity);
+      CHECK(got->request_policy == gen->request_policy);
+      CHECK(got->response_policy == gen->response_policy);
+      CHECK(got->is(valkey::CommandFlag::readonly) == gen->is(valkey::CommandFlag::readonly));
+      CHECK(got->is(valkey::CommandFlag::write) == gen->is(valkey::CommandFlag::write));
+      REQUIRE(got->key_specs.size() == gen->key_specs.size());
+      for (std::size_t i = 0; i < got->key_specs.size(); ++i) CHECK(same_spec(got->key_specs[i], gen->key_specs[i]));
+    }
+    std::string list;
+    for (const auto& a : absent) list += (list.empty() ? "" : ", ") + a;
+    WARN("RESP" << proto << ": " << compared << " commands of the generated table compared with COMMAND; "
+                << absent.size() << " not on a plain server: " << list);
+    CHECK(compared > 380);
+    // Only sentinel-only commands may be missing from a plain server.
+    for (const auto& a : absent) {
+      INFO(a);
+      CHECK(a.rfind("SENTINEL", 0) == 0);
+    }
   }
 }
