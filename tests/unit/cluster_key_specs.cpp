@@ -172,3 +172,33 @@ TEST_CASE("cluster key specs: the callback form allocates nothing and sees the s
   REQUIRE(w.info);
   CHECK(w.info->name == "ZUNIONSTORE");
 }
+
+TEST_CASE("cluster key specs: specs from a server stay within argv", "[cluster]") {
+  // A module may declare any step or index; nothing outside argv is read.
+  static constexpr valkey::KeySpec wide[] = {
+      {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::keynum,
+       .keynumidx = 0, .firstkey = 1, .keynum_step = 1000000, .read = true},
+  };
+  static constexpr valkey::KeySpec far[] = {
+      {.begin = valkey::KeySpec::Begin::index, .begin_index = 900000, .find = valkey::KeySpec::Find::range,
+       .lastkey = 0, .keystep = 1, .limit = 0, .read = true},
+  };
+  static constexpr valkey::KeySpec zero_step[] = {
+      {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range,
+       .lastkey = -1, .keystep = 0, .limit = 0, .read = true},
+  };
+  valkey::CommandInfo info{.name = "MOD.X", .arity = -2, .flags = valkey::CommandFlag::none, .acl_categories = 0,
+                           .since = "", .group = "", .request_policy = valkey::RequestPolicy::default_,
+                           .response_policy = valkey::ResponsePolicy::default_, .nondeterministic_output = false,
+                           .key_specs = wide};
+  std::vector<std::string_view> argv{"MOD.X", "2", "a", "b", "c"};
+  auto w = vc::key_positions(info, argv);
+  CHECK(w.walk.status == vc::KeysStatus::invalid);
+  CHECK(w.keys.empty());
+  std::vector<std::string_view> one{"MOD.X", "1", "a"};
+  CHECK(vc::key_positions(info, one).keys == Keys{"a"});
+  info.key_specs = far;
+  CHECK(vc::key_positions(info, argv).walk.status == vc::KeysStatus::invalid);
+  info.key_specs = zero_step;
+  CHECK(vc::key_positions(info, argv).walk.status == vc::KeysStatus::invalid);
+}

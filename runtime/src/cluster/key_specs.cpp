@@ -112,8 +112,14 @@ KeyWalk walk_key_specs(const CommandInfo& info, std::span<const std::string_view
       }
       first += spec.firstkey;
       if (n == 0) continue;  // numkeys 0: no keys (EVAL without keys)
-      // n keys, `step` apart (MSETEX's key value pairs have step 2).
-      last = first + static_cast<int>(n - 1) * (step < 1 ? 1 : step);
+      // n keys, `step` apart (MSETEX's key value pairs have step 2). In 64
+      // bits: a step from a server's COMMAND INFO may be large.
+      const long long end = first + (n - 1) * static_cast<long long>(step < 1 ? 1 : step);
+      if (end >= argc) {
+        walk.status = worse(walk.status, KeysStatus::invalid);
+        continue;
+      }
+      last = static_cast<int>(end);
     } else {
       walk.status = worse(walk.status, KeysStatus::incomplete);
       continue;
