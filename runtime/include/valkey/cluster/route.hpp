@@ -9,9 +9,11 @@
 //   other commands, keys in many     -> cross_slot, naming two conflicting keys
 //   request_policy special           -> only through its dedicated API (scan_all)
 //   connection-state commands        -> refused, naming the API to use instead
-//   keys the specs cannot name       -> unknown_keys (SORT ... STORE, MIGRATE ... KEYS,
-//                                       module commands): the client asks the
-//                                       server (COMMAND GETKEYS) or uses the hint
+//   keys the specs cannot name       -> unknown_keys (SORT's BY/GET/STORE, MIGRATE's
+//                                       KEYS, commands not in the table): the
+//                                       client asks the server (COMMAND GETKEYS),
+//                                       routes by ServerCommands facts, or uses
+//                                       the hint
 //
 // Pure: no I/O, no topology. The single-slot path allocates nothing.
 #include <cstdint>
