@@ -2,6 +2,8 @@
 // input refused) and the classification of retryable cluster errors.
 #include <catch2/catch_test_macros.hpp>
 
+#include <random>
+#include <string>
 #include <string_view>
 
 #include <valkey/cluster/redirect.hpp>
@@ -117,4 +119,39 @@ TEST_CASE("cluster redirect: retryable cluster conditions by prefix", "[cluster]
   CHECK(vc::classify_error("MOVEDX 1 h:1") == ClusterError::none);
   CHECK(vc::classify_error("") == ClusterError::none);
   CHECK(vc::to_string(ClusterError::tryagain) == "TRYAGAIN");
+}
+
+TEST_CASE("cluster redirect: randomly damaged redirects parse to valid values or fail", "[cluster]") {
+  const std::string seeds[] = {"MOVED 3999 127.0.0.1:6381", "ASK 16383 [::1]:7000", "MOVED 0 ::1:1",
+                               "MOVED 12 node-1.example.com:65535"};
+  const std::string alphabet = "0123456789:[] .-MOVEDASKx?\t";
+  std::mt19937 rng(7);
+  int ok = 0, failed = 0;
+  for (int i = 0; i < 20000; ++i) {
+    std::string s = seeds[static_cast<std::size_t>(i) % std::size(seeds)];
+    const int edits = 1 + static_cast<int>(rng() % 3);
+    for (int e = 0; e < edits && !s.empty(); ++e) {
+      const std::size_t at = rng() % s.size();
+      const char c = alphabet[rng() % alphabet.size()];
+      switch (rng() % 3) {
+        case 0: s[at] = c; break;
+        case 1: s.insert(s.begin() + static_cast<long>(at), c); break;
+        default: s.erase(at, 1); break;
+      }
+    }
+    Redirect r;
+    std::string_view why;
+    if (vc::parse_redirect(s, r, &why)) {
+      ++ok;
+      CHECK(r.slot < 16384);
+      CHECK(r.port >= 1);
+      CHECK(r.host.find(' ') == std::string_view::npos);
+      CHECK(r.host.find('[') == std::string_view::npos);
+    } else {
+      ++failed;
+      CHECK_FALSE(why.empty());
+    }
+  }
+  CHECK(ok > 1000);
+  CHECK(failed > 1000);
 }
