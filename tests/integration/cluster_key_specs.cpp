@@ -1,11 +1,14 @@
-// The cluster router's key-spec interpreter (valkey/cluster/key_specs.hpp)
-// against COMMAND GETKEYS on a real valkey-server 9.1.2: for every generated
-// example invocation, and for hand-built invocations with several keys or
-// optional keys (the examples fill required arguments only), the keys the
-// interpreter reads from the specs equal the server's.
+// The cluster router's key handling against a real valkey-server 9.1.2:
+//   * the key-spec interpreter (valkey/cluster/key_specs.hpp) equals COMMAND
+//     GETKEYS for every generated example invocation, and for hand-built
+//     invocations with several keys or optional keys (the examples fill
+//     required arguments only);
+//   * the facts ServerCommands reads from COMMAND equal the generated table;
+//   * hash_slot() equals CLUSTER KEYSLOT.
 #include <catch2/catch_test_macros.hpp>
 
 #include <map>
+#include <random>
 #include <set>
 #include <span>
 #include <string>
@@ -17,6 +20,7 @@
 #include "support/valkey_test.hpp"
 
 #include <valkey/cluster/key_specs.hpp>
+#include <valkey/cluster/slot.hpp>
 #include <valkey/cluster/server_commands.hpp>
 #include <valkey/command_table.hpp>
 
@@ -277,4 +281,34 @@ TEST_CASE("cluster: COMMAND read at run time equals the generated table", "[spec
       CHECK(a.rfind("SENTINEL", 0) == 0);
     }
   }
+}
+
+// The slot a key routes to is the slot the server computes (CLUSTER KEYSLOT
+// on a cluster-enabled node): hash-tag edge cases, binary bytes, and random
+// keys full of braces.
+TEST_CASE("cluster: hash_slot equals CLUSTER KEYSLOT", "[spec][cluster]") {
+  valkey::test::ServerOptions o;
+  o.unix_socket = false;
+  o.cluster = true;
+  valkey::test::ServerProcess server{o};
+  sc::Connection conn(server.port(), std::chrono::seconds(3));
+  std::vector<std::string> keys{"123456789", "{}", "{{a}}", "a{}{b}", "{a}b", "{a}c", "a{b", "", "}{", "{a",
+                                "foo{bar}{zap}", "foo{{bar}}zap", "foo{}{bar}", std::string("\xff\x00{\x01}", 5)};
+  std::mt19937 rng(20261202);
+  const std::string alphabet("{}ab\x00\xff:", 7);
+  for (int i = 0; i < 2000; ++i) {
+    std::string k;
+    const std::size_t len = rng() % 12;
+    for (std::size_t j = 0; j < len; ++j) k += alphabet[rng() % alphabet.size()];
+    keys.push_back(std::move(k));
+  }
+  int compared = 0;
+  for (const auto& k : keys) {
+    valkey::Reply r = conn.command({"CLUSTER", "KEYSLOT", k});
+    INFO(sc::escape(k));
+    REQUIRE(r.is_integer());
+    CHECK(r.as_integer() == vc::hash_slot(k));
+    ++compared;
+  }
+  WARN("hash_slot compared with CLUSTER KEYSLOT for " << compared << " keys");
 }
