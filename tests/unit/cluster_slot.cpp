@@ -1,0 +1,56 @@
+// Hash slots: CRC16 vectors and the hash-tag rule's edge cases.
+#include <catch2/catch_test_macros.hpp>
+
+#include <string>
+
+#include <valkey/cluster/slot.hpp>
+
+namespace vc = valkey::cluster;
+
+TEST_CASE("cluster: CRC16 XMODEM vectors", "[cluster]") {
+  CHECK(vc::crc16("123456789") == 0x31C3);
+  CHECK(vc::crc16("") == 0);
+  CHECK(vc::crc16(std::string(1, '\0')) == 0);
+  CHECK(vc::crc16("A") == 0x58E5);
+  // Bytes above 0x7F are hashed as unsigned.
+  CHECK(vc::crc16("\xff") == 0x1EF0);
+}
+
+TEST_CASE("cluster: slots of plain keys", "[cluster]") {
+  CHECK(vc::hash_slot("123456789") == (0x31C3 & 16383));
+  // Known slots (CLUSTER KEYSLOT on a server).
+  CHECK(vc::hash_slot("foo") == 12182);
+  CHECK(vc::hash_slot("bar") == 5061);
+  CHECK(vc::hash_slot("key:1") == 6657);
+  CHECK(vc::hash_slot("") == 0);
+  for (const char* k : {"a", "user:1000", "\x01\x02\x03", "very long key with spaces and {"})
+    CHECK(vc::hash_slot(k) < vc::slot_count);
+}
+
+TEST_CASE("cluster: hash tags", "[cluster]") {
+  // Keys sharing a tag share the tag's slot.
+  CHECK(vc::hash_slot("{a}b") == vc::hash_slot("{a}c"));
+  CHECK(vc::hash_slot("{a}b") == vc::hash_slot("a"));
+  CHECK(vc::hash_slot("{user1000}.following") == vc::hash_slot("{user1000}.followers"));
+  CHECK(vc::hash_tag("x{tag}y") == "tag");
+  // "{}": empty tag, the whole key is hashed.
+  CHECK(vc::hash_tag("{}") == "{}");
+  CHECK(vc::hash_tag("foo{}{bar}") == "foo{}{bar}");
+  CHECK(vc::hash_slot("{}") == vc::crc16("{}") % 16384);
+  // "{{a}}": the tag starts after the first '{' and ends at the next '}'.
+  CHECK(vc::hash_tag("{{a}}") == "{a");
+  CHECK(vc::hash_slot("{{a}}") == vc::hash_slot("{a"));
+  // "a{}{b}": the first '{' opens an empty tag, so the whole key is hashed
+  // (the later "{b}" is not a tag).
+  CHECK(vc::hash_tag("a{}{b}") == "a{}{b}");
+  CHECK(vc::hash_slot("a{}{b}") == vc::crc16("a{}{b}") % 16384);
+  CHECK(vc::hash_slot("a{}{b}") != vc::hash_slot("b"));
+  // No closing brace: the whole key.
+  CHECK(vc::hash_tag("a{b") == "a{b");
+  CHECK(vc::hash_tag("}a{") == "}a{");
+  // Only the first tag counts.
+  CHECK(vc::hash_tag("{a}{b}") == "a");
+  CHECK(vc::hash_tag("foo{bar}{zap}") == "bar");
+  CHECK(vc::hash_tag("foo{{bar}}zap") == "{bar");
+  CHECK(vc::hash_tag("") == "");
+}
