@@ -94,6 +94,28 @@ TEST_CASE("mux: retry_readonly resends an untouched read-only request once", "[m
   CHECK(ro.reencodes == 1);
 }
 
+TEST_CASE("mux: a retry whose re-encoding throws fails with the loss and is reported", "[mux][faults][retry]") {
+  struct Listener final : Multiplexer::Listener {
+    void on_error_reply(std::string_view) override {}
+    void on_retry_encode_failed() override { ++failures; }
+    int failures = 0;
+  } listener;
+  auto options = valkey::test::mux_options();
+  options.retry_readonly = true;
+  Multiplexer mux{options};
+  mux.set_listener(&listener);
+  mux.on_connected(false);
+  MuxRequest ro;
+  ro.flags = CommandFlag::readonly;
+  ro.throw_on_reencode = true;
+  mux.add_encoded(ro, encode_command({"GET", "r"}), t0());
+  write_all(mux);
+  mux.on_connection_lost(make_error_code(errc::connection_lost), t0()).run();
+  CHECK(ro.ec == errc::connection_lost);
+  CHECK(listener.failures == 1);
+  CHECK(mux.buffered_bytes() == 0);
+}
+
 TEST_CASE("mux: retry_readonly off: nothing is resent", "[mux][faults][retry]") {
   Multiplexer mux{valkey::test::mux_options()};
   mux.on_connected(false);

@@ -3,6 +3,7 @@
 // receives, a push recorder, and RESP encoding of commands.
 #include <functional>
 #include <initializer_list>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <system_error>
@@ -51,6 +52,7 @@ class MuxRequest final : public RequestBase {
     if (on_done) on_done(*this);
   }
   bool reencode(resp::Writer& w) override {
+    if (throw_on_reencode) throw std::runtime_error("cannot encode");
     if (resend.empty()) return false;
     ++reencodes;
     w.begin_command(1);
@@ -64,6 +66,7 @@ class MuxRequest final : public RequestBase {
   int reencodes = 0;
   std::error_code ec;
   std::string resend;  // non-empty: reencode() writes this one-word command
+  bool throw_on_reencode = false;
   std::function<void(MuxRequest&)> on_done;
   std::function<void(const resp::Node&)> on_node_hook;
 };

@@ -221,6 +221,7 @@ class Connection : public std::enable_shared_from_this<Connection>, private Mult
   // Runs `c` from a handler posted to the executor (for user calls).
   void complete_later(Multiplexer::Completions&& c);
   void on_error_reply(std::string_view message) override;
+  void on_retry_encode_failed() override;
   void log(LogLevel level, const std::string& text) const;
   bool running_here() const noexcept;
   void close_here();

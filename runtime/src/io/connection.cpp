@@ -114,6 +114,11 @@ void Connection::on_error_reply(std::string_view message) {
   if (observer_) observer_->on_error_reply(*this, message);
 }
 
+void Connection::on_retry_encode_failed() {
+  if (config_.logger)
+    log(LogLevel::warn, "a read-only request could not be re-encoded for its retry; it fails with connection_lost");
+}
+
 void Connection::complete_later(Multiplexer::Completions&& c) {
   if (c.empty()) return;
   asio::post(ex_, [self = shared_from_this(), c = std::move(c)]() mutable { c.run(); });

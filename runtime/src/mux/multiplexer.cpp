@@ -374,6 +374,7 @@ Multiplexer::Completions Multiplexer::on_connection_lost(std::error_code cause, 
         ok = r->reencode(w);
       } catch (...) {
         ok = false;  // the request fails below like any other
+        if (listener_) listener_->on_retry_encode_failed();
       }
       if (ok) {
         r->retried_ = true;

@@ -65,6 +65,9 @@ class Multiplexer {
    public:
     // A depth-0 error reply, before the request it answers gets it.
     virtual void on_error_reply(std::string_view message) = 0;
+    // A read-only request's reencode() threw during the retry after a loss:
+    // the request fails with the loss instead (for the log).
+    virtual void on_retry_encode_failed() {}
 
    protected:
     ~Listener() = default;
