@@ -324,4 +324,14 @@ std::string Config::to_string() const {
   return out;
 }
 
+const char* to_string(LogLevel level) noexcept {
+  switch (level) {
+    case LogLevel::error: return "error";
+    case LogLevel::warn: return "warn";
+    case LogLevel::info: return "info";
+    case LogLevel::debug: return "debug";
+  }
+  return "?";
+}
+
 }  // namespace valkey

@@ -15,6 +15,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <system_error>
@@ -54,6 +55,16 @@ struct ReconnectPolicy {
   unsigned max_attempts = 0;
 };
 
+// Severity of a log line.
+enum class LogLevel : std::uint8_t { error, warn, info, debug };
+// Receives the runtime's log lines: connects, disconnects and their reason,
+// reconnect attempts, health-check failures, handshake fallbacks, and errors
+// that would otherwise be swallowed. Never the password or command arguments.
+// Called on the connection's executor; it must not call back into the
+// connection.
+using Logger = std::function<void(LogLevel, std::string_view)>;
+const char* to_string(LogLevel level) noexcept;
+
 struct Config {
   // Where to connect: unix_path when set, else host:port.
   std::string host = "127.0.0.1";
@@ -90,6 +101,10 @@ struct Config {
   bool retry_readonly = false;
 
   resp::Limits limits;
+
+  // Where log lines go; empty (the default): nowhere, at the cost of one
+  // check per event (nothing on the per-request path).
+  Logger logger;
 
   // Parses a URL (throws valkey::Error with errc::invalid_url).
   static Config from_url(std::string_view url);

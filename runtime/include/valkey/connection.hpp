@@ -5,6 +5,12 @@
 // sentinel resolver swaps the address, pipelines and transactions submit
 // multi-reply requests).
 //
+// It is a thin Asio driver: the request queue, batches, reply routing,
+// deadlines and backpressure live in a valkey::Multiplexer (no I/O), the
+// handshake in an I/O-free state machine; the Connection moves bytes between
+// them and the socket, runs the timers (connect, deadline, health check,
+// reconnect backoff) and owns the memory of its read/write handlers.
+//
 // * Auto-pipelining: requests encode straight into one output buffer; all that
 //   queued up while a write was in flight leaves in the next single write.
 // * Replies are matched in order; RESP3 push messages go to the push handler
@@ -13,23 +19,32 @@
 //   reconnects on its own; see docs/runtime.md for every policy.
 //
 // Threading: every member function must be called on get_executor() (a
-// single-threaded io_context, or a strand). The object is held by shared_ptr
-// because its own asynchronous operations keep it alive until they return.
+// single-threaded io_context, or a strand), except close(), which may be
+// called from any thread. The object is held by shared_ptr because its own
+// asynchronous operations keep it alive until they return.
+//
+// Completions never re-enter the caller: close(), cancel(), reset() and
+// submit() never run a request's on_complete() inside the call; a request they
+// finish completes from a handler posted to get_executor(). Only the read path
+// and the connection's own timers complete requests inline.
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <random>
+#include <span>
 #include <string>
 #include <string_view>
 #include <system_error>
 #include <vector>
 
 #include <asio/any_io_executor.hpp>
+#include <asio/post.hpp>
 #include <asio/steady_timer.hpp>
 
 #include <valkey/config.hpp>
 #include <valkey/error.hpp>
+#include <valkey/mux/multiplexer.hpp>
 #include <valkey/request.hpp>
 #include <valkey/resp/parser.hpp>
 #include <valkey/resp/visitor.hpp>
@@ -39,6 +54,9 @@ namespace valkey {
 
 namespace detail {
 class Transport;
+}
+namespace io {
+class Handshake;
 }
 
 enum class ConnectionState : std::uint8_t {
@@ -64,7 +82,7 @@ class ConnectionObserver {
   ~ConnectionObserver() = default;
 };
 
-class Connection : public std::enable_shared_from_this<Connection> {
+class Connection : public std::enable_shared_from_this<Connection>, private Multiplexer::Listener {
   struct Private {};
 
  public:
@@ -81,7 +99,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   const Config& config() const noexcept { return config_; }
   ConnectionState state() const noexcept { return state_; }
   // Requests queued or awaiting replies.
-  std::size_t pending() const noexcept { return queued_count_ + inflight_count_; }
+  std::size_t pending() const noexcept { return mux_.pending(); }
   // The protocol the handshake settled on.
   Protocol protocol() const noexcept { return protocol_; }
   // Why the last connection attempt failed, in words (the server's refusal,
@@ -90,11 +108,31 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
   // Starts connecting (idempotent; submit() also starts it).
   void start();
-  // Closes for good: every request fails with connection_closed.
+  // Closes for good: every request fails with connection_closed (completed
+  // from a posted handler, never inside this call). Safe from any thread:
+  // off the executor the closing itself is posted to it.
   void close();
+  // The same, then `done()` runs on the executor once every request closed
+  // here has completed (never inside this call).
+  template <class Done>
+  void close(Done&& done) {
+    auto after = [self = shared_from_this(), d = std::forward<Done>(done)]() mutable {
+      // Posted after the completions close_here() posted: they run first.
+      asio::post(self->ex_, [self, d = std::move(d)]() mutable { std::move(d)(); });
+    };
+    if (running_here()) {
+      close_here();
+      after();
+    } else {
+      asio::post(ex_, [self = shared_from_this(), after = std::move(after)]() mutable {
+        self->close_here();
+        after();
+      });
+    }
+  }
   // Drops the socket as if the peer vanished (pending requests fail with
-  // connection_lost) and reconnects by the policy; for tests and for routers
-  // that learned the node moved.
+  // connection_lost, from a posted handler) and reconnects by the policy; for
+  // tests and for routers that learned the node moved.
   void reset(std::error_code why = make_error_code(errc::connection_lost));
 
   // Queues `r`, encoding its commands with `encode(resp::Writer&)` into the
@@ -104,23 +142,16 @@ class Connection : public std::enable_shared_from_this<Connection> {
   template <class Encode>
   std::error_code submit(RequestBase& r, Encode&& encode) {
     if (auto ec = admit(r)) return ec;
-    const std::size_t begin = out_.size();
-    try {
-      resp::Writer w(out_);
-      encode(w);
-    } catch (...) {
-      out_.resize(begin);
-      throw;
-    }
-    enqueue(r, begin);
+    mux_.add(r, std::forward<Encode>(encode), enqueue_time());
+    queued(r);
     return {};
   }
   // Same with bytes encoded elsewhere.
   std::error_code submit_encoded(RequestBase& r, std::string_view bytes);
 
-  // Completes `r` now with `ec` (cancelled, timeout...). Not yet written: it is
-  // removed and never sent. Written: its replies are discarded on arrival.
-  // No effect on a request that is not active.
+  // Completes `r` with `ec` (cancelled, timeout...) from a posted handler.
+  // Not yet written: it is removed and never sent. Written: its replies are
+  // discarded on arrival. No effect on a request that is not active.
   void cancel(RequestBase& r, std::error_code ec = make_error_code(errc::cancelled));
 
   // While held, queued requests are not written: submit a batch, then
@@ -137,7 +168,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
   // RESP3 push messages (depth-0 `>`): pub/sub messages, client-side caching
   // invalidations. nullptr (the default) discards them.
-  void set_push_handler(resp::Visitor* v) noexcept { push_ = v; }
+  void set_push_handler(resp::Visitor* v) noexcept { mux_.set_push_handler(v); }
 
   // Pub/sub mode, for a connection dedicated to subscriptions (valkey::Subscriber
   // turns it on; off by default). It matters only once the handshake settled
@@ -153,7 +184,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   // On RESP3 the mode changes nothing: those arrive as pushes anyway, and the
   // reading path is the very same. Set it before start(); a change takes
   // effect when the next connection's handshake completes.
-  void set_pubsub_mode(bool on);
+  void set_pubsub_mode(bool on) noexcept { pubsub_mode_ = on; }
   bool pubsub_mode() const noexcept { return pubsub_mode_; }
 
   // For a request that learns while reading a reply that its commands will
@@ -161,7 +192,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   // instead of confirmations, followed by its PING's reply): raises the number
   // of replies `r` waits for by `n`. Call it only from r.on_node() or
   // r.on_reply_end(), while `r` is receiving a reply; otherwise no effect.
-  void expect_more_replies(RequestBase& r, std::uint32_t n) noexcept;
+  void expect_more_replies(RequestBase& r, std::uint32_t n) noexcept { mux_.expect_more_replies(r, n); }
   void set_observer(ConnectionObserver* o) noexcept { observer_ = o; }
 
   // Counters for tests and metrics.
@@ -172,51 +203,47 @@ class Connection : public std::enable_shared_from_this<Connection> {
     std::uint64_t connects = 0;      // successful handshakes
     std::uint64_t pings = 0;         // health-check PINGs sent
   };
-  const Stats& stats() const noexcept { return stats_; }
+  const Stats& stats() const noexcept {
+    stats_.requests_written = mux_.requests_written();
+    return stats_;
+  }
 
  private:
-  struct Slot {
-    RequestBase* req;            // nullptr: abandoned, the reply is discarded
-    std::uint32_t replies_left;
-  };
-  class Router;
-  class PubsubRouter;
-  class HandshakeStep;
   class Ping;
-  friend class Router;
-  friend class PubsubRouter;
-  void select_router() noexcept;
 
   std::error_code admit(RequestBase& r);
-  void enqueue(RequestBase& r, std::size_t begin);
-  void link_back(RequestBase& r);
-  void unlink(RequestBase& r);
-  void remove_queued(RequestBase& r);
+  void queued(RequestBase& r);
+  // The multiplexer reads the time of a submission only while disconnected
+  // (how long the request may wait): the ready path skips the clock.
+  clock::time_point enqueue_time() const noexcept {
+    return state_ == ConnectionState::ready ? clock::time_point{} : clock::now();
+  }
+  // Runs `c` from a handler posted to the executor (for user calls).
+  void complete_later(Multiplexer::Completions&& c);
+  void on_error_reply(std::string_view message) override;
+  void on_retry_encode_failed() override;
+  void log(LogLevel level, const std::string& text) const;
+  bool running_here() const noexcept;
+  void close_here();
 
   // Connect / handshake / reconnect.
   void connect();
   void on_transport_ready(std::uint64_t gen, std::error_code ec);
   void send_handshake();
-  void on_step_done();
+  void read_handshake();
   void became_ready();
-  void attempt_failed(std::error_code ec);
-  void connection_lost(std::error_code ec);
-  void schedule_reconnect();
+  void attempt_failed(std::error_code ec, bool user_call);
+  void connection_lost(std::error_code ec, bool user_call);
+  void schedule_reconnect(bool user_call);
   void teardown();
   void arm_connect_timer();
 
   // I/O.
   void start_read();
   void on_read(std::uint64_t gen, std::error_code ec, std::size_t n);
-  bool process_input();
   void maybe_write(bool direct = false);
-  void write_buffer();
-  void on_write(std::uint64_t gen, std::error_code ec);
-
-  // Slots of written requests.
-  Slot& slot(std::uint64_t seq) noexcept { return slots_[seq & (slots_.size() - 1)]; }
-  void push_slot(RequestBase& r);
-  void pop_slot();
+  void write_bytes(std::string_view bytes);
+  void on_write(std::uint64_t gen, std::error_code ec, std::size_t n);
 
   // Memory for the one read and the one write in flight: their handlers'
   // allocator hands it out, so steady-state I/O never reaches malloc (Asio's
@@ -231,16 +258,10 @@ class Connection : public std::enable_shared_from_this<Connection> {
   struct WriteHandler;
 
   // Deadlines and health.
-  void arm_deadline(clock::time_point t);
+  void sync_deadline_timer();
   void on_deadline_timer();
   void arm_health_timer();
   void on_health_tick();
-
-  // Completes a chain of requests linked through next_ (detached first, so
-  // callbacks may submit or cancel freely).
-  static void complete_chain(RequestBase* head, std::error_code ec);
-  RequestBase* detach_queued();
-  RequestBase* detach_inflight(bool allow_retry, bool head_partial);
 
   executor_type ex_;
   Config config_;
@@ -254,41 +275,19 @@ class Connection : public std::enable_shared_from_this<Connection> {
   unsigned attempt_ = 0;
   std::minstd_rand rng_;
 
-  // Output: queued requests' bytes, and the batch being written.
-  std::string out_;
-  std::string wbuf_;
-  bool writing_ = false;
+  Multiplexer mux_;
+  std::unique_ptr<io::Handshake> handshake_;  // while handshaking
+  bool writing_ = false;           // an async_write is in flight
+  bool write_is_handshake_ = false;
+  bool handshake_pending_write_ = false;  // a fallback plan waits for the write in flight
   bool held_ = false;
-  RequestBase* queue_head_ = nullptr;
-  RequestBase* queue_tail_ = nullptr;
-  std::size_t queued_count_ = 0;
-
-  // Written requests awaiting replies, a ring indexed by sequence number.
-  std::vector<Slot> slots_;
-  std::uint64_t head_seq_ = 0;
-  std::uint64_t tail_seq_ = 0;
-  std::size_t inflight_count_ = 0;   // user requests written, not done
-
-  // Input.
-  HandlerMemory read_mem_;
-  HandlerMemory write_mem_;
-  std::vector<char> rbuf_;
-  std::size_t rpos_ = 0;
-  std::size_t rend_ = 0;
-  resp::Parser parser_;
-  std::unique_ptr<Router> router_;
-  std::unique_ptr<PubsubRouter> pubsub_router_;  // set_pubsub_mode(true) only
-  resp::Visitor* reader_ = nullptr;  // what the parser feeds: *router_, or *pubsub_router_ (RESP2 pub/sub)
   bool pubsub_mode_ = false;
 
-  // Handshake and health checks.
-  std::unique_ptr<HandshakeStep[]> steps_;
-  std::size_t steps_total_ = 0;
-  std::size_t steps_done_ = 0;
-  bool hello_fallback_ = false;
-  bool handshake_after_write_ = false;
+  HandlerMemory read_mem_;
+  HandlerMemory write_mem_;
+
+  // Health checks.
   std::unique_ptr<Ping> ping_;
-  std::uint64_t bytes_read_ = 0;
   std::uint64_t health_bytes_ = 0;
   std::uint64_t health_head_ = ~0ull;
   std::uint64_t health_writes_ = 0;
@@ -298,9 +297,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   clock::time_point deadline_armed_ = clock::time_point::max();
   asio::steady_timer health_timer_;
 
-  resp::Visitor* push_ = nullptr;
   ConnectionObserver* observer_ = nullptr;
-  Stats stats_;
+  mutable Stats stats_;
 };
 
 }  // namespace valkey

@@ -67,15 +67,22 @@ class RequestBase {
 
  private:
   friend class Connection;
+  friend class Multiplexer;
   enum class State : std::uint8_t { idle, queued, written, done };
-  RequestBase* prev_ = nullptr;  // queue links (unwritten requests)
+  enum class DeadlineIndex : std::uint8_t { none, fifo, heap };
+  RequestBase* prev_ = nullptr;  // queue links (unwritten requests); next_ also chains completions
   RequestBase* next_ = nullptr;
-  std::size_t begin_ = 0;        // its bytes in the connection's output buffer
+  RequestBase* dl_prev_ = nullptr;  // the deadline FIFO (requests whose deadlines come in order)
+  RequestBase* dl_next_ = nullptr;
+  std::size_t begin_ = 0;        // its bytes: positions in the multiplexer's output stream
   std::size_t end_ = 0;
   std::uint64_t seq_ = 0;        // its slot once written
   clock::time_point wait_deadline_ = clock::time_point::max();  // waiting for a connection
+  std::error_code result_;       // what on_complete() gets, while a completion is pending
+  std::uint32_t heap_index_ = 0; // its place in the deadline heap (out-of-order deadlines)
   State state_ = State::idle;
-  bool internal_ = false;        // handshake and health-check requests
+  DeadlineIndex dl_index_ = DeadlineIndex::none;
+  bool internal_ = false;        // health-check requests
   bool retried_ = false;         // resent once already
 };
 

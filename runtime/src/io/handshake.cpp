@@ -1,12 +1,13 @@
-#include "detail/handshake.hpp"
+#include "io/handshake.hpp"
 
 #include <valkey/error.hpp>
+#include <valkey/resp/writer.hpp>
 
 #ifndef VALKEY_CPP_VERSION
 #define VALKEY_CPP_VERSION "0.0.0"
 #endif
 
-namespace valkey::detail {
+namespace valkey::io {
 namespace {
 
 bool starts_with(std::string_view s, std::string_view p) { return s.substr(0, p.size()) == p; }
@@ -83,4 +84,81 @@ Verdict judge_handshake(const std::vector<StepResult>& results) {
   return v;
 }
 
-}  // namespace valkey::detail
+// ------------------------------------------------------------ the machine
+
+Handshake::Handshake(const Config& config) : config_(config), parser_(config.limits) {
+  plan(config.protocol == Protocol::resp2);
+}
+
+void Handshake::plan(bool resp2) {
+  resp2_ = resp2;
+  std::string& out = resp2 ? resp2_bytes_ : resp3_bytes_;
+  out.clear();
+  results_.clear();
+  replies_ = 0;
+  resp::Writer w(out);
+  for (const HandshakeCommand& c : plan_handshake(config_, resp2)) {
+    w.begin_command(c.args.size());
+    for (const std::string& a : c.args) w.arg(std::string_view{a});
+    results_.push_back({c.kind, false, {}});
+  }
+}
+
+void Handshake::on_node(const resp::Node& n) {
+  if (n.depth == 0) in_push_ = n.type == resp::Type::push;
+  if (in_push_ || replies_ >= results_.size()) return;
+  StepResult& r = results_[replies_];
+  if (n.depth == 0 && resp::is_error(n.type) && !r.failed) {
+    r.failed = true;
+    r.error.assign(n.value);
+  }
+}
+
+void Handshake::on_message_end() {
+  if (in_push_) {
+    in_push_ = false;
+    return;
+  }
+  ++replies_;
+}
+
+Handshake::Status Handshake::on_read(std::string_view in, std::size_t& used) {
+  used = 0;
+  while (status_ == Status::reading || status_ == Status::send_fallback) {
+    if (status_ == Status::send_fallback) status_ = Status::reading;  // the driver sent it
+    if (replies_ == results_.size()) {
+      judge();
+      if (status_ != Status::reading) return status_;
+      continue;
+    }
+    if (used == in.size()) break;
+    std::error_code ec;
+    used += parser_.consume(in.substr(used), *this, ec);
+    if (ec) {
+      error_ = ec;
+      status_ = Status::failed;
+      return status_;
+    }
+    if (!parser_.message_complete()) break;
+  }
+  return status_;
+}
+
+void Handshake::judge() {
+  Verdict v = judge_handshake(results_);
+  if (v.retry_resp2 && !resp2_) {
+    fell_back_ = true;
+    plan(true);
+    status_ = Status::send_fallback;
+    return;
+  }
+  if (v.ec) {
+    error_ = v.ec;
+    message_ = std::move(v.message);
+    status_ = Status::failed;
+    return;
+  }
+  status_ = Status::ready;
+}
+
+}  // namespace valkey::io

@@ -1,0 +1,520 @@
+// The Asio driver of a connection: socket, connect, handshake, reconnect,
+// timers and handler memory around the I/O-free Multiplexer.
+#include <valkey/connection.hpp>
+
+#include <algorithm>
+#include <cmath>
+
+#include <asio/io_context.hpp>
+#include <asio/strand.hpp>
+
+#include "detail/transport.hpp"
+#include "io/handshake.hpp"
+
+namespace valkey {
+
+namespace {
+// Errors a reconnect will not fix by itself: waiting requests fail with them.
+bool is_configuration_error(std::error_code ec) {
+  return ec == errc::auth_failed || ec == errc::handshake_failed || ec == errc::tls_error;
+}
+
+Multiplexer::Options mux_options(const Config& c) {
+  Multiplexer::Options o;
+  o.max_pending = c.max_pending;
+  o.wait_timeout = c.connect_timeout;
+  o.retry_readonly = c.retry_readonly;
+  o.limits = c.limits;
+  return o;
+}
+
+constexpr std::string_view kPing = "*1\r\n$4\r\nPING\r\n";
+}  // namespace
+
+// The idle health-check PING.
+class Connection::Ping final : public RequestBase {
+ public:
+  void on_node(const resp::Node&) override {}
+  void on_reply_end() override {}
+  void on_complete(std::error_code) override {}
+};
+
+template <class T>
+struct Connection::HandlerAllocator {
+  using value_type = T;
+  HandlerMemory* mem;
+  explicit HandlerAllocator(HandlerMemory* m) noexcept : mem(m) {}
+  template <class U>
+  HandlerAllocator(const HandlerAllocator<U>& o) noexcept : mem(o.mem) {}
+  T* allocate(std::size_t n) {
+    const std::size_t bytes = sizeof(T) * n;
+    if (!mem->in_use && bytes <= sizeof(mem->storage) && alignof(T) <= alignof(std::max_align_t)) {
+      mem->in_use = true;
+      return reinterpret_cast<T*>(mem->storage);
+    }
+    return static_cast<T*>(::operator new(bytes));
+  }
+  void deallocate(T* p, std::size_t) noexcept {
+    if (reinterpret_cast<unsigned char*>(p) == mem->storage) mem->in_use = false;
+    else ::operator delete(p);
+  }
+  template <class U>
+  bool operator==(const HandlerAllocator<U>& o) const noexcept { return mem == o.mem; }
+};
+
+struct Connection::ReadHandler {
+  std::shared_ptr<Connection> self;
+  std::shared_ptr<detail::Transport> transport;  // alive until its operation returns
+  std::uint64_t gen;
+  using allocator_type = HandlerAllocator<void>;
+  allocator_type get_allocator() const noexcept { return allocator_type(&self->read_mem_); }
+  void operator()(std::error_code ec, std::size_t n) { self->on_read(gen, ec, n); }
+};
+
+struct Connection::WriteHandler {
+  std::shared_ptr<Connection> self;
+  std::shared_ptr<detail::Transport> transport;
+  std::uint64_t gen;
+  using allocator_type = HandlerAllocator<void>;
+  allocator_type get_allocator() const noexcept { return allocator_type(&self->write_mem_); }
+  void operator()(std::error_code ec, std::size_t n) { self->on_write(gen, ec, n); }
+};
+
+std::shared_ptr<Connection> Connection::create(executor_type ex, Config config) {
+  return std::make_shared<Connection>(Private{}, std::move(ex), std::move(config));
+}
+
+Connection::Connection(Private, executor_type ex, Config config)
+    : ex_(std::move(ex)),
+      config_(std::move(config)),
+      rng_(static_cast<unsigned>(reinterpret_cast<std::uintptr_t>(this) ^
+                                 static_cast<std::uintptr_t>(clock::now().time_since_epoch().count()))),
+      mux_(mux_options(config_)),
+      ping_(std::make_unique<Ping>()),
+      connect_timer_(ex_),
+      deadline_timer_(ex_),
+      health_timer_(ex_) {
+  protocol_ = config_.protocol;
+  mux_.set_listener(this);
+}
+
+// Every asynchronous operation holds the connection, so nothing is pending
+// here unless the executor was destroyed with handlers never run.
+Connection::~Connection() = default;
+
+void Connection::log(LogLevel level, const std::string& text) const {
+  try {
+    config_.logger(level, text);
+  } catch (...) {
+    // a logger that throws must not break the connection
+  }
+}
+
+void Connection::on_error_reply(std::string_view message) {
+  if (observer_) observer_->on_error_reply(*this, message);
+}
+
+void Connection::on_retry_encode_failed() {
+  if (config_.logger)
+    log(LogLevel::warn, "a read-only request could not be re-encoded for its retry; it fails with connection_lost");
+}
+
+void Connection::complete_later(Multiplexer::Completions&& c) {
+  if (c.empty()) return;
+  asio::post(ex_, [self = shared_from_this(), c = std::move(c)]() mutable { c.run(); });
+}
+
+// ---------------------------------------------------------------- queueing
+
+std::error_code Connection::admit(RequestBase& r) {
+  if (r.active() || r.expected_replies == 0) return make_error_code(errc::invalid_argument);
+  if (state_ == ConnectionState::closed) return closed_ec_;
+  if (auto ec = mux_.admit(r, config_.on_queue_full == QueueFullPolicy::fail)) return ec;
+  if (state_ != ConnectionState::ready && ever_connected_ &&
+      config_.when_disconnected == DisconnectedPolicy::fail)
+    return make_error_code(errc::not_connected);
+  return {};
+}
+
+std::error_code Connection::submit_encoded(RequestBase& r, std::string_view bytes) {
+  if (auto ec = admit(r)) return ec;
+  mux_.add_encoded(r, bytes, enqueue_time());
+  queued(r);
+  return {};
+}
+
+void Connection::queued(RequestBase& r) {
+  switch (state_) {
+    case ConnectionState::ready:
+      if (r.deadline != clock::time_point::max()) sync_deadline_timer();
+      maybe_write();
+      break;
+    case ConnectionState::idle:
+      start();
+      if (r.deadline != clock::time_point::max()) sync_deadline_timer();
+      break;
+    default:
+      sync_deadline_timer();  // its deadline, or how long it may wait for the connection
+      break;
+  }
+}
+
+void Connection::cancel(RequestBase& r, std::error_code ec) {
+  Multiplexer::Completions done;
+  if (!mux_.cancel(r, ec, done)) return;
+  complete_later(std::move(done));
+  maybe_write();  // a written request gone frees room under max_pending
+}
+
+// ------------------------------------------------------------------ output
+
+void Connection::maybe_write(bool direct) {
+  if (writing_ || held_ || state_ != ConnectionState::ready) return;
+  std::string_view bytes = mux_.next_write();
+  if (bytes.empty()) return;
+  if (direct) {
+    const std::size_t n = transport_->try_write(asio::buffer(bytes.data(), bytes.size()));
+    mux_.on_written(n);
+    if (n == bytes.size()) {
+      ++stats_.writes;
+      return;
+    }
+    bytes = mux_.next_write();  // the rest (or all, on EAGAIN or an error) asynchronously
+  }
+  write_bytes(bytes);
+}
+
+void Connection::write_bytes(std::string_view bytes) {
+  writing_ = true;
+  ++stats_.writes;
+  transport_->async_write(asio::buffer(bytes.data(), bytes.size()), WriteHandler{shared_from_this(), transport_, gen_});
+}
+
+void Connection::on_write(std::uint64_t gen, std::error_code ec, std::size_t n) {
+  if (gen != gen_) return;
+  writing_ = false;
+  if (ec) return connection_lost(ec, false);
+  if (write_is_handshake_) {
+    write_is_handshake_ = false;
+    if (handshake_pending_write_) {
+      handshake_pending_write_ = false;
+      return send_handshake();
+    }
+    // The replies may have come before this completion: requests queued
+    // meanwhile go now.
+    return maybe_write();
+  }
+  mux_.on_written(n);
+  maybe_write();
+}
+
+// ------------------------------------------------------------------- input
+
+void Connection::start_read() {
+  std::span<char> room = mux_.read_space();
+  transport_->async_read_some(asio::buffer(room.data(), room.size()), ReadHandler{shared_from_this(), transport_, gen_});
+}
+
+void Connection::on_read(std::uint64_t gen, std::error_code ec, std::size_t n) {
+  if (gen != gen_) return;
+  if (ec) return connection_lost(ec, false);
+  ++stats_.reads;
+  if (state_ == ConnectionState::handshaking) {
+    mux_.commit_unprocessed(n);
+    read_handshake();
+    if (gen != gen_ || state_ == ConnectionState::closed) return;
+    return start_read();
+  }
+  const Multiplexer::ReadResult res = mux_.commit_read(n);
+  if (res.interrupted) return;  // a completion closed or reset the connection
+  if (res.drop) return connection_lost(res.drop, false);
+  maybe_write();
+  start_read();
+}
+
+// ----------------------------------------------------- connect / handshake
+
+void Connection::start() {
+  if (state_ != ConnectionState::idle) return;
+  connect();
+}
+
+void Connection::connect() {
+  state_ = ConnectionState::connecting;
+  ++gen_;
+  last_error_.clear();
+  transport_ = std::make_shared<detail::Transport>(ex_, config_);
+  arm_connect_timer();
+  if (config_.logger) log(LogLevel::debug, "connecting to " + config_.endpoint());
+  transport_->async_connect([self = shared_from_this(), gen = gen_](std::error_code ec) {
+    self->on_transport_ready(gen, ec);
+  });
+}
+
+void Connection::arm_connect_timer() {
+  if (config_.connect_timeout.count() <= 0) return;
+  connect_timer_.expires_after(config_.connect_timeout);
+  connect_timer_.async_wait([self = shared_from_this(), gen = gen_](std::error_code ec) {
+    if (ec || gen != self->gen_) return;
+    if (self->state_ == ConnectionState::connecting || self->state_ == ConnectionState::handshaking) {
+      self->last_error_ = "connect timeout to " + self->config_.endpoint();
+      self->attempt_failed(make_error_code(errc::timeout), false);
+    }
+  });
+}
+
+void Connection::on_transport_ready(std::uint64_t gen, std::error_code ec) {
+  if (gen != gen_) return;
+  if (ec) {
+    if (ec == errc::tls_error) last_error_ = "TLS: " + transport_->last_error_text();
+    else last_error_ = ec.message() + " (" + config_.endpoint() + ")";
+    return attempt_failed(ec, false);
+  }
+  state_ = ConnectionState::handshaking;
+  handshake_ = std::make_unique<io::Handshake>(config_);
+  start_read();
+  send_handshake();
+}
+
+void Connection::send_handshake() {
+  if (writing_) {
+    // A fallback plan can be ready before the first plan's write completion
+    // ran: send it from on_write.
+    handshake_pending_write_ = true;
+    return;
+  }
+  writing_ = true;
+  write_is_handshake_ = true;
+  ++stats_.writes;
+  const std::string_view bytes = handshake_->request();
+  transport_->async_write(asio::buffer(bytes.data(), bytes.size()), WriteHandler{shared_from_this(), transport_, gen_});
+}
+
+void Connection::read_handshake() {
+  std::size_t used = 0;
+  const auto status = handshake_->on_read(mux_.unread(), used);
+  mux_.consume_unread(used);
+  switch (status) {
+    case io::Handshake::Status::reading:
+      return;
+    case io::Handshake::Status::send_fallback:
+      if (config_.logger)
+        log(LogLevel::info, "HELLO refused by " + config_.endpoint() + ": falling back to RESP2");
+      return send_handshake();
+    case io::Handshake::Status::failed:
+      if (!handshake_->message().empty()) last_error_ = handshake_->message();
+      return attempt_failed(handshake_->error(), false);
+    case io::Handshake::Status::ready:
+      return became_ready();
+  }
+}
+
+void Connection::became_ready() {
+  state_ = ConnectionState::ready;
+  protocol_ = handshake_->protocol();
+  handshake_.reset();
+  mux_.on_connected(pubsub_mode_ && protocol_ == Protocol::resp2);
+  ever_connected_ = true;
+  attempt_ = 0;
+  ++stats_.connects;
+  connect_timer_.cancel();
+  health_bytes_ = mux_.bytes_read();
+  health_head_ = ~0ull;
+  arm_health_timer();
+  if (config_.logger)
+    log(LogLevel::info, "connected to " + config_.endpoint() + (protocol_ == Protocol::resp2 ? " (RESP2)" : " (RESP3)"));
+  const std::uint64_t gen = gen_;
+  if (observer_) observer_->on_connected(*this);
+  if (gen != gen_ || state_ != ConnectionState::ready) return;
+  // Bytes that came after the handshake's last reply (a push, say).
+  const Multiplexer::ReadResult res = mux_.process();
+  if (res.interrupted) return;
+  if (res.drop) return connection_lost(res.drop, false);
+  maybe_write();
+}
+
+// ------------------------------------------------------------------ faults
+
+void Connection::teardown() {
+  ++gen_;
+  if (transport_) transport_->close();
+  writing_ = false;
+  write_is_handshake_ = false;
+  handshake_pending_write_ = false;
+  handshake_.reset();
+  connect_timer_.cancel();
+  health_timer_.cancel();
+}
+
+// user_call: reached from reset() (the user's own call): the failed
+// requests complete from a posted handler. Otherwise (a read, a write, a
+// timer) they complete here.
+void Connection::connection_lost(std::error_code cause, bool user_call) {
+  if (state_ == ConnectionState::closed) return;
+  if (state_ != ConnectionState::ready) return attempt_failed(cause, user_call);
+  if (config_.logger) log(LogLevel::warn, "connection to " + config_.endpoint() + " lost: " + cause.message());
+  Multiplexer::Completions lost = mux_.on_connection_lost(cause, clock::now());
+  teardown();
+  state_ = ConnectionState::reconnecting;
+  sync_deadline_timer();  // queued requests wait at most connect_timeout
+  if (observer_) observer_->on_disconnected(*this, cause);
+  const std::uint64_t gen = gen_;
+  if (user_call) complete_later(std::move(lost));
+  else lost.run();
+  if (gen == gen_ && state_ == ConnectionState::reconnecting) schedule_reconnect(user_call);
+}
+
+void Connection::attempt_failed(std::error_code ec, bool user_call) {
+  if (state_ == ConnectionState::closed) return;
+  mux_.on_attempt_failed();
+  teardown();
+  state_ = ConnectionState::reconnecting;
+  if (config_.logger) {
+    log(LogLevel::warn, "connection attempt to " + config_.endpoint() + " failed: " +
+                            (last_error_.empty() ? ec.message() : last_error_));
+  }
+  if (observer_) observer_->on_disconnected(*this, ec);
+  const std::uint64_t gen = gen_;
+  // Never connected (a wrong address, password or certificate is the likely
+  // cause) or a failure a retry will not fix: the waiting requests get the
+  // reason now instead of hanging.
+  if (!ever_connected_ || is_configuration_error(ec)) {
+    Multiplexer::Completions failed = mux_.fail_queued(ec);
+    if (user_call) complete_later(std::move(failed));
+    else failed.run();
+  }
+  if (gen == gen_ && state_ == ConnectionState::reconnecting) schedule_reconnect(user_call);
+}
+
+void Connection::schedule_reconnect(bool user_call) {
+  const ReconnectPolicy& p = config_.reconnect;
+  if (!p.enabled || (p.max_attempts != 0 && attempt_ >= p.max_attempts)) {
+    state_ = ConnectionState::closed;
+    closed_ec_ = make_error_code(errc::not_connected);
+    if (config_.logger) log(LogLevel::error, "giving up reconnecting to " + config_.endpoint());
+    Multiplexer::Completions failed = mux_.fail_queued(closed_ec_);
+    if (user_call) complete_later(std::move(failed));
+    else failed.run();
+    return;
+  }
+  double delay = static_cast<double>(p.initial_delay.count()) *
+                 std::pow(p.multiplier, static_cast<double>(std::min(attempt_, 30u)));
+  delay = std::min(delay, static_cast<double>(p.max_delay.count()));
+  if (p.jitter > 0) {
+    std::uniform_real_distribution<double> d(1.0 - p.jitter, 1.0 + p.jitter);
+    delay *= d(rng_);
+  }
+  ++attempt_;
+  const auto wait = std::chrono::milliseconds(static_cast<std::int64_t>(delay));
+  if (config_.logger) {
+    log(LogLevel::info, "reconnecting to " + config_.endpoint() + " in " + std::to_string(wait.count()) +
+                            " ms (attempt " + std::to_string(attempt_) + ")");
+  }
+  connect_timer_.expires_after(wait);
+  connect_timer_.async_wait([self = shared_from_this(), gen = gen_](std::error_code ec) {
+    if (ec || gen != self->gen_ || self->state_ != ConnectionState::reconnecting) return;
+    self->connect();
+  });
+}
+
+void Connection::reset(std::error_code why) {
+  if (state_ == ConnectionState::ready || state_ == ConnectionState::connecting ||
+      state_ == ConnectionState::handshaking)
+    connection_lost(why, true);
+}
+
+// True when this thread may touch the connection now: it runs the
+// connection's executor, or nobody can (the io_context is stopped). For an
+// executor it cannot inspect, the documented contract (called on the
+// executor) is taken as given.
+bool Connection::running_here() const noexcept {
+  using IoExecutor = asio::io_context::executor_type;
+  const asio::io_context* ioc = nullptr;
+  if (const auto* e = ex_.target<IoExecutor>()) {
+    if (e->running_in_this_thread()) return true;
+    ioc = &e->context();
+  } else if (const auto* s = ex_.target<asio::strand<IoExecutor>>()) {
+    if (s->running_in_this_thread()) return true;
+    ioc = &s->get_inner_executor().context();
+  } else if (const auto* s = ex_.target<asio::strand<asio::any_io_executor>>()) {
+    return s->running_in_this_thread();
+  } else {
+    return true;
+  }
+  return ioc->stopped();
+}
+
+void Connection::close() {
+  if (running_here()) return close_here();
+  asio::post(ex_, [self = shared_from_this()] { self->close_here(); });
+}
+
+void Connection::close_here() {
+  if (state_ == ConnectionState::closed) return;
+  const bool was_open = state_ != ConnectionState::idle;
+  state_ = ConnectionState::closed;
+  closed_ec_ = make_error_code(errc::connection_closed);
+  teardown();
+  deadline_timer_.cancel();
+  deadline_armed_ = clock::time_point::max();
+  if (config_.logger && was_open) log(LogLevel::info, "closed the connection to " + config_.endpoint());
+  complete_later(mux_.close(closed_ec_));
+}
+
+// --------------------------------------------------------------- deadlines
+
+// Arms the deadline timer for the multiplexer's earliest deadline when that
+// is earlier than what the timer waits for (a later one is found when the
+// timer fires).
+void Connection::sync_deadline_timer() {
+  const clock::time_point t = mux_.next_deadline();
+  if (t >= deadline_armed_) return;
+  deadline_armed_ = t;
+  deadline_timer_.expires_at(t);
+  deadline_timer_.async_wait([self = shared_from_this()](std::error_code ec) {
+    if (ec) return;
+    self->deadline_armed_ = clock::time_point::max();
+    self->on_deadline_timer();
+  });
+}
+
+void Connection::on_deadline_timer() {
+  if (state_ == ConnectionState::closed) return;
+  Multiplexer::Completions expired = mux_.expire(clock::now());
+  sync_deadline_timer();
+  expired.run();
+  if (state_ == ConnectionState::ready) maybe_write();  // written requests gone free room
+}
+
+// ------------------------------------------------------------ health check
+
+void Connection::arm_health_timer() {
+  if (config_.health_check_interval.count() <= 0) return;
+  health_timer_.expires_after(config_.health_check_interval);
+  health_timer_.async_wait([self = shared_from_this(), gen = gen_](std::error_code ec) {
+    if (ec || gen != self->gen_ || self->state_ != ConnectionState::ready) return;
+    self->on_health_tick();
+  });
+}
+
+void Connection::on_health_tick() {
+  const bool waiting = mux_.awaiting_reply();
+  const bool progress = mux_.bytes_read() != health_bytes_;
+  // The same reply has been awaited for a whole interval without a byte.
+  if (waiting && !progress && health_head_ == mux_.head_seq()) {
+    last_error_ = "health check failed: no reply from " + config_.endpoint();
+    if (config_.logger) log(LogLevel::warn, last_error_);
+    return connection_lost(make_error_code(errc::health_check_failed), false);
+  }
+  if (!waiting && !progress && health_writes_ == stats_.writes && !ping_->active()) {
+    ++stats_.pings;
+    mux_.add_internal(*ping_, kPing);
+    maybe_write();
+  }
+  health_bytes_ = mux_.bytes_read();
+  health_writes_ = stats_.writes;
+  health_head_ = mux_.awaiting_reply() ? mux_.head_seq() : ~0ull;
+  arm_health_timer();
+}
+
+}  // namespace valkey
