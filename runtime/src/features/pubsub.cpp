@@ -110,12 +110,14 @@ class SubscriberCore final : public resp::Visitor, public ConnectionObserver {
   }
   std::size_t wanted() const noexcept { return channels_.size() + patterns_.size() + shard_channels_.size(); }
 
-  void close() {
+  // `keep` holds this core until the connection has run the completions
+  // close() posts: restore_ is a request living in this object.
+  void close(std::shared_ptr<SubscriberCore> keep) {
     if (closed_) return;
     closed_ = true;
     conn->set_push_handler(nullptr);
     conn->set_observer(nullptr);
-    conn->close();
+    conn->close([keep = std::move(keep)] {});
     messages.close();
   }
 
@@ -187,11 +189,11 @@ Subscriber::Subscriber(asio::any_io_executor ex, Config config, std::size_t capa
     : core_(std::make_shared<detail::SubscriberCore>(std::move(ex), std::move(config), capacity)) {}
 
 Subscriber::~Subscriber() {
-  if (core_) core_->close();
+  if (core_) core_->close(core_);
 }
 
 void Subscriber::close() {
-  if (core_) core_->close();
+  if (core_) core_->close(core_);
 }
 
 void Subscriber::on_message(std::function<void(const Message&)> f) { core_->on_message = std::move(f); }
