@@ -76,11 +76,13 @@ struct DrainHandler {
   void operator()() const { (client->*fn)(); }
 };
 
-// How long nobody may drive before the idle thread takes the I/O over. Long
-// enough that a thread issuing requests back to back keeps the role (and
-// never pays a hand-off), short enough for timers, health checks and
-// reconnects to run close to on time while the client is idle.
-constexpr std::chrono::milliseconds kIdleTakeover{2};
+// How long the role must stay free before the idle thread takes it: at
+// first short, so that an idle connection is watched (a server that closes it
+// is noticed at once, not by the next request); doubled each time a caller
+// took the role back within it, so that a client in steady use wakes the idle
+// thread a few times a second at most instead of after every request.
+constexpr std::chrono::milliseconds kMinGrace{2};
+constexpr std::chrono::milliseconds kMaxGrace{128};
 
 }  // namespace
 
@@ -90,7 +92,6 @@ Client::Client(std::string_view url) : Client(Config::from_url(url)) {}
 
 Client::Client(Config config) : config_(std::move(config)) {
   conn_ = Connection::create(ioc_.get_executor(), config_);
-  activity_ = 1;  // the idle thread waits a period before driving: the first call leads
   idle_thread_ = std::thread([this] { idle_loop(); });
   // The first PING carries the first handshake's outcome.
   struct FirstPing final : detail::SyncOpBase {
@@ -172,14 +173,17 @@ Connection::Stats Client::stats() const {
     self->release_driver();
     return out;
   }
-  // Read by the driver: the counters are not atomic.
+  // Read by the driver: the counters are not atomic. Should the driver leave
+  // before it runs the handler, the kick makes the idle thread take over.
   Connection::Stats out;
   detail::Waiter& w = detail::Waiter::mine();
   asio::post(self->ioc_, [&] {
     out = conn_->stats();
     w.signal(detail::Waiter::done);
   });
+  self->idle_kick_ = true;
   lk.unlock();
+  self->idle_cv_.notify_one();
   w.wait();
   return out;
 }
@@ -275,7 +279,6 @@ void Client::release_driver() {
 // With `lk` held by the driver: hands the role on or frees it; returns with
 // `lk` unlocked.
 void Client::give_up_role(std::unique_lock<std::mutex>& lk) {
-  ++activity_;
   if (detail::SyncOpBase* next = asleep_head_) {
     unlink_asleep(*next);
     lk.unlock();
@@ -283,23 +286,47 @@ void Client::give_up_role(std::unique_lock<std::mutex>& lk) {
     return;
   }
   driving_ = false;
-  if (closed_) driver_cv_.notify_all();
+  if (closed_) {
+    driver_cv_.notify_all();
+    lk.unlock();
+    return;
+  }
+  // Work nobody waits for (a reconnect to make, requests of callers that
+  // gave up): the idle thread takes it without waiting for its grace period.
+  if (conn_->pending() > 0 || conn_->state() != ConnectionState::ready) idle_kick_ = true;
+  ++activity_;
+  const bool wake = idle_waiting_ || idle_kick_;
   lk.unlock();
+  if (wake) idle_cv_.notify_one();
 }
 
 // The internal thread: drives the connection while no caller does, so that
-// timers, health checks, reconnects and late replies are handled when the
-// client is idle. It gives the role to the first caller that queues a
-// request (the caller then drives until its reply, with no further hand-off).
+// timers, health checks, reconnects and a peer that closes the connection are
+// handled when the client is idle. It never polls: while a caller drives it
+// sleeps until the role is given up; then it gives callers a grace period to
+// take the role back (one timed wait, which grows while the client is busy)
+// before it drives, blocked in the reactor until an event or a caller comes.
+// It gives the role to the first caller that queues a request (the caller then
+// drives until its reply, with no further hand-off).
 void Client::idle_loop() {
+  auto grace = kMinGrace;
   std::unique_lock lk(mu_);
-  std::uint64_t seen = activity_;
   while (!closed_) {
-    if (driving_ || activity_ != seen) {
-      seen = activity_;
-      idle_cv_.wait_for(lk, kIdleTakeover);
+    if (driving_) {
+      idle_waiting_ = true;
+      idle_cv_.wait(lk, [this] { return closed_ || !driving_; });
+      idle_waiting_ = false;
       continue;
     }
+    if (!idle_kick_) {
+      const std::uint64_t seen = activity_;
+      if (idle_cv_.wait_for(lk, grace, [&] { return closed_ || driving_ || activity_ != seen || idle_kick_; })) {
+        if (!idle_kick_) grace = std::min(grace * 2, kMaxGrace);
+        continue;
+      }
+    }
+    idle_kick_ = false;
+    grace = kMinGrace;
     driving_ = true;
     lk.unlock();
     for (;;) {
@@ -310,7 +337,6 @@ void Client::idle_loop() {
     }
     give_up_role(lk);
     lk.lock();
-    seen = activity_;
   }
 }
 

@@ -22,8 +22,9 @@
 // finds nobody driving the connection drives it itself — it writes its
 // request and reads the reply on its own thread, with no hand-off — and any
 // thread that calls meanwhile queues its request and sleeps until its reply
-// came or it is handed the driver's role. An internal thread drives only once
-// the client has been idle for a moment (health checks, reconnects, timers).
+// came or it is handed the driver's role. An internal thread drives once no
+// caller has for a grace period (health checks, reconnects, timers, a peer
+// that closes the idle connection); it never polls.
 #include <atomic>
 #include <condition_variable>
 #include <cstddef>
@@ -279,7 +280,9 @@ class Client : public detail::SyncCalls<Client>,
   bool close_finished_ = false;
   bool driving_ = false;          // some thread runs ioc_ (only one at a time)
   bool drain_posted_ = false;
-  std::uint64_t activity_ = 0;    // bumped whenever a caller gives up the driver's role
+  bool idle_kick_ = false;        // work for the idle thread now: no grace period
+  bool idle_waiting_ = false;     // the idle thread sleeps until the role is given up
+  std::uint64_t activity_ = 0;    // bumped whenever a driver gives up the role
   detail::SyncOpBase* asleep_head_ = nullptr;  // callers waiting, oldest first
   detail::SyncOpBase* asleep_tail_ = nullptr;
   std::condition_variable idle_cv_;    // the idle thread waits here

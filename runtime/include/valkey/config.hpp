@@ -16,6 +16,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <system_error>
@@ -25,6 +26,12 @@
 namespace valkey {
 
 enum class Protocol : std::uint8_t { resp3, resp2 };
+
+namespace detail {
+// Holds the OpenSSL context built from a TlsOptions (tls_context.hpp).
+class TlsContextCache;
+std::shared_ptr<TlsContextCache> make_tls_context_cache();
+}  // namespace detail
 
 struct TlsOptions {
   bool enabled = false;
@@ -36,6 +43,17 @@ struct TlsOptions {
   // Both on by default; turning them off is an explicit, visible choice.
   bool verify_peer = true;
   bool verify_hostname = true;
+  // How long the TLS handshake may take once TCP is connected (capped by
+  // Config::connect_timeout). A plaintext server never answers a TLS hello,
+  // so this is what turns a TLS URL aimed at one into a prompt, named error
+  // instead of a wait for the whole connect timeout.
+  std::chrono::milliseconds handshake_timeout{2000};
+  // The OpenSSL context built from these options on first use, shared by
+  // every connection made from this configuration and its copies
+  // (reconnects, leased connections, WATCH connections): the CA store and
+  // the client certificate are read once. A Config built anew (say, after
+  // the certificate files were rotated) reads them again.
+  std::shared_ptr<detail::TlsContextCache> context_cache = detail::make_tls_context_cache();
 };
 
 // What to do with a request when max_pending requests are already queued or

@@ -1,5 +1,7 @@
 #include "detail/transport.hpp"
 
+#include <algorithm>
+
 #include <sys/socket.h>
 #include <sys/types.h>
 
@@ -9,6 +11,8 @@
 #include <openssl/x509v3.h>
 
 #include <valkey/error.hpp>
+
+#include "detail/tls_context.hpp"
 
 namespace valkey::detail {
 namespace {
@@ -36,11 +40,13 @@ Transport::Transport(const asio::any_io_executor& ex, const Config& config)
       kind_(!config.unix_path.empty() ? Kind::unix_socket : config.tls.enabled ? Kind::tls : Kind::tcp),
       tcp_(ex),
       unix_(ex),
-      resolver_(ex) {}
+      resolver_(ex),
+      tls_timer_(ex) {}
 
 void Transport::close() noexcept {
   std::error_code ignored;
   resolver_.cancel();
+  tls_timer_.cancel();
   tcp_.close(ignored);
   unix_.close(ignored);
 }
@@ -66,54 +72,52 @@ void Transport::async_connect(Done done) {
 void Transport::connect_tcp(Done done) {
   resolver_.async_resolve(
       config_.host, std::to_string(config_.port),
-      [this, done = std::move(done)](std::error_code ec, asio::ip::tcp::resolver::results_type r) mutable {
+      [this, self = shared_from_this(), done = std::move(done)](std::error_code ec,
+                                                                 asio::ip::tcp::resolver::results_type r) mutable {
         if (ec) return done(ec);
-        asio::async_connect(tcp_, r, [this, done = std::move(done)](std::error_code ec, const auto&) mutable {
+        asio::async_connect(tcp_, r, [this, self, done = std::move(done)](std::error_code ec, const auto&) mutable {
           if (ec) return done(ec);
           tcp_.set_option(asio::ip::tcp::no_delay(true), ec);
           if (kind_ != Kind::tls) return done({});
-          tls_->async_handshake(asio::ssl::stream_base::client,
-                                [this, done = std::move(done)](std::error_code ec) {
-                                  if (ec) {
-                                    error_text_ = openssl_reason(ec);
-                                    return done(make_error_code(errc::tls_error));
-                                  }
-                                  done({});
-                                });
+          tls_handshake(std::move(done));
         });
       });
 }
 
+void Transport::tls_handshake(Done done) {
+  // A server without TLS on this port reads the client hello as the start of
+  // a command and waits for the rest: nothing ever comes back. The timer
+  // closes the socket, which ends the handshake with operation_aborted.
+  tls_timed_out_ = false;
+  tls_timer_.expires_after(std::min(config_.tls.handshake_timeout, config_.connect_timeout));
+  tls_timer_.async_wait([this, self = shared_from_this()](std::error_code ec) {
+    if (ec) return;
+    tls_timed_out_ = true;
+    std::error_code ignored;
+    tcp_.close(ignored);
+  });
+  tls_->async_handshake(asio::ssl::stream_base::client,
+                        [this, self = shared_from_this(), done = std::move(done)](std::error_code ec) {
+    tls_timer_.cancel();
+    if (tls_timed_out_) {
+      error_text_ = "no TLS handshake from " + config_.endpoint() + ": is the server TLS-enabled?";
+      return done(make_error_code(errc::tls_error));
+    }
+    if (ec) {
+      error_text_ = openssl_reason(ec);
+      return done(make_error_code(errc::tls_error));
+    }
+    done({});
+  });
+}
+
 void Transport::setup_tls(std::error_code& ec) {
   const TlsOptions& t = config_.tls;
-  ssl_ctx_.emplace(asio::ssl::context::tls_client);
-  auto& ctx = *ssl_ctx_;
-  ctx.set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
-                  asio::ssl::context::no_sslv3);
-  auto fail = [&](const char* what, std::error_code e) {
-    error_text_ = std::string(what) + ": " + openssl_reason(e);
-    ec = make_error_code(errc::tls_error);
-  };
-  if (!t.ca_file.empty()) {
-    ctx.load_verify_file(t.ca_file, ec);
-    if (ec) return fail("cannot load ca_file", ec);
-  }
-  if (!t.ca_dir.empty()) {
-    ctx.add_verify_path(t.ca_dir, ec);
-    if (ec) return fail("cannot use ca_dir", ec);
-  }
-  if (t.ca_file.empty() && t.ca_dir.empty()) {
-    ctx.set_default_verify_paths(ec);
-    if (ec) return fail("cannot load the system CA store", ec);
-  }
-  if (!t.cert_file.empty()) {
-    ctx.use_certificate_chain_file(t.cert_file, ec);
-    if (ec) return fail("cannot load cert_file", ec);
-    ctx.use_private_key_file(t.key_file, asio::ssl::context::pem, ec);
-    if (ec) return fail("cannot load key_file", ec);
-  }
-  ctx.set_verify_mode(t.verify_peer ? asio::ssl::verify_peer : asio::ssl::verify_none);
-
+  // A Config whose cache was reset to null (by the user) still works: the
+  // context is then built for this attempt alone.
+  ssl_ctx_ = t.context_cache ? t.context_cache->get(t, ec, error_text_) : TlsContextCache{}.get(t, ec, error_text_);
+  if (!ssl_ctx_) return;
+  asio::ssl::context& ctx = *ssl_ctx_;
   tls_.emplace(tcp_, ctx);
   SSL* ssl = tls_->native_handle();
   const std::string& name = t.sni.empty() ? config_.host : t.sni;

@@ -1,6 +1,7 @@
 #pragma once
 // The byte stream under a Connection: TCP, Unix domain socket or TLS over TCP.
-// One object per connection attempt; the Connection drives it.
+// One object per connection attempt; the Connection drives it. Always held
+// by shared_ptr: its connect-phase handlers keep it alive until they ran.
 #include <cstddef>
 #include <functional>
 #include <memory>
@@ -14,13 +15,14 @@
 #include <asio/local/stream_protocol.hpp>
 #include <asio/read.hpp>
 #include <asio/ssl.hpp>
+#include <asio/steady_timer.hpp>
 #include <asio/write.hpp>
 
 #include <valkey/config.hpp>
 
 namespace valkey::detail {
 
-class Transport {
+class Transport : public std::enable_shared_from_this<Transport> {
  public:
   enum class Kind { tcp, unix_socket, tls };
   using Done = std::function<void(std::error_code)>;  // once per connection attempt
@@ -61,6 +63,7 @@ class Transport {
 
  private:
   void connect_tcp(Done done);
+  void tls_handshake(Done done);
   void setup_tls(std::error_code& ec);
 
   asio::any_io_executor ex_;
@@ -68,9 +71,13 @@ class Transport {
   Kind kind_;
   asio::ip::tcp::socket tcp_;
   asio::local::stream_protocol::socket unix_;
-  std::optional<asio::ssl::context> ssl_ctx_;
+  // Shared by every transport made from the same configuration (see
+  // TlsOptions::context_cache): the CA bundle and certificates are read once.
+  std::shared_ptr<asio::ssl::context> ssl_ctx_;
   std::optional<asio::ssl::stream<asio::ip::tcp::socket&>> tls_;
   asio::ip::tcp::resolver resolver_;
+  asio::steady_timer tls_timer_;  // bounds the TLS handshake
+  bool tls_timed_out_ = false;
   std::string error_text_;
 };
 
