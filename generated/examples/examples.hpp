@@ -25,7 +25,7 @@ struct Example {
   std::span<const std::string_view> covers;
 };
 
-inline constexpr std::size_t example_count = 969;
+inline constexpr std::size_t example_count = 966;
 
 template <class F>
 void for_each_example(F&& f) {
@@ -150,7 +150,7 @@ void for_each_example(F&& f) {
     static constexpr std::string_view argv[] = {"AUTH", "user:1", "secret"};
     static constexpr std::string_view covers[] = {"opt username"};
     f(Example{"AUTH", "opt username", argv, {}, covers},
-      cmd::Auth{.username = "user:1", .password = "secret"});
+      cmd::Auth{.password = "secret", .username = "user:1"});
   }
   {
     static constexpr std::string_view argv[] = {"BGREWRITEAOF"};
@@ -485,238 +485,232 @@ void for_each_example(F&& f) {
       cmd::ClientKill{.filter = cmd::ClientKill::OldFormat{.old_format = "old_format"}});
   }
   {
-    static constexpr std::string_view argv[] = {"CLIENT", "KILL"};
-    static constexpr std::string_view covers[] = {"alt filter.new-format"};
-    f(Example{"CLIENT KILL", "alt filter.new-format", argv, {}, covers},
-      cmd::ClientKill{.filter = cmd::ClientKill::Filters{}});
-  }
-  {
     static constexpr std::string_view argv[] = {"CLIENT", "KILL", "ID", "1"};
     static constexpr std::string_view covers[] = {"alt filter.new-format", "opt filter.new-format.client-id"};
-    f(Example{"CLIENT KILL", "opt filter.new-format.client-id", argv, {}, covers},
+    f(Example{"CLIENT KILL", "alt filter.new-format", argv, {}, covers},
       cmd::ClientKill{.filter = cmd::ClientKill::Filters{.client_ids = {1}}});
   }
   {
-    static constexpr std::string_view argv[] = {"CLIENT", "KILL", "TYPE", "normal"};
-    static constexpr std::string_view covers[] = {"alt filter.new-format", "alt filter.new-format.client-type.normal", "opt filter.new-format.client-type"};
+    static constexpr std::string_view argv[] = {"CLIENT", "KILL", "ID", "1", "TYPE", "normal"};
+    static constexpr std::string_view covers[] = {"alt filter.new-format", "alt filter.new-format.client-type.normal", "opt filter.new-format.client-id", "opt filter.new-format.client-type"};
     f(Example{"CLIENT KILL", "opt filter.new-format.client-type", argv, {}, covers},
-      cmd::ClientKill{.filter = cmd::ClientKill::Filters{.client_type = cmd::ClientKill::ClientType::normal}});
+      cmd::ClientKill{.filter = cmd::ClientKill::Filters{.client_ids = {1}, .client_type = cmd::ClientKill::ClientType::normal}});
   }
   {
-    static constexpr std::string_view argv[] = {"CLIENT", "KILL", "TYPE", "master"};
-    static constexpr std::string_view covers[] = {"alt filter.new-format", "alt filter.new-format.client-type.master", "opt filter.new-format.client-type"};
+    static constexpr std::string_view argv[] = {"CLIENT", "KILL", "ID", "1", "TYPE", "master"};
+    static constexpr std::string_view covers[] = {"alt filter.new-format", "alt filter.new-format.client-type.master", "opt filter.new-format.client-id", "opt filter.new-format.client-type"};
     f(Example{"CLIENT KILL", "alt filter.new-format.client-type.master", argv, {}, covers},
-      cmd::ClientKill{.filter = cmd::ClientKill::Filters{.client_type = cmd::ClientKill::ClientType::master}});
+      cmd::ClientKill{.filter = cmd::ClientKill::Filters{.client_ids = {1}, .client_type = cmd::ClientKill::ClientType::master}});
   }
   {
-    static constexpr std::string_view argv[] = {"CLIENT", "KILL", "TYPE", "primary"};
-    static constexpr std::string_view covers[] = {"alt filter.new-format", "alt filter.new-format.client-type.primary", "opt filter.new-format.client-type"};
+    static constexpr std::string_view argv[] = {"CLIENT", "KILL", "ID", "1", "TYPE", "primary"};
+    static constexpr std::string_view covers[] = {"alt filter.new-format", "alt filter.new-format.client-type.primary", "opt filter.new-format.client-id", "opt filter.new-format.client-type"};
     f(Example{"CLIENT KILL", "alt filter.new-format.client-type.primary", argv, {}, covers},
-      cmd::ClientKill{.filter = cmd::ClientKill::Filters{.client_type = cmd::ClientKill::ClientType::primary}});
+      cmd::ClientKill{.filter = cmd::ClientKill::Filters{.client_ids = {1}, .client_type = cmd::ClientKill::ClientType::primary}});
   }
   {
-    static constexpr std::string_view argv[] = {"CLIENT", "KILL", "TYPE", "slave"};
-    static constexpr std::string_view covers[] = {"alt filter.new-format", "alt filter.new-format.client-type.slave", "opt filter.new-format.client-type"};
+    static constexpr std::string_view argv[] = {"CLIENT", "KILL", "ID", "1", "TYPE", "slave"};
+    static constexpr std::string_view covers[] = {"alt filter.new-format", "alt filter.new-format.client-type.slave", "opt filter.new-format.client-id", "opt filter.new-format.client-type"};
     f(Example{"CLIENT KILL", "alt filter.new-format.client-type.slave", argv, {}, covers},
-      cmd::ClientKill{.filter = cmd::ClientKill::Filters{.client_type = cmd::ClientKill::ClientType::slave}});
+      cmd::ClientKill{.filter = cmd::ClientKill::Filters{.client_ids = {1}, .client_type = cmd::ClientKill::ClientType::slave}});
   }
   {
-    static constexpr std::string_view argv[] = {"CLIENT", "KILL", "TYPE", "replica"};
-    static constexpr std::string_view covers[] = {"alt filter.new-format", "alt filter.new-format.client-type.replica", "opt filter.new-format.client-type"};
+    static constexpr std::string_view argv[] = {"CLIENT", "KILL", "ID", "1", "TYPE", "replica"};
+    static constexpr std::string_view covers[] = {"alt filter.new-format", "alt filter.new-format.client-type.replica", "opt filter.new-format.client-id", "opt filter.new-format.client-type"};
     f(Example{"CLIENT KILL", "alt filter.new-format.client-type.replica", argv, {}, covers},
-      cmd::ClientKill{.filter = cmd::ClientKill::Filters{.client_type = cmd::ClientKill::ClientType::replica}});
+      cmd::ClientKill{.filter = cmd::ClientKill::Filters{.client_ids = {1}, .client_type = cmd::ClientKill::ClientType::replica}});
   }
   {
-    static constexpr std::string_view argv[] = {"CLIENT", "KILL", "TYPE", "pubsub"};
-    static constexpr std::string_view covers[] = {"alt filter.new-format", "alt filter.new-format.client-type.pubsub", "opt filter.new-format.client-type"};
+    static constexpr std::string_view argv[] = {"CLIENT", "KILL", "ID", "1", "TYPE", "pubsub"};
+    static constexpr std::string_view covers[] = {"alt filter.new-format", "alt filter.new-format.client-type.pubsub", "opt filter.new-format.client-id", "opt filter.new-format.client-type"};
     f(Example{"CLIENT KILL", "alt filter.new-format.client-type.pubsub", argv, {}, covers},
-      cmd::ClientKill{.filter = cmd::ClientKill::Filters{.client_type = cmd::ClientKill::ClientType::pubsub}});
+      cmd::ClientKill{.filter = cmd::ClientKill::Filters{.client_ids = {1}, .client_type = cmd::ClientKill::ClientType::pubsub}});
   }
   {
-    static constexpr std::string_view argv[] = {"CLIENT", "KILL", "USER", "user:1"};
-    static constexpr std::string_view covers[] = {"alt filter.new-format", "opt filter.new-format.username"};
+    static constexpr std::string_view argv[] = {"CLIENT", "KILL", "ID", "1", "USER", "user:1"};
+    static constexpr std::string_view covers[] = {"alt filter.new-format", "opt filter.new-format.client-id", "opt filter.new-format.username"};
     f(Example{"CLIENT KILL", "opt filter.new-format.username", argv, {}, covers},
-      cmd::ClientKill{.filter = cmd::ClientKill::Filters{.username = "user:1"}});
+      cmd::ClientKill{.filter = cmd::ClientKill::Filters{.client_ids = {1}, .username = "user:1"}});
   }
   {
-    static constexpr std::string_view argv[] = {"CLIENT", "KILL", "ADDR", "addr"};
-    static constexpr std::string_view covers[] = {"alt filter.new-format", "opt filter.new-format.addr"};
+    static constexpr std::string_view argv[] = {"CLIENT", "KILL", "ID", "1", "ADDR", "addr"};
+    static constexpr std::string_view covers[] = {"alt filter.new-format", "opt filter.new-format.addr", "opt filter.new-format.client-id"};
     f(Example{"CLIENT KILL", "opt filter.new-format.addr", argv, {}, covers},
-      cmd::ClientKill{.filter = cmd::ClientKill::Filters{.addr = "addr"}});
+      cmd::ClientKill{.filter = cmd::ClientKill::Filters{.client_ids = {1}, .addr = "addr"}});
   }
   {
-    static constexpr std::string_view argv[] = {"CLIENT", "KILL", "LADDR", "laddr"};
-    static constexpr std::string_view covers[] = {"alt filter.new-format", "opt filter.new-format.laddr"};
+    static constexpr std::string_view argv[] = {"CLIENT", "KILL", "ID", "1", "LADDR", "laddr"};
+    static constexpr std::string_view covers[] = {"alt filter.new-format", "opt filter.new-format.client-id", "opt filter.new-format.laddr"};
     f(Example{"CLIENT KILL", "opt filter.new-format.laddr", argv, {}, covers},
-      cmd::ClientKill{.filter = cmd::ClientKill::Filters{.laddr = "laddr"}});
+      cmd::ClientKill{.filter = cmd::ClientKill::Filters{.client_ids = {1}, .laddr = "laddr"}});
   }
   {
-    static constexpr std::string_view argv[] = {"CLIENT", "KILL", "SKIPME", "YES"};
-    static constexpr std::string_view covers[] = {"alt filter.new-format", "alt filter.new-format.skipme.yes", "opt filter.new-format.skipme"};
+    static constexpr std::string_view argv[] = {"CLIENT", "KILL", "ID", "1", "SKIPME", "YES"};
+    static constexpr std::string_view covers[] = {"alt filter.new-format", "alt filter.new-format.skipme.yes", "opt filter.new-format.client-id", "opt filter.new-format.skipme"};
     f(Example{"CLIENT KILL", "opt filter.new-format.skipme", argv, {}, covers},
-      cmd::ClientKill{.filter = cmd::ClientKill::Filters{.skipme = cmd::ClientKill::Skipme::yes}});
+      cmd::ClientKill{.filter = cmd::ClientKill::Filters{.client_ids = {1}, .skipme = cmd::ClientKill::Skipme::yes}});
   }
   {
-    static constexpr std::string_view argv[] = {"CLIENT", "KILL", "SKIPME", "NO"};
-    static constexpr std::string_view covers[] = {"alt filter.new-format", "alt filter.new-format.skipme.no", "opt filter.new-format.skipme"};
+    static constexpr std::string_view argv[] = {"CLIENT", "KILL", "ID", "1", "SKIPME", "NO"};
+    static constexpr std::string_view covers[] = {"alt filter.new-format", "alt filter.new-format.skipme.no", "opt filter.new-format.client-id", "opt filter.new-format.skipme"};
     f(Example{"CLIENT KILL", "alt filter.new-format.skipme.no", argv, {}, covers},
-      cmd::ClientKill{.filter = cmd::ClientKill::Filters{.skipme = cmd::ClientKill::Skipme::no}});
+      cmd::ClientKill{.filter = cmd::ClientKill::Filters{.client_ids = {1}, .skipme = cmd::ClientKill::Skipme::no}});
   }
   {
-    static constexpr std::string_view argv[] = {"CLIENT", "KILL", "MAXAGE", "1"};
-    static constexpr std::string_view covers[] = {"alt filter.new-format", "opt filter.new-format.maxage"};
+    static constexpr std::string_view argv[] = {"CLIENT", "KILL", "ID", "1", "MAXAGE", "2"};
+    static constexpr std::string_view covers[] = {"alt filter.new-format", "opt filter.new-format.client-id", "opt filter.new-format.maxage"};
     f(Example{"CLIENT KILL", "opt filter.new-format.maxage", argv, {}, covers},
-      cmd::ClientKill{.filter = cmd::ClientKill::Filters{.maxage = 1}});
+      cmd::ClientKill{.filter = cmd::ClientKill::Filters{.client_ids = {1}, .maxage = 2}});
   }
   {
-    static constexpr std::string_view argv[] = {"CLIENT", "KILL", "NAME", "name"};
-    static constexpr std::string_view covers[] = {"alt filter.new-format", "opt filter.new-format.name"};
+    static constexpr std::string_view argv[] = {"CLIENT", "KILL", "ID", "1", "NAME", "name"};
+    static constexpr std::string_view covers[] = {"alt filter.new-format", "opt filter.new-format.client-id", "opt filter.new-format.name"};
     f(Example{"CLIENT KILL", "opt filter.new-format.name", argv, {}, covers},
-      cmd::ClientKill{.filter = cmd::ClientKill::Filters{.name = "name"}});
+      cmd::ClientKill{.filter = cmd::ClientKill::Filters{.client_ids = {1}, .name = "name"}});
   }
   {
-    static constexpr std::string_view argv[] = {"CLIENT", "KILL", "IDLE", "1"};
-    static constexpr std::string_view covers[] = {"alt filter.new-format", "opt filter.new-format.idle"};
+    static constexpr std::string_view argv[] = {"CLIENT", "KILL", "ID", "1", "IDLE", "2"};
+    static constexpr std::string_view covers[] = {"alt filter.new-format", "opt filter.new-format.client-id", "opt filter.new-format.idle"};
     f(Example{"CLIENT KILL", "opt filter.new-format.idle", argv, {}, covers},
-      cmd::ClientKill{.filter = cmd::ClientKill::Filters{.idle = 1}});
+      cmd::ClientKill{.filter = cmd::ClientKill::Filters{.client_ids = {1}, .idle = 2}});
   }
   {
-    static constexpr std::string_view argv[] = {"CLIENT", "KILL", "FLAGS", "flags"};
-    static constexpr std::string_view covers[] = {"alt filter.new-format", "opt filter.new-format.flags"};
+    static constexpr std::string_view argv[] = {"CLIENT", "KILL", "ID", "1", "FLAGS", "flags"};
+    static constexpr std::string_view covers[] = {"alt filter.new-format", "opt filter.new-format.client-id", "opt filter.new-format.flags"};
     f(Example{"CLIENT KILL", "opt filter.new-format.flags", argv, {}, covers},
-      cmd::ClientKill{.filter = cmd::ClientKill::Filters{.flags = "flags"}});
+      cmd::ClientKill{.filter = cmd::ClientKill::Filters{.client_ids = {1}, .flags = "flags"}});
   }
   {
-    static constexpr std::string_view argv[] = {"CLIENT", "KILL", "LIB-NAME", "lib_name"};
-    static constexpr std::string_view covers[] = {"alt filter.new-format", "opt filter.new-format.lib-name"};
+    static constexpr std::string_view argv[] = {"CLIENT", "KILL", "ID", "1", "LIB-NAME", "lib_name"};
+    static constexpr std::string_view covers[] = {"alt filter.new-format", "opt filter.new-format.client-id", "opt filter.new-format.lib-name"};
     f(Example{"CLIENT KILL", "opt filter.new-format.lib-name", argv, {}, covers},
-      cmd::ClientKill{.filter = cmd::ClientKill::Filters{.lib_name = "lib_name"}});
+      cmd::ClientKill{.filter = cmd::ClientKill::Filters{.client_ids = {1}, .lib_name = "lib_name"}});
   }
   {
-    static constexpr std::string_view argv[] = {"CLIENT", "KILL", "LIB-VER", "lib_ver"};
-    static constexpr std::string_view covers[] = {"alt filter.new-format", "opt filter.new-format.lib-ver"};
+    static constexpr std::string_view argv[] = {"CLIENT", "KILL", "ID", "1", "LIB-VER", "lib_ver"};
+    static constexpr std::string_view covers[] = {"alt filter.new-format", "opt filter.new-format.client-id", "opt filter.new-format.lib-ver"};
     f(Example{"CLIENT KILL", "opt filter.new-format.lib-ver", argv, {}, covers},
-      cmd::ClientKill{.filter = cmd::ClientKill::Filters{.lib_ver = "lib_ver"}});
+      cmd::ClientKill{.filter = cmd::ClientKill::Filters{.client_ids = {1}, .lib_ver = "lib_ver"}});
   }
   {
-    static constexpr std::string_view argv[] = {"CLIENT", "KILL", "DB", "0"};
-    static constexpr std::string_view covers[] = {"alt filter.new-format", "opt filter.new-format.db"};
+    static constexpr std::string_view argv[] = {"CLIENT", "KILL", "ID", "1", "DB", "0"};
+    static constexpr std::string_view covers[] = {"alt filter.new-format", "opt filter.new-format.client-id", "opt filter.new-format.db"};
     f(Example{"CLIENT KILL", "opt filter.new-format.db", argv, {}, covers},
-      cmd::ClientKill{.filter = cmd::ClientKill::Filters{.db = 0}});
+      cmd::ClientKill{.filter = cmd::ClientKill::Filters{.client_ids = {1}, .db = 0}});
   }
   {
-    static constexpr std::string_view argv[] = {"CLIENT", "KILL", "CAPA", "capa"};
-    static constexpr std::string_view covers[] = {"alt filter.new-format", "opt filter.new-format.capa"};
+    static constexpr std::string_view argv[] = {"CLIENT", "KILL", "ID", "1", "CAPA", "capa"};
+    static constexpr std::string_view covers[] = {"alt filter.new-format", "opt filter.new-format.capa", "opt filter.new-format.client-id"};
     f(Example{"CLIENT KILL", "opt filter.new-format.capa", argv, {}, covers},
-      cmd::ClientKill{.filter = cmd::ClientKill::Filters{.capa = "capa"}});
+      cmd::ClientKill{.filter = cmd::ClientKill::Filters{.client_ids = {1}, .capa = "capa"}});
   }
   {
-    static constexpr std::string_view argv[] = {"CLIENT", "KILL", "IP", "127.0.0.1"};
-    static constexpr std::string_view covers[] = {"alt filter.new-format", "opt filter.new-format.ip"};
+    static constexpr std::string_view argv[] = {"CLIENT", "KILL", "ID", "1", "IP", "127.0.0.1"};
+    static constexpr std::string_view covers[] = {"alt filter.new-format", "opt filter.new-format.client-id", "opt filter.new-format.ip"};
     f(Example{"CLIENT KILL", "opt filter.new-format.ip", argv, {}, covers},
-      cmd::ClientKill{.filter = cmd::ClientKill::Filters{.ip = "127.0.0.1"}});
+      cmd::ClientKill{.filter = cmd::ClientKill::Filters{.client_ids = {1}, .ip = "127.0.0.1"}});
   }
   {
-    static constexpr std::string_view argv[] = {"CLIENT", "KILL", "NOT-TYPE", "normal"};
-    static constexpr std::string_view covers[] = {"alt filter.new-format", "alt filter.new-format.not-client-type.normal", "opt filter.new-format.not-client-type"};
+    static constexpr std::string_view argv[] = {"CLIENT", "KILL", "ID", "1", "NOT-TYPE", "normal"};
+    static constexpr std::string_view covers[] = {"alt filter.new-format", "alt filter.new-format.not-client-type.normal", "opt filter.new-format.client-id", "opt filter.new-format.not-client-type"};
     f(Example{"CLIENT KILL", "opt filter.new-format.not-client-type", argv, {}, covers},
-      cmd::ClientKill{.filter = cmd::ClientKill::Filters{.not_client_type = cmd::ClientKill::NotClientType::normal}});
+      cmd::ClientKill{.filter = cmd::ClientKill::Filters{.client_ids = {1}, .not_client_type = cmd::ClientKill::NotClientType::normal}});
   }
   {
-    static constexpr std::string_view argv[] = {"CLIENT", "KILL", "NOT-TYPE", "master"};
-    static constexpr std::string_view covers[] = {"alt filter.new-format", "alt filter.new-format.not-client-type.master", "opt filter.new-format.not-client-type"};
+    static constexpr std::string_view argv[] = {"CLIENT", "KILL", "ID", "1", "NOT-TYPE", "master"};
+    static constexpr std::string_view covers[] = {"alt filter.new-format", "alt filter.new-format.not-client-type.master", "opt filter.new-format.client-id", "opt filter.new-format.not-client-type"};
     f(Example{"CLIENT KILL", "alt filter.new-format.not-client-type.master", argv, {}, covers},
-      cmd::ClientKill{.filter = cmd::ClientKill::Filters{.not_client_type = cmd::ClientKill::NotClientType::master}});
+      cmd::ClientKill{.filter = cmd::ClientKill::Filters{.client_ids = {1}, .not_client_type = cmd::ClientKill::NotClientType::master}});
   }
   {
-    static constexpr std::string_view argv[] = {"CLIENT", "KILL", "NOT-TYPE", "primary"};
-    static constexpr std::string_view covers[] = {"alt filter.new-format", "alt filter.new-format.not-client-type.primary", "opt filter.new-format.not-client-type"};
+    static constexpr std::string_view argv[] = {"CLIENT", "KILL", "ID", "1", "NOT-TYPE", "primary"};
+    static constexpr std::string_view covers[] = {"alt filter.new-format", "alt filter.new-format.not-client-type.primary", "opt filter.new-format.client-id", "opt filter.new-format.not-client-type"};
     f(Example{"CLIENT KILL", "alt filter.new-format.not-client-type.primary", argv, {}, covers},
-      cmd::ClientKill{.filter = cmd::ClientKill::Filters{.not_client_type = cmd::ClientKill::NotClientType::primary}});
+      cmd::ClientKill{.filter = cmd::ClientKill::Filters{.client_ids = {1}, .not_client_type = cmd::ClientKill::NotClientType::primary}});
   }
   {
-    static constexpr std::string_view argv[] = {"CLIENT", "KILL", "NOT-TYPE", "slave"};
-    static constexpr std::string_view covers[] = {"alt filter.new-format", "alt filter.new-format.not-client-type.slave", "opt filter.new-format.not-client-type"};
+    static constexpr std::string_view argv[] = {"CLIENT", "KILL", "ID", "1", "NOT-TYPE", "slave"};
+    static constexpr std::string_view covers[] = {"alt filter.new-format", "alt filter.new-format.not-client-type.slave", "opt filter.new-format.client-id", "opt filter.new-format.not-client-type"};
     f(Example{"CLIENT KILL", "alt filter.new-format.not-client-type.slave", argv, {}, covers},
-      cmd::ClientKill{.filter = cmd::ClientKill::Filters{.not_client_type = cmd::ClientKill::NotClientType::slave}});
+      cmd::ClientKill{.filter = cmd::ClientKill::Filters{.client_ids = {1}, .not_client_type = cmd::ClientKill::NotClientType::slave}});
   }
   {
-    static constexpr std::string_view argv[] = {"CLIENT", "KILL", "NOT-TYPE", "replica"};
-    static constexpr std::string_view covers[] = {"alt filter.new-format", "alt filter.new-format.not-client-type.replica", "opt filter.new-format.not-client-type"};
+    static constexpr std::string_view argv[] = {"CLIENT", "KILL", "ID", "1", "NOT-TYPE", "replica"};
+    static constexpr std::string_view covers[] = {"alt filter.new-format", "alt filter.new-format.not-client-type.replica", "opt filter.new-format.client-id", "opt filter.new-format.not-client-type"};
     f(Example{"CLIENT KILL", "alt filter.new-format.not-client-type.replica", argv, {}, covers},
-      cmd::ClientKill{.filter = cmd::ClientKill::Filters{.not_client_type = cmd::ClientKill::NotClientType::replica}});
+      cmd::ClientKill{.filter = cmd::ClientKill::Filters{.client_ids = {1}, .not_client_type = cmd::ClientKill::NotClientType::replica}});
   }
   {
-    static constexpr std::string_view argv[] = {"CLIENT", "KILL", "NOT-TYPE", "pubsub"};
-    static constexpr std::string_view covers[] = {"alt filter.new-format", "alt filter.new-format.not-client-type.pubsub", "opt filter.new-format.not-client-type"};
+    static constexpr std::string_view argv[] = {"CLIENT", "KILL", "ID", "1", "NOT-TYPE", "pubsub"};
+    static constexpr std::string_view covers[] = {"alt filter.new-format", "alt filter.new-format.not-client-type.pubsub", "opt filter.new-format.client-id", "opt filter.new-format.not-client-type"};
     f(Example{"CLIENT KILL", "alt filter.new-format.not-client-type.pubsub", argv, {}, covers},
-      cmd::ClientKill{.filter = cmd::ClientKill::Filters{.not_client_type = cmd::ClientKill::NotClientType::pubsub}});
+      cmd::ClientKill{.filter = cmd::ClientKill::Filters{.client_ids = {1}, .not_client_type = cmd::ClientKill::NotClientType::pubsub}});
   }
   {
-    static constexpr std::string_view argv[] = {"CLIENT", "KILL", "NOT-ID", "1"};
-    static constexpr std::string_view covers[] = {"alt filter.new-format", "opt filter.new-format.not-client-id"};
+    static constexpr std::string_view argv[] = {"CLIENT", "KILL", "ID", "1", "NOT-ID", "2"};
+    static constexpr std::string_view covers[] = {"alt filter.new-format", "opt filter.new-format.client-id", "opt filter.new-format.not-client-id"};
     f(Example{"CLIENT KILL", "opt filter.new-format.not-client-id", argv, {}, covers},
-      cmd::ClientKill{.filter = cmd::ClientKill::Filters{.not_client_ids = {1}}});
+      cmd::ClientKill{.filter = cmd::ClientKill::Filters{.client_ids = {1}, .not_client_ids = {2}}});
   }
   {
-    static constexpr std::string_view argv[] = {"CLIENT", "KILL", "NOT-USER", "not_username"};
-    static constexpr std::string_view covers[] = {"alt filter.new-format", "opt filter.new-format.not-username"};
+    static constexpr std::string_view argv[] = {"CLIENT", "KILL", "ID", "1", "NOT-USER", "not_username"};
+    static constexpr std::string_view covers[] = {"alt filter.new-format", "opt filter.new-format.client-id", "opt filter.new-format.not-username"};
     f(Example{"CLIENT KILL", "opt filter.new-format.not-username", argv, {}, covers},
-      cmd::ClientKill{.filter = cmd::ClientKill::Filters{.not_username = "not_username"}});
+      cmd::ClientKill{.filter = cmd::ClientKill::Filters{.client_ids = {1}, .not_username = "not_username"}});
   }
   {
-    static constexpr std::string_view argv[] = {"CLIENT", "KILL", "NOT-ADDR", "not_addr"};
-    static constexpr std::string_view covers[] = {"alt filter.new-format", "opt filter.new-format.not-addr"};
+    static constexpr std::string_view argv[] = {"CLIENT", "KILL", "ID", "1", "NOT-ADDR", "not_addr"};
+    static constexpr std::string_view covers[] = {"alt filter.new-format", "opt filter.new-format.client-id", "opt filter.new-format.not-addr"};
     f(Example{"CLIENT KILL", "opt filter.new-format.not-addr", argv, {}, covers},
-      cmd::ClientKill{.filter = cmd::ClientKill::Filters{.not_addr = "not_addr"}});
+      cmd::ClientKill{.filter = cmd::ClientKill::Filters{.client_ids = {1}, .not_addr = "not_addr"}});
   }
   {
-    static constexpr std::string_view argv[] = {"CLIENT", "KILL", "NOT-LADDR", "not_laddr"};
-    static constexpr std::string_view covers[] = {"alt filter.new-format", "opt filter.new-format.not-laddr"};
+    static constexpr std::string_view argv[] = {"CLIENT", "KILL", "ID", "1", "NOT-LADDR", "not_laddr"};
+    static constexpr std::string_view covers[] = {"alt filter.new-format", "opt filter.new-format.client-id", "opt filter.new-format.not-laddr"};
     f(Example{"CLIENT KILL", "opt filter.new-format.not-laddr", argv, {}, covers},
-      cmd::ClientKill{.filter = cmd::ClientKill::Filters{.not_laddr = "not_laddr"}});
+      cmd::ClientKill{.filter = cmd::ClientKill::Filters{.client_ids = {1}, .not_laddr = "not_laddr"}});
   }
   {
-    static constexpr std::string_view argv[] = {"CLIENT", "KILL", "NOT-NAME", "not_name"};
-    static constexpr std::string_view covers[] = {"alt filter.new-format", "opt filter.new-format.not-name"};
+    static constexpr std::string_view argv[] = {"CLIENT", "KILL", "ID", "1", "NOT-NAME", "not_name"};
+    static constexpr std::string_view covers[] = {"alt filter.new-format", "opt filter.new-format.client-id", "opt filter.new-format.not-name"};
     f(Example{"CLIENT KILL", "opt filter.new-format.not-name", argv, {}, covers},
-      cmd::ClientKill{.filter = cmd::ClientKill::Filters{.not_name = "not_name"}});
+      cmd::ClientKill{.filter = cmd::ClientKill::Filters{.client_ids = {1}, .not_name = "not_name"}});
   }
   {
-    static constexpr std::string_view argv[] = {"CLIENT", "KILL", "NOT-FLAGS", "not_flags"};
-    static constexpr std::string_view covers[] = {"alt filter.new-format", "opt filter.new-format.not-flags"};
+    static constexpr std::string_view argv[] = {"CLIENT", "KILL", "ID", "1", "NOT-FLAGS", "not_flags"};
+    static constexpr std::string_view covers[] = {"alt filter.new-format", "opt filter.new-format.client-id", "opt filter.new-format.not-flags"};
     f(Example{"CLIENT KILL", "opt filter.new-format.not-flags", argv, {}, covers},
-      cmd::ClientKill{.filter = cmd::ClientKill::Filters{.not_flags = "not_flags"}});
+      cmd::ClientKill{.filter = cmd::ClientKill::Filters{.client_ids = {1}, .not_flags = "not_flags"}});
   }
   {
-    static constexpr std::string_view argv[] = {"CLIENT", "KILL", "NOT-LIB-NAME", "not_lib_name"};
-    static constexpr std::string_view covers[] = {"alt filter.new-format", "opt filter.new-format.not-lib-name"};
+    static constexpr std::string_view argv[] = {"CLIENT", "KILL", "ID", "1", "NOT-LIB-NAME", "not_lib_name"};
+    static constexpr std::string_view covers[] = {"alt filter.new-format", "opt filter.new-format.client-id", "opt filter.new-format.not-lib-name"};
     f(Example{"CLIENT KILL", "opt filter.new-format.not-lib-name", argv, {}, covers},
-      cmd::ClientKill{.filter = cmd::ClientKill::Filters{.not_lib_name = "not_lib_name"}});
+      cmd::ClientKill{.filter = cmd::ClientKill::Filters{.client_ids = {1}, .not_lib_name = "not_lib_name"}});
   }
   {
-    static constexpr std::string_view argv[] = {"CLIENT", "KILL", "NOT-LIB-VER", "not_lib_ver"};
-    static constexpr std::string_view covers[] = {"alt filter.new-format", "opt filter.new-format.not-lib-ver"};
+    static constexpr std::string_view argv[] = {"CLIENT", "KILL", "ID", "1", "NOT-LIB-VER", "not_lib_ver"};
+    static constexpr std::string_view covers[] = {"alt filter.new-format", "opt filter.new-format.client-id", "opt filter.new-format.not-lib-ver"};
     f(Example{"CLIENT KILL", "opt filter.new-format.not-lib-ver", argv, {}, covers},
-      cmd::ClientKill{.filter = cmd::ClientKill::Filters{.not_lib_ver = "not_lib_ver"}});
+      cmd::ClientKill{.filter = cmd::ClientKill::Filters{.client_ids = {1}, .not_lib_ver = "not_lib_ver"}});
   }
   {
-    static constexpr std::string_view argv[] = {"CLIENT", "KILL", "NOT-DB", "1"};
-    static constexpr std::string_view covers[] = {"alt filter.new-format", "opt filter.new-format.not-db"};
+    static constexpr std::string_view argv[] = {"CLIENT", "KILL", "ID", "1", "NOT-DB", "2"};
+    static constexpr std::string_view covers[] = {"alt filter.new-format", "opt filter.new-format.client-id", "opt filter.new-format.not-db"};
     f(Example{"CLIENT KILL", "opt filter.new-format.not-db", argv, {}, covers},
-      cmd::ClientKill{.filter = cmd::ClientKill::Filters{.not_db = 1}});
+      cmd::ClientKill{.filter = cmd::ClientKill::Filters{.client_ids = {1}, .not_db = 2}});
   }
   {
-    static constexpr std::string_view argv[] = {"CLIENT", "KILL", "NOT-CAPA", "not_capa"};
-    static constexpr std::string_view covers[] = {"alt filter.new-format", "opt filter.new-format.not-capa"};
+    static constexpr std::string_view argv[] = {"CLIENT", "KILL", "ID", "1", "NOT-CAPA", "not_capa"};
+    static constexpr std::string_view covers[] = {"alt filter.new-format", "opt filter.new-format.client-id", "opt filter.new-format.not-capa"};
     f(Example{"CLIENT KILL", "opt filter.new-format.not-capa", argv, {}, covers},
-      cmd::ClientKill{.filter = cmd::ClientKill::Filters{.not_capa = "not_capa"}});
+      cmd::ClientKill{.filter = cmd::ClientKill::Filters{.client_ids = {1}, .not_capa = "not_capa"}});
   }
   {
-    static constexpr std::string_view argv[] = {"CLIENT", "KILL", "NOT-IP", "not_ip"};
-    static constexpr std::string_view covers[] = {"alt filter.new-format", "opt filter.new-format.not-ip"};
+    static constexpr std::string_view argv[] = {"CLIENT", "KILL", "ID", "1", "NOT-IP", "not_ip"};
+    static constexpr std::string_view covers[] = {"alt filter.new-format", "opt filter.new-format.client-id", "opt filter.new-format.not-ip"};
     f(Example{"CLIENT KILL", "opt filter.new-format.not-ip", argv, {}, covers},
-      cmd::ClientKill{.filter = cmd::ClientKill::Filters{.not_ip = "not_ip"}});
+      cmd::ClientKill{.filter = cmd::ClientKill::Filters{.client_ids = {1}, .not_ip = "not_ip"}});
   }
   {
     static constexpr std::string_view argv[] = {"CLIENT", "LIST"};
@@ -1343,33 +1337,33 @@ void for_each_example(F&& f) {
       cmd::ClusterSlots{});
   }
   {
-    static constexpr std::string_view argv[] = {"CLUSTERSCAN", "cursor"};
+    static constexpr std::string_view argv[] = {"CLUSTERSCAN", "0"};
     f(Example{"CLUSTERSCAN", "", argv, {}, {}},
-      cmd::Clusterscan{.cursor = "cursor"});
+      cmd::Clusterscan{.cursor = "0"});
   }
   {
-    static constexpr std::string_view argv[] = {"CLUSTERSCAN", "cursor", "MATCH", "match_pattern"};
+    static constexpr std::string_view argv[] = {"CLUSTERSCAN", "0", "MATCH", "match_pattern"};
     static constexpr std::string_view covers[] = {"opt match-pattern"};
     f(Example{"CLUSTERSCAN", "opt match-pattern", argv, {}, covers},
-      cmd::Clusterscan{.cursor = "cursor", .match_pattern = "match_pattern"});
+      cmd::Clusterscan{.cursor = "0", .match_pattern = "match_pattern"});
   }
   {
-    static constexpr std::string_view argv[] = {"CLUSTERSCAN", "cursor", "COUNT", "1"};
+    static constexpr std::string_view argv[] = {"CLUSTERSCAN", "0", "COUNT", "1"};
     static constexpr std::string_view covers[] = {"opt count"};
     f(Example{"CLUSTERSCAN", "opt count", argv, {}, covers},
-      cmd::Clusterscan{.cursor = "cursor", .count = 1});
+      cmd::Clusterscan{.cursor = "0", .count = 1});
   }
   {
-    static constexpr std::string_view argv[] = {"CLUSTERSCAN", "cursor", "TYPE", "type"};
+    static constexpr std::string_view argv[] = {"CLUSTERSCAN", "0", "TYPE", "type"};
     static constexpr std::string_view covers[] = {"opt type"};
     f(Example{"CLUSTERSCAN", "opt type", argv, {}, covers},
-      cmd::Clusterscan{.cursor = "cursor", .type = "type"});
+      cmd::Clusterscan{.cursor = "0", .type = "type"});
   }
   {
-    static constexpr std::string_view argv[] = {"CLUSTERSCAN", "cursor", "SLOT", "1"};
+    static constexpr std::string_view argv[] = {"CLUSTERSCAN", "0", "SLOT", "1"};
     static constexpr std::string_view covers[] = {"opt slot"};
     f(Example{"CLUSTERSCAN", "opt slot", argv, {}, covers},
-      cmd::Clusterscan{.cursor = "cursor", .slot = 1});
+      cmd::Clusterscan{.cursor = "0", .slot = 1});
   }
   {
     static constexpr std::string_view argv[] = {"COMMAND", "COUNT"};
@@ -1388,26 +1382,16 @@ void for_each_example(F&& f) {
       cmd::CommandDocs{.command_names = {"command_name"}});
   }
   {
-    static constexpr std::string_view argv[] = {"COMMAND", "GETKEYS", "command"};
-    f(Example{"COMMAND GETKEYS", "", argv, {}, {}},
-      cmd::CommandGetkeys{.command = "command"});
-  }
-  {
-    static constexpr std::string_view argv[] = {"COMMAND", "GETKEYS", "command", "arg"};
+    static constexpr std::string_view argv[] = {"COMMAND", "GETKEYS", "GET", "arg"};
     static constexpr std::string_view covers[] = {"opt arg"};
-    f(Example{"COMMAND GETKEYS", "opt arg", argv, {}, covers},
-      cmd::CommandGetkeys{.command = "command", .args = {"arg"}});
+    f(Example{"COMMAND GETKEYS", "", argv, {}, covers},
+      cmd::CommandGetkeys{.command = "GET", .args = {"arg"}});
   }
   {
-    static constexpr std::string_view argv[] = {"COMMAND", "GETKEYSANDFLAGS", "command"};
-    f(Example{"COMMAND GETKEYSANDFLAGS", "", argv, {}, {}},
-      cmd::CommandGetkeysandflags{.command = "command"});
-  }
-  {
-    static constexpr std::string_view argv[] = {"COMMAND", "GETKEYSANDFLAGS", "command", "arg"};
+    static constexpr std::string_view argv[] = {"COMMAND", "GETKEYSANDFLAGS", "GET", "arg"};
     static constexpr std::string_view covers[] = {"opt arg"};
-    f(Example{"COMMAND GETKEYSANDFLAGS", "opt arg", argv, {}, covers},
-      cmd::CommandGetkeysandflags{.command = "command", .args = {"arg"}});
+    f(Example{"COMMAND GETKEYSANDFLAGS", "", argv, {}, covers},
+      cmd::CommandGetkeysandflags{.command = "GET", .args = {"arg"}});
   }
   {
     static constexpr std::string_view argv[] = {"COMMAND", "HELP"};
@@ -1528,9 +1512,9 @@ void for_each_example(F&& f) {
       cmd::ConfigRewrite{});
   }
   {
-    static constexpr std::string_view argv[] = {"CONFIG", "SET", "maxmemory", "value"};
+    static constexpr std::string_view argv[] = {"CONFIG", "SET", "maxmemory", "0"};
     f(Example{"CONFIG SET", "", argv, {}, {}},
-      cmd::ConfigSet{.data = {{"maxmemory", "value"}}});
+      cmd::ConfigSet{.data = {{"maxmemory", "0"}}});
   }
   {
     static constexpr std::string_view argv[] = {"COPY", "key:1", "key:2"};
@@ -1908,15 +1892,15 @@ void for_each_example(F&& f) {
       cmd::FunctionList{.withcode = true});
   }
   {
-    static constexpr std::string_view argv[] = {"FUNCTION", "LOAD", "#!lua name=lib"};
+    static constexpr std::string_view argv[] = {"FUNCTION", "LOAD", "#!lua name=lib\nserver.register_function('f', function() return 1 end)"};
     f(Example{"FUNCTION LOAD", "", argv, {}, {}},
-      cmd::FunctionLoad{.function_code = "#!lua name=lib"});
+      cmd::FunctionLoad{.function_code = "#!lua name=lib\nserver.register_function('f', function() return 1 end)"});
   }
   {
-    static constexpr std::string_view argv[] = {"FUNCTION", "LOAD", "REPLACE", "#!lua name=lib"};
+    static constexpr std::string_view argv[] = {"FUNCTION", "LOAD", "REPLACE", "#!lua name=lib\nserver.register_function('f', function() return 1 end)"};
     static constexpr std::string_view covers[] = {"opt replace"};
     f(Example{"FUNCTION LOAD", "opt replace", argv, {}, covers},
-      cmd::FunctionLoad{.replace = true, .function_code = "#!lua name=lib"});
+      cmd::FunctionLoad{.function_code = "#!lua name=lib\nserver.register_function('f', function() return 1 end)", .replace = true});
   }
   {
     static constexpr std::string_view argv[] = {"FUNCTION", "RESTORE", "serialized_value"};
@@ -1957,21 +1941,21 @@ void for_each_example(F&& f) {
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt condition.nx", "opt condition"};
     f(Example{"GEOADD", "opt condition", argv, keys, covers},
-      cmd::Geoadd{.key = "key:1", .condition = cmd::Geoadd::Condition::nx, .data = {cmd::Geoadd::Data{.longitude = 13.361389, .latitude = 38.115556, .member = "member"}}});
+      cmd::Geoadd{.key = "key:1", .data = {cmd::Geoadd::Data{.longitude = 13.361389, .latitude = 38.115556, .member = "member"}}, .condition = cmd::Geoadd::Condition::nx});
   }
   {
     static constexpr std::string_view argv[] = {"GEOADD", "key:1", "XX", "13.361389", "38.115556", "member"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt condition.xx", "opt condition"};
     f(Example{"GEOADD", "alt condition.xx", argv, keys, covers},
-      cmd::Geoadd{.key = "key:1", .condition = cmd::Geoadd::Condition::xx, .data = {cmd::Geoadd::Data{.longitude = 13.361389, .latitude = 38.115556, .member = "member"}}});
+      cmd::Geoadd{.key = "key:1", .data = {cmd::Geoadd::Data{.longitude = 13.361389, .latitude = 38.115556, .member = "member"}}, .condition = cmd::Geoadd::Condition::xx});
   }
   {
     static constexpr std::string_view argv[] = {"GEOADD", "key:1", "CH", "13.361389", "38.115556", "member"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"opt change"};
     f(Example{"GEOADD", "opt change", argv, keys, covers},
-      cmd::Geoadd{.key = "key:1", .change = true, .data = {cmd::Geoadd::Data{.longitude = 13.361389, .latitude = 38.115556, .member = "member"}}});
+      cmd::Geoadd{.key = "key:1", .data = {cmd::Geoadd::Data{.longitude = 13.361389, .latitude = 38.115556, .member = "member"}}, .change = true});
   }
   {
     static constexpr std::string_view argv[] = {"GEODIST", "key:1", "member1", "member2"};
@@ -2374,63 +2358,63 @@ void for_each_example(F&& f) {
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt by.circle", "alt by.circle.unit.m", "alt from.member", "opt from"};
     f(Example{"GEOSEARCH", "", argv, keys, covers},
-      cmd::Geosearch{.key = "key:1", .from = cmd::Geosearch::Frommember{.member = "member"}, .by = cmd::Geosearch::Circle{.radius = 1.5, .unit = cmd::Geosearch::Unit::m}});
+      cmd::Geosearch{.key = "key:1", .by = cmd::Geosearch::Circle{.radius = 1.5, .unit = cmd::Geosearch::Unit::m}, .from = cmd::Geosearch::Frommember{.member = "member"}});
   }
   {
     static constexpr std::string_view argv[] = {"GEOSEARCH", "key:1", "FROMLONLAT", "13.361389", "38.115556", "BYRADIUS", "1.5", "m"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt by.circle", "alt by.circle.unit.m", "alt from.fromlonlat", "opt from"};
     f(Example{"GEOSEARCH", "alt from.fromlonlat", argv, keys, covers},
-      cmd::Geosearch{.key = "key:1", .from = cmd::Geosearch::Fromlonlat{.longitude = 13.361389, .latitude = 38.115556}, .by = cmd::Geosearch::Circle{.radius = 1.5, .unit = cmd::Geosearch::Unit::m}});
+      cmd::Geosearch{.key = "key:1", .by = cmd::Geosearch::Circle{.radius = 1.5, .unit = cmd::Geosearch::Unit::m}, .from = cmd::Geosearch::Fromlonlat{.longitude = 13.361389, .latitude = 38.115556}});
   }
   {
     static constexpr std::string_view argv[] = {"GEOSEARCH", "key:1", "FROMMEMBER", "member", "BYRADIUS", "1.5", "km"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt by.circle", "alt by.circle.unit.km", "alt from.member", "opt from"};
     f(Example{"GEOSEARCH", "alt by.circle.unit.km", argv, keys, covers},
-      cmd::Geosearch{.key = "key:1", .from = cmd::Geosearch::Frommember{.member = "member"}, .by = cmd::Geosearch::Circle{.radius = 1.5, .unit = cmd::Geosearch::Unit::km}});
+      cmd::Geosearch{.key = "key:1", .by = cmd::Geosearch::Circle{.radius = 1.5, .unit = cmd::Geosearch::Unit::km}, .from = cmd::Geosearch::Frommember{.member = "member"}});
   }
   {
     static constexpr std::string_view argv[] = {"GEOSEARCH", "key:1", "FROMMEMBER", "member", "BYRADIUS", "1.5", "ft"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt by.circle", "alt by.circle.unit.ft", "alt from.member", "opt from"};
     f(Example{"GEOSEARCH", "alt by.circle.unit.ft", argv, keys, covers},
-      cmd::Geosearch{.key = "key:1", .from = cmd::Geosearch::Frommember{.member = "member"}, .by = cmd::Geosearch::Circle{.radius = 1.5, .unit = cmd::Geosearch::Unit::ft}});
+      cmd::Geosearch{.key = "key:1", .by = cmd::Geosearch::Circle{.radius = 1.5, .unit = cmd::Geosearch::Unit::ft}, .from = cmd::Geosearch::Frommember{.member = "member"}});
   }
   {
     static constexpr std::string_view argv[] = {"GEOSEARCH", "key:1", "FROMMEMBER", "member", "BYRADIUS", "1.5", "mi"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt by.circle", "alt by.circle.unit.mi", "alt from.member", "opt from"};
     f(Example{"GEOSEARCH", "alt by.circle.unit.mi", argv, keys, covers},
-      cmd::Geosearch{.key = "key:1", .from = cmd::Geosearch::Frommember{.member = "member"}, .by = cmd::Geosearch::Circle{.radius = 1.5, .unit = cmd::Geosearch::Unit::mi}});
+      cmd::Geosearch{.key = "key:1", .by = cmd::Geosearch::Circle{.radius = 1.5, .unit = cmd::Geosearch::Unit::mi}, .from = cmd::Geosearch::Frommember{.member = "member"}});
   }
   {
     static constexpr std::string_view argv[] = {"GEOSEARCH", "key:1", "FROMMEMBER", "member", "BYBOX", "1.5", "2.5", "m"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt by.box", "alt by.box.unit.m", "alt from.member", "opt from"};
     f(Example{"GEOSEARCH", "alt by.box", argv, keys, covers},
-      cmd::Geosearch{.key = "key:1", .from = cmd::Geosearch::Frommember{.member = "member"}, .by = cmd::Geosearch::Box{.width = 1.5, .height = 2.5, .unit = cmd::Geosearch::Unit::m}});
+      cmd::Geosearch{.key = "key:1", .by = cmd::Geosearch::Box{.width = 1.5, .height = 2.5, .unit = cmd::Geosearch::Unit::m}, .from = cmd::Geosearch::Frommember{.member = "member"}});
   }
   {
     static constexpr std::string_view argv[] = {"GEOSEARCH", "key:1", "FROMMEMBER", "member", "BYBOX", "1.5", "2.5", "km"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt by.box", "alt by.box.unit.km", "alt from.member", "opt from"};
     f(Example{"GEOSEARCH", "alt by.box.unit.km", argv, keys, covers},
-      cmd::Geosearch{.key = "key:1", .from = cmd::Geosearch::Frommember{.member = "member"}, .by = cmd::Geosearch::Box{.width = 1.5, .height = 2.5, .unit = cmd::Geosearch::Unit::km}});
+      cmd::Geosearch{.key = "key:1", .by = cmd::Geosearch::Box{.width = 1.5, .height = 2.5, .unit = cmd::Geosearch::Unit::km}, .from = cmd::Geosearch::Frommember{.member = "member"}});
   }
   {
     static constexpr std::string_view argv[] = {"GEOSEARCH", "key:1", "FROMMEMBER", "member", "BYBOX", "1.5", "2.5", "ft"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt by.box", "alt by.box.unit.ft", "alt from.member", "opt from"};
     f(Example{"GEOSEARCH", "alt by.box.unit.ft", argv, keys, covers},
-      cmd::Geosearch{.key = "key:1", .from = cmd::Geosearch::Frommember{.member = "member"}, .by = cmd::Geosearch::Box{.width = 1.5, .height = 2.5, .unit = cmd::Geosearch::Unit::ft}});
+      cmd::Geosearch{.key = "key:1", .by = cmd::Geosearch::Box{.width = 1.5, .height = 2.5, .unit = cmd::Geosearch::Unit::ft}, .from = cmd::Geosearch::Frommember{.member = "member"}});
   }
   {
     static constexpr std::string_view argv[] = {"GEOSEARCH", "key:1", "FROMMEMBER", "member", "BYBOX", "1.5", "2.5", "mi"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt by.box", "alt by.box.unit.mi", "alt from.member", "opt from"};
     f(Example{"GEOSEARCH", "alt by.box.unit.mi", argv, keys, covers},
-      cmd::Geosearch{.key = "key:1", .from = cmd::Geosearch::Frommember{.member = "member"}, .by = cmd::Geosearch::Box{.width = 1.5, .height = 2.5, .unit = cmd::Geosearch::Unit::mi}});
+      cmd::Geosearch{.key = "key:1", .by = cmd::Geosearch::Box{.width = 1.5, .height = 2.5, .unit = cmd::Geosearch::Unit::mi}, .from = cmd::Geosearch::Frommember{.member = "member"}});
   }
   {
     static constexpr std::string_view argv[] = {"GEOSEARCH", "key:1", "BYPOLYGON", "1", "13.361389", "38.115556"};
@@ -2444,91 +2428,91 @@ void for_each_example(F&& f) {
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt by.circle", "alt by.circle.unit.m", "alt from.member", "alt order.asc", "opt from", "opt order"};
     f(Example{"GEOSEARCH", "opt order", argv, keys, covers},
-      cmd::Geosearch{.key = "key:1", .from = cmd::Geosearch::Frommember{.member = "member"}, .by = cmd::Geosearch::Circle{.radius = 1.5, .unit = cmd::Geosearch::Unit::m}, .order = cmd::Geosearch::Order::asc});
+      cmd::Geosearch{.key = "key:1", .by = cmd::Geosearch::Circle{.radius = 1.5, .unit = cmd::Geosearch::Unit::m}, .from = cmd::Geosearch::Frommember{.member = "member"}, .order = cmd::Geosearch::Order::asc});
   }
   {
     static constexpr std::string_view argv[] = {"GEOSEARCH", "key:1", "FROMMEMBER", "member", "BYRADIUS", "1.5", "m", "DESC"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt by.circle", "alt by.circle.unit.m", "alt from.member", "alt order.desc", "opt from", "opt order"};
     f(Example{"GEOSEARCH", "alt order.desc", argv, keys, covers},
-      cmd::Geosearch{.key = "key:1", .from = cmd::Geosearch::Frommember{.member = "member"}, .by = cmd::Geosearch::Circle{.radius = 1.5, .unit = cmd::Geosearch::Unit::m}, .order = cmd::Geosearch::Order::desc});
+      cmd::Geosearch{.key = "key:1", .by = cmd::Geosearch::Circle{.radius = 1.5, .unit = cmd::Geosearch::Unit::m}, .from = cmd::Geosearch::Frommember{.member = "member"}, .order = cmd::Geosearch::Order::desc});
   }
   {
     static constexpr std::string_view argv[] = {"GEOSEARCH", "key:1", "FROMMEMBER", "member", "BYRADIUS", "1.5", "m", "COUNT", "1"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt by.circle", "alt by.circle.unit.m", "alt from.member", "opt count-block", "opt from"};
     f(Example{"GEOSEARCH", "opt count-block", argv, keys, covers},
-      cmd::Geosearch{.key = "key:1", .from = cmd::Geosearch::Frommember{.member = "member"}, .by = cmd::Geosearch::Circle{.radius = 1.5, .unit = cmd::Geosearch::Unit::m}, .count = cmd::Geosearch::Count{.count = 1}});
+      cmd::Geosearch{.key = "key:1", .by = cmd::Geosearch::Circle{.radius = 1.5, .unit = cmd::Geosearch::Unit::m}, .from = cmd::Geosearch::Frommember{.member = "member"}, .count = cmd::Geosearch::Count{.count = 1}});
   }
   {
     static constexpr std::string_view argv[] = {"GEOSEARCH", "key:1", "FROMMEMBER", "member", "BYRADIUS", "1.5", "m", "COUNT", "1", "ANY"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt by.circle", "alt by.circle.unit.m", "alt from.member", "opt count-block", "opt count-block.any", "opt from"};
     f(Example{"GEOSEARCH", "opt count-block.any", argv, keys, covers},
-      cmd::Geosearch{.key = "key:1", .from = cmd::Geosearch::Frommember{.member = "member"}, .by = cmd::Geosearch::Circle{.radius = 1.5, .unit = cmd::Geosearch::Unit::m}, .count = cmd::Geosearch::Count{.count = 1, .any = true}});
+      cmd::Geosearch{.key = "key:1", .by = cmd::Geosearch::Circle{.radius = 1.5, .unit = cmd::Geosearch::Unit::m}, .from = cmd::Geosearch::Frommember{.member = "member"}, .count = cmd::Geosearch::Count{.count = 1, .any = true}});
   }
   {
     static constexpr std::string_view argv[] = {"GEOSEARCH", "key:1", "FROMMEMBER", "member", "BYRADIUS", "1.5", "m", "WITHCOORD", "WITHDIST", "WITHHASH"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt by.circle", "alt by.circle.unit.m", "alt from.member", "opt from"};
     f(Example{"GEOSEARCH", "", argv, keys, covers},
-      cmd::GeosearchDetailed{.key = "key:1", .from = cmd::GeosearchDetailed::Frommember{.member = "member"}, .by = cmd::GeosearchDetailed::Circle{.radius = 1.5, .unit = cmd::GeosearchDetailed::Unit::m}});
+      cmd::GeosearchDetailed{.key = "key:1", .by = cmd::GeosearchDetailed::Circle{.radius = 1.5, .unit = cmd::GeosearchDetailed::Unit::m}, .from = cmd::GeosearchDetailed::Frommember{.member = "member"}});
   }
   {
     static constexpr std::string_view argv[] = {"GEOSEARCH", "key:1", "FROMLONLAT", "13.361389", "38.115556", "BYRADIUS", "1.5", "m", "WITHCOORD", "WITHDIST", "WITHHASH"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt by.circle", "alt by.circle.unit.m", "alt from.fromlonlat", "opt from"};
     f(Example{"GEOSEARCH", "alt from.fromlonlat", argv, keys, covers},
-      cmd::GeosearchDetailed{.key = "key:1", .from = cmd::GeosearchDetailed::Fromlonlat{.longitude = 13.361389, .latitude = 38.115556}, .by = cmd::GeosearchDetailed::Circle{.radius = 1.5, .unit = cmd::GeosearchDetailed::Unit::m}});
+      cmd::GeosearchDetailed{.key = "key:1", .by = cmd::GeosearchDetailed::Circle{.radius = 1.5, .unit = cmd::GeosearchDetailed::Unit::m}, .from = cmd::GeosearchDetailed::Fromlonlat{.longitude = 13.361389, .latitude = 38.115556}});
   }
   {
     static constexpr std::string_view argv[] = {"GEOSEARCH", "key:1", "FROMMEMBER", "member", "BYRADIUS", "1.5", "km", "WITHCOORD", "WITHDIST", "WITHHASH"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt by.circle", "alt by.circle.unit.km", "alt from.member", "opt from"};
     f(Example{"GEOSEARCH", "alt by.circle.unit.km", argv, keys, covers},
-      cmd::GeosearchDetailed{.key = "key:1", .from = cmd::GeosearchDetailed::Frommember{.member = "member"}, .by = cmd::GeosearchDetailed::Circle{.radius = 1.5, .unit = cmd::GeosearchDetailed::Unit::km}});
+      cmd::GeosearchDetailed{.key = "key:1", .by = cmd::GeosearchDetailed::Circle{.radius = 1.5, .unit = cmd::GeosearchDetailed::Unit::km}, .from = cmd::GeosearchDetailed::Frommember{.member = "member"}});
   }
   {
     static constexpr std::string_view argv[] = {"GEOSEARCH", "key:1", "FROMMEMBER", "member", "BYRADIUS", "1.5", "ft", "WITHCOORD", "WITHDIST", "WITHHASH"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt by.circle", "alt by.circle.unit.ft", "alt from.member", "opt from"};
     f(Example{"GEOSEARCH", "alt by.circle.unit.ft", argv, keys, covers},
-      cmd::GeosearchDetailed{.key = "key:1", .from = cmd::GeosearchDetailed::Frommember{.member = "member"}, .by = cmd::GeosearchDetailed::Circle{.radius = 1.5, .unit = cmd::GeosearchDetailed::Unit::ft}});
+      cmd::GeosearchDetailed{.key = "key:1", .by = cmd::GeosearchDetailed::Circle{.radius = 1.5, .unit = cmd::GeosearchDetailed::Unit::ft}, .from = cmd::GeosearchDetailed::Frommember{.member = "member"}});
   }
   {
     static constexpr std::string_view argv[] = {"GEOSEARCH", "key:1", "FROMMEMBER", "member", "BYRADIUS", "1.5", "mi", "WITHCOORD", "WITHDIST", "WITHHASH"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt by.circle", "alt by.circle.unit.mi", "alt from.member", "opt from"};
     f(Example{"GEOSEARCH", "alt by.circle.unit.mi", argv, keys, covers},
-      cmd::GeosearchDetailed{.key = "key:1", .from = cmd::GeosearchDetailed::Frommember{.member = "member"}, .by = cmd::GeosearchDetailed::Circle{.radius = 1.5, .unit = cmd::GeosearchDetailed::Unit::mi}});
+      cmd::GeosearchDetailed{.key = "key:1", .by = cmd::GeosearchDetailed::Circle{.radius = 1.5, .unit = cmd::GeosearchDetailed::Unit::mi}, .from = cmd::GeosearchDetailed::Frommember{.member = "member"}});
   }
   {
     static constexpr std::string_view argv[] = {"GEOSEARCH", "key:1", "FROMMEMBER", "member", "BYBOX", "1.5", "2.5", "m", "WITHCOORD", "WITHDIST", "WITHHASH"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt by.box", "alt by.box.unit.m", "alt from.member", "opt from"};
     f(Example{"GEOSEARCH", "alt by.box", argv, keys, covers},
-      cmd::GeosearchDetailed{.key = "key:1", .from = cmd::GeosearchDetailed::Frommember{.member = "member"}, .by = cmd::GeosearchDetailed::Box{.width = 1.5, .height = 2.5, .unit = cmd::GeosearchDetailed::Unit::m}});
+      cmd::GeosearchDetailed{.key = "key:1", .by = cmd::GeosearchDetailed::Box{.width = 1.5, .height = 2.5, .unit = cmd::GeosearchDetailed::Unit::m}, .from = cmd::GeosearchDetailed::Frommember{.member = "member"}});
   }
   {
     static constexpr std::string_view argv[] = {"GEOSEARCH", "key:1", "FROMMEMBER", "member", "BYBOX", "1.5", "2.5", "km", "WITHCOORD", "WITHDIST", "WITHHASH"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt by.box", "alt by.box.unit.km", "alt from.member", "opt from"};
     f(Example{"GEOSEARCH", "alt by.box.unit.km", argv, keys, covers},
-      cmd::GeosearchDetailed{.key = "key:1", .from = cmd::GeosearchDetailed::Frommember{.member = "member"}, .by = cmd::GeosearchDetailed::Box{.width = 1.5, .height = 2.5, .unit = cmd::GeosearchDetailed::Unit::km}});
+      cmd::GeosearchDetailed{.key = "key:1", .by = cmd::GeosearchDetailed::Box{.width = 1.5, .height = 2.5, .unit = cmd::GeosearchDetailed::Unit::km}, .from = cmd::GeosearchDetailed::Frommember{.member = "member"}});
   }
   {
     static constexpr std::string_view argv[] = {"GEOSEARCH", "key:1", "FROMMEMBER", "member", "BYBOX", "1.5", "2.5", "ft", "WITHCOORD", "WITHDIST", "WITHHASH"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt by.box", "alt by.box.unit.ft", "alt from.member", "opt from"};
     f(Example{"GEOSEARCH", "alt by.box.unit.ft", argv, keys, covers},
-      cmd::GeosearchDetailed{.key = "key:1", .from = cmd::GeosearchDetailed::Frommember{.member = "member"}, .by = cmd::GeosearchDetailed::Box{.width = 1.5, .height = 2.5, .unit = cmd::GeosearchDetailed::Unit::ft}});
+      cmd::GeosearchDetailed{.key = "key:1", .by = cmd::GeosearchDetailed::Box{.width = 1.5, .height = 2.5, .unit = cmd::GeosearchDetailed::Unit::ft}, .from = cmd::GeosearchDetailed::Frommember{.member = "member"}});
   }
   {
     static constexpr std::string_view argv[] = {"GEOSEARCH", "key:1", "FROMMEMBER", "member", "BYBOX", "1.5", "2.5", "mi", "WITHCOORD", "WITHDIST", "WITHHASH"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt by.box", "alt by.box.unit.mi", "alt from.member", "opt from"};
     f(Example{"GEOSEARCH", "alt by.box.unit.mi", argv, keys, covers},
-      cmd::GeosearchDetailed{.key = "key:1", .from = cmd::GeosearchDetailed::Frommember{.member = "member"}, .by = cmd::GeosearchDetailed::Box{.width = 1.5, .height = 2.5, .unit = cmd::GeosearchDetailed::Unit::mi}});
+      cmd::GeosearchDetailed{.key = "key:1", .by = cmd::GeosearchDetailed::Box{.width = 1.5, .height = 2.5, .unit = cmd::GeosearchDetailed::Unit::mi}, .from = cmd::GeosearchDetailed::Frommember{.member = "member"}});
   }
   {
     static constexpr std::string_view argv[] = {"GEOSEARCH", "key:1", "BYPOLYGON", "1", "13.361389", "38.115556", "WITHCOORD", "WITHDIST", "WITHHASH"};
@@ -2542,91 +2526,91 @@ void for_each_example(F&& f) {
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt by.circle", "alt by.circle.unit.m", "alt from.member", "alt order.asc", "opt from", "opt order"};
     f(Example{"GEOSEARCH", "opt order", argv, keys, covers},
-      cmd::GeosearchDetailed{.key = "key:1", .from = cmd::GeosearchDetailed::Frommember{.member = "member"}, .by = cmd::GeosearchDetailed::Circle{.radius = 1.5, .unit = cmd::GeosearchDetailed::Unit::m}, .order = cmd::GeosearchDetailed::Order::asc});
+      cmd::GeosearchDetailed{.key = "key:1", .by = cmd::GeosearchDetailed::Circle{.radius = 1.5, .unit = cmd::GeosearchDetailed::Unit::m}, .from = cmd::GeosearchDetailed::Frommember{.member = "member"}, .order = cmd::GeosearchDetailed::Order::asc});
   }
   {
     static constexpr std::string_view argv[] = {"GEOSEARCH", "key:1", "FROMMEMBER", "member", "BYRADIUS", "1.5", "m", "DESC", "WITHCOORD", "WITHDIST", "WITHHASH"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt by.circle", "alt by.circle.unit.m", "alt from.member", "alt order.desc", "opt from", "opt order"};
     f(Example{"GEOSEARCH", "alt order.desc", argv, keys, covers},
-      cmd::GeosearchDetailed{.key = "key:1", .from = cmd::GeosearchDetailed::Frommember{.member = "member"}, .by = cmd::GeosearchDetailed::Circle{.radius = 1.5, .unit = cmd::GeosearchDetailed::Unit::m}, .order = cmd::GeosearchDetailed::Order::desc});
+      cmd::GeosearchDetailed{.key = "key:1", .by = cmd::GeosearchDetailed::Circle{.radius = 1.5, .unit = cmd::GeosearchDetailed::Unit::m}, .from = cmd::GeosearchDetailed::Frommember{.member = "member"}, .order = cmd::GeosearchDetailed::Order::desc});
   }
   {
     static constexpr std::string_view argv[] = {"GEOSEARCH", "key:1", "FROMMEMBER", "member", "BYRADIUS", "1.5", "m", "COUNT", "1", "WITHCOORD", "WITHDIST", "WITHHASH"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt by.circle", "alt by.circle.unit.m", "alt from.member", "opt count-block", "opt from"};
     f(Example{"GEOSEARCH", "opt count-block", argv, keys, covers},
-      cmd::GeosearchDetailed{.key = "key:1", .from = cmd::GeosearchDetailed::Frommember{.member = "member"}, .by = cmd::GeosearchDetailed::Circle{.radius = 1.5, .unit = cmd::GeosearchDetailed::Unit::m}, .count = cmd::GeosearchDetailed::Count{.count = 1}});
+      cmd::GeosearchDetailed{.key = "key:1", .by = cmd::GeosearchDetailed::Circle{.radius = 1.5, .unit = cmd::GeosearchDetailed::Unit::m}, .from = cmd::GeosearchDetailed::Frommember{.member = "member"}, .count = cmd::GeosearchDetailed::Count{.count = 1}});
   }
   {
     static constexpr std::string_view argv[] = {"GEOSEARCH", "key:1", "FROMMEMBER", "member", "BYRADIUS", "1.5", "m", "COUNT", "1", "ANY", "WITHCOORD", "WITHDIST", "WITHHASH"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt by.circle", "alt by.circle.unit.m", "alt from.member", "opt count-block", "opt count-block.any", "opt from"};
     f(Example{"GEOSEARCH", "opt count-block.any", argv, keys, covers},
-      cmd::GeosearchDetailed{.key = "key:1", .from = cmd::GeosearchDetailed::Frommember{.member = "member"}, .by = cmd::GeosearchDetailed::Circle{.radius = 1.5, .unit = cmd::GeosearchDetailed::Unit::m}, .count = cmd::GeosearchDetailed::Count{.count = 1, .any = true}});
+      cmd::GeosearchDetailed{.key = "key:1", .by = cmd::GeosearchDetailed::Circle{.radius = 1.5, .unit = cmd::GeosearchDetailed::Unit::m}, .from = cmd::GeosearchDetailed::Frommember{.member = "member"}, .count = cmd::GeosearchDetailed::Count{.count = 1, .any = true}});
   }
   {
     static constexpr std::string_view argv[] = {"GEOSEARCHSTORE", "key:1", "key:2", "FROMMEMBER", "member", "BYRADIUS", "1.5", "m"};
     static constexpr std::string_view keys[] = {"key:1", "key:2"};
     static constexpr std::string_view covers[] = {"alt by.circle", "alt by.circle.unit.m", "alt from.member", "opt from"};
     f(Example{"GEOSEARCHSTORE", "", argv, keys, covers},
-      cmd::Geosearchstore{.destination = "key:1", .source = "key:2", .from = cmd::Geosearchstore::Frommember{.member = "member"}, .by = cmd::Geosearchstore::Circle{.radius = 1.5, .unit = cmd::Geosearchstore::Unit::m}});
+      cmd::Geosearchstore{.destination = "key:1", .source = "key:2", .by = cmd::Geosearchstore::Circle{.radius = 1.5, .unit = cmd::Geosearchstore::Unit::m}, .from = cmd::Geosearchstore::Frommember{.member = "member"}});
   }
   {
     static constexpr std::string_view argv[] = {"GEOSEARCHSTORE", "key:1", "key:2", "FROMLONLAT", "13.361389", "38.115556", "BYRADIUS", "1.5", "m"};
     static constexpr std::string_view keys[] = {"key:1", "key:2"};
     static constexpr std::string_view covers[] = {"alt by.circle", "alt by.circle.unit.m", "alt from.fromlonlat", "opt from"};
     f(Example{"GEOSEARCHSTORE", "alt from.fromlonlat", argv, keys, covers},
-      cmd::Geosearchstore{.destination = "key:1", .source = "key:2", .from = cmd::Geosearchstore::Fromlonlat{.longitude = 13.361389, .latitude = 38.115556}, .by = cmd::Geosearchstore::Circle{.radius = 1.5, .unit = cmd::Geosearchstore::Unit::m}});
+      cmd::Geosearchstore{.destination = "key:1", .source = "key:2", .by = cmd::Geosearchstore::Circle{.radius = 1.5, .unit = cmd::Geosearchstore::Unit::m}, .from = cmd::Geosearchstore::Fromlonlat{.longitude = 13.361389, .latitude = 38.115556}});
   }
   {
     static constexpr std::string_view argv[] = {"GEOSEARCHSTORE", "key:1", "key:2", "FROMMEMBER", "member", "BYRADIUS", "1.5", "km"};
     static constexpr std::string_view keys[] = {"key:1", "key:2"};
     static constexpr std::string_view covers[] = {"alt by.circle", "alt by.circle.unit.km", "alt from.member", "opt from"};
     f(Example{"GEOSEARCHSTORE", "alt by.circle.unit.km", argv, keys, covers},
-      cmd::Geosearchstore{.destination = "key:1", .source = "key:2", .from = cmd::Geosearchstore::Frommember{.member = "member"}, .by = cmd::Geosearchstore::Circle{.radius = 1.5, .unit = cmd::Geosearchstore::Unit::km}});
+      cmd::Geosearchstore{.destination = "key:1", .source = "key:2", .by = cmd::Geosearchstore::Circle{.radius = 1.5, .unit = cmd::Geosearchstore::Unit::km}, .from = cmd::Geosearchstore::Frommember{.member = "member"}});
   }
   {
     static constexpr std::string_view argv[] = {"GEOSEARCHSTORE", "key:1", "key:2", "FROMMEMBER", "member", "BYRADIUS", "1.5", "ft"};
     static constexpr std::string_view keys[] = {"key:1", "key:2"};
     static constexpr std::string_view covers[] = {"alt by.circle", "alt by.circle.unit.ft", "alt from.member", "opt from"};
     f(Example{"GEOSEARCHSTORE", "alt by.circle.unit.ft", argv, keys, covers},
-      cmd::Geosearchstore{.destination = "key:1", .source = "key:2", .from = cmd::Geosearchstore::Frommember{.member = "member"}, .by = cmd::Geosearchstore::Circle{.radius = 1.5, .unit = cmd::Geosearchstore::Unit::ft}});
+      cmd::Geosearchstore{.destination = "key:1", .source = "key:2", .by = cmd::Geosearchstore::Circle{.radius = 1.5, .unit = cmd::Geosearchstore::Unit::ft}, .from = cmd::Geosearchstore::Frommember{.member = "member"}});
   }
   {
     static constexpr std::string_view argv[] = {"GEOSEARCHSTORE", "key:1", "key:2", "FROMMEMBER", "member", "BYRADIUS", "1.5", "mi"};
     static constexpr std::string_view keys[] = {"key:1", "key:2"};
     static constexpr std::string_view covers[] = {"alt by.circle", "alt by.circle.unit.mi", "alt from.member", "opt from"};
     f(Example{"GEOSEARCHSTORE", "alt by.circle.unit.mi", argv, keys, covers},
-      cmd::Geosearchstore{.destination = "key:1", .source = "key:2", .from = cmd::Geosearchstore::Frommember{.member = "member"}, .by = cmd::Geosearchstore::Circle{.radius = 1.5, .unit = cmd::Geosearchstore::Unit::mi}});
+      cmd::Geosearchstore{.destination = "key:1", .source = "key:2", .by = cmd::Geosearchstore::Circle{.radius = 1.5, .unit = cmd::Geosearchstore::Unit::mi}, .from = cmd::Geosearchstore::Frommember{.member = "member"}});
   }
   {
     static constexpr std::string_view argv[] = {"GEOSEARCHSTORE", "key:1", "key:2", "FROMMEMBER", "member", "BYBOX", "1.5", "2.5", "m"};
     static constexpr std::string_view keys[] = {"key:1", "key:2"};
     static constexpr std::string_view covers[] = {"alt by.box", "alt by.box.unit.m", "alt from.member", "opt from"};
     f(Example{"GEOSEARCHSTORE", "alt by.box", argv, keys, covers},
-      cmd::Geosearchstore{.destination = "key:1", .source = "key:2", .from = cmd::Geosearchstore::Frommember{.member = "member"}, .by = cmd::Geosearchstore::Box{.width = 1.5, .height = 2.5, .unit = cmd::Geosearchstore::Unit::m}});
+      cmd::Geosearchstore{.destination = "key:1", .source = "key:2", .by = cmd::Geosearchstore::Box{.width = 1.5, .height = 2.5, .unit = cmd::Geosearchstore::Unit::m}, .from = cmd::Geosearchstore::Frommember{.member = "member"}});
   }
   {
     static constexpr std::string_view argv[] = {"GEOSEARCHSTORE", "key:1", "key:2", "FROMMEMBER", "member", "BYBOX", "1.5", "2.5", "km"};
     static constexpr std::string_view keys[] = {"key:1", "key:2"};
     static constexpr std::string_view covers[] = {"alt by.box", "alt by.box.unit.km", "alt from.member", "opt from"};
     f(Example{"GEOSEARCHSTORE", "alt by.box.unit.km", argv, keys, covers},
-      cmd::Geosearchstore{.destination = "key:1", .source = "key:2", .from = cmd::Geosearchstore::Frommember{.member = "member"}, .by = cmd::Geosearchstore::Box{.width = 1.5, .height = 2.5, .unit = cmd::Geosearchstore::Unit::km}});
+      cmd::Geosearchstore{.destination = "key:1", .source = "key:2", .by = cmd::Geosearchstore::Box{.width = 1.5, .height = 2.5, .unit = cmd::Geosearchstore::Unit::km}, .from = cmd::Geosearchstore::Frommember{.member = "member"}});
   }
   {
     static constexpr std::string_view argv[] = {"GEOSEARCHSTORE", "key:1", "key:2", "FROMMEMBER", "member", "BYBOX", "1.5", "2.5", "ft"};
     static constexpr std::string_view keys[] = {"key:1", "key:2"};
     static constexpr std::string_view covers[] = {"alt by.box", "alt by.box.unit.ft", "alt from.member", "opt from"};
     f(Example{"GEOSEARCHSTORE", "alt by.box.unit.ft", argv, keys, covers},
-      cmd::Geosearchstore{.destination = "key:1", .source = "key:2", .from = cmd::Geosearchstore::Frommember{.member = "member"}, .by = cmd::Geosearchstore::Box{.width = 1.5, .height = 2.5, .unit = cmd::Geosearchstore::Unit::ft}});
+      cmd::Geosearchstore{.destination = "key:1", .source = "key:2", .by = cmd::Geosearchstore::Box{.width = 1.5, .height = 2.5, .unit = cmd::Geosearchstore::Unit::ft}, .from = cmd::Geosearchstore::Frommember{.member = "member"}});
   }
   {
     static constexpr std::string_view argv[] = {"GEOSEARCHSTORE", "key:1", "key:2", "FROMMEMBER", "member", "BYBOX", "1.5", "2.5", "mi"};
     static constexpr std::string_view keys[] = {"key:1", "key:2"};
     static constexpr std::string_view covers[] = {"alt by.box", "alt by.box.unit.mi", "alt from.member", "opt from"};
     f(Example{"GEOSEARCHSTORE", "alt by.box.unit.mi", argv, keys, covers},
-      cmd::Geosearchstore{.destination = "key:1", .source = "key:2", .from = cmd::Geosearchstore::Frommember{.member = "member"}, .by = cmd::Geosearchstore::Box{.width = 1.5, .height = 2.5, .unit = cmd::Geosearchstore::Unit::mi}});
+      cmd::Geosearchstore{.destination = "key:1", .source = "key:2", .by = cmd::Geosearchstore::Box{.width = 1.5, .height = 2.5, .unit = cmd::Geosearchstore::Unit::mi}, .from = cmd::Geosearchstore::Frommember{.member = "member"}});
   }
   {
     static constexpr std::string_view argv[] = {"GEOSEARCHSTORE", "key:1", "key:2", "BYPOLYGON", "1", "13.361389", "38.115556"};
@@ -2640,35 +2624,35 @@ void for_each_example(F&& f) {
     static constexpr std::string_view keys[] = {"key:1", "key:2"};
     static constexpr std::string_view covers[] = {"alt by.circle", "alt by.circle.unit.m", "alt from.member", "alt order.asc", "opt from", "opt order"};
     f(Example{"GEOSEARCHSTORE", "opt order", argv, keys, covers},
-      cmd::Geosearchstore{.destination = "key:1", .source = "key:2", .from = cmd::Geosearchstore::Frommember{.member = "member"}, .by = cmd::Geosearchstore::Circle{.radius = 1.5, .unit = cmd::Geosearchstore::Unit::m}, .order = cmd::Geosearchstore::Order::asc});
+      cmd::Geosearchstore{.destination = "key:1", .source = "key:2", .by = cmd::Geosearchstore::Circle{.radius = 1.5, .unit = cmd::Geosearchstore::Unit::m}, .from = cmd::Geosearchstore::Frommember{.member = "member"}, .order = cmd::Geosearchstore::Order::asc});
   }
   {
     static constexpr std::string_view argv[] = {"GEOSEARCHSTORE", "key:1", "key:2", "FROMMEMBER", "member", "BYRADIUS", "1.5", "m", "DESC"};
     static constexpr std::string_view keys[] = {"key:1", "key:2"};
     static constexpr std::string_view covers[] = {"alt by.circle", "alt by.circle.unit.m", "alt from.member", "alt order.desc", "opt from", "opt order"};
     f(Example{"GEOSEARCHSTORE", "alt order.desc", argv, keys, covers},
-      cmd::Geosearchstore{.destination = "key:1", .source = "key:2", .from = cmd::Geosearchstore::Frommember{.member = "member"}, .by = cmd::Geosearchstore::Circle{.radius = 1.5, .unit = cmd::Geosearchstore::Unit::m}, .order = cmd::Geosearchstore::Order::desc});
+      cmd::Geosearchstore{.destination = "key:1", .source = "key:2", .by = cmd::Geosearchstore::Circle{.radius = 1.5, .unit = cmd::Geosearchstore::Unit::m}, .from = cmd::Geosearchstore::Frommember{.member = "member"}, .order = cmd::Geosearchstore::Order::desc});
   }
   {
     static constexpr std::string_view argv[] = {"GEOSEARCHSTORE", "key:1", "key:2", "FROMMEMBER", "member", "BYRADIUS", "1.5", "m", "COUNT", "1"};
     static constexpr std::string_view keys[] = {"key:1", "key:2"};
     static constexpr std::string_view covers[] = {"alt by.circle", "alt by.circle.unit.m", "alt from.member", "opt count-block", "opt from"};
     f(Example{"GEOSEARCHSTORE", "opt count-block", argv, keys, covers},
-      cmd::Geosearchstore{.destination = "key:1", .source = "key:2", .from = cmd::Geosearchstore::Frommember{.member = "member"}, .by = cmd::Geosearchstore::Circle{.radius = 1.5, .unit = cmd::Geosearchstore::Unit::m}, .count = cmd::Geosearchstore::Count{.count = 1}});
+      cmd::Geosearchstore{.destination = "key:1", .source = "key:2", .by = cmd::Geosearchstore::Circle{.radius = 1.5, .unit = cmd::Geosearchstore::Unit::m}, .from = cmd::Geosearchstore::Frommember{.member = "member"}, .count = cmd::Geosearchstore::Count{.count = 1}});
   }
   {
     static constexpr std::string_view argv[] = {"GEOSEARCHSTORE", "key:1", "key:2", "FROMMEMBER", "member", "BYRADIUS", "1.5", "m", "COUNT", "1", "ANY"};
     static constexpr std::string_view keys[] = {"key:1", "key:2"};
     static constexpr std::string_view covers[] = {"alt by.circle", "alt by.circle.unit.m", "alt from.member", "opt count-block", "opt count-block.any", "opt from"};
     f(Example{"GEOSEARCHSTORE", "opt count-block.any", argv, keys, covers},
-      cmd::Geosearchstore{.destination = "key:1", .source = "key:2", .from = cmd::Geosearchstore::Frommember{.member = "member"}, .by = cmd::Geosearchstore::Circle{.radius = 1.5, .unit = cmd::Geosearchstore::Unit::m}, .count = cmd::Geosearchstore::Count{.count = 1, .any = true}});
+      cmd::Geosearchstore{.destination = "key:1", .source = "key:2", .by = cmd::Geosearchstore::Circle{.radius = 1.5, .unit = cmd::Geosearchstore::Unit::m}, .from = cmd::Geosearchstore::Frommember{.member = "member"}, .count = cmd::Geosearchstore::Count{.count = 1, .any = true}});
   }
   {
     static constexpr std::string_view argv[] = {"GEOSEARCHSTORE", "key:1", "key:2", "FROMMEMBER", "member", "BYRADIUS", "1.5", "m", "STOREDIST"};
     static constexpr std::string_view keys[] = {"key:1", "key:2"};
     static constexpr std::string_view covers[] = {"alt by.circle", "alt by.circle.unit.m", "alt from.member", "opt from", "opt storedist"};
     f(Example{"GEOSEARCHSTORE", "opt storedist", argv, keys, covers},
-      cmd::Geosearchstore{.destination = "key:1", .source = "key:2", .from = cmd::Geosearchstore::Frommember{.member = "member"}, .by = cmd::Geosearchstore::Circle{.radius = 1.5, .unit = cmd::Geosearchstore::Unit::m}, .storedist = true});
+      cmd::Geosearchstore{.destination = "key:1", .source = "key:2", .by = cmd::Geosearchstore::Circle{.radius = 1.5, .unit = cmd::Geosearchstore::Unit::m}, .from = cmd::Geosearchstore::Frommember{.member = "member"}, .storedist = true});
   }
   {
     static constexpr std::string_view argv[] = {"GET", "key:1"};
@@ -2753,22 +2737,22 @@ void for_each_example(F&& f) {
       cmd::Hello{});
   }
   {
-    static constexpr std::string_view argv[] = {"HELLO", "1"};
+    static constexpr std::string_view argv[] = {"HELLO", "3"};
     static constexpr std::string_view covers[] = {"opt arguments"};
     f(Example{"HELLO", "opt arguments", argv, {}, covers},
-      cmd::Hello{.arguments = cmd::Hello::Arguments{.protover = 1}});
+      cmd::Hello{.arguments = cmd::Hello::Arguments{.protover = 3}});
   }
   {
-    static constexpr std::string_view argv[] = {"HELLO", "1", "AUTH", "user:1", "secret"};
+    static constexpr std::string_view argv[] = {"HELLO", "3", "AUTH", "user:1", "secret"};
     static constexpr std::string_view covers[] = {"opt arguments", "opt arguments.auth"};
     f(Example{"HELLO", "opt arguments.auth", argv, {}, covers},
-      cmd::Hello{.arguments = cmd::Hello::Arguments{.protover = 1, .auth = cmd::Hello::Auth{.username = "user:1", .password = "secret"}}});
+      cmd::Hello{.arguments = cmd::Hello::Arguments{.protover = 3, .auth = cmd::Hello::Auth{.username = "user:1", .password = "secret"}}});
   }
   {
-    static constexpr std::string_view argv[] = {"HELLO", "1", "SETNAME", "clientname"};
+    static constexpr std::string_view argv[] = {"HELLO", "3", "SETNAME", "clientname"};
     static constexpr std::string_view covers[] = {"opt arguments", "opt arguments.clientname"};
     f(Example{"HELLO", "opt arguments.clientname", argv, {}, covers},
-      cmd::Hello{.arguments = cmd::Hello::Arguments{.protover = 1, .clientname = "clientname"}});
+      cmd::Hello{.arguments = cmd::Hello::Arguments{.protover = 3, .clientname = "clientname"}});
   }
   {
     static constexpr std::string_view argv[] = {"HEXISTS", "key:1", "field"};
@@ -2787,28 +2771,28 @@ void for_each_example(F&& f) {
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt condition.nx", "opt condition"};
     f(Example{"HEXPIRE", "opt condition", argv, keys, covers},
-      cmd::Hexpire{.key = "key:1", .seconds = 10, .condition = cmd::Hexpire::Condition::nx, .fields = {"field"}});
+      cmd::Hexpire{.key = "key:1", .seconds = 10, .fields = {"field"}, .condition = cmd::Hexpire::Condition::nx});
   }
   {
     static constexpr std::string_view argv[] = {"HEXPIRE", "key:1", "10", "XX", "FIELDS", "1", "field"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt condition.xx", "opt condition"};
     f(Example{"HEXPIRE", "alt condition.xx", argv, keys, covers},
-      cmd::Hexpire{.key = "key:1", .seconds = 10, .condition = cmd::Hexpire::Condition::xx, .fields = {"field"}});
+      cmd::Hexpire{.key = "key:1", .seconds = 10, .fields = {"field"}, .condition = cmd::Hexpire::Condition::xx});
   }
   {
     static constexpr std::string_view argv[] = {"HEXPIRE", "key:1", "10", "GT", "FIELDS", "1", "field"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt condition.gt", "opt condition"};
     f(Example{"HEXPIRE", "alt condition.gt", argv, keys, covers},
-      cmd::Hexpire{.key = "key:1", .seconds = 10, .condition = cmd::Hexpire::Condition::gt, .fields = {"field"}});
+      cmd::Hexpire{.key = "key:1", .seconds = 10, .fields = {"field"}, .condition = cmd::Hexpire::Condition::gt});
   }
   {
     static constexpr std::string_view argv[] = {"HEXPIRE", "key:1", "10", "LT", "FIELDS", "1", "field"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt condition.lt", "opt condition"};
     f(Example{"HEXPIRE", "alt condition.lt", argv, keys, covers},
-      cmd::Hexpire{.key = "key:1", .seconds = 10, .condition = cmd::Hexpire::Condition::lt, .fields = {"field"}});
+      cmd::Hexpire{.key = "key:1", .seconds = 10, .fields = {"field"}, .condition = cmd::Hexpire::Condition::lt});
   }
   {
     static constexpr std::string_view argv[] = {"HEXPIREAT", "key:1", "1", "FIELDS", "1", "field"};
@@ -2821,28 +2805,28 @@ void for_each_example(F&& f) {
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt condition.nx", "opt condition"};
     f(Example{"HEXPIREAT", "opt condition", argv, keys, covers},
-      cmd::Hexpireat{.key = "key:1", .unix_time_seconds = 1, .condition = cmd::Hexpireat::Condition::nx, .fields = {"field"}});
+      cmd::Hexpireat{.key = "key:1", .unix_time_seconds = 1, .fields = {"field"}, .condition = cmd::Hexpireat::Condition::nx});
   }
   {
     static constexpr std::string_view argv[] = {"HEXPIREAT", "key:1", "1", "XX", "FIELDS", "1", "field"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt condition.xx", "opt condition"};
     f(Example{"HEXPIREAT", "alt condition.xx", argv, keys, covers},
-      cmd::Hexpireat{.key = "key:1", .unix_time_seconds = 1, .condition = cmd::Hexpireat::Condition::xx, .fields = {"field"}});
+      cmd::Hexpireat{.key = "key:1", .unix_time_seconds = 1, .fields = {"field"}, .condition = cmd::Hexpireat::Condition::xx});
   }
   {
     static constexpr std::string_view argv[] = {"HEXPIREAT", "key:1", "1", "GT", "FIELDS", "1", "field"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt condition.gt", "opt condition"};
     f(Example{"HEXPIREAT", "alt condition.gt", argv, keys, covers},
-      cmd::Hexpireat{.key = "key:1", .unix_time_seconds = 1, .condition = cmd::Hexpireat::Condition::gt, .fields = {"field"}});
+      cmd::Hexpireat{.key = "key:1", .unix_time_seconds = 1, .fields = {"field"}, .condition = cmd::Hexpireat::Condition::gt});
   }
   {
     static constexpr std::string_view argv[] = {"HEXPIREAT", "key:1", "1", "LT", "FIELDS", "1", "field"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt condition.lt", "opt condition"};
     f(Example{"HEXPIREAT", "alt condition.lt", argv, keys, covers},
-      cmd::Hexpireat{.key = "key:1", .unix_time_seconds = 1, .condition = cmd::Hexpireat::Condition::lt, .fields = {"field"}});
+      cmd::Hexpireat{.key = "key:1", .unix_time_seconds = 1, .fields = {"field"}, .condition = cmd::Hexpireat::Condition::lt});
   }
   {
     static constexpr std::string_view argv[] = {"HEXPIRETIME", "key:1", "FIELDS", "1", "field"};
@@ -2879,35 +2863,35 @@ void for_each_example(F&& f) {
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt expiration.seconds", "opt expiration"};
     f(Example{"HGETEX", "opt expiration", argv, keys, covers},
-      cmd::Hgetex{.key = "key:1", .expiration = cmd::Hgetex::Ex{.seconds = 10}, .fields = {"field"}});
+      cmd::Hgetex{.key = "key:1", .fields = {"field"}, .expiration = cmd::Hgetex::Ex{.seconds = 10}});
   }
   {
     static constexpr std::string_view argv[] = {"HGETEX", "key:1", "PX", "100", "FIELDS", "1", "field"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt expiration.milliseconds", "opt expiration"};
     f(Example{"HGETEX", "alt expiration.milliseconds", argv, keys, covers},
-      cmd::Hgetex{.key = "key:1", .expiration = cmd::Hgetex::Px{.milliseconds = 100}, .fields = {"field"}});
+      cmd::Hgetex{.key = "key:1", .fields = {"field"}, .expiration = cmd::Hgetex::Px{.milliseconds = 100}});
   }
   {
     static constexpr std::string_view argv[] = {"HGETEX", "key:1", "EXAT", "1700000000", "FIELDS", "1", "field"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt expiration.unix-time-seconds", "opt expiration"};
     f(Example{"HGETEX", "alt expiration.unix-time-seconds", argv, keys, covers},
-      cmd::Hgetex{.key = "key:1", .expiration = cmd::Hgetex::Exat{.unix_time_seconds = 1700000000}, .fields = {"field"}});
+      cmd::Hgetex{.key = "key:1", .fields = {"field"}, .expiration = cmd::Hgetex::Exat{.unix_time_seconds = 1700000000}});
   }
   {
     static constexpr std::string_view argv[] = {"HGETEX", "key:1", "PXAT", "1700000000", "FIELDS", "1", "field"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt expiration.unix-time-milliseconds", "opt expiration"};
     f(Example{"HGETEX", "alt expiration.unix-time-milliseconds", argv, keys, covers},
-      cmd::Hgetex{.key = "key:1", .expiration = cmd::Hgetex::Pxat{.unix_time_milliseconds = 1700000000}, .fields = {"field"}});
+      cmd::Hgetex{.key = "key:1", .fields = {"field"}, .expiration = cmd::Hgetex::Pxat{.unix_time_milliseconds = 1700000000}});
   }
   {
     static constexpr std::string_view argv[] = {"HGETEX", "key:1", "PERSIST", "FIELDS", "1", "field"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt expiration.persist", "opt expiration"};
     f(Example{"HGETEX", "alt expiration.persist", argv, keys, covers},
-      cmd::Hgetex{.key = "key:1", .expiration = cmd::Hgetex::Persist{}, .fields = {"field"}});
+      cmd::Hgetex{.key = "key:1", .fields = {"field"}, .expiration = cmd::Hgetex::Persist{}});
   }
   {
     static constexpr std::string_view argv[] = {"HINCRBY", "key:1", "field", "1"};
@@ -2962,28 +2946,28 @@ void for_each_example(F&& f) {
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt condition.nx", "opt condition"};
     f(Example{"HPEXPIRE", "opt condition", argv, keys, covers},
-      cmd::Hpexpire{.key = "key:1", .milliseconds = 100, .condition = cmd::Hpexpire::Condition::nx, .fields = {"field"}});
+      cmd::Hpexpire{.key = "key:1", .milliseconds = 100, .fields = {"field"}, .condition = cmd::Hpexpire::Condition::nx});
   }
   {
     static constexpr std::string_view argv[] = {"HPEXPIRE", "key:1", "100", "XX", "FIELDS", "1", "field"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt condition.xx", "opt condition"};
     f(Example{"HPEXPIRE", "alt condition.xx", argv, keys, covers},
-      cmd::Hpexpire{.key = "key:1", .milliseconds = 100, .condition = cmd::Hpexpire::Condition::xx, .fields = {"field"}});
+      cmd::Hpexpire{.key = "key:1", .milliseconds = 100, .fields = {"field"}, .condition = cmd::Hpexpire::Condition::xx});
   }
   {
     static constexpr std::string_view argv[] = {"HPEXPIRE", "key:1", "100", "GT", "FIELDS", "1", "field"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt condition.gt", "opt condition"};
     f(Example{"HPEXPIRE", "alt condition.gt", argv, keys, covers},
-      cmd::Hpexpire{.key = "key:1", .milliseconds = 100, .condition = cmd::Hpexpire::Condition::gt, .fields = {"field"}});
+      cmd::Hpexpire{.key = "key:1", .milliseconds = 100, .fields = {"field"}, .condition = cmd::Hpexpire::Condition::gt});
   }
   {
     static constexpr std::string_view argv[] = {"HPEXPIRE", "key:1", "100", "LT", "FIELDS", "1", "field"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt condition.lt", "opt condition"};
     f(Example{"HPEXPIRE", "alt condition.lt", argv, keys, covers},
-      cmd::Hpexpire{.key = "key:1", .milliseconds = 100, .condition = cmd::Hpexpire::Condition::lt, .fields = {"field"}});
+      cmd::Hpexpire{.key = "key:1", .milliseconds = 100, .fields = {"field"}, .condition = cmd::Hpexpire::Condition::lt});
   }
   {
     static constexpr std::string_view argv[] = {"HPEXPIREAT", "key:1", "1", "FIELDS", "1", "field"};
@@ -2996,28 +2980,28 @@ void for_each_example(F&& f) {
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt condition.nx", "opt condition"};
     f(Example{"HPEXPIREAT", "opt condition", argv, keys, covers},
-      cmd::Hpexpireat{.key = "key:1", .unix_time_milliseconds = 1, .condition = cmd::Hpexpireat::Condition::nx, .fields = {"field"}});
+      cmd::Hpexpireat{.key = "key:1", .unix_time_milliseconds = 1, .fields = {"field"}, .condition = cmd::Hpexpireat::Condition::nx});
   }
   {
     static constexpr std::string_view argv[] = {"HPEXPIREAT", "key:1", "1", "XX", "FIELDS", "1", "field"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt condition.xx", "opt condition"};
     f(Example{"HPEXPIREAT", "alt condition.xx", argv, keys, covers},
-      cmd::Hpexpireat{.key = "key:1", .unix_time_milliseconds = 1, .condition = cmd::Hpexpireat::Condition::xx, .fields = {"field"}});
+      cmd::Hpexpireat{.key = "key:1", .unix_time_milliseconds = 1, .fields = {"field"}, .condition = cmd::Hpexpireat::Condition::xx});
   }
   {
     static constexpr std::string_view argv[] = {"HPEXPIREAT", "key:1", "1", "GT", "FIELDS", "1", "field"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt condition.gt", "opt condition"};
     f(Example{"HPEXPIREAT", "alt condition.gt", argv, keys, covers},
-      cmd::Hpexpireat{.key = "key:1", .unix_time_milliseconds = 1, .condition = cmd::Hpexpireat::Condition::gt, .fields = {"field"}});
+      cmd::Hpexpireat{.key = "key:1", .unix_time_milliseconds = 1, .fields = {"field"}, .condition = cmd::Hpexpireat::Condition::gt});
   }
   {
     static constexpr std::string_view argv[] = {"HPEXPIREAT", "key:1", "1", "LT", "FIELDS", "1", "field"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt condition.lt", "opt condition"};
     f(Example{"HPEXPIREAT", "alt condition.lt", argv, keys, covers},
-      cmd::Hpexpireat{.key = "key:1", .unix_time_milliseconds = 1, .condition = cmd::Hpexpireat::Condition::lt, .fields = {"field"}});
+      cmd::Hpexpireat{.key = "key:1", .unix_time_milliseconds = 1, .fields = {"field"}, .condition = cmd::Hpexpireat::Condition::lt});
   }
   {
     static constexpr std::string_view argv[] = {"HPEXPIRETIME", "key:1", "FIELDS", "1", "field"};
@@ -3093,63 +3077,63 @@ void for_each_example(F&& f) {
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt key-condition.nx", "opt key-condition"};
     f(Example{"HSETEX", "opt key-condition", argv, keys, covers},
-      cmd::Hsetex{.key = "key:1", .key_condition = cmd::Hsetex::KeyCondition::nx, .data = {{"field", "value"}}});
+      cmd::Hsetex{.key = "key:1", .data = {{"field", "value"}}, .key_condition = cmd::Hsetex::KeyCondition::nx});
   }
   {
     static constexpr std::string_view argv[] = {"HSETEX", "key:1", "XX", "FIELDS", "1", "field", "value"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt key-condition.xx", "opt key-condition"};
     f(Example{"HSETEX", "alt key-condition.xx", argv, keys, covers},
-      cmd::Hsetex{.key = "key:1", .key_condition = cmd::Hsetex::KeyCondition::xx, .data = {{"field", "value"}}});
+      cmd::Hsetex{.key = "key:1", .data = {{"field", "value"}}, .key_condition = cmd::Hsetex::KeyCondition::xx});
   }
   {
     static constexpr std::string_view argv[] = {"HSETEX", "key:1", "FNX", "FIELDS", "1", "field", "value"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt fields-condition.fnx", "opt fields-condition"};
     f(Example{"HSETEX", "opt fields-condition", argv, keys, covers},
-      cmd::Hsetex{.key = "key:1", .fields_condition = cmd::Hsetex::FieldsCondition::fnx, .data = {{"field", "value"}}});
+      cmd::Hsetex{.key = "key:1", .data = {{"field", "value"}}, .fields_condition = cmd::Hsetex::FieldsCondition::fnx});
   }
   {
     static constexpr std::string_view argv[] = {"HSETEX", "key:1", "FXX", "FIELDS", "1", "field", "value"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt fields-condition.fxx", "opt fields-condition"};
     f(Example{"HSETEX", "alt fields-condition.fxx", argv, keys, covers},
-      cmd::Hsetex{.key = "key:1", .fields_condition = cmd::Hsetex::FieldsCondition::fxx, .data = {{"field", "value"}}});
+      cmd::Hsetex{.key = "key:1", .data = {{"field", "value"}}, .fields_condition = cmd::Hsetex::FieldsCondition::fxx});
   }
   {
     static constexpr std::string_view argv[] = {"HSETEX", "key:1", "EX", "10", "FIELDS", "1", "field", "value"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt expiration.seconds", "opt expiration"};
     f(Example{"HSETEX", "opt expiration", argv, keys, covers},
-      cmd::Hsetex{.key = "key:1", .expiration = cmd::Hsetex::Ex{.seconds = 10}, .data = {{"field", "value"}}});
+      cmd::Hsetex{.key = "key:1", .data = {{"field", "value"}}, .expiration = cmd::Hsetex::Ex{.seconds = 10}});
   }
   {
     static constexpr std::string_view argv[] = {"HSETEX", "key:1", "PX", "100", "FIELDS", "1", "field", "value"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt expiration.milliseconds", "opt expiration"};
     f(Example{"HSETEX", "alt expiration.milliseconds", argv, keys, covers},
-      cmd::Hsetex{.key = "key:1", .expiration = cmd::Hsetex::Px{.milliseconds = 100}, .data = {{"field", "value"}}});
+      cmd::Hsetex{.key = "key:1", .data = {{"field", "value"}}, .expiration = cmd::Hsetex::Px{.milliseconds = 100}});
   }
   {
     static constexpr std::string_view argv[] = {"HSETEX", "key:1", "EXAT", "1700000000", "FIELDS", "1", "field", "value"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt expiration.unix-time-seconds", "opt expiration"};
     f(Example{"HSETEX", "alt expiration.unix-time-seconds", argv, keys, covers},
-      cmd::Hsetex{.key = "key:1", .expiration = cmd::Hsetex::Exat{.unix_time_seconds = 1700000000}, .data = {{"field", "value"}}});
+      cmd::Hsetex{.key = "key:1", .data = {{"field", "value"}}, .expiration = cmd::Hsetex::Exat{.unix_time_seconds = 1700000000}});
   }
   {
     static constexpr std::string_view argv[] = {"HSETEX", "key:1", "PXAT", "1700000000", "FIELDS", "1", "field", "value"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt expiration.unix-time-milliseconds", "opt expiration"};
     f(Example{"HSETEX", "alt expiration.unix-time-milliseconds", argv, keys, covers},
-      cmd::Hsetex{.key = "key:1", .expiration = cmd::Hsetex::Pxat{.unix_time_milliseconds = 1700000000}, .data = {{"field", "value"}}});
+      cmd::Hsetex{.key = "key:1", .data = {{"field", "value"}}, .expiration = cmd::Hsetex::Pxat{.unix_time_milliseconds = 1700000000}});
   }
   {
     static constexpr std::string_view argv[] = {"HSETEX", "key:1", "KEEPTTL", "FIELDS", "1", "field", "value"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt expiration.keepttl", "opt expiration"};
     f(Example{"HSETEX", "alt expiration.keepttl", argv, keys, covers},
-      cmd::Hsetex{.key = "key:1", .expiration = cmd::Hsetex::Keepttl{}, .data = {{"field", "value"}}});
+      cmd::Hsetex{.key = "key:1", .data = {{"field", "value"}}, .expiration = cmd::Hsetex::Keepttl{}});
   }
   {
     static constexpr std::string_view argv[] = {"HSETNX", "key:1", "field", "value"};
@@ -3220,9 +3204,9 @@ void for_each_example(F&& f) {
       cmd::LatencyDoctor{});
   }
   {
-    static constexpr std::string_view argv[] = {"LATENCY", "GRAPH", "event"};
+    static constexpr std::string_view argv[] = {"LATENCY", "GRAPH", "command"};
     f(Example{"LATENCY GRAPH", "", argv, {}, {}},
-      cmd::LatencyGraph{.event = "event"});
+      cmd::LatencyGraph{.event = "command"});
   }
   {
     static constexpr std::string_view argv[] = {"LATENCY", "HELP"};
@@ -3241,9 +3225,9 @@ void for_each_example(F&& f) {
       cmd::LatencyHistogram{.commands = {"COMMAND"}});
   }
   {
-    static constexpr std::string_view argv[] = {"LATENCY", "HISTORY", "event"};
+    static constexpr std::string_view argv[] = {"LATENCY", "HISTORY", "command"};
     f(Example{"LATENCY HISTORY", "", argv, {}, {}},
-      cmd::LatencyHistory{.event = "event"});
+      cmd::LatencyHistory{.event = "command"});
   }
   {
     static constexpr std::string_view argv[] = {"LATENCY", "LATEST"};
@@ -3395,7 +3379,7 @@ void for_each_example(F&& f) {
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"opt rank"};
     f(Example{"LPOS", "opt rank", argv, keys, covers},
-      cmd::LposCount{.key = "key:1", .element = "element", .rank = 1, .num_matches = 2});
+      cmd::LposCount{.key = "key:1", .element = "element", .num_matches = 2, .rank = 1});
   }
   {
     static constexpr std::string_view argv[] = {"LPOS", "key:1", "element", "COUNT", "1", "MAXLEN", "2"};
@@ -3574,10 +3558,10 @@ void for_each_example(F&& f) {
       cmd::Monitor{});
   }
   {
-    static constexpr std::string_view argv[] = {"MOVE", "key:1", "0"};
+    static constexpr std::string_view argv[] = {"MOVE", "key:1", "1"};
     static constexpr std::string_view keys[] = {"key:1"};
     f(Example{"MOVE", "", argv, keys, {}},
-      cmd::Move{.key = "key:1", .db = 0});
+      cmd::Move{.key = "key:1", .db = 1});
   }
   {
     static constexpr std::string_view argv[] = {"MSET", "key:1", "value"};
@@ -4192,16 +4176,16 @@ void for_each_example(F&& f) {
       cmd::SentinelCkquorum{.primary_name = "primary_name"});
   }
   {
-    static constexpr std::string_view argv[] = {"SENTINEL", "CONFIG", "SET", "maxmemory", "value"};
+    static constexpr std::string_view argv[] = {"SENTINEL", "CONFIG", "SET", "resolve-hostnames", "no"};
     static constexpr std::string_view covers[] = {"alt action.set"};
     f(Example{"SENTINEL CONFIG", "", argv, {}, covers},
-      cmd::SentinelConfig{.action = cmd::SentinelConfig::Set{.parameter = "maxmemory", .value = "value"}});
+      cmd::SentinelConfig{.action = cmd::SentinelConfig::Set{.parameter = "resolve-hostnames", .value = "no"}});
   }
   {
-    static constexpr std::string_view argv[] = {"SENTINEL", "CONFIG", "GET", "maxmemory"};
+    static constexpr std::string_view argv[] = {"SENTINEL", "CONFIG", "GET", "announce-hostnames"};
     static constexpr std::string_view covers[] = {"alt action.parameter"};
     f(Example{"SENTINEL CONFIG", "alt action.parameter", argv, {}, covers},
-      cmd::SentinelConfig{.action = cmd::SentinelConfig::Get{.parameters = {"maxmemory"}}});
+      cmd::SentinelConfig{.action = cmd::SentinelConfig::Get{.parameters = {"announce-hostnames"}}});
   }
   {
     static constexpr std::string_view argv[] = {"SENTINEL", "DEBUG"};
@@ -4316,9 +4300,9 @@ void for_each_example(F&& f) {
       cmd::SentinelSentinels{.primary_name = "primary_name"});
   }
   {
-    static constexpr std::string_view argv[] = {"SENTINEL", "SET", "primary_name", "option", "value"};
+    static constexpr std::string_view argv[] = {"SENTINEL", "SET", "primary_name", "quorum", "2"};
     f(Example{"SENTINEL SET", "", argv, {}, {}},
-      cmd::SentinelSet{.primary_name = "primary_name", .data = {{"option", "value"}}});
+      cmd::SentinelSet{.primary_name = "primary_name", .data = {{"quorum", "2"}}});
   }
   {
     static constexpr std::string_view argv[] = {"SENTINEL", "SIMULATE-FAILURE", "CRASH-AFTER-ELECTION"};
@@ -4444,7 +4428,7 @@ void for_each_example(F&& f) {
   {
     static constexpr std::string_view argv[] = {"SHUTDOWN", "NOSAVE"};
     static constexpr std::string_view covers[] = {"alt abort-selector.save-selector-block", "alt abort-selector.save-selector-block.save-selector.nosave", "opt abort-selector", "opt abort-selector.save-selector-block.save-selector"};
-    f(Example{"SHUTDOWN", "opt abort-selector.save-selector-block.save-selector", argv, {}, covers},
+    f(Example{"SHUTDOWN", "alt abort-selector.save-selector-block", argv, {}, covers},
       cmd::Shutdown{.abort_selector = cmd::Shutdown::SaveSelector2{.save_selector = cmd::Shutdown::SaveSelector::nosave}});
   }
   {
@@ -4454,28 +4438,28 @@ void for_each_example(F&& f) {
       cmd::Shutdown{.abort_selector = cmd::Shutdown::SaveSelector2{.save_selector = cmd::Shutdown::SaveSelector::save}});
   }
   {
-    static constexpr std::string_view argv[] = {"SHUTDOWN", "NOW"};
-    static constexpr std::string_view covers[] = {"alt abort-selector.save-selector-block", "opt abort-selector", "opt abort-selector.save-selector-block.now"};
+    static constexpr std::string_view argv[] = {"SHUTDOWN", "NOSAVE", "NOW"};
+    static constexpr std::string_view covers[] = {"alt abort-selector.save-selector-block", "alt abort-selector.save-selector-block.save-selector.nosave", "opt abort-selector", "opt abort-selector.save-selector-block.now", "opt abort-selector.save-selector-block.save-selector"};
     f(Example{"SHUTDOWN", "opt abort-selector.save-selector-block.now", argv, {}, covers},
-      cmd::Shutdown{.abort_selector = cmd::Shutdown::SaveSelector2{.now = true}});
+      cmd::Shutdown{.abort_selector = cmd::Shutdown::SaveSelector2{.save_selector = cmd::Shutdown::SaveSelector::nosave, .now = true}});
   }
   {
-    static constexpr std::string_view argv[] = {"SHUTDOWN", "FORCE"};
-    static constexpr std::string_view covers[] = {"alt abort-selector.save-selector-block", "opt abort-selector", "opt abort-selector.save-selector-block.force"};
+    static constexpr std::string_view argv[] = {"SHUTDOWN", "NOSAVE", "FORCE"};
+    static constexpr std::string_view covers[] = {"alt abort-selector.save-selector-block", "alt abort-selector.save-selector-block.save-selector.nosave", "opt abort-selector", "opt abort-selector.save-selector-block.force", "opt abort-selector.save-selector-block.save-selector"};
     f(Example{"SHUTDOWN", "opt abort-selector.save-selector-block.force", argv, {}, covers},
-      cmd::Shutdown{.abort_selector = cmd::Shutdown::SaveSelector2{.force = true}});
+      cmd::Shutdown{.abort_selector = cmd::Shutdown::SaveSelector2{.save_selector = cmd::Shutdown::SaveSelector::nosave, .force = true}});
   }
   {
-    static constexpr std::string_view argv[] = {"SHUTDOWN", "SAFE"};
-    static constexpr std::string_view covers[] = {"alt abort-selector.save-selector-block", "opt abort-selector", "opt abort-selector.save-selector-block.safe"};
+    static constexpr std::string_view argv[] = {"SHUTDOWN", "NOSAVE", "SAFE"};
+    static constexpr std::string_view covers[] = {"alt abort-selector.save-selector-block", "alt abort-selector.save-selector-block.save-selector.nosave", "opt abort-selector", "opt abort-selector.save-selector-block.safe", "opt abort-selector.save-selector-block.save-selector"};
     f(Example{"SHUTDOWN", "opt abort-selector.save-selector-block.safe", argv, {}, covers},
-      cmd::Shutdown{.abort_selector = cmd::Shutdown::SaveSelector2{.safe = true}});
+      cmd::Shutdown{.abort_selector = cmd::Shutdown::SaveSelector2{.save_selector = cmd::Shutdown::SaveSelector::nosave, .safe = true}});
   }
   {
-    static constexpr std::string_view argv[] = {"SHUTDOWN", "FAILOVER"};
-    static constexpr std::string_view covers[] = {"alt abort-selector.save-selector-block", "opt abort-selector", "opt abort-selector.save-selector-block.failover"};
+    static constexpr std::string_view argv[] = {"SHUTDOWN", "NOSAVE", "FAILOVER"};
+    static constexpr std::string_view covers[] = {"alt abort-selector.save-selector-block", "alt abort-selector.save-selector-block.save-selector.nosave", "opt abort-selector", "opt abort-selector.save-selector-block.failover", "opt abort-selector.save-selector-block.save-selector"};
     f(Example{"SHUTDOWN", "opt abort-selector.save-selector-block.failover", argv, {}, covers},
-      cmd::Shutdown{.abort_selector = cmd::Shutdown::SaveSelector2{.failover = true}});
+      cmd::Shutdown{.abort_selector = cmd::Shutdown::SaveSelector2{.save_selector = cmd::Shutdown::SaveSelector::nosave, .failover = true}});
   }
   {
     static constexpr std::string_view argv[] = {"SHUTDOWN", "ABORT"};
@@ -4629,42 +4613,42 @@ void for_each_example(F&& f) {
     static constexpr std::string_view keys[] = {"key:1", "key:2"};
     static constexpr std::string_view covers[] = {"opt by-pattern"};
     f(Example{"SORT", "opt by-pattern", argv, keys, covers},
-      cmd::SortStore{.key = "key:1", .by_pattern = "by_pattern", .destination = "key:2"});
+      cmd::SortStore{.key = "key:1", .destination = "key:2", .by_pattern = "by_pattern"});
   }
   {
     static constexpr std::string_view argv[] = {"SORT", "key:1", "LIMIT", "1", "2", "STORE", "key:2"};
     static constexpr std::string_view keys[] = {"key:1", "key:2"};
     static constexpr std::string_view covers[] = {"opt limit"};
     f(Example{"SORT", "opt limit", argv, keys, covers},
-      cmd::SortStore{.key = "key:1", .limit = cmd::SortStore::Limit{.offset = 1, .count = 2}, .destination = "key:2"});
+      cmd::SortStore{.key = "key:1", .destination = "key:2", .limit = cmd::SortStore::Limit{.offset = 1, .count = 2}});
   }
   {
     static constexpr std::string_view argv[] = {"SORT", "key:1", "GET", "get_pattern", "STORE", "key:2"};
     static constexpr std::string_view keys[] = {"key:1", "key:2"};
     static constexpr std::string_view covers[] = {"opt get-pattern"};
     f(Example{"SORT", "opt get-pattern", argv, keys, covers},
-      cmd::SortStore{.key = "key:1", .get_patterns = {"get_pattern"}, .destination = "key:2"});
+      cmd::SortStore{.key = "key:1", .destination = "key:2", .get_patterns = {"get_pattern"}});
   }
   {
     static constexpr std::string_view argv[] = {"SORT", "key:1", "ASC", "STORE", "key:2"};
     static constexpr std::string_view keys[] = {"key:1", "key:2"};
     static constexpr std::string_view covers[] = {"alt order.asc", "opt order"};
     f(Example{"SORT", "opt order", argv, keys, covers},
-      cmd::SortStore{.key = "key:1", .order = cmd::SortStore::Order::asc, .destination = "key:2"});
+      cmd::SortStore{.key = "key:1", .destination = "key:2", .order = cmd::SortStore::Order::asc});
   }
   {
     static constexpr std::string_view argv[] = {"SORT", "key:1", "DESC", "STORE", "key:2"};
     static constexpr std::string_view keys[] = {"key:1", "key:2"};
     static constexpr std::string_view covers[] = {"alt order.desc", "opt order"};
     f(Example{"SORT", "alt order.desc", argv, keys, covers},
-      cmd::SortStore{.key = "key:1", .order = cmd::SortStore::Order::desc, .destination = "key:2"});
+      cmd::SortStore{.key = "key:1", .destination = "key:2", .order = cmd::SortStore::Order::desc});
   }
   {
     static constexpr std::string_view argv[] = {"SORT", "key:1", "ALPHA", "STORE", "key:2"};
     static constexpr std::string_view keys[] = {"key:1", "key:2"};
     static constexpr std::string_view covers[] = {"opt sorting"};
     f(Example{"SORT", "opt sorting", argv, keys, covers},
-      cmd::SortStore{.key = "key:1", .alpha = true, .destination = "key:2"});
+      cmd::SortStore{.key = "key:1", .destination = "key:2", .alpha = true});
   }
   {
     static constexpr std::string_view argv[] = {"SORT_RO", "key:1"};
@@ -4906,42 +4890,42 @@ void for_each_example(F&& f) {
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt id-selector.auto-id", "opt nomkstream"};
     f(Example{"XADD", "opt nomkstream", argv, keys, covers},
-      cmd::Xadd{.key = "key:1", .nomkstream = true, .id_selector = cmd::Xadd::AutoId{}, .data = {{"field", "value"}}});
+      cmd::Xadd{.key = "key:1", .id_selector = cmd::Xadd::AutoId{}, .data = {{"field", "value"}}, .nomkstream = true});
   }
   {
     static constexpr std::string_view argv[] = {"XADD", "key:1", "MAXLEN", "threshold", "*", "field", "value"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt id-selector.auto-id", "alt trim.strategy.maxlen", "opt trim"};
     f(Example{"XADD", "opt trim", argv, keys, covers},
-      cmd::Xadd{.key = "key:1", .trim = cmd::Xadd::Trim{.strategy = cmd::Xadd::Strategy::maxlen, .threshold = "threshold"}, .id_selector = cmd::Xadd::AutoId{}, .data = {{"field", "value"}}});
+      cmd::Xadd{.key = "key:1", .id_selector = cmd::Xadd::AutoId{}, .data = {{"field", "value"}}, .trim = cmd::Xadd::Trim{.strategy = cmd::Xadd::Strategy::maxlen, .threshold = "threshold"}});
   }
   {
     static constexpr std::string_view argv[] = {"XADD", "key:1", "MINID", "threshold", "*", "field", "value"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt id-selector.auto-id", "alt trim.strategy.minid", "opt trim"};
     f(Example{"XADD", "alt trim.strategy.minid", argv, keys, covers},
-      cmd::Xadd{.key = "key:1", .trim = cmd::Xadd::Trim{.strategy = cmd::Xadd::Strategy::minid, .threshold = "threshold"}, .id_selector = cmd::Xadd::AutoId{}, .data = {{"field", "value"}}});
+      cmd::Xadd{.key = "key:1", .id_selector = cmd::Xadd::AutoId{}, .data = {{"field", "value"}}, .trim = cmd::Xadd::Trim{.strategy = cmd::Xadd::Strategy::minid, .threshold = "threshold"}});
   }
   {
     static constexpr std::string_view argv[] = {"XADD", "key:1", "MAXLEN", "=", "threshold", "*", "field", "value"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt id-selector.auto-id", "alt trim.operator.equal", "alt trim.strategy.maxlen", "opt trim", "opt trim.operator"};
     f(Example{"XADD", "opt trim.operator", argv, keys, covers},
-      cmd::Xadd{.key = "key:1", .trim = cmd::Xadd::Trim{.strategy = cmd::Xadd::Strategy::maxlen, .operator_ = cmd::Xadd::Operator::equal, .threshold = "threshold"}, .id_selector = cmd::Xadd::AutoId{}, .data = {{"field", "value"}}});
+      cmd::Xadd{.key = "key:1", .id_selector = cmd::Xadd::AutoId{}, .data = {{"field", "value"}}, .trim = cmd::Xadd::Trim{.strategy = cmd::Xadd::Strategy::maxlen, .operator_ = cmd::Xadd::Operator::equal, .threshold = "threshold"}});
   }
   {
     static constexpr std::string_view argv[] = {"XADD", "key:1", "MAXLEN", "~", "threshold", "*", "field", "value"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt id-selector.auto-id", "alt trim.operator.approximately", "alt trim.strategy.maxlen", "opt trim", "opt trim.operator"};
     f(Example{"XADD", "alt trim.operator.approximately", argv, keys, covers},
-      cmd::Xadd{.key = "key:1", .trim = cmd::Xadd::Trim{.strategy = cmd::Xadd::Strategy::maxlen, .operator_ = cmd::Xadd::Operator::approximately, .threshold = "threshold"}, .id_selector = cmd::Xadd::AutoId{}, .data = {{"field", "value"}}});
+      cmd::Xadd{.key = "key:1", .id_selector = cmd::Xadd::AutoId{}, .data = {{"field", "value"}}, .trim = cmd::Xadd::Trim{.strategy = cmd::Xadd::Strategy::maxlen, .operator_ = cmd::Xadd::Operator::approximately, .threshold = "threshold"}});
   }
   {
     static constexpr std::string_view argv[] = {"XADD", "key:1", "MAXLEN", "threshold", "LIMIT", "1", "*", "field", "value"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt id-selector.auto-id", "alt trim.strategy.maxlen", "opt trim", "opt trim.count"};
     f(Example{"XADD", "opt trim.count", argv, keys, covers},
-      cmd::Xadd{.key = "key:1", .trim = cmd::Xadd::Trim{.strategy = cmd::Xadd::Strategy::maxlen, .threshold = "threshold", .count = 1}, .id_selector = cmd::Xadd::AutoId{}, .data = {{"field", "value"}}});
+      cmd::Xadd{.key = "key:1", .id_selector = cmd::Xadd::AutoId{}, .data = {{"field", "value"}}, .trim = cmd::Xadd::Trim{.strategy = cmd::Xadd::Strategy::maxlen, .threshold = "threshold", .count = 1}});
   }
   {
     static constexpr std::string_view argv[] = {"XADD", "key:1", "0-1", "field", "value"};
@@ -4977,86 +4961,86 @@ void for_each_example(F&& f) {
       cmd::XautoclaimJustid{.key = "key:1", .group = "group:1", .consumer = "consumer:1", .min_idle_time = "0", .start = "0-0", .count = 1});
   }
   {
-    static constexpr std::string_view argv[] = {"XCLAIM", "key:1", "group:1", "consumer:1", "0", "02"};
+    static constexpr std::string_view argv[] = {"XCLAIM", "key:1", "group:1", "consumer:1", "0", "1-1"};
     static constexpr std::string_view keys[] = {"key:1"};
     f(Example{"XCLAIM", "", argv, keys, {}},
-      cmd::Xclaim{.key = "key:1", .group = "group:1", .consumer = "consumer:1", .min_idle_time = "0", .ids = {"02"}});
+      cmd::Xclaim{.key = "key:1", .group = "group:1", .consumer = "consumer:1", .min_idle_time = "0", .ids = {"1-1"}});
   }
   {
-    static constexpr std::string_view argv[] = {"XCLAIM", "key:1", "group:1", "consumer:1", "0", "02", "IDLE", "1"};
+    static constexpr std::string_view argv[] = {"XCLAIM", "key:1", "group:1", "consumer:1", "0", "1-1", "IDLE", "1"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"opt ms"};
     f(Example{"XCLAIM", "opt ms", argv, keys, covers},
-      cmd::Xclaim{.key = "key:1", .group = "group:1", .consumer = "consumer:1", .min_idle_time = "0", .ids = {"02"}, .ms = 1});
+      cmd::Xclaim{.key = "key:1", .group = "group:1", .consumer = "consumer:1", .min_idle_time = "0", .ids = {"1-1"}, .ms = 1});
   }
   {
-    static constexpr std::string_view argv[] = {"XCLAIM", "key:1", "group:1", "consumer:1", "0", "02", "TIME", "1700000000"};
+    static constexpr std::string_view argv[] = {"XCLAIM", "key:1", "group:1", "consumer:1", "0", "1-1", "TIME", "1700000000"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"opt unix-time-milliseconds"};
     f(Example{"XCLAIM", "opt unix-time-milliseconds", argv, keys, covers},
-      cmd::Xclaim{.key = "key:1", .group = "group:1", .consumer = "consumer:1", .min_idle_time = "0", .ids = {"02"}, .unix_time_milliseconds = 1700000000});
+      cmd::Xclaim{.key = "key:1", .group = "group:1", .consumer = "consumer:1", .min_idle_time = "0", .ids = {"1-1"}, .unix_time_milliseconds = 1700000000});
   }
   {
-    static constexpr std::string_view argv[] = {"XCLAIM", "key:1", "group:1", "consumer:1", "0", "02", "RETRYCOUNT", "1"};
+    static constexpr std::string_view argv[] = {"XCLAIM", "key:1", "group:1", "consumer:1", "0", "1-1", "RETRYCOUNT", "1"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"opt count"};
     f(Example{"XCLAIM", "opt count", argv, keys, covers},
-      cmd::Xclaim{.key = "key:1", .group = "group:1", .consumer = "consumer:1", .min_idle_time = "0", .ids = {"02"}, .count = 1});
+      cmd::Xclaim{.key = "key:1", .group = "group:1", .consumer = "consumer:1", .min_idle_time = "0", .ids = {"1-1"}, .count = 1});
   }
   {
-    static constexpr std::string_view argv[] = {"XCLAIM", "key:1", "group:1", "consumer:1", "0", "02", "FORCE"};
+    static constexpr std::string_view argv[] = {"XCLAIM", "key:1", "group:1", "consumer:1", "0", "1-1", "FORCE"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"opt force"};
     f(Example{"XCLAIM", "opt force", argv, keys, covers},
-      cmd::Xclaim{.key = "key:1", .group = "group:1", .consumer = "consumer:1", .min_idle_time = "0", .ids = {"02"}, .force = true});
+      cmd::Xclaim{.key = "key:1", .group = "group:1", .consumer = "consumer:1", .min_idle_time = "0", .ids = {"1-1"}, .force = true});
   }
   {
-    static constexpr std::string_view argv[] = {"XCLAIM", "key:1", "group:1", "consumer:1", "0", "02", "LASTID", "lastid"};
+    static constexpr std::string_view argv[] = {"XCLAIM", "key:1", "group:1", "consumer:1", "0", "1-1", "LASTID", "lastid"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"opt lastid"};
     f(Example{"XCLAIM", "opt lastid", argv, keys, covers},
-      cmd::Xclaim{.key = "key:1", .group = "group:1", .consumer = "consumer:1", .min_idle_time = "0", .ids = {"02"}, .lastid = "lastid"});
+      cmd::Xclaim{.key = "key:1", .group = "group:1", .consumer = "consumer:1", .min_idle_time = "0", .ids = {"1-1"}, .lastid = "lastid"});
   }
   {
-    static constexpr std::string_view argv[] = {"XCLAIM", "key:1", "group:1", "consumer:1", "0", "02", "JUSTID"};
+    static constexpr std::string_view argv[] = {"XCLAIM", "key:1", "group:1", "consumer:1", "0", "1-1", "JUSTID"};
     static constexpr std::string_view keys[] = {"key:1"};
     f(Example{"XCLAIM", "", argv, keys, {}},
-      cmd::XclaimJustid{.key = "key:1", .group = "group:1", .consumer = "consumer:1", .min_idle_time = "0", .ids = {"02"}});
+      cmd::XclaimJustid{.key = "key:1", .group = "group:1", .consumer = "consumer:1", .min_idle_time = "0", .ids = {"1-1"}});
   }
   {
-    static constexpr std::string_view argv[] = {"XCLAIM", "key:1", "group:1", "consumer:1", "0", "02", "IDLE", "1", "JUSTID"};
+    static constexpr std::string_view argv[] = {"XCLAIM", "key:1", "group:1", "consumer:1", "0", "1-1", "IDLE", "1", "JUSTID"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"opt ms"};
     f(Example{"XCLAIM", "opt ms", argv, keys, covers},
-      cmd::XclaimJustid{.key = "key:1", .group = "group:1", .consumer = "consumer:1", .min_idle_time = "0", .ids = {"02"}, .ms = 1});
+      cmd::XclaimJustid{.key = "key:1", .group = "group:1", .consumer = "consumer:1", .min_idle_time = "0", .ids = {"1-1"}, .ms = 1});
   }
   {
-    static constexpr std::string_view argv[] = {"XCLAIM", "key:1", "group:1", "consumer:1", "0", "02", "TIME", "1700000000", "JUSTID"};
+    static constexpr std::string_view argv[] = {"XCLAIM", "key:1", "group:1", "consumer:1", "0", "1-1", "TIME", "1700000000", "JUSTID"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"opt unix-time-milliseconds"};
     f(Example{"XCLAIM", "opt unix-time-milliseconds", argv, keys, covers},
-      cmd::XclaimJustid{.key = "key:1", .group = "group:1", .consumer = "consumer:1", .min_idle_time = "0", .ids = {"02"}, .unix_time_milliseconds = 1700000000});
+      cmd::XclaimJustid{.key = "key:1", .group = "group:1", .consumer = "consumer:1", .min_idle_time = "0", .ids = {"1-1"}, .unix_time_milliseconds = 1700000000});
   }
   {
-    static constexpr std::string_view argv[] = {"XCLAIM", "key:1", "group:1", "consumer:1", "0", "02", "RETRYCOUNT", "1", "JUSTID"};
+    static constexpr std::string_view argv[] = {"XCLAIM", "key:1", "group:1", "consumer:1", "0", "1-1", "RETRYCOUNT", "1", "JUSTID"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"opt count"};
     f(Example{"XCLAIM", "opt count", argv, keys, covers},
-      cmd::XclaimJustid{.key = "key:1", .group = "group:1", .consumer = "consumer:1", .min_idle_time = "0", .ids = {"02"}, .count = 1});
+      cmd::XclaimJustid{.key = "key:1", .group = "group:1", .consumer = "consumer:1", .min_idle_time = "0", .ids = {"1-1"}, .count = 1});
   }
   {
-    static constexpr std::string_view argv[] = {"XCLAIM", "key:1", "group:1", "consumer:1", "0", "02", "FORCE", "JUSTID"};
+    static constexpr std::string_view argv[] = {"XCLAIM", "key:1", "group:1", "consumer:1", "0", "1-1", "FORCE", "JUSTID"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"opt force"};
     f(Example{"XCLAIM", "opt force", argv, keys, covers},
-      cmd::XclaimJustid{.key = "key:1", .group = "group:1", .consumer = "consumer:1", .min_idle_time = "0", .ids = {"02"}, .force = true});
+      cmd::XclaimJustid{.key = "key:1", .group = "group:1", .consumer = "consumer:1", .min_idle_time = "0", .ids = {"1-1"}, .force = true});
   }
   {
-    static constexpr std::string_view argv[] = {"XCLAIM", "key:1", "group:1", "consumer:1", "0", "02", "JUSTID", "LASTID", "lastid"};
+    static constexpr std::string_view argv[] = {"XCLAIM", "key:1", "group:1", "consumer:1", "0", "1-1", "JUSTID", "LASTID", "lastid"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"opt lastid"};
     f(Example{"XCLAIM", "opt lastid", argv, keys, covers},
-      cmd::XclaimJustid{.key = "key:1", .group = "group:1", .consumer = "consumer:1", .min_idle_time = "0", .ids = {"02"}, .lastid = "lastid"});
+      cmd::XclaimJustid{.key = "key:1", .group = "group:1", .consumer = "consumer:1", .min_idle_time = "0", .ids = {"1-1"}, .lastid = "lastid"});
   }
   {
     static constexpr std::string_view argv[] = {"XDEL", "key:1", "0"};
@@ -5196,7 +5180,7 @@ void for_each_example(F&& f) {
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"opt filters.min-idle-time"};
     f(Example{"XPENDING", "opt filters.min-idle-time", argv, keys, covers},
-      cmd::XpendingRange{.key = "key:1", .group = "group:1", .min_idle_time = 1, .start = "0", .end = "+", .count = 2});
+      cmd::XpendingRange{.key = "key:1", .group = "group:1", .start = "0", .end = "+", .count = 2, .min_idle_time = 1});
   }
   {
     static constexpr std::string_view argv[] = {"XPENDING", "key:1", "group:1", "0", "+", "1", "consumer:1"};
@@ -5229,14 +5213,14 @@ void for_each_example(F&& f) {
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"opt count"};
     f(Example{"XREAD", "opt count", argv, keys, covers},
-      cmd::Xread{.count = 1, .keys = {"key:1"}, .ids = {"0"}});
+      cmd::Xread{.keys = {"key:1"}, .ids = {"0"}, .count = 1});
   }
   {
     static constexpr std::string_view argv[] = {"XREAD", "BLOCK", "100", "STREAMS", "key:1", "0"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"opt milliseconds"};
     f(Example{"XREAD", "opt milliseconds", argv, keys, covers},
-      cmd::Xread{.milliseconds = 100, .keys = {"key:1"}, .ids = {"0"}});
+      cmd::Xread{.keys = {"key:1"}, .ids = {"0"}, .milliseconds = 100});
   }
   {
     static constexpr std::string_view argv[] = {"XREADGROUP", "GROUP", "group:1", "consumer:1", "STREAMS", "key:1", "0"};
@@ -5249,21 +5233,21 @@ void for_each_example(F&& f) {
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"opt count"};
     f(Example{"XREADGROUP", "opt count", argv, keys, covers},
-      cmd::Xreadgroup{.group = "group:1", .consumer = "consumer:1", .count = 1, .keys = {"key:1"}, .ids = {"0"}});
+      cmd::Xreadgroup{.group = "group:1", .consumer = "consumer:1", .keys = {"key:1"}, .ids = {"0"}, .count = 1});
   }
   {
     static constexpr std::string_view argv[] = {"XREADGROUP", "GROUP", "group:1", "consumer:1", "BLOCK", "100", "STREAMS", "key:1", "0"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"opt milliseconds"};
     f(Example{"XREADGROUP", "opt milliseconds", argv, keys, covers},
-      cmd::Xreadgroup{.group = "group:1", .consumer = "consumer:1", .milliseconds = 100, .keys = {"key:1"}, .ids = {"0"}});
+      cmd::Xreadgroup{.group = "group:1", .consumer = "consumer:1", .keys = {"key:1"}, .ids = {"0"}, .milliseconds = 100});
   }
   {
     static constexpr std::string_view argv[] = {"XREADGROUP", "GROUP", "group:1", "consumer:1", "NOACK", "STREAMS", "key:1", "0"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"opt noack"};
     f(Example{"XREADGROUP", "opt noack", argv, keys, covers},
-      cmd::Xreadgroup{.group = "group:1", .consumer = "consumer:1", .noack = true, .keys = {"key:1"}, .ids = {"0"}});
+      cmd::Xreadgroup{.group = "group:1", .consumer = "consumer:1", .keys = {"key:1"}, .ids = {"0"}, .noack = true});
   }
   {
     static constexpr std::string_view argv[] = {"XREVRANGE", "key:1", "+", "0"};
@@ -5279,24 +5263,24 @@ void for_each_example(F&& f) {
       cmd::Xrevrange{.key = "key:1", .end = "+", .start = "0", .count = 1});
   }
   {
-    static constexpr std::string_view argv[] = {"XSETID", "key:1", "0-1"};
+    static constexpr std::string_view argv[] = {"XSETID", "key:1", "5-1"};
     static constexpr std::string_view keys[] = {"key:1"};
     f(Example{"XSETID", "", argv, keys, {}},
-      cmd::Xsetid{.key = "key:1", .last_id = "0-1"});
+      cmd::Xsetid{.key = "key:1", .last_id = "5-1"});
   }
   {
-    static constexpr std::string_view argv[] = {"XSETID", "key:1", "0-1", "ENTRIESADDED", "1"};
+    static constexpr std::string_view argv[] = {"XSETID", "key:1", "5-1", "ENTRIESADDED", "10"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"opt entries-added"};
     f(Example{"XSETID", "opt entries-added", argv, keys, covers},
-      cmd::Xsetid{.key = "key:1", .last_id = "0-1", .entries_added = 1});
+      cmd::Xsetid{.key = "key:1", .last_id = "5-1", .entries_added = 10});
   }
   {
-    static constexpr std::string_view argv[] = {"XSETID", "key:1", "0-1", "MAXDELETEDID", "max_deleted_id"};
+    static constexpr std::string_view argv[] = {"XSETID", "key:1", "5-1", "MAXDELETEDID", "1-0"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"opt max-deleted-id"};
     f(Example{"XSETID", "opt max-deleted-id", argv, keys, covers},
-      cmd::Xsetid{.key = "key:1", .last_id = "0-1", .max_deleted_id = "max_deleted_id"});
+      cmd::Xsetid{.key = "key:1", .last_id = "5-1", .max_deleted_id = "1-0"});
   }
   {
     static constexpr std::string_view argv[] = {"XTRIM", "key:1", "MAXLEN", "0"};
@@ -5317,14 +5301,14 @@ void for_each_example(F&& f) {
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt trim.operator.equal", "alt trim.strategy.maxlen", "opt trim.operator"};
     f(Example{"XTRIM", "opt trim.operator", argv, keys, covers},
-      cmd::Xtrim{.key = "key:1", .strategy = cmd::Xtrim::Strategy::maxlen, .operator_ = cmd::Xtrim::Operator::equal, .threshold = "0"});
+      cmd::Xtrim{.key = "key:1", .strategy = cmd::Xtrim::Strategy::maxlen, .threshold = "0", .operator_ = cmd::Xtrim::Operator::equal});
   }
   {
     static constexpr std::string_view argv[] = {"XTRIM", "key:1", "MAXLEN", "~", "0"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt trim.operator.approximately", "alt trim.strategy.maxlen", "opt trim.operator"};
     f(Example{"XTRIM", "alt trim.operator.approximately", argv, keys, covers},
-      cmd::Xtrim{.key = "key:1", .strategy = cmd::Xtrim::Strategy::maxlen, .operator_ = cmd::Xtrim::Operator::approximately, .threshold = "0"});
+      cmd::Xtrim{.key = "key:1", .strategy = cmd::Xtrim::Strategy::maxlen, .threshold = "0", .operator_ = cmd::Xtrim::Operator::approximately});
   }
   {
     static constexpr std::string_view argv[] = {"XTRIM", "key:1", "MAXLEN", "0", "LIMIT", "1"};
@@ -5344,35 +5328,35 @@ void for_each_example(F&& f) {
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt condition.nx", "opt condition"};
     f(Example{"ZADD", "opt condition", argv, keys, covers},
-      cmd::Zadd{.key = "key:1", .condition = cmd::Zadd::Condition::nx, .data = {{1.5, "member"}}});
+      cmd::Zadd{.key = "key:1", .data = {{1.5, "member"}}, .condition = cmd::Zadd::Condition::nx});
   }
   {
     static constexpr std::string_view argv[] = {"ZADD", "key:1", "XX", "1.5", "member"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt condition.xx", "opt condition"};
     f(Example{"ZADD", "alt condition.xx", argv, keys, covers},
-      cmd::Zadd{.key = "key:1", .condition = cmd::Zadd::Condition::xx, .data = {{1.5, "member"}}});
+      cmd::Zadd{.key = "key:1", .data = {{1.5, "member"}}, .condition = cmd::Zadd::Condition::xx});
   }
   {
     static constexpr std::string_view argv[] = {"ZADD", "key:1", "GT", "1.5", "member"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt comparison.gt", "opt comparison"};
     f(Example{"ZADD", "opt comparison", argv, keys, covers},
-      cmd::Zadd{.key = "key:1", .comparison = cmd::Zadd::Comparison::gt, .data = {{1.5, "member"}}});
+      cmd::Zadd{.key = "key:1", .data = {{1.5, "member"}}, .comparison = cmd::Zadd::Comparison::gt});
   }
   {
     static constexpr std::string_view argv[] = {"ZADD", "key:1", "LT", "1.5", "member"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt comparison.lt", "opt comparison"};
     f(Example{"ZADD", "alt comparison.lt", argv, keys, covers},
-      cmd::Zadd{.key = "key:1", .comparison = cmd::Zadd::Comparison::lt, .data = {{1.5, "member"}}});
+      cmd::Zadd{.key = "key:1", .data = {{1.5, "member"}}, .comparison = cmd::Zadd::Comparison::lt});
   }
   {
     static constexpr std::string_view argv[] = {"ZADD", "key:1", "CH", "1.5", "member"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"opt change"};
     f(Example{"ZADD", "opt change", argv, keys, covers},
-      cmd::Zadd{.key = "key:1", .change = true, .data = {{1.5, "member"}}});
+      cmd::Zadd{.key = "key:1", .data = {{1.5, "member"}}, .change = true});
   }
   {
     static constexpr std::string_view argv[] = {"ZADD", "key:1", "INCR", "1.5", "member"};
@@ -5385,35 +5369,35 @@ void for_each_example(F&& f) {
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt condition.nx", "opt condition"};
     f(Example{"ZADD", "opt condition", argv, keys, covers},
-      cmd::ZaddIncr{.key = "key:1", .condition = cmd::ZaddIncr::Condition::nx, .data = {{1.5, "member"}}});
+      cmd::ZaddIncr{.key = "key:1", .data = {{1.5, "member"}}, .condition = cmd::ZaddIncr::Condition::nx});
   }
   {
     static constexpr std::string_view argv[] = {"ZADD", "key:1", "XX", "INCR", "1.5", "member"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt condition.xx", "opt condition"};
     f(Example{"ZADD", "alt condition.xx", argv, keys, covers},
-      cmd::ZaddIncr{.key = "key:1", .condition = cmd::ZaddIncr::Condition::xx, .data = {{1.5, "member"}}});
+      cmd::ZaddIncr{.key = "key:1", .data = {{1.5, "member"}}, .condition = cmd::ZaddIncr::Condition::xx});
   }
   {
     static constexpr std::string_view argv[] = {"ZADD", "key:1", "GT", "INCR", "1.5", "member"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt comparison.gt", "opt comparison"};
     f(Example{"ZADD", "opt comparison", argv, keys, covers},
-      cmd::ZaddIncr{.key = "key:1", .comparison = cmd::ZaddIncr::Comparison::gt, .data = {{1.5, "member"}}});
+      cmd::ZaddIncr{.key = "key:1", .data = {{1.5, "member"}}, .comparison = cmd::ZaddIncr::Comparison::gt});
   }
   {
     static constexpr std::string_view argv[] = {"ZADD", "key:1", "LT", "INCR", "1.5", "member"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt comparison.lt", "opt comparison"};
     f(Example{"ZADD", "alt comparison.lt", argv, keys, covers},
-      cmd::ZaddIncr{.key = "key:1", .comparison = cmd::ZaddIncr::Comparison::lt, .data = {{1.5, "member"}}});
+      cmd::ZaddIncr{.key = "key:1", .data = {{1.5, "member"}}, .comparison = cmd::ZaddIncr::Comparison::lt});
   }
   {
     static constexpr std::string_view argv[] = {"ZADD", "key:1", "CH", "INCR", "1.5", "member"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"opt change"};
     f(Example{"ZADD", "opt change", argv, keys, covers},
-      cmd::ZaddIncr{.key = "key:1", .change = true, .data = {{1.5, "member"}}});
+      cmd::ZaddIncr{.key = "key:1", .data = {{1.5, "member"}}, .change = true});
   }
   {
     static constexpr std::string_view argv[] = {"ZCARD", "key:1"};

@@ -241,6 +241,9 @@ def targets_in(a, sel):
     res = []
     for i, c in enumerate(a.children):
         s = Selection(sel.on, {**sel.alt, a.path: i})
+        if c.kind == "block" and all(x.optional for x in c.children if not x.count_of):
+            # an alternative made of optional parts only is written with its first part
+            s.on.add(next(x.path for x in c.children if not x.count_of))
         res.append(("alt " + c.path, s, [c.path]))
         if c.kind == "block":
             res.extend(targets(c.children, s))
@@ -277,6 +280,9 @@ def example_of(cmd, sel, variant):
     ctx, out = Ctx(sel), Out()
     out.argv.extend(cmd.name.split(" "))
     inits = fill_level(cmd.args, ctx, out)
+    # designated initializers in declaration order (required members first)
+    order = {m.name: i for i, m in enumerate(getattr(cmd, "members", []))}
+    inits.sort(key=lambda mi: order.get(mi[0], 0))
     expr = f"cmd::{cmd.struct}{{" + ", ".join(f".{m} = {e}" for m, e in inits) + "}"
     expr = expr.replace(f" {cmd.struct}::", f" cmd::{cmd.struct}::").replace(
         f"{{{cmd.struct}::", f"{{cmd::{cmd.struct}::")
