@@ -25,7 +25,7 @@ struct Example {
   std::span<const std::string_view> covers;
 };
 
-inline constexpr std::size_t example_count = 966;
+inline constexpr std::size_t example_count = 964;
 
 template <class F>
 void for_each_example(F&& f) {
@@ -35,10 +35,10 @@ void for_each_example(F&& f) {
       cmd::AclCat{});
   }
   {
-    static constexpr std::string_view argv[] = {"ACL", "CAT", "category"};
+    static constexpr std::string_view argv[] = {"ACL", "CAT", "string"};
     static constexpr std::string_view covers[] = {"opt category"};
     f(Example{"ACL CAT", "opt category", argv, {}, covers},
-      cmd::AclCat{.category = "category"});
+      cmd::AclCat{.category = "string"});
   }
   {
     static constexpr std::string_view argv[] = {"ACL", "DELUSER", "user:1"};
@@ -46,15 +46,10 @@ void for_each_example(F&& f) {
       cmd::AclDeluser{.usernames = {"user:1"}});
   }
   {
-    static constexpr std::string_view argv[] = {"ACL", "DRYRUN", "user:1", "command"};
-    f(Example{"ACL DRYRUN", "", argv, {}, {}},
-      cmd::AclDryrun{.username = "user:1", .command = "command"});
-  }
-  {
-    static constexpr std::string_view argv[] = {"ACL", "DRYRUN", "user:1", "command", "arg"};
+    static constexpr std::string_view argv[] = {"ACL", "DRYRUN", "user:1", "GET", "arg"};
     static constexpr std::string_view covers[] = {"opt arg"};
-    f(Example{"ACL DRYRUN", "opt arg", argv, {}, covers},
-      cmd::AclDryrun{.username = "user:1", .command = "command", .args = {"arg"}});
+    f(Example{"ACL DRYRUN", "", argv, {}, covers},
+      cmd::AclDryrun{.username = "user:1", .command = "GET", .args = {"arg"}});
   }
   {
     static constexpr std::string_view argv[] = {"ACL", "GENPASS"};
@@ -115,10 +110,10 @@ void for_each_example(F&& f) {
       cmd::AclSetuser{.username = "user:1"});
   }
   {
-    static constexpr std::string_view argv[] = {"ACL", "SETUSER", "user:1", "rule"};
+    static constexpr std::string_view argv[] = {"ACL", "SETUSER", "user:1", "on"};
     static constexpr std::string_view covers[] = {"opt rule"};
     f(Example{"ACL SETUSER", "opt rule", argv, {}, covers},
-      cmd::AclSetuser{.username = "user:1", .rules = {"rule"}});
+      cmd::AclSetuser{.username = "user:1", .rules = {"on"}});
   }
   {
     static constexpr std::string_view argv[] = {"ACL", "USERS"};
@@ -575,10 +570,10 @@ void for_each_example(F&& f) {
       cmd::ClientKill{.filter = cmd::ClientKill::Filters{.client_ids = {1}, .idle = 2}});
   }
   {
-    static constexpr std::string_view argv[] = {"CLIENT", "KILL", "ID", "1", "FLAGS", "flags"};
+    static constexpr std::string_view argv[] = {"CLIENT", "KILL", "ID", "1", "FLAGS", "N"};
     static constexpr std::string_view covers[] = {"alt filter.new-format", "opt filter.new-format.client-id", "opt filter.new-format.flags"};
     f(Example{"CLIENT KILL", "opt filter.new-format.flags", argv, {}, covers},
-      cmd::ClientKill{.filter = cmd::ClientKill::Filters{.client_ids = {1}, .flags = "flags"}});
+      cmd::ClientKill{.filter = cmd::ClientKill::Filters{.client_ids = {1}, .flags = "N"}});
   }
   {
     static constexpr std::string_view argv[] = {"CLIENT", "KILL", "ID", "1", "LIB-NAME", "lib_name"};
@@ -599,10 +594,10 @@ void for_each_example(F&& f) {
       cmd::ClientKill{.filter = cmd::ClientKill::Filters{.client_ids = {1}, .db = 0}});
   }
   {
-    static constexpr std::string_view argv[] = {"CLIENT", "KILL", "ID", "1", "CAPA", "capa"};
+    static constexpr std::string_view argv[] = {"CLIENT", "KILL", "ID", "1", "CAPA", "r"};
     static constexpr std::string_view covers[] = {"alt filter.new-format", "opt filter.new-format.capa", "opt filter.new-format.client-id"};
     f(Example{"CLIENT KILL", "opt filter.new-format.capa", argv, {}, covers},
-      cmd::ClientKill{.filter = cmd::ClientKill::Filters{.client_ids = {1}, .capa = "capa"}});
+      cmd::ClientKill{.filter = cmd::ClientKill::Filters{.client_ids = {1}, .capa = "r"}});
   }
   {
     static constexpr std::string_view argv[] = {"CLIENT", "KILL", "ID", "1", "IP", "127.0.0.1"};
@@ -677,10 +672,10 @@ void for_each_example(F&& f) {
       cmd::ClientKill{.filter = cmd::ClientKill::Filters{.client_ids = {1}, .not_name = "not_name"}});
   }
   {
-    static constexpr std::string_view argv[] = {"CLIENT", "KILL", "ID", "1", "NOT-FLAGS", "not_flags"};
+    static constexpr std::string_view argv[] = {"CLIENT", "KILL", "ID", "1", "NOT-FLAGS", "x"};
     static constexpr std::string_view covers[] = {"alt filter.new-format", "opt filter.new-format.client-id", "opt filter.new-format.not-flags"};
     f(Example{"CLIENT KILL", "opt filter.new-format.not-flags", argv, {}, covers},
-      cmd::ClientKill{.filter = cmd::ClientKill::Filters{.client_ids = {1}, .not_flags = "not_flags"}});
+      cmd::ClientKill{.filter = cmd::ClientKill::Filters{.client_ids = {1}, .not_flags = "x"}});
   }
   {
     static constexpr std::string_view argv[] = {"CLIENT", "KILL", "ID", "1", "NOT-LIB-NAME", "not_lib_name"};
@@ -701,10 +696,10 @@ void for_each_example(F&& f) {
       cmd::ClientKill{.filter = cmd::ClientKill::Filters{.client_ids = {1}, .not_db = 2}});
   }
   {
-    static constexpr std::string_view argv[] = {"CLIENT", "KILL", "ID", "1", "NOT-CAPA", "not_capa"};
+    static constexpr std::string_view argv[] = {"CLIENT", "KILL", "ID", "1", "NOT-CAPA", "r"};
     static constexpr std::string_view covers[] = {"alt filter.new-format", "opt filter.new-format.client-id", "opt filter.new-format.not-capa"};
     f(Example{"CLIENT KILL", "opt filter.new-format.not-capa", argv, {}, covers},
-      cmd::ClientKill{.filter = cmd::ClientKill::Filters{.client_ids = {1}, .not_capa = "not_capa"}});
+      cmd::ClientKill{.filter = cmd::ClientKill::Filters{.client_ids = {1}, .not_capa = "r"}});
   }
   {
     static constexpr std::string_view argv[] = {"CLIENT", "KILL", "ID", "1", "NOT-IP", "not_ip"};
@@ -796,10 +791,10 @@ void for_each_example(F&& f) {
       cmd::ClientList{.idle = 1});
   }
   {
-    static constexpr std::string_view argv[] = {"CLIENT", "LIST", "FLAGS", "flags"};
+    static constexpr std::string_view argv[] = {"CLIENT", "LIST", "FLAGS", "N"};
     static constexpr std::string_view covers[] = {"opt flags"};
     f(Example{"CLIENT LIST", "opt flags", argv, {}, covers},
-      cmd::ClientList{.flags = "flags"});
+      cmd::ClientList{.flags = "N"});
   }
   {
     static constexpr std::string_view argv[] = {"CLIENT", "LIST", "LIB-NAME", "lib_name"};
@@ -820,10 +815,10 @@ void for_each_example(F&& f) {
       cmd::ClientList{.db = 0});
   }
   {
-    static constexpr std::string_view argv[] = {"CLIENT", "LIST", "CAPA", "capa"};
+    static constexpr std::string_view argv[] = {"CLIENT", "LIST", "CAPA", "r"};
     static constexpr std::string_view covers[] = {"opt capa"};
     f(Example{"CLIENT LIST", "opt capa", argv, {}, covers},
-      cmd::ClientList{.capa = "capa"});
+      cmd::ClientList{.capa = "r"});
   }
   {
     static constexpr std::string_view argv[] = {"CLIENT", "LIST", "IP", "127.0.0.1"};
@@ -886,10 +881,10 @@ void for_each_example(F&& f) {
       cmd::ClientList{.not_name = "not_name"});
   }
   {
-    static constexpr std::string_view argv[] = {"CLIENT", "LIST", "NOT-FLAGS", "not_flags"};
+    static constexpr std::string_view argv[] = {"CLIENT", "LIST", "NOT-FLAGS", "x"};
     static constexpr std::string_view covers[] = {"opt not-flags"};
     f(Example{"CLIENT LIST", "opt not-flags", argv, {}, covers},
-      cmd::ClientList{.not_flags = "not_flags"});
+      cmd::ClientList{.not_flags = "x"});
   }
   {
     static constexpr std::string_view argv[] = {"CLIENT", "LIST", "NOT-LIB-NAME", "not_lib_name"};
@@ -910,10 +905,10 @@ void for_each_example(F&& f) {
       cmd::ClientList{.not_db = 1});
   }
   {
-    static constexpr std::string_view argv[] = {"CLIENT", "LIST", "NOT-CAPA", "not_capa"};
+    static constexpr std::string_view argv[] = {"CLIENT", "LIST", "NOT-CAPA", "r"};
     static constexpr std::string_view covers[] = {"opt not-capa"};
     f(Example{"CLIENT LIST", "opt not-capa", argv, {}, covers},
-      cmd::ClientList{.not_capa = "not_capa"});
+      cmd::ClientList{.not_capa = "r"});
   }
   {
     static constexpr std::string_view argv[] = {"CLIENT", "LIST", "NOT-IP", "not_ip"};
@@ -1016,16 +1011,10 @@ void for_each_example(F&& f) {
       cmd::ClientTracking{.status = cmd::ClientTracking::Status::on, .client_id = 1});
   }
   {
-    static constexpr std::string_view argv[] = {"CLIENT", "TRACKING", "ON", "PREFIX", "prefix"};
-    static constexpr std::string_view covers[] = {"alt status.on", "opt prefix"};
+    static constexpr std::string_view argv[] = {"CLIENT", "TRACKING", "ON", "PREFIX", "prefix", "BCAST"};
+    static constexpr std::string_view covers[] = {"alt status.on", "opt BCAST", "opt prefix"};
     f(Example{"CLIENT TRACKING", "opt prefix", argv, {}, covers},
-      cmd::ClientTracking{.status = cmd::ClientTracking::Status::on, .prefixes = {"prefix"}});
-  }
-  {
-    static constexpr std::string_view argv[] = {"CLIENT", "TRACKING", "ON", "BCAST"};
-    static constexpr std::string_view covers[] = {"alt status.on", "opt BCAST"};
-    f(Example{"CLIENT TRACKING", "opt BCAST", argv, {}, covers},
-      cmd::ClientTracking{.status = cmd::ClientTracking::Status::on, .bcast = true});
+      cmd::ClientTracking{.status = cmd::ClientTracking::Status::on, .prefixes = {"prefix"}, .bcast = true});
   }
   {
     static constexpr std::string_view argv[] = {"CLIENT", "TRACKING", "ON", "OPTIN"};
@@ -1308,28 +1297,28 @@ void for_each_example(F&& f) {
       cmd::ClusterSlotStats{.filter = cmd::ClusterSlotStats::Slotsrange{.start_slot = 1, .end_slot = 2}});
   }
   {
-    static constexpr std::string_view argv[] = {"CLUSTER", "SLOT-STATS", "ORDERBY", "metric"};
+    static constexpr std::string_view argv[] = {"CLUSTER", "SLOT-STATS", "ORDERBY", "key-count"};
     static constexpr std::string_view covers[] = {"alt filter.orderby"};
     f(Example{"CLUSTER SLOT-STATS", "alt filter.orderby", argv, {}, covers},
-      cmd::ClusterSlotStats{.filter = cmd::ClusterSlotStats::Orderby{.metric = "metric"}});
+      cmd::ClusterSlotStats{.filter = cmd::ClusterSlotStats::Orderby{.metric = "key-count"}});
   }
   {
-    static constexpr std::string_view argv[] = {"CLUSTER", "SLOT-STATS", "ORDERBY", "metric", "LIMIT", "1"};
+    static constexpr std::string_view argv[] = {"CLUSTER", "SLOT-STATS", "ORDERBY", "key-count", "LIMIT", "1"};
     static constexpr std::string_view covers[] = {"alt filter.orderby", "opt filter.orderby.limit"};
     f(Example{"CLUSTER SLOT-STATS", "opt filter.orderby.limit", argv, {}, covers},
-      cmd::ClusterSlotStats{.filter = cmd::ClusterSlotStats::Orderby{.metric = "metric", .limit = 1}});
+      cmd::ClusterSlotStats{.filter = cmd::ClusterSlotStats::Orderby{.metric = "key-count", .limit = 1}});
   }
   {
-    static constexpr std::string_view argv[] = {"CLUSTER", "SLOT-STATS", "ORDERBY", "metric", "ASC"};
+    static constexpr std::string_view argv[] = {"CLUSTER", "SLOT-STATS", "ORDERBY", "key-count", "ASC"};
     static constexpr std::string_view covers[] = {"alt filter.orderby", "alt filter.orderby.order.asc", "opt filter.orderby.order"};
     f(Example{"CLUSTER SLOT-STATS", "opt filter.orderby.order", argv, {}, covers},
-      cmd::ClusterSlotStats{.filter = cmd::ClusterSlotStats::Orderby{.metric = "metric", .order = cmd::ClusterSlotStats::Order::asc}});
+      cmd::ClusterSlotStats{.filter = cmd::ClusterSlotStats::Orderby{.metric = "key-count", .order = cmd::ClusterSlotStats::Order::asc}});
   }
   {
-    static constexpr std::string_view argv[] = {"CLUSTER", "SLOT-STATS", "ORDERBY", "metric", "DESC"};
+    static constexpr std::string_view argv[] = {"CLUSTER", "SLOT-STATS", "ORDERBY", "key-count", "DESC"};
     static constexpr std::string_view covers[] = {"alt filter.orderby", "alt filter.orderby.order.desc", "opt filter.orderby.order"};
     f(Example{"CLUSTER SLOT-STATS", "alt filter.orderby.order.desc", argv, {}, covers},
-      cmd::ClusterSlotStats{.filter = cmd::ClusterSlotStats::Orderby{.metric = "metric", .order = cmd::ClusterSlotStats::Order::desc}});
+      cmd::ClusterSlotStats{.filter = cmd::ClusterSlotStats::Orderby{.metric = "key-count", .order = cmd::ClusterSlotStats::Order::desc}});
   }
   {
     static constexpr std::string_view argv[] = {"CLUSTER", "SLOTS"};
@@ -1354,10 +1343,10 @@ void for_each_example(F&& f) {
       cmd::Clusterscan{.cursor = "0", .count = 1});
   }
   {
-    static constexpr std::string_view argv[] = {"CLUSTERSCAN", "0", "TYPE", "type"};
+    static constexpr std::string_view argv[] = {"CLUSTERSCAN", "0", "TYPE", "string"};
     static constexpr std::string_view covers[] = {"opt type"};
     f(Example{"CLUSTERSCAN", "opt type", argv, {}, covers},
-      cmd::Clusterscan{.cursor = "0", .type = "type"});
+      cmd::Clusterscan{.cursor = "0", .type = "string"});
   }
   {
     static constexpr std::string_view argv[] = {"CLUSTERSCAN", "0", "SLOT", "1"};
@@ -2417,11 +2406,11 @@ void for_each_example(F&& f) {
       cmd::Geosearch{.key = "key:1", .by = cmd::Geosearch::Box{.width = 1.5, .height = 2.5, .unit = cmd::Geosearch::Unit::mi}, .from = cmd::Geosearch::Frommember{.member = "member"}});
   }
   {
-    static constexpr std::string_view argv[] = {"GEOSEARCH", "key:1", "BYPOLYGON", "1", "13.361389", "38.115556"};
+    static constexpr std::string_view argv[] = {"GEOSEARCH", "key:1", "BYPOLYGON", "3", "12", "37", "16", "37", "16", "39.5"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt by.polygon"};
     f(Example{"GEOSEARCH", "alt by.polygon", argv, keys, covers},
-      cmd::Geosearch{.key = "key:1", .by = cmd::Geosearch::Polygon{.vertices = {{13.361389, 38.115556}}}});
+      cmd::Geosearch{.key = "key:1", .by = cmd::Geosearch::Polygon{.vertices = {{12.0, 37.0}, {16.0, 37.0}, {16.0, 39.5}}}});
   }
   {
     static constexpr std::string_view argv[] = {"GEOSEARCH", "key:1", "FROMMEMBER", "member", "BYRADIUS", "1.5", "m", "ASC"};
@@ -2515,11 +2504,11 @@ void for_each_example(F&& f) {
       cmd::GeosearchDetailed{.key = "key:1", .by = cmd::GeosearchDetailed::Box{.width = 1.5, .height = 2.5, .unit = cmd::GeosearchDetailed::Unit::mi}, .from = cmd::GeosearchDetailed::Frommember{.member = "member"}});
   }
   {
-    static constexpr std::string_view argv[] = {"GEOSEARCH", "key:1", "BYPOLYGON", "1", "13.361389", "38.115556", "WITHCOORD", "WITHDIST", "WITHHASH"};
+    static constexpr std::string_view argv[] = {"GEOSEARCH", "key:1", "BYPOLYGON", "3", "12", "37", "16", "37", "16", "39.5", "WITHCOORD", "WITHDIST", "WITHHASH"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt by.polygon"};
     f(Example{"GEOSEARCH", "alt by.polygon", argv, keys, covers},
-      cmd::GeosearchDetailed{.key = "key:1", .by = cmd::GeosearchDetailed::Polygon{.vertices = {{13.361389, 38.115556}}}});
+      cmd::GeosearchDetailed{.key = "key:1", .by = cmd::GeosearchDetailed::Polygon{.vertices = {{12.0, 37.0}, {16.0, 37.0}, {16.0, 39.5}}}});
   }
   {
     static constexpr std::string_view argv[] = {"GEOSEARCH", "key:1", "FROMMEMBER", "member", "BYRADIUS", "1.5", "m", "ASC", "WITHCOORD", "WITHDIST", "WITHHASH"};
@@ -2613,11 +2602,11 @@ void for_each_example(F&& f) {
       cmd::Geosearchstore{.destination = "key:1", .source = "key:2", .by = cmd::Geosearchstore::Box{.width = 1.5, .height = 2.5, .unit = cmd::Geosearchstore::Unit::mi}, .from = cmd::Geosearchstore::Frommember{.member = "member"}});
   }
   {
-    static constexpr std::string_view argv[] = {"GEOSEARCHSTORE", "key:1", "key:2", "BYPOLYGON", "1", "13.361389", "38.115556"};
+    static constexpr std::string_view argv[] = {"GEOSEARCHSTORE", "key:1", "key:2", "BYPOLYGON", "3", "12", "37", "16", "37", "16", "39.5"};
     static constexpr std::string_view keys[] = {"key:1", "key:2"};
     static constexpr std::string_view covers[] = {"alt by.polygon"};
     f(Example{"GEOSEARCHSTORE", "alt by.polygon", argv, keys, covers},
-      cmd::Geosearchstore{.destination = "key:1", .source = "key:2", .by = cmd::Geosearchstore::Polygon{.vertices = {{13.361389, 38.115556}}}});
+      cmd::Geosearchstore{.destination = "key:1", .source = "key:2", .by = cmd::Geosearchstore::Polygon{.vertices = {{12.0, 37.0}, {16.0, 37.0}, {16.0, 39.5}}}});
   }
   {
     static constexpr std::string_view argv[] = {"GEOSEARCHSTORE", "key:1", "key:2", "FROMMEMBER", "member", "BYRADIUS", "1.5", "m", "ASC"};
@@ -3503,11 +3492,11 @@ void for_each_example(F&& f) {
       cmd::Migrate{.host = "127.0.0.1", .port = 6379, .key = "key:1", .destination_db = 1, .timeout = 0, .authentication = cmd::Migrate::Auth2{.username = "user:1", .password = "secret"}});
   }
   {
-    static constexpr std::string_view argv[] = {"MIGRATE", "127.0.0.1", "6379", "key:1", "1", "0", "KEYS", "key:2"};
-    static constexpr std::string_view keys[] = {"key:1", "key:2"};
+    static constexpr std::string_view argv[] = {"MIGRATE", "127.0.0.1", "6379", "", "1", "0", "KEYS", "key:1"};
+    static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"opt keys"};
     f(Example{"MIGRATE", "opt keys", argv, keys, covers},
-      cmd::Migrate{.host = "127.0.0.1", .port = 6379, .key = "key:1", .destination_db = 1, .timeout = 0, .keys = {"key:2"}});
+      cmd::Migrate{.host = "127.0.0.1", .port = 6379, .key = "", .destination_db = 1, .timeout = 0, .keys = {"key:1"}});
   }
   {
     static constexpr std::string_view argv[] = {"MODULE", "HELP"};
@@ -4076,10 +4065,10 @@ void for_each_example(F&& f) {
       cmd::Scan{.cursor = 0, .count = 1});
   }
   {
-    static constexpr std::string_view argv[] = {"SCAN", "0", "TYPE", "type"};
+    static constexpr std::string_view argv[] = {"SCAN", "0", "TYPE", "string"};
     static constexpr std::string_view covers[] = {"opt type"};
     f(Example{"SCAN", "opt type", argv, {}, covers},
-      cmd::Scan{.cursor = 0, .type = "type"});
+      cmd::Scan{.cursor = 0, .type = "string"});
   }
   {
     static constexpr std::string_view argv[] = {"SCARD", "key:1"};
@@ -4106,10 +4095,10 @@ void for_each_example(F&& f) {
       cmd::ScriptDebug{.mode = cmd::ScriptDebug::Mode::no});
   }
   {
-    static constexpr std::string_view argv[] = {"SCRIPT", "DEBUG", "YES", "engine"};
+    static constexpr std::string_view argv[] = {"SCRIPT", "DEBUG", "YES", "lua"};
     static constexpr std::string_view covers[] = {"alt mode.yes", "opt engine"};
     f(Example{"SCRIPT DEBUG", "opt engine", argv, {}, covers},
-      cmd::ScriptDebug{.mode = cmd::ScriptDebug::Mode::yes, .engine = "engine"});
+      cmd::ScriptDebug{.mode = cmd::ScriptDebug::Mode::yes, .engine = "lua"});
   }
   {
     static constexpr std::string_view argv[] = {"SCRIPT", "EXISTS", "e0e1f9fabfc9d4800c877a703b823ac0578ff8db"};
@@ -4193,10 +4182,10 @@ void for_each_example(F&& f) {
       cmd::SentinelDebug{});
   }
   {
-    static constexpr std::string_view argv[] = {"SENTINEL", "DEBUG", "maxmemory", "value"};
+    static constexpr std::string_view argv[] = {"SENTINEL", "DEBUG", "ping-period", "1000"};
     static constexpr std::string_view covers[] = {"opt data"};
     f(Example{"SENTINEL DEBUG", "opt data", argv, {}, covers},
-      cmd::SentinelDebug{.data = {{"maxmemory", "value"}}});
+      cmd::SentinelDebug{.data = {{"ping-period", "1000"}}});
   }
   {
     static constexpr std::string_view argv[] = {"SENTINEL", "FAILOVER", "primary_name"};
@@ -4230,9 +4219,9 @@ void for_each_example(F&& f) {
       cmd::SentinelHelp{});
   }
   {
-    static constexpr std::string_view argv[] = {"SENTINEL", "INFO-CACHE", "nodename"};
+    static constexpr std::string_view argv[] = {"SENTINEL", "INFO-CACHE", "primary_name"};
     f(Example{"SENTINEL INFO-CACHE", "", argv, {}, {}},
-      cmd::SentinelInfoCache{.nodenames = {"nodename"}});
+      cmd::SentinelInfoCache{.nodenames = {"primary_name"}});
   }
   {
     static constexpr std::string_view argv[] = {"SENTINEL", "IS-MASTER-DOWN-BY-ADDR", "127.0.0.1", "6379", "1", "runid"};
@@ -4397,10 +4386,10 @@ void for_each_example(F&& f) {
       cmd::Set{.key = "key:1", .value = "value", .expiration = cmd::Set::Keepttl{}});
   }
   {
-    static constexpr std::string_view argv[] = {"SETBIT", "key:1", "1", "2"};
+    static constexpr std::string_view argv[] = {"SETBIT", "key:1", "7", "1"};
     static constexpr std::string_view keys[] = {"key:1"};
     f(Example{"SETBIT", "", argv, keys, {}},
-      cmd::Setbit{.key = "key:1", .offset = 1, .value = 2});
+      cmd::Setbit{.key = "key:1", .offset = 7, .value = 1});
   }
   {
     static constexpr std::string_view argv[] = {"SETEX", "key:1", "10", "value"};
@@ -4893,46 +4882,46 @@ void for_each_example(F&& f) {
       cmd::Xadd{.key = "key:1", .id_selector = cmd::Xadd::AutoId{}, .data = {{"field", "value"}}, .nomkstream = true});
   }
   {
-    static constexpr std::string_view argv[] = {"XADD", "key:1", "MAXLEN", "threshold", "*", "field", "value"};
+    static constexpr std::string_view argv[] = {"XADD", "key:1", "MAXLEN", "0", "*", "field", "value"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt id-selector.auto-id", "alt trim.strategy.maxlen", "opt trim"};
     f(Example{"XADD", "opt trim", argv, keys, covers},
-      cmd::Xadd{.key = "key:1", .id_selector = cmd::Xadd::AutoId{}, .data = {{"field", "value"}}, .trim = cmd::Xadd::Trim{.strategy = cmd::Xadd::Strategy::maxlen, .threshold = "threshold"}});
+      cmd::Xadd{.key = "key:1", .id_selector = cmd::Xadd::AutoId{}, .data = {{"field", "value"}}, .trim = cmd::Xadd::Trim{.strategy = cmd::Xadd::Strategy::maxlen, .threshold = "0"}});
   }
   {
-    static constexpr std::string_view argv[] = {"XADD", "key:1", "MINID", "threshold", "*", "field", "value"};
+    static constexpr std::string_view argv[] = {"XADD", "key:1", "MINID", "0", "*", "field", "value"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt id-selector.auto-id", "alt trim.strategy.minid", "opt trim"};
     f(Example{"XADD", "alt trim.strategy.minid", argv, keys, covers},
-      cmd::Xadd{.key = "key:1", .id_selector = cmd::Xadd::AutoId{}, .data = {{"field", "value"}}, .trim = cmd::Xadd::Trim{.strategy = cmd::Xadd::Strategy::minid, .threshold = "threshold"}});
+      cmd::Xadd{.key = "key:1", .id_selector = cmd::Xadd::AutoId{}, .data = {{"field", "value"}}, .trim = cmd::Xadd::Trim{.strategy = cmd::Xadd::Strategy::minid, .threshold = "0"}});
   }
   {
-    static constexpr std::string_view argv[] = {"XADD", "key:1", "MAXLEN", "=", "threshold", "*", "field", "value"};
+    static constexpr std::string_view argv[] = {"XADD", "key:1", "MAXLEN", "=", "0", "*", "field", "value"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt id-selector.auto-id", "alt trim.operator.equal", "alt trim.strategy.maxlen", "opt trim", "opt trim.operator"};
     f(Example{"XADD", "opt trim.operator", argv, keys, covers},
-      cmd::Xadd{.key = "key:1", .id_selector = cmd::Xadd::AutoId{}, .data = {{"field", "value"}}, .trim = cmd::Xadd::Trim{.strategy = cmd::Xadd::Strategy::maxlen, .operator_ = cmd::Xadd::Operator::equal, .threshold = "threshold"}});
+      cmd::Xadd{.key = "key:1", .id_selector = cmd::Xadd::AutoId{}, .data = {{"field", "value"}}, .trim = cmd::Xadd::Trim{.strategy = cmd::Xadd::Strategy::maxlen, .operator_ = cmd::Xadd::Operator::equal, .threshold = "0"}});
   }
   {
-    static constexpr std::string_view argv[] = {"XADD", "key:1", "MAXLEN", "~", "threshold", "*", "field", "value"};
+    static constexpr std::string_view argv[] = {"XADD", "key:1", "MAXLEN", "~", "0", "*", "field", "value"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt id-selector.auto-id", "alt trim.operator.approximately", "alt trim.strategy.maxlen", "opt trim", "opt trim.operator"};
     f(Example{"XADD", "alt trim.operator.approximately", argv, keys, covers},
-      cmd::Xadd{.key = "key:1", .id_selector = cmd::Xadd::AutoId{}, .data = {{"field", "value"}}, .trim = cmd::Xadd::Trim{.strategy = cmd::Xadd::Strategy::maxlen, .operator_ = cmd::Xadd::Operator::approximately, .threshold = "threshold"}});
+      cmd::Xadd{.key = "key:1", .id_selector = cmd::Xadd::AutoId{}, .data = {{"field", "value"}}, .trim = cmd::Xadd::Trim{.strategy = cmd::Xadd::Strategy::maxlen, .operator_ = cmd::Xadd::Operator::approximately, .threshold = "0"}});
   }
   {
-    static constexpr std::string_view argv[] = {"XADD", "key:1", "MAXLEN", "threshold", "LIMIT", "1", "*", "field", "value"};
+    static constexpr std::string_view argv[] = {"XADD", "key:1", "MAXLEN", "~", "0", "LIMIT", "1", "*", "field", "value"};
     static constexpr std::string_view keys[] = {"key:1"};
-    static constexpr std::string_view covers[] = {"alt id-selector.auto-id", "alt trim.strategy.maxlen", "opt trim", "opt trim.count"};
+    static constexpr std::string_view covers[] = {"alt id-selector.auto-id", "alt trim.operator.approximately", "alt trim.strategy.maxlen", "opt trim", "opt trim.count", "opt trim.operator"};
     f(Example{"XADD", "opt trim.count", argv, keys, covers},
-      cmd::Xadd{.key = "key:1", .id_selector = cmd::Xadd::AutoId{}, .data = {{"field", "value"}}, .trim = cmd::Xadd::Trim{.strategy = cmd::Xadd::Strategy::maxlen, .threshold = "threshold", .count = 1}});
+      cmd::Xadd{.key = "key:1", .id_selector = cmd::Xadd::AutoId{}, .data = {{"field", "value"}}, .trim = cmd::Xadd::Trim{.strategy = cmd::Xadd::Strategy::maxlen, .operator_ = cmd::Xadd::Operator::approximately, .threshold = "0", .count = 1}});
   }
   {
-    static constexpr std::string_view argv[] = {"XADD", "key:1", "0-1", "field", "value"};
+    static constexpr std::string_view argv[] = {"XADD", "key:1", "5-1", "field", "value"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt id-selector.id"};
     f(Example{"XADD", "alt id-selector.id", argv, keys, covers},
-      cmd::Xadd{.key = "key:1", .id_selector = cmd::Xadd::Id{.id = "0-1"}, .data = {{"field", "value"}}});
+      cmd::Xadd{.key = "key:1", .id_selector = cmd::Xadd::Id{.id = "5-1"}, .data = {{"field", "value"}}});
   }
   {
     static constexpr std::string_view argv[] = {"XAUTOCLAIM", "key:1", "group:1", "consumer:1", "0", "0-0"};
@@ -4995,11 +4984,11 @@ void for_each_example(F&& f) {
       cmd::Xclaim{.key = "key:1", .group = "group:1", .consumer = "consumer:1", .min_idle_time = "0", .ids = {"1-1"}, .force = true});
   }
   {
-    static constexpr std::string_view argv[] = {"XCLAIM", "key:1", "group:1", "consumer:1", "0", "1-1", "LASTID", "lastid"};
+    static constexpr std::string_view argv[] = {"XCLAIM", "key:1", "group:1", "consumer:1", "0", "1-1", "LASTID", "2-1"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"opt lastid"};
     f(Example{"XCLAIM", "opt lastid", argv, keys, covers},
-      cmd::Xclaim{.key = "key:1", .group = "group:1", .consumer = "consumer:1", .min_idle_time = "0", .ids = {"1-1"}, .lastid = "lastid"});
+      cmd::Xclaim{.key = "key:1", .group = "group:1", .consumer = "consumer:1", .min_idle_time = "0", .ids = {"1-1"}, .lastid = "2-1"});
   }
   {
     static constexpr std::string_view argv[] = {"XCLAIM", "key:1", "group:1", "consumer:1", "0", "1-1", "JUSTID"};
@@ -5036,11 +5025,11 @@ void for_each_example(F&& f) {
       cmd::XclaimJustid{.key = "key:1", .group = "group:1", .consumer = "consumer:1", .min_idle_time = "0", .ids = {"1-1"}, .force = true});
   }
   {
-    static constexpr std::string_view argv[] = {"XCLAIM", "key:1", "group:1", "consumer:1", "0", "1-1", "JUSTID", "LASTID", "lastid"};
+    static constexpr std::string_view argv[] = {"XCLAIM", "key:1", "group:1", "consumer:1", "0", "1-1", "JUSTID", "LASTID", "2-1"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"opt lastid"};
     f(Example{"XCLAIM", "opt lastid", argv, keys, covers},
-      cmd::XclaimJustid{.key = "key:1", .group = "group:1", .consumer = "consumer:1", .min_idle_time = "0", .ids = {"1-1"}, .lastid = "lastid"});
+      cmd::XclaimJustid{.key = "key:1", .group = "group:1", .consumer = "consumer:1", .min_idle_time = "0", .ids = {"1-1"}, .lastid = "2-1"});
   }
   {
     static constexpr std::string_view argv[] = {"XDEL", "key:1", "0"};
@@ -5311,11 +5300,11 @@ void for_each_example(F&& f) {
       cmd::Xtrim{.key = "key:1", .strategy = cmd::Xtrim::Strategy::maxlen, .threshold = "0", .operator_ = cmd::Xtrim::Operator::approximately});
   }
   {
-    static constexpr std::string_view argv[] = {"XTRIM", "key:1", "MAXLEN", "0", "LIMIT", "1"};
+    static constexpr std::string_view argv[] = {"XTRIM", "key:1", "MAXLEN", "~", "0", "LIMIT", "1"};
     static constexpr std::string_view keys[] = {"key:1"};
-    static constexpr std::string_view covers[] = {"alt trim.strategy.maxlen", "opt trim.count"};
+    static constexpr std::string_view covers[] = {"alt trim.operator.approximately", "alt trim.strategy.maxlen", "opt trim.count", "opt trim.operator"};
     f(Example{"XTRIM", "opt trim.count", argv, keys, covers},
-      cmd::Xtrim{.key = "key:1", .strategy = cmd::Xtrim::Strategy::maxlen, .threshold = "0", .count = 1});
+      cmd::Xtrim{.key = "key:1", .strategy = cmd::Xtrim::Strategy::maxlen, .threshold = "0", .operator_ = cmd::Xtrim::Operator::approximately, .count = 1});
   }
   {
     static constexpr std::string_view argv[] = {"ZADD", "key:1", "1.5", "member"};
@@ -5641,11 +5630,11 @@ void for_each_example(F&& f) {
       cmd::Zrange{.key = "key:1", .start = valkey::RangeBound{std::int64_t{0}}, .stop = valkey::RangeBound{std::int64_t{1}}, .sortby = cmd::Zrange::Sortby::byscore});
   }
   {
-    static constexpr std::string_view argv[] = {"ZRANGE", "key:1", "0", "1", "BYLEX"};
+    static constexpr std::string_view argv[] = {"ZRANGE", "key:1", "-", "+", "BYLEX"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt sortby.bylex", "opt sortby"};
     f(Example{"ZRANGE", "alt sortby.bylex", argv, keys, covers},
-      cmd::Zrange{.key = "key:1", .start = valkey::RangeBound{std::int64_t{0}}, .stop = valkey::RangeBound{std::int64_t{1}}, .sortby = cmd::Zrange::Sortby::bylex});
+      cmd::Zrange{.key = "key:1", .start = valkey::RangeBound{valkey::LexBound::min()}, .stop = valkey::RangeBound{valkey::LexBound::max()}, .sortby = cmd::Zrange::Sortby::bylex});
   }
   {
     static constexpr std::string_view argv[] = {"ZRANGE", "key:1", "0", "1", "REV"};
@@ -5655,11 +5644,11 @@ void for_each_example(F&& f) {
       cmd::Zrange{.key = "key:1", .start = valkey::RangeBound{std::int64_t{0}}, .stop = valkey::RangeBound{std::int64_t{1}}, .rev = true});
   }
   {
-    static constexpr std::string_view argv[] = {"ZRANGE", "key:1", "0", "1", "LIMIT", "2", "3"};
+    static constexpr std::string_view argv[] = {"ZRANGE", "key:1", "0", "1", "BYSCORE", "LIMIT", "2", "3"};
     static constexpr std::string_view keys[] = {"key:1"};
-    static constexpr std::string_view covers[] = {"opt limit"};
+    static constexpr std::string_view covers[] = {"alt sortby.byscore", "opt limit", "opt sortby"};
     f(Example{"ZRANGE", "opt limit", argv, keys, covers},
-      cmd::Zrange{.key = "key:1", .start = valkey::RangeBound{std::int64_t{0}}, .stop = valkey::RangeBound{std::int64_t{1}}, .limit = cmd::Zrange::Limit{.offset = 2, .count = 3}});
+      cmd::Zrange{.key = "key:1", .start = valkey::RangeBound{std::int64_t{0}}, .stop = valkey::RangeBound{std::int64_t{1}}, .sortby = cmd::Zrange::Sortby::byscore, .limit = cmd::Zrange::Limit{.offset = 2, .count = 3}});
   }
   {
     static constexpr std::string_view argv[] = {"ZRANGE", "key:1", "0", "1", "WITHSCORES"};
@@ -5675,11 +5664,11 @@ void for_each_example(F&& f) {
       cmd::ZrangeWithscores{.key = "key:1", .start = valkey::RangeBound{std::int64_t{0}}, .stop = valkey::RangeBound{std::int64_t{1}}, .sortby = cmd::ZrangeWithscores::Sortby::byscore});
   }
   {
-    static constexpr std::string_view argv[] = {"ZRANGE", "key:1", "0", "1", "BYLEX", "WITHSCORES"};
+    static constexpr std::string_view argv[] = {"ZRANGE", "key:1", "-", "+", "BYLEX", "WITHSCORES"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt sortby.bylex", "opt sortby"};
     f(Example{"ZRANGE", "alt sortby.bylex", argv, keys, covers},
-      cmd::ZrangeWithscores{.key = "key:1", .start = valkey::RangeBound{std::int64_t{0}}, .stop = valkey::RangeBound{std::int64_t{1}}, .sortby = cmd::ZrangeWithscores::Sortby::bylex});
+      cmd::ZrangeWithscores{.key = "key:1", .start = valkey::RangeBound{valkey::LexBound::min()}, .stop = valkey::RangeBound{valkey::LexBound::max()}, .sortby = cmd::ZrangeWithscores::Sortby::bylex});
   }
   {
     static constexpr std::string_view argv[] = {"ZRANGE", "key:1", "0", "1", "REV", "WITHSCORES"};
@@ -5689,11 +5678,11 @@ void for_each_example(F&& f) {
       cmd::ZrangeWithscores{.key = "key:1", .start = valkey::RangeBound{std::int64_t{0}}, .stop = valkey::RangeBound{std::int64_t{1}}, .rev = true});
   }
   {
-    static constexpr std::string_view argv[] = {"ZRANGE", "key:1", "0", "1", "LIMIT", "2", "3", "WITHSCORES"};
+    static constexpr std::string_view argv[] = {"ZRANGE", "key:1", "0", "1", "BYSCORE", "LIMIT", "2", "3", "WITHSCORES"};
     static constexpr std::string_view keys[] = {"key:1"};
-    static constexpr std::string_view covers[] = {"opt limit"};
+    static constexpr std::string_view covers[] = {"alt sortby.byscore", "opt limit", "opt sortby"};
     f(Example{"ZRANGE", "opt limit", argv, keys, covers},
-      cmd::ZrangeWithscores{.key = "key:1", .start = valkey::RangeBound{std::int64_t{0}}, .stop = valkey::RangeBound{std::int64_t{1}}, .limit = cmd::ZrangeWithscores::Limit{.offset = 2, .count = 3}});
+      cmd::ZrangeWithscores{.key = "key:1", .start = valkey::RangeBound{std::int64_t{0}}, .stop = valkey::RangeBound{std::int64_t{1}}, .sortby = cmd::ZrangeWithscores::Sortby::byscore, .limit = cmd::ZrangeWithscores::Limit{.offset = 2, .count = 3}});
   }
   {
     static constexpr std::string_view argv[] = {"ZRANGEBYLEX", "key:1", "-", "+"};
@@ -5748,11 +5737,11 @@ void for_each_example(F&& f) {
       cmd::Zrangestore{.dst = "key:1", .src = "key:2", .min = valkey::RangeBound{std::int64_t{0}}, .max = valkey::RangeBound{std::int64_t{1}}, .sortby = cmd::Zrangestore::Sortby::byscore});
   }
   {
-    static constexpr std::string_view argv[] = {"ZRANGESTORE", "key:1", "key:2", "0", "1", "BYLEX"};
+    static constexpr std::string_view argv[] = {"ZRANGESTORE", "key:1", "key:2", "-", "+", "BYLEX"};
     static constexpr std::string_view keys[] = {"key:1", "key:2"};
     static constexpr std::string_view covers[] = {"alt sortby.bylex", "opt sortby"};
     f(Example{"ZRANGESTORE", "alt sortby.bylex", argv, keys, covers},
-      cmd::Zrangestore{.dst = "key:1", .src = "key:2", .min = valkey::RangeBound{std::int64_t{0}}, .max = valkey::RangeBound{std::int64_t{1}}, .sortby = cmd::Zrangestore::Sortby::bylex});
+      cmd::Zrangestore{.dst = "key:1", .src = "key:2", .min = valkey::RangeBound{valkey::LexBound::min()}, .max = valkey::RangeBound{valkey::LexBound::max()}, .sortby = cmd::Zrangestore::Sortby::bylex});
   }
   {
     static constexpr std::string_view argv[] = {"ZRANGESTORE", "key:1", "key:2", "0", "1", "REV"};
@@ -5762,11 +5751,11 @@ void for_each_example(F&& f) {
       cmd::Zrangestore{.dst = "key:1", .src = "key:2", .min = valkey::RangeBound{std::int64_t{0}}, .max = valkey::RangeBound{std::int64_t{1}}, .rev = true});
   }
   {
-    static constexpr std::string_view argv[] = {"ZRANGESTORE", "key:1", "key:2", "0", "1", "LIMIT", "2", "3"};
+    static constexpr std::string_view argv[] = {"ZRANGESTORE", "key:1", "key:2", "0", "1", "BYSCORE", "LIMIT", "2", "3"};
     static constexpr std::string_view keys[] = {"key:1", "key:2"};
-    static constexpr std::string_view covers[] = {"opt limit"};
+    static constexpr std::string_view covers[] = {"alt sortby.byscore", "opt limit", "opt sortby"};
     f(Example{"ZRANGESTORE", "opt limit", argv, keys, covers},
-      cmd::Zrangestore{.dst = "key:1", .src = "key:2", .min = valkey::RangeBound{std::int64_t{0}}, .max = valkey::RangeBound{std::int64_t{1}}, .limit = cmd::Zrangestore::Limit{.offset = 2, .count = 3}});
+      cmd::Zrangestore{.dst = "key:1", .src = "key:2", .min = valkey::RangeBound{std::int64_t{0}}, .max = valkey::RangeBound{std::int64_t{1}}, .sortby = cmd::Zrangestore::Sortby::byscore, .limit = cmd::Zrangestore::Limit{.offset = 2, .count = 3}});
   }
   {
     static constexpr std::string_view argv[] = {"ZRANK", "key:1", "member"};
@@ -5830,30 +5819,30 @@ void for_each_example(F&& f) {
       cmd::Zrevrangebylex{.key = "key:1", .max = valkey::LexBound::max(), .min = valkey::LexBound::min(), .limit = cmd::Zrevrangebylex::Limit{.offset = 1, .count = 2}});
   }
   {
-    static constexpr std::string_view argv[] = {"ZREVRANGEBYSCORE", "key:1", "1.5", "2.5"};
+    static constexpr std::string_view argv[] = {"ZREVRANGEBYSCORE", "key:1", "3", "1.5"};
     static constexpr std::string_view keys[] = {"key:1"};
     f(Example{"ZREVRANGEBYSCORE", "", argv, keys, {}},
-      cmd::Zrevrangebyscore{.key = "key:1", .max = 1.5, .min = 2.5});
+      cmd::Zrevrangebyscore{.key = "key:1", .max = 3.0, .min = 1.5});
   }
   {
-    static constexpr std::string_view argv[] = {"ZREVRANGEBYSCORE", "key:1", "1.5", "2.5", "LIMIT", "1", "2"};
+    static constexpr std::string_view argv[] = {"ZREVRANGEBYSCORE", "key:1", "3", "1.5", "LIMIT", "1", "2"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"opt limit"};
     f(Example{"ZREVRANGEBYSCORE", "opt limit", argv, keys, covers},
-      cmd::Zrevrangebyscore{.key = "key:1", .max = 1.5, .min = 2.5, .limit = cmd::Zrevrangebyscore::Limit{.offset = 1, .count = 2}});
+      cmd::Zrevrangebyscore{.key = "key:1", .max = 3.0, .min = 1.5, .limit = cmd::Zrevrangebyscore::Limit{.offset = 1, .count = 2}});
   }
   {
-    static constexpr std::string_view argv[] = {"ZREVRANGEBYSCORE", "key:1", "1.5", "2.5", "WITHSCORES"};
+    static constexpr std::string_view argv[] = {"ZREVRANGEBYSCORE", "key:1", "3", "1.5", "WITHSCORES"};
     static constexpr std::string_view keys[] = {"key:1"};
     f(Example{"ZREVRANGEBYSCORE", "", argv, keys, {}},
-      cmd::ZrevrangebyscoreWithscores{.key = "key:1", .max = 1.5, .min = 2.5});
+      cmd::ZrevrangebyscoreWithscores{.key = "key:1", .max = 3.0, .min = 1.5});
   }
   {
-    static constexpr std::string_view argv[] = {"ZREVRANGEBYSCORE", "key:1", "1.5", "2.5", "WITHSCORES", "LIMIT", "1", "2"};
+    static constexpr std::string_view argv[] = {"ZREVRANGEBYSCORE", "key:1", "3", "1.5", "WITHSCORES", "LIMIT", "1", "2"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"opt limit"};
     f(Example{"ZREVRANGEBYSCORE", "opt limit", argv, keys, covers},
-      cmd::ZrevrangebyscoreWithscores{.key = "key:1", .max = 1.5, .min = 2.5, .limit = cmd::ZrevrangebyscoreWithscores::Limit{.offset = 1, .count = 2}});
+      cmd::ZrevrangebyscoreWithscores{.key = "key:1", .max = 3.0, .min = 1.5, .limit = cmd::ZrevrangebyscoreWithscores::Limit{.offset = 1, .count = 2}});
   }
   {
     static constexpr std::string_view argv[] = {"ZREVRANK", "key:1", "member"};

@@ -31,12 +31,10 @@ BY_NAME = {
 class Selection:
     """Which optional arguments are switched on and which alternative each choice picks."""
 
-    def __init__(self, on=(), alt=None):
+    def __init__(self, on=(), alt=None, sets=None):
         self.on = set(on)
         self.alt = dict(alt or {})
-
-    def key(self):
-        return frozenset(self.on), tuple(sorted(self.alt.items()))
+        self.sets = dict(sets or {})  # path -> example value
 
 
 class Ctx:
@@ -69,6 +67,10 @@ class Ctx:
 
 
 def scalar_value(a, ctx):
+    if a.path in ctx.sel.sets:
+        v = ctx.sel.sets[a.path]
+        ctx.used.add(argv_scalar(v))
+        return v
     if a.example is not None:
         ctx.used.add(argv_scalar(a.example))
         return a.example
@@ -110,6 +112,9 @@ def cpp_scalar(a, v):
         return "valkey::LexBound::min()" if v == "-" else "valkey::LexBound::max()" if v == "+" else \
             f"valkey::LexBound::inclusive({cstr(v[1:])})"
     if t == "valkey::RangeBound":
+        if isinstance(v, str):  # a lex bound (BYLEX)
+            return "valkey::RangeBound{" + ("valkey::LexBound::min()" if v == "-" else "valkey::LexBound::max()"
+                                            if v == "+" else f"valkey::LexBound::inclusive({cstr(v[1:])})") + "}"
         return f"valkey::RangeBound{{std::int64_t{{{v}}}}}"
     if isinstance(v, str):
         return cstr(v)
@@ -147,8 +152,9 @@ def fill_arg(a, ctx, out, siblings):
         if a.token:
             out.argv.append(a.token)
         target = next(x for x in siblings if x.name == a.count_of)
-        # lists that are written get one element
-        out.argv.append("1" if is_on(target, ctx) else "0")
+        # lists that are written get one element, or their example list
+        n = len(target.example) if isinstance(target.example, list) else 1
+        out.argv.append(str(n) if is_on(target, ctx) else "0")
         return []
     if not is_on(a, ctx):
         return []
@@ -164,11 +170,27 @@ def fill_arg(a, ctx, out, siblings):
     if a.repr == "view":
         if a.token:
             out.argv.append(a.token)
+        if isinstance(a.example, list):
+            return [(a.member, "{" + ", ".join(listed_value(a, el, ctx, out) for el in a.example) + "}")]
         expr = one_value(a, ctx, out)
         return [(a.member, "{" + expr + "}")]
     if a.token:
         out.argv.append(a.token)
     return [(a.member, one_value(a, ctx, out))]
+
+
+def listed_value(a, el, ctx, out):
+    """One element of an overlay's example list: a scalar or a pair."""
+    parts = list(zip(a.children, el)) if getattr(a, "pair", False) else [(a, el)]
+    exprs = []
+    for c, v in parts:
+        ctx.used.add(argv_scalar(v))
+        ctx.slots.append((len(out.argv), c.path, scalar_type(c)))
+        out.argv.append(argv_scalar(v))
+        if c.kind == "key":
+            out.keys.append(argv_scalar(v))
+        exprs.append(cpp_scalar(c, v))
+    return exprs[0] if len(exprs) == 1 else "{" + ", ".join(exprs) + "}"
 
 
 def chosen(a, ctx):
@@ -183,7 +205,7 @@ def one_value(a, ctx, out):
         v = scalar_value(a, ctx)
         ctx.slots.append((len(out.argv), a.path, scalar_type(a)))
         out.argv.append(argv_scalar(v))
-        if a.kind == "key" or a.routing:
+        if (a.kind == "key" or a.routing) and not (a.empty_is_absent and v == ""):
             out.keys.append(argv_scalar(v))
         return cpp_scalar(a, v)
     if a.kind == "oneof" and all_pure_tokens(a):
@@ -265,15 +287,26 @@ def apply_rules(cmd, sel, switched):
     example_with) or without (example_without) the ones switched on."""
     args = _by_path(cmd)
     on = set(sel.on) | {a.path for a in cmd.walk() if a.example_on}
+    alt = dict(sel.alt)
+    sets = {}
     for p in switched:
         a = args.get(p)
-        if a is not None:
-            on |= set(a.example_with)
+        if a is None:
+            continue
+        for w in a.example_with:
+            if "=" in w:  # "choice=alternative": switch the choice on with that alternative
+                choice, name = w.split("=")
+                c = args[choice]
+                on.add(choice)
+                alt[choice] = [x.name for x in c.children].index(name)
+            else:
+                on.add(w)
+        sets.update(a.example_sets)
     for p in switched:
         a = args.get(p)
         if a is not None:
             on -= set(a.example_without)
-    return Selection(on, sel.alt)
+    return Selection(on, alt, sets)
 
 
 def example_of(cmd, sel, variant):

@@ -43,6 +43,7 @@ class Arg:
     example_on: bool = False            # overlay: examples switch this optional argument on
     example_with: list = field(default_factory=list)     # overlay: paths switched on with this one
     example_without: list = field(default_factory=list)  # overlay: paths switched off with this one
+    example_sets: dict = field(default_factory=dict)     # overlay: example values of others with this one
     since: Optional[str] = None
     # filled by cpp.layout
     member: Optional[str] = None
@@ -183,7 +184,7 @@ def apply_overlay(cmd, entry):
             target.scalar = v
         elif k in ("token", "optional", "multiple", "multiple_token", "count_of", "empty_is_absent",
                    "cpp_name", "member_name", "example", "key_spec_index", "routing",
-                   "example_on", "example_with", "example_without"):
+                   "example_on", "example_with", "example_without", "example_sets"):
             setattr(target, k, v)
         elif k == "replace_with_key":
             # oneof(key | pure-token "") -> a key that may be empty
