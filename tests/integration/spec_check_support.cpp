@@ -859,6 +859,19 @@ std::string details(const Figures& f) {
     for (const auto& l : v) o << "* " << l << "\n";
   };
   o << "## Figures\n\n```\n" << summary(f) << "```\n";
+  {
+    std::vector<std::string> not_run, empty;
+    for (const auto& [name, ran] : f.command_executed) {
+      bool content = f.command_with_content.count(name) && f.command_with_content.at(name);
+      if (!ran) not_run.push_back(name);
+      else if (!content) empty.push_back(name);
+    }
+    o << "\nCommands not executed by any example (" << not_run.size() << "):";
+    for (const auto& n : not_run) o << " " << n << ",";
+    o << "\n\nCommands executed, every reply null or empty (" << empty.size() << "):";
+    for (const auto& n : empty) o << " " << n << ",";
+    o << "\n";
+  }
   o << "\n### Exceptions\n\n| command or target | reason |\n| --- | --- |\n";
   for (const auto& [what, why] : exceptions()) o << "| " << what << " | " << why << " |\n";
   lines("Encoder bytes that differ from the spec-order argv", f.encoding_mismatches);
