@@ -97,6 +97,17 @@ std::string adjust(C& run, const sc::Targets& t) {
     run.serialized_value = t.function_payload;
     why = "a real FUNCTION DUMP payload";
   }
+  if constexpr (std::is_same_v<C, cmd::ClusterCountFailureReports> || std::is_same_v<C, cmd::ClusterReplicas> ||
+                std::is_same_v<C, cmd::ClusterSlaves>) {
+    run.node_id = t.cluster_node_id;
+    why = "the cluster server's own node id";
+  }
+  if constexpr (std::is_same_v<C, cmd::ClusterSetslot>) {
+    if (auto* node = std::get_if<cmd::ClusterSetslot::Node>(&run.subcommand)) {
+      node->node = t.cluster_node_id;
+      why = "the cluster server's own node id";
+    }
+  }
   if constexpr (std::is_same_v<C, cmd::SentinelMonitor>) {
     run.port = t.aux_port;
     why = "port of a throwaway primary";

@@ -101,6 +101,8 @@ struct Targets {
   int cluster_bus_port = 0;  // its cluster bus port
   std::string dump_payload;      // DUMP of a string "10" (RESTORE's serialized value)
   std::string function_payload;  // FUNCTION DUMP of library "lib" (FUNCTION RESTORE)
+  std::string cluster_node_id;   // CLUSTER MYID of the cluster server (commands naming a node)
+  std::string acl_file;          // aclfile of the server group's servers (ACL LOAD, ACL SAVE)
 };
 
 // How far one coverage target (an optional argument or an alternative of a
