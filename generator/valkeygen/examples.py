@@ -296,9 +296,10 @@ def apply_rules(cmd, sel, switched):
         for w in a.example_with:
             if "=" in w:  # "choice=alternative": switch the choice on with that alternative
                 choice, name = w.split("=")
-                c = args[choice]
-                on.add(choice)
-                alt[choice] = [x.name for x in c.children].index(name)
+                names = [x.name for x in args[choice].children] if choice in args else []
+                if name in names:  # (another spec version may lack it)
+                    on.add(choice)
+                    alt[choice] = names.index(name)
             else:
                 on.add(w)
         sets.update(a.example_sets)
