@@ -195,13 +195,15 @@ template <class Sink>
 void write_geosearch(const Geosearch& c, Sink& s) {
   s.arg("GEOSEARCH");
   s.arg(c.key);
-  if (const auto* v = std::get_if<Geosearch::Frommember>(&c.from)) {
-    s.arg("FROMMEMBER");
-    s.arg(v->member);
-  } else if (const auto* v = std::get_if<Geosearch::Fromlonlat>(&c.from)) {
-    s.arg("FROMLONLAT");
-    s.arg(v->longitude);
-    s.arg(v->latitude);
+  if (c.from) {
+    if (const auto* v = std::get_if<Geosearch::Frommember>(&*c.from)) {
+      s.arg("FROMMEMBER");
+      s.arg(v->member);
+    } else if (const auto* v = std::get_if<Geosearch::Fromlonlat>(&*c.from)) {
+      s.arg("FROMLONLAT");
+      s.arg(v->longitude);
+      s.arg(v->latitude);
+    }
   }
   if (const auto* v = std::get_if<Geosearch::Circle>(&c.by)) {
     s.arg("BYRADIUS");
@@ -247,13 +249,15 @@ template <class Sink>
 void write_geosearchdetailed(const GeosearchDetailed& c, Sink& s) {
   s.arg("GEOSEARCH");
   s.arg(c.key);
-  if (const auto* v = std::get_if<GeosearchDetailed::Frommember>(&c.from)) {
-    s.arg("FROMMEMBER");
-    s.arg(v->member);
-  } else if (const auto* v = std::get_if<GeosearchDetailed::Fromlonlat>(&c.from)) {
-    s.arg("FROMLONLAT");
-    s.arg(v->longitude);
-    s.arg(v->latitude);
+  if (c.from) {
+    if (const auto* v = std::get_if<GeosearchDetailed::Frommember>(&*c.from)) {
+      s.arg("FROMMEMBER");
+      s.arg(v->member);
+    } else if (const auto* v = std::get_if<GeosearchDetailed::Fromlonlat>(&*c.from)) {
+      s.arg("FROMLONLAT");
+      s.arg(v->longitude);
+      s.arg(v->latitude);
+    }
   }
   if (const auto* v = std::get_if<GeosearchDetailed::Circle>(&c.by)) {
     s.arg("BYRADIUS");
@@ -303,13 +307,15 @@ void write_geosearchstore(const Geosearchstore& c, Sink& s) {
   s.arg("GEOSEARCHSTORE");
   s.arg(c.destination);
   s.arg(c.source);
-  if (const auto* v = std::get_if<Geosearchstore::Frommember>(&c.from)) {
-    s.arg("FROMMEMBER");
-    s.arg(v->member);
-  } else if (const auto* v = std::get_if<Geosearchstore::Fromlonlat>(&c.from)) {
-    s.arg("FROMLONLAT");
-    s.arg(v->longitude);
-    s.arg(v->latitude);
+  if (c.from) {
+    if (const auto* v = std::get_if<Geosearchstore::Frommember>(&*c.from)) {
+      s.arg("FROMMEMBER");
+      s.arg(v->member);
+    } else if (const auto* v = std::get_if<Geosearchstore::Fromlonlat>(&*c.from)) {
+      s.arg("FROMLONLAT");
+      s.arg(v->longitude);
+      s.arg(v->latitude);
+    }
   }
   if (const auto* v = std::get_if<Geosearchstore::Circle>(&c.by)) {
     s.arg("BYRADIUS");

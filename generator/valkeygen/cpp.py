@@ -256,7 +256,7 @@ def render_types(scope):
 # ------------------------------------------------------------------ encoders
 
 def cstr(s):
-    return '"' + s.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    return '"' + s.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
 
 
 def write_scalar(a, expr):

@@ -40,6 +40,10 @@ class Arg:
     member_name: Optional[str] = None   # overlay: member name
     example: object = None              # overlay: value for the example invocation
     routing: bool = False               # overlay: not a key, but picks the slot (shard channels)
+    example_on: bool = False            # overlay: examples switch this optional argument on
+    example_with: list = field(default_factory=list)     # overlay: paths switched on with this one
+    example_without: list = field(default_factory=list)  # overlay: paths switched off with this one
+    example_sets: dict = field(default_factory=dict)     # overlay: example values of others with this one
     since: Optional[str] = None
     # filled by cpp.layout
     member: Optional[str] = None
@@ -179,7 +183,8 @@ def apply_overlay(cmd, entry):
                 raise SpecError(f"overlay {cmd.name} {entry['path']}: unknown scalar {v}")
             target.scalar = v
         elif k in ("token", "optional", "multiple", "multiple_token", "count_of", "empty_is_absent",
-                   "cpp_name", "member_name", "example", "key_spec_index", "routing"):
+                   "cpp_name", "member_name", "example", "key_spec_index", "routing",
+                   "example_on", "example_with", "example_without", "example_sets"):
             setattr(target, k, v)
         elif k == "replace_with_key":
             # oneof(key | pure-token "") -> a key that may be empty

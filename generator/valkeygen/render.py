@@ -172,7 +172,7 @@ def render_all(commands, stats, version):
     ex = examples.build_examples(commands)
     files["examples/examples.hpp"] = e.get_template("examples.hpp.j2").render(examples=ex)
     files["examples/examples.json"] = json.dumps(
-        [{k: x[k] for k in ("command", "struct", "argv", "keys", "cpp")} for x in ex],
+        [{k: x[k] for k in ("command", "struct", "variant", "argv", "keys", "covers", "cpp")} for x in ex],
         indent=1, sort_keys=True) + "\n"
     return files
 

@@ -1,18 +1,26 @@
-// Section 5 of the generator issue: the generated commands, verified against a
-// real valkey-server 9.1.2. For every example invocation of
-// generated/examples/examples.hpp:
-//   * the keys for_each_key walks equal COMMAND GETKEYS on the same argv;
-//   * the bytes encode() writes pass the server's argument parser;
+// The generated commands verified against a real valkey-server 9.1.2. For
+// every example invocation of generated/examples/examples.hpp (a base
+// example per struct plus a variant per optional argument and per
+// alternative of a choice):
+//   * the encoder's bytes equal the argv the generator built from the spec
+//     order (values of different arguments differ, so swapped arguments fail);
+//   * the keys COMMAND GETKEYS finds in those bytes equal for_each_key and the
+//     spec's keys, in order;
+//   * the server's argument parser accepts the bytes, and the server executes
+//     the command (a run-time refusal is allowed only for listed reasons);
 //   * the server's real reply decodes into the struct's reply_type through
 //     adapt::ResponseVisitor, over RESP2 and over RESP3 (HELLO 3).
-// Throwaway servers only (one per command group, a cluster-enabled one, a
-// sentinel); the skip list and the accepted run-time errors are in
-// spec_check_support.cpp and docs/verification.md.
+// Every command must be executed by at least one of its examples, or be in
+// the exceptions table with its reason. Throwaway servers only (one per
+// command group, a cluster-enabled one, a sentinel); the skip list and the
+// accepted run-time errors are in spec_check_support.cpp, the figures in
+// docs/verification.md.
 #include <catch2/catch_test_macros.hpp>
 
 #include <cstdlib>
 #include <fstream>
 #include <map>
+#include <set>
 #include <span>
 #include <string>
 #include <string_view>
@@ -89,6 +97,17 @@ std::string adjust(C& run, const sc::Targets& t) {
     run.serialized_value = t.function_payload;
     why = "a real FUNCTION DUMP payload";
   }
+  if constexpr (std::is_same_v<C, cmd::ClusterCountFailureReports> || std::is_same_v<C, cmd::ClusterReplicas> ||
+                std::is_same_v<C, cmd::ClusterSlaves>) {
+    run.node_id = t.cluster_node_id;
+    why = "the cluster server's own node id";
+  }
+  if constexpr (std::is_same_v<C, cmd::ClusterSetslot>) {
+    if (auto* node = std::get_if<cmd::ClusterSetslot::Node>(&run.subcommand)) {
+      node->node = t.cluster_node_id;
+      why = "the cluster server's own node id";
+    }
+  }
   if constexpr (std::is_same_v<C, cmd::SentinelMonitor>) {
     run.port = t.aux_port;
     why = "port of a throwaway primary";
@@ -96,82 +115,60 @@ std::string adjust(C& run, const sc::Targets& t) {
   return why;
 }
 
+std::string resp_of(std::span<const std::string_view> argv) {
+  std::string out;
+  valkey::resp::Writer w{out};
+  w.begin_command(argv.size());
+  for (auto a : argv) w.arg(a);
+  return out;
+}
+
+template <class C>
+sc::Example example_of(const valkey::examples::Example& x, const C& cmd, const sc::Targets& targets) {
+  using R = typename C::reply_type;
+  sc::Example e;
+  e.name = std::string(x.name);
+  e.variant = std::string(x.variant);
+  for (auto c : x.covers) e.covers.emplace_back(c);
+  e.struct_label = sc::demangle(typeid(C).name());  // replaced by name (+ struct) in collect()
+  e.group = std::string(C::info.group);
+  e.reply_type = sc::demangle(typeid(R).name());
+  e.typed = !std::is_same_v<R, valkey::Reply>;
+  e.blocking = C::info.is(valkey::CommandFlag::blocking);
+  e.argv.assign(x.argv.begin(), x.argv.end());
+  e.expected_keys.assign(x.keys.begin(), x.keys.end());
+  auto walk = [&](std::string_view k) { e.walked_keys.emplace_back(k); };
+  for_each_key(cmd, walk);
+  e.wire = wire_of(cmd);
+  e.expected_wire = resp_of(x.argv);
+  C run = cmd;  // the views still point at the example's (live) data
+  e.adjusted = adjust(run, targets);
+  e.run_wire = wire_of(run);
+  e.decode = &decode_as<R>;
+  return e;
+}
+
+void name_labels(std::vector<sc::Example>& out) {
+  std::map<std::string, std::set<std::string>> structs;  // name -> struct types
+  for (const auto& e : out) structs[e.name].insert(e.struct_label);
+  for (auto& e : out) {
+    std::string type = e.struct_label.substr(e.struct_label.rfind(':') + 1);
+    e.struct_label = structs[e.name].size() > 1 ? e.name + " (" + type + ")" : e.name;
+    e.label = e.variant.empty() ? e.struct_label : e.struct_label + " {" + e.variant + "}";
+  }
+}
+
 std::vector<sc::Example> collect(const sc::Targets& targets) {
   std::vector<sc::Example> out;
-  valkey::examples::for_each_example([&](std::string_view name, const auto& cmd,
-                                         std::span<const std::string_view> argv,
-                                         std::span<const std::string_view> keys) {
-    using C = std::remove_cvref_t<decltype(cmd)>;
-    using R = typename C::reply_type;
-    sc::Example e;
-    e.name = std::string(name);
-    e.label = sc::demangle(typeid(C).name());  // replaced below by name (+ struct)
-    e.group = std::string(C::info.group);
-    e.reply_type = sc::demangle(typeid(R).name());
-    e.typed = !std::is_same_v<R, valkey::Reply>;
-    e.blocking = C::info.is(valkey::CommandFlag::blocking);
-    e.argv.assign(argv.begin(), argv.end());
-    e.expected_keys.assign(keys.begin(), keys.end());
-    auto walk = [&](std::string_view k) { e.walked_keys.emplace_back(k); };
-    for_each_key(cmd, walk);
-    e.wire = wire_of(cmd);
-    C run = cmd;  // the views still point at the example's (live) data
-    e.adjusted = adjust(run, targets);
-    e.run_wire = wire_of(run);
-    e.decode = &decode_as<R>;
-    out.push_back(std::move(e));
-  });
-  std::map<std::string, int> uses;
-  for (const auto& e : out) ++uses[e.name];
-  for (auto& e : out) {
-    std::string type = e.label.substr(e.label.rfind(':') + 1);
-    e.label = uses[e.name] > 1 ? e.name + " (" + type + ")" : e.name;
-  }
+  valkey::examples::for_each_example(
+      [&](const valkey::examples::Example& x, const auto& cmd) { out.push_back(example_of(x, cmd, targets)); });
+  name_labels(out);
   return out;
 }
 
 const sc::Figures& figures() {
   static const sc::Figures f = sc::run_all(&collect);
   return f;
-}
-
-// Mismatches that cannot be fixed in the generated code in time, each with
-// its reason (also in docs/verification.md and /tmp/team/status-generator.txt).
-// A listed failure that no longer happens is reported (WARN) so the entry
-// gets removed.
-const std::map<std::string, std::string>& known_failures() {
-  static const std::map<std::string, std::string> known = {
-      {"PFDEBUG",
-       "the example's subcommand is the placeholder 'subcommand' (server: Unknown PFDEBUG subcommand); the encoder "
-       "is right, the example value is not. Reported to the generator at 18:11 and 18:53 (fix: example GETREG); "
-       "the generator finished at 19:06 without it"},
-  };
-  return known;
-}
-
-// Splits failures into unexpected ones (returned) and known ones (reported).
-std::vector<std::string> unexpected(const std::vector<std::string>& failures, std::vector<std::string>& known_seen) {
-  std::vector<std::string> out;
-  for (const auto& f : failures) {
-    bool known = false;
-    for (const auto& [label, why] : known_failures()) {
-      if (f.rfind(label + " [", 0) == 0 || f.rfind(label + ":", 0) == 0) {
-        known_seen.push_back(f + "\n  KNOWN FAILURE: " + why);
-        known = true;
-        break;
-      }
-    }
-    if (!known) out.push_back(f);
-  }
-  return out;
-}
-
-void warn_stale_known(const std::vector<std::string>& all_failures) {
-  for (const auto& [label, why] : known_failures()) {
-    bool seen = false;
-    for (const auto& f : all_failures) seen = seen || f.rfind(label + " [", 0) == 0 || f.rfind(label + ":", 0) == 0;
-    if (!seen) WARN("known failure no longer happens, remove it from known_failures(): " << label);
-  }
 }
 
 }  // namespace
@@ -184,39 +181,45 @@ TEST_CASE("spec: generated commands against valkey-server 9.1.2", "[spec]") {
   if (const char* path = std::getenv("VALKEY_SPEC_REPORT")) {
     std::ofstream(path) << sc::details(f);
   }
-  CHECK(f.examples > 400);
+  CHECK(f.examples == valkey::examples::example_count);
+  CHECK(f.variants > 500);
   CHECK(f.commands > 380);
-  {
-    std::vector<std::string> all = f.key_mismatches;
-    all.insert(all.end(), f.syntax_failures.begin(), f.syntax_failures.end());
-    all.insert(all.end(), f.decode_failures.begin(), f.decode_failures.end());
-    warn_stale_known(all);
-  }
 
-  SECTION("for_each_key equals COMMAND GETKEYS for every example with keys") {
-    std::vector<std::string> known;
-    auto bad = unexpected(f.key_mismatches, known);
-    for (const auto& k : known) WARN(k);
-    for (const auto& m : bad) FAIL_CHECK(m);
+  SECTION("the encoder's bytes equal the argv built from the spec order") {
+    for (const auto& m : f.encoding_mismatches) FAIL_CHECK(m);
+    CHECK(f.encoding_verified == f.examples);
+  }
+  SECTION("COMMAND GETKEYS on the encoded bytes equals for_each_key and the spec's keys") {
+    for (const auto& m : f.key_mismatches) FAIL_CHECK(m);
     // Most examples with keys must really have been compared.
     CHECK(f.keys_verified + f.key_mismatches.size() >= f.keys_with_keys * 9 / 10);
-    CHECK(f.keys_verified > 200);
+    CHECK(f.keys_verified > 400);
   }
   SECTION("every example passes the server's argument parser") {
-    std::vector<std::string> known;
-    auto bad = unexpected(f.syntax_failures, known);
-    for (const auto& k : known) WARN(k);
-    for (const auto& m : bad) FAIL_CHECK(m);
+    for (const auto& m : f.syntax_failures) FAIL_CHECK(m);
     for (const auto& m : f.run_failures) FAIL_CHECK(m);
-    CHECK(f.syntax_verified > 300);
+    CHECK(f.syntax_verified > 800);
+  }
+  SECTION("every optional argument and every alternative reached the server's parser") {
+    for (const auto& [target, reached] : f.targets) {
+      bool listed = sc::exceptions().count(target) > 0;
+      if (reached == sc::Reached::refused && !listed) FAIL_CHECK(target << ": refused by the parser in every example");
+      if (reached != sc::Reached::refused && listed) FAIL_CHECK(target << ": accepted now; remove it from sc::exceptions()");
+    }
+  }
+  SECTION("every command is executed by an example, or is an exception with a reason") {
+    for (const auto& [name, ran] : f.command_executed) {
+      bool listed = sc::exceptions().count(name) > 0;
+      if (!ran && !listed) FAIL_CHECK(name << ": no example executed and no reason in sc::exceptions()");
+      bool content = f.command_with_content.count(name) && f.command_with_content.at(name);
+      if (ran && !content && !listed) FAIL_CHECK(name << ": every reply was null or empty and no reason in sc::exceptions()");
+      if (ran && content && listed) FAIL_CHECK(name << ": executed with a reply now; remove it from sc::exceptions()");
+    }
   }
   SECTION("typed replies decode the server's real replies over RESP2 and RESP3") {
-    std::vector<std::string> known;
-    auto bad = unexpected(f.decode_failures, known);
-    for (const auto& k : known) WARN(k);
-    for (const auto& m : bad) FAIL_CHECK(m);
-    CHECK(f.replies_typed_verified[0] > 250);
-    CHECK(f.replies_typed_verified[1] > 250);
+    for (const auto& m : f.decode_failures) FAIL_CHECK(m);
+    CHECK(f.replies_typed_verified[0] > 700);
+    CHECK(f.replies_typed_verified[1] > 700);
   }
 }
 
@@ -247,4 +250,87 @@ TEST_CASE("spec: the checks detect a wrong reply type and a refused invocation",
   REQUIRE(wrongtype.is_error());
   CHECK(sc::classify_error(wrongtype.error_message()).kind == sc::ErrorKind::acceptable);
   CHECK(sc::classify_error("ERR something nobody listed").kind == sc::ErrorKind::unlisted);
+}
+
+// An encoder with two arguments of the same type written in the wrong order
+// (the generated encoder's body, swapped by hand) fails the same verification
+// the examples go through: the bytes differ from the spec-order argv, and for
+// two keys COMMAND GETKEYS on those bytes reports them in the wrong order.
+// The server's reply depends on the order too.
+namespace {
+
+template <class Sink>
+void write_getrange_swapped(const valkey::cmd::Getrange& c, Sink& s) {
+  s.arg("GETRANGE");
+  s.arg(c.key);
+  s.arg(c.end);  // swapped with start
+  s.arg(c.start);
+}
+
+template <class Sink>
+void write_lmove_swapped(const valkey::cmd::Lmove& c, Sink& s) {
+  s.arg("LMOVE");
+  s.arg(c.destination);  // swapped with source
+  s.arg(c.source);
+  s.arg(c.wherefrom == valkey::cmd::Lmove::Wherefrom::left ? "LEFT" : "RIGHT");
+  s.arg(c.whereto == valkey::cmd::Lmove::Whereto::left ? "LEFT" : "RIGHT");
+}
+
+template <class C, class Write>
+std::string wire_with(const C& c, Write write) {
+  valkey::resp::ArgCounter n;
+  write(c, n);
+  std::string wire;
+  valkey::resp::Writer w{wire};
+  w.begin_command(n.count());
+  write(c, w);
+  return wire;
+}
+
+}  // namespace
+
+TEST_CASE("spec: an encoder that swaps two same-typed arguments fails the verification", "[spec]") {
+  namespace cmd = valkey::cmd;
+  valkey::test::ServerOptions o;
+  o.unix_socket = false;
+  valkey::test::ServerProcess server{o};
+  sc::Connection c(server.port(), std::chrono::seconds(3));
+  int checked = 0;
+  valkey::examples::for_each_example([&](const valkey::examples::Example& x, const auto& example) {
+    using C = std::remove_cvref_t<decltype(example)>;
+    if constexpr (std::is_same_v<C, cmd::Getrange> || std::is_same_v<C, cmd::Lmove>) {
+      if (!x.variant.empty()) return;
+      sc::Example good = example_of(x, example, sc::Targets{});
+      good.label = good.name;
+      sc::OfflineVerdict ok = sc::verify_encoding_and_keys(c, good);
+      CHECK(ok.encoding_failure.empty());
+      CHECK(ok.key_failures.empty());
+
+      sc::Example bad = good;
+      if constexpr (std::is_same_v<C, cmd::Getrange>) {
+        bad.wire = wire_with(example, [](const auto& v, auto& s) { write_getrange_swapped(v, s); });
+        REQUIRE(!c.command({"SET", "key:1", "abcdef"}).is_error());
+      } else {
+        bad.wire = wire_with(example, [](const auto& v, auto& s) { write_lmove_swapped(v, s); });
+        REQUIRE(!c.command({"RPUSH", "key:1", "a", "b"}).is_error());
+      }
+      sc::OfflineVerdict v = sc::verify_encoding_and_keys(c, bad);
+      INFO("swapped " << good.name << ": " << sc::escape(bad.wire));
+      CHECK(!v.encoding_failure.empty());
+      if constexpr (std::is_same_v<C, cmd::Lmove>) CHECK(!v.key_failures.empty());
+
+      // the server answers the swapped bytes differently
+      c.send(good.wire);
+      std::string right = c.read_message();
+      c.command({"FLUSHALL"});
+      if constexpr (std::is_same_v<C, cmd::Getrange>) c.command({"SET", "key:1", "abcdef"});
+      else c.command({"RPUSH", "key:1", "a", "b"});
+      c.send(bad.wire);
+      std::string wrong = c.read_message();
+      CHECK(right != wrong);
+      c.command({"FLUSHALL"});
+      ++checked;
+    }
+  });
+  CHECK(checked == 2);
 }

@@ -1,7 +1,7 @@
-// Key positions beyond the generated examples: the examples fill required
-// arguments only, so variable key counts (numkeys, KEYS, STREAMS, repeated
-// keys) and optional keys (STORE, MIGRATE's empty key + KEYS) get hand-built
-// invocations here. Each must walk the same keys as COMMAND GETKEYS on the
+// Key positions beyond the generated examples: the examples give every list
+// one element, so variable key counts (numkeys, KEYS, STREAMS, repeated keys)
+// and combinations of optional keys (MIGRATE's empty key + KEYS) get
+// hand-built invocations here. Each must walk the same keys as COMMAND GETKEYS on the
 // argv its encoder writes, and (unless it would leave the machine) pass the
 // server's argument parser.
 #include <catch2/catch_test_macros.hpp>
@@ -90,8 +90,6 @@ TEST_CASE("spec: key positions of multi-key and optional-key invocations equal C
   k.check("GEORADIUS STOREDIST", cmd::Georadius{.key = "key:1", .longitude = 13.36, .latitude = 38.11, .radius = 1.5,
                                                 .store = cmd::Georadius::Storedist{"key:2"}});
   k.check("SORT BY/GET patterns", cmd::Sort{.key = "key:1", .by_pattern = "w_*", .get_patterns = {"o_*", "#"}});
-  // The PFDEBUG example's subcommand is a placeholder (a known failure of the
-  // examples): with a real one the encoder's bytes pass the parser.
   k.check("PFDEBUG GETREG", cmd::Pfdebug{.subcommand = "GETREG", .key = "key:1"});
   k.check("COPY", cmd::Copy{.source = "key:1", .destination = "key:2", .replace = true});
   // MIGRATE would connect to the target: GETKEYS only.

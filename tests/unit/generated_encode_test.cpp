@@ -122,19 +122,19 @@ TEST_CASE("score and lex bounds", "[generated][encode]") {
   CHECK(wire(ZrangeWithscores{.key = "z", .start = 0, .stop = 1}) == argv({"ZRANGE", "z", "0", "1", "WITHSCORES"}));
 }
 
-TEST_CASE("GEOSEARCH: FROMLONLAT and BYPOLYGON with computed vertex count", "[generated][encode]") {
+TEST_CASE("GEOSEARCH: BYPOLYGON without a center, computed vertex count", "[generated][encode]") {
   const ElementOf<&Geosearch::Polygon::vertices> triangle[] = {{12, 37}, {16, 37}, {16, 39.5}};
+  // BYPOLYGON takes no FROMMEMBER/FROMLONLAT (the server refuses them together)
   Geosearch g{.key = "places",
-              .from = Geosearch::Fromlonlat{15, 37},
               .by = Geosearch::Polygon{triangle},
               .order = Geosearch::Order::asc,
               .count = Geosearch::Count{5, true}};
-  CHECK(wire(g) == argv({"GEOSEARCH", "places", "FROMLONLAT", "15", "37", "BYPOLYGON", "3", "12", "37", "16", "37",
-                         "16", "39.5", "ASC", "COUNT", "5", "ANY"}));
-  Geosearch c{.key = "p", .from = Geosearch::Frommember{"m"}, .by = Geosearch::Circle{200, Geosearch::Unit::km}};
+  CHECK(wire(g) == argv({"GEOSEARCH", "places", "BYPOLYGON", "3", "12", "37", "16", "37", "16", "39.5", "ASC", "COUNT",
+                         "5", "ANY"}));
+  Geosearch c{.key = "p", .by = Geosearch::Circle{200, Geosearch::Unit::km}, .from = Geosearch::Frommember{"m"}};
   CHECK(wire(c) == argv({"GEOSEARCH", "p", "FROMMEMBER", "m", "BYRADIUS", "200", "km"}));
-  GeosearchDetailed d{.key = "p", .from = Geosearch::Frommember{"m"}, .by = Geosearch::Box{1, 2, Geosearch::Unit::mi}};
-  CHECK(wire(d) == argv({"GEOSEARCH", "p", "FROMMEMBER", "m", "BYBOX", "1", "2", "mi", "WITHCOORD", "WITHDIST",
+  GeosearchDetailed d{.key = "p", .by = Geosearch::Box{1, 2, Geosearch::Unit::mi}, .from = Geosearch::Fromlonlat{15, 37}};
+  CHECK(wire(d) == argv({"GEOSEARCH", "p", "FROMLONLAT", "15", "37", "BYBOX", "1", "2", "mi", "WITHCOORD", "WITHDIST",
                          "WITHHASH"}));
 }
 

@@ -1049,32 +1049,32 @@ class Commands {
 
   // GEOSEARCH: https://valkey.io/commands/geosearch/
   template <class... Tail>
-  decltype(auto) geosearch(std::string_view key, cmd::Geosearch::From from, cmd::Geosearch::By by, Tail&&... tail) {
-    return self().exec(cmd::Geosearch{.key = key, .from = from, .by = by}, std::forward<Tail>(tail)...);
+  decltype(auto) geosearch(std::string_view key, cmd::Geosearch::By by, Tail&&... tail) {
+    return self().exec(cmd::Geosearch{.key = key, .by = by}, std::forward<Tail>(tail)...);
   }
   template <class... Tail>
-  decltype(auto) geosearch(std::string_view key, cmd::Geosearch::From from, cmd::Geosearch::By by, const cmd::Geosearch::Options& options, Tail&&... tail) {
-    return self().exec(cmd::Geosearch{.key = key, .from = from, .by = by, .order = options.order, .count = options.count}, std::forward<Tail>(tail)...);
+  decltype(auto) geosearch(std::string_view key, cmd::Geosearch::By by, const cmd::Geosearch::Options& options, Tail&&... tail) {
+    return self().exec(cmd::Geosearch{.key = key, .by = by, .from = options.from, .order = options.order, .count = options.count}, std::forward<Tail>(tail)...);
   }
 
   // GEOSEARCH (typed entry point of Geosearch): https://valkey.io/commands/geosearch/
   template <class... Tail>
-  decltype(auto) geosearch_detailed(std::string_view key, cmd::GeosearchDetailed::From from, cmd::GeosearchDetailed::By by, Tail&&... tail) {
-    return self().exec(cmd::GeosearchDetailed{.key = key, .from = from, .by = by}, std::forward<Tail>(tail)...);
+  decltype(auto) geosearch_detailed(std::string_view key, cmd::GeosearchDetailed::By by, Tail&&... tail) {
+    return self().exec(cmd::GeosearchDetailed{.key = key, .by = by}, std::forward<Tail>(tail)...);
   }
   template <class... Tail>
-  decltype(auto) geosearch_detailed(std::string_view key, cmd::GeosearchDetailed::From from, cmd::GeosearchDetailed::By by, const cmd::GeosearchDetailed::Options& options, Tail&&... tail) {
-    return self().exec(cmd::GeosearchDetailed{.key = key, .from = from, .by = by, .order = options.order, .count = options.count}, std::forward<Tail>(tail)...);
+  decltype(auto) geosearch_detailed(std::string_view key, cmd::GeosearchDetailed::By by, const cmd::GeosearchDetailed::Options& options, Tail&&... tail) {
+    return self().exec(cmd::GeosearchDetailed{.key = key, .by = by, .from = options.from, .order = options.order, .count = options.count}, std::forward<Tail>(tail)...);
   }
 
   // GEOSEARCHSTORE: https://valkey.io/commands/geosearchstore/
   template <class... Tail>
-  decltype(auto) geosearchstore(std::string_view destination, std::string_view source, cmd::Geosearchstore::From from, cmd::Geosearchstore::By by, Tail&&... tail) {
-    return self().exec(cmd::Geosearchstore{.destination = destination, .source = source, .from = from, .by = by}, std::forward<Tail>(tail)...);
+  decltype(auto) geosearchstore(std::string_view destination, std::string_view source, cmd::Geosearchstore::By by, Tail&&... tail) {
+    return self().exec(cmd::Geosearchstore{.destination = destination, .source = source, .by = by}, std::forward<Tail>(tail)...);
   }
   template <class... Tail>
-  decltype(auto) geosearchstore(std::string_view destination, std::string_view source, cmd::Geosearchstore::From from, cmd::Geosearchstore::By by, const cmd::Geosearchstore::Options& options, Tail&&... tail) {
-    return self().exec(cmd::Geosearchstore{.destination = destination, .source = source, .from = from, .by = by, .order = options.order, .count = options.count, .storedist = options.storedist}, std::forward<Tail>(tail)...);
+  decltype(auto) geosearchstore(std::string_view destination, std::string_view source, cmd::Geosearchstore::By by, const cmd::Geosearchstore::Options& options, Tail&&... tail) {
+    return self().exec(cmd::Geosearchstore{.destination = destination, .source = source, .by = by, .from = options.from, .order = options.order, .count = options.count, .storedist = options.storedist}, std::forward<Tail>(tail)...);
   }
 
   // GET: https://valkey.io/commands/get/

@@ -433,7 +433,7 @@ struct GeoradiusRo {
 void encode(const GeoradiusRo& c, valkey::resp::Writer& w);
 void for_each_key(const GeoradiusRo& c, valkey::KeyCallback cb);
 
-// GEOSEARCH key <FROMMEMBER member|FROMLONLAT longitude latitude> <BYRADIUS radius <m|km|ft|mi>...
+// GEOSEARCH key [FROMMEMBER member|FROMLONLAT longitude latitude] <BYRADIUS radius <m|km|ft|mi>...
 // https://valkey.io/commands/geosearch/
 struct Geosearch {
   static constexpr valkey::KeySpec key_specs[] = {
@@ -499,13 +499,14 @@ struct Geosearch {
   };
 
   std::string_view key = {};
-  From from;
   By by;
+  std::optional<From> from = {};
   std::optional<Order> order = {};
   std::optional<Count> count = {};
 
   // The optional arguments, for the Commands<> overloads that take them.
   struct Options {
+    std::optional<From> from = {};
     std::optional<Order> order = {};
     std::optional<Count> count = {};
   };
@@ -513,7 +514,7 @@ struct Geosearch {
 void encode(const Geosearch& c, valkey::resp::Writer& w);
 void for_each_key(const Geosearch& c, valkey::KeyCallback cb);
 
-// GEOSEARCH key <FROMMEMBER member|FROMLONLAT longitude latitude> <BYRADIUS radius <m|km|ft|mi>...
+// GEOSEARCH key [FROMMEMBER member|FROMLONLAT longitude latitude] <BYRADIUS radius <m|km|ft|mi>...
 // https://valkey.io/commands/geosearch/ (typed entry point of Geosearch)
 struct GeosearchDetailed {
   static constexpr valkey::CommandInfo info = Geosearch::info;
@@ -531,13 +532,14 @@ struct GeosearchDetailed {
   using Count = Geosearch::Count;
 
   std::string_view key = {};
-  From from;
   By by;
+  std::optional<From> from = {};
   std::optional<Order> order = {};
   std::optional<Count> count = {};
 
   // The optional arguments, for the Commands<> overloads that take them.
   struct Options {
+    std::optional<From> from = {};
     std::optional<Order> order = {};
     std::optional<Count> count = {};
   };
@@ -545,7 +547,7 @@ struct GeosearchDetailed {
 void encode(const GeosearchDetailed& c, valkey::resp::Writer& w);
 void for_each_key(const GeosearchDetailed& c, valkey::KeyCallback cb);
 
-// GEOSEARCHSTORE destination source <FROMMEMBER member|FROMLONLAT longitude latitude> <BYRADIUS...
+// GEOSEARCHSTORE destination source [FROMMEMBER member|FROMLONLAT longitude latitude] <BYRADIUS...
 // https://valkey.io/commands/geosearchstore/
 struct Geosearchstore {
   static constexpr valkey::KeySpec key_specs[] = {
@@ -613,14 +615,15 @@ struct Geosearchstore {
 
   std::string_view destination = {};
   std::string_view source = {};
-  From from;
   By by;
+  std::optional<From> from = {};
   std::optional<Order> order = {};
   std::optional<Count> count = {};
   bool storedist = false;
 
   // The optional arguments, for the Commands<> overloads that take them.
   struct Options {
+    std::optional<From> from = {};
     std::optional<Order> order = {};
     std::optional<Count> count = {};
     bool storedist = false;
