@@ -105,7 +105,7 @@ void SyncBlockingClient::run(detail::SyncOpBase& op) {
   try {
     c = acquire();
   } catch (const Error& e) {  // no dedicated connection could be opened
-    return op.fail_unsent(e.code());
+    return op.fail_unsent(e.code(), e.what());
   }
   // The borrowed client must not lease again: it is the dedicated one.
   op.flags = static_cast<CommandFlag>(static_cast<std::uint32_t>(op.flags) &
