@@ -24,6 +24,7 @@
 // valkey::ServerError the synchronous API would throw, with the server's text.
 #include <cstdint>
 #include <exception>
+#include <future>
 #include <new>
 #include <memory>
 #include <string>
@@ -71,6 +72,11 @@ inline constexpr bool throws_v<asio::use_future_t<A>> = true;
 template <class E>
 inline constexpr bool throws_v<asio::use_awaitable_t<E>> = true;
 #endif
+
+template <class Token>
+inline constexpr bool is_use_future_v = false;
+template <class A>
+inline constexpr bool is_use_future_v<asio::use_future_t<A>> = true;
 
 template <class Token, class R>
 using signature_t =
@@ -298,8 +304,23 @@ auto run_async(Target& target, Plan&& plan, Diagnostics* diag, Token&& token) {
     }
   }
   const RequestInfo info{plan.flags(), plan.replies(), plan.lasting_name()};
-  return asio::async_initiate<Token, signature_t<Token, R>>(Initiate<Decoder, throws>{}, token, &target,
-                                                            std::move(bytes), info, diag, refused);
+  if constexpr (is_use_future_v<std::decay_t<Token>>) {
+    // The future directly: Asio 1.22 has no initiate() for use_future with an
+    // exception_ptr signature, and its fallback trips g++'s
+    // maybe-uninitialized warning in every caller.
+    std::promise<R> promise(std::allocator_arg, token.get_allocator());
+    std::future<R> future = promise.get_future();
+    launch<Decoder, true>(
+        [p = std::move(promise)](std::exception_ptr failure, R value) mutable {
+          if (failure) p.set_exception(std::move(failure));
+          else p.set_value(std::move(value));
+        },
+        target.route(info.flags), std::move(bytes), info, diag, refused);
+    return future;
+  } else {
+    return asio::async_initiate<Token, signature_t<Token, R>>(Initiate<Decoder, throws>{}, token, &target,
+                                                              std::move(bytes), info, diag, refused);
+  }
 }
 
 }  // namespace valkey::exec
