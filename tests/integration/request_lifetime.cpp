@@ -48,6 +48,9 @@ TEST_CASE("lifetime: a deferred operation launched after its arguments died", "[
 
   auto op = deferred_mget(c, "a", "b");
   auto op2 = deferred_exec_get(c, "b");
+  // The braced list and the temporary key die at the end of each statement.
+  auto op3 = c.mget({"a", "b"}, asio::experimental::deferred);
+  auto op4 = c.exec(valkey::cmd::Get{.key = std::string(40, 'b').substr(39)}, asio::experimental::deferred);
   // Overwrite the stack the arguments lived on.
   {
     volatile char scratch[4096];
@@ -66,9 +69,23 @@ TEST_CASE("lifetime: a deferred operation launched after its arguments died", "[
     got2 = std::move(v);
     ++done;
   });
-  REQUIRE(valkey::test::run_until(ioc, [&] { return done == 2; }));
+  std::vector<std::optional<std::string>> got3;
+  std::optional<std::string> got4;
+  std::move(op3)([&](std::error_code ec, std::vector<std::optional<std::string>> v) {
+    CHECK_FALSE(ec);
+    got3 = std::move(v);
+    ++done;
+  });
+  std::move(op4)([&](std::error_code ec, std::optional<std::string> v) {
+    CHECK_FALSE(ec);
+    got4 = std::move(v);
+    ++done;
+  });
+  REQUIRE(valkey::test::run_until(ioc, [&] { return done == 4; }));
   CHECK(got == std::vector<std::optional<std::string>>{"1", "2"});
   CHECK(got2 == std::optional<std::string>("2"));
+  CHECK(got3 == got);
+  CHECK(got4 == got2);
 }
 
 namespace {

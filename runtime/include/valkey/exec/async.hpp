@@ -22,6 +22,8 @@
 // into an exception (asio::use_awaitable, asio::use_future) the signature is
 // void(std::exception_ptr, R) instead, holding the valkey::Error /
 // valkey::ServerError the synchronous API would throw, with the server's text.
+// A token that decides later (asio::experimental::deferred) gets the
+// error_code signature: whatever launches it, the text is in the Diagnostics.
 #include <cstdint>
 #include <exception>
 #include <future>
