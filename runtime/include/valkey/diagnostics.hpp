@@ -23,7 +23,7 @@ struct Diagnostics {
   // The whole sentence, as valkey::Error::what() reads: command, endpoint and
   // reason ("GET on 127.0.0.1:1: not connected: Connection refused").
   std::string message;
-  // The command ("GET"), "pipeline" or "transaction"; and "host:port".
+  // The command ("GET"), "pipeline", "batch" or "transaction"; and "host:port".
   std::string command;
   std::string endpoint;
 

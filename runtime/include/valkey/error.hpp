@@ -55,7 +55,7 @@ struct ErrorContext {
   // (server_error), or the refusal that failed the handshake (auth_failed,
   // handshake_failed: "WRONGPASS invalid username-password pair ...").
   std::string server_message;
-  // The command ("GET"), "pipeline" or "transaction"; empty when none ran.
+  // The command ("GET"), "pipeline", "batch" or "transaction"; empty when none ran.
   std::string command;
   // "host:port" or "unix:/path".
   std::string endpoint;
@@ -65,7 +65,7 @@ struct ErrorContext {
 // request's failure carries its context, and what() reads as one sentence:
 //   "GET on 127.0.0.1:6379: WRONGTYPE Operation against a key holding the wrong kind of value"
 //   "GET on 127.0.0.1:1: not connected: Connection refused"
-//   "GET on 127.0.0.1:6379: reply type does not match the requested C++ type (received integer, wanted std::string)"
+//   "GET on 127.0.0.1:6379: reply holds a number that does not parse (received bulk string \"abc\", wanted std::int64_t)"
 class Error : public std::system_error {
  public:
   // what(): the code's message.

@@ -34,7 +34,7 @@ class ResponseBase : public resp::Visitor {
   bool complete() const noexcept { return complete_; }
   // For a decode failure (unexpected_reply_type, unexpected_null,
   // invalid_number): what was received and what was wanted, in words
-  // ("received integer \"3\", wanted std::string"). Empty otherwise.
+  // ("received bulk string \"abc\", wanted std::int64_t"). Empty otherwise.
   std::string error_detail() const;
 
   void on_message_end() override {

@@ -8,7 +8,7 @@
 //   "GET on 127.0.0.1:6379: WRONGTYPE Operation against a key holding the wrong kind of value"
 //   "GET on 127.0.0.1:1: not connected: Connection refused"
 //   "GET on 127.0.0.1:6379: authentication failed: HELLO refused: WRONGPASS invalid username-password pair ..."
-//   "GET on 127.0.0.1:6379: reply type does not match the requested C++ type (received integer \"3\", wanted std::string)"
+//   "GET on 127.0.0.1:6379: reply holds a number that does not parse (received bulk string \"abc\", wanted std::int64_t)"
 #include <exception>
 #include <string>
 #include <string_view>
@@ -33,7 +33,7 @@ struct Reason {
 struct Failure {
   std::error_code ec;
   const Reason* reason = nullptr;  // may be null
-  std::string_view command;        // "GET", "pipeline", "transaction"; may be empty
+  std::string_view command;        // "GET", "pipeline", "batch", "transaction"; may be empty
   std::string_view endpoint;       // "host:port"
   // The connection's last_error() when the request failed because the
   // connection did (refused, auth, TLS, lost): it says why.
