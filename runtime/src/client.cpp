@@ -35,6 +35,9 @@ Waiter& Waiter::mine() noexcept {
 
 void SyncOpBase::on_complete(std::error_code ec) {
   ec_ = ec;
+  // On the driving thread, the only one that may read the connection: keep
+  // why it failed for the caller's error message.
+  if (exec::is_connection_failure(ec)) connection_error_ = client_->conn_->last_error();
   client_->completed(*this);  // the caller may destroy *this from here on
 }
 
@@ -94,15 +97,9 @@ Client::Client(Config config) : config_(std::move(config)) {
   conn_ = Connection::create(ioc_.get_executor(), config_);
   idle_thread_ = std::thread([this] { idle_loop(); });
   // The first PING carries the first handshake's outcome.
-  struct FirstPing final : detail::SyncOpBase {
-    using SyncOpBase::SyncOpBase;
-    void on_node(const resp::Node&) override {}
-    void on_reply_end() override {}
-  };
-  FirstPing op{{nullptr, [](const void*, resp::Writer& w) {
-                  w.begin_command(1);
-                  w.arg(std::string_view{"PING"});
-                }}};
+  const exec::PingPlan ping;
+  detail::SyncOp<exec::PingPlan::decoder_type> op{detail::EncodeRef::of(ping), 1};
+  exec::apply_deadline(op, config_);
   try {
     run(op);
   } catch (...) {
@@ -110,13 +107,10 @@ Client::Client(Config config) : config_(std::move(config)) {
     throw;
   }
   if (auto ec = op.transport_error()) {
-    // close() first: from then on only this thread touches the connection,
-    // and closing keeps its last error.
     close();
-    std::string why = conn_->last_error();
-    std::string what = "cannot connect to " + config_.endpoint();
-    if (!why.empty()) what += ": " + why;
-    throw Error(ec, what);
+    const std::string endpoint = config_.endpoint();
+    const exec::Failure f{ec, nullptr, {}, endpoint, op.connection_error()};
+    throw Error(ec, "cannot connect to " + endpoint + ": " + exec::reason(f), exec::context_of(f));
   }
 }
 
@@ -190,7 +184,6 @@ Connection::Stats Client::stats() const {
 
 void Client::run(detail::SyncOpBase& op) {
   if (has(op.flags, CommandFlag::blocking)) return run_leased(op);
-  if (auto t = config_.request_timeout; t.count() > 0) op.deadline = RequestBase::clock::now() + t;
   op.client_ = this;
   std::unique_lock lk(mu_);
   if (closed_) {
@@ -421,25 +414,5 @@ void Client::run_leased(detail::SyncOpBase& op) {
   if (!pool) return op.fail_unsent(make_error_code(errc::connection_closed));
   pool->run(op);
 }
-
-namespace detail {
-
-std::error_code sync_outcome(const SyncOpBase& op, const adapt::ResponseBase& v, Diagnostics* diag) {
-  std::error_code ec = op.transport_error();
-  if (!ec) ec = v.error_code();
-  if (diag) {
-    if (ec == errc::server_error) diag->server_message = v.server_message();
-    else diag->server_message.clear();
-  }
-  return ec;
-}
-
-void throw_sync_error(const SyncOpBase& op, const adapt::ResponseBase& v) {
-  if (auto ec = op.transport_error()) throw Error(ec);
-  if (v.error_code() == errc::server_error) throw ServerError(v.server_message());
-  throw Error(v.error_code());
-}
-
-}  // namespace detail
 
 }  // namespace valkey

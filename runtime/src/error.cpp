@@ -43,12 +43,38 @@ const std::error_category& category() noexcept {
   return c;
 }
 
-ServerError::ServerError(std::string message)
-    : Error(make_error_code(errc::server_error), message), message_(std::move(message)) {}
+struct Error::Text {
+  std::string what;
+  ErrorContext context;
+};
 
-std::string_view ServerError::prefix() const noexcept {
-  std::string_view m = message_;
+namespace {
+const ErrorContext& no_context() {
+  static const ErrorContext empty;
+  return empty;
+}
+}  // namespace
+
+Error::Error(std::error_code ec) : std::system_error(ec) {}
+
+Error::Error(std::error_code ec, const std::string& what) : std::system_error(ec, what) {}
+
+Error::Error(std::error_code ec, std::string text, ErrorContext context)
+    : std::system_error(ec), text_(std::make_shared<const Text>(Text{std::move(text), std::move(context)})) {}
+
+const char* Error::what() const noexcept { return text_ ? text_->what.c_str() : std::system_error::what(); }
+
+const ErrorContext& Error::context() const noexcept { return text_ ? text_->context : no_context(); }
+
+std::string_view Error::prefix() const noexcept {
+  std::string_view m = server_message();
   return m.substr(0, m.find(' '));
 }
+
+ServerError::ServerError(std::string message)
+    : ServerError(message, ErrorContext{message, {}, {}}) {}
+
+ServerError::ServerError(std::string text, ErrorContext context)
+    : Error(make_error_code(errc::server_error), std::move(text), std::move(context)) {}
 
 }  // namespace valkey

@@ -215,6 +215,39 @@ TEST_CASE("fake server: read-only commands are retried once by policy, writes ne
     db.incr("flaky", ec);
     CHECK(ec == valkey::errc::connection_lost);
   }
+  SECTION("retry on: an async GET is resent from its own bytes") {
+    cfg.retry_readonly = true;
+    asio::io_context ioc;
+    valkey::AsyncClient c{ioc.get_executor(), cfg};
+    std::optional<std::string> got;
+    std::error_code get_ec;
+    int done = 0;
+    {
+      std::string key = "flaky";  // gone before the resend
+      c.get(key, [&](std::error_code ec, std::optional<std::string> v) {
+        get_ec = ec;
+        got = std::move(v);
+        ++done;
+      });
+    }
+    REQUIRE(valkey::test::run_until(ioc, [&] { return done == 1; }, 5s));
+    CHECK_FALSE(get_ec);
+    CHECK(got == std::optional<std::string>("ok"));
+    CHECK(server.connections() == 2);
+  }
+  SECTION("retry on: an async INCR is not retried") {
+    cfg.retry_readonly = true;
+    asio::io_context ioc;
+    valkey::AsyncClient c{ioc.get_executor(), cfg};
+    std::error_code incr_ec;
+    bool done = false;
+    c.incr("flaky", [&](std::error_code ec, std::int64_t) {
+      incr_ec = ec;
+      done = true;
+    });
+    REQUIRE(valkey::test::run_until(ioc, [&] { return done; }, 5s));
+    CHECK(incr_ec == valkey::errc::connection_lost);
+  }
   SECTION("retry off (default): GET fails with connection_lost") {
     valkey::Client db{cfg};
     std::error_code ec;

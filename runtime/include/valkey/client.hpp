@@ -4,15 +4,18 @@
 // share the socket (auto-pipelined).
 //
 //   valkey::Client db{"valkey://localhost:6379"};
-//   db.set("greeting", "hello");                      // Ok replies: void
+//   db.set("greeting", "hello");     // std::optional<std::string>: "OK", or the old value with {.get = true}
 //   std::optional<std::string> g = db.get("greeting");
 //   std::int64_t n = db.incr("hits");
+//   db.flushall();                   // replies that are always +OK (reply_type Ok) return void
 //   valkey::Reply r = db.call({"JSON.GET", "doc", "$"});
 //
 // Errors throw valkey::ServerError (an error reply: prefix and text kept) or
-// valkey::Error (everything else, code in valkey::errc). Every method also
-// takes a trailing std::error_code& (and optionally a Diagnostics&) instead:
-// then nothing is thrown and a failed call returns a default value.
+// valkey::Error (everything else, code in valkey::errc); what() names the
+// command, the endpoint and the reason. Every method also takes a trailing
+// std::error_code& (and optionally a Diagnostics&) instead: then nothing is
+// thrown, a failed call returns a default value, and the Diagnostics holds
+// the text what() would.
 //
 // Commands flagged `blocking` (BLPOP, BRPOP, BLMOVE, BZPOPMIN, XREAD, WAIT...)
 // run on a dedicated connection leased from a small pool, never on the shared
@@ -47,6 +50,8 @@
 #include <valkey/connection.hpp>
 #include <valkey/diagnostics.hpp>
 #include <valkey/error.hpp>
+#include <valkey/exec/executor.hpp>
+#include <valkey/exec/sync.hpp>
 #include <valkey/reply.hpp>
 #include <valkey/view.hpp>
 
@@ -57,158 +62,17 @@
 
 namespace valkey {
 
-class Client;
 class SyncBlockingClient;
 
-namespace detail {
-
-// One per thread, reused by every synchronous call that thread makes. A
-// waiting caller is woken either because its request completed (done) or
-// because it is handed the role of driving the client's I/O (lead).
-struct Waiter {
-  enum : std::uint32_t { none = 0, done = 1, lead = 2 };
-  std::atomic<std::uint32_t> state{none};
-  // Blocks until signalled; returns done or lead and rearms.
-  std::uint32_t wait() noexcept;
-  void signal(std::uint32_t what) noexcept;
-  static Waiter& mine() noexcept;
-};
-
-// A type-erased "encode this command" callback (no allocation).
-struct EncodeRef {
-  const void* ctx;
-  void (*fn)(const void*, resp::Writer&);
-  void operator()(resp::Writer& w) const { fn(ctx, w); }
-};
-
-// The part of a synchronous request that does not depend on T. It lives on
-// the calling thread's stack until it completed.
-class SyncOpBase : public RequestBase {
- public:
-  explicit SyncOpBase(EncodeRef enc) noexcept : encode_(enc), waiter_(&Waiter::mine()) {}
-  // final: the Client's bookkeeping (waking a sleeping caller) lives here.
-  void on_complete(std::error_code ec) final;
-  bool reencode(resp::Writer& w) override {
-    encode_(w);  // the caller is blocked: its arguments are alive
-    return true;
-  }
-  const EncodeRef& encoder() const noexcept { return encode_; }
-  std::error_code transport_error() const noexcept { return ec_; }
-
- private:
-  friend class valkey::Client;
-  friend class valkey::SyncBlockingClient;
-  // Completes a request that never reached a connection (refused, closed).
-  void fail_unsent(std::error_code ec) noexcept {
-    ec_ = ec;
-    done_ = true;
-  }
-
-  EncodeRef encode_;
-  Waiter* waiter_;
-  std::error_code ec_;
-  valkey::Client* client_ = nullptr;  // set while a Client runs it
-  // The Client's list of callers asleep on their Waiter (not driving).
-  SyncOpBase* wprev_ = nullptr;
-  SyncOpBase* wnext_ = nullptr;
-  bool asleep_ = false;
-  bool done_ = false;
-};
-
-template <class T>
-class SyncOp final : public SyncOpBase {
- public:
-  using SyncOpBase::SyncOpBase;
-  void on_node(const resp::Node& n) override { visitor_.on_node(n); }
-  void on_reply_end() override { visitor_.on_message_end(); }
-  adapt::ResponseVisitor<T>& visitor() noexcept { return visitor_; }
-
- private:
-  adapt::ResponseVisitor<T> visitor_;
-};
-
-std::error_code sync_outcome(const SyncOpBase& op, const adapt::ResponseBase& v, Diagnostics* diag);
-[[noreturn]] void throw_sync_error(const SyncOpBase& op, const adapt::ResponseBase& v);
-
-template <class Cmd>
-EncodeRef encoder_of(const Cmd& cmd) noexcept {
-  return {&cmd, [](const void* c, resp::Writer& w) { encode(*static_cast<const Cmd*>(c), w); }};
-}
-
-// The caller's answer once `op` ran: without `ec` a failure throws
-// (ServerError, Error); with it, `ec` (and `diag`) are filled and a failure
-// yields T{}.
-template <class T>
-T sync_result(SyncOp<T>& op, std::error_code* ec, Diagnostics* diag) {
-  if (!ec) {
-    if (op.transport_error() || op.visitor().error_code()) throw_sync_error(op, op.visitor());
-  } else if ((*ec = sync_outcome(op, op.visitor(), diag))) {
-    return T{};
-  }
-  return op.visitor().take();
-}
-
-// The typed synchronous call on anything with run(SyncOpBase&): Client, and
-// SyncBlockingClient. Ok replies return nothing.
-template <class Runner, class Cmd>
-auto run_command(Runner& runner, const Cmd& cmd, std::error_code* ec, Diagnostics* diag) {
-  using T = typename Cmd::reply_type;
-  SyncOp<T> op{encoder_of(cmd)};
-  op.flags = Cmd::info.flags;
-  runner.run(op);
-  if constexpr (std::is_same_v<T, Ok>) sync_result(op, ec, diag);
-  else return sync_result(op, ec, diag);
-}
-
-// The untyped one (`call`): flags looked up by name.
-template <class Runner>
-Reply run_call(Runner& runner, Strings args, std::error_code* ec, Diagnostics* diag) {
-  SyncOp<Reply> op{{&args, [](const void* c, resp::Writer& w) {
-                      const Strings& a = *static_cast<const Strings*>(c);
-                      w.begin_command(a.size());
-                      a.for_each([&](std::string_view s) { w.arg(s); });
-                    }}};
-  op.flags = flags_of(args);
-  runner.run(op);
-  return sync_result(op, ec, diag);
-}
-
-// exec() and call() with the three tails (nothing: throws; std::error_code&;
-// ec + Diagnostics&), for every synchronous runner (Derived::run(SyncOpBase&)).
-template <class Derived>
-class SyncCalls {
- public:
-  template <Command Cmd>
-  auto exec(const Cmd& cmd) {
-    return run_command(self(), cmd, nullptr, nullptr);
-  }
-  template <Command Cmd>
-  auto exec(const Cmd& cmd, std::error_code& ec) {
-    return run_command(self(), cmd, &ec, nullptr);
-  }
-  template <Command Cmd>
-  auto exec(const Cmd& cmd, std::error_code& ec, Diagnostics& diag) {
-    return run_command(self(), cmd, &ec, &diag);
-  }
-
-  // Any command as strings.
-  Reply call(Strings args) { return run_call(self(), args, nullptr, nullptr); }
-  Reply call(Strings args, std::error_code& ec) { return run_call(self(), args, &ec, nullptr); }
-  Reply call(Strings args, std::error_code& ec, Diagnostics& diag) { return run_call(self(), args, &ec, &diag); }
-
- private:
-  Derived& self() noexcept { return static_cast<Derived&>(*this); }
-};
-
-}  // namespace detail
-
-class Client : public detail::SyncCalls<Client>,
+class Client : public exec::Executor<Client>,
                public BatchStarters<Client>
 #ifdef VALKEY_HAS_COMMANDS
     , public Commands<Client>
 #endif
 {
  public:
+  using executor_category = exec::sync_executor;
+
   // Connects and completes the handshake before returning; throws
   // valkey::Error (auth_failed, tls_error, timeout, a socket error...) when
   // the first connection fails. The message never holds the password.
@@ -221,7 +85,7 @@ class Client : public detail::SyncCalls<Client>,
   Client& operator=(const Client&) = delete;
 
   // exec(cmd[, ec[, diag]]) and call(args[, ec[, diag]]) come from
-  // detail::SyncCalls; the generated methods (set, get, ...) call exec.
+  // exec::Executor; the generated methods (set, get, ...) call exec.
 
   // pipeline() and transaction() come from BatchStarters:
   // db.pipeline().set("k", "v").get("k").exec().

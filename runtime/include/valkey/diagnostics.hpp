@@ -1,23 +1,45 @@
 #pragma once
-// valkey::Diagnostics: where the non-throwing APIs put a server error's text.
-// Pass one before the completion token (async) or with the std::error_code
-// (sync): when the request fails with errc::server_error, server_message holds
-// the reply without its '-' ("WRONGTYPE Operation against a key ..."); it is
-// cleared otherwise.
+// valkey::Diagnostics: what the non-throwing APIs know about a failure beyond
+// its std::error_code. Pass one before the completion token (async) or with
+// the std::error_code (sync). After a failed request it holds the same text
+// and context a thrown valkey::Error would; after a successful one it is
+// cleared.
+//
+//   std::error_code ec;
+//   valkey::Diagnostics diag;
+//   db.get("list", ec, diag);
+//   // ec == errc::server_error, diag.prefix() == "WRONGTYPE",
+//   // diag.message == "GET on 127.0.0.1:6379: WRONGTYPE Operation against a key ..."
 #include <string>
 #include <string_view>
 
 namespace valkey {
 
 struct Diagnostics {
+  // The server's own words, without the leading '-': the error reply
+  // (errc::server_error), or the handshake's refusal (auth_failed,
+  // handshake_failed). Empty for failures the server did not explain.
   std::string server_message;
+  // The whole sentence, as valkey::Error::what() reads: command, endpoint and
+  // reason ("GET on 127.0.0.1:1: not connected: Connection refused").
+  std::string message;
+  // The command ("GET"), "pipeline", "batch" or "transaction"; and "host:port".
+  std::string command;
+  std::string endpoint;
 
-  // The first word: WRONGTYPE, NOSCRIPT, MOVED, ASK, LOADING, BUSY, NOAUTH, ERR...
+  // The first word of server_message: WRONGTYPE, NOSCRIPT, MOVED, ASK,
+  // LOADING, BUSY, NOAUTH, WRONGPASS, ERR...
   std::string_view prefix() const noexcept {
     std::string_view m = server_message;
     return m.substr(0, m.find(' '));
   }
-  bool empty() const noexcept { return server_message.empty(); }
+  bool empty() const noexcept { return server_message.empty() && message.empty(); }
+  void clear() noexcept {
+    server_message.clear();
+    message.clear();
+    command.clear();
+    endpoint.clear();
+  }
 };
 
 }  // namespace valkey

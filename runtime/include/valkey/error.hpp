@@ -1,6 +1,7 @@
 #pragma once
 // Error codes of valkey-cpp, in their own std::error_category, and the typed
 // server error that keeps the server's prefix and message.
+#include <memory>
 #include <string>
 #include <string_view>
 #include <system_error>
@@ -47,26 +48,57 @@ inline std::error_code make_error_code(errc e) noexcept {
   return {static_cast<int>(e), category()};
 }
 
-// Thrown by the throwing APIs; the error_code overloads hand out the code and,
-// for server errors, fill a ServerError.
+// What a failed request knows about itself, beyond its code: kept by
+// valkey::Error and copied into valkey::Diagnostics by the non-throwing APIs.
+struct ErrorContext {
+  // The server's own words, without the leading '-': the error reply
+  // (server_error), or the refusal that failed the handshake (auth_failed,
+  // handshake_failed: "WRONGPASS invalid username-password pair ...").
+  std::string server_message;
+  // The command ("GET"), "pipeline", "batch" or "transaction"; empty when none ran.
+  std::string command;
+  // "host:port" or "unix:/path".
+  std::string endpoint;
+};
+
+// Thrown by the throwing APIs (and handed to use_awaitable / use_future). A
+// request's failure carries its context, and what() reads as one sentence:
+//   "GET on 127.0.0.1:6379: WRONGTYPE Operation against a key holding the wrong kind of value"
+//   "GET on 127.0.0.1:1: not connected: Connection refused"
+//   "GET on 127.0.0.1:6379: reply holds a number that does not parse (received bulk string \"abc\", wanted std::int64_t)"
 class Error : public std::system_error {
  public:
-  explicit Error(std::error_code ec) : std::system_error(ec) {}
-  Error(std::error_code ec, const std::string& what) : std::system_error(ec, what) {}
+  // what(): the code's message.
+  explicit Error(std::error_code ec);
+  // what(): "<what>: <the code's message>", the std::system_error convention.
+  Error(std::error_code ec, const std::string& what);
+  // what(): `text` as is; context() keeps the parts.
+  Error(std::error_code ec, std::string text, ErrorContext context);
+
+  const char* what() const noexcept override;
+  const ErrorContext& context() const noexcept;
+  // Shorthands for context()'s fields.
+  const std::string& server_message() const noexcept { return context().server_message; }
+  const std::string& command() const noexcept { return context().command; }
+  const std::string& endpoint() const noexcept { return context().endpoint; }
+  // The first word of server_message(): WRONGTYPE, NOSCRIPT, MOVED, ASK,
+  // LOADING, BUSY, NOAUTH, WRONGPASS, ERR...
+  std::string_view prefix() const noexcept;
+
+ private:
+  struct Text;
+  std::shared_ptr<const Text> text_;  // shared: exceptions copy without throwing
 };
 
 // An error reply from the server: "-WRONGTYPE Operation against a key ..."
-// prefix() is the first word (WRONGTYPE, NOSCRIPT, MOVED, ASK, LOADING, BUSY,
-// NOAUTH, ERR...), message() the whole text without the leading '-'.
+// prefix() is the first word, message() the whole text without the leading '-'
+// (the same as server_message()).
 class ServerError : public Error {
  public:
   explicit ServerError(std::string message);
-  const std::string& message() const noexcept { return message_; }
-  std::string_view prefix() const noexcept;
+  ServerError(std::string text, ErrorContext context);
+  const std::string& message() const noexcept { return server_message(); }
   bool is(std::string_view p) const noexcept { return prefix() == p; }
-
- private:
-  std::string message_;
 };
 
 }  // namespace valkey

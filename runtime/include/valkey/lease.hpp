@@ -24,58 +24,40 @@
 #include <utility>
 #include <vector>
 
-#include <asio/associated_allocator.hpp>
-#include <asio/associated_cancellation_slot.hpp>
-#include <asio/associated_executor.hpp>
-#include <asio/async_result.hpp>
+#include <asio/any_io_executor.hpp>
 
 #include <valkey/async_client.hpp>
 #include <valkey/client.hpp>
 #include <valkey/connection.hpp>
+#include <valkey/exec/executor.hpp>
 #include <valkey/lease_pool.hpp>
 
 namespace valkey {
 
 // The generated command surface, each command on a leased connection. Meant
 // for blocking commands; any command works.
-class BlockingClient
+class BlockingClient : public exec::Executor<BlockingClient>
 #ifdef VALKEY_HAS_COMMANDS
-    : public Commands<BlockingClient>
+    , public Commands<BlockingClient>
 #endif
 {
  public:
+  using executor_category = exec::async_executor;
+
   // Same server, settings and executor as `c`.
   explicit BlockingClient(AsyncClient& c, std::size_t max_idle = 4);
   BlockingClient(asio::any_io_executor ex, Config config, std::size_t max_idle = 4);
   ~BlockingClient();
   BlockingClient(BlockingClient&&) noexcept = default;
 
-  template <Command Cmd, class Token>
-  auto exec(const Cmd& cmd, Token&& token) {
-    return exec(cmd, nullptr, std::forward<Token>(token));
-  }
-  template <Command Cmd, class Token>
-  auto exec(const Cmd& cmd, Diagnostics& diag, Token&& token) {
-    return exec(cmd, &diag, std::forward<Token>(token));
-  }
-  template <class Token>
-  auto call(Strings args, Token&& token) {
-    return asio::async_initiate<Token, void(std::error_code, Reply)>(
-        detail::InitiateLeased<Reply>{pool_}, token, detail::EncodeArgs{args}, CommandFlag::none,
-        static_cast<Diagnostics*>(nullptr));
-  }
+  // exec(cmd, [diag,] token) and call(args, [diag,] token) come from
+  // exec::Executor; every request runs on a leased connection.
+  exec::Route route(CommandFlag) { return {nullptr, pool_}; }
 
   LeasePool& pool() noexcept { return *pool_; }
   void close() { pool_->close(); }
 
  private:
-  template <class Cmd, class Token>
-  auto exec(const Cmd& cmd, Diagnostics* diag, Token&& token) {
-    using T = typename Cmd::reply_type;
-    return asio::async_initiate<Token, void(std::error_code, T)>(
-        detail::InitiateLeased<T>{pool_}, token, detail::EncodeCommand<Cmd>{cmd}, Cmd::info.flags, diag);
-  }
-
   std::shared_ptr<LeasePool> pool_;
 };
 
@@ -85,18 +67,21 @@ class BlockingClient
 //
 //   valkey::SyncBlockingClient blk{db};
 //   auto job = blk.blpop({"jobs"}, 5.0);
-class SyncBlockingClient : public detail::SyncCalls<SyncBlockingClient>
+class SyncBlockingClient : public exec::Executor<SyncBlockingClient>
 #ifdef VALKEY_HAS_COMMANDS
     , public Commands<SyncBlockingClient>
 #endif
 {
  public:
+  using executor_category = exec::sync_executor;
+
   explicit SyncBlockingClient(const Client& db, std::size_t max_idle = 4);
   explicit SyncBlockingClient(Config config, std::size_t max_idle = 4);
   ~SyncBlockingClient();
 
   // exec() and call(), with the same tails as Client's, come from
-  // detail::SyncCalls.
+  // exec::Executor.
+  const Config& config() const noexcept { return config_; }
 
   // Runs `op` on a borrowed dedicated client; throws valkey::Error when no
   // connection could be opened. The borrowed client is given back unless the

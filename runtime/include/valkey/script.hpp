@@ -23,6 +23,8 @@
 #include <valkey/client.hpp>
 #include <valkey/cmd/all.hpp>
 #include <valkey/diagnostics.hpp>
+#include <valkey/exec/async.hpp>
+#include <valkey/exec/outcome.hpp>
 
 namespace valkey {
 
@@ -67,7 +69,9 @@ inline bool is_noscript(std::error_code ec, const Diagnostics& d) {
 }
 
 // EVALSHA -> (NOSCRIPT) SCRIPT LOAD -> EVALSHA, as one asynchronous operation.
-template <class T>
+// `Throws`: the token rethrows failures (use_awaitable, use_future), so it
+// completes with the exception the synchronous run() would throw.
+template <class T, bool Throws>
 struct ScriptRunOp {
   struct State {
     AsyncClient* client;
@@ -90,18 +94,28 @@ struct ScriptRunOp {
       st->client->exec(ScriptLoadCall{st->source}, st->diag, std::move(self));
       return;
     }
-    if (st->user_diag) *st->user_diag = st->diag;
-    self.complete(ec, std::move(value));
+    complete(self, ec, std::move(value));
   }
   template <class Self>
   void operator()(Self& self, std::error_code ec, adapt::Ignore)
     requires(!std::is_same_v<T, adapt::Ignore>)
   {
-    if (ec) {
-      if (st->user_diag) *st->user_diag = st->diag;
-      return self.complete(ec, T{});
-    }
+    if (ec) return complete(self, ec, T{});
     st->client->exec(st->call, st->diag, std::move(self));
+  }
+
+ private:
+  template <class Self>
+  void complete(Self& self, std::error_code ec, T value) {
+    if (st->user_diag) *st->user_diag = st->diag;
+    if constexpr (Throws) {
+      std::exception_ptr failure = ec ? exec::to_exception(ec, st->diag) : nullptr;
+      st.reset();
+      self.complete(failure, std::move(value));
+    } else {
+      st.reset();
+      self.complete(ec, std::move(value));
+    }
   }
 };
 
@@ -121,8 +135,7 @@ class Script {
     std::error_code ec;
     Diagnostics diag;
     T out = run<T>(db, keys, args, ec, diag);
-    if (ec == errc::server_error) throw ServerError(diag.server_message);
-    if (ec) throw Error(ec);
+    if (ec) exec::raise(ec, diag);
     return out;
   }
   template <class T = Reply>
@@ -150,11 +163,12 @@ class Script {
  private:
   template <class T, class Token>
   auto async_run(AsyncClient& c, Strings keys, Strings args, Diagnostics* diag, Token&& token) const {
-    using State = typename detail::ScriptRunOp<T>::State;
+    constexpr bool throws = exec::throws_v<std::decay_t<Token>>;
+    using Op = detail::ScriptRunOp<T, throws>;
+    using State = typename Op::State;
     auto st = std::make_unique<State>(
         State{&c, detail::EvalShaCall<T>{sha1_, detail::own(keys), detail::own(args)}, source_, {}, diag});
-    return asio::async_compose<Token, void(std::error_code, T)>(detail::ScriptRunOp<T>{std::move(st)}, token,
-                                                                c.get_executor());
+    return asio::async_compose<Token, exec::signature_t<Token, T>>(Op{std::move(st)}, token, c.get_executor());
   }
 
   std::string source_;

@@ -35,6 +35,8 @@
 
 #include <asio/async_result.hpp>
 
+#include <valkey/exec/bytes.hpp>
+
 #include <valkey/pipeline.hpp>
 
 namespace valkey {
@@ -48,7 +50,8 @@ class TxCollector {
  public:
   using result_type = typename Inner::result_type;
 
-  explicit TxCollector(std::uint32_t total) : inner_(total >= 2 ? total - 2 : 0), commands_(total >= 2 ? total - 2 : 0) {}
+  explicit TxCollector(std::uint32_t total)
+      : inner_(total >= 2 ? total - 2 : 0), commands_(total >= 2 ? total - 2 : 0) {}
   TxCollector(const TxCollector&) = delete;
   TxCollector& operator=(const TxCollector&) = delete;
 
@@ -82,20 +85,34 @@ class TxCollector {
     }
     ++reply_;
   }
-  std::error_code finish(result_type& out, std::string& message) {
+  std::error_code finish(result_type& out, exec::Reason& why) {
     if (!multi_error_.empty()) {
-      message = multi_error_;
+      why.server_message = multi_error_;
       return make_error_code(errc::server_error);
     }
     if (!exec_error_.empty()) {
-      message = exec_error_;
+      why.server_message = exec_error_;
       if (!queue_error_.empty())
-        message += " (command #" + std::to_string(queue_error_index_) + ": " + queue_error_ + ")";
+        why.server_message += " (command #" + std::to_string(queue_error_index_) + ": " + queue_error_ + ")";
       return make_error_code(errc::server_error);
     }
     if (exec_null_) return make_error_code(errc::exec_aborted);
-    if (!exec_shape_) return make_error_code(errc::unexpected_reply_type);
-    return inner_.finish(out, message);
+    if (!exec_shape_) {
+      why.detail = "EXEC answered with something other than an array";
+      return make_error_code(errc::unexpected_reply_type);
+    }
+    return inner_.finish(out, why);
+  }
+  void reset() {
+    inner_.reset();
+    reply_ = 0;
+    multi_error_.clear();
+    queue_error_.clear();
+    exec_error_.clear();
+    queue_error_index_ = 0;
+    exec_null_ = false;
+    exec_shape_ = true;
+    element_open_ = false;
   }
 
  private:
@@ -111,6 +128,7 @@ class TxCollector {
 
 struct TransactionFraming {
   static constexpr std::uint32_t extra_replies = 2;  // MULTI's +OK and EXEC's array
+  static constexpr std::string_view label = "transaction";
   template <class Collector>
   using collector = TxCollector<Collector>;
   static void open(resp::Writer& w) {
@@ -136,12 +154,14 @@ inline Transaction<Client> transaction(Client& db) { return Transaction<Client>{
 // A connection of its own holding a WATCH. Reads through the generated
 // methods run on it; multi() starts the transaction that ends the watch.
 // Destroying it closes the connection (which drops the WATCH server-side).
-class AsyncWatch
+class AsyncWatch : public exec::Executor<AsyncWatch>
 #ifdef VALKEY_HAS_COMMANDS
-    : public Commands<AsyncWatch>
+    , public Commands<AsyncWatch>
 #endif
 {
  public:
+  using executor_category = exec::async_executor;
+
   AsyncWatch() = default;
   explicit AsyncWatch(std::shared_ptr<Connection> conn) : conn_(std::move(conn)) {}
   AsyncWatch(AsyncWatch&&) noexcept = default;
@@ -155,28 +175,13 @@ class AsyncWatch
   ~AsyncWatch() { close(); }
 
   Connection& connection() noexcept { return *conn_; }
+  const Config& config() const noexcept { return conn_->config(); }
   bool valid() const noexcept { return conn_ != nullptr; }
 
-  // Commands on the watched connection: void(std::error_code, reply_type).
-  template <Command Cmd, class Token>
-  auto exec(const Cmd& cmd, Token&& token) {
-    using T = typename Cmd::reply_type;
-    return asio::async_initiate<Token, void(std::error_code, T)>(
-        detail::InitiateRequest<T>{conn_.get()}, token, detail::EncodeCommand<Cmd>{cmd}, Cmd::info.flags,
-        static_cast<Diagnostics*>(nullptr));
-  }
-  template <Command Cmd, class Token>
-  auto exec(const Cmd& cmd, Diagnostics& diag, Token&& token) {
-    using T = typename Cmd::reply_type;
-    return asio::async_initiate<Token, void(std::error_code, T)>(
-        detail::InitiateRequest<T>{conn_.get()}, token, detail::EncodeCommand<Cmd>{cmd}, Cmd::info.flags, &diag);
-  }
-  template <class Token>
-  auto call(Strings args, Token&& token) {
-    return asio::async_initiate<Token, void(std::error_code, Reply)>(
-        detail::InitiateRequest<Reply>{conn_.get()}, token, detail::EncodeArgs{args}, CommandFlag::none,
-        static_cast<Diagnostics*>(nullptr));
-  }
+  // exec(cmd, [diag,] token) and call(args, [diag,] token) come from
+  // exec::Executor: every command runs on the watched connection (blocking
+  // ones too: they must see the WATCH).
+  exec::Route route(CommandFlag) noexcept { return {conn_.get(), nullptr}; }
 
   // MULTI ... EXEC on the watched connection. EXEC ends the WATCH either way.
   Transaction<AsyncWatch> multi() { return Transaction<AsyncWatch>{*this}; }
@@ -201,12 +206,16 @@ Config watch_config(const Config& base);
 // it; completes with void(std::error_code, AsyncWatch).
 template <class Token>
 auto watch(AsyncClient& c, Strings keys, Token&& token) {
-  std::vector<std::string> owned;
-  owned.reserve(keys.size());
-  keys.for_each([&](std::string_view k) { owned.emplace_back(k); });
+  exec::Bytes bytes = exec::Bytes::pooled();
+  {
+    resp::Writer w(bytes.buffer());
+    w.begin_command(keys.size() + 1);
+    w.arg(std::string_view{"WATCH"});
+    keys.for_each([&](std::string_view k) { w.arg(k); });
+  }
   auto conn = Connection::create(c.get_executor(), detail::watch_config(c.config()));
   return asio::async_initiate<Token, void(std::error_code, AsyncWatch)>(
-      [](auto handler, std::shared_ptr<Connection> conn, std::vector<std::string> keys) {
+      [](auto handler, std::shared_ptr<Connection> conn, exec::Bytes bytes) {
         Connection& ref = *conn;
         auto done = [handler = std::move(handler), conn = std::move(conn)](std::error_code ec, Ok) mutable {
           if (ec) {
@@ -216,33 +225,31 @@ auto watch(AsyncClient& c, Strings keys, Token&& token) {
             std::move(handler)(ec, AsyncWatch{std::move(conn)});
           }
         };
-        detail::InitiateRequest<Ok>{&ref}(std::move(done), [keys = std::move(keys)](resp::Writer& w) {
-          w.begin_command(keys.size() + 1);
-          w.arg(std::string_view{"WATCH"});
-          for (const auto& k : keys) w.arg(k);
-        }, CommandFlag::none, static_cast<Diagnostics*>(nullptr));
+        exec::launch<exec::SingleReply<Ok>, false>(std::move(done), exec::Route{&ref, nullptr}, std::move(bytes),
+                                                   exec::RequestInfo{CommandFlag::none, 1, "WATCH"}, nullptr);
       },
-      token, std::move(conn), std::move(owned));
+      token, std::move(conn), std::move(bytes));
 }
 
 // ---- WATCH, synchronous ------------------------------------------------
 
 // A dedicated Client (its own connection) holding a WATCH on `keys`. Reads go
 // through its generated methods; multi() builds the transaction.
-class Watch
+class Watch : public exec::Executor<Watch>
 #ifdef VALKEY_HAS_COMMANDS
-    : public Commands<Watch>
+    , public Commands<Watch>
 #endif
 {
  public:
+  using executor_category = exec::sync_executor;
+
   Watch(const Client& db, Strings keys);
   Watch(const Config& config, Strings keys);
 
-  template <class... Args>
-  decltype(auto) exec(Args&&... args) {
-    return db_->exec(std::forward<Args>(args)...);
-  }
-  Reply call(Strings args) { return db_->call(args); }
+  // exec(cmd[, ec[, diag]]) and call(args[, ec[, diag]]) come from
+  // exec::Executor, on the watched connection.
+  void run(detail::SyncOpBase& op) { db_->run(op); }
+  const Config& config() const noexcept { return db_->config(); }
 
   Transaction<Client> multi() { return Transaction<Client>{*db_}; }
   Client& client() noexcept { return *db_; }

@@ -28,9 +28,49 @@ void DecodeState::server_error(std::string_view message) {
   server_message.assign(message);
 }
 
+void DecodeState::fail(errc e, const resp::Node& node) {
+  if (ec) return;
+  ec = make_error_code(e);
+  received = describe_node(node);
+}
+
 void DecodeState::mismatch(const resp::Node& node) {
   if (resp::is_error(node.type)) server_error(node.value);
-  else fail(node.type == Type::null ? errc::unexpected_null : errc::unexpected_reply_type);
+  else fail(node.type == Type::null ? errc::unexpected_null : errc::unexpected_reply_type, node);
+}
+
+std::string describe_node(const resp::Node& n) {
+  std::string out;
+  switch (n.type) {
+    case Type::simple_string: out = "simple string"; break;
+    case Type::simple_error: out = "simple error"; break;
+    case Type::integer: out = "integer"; break;
+    case Type::bulk_string: out = "bulk string"; break;
+    case Type::null: out = "null"; break;
+    case Type::double_: out = "double"; break;
+    case Type::boolean: out = "boolean"; break;
+    case Type::blob_error: out = "blob error"; break;
+    case Type::verbatim_string: out = "verbatim string"; break;
+    case Type::big_number: out = "big number"; break;
+    case Type::array: out = "array"; break;
+    case Type::map: out = "map"; break;
+    case Type::set: out = "set"; break;
+    case Type::attribute: out = "attribute"; break;
+    case Type::push: out = "push"; break;
+  }
+  if (resp::is_aggregate(n.type)) {
+    out += " of " + std::to_string(n.aggregate_size);
+  } else if (n.type != Type::null) {
+    // A short quote: enough to recognise the value, never a whole payload.
+    constexpr std::size_t kQuote = 32;
+    std::string_view v = n.value;
+    out += " \"";
+    out.append(v.substr(0, kQuote));
+    if (v.size() > kQuote) out += "...";
+    out += '"';
+  }
+  if (n.depth > 0) out += " at depth " + std::to_string(n.depth);
+  return out;
 }
 
 bool Decoder<Ok>::feed(const resp::Node& n, Ok&, DecodeState& st) {
@@ -74,7 +114,7 @@ bool Decoder<double>::feed(const resp::Node& n, double& out, DecodeState& st) {
   } else if (n.type == Type::integer) {
     out = static_cast<double>(n.integer);
   } else if (is_text(n.type) || n.type == Type::big_number) {
-    if (!resp::detail::parse_double(text_of(n), out)) st.fail(errc::invalid_number);
+    if (!resp::detail::parse_double(text_of(n), out)) st.fail(errc::invalid_number, n);
   } else {
     st.mismatch(n);
   }
@@ -90,7 +130,7 @@ bool decode_signed(const resp::Node& n, std::int64_t& out, DecodeState& st) {
   }
   if (is_text(n.type) || n.type == Type::big_number) {
     if (resp::detail::parse_int64(text_of(n), out)) return true;
-    st.fail(errc::invalid_number);
+    st.fail(errc::invalid_number, n);
     return false;
   }
   st.mismatch(n);
@@ -103,12 +143,12 @@ bool decode_unsigned(const resp::Node& n, std::uint64_t& out, DecodeState& st) {
       out = static_cast<std::uint64_t>(n.integer);
       return true;
     }
-    st.fail(errc::invalid_number);
+    st.fail(errc::invalid_number, n);
     return false;
   }
   if (is_text(n.type) || n.type == Type::big_number) {
     if (resp::detail::parse_uint64(text_of(n), out)) return true;
-    st.fail(errc::invalid_number);
+    st.fail(errc::invalid_number, n);
     return false;
   }
   st.mismatch(n);

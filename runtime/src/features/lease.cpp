@@ -105,7 +105,11 @@ void SyncBlockingClient::run(detail::SyncOpBase& op) {
   try {
     c = acquire();
   } catch (const Error& e) {  // no dedicated connection could be opened
-    return op.fail_unsent(e.code());
+    // Keep the reason; the caller's message names the endpoint itself.
+    std::string why = e.what();
+    const std::string lead = "cannot connect to " + config_.endpoint() + ": ";
+    if (why.rfind(lead, 0) == 0) why.erase(0, lead.size());
+    return op.fail_unsent(e.code(), std::move(why));
   }
   // The borrowed client must not lease again: it is the dedicated one.
   op.flags = static_cast<CommandFlag>(static_cast<std::uint32_t>(op.flags) &

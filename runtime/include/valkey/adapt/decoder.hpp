@@ -55,17 +55,26 @@ struct Ignore {
 struct DecodeState {
   std::error_code ec;
   std::string server_message;  // set with errc::server_error: the text after '-'/'!'
+  // For a decode failure: what was received, in words ("integer",
+  // "bulk string \"abc\"", "array of 3 at depth 1"); empty when unknown.
+  std::string received;
 
   bool failed() const noexcept { return static_cast<bool>(ec); }
   void fail(errc e) noexcept {
     if (!ec) ec = make_error_code(e);
   }
+  // Fails with `e` because of `node` (kept in `received`).
+  void fail(errc e, const resp::Node& node);
   void server_error(std::string_view message);
   // `node` does not fit the requested type: an error node fails with its
   // server message, a null with unexpected_null, anything else with
   // unexpected_reply_type.
   void mismatch(const resp::Node& node);
 };
+
+// `node` in words, for error messages: its RESP type, a short quote of a
+// scalar's text, the size of an aggregate, its depth when nested.
+std::string describe_node(const resp::Node& node);
 
 template <class T>
 struct Decoder;  // no definition: T is not decodable
@@ -138,13 +147,13 @@ struct Decoder<I> {
       std::int64_t v = 0;
       if (detail::decode_signed(n, v, st)) {
         if (std::in_range<I>(v)) out = static_cast<I>(v);
-        else st.fail(errc::invalid_number);
+        else st.fail(errc::invalid_number, n);
       }
     } else {
       std::uint64_t v = 0;
       if (detail::decode_unsigned(n, v, st)) {
         if (std::in_range<I>(v)) out = static_cast<I>(v);
-        else st.fail(errc::invalid_number);
+        else st.fail(errc::invalid_number, n);
       }
     }
     return true;
@@ -304,7 +313,7 @@ class PairsDecoder {
           return false;
         }
         if (remaining_ % 2 != 0) {
-          st.fail(errc::unexpected_reply_type);
+          st.fail(errc::unexpected_reply_type, n);
           return true;
         }
         remaining_ /= 2;
@@ -325,7 +334,7 @@ class PairsDecoder {
         return false;
       case Phase::pair_header:
         if (!is_sequence(n.type) || resp::child_count(n.type, n.aggregate_size) != 2) {
-          st.fail(errc::unexpected_reply_type);
+          st.fail(errc::unexpected_reply_type, n);
           return true;
         }
         phase_ = Phase::key;
@@ -392,7 +401,7 @@ class TupleDecoder {
         return true;
       }
       if (resp::child_count(n.type, n.aggregate_size) != sizeof...(Xs)) {
-        st.fail(errc::unexpected_reply_type);
+        st.fail(errc::unexpected_reply_type, n);
         return true;
       }
       if constexpr (sizeof...(Xs) == 0) return true;

@@ -16,6 +16,7 @@
 #include <utility>
 
 #include <valkey/adapt/decoder.hpp>
+#include <valkey/adapt/type_name.hpp>
 #include <valkey/resp/visitor.hpp>
 
 namespace valkey::adapt {
@@ -31,6 +32,10 @@ class ResponseBase : public resp::Visitor {
   bool is_server_error() const noexcept { return state_.ec == errc::server_error; }
   // True once on_message_end() arrived.
   bool complete() const noexcept { return complete_; }
+  // For a decode failure (unexpected_reply_type, unexpected_null,
+  // invalid_number): what was received and what was wanted, in words
+  // ("received bulk string \"abc\", wanted std::int64_t"). Empty otherwise.
+  std::string error_detail() const;
 
   void on_message_end() override {
     complete_ = true;
@@ -63,6 +68,8 @@ class ResponseBase : public resp::Visitor {
   }
 
   static constexpr std::size_t kNoSkip = static_cast<std::size_t>(-1);
+  // The decoded type's name, built only for an error message.
+  std::string (*wanted_)() = nullptr;
   DecodeState state_;
   std::size_t skip_above_ = kNoSkip;
   bool done_ = false;
@@ -73,7 +80,7 @@ template <class T>
   requires Decodable<T>
 class ResponseVisitor final : public ResponseBase {
  public:
-  ResponseVisitor() = default;
+  ResponseVisitor() noexcept { wanted_ = &type_name<T>; }
 
   void on_node(const resp::Node& n) override {
     if (admit(n, std::is_same_v<T, Reply>)) done_ = decoder_.feed(n, value_, state_);

@@ -1,0 +1,328 @@
+#pragma once
+// The asynchronous half of the request path.
+//
+// OwnedRequest<Decoder>: a request that owns its encoded bytes and its
+// decoder. It can be submitted, fail, be reset() and be submitted again, on
+// the same connection or another one (a read-only retry after a lost
+// connection, a redirected cluster request).
+//
+// AsyncOp: an OwnedRequest plus the caller's completion handler, allocated
+// with the handler's associated allocator (Asio's per-thread recycling
+// allocator by default), its bytes from the per-thread pool (bytes.hpp): in
+// steady state a request allocates nothing.
+//
+// run_async(): encodes BEFORE asio::async_initiate, so a token that launches
+// later (asio::deferred) never reads the caller's arguments again.
+//
+// An asynchronous executor provides
+//   exec::Route route(CommandFlag flags);   // the connection, or a lease pool
+//
+// Completion: void(std::error_code, R), with the failure's text in the
+// Diagnostics passed before the token. For the tokens that turn a failure
+// into an exception (asio::use_awaitable, asio::use_future) the signature is
+// void(std::exception_ptr, R) instead, holding the valkey::Error /
+// valkey::ServerError the synchronous API would throw, with the server's text.
+// A token that decides later (asio::experimental::deferred) gets the
+// error_code signature: whatever launches it, the text is in the Diagnostics.
+#include <cstdint>
+#include <exception>
+#include <future>
+#include <new>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <system_error>
+#include <type_traits>
+#include <utility>
+
+#include <asio/associated_allocator.hpp>
+#include <asio/associated_cancellation_slot.hpp>
+#include <asio/associated_executor.hpp>
+#include <asio/async_result.hpp>
+#include <asio/cancellation_type.hpp>
+#include <asio/dispatch.hpp>
+#include <asio/post.hpp>
+#include <asio/recycling_allocator.hpp>
+#include <asio/use_future.hpp>
+#if defined(ASIO_HAS_CO_AWAIT)
+#include <asio/use_awaitable.hpp>
+#endif
+
+#include <valkey/connection.hpp>
+#include <valkey/diagnostics.hpp>
+#include <valkey/exec/bytes.hpp>
+#include <valkey/exec/deadline.hpp>
+#include <valkey/exec/outcome.hpp>
+#include <valkey/lease_pool.hpp>
+#include <valkey/request.hpp>
+
+namespace valkey::exec {
+
+// Where an asynchronous request runs: a connection, or one leased from a pool
+// for as long as the request runs (blocking commands).
+struct Route {
+  Connection* conn = nullptr;
+  std::shared_ptr<LeasePool> pool;
+};
+
+// Tokens whose result type rethrows a failure: they get the exception itself.
+template <class Token>
+inline constexpr bool throws_v = false;
+template <class A>
+inline constexpr bool throws_v<asio::use_future_t<A>> = true;
+#if defined(ASIO_HAS_CO_AWAIT)
+template <class E>
+inline constexpr bool throws_v<asio::use_awaitable_t<E>> = true;
+#endif
+
+template <class Token>
+inline constexpr bool is_use_future_v = false;
+template <class A>
+inline constexpr bool is_use_future_v<asio::use_future_t<A>> = true;
+
+template <class Token, class R>
+using signature_t =
+    std::conditional_t<throws_v<std::decay_t<Token>>, void(std::exception_ptr, R), void(std::error_code, R)>;
+
+template <class Decoder>
+class OwnedRequest : public RequestBase {
+ public:
+  using result_type = typename Decoder::result_type;
+
+  // `command`: the name for error messages when it has static storage;
+  // empty: read from the bytes.
+  OwnedRequest(Bytes bytes, std::uint32_t replies, std::string_view command)
+      : bytes_(std::move(bytes)), decoder_(replies), command_(command) {
+    expected_replies = replies;
+  }
+
+  void on_node(const resp::Node& n) override { decoder_.on_node(n); }
+  void on_reply_end() override { decoder_.on_reply_end(); }
+  // The bytes are the request's own: it can always be sent again.
+  bool reencode(resp::Writer& w) override {
+    w.buffer().append(bytes_.view());
+    return true;
+  }
+
+  // Queues the request's bytes on `c` (refusals as Connection::submit).
+  std::error_code submit(Connection& c) { return c.submit_encoded(*this, bytes_.view()); }
+  // Forgets what a failed attempt received: the decoders start over, the
+  // bytes stay. Call it only while the request is not active().
+  void reset() { decoder_.reset(); }
+
+  std::string_view bytes() const noexcept { return bytes_.view(); }
+  std::string_view command() const noexcept { return command_.empty() ? first_command(bytes_.view()) : command_; }
+  Decoder& decoder() noexcept { return decoder_; }
+
+ protected:
+  ~OwnedRequest() = default;
+
+ private:
+  Bytes bytes_;
+  Decoder decoder_;
+  std::string_view command_;
+};
+
+// What a request needs besides its bytes.
+struct RequestInfo {
+  CommandFlag flags = CommandFlag::none;
+  std::uint32_t replies = 1;
+  std::string_view command;  // static storage, or empty
+};
+
+template <class Decoder, class Handler, bool Throws>
+class AsyncOp final : public OwnedRequest<Decoder> {
+  using Base = OwnedRequest<Decoder>;
+
+ public:
+  using result_type = typename Decoder::result_type;
+  using slot_type = asio::associated_cancellation_slot_t<Handler>;
+
+  template <class H>
+  AsyncOp(H&& h, Connection& c, Diagnostics* d, Bytes bytes, const RequestInfo& info,
+          std::shared_ptr<LeasePool> pool, std::shared_ptr<Connection> lease)
+      : Base(std::move(bytes), info.replies, info.command),
+        handler_(std::forward<H>(h)),
+        conn_(c),
+        diag_(d),
+        slot_(asio::get_associated_cancellation_slot(handler_)),
+        pool_(std::move(pool)),
+        lease_(std::move(lease)) {
+    this->flags = info.flags;
+  }
+
+  // Called once the request is queued.
+  void arm_cancellation() {
+    if (slot_.is_connected()) {
+      slot_.assign([this](asio::cancellation_type type) {
+        // Before the write every kind of cancellation is clean; after it,
+        // only terminal/partial ones (the command may still run).
+        constexpr auto after_write = asio::cancellation_type::terminal | asio::cancellation_type::partial;
+        if (!this->written() || (type & after_write) != asio::cancellation_type::none)
+          conn_.cancel(*this, make_error_code(errc::cancelled));
+      });
+    }
+  }
+
+  void on_complete(std::error_code ec) override { finish(ec, false); }
+
+  // Completes the operation: frees this state first, then invokes the
+  // handler on its executor (inline when already there, unless `post`).
+  void finish(std::error_code ec, bool post) {
+    if (slot_.is_connected()) slot_.clear();
+    result_type value{};
+    Reason why;
+    if (!ec) ec = this->decoder().finish(value, why);
+    std::exception_ptr failure;
+    if (ec) {
+      const std::string endpoint = conn_.config().endpoint();
+      const Failure f{ec, &why, this->command(), endpoint,
+                      is_connection_failure(ec) ? std::string_view(conn_.last_error()) : std::string_view{}};
+      if (diag_) fill(*diag_, f);
+      if constexpr (Throws) failure = to_exception(f);
+      value = result_type{};
+    } else {
+      clear(diag_);
+    }
+    // A leased connection goes back (or closes) before the caller sees the
+    // result, so the caller's next blocking command can reuse it.
+    if (pool_) pool_->release(std::move(lease_), valkey::detail::lease_reusable(ec));
+    Handler h = std::move(handler_);
+    auto ex = asio::get_associated_executor(h, conn_.get_executor());
+    bool same_executor = false;
+    if constexpr (std::is_same_v<decltype(ex), Connection::executor_type>) same_executor = ex == conn_.get_executor();
+    destroy(this);
+    auto invoke = [&](Handler& handler) {
+      if constexpr (Throws) std::move(handler)(failure, std::move(value));
+      else std::move(handler)(ec, std::move(value));
+    };
+    if (post) {
+      asio::post(ex, [h = std::move(h), ec, failure, value = std::move(value)]() mutable {
+        if constexpr (Throws) std::move(h)(failure, std::move(value));
+        else std::move(h)(ec, std::move(value));
+      });
+    } else if (same_executor) {
+      // on_complete runs on the connection's executor: this is what
+      // asio::dispatch would do, without its type-erased wrapping.
+      invoke(h);
+    } else {
+      asio::dispatch(ex, [h = std::move(h), ec, failure, value = std::move(value)]() mutable {
+        if constexpr (Throws) std::move(h)(failure, std::move(value));
+        else std::move(h)(ec, std::move(value));
+      });
+    }
+  }
+
+  template <class H>
+  static AsyncOp* create(H&& h, Connection& c, Diagnostics* d, Bytes bytes, const RequestInfo& info,
+                         std::shared_ptr<LeasePool> pool, std::shared_ptr<Connection> lease) {
+    auto alloc = rebound(asio::get_associated_allocator(h, asio::recycling_allocator<void>()));
+    AsyncOp* p = std::allocator_traits<decltype(alloc)>::allocate(alloc, 1);
+    try {
+      return new (p) AsyncOp(std::forward<H>(h), c, d, std::move(bytes), info, std::move(pool), std::move(lease));
+    } catch (...) {
+      std::allocator_traits<decltype(alloc)>::deallocate(alloc, p, 1);
+      throw;
+    }
+  }
+
+ private:
+  template <class A>
+  static auto rebound(const A& a) {
+    return typename std::allocator_traits<A>::template rebind_alloc<AsyncOp>(a);
+  }
+  static void destroy(AsyncOp* p) {
+    auto alloc = rebound(asio::get_associated_allocator(p->handler_, asio::recycling_allocator<void>()));
+    p->~AsyncOp();
+    std::allocator_traits<decltype(alloc)>::deallocate(alloc, p, 1);
+  }
+
+  Handler handler_;
+  Connection& conn_;
+  Diagnostics* diag_;
+  slot_type slot_;
+  std::shared_ptr<LeasePool> pool_;    // set for a leased connection
+  std::shared_ptr<Connection> lease_;
+};
+
+// Starts a request whose bytes are encoded: on `route`'s connection (or a
+// connection leased from its pool), with the default deadline; completes
+// `handler` with its outcome. `refused`: complete with that error at once
+// (posted, never inside this call).
+template <class Decoder, bool Throws, class Handler>
+void launch(Handler&& handler, const Route& route, Bytes bytes, const RequestInfo& info, Diagnostics* diag,
+            std::error_code refused = {}) {
+  std::shared_ptr<Connection> lease;
+  Connection* conn = route.conn;
+  if (route.pool) {
+    lease = route.pool->acquire();
+    conn = lease.get();
+  }
+  using Op = AsyncOp<Decoder, std::decay_t<Handler>, Throws>;
+  RequestInfo used = info;
+  if (refused) used.replies = 1;  // the op still completes the usual way
+  Op* op = Op::create(std::forward<Handler>(handler), *conn, diag, std::move(bytes), used, route.pool, std::move(lease));
+  std::error_code ec = refused;
+  if (!ec) {
+    apply_deadline(*op, conn->config());
+    try {
+      ec = op->submit(*conn);
+    } catch (...) {
+      ec = std::make_error_code(std::errc::not_enough_memory);
+    }
+  }
+  if (ec) return op->finish(ec, true);  // never complete inside the initiating call
+  op->arm_cancellation();
+}
+
+template <class Decoder, bool Throws>
+struct Initiate {
+  template <class Handler, class Target>
+  void operator()(Handler&& handler, Target* target, Bytes bytes, RequestInfo info, Diagnostics* diag,
+                  std::error_code refused) const {
+    launch<Decoder, Throws>(std::forward<Handler>(handler), target->route(info.flags), std::move(bytes), info, diag,
+                            refused);
+  }
+};
+
+// Runs `plan` on an asynchronous executor with `token`.
+template <class Target, class Plan, class Token>
+auto run_async(Target& target, Plan&& plan, Diagnostics* diag, Token&& token) {
+  using P = std::remove_cvref_t<Plan>;
+  using Decoder = typename P::decoder_type;
+  using R = typename Decoder::result_type;
+  constexpr bool throws = throws_v<std::decay_t<Token>>;
+  std::error_code refused = plan.refused();
+  Bytes bytes;
+  if (!refused) {
+    try {
+      bytes = plan.take_bytes();
+    } catch (const Error& e) {
+      refused = e.code();  // an argument the encoder refuses
+    } catch (const std::bad_alloc&) {
+      refused = std::make_error_code(std::errc::not_enough_memory);
+    } catch (...) {
+      refused = make_error_code(errc::invalid_argument);
+    }
+  }
+  const RequestInfo info{plan.flags(), plan.replies(), plan.lasting_name()};
+  if constexpr (is_use_future_v<std::decay_t<Token>>) {
+    // The future directly: Asio 1.22 has no initiate() for use_future with an
+    // exception_ptr signature, and its fallback trips g++'s
+    // maybe-uninitialized warning in every caller.
+    std::promise<R> promise(std::allocator_arg, token.get_allocator());
+    std::future<R> future = promise.get_future();
+    launch<Decoder, true>(
+        [p = std::move(promise)](std::exception_ptr failure, R value) mutable {
+          if (failure) p.set_exception(std::move(failure));
+          else p.set_value(std::move(value));
+        },
+        target.route(info.flags), std::move(bytes), info, diag, refused);
+    return future;
+  } else {
+    return asio::async_initiate<Token, signature_t<Token, R>>(Initiate<Decoder, throws>{}, token, &target,
+                                                              std::move(bytes), info, diag, refused);
+  }
+}
+
+}  // namespace valkey::exec

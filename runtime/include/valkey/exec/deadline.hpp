@@ -1,0 +1,15 @@
+#pragma once
+// The default deadline of a request (Config::request_timeout), applied in one
+// place for every executor. Blocking commands get none: they run on leased
+// connections, where the command's own timeout rules.
+#include <valkey/config.hpp>
+#include <valkey/request.hpp>
+
+namespace valkey::exec {
+
+inline void apply_deadline(RequestBase& r, const Config& config) noexcept {
+  if (has(r.flags, CommandFlag::blocking)) return;
+  if (auto t = config.request_timeout; t.count() > 0) r.deadline = RequestBase::clock::now() + t;
+}
+
+}  // namespace valkey::exec

@@ -1,0 +1,109 @@
+#pragma once
+// valkey::exec::Executor<Derived>: the one definition of exec() and call()
+// for every executor. The generated methods (Commands<Derived>) call back into
+// Derived::exec(cmd, tail...), which lands here; so does call(args, tail...)
+// and a batch's exec(tail...).
+//
+// The tail picks how the outcome is delivered:
+//   synchronous executors (Client, SyncBlockingClient, Watch)
+//     exec(cmd)                    -> the value; throws ServerError / Error
+//     exec(cmd, ec)                -> the value, or a default one with `ec` set
+//     exec(cmd, ec, diag)          -> the same, `diag` filled
+//   asynchronous executors (AsyncClient, BlockingClient, AsyncWatch)
+//     exec(cmd, token)             -> void(std::error_code, R) (see async.hpp)
+//     exec(cmd, diag, token)       -> the same, `diag` filled
+//   batch builders (pipeline, transaction, Batch)
+//     exec(cmd), call(args)        -> append the command
+//     exec(tail...)                -> run the batch on its target, any tail above
+//
+// Derived declares its kind with `using executor_category = exec::sync_executor`
+// (async_executor, batch_builder) and provides the matching hook:
+//   sync_executor:  void run(detail::SyncOpBase&); const Config& config() const;
+//   async_executor: exec::Route route(CommandFlag);
+//   batch_builder:  auto append(Plan&&); BatchPlan<...> take_plan(); Target& target();
+#include <system_error>
+#include <type_traits>
+#include <utility>
+
+#include <valkey/command.hpp>
+#include <valkey/diagnostics.hpp>
+#include <valkey/exec/async.hpp>
+#include <valkey/exec/plan.hpp>
+#include <valkey/exec/sync.hpp>
+#include <valkey/reply.hpp>
+#include <valkey/view.hpp>
+
+namespace valkey::exec {
+
+struct sync_executor {};
+struct async_executor {};
+struct batch_builder {};
+
+template <class T, class Kind>
+concept executor_of = std::is_same_v<typename T::executor_category, Kind>;
+
+// ---- the tails, one overload each (internal) ----
+
+template <executor_of<sync_executor> T, class Plan>
+decltype(auto) dispatch(T& t, Plan&& plan) {
+  return run_sync(t, plan, nullptr, nullptr);
+}
+template <executor_of<sync_executor> T, class Plan>
+decltype(auto) dispatch(T& t, Plan&& plan, std::error_code& ec) {
+  return run_sync(t, plan, &ec, nullptr);
+}
+template <executor_of<sync_executor> T, class Plan>
+decltype(auto) dispatch(T& t, Plan&& plan, std::error_code& ec, Diagnostics& diag) {
+  return run_sync(t, plan, &ec, &diag);
+}
+template <executor_of<async_executor> T, class Plan, class Token>
+  requires(!std::is_same_v<std::remove_cvref_t<Token>, Diagnostics>)
+decltype(auto) dispatch(T& t, Plan&& plan, Token&& token) {
+  return run_async(t, std::forward<Plan>(plan), nullptr, std::forward<Token>(token));
+}
+template <executor_of<async_executor> T, class Plan, class Token>
+decltype(auto) dispatch(T& t, Plan&& plan, Diagnostics& diag, Token&& token) {
+  return run_async(t, std::forward<Plan>(plan), &diag, std::forward<Token>(token));
+}
+
+template <class T>
+concept not_a_command = !Command<std::remove_cvref_t<T>>;
+
+template <class Derived>
+class Executor {
+ public:
+  // Runs `cmd` (a builder: appends it). Returns Cmd::reply_type (nothing for
+  // Ok), or what the completion token makes of it.
+  template <Command Cmd, class... Tail>
+  decltype(auto) exec(const Cmd& cmd, Tail&&... tail) {
+    if constexpr (executor_of<Derived, batch_builder>) {
+      static_assert(sizeof...(Tail) == 0, "a batch builder appends commands: exec(cmd) takes no tail");
+      return self().append(CommandPlan<Cmd>{cmd});
+    } else {
+      return dispatch(self(), CommandPlan<Cmd>{cmd}, std::forward<Tail>(tail)...);
+    }
+  }
+
+  // Any command as strings; its reply as valkey::Reply.
+  template <class... Tail>
+  decltype(auto) call(Strings args, Tail&&... tail) {
+    if constexpr (executor_of<Derived, batch_builder>) {
+      static_assert(sizeof...(Tail) == 0, "a batch builder appends commands: call(args) takes no tail");
+      return self().append(ArgsPlan<Reply>{args});
+    } else {
+      return dispatch(self(), ArgsPlan<Reply>{args}, std::forward<Tail>(tail)...);
+    }
+  }
+
+  // A batch builder: sends what it collected, on its target, in one write.
+  template <class... Tail>
+    requires(executor_of<Derived, batch_builder> && (not_a_command<Tail> && ...))
+  decltype(auto) exec(Tail&&... tail) {
+    return dispatch(self().target(), self().take_plan(), std::forward<Tail>(tail)...);
+  }
+
+ private:
+  Derived& self() noexcept { return static_cast<Derived&>(*this); }
+};
+
+}  // namespace valkey::exec

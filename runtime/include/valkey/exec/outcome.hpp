@@ -1,0 +1,68 @@
+#pragma once
+// The one mapping from a request's outcome to what the caller sees: a value,
+// an std::error_code + valkey::Diagnostics, or an exception (valkey::Error,
+// valkey::ServerError). Every executor and every completion token goes
+// through it, so a failure reads the same everywhere:
+//
+//   <command> on <endpoint>: <reason>
+//   "GET on 127.0.0.1:6379: WRONGTYPE Operation against a key holding the wrong kind of value"
+//   "GET on 127.0.0.1:1: not connected: Connection refused"
+//   "GET on 127.0.0.1:6379: authentication failed: HELLO refused: WRONGPASS invalid username-password pair ..."
+//   "GET on 127.0.0.1:6379: reply holds a number that does not parse (received bulk string \"abc\", wanted std::int64_t)"
+#include <exception>
+#include <string>
+#include <string_view>
+#include <system_error>
+
+#include <valkey/diagnostics.hpp>
+#include <valkey/error.hpp>
+
+namespace valkey::exec {
+
+// Why the replies failed, as the decoders tell it.
+struct Reason {
+  std::string server_message;  // errc::server_error: the reply's text without '-'
+  std::string detail;          // decode errors: "received ..., wanted ..."
+  void clear() noexcept {
+    server_message.clear();
+    detail.clear();
+  }
+};
+
+// Everything known about one failed request.
+struct Failure {
+  std::error_code ec;
+  const Reason* reason = nullptr;  // may be null
+  std::string_view command;        // "GET", "pipeline", "batch", "transaction"; may be empty
+  std::string_view endpoint;       // "host:port"
+  // The connection's last_error() when the request failed because the
+  // connection did (refused, auth, TLS, lost): it says why.
+  std::string_view connection_error;
+};
+
+// Codes after which the connection's last_error() explains the failure.
+bool is_connection_failure(std::error_code ec) noexcept;
+
+// The sentence (Error::what(), Diagnostics::message): "<command> on
+// <endpoint>: <reason>"; the reason alone; and the context.
+std::string describe(const Failure& f);
+std::string reason(const Failure& f);
+ErrorContext context_of(const Failure& f);
+
+// Fills `diag` (on success: clears it).
+void fill(Diagnostics& diag, const Failure& f);
+inline void clear(Diagnostics* diag) noexcept {
+  if (diag && !diag->empty()) diag->clear();
+}
+// ServerError for server_error, Error otherwise.
+[[noreturn]] void raise(const Failure& f);
+std::exception_ptr to_exception(const Failure& f);
+// The same from a Diagnostics a failed request filled (composed operations).
+[[noreturn]] void raise(std::error_code ec, const Diagnostics& diag);
+std::exception_ptr to_exception(std::error_code ec, const Diagnostics& diag);
+
+// The name of the first command in RESP-encoded `bytes` ("*2\r\n$3\r\nGET..."
+// -> "GET"); empty when `bytes` does not start with a command.
+std::string_view first_command(std::string_view bytes) noexcept;
+
+}  // namespace valkey::exec
