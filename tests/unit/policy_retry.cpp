@@ -4,6 +4,8 @@
 
 #include <chrono>
 #include <string>
+#include <queue>
+#include <vector>
 
 #include <valkey/error.hpp>
 #include <valkey/policy/retry.hpp>
@@ -186,5 +188,55 @@ TEST_CASE("the budget allows a share of recent requests plus a constant", "[poli
   CHECK(r.budget_left(later) == 10.0);
   granted = 0;
   for (int i = 0; i < 100; ++i) granted += r.decide(1, refused(), true, later).retry();
+  CHECK(granted == 10);
+}
+
+TEST_CASE("a storm of failing requests retries no more than the budget", "[policy]") {
+  // 1,000 requests against a server that refuses everything for 5 s, with the
+  // default policy: each failure is followed by its retry after the delay the
+  // decision gives (simulated time, no sleeping).
+  RetryPolicy p;
+  p.max_attempts = 10;
+  vp::Retrier r(p, 1234);
+  struct Pending {
+    vp::TimePoint at;
+    int attempt;
+  };
+  // Handled in time order, as an event loop would.
+  auto later_first = [](const Pending& a, const Pending& b) { return a.at > b.at; };
+  std::priority_queue<Pending, std::vector<Pending>, decltype(later_first)> pending(later_first);
+  for (int i = 0; i < 1000; ++i) {
+    r.on_request(t0);
+    pending.push({t0, 1});
+  }
+  int retries = 0, gave_up_budget = 0;
+  while (!pending.empty()) {
+    const Pending x = pending.top();
+    pending.pop();
+    const auto d = r.decide(x.attempt, refused(), true, x.at, t0 + 5s);
+    if (d.retry()) {
+      ++retries;
+      pending.push({x.at + d.delay, x.attempt + 1});
+    } else if (d.give_up == GiveUp::budget_exhausted) {
+      ++gave_up_budget;
+    }
+  }
+  // Within one window: 10/s * 10 s + 10 % of 1,000.
+  CHECK(retries <= 200);
+  CHECK(retries >= 100);  // the budget is used, not refused outright
+  CHECK(gave_up_budget > 0);
+}
+
+TEST_CASE("time points slightly out of order still count against the budget", "[policy]") {
+  RetryPolicy p;
+  p.max_attempts = 1000;
+  p.base = 0ms;
+  p.budget.ratio = 0;
+  p.budget.per_second = 1;
+  vp::Retrier r(p);
+  int granted = 0;
+  for (int i = 0; i < 10; ++i) granted += r.decide(1, refused(), true, t0 + 1500ms).retry();
+  // An earlier `now` (taken before a lock) sees the retries recorded after it.
+  for (int i = 0; i < 10; ++i) granted += r.decide(1, refused(), true, t0).retry();
   CHECK(granted == 10);
 }

@@ -2,7 +2,9 @@
 // Two tallies (say, requests and retries, or successes and failures) over the
 // last `window` of time, kept in a fixed ring of slots: no allocation, O(slots)
 // per call. The window moves in steps of window/slots, so "the last 10 s" with
-// 10 slots means between 9 and 10 s. Not thread-safe.
+// 10 slots means between 9 and 10 s. Time points may arrive slightly out of
+// order (taken before a lock): counts of a later slot are kept and counted.
+// Not thread-safe.
 #include <array>
 #include <chrono>
 #include <cstdint>
@@ -40,14 +42,14 @@ class SlidingWindow {
   Slot& at(TimePoint now) noexcept {
     const std::int64_t e = epoch_of(now);
     Slot& s = slots_[index(e)];
-    if (s.epoch != e) s = Slot{e, 0, 0};
+    if (s.epoch < e) s = Slot{e, 0, 0};  // a newer slot stays: `now` may arrive slightly out of order
     return s;
   }
   std::uint64_t sum(TimePoint now, std::uint64_t Slot::*field) const noexcept {
     const std::int64_t e = epoch_of(now);
     std::uint64_t total = 0;
     for (const Slot& s : slots_)
-      if (s.epoch > e - slots && s.epoch <= e) total += s.*field;
+      if (s.epoch > e - slots) total += s.*field;  // slots ahead of `now` count too
     return total;
   }
 
