@@ -148,3 +148,22 @@ TEST_CASE("encoded requests: every command must be idempotent", "[policy]") {
   CHECK_FALSE(vp::idempotent_encoded("*1\r\n$3\r\nGET"));
   CHECK_FALSE(vp::idempotent_encoded("*2\r\n$3\r\nGET\r\n$999999999999999999999\r\n"));
 }
+
+TEST_CASE("idempotency_of settles what the command alone decides", "[policy]") {
+  using vp::Idempotency;
+  CHECK(vp::idempotency_of(info_of({"GET"})) == Idempotency::always);
+  CHECK(vp::idempotency_of(info_of({"DEL"})) == Idempotency::always);
+  CHECK(vp::idempotency_of(info_of({"SET"})) == Idempotency::depends_on_arguments);
+  CHECK(vp::idempotency_of(info_of({"ZADD"})) == Idempotency::depends_on_arguments);
+  CHECK(vp::idempotency_of(info_of({"INCR"})) == Idempotency::never);
+  CHECK(vp::idempotency_of(info_of({"BLPOP"})) == Idempotency::never);
+  CHECK(vp::idempotency_of(info_of({"XREAD"})) == Idempotency::never);
+  // Consistent with the full decision wherever the command alone settles it.
+  for (const CommandInfo* info : valkey::all_commands()) {
+    const auto i = vp::idempotency_of(*info);
+    if (i == Idempotency::depends_on_arguments) continue;
+    INFO(info->name);
+    const std::vector<std::string_view> argv{info->name, "a", "b", "GET", "NX", "INCR"};
+    CHECK(vp::idempotent(*info, argv) == (i == Idempotency::always));
+  }
+}

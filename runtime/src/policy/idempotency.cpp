@@ -90,6 +90,14 @@ const IdempotentRule* idempotent_rule(std::string_view command) noexcept {
 
 bool may_mark_idempotent(const CommandInfo& info) noexcept { return !info.is(CommandFlag::blocking); }
 
+Idempotency idempotency_of(const CommandInfo& info) noexcept {
+  if (info.is(CommandFlag::blocking)) return Idempotency::never;
+  if (info.is(CommandFlag::readonly)) return Idempotency::always;
+  const IdempotentRule* rule = idempotent_rule(info.name);
+  if (!rule) return Idempotency::never;
+  return rule->options_from == 0 ? Idempotency::always : Idempotency::depends_on_arguments;
+}
+
 bool idempotent(const CommandInfo& info, Strings argv) noexcept {
   if (info.is(CommandFlag::blocking)) return false;
   if (info.is(CommandFlag::readonly)) return true;

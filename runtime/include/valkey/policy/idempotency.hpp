@@ -43,6 +43,11 @@ std::span<const IdempotentRule> idempotent_rules() noexcept;
 // The entry for a command name as CommandInfo spells it; nullptr when none.
 const IdempotentRule* idempotent_rule(std::string_view command) noexcept;
 
+// The decision as far as the command alone settles it: a client can skip the
+// argument scan for `always` (readonly) and `never` (blocking, not listed).
+enum class Idempotency : unsigned char { never, always, depends_on_arguments };
+Idempotency idempotency_of(const CommandInfo& info) noexcept;
+
 // `argv` is the whole command as sent: name, subcommand if any, arguments.
 bool idempotent(const CommandInfo& info, Strings argv) noexcept;
 
