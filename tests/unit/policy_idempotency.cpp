@@ -167,3 +167,13 @@ TEST_CASE("idempotency_of settles what the command alone decides", "[policy]") {
     CHECK(vp::idempotent(*info, argv) == (i == Idempotency::always));
   }
 }
+
+TEST_CASE("encoded requests cut at any byte are refused unless the cut falls between commands", "[policy]") {
+  const std::string first = encode({{"SET", "k", "v"}});
+  const std::string all = first + encode({{"HSET", "h", "f", "12345678901234567890"}});
+  for (std::size_t n = 0; n <= all.size(); ++n) {
+    INFO(n);
+    const bool boundary = n == first.size() || n == all.size();
+    CHECK(vp::idempotent_encoded(std::string_view(all).substr(0, n)) == boundary);
+  }
+}
