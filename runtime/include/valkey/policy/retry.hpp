@@ -1,0 +1,126 @@
+#pragma once
+// When to send a failed request again, and after how long.
+//
+//   RetryPolicy    the configuration (validated: a bad field is named);
+//   RetryBudget    a share of recent requests plus a small constant, so a
+//                  failing server sees at most that many extra requests;
+//   Retrier        the decision for one client: decide() after each failed
+//                  attempt, on_request() for each first attempt.
+//
+// What is retried (decide()):
+//   - not_sent + a transient error: always (nothing ran);
+//   - sent_no_reply + a transient error: only when the command is idempotent
+//     (policy/idempotency.hpp, or marked by the caller); otherwise the caller
+//     is told the outcome is unknown (GiveUp::unknown_outcome);
+//   - server_error whose prefix is retryable (LOADING, TRYAGAIN, CLUSTERDOWN,
+//     MASTERDOWN; BUSY when opted in): the server refused before running the
+//     command, so it is resent whether idempotent or not;
+//   - never: a reply (ok), other server errors (WRONGTYPE, NOSCRIPT, ERR...),
+//     non-transient errors (cancelled, client closed, queue_full, bad input,
+//     auth, TLS, protocol), past max_attempts, past the deadline (a retry that
+//     could not start before the deadline is not scheduled), over the budget.
+//
+// Backoff: full jitter, uniform in [0, min(max, base * 2^(attempt-1))].
+//
+// Thread-safety: RetryPolicy is a value. A Retrier holds the budget and the
+// random state: one per client, used under the client's lock or on its
+// executor; it is not safe for concurrent calls.
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include <valkey/policy/outcome.hpp>
+#include <valkey/policy/sliding_window.hpp>
+
+namespace valkey::policy {
+
+// Server error prefixes that mean "refused, not run: try again later".
+enum class RetryableError : std::uint8_t {
+  none = 0,
+  loading = 1u << 0,      // LOADING: the server is loading its data set
+  tryagain = 1u << 1,     // TRYAGAIN: a multi-key command during resharding
+  clusterdown = 1u << 2,  // CLUSTERDOWN: the cluster cannot serve the slot now
+  masterdown = 1u << 3,   // MASTERDOWN: a replica lost its primary (stale reads refused)
+  busy = 1u << 4,         // BUSY: a script or function is running; it may run for long
+};
+constexpr RetryableError operator|(RetryableError a, RetryableError b) noexcept {
+  return static_cast<RetryableError>(static_cast<std::uint8_t>(a) | static_cast<std::uint8_t>(b));
+}
+constexpr bool has(RetryableError set, RetryableError e) noexcept {
+  return (static_cast<std::uint8_t>(set) & static_cast<std::uint8_t>(e)) != 0;
+}
+// The flag of an error reply's prefix; none when it is not one of them.
+RetryableError retryable_error_of(std::string_view server_prefix) noexcept;
+
+struct RetryBudget {
+  bool enabled = true;
+  double ratio = 0.1;          // retries allowed per first attempt in the window (0..1)
+  double per_second = 10.0;    // plus this many per second of the window
+  Duration window = std::chrono::seconds(10);
+};
+
+struct RetryPolicy {
+  int max_attempts = 3;  // including the first; 1 disables retries
+  Duration base = std::chrono::milliseconds(10);
+  Duration max = std::chrono::milliseconds(1000);
+  RetryableError retry_on = RetryableError::loading | RetryableError::tryagain |
+                            RetryableError::clusterdown | RetryableError::masterdown;
+  RetryBudget budget = {};
+
+  // Empty when valid; otherwise a sentence naming the field and the value
+  // ("RetryPolicy.max_attempts must be at least 1, got 0").
+  std::string problem() const;
+};
+
+// Upper bound of the wait before the retry that follows attempt `attempt`
+// (1 = the first send): min(max, base * 2^(attempt-1)).
+Duration backoff_ceiling(const RetryPolicy& p, int attempt) noexcept;
+// Full jitter: `random` (uniform over 64 bits) scaled into [0, ceiling].
+Duration full_jitter(Duration ceiling, std::uint64_t random) noexcept;
+
+enum class GiveUp : std::uint8_t {
+  none,               // retrying
+  replied,            // the attempt got a reply (ok): nothing to retry
+  not_retryable,      // an error a resend does not fix (see above)
+  unknown_outcome,    // written without reply and not idempotent: report errc::unknown_outcome
+  attempts_exhausted,
+  deadline,           // the next attempt could not start before the deadline
+  budget_exhausted,
+};
+std::string_view to_string(GiveUp g) noexcept;
+
+struct RetryDecision {
+  GiveUp give_up = GiveUp::none;
+  Duration delay = Duration::zero();  // when retrying: wait this long, then send again
+  bool retry() const noexcept { return give_up == GiveUp::none; }
+};
+
+class Retrier {
+ public:
+  // Throws valkey::Error(errc::invalid_argument) with problem()'s sentence.
+  explicit Retrier(RetryPolicy policy, std::uint64_t seed = 0x9e3779b97f4a7c15ull);
+
+  const RetryPolicy& policy() const noexcept { return policy_; }
+
+  // Counts a first attempt for the budget (retries are not counted).
+  void on_request(TimePoint now) noexcept;
+
+  // After attempt number `attempt` (1 = the first send) failed as `f`:
+  // retry after a delay, or give up and why. A retry withdraws from the
+  // budget; `deadline` is the call's (TimePoint::max() when none).
+  RetryDecision decide(int attempt, const Failure& f, bool idempotent, TimePoint now,
+                       TimePoint deadline = TimePoint::max()) noexcept;
+
+  // Retries the budget would still allow at `now` (for tests and metrics).
+  double budget_left(TimePoint now) noexcept;
+
+ private:
+  std::uint64_t next_random() noexcept;
+
+  RetryPolicy policy_;
+  std::uint64_t rng_;
+  SlidingWindow window_;  // a: first attempts, b: retries
+};
+
+}  // namespace valkey::policy
