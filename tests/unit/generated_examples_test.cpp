@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "../../generated/examples/examples.hpp"
+#include "../support/swapped_encoders.hpp"
 #include <valkey/command_table.hpp>
 
 namespace {
@@ -80,33 +81,9 @@ TEST_CASE("generated: every example encodes to its expected argv", "[generated][
 // example gives the two arguments different values.
 namespace {
 
-template <class Sink>
-void write_getrange_swapped(const valkey::cmd::Getrange& c, Sink& s) {
-  s.arg("GETRANGE");
-  s.arg(c.key);
-  s.arg(c.end);  // swapped with start
-  s.arg(c.start);
-}
-
-template <class Sink>
-void write_lmove_swapped(const valkey::cmd::Lmove& c, Sink& s) {
-  s.arg("LMOVE");
-  s.arg(c.destination);  // swapped with source
-  s.arg(c.source);
-  s.arg(c.wherefrom == valkey::cmd::Lmove::Wherefrom::left ? "LEFT" : "RIGHT");
-  s.arg(c.whereto == valkey::cmd::Lmove::Whereto::left ? "LEFT" : "RIGHT");
-}
-
-template <class C, class Write>
-std::string wire_with(const C& c, Write write) {
-  valkey::resp::ArgCounter n;
-  write(c, n);
-  std::string wire;
-  valkey::resp::Writer w{wire};
-  w.begin_command(n.count());
-  write(c, w);
-  return wire;
-}
+using valkey::test::wire_with;
+using valkey::test::write_getrange_swapped;
+using valkey::test::write_lmove_swapped;
 
 }  // namespace
 

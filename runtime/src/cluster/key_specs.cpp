@@ -8,19 +8,12 @@
 
 #include <valkey/command_table.hpp>
 
+#include "detail/ascii.hpp"
+
 namespace valkey::cluster {
 namespace {
 
-bool iequals(std::string_view a, std::string_view b) noexcept {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    char x = a[i], y = b[i];
-    if (x >= 'a' && x <= 'z') x = static_cast<char>(x - 'a' + 'A');
-    if (y >= 'a' && y <= 'z') y = static_cast<char>(y - 'a' + 'A');
-    if (x != y) return false;
-  }
-  return true;
-}
+using valkey::detail::iequals;
 
 // A key count as the server accepts it: an optional '-', digits, no leading
 // zeros, no sign '+', no spaces. Returns -1 for anything else (or negative).

@@ -11,19 +11,12 @@
 #include <valkey/cluster/slot.hpp>
 #include <valkey/command_table.hpp>
 
+#include "detail/ascii.hpp"
+
 namespace valkey::cluster {
 namespace {
 
-bool iequals(std::string_view a, std::string_view b) noexcept {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    char x = a[i], y = b[i];
-    if (x >= 'a' && x <= 'z') x = static_cast<char>(x - 'a' + 'A');
-    if (y >= 'a' && y <= 'z') y = static_cast<char>(y - 'a' + 'A');
-    if (x != y) return false;
-  }
-  return true;
-}
+using valkey::detail::iequals;
 
 constexpr std::string_view kTransaction =
     "runs on one node's connection between MULTI and EXEC: use the cluster client's transaction() (and watch() for "

@@ -8,6 +8,8 @@
 
 #include <valkey/command_table.hpp>
 
+#include "detail/ascii.hpp"
+
 namespace valkey::cluster {
 namespace {
 
@@ -17,21 +19,11 @@ struct Bad {
 
 std::string upper(std::string_view s) {
   std::string out(s);
-  for (char& c : out)
-    if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
+  for (char& c : out) c = valkey::detail::ascii_upper(c);
   return out;
 }
 
-bool iequals(std::string_view a, std::string_view b) noexcept {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    char x = a[i], y = b[i];
-    if (x >= 'a' && x <= 'z') x = static_cast<char>(x - 'a' + 'A');
-    if (y >= 'a' && y <= 'z') y = static_cast<char>(y - 'a' + 'A');
-    if (x != y) return false;
-  }
-  return true;
-}
+using valkey::detail::iequals;
 
 std::string_view str(const Reply& r, std::string_view what) {
   if (!r.is_string()) throw Bad{std::string(what) + " is not a string"};

@@ -1,0 +1,19 @@
+#pragma once
+// ASCII case folding for protocol words (command names, tokens, policies):
+// the server compares them without regard to case, and so do we. Locale-free
+// on purpose. Internal to the runtime.
+#include <cstddef>
+#include <string_view>
+
+namespace valkey::detail {
+
+constexpr char ascii_upper(char c) noexcept { return c >= 'a' && c <= 'z' ? static_cast<char>(c - 'a' + 'A') : c; }
+
+constexpr bool iequals(std::string_view a, std::string_view b) noexcept {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i)
+    if (ascii_upper(a[i]) != ascii_upper(b[i])) return false;
+  return true;
+}
+
+}  // namespace valkey::detail
