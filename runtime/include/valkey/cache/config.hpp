@@ -25,7 +25,7 @@ struct CacheConfig {
   // BCAST only: keys are cached (and tracked) only when they start with one of
   // these. None of them may be empty or a prefix of another: the server refuses
   // overlapping prefixes.
-  std::vector<std::string> prefixes;
+  std::vector<std::string> prefixes = {};
   // Longest time an entry is served, a bound for what invalidations could
   // miss. 0: no bound beyond invalidations and the server's TTL. Not negative.
   std::chrono::milliseconds max_ttl{0};
