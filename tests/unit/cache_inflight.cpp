@@ -7,6 +7,8 @@
 #include <optional>
 #include <string>
 
+#include <valkey/error.hpp>
+
 #include "cache_support.hpp"
 
 using cache_test::bulk;
@@ -141,4 +143,12 @@ TEST_CASE("cache in flight: a key's generation survives the removal of its entri
   CHECK(cached(store, "k") == "<miss>");
   store.invalidate("k");
   CHECK(store.complete_read(std::move(t), get("k"), bulk(value)) == CacheInsert::stale);
+}
+
+TEST_CASE("cache in flight: a ticket completes only on its own store", "[cache]") {
+  CacheStore a(CacheConfig{}), b(CacheConfig{});
+  auto t = a.begin_read("k");
+  CHECK_THROWS_AS(b.complete_read(std::move(t), get("k"), bulk("v")), valkey::Error);
+  CHECK(t.tracked());  // still a's, released on a by its destructor
+  CHECK(a.complete_read(std::move(t), get("k"), bulk("v")) == CacheInsert::stored);
 }

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include <valkey/error.hpp>
+
 namespace valkey {
 
 // One cached reply. Owned by the store (allocated on insert, deleted on
@@ -29,18 +31,16 @@ struct CacheStore::KeyNode {
   std::uint64_t generation = 0;
 };
 
-namespace {
-// Per map node: the next pointer, the cached hash and one bucket slot.
-constexpr std::size_t map_node_extra = 3 * sizeof(void*);
-}  // namespace
-static_assert(sizeof(std::string) + sizeof(void*) + map_node_extra + 96 <= CacheStore::entry_overhead,
-              "entry_overhead must cover an entry's bookkeeping");
-static_assert(sizeof(std::string) + sizeof(void*) + map_node_extra + 48 <= CacheStore::key_overhead,
-              "key_overhead must cover a key's bookkeeping");
-
 CacheStore::CacheStore(CacheConfig config, const CacheClock& clock) : config_(std::move(config)), clock_(&clock) {
   validate(config_);
-  static_assert(sizeof(Entry) <= 96 && sizeof(KeyNode) <= 48);
+  // The fixed overheads cover the real bookkeeping: the struct, its map node
+  // (the pair, the next pointer, the cached hash) with its bucket slot, and a
+  // malloc header per allocation (struct, map node, and the strings: request
+  // and reply for an entry, the key for a key).
+  constexpr std::size_t map_node = sizeof(std::pair<const std::string, void*>) + 3 * sizeof(void*);
+  constexpr std::size_t malloc_header = 16;
+  static_assert(sizeof(Entry) + map_node + 4 * malloc_header <= entry_overhead);
+  static_assert(sizeof(KeyNode) + map_node + 3 * malloc_header <= key_overhead);
 }
 
 CacheStore::~CacheStore() {
@@ -125,6 +125,8 @@ void CacheStore::release_ticket(ReadTicket& t) noexcept {
 CacheInsert CacheStore::complete_read(ReadTicket&& ticket, std::string_view request, std::string_view reply,
                                       const CacheEntryLimits& limits) {
   if (ticket.store_ == nullptr) return CacheInsert::untracked;
+  if (ticket.store_ != this)
+    throw Error(make_error_code(errc::invalid_argument), "CacheStore::complete_read: the ticket is another store's");
   ReadTicket t(std::move(ticket));  // released (under the lock) on every return below
 
   const bool is_error = !reply.empty() && (reply.front() == '-' || reply.front() == '!');
@@ -229,19 +231,14 @@ void CacheStore::evict_tail_locked() {
 }
 
 void CacheStore::drop_key_locked(KeyNode* node, std::uint64_t& counter) {
-  ++node->generation;
-  // A node with readers survives the removal of its entries; one without is
-  // erased with its last entry, so the loop stops before touching it again.
-  if (node->readers == 0 && node->entries == nullptr) {
-    maybe_erase_node_locked(node);
-    return;
-  }
-  while (node->entries != nullptr) {
-    Entry* e = node->entries;
+  ++node->generation;  // reads of the key in flight are stale now
+  // Removing the last entry erases a node without readers: stop before
+  // touching it again.
+  while (Entry* e = node->entries) {
     const bool last = e->key_next == nullptr;
     ++counter;
     remove_entry_locked(e);
-    if (last) break;  // the node may be gone
+    if (last) break;
   }
 }
 

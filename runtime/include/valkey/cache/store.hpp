@@ -98,10 +98,10 @@ class CacheStore {
 
  public:
   // Fixed accounting per entry and per key, covering the store's own
-  // bookkeeping (hash nodes, list links, string headers); checked against the
-  // real sizes in the implementation.
-  static constexpr std::size_t entry_overhead = 192;
-  static constexpr std::size_t key_overhead = 128;
+  // bookkeeping (structs, hash nodes, bucket slots, allocation headers);
+  // checked against the real sizes in the implementation.
+  static constexpr std::size_t entry_overhead = 224;
+  static constexpr std::size_t key_overhead = 144;
 
   // A read in flight whose reply may be stored. Move-only; destroying it
   // without complete_read abandons the read (a failed or cancelled request).
@@ -173,6 +173,7 @@ class CacheStore {
   ReadTicket begin_read(std::string_view key);
   // When the reply arrives: stores `reply` under `request` unless the key was
   // invalidated (or the cache flushed) since begin_read. The ticket is used up.
+  // Throws valkey::Error(errc::invalid_argument) for another store's ticket.
   CacheInsert complete_read(ReadTicket&& ticket, std::string_view request, std::string_view reply,
                             const CacheEntryLimits& limits = {});
 
