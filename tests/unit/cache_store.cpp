@@ -265,3 +265,13 @@ TEST_CASE("cache store: invalidation, own writes and flushes drop entries", "[ca
   }
   CHECK(store.stats().flushes == 3);
 }
+
+TEST_CASE("cache store: extreme TTLs neither overflow nor store a negative one", "[cache]") {
+  cache_test::ManualClock clock;
+  CacheStore store(CacheConfig{.max_ttl = std::chrono::milliseconds::max()}, clock);
+  REQUIRE(fill(store, "k", "v", {.ttl = std::chrono::milliseconds::max()}) == CacheInsert::stored);
+  clock.advance(std::chrono::hours(24 * 365 * 100));
+  CHECK(cached(store, "k") == bulk("v"));
+  CHECK(fill(store, "j", "v", {.ttl = -1ms}) == CacheInsert::expired);
+  CHECK(cached(store, "j") == "<miss>");
+}

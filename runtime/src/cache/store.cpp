@@ -31,6 +31,16 @@ struct CacheStore::KeyNode {
   std::uint64_t generation = 0;
 };
 
+namespace {
+// t + d, without overflowing the clock's range for very long durations; a
+// negative d gives a deadline already past.
+CacheClock::time_point after(CacheClock::time_point t, std::chrono::milliseconds d) {
+  if (d.count() < 0) return CacheClock::time_point::min();
+  const auto room = std::chrono::duration_cast<std::chrono::milliseconds>(CacheClock::time_point::max() - t);
+  return d >= room ? CacheClock::time_point::max() - std::chrono::nanoseconds(1) : t + d;
+}
+}  // namespace
+
 CacheStore::CacheStore(CacheConfig config, const CacheClock& clock) : config_(std::move(config)), clock_(&clock) {
   validate(config_);
   // The fixed overheads cover the real bookkeeping: the struct, its map node
@@ -131,8 +141,8 @@ CacheInsert CacheStore::complete_read(ReadTicket&& ticket, std::string_view requ
 
   const bool is_error = !reply.empty() && (reply.front() == '-' || reply.front() == '!');
   CacheClock::time_point deadline = CacheClock::time_point::max();
-  if (config_.max_ttl.count() > 0) deadline = std::min(deadline, t.started_ + config_.max_ttl);
-  if (limits.ttl.count() > 0) deadline = std::min(deadline, t.started_ + limits.ttl);
+  if (config_.max_ttl.count() > 0) deadline = std::min(deadline, after(t.started_, config_.max_ttl));
+  if (limits.ttl.count() != 0) deadline = std::min(deadline, after(t.started_, limits.ttl));
   if (limits.server_deadline) deadline = std::min(deadline, *limits.server_deadline);
   const bool expired = deadline != CacheClock::time_point::max() && clock_->now() >= deadline;
 

@@ -89,7 +89,7 @@ enum class CacheInsert : std::uint8_t {
 
 // Bounds of one read's entry, besides CacheConfig::max_ttl.
 struct CacheEntryLimits {
-  std::chrono::milliseconds ttl{0};  // per-call TTL from begin_read; 0: none
+  std::chrono::milliseconds ttl{0};  // per-call TTL from begin_read; 0: none; negative: not stored
   std::optional<CacheClock::time_point> server_deadline = {};  // from the key's PTTL; none: no TTL
 };
 
