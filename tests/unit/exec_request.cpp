@@ -60,7 +60,7 @@ TEST_CASE("exec: collectors reset between attempts", "[exec][resubmit]") {
   t.on_node(Node{Type::simple_error, 1, 0, "TRYAGAIN"});
   t.on_reply_end();
   t.reset();
-  t.on_node(Node{Type::integer, 1, 0, "7"});
+  t.on_node(Node{Type::integer, 1, 0, "7", 7});
   t.on_reply_end();
   t.on_node(Node{Type::bulk_string, 1, 0, "x"});
   t.on_reply_end();
@@ -73,9 +73,9 @@ TEST_CASE("exec: collectors reset between attempts", "[exec][resubmit]") {
   v.on_node(Node{Type::bulk_string, 1, 0, "nan"});
   v.on_reply_end();
   v.reset();
-  v.on_node(Node{Type::integer, 1, 0, "1"});
+  v.on_node(Node{Type::integer, 1, 0, "1", 1});
   v.on_reply_end();
-  v.on_node(Node{Type::integer, 1, 0, "2"});
+  v.on_node(Node{Type::integer, 1, 0, "2", 2});
   v.on_reply_end();
   std::vector<std::int64_t> nums;
   CHECK_FALSE(v.finish(nums, why));
