@@ -70,18 +70,27 @@ void Transport::async_connect(Done done) {
 }
 
 void Transport::connect_tcp(Done done) {
-  resolver_.async_resolve(
-      config_.host, std::to_string(config_.port),
-      [this, self = shared_from_this(), done = std::move(done)](std::error_code ec,
-                                                                 asio::ip::tcp::resolver::results_type r) mutable {
-        if (ec) return done(ec);
-        asio::async_connect(tcp_, r, [this, self, done = std::move(done)](std::error_code ec, const auto&) mutable {
-          if (ec) return done(ec);
-          tcp_.set_option(asio::ip::tcp::no_delay(true), ec);
-          if (kind_ != Kind::tls) return done({});
-          tls_handshake(std::move(done));
-        });
-      });
+  auto connected = [this, self = shared_from_this(), done = std::move(done)](std::error_code ec) mutable {
+    if (ec) return done(ec);
+    tcp_.set_option(asio::ip::tcp::no_delay(true), ec);
+    if (kind_ != Kind::tls) return done({});
+    tls_handshake(std::move(done));
+  };
+  // An address needs no resolver: Asio's runs getaddrinfo on a thread of
+  // its own per io_context, which a connection to 127.0.0.1 has no use for.
+  std::error_code ec;
+  const asio::ip::address address = asio::ip::make_address(config_.host, ec);
+  if (!ec) {
+    tcp_.async_connect(asio::ip::tcp::endpoint(address, config_.port), std::move(connected));
+    return;
+  }
+  resolver_.async_resolve(config_.host, std::to_string(config_.port),
+                          [this, self = shared_from_this(), connected = std::move(connected)](
+                              std::error_code ec, asio::ip::tcp::resolver::results_type r) mutable {
+                            if (ec) return connected(ec);
+                            asio::async_connect(tcp_, r, [connected = std::move(connected)](
+                                                             std::error_code ec, const auto&) mutable { connected(ec); });
+                          });
 }
 
 void Transport::tls_handshake(Done done) {
