@@ -37,8 +37,12 @@ void SyncOpBase::on_complete(std::error_code ec) {
   ec_ = ec;
   // On the driving thread, the only one that may read the connection: keep
   // why it failed for the caller's error message.
-  if (exec::is_connection_failure(ec)) connection_error_ = client_->conn_->last_error();
-  client_->completed(*this);  // the caller may destroy *this from here on
+  if (exec::is_connection_failure(ec) && source_) connection_error_ = source_->last_error();
+  if (client_) {
+    client_->completed(*this);  // the caller may destroy *this from here on
+  } else {
+    done_ = true;  // its caller drives the connection itself and sees this
+  }
 }
 
 }  // namespace detail
@@ -185,6 +189,7 @@ Connection::Stats Client::stats() const {
 void Client::run(detail::SyncOpBase& op) {
   if (has(op.flags, CommandFlag::blocking)) return run_leased(op);
   op.client_ = this;
+  op.source_ = conn_.get();
   std::unique_lock lk(mu_);
   if (closed_) {
     lk.unlock();

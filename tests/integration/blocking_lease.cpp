@@ -3,6 +3,7 @@
 #include <catch2/catch_test_macros.hpp>
 
 #include <chrono>
+#include <filesystem>
 #include <thread>
 
 #include <asio/bind_cancellation_slot.hpp>
@@ -159,4 +160,27 @@ TEST_CASE("blocking: sync BLPOP on a leased Client while other threads use the s
   std::error_code ec;
   blk.lpush("work", values, ec);
   CHECK_FALSE(ec);
+}
+
+namespace {
+std::size_t threads_of_this_process() {
+  std::size_t n = 0;
+  for ([[maybe_unused]] const auto& e : std::filesystem::directory_iterator("/proc/self/task")) ++n;
+  return n;
+}
+}  // namespace
+
+TEST_CASE("blocking: a sync lease is a connection: no thread of its own, no handshake PING", "[blocking]") {
+  ServerProcess server;
+  valkey::SyncBlockingClient blk{valkey::Config::from_url(server.url())};
+  const std::size_t threads_before = threads_of_this_process();
+  CHECK_FALSE(blk.blpop({"q"}, 0.05).has_value());
+  std::thread other([&] { CHECK_FALSE(blk.brpop({"q"}, 0.05).has_value()); });
+  CHECK_FALSE(blk.blpop({"r"}, 0.05).has_value());
+  other.join();
+  CHECK(blk.opened() >= 1);
+  CHECK(threads_of_this_process() == threads_before);  // nothing left running for the idle leases
+  // The connections went straight to their commands: no round trip to open them.
+  CHECK(server.command({"INFO", "commandstats"}).as_string().find("cmdstat_ping:") == std::string::npos);
+  CHECK(server.command({"INFO", "commandstats"}).as_string().find("cmdstat_blpop:calls=2") != std::string::npos);
 }

@@ -61,9 +61,11 @@ class BlockingClient : public exec::Executor<BlockingClient>
   std::shared_ptr<LeasePool> pool_;
 };
 
-// The synchronous counterpart: each call borrows a dedicated Client (its own
-// connection) from a small pool, so a BLPOP in one thread
-// never stalls the shared Client's other callers. Thread-safe.
+// The synchronous counterpart: each call borrows a dedicated connection from
+// a small pool, so a BLPOP in one thread never stalls the shared Client's
+// other callers. Thread-safe. A leased connection is a Connection on an
+// io_context of its own, driven by the borrowing thread while it waits for
+// its reply: no thread of its own, no extra round trip to open it.
 //
 //   valkey::SyncBlockingClient blk{db};
 //   auto job = blk.blpop({"jobs"}, 5.0);
@@ -83,30 +85,32 @@ class SyncBlockingClient : public exec::Executor<SyncBlockingClient>
   // exec::Executor.
   const Config& config() const noexcept { return config_; }
 
-  // Runs `op` on a borrowed dedicated client; throws valkey::Error when no
-  // connection could be opened. The borrowed client is given back unless the
-  // call failed in a way that may leave it out of sync (a lost connection, a
-  // timeout): then it is closed, so the server unblocks it.
+  // Runs `op` on a borrowed dedicated connection, driving it on this thread
+  // until `op` completed (a connection that cannot be opened fails `op` with
+  // the reason). The connection is given back unless the call failed in a
+  // way that may leave it out of sync (a lost connection, a timeout): then it
+  // is closed, so the server unblocks it.
   void run(detail::SyncOpBase& op);
 
   // Closes for good: calls in progress fail with connection_closed (their
   // connections close, so the server unblocks them), later ones too.
   void close();
 
-  // Dedicated clients opened so far, and idle now.
+  // Dedicated connections opened so far, and idle now.
   std::size_t opened() const;
   std::size_t idle() const;
 
  private:
-  std::unique_ptr<Client> acquire();
-  void release(std::unique_ptr<Client> c, bool reusable);
+  class Lease;
+  std::unique_ptr<Lease> acquire();
+  void release(std::unique_ptr<Lease> l, bool reusable);
 
   Config config_;
   std::size_t max_idle_;
   mutable std::mutex mu_;
   bool closed_ = false;
-  std::vector<std::unique_ptr<Client>> idle_;
-  std::vector<Client*> leased_;  // out now: close() closes them
+  std::vector<std::unique_ptr<Lease>> idle_;
+  std::vector<Lease*> leased_;  // out now: close() closes them
   std::size_t opened_ = 0;
 };
 

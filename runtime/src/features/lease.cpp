@@ -3,6 +3,8 @@
 
 #include <algorithm>
 
+#include <asio/io_context.hpp>
+
 namespace valkey {
 
 Config LeasePool::lease_config(Config base) {
@@ -81,11 +83,11 @@ SyncBlockingClient::SyncBlockingClient(const Client& db, std::size_t max_idle)
 
 namespace {
 
-// The lease settings, except that an idle dedicated Client reconnects and
-// lets requests wait for it (by the base settings): it has its own thread,
-// so a connection the server dropped while it sat in the pool is revived
-// instead of failing the next blocking call. A connection lost during a call
-// still fails that call, and the client is then dropped, not reused.
+// The lease settings, except that an idle leased connection reconnects and
+// lets requests wait for it (by the base settings): a connection the server
+// dropped while it sat in the pool is noticed when it is taken out and
+// revived, instead of failing the next blocking call. A connection lost
+// during a call still fails that call, and is then dropped, not reused.
 Config sync_lease_config(Config base) {
   Config c = LeasePool::lease_config(base);
   c.reconnect = base.reconnect;
@@ -95,76 +97,127 @@ Config sync_lease_config(Config base) {
 
 }  // namespace
 
+// One dedicated connection and the io_context it runs on. Only the thread
+// that borrowed it drives it (or the one destroying it), so the context
+// skips Asio's per-descriptor locking, as the Client's does.
+class SyncBlockingClient::Lease {
+ public:
+  explicit Lease(const Config& config) : conn_(Connection::create(ioc_.get_executor(), config)) { conn_->start(); }
+  ~Lease() {
+    conn_->close();
+    drive_ready();  // the close and the completions it posts
+  }
+  Lease(const Lease&) = delete;
+  Lease& operator=(const Lease&) = delete;
+
+  Connection& connection() noexcept { return *conn_; }
+
+  // Runs what is ready without waiting: an idle connection notices a peer
+  // that closed it (and starts reconnecting) before a request is written.
+  void drive_ready() {
+    ioc_.restart();
+    ioc_.poll();
+  }
+
+  // Drives the connection on this thread until `op` completed.
+  void drive_until_done(detail::SyncOpBase& op) {
+    while (!op.done_) {
+      if (ioc_.run_one() == 0) {
+        // Nothing left to wait for, yet `op` is pending: cannot happen while
+        // the connection holds it, but never hang on it.
+        ioc_.restart();
+        if (!op.done_) {
+          conn_->close();
+          drive_ready();
+        }
+      }
+    }
+  }
+
+  // From any thread: the borrower's call fails with connection_closed.
+  void close() { conn_->close(); }
+
+ private:
+  asio::io_context ioc_{ASIO_CONCURRENCY_HINT_UNSAFE_IO};
+  std::shared_ptr<Connection> conn_;  // destroyed before ioc_, whose handlers may still hold it
+};
+
 SyncBlockingClient::SyncBlockingClient(Config config, std::size_t max_idle)
     : config_(sync_lease_config(std::move(config))), max_idle_(max_idle) {}
 
 SyncBlockingClient::~SyncBlockingClient() { close(); }
 
 void SyncBlockingClient::run(detail::SyncOpBase& op) {
-  std::unique_ptr<Client> c;
+  std::unique_ptr<Lease> l;
   try {
-    c = acquire();
-  } catch (const Error& e) {  // no dedicated connection could be opened
-    // Keep the reason; the caller's message names the endpoint itself.
-    std::string why = e.what();
-    const std::string lead = "cannot connect to " + config_.endpoint() + ": ";
-    if (why.rfind(lead, 0) == 0) why.erase(0, lead.size());
-    return op.fail_unsent(e.code(), std::move(why));
+    l = acquire();
+  } catch (const Error& e) {  // closed
+    return op.fail_unsent(e.code());
   }
-  // The borrowed client must not lease again: it is the dedicated one.
+  // The leased connection must not lease again: it is the dedicated one.
   op.flags = static_cast<CommandFlag>(static_cast<std::uint32_t>(op.flags) &
                                       ~static_cast<std::uint32_t>(CommandFlag::blocking));
+  op.client_ = nullptr;
+  op.source_ = &l->connection();
+  std::error_code ec;
   try {
-    c->run(op);
+    l->drive_ready();
+    ec = l->connection().submit(op, op.encoder());
   } catch (...) {
-    release(std::move(c), true);  // encoding failed: nothing was sent
+    release(std::move(l), !op.active());  // encoding failed: nothing was sent
     throw;
   }
-  release(std::move(c), detail::lease_reusable(op.transport_error()));
+  if (ec) {
+    op.fail_unsent(ec, l->connection().last_error());
+  } else {
+    try {
+      l->drive_until_done(op);
+    } catch (...) {
+      // A decoder threw while reading: drop the connection, finish `op`.
+      l->close();
+      l->drive_until_done(op);
+    }
+  }
+  release(std::move(l), detail::lease_reusable(op.transport_error()));
 }
 
-std::unique_ptr<Client> SyncBlockingClient::acquire() {
-  std::unique_ptr<Client> c;
-  {
-    std::lock_guard lock(mu_);
-    if (closed_) throw Error(make_error_code(errc::connection_closed));
-    if (!idle_.empty()) {
-      c = std::move(idle_.back());
-      idle_.pop_back();
-      leased_.push_back(c.get());
-      return c;
-    }
-    ++opened_;
-  }
-  c = std::make_unique<Client>(config_);  // connects outside the lock
+std::unique_ptr<SyncBlockingClient::Lease> SyncBlockingClient::acquire() {
   std::lock_guard lock(mu_);
   if (closed_) throw Error(make_error_code(errc::connection_closed));
-  leased_.push_back(c.get());
-  return c;
+  std::unique_ptr<Lease> l;
+  if (!idle_.empty()) {
+    l = std::move(idle_.back());
+    idle_.pop_back();
+  } else {
+    l = std::make_unique<Lease>(config_);  // connects when first driven
+    ++opened_;
+  }
+  leased_.push_back(l.get());
+  return l;
 }
 
-void SyncBlockingClient::release(std::unique_ptr<Client> c, bool reusable) {
+void SyncBlockingClient::release(std::unique_ptr<Lease> l, bool reusable) {
   std::unique_lock lock(mu_);  // also waits for a close() in progress
-  std::erase(leased_, c.get());
+  std::erase(leased_, l.get());
   if (reusable && !closed_ && idle_.size() < max_idle_) {
-    idle_.push_back(std::move(c));
+    idle_.push_back(std::move(l));
     return;
   }
   lock.unlock();
-  c.reset();  // its connection closes
+  l.reset();  // its connection closes
 }
 
 void SyncBlockingClient::close() {
-  std::vector<std::unique_ptr<Client>> idle;
+  std::vector<std::unique_ptr<Lease>> idle;
   {
     std::lock_guard lock(mu_);
     if (closed_) return;
     closed_ = true;
     idle.swap(idle_);
-    // A leased client is closed while its borrower is blocked in it: the
-    // call fails with connection_closed, and the borrower's release() waits
-    // for this lock, so the client is not destroyed under close().
-    for (Client* c : leased_) c->close();
+    // A leased connection is closed while its borrower drives it: the call
+    // fails with connection_closed, and the borrower's release() waits for
+    // this lock, so the lease is not destroyed under close().
+    for (Lease* l : leased_) l->close();
   }
 }
 

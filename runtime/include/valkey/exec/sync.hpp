@@ -56,7 +56,8 @@ struct EncodeRef {
 class SyncOpBase : public RequestBase {
  public:
   explicit SyncOpBase(EncodeRef enc) noexcept : encode_(enc), waiter_(&Waiter::mine()) {}
-  // final: the Client's bookkeeping (waking a sleeping caller) lives here.
+  // final: the runner's bookkeeping (waking a sleeping caller of a Client;
+  // marking done for a caller that drives its own leased connection) lives here.
   void on_complete(std::error_code ec) final;
   bool reencode(resp::Writer& w) override {
     encode_(w);  // the caller is blocked: its arguments are alive
@@ -82,7 +83,8 @@ class SyncOpBase : public RequestBase {
   Waiter* waiter_;
   std::error_code ec_;
   std::string connection_error_;
-  valkey::Client* client_ = nullptr;  // set while a Client runs it
+  valkey::Client* client_ = nullptr;       // set while a Client runs it; null on a lease
+  const Connection* source_ = nullptr;     // the connection it was submitted to
   // The Client's list of callers asleep on their Waiter (not driving).
   SyncOpBase* wprev_ = nullptr;
   SyncOpBase* wnext_ = nullptr;
