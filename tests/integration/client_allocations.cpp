@@ -16,27 +16,10 @@
 #include "client_test_util.hpp"
 #include "support/server_process.hpp"
 
-// Counts every operator new in the test binary (only read by these tests).
-// g++ flags malloc/free inside a replaced operator new/delete as mismatched
-// once inlined into asio's code; the pairing is correct here.
-#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
-namespace {
-std::atomic<long> g_allocations{0};
-}
-void* operator new(std::size_t n) {
-  g_allocations.fetch_add(1, std::memory_order_relaxed);
-  if (void* p = std::malloc(n ? n : 1)) return p;
-  throw std::bad_alloc();
-}
-// The nothrow forms too (std::stable_sort's temporary buffer uses them):
-// left to the sanitizer's own allocator they would be freed by our delete.
-void* operator new(std::size_t n, const std::nothrow_t&) noexcept {
-  g_allocations.fetch_add(1, std::memory_order_relaxed);
-  return std::malloc(n ? n : 1);
-}
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete(void* p, std::size_t) noexcept { std::free(p); }
-void operator delete(void* p, const std::nothrow_t&) noexcept { std::free(p); }
+// This binary's one replacement of operator new (counts every allocation).
+#include "support/allocation_hook.hpp"
+
+using valkey::test::allocations;
 
 TEST_CASE("allocations: sequential GET/SET/INCR on AsyncClient allocate nothing", "[alloc]") {
   valkey::test::ServerProcess server;
@@ -53,14 +36,14 @@ TEST_CASE("allocations: sequential GET/SET/INCR on AsyncClient allocate nothing"
           co_await c.incr("n", asio::use_awaitable);
           co_await c.set("k", "value", asio::use_awaitable);
         }
-        const long before = g_allocations.load();
+        const long before = allocations();
         for (int i = 0; i < 1000; ++i) {
           auto v = co_await c.get("k", asio::use_awaitable);
           co_await c.incr("n", asio::use_awaitable);
           co_await c.set("k", "value", asio::use_awaitable);
           if (!v) break;
         }
-        during = g_allocations.load() - before;
+        during = allocations() - before;
         done = true;
       },
       asio::detached);
@@ -77,11 +60,11 @@ TEST_CASE("allocations: sequential GET/SET/INCR on the sync Client allocate noth
     db.incr("n");
     db.set("k", "value");
   }
-  const long before = g_allocations.load();
+  const long before = allocations();
   for (int i = 0; i < 1000; ++i) {
     (void)db.get("k");
     db.incr("n");
     db.set("k", "value");
   }
-  CHECK(g_allocations.load() - before == 0);
+  CHECK(allocations() - before == 0);
 }

@@ -15,24 +15,10 @@
 #include <valkey/cluster/route.hpp>
 #include <valkey/cluster/slot.hpp>
 
-// Counts every operator new in the unit test binary (only read here).
-#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
-namespace {
-std::atomic<long> g_allocations{0};
-}
-void* operator new(std::size_t n) {
-  g_allocations.fetch_add(1, std::memory_order_relaxed);
-  if (void* p = std::malloc(n ? n : 1)) return p;
-  throw std::bad_alloc();
-}
-// The nothrow forms too (std::stable_sort's temporary buffer uses them).
-void* operator new(std::size_t n, const std::nothrow_t&) noexcept {
-  g_allocations.fetch_add(1, std::memory_order_relaxed);
-  return std::malloc(n ? n : 1);
-}
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete(void* p, std::size_t) noexcept { std::free(p); }
-void operator delete(void* p, const std::nothrow_t&) noexcept { std::free(p); }
+// This binary's one replacement of operator new (counts every allocation).
+#include "../support/allocation_hook.hpp"
+
+using valkey::test::allocations;
 
 namespace vc = valkey::cluster;
 
@@ -57,7 +43,7 @@ TEST_CASE("cluster allocations: routing and redirect parsing allocate nothing", 
   int kinds = 0;
   long n = 0;
   {
-    const long before = g_allocations.load();
+    const long before = allocations();
     for (int round = 0; round < 10; ++round) {
       for (const auto& argv : commands) {
         vc::Route r = vc::route(argv);
@@ -75,15 +61,15 @@ TEST_CASE("cluster allocations: routing and redirect parsing allocate nothing", 
       kinds += static_cast<int>(vc::classify_error("TRYAGAIN Multiple keys request during rehashing of slot"));
       kinds += vc::hash_slot("{user1000}.following");
     }
-    const long during = g_allocations.load() - before;
+    const long during = allocations() - before;
     CHECK(during == 0);
   }
   CHECK(kinds > 0);
   CHECK(n > 0);
   // The check can fail: a split builds its groups.
   std::vector<std::string_view> split{"MGET", "foo", "bar"};
-  const long before = g_allocations.load();
+  const long before = allocations();
   vc::Route r = vc::route(split);
   CHECK(r.kind == vc::RouteKind::multi_slot);
-  CHECK(g_allocations.load() > before);
+  CHECK(allocations() > before);
 }
