@@ -3,6 +3,7 @@
 #include <chrono>
 #include <valkey/lease.hpp>
 
+#include <exception>
 #include <new>
 
 #include <asio/executor_work_guard.hpp>
@@ -260,6 +261,23 @@ void Client::run_one() noexcept {
   try {
     if (ioc_.run_one() == 0) ioc_.restart();
   } catch (...) {
+    // Said once here: the requests that fail for it only see connection_lost.
+    if (config_.logger) {
+      try {
+        std::string what = "a handler threw while driving the connection to " + config_.endpoint();
+        try {
+          throw;
+        } catch (const std::exception& e) {
+          what += ": ";
+          what += e.what();
+        } catch (...) {
+        }
+        what += "; the connection is reset and its requests fail with connection_lost";
+        config_.logger(LogLevel::error, what);
+      } catch (...) {
+        // neither running out of memory nor a logger that throws may break the driver
+      }
+    }
     try {
       conn_->reset(make_error_code(errc::connection_lost));
     } catch (...) {

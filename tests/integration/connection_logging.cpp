@@ -3,6 +3,8 @@
 #include <catch2/catch_test_macros.hpp>
 
 #include <mutex>
+#include <optional>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -106,4 +108,31 @@ TEST_CASE("logging: a RESP2 fallback is logged", "[logging]") {
   INFO(log.all());
   CHECK(log.count("falling back to RESP2") == 1);
   CHECK(log.count("(RESP2)") == 1);
+}
+
+TEST_CASE("logging: a handler that throws while a caller drives is logged once, the client goes on", "[logging]") {
+  ServerProcess server;
+  CapturedLog log;
+  valkey::Config cfg = valkey::Config::from_url(server.url());
+  cfg.logger = log.logger();
+  valkey::Client db{cfg};
+
+  // A custom request whose reply handling throws (a decoder out of memory).
+  struct Throwing final : valkey::detail::SyncOpBase {
+    using SyncOpBase::SyncOpBase;
+    void on_node(const valkey::resp::Node&) override { throw std::runtime_error("decoder out of memory"); }
+    void on_reply_end() override {}
+  };
+  Throwing op{{nullptr, [](const void*, valkey::resp::Writer& w) {
+                 w.begin_command(1);
+                 w.arg(std::string_view{"PING"});
+               }}};
+  db.run(op);
+  CHECK(op.transport_error() == valkey::errc::connection_lost);
+  INFO(log.all());
+  CHECK(log.count("error: a handler threw while driving the connection to " + cfg.endpoint() +
+                  ": decoder out of memory; the connection is reset and its requests fail with connection_lost") == 1);
+  // The connection is reset, not the client: the next call reconnects.
+  db.set("k", "v");
+  CHECK(db.get("k") == std::optional<std::string>("v"));
 }
