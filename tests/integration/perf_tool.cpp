@@ -16,6 +16,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "support/program_run.hpp"
 #include "support/server_process.hpp"
 
 using valkey::test::ServerProcess;
@@ -25,36 +26,17 @@ using namespace std::chrono_literals;
 namespace {
 
 fs::path perf_binary() {
-  fs::path dir = std::getenv("VALKEY_SAMPLES_DIR")
-                     ? fs::path(std::getenv("VALKEY_SAMPLES_DIR"))
-                     : fs::read_symlink("/proc/self/exe").parent_path().parent_path() / "samples";
-  fs::path p = dir / "perf" / "valkey-cpp-perf";
+  fs::path p = valkey::test::samples_dir() / "perf" / "valkey-cpp-perf";
   if (!fs::exists(p)) SKIP("not built: " + p.string() + " (build valkey-cpp-perf, or set VALKEY_SAMPLES_DIR)");
   return p;
 }
 
-std::string shell_quote(const std::string& s) {
-  std::string out = "'";
-  for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return out + "'";
-}
+using valkey::test::shell_quote;
+using Run = valkey::test::ProgramRun;
 
-struct Run {
-  int status = -1;
-  std::string output;  // stdout and stderr
-};
-
-// Runs the tool with `args` (bounded by timeout(1)); stdout+stderr.
+// Runs the tool with `args` (bounded); stdout+stderr.
 Run run_perf(const std::string& args) {
-  Run r;
-  const std::string command = "timeout 30 " + shell_quote(perf_binary().string()) + " " + args + " 2>&1";
-  FILE* p = ::popen(command.c_str(), "r");
-  if (!p) return r;
-  char buf[4096];
-  while (std::size_t n = std::fread(buf, 1, sizeof buf, p)) r.output.append(buf, n);
-  int st = ::pclose(p);
-  r.status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-  return r;
+  return valkey::test::run_program(shell_quote(perf_binary().string()) + " " + args, 30);
 }
 
 // The last non-empty line (the JSON summary; progress lines come before it).

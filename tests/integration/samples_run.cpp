@@ -3,14 +3,12 @@
 // test's <build>/tests; when they were not built the tests skip.
 #include <catch2/catch_test_macros.hpp>
 
-#include <sys/wait.h>
-
-#include <cstdio>
 #include <filesystem>
 #include <string>
 
 #include <nlohmann/json.hpp>
 
+#include "support/program_run.hpp"
 #include "support/server_process.hpp"
 
 using valkey::test::ServerProcess;
@@ -18,33 +16,12 @@ namespace fs = std::filesystem;
 
 namespace {
 
-fs::path samples_dir() {
-  if (const char* d = std::getenv("VALKEY_SAMPLES_DIR")) return d;
-  return fs::read_symlink("/proc/self/exe").parent_path().parent_path() / "samples";
-}
+using valkey::test::samples_dir;
+using valkey::test::shell_quote;
+using Run = valkey::test::ProgramRun;
 
-std::string shell_quote(const std::string& s) {
-  std::string out = "'";
-  for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return out + "'";
-}
-
-struct Run {
-  int status = -1;
-  std::string output;
-};
-
-// Runs "[VAR=value...] program args" (bounded by timeout(1), through env(1)), stdout+stderr.
-Run run(const std::string& command) {
-  Run r;
-  FILE* p = ::popen(("timeout 60 env " + command + " 2>&1").c_str(), "r");
-  REQUIRE(p != nullptr);
-  char buf[4096];
-  while (std::size_t n = std::fread(buf, 1, sizeof buf, p)) r.output.append(buf, n);
-  int st = ::pclose(p);
-  r.status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-  return r;
-}
+// Runs "[VAR=value...] program args" (bounded), stdout+stderr.
+Run run(const std::string& command) { return valkey::test::run_program(command, 60); }
 
 fs::path binary(const std::string& relative) {
   fs::path p = samples_dir() / relative;
