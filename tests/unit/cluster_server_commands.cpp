@@ -3,6 +3,8 @@
 // the generated table, and a module command is routed by its own specs.
 #include <catch2/catch_test_macros.hpp>
 
+#include "reply_support.hpp"
+
 #include <string>
 #include <vector>
 
@@ -86,15 +88,7 @@ const std::string info_resp2 =
     "*4\r\n$4\r\ntype\r\n$5\r\nindex\r\n$4\r\nspec\r\n*2\r\n$5\r\nindex\r\n:1\r\n$9\r\nfind_keys\r\n"
     "*4\r\n$4\r\ntype\r\n$5\r\nrange\r\n$4\r\nspec\r\n*6\r\n$7\r\nlastkey\r\n:0\r\n$7\r\nkeystep\r\n"
     ":1\r\n$5\r\nlimit\r\n:0\r\n*0\r\n$-1\r\n";
-valkey::Reply parse(const std::string& wire) {
-  valkey::resp::Parser parser;
-  valkey::ReplyBuilder builder;
-  std::error_code ec;
-  REQUIRE(parser.consume(wire, builder, ec) == wire.size());
-  REQUIRE_FALSE(ec);
-  REQUIRE(builder.done());
-  return builder.take();
-}
+valkey::Reply parse(const std::string& wire) { return valkey::test::reply_of(wire); }
 
 bool same_spec(const KeySpec& a, const KeySpec& b) {
   return a.begin == b.begin && a.begin_index == b.begin_index && a.keyword == b.keyword &&

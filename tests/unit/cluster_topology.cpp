@@ -3,6 +3,8 @@
 // rejected; MOVED patches, failover promotion, comparison and majority view.
 #include <catch2/catch_test_macros.hpp>
 
+#include "reply_support.hpp"
+
 #include <initializer_list>
 #include <optional>
 #include <string>
@@ -37,16 +39,7 @@ struct Wire {
   }
 };
 
-Reply parse(const std::string& wire) {
-  valkey::resp::Parser parser;
-  valkey::ReplyBuilder builder;
-  std::error_code ec;
-  const std::size_t n = parser.consume(wire, builder, ec);
-  REQUIRE_FALSE(ec);
-  REQUIRE(n == wire.size());
-  REQUIRE(builder.done());
-  return builder.take();
-}
+Reply parse(const std::string& wire) { return valkey::test::reply_of(wire); }
 
 struct NodeSpec {
   NodeSpec(std::string id_, std::string endpoint_, std::string ip_, long long port_, long long tls_port_ = -1,

@@ -6,6 +6,8 @@
 // server's real shapes, not only the hand-built ones.
 #include <catch2/catch_test_macros.hpp>
 
+#include "reply_support.hpp"
+
 #include <string>
 
 #include <valkey/cluster/topology.hpp>
@@ -93,15 +95,7 @@ const std::string slots_unset_hostname_resp3 =
     "bd4f8a976f897c8f7ad46782ccbd1260d88dd153\r\n%2\r\n$2\r\nip\r\n$9\r\n127.0.0.1\r\n$17\r\n"
     "availability-zone\r\n$8\r\naz-27102\r\n";
 
-valkey::Reply parse(const std::string& wire) {
-  valkey::resp::Parser parser;
-  valkey::ReplyBuilder builder;
-  std::error_code ec;
-  REQUIRE(parser.consume(wire, builder, ec) == wire.size());
-  REQUIRE_FALSE(ec);
-  REQUIRE(builder.done());
-  return builder.take();
-}
+valkey::Reply parse(const std::string& wire) { return valkey::test::reply_of(wire); }
 
 constexpr std::string_view primary_id = "1213dc3e4dcf6e237966cc0b33a1a43807d06b74";
 constexpr std::string_view replica_id = "bd4f8a976f897c8f7ad46782ccbd1260d88dd153";
