@@ -43,6 +43,9 @@ TEST_CASE("cache threads: no hit older than a change whose invalidation was hand
   // invalidation has been handed to the store.
   std::array<std::atomic<std::uint64_t>, key_count> version{}, floor{};
   std::atomic<long> violations{0}, hits{0}, stored{0}, stale{0};
+  // Readers go on until the writers and fillers are done, so that on a busy
+  // machine they still overlap them instead of finishing first.
+  std::atomic<int> producers_left{5};
 
   auto writer = [&](int id) {
     for (int i = 0; i < iterations; ++i) {
@@ -55,6 +58,7 @@ TEST_CASE("cache threads: no hit older than a change whose invalidation was hand
       }
       if (i % 5000 == 4999) store.flush_all(valkey::FlushReason::user);
     }
+    producers_left.fetch_sub(1);
   };
   auto filler = [&](int id) {
     for (int i = 0; i < iterations; ++i) {
@@ -67,11 +71,12 @@ TEST_CASE("cache threads: no hit older than a change whose invalidation was hand
       if (r == valkey::CacheInsert::stored) stored.fetch_add(1);
       else if (r == valkey::CacheInsert::stale) stale.fetch_add(1);
     }
+    producers_left.fetch_sub(1);
   };
   auto reader = [&](int id) {
     std::string out;
     out.reserve(64);
-    for (int i = 0; i < iterations; ++i) {
+    for (int i = 0; i < iterations || producers_left.load() > 0; ++i) {
       const int k = (i * 3 + id) % key_count;
       const std::uint64_t f = floor[k].load();
       if (store.lookup(requests[k], out)) {
