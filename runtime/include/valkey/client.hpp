@@ -1,7 +1,10 @@
 #pragma once
-// valkey::Client: the synchronous, thread-safe client over one multiplexed
-// Connection; any number of threads may call it at once and their requests
-// share the socket (auto-pipelined).
+// valkey::Client: the synchronous, thread-safe client. Any number of threads
+// may call it at once: it opens a few connections on demand
+// (Config::max_connections, 4 by default) so that threads calling at the
+// same time rarely wait on each other, and requests of threads that share a
+// connection share its socket (auto-pipelined). A single thread's calls all
+// go over one connection.
 //
 //   valkey::Client db{"valkey://localhost:6379"};
 //   db.set("greeting", "hello");     // std::optional<std::string>: "OK", or the old value with {.get = true}
@@ -22,15 +25,20 @@
 // one, so they cannot stall the other callers (see lease.hpp).
 //
 // Who does the I/O (leader/follower, docs/runtime.md): a calling thread that
-// finds nobody driving the connection drives it itself — it writes its
-// request and reads the reply on its own thread, with no hand-off — and any
-// thread that calls meanwhile queues its request and sleeps until its reply
-// came or it is handed the driver's role. An internal thread drives once no
-// caller has for a grace period (health checks, reconnects, timers, a peer
-// that closes the idle connection); it never polls.
+// finds nobody driving a connection drives it itself — it writes its request
+// and reads the reply on its own thread, with no hand-off — and any thread
+// that calls meanwhile on that connection queues its request and sleeps until
+// its reply came or it is handed the driver's role. An internal thread per
+// connection drives once no caller has for a grace period (health checks,
+// reconnects, timers, a peer that closes the idle connection); it never polls.
+//
+// Connection state set with call() (SELECT, CLIENT SETNAME, CLIENT TRACKING)
+// applies to one connection only: set it in Config, which every connection
+// applies in its handshake.
 #include <atomic>
 #include <condition_variable>
 #include <cstddef>
+#include <exception>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -63,6 +71,9 @@
 namespace valkey {
 
 class SyncBlockingClient;
+namespace detail {
+class SyncLane;
+}
 
 class Client : public exec::Executor<Client>,
                public BatchStarters<Client>
@@ -100,70 +111,30 @@ class Client : public exec::Executor<Client>,
   void close();
 
   const Config& config() const noexcept { return config_; }
-  // The connection's counters (read by whichever thread drives; for tests and
-  // metrics, not for hot paths).
+  // The connections' counters, summed (read by whichever thread drives each;
+  // for tests and metrics, not for hot paths).
   Connection::Stats stats() const;
+  // Connections open now (1 up to Config::max_connections).
+  std::size_t connections() const noexcept;
 
  private:
+  static constexpr std::size_t kMaxLanes = 64;
   // Blocking commands: on a leased dedicated connection.
   void run_leased(detail::SyncOpBase& op);
-  // Leader/follower (client.cpp).
-  void drive_until_done(detail::SyncOpBase& op);
-  void run_one() noexcept;
-  void release_driver();
-  void give_up_role(std::unique_lock<std::mutex>& lk);
-  void idle_loop();
-  void on_drain_posted();
-  void drain_inbox(bool posted);
-  void post_drain();
-  void completed(detail::SyncOpBase& op) noexcept;
-  void link_asleep(detail::SyncOpBase& op) noexcept;
-  void unlink_asleep(detail::SyncOpBase& op) noexcept;
-  friend class detail::SyncOpBase;
-
-  struct Inbox {
-    detail::SyncOpBase* op;
-    std::size_t begin, end;
-  };
-
-  // The single posted drain handler lives here, not on the heap (declared
-  // before ioc_, which may still hold it when destroyed).
-  alignas(std::max_align_t) unsigned char drain_storage_[256];
-  std::atomic<bool> drain_storage_used_{false};
+  detail::SyncLane& pick_lane();
 
   Config config_;
-  // Only the driver touches the socket and timers (one thread at a time, the
-  // role passed on under mu_ or through a Waiter), so Asio's per-descriptor
-  // locking is pure cost; its scheduler stays locked, as other threads post.
-  asio::io_context ioc_{ASIO_CONCURRENCY_HINT_UNSAFE_IO};
-  asio::executor_work_guard<asio::io_context::executor_type> work_{ioc_.get_executor()};
-  std::shared_ptr<Connection> conn_;
-
-  mutable std::mutex mu_;
+  // The connections, each with the leader/follower scheme that drives it
+  // (runtime/src/sync/lane.hpp); opened on demand up to max_connections, and
+  // never removed before the Client goes.
+  std::unique_ptr<detail::SyncLane> lanes_[kMaxLanes];
+  std::atomic<std::size_t> lane_count_{0};
+  std::mutex lanes_mu_;  // adding a lane, closing
   bool closed_ = false;
-  bool close_finished_ = false;
-  bool driving_ = false;          // some thread runs ioc_ (only one at a time)
-  bool drain_posted_ = false;
-  bool idle_kick_ = false;        // work for the idle thread now: no grace period
-  bool idle_waiting_ = false;     // the idle thread sleeps until the role is given up
-  std::uint64_t activity_ = 0;    // bumped whenever a driver gives up the role
-  detail::SyncOpBase* asleep_head_ = nullptr;  // callers waiting, oldest first
-  detail::SyncOpBase* asleep_tail_ = nullptr;
-  std::condition_variable idle_cv_;    // the idle thread waits here
-  std::condition_variable driver_cv_;  // close() waits here for the driver to leave
-  std::string inbox_bytes_;        // encoded by threads that found a driver
-  std::vector<Inbox> inbox_;
-  std::string drain_bytes_;        // swapped in by the driver
-  std::vector<Inbox> draining_;
 
   std::mutex lease_mu_;
   std::shared_ptr<SyncBlockingClient> leases_;  // created by the first blocking command
   bool leases_closed_ = false;
-
-  std::thread idle_thread_;
-
-  template <class>
-  friend struct DrainAllocator;
 };
 
 }  // namespace valkey

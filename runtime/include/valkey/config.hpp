@@ -112,6 +112,11 @@ struct Config {
   std::size_t max_pending = 0;
   QueueFullPolicy on_queue_full = QueueFullPolicy::wait;
 
+  // The sync Client: connections it opens, on demand, for threads that call
+  // at the same time (1 to 64). With 1 every thread shares one auto-pipelined
+  // connection. Per connection: max_pending. AsyncClient has one connection.
+  std::size_t max_connections = 4;
+
   DisconnectedPolicy when_disconnected = DisconnectedPolicy::wait;
   ReconnectPolicy reconnect;
   // Retry a read-only command once when the connection drops with it in

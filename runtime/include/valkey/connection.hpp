@@ -195,6 +195,28 @@ class Connection : public std::enable_shared_from_this<Connection>, private Mult
   void expect_more_replies(RequestBase& r, std::uint32_t n) noexcept { mux_.expect_more_replies(r, n); }
   void set_observer(ConnectionObserver* o) noexcept { observer_ = o; }
 
+  // For owners that run the executor on one thread at a time (the sync
+  // Client, a leased connection): on plain sockets the connection then waits
+  // for readability and reads after it, instead of keeping a read posted.
+  // That saves the read that returns EAGAIN after every reply (Asio retries a
+  // posted read speculatively), a syscall per request on a sequential client.
+  // With several threads in the reactor a readiness edge could reach another
+  // thread before the wait is posted again, so it stays off by default. Set
+  // it before start().
+  void set_single_reactor(bool on) noexcept { single_reactor_ = on; }
+
+  // The synchronous driver's shortcut (single reactor, plain sockets, ready,
+  // no asynchronous write in flight): blocks in poll() until the socket is
+  // readable, `wake_fd` (an eventfd, or -1) is signalled, or the next timer
+  // (a deadline, the health check) is due, and reads what the socket holds
+  // right away, completing requests on this thread. A sequential request
+  // then costs send, poll and recv, with none of the reactor's bookkeeping.
+  // The caller runs the executor when the answer is not `read`: `woken` for
+  // handlers other threads posted, `timer_due` for timers, `unavailable`
+  // when the shortcut does not apply (connecting, TLS, a write in flight).
+  enum class DirectRead { read, woken, timer_due, unavailable };
+  DirectRead read_directly(int wake_fd);
+
   // Counters for tests and metrics.
   struct Stats {
     std::uint64_t writes = 0;        // async_write calls (batches)
@@ -241,6 +263,10 @@ class Connection : public std::enable_shared_from_this<Connection>, private Mult
   // I/O.
   void start_read();
   void on_read(std::uint64_t gen, std::error_code ec, std::size_t n);
+  void on_readable(std::uint64_t gen, std::error_code ec);
+  // Takes `n` bytes read (or the read's error); false when the connection is
+  // gone or a completion reset it, so reading stops.
+  bool take_read(std::uint64_t gen, std::error_code ec, std::size_t n);
   void maybe_write(bool direct = false);
   void write_bytes(std::string_view bytes);
   void on_write(std::uint64_t gen, std::error_code ec, std::size_t n);
@@ -255,6 +281,7 @@ class Connection : public std::enable_shared_from_this<Connection>, private Mult
   template <class T>
   struct HandlerAllocator;
   struct ReadHandler;
+  struct ReadableHandler;
   struct WriteHandler;
 
   // Deadlines and health.
@@ -282,6 +309,7 @@ class Connection : public std::enable_shared_from_this<Connection>, private Mult
   bool handshake_pending_write_ = false;  // a fallback plan waits for the write in flight
   bool held_ = false;
   bool pubsub_mode_ = false;
+  bool single_reactor_ = false;
 
   HandlerMemory read_mem_;
   HandlerMemory write_mem_;
@@ -296,6 +324,7 @@ class Connection : public std::enable_shared_from_this<Connection>, private Mult
   asio::steady_timer deadline_timer_;
   clock::time_point deadline_armed_ = clock::time_point::max();
   asio::steady_timer health_timer_;
+  clock::time_point health_due_ = clock::time_point::max();  // when the armed health timer fires
 
   ConnectionObserver* observer_ = nullptr;
   mutable Stats stats_;

@@ -1,6 +1,7 @@
 #include "detail/transport.hpp"
 
 #include <algorithm>
+#include <cerrno>
 
 #include <sys/socket.h>
 #include <sys/types.h>
@@ -155,6 +156,29 @@ std::size_t Transport::try_write(asio::const_buffer b) noexcept {
   if (fd < 0) return 0;
   ssize_t n = ::send(fd, b.data(), b.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
   return n > 0 ? static_cast<std::size_t>(n) : 0;
+}
+
+std::size_t Transport::try_read(asio::mutable_buffer b, std::error_code& ec) noexcept {
+  const int fd = plain_fd();
+  if (fd < 0) {
+    ec = asio::error::bad_descriptor;
+    return 0;
+  }
+  for (;;) {
+    const ssize_t n = ::recv(fd, b.data(), b.size(), MSG_DONTWAIT);
+    if (n > 0) {
+      ec.clear();
+      return static_cast<std::size_t>(n);
+    }
+    if (n == 0) {
+      ec = b.size() == 0 ? std::error_code{} : std::error_code(asio::error::eof);
+      return 0;
+    }
+    if (errno == EINTR) continue;
+    if (errno == EAGAIN || errno == EWOULDBLOCK) ec = asio::error::would_block;
+    else ec = std::error_code(errno, asio::error::get_system_category());
+    return 0;
+  }
 }
 
 }  // namespace valkey::detail

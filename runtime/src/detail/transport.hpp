@@ -46,6 +46,26 @@ class Transport : public std::enable_shared_from_this<Transport> {
       case Kind::tls: tls_->async_read_some(b, std::forward<Handler>(h)); break;
     }
   }
+  // Plain sockets (TCP, Unix) can be waited on for readability and then read
+  // without blocking; TLS cannot (the record layer may hold decrypted bytes).
+  bool can_wait_then_read() const noexcept { return kind_ != Kind::tls; }
+  // The socket's descriptor (plain sockets), -1 for TLS or when closed.
+  int plain_fd() const noexcept {
+    if (kind_ == Kind::tcp) return const_cast<asio::ip::tcp::socket&>(tcp_).native_handle();
+    if (kind_ == Kind::unix_socket) return const_cast<asio::local::stream_protocol::socket&>(unix_).native_handle();
+    return -1;
+  }
+  // Completes when the socket is readable (plain sockets only).
+  template <class Handler>
+  void async_wait_readable(Handler&& h) {
+    if (kind_ == Kind::tcp) tcp_.async_wait(asio::socket_base::wait_read, std::forward<Handler>(h));
+    else unix_.async_wait(asio::socket_base::wait_read, std::forward<Handler>(h));
+  }
+  // Reads what the socket holds right now without blocking (plain sockets
+  // only): the bytes read; `ec` is would_block when there is nothing, eof
+  // when the peer closed, or the socket's error.
+  std::size_t try_read(asio::mutable_buffer b, std::error_code& ec) noexcept;
+
   // Writes what the socket takes right now without blocking (TCP and Unix
   // sockets): the bytes written, 0 when it would block, failed, or the
   // transport is TLS. A failure is left for the asynchronous write that

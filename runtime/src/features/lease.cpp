@@ -102,7 +102,10 @@ Config sync_lease_config(Config base) {
 // skips Asio's per-descriptor locking, as the Client's does.
 class SyncBlockingClient::Lease {
  public:
-  explicit Lease(const Config& config) : conn_(Connection::create(ioc_.get_executor(), config)) { conn_->start(); }
+  explicit Lease(const Config& config) : conn_(Connection::create(ioc_.get_executor(), config)) {
+    conn_->set_single_reactor(true);
+    conn_->start();
+  }
   ~Lease() {
     conn_->close();
     drive_ready();  // the close and the completions it posts
@@ -157,7 +160,7 @@ void SyncBlockingClient::run(detail::SyncOpBase& op) {
   // The leased connection must not lease again: it is the dedicated one.
   op.flags = static_cast<CommandFlag>(static_cast<std::uint32_t>(op.flags) &
                                       ~static_cast<std::uint32_t>(CommandFlag::blocking));
-  op.client_ = nullptr;
+  op.lane_ = nullptr;
   op.source_ = &l->connection();
   std::error_code ec;
   try {

@@ -5,6 +5,9 @@
 #include <algorithm>
 #include <cmath>
 
+#include <poll.h>
+#include <unistd.h>
+
 #include <asio/io_context.hpp>
 #include <asio/strand.hpp>
 
@@ -69,6 +72,15 @@ struct Connection::ReadHandler {
   using allocator_type = HandlerAllocator<void>;
   allocator_type get_allocator() const noexcept { return allocator_type(&self->read_mem_); }
   void operator()(std::error_code ec, std::size_t n) { self->on_read(gen, ec, n); }
+};
+
+struct Connection::ReadableHandler {
+  std::shared_ptr<Connection> self;
+  std::shared_ptr<detail::Transport> transport;
+  std::uint64_t gen;
+  using allocator_type = HandlerAllocator<void>;
+  allocator_type get_allocator() const noexcept { return allocator_type(&self->read_mem_); }
+  void operator()(std::error_code ec) { self->on_readable(gen, ec); }
 };
 
 struct Connection::WriteHandler {
@@ -211,28 +223,91 @@ void Connection::on_write(std::uint64_t gen, std::error_code ec, std::size_t n) 
 // ------------------------------------------------------------------- input
 
 void Connection::start_read() {
+  if (single_reactor_ && transport_->can_wait_then_read()) {
+    transport_->async_wait_readable(ReadableHandler{shared_from_this(), transport_, gen_});
+    return;
+  }
   std::span<char> room = mux_.read_space();
   transport_->async_read_some(asio::buffer(room.data(), room.size()), ReadHandler{shared_from_this(), transport_, gen_});
 }
 
 void Connection::on_read(std::uint64_t gen, std::error_code ec, std::size_t n) {
+  if (take_read(gen, ec, n)) start_read();
+}
+
+// Readable: read what the socket holds. A read that fills the buffer may
+// have left more behind, and no new readiness edge would announce it, so
+// reading goes on until a read comes back short.
+void Connection::on_readable(std::uint64_t gen, std::error_code ec) {
   if (gen != gen_) return;
   if (ec) return connection_lost(ec, false);
+  for (;;) {
+    const std::span<char> room = mux_.read_space();
+    std::error_code rec;
+    const std::size_t n = transport_->try_read(asio::buffer(room.data(), room.size()), rec);
+    if (rec == asio::error::would_block) break;
+    if (!take_read(gen, rec, n)) return;
+    if (n < room.size()) break;
+  }
+  start_read();
+}
+
+Connection::DirectRead Connection::read_directly(int wake_fd) {
+  if (!single_reactor_ || state_ != ConnectionState::ready || writing_ || !transport_) return DirectRead::unavailable;
+  const int fd = transport_->plain_fd();
+  if (fd < 0) return DirectRead::unavailable;
+  int timeout_ms = -1;
+  if (const clock::time_point next = std::min(deadline_armed_, health_due_); next != clock::time_point::max()) {
+    const clock::time_point now = clock::now();
+    if (now >= next) return DirectRead::timer_due;
+    const auto ms = std::chrono::ceil<std::chrono::milliseconds>(next - now).count();
+    timeout_ms = ms > 86'400'000 ? 86'400'000 : static_cast<int>(ms);
+  }
+  pollfd fds[2] = {{fd, POLLIN, 0}, {wake_fd, POLLIN, 0}};
+  const int r = ::poll(fds, wake_fd >= 0 ? 2 : 1, timeout_ms);
+  if (r == 0) return DirectRead::timer_due;
+  if (r < 0) return DirectRead::woken;  // EINTR: look again
+  if (fds[1].revents != 0) {
+    std::uint64_t count;
+    [[maybe_unused]] const auto got = ::read(wake_fd, &count, sizeof count);
+  }
+  if (fds[0].revents != 0) {
+    const std::uint64_t gen = gen_;
+    for (;;) {
+      const std::span<char> room = mux_.read_space();
+      std::error_code rec;
+      const std::size_t n = transport_->try_read(asio::buffer(room.data(), room.size()), rec);
+      if (rec == asio::error::would_block) break;
+      if (!take_read(gen, rec, n)) break;
+      if (n < room.size()) break;
+    }
+  }
+  return fds[1].revents != 0 ? DirectRead::woken : DirectRead::read;
+}
+
+bool Connection::take_read(std::uint64_t gen, std::error_code ec, std::size_t n) {
+  if (gen != gen_) return false;
+  if (ec) {
+    connection_lost(ec, false);
+    return false;
+  }
   ++stats_.reads;
   if (state_ == ConnectionState::handshaking) {
     mux_.commit_unprocessed(n);
     read_handshake();
-    if (gen != gen_ || state_ == ConnectionState::closed) return;
-    return start_read();
+    return gen == gen_ && state_ != ConnectionState::closed;
   }
   const Multiplexer::ReadResult res = mux_.commit_read(n);
-  if (res.interrupted) return;  // a completion closed or reset the connection
-  if (res.drop) return connection_lost(res.drop, false);
+  if (res.interrupted) return false;  // a completion closed or reset the connection
+  if (res.drop) {
+    connection_lost(res.drop, false);
+    return false;
+  }
   maybe_write();
-  start_read();
+  return true;
 }
 
-// ----------------------------------------------------- connect / handshake
+// ---------------------------------------------------------------- connect
 
 void Connection::start() {
   if (state_ != ConnectionState::idle) return;
@@ -344,6 +419,7 @@ void Connection::teardown() {
   handshake_.reset();
   connect_timer_.cancel();
   health_timer_.cancel();
+  health_due_ = clock::time_point::max();
 }
 
 // user_call: reached from reset() (the user's own call): the failed
@@ -491,7 +567,9 @@ void Connection::on_deadline_timer() {
 void Connection::arm_health_timer() {
   if (config_.health_check_interval.count() <= 0) return;
   health_timer_.expires_after(config_.health_check_interval);
+  health_due_ = health_timer_.expiry();
   health_timer_.async_wait([self = shared_from_this(), gen = gen_](std::error_code ec) {
+    if (gen == self->gen_) self->health_due_ = clock::time_point::max();
     if (ec || gen != self->gen_ || self->state_ != ConnectionState::ready) return;
     self->on_health_tick();
   });

@@ -27,6 +27,8 @@ class SyncBlockingClient;
 
 namespace detail {
 
+class SyncLane;
+
 // One per thread, reused by every synchronous call that thread makes. A
 // waiting caller is woken either because its request completed (done) or
 // because it is handed the role of driving the client's I/O (lead).
@@ -70,6 +72,7 @@ class SyncOpBase : public RequestBase {
   const std::string& connection_error() const noexcept { return connection_error_; }
 
  private:
+  friend class SyncLane;
   friend class valkey::Client;
   friend class valkey::SyncBlockingClient;
   // Completes a request that never reached a connection (refused, closed).
@@ -83,9 +86,9 @@ class SyncOpBase : public RequestBase {
   Waiter* waiter_;
   std::error_code ec_;
   std::string connection_error_;
-  valkey::Client* client_ = nullptr;       // set while a Client runs it; null on a lease
+  SyncLane* lane_ = nullptr;               // set while a Client's lane runs it; null on a lease
   const Connection* source_ = nullptr;     // the connection it was submitted to
-  // The Client's list of callers asleep on their Waiter (not driving).
+  // The lane's list of callers asleep on their Waiter (not driving).
   SyncOpBase* wprev_ = nullptr;
   SyncOpBase* wnext_ = nullptr;
   bool asleep_ = false;

@@ -1,0 +1,436 @@
+#include "sync/lane.hpp"
+
+#include <chrono>
+#include <exception>
+#include <new>
+
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include <asio/post.hpp>
+
+namespace valkey::detail {
+
+// The allocator of the one drain handler in flight: its storage is a member
+// of the lane, so handing requests to the driver never allocates.
+template <class T>
+struct DrainAllocator {
+  using value_type = T;
+  SyncLane* owner;
+  explicit DrainAllocator(SyncLane* c) noexcept : owner(c) {}
+  template <class U>
+  DrainAllocator(const DrainAllocator<U>& o) noexcept : owner(o.owner) {}
+  T* allocate(std::size_t n) {
+    if (sizeof(T) * n <= sizeof(owner->drain_storage_) && alignof(T) <= alignof(std::max_align_t) &&
+        !owner->drain_storage_used_.exchange(true, std::memory_order_acquire))
+      return reinterpret_cast<T*>(owner->drain_storage_);
+    return static_cast<T*>(::operator new(sizeof(T) * n));
+  }
+  void deallocate(T* p, std::size_t) noexcept {
+    if (reinterpret_cast<unsigned char*>(p) == owner->drain_storage_) {
+      owner->drain_storage_used_.store(false, std::memory_order_release);
+    } else {
+      ::operator delete(p);
+    }
+  }
+  template <class U>
+  bool operator==(const DrainAllocator<U>& o) const noexcept { return owner == o.owner; }
+};
+
+struct DrainHandler {
+  SyncLane* lane;
+  using allocator_type = DrainAllocator<void>;
+  allocator_type get_allocator() const noexcept { return allocator_type(lane); }
+  void operator()() const { lane->drain_inbox(true); }
+};
+
+namespace {
+
+// How long the role must stay free before the idle thread takes it: at
+// first short, so that an idle connection is watched (a server that closes it
+// is noticed at once, not by the next request); doubled each time a caller
+// took the role back within it, so that a client in steady use wakes the idle
+// thread a few times a second at most instead of after every request.
+constexpr std::chrono::milliseconds kMinGrace{2};
+constexpr std::chrono::milliseconds kMaxGrace{128};
+
+}  // namespace
+
+SyncLane::SyncLane(const Config& config) : config_(config) {
+  wake_fd_ = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);  // -1: drivers wait in the reactor instead
+  conn_ = Connection::create(ioc_.get_executor(), config_);
+  conn_->set_single_reactor(true);  // one driver at a time runs ioc_
+  idle_thread_ = std::thread([this] { idle_loop(); });
+}
+
+SyncLane::~SyncLane() {
+  close();
+  if (wake_fd_ >= 0) ::close(wake_fd_);
+}
+
+// Posts `f` for whoever drives; a driver blocked in poll() on the socket is
+// woken. posts_ is bumped after the post and direct_waiting_ read after that,
+// while the driver sets direct_waiting_ before it reads posts_ one last time:
+// either the driver sees the new count or this thread sees it waiting.
+template <class F>
+void SyncLane::post_to_driver(F&& f) {
+  asio::post(ioc_, std::forward<F>(f));
+  posts_.fetch_add(1);
+  if (direct_waiting_.load() && wake_fd_ >= 0) {
+    const std::uint64_t one = 1;
+    [[maybe_unused]] const auto n = ::write(wake_fd_, &one, sizeof one);
+  }
+}
+
+void SyncLane::close() {
+  std::unique_lock lk(mu_);
+  if (closed_) {
+    // Another thread is closing (say, this is the destructor): return only
+    // once it is done, so nothing is destroyed under it.
+    driver_cv_.wait(lk, [this] { return close_finished_; });
+    return;
+  }
+  closed_ = true;
+  if (driving_) {
+    // The driver (a caller, or the idle thread) runs this: every pending
+    // request fails with connection_closed, its callers return, and the
+    // role comes free.
+    post_to_driver([this] {
+      drain_inbox(false);
+      conn_->close();
+    });
+    driver_cv_.wait(lk, [this] { return !driving_; });
+  }
+  driving_ = true;  // ours for good: nobody else runs ioc_ from here on
+  lk.unlock();
+  idle_cv_.notify_all();
+  if (idle_thread_.joinable()) idle_thread_.join();
+  drain_inbox(false);
+  conn_->close();
+  work_.reset();
+  ioc_.poll();  // the closed socket's aborted operations release the connection
+  ioc_.stop();
+  lk.lock();
+  close_finished_ = true;
+  driver_cv_.notify_all();
+}
+
+Connection::Stats SyncLane::stats() {
+  auto* self = this;
+  std::unique_lock lk(mu_);
+  if (closed_) return {};
+  if (!driving_) {
+    self->driving_ = true;
+    lk.unlock();
+    Connection::Stats out = conn_->stats();
+    self->release_driver();
+    return out;
+  }
+  // Read by the driver: the counters are not atomic. Should the driver leave
+  // before it runs the handler, the kick makes the idle thread take over.
+  Connection::Stats out;
+  Waiter& w = Waiter::mine();
+  self->post_to_driver([&] {
+    out = conn_->stats();
+    w.signal(Waiter::done);
+  });
+  self->idle_kick_ = true;
+  lk.unlock();
+  self->idle_cv_.notify_one();
+  w.wait();
+  return out;
+}
+
+void SyncLane::run(SyncOpBase& op) {
+  op.lane_ = this;
+  op.source_ = conn_.get();
+  callers_.fetch_add(1, std::memory_order_relaxed);
+  struct Leave {
+    std::atomic<std::size_t>& n;
+    ~Leave() { n.fetch_sub(1, std::memory_order_relaxed); }
+  } leave{callers_};
+  std::unique_lock lk(mu_);
+  if (closed_) {
+    lk.unlock();
+    op.fail_unsent(make_error_code(errc::connection_closed));
+    return;
+  }
+  if (!driving_) {
+    // Nobody drives: this thread does, and its request goes straight into
+    // the connection's buffer. (Requests still in the inbox have a drain
+    // posted; this thread runs it while driving.)
+    driving_ = true;
+    lk.unlock();
+    std::error_code ec;
+    try {
+      conn_->hold_writes();  // released below: a direct write, no posted completion
+      ec = conn_->submit(op, op.encoder());
+      conn_->release_writes();
+    } catch (...) {
+      // Encoding failed (nothing queued), or memory ran out after the
+      // request was queued: then it must still run to completion before
+      // this frame may go, and its outcome is the answer.
+      try {
+        conn_->release_writes();
+      } catch (...) {
+        conn_->reset(make_error_code(errc::connection_lost));
+      }
+      if (!op.active() && !op.done_) {
+        release_driver();
+        throw;
+      }
+    }
+    if (ec) op.fail_unsent(ec);
+    drive_until_done(op);
+    return;
+  }
+  // Somebody drives: queue the bytes for them and sleep.
+  const std::size_t begin = inbox_bytes_.size();
+  try {
+    resp::Writer w(inbox_bytes_);
+    op.encoder()(w);
+    inbox_.push_back({&op, begin, inbox_bytes_.size()});
+  } catch (...) {
+    inbox_bytes_.resize(begin);
+    throw;
+  }
+  link_asleep(op);
+  const bool post = !drain_posted_;
+  drain_posted_ = true;
+  lk.unlock();
+  if (post) post_drain();
+  if (op.waiter_->wait() == Waiter::lead) drive_until_done(op);
+}
+
+// Runs the I/O on this thread until `op` completed, then gives the role away.
+// While the connection allows it, the driver waits in poll() on the socket
+// and reads the replies itself (Connection::read_directly); handlers posted
+// by other threads and due timers send it through the reactor (ioc_.poll()),
+// and so does anything the shortcut does not cover (reconnecting, a write in
+// flight, TLS).
+void SyncLane::drive_until_done(SyncOpBase& op) {
+  while (!op.done_) {
+    if (posts_.load() != posts_run_) {
+      poll_ready();
+      continue;
+    }
+    direct_waiting_.store(true);
+    if (posts_.load() != posts_run_) {
+      direct_waiting_.store(false);
+      continue;
+    }
+    Connection::DirectRead r;
+    try {
+      r = conn_->read_directly(wake_fd_);
+    } catch (...) {
+      // A request's reply handling threw (as in run_one()).
+      direct_waiting_.store(false, std::memory_order_relaxed);
+      handler_failed(std::current_exception());
+      continue;
+    }
+    direct_waiting_.store(false, std::memory_order_relaxed);
+    switch (r) {
+      case Connection::DirectRead::read:
+        break;
+      case Connection::DirectRead::woken:
+      case Connection::DirectRead::timer_due:
+        poll_ready();
+        break;
+      case Connection::DirectRead::unavailable:
+        run_one();
+        break;
+    }
+  }
+  release_driver();
+}
+
+// Runs every handler that is ready, without blocking.
+void SyncLane::poll_ready() noexcept {
+  const std::uint64_t posted = posts_.load();
+  try {
+    ioc_.poll();
+    if (ioc_.stopped()) ioc_.restart();
+    posts_run_ = posted;
+  } catch (...) {
+    handler_failed(std::current_exception());  // as in run_one()
+  }
+}
+
+// One handler on the driving thread. The work guard keeps run_one()
+// blocking; it returns 0 only if the context was stopped, which close() does
+// after the last driver left. A handler that throws (memory running out in a
+// decoder, a user's SyncOpBase subclass) must neither leave the role taken
+// nor leave requests linked to callers that unwound: the connection is
+// dropped, every request in flight fails with connection_lost, and driving
+// goes on.
+void SyncLane::run_one() noexcept {
+  try {
+    if (ioc_.run_one() == 0) ioc_.restart();
+  } catch (...) {
+    handler_failed(std::current_exception());
+  }
+}
+
+void SyncLane::handler_failed(std::exception_ptr failure) noexcept {
+  // Said once here: the requests that fail for it only see connection_lost.
+  if (config_.logger) {
+    try {
+      std::string what = "a handler threw while driving the connection to " + config_.endpoint();
+      try {
+        std::rethrow_exception(failure);
+      } catch (const std::exception& e) {
+        what += ": ";
+        what += e.what();
+      } catch (...) {
+      }
+      what += "; the connection is reset and its requests fail with connection_lost";
+      config_.logger(LogLevel::error, what);
+    } catch (...) {
+      // neither running out of memory nor a logger that throws may break the driver
+    }
+  }
+  try {
+    conn_->reset(make_error_code(errc::connection_lost));
+  } catch (...) {
+  }
+}
+
+// Hands the role to the oldest sleeping caller (its request is still
+// pending, so it drives until its reply), or frees it.
+void SyncLane::release_driver() {
+  std::unique_lock lk(mu_);
+  give_up_role(lk);
+}
+
+// With `lk` held by the driver: hands the role on or frees it; returns with
+// `lk` unlocked.
+void SyncLane::give_up_role(std::unique_lock<std::mutex>& lk) {
+  if (SyncOpBase* next = asleep_head_) {
+    unlink_asleep(*next);
+    lk.unlock();
+    next->waiter_->signal(Waiter::lead);
+    return;
+  }
+  driving_ = false;
+  if (closed_) {
+    driver_cv_.notify_all();
+    lk.unlock();
+    return;
+  }
+  // Work nobody waits for (a reconnect to make, requests of callers that
+  // gave up): the idle thread takes it without waiting for its grace period.
+  if (conn_->pending() > 0 || conn_->state() != ConnectionState::ready) idle_kick_ = true;
+  ++activity_;
+  const bool wake = idle_waiting_ || idle_kick_;
+  lk.unlock();
+  if (wake) idle_cv_.notify_one();
+}
+
+// The internal thread: drives the connection while no caller does, so that
+// timers, health checks, reconnects and a peer that closes the connection are
+// handled when the client is idle. It never polls: while a caller drives it
+// sleeps until the role is given up; then it gives callers a grace period to
+// take the role back (one timed wait, which grows while the client is busy)
+// before it drives, blocked in the reactor until an event or a caller comes.
+// It gives the role to the first caller that queues a request (the caller then
+// drives until its reply, with no further hand-off).
+void SyncLane::idle_loop() {
+  auto grace = kMinGrace;
+  std::unique_lock lk(mu_);
+  while (!closed_) {
+    if (driving_) {
+      idle_waiting_ = true;
+      idle_cv_.wait(lk, [this] { return closed_ || !driving_; });
+      idle_waiting_ = false;
+      continue;
+    }
+    if (!idle_kick_) {
+      const std::uint64_t seen = activity_;
+      if (idle_cv_.wait_for(lk, grace, [&] { return closed_ || driving_ || activity_ != seen || idle_kick_; })) {
+        if (!idle_kick_) grace = std::min(grace * 2, kMaxGrace);
+        continue;
+      }
+    }
+    idle_kick_ = false;
+    grace = kMinGrace;
+    driving_ = true;
+    lk.unlock();
+    for (;;) {
+      run_one();
+      lk.lock();
+      if (closed_ || asleep_head_) break;
+      lk.unlock();
+    }
+    give_up_role(lk);
+    lk.lock();
+  }
+}
+
+// Called by the driver for every request it completes.
+void SyncLane::completed(SyncOpBase& op) noexcept {
+  if (!op.asleep_) {
+    op.done_ = true;  // the driver's own request: its loop sees this
+    return;
+  }
+  {
+    std::lock_guard lk(mu_);
+    unlink_asleep(op);
+  }
+  op.done_ = true;
+  op.waiter_->signal(Waiter::done);
+}
+
+void SyncLane::link_asleep(SyncOpBase& op) noexcept {
+  op.asleep_ = true;
+  op.wnext_ = nullptr;
+  op.wprev_ = asleep_tail_;
+  if (asleep_tail_) asleep_tail_->wnext_ = &op;
+  else asleep_head_ = &op;
+  asleep_tail_ = &op;
+}
+
+void SyncLane::unlink_asleep(SyncOpBase& op) noexcept {
+  if (!op.asleep_) return;
+  op.asleep_ = false;
+  if (op.wprev_) op.wprev_->wnext_ = op.wnext_;
+  else asleep_head_ = op.wnext_;
+  if (op.wnext_) op.wnext_->wprev_ = op.wprev_;
+  else asleep_tail_ = op.wprev_;
+  op.wprev_ = op.wnext_ = nullptr;
+}
+
+void SyncLane::post_drain() { post_to_driver(DrainHandler{this}); }
+
+// On the driver: moves what the sleeping callers queued into the connection,
+// as one batch (one write).
+void SyncLane::drain_inbox(bool posted) {
+  {
+    std::lock_guard lk(mu_);
+    if (posted) drain_posted_ = false;
+    drain_bytes_.swap(inbox_bytes_);
+    draining_.swap(inbox_);
+  }
+  if (draining_.empty()) return;
+  conn_->hold_writes();
+  for (const Inbox& in : draining_) {
+    std::string_view bytes{drain_bytes_.data() + in.begin, in.end - in.begin};
+    std::error_code ec;
+    try {
+      ec = conn_->submit_encoded(*in.op, bytes);
+    } catch (...) {
+      // Out of memory: a request the connection did not take fails here; one
+      // it did take completes the usual way.
+      if (!in.op->active()) ec = std::make_error_code(std::errc::not_enough_memory);
+    }
+    if (ec) in.op->on_complete(ec);
+  }
+  draining_.clear();
+  drain_bytes_.clear();
+  try {
+    conn_->release_writes();
+  } catch (...) {
+    conn_->reset(make_error_code(errc::connection_lost));
+  }
+}
+
+}  // namespace valkey::detail
