@@ -91,7 +91,8 @@ void SyncLane::close() {
     return;
   }
   closed_ = true;
-  if (driving_) {
+  update_attention();
+  if (!try_take_role()) {
     // The driver (a caller, or the idle thread) runs this: every pending
     // request fails with connection_closed, its callers return, and the
     // role comes free.
@@ -99,9 +100,9 @@ void SyncLane::close() {
       drain_inbox(false);
       conn_->close();
     });
-    driver_cv_.wait(lk, [this] { return !driving_; });
+    driver_cv_.wait(lk, [this] { return try_take_role(); });
   }
-  driving_ = true;  // ours for good: nobody else runs ioc_ from here on
+  // The role is ours for good: nobody else runs ioc_ from here on.
   lk.unlock();
   idle_cv_.notify_all();
   if (idle_thread_.joinable()) idle_thread_.join();
@@ -119,8 +120,7 @@ Connection::Stats SyncLane::stats() {
   auto* self = this;
   std::unique_lock lk(mu_);
   if (closed_) return {};
-  if (!driving_) {
-    self->driving_ = true;
+  if (try_take_role()) {
     lk.unlock();
     Connection::Stats out = conn_->stats();
     self->release_driver();
@@ -135,6 +135,7 @@ Connection::Stats SyncLane::stats() {
     w.signal(Waiter::done);
   });
   self->idle_kick_ = true;
+  update_attention();
   lk.unlock();
   self->idle_cv_.notify_one();
   w.wait();
@@ -149,18 +150,45 @@ void SyncLane::run(SyncOpBase& op) {
     std::atomic<std::size_t>& n;
     ~Leave() { n.fetch_sub(1, std::memory_order_relaxed); }
   } leave{callers_};
+  // Nobody drives and nothing needs attention: this thread drives, without
+  // the lock.
+  if (!attention_.load() && try_take_role()) return drive_own(op);
   std::unique_lock lk(mu_);
   if (closed_) {
     lk.unlock();
     op.fail_unsent(make_error_code(errc::connection_closed));
     return;
   }
-  if (!driving_) {
-    // Nobody drives: this thread does, and its request goes straight into
-    // the connection's buffer. (Requests still in the inbox have a drain
-    // posted; this thread runs it while driving.)
-    driving_ = true;
+  attention_.store(true);  // before trying the role: see driving_
+  if (try_take_role()) {
+    update_attention();
     lk.unlock();
+    return drive_own(op);
+  }
+  // Somebody drives: queue the bytes for them and sleep.
+  const std::size_t begin = inbox_bytes_.size();
+  try {
+    resp::Writer w(inbox_bytes_);
+    op.encoder()(w);
+    inbox_.push_back({&op, begin, inbox_bytes_.size()});
+  } catch (...) {
+    inbox_bytes_.resize(begin);
+    update_attention();
+    throw;
+  }
+  link_asleep(op);
+  const bool post = !drain_posted_;
+  drain_posted_ = true;
+  lk.unlock();
+  if (post) post_drain();
+  if (op.waiter_->wait() == Waiter::lead) drive_until_done(op);
+}
+
+// This thread took the role: its request goes straight into the connection's
+// buffer (requests still in the inbox have a drain posted; this thread runs
+// it while driving), then it drives until its reply.
+void SyncLane::drive_own(SyncOpBase& op) {
+  {
     std::error_code ec;
     try {
       conn_->hold_writes();  // released below: a direct write, no posted completion
@@ -181,25 +209,8 @@ void SyncLane::run(SyncOpBase& op) {
       }
     }
     if (ec) op.fail_unsent(ec);
-    drive_until_done(op);
-    return;
   }
-  // Somebody drives: queue the bytes for them and sleep.
-  const std::size_t begin = inbox_bytes_.size();
-  try {
-    resp::Writer w(inbox_bytes_);
-    op.encoder()(w);
-    inbox_.push_back({&op, begin, inbox_bytes_.size()});
-  } catch (...) {
-    inbox_bytes_.resize(begin);
-    throw;
-  }
-  link_asleep(op);
-  const bool post = !drain_posted_;
-  drain_posted_ = true;
-  lk.unlock();
-  if (post) post_drain();
-  if (op.waiter_->wait() == Waiter::lead) drive_until_done(op);
+  drive_until_done(op);
 }
 
 // Runs the I/O on this thread until `op` completed, then gives the role away.
@@ -298,6 +309,19 @@ void SyncLane::handler_failed(std::exception_ptr failure) noexcept {
 // Hands the role to the oldest sleeping caller (its request is still
 // pending, so it drives until its reply), or frees it.
 void SyncLane::release_driver() {
+  // The fast path: nobody waits for anything and the connection is idle and
+  // ready (else the idle thread must take over without its grace period).
+  if (!attention_.load() && conn_->state() == ConnectionState::ready && conn_->pending() == 0) {
+    driving_.store(false);
+    activity_.fetch_add(1, std::memory_order_relaxed);
+    if (!attention_.load()) return;
+    // Somebody asked for attention meanwhile: take the role back to act on
+    // it, unless another thread took it (it sees attention_ when it leaves).
+    std::unique_lock lk(mu_);
+    if (!try_take_role()) return;
+    give_up_role(lk);
+    return;
+  }
   std::unique_lock lk(mu_);
   give_up_role(lk);
 }
@@ -307,12 +331,13 @@ void SyncLane::release_driver() {
 void SyncLane::give_up_role(std::unique_lock<std::mutex>& lk) {
   if (SyncOpBase* next = asleep_head_) {
     unlink_asleep(*next);
+    update_attention();
     lk.unlock();
     next->waiter_->signal(Waiter::lead);
     return;
   }
-  driving_ = false;
   if (closed_) {
+    driving_.store(false);
     driver_cv_.notify_all();
     lk.unlock();
     return;
@@ -320,7 +345,9 @@ void SyncLane::give_up_role(std::unique_lock<std::mutex>& lk) {
   // Work nobody waits for (a reconnect to make, requests of callers that
   // gave up): the idle thread takes it without waiting for its grace period.
   if (conn_->pending() > 0 || conn_->state() != ConnectionState::ready) idle_kick_ = true;
-  ++activity_;
+  update_attention();
+  driving_.store(false);
+  activity_.fetch_add(1, std::memory_order_relaxed);
   const bool wake = idle_waiting_ || idle_kick_;
   lk.unlock();
   if (wake) idle_cv_.notify_one();
@@ -338,22 +365,30 @@ void SyncLane::idle_loop() {
   auto grace = kMinGrace;
   std::unique_lock lk(mu_);
   while (!closed_) {
-    if (driving_) {
+    if (driving_.load()) {
       idle_waiting_ = true;
-      idle_cv_.wait(lk, [this] { return closed_ || !driving_; });
+      update_attention();  // before reading driving_ again: a leaving driver then wakes this thread
+      idle_cv_.wait(lk, [this] { return closed_ || !driving_.load(); });
       idle_waiting_ = false;
-      continue;
+      update_attention();
+      if (closed_) break;
+      // Straight into the grace period: a caller in steady use has likely
+      // taken the role again already, and waiting for it to leave once more
+      // would make every one of its requests leave through the slow path.
     }
     if (!idle_kick_) {
-      const std::uint64_t seen = activity_;
-      if (idle_cv_.wait_for(lk, grace, [&] { return closed_ || driving_ || activity_ != seen || idle_kick_; })) {
+      const std::uint64_t seen = activity_.load(std::memory_order_relaxed);
+      if (idle_cv_.wait_for(lk, grace, [&] {
+            return closed_ || activity_.load(std::memory_order_relaxed) != seen || idle_kick_;
+          })) {
         if (!idle_kick_) grace = std::min(grace * 2, kMaxGrace);
         continue;
       }
     }
+    if (!try_take_role()) continue;  // a caller took it
     idle_kick_ = false;
+    update_attention();
     grace = kMinGrace;
-    driving_ = true;
     lk.unlock();
     for (;;) {
       run_one();
@@ -375,6 +410,7 @@ void SyncLane::completed(SyncOpBase& op) noexcept {
   {
     std::lock_guard lk(mu_);
     unlink_asleep(op);
+    update_attention();
   }
   op.done_ = true;
   op.waiter_->signal(Waiter::done);

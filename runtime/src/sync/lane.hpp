@@ -58,6 +58,15 @@ class SyncLane {
   void poll_ready() noexcept;
   void handler_failed(std::exception_ptr failure) noexcept;
   void release_driver();
+  bool try_take_role() noexcept {
+    bool free = false;
+    return driving_.compare_exchange_strong(free, true);
+  }
+  // With mu_ held: whether a leaving driver must take the slow path.
+  void update_attention() noexcept {
+    attention_.store(asleep_head_ != nullptr || closed_ || idle_waiting_ || idle_kick_);
+  }
+  void drive_own(SyncOpBase& op);
   void give_up_role(std::unique_lock<std::mutex>& lk);
   void idle_loop();
   void drain_inbox(bool posted);
@@ -90,14 +99,24 @@ class SyncLane {
 
   std::atomic<std::size_t> callers_{0};
 
+  // The driver's role: taken by compare-and-swap of driving_, with or
+  // without mu_. A caller that finds attention_ clear takes and gives back
+  // the role without the lock (a sequential caller's whole path); everything
+  // that needs a driver to act when it leaves (callers asleep, close(), the
+  // idle thread waiting for the role, a kick) sets attention_ under mu_
+  // first and then tries to take the role itself, while a leaving driver
+  // clears driving_ first and then reads attention_: one of them always sees
+  // the other (both sequentially consistent).
+  std::atomic<bool> driving_{false};    // some thread runs ioc_ (only one at a time)
+  std::atomic<bool> attention_{false};  // a leaving driver must take the slow path
+  std::atomic<std::uint64_t> activity_{0};  // bumped whenever a driver gives up the role
+
   mutable std::mutex mu_;
   bool closed_ = false;
   bool close_finished_ = false;
-  bool driving_ = false;          // some thread runs ioc_ (only one at a time)
   bool drain_posted_ = false;
   bool idle_kick_ = false;        // work for the idle thread now: no grace period
   bool idle_waiting_ = false;     // the idle thread sleeps until the role is given up
-  std::uint64_t activity_ = 0;    // bumped whenever a driver gives up the role
   SyncOpBase* asleep_head_ = nullptr;  // callers waiting, oldest first
   SyncOpBase* asleep_tail_ = nullptr;
   std::condition_variable idle_cv_;    // the idle thread waits here
