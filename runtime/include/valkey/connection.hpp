@@ -264,9 +264,10 @@ class Connection : public std::enable_shared_from_this<Connection>, private Mult
   void start_read();
   void on_read(std::uint64_t gen, std::error_code ec, std::size_t n);
   void on_readable(std::uint64_t gen, std::error_code ec);
-  // Takes `n` bytes read (or the read's error); false when the connection is
-  // gone or a completion reset it, so reading stops.
-  bool take_read(std::uint64_t gen, std::error_code ec, std::size_t n);
+  bool read_available();
+  // Takes `n` bytes read; false when the connection is gone or a completion
+  // reset it, so reading stops.
+  bool take_read(std::size_t n);
   void maybe_write(bool direct = false);
   void write_bytes(std::string_view bytes);
   void on_write(std::uint64_t gen, std::error_code ec, std::size_t n);

@@ -13,6 +13,7 @@
 
 #include <valkey/error.hpp>
 
+#include "detail/syscalls.hpp"
 #include "detail/tls_context.hpp"
 
 namespace valkey::detail {
@@ -154,30 +155,22 @@ std::size_t Transport::try_write(asio::const_buffer b) noexcept {
     case Kind::tls: return 0;  // the TLS record layer is Asio's
   }
   if (fd < 0) return 0;
-  ssize_t n = ::send(fd, b.data(), b.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
+  const long n = sys::send(fd, b.data(), b.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
   return n > 0 ? static_cast<std::size_t>(n) : 0;
 }
 
-std::size_t Transport::try_read(asio::mutable_buffer b, std::error_code& ec) noexcept {
+long Transport::try_read(asio::mutable_buffer b, int& err) noexcept {
   const int fd = plain_fd();
   if (fd < 0) {
-    ec = asio::error::bad_descriptor;
-    return 0;
+    err = EBADF;
+    return -1;
   }
   for (;;) {
-    const ssize_t n = ::recv(fd, b.data(), b.size(), MSG_DONTWAIT);
-    if (n > 0) {
-      ec.clear();
-      return static_cast<std::size_t>(n);
-    }
-    if (n == 0) {
-      ec = b.size() == 0 ? std::error_code{} : std::error_code(asio::error::eof);
-      return 0;
-    }
+    const long n = sys::recv(fd, b.data(), b.size(), MSG_DONTWAIT);
+    if (n >= 0) return n;
     if (errno == EINTR) continue;
-    if (errno == EAGAIN || errno == EWOULDBLOCK) ec = asio::error::would_block;
-    else ec = std::error_code(errno, asio::error::get_system_category());
-    return 0;
+    err = errno == EWOULDBLOCK ? EAGAIN : errno;
+    return -1;
   }
 }
 

@@ -62,9 +62,9 @@ class Transport : public std::enable_shared_from_this<Transport> {
     else unix_.async_wait(asio::socket_base::wait_read, std::forward<Handler>(h));
   }
   // Reads what the socket holds right now without blocking (plain sockets
-  // only): the bytes read; `ec` is would_block when there is nothing, eof
-  // when the peer closed, or the socket's error.
-  std::size_t try_read(asio::mutable_buffer b, std::error_code& ec) noexcept;
+  // only), as recv(2) does: the bytes read (0: the peer closed), or -1 with
+  // `err` set (EAGAIN when there is nothing to read).
+  long try_read(asio::mutable_buffer b, int& err) noexcept;
 
   // Writes what the socket takes right now without blocking (TCP and Unix
   // sockets): the bytes written, 0 when it would block, failed, or the

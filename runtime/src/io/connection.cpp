@@ -11,6 +11,7 @@
 #include <asio/io_context.hpp>
 #include <asio/strand.hpp>
 
+#include "detail/syscalls.hpp"
 #include "detail/transport.hpp"
 #include "io/handshake.hpp"
 
@@ -232,24 +233,16 @@ void Connection::start_read() {
 }
 
 void Connection::on_read(std::uint64_t gen, std::error_code ec, std::size_t n) {
-  if (take_read(gen, ec, n)) start_read();
+  if (gen != gen_) return;
+  if (ec) return connection_lost(ec, false);
+  if (take_read(n)) start_read();
 }
 
-// Readable: read what the socket holds. A read that fills the buffer may
-// have left more behind, and no new readiness edge would announce it, so
-// reading goes on until a read comes back short.
+// Readable: read what the socket holds.
 void Connection::on_readable(std::uint64_t gen, std::error_code ec) {
   if (gen != gen_) return;
   if (ec) return connection_lost(ec, false);
-  for (;;) {
-    const std::span<char> room = mux_.read_space();
-    std::error_code rec;
-    const std::size_t n = transport_->try_read(asio::buffer(room.data(), room.size()), rec);
-    if (rec == asio::error::would_block) break;
-    if (!take_read(gen, rec, n)) return;
-    if (n < room.size()) break;
-  }
-  start_read();
+  if (read_available()) start_read();
 }
 
 Connection::DirectRead Connection::read_directly(int wake_fd) {
@@ -264,35 +257,41 @@ Connection::DirectRead Connection::read_directly(int wake_fd) {
     timeout_ms = ms > 86'400'000 ? 86'400'000 : static_cast<int>(ms);
   }
   pollfd fds[2] = {{fd, POLLIN, 0}, {wake_fd, POLLIN, 0}};
-  const int r = ::poll(fds, wake_fd >= 0 ? 2 : 1, timeout_ms);
+  const int r = detail::sys::poll(fds, wake_fd >= 0 ? 2 : 1, timeout_ms);
   if (r == 0) return DirectRead::timer_due;
   if (r < 0) return DirectRead::woken;  // EINTR: look again
   if (fds[1].revents != 0) {
     std::uint64_t count;
     [[maybe_unused]] const auto got = ::read(wake_fd, &count, sizeof count);
   }
-  if (fds[0].revents != 0) {
-    const std::uint64_t gen = gen_;
-    for (;;) {
-      const std::span<char> room = mux_.read_space();
-      std::error_code rec;
-      const std::size_t n = transport_->try_read(asio::buffer(room.data(), room.size()), rec);
-      if (rec == asio::error::would_block) break;
-      if (!take_read(gen, rec, n)) break;
-      if (n < room.size()) break;
-    }
-  }
+  if (fds[0].revents != 0) read_available();
   return fds[1].revents != 0 ? DirectRead::woken : DirectRead::read;
 }
 
-bool Connection::take_read(std::uint64_t gen, std::error_code ec, std::size_t n) {
-  if (gen != gen_) return false;
-  if (ec) {
-    connection_lost(ec, false);
-    return false;
+// Reads what the socket holds (plain sockets) until a read comes back short:
+// one that fills the buffer may have left more behind, and no new readiness
+// edge would announce it. False when the connection is gone or a completion
+// reset it.
+bool Connection::read_available() {
+  for (;;) {
+    const std::span<char> room = mux_.read_space();
+    int err = 0;
+    const long n = transport_->try_read(asio::buffer(room.data(), room.size()), err);
+    if (n < 0 && err == EAGAIN) return true;
+    if (n <= 0) {
+      connection_lost(n == 0 ? std::error_code(asio::error::eof) : std::error_code(err, std::system_category()),
+                      false);
+      return false;
+    }
+    if (!take_read(static_cast<std::size_t>(n))) return false;
+    if (static_cast<std::size_t>(n) < room.size()) return true;
   }
+}
+
+bool Connection::take_read(std::size_t n) {
   ++stats_.reads;
   if (state_ == ConnectionState::handshaking) {
+    const std::uint64_t gen = gen_;
     mux_.commit_unprocessed(n);
     read_handshake();
     return gen == gen_ && state_ != ConnectionState::closed;

@@ -177,7 +177,8 @@ void Multiplexer::push_slot(RequestBase& r) {
 // -------------------------------------------------------------- writing
 
 std::string_view Multiplexer::next_write() {
-  if (wpos_ == wbuf_.size() && connected_) build_batch();
+  // Nothing queued: nothing to batch (the common case after a reply).
+  if (wpos_ == wbuf_.size() && connected_ && queue_head_) build_batch();
   return std::string_view(wbuf_).substr(wpos_);
 }
 

@@ -31,8 +31,9 @@ namespace internal {
 // A decode failure's words ("received ..., wanted ..."), or the server's.
 inline std::error_code failure_of(const adapt::ResponseBase& v, Reason& why) {
   std::error_code ec = v.error_code();
+  if (!ec) return ec;  // the common case, before building an errc to compare with
   if (ec == errc::server_error) why.server_message = v.server_message();
-  else if (ec) why.detail = v.error_detail();
+  else why.detail = v.error_detail();
   return ec;
 }
 

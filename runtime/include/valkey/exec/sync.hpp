@@ -10,6 +10,7 @@
 #include <atomic>
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <system_error>
 #include <type_traits>
 
@@ -115,33 +116,43 @@ namespace exec {
 // `ec` a failure throws (ServerError, Error); with it, `ec` (and `diag`) are
 // filled and a failure yields a default value. Commands whose reply is Ok
 // return nothing.
+// The failure half of run_sync(): throws, or fills `ec` (and `diag`).
+template <class Target, class Plan>
+void sync_failed(Target& target, const Plan& plan, std::error_code e, const Reason* why,
+                 std::string_view connection_error, std::error_code* ec, Diagnostics* diag) {
+  const std::string endpoint = target.config().endpoint();
+  const Failure f{e, why, plan.name(), endpoint, connection_error};
+  if (!ec) raise(f);
+  *ec = e;
+  if (diag) fill(*diag, f);
+}
+
+// Runs `plan` on a synchronous executor and hands out the result. Without
+// `ec` a failure throws (ServerError, Error); with it, `ec` (and `diag`) are
+// filled and a failure yields a default value. Commands whose reply is Ok
+// return nothing.
 template <class Target, class Plan>
 auto run_sync(Target& target, const Plan& plan, std::error_code* ec, Diagnostics* diag) {
   using Decoder = typename Plan::decoder_type;
   using R = typename Decoder::result_type;
   R out{};
-  Reason why;
-  std::error_code e = plan.refused();
-  std::string connection_error;
-  if (!e) {
+  if (std::error_code e = plan.refused()) {
+    sync_failed(target, plan, e, nullptr, {}, ec, diag);
+  } else {
     detail::SyncOp<Decoder> op{detail::EncodeRef::of(plan), plan.replies()};
     op.flags = plan.flags();
     apply_deadline(op, target.config());
     target.run(op);
-    e = op.transport_error();
-    if (!e) e = op.decoder().finish(out, why);
-    else connection_error = op.connection_error();
-  }
-  if (e) {
-    const std::string endpoint = target.config().endpoint();
-    const Failure f{e, &why, plan.name(), endpoint, connection_error};
-    if (!ec) raise(f);
-    *ec = e;
-    if (diag) fill(*diag, f);
-    out = R{};
-  } else {
-    if (ec) ec->clear();
-    clear(diag);
+    Reason why;
+    if ((e = op.transport_error())) {
+      sync_failed(target, plan, e, &why, op.connection_error(), ec, diag);
+    } else if ((e = op.decoder().finish(out, why))) {
+      sync_failed(target, plan, e, &why, {}, ec, diag);
+      out = R{};
+    } else {
+      if (ec) ec->clear();
+      clear(diag);
+    }
   }
   if constexpr (!std::is_same_v<R, Ok>) return out;
 }
