@@ -81,13 +81,19 @@ std::string_view KeyGen::at(std::uint64_t i) noexcept {
       "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
       "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
       "8081828384858687888990919293949596979899";
+  // Two 6-digit halves in 32-bit arithmetic (cheaper than 64-bit steps).
   char* d = buf_ + prefix_len_;
-  for (int k = 10; k >= 0; k -= 2) {
-    const auto r = static_cast<unsigned>(i % 100);
-    i /= 100;
-    d[k] = pairs[2 * r];
-    d[k + 1] = pairs[2 * r + 1];
-  }
+  auto six = [&](char* at, std::uint32_t v) {
+    for (int k = 4; k >= 0; k -= 2) {
+      const std::uint32_t r = v % 100;
+      v /= 100;
+      at[k] = pairs[2 * r];
+      at[k + 1] = pairs[2 * r + 1];
+    }
+  };
+  if (i < 1000000) std::memcpy(d, "000000", 6);  // keyspaces up to a million: the upper half is zeros
+  else six(d, static_cast<std::uint32_t>((i / 1000000) % 1000000));
+  six(d + 6, static_cast<std::uint32_t>(i % 1000000));
   return {buf_, prefix_len_ + 12};
 }
 
