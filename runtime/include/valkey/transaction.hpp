@@ -215,17 +215,17 @@ auto watch(AsyncClient& c, Strings keys, Token&& token) {
   }
   auto conn = Connection::create(c.get_executor(), detail::watch_config(c.config()));
   return asio::async_initiate<Token, void(std::error_code, AsyncWatch)>(
-      [](auto handler, std::shared_ptr<Connection> conn, exec::Bytes bytes) {
-        Connection& ref = *conn;
-        auto done = [handler = std::move(handler), conn = std::move(conn)](std::error_code ec, Ok) mutable {
+      [](auto handler, std::shared_ptr<Connection> dedicated, exec::Bytes request) {
+        Connection& ref = *dedicated;
+        auto done = [handler = std::move(handler), dedicated = std::move(dedicated)](std::error_code ec, Ok) mutable {
           if (ec) {
-            conn->close();
+            dedicated->close();
             std::move(handler)(ec, AsyncWatch{});
           } else {
-            std::move(handler)(ec, AsyncWatch{std::move(conn)});
+            std::move(handler)(ec, AsyncWatch{std::move(dedicated)});
           }
         };
-        exec::launch<exec::SingleReply<Ok>, false>(std::move(done), exec::Route{&ref, nullptr}, std::move(bytes),
+        exec::launch<exec::SingleReply<Ok>, false>(std::move(done), exec::Route{&ref, nullptr}, std::move(request),
                                                    exec::RequestInfo{CommandFlag::none, 1, "WATCH"}, nullptr);
       },
       token, std::move(conn), std::move(bytes));
