@@ -10,8 +10,8 @@ if(NOT BUILD_SHARED_LIBS)
   return()  # a static library is packaged by source package managers (vcpkg, Conan), not as a .deb
 endif()
 
-set(VALKEY_CPP_PACKAGE_CONTACT "valkey-cpp maintainers <valkey-cpp-maintainers@users.noreply.github.com>"
-  CACHE STRING "Maintainer field of the .deb packages")
+set(VALKEY_CPP_PACKAGE_CONTACT "valkey-cpp maintainers <maintainers@valkey-cpp.invalid>"
+  CACHE STRING "Maintainer field of the .deb packages (a release build sets a real address)")
 set(VALKEY_CPP_DEB_RELEASE 1 CACHE STRING "Debian revision of the .deb packages")
 
 set(_deb_version "${PROJECT_VERSION}-${VALKEY_CPP_DEB_RELEASE}")
@@ -47,7 +47,9 @@ set(CPACK_PACKAGE_NAME valkey-cpp)
 set(CPACK_PACKAGE_VENDOR "valkey-cpp")
 set(CPACK_PACKAGE_VERSION ${PROJECT_VERSION})
 set(CPACK_PACKAGE_CONTACT "${VALKEY_CPP_PACKAGE_CONTACT}")
-set(CPACK_PACKAGE_DESCRIPTION_SUMMARY "${PROJECT_DESCRIPTION}")
+# Left at CPack's default, which CPackDeb does not prepend to a component's
+# description: the first line of each description below is its synopsis.
+set(CPACK_PACKAGE_DESCRIPTION_SUMMARY "${CMAKE_PROJECT_NAME} built using CMake")
 set(CPACK_PACKAGING_INSTALL_PREFIX ${CMAKE_INSTALL_PREFIX})
 set(CPACK_STRIP_FILES ON)
 set(CPACK_GENERATOR DEB)
@@ -67,11 +69,14 @@ set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS_PRIVATE_DIRS ${PROJECT_BINARY_DIR}/runtime)
 
 set(CPACK_DEBIAN_RUNTIME_PACKAGE_NAME ${_deb_lib})
 set(CPACK_DEBIAN_RUNTIME_PACKAGE_SECTION libs)
-set(CPACK_DEBIAN_RUNTIME_PACKAGE_GENERATE_SHLIBS ON)
+# The shlibs file, and the ldconfig trigger that Debian policy asks of a
+# shared library package (CPack's own postinst/postrm call ldconfig too).
+set(CPACK_DEBIAN_PACKAGE_GENERATE_SHLIBS ON)
+set(CPACK_DEBIAN_RUNTIME_PACKAGE_CONTROL_EXTRA ${PROJECT_SOURCE_DIR}/packaging/debian/triggers)
 set(CPACK_DEBIAN_RUNTIME_DESCRIPTION "${PROJECT_DESCRIPTION}
- The shared library libvalkey-cpp: typed commands for every Valkey command,
- synchronous and asynchronous (Asio) clients, cluster, pub/sub, pipelines
- and transactions.")
+The shared library libvalkey-cpp: typed commands for every Valkey command,
+synchronous and asynchronous (Asio) clients, cluster, pub/sub, pipelines
+and transactions.")
 
 set(CPACK_DEBIAN_DEVELOPMENT_PACKAGE_NAME ${_deb_dev})
 set(CPACK_DEBIAN_DEVELOPMENT_PACKAGE_SECTION libdevel)
@@ -79,14 +84,14 @@ set(CPACK_DEBIAN_DEVELOPMENT_PACKAGE_SHLIBDEPS OFF)
 set(CPACK_DEBIAN_DEVELOPMENT_PACKAGE_DEPENDS
   "${_deb_lib} (= ${_deb_version}), libasio-dev, nlohmann-json3-dev")
 set(CPACK_DEBIAN_DEVELOPMENT_DESCRIPTION "${PROJECT_DESCRIPTION} (development files)
- Headers, the CMake package valkey-cpp (target valkey-cpp::valkey-cpp) and
- the pkg-config file valkey-cpp.pc for libvalkey-cpp.")
+Headers, the CMake package valkey-cpp (target valkey-cpp::valkey-cpp) and
+the pkg-config file valkey-cpp.pc for libvalkey-cpp.")
 
 set(CPACK_DEBIAN_TOOLS_PACKAGE_NAME ${_deb_tools})
 set(CPACK_DEBIAN_TOOLS_PACKAGE_SECTION utils)
 set(CPACK_DEBIAN_TOOLS_PACKAGE_DEPENDS "${_deb_lib} (= ${_deb_version})")
 set(CPACK_DEBIAN_TOOLS_DESCRIPTION "command-line programs built on valkey-cpp
- valkey-cpp-cli runs one Valkey command and prints the reply as text or
- JSON; valkey-cpp-perf is a load generator for Valkey servers.")
+valkey-cpp-cli runs one Valkey command and prints the reply as text or
+JSON; valkey-cpp-perf is a load generator for Valkey servers.")
 
 include(CPack)
