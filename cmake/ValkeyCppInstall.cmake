@@ -12,8 +12,7 @@ set(VALKEY_CPP_CMAKE_DIR ${CMAKE_INSTALL_LIBDIR}/cmake/valkey-cpp)
 install(TARGETS valkey-cpp EXPORT valkey-cpp-targets
   RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR} COMPONENT runtime
   LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR} COMPONENT runtime NAMELINK_COMPONENT development
-  ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR} COMPONENT development
-  INCLUDES DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
+  ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR} COMPONENT development)
 
 # The hand-written and the generated headers share include/valkey/ (no name
 # is in both); version.hpp and export.hpp come from the build directory.

@@ -169,6 +169,17 @@ check_installed() { # check_installed <build dir> <prefix> <shared|static>
   echo "installed files ok"
 }
 
+# Building and installing run no Python (generated/ is committed): neither
+# the install scripts nor the commands of `all` name it.
+check_no_python() { # check_no_python <build dir>
+  local hits
+  hits="$(find "$1" -name cmake_install.cmake -exec grep -il python {} + || true)"
+  [ -z "$hits" ] || { echo "install scripts that run Python: $hits"; return 1; }
+  hits="$(cmake --build "$1" -- -t commands all | grep -i python || true)"
+  [ -z "$hits" ] || { echo "build commands that run Python:"; echo "$hits"; return 1; }
+  echo "no Python in the build or the install"
+}
+
 # consumer_find_package <name> <compiler> <prefix> <build dir>
 consumer_find_package() {
   nice cmake -S "$repo/tests/package/find_package" -B "$4" -G Ninja "${cmake_launcher[@]}" \
@@ -228,6 +239,7 @@ for kind in shared static; do
   check "$kind: build the library" build_library "$b" "$shared" "$tools"
   check "$kind: install" cmake --install "$b" --prefix "$p"
   check "$kind: installed files" check_installed "$b" "$p" "$kind"
+  check "$kind: building and installing need no Python" check_no_python "$b"
   for cxx in g++ clang++; do
     check "$kind: find_package consumer ($cxx)" consumer_find_package "$kind" "$cxx" "$p" "$work/$kind/find_package-$cxx"
     check "$kind: pkg-config consumer ($cxx)" consumer_pkg_config "$cxx" "$p" "$kind" "$work/$kind/pkg-config-$cxx/consumer"
