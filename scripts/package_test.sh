@@ -256,14 +256,15 @@ check "moved prefix: valkey-cpp-cli runs" \
   env LD_LIBRARY_PATH="$moved/lib/$multiarch" "$moved/bin/valkey-cpp-cli" -u "$server_url" PING
 
 # --- 4. add_subdirectory and FetchContent ----------------------------------------------
-# Same compile flags as the builds above (-O0 -g0, PIC): the library's objects
-# come from ccache. The consumer sets no build type (the library used to force
+# Same compiler and compile flags as the builds above (-O0 -g0, PIC, no GNU
+# extensions: a subproject follows the parent's choice, and this parent makes
+# the same one as the top-level build): the library's objects come from ccache. The consumer sets no build type (the library used to force
 # one) and hides Catch2 and Google Benchmark.
 library_sources="$(find "$repo/runtime/src" "$repo/generated/src" -name '*.cpp' | wc -l)"
 consumer_subproject() { # consumer_subproject <subdirectory|fetchcontent> <build dir>
   local mode="$1" b="$2"
   nice cmake -S "$repo/tests/package/subproject" -B "$b" -G Ninja "${cmake_launcher[@]}" \
-    -DCMAKE_CXX_COMPILER=g++ "-DCMAKE_CXX_FLAGS=-O0 -g0" -DCMAKE_POSITION_INDEPENDENT_CODE=ON \
+    "-DCMAKE_CXX_FLAGS=-O0 -g0" -DCMAKE_POSITION_INDEPENDENT_CODE=ON -DCMAKE_CXX_EXTENSIONS=OFF \
     -DCMAKE_DISABLE_FIND_PACKAGE_Catch2=ON -DCMAKE_DISABLE_FIND_PACKAGE_benchmark=ON \
     -DVALKEY_CPP_CONSUME="$mode" -DVALKEY_CPP_SOURCE_DIR="$repo" \
     -DFETCHCONTENT_SOURCE_DIR_VALKEY_CPP="$repo" -DFETCHCONTENT_FULLY_DISCONNECTED=ON || return 1
@@ -274,8 +275,11 @@ consumer_subproject() { # consumer_subproject <subdirectory|fetchcontent> <build
   [ "$units" -eq $((library_sources + 1)) ] || return 1
   nice cmake --build "$b" -j"$jobs" && run_consumer "$b/consumer"
 }
-check "add_subdirectory consumer" consumer_subproject subdirectory "$work/subdirectory"
-check "FetchContent consumer" consumer_subproject fetchcontent "$work/fetchcontent"
+# The build folders sit at the depth of the library builds' (ccache keys on
+# paths relative to the build folder).
+rm -rf "$build_root/package-subdirectory" "$build_root/package-fetchcontent"
+check "add_subdirectory consumer" consumer_subproject subdirectory "$build_root/package-subdirectory"
+check "FetchContent consumer" consumer_subproject fetchcontent "$build_root/package-fetchcontent"
 
 # --- 5. the .deb packages ------------------------------------------------------------------
 deb_dir="$work/deb"
