@@ -74,7 +74,7 @@ if(NOT BUILD_SHARED_LIBS)
   string(APPEND VALKEY_CPP_PC_CFLAGS " -DVALKEY_CPP_STATIC_DEFINE")
 endif()
 # Asio outside the compiler's own search path (Asio_ROOT) is named in Cflags.
-if(NOT Asio_INCLUDE_DIR IN_LIST CMAKE_CXX_IMPLICIT_INCLUDE_DIRECTORIES)
+if(Asio_INCLUDE_DIR AND NOT Asio_INCLUDE_DIR IN_LIST CMAKE_CXX_IMPLICIT_INCLUDE_DIRECTORIES)
   string(APPEND VALKEY_CPP_PC_CFLAGS " -I${Asio_INCLUDE_DIR}")
 endif()
 configure_file(${PROJECT_SOURCE_DIR}/cmake/valkey-cpp.pc.in ${PROJECT_BINARY_DIR}/valkey-cpp.pc @ONLY)
