@@ -93,8 +93,8 @@ fi
 log "building e2e_bench (Release) in $build_dir"
 mkdir -p "$build_dir"
 if [ ! -f "$build_dir/build.ninja" ]; then
-  cmake -S "$repo" -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE=Release -DVALKEY_BUILD_TESTS=OFF \
-    -DVALKEY_BUILD_SAMPLES=OFF -DVALKEY_BUILD_BENCH=ON >"$build_dir.configure.log" 2>&1 \
+  cmake -S "$repo" -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE=Release -DVALKEY_CPP_BUILD_TESTS=OFF \
+    -DVALKEY_CPP_BUILD_SAMPLES=OFF -DVALKEY_CPP_BUILD_TOOLS=OFF -DVALKEY_CPP_BUILD_BENCH=ON >"$build_dir.configure.log" 2>&1 \
     || { cat "$build_dir.configure.log" >&2; die "cmake configure failed"; }
 fi
 cmake --build "$build_dir" -j"${VALKEY_BUILD_JOBS:-2}" --target e2e_bench >"$build_dir.build.log" 2>&1 \

@@ -59,7 +59,8 @@ debian_mirror() {
 # --- Debian packages -----------------------------------------------------------
 packages=(g++ cmake ninja-build make pkg-config libasio-dev libssl-dev openssl
           nlohmann-json3-dev python3 python3-jinja2 libbenchmark-dev clang
-          libclang-rt-14-dev valgrind strace procps dpkg-dev redis-server ccache)
+          libclang-rt-14-dev valgrind strace procps dpkg-dev redis-server ccache
+          lintian doxygen)  # lintian: the .deb check (scripts/package_test.sh); doxygen: the docs target
 
 missing_packages() {
   local p

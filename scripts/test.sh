@@ -10,7 +10,7 @@
 # any test skipped) and exits non-zero on any failed test or stage.
 #
 # Environment:
-#   VALKEY_TEST_QUICK=1     only the main (ASan+UBSan) build and its ctest run (no TSan, no fuzz)
+#   VALKEY_TEST_QUICK=1     only the main (ASan+UBSan) build and its ctest run (no TSan, no fuzz, no package)
 #   VALKEY_TEST_JOBS=N      ctest parallelism (default 2)
 #   VALKEY_BUILD_JOBS=N     compile parallelism (default 2)
 #   VALKEY_BUILD_ROOT=DIR   where the build dirs live (default <repo>/build, gitignored)
@@ -227,14 +227,14 @@ run_catch() {
 # A separate unsanitized test build would double the compile time on 2 cores
 # and find nothing more; scripts/bench.sh and scripts/demo.sh build the
 # optimised configuration. Debug keeps assert() on.
-san_flags=(-DCMAKE_BUILD_TYPE=Debug "-DCMAKE_CXX_FLAGS_DEBUG=-O1 -g1" -DVALKEY_BUILD_BENCH=OFF)
+san_flags=(-DCMAKE_BUILD_TYPE=Debug "-DCMAKE_CXX_FLAGS_DEBUG=-O1 -g1" -DVALKEY_CPP_BUILD_BENCH=OFF)
 t=$(date +%s)
 main_dir="$build_root/asan"
 mkdir -p "$build_root"
 log "configure + build, ASan+UBSan ($main_dir, -j$build_jobs)"
 export ASAN_OPTIONS="detect_leaks=1:abort_on_error=1:strict_string_checks=1:detect_stack_use_after_return=1"
 export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
-if configure "$main_dir" "${san_flags[@]}" -DVALKEY_ASAN=ON && cmake --build "$main_dir" -j"$build_jobs"; then
+if configure "$main_dir" "${san_flags[@]}" -DVALKEY_CPP_ASAN=ON && cmake --build "$main_dir" -j"$build_jobs"; then
   stage_result "build (asan+ubsan)" passed
   stage_time "build (asan+ubsan)" "$t"
   t=$(date +%s)
@@ -259,7 +259,7 @@ else
   mkdir -p "$tsan_dir"
   log "TSan build ($tsan_dir)"
   export TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1"
-  if configure "$tsan_dir" "${san_flags[@]}" -DVALKEY_BUILD_SAMPLES=OFF -DVALKEY_TSAN=ON; then
+  if configure "$tsan_dir" "${san_flags[@]}" -DVALKEY_CPP_BUILD_SAMPLES=OFF -DVALKEY_CPP_TSAN=ON; then
     targets="$(existing_targets "$tsan_dir" integration_tests)"
     # shellcheck disable=SC2086
     if [ -n "$targets" ] && cmake --build "$tsan_dir" -j"$build_jobs" --target $targets; then
@@ -290,6 +290,26 @@ else
   fi
   stage_time "fuzz" "$t"
 fi
+
+# --- packages: the library installed, packaged and used from outside ----------
+# scripts/package_test.sh: install (shared, static, moved prefix), find_package
+# and pkg-config consumers with strict warnings run against a server,
+# add_subdirectory/FetchContent consumers, .deb + lintian, vcpkg/Conan options.
+# Its server runs under VALKEY_TEST_TMPDIR, so the leak check below covers it.
+t=$(date +%s)
+if [ -n "${VALKEY_TEST_QUICK:-}" ]; then
+  stage_result package skipped "VALKEY_TEST_QUICK"
+else
+  log "package: scripts/package_test.sh"
+  if VALKEY_BUILD_ROOT="$build_root" VALKEY_BUILD_JOBS="$build_jobs" bash "$repo/scripts/package_test.sh"; then
+    # a waived finding (see the script) is named on the stage line
+    package_notes="$(paste -sd ';' "$build_root/package/notes.txt" 2>/dev/null || true)"
+    stage_result package passed "$package_notes"
+  else
+    stage_result package failed
+  fi
+fi
+stage_time "package" "$t"
 
 # --- 4. no server may outlive its test ----------------------------------------
 # Candidates by name (valkey-server, redis-server, sentinels), then only those
