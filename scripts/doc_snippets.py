@@ -128,7 +128,8 @@ def render_unit(snippets, unit_name):
         return len(out) + 2  # the line after the #line directive itself
 
     for s in snippets:
-        body = [l for l in s.code if not INCLUDE.match(l)]
+        # Hoisted includes leave a blank line, so #line numbers stay right.
+        body = ["" if INCLUDE.match(l) else l for l in s.code]
         out.append(f"// {s.path}:{s.line}")
         out.append(f"namespace {s.name} {{")
         if s.mode == "toplevel":
