@@ -9,7 +9,8 @@ block changes how it is wrapped (the rules are in docs/guides/README.md,
 "How snippets are checked"):
 
     <!-- snippet: skip REASON -->      not compiled (a fragment, pseudo-code)
-    <!-- snippet: toplevel -->         namespace-scope code (functions, main)
+    <!-- snippet: toplevel -->         namespace-scope code (functions, types);
+                                       a block with `int main(` is one already
     <!-- snippet: given DECLARATIONS --> declarations the block assumes
 
 Usage:
@@ -27,6 +28,7 @@ FENCE_OPEN = re.compile(r"^(\s*)```+\s*(c\+\+|cpp)\s*$")
 FENCE_CLOSE = re.compile(r"^\s*```+\s*$")
 INCLUDE = re.compile(r"^\s*#\s*include\s*[<\"].*[>\"]\s*$")
 CORO = re.compile(r"\bco_(await|return|yield)\b")
+MAIN = re.compile(r"^\s*int\s+main\s*\(")
 
 # Every unit starts with these: the umbrella header and the Asio pieces the
 # async snippets use, so a snippet shows only the includes a reader needs.
@@ -93,7 +95,10 @@ def extract(root, rel):
                     mode = "toplevel" if mode != "skip" else mode
                 elif kind == "given":
                     given.append(arg)
-            out.append(Snippet(rel, start + 1, lines[start:j], mode, given, reason))
+            code = lines[start:j]
+            if mode == "body" and any(MAIN.match(l) for l in code):
+                mode = "toplevel"  # a whole program needs no marker
+            out.append(Snippet(rel, start + 1, code, mode, given, reason))
             markers = []
             i = j + 1
             continue
@@ -133,9 +138,17 @@ def render_unit(snippets, unit_name):
         out.append(f"// {s.path}:{s.line}")
         out.append(f"namespace {s.name} {{")
         if s.mode == "toplevel":
+            # Inside a namespace, main() is an ordinary function: let it end
+            # without a return, as the real one may.
+            has_main = any(MAIN.match(l) for l in body)
+            if has_main:
+                out.append("#pragma GCC diagnostic push")
+                out.append('#pragma GCC diagnostic ignored "-Wreturn-type"')
             out.append(f'#line {s.line} "{s.path}"')
             out += body
             out.append(f'#line {here()} "{unit_name}"')
+            if has_main:
+                out.append("#pragma GCC diagnostic pop")
         else:
             coro = any(CORO.search(l) for l in body)
             ret = "asio::awaitable<void>" if coro else "void"

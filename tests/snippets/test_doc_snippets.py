@@ -83,6 +83,20 @@ class DocSnippets(unittest.TestCase):
         self.assertEqual(listing, ["docs/guides/b.md:3: skip (not C++ of this library)",
                                    "docs/guides/b.md:7: toplevel", "docs/guides/b.md:11: body"])
 
+    def test_a_program_is_toplevel_without_a_marker(self):
+        self.write("docs/e.md", """\
+            ```cpp
+            int main() {
+              valkey::Client db{"valkey://127.0.0.1"};
+            }
+            ```
+            """)
+        (unit,) = self.units()
+        self.assertEqual(run(self.root, "--list").stdout.strip(), "docs/e.md:2: toplevel")
+        block = unit.split("namespace snippet_docs_e_2 {\n")[1]
+        self.assertTrue(block.startswith('#pragma GCC diagnostic push\n#pragma GCC diagnostic ignored "-Wreturn-type"\n'
+                                         '#line 2 "docs/e.md"\nint main() {'), block[:120])
+
     def test_bad_markers_are_refused(self):
         for text, why in [("<!-- snippet: skip -->\n```cpp\nx;\n```\n", "needs a reason"),
                           ("<!-- snippet: toplevel -->\ntext\n```cpp\nx;\n```\n", "right before"),
