@@ -17,8 +17,8 @@ fi
 
 cmake -S "$root" -B "$build" -G Ninja \
   -DCMAKE_CXX_COMPILER="$cxx" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-  -DVALKEY_FUZZ=ON -DVALKEY_ASAN=ON \
-  -DVALKEY_BUILD_TESTS=ON -DVALKEY_BUILD_BENCH=OFF -DVALKEY_BUILD_SAMPLES=OFF >/dev/null
+  -DVALKEY_CPP_FUZZ=ON -DVALKEY_CPP_ASAN=ON \
+  -DVALKEY_CPP_BUILD_TESTS=ON -DVALKEY_CPP_BUILD_BENCH=OFF -DVALKEY_CPP_BUILD_SAMPLES=OFF >/dev/null
 cmake --build "$build" --target fuzz_resp_parser fuzz_make_seeds -j "$jobs"
 
 corpus="$build/fuzz-corpus"

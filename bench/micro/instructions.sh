@@ -6,7 +6,7 @@
 #
 # usage: bench/micro/instructions.sh BUILD_DIR [NAME...]
 #   BUILD_DIR: a Release build with micro_bench built
-#              (cmake -DCMAKE_BUILD_TYPE=Release -DVALKEY_BUILD_TESTS=OFF ...)
+#              (cmake -DCMAKE_BUILD_TYPE=Release -DVALKEY_CPP_BUILD_TESTS=OFF ...)
 #   NAME:      benchmark names, e.g. parse/typed/int64 (default: every parse/* one)
 set -euo pipefail
 build=${1:?usage: instructions.sh BUILD_DIR [NAME...]}
