@@ -1,0 +1,59 @@
+// Construction and shutdown of the cluster clients; requests go through the
+// templates in run.hpp.
+#include <valkey/cluster/async_cluster_client.hpp>
+#include <valkey/cluster/cluster_client.hpp>
+
+#include <future>
+
+namespace valkey {
+
+AsyncClusterClient::AsyncClusterClient(executor_type ex, ClusterConfig config)
+    : router_(cluster::Router::create(std::move(ex), std::move(config))) {
+  asio::dispatch(router_->get_executor(), [r = router_] { r->request_refresh(); });
+}
+
+AsyncClusterClient::AsyncClusterClient(executor_type ex, std::string_view url)
+    : AsyncClusterClient(std::move(ex), ClusterConfig::from_url(url)) {}
+
+AsyncClusterClient::~AsyncClusterClient() {
+  if (router_) router_->close();
+}
+
+AsyncClusterClient& AsyncClusterClient::operator=(AsyncClusterClient&& o) noexcept {
+  if (this != &o) {
+    if (router_) router_->close();
+    router_ = std::move(o.router_);
+  }
+  return *this;
+}
+
+void AsyncClusterClient::close() { router_->close(); }
+
+ClusterClient::ClusterClient(ClusterConfig config)
+    : work_(asio::make_work_guard(ioc_)), router_(cluster::Router::create(ioc_.get_executor(), std::move(config))) {
+  thread_ = std::thread([this] { ioc_.run(); });
+  asio::post(ioc_, [r = router_] { r->request_refresh(); });
+}
+
+ClusterClient::ClusterClient(std::string_view url) : ClusterClient(ClusterConfig::from_url(url)) {}
+
+ClusterClient::~ClusterClient() {
+  close();
+  // The thread ends once every request, connection and timer finished.
+  work_.reset();
+  router_.reset();
+  if (thread_.joinable()) thread_.join();
+}
+
+void ClusterClient::close() {
+  if (router_) router_->close();
+}
+
+std::vector<cluster::NodeDescription> ClusterClient::nodes() {
+  std::promise<std::vector<cluster::NodeDescription>> p;
+  auto f = p.get_future();
+  asio::post(ioc_, [&] { p.set_value(router_->nodes()); });
+  return f.get();
+}
+
+}  // namespace valkey
