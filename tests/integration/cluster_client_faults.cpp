@@ -84,6 +84,10 @@ class FakeNode {
             seen_.push_back(args[0] == "CLUSTER" && args.size() > 1 ? args[0] + " " + args[1] : args[0]);
           }
           std::string out = respond_(args);
+          if (out == "<close>") {
+            s.close();
+            co_return;
+          }
           if (!out.empty()) co_await asio::async_write(s, asio::buffer(out), asio::use_awaitable);
         }
       }
@@ -153,6 +157,8 @@ TEST_CASE("cluster client: a MOVED loop between two nodes fails with too_many_re
   const auto s = c.stats();
   CHECK(s.moved == 5);
   CHECK(s.redirect_limits_hit == 1);
+  // Refreshes are single-flight and rate-limited: the bootstrap and a few at most.
+  CHECK(s.refreshes <= 4);
   // The initial send plus five redirections: six GETs in all.
   CHECK(a.count("GET") + b.count("GET") == 6);
 }
@@ -281,4 +287,60 @@ TEST_CASE("cluster client: dead seeds fail the first request within the connect 
   CHECK(std::chrono::steady_clock::now() - start < 5s);
   CHECK(got == valkey::errc::not_connected);
   CHECK(diag.message.find("no seed node") != std::string::npos);
+}
+
+TEST_CASE("cluster client: a write whose connection dropped after it was written is not resent",
+          "[cluster][cluster-faults]") {
+  FakeNode a;
+  const int pa = a.port();
+  a.start([pa](const std::vector<std::string>& args) {
+    if (auto s = FakeNode::standard(args, pa); !s.empty()) return s;
+    if (args[0] == "INCR") return std::string("<close>");
+    return std::string("$2\r\nok\r\n");
+  });
+  Harness h{config_for(pa)};
+  auto& c = *h.c;
+  std::error_code got;
+  bool done = false;
+  c.incr("counter", [&](std::error_code ec, std::int64_t) {
+    got = ec;
+    done = true;
+  });
+  REQUIRE(valkey::test::run_until(h.ioc, [&] { return done; }, 10s));
+  CHECK(got == valkey::errc::connection_lost);
+  // The node and the client carry on; the INCR was sent exactly once.
+  std::optional<std::string> v;
+  c.get("k", [&](std::error_code ec, std::optional<std::string> r) {
+    CHECK_FALSE(ec);
+    v = r.value_or("(nil)");
+  });
+  REQUIRE(valkey::test::run_until(h.ioc, [&] { return v.has_value(); }, 10s));
+  CHECK(*v == "ok");
+  CHECK(a.count("INCR") == 1);
+}
+
+TEST_CASE("cluster client: the periodic check asks one node and refreshes only on a change",
+          "[cluster][cluster-faults]") {
+  FakeNode a;
+  const int pa = a.port();
+  a.start([pa](const std::vector<std::string>& args) {
+    if (auto s = FakeNode::standard(args, pa); !s.empty()) return s;
+    return std::string("$2\r\nok\r\n");
+  });
+  auto cfg = config_for(pa);
+  cfg.topology_check_interval = 100ms;
+  Harness h{cfg};
+  auto& c = *h.c;
+  bool done = false;
+  c.get("k", [&](std::error_code ec, std::optional<std::string>) {
+    CHECK_FALSE(ec);
+    done = true;
+  });
+  REQUIRE(valkey::test::run_until(h.ioc, [&] { return done; }, 10s));
+  // Let several checks run.
+  valkey::test::run_until(h.ioc, [&] { return a.count("CLUSTER SLOTS") >= 4; }, 5s);
+  CHECK(a.count("CLUSTER SLOTS") >= 4);
+  const auto s = c.stats();
+  CHECK(s.refreshes == 1);  // the bootstrap: every check saw the same view
+  CHECK(s.moved == 0);
 }

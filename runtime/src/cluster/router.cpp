@@ -531,7 +531,8 @@ void Router::request_refresh() { refresh(false); }
 void Router::refresh(bool periodic) {
   if (closed_) return;
   if (refreshing_) {
-    if (!periodic) refresh_again_ = true;
+    // A bootstrap in flight already asks for everything there is to know.
+    if (!periodic && map_) refresh_again_ = true;
     return;
   }
   const auto now = clock::now();
