@@ -5,6 +5,7 @@
 #include <catch2/catch_test_macros.hpp>
 
 #include <atomic>
+#include <filesystem>
 #include <functional>
 #include <optional>
 #include <set>
@@ -19,6 +20,7 @@
 
 #include "client_test_util.hpp"
 #include "support/cluster.hpp"
+#include "support/program_run.hpp"
 #include "support/resp_client.hpp"
 #include "support/wait.hpp"
 
@@ -401,4 +403,19 @@ TEST_CASE("cluster client (sync): the same API from several threads", "[cluster]
   auto per = db.call_on_primaries({"PING"});
   CHECK(per.size() == cluster.initial_primary_count());
   for (const auto& e : per) CHECK(e.value.as_string() == "PONG");
+}
+
+TEST_CASE("cluster sample: runs against the shared cluster", "[cluster][cluster-client][samples]") {
+  Cluster& cluster = shared_cluster();
+  const std::filesystem::path exe = valkey::test::samples_dir() / "cluster";
+  if (!std::filesystem::exists(exe)) SKIP("not built: " + exe.string());
+  auto r = valkey::test::run_program(
+      "VALKEY_CLUSTER_URL=" + valkey::test::shell_quote(cluster.seed_url()) + " " +
+          valkey::test::shell_quote(exe.string()),
+      60);
+  INFO(r.output);
+  CHECK(r.status == 0);
+  CHECK(r.output.find("MGET sample:c sample:a sample:b sample:none -> 3 1 2 (nil)") != std::string::npos);
+  CHECK(r.output.find("keys in different cluster slots") != std::string::npos);
+  CHECK(r.output.find("INFO from ") != std::string::npos);
 }
