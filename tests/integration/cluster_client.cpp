@@ -419,3 +419,19 @@ TEST_CASE("cluster sample: runs against the shared cluster", "[cluster][cluster-
   CHECK(r.output.find("keys in different cluster slots") != std::string::npos);
   CHECK(r.output.find("INFO from ") != std::string::npos);
 }
+
+TEST_CASE("cluster client (sync): scan_all returns every key of every primary once", "[cluster][cluster-client]") {
+  Cluster& cluster = shared_cluster();
+  valkey::ClusterClient db{cluster.seed_url()};
+  std::set<std::string> expected;
+  for (int i = 0; i < 300; ++i) expected.insert("scan:" + std::to_string(i));
+  std::vector<std::pair<std::string_view, std::string_view>> pairs;
+  for (const auto& k : expected) pairs.emplace_back(k, "v");
+  db.mset(pairs);
+  db.set("other:key", "v");
+  const auto keys = db.scan_all({.match = "scan:*", .count = 50});
+  CHECK(keys.size() == expected.size());
+  CHECK(std::set<std::string>(keys.begin(), keys.end()) == expected);
+  std::vector<std::string_view> all(expected.begin(), expected.end());
+  CHECK(db.del(all) == 300);
+}

@@ -50,10 +50,40 @@ void ClusterClient::close() {
 }
 
 std::vector<cluster::NodeDescription> ClusterClient::nodes() {
-  std::promise<std::vector<cluster::NodeDescription>> p;
-  auto f = p.get_future();
-  asio::post(ioc_, [&] { p.set_value(router_->nodes()); });
-  return f.get();
+  auto read = [this] {
+    std::promise<std::vector<cluster::NodeDescription>> p;
+    auto f = p.get_future();
+    asio::post(ioc_, [&] { p.set_value(router_->nodes()); });
+    return f.get();
+  };
+  auto out = read();
+  if (out.empty()) {
+    // No topology yet: a request waits for it (and throws when no seed answers).
+    call_on_primaries({"PING"});
+    out = read();
+  }
+  return out;
+}
+
+std::vector<std::string> ClusterClient::scan_all(const ScanAllOptions& options) {
+  std::vector<std::string> keys;
+  const std::string count = std::to_string(options.count);
+  for (const auto& node : nodes()) {
+    if (!node.primary || node.slots.empty()) continue;
+    std::string cursor = "0";
+    do {
+      std::vector<std::string_view> args{"SCAN", cursor};
+      if (!options.match.empty()) args.insert(args.end(), {"MATCH", options.match});
+      if (options.count > 0) args.insert(args.end(), {"COUNT", count});
+      if (!options.type.empty()) args.insert(args.end(), {"TYPE", options.type});
+      Reply page = call_on(node.address, args);
+      if (!page.is_array() || page.size() != 2 || !page[1].is_array())
+        throw Error(make_error_code(errc::unexpected_reply_type), "SCAN on " + node.address);
+      cursor = std::string(page[0].as_string());
+      for (const Reply& k : page[1]) keys.emplace_back(k.as_string());
+    } while (cursor != "0");
+  }
+  return keys;
 }
 
 }  // namespace valkey

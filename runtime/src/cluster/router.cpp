@@ -556,10 +556,16 @@ void Router::refresh(bool periodic) {
 
   std::vector<std::pair<std::string, std::uint16_t>> sources;
   if (map_) {
+    // Primaries first: they own the slots, and a replica's view may lag
+    // behind a slot that just moved.
+    std::vector<std::pair<std::string, std::uint16_t>> replicas;
     for (const Shard& s : map_->shards())
       for (const Node& n : s.nodes)
-        if (n.port != 0 && n.health != NodeHealth::failed) sources.emplace_back(n.host, n.port);
+        if (n.port != 0 && n.health != NodeHealth::failed)
+          (n.role == NodeRole::primary ? sources : replicas).emplace_back(n.host, n.port);
     std::shuffle(sources.begin(), sources.end(), rng_);
+    std::shuffle(replicas.begin(), replicas.end(), rng_);
+    sources.insert(sources.end(), replicas.begin(), replicas.end());
     const std::size_t want = refresh_periodic_ ? 1 : std::max(1u, config_.refresh_sources);
     if (sources.size() > want) sources.resize(want);
   }

@@ -20,6 +20,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <string>
 #include <string_view>
 #include <system_error>
 #include <thread>
@@ -45,6 +46,13 @@
 #endif
 
 namespace valkey {
+
+// What ClusterClient::scan_all() asks each primary.
+struct ScanAllOptions {
+  std::string_view match;  // MATCH pattern; empty: every key
+  std::int64_t count = 0;  // COUNT hint per call; 0: the server's default
+  std::string_view type;   // TYPE filter; empty: any type
+};
 
 class ClusterClient : public exec::Executor<ClusterClient>
 #ifdef VALKEY_HAS_COMMANDS
@@ -84,9 +92,16 @@ class ClusterClient : public exec::Executor<ClusterClient>
                                std::forward<Tail>(tail)...);
   }
 
-  // The nodes of the current topology (empty until the first request
-  // brought one).
+  // The nodes of the current topology, with their roles and slots (waits for
+  // the first topology; throws when no seed answers).
   std::vector<cluster::NodeDescription> nodes();
+
+  // Every key of the cluster: SCAN on each primary that owns slots, cursor
+  // by cursor, until each is done. A key present for the whole scan is
+  // returned once while the slots stay put; a slot that migrates during the
+  // scan may have its keys missed or repeated (a scan that follows slots
+  // through migrations is not done yet). Throws on a node's failure.
+  std::vector<std::string> scan_all(const ScanAllOptions& options = {});
   ClusterStats stats() const noexcept { return router_->stats(); }
   void close();
 
