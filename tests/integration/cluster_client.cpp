@@ -11,6 +11,7 @@
 #include <set>
 #include <string>
 #include <thread>
+#include <tuple>
 #include <vector>
 
 #include <asio/io_context.hpp>
@@ -429,9 +430,67 @@ TEST_CASE("cluster client (sync): scan_all returns every key of every primary on
   for (const auto& k : expected) pairs.emplace_back(k, "v");
   db.mset(pairs);
   db.set("other:key", "v");
-  const auto keys = db.scan_all({.match = "scan:*", .count = 50});
+  valkey::ScanAllOptions scan;
+  scan.match = "scan:*";
+  scan.count = 50;
+  const auto keys = db.scan_all(scan);
   CHECK(keys.size() == expected.size());
   CHECK(std::set<std::string>(keys.begin(), keys.end()) == expected);
   std::vector<std::string_view> all(expected.begin(), expected.end());
   CHECK(db.del(all) == 300);
+}
+
+TEST_CASE("cluster client: a pipeline across slots answers in command order, per-command errors kept",
+          "[cluster][cluster-client]") {
+  Cluster& cluster = shared_cluster();
+  AsyncFixture f;
+  std::optional<std::tuple<std::optional<std::string>, std::int64_t, std::optional<std::string>>> got;
+  f.client.set("pipe:a", "A", [](std::error_code ec, auto) { CHECK_FALSE(ec); });
+  f.client.pipeline().get("pipe:a").incr("pipe:n").get("pipe:missing").exec(
+      [&](std::error_code ec, std::tuple<std::optional<std::string>, std::int64_t, std::optional<std::string>> t) {
+        CHECK_FALSE(ec);
+        got = std::move(t);
+      });
+  REQUIRE(f.wait([&] { return got.has_value(); }));
+  CHECK(std::get<0>(*got) == "A");
+  CHECK(std::get<1>(*got) >= 1);
+  CHECK_FALSE(std::get<2>(*got).has_value());
+  CHECK(Cluster::key_slot("pipe:a") != Cluster::key_slot("pipe:n"));
+
+  // A dynamic batch keeps error replies in place.
+  valkey::Batch<valkey::AsyncClusterClient> b{f.client};
+  b.call({"SET", "pipe:b", "1"}).call({"LPUSH", "pipe:b", "x"}).call({"RENAME", "pipe:b", "pipe:other"}).call(
+      {"GET", "pipe:b"});
+  std::optional<std::vector<valkey::Reply>> replies;
+  b.exec([&](std::error_code ec, std::vector<valkey::Reply> r) {
+    CHECK_FALSE(ec);
+    replies = std::move(r);
+  });
+  REQUIRE(f.wait([&] { return replies.has_value(); }));
+  REQUIRE(replies->size() == 4);
+  CHECK((*replies)[0].as_string() == "OK");
+  CHECK((*replies)[1].is_error());  // WRONGTYPE from the node
+  CHECK((*replies)[2].is_error());  // cross-slot: refused before sending
+  CHECK(std::string((*replies)[2].error_message()).find("different slots") != std::string::npos);
+  CHECK((*replies)[3].as_string() == "1");
+
+  // Transactions are refused as a whole.
+  std::error_code tx_ec;
+  bool tx_done = false;
+  f.client.transaction().get("pipe:a").exec([&](std::error_code ec, auto) {
+    tx_ec = ec;
+    tx_done = true;
+  });
+  REQUIRE(f.wait([&] { return tx_done; }));
+  CHECK(tx_ec == valkey::errc::invalid_argument);
+  (void)cluster;
+}
+
+TEST_CASE("cluster client (sync): pipeline", "[cluster][cluster-client]") {
+  Cluster& cluster = shared_cluster();
+  valkey::ClusterClient db{cluster.seed_url()};
+  auto [ok, a, b] = db.pipeline().set("spipe:a", "1").incr("spipe:a").get("spipe:b").exec();
+  (void)ok;
+  CHECK(a == 2);
+  CHECK_FALSE(b.has_value());
 }

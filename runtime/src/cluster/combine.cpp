@@ -156,19 +156,24 @@ void replay(const Reply& r, resp::Visitor& v) {
   v.on_message_end();
 }
 
-bool parse_command(std::string_view bytes, std::vector<std::string_view>& argv) {
+std::size_t parse_first_command(std::string_view bytes, std::vector<std::string_view>& argv) {
   argv.clear();
   std::size_t at = 0, count = 0;
-  if (!read_line_number(bytes, at, '*', count)) return false;
+  if (!read_line_number(bytes, at, '*', count)) return 0;
   argv.reserve(count);
   for (std::size_t i = 0; i < count; ++i) {
     std::size_t len = 0;
-    if (!read_line_number(bytes, at, '$', len)) return false;
-    if (at + len + 2 > bytes.size()) return false;
+    if (!read_line_number(bytes, at, '$', len)) return 0;
+    if (at + len + 2 > bytes.size() || bytes.substr(at + len, 2) != "\r\n") return 0;
     argv.push_back(bytes.substr(at, len));
     at += len + 2;
   }
-  return at == bytes.size();
+  return at;
+}
+
+bool parse_command(std::string_view bytes, std::vector<std::string_view>& argv) {
+  const std::size_t n = parse_first_command(bytes, argv);
+  return n != 0 && n == bytes.size();
 }
 
 }  // namespace valkey::cluster

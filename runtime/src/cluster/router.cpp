@@ -34,6 +34,17 @@ std::string address(std::string_view host, std::uint16_t port) {
 
 constexpr std::string_view kAsking = "*1\r\n$6\r\nASKING\r\n";
 
+bool detail_iequals(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    char x = a[i], y = b[i];
+    if (x >= 'a' && x <= 'z') x = static_cast<char>(x - 'a' + 'A');
+    if (y >= 'a' && y <= 'z') y = static_cast<char>(y - 'a' + 'A');
+    if (x != y) return false;
+  }
+  return true;
+}
+
 }  // namespace
 
 Job::~Job() = default;
@@ -149,6 +160,11 @@ void Router::fail(Job& job, std::error_code ec, std::string detail) {
 }
 
 void Router::start(Job& job) {
+  if (auto t = config_.node.request_timeout; t.count() > 0) job.deadline_ = clock::now() + t;
+  if (job.batch) {
+    if (!build_batch(job)) return;
+    return send_all(job);
+  }
   if (!parse_command(job.bytes.view(), job.argv_) || job.argv_.empty())
     return fail(job, make_error_code(errc::invalid_argument), "not one command");
   if (has(job.flags, CommandFlag::blocking))
@@ -156,7 +172,6 @@ void Router::start(Job& job) {
                 std::string(job.argv_.front()) +
                     " may block a node connection every request to that node shares; blocking commands are not "
                     "offered on the cluster client yet (use a single-node Client on the key's owner)");
-  if (auto t = config_.node.request_timeout; t.count() > 0) job.deadline_ = clock::now() + t;
 
   auto add_part = [&](int slot) -> Part& {
     job.parts_.push_back(std::make_unique<Part>(job, job.parts_.size()));
@@ -212,7 +227,14 @@ void Router::start(Job& job) {
     }
   }
   if (job.parts_.empty()) return fail(job, make_error_code(errc::cluster_down), "the topology lists no node");
-  job.outstanding_ = job.parts_.size();
+  send_all(job);
+}
+
+void Router::send_all(Job& job) {
+  std::size_t to_send = 0;
+  for (auto& p : job.parts_) to_send += p->preset_ ? 0 : 1;
+  if (to_send == 0) return finish(job);
+  job.outstanding_ = to_send;
   // Several parts: everything for one node leaves in one write.
   const bool batch = job.parts_.size() > 1;
   if (batch) batching_ = true;
@@ -220,12 +242,61 @@ void Router::start(Job& job) {
   // a count taken first (the parts stay owned by the job until it completes,
   // which is always posted).
   const std::size_t n = job.parts_.size();
-  for (std::size_t i = 0; i < n; ++i) send(*job.parts_[i]);
+  for (std::size_t i = 0; i < n; ++i)
+    if (!job.parts_[i]->preset_) send(*job.parts_[i]);
   if (batch) {
     batching_ = false;
     for (auto& c : held_) c->release_writes();
     held_.clear();
   }
+}
+
+bool Router::build_batch(Job& job) {
+  std::string_view rest = job.bytes.view();
+  std::vector<std::string_view> argv;
+  while (!rest.empty()) {
+    const std::size_t n = parse_first_command(rest, argv);
+    if (n == 0 || argv.empty()) {
+      fail(job, make_error_code(errc::invalid_argument), "a batch that is not a sequence of commands");
+      return false;
+    }
+    if (job.parts_.empty() && detail_iequals(argv.front(), "MULTI")) {
+      fail(job, make_error_code(errc::invalid_argument),
+           "transactions are not offered on the cluster client yet: use a single-node Client on the owner of the "
+           "keys' slot");
+      return false;
+    }
+    job.parts_.push_back(std::make_unique<Part>(job, job.parts_.size()));
+    Part& p = *job.parts_.back();
+    p.share_.assign(rest.substr(0, n));
+    rest.remove_prefix(n);
+    const Route r = route(std::span<const std::string_view>(argv.data(), argv.size()));
+    auto refuse = [&](std::string why) {
+      p.preset_ = true;
+      p.reply_ = Reply::error("ERR " + why);
+    };
+    if (r.info && r.info->is(CommandFlag::blocking)) {
+      refuse(std::string(argv.front()) + " is a blocking command: not offered on the cluster client yet");
+      continue;
+    }
+    switch (r.kind) {
+      case RouteKind::slot: p.slot_ = r.slot; break;
+      case RouteKind::unknown_keys: p.slot_ = r.hint_slot; break;
+      case RouteKind::any_primary: p.slot_ = -1; break;
+      case RouteKind::multi_slot:
+      case RouteKind::all_nodes:
+      case RouteKind::all_shards:
+        refuse(std::string(argv.front()) +
+               " goes to several nodes, which a pipeline on the cluster client does not do yet: send it on its own");
+        break;
+      default: refuse(describe(r)); break;
+    }
+  }
+  if (job.parts_.empty()) {
+    fail(job, make_error_code(errc::invalid_argument), "an empty batch");
+    return false;
+  }
+  return true;
 }
 
 void Router::build_split(Job& job) {
@@ -447,6 +518,14 @@ void Router::finish(Job& job) {
     }
   }
   if (!r.ec) {
+    if (job.batch) {
+      std::vector<Reply> replies;
+      replies.reserve(job.parts_.size());
+      for (auto& p : job.parts_) replies.push_back(std::move(p->reply_));
+      r.reply = Reply::array(std::move(replies));
+      asio::post(ex_, [&job, r = std::move(r)]() mutable { job.complete(std::move(r)); });
+      return;
+    }
     const bool per_node = job.want_per_node || job.fanout == Fanout::each_node || job.fanout == Fanout::each_primary;
     const Part* first_error = nullptr;
     for (auto& p : job.parts_)

@@ -29,7 +29,10 @@
 #include <valkey/cluster/per_node.hpp>
 #include <valkey/cluster/router.hpp>
 #include <valkey/cluster/run.hpp>
+#include <valkey/batch_starters.hpp>
 #include <valkey/exec/executor.hpp>
+#include <valkey/pipeline.hpp>
+#include <valkey/transaction.hpp>
 #include <valkey/reply.hpp>
 #include <valkey/view.hpp>
 
@@ -40,7 +43,8 @@
 
 namespace valkey {
 
-class AsyncClusterClient : public exec::Executor<AsyncClusterClient>
+class AsyncClusterClient : public exec::Executor<AsyncClusterClient>,
+                           public BatchStarters<AsyncClusterClient>
 #ifdef VALKEY_HAS_COMMANDS
     , public Commands<AsyncClusterClient>
 #endif
@@ -62,6 +66,12 @@ class AsyncClusterClient : public exec::Executor<AsyncClusterClient>
 
   // exec(cmd, [diag,] token) and call(args, [diag,] token) come from
   // exec::Executor; the generated methods call exec.
+
+  // pipeline() (BatchStarters) and valkey::Batch<AsyncClusterClient>: every
+  // command routed on its own, all of one node's in one write, the replies
+  // in command order. A command that would go to several nodes, a blocking
+  // one or a refused one gets an error reply in its place; transaction() is
+  // refused as a whole (not done yet).
 
   // Per-node access: `args` on the node "host:port" (answers as Reply), on
   // every primary, or on every node (answers per node).

@@ -36,7 +36,10 @@
 #include <valkey/cluster/per_node.hpp>
 #include <valkey/cluster/router.hpp>
 #include <valkey/cluster/run.hpp>
+#include <valkey/batch_starters.hpp>
 #include <valkey/exec/executor.hpp>
+#include <valkey/pipeline.hpp>
+#include <valkey/transaction.hpp>
 #include <valkey/reply.hpp>
 #include <valkey/view.hpp>
 
@@ -54,7 +57,8 @@ struct ScanAllOptions {
   std::string_view type;   // TYPE filter; empty: any type
 };
 
-class ClusterClient : public exec::Executor<ClusterClient>
+class ClusterClient : public exec::Executor<ClusterClient>,
+                      public BatchStarters<ClusterClient>
 #ifdef VALKEY_HAS_COMMANDS
     , public Commands<ClusterClient>
 #endif
@@ -74,6 +78,12 @@ class ClusterClient : public exec::Executor<ClusterClient>
   // exec(cmd[, ec[, diag]]) and call(args[, ec[, diag]]) come from
   // exec::Executor; the generated methods call exec. Without `ec` a failure
   // throws valkey::ServerError / valkey::Error.
+
+  // pipeline() (BatchStarters) and valkey::Batch<ClusterClient>: every
+  // command routed on its own, all of one node's in one write, the replies
+  // in command order. A command that would go to several nodes, a blocking
+  // one or a refused one gets an error reply in its place; transaction() is
+  // refused as a whole (not done yet).
 
   // Per-node access: `args` on the node "host:port", on every primary, or on
   // every node.
@@ -135,9 +145,11 @@ class ClusterClient : public exec::Executor<ClusterClient>
       bool done = false;
     } w;
     Outcome<R> out;
+    using Decoder = std::conditional_t<cluster::is_batch_plan_v<std::remove_cvref_t<Plan>>,
+                                       cluster::batch_decoder_t<Plan>, void>;
     cluster::JobSetup setup = cluster::make_setup(std::forward<Plan>(plan), target);
     asio::post(ioc_, [this, &w, &out, setup = std::move(setup)]() mutable {
-      cluster::start_job<R, false>(
+      cluster::start_job<R, false, Decoder>(
           *router_,
           [&w, &out](std::error_code ec, R value) {
             std::lock_guard<std::mutex> lock(w.m);

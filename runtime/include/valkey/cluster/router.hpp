@@ -69,6 +69,9 @@ class Job {
   Fanout fanout = Fanout::routed;
   std::string node;                   // Fanout::one_node: "host:port"
   bool want_per_node = false;         // answers per node even for a routed fan-out
+  // Several commands (a pipeline or batch): each routed on its own, the
+  // replies (error replies kept) as one array in command order.
+  bool batch = false;
   std::error_code refused;            // complete with this at once (posted)
 
   virtual void complete(JobResult&& r) = 0;
@@ -108,6 +111,7 @@ class Part final : public RequestBase {
   bool pinned_ = false;       // goes to host_:port_ whatever the slot map says
   std::uint32_t seen_ = 0;    // replies seen in this attempt
   int slot_ = -1;             // the slot it goes to (-1: keyless)
+  bool preset_ = false;       // answered without sending (a batch command refused on its own)
   std::vector<std::uint32_t> keys;  // split share: indices of its keys in the job's key order
   std::string host_;          // the current attempt's node
   std::uint16_t port_ = 0;
@@ -161,6 +165,7 @@ class Router : public std::enable_shared_from_this<Router>, private ConnectionOb
 
   // Routing and sending.
   void start(Job& job);
+  void send_all(Job& job);
   void fail(Job& job, std::error_code ec, std::string detail);
   void send(Part& p);
   void send_to(Part& p, const std::string& host, std::uint16_t port);
@@ -171,6 +176,7 @@ class Router : public std::enable_shared_from_this<Router>, private ConnectionOb
   std::shared_ptr<Connection> connection(const std::string& host, std::uint16_t port);
   const Node* pick_primary();
   void build_split(Job& job);
+  bool build_batch(Job& job);
   static Reply reassemble(std::vector<std::unique_ptr<Part>>& parts, std::size_t keys, std::string& why);
 
   // Topology.
@@ -241,5 +247,8 @@ void replay(const Reply& r, resp::Visitor& v);
 // The arguments of one RESP-encoded command (views into `bytes`); false when
 // `bytes` is not one array of bulk strings.
 bool parse_command(std::string_view bytes, std::vector<std::string_view>& argv);
+// The first command of `bytes`: its arguments and its length in bytes (0
+// when `bytes` does not start with one array of bulk strings).
+std::size_t parse_first_command(std::string_view bytes, std::vector<std::string_view>& argv);
 
 }  // namespace valkey::cluster

@@ -63,8 +63,19 @@ struct result_of<exec::CommandPlan<Cmd>> {
 template <class Plan>
 using result_t = typename result_of<std::remove_cvref_t<Plan>>::type;
 
+template <class Plan>
+inline constexpr bool is_batch_plan_v = false;
+template <class D>
+inline constexpr bool is_batch_plan_v<exec::BatchPlan<D>> = true;
+
+// The decoder a batch plan's replies go through (void for one command).
+template <class Plan>
+using batch_decoder_t = typename std::conditional_t<is_batch_plan_v<std::remove_cvref_t<Plan>>,
+                                                    std::remove_cvref_t<Plan>, exec::PingPlan>::decoder_type;
+
 // A request encoded and ready for the router.
 struct JobSetup {
+  bool batch = false;  // several commands (a pipeline or batch)
   exec::Bytes bytes;
   CommandFlag flags = CommandFlag::none;
   std::string_view command;  // static storage, or empty: read from the bytes
@@ -88,6 +99,7 @@ JobSetup make_setup(Plan&& plan, Target target) {
       s.refused = make_error_code(errc::invalid_argument);
     }
   }
+  s.batch = is_batch_plan_v<std::remove_cvref_t<Plan>>;
   s.flags = plan.flags();
   s.command = plan.lasting_name();
   s.fanout = target.fanout;
@@ -125,7 +137,24 @@ std::error_code decode_result(JobResult& jr, R& out, exec::Reason& why, std::str
   }
 }
 
-template <class R, class Handler, bool Throws>
+// The replies of a batch (one array, error replies kept) through the batch's
+// own decoder, as if they had come from one connection.
+template <class Decoder, class R>
+std::error_code decode_batch(const JobResult& jr, R& out, exec::Reason& why) {
+  if (!jr.reply.is_array()) return make_error_code(errc::unexpected_reply_type);
+  Decoder d(static_cast<std::uint32_t>(jr.reply.size()));
+  struct Forward final : resp::Visitor {
+    explicit Forward(Decoder& dec) : d(dec) {}
+    void on_node(const resp::Node& n) override { d.on_node(n); }
+    void on_message_end() override { d.on_reply_end(); }
+    Decoder& d;
+  } forward{d};
+  for (const Reply& e : jr.reply.elements()) replay(e, forward);
+  return d.finish(out, why);
+}
+
+// Decoder: void for one command, else the batch decoder.
+template <class R, class Handler, bool Throws, class Decoder = void>
 class ClusterOp final : public Job {
  public:
   template <class H>
@@ -139,7 +168,10 @@ class ClusterOp final : public Job {
     exec::Reason why;
     std::error_code ec = jr.ec;
     std::string endpoint = std::move(jr.endpoint);
-    if (!ec) ec = decode_result(jr, value, why, endpoint);
+    if (!ec) {
+      if constexpr (std::is_void_v<Decoder>) ec = decode_result(jr, value, why, endpoint);
+      else ec = decode_batch<Decoder>(jr, value, why);
+    }
     else why.detail = std::move(jr.detail);
     std::exception_ptr failure;
     if (ec) {
@@ -167,9 +199,9 @@ class ClusterOp final : public Job {
 };
 
 // Creates the operation and hands it to the router. Call on the router's executor.
-template <class R, bool Throws, class Handler>
+template <class R, bool Throws, class Decoder = void, class Handler>
 void start_job(Router& router, Handler&& handler, JobSetup&& s, Diagnostics* diag) {
-  using Op = ClusterOp<R, std::decay_t<Handler>, Throws>;
+  using Op = ClusterOp<R, std::decay_t<Handler>, Throws, Decoder>;
   auto* op = new Op(std::forward<Handler>(handler), diag, router.get_executor());
   op->bytes = std::move(s.bytes);
   op->flags = s.flags;
@@ -177,14 +209,15 @@ void start_job(Router& router, Handler&& handler, JobSetup&& s, Diagnostics* dia
   op->fanout = s.fanout;
   op->node = std::move(s.node);
   op->refused = s.refused;
+  op->batch = s.batch;
   router.submit(*op);
 }
 
-template <class R, bool Throws>
+template <class R, bool Throws, class Decoder>
 struct InitiateJob {
   template <class Handler>
   void operator()(Handler&& handler, Router* router, JobSetup setup, Diagnostics* diag) const {
-    start_job<R, Throws>(*router, std::forward<Handler>(handler), std::move(setup), diag);
+    start_job<R, Throws, Decoder>(*router, std::forward<Handler>(handler), std::move(setup), diag);
   }
 };
 
@@ -193,11 +226,12 @@ struct InitiateJob {
 template <class R, class Plan, class Token>
 auto run_async(Router& router, Plan&& plan, Target target, Diagnostics* diag, Token&& token) {
   constexpr bool throws = exec::throws_v<std::decay_t<Token>>;
+  using Decoder = std::conditional_t<is_batch_plan_v<std::remove_cvref_t<Plan>>, batch_decoder_t<Plan>, void>;
   JobSetup setup = make_setup(std::forward<Plan>(plan), target);
   if constexpr (exec::is_use_future_v<std::decay_t<Token>>) {
     std::promise<R> promise(std::allocator_arg, token.get_allocator());
     std::future<R> future = promise.get_future();
-    start_job<R, true>(
+    start_job<R, true, Decoder>(
         router,
         [p = std::move(promise)](std::exception_ptr failure, R value) mutable {
           if (failure) p.set_exception(std::move(failure));
@@ -206,7 +240,7 @@ auto run_async(Router& router, Plan&& plan, Target target, Diagnostics* diag, To
         std::move(setup), diag);
     return future;
   } else {
-    return asio::async_initiate<Token, exec::signature_t<Token, R>>(InitiateJob<R, throws>{}, token, &router,
+    return asio::async_initiate<Token, exec::signature_t<Token, R>>(InitiateJob<R, throws, Decoder>{}, token, &router,
                                                                     std::move(setup), diag);
   }
 }
