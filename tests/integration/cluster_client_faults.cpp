@@ -344,3 +344,66 @@ TEST_CASE("cluster client: the periodic check asks one node and refreshes only o
   CHECK(s.refreshes == 1);  // the bootstrap: every check saw the same view
   CHECK(s.moved == 0);
 }
+
+TEST_CASE("cluster client: TRYAGAIN backoff stops at the request deadline", "[cluster][cluster-faults]") {
+  FakeNode a;
+  const int pa = a.port();
+  a.start([pa](const std::vector<std::string>& args) {
+    if (auto s = FakeNode::standard(args, pa); !s.empty()) return s;
+    return std::string("-TRYAGAIN Multiple keys request during rehashing of slot\r\n");
+  });
+  auto cfg = config_for(pa);
+  cfg.node.request_timeout = 200ms;
+  cfg.max_retries = 1000;
+  Harness h{cfg};
+  auto& c = *h.c;
+  std::error_code got;
+  bool done = false;
+  const auto start = std::chrono::steady_clock::now();
+  c.get("k", [&](std::error_code ec, std::optional<std::string>) {
+    got = ec;
+    done = true;
+  });
+  REQUIRE(valkey::test::run_until(h.ioc, [&] { return done; }, 10s));
+  // Well before 1000 doublings capped at 500 ms: the deadline ended it.
+  CHECK(std::chrono::steady_clock::now() - start < 3s);
+  CHECK(got == valkey::errc::server_error);
+  CHECK(c.stats().retries < 20);
+  CHECK(c.stats().retries >= 2);
+}
+
+TEST_CASE("cluster client: use_awaitable throws the error the synchronous API would", "[cluster][cluster-faults]") {
+  FakeNode a;
+  const int pa = a.port();
+  a.start([pa](const std::vector<std::string>& args) {
+    if (auto s = FakeNode::standard(args, pa); !s.empty()) return s;
+    if (args[0] == "GET") return std::string("$5\r\nvalue\r\n");
+    return std::string("-WRONGTYPE Operation against a key holding the wrong kind of value\r\n");
+  });
+  Harness h{config_for(pa)};
+  auto& c = *h.c;
+  std::optional<std::string> v;
+  std::string cross, wrongtype;
+  bool done = false;
+  asio::co_spawn(
+      h.ioc,
+      [&]() -> asio::awaitable<void> {
+        v = co_await c.get("k", asio::use_awaitable);
+        try {
+          co_await c.rename("a", "b", asio::use_awaitable);
+        } catch (const valkey::Error& e) {
+          cross = e.what();
+        }
+        try {
+          co_await c.incr("k", asio::use_awaitable);
+        } catch (const valkey::ServerError& e) {
+          wrongtype = e.prefix();
+        }
+        done = true;
+      },
+      asio::detached);
+  REQUIRE(valkey::test::run_until(h.ioc, [&] { return done; }, 10s));
+  CHECK(v == "value");
+  CHECK(cross.find("keys in different cluster slots") != std::string::npos);
+  CHECK(wrongtype == "WRONGTYPE");
+}
