@@ -390,20 +390,19 @@ void Router::send_to(Part& p, const std::string& host, std::uint16_t port) {
   } catch (...) {
     ec = std::make_error_code(std::errc::not_enough_memory);
   }
-  if (ec) {
-    p.ec_ = ec;
-    p.connection_error_ = p.conn_->last_error();
-    part_final(p);
-  }
+  if (ec) part_done(p, ec);
 }
 
 void Router::part_done(Part& p, std::error_code ec) {
   if (ec) {
-    // Never resent: a command whose connection dropped after it was written
-    // may have run.
     p.ec_ = ec;
     p.connection_error_ = p.conn_ ? p.conn_->last_error() : std::string();
     if (ec != errc::timeout && ec != errc::cancelled && exec::is_connection_failure(ec)) request_refresh();
+    // not_connected: the node is down and the command was never written, so
+    // it may go again, to whoever owns the slot once the map is refreshed.
+    if (ec == errc::not_connected && !closed_) return retry_later(p);
+    // Never resent otherwise: a command whose connection dropped after it
+    // was written may have run.
     return part_final(p);
   }
   if (!p.reply_.is_error() || closed_) return part_final(p);
@@ -458,8 +457,9 @@ void Router::part_done(Part& p, std::error_code ec) {
 
 void Router::retry_later(Part& p) {
   Job& job = p.job_;
-  const std::string message(p.reply_.error_message());
+  const std::string message = p.reply_.is_error() ? std::string(p.reply_.error_message()) : std::string();
   auto give_up = [&] {
+    if (p.ec_) return part_final(p);  // not_connected: that error stands
     if (classify_error(message) == ClusterError::clusterdown) {
       p.ec_ = make_error_code(errc::cluster_down);
       p.detail_ = message;
@@ -481,6 +481,8 @@ void Router::retry_later(Part& p) {
       return self->part_final(p);
     }
     p.asking_ = false;
+    p.ec_.clear();
+    p.connection_error_.clear();
     self->send(p);
   });
 }
@@ -572,6 +574,10 @@ std::shared_ptr<Connection> Router::connection(const std::string& host, std::uin
   c.host = host;
   c.port = port;
   c.unix_path.clear();
+  // A node that went down refuses requests at once (they were never
+  // written): the router re-routes them after a refresh instead of letting
+  // them wait for a node that may never come back.
+  c.when_disconnected = DisconnectedPolicy::fail;
   auto conn = Connection::create(ex_, std::move(c));
   conn->set_observer(this);
   conns_.emplace(std::move(key), conn);
@@ -645,6 +651,13 @@ void Router::refresh(bool periodic) {
     std::shuffle(sources.begin(), sources.end(), rng_);
     std::shuffle(replicas.begin(), replicas.end(), rng_);
     sources.insert(sources.end(), replicas.begin(), replicas.end());
+    // Nodes whose connection is down last: their answer would be no answer.
+    std::stable_partition(sources.begin(), sources.end(), [&](const auto& a) {
+      auto it = conns_.find(address(a.first, a.second));
+      if (it == conns_.end()) return true;
+      const ConnectionState st = it->second->state();
+      return st != ConnectionState::reconnecting && st != ConnectionState::closed;
+    });
     const std::size_t want = refresh_periodic_ ? 1 : std::max(1u, config_.refresh_sources);
     if (sources.size() > want) sources.resize(want);
   }
