@@ -494,3 +494,26 @@ TEST_CASE("cluster client (sync): pipeline", "[cluster][cluster-client]") {
   CHECK(a == 2);
   CHECK_FALSE(b.has_value());
 }
+
+TEST_CASE("cluster client: MSETEX across slots is split with its key count rewritten; with NX it is cross_slot",
+          "[cluster][cluster-client]") {
+  Cluster& cluster = shared_cluster();
+  valkey::ClusterClient db{cluster.seed_url()};
+  const std::vector<std::string> keys{"msetex:1", "msetex:2", "msetex:3", "msetex:4"};
+  auto r = db.call({"MSETEX", "4", "msetex:1", "a", "msetex:2", "b", "msetex:3", "c", "msetex:4", "d", "EX", "100"});
+  CHECK(r.is_integer());
+  const char* expected[] = {"a", "b", "c", "d"};
+  for (std::size_t i = 0; i < keys.size(); ++i) {
+    const int port = cluster.port_for_slot(Cluster::key_slot(keys[i]));
+    CHECK(valkey::test::send_command(port, {"GET", keys[i]}).as_string() == expected[i]);
+    const auto ttl = valkey::test::send_command(port, {"TTL", keys[i]}).integer;
+    CHECK(ttl > 0);
+    CHECK(ttl <= 100);
+  }
+  std::error_code ec;
+  valkey::Diagnostics diag;
+  db.call({"MSETEX", "2", "msetex:1", "x", "msetex:2", "y", "NX"}, ec, diag);
+  CHECK(ec == valkey::errc::cross_slot);
+  CHECK(valkey::test::send_command(cluster.port_for_slot(Cluster::key_slot("msetex:1")), {"GET", "msetex:1"})
+            .as_string() == "a");
+}
