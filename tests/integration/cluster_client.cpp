@@ -474,16 +474,36 @@ TEST_CASE("cluster client: a pipeline across slots answers in command order, per
   CHECK(std::string((*replies)[2].error_message()).find("different slots") != std::string::npos);
   CHECK((*replies)[3].as_string() == "1");
 
-  // Transactions are refused as a whole.
+  (void)cluster;
+}
+
+TEST_CASE("cluster client: a transaction runs on its slot's owner; keys in two slots are cross_slot",
+          "[cluster][cluster-client]") {
+  Cluster& cluster = shared_cluster();
+  AsyncFixture f;
+  std::optional<std::tuple<std::optional<std::string>, std::int64_t, std::optional<std::string>>> got;
+  f.client.transaction().set("{tx}a", "1").incr("{tx}a").get("{tx}a").exec([&](std::error_code ec, auto t) {
+    CHECK_FALSE(ec);
+    got = std::move(t);
+  });
+  REQUIRE(f.wait([&] { return got.has_value(); }));
+  CHECK(std::get<1>(*got) == 2);
+  CHECK(std::get<2>(*got) == "2");
+  const int port = cluster.port_for_slot(Cluster::key_slot("{tx}a"));
+  CHECK(valkey::test::send_command(port, {"GET", "{tx}a"}).as_string() == "2");
+
   std::error_code tx_ec;
+  valkey::Diagnostics diag;
   bool tx_done = false;
-  f.client.transaction().get("pipe:a").exec([&](std::error_code ec, auto) {
+  f.client.transaction().set("tx:one", "1").set("tx:two", "2").exec(diag, [&](std::error_code ec, auto) {
     tx_ec = ec;
     tx_done = true;
   });
   REQUIRE(f.wait([&] { return tx_done; }));
-  CHECK(tx_ec == valkey::errc::invalid_argument);
-  (void)cluster;
+  CHECK(tx_ec == valkey::errc::cross_slot);
+  CHECK(diag.message.find("transaction") != std::string::npos);
+  CHECK(valkey::test::send_command(cluster.port_for_slot(Cluster::key_slot("tx:one")), {"EXISTS", "tx:one"}).integer ==
+        0);
 }
 
 TEST_CASE("cluster client (sync): pipeline", "[cluster][cluster-client]") {
@@ -516,4 +536,36 @@ TEST_CASE("cluster client: MSETEX across slots is split with its key count rewri
   CHECK(ec == valkey::errc::cross_slot);
   CHECK(valkey::test::send_command(cluster.port_for_slot(Cluster::key_slot("msetex:1")), {"GET", "msetex:1"})
             .as_string() == "a");
+}
+
+TEST_CASE("cluster client: a transaction answered MOVED while queuing is sent again whole to the new owner",
+          "[cluster][cluster-client]") {
+  Cluster& cluster = shared_cluster();
+  AsyncFixture f;
+  bool warm = false;
+  f.client.get("txmove:warm", [&](std::error_code ec, auto) {
+    CHECK_FALSE(ec);
+    warm = true;
+  });
+  REQUIRE(f.wait([&] { return warm; }));
+  const int slot = Cluster::key_slot("{txmove}a");
+  const int old_port = cluster.port_for_slot(slot);
+  const std::size_t target = other_primary(cluster, old_port);
+  for (std::size_t p : primaries(cluster))
+    REQUIRE(cluster.node(p)
+                .command({"CLUSTER", "SETSLOT", std::to_string(slot), "NODE", cluster.node_id(target)})
+                .as_string() == "OK");
+  valkey::test::wait_until("the slot at its new owner", 10s,
+                           [&](std::string&) { return cluster.port_for_slot(slot) == cluster.node(target).port(); });
+
+  std::optional<std::tuple<std::int64_t, std::int64_t>> got;
+  f.client.transaction().incr("{txmove}a").incr("{txmove}a").exec([&](std::error_code ec, auto t) {
+    CHECK_FALSE(ec);
+    got = t;
+  });
+  REQUIRE(f.wait([&] { return got.has_value(); }));
+  CHECK(std::get<0>(*got) == 1);
+  CHECK(std::get<1>(*got) == 2);  // ran once, at the new owner
+  CHECK(cluster.node(target).command({"GET", "{txmove}a"}).as_string() == "2");
+  CHECK(f.client.stats().moved >= 1);
 }

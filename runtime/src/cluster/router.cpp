@@ -60,7 +60,8 @@ void Part::on_reply_end() {
   ++seen_;
   if (skipped) return;
   builder_.on_message_end();
-  reply_ = builder_.take();
+  if (commands_ > 1) replies_.push_back(builder_.take());
+  else reply_ = builder_.take();
 }
 
 void Part::on_complete(std::error_code ec) {
@@ -260,12 +261,7 @@ bool Router::build_batch(Job& job) {
       fail(job, make_error_code(errc::invalid_argument), "a batch that is not a sequence of commands");
       return false;
     }
-    if (job.parts_.empty() && detail_iequals(argv.front(), "MULTI")) {
-      fail(job, make_error_code(errc::invalid_argument),
-           "transactions are not offered on the cluster client yet: use a single-node Client on the owner of the "
-           "keys' slot");
-      return false;
-    }
+    if (job.parts_.empty() && detail_iequals(argv.front(), "MULTI")) return build_transaction(job, 0);
     job.parts_.push_back(std::make_unique<Part>(job, job.parts_.size()));
     Part& p = *job.parts_.back();
     p.share_.assign(rest.substr(0, n));
@@ -296,6 +292,68 @@ bool Router::build_batch(Job& job) {
     fail(job, make_error_code(errc::invalid_argument), "an empty batch");
     return false;
   }
+  return true;
+}
+
+// MULTI ... EXEC as one part to the owner of every key's slot: all keys in
+// one slot (else cross_slot), and only commands a single node can run.
+bool Router::build_transaction(Job& job, std::size_t) {
+  std::string_view rest = job.bytes.view();
+  std::vector<std::string_view> argv;
+  std::uint32_t commands = 0;
+  int slot = -1;
+  std::string first_key_command;
+  while (!rest.empty()) {
+    const std::size_t n = parse_first_command(rest, argv);
+    if (n == 0 || argv.empty()) {
+      fail(job, make_error_code(errc::invalid_argument), "a transaction that is not a sequence of commands");
+      return false;
+    }
+    rest.remove_prefix(n);
+    ++commands;
+    const bool frame = detail_iequals(argv.front(), "MULTI") || detail_iequals(argv.front(), "EXEC");
+    if (frame) continue;
+    const Route r = route(std::span<const std::string_view>(argv.data(), argv.size()));
+    std::string why;
+    switch (r.kind) {
+      case RouteKind::any_primary: break;
+      case RouteKind::slot:
+      case RouteKind::unknown_keys:
+        if (r.kind == RouteKind::unknown_keys && r.hint_slot < 0) break;
+        if (slot < 0) {
+          slot = r.kind == RouteKind::slot ? r.slot : r.hint_slot;
+          first_key_command = std::string(argv.front());
+        } else if (slot != (r.kind == RouteKind::slot ? r.slot : r.hint_slot)) {
+          fail(job, make_error_code(errc::cross_slot),
+               "transaction: " + first_key_command + " uses slot " + std::to_string(slot) + " and " +
+                   std::string(argv.front()) + " uses slot " + std::to_string(r.kind == RouteKind::slot ? r.slot : r.hint_slot) +
+                   "; a transaction runs on one node: give its keys a common hash tag");
+          return false;
+        }
+        break;
+      case RouteKind::cross_slot: why = describe(r); break;
+      case RouteKind::multi_slot:
+        why = std::string(argv.front()) + " has keys in several slots, which one node cannot run";
+        break;
+      default:
+        why = r.kind == RouteKind::all_nodes || r.kind == RouteKind::all_shards
+                  ? std::string(argv.front()) + " runs on several nodes, which a transaction cannot do"
+                  : describe(r);
+        break;
+    }
+    if (why.empty() && r.info && r.info->is(CommandFlag::blocking))
+      why = std::string(argv.front()) + " is a blocking command";
+    if (!why.empty()) {
+      fail(job, r.kind == RouteKind::cross_slot ? make_error_code(errc::cross_slot)
+                                                : make_error_code(errc::invalid_argument),
+           "transaction: " + why);
+      return false;
+    }
+  }
+  job.parts_.push_back(std::make_unique<Part>(job, 0));
+  Part& p = *job.parts_.back();
+  p.slot_ = slot;
+  p.commands_ = commands;
   return true;
 }
 
@@ -371,7 +429,8 @@ void Router::send_to(Part& p, const std::string& host, std::uint16_t port) {
   p.seen_ = 0;
   p.builder_.reset();
   p.reply_ = Reply{};
-  p.expected_replies = p.asking_ ? 2 : 1;
+  p.replies_.clear();
+  p.expected_replies = p.commands_ + (p.asking_ ? 1 : 0);
   p.flags = job.flags;
   p.deadline = job.deadline_;
   std::string_view bytes = p.share_.empty() ? job.bytes.view() : std::string_view(p.share_);
@@ -404,6 +463,19 @@ void Router::part_done(Part& p, std::error_code ec) {
     // Never resent otherwise: a command whose connection dropped after it
     // was written may have run.
     return part_final(p);
+  }
+  if (p.commands_ > 1) {
+    // A transaction: a redirect or retryable error while queuing aborted it
+    // (EXECABORT) with nothing run, so the whole of it may go again.
+    const Reply* err = nullptr;
+    for (const Reply& r : p.replies_)
+      if (!err && r.is_error() && classify_error(r.error_message()) != ClusterError::none) err = &r;
+    if (!err || closed_) return part_final(p);
+    p.reply_ = *err;
+    if (classify_error(err->error_message()) == ClusterError::ask) {
+      // ASKING covers one command, not a queued transaction: the error stands.
+      return part_final(p);
+    }
   }
   if (!p.reply_.is_error() || closed_) return part_final(p);
   const std::string message(p.reply_.error_message());
@@ -523,7 +595,14 @@ void Router::finish(Job& job) {
     if (job.batch) {
       std::vector<Reply> replies;
       replies.reserve(job.parts_.size());
-      for (auto& p : job.parts_) replies.push_back(std::move(p->reply_));
+      for (auto& p : job.parts_) {
+        if (p->commands_ > 1) {
+          for (Reply& x : p->replies_) replies.push_back(std::move(x));
+          r.endpoint = p->node_;
+        } else {
+          replies.push_back(std::move(p->reply_));
+        }
+      }
       r.reply = Reply::array(std::move(replies));
       asio::post(ex_, [&job, r = std::move(r)]() mutable { job.complete(std::move(r)); });
       return;

@@ -82,8 +82,9 @@ class ClusterClient : public exec::Executor<ClusterClient>,
   // pipeline() (BatchStarters) and valkey::Batch<ClusterClient>: every
   // command routed on its own, all of one node's in one write, the replies
   // in command order. A command that would go to several nodes, a blocking
-  // one or a refused one gets an error reply in its place; transaction() is
-  // refused as a whole (not done yet).
+  // one or a refused one gets an error reply in its place. transaction():
+  // MULTI ... EXEC on the owner of its keys' slot (keys in several slots:
+  // errc::cross_slot before sending); watch() is not offered yet.
 
   // Per-node access: `args` on the node "host:port", on every primary, or on
   // every node.

@@ -112,6 +112,8 @@ class Part final : public RequestBase {
   std::uint32_t seen_ = 0;    // replies seen in this attempt
   int slot_ = -1;             // the slot it goes to (-1: keyless)
   bool preset_ = false;       // answered without sending (a batch command refused on its own)
+  std::uint32_t commands_ = 1;  // replies one attempt expects (a whole transaction: all of them)
+  std::vector<Reply> replies_;  // those replies, when more than one
   std::vector<std::uint32_t> keys;  // split share: indices of its keys in the job's key order
   std::string host_;          // the current attempt's node
   std::uint16_t port_ = 0;
@@ -177,6 +179,7 @@ class Router : public std::enable_shared_from_this<Router>, private ConnectionOb
   const Node* pick_primary();
   void build_split(Job& job);
   bool build_batch(Job& job);
+  bool build_transaction(Job& job, std::size_t commands);
   static Reply reassemble(std::vector<std::unique_ptr<Part>>& parts, std::size_t keys, std::string& why);
 
   // Topology.
