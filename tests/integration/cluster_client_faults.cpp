@@ -407,3 +407,44 @@ TEST_CASE("cluster client: use_awaitable throws the error the synchronous API wo
   CHECK(cross.find("keys in different cluster slots") != std::string::npos);
   CHECK(wrongtype == "WRONGTYPE");
 }
+
+TEST_CASE("cluster client: a hostile CLUSTER SLOTS reply during a refresh is rejected and the map kept",
+          "[cluster][cluster-faults]") {
+  FakeNode a;
+  const int pa = a.port();
+  std::atomic<bool> hostile{false};
+  std::atomic<int> gets{0};
+  a.start([&, pa](const std::vector<std::string>& args) {
+    if (hostile && args[0] == "CLUSTER" && args.size() > 1 && args[1] == "SLOTS")
+      return std::string("*1\r\n*3\r\n:0\r\n:20000\r\n*2\r\n$9\r\n127.0.0.1\r\n:0\r\n");  // out of range, port 0
+    if (auto s = FakeNode::standard(args, pa); !s.empty()) return s;
+    if (args[0] == "GET" && gets++ == 0) return std::string("-CLUSTERDOWN The cluster is down\r\n");
+    return std::string("$2\r\nok\r\n");
+  });
+  Harness h{config_for(pa)};
+  auto& c = *h.c;
+  bool first = false;
+  c.ping([&](std::error_code ec, auto) {
+    CHECK_FALSE(ec);
+    first = true;
+  });
+  REQUIRE(valkey::test::run_until(h.ioc, [&] { return first; }, 10s));
+  hostile = true;
+  const auto queries = c.stats().refresh_queries;
+  // CLUSTERDOWN starts a refresh, which gets the hostile view; the retry
+  // still goes to the node of the map the client kept.
+  std::optional<std::string> v;
+  c.get("k", [&](std::error_code ec, std::optional<std::string> r) {
+    CHECK_FALSE(ec);
+    v = r.value_or("(nil)");
+  });
+  REQUIRE(valkey::test::run_until(h.ioc, [&] { return v.has_value(); }, 10s));
+  CHECK(*v == "ok");
+  valkey::test::run_until(h.ioc, [&] { return c.stats().refresh_queries > queries + 1; }, 2s);
+  CHECK(c.stats().refresh_queries > queries);
+  const auto nodes = c.nodes();
+  REQUIRE(nodes.size() == 1);
+  CHECK(nodes[0].address == "127.0.0.1:" + std::to_string(pa));
+  REQUIRE(nodes[0].slots.size() == 1);
+  CHECK(nodes[0].slots[0].last == 16383);
+}
