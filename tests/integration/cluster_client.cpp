@@ -569,3 +569,39 @@ TEST_CASE("cluster client: a transaction answered MOVED while queuing is sent ag
   CHECK(cluster.node(target).command({"GET", "{txmove}a"}).as_string() == "2");
   CHECK(f.client.stats().moved >= 1);
 }
+
+TEST_CASE("cluster client: read_from prefer_replica sends reads to a replica of the slot's shard, writes to the primary",
+          "[cluster][cluster-client]") {
+  Cluster& cluster = shared_cluster();
+  auto cfg = valkey::ClusterConfig::from_url(cluster.seed_url());
+  cfg.read_from = valkey::ReadFrom::prefer_replica;
+  valkey::ClusterClient db{cfg};
+  const std::string key = "replica:key";
+  const int slot = Cluster::key_slot(key);
+  db.set(key, "replicated");
+
+  std::string replica;
+  for (const auto& n : db.nodes()) {
+    if (n.primary) continue;
+    for (const auto& r : n.slots)
+      if (slot >= r.first && slot <= r.last) replica = n.address;
+  }
+  REQUIRE_FALSE(replica.empty());
+  const int replica_port = std::stoi(replica.substr(replica.rfind(':') + 1));
+  // Until the replica has the value (replication is asynchronous).
+  valkey::test::wait_until("the value on the replica", 10s, [&](std::string&) {
+    valkey::test::RespConnection rc("127.0.0.1", replica_port);
+    rc.command({"READONLY"});
+    auto v = rc.command({"GET", key});
+    return !v.is_null() && v.as_string() == "replicated";
+  });
+  valkey::test::send_command(replica_port, {"CONFIG", "RESETSTAT"});
+  const auto moved_before = db.stats().moved;
+  for (int i = 0; i < 5; ++i) CHECK(db.get(key) == "replicated");
+  const std::string stats = valkey::test::send_command(replica_port, {"INFO", "commandstats"}).as_string();
+  CHECK(stats.find("cmdstat_get:calls=5,") != std::string::npos);
+  CHECK(db.stats().moved == moved_before);
+  // A write still goes to the primary.
+  db.set(key, "again");
+  CHECK(valkey::test::send_command(cluster.port_for_slot(slot), {"GET", key}).as_string() == "again");
+}

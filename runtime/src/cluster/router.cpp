@@ -214,7 +214,7 @@ void Router::start(Job& job) {
         case RouteKind::refused:
         case RouteKind::special: return fail(job, make_error_code(errc::invalid_argument), describe(r));
         case RouteKind::cross_slot: return fail(job, make_error_code(errc::cross_slot), describe(r));
-        case RouteKind::slot: add_part(r.slot); break;
+        case RouteKind::slot: add_part(r.slot).read_only_ = r.read_only; break;
         case RouteKind::unknown_keys: add_part(r.hint_slot); break;
         case RouteKind::any_primary: add_part(-1); break;
         case RouteKind::multi_slot: build_split(job); break;
@@ -276,7 +276,10 @@ bool Router::build_batch(Job& job) {
       continue;
     }
     switch (r.kind) {
-      case RouteKind::slot: p.slot_ = r.slot; break;
+      case RouteKind::slot:
+        p.slot_ = r.slot;
+        p.read_only_ = r.read_only;
+        break;
       case RouteKind::unknown_keys: p.slot_ = r.hint_slot; break;
       case RouteKind::any_primary: p.slot_ = -1; break;
       case RouteKind::multi_slot:
@@ -373,6 +376,7 @@ void Router::build_split(Job& job) {
     Part& p = *job.parts_.back();
     p.slot_ = g.slot;
     p.keys = g.keys;
+    p.read_only_ = r.read_only;
     const std::size_t argc = static_cast<std::size_t>(first) + g.keys.size() * static_cast<std::size_t>(r.key_step) +
                              (argv.size() - static_cast<std::size_t>(std::min<int>(end_keys, static_cast<int>(argv.size()))));
     resp::Writer w(p.share_);
@@ -402,6 +406,19 @@ void Router::send(Part& p) {
   const Node* target = nullptr;
   if (p.slot_ >= 0) {
     target = map_ ? map_->owner(static_cast<std::uint16_t>(p.slot_)) : nullptr;
+    // A redirected read follows the redirection, not the preference.
+    if (target && p.read_only_ && config_.read_from == ReadFrom::prefer_replica && p.redirects_ == 0)
+      if (const Node* replica = pick_replica(static_cast<std::uint16_t>(p.slot_))) {
+        const std::string host = replica->host;
+        const std::uint16_t port = replica->port;
+        const std::string key = address(host, port);
+        if (!readonly_.count(key)) {
+          readonly_.emplace(key, true);
+          auto conn = connection(host, port);
+          send_readonly(*conn);  // first in its queue: before any read
+        }
+        return send_to(p, host, port);
+      }
     if (!target) {
       request_refresh();
       p.ec_ = make_error_code(errc::cluster_down);
@@ -663,6 +680,49 @@ std::shared_ptr<Connection> Router::connection(const std::string& host, std::uin
   return conn;
 }
 
+const Node* Router::pick_replica(std::uint16_t slot) {
+  const int s = map_ ? map_->shard_of(slot) : -1;
+  if (s < 0) return nullptr;
+  const Shard& shard = map_->shards()[static_cast<std::size_t>(s)];
+  const Node* candidates[16];
+  std::size_t n = 0;
+  for (std::size_t i = 1; i < shard.nodes.size() && n < 16; ++i) {
+    const Node& r = shard.nodes[i];
+    if (r.role != NodeRole::replica || r.port == 0 || r.health == NodeHealth::failed ||
+        r.health == NodeHealth::loading)
+      continue;
+    if (auto it = conns_.find(address(r.host, r.port)); it != conns_.end()) {
+      const ConnectionState st = it->second->state();
+      if (st == ConnectionState::reconnecting || st == ConnectionState::closed) continue;  // down: skip, no wait
+    }
+    candidates[n++] = &r;
+  }
+  if (n == 0) return nullptr;
+  std::uniform_int_distribution<std::size_t> d(0, n - 1);
+  return candidates[d(rng_)];
+}
+
+namespace {
+// READONLY, its reply discarded; frees itself.
+struct ReadonlyRequest final : RequestBase {
+  void on_node(const resp::Node&) override {}
+  void on_reply_end() override {}
+  void on_complete(std::error_code) override { delete this; }
+};
+}  // namespace
+
+void Router::send_readonly(Connection& c) {
+  auto* r = new ReadonlyRequest;
+  if (c.submit_encoded(*r, "*1\r\n$8\r\nREADONLY\r\n")) delete r;
+}
+
+void Router::on_connected(Connection& c) {
+  // After a reconnect the new connection lost READONLY; reads queued before
+  // it went out get MOVED to the primary and follow it.
+  if (closed_ || c.stats().connects < 2) return;
+  if (readonly_.count(address(c.config().host, c.config().port))) send_readonly(c);
+}
+
 void Router::on_disconnected(Connection&, std::error_code) {
   // Only with a map: before the first topology the seeds' own retries must
   // not start one bootstrap after another.
@@ -858,6 +918,7 @@ void Router::bootstrap_failed(const std::string& why) {
     c->close();
   }
   conns_.clear();
+  readonly_.clear();
 }
 
 void Router::arm_periodic() {
@@ -877,6 +938,7 @@ void Router::prune_connections() {
     std::size_t s = 0, n = 0;
     const Connection& c = *it->second;
     if (!map_->find(c.config().host, c.config().port, s, n) && c.pending() == 0) {
+      readonly_.erase(it->first);
       it->second->set_observer(nullptr);
       it->second->close();
       it = conns_.erase(it);

@@ -18,8 +18,13 @@
 
 namespace valkey {
 
-// Which node serves read-only commands. Only `primary` exists so far.
-enum class ReadFrom : std::uint8_t { primary };
+// Which node serves read-only commands.
+//   primary         every command goes to the slot's primary
+//   prefer_replica  read-only commands go to a replica of the slot's shard
+//                   (random, skipping replicas marked failed or whose
+//                   connection is down), else the primary; replicas may lag
+//                   behind their primary (stale reads)
+enum class ReadFrom : std::uint8_t { primary, prefer_replica };
 
 struct ClusterSeed {
   std::string host;

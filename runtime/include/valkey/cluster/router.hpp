@@ -109,6 +109,7 @@ class Part final : public RequestBase {
   std::string ask_;          // ASKING + the command, while following an ASK
   bool asking_ = false;       // ASKING precedes the command: its reply is skipped
   bool pinned_ = false;       // goes to host_:port_ whatever the slot map says
+  bool read_only_ = false;    // a replica may serve it (read_from)
   std::uint32_t seen_ = 0;    // replies seen in this attempt
   int slot_ = -1;             // the slot it goes to (-1: keyless)
   bool preset_ = false;       // answered without sending (a batch command refused on its own)
@@ -190,6 +191,9 @@ class Router : public std::enable_shared_from_this<Router>, private ConnectionOb
   void arm_periodic();
   void prune_connections();
   void on_disconnected(Connection&, std::error_code) override;
+  void on_connected(Connection&) override;
+  const Node* pick_replica(std::uint16_t slot);
+  void send_readonly(Connection& c);
 
   std::chrono::milliseconds jittered(std::chrono::milliseconds d);
 
@@ -197,6 +201,9 @@ class Router : public std::enable_shared_from_this<Router>, private ConnectionOb
   ClusterConfig config_;
   std::optional<SlotMap> map_;
   std::map<std::string, std::shared_ptr<Connection>, std::less<>> conns_;
+  // Connections that serve replica reads: READONLY is sent on each of their
+  // connections (first, and again after every reconnect).
+  std::map<std::string, bool, std::less<>> readonly_;
   std::minstd_rand rng_;
   bool closed_ = false;
 
