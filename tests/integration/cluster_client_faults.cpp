@@ -6,6 +6,7 @@
 
 #include <atomic>
 #include <functional>
+#include <future>
 #include <mutex>
 #include <optional>
 #include <thread>
@@ -15,6 +16,7 @@
 #include <asio/io_context.hpp>
 #include <asio/ip/tcp.hpp>
 #include <asio/use_awaitable.hpp>
+#include <asio/use_future.hpp>
 #include <asio/write.hpp>
 
 #include <valkey/cluster/async_cluster_client.hpp>
@@ -406,6 +408,14 @@ TEST_CASE("cluster client: use_awaitable throws the error the synchronous API wo
   CHECK(v == "value");
   CHECK(cross.find("keys in different cluster slots") != std::string::npos);
   CHECK(wrongtype == "WRONGTYPE");
+
+  // use_future: the value, or the exception.
+  auto ready = [](auto& f) { return f.wait_for(std::chrono::seconds(0)) == std::future_status::ready; };
+  auto good = c.get("k", asio::use_future);
+  auto bad = c.incr("k", asio::use_future);
+  REQUIRE(valkey::test::run_until(h.ioc, [&] { return ready(good) && ready(bad); }, 10s));
+  CHECK(good.get() == "value");
+  CHECK_THROWS_AS(bad.get(), valkey::ServerError);
 }
 
 TEST_CASE("cluster client: a hostile CLUSTER SLOTS reply during a refresh is rejected and the map kept",
