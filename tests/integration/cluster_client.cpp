@@ -70,7 +70,9 @@ struct AsyncFixture {
     ioc.restart();
     ioc.run_for(std::chrono::seconds(3));
   }
-  bool wait(const std::function<bool()>& done) { return valkey::test::run_until(ioc, done, 15s); }
+  bool wait(const std::function<bool()>& done, std::chrono::milliseconds limit = 15s) {
+    return valkey::test::run_until(ioc, done, limit);
+  }
 };
 
 }  // namespace
@@ -604,4 +606,47 @@ TEST_CASE("cluster client: read_from prefer_replica sends reads to a replica of 
   // A write still goes to the primary.
   db.set(key, "again");
   CHECK(valkey::test::send_command(cluster.port_for_slot(slot), {"GET", key}).as_string() == "again");
+}
+
+TEST_CASE("cluster client: a blocking command waits on a leased connection while the node keeps serving",
+          "[cluster][cluster-client]") {
+  shared_cluster();
+  AsyncFixture f;
+  std::optional<std::optional<std::pair<std::string, std::string>>> popped;
+  f.client.blpop(std::vector<std::string_view>{"{blk}list"}, 10.0,
+                 [&](std::error_code ec, std::optional<std::pair<std::string, std::string>> v) {
+                   CHECK_FALSE(ec);
+                   popped = std::move(v);
+                 });
+  // Give the BLPOP time to block on its node.
+  f.wait([] { return false; }, 300ms);
+  REQUIRE_FALSE(popped.has_value());
+  // The shared connection of that node is not held up by it.
+  std::optional<std::optional<std::string>> other;
+  f.client.get("{blk}other", [&](std::error_code ec, std::optional<std::string> v) {
+    CHECK_FALSE(ec);
+    other = std::move(v);
+  });
+  REQUIRE(f.wait([&] { return other.has_value(); }));
+  CHECK_FALSE(popped.has_value());
+  std::int64_t pushed = -1;
+  f.client.rpush("{blk}list", std::vector<std::string_view>{"item"}, [&](std::error_code ec, std::int64_t n) {
+    CHECK_FALSE(ec);
+    pushed = n;
+  });
+  REQUIRE(f.wait([&] { return popped.has_value() && pushed >= 0; }));
+  CHECK(pushed == 1);
+  REQUIRE(popped->has_value());
+  CHECK((*popped)->first == "{blk}list");
+  CHECK((*popped)->second == "item");
+
+  valkey::Diagnostics diag;
+  std::error_code got;
+  bool done = false;
+  f.client.blpop(std::vector<std::string_view>{"blk:a", "blk:b"}, 1.0, diag, [&](std::error_code ec, auto) {
+    got = ec;
+    done = true;
+  });
+  REQUIRE(f.wait([&] { return done; }));
+  CHECK(got == valkey::errc::cross_slot);
 }

@@ -168,11 +168,11 @@ void Router::start(Job& job) {
   }
   if (!parse_command(job.bytes.view(), job.argv_) || job.argv_.empty())
     return fail(job, make_error_code(errc::invalid_argument), "not one command");
-  if (has(job.flags, CommandFlag::blocking))
-    return fail(job, make_error_code(errc::invalid_argument),
-                std::string(job.argv_.front()) +
-                    " may block a node connection every request to that node shares; blocking commands are not "
-                    "offered on the cluster client yet (use a single-node Client on the key's owner)");
+  // Blocking commands wait on a connection of their own (leased from the
+  // node's pool), never on the one every request to the node shares; the
+  // command's own timeout rules, not request_timeout.
+  const bool blocking = has(job.flags, CommandFlag::blocking);
+  if (blocking) job.deadline_ = clock::time_point::max();
 
   auto add_part = [&](int slot) -> Part& {
     job.parts_.push_back(std::make_unique<Part>(job, job.parts_.size()));
@@ -228,6 +228,12 @@ void Router::start(Job& job) {
     }
   }
   if (job.parts_.empty()) return fail(job, make_error_code(errc::cluster_down), "the topology lists no node");
+  if (blocking) {
+    if (job.parts_.size() > 1)
+      return fail(job, make_error_code(errc::invalid_argument),
+                  std::string(job.argv_.front()) + " is a blocking command that would run on several nodes");
+    job.parts_.front()->leased_ = true;
+  }
   send_all(job);
 }
 
@@ -442,7 +448,19 @@ void Router::send_to(Part& p, const std::string& host, std::uint16_t port) {
   if (&p.host_ != &host) p.host_ = host;
   p.port_ = port;
   p.node_ = address(host, port);
-  p.conn_ = connection(host, port);
+  if (p.leased_) {
+    auto& pool = pools_[p.node_];
+    if (!pool) {
+      Config c = config_.node;
+      c.host = host;
+      c.port = port;
+      c.unix_path.clear();
+      pool = std::make_shared<LeasePool>(ex_, std::move(c));
+    }
+    p.conn_ = pool->acquire();
+  } else {
+    p.conn_ = connection(host, port);
+  }
   p.seen_ = 0;
   p.builder_.reset();
   p.reply_ = Reply{};
@@ -469,10 +487,22 @@ void Router::send_to(Part& p, const std::string& host, std::uint16_t port) {
   if (ec) part_done(p, ec);
 }
 
+void Router::release_lease(Part& p, std::error_code ec) {
+  if (!p.leased_ || !p.conn_) return;
+  auto it = pools_.find(p.node_);
+  if (it != pools_.end()) it->second->release(std::move(p.conn_), valkey::detail::lease_reusable(ec));
+  else p.conn_->close();
+  p.conn_.reset();
+}
+
 void Router::part_done(Part& p, std::error_code ec) {
+  if (p.leased_) {
+    if (ec) p.connection_error_ = p.conn_ ? p.conn_->last_error() : std::string();
+    release_lease(p, ec);
+  }
   if (ec) {
     p.ec_ = ec;
-    p.connection_error_ = p.conn_ ? p.conn_->last_error() : std::string();
+    if (!p.leased_) p.connection_error_ = p.conn_ ? p.conn_->last_error() : std::string();
     if (ec != errc::timeout && ec != errc::cancelled && exec::is_connection_failure(ec)) request_refresh();
     // not_connected: the node is down and the command was never written, so
     // it may go again, to whoever owns the slot once the map is refreshed.
@@ -745,6 +775,7 @@ void Router::close() {
       c->close();
     }
     self->conns_.clear();
+    for (auto& [name, pool] : self->pools_) pool->close();
   });
 }
 

@@ -29,6 +29,7 @@
 #include <valkey/cluster/topology.hpp>
 #include <valkey/connection.hpp>
 #include <valkey/exec/bytes.hpp>
+#include <valkey/lease_pool.hpp>
 #include <valkey/reply.hpp>
 
 namespace valkey::cluster {
@@ -110,6 +111,7 @@ class Part final : public RequestBase {
   bool asking_ = false;       // ASKING precedes the command: its reply is skipped
   bool pinned_ = false;       // goes to host_:port_ whatever the slot map says
   bool read_only_ = false;    // a replica may serve it (read_from)
+  bool leased_ = false;       // a blocking command: runs on a connection leased from the node's pool
   std::uint32_t seen_ = 0;    // replies seen in this attempt
   int slot_ = -1;             // the slot it goes to (-1: keyless)
   bool preset_ = false;       // answered without sending (a batch command refused on its own)
@@ -194,6 +196,7 @@ class Router : public std::enable_shared_from_this<Router>, private ConnectionOb
   void on_connected(Connection&) override;
   const Node* pick_replica(std::uint16_t slot);
   void send_readonly(Connection& c);
+  void release_lease(Part& p, std::error_code ec);
 
   std::chrono::milliseconds jittered(std::chrono::milliseconds d);
 
@@ -204,6 +207,8 @@ class Router : public std::enable_shared_from_this<Router>, private ConnectionOb
   // Connections that serve replica reads: READONLY is sent on each of their
   // connections (first, and again after every reconnect).
   std::map<std::string, bool, std::less<>> readonly_;
+  // Dedicated connections per node for blocking commands.
+  std::map<std::string, std::shared_ptr<LeasePool>, std::less<>> pools_;
   std::minstd_rand rng_;
   bool closed_ = false;
 
