@@ -127,7 +127,7 @@ std::vector<NodeDescription> Router::nodes() const {
   for (std::size_t s = 0; s < map_->shards().size(); ++s) {
     const auto ranges = map_->ranges(s);
     for (const Node& n : map_->shards()[s].nodes) {
-      out.push_back(NodeDescription{address(n.host, n.port), n.id, n.role == NodeRole::primary, ranges});
+      out.push_back(NodeDescription{address(n.host, n.port), n.id, n.role == NodeRole::primary, ranges, n.zone, n.health});
     }
   }
   return out;

@@ -138,6 +138,8 @@ struct NodeDescription {
   std::string id;
   bool primary = true;
   std::vector<SlotRange> slots;  // the shard's slot ranges
+  std::string zone;              // availability zone, when the topology names one
+  NodeHealth health = NodeHealth::unknown;
 };
 
 class Router : public std::enable_shared_from_this<Router>, private ConnectionObserver {
