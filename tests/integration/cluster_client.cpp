@@ -423,7 +423,7 @@ TEST_CASE("cluster sample: runs against the shared cluster", "[cluster][cluster-
   CHECK(r.output.find("INFO from ") != std::string::npos);
 }
 
-TEST_CASE("cluster client (sync): scan_all returns every key of every primary once", "[cluster][cluster-client]") {
+TEST_CASE("cluster client (sync): scan_all returns every key of every primary once", "[cluster][cluster-client][threads]") {
   Cluster& cluster = shared_cluster();
   valkey::ClusterClient db{cluster.seed_url()};
   std::set<std::string> expected;
@@ -508,7 +508,7 @@ TEST_CASE("cluster client: a transaction runs on its slot's owner; keys in two s
         0);
 }
 
-TEST_CASE("cluster client (sync): pipeline", "[cluster][cluster-client]") {
+TEST_CASE("cluster client (sync): pipeline", "[cluster][cluster-client][threads]") {
   Cluster& cluster = shared_cluster();
   valkey::ClusterClient db{cluster.seed_url()};
   auto [ok, a, b] = db.pipeline().set("spipe:a", "1").incr("spipe:a").get("spipe:b").exec();
@@ -518,7 +518,7 @@ TEST_CASE("cluster client (sync): pipeline", "[cluster][cluster-client]") {
 }
 
 TEST_CASE("cluster client: MSETEX across slots is split with its key count rewritten; with NX it is cross_slot",
-          "[cluster][cluster-client]") {
+          "[cluster][cluster-client][threads]") {
   Cluster& cluster = shared_cluster();
   valkey::ClusterClient db{cluster.seed_url()};
   const std::vector<std::string> keys{"msetex:1", "msetex:2", "msetex:3", "msetex:4"};
@@ -573,7 +573,7 @@ TEST_CASE("cluster client: a transaction answered MOVED while queuing is sent ag
 }
 
 TEST_CASE("cluster client: read_from prefer_replica sends reads to a replica of the slot's shard, writes to the primary",
-          "[cluster][cluster-client]") {
+          "[cluster][cluster-client][threads]") {
   Cluster& cluster = shared_cluster();
   auto cfg = valkey::ClusterConfig::from_url(cluster.seed_url());
   cfg.read_from = valkey::ReadFrom::prefer_replica;

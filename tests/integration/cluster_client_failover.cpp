@@ -15,7 +15,7 @@
 using namespace std::chrono_literals;
 using valkey::test::Cluster;
 
-TEST_CASE("cluster client: a killed primary's slots are served by its promoted replica", "[cluster][cluster-failover]") {
+TEST_CASE("cluster client: a killed primary's slots are served by its promoted replica", "[cluster][cluster-failover][threads]") {
   valkey::test::ClusterOptions o;
   o.node.cluster_node_timeout_ms = 1000;
   Cluster cluster(o);
