@@ -406,6 +406,17 @@ TEST_CASE("cluster client (sync): the same API from several threads", "[cluster]
   auto per = db.call_on_primaries({"PING"});
   CHECK(per.size() == cluster.initial_primary_count());
   for (const auto& e : per) CHECK(e.value.as_string() == "PONG");
+
+  // Typed per-node access, and one chosen node.
+  const auto sizes = db.exec_on_all_nodes(valkey::cmd::Dbsize{});
+  CHECK(sizes.size() == cluster.size());
+  const std::string node = per[0].node;
+  const auto one = db.exec_on(node, valkey::cmd::Dbsize{});
+  CHECK(one == sizes.at(node));
+  CHECK(db.call_on(node, {"PING"}).as_string() == "PONG");
+  db.call_on("not-an-address", {"PING"}, ec, diag);
+  CHECK(ec == valkey::errc::invalid_argument);
+  CHECK(diag.message.find("not-an-address") != std::string::npos);
 }
 
 TEST_CASE("cluster sample: runs against the shared cluster", "[cluster][cluster-client][samples]") {

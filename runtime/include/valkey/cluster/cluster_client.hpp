@@ -97,6 +97,22 @@ class ClusterClient : public exec::Executor<ClusterClient>,
     return run<PerNode<Reply>>(exec::ArgsPlan<Reply>{args}, {cluster::Fanout::each_primary, {}},
                                std::forward<Tail>(tail)...);
   }
+  // The same for a typed command: its reply type, or PerNode of it.
+  template <Command Cmd, class... Tail>
+  decltype(auto) exec_on(std::string_view node, const Cmd& cmd, Tail&&... tail) {
+    return run<typename Cmd::reply_type>(exec::CommandPlan<Cmd>{cmd}, {cluster::Fanout::one_node, node},
+                                         std::forward<Tail>(tail)...);
+  }
+  template <Command Cmd, class... Tail>
+  decltype(auto) exec_on_primaries(const Cmd& cmd, Tail&&... tail) {
+    return run<PerNode<typename Cmd::reply_type>>(exec::CommandPlan<Cmd>{cmd}, {cluster::Fanout::each_primary, {}},
+                                                  std::forward<Tail>(tail)...);
+  }
+  template <Command Cmd, class... Tail>
+  decltype(auto) exec_on_all_nodes(const Cmd& cmd, Tail&&... tail) {
+    return run<PerNode<typename Cmd::reply_type>>(exec::CommandPlan<Cmd>{cmd}, {cluster::Fanout::each_node, {}},
+                                                  std::forward<Tail>(tail)...);
+  }
   template <class... Tail>
   decltype(auto) call_on_all_nodes(Strings args, Tail&&... tail) {
     return run<PerNode<Reply>>(exec::ArgsPlan<Reply>{args}, {cluster::Fanout::each_node, {}},
