@@ -661,3 +661,29 @@ TEST_CASE("cluster client: a blocking command waits on a leased connection while
   REQUIRE(f.wait([&] { return done; }));
   CHECK(got == valkey::errc::cross_slot);
 }
+
+TEST_CASE("cluster client (async): scan_all with a completion token", "[cluster][cluster-client]") {
+  shared_cluster();
+  AsyncFixture f;
+  std::set<std::string> expected;
+  for (int i = 0; i < 120; ++i) expected.insert("ascan:" + std::to_string(i));
+  std::vector<std::pair<std::string_view, std::string_view>> pairs;
+  for (const auto& k : expected) pairs.emplace_back(k, "v");
+  bool set = false;
+  f.client.mset(pairs, [&](std::error_code ec, auto) {
+    CHECK_FALSE(ec);
+    set = true;
+  });
+  REQUIRE(f.wait([&] { return set; }));
+  valkey::ScanAllOptions o;
+  o.match = "ascan:*";
+  o.count = 20;
+  std::optional<std::vector<std::string>> keys;
+  f.client.scan_all(o, [&](std::error_code ec, std::vector<std::string> k) {
+    CHECK_FALSE(ec);
+    keys = std::move(k);
+  });
+  REQUIRE(f.wait([&] { return keys.has_value(); }));
+  CHECK(keys->size() == expected.size());
+  CHECK(std::set<std::string>(keys->begin(), keys->end()) == expected);
+}

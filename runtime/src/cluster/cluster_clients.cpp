@@ -65,22 +65,39 @@ std::vector<cluster::NodeDescription> ClusterClient::nodes() {
   return out;
 }
 
+namespace cluster {
+
+std::vector<std::string_view> scan_args(const std::string& cursor, const std::string& count, std::string_view match,
+                                        std::string_view type) {
+  std::vector<std::string_view> args{"SCAN", cursor};
+  if (!match.empty()) args.insert(args.end(), {"MATCH", match});
+  if (!count.empty()) args.insert(args.end(), {"COUNT", count});
+  if (!type.empty()) args.insert(args.end(), {"TYPE", type});
+  return args;
+}
+
+bool read_scan_page(const Reply& page, std::string& cursor, std::vector<std::string>& keys) {
+  if (!page.is_array() || page.size() != 2 || !page[0].is_string() || !page[1].is_array()) return false;
+  cursor = std::string(page[0].as_string());
+  for (const Reply& k : page[1]) {
+    if (!k.is_string()) return false;
+    keys.emplace_back(k.as_string());
+  }
+  return true;
+}
+
+}  // namespace cluster
+
 std::vector<std::string> ClusterClient::scan_all(const ScanAllOptions& options) {
   std::vector<std::string> keys;
-  const std::string count = std::to_string(options.count);
+  const std::string count = options.count > 0 ? std::to_string(options.count) : std::string();
   for (const auto& node : nodes()) {
     if (!node.primary || node.slots.empty()) continue;
     std::string cursor = "0";
     do {
-      std::vector<std::string_view> args{"SCAN", cursor};
-      if (!options.match.empty()) args.insert(args.end(), {"MATCH", options.match});
-      if (options.count > 0) args.insert(args.end(), {"COUNT", count});
-      if (!options.type.empty()) args.insert(args.end(), {"TYPE", options.type});
-      Reply page = call_on(node.address, args);
-      if (!page.is_array() || page.size() != 2 || !page[1].is_array())
+      Reply page = call_on(node.address, cluster::scan_args(cursor, count, options.match, options.type));
+      if (!cluster::read_scan_page(page, cursor, keys))
         throw Error(make_error_code(errc::unexpected_reply_type), "SCAN on " + node.address);
-      cursor = std::string(page[0].as_string());
-      for (const Reply& k : page[1]) keys.emplace_back(k.as_string());
     } while (cursor != "0");
   }
   return keys;

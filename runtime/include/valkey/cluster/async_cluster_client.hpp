@@ -29,6 +29,7 @@
 #include <valkey/cluster/per_node.hpp>
 #include <valkey/cluster/router.hpp>
 #include <valkey/cluster/run.hpp>
+#include <valkey/cluster/scan_all.hpp>
 #include <valkey/batch_starters.hpp>
 #include <valkey/exec/executor.hpp>
 #include <valkey/pipeline.hpp>
@@ -105,6 +106,18 @@ class AsyncClusterClient : public exec::Executor<AsyncClusterClient>,
   decltype(auto) call_on_all_nodes(Strings args, Tail&&... tail) {
     return run<PerNode<Reply>>(exec::ArgsPlan<Reply>{args}, {cluster::Fanout::each_node, {}},
                                std::forward<Tail>(tail)...);
+  }
+
+  // Every key of the cluster (see ClusterClient::scan_all), completing with
+  // void(std::error_code, std::vector<std::string>). The options are copied.
+  template <class CompletionToken>
+  auto scan_all(const ScanAllOptions& options, CompletionToken&& token) {
+    return asio::async_initiate<CompletionToken, void(std::error_code, std::vector<std::string>)>(
+        [this](auto handler, ScanAllOptions o) {
+          using Op = cluster::ScanAllOp<AsyncClusterClient, std::decay_t<decltype(handler)>>;
+          std::make_shared<Op>(*this, std::move(handler), o)->start();
+        },
+        token, options);
   }
 
   // The nodes of the current topology with their roles and slots (empty

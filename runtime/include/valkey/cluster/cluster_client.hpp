@@ -36,6 +36,7 @@
 #include <valkey/cluster/per_node.hpp>
 #include <valkey/cluster/router.hpp>
 #include <valkey/cluster/run.hpp>
+#include <valkey/cluster/scan_all.hpp>
 #include <valkey/batch_starters.hpp>
 #include <valkey/exec/executor.hpp>
 #include <valkey/pipeline.hpp>
@@ -49,13 +50,6 @@
 #endif
 
 namespace valkey {
-
-// What ClusterClient::scan_all() asks each primary.
-struct ScanAllOptions {
-  std::string_view match;  // MATCH pattern; empty: every key
-  std::int64_t count = 0;  // COUNT hint per call; 0: the server's default
-  std::string_view type;   // TYPE filter; empty: any type
-};
 
 class ClusterClient : public exec::Executor<ClusterClient>,
                       public BatchStarters<ClusterClient>
