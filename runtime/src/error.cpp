@@ -31,6 +31,9 @@ class Category final : public std::error_category {
       case errc::invalid_url: return "invalid connection URL";
       case errc::invalid_argument: return "invalid argument";
       case errc::tls_error: return "TLS error";
+      case errc::cross_slot: return "keys in different cluster slots";
+      case errc::too_many_redirects: return "too many cluster redirections";
+      case errc::cluster_down: return "cluster cannot serve the slot";
     }
     return "unknown valkey error";
   }

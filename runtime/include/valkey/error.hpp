@@ -40,6 +40,11 @@ enum class errc {
   invalid_url,                 // a connection URL that does not parse
   invalid_argument,            // an argument the client refuses to send
   tls_error,                   // TLS handshake or verification failure
+
+  // Cluster.
+  cross_slot,                  // keys in several slots for a command that cannot be split
+  too_many_redirects,          // MOVED/ASK past ClusterConfig::max_redirects for one request
+  cluster_down,                // the cluster cannot serve the slot (CLUSTERDOWN, no owner) within the budget
 };
 
 const std::error_category& category() noexcept;

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <map>
 #include <set>
+#include <tuple>
 #include <utility>
 
 namespace valkey::cluster {
@@ -134,8 +135,27 @@ SlotMap finish(Draft d, const TopologyLimits& lim) {
         reject("duplicate node address " + n.host + ":" + std::to_string(n.tls_port));
     }
   }
+  // One order whatever order the node listed them in (each node lists its
+  // own way): shards by primary address, replicas by address. Views from
+  // different nodes then compare equal when they describe the same cluster.
+  auto address_less = [](const Node& a, const Node& b) {
+    return std::tie(a.host, a.port, a.tls_port) < std::tie(b.host, b.port, b.tls_port);
+  };
+  for (auto& s : d.shards)
+    if (s.nodes.size() > 2) std::sort(s.nodes.begin() + 1, s.nodes.end(), address_less);
+  std::vector<std::size_t> order(d.shards.size());
+  for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+    return address_less(d.shards[a].nodes.front(), d.shards[b].nodes.front());
+  });
   SlotMap map;
-  for (auto& s : d.shards) map.add_shard(std::move(s));
+  std::vector<std::vector<SlotRange>> ranges_in_order;
+  ranges_in_order.reserve(order.size());
+  for (std::size_t i : order) {
+    map.add_shard(std::move(d.shards[i]));
+    ranges_in_order.push_back(std::move(d.ranges[i]));
+  }
+  d.ranges = std::move(ranges_in_order);
   for (std::size_t i = 0; i < d.ranges.size(); ++i) {
     for (const SlotRange r : d.ranges[i]) {
       for (unsigned slot = r.first; slot <= r.last; ++slot)

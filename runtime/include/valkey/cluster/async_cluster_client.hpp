@@ -1,0 +1,161 @@
+#pragma once
+// valkey::AsyncClusterClient: the asynchronous client of a Valkey Cluster,
+// with the API and completion tokens of AsyncClient.
+//
+//   valkey::AsyncClusterClient c{ex, "valkey://127.0.0.1:7000,127.0.0.1:7001"};
+//   auto v = co_await c.get("k", asio::use_awaitable);              // routed by slot
+//   auto vs = co_await c.mget({"a", "b", "c"}, asio::use_awaitable); // split per slot, key order
+//   std::int64_t n = co_await c.dbsize(asio::use_awaitable);        // every primary, summed
+//   valkey::PerNode<std::string> i = co_await c.info(asio::use_awaitable);  // one per primary
+//
+// One Connection per node (made on first use). The topology comes from the
+// seeds (CLUSTER SHARDS, CLUSTER SLOTS on servers without it); requests
+// issued before it arrived wait for it. Routing, splitting, redirections and
+// retries: docs/cluster.md.
+//
+// Threading: call it from its executor (an io_context run by one thread, or
+// a strand), like AsyncClient. stats() may be read from any thread.
+#include <memory>
+#include <string>
+#include <string_view>
+#include <system_error>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+#include <asio/any_io_executor.hpp>
+
+#include <valkey/cluster/cluster_config.hpp>
+#include <valkey/cluster/per_node.hpp>
+#include <valkey/cluster/router.hpp>
+#include <valkey/cluster/run.hpp>
+#include <valkey/cluster/scan_all.hpp>
+#include <valkey/batch_starters.hpp>
+#include <valkey/exec/executor.hpp>
+#include <valkey/pipeline.hpp>
+#include <valkey/transaction.hpp>
+#include <valkey/reply.hpp>
+#include <valkey/view.hpp>
+
+#if __has_include(<valkey/commands.hpp>)
+#include <valkey/commands.hpp>
+#define VALKEY_HAS_COMMANDS 1
+#endif
+
+namespace valkey {
+
+class AsyncClusterClient : public exec::Executor<AsyncClusterClient>,
+                           public BatchStarters<AsyncClusterClient>
+#ifdef VALKEY_HAS_COMMANDS
+    , public Commands<AsyncClusterClient>
+#endif
+{
+ public:
+  using executor_type = asio::any_io_executor;
+  using executor_category = cluster::async_cluster_executor;
+
+  // Starts asking the seeds for the topology right away.
+  AsyncClusterClient(executor_type ex, ClusterConfig config);
+  AsyncClusterClient(executor_type ex, std::string_view url);
+  // Closes: pending requests complete with errc::connection_closed.
+  ~AsyncClusterClient();
+  AsyncClusterClient(AsyncClusterClient&&) noexcept = default;
+  AsyncClusterClient& operator=(AsyncClusterClient&&) noexcept;
+
+  executor_type get_executor() const noexcept { return router_->get_executor(); }
+  const ClusterConfig& config() const noexcept { return router_->config(); }
+
+  // exec(cmd, [diag,] token) and call(args, [diag,] token) come from
+  // exec::Executor; the generated methods call exec.
+
+  // pipeline() (BatchStarters) and valkey::Batch<AsyncClusterClient>: every
+  // command routed on its own, all of one node's in one write, the replies
+  // in command order. A command that would go to several nodes, a blocking
+  // one or a refused one gets an error reply in its place. transaction():
+  // MULTI ... EXEC on the owner of its keys' slot (keys in several slots:
+  // errc::cross_slot before sending); watch() is not offered yet.
+
+  // Per-node access: `args` on the node "host:port" (answers as Reply), on
+  // every primary, or on every node (answers per node).
+  template <class... Tail>
+  decltype(auto) call_on(std::string_view node, Strings args, Tail&&... tail) {
+    return run<Reply>(exec::ArgsPlan<Reply>{args}, {cluster::Fanout::one_node, node}, std::forward<Tail>(tail)...);
+  }
+  template <class... Tail>
+  decltype(auto) call_on_primaries(Strings args, Tail&&... tail) {
+    return run<PerNode<Reply>>(exec::ArgsPlan<Reply>{args}, {cluster::Fanout::each_primary, {}},
+                               std::forward<Tail>(tail)...);
+  }
+  // The same for a typed command: its reply type, or PerNode of it.
+  template <Command Cmd, class... Tail>
+  decltype(auto) exec_on(std::string_view node, const Cmd& cmd, Tail&&... tail) {
+    return run<typename Cmd::reply_type>(exec::CommandPlan<Cmd>{cmd}, {cluster::Fanout::one_node, node},
+                                         std::forward<Tail>(tail)...);
+  }
+  template <Command Cmd, class... Tail>
+  decltype(auto) exec_on_primaries(const Cmd& cmd, Tail&&... tail) {
+    return run<PerNode<typename Cmd::reply_type>>(exec::CommandPlan<Cmd>{cmd}, {cluster::Fanout::each_primary, {}},
+                                                  std::forward<Tail>(tail)...);
+  }
+  template <Command Cmd, class... Tail>
+  decltype(auto) exec_on_all_nodes(const Cmd& cmd, Tail&&... tail) {
+    return run<PerNode<typename Cmd::reply_type>>(exec::CommandPlan<Cmd>{cmd}, {cluster::Fanout::each_node, {}},
+                                                  std::forward<Tail>(tail)...);
+  }
+  template <class... Tail>
+  decltype(auto) call_on_all_nodes(Strings args, Tail&&... tail) {
+    return run<PerNode<Reply>>(exec::ArgsPlan<Reply>{args}, {cluster::Fanout::each_node, {}},
+                               std::forward<Tail>(tail)...);
+  }
+
+  // Every key of the cluster (see ClusterClient::scan_all), completing with
+  // void(std::error_code, std::vector<std::string>). The options are copied.
+  template <class CompletionToken>
+  auto scan_all(const ScanAllOptions& options, CompletionToken&& token) {
+    return asio::async_initiate<CompletionToken, void(std::error_code, std::vector<std::string>)>(
+        [this](auto handler, ScanAllOptions o) {
+          using Op = cluster::ScanAllOp<AsyncClusterClient, std::decay_t<decltype(handler)>>;
+          std::make_shared<Op>(*this, std::move(handler), o)->start();
+        },
+        token, options);
+  }
+
+  // The nodes of the current topology with their roles and slots (empty
+  // until the first topology arrived).
+  std::vector<cluster::NodeDescription> nodes() const { return router_->nodes(); }
+  ClusterStats stats() const noexcept { return router_->stats(); }
+  // Closes every node connection for good.
+  void close();
+
+  // The entry of exec::dispatch (internal).
+  template <class R, class Plan, class Token>
+    requires(!std::is_same_v<std::remove_cvref_t<Token>, Diagnostics>)
+  auto run(Plan&& plan, cluster::Target target, Token&& token) {
+    return cluster::run_async<R>(*router_, std::forward<Plan>(plan), target, nullptr, std::forward<Token>(token));
+  }
+  template <class R, class Plan, class Token>
+  auto run(Plan&& plan, cluster::Target target, Diagnostics& diag, Token&& token) {
+    return cluster::run_async<R>(*router_, std::forward<Plan>(plan), target, &diag, std::forward<Token>(token));
+  }
+
+ private:
+  std::shared_ptr<cluster::Router> router_;
+};
+
+namespace exec {
+
+template <executor_of<cluster::async_cluster_executor> T, class Plan, class Token>
+  requires(!std::is_same_v<std::remove_cvref_t<Token>, Diagnostics>)
+decltype(auto) dispatch(T& t, Plan&& plan, Token&& token) {
+  return t.template run<cluster::result_t<Plan>>(std::forward<Plan>(plan), cluster::Target{},
+                                                 std::forward<Token>(token));
+}
+template <executor_of<cluster::async_cluster_executor> T, class Plan, class Token>
+decltype(auto) dispatch(T& t, Plan&& plan, Diagnostics& diag, Token&& token) {
+  return t.template run<cluster::result_t<Plan>>(std::forward<Plan>(plan), cluster::Target{}, diag,
+                                                 std::forward<Token>(token));
+}
+
+}  // namespace exec
+
+}  // namespace valkey

@@ -1,0 +1,79 @@
+#pragma once
+// valkey::ClusterConfig: what the cluster clients need besides the per-node
+// connection settings; valkey::ClusterStats: what they count.
+//
+//   valkey://[user[:password]@]host1:port1[,host2:port2...][/db][?option=value...]
+//
+// The seed list is the comma-separated host list of the URL; the rest of the
+// URL (credentials, database, TLS and timeout options) is the per-node Config.
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <system_error>
+#include <vector>
+
+#include <valkey/config.hpp>
+
+namespace valkey {
+
+// Which node serves read-only commands.
+//   primary         every command goes to the slot's primary
+//   prefer_replica  read-only commands go to a replica of the slot's shard
+//                   (random, skipping replicas marked failed or whose
+//                   connection is down), else the primary; replicas may lag
+//                   behind their primary (stale reads)
+enum class ReadFrom : std::uint8_t { primary, prefer_replica };
+
+struct ClusterSeed {
+  std::string host;
+  std::uint16_t port = 6379;
+};
+
+struct ClusterConfig {
+  // Nodes asked for the topology at start; any one alive is enough.
+  std::vector<ClusterSeed> seeds;
+  // Every node connection's settings (credentials, TLS, timeouts, database);
+  // host and port are replaced by each node's address.
+  Config node;
+  ReadFrom read_from = ReadFrom::primary;
+  // MOVED/ASK redirections one request (one slot of a split command) follows
+  // before it fails with errc::too_many_redirects.
+  unsigned max_redirects = 5;
+  // TRYAGAIN, CLUSTERDOWN, LOADING, MASTERDOWN and READONLY: attempts after
+  // the first, backing off from retry_initial_delay, doubling up to
+  // retry_max_delay (each delay with +-jitter), never past the request's deadline.
+  unsigned max_retries = 10;
+  std::chrono::milliseconds retry_initial_delay{10};
+  std::chrono::milliseconds retry_max_delay{500};
+  double jitter = 0.2;
+  // The periodic topology check (one node asked; a full refresh only when its
+  // view differs). 0 disables it.
+  std::chrono::milliseconds topology_check_interval{30000};
+  // Refreshes triggered by MOVED, lost connections or CLUSTERDOWN are
+  // single-flight and at least this far apart.
+  std::chrono::milliseconds min_refresh_interval{100};
+  // Nodes asked per refresh; the view most of them share wins.
+  unsigned refresh_sources = 3;
+  // How long the first topology query may take, seeds included (0: the node
+  // Config's connect_timeout plus one second).
+  std::chrono::milliseconds bootstrap_timeout{0};
+
+  // Parses a URL with a comma-separated seed list (throws valkey::Error with
+  // errc::invalid_url).
+  static ClusterConfig from_url(std::string_view url);
+  static ClusterConfig from_url(std::string_view url, std::error_code& ec);
+};
+
+// Counters of one cluster client, readable from any thread.
+struct ClusterStats {
+  std::uint64_t refreshes = 0;            // topology views adopted or confirmed by a refresh
+  std::uint64_t refresh_queries = 0;      // CLUSTER SHARDS / SLOTS sent
+  std::uint64_t moved = 0;                // MOVED replies followed
+  std::uint64_t ask = 0;                  // ASK replies followed
+  std::uint64_t retries = 0;              // TRYAGAIN / CLUSTERDOWN / LOADING / MASTERDOWN / READONLY retries
+  std::uint64_t redirect_limits_hit = 0;  // requests failed with too_many_redirects
+};
+
+}  // namespace valkey

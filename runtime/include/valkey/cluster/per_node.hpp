@@ -1,0 +1,46 @@
+#pragma once
+// valkey::PerNode<T>: one answer per cluster node, for commands whose replies
+// cannot be merged into one (response_policy `special`, such as INFO) and for
+// the per-node access of the cluster clients. Entries are in the order the
+// nodes were asked (shards in topology order), each named by "host:port".
+#include <cstddef>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace valkey {
+
+template <class T>
+struct NodeValue {
+  std::string node;  // "host:port"
+  T value;
+};
+
+template <class T>
+class PerNode {
+ public:
+  using value_type = NodeValue<T>;
+  using const_iterator = typename std::vector<NodeValue<T>>::const_iterator;
+
+  std::vector<NodeValue<T>> entries;
+
+  std::size_t size() const noexcept { return entries.size(); }
+  bool empty() const noexcept { return entries.empty(); }
+  const_iterator begin() const noexcept { return entries.begin(); }
+  const_iterator end() const noexcept { return entries.end(); }
+  const NodeValue<T>& operator[](std::size_t i) const { return entries.at(i); }
+
+  // The answer of node "host:port"; nullptr when it was not asked.
+  const T* find(std::string_view node) const noexcept {
+    for (const auto& e : entries)
+      if (e.node == node) return &e.value;
+    return nullptr;
+  }
+  const T& at(std::string_view node) const {
+    if (const T* v = find(node)) return *v;
+    throw std::out_of_range("no answer from node " + std::string(node));
+  }
+};
+
+}  // namespace valkey

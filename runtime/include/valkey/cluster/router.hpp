@@ -1,0 +1,271 @@
+#pragma once
+// valkey::cluster::Router: the I/O half of the cluster clients. It keeps one
+// Connection per node, the slot map (bootstrapped from the seeds, refreshed
+// single-flight), and runs Jobs: a command routed from the generated metadata
+// (route()), split per slot or fanned out, followed through MOVED / ASK and
+// retried on TRYAGAIN / CLUSTERDOWN / LOADING / MASTERDOWN / READONLY, then
+// combined by its response policy into one Reply.
+//
+// Everything here runs on the router's executor (single-threaded use, like
+// Connection); stats() may be read from any thread.
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <memory>
+#include <optional>
+#include <random>
+#include <string>
+#include <string_view>
+#include <system_error>
+#include <vector>
+
+#include <asio/any_io_executor.hpp>
+#include <asio/steady_timer.hpp>
+
+#include <valkey/cluster/cluster_config.hpp>
+#include <valkey/cluster/route.hpp>
+#include <valkey/cluster/topology.hpp>
+#include <valkey/connection.hpp>
+#include <valkey/exec/bytes.hpp>
+#include <valkey/lease_pool.hpp>
+#include <valkey/reply.hpp>
+
+namespace valkey::cluster {
+
+class Router;
+class Part;
+
+// Where a job goes.
+enum class Fanout : std::uint8_t {
+  routed,        // by the command's keys and request_policy
+  one_node,      // the node named in Job::node
+  each_primary,  // every primary, answers per node
+  each_node,     // every node, answers per node
+};
+
+// What a finished job hands to its owner.
+struct JobResult {
+  std::error_code ec;
+  Reply reply;            // on success: the combined reply (an error reply decodes as server_error)
+  std::string endpoint;   // the node that answered or failed ("host:port"); empty for several
+  std::string detail;     // why, for failures without a server reply (cross_slot, redirects...)
+  std::string connection_error;  // the node connection's last_error() for a connection failure
+  bool per_node = false;  // reply is a map "host:port" -> reply
+};
+
+// One command on its way through the cluster. The owner (a typed operation)
+// derives from it and receives the outcome in complete(); the router never
+// touches the job after calling it.
+class Job {
+ public:
+  Job() = default;
+  Job(const Job&) = delete;
+  Job& operator=(const Job&) = delete;
+
+  // ---- set by the owner before Router::submit() ----
+  exec::Bytes bytes;                  // one encoded command
+  CommandFlag flags = CommandFlag::none;
+  Fanout fanout = Fanout::routed;
+  std::string node;                   // Fanout::one_node: "host:port"
+  bool want_per_node = false;         // answers per node even for a routed fan-out
+  // Several commands (a pipeline or batch): each routed on its own, the
+  // replies (error replies kept) as one array in command order.
+  bool batch = false;
+  std::error_code refused;            // complete with this at once (posted)
+
+  virtual void complete(JobResult&& r) = 0;
+
+ protected:
+  virtual ~Job();
+
+ private:
+  friend class Router;
+  friend class Part;
+  std::shared_ptr<Router> router_;
+  std::vector<std::string_view> argv_;  // views into bytes
+  Route route_;
+  std::vector<std::unique_ptr<Part>> parts_;
+  std::size_t outstanding_ = 0;
+  RequestBase::clock::time_point deadline_ = RequestBase::clock::time_point::max();
+};
+
+// One command of a job on one node: the whole command, one slot's share of a
+// split one, or one node's copy of a fan-out.
+class Part final : public RequestBase {
+ public:
+  Part(Job& job, std::size_t index) : job_(job), index_(index) {}
+  ~Part();
+
+  void on_node(const resp::Node& n) override;
+  void on_reply_end() override;
+  void on_complete(std::error_code ec) override;
+
+ private:
+  friend class Router;
+  Job& job_;
+  std::size_t index_;
+  std::string share_;        // a split share's command; empty: the job's bytes
+  std::string ask_;          // ASKING + the command, while following an ASK
+  bool asking_ = false;       // ASKING precedes the command: its reply is skipped
+  bool pinned_ = false;       // goes to host_:port_ whatever the slot map says
+  bool read_only_ = false;    // a replica may serve it (read_from)
+  bool leased_ = false;       // a blocking command: runs on a connection leased from the node's pool
+  std::uint32_t seen_ = 0;    // replies seen in this attempt
+  int slot_ = -1;             // the slot it goes to (-1: keyless)
+  bool preset_ = false;       // answered without sending (a batch command refused on its own)
+  std::uint32_t commands_ = 1;  // replies one attempt expects (a whole transaction: all of them)
+  std::vector<Reply> replies_;  // those replies, when more than one
+  std::vector<std::uint32_t> keys;  // split share: indices of its keys in the job's key order
+  std::string host_;          // the current attempt's node
+  std::uint16_t port_ = 0;
+  std::string node_;          // "host:port" of the current attempt
+  std::shared_ptr<Connection> conn_;
+  ReplyBuilder builder_;
+  Reply reply_;
+  std::error_code ec_;        // final failure
+  std::string detail_;
+  std::string connection_error_;
+  unsigned redirects_ = 0;
+  unsigned retries_ = 0;
+  std::unique_ptr<asio::steady_timer> timer_;
+};
+
+// A node as the topology describes it.
+struct NodeDescription {
+  std::string address;  // "host:port"
+  std::string id;
+  bool primary = true;
+  std::vector<SlotRange> slots;  // the shard's slot ranges
+  std::string zone;              // availability zone, when the topology names one
+  NodeHealth health = NodeHealth::unknown;
+};
+
+class Router : public std::enable_shared_from_this<Router>, private ConnectionObserver {
+  struct Private {};
+
+ public:
+  using executor_type = asio::any_io_executor;
+  static std::shared_ptr<Router> create(executor_type ex, ClusterConfig config);
+  Router(Private, executor_type ex, ClusterConfig config);
+  ~Router();
+
+  const executor_type& get_executor() const noexcept { return ex_; }
+  const ClusterConfig& config() const noexcept { return config_; }
+
+  // Starts (or queues, until the first topology arrives) `job`. Never
+  // completes it inside this call.
+  void submit(Job& job);
+  // Closes every node connection: pending jobs fail with connection_closed.
+  void close();
+
+  ClusterStats stats() const noexcept;
+  std::vector<NodeDescription> nodes() const;
+  bool has_topology() const noexcept { return map_.has_value(); }
+  // Asks for a topology refresh now (single-flight, rate-limited).
+  void request_refresh();
+
+ private:
+  friend class Part;
+  struct Query;
+
+  // Routing and sending.
+  void start(Job& job);
+  void send_all(Job& job);
+  void fail(Job& job, std::error_code ec, std::string detail);
+  void send(Part& p);
+  void send_to(Part& p, const std::string& host, std::uint16_t port);
+  void part_done(Part& p, std::error_code ec);
+  void part_final(Part& p);
+  void retry_later(Part& p);
+  void finish(Job& job);
+  std::shared_ptr<Connection> connection(const std::string& host, std::uint16_t port);
+  const Node* pick_primary();
+  void build_split(Job& job);
+  bool build_batch(Job& job);
+  bool build_transaction(Job& job, std::size_t commands);
+  static Reply reassemble(std::vector<std::unique_ptr<Part>>& parts, std::size_t keys, std::string& why);
+
+  // Topology.
+  void refresh(bool periodic);
+  void query_done(Query& q, std::error_code ec);
+  void adopt(std::vector<std::optional<SlotMap>>& views, bool periodic);
+  void bootstrap_failed(const std::string& why);
+  void arm_periodic();
+  void prune_connections();
+  void on_disconnected(Connection&, std::error_code) override;
+  void on_connected(Connection&) override;
+  const Node* pick_replica(std::uint16_t slot);
+  void send_readonly(Connection& c);
+  void release_lease(Part& p, std::error_code ec);
+
+  std::chrono::milliseconds jittered(std::chrono::milliseconds d);
+
+  executor_type ex_;
+  ClusterConfig config_;
+  std::optional<SlotMap> map_;
+  std::map<std::string, std::shared_ptr<Connection>, std::less<>> conns_;
+  // Connections that serve replica reads: READONLY is sent on each of their
+  // connections (first, and again after every reconnect).
+  std::map<std::string, bool, std::less<>> readonly_;
+  // Dedicated connections per node for blocking commands.
+  std::map<std::string, std::shared_ptr<LeasePool>, std::less<>> pools_;
+  std::minstd_rand rng_;
+  bool closed_ = false;
+
+  // Jobs waiting for the first topology.
+  std::deque<Job*> waiting_;
+  // While a job's parts are submitted: the connections whose writes are held.
+  bool batching_ = false;
+  std::vector<std::shared_ptr<Connection>> held_;
+
+  // Refresh state.
+  bool refreshing_ = false;
+  bool refresh_again_ = false;
+  bool refresh_periodic_ = false;
+  std::size_t queries_left_ = 0;
+  std::vector<std::optional<SlotMap>> views_;
+  std::string last_refresh_error_;
+  RequestBase::clock::time_point last_refresh_{};
+  asio::steady_timer refresh_timer_;
+  bool refresh_timer_armed_ = false;
+  asio::steady_timer periodic_timer_;
+  // MOVED patches, kept to re-apply those that arrived after a refresh began.
+  struct Patch {
+    std::uint64_t seq;
+    std::uint16_t slot;
+    std::string host;
+    std::uint16_t port;
+  };
+  std::vector<Patch> patches_;
+  std::uint64_t patch_seq_ = 0;
+  std::uint64_t refresh_seq_ = 0;
+
+  struct Counters {
+    std::atomic<std::uint64_t> refreshes{0}, refresh_queries{0}, moved{0}, ask{0}, retries{0}, redirect_limits_hit{0};
+  };
+  Counters counters_;
+};
+
+// Combines the replies of a fan-out by `policy` (pure; unit tested).
+//   agg_sum/min/max: integers; agg_logical_and/or: integers or arrays of them, element-wise
+//   all_succeeded: the first error, else the first reply
+//   one_succeeded: the first non-error reply, else the first error
+//   default: arrays concatenated; anything else: the first reply
+// An error reply among the inputs of an aggregate is the result.
+Reply combine(ResponsePolicy policy, std::vector<Reply>& replies);
+
+// Replays `r` as parser nodes into `v` (then on_message_end()), so a typed
+// decoder reads a combined reply as if it came from a socket. Attributes are
+// left out.
+void replay(const Reply& r, resp::Visitor& v);
+
+// The arguments of one RESP-encoded command (views into `bytes`); false when
+// `bytes` is not one array of bulk strings.
+bool parse_command(std::string_view bytes, std::vector<std::string_view>& argv);
+// The first command of `bytes`: its arguments and its length in bytes (0
+// when `bytes` does not start with one array of bulk strings).
+std::size_t parse_first_command(std::string_view bytes, std::vector<std::string_view>& argv);
+
+}  // namespace valkey::cluster

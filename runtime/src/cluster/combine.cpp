@@ -1,0 +1,179 @@
+// Replies of a fan-out combined by the command's response_policy, a combined
+// reply replayed into a typed decoder, and an encoded command read back into
+// its arguments for routing.
+#include <valkey/cluster/router.hpp>
+
+#include <algorithm>
+#include <charconv>
+#include <string>
+
+namespace valkey::cluster {
+
+namespace {
+
+const Reply* first_error(const std::vector<Reply>& replies) {
+  for (const Reply& r : replies)
+    if (r.is_error()) return &r;
+  return nullptr;
+}
+
+bool numeric(const Reply& r) { return r.is_integer() || r.is_double() || r.is_bool(); }
+
+// Folds scalars (integers, or doubles when any is one) with `op`; nullopt
+// when a reply is not a number.
+template <class Op>
+std::optional<Reply> fold_scalars(const std::vector<const Reply*>& xs, Op op) {
+  bool any_double = false;
+  for (const Reply* x : xs) {
+    if (!numeric(*x)) return std::nullopt;
+    any_double = any_double || x->is_double();
+  }
+  if (any_double) {
+    double acc = xs.front()->as_double();
+    for (std::size_t i = 1; i < xs.size(); ++i) acc = op(acc, xs[i]->as_double());
+    return Reply::double_(acc);
+  }
+  std::int64_t acc = xs.front()->is_bool() ? xs.front()->as_bool() : xs.front()->as_integer();
+  for (std::size_t i = 1; i < xs.size(); ++i) acc = op(acc, xs[i]->is_bool() ? xs[i]->as_bool() : xs[i]->as_integer());
+  return Reply::integer(acc);
+}
+
+// Scalars, or arrays of scalars element-wise.
+template <class Op>
+Reply aggregate(std::vector<Reply>& replies, Op op) {
+  std::vector<const Reply*> xs;
+  for (const Reply& r : replies) xs.push_back(&r);
+  if (auto v = fold_scalars(xs, op)) return *v;
+  const bool arrays = std::all_of(replies.begin(), replies.end(), [&](const Reply& r) {
+    return r.is_array() && r.size() == replies.front().size();
+  });
+  if (!arrays) return Reply::error("ERR replies of a fanned-out command do not have the same shape to aggregate");
+  std::vector<Reply> out;
+  for (std::size_t i = 0; i < replies.front().size(); ++i) {
+    std::vector<const Reply*> column;
+    for (const Reply& r : replies) column.push_back(&r.elements()[i]);
+    auto v = fold_scalars(column, op);
+    if (!v) return Reply::error("ERR replies of a fanned-out command hold values that are not numbers");
+    out.push_back(std::move(*v));
+  }
+  return Reply::array(std::move(out));
+}
+
+}  // namespace
+
+Reply combine(ResponsePolicy policy, std::vector<Reply>& replies) {
+  if (replies.empty()) return Reply::null();
+  switch (policy) {
+    case ResponsePolicy::all_succeeded:
+      if (const Reply* e = first_error(replies)) return *e;
+      return std::move(replies.front());
+    case ResponsePolicy::one_succeeded:
+      for (Reply& r : replies)
+        if (!r.is_error()) return std::move(r);
+      return std::move(replies.front());
+    case ResponsePolicy::agg_sum:
+    case ResponsePolicy::agg_min:
+    case ResponsePolicy::agg_max:
+    case ResponsePolicy::agg_logical_and:
+    case ResponsePolicy::agg_logical_or: {
+      if (const Reply* e = first_error(replies)) return *e;
+      switch (policy) {
+        case ResponsePolicy::agg_sum: return aggregate(replies, [](auto a, auto b) { return a + b; });
+        case ResponsePolicy::agg_min: return aggregate(replies, [](auto a, auto b) { return std::min(a, b); });
+        case ResponsePolicy::agg_max: return aggregate(replies, [](auto a, auto b) { return std::max(a, b); });
+        case ResponsePolicy::agg_logical_and:
+          return aggregate(replies, [](auto a, auto b) { return static_cast<decltype(a)>((a != 0) && (b != 0)); });
+        default: return aggregate(replies, [](auto a, auto b) { return static_cast<decltype(a)>((a != 0) || (b != 0)); });
+      }
+    }
+    case ResponsePolicy::default_:
+    case ResponsePolicy::special: {
+      if (const Reply* e = first_error(replies)) return *e;
+      const bool arrays = std::all_of(replies.begin(), replies.end(), [](const Reply& r) { return r.is_array(); });
+      if (!arrays) return std::move(replies.front());
+      std::vector<Reply> out;
+      for (Reply& r : replies)
+        for (const Reply& e : r.elements()) out.push_back(e);
+      return Reply::array(std::move(out));
+    }
+  }
+  return std::move(replies.front());
+}
+
+namespace {
+
+void emit(const Reply& r, std::size_t depth, resp::Visitor& v) {
+  resp::Node n{r.type(), 1, depth, {}, 0, 0};
+  switch (r.type()) {
+    case resp::Type::array:
+    case resp::Type::set:
+    case resp::Type::push:
+    case resp::Type::map:
+    case resp::Type::attribute:
+      n.aggregate_size = r.size();
+      n.integer = static_cast<std::int64_t>(r.size());
+      v.on_node(n);
+      for (const Reply& e : r.elements()) emit(e, depth + 1, v);
+      return;
+    case resp::Type::integer: {
+      const std::string text = std::to_string(r.as_integer());
+      n.value = text;
+      n.integer = r.as_integer();
+      v.on_node(n);
+      return;
+    }
+    case resp::Type::double_:
+      n.value = r.raw();
+      n.number = r.as_double();
+      v.on_node(n);
+      return;
+    case resp::Type::boolean:
+      n.value = r.as_bool() ? "t" : "f";
+      n.integer = r.as_bool() ? 1 : 0;
+      v.on_node(n);
+      return;
+    default:
+      n.value = r.raw();
+      v.on_node(n);
+      return;
+  }
+}
+
+bool read_line_number(std::string_view bytes, std::size_t& at, char type, std::size_t& out) {
+  if (at >= bytes.size() || bytes[at] != type) return false;
+  const std::size_t eol = bytes.find("\r\n", at);
+  if (eol == std::string_view::npos) return false;
+  auto [p, ec] = std::from_chars(bytes.data() + at + 1, bytes.data() + eol, out);
+  if (ec != std::errc{} || p != bytes.data() + eol) return false;
+  at = eol + 2;
+  return true;
+}
+
+}  // namespace
+
+void replay(const Reply& r, resp::Visitor& v) {
+  emit(r, 0, v);
+  v.on_message_end();
+}
+
+std::size_t parse_first_command(std::string_view bytes, std::vector<std::string_view>& argv) {
+  argv.clear();
+  std::size_t at = 0, count = 0;
+  if (!read_line_number(bytes, at, '*', count)) return 0;
+  argv.reserve(count);
+  for (std::size_t i = 0; i < count; ++i) {
+    std::size_t len = 0;
+    if (!read_line_number(bytes, at, '$', len)) return 0;
+    if (at + len + 2 > bytes.size() || bytes.substr(at + len, 2) != "\r\n") return 0;
+    argv.push_back(bytes.substr(at, len));
+    at += len + 2;
+  }
+  return at;
+}
+
+bool parse_command(std::string_view bytes, std::vector<std::string_view>& argv) {
+  const std::size_t n = parse_first_command(bytes, argv);
+  return n != 0 && n == bytes.size();
+}
+
+}  // namespace valkey::cluster

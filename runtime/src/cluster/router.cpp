@@ -1,0 +1,982 @@
+// The cluster router: node connections, the slot map and its refreshes, and
+// the life of a Job (route, split or fan out, follow redirections, retry,
+// combine). Everything runs on the router's executor.
+#include <valkey/cluster/router.hpp>
+
+#include <algorithm>
+#include <span>
+#include <utility>
+
+#include <asio/dispatch.hpp>
+#include <asio/post.hpp>
+
+#include <valkey/cluster/redirect.hpp>
+#include <valkey/cluster/slot.hpp>
+#include <valkey/exec/outcome.hpp>
+#include <valkey/resp/writer.hpp>
+
+namespace valkey::cluster {
+
+namespace {
+
+using clock = RequestBase::clock;
+
+std::string address(std::string_view host, std::uint16_t port) {
+  std::string out;
+  const bool v6 = host.find(':') != std::string_view::npos;
+  if (v6) out += '[';
+  out += host;
+  if (v6) out += ']';
+  out += ':';
+  out += std::to_string(port);
+  return out;
+}
+
+constexpr std::string_view kAsking = "*1\r\n$6\r\nASKING\r\n";
+
+bool detail_iequals(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    char x = a[i], y = b[i];
+    if (x >= 'a' && x <= 'z') x = static_cast<char>(x - 'a' + 'A');
+    if (y >= 'a' && y <= 'z') y = static_cast<char>(y - 'a' + 'A');
+    if (x != y) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+Job::~Job() = default;
+Part::~Part() = default;
+
+void Part::on_node(const resp::Node& n) {
+  if (asking_ && seen_ == 0) return;  // ASKING's +OK
+  builder_.on_node(n);
+}
+
+void Part::on_reply_end() {
+  const bool skipped = asking_ && seen_ == 0;
+  ++seen_;
+  if (skipped) return;
+  builder_.on_message_end();
+  if (commands_ > 1) replies_.push_back(builder_.take());
+  else reply_ = builder_.take();
+}
+
+void Part::on_complete(std::error_code ec) {
+  std::shared_ptr<Router> router = job_.router_;  // the job may end inside
+  router->part_done(*this, ec);
+}
+
+// One topology query (CLUSTER SHARDS, then CLUSTER SLOTS when the node does
+// not know SHARDS) to one node.
+struct Router::Query final : RequestBase {
+  std::shared_ptr<Router> router;
+  std::size_t index = 0;
+  std::string host;
+  std::uint16_t port = 0;
+  std::shared_ptr<Connection> conn;
+  ReplyBuilder builder;
+  Reply reply;
+  bool slots = false;  // asked CLUSTER SLOTS
+
+  void on_node(const resp::Node& n) override { builder.on_node(n); }
+  void on_reply_end() override {
+    builder.on_message_end();
+    reply = builder.take();
+  }
+  void on_complete(std::error_code ec) override {
+    std::shared_ptr<Router> r = router;
+    r->query_done(*this, ec);
+  }
+};
+
+std::shared_ptr<Router> Router::create(executor_type ex, ClusterConfig config) {
+  return std::make_shared<Router>(Private{}, std::move(ex), std::move(config));
+}
+
+Router::Router(Private, executor_type ex, ClusterConfig config)
+    : ex_(std::move(ex)),
+      config_(std::move(config)),
+      rng_(std::random_device{}()),
+      refresh_timer_(ex_),
+      periodic_timer_(ex_) {}
+
+Router::~Router() {
+  for (auto& [name, c] : conns_) {
+    c->set_observer(nullptr);
+    c->close();
+  }
+}
+
+ClusterStats Router::stats() const noexcept {
+  ClusterStats s;
+  s.refreshes = counters_.refreshes.load(std::memory_order_relaxed);
+  s.refresh_queries = counters_.refresh_queries.load(std::memory_order_relaxed);
+  s.moved = counters_.moved.load(std::memory_order_relaxed);
+  s.ask = counters_.ask.load(std::memory_order_relaxed);
+  s.retries = counters_.retries.load(std::memory_order_relaxed);
+  s.redirect_limits_hit = counters_.redirect_limits_hit.load(std::memory_order_relaxed);
+  return s;
+}
+
+std::vector<NodeDescription> Router::nodes() const {
+  std::vector<NodeDescription> out;
+  if (!map_) return out;
+  for (std::size_t s = 0; s < map_->shards().size(); ++s) {
+    const auto ranges = map_->ranges(s);
+    for (const Node& n : map_->shards()[s].nodes) {
+      out.push_back(NodeDescription{address(n.host, n.port), n.id, n.role == NodeRole::primary, ranges, n.zone, n.health});
+    }
+  }
+  return out;
+}
+
+std::chrono::milliseconds Router::jittered(std::chrono::milliseconds d) {
+  if (config_.jitter <= 0 || d.count() <= 0) return d;
+  std::uniform_real_distribution<double> f(1.0 - config_.jitter, 1.0 + config_.jitter);
+  return std::chrono::milliseconds(static_cast<std::int64_t>(static_cast<double>(d.count()) * f(rng_)));
+}
+
+// ---- jobs ----
+
+void Router::submit(Job& job) {
+  job.router_ = shared_from_this();
+  if (closed_) return fail(job, make_error_code(errc::connection_closed), {});
+  if (job.refused) return fail(job, job.refused, {});
+  if (!map_) {
+    waiting_.push_back(&job);
+    if (!refreshing_) refresh(false);
+    return;
+  }
+  start(job);
+}
+
+void Router::fail(Job& job, std::error_code ec, std::string detail) {
+  JobResult r;
+  r.ec = ec;
+  r.detail = std::move(detail);
+  asio::post(ex_, [&job, r = std::move(r)]() mutable { job.complete(std::move(r)); });
+}
+
+void Router::start(Job& job) {
+  if (auto t = config_.node.request_timeout; t.count() > 0) job.deadline_ = clock::now() + t;
+  if (job.batch) {
+    if (!build_batch(job)) return;
+    return send_all(job);
+  }
+  if (!parse_command(job.bytes.view(), job.argv_) || job.argv_.empty())
+    return fail(job, make_error_code(errc::invalid_argument), "not one command");
+  // Blocking commands wait on a connection of their own (leased from the
+  // node's pool), never on the one every request to the node shares; the
+  // command's own timeout rules, not request_timeout.
+  const bool blocking = has(job.flags, CommandFlag::blocking);
+  if (blocking) job.deadline_ = clock::time_point::max();
+
+  auto add_part = [&](int slot) -> Part& {
+    job.parts_.push_back(std::make_unique<Part>(job, job.parts_.size()));
+    Part& p = *job.parts_.back();
+    p.slot_ = slot;
+    return p;
+  };
+  auto fan_out = [&](bool replicas_too) {
+    for (const Shard& s : map_->shards()) {
+      for (const Node& n : s.nodes) {
+        if (!replicas_too && n.role != NodeRole::primary) continue;
+        Part& p = add_part(-1);
+        p.host_ = n.host;
+        p.port_ = n.port;
+        p.pinned_ = true;
+      }
+    }
+  };
+
+  switch (job.fanout) {
+    case Fanout::one_node: {
+      std::string_view host;
+      std::uint16_t port = 0;
+      std::string_view why;
+      if (!parse_host_port(job.node, host, port, &why))
+        return fail(job, make_error_code(errc::invalid_argument), "node '" + job.node + "': " + std::string(why));
+      Part& p = add_part(-1);
+      p.host_ = std::string(host);
+      p.port_ = port;
+      p.pinned_ = true;
+      break;
+    }
+    case Fanout::each_primary: fan_out(false); break;
+    case Fanout::each_node: fan_out(true); break;
+    case Fanout::routed: {
+      job.route_ = route(std::span<const std::string_view>(job.argv_.data(), job.argv_.size()));
+      const Route& r = job.route_;
+      switch (r.kind) {
+        case RouteKind::refused:
+        case RouteKind::special: return fail(job, make_error_code(errc::invalid_argument), describe(r));
+        case RouteKind::cross_slot: return fail(job, make_error_code(errc::cross_slot), describe(r));
+        case RouteKind::slot: add_part(r.slot).read_only_ = r.read_only; break;
+        case RouteKind::unknown_keys: add_part(r.hint_slot); break;
+        case RouteKind::any_primary: add_part(-1); break;
+        case RouteKind::multi_slot: build_split(job); break;
+        case RouteKind::all_shards:
+        case RouteKind::all_nodes:
+          fan_out(r.kind == RouteKind::all_nodes);
+          if (r.info && r.info->response_policy == ResponsePolicy::special) job.want_per_node = true;
+          break;
+      }
+      break;
+    }
+  }
+  if (job.parts_.empty()) return fail(job, make_error_code(errc::cluster_down), "the topology lists no node");
+  if (blocking) {
+    if (job.parts_.size() > 1)
+      return fail(job, make_error_code(errc::invalid_argument),
+                  std::string(job.argv_.front()) + " is a blocking command that would run on several nodes");
+    job.parts_.front()->leased_ = true;
+  }
+  send_all(job);
+}
+
+void Router::send_all(Job& job) {
+  std::size_t to_send = 0;
+  for (auto& p : job.parts_) to_send += p->preset_ ? 0 : 1;
+  if (to_send == 0) return finish(job);
+  job.outstanding_ = to_send;
+  // Several parts: everything for one node leaves in one write.
+  const bool batch = job.parts_.size() > 1;
+  if (batch) batching_ = true;
+  // A part may fail while being sent and finish the job; iterate by index over
+  // a count taken first (the parts stay owned by the job until it completes,
+  // which is always posted).
+  const std::size_t n = job.parts_.size();
+  for (std::size_t i = 0; i < n; ++i)
+    if (!job.parts_[i]->preset_) send(*job.parts_[i]);
+  if (batch) {
+    batching_ = false;
+    for (auto& c : held_) c->release_writes();
+    held_.clear();
+  }
+}
+
+bool Router::build_batch(Job& job) {
+  std::string_view rest = job.bytes.view();
+  std::vector<std::string_view> argv;
+  while (!rest.empty()) {
+    const std::size_t n = parse_first_command(rest, argv);
+    if (n == 0 || argv.empty()) {
+      fail(job, make_error_code(errc::invalid_argument), "a batch that is not a sequence of commands");
+      return false;
+    }
+    if (job.parts_.empty() && detail_iequals(argv.front(), "MULTI")) return build_transaction(job, 0);
+    job.parts_.push_back(std::make_unique<Part>(job, job.parts_.size()));
+    Part& p = *job.parts_.back();
+    p.share_.assign(rest.substr(0, n));
+    rest.remove_prefix(n);
+    const Route r = route(std::span<const std::string_view>(argv.data(), argv.size()));
+    auto refuse = [&](std::string why) {
+      p.preset_ = true;
+      p.reply_ = Reply::error("ERR " + why);
+    };
+    if (r.info && r.info->is(CommandFlag::blocking)) {
+      refuse(std::string(argv.front()) + " is a blocking command: not offered on the cluster client yet");
+      continue;
+    }
+    switch (r.kind) {
+      case RouteKind::slot:
+        p.slot_ = r.slot;
+        p.read_only_ = r.read_only;
+        break;
+      case RouteKind::unknown_keys: p.slot_ = r.hint_slot; break;
+      case RouteKind::any_primary: p.slot_ = -1; break;
+      case RouteKind::multi_slot:
+      case RouteKind::all_nodes:
+      case RouteKind::all_shards:
+        refuse(std::string(argv.front()) +
+               " goes to several nodes, which a pipeline on the cluster client does not do yet: send it on its own");
+        break;
+      default: refuse(describe(r)); break;
+    }
+  }
+  if (job.parts_.empty()) {
+    fail(job, make_error_code(errc::invalid_argument), "an empty batch");
+    return false;
+  }
+  return true;
+}
+
+// MULTI ... EXEC as one part to the owner of every key's slot: all keys in
+// one slot (else cross_slot), and only commands a single node can run.
+bool Router::build_transaction(Job& job, std::size_t) {
+  std::string_view rest = job.bytes.view();
+  std::vector<std::string_view> argv;
+  std::uint32_t commands = 0;
+  int slot = -1;
+  std::string first_key_command;
+  while (!rest.empty()) {
+    const std::size_t n = parse_first_command(rest, argv);
+    if (n == 0 || argv.empty()) {
+      fail(job, make_error_code(errc::invalid_argument), "a transaction that is not a sequence of commands");
+      return false;
+    }
+    rest.remove_prefix(n);
+    ++commands;
+    const bool frame = detail_iequals(argv.front(), "MULTI") || detail_iequals(argv.front(), "EXEC");
+    if (frame) continue;
+    const Route r = route(std::span<const std::string_view>(argv.data(), argv.size()));
+    std::string why;
+    switch (r.kind) {
+      case RouteKind::any_primary: break;
+      case RouteKind::slot:
+      case RouteKind::unknown_keys:
+        if (r.kind == RouteKind::unknown_keys && r.hint_slot < 0) break;
+        if (slot < 0) {
+          slot = r.kind == RouteKind::slot ? r.slot : r.hint_slot;
+          first_key_command = std::string(argv.front());
+        } else if (slot != (r.kind == RouteKind::slot ? r.slot : r.hint_slot)) {
+          fail(job, make_error_code(errc::cross_slot),
+               "transaction: " + first_key_command + " uses slot " + std::to_string(slot) + " and " +
+                   std::string(argv.front()) + " uses slot " + std::to_string(r.kind == RouteKind::slot ? r.slot : r.hint_slot) +
+                   "; a transaction runs on one node: give its keys a common hash tag");
+          return false;
+        }
+        break;
+      case RouteKind::cross_slot: why = describe(r); break;
+      case RouteKind::multi_slot:
+        why = std::string(argv.front()) + " has keys in several slots, which one node cannot run";
+        break;
+      default:
+        why = r.kind == RouteKind::all_nodes || r.kind == RouteKind::all_shards
+                  ? std::string(argv.front()) + " runs on several nodes, which a transaction cannot do"
+                  : describe(r);
+        break;
+    }
+    if (why.empty() && r.info && r.info->is(CommandFlag::blocking))
+      why = std::string(argv.front()) + " is a blocking command";
+    if (!why.empty()) {
+      fail(job, r.kind == RouteKind::cross_slot ? make_error_code(errc::cross_slot)
+                                                : make_error_code(errc::invalid_argument),
+           "transaction: " + why);
+      return false;
+    }
+  }
+  job.parts_.push_back(std::make_unique<Part>(job, 0));
+  Part& p = *job.parts_.back();
+  p.slot_ = slot;
+  p.commands_ = commands;
+  return true;
+}
+
+void Router::build_split(Job& job) {
+  const Route& r = job.route_;
+  const std::vector<std::string_view>& argv = job.argv_;
+  const int first = r.positions.front();
+  const int end_keys = r.positions.back() + r.key_step;
+  // A key count among the leading arguments (MSETEX numkeys ...) is rewritten per share.
+  int numkeys_at = -1;
+  if (r.info && !r.info->key_specs.empty()) {
+    const KeySpec& s = r.info->key_specs.front();
+    if (s.find == KeySpec::Find::keynum && s.begin == KeySpec::Begin::index) numkeys_at = s.begin_index + s.keynumidx;
+  }
+  for (const SlotGroup& g : r.groups) {
+    job.parts_.push_back(std::make_unique<Part>(job, job.parts_.size()));
+    Part& p = *job.parts_.back();
+    p.slot_ = g.slot;
+    p.keys = g.keys;
+    p.read_only_ = r.read_only;
+    const std::size_t argc = static_cast<std::size_t>(first) + g.keys.size() * static_cast<std::size_t>(r.key_step) +
+                             (argv.size() - static_cast<std::size_t>(std::min<int>(end_keys, static_cast<int>(argv.size()))));
+    resp::Writer w(p.share_);
+    w.begin_command(argc);
+    for (int i = 0; i < first; ++i) {
+      if (i == numkeys_at) w.arg(static_cast<long long>(g.keys.size()));
+      else w.arg(argv[static_cast<std::size_t>(i)]);
+    }
+    for (std::uint32_t k : g.keys) {
+      const int pos = r.positions[k];
+      for (int j = 0; j < r.key_step && static_cast<std::size_t>(pos + j) < argv.size(); ++j)
+        w.arg(argv[static_cast<std::size_t>(pos + j)]);
+    }
+    for (std::size_t i = static_cast<std::size_t>(end_keys); i < argv.size(); ++i) w.arg(argv[i]);
+  }
+}
+
+const Node* Router::pick_primary() {
+  if (!map_ || map_->shards().empty()) return nullptr;
+  const auto& shards = map_->shards();
+  std::uniform_int_distribution<std::size_t> d(0, shards.size() - 1);
+  return &shards[d(rng_)].primary();
+}
+
+void Router::send(Part& p) {
+  if (p.pinned_) return send_to(p, p.host_, p.port_);
+  const Node* target = nullptr;
+  if (p.slot_ >= 0) {
+    target = map_ ? map_->owner(static_cast<std::uint16_t>(p.slot_)) : nullptr;
+    // A redirected read follows the redirection, not the preference.
+    if (target && p.read_only_ && config_.read_from == ReadFrom::prefer_replica && p.redirects_ == 0)
+      if (const Node* replica = pick_replica(static_cast<std::uint16_t>(p.slot_))) {
+        const std::string host = replica->host;
+        const std::uint16_t port = replica->port;
+        const std::string key = address(host, port);
+        if (!readonly_.count(key)) {
+          readonly_.emplace(key, true);
+          auto conn = connection(host, port);
+          send_readonly(*conn);  // first in its queue: before any read
+        }
+        return send_to(p, host, port);
+      }
+    if (!target) {
+      request_refresh();
+      p.ec_ = make_error_code(errc::cluster_down);
+      p.detail_ = "slot " + std::to_string(p.slot_) + " is not served by any node the topology knows";
+      return part_final(p);
+    }
+  } else {
+    target = pick_primary();
+    if (!target) {
+      p.ec_ = make_error_code(errc::cluster_down);
+      p.detail_ = "the topology lists no node";
+      return part_final(p);
+    }
+  }
+  const std::string host = target->host;  // copies: the map may change before the reply
+  send_to(p, host, target->port);
+}
+
+void Router::send_to(Part& p, const std::string& host, std::uint16_t port) {
+  Job& job = p.job_;
+  if (&p.host_ != &host) p.host_ = host;
+  p.port_ = port;
+  p.node_ = address(host, port);
+  if (p.leased_) {
+    auto& pool = pools_[p.node_];
+    if (!pool) {
+      Config c = config_.node;
+      c.host = host;
+      c.port = port;
+      c.unix_path.clear();
+      pool = std::make_shared<LeasePool>(ex_, std::move(c));
+    }
+    p.conn_ = pool->acquire();
+  } else {
+    p.conn_ = connection(host, port);
+  }
+  p.seen_ = 0;
+  p.builder_.reset();
+  p.reply_ = Reply{};
+  p.replies_.clear();
+  p.expected_replies = p.commands_ + (p.asking_ ? 1 : 0);
+  p.flags = job.flags;
+  p.deadline = job.deadline_;
+  std::string_view bytes = p.share_.empty() ? job.bytes.view() : std::string_view(p.share_);
+  if (p.asking_) {
+    p.ask_.assign(kAsking);
+    p.ask_.append(bytes);
+    bytes = p.ask_;
+  }
+  if (batching_ && std::find(held_.begin(), held_.end(), p.conn_) == held_.end()) {
+    p.conn_->hold_writes();
+    held_.push_back(p.conn_);
+  }
+  std::error_code ec;
+  try {
+    ec = p.conn_->submit_encoded(p, bytes);
+  } catch (...) {
+    ec = std::make_error_code(std::errc::not_enough_memory);
+  }
+  if (ec) part_done(p, ec);
+}
+
+void Router::release_lease(Part& p, std::error_code ec) {
+  if (!p.leased_ || !p.conn_) return;
+  auto it = pools_.find(p.node_);
+  if (it != pools_.end()) it->second->release(std::move(p.conn_), valkey::detail::lease_reusable(ec));
+  else p.conn_->close();
+  p.conn_.reset();
+}
+
+void Router::part_done(Part& p, std::error_code ec) {
+  if (p.leased_) {
+    if (ec) p.connection_error_ = p.conn_ ? p.conn_->last_error() : std::string();
+    release_lease(p, ec);
+  }
+  if (ec) {
+    p.ec_ = ec;
+    if (!p.leased_) p.connection_error_ = p.conn_ ? p.conn_->last_error() : std::string();
+    if (ec != errc::timeout && ec != errc::cancelled && exec::is_connection_failure(ec)) request_refresh();
+    // not_connected: the node is down and the command was never written, so
+    // it may go again, to whoever owns the slot once the map is refreshed.
+    if (ec == errc::not_connected && !closed_) return retry_later(p);
+    // Never resent otherwise: a command whose connection dropped after it
+    // was written may have run.
+    return part_final(p);
+  }
+  if (p.commands_ > 1) {
+    // A transaction: a redirect or retryable error while queuing aborted it
+    // (EXECABORT) with nothing run, so the whole of it may go again.
+    const Reply* err = nullptr;
+    for (const Reply& r : p.replies_)
+      if (!err && r.is_error() && classify_error(r.error_message()) != ClusterError::none) err = &r;
+    if (!err || closed_) return part_final(p);
+    p.reply_ = *err;
+    if (classify_error(err->error_message()) == ClusterError::ask) {
+      // ASKING covers one command, not a queued transaction: the error stands.
+      return part_final(p);
+    }
+  }
+  if (!p.reply_.is_error() || closed_) return part_final(p);
+  const std::string message(p.reply_.error_message());
+  const ClusterError kind = classify_error(message);
+  switch (kind) {
+    case ClusterError::moved:
+    case ClusterError::ask: {
+      Redirect rd;
+      std::string_view why;
+      if (!parse_redirect(message, rd, &why)) {
+        // Never connect to an address that does not parse: the error stands.
+        request_refresh();
+        return part_final(p);
+      }
+      if (p.redirects_ >= config_.max_redirects) {
+        counters_.redirect_limits_hit.fetch_add(1, std::memory_order_relaxed);
+        p.ec_ = make_error_code(errc::too_many_redirects);
+        p.detail_ = "followed " + std::to_string(p.redirects_) + " redirections (max_redirects), the last one: " +
+                    message;
+        request_refresh();
+        return part_final(p);
+      }
+      ++p.redirects_;
+      const std::string host = rd.host.empty() ? p.host_ : std::string(rd.host);
+      if (rd.kind == Redirect::Kind::moved) {
+        counters_.moved.fetch_add(1, std::memory_order_relaxed);
+        if (map_) {
+          map_->patch(rd.slot, host, rd.port);
+          patches_.push_back(Patch{++patch_seq_, rd.slot, host, rd.port});
+        }
+        request_refresh();
+        p.asking_ = false;
+        // A pinned part (one node) stays pinned to what it was asked for.
+      } else {
+        counters_.ask.fetch_add(1, std::memory_order_relaxed);
+        p.asking_ = true;
+      }
+      return send_to(p, host, rd.port);
+    }
+    case ClusterError::clusterdown:
+    case ClusterError::readonly:
+      request_refresh();
+      [[fallthrough]];
+    case ClusterError::tryagain:
+    case ClusterError::loading:
+    case ClusterError::masterdown: return retry_later(p);
+    case ClusterError::none: break;
+  }
+  part_final(p);
+}
+
+void Router::retry_later(Part& p) {
+  Job& job = p.job_;
+  const std::string message = p.reply_.is_error() ? std::string(p.reply_.error_message()) : std::string();
+  auto give_up = [&] {
+    if (p.ec_) return part_final(p);  // not_connected: that error stands
+    if (classify_error(message) == ClusterError::clusterdown) {
+      p.ec_ = make_error_code(errc::cluster_down);
+      p.detail_ = message;
+    }
+    part_final(p);  // the server's error reply stands otherwise
+  };
+  if (p.retries_ >= config_.max_retries) return give_up();
+  auto delay = config_.retry_initial_delay;
+  for (unsigned i = 0; i < p.retries_ && delay < config_.retry_max_delay; ++i) delay *= 2;
+  delay = jittered(std::min(delay, config_.retry_max_delay));
+  if (job.deadline_ != clock::time_point::max() && clock::now() + delay >= job.deadline_) return give_up();
+  ++p.retries_;
+  counters_.retries.fetch_add(1, std::memory_order_relaxed);
+  if (!p.timer_) p.timer_ = std::make_unique<asio::steady_timer>(ex_);
+  p.timer_->expires_after(delay);
+  p.timer_->async_wait([self = shared_from_this(), &p](std::error_code e) {
+    if (e || self->closed_) {
+      p.ec_ = make_error_code(errc::connection_closed);
+      return self->part_final(p);
+    }
+    p.asking_ = false;
+    p.ec_.clear();
+    p.connection_error_.clear();
+    self->send(p);
+  });
+}
+
+void Router::part_final(Part& p) {
+  Job& job = p.job_;
+  if (--job.outstanding_ == 0) finish(job);
+}
+
+
+// A split command's answers back in key order.
+Reply Router::reassemble(std::vector<std::unique_ptr<Part>>& parts, std::size_t keys, std::string& why) {
+  std::vector<Reply> out(keys);
+  for (auto& p : parts) {
+    const Reply& r = p->reply_;
+    if (!r.is_array() || r.size() != p->keys.size()) {
+      why = "a share of a split command answered " + std::to_string(r.size()) + " values for " +
+            std::to_string(p->keys.size()) + " keys";
+      return Reply{};
+    }
+    for (std::size_t i = 0; i < p->keys.size(); ++i) out[p->keys[i]] = r.elements()[i];
+  }
+  return Reply::array(std::move(out));
+}
+
+void Router::finish(Job& job) {
+  JobResult r;
+  for (auto& p : job.parts_) {
+    if (p->ec_) {
+      r.ec = p->ec_;
+      r.endpoint = p->node_;
+      r.detail = p->detail_;
+      r.connection_error = p->connection_error_;
+      break;
+    }
+  }
+  if (!r.ec) {
+    if (job.batch) {
+      std::vector<Reply> replies;
+      replies.reserve(job.parts_.size());
+      for (auto& p : job.parts_) {
+        if (p->commands_ > 1) {
+          for (Reply& x : p->replies_) replies.push_back(std::move(x));
+          r.endpoint = p->node_;
+        } else {
+          replies.push_back(std::move(p->reply_));
+        }
+      }
+      r.reply = Reply::array(std::move(replies));
+      asio::post(ex_, [&job, r = std::move(r)]() mutable { job.complete(std::move(r)); });
+      return;
+    }
+    const bool per_node = job.want_per_node || job.fanout == Fanout::each_node || job.fanout == Fanout::each_primary;
+    const Part* first_error = nullptr;
+    for (auto& p : job.parts_)
+      if (!first_error && p->reply_.is_error()) first_error = p.get();
+    if (per_node) {
+      std::vector<Reply> flat;
+      flat.reserve(job.parts_.size() * 2);
+      for (auto& p : job.parts_) {
+        flat.push_back(Reply::bulk_string(p->node_));
+        flat.push_back(std::move(p->reply_));
+      }
+      r.reply = Reply::map(std::move(flat));
+      r.per_node = true;
+    } else if (job.parts_.size() == 1) {
+      r.reply = std::move(job.parts_.front()->reply_);
+      r.endpoint = job.parts_.front()->node_;
+    } else if (first_error) {
+      r.reply = first_error->reply_;
+      r.endpoint = first_error->node_;
+    } else {
+      const ResponsePolicy policy = job.route_.info ? job.route_.info->response_policy : ResponsePolicy::default_;
+      if (job.route_.kind == RouteKind::multi_slot && policy == ResponsePolicy::default_) {
+        std::string why;
+        r.reply = reassemble(job.parts_, job.route_.positions.size(), why);
+        if (!why.empty()) {
+          r.ec = make_error_code(errc::unexpected_reply_type);
+          r.detail = std::move(why);
+        }
+      } else {
+        std::vector<Reply> replies;
+        replies.reserve(job.parts_.size());
+        for (auto& p : job.parts_) replies.push_back(std::move(p->reply_));
+        r.reply = combine(policy, replies);
+      }
+    }
+  }
+  asio::post(ex_, [&job, r = std::move(r)]() mutable { job.complete(std::move(r)); });
+}
+
+std::shared_ptr<Connection> Router::connection(const std::string& host, std::uint16_t port) {
+  std::string key = address(host, port);
+  if (auto it = conns_.find(key); it != conns_.end()) return it->second;
+  Config c = config_.node;
+  c.host = host;
+  c.port = port;
+  c.unix_path.clear();
+  // A node that went down refuses requests at once (they were never
+  // written): the router re-routes them after a refresh instead of letting
+  // them wait for a node that may never come back.
+  c.when_disconnected = DisconnectedPolicy::fail;
+  auto conn = Connection::create(ex_, std::move(c));
+  conn->set_observer(this);
+  conns_.emplace(std::move(key), conn);
+  return conn;
+}
+
+const Node* Router::pick_replica(std::uint16_t slot) {
+  const int s = map_ ? map_->shard_of(slot) : -1;
+  if (s < 0) return nullptr;
+  const Shard& shard = map_->shards()[static_cast<std::size_t>(s)];
+  const Node* candidates[16];
+  std::size_t n = 0;
+  for (std::size_t i = 1; i < shard.nodes.size() && n < 16; ++i) {
+    const Node& r = shard.nodes[i];
+    if (r.role != NodeRole::replica || r.port == 0 || r.health == NodeHealth::failed ||
+        r.health == NodeHealth::loading)
+      continue;
+    if (auto it = conns_.find(address(r.host, r.port)); it != conns_.end()) {
+      const ConnectionState st = it->second->state();
+      if (st == ConnectionState::reconnecting || st == ConnectionState::closed) continue;  // down: skip, no wait
+    }
+    candidates[n++] = &r;
+  }
+  if (n == 0) return nullptr;
+  std::uniform_int_distribution<std::size_t> d(0, n - 1);
+  return candidates[d(rng_)];
+}
+
+namespace {
+// READONLY, its reply discarded; frees itself.
+struct ReadonlyRequest final : RequestBase {
+  void on_node(const resp::Node&) override {}
+  void on_reply_end() override {}
+  void on_complete(std::error_code) override { delete this; }
+};
+}  // namespace
+
+void Router::send_readonly(Connection& c) {
+  auto* r = new ReadonlyRequest;
+  if (c.submit_encoded(*r, "*1\r\n$8\r\nREADONLY\r\n")) delete r;
+}
+
+void Router::on_connected(Connection& c) {
+  // After a reconnect the new connection lost READONLY; reads queued before
+  // it went out get MOVED to the primary and follow it.
+  if (closed_ || c.stats().connects < 2) return;
+  if (readonly_.count(address(c.config().host, c.config().port))) send_readonly(c);
+}
+
+void Router::on_disconnected(Connection&, std::error_code) {
+  // Only with a map: before the first topology the seeds' own retries must
+  // not start one bootstrap after another.
+  if (!closed_ && map_) request_refresh();
+}
+
+void Router::close() {
+  asio::dispatch(ex_, [self = shared_from_this()] {
+    if (self->closed_) return;
+    self->closed_ = true;
+    self->refresh_timer_.cancel();
+    self->periodic_timer_.cancel();
+    while (!self->waiting_.empty()) {
+      Job* j = self->waiting_.front();
+      self->waiting_.pop_front();
+      self->fail(*j, make_error_code(errc::connection_closed), {});
+    }
+    for (auto& [name, c] : self->conns_) {
+      c->set_observer(nullptr);
+      c->close();
+    }
+    self->conns_.clear();
+    for (auto& [name, pool] : self->pools_) pool->close();
+  });
+}
+
+// ---- topology ----
+
+void Router::request_refresh() { refresh(false); }
+
+void Router::refresh(bool periodic) {
+  if (closed_) return;
+  if (refreshing_) {
+    // A bootstrap in flight already asks for everything there is to know.
+    if (!periodic && map_) refresh_again_ = true;
+    return;
+  }
+  const auto now = clock::now();
+  if (!periodic && map_ && now - last_refresh_ < config_.min_refresh_interval) {
+    if (!refresh_timer_armed_) {
+      refresh_timer_armed_ = true;
+      refresh_timer_.expires_at(last_refresh_ + config_.min_refresh_interval);
+      refresh_timer_.async_wait([weak = weak_from_this()](std::error_code ec) {
+        auto self = weak.lock();
+        if (!self) return;
+        self->refresh_timer_armed_ = false;
+        if (!ec) self->refresh(false);
+      });
+    }
+    return;
+  }
+  refreshing_ = true;
+  refresh_periodic_ = periodic && map_.has_value();
+  last_refresh_ = now;
+  refresh_seq_ = patch_seq_;
+
+  std::vector<std::pair<std::string, std::uint16_t>> sources;
+  if (map_) {
+    // Primaries first: they own the slots, and a replica's view may lag
+    // behind a slot that just moved.
+    std::vector<std::pair<std::string, std::uint16_t>> replicas;
+    for (const Shard& s : map_->shards())
+      for (const Node& n : s.nodes)
+        if (n.port != 0 && n.health != NodeHealth::failed)
+          (n.role == NodeRole::primary ? sources : replicas).emplace_back(n.host, n.port);
+    std::shuffle(sources.begin(), sources.end(), rng_);
+    std::shuffle(replicas.begin(), replicas.end(), rng_);
+    sources.insert(sources.end(), replicas.begin(), replicas.end());
+    // Nodes whose connection is down last: their answer would be no answer.
+    std::stable_partition(sources.begin(), sources.end(), [&](const auto& a) {
+      auto it = conns_.find(address(a.first, a.second));
+      if (it == conns_.end()) return true;
+      const ConnectionState st = it->second->state();
+      return st != ConnectionState::reconnecting && st != ConnectionState::closed;
+    });
+    const std::size_t want = refresh_periodic_ ? 1 : std::max(1u, config_.refresh_sources);
+    if (sources.size() > want) sources.resize(want);
+  }
+  if (sources.empty()) {
+    for (const auto& s : config_.seeds) sources.emplace_back(s.host, s.port);
+  }
+  if (!refresh_periodic_) counters_.refreshes.fetch_add(1, std::memory_order_relaxed);
+  views_.assign(sources.size(), std::nullopt);
+  queries_left_ = sources.size();
+  last_refresh_error_.clear();
+  if (sources.empty()) {
+    refreshing_ = false;
+    if (!map_) bootstrap_failed("no seed nodes configured");
+    return;
+  }
+  std::chrono::milliseconds limit = config_.bootstrap_timeout;
+  if (limit.count() <= 0) limit = config_.node.connect_timeout + std::chrono::seconds(1);
+  for (std::size_t i = 0; i < sources.size(); ++i) {
+    auto* q = new Query;
+    q->router = shared_from_this();
+    q->index = i;
+    q->host = sources[i].first;
+    q->port = sources[i].second;
+    q->conn = connection(q->host, q->port);
+    q->deadline = now + limit;
+    counters_.refresh_queries.fetch_add(1, std::memory_order_relaxed);
+    std::error_code ec = q->conn->submit_encoded(*q, "*2\r\n$7\r\nCLUSTER\r\n$6\r\nSHARDS\r\n");
+    if (ec) {
+      // Completes like a failed query, but not inside this call.
+      asio::post(ex_, [q, ec] { q->on_complete(ec); });
+    }
+  }
+}
+
+void Router::query_done(Query& q, std::error_code ec) {
+  std::unique_ptr<Query> owned(&q);
+  if (!ec && q.reply.is_error() && !q.slots && !closed_) {
+    // A server without CLUSTER SHARDS (Redis 6 and older): ask CLUSTER SLOTS.
+    q.slots = true;
+    q.builder.reset();
+    q.reply = Reply{};
+    counters_.refresh_queries.fetch_add(1, std::memory_order_relaxed);
+    if (!q.conn->submit_encoded(q, "*2\r\n$7\r\nCLUSTER\r\n$5\r\nSLOTS\r\n")) {
+      owned.release();
+      return;
+    }
+  }
+  if (!ec && !q.reply.is_error()) {
+    const Source src{q.host, q.port};
+    TopologyResult res = q.slots ? parse_cluster_slots(q.reply, src) : parse_cluster_shards(q.reply, src);
+    if (res) views_[q.index] = std::move(*res.map);
+    else last_refresh_error_ = address(q.host, q.port) + ": " + res.error;
+  } else if (!ec) {
+    last_refresh_error_ = address(q.host, q.port) + ": " + std::string(q.reply.error_message());
+  } else {
+    const std::string& why = q.conn->last_error();
+    last_refresh_error_ = address(q.host, q.port) + ": " + (why.empty() ? ec.message() : why);
+  }
+  owned.reset();
+  if (--queries_left_ > 0) return;
+  refreshing_ = false;
+  if (closed_) return;
+  const bool periodic = refresh_periodic_;
+  adopt(views_, periodic);
+  if (refresh_again_ && map_) {
+    refresh_again_ = false;
+    refresh(false);
+  } else if (!map_) {
+    refresh_again_ = false;
+  }
+}
+
+void Router::adopt(std::vector<std::optional<SlotMap>>& views, bool periodic) {
+  std::span<const std::optional<SlotMap>> all(views.data(), views.size());
+  if (!map_) {
+    std::optional<std::size_t> pick = majority_view(all, nullptr);
+    if (!pick) {
+      std::size_t best = 0;
+      for (std::size_t i = 0; i < views.size(); ++i)
+        if (views[i] && (!pick || views[i]->coverage() > best)) pick = i, best = views[i]->coverage();
+    }
+    if (!pick) return bootstrap_failed(last_refresh_error_);
+    map_ = std::move(*views[*pick]);
+    prune_connections();
+    arm_periodic();
+    while (!waiting_.empty()) {
+      Job* j = waiting_.front();
+      waiting_.pop_front();
+      start(*j);
+    }
+    return;
+  }
+  if (periodic) {
+    // One node's view: a difference starts a full refresh, which asks several.
+    if (views.size() == 1 && views[0] && !(*views[0] == *map_)) refresh_again_ = true;
+    return;
+  }
+  if (std::optional<std::size_t> pick = majority_view(all, &*map_)) {
+    map_ = std::move(*views[*pick]);
+    // MOVED replies that arrived after the queries left are newer than the view.
+    for (const Patch& p : patches_)
+      if (p.seq > refresh_seq_) map_->patch(p.slot, p.host, p.port);
+  }
+  std::erase_if(patches_, [&](const Patch& p) { return p.seq <= refresh_seq_; });
+  prune_connections();
+}
+
+void Router::bootstrap_failed(const std::string& why) {
+  const std::string detail =
+      "no seed node described the cluster (CLUSTER SHARDS / CLUSTER SLOTS)" + (why.empty() ? std::string() : ": " + why);
+  while (!waiting_.empty()) {
+    Job* j = waiting_.front();
+    waiting_.pop_front();
+    fail(*j, make_error_code(errc::not_connected), detail);
+  }
+  // The seeds' connections would keep reconnecting: close them until asked again.
+  for (auto& [name, c] : conns_) {
+    c->set_observer(nullptr);
+    c->close();
+  }
+  conns_.clear();
+  readonly_.clear();
+}
+
+void Router::arm_periodic() {
+  if (config_.topology_check_interval.count() <= 0 || closed_) return;
+  periodic_timer_.expires_after(jittered(config_.topology_check_interval));
+  periodic_timer_.async_wait([weak = weak_from_this()](std::error_code ec) {
+    auto self = weak.lock();
+    if (!self || ec || self->closed_) return;
+    self->refresh(true);
+    self->arm_periodic();
+  });
+}
+
+void Router::prune_connections() {
+  if (!map_) return;
+  for (auto it = conns_.begin(); it != conns_.end();) {
+    std::size_t s = 0, n = 0;
+    const Connection& c = *it->second;
+    if (!map_->find(c.config().host, c.config().port, s, n) && c.pending() == 0) {
+      readonly_.erase(it->first);
+      it->second->set_observer(nullptr);
+      it->second->close();
+      it = conns_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+}
+
+}  // namespace valkey::cluster

@@ -1,0 +1,689 @@
+// The cluster clients against a real 3+3 cluster: routing by slot, splitting
+// across slots in key order, fan-outs combined by response policy, MOVED
+// after a slot moved, ASK during a migration, and the commands refused before
+// anything is sent. One cluster serves every test of this file.
+#include <catch2/catch_test_macros.hpp>
+
+#include <atomic>
+#include <filesystem>
+#include <functional>
+#include <optional>
+#include <set>
+#include <string>
+#include <thread>
+#include <tuple>
+#include <vector>
+
+#include <asio/io_context.hpp>
+
+#include <valkey/cluster/async_cluster_client.hpp>
+#include <valkey/cluster/cluster_client.hpp>
+
+#include "client_test_util.hpp"
+#include "support/cluster.hpp"
+#include "support/program_run.hpp"
+#include "support/resp_client.hpp"
+#include "support/wait.hpp"
+
+using namespace std::chrono_literals;
+using valkey::test::Cluster;
+
+namespace {
+
+Cluster& shared_cluster() {
+  static Cluster cluster;  // started on first use, stopped at exit
+  return cluster;
+}
+
+// The node index (in the fixture) listening on `port`.
+std::size_t node_at(Cluster& c, int port) {
+  for (std::size_t i = 0; i < c.size(); ++i)
+    if (c.node(i).port() == port) return i;
+  FAIL("no node on port " << port);
+  return 0;
+}
+
+// A primary other than the one on `port`.
+std::size_t other_primary(Cluster& c, int port) {
+  for (std::size_t i = 0; i < c.size(); ++i)
+    if (c.node(i).port() != port && c.role(i) == "master") return i;
+  FAIL("no other primary");
+  return 0;
+}
+
+std::vector<std::size_t> primaries(Cluster& c) {
+  std::vector<std::size_t> out;
+  for (std::size_t i = 0; i < c.size(); ++i)
+    if (c.role(i) == "master") out.push_back(i);
+  return out;
+}
+
+// Runs `start(done)` on an AsyncClusterClient of the shared cluster and waits.
+// At the end the client is closed and the io_context runs until the closing
+// finished (pending requests, topology queries and connections complete on it).
+struct AsyncFixture {
+  asio::io_context ioc;
+  std::optional<valkey::AsyncClusterClient> holder{std::in_place, ioc.get_executor(), shared_cluster().seed_url()};
+  valkey::AsyncClusterClient& client = *holder;
+  ~AsyncFixture() {
+    holder.reset();
+    ioc.restart();
+    ioc.run_for(std::chrono::seconds(3));
+  }
+  bool wait(const std::function<bool()>& done, std::chrono::milliseconds limit = 15s) {
+    return valkey::test::run_until(ioc, done, limit);
+  }
+};
+
+}  // namespace
+
+TEST_CASE("cluster client: typed commands and call() reach the slot's owner without a redirection",
+          "[cluster][cluster-client]") {
+  Cluster& cluster = shared_cluster();
+  AsyncFixture f;
+  const std::vector<std::string> keys{"route:a", "route:b", "route:c", "route:{x}1", "route:zz"};
+  int done = 0;
+  std::error_code first_ec;
+  for (const auto& k : keys) {
+    f.client.set(k, "v-" + k, [&](std::error_code ec, auto) {
+      if (ec && !first_ec) first_ec = ec;
+      ++done;
+    });
+  }
+  f.client.call({"SET", "route:call", "by-call"}, [&](std::error_code ec, valkey::Reply r) {
+    if (ec && !first_ec) first_ec = ec;
+    CHECK(r.as_string() == "OK");
+    ++done;
+  });
+  REQUIRE(f.wait([&] { return done == static_cast<int>(keys.size()) + 1; }));
+  CHECK_FALSE(first_ec);
+  // Each value is on the node the cluster says owns its slot.
+  for (const auto& k : keys) {
+    const int port = cluster.port_for_slot(Cluster::key_slot(k));
+    CHECK(valkey::test::send_command(port, {"GET", k}).as_string() == "v-" + k);
+  }
+  const int port = cluster.port_for_slot(Cluster::key_slot("route:call"));
+  CHECK(valkey::test::send_command(port, {"GET", "route:call"}).as_string() == "by-call");
+
+  std::optional<std::string> got;
+  f.client.get("route:b", [&](std::error_code ec, std::optional<std::string> v) {
+    CHECK_FALSE(ec);
+    got = v.value_or("(nil)");
+  });
+  REQUIRE(f.wait([&] { return got.has_value(); }));
+  CHECK(*got == "v-route:b");
+  const auto s = f.client.stats();
+  CHECK(s.moved == 0);
+  CHECK(s.ask == 0);
+  CHECK(s.refreshes == 1);  // the bootstrap only
+  CHECK(f.client.nodes().size() == cluster.size());
+}
+
+TEST_CASE("cluster client: MSET, MGET, EXISTS and DEL across slots, answers in key order",
+          "[cluster][cluster-client]") {
+  shared_cluster();
+  AsyncFixture f;
+  const std::vector<std::string> keys{"split:1", "split:2", "split:3", "split:4", "split:5", "split:6"};
+  std::vector<std::pair<std::string_view, std::string_view>> pairs;
+  for (const auto& k : keys) pairs.emplace_back(k, k);  // value = key
+  bool set_done = false;
+  f.client.mset(pairs, [&](std::error_code ec, auto) {
+    CHECK_FALSE(ec);
+    set_done = true;
+  });
+  REQUIRE(f.wait([&] { return set_done; }));
+
+  std::vector<std::string_view> asked{"split:4", "split:missing", "split:1", "split:6", "split:2"};
+  std::optional<std::vector<std::optional<std::string>>> values;
+  f.client.mget(asked, [&](std::error_code ec, std::vector<std::optional<std::string>> v) {
+    CHECK_FALSE(ec);
+    values = std::move(v);
+  });
+  REQUIRE(f.wait([&] { return values.has_value(); }));
+  REQUIRE(values->size() == asked.size());
+  for (std::size_t i = 0; i < asked.size(); ++i) {
+    if (asked[i] == "split:missing") CHECK_FALSE((*values)[i].has_value());
+    else CHECK((*values)[i] == std::string(asked[i]));
+  }
+
+  std::int64_t exists = -1, deleted = -1;
+  f.client.exists(std::vector<std::string_view>{"split:1", "split:3", "split:nope", "split:5"},
+                  [&](std::error_code ec, std::int64_t n) {
+                    CHECK_FALSE(ec);
+                    exists = n;
+                  });
+  REQUIRE(f.wait([&] { return exists >= 0; }));
+  CHECK(exists == 3);
+  std::vector<std::string_view> all(keys.begin(), keys.end());
+  f.client.del(all, [&](std::error_code ec, std::int64_t n) {
+    CHECK_FALSE(ec);
+    deleted = n;
+  });
+  REQUIRE(f.wait([&] { return deleted >= 0; }));
+  CHECK(deleted == 6);
+  // The keys were in several slots: the split really happened.
+  std::set<int> slots;
+  for (const auto& k : keys) slots.insert(Cluster::key_slot(k));
+  CHECK(slots.size() > 1);
+  CHECK(f.client.stats().moved == 0);
+}
+
+TEST_CASE("cluster client: DBSIZE is summed over the primaries, INFO answers per primary",
+          "[cluster][cluster-client]") {
+  Cluster& cluster = shared_cluster();
+  AsyncFixture f;
+  int done = 0;
+  for (int i = 0; i < 12; ++i)
+    f.client.set("size:" + std::to_string(i), "x", [&](std::error_code ec, auto) {
+      CHECK_FALSE(ec);
+      ++done;
+    });
+  REQUIRE(f.wait([&] { return done == 12; }));
+  std::int64_t expected = 0;
+  for (std::size_t p : primaries(cluster)) expected += cluster.node(p).command({"DBSIZE"}).integer;
+  std::int64_t n = -1;
+  f.client.dbsize([&](std::error_code ec, std::int64_t v) {
+    CHECK_FALSE(ec);
+    n = v;
+  });
+  REQUIRE(f.wait([&] { return n >= 0; }));
+  CHECK(n == expected);
+  CHECK(n >= 12);
+
+  std::optional<valkey::PerNode<std::string>> info;
+  f.client.info([&](std::error_code ec, valkey::PerNode<std::string> v) {
+    CHECK_FALSE(ec);
+    info = std::move(v);
+  });
+  REQUIRE(f.wait([&] { return info.has_value(); }));
+  CHECK(info->size() == cluster.initial_primary_count());
+  for (const auto& e : *info) {
+    CHECK(e.value.find("tcp_port:") != std::string::npos);
+    // Each answer comes from the node it is filed under.
+    const std::string port = e.node.substr(e.node.rfind(':') + 1);
+    CHECK(e.value.find("tcp_port:" + port) != std::string::npos);
+  }
+
+  std::optional<valkey::PerNode<valkey::Reply>> roles;
+  f.client.call_on_all_nodes({"ROLE"}, [&](std::error_code ec, valkey::PerNode<valkey::Reply> v) {
+    CHECK_FALSE(ec);
+    roles = std::move(v);
+  });
+  REQUIRE(f.wait([&] { return roles.has_value(); }));
+  CHECK(roles->size() == cluster.size());
+}
+
+TEST_CASE("cluster client: a slot moved with CLUSTER SETSLOT NODE is followed (MOVED) and counted",
+          "[cluster][cluster-client]") {
+  Cluster& cluster = shared_cluster();
+  AsyncFixture f;
+  const std::string key = "moving:key";
+  const int slot = Cluster::key_slot(key);
+  // Warm up: the client knows the topology before the slot moves.
+  bool warm = false;
+  f.client.get("moving:warm", [&](std::error_code ec, auto) {
+    CHECK_FALSE(ec);
+    warm = true;
+  });
+  REQUIRE(f.wait([&] { return warm; }));
+
+  const int old_port = cluster.port_for_slot(slot);
+  const std::size_t target = other_primary(cluster, old_port);
+  // The slot is empty (the key was never written), so it can be reassigned.
+  for (std::size_t p : primaries(cluster))
+    REQUIRE(cluster.node(p)
+                .command({"CLUSTER", "SETSLOT", std::to_string(slot), "NODE", cluster.node_id(target)})
+                .as_string() == "OK");
+  valkey::test::wait_until("the slot at its new owner", 10s,
+                           [&](std::string&) { return cluster.port_for_slot(slot) == cluster.node(target).port(); });
+
+  bool set = false;
+  f.client.set(key, "moved", [&](std::error_code ec, auto) {
+    CHECK_FALSE(ec);
+    set = true;
+  });
+  REQUIRE(f.wait([&] { return set; }));
+  CHECK(cluster.node(target).command({"GET", key}).as_string() == "moved");
+  CHECK(f.client.stats().moved >= 1);
+  // The client keeps working, now straight to the new owner.
+  const auto moved_before = f.client.stats().moved;
+  std::optional<std::string> got;
+  f.client.get(key, [&](std::error_code ec, std::optional<std::string> v) {
+    CHECK_FALSE(ec);
+    got = v.value_or("(nil)");
+  });
+  REQUIRE(f.wait([&] { return got.has_value(); }));
+  CHECK(*got == "moved");
+  CHECK(f.client.stats().moved == moved_before);
+  (void)node_at;
+}
+
+TEST_CASE("cluster client: ASK during a migration (SETSLOT MIGRATING/IMPORTING + MIGRATE of one key)",
+          "[cluster][cluster-client]") {
+  Cluster& cluster = shared_cluster();
+  AsyncFixture f;
+  const std::string key = "asking:key";
+  const std::string slot = std::to_string(Cluster::key_slot(key));
+  const int source_port = cluster.port_for_slot(Cluster::key_slot(key));
+  const std::size_t source = node_at(cluster, source_port);
+  const std::size_t target = other_primary(cluster, source_port);
+  REQUIRE(cluster.node(source).command({"SET", key, "migrated"}).as_string() == "OK");
+
+  bool warm = false;
+  f.client.get("asking:warm", [&](std::error_code, auto) { warm = true; });
+  REQUIRE(f.wait([&] { return warm; }));
+
+  REQUIRE(cluster.node(target).command({"CLUSTER", "SETSLOT", slot, "IMPORTING", cluster.node_id(source)}).as_string() ==
+          "OK");
+  REQUIRE(cluster.node(source).command({"CLUSTER", "SETSLOT", slot, "MIGRATING", cluster.node_id(target)}).as_string() ==
+          "OK");
+  REQUIRE(cluster.node(source)
+              .command({"MIGRATE", "127.0.0.1", std::to_string(cluster.node(target).port()), key, "0", "5000"})
+              .as_string() == "OK");
+
+  std::optional<std::string> got;
+  f.client.get(key, [&](std::error_code ec, std::optional<std::string> v) {
+    CHECK_FALSE(ec);
+    got = v.value_or("(nil)");
+  });
+  REQUIRE(f.wait([&] { return got.has_value(); }));
+  CHECK(*got == "migrated");
+  CHECK(f.client.stats().ask >= 1);
+  CHECK(f.client.stats().moved == 0);
+
+  // Finish the migration so the cluster stays consistent for other tests.
+  for (std::size_t p : primaries(cluster))
+    cluster.node(p).command({"CLUSTER", "SETSLOT", slot, "NODE", cluster.node_id(target)});
+  valkey::test::wait_until("the migrated slot at its new owner", 10s, [&](std::string&) {
+    return cluster.port_for_slot(std::stoi(slot)) == cluster.node(target).port();
+  });
+}
+
+TEST_CASE("cluster client: a cross-slot command fails before anything is sent, naming two keys",
+          "[cluster][cluster-client]") {
+  shared_cluster();
+  AsyncFixture f;
+  valkey::Diagnostics diag;
+  std::error_code got;
+  bool done = false;
+  f.client.rename("cross:a", "cross:b", diag, [&](std::error_code ec, auto) {
+    got = ec;
+    done = true;
+  });
+  REQUIRE(f.wait([&] { return done; }));
+  CHECK(got == valkey::errc::cross_slot);
+  CHECK(diag.message.find("'cross:a'") != std::string::npos);
+  CHECK(diag.message.find("'cross:b'") != std::string::npos);
+  CHECK(diag.message.find("RENAME") != std::string::npos);
+
+  // call() the same way; keys sharing a hash tag are fine.
+  done = false;
+  f.client.call({"SUNIONSTORE", "{t}dst", "{t}a", "other"}, diag, [&](std::error_code ec, valkey::Reply) {
+    got = ec;
+    done = true;
+  });
+  REQUIRE(f.wait([&] { return done; }));
+  CHECK(got == valkey::errc::cross_slot);
+  CHECK(diag.message.find("'other'") != std::string::npos);
+  done = false;
+  f.client.call({"SUNIONSTORE", "{t}dst", "{t}a", "{t}b"}, diag, [&](std::error_code ec, valkey::Reply) {
+    got = ec;
+    done = true;
+  });
+  REQUIRE(f.wait([&] { return done; }));
+  CHECK_FALSE(got);
+}
+
+TEST_CASE("cluster client: connection-state commands are refused, naming the API to use",
+          "[cluster][cluster-client]") {
+  shared_cluster();
+  AsyncFixture f;
+  struct Case {
+    std::vector<std::string> args;
+    std::string names;
+  };
+  const std::vector<Case> cases{{{"SELECT", "1"}, "Config::database"},
+                                {{"MULTI"}, "transaction()"},
+                                {{"SUBSCRIBE", "ch"}, "subscriber"},
+                                {{"READONLY"}, "read_from"},
+                                {{"CLIENT", "SETNAME", "x"}, "client_name"},
+                                {{"AUTH", "pw"}, "ClusterConfig"},
+                                {{"ASKING"}, "ASK"},
+                                {{"SCAN", "0"}, "scan_all"}};
+  for (const auto& c : cases) {
+    valkey::Diagnostics diag;
+    std::error_code got;
+    bool done = false;
+    std::vector<std::string_view> args(c.args.begin(), c.args.end());
+    f.client.call(args, diag, [&](std::error_code ec, valkey::Reply) {
+      got = ec;
+      done = true;
+    });
+    REQUIRE(f.wait([&] { return done; }));
+    INFO(c.args[0] << ": " << diag.message);
+    CHECK(got == valkey::errc::invalid_argument);
+    CHECK(diag.message.find(c.names) != std::string::npos);
+  }
+}
+
+TEST_CASE("cluster client (sync): the same API from several threads", "[cluster][cluster-client][threads]") {
+  Cluster& cluster = shared_cluster();
+  valkey::ClusterClient db{cluster.seed_url()};
+  db.set("sync:a", "1");
+  auto v = db.get("sync:a");
+  REQUIRE(v.has_value());
+  CHECK(*v == "1");
+  db.mset(std::vector<std::pair<std::string_view, std::string_view>>{{"sync:x", "x"}, {"sync:y", "y"}, {"sync:z", "z"}});
+  auto vs = db.mget(std::vector<std::string_view>{"sync:z", "sync:x", "sync:y"});
+  REQUIRE(vs.size() == 3);
+  CHECK(vs[0] == "z");
+  CHECK(vs[1] == "x");
+  CHECK(vs[2] == "y");
+  CHECK(db.dbsize() >= 4);
+
+  std::error_code ec;
+  valkey::Diagnostics diag;
+  db.rename("sync:x", "sync:y", ec, diag);
+  CHECK(ec == valkey::errc::cross_slot);
+  CHECK_THROWS_AS(db.rename("sync:x", "sync:y"), valkey::Error);
+
+  std::atomic<int> failures{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 50; ++i) {
+        const std::string k = "sync:t" + std::to_string(t) + ":" + std::to_string(i);
+        std::error_code e;
+        db.set(k, k, e);
+        auto got = db.get(k, e);
+        if (e || got != k) ++failures;
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  CHECK(failures == 0);
+  CHECK(db.nodes().size() == cluster.size());
+  auto per = db.call_on_primaries({"PING"});
+  CHECK(per.size() == cluster.initial_primary_count());
+  for (const auto& e : per) CHECK(e.value.as_string() == "PONG");
+
+  // Typed per-node access, and one chosen node.
+  const auto sizes = db.exec_on_all_nodes(valkey::cmd::Dbsize{});
+  CHECK(sizes.size() == cluster.size());
+  const std::string node = per[0].node;
+  const auto one = db.exec_on(node, valkey::cmd::Dbsize{});
+  CHECK(one == sizes.at(node));
+  CHECK(db.call_on(node, {"PING"}).as_string() == "PONG");
+  db.call_on("not-an-address", {"PING"}, ec, diag);
+  CHECK(ec == valkey::errc::invalid_argument);
+  CHECK(diag.message.find("not-an-address") != std::string::npos);
+}
+
+TEST_CASE("cluster sample: runs against the shared cluster", "[cluster][cluster-client][samples]") {
+  Cluster& cluster = shared_cluster();
+  const std::filesystem::path exe = valkey::test::samples_dir() / "cluster";
+  if (!std::filesystem::exists(exe)) SKIP("not built: " + exe.string());
+  auto r = valkey::test::run_program(
+      "VALKEY_CLUSTER_URL=" + valkey::test::shell_quote(cluster.seed_url()) + " " +
+          valkey::test::shell_quote(exe.string()),
+      60);
+  INFO(r.output);
+  CHECK(r.status == 0);
+  CHECK(r.output.find("MGET sample:c sample:a sample:b sample:none -> 3 1 2 (nil)") != std::string::npos);
+  CHECK(r.output.find("keys in different cluster slots") != std::string::npos);
+  CHECK(r.output.find("INFO from ") != std::string::npos);
+}
+
+TEST_CASE("cluster client (sync): scan_all returns every key of every primary once", "[cluster][cluster-client][threads]") {
+  Cluster& cluster = shared_cluster();
+  valkey::ClusterClient db{cluster.seed_url()};
+  std::set<std::string> expected;
+  for (int i = 0; i < 300; ++i) expected.insert("scan:" + std::to_string(i));
+  std::vector<std::pair<std::string_view, std::string_view>> pairs;
+  for (const auto& k : expected) pairs.emplace_back(k, "v");
+  db.mset(pairs);
+  db.set("other:key", "v");
+  valkey::ScanAllOptions scan;
+  scan.match = "scan:*";
+  scan.count = 50;
+  const auto keys = db.scan_all(scan);
+  CHECK(keys.size() == expected.size());
+  CHECK(std::set<std::string>(keys.begin(), keys.end()) == expected);
+  std::vector<std::string_view> all(expected.begin(), expected.end());
+  CHECK(db.del(all) == 300);
+}
+
+TEST_CASE("cluster client: a pipeline across slots answers in command order, per-command errors kept",
+          "[cluster][cluster-client]") {
+  Cluster& cluster = shared_cluster();
+  AsyncFixture f;
+  std::optional<std::tuple<std::optional<std::string>, std::int64_t, std::optional<std::string>>> got;
+  f.client.set("pipe:a", "A", [](std::error_code ec, auto) { CHECK_FALSE(ec); });
+  f.client.pipeline().get("pipe:a").incr("pipe:n").get("pipe:missing").exec(
+      [&](std::error_code ec, std::tuple<std::optional<std::string>, std::int64_t, std::optional<std::string>> t) {
+        CHECK_FALSE(ec);
+        got = std::move(t);
+      });
+  REQUIRE(f.wait([&] { return got.has_value(); }));
+  CHECK(std::get<0>(*got) == "A");
+  CHECK(std::get<1>(*got) >= 1);
+  CHECK_FALSE(std::get<2>(*got).has_value());
+  CHECK(Cluster::key_slot("pipe:a") != Cluster::key_slot("pipe:n"));
+
+  // A dynamic batch keeps error replies in place.
+  valkey::Batch<valkey::AsyncClusterClient> b{f.client};
+  b.call({"SET", "pipe:b", "1"}).call({"LPUSH", "pipe:b", "x"}).call({"RENAME", "pipe:b", "pipe:other"}).call(
+      {"GET", "pipe:b"});
+  std::optional<std::vector<valkey::Reply>> replies;
+  b.exec([&](std::error_code ec, std::vector<valkey::Reply> r) {
+    CHECK_FALSE(ec);
+    replies = std::move(r);
+  });
+  REQUIRE(f.wait([&] { return replies.has_value(); }));
+  REQUIRE(replies->size() == 4);
+  CHECK((*replies)[0].as_string() == "OK");
+  CHECK((*replies)[1].is_error());  // WRONGTYPE from the node
+  CHECK((*replies)[2].is_error());  // cross-slot: refused before sending
+  CHECK(std::string((*replies)[2].error_message()).find("different slots") != std::string::npos);
+  CHECK((*replies)[3].as_string() == "1");
+
+  (void)cluster;
+}
+
+TEST_CASE("cluster client: a transaction runs on its slot's owner; keys in two slots are cross_slot",
+          "[cluster][cluster-client]") {
+  Cluster& cluster = shared_cluster();
+  AsyncFixture f;
+  std::optional<std::tuple<std::optional<std::string>, std::int64_t, std::optional<std::string>>> got;
+  f.client.transaction().set("{tx}a", "1").incr("{tx}a").get("{tx}a").exec([&](std::error_code ec, auto t) {
+    CHECK_FALSE(ec);
+    got = std::move(t);
+  });
+  REQUIRE(f.wait([&] { return got.has_value(); }));
+  CHECK(std::get<1>(*got) == 2);
+  CHECK(std::get<2>(*got) == "2");
+  const int port = cluster.port_for_slot(Cluster::key_slot("{tx}a"));
+  CHECK(valkey::test::send_command(port, {"GET", "{tx}a"}).as_string() == "2");
+
+  std::error_code tx_ec;
+  valkey::Diagnostics diag;
+  bool tx_done = false;
+  f.client.transaction().set("tx:one", "1").set("tx:two", "2").exec(diag, [&](std::error_code ec, auto) {
+    tx_ec = ec;
+    tx_done = true;
+  });
+  REQUIRE(f.wait([&] { return tx_done; }));
+  CHECK(tx_ec == valkey::errc::cross_slot);
+  CHECK(diag.message.find("transaction") != std::string::npos);
+  CHECK(valkey::test::send_command(cluster.port_for_slot(Cluster::key_slot("tx:one")), {"EXISTS", "tx:one"}).integer ==
+        0);
+}
+
+TEST_CASE("cluster client (sync): pipeline", "[cluster][cluster-client][threads]") {
+  Cluster& cluster = shared_cluster();
+  valkey::ClusterClient db{cluster.seed_url()};
+  auto [ok, a, b] = db.pipeline().set("spipe:a", "1").incr("spipe:a").get("spipe:b").exec();
+  (void)ok;
+  CHECK(a == 2);
+  CHECK_FALSE(b.has_value());
+}
+
+TEST_CASE("cluster client: MSETEX across slots is split with its key count rewritten; with NX it is cross_slot",
+          "[cluster][cluster-client][threads]") {
+  Cluster& cluster = shared_cluster();
+  valkey::ClusterClient db{cluster.seed_url()};
+  const std::vector<std::string> keys{"msetex:1", "msetex:2", "msetex:3", "msetex:4"};
+  auto r = db.call({"MSETEX", "4", "msetex:1", "a", "msetex:2", "b", "msetex:3", "c", "msetex:4", "d", "EX", "100"});
+  CHECK(r.is_integer());
+  const char* expected[] = {"a", "b", "c", "d"};
+  for (std::size_t i = 0; i < keys.size(); ++i) {
+    const int port = cluster.port_for_slot(Cluster::key_slot(keys[i]));
+    CHECK(valkey::test::send_command(port, {"GET", keys[i]}).as_string() == expected[i]);
+    const auto ttl = valkey::test::send_command(port, {"TTL", keys[i]}).integer;
+    CHECK(ttl > 0);
+    CHECK(ttl <= 100);
+  }
+  std::error_code ec;
+  valkey::Diagnostics diag;
+  db.call({"MSETEX", "2", "msetex:1", "x", "msetex:2", "y", "NX"}, ec, diag);
+  CHECK(ec == valkey::errc::cross_slot);
+  CHECK(valkey::test::send_command(cluster.port_for_slot(Cluster::key_slot("msetex:1")), {"GET", "msetex:1"})
+            .as_string() == "a");
+}
+
+TEST_CASE("cluster client: a transaction answered MOVED while queuing is sent again whole to the new owner",
+          "[cluster][cluster-client]") {
+  Cluster& cluster = shared_cluster();
+  AsyncFixture f;
+  bool warm = false;
+  f.client.get("txmove:warm", [&](std::error_code ec, auto) {
+    CHECK_FALSE(ec);
+    warm = true;
+  });
+  REQUIRE(f.wait([&] { return warm; }));
+  const int slot = Cluster::key_slot("{txmove}a");
+  const int old_port = cluster.port_for_slot(slot);
+  const std::size_t target = other_primary(cluster, old_port);
+  for (std::size_t p : primaries(cluster))
+    REQUIRE(cluster.node(p)
+                .command({"CLUSTER", "SETSLOT", std::to_string(slot), "NODE", cluster.node_id(target)})
+                .as_string() == "OK");
+  valkey::test::wait_until("the slot at its new owner", 10s,
+                           [&](std::string&) { return cluster.port_for_slot(slot) == cluster.node(target).port(); });
+
+  std::optional<std::tuple<std::int64_t, std::int64_t>> got;
+  f.client.transaction().incr("{txmove}a").incr("{txmove}a").exec([&](std::error_code ec, auto t) {
+    CHECK_FALSE(ec);
+    got = t;
+  });
+  REQUIRE(f.wait([&] { return got.has_value(); }));
+  CHECK(std::get<0>(*got) == 1);
+  CHECK(std::get<1>(*got) == 2);  // ran once, at the new owner
+  CHECK(cluster.node(target).command({"GET", "{txmove}a"}).as_string() == "2");
+  CHECK(f.client.stats().moved >= 1);
+}
+
+TEST_CASE("cluster client: read_from prefer_replica sends reads to a replica of the slot's shard, writes to the primary",
+          "[cluster][cluster-client][threads]") {
+  Cluster& cluster = shared_cluster();
+  auto cfg = valkey::ClusterConfig::from_url(cluster.seed_url());
+  cfg.read_from = valkey::ReadFrom::prefer_replica;
+  valkey::ClusterClient db{cfg};
+  const std::string key = "replica:key";
+  const int slot = Cluster::key_slot(key);
+  db.set(key, "replicated");
+
+  std::string replica;
+  for (const auto& n : db.nodes()) {
+    if (n.primary) continue;
+    for (const auto& r : n.slots)
+      if (slot >= r.first && slot <= r.last) replica = n.address;
+  }
+  REQUIRE_FALSE(replica.empty());
+  const int replica_port = std::stoi(replica.substr(replica.rfind(':') + 1));
+  // Until the replica has the value (replication is asynchronous).
+  valkey::test::wait_until("the value on the replica", 10s, [&](std::string&) {
+    valkey::test::RespConnection rc("127.0.0.1", replica_port);
+    rc.command({"READONLY"});
+    auto v = rc.command({"GET", key});
+    return !v.is_null() && v.as_string() == "replicated";
+  });
+  valkey::test::send_command(replica_port, {"CONFIG", "RESETSTAT"});
+  const auto moved_before = db.stats().moved;
+  for (int i = 0; i < 5; ++i) CHECK(db.get(key) == "replicated");
+  const std::string stats = valkey::test::send_command(replica_port, {"INFO", "commandstats"}).as_string();
+  CHECK(stats.find("cmdstat_get:calls=5,") != std::string::npos);
+  CHECK(db.stats().moved == moved_before);
+  // A write still goes to the primary.
+  db.set(key, "again");
+  CHECK(valkey::test::send_command(cluster.port_for_slot(slot), {"GET", key}).as_string() == "again");
+}
+
+TEST_CASE("cluster client: a blocking command waits on a leased connection while the node keeps serving",
+          "[cluster][cluster-client]") {
+  shared_cluster();
+  AsyncFixture f;
+  std::optional<std::optional<std::pair<std::string, std::string>>> popped;
+  f.client.blpop(std::vector<std::string_view>{"{blk}list"}, 10.0,
+                 [&](std::error_code ec, std::optional<std::pair<std::string, std::string>> v) {
+                   CHECK_FALSE(ec);
+                   popped = std::move(v);
+                 });
+  // Give the BLPOP time to block on its node.
+  f.wait([] { return false; }, 300ms);
+  REQUIRE_FALSE(popped.has_value());
+  // The shared connection of that node is not held up by it.
+  std::optional<std::optional<std::string>> other;
+  f.client.get("{blk}other", [&](std::error_code ec, std::optional<std::string> v) {
+    CHECK_FALSE(ec);
+    other = std::move(v);
+  });
+  REQUIRE(f.wait([&] { return other.has_value(); }));
+  CHECK_FALSE(popped.has_value());
+  std::int64_t pushed = -1;
+  f.client.rpush("{blk}list", std::vector<std::string_view>{"item"}, [&](std::error_code ec, std::int64_t n) {
+    CHECK_FALSE(ec);
+    pushed = n;
+  });
+  REQUIRE(f.wait([&] { return popped.has_value() && pushed >= 0; }));
+  CHECK(pushed == 1);
+  REQUIRE(popped->has_value());
+  CHECK((*popped)->first == "{blk}list");
+  CHECK((*popped)->second == "item");
+
+  valkey::Diagnostics diag;
+  std::error_code got;
+  bool done = false;
+  f.client.blpop(std::vector<std::string_view>{"blk:a", "blk:b"}, 1.0, diag, [&](std::error_code ec, auto) {
+    got = ec;
+    done = true;
+  });
+  REQUIRE(f.wait([&] { return done; }));
+  CHECK(got == valkey::errc::cross_slot);
+}
+
+TEST_CASE("cluster client (async): scan_all with a completion token", "[cluster][cluster-client]") {
+  shared_cluster();
+  AsyncFixture f;
+  std::set<std::string> expected;
+  for (int i = 0; i < 120; ++i) expected.insert("ascan:" + std::to_string(i));
+  std::vector<std::pair<std::string_view, std::string_view>> pairs;
+  for (const auto& k : expected) pairs.emplace_back(k, "v");
+  bool set = false;
+  f.client.mset(pairs, [&](std::error_code ec, auto) {
+    CHECK_FALSE(ec);
+    set = true;
+  });
+  REQUIRE(f.wait([&] { return set; }));
+  valkey::ScanAllOptions o;
+  o.match = "ascan:*";
+  o.count = 20;
+  std::optional<std::vector<std::string>> keys;
+  f.client.scan_all(o, [&](std::error_code ec, std::vector<std::string> k) {
+    CHECK_FALSE(ec);
+    keys = std::move(k);
+  });
+  REQUIRE(f.wait([&] { return keys.has_value(); }));
+  CHECK(keys->size() == expected.size());
+  CHECK(std::set<std::string>(keys->begin(), keys->end()) == expected);
+}

@@ -1,0 +1,460 @@
+// The cluster client against scripted fake nodes: a MOVED loop between two
+// nodes ends with too_many_redirects, endless TRYAGAIN / CLUSTERDOWN end
+// within the retry budget, a redirect that does not parse is never followed,
+// and dead seeds fail the first request within the connect timeout.
+#include <catch2/catch_test_macros.hpp>
+
+#include <atomic>
+#include <functional>
+#include <future>
+#include <mutex>
+#include <optional>
+#include <thread>
+
+#include <asio/co_spawn.hpp>
+#include <asio/detached.hpp>
+#include <asio/io_context.hpp>
+#include <asio/ip/tcp.hpp>
+#include <asio/use_awaitable.hpp>
+#include <asio/use_future.hpp>
+#include <asio/write.hpp>
+
+#include <valkey/cluster/async_cluster_client.hpp>
+
+#include "client_test_util.hpp"
+#include "support/command_reader.hpp"
+
+using namespace std::chrono_literals;
+using asio::ip::tcp;
+
+namespace {
+
+// A node that answers by script; counts the commands it received by name.
+class FakeNode {
+ public:
+  using Respond = std::function<std::string(const std::vector<std::string>& args)>;
+
+  FakeNode() : acceptor_(ioc_, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0)) {}
+  ~FakeNode() {
+    ioc_.stop();
+    if (thread_.joinable()) thread_.join();
+  }
+  void start(Respond r) {
+    respond_ = std::move(r);
+    asio::co_spawn(ioc_, accept_loop(), asio::detached);
+    thread_ = std::thread([this] { ioc_.run(); });
+  }
+  int port() const { return acceptor_.local_endpoint().port(); }
+  int count(const std::string& name) {
+    std::lock_guard<std::mutex> lock(m_);
+    int n = 0;
+    for (const auto& c : seen_)
+      if (c == name) ++n;
+    return n;
+  }
+
+  // CLUSTER SHARDS unknown (the client falls back to CLUSTER SLOTS); CLUSTER
+  // SLOTS: every slot at `owner`.
+  static std::string standard(const std::vector<std::string>& a, int owner) {
+    if (a[0] == "HELLO") return "%1\r\n$5\r\nproto\r\n:3\r\n";
+    if (a[0] == "PING") return "+PONG\r\n";
+    if (a[0] == "CLUSTER" && a.size() > 1 && a[1] == "SLOTS")
+      return "*1\r\n*3\r\n:0\r\n:16383\r\n*2\r\n$9\r\n127.0.0.1\r\n:" + std::to_string(owner) + "\r\n";
+    if (a[0] == "CLUSTER") return "-ERR unknown subcommand\r\n";
+    if (a[0] == "CLIENT" || a[0] == "SELECT" || a[0] == "AUTH" || a[0] == "ASKING") return "+OK\r\n";
+    return {};
+  }
+
+ private:
+  asio::awaitable<void> accept_loop() {
+    for (;;) {
+      tcp::socket s = co_await acceptor_.async_accept(asio::use_awaitable);
+      asio::co_spawn(ioc_, session(std::move(s)), asio::detached);
+    }
+  }
+  asio::awaitable<void> session(tcp::socket s) {
+    std::string buf;
+    char chunk[4096];
+    try {
+      for (;;) {
+        std::size_t n = co_await s.async_read_some(asio::buffer(chunk), asio::use_awaitable);
+        buf.append(chunk, n);
+        std::vector<std::string> args;
+        while (valkey::test::take_command(buf, args)) {
+          {
+            std::lock_guard<std::mutex> lock(m_);
+            seen_.push_back(args[0] == "CLUSTER" && args.size() > 1 ? args[0] + " " + args[1] : args[0]);
+          }
+          std::string out = respond_(args);
+          if (out == "<close>") {
+            s.close();
+            co_return;
+          }
+          if (!out.empty()) co_await asio::async_write(s, asio::buffer(out), asio::use_awaitable);
+        }
+      }
+    } catch (const std::exception&) {
+    }
+  }
+
+  asio::io_context ioc_;
+  tcp::acceptor acceptor_;
+  std::thread thread_;
+  Respond respond_;
+  std::mutex m_;
+  std::vector<std::string> seen_;
+};
+
+// The client on its own io_context; at the end the client is closed and the
+// io_context runs until the closing finished (pending requests, topology
+// queries and connections complete on it).
+struct Harness {
+  asio::io_context ioc;
+  std::optional<valkey::AsyncClusterClient> c;
+  explicit Harness(valkey::ClusterConfig cfg) { c.emplace(ioc.get_executor(), std::move(cfg)); }
+  ~Harness() {
+    c.reset();
+    ioc.restart();
+    ioc.run_for(std::chrono::seconds(3));
+  }
+};
+
+valkey::ClusterConfig config_for(int seed_port) {
+  valkey::ClusterConfig c;
+  c.seeds.push_back({"127.0.0.1", static_cast<std::uint16_t>(seed_port)});
+  c.node.reconnect.initial_delay = 10ms;
+  c.node.reconnect.max_delay = 50ms;
+  c.node.request_timeout = 5s;
+  c.min_refresh_interval = 20ms;
+  return c;
+}
+
+}  // namespace
+
+TEST_CASE("cluster client: a MOVED loop between two nodes fails with too_many_redirects after max_redirects",
+          "[cluster][cluster-faults]") {
+  FakeNode a, b;
+  const int pa = a.port(), pb = b.port();
+  a.start([pa, pb](const std::vector<std::string>& args) {
+    if (auto s = FakeNode::standard(args, pa); !s.empty()) return s;
+    return "-MOVED 866 127.0.0.1:" + std::to_string(pb) + "\r\n";
+  });
+  b.start([pa](const std::vector<std::string>& args) {
+    if (auto s = FakeNode::standard(args, pa); !s.empty()) return s;
+    return "-MOVED 866 127.0.0.1:" + std::to_string(pa) + "\r\n";
+  });
+  Harness h{config_for(pa)};
+  auto& c = *h.c;
+  auto& ioc = h.ioc;
+  std::error_code got;
+  valkey::Diagnostics diag;
+  bool done = false;
+  c.get("loop", diag, [&](std::error_code ec, std::optional<std::string>) {
+    got = ec;
+    done = true;
+  });
+  REQUIRE(valkey::test::run_until(ioc, [&] { return done; }, 10s));
+  CHECK(got == valkey::errc::too_many_redirects);
+  CHECK(diag.message.find("MOVED 866") != std::string::npos);
+  const auto s = c.stats();
+  CHECK(s.moved == 5);
+  CHECK(s.redirect_limits_hit == 1);
+  // Refreshes are single-flight and rate-limited: the bootstrap and a few at most.
+  CHECK(s.refreshes <= 4);
+  // The initial send plus five redirections: six GETs in all.
+  CHECK(a.count("GET") + b.count("GET") == 6);
+}
+
+TEST_CASE("cluster client: an ASK loop also stops at max_redirects, ASKING sent with each attempt",
+          "[cluster][cluster-faults]") {
+  FakeNode a, b;
+  const int pa = a.port(), pb = b.port();
+  a.start([pa, pb](const std::vector<std::string>& args) {
+    if (auto s = FakeNode::standard(args, pa); !s.empty()) return s;
+    return "-ASK 866 127.0.0.1:" + std::to_string(pb) + "\r\n";
+  });
+  b.start([pa](const std::vector<std::string>& args) {
+    if (auto s = FakeNode::standard(args, pa); !s.empty()) return s;
+    return "-ASK 866 127.0.0.1:" + std::to_string(pa) + "\r\n";
+  });
+    auto cfg = config_for(pa);
+  cfg.max_redirects = 3;
+  Harness h{cfg};
+  auto& c = *h.c;
+  auto& ioc = h.ioc;
+  std::error_code got;
+  bool done = false;
+  c.get("loop", [&](std::error_code ec, std::optional<std::string>) {
+    got = ec;
+    done = true;
+  });
+  REQUIRE(valkey::test::run_until(ioc, [&] { return done; }, 10s));
+  CHECK(got == valkey::errc::too_many_redirects);
+  CHECK(c.stats().ask == 3);
+  CHECK(a.count("ASKING") + b.count("ASKING") == 3);
+  CHECK(c.stats().moved == 0);
+}
+
+TEST_CASE("cluster client: endless TRYAGAIN and CLUSTERDOWN end after the retry budget",
+          "[cluster][cluster-faults]") {
+  FakeNode a;
+  const int pa = a.port();
+  a.start([pa](const std::vector<std::string>& args) {
+    if (auto s = FakeNode::standard(args, pa); !s.empty()) return s;
+    if (args[0] == "GET") return std::string("-TRYAGAIN Multiple keys request during rehashing of slot\r\n");
+    return std::string("-CLUSTERDOWN The cluster is down\r\n");
+  });
+    auto cfg = config_for(pa);
+  cfg.max_retries = 3;
+  Harness h{cfg};
+  auto& c = *h.c;
+  auto& ioc = h.ioc;
+  std::error_code got;
+  valkey::Diagnostics diag;
+  bool done = false;
+  c.get("k", diag, [&](std::error_code ec, std::optional<std::string>) {
+    got = ec;
+    done = true;
+  });
+  REQUIRE(valkey::test::run_until(ioc, [&] { return done; }, 10s));
+  CHECK(got == valkey::errc::server_error);
+  CHECK(diag.prefix() == "TRYAGAIN");
+  CHECK(c.stats().retries == 3);
+  CHECK(a.count("GET") == 4);
+
+  done = false;
+  c.set("k", "v", diag, [&](std::error_code ec, auto) {
+    got = ec;
+    done = true;
+  });
+  REQUIRE(valkey::test::run_until(ioc, [&] { return done; }, 10s));
+  CHECK(got == valkey::errc::cluster_down);
+  CHECK(diag.message.find("CLUSTERDOWN") != std::string::npos);
+  CHECK(c.stats().retries == 6);
+  CHECK(a.count("SET") == 4);
+}
+
+TEST_CASE("cluster client: a redirect to an address that does not parse is not followed",
+          "[cluster][cluster-faults]") {
+  FakeNode a;
+  const int pa = a.port();
+  a.start([pa](const std::vector<std::string>& args) {
+    if (auto s = FakeNode::standard(args, pa); !s.empty()) return s;
+    return std::string("-MOVED 99999 127.0.0.1:0\r\n");
+  });
+  Harness h{config_for(pa)};
+  auto& c = *h.c;
+  auto& ioc = h.ioc;
+  std::error_code got;
+  valkey::Diagnostics diag;
+  bool done = false;
+  c.get("k", diag, [&](std::error_code ec, std::optional<std::string>) {
+    got = ec;
+    done = true;
+  });
+  REQUIRE(valkey::test::run_until(ioc, [&] { return done; }, 10s));
+  CHECK(got == valkey::errc::server_error);
+  CHECK(diag.prefix() == "MOVED");
+  CHECK(c.stats().moved == 0);
+  CHECK(a.count("GET") == 1);
+}
+
+TEST_CASE("cluster client: dead seeds fail the first request within the connect timeout",
+          "[cluster][cluster-faults]") {
+  // Ports from closed listeners: nothing accepts there.
+  int dead1 = 0, dead2 = 0;
+  {
+    asio::io_context tmp;
+    tcp::acceptor x(tmp, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
+    tcp::acceptor y(tmp, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
+    dead1 = x.local_endpoint().port();
+    dead2 = y.local_endpoint().port();
+  }
+    auto cfg = config_for(dead1);
+  cfg.seeds.push_back({"127.0.0.1", static_cast<std::uint16_t>(dead2)});
+  cfg.node.connect_timeout = 500ms;
+  cfg.bootstrap_timeout = 1s;
+  Harness h{cfg};
+  auto& c = *h.c;
+  auto& ioc = h.ioc;
+  std::error_code got;
+  valkey::Diagnostics diag;
+  bool done = false;
+  const auto start = std::chrono::steady_clock::now();
+  c.get("k", diag, [&](std::error_code ec, std::optional<std::string>) {
+    got = ec;
+    done = true;
+  });
+  REQUIRE(valkey::test::run_until(ioc, [&] { return done; }, 10s));
+  CHECK(std::chrono::steady_clock::now() - start < 5s);
+  CHECK(got == valkey::errc::not_connected);
+  CHECK(diag.message.find("no seed node") != std::string::npos);
+}
+
+TEST_CASE("cluster client: a write whose connection dropped after it was written is not resent",
+          "[cluster][cluster-faults]") {
+  FakeNode a;
+  const int pa = a.port();
+  a.start([pa](const std::vector<std::string>& args) {
+    if (auto s = FakeNode::standard(args, pa); !s.empty()) return s;
+    if (args[0] == "INCR") return std::string("<close>");
+    return std::string("$2\r\nok\r\n");
+  });
+  Harness h{config_for(pa)};
+  auto& c = *h.c;
+  std::error_code got;
+  bool done = false;
+  c.incr("counter", [&](std::error_code ec, std::int64_t) {
+    got = ec;
+    done = true;
+  });
+  REQUIRE(valkey::test::run_until(h.ioc, [&] { return done; }, 10s));
+  CHECK(got == valkey::errc::connection_lost);
+  // The node and the client carry on; the INCR was sent exactly once.
+  std::optional<std::string> v;
+  c.get("k", [&](std::error_code ec, std::optional<std::string> r) {
+    CHECK_FALSE(ec);
+    v = r.value_or("(nil)");
+  });
+  REQUIRE(valkey::test::run_until(h.ioc, [&] { return v.has_value(); }, 10s));
+  CHECK(*v == "ok");
+  CHECK(a.count("INCR") == 1);
+}
+
+TEST_CASE("cluster client: the periodic check asks one node and refreshes only on a change",
+          "[cluster][cluster-faults]") {
+  FakeNode a;
+  const int pa = a.port();
+  a.start([pa](const std::vector<std::string>& args) {
+    if (auto s = FakeNode::standard(args, pa); !s.empty()) return s;
+    return std::string("$2\r\nok\r\n");
+  });
+  auto cfg = config_for(pa);
+  cfg.topology_check_interval = 100ms;
+  Harness h{cfg};
+  auto& c = *h.c;
+  bool done = false;
+  c.get("k", [&](std::error_code ec, std::optional<std::string>) {
+    CHECK_FALSE(ec);
+    done = true;
+  });
+  REQUIRE(valkey::test::run_until(h.ioc, [&] { return done; }, 10s));
+  // Let several checks run.
+  valkey::test::run_until(h.ioc, [&] { return a.count("CLUSTER SLOTS") >= 4; }, 5s);
+  CHECK(a.count("CLUSTER SLOTS") >= 4);
+  const auto s = c.stats();
+  CHECK(s.refreshes == 1);  // the bootstrap: every check saw the same view
+  CHECK(s.moved == 0);
+}
+
+TEST_CASE("cluster client: TRYAGAIN backoff stops at the request deadline", "[cluster][cluster-faults]") {
+  FakeNode a;
+  const int pa = a.port();
+  a.start([pa](const std::vector<std::string>& args) {
+    if (auto s = FakeNode::standard(args, pa); !s.empty()) return s;
+    return std::string("-TRYAGAIN Multiple keys request during rehashing of slot\r\n");
+  });
+  auto cfg = config_for(pa);
+  cfg.node.request_timeout = 200ms;
+  cfg.max_retries = 1000;
+  Harness h{cfg};
+  auto& c = *h.c;
+  std::error_code got;
+  bool done = false;
+  const auto start = std::chrono::steady_clock::now();
+  c.get("k", [&](std::error_code ec, std::optional<std::string>) {
+    got = ec;
+    done = true;
+  });
+  REQUIRE(valkey::test::run_until(h.ioc, [&] { return done; }, 10s));
+  // Well before 1000 doublings capped at 500 ms: the deadline ended it.
+  CHECK(std::chrono::steady_clock::now() - start < 3s);
+  CHECK(got == valkey::errc::server_error);
+  CHECK(c.stats().retries < 20);
+  CHECK(c.stats().retries >= 2);
+}
+
+TEST_CASE("cluster client: use_awaitable throws the error the synchronous API would", "[cluster][cluster-faults]") {
+  FakeNode a;
+  const int pa = a.port();
+  a.start([pa](const std::vector<std::string>& args) {
+    if (auto s = FakeNode::standard(args, pa); !s.empty()) return s;
+    if (args[0] == "GET") return std::string("$5\r\nvalue\r\n");
+    return std::string("-WRONGTYPE Operation against a key holding the wrong kind of value\r\n");
+  });
+  Harness h{config_for(pa)};
+  auto& c = *h.c;
+  std::optional<std::string> v;
+  std::string cross, wrongtype;
+  bool done = false;
+  asio::co_spawn(
+      h.ioc,
+      [&]() -> asio::awaitable<void> {
+        v = co_await c.get("k", asio::use_awaitable);
+        try {
+          co_await c.rename("a", "b", asio::use_awaitable);
+        } catch (const valkey::Error& e) {
+          cross = e.what();
+        }
+        try {
+          co_await c.incr("k", asio::use_awaitable);
+        } catch (const valkey::ServerError& e) {
+          wrongtype = e.prefix();
+        }
+        done = true;
+      },
+      asio::detached);
+  REQUIRE(valkey::test::run_until(h.ioc, [&] { return done; }, 10s));
+  CHECK(v == "value");
+  CHECK(cross.find("keys in different cluster slots") != std::string::npos);
+  CHECK(wrongtype == "WRONGTYPE");
+
+  // use_future: the value, or the exception.
+  auto ready = [](auto& f) { return f.wait_for(std::chrono::seconds(0)) == std::future_status::ready; };
+  auto good = c.get("k", asio::use_future);
+  auto bad = c.incr("k", asio::use_future);
+  REQUIRE(valkey::test::run_until(h.ioc, [&] { return ready(good) && ready(bad); }, 10s));
+  CHECK(good.get() == "value");
+  CHECK_THROWS_AS(bad.get(), valkey::ServerError);
+}
+
+TEST_CASE("cluster client: a hostile CLUSTER SLOTS reply during a refresh is rejected and the map kept",
+          "[cluster][cluster-faults]") {
+  FakeNode a;
+  const int pa = a.port();
+  std::atomic<bool> hostile{false};
+  std::atomic<int> gets{0};
+  a.start([&, pa](const std::vector<std::string>& args) {
+    if (hostile && args[0] == "CLUSTER" && args.size() > 1 && args[1] == "SLOTS")
+      return std::string("*1\r\n*3\r\n:0\r\n:20000\r\n*2\r\n$9\r\n127.0.0.1\r\n:0\r\n");  // out of range, port 0
+    if (auto s = FakeNode::standard(args, pa); !s.empty()) return s;
+    if (args[0] == "GET" && gets++ == 0) return std::string("-CLUSTERDOWN The cluster is down\r\n");
+    return std::string("$2\r\nok\r\n");
+  });
+  Harness h{config_for(pa)};
+  auto& c = *h.c;
+  bool first = false;
+  c.ping([&](std::error_code ec, auto) {
+    CHECK_FALSE(ec);
+    first = true;
+  });
+  REQUIRE(valkey::test::run_until(h.ioc, [&] { return first; }, 10s));
+  hostile = true;
+  const auto queries = c.stats().refresh_queries;
+  // CLUSTERDOWN starts a refresh, which gets the hostile view; the retry
+  // still goes to the node of the map the client kept.
+  std::optional<std::string> v;
+  c.get("k", [&](std::error_code ec, std::optional<std::string> r) {
+    CHECK_FALSE(ec);
+    v = r.value_or("(nil)");
+  });
+  REQUIRE(valkey::test::run_until(h.ioc, [&] { return v.has_value(); }, 10s));
+  CHECK(*v == "ok");
+  valkey::test::run_until(h.ioc, [&] { return c.stats().refresh_queries > queries + 1; }, 2s);
+  CHECK(c.stats().refresh_queries > queries);
+  const auto nodes = c.nodes();
+  REQUIRE(nodes.size() == 1);
+  CHECK(nodes[0].address == "127.0.0.1:" + std::to_string(pa));
+  REQUIRE(nodes[0].slots.size() == 1);
+  CHECK(nodes[0].slots[0].last == 16383);
+}
