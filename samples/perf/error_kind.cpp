@@ -30,6 +30,9 @@ std::string_view errc_name(int value) noexcept {
     case errc::invalid_url: return "invalid_url";
     case errc::invalid_argument: return "invalid_argument";
     case errc::tls_error: return "tls_error";
+    case errc::cross_slot: return "cross_slot";
+    case errc::too_many_redirects: return "too_many_redirects";
+    case errc::cluster_down: return "cluster_down";
   }
   return {};
 }

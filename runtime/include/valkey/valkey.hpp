@@ -5,6 +5,8 @@
 // single headers instead to compile less.
 #include <valkey/async_client.hpp>
 #include <valkey/client.hpp>
+#include <valkey/cluster/async_cluster_client.hpp>
+#include <valkey/cluster/cluster_client.hpp>
 #include <valkey/cmd/all.hpp>
 #include <valkey/commands.hpp>
 #include <valkey/config.hpp>
