@@ -112,6 +112,21 @@ struct Harness {
   asio::io_context ioc;
   std::optional<valkey::AsyncClusterClient> c;
   explicit Harness(valkey::ClusterConfig cfg) { c.emplace(ioc.get_executor(), std::move(cfg)); }
+  // One asynchronous GET of `key`, run to completion: its error and diagnostics.
+  struct Outcome {
+    std::error_code ec;
+    valkey::Diagnostics diag;
+  };
+  Outcome get(std::string_view key) {
+    Outcome out;
+    bool done = false;
+    c->get(key, out.diag, [&](std::error_code ec, std::optional<std::string>) {
+      out.ec = ec;
+      done = true;
+    });
+    REQUIRE(valkey::test::run_until(ioc, [&] { return done; }, 10s));
+    return out;
+  }
   ~Harness() {
     c.reset();
     ioc.restart();
@@ -177,7 +192,7 @@ TEST_CASE("cluster client: an ASK loop also stops at max_redirects, ASKING sent 
     if (auto s = FakeNode::standard(args, pa); !s.empty()) return s;
     return "-ASK 866 127.0.0.1:" + std::to_string(pa) + "\r\n";
   });
-    auto cfg = config_for(pa);
+  auto cfg = config_for(pa);
   cfg.max_redirects = 3;
   Harness h{cfg};
   auto& c = *h.c;
@@ -204,19 +219,13 @@ TEST_CASE("cluster client: endless TRYAGAIN and CLUSTERDOWN end after the retry 
     if (args[0] == "GET") return std::string("-TRYAGAIN Multiple keys request during rehashing of slot\r\n");
     return std::string("-CLUSTERDOWN The cluster is down\r\n");
   });
-    auto cfg = config_for(pa);
+  auto cfg = config_for(pa);
   cfg.max_retries = 3;
   Harness h{cfg};
   auto& c = *h.c;
   auto& ioc = h.ioc;
-  std::error_code got;
-  valkey::Diagnostics diag;
+  auto [got, diag] = h.get("k");
   bool done = false;
-  c.get("k", diag, [&](std::error_code ec, std::optional<std::string>) {
-    got = ec;
-    done = true;
-  });
-  REQUIRE(valkey::test::run_until(ioc, [&] { return done; }, 10s));
   CHECK(got == valkey::errc::server_error);
   CHECK(diag.prefix() == "TRYAGAIN");
   CHECK(c.stats().retries == 3);
@@ -243,19 +252,10 @@ TEST_CASE("cluster client: a redirect to an address that does not parse is not f
     return std::string("-MOVED 99999 127.0.0.1:0\r\n");
   });
   Harness h{config_for(pa)};
-  auto& c = *h.c;
-  auto& ioc = h.ioc;
-  std::error_code got;
-  valkey::Diagnostics diag;
-  bool done = false;
-  c.get("k", diag, [&](std::error_code ec, std::optional<std::string>) {
-    got = ec;
-    done = true;
-  });
-  REQUIRE(valkey::test::run_until(ioc, [&] { return done; }, 10s));
+  auto [got, diag] = h.get("k");
   CHECK(got == valkey::errc::server_error);
   CHECK(diag.prefix() == "MOVED");
-  CHECK(c.stats().moved == 0);
+  CHECK(h.c->stats().moved == 0);
   CHECK(a.count("GET") == 1);
 }
 
@@ -270,22 +270,13 @@ TEST_CASE("cluster client: dead seeds fail the first request within the connect 
     dead1 = x.local_endpoint().port();
     dead2 = y.local_endpoint().port();
   }
-    auto cfg = config_for(dead1);
+  auto cfg = config_for(dead1);
   cfg.seeds.push_back({"127.0.0.1", static_cast<std::uint16_t>(dead2)});
   cfg.node.connect_timeout = 500ms;
   cfg.bootstrap_timeout = 1s;
   Harness h{cfg};
-  auto& c = *h.c;
-  auto& ioc = h.ioc;
-  std::error_code got;
-  valkey::Diagnostics diag;
-  bool done = false;
   const auto start = std::chrono::steady_clock::now();
-  c.get("k", diag, [&](std::error_code ec, std::optional<std::string>) {
-    got = ec;
-    done = true;
-  });
-  REQUIRE(valkey::test::run_until(ioc, [&] { return done; }, 10s));
+  auto [got, diag] = h.get("k");
   CHECK(std::chrono::steady_clock::now() - start < 5s);
   CHECK(got == valkey::errc::not_connected);
   CHECK(diag.message.find("no seed node") != std::string::npos);

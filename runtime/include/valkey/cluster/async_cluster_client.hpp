@@ -26,6 +26,7 @@
 #include <asio/any_io_executor.hpp>
 
 #include <valkey/cluster/cluster_config.hpp>
+#include <valkey/cluster/node_access.hpp>
 #include <valkey/cluster/per_node.hpp>
 #include <valkey/cluster/router.hpp>
 #include <valkey/cluster/run.hpp>
@@ -45,7 +46,8 @@
 namespace valkey {
 
 class AsyncClusterClient : public exec::Executor<AsyncClusterClient>,
-                           public BatchStarters<AsyncClusterClient>
+                           public BatchStarters<AsyncClusterClient>,
+                      public cluster::NodeAccess<AsyncClusterClient>
 #ifdef VALKEY_HAS_COMMANDS
     , public Commands<AsyncClusterClient>
 #endif
@@ -75,38 +77,9 @@ class AsyncClusterClient : public exec::Executor<AsyncClusterClient>,
   // MULTI ... EXEC on the owner of its keys' slot (keys in several slots:
   // errc::cross_slot before sending); watch() is not offered yet.
 
-  // Per-node access: `args` on the node "host:port" (answers as Reply), on
-  // every primary, or on every node (answers per node).
-  template <class... Tail>
-  decltype(auto) call_on(std::string_view node, Strings args, Tail&&... tail) {
-    return run<Reply>(exec::ArgsPlan<Reply>{args}, {cluster::Fanout::one_node, node}, std::forward<Tail>(tail)...);
-  }
-  template <class... Tail>
-  decltype(auto) call_on_primaries(Strings args, Tail&&... tail) {
-    return run<PerNode<Reply>>(exec::ArgsPlan<Reply>{args}, {cluster::Fanout::each_primary, {}},
-                               std::forward<Tail>(tail)...);
-  }
-  // The same for a typed command: its reply type, or PerNode of it.
-  template <Command Cmd, class... Tail>
-  decltype(auto) exec_on(std::string_view node, const Cmd& cmd, Tail&&... tail) {
-    return run<typename Cmd::reply_type>(exec::CommandPlan<Cmd>{cmd}, {cluster::Fanout::one_node, node},
-                                         std::forward<Tail>(tail)...);
-  }
-  template <Command Cmd, class... Tail>
-  decltype(auto) exec_on_primaries(const Cmd& cmd, Tail&&... tail) {
-    return run<PerNode<typename Cmd::reply_type>>(exec::CommandPlan<Cmd>{cmd}, {cluster::Fanout::each_primary, {}},
-                                                  std::forward<Tail>(tail)...);
-  }
-  template <Command Cmd, class... Tail>
-  decltype(auto) exec_on_all_nodes(const Cmd& cmd, Tail&&... tail) {
-    return run<PerNode<typename Cmd::reply_type>>(exec::CommandPlan<Cmd>{cmd}, {cluster::Fanout::each_node, {}},
-                                                  std::forward<Tail>(tail)...);
-  }
-  template <class... Tail>
-  decltype(auto) call_on_all_nodes(Strings args, Tail&&... tail) {
-    return run<PerNode<Reply>>(exec::ArgsPlan<Reply>{args}, {cluster::Fanout::each_node, {}},
-                               std::forward<Tail>(tail)...);
-  }
+  // Per-node access (call_on, call_on_primaries, call_on_all_nodes,
+  // exec_on, exec_on_primaries, exec_on_all_nodes) comes from
+  // cluster::NodeAccess (node_access.hpp), with this client's tails.
 
   // Every key of the cluster (see ClusterClient::scan_all), completing with
   // void(std::error_code, std::vector<std::string>). The options are copied.
