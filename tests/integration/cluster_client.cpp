@@ -58,6 +58,19 @@ std::vector<std::size_t> primaries(Cluster& c) {
   return out;
 }
 
+// Gives the empty `slot` to another primary (CLUSTER SETSLOT ... NODE on
+// every primary) and waits until the cluster says so; returns that primary.
+std::size_t move_empty_slot(Cluster& cluster, int slot) {
+  const std::size_t target = other_primary(cluster, cluster.port_for_slot(slot));
+  for (std::size_t p : primaries(cluster))
+    REQUIRE(cluster.node(p)
+                .command({"CLUSTER", "SETSLOT", std::to_string(slot), "NODE", cluster.node_id(target)})
+                .as_string() == "OK");
+  valkey::test::wait_until("the slot at its new owner", 10s,
+                           [&](std::string&) { return cluster.port_for_slot(slot) == cluster.node(target).port(); });
+  return target;
+}
+
 // Runs `start(done)` on an AsyncClusterClient of the shared cluster and waits.
 // At the end the client is closed and the io_context runs until the closing
 // finished (pending requests, topology queries and connections complete on it).
@@ -227,15 +240,8 @@ TEST_CASE("cluster client: a slot moved with CLUSTER SETSLOT NODE is followed (M
   });
   REQUIRE(f.wait([&] { return warm; }));
 
-  const int old_port = cluster.port_for_slot(slot);
-  const std::size_t target = other_primary(cluster, old_port);
   // The slot is empty (the key was never written), so it can be reassigned.
-  for (std::size_t p : primaries(cluster))
-    REQUIRE(cluster.node(p)
-                .command({"CLUSTER", "SETSLOT", std::to_string(slot), "NODE", cluster.node_id(target)})
-                .as_string() == "OK");
-  valkey::test::wait_until("the slot at its new owner", 10s,
-                           [&](std::string&) { return cluster.port_for_slot(slot) == cluster.node(target).port(); });
+  const std::size_t target = move_empty_slot(cluster, slot);
 
   bool set = false;
   f.client.set(key, "moved", [&](std::error_code ec, auto) {
@@ -562,14 +568,7 @@ TEST_CASE("cluster client: a transaction answered MOVED while queuing is sent ag
   });
   REQUIRE(f.wait([&] { return warm; }));
   const int slot = Cluster::key_slot("{txmove}a");
-  const int old_port = cluster.port_for_slot(slot);
-  const std::size_t target = other_primary(cluster, old_port);
-  for (std::size_t p : primaries(cluster))
-    REQUIRE(cluster.node(p)
-                .command({"CLUSTER", "SETSLOT", std::to_string(slot), "NODE", cluster.node_id(target)})
-                .as_string() == "OK");
-  valkey::test::wait_until("the slot at its new owner", 10s,
-                           [&](std::string&) { return cluster.port_for_slot(slot) == cluster.node(target).port(); });
+  const std::size_t target = move_empty_slot(cluster, slot);
 
   std::optional<std::tuple<std::int64_t, std::int64_t>> got;
   f.client.transaction().incr("{txmove}a").incr("{txmove}a").exec([&](std::error_code ec, auto t) {

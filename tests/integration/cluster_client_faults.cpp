@@ -160,15 +160,7 @@ TEST_CASE("cluster client: a MOVED loop between two nodes fails with too_many_re
   });
   Harness h{config_for(pa)};
   auto& c = *h.c;
-  auto& ioc = h.ioc;
-  std::error_code got;
-  valkey::Diagnostics diag;
-  bool done = false;
-  c.get("loop", diag, [&](std::error_code ec, std::optional<std::string>) {
-    got = ec;
-    done = true;
-  });
-  REQUIRE(valkey::test::run_until(ioc, [&] { return done; }, 10s));
+  auto [got, diag] = h.get("loop");
   CHECK(got == valkey::errc::too_many_redirects);
   CHECK(diag.message.find("MOVED 866") != std::string::npos);
   const auto s = c.stats();
