@@ -1,7 +1,6 @@
 // Coroutines: the AsyncClient on asio::use_awaitable, 100 concurrent
 // requests sharing one connection.
 #include <cstdio>
-#include <cstdlib>
 #include <string>
 
 #include <asio/co_spawn.hpp>
@@ -11,11 +10,6 @@
 
 #include <valkey/valkey.hpp>
 
-static std::string server_url() {
-  const char* u = std::getenv("VALKEY_URL");
-  return u ? u : "valkey://127.0.0.1:6379";
-}
-
 asio::awaitable<void> worker(valkey::AsyncClient& c, int id, int& done) {
   co_await c.set("sample:co:" + std::to_string(id), std::to_string(id * id), asio::use_awaitable);
   auto v = co_await c.get("sample:co:" + std::to_string(id), asio::use_awaitable);
@@ -24,7 +18,7 @@ asio::awaitable<void> worker(valkey::AsyncClient& c, int id, int& done) {
 
 int main() {
   asio::io_context ioc;
-  valkey::AsyncClient c{ioc.get_executor(), server_url()};
+  valkey::AsyncClient c{ioc.get_executor(), valkey::Config::from_env()};
   int done = 0, failed = 0, finished = 0;  // finished: tasks ended either way (100 workers + 1)
   asio::co_spawn(ioc, [&]() -> asio::awaitable<void> {
     for (int i = 0; i < 100; ++i)

@@ -1,18 +1,12 @@
 // Geo: add places, measure a distance, search within a radius.
 #include <cstdio>
-#include <cstdlib>
 #include <string>
 
 #include <valkey/valkey.hpp>
 
-static std::string server_url() {
-  const char* u = std::getenv("VALKEY_URL");
-  return u ? u : "valkey://127.0.0.1:6379";
-}
-
 int main() try {
   using namespace valkey;
-  Client db{server_url()};
+  Client db{valkey::Config::from_env()};
   db.del({"sample:places"});
   db.geoadd("sample:places", {{13.361389, 38.115556, "Palermo"}, {15.087269, 37.502669, "Catania"}, {12.496366, 41.902782, "Rome"}});
   auto km = db.geodist("sample:places", "Palermo", "Catania", {.unit = cmd::Geodist::Unit::km});

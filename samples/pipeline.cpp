@@ -1,6 +1,5 @@
 // Pipelines: several commands in one write, typed results in a tuple.
 #include <cstdio>
-#include <cstdlib>
 #include <string>
 
 #include <asio/co_spawn.hpp>
@@ -10,14 +9,9 @@
 #include <valkey/pipeline.hpp>
 #include <valkey/valkey.hpp>
 
-static std::string server_url() {
-  const char* u = std::getenv("VALKEY_URL");
-  return u ? u : "valkey://127.0.0.1:6379";
-}
-
 int main() try {
   // sync
-  valkey::Client db{server_url()};
+  valkey::Client db{valkey::Config::from_env()};
   db.hset("sample:user:1", {{"name", "Ada"}});
   auto [name, visits] = valkey::pipeline(db).hget("sample:user:1", "name").incr("sample:visits").exec();
   std::printf("sync: name=%s visits=%lld\n", name.value_or("(nil)").c_str(), static_cast<long long>(visits));
@@ -30,7 +24,7 @@ int main() try {
 
   // async
   asio::io_context ioc;
-  valkey::AsyncClient c{ioc.get_executor(), server_url()};
+  valkey::AsyncClient c{ioc.get_executor(), valkey::Config::from_env()};
   int rc = 1;
   asio::co_spawn(ioc, [&]() -> asio::awaitable<void> {
     auto [n, v] = co_await valkey::pipeline(c).hget("sample:user:1", "name").incr("sample:visits").exec(asio::use_awaitable);

@@ -2,7 +2,6 @@
 // survive reconnects (events tell you when they were restored).
 #include <chrono>
 #include <cstdio>
-#include <cstdlib>
 #include <string>
 
 #include <asio/co_spawn.hpp>
@@ -13,14 +12,9 @@
 #include <valkey/pubsub.hpp>
 #include <valkey/valkey.hpp>
 
-static std::string server_url() {
-  const char* u = std::getenv("VALKEY_URL");
-  return u ? u : "valkey://127.0.0.1:6379";
-}
-
 int main() {
   asio::io_context ioc;
-  valkey::AsyncClient c{ioc.get_executor(), server_url()};
+  valkey::AsyncClient c{ioc.get_executor(), valkey::Config::from_env()};
   valkey::Subscriber sub{c};
   sub.on_event([](const valkey::SubscriptionEvent& e) {
     if (e.kind == valkey::SubscriptionEvent::Kind::resubscribed) std::printf("event: resubscribed\n");

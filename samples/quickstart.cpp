@@ -4,16 +4,14 @@
 //
 // The URL may carry credentials, a database and options:
 // valkey://user:password@host:port/db, valkeys://... for TLS, unix:///path.
-#include <cstdlib>
 #include <iostream>
 
 #include <valkey/valkey.hpp>
 
 int main() {
-  const char* env = std::getenv("VALKEY_URL");
-  const std::string url = env && *env ? env : "valkey://127.0.0.1:6379";
   try {
-    valkey::Client db{url};
+    // VALKEY_URL (default valkey://127.0.0.1:6379), VALKEY_PASSWORD, ...: see Config::from_env.
+    valkey::Client db{valkey::Config::from_env()};
     std::cout << "connected to " << db.config().to_string() << "\n";  // the password shows as ***
 
     db.set("quickstart:greeting", "hello from valkey-cpp");

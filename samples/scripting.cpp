@@ -1,19 +1,13 @@
 // Scripting: a Lua script run by SHA1 (loaded on demand), and a function
 // library called through FCALL.
 #include <cstdio>
-#include <cstdlib>
 #include <string>
 
 #include <valkey/script.hpp>
 #include <valkey/valkey.hpp>
 
-static std::string server_url() {
-  const char* u = std::getenv("VALKEY_URL");
-  return u ? u : "valkey://127.0.0.1:6379";
-}
-
 int main() try {
-  valkey::Client db{server_url()};
+  valkey::Client db{valkey::Config::from_env()};
   // rate limiter: at most `limit` hits per window
   static const valkey::Script limiter{
       "local n = redis.call('INCR', KEYS[1])\n"

@@ -1,18 +1,12 @@
 // Streams with a consumer group: produce, read as a group member, acknowledge.
 #include <cstdio>
-#include <cstdlib>
 #include <string>
 
 #include <valkey/valkey.hpp>
 
-static std::string server_url() {
-  const char* u = std::getenv("VALKEY_URL");
-  return u ? u : "valkey://127.0.0.1:6379";
-}
-
 int main() try {
   using namespace valkey;
-  Client db{server_url()};
+  Client db{valkey::Config::from_env()};
   db.del({"sample:orders"});
   db.xgroup_create("sample:orders", "billing", cmd::XgroupCreate::Id{"$"}, {.mkstream = true});
   for (int i = 1; i <= 3; ++i)

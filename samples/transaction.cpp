@@ -1,19 +1,13 @@
 // Transactions: MULTI/EXEC with typed results, and optimistic locking with
 // WATCH on a dedicated connection (a compare-and-set retry loop).
 #include <cstdio>
-#include <cstdlib>
 #include <string>
 
 #include <valkey/transaction.hpp>
 #include <valkey/valkey.hpp>
 
-static std::string server_url() {
-  const char* u = std::getenv("VALKEY_URL");
-  return u ? u : "valkey://127.0.0.1:6379";
-}
-
 int main() try {
-  valkey::Client db{server_url()};
+  valkey::Client db{valkey::Config::from_env()};
   db.set("sample:balance", "100");
   auto [ok, n] = valkey::transaction(db).set("sample:tx:last", "deposit").incr("sample:tx:count").exec();
   std::printf("transaction: count=%lld\n", static_cast<long long>(n));

@@ -48,9 +48,8 @@ void SyncOpBase::on_complete(std::error_code ec) {
 Client::Client(std::string_view url) : Client(Config::from_url(url)) {}
 
 Client::Client(Config config) : config_(std::move(config)) {
-  if (config_.max_connections == 0 || config_.max_connections > kMaxLanes)
-    throw Error(make_error_code(errc::invalid_argument),
-                "Config::max_connections must be between 1 and " + std::to_string(kMaxLanes));
+  static_assert(kMaxLanes == 64, "Config::validate() checks max_connections against the same bound");
+  config_.validate();
   lanes_[0] = std::make_unique<detail::SyncLane>(config_);
   lane_count_.store(1, std::memory_order_release);
   // The first PING carries the first handshake's outcome.

@@ -133,6 +133,24 @@ struct Config {
   static Config from_url(std::string_view url);
   static Config from_url(std::string_view url, std::error_code& ec);
 
+  // Reads the configuration from the environment, the way twelve-factor
+  // deployments hand it over: <prefix>URL (default valkey://127.0.0.1:6379),
+  // then <prefix>USER, PASSWORD, DB, CLIENT_NAME, CONNECT_TIMEOUT,
+  // REQUEST_TIMEOUT, TLS_CA_FILE, TLS_CERT_FILE, TLS_KEY_FILE and TLS_SNI
+  // override its parts (so the password need not sit in the URL). Unset or
+  // empty variables are ignored. Throws valkey::Error(errc::invalid_url)
+  // naming the variable, never its value.
+  static Config from_env(std::string_view prefix = "VALKEY_");
+  static Config from_env(std::string_view prefix, std::error_code& ec);
+
+  // Checks each field's range and the fields against each other. The clients
+  // call it at construction (throwing valkey::Error with
+  // errc::invalid_argument); the message names the field:
+  // "Config::connect_timeout must be positive". Returns the error and fills
+  // `why`, or an empty error code.
+  std::error_code validate(std::string& why) const;
+  void validate() const;
+
   // "valkeys://user:***@host:6380/2?client_name=x": never the password.
   std::string to_string() const;
   // "host:port" or "unix:/path", for error messages and logs.

@@ -1,8 +1,8 @@
 #pragma once
 // The umbrella header: both clients, the generated command structs and the
 // generated method surface, and the features built on them (pipelines,
-// transactions, blocking-command pools, pub/sub, scripts). Include the
-// single headers instead to compile less.
+// transactions, blocking-command pools, pub/sub for async and sync code,
+// scripts). Include the single headers instead to compile less.
 #include <valkey/async_client.hpp>
 #include <valkey/client.hpp>
 #include <valkey/cluster/async_cluster_client.hpp>
@@ -16,6 +16,7 @@
 #include <valkey/lease.hpp>
 #include <valkey/pipeline.hpp>
 #include <valkey/pubsub.hpp>
+#include <valkey/sync_subscriber.hpp>
 #include <valkey/reply.hpp>
 #include <valkey/script.hpp>
 #include <valkey/transaction.hpp>

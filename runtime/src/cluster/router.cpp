@@ -101,7 +101,10 @@ Router::Router(Private, executor_type ex, ClusterConfig config)
       config_(std::move(config)),
       rng_(std::random_device{}()),
       refresh_timer_(ex_),
-      periodic_timer_(ex_) {}
+      periodic_timer_(ex_) {
+  // Node connections open later, on demand: a bad node Config must fail here.
+  config_.node.validate();
+}
 
 Router::~Router() {
   for (auto& [name, c] : conns_) {

@@ -94,6 +94,7 @@ struct Connection::WriteHandler {
 };
 
 std::shared_ptr<Connection> Connection::create(executor_type ex, Config config) {
+  config.validate();  // every client, lease and cluster node connection comes through here
   return std::make_shared<Connection>(Private{}, std::move(ex), std::move(config));
 }
 

@@ -1,0 +1,148 @@
+// SyncSubscriber: drives a Subscriber's io_context on the calling thread.
+#include <valkey/sync_subscriber.hpp>
+
+#include <algorithm>
+
+#include <asio/post.hpp>
+
+#include <valkey/client.hpp>
+#include <valkey/error.hpp>
+
+namespace valkey {
+
+namespace {
+using Clock = std::chrono::steady_clock;
+constexpr auto kNever = Clock::time_point::max();
+// How long closing may wait for the connection's own handlers to finish.
+constexpr auto kCloseBound = std::chrono::seconds(5);
+}  // namespace
+
+SyncSubscriber::SyncSubscriber(std::string_view url, std::size_t capacity)
+    : SyncSubscriber(Config::from_url(url), capacity) {}
+
+SyncSubscriber::SyncSubscriber(Config config, std::size_t capacity)
+    : sub_(ioc_.get_executor(), (config.validate(), std::move(config)), capacity), capacity_(capacity) {
+  sub_.on_message([this](const Message& m) {
+    if (capacity_ != 0 && queue_.size() >= capacity_) {
+      ++dropped_;
+      return;
+    }
+    queue_.push_back(m);
+  });
+}
+
+SyncSubscriber::SyncSubscriber(const Client& client, std::size_t capacity)
+    : SyncSubscriber(client.config(), capacity) {}
+
+SyncSubscriber::~SyncSubscriber() { close(); }
+
+void SyncSubscriber::close() {
+  if (closed_) return;
+  closed_ = true;
+  sub_.close();
+  work_.reset();
+  // Let the connection finish closing (its completions are posted here).
+  ioc_.restart();
+  ioc_.run_for(kCloseBound);
+}
+
+template <class Done>
+bool SyncSubscriber::run_until(const Done& done, Clock::time_point deadline) {
+  ioc_.restart();
+  while (!done()) {
+    // The work guard keeps these blocking until a handler is due.
+    if (deadline == kNever) {
+      ioc_.run_one();
+    } else {
+      const auto now = Clock::now();
+      if (now >= deadline) return false;
+      ioc_.run_one_for(deadline - now);
+    }
+  }
+  return true;
+}
+
+template <class Start>
+void SyncSubscriber::change(const Start& start, std::error_code& ec, Diagnostics* diag) {
+  if (closed_) {
+    ec = make_error_code(errc::connection_closed);
+    return;
+  }
+  Diagnostics local;
+  Diagnostics& d = diag ? *diag : local;
+  bool done = false;
+  start(d, [&](std::error_code e, auto&&...) {
+    ec = e;
+    done = true;
+  });
+  run_until([&] { return done; }, kNever);
+}
+
+template <class Start>
+void SyncSubscriber::change_or_throw(const char* verb, const Start& start) {
+  std::error_code ec;
+  Diagnostics diag;
+  change(start, ec, &diag);
+  if (!ec) return;
+  // Subscriber fills only the server's words; the sentence is made here.
+  const std::string endpoint = sub_.connection().config().endpoint();
+  std::string text = std::string(verb) + " on " + endpoint + ": ";
+  text += diag.server_message.empty() ? ec.message() : diag.server_message;
+  throw Error(ec, std::move(text), ErrorContext{diag.server_message, verb, endpoint});
+}
+
+#define VALKEY_SYNC_SUBSCRIBER_CHANGE(method, VERB)                                              \
+  void SyncSubscriber::method(Strings names, std::error_code& ec, Diagnostics* diag) {           \
+    change([&](Diagnostics& d, auto h) { sub_.method(names, d, std::move(h)); }, ec, diag);      \
+  }                                                                                              \
+  void SyncSubscriber::method(Strings names) {                                                   \
+    change_or_throw(VERB, [&](Diagnostics& d, auto h) { sub_.method(names, d, std::move(h)); }); \
+  }
+
+VALKEY_SYNC_SUBSCRIBER_CHANGE(subscribe, "SUBSCRIBE")
+VALKEY_SYNC_SUBSCRIBER_CHANGE(psubscribe, "PSUBSCRIBE")
+VALKEY_SYNC_SUBSCRIBER_CHANGE(ssubscribe, "SSUBSCRIBE")
+VALKEY_SYNC_SUBSCRIBER_CHANGE(unsubscribe, "UNSUBSCRIBE")
+VALKEY_SYNC_SUBSCRIBER_CHANGE(punsubscribe, "PUNSUBSCRIBE")
+VALKEY_SYNC_SUBSCRIBER_CHANGE(sunsubscribe, "SUNSUBSCRIBE")
+#undef VALKEY_SYNC_SUBSCRIBER_CHANGE
+
+std::optional<Message> SyncSubscriber::next(Clock::time_point deadline, bool& stopped) {
+  if (closed_) throw Error(make_error_code(errc::connection_closed), "SyncSubscriber");
+  stopped = false;
+  auto ready = [&] { return !queue_.empty() || stop_.load(std::memory_order_acquire); };
+  // Run what is due even with a zero timeout: messages already read count.
+  ioc_.restart();
+  ioc_.poll();
+  if (!ready()) run_until(ready, deadline);
+  if (stop_.exchange(false, std::memory_order_acq_rel)) {
+    stopped = true;
+    return std::nullopt;
+  }
+  if (queue_.empty()) return std::nullopt;
+  Message m = std::move(queue_.front());
+  queue_.pop_front();
+  return m;
+}
+
+std::optional<Message> SyncSubscriber::receive(std::chrono::milliseconds timeout) {
+  bool stopped = false;
+  return next(Clock::now() + std::max(timeout, std::chrono::milliseconds(0)), stopped);
+}
+
+void SyncSubscriber::consume(const std::function<void(const Message&)>& f) {
+  for (;;) {
+    bool stopped = false;
+    std::optional<Message> m = next(kNever, stopped);
+    if (stopped) return;
+    if (m) f(*m);
+  }
+}
+
+void SyncSubscriber::stop() {
+  stop_.store(true, std::memory_order_release);
+  // Wakes run_one() in the thread that receives; the flag says why.
+  asio::post(ioc_, [] {});
+}
+
+}  // namespace valkey
