@@ -60,6 +60,11 @@ struct result_of<exec::CommandPlan<Cmd>> {
       (Cmd::info.request_policy == RequestPolicy::all_nodes || Cmd::info.request_policy == RequestPolicy::all_shards);
   using type = std::conditional_t<per_node, PerNode<typename Cmd::reply_type>, typename Cmd::reply_type>;
 };
+// exec<R>(cmd): R, per node where the command fans out with policy special.
+template <class R, Command Cmd>
+struct result_of<exec::CommandPlanAs<R, Cmd>> {
+  using type = std::conditional_t<result_of<exec::CommandPlan<Cmd>>::per_node, PerNode<R>, R>;
+};
 template <class Plan>
 using result_t = typename result_of<std::remove_cvref_t<Plan>>::type;
 

@@ -84,14 +84,28 @@ class Executor {
     }
   }
 
-  // Any command as strings; its reply as valkey::Reply.
-  template <class... Tail>
+  // The same, its reply decoded as R, any type valkey::adapt::Decoder takes:
+  //   auto fields = db.exec<std::map<std::string, std::string>>(cmd::Hgetall{.key = "h"});
+  template <class R, Command Cmd, class... Tail>
+    requires(!Command<R>)
+  decltype(auto) exec(const Cmd& cmd, Tail&&... tail) {
+    if constexpr (executor_of<Derived, batch_builder>) {
+      static_assert(sizeof...(Tail) == 0, "a batch builder appends commands: exec(cmd) takes no tail");
+      return self().append(CommandPlanAs<R, Cmd>{{cmd}});
+    } else {
+      return dispatch(self(), CommandPlanAs<R, Cmd>{{cmd}}, std::forward<Tail>(tail)...);
+    }
+  }
+
+  // Any command as strings; its reply as valkey::Reply, or as R when named:
+  //   std::int64_t n = db.call<std::int64_t>({"INCR", "k"});
+  template <class R = Reply, class... Tail>
   decltype(auto) call(Strings args, Tail&&... tail) {
     if constexpr (executor_of<Derived, batch_builder>) {
       static_assert(sizeof...(Tail) == 0, "a batch builder appends commands: call(args) takes no tail");
-      return self().append(ArgsPlan<Reply>{args});
+      return self().append(ArgsPlan<R>{args});
     } else {
-      return dispatch(self(), ArgsPlan<Reply>{args}, std::forward<Tail>(tail)...);
+      return dispatch(self(), ArgsPlan<R>{args}, std::forward<Tail>(tail)...);
     }
   }
 

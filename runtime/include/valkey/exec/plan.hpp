@@ -43,6 +43,13 @@ struct CommandPlan {
   Bytes take_bytes() const { return encode_owned(*this); }
 };
 
+// A typed command whose reply the caller decodes as R instead of
+// Cmd::reply_type (exec<R>(cmd): HGETALL into a std::map, say).
+template <class R, Command Cmd>
+struct CommandPlanAs : CommandPlan<Cmd> {
+  using decoder_type = SingleReply<R>;
+};
+
 // Writes `args` as one command.
 inline void write_args(resp::Writer& w, Strings args) {
   w.begin_command(args.size());
