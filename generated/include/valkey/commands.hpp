@@ -34,33 +34,33 @@ class Commands {
   // ACL DELUSER: https://valkey.io/commands/acl-deluser/
   template <class... Tail>
   decltype(auto) acl_deluser(valkey::View<std::string_view> usernames, Tail&&... tail) {
-    return self().exec(cmd::AclDeluser{.usernames = usernames}, std::forward<Tail>(tail)...);
+    return self().exec(cmd::AclDelUser{.usernames = usernames}, std::forward<Tail>(tail)...);
   }
 
   // ACL DRYRUN: https://valkey.io/commands/acl-dryrun/
   template <class... Tail>
   decltype(auto) acl_dryrun(std::string_view username, std::string_view command, Tail&&... tail) {
-    return self().exec(cmd::AclDryrun{.username = username, .command = command}, std::forward<Tail>(tail)...);
+    return self().exec(cmd::AclDryRun{.username = username, .command = command}, std::forward<Tail>(tail)...);
   }
   template <class... Tail>
-  decltype(auto) acl_dryrun(std::string_view username, std::string_view command, const cmd::AclDryrun::Options& options, Tail&&... tail) {
-    return self().exec(cmd::AclDryrun{.username = username, .command = command, .args = options.args}, std::forward<Tail>(tail)...);
+  decltype(auto) acl_dryrun(std::string_view username, std::string_view command, const cmd::AclDryRun::Options& options, Tail&&... tail) {
+    return self().exec(cmd::AclDryRun{.username = username, .command = command, .args = options.args}, std::forward<Tail>(tail)...);
   }
 
   // ACL GENPASS: https://valkey.io/commands/acl-genpass/
   template <class... Tail>
   decltype(auto) acl_genpass(Tail&&... tail) {
-    return self().exec(cmd::AclGenpass{}, std::forward<Tail>(tail)...);
+    return self().exec(cmd::AclGenPass{}, std::forward<Tail>(tail)...);
   }
   template <class... Tail>
-  decltype(auto) acl_genpass(const cmd::AclGenpass::Options& options, Tail&&... tail) {
-    return self().exec(cmd::AclGenpass{.bits = options.bits}, std::forward<Tail>(tail)...);
+  decltype(auto) acl_genpass(const cmd::AclGenPass::Options& options, Tail&&... tail) {
+    return self().exec(cmd::AclGenPass{.bits = options.bits}, std::forward<Tail>(tail)...);
   }
 
   // ACL GETUSER: https://valkey.io/commands/acl-getuser/
   template <class... Tail>
   decltype(auto) acl_getuser(std::string_view username, Tail&&... tail) {
-    return self().exec(cmd::AclGetuser{.username = username}, std::forward<Tail>(tail)...);
+    return self().exec(cmd::AclGetUser{.username = username}, std::forward<Tail>(tail)...);
   }
 
   // ACL HELP: https://valkey.io/commands/acl-help/
@@ -100,11 +100,11 @@ class Commands {
   // ACL SETUSER: https://valkey.io/commands/acl-setuser/
   template <class... Tail>
   decltype(auto) acl_setuser(std::string_view username, Tail&&... tail) {
-    return self().exec(cmd::AclSetuser{.username = username}, std::forward<Tail>(tail)...);
+    return self().exec(cmd::AclSetUser{.username = username}, std::forward<Tail>(tail)...);
   }
   template <class... Tail>
-  decltype(auto) acl_setuser(std::string_view username, const cmd::AclSetuser::Options& options, Tail&&... tail) {
-    return self().exec(cmd::AclSetuser{.username = username, .rules = options.rules}, std::forward<Tail>(tail)...);
+  decltype(auto) acl_setuser(std::string_view username, const cmd::AclSetUser::Options& options, Tail&&... tail) {
+    return self().exec(cmd::AclSetUser{.username = username, .rules = options.rules}, std::forward<Tail>(tail)...);
   }
 
   // ACL USERS: https://valkey.io/commands/acl-users/
@@ -179,8 +179,8 @@ class Commands {
 
   // BITOP: https://valkey.io/commands/bitop/
   template <class... Tail>
-  decltype(auto) bitop(cmd::Bitop::Operation operation, std::string_view destkey, valkey::View<std::string_view> keys, Tail&&... tail) {
-    return self().exec(cmd::Bitop{.operation = operation, .destkey = destkey, .keys = keys}, std::forward<Tail>(tail)...);
+  decltype(auto) bitop(cmd::Bitop::Operation operation, std::string_view dest_key, valkey::View<std::string_view> keys, Tail&&... tail) {
+    return self().exec(cmd::Bitop{.operation = operation, .dest_key = dest_key, .keys = keys}, std::forward<Tail>(tail)...);
   }
 
   // BITPOS: https://valkey.io/commands/bitpos/
@@ -195,8 +195,8 @@ class Commands {
 
   // BLMOVE: https://valkey.io/commands/blmove/
   template <class... Tail>
-  decltype(auto) blmove(std::string_view source, std::string_view destination, cmd::Blmove::Wherefrom wherefrom, cmd::Blmove::Whereto whereto, double timeout, Tail&&... tail) {
-    return self().exec(cmd::Blmove{.source = source, .destination = destination, .wherefrom = wherefrom, .whereto = whereto, .timeout = timeout}, std::forward<Tail>(tail)...);
+  decltype(auto) blmove(std::string_view source, std::string_view destination, cmd::Blmove::WhereFrom where_from, cmd::Blmove::WhereTo where_to, double timeout, Tail&&... tail) {
+    return self().exec(cmd::Blmove{.source = source, .destination = destination, .where_from = where_from, .where_to = where_to, .timeout = timeout}, std::forward<Tail>(tail)...);
   }
 
   // BLMPOP: https://valkey.io/commands/blmpop/
@@ -264,13 +264,13 @@ class Commands {
   // CLIENT GETNAME: https://valkey.io/commands/client-getname/
   template <class... Tail>
   decltype(auto) client_getname(Tail&&... tail) {
-    return self().exec(cmd::ClientGetname{}, std::forward<Tail>(tail)...);
+    return self().exec(cmd::ClientGetName{}, std::forward<Tail>(tail)...);
   }
 
   // CLIENT GETREDIR: https://valkey.io/commands/client-getredir/
   template <class... Tail>
   decltype(auto) client_getredir(Tail&&... tail) {
-    return self().exec(cmd::ClientGetredir{}, std::forward<Tail>(tail)...);
+    return self().exec(cmd::ClientGetRedir{}, std::forward<Tail>(tail)...);
   }
 
   // CLIENT HELP: https://valkey.io/commands/client-help/
@@ -310,7 +310,7 @@ class Commands {
   }
   template <class... Tail>
   decltype(auto) client_list(const cmd::ClientList::Options& options, Tail&&... tail) {
-    return self().exec(cmd::ClientList{.client_type = options.client_type, .client_ids = options.client_ids, .username = options.username, .addr = options.addr, .laddr = options.laddr, .skipme = options.skipme, .maxage = options.maxage, .name = options.name, .idle = options.idle, .flags = options.flags, .lib_name = options.lib_name, .lib_ver = options.lib_ver, .db = options.db, .capa = options.capa, .ip = options.ip, .not_client_type = options.not_client_type, .not_client_ids = options.not_client_ids, .not_username = options.not_username, .not_addr = options.not_addr, .not_laddr = options.not_laddr, .not_name = options.not_name, .not_flags = options.not_flags, .not_lib_name = options.not_lib_name, .not_lib_ver = options.not_lib_ver, .not_db = options.not_db, .not_capa = options.not_capa, .not_ip = options.not_ip}, std::forward<Tail>(tail)...);
+    return self().exec(cmd::ClientList{.client_type = options.client_type, .client_ids = options.client_ids, .username = options.username, .addr = options.addr, .laddr = options.laddr, .skip_me = options.skip_me, .max_age = options.max_age, .name = options.name, .idle = options.idle, .flags = options.flags, .lib_name = options.lib_name, .lib_ver = options.lib_ver, .db = options.db, .capa = options.capa, .ip = options.ip, .not_client_type = options.not_client_type, .not_client_ids = options.not_client_ids, .not_username = options.not_username, .not_addr = options.not_addr, .not_laddr = options.not_laddr, .not_name = options.not_name, .not_flags = options.not_flags, .not_lib_name = options.not_lib_name, .not_lib_ver = options.not_lib_ver, .not_db = options.not_db, .not_capa = options.not_capa, .not_ip = options.not_ip}, std::forward<Tail>(tail)...);
   }
 
   // CLIENT NO-EVICT: https://valkey.io/commands/client-no-evict/
@@ -337,14 +337,14 @@ class Commands {
 
   // CLIENT SETINFO: https://valkey.io/commands/client-setinfo/
   template <class... Tail>
-  decltype(auto) client_setinfo(cmd::ClientSetinfo::Attr attr, Tail&&... tail) {
-    return self().exec(cmd::ClientSetinfo{.attr = attr}, std::forward<Tail>(tail)...);
+  decltype(auto) client_setinfo(cmd::ClientSetInfo::Attr attr, Tail&&... tail) {
+    return self().exec(cmd::ClientSetInfo{.attr = attr}, std::forward<Tail>(tail)...);
   }
 
   // CLIENT SETNAME: https://valkey.io/commands/client-setname/
   template <class... Tail>
   decltype(auto) client_setname(std::string_view connection_name, Tail&&... tail) {
-    return self().exec(cmd::ClientSetname{.connection_name = connection_name}, std::forward<Tail>(tail)...);
+    return self().exec(cmd::ClientSetName{.connection_name = connection_name}, std::forward<Tail>(tail)...);
   }
 
   // CLIENT TRACKING: https://valkey.io/commands/client-tracking/
@@ -354,13 +354,13 @@ class Commands {
   }
   template <class... Tail>
   decltype(auto) client_tracking(cmd::ClientTracking::Status status, const cmd::ClientTracking::Options& options, Tail&&... tail) {
-    return self().exec(cmd::ClientTracking{.status = status, .client_id = options.client_id, .prefixes = options.prefixes, .bcast = options.bcast, .optin = options.optin, .optout = options.optout, .noloop = options.noloop}, std::forward<Tail>(tail)...);
+    return self().exec(cmd::ClientTracking{.status = status, .client_id = options.client_id, .prefixes = options.prefixes, .bcast = options.bcast, .opt_in = options.opt_in, .opt_out = options.opt_out, .no_loop = options.no_loop}, std::forward<Tail>(tail)...);
   }
 
   // CLIENT TRACKINGINFO: https://valkey.io/commands/client-trackinginfo/
   template <class... Tail>
   decltype(auto) client_trackinginfo(Tail&&... tail) {
-    return self().exec(cmd::ClientTrackinginfo{}, std::forward<Tail>(tail)...);
+    return self().exec(cmd::ClientTrackingInfo{}, std::forward<Tail>(tail)...);
   }
 
   // CLIENT UNBLOCK: https://valkey.io/commands/client-unblock/
@@ -382,25 +382,25 @@ class Commands {
   // CLUSTER ADDSLOTS: https://valkey.io/commands/cluster-addslots/
   template <class... Tail>
   decltype(auto) cluster_addslots(valkey::View<std::int64_t> slots, Tail&&... tail) {
-    return self().exec(cmd::ClusterAddslots{.slots = slots}, std::forward<Tail>(tail)...);
+    return self().exec(cmd::ClusterAddSlots{.slots = slots}, std::forward<Tail>(tail)...);
   }
 
   // CLUSTER ADDSLOTSRANGE: https://valkey.io/commands/cluster-addslotsrange/
   template <class... Tail>
   decltype(auto) cluster_addslotsrange(valkey::View<std::pair<std::int64_t, std::int64_t>> ranges, Tail&&... tail) {
-    return self().exec(cmd::ClusterAddslotsrange{.ranges = ranges}, std::forward<Tail>(tail)...);
+    return self().exec(cmd::ClusterAddSlotsRange{.ranges = ranges}, std::forward<Tail>(tail)...);
   }
 
   // CLUSTER BUMPEPOCH: https://valkey.io/commands/cluster-bumpepoch/
   template <class... Tail>
   decltype(auto) cluster_bumpepoch(Tail&&... tail) {
-    return self().exec(cmd::ClusterBumpepoch{}, std::forward<Tail>(tail)...);
+    return self().exec(cmd::ClusterBumpEpoch{}, std::forward<Tail>(tail)...);
   }
 
   // CLUSTER CANCELSLOTMIGRATIONS: https://valkey.io/commands/cluster-cancelslotmigrations/
   template <class... Tail>
   decltype(auto) cluster_cancelslotmigrations(Tail&&... tail) {
-    return self().exec(cmd::ClusterCancelslotmigrations{}, std::forward<Tail>(tail)...);
+    return self().exec(cmd::ClusterCancelSlotMigrations{}, std::forward<Tail>(tail)...);
   }
 
   // CLUSTER COUNT-FAILURE-REPORTS: https://valkey.io/commands/cluster-count-failure-reports/
@@ -412,19 +412,19 @@ class Commands {
   // CLUSTER COUNTKEYSINSLOT: https://valkey.io/commands/cluster-countkeysinslot/
   template <class... Tail>
   decltype(auto) cluster_countkeysinslot(std::int64_t slot, Tail&&... tail) {
-    return self().exec(cmd::ClusterCountkeysinslot{.slot = slot}, std::forward<Tail>(tail)...);
+    return self().exec(cmd::ClusterCountKeysInSlot{.slot = slot}, std::forward<Tail>(tail)...);
   }
 
   // CLUSTER DELSLOTS: https://valkey.io/commands/cluster-delslots/
   template <class... Tail>
   decltype(auto) cluster_delslots(valkey::View<std::int64_t> slots, Tail&&... tail) {
-    return self().exec(cmd::ClusterDelslots{.slots = slots}, std::forward<Tail>(tail)...);
+    return self().exec(cmd::ClusterDelSlots{.slots = slots}, std::forward<Tail>(tail)...);
   }
 
   // CLUSTER DELSLOTSRANGE: https://valkey.io/commands/cluster-delslotsrange/
   template <class... Tail>
   decltype(auto) cluster_delslotsrange(valkey::View<std::pair<std::int64_t, std::int64_t>> ranges, Tail&&... tail) {
-    return self().exec(cmd::ClusterDelslotsrange{.ranges = ranges}, std::forward<Tail>(tail)...);
+    return self().exec(cmd::ClusterDelSlotsRange{.ranges = ranges}, std::forward<Tail>(tail)...);
   }
 
   // CLUSTER FAILOVER: https://valkey.io/commands/cluster-failover/
@@ -440,17 +440,17 @@ class Commands {
   // CLUSTER FLUSHSLOT: https://valkey.io/commands/cluster-flushslot/
   template <class... Tail>
   decltype(auto) cluster_flushslot(std::int64_t slot, Tail&&... tail) {
-    return self().exec(cmd::ClusterFlushslot{.slot = slot}, std::forward<Tail>(tail)...);
+    return self().exec(cmd::ClusterFlushSlot{.slot = slot}, std::forward<Tail>(tail)...);
   }
   template <class... Tail>
-  decltype(auto) cluster_flushslot(std::int64_t slot, const cmd::ClusterFlushslot::Options& options, Tail&&... tail) {
-    return self().exec(cmd::ClusterFlushslot{.slot = slot, .flush_type = options.flush_type}, std::forward<Tail>(tail)...);
+  decltype(auto) cluster_flushslot(std::int64_t slot, const cmd::ClusterFlushSlot::Options& options, Tail&&... tail) {
+    return self().exec(cmd::ClusterFlushSlot{.slot = slot, .flush_type = options.flush_type}, std::forward<Tail>(tail)...);
   }
 
   // CLUSTER FLUSHSLOTS: https://valkey.io/commands/cluster-flushslots/
   template <class... Tail>
   decltype(auto) cluster_flushslots(Tail&&... tail) {
-    return self().exec(cmd::ClusterFlushslots{}, std::forward<Tail>(tail)...);
+    return self().exec(cmd::ClusterFlushSlots{}, std::forward<Tail>(tail)...);
   }
 
   // CLUSTER FORGET: https://valkey.io/commands/cluster-forget/
@@ -462,13 +462,13 @@ class Commands {
   // CLUSTER GETKEYSINSLOT: https://valkey.io/commands/cluster-getkeysinslot/
   template <class... Tail>
   decltype(auto) cluster_getkeysinslot(std::int64_t slot, std::int64_t count, Tail&&... tail) {
-    return self().exec(cmd::ClusterGetkeysinslot{.slot = slot, .count = count}, std::forward<Tail>(tail)...);
+    return self().exec(cmd::ClusterGetKeysInSlot{.slot = slot, .count = count}, std::forward<Tail>(tail)...);
   }
 
   // CLUSTER GETSLOTMIGRATIONS: https://valkey.io/commands/cluster-getslotmigrations/
   template <class... Tail>
   decltype(auto) cluster_getslotmigrations(Tail&&... tail) {
-    return self().exec(cmd::ClusterGetslotmigrations{}, std::forward<Tail>(tail)...);
+    return self().exec(cmd::ClusterGetSlotMigrations{}, std::forward<Tail>(tail)...);
   }
 
   // CLUSTER HELP: https://valkey.io/commands/cluster-help/
@@ -507,20 +507,20 @@ class Commands {
 
   // CLUSTER MIGRATESLOTS: https://valkey.io/commands/cluster-migrateslots/
   template <class... Tail>
-  decltype(auto) cluster_migrateslots(valkey::View<cmd::ClusterMigrateslots::MigrationGroup> migration_groups, Tail&&... tail) {
-    return self().exec(cmd::ClusterMigrateslots{.migration_groups = migration_groups}, std::forward<Tail>(tail)...);
+  decltype(auto) cluster_migrateslots(valkey::View<cmd::ClusterMigrateSlots::MigrationGroup> migration_groups, Tail&&... tail) {
+    return self().exec(cmd::ClusterMigrateSlots{.migration_groups = migration_groups}, std::forward<Tail>(tail)...);
   }
 
   // CLUSTER MYID: https://valkey.io/commands/cluster-myid/
   template <class... Tail>
   decltype(auto) cluster_myid(Tail&&... tail) {
-    return self().exec(cmd::ClusterMyid{}, std::forward<Tail>(tail)...);
+    return self().exec(cmd::ClusterMyId{}, std::forward<Tail>(tail)...);
   }
 
   // CLUSTER MYSHARDID: https://valkey.io/commands/cluster-myshardid/
   template <class... Tail>
   decltype(auto) cluster_myshardid(Tail&&... tail) {
-    return self().exec(cmd::ClusterMyshardid{}, std::forward<Tail>(tail)...);
+    return self().exec(cmd::ClusterMyShardId{}, std::forward<Tail>(tail)...);
   }
 
   // CLUSTER NODES: https://valkey.io/commands/cluster-nodes/
@@ -554,7 +554,7 @@ class Commands {
   // CLUSTER SAVECONFIG: https://valkey.io/commands/cluster-saveconfig/
   template <class... Tail>
   decltype(auto) cluster_saveconfig(Tail&&... tail) {
-    return self().exec(cmd::ClusterSaveconfig{}, std::forward<Tail>(tail)...);
+    return self().exec(cmd::ClusterSaveConfig{}, std::forward<Tail>(tail)...);
   }
 
   // CLUSTER SET-CONFIG-EPOCH: https://valkey.io/commands/cluster-set-config-epoch/
@@ -565,12 +565,12 @@ class Commands {
 
   // CLUSTER SETSLOT: https://valkey.io/commands/cluster-setslot/
   template <class... Tail>
-  decltype(auto) cluster_setslot(std::int64_t slot, cmd::ClusterSetslot::Subcommand subcommand, Tail&&... tail) {
-    return self().exec(cmd::ClusterSetslot{.slot = slot, .subcommand = subcommand}, std::forward<Tail>(tail)...);
+  decltype(auto) cluster_setslot(std::int64_t slot, cmd::ClusterSetSlot::Subcommand subcommand, Tail&&... tail) {
+    return self().exec(cmd::ClusterSetSlot{.slot = slot, .subcommand = subcommand}, std::forward<Tail>(tail)...);
   }
   template <class... Tail>
-  decltype(auto) cluster_setslot(std::int64_t slot, cmd::ClusterSetslot::Subcommand subcommand, const cmd::ClusterSetslot::Options& options, Tail&&... tail) {
-    return self().exec(cmd::ClusterSetslot{.slot = slot, .subcommand = subcommand, .timeout = options.timeout}, std::forward<Tail>(tail)...);
+  decltype(auto) cluster_setslot(std::int64_t slot, cmd::ClusterSetSlot::Subcommand subcommand, const cmd::ClusterSetSlot::Options& options, Tail&&... tail) {
+    return self().exec(cmd::ClusterSetSlot{.slot = slot, .subcommand = subcommand, .timeout = options.timeout}, std::forward<Tail>(tail)...);
   }
 
   // CLUSTER SHARDS: https://valkey.io/commands/cluster-shards/
@@ -626,21 +626,21 @@ class Commands {
   // COMMAND GETKEYS: https://valkey.io/commands/command-getkeys/
   template <class... Tail>
   decltype(auto) command_getkeys(std::string_view command, Tail&&... tail) {
-    return self().exec(cmd::CommandGetkeys{.command = command}, std::forward<Tail>(tail)...);
+    return self().exec(cmd::CommandGetKeys{.command = command}, std::forward<Tail>(tail)...);
   }
   template <class... Tail>
-  decltype(auto) command_getkeys(std::string_view command, const cmd::CommandGetkeys::Options& options, Tail&&... tail) {
-    return self().exec(cmd::CommandGetkeys{.command = command, .args = options.args}, std::forward<Tail>(tail)...);
+  decltype(auto) command_getkeys(std::string_view command, const cmd::CommandGetKeys::Options& options, Tail&&... tail) {
+    return self().exec(cmd::CommandGetKeys{.command = command, .args = options.args}, std::forward<Tail>(tail)...);
   }
 
   // COMMAND GETKEYSANDFLAGS: https://valkey.io/commands/command-getkeysandflags/
   template <class... Tail>
   decltype(auto) command_getkeysandflags(std::string_view command, Tail&&... tail) {
-    return self().exec(cmd::CommandGetkeysandflags{.command = command}, std::forward<Tail>(tail)...);
+    return self().exec(cmd::CommandGetKeysAndFlags{.command = command}, std::forward<Tail>(tail)...);
   }
   template <class... Tail>
-  decltype(auto) command_getkeysandflags(std::string_view command, const cmd::CommandGetkeysandflags::Options& options, Tail&&... tail) {
-    return self().exec(cmd::CommandGetkeysandflags{.command = command, .args = options.args}, std::forward<Tail>(tail)...);
+  decltype(auto) command_getkeysandflags(std::string_view command, const cmd::CommandGetKeysAndFlags::Options& options, Tail&&... tail) {
+    return self().exec(cmd::CommandGetKeysAndFlags{.command = command, .args = options.args}, std::forward<Tail>(tail)...);
   }
 
   // COMMAND HELP: https://valkey.io/commands/command-help/
@@ -666,7 +666,7 @@ class Commands {
   }
   template <class... Tail>
   decltype(auto) command_list(const cmd::CommandList::Options& options, Tail&&... tail) {
-    return self().exec(cmd::CommandList{.filterby = options.filterby}, std::forward<Tail>(tail)...);
+    return self().exec(cmd::CommandList{.filter_by = options.filter_by}, std::forward<Tail>(tail)...);
   }
 
   // COMMANDLOG GET: https://valkey.io/commands/commandlog-get/
@@ -708,7 +708,7 @@ class Commands {
   // CONFIG RESETSTAT: https://valkey.io/commands/config-resetstat/
   template <class... Tail>
   decltype(auto) config_resetstat(Tail&&... tail) {
-    return self().exec(cmd::ConfigResetstat{}, std::forward<Tail>(tail)...);
+    return self().exec(cmd::ConfigResetStat{}, std::forward<Tail>(tail)...);
   }
 
   // CONFIG REWRITE: https://valkey.io/commands/config-rewrite/
@@ -938,7 +938,7 @@ class Commands {
   }
   template <class... Tail>
   decltype(auto) function_list(const cmd::FunctionList::Options& options, Tail&&... tail) {
-    return self().exec(cmd::FunctionList{.library_name_pattern = options.library_name_pattern, .withcode = options.withcode}, std::forward<Tail>(tail)...);
+    return self().exec(cmd::FunctionList{.library_name_pattern = options.library_name_pattern, .with_code = options.with_code}, std::forward<Tail>(tail)...);
   }
 
   // FUNCTION LOAD: https://valkey.io/commands/function-load/
@@ -1014,7 +1014,7 @@ class Commands {
   }
   template <class... Tail>
   decltype(auto) georadius(std::string_view key, double longitude, double latitude, double radius, cmd::Georadius::Unit unit, const cmd::Georadius::Options& options, Tail&&... tail) {
-    return self().exec(cmd::Georadius{.key = key, .longitude = longitude, .latitude = latitude, .radius = radius, .unit = unit, .withcoord = options.withcoord, .withdist = options.withdist, .withhash = options.withhash, .count = options.count, .order = options.order, .store = options.store}, std::forward<Tail>(tail)...);
+    return self().exec(cmd::Georadius{.key = key, .longitude = longitude, .latitude = latitude, .radius = radius, .unit = unit, .with_coord = options.with_coord, .with_dist = options.with_dist, .with_hash = options.with_hash, .count = options.count, .order = options.order, .store = options.store}, std::forward<Tail>(tail)...);
   }
 
   // GEORADIUS_RO: https://valkey.io/commands/georadius_ro/
@@ -1024,27 +1024,27 @@ class Commands {
   }
   template <class... Tail>
   decltype(auto) georadius_ro(std::string_view key, double longitude, double latitude, double radius, cmd::GeoradiusRo::Unit unit, const cmd::GeoradiusRo::Options& options, Tail&&... tail) {
-    return self().exec(cmd::GeoradiusRo{.key = key, .longitude = longitude, .latitude = latitude, .radius = radius, .unit = unit, .withcoord = options.withcoord, .withdist = options.withdist, .withhash = options.withhash, .count = options.count, .order = options.order}, std::forward<Tail>(tail)...);
+    return self().exec(cmd::GeoradiusRo{.key = key, .longitude = longitude, .latitude = latitude, .radius = radius, .unit = unit, .with_coord = options.with_coord, .with_dist = options.with_dist, .with_hash = options.with_hash, .count = options.count, .order = options.order}, std::forward<Tail>(tail)...);
   }
 
   // GEORADIUSBYMEMBER: https://valkey.io/commands/georadiusbymember/
   template <class... Tail>
-  decltype(auto) georadiusbymember(std::string_view key, std::string_view member, double radius, cmd::Georadiusbymember::Unit unit, Tail&&... tail) {
-    return self().exec(cmd::Georadiusbymember{.key = key, .member = member, .radius = radius, .unit = unit}, std::forward<Tail>(tail)...);
+  decltype(auto) georadiusbymember(std::string_view key, std::string_view member, double radius, cmd::GeoradiusByMember::Unit unit, Tail&&... tail) {
+    return self().exec(cmd::GeoradiusByMember{.key = key, .member = member, .radius = radius, .unit = unit}, std::forward<Tail>(tail)...);
   }
   template <class... Tail>
-  decltype(auto) georadiusbymember(std::string_view key, std::string_view member, double radius, cmd::Georadiusbymember::Unit unit, const cmd::Georadiusbymember::Options& options, Tail&&... tail) {
-    return self().exec(cmd::Georadiusbymember{.key = key, .member = member, .radius = radius, .unit = unit, .withcoord = options.withcoord, .withdist = options.withdist, .withhash = options.withhash, .count = options.count, .order = options.order, .store = options.store}, std::forward<Tail>(tail)...);
+  decltype(auto) georadiusbymember(std::string_view key, std::string_view member, double radius, cmd::GeoradiusByMember::Unit unit, const cmd::GeoradiusByMember::Options& options, Tail&&... tail) {
+    return self().exec(cmd::GeoradiusByMember{.key = key, .member = member, .radius = radius, .unit = unit, .with_coord = options.with_coord, .with_dist = options.with_dist, .with_hash = options.with_hash, .count = options.count, .order = options.order, .store = options.store}, std::forward<Tail>(tail)...);
   }
 
   // GEORADIUSBYMEMBER_RO: https://valkey.io/commands/georadiusbymember_ro/
   template <class... Tail>
-  decltype(auto) georadiusbymember_ro(std::string_view key, std::string_view member, double radius, cmd::GeoradiusbymemberRo::Unit unit, Tail&&... tail) {
-    return self().exec(cmd::GeoradiusbymemberRo{.key = key, .member = member, .radius = radius, .unit = unit}, std::forward<Tail>(tail)...);
+  decltype(auto) georadiusbymember_ro(std::string_view key, std::string_view member, double radius, cmd::GeoradiusByMemberRo::Unit unit, Tail&&... tail) {
+    return self().exec(cmd::GeoradiusByMemberRo{.key = key, .member = member, .radius = radius, .unit = unit}, std::forward<Tail>(tail)...);
   }
   template <class... Tail>
-  decltype(auto) georadiusbymember_ro(std::string_view key, std::string_view member, double radius, cmd::GeoradiusbymemberRo::Unit unit, const cmd::GeoradiusbymemberRo::Options& options, Tail&&... tail) {
-    return self().exec(cmd::GeoradiusbymemberRo{.key = key, .member = member, .radius = radius, .unit = unit, .withcoord = options.withcoord, .withdist = options.withdist, .withhash = options.withhash, .count = options.count, .order = options.order}, std::forward<Tail>(tail)...);
+  decltype(auto) georadiusbymember_ro(std::string_view key, std::string_view member, double radius, cmd::GeoradiusByMemberRo::Unit unit, const cmd::GeoradiusByMemberRo::Options& options, Tail&&... tail) {
+    return self().exec(cmd::GeoradiusByMemberRo{.key = key, .member = member, .radius = radius, .unit = unit, .with_coord = options.with_coord, .with_dist = options.with_dist, .with_hash = options.with_hash, .count = options.count, .order = options.order}, std::forward<Tail>(tail)...);
   }
 
   // GEOSEARCH: https://valkey.io/commands/geosearch/
@@ -1074,7 +1074,7 @@ class Commands {
   }
   template <class... Tail>
   decltype(auto) geosearchstore(std::string_view destination, std::string_view source, cmd::Geosearchstore::By by, const cmd::Geosearchstore::Options& options, Tail&&... tail) {
-    return self().exec(cmd::Geosearchstore{.destination = destination, .source = source, .by = by, .from = options.from, .order = options.order, .count = options.count, .storedist = options.storedist}, std::forward<Tail>(tail)...);
+    return self().exec(cmd::Geosearchstore{.destination = destination, .source = source, .by = by, .from = options.from, .order = options.order, .count = options.count, .store_dist = options.store_dist}, std::forward<Tail>(tail)...);
   }
 
   // GET: https://valkey.io/commands/get/
@@ -1272,7 +1272,7 @@ class Commands {
   // HRANDFIELD (typed entry point of Hrandfield): https://valkey.io/commands/hrandfield/
   template <class... Tail>
   decltype(auto) hrandfield_withvalues(std::string_view key, std::int64_t count, Tail&&... tail) {
-    return self().exec(cmd::HrandfieldWithvalues{.key = key, .count = count}, std::forward<Tail>(tail)...);
+    return self().exec(cmd::HrandfieldWithValues{.key = key, .count = count}, std::forward<Tail>(tail)...);
   }
 
   // HSCAN: https://valkey.io/commands/hscan/
@@ -1282,7 +1282,7 @@ class Commands {
   }
   template <class... Tail>
   decltype(auto) hscan(std::string_view key, std::uint64_t cursor, const cmd::Hscan::Options& options, Tail&&... tail) {
-    return self().exec(cmd::Hscan{.key = key, .cursor = cursor, .pattern = options.pattern, .count = options.count, .novalues = options.novalues}, std::forward<Tail>(tail)...);
+    return self().exec(cmd::Hscan{.key = key, .cursor = cursor, .pattern = options.pattern, .count = options.count, .no_values = options.no_values}, std::forward<Tail>(tail)...);
   }
 
   // HSET: https://valkey.io/commands/hset/
@@ -1447,8 +1447,8 @@ class Commands {
 
   // LMOVE: https://valkey.io/commands/lmove/
   template <class... Tail>
-  decltype(auto) lmove(std::string_view source, std::string_view destination, cmd::Lmove::Wherefrom wherefrom, cmd::Lmove::Whereto whereto, Tail&&... tail) {
-    return self().exec(cmd::Lmove{.source = source, .destination = destination, .wherefrom = wherefrom, .whereto = whereto}, std::forward<Tail>(tail)...);
+  decltype(auto) lmove(std::string_view source, std::string_view destination, cmd::Lmove::WhereFrom where_from, cmd::Lmove::WhereTo where_to, Tail&&... tail) {
+    return self().exec(cmd::Lmove{.source = source, .destination = destination, .where_from = where_from, .where_to = where_to}, std::forward<Tail>(tail)...);
   }
 
   // LMPOP: https://valkey.io/commands/lmpop/
@@ -1682,13 +1682,13 @@ class Commands {
   // OBJECT IDLETIME: https://valkey.io/commands/object-idletime/
   template <class... Tail>
   decltype(auto) object_idletime(std::string_view key, Tail&&... tail) {
-    return self().exec(cmd::ObjectIdletime{.key = key}, std::forward<Tail>(tail)...);
+    return self().exec(cmd::ObjectIdleTime{.key = key}, std::forward<Tail>(tail)...);
   }
 
   // OBJECT REFCOUNT: https://valkey.io/commands/object-refcount/
   template <class... Tail>
   decltype(auto) object_refcount(std::string_view key, Tail&&... tail) {
-    return self().exec(cmd::ObjectRefcount{.key = key}, std::forward<Tail>(tail)...);
+    return self().exec(cmd::ObjectRefCount{.key = key}, std::forward<Tail>(tail)...);
   }
 
   // PERSIST: https://valkey.io/commands/persist/
@@ -1747,12 +1747,12 @@ class Commands {
 
   // PFMERGE: https://valkey.io/commands/pfmerge/
   template <class... Tail>
-  decltype(auto) pfmerge(std::string_view destkey, Tail&&... tail) {
-    return self().exec(cmd::Pfmerge{.destkey = destkey}, std::forward<Tail>(tail)...);
+  decltype(auto) pfmerge(std::string_view dest_key, Tail&&... tail) {
+    return self().exec(cmd::Pfmerge{.dest_key = dest_key}, std::forward<Tail>(tail)...);
   }
   template <class... Tail>
-  decltype(auto) pfmerge(std::string_view destkey, const cmd::Pfmerge::Options& options, Tail&&... tail) {
-    return self().exec(cmd::Pfmerge{.destkey = destkey, .sourcekeys = options.sourcekeys}, std::forward<Tail>(tail)...);
+  decltype(auto) pfmerge(std::string_view dest_key, const cmd::Pfmerge::Options& options, Tail&&... tail) {
+    return self().exec(cmd::Pfmerge{.dest_key = dest_key, .source_keys = options.source_keys}, std::forward<Tail>(tail)...);
   }
 
   // PFSELFTEST: https://valkey.io/commands/pfselftest/
@@ -1808,37 +1808,37 @@ class Commands {
   // PUBSUB NUMPAT: https://valkey.io/commands/pubsub-numpat/
   template <class... Tail>
   decltype(auto) pubsub_numpat(Tail&&... tail) {
-    return self().exec(cmd::PubsubNumpat{}, std::forward<Tail>(tail)...);
+    return self().exec(cmd::PubsubNumPat{}, std::forward<Tail>(tail)...);
   }
 
   // PUBSUB NUMSUB: https://valkey.io/commands/pubsub-numsub/
   template <class... Tail>
   decltype(auto) pubsub_numsub(Tail&&... tail) {
-    return self().exec(cmd::PubsubNumsub{}, std::forward<Tail>(tail)...);
+    return self().exec(cmd::PubsubNumSub{}, std::forward<Tail>(tail)...);
   }
   template <class... Tail>
-  decltype(auto) pubsub_numsub(const cmd::PubsubNumsub::Options& options, Tail&&... tail) {
-    return self().exec(cmd::PubsubNumsub{.channels = options.channels}, std::forward<Tail>(tail)...);
+  decltype(auto) pubsub_numsub(const cmd::PubsubNumSub::Options& options, Tail&&... tail) {
+    return self().exec(cmd::PubsubNumSub{.channels = options.channels}, std::forward<Tail>(tail)...);
   }
 
   // PUBSUB SHARDCHANNELS: https://valkey.io/commands/pubsub-shardchannels/
   template <class... Tail>
   decltype(auto) pubsub_shardchannels(Tail&&... tail) {
-    return self().exec(cmd::PubsubShardchannels{}, std::forward<Tail>(tail)...);
+    return self().exec(cmd::PubsubShardChannels{}, std::forward<Tail>(tail)...);
   }
   template <class... Tail>
-  decltype(auto) pubsub_shardchannels(const cmd::PubsubShardchannels::Options& options, Tail&&... tail) {
-    return self().exec(cmd::PubsubShardchannels{.pattern = options.pattern}, std::forward<Tail>(tail)...);
+  decltype(auto) pubsub_shardchannels(const cmd::PubsubShardChannels::Options& options, Tail&&... tail) {
+    return self().exec(cmd::PubsubShardChannels{.pattern = options.pattern}, std::forward<Tail>(tail)...);
   }
 
   // PUBSUB SHARDNUMSUB: https://valkey.io/commands/pubsub-shardnumsub/
   template <class... Tail>
   decltype(auto) pubsub_shardnumsub(Tail&&... tail) {
-    return self().exec(cmd::PubsubShardnumsub{}, std::forward<Tail>(tail)...);
+    return self().exec(cmd::PubsubShardNumSub{}, std::forward<Tail>(tail)...);
   }
   template <class... Tail>
-  decltype(auto) pubsub_shardnumsub(const cmd::PubsubShardnumsub::Options& options, Tail&&... tail) {
-    return self().exec(cmd::PubsubShardnumsub{.shardchannels = options.shardchannels}, std::forward<Tail>(tail)...);
+  decltype(auto) pubsub_shardnumsub(const cmd::PubsubShardNumSub::Options& options, Tail&&... tail) {
+    return self().exec(cmd::PubsubShardNumSub{.shard_channels = options.shard_channels}, std::forward<Tail>(tail)...);
   }
 
   // RANDOMKEY: https://valkey.io/commands/randomkey/
@@ -1861,14 +1861,14 @@ class Commands {
 
   // RENAME: https://valkey.io/commands/rename/
   template <class... Tail>
-  decltype(auto) rename(std::string_view key, std::string_view newkey, Tail&&... tail) {
-    return self().exec(cmd::Rename{.key = key, .newkey = newkey}, std::forward<Tail>(tail)...);
+  decltype(auto) rename(std::string_view key, std::string_view new_key, Tail&&... tail) {
+    return self().exec(cmd::Rename{.key = key, .new_key = new_key}, std::forward<Tail>(tail)...);
   }
 
   // RENAMENX: https://valkey.io/commands/renamenx/
   template <class... Tail>
-  decltype(auto) renamenx(std::string_view key, std::string_view newkey, Tail&&... tail) {
-    return self().exec(cmd::Renamenx{.key = key, .newkey = newkey}, std::forward<Tail>(tail)...);
+  decltype(auto) renamenx(std::string_view key, std::string_view new_key, Tail&&... tail) {
+    return self().exec(cmd::Renamenx{.key = key, .new_key = new_key}, std::forward<Tail>(tail)...);
   }
 
   // REPLCONF: https://valkey.io/commands/replconf/
@@ -1890,7 +1890,7 @@ class Commands {
   }
   template <class... Tail>
   decltype(auto) restore(std::string_view key, std::int64_t ttl, std::string_view serialized_value, const cmd::Restore::Options& options, Tail&&... tail) {
-    return self().exec(cmd::Restore{.key = key, .ttl = ttl, .serialized_value = serialized_value, .replace = options.replace, .absttl = options.absttl, .seconds = options.seconds, .frequency = options.frequency}, std::forward<Tail>(tail)...);
+    return self().exec(cmd::Restore{.key = key, .ttl = ttl, .serialized_value = serialized_value, .replace = options.replace, .abs_ttl = options.abs_ttl, .seconds = options.seconds, .frequency = options.frequency}, std::forward<Tail>(tail)...);
   }
 
   // RESTORE-ASKING: https://valkey.io/commands/restore-asking/
@@ -1900,7 +1900,7 @@ class Commands {
   }
   template <class... Tail>
   decltype(auto) restore_asking(std::string_view key, std::int64_t ttl, std::string_view serialized_value, const cmd::RestoreAsking::Options& options, Tail&&... tail) {
-    return self().exec(cmd::RestoreAsking{.key = key, .ttl = ttl, .serialized_value = serialized_value, .replace = options.replace, .absttl = options.absttl, .seconds = options.seconds, .frequency = options.frequency}, std::forward<Tail>(tail)...);
+    return self().exec(cmd::RestoreAsking{.key = key, .ttl = ttl, .serialized_value = serialized_value, .replace = options.replace, .abs_ttl = options.abs_ttl, .seconds = options.seconds, .frequency = options.frequency}, std::forward<Tail>(tail)...);
   }
 
   // ROLE: https://valkey.io/commands/role/
@@ -2197,8 +2197,8 @@ class Commands {
 
   // SPUBLISH: https://valkey.io/commands/spublish/
   template <class... Tail>
-  decltype(auto) spublish(std::string_view shardchannel, std::string_view message, Tail&&... tail) {
-    return self().exec(cmd::Spublish{.shardchannel = shardchannel, .message = message}, std::forward<Tail>(tail)...);
+  decltype(auto) spublish(std::string_view shard_channel, std::string_view message, Tail&&... tail) {
+    return self().exec(cmd::Spublish{.shard_channel = shard_channel, .message = message}, std::forward<Tail>(tail)...);
   }
 
   // SRANDMEMBER: https://valkey.io/commands/srandmember/
@@ -2291,14 +2291,14 @@ class Commands {
 
   // WAIT: https://valkey.io/commands/wait/
   template <class... Tail>
-  decltype(auto) wait(std::int64_t numreplicas, std::int64_t timeout, Tail&&... tail) {
-    return self().exec(cmd::Wait{.numreplicas = numreplicas, .timeout = timeout}, std::forward<Tail>(tail)...);
+  decltype(auto) wait(std::int64_t num_replicas, std::int64_t timeout, Tail&&... tail) {
+    return self().exec(cmd::Wait{.num_replicas = num_replicas, .timeout = timeout}, std::forward<Tail>(tail)...);
   }
 
   // WAITAOF: https://valkey.io/commands/waitaof/
   template <class... Tail>
-  decltype(auto) waitaof(std::int64_t numlocal, std::int64_t numreplicas, std::int64_t timeout, Tail&&... tail) {
-    return self().exec(cmd::Waitaof{.numlocal = numlocal, .numreplicas = numreplicas, .timeout = timeout}, std::forward<Tail>(tail)...);
+  decltype(auto) waitaof(std::int64_t num_local, std::int64_t num_replicas, std::int64_t timeout, Tail&&... tail) {
+    return self().exec(cmd::Waitaof{.num_local = num_local, .num_replicas = num_replicas, .timeout = timeout}, std::forward<Tail>(tail)...);
   }
 
   // XACK: https://valkey.io/commands/xack/
@@ -2314,7 +2314,7 @@ class Commands {
   }
   template <class... Tail>
   decltype(auto) xadd(std::string_view key, cmd::Xadd::IdSelector id_selector, valkey::View<std::pair<std::string_view, std::string_view>> data, const cmd::Xadd::Options& options, Tail&&... tail) {
-    return self().exec(cmd::Xadd{.key = key, .id_selector = id_selector, .data = data, .nomkstream = options.nomkstream, .trim = options.trim}, std::forward<Tail>(tail)...);
+    return self().exec(cmd::Xadd{.key = key, .id_selector = id_selector, .data = data, .no_mk_stream = options.no_mk_stream, .trim = options.trim}, std::forward<Tail>(tail)...);
   }
 
   // XAUTOCLAIM: https://valkey.io/commands/xautoclaim/
@@ -2330,11 +2330,11 @@ class Commands {
   // XAUTOCLAIM (typed entry point of Xautoclaim): https://valkey.io/commands/xautoclaim/
   template <class... Tail>
   decltype(auto) xautoclaim_justid(std::string_view key, std::string_view group, std::string_view consumer, std::string_view min_idle_time, std::string_view start, Tail&&... tail) {
-    return self().exec(cmd::XautoclaimJustid{.key = key, .group = group, .consumer = consumer, .min_idle_time = min_idle_time, .start = start}, std::forward<Tail>(tail)...);
+    return self().exec(cmd::XautoclaimJustId{.key = key, .group = group, .consumer = consumer, .min_idle_time = min_idle_time, .start = start}, std::forward<Tail>(tail)...);
   }
   template <class... Tail>
-  decltype(auto) xautoclaim_justid(std::string_view key, std::string_view group, std::string_view consumer, std::string_view min_idle_time, std::string_view start, const cmd::XautoclaimJustid::Options& options, Tail&&... tail) {
-    return self().exec(cmd::XautoclaimJustid{.key = key, .group = group, .consumer = consumer, .min_idle_time = min_idle_time, .start = start, .count = options.count}, std::forward<Tail>(tail)...);
+  decltype(auto) xautoclaim_justid(std::string_view key, std::string_view group, std::string_view consumer, std::string_view min_idle_time, std::string_view start, const cmd::XautoclaimJustId::Options& options, Tail&&... tail) {
+    return self().exec(cmd::XautoclaimJustId{.key = key, .group = group, .consumer = consumer, .min_idle_time = min_idle_time, .start = start, .count = options.count}, std::forward<Tail>(tail)...);
   }
 
   // XCLAIM: https://valkey.io/commands/xclaim/
@@ -2344,17 +2344,17 @@ class Commands {
   }
   template <class... Tail>
   decltype(auto) xclaim(std::string_view key, std::string_view group, std::string_view consumer, std::string_view min_idle_time, valkey::View<std::string_view> ids, const cmd::Xclaim::Options& options, Tail&&... tail) {
-    return self().exec(cmd::Xclaim{.key = key, .group = group, .consumer = consumer, .min_idle_time = min_idle_time, .ids = ids, .ms = options.ms, .unix_time_milliseconds = options.unix_time_milliseconds, .count = options.count, .force = options.force, .lastid = options.lastid}, std::forward<Tail>(tail)...);
+    return self().exec(cmd::Xclaim{.key = key, .group = group, .consumer = consumer, .min_idle_time = min_idle_time, .ids = ids, .ms = options.ms, .unix_time_milliseconds = options.unix_time_milliseconds, .count = options.count, .force = options.force, .last_id = options.last_id}, std::forward<Tail>(tail)...);
   }
 
   // XCLAIM (typed entry point of Xclaim): https://valkey.io/commands/xclaim/
   template <class... Tail>
   decltype(auto) xclaim_justid(std::string_view key, std::string_view group, std::string_view consumer, std::string_view min_idle_time, valkey::View<std::string_view> ids, Tail&&... tail) {
-    return self().exec(cmd::XclaimJustid{.key = key, .group = group, .consumer = consumer, .min_idle_time = min_idle_time, .ids = ids}, std::forward<Tail>(tail)...);
+    return self().exec(cmd::XclaimJustId{.key = key, .group = group, .consumer = consumer, .min_idle_time = min_idle_time, .ids = ids}, std::forward<Tail>(tail)...);
   }
   template <class... Tail>
-  decltype(auto) xclaim_justid(std::string_view key, std::string_view group, std::string_view consumer, std::string_view min_idle_time, valkey::View<std::string_view> ids, const cmd::XclaimJustid::Options& options, Tail&&... tail) {
-    return self().exec(cmd::XclaimJustid{.key = key, .group = group, .consumer = consumer, .min_idle_time = min_idle_time, .ids = ids, .ms = options.ms, .unix_time_milliseconds = options.unix_time_milliseconds, .count = options.count, .force = options.force, .lastid = options.lastid}, std::forward<Tail>(tail)...);
+  decltype(auto) xclaim_justid(std::string_view key, std::string_view group, std::string_view consumer, std::string_view min_idle_time, valkey::View<std::string_view> ids, const cmd::XclaimJustId::Options& options, Tail&&... tail) {
+    return self().exec(cmd::XclaimJustId{.key = key, .group = group, .consumer = consumer, .min_idle_time = min_idle_time, .ids = ids, .ms = options.ms, .unix_time_milliseconds = options.unix_time_milliseconds, .count = options.count, .force = options.force, .last_id = options.last_id}, std::forward<Tail>(tail)...);
   }
 
   // XDEL: https://valkey.io/commands/xdel/
@@ -2370,19 +2370,19 @@ class Commands {
   }
   template <class... Tail>
   decltype(auto) xgroup_create(std::string_view key, std::string_view group, cmd::XgroupCreate::IdSelector id_selector, const cmd::XgroupCreate::Options& options, Tail&&... tail) {
-    return self().exec(cmd::XgroupCreate{.key = key, .group = group, .id_selector = id_selector, .mkstream = options.mkstream, .entriesread = options.entriesread}, std::forward<Tail>(tail)...);
+    return self().exec(cmd::XgroupCreate{.key = key, .group = group, .id_selector = id_selector, .mk_stream = options.mk_stream, .entries_read = options.entries_read}, std::forward<Tail>(tail)...);
   }
 
   // XGROUP CREATECONSUMER: https://valkey.io/commands/xgroup-createconsumer/
   template <class... Tail>
   decltype(auto) xgroup_createconsumer(std::string_view key, std::string_view group, std::string_view consumer, Tail&&... tail) {
-    return self().exec(cmd::XgroupCreateconsumer{.key = key, .group = group, .consumer = consumer}, std::forward<Tail>(tail)...);
+    return self().exec(cmd::XgroupCreateConsumer{.key = key, .group = group, .consumer = consumer}, std::forward<Tail>(tail)...);
   }
 
   // XGROUP DELCONSUMER: https://valkey.io/commands/xgroup-delconsumer/
   template <class... Tail>
   decltype(auto) xgroup_delconsumer(std::string_view key, std::string_view group, std::string_view consumer, Tail&&... tail) {
-    return self().exec(cmd::XgroupDelconsumer{.key = key, .group = group, .consumer = consumer}, std::forward<Tail>(tail)...);
+    return self().exec(cmd::XgroupDelConsumer{.key = key, .group = group, .consumer = consumer}, std::forward<Tail>(tail)...);
   }
 
   // XGROUP DESTROY: https://valkey.io/commands/xgroup-destroy/
@@ -2399,12 +2399,12 @@ class Commands {
 
   // XGROUP SETID: https://valkey.io/commands/xgroup-setid/
   template <class... Tail>
-  decltype(auto) xgroup_setid(std::string_view key, std::string_view group, cmd::XgroupSetid::IdSelector id_selector, Tail&&... tail) {
-    return self().exec(cmd::XgroupSetid{.key = key, .group = group, .id_selector = id_selector}, std::forward<Tail>(tail)...);
+  decltype(auto) xgroup_setid(std::string_view key, std::string_view group, cmd::XgroupSetId::IdSelector id_selector, Tail&&... tail) {
+    return self().exec(cmd::XgroupSetId{.key = key, .group = group, .id_selector = id_selector}, std::forward<Tail>(tail)...);
   }
   template <class... Tail>
-  decltype(auto) xgroup_setid(std::string_view key, std::string_view group, cmd::XgroupSetid::IdSelector id_selector, const cmd::XgroupSetid::Options& options, Tail&&... tail) {
-    return self().exec(cmd::XgroupSetid{.key = key, .group = group, .id_selector = id_selector, .entriesread = options.entriesread}, std::forward<Tail>(tail)...);
+  decltype(auto) xgroup_setid(std::string_view key, std::string_view group, cmd::XgroupSetId::IdSelector id_selector, const cmd::XgroupSetId::Options& options, Tail&&... tail) {
+    return self().exec(cmd::XgroupSetId{.key = key, .group = group, .id_selector = id_selector, .entries_read = options.entries_read}, std::forward<Tail>(tail)...);
   }
 
   // XINFO CONSUMERS: https://valkey.io/commands/xinfo-consumers/
@@ -2484,7 +2484,7 @@ class Commands {
   }
   template <class... Tail>
   decltype(auto) xreadgroup(std::string_view group, std::string_view consumer, valkey::View<std::string_view> keys, valkey::View<std::string_view> ids, const cmd::Xreadgroup::Options& options, Tail&&... tail) {
-    return self().exec(cmd::Xreadgroup{.group = group, .consumer = consumer, .keys = keys, .ids = ids, .count = options.count, .milliseconds = options.milliseconds, .noack = options.noack}, std::forward<Tail>(tail)...);
+    return self().exec(cmd::Xreadgroup{.group = group, .consumer = consumer, .keys = keys, .ids = ids, .count = options.count, .milliseconds = options.milliseconds, .no_ack = options.no_ack}, std::forward<Tail>(tail)...);
   }
 
   // XREVRANGE: https://valkey.io/commands/xrevrange/
@@ -2558,7 +2558,7 @@ class Commands {
   // ZDIFF (typed entry point of Zdiff): https://valkey.io/commands/zdiff/
   template <class... Tail>
   decltype(auto) zdiff_withscores(valkey::View<std::string_view> keys, Tail&&... tail) {
-    return self().exec(cmd::ZdiffWithscores{.keys = keys}, std::forward<Tail>(tail)...);
+    return self().exec(cmd::ZdiffWithScores{.keys = keys}, std::forward<Tail>(tail)...);
   }
 
   // ZDIFFSTORE: https://valkey.io/commands/zdiffstore/
@@ -2586,11 +2586,11 @@ class Commands {
   // ZINTER (typed entry point of Zinter): https://valkey.io/commands/zinter/
   template <class... Tail>
   decltype(auto) zinter_withscores(valkey::View<std::string_view> keys, Tail&&... tail) {
-    return self().exec(cmd::ZinterWithscores{.keys = keys}, std::forward<Tail>(tail)...);
+    return self().exec(cmd::ZinterWithScores{.keys = keys}, std::forward<Tail>(tail)...);
   }
   template <class... Tail>
-  decltype(auto) zinter_withscores(valkey::View<std::string_view> keys, const cmd::ZinterWithscores::Options& options, Tail&&... tail) {
-    return self().exec(cmd::ZinterWithscores{.keys = keys, .weights = options.weights, .aggregate = options.aggregate}, std::forward<Tail>(tail)...);
+  decltype(auto) zinter_withscores(valkey::View<std::string_view> keys, const cmd::ZinterWithScores::Options& options, Tail&&... tail) {
+    return self().exec(cmd::ZinterWithScores{.keys = keys, .weights = options.weights, .aggregate = options.aggregate}, std::forward<Tail>(tail)...);
   }
 
   // ZINTERCARD: https://valkey.io/commands/zintercard/
@@ -2670,7 +2670,7 @@ class Commands {
   // ZRANDMEMBER (typed entry point of Zrandmember): https://valkey.io/commands/zrandmember/
   template <class... Tail>
   decltype(auto) zrandmember_withscores(std::string_view key, std::int64_t count, Tail&&... tail) {
-    return self().exec(cmd::ZrandmemberWithscores{.key = key, .count = count}, std::forward<Tail>(tail)...);
+    return self().exec(cmd::ZrandmemberWithScores{.key = key, .count = count}, std::forward<Tail>(tail)...);
   }
 
   // ZRANGE: https://valkey.io/commands/zrange/
@@ -2680,47 +2680,47 @@ class Commands {
   }
   template <class... Tail>
   decltype(auto) zrange(std::string_view key, valkey::RangeBound start, valkey::RangeBound stop, const cmd::Zrange::Options& options, Tail&&... tail) {
-    return self().exec(cmd::Zrange{.key = key, .start = start, .stop = stop, .sortby = options.sortby, .rev = options.rev, .limit = options.limit}, std::forward<Tail>(tail)...);
+    return self().exec(cmd::Zrange{.key = key, .start = start, .stop = stop, .sort_by = options.sort_by, .rev = options.rev, .limit = options.limit}, std::forward<Tail>(tail)...);
   }
 
   // ZRANGE (typed entry point of Zrange): https://valkey.io/commands/zrange/
   template <class... Tail>
   decltype(auto) zrange_withscores(std::string_view key, valkey::RangeBound start, valkey::RangeBound stop, Tail&&... tail) {
-    return self().exec(cmd::ZrangeWithscores{.key = key, .start = start, .stop = stop}, std::forward<Tail>(tail)...);
+    return self().exec(cmd::ZrangeWithScores{.key = key, .start = start, .stop = stop}, std::forward<Tail>(tail)...);
   }
   template <class... Tail>
-  decltype(auto) zrange_withscores(std::string_view key, valkey::RangeBound start, valkey::RangeBound stop, const cmd::ZrangeWithscores::Options& options, Tail&&... tail) {
-    return self().exec(cmd::ZrangeWithscores{.key = key, .start = start, .stop = stop, .sortby = options.sortby, .rev = options.rev, .limit = options.limit}, std::forward<Tail>(tail)...);
+  decltype(auto) zrange_withscores(std::string_view key, valkey::RangeBound start, valkey::RangeBound stop, const cmd::ZrangeWithScores::Options& options, Tail&&... tail) {
+    return self().exec(cmd::ZrangeWithScores{.key = key, .start = start, .stop = stop, .sort_by = options.sort_by, .rev = options.rev, .limit = options.limit}, std::forward<Tail>(tail)...);
   }
 
   // ZRANGEBYLEX: https://valkey.io/commands/zrangebylex/
   template <class... Tail>
   decltype(auto) zrangebylex(std::string_view key, valkey::LexBound min, valkey::LexBound max, Tail&&... tail) {
-    return self().exec(cmd::Zrangebylex{.key = key, .min = min, .max = max}, std::forward<Tail>(tail)...);
+    return self().exec(cmd::ZrangeByLex{.key = key, .min = min, .max = max}, std::forward<Tail>(tail)...);
   }
   template <class... Tail>
-  decltype(auto) zrangebylex(std::string_view key, valkey::LexBound min, valkey::LexBound max, const cmd::Zrangebylex::Options& options, Tail&&... tail) {
-    return self().exec(cmd::Zrangebylex{.key = key, .min = min, .max = max, .limit = options.limit}, std::forward<Tail>(tail)...);
+  decltype(auto) zrangebylex(std::string_view key, valkey::LexBound min, valkey::LexBound max, const cmd::ZrangeByLex::Options& options, Tail&&... tail) {
+    return self().exec(cmd::ZrangeByLex{.key = key, .min = min, .max = max, .limit = options.limit}, std::forward<Tail>(tail)...);
   }
 
   // ZRANGEBYSCORE: https://valkey.io/commands/zrangebyscore/
   template <class... Tail>
   decltype(auto) zrangebyscore(std::string_view key, valkey::ScoreBound min, valkey::ScoreBound max, Tail&&... tail) {
-    return self().exec(cmd::Zrangebyscore{.key = key, .min = min, .max = max}, std::forward<Tail>(tail)...);
+    return self().exec(cmd::ZrangeByScore{.key = key, .min = min, .max = max}, std::forward<Tail>(tail)...);
   }
   template <class... Tail>
-  decltype(auto) zrangebyscore(std::string_view key, valkey::ScoreBound min, valkey::ScoreBound max, const cmd::Zrangebyscore::Options& options, Tail&&... tail) {
-    return self().exec(cmd::Zrangebyscore{.key = key, .min = min, .max = max, .limit = options.limit}, std::forward<Tail>(tail)...);
+  decltype(auto) zrangebyscore(std::string_view key, valkey::ScoreBound min, valkey::ScoreBound max, const cmd::ZrangeByScore::Options& options, Tail&&... tail) {
+    return self().exec(cmd::ZrangeByScore{.key = key, .min = min, .max = max, .limit = options.limit}, std::forward<Tail>(tail)...);
   }
 
-  // ZRANGEBYSCORE (typed entry point of Zrangebyscore): https://valkey.io/commands/zrangebyscore/
+  // ZRANGEBYSCORE (typed entry point of ZrangeByScore): https://valkey.io/commands/zrangebyscore/
   template <class... Tail>
   decltype(auto) zrangebyscore_withscores(std::string_view key, valkey::ScoreBound min, valkey::ScoreBound max, Tail&&... tail) {
-    return self().exec(cmd::ZrangebyscoreWithscores{.key = key, .min = min, .max = max}, std::forward<Tail>(tail)...);
+    return self().exec(cmd::ZrangeByScoreWithScores{.key = key, .min = min, .max = max}, std::forward<Tail>(tail)...);
   }
   template <class... Tail>
-  decltype(auto) zrangebyscore_withscores(std::string_view key, valkey::ScoreBound min, valkey::ScoreBound max, const cmd::ZrangebyscoreWithscores::Options& options, Tail&&... tail) {
-    return self().exec(cmd::ZrangebyscoreWithscores{.key = key, .min = min, .max = max, .limit = options.limit}, std::forward<Tail>(tail)...);
+  decltype(auto) zrangebyscore_withscores(std::string_view key, valkey::ScoreBound min, valkey::ScoreBound max, const cmd::ZrangeByScoreWithScores::Options& options, Tail&&... tail) {
+    return self().exec(cmd::ZrangeByScoreWithScores{.key = key, .min = min, .max = max, .limit = options.limit}, std::forward<Tail>(tail)...);
   }
 
   // ZRANGESTORE: https://valkey.io/commands/zrangestore/
@@ -2730,7 +2730,7 @@ class Commands {
   }
   template <class... Tail>
   decltype(auto) zrangestore(std::string_view dst, std::string_view src, valkey::RangeBound min, valkey::RangeBound max, const cmd::Zrangestore::Options& options, Tail&&... tail) {
-    return self().exec(cmd::Zrangestore{.dst = dst, .src = src, .min = min, .max = max, .sortby = options.sortby, .rev = options.rev, .limit = options.limit}, std::forward<Tail>(tail)...);
+    return self().exec(cmd::Zrangestore{.dst = dst, .src = src, .min = min, .max = max, .sort_by = options.sort_by, .rev = options.rev, .limit = options.limit}, std::forward<Tail>(tail)...);
   }
 
   // ZRANK: https://valkey.io/commands/zrank/
@@ -2742,7 +2742,7 @@ class Commands {
   // ZRANK (typed entry point of Zrank): https://valkey.io/commands/zrank/
   template <class... Tail>
   decltype(auto) zrank_withscore(std::string_view key, std::string_view member, Tail&&... tail) {
-    return self().exec(cmd::ZrankWithscore{.key = key, .member = member}, std::forward<Tail>(tail)...);
+    return self().exec(cmd::ZrankWithScore{.key = key, .member = member}, std::forward<Tail>(tail)...);
   }
 
   // ZREM: https://valkey.io/commands/zrem/
@@ -2754,19 +2754,19 @@ class Commands {
   // ZREMRANGEBYLEX: https://valkey.io/commands/zremrangebylex/
   template <class... Tail>
   decltype(auto) zremrangebylex(std::string_view key, valkey::LexBound min, valkey::LexBound max, Tail&&... tail) {
-    return self().exec(cmd::Zremrangebylex{.key = key, .min = min, .max = max}, std::forward<Tail>(tail)...);
+    return self().exec(cmd::ZremrangeByLex{.key = key, .min = min, .max = max}, std::forward<Tail>(tail)...);
   }
 
   // ZREMRANGEBYRANK: https://valkey.io/commands/zremrangebyrank/
   template <class... Tail>
   decltype(auto) zremrangebyrank(std::string_view key, std::int64_t start, std::int64_t stop, Tail&&... tail) {
-    return self().exec(cmd::Zremrangebyrank{.key = key, .start = start, .stop = stop}, std::forward<Tail>(tail)...);
+    return self().exec(cmd::ZremrangeByRank{.key = key, .start = start, .stop = stop}, std::forward<Tail>(tail)...);
   }
 
   // ZREMRANGEBYSCORE: https://valkey.io/commands/zremrangebyscore/
   template <class... Tail>
   decltype(auto) zremrangebyscore(std::string_view key, valkey::ScoreBound min, valkey::ScoreBound max, Tail&&... tail) {
-    return self().exec(cmd::Zremrangebyscore{.key = key, .min = min, .max = max}, std::forward<Tail>(tail)...);
+    return self().exec(cmd::ZremrangeByScore{.key = key, .min = min, .max = max}, std::forward<Tail>(tail)...);
   }
 
   // ZREVRANGE: https://valkey.io/commands/zrevrange/
@@ -2778,37 +2778,37 @@ class Commands {
   // ZREVRANGE (typed entry point of Zrevrange): https://valkey.io/commands/zrevrange/
   template <class... Tail>
   decltype(auto) zrevrange_withscores(std::string_view key, std::int64_t start, std::int64_t stop, Tail&&... tail) {
-    return self().exec(cmd::ZrevrangeWithscores{.key = key, .start = start, .stop = stop}, std::forward<Tail>(tail)...);
+    return self().exec(cmd::ZrevrangeWithScores{.key = key, .start = start, .stop = stop}, std::forward<Tail>(tail)...);
   }
 
   // ZREVRANGEBYLEX: https://valkey.io/commands/zrevrangebylex/
   template <class... Tail>
   decltype(auto) zrevrangebylex(std::string_view key, valkey::LexBound max, valkey::LexBound min, Tail&&... tail) {
-    return self().exec(cmd::Zrevrangebylex{.key = key, .max = max, .min = min}, std::forward<Tail>(tail)...);
+    return self().exec(cmd::ZrevrangeByLex{.key = key, .max = max, .min = min}, std::forward<Tail>(tail)...);
   }
   template <class... Tail>
-  decltype(auto) zrevrangebylex(std::string_view key, valkey::LexBound max, valkey::LexBound min, const cmd::Zrevrangebylex::Options& options, Tail&&... tail) {
-    return self().exec(cmd::Zrevrangebylex{.key = key, .max = max, .min = min, .limit = options.limit}, std::forward<Tail>(tail)...);
+  decltype(auto) zrevrangebylex(std::string_view key, valkey::LexBound max, valkey::LexBound min, const cmd::ZrevrangeByLex::Options& options, Tail&&... tail) {
+    return self().exec(cmd::ZrevrangeByLex{.key = key, .max = max, .min = min, .limit = options.limit}, std::forward<Tail>(tail)...);
   }
 
   // ZREVRANGEBYSCORE: https://valkey.io/commands/zrevrangebyscore/
   template <class... Tail>
   decltype(auto) zrevrangebyscore(std::string_view key, valkey::ScoreBound max, valkey::ScoreBound min, Tail&&... tail) {
-    return self().exec(cmd::Zrevrangebyscore{.key = key, .max = max, .min = min}, std::forward<Tail>(tail)...);
+    return self().exec(cmd::ZrevrangeByScore{.key = key, .max = max, .min = min}, std::forward<Tail>(tail)...);
   }
   template <class... Tail>
-  decltype(auto) zrevrangebyscore(std::string_view key, valkey::ScoreBound max, valkey::ScoreBound min, const cmd::Zrevrangebyscore::Options& options, Tail&&... tail) {
-    return self().exec(cmd::Zrevrangebyscore{.key = key, .max = max, .min = min, .limit = options.limit}, std::forward<Tail>(tail)...);
+  decltype(auto) zrevrangebyscore(std::string_view key, valkey::ScoreBound max, valkey::ScoreBound min, const cmd::ZrevrangeByScore::Options& options, Tail&&... tail) {
+    return self().exec(cmd::ZrevrangeByScore{.key = key, .max = max, .min = min, .limit = options.limit}, std::forward<Tail>(tail)...);
   }
 
-  // ZREVRANGEBYSCORE (typed entry point of Zrevrangebyscore): https://valkey.io/commands/zrevrangebyscore/
+  // ZREVRANGEBYSCORE (typed entry point of ZrevrangeByScore): https://valkey.io/commands/zrevrangebyscore/
   template <class... Tail>
   decltype(auto) zrevrangebyscore_withscores(std::string_view key, valkey::ScoreBound max, valkey::ScoreBound min, Tail&&... tail) {
-    return self().exec(cmd::ZrevrangebyscoreWithscores{.key = key, .max = max, .min = min}, std::forward<Tail>(tail)...);
+    return self().exec(cmd::ZrevrangeByScoreWithScores{.key = key, .max = max, .min = min}, std::forward<Tail>(tail)...);
   }
   template <class... Tail>
-  decltype(auto) zrevrangebyscore_withscores(std::string_view key, valkey::ScoreBound max, valkey::ScoreBound min, const cmd::ZrevrangebyscoreWithscores::Options& options, Tail&&... tail) {
-    return self().exec(cmd::ZrevrangebyscoreWithscores{.key = key, .max = max, .min = min, .limit = options.limit}, std::forward<Tail>(tail)...);
+  decltype(auto) zrevrangebyscore_withscores(std::string_view key, valkey::ScoreBound max, valkey::ScoreBound min, const cmd::ZrevrangeByScoreWithScores::Options& options, Tail&&... tail) {
+    return self().exec(cmd::ZrevrangeByScoreWithScores{.key = key, .max = max, .min = min, .limit = options.limit}, std::forward<Tail>(tail)...);
   }
 
   // ZREVRANK: https://valkey.io/commands/zrevrank/
@@ -2820,7 +2820,7 @@ class Commands {
   // ZREVRANK (typed entry point of Zrevrank): https://valkey.io/commands/zrevrank/
   template <class... Tail>
   decltype(auto) zrevrank_withscore(std::string_view key, std::string_view member, Tail&&... tail) {
-    return self().exec(cmd::ZrevrankWithscore{.key = key, .member = member}, std::forward<Tail>(tail)...);
+    return self().exec(cmd::ZrevrankWithScore{.key = key, .member = member}, std::forward<Tail>(tail)...);
   }
 
   // ZSCAN: https://valkey.io/commands/zscan/
@@ -2830,7 +2830,7 @@ class Commands {
   }
   template <class... Tail>
   decltype(auto) zscan(std::string_view key, std::uint64_t cursor, const cmd::Zscan::Options& options, Tail&&... tail) {
-    return self().exec(cmd::Zscan{.key = key, .cursor = cursor, .pattern = options.pattern, .count = options.count, .noscores = options.noscores}, std::forward<Tail>(tail)...);
+    return self().exec(cmd::Zscan{.key = key, .cursor = cursor, .pattern = options.pattern, .count = options.count, .no_scores = options.no_scores}, std::forward<Tail>(tail)...);
   }
 
   // ZSCORE: https://valkey.io/commands/zscore/
@@ -2852,11 +2852,11 @@ class Commands {
   // ZUNION (typed entry point of Zunion): https://valkey.io/commands/zunion/
   template <class... Tail>
   decltype(auto) zunion_withscores(valkey::View<std::string_view> keys, Tail&&... tail) {
-    return self().exec(cmd::ZunionWithscores{.keys = keys}, std::forward<Tail>(tail)...);
+    return self().exec(cmd::ZunionWithScores{.keys = keys}, std::forward<Tail>(tail)...);
   }
   template <class... Tail>
-  decltype(auto) zunion_withscores(valkey::View<std::string_view> keys, const cmd::ZunionWithscores::Options& options, Tail&&... tail) {
-    return self().exec(cmd::ZunionWithscores{.keys = keys, .weights = options.weights, .aggregate = options.aggregate}, std::forward<Tail>(tail)...);
+  decltype(auto) zunion_withscores(valkey::View<std::string_view> keys, const cmd::ZunionWithScores::Options& options, Tail&&... tail) {
+    return self().exec(cmd::ZunionWithScores{.keys = keys, .weights = options.weights, .aggregate = options.aggregate}, std::forward<Tail>(tail)...);
   }
 
   // ZUNIONSTORE: https://valkey.io/commands/zunionstore/

@@ -183,7 +183,7 @@ struct Bitop {
   };
 
   Operation operation = Bitop::Operation::and_;
-  std::string_view destkey = {};
+  std::string_view dest_key = {};
   valkey::View<std::string_view> keys = {};
 };
 void encode(const Bitop& c, valkey::resp::Writer& w);

@@ -41,7 +41,7 @@ void for_each_key(const Asking& c, valkey::KeyCallback cb);
 
 // CLUSTER ADDSLOTS slot [...]
 // https://valkey.io/commands/cluster-addslots/
-struct ClusterAddslots {
+struct ClusterAddSlots {
   static constexpr valkey::CommandInfo info{
       .name = "CLUSTER ADDSLOTS",
       .arity = -3,
@@ -58,12 +58,12 @@ struct ClusterAddslots {
 
   valkey::View<std::int64_t> slots = {};
 };
-void encode(const ClusterAddslots& c, valkey::resp::Writer& w);
-void for_each_key(const ClusterAddslots& c, valkey::KeyCallback cb);
+void encode(const ClusterAddSlots& c, valkey::resp::Writer& w);
+void for_each_key(const ClusterAddSlots& c, valkey::KeyCallback cb);
 
 // CLUSTER ADDSLOTSRANGE start-slot end-slot [...]
 // https://valkey.io/commands/cluster-addslotsrange/
-struct ClusterAddslotsrange {
+struct ClusterAddSlotsRange {
   static constexpr valkey::CommandInfo info{
       .name = "CLUSTER ADDSLOTSRANGE",
       .arity = -4,
@@ -80,12 +80,12 @@ struct ClusterAddslotsrange {
 
   valkey::View<std::pair<std::int64_t, std::int64_t>> ranges = {};
 };
-void encode(const ClusterAddslotsrange& c, valkey::resp::Writer& w);
-void for_each_key(const ClusterAddslotsrange& c, valkey::KeyCallback cb);
+void encode(const ClusterAddSlotsRange& c, valkey::resp::Writer& w);
+void for_each_key(const ClusterAddSlotsRange& c, valkey::KeyCallback cb);
 
 // CLUSTER BUMPEPOCH
 // https://valkey.io/commands/cluster-bumpepoch/
-struct ClusterBumpepoch {
+struct ClusterBumpEpoch {
   static constexpr valkey::CommandInfo info{
       .name = "CLUSTER BUMPEPOCH",
       .arity = 2,
@@ -100,12 +100,12 @@ struct ClusterBumpepoch {
   };
   using reply_type = std::string;
 };
-void encode(const ClusterBumpepoch& c, valkey::resp::Writer& w);
-void for_each_key(const ClusterBumpepoch& c, valkey::KeyCallback cb);
+void encode(const ClusterBumpEpoch& c, valkey::resp::Writer& w);
+void for_each_key(const ClusterBumpEpoch& c, valkey::KeyCallback cb);
 
 // CLUSTER CANCELSLOTMIGRATIONS
 // https://valkey.io/commands/cluster-cancelslotmigrations/
-struct ClusterCancelslotmigrations {
+struct ClusterCancelSlotMigrations {
   static constexpr valkey::CommandInfo info{
       .name = "CLUSTER CANCELSLOTMIGRATIONS",
       .arity = 2,
@@ -120,8 +120,8 @@ struct ClusterCancelslotmigrations {
   };
   using reply_type = valkey::Ok;
 };
-void encode(const ClusterCancelslotmigrations& c, valkey::resp::Writer& w);
-void for_each_key(const ClusterCancelslotmigrations& c, valkey::KeyCallback cb);
+void encode(const ClusterCancelSlotMigrations& c, valkey::resp::Writer& w);
+void for_each_key(const ClusterCancelSlotMigrations& c, valkey::KeyCallback cb);
 
 // CLUSTER COUNT-FAILURE-REPORTS node-id
 // https://valkey.io/commands/cluster-count-failure-reports/
@@ -147,7 +147,7 @@ void for_each_key(const ClusterCountFailureReports& c, valkey::KeyCallback cb);
 
 // CLUSTER COUNTKEYSINSLOT slot
 // https://valkey.io/commands/cluster-countkeysinslot/
-struct ClusterCountkeysinslot {
+struct ClusterCountKeysInSlot {
   static constexpr valkey::CommandInfo info{
       .name = "CLUSTER COUNTKEYSINSLOT",
       .arity = 3,
@@ -164,12 +164,12 @@ struct ClusterCountkeysinslot {
 
   std::int64_t slot = 0;
 };
-void encode(const ClusterCountkeysinslot& c, valkey::resp::Writer& w);
-void for_each_key(const ClusterCountkeysinslot& c, valkey::KeyCallback cb);
+void encode(const ClusterCountKeysInSlot& c, valkey::resp::Writer& w);
+void for_each_key(const ClusterCountKeysInSlot& c, valkey::KeyCallback cb);
 
 // CLUSTER DELSLOTS slot [...]
 // https://valkey.io/commands/cluster-delslots/
-struct ClusterDelslots {
+struct ClusterDelSlots {
   static constexpr valkey::CommandInfo info{
       .name = "CLUSTER DELSLOTS",
       .arity = -3,
@@ -186,12 +186,12 @@ struct ClusterDelslots {
 
   valkey::View<std::int64_t> slots = {};
 };
-void encode(const ClusterDelslots& c, valkey::resp::Writer& w);
-void for_each_key(const ClusterDelslots& c, valkey::KeyCallback cb);
+void encode(const ClusterDelSlots& c, valkey::resp::Writer& w);
+void for_each_key(const ClusterDelSlots& c, valkey::KeyCallback cb);
 
 // CLUSTER DELSLOTSRANGE start-slot end-slot [...]
 // https://valkey.io/commands/cluster-delslotsrange/
-struct ClusterDelslotsrange {
+struct ClusterDelSlotsRange {
   static constexpr valkey::CommandInfo info{
       .name = "CLUSTER DELSLOTSRANGE",
       .arity = -4,
@@ -208,8 +208,8 @@ struct ClusterDelslotsrange {
 
   valkey::View<std::pair<std::int64_t, std::int64_t>> ranges = {};
 };
-void encode(const ClusterDelslotsrange& c, valkey::resp::Writer& w);
-void for_each_key(const ClusterDelslotsrange& c, valkey::KeyCallback cb);
+void encode(const ClusterDelSlotsRange& c, valkey::resp::Writer& w);
+void for_each_key(const ClusterDelSlotsRange& c, valkey::KeyCallback cb);
 
 // CLUSTER FAILOVER [FORCE|TAKEOVER]
 // https://valkey.io/commands/cluster-failover/
@@ -245,7 +245,7 @@ void for_each_key(const ClusterFailover& c, valkey::KeyCallback cb);
 
 // CLUSTER FLUSHSLOT slot [ASYNC|SYNC]
 // https://valkey.io/commands/cluster-flushslot/
-struct ClusterFlushslot {
+struct ClusterFlushSlot {
   static constexpr valkey::CommandInfo info{
       .name = "CLUSTER FLUSHSLOT",
       .arity = -3,
@@ -273,12 +273,12 @@ struct ClusterFlushslot {
     std::optional<FlushType> flush_type = {};
   };
 };
-void encode(const ClusterFlushslot& c, valkey::resp::Writer& w);
-void for_each_key(const ClusterFlushslot& c, valkey::KeyCallback cb);
+void encode(const ClusterFlushSlot& c, valkey::resp::Writer& w);
+void for_each_key(const ClusterFlushSlot& c, valkey::KeyCallback cb);
 
 // CLUSTER FLUSHSLOTS
 // https://valkey.io/commands/cluster-flushslots/
-struct ClusterFlushslots {
+struct ClusterFlushSlots {
   static constexpr valkey::CommandInfo info{
       .name = "CLUSTER FLUSHSLOTS",
       .arity = 2,
@@ -293,8 +293,8 @@ struct ClusterFlushslots {
   };
   using reply_type = valkey::Ok;
 };
-void encode(const ClusterFlushslots& c, valkey::resp::Writer& w);
-void for_each_key(const ClusterFlushslots& c, valkey::KeyCallback cb);
+void encode(const ClusterFlushSlots& c, valkey::resp::Writer& w);
+void for_each_key(const ClusterFlushSlots& c, valkey::KeyCallback cb);
 
 // CLUSTER FORGET node-id
 // https://valkey.io/commands/cluster-forget/
@@ -320,7 +320,7 @@ void for_each_key(const ClusterForget& c, valkey::KeyCallback cb);
 
 // CLUSTER GETKEYSINSLOT slot count
 // https://valkey.io/commands/cluster-getkeysinslot/
-struct ClusterGetkeysinslot {
+struct ClusterGetKeysInSlot {
   static constexpr valkey::CommandInfo info{
       .name = "CLUSTER GETKEYSINSLOT",
       .arity = 4,
@@ -338,12 +338,12 @@ struct ClusterGetkeysinslot {
   std::int64_t slot = 0;
   std::int64_t count = 0;
 };
-void encode(const ClusterGetkeysinslot& c, valkey::resp::Writer& w);
-void for_each_key(const ClusterGetkeysinslot& c, valkey::KeyCallback cb);
+void encode(const ClusterGetKeysInSlot& c, valkey::resp::Writer& w);
+void for_each_key(const ClusterGetKeysInSlot& c, valkey::KeyCallback cb);
 
 // CLUSTER GETSLOTMIGRATIONS
 // https://valkey.io/commands/cluster-getslotmigrations/
-struct ClusterGetslotmigrations {
+struct ClusterGetSlotMigrations {
   static constexpr valkey::CommandInfo info{
       .name = "CLUSTER GETSLOTMIGRATIONS",
       .arity = 2,
@@ -358,8 +358,8 @@ struct ClusterGetslotmigrations {
   };
   using reply_type = valkey::Reply;
 };
-void encode(const ClusterGetslotmigrations& c, valkey::resp::Writer& w);
-void for_each_key(const ClusterGetslotmigrations& c, valkey::KeyCallback cb);
+void encode(const ClusterGetSlotMigrations& c, valkey::resp::Writer& w);
+void for_each_key(const ClusterGetSlotMigrations& c, valkey::KeyCallback cb);
 
 // CLUSTER HELP
 // https://valkey.io/commands/cluster-help/
@@ -474,7 +474,7 @@ void for_each_key(const ClusterMeet& c, valkey::KeyCallback cb);
 
 // CLUSTER MIGRATESLOTS SLOTSRANGE start-slot end-slot [...] NODE node-id [...]
 // https://valkey.io/commands/cluster-migrateslots/
-struct ClusterMigrateslots {
+struct ClusterMigrateSlots {
   static constexpr valkey::CommandInfo info{
       .name = "CLUSTER MIGRATESLOTS",
       .arity = -4,
@@ -496,12 +496,12 @@ struct ClusterMigrateslots {
 
   valkey::View<MigrationGroup> migration_groups = {};
 };
-void encode(const ClusterMigrateslots& c, valkey::resp::Writer& w);
-void for_each_key(const ClusterMigrateslots& c, valkey::KeyCallback cb);
+void encode(const ClusterMigrateSlots& c, valkey::resp::Writer& w);
+void for_each_key(const ClusterMigrateSlots& c, valkey::KeyCallback cb);
 
 // CLUSTER MYID
 // https://valkey.io/commands/cluster-myid/
-struct ClusterMyid {
+struct ClusterMyId {
   static constexpr valkey::CommandInfo info{
       .name = "CLUSTER MYID",
       .arity = 2,
@@ -516,12 +516,12 @@ struct ClusterMyid {
   };
   using reply_type = std::string;
 };
-void encode(const ClusterMyid& c, valkey::resp::Writer& w);
-void for_each_key(const ClusterMyid& c, valkey::KeyCallback cb);
+void encode(const ClusterMyId& c, valkey::resp::Writer& w);
+void for_each_key(const ClusterMyId& c, valkey::KeyCallback cb);
 
 // CLUSTER MYSHARDID
 // https://valkey.io/commands/cluster-myshardid/
-struct ClusterMyshardid {
+struct ClusterMyShardId {
   static constexpr valkey::CommandInfo info{
       .name = "CLUSTER MYSHARDID",
       .arity = 2,
@@ -536,8 +536,8 @@ struct ClusterMyshardid {
   };
   using reply_type = std::string;
 };
-void encode(const ClusterMyshardid& c, valkey::resp::Writer& w);
-void for_each_key(const ClusterMyshardid& c, valkey::KeyCallback cb);
+void encode(const ClusterMyShardId& c, valkey::resp::Writer& w);
+void for_each_key(const ClusterMyShardId& c, valkey::KeyCallback cb);
 
 // CLUSTER NODES
 // https://valkey.io/commands/cluster-nodes/
@@ -644,7 +644,7 @@ void for_each_key(const ClusterReset& c, valkey::KeyCallback cb);
 
 // CLUSTER SAVECONFIG
 // https://valkey.io/commands/cluster-saveconfig/
-struct ClusterSaveconfig {
+struct ClusterSaveConfig {
   static constexpr valkey::CommandInfo info{
       .name = "CLUSTER SAVECONFIG",
       .arity = 2,
@@ -659,8 +659,8 @@ struct ClusterSaveconfig {
   };
   using reply_type = valkey::Ok;
 };
-void encode(const ClusterSaveconfig& c, valkey::resp::Writer& w);
-void for_each_key(const ClusterSaveconfig& c, valkey::KeyCallback cb);
+void encode(const ClusterSaveConfig& c, valkey::resp::Writer& w);
+void for_each_key(const ClusterSaveConfig& c, valkey::KeyCallback cb);
 
 // CLUSTER SET-CONFIG-EPOCH config-epoch
 // https://valkey.io/commands/cluster-set-config-epoch/
@@ -686,7 +686,7 @@ void for_each_key(const ClusterSetConfigEpoch& c, valkey::KeyCallback cb);
 
 // CLUSTER SETSLOT slot <IMPORTING importing|MIGRATING migrating|NODE node|STABLE> [TIMEOUT time...
 // https://valkey.io/commands/cluster-setslot/
-struct ClusterSetslot {
+struct ClusterSetSlot {
   static constexpr valkey::CommandInfo info{
       .name = "CLUSTER SETSLOT",
       .arity = -4,
@@ -725,8 +725,8 @@ struct ClusterSetslot {
     std::optional<std::int64_t> timeout = {};
   };
 };
-void encode(const ClusterSetslot& c, valkey::resp::Writer& w);
-void for_each_key(const ClusterSetslot& c, valkey::KeyCallback cb);
+void encode(const ClusterSetSlot& c, valkey::resp::Writer& w);
+void for_each_key(const ClusterSetSlot& c, valkey::KeyCallback cb);
 
 // CLUSTER SHARDS
 // https://valkey.io/commands/cluster-shards/
@@ -787,7 +787,7 @@ struct ClusterSlotStats {
   };
   using reply_type = valkey::Reply;
 
-  struct Slotsrange {
+  struct SlotsRange {
     std::int64_t start_slot = 0;
     std::int64_t end_slot = 0;
   };
@@ -797,13 +797,13 @@ struct ClusterSlotStats {
     desc,
   };
 
-  struct Orderby {
+  struct OrderBy {
     std::string_view metric = {};
     std::optional<std::int64_t> limit = {};
     std::optional<Order> order = {};
   };
 
-  using Filter = std::variant<Slotsrange, Orderby>;
+  using Filter = std::variant<SlotsRange, OrderBy>;
 
   Filter filter;
 };

@@ -97,7 +97,7 @@ void for_each_key(const ClientCapa& c, valkey::KeyCallback cb);
 
 // CLIENT GETNAME
 // https://valkey.io/commands/client-getname/
-struct ClientGetname {
+struct ClientGetName {
   static constexpr valkey::CommandInfo info{
       .name = "CLIENT GETNAME",
       .arity = 2,
@@ -112,12 +112,12 @@ struct ClientGetname {
   };
   using reply_type = std::optional<std::string>;
 };
-void encode(const ClientGetname& c, valkey::resp::Writer& w);
-void for_each_key(const ClientGetname& c, valkey::KeyCallback cb);
+void encode(const ClientGetName& c, valkey::resp::Writer& w);
+void for_each_key(const ClientGetName& c, valkey::KeyCallback cb);
 
 // CLIENT GETREDIR
 // https://valkey.io/commands/client-getredir/
-struct ClientGetredir {
+struct ClientGetRedir {
   static constexpr valkey::CommandInfo info{
       .name = "CLIENT GETREDIR",
       .arity = 2,
@@ -132,8 +132,8 @@ struct ClientGetredir {
   };
   using reply_type = std::int64_t;
 };
-void encode(const ClientGetredir& c, valkey::resp::Writer& w);
-void for_each_key(const ClientGetredir& c, valkey::KeyCallback cb);
+void encode(const ClientGetRedir& c, valkey::resp::Writer& w);
+void for_each_key(const ClientGetRedir& c, valkey::KeyCallback cb);
 
 // CLIENT HELP
 // https://valkey.io/commands/client-help/
@@ -252,7 +252,7 @@ struct ClientKill {
     pubsub,
   };
 
-  enum class Skipme : std::uint8_t {
+  enum class SkipMe : std::uint8_t {
     yes,
     no,
   };
@@ -272,8 +272,8 @@ struct ClientKill {
     std::optional<std::string_view> username = {};
     std::optional<std::string_view> addr = {};
     std::optional<std::string_view> laddr = {};
-    std::optional<Skipme> skipme = {};
-    std::optional<std::int64_t> maxage = {};
+    std::optional<SkipMe> skip_me = {};
+    std::optional<std::int64_t> max_age = {};
     std::optional<std::string_view> name = {};
     std::optional<std::int64_t> idle = {};
     std::optional<std::string_view> flags = {};
@@ -327,7 +327,7 @@ struct ClientList {
     pubsub,
   };
 
-  enum class Skipme : std::uint8_t {
+  enum class SkipMe : std::uint8_t {
     yes,
     no,
   };
@@ -344,8 +344,8 @@ struct ClientList {
   std::optional<std::string_view> username = {};
   std::optional<std::string_view> addr = {};
   std::optional<std::string_view> laddr = {};
-  std::optional<Skipme> skipme = {};
-  std::optional<std::int64_t> maxage = {};
+  std::optional<SkipMe> skip_me = {};
+  std::optional<std::int64_t> max_age = {};
   std::optional<std::string_view> name = {};
   std::optional<std::int64_t> idle = {};
   std::optional<std::string_view> flags = {};
@@ -374,8 +374,8 @@ struct ClientList {
     std::optional<std::string_view> username = {};
     std::optional<std::string_view> addr = {};
     std::optional<std::string_view> laddr = {};
-    std::optional<Skipme> skipme = {};
-    std::optional<std::int64_t> maxage = {};
+    std::optional<SkipMe> skip_me = {};
+    std::optional<std::int64_t> max_age = {};
     std::optional<std::string_view> name = {};
     std::optional<std::int64_t> idle = {};
     std::optional<std::string_view> flags = {};
@@ -518,7 +518,7 @@ void for_each_key(const ClientReply& c, valkey::KeyCallback cb);
 
 // CLIENT SETINFO <lib-name libname|lib-ver libver>
 // https://valkey.io/commands/client-setinfo/
-struct ClientSetinfo {
+struct ClientSetInfo {
   static constexpr valkey::CommandInfo info{
       .name = "CLIENT SETINFO",
       .arity = 4,
@@ -534,23 +534,23 @@ struct ClientSetinfo {
   using reply_type = valkey::Ok;
 
   struct LibName {
-    std::string_view libname = {};
+    std::string_view lib_name = {};
   };
 
   struct LibVer {
-    std::string_view libver = {};
+    std::string_view lib_ver = {};
   };
 
   using Attr = std::variant<LibName, LibVer>;
 
   Attr attr;
 };
-void encode(const ClientSetinfo& c, valkey::resp::Writer& w);
-void for_each_key(const ClientSetinfo& c, valkey::KeyCallback cb);
+void encode(const ClientSetInfo& c, valkey::resp::Writer& w);
+void for_each_key(const ClientSetInfo& c, valkey::KeyCallback cb);
 
 // CLIENT SETNAME connection-name
 // https://valkey.io/commands/client-setname/
-struct ClientSetname {
+struct ClientSetName {
   static constexpr valkey::CommandInfo info{
       .name = "CLIENT SETNAME",
       .arity = 3,
@@ -567,8 +567,8 @@ struct ClientSetname {
 
   std::string_view connection_name = {};
 };
-void encode(const ClientSetname& c, valkey::resp::Writer& w);
-void for_each_key(const ClientSetname& c, valkey::KeyCallback cb);
+void encode(const ClientSetName& c, valkey::resp::Writer& w);
+void for_each_key(const ClientSetName& c, valkey::KeyCallback cb);
 
 // CLIENT TRACKING <ON|OFF> [REDIRECT client-id] [PREFIX prefix [PREFIX ...]] [BCAST] [OPTIN] [O...
 // https://valkey.io/commands/client-tracking/
@@ -596,18 +596,18 @@ struct ClientTracking {
   std::optional<std::int64_t> client_id = {};
   valkey::View<std::string_view> prefixes = {};
   bool bcast = false;
-  bool optin = false;
-  bool optout = false;
-  bool noloop = false;
+  bool opt_in = false;
+  bool opt_out = false;
+  bool no_loop = false;
 
   // The optional arguments, for the Commands<> overloads that take them.
   struct Options {
     std::optional<std::int64_t> client_id = {};
     valkey::View<std::string_view> prefixes = {};
     bool bcast = false;
-    bool optin = false;
-    bool optout = false;
-    bool noloop = false;
+    bool opt_in = false;
+    bool opt_out = false;
+    bool no_loop = false;
   };
 };
 void encode(const ClientTracking& c, valkey::resp::Writer& w);
@@ -615,7 +615,7 @@ void for_each_key(const ClientTracking& c, valkey::KeyCallback cb);
 
 // CLIENT TRACKINGINFO
 // https://valkey.io/commands/client-trackinginfo/
-struct ClientTrackinginfo {
+struct ClientTrackingInfo {
   static constexpr valkey::CommandInfo info{
       .name = "CLIENT TRACKINGINFO",
       .arity = 2,
@@ -630,8 +630,8 @@ struct ClientTrackinginfo {
   };
   using reply_type = valkey::Reply;
 };
-void encode(const ClientTrackinginfo& c, valkey::resp::Writer& w);
-void for_each_key(const ClientTrackinginfo& c, valkey::KeyCallback cb);
+void encode(const ClientTrackingInfo& c, valkey::resp::Writer& w);
+void for_each_key(const ClientTrackingInfo& c, valkey::KeyCallback cb);
 
 // CLIENT UNBLOCK client-id [TIMEOUT|ERROR]
 // https://valkey.io/commands/client-unblock/
@@ -733,7 +733,7 @@ struct Hello {
   struct Arguments {
     std::int64_t protover = 0;
     std::optional<Auth> auth = {};
-    std::optional<std::string_view> clientname = {};
+    std::optional<std::string_view> client_name = {};
   };
 
   std::optional<Arguments> arguments = {};

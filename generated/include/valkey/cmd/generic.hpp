@@ -402,7 +402,7 @@ void for_each_key(const ObjectHelp& c, valkey::KeyCallback cb);
 
 // OBJECT IDLETIME key
 // https://valkey.io/commands/object-idletime/
-struct ObjectIdletime {
+struct ObjectIdleTime {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 2, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true},
   };
@@ -422,12 +422,12 @@ struct ObjectIdletime {
 
   std::string_view key = {};
 };
-void encode(const ObjectIdletime& c, valkey::resp::Writer& w);
-void for_each_key(const ObjectIdletime& c, valkey::KeyCallback cb);
+void encode(const ObjectIdleTime& c, valkey::resp::Writer& w);
+void for_each_key(const ObjectIdleTime& c, valkey::KeyCallback cb);
 
 // OBJECT REFCOUNT key
 // https://valkey.io/commands/object-refcount/
-struct ObjectRefcount {
+struct ObjectRefCount {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 2, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true},
   };
@@ -447,8 +447,8 @@ struct ObjectRefcount {
 
   std::string_view key = {};
 };
-void encode(const ObjectRefcount& c, valkey::resp::Writer& w);
-void for_each_key(const ObjectRefcount& c, valkey::KeyCallback cb);
+void encode(const ObjectRefCount& c, valkey::resp::Writer& w);
+void for_each_key(const ObjectRefCount& c, valkey::KeyCallback cb);
 
 // PERSIST key
 // https://valkey.io/commands/persist/
@@ -645,7 +645,7 @@ struct Rename {
   using reply_type = valkey::Ok;
 
   std::string_view key = {};
-  std::string_view newkey = {};
+  std::string_view new_key = {};
 };
 void encode(const Rename& c, valkey::resp::Writer& w);
 void for_each_key(const Rename& c, valkey::KeyCallback cb);
@@ -672,7 +672,7 @@ struct Renamenx {
   using reply_type = bool;
 
   std::string_view key = {};
-  std::string_view newkey = {};
+  std::string_view new_key = {};
 };
 void encode(const Renamenx& c, valkey::resp::Writer& w);
 void for_each_key(const Renamenx& c, valkey::KeyCallback cb);
@@ -701,14 +701,14 @@ struct Restore {
   std::int64_t ttl = 0;
   std::string_view serialized_value = {};
   bool replace = false;
-  bool absttl = false;
+  bool abs_ttl = false;
   std::optional<valkey::Seconds> seconds = {};
   std::optional<std::int64_t> frequency = {};
 
   // The optional arguments, for the Commands<> overloads that take them.
   struct Options {
     bool replace = false;
-    bool absttl = false;
+    bool abs_ttl = false;
     std::optional<valkey::Seconds> seconds = {};
     std::optional<std::int64_t> frequency = {};
   };
@@ -995,7 +995,7 @@ struct Wait {
   };
   using reply_type = std::int64_t;
 
-  std::int64_t numreplicas = 0;
+  std::int64_t num_replicas = 0;
   std::int64_t timeout = 0;
 };
 void encode(const Wait& c, valkey::resp::Writer& w);
@@ -1018,8 +1018,8 @@ struct Waitaof {
   };
   using reply_type = std::pair<std::int64_t, double>;
 
-  std::int64_t numlocal = 0;
-  std::int64_t numreplicas = 0;
+  std::int64_t num_local = 0;
+  std::int64_t num_replicas = 0;
   std::int64_t timeout = 0;
 };
 void encode(const Waitaof& c, valkey::resp::Writer& w);

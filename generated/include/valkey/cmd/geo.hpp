@@ -207,32 +207,32 @@ struct Georadius {
   };
 
   struct Store {
-    std::string_view storekey = {};
+    std::string_view store_key = {};
   };
 
-  struct Storedist {
-    std::string_view storedistkey = {};
+  struct StoreDist {
+    std::string_view store_dist_key = {};
   };
 
-  using Store2 = std::variant<Store, Storedist>;
+  using Store2 = std::variant<Store, StoreDist>;
 
   std::string_view key = {};
   double longitude = 0;
   double latitude = 0;
   double radius = 0;
   Unit unit = Georadius::Unit::m;
-  bool withcoord = false;
-  bool withdist = false;
-  bool withhash = false;
+  bool with_coord = false;
+  bool with_dist = false;
+  bool with_hash = false;
   std::optional<Count> count = {};
   std::optional<Order> order = {};
   std::optional<Store2> store = {};
 
   // The optional arguments, for the Commands<> overloads that take them.
   struct Options {
-    bool withcoord = false;
-    bool withdist = false;
-    bool withhash = false;
+    bool with_coord = false;
+    bool with_dist = false;
+    bool with_hash = false;
     std::optional<Count> count = {};
     std::optional<Order> order = {};
     std::optional<Store2> store = {};
@@ -243,7 +243,7 @@ void for_each_key(const Georadius& c, valkey::KeyCallback cb);
 
 // GEORADIUSBYMEMBER key member radius <m|km|ft|mi> [WITHCOORD] [WITHDIST] [WITHHASH] [COUNT cou...
 // https://valkey.io/commands/georadiusbymember/
-struct Georadiusbymember {
+struct GeoradiusByMember {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true},
       {.begin = valkey::KeySpec::Begin::keyword, .keyword = "STORE", .keyword_startfrom = 5, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .write = true},
@@ -281,42 +281,42 @@ struct Georadiusbymember {
   };
 
   struct Store {
-    std::string_view storekey = {};
+    std::string_view store_key = {};
   };
 
-  struct Storedist {
-    std::string_view storedistkey = {};
+  struct StoreDist {
+    std::string_view store_dist_key = {};
   };
 
-  using Store2 = std::variant<Store, Storedist>;
+  using Store2 = std::variant<Store, StoreDist>;
 
   std::string_view key = {};
   std::string_view member = {};
   double radius = 0;
-  Unit unit = Georadiusbymember::Unit::m;
-  bool withcoord = false;
-  bool withdist = false;
-  bool withhash = false;
+  Unit unit = GeoradiusByMember::Unit::m;
+  bool with_coord = false;
+  bool with_dist = false;
+  bool with_hash = false;
   std::optional<Count> count = {};
   std::optional<Order> order = {};
   std::optional<Store2> store = {};
 
   // The optional arguments, for the Commands<> overloads that take them.
   struct Options {
-    bool withcoord = false;
-    bool withdist = false;
-    bool withhash = false;
+    bool with_coord = false;
+    bool with_dist = false;
+    bool with_hash = false;
     std::optional<Count> count = {};
     std::optional<Order> order = {};
     std::optional<Store2> store = {};
   };
 };
-void encode(const Georadiusbymember& c, valkey::resp::Writer& w);
-void for_each_key(const Georadiusbymember& c, valkey::KeyCallback cb);
+void encode(const GeoradiusByMember& c, valkey::resp::Writer& w);
+void for_each_key(const GeoradiusByMember& c, valkey::KeyCallback cb);
 
 // GEORADIUSBYMEMBER_RO key member radius <m|km|ft|mi> [WITHCOORD] [WITHDIST] [WITHHASH] [COUNT ...
 // https://valkey.io/commands/georadiusbymember_ro/
-struct GeoradiusbymemberRo {
+struct GeoradiusByMemberRo {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true},
   };
@@ -354,24 +354,24 @@ struct GeoradiusbymemberRo {
   std::string_view key = {};
   std::string_view member = {};
   double radius = 0;
-  Unit unit = GeoradiusbymemberRo::Unit::m;
-  bool withcoord = false;
-  bool withdist = false;
-  bool withhash = false;
+  Unit unit = GeoradiusByMemberRo::Unit::m;
+  bool with_coord = false;
+  bool with_dist = false;
+  bool with_hash = false;
   std::optional<Count> count = {};
   std::optional<Order> order = {};
 
   // The optional arguments, for the Commands<> overloads that take them.
   struct Options {
-    bool withcoord = false;
-    bool withdist = false;
-    bool withhash = false;
+    bool with_coord = false;
+    bool with_dist = false;
+    bool with_hash = false;
     std::optional<Count> count = {};
     std::optional<Order> order = {};
   };
 };
-void encode(const GeoradiusbymemberRo& c, valkey::resp::Writer& w);
-void for_each_key(const GeoradiusbymemberRo& c, valkey::KeyCallback cb);
+void encode(const GeoradiusByMemberRo& c, valkey::resp::Writer& w);
+void for_each_key(const GeoradiusByMemberRo& c, valkey::KeyCallback cb);
 
 // GEORADIUS_RO key longitude latitude radius <m|km|ft|mi> [WITHCOORD] [WITHDIST] [WITHHASH] [CO...
 // https://valkey.io/commands/georadius_ro/
@@ -415,17 +415,17 @@ struct GeoradiusRo {
   double latitude = 0;
   double radius = 0;
   Unit unit = GeoradiusRo::Unit::m;
-  bool withcoord = false;
-  bool withdist = false;
-  bool withhash = false;
+  bool with_coord = false;
+  bool with_dist = false;
+  bool with_hash = false;
   std::optional<Count> count = {};
   std::optional<Order> order = {};
 
   // The optional arguments, for the Commands<> overloads that take them.
   struct Options {
-    bool withcoord = false;
-    bool withdist = false;
-    bool withhash = false;
+    bool with_coord = false;
+    bool with_dist = false;
+    bool with_hash = false;
     std::optional<Count> count = {};
     std::optional<Order> order = {};
   };
@@ -453,16 +453,16 @@ struct Geosearch {
   };
   using reply_type = std::vector<std::string>;
 
-  struct Frommember {
+  struct FromMember {
     std::string_view member = {};
   };
 
-  struct Fromlonlat {
+  struct FromLonLat {
     double longitude = 0;
     double latitude = 0;
   };
 
-  using From = std::variant<Frommember, Fromlonlat>;
+  using From = std::variant<FromMember, FromLonLat>;
 
   enum class Unit : std::uint8_t {
     m,
@@ -471,22 +471,22 @@ struct Geosearch {
     mi,
   };
 
-  struct Circle {
+  struct ByRadius {
     double radius = 0;
     Unit unit = Unit::m;
   };
 
-  struct Box {
+  struct ByBox {
     double width = 0;
     double height = 0;
     Unit unit = Unit::m;
   };
 
-  struct Polygon {
+  struct ByPolygon {
     valkey::View<std::pair<double, double>> vertices = {};
   };
 
-  using By = std::variant<Circle, Box, Polygon>;
+  using By = std::variant<ByRadius, ByBox, ByPolygon>;
 
   enum class Order : std::uint8_t {
     asc,
@@ -520,13 +520,13 @@ struct GeosearchDetailed {
   static constexpr valkey::CommandInfo info = Geosearch::info;
   using reply_type = std::vector<std::tuple<std::string, double, std::int64_t, std::pair<double, double>>>;
 
-  using Frommember = Geosearch::Frommember;
-  using Fromlonlat = Geosearch::Fromlonlat;
+  using FromMember = Geosearch::FromMember;
+  using FromLonLat = Geosearch::FromLonLat;
   using From = Geosearch::From;
   using Unit = Geosearch::Unit;
-  using Circle = Geosearch::Circle;
-  using Box = Geosearch::Box;
-  using Polygon = Geosearch::Polygon;
+  using ByRadius = Geosearch::ByRadius;
+  using ByBox = Geosearch::ByBox;
+  using ByPolygon = Geosearch::ByPolygon;
   using By = Geosearch::By;
   using Order = Geosearch::Order;
   using Count = Geosearch::Count;
@@ -568,16 +568,16 @@ struct Geosearchstore {
   };
   using reply_type = std::int64_t;
 
-  struct Frommember {
+  struct FromMember {
     std::string_view member = {};
   };
 
-  struct Fromlonlat {
+  struct FromLonLat {
     double longitude = 0;
     double latitude = 0;
   };
 
-  using From = std::variant<Frommember, Fromlonlat>;
+  using From = std::variant<FromMember, FromLonLat>;
 
   enum class Unit : std::uint8_t {
     m,
@@ -586,22 +586,22 @@ struct Geosearchstore {
     mi,
   };
 
-  struct Circle {
+  struct ByRadius {
     double radius = 0;
     Unit unit = Unit::m;
   };
 
-  struct Box {
+  struct ByBox {
     double width = 0;
     double height = 0;
     Unit unit = Unit::m;
   };
 
-  struct Polygon {
+  struct ByPolygon {
     valkey::View<std::pair<double, double>> vertices = {};
   };
 
-  using By = std::variant<Circle, Box, Polygon>;
+  using By = std::variant<ByRadius, ByBox, ByPolygon>;
 
   enum class Order : std::uint8_t {
     asc,
@@ -619,14 +619,14 @@ struct Geosearchstore {
   std::optional<From> from = {};
   std::optional<Order> order = {};
   std::optional<Count> count = {};
-  bool storedist = false;
+  bool store_dist = false;
 
   // The optional arguments, for the Commands<> overloads that take them.
   struct Options {
     std::optional<From> from = {};
     std::optional<Order> order = {};
     std::optional<Count> count = {};
-    bool storedist = false;
+    bool store_dist = false;
   };
 };
 void encode(const Geosearchstore& c, valkey::resp::Writer& w);

@@ -655,15 +655,15 @@ void for_each_key(const HrandfieldCount& c, valkey::KeyCallback cb);
 
 // HRANDFIELD key count WITHVALUES
 // https://valkey.io/commands/hrandfield/ (typed entry point of Hrandfield)
-struct HrandfieldWithvalues {
+struct HrandfieldWithValues {
   static constexpr valkey::CommandInfo info = Hrandfield::info;
   using reply_type = std::vector<std::pair<std::string, std::string>>;
 
   std::string_view key = {};
   std::int64_t count = 0;
 };
-void encode(const HrandfieldWithvalues& c, valkey::resp::Writer& w);
-void for_each_key(const HrandfieldWithvalues& c, valkey::KeyCallback cb);
+void encode(const HrandfieldWithValues& c, valkey::resp::Writer& w);
+void for_each_key(const HrandfieldWithValues& c, valkey::KeyCallback cb);
 
 // HSCAN key cursor [MATCH pattern] [COUNT count] [NOVALUES]
 // https://valkey.io/commands/hscan/
@@ -689,13 +689,13 @@ struct Hscan {
   std::uint64_t cursor = 0;
   std::optional<std::string_view> pattern = {};
   std::optional<std::int64_t> count = {};
-  bool novalues = false;
+  bool no_values = false;
 
   // The optional arguments, for the Commands<> overloads that take them.
   struct Options {
     std::optional<std::string_view> pattern = {};
     std::optional<std::int64_t> count = {};
-    bool novalues = false;
+    bool no_values = false;
   };
 };
 void encode(const Hscan& c, valkey::resp::Writer& w);
@@ -773,8 +773,8 @@ struct Hsetex {
     valkey::UnixMilliseconds unix_time_milliseconds = {};
   };
 
-  struct Keepttl {};
-  using Expiration = std::variant<Ex, Px, Exat, Pxat, Keepttl>;
+  struct KeepTtl {};
+  using Expiration = std::variant<Ex, Px, Exat, Pxat, KeepTtl>;
 
   std::string_view key = {};
   valkey::View<std::pair<std::string_view, std::string_view>> data = {};

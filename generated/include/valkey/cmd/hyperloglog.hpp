@@ -117,12 +117,12 @@ struct Pfmerge {
   };
   using reply_type = valkey::Ok;
 
-  std::string_view destkey = {};
-  valkey::View<std::string_view> sourcekeys = {};
+  std::string_view dest_key = {};
+  valkey::View<std::string_view> source_keys = {};
 
   // The optional arguments, for the Commands<> overloads that take them.
   struct Options {
-    valkey::View<std::string_view> sourcekeys = {};
+    valkey::View<std::string_view> source_keys = {};
   };
 };
 void encode(const Pfmerge& c, valkey::resp::Writer& w);

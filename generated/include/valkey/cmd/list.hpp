@@ -35,20 +35,20 @@ struct Blmove {
   };
   using reply_type = std::optional<std::string>;
 
-  enum class Wherefrom : std::uint8_t {
+  enum class WhereFrom : std::uint8_t {
     left,
     right,
   };
 
-  enum class Whereto : std::uint8_t {
+  enum class WhereTo : std::uint8_t {
     left,
     right,
   };
 
   std::string_view source = {};
   std::string_view destination = {};
-  Wherefrom wherefrom = Blmove::Wherefrom::left;
-  Whereto whereto = Blmove::Whereto::left;
+  WhereFrom where_from = Blmove::WhereFrom::left;
+  WhereTo where_to = Blmove::WhereTo::left;
   double timeout = 0;
 };
 void encode(const Blmove& c, valkey::resp::Writer& w);
@@ -277,20 +277,20 @@ struct Lmove {
   };
   using reply_type = std::optional<std::string>;
 
-  enum class Wherefrom : std::uint8_t {
+  enum class WhereFrom : std::uint8_t {
     left,
     right,
   };
 
-  enum class Whereto : std::uint8_t {
+  enum class WhereTo : std::uint8_t {
     left,
     right,
   };
 
   std::string_view source = {};
   std::string_view destination = {};
-  Wherefrom wherefrom = Lmove::Wherefrom::left;
-  Whereto whereto = Lmove::Whereto::left;
+  WhereFrom where_from = Lmove::WhereFrom::left;
+  WhereTo where_to = Lmove::WhereTo::left;
 };
 void encode(const Lmove& c, valkey::resp::Writer& w);
 void for_each_key(const Lmove& c, valkey::KeyCallback cb);

@@ -112,7 +112,7 @@ void for_each_key(const PubsubHelp& c, valkey::KeyCallback cb);
 
 // PUBSUB NUMPAT
 // https://valkey.io/commands/pubsub-numpat/
-struct PubsubNumpat {
+struct PubsubNumPat {
   static constexpr valkey::CommandInfo info{
       .name = "PUBSUB NUMPAT",
       .arity = 2,
@@ -127,12 +127,12 @@ struct PubsubNumpat {
   };
   using reply_type = std::int64_t;
 };
-void encode(const PubsubNumpat& c, valkey::resp::Writer& w);
-void for_each_key(const PubsubNumpat& c, valkey::KeyCallback cb);
+void encode(const PubsubNumPat& c, valkey::resp::Writer& w);
+void for_each_key(const PubsubNumPat& c, valkey::KeyCallback cb);
 
 // PUBSUB NUMSUB [channel [...]]
 // https://valkey.io/commands/pubsub-numsub/
-struct PubsubNumsub {
+struct PubsubNumSub {
   static constexpr valkey::CommandInfo info{
       .name = "PUBSUB NUMSUB",
       .arity = -2,
@@ -154,12 +154,12 @@ struct PubsubNumsub {
     valkey::View<std::string_view> channels = {};
   };
 };
-void encode(const PubsubNumsub& c, valkey::resp::Writer& w);
-void for_each_key(const PubsubNumsub& c, valkey::KeyCallback cb);
+void encode(const PubsubNumSub& c, valkey::resp::Writer& w);
+void for_each_key(const PubsubNumSub& c, valkey::KeyCallback cb);
 
 // PUBSUB SHARDCHANNELS [pattern]
 // https://valkey.io/commands/pubsub-shardchannels/
-struct PubsubShardchannels {
+struct PubsubShardChannels {
   static constexpr valkey::CommandInfo info{
       .name = "PUBSUB SHARDCHANNELS",
       .arity = -2,
@@ -181,12 +181,12 @@ struct PubsubShardchannels {
     std::optional<std::string_view> pattern = {};
   };
 };
-void encode(const PubsubShardchannels& c, valkey::resp::Writer& w);
-void for_each_key(const PubsubShardchannels& c, valkey::KeyCallback cb);
+void encode(const PubsubShardChannels& c, valkey::resp::Writer& w);
+void for_each_key(const PubsubShardChannels& c, valkey::KeyCallback cb);
 
 // PUBSUB SHARDNUMSUB [shardchannel [...]]
 // https://valkey.io/commands/pubsub-shardnumsub/
-struct PubsubShardnumsub {
+struct PubsubShardNumSub {
   static constexpr valkey::CommandInfo info{
       .name = "PUBSUB SHARDNUMSUB",
       .arity = -2,
@@ -201,15 +201,15 @@ struct PubsubShardnumsub {
   };
   using reply_type = std::vector<std::pair<std::string, std::int64_t>>;
 
-  valkey::View<std::string_view> shardchannels = {};
+  valkey::View<std::string_view> shard_channels = {};
 
   // The optional arguments, for the Commands<> overloads that take them.
   struct Options {
-    valkey::View<std::string_view> shardchannels = {};
+    valkey::View<std::string_view> shard_channels = {};
   };
 };
-void encode(const PubsubShardnumsub& c, valkey::resp::Writer& w);
-void for_each_key(const PubsubShardnumsub& c, valkey::KeyCallback cb);
+void encode(const PubsubShardNumSub& c, valkey::resp::Writer& w);
+void for_each_key(const PubsubShardNumSub& c, valkey::KeyCallback cb);
 
 // PUNSUBSCRIBE [pattern [...]]
 // https://valkey.io/commands/punsubscribe/
@@ -258,7 +258,7 @@ struct Spublish {
   };
   using reply_type = std::int64_t;
 
-  std::string_view shardchannel = {};
+  std::string_view shard_channel = {};
   std::string_view message = {};
 };
 void encode(const Spublish& c, valkey::resp::Writer& w);
@@ -284,7 +284,7 @@ struct Ssubscribe {
   };
   using reply_type = valkey::Reply;
 
-  valkey::View<std::string_view> shardchannels = {};
+  valkey::View<std::string_view> shard_channels = {};
 };
 void encode(const Ssubscribe& c, valkey::resp::Writer& w);
 void for_each_key(const Ssubscribe& c, valkey::KeyCallback cb);
@@ -331,11 +331,11 @@ struct Sunsubscribe {
   };
   using reply_type = valkey::Reply;
 
-  valkey::View<std::string_view> shardchannels = {};
+  valkey::View<std::string_view> shard_channels = {};
 
   // The optional arguments, for the Commands<> overloads that take them.
   struct Options {
-    valkey::View<std::string_view> shardchannels = {};
+    valkey::View<std::string_view> shard_channels = {};
   };
 };
 void encode(const Sunsubscribe& c, valkey::resp::Writer& w);

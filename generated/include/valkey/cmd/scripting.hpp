@@ -347,12 +347,12 @@ struct FunctionList {
   using reply_type = valkey::Reply;
 
   std::optional<std::string_view> library_name_pattern = {};
-  bool withcode = false;
+  bool with_code = false;
 
   // The optional arguments, for the Commands<> overloads that take them.
   struct Options {
     std::optional<std::string_view> library_name_pattern = {};
-    bool withcode = false;
+    bool with_code = false;
   };
 };
 void encode(const FunctionList& c, valkey::resp::Writer& w);

@@ -131,7 +131,7 @@ void for_each_key(const SentinelFailover& c, valkey::KeyCallback cb);
 
 // SENTINEL FLUSHCONFIG
 // https://valkey.io/commands/sentinel-flushconfig/
-struct SentinelFlushconfig {
+struct SentinelFlushConfig {
   static constexpr valkey::CommandInfo info{
       .name = "SENTINEL FLUSHCONFIG",
       .arity = 2,
@@ -146,8 +146,8 @@ struct SentinelFlushconfig {
   };
   using reply_type = valkey::Ok;
 };
-void encode(const SentinelFlushconfig& c, valkey::resp::Writer& w);
-void for_each_key(const SentinelFlushconfig& c, valkey::KeyCallback cb);
+void encode(const SentinelFlushConfig& c, valkey::resp::Writer& w);
+void for_each_key(const SentinelFlushConfig& c, valkey::KeyCallback cb);
 
 // SENTINEL GET-MASTER-ADDR-BY-NAME primary-name
 // https://valkey.io/commands/sentinel-get-master-addr-by-name/
@@ -230,7 +230,7 @@ struct SentinelInfoCache {
   };
   using reply_type = valkey::Reply;
 
-  valkey::View<std::string_view> nodenames = {};
+  valkey::View<std::string_view> node_names = {};
 };
 void encode(const SentinelInfoCache& c, valkey::resp::Writer& w);
 void for_each_key(const SentinelInfoCache& c, valkey::KeyCallback cb);
@@ -255,7 +255,7 @@ struct SentinelIsMasterDownByAddr {
   std::string_view ip = {};
   std::int64_t port = 0;
   std::int64_t current_epoch = 0;
-  std::string_view runid = {};
+  std::string_view run_id = {};
 };
 void encode(const SentinelIsMasterDownByAddr& c, valkey::resp::Writer& w);
 void for_each_key(const SentinelIsMasterDownByAddr& c, valkey::KeyCallback cb);
@@ -280,7 +280,7 @@ struct SentinelIsPrimaryDownByAddr {
   std::string_view ip = {};
   std::int64_t port = 0;
   std::int64_t current_epoch = 0;
-  std::string_view runid = {};
+  std::string_view run_id = {};
 };
 void encode(const SentinelIsPrimaryDownByAddr& c, valkey::resp::Writer& w);
 void for_each_key(const SentinelIsPrimaryDownByAddr& c, valkey::KeyCallback cb);
@@ -354,7 +354,7 @@ void for_each_key(const SentinelMonitor& c, valkey::KeyCallback cb);
 
 // SENTINEL MYID
 // https://valkey.io/commands/sentinel-myid/
-struct SentinelMyid {
+struct SentinelMyId {
   static constexpr valkey::CommandInfo info{
       .name = "SENTINEL MYID",
       .arity = 2,
@@ -369,8 +369,8 @@ struct SentinelMyid {
   };
   using reply_type = std::string;
 };
-void encode(const SentinelMyid& c, valkey::resp::Writer& w);
-void for_each_key(const SentinelMyid& c, valkey::KeyCallback cb);
+void encode(const SentinelMyId& c, valkey::resp::Writer& w);
+void for_each_key(const SentinelMyId& c, valkey::KeyCallback cb);
 
 // SENTINEL PENDING-SCRIPTS
 // https://valkey.io/commands/sentinel-pending-scripts/

@@ -50,7 +50,7 @@ void for_each_key(const AclCat& c, valkey::KeyCallback cb);
 
 // ACL DELUSER username [...]
 // https://valkey.io/commands/acl-deluser/
-struct AclDeluser {
+struct AclDelUser {
   static constexpr valkey::CommandInfo info{
       .name = "ACL DELUSER",
       .arity = -3,
@@ -67,12 +67,12 @@ struct AclDeluser {
 
   valkey::View<std::string_view> usernames = {};
 };
-void encode(const AclDeluser& c, valkey::resp::Writer& w);
-void for_each_key(const AclDeluser& c, valkey::KeyCallback cb);
+void encode(const AclDelUser& c, valkey::resp::Writer& w);
+void for_each_key(const AclDelUser& c, valkey::KeyCallback cb);
 
 // ACL DRYRUN username command [arg [...]]
 // https://valkey.io/commands/acl-dryrun/
-struct AclDryrun {
+struct AclDryRun {
   static constexpr valkey::CommandInfo info{
       .name = "ACL DRYRUN",
       .arity = -4,
@@ -96,12 +96,12 @@ struct AclDryrun {
     valkey::View<std::string_view> args = {};
   };
 };
-void encode(const AclDryrun& c, valkey::resp::Writer& w);
-void for_each_key(const AclDryrun& c, valkey::KeyCallback cb);
+void encode(const AclDryRun& c, valkey::resp::Writer& w);
+void for_each_key(const AclDryRun& c, valkey::KeyCallback cb);
 
 // ACL GENPASS [bits]
 // https://valkey.io/commands/acl-genpass/
-struct AclGenpass {
+struct AclGenPass {
   static constexpr valkey::CommandInfo info{
       .name = "ACL GENPASS",
       .arity = -2,
@@ -123,12 +123,12 @@ struct AclGenpass {
     std::optional<std::int64_t> bits = {};
   };
 };
-void encode(const AclGenpass& c, valkey::resp::Writer& w);
-void for_each_key(const AclGenpass& c, valkey::KeyCallback cb);
+void encode(const AclGenPass& c, valkey::resp::Writer& w);
+void for_each_key(const AclGenPass& c, valkey::KeyCallback cb);
 
 // ACL GETUSER username
 // https://valkey.io/commands/acl-getuser/
-struct AclGetuser {
+struct AclGetUser {
   static constexpr valkey::CommandInfo info{
       .name = "ACL GETUSER",
       .arity = 3,
@@ -145,8 +145,8 @@ struct AclGetuser {
 
   std::string_view username = {};
 };
-void encode(const AclGetuser& c, valkey::resp::Writer& w);
-void for_each_key(const AclGetuser& c, valkey::KeyCallback cb);
+void encode(const AclGetUser& c, valkey::resp::Writer& w);
+void for_each_key(const AclGetUser& c, valkey::KeyCallback cb);
 
 // ACL HELP
 // https://valkey.io/commands/acl-help/
@@ -264,7 +264,7 @@ void for_each_key(const AclSave& c, valkey::KeyCallback cb);
 
 // ACL SETUSER username [rule [...]]
 // https://valkey.io/commands/acl-setuser/
-struct AclSetuser {
+struct AclSetUser {
   static constexpr valkey::CommandInfo info{
       .name = "ACL SETUSER",
       .arity = -3,
@@ -287,8 +287,8 @@ struct AclSetuser {
     valkey::View<std::string_view> rules = {};
   };
 };
-void encode(const AclSetuser& c, valkey::resp::Writer& w);
-void for_each_key(const AclSetuser& c, valkey::KeyCallback cb);
+void encode(const AclSetUser& c, valkey::resp::Writer& w);
+void for_each_key(const AclSetUser& c, valkey::KeyCallback cb);
 
 // ACL USERS
 // https://valkey.io/commands/acl-users/
@@ -431,7 +431,7 @@ void for_each_key(const CommandDocs& c, valkey::KeyCallback cb);
 
 // COMMAND GETKEYS command [arg [...]]
 // https://valkey.io/commands/command-getkeys/
-struct CommandGetkeys {
+struct CommandGetKeys {
   static constexpr valkey::CommandInfo info{
       .name = "COMMAND GETKEYS",
       .arity = -3,
@@ -454,12 +454,12 @@ struct CommandGetkeys {
     valkey::View<std::string_view> args = {};
   };
 };
-void encode(const CommandGetkeys& c, valkey::resp::Writer& w);
-void for_each_key(const CommandGetkeys& c, valkey::KeyCallback cb);
+void encode(const CommandGetKeys& c, valkey::resp::Writer& w);
+void for_each_key(const CommandGetKeys& c, valkey::KeyCallback cb);
 
 // COMMAND GETKEYSANDFLAGS command [arg [...]]
 // https://valkey.io/commands/command-getkeysandflags/
-struct CommandGetkeysandflags {
+struct CommandGetKeysAndFlags {
   static constexpr valkey::CommandInfo info{
       .name = "COMMAND GETKEYSANDFLAGS",
       .arity = -3,
@@ -482,8 +482,8 @@ struct CommandGetkeysandflags {
     valkey::View<std::string_view> args = {};
   };
 };
-void encode(const CommandGetkeysandflags& c, valkey::resp::Writer& w);
-void for_each_key(const CommandGetkeysandflags& c, valkey::KeyCallback cb);
+void encode(const CommandGetKeysAndFlags& c, valkey::resp::Writer& w);
+void for_each_key(const CommandGetKeysAndFlags& c, valkey::KeyCallback cb);
 
 // COMMAND HELP
 // https://valkey.io/commands/command-help/
@@ -553,7 +553,7 @@ struct CommandList {
     std::string_view module_name = {};
   };
 
-  struct Aclcat {
+  struct AclCat {
     std::string_view category = {};
   };
 
@@ -561,13 +561,13 @@ struct CommandList {
     std::string_view pattern = {};
   };
 
-  using Filterby = std::variant<Module, Aclcat, Pattern>;
+  using FilterBy = std::variant<Module, AclCat, Pattern>;
 
-  std::optional<Filterby> filterby = {};
+  std::optional<FilterBy> filter_by = {};
 
   // The optional arguments, for the Commands<> overloads that take them.
   struct Options {
-    std::optional<Filterby> filterby = {};
+    std::optional<FilterBy> filter_by = {};
   };
 };
 void encode(const CommandList& c, valkey::resp::Writer& w);
@@ -722,7 +722,7 @@ void for_each_key(const ConfigHelp& c, valkey::KeyCallback cb);
 
 // CONFIG RESETSTAT
 // https://valkey.io/commands/config-resetstat/
-struct ConfigResetstat {
+struct ConfigResetStat {
   static constexpr valkey::CommandInfo info{
       .name = "CONFIG RESETSTAT",
       .arity = 2,
@@ -737,8 +737,8 @@ struct ConfigResetstat {
   };
   using reply_type = valkey::Ok;
 };
-void encode(const ConfigResetstat& c, valkey::resp::Writer& w);
-void for_each_key(const ConfigResetstat& c, valkey::KeyCallback cb);
+void encode(const ConfigResetStat& c, valkey::resp::Writer& w);
+void for_each_key(const ConfigResetStat& c, valkey::KeyCallback cb);
 
 // CONFIG REWRITE
 // https://valkey.io/commands/config-rewrite/
@@ -1423,7 +1423,7 @@ struct Psync {
   };
   using reply_type = valkey::Reply;
 
-  std::string_view replicationid = {};
+  std::string_view replication_id = {};
   std::int64_t offset = 0;
 };
 void encode(const Psync& c, valkey::resp::Writer& w);
@@ -1503,14 +1503,14 @@ struct RestoreAsking {
   std::int64_t ttl = 0;
   std::string_view serialized_value = {};
   bool replace = false;
-  bool absttl = false;
+  bool abs_ttl = false;
   std::optional<valkey::Seconds> seconds = {};
   std::optional<std::int64_t> frequency = {};
 
   // The optional arguments, for the Commands<> overloads that take them.
   struct Options {
     bool replace = false;
-    bool absttl = false;
+    bool abs_ttl = false;
     std::optional<valkey::Seconds> seconds = {};
     std::optional<std::int64_t> frequency = {};
   };
@@ -1576,7 +1576,7 @@ struct Shutdown {
   using reply_type = valkey::Ok;
 
   enum class SaveSelector : std::uint8_t {
-    nosave,
+    no_save,
     save,
   };
 

@@ -256,14 +256,14 @@ void for_each_key(const Zdiff& c, valkey::KeyCallback cb);
 
 // ZDIFF numkeys key [...] WITHSCORES
 // https://valkey.io/commands/zdiff/ (typed entry point of Zdiff)
-struct ZdiffWithscores {
+struct ZdiffWithScores {
   static constexpr valkey::CommandInfo info = Zdiff::info;
   using reply_type = std::vector<std::pair<std::string, double>>;
 
   valkey::View<std::string_view> keys = {};
 };
-void encode(const ZdiffWithscores& c, valkey::resp::Writer& w);
-void for_each_key(const ZdiffWithscores& c, valkey::KeyCallback cb);
+void encode(const ZdiffWithScores& c, valkey::resp::Writer& w);
+void for_each_key(const ZdiffWithScores& c, valkey::KeyCallback cb);
 
 // ZDIFFSTORE destination numkeys key [...]
 // https://valkey.io/commands/zdiffstore/
@@ -360,7 +360,7 @@ void for_each_key(const Zinter& c, valkey::KeyCallback cb);
 
 // ZINTER numkeys key [...] [WEIGHTS weight [...]] [AGGREGATE SUM|MIN|MAX] WITHSCORES
 // https://valkey.io/commands/zinter/ (typed entry point of Zinter)
-struct ZinterWithscores {
+struct ZinterWithScores {
   static constexpr valkey::CommandInfo info = Zinter::info;
   using reply_type = std::vector<std::pair<std::string, double>>;
 
@@ -376,8 +376,8 @@ struct ZinterWithscores {
     std::optional<Aggregate> aggregate = {};
   };
 };
-void encode(const ZinterWithscores& c, valkey::resp::Writer& w);
-void for_each_key(const ZinterWithscores& c, valkey::KeyCallback cb);
+void encode(const ZinterWithScores& c, valkey::resp::Writer& w);
+void for_each_key(const ZinterWithScores& c, valkey::KeyCallback cb);
 
 // ZINTERCARD numkeys key [...] [LIMIT limit]
 // https://valkey.io/commands/zintercard/
@@ -642,15 +642,15 @@ void for_each_key(const ZrandmemberCount& c, valkey::KeyCallback cb);
 
 // ZRANDMEMBER key count WITHSCORES
 // https://valkey.io/commands/zrandmember/ (typed entry point of Zrandmember)
-struct ZrandmemberWithscores {
+struct ZrandmemberWithScores {
   static constexpr valkey::CommandInfo info = Zrandmember::info;
   using reply_type = std::vector<std::pair<std::string, double>>;
 
   std::string_view key = {};
   std::int64_t count = 0;
 };
-void encode(const ZrandmemberWithscores& c, valkey::resp::Writer& w);
-void for_each_key(const ZrandmemberWithscores& c, valkey::KeyCallback cb);
+void encode(const ZrandmemberWithScores& c, valkey::resp::Writer& w);
+void for_each_key(const ZrandmemberWithScores& c, valkey::KeyCallback cb);
 
 // ZRANGE key start stop [BYSCORE|BYLEX] [REV] [LIMIT offset count]
 // https://valkey.io/commands/zrange/
@@ -672,9 +672,9 @@ struct Zrange {
   };
   using reply_type = std::vector<std::string>;
 
-  enum class Sortby : std::uint8_t {
-    byscore,
-    bylex,
+  enum class SortBy : std::uint8_t {
+    by_score,
+    by_lex,
   };
 
   struct Limit {
@@ -685,13 +685,13 @@ struct Zrange {
   std::string_view key = {};
   valkey::RangeBound start = {};
   valkey::RangeBound stop = {};
-  std::optional<Sortby> sortby = {};
+  std::optional<SortBy> sort_by = {};
   bool rev = false;
   std::optional<Limit> limit = {};
 
   // The optional arguments, for the Commands<> overloads that take them.
   struct Options {
-    std::optional<Sortby> sortby = {};
+    std::optional<SortBy> sort_by = {};
     bool rev = false;
     std::optional<Limit> limit = {};
   };
@@ -701,33 +701,33 @@ void for_each_key(const Zrange& c, valkey::KeyCallback cb);
 
 // ZRANGE key start stop [BYSCORE|BYLEX] [REV] [LIMIT offset count] WITHSCORES
 // https://valkey.io/commands/zrange/ (typed entry point of Zrange)
-struct ZrangeWithscores {
+struct ZrangeWithScores {
   static constexpr valkey::CommandInfo info = Zrange::info;
   using reply_type = std::vector<std::pair<std::string, double>>;
 
-  using Sortby = Zrange::Sortby;
+  using SortBy = Zrange::SortBy;
   using Limit = Zrange::Limit;
 
   std::string_view key = {};
   valkey::RangeBound start = {};
   valkey::RangeBound stop = {};
-  std::optional<Sortby> sortby = {};
+  std::optional<SortBy> sort_by = {};
   bool rev = false;
   std::optional<Limit> limit = {};
 
   // The optional arguments, for the Commands<> overloads that take them.
   struct Options {
-    std::optional<Sortby> sortby = {};
+    std::optional<SortBy> sort_by = {};
     bool rev = false;
     std::optional<Limit> limit = {};
   };
 };
-void encode(const ZrangeWithscores& c, valkey::resp::Writer& w);
-void for_each_key(const ZrangeWithscores& c, valkey::KeyCallback cb);
+void encode(const ZrangeWithScores& c, valkey::resp::Writer& w);
+void for_each_key(const ZrangeWithScores& c, valkey::KeyCallback cb);
 
 // ZRANGEBYLEX key min max [LIMIT offset count]
 // https://valkey.io/commands/zrangebylex/
-struct Zrangebylex {
+struct ZrangeByLex {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true},
   };
@@ -760,12 +760,12 @@ struct Zrangebylex {
     std::optional<Limit> limit = {};
   };
 };
-void encode(const Zrangebylex& c, valkey::resp::Writer& w);
-void for_each_key(const Zrangebylex& c, valkey::KeyCallback cb);
+void encode(const ZrangeByLex& c, valkey::resp::Writer& w);
+void for_each_key(const ZrangeByLex& c, valkey::KeyCallback cb);
 
 // ZRANGEBYSCORE key min max [LIMIT offset count]
 // https://valkey.io/commands/zrangebyscore/
-struct Zrangebyscore {
+struct ZrangeByScore {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true},
   };
@@ -798,16 +798,16 @@ struct Zrangebyscore {
     std::optional<Limit> limit = {};
   };
 };
-void encode(const Zrangebyscore& c, valkey::resp::Writer& w);
-void for_each_key(const Zrangebyscore& c, valkey::KeyCallback cb);
+void encode(const ZrangeByScore& c, valkey::resp::Writer& w);
+void for_each_key(const ZrangeByScore& c, valkey::KeyCallback cb);
 
 // ZRANGEBYSCORE key min max WITHSCORES [LIMIT offset count]
-// https://valkey.io/commands/zrangebyscore/ (typed entry point of Zrangebyscore)
-struct ZrangebyscoreWithscores {
-  static constexpr valkey::CommandInfo info = Zrangebyscore::info;
+// https://valkey.io/commands/zrangebyscore/ (typed entry point of ZrangeByScore)
+struct ZrangeByScoreWithScores {
+  static constexpr valkey::CommandInfo info = ZrangeByScore::info;
   using reply_type = std::vector<std::pair<std::string, double>>;
 
-  using Limit = Zrangebyscore::Limit;
+  using Limit = ZrangeByScore::Limit;
 
   std::string_view key = {};
   valkey::ScoreBound min = {};
@@ -819,8 +819,8 @@ struct ZrangebyscoreWithscores {
     std::optional<Limit> limit = {};
   };
 };
-void encode(const ZrangebyscoreWithscores& c, valkey::resp::Writer& w);
-void for_each_key(const ZrangebyscoreWithscores& c, valkey::KeyCallback cb);
+void encode(const ZrangeByScoreWithScores& c, valkey::resp::Writer& w);
+void for_each_key(const ZrangeByScoreWithScores& c, valkey::KeyCallback cb);
 
 // ZRANGESTORE dst src min max [BYSCORE|BYLEX] [REV] [LIMIT offset count]
 // https://valkey.io/commands/zrangestore/
@@ -843,9 +843,9 @@ struct Zrangestore {
   };
   using reply_type = std::int64_t;
 
-  enum class Sortby : std::uint8_t {
-    byscore,
-    bylex,
+  enum class SortBy : std::uint8_t {
+    by_score,
+    by_lex,
   };
 
   struct Limit {
@@ -857,13 +857,13 @@ struct Zrangestore {
   std::string_view src = {};
   valkey::RangeBound min = {};
   valkey::RangeBound max = {};
-  std::optional<Sortby> sortby = {};
+  std::optional<SortBy> sort_by = {};
   bool rev = false;
   std::optional<Limit> limit = {};
 
   // The optional arguments, for the Commands<> overloads that take them.
   struct Options {
-    std::optional<Sortby> sortby = {};
+    std::optional<SortBy> sort_by = {};
     bool rev = false;
     std::optional<Limit> limit = {};
   };
@@ -899,15 +899,15 @@ void for_each_key(const Zrank& c, valkey::KeyCallback cb);
 
 // ZRANK key member WITHSCORE
 // https://valkey.io/commands/zrank/ (typed entry point of Zrank)
-struct ZrankWithscore {
+struct ZrankWithScore {
   static constexpr valkey::CommandInfo info = Zrank::info;
   using reply_type = std::optional<std::pair<std::int64_t, double>>;
 
   std::string_view key = {};
   std::string_view member = {};
 };
-void encode(const ZrankWithscore& c, valkey::resp::Writer& w);
-void for_each_key(const ZrankWithscore& c, valkey::KeyCallback cb);
+void encode(const ZrankWithScore& c, valkey::resp::Writer& w);
+void for_each_key(const ZrankWithScore& c, valkey::KeyCallback cb);
 
 // ZREM key member [...]
 // https://valkey.io/commands/zrem/
@@ -937,7 +937,7 @@ void for_each_key(const Zrem& c, valkey::KeyCallback cb);
 
 // ZREMRANGEBYLEX key min max
 // https://valkey.io/commands/zremrangebylex/
-struct Zremrangebylex {
+struct ZremrangeByLex {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true, .write = true},
   };
@@ -959,12 +959,12 @@ struct Zremrangebylex {
   valkey::LexBound min = {};
   valkey::LexBound max = {};
 };
-void encode(const Zremrangebylex& c, valkey::resp::Writer& w);
-void for_each_key(const Zremrangebylex& c, valkey::KeyCallback cb);
+void encode(const ZremrangeByLex& c, valkey::resp::Writer& w);
+void for_each_key(const ZremrangeByLex& c, valkey::KeyCallback cb);
 
 // ZREMRANGEBYRANK key start stop
 // https://valkey.io/commands/zremrangebyrank/
-struct Zremrangebyrank {
+struct ZremrangeByRank {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true, .write = true},
   };
@@ -986,12 +986,12 @@ struct Zremrangebyrank {
   std::int64_t start = 0;
   std::int64_t stop = 0;
 };
-void encode(const Zremrangebyrank& c, valkey::resp::Writer& w);
-void for_each_key(const Zremrangebyrank& c, valkey::KeyCallback cb);
+void encode(const ZremrangeByRank& c, valkey::resp::Writer& w);
+void for_each_key(const ZremrangeByRank& c, valkey::KeyCallback cb);
 
 // ZREMRANGEBYSCORE key min max
 // https://valkey.io/commands/zremrangebyscore/
-struct Zremrangebyscore {
+struct ZremrangeByScore {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true, .write = true},
   };
@@ -1013,8 +1013,8 @@ struct Zremrangebyscore {
   valkey::ScoreBound min = {};
   valkey::ScoreBound max = {};
 };
-void encode(const Zremrangebyscore& c, valkey::resp::Writer& w);
-void for_each_key(const Zremrangebyscore& c, valkey::KeyCallback cb);
+void encode(const ZremrangeByScore& c, valkey::resp::Writer& w);
+void for_each_key(const ZremrangeByScore& c, valkey::KeyCallback cb);
 
 // ZREVRANGE key start stop
 // https://valkey.io/commands/zrevrange/
@@ -1045,7 +1045,7 @@ void for_each_key(const Zrevrange& c, valkey::KeyCallback cb);
 
 // ZREVRANGE key start stop WITHSCORES
 // https://valkey.io/commands/zrevrange/ (typed entry point of Zrevrange)
-struct ZrevrangeWithscores {
+struct ZrevrangeWithScores {
   static constexpr valkey::CommandInfo info = Zrevrange::info;
   using reply_type = std::vector<std::pair<std::string, double>>;
 
@@ -1053,12 +1053,12 @@ struct ZrevrangeWithscores {
   std::int64_t start = 0;
   std::int64_t stop = 0;
 };
-void encode(const ZrevrangeWithscores& c, valkey::resp::Writer& w);
-void for_each_key(const ZrevrangeWithscores& c, valkey::KeyCallback cb);
+void encode(const ZrevrangeWithScores& c, valkey::resp::Writer& w);
+void for_each_key(const ZrevrangeWithScores& c, valkey::KeyCallback cb);
 
 // ZREVRANGEBYLEX key max min [LIMIT offset count]
 // https://valkey.io/commands/zrevrangebylex/
-struct Zrevrangebylex {
+struct ZrevrangeByLex {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true},
   };
@@ -1091,12 +1091,12 @@ struct Zrevrangebylex {
     std::optional<Limit> limit = {};
   };
 };
-void encode(const Zrevrangebylex& c, valkey::resp::Writer& w);
-void for_each_key(const Zrevrangebylex& c, valkey::KeyCallback cb);
+void encode(const ZrevrangeByLex& c, valkey::resp::Writer& w);
+void for_each_key(const ZrevrangeByLex& c, valkey::KeyCallback cb);
 
 // ZREVRANGEBYSCORE key max min [LIMIT offset count]
 // https://valkey.io/commands/zrevrangebyscore/
-struct Zrevrangebyscore {
+struct ZrevrangeByScore {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true},
   };
@@ -1129,16 +1129,16 @@ struct Zrevrangebyscore {
     std::optional<Limit> limit = {};
   };
 };
-void encode(const Zrevrangebyscore& c, valkey::resp::Writer& w);
-void for_each_key(const Zrevrangebyscore& c, valkey::KeyCallback cb);
+void encode(const ZrevrangeByScore& c, valkey::resp::Writer& w);
+void for_each_key(const ZrevrangeByScore& c, valkey::KeyCallback cb);
 
 // ZREVRANGEBYSCORE key max min WITHSCORES [LIMIT offset count]
-// https://valkey.io/commands/zrevrangebyscore/ (typed entry point of Zrevrangebyscore)
-struct ZrevrangebyscoreWithscores {
-  static constexpr valkey::CommandInfo info = Zrevrangebyscore::info;
+// https://valkey.io/commands/zrevrangebyscore/ (typed entry point of ZrevrangeByScore)
+struct ZrevrangeByScoreWithScores {
+  static constexpr valkey::CommandInfo info = ZrevrangeByScore::info;
   using reply_type = std::vector<std::pair<std::string, double>>;
 
-  using Limit = Zrevrangebyscore::Limit;
+  using Limit = ZrevrangeByScore::Limit;
 
   std::string_view key = {};
   valkey::ScoreBound max = {};
@@ -1150,8 +1150,8 @@ struct ZrevrangebyscoreWithscores {
     std::optional<Limit> limit = {};
   };
 };
-void encode(const ZrevrangebyscoreWithscores& c, valkey::resp::Writer& w);
-void for_each_key(const ZrevrangebyscoreWithscores& c, valkey::KeyCallback cb);
+void encode(const ZrevrangeByScoreWithScores& c, valkey::resp::Writer& w);
+void for_each_key(const ZrevrangeByScoreWithScores& c, valkey::KeyCallback cb);
 
 // ZREVRANK key member
 // https://valkey.io/commands/zrevrank/
@@ -1181,15 +1181,15 @@ void for_each_key(const Zrevrank& c, valkey::KeyCallback cb);
 
 // ZREVRANK key member WITHSCORE
 // https://valkey.io/commands/zrevrank/ (typed entry point of Zrevrank)
-struct ZrevrankWithscore {
+struct ZrevrankWithScore {
   static constexpr valkey::CommandInfo info = Zrevrank::info;
   using reply_type = std::optional<std::pair<std::int64_t, double>>;
 
   std::string_view key = {};
   std::string_view member = {};
 };
-void encode(const ZrevrankWithscore& c, valkey::resp::Writer& w);
-void for_each_key(const ZrevrankWithscore& c, valkey::KeyCallback cb);
+void encode(const ZrevrankWithScore& c, valkey::resp::Writer& w);
+void for_each_key(const ZrevrankWithScore& c, valkey::KeyCallback cb);
 
 // ZSCAN key cursor [MATCH pattern] [COUNT count] [NOSCORES]
 // https://valkey.io/commands/zscan/
@@ -1215,13 +1215,13 @@ struct Zscan {
   std::uint64_t cursor = 0;
   std::optional<std::string_view> pattern = {};
   std::optional<std::int64_t> count = {};
-  bool noscores = false;
+  bool no_scores = false;
 
   // The optional arguments, for the Commands<> overloads that take them.
   struct Options {
     std::optional<std::string_view> pattern = {};
     std::optional<std::int64_t> count = {};
-    bool noscores = false;
+    bool no_scores = false;
   };
 };
 void encode(const Zscan& c, valkey::resp::Writer& w);
@@ -1294,7 +1294,7 @@ void for_each_key(const Zunion& c, valkey::KeyCallback cb);
 
 // ZUNION numkeys key [...] [WEIGHTS weight [...]] [AGGREGATE SUM|MIN|MAX] WITHSCORES
 // https://valkey.io/commands/zunion/ (typed entry point of Zunion)
-struct ZunionWithscores {
+struct ZunionWithScores {
   static constexpr valkey::CommandInfo info = Zunion::info;
   using reply_type = std::vector<std::pair<std::string, double>>;
 
@@ -1310,8 +1310,8 @@ struct ZunionWithscores {
     std::optional<Aggregate> aggregate = {};
   };
 };
-void encode(const ZunionWithscores& c, valkey::resp::Writer& w);
-void for_each_key(const ZunionWithscores& c, valkey::KeyCallback cb);
+void encode(const ZunionWithScores& c, valkey::resp::Writer& w);
+void for_each_key(const ZunionWithScores& c, valkey::KeyCallback cb);
 
 // ZUNIONSTORE destination numkeys key [...] [WEIGHTS weight [...]] [AGGREGATE SUM|MIN|MAX]
 // https://valkey.io/commands/zunionstore/

@@ -69,8 +69,8 @@ struct Xadd {
   using reply_type = std::optional<std::string>;
 
   enum class Strategy : std::uint8_t {
-    maxlen,
-    minid,
+    max_len,
+    min_id,
   };
 
   enum class Operator : std::uint8_t {
@@ -79,7 +79,7 @@ struct Xadd {
   };
 
   struct Trim {
-    Strategy strategy = Strategy::maxlen;
+    Strategy strategy = Strategy::max_len;
     std::optional<Operator> operator_ = {};
     std::string_view threshold = {};
     std::optional<std::int64_t> count = {};
@@ -96,12 +96,12 @@ struct Xadd {
   std::string_view key = {};
   IdSelector id_selector = {};
   valkey::View<std::pair<std::string_view, std::string_view>> data = {};
-  bool nomkstream = false;
+  bool no_mk_stream = false;
   std::optional<Trim> trim = {};
 
   // The optional arguments, for the Commands<> overloads that take them.
   struct Options {
-    bool nomkstream = false;
+    bool no_mk_stream = false;
     std::optional<Trim> trim = {};
   };
 };
@@ -145,7 +145,7 @@ void for_each_key(const Xautoclaim& c, valkey::KeyCallback cb);
 
 // XAUTOCLAIM key group consumer min-idle-time start [COUNT count] JUSTID
 // https://valkey.io/commands/xautoclaim/ (typed entry point of Xautoclaim)
-struct XautoclaimJustid {
+struct XautoclaimJustId {
   static constexpr valkey::CommandInfo info = Xautoclaim::info;
   using reply_type = std::tuple<std::string, std::vector<std::string>, std::vector<std::string>>;
 
@@ -161,8 +161,8 @@ struct XautoclaimJustid {
     std::optional<std::int64_t> count = {};
   };
 };
-void encode(const XautoclaimJustid& c, valkey::resp::Writer& w);
-void for_each_key(const XautoclaimJustid& c, valkey::KeyCallback cb);
+void encode(const XautoclaimJustId& c, valkey::resp::Writer& w);
+void for_each_key(const XautoclaimJustId& c, valkey::KeyCallback cb);
 
 // XCLAIM key group consumer min-idle-time ID [...] [IDLE ms] [TIME unix-time-milliseconds] [RET...
 // https://valkey.io/commands/xclaim/
@@ -193,7 +193,7 @@ struct Xclaim {
   std::optional<valkey::UnixMilliseconds> unix_time_milliseconds = {};
   std::optional<std::int64_t> count = {};
   bool force = false;
-  std::optional<std::string_view> lastid = {};
+  std::optional<std::string_view> last_id = {};
 
   // The optional arguments, for the Commands<> overloads that take them.
   struct Options {
@@ -201,7 +201,7 @@ struct Xclaim {
     std::optional<valkey::UnixMilliseconds> unix_time_milliseconds = {};
     std::optional<std::int64_t> count = {};
     bool force = false;
-    std::optional<std::string_view> lastid = {};
+    std::optional<std::string_view> last_id = {};
   };
 };
 void encode(const Xclaim& c, valkey::resp::Writer& w);
@@ -209,7 +209,7 @@ void for_each_key(const Xclaim& c, valkey::KeyCallback cb);
 
 // XCLAIM key group consumer min-idle-time ID [...] [IDLE ms] [TIME unix-time-milliseconds] [RET...
 // https://valkey.io/commands/xclaim/ (typed entry point of Xclaim)
-struct XclaimJustid {
+struct XclaimJustId {
   static constexpr valkey::CommandInfo info = Xclaim::info;
   using reply_type = std::vector<std::string>;
 
@@ -222,7 +222,7 @@ struct XclaimJustid {
   std::optional<valkey::UnixMilliseconds> unix_time_milliseconds = {};
   std::optional<std::int64_t> count = {};
   bool force = false;
-  std::optional<std::string_view> lastid = {};
+  std::optional<std::string_view> last_id = {};
 
   // The optional arguments, for the Commands<> overloads that take them.
   struct Options {
@@ -230,11 +230,11 @@ struct XclaimJustid {
     std::optional<valkey::UnixMilliseconds> unix_time_milliseconds = {};
     std::optional<std::int64_t> count = {};
     bool force = false;
-    std::optional<std::string_view> lastid = {};
+    std::optional<std::string_view> last_id = {};
   };
 };
-void encode(const XclaimJustid& c, valkey::resp::Writer& w);
-void for_each_key(const XclaimJustid& c, valkey::KeyCallback cb);
+void encode(const XclaimJustId& c, valkey::resp::Writer& w);
+void for_each_key(const XclaimJustId& c, valkey::KeyCallback cb);
 
 // XDEL key ID [...]
 // https://valkey.io/commands/xdel/
@@ -292,13 +292,13 @@ struct XgroupCreate {
   std::string_view key = {};
   std::string_view group = {};
   IdSelector id_selector;
-  bool mkstream = false;
-  std::optional<std::int64_t> entriesread = {};
+  bool mk_stream = false;
+  std::optional<std::int64_t> entries_read = {};
 
   // The optional arguments, for the Commands<> overloads that take them.
   struct Options {
-    bool mkstream = false;
-    std::optional<std::int64_t> entriesread = {};
+    bool mk_stream = false;
+    std::optional<std::int64_t> entries_read = {};
   };
 };
 void encode(const XgroupCreate& c, valkey::resp::Writer& w);
@@ -306,7 +306,7 @@ void for_each_key(const XgroupCreate& c, valkey::KeyCallback cb);
 
 // XGROUP CREATECONSUMER key group consumer
 // https://valkey.io/commands/xgroup-createconsumer/
-struct XgroupCreateconsumer {
+struct XgroupCreateConsumer {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 2, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true, .write = true},
   };
@@ -328,12 +328,12 @@ struct XgroupCreateconsumer {
   std::string_view group = {};
   std::string_view consumer = {};
 };
-void encode(const XgroupCreateconsumer& c, valkey::resp::Writer& w);
-void for_each_key(const XgroupCreateconsumer& c, valkey::KeyCallback cb);
+void encode(const XgroupCreateConsumer& c, valkey::resp::Writer& w);
+void for_each_key(const XgroupCreateConsumer& c, valkey::KeyCallback cb);
 
 // XGROUP DELCONSUMER key group consumer
 // https://valkey.io/commands/xgroup-delconsumer/
-struct XgroupDelconsumer {
+struct XgroupDelConsumer {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 2, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true, .write = true},
   };
@@ -355,8 +355,8 @@ struct XgroupDelconsumer {
   std::string_view group = {};
   std::string_view consumer = {};
 };
-void encode(const XgroupDelconsumer& c, valkey::resp::Writer& w);
-void for_each_key(const XgroupDelconsumer& c, valkey::KeyCallback cb);
+void encode(const XgroupDelConsumer& c, valkey::resp::Writer& w);
+void for_each_key(const XgroupDelConsumer& c, valkey::KeyCallback cb);
 
 // XGROUP DESTROY key group
 // https://valkey.io/commands/xgroup-destroy/
@@ -406,7 +406,7 @@ void for_each_key(const XgroupHelp& c, valkey::KeyCallback cb);
 
 // XGROUP SETID key group <id|$> [ENTRIESREAD entriesread]
 // https://valkey.io/commands/xgroup-setid/
-struct XgroupSetid {
+struct XgroupSetId {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 2, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true, .write = true},
   };
@@ -434,15 +434,15 @@ struct XgroupSetid {
   std::string_view key = {};
   std::string_view group = {};
   IdSelector id_selector;
-  std::optional<std::int64_t> entriesread = {};
+  std::optional<std::int64_t> entries_read = {};
 
   // The optional arguments, for the Commands<> overloads that take them.
   struct Options {
-    std::optional<std::int64_t> entriesread = {};
+    std::optional<std::int64_t> entries_read = {};
   };
 };
-void encode(const XgroupSetid& c, valkey::resp::Writer& w);
-void for_each_key(const XgroupSetid& c, valkey::KeyCallback cb);
+void encode(const XgroupSetId& c, valkey::resp::Writer& w);
+void for_each_key(const XgroupSetId& c, valkey::KeyCallback cb);
 
 // XINFO CONSUMERS key group
 // https://valkey.io/commands/xinfo-consumers/
@@ -717,13 +717,13 @@ struct Xreadgroup {
   valkey::View<std::string_view> ids = {};
   std::optional<std::int64_t> count = {};
   std::optional<valkey::Milliseconds> milliseconds = {};
-  bool noack = false;
+  bool no_ack = false;
 
   // The optional arguments, for the Commands<> overloads that take them.
   struct Options {
     std::optional<std::int64_t> count = {};
     std::optional<valkey::Milliseconds> milliseconds = {};
-    bool noack = false;
+    bool no_ack = false;
   };
 };
 void encode(const Xreadgroup& c, valkey::resp::Writer& w);
@@ -817,8 +817,8 @@ struct Xtrim {
   using reply_type = std::int64_t;
 
   enum class Strategy : std::uint8_t {
-    maxlen,
-    minid,
+    max_len,
+    min_id,
   };
 
   enum class Operator : std::uint8_t {
@@ -827,7 +827,7 @@ struct Xtrim {
   };
 
   std::string_view key = {};
-  Strategy strategy = Xtrim::Strategy::maxlen;
+  Strategy strategy = Xtrim::Strategy::max_len;
   std::string_view threshold = {};
   std::optional<Operator> operator_ = {};
   std::optional<std::int64_t> count = {};

@@ -478,8 +478,8 @@ struct Msetex {
     valkey::UnixMilliseconds unix_time_milliseconds = {};
   };
 
-  struct Keepttl {};
-  using Expiration = std::variant<Ex, Px, Exat, Pxat, Keepttl>;
+  struct KeepTtl {};
+  using Expiration = std::variant<Ex, Px, Exat, Pxat, KeepTtl>;
 
   valkey::View<std::pair<std::string_view, std::string_view>> data = {};
   std::optional<Condition> condition = {};
@@ -569,11 +569,11 @@ struct Set {
   struct Nx {};
   struct Xx {};
 
-  struct Ifeq {
+  struct IfEq {
     std::string_view comparison_value = {};
   };
 
-  using Condition = std::variant<Nx, Xx, Ifeq>;
+  using Condition = std::variant<Nx, Xx, IfEq>;
 
   struct Ex {
     valkey::Seconds seconds = {};
@@ -591,8 +591,8 @@ struct Set {
     valkey::UnixMilliseconds unix_time_milliseconds = {};
   };
 
-  struct Keepttl {};
-  using Expiration = std::variant<Ex, Px, Exat, Pxat, Keepttl>;
+  struct KeepTtl {};
+  using Expiration = std::variant<Ex, Px, Exat, Pxat, KeepTtl>;
 
   std::string_view key = {};
   std::string_view value = {};
