@@ -5,7 +5,7 @@ import os
 import jinja2
 
 from . import build as b
-from . import cpp, examples, names
+from . import cpp, docs, examples, names
 
 TEMPLATES = os.path.join(os.path.dirname(__file__), "..", "templates")
 
@@ -46,14 +46,6 @@ def synopsis_arg(a):
     return s
 
 
-def synopsis(cmd):
-    parts = [cmd.name] + [synopsis_arg(a) for a in cmd.args]
-    s = " ".join(parts)
-    if len(s) > 96:
-        s = s[:93] + "..."
-    return s
-
-
 def flag_expr(flags):
     if not flags:
         return "valkey::CommandFlag::none"
@@ -84,15 +76,11 @@ def key_spec_line(ks):
 
 
 def prepare(cmd):
-    cmd.synopsis = synopsis(cmd)
     cmd.flag_expr = flag_expr(cmd.info["flags"])
     cmd.acl_expr = acl_expr(cmd.info["acl_bits"])
     cmd.key_spec_lines = [key_spec_line(k) for k in cmd.info["key_specs"]]
     cmd.fn = names.snake(cmd.struct)
     cmd.uses_c = any("c." in l or "(c" in l for l in cmd.encode_lines)
-    cmd.variant_note = ""
-    if cmd.variant_of:
-        cmd.variant_note = f"typed entry point of {cmd.variant_of}"
     cmd.params = [f"{qualify(m.type, cmd)} {m.name}" for m in cmd.required]
     req = ", ".join(f".{m.name} = {m.name}" for m in cmd.required)
     cmd.init_required = "{" + req + "}"
@@ -132,6 +120,8 @@ def render_all(commands, stats, version):
     for c in commands:
         prepare(c)
         groups.setdefault(c.group_file, []).append(c)
+    ex = examples.build_examples(commands)
+    docs.annotate(commands, ex, synopsis_arg)
     for g, cmds in sorted(groups.items()):
         std, vk, needs_reply = includes_for(cmds)
         files[f"include/valkey/cmd/{g}.hpp"] = e.get_template("group.hpp.j2").render(
@@ -169,7 +159,6 @@ def render_all(commands, stats, version):
         acl=b.ACL_CATEGORIES)
     files["src/command_table.cpp"] = e.get_template("command_table.cpp.j2").render(
         containers=containers, entries=[v for _, v in entries])
-    ex = examples.build_examples(commands)
     files["examples/examples.hpp"] = e.get_template("examples.hpp.j2").render(examples=ex)
     files["examples/examples.json"] = json.dumps(
         [{k: x[k] for k in ("command", "struct", "variant", "argv", "keys", "covers", "cpp")} for x in ex],

@@ -21,2849 +21,6515 @@ namespace valkey {
 template <class Derived>
 class Commands {
  public:
-  // ACL CAT: https://valkey.io/commands/acl-cat/
+  /// Sends `ACL CAT` (cmd::AclCat).
+  ///
+  /// Syntax: `ACL CAT [category]`
+  ///
+  /// - Since 6.0.0
+  /// - ACL categories: slow
+  /// - Flags: NOSCRIPT, LOADING, STALE, SENTINEL
+  /// - Keys: none
+  /// - Options: `.category`
+  /// - Reference: https://valkey.io/commands/acl-cat/
   template <class... Tail>
   decltype(auto) acl_cat(Tail&&... tail) {
     return self().exec(cmd::AclCat{}, std::forward<Tail>(tail)...);
   }
+  /// `ACL CAT` with its optional arguments (cmd::AclCat::Options).
+  ///
+  /// Example: `db.acl_cat({.category = "string"})`
   template <class... Tail>
   decltype(auto) acl_cat(const cmd::AclCat::Options& options, Tail&&... tail) {
     return self().exec(cmd::AclCat{.category = options.category}, std::forward<Tail>(tail)...);
   }
 
-  // ACL DELUSER: https://valkey.io/commands/acl-deluser/
+  /// Sends `ACL DELUSER` (cmd::AclDelUser).
+  ///
+  /// Syntax: `ACL DELUSER username [...]`
+  ///
+  /// - Since 6.0.0
+  /// - ACL categories: admin, slow, dangerous
+  /// - Flags: ADMIN, NOSCRIPT, LOADING, STALE, SENTINEL
+  /// - Keys: none
+  /// - Reference: https://valkey.io/commands/acl-deluser/
   template <class... Tail>
   decltype(auto) acl_deluser(valkey::View<std::string_view> usernames, Tail&&... tail) {
     return self().exec(cmd::AclDelUser{.usernames = usernames}, std::forward<Tail>(tail)...);
   }
 
-  // ACL DRYRUN: https://valkey.io/commands/acl-dryrun/
+  /// Sends `ACL DRYRUN` (cmd::AclDryRun).
+  ///
+  /// Syntax: `ACL DRYRUN username command [arg [...]]`
+  ///
+  /// - Since 7.0.0
+  /// - ACL categories: admin, slow, dangerous
+  /// - Flags: ADMIN, NOSCRIPT, LOADING, STALE, SENTINEL
+  /// - Keys: none
+  /// - Options: `.args`
+  /// - Reference: https://valkey.io/commands/acl-dryrun/
   template <class... Tail>
   decltype(auto) acl_dryrun(std::string_view username, std::string_view command, Tail&&... tail) {
     return self().exec(cmd::AclDryRun{.username = username, .command = command}, std::forward<Tail>(tail)...);
   }
+  /// `ACL DRYRUN` with its optional arguments (cmd::AclDryRun::Options).
   template <class... Tail>
   decltype(auto) acl_dryrun(std::string_view username, std::string_view command, const cmd::AclDryRun::Options& options, Tail&&... tail) {
     return self().exec(cmd::AclDryRun{.username = username, .command = command, .args = options.args}, std::forward<Tail>(tail)...);
   }
 
-  // ACL GENPASS: https://valkey.io/commands/acl-genpass/
+  /// Sends `ACL GENPASS` (cmd::AclGenPass).
+  ///
+  /// Syntax: `ACL GENPASS [bits]`
+  ///
+  /// - Since 6.0.0
+  /// - ACL categories: slow
+  /// - Flags: NOSCRIPT, LOADING, STALE, SENTINEL
+  /// - Keys: none
+  /// - Options: `.bits`
+  /// - Reference: https://valkey.io/commands/acl-genpass/
   template <class... Tail>
   decltype(auto) acl_genpass(Tail&&... tail) {
     return self().exec(cmd::AclGenPass{}, std::forward<Tail>(tail)...);
   }
+  /// `ACL GENPASS` with its optional arguments (cmd::AclGenPass::Options).
+  ///
+  /// Example: `db.acl_genpass({.bits = 1})`
   template <class... Tail>
   decltype(auto) acl_genpass(const cmd::AclGenPass::Options& options, Tail&&... tail) {
     return self().exec(cmd::AclGenPass{.bits = options.bits}, std::forward<Tail>(tail)...);
   }
 
-  // ACL GETUSER: https://valkey.io/commands/acl-getuser/
+  /// Sends `ACL GETUSER` (cmd::AclGetUser).
+  ///
+  /// Syntax: `ACL GETUSER username`
+  ///
+  /// - Since 6.0.0
+  /// - ACL categories: admin, slow, dangerous
+  /// - Flags: ADMIN, NOSCRIPT, LOADING, STALE, SENTINEL
+  /// - Keys: none
+  /// - Reference: https://valkey.io/commands/acl-getuser/
   template <class... Tail>
   decltype(auto) acl_getuser(std::string_view username, Tail&&... tail) {
     return self().exec(cmd::AclGetUser{.username = username}, std::forward<Tail>(tail)...);
   }
 
-  // ACL HELP: https://valkey.io/commands/acl-help/
+  /// Sends `ACL HELP` (cmd::AclHelp).
+  ///
+  /// Syntax: `ACL HELP`
+  ///
+  /// - Since 6.0.0
+  /// - ACL categories: slow
+  /// - Flags: LOADING, STALE, SENTINEL
+  /// - Keys: none
+  /// - Reference: https://valkey.io/commands/acl-help/
   template <class... Tail>
   decltype(auto) acl_help(Tail&&... tail) {
     return self().exec(cmd::AclHelp{}, std::forward<Tail>(tail)...);
   }
 
-  // ACL LIST: https://valkey.io/commands/acl-list/
+  /// Sends `ACL LIST` (cmd::AclList).
+  ///
+  /// Syntax: `ACL LIST`
+  ///
+  /// - Since 6.0.0
+  /// - ACL categories: admin, slow, dangerous
+  /// - Flags: ADMIN, NOSCRIPT, LOADING, STALE, SENTINEL
+  /// - Keys: none
+  /// - Reference: https://valkey.io/commands/acl-list/
   template <class... Tail>
   decltype(auto) acl_list(Tail&&... tail) {
     return self().exec(cmd::AclList{}, std::forward<Tail>(tail)...);
   }
 
-  // ACL LOAD: https://valkey.io/commands/acl-load/
+  /// Sends `ACL LOAD` (cmd::AclLoad).
+  ///
+  /// Syntax: `ACL LOAD`
+  ///
+  /// - Since 6.0.0
+  /// - ACL categories: admin, slow, dangerous
+  /// - Flags: ADMIN, NOSCRIPT, LOADING, STALE, SENTINEL
+  /// - Keys: none
+  /// - Reference: https://valkey.io/commands/acl-load/
   template <class... Tail>
   decltype(auto) acl_load(Tail&&... tail) {
     return self().exec(cmd::AclLoad{}, std::forward<Tail>(tail)...);
   }
 
-  // ACL LOG: https://valkey.io/commands/acl-log/
+  /// Sends `ACL LOG` (cmd::AclLog).
+  ///
+  /// Syntax: `ACL LOG [count|RESET]`
+  ///
+  /// - Since 6.0.0
+  /// - ACL categories: admin, slow, dangerous
+  /// - Flags: ADMIN, NOSCRIPT, LOADING, STALE, SENTINEL
+  /// - Keys: none
+  /// - Options: `.operation` (`Count`, `Reset`)
+  /// - Reference: https://valkey.io/commands/acl-log/
   template <class... Tail>
   decltype(auto) acl_log(Tail&&... tail) {
     return self().exec(cmd::AclLog{}, std::forward<Tail>(tail)...);
   }
+  /// `ACL LOG` with its optional arguments (cmd::AclLog::Options).
+  ///
+  /// Example: `db.acl_log({.operation = valkey::cmd::AclLog::Count{.count = 1}})`
   template <class... Tail>
   decltype(auto) acl_log(const cmd::AclLog::Options& options, Tail&&... tail) {
     return self().exec(cmd::AclLog{.operation = options.operation}, std::forward<Tail>(tail)...);
   }
 
-  // ACL SAVE: https://valkey.io/commands/acl-save/
+  /// Sends `ACL SAVE` (cmd::AclSave).
+  ///
+  /// Syntax: `ACL SAVE`
+  ///
+  /// - Since 6.0.0
+  /// - ACL categories: admin, slow, dangerous
+  /// - Flags: ADMIN, NOSCRIPT, LOADING, STALE, SENTINEL
+  /// - Keys: none
+  /// - Reference: https://valkey.io/commands/acl-save/
   template <class... Tail>
   decltype(auto) acl_save(Tail&&... tail) {
     return self().exec(cmd::AclSave{}, std::forward<Tail>(tail)...);
   }
 
-  // ACL SETUSER: https://valkey.io/commands/acl-setuser/
+  /// Sends `ACL SETUSER` (cmd::AclSetUser).
+  ///
+  /// Syntax: `ACL SETUSER username [rule [...]]`
+  ///
+  /// - Since 6.0.0
+  /// - ACL categories: admin, slow, dangerous
+  /// - Flags: ADMIN, NOSCRIPT, LOADING, STALE, SENTINEL
+  /// - Keys: none
+  /// - Options: `.rules`
+  /// - Reference: https://valkey.io/commands/acl-setuser/
   template <class... Tail>
   decltype(auto) acl_setuser(std::string_view username, Tail&&... tail) {
     return self().exec(cmd::AclSetUser{.username = username}, std::forward<Tail>(tail)...);
   }
+  /// `ACL SETUSER` with its optional arguments (cmd::AclSetUser::Options).
+  ///
+  /// Example: `db.acl_setuser("user:1", {.rules = {"on"}})`
   template <class... Tail>
   decltype(auto) acl_setuser(std::string_view username, const cmd::AclSetUser::Options& options, Tail&&... tail) {
     return self().exec(cmd::AclSetUser{.username = username, .rules = options.rules}, std::forward<Tail>(tail)...);
   }
 
-  // ACL USERS: https://valkey.io/commands/acl-users/
+  /// Sends `ACL USERS` (cmd::AclUsers).
+  ///
+  /// Syntax: `ACL USERS`
+  ///
+  /// - Since 6.0.0
+  /// - ACL categories: admin, slow, dangerous
+  /// - Flags: ADMIN, NOSCRIPT, LOADING, STALE, SENTINEL
+  /// - Keys: none
+  /// - Reference: https://valkey.io/commands/acl-users/
   template <class... Tail>
   decltype(auto) acl_users(Tail&&... tail) {
     return self().exec(cmd::AclUsers{}, std::forward<Tail>(tail)...);
   }
 
-  // ACL WHOAMI: https://valkey.io/commands/acl-whoami/
+  /// Sends `ACL WHOAMI` (cmd::AclWhoami).
+  ///
+  /// Syntax: `ACL WHOAMI`
+  ///
+  /// - Since 6.0.0
+  /// - ACL categories: slow
+  /// - Flags: NOSCRIPT, LOADING, STALE, SENTINEL
+  /// - Keys: none
+  /// - Reference: https://valkey.io/commands/acl-whoami/
   template <class... Tail>
   decltype(auto) acl_whoami(Tail&&... tail) {
     return self().exec(cmd::AclWhoami{}, std::forward<Tail>(tail)...);
   }
 
-  // APPEND: https://valkey.io/commands/append/
+  /// Sends `APPEND` (cmd::Append).
+  ///
+  /// Syntax: `APPEND key value`
+  ///
+  /// - Since 2.0.0
+  /// - ACL categories: write, string, fast
+  /// - Flags: WRITE, DENYOOM, FAST
+  /// - Keys: argv[1], one key (RW, INSERT)
+  /// - Reference: https://valkey.io/commands/append/
   template <class... Tail>
   decltype(auto) append(std::string_view key, std::string_view value, Tail&&... tail) {
     return self().exec(cmd::Append{.key = key, .value = value}, std::forward<Tail>(tail)...);
   }
 
-  // ASKING: https://valkey.io/commands/asking/
+  /// Sends `ASKING` (cmd::Asking).
+  ///
+  /// Syntax: `ASKING`
+  ///
+  /// - Since 3.0.0
+  /// - ACL categories: fast, connection
+  /// - Flags: FAST
+  /// - Keys: none
+  /// - Reference: https://valkey.io/commands/asking/
   template <class... Tail>
   decltype(auto) asking(Tail&&... tail) {
     return self().exec(cmd::Asking{}, std::forward<Tail>(tail)...);
   }
 
-  // BGREWRITEAOF: https://valkey.io/commands/bgrewriteaof/
+  /// Sends `BGREWRITEAOF` (cmd::Bgrewriteaof).
+  ///
+  /// Syntax: `BGREWRITEAOF`
+  ///
+  /// - Since 1.0.0
+  /// - ACL categories: admin, slow, dangerous
+  /// - Flags: NO_ASYNC_LOADING, ADMIN, NOSCRIPT
+  /// - Keys: none
+  /// - Reference: https://valkey.io/commands/bgrewriteaof/
   template <class... Tail>
   decltype(auto) bgrewriteaof(Tail&&... tail) {
     return self().exec(cmd::Bgrewriteaof{}, std::forward<Tail>(tail)...);
   }
 
-  // BGSAVE: https://valkey.io/commands/bgsave/
+  /// Sends `BGSAVE` (cmd::Bgsave).
+  ///
+  /// Syntax: `BGSAVE [SCHEDULE|CANCEL]`
+  ///
+  /// - Since 1.0.0
+  /// - ACL categories: admin, slow, dangerous
+  /// - Flags: NO_ASYNC_LOADING, ADMIN, NOSCRIPT
+  /// - Keys: none
+  /// - Options: `.operation` (`Operation::schedule`, `Operation::cancel`)
+  /// - Reference: https://valkey.io/commands/bgsave/
   template <class... Tail>
   decltype(auto) bgsave(Tail&&... tail) {
     return self().exec(cmd::Bgsave{}, std::forward<Tail>(tail)...);
   }
+  /// `BGSAVE` with its optional arguments (cmd::Bgsave::Options).
+  ///
+  /// Example: `db.bgsave({.operation = valkey::cmd::Bgsave::Operation::schedule})`
   template <class... Tail>
   decltype(auto) bgsave(const cmd::Bgsave::Options& options, Tail&&... tail) {
     return self().exec(cmd::Bgsave{.operation = options.operation}, std::forward<Tail>(tail)...);
   }
 
-  // BITCOUNT: https://valkey.io/commands/bitcount/
+  /// Sends `BITCOUNT` (cmd::Bitcount).
+  ///
+  /// Syntax: `BITCOUNT key [start [end [BYTE|BIT]]]`
+  ///
+  /// - Since 2.6.0
+  /// - ACL categories: read, bitmap, slow
+  /// - Flags: READONLY
+  /// - Keys: argv[1], one key (RO, ACCESS)
+  /// - Options: `.range`
+  /// - Reference: https://valkey.io/commands/bitcount/
   template <class... Tail>
   decltype(auto) bitcount(std::string_view key, Tail&&... tail) {
     return self().exec(cmd::Bitcount{.key = key}, std::forward<Tail>(tail)...);
   }
+  /// `BITCOUNT` with its optional arguments (cmd::Bitcount::Options).
+  ///
+  /// Example: `db.bitcount("key:1", {.range = valkey::cmd::Bitcount::Range{.start = 1}})`
   template <class... Tail>
   decltype(auto) bitcount(std::string_view key, const cmd::Bitcount::Options& options, Tail&&... tail) {
     return self().exec(cmd::Bitcount{.key = key, .range = options.range}, std::forward<Tail>(tail)...);
   }
 
-  // BITFIELD: https://valkey.io/commands/bitfield/
+  /// Sends `BITFIELD` (cmd::Bitfield).
+  ///
+  /// Syntax: `BITFIELD key [GET encoding offset|[OVERFLOW WRAP|SAT|FAIL] <SET encoding offset value|INCRBY encoding offset increment>] ...`
+  ///
+  /// - Since 3.2.0
+  /// - ACL categories: write, bitmap, slow
+  /// - Flags: WRITE, DENYOOM
+  /// - Keys: argv[1], one key (RW, UPDATE, ACCESS, VARIABLE_FLAGS)
+  /// - Options: `.operations` (`Get`, `Write`)
+  /// - Reference: https://valkey.io/commands/bitfield/
   template <class... Tail>
   decltype(auto) bitfield(std::string_view key, Tail&&... tail) {
     return self().exec(cmd::Bitfield{.key = key}, std::forward<Tail>(tail)...);
   }
+  /// `BITFIELD` with its optional arguments (cmd::Bitfield::Options).
+  ///
+  /// Example: `db.bitfield("key:1", {.operations = {valkey::cmd::Bitfield::Get{.encoding = "u8", .offset = 1}}})`
   template <class... Tail>
   decltype(auto) bitfield(std::string_view key, const cmd::Bitfield::Options& options, Tail&&... tail) {
     return self().exec(cmd::Bitfield{.key = key, .operations = options.operations}, std::forward<Tail>(tail)...);
   }
 
-  // BITFIELD_RO: https://valkey.io/commands/bitfield_ro/
+  /// Sends `BITFIELD_RO` (cmd::BitfieldRo).
+  ///
+  /// Syntax: `BITFIELD_RO key [GET encoding offset [GET ...]]`
+  ///
+  /// - Since 6.0.0
+  /// - ACL categories: read, bitmap, fast
+  /// - Flags: READONLY, FAST
+  /// - Keys: argv[1], one key (RO, ACCESS)
+  /// - Options: `.gets`
+  /// - Reference: https://valkey.io/commands/bitfield_ro/
   template <class... Tail>
   decltype(auto) bitfield_ro(std::string_view key, Tail&&... tail) {
     return self().exec(cmd::BitfieldRo{.key = key}, std::forward<Tail>(tail)...);
   }
+  /// `BITFIELD_RO` with its optional arguments (cmd::BitfieldRo::Options).
+  ///
+  /// Example: `db.bitfield_ro("key:1", {.gets = {{"u8", 1}}})`
   template <class... Tail>
   decltype(auto) bitfield_ro(std::string_view key, const cmd::BitfieldRo::Options& options, Tail&&... tail) {
     return self().exec(cmd::BitfieldRo{.key = key, .gets = options.gets}, std::forward<Tail>(tail)...);
   }
 
-  // BITOP: https://valkey.io/commands/bitop/
+  /// Sends `BITOP` (cmd::Bitop).
+  ///
+  /// Syntax: `BITOP <AND|OR|XOR|NOT> destkey key [...]`
+  ///
+  /// - Since 2.6.0
+  /// - ACL categories: write, bitmap, slow
+  /// - Flags: WRITE, DENYOOM
+  /// - Keys:
+  ///   1. argv[2], one key (OW, UPDATE)
+  ///   2. argv[3], keys to the last argument, step 1 (RO, ACCESS)
+  /// - Reference: https://valkey.io/commands/bitop/
   template <class... Tail>
   decltype(auto) bitop(cmd::Bitop::Operation operation, std::string_view dest_key, valkey::View<std::string_view> keys, Tail&&... tail) {
     return self().exec(cmd::Bitop{.operation = operation, .dest_key = dest_key, .keys = keys}, std::forward<Tail>(tail)...);
   }
 
-  // BITPOS: https://valkey.io/commands/bitpos/
+  /// Sends `BITPOS` (cmd::Bitpos).
+  ///
+  /// Syntax: `BITPOS key bit [start [end [BYTE|BIT]]]`
+  ///
+  /// - Since 2.8.7
+  /// - ACL categories: read, bitmap, slow
+  /// - Flags: READONLY
+  /// - Keys: argv[1], one key (RO, ACCESS)
+  /// - Options: `.range`
+  /// - Reference: https://valkey.io/commands/bitpos/
   template <class... Tail>
   decltype(auto) bitpos(std::string_view key, std::int64_t bit, Tail&&... tail) {
     return self().exec(cmd::Bitpos{.key = key, .bit = bit}, std::forward<Tail>(tail)...);
   }
+  /// `BITPOS` with its optional arguments (cmd::Bitpos::Options).
+  ///
+  /// Example: `db.bitpos("key:1", 1, {.range = valkey::cmd::Bitpos::Range{.start = 2}})`
   template <class... Tail>
   decltype(auto) bitpos(std::string_view key, std::int64_t bit, const cmd::Bitpos::Options& options, Tail&&... tail) {
     return self().exec(cmd::Bitpos{.key = key, .bit = bit, .range = options.range}, std::forward<Tail>(tail)...);
   }
 
-  // BLMOVE: https://valkey.io/commands/blmove/
+  /// Sends `BLMOVE` (cmd::Blmove).
+  ///
+  /// Syntax: `BLMOVE source destination <LEFT|RIGHT> <LEFT|RIGHT> timeout`
+  ///
+  /// - Since 6.2.0
+  /// - ACL categories: write, list, slow, blocking
+  /// - Flags: WRITE, DENYOOM, BLOCKING
+  /// - Keys:
+  ///   1. argv[1], one key (RW, ACCESS, DELETE)
+  ///   2. argv[2], one key (RW, INSERT)
+  /// - Reference: https://valkey.io/commands/blmove/
   template <class... Tail>
   decltype(auto) blmove(std::string_view source, std::string_view destination, cmd::Blmove::WhereFrom where_from, cmd::Blmove::WhereTo where_to, double timeout, Tail&&... tail) {
     return self().exec(cmd::Blmove{.source = source, .destination = destination, .where_from = where_from, .where_to = where_to, .timeout = timeout}, std::forward<Tail>(tail)...);
   }
 
-  // BLMPOP: https://valkey.io/commands/blmpop/
+  /// Sends `BLMPOP` (cmd::Blmpop).
+  ///
+  /// Syntax: `BLMPOP timeout numkeys key [...] <LEFT|RIGHT> [COUNT count]`
+  ///
+  /// - Since 7.0.0
+  /// - ACL categories: write, list, slow, blocking
+  /// - Flags: WRITE, BLOCKING
+  /// - Keys: argv[2], the count at +0, keys from +1, step 1 (RW, ACCESS, DELETE)
+  /// - Options: `.count`
+  /// - Reference: https://valkey.io/commands/blmpop/
   template <class... Tail>
   decltype(auto) blmpop(double timeout, valkey::View<std::string_view> keys, cmd::Blmpop::Where where, Tail&&... tail) {
     return self().exec(cmd::Blmpop{.timeout = timeout, .keys = keys, .where = where}, std::forward<Tail>(tail)...);
   }
+  /// `BLMPOP` with its optional arguments (cmd::Blmpop::Options).
+  ///
+  /// Example: `db.blmpop(0.0, {"key:1"}, valkey::cmd::Blmpop::Where::left, {.count = 1})`
   template <class... Tail>
   decltype(auto) blmpop(double timeout, valkey::View<std::string_view> keys, cmd::Blmpop::Where where, const cmd::Blmpop::Options& options, Tail&&... tail) {
     return self().exec(cmd::Blmpop{.timeout = timeout, .keys = keys, .where = where, .count = options.count}, std::forward<Tail>(tail)...);
   }
 
-  // BLPOP: https://valkey.io/commands/blpop/
+  /// Sends `BLPOP` (cmd::Blpop).
+  ///
+  /// Syntax: `BLPOP key [...] timeout`
+  ///
+  /// - Since 2.0.0
+  /// - ACL categories: write, list, slow, blocking
+  /// - Flags: WRITE, BLOCKING
+  /// - Keys: argv[1], keys to argv[-2] from the end, step 1 (RW, ACCESS, DELETE)
+  /// - Reference: https://valkey.io/commands/blpop/
   template <class... Tail>
   decltype(auto) blpop(valkey::View<std::string_view> keys, double timeout, Tail&&... tail) {
     return self().exec(cmd::Blpop{.keys = keys, .timeout = timeout}, std::forward<Tail>(tail)...);
   }
 
-  // BRPOP: https://valkey.io/commands/brpop/
+  /// Sends `BRPOP` (cmd::Brpop).
+  ///
+  /// Syntax: `BRPOP key [...] timeout`
+  ///
+  /// - Since 2.0.0
+  /// - ACL categories: write, list, slow, blocking
+  /// - Flags: WRITE, BLOCKING
+  /// - Keys: argv[1], keys to argv[-2] from the end, step 1 (RW, ACCESS, DELETE)
+  /// - Reference: https://valkey.io/commands/brpop/
   template <class... Tail>
   decltype(auto) brpop(valkey::View<std::string_view> keys, double timeout, Tail&&... tail) {
     return self().exec(cmd::Brpop{.keys = keys, .timeout = timeout}, std::forward<Tail>(tail)...);
   }
 
-  // BRPOPLPUSH: https://valkey.io/commands/brpoplpush/
+  /// Sends `BRPOPLPUSH` (cmd::Brpoplpush).
+  ///
+  /// Syntax: `BRPOPLPUSH source destination timeout`
+  ///
+  /// - Since 2.2.0
+  /// - ACL categories: write, list, slow, blocking
+  /// - Flags: WRITE, DENYOOM, BLOCKING
+  /// - Keys:
+  ///   1. argv[1], one key (RW, ACCESS, DELETE)
+  ///   2. argv[2], one key (RW, INSERT)
+  /// - Reference: https://valkey.io/commands/brpoplpush/
   template <class... Tail>
   decltype(auto) brpoplpush(std::string_view source, std::string_view destination, double timeout, Tail&&... tail) {
     return self().exec(cmd::Brpoplpush{.source = source, .destination = destination, .timeout = timeout}, std::forward<Tail>(tail)...);
   }
 
-  // BZMPOP: https://valkey.io/commands/bzmpop/
+  /// Sends `BZMPOP` (cmd::Bzmpop).
+  ///
+  /// Syntax: `BZMPOP timeout numkeys key [...] <MIN|MAX> [COUNT count]`
+  ///
+  /// - Since 7.0.0
+  /// - ACL categories: write, sortedset, slow, blocking
+  /// - Flags: WRITE, BLOCKING
+  /// - Keys: argv[2], the count at +0, keys from +1, step 1 (RW, ACCESS, DELETE)
+  /// - Options: `.count`
+  /// - Reference: https://valkey.io/commands/bzmpop/
   template <class... Tail>
   decltype(auto) bzmpop(double timeout, valkey::View<std::string_view> keys, cmd::Bzmpop::Where where, Tail&&... tail) {
     return self().exec(cmd::Bzmpop{.timeout = timeout, .keys = keys, .where = where}, std::forward<Tail>(tail)...);
   }
+  /// `BZMPOP` with its optional arguments (cmd::Bzmpop::Options).
+  ///
+  /// Example: `db.bzmpop(0.0, {"key:1"}, valkey::cmd::Bzmpop::Where::min, {.count = 1})`
   template <class... Tail>
   decltype(auto) bzmpop(double timeout, valkey::View<std::string_view> keys, cmd::Bzmpop::Where where, const cmd::Bzmpop::Options& options, Tail&&... tail) {
     return self().exec(cmd::Bzmpop{.timeout = timeout, .keys = keys, .where = where, .count = options.count}, std::forward<Tail>(tail)...);
   }
 
-  // BZPOPMAX: https://valkey.io/commands/bzpopmax/
+  /// Sends `BZPOPMAX` (cmd::Bzpopmax).
+  ///
+  /// Syntax: `BZPOPMAX key [...] timeout`
+  ///
+  /// - Since 5.0.0
+  /// - ACL categories: write, sortedset, fast, blocking
+  /// - Flags: WRITE, FAST, BLOCKING
+  /// - Keys: argv[1], keys to argv[-2] from the end, step 1 (RW, ACCESS, DELETE)
+  /// - Reference: https://valkey.io/commands/bzpopmax/
   template <class... Tail>
   decltype(auto) bzpopmax(valkey::View<std::string_view> keys, double timeout, Tail&&... tail) {
     return self().exec(cmd::Bzpopmax{.keys = keys, .timeout = timeout}, std::forward<Tail>(tail)...);
   }
 
-  // BZPOPMIN: https://valkey.io/commands/bzpopmin/
+  /// Sends `BZPOPMIN` (cmd::Bzpopmin).
+  ///
+  /// Syntax: `BZPOPMIN key [...] timeout`
+  ///
+  /// - Since 5.0.0
+  /// - ACL categories: write, sortedset, fast, blocking
+  /// - Flags: WRITE, FAST, BLOCKING
+  /// - Keys: argv[1], keys to argv[-2] from the end, step 1 (RW, ACCESS, DELETE)
+  /// - Reference: https://valkey.io/commands/bzpopmin/
   template <class... Tail>
   decltype(auto) bzpopmin(valkey::View<std::string_view> keys, double timeout, Tail&&... tail) {
     return self().exec(cmd::Bzpopmin{.keys = keys, .timeout = timeout}, std::forward<Tail>(tail)...);
   }
 
-  // CLIENT CACHING: https://valkey.io/commands/client-caching/
+  /// Sends `CLIENT CACHING` (cmd::ClientCaching).
+  ///
+  /// Syntax: `CLIENT CACHING <YES|NO>`
+  ///
+  /// - Since 6.0.0
+  /// - ACL categories: slow, connection
+  /// - Flags: ALLOW_BUSY, NOSCRIPT, LOADING, STALE, SENTINEL
+  /// - Keys: none
+  /// - Reference: https://valkey.io/commands/client-caching/
   template <class... Tail>
   decltype(auto) client_caching(cmd::ClientCaching::Mode mode, Tail&&... tail) {
     return self().exec(cmd::ClientCaching{.mode = mode}, std::forward<Tail>(tail)...);
   }
 
-  // CLIENT CAPA: https://valkey.io/commands/client-capa/
+  /// Sends `CLIENT CAPA` (cmd::ClientCapa).
+  ///
+  /// Syntax: `CLIENT CAPA capability [...]`
+  ///
+  /// - Since 8.0.0
+  /// - ACL categories: slow, connection
+  /// - Flags: ALLOW_BUSY, NOSCRIPT, LOADING, STALE
+  /// - Keys: none
+  /// - Reference: https://valkey.io/commands/client-capa/
   template <class... Tail>
   decltype(auto) client_capa(valkey::View<std::string_view> capabilities, Tail&&... tail) {
     return self().exec(cmd::ClientCapa{.capabilities = capabilities}, std::forward<Tail>(tail)...);
   }
 
-  // CLIENT GETNAME: https://valkey.io/commands/client-getname/
+  /// Sends `CLIENT GETNAME` (cmd::ClientGetName).
+  ///
+  /// Syntax: `CLIENT GETNAME`
+  ///
+  /// - Since 2.6.9
+  /// - ACL categories: slow, connection
+  /// - Flags: ALLOW_BUSY, NOSCRIPT, LOADING, STALE, SENTINEL
+  /// - Keys: none
+  /// - Reference: https://valkey.io/commands/client-getname/
   template <class... Tail>
   decltype(auto) client_getname(Tail&&... tail) {
     return self().exec(cmd::ClientGetName{}, std::forward<Tail>(tail)...);
   }
 
-  // CLIENT GETREDIR: https://valkey.io/commands/client-getredir/
+  /// Sends `CLIENT GETREDIR` (cmd::ClientGetRedir).
+  ///
+  /// Syntax: `CLIENT GETREDIR`
+  ///
+  /// - Since 6.0.0
+  /// - ACL categories: slow, connection
+  /// - Flags: ALLOW_BUSY, NOSCRIPT, LOADING, STALE, SENTINEL
+  /// - Keys: none
+  /// - Reference: https://valkey.io/commands/client-getredir/
   template <class... Tail>
   decltype(auto) client_getredir(Tail&&... tail) {
     return self().exec(cmd::ClientGetRedir{}, std::forward<Tail>(tail)...);
   }
 
-  // CLIENT HELP: https://valkey.io/commands/client-help/
+  /// Sends `CLIENT HELP` (cmd::ClientHelp).
+  ///
+  /// Syntax: `CLIENT HELP`
+  ///
+  /// - Since 5.0.0
+  /// - ACL categories: slow, connection
+  /// - Flags: LOADING, STALE, SENTINEL
+  /// - Keys: none
+  /// - Reference: https://valkey.io/commands/client-help/
   template <class... Tail>
   decltype(auto) client_help(Tail&&... tail) {
     return self().exec(cmd::ClientHelp{}, std::forward<Tail>(tail)...);
   }
 
-  // CLIENT ID: https://valkey.io/commands/client-id/
+  /// Sends `CLIENT ID` (cmd::ClientId).
+  ///
+  /// Syntax: `CLIENT ID`
+  ///
+  /// - Since 5.0.0
+  /// - ACL categories: slow, connection
+  /// - Flags: ALLOW_BUSY, NOSCRIPT, LOADING, STALE, SENTINEL
+  /// - Keys: none
+  /// - Reference: https://valkey.io/commands/client-id/
   template <class... Tail>
   decltype(auto) client_id(Tail&&... tail) {
     return self().exec(cmd::ClientId{}, std::forward<Tail>(tail)...);
   }
 
-  // CLIENT IMPORT-SOURCE: https://valkey.io/commands/client-import-source/
+  /// Sends `CLIENT IMPORT-SOURCE` (cmd::ClientImportSource).
+  ///
+  /// Syntax: `CLIENT IMPORT-SOURCE <ON|OFF>`
+  ///
+  /// - Since 8.1.0
+  /// - ACL categories: slow, connection
+  /// - Flags: NOSCRIPT, LOADING, STALE
+  /// - Keys: none
+  /// - Reference: https://valkey.io/commands/client-import-source/
   template <class... Tail>
   decltype(auto) client_import_source(cmd::ClientImportSource::Enabled enabled, Tail&&... tail) {
     return self().exec(cmd::ClientImportSource{.enabled = enabled}, std::forward<Tail>(tail)...);
   }
 
-  // CLIENT INFO: https://valkey.io/commands/client-info/
+  /// Sends `CLIENT INFO` (cmd::ClientInfo).
+  ///
+  /// Syntax: `CLIENT INFO`
+  ///
+  /// - Since 6.2.0
+  /// - ACL categories: slow, connection
+  /// - Flags: NOSCRIPT, LOADING, STALE, SENTINEL
+  /// - Keys: none
+  /// - Reference: https://valkey.io/commands/client-info/
   template <class... Tail>
   decltype(auto) client_info(Tail&&... tail) {
     return self().exec(cmd::ClientInfo{}, std::forward<Tail>(tail)...);
   }
 
-  // CLIENT KILL: https://valkey.io/commands/client-kill/
+  /// Sends `CLIENT KILL` (cmd::ClientKill).
+  ///
+  /// Syntax: `CLIENT KILL <old-format|[ID client-id [...]] [TYPE normal|master|primary|slave|replica|pubsub] [USER username] [ADDR addr] [LADDR laddr] [SKIPME YES|NO] [MAXAGE maxage] [NAME name] [IDLE idle] [FLAGS flags] [LIB-NAME lib-name] [LIB-VER lib-ver] [DB db] [CAPA capa] [IP ip] [NOT-TYPE normal|master|primary|slave|replica|pubsub] [NOT-ID not-client-id [...]] [NOT-USER not-username] [NOT-ADDR not-addr] [NOT-LADDR not-laddr] [NOT-NAME not-name] [NOT-FLAGS not-flags] [NOT-LIB-NAME not-lib-name] [NOT-LIB-VER not-lib-ver] [NOT-DB not-db] [NOT-CAPA not-capa] [NOT-IP not-ip]>`
+  ///
+  /// - Since 2.4.0
+  /// - ACL categories: admin, slow, dangerous, connection
+  /// - Flags: ADMIN, NOSCRIPT, LOADING, STALE, SENTINEL
+  /// - Keys: none
+  /// - Reference: https://valkey.io/commands/client-kill/
   template <class... Tail>
   decltype(auto) client_kill(cmd::ClientKill::Filter filter, Tail&&... tail) {
     return self().exec(cmd::ClientKill{.filter = filter}, std::forward<Tail>(tail)...);
   }
 
-  // CLIENT LIST: https://valkey.io/commands/client-list/
+  /// Sends `CLIENT LIST` (cmd::ClientList).
+  ///
+  /// Syntax: `CLIENT LIST [TYPE normal|master|replica|pubsub] [ID client-id [...]] [USER username] [ADDR addr] [LADDR laddr] [SKIPME YES|NO] [MAXAGE maxage] [NAME name] [IDLE idle] [FLAGS flags] [LIB-NAME lib-name] [LIB-VER lib-ver] [DB db] [CAPA capa] [IP ip] [NOT-TYPE normal|master|replica|pubsub] [NOT-ID not-client-id [...]] [NOT-USER not-username] [NOT-ADDR not-addr] [NOT-LADDR not-laddr] [NOT-NAME not-name] [NOT-FLAGS not-flags] [NOT-LIB-NAME not-lib-name] [NOT-LIB-VER not-lib-ver] [NOT-DB not-db] [NOT-CAPA not-capa] [NOT-IP not-ip]`
+  ///
+  /// - Since 2.4.0
+  /// - ACL categories: admin, slow, dangerous, connection
+  /// - Flags: ADMIN, NOSCRIPT, LOADING, STALE, SENTINEL
+  /// - Keys: none
+  /// - Options: `.client_type` (`ClientType::normal`, `ClientType::master`, `ClientType::replica`, `ClientType::pubsub`), `.client_ids`, `.username`, `.addr`, `.laddr`, `.skip_me` (`SkipMe::yes`, `SkipMe::no`), `.max_age`, `.name`, `.idle`, `.flags`, `.lib_name`, `.lib_ver`, `.db`, `.capa`, `.ip`, `.not_client_type` (`NotClientType::normal`, `NotClientType::master`, `NotClientType::replica`, `NotClientType::pubsub`), `.not_client_ids`, `.not_username`, `.not_addr`, `.not_laddr`, `.not_name`, `.not_flags`, `.not_lib_name`, `.not_lib_ver`, `.not_db`, `.not_capa`, `.not_ip`
+  /// - Reference: https://valkey.io/commands/client-list/
   template <class... Tail>
   decltype(auto) client_list(Tail&&... tail) {
     return self().exec(cmd::ClientList{}, std::forward<Tail>(tail)...);
   }
+  /// `CLIENT LIST` with its optional arguments (cmd::ClientList::Options).
+  ///
+  /// Example: `db.client_list({.client_type = valkey::cmd::ClientList::ClientType::normal})`
   template <class... Tail>
   decltype(auto) client_list(const cmd::ClientList::Options& options, Tail&&... tail) {
     return self().exec(cmd::ClientList{.client_type = options.client_type, .client_ids = options.client_ids, .username = options.username, .addr = options.addr, .laddr = options.laddr, .skip_me = options.skip_me, .max_age = options.max_age, .name = options.name, .idle = options.idle, .flags = options.flags, .lib_name = options.lib_name, .lib_ver = options.lib_ver, .db = options.db, .capa = options.capa, .ip = options.ip, .not_client_type = options.not_client_type, .not_client_ids = options.not_client_ids, .not_username = options.not_username, .not_addr = options.not_addr, .not_laddr = options.not_laddr, .not_name = options.not_name, .not_flags = options.not_flags, .not_lib_name = options.not_lib_name, .not_lib_ver = options.not_lib_ver, .not_db = options.not_db, .not_capa = options.not_capa, .not_ip = options.not_ip}, std::forward<Tail>(tail)...);
   }
 
-  // CLIENT NO-EVICT: https://valkey.io/commands/client-no-evict/
+  /// Sends `CLIENT NO-EVICT` (cmd::ClientNoEvict).
+  ///
+  /// Syntax: `CLIENT NO-EVICT <ON|OFF>`
+  ///
+  /// - Since 7.0.0
+  /// - ACL categories: admin, slow, dangerous, connection
+  /// - Flags: ALLOW_BUSY, ADMIN, NOSCRIPT, LOADING, STALE, SENTINEL
+  /// - Keys: none
+  /// - Reference: https://valkey.io/commands/client-no-evict/
   template <class... Tail>
   decltype(auto) client_no_evict(cmd::ClientNoEvict::Enabled enabled, Tail&&... tail) {
     return self().exec(cmd::ClientNoEvict{.enabled = enabled}, std::forward<Tail>(tail)...);
   }
 
-  // CLIENT NO-TOUCH: https://valkey.io/commands/client-no-touch/
+  /// Sends `CLIENT NO-TOUCH` (cmd::ClientNoTouch).
+  ///
+  /// Syntax: `CLIENT NO-TOUCH <ON|OFF>`
+  ///
+  /// - Since 7.2.0
+  /// - ACL categories: slow, connection
+  /// - Flags: ALLOW_BUSY, NOSCRIPT, LOADING, STALE
+  /// - Keys: none
+  /// - Reference: https://valkey.io/commands/client-no-touch/
   template <class... Tail>
   decltype(auto) client_no_touch(cmd::ClientNoTouch::Enabled enabled, Tail&&... tail) {
     return self().exec(cmd::ClientNoTouch{.enabled = enabled}, std::forward<Tail>(tail)...);
   }
 
-  // CLIENT PAUSE: https://valkey.io/commands/client-pause/
+  /// Sends `CLIENT PAUSE` (cmd::ClientPause).
+  ///
+  /// Syntax: `CLIENT PAUSE timeout [WRITE|ALL]`
+  ///
+  /// - Since 3.0.0
+  /// - ACL categories: admin, slow, dangerous, connection
+  /// - Flags: ADMIN, NOSCRIPT, LOADING, STALE, SENTINEL
+  /// - Keys: none
+  /// - Options: `.mode` (`Mode::write`, `Mode::all`)
+  /// - Reference: https://valkey.io/commands/client-pause/
   template <class... Tail>
   decltype(auto) client_pause(std::int64_t timeout, Tail&&... tail) {
     return self().exec(cmd::ClientPause{.timeout = timeout}, std::forward<Tail>(tail)...);
   }
+  /// `CLIENT PAUSE` with its optional arguments (cmd::ClientPause::Options).
+  ///
+  /// Example: `db.client_pause(0, {.mode = valkey::cmd::ClientPause::Mode::write})`
   template <class... Tail>
   decltype(auto) client_pause(std::int64_t timeout, const cmd::ClientPause::Options& options, Tail&&... tail) {
     return self().exec(cmd::ClientPause{.timeout = timeout, .mode = options.mode}, std::forward<Tail>(tail)...);
   }
 
-  // CLIENT SETINFO: https://valkey.io/commands/client-setinfo/
+  /// Sends `CLIENT SETINFO` (cmd::ClientSetInfo).
+  ///
+  /// Syntax: `CLIENT SETINFO <lib-name libname|lib-ver libver>`
+  ///
+  /// - Since 7.2.0
+  /// - ACL categories: slow, connection
+  /// - Flags: ALLOW_BUSY, NOSCRIPT, LOADING, STALE, SENTINEL
+  /// - Keys: none
+  /// - Reference: https://valkey.io/commands/client-setinfo/
   template <class... Tail>
   decltype(auto) client_setinfo(cmd::ClientSetInfo::Attr attr, Tail&&... tail) {
     return self().exec(cmd::ClientSetInfo{.attr = attr}, std::forward<Tail>(tail)...);
   }
 
-  // CLIENT SETNAME: https://valkey.io/commands/client-setname/
+  /// Sends `CLIENT SETNAME` (cmd::ClientSetName).
+  ///
+  /// Syntax: `CLIENT SETNAME connection-name`
+  ///
+  /// - Since 2.6.9
+  /// - ACL categories: slow, connection
+  /// - Flags: ALLOW_BUSY, NOSCRIPT, LOADING, STALE, SENTINEL
+  /// - Keys: none
+  /// - Reference: https://valkey.io/commands/client-setname/
   template <class... Tail>
   decltype(auto) client_setname(std::string_view connection_name, Tail&&... tail) {
     return self().exec(cmd::ClientSetName{.connection_name = connection_name}, std::forward<Tail>(tail)...);
   }
 
-  // CLIENT TRACKING: https://valkey.io/commands/client-tracking/
+  /// Sends `CLIENT TRACKING` (cmd::ClientTracking).
+  ///
+  /// Syntax: `CLIENT TRACKING <ON|OFF> [REDIRECT client-id] [PREFIX prefix [PREFIX ...]] [BCAST] [OPTIN] [OPTOUT] [NOLOOP]`
+  ///
+  /// - Since 6.0.0
+  /// - ACL categories: slow, connection
+  /// - Flags: NOSCRIPT, LOADING, STALE, SENTINEL
+  /// - Keys: none
+  /// - Options: `.client_id`, `.prefixes`, `.bcast`, `.opt_in`, `.opt_out`, `.no_loop`
+  /// - Reference: https://valkey.io/commands/client-tracking/
   template <class... Tail>
   decltype(auto) client_tracking(cmd::ClientTracking::Status status, Tail&&... tail) {
     return self().exec(cmd::ClientTracking{.status = status}, std::forward<Tail>(tail)...);
   }
+  /// `CLIENT TRACKING` with its optional arguments (cmd::ClientTracking::Options).
+  ///
+  /// Example: `db.client_tracking(valkey::cmd::ClientTracking::Status::on, {.client_id = 1})`
   template <class... Tail>
   decltype(auto) client_tracking(cmd::ClientTracking::Status status, const cmd::ClientTracking::Options& options, Tail&&... tail) {
     return self().exec(cmd::ClientTracking{.status = status, .client_id = options.client_id, .prefixes = options.prefixes, .bcast = options.bcast, .opt_in = options.opt_in, .opt_out = options.opt_out, .no_loop = options.no_loop}, std::forward<Tail>(tail)...);
   }
 
-  // CLIENT TRACKINGINFO: https://valkey.io/commands/client-trackinginfo/
+  /// Sends `CLIENT TRACKINGINFO` (cmd::ClientTrackingInfo).
+  ///
+  /// Syntax: `CLIENT TRACKINGINFO`
+  ///
+  /// - Since 6.2.0
+  /// - ACL categories: slow, connection
+  /// - Flags: NOSCRIPT, LOADING, STALE, SENTINEL
+  /// - Keys: none
+  /// - Reference: https://valkey.io/commands/client-trackinginfo/
   template <class... Tail>
   decltype(auto) client_trackinginfo(Tail&&... tail) {
     return self().exec(cmd::ClientTrackingInfo{}, std::forward<Tail>(tail)...);
   }
 
-  // CLIENT UNBLOCK: https://valkey.io/commands/client-unblock/
+  /// Sends `CLIENT UNBLOCK` (cmd::ClientUnblock).
+  ///
+  /// Syntax: `CLIENT UNBLOCK client-id [TIMEOUT|ERROR]`
+  ///
+  /// - Since 5.0.0
+  /// - ACL categories: admin, slow, dangerous, connection
+  /// - Flags: ADMIN, NOSCRIPT, LOADING, STALE, SENTINEL
+  /// - Keys: none
+  /// - Options: `.unblock_type` (`UnblockType::timeout`, `UnblockType::error`)
+  /// - Reference: https://valkey.io/commands/client-unblock/
   template <class... Tail>
   decltype(auto) client_unblock(std::int64_t client_id, Tail&&... tail) {
     return self().exec(cmd::ClientUnblock{.client_id = client_id}, std::forward<Tail>(tail)...);
   }
+  /// `CLIENT UNBLOCK` with its optional arguments (cmd::ClientUnblock::Options).
+  ///
+  /// Example: `db.client_unblock(1, {.unblock_type = valkey::cmd::ClientUnblock::UnblockType::timeout})`
   template <class... Tail>
   decltype(auto) client_unblock(std::int64_t client_id, const cmd::ClientUnblock::Options& options, Tail&&... tail) {
     return self().exec(cmd::ClientUnblock{.client_id = client_id, .unblock_type = options.unblock_type}, std::forward<Tail>(tail)...);
   }
 
-  // CLIENT UNPAUSE: https://valkey.io/commands/client-unpause/
+  /// Sends `CLIENT UNPAUSE` (cmd::ClientUnpause).
+  ///
+  /// Syntax: `CLIENT UNPAUSE`
+  ///
+  /// - Since 6.2.0
+  /// - ACL categories: admin, slow, dangerous, connection
+  /// - Flags: ADMIN, NOSCRIPT, LOADING, STALE, SENTINEL
+  /// - Keys: none
+  /// - Reference: https://valkey.io/commands/client-unpause/
   template <class... Tail>
   decltype(auto) client_unpause(Tail&&... tail) {
     return self().exec(cmd::ClientUnpause{}, std::forward<Tail>(tail)...);
   }
 
-  // CLUSTER ADDSLOTS: https://valkey.io/commands/cluster-addslots/
+  /// Sends `CLUSTER ADDSLOTS` (cmd::ClusterAddSlots).
+  ///
+  /// Syntax: `CLUSTER ADDSLOTS slot [...]`
+  ///
+  /// - Since 3.0.0
+  /// - ACL categories: admin, slow, dangerous
+  /// - Flags: NO_ASYNC_LOADING, ADMIN, STALE
+  /// - Keys: none
+  /// - Reference: https://valkey.io/commands/cluster-addslots/
   template <class... Tail>
   decltype(auto) cluster_addslots(valkey::View<std::int64_t> slots, Tail&&... tail) {
     return self().exec(cmd::ClusterAddSlots{.slots = slots}, std::forward<Tail>(tail)...);
   }
 
-  // CLUSTER ADDSLOTSRANGE: https://valkey.io/commands/cluster-addslotsrange/
+  /// Sends `CLUSTER ADDSLOTSRANGE` (cmd::ClusterAddSlotsRange).
+  ///
+  /// Syntax: `CLUSTER ADDSLOTSRANGE start-slot end-slot [...]`
+  ///
+  /// - Since 7.0.0
+  /// - ACL categories: admin, slow, dangerous
+  /// - Flags: NO_ASYNC_LOADING, ADMIN, STALE
+  /// - Keys: none
+  /// - Reference: https://valkey.io/commands/cluster-addslotsrange/
   template <class... Tail>
   decltype(auto) cluster_addslotsrange(valkey::View<std::pair<std::int64_t, std::int64_t>> ranges, Tail&&... tail) {
     return self().exec(cmd::ClusterAddSlotsRange{.ranges = ranges}, std::forward<Tail>(tail)...);
   }
 
-  // CLUSTER BUMPEPOCH: https://valkey.io/commands/cluster-bumpepoch/
+  /// Sends `CLUSTER BUMPEPOCH` (cmd::ClusterBumpEpoch).
+  ///
+  /// Syntax: `CLUSTER BUMPEPOCH`
+  ///
+  /// - Since 3.0.0
+  /// - ACL categories: admin, slow, dangerous
+  /// - Flags: NO_ASYNC_LOADING, ADMIN, STALE
+  /// - Keys: none
+  /// - Reference: https://valkey.io/commands/cluster-bumpepoch/
   template <class... Tail>
   decltype(auto) cluster_bumpepoch(Tail&&... tail) {
     return self().exec(cmd::ClusterBumpEpoch{}, std::forward<Tail>(tail)...);
   }
 
-  // CLUSTER CANCELSLOTMIGRATIONS: https://valkey.io/commands/cluster-cancelslotmigrations/
+  /// Sends `CLUSTER CANCELSLOTMIGRATIONS` (cmd::ClusterCancelSlotMigrations).
+  ///
+  /// Syntax: `CLUSTER CANCELSLOTMIGRATIONS`
+  ///
+  /// - Since 9.0.0
+  /// - ACL categories: admin, slow, dangerous
+  /// - Flags: NO_ASYNC_LOADING, ADMIN, STALE, ALL_DBS
+  /// - Keys: none
+  /// - Reference: https://valkey.io/commands/cluster-cancelslotmigrations/
   template <class... Tail>
   decltype(auto) cluster_cancelslotmigrations(Tail&&... tail) {
     return self().exec(cmd::ClusterCancelSlotMigrations{}, std::forward<Tail>(tail)...);
   }
 
-  // CLUSTER COUNT-FAILURE-REPORTS: https://valkey.io/commands/cluster-count-failure-reports/
+  /// Sends `CLUSTER COUNT-FAILURE-REPORTS` (cmd::ClusterCountFailureReports).
+  ///
+  /// Syntax: `CLUSTER COUNT-FAILURE-REPORTS node-id`
+  ///
+  /// - Since 3.0.0
+  /// - ACL categories: admin, slow, dangerous
+  /// - Flags: ADMIN, STALE
+  /// - Keys: none
+  /// - Reference: https://valkey.io/commands/cluster-count-failure-reports/
   template <class... Tail>
   decltype(auto) cluster_count_failure_reports(std::string_view node_id, Tail&&... tail) {
     return self().exec(cmd::ClusterCountFailureReports{.node_id = node_id}, std::forward<Tail>(tail)...);
   }
 
-  // CLUSTER COUNTKEYSINSLOT: https://valkey.io/commands/cluster-countkeysinslot/
+  /// Sends `CLUSTER COUNTKEYSINSLOT` (cmd::ClusterCountKeysInSlot).
+  ///
+  /// Syntax: `CLUSTER COUNTKEYSINSLOT slot`
+  ///
+  /// - Since 3.0.0
+  /// - ACL categories: slow
+  /// - Flags: STALE
+  /// - Keys: none
+  /// - Reference: https://valkey.io/commands/cluster-countkeysinslot/
   template <class... Tail>
   decltype(auto) cluster_countkeysinslot(std::int64_t slot, Tail&&... tail) {
     return self().exec(cmd::ClusterCountKeysInSlot{.slot = slot}, std::forward<Tail>(tail)...);
   }
 
-  // CLUSTER DELSLOTS: https://valkey.io/commands/cluster-delslots/
+  /// Sends `CLUSTER DELSLOTS` (cmd::ClusterDelSlots).
+  ///
+  /// Syntax: `CLUSTER DELSLOTS slot [...]`
+  ///
+  /// - Since 3.0.0
+  /// - ACL categories: admin, slow, dangerous
+  /// - Flags: NO_ASYNC_LOADING, ADMIN, STALE
+  /// - Keys: none
+  /// - Reference: https://valkey.io/commands/cluster-delslots/
   template <class... Tail>
   decltype(auto) cluster_delslots(valkey::View<std::int64_t> slots, Tail&&... tail) {
     return self().exec(cmd::ClusterDelSlots{.slots = slots}, std::forward<Tail>(tail)...);
   }
 
-  // CLUSTER DELSLOTSRANGE: https://valkey.io/commands/cluster-delslotsrange/
+  /// Sends `CLUSTER DELSLOTSRANGE` (cmd::ClusterDelSlotsRange).
+  ///
+  /// Syntax: `CLUSTER DELSLOTSRANGE start-slot end-slot [...]`
+  ///
+  /// - Since 7.0.0
+  /// - ACL categories: admin, slow, dangerous
+  /// - Flags: NO_ASYNC_LOADING, ADMIN, STALE
+  /// - Keys: none
+  /// - Reference: https://valkey.io/commands/cluster-delslotsrange/
   template <class... Tail>
   decltype(auto) cluster_delslotsrange(valkey::View<std::pair<std::int64_t, std::int64_t>> ranges, Tail&&... tail) {
     return self().exec(cmd::ClusterDelSlotsRange{.ranges = ranges}, std::forward<Tail>(tail)...);
   }
 
-  // CLUSTER FAILOVER: https://valkey.io/commands/cluster-failover/
+  /// Sends `CLUSTER FAILOVER` (cmd::ClusterFailover).
+  ///
+  /// Syntax: `CLUSTER FAILOVER [FORCE|TAKEOVER]`
+  ///
+  /// - Since 3.0.0
+  /// - ACL categories: admin, slow, dangerous
+  /// - Flags: NO_ASYNC_LOADING, ADMIN, STALE
+  /// - Keys: none
+  /// - Options: `.options` (`OptionsArg::force`, `OptionsArg::takeover`)
+  /// - Reference: https://valkey.io/commands/cluster-failover/
   template <class... Tail>
   decltype(auto) cluster_failover(Tail&&... tail) {
     return self().exec(cmd::ClusterFailover{}, std::forward<Tail>(tail)...);
   }
+  /// `CLUSTER FAILOVER` with its optional arguments (cmd::ClusterFailover::Options).
+  ///
+  /// Example: `db.cluster_failover({.options = valkey::cmd::ClusterFailover::OptionsArg::force})`
   template <class... Tail>
   decltype(auto) cluster_failover(const cmd::ClusterFailover::Options& options, Tail&&... tail) {
     return self().exec(cmd::ClusterFailover{.options = options.options}, std::forward<Tail>(tail)...);
   }
 
-  // CLUSTER FLUSHSLOT: https://valkey.io/commands/cluster-flushslot/
+  /// Sends `CLUSTER FLUSHSLOT` (cmd::ClusterFlushSlot).
+  ///
+  /// Syntax: `CLUSTER FLUSHSLOT slot [ASYNC|SYNC]`
+  ///
+  /// - Since 9.0.0
+  /// - ACL categories: keyspace, write, admin, slow, dangerous
+  /// - Flags: WRITE, NO_ASYNC_LOADING, ADMIN, ALL_DBS
+  /// - Keys: none
+  /// - Options: `.flush_type` (`FlushType::async`, `FlushType::sync`)
+  /// - Reference: https://valkey.io/commands/cluster-flushslot/
   template <class... Tail>
   decltype(auto) cluster_flushslot(std::int64_t slot, Tail&&... tail) {
     return self().exec(cmd::ClusterFlushSlot{.slot = slot}, std::forward<Tail>(tail)...);
   }
+  /// `CLUSTER FLUSHSLOT` with its optional arguments (cmd::ClusterFlushSlot::Options).
+  ///
+  /// Example: `db.cluster_flushslot(1, {.flush_type = valkey::cmd::ClusterFlushSlot::FlushType::async})`
   template <class... Tail>
   decltype(auto) cluster_flushslot(std::int64_t slot, const cmd::ClusterFlushSlot::Options& options, Tail&&... tail) {
     return self().exec(cmd::ClusterFlushSlot{.slot = slot, .flush_type = options.flush_type}, std::forward<Tail>(tail)...);
   }
 
-  // CLUSTER FLUSHSLOTS: https://valkey.io/commands/cluster-flushslots/
+  /// Sends `CLUSTER FLUSHSLOTS` (cmd::ClusterFlushSlots).
+  ///
+  /// Syntax: `CLUSTER FLUSHSLOTS`
+  ///
+  /// - Since 3.0.0
+  /// - ACL categories: admin, slow, dangerous
+  /// - Flags: NO_ASYNC_LOADING, ADMIN, STALE
+  /// - Keys: none
+  /// - Reference: https://valkey.io/commands/cluster-flushslots/
   template <class... Tail>
   decltype(auto) cluster_flushslots(Tail&&... tail) {
     return self().exec(cmd::ClusterFlushSlots{}, std::forward<Tail>(tail)...);
   }
 
-  // CLUSTER FORGET: https://valkey.io/commands/cluster-forget/
+  /// Sends `CLUSTER FORGET` (cmd::ClusterForget).
+  ///
+  /// Syntax: `CLUSTER FORGET node-id`
+  ///
+  /// - Since 3.0.0
+  /// - ACL categories: admin, slow, dangerous
+  /// - Flags: NO_ASYNC_LOADING, ADMIN, STALE
+  /// - Keys: none
+  /// - Reference: https://valkey.io/commands/cluster-forget/
   template <class... Tail>
   decltype(auto) cluster_forget(std::string_view node_id, Tail&&... tail) {
     return self().exec(cmd::ClusterForget{.node_id = node_id}, std::forward<Tail>(tail)...);
   }
 
-  // CLUSTER GETKEYSINSLOT: https://valkey.io/commands/cluster-getkeysinslot/
+  /// Sends `CLUSTER GETKEYSINSLOT` (cmd::ClusterGetKeysInSlot).
+  ///
+  /// Syntax: `CLUSTER GETKEYSINSLOT slot count`
+  ///
+  /// - Since 3.0.0
+  /// - ACL categories: slow
+  /// - Flags: STALE
+  /// - Keys: none
+  /// - Reference: https://valkey.io/commands/cluster-getkeysinslot/
   template <class... Tail>
   decltype(auto) cluster_getkeysinslot(std::int64_t slot, std::int64_t count, Tail&&... tail) {
     return self().exec(cmd::ClusterGetKeysInSlot{.slot = slot, .count = count}, std::forward<Tail>(tail)...);
   }
 
-  // CLUSTER GETSLOTMIGRATIONS: https://valkey.io/commands/cluster-getslotmigrations/
+  /// Sends `CLUSTER GETSLOTMIGRATIONS` (cmd::ClusterGetSlotMigrations).
+  ///
+  /// Syntax: `CLUSTER GETSLOTMIGRATIONS`
+  ///
+  /// - Since 9.0.0
+  /// - ACL categories: admin, slow, dangerous
+  /// - Flags: NO_ASYNC_LOADING, ADMIN, STALE
+  /// - Keys: none
+  /// - Reference: https://valkey.io/commands/cluster-getslotmigrations/
   template <class... Tail>
   decltype(auto) cluster_getslotmigrations(Tail&&... tail) {
     return self().exec(cmd::ClusterGetSlotMigrations{}, std::forward<Tail>(tail)...);
   }
 
-  // CLUSTER HELP: https://valkey.io/commands/cluster-help/
+  /// Sends `CLUSTER HELP` (cmd::ClusterHelp).
+  ///
+  /// Syntax: `CLUSTER HELP`
+  ///
+  /// - Since 5.0.0
+  /// - ACL categories: slow
+  /// - Flags: LOADING, STALE
+  /// - Keys: none
+  /// - Reference: https://valkey.io/commands/cluster-help/
   template <class... Tail>
   decltype(auto) cluster_help(Tail&&... tail) {
     return self().exec(cmd::ClusterHelp{}, std::forward<Tail>(tail)...);
   }
 
-  // CLUSTER INFO: https://valkey.io/commands/cluster-info/
+  /// Sends `CLUSTER INFO` (cmd::ClusterInfo).
+  ///
+  /// Syntax: `CLUSTER INFO`
+  ///
+  /// - Since 3.0.0
+  /// - ACL categories: slow
+  /// - Flags: LOADING, STALE
+  /// - Keys: none
+  /// - Reference: https://valkey.io/commands/cluster-info/
   template <class... Tail>
   decltype(auto) cluster_info(Tail&&... tail) {
     return self().exec(cmd::ClusterInfo{}, std::forward<Tail>(tail)...);
   }
 
-  // CLUSTER KEYSLOT: https://valkey.io/commands/cluster-keyslot/
+  /// Sends `CLUSTER KEYSLOT` (cmd::ClusterKeyslot).
+  ///
+  /// Syntax: `CLUSTER KEYSLOT key`
+  ///
+  /// - Since 3.0.0
+  /// - ACL categories: slow
+  /// - Flags: STALE
+  /// - Keys: none
+  /// - Reference: https://valkey.io/commands/cluster-keyslot/
   template <class... Tail>
   decltype(auto) cluster_keyslot(std::string_view key, Tail&&... tail) {
     return self().exec(cmd::ClusterKeyslot{.key = key}, std::forward<Tail>(tail)...);
   }
 
-  // CLUSTER LINKS: https://valkey.io/commands/cluster-links/
+  /// Sends `CLUSTER LINKS` (cmd::ClusterLinks).
+  ///
+  /// Syntax: `CLUSTER LINKS`
+  ///
+  /// - Since 7.0.0
+  /// - ACL categories: slow
+  /// - Flags: STALE
+  /// - Keys: none
+  /// - Reference: https://valkey.io/commands/cluster-links/
   template <class... Tail>
   decltype(auto) cluster_links(Tail&&... tail) {
     return self().exec(cmd::ClusterLinks{}, std::forward<Tail>(tail)...);
   }
 
-  // CLUSTER MEET: https://valkey.io/commands/cluster-meet/
+  /// Sends `CLUSTER MEET` (cmd::ClusterMeet).
+  ///
+  /// Syntax: `CLUSTER MEET ip port [cluster-bus-port]`
+  ///
+  /// - Since 3.0.0
+  /// - ACL categories: admin, slow, dangerous
+  /// - Flags: NO_ASYNC_LOADING, ADMIN, STALE
+  /// - Keys: none
+  /// - Options: `.cluster_bus_port`
+  /// - Reference: https://valkey.io/commands/cluster-meet/
   template <class... Tail>
   decltype(auto) cluster_meet(std::string_view ip, std::int64_t port, Tail&&... tail) {
     return self().exec(cmd::ClusterMeet{.ip = ip, .port = port}, std::forward<Tail>(tail)...);
   }
+  /// `CLUSTER MEET` with its optional arguments (cmd::ClusterMeet::Options).
+  ///
+  /// Example: `db.cluster_meet("127.0.0.1", 6379, {.cluster_bus_port = 1})`
   template <class... Tail>
   decltype(auto) cluster_meet(std::string_view ip, std::int64_t port, const cmd::ClusterMeet::Options& options, Tail&&... tail) {
     return self().exec(cmd::ClusterMeet{.ip = ip, .port = port, .cluster_bus_port = options.cluster_bus_port}, std::forward<Tail>(tail)...);
   }
 
-  // CLUSTER MIGRATESLOTS: https://valkey.io/commands/cluster-migrateslots/
+  /// Sends `CLUSTER MIGRATESLOTS` (cmd::ClusterMigrateSlots).
+  ///
+  /// Syntax: `CLUSTER MIGRATESLOTS SLOTSRANGE start-slot end-slot [...] NODE node-id [...]`
+  ///
+  /// - Since 9.0.0
+  /// - ACL categories: admin, slow, dangerous
+  /// - Flags: NO_ASYNC_LOADING, ADMIN, STALE, ALL_DBS
+  /// - Keys: none
+  /// - Reference: https://valkey.io/commands/cluster-migrateslots/
   template <class... Tail>
   decltype(auto) cluster_migrateslots(valkey::View<cmd::ClusterMigrateSlots::MigrationGroup> migration_groups, Tail&&... tail) {
     return self().exec(cmd::ClusterMigrateSlots{.migration_groups = migration_groups}, std::forward<Tail>(tail)...);
   }
 
-  // CLUSTER MYID: https://valkey.io/commands/cluster-myid/
+  /// Sends `CLUSTER MYID` (cmd::ClusterMyId).
+  ///
+  /// Syntax: `CLUSTER MYID`
+  ///
+  /// - Since 3.0.0
+  /// - ACL categories: slow
+  /// - Flags: LOADING, STALE
+  /// - Keys: none
+  /// - Reference: https://valkey.io/commands/cluster-myid/
   template <class... Tail>
   decltype(auto) cluster_myid(Tail&&... tail) {
     return self().exec(cmd::ClusterMyId{}, std::forward<Tail>(tail)...);
   }
 
-  // CLUSTER MYSHARDID: https://valkey.io/commands/cluster-myshardid/
+  /// Sends `CLUSTER MYSHARDID` (cmd::ClusterMyShardId).
+  ///
+  /// Syntax: `CLUSTER MYSHARDID`
+  ///
+  /// - Since 7.2.0
+  /// - ACL categories: slow
+  /// - Flags: LOADING, STALE
+  /// - Keys: none
+  /// - Reference: https://valkey.io/commands/cluster-myshardid/
   template <class... Tail>
   decltype(auto) cluster_myshardid(Tail&&... tail) {
     return self().exec(cmd::ClusterMyShardId{}, std::forward<Tail>(tail)...);
   }
 
-  // CLUSTER NODES: https://valkey.io/commands/cluster-nodes/
+  /// Sends `CLUSTER NODES` (cmd::ClusterNodes).
+  ///
+  /// Syntax: `CLUSTER NODES`
+  ///
+  /// - Since 3.0.0
+  /// - ACL categories: slow
+  /// - Flags: LOADING, STALE
+  /// - Keys: none
+  /// - Reference: https://valkey.io/commands/cluster-nodes/
   template <class... Tail>
   decltype(auto) cluster_nodes(Tail&&... tail) {
     return self().exec(cmd::ClusterNodes{}, std::forward<Tail>(tail)...);
   }
 
-  // CLUSTER REPLICAS: https://valkey.io/commands/cluster-replicas/
+  /// Sends `CLUSTER REPLICAS` (cmd::ClusterReplicas).
+  ///
+  /// Syntax: `CLUSTER REPLICAS node-id`
+  ///
+  /// - Since 5.0.0
+  /// - ACL categories: admin, slow, dangerous
+  /// - Flags: ADMIN, STALE
+  /// - Keys: none
+  /// - Reference: https://valkey.io/commands/cluster-replicas/
   template <class... Tail>
   decltype(auto) cluster_replicas(std::string_view node_id, Tail&&... tail) {
     return self().exec(cmd::ClusterReplicas{.node_id = node_id}, std::forward<Tail>(tail)...);
   }
 
-  // CLUSTER REPLICATE: https://valkey.io/commands/cluster-replicate/
+  /// Sends `CLUSTER REPLICATE` (cmd::ClusterReplicate).
+  ///
+  /// Syntax: `CLUSTER REPLICATE <node-id|NO ONE>`
+  ///
+  /// - Since 3.0.0
+  /// - ACL categories: admin, slow, dangerous
+  /// - Flags: NO_ASYNC_LOADING, ADMIN, STALE
+  /// - Keys: none
+  /// - Reference: https://valkey.io/commands/cluster-replicate/
   template <class... Tail>
   decltype(auto) cluster_replicate(cmd::ClusterReplicate::Args args, Tail&&... tail) {
     return self().exec(cmd::ClusterReplicate{.args = args}, std::forward<Tail>(tail)...);
   }
 
-  // CLUSTER RESET: https://valkey.io/commands/cluster-reset/
+  /// Sends `CLUSTER RESET` (cmd::ClusterReset).
+  ///
+  /// Syntax: `CLUSTER RESET [HARD|SOFT]`
+  ///
+  /// - Since 3.0.0
+  /// - ACL categories: admin, slow, dangerous
+  /// - Flags: ADMIN, STALE, NOSCRIPT
+  /// - Keys: none
+  /// - Options: `.reset_type` (`ResetType::hard`, `ResetType::soft`)
+  /// - Reference: https://valkey.io/commands/cluster-reset/
   template <class... Tail>
   decltype(auto) cluster_reset(Tail&&... tail) {
     return self().exec(cmd::ClusterReset{}, std::forward<Tail>(tail)...);
   }
+  /// `CLUSTER RESET` with its optional arguments (cmd::ClusterReset::Options).
+  ///
+  /// Example: `db.cluster_reset({.reset_type = valkey::cmd::ClusterReset::ResetType::hard})`
   template <class... Tail>
   decltype(auto) cluster_reset(const cmd::ClusterReset::Options& options, Tail&&... tail) {
     return self().exec(cmd::ClusterReset{.reset_type = options.reset_type}, std::forward<Tail>(tail)...);
   }
 
-  // CLUSTER SAVECONFIG: https://valkey.io/commands/cluster-saveconfig/
+  /// Sends `CLUSTER SAVECONFIG` (cmd::ClusterSaveConfig).
+  ///
+  /// Syntax: `CLUSTER SAVECONFIG`
+  ///
+  /// - Since 3.0.0
+  /// - ACL categories: admin, slow, dangerous
+  /// - Flags: NO_ASYNC_LOADING, ADMIN, STALE
+  /// - Keys: none
+  /// - Reference: https://valkey.io/commands/cluster-saveconfig/
   template <class... Tail>
   decltype(auto) cluster_saveconfig(Tail&&... tail) {
     return self().exec(cmd::ClusterSaveConfig{}, std::forward<Tail>(tail)...);
   }
 
-  // CLUSTER SET-CONFIG-EPOCH: https://valkey.io/commands/cluster-set-config-epoch/
+  /// Sends `CLUSTER SET-CONFIG-EPOCH` (cmd::ClusterSetConfigEpoch).
+  ///
+  /// Syntax: `CLUSTER SET-CONFIG-EPOCH config-epoch`
+  ///
+  /// - Since 3.0.0
+  /// - ACL categories: admin, slow, dangerous
+  /// - Flags: NO_ASYNC_LOADING, ADMIN, STALE
+  /// - Keys: none
+  /// - Reference: https://valkey.io/commands/cluster-set-config-epoch/
   template <class... Tail>
   decltype(auto) cluster_set_config_epoch(std::int64_t config_epoch, Tail&&... tail) {
     return self().exec(cmd::ClusterSetConfigEpoch{.config_epoch = config_epoch}, std::forward<Tail>(tail)...);
   }
 
-  // CLUSTER SETSLOT: https://valkey.io/commands/cluster-setslot/
+  /// Sends `CLUSTER SETSLOT` (cmd::ClusterSetSlot).
+  ///
+  /// Syntax: `CLUSTER SETSLOT slot <IMPORTING importing|MIGRATING migrating|NODE node|STABLE> [TIMEOUT timeout]`
+  ///
+  /// - Since 3.0.0
+  /// - ACL categories: admin, slow, dangerous
+  /// - Flags: NO_ASYNC_LOADING, ADMIN, STALE, MAY_REPLICATE
+  /// - Keys: none
+  /// - Options: `.timeout`
+  /// - Reference: https://valkey.io/commands/cluster-setslot/
   template <class... Tail>
   decltype(auto) cluster_setslot(std::int64_t slot, cmd::ClusterSetSlot::Subcommand subcommand, Tail&&... tail) {
     return self().exec(cmd::ClusterSetSlot{.slot = slot, .subcommand = subcommand}, std::forward<Tail>(tail)...);
   }
+  /// `CLUSTER SETSLOT` with its optional arguments (cmd::ClusterSetSlot::Options).
+  ///
+  /// Example: `db.cluster_setslot(1, valkey::cmd::ClusterSetSlot::Importing{.importing = "importing"}, {.timeout = 0})`
   template <class... Tail>
   decltype(auto) cluster_setslot(std::int64_t slot, cmd::ClusterSetSlot::Subcommand subcommand, const cmd::ClusterSetSlot::Options& options, Tail&&... tail) {
     return self().exec(cmd::ClusterSetSlot{.slot = slot, .subcommand = subcommand, .timeout = options.timeout}, std::forward<Tail>(tail)...);
   }
 
-  // CLUSTER SHARDS: https://valkey.io/commands/cluster-shards/
+  /// Sends `CLUSTER SHARDS` (cmd::ClusterShards).
+  ///
+  /// Syntax: `CLUSTER SHARDS`
+  ///
+  /// - Since 7.0.0
+  /// - ACL categories: slow
+  /// - Flags: LOADING, STALE
+  /// - Keys: none
+  /// - Reference: https://valkey.io/commands/cluster-shards/
   template <class... Tail>
   decltype(auto) cluster_shards(Tail&&... tail) {
     return self().exec(cmd::ClusterShards{}, std::forward<Tail>(tail)...);
   }
 
-  // CLUSTER SLAVES: https://valkey.io/commands/cluster-slaves/
+  /// Sends `CLUSTER SLAVES` (cmd::ClusterSlaves).
+  ///
+  /// Syntax: `CLUSTER SLAVES node-id`
+  ///
+  /// - Since 3.0.0; deprecated since 5.0.0
+  /// - ACL categories: admin, slow, dangerous
+  /// - Flags: ADMIN, STALE
+  /// - Keys: none
+  /// - Reference: https://valkey.io/commands/cluster-slaves/
   template <class... Tail>
   decltype(auto) cluster_slaves(std::string_view node_id, Tail&&... tail) {
     return self().exec(cmd::ClusterSlaves{.node_id = node_id}, std::forward<Tail>(tail)...);
   }
 
-  // CLUSTER SLOT-STATS: https://valkey.io/commands/cluster-slot-stats/
+  /// Sends `CLUSTER SLOT-STATS` (cmd::ClusterSlotStats).
+  ///
+  /// Syntax: `CLUSTER SLOT-STATS <SLOTSRANGE start-slot end-slot|ORDERBY metric [LIMIT limit] [ASC|DESC]>`
+  ///
+  /// - Since 8.0.0
+  /// - ACL categories: slow
+  /// - Flags: STALE, LOADING
+  /// - Keys: none
+  /// - Reference: https://valkey.io/commands/cluster-slot-stats/
   template <class... Tail>
   decltype(auto) cluster_slot_stats(cmd::ClusterSlotStats::Filter filter, Tail&&... tail) {
     return self().exec(cmd::ClusterSlotStats{.filter = filter}, std::forward<Tail>(tail)...);
   }
 
-  // CLUSTER SLOTS: https://valkey.io/commands/cluster-slots/
+  /// Sends `CLUSTER SLOTS` (cmd::ClusterSlots).
+  ///
+  /// Syntax: `CLUSTER SLOTS`
+  ///
+  /// - Since 3.0.0
+  /// - ACL categories: slow
+  /// - Flags: LOADING, STALE
+  /// - Keys: none
+  /// - Reference: https://valkey.io/commands/cluster-slots/
   template <class... Tail>
   decltype(auto) cluster_slots(Tail&&... tail) {
     return self().exec(cmd::ClusterSlots{}, std::forward<Tail>(tail)...);
   }
 
-  // CLUSTERSCAN: https://valkey.io/commands/clusterscan/
+  /// Sends `CLUSTERSCAN` (cmd::Clusterscan).
+  ///
+  /// Syntax: `CLUSTERSCAN cursor [MATCH match-pattern] [COUNT count] [TYPE type] [SLOT slot]`
+  ///
+  /// - Since 9.1.0
+  /// - ACL categories: keyspace, read, slow
+  /// - Flags: READONLY, TOUCHES_ARBITRARY_KEYS
+  /// - Keys: argv[1], one key (NOT_KEY)
+  /// - Options: `.match_pattern`, `.count`, `.type`, `.slot`
+  /// - Reference: https://valkey.io/commands/clusterscan/
   template <class... Tail>
   decltype(auto) clusterscan(std::string_view cursor, Tail&&... tail) {
     return self().exec(cmd::Clusterscan{.cursor = cursor}, std::forward<Tail>(tail)...);
   }
+  /// `CLUSTERSCAN` with its optional arguments (cmd::Clusterscan::Options).
+  ///
+  /// Example: `db.clusterscan("0", {.match_pattern = "match_pattern"})`
   template <class... Tail>
   decltype(auto) clusterscan(std::string_view cursor, const cmd::Clusterscan::Options& options, Tail&&... tail) {
     return self().exec(cmd::Clusterscan{.cursor = cursor, .match_pattern = options.match_pattern, .count = options.count, .type = options.type, .slot = options.slot}, std::forward<Tail>(tail)...);
   }
 
-  // COMMAND COUNT: https://valkey.io/commands/command-count/
+  /// Sends `COMMAND COUNT` (cmd::CommandCount).
+  ///
+  /// Syntax: `COMMAND COUNT`
+  ///
+  /// - Since 2.8.13
+  /// - ACL categories: slow, connection
+  /// - Flags: LOADING, STALE, SENTINEL
+  /// - Keys: none
+  /// - Reference: https://valkey.io/commands/command-count/
   template <class... Tail>
   decltype(auto) command_count(Tail&&... tail) {
     return self().exec(cmd::CommandCount{}, std::forward<Tail>(tail)...);
   }
 
-  // COMMAND DOCS: https://valkey.io/commands/command-docs/
+  /// Sends `COMMAND DOCS` (cmd::CommandDocs).
+  ///
+  /// Syntax: `COMMAND DOCS [command-name [...]]`
+  ///
+  /// - Since 7.0.0
+  /// - ACL categories: slow, connection
+  /// - Flags: LOADING, STALE, SENTINEL
+  /// - Keys: none
+  /// - Options: `.command_names`
+  /// - Reference: https://valkey.io/commands/command-docs/
   template <class... Tail>
   decltype(auto) command_docs(Tail&&... tail) {
     return self().exec(cmd::CommandDocs{}, std::forward<Tail>(tail)...);
   }
+  /// `COMMAND DOCS` with its optional arguments (cmd::CommandDocs::Options).
+  ///
+  /// Example: `db.command_docs({.command_names = {"command_name"}})`
   template <class... Tail>
   decltype(auto) command_docs(const cmd::CommandDocs::Options& options, Tail&&... tail) {
     return self().exec(cmd::CommandDocs{.command_names = options.command_names}, std::forward<Tail>(tail)...);
   }
 
-  // COMMAND GETKEYS: https://valkey.io/commands/command-getkeys/
+  /// Sends `COMMAND GETKEYS` (cmd::CommandGetKeys).
+  ///
+  /// Syntax: `COMMAND GETKEYS command [arg [...]]`
+  ///
+  /// - Since 2.8.13
+  /// - ACL categories: slow, connection
+  /// - Flags: LOADING, STALE, SENTINEL
+  /// - Keys: none
+  /// - Options: `.args`
+  /// - Reference: https://valkey.io/commands/command-getkeys/
   template <class... Tail>
   decltype(auto) command_getkeys(std::string_view command, Tail&&... tail) {
     return self().exec(cmd::CommandGetKeys{.command = command}, std::forward<Tail>(tail)...);
   }
+  /// `COMMAND GETKEYS` with its optional arguments (cmd::CommandGetKeys::Options).
   template <class... Tail>
   decltype(auto) command_getkeys(std::string_view command, const cmd::CommandGetKeys::Options& options, Tail&&... tail) {
     return self().exec(cmd::CommandGetKeys{.command = command, .args = options.args}, std::forward<Tail>(tail)...);
   }
 
-  // COMMAND GETKEYSANDFLAGS: https://valkey.io/commands/command-getkeysandflags/
+  /// Sends `COMMAND GETKEYSANDFLAGS` (cmd::CommandGetKeysAndFlags).
+  ///
+  /// Syntax: `COMMAND GETKEYSANDFLAGS command [arg [...]]`
+  ///
+  /// - Since 7.0.0
+  /// - ACL categories: slow, connection
+  /// - Flags: LOADING, STALE, SENTINEL
+  /// - Keys: none
+  /// - Options: `.args`
+  /// - Reference: https://valkey.io/commands/command-getkeysandflags/
   template <class... Tail>
   decltype(auto) command_getkeysandflags(std::string_view command, Tail&&... tail) {
     return self().exec(cmd::CommandGetKeysAndFlags{.command = command}, std::forward<Tail>(tail)...);
   }
+  /// `COMMAND GETKEYSANDFLAGS` with its optional arguments (cmd::CommandGetKeysAndFlags::Options).
   template <class... Tail>
   decltype(auto) command_getkeysandflags(std::string_view command, const cmd::CommandGetKeysAndFlags::Options& options, Tail&&... tail) {
     return self().exec(cmd::CommandGetKeysAndFlags{.command = command, .args = options.args}, std::forward<Tail>(tail)...);
   }
 
-  // COMMAND HELP: https://valkey.io/commands/command-help/
+  /// Sends `COMMAND HELP` (cmd::CommandHelp).
+  ///
+  /// Syntax: `COMMAND HELP`
+  ///
+  /// - Since 5.0.0
+  /// - ACL categories: slow, connection
+  /// - Flags: LOADING, STALE, SENTINEL
+  /// - Keys: none
+  /// - Reference: https://valkey.io/commands/command-help/
   template <class... Tail>
   decltype(auto) command_help(Tail&&... tail) {
     return self().exec(cmd::CommandHelp{}, std::forward<Tail>(tail)...);
   }
 
-  // COMMAND INFO: https://valkey.io/commands/command-info/
+  /// Sends `COMMAND INFO` (cmd::CommandInfo).
+  ///
+  /// Syntax: `COMMAND INFO [command-name [...]]`
+  ///
+  /// - Since 2.8.13
+  /// - ACL categories: slow, connection
+  /// - Flags: LOADING, STALE, SENTINEL
+  /// - Keys: none
+  /// - Options: `.command_names`
+  /// - Reference: https://valkey.io/commands/command-info/
   template <class... Tail>
   decltype(auto) command_info(Tail&&... tail) {
     return self().exec(cmd::CommandInfo{}, std::forward<Tail>(tail)...);
   }
+  /// `COMMAND INFO` with its optional arguments (cmd::CommandInfo::Options).
+  ///
+  /// Example: `db.command_info({.command_names = {"command_name"}})`
   template <class... Tail>
   decltype(auto) command_info(const cmd::CommandInfo::Options& options, Tail&&... tail) {
     return self().exec(cmd::CommandInfo{.command_names = options.command_names}, std::forward<Tail>(tail)...);
   }
 
-  // COMMAND LIST: https://valkey.io/commands/command-list/
+  /// Sends `COMMAND LIST` (cmd::CommandList).
+  ///
+  /// Syntax: `COMMAND LIST [FILTERBY MODULE module-name|ACLCAT category|PATTERN pattern]`
+  ///
+  /// - Since 7.0.0
+  /// - ACL categories: slow, connection
+  /// - Flags: LOADING, STALE, SENTINEL
+  /// - Keys: none
+  /// - Options: `.filter_by` (`Module`, `AclCat`, `Pattern`)
+  /// - Reference: https://valkey.io/commands/command-list/
   template <class... Tail>
   decltype(auto) command_list(Tail&&... tail) {
     return self().exec(cmd::CommandList{}, std::forward<Tail>(tail)...);
   }
+  /// `COMMAND LIST` with its optional arguments (cmd::CommandList::Options).
+  ///
+  /// Example: `db.command_list({.filter_by = valkey::cmd::CommandList::Module{.module_name = "module_name"}})`
   template <class... Tail>
   decltype(auto) command_list(const cmd::CommandList::Options& options, Tail&&... tail) {
     return self().exec(cmd::CommandList{.filter_by = options.filter_by}, std::forward<Tail>(tail)...);
   }
 
-  // COMMANDLOG GET: https://valkey.io/commands/commandlog-get/
+  /// Sends `COMMANDLOG GET` (cmd::CommandlogGet).
+  ///
+  /// Syntax: `COMMANDLOG GET count <slow|large-request|large-reply>`
+  ///
+  /// - Since 8.1.0
+  /// - ACL categories: admin, slow, dangerous
+  /// - Flags: ADMIN, LOADING, STALE
+  /// - Keys: none
+  /// - Reference: https://valkey.io/commands/commandlog-get/
   template <class... Tail>
   decltype(auto) commandlog_get(std::int64_t count, cmd::CommandlogGet::Type type, Tail&&... tail) {
     return self().exec(cmd::CommandlogGet{.count = count, .type = type}, std::forward<Tail>(tail)...);
   }
 
-  // COMMANDLOG HELP: https://valkey.io/commands/commandlog-help/
+  /// Sends `COMMANDLOG HELP` (cmd::CommandlogHelp).
+  ///
+  /// Syntax: `COMMANDLOG HELP`
+  ///
+  /// - Since 8.1.0
+  /// - ACL categories: slow
+  /// - Flags: LOADING, STALE
+  /// - Keys: none
+  /// - Reference: https://valkey.io/commands/commandlog-help/
   template <class... Tail>
   decltype(auto) commandlog_help(Tail&&... tail) {
     return self().exec(cmd::CommandlogHelp{}, std::forward<Tail>(tail)...);
   }
 
-  // COMMANDLOG LEN: https://valkey.io/commands/commandlog-len/
+  /// Sends `COMMANDLOG LEN` (cmd::CommandlogLen).
+  ///
+  /// Syntax: `COMMANDLOG LEN <slow|large-request|large-reply>`
+  ///
+  /// - Since 8.1.0
+  /// - ACL categories: admin, slow, dangerous
+  /// - Flags: ADMIN, LOADING, STALE
+  /// - Keys: none
+  /// - Reference: https://valkey.io/commands/commandlog-len/
   template <class... Tail>
   decltype(auto) commandlog_len(cmd::CommandlogLen::Type type, Tail&&... tail) {
     return self().exec(cmd::CommandlogLen{.type = type}, std::forward<Tail>(tail)...);
   }
 
-  // COMMANDLOG RESET: https://valkey.io/commands/commandlog-reset/
+  /// Sends `COMMANDLOG RESET` (cmd::CommandlogReset).
+  ///
+  /// Syntax: `COMMANDLOG RESET <slow|large-request|large-reply>`
+  ///
+  /// - Since 8.1.0
+  /// - ACL categories: admin, slow, dangerous
+  /// - Flags: ADMIN, LOADING, STALE
+  /// - Keys: none
+  /// - Reference: https://valkey.io/commands/commandlog-reset/
   template <class... Tail>
   decltype(auto) commandlog_reset(cmd::CommandlogReset::Type type, Tail&&... tail) {
     return self().exec(cmd::CommandlogReset{.type = type}, std::forward<Tail>(tail)...);
   }
 
-  // CONFIG GET: https://valkey.io/commands/config-get/
+  /// Sends `CONFIG GET` (cmd::ConfigGet).
+  ///
+  /// Syntax: `CONFIG GET parameter [...]`
+  ///
+  /// - Since 2.0.0
+  /// - ACL categories: admin, slow, dangerous
+  /// - Flags: ADMIN, NOSCRIPT, LOADING, STALE
+  /// - Keys: none
+  /// - Reference: https://valkey.io/commands/config-get/
   template <class... Tail>
   decltype(auto) config_get(valkey::View<std::string_view> parameters, Tail&&... tail) {
     return self().exec(cmd::ConfigGet{.parameters = parameters}, std::forward<Tail>(tail)...);
   }
 
-  // CONFIG HELP: https://valkey.io/commands/config-help/
+  /// Sends `CONFIG HELP` (cmd::ConfigHelp).
+  ///
+  /// Syntax: `CONFIG HELP`
+  ///
+  /// - Since 5.0.0
+  /// - ACL categories: slow
+  /// - Flags: LOADING, STALE
+  /// - Keys: none
+  /// - Reference: https://valkey.io/commands/config-help/
   template <class... Tail>
   decltype(auto) config_help(Tail&&... tail) {
     return self().exec(cmd::ConfigHelp{}, std::forward<Tail>(tail)...);
   }
 
-  // CONFIG RESETSTAT: https://valkey.io/commands/config-resetstat/
+  /// Sends `CONFIG RESETSTAT` (cmd::ConfigResetStat).
+  ///
+  /// Syntax: `CONFIG RESETSTAT`
+  ///
+  /// - Since 2.0.0
+  /// - ACL categories: admin, slow, dangerous
+  /// - Flags: ADMIN, NOSCRIPT, LOADING, STALE
+  /// - Keys: none
+  /// - Reference: https://valkey.io/commands/config-resetstat/
   template <class... Tail>
   decltype(auto) config_resetstat(Tail&&... tail) {
     return self().exec(cmd::ConfigResetStat{}, std::forward<Tail>(tail)...);
   }
 
-  // CONFIG REWRITE: https://valkey.io/commands/config-rewrite/
+  /// Sends `CONFIG REWRITE` (cmd::ConfigRewrite).
+  ///
+  /// Syntax: `CONFIG REWRITE`
+  ///
+  /// - Since 2.8.0
+  /// - ACL categories: admin, slow, dangerous
+  /// - Flags: ADMIN, NOSCRIPT, LOADING, STALE
+  /// - Keys: none
+  /// - Reference: https://valkey.io/commands/config-rewrite/
   template <class... Tail>
   decltype(auto) config_rewrite(Tail&&... tail) {
     return self().exec(cmd::ConfigRewrite{}, std::forward<Tail>(tail)...);
   }
 
-  // CONFIG SET: https://valkey.io/commands/config-set/
+  /// Sends `CONFIG SET` (cmd::ConfigSet).
+  ///
+  /// Syntax: `CONFIG SET parameter value [...]`
+  ///
+  /// - Since 2.0.0
+  /// - ACL categories: admin, slow, dangerous
+  /// - Flags: ADMIN, NOSCRIPT, LOADING, STALE
+  /// - Keys: none
+  /// - Reference: https://valkey.io/commands/config-set/
   template <class... Tail>
   decltype(auto) config_set(valkey::View<std::pair<std::string_view, std::string_view>> data, Tail&&... tail) {
     return self().exec(cmd::ConfigSet{.data = data}, std::forward<Tail>(tail)...);
   }
 
-  // COPY: https://valkey.io/commands/copy/
+  /// Sends `COPY` (cmd::Copy).
+  ///
+  /// Syntax: `COPY source destination [DB destination-db] [REPLACE]`
+  ///
+  /// - Since 6.2.0
+  /// - ACL categories: keyspace, write, slow
+  /// - Flags: WRITE, DENYOOM
+  /// - Keys:
+  ///   1. argv[1], one key (RO, ACCESS)
+  ///   2. argv[2], one key (OW, UPDATE)
+  /// - Options: `.destination_db`, `.replace`
+  /// - Reference: https://valkey.io/commands/copy/
   template <class... Tail>
   decltype(auto) copy(std::string_view source, std::string_view destination, Tail&&... tail) {
     return self().exec(cmd::Copy{.source = source, .destination = destination}, std::forward<Tail>(tail)...);
   }
+  /// `COPY` with its optional arguments (cmd::Copy::Options).
+  ///
+  /// Example: `db.copy("key:1", "key:2", {.destination_db = 1})`
   template <class... Tail>
   decltype(auto) copy(std::string_view source, std::string_view destination, const cmd::Copy::Options& options, Tail&&... tail) {
     return self().exec(cmd::Copy{.source = source, .destination = destination, .destination_db = options.destination_db, .replace = options.replace}, std::forward<Tail>(tail)...);
   }
 
-  // DBSIZE: https://valkey.io/commands/dbsize/
+  /// Sends `DBSIZE` (cmd::Dbsize).
+  ///
+  /// Syntax: `DBSIZE`
+  ///
+  /// - Since 1.0.0
+  /// - ACL categories: keyspace, read, fast
+  /// - Flags: READONLY, FAST
+  /// - Keys: none
+  /// - Reference: https://valkey.io/commands/dbsize/
   template <class... Tail>
   decltype(auto) dbsize(Tail&&... tail) {
     return self().exec(cmd::Dbsize{}, std::forward<Tail>(tail)...);
   }
 
-  // DECR: https://valkey.io/commands/decr/
+  /// Sends `DECR` (cmd::Decr).
+  ///
+  /// Syntax: `DECR key`
+  ///
+  /// - Since 1.0.0
+  /// - ACL categories: write, string, fast
+  /// - Flags: WRITE, DENYOOM, FAST
+  /// - Keys: argv[1], one key (RW, ACCESS, UPDATE)
+  /// - Reference: https://valkey.io/commands/decr/
   template <class... Tail>
   decltype(auto) decr(std::string_view key, Tail&&... tail) {
     return self().exec(cmd::Decr{.key = key}, std::forward<Tail>(tail)...);
   }
 
-  // DECRBY: https://valkey.io/commands/decrby/
+  /// Sends `DECRBY` (cmd::Decrby).
+  ///
+  /// Syntax: `DECRBY key decrement`
+  ///
+  /// - Since 1.0.0
+  /// - ACL categories: write, string, fast
+  /// - Flags: WRITE, DENYOOM, FAST
+  /// - Keys: argv[1], one key (RW, ACCESS, UPDATE)
+  /// - Reference: https://valkey.io/commands/decrby/
   template <class... Tail>
   decltype(auto) decrby(std::string_view key, std::int64_t decrement, Tail&&... tail) {
     return self().exec(cmd::Decrby{.key = key, .decrement = decrement}, std::forward<Tail>(tail)...);
   }
 
-  // DEL: https://valkey.io/commands/del/
+  /// Sends `DEL` (cmd::Del).
+  ///
+  /// Syntax: `DEL key [...]`
+  ///
+  /// - Since 1.0.0
+  /// - ACL categories: keyspace, write, slow
+  /// - Flags: WRITE
+  /// - Keys: argv[1], keys to the last argument, step 1 (RM, DELETE)
+  /// - Reference: https://valkey.io/commands/del/
   template <class... Tail>
   decltype(auto) del(valkey::View<std::string_view> keys, Tail&&... tail) {
     return self().exec(cmd::Del{.keys = keys}, std::forward<Tail>(tail)...);
   }
 
-  // DELIFEQ: https://valkey.io/commands/delifeq/
+  /// Sends `DELIFEQ` (cmd::Delifeq).
+  ///
+  /// Syntax: `DELIFEQ key value`
+  ///
+  /// - Since 9.0.0
+  /// - ACL categories: write, string, fast
+  /// - Flags: FAST, WRITE
+  /// - Keys: argv[1], one key (RM, DELETE)
+  /// - Reference: https://valkey.io/commands/delifeq/
   template <class... Tail>
   decltype(auto) delifeq(std::string_view key, std::string_view value, Tail&&... tail) {
     return self().exec(cmd::Delifeq{.key = key, .value = value}, std::forward<Tail>(tail)...);
   }
 
-  // DUMP: https://valkey.io/commands/dump/
+  /// Sends `DUMP` (cmd::Dump).
+  ///
+  /// Syntax: `DUMP key`
+  ///
+  /// - Since 2.6.0
+  /// - ACL categories: keyspace, read, slow
+  /// - Flags: READONLY
+  /// - Keys: argv[1], one key (RO, ACCESS)
+  /// - Reference: https://valkey.io/commands/dump/
   template <class... Tail>
   decltype(auto) dump(std::string_view key, Tail&&... tail) {
     return self().exec(cmd::Dump{.key = key}, std::forward<Tail>(tail)...);
   }
 
-  // ECHO: https://valkey.io/commands/echo/
+  /// Sends `ECHO` (cmd::Echo).
+  ///
+  /// Syntax: `ECHO message`
+  ///
+  /// - Since 1.0.0
+  /// - ACL categories: fast, connection
+  /// - Flags: LOADING, STALE, FAST
+  /// - Keys: none
+  /// - Reference: https://valkey.io/commands/echo/
   template <class... Tail>
   decltype(auto) echo(std::string_view message, Tail&&... tail) {
     return self().exec(cmd::Echo{.message = message}, std::forward<Tail>(tail)...);
   }
 
-  // EVAL: https://valkey.io/commands/eval/
+  /// Sends `EVAL` (cmd::Eval).
+  ///
+  /// Syntax: `EVAL script numkeys [key [...]] [arg [...]]`
+  ///
+  /// - Since 2.6.0
+  /// - ACL categories: slow, scripting
+  /// - Flags: NOSCRIPT, SKIP_MONITOR, MAY_REPLICATE, NO_MANDATORY_KEYS, STALE
+  /// - Keys: argv[2], the count at +0, keys from +1, step 1 (RW, ACCESS, UPDATE)
+  /// - Options: `.keys`, `.args`
+  /// - Reference: https://valkey.io/commands/eval/
   template <class... Tail>
   decltype(auto) eval(std::string_view script, Tail&&... tail) {
     return self().exec(cmd::Eval{.script = script}, std::forward<Tail>(tail)...);
   }
+  /// `EVAL` with its optional arguments (cmd::Eval::Options).
+  ///
+  /// Example: `db.eval("return 1", {.keys = {"key:1"}})`
   template <class... Tail>
   decltype(auto) eval(std::string_view script, const cmd::Eval::Options& options, Tail&&... tail) {
     return self().exec(cmd::Eval{.script = script, .keys = options.keys, .args = options.args}, std::forward<Tail>(tail)...);
   }
 
-  // EVAL_RO: https://valkey.io/commands/eval_ro/
+  /// Sends `EVAL_RO` (cmd::EvalRo).
+  ///
+  /// Syntax: `EVAL_RO script numkeys [key [...]] [arg [...]]`
+  ///
+  /// - Since 7.0.0
+  /// - ACL categories: slow, scripting
+  /// - Flags: NOSCRIPT, SKIP_MONITOR, NO_MANDATORY_KEYS, STALE, READONLY
+  /// - Keys: argv[2], the count at +0, keys from +1, step 1 (RO, ACCESS)
+  /// - Options: `.keys`, `.args`
+  /// - Reference: https://valkey.io/commands/eval_ro/
   template <class... Tail>
   decltype(auto) eval_ro(std::string_view script, Tail&&... tail) {
     return self().exec(cmd::EvalRo{.script = script}, std::forward<Tail>(tail)...);
   }
+  /// `EVAL_RO` with its optional arguments (cmd::EvalRo::Options).
+  ///
+  /// Example: `db.eval_ro("return 1", {.keys = {"key:1"}})`
   template <class... Tail>
   decltype(auto) eval_ro(std::string_view script, const cmd::EvalRo::Options& options, Tail&&... tail) {
     return self().exec(cmd::EvalRo{.script = script, .keys = options.keys, .args = options.args}, std::forward<Tail>(tail)...);
   }
 
-  // EVALSHA: https://valkey.io/commands/evalsha/
+  /// Sends `EVALSHA` (cmd::Evalsha).
+  ///
+  /// Syntax: `EVALSHA sha1 numkeys [key [...]] [arg [...]]`
+  ///
+  /// - Since 2.6.0
+  /// - ACL categories: slow, scripting
+  /// - Flags: NOSCRIPT, SKIP_MONITOR, MAY_REPLICATE, NO_MANDATORY_KEYS, STALE
+  /// - Keys: argv[2], the count at +0, keys from +1, step 1 (RW, ACCESS, UPDATE)
+  /// - Options: `.keys`, `.args`
+  /// - Reference: https://valkey.io/commands/evalsha/
   template <class... Tail>
   decltype(auto) evalsha(std::string_view sha1, Tail&&... tail) {
     return self().exec(cmd::Evalsha{.sha1 = sha1}, std::forward<Tail>(tail)...);
   }
+  /// `EVALSHA` with its optional arguments (cmd::Evalsha::Options).
+  ///
+  /// Example: `db.evalsha("e0e1f9fabfc9d4800c877a703b823ac0578ff8db", {.keys = {"key:1"}})`
   template <class... Tail>
   decltype(auto) evalsha(std::string_view sha1, const cmd::Evalsha::Options& options, Tail&&... tail) {
     return self().exec(cmd::Evalsha{.sha1 = sha1, .keys = options.keys, .args = options.args}, std::forward<Tail>(tail)...);
   }
 
-  // EVALSHA_RO: https://valkey.io/commands/evalsha_ro/
+  /// Sends `EVALSHA_RO` (cmd::EvalshaRo).
+  ///
+  /// Syntax: `EVALSHA_RO sha1 numkeys [key [...]] [arg [...]]`
+  ///
+  /// - Since 7.0.0
+  /// - ACL categories: slow, scripting
+  /// - Flags: NOSCRIPT, SKIP_MONITOR, NO_MANDATORY_KEYS, STALE, READONLY
+  /// - Keys: argv[2], the count at +0, keys from +1, step 1 (RO, ACCESS)
+  /// - Options: `.keys`, `.args`
+  /// - Reference: https://valkey.io/commands/evalsha_ro/
   template <class... Tail>
   decltype(auto) evalsha_ro(std::string_view sha1, Tail&&... tail) {
     return self().exec(cmd::EvalshaRo{.sha1 = sha1}, std::forward<Tail>(tail)...);
   }
+  /// `EVALSHA_RO` with its optional arguments (cmd::EvalshaRo::Options).
+  ///
+  /// Example: `db.evalsha_ro("e0e1f9fabfc9d4800c877a703b823ac0578ff8db", {.keys = {"key:1"}})`
   template <class... Tail>
   decltype(auto) evalsha_ro(std::string_view sha1, const cmd::EvalshaRo::Options& options, Tail&&... tail) {
     return self().exec(cmd::EvalshaRo{.sha1 = sha1, .keys = options.keys, .args = options.args}, std::forward<Tail>(tail)...);
   }
 
-  // EXISTS: https://valkey.io/commands/exists/
+  /// Sends `EXISTS` (cmd::Exists).
+  ///
+  /// Syntax: `EXISTS key [...]`
+  ///
+  /// - Since 1.0.0
+  /// - ACL categories: keyspace, read, fast
+  /// - Flags: READONLY, FAST
+  /// - Keys: argv[1], keys to the last argument, step 1 (RO)
+  /// - Reference: https://valkey.io/commands/exists/
   template <class... Tail>
   decltype(auto) exists(valkey::View<std::string_view> keys, Tail&&... tail) {
     return self().exec(cmd::Exists{.keys = keys}, std::forward<Tail>(tail)...);
   }
 
-  // EXPIRE: https://valkey.io/commands/expire/
+  /// Sends `EXPIRE` (cmd::Expire).
+  ///
+  /// Syntax: `EXPIRE key seconds [NX|XX|GT|LT]`
+  ///
+  /// - Since 1.0.0
+  /// - ACL categories: keyspace, write, fast
+  /// - Flags: WRITE, FAST
+  /// - Keys: argv[1], one key (RW, UPDATE)
+  /// - Options: `.condition` (`Condition::nx`, `Condition::xx`, `Condition::gt`, `Condition::lt`)
+  /// - Reference: https://valkey.io/commands/expire/
   template <class... Tail>
   decltype(auto) expire(std::string_view key, valkey::Seconds seconds, Tail&&... tail) {
     return self().exec(cmd::Expire{.key = key, .seconds = seconds}, std::forward<Tail>(tail)...);
   }
+  /// `EXPIRE` with its optional arguments (cmd::Expire::Options).
+  ///
+  /// Example: `db.expire("key:1", 10, {.condition = valkey::cmd::Expire::Condition::nx})`
   template <class... Tail>
   decltype(auto) expire(std::string_view key, valkey::Seconds seconds, const cmd::Expire::Options& options, Tail&&... tail) {
     return self().exec(cmd::Expire{.key = key, .seconds = seconds, .condition = options.condition}, std::forward<Tail>(tail)...);
   }
 
-  // EXPIREAT: https://valkey.io/commands/expireat/
+  /// Sends `EXPIREAT` (cmd::Expireat).
+  ///
+  /// Syntax: `EXPIREAT key unix-time-seconds [NX|XX|GT|LT]`
+  ///
+  /// - Since 1.2.0
+  /// - ACL categories: keyspace, write, fast
+  /// - Flags: WRITE, FAST
+  /// - Keys: argv[1], one key (RW, UPDATE)
+  /// - Options: `.condition` (`Condition::nx`, `Condition::xx`, `Condition::gt`, `Condition::lt`)
+  /// - Reference: https://valkey.io/commands/expireat/
   template <class... Tail>
   decltype(auto) expireat(std::string_view key, valkey::UnixSeconds unix_time_seconds, Tail&&... tail) {
     return self().exec(cmd::Expireat{.key = key, .unix_time_seconds = unix_time_seconds}, std::forward<Tail>(tail)...);
   }
+  /// `EXPIREAT` with its optional arguments (cmd::Expireat::Options).
+  ///
+  /// Example: `db.expireat("key:1", 1700000000, {.condition = valkey::cmd::Expireat::Condition::nx})`
   template <class... Tail>
   decltype(auto) expireat(std::string_view key, valkey::UnixSeconds unix_time_seconds, const cmd::Expireat::Options& options, Tail&&... tail) {
     return self().exec(cmd::Expireat{.key = key, .unix_time_seconds = unix_time_seconds, .condition = options.condition}, std::forward<Tail>(tail)...);
   }
 
-  // EXPIRETIME: https://valkey.io/commands/expiretime/
+  /// Sends `EXPIRETIME` (cmd::Expiretime).
+  ///
+  /// Syntax: `EXPIRETIME key`
+  ///
+  /// - Since 7.0.0
+  /// - ACL categories: keyspace, read, fast
+  /// - Flags: READONLY, FAST
+  /// - Keys: argv[1], one key (RO, ACCESS)
+  /// - Reference: https://valkey.io/commands/expiretime/
   template <class... Tail>
   decltype(auto) expiretime(std::string_view key, Tail&&... tail) {
     return self().exec(cmd::Expiretime{.key = key}, std::forward<Tail>(tail)...);
   }
 
-  // FAILOVER: https://valkey.io/commands/failover/
+  /// Sends `FAILOVER` (cmd::Failover).
+  ///
+  /// Syntax: `FAILOVER [TO host port [FORCE]] [ABORT] [TIMEOUT milliseconds]`
+  ///
+  /// - Since 6.2.0
+  /// - ACL categories: admin, slow, dangerous
+  /// - Flags: ADMIN, NOSCRIPT, STALE
+  /// - Keys: none
+  /// - Options: `.target`, `.abort`, `.milliseconds`
+  /// - Reference: https://valkey.io/commands/failover/
   template <class... Tail>
   decltype(auto) failover(Tail&&... tail) {
     return self().exec(cmd::Failover{}, std::forward<Tail>(tail)...);
   }
+  /// `FAILOVER` with its optional arguments (cmd::Failover::Options).
+  ///
+  /// Example: `db.failover({.target = valkey::cmd::Failover::Target{.host = "127.0.0.1", .port = 6379}})`
   template <class... Tail>
   decltype(auto) failover(const cmd::Failover::Options& options, Tail&&... tail) {
     return self().exec(cmd::Failover{.target = options.target, .abort = options.abort, .milliseconds = options.milliseconds}, std::forward<Tail>(tail)...);
   }
 
-  // FCALL: https://valkey.io/commands/fcall/
+  /// Sends `FCALL` (cmd::Fcall).
+  ///
+  /// Syntax: `FCALL function numkeys [key [...]] [arg [...]]`
+  ///
+  /// - Since 7.0.0
+  /// - ACL categories: slow, scripting
+  /// - Flags: NOSCRIPT, SKIP_MONITOR, MAY_REPLICATE, NO_MANDATORY_KEYS, STALE
+  /// - Keys: argv[2], the count at +0, keys from +1, step 1 (RW, ACCESS, UPDATE)
+  /// - Options: `.keys`, `.args`
+  /// - Reference: https://valkey.io/commands/fcall/
   template <class... Tail>
   decltype(auto) fcall(std::string_view function, Tail&&... tail) {
     return self().exec(cmd::Fcall{.function = function}, std::forward<Tail>(tail)...);
   }
+  /// `FCALL` with its optional arguments (cmd::Fcall::Options).
+  ///
+  /// Example: `db.fcall("f", {.keys = {"key:1"}})`
   template <class... Tail>
   decltype(auto) fcall(std::string_view function, const cmd::Fcall::Options& options, Tail&&... tail) {
     return self().exec(cmd::Fcall{.function = function, .keys = options.keys, .args = options.args}, std::forward<Tail>(tail)...);
   }
 
-  // FCALL_RO: https://valkey.io/commands/fcall_ro/
+  /// Sends `FCALL_RO` (cmd::FcallRo).
+  ///
+  /// Syntax: `FCALL_RO function numkeys [key [...]] [arg [...]]`
+  ///
+  /// - Since 7.0.0
+  /// - ACL categories: slow, scripting
+  /// - Flags: NOSCRIPT, SKIP_MONITOR, NO_MANDATORY_KEYS, STALE, READONLY
+  /// - Keys: argv[2], the count at +0, keys from +1, step 1 (RO, ACCESS)
+  /// - Options: `.keys`, `.args`
+  /// - Reference: https://valkey.io/commands/fcall_ro/
   template <class... Tail>
   decltype(auto) fcall_ro(std::string_view function, Tail&&... tail) {
     return self().exec(cmd::FcallRo{.function = function}, std::forward<Tail>(tail)...);
   }
+  /// `FCALL_RO` with its optional arguments (cmd::FcallRo::Options).
+  ///
+  /// Example: `db.fcall_ro("f", {.keys = {"key:1"}})`
   template <class... Tail>
   decltype(auto) fcall_ro(std::string_view function, const cmd::FcallRo::Options& options, Tail&&... tail) {
     return self().exec(cmd::FcallRo{.function = function, .keys = options.keys, .args = options.args}, std::forward<Tail>(tail)...);
   }
 
-  // FLUSHALL: https://valkey.io/commands/flushall/
+  /// Sends `FLUSHALL` (cmd::Flushall).
+  ///
+  /// Syntax: `FLUSHALL [ASYNC|SYNC]`
+  ///
+  /// - Since 1.0.0
+  /// - ACL categories: keyspace, write, slow, dangerous
+  /// - Flags: WRITE, ALL_DBS
+  /// - Keys: none
+  /// - Options: `.flush_type` (`FlushType::async`, `FlushType::sync`)
+  /// - Reference: https://valkey.io/commands/flushall/
   template <class... Tail>
   decltype(auto) flushall(Tail&&... tail) {
     return self().exec(cmd::Flushall{}, std::forward<Tail>(tail)...);
   }
+  /// `FLUSHALL` with its optional arguments (cmd::Flushall::Options).
+  ///
+  /// Example: `db.flushall({.flush_type = valkey::cmd::Flushall::FlushType::async})`
   template <class... Tail>
   decltype(auto) flushall(const cmd::Flushall::Options& options, Tail&&... tail) {
     return self().exec(cmd::Flushall{.flush_type = options.flush_type}, std::forward<Tail>(tail)...);
   }
 
-  // FLUSHDB: https://valkey.io/commands/flushdb/
+  /// Sends `FLUSHDB` (cmd::Flushdb).
+  ///
+  /// Syntax: `FLUSHDB [ASYNC|SYNC]`
+  ///
+  /// - Since 1.0.0
+  /// - ACL categories: keyspace, write, slow, dangerous
+  /// - Flags: WRITE
+  /// - Keys: none
+  /// - Options: `.flush_type` (`FlushType::async`, `FlushType::sync`)
+  /// - Reference: https://valkey.io/commands/flushdb/
   template <class... Tail>
   decltype(auto) flushdb(Tail&&... tail) {
     return self().exec(cmd::Flushdb{}, std::forward<Tail>(tail)...);
   }
+  /// `FLUSHDB` with its optional arguments (cmd::Flushdb::Options).
+  ///
+  /// Example: `db.flushdb({.flush_type = valkey::cmd::Flushdb::FlushType::async})`
   template <class... Tail>
   decltype(auto) flushdb(const cmd::Flushdb::Options& options, Tail&&... tail) {
     return self().exec(cmd::Flushdb{.flush_type = options.flush_type}, std::forward<Tail>(tail)...);
   }
 
-  // FUNCTION DELETE: https://valkey.io/commands/function-delete/
+  /// Sends `FUNCTION DELETE` (cmd::FunctionDelete).
+  ///
+  /// Syntax: `FUNCTION DELETE library-name`
+  ///
+  /// - Since 7.0.0
+  /// - ACL categories: write, slow, scripting
+  /// - Flags: NOSCRIPT, WRITE
+  /// - Keys: none
+  /// - Reference: https://valkey.io/commands/function-delete/
   template <class... Tail>
   decltype(auto) function_delete(std::string_view library_name, Tail&&... tail) {
     return self().exec(cmd::FunctionDelete{.library_name = library_name}, std::forward<Tail>(tail)...);
   }
 
-  // FUNCTION DUMP: https://valkey.io/commands/function-dump/
+  /// Sends `FUNCTION DUMP` (cmd::FunctionDump).
+  ///
+  /// Syntax: `FUNCTION DUMP`
+  ///
+  /// - Since 7.0.0
+  /// - ACL categories: slow, scripting
+  /// - Flags: NOSCRIPT
+  /// - Keys: none
+  /// - Reference: https://valkey.io/commands/function-dump/
   template <class... Tail>
   decltype(auto) function_dump(Tail&&... tail) {
     return self().exec(cmd::FunctionDump{}, std::forward<Tail>(tail)...);
   }
 
-  // FUNCTION FLUSH: https://valkey.io/commands/function-flush/
+  /// Sends `FUNCTION FLUSH` (cmd::FunctionFlush).
+  ///
+  /// Syntax: `FUNCTION FLUSH [ASYNC|SYNC]`
+  ///
+  /// - Since 7.0.0
+  /// - ACL categories: write, slow, scripting
+  /// - Flags: NOSCRIPT, WRITE
+  /// - Keys: none
+  /// - Options: `.flush_type` (`FlushType::async`, `FlushType::sync`)
+  /// - Reference: https://valkey.io/commands/function-flush/
   template <class... Tail>
   decltype(auto) function_flush(Tail&&... tail) {
     return self().exec(cmd::FunctionFlush{}, std::forward<Tail>(tail)...);
   }
+  /// `FUNCTION FLUSH` with its optional arguments (cmd::FunctionFlush::Options).
+  ///
+  /// Example: `db.function_flush({.flush_type = valkey::cmd::FunctionFlush::FlushType::async})`
   template <class... Tail>
   decltype(auto) function_flush(const cmd::FunctionFlush::Options& options, Tail&&... tail) {
     return self().exec(cmd::FunctionFlush{.flush_type = options.flush_type}, std::forward<Tail>(tail)...);
   }
 
-  // FUNCTION HELP: https://valkey.io/commands/function-help/
+  /// Sends `FUNCTION HELP` (cmd::FunctionHelp).
+  ///
+  /// Syntax: `FUNCTION HELP`
+  ///
+  /// - Since 7.0.0
+  /// - ACL categories: slow, scripting
+  /// - Flags: LOADING, STALE
+  /// - Keys: none
+  /// - Reference: https://valkey.io/commands/function-help/
   template <class... Tail>
   decltype(auto) function_help(Tail&&... tail) {
     return self().exec(cmd::FunctionHelp{}, std::forward<Tail>(tail)...);
   }
 
-  // FUNCTION KILL: https://valkey.io/commands/function-kill/
+  /// Sends `FUNCTION KILL` (cmd::FunctionKill).
+  ///
+  /// Syntax: `FUNCTION KILL`
+  ///
+  /// - Since 7.0.0
+  /// - ACL categories: slow, scripting
+  /// - Flags: NOSCRIPT, ALLOW_BUSY
+  /// - Keys: none
+  /// - Reference: https://valkey.io/commands/function-kill/
   template <class... Tail>
   decltype(auto) function_kill(Tail&&... tail) {
     return self().exec(cmd::FunctionKill{}, std::forward<Tail>(tail)...);
   }
 
-  // FUNCTION LIST: https://valkey.io/commands/function-list/
+  /// Sends `FUNCTION LIST` (cmd::FunctionList).
+  ///
+  /// Syntax: `FUNCTION LIST [LIBRARYNAME library-name-pattern] [WITHCODE]`
+  ///
+  /// - Since 7.0.0
+  /// - ACL categories: slow, scripting
+  /// - Flags: NOSCRIPT
+  /// - Keys: none
+  /// - Options: `.library_name_pattern`, `.with_code`
+  /// - Reference: https://valkey.io/commands/function-list/
   template <class... Tail>
   decltype(auto) function_list(Tail&&... tail) {
     return self().exec(cmd::FunctionList{}, std::forward<Tail>(tail)...);
   }
+  /// `FUNCTION LIST` with its optional arguments (cmd::FunctionList::Options).
+  ///
+  /// Example: `db.function_list({.library_name_pattern = "library_name_pattern"})`
   template <class... Tail>
   decltype(auto) function_list(const cmd::FunctionList::Options& options, Tail&&... tail) {
     return self().exec(cmd::FunctionList{.library_name_pattern = options.library_name_pattern, .with_code = options.with_code}, std::forward<Tail>(tail)...);
   }
 
-  // FUNCTION LOAD: https://valkey.io/commands/function-load/
+  /// Sends `FUNCTION LOAD` (cmd::FunctionLoad).
+  ///
+  /// Syntax: `FUNCTION LOAD [REPLACE] function-code`
+  ///
+  /// - Since 7.0.0
+  /// - ACL categories: write, slow, scripting
+  /// - Flags: NOSCRIPT, WRITE, DENYOOM
+  /// - Keys: none
+  /// - Options: `.replace`
+  /// - Reference: https://valkey.io/commands/function-load/
   template <class... Tail>
   decltype(auto) function_load(std::string_view function_code, Tail&&... tail) {
     return self().exec(cmd::FunctionLoad{.function_code = function_code}, std::forward<Tail>(tail)...);
   }
+  /// `FUNCTION LOAD` with its optional arguments (cmd::FunctionLoad::Options).
+  ///
+  /// Example: `db.function_load("#!lua name=lib\nserver.register_function('f', function() return 1 end)", {.replace = true})`
   template <class... Tail>
   decltype(auto) function_load(std::string_view function_code, const cmd::FunctionLoad::Options& options, Tail&&... tail) {
     return self().exec(cmd::FunctionLoad{.function_code = function_code, .replace = options.replace}, std::forward<Tail>(tail)...);
   }
 
-  // FUNCTION RESTORE: https://valkey.io/commands/function-restore/
+  /// Sends `FUNCTION RESTORE` (cmd::FunctionRestore).
+  ///
+  /// Syntax: `FUNCTION RESTORE serialized-value [FLUSH|APPEND|REPLACE]`
+  ///
+  /// - Since 7.0.0
+  /// - ACL categories: write, slow, scripting
+  /// - Flags: NOSCRIPT, WRITE, DENYOOM
+  /// - Keys: none
+  /// - Options: `.policy` (`Policy::flush`, `Policy::append`, `Policy::replace`)
+  /// - Reference: https://valkey.io/commands/function-restore/
   template <class... Tail>
   decltype(auto) function_restore(std::string_view serialized_value, Tail&&... tail) {
     return self().exec(cmd::FunctionRestore{.serialized_value = serialized_value}, std::forward<Tail>(tail)...);
   }
+  /// `FUNCTION RESTORE` with its optional arguments (cmd::FunctionRestore::Options).
+  ///
+  /// Example: `db.function_restore("serialized_value", {.policy = valkey::cmd::FunctionRestore::Policy::flush})`
   template <class... Tail>
   decltype(auto) function_restore(std::string_view serialized_value, const cmd::FunctionRestore::Options& options, Tail&&... tail) {
     return self().exec(cmd::FunctionRestore{.serialized_value = serialized_value, .policy = options.policy}, std::forward<Tail>(tail)...);
   }
 
-  // FUNCTION STATS: https://valkey.io/commands/function-stats/
+  /// Sends `FUNCTION STATS` (cmd::FunctionStats).
+  ///
+  /// Syntax: `FUNCTION STATS`
+  ///
+  /// - Since 7.0.0
+  /// - ACL categories: slow, scripting
+  /// - Flags: NOSCRIPT, ALLOW_BUSY
+  /// - Keys: none
+  /// - Reference: https://valkey.io/commands/function-stats/
   template <class... Tail>
   decltype(auto) function_stats(Tail&&... tail) {
     return self().exec(cmd::FunctionStats{}, std::forward<Tail>(tail)...);
   }
 
-  // GEOADD: https://valkey.io/commands/geoadd/
+  /// Sends `GEOADD` (cmd::Geoadd).
+  ///
+  /// Syntax: `GEOADD key [NX|XX] [CH] longitude latitude member [...]`
+  ///
+  /// - Since 3.2.0
+  /// - ACL categories: write, geo, slow
+  /// - Flags: WRITE, DENYOOM
+  /// - Keys: argv[1], one key (RW, UPDATE)
+  /// - Options: `.condition` (`Condition::nx`, `Condition::xx`), `.change`
+  /// - Reference: https://valkey.io/commands/geoadd/
   template <class... Tail>
   decltype(auto) geoadd(std::string_view key, valkey::View<cmd::Geoadd::Data> data, Tail&&... tail) {
     return self().exec(cmd::Geoadd{.key = key, .data = data}, std::forward<Tail>(tail)...);
   }
+  /// `GEOADD` with its optional arguments (cmd::Geoadd::Options).
+  ///
+  /// Example: `db.geoadd("key:1", {valkey::cmd::Geoadd::Data{.longitude = 13.361389, .latitude = 38.115556, .member = "member"}}, {.condition = valkey::cmd::Geoadd::Condition::nx})`
   template <class... Tail>
   decltype(auto) geoadd(std::string_view key, valkey::View<cmd::Geoadd::Data> data, const cmd::Geoadd::Options& options, Tail&&... tail) {
     return self().exec(cmd::Geoadd{.key = key, .data = data, .condition = options.condition, .change = options.change}, std::forward<Tail>(tail)...);
   }
 
-  // GEODIST: https://valkey.io/commands/geodist/
+  /// Sends `GEODIST` (cmd::Geodist).
+  ///
+  /// Syntax: `GEODIST key member1 member2 [m|km|ft|mi]`
+  ///
+  /// - Since 3.2.0
+  /// - ACL categories: read, geo, slow
+  /// - Flags: READONLY
+  /// - Keys: argv[1], one key (RO, ACCESS)
+  /// - Options: `.unit` (`Unit::m`, `Unit::km`, `Unit::ft`, `Unit::mi`)
+  /// - Reference: https://valkey.io/commands/geodist/
   template <class... Tail>
   decltype(auto) geodist(std::string_view key, std::string_view member1, std::string_view member2, Tail&&... tail) {
     return self().exec(cmd::Geodist{.key = key, .member1 = member1, .member2 = member2}, std::forward<Tail>(tail)...);
   }
+  /// `GEODIST` with its optional arguments (cmd::Geodist::Options).
+  ///
+  /// Example: `db.geodist("key:1", "member1", "member2", {.unit = valkey::cmd::Geodist::Unit::m})`
   template <class... Tail>
   decltype(auto) geodist(std::string_view key, std::string_view member1, std::string_view member2, const cmd::Geodist::Options& options, Tail&&... tail) {
     return self().exec(cmd::Geodist{.key = key, .member1 = member1, .member2 = member2, .unit = options.unit}, std::forward<Tail>(tail)...);
   }
 
-  // GEOHASH: https://valkey.io/commands/geohash/
+  /// Sends `GEOHASH` (cmd::Geohash).
+  ///
+  /// Syntax: `GEOHASH key [member [...]]`
+  ///
+  /// - Since 3.2.0
+  /// - ACL categories: read, geo, slow
+  /// - Flags: READONLY
+  /// - Keys: argv[1], one key (RO, ACCESS)
+  /// - Options: `.members`
+  /// - Reference: https://valkey.io/commands/geohash/
   template <class... Tail>
   decltype(auto) geohash(std::string_view key, Tail&&... tail) {
     return self().exec(cmd::Geohash{.key = key}, std::forward<Tail>(tail)...);
   }
+  /// `GEOHASH` with its optional arguments (cmd::Geohash::Options).
+  ///
+  /// Example: `db.geohash("key:1", {.members = {"member"}})`
   template <class... Tail>
   decltype(auto) geohash(std::string_view key, const cmd::Geohash::Options& options, Tail&&... tail) {
     return self().exec(cmd::Geohash{.key = key, .members = options.members}, std::forward<Tail>(tail)...);
   }
 
-  // GEOPOS: https://valkey.io/commands/geopos/
+  /// Sends `GEOPOS` (cmd::Geopos).
+  ///
+  /// Syntax: `GEOPOS key [member [...]]`
+  ///
+  /// - Since 3.2.0
+  /// - ACL categories: read, geo, slow
+  /// - Flags: READONLY
+  /// - Keys: argv[1], one key (RO, ACCESS)
+  /// - Options: `.members`
+  /// - Reference: https://valkey.io/commands/geopos/
   template <class... Tail>
   decltype(auto) geopos(std::string_view key, Tail&&... tail) {
     return self().exec(cmd::Geopos{.key = key}, std::forward<Tail>(tail)...);
   }
+  /// `GEOPOS` with its optional arguments (cmd::Geopos::Options).
+  ///
+  /// Example: `db.geopos("key:1", {.members = {"member"}})`
   template <class... Tail>
   decltype(auto) geopos(std::string_view key, const cmd::Geopos::Options& options, Tail&&... tail) {
     return self().exec(cmd::Geopos{.key = key, .members = options.members}, std::forward<Tail>(tail)...);
   }
 
-  // GEORADIUS: https://valkey.io/commands/georadius/
+  /// Sends `GEORADIUS` (cmd::Georadius).
+  ///
+  /// Syntax: `GEORADIUS key longitude latitude radius <m|km|ft|mi> [WITHCOORD] [WITHDIST] [WITHHASH] [COUNT count [ANY]] [ASC|DESC] [STORE storekey|STOREDIST storedistkey]`
+  ///
+  /// - Since 3.2.0
+  /// - ACL categories: write, geo, slow
+  /// - Flags: WRITE, DENYOOM
+  /// - Keys:
+  ///   1. argv[1], one key (RO, ACCESS)
+  ///   2. after `STORE` (searched from argv[6]), one key (OW, UPDATE, VARIABLE_FLAGS)
+  ///   3. after `STOREDIST` (searched from argv[6]), one key (OW, UPDATE, VARIABLE_FLAGS)
+  /// - Options: `.with_coord`, `.with_dist`, `.with_hash`, `.count`, `.order` (`Order::asc`, `Order::desc`), `.store` (`Store`, `StoreDist`)
+  /// - Reference: https://valkey.io/commands/georadius/
   template <class... Tail>
   decltype(auto) georadius(std::string_view key, double longitude, double latitude, double radius, cmd::Georadius::Unit unit, Tail&&... tail) {
     return self().exec(cmd::Georadius{.key = key, .longitude = longitude, .latitude = latitude, .radius = radius, .unit = unit}, std::forward<Tail>(tail)...);
   }
+  /// `GEORADIUS` with its optional arguments (cmd::Georadius::Options).
+  ///
+  /// Example: `db.georadius("key:1", 13.361389, 38.115556, 1.5, valkey::cmd::Georadius::Unit::m, {.with_coord = true})`
   template <class... Tail>
   decltype(auto) georadius(std::string_view key, double longitude, double latitude, double radius, cmd::Georadius::Unit unit, const cmd::Georadius::Options& options, Tail&&... tail) {
     return self().exec(cmd::Georadius{.key = key, .longitude = longitude, .latitude = latitude, .radius = radius, .unit = unit, .with_coord = options.with_coord, .with_dist = options.with_dist, .with_hash = options.with_hash, .count = options.count, .order = options.order, .store = options.store}, std::forward<Tail>(tail)...);
   }
 
-  // GEORADIUS_RO: https://valkey.io/commands/georadius_ro/
+  /// Sends `GEORADIUS_RO` (cmd::GeoradiusRo).
+  ///
+  /// Syntax: `GEORADIUS_RO key longitude latitude radius <m|km|ft|mi> [WITHCOORD] [WITHDIST] [WITHHASH] [COUNT count [ANY]] [ASC|DESC]`
+  ///
+  /// - Since 3.2.10
+  /// - ACL categories: read, geo, slow
+  /// - Flags: READONLY
+  /// - Keys: argv[1], one key (RO, ACCESS)
+  /// - Options: `.with_coord`, `.with_dist`, `.with_hash`, `.count`, `.order` (`Order::asc`, `Order::desc`)
+  /// - Reference: https://valkey.io/commands/georadius_ro/
   template <class... Tail>
   decltype(auto) georadius_ro(std::string_view key, double longitude, double latitude, double radius, cmd::GeoradiusRo::Unit unit, Tail&&... tail) {
     return self().exec(cmd::GeoradiusRo{.key = key, .longitude = longitude, .latitude = latitude, .radius = radius, .unit = unit}, std::forward<Tail>(tail)...);
   }
+  /// `GEORADIUS_RO` with its optional arguments (cmd::GeoradiusRo::Options).
+  ///
+  /// Example: `db.georadius_ro("key:1", 13.361389, 38.115556, 1.5, valkey::cmd::GeoradiusRo::Unit::m, {.with_coord = true})`
   template <class... Tail>
   decltype(auto) georadius_ro(std::string_view key, double longitude, double latitude, double radius, cmd::GeoradiusRo::Unit unit, const cmd::GeoradiusRo::Options& options, Tail&&... tail) {
     return self().exec(cmd::GeoradiusRo{.key = key, .longitude = longitude, .latitude = latitude, .radius = radius, .unit = unit, .with_coord = options.with_coord, .with_dist = options.with_dist, .with_hash = options.with_hash, .count = options.count, .order = options.order}, std::forward<Tail>(tail)...);
   }
 
-  // GEORADIUSBYMEMBER: https://valkey.io/commands/georadiusbymember/
+  /// Sends `GEORADIUSBYMEMBER` (cmd::GeoradiusByMember).
+  ///
+  /// Syntax: `GEORADIUSBYMEMBER key member radius <m|km|ft|mi> [WITHCOORD] [WITHDIST] [WITHHASH] [COUNT count [ANY]] [ASC|DESC] [STORE storekey|STOREDIST storedistkey]`
+  ///
+  /// - Since 3.2.0
+  /// - ACL categories: write, geo, slow
+  /// - Flags: WRITE, DENYOOM
+  /// - Keys:
+  ///   1. argv[1], one key (RO, ACCESS)
+  ///   2. after `STORE` (searched from argv[5]), one key (OW, UPDATE, VARIABLE_FLAGS)
+  ///   3. after `STOREDIST` (searched from argv[5]), one key (OW, UPDATE, VARIABLE_FLAGS)
+  /// - Options: `.with_coord`, `.with_dist`, `.with_hash`, `.count`, `.order` (`Order::asc`, `Order::desc`), `.store` (`Store`, `StoreDist`)
+  /// - Reference: https://valkey.io/commands/georadiusbymember/
   template <class... Tail>
   decltype(auto) georadiusbymember(std::string_view key, std::string_view member, double radius, cmd::GeoradiusByMember::Unit unit, Tail&&... tail) {
     return self().exec(cmd::GeoradiusByMember{.key = key, .member = member, .radius = radius, .unit = unit}, std::forward<Tail>(tail)...);
   }
+  /// `GEORADIUSBYMEMBER` with its optional arguments (cmd::GeoradiusByMember::Options).
+  ///
+  /// Example: `db.georadiusbymember("key:1", "member", 1.5, valkey::cmd::GeoradiusByMember::Unit::m, {.with_coord = true})`
   template <class... Tail>
   decltype(auto) georadiusbymember(std::string_view key, std::string_view member, double radius, cmd::GeoradiusByMember::Unit unit, const cmd::GeoradiusByMember::Options& options, Tail&&... tail) {
     return self().exec(cmd::GeoradiusByMember{.key = key, .member = member, .radius = radius, .unit = unit, .with_coord = options.with_coord, .with_dist = options.with_dist, .with_hash = options.with_hash, .count = options.count, .order = options.order, .store = options.store}, std::forward<Tail>(tail)...);
   }
 
-  // GEORADIUSBYMEMBER_RO: https://valkey.io/commands/georadiusbymember_ro/
+  /// Sends `GEORADIUSBYMEMBER_RO` (cmd::GeoradiusByMemberRo).
+  ///
+  /// Syntax: `GEORADIUSBYMEMBER_RO key member radius <m|km|ft|mi> [WITHCOORD] [WITHDIST] [WITHHASH] [COUNT count [ANY]] [ASC|DESC]`
+  ///
+  /// - Since 3.2.10
+  /// - ACL categories: read, geo, slow
+  /// - Flags: READONLY
+  /// - Keys: argv[1], one key (RO, ACCESS)
+  /// - Options: `.with_coord`, `.with_dist`, `.with_hash`, `.count`, `.order` (`Order::asc`, `Order::desc`)
+  /// - Reference: https://valkey.io/commands/georadiusbymember_ro/
   template <class... Tail>
   decltype(auto) georadiusbymember_ro(std::string_view key, std::string_view member, double radius, cmd::GeoradiusByMemberRo::Unit unit, Tail&&... tail) {
     return self().exec(cmd::GeoradiusByMemberRo{.key = key, .member = member, .radius = radius, .unit = unit}, std::forward<Tail>(tail)...);
   }
+  /// `GEORADIUSBYMEMBER_RO` with its optional arguments (cmd::GeoradiusByMemberRo::Options).
+  ///
+  /// Example: `db.georadiusbymember_ro("key:1", "member", 1.5, valkey::cmd::GeoradiusByMemberRo::Unit::m, {.with_coord = true})`
   template <class... Tail>
   decltype(auto) georadiusbymember_ro(std::string_view key, std::string_view member, double radius, cmd::GeoradiusByMemberRo::Unit unit, const cmd::GeoradiusByMemberRo::Options& options, Tail&&... tail) {
     return self().exec(cmd::GeoradiusByMemberRo{.key = key, .member = member, .radius = radius, .unit = unit, .with_coord = options.with_coord, .with_dist = options.with_dist, .with_hash = options.with_hash, .count = options.count, .order = options.order}, std::forward<Tail>(tail)...);
   }
 
-  // GEOSEARCH: https://valkey.io/commands/geosearch/
+  /// Sends `GEOSEARCH` (cmd::Geosearch).
+  ///
+  /// Syntax: `GEOSEARCH key [FROMMEMBER member|FROMLONLAT longitude latitude] <BYRADIUS radius <m|km|ft|mi>|BYBOX width height <m|km|ft|mi>|BYPOLYGON num-vertices longitude latitude [...]> [ASC|DESC] [COUNT count [ANY]]`
+  ///
+  /// - Since 6.2.0
+  /// - ACL categories: read, geo, slow
+  /// - Flags: READONLY
+  /// - Keys: argv[1], one key (RO, ACCESS)
+  /// - Options: `.from` (`FromMember`, `FromLonLat`), `.order` (`Order::asc`, `Order::desc`), `.count`
+  /// - Reference: https://valkey.io/commands/geosearch/
   template <class... Tail>
   decltype(auto) geosearch(std::string_view key, cmd::Geosearch::By by, Tail&&... tail) {
     return self().exec(cmd::Geosearch{.key = key, .by = by}, std::forward<Tail>(tail)...);
   }
+  /// `GEOSEARCH` with its optional arguments (cmd::Geosearch::Options).
+  ///
+  /// Example: `db.geosearch("key:1", valkey::cmd::Geosearch::ByRadius{.radius = 1.5, .unit = valkey::cmd::Geosearch::Unit::m}, {.from = valkey::cmd::Geosearch::FromMember{.member = "member"}, .order = valkey::cmd::Geosearch::Order::asc})`
   template <class... Tail>
   decltype(auto) geosearch(std::string_view key, cmd::Geosearch::By by, const cmd::Geosearch::Options& options, Tail&&... tail) {
     return self().exec(cmd::Geosearch{.key = key, .by = by, .from = options.from, .order = options.order, .count = options.count}, std::forward<Tail>(tail)...);
   }
 
-  // GEOSEARCH (typed entry point of Geosearch): https://valkey.io/commands/geosearch/
+  /// Sends `GEOSEARCH` (cmd::GeosearchDetailed), typed entry point.
+  ///
+  /// Syntax: `GEOSEARCH key [FROMMEMBER member|FROMLONLAT longitude latitude] <BYRADIUS radius <m|km|ft|mi>|BYBOX width height <m|km|ft|mi>|BYPOLYGON num-vertices longitude latitude [...]> [ASC|DESC] [COUNT count [ANY]] WITHCOORD WITHDIST WITHHASH`
+  ///
+  /// - Since 6.2.0
+  /// - ACL categories: read, geo, slow
+  /// - Flags: READONLY
+  /// - Keys: argv[1], one key (RO, ACCESS)
+  /// - Options: `.from` (`FromMember`, `FromLonLat`), `.order` (`Order::asc`, `Order::desc`), `.count`
+  /// - Reference: https://valkey.io/commands/geosearch/
   template <class... Tail>
   decltype(auto) geosearch_detailed(std::string_view key, cmd::GeosearchDetailed::By by, Tail&&... tail) {
     return self().exec(cmd::GeosearchDetailed{.key = key, .by = by}, std::forward<Tail>(tail)...);
   }
+  /// `GEOSEARCH` with its optional arguments (cmd::GeosearchDetailed::Options).
+  ///
+  /// Example: `db.geosearch_detailed("key:1", valkey::cmd::GeosearchDetailed::ByRadius{.radius = 1.5, .unit = valkey::cmd::GeosearchDetailed::Unit::m}, {.from = valkey::cmd::GeosearchDetailed::FromMember{.member = "member"}, .order = valkey::cmd::GeosearchDetailed::Order::asc})`
   template <class... Tail>
   decltype(auto) geosearch_detailed(std::string_view key, cmd::GeosearchDetailed::By by, const cmd::GeosearchDetailed::Options& options, Tail&&... tail) {
     return self().exec(cmd::GeosearchDetailed{.key = key, .by = by, .from = options.from, .order = options.order, .count = options.count}, std::forward<Tail>(tail)...);
   }
 
-  // GEOSEARCHSTORE: https://valkey.io/commands/geosearchstore/
+  /// Sends `GEOSEARCHSTORE` (cmd::Geosearchstore).
+  ///
+  /// Syntax: `GEOSEARCHSTORE destination source [FROMMEMBER member|FROMLONLAT longitude latitude] <BYRADIUS radius <m|km|ft|mi>|BYBOX width height <m|km|ft|mi>|BYPOLYGON num-vertices longitude latitude [...]> [ASC|DESC] [COUNT count [ANY]] [STOREDIST]`
+  ///
+  /// - Since 6.2.0
+  /// - ACL categories: write, geo, slow
+  /// - Flags: WRITE, DENYOOM
+  /// - Keys:
+  ///   1. argv[1], one key (OW, UPDATE)
+  ///   2. argv[2], one key (RO, ACCESS)
+  /// - Options: `.from` (`FromMember`, `FromLonLat`), `.order` (`Order::asc`, `Order::desc`), `.count`, `.store_dist`
+  /// - Reference: https://valkey.io/commands/geosearchstore/
   template <class... Tail>
   decltype(auto) geosearchstore(std::string_view destination, std::string_view source, cmd::Geosearchstore::By by, Tail&&... tail) {
     return self().exec(cmd::Geosearchstore{.destination = destination, .source = source, .by = by}, std::forward<Tail>(tail)...);
   }
+  /// `GEOSEARCHSTORE` with its optional arguments (cmd::Geosearchstore::Options).
+  ///
+  /// Example: `db.geosearchstore("key:1", "key:2", valkey::cmd::Geosearchstore::ByRadius{.radius = 1.5, .unit = valkey::cmd::Geosearchstore::Unit::m}, {.from = valkey::cmd::Geosearchstore::FromMember{.member = "member"}, .order = valkey::cmd::Geosearchstore::Order::asc})`
   template <class... Tail>
   decltype(auto) geosearchstore(std::string_view destination, std::string_view source, cmd::Geosearchstore::By by, const cmd::Geosearchstore::Options& options, Tail&&... tail) {
     return self().exec(cmd::Geosearchstore{.destination = destination, .source = source, .by = by, .from = options.from, .order = options.order, .count = options.count, .store_dist = options.store_dist}, std::forward<Tail>(tail)...);
   }
 
-  // GET: https://valkey.io/commands/get/
+  /// Sends `GET` (cmd::Get).
+  ///
+  /// Syntax: `GET key`
+  ///
+  /// - Since 1.0.0
+  /// - ACL categories: read, string, fast
+  /// - Flags: READONLY, FAST
+  /// - Keys: argv[1], one key (RO, ACCESS)
+  /// - Reference: https://valkey.io/commands/get/
   template <class... Tail>
   decltype(auto) get(std::string_view key, Tail&&... tail) {
     return self().exec(cmd::Get{.key = key}, std::forward<Tail>(tail)...);
   }
 
-  // GETBIT: https://valkey.io/commands/getbit/
+  /// Sends `GETBIT` (cmd::Getbit).
+  ///
+  /// Syntax: `GETBIT key offset`
+  ///
+  /// - Since 2.2.0
+  /// - ACL categories: read, bitmap, fast
+  /// - Flags: READONLY, FAST
+  /// - Keys: argv[1], one key (RO, ACCESS)
+  /// - Reference: https://valkey.io/commands/getbit/
   template <class... Tail>
   decltype(auto) getbit(std::string_view key, std::int64_t offset, Tail&&... tail) {
     return self().exec(cmd::Getbit{.key = key, .offset = offset}, std::forward<Tail>(tail)...);
   }
 
-  // GETDEL: https://valkey.io/commands/getdel/
+  /// Sends `GETDEL` (cmd::Getdel).
+  ///
+  /// Syntax: `GETDEL key`
+  ///
+  /// - Since 6.2.0
+  /// - ACL categories: write, string, fast
+  /// - Flags: WRITE, FAST
+  /// - Keys: argv[1], one key (RW, ACCESS, DELETE)
+  /// - Reference: https://valkey.io/commands/getdel/
   template <class... Tail>
   decltype(auto) getdel(std::string_view key, Tail&&... tail) {
     return self().exec(cmd::Getdel{.key = key}, std::forward<Tail>(tail)...);
   }
 
-  // GETEX: https://valkey.io/commands/getex/
+  /// Sends `GETEX` (cmd::Getex).
+  ///
+  /// Syntax: `GETEX key [EX seconds|PX milliseconds|EXAT unix-time-seconds|PXAT unix-time-milliseconds|PERSIST]`
+  ///
+  /// - Since 6.2.0
+  /// - ACL categories: write, string, fast
+  /// - Flags: WRITE, FAST
+  /// - Keys: argv[1], one key (RW, ACCESS, UPDATE)
+  /// - Options: `.expiration` (`Ex`, `Px`, `Exat`, `Pxat`, `Persist`)
+  /// - Reference: https://valkey.io/commands/getex/
   template <class... Tail>
   decltype(auto) getex(std::string_view key, Tail&&... tail) {
     return self().exec(cmd::Getex{.key = key}, std::forward<Tail>(tail)...);
   }
+  /// `GETEX` with its optional arguments (cmd::Getex::Options).
+  ///
+  /// Example: `db.getex("key:1", {.expiration = valkey::cmd::Getex::Ex{.seconds = 10}})`
   template <class... Tail>
   decltype(auto) getex(std::string_view key, const cmd::Getex::Options& options, Tail&&... tail) {
     return self().exec(cmd::Getex{.key = key, .expiration = options.expiration}, std::forward<Tail>(tail)...);
   }
 
-  // GETRANGE: https://valkey.io/commands/getrange/
+  /// Sends `GETRANGE` (cmd::Getrange).
+  ///
+  /// Syntax: `GETRANGE key start end`
+  ///
+  /// - Since 2.4.0
+  /// - ACL categories: read, string, slow
+  /// - Flags: READONLY
+  /// - Keys: argv[1], one key (RO, ACCESS)
+  /// - Reference: https://valkey.io/commands/getrange/
   template <class... Tail>
   decltype(auto) getrange(std::string_view key, std::int64_t start, std::int64_t end, Tail&&... tail) {
     return self().exec(cmd::Getrange{.key = key, .start = start, .end = end}, std::forward<Tail>(tail)...);
   }
 
-  // GETSET: https://valkey.io/commands/getset/
+  /// Sends `GETSET` (cmd::Getset).
+  ///
+  /// Syntax: `GETSET key value`
+  ///
+  /// - Since 1.0.0
+  /// - ACL categories: write, string, fast
+  /// - Flags: WRITE, DENYOOM, FAST
+  /// - Keys: argv[1], one key (RW, ACCESS, UPDATE)
+  /// - Reference: https://valkey.io/commands/getset/
   template <class... Tail>
   decltype(auto) getset(std::string_view key, std::string_view value, Tail&&... tail) {
     return self().exec(cmd::Getset{.key = key, .value = value}, std::forward<Tail>(tail)...);
   }
 
-  // HDEL: https://valkey.io/commands/hdel/
+  /// Sends `HDEL` (cmd::Hdel).
+  ///
+  /// Syntax: `HDEL key field [...]`
+  ///
+  /// - Since 2.0.0
+  /// - ACL categories: write, hash, fast
+  /// - Flags: WRITE, FAST
+  /// - Keys: argv[1], one key (RW, DELETE)
+  /// - Reference: https://valkey.io/commands/hdel/
   template <class... Tail>
   decltype(auto) hdel(std::string_view key, valkey::View<std::string_view> fields, Tail&&... tail) {
     return self().exec(cmd::Hdel{.key = key, .fields = fields}, std::forward<Tail>(tail)...);
   }
 
-  // HEXISTS: https://valkey.io/commands/hexists/
+  /// Sends `HEXISTS` (cmd::Hexists).
+  ///
+  /// Syntax: `HEXISTS key field`
+  ///
+  /// - Since 2.0.0
+  /// - ACL categories: read, hash, fast
+  /// - Flags: READONLY, FAST
+  /// - Keys: argv[1], one key (RO)
+  /// - Reference: https://valkey.io/commands/hexists/
   template <class... Tail>
   decltype(auto) hexists(std::string_view key, std::string_view field, Tail&&... tail) {
     return self().exec(cmd::Hexists{.key = key, .field = field}, std::forward<Tail>(tail)...);
   }
 
-  // HEXPIRE: https://valkey.io/commands/hexpire/
+  /// Sends `HEXPIRE` (cmd::Hexpire).
+  ///
+  /// Syntax: `HEXPIRE key seconds [NX|XX|GT|LT] FIELDS numfields field [...]`
+  ///
+  /// - Since 9.0.0
+  /// - ACL categories: write, hash, fast
+  /// - Flags: WRITE, FAST
+  /// - Keys: argv[1], one key (RW, UPDATE)
+  /// - Options: `.condition` (`Condition::nx`, `Condition::xx`, `Condition::gt`, `Condition::lt`)
+  /// - Reference: https://valkey.io/commands/hexpire/
   template <class... Tail>
   decltype(auto) hexpire(std::string_view key, valkey::Seconds seconds, valkey::View<std::string_view> fields, Tail&&... tail) {
     return self().exec(cmd::Hexpire{.key = key, .seconds = seconds, .fields = fields}, std::forward<Tail>(tail)...);
   }
+  /// `HEXPIRE` with its optional arguments (cmd::Hexpire::Options).
+  ///
+  /// Example: `db.hexpire("key:1", 10, {"field"}, {.condition = valkey::cmd::Hexpire::Condition::nx})`
   template <class... Tail>
   decltype(auto) hexpire(std::string_view key, valkey::Seconds seconds, valkey::View<std::string_view> fields, const cmd::Hexpire::Options& options, Tail&&... tail) {
     return self().exec(cmd::Hexpire{.key = key, .seconds = seconds, .fields = fields, .condition = options.condition}, std::forward<Tail>(tail)...);
   }
 
-  // HEXPIREAT: https://valkey.io/commands/hexpireat/
+  /// Sends `HEXPIREAT` (cmd::Hexpireat).
+  ///
+  /// Syntax: `HEXPIREAT key unix-time-seconds [NX|XX|GT|LT] FIELDS numfields field [...]`
+  ///
+  /// - Since 9.0.0
+  /// - ACL categories: write, hash, fast
+  /// - Flags: WRITE, FAST
+  /// - Keys: argv[1], one key (RW, UPDATE)
+  /// - Options: `.condition` (`Condition::nx`, `Condition::xx`, `Condition::gt`, `Condition::lt`)
+  /// - Reference: https://valkey.io/commands/hexpireat/
   template <class... Tail>
   decltype(auto) hexpireat(std::string_view key, valkey::UnixSeconds unix_time_seconds, valkey::View<std::string_view> fields, Tail&&... tail) {
     return self().exec(cmd::Hexpireat{.key = key, .unix_time_seconds = unix_time_seconds, .fields = fields}, std::forward<Tail>(tail)...);
   }
+  /// `HEXPIREAT` with its optional arguments (cmd::Hexpireat::Options).
+  ///
+  /// Example: `db.hexpireat("key:1", 1, {"field"}, {.condition = valkey::cmd::Hexpireat::Condition::nx})`
   template <class... Tail>
   decltype(auto) hexpireat(std::string_view key, valkey::UnixSeconds unix_time_seconds, valkey::View<std::string_view> fields, const cmd::Hexpireat::Options& options, Tail&&... tail) {
     return self().exec(cmd::Hexpireat{.key = key, .unix_time_seconds = unix_time_seconds, .fields = fields, .condition = options.condition}, std::forward<Tail>(tail)...);
   }
 
-  // HEXPIRETIME: https://valkey.io/commands/hexpiretime/
+  /// Sends `HEXPIRETIME` (cmd::Hexpiretime).
+  ///
+  /// Syntax: `HEXPIRETIME key FIELDS numfields field [...]`
+  ///
+  /// - Since 9.0.0
+  /// - ACL categories: read, hash, fast
+  /// - Flags: READONLY, FAST
+  /// - Keys: argv[1], one key (RO, ACCESS)
+  /// - Reference: https://valkey.io/commands/hexpiretime/
   template <class... Tail>
   decltype(auto) hexpiretime(std::string_view key, valkey::View<std::string_view> fields, Tail&&... tail) {
     return self().exec(cmd::Hexpiretime{.key = key, .fields = fields}, std::forward<Tail>(tail)...);
   }
 
-  // HGET: https://valkey.io/commands/hget/
+  /// Sends `HGET` (cmd::Hget).
+  ///
+  /// Syntax: `HGET key field`
+  ///
+  /// - Since 2.0.0
+  /// - ACL categories: read, hash, fast
+  /// - Flags: READONLY, FAST
+  /// - Keys: argv[1], one key (RO, ACCESS)
+  /// - Reference: https://valkey.io/commands/hget/
   template <class... Tail>
   decltype(auto) hget(std::string_view key, std::string_view field, Tail&&... tail) {
     return self().exec(cmd::Hget{.key = key, .field = field}, std::forward<Tail>(tail)...);
   }
 
-  // HGETALL: https://valkey.io/commands/hgetall/
+  /// Sends `HGETALL` (cmd::Hgetall).
+  ///
+  /// Syntax: `HGETALL key`
+  ///
+  /// - Since 2.0.0
+  /// - ACL categories: read, hash, slow
+  /// - Flags: READONLY
+  /// - Keys: argv[1], one key (RO, ACCESS)
+  /// - Reference: https://valkey.io/commands/hgetall/
   template <class... Tail>
   decltype(auto) hgetall(std::string_view key, Tail&&... tail) {
     return self().exec(cmd::Hgetall{.key = key}, std::forward<Tail>(tail)...);
   }
 
-  // HGETDEL: https://valkey.io/commands/hgetdel/
+  /// Sends `HGETDEL` (cmd::Hgetdel).
+  ///
+  /// Syntax: `HGETDEL key FIELDS numfields field [...]`
+  ///
+  /// - Since 9.1.0
+  /// - ACL categories: write, hash, fast
+  /// - Flags: WRITE, FAST
+  /// - Keys: argv[1], one key (RW, ACCESS, DELETE)
+  /// - Reference: https://valkey.io/commands/hgetdel/
   template <class... Tail>
   decltype(auto) hgetdel(std::string_view key, valkey::View<std::string_view> fields, Tail&&... tail) {
     return self().exec(cmd::Hgetdel{.key = key, .fields = fields}, std::forward<Tail>(tail)...);
   }
 
-  // HGETEX: https://valkey.io/commands/hgetex/
+  /// Sends `HGETEX` (cmd::Hgetex).
+  ///
+  /// Syntax: `HGETEX key [EX seconds|PX milliseconds|EXAT unix-time-seconds|PXAT unix-time-milliseconds|PERSIST] FIELDS numfields field [...]`
+  ///
+  /// - Since 9.0.0
+  /// - ACL categories: write, hash, fast
+  /// - Flags: WRITE, FAST
+  /// - Keys: argv[1], one key (RW, ACCESS, UPDATE)
+  /// - Options: `.expiration` (`Ex`, `Px`, `Exat`, `Pxat`, `Persist`)
+  /// - Reference: https://valkey.io/commands/hgetex/
   template <class... Tail>
   decltype(auto) hgetex(std::string_view key, valkey::View<std::string_view> fields, Tail&&... tail) {
     return self().exec(cmd::Hgetex{.key = key, .fields = fields}, std::forward<Tail>(tail)...);
   }
+  /// `HGETEX` with its optional arguments (cmd::Hgetex::Options).
+  ///
+  /// Example: `db.hgetex("key:1", {"field"}, {.expiration = valkey::cmd::Hgetex::Ex{.seconds = 10}})`
   template <class... Tail>
   decltype(auto) hgetex(std::string_view key, valkey::View<std::string_view> fields, const cmd::Hgetex::Options& options, Tail&&... tail) {
     return self().exec(cmd::Hgetex{.key = key, .fields = fields, .expiration = options.expiration}, std::forward<Tail>(tail)...);
   }
 
-  // HINCRBY: https://valkey.io/commands/hincrby/
+  /// Sends `HINCRBY` (cmd::Hincrby).
+  ///
+  /// Syntax: `HINCRBY key field increment`
+  ///
+  /// - Since 2.0.0
+  /// - ACL categories: write, hash, fast
+  /// - Flags: WRITE, DENYOOM, FAST
+  /// - Keys: argv[1], one key (RW, ACCESS, UPDATE)
+  /// - Reference: https://valkey.io/commands/hincrby/
   template <class... Tail>
   decltype(auto) hincrby(std::string_view key, std::string_view field, std::int64_t increment, Tail&&... tail) {
     return self().exec(cmd::Hincrby{.key = key, .field = field, .increment = increment}, std::forward<Tail>(tail)...);
   }
 
-  // HINCRBYFLOAT: https://valkey.io/commands/hincrbyfloat/
+  /// Sends `HINCRBYFLOAT` (cmd::Hincrbyfloat).
+  ///
+  /// Syntax: `HINCRBYFLOAT key field increment`
+  ///
+  /// - Since 2.6.0
+  /// - ACL categories: write, hash, fast
+  /// - Flags: WRITE, DENYOOM, FAST
+  /// - Keys: argv[1], one key (RW, ACCESS, UPDATE)
+  /// - Reference: https://valkey.io/commands/hincrbyfloat/
   template <class... Tail>
   decltype(auto) hincrbyfloat(std::string_view key, std::string_view field, double increment, Tail&&... tail) {
     return self().exec(cmd::Hincrbyfloat{.key = key, .field = field, .increment = increment}, std::forward<Tail>(tail)...);
   }
 
-  // HKEYS: https://valkey.io/commands/hkeys/
+  /// Sends `HKEYS` (cmd::Hkeys).
+  ///
+  /// Syntax: `HKEYS key`
+  ///
+  /// - Since 2.0.0
+  /// - ACL categories: read, hash, slow
+  /// - Flags: READONLY
+  /// - Keys: argv[1], one key (RO, ACCESS)
+  /// - Reference: https://valkey.io/commands/hkeys/
   template <class... Tail>
   decltype(auto) hkeys(std::string_view key, Tail&&... tail) {
     return self().exec(cmd::Hkeys{.key = key}, std::forward<Tail>(tail)...);
   }
 
-  // HLEN: https://valkey.io/commands/hlen/
+  /// Sends `HLEN` (cmd::Hlen).
+  ///
+  /// Syntax: `HLEN key`
+  ///
+  /// - Since 2.0.0
+  /// - ACL categories: read, hash, fast
+  /// - Flags: READONLY, FAST
+  /// - Keys: argv[1], one key (RO)
+  /// - Reference: https://valkey.io/commands/hlen/
   template <class... Tail>
   decltype(auto) hlen(std::string_view key, Tail&&... tail) {
     return self().exec(cmd::Hlen{.key = key}, std::forward<Tail>(tail)...);
   }
 
-  // HMGET: https://valkey.io/commands/hmget/
+  /// Sends `HMGET` (cmd::Hmget).
+  ///
+  /// Syntax: `HMGET key field [...]`
+  ///
+  /// - Since 2.0.0
+  /// - ACL categories: read, hash, fast
+  /// - Flags: READONLY, FAST
+  /// - Keys: argv[1], one key (RO, ACCESS)
+  /// - Reference: https://valkey.io/commands/hmget/
   template <class... Tail>
   decltype(auto) hmget(std::string_view key, valkey::View<std::string_view> fields, Tail&&... tail) {
     return self().exec(cmd::Hmget{.key = key, .fields = fields}, std::forward<Tail>(tail)...);
   }
 
-  // HMSET: https://valkey.io/commands/hmset/
+  /// Sends `HMSET` (cmd::Hmset).
+  ///
+  /// Syntax: `HMSET key field value [...]`
+  ///
+  /// - Since 2.0.0
+  /// - ACL categories: write, hash, fast
+  /// - Flags: WRITE, DENYOOM, FAST
+  /// - Keys: argv[1], one key (RW, UPDATE)
+  /// - Reference: https://valkey.io/commands/hmset/
   template <class... Tail>
   decltype(auto) hmset(std::string_view key, valkey::View<std::pair<std::string_view, std::string_view>> data, Tail&&... tail) {
     return self().exec(cmd::Hmset{.key = key, .data = data}, std::forward<Tail>(tail)...);
   }
 
-  // HPERSIST: https://valkey.io/commands/hpersist/
+  /// Sends `HPERSIST` (cmd::Hpersist).
+  ///
+  /// Syntax: `HPERSIST key FIELDS numfields field [...]`
+  ///
+  /// - Since 9.0.0
+  /// - ACL categories: write, hash, fast
+  /// - Flags: WRITE, FAST
+  /// - Keys: argv[1], one key (RW, UPDATE)
+  /// - Reference: https://valkey.io/commands/hpersist/
   template <class... Tail>
   decltype(auto) hpersist(std::string_view key, valkey::View<std::string_view> fields, Tail&&... tail) {
     return self().exec(cmd::Hpersist{.key = key, .fields = fields}, std::forward<Tail>(tail)...);
   }
 
-  // HPEXPIRE: https://valkey.io/commands/hpexpire/
+  /// Sends `HPEXPIRE` (cmd::Hpexpire).
+  ///
+  /// Syntax: `HPEXPIRE key milliseconds [NX|XX|GT|LT] FIELDS numfields field [...]`
+  ///
+  /// - Since 9.0.0
+  /// - ACL categories: write, hash, fast
+  /// - Flags: WRITE, FAST
+  /// - Keys: argv[1], one key (RW, UPDATE)
+  /// - Options: `.condition` (`Condition::nx`, `Condition::xx`, `Condition::gt`, `Condition::lt`)
+  /// - Reference: https://valkey.io/commands/hpexpire/
   template <class... Tail>
   decltype(auto) hpexpire(std::string_view key, valkey::Milliseconds milliseconds, valkey::View<std::string_view> fields, Tail&&... tail) {
     return self().exec(cmd::Hpexpire{.key = key, .milliseconds = milliseconds, .fields = fields}, std::forward<Tail>(tail)...);
   }
+  /// `HPEXPIRE` with its optional arguments (cmd::Hpexpire::Options).
+  ///
+  /// Example: `db.hpexpire("key:1", 100, {"field"}, {.condition = valkey::cmd::Hpexpire::Condition::nx})`
   template <class... Tail>
   decltype(auto) hpexpire(std::string_view key, valkey::Milliseconds milliseconds, valkey::View<std::string_view> fields, const cmd::Hpexpire::Options& options, Tail&&... tail) {
     return self().exec(cmd::Hpexpire{.key = key, .milliseconds = milliseconds, .fields = fields, .condition = options.condition}, std::forward<Tail>(tail)...);
   }
 
-  // HPEXPIREAT: https://valkey.io/commands/hpexpireat/
+  /// Sends `HPEXPIREAT` (cmd::Hpexpireat).
+  ///
+  /// Syntax: `HPEXPIREAT key unix-time-milliseconds [NX|XX|GT|LT] FIELDS numfields field [...]`
+  ///
+  /// - Since 9.0.0
+  /// - ACL categories: write, hash, fast
+  /// - Flags: WRITE, FAST
+  /// - Keys: argv[1], one key (RW, UPDATE)
+  /// - Options: `.condition` (`Condition::nx`, `Condition::xx`, `Condition::gt`, `Condition::lt`)
+  /// - Reference: https://valkey.io/commands/hpexpireat/
   template <class... Tail>
   decltype(auto) hpexpireat(std::string_view key, valkey::UnixMilliseconds unix_time_milliseconds, valkey::View<std::string_view> fields, Tail&&... tail) {
     return self().exec(cmd::Hpexpireat{.key = key, .unix_time_milliseconds = unix_time_milliseconds, .fields = fields}, std::forward<Tail>(tail)...);
   }
+  /// `HPEXPIREAT` with its optional arguments (cmd::Hpexpireat::Options).
+  ///
+  /// Example: `db.hpexpireat("key:1", 1, {"field"}, {.condition = valkey::cmd::Hpexpireat::Condition::nx})`
   template <class... Tail>
   decltype(auto) hpexpireat(std::string_view key, valkey::UnixMilliseconds unix_time_milliseconds, valkey::View<std::string_view> fields, const cmd::Hpexpireat::Options& options, Tail&&... tail) {
     return self().exec(cmd::Hpexpireat{.key = key, .unix_time_milliseconds = unix_time_milliseconds, .fields = fields, .condition = options.condition}, std::forward<Tail>(tail)...);
   }
 
-  // HPEXPIRETIME: https://valkey.io/commands/hpexpiretime/
+  /// Sends `HPEXPIRETIME` (cmd::Hpexpiretime).
+  ///
+  /// Syntax: `HPEXPIRETIME key FIELDS numfields field [...]`
+  ///
+  /// - Since 9.0.0
+  /// - ACL categories: read, hash, fast
+  /// - Flags: READONLY, FAST
+  /// - Keys: argv[1], one key (RO, ACCESS)
+  /// - Reference: https://valkey.io/commands/hpexpiretime/
   template <class... Tail>
   decltype(auto) hpexpiretime(std::string_view key, valkey::View<std::string_view> fields, Tail&&... tail) {
     return self().exec(cmd::Hpexpiretime{.key = key, .fields = fields}, std::forward<Tail>(tail)...);
   }
 
-  // HPTTL: https://valkey.io/commands/hpttl/
+  /// Sends `HPTTL` (cmd::Hpttl).
+  ///
+  /// Syntax: `HPTTL key FIELDS numfields field [...]`
+  ///
+  /// - Since 9.0.0
+  /// - ACL categories: read, hash, fast
+  /// - Flags: READONLY, FAST
+  /// - Keys: argv[1], one key (RO, ACCESS)
+  /// - Reference: https://valkey.io/commands/hpttl/
   template <class... Tail>
   decltype(auto) hpttl(std::string_view key, valkey::View<std::string_view> fields, Tail&&... tail) {
     return self().exec(cmd::Hpttl{.key = key, .fields = fields}, std::forward<Tail>(tail)...);
   }
 
-  // HRANDFIELD: https://valkey.io/commands/hrandfield/
+  /// Sends `HRANDFIELD` (cmd::Hrandfield).
+  ///
+  /// Syntax: `HRANDFIELD key`
+  ///
+  /// - Since 6.2.0
+  /// - ACL categories: read, hash, slow
+  /// - Flags: READONLY
+  /// - Keys: argv[1], one key (RO, ACCESS)
+  /// - Reference: https://valkey.io/commands/hrandfield/
   template <class... Tail>
   decltype(auto) hrandfield(std::string_view key, Tail&&... tail) {
     return self().exec(cmd::Hrandfield{.key = key}, std::forward<Tail>(tail)...);
   }
 
-  // HRANDFIELD (typed entry point of Hrandfield): https://valkey.io/commands/hrandfield/
+  /// Sends `HRANDFIELD` (cmd::HrandfieldCount), typed entry point.
+  ///
+  /// Syntax: `HRANDFIELD key count`
+  ///
+  /// - Since 6.2.0
+  /// - ACL categories: read, hash, slow
+  /// - Flags: READONLY
+  /// - Keys: argv[1], one key (RO, ACCESS)
+  /// - Reference: https://valkey.io/commands/hrandfield/
   template <class... Tail>
   decltype(auto) hrandfield_count(std::string_view key, std::int64_t count, Tail&&... tail) {
     return self().exec(cmd::HrandfieldCount{.key = key, .count = count}, std::forward<Tail>(tail)...);
   }
 
-  // HRANDFIELD (typed entry point of Hrandfield): https://valkey.io/commands/hrandfield/
+  /// Sends `HRANDFIELD` (cmd::HrandfieldWithValues), typed entry point.
+  ///
+  /// Syntax: `HRANDFIELD key count WITHVALUES`
+  ///
+  /// - Since 6.2.0
+  /// - ACL categories: read, hash, slow
+  /// - Flags: READONLY
+  /// - Keys: argv[1], one key (RO, ACCESS)
+  /// - Reference: https://valkey.io/commands/hrandfield/
   template <class... Tail>
   decltype(auto) hrandfield_withvalues(std::string_view key, std::int64_t count, Tail&&... tail) {
     return self().exec(cmd::HrandfieldWithValues{.key = key, .count = count}, std::forward<Tail>(tail)...);
   }
 
-  // HSCAN: https://valkey.io/commands/hscan/
+  /// Sends `HSCAN` (cmd::Hscan).
+  ///
+  /// Syntax: `HSCAN key cursor [MATCH pattern] [COUNT count] [NOVALUES]`
+  ///
+  /// - Since 2.8.0
+  /// - ACL categories: read, hash, slow
+  /// - Flags: READONLY
+  /// - Keys: argv[1], one key (RO, ACCESS)
+  /// - Options: `.pattern`, `.count`, `.no_values`
+  /// - Reference: https://valkey.io/commands/hscan/
   template <class... Tail>
   decltype(auto) hscan(std::string_view key, std::uint64_t cursor, Tail&&... tail) {
     return self().exec(cmd::Hscan{.key = key, .cursor = cursor}, std::forward<Tail>(tail)...);
   }
+  /// `HSCAN` with its optional arguments (cmd::Hscan::Options).
+  ///
+  /// Example: `db.hscan("key:1", 0, {.pattern = "*"})`
   template <class... Tail>
   decltype(auto) hscan(std::string_view key, std::uint64_t cursor, const cmd::Hscan::Options& options, Tail&&... tail) {
     return self().exec(cmd::Hscan{.key = key, .cursor = cursor, .pattern = options.pattern, .count = options.count, .no_values = options.no_values}, std::forward<Tail>(tail)...);
   }
 
-  // HSET: https://valkey.io/commands/hset/
+  /// Sends `HSET` (cmd::Hset).
+  ///
+  /// Syntax: `HSET key field value [...]`
+  ///
+  /// - Since 2.0.0
+  /// - ACL categories: write, hash, fast
+  /// - Flags: WRITE, DENYOOM, FAST
+  /// - Keys: argv[1], one key (RW, UPDATE)
+  /// - Reference: https://valkey.io/commands/hset/
   template <class... Tail>
   decltype(auto) hset(std::string_view key, valkey::View<std::pair<std::string_view, std::string_view>> data, Tail&&... tail) {
     return self().exec(cmd::Hset{.key = key, .data = data}, std::forward<Tail>(tail)...);
   }
 
-  // HSETEX: https://valkey.io/commands/hsetex/
+  /// Sends `HSETEX` (cmd::Hsetex).
+  ///
+  /// Syntax: `HSETEX key [NX|XX] [FNX|FXX] [EX seconds|PX milliseconds|EXAT unix-time-seconds|PXAT unix-time-milliseconds|KEEPTTL] FIELDS numfields field value [...]`
+  ///
+  /// - Since 9.0.0
+  /// - ACL categories: write, hash, fast
+  /// - Flags: WRITE, DENYOOM, FAST
+  /// - Keys: argv[1], one key (RW, INSERT)
+  /// - Options: `.key_condition` (`KeyCondition::nx`, `KeyCondition::xx`), `.fields_condition` (`FieldsCondition::fnx`, `FieldsCondition::fxx`), `.expiration` (`Ex`, `Px`, `Exat`, `Pxat`, `KeepTtl`)
+  /// - Reference: https://valkey.io/commands/hsetex/
   template <class... Tail>
   decltype(auto) hsetex(std::string_view key, valkey::View<std::pair<std::string_view, std::string_view>> data, Tail&&... tail) {
     return self().exec(cmd::Hsetex{.key = key, .data = data}, std::forward<Tail>(tail)...);
   }
+  /// `HSETEX` with its optional arguments (cmd::Hsetex::Options).
+  ///
+  /// Example: `db.hsetex("key:1", {{"field", "value"}}, {.key_condition = valkey::cmd::Hsetex::KeyCondition::nx})`
   template <class... Tail>
   decltype(auto) hsetex(std::string_view key, valkey::View<std::pair<std::string_view, std::string_view>> data, const cmd::Hsetex::Options& options, Tail&&... tail) {
     return self().exec(cmd::Hsetex{.key = key, .data = data, .key_condition = options.key_condition, .fields_condition = options.fields_condition, .expiration = options.expiration}, std::forward<Tail>(tail)...);
   }
 
-  // HSETNX: https://valkey.io/commands/hsetnx/
+  /// Sends `HSETNX` (cmd::Hsetnx).
+  ///
+  /// Syntax: `HSETNX key field value`
+  ///
+  /// - Since 2.0.0
+  /// - ACL categories: write, hash, fast
+  /// - Flags: WRITE, DENYOOM, FAST
+  /// - Keys: argv[1], one key (RW, INSERT)
+  /// - Reference: https://valkey.io/commands/hsetnx/
   template <class... Tail>
   decltype(auto) hsetnx(std::string_view key, std::string_view field, std::string_view value, Tail&&... tail) {
     return self().exec(cmd::Hsetnx{.key = key, .field = field, .value = value}, std::forward<Tail>(tail)...);
   }
 
-  // HSTRLEN: https://valkey.io/commands/hstrlen/
+  /// Sends `HSTRLEN` (cmd::Hstrlen).
+  ///
+  /// Syntax: `HSTRLEN key field`
+  ///
+  /// - Since 3.2.0
+  /// - ACL categories: read, hash, fast
+  /// - Flags: READONLY, FAST
+  /// - Keys: argv[1], one key (RO)
+  /// - Reference: https://valkey.io/commands/hstrlen/
   template <class... Tail>
   decltype(auto) hstrlen(std::string_view key, std::string_view field, Tail&&... tail) {
     return self().exec(cmd::Hstrlen{.key = key, .field = field}, std::forward<Tail>(tail)...);
   }
 
-  // HTTL: https://valkey.io/commands/httl/
+  /// Sends `HTTL` (cmd::Httl).
+  ///
+  /// Syntax: `HTTL key FIELDS numfields field [...]`
+  ///
+  /// - Since 9.0.0
+  /// - ACL categories: read, hash, fast
+  /// - Flags: READONLY, FAST
+  /// - Keys: argv[1], one key (RO, ACCESS)
+  /// - Reference: https://valkey.io/commands/httl/
   template <class... Tail>
   decltype(auto) httl(std::string_view key, valkey::View<std::string_view> fields, Tail&&... tail) {
     return self().exec(cmd::Httl{.key = key, .fields = fields}, std::forward<Tail>(tail)...);
   }
 
-  // HVALS: https://valkey.io/commands/hvals/
+  /// Sends `HVALS` (cmd::Hvals).
+  ///
+  /// Syntax: `HVALS key`
+  ///
+  /// - Since 2.0.0
+  /// - ACL categories: read, hash, slow
+  /// - Flags: READONLY
+  /// - Keys: argv[1], one key (RO, ACCESS)
+  /// - Reference: https://valkey.io/commands/hvals/
   template <class... Tail>
   decltype(auto) hvals(std::string_view key, Tail&&... tail) {
     return self().exec(cmd::Hvals{.key = key}, std::forward<Tail>(tail)...);
   }
 
-  // INCR: https://valkey.io/commands/incr/
+  /// Sends `INCR` (cmd::Incr).
+  ///
+  /// Syntax: `INCR key`
+  ///
+  /// - Since 1.0.0
+  /// - ACL categories: write, string, fast
+  /// - Flags: WRITE, DENYOOM, FAST
+  /// - Keys: argv[1], one key (RW, ACCESS, UPDATE)
+  /// - Reference: https://valkey.io/commands/incr/
   template <class... Tail>
   decltype(auto) incr(std::string_view key, Tail&&... tail) {
     return self().exec(cmd::Incr{.key = key}, std::forward<Tail>(tail)...);
   }
 
-  // INCRBY: https://valkey.io/commands/incrby/
+  /// Sends `INCRBY` (cmd::Incrby).
+  ///
+  /// Syntax: `INCRBY key increment`
+  ///
+  /// - Since 1.0.0
+  /// - ACL categories: write, string, fast
+  /// - Flags: WRITE, DENYOOM, FAST
+  /// - Keys: argv[1], one key (RW, ACCESS, UPDATE)
+  /// - Reference: https://valkey.io/commands/incrby/
   template <class... Tail>
   decltype(auto) incrby(std::string_view key, std::int64_t increment, Tail&&... tail) {
     return self().exec(cmd::Incrby{.key = key, .increment = increment}, std::forward<Tail>(tail)...);
   }
 
-  // INCRBYFLOAT: https://valkey.io/commands/incrbyfloat/
+  /// Sends `INCRBYFLOAT` (cmd::Incrbyfloat).
+  ///
+  /// Syntax: `INCRBYFLOAT key increment`
+  ///
+  /// - Since 2.6.0
+  /// - ACL categories: write, string, fast
+  /// - Flags: WRITE, DENYOOM, FAST
+  /// - Keys: argv[1], one key (RW, ACCESS, UPDATE)
+  /// - Reference: https://valkey.io/commands/incrbyfloat/
   template <class... Tail>
   decltype(auto) incrbyfloat(std::string_view key, double increment, Tail&&... tail) {
     return self().exec(cmd::Incrbyfloat{.key = key, .increment = increment}, std::forward<Tail>(tail)...);
   }
 
-  // INFO: https://valkey.io/commands/info/
+  /// Sends `INFO` (cmd::Info).
+  ///
+  /// Syntax: `INFO [section [...]]`
+  ///
+  /// - Since 1.0.0
+  /// - ACL categories: slow, dangerous
+  /// - Flags: LOADING, STALE, SENTINEL
+  /// - Keys: none
+  /// - Options: `.sections`
+  /// - Reference: https://valkey.io/commands/info/
   template <class... Tail>
   decltype(auto) info(Tail&&... tail) {
     return self().exec(cmd::Info{}, std::forward<Tail>(tail)...);
   }
+  /// `INFO` with its optional arguments (cmd::Info::Options).
+  ///
+  /// Example: `db.info({.sections = {"section"}})`
   template <class... Tail>
   decltype(auto) info(const cmd::Info::Options& options, Tail&&... tail) {
     return self().exec(cmd::Info{.sections = options.sections}, std::forward<Tail>(tail)...);
   }
 
-  // KEYS: https://valkey.io/commands/keys/
+  /// Sends `KEYS` (cmd::Keys).
+  ///
+  /// Syntax: `KEYS pattern`
+  ///
+  /// - Since 1.0.0
+  /// - ACL categories: keyspace, read, slow, dangerous
+  /// - Flags: READONLY
+  /// - Keys: none
+  /// - Reference: https://valkey.io/commands/keys/
   template <class... Tail>
   decltype(auto) keys(std::string_view pattern, Tail&&... tail) {
     return self().exec(cmd::Keys{.pattern = pattern}, std::forward<Tail>(tail)...);
   }
 
-  // LASTSAVE: https://valkey.io/commands/lastsave/
+  /// Sends `LASTSAVE` (cmd::Lastsave).
+  ///
+  /// Syntax: `LASTSAVE`
+  ///
+  /// - Since 1.0.0
+  /// - ACL categories: admin, fast, dangerous
+  /// - Flags: LOADING, STALE, FAST
+  /// - Keys: none
+  /// - Reference: https://valkey.io/commands/lastsave/
   template <class... Tail>
   decltype(auto) lastsave(Tail&&... tail) {
     return self().exec(cmd::Lastsave{}, std::forward<Tail>(tail)...);
   }
 
-  // LATENCY DOCTOR: https://valkey.io/commands/latency-doctor/
+  /// Sends `LATENCY DOCTOR` (cmd::LatencyDoctor).
+  ///
+  /// Syntax: `LATENCY DOCTOR`
+  ///
+  /// - Since 2.8.13
+  /// - ACL categories: admin, slow, dangerous
+  /// - Flags: ADMIN, NOSCRIPT, LOADING, STALE
+  /// - Keys: none
+  /// - Reference: https://valkey.io/commands/latency-doctor/
   template <class... Tail>
   decltype(auto) latency_doctor(Tail&&... tail) {
     return self().exec(cmd::LatencyDoctor{}, std::forward<Tail>(tail)...);
   }
 
-  // LATENCY GRAPH: https://valkey.io/commands/latency-graph/
+  /// Sends `LATENCY GRAPH` (cmd::LatencyGraph).
+  ///
+  /// Syntax: `LATENCY GRAPH event`
+  ///
+  /// - Since 2.8.13
+  /// - ACL categories: admin, slow, dangerous
+  /// - Flags: ADMIN, NOSCRIPT, LOADING, STALE
+  /// - Keys: none
+  /// - Reference: https://valkey.io/commands/latency-graph/
   template <class... Tail>
   decltype(auto) latency_graph(std::string_view event, Tail&&... tail) {
     return self().exec(cmd::LatencyGraph{.event = event}, std::forward<Tail>(tail)...);
   }
 
-  // LATENCY HELP: https://valkey.io/commands/latency-help/
+  /// Sends `LATENCY HELP` (cmd::LatencyHelp).
+  ///
+  /// Syntax: `LATENCY HELP`
+  ///
+  /// - Since 2.8.13
+  /// - ACL categories: slow
+  /// - Flags: LOADING, STALE
+  /// - Keys: none
+  /// - Reference: https://valkey.io/commands/latency-help/
   template <class... Tail>
   decltype(auto) latency_help(Tail&&... tail) {
     return self().exec(cmd::LatencyHelp{}, std::forward<Tail>(tail)...);
   }
 
-  // LATENCY HISTOGRAM: https://valkey.io/commands/latency-histogram/
+  /// Sends `LATENCY HISTOGRAM` (cmd::LatencyHistogram).
+  ///
+  /// Syntax: `LATENCY HISTOGRAM [COMMAND [...]]`
+  ///
+  /// - Since 7.0.0
+  /// - ACL categories: admin, slow, dangerous
+  /// - Flags: ADMIN, NOSCRIPT, LOADING, STALE
+  /// - Keys: none
+  /// - Options: `.commands`
+  /// - Reference: https://valkey.io/commands/latency-histogram/
   template <class... Tail>
   decltype(auto) latency_histogram(Tail&&... tail) {
     return self().exec(cmd::LatencyHistogram{}, std::forward<Tail>(tail)...);
   }
+  /// `LATENCY HISTOGRAM` with its optional arguments (cmd::LatencyHistogram::Options).
+  ///
+  /// Example: `db.latency_histogram({.commands = {"COMMAND"}})`
   template <class... Tail>
   decltype(auto) latency_histogram(const cmd::LatencyHistogram::Options& options, Tail&&... tail) {
     return self().exec(cmd::LatencyHistogram{.commands = options.commands}, std::forward<Tail>(tail)...);
   }
 
-  // LATENCY HISTORY: https://valkey.io/commands/latency-history/
+  /// Sends `LATENCY HISTORY` (cmd::LatencyHistory).
+  ///
+  /// Syntax: `LATENCY HISTORY event`
+  ///
+  /// - Since 2.8.13
+  /// - ACL categories: admin, slow, dangerous
+  /// - Flags: ADMIN, NOSCRIPT, LOADING, STALE
+  /// - Keys: none
+  /// - Reference: https://valkey.io/commands/latency-history/
   template <class... Tail>
   decltype(auto) latency_history(std::string_view event, Tail&&... tail) {
     return self().exec(cmd::LatencyHistory{.event = event}, std::forward<Tail>(tail)...);
   }
 
-  // LATENCY LATEST: https://valkey.io/commands/latency-latest/
+  /// Sends `LATENCY LATEST` (cmd::LatencyLatest).
+  ///
+  /// Syntax: `LATENCY LATEST`
+  ///
+  /// - Since 2.8.13
+  /// - ACL categories: admin, slow, dangerous
+  /// - Flags: ADMIN, NOSCRIPT, LOADING, STALE
+  /// - Keys: none
+  /// - Reference: https://valkey.io/commands/latency-latest/
   template <class... Tail>
   decltype(auto) latency_latest(Tail&&... tail) {
     return self().exec(cmd::LatencyLatest{}, std::forward<Tail>(tail)...);
   }
 
-  // LATENCY RESET: https://valkey.io/commands/latency-reset/
+  /// Sends `LATENCY RESET` (cmd::LatencyReset).
+  ///
+  /// Syntax: `LATENCY RESET [event [...]]`
+  ///
+  /// - Since 2.8.13
+  /// - ACL categories: admin, slow, dangerous
+  /// - Flags: ADMIN, NOSCRIPT, LOADING, STALE
+  /// - Keys: none
+  /// - Options: `.events`
+  /// - Reference: https://valkey.io/commands/latency-reset/
   template <class... Tail>
   decltype(auto) latency_reset(Tail&&... tail) {
     return self().exec(cmd::LatencyReset{}, std::forward<Tail>(tail)...);
   }
+  /// `LATENCY RESET` with its optional arguments (cmd::LatencyReset::Options).
+  ///
+  /// Example: `db.latency_reset({.events = {"event"}})`
   template <class... Tail>
   decltype(auto) latency_reset(const cmd::LatencyReset::Options& options, Tail&&... tail) {
     return self().exec(cmd::LatencyReset{.events = options.events}, std::forward<Tail>(tail)...);
   }
 
-  // LCS: https://valkey.io/commands/lcs/
+  /// Sends `LCS` (cmd::Lcs).
+  ///
+  /// Syntax: `LCS key1 key2`
+  ///
+  /// - Since 7.0.0
+  /// - ACL categories: read, string, slow
+  /// - Flags: READONLY
+  /// - Keys: argv[1], 2 keys, step 1 (RO, ACCESS)
+  /// - Reference: https://valkey.io/commands/lcs/
   template <class... Tail>
   decltype(auto) lcs(std::string_view key1, std::string_view key2, Tail&&... tail) {
     return self().exec(cmd::Lcs{.key1 = key1, .key2 = key2}, std::forward<Tail>(tail)...);
   }
 
-  // LCS (typed entry point of Lcs): https://valkey.io/commands/lcs/
+  /// Sends `LCS` (cmd::LcsLen), typed entry point.
+  ///
+  /// Syntax: `LCS key1 key2 LEN`
+  ///
+  /// - Since 7.0.0
+  /// - ACL categories: read, string, slow
+  /// - Flags: READONLY
+  /// - Keys: argv[1], 2 keys, step 1 (RO, ACCESS)
+  /// - Reference: https://valkey.io/commands/lcs/
   template <class... Tail>
   decltype(auto) lcs_len(std::string_view key1, std::string_view key2, Tail&&... tail) {
     return self().exec(cmd::LcsLen{.key1 = key1, .key2 = key2}, std::forward<Tail>(tail)...);
   }
 
-  // LINDEX: https://valkey.io/commands/lindex/
+  /// Sends `LINDEX` (cmd::Lindex).
+  ///
+  /// Syntax: `LINDEX key index`
+  ///
+  /// - Since 1.0.0
+  /// - ACL categories: read, list, slow
+  /// - Flags: READONLY
+  /// - Keys: argv[1], one key (RO, ACCESS)
+  /// - Reference: https://valkey.io/commands/lindex/
   template <class... Tail>
   decltype(auto) lindex(std::string_view key, std::int64_t index, Tail&&... tail) {
     return self().exec(cmd::Lindex{.key = key, .index = index}, std::forward<Tail>(tail)...);
   }
 
-  // LINSERT: https://valkey.io/commands/linsert/
+  /// Sends `LINSERT` (cmd::Linsert).
+  ///
+  /// Syntax: `LINSERT key <BEFORE|AFTER> pivot element`
+  ///
+  /// - Since 2.2.0
+  /// - ACL categories: write, list, slow
+  /// - Flags: WRITE, DENYOOM
+  /// - Keys: argv[1], one key (RW, INSERT)
+  /// - Reference: https://valkey.io/commands/linsert/
   template <class... Tail>
   decltype(auto) linsert(std::string_view key, cmd::Linsert::Where where, std::string_view pivot, std::string_view element, Tail&&... tail) {
     return self().exec(cmd::Linsert{.key = key, .where = where, .pivot = pivot, .element = element}, std::forward<Tail>(tail)...);
   }
 
-  // LLEN: https://valkey.io/commands/llen/
+  /// Sends `LLEN` (cmd::Llen).
+  ///
+  /// Syntax: `LLEN key`
+  ///
+  /// - Since 1.0.0
+  /// - ACL categories: read, list, fast
+  /// - Flags: READONLY, FAST
+  /// - Keys: argv[1], one key (RO)
+  /// - Reference: https://valkey.io/commands/llen/
   template <class... Tail>
   decltype(auto) llen(std::string_view key, Tail&&... tail) {
     return self().exec(cmd::Llen{.key = key}, std::forward<Tail>(tail)...);
   }
 
-  // LMOVE: https://valkey.io/commands/lmove/
+  /// Sends `LMOVE` (cmd::Lmove).
+  ///
+  /// Syntax: `LMOVE source destination <LEFT|RIGHT> <LEFT|RIGHT>`
+  ///
+  /// - Since 6.2.0
+  /// - ACL categories: write, list, slow
+  /// - Flags: WRITE, DENYOOM
+  /// - Keys:
+  ///   1. argv[1], one key (RW, ACCESS, DELETE)
+  ///   2. argv[2], one key (RW, INSERT)
+  /// - Reference: https://valkey.io/commands/lmove/
   template <class... Tail>
   decltype(auto) lmove(std::string_view source, std::string_view destination, cmd::Lmove::WhereFrom where_from, cmd::Lmove::WhereTo where_to, Tail&&... tail) {
     return self().exec(cmd::Lmove{.source = source, .destination = destination, .where_from = where_from, .where_to = where_to}, std::forward<Tail>(tail)...);
   }
 
-  // LMPOP: https://valkey.io/commands/lmpop/
+  /// Sends `LMPOP` (cmd::Lmpop).
+  ///
+  /// Syntax: `LMPOP numkeys key [...] <LEFT|RIGHT> [COUNT count]`
+  ///
+  /// - Since 7.0.0
+  /// - ACL categories: write, list, slow
+  /// - Flags: WRITE
+  /// - Keys: argv[1], the count at +0, keys from +1, step 1 (RW, ACCESS, DELETE)
+  /// - Options: `.count`
+  /// - Reference: https://valkey.io/commands/lmpop/
   template <class... Tail>
   decltype(auto) lmpop(valkey::View<std::string_view> keys, cmd::Lmpop::Where where, Tail&&... tail) {
     return self().exec(cmd::Lmpop{.keys = keys, .where = where}, std::forward<Tail>(tail)...);
   }
+  /// `LMPOP` with its optional arguments (cmd::Lmpop::Options).
+  ///
+  /// Example: `db.lmpop({"key:1"}, valkey::cmd::Lmpop::Where::left, {.count = 1})`
   template <class... Tail>
   decltype(auto) lmpop(valkey::View<std::string_view> keys, cmd::Lmpop::Where where, const cmd::Lmpop::Options& options, Tail&&... tail) {
     return self().exec(cmd::Lmpop{.keys = keys, .where = where, .count = options.count}, std::forward<Tail>(tail)...);
   }
 
-  // LOLWUT: https://valkey.io/commands/lolwut/
+  /// Sends `LOLWUT` (cmd::Lolwut).
+  ///
+  /// Syntax: `LOLWUT [VERSION version]`
+  ///
+  /// - Since 5.0.0
+  /// - ACL categories: read, fast
+  /// - Flags: READONLY, FAST
+  /// - Keys: none
+  /// - Options: `.version`
+  /// - Reference: https://valkey.io/commands/lolwut/
   template <class... Tail>
   decltype(auto) lolwut(Tail&&... tail) {
     return self().exec(cmd::Lolwut{}, std::forward<Tail>(tail)...);
   }
+  /// `LOLWUT` with its optional arguments (cmd::Lolwut::Options).
+  ///
+  /// Example: `db.lolwut({.version = 1})`
   template <class... Tail>
   decltype(auto) lolwut(const cmd::Lolwut::Options& options, Tail&&... tail) {
     return self().exec(cmd::Lolwut{.version = options.version}, std::forward<Tail>(tail)...);
   }
 
-  // LPOP: https://valkey.io/commands/lpop/
+  /// Sends `LPOP` (cmd::Lpop).
+  ///
+  /// Syntax: `LPOP key`
+  ///
+  /// - Since 1.0.0
+  /// - ACL categories: write, list, fast
+  /// - Flags: WRITE, FAST
+  /// - Keys: argv[1], one key (RW, ACCESS, DELETE)
+  /// - Reference: https://valkey.io/commands/lpop/
   template <class... Tail>
   decltype(auto) lpop(std::string_view key, Tail&&... tail) {
     return self().exec(cmd::Lpop{.key = key}, std::forward<Tail>(tail)...);
   }
 
-  // LPOP (typed entry point of Lpop): https://valkey.io/commands/lpop/
+  /// Sends `LPOP` (cmd::LpopCount), typed entry point.
+  ///
+  /// Syntax: `LPOP key count`
+  ///
+  /// - Since 1.0.0
+  /// - ACL categories: write, list, fast
+  /// - Flags: WRITE, FAST
+  /// - Keys: argv[1], one key (RW, ACCESS, DELETE)
+  /// - Reference: https://valkey.io/commands/lpop/
   template <class... Tail>
   decltype(auto) lpop_count(std::string_view key, std::int64_t count, Tail&&... tail) {
     return self().exec(cmd::LpopCount{.key = key, .count = count}, std::forward<Tail>(tail)...);
   }
 
-  // LPOS: https://valkey.io/commands/lpos/
+  /// Sends `LPOS` (cmd::Lpos).
+  ///
+  /// Syntax: `LPOS key element [RANK rank] [MAXLEN len]`
+  ///
+  /// - Since 6.0.6
+  /// - ACL categories: read, list, slow
+  /// - Flags: READONLY
+  /// - Keys: argv[1], one key (RO, ACCESS)
+  /// - Options: `.rank`, `.len`
+  /// - Reference: https://valkey.io/commands/lpos/
   template <class... Tail>
   decltype(auto) lpos(std::string_view key, std::string_view element, Tail&&... tail) {
     return self().exec(cmd::Lpos{.key = key, .element = element}, std::forward<Tail>(tail)...);
   }
+  /// `LPOS` with its optional arguments (cmd::Lpos::Options).
+  ///
+  /// Example: `db.lpos("key:1", "element", {.rank = 1})`
   template <class... Tail>
   decltype(auto) lpos(std::string_view key, std::string_view element, const cmd::Lpos::Options& options, Tail&&... tail) {
     return self().exec(cmd::Lpos{.key = key, .element = element, .rank = options.rank, .len = options.len}, std::forward<Tail>(tail)...);
   }
 
-  // LPOS (typed entry point of Lpos): https://valkey.io/commands/lpos/
+  /// Sends `LPOS` (cmd::LposCount), typed entry point.
+  ///
+  /// Syntax: `LPOS key element [RANK rank] COUNT num-matches [MAXLEN len]`
+  ///
+  /// - Since 6.0.6
+  /// - ACL categories: read, list, slow
+  /// - Flags: READONLY
+  /// - Keys: argv[1], one key (RO, ACCESS)
+  /// - Options: `.rank`, `.len`
+  /// - Reference: https://valkey.io/commands/lpos/
   template <class... Tail>
   decltype(auto) lpos_count(std::string_view key, std::string_view element, std::int64_t num_matches, Tail&&... tail) {
     return self().exec(cmd::LposCount{.key = key, .element = element, .num_matches = num_matches}, std::forward<Tail>(tail)...);
   }
+  /// `LPOS` with its optional arguments (cmd::LposCount::Options).
+  ///
+  /// Example: `db.lpos_count("key:1", "element", 2, {.rank = 1})`
   template <class... Tail>
   decltype(auto) lpos_count(std::string_view key, std::string_view element, std::int64_t num_matches, const cmd::LposCount::Options& options, Tail&&... tail) {
     return self().exec(cmd::LposCount{.key = key, .element = element, .num_matches = num_matches, .rank = options.rank, .len = options.len}, std::forward<Tail>(tail)...);
   }
 
-  // LPUSH: https://valkey.io/commands/lpush/
+  /// Sends `LPUSH` (cmd::Lpush).
+  ///
+  /// Syntax: `LPUSH key element [...]`
+  ///
+  /// - Since 1.0.0
+  /// - ACL categories: write, list, fast
+  /// - Flags: WRITE, DENYOOM, FAST
+  /// - Keys: argv[1], one key (RW, INSERT)
+  /// - Reference: https://valkey.io/commands/lpush/
   template <class... Tail>
   decltype(auto) lpush(std::string_view key, valkey::View<std::string_view> elements, Tail&&... tail) {
     return self().exec(cmd::Lpush{.key = key, .elements = elements}, std::forward<Tail>(tail)...);
   }
 
-  // LPUSHX: https://valkey.io/commands/lpushx/
+  /// Sends `LPUSHX` (cmd::Lpushx).
+  ///
+  /// Syntax: `LPUSHX key element [...]`
+  ///
+  /// - Since 2.2.0
+  /// - ACL categories: write, list, fast
+  /// - Flags: WRITE, DENYOOM, FAST
+  /// - Keys: argv[1], one key (RW, INSERT)
+  /// - Reference: https://valkey.io/commands/lpushx/
   template <class... Tail>
   decltype(auto) lpushx(std::string_view key, valkey::View<std::string_view> elements, Tail&&... tail) {
     return self().exec(cmd::Lpushx{.key = key, .elements = elements}, std::forward<Tail>(tail)...);
   }
 
-  // LRANGE: https://valkey.io/commands/lrange/
+  /// Sends `LRANGE` (cmd::Lrange).
+  ///
+  /// Syntax: `LRANGE key start stop`
+  ///
+  /// - Since 1.0.0
+  /// - ACL categories: read, list, slow
+  /// - Flags: READONLY
+  /// - Keys: argv[1], one key (RO, ACCESS)
+  /// - Reference: https://valkey.io/commands/lrange/
   template <class... Tail>
   decltype(auto) lrange(std::string_view key, std::int64_t start, std::int64_t stop, Tail&&... tail) {
     return self().exec(cmd::Lrange{.key = key, .start = start, .stop = stop}, std::forward<Tail>(tail)...);
   }
 
-  // LREM: https://valkey.io/commands/lrem/
+  /// Sends `LREM` (cmd::Lrem).
+  ///
+  /// Syntax: `LREM key count element`
+  ///
+  /// - Since 1.0.0
+  /// - ACL categories: write, list, slow
+  /// - Flags: WRITE
+  /// - Keys: argv[1], one key (RW, DELETE)
+  /// - Reference: https://valkey.io/commands/lrem/
   template <class... Tail>
   decltype(auto) lrem(std::string_view key, std::int64_t count, std::string_view element, Tail&&... tail) {
     return self().exec(cmd::Lrem{.key = key, .count = count, .element = element}, std::forward<Tail>(tail)...);
   }
 
-  // LSET: https://valkey.io/commands/lset/
+  /// Sends `LSET` (cmd::Lset).
+  ///
+  /// Syntax: `LSET key index element`
+  ///
+  /// - Since 1.0.0
+  /// - ACL categories: write, list, slow
+  /// - Flags: WRITE, DENYOOM
+  /// - Keys: argv[1], one key (RW, UPDATE)
+  /// - Reference: https://valkey.io/commands/lset/
   template <class... Tail>
   decltype(auto) lset(std::string_view key, std::int64_t index, std::string_view element, Tail&&... tail) {
     return self().exec(cmd::Lset{.key = key, .index = index, .element = element}, std::forward<Tail>(tail)...);
   }
 
-  // LTRIM: https://valkey.io/commands/ltrim/
+  /// Sends `LTRIM` (cmd::Ltrim).
+  ///
+  /// Syntax: `LTRIM key start stop`
+  ///
+  /// - Since 1.0.0
+  /// - ACL categories: write, list, slow
+  /// - Flags: WRITE
+  /// - Keys: argv[1], one key (RW, DELETE)
+  /// - Reference: https://valkey.io/commands/ltrim/
   template <class... Tail>
   decltype(auto) ltrim(std::string_view key, std::int64_t start, std::int64_t stop, Tail&&... tail) {
     return self().exec(cmd::Ltrim{.key = key, .start = start, .stop = stop}, std::forward<Tail>(tail)...);
   }
 
-  // MEMORY DOCTOR: https://valkey.io/commands/memory-doctor/
+  /// Sends `MEMORY DOCTOR` (cmd::MemoryDoctor).
+  ///
+  /// Syntax: `MEMORY DOCTOR`
+  ///
+  /// - Since 4.0.0
+  /// - ACL categories: slow
+  /// - Flags: none
+  /// - Keys: none
+  /// - Reference: https://valkey.io/commands/memory-doctor/
   template <class... Tail>
   decltype(auto) memory_doctor(Tail&&... tail) {
     return self().exec(cmd::MemoryDoctor{}, std::forward<Tail>(tail)...);
   }
 
-  // MEMORY HELP: https://valkey.io/commands/memory-help/
+  /// Sends `MEMORY HELP` (cmd::MemoryHelp).
+  ///
+  /// Syntax: `MEMORY HELP`
+  ///
+  /// - Since 4.0.0
+  /// - ACL categories: slow
+  /// - Flags: LOADING, STALE
+  /// - Keys: none
+  /// - Reference: https://valkey.io/commands/memory-help/
   template <class... Tail>
   decltype(auto) memory_help(Tail&&... tail) {
     return self().exec(cmd::MemoryHelp{}, std::forward<Tail>(tail)...);
   }
 
-  // MEMORY MALLOC-STATS: https://valkey.io/commands/memory-malloc-stats/
+  /// Sends `MEMORY MALLOC-STATS` (cmd::MemoryMallocStats).
+  ///
+  /// Syntax: `MEMORY MALLOC-STATS`
+  ///
+  /// - Since 4.0.0
+  /// - ACL categories: slow
+  /// - Flags: LOADING
+  /// - Keys: none
+  /// - Reference: https://valkey.io/commands/memory-malloc-stats/
   template <class... Tail>
   decltype(auto) memory_malloc_stats(Tail&&... tail) {
     return self().exec(cmd::MemoryMallocStats{}, std::forward<Tail>(tail)...);
   }
 
-  // MEMORY PURGE: https://valkey.io/commands/memory-purge/
+  /// Sends `MEMORY PURGE` (cmd::MemoryPurge).
+  ///
+  /// Syntax: `MEMORY PURGE`
+  ///
+  /// - Since 4.0.0
+  /// - ACL categories: slow
+  /// - Flags: LOADING
+  /// - Keys: none
+  /// - Reference: https://valkey.io/commands/memory-purge/
   template <class... Tail>
   decltype(auto) memory_purge(Tail&&... tail) {
     return self().exec(cmd::MemoryPurge{}, std::forward<Tail>(tail)...);
   }
 
-  // MEMORY STATS: https://valkey.io/commands/memory-stats/
+  /// Sends `MEMORY STATS` (cmd::MemoryStats).
+  ///
+  /// Syntax: `MEMORY STATS`
+  ///
+  /// - Since 4.0.0
+  /// - ACL categories: slow
+  /// - Flags: none
+  /// - Keys: none
+  /// - Reference: https://valkey.io/commands/memory-stats/
   template <class... Tail>
   decltype(auto) memory_stats(Tail&&... tail) {
     return self().exec(cmd::MemoryStats{}, std::forward<Tail>(tail)...);
   }
 
-  // MEMORY USAGE: https://valkey.io/commands/memory-usage/
+  /// Sends `MEMORY USAGE` (cmd::MemoryUsage).
+  ///
+  /// Syntax: `MEMORY USAGE key [SAMPLES count]`
+  ///
+  /// - Since 4.0.0
+  /// - ACL categories: read, slow
+  /// - Flags: READONLY
+  /// - Keys: argv[2], one key (RO)
+  /// - Options: `.count`
+  /// - Reference: https://valkey.io/commands/memory-usage/
   template <class... Tail>
   decltype(auto) memory_usage(std::string_view key, Tail&&... tail) {
     return self().exec(cmd::MemoryUsage{.key = key}, std::forward<Tail>(tail)...);
   }
+  /// `MEMORY USAGE` with its optional arguments (cmd::MemoryUsage::Options).
+  ///
+  /// Example: `db.memory_usage("key:1", {.count = 1})`
   template <class... Tail>
   decltype(auto) memory_usage(std::string_view key, const cmd::MemoryUsage::Options& options, Tail&&... tail) {
     return self().exec(cmd::MemoryUsage{.key = key, .count = options.count}, std::forward<Tail>(tail)...);
   }
 
-  // MGET: https://valkey.io/commands/mget/
+  /// Sends `MGET` (cmd::Mget).
+  ///
+  /// Syntax: `MGET key [...]`
+  ///
+  /// - Since 1.0.0
+  /// - ACL categories: read, string, fast
+  /// - Flags: READONLY, FAST
+  /// - Keys: argv[1], keys to the last argument, step 1 (RO, ACCESS)
+  /// - Reference: https://valkey.io/commands/mget/
   template <class... Tail>
   decltype(auto) mget(valkey::View<std::string_view> keys, Tail&&... tail) {
     return self().exec(cmd::Mget{.keys = keys}, std::forward<Tail>(tail)...);
   }
 
-  // MIGRATE: https://valkey.io/commands/migrate/
+  /// Sends `MIGRATE` (cmd::Migrate).
+  ///
+  /// Syntax: `MIGRATE host port key destination-db timeout [COPY] [REPLACE] [AUTH auth|AUTH2 username password] [KEYS keys [...]]`
+  ///
+  /// - Since 2.6.0
+  /// - ACL categories: keyspace, write, slow, dangerous
+  /// - Flags: WRITE
+  /// - Keys:
+  ///   1. argv[3], one key (RW, ACCESS, DELETE)
+  ///   2. after `KEYS` (searched from the end), keys to the last argument, step 1 (RW, ACCESS, DELETE, INCOMPLETE)
+  /// - Options: `.copy`, `.replace`, `.authentication` (`Auth`, `Auth2`), `.keys`
+  /// - Reference: https://valkey.io/commands/migrate/
   template <class... Tail>
   decltype(auto) migrate(std::string_view host, std::int64_t port, std::string_view key, std::int64_t destination_db, std::int64_t timeout, Tail&&... tail) {
     return self().exec(cmd::Migrate{.host = host, .port = port, .key = key, .destination_db = destination_db, .timeout = timeout}, std::forward<Tail>(tail)...);
   }
+  /// `MIGRATE` with its optional arguments (cmd::Migrate::Options).
+  ///
+  /// Example: `db.migrate("127.0.0.1", 6379, "key:1", 1, 0, {.copy = true})`
   template <class... Tail>
   decltype(auto) migrate(std::string_view host, std::int64_t port, std::string_view key, std::int64_t destination_db, std::int64_t timeout, const cmd::Migrate::Options& options, Tail&&... tail) {
     return self().exec(cmd::Migrate{.host = host, .port = port, .key = key, .destination_db = destination_db, .timeout = timeout, .copy = options.copy, .replace = options.replace, .authentication = options.authentication, .keys = options.keys}, std::forward<Tail>(tail)...);
   }
 
-  // MODULE HELP: https://valkey.io/commands/module-help/
+  /// Sends `MODULE HELP` (cmd::ModuleHelp).
+  ///
+  /// Syntax: `MODULE HELP`
+  ///
+  /// - Since 5.0.0
+  /// - ACL categories: slow
+  /// - Flags: LOADING, STALE
+  /// - Keys: none
+  /// - Reference: https://valkey.io/commands/module-help/
   template <class... Tail>
   decltype(auto) module_help(Tail&&... tail) {
     return self().exec(cmd::ModuleHelp{}, std::forward<Tail>(tail)...);
   }
 
-  // MODULE LIST: https://valkey.io/commands/module-list/
+  /// Sends `MODULE LIST` (cmd::ModuleList).
+  ///
+  /// Syntax: `MODULE LIST`
+  ///
+  /// - Since 4.0.0
+  /// - ACL categories: admin, slow, dangerous
+  /// - Flags: ADMIN, NOSCRIPT
+  /// - Keys: none
+  /// - Reference: https://valkey.io/commands/module-list/
   template <class... Tail>
   decltype(auto) module_list(Tail&&... tail) {
     return self().exec(cmd::ModuleList{}, std::forward<Tail>(tail)...);
   }
 
-  // MODULE LOAD: https://valkey.io/commands/module-load/
+  /// Sends `MODULE LOAD` (cmd::ModuleLoad).
+  ///
+  /// Syntax: `MODULE LOAD path [arg [...]]`
+  ///
+  /// - Since 4.0.0
+  /// - ACL categories: admin, slow, dangerous
+  /// - Flags: NO_ASYNC_LOADING, ADMIN, NOSCRIPT, PROTECTED
+  /// - Keys: none
+  /// - Options: `.args`
+  /// - Reference: https://valkey.io/commands/module-load/
   template <class... Tail>
   decltype(auto) module_load(std::string_view path, Tail&&... tail) {
     return self().exec(cmd::ModuleLoad{.path = path}, std::forward<Tail>(tail)...);
   }
+  /// `MODULE LOAD` with its optional arguments (cmd::ModuleLoad::Options).
+  ///
+  /// Example: `db.module_load("path", {.args = {"arg"}})`
   template <class... Tail>
   decltype(auto) module_load(std::string_view path, const cmd::ModuleLoad::Options& options, Tail&&... tail) {
     return self().exec(cmd::ModuleLoad{.path = path, .args = options.args}, std::forward<Tail>(tail)...);
   }
 
-  // MODULE LOADEX: https://valkey.io/commands/module-loadex/
+  /// Sends `MODULE LOADEX` (cmd::ModuleLoadex).
+  ///
+  /// Syntax: `MODULE LOADEX path [CONFIG name value [CONFIG ...]] [ARGS args [...]]`
+  ///
+  /// - Since 7.0.0
+  /// - ACL categories: admin, slow, dangerous
+  /// - Flags: NO_ASYNC_LOADING, ADMIN, NOSCRIPT, PROTECTED
+  /// - Keys: none
+  /// - Options: `.configs`, `.args`
+  /// - Reference: https://valkey.io/commands/module-loadex/
   template <class... Tail>
   decltype(auto) module_loadex(std::string_view path, Tail&&... tail) {
     return self().exec(cmd::ModuleLoadex{.path = path}, std::forward<Tail>(tail)...);
   }
+  /// `MODULE LOADEX` with its optional arguments (cmd::ModuleLoadex::Options).
+  ///
+  /// Example: `db.module_loadex("path", {.configs = {{"name", "value"}}})`
   template <class... Tail>
   decltype(auto) module_loadex(std::string_view path, const cmd::ModuleLoadex::Options& options, Tail&&... tail) {
     return self().exec(cmd::ModuleLoadex{.path = path, .configs = options.configs, .args = options.args}, std::forward<Tail>(tail)...);
   }
 
-  // MODULE UNLOAD: https://valkey.io/commands/module-unload/
+  /// Sends `MODULE UNLOAD` (cmd::ModuleUnload).
+  ///
+  /// Syntax: `MODULE UNLOAD name`
+  ///
+  /// - Since 4.0.0
+  /// - ACL categories: admin, slow, dangerous
+  /// - Flags: NO_ASYNC_LOADING, ADMIN, NOSCRIPT, PROTECTED
+  /// - Keys: none
+  /// - Reference: https://valkey.io/commands/module-unload/
   template <class... Tail>
   decltype(auto) module_unload(std::string_view name, Tail&&... tail) {
     return self().exec(cmd::ModuleUnload{.name = name}, std::forward<Tail>(tail)...);
   }
 
-  // MOVE: https://valkey.io/commands/move/
+  /// Sends `MOVE` (cmd::Move).
+  ///
+  /// Syntax: `MOVE key db`
+  ///
+  /// - Since 1.0.0
+  /// - ACL categories: keyspace, write, fast
+  /// - Flags: WRITE, FAST
+  /// - Keys: argv[1], one key (RW, ACCESS, UPDATE)
+  /// - Reference: https://valkey.io/commands/move/
   template <class... Tail>
   decltype(auto) move(std::string_view key, std::int64_t db, Tail&&... tail) {
     return self().exec(cmd::Move{.key = key, .db = db}, std::forward<Tail>(tail)...);
   }
 
-  // MSET: https://valkey.io/commands/mset/
+  /// Sends `MSET` (cmd::Mset).
+  ///
+  /// Syntax: `MSET key value [...]`
+  ///
+  /// - Since 1.0.1
+  /// - ACL categories: write, string, slow
+  /// - Flags: WRITE, DENYOOM
+  /// - Keys: argv[1], keys to the last argument, step 2 (OW, UPDATE)
+  /// - Reference: https://valkey.io/commands/mset/
   template <class... Tail>
   decltype(auto) mset(valkey::View<std::pair<std::string_view, std::string_view>> data, Tail&&... tail) {
     return self().exec(cmd::Mset{.data = data}, std::forward<Tail>(tail)...);
   }
 
-  // MSETEX: https://valkey.io/commands/msetex/
+  /// Sends `MSETEX` (cmd::Msetex).
+  ///
+  /// Syntax: `MSETEX numkeys key value [...] [NX|XX] [EX seconds|PX milliseconds|EXAT unix-time-seconds|PXAT unix-time-milliseconds|KEEPTTL]`
+  ///
+  /// - Since 9.1.0
+  /// - ACL categories: write, string, slow
+  /// - Flags: WRITE, DENYOOM
+  /// - Keys: argv[1], the count at +0, keys from +1, step 2 (OW, UPDATE)
+  /// - Options: `.condition` (`Condition::nx`, `Condition::xx`), `.expiration` (`Ex`, `Px`, `Exat`, `Pxat`, `KeepTtl`)
+  /// - Reference: https://valkey.io/commands/msetex/
   template <class... Tail>
   decltype(auto) msetex(valkey::View<std::pair<std::string_view, std::string_view>> data, Tail&&... tail) {
     return self().exec(cmd::Msetex{.data = data}, std::forward<Tail>(tail)...);
   }
+  /// `MSETEX` with its optional arguments (cmd::Msetex::Options).
+  ///
+  /// Example: `db.msetex({{"key:1", "value"}}, {.condition = valkey::cmd::Msetex::Condition::nx})`
   template <class... Tail>
   decltype(auto) msetex(valkey::View<std::pair<std::string_view, std::string_view>> data, const cmd::Msetex::Options& options, Tail&&... tail) {
     return self().exec(cmd::Msetex{.data = data, .condition = options.condition, .expiration = options.expiration}, std::forward<Tail>(tail)...);
   }
 
-  // MSETNX: https://valkey.io/commands/msetnx/
+  /// Sends `MSETNX` (cmd::Msetnx).
+  ///
+  /// Syntax: `MSETNX key value [...]`
+  ///
+  /// - Since 1.0.1
+  /// - ACL categories: write, string, slow
+  /// - Flags: WRITE, DENYOOM
+  /// - Keys: argv[1], keys to the last argument, step 2 (OW, INSERT)
+  /// - Reference: https://valkey.io/commands/msetnx/
   template <class... Tail>
   decltype(auto) msetnx(valkey::View<std::pair<std::string_view, std::string_view>> data, Tail&&... tail) {
     return self().exec(cmd::Msetnx{.data = data}, std::forward<Tail>(tail)...);
   }
 
-  // OBJECT ENCODING: https://valkey.io/commands/object-encoding/
+  /// Sends `OBJECT ENCODING` (cmd::ObjectEncoding).
+  ///
+  /// Syntax: `OBJECT ENCODING key`
+  ///
+  /// - Since 2.2.3
+  /// - ACL categories: keyspace, read, slow
+  /// - Flags: READONLY
+  /// - Keys: argv[2], one key (RO)
+  /// - Reference: https://valkey.io/commands/object-encoding/
   template <class... Tail>
   decltype(auto) object_encoding(std::string_view key, Tail&&... tail) {
     return self().exec(cmd::ObjectEncoding{.key = key}, std::forward<Tail>(tail)...);
   }
 
-  // OBJECT FREQ: https://valkey.io/commands/object-freq/
+  /// Sends `OBJECT FREQ` (cmd::ObjectFreq).
+  ///
+  /// Syntax: `OBJECT FREQ key`
+  ///
+  /// - Since 4.0.0
+  /// - ACL categories: keyspace, read, slow
+  /// - Flags: READONLY
+  /// - Keys: argv[2], one key (RO)
+  /// - Reference: https://valkey.io/commands/object-freq/
   template <class... Tail>
   decltype(auto) object_freq(std::string_view key, Tail&&... tail) {
     return self().exec(cmd::ObjectFreq{.key = key}, std::forward<Tail>(tail)...);
   }
 
-  // OBJECT HELP: https://valkey.io/commands/object-help/
+  /// Sends `OBJECT HELP` (cmd::ObjectHelp).
+  ///
+  /// Syntax: `OBJECT HELP`
+  ///
+  /// - Since 6.2.0
+  /// - ACL categories: keyspace, slow
+  /// - Flags: LOADING, STALE
+  /// - Keys: none
+  /// - Reference: https://valkey.io/commands/object-help/
   template <class... Tail>
   decltype(auto) object_help(Tail&&... tail) {
     return self().exec(cmd::ObjectHelp{}, std::forward<Tail>(tail)...);
   }
 
-  // OBJECT IDLETIME: https://valkey.io/commands/object-idletime/
+  /// Sends `OBJECT IDLETIME` (cmd::ObjectIdleTime).
+  ///
+  /// Syntax: `OBJECT IDLETIME key`
+  ///
+  /// - Since 2.2.3
+  /// - ACL categories: keyspace, read, slow
+  /// - Flags: READONLY
+  /// - Keys: argv[2], one key (RO)
+  /// - Reference: https://valkey.io/commands/object-idletime/
   template <class... Tail>
   decltype(auto) object_idletime(std::string_view key, Tail&&... tail) {
     return self().exec(cmd::ObjectIdleTime{.key = key}, std::forward<Tail>(tail)...);
   }
 
-  // OBJECT REFCOUNT: https://valkey.io/commands/object-refcount/
+  /// Sends `OBJECT REFCOUNT` (cmd::ObjectRefCount).
+  ///
+  /// Syntax: `OBJECT REFCOUNT key`
+  ///
+  /// - Since 2.2.3
+  /// - ACL categories: keyspace, read, slow
+  /// - Flags: READONLY
+  /// - Keys: argv[2], one key (RO)
+  /// - Reference: https://valkey.io/commands/object-refcount/
   template <class... Tail>
   decltype(auto) object_refcount(std::string_view key, Tail&&... tail) {
     return self().exec(cmd::ObjectRefCount{.key = key}, std::forward<Tail>(tail)...);
   }
 
-  // PERSIST: https://valkey.io/commands/persist/
+  /// Sends `PERSIST` (cmd::Persist).
+  ///
+  /// Syntax: `PERSIST key`
+  ///
+  /// - Since 2.2.0
+  /// - ACL categories: keyspace, write, fast
+  /// - Flags: WRITE, FAST
+  /// - Keys: argv[1], one key (RW, UPDATE)
+  /// - Reference: https://valkey.io/commands/persist/
   template <class... Tail>
   decltype(auto) persist(std::string_view key, Tail&&... tail) {
     return self().exec(cmd::Persist{.key = key}, std::forward<Tail>(tail)...);
   }
 
-  // PEXPIRE: https://valkey.io/commands/pexpire/
+  /// Sends `PEXPIRE` (cmd::Pexpire).
+  ///
+  /// Syntax: `PEXPIRE key milliseconds [NX|XX|GT|LT]`
+  ///
+  /// - Since 2.6.0
+  /// - ACL categories: keyspace, write, fast
+  /// - Flags: WRITE, FAST
+  /// - Keys: argv[1], one key (RW, UPDATE)
+  /// - Options: `.condition` (`Condition::nx`, `Condition::xx`, `Condition::gt`, `Condition::lt`)
+  /// - Reference: https://valkey.io/commands/pexpire/
   template <class... Tail>
   decltype(auto) pexpire(std::string_view key, valkey::Milliseconds milliseconds, Tail&&... tail) {
     return self().exec(cmd::Pexpire{.key = key, .milliseconds = milliseconds}, std::forward<Tail>(tail)...);
   }
+  /// `PEXPIRE` with its optional arguments (cmd::Pexpire::Options).
+  ///
+  /// Example: `db.pexpire("key:1", 100, {.condition = valkey::cmd::Pexpire::Condition::nx})`
   template <class... Tail>
   decltype(auto) pexpire(std::string_view key, valkey::Milliseconds milliseconds, const cmd::Pexpire::Options& options, Tail&&... tail) {
     return self().exec(cmd::Pexpire{.key = key, .milliseconds = milliseconds, .condition = options.condition}, std::forward<Tail>(tail)...);
   }
 
-  // PEXPIREAT: https://valkey.io/commands/pexpireat/
+  /// Sends `PEXPIREAT` (cmd::Pexpireat).
+  ///
+  /// Syntax: `PEXPIREAT key unix-time-milliseconds [NX|XX|GT|LT]`
+  ///
+  /// - Since 2.6.0
+  /// - ACL categories: keyspace, write, fast
+  /// - Flags: WRITE, FAST
+  /// - Keys: argv[1], one key (RW, UPDATE)
+  /// - Options: `.condition` (`Condition::nx`, `Condition::xx`, `Condition::gt`, `Condition::lt`)
+  /// - Reference: https://valkey.io/commands/pexpireat/
   template <class... Tail>
   decltype(auto) pexpireat(std::string_view key, valkey::UnixMilliseconds unix_time_milliseconds, Tail&&... tail) {
     return self().exec(cmd::Pexpireat{.key = key, .unix_time_milliseconds = unix_time_milliseconds}, std::forward<Tail>(tail)...);
   }
+  /// `PEXPIREAT` with its optional arguments (cmd::Pexpireat::Options).
+  ///
+  /// Example: `db.pexpireat("key:1", 1700000000, {.condition = valkey::cmd::Pexpireat::Condition::nx})`
   template <class... Tail>
   decltype(auto) pexpireat(std::string_view key, valkey::UnixMilliseconds unix_time_milliseconds, const cmd::Pexpireat::Options& options, Tail&&... tail) {
     return self().exec(cmd::Pexpireat{.key = key, .unix_time_milliseconds = unix_time_milliseconds, .condition = options.condition}, std::forward<Tail>(tail)...);
   }
 
-  // PEXPIRETIME: https://valkey.io/commands/pexpiretime/
+  /// Sends `PEXPIRETIME` (cmd::Pexpiretime).
+  ///
+  /// Syntax: `PEXPIRETIME key`
+  ///
+  /// - Since 7.0.0
+  /// - ACL categories: keyspace, read, fast
+  /// - Flags: READONLY, FAST
+  /// - Keys: argv[1], one key (RO, ACCESS)
+  /// - Reference: https://valkey.io/commands/pexpiretime/
   template <class... Tail>
   decltype(auto) pexpiretime(std::string_view key, Tail&&... tail) {
     return self().exec(cmd::Pexpiretime{.key = key}, std::forward<Tail>(tail)...);
   }
 
-  // PFADD: https://valkey.io/commands/pfadd/
+  /// Sends `PFADD` (cmd::Pfadd).
+  ///
+  /// Syntax: `PFADD key [element [...]]`
+  ///
+  /// - Since 2.8.9
+  /// - ACL categories: write, hyperloglog, fast
+  /// - Flags: WRITE, DENYOOM, FAST
+  /// - Keys: argv[1], one key (RW, INSERT)
+  /// - Options: `.elements`
+  /// - Reference: https://valkey.io/commands/pfadd/
   template <class... Tail>
   decltype(auto) pfadd(std::string_view key, Tail&&... tail) {
     return self().exec(cmd::Pfadd{.key = key}, std::forward<Tail>(tail)...);
   }
+  /// `PFADD` with its optional arguments (cmd::Pfadd::Options).
+  ///
+  /// Example: `db.pfadd("key:1", {.elements = {"element"}})`
   template <class... Tail>
   decltype(auto) pfadd(std::string_view key, const cmd::Pfadd::Options& options, Tail&&... tail) {
     return self().exec(cmd::Pfadd{.key = key, .elements = options.elements}, std::forward<Tail>(tail)...);
   }
 
-  // PFCOUNT: https://valkey.io/commands/pfcount/
+  /// Sends `PFCOUNT` (cmd::Pfcount).
+  ///
+  /// Syntax: `PFCOUNT key [...]`
+  ///
+  /// - Since 2.8.9
+  /// - ACL categories: read, hyperloglog, slow
+  /// - Flags: READONLY, MAY_REPLICATE
+  /// - Keys: argv[1], keys to the last argument, step 1 (RW, ACCESS)
+  /// - Reference: https://valkey.io/commands/pfcount/
   template <class... Tail>
   decltype(auto) pfcount(valkey::View<std::string_view> keys, Tail&&... tail) {
     return self().exec(cmd::Pfcount{.keys = keys}, std::forward<Tail>(tail)...);
   }
 
-  // PFDEBUG: https://valkey.io/commands/pfdebug/
+  /// Sends `PFDEBUG` (cmd::Pfdebug).
+  ///
+  /// Syntax: `PFDEBUG subcommand key`
+  ///
+  /// - Since 2.8.9
+  /// - ACL categories: write, hyperloglog, admin, slow, dangerous
+  /// - Flags: WRITE, DENYOOM, ADMIN
+  /// - Keys: argv[2], one key (RW, ACCESS)
+  /// - Reference: https://valkey.io/commands/pfdebug/
   template <class... Tail>
   decltype(auto) pfdebug(std::string_view subcommand, std::string_view key, Tail&&... tail) {
     return self().exec(cmd::Pfdebug{.subcommand = subcommand, .key = key}, std::forward<Tail>(tail)...);
   }
 
-  // PFMERGE: https://valkey.io/commands/pfmerge/
+  /// Sends `PFMERGE` (cmd::Pfmerge).
+  ///
+  /// Syntax: `PFMERGE destkey [sourcekey [...]]`
+  ///
+  /// - Since 2.8.9
+  /// - ACL categories: write, hyperloglog, slow
+  /// - Flags: WRITE, DENYOOM
+  /// - Keys:
+  ///   1. argv[1], one key (RW, ACCESS, INSERT)
+  ///   2. argv[2], keys to the last argument, step 1 (RO, ACCESS)
+  /// - Options: `.source_keys`
+  /// - Reference: https://valkey.io/commands/pfmerge/
   template <class... Tail>
   decltype(auto) pfmerge(std::string_view dest_key, Tail&&... tail) {
     return self().exec(cmd::Pfmerge{.dest_key = dest_key}, std::forward<Tail>(tail)...);
   }
+  /// `PFMERGE` with its optional arguments (cmd::Pfmerge::Options).
+  ///
+  /// Example: `db.pfmerge("key:1", {.source_keys = {"key:2"}})`
   template <class... Tail>
   decltype(auto) pfmerge(std::string_view dest_key, const cmd::Pfmerge::Options& options, Tail&&... tail) {
     return self().exec(cmd::Pfmerge{.dest_key = dest_key, .source_keys = options.source_keys}, std::forward<Tail>(tail)...);
   }
 
-  // PFSELFTEST: https://valkey.io/commands/pfselftest/
+  /// Sends `PFSELFTEST` (cmd::Pfselftest).
+  ///
+  /// Syntax: `PFSELFTEST`
+  ///
+  /// - Since 2.8.9
+  /// - ACL categories: hyperloglog, admin, slow, dangerous
+  /// - Flags: ADMIN
+  /// - Keys: none
+  /// - Reference: https://valkey.io/commands/pfselftest/
   template <class... Tail>
   decltype(auto) pfselftest(Tail&&... tail) {
     return self().exec(cmd::Pfselftest{}, std::forward<Tail>(tail)...);
   }
 
-  // PING: https://valkey.io/commands/ping/
+  /// Sends `PING` (cmd::Ping).
+  ///
+  /// Syntax: `PING [message]`
+  ///
+  /// - Since 1.0.0
+  /// - ACL categories: fast, connection
+  /// - Flags: FAST, SENTINEL
+  /// - Keys: none
+  /// - Options: `.message`
+  /// - Reference: https://valkey.io/commands/ping/
   template <class... Tail>
   decltype(auto) ping(Tail&&... tail) {
     return self().exec(cmd::Ping{}, std::forward<Tail>(tail)...);
   }
+  /// `PING` with its optional arguments (cmd::Ping::Options).
+  ///
+  /// Example: `db.ping({.message = "message"})`
   template <class... Tail>
   decltype(auto) ping(const cmd::Ping::Options& options, Tail&&... tail) {
     return self().exec(cmd::Ping{.message = options.message}, std::forward<Tail>(tail)...);
   }
 
-  // PSETEX: https://valkey.io/commands/psetex/
+  /// Sends `PSETEX` (cmd::Psetex).
+  ///
+  /// Syntax: `PSETEX key milliseconds value`
+  ///
+  /// - Since 2.6.0
+  /// - ACL categories: write, string, slow
+  /// - Flags: WRITE, DENYOOM
+  /// - Keys: argv[1], one key (OW, UPDATE)
+  /// - Reference: https://valkey.io/commands/psetex/
   template <class... Tail>
   decltype(auto) psetex(std::string_view key, valkey::Milliseconds milliseconds, std::string_view value, Tail&&... tail) {
     return self().exec(cmd::Psetex{.key = key, .milliseconds = milliseconds, .value = value}, std::forward<Tail>(tail)...);
   }
 
-  // PTTL: https://valkey.io/commands/pttl/
+  /// Sends `PTTL` (cmd::Pttl).
+  ///
+  /// Syntax: `PTTL key`
+  ///
+  /// - Since 2.6.0
+  /// - ACL categories: keyspace, read, fast
+  /// - Flags: READONLY, FAST
+  /// - Keys: argv[1], one key (RO, ACCESS)
+  /// - Reference: https://valkey.io/commands/pttl/
   template <class... Tail>
   decltype(auto) pttl(std::string_view key, Tail&&... tail) {
     return self().exec(cmd::Pttl{.key = key}, std::forward<Tail>(tail)...);
   }
 
-  // PUBLISH: https://valkey.io/commands/publish/
+  /// Sends `PUBLISH` (cmd::Publish).
+  ///
+  /// Syntax: `PUBLISH channel message`
+  ///
+  /// - Since 2.0.0
+  /// - ACL categories: pubsub, fast
+  /// - Flags: PUBSUB, LOADING, STALE, FAST, MAY_REPLICATE, SENTINEL
+  /// - Keys: none
+  /// - Reference: https://valkey.io/commands/publish/
   template <class... Tail>
   decltype(auto) publish(std::string_view channel, std::string_view message, Tail&&... tail) {
     return self().exec(cmd::Publish{.channel = channel, .message = message}, std::forward<Tail>(tail)...);
   }
 
-  // PUBSUB CHANNELS: https://valkey.io/commands/pubsub-channels/
+  /// Sends `PUBSUB CHANNELS` (cmd::PubsubChannels).
+  ///
+  /// Syntax: `PUBSUB CHANNELS [pattern]`
+  ///
+  /// - Since 2.8.0
+  /// - ACL categories: pubsub, slow
+  /// - Flags: PUBSUB, LOADING, STALE
+  /// - Keys: none
+  /// - Options: `.pattern`
+  /// - Reference: https://valkey.io/commands/pubsub-channels/
   template <class... Tail>
   decltype(auto) pubsub_channels(Tail&&... tail) {
     return self().exec(cmd::PubsubChannels{}, std::forward<Tail>(tail)...);
   }
+  /// `PUBSUB CHANNELS` with its optional arguments (cmd::PubsubChannels::Options).
+  ///
+  /// Example: `db.pubsub_channels({.pattern = "*"})`
   template <class... Tail>
   decltype(auto) pubsub_channels(const cmd::PubsubChannels::Options& options, Tail&&... tail) {
     return self().exec(cmd::PubsubChannels{.pattern = options.pattern}, std::forward<Tail>(tail)...);
   }
 
-  // PUBSUB HELP: https://valkey.io/commands/pubsub-help/
+  /// Sends `PUBSUB HELP` (cmd::PubsubHelp).
+  ///
+  /// Syntax: `PUBSUB HELP`
+  ///
+  /// - Since 6.2.0
+  /// - ACL categories: slow
+  /// - Flags: LOADING, STALE
+  /// - Keys: none
+  /// - Reference: https://valkey.io/commands/pubsub-help/
   template <class... Tail>
   decltype(auto) pubsub_help(Tail&&... tail) {
     return self().exec(cmd::PubsubHelp{}, std::forward<Tail>(tail)...);
   }
 
-  // PUBSUB NUMPAT: https://valkey.io/commands/pubsub-numpat/
+  /// Sends `PUBSUB NUMPAT` (cmd::PubsubNumPat).
+  ///
+  /// Syntax: `PUBSUB NUMPAT`
+  ///
+  /// - Since 2.8.0
+  /// - ACL categories: pubsub, slow
+  /// - Flags: PUBSUB, LOADING, STALE
+  /// - Keys: none
+  /// - Reference: https://valkey.io/commands/pubsub-numpat/
   template <class... Tail>
   decltype(auto) pubsub_numpat(Tail&&... tail) {
     return self().exec(cmd::PubsubNumPat{}, std::forward<Tail>(tail)...);
   }
 
-  // PUBSUB NUMSUB: https://valkey.io/commands/pubsub-numsub/
+  /// Sends `PUBSUB NUMSUB` (cmd::PubsubNumSub).
+  ///
+  /// Syntax: `PUBSUB NUMSUB [channel [...]]`
+  ///
+  /// - Since 2.8.0
+  /// - ACL categories: pubsub, slow
+  /// - Flags: PUBSUB, LOADING, STALE
+  /// - Keys: none
+  /// - Options: `.channels`
+  /// - Reference: https://valkey.io/commands/pubsub-numsub/
   template <class... Tail>
   decltype(auto) pubsub_numsub(Tail&&... tail) {
     return self().exec(cmd::PubsubNumSub{}, std::forward<Tail>(tail)...);
   }
+  /// `PUBSUB NUMSUB` with its optional arguments (cmd::PubsubNumSub::Options).
+  ///
+  /// Example: `db.pubsub_numsub({.channels = {"channel:1"}})`
   template <class... Tail>
   decltype(auto) pubsub_numsub(const cmd::PubsubNumSub::Options& options, Tail&&... tail) {
     return self().exec(cmd::PubsubNumSub{.channels = options.channels}, std::forward<Tail>(tail)...);
   }
 
-  // PUBSUB SHARDCHANNELS: https://valkey.io/commands/pubsub-shardchannels/
+  /// Sends `PUBSUB SHARDCHANNELS` (cmd::PubsubShardChannels).
+  ///
+  /// Syntax: `PUBSUB SHARDCHANNELS [pattern]`
+  ///
+  /// - Since 7.0.0
+  /// - ACL categories: pubsub, slow
+  /// - Flags: PUBSUB, LOADING, STALE
+  /// - Keys: none
+  /// - Options: `.pattern`
+  /// - Reference: https://valkey.io/commands/pubsub-shardchannels/
   template <class... Tail>
   decltype(auto) pubsub_shardchannels(Tail&&... tail) {
     return self().exec(cmd::PubsubShardChannels{}, std::forward<Tail>(tail)...);
   }
+  /// `PUBSUB SHARDCHANNELS` with its optional arguments (cmd::PubsubShardChannels::Options).
+  ///
+  /// Example: `db.pubsub_shardchannels({.pattern = "*"})`
   template <class... Tail>
   decltype(auto) pubsub_shardchannels(const cmd::PubsubShardChannels::Options& options, Tail&&... tail) {
     return self().exec(cmd::PubsubShardChannels{.pattern = options.pattern}, std::forward<Tail>(tail)...);
   }
 
-  // PUBSUB SHARDNUMSUB: https://valkey.io/commands/pubsub-shardnumsub/
+  /// Sends `PUBSUB SHARDNUMSUB` (cmd::PubsubShardNumSub).
+  ///
+  /// Syntax: `PUBSUB SHARDNUMSUB [shardchannel [...]]`
+  ///
+  /// - Since 7.0.0
+  /// - ACL categories: pubsub, slow
+  /// - Flags: PUBSUB, LOADING, STALE
+  /// - Keys: none
+  /// - Options: `.shard_channels`
+  /// - Reference: https://valkey.io/commands/pubsub-shardnumsub/
   template <class... Tail>
   decltype(auto) pubsub_shardnumsub(Tail&&... tail) {
     return self().exec(cmd::PubsubShardNumSub{}, std::forward<Tail>(tail)...);
   }
+  /// `PUBSUB SHARDNUMSUB` with its optional arguments (cmd::PubsubShardNumSub::Options).
+  ///
+  /// Example: `db.pubsub_shardnumsub({.shard_channels = {"channel:1"}})`
   template <class... Tail>
   decltype(auto) pubsub_shardnumsub(const cmd::PubsubShardNumSub::Options& options, Tail&&... tail) {
     return self().exec(cmd::PubsubShardNumSub{.shard_channels = options.shard_channels}, std::forward<Tail>(tail)...);
   }
 
-  // RANDOMKEY: https://valkey.io/commands/randomkey/
+  /// Sends `RANDOMKEY` (cmd::Randomkey).
+  ///
+  /// Syntax: `RANDOMKEY`
+  ///
+  /// - Since 1.0.0
+  /// - ACL categories: keyspace, read, slow
+  /// - Flags: READONLY, TOUCHES_ARBITRARY_KEYS
+  /// - Keys: none
+  /// - Reference: https://valkey.io/commands/randomkey/
   template <class... Tail>
   decltype(auto) randomkey(Tail&&... tail) {
     return self().exec(cmd::Randomkey{}, std::forward<Tail>(tail)...);
   }
 
-  // READONLY: https://valkey.io/commands/readonly/
+  /// Sends `READONLY` (cmd::Readonly).
+  ///
+  /// Syntax: `READONLY`
+  ///
+  /// - Since 3.0.0
+  /// - ACL categories: fast, connection
+  /// - Flags: FAST, LOADING, STALE
+  /// - Keys: none
+  /// - Reference: https://valkey.io/commands/readonly/
   template <class... Tail>
   decltype(auto) readonly(Tail&&... tail) {
     return self().exec(cmd::Readonly{}, std::forward<Tail>(tail)...);
   }
 
-  // READWRITE: https://valkey.io/commands/readwrite/
+  /// Sends `READWRITE` (cmd::Readwrite).
+  ///
+  /// Syntax: `READWRITE`
+  ///
+  /// - Since 3.0.0
+  /// - ACL categories: fast, connection
+  /// - Flags: FAST, LOADING, STALE
+  /// - Keys: none
+  /// - Reference: https://valkey.io/commands/readwrite/
   template <class... Tail>
   decltype(auto) readwrite(Tail&&... tail) {
     return self().exec(cmd::Readwrite{}, std::forward<Tail>(tail)...);
   }
 
-  // RENAME: https://valkey.io/commands/rename/
+  /// Sends `RENAME` (cmd::Rename).
+  ///
+  /// Syntax: `RENAME key newkey`
+  ///
+  /// - Since 1.0.0
+  /// - ACL categories: keyspace, write, slow
+  /// - Flags: WRITE
+  /// - Keys:
+  ///   1. argv[1], one key (RW, ACCESS, DELETE)
+  ///   2. argv[2], one key (OW, UPDATE)
+  /// - Reference: https://valkey.io/commands/rename/
   template <class... Tail>
   decltype(auto) rename(std::string_view key, std::string_view new_key, Tail&&... tail) {
     return self().exec(cmd::Rename{.key = key, .new_key = new_key}, std::forward<Tail>(tail)...);
   }
 
-  // RENAMENX: https://valkey.io/commands/renamenx/
+  /// Sends `RENAMENX` (cmd::Renamenx).
+  ///
+  /// Syntax: `RENAMENX key newkey`
+  ///
+  /// - Since 1.0.0
+  /// - ACL categories: keyspace, write, fast
+  /// - Flags: WRITE, FAST
+  /// - Keys:
+  ///   1. argv[1], one key (RW, ACCESS, DELETE)
+  ///   2. argv[2], one key (OW, INSERT)
+  /// - Reference: https://valkey.io/commands/renamenx/
   template <class... Tail>
   decltype(auto) renamenx(std::string_view key, std::string_view new_key, Tail&&... tail) {
     return self().exec(cmd::Renamenx{.key = key, .new_key = new_key}, std::forward<Tail>(tail)...);
   }
 
-  // REPLCONF: https://valkey.io/commands/replconf/
+  /// Sends `REPLCONF` (cmd::Replconf).
+  ///
+  /// Syntax: `REPLCONF`
+  ///
+  /// - Since 3.0.0
+  /// - ACL categories: admin, slow, dangerous
+  /// - Flags: ADMIN, NOSCRIPT, LOADING, STALE, ALLOW_BUSY
+  /// - Keys: none
+  /// - Reference: https://valkey.io/commands/replconf/
   template <class... Tail>
   decltype(auto) replconf(Tail&&... tail) {
     return self().exec(cmd::Replconf{}, std::forward<Tail>(tail)...);
   }
 
-  // REPLICAOF: https://valkey.io/commands/replicaof/
+  /// Sends `REPLICAOF` (cmd::Replicaof).
+  ///
+  /// Syntax: `REPLICAOF <host port|NO ONE>`
+  ///
+  /// - Since 5.0.0
+  /// - ACL categories: admin, slow, dangerous
+  /// - Flags: NO_ASYNC_LOADING, ADMIN, NOSCRIPT, STALE
+  /// - Keys: none
+  /// - Reference: https://valkey.io/commands/replicaof/
   template <class... Tail>
   decltype(auto) replicaof(cmd::Replicaof::Args args, Tail&&... tail) {
     return self().exec(cmd::Replicaof{.args = args}, std::forward<Tail>(tail)...);
   }
 
-  // RESTORE: https://valkey.io/commands/restore/
+  /// Sends `RESTORE` (cmd::Restore).
+  ///
+  /// Syntax: `RESTORE key ttl serialized-value [REPLACE] [ABSTTL] [IDLETIME seconds] [FREQ frequency]`
+  ///
+  /// - Since 2.6.0
+  /// - ACL categories: keyspace, write, slow, dangerous
+  /// - Flags: WRITE, DENYOOM
+  /// - Keys: argv[1], one key (OW, UPDATE)
+  /// - Options: `.replace`, `.abs_ttl`, `.seconds`, `.frequency`
+  /// - Reference: https://valkey.io/commands/restore/
   template <class... Tail>
   decltype(auto) restore(std::string_view key, std::int64_t ttl, std::string_view serialized_value, Tail&&... tail) {
     return self().exec(cmd::Restore{.key = key, .ttl = ttl, .serialized_value = serialized_value}, std::forward<Tail>(tail)...);
   }
+  /// `RESTORE` with its optional arguments (cmd::Restore::Options).
+  ///
+  /// Example: `db.restore("key:1", 1, "serialized_value", {.replace = true})`
   template <class... Tail>
   decltype(auto) restore(std::string_view key, std::int64_t ttl, std::string_view serialized_value, const cmd::Restore::Options& options, Tail&&... tail) {
     return self().exec(cmd::Restore{.key = key, .ttl = ttl, .serialized_value = serialized_value, .replace = options.replace, .abs_ttl = options.abs_ttl, .seconds = options.seconds, .frequency = options.frequency}, std::forward<Tail>(tail)...);
   }
 
-  // RESTORE-ASKING: https://valkey.io/commands/restore-asking/
+  /// Sends `RESTORE-ASKING` (cmd::RestoreAsking).
+  ///
+  /// Syntax: `RESTORE-ASKING key ttl serialized-value [REPLACE] [ABSTTL] [IDLETIME seconds] [FREQ frequency]`
+  ///
+  /// - Since 3.0.0
+  /// - ACL categories: keyspace, write, slow, dangerous
+  /// - Flags: WRITE, DENYOOM, ASKING
+  /// - Keys: argv[1], one key (OW, UPDATE)
+  /// - Options: `.replace`, `.abs_ttl`, `.seconds`, `.frequency`
+  /// - Reference: https://valkey.io/commands/restore-asking/
   template <class... Tail>
   decltype(auto) restore_asking(std::string_view key, std::int64_t ttl, std::string_view serialized_value, Tail&&... tail) {
     return self().exec(cmd::RestoreAsking{.key = key, .ttl = ttl, .serialized_value = serialized_value}, std::forward<Tail>(tail)...);
   }
+  /// `RESTORE-ASKING` with its optional arguments (cmd::RestoreAsking::Options).
+  ///
+  /// Example: `db.restore_asking("key:1", 1, "serialized_value", {.replace = true})`
   template <class... Tail>
   decltype(auto) restore_asking(std::string_view key, std::int64_t ttl, std::string_view serialized_value, const cmd::RestoreAsking::Options& options, Tail&&... tail) {
     return self().exec(cmd::RestoreAsking{.key = key, .ttl = ttl, .serialized_value = serialized_value, .replace = options.replace, .abs_ttl = options.abs_ttl, .seconds = options.seconds, .frequency = options.frequency}, std::forward<Tail>(tail)...);
   }
 
-  // ROLE: https://valkey.io/commands/role/
+  /// Sends `ROLE` (cmd::Role).
+  ///
+  /// Syntax: `ROLE`
+  ///
+  /// - Since 2.8.12
+  /// - ACL categories: admin, fast, dangerous
+  /// - Flags: NOSCRIPT, LOADING, STALE, FAST, SENTINEL
+  /// - Keys: none
+  /// - Reference: https://valkey.io/commands/role/
   template <class... Tail>
   decltype(auto) role(Tail&&... tail) {
     return self().exec(cmd::Role{}, std::forward<Tail>(tail)...);
   }
 
-  // RPOP: https://valkey.io/commands/rpop/
+  /// Sends `RPOP` (cmd::Rpop).
+  ///
+  /// Syntax: `RPOP key`
+  ///
+  /// - Since 1.0.0
+  /// - ACL categories: write, list, fast
+  /// - Flags: WRITE, FAST
+  /// - Keys: argv[1], one key (RW, ACCESS, DELETE)
+  /// - Reference: https://valkey.io/commands/rpop/
   template <class... Tail>
   decltype(auto) rpop(std::string_view key, Tail&&... tail) {
     return self().exec(cmd::Rpop{.key = key}, std::forward<Tail>(tail)...);
   }
 
-  // RPOP (typed entry point of Rpop): https://valkey.io/commands/rpop/
+  /// Sends `RPOP` (cmd::RpopCount), typed entry point.
+  ///
+  /// Syntax: `RPOP key count`
+  ///
+  /// - Since 1.0.0
+  /// - ACL categories: write, list, fast
+  /// - Flags: WRITE, FAST
+  /// - Keys: argv[1], one key (RW, ACCESS, DELETE)
+  /// - Reference: https://valkey.io/commands/rpop/
   template <class... Tail>
   decltype(auto) rpop_count(std::string_view key, std::int64_t count, Tail&&... tail) {
     return self().exec(cmd::RpopCount{.key = key, .count = count}, std::forward<Tail>(tail)...);
   }
 
-  // RPOPLPUSH: https://valkey.io/commands/rpoplpush/
+  /// Sends `RPOPLPUSH` (cmd::Rpoplpush).
+  ///
+  /// Syntax: `RPOPLPUSH source destination`
+  ///
+  /// - Since 1.2.0
+  /// - ACL categories: write, list, slow
+  /// - Flags: WRITE, DENYOOM
+  /// - Keys:
+  ///   1. argv[1], one key (RW, ACCESS, DELETE)
+  ///   2. argv[2], one key (RW, INSERT)
+  /// - Reference: https://valkey.io/commands/rpoplpush/
   template <class... Tail>
   decltype(auto) rpoplpush(std::string_view source, std::string_view destination, Tail&&... tail) {
     return self().exec(cmd::Rpoplpush{.source = source, .destination = destination}, std::forward<Tail>(tail)...);
   }
 
-  // RPUSH: https://valkey.io/commands/rpush/
+  /// Sends `RPUSH` (cmd::Rpush).
+  ///
+  /// Syntax: `RPUSH key element [...]`
+  ///
+  /// - Since 1.0.0
+  /// - ACL categories: write, list, fast
+  /// - Flags: WRITE, DENYOOM, FAST
+  /// - Keys: argv[1], one key (RW, INSERT)
+  /// - Reference: https://valkey.io/commands/rpush/
   template <class... Tail>
   decltype(auto) rpush(std::string_view key, valkey::View<std::string_view> elements, Tail&&... tail) {
     return self().exec(cmd::Rpush{.key = key, .elements = elements}, std::forward<Tail>(tail)...);
   }
 
-  // RPUSHX: https://valkey.io/commands/rpushx/
+  /// Sends `RPUSHX` (cmd::Rpushx).
+  ///
+  /// Syntax: `RPUSHX key element [...]`
+  ///
+  /// - Since 2.2.0
+  /// - ACL categories: write, list, fast
+  /// - Flags: WRITE, DENYOOM, FAST
+  /// - Keys: argv[1], one key (RW, INSERT)
+  /// - Reference: https://valkey.io/commands/rpushx/
   template <class... Tail>
   decltype(auto) rpushx(std::string_view key, valkey::View<std::string_view> elements, Tail&&... tail) {
     return self().exec(cmd::Rpushx{.key = key, .elements = elements}, std::forward<Tail>(tail)...);
   }
 
-  // SADD: https://valkey.io/commands/sadd/
+  /// Sends `SADD` (cmd::Sadd).
+  ///
+  /// Syntax: `SADD key member [...]`
+  ///
+  /// - Since 1.0.0
+  /// - ACL categories: write, set, fast
+  /// - Flags: WRITE, DENYOOM, FAST
+  /// - Keys: argv[1], one key (RW, INSERT)
+  /// - Reference: https://valkey.io/commands/sadd/
   template <class... Tail>
   decltype(auto) sadd(std::string_view key, valkey::View<std::string_view> members, Tail&&... tail) {
     return self().exec(cmd::Sadd{.key = key, .members = members}, std::forward<Tail>(tail)...);
   }
 
-  // SAVE: https://valkey.io/commands/save/
+  /// Sends `SAVE` (cmd::Save).
+  ///
+  /// Syntax: `SAVE`
+  ///
+  /// - Since 1.0.0
+  /// - ACL categories: admin, slow, dangerous
+  /// - Flags: NO_ASYNC_LOADING, ADMIN, NOSCRIPT, NO_MULTI
+  /// - Keys: none
+  /// - Reference: https://valkey.io/commands/save/
   template <class... Tail>
   decltype(auto) save(Tail&&... tail) {
     return self().exec(cmd::Save{}, std::forward<Tail>(tail)...);
   }
 
-  // SCAN: https://valkey.io/commands/scan/
+  /// Sends `SCAN` (cmd::Scan).
+  ///
+  /// Syntax: `SCAN cursor [MATCH pattern] [COUNT count] [TYPE type]`
+  ///
+  /// - Since 2.8.0
+  /// - ACL categories: keyspace, read, slow
+  /// - Flags: READONLY, TOUCHES_ARBITRARY_KEYS
+  /// - Keys: none
+  /// - Options: `.pattern`, `.count`, `.type`
+  /// - Reference: https://valkey.io/commands/scan/
   template <class... Tail>
   decltype(auto) scan(std::uint64_t cursor, Tail&&... tail) {
     return self().exec(cmd::Scan{.cursor = cursor}, std::forward<Tail>(tail)...);
   }
+  /// `SCAN` with its optional arguments (cmd::Scan::Options).
+  ///
+  /// Example: `db.scan(0, {.pattern = "*"})`
   template <class... Tail>
   decltype(auto) scan(std::uint64_t cursor, const cmd::Scan::Options& options, Tail&&... tail) {
     return self().exec(cmd::Scan{.cursor = cursor, .pattern = options.pattern, .count = options.count, .type = options.type}, std::forward<Tail>(tail)...);
   }
 
-  // SCARD: https://valkey.io/commands/scard/
+  /// Sends `SCARD` (cmd::Scard).
+  ///
+  /// Syntax: `SCARD key`
+  ///
+  /// - Since 1.0.0
+  /// - ACL categories: read, set, fast
+  /// - Flags: READONLY, FAST
+  /// - Keys: argv[1], one key (RO)
+  /// - Reference: https://valkey.io/commands/scard/
   template <class... Tail>
   decltype(auto) scard(std::string_view key, Tail&&... tail) {
     return self().exec(cmd::Scard{.key = key}, std::forward<Tail>(tail)...);
   }
 
-  // SCRIPT DEBUG: https://valkey.io/commands/script-debug/
+  /// Sends `SCRIPT DEBUG` (cmd::ScriptDebug).
+  ///
+  /// Syntax: `SCRIPT DEBUG <YES|SYNC|NO> [engine]`
+  ///
+  /// - Since 3.2.0
+  /// - ACL categories: slow, scripting
+  /// - Flags: NOSCRIPT
+  /// - Keys: none
+  /// - Options: `.engine`
+  /// - Reference: https://valkey.io/commands/script-debug/
   template <class... Tail>
   decltype(auto) script_debug(cmd::ScriptDebug::Mode mode, Tail&&... tail) {
     return self().exec(cmd::ScriptDebug{.mode = mode}, std::forward<Tail>(tail)...);
   }
+  /// `SCRIPT DEBUG` with its optional arguments (cmd::ScriptDebug::Options).
+  ///
+  /// Example: `db.script_debug(valkey::cmd::ScriptDebug::Mode::yes, {.engine = "lua"})`
   template <class... Tail>
   decltype(auto) script_debug(cmd::ScriptDebug::Mode mode, const cmd::ScriptDebug::Options& options, Tail&&... tail) {
     return self().exec(cmd::ScriptDebug{.mode = mode, .engine = options.engine}, std::forward<Tail>(tail)...);
   }
 
-  // SCRIPT EXISTS: https://valkey.io/commands/script-exists/
+  /// Sends `SCRIPT EXISTS` (cmd::ScriptExists).
+  ///
+  /// Syntax: `SCRIPT EXISTS sha1 [...]`
+  ///
+  /// - Since 2.6.0
+  /// - ACL categories: slow, scripting
+  /// - Flags: NOSCRIPT, STALE
+  /// - Keys: none
+  /// - Reference: https://valkey.io/commands/script-exists/
   template <class... Tail>
   decltype(auto) script_exists(valkey::View<std::string_view> sha1s, Tail&&... tail) {
     return self().exec(cmd::ScriptExists{.sha1s = sha1s}, std::forward<Tail>(tail)...);
   }
 
-  // SCRIPT FLUSH: https://valkey.io/commands/script-flush/
+  /// Sends `SCRIPT FLUSH` (cmd::ScriptFlush).
+  ///
+  /// Syntax: `SCRIPT FLUSH [ASYNC|SYNC]`
+  ///
+  /// - Since 2.6.0
+  /// - ACL categories: slow, scripting
+  /// - Flags: NOSCRIPT, STALE
+  /// - Keys: none
+  /// - Options: `.flush_type` (`FlushType::async`, `FlushType::sync`)
+  /// - Reference: https://valkey.io/commands/script-flush/
   template <class... Tail>
   decltype(auto) script_flush(Tail&&... tail) {
     return self().exec(cmd::ScriptFlush{}, std::forward<Tail>(tail)...);
   }
+  /// `SCRIPT FLUSH` with its optional arguments (cmd::ScriptFlush::Options).
+  ///
+  /// Example: `db.script_flush({.flush_type = valkey::cmd::ScriptFlush::FlushType::async})`
   template <class... Tail>
   decltype(auto) script_flush(const cmd::ScriptFlush::Options& options, Tail&&... tail) {
     return self().exec(cmd::ScriptFlush{.flush_type = options.flush_type}, std::forward<Tail>(tail)...);
   }
 
-  // SCRIPT HELP: https://valkey.io/commands/script-help/
+  /// Sends `SCRIPT HELP` (cmd::ScriptHelp).
+  ///
+  /// Syntax: `SCRIPT HELP`
+  ///
+  /// - Since 5.0.0
+  /// - ACL categories: slow, scripting
+  /// - Flags: LOADING, STALE
+  /// - Keys: none
+  /// - Reference: https://valkey.io/commands/script-help/
   template <class... Tail>
   decltype(auto) script_help(Tail&&... tail) {
     return self().exec(cmd::ScriptHelp{}, std::forward<Tail>(tail)...);
   }
 
-  // SCRIPT KILL: https://valkey.io/commands/script-kill/
+  /// Sends `SCRIPT KILL` (cmd::ScriptKill).
+  ///
+  /// Syntax: `SCRIPT KILL`
+  ///
+  /// - Since 2.6.0
+  /// - ACL categories: slow, scripting
+  /// - Flags: NOSCRIPT, ALLOW_BUSY
+  /// - Keys: none
+  /// - Reference: https://valkey.io/commands/script-kill/
   template <class... Tail>
   decltype(auto) script_kill(Tail&&... tail) {
     return self().exec(cmd::ScriptKill{}, std::forward<Tail>(tail)...);
   }
 
-  // SCRIPT LOAD: https://valkey.io/commands/script-load/
+  /// Sends `SCRIPT LOAD` (cmd::ScriptLoad).
+  ///
+  /// Syntax: `SCRIPT LOAD script`
+  ///
+  /// - Since 2.6.0
+  /// - ACL categories: slow, scripting
+  /// - Flags: NOSCRIPT, STALE
+  /// - Keys: none
+  /// - Reference: https://valkey.io/commands/script-load/
   template <class... Tail>
   decltype(auto) script_load(std::string_view script, Tail&&... tail) {
     return self().exec(cmd::ScriptLoad{.script = script}, std::forward<Tail>(tail)...);
   }
 
-  // SCRIPT SHOW: https://valkey.io/commands/script-show/
+  /// Sends `SCRIPT SHOW` (cmd::ScriptShow).
+  ///
+  /// Syntax: `SCRIPT SHOW sha1`
+  ///
+  /// - Since 8.0.0
+  /// - ACL categories: slow, scripting
+  /// - Flags: NOSCRIPT, STALE
+  /// - Keys: none
+  /// - Reference: https://valkey.io/commands/script-show/
   template <class... Tail>
   decltype(auto) script_show(std::string_view sha1, Tail&&... tail) {
     return self().exec(cmd::ScriptShow{.sha1 = sha1}, std::forward<Tail>(tail)...);
   }
 
-  // SDIFF: https://valkey.io/commands/sdiff/
+  /// Sends `SDIFF` (cmd::Sdiff).
+  ///
+  /// Syntax: `SDIFF key [...]`
+  ///
+  /// - Since 1.0.0
+  /// - ACL categories: read, set, slow
+  /// - Flags: READONLY
+  /// - Keys: argv[1], keys to the last argument, step 1 (RO, ACCESS)
+  /// - Reference: https://valkey.io/commands/sdiff/
   template <class... Tail>
   decltype(auto) sdiff(valkey::View<std::string_view> keys, Tail&&... tail) {
     return self().exec(cmd::Sdiff{.keys = keys}, std::forward<Tail>(tail)...);
   }
 
-  // SDIFFSTORE: https://valkey.io/commands/sdiffstore/
+  /// Sends `SDIFFSTORE` (cmd::Sdiffstore).
+  ///
+  /// Syntax: `SDIFFSTORE destination key [...]`
+  ///
+  /// - Since 1.0.0
+  /// - ACL categories: write, set, slow
+  /// - Flags: WRITE, DENYOOM
+  /// - Keys:
+  ///   1. argv[1], one key (OW, UPDATE)
+  ///   2. argv[2], keys to the last argument, step 1 (RO, ACCESS)
+  /// - Reference: https://valkey.io/commands/sdiffstore/
   template <class... Tail>
   decltype(auto) sdiffstore(std::string_view destination, valkey::View<std::string_view> keys, Tail&&... tail) {
     return self().exec(cmd::Sdiffstore{.destination = destination, .keys = keys}, std::forward<Tail>(tail)...);
   }
 
-  // SET: https://valkey.io/commands/set/
+  /// Sends `SET` (cmd::Set).
+  ///
+  /// Syntax: `SET key value [NX|XX|IFEQ comparison-value] [GET] [EX seconds|PX milliseconds|EXAT unix-time-seconds|PXAT unix-time-milliseconds|KEEPTTL]`
+  ///
+  /// - Since 1.0.0
+  /// - ACL categories: write, string, slow
+  /// - Flags: WRITE, DENYOOM
+  /// - Keys: argv[1], one key (RW, ACCESS, UPDATE, VARIABLE_FLAGS)
+  /// - Options: `.condition` (`Nx`, `Xx`, `IfEq`), `.get`, `.expiration` (`Ex`, `Px`, `Exat`, `Pxat`, `KeepTtl`)
+  /// - Reference: https://valkey.io/commands/set/
   template <class... Tail>
   decltype(auto) set(std::string_view key, std::string_view value, Tail&&... tail) {
     return self().exec(cmd::Set{.key = key, .value = value}, std::forward<Tail>(tail)...);
   }
+  /// `SET` with its optional arguments (cmd::Set::Options).
+  ///
+  /// Example: `db.set("key:1", "value", {.condition = valkey::cmd::Set::Nx{}})`
   template <class... Tail>
   decltype(auto) set(std::string_view key, std::string_view value, const cmd::Set::Options& options, Tail&&... tail) {
     return self().exec(cmd::Set{.key = key, .value = value, .condition = options.condition, .get = options.get, .expiration = options.expiration}, std::forward<Tail>(tail)...);
   }
 
-  // SETBIT: https://valkey.io/commands/setbit/
+  /// Sends `SETBIT` (cmd::Setbit).
+  ///
+  /// Syntax: `SETBIT key offset value`
+  ///
+  /// - Since 2.2.0
+  /// - ACL categories: write, bitmap, slow
+  /// - Flags: WRITE, DENYOOM
+  /// - Keys: argv[1], one key (RW, ACCESS, UPDATE)
+  /// - Reference: https://valkey.io/commands/setbit/
   template <class... Tail>
   decltype(auto) setbit(std::string_view key, std::int64_t offset, std::int64_t value, Tail&&... tail) {
     return self().exec(cmd::Setbit{.key = key, .offset = offset, .value = value}, std::forward<Tail>(tail)...);
   }
 
-  // SETEX: https://valkey.io/commands/setex/
+  /// Sends `SETEX` (cmd::Setex).
+  ///
+  /// Syntax: `SETEX key seconds value`
+  ///
+  /// - Since 2.0.0
+  /// - ACL categories: write, string, slow
+  /// - Flags: WRITE, DENYOOM
+  /// - Keys: argv[1], one key (OW, UPDATE)
+  /// - Reference: https://valkey.io/commands/setex/
   template <class... Tail>
   decltype(auto) setex(std::string_view key, valkey::Seconds seconds, std::string_view value, Tail&&... tail) {
     return self().exec(cmd::Setex{.key = key, .seconds = seconds, .value = value}, std::forward<Tail>(tail)...);
   }
 
-  // SETNX: https://valkey.io/commands/setnx/
+  /// Sends `SETNX` (cmd::Setnx).
+  ///
+  /// Syntax: `SETNX key value`
+  ///
+  /// - Since 1.0.0
+  /// - ACL categories: write, string, fast
+  /// - Flags: WRITE, DENYOOM, FAST
+  /// - Keys: argv[1], one key (OW, INSERT)
+  /// - Reference: https://valkey.io/commands/setnx/
   template <class... Tail>
   decltype(auto) setnx(std::string_view key, std::string_view value, Tail&&... tail) {
     return self().exec(cmd::Setnx{.key = key, .value = value}, std::forward<Tail>(tail)...);
   }
 
-  // SETRANGE: https://valkey.io/commands/setrange/
+  /// Sends `SETRANGE` (cmd::Setrange).
+  ///
+  /// Syntax: `SETRANGE key offset value`
+  ///
+  /// - Since 2.2.0
+  /// - ACL categories: write, string, slow
+  /// - Flags: WRITE, DENYOOM
+  /// - Keys: argv[1], one key (RW, UPDATE)
+  /// - Reference: https://valkey.io/commands/setrange/
   template <class... Tail>
   decltype(auto) setrange(std::string_view key, std::int64_t offset, std::string_view value, Tail&&... tail) {
     return self().exec(cmd::Setrange{.key = key, .offset = offset, .value = value}, std::forward<Tail>(tail)...);
   }
 
-  // SHUTDOWN: https://valkey.io/commands/shutdown/
+  /// Sends `SHUTDOWN` (cmd::Shutdown).
+  ///
+  /// Syntax: `SHUTDOWN [[NOSAVE|SAVE] [NOW] [FORCE] [SAFE] [FAILOVER]|ABORT]`
+  ///
+  /// - Since 1.0.0
+  /// - ACL categories: admin, slow, dangerous
+  /// - Flags: ADMIN, NOSCRIPT, LOADING, STALE, NO_MULTI, SENTINEL, ALLOW_BUSY
+  /// - Keys: none
+  /// - Options: `.abort_selector` (`SaveSelector2`, `Abort`)
+  /// - Reference: https://valkey.io/commands/shutdown/
   template <class... Tail>
   decltype(auto) shutdown(Tail&&... tail) {
     return self().exec(cmd::Shutdown{}, std::forward<Tail>(tail)...);
   }
+  /// `SHUTDOWN` with its optional arguments (cmd::Shutdown::Options).
+  ///
+  /// Example: `db.shutdown({.abort_selector = valkey::cmd::Shutdown::SaveSelector2{.save_selector = valkey::cmd::Shutdown::SaveSelector::no_save, .now = true}})`
   template <class... Tail>
   decltype(auto) shutdown(const cmd::Shutdown::Options& options, Tail&&... tail) {
     return self().exec(cmd::Shutdown{.abort_selector = options.abort_selector}, std::forward<Tail>(tail)...);
   }
 
-  // SINTER: https://valkey.io/commands/sinter/
+  /// Sends `SINTER` (cmd::Sinter).
+  ///
+  /// Syntax: `SINTER key [...]`
+  ///
+  /// - Since 1.0.0
+  /// - ACL categories: read, set, slow
+  /// - Flags: READONLY
+  /// - Keys: argv[1], keys to the last argument, step 1 (RO, ACCESS)
+  /// - Reference: https://valkey.io/commands/sinter/
   template <class... Tail>
   decltype(auto) sinter(valkey::View<std::string_view> keys, Tail&&... tail) {
     return self().exec(cmd::Sinter{.keys = keys}, std::forward<Tail>(tail)...);
   }
 
-  // SINTERCARD: https://valkey.io/commands/sintercard/
+  /// Sends `SINTERCARD` (cmd::Sintercard).
+  ///
+  /// Syntax: `SINTERCARD numkeys key [...] [LIMIT limit]`
+  ///
+  /// - Since 7.0.0
+  /// - ACL categories: read, set, slow
+  /// - Flags: READONLY
+  /// - Keys: argv[1], the count at +0, keys from +1, step 1 (RO, ACCESS)
+  /// - Options: `.limit`
+  /// - Reference: https://valkey.io/commands/sintercard/
   template <class... Tail>
   decltype(auto) sintercard(valkey::View<std::string_view> keys, Tail&&... tail) {
     return self().exec(cmd::Sintercard{.keys = keys}, std::forward<Tail>(tail)...);
   }
+  /// `SINTERCARD` with its optional arguments (cmd::Sintercard::Options).
+  ///
+  /// Example: `db.sintercard({"key:1"}, {.limit = 1})`
   template <class... Tail>
   decltype(auto) sintercard(valkey::View<std::string_view> keys, const cmd::Sintercard::Options& options, Tail&&... tail) {
     return self().exec(cmd::Sintercard{.keys = keys, .limit = options.limit}, std::forward<Tail>(tail)...);
   }
 
-  // SINTERSTORE: https://valkey.io/commands/sinterstore/
+  /// Sends `SINTERSTORE` (cmd::Sinterstore).
+  ///
+  /// Syntax: `SINTERSTORE destination key [...]`
+  ///
+  /// - Since 1.0.0
+  /// - ACL categories: write, set, slow
+  /// - Flags: WRITE, DENYOOM
+  /// - Keys:
+  ///   1. argv[1], one key (OW, UPDATE)
+  ///   2. argv[2], keys to the last argument, step 1 (RO, ACCESS)
+  /// - Reference: https://valkey.io/commands/sinterstore/
   template <class... Tail>
   decltype(auto) sinterstore(std::string_view destination, valkey::View<std::string_view> keys, Tail&&... tail) {
     return self().exec(cmd::Sinterstore{.destination = destination, .keys = keys}, std::forward<Tail>(tail)...);
   }
 
-  // SISMEMBER: https://valkey.io/commands/sismember/
+  /// Sends `SISMEMBER` (cmd::Sismember).
+  ///
+  /// Syntax: `SISMEMBER key member`
+  ///
+  /// - Since 1.0.0
+  /// - ACL categories: read, set, fast
+  /// - Flags: READONLY, FAST
+  /// - Keys: argv[1], one key (RO)
+  /// - Reference: https://valkey.io/commands/sismember/
   template <class... Tail>
   decltype(auto) sismember(std::string_view key, std::string_view member, Tail&&... tail) {
     return self().exec(cmd::Sismember{.key = key, .member = member}, std::forward<Tail>(tail)...);
   }
 
-  // SLAVEOF: https://valkey.io/commands/slaveof/
+  /// Sends `SLAVEOF` (cmd::Slaveof).
+  ///
+  /// Syntax: `SLAVEOF <host port|NO ONE>`
+  ///
+  /// - Since 1.0.0; deprecated since 5.0.0
+  /// - ACL categories: admin, slow, dangerous
+  /// - Flags: NO_ASYNC_LOADING, ADMIN, NOSCRIPT, STALE
+  /// - Keys: none
+  /// - Reference: https://valkey.io/commands/slaveof/
   template <class... Tail>
   decltype(auto) slaveof(cmd::Slaveof::Args args, Tail&&... tail) {
     return self().exec(cmd::Slaveof{.args = args}, std::forward<Tail>(tail)...);
   }
 
-  // SLOWLOG GET: https://valkey.io/commands/slowlog-get/
+  /// Sends `SLOWLOG GET` (cmd::SlowlogGet).
+  ///
+  /// Syntax: `SLOWLOG GET [count]`
+  ///
+  /// - Since 2.2.12
+  /// - ACL categories: admin, slow, dangerous
+  /// - Flags: ADMIN, LOADING, STALE
+  /// - Keys: none
+  /// - Options: `.count`
+  /// - Reference: https://valkey.io/commands/slowlog-get/
   template <class... Tail>
   decltype(auto) slowlog_get(Tail&&... tail) {
     return self().exec(cmd::SlowlogGet{}, std::forward<Tail>(tail)...);
   }
+  /// `SLOWLOG GET` with its optional arguments (cmd::SlowlogGet::Options).
+  ///
+  /// Example: `db.slowlog_get({.count = 1})`
   template <class... Tail>
   decltype(auto) slowlog_get(const cmd::SlowlogGet::Options& options, Tail&&... tail) {
     return self().exec(cmd::SlowlogGet{.count = options.count}, std::forward<Tail>(tail)...);
   }
 
-  // SLOWLOG HELP: https://valkey.io/commands/slowlog-help/
+  /// Sends `SLOWLOG HELP` (cmd::SlowlogHelp).
+  ///
+  /// Syntax: `SLOWLOG HELP`
+  ///
+  /// - Since 6.2.0
+  /// - ACL categories: slow
+  /// - Flags: LOADING, STALE
+  /// - Keys: none
+  /// - Reference: https://valkey.io/commands/slowlog-help/
   template <class... Tail>
   decltype(auto) slowlog_help(Tail&&... tail) {
     return self().exec(cmd::SlowlogHelp{}, std::forward<Tail>(tail)...);
   }
 
-  // SLOWLOG LEN: https://valkey.io/commands/slowlog-len/
+  /// Sends `SLOWLOG LEN` (cmd::SlowlogLen).
+  ///
+  /// Syntax: `SLOWLOG LEN`
+  ///
+  /// - Since 2.2.12
+  /// - ACL categories: admin, slow, dangerous
+  /// - Flags: ADMIN, LOADING, STALE
+  /// - Keys: none
+  /// - Reference: https://valkey.io/commands/slowlog-len/
   template <class... Tail>
   decltype(auto) slowlog_len(Tail&&... tail) {
     return self().exec(cmd::SlowlogLen{}, std::forward<Tail>(tail)...);
   }
 
-  // SLOWLOG RESET: https://valkey.io/commands/slowlog-reset/
+  /// Sends `SLOWLOG RESET` (cmd::SlowlogReset).
+  ///
+  /// Syntax: `SLOWLOG RESET`
+  ///
+  /// - Since 2.2.12
+  /// - ACL categories: admin, slow, dangerous
+  /// - Flags: ADMIN, LOADING, STALE
+  /// - Keys: none
+  /// - Reference: https://valkey.io/commands/slowlog-reset/
   template <class... Tail>
   decltype(auto) slowlog_reset(Tail&&... tail) {
     return self().exec(cmd::SlowlogReset{}, std::forward<Tail>(tail)...);
   }
 
-  // SMEMBERS: https://valkey.io/commands/smembers/
+  /// Sends `SMEMBERS` (cmd::Smembers).
+  ///
+  /// Syntax: `SMEMBERS key`
+  ///
+  /// - Since 1.0.0
+  /// - ACL categories: read, set, slow
+  /// - Flags: READONLY
+  /// - Keys: argv[1], one key (RO, ACCESS)
+  /// - Reference: https://valkey.io/commands/smembers/
   template <class... Tail>
   decltype(auto) smembers(std::string_view key, Tail&&... tail) {
     return self().exec(cmd::Smembers{.key = key}, std::forward<Tail>(tail)...);
   }
 
-  // SMISMEMBER: https://valkey.io/commands/smismember/
+  /// Sends `SMISMEMBER` (cmd::Smismember).
+  ///
+  /// Syntax: `SMISMEMBER key member [...]`
+  ///
+  /// - Since 6.2.0
+  /// - ACL categories: read, set, fast
+  /// - Flags: READONLY, FAST
+  /// - Keys: argv[1], one key (RO, ACCESS)
+  /// - Reference: https://valkey.io/commands/smismember/
   template <class... Tail>
   decltype(auto) smismember(std::string_view key, valkey::View<std::string_view> members, Tail&&... tail) {
     return self().exec(cmd::Smismember{.key = key, .members = members}, std::forward<Tail>(tail)...);
   }
 
-  // SMOVE: https://valkey.io/commands/smove/
+  /// Sends `SMOVE` (cmd::Smove).
+  ///
+  /// Syntax: `SMOVE source destination member`
+  ///
+  /// - Since 1.0.0
+  /// - ACL categories: write, set, fast
+  /// - Flags: WRITE, FAST
+  /// - Keys:
+  ///   1. argv[1], one key (RW, ACCESS, DELETE)
+  ///   2. argv[2], one key (RW, INSERT)
+  /// - Reference: https://valkey.io/commands/smove/
   template <class... Tail>
   decltype(auto) smove(std::string_view source, std::string_view destination, std::string_view member, Tail&&... tail) {
     return self().exec(cmd::Smove{.source = source, .destination = destination, .member = member}, std::forward<Tail>(tail)...);
   }
 
-  // SORT: https://valkey.io/commands/sort/
+  /// Sends `SORT` (cmd::Sort).
+  ///
+  /// Syntax: `SORT key [BY by-pattern] [LIMIT offset count] [GET get-pattern [GET ...]] [ASC|DESC] [ALPHA]`
+  ///
+  /// - Since 1.0.0
+  /// - ACL categories: write, set, sortedset, list, slow, dangerous
+  /// - Flags: WRITE, DENYOOM
+  /// - Keys:
+  ///   1. argv[1], one key (RO, ACCESS)
+  ///   2. found by the command itself, found by the command itself (RO, ACCESS)
+  ///   3. found by the command itself, found by the command itself (OW, UPDATE)
+  /// - Options: `.by_pattern`, `.limit`, `.get_patterns`, `.order` (`Order::asc`, `Order::desc`), `.alpha`
+  /// - Reference: https://valkey.io/commands/sort/
   template <class... Tail>
   decltype(auto) sort(std::string_view key, Tail&&... tail) {
     return self().exec(cmd::Sort{.key = key}, std::forward<Tail>(tail)...);
   }
+  /// `SORT` with its optional arguments (cmd::Sort::Options).
+  ///
+  /// Example: `db.sort("key:1", {.by_pattern = "by_pattern"})`
   template <class... Tail>
   decltype(auto) sort(std::string_view key, const cmd::Sort::Options& options, Tail&&... tail) {
     return self().exec(cmd::Sort{.key = key, .by_pattern = options.by_pattern, .limit = options.limit, .get_patterns = options.get_patterns, .order = options.order, .alpha = options.alpha}, std::forward<Tail>(tail)...);
   }
 
-  // SORT_RO: https://valkey.io/commands/sort_ro/
+  /// Sends `SORT_RO` (cmd::SortRo).
+  ///
+  /// Syntax: `SORT_RO key [BY by-pattern] [LIMIT offset count] [GET get-pattern [GET ...]] [ASC|DESC] [ALPHA]`
+  ///
+  /// - Since 7.0.0
+  /// - ACL categories: read, set, sortedset, list, slow, dangerous
+  /// - Flags: READONLY
+  /// - Keys:
+  ///   1. argv[1], one key (RO, ACCESS)
+  ///   2. found by the command itself, found by the command itself (RO, ACCESS)
+  /// - Options: `.by_pattern`, `.limit`, `.get_patterns`, `.order` (`Order::asc`, `Order::desc`), `.alpha`
+  /// - Reference: https://valkey.io/commands/sort_ro/
   template <class... Tail>
   decltype(auto) sort_ro(std::string_view key, Tail&&... tail) {
     return self().exec(cmd::SortRo{.key = key}, std::forward<Tail>(tail)...);
   }
+  /// `SORT_RO` with its optional arguments (cmd::SortRo::Options).
+  ///
+  /// Example: `db.sort_ro("key:1", {.by_pattern = "by_pattern"})`
   template <class... Tail>
   decltype(auto) sort_ro(std::string_view key, const cmd::SortRo::Options& options, Tail&&... tail) {
     return self().exec(cmd::SortRo{.key = key, .by_pattern = options.by_pattern, .limit = options.limit, .get_patterns = options.get_patterns, .order = options.order, .alpha = options.alpha}, std::forward<Tail>(tail)...);
   }
 
-  // SORT (typed entry point of Sort): https://valkey.io/commands/sort/
+  /// Sends `SORT` (cmd::SortStore), typed entry point.
+  ///
+  /// Syntax: `SORT key [BY by-pattern] [LIMIT offset count] [GET get-pattern [GET ...]] [ASC|DESC] [ALPHA] STORE destination`
+  ///
+  /// - Since 1.0.0
+  /// - ACL categories: write, set, sortedset, list, slow, dangerous
+  /// - Flags: WRITE, DENYOOM
+  /// - Keys:
+  ///   1. argv[1], one key (RO, ACCESS)
+  ///   2. found by the command itself, found by the command itself (RO, ACCESS)
+  ///   3. found by the command itself, found by the command itself (OW, UPDATE)
+  /// - Options: `.by_pattern`, `.limit`, `.get_patterns`, `.order` (`Order::asc`, `Order::desc`), `.alpha`
+  /// - Reference: https://valkey.io/commands/sort/
   template <class... Tail>
   decltype(auto) sort_store(std::string_view key, std::string_view destination, Tail&&... tail) {
     return self().exec(cmd::SortStore{.key = key, .destination = destination}, std::forward<Tail>(tail)...);
   }
+  /// `SORT` with its optional arguments (cmd::SortStore::Options).
+  ///
+  /// Example: `db.sort_store("key:1", "key:2", {.by_pattern = "by_pattern"})`
   template <class... Tail>
   decltype(auto) sort_store(std::string_view key, std::string_view destination, const cmd::SortStore::Options& options, Tail&&... tail) {
     return self().exec(cmd::SortStore{.key = key, .destination = destination, .by_pattern = options.by_pattern, .limit = options.limit, .get_patterns = options.get_patterns, .order = options.order, .alpha = options.alpha}, std::forward<Tail>(tail)...);
   }
 
-  // SPOP: https://valkey.io/commands/spop/
+  /// Sends `SPOP` (cmd::Spop).
+  ///
+  /// Syntax: `SPOP key`
+  ///
+  /// - Since 1.0.0
+  /// - ACL categories: write, set, fast
+  /// - Flags: WRITE, FAST
+  /// - Keys: argv[1], one key (RW, ACCESS, DELETE)
+  /// - Reference: https://valkey.io/commands/spop/
   template <class... Tail>
   decltype(auto) spop(std::string_view key, Tail&&... tail) {
     return self().exec(cmd::Spop{.key = key}, std::forward<Tail>(tail)...);
   }
 
-  // SPOP (typed entry point of Spop): https://valkey.io/commands/spop/
+  /// Sends `SPOP` (cmd::SpopCount), typed entry point.
+  ///
+  /// Syntax: `SPOP key count`
+  ///
+  /// - Since 1.0.0
+  /// - ACL categories: write, set, fast
+  /// - Flags: WRITE, FAST
+  /// - Keys: argv[1], one key (RW, ACCESS, DELETE)
+  /// - Reference: https://valkey.io/commands/spop/
   template <class... Tail>
   decltype(auto) spop_count(std::string_view key, std::int64_t count, Tail&&... tail) {
     return self().exec(cmd::SpopCount{.key = key, .count = count}, std::forward<Tail>(tail)...);
   }
 
-  // SPUBLISH: https://valkey.io/commands/spublish/
+  /// Sends `SPUBLISH` (cmd::Spublish).
+  ///
+  /// Syntax: `SPUBLISH shardchannel message`
+  ///
+  /// - Since 7.0.0
+  /// - ACL categories: pubsub, fast
+  /// - Flags: PUBSUB, LOADING, STALE, FAST, MAY_REPLICATE
+  /// - Keys: argv[1], one key (NOT_KEY)
+  /// - Reference: https://valkey.io/commands/spublish/
   template <class... Tail>
   decltype(auto) spublish(std::string_view shard_channel, std::string_view message, Tail&&... tail) {
     return self().exec(cmd::Spublish{.shard_channel = shard_channel, .message = message}, std::forward<Tail>(tail)...);
   }
 
-  // SRANDMEMBER: https://valkey.io/commands/srandmember/
+  /// Sends `SRANDMEMBER` (cmd::Srandmember).
+  ///
+  /// Syntax: `SRANDMEMBER key`
+  ///
+  /// - Since 1.0.0
+  /// - ACL categories: read, set, slow
+  /// - Flags: READONLY
+  /// - Keys: argv[1], one key (RO, ACCESS)
+  /// - Reference: https://valkey.io/commands/srandmember/
   template <class... Tail>
   decltype(auto) srandmember(std::string_view key, Tail&&... tail) {
     return self().exec(cmd::Srandmember{.key = key}, std::forward<Tail>(tail)...);
   }
 
-  // SRANDMEMBER (typed entry point of Srandmember): https://valkey.io/commands/srandmember/
+  /// Sends `SRANDMEMBER` (cmd::SrandmemberCount), typed entry point.
+  ///
+  /// Syntax: `SRANDMEMBER key count`
+  ///
+  /// - Since 1.0.0
+  /// - ACL categories: read, set, slow
+  /// - Flags: READONLY
+  /// - Keys: argv[1], one key (RO, ACCESS)
+  /// - Reference: https://valkey.io/commands/srandmember/
   template <class... Tail>
   decltype(auto) srandmember_count(std::string_view key, std::int64_t count, Tail&&... tail) {
     return self().exec(cmd::SrandmemberCount{.key = key, .count = count}, std::forward<Tail>(tail)...);
   }
 
-  // SREM: https://valkey.io/commands/srem/
+  /// Sends `SREM` (cmd::Srem).
+  ///
+  /// Syntax: `SREM key member [...]`
+  ///
+  /// - Since 1.0.0
+  /// - ACL categories: write, set, fast
+  /// - Flags: WRITE, FAST
+  /// - Keys: argv[1], one key (RW, DELETE)
+  /// - Reference: https://valkey.io/commands/srem/
   template <class... Tail>
   decltype(auto) srem(std::string_view key, valkey::View<std::string_view> members, Tail&&... tail) {
     return self().exec(cmd::Srem{.key = key, .members = members}, std::forward<Tail>(tail)...);
   }
 
-  // SSCAN: https://valkey.io/commands/sscan/
+  /// Sends `SSCAN` (cmd::Sscan).
+  ///
+  /// Syntax: `SSCAN key cursor [MATCH pattern] [COUNT count]`
+  ///
+  /// - Since 2.8.0
+  /// - ACL categories: read, set, slow
+  /// - Flags: READONLY
+  /// - Keys: argv[1], one key (RO, ACCESS)
+  /// - Options: `.pattern`, `.count`
+  /// - Reference: https://valkey.io/commands/sscan/
   template <class... Tail>
   decltype(auto) sscan(std::string_view key, std::uint64_t cursor, Tail&&... tail) {
     return self().exec(cmd::Sscan{.key = key, .cursor = cursor}, std::forward<Tail>(tail)...);
   }
+  /// `SSCAN` with its optional arguments (cmd::Sscan::Options).
+  ///
+  /// Example: `db.sscan("key:1", 0, {.pattern = "*"})`
   template <class... Tail>
   decltype(auto) sscan(std::string_view key, std::uint64_t cursor, const cmd::Sscan::Options& options, Tail&&... tail) {
     return self().exec(cmd::Sscan{.key = key, .cursor = cursor, .pattern = options.pattern, .count = options.count}, std::forward<Tail>(tail)...);
   }
 
-  // STRLEN: https://valkey.io/commands/strlen/
+  /// Sends `STRLEN` (cmd::Strlen).
+  ///
+  /// Syntax: `STRLEN key`
+  ///
+  /// - Since 2.2.0
+  /// - ACL categories: read, string, fast
+  /// - Flags: READONLY, FAST
+  /// - Keys: argv[1], one key (RO)
+  /// - Reference: https://valkey.io/commands/strlen/
   template <class... Tail>
   decltype(auto) strlen(std::string_view key, Tail&&... tail) {
     return self().exec(cmd::Strlen{.key = key}, std::forward<Tail>(tail)...);
   }
 
-  // SUBSTR: https://valkey.io/commands/substr/
+  /// Sends `SUBSTR` (cmd::Substr).
+  ///
+  /// Syntax: `SUBSTR key start end`
+  ///
+  /// - Since 1.0.0
+  /// - ACL categories: read, string, slow
+  /// - Flags: READONLY
+  /// - Keys: argv[1], one key (RO, ACCESS)
+  /// - Reference: https://valkey.io/commands/substr/
   template <class... Tail>
   decltype(auto) substr(std::string_view key, std::int64_t start, std::int64_t end, Tail&&... tail) {
     return self().exec(cmd::Substr{.key = key, .start = start, .end = end}, std::forward<Tail>(tail)...);
   }
 
-  // SUNION: https://valkey.io/commands/sunion/
+  /// Sends `SUNION` (cmd::Sunion).
+  ///
+  /// Syntax: `SUNION key [...]`
+  ///
+  /// - Since 1.0.0
+  /// - ACL categories: read, set, slow
+  /// - Flags: READONLY
+  /// - Keys: argv[1], keys to the last argument, step 1 (RO, ACCESS)
+  /// - Reference: https://valkey.io/commands/sunion/
   template <class... Tail>
   decltype(auto) sunion(valkey::View<std::string_view> keys, Tail&&... tail) {
     return self().exec(cmd::Sunion{.keys = keys}, std::forward<Tail>(tail)...);
   }
 
-  // SUNIONSTORE: https://valkey.io/commands/sunionstore/
+  /// Sends `SUNIONSTORE` (cmd::Sunionstore).
+  ///
+  /// Syntax: `SUNIONSTORE destination key [...]`
+  ///
+  /// - Since 1.0.0
+  /// - ACL categories: write, set, slow
+  /// - Flags: WRITE, DENYOOM
+  /// - Keys:
+  ///   1. argv[1], one key (OW, UPDATE)
+  ///   2. argv[2], keys to the last argument, step 1 (RO, ACCESS)
+  /// - Reference: https://valkey.io/commands/sunionstore/
   template <class... Tail>
   decltype(auto) sunionstore(std::string_view destination, valkey::View<std::string_view> keys, Tail&&... tail) {
     return self().exec(cmd::Sunionstore{.destination = destination, .keys = keys}, std::forward<Tail>(tail)...);
   }
 
-  // SWAPDB: https://valkey.io/commands/swapdb/
+  /// Sends `SWAPDB` (cmd::Swapdb).
+  ///
+  /// Syntax: `SWAPDB index1 index2`
+  ///
+  /// - Since 4.0.0
+  /// - ACL categories: keyspace, write, fast, dangerous
+  /// - Flags: WRITE, FAST
+  /// - Keys: none
+  /// - Reference: https://valkey.io/commands/swapdb/
   template <class... Tail>
   decltype(auto) swapdb(std::int64_t index1, std::int64_t index2, Tail&&... tail) {
     return self().exec(cmd::Swapdb{.index1 = index1, .index2 = index2}, std::forward<Tail>(tail)...);
   }
 
-  // TIME: https://valkey.io/commands/time/
+  /// Sends `TIME` (cmd::Time).
+  ///
+  /// Syntax: `TIME`
+  ///
+  /// - Since 2.6.0
+  /// - ACL categories: fast
+  /// - Flags: LOADING, STALE, FAST
+  /// - Keys: none
+  /// - Reference: https://valkey.io/commands/time/
   template <class... Tail>
   decltype(auto) time(Tail&&... tail) {
     return self().exec(cmd::Time{}, std::forward<Tail>(tail)...);
   }
 
-  // TOUCH: https://valkey.io/commands/touch/
+  /// Sends `TOUCH` (cmd::Touch).
+  ///
+  /// Syntax: `TOUCH key [...]`
+  ///
+  /// - Since 3.2.1
+  /// - ACL categories: keyspace, read, fast
+  /// - Flags: READONLY, FAST
+  /// - Keys: argv[1], keys to the last argument, step 1 (RO)
+  /// - Reference: https://valkey.io/commands/touch/
   template <class... Tail>
   decltype(auto) touch(valkey::View<std::string_view> keys, Tail&&... tail) {
     return self().exec(cmd::Touch{.keys = keys}, std::forward<Tail>(tail)...);
   }
 
-  // TTL: https://valkey.io/commands/ttl/
+  /// Sends `TTL` (cmd::Ttl).
+  ///
+  /// Syntax: `TTL key`
+  ///
+  /// - Since 1.0.0
+  /// - ACL categories: keyspace, read, fast
+  /// - Flags: READONLY, FAST
+  /// - Keys: argv[1], one key (RO, ACCESS)
+  /// - Reference: https://valkey.io/commands/ttl/
   template <class... Tail>
   decltype(auto) ttl(std::string_view key, Tail&&... tail) {
     return self().exec(cmd::Ttl{.key = key}, std::forward<Tail>(tail)...);
   }
 
-  // TYPE: https://valkey.io/commands/type/
+  /// Sends `TYPE` (cmd::Type).
+  ///
+  /// Syntax: `TYPE key`
+  ///
+  /// - Since 1.0.0
+  /// - ACL categories: keyspace, read, fast
+  /// - Flags: READONLY, FAST
+  /// - Keys: argv[1], one key (RO)
+  /// - Reference: https://valkey.io/commands/type/
   template <class... Tail>
   decltype(auto) type(std::string_view key, Tail&&... tail) {
     return self().exec(cmd::Type{.key = key}, std::forward<Tail>(tail)...);
   }
 
-  // UNLINK: https://valkey.io/commands/unlink/
+  /// Sends `UNLINK` (cmd::Unlink).
+  ///
+  /// Syntax: `UNLINK key [...]`
+  ///
+  /// - Since 4.0.0
+  /// - ACL categories: keyspace, write, fast
+  /// - Flags: WRITE, FAST
+  /// - Keys: argv[1], keys to the last argument, step 1 (RM, DELETE)
+  /// - Reference: https://valkey.io/commands/unlink/
   template <class... Tail>
   decltype(auto) unlink(valkey::View<std::string_view> keys, Tail&&... tail) {
     return self().exec(cmd::Unlink{.keys = keys}, std::forward<Tail>(tail)...);
   }
 
-  // WAIT: https://valkey.io/commands/wait/
+  /// Sends `WAIT` (cmd::Wait).
+  ///
+  /// Syntax: `WAIT numreplicas timeout`
+  ///
+  /// - Since 3.0.0
+  /// - ACL categories: slow, blocking, connection
+  /// - Flags: BLOCKING
+  /// - Keys: none
+  /// - Reference: https://valkey.io/commands/wait/
   template <class... Tail>
   decltype(auto) wait(std::int64_t num_replicas, std::int64_t timeout, Tail&&... tail) {
     return self().exec(cmd::Wait{.num_replicas = num_replicas, .timeout = timeout}, std::forward<Tail>(tail)...);
   }
 
-  // WAITAOF: https://valkey.io/commands/waitaof/
+  /// Sends `WAITAOF` (cmd::Waitaof).
+  ///
+  /// Syntax: `WAITAOF numlocal numreplicas timeout`
+  ///
+  /// - Since 7.2.0
+  /// - ACL categories: slow, blocking, connection
+  /// - Flags: BLOCKING
+  /// - Keys: none
+  /// - Reference: https://valkey.io/commands/waitaof/
   template <class... Tail>
   decltype(auto) waitaof(std::int64_t num_local, std::int64_t num_replicas, std::int64_t timeout, Tail&&... tail) {
     return self().exec(cmd::Waitaof{.num_local = num_local, .num_replicas = num_replicas, .timeout = timeout}, std::forward<Tail>(tail)...);
   }
 
-  // XACK: https://valkey.io/commands/xack/
+  /// Sends `XACK` (cmd::Xack).
+  ///
+  /// Syntax: `XACK key group ID [...]`
+  ///
+  /// - Since 5.0.0
+  /// - ACL categories: write, stream, fast
+  /// - Flags: WRITE, FAST
+  /// - Keys: argv[1], one key (RW, UPDATE)
+  /// - Reference: https://valkey.io/commands/xack/
   template <class... Tail>
   decltype(auto) xack(std::string_view key, std::string_view group, valkey::View<std::string_view> ids, Tail&&... tail) {
     return self().exec(cmd::Xack{.key = key, .group = group, .ids = ids}, std::forward<Tail>(tail)...);
   }
 
-  // XADD: https://valkey.io/commands/xadd/
+  /// Sends `XADD` (cmd::Xadd).
+  ///
+  /// Syntax: `XADD key [NOMKSTREAM] [<MAXLEN|MINID> [=|~] threshold [LIMIT count]] <*|id> field value [...]`
+  ///
+  /// - Since 5.0.0
+  /// - ACL categories: write, stream, fast
+  /// - Flags: WRITE, DENYOOM, FAST
+  /// - Keys: argv[1], one key (RW, UPDATE)
+  /// - Options: `.no_mk_stream`, `.trim`
+  /// - Reference: https://valkey.io/commands/xadd/
   template <class... Tail>
   decltype(auto) xadd(std::string_view key, cmd::Xadd::IdSelector id_selector, valkey::View<std::pair<std::string_view, std::string_view>> data, Tail&&... tail) {
     return self().exec(cmd::Xadd{.key = key, .id_selector = id_selector, .data = data}, std::forward<Tail>(tail)...);
   }
+  /// `XADD` with its optional arguments (cmd::Xadd::Options).
+  ///
+  /// Example: `db.xadd("key:1", valkey::cmd::Xadd::AutoId{}, {{"field", "value"}}, {.no_mk_stream = true})`
   template <class... Tail>
   decltype(auto) xadd(std::string_view key, cmd::Xadd::IdSelector id_selector, valkey::View<std::pair<std::string_view, std::string_view>> data, const cmd::Xadd::Options& options, Tail&&... tail) {
     return self().exec(cmd::Xadd{.key = key, .id_selector = id_selector, .data = data, .no_mk_stream = options.no_mk_stream, .trim = options.trim}, std::forward<Tail>(tail)...);
   }
 
-  // XAUTOCLAIM: https://valkey.io/commands/xautoclaim/
+  /// Sends `XAUTOCLAIM` (cmd::Xautoclaim).
+  ///
+  /// Syntax: `XAUTOCLAIM key group consumer min-idle-time start [COUNT count]`
+  ///
+  /// - Since 6.2.0
+  /// - ACL categories: write, stream, fast
+  /// - Flags: WRITE, FAST
+  /// - Keys: argv[1], one key (RW, DELETE)
+  /// - Options: `.count`
+  /// - Reference: https://valkey.io/commands/xautoclaim/
   template <class... Tail>
   decltype(auto) xautoclaim(std::string_view key, std::string_view group, std::string_view consumer, std::string_view min_idle_time, std::string_view start, Tail&&... tail) {
     return self().exec(cmd::Xautoclaim{.key = key, .group = group, .consumer = consumer, .min_idle_time = min_idle_time, .start = start}, std::forward<Tail>(tail)...);
   }
+  /// `XAUTOCLAIM` with its optional arguments (cmd::Xautoclaim::Options).
+  ///
+  /// Example: `db.xautoclaim("key:1", "group:1", "consumer:1", "0", "0-0", {.count = 1})`
   template <class... Tail>
   decltype(auto) xautoclaim(std::string_view key, std::string_view group, std::string_view consumer, std::string_view min_idle_time, std::string_view start, const cmd::Xautoclaim::Options& options, Tail&&... tail) {
     return self().exec(cmd::Xautoclaim{.key = key, .group = group, .consumer = consumer, .min_idle_time = min_idle_time, .start = start, .count = options.count}, std::forward<Tail>(tail)...);
   }
 
-  // XAUTOCLAIM (typed entry point of Xautoclaim): https://valkey.io/commands/xautoclaim/
+  /// Sends `XAUTOCLAIM` (cmd::XautoclaimJustId), typed entry point.
+  ///
+  /// Syntax: `XAUTOCLAIM key group consumer min-idle-time start [COUNT count] JUSTID`
+  ///
+  /// - Since 6.2.0
+  /// - ACL categories: write, stream, fast
+  /// - Flags: WRITE, FAST
+  /// - Keys: argv[1], one key (RW, DELETE)
+  /// - Options: `.count`
+  /// - Reference: https://valkey.io/commands/xautoclaim/
   template <class... Tail>
   decltype(auto) xautoclaim_justid(std::string_view key, std::string_view group, std::string_view consumer, std::string_view min_idle_time, std::string_view start, Tail&&... tail) {
     return self().exec(cmd::XautoclaimJustId{.key = key, .group = group, .consumer = consumer, .min_idle_time = min_idle_time, .start = start}, std::forward<Tail>(tail)...);
   }
+  /// `XAUTOCLAIM` with its optional arguments (cmd::XautoclaimJustId::Options).
+  ///
+  /// Example: `db.xautoclaim_justid("key:1", "group:1", "consumer:1", "0", "0-0", {.count = 1})`
   template <class... Tail>
   decltype(auto) xautoclaim_justid(std::string_view key, std::string_view group, std::string_view consumer, std::string_view min_idle_time, std::string_view start, const cmd::XautoclaimJustId::Options& options, Tail&&... tail) {
     return self().exec(cmd::XautoclaimJustId{.key = key, .group = group, .consumer = consumer, .min_idle_time = min_idle_time, .start = start, .count = options.count}, std::forward<Tail>(tail)...);
   }
 
-  // XCLAIM: https://valkey.io/commands/xclaim/
+  /// Sends `XCLAIM` (cmd::Xclaim).
+  ///
+  /// Syntax: `XCLAIM key group consumer min-idle-time ID [...] [IDLE ms] [TIME unix-time-milliseconds] [RETRYCOUNT count] [FORCE] [LASTID lastid]`
+  ///
+  /// - Since 5.0.0
+  /// - ACL categories: write, stream, fast
+  /// - Flags: WRITE, FAST
+  /// - Keys: argv[1], one key (RW, UPDATE)
+  /// - Options: `.ms`, `.unix_time_milliseconds`, `.count`, `.force`, `.last_id`
+  /// - Reference: https://valkey.io/commands/xclaim/
   template <class... Tail>
   decltype(auto) xclaim(std::string_view key, std::string_view group, std::string_view consumer, std::string_view min_idle_time, valkey::View<std::string_view> ids, Tail&&... tail) {
     return self().exec(cmd::Xclaim{.key = key, .group = group, .consumer = consumer, .min_idle_time = min_idle_time, .ids = ids}, std::forward<Tail>(tail)...);
   }
+  /// `XCLAIM` with its optional arguments (cmd::Xclaim::Options).
+  ///
+  /// Example: `db.xclaim("key:1", "group:1", "consumer:1", "0", {"1-1"}, {.ms = 1})`
   template <class... Tail>
   decltype(auto) xclaim(std::string_view key, std::string_view group, std::string_view consumer, std::string_view min_idle_time, valkey::View<std::string_view> ids, const cmd::Xclaim::Options& options, Tail&&... tail) {
     return self().exec(cmd::Xclaim{.key = key, .group = group, .consumer = consumer, .min_idle_time = min_idle_time, .ids = ids, .ms = options.ms, .unix_time_milliseconds = options.unix_time_milliseconds, .count = options.count, .force = options.force, .last_id = options.last_id}, std::forward<Tail>(tail)...);
   }
 
-  // XCLAIM (typed entry point of Xclaim): https://valkey.io/commands/xclaim/
+  /// Sends `XCLAIM` (cmd::XclaimJustId), typed entry point.
+  ///
+  /// Syntax: `XCLAIM key group consumer min-idle-time ID [...] [IDLE ms] [TIME unix-time-milliseconds] [RETRYCOUNT count] [FORCE] JUSTID [LASTID lastid]`
+  ///
+  /// - Since 5.0.0
+  /// - ACL categories: write, stream, fast
+  /// - Flags: WRITE, FAST
+  /// - Keys: argv[1], one key (RW, UPDATE)
+  /// - Options: `.ms`, `.unix_time_milliseconds`, `.count`, `.force`, `.last_id`
+  /// - Reference: https://valkey.io/commands/xclaim/
   template <class... Tail>
   decltype(auto) xclaim_justid(std::string_view key, std::string_view group, std::string_view consumer, std::string_view min_idle_time, valkey::View<std::string_view> ids, Tail&&... tail) {
     return self().exec(cmd::XclaimJustId{.key = key, .group = group, .consumer = consumer, .min_idle_time = min_idle_time, .ids = ids}, std::forward<Tail>(tail)...);
   }
+  /// `XCLAIM` with its optional arguments (cmd::XclaimJustId::Options).
+  ///
+  /// Example: `db.xclaim_justid("key:1", "group:1", "consumer:1", "0", {"1-1"}, {.ms = 1})`
   template <class... Tail>
   decltype(auto) xclaim_justid(std::string_view key, std::string_view group, std::string_view consumer, std::string_view min_idle_time, valkey::View<std::string_view> ids, const cmd::XclaimJustId::Options& options, Tail&&... tail) {
     return self().exec(cmd::XclaimJustId{.key = key, .group = group, .consumer = consumer, .min_idle_time = min_idle_time, .ids = ids, .ms = options.ms, .unix_time_milliseconds = options.unix_time_milliseconds, .count = options.count, .force = options.force, .last_id = options.last_id}, std::forward<Tail>(tail)...);
   }
 
-  // XDEL: https://valkey.io/commands/xdel/
+  /// Sends `XDEL` (cmd::Xdel).
+  ///
+  /// Syntax: `XDEL key ID [...]`
+  ///
+  /// - Since 5.0.0
+  /// - ACL categories: write, stream, fast
+  /// - Flags: WRITE, FAST
+  /// - Keys: argv[1], one key (RW, DELETE)
+  /// - Reference: https://valkey.io/commands/xdel/
   template <class... Tail>
   decltype(auto) xdel(std::string_view key, valkey::View<std::string_view> ids, Tail&&... tail) {
     return self().exec(cmd::Xdel{.key = key, .ids = ids}, std::forward<Tail>(tail)...);
   }
 
-  // XGROUP CREATE: https://valkey.io/commands/xgroup-create/
+  /// Sends `XGROUP CREATE` (cmd::XgroupCreate).
+  ///
+  /// Syntax: `XGROUP CREATE key group <id|$> [MKSTREAM] [ENTRIESREAD entriesread]`
+  ///
+  /// - Since 5.0.0
+  /// - ACL categories: write, stream, slow
+  /// - Flags: WRITE, DENYOOM
+  /// - Keys: argv[2], one key (RW, INSERT)
+  /// - Options: `.mk_stream`, `.entries_read`
+  /// - Reference: https://valkey.io/commands/xgroup-create/
   template <class... Tail>
   decltype(auto) xgroup_create(std::string_view key, std::string_view group, cmd::XgroupCreate::IdSelector id_selector, Tail&&... tail) {
     return self().exec(cmd::XgroupCreate{.key = key, .group = group, .id_selector = id_selector}, std::forward<Tail>(tail)...);
   }
+  /// `XGROUP CREATE` with its optional arguments (cmd::XgroupCreate::Options).
+  ///
+  /// Example: `db.xgroup_create("key:1", "group:1", valkey::cmd::XgroupCreate::Id{.id = "0-1"}, {.mk_stream = true})`
   template <class... Tail>
   decltype(auto) xgroup_create(std::string_view key, std::string_view group, cmd::XgroupCreate::IdSelector id_selector, const cmd::XgroupCreate::Options& options, Tail&&... tail) {
     return self().exec(cmd::XgroupCreate{.key = key, .group = group, .id_selector = id_selector, .mk_stream = options.mk_stream, .entries_read = options.entries_read}, std::forward<Tail>(tail)...);
   }
 
-  // XGROUP CREATECONSUMER: https://valkey.io/commands/xgroup-createconsumer/
+  /// Sends `XGROUP CREATECONSUMER` (cmd::XgroupCreateConsumer).
+  ///
+  /// Syntax: `XGROUP CREATECONSUMER key group consumer`
+  ///
+  /// - Since 6.2.0
+  /// - ACL categories: write, stream, slow
+  /// - Flags: WRITE, DENYOOM
+  /// - Keys: argv[2], one key (RW, INSERT)
+  /// - Reference: https://valkey.io/commands/xgroup-createconsumer/
   template <class... Tail>
   decltype(auto) xgroup_createconsumer(std::string_view key, std::string_view group, std::string_view consumer, Tail&&... tail) {
     return self().exec(cmd::XgroupCreateConsumer{.key = key, .group = group, .consumer = consumer}, std::forward<Tail>(tail)...);
   }
 
-  // XGROUP DELCONSUMER: https://valkey.io/commands/xgroup-delconsumer/
+  /// Sends `XGROUP DELCONSUMER` (cmd::XgroupDelConsumer).
+  ///
+  /// Syntax: `XGROUP DELCONSUMER key group consumer`
+  ///
+  /// - Since 5.0.0
+  /// - ACL categories: write, stream, slow
+  /// - Flags: WRITE
+  /// - Keys: argv[2], one key (RW, DELETE)
+  /// - Reference: https://valkey.io/commands/xgroup-delconsumer/
   template <class... Tail>
   decltype(auto) xgroup_delconsumer(std::string_view key, std::string_view group, std::string_view consumer, Tail&&... tail) {
     return self().exec(cmd::XgroupDelConsumer{.key = key, .group = group, .consumer = consumer}, std::forward<Tail>(tail)...);
   }
 
-  // XGROUP DESTROY: https://valkey.io/commands/xgroup-destroy/
+  /// Sends `XGROUP DESTROY` (cmd::XgroupDestroy).
+  ///
+  /// Syntax: `XGROUP DESTROY key group`
+  ///
+  /// - Since 5.0.0
+  /// - ACL categories: write, stream, slow
+  /// - Flags: WRITE
+  /// - Keys: argv[2], one key (RW, DELETE)
+  /// - Reference: https://valkey.io/commands/xgroup-destroy/
   template <class... Tail>
   decltype(auto) xgroup_destroy(std::string_view key, std::string_view group, Tail&&... tail) {
     return self().exec(cmd::XgroupDestroy{.key = key, .group = group}, std::forward<Tail>(tail)...);
   }
 
-  // XGROUP HELP: https://valkey.io/commands/xgroup-help/
+  /// Sends `XGROUP HELP` (cmd::XgroupHelp).
+  ///
+  /// Syntax: `XGROUP HELP`
+  ///
+  /// - Since 5.0.0
+  /// - ACL categories: stream, slow
+  /// - Flags: LOADING, STALE
+  /// - Keys: none
+  /// - Reference: https://valkey.io/commands/xgroup-help/
   template <class... Tail>
   decltype(auto) xgroup_help(Tail&&... tail) {
     return self().exec(cmd::XgroupHelp{}, std::forward<Tail>(tail)...);
   }
 
-  // XGROUP SETID: https://valkey.io/commands/xgroup-setid/
+  /// Sends `XGROUP SETID` (cmd::XgroupSetId).
+  ///
+  /// Syntax: `XGROUP SETID key group <id|$> [ENTRIESREAD entriesread]`
+  ///
+  /// - Since 5.0.0
+  /// - ACL categories: write, stream, slow
+  /// - Flags: WRITE
+  /// - Keys: argv[2], one key (RW, UPDATE)
+  /// - Options: `.entries_read`
+  /// - Reference: https://valkey.io/commands/xgroup-setid/
   template <class... Tail>
   decltype(auto) xgroup_setid(std::string_view key, std::string_view group, cmd::XgroupSetId::IdSelector id_selector, Tail&&... tail) {
     return self().exec(cmd::XgroupSetId{.key = key, .group = group, .id_selector = id_selector}, std::forward<Tail>(tail)...);
   }
+  /// `XGROUP SETID` with its optional arguments (cmd::XgroupSetId::Options).
+  ///
+  /// Example: `db.xgroup_setid("key:1", "group:1", valkey::cmd::XgroupSetId::Id{.id = "0-1"}, {.entries_read = 1})`
   template <class... Tail>
   decltype(auto) xgroup_setid(std::string_view key, std::string_view group, cmd::XgroupSetId::IdSelector id_selector, const cmd::XgroupSetId::Options& options, Tail&&... tail) {
     return self().exec(cmd::XgroupSetId{.key = key, .group = group, .id_selector = id_selector, .entries_read = options.entries_read}, std::forward<Tail>(tail)...);
   }
 
-  // XINFO CONSUMERS: https://valkey.io/commands/xinfo-consumers/
+  /// Sends `XINFO CONSUMERS` (cmd::XinfoConsumers).
+  ///
+  /// Syntax: `XINFO CONSUMERS key group`
+  ///
+  /// - Since 5.0.0
+  /// - ACL categories: read, stream, slow
+  /// - Flags: READONLY
+  /// - Keys: argv[2], one key (RO, ACCESS)
+  /// - Reference: https://valkey.io/commands/xinfo-consumers/
   template <class... Tail>
   decltype(auto) xinfo_consumers(std::string_view key, std::string_view group, Tail&&... tail) {
     return self().exec(cmd::XinfoConsumers{.key = key, .group = group}, std::forward<Tail>(tail)...);
   }
 
-  // XINFO GROUPS: https://valkey.io/commands/xinfo-groups/
+  /// Sends `XINFO GROUPS` (cmd::XinfoGroups).
+  ///
+  /// Syntax: `XINFO GROUPS key`
+  ///
+  /// - Since 5.0.0
+  /// - ACL categories: read, stream, slow
+  /// - Flags: READONLY
+  /// - Keys: argv[2], one key (RO, ACCESS)
+  /// - Reference: https://valkey.io/commands/xinfo-groups/
   template <class... Tail>
   decltype(auto) xinfo_groups(std::string_view key, Tail&&... tail) {
     return self().exec(cmd::XinfoGroups{.key = key}, std::forward<Tail>(tail)...);
   }
 
-  // XINFO HELP: https://valkey.io/commands/xinfo-help/
+  /// Sends `XINFO HELP` (cmd::XinfoHelp).
+  ///
+  /// Syntax: `XINFO HELP`
+  ///
+  /// - Since 5.0.0
+  /// - ACL categories: stream, slow
+  /// - Flags: LOADING, STALE
+  /// - Keys: none
+  /// - Reference: https://valkey.io/commands/xinfo-help/
   template <class... Tail>
   decltype(auto) xinfo_help(Tail&&... tail) {
     return self().exec(cmd::XinfoHelp{}, std::forward<Tail>(tail)...);
   }
 
-  // XINFO STREAM: https://valkey.io/commands/xinfo-stream/
+  /// Sends `XINFO STREAM` (cmd::XinfoStream).
+  ///
+  /// Syntax: `XINFO STREAM key [FULL [COUNT count]]`
+  ///
+  /// - Since 5.0.0
+  /// - ACL categories: read, stream, slow
+  /// - Flags: READONLY
+  /// - Keys: argv[2], one key (RO, ACCESS)
+  /// - Options: `.full`
+  /// - Reference: https://valkey.io/commands/xinfo-stream/
   template <class... Tail>
   decltype(auto) xinfo_stream(std::string_view key, Tail&&... tail) {
     return self().exec(cmd::XinfoStream{.key = key}, std::forward<Tail>(tail)...);
   }
+  /// `XINFO STREAM` with its optional arguments (cmd::XinfoStream::Options).
+  ///
+  /// Example: `db.xinfo_stream("key:1", {.full = valkey::cmd::XinfoStream::Full{}})`
   template <class... Tail>
   decltype(auto) xinfo_stream(std::string_view key, const cmd::XinfoStream::Options& options, Tail&&... tail) {
     return self().exec(cmd::XinfoStream{.key = key, .full = options.full}, std::forward<Tail>(tail)...);
   }
 
-  // XLEN: https://valkey.io/commands/xlen/
+  /// Sends `XLEN` (cmd::Xlen).
+  ///
+  /// Syntax: `XLEN key`
+  ///
+  /// - Since 5.0.0
+  /// - ACL categories: read, stream, fast
+  /// - Flags: READONLY, FAST
+  /// - Keys: argv[1], one key (RO)
+  /// - Reference: https://valkey.io/commands/xlen/
   template <class... Tail>
   decltype(auto) xlen(std::string_view key, Tail&&... tail) {
     return self().exec(cmd::Xlen{.key = key}, std::forward<Tail>(tail)...);
   }
 
-  // XPENDING: https://valkey.io/commands/xpending/
+  /// Sends `XPENDING` (cmd::Xpending).
+  ///
+  /// Syntax: `XPENDING key group`
+  ///
+  /// - Since 5.0.0
+  /// - ACL categories: read, stream, slow
+  /// - Flags: READONLY
+  /// - Keys: argv[1], one key (RO, ACCESS)
+  /// - Reference: https://valkey.io/commands/xpending/
   template <class... Tail>
   decltype(auto) xpending(std::string_view key, std::string_view group, Tail&&... tail) {
     return self().exec(cmd::Xpending{.key = key, .group = group}, std::forward<Tail>(tail)...);
   }
 
-  // XPENDING (typed entry point of Xpending): https://valkey.io/commands/xpending/
+  /// Sends `XPENDING` (cmd::XpendingRange), typed entry point.
+  ///
+  /// Syntax: `XPENDING key group [IDLE min-idle-time] start end count [consumer]`
+  ///
+  /// - Since 5.0.0
+  /// - ACL categories: read, stream, slow
+  /// - Flags: READONLY
+  /// - Keys: argv[1], one key (RO, ACCESS)
+  /// - Options: `.min_idle_time`, `.consumer`
+  /// - Reference: https://valkey.io/commands/xpending/
   template <class... Tail>
   decltype(auto) xpending_range(std::string_view key, std::string_view group, std::string_view start, std::string_view end, std::int64_t count, Tail&&... tail) {
     return self().exec(cmd::XpendingRange{.key = key, .group = group, .start = start, .end = end, .count = count}, std::forward<Tail>(tail)...);
   }
+  /// `XPENDING` with its optional arguments (cmd::XpendingRange::Options).
+  ///
+  /// Example: `db.xpending_range("key:1", "group:1", "0", "+", 2, {.min_idle_time = 1})`
   template <class... Tail>
   decltype(auto) xpending_range(std::string_view key, std::string_view group, std::string_view start, std::string_view end, std::int64_t count, const cmd::XpendingRange::Options& options, Tail&&... tail) {
     return self().exec(cmd::XpendingRange{.key = key, .group = group, .start = start, .end = end, .count = count, .min_idle_time = options.min_idle_time, .consumer = options.consumer}, std::forward<Tail>(tail)...);
   }
 
-  // XRANGE: https://valkey.io/commands/xrange/
+  /// Sends `XRANGE` (cmd::Xrange).
+  ///
+  /// Syntax: `XRANGE key start end [COUNT count]`
+  ///
+  /// - Since 5.0.0
+  /// - ACL categories: read, stream, slow
+  /// - Flags: READONLY
+  /// - Keys: argv[1], one key (RO, ACCESS)
+  /// - Options: `.count`
+  /// - Reference: https://valkey.io/commands/xrange/
   template <class... Tail>
   decltype(auto) xrange(std::string_view key, std::string_view start, std::string_view end, Tail&&... tail) {
     return self().exec(cmd::Xrange{.key = key, .start = start, .end = end}, std::forward<Tail>(tail)...);
   }
+  /// `XRANGE` with its optional arguments (cmd::Xrange::Options).
+  ///
+  /// Example: `db.xrange("key:1", "0", "+", {.count = 1})`
   template <class... Tail>
   decltype(auto) xrange(std::string_view key, std::string_view start, std::string_view end, const cmd::Xrange::Options& options, Tail&&... tail) {
     return self().exec(cmd::Xrange{.key = key, .start = start, .end = end, .count = options.count}, std::forward<Tail>(tail)...);
   }
 
-  // XREAD: https://valkey.io/commands/xread/
+  /// Sends `XREAD` (cmd::Xread).
+  ///
+  /// Syntax: `XREAD [COUNT count] [BLOCK milliseconds] STREAMS key [...] ID [...]`
+  ///
+  /// - Since 5.0.0
+  /// - ACL categories: read, stream, slow, blocking
+  /// - Flags: BLOCKING, READONLY
+  /// - Keys: after `STREAMS` (searched from argv[1]), keys to the last argument, step 1, limited to 1/2 of them (RO, ACCESS)
+  /// - Options: `.count`, `.milliseconds`
+  /// - Reference: https://valkey.io/commands/xread/
   template <class... Tail>
   decltype(auto) xread(valkey::View<std::string_view> keys, valkey::View<std::string_view> ids, Tail&&... tail) {
     return self().exec(cmd::Xread{.keys = keys, .ids = ids}, std::forward<Tail>(tail)...);
   }
+  /// `XREAD` with its optional arguments (cmd::Xread::Options).
+  ///
+  /// Example: `db.xread({"key:1"}, {"0"}, {.count = 1})`
   template <class... Tail>
   decltype(auto) xread(valkey::View<std::string_view> keys, valkey::View<std::string_view> ids, const cmd::Xread::Options& options, Tail&&... tail) {
     return self().exec(cmd::Xread{.keys = keys, .ids = ids, .count = options.count, .milliseconds = options.milliseconds}, std::forward<Tail>(tail)...);
   }
 
-  // XREADGROUP: https://valkey.io/commands/xreadgroup/
+  /// Sends `XREADGROUP` (cmd::Xreadgroup).
+  ///
+  /// Syntax: `XREADGROUP GROUP group consumer [COUNT count] [BLOCK milliseconds] [NOACK] STREAMS key [...] ID [...]`
+  ///
+  /// - Since 5.0.0
+  /// - ACL categories: write, stream, slow, blocking
+  /// - Flags: BLOCKING, WRITE
+  /// - Keys: after `STREAMS` (searched from argv[4]), keys to the last argument, step 1, limited to 1/2 of them (RO, ACCESS)
+  /// - Options: `.count`, `.milliseconds`, `.no_ack`
+  /// - Reference: https://valkey.io/commands/xreadgroup/
   template <class... Tail>
   decltype(auto) xreadgroup(std::string_view group, std::string_view consumer, valkey::View<std::string_view> keys, valkey::View<std::string_view> ids, Tail&&... tail) {
     return self().exec(cmd::Xreadgroup{.group = group, .consumer = consumer, .keys = keys, .ids = ids}, std::forward<Tail>(tail)...);
   }
+  /// `XREADGROUP` with its optional arguments (cmd::Xreadgroup::Options).
+  ///
+  /// Example: `db.xreadgroup("group:1", "consumer:1", {"key:1"}, {"0"}, {.count = 1})`
   template <class... Tail>
   decltype(auto) xreadgroup(std::string_view group, std::string_view consumer, valkey::View<std::string_view> keys, valkey::View<std::string_view> ids, const cmd::Xreadgroup::Options& options, Tail&&... tail) {
     return self().exec(cmd::Xreadgroup{.group = group, .consumer = consumer, .keys = keys, .ids = ids, .count = options.count, .milliseconds = options.milliseconds, .no_ack = options.no_ack}, std::forward<Tail>(tail)...);
   }
 
-  // XREVRANGE: https://valkey.io/commands/xrevrange/
+  /// Sends `XREVRANGE` (cmd::Xrevrange).
+  ///
+  /// Syntax: `XREVRANGE key end start [COUNT count]`
+  ///
+  /// - Since 5.0.0
+  /// - ACL categories: read, stream, slow
+  /// - Flags: READONLY
+  /// - Keys: argv[1], one key (RO, ACCESS)
+  /// - Options: `.count`
+  /// - Reference: https://valkey.io/commands/xrevrange/
   template <class... Tail>
   decltype(auto) xrevrange(std::string_view key, std::string_view end, std::string_view start, Tail&&... tail) {
     return self().exec(cmd::Xrevrange{.key = key, .end = end, .start = start}, std::forward<Tail>(tail)...);
   }
+  /// `XREVRANGE` with its optional arguments (cmd::Xrevrange::Options).
+  ///
+  /// Example: `db.xrevrange("key:1", "+", "0", {.count = 1})`
   template <class... Tail>
   decltype(auto) xrevrange(std::string_view key, std::string_view end, std::string_view start, const cmd::Xrevrange::Options& options, Tail&&... tail) {
     return self().exec(cmd::Xrevrange{.key = key, .end = end, .start = start, .count = options.count}, std::forward<Tail>(tail)...);
   }
 
-  // XSETID: https://valkey.io/commands/xsetid/
+  /// Sends `XSETID` (cmd::Xsetid).
+  ///
+  /// Syntax: `XSETID key last-id [ENTRIESADDED entries-added] [MAXDELETEDID max-deleted-id]`
+  ///
+  /// - Since 5.0.0
+  /// - ACL categories: write, stream, fast
+  /// - Flags: WRITE, DENYOOM, FAST
+  /// - Keys: argv[1], one key (RW, UPDATE)
+  /// - Options: `.entries_added`, `.max_deleted_id`
+  /// - Reference: https://valkey.io/commands/xsetid/
   template <class... Tail>
   decltype(auto) xsetid(std::string_view key, std::string_view last_id, Tail&&... tail) {
     return self().exec(cmd::Xsetid{.key = key, .last_id = last_id}, std::forward<Tail>(tail)...);
   }
+  /// `XSETID` with its optional arguments (cmd::Xsetid::Options).
+  ///
+  /// Example: `db.xsetid("key:1", "5-1", {.entries_added = 10})`
   template <class... Tail>
   decltype(auto) xsetid(std::string_view key, std::string_view last_id, const cmd::Xsetid::Options& options, Tail&&... tail) {
     return self().exec(cmd::Xsetid{.key = key, .last_id = last_id, .entries_added = options.entries_added, .max_deleted_id = options.max_deleted_id}, std::forward<Tail>(tail)...);
   }
 
-  // XTRIM: https://valkey.io/commands/xtrim/
+  /// Sends `XTRIM` (cmd::Xtrim).
+  ///
+  /// Syntax: `XTRIM key <MAXLEN|MINID> [=|~] threshold [LIMIT count]`
+  ///
+  /// - Since 5.0.0
+  /// - ACL categories: write, stream, slow
+  /// - Flags: WRITE
+  /// - Keys: argv[1], one key (RW, DELETE)
+  /// - Options: `.operator_` (`Operator::equal`, `Operator::approximately`), `.count`
+  /// - Reference: https://valkey.io/commands/xtrim/
   template <class... Tail>
   decltype(auto) xtrim(std::string_view key, cmd::Xtrim::Strategy strategy, std::string_view threshold, Tail&&... tail) {
     return self().exec(cmd::Xtrim{.key = key, .strategy = strategy, .threshold = threshold}, std::forward<Tail>(tail)...);
   }
+  /// `XTRIM` with its optional arguments (cmd::Xtrim::Options).
+  ///
+  /// Example: `db.xtrim("key:1", valkey::cmd::Xtrim::Strategy::max_len, "0", {.operator_ = valkey::cmd::Xtrim::Operator::equal})`
   template <class... Tail>
   decltype(auto) xtrim(std::string_view key, cmd::Xtrim::Strategy strategy, std::string_view threshold, const cmd::Xtrim::Options& options, Tail&&... tail) {
     return self().exec(cmd::Xtrim{.key = key, .strategy = strategy, .threshold = threshold, .operator_ = options.operator_, .count = options.count}, std::forward<Tail>(tail)...);
   }
 
-  // ZADD: https://valkey.io/commands/zadd/
+  /// Sends `ZADD` (cmd::Zadd).
+  ///
+  /// Syntax: `ZADD key [NX|XX] [GT|LT] [CH] score member [...]`
+  ///
+  /// - Since 1.2.0
+  /// - ACL categories: write, sortedset, fast
+  /// - Flags: WRITE, DENYOOM, FAST
+  /// - Keys: argv[1], one key (RW, UPDATE)
+  /// - Options: `.condition` (`Condition::nx`, `Condition::xx`), `.comparison` (`Comparison::gt`, `Comparison::lt`), `.change`
+  /// - Reference: https://valkey.io/commands/zadd/
   template <class... Tail>
   decltype(auto) zadd(std::string_view key, valkey::View<std::pair<double, std::string_view>> data, Tail&&... tail) {
     return self().exec(cmd::Zadd{.key = key, .data = data}, std::forward<Tail>(tail)...);
   }
+  /// `ZADD` with its optional arguments (cmd::Zadd::Options).
+  ///
+  /// Example: `db.zadd("key:1", {{1.5, "member"}}, {.condition = valkey::cmd::Zadd::Condition::nx})`
   template <class... Tail>
   decltype(auto) zadd(std::string_view key, valkey::View<std::pair<double, std::string_view>> data, const cmd::Zadd::Options& options, Tail&&... tail) {
     return self().exec(cmd::Zadd{.key = key, .data = data, .condition = options.condition, .comparison = options.comparison, .change = options.change}, std::forward<Tail>(tail)...);
   }
 
-  // ZADD (typed entry point of Zadd): https://valkey.io/commands/zadd/
+  /// Sends `ZADD` (cmd::ZaddIncr), typed entry point.
+  ///
+  /// Syntax: `ZADD key [NX|XX] [GT|LT] [CH] INCR score member [...]`
+  ///
+  /// - Since 1.2.0
+  /// - ACL categories: write, sortedset, fast
+  /// - Flags: WRITE, DENYOOM, FAST
+  /// - Keys: argv[1], one key (RW, UPDATE)
+  /// - Options: `.condition` (`Condition::nx`, `Condition::xx`), `.comparison` (`Comparison::gt`, `Comparison::lt`), `.change`
+  /// - Reference: https://valkey.io/commands/zadd/
   template <class... Tail>
   decltype(auto) zadd_incr(std::string_view key, valkey::View<std::pair<double, std::string_view>> data, Tail&&... tail) {
     return self().exec(cmd::ZaddIncr{.key = key, .data = data}, std::forward<Tail>(tail)...);
   }
+  /// `ZADD` with its optional arguments (cmd::ZaddIncr::Options).
+  ///
+  /// Example: `db.zadd_incr("key:1", {{1.5, "member"}}, {.condition = valkey::cmd::ZaddIncr::Condition::nx})`
   template <class... Tail>
   decltype(auto) zadd_incr(std::string_view key, valkey::View<std::pair<double, std::string_view>> data, const cmd::ZaddIncr::Options& options, Tail&&... tail) {
     return self().exec(cmd::ZaddIncr{.key = key, .data = data, .condition = options.condition, .comparison = options.comparison, .change = options.change}, std::forward<Tail>(tail)...);
   }
 
-  // ZCARD: https://valkey.io/commands/zcard/
+  /// Sends `ZCARD` (cmd::Zcard).
+  ///
+  /// Syntax: `ZCARD key`
+  ///
+  /// - Since 1.2.0
+  /// - ACL categories: read, sortedset, fast
+  /// - Flags: READONLY, FAST
+  /// - Keys: argv[1], one key (RO)
+  /// - Reference: https://valkey.io/commands/zcard/
   template <class... Tail>
   decltype(auto) zcard(std::string_view key, Tail&&... tail) {
     return self().exec(cmd::Zcard{.key = key}, std::forward<Tail>(tail)...);
   }
 
-  // ZCOUNT: https://valkey.io/commands/zcount/
+  /// Sends `ZCOUNT` (cmd::Zcount).
+  ///
+  /// Syntax: `ZCOUNT key min max`
+  ///
+  /// - Since 2.0.0
+  /// - ACL categories: read, sortedset, fast
+  /// - Flags: READONLY, FAST
+  /// - Keys: argv[1], one key (RO, ACCESS)
+  /// - Reference: https://valkey.io/commands/zcount/
   template <class... Tail>
   decltype(auto) zcount(std::string_view key, valkey::ScoreBound min, valkey::ScoreBound max, Tail&&... tail) {
     return self().exec(cmd::Zcount{.key = key, .min = min, .max = max}, std::forward<Tail>(tail)...);
   }
 
-  // ZDIFF: https://valkey.io/commands/zdiff/
+  /// Sends `ZDIFF` (cmd::Zdiff).
+  ///
+  /// Syntax: `ZDIFF numkeys key [...]`
+  ///
+  /// - Since 6.2.0
+  /// - ACL categories: read, sortedset, slow
+  /// - Flags: READONLY
+  /// - Keys: argv[1], the count at +0, keys from +1, step 1 (RO, ACCESS)
+  /// - Reference: https://valkey.io/commands/zdiff/
   template <class... Tail>
   decltype(auto) zdiff(valkey::View<std::string_view> keys, Tail&&... tail) {
     return self().exec(cmd::Zdiff{.keys = keys}, std::forward<Tail>(tail)...);
   }
 
-  // ZDIFF (typed entry point of Zdiff): https://valkey.io/commands/zdiff/
+  /// Sends `ZDIFF` (cmd::ZdiffWithScores), typed entry point.
+  ///
+  /// Syntax: `ZDIFF numkeys key [...] WITHSCORES`
+  ///
+  /// - Since 6.2.0
+  /// - ACL categories: read, sortedset, slow
+  /// - Flags: READONLY
+  /// - Keys: argv[1], the count at +0, keys from +1, step 1 (RO, ACCESS)
+  /// - Reference: https://valkey.io/commands/zdiff/
   template <class... Tail>
   decltype(auto) zdiff_withscores(valkey::View<std::string_view> keys, Tail&&... tail) {
     return self().exec(cmd::ZdiffWithScores{.keys = keys}, std::forward<Tail>(tail)...);
   }
 
-  // ZDIFFSTORE: https://valkey.io/commands/zdiffstore/
+  /// Sends `ZDIFFSTORE` (cmd::Zdiffstore).
+  ///
+  /// Syntax: `ZDIFFSTORE destination numkeys key [...]`
+  ///
+  /// - Since 6.2.0
+  /// - ACL categories: write, sortedset, slow
+  /// - Flags: WRITE, DENYOOM
+  /// - Keys:
+  ///   1. argv[1], one key (OW, UPDATE)
+  ///   2. argv[2], the count at +0, keys from +1, step 1 (RO, ACCESS)
+  /// - Reference: https://valkey.io/commands/zdiffstore/
   template <class... Tail>
   decltype(auto) zdiffstore(std::string_view destination, valkey::View<std::string_view> keys, Tail&&... tail) {
     return self().exec(cmd::Zdiffstore{.destination = destination, .keys = keys}, std::forward<Tail>(tail)...);
   }
 
-  // ZINCRBY: https://valkey.io/commands/zincrby/
+  /// Sends `ZINCRBY` (cmd::Zincrby).
+  ///
+  /// Syntax: `ZINCRBY key increment member`
+  ///
+  /// - Since 1.2.0
+  /// - ACL categories: write, sortedset, fast
+  /// - Flags: WRITE, DENYOOM, FAST
+  /// - Keys: argv[1], one key (RW, ACCESS, UPDATE)
+  /// - Reference: https://valkey.io/commands/zincrby/
   template <class... Tail>
   decltype(auto) zincrby(std::string_view key, double increment, std::string_view member, Tail&&... tail) {
     return self().exec(cmd::Zincrby{.key = key, .increment = increment, .member = member}, std::forward<Tail>(tail)...);
   }
 
-  // ZINTER: https://valkey.io/commands/zinter/
+  /// Sends `ZINTER` (cmd::Zinter).
+  ///
+  /// Syntax: `ZINTER numkeys key [...] [WEIGHTS weight [...]] [AGGREGATE SUM|MIN|MAX]`
+  ///
+  /// - Since 6.2.0
+  /// - ACL categories: read, sortedset, slow
+  /// - Flags: READONLY
+  /// - Keys: argv[1], the count at +0, keys from +1, step 1 (RO, ACCESS)
+  /// - Options: `.weights`, `.aggregate` (`Aggregate::sum`, `Aggregate::min`, `Aggregate::max`)
+  /// - Reference: https://valkey.io/commands/zinter/
   template <class... Tail>
   decltype(auto) zinter(valkey::View<std::string_view> keys, Tail&&... tail) {
     return self().exec(cmd::Zinter{.keys = keys}, std::forward<Tail>(tail)...);
   }
+  /// `ZINTER` with its optional arguments (cmd::Zinter::Options).
+  ///
+  /// Example: `db.zinter({"key:1"}, {.weights = {1.5}})`
   template <class... Tail>
   decltype(auto) zinter(valkey::View<std::string_view> keys, const cmd::Zinter::Options& options, Tail&&... tail) {
     return self().exec(cmd::Zinter{.keys = keys, .weights = options.weights, .aggregate = options.aggregate}, std::forward<Tail>(tail)...);
   }
 
-  // ZINTER (typed entry point of Zinter): https://valkey.io/commands/zinter/
+  /// Sends `ZINTER` (cmd::ZinterWithScores), typed entry point.
+  ///
+  /// Syntax: `ZINTER numkeys key [...] [WEIGHTS weight [...]] [AGGREGATE SUM|MIN|MAX] WITHSCORES`
+  ///
+  /// - Since 6.2.0
+  /// - ACL categories: read, sortedset, slow
+  /// - Flags: READONLY
+  /// - Keys: argv[1], the count at +0, keys from +1, step 1 (RO, ACCESS)
+  /// - Options: `.weights`, `.aggregate` (`Aggregate::sum`, `Aggregate::min`, `Aggregate::max`)
+  /// - Reference: https://valkey.io/commands/zinter/
   template <class... Tail>
   decltype(auto) zinter_withscores(valkey::View<std::string_view> keys, Tail&&... tail) {
     return self().exec(cmd::ZinterWithScores{.keys = keys}, std::forward<Tail>(tail)...);
   }
+  /// `ZINTER` with its optional arguments (cmd::ZinterWithScores::Options).
+  ///
+  /// Example: `db.zinter_withscores({"key:1"}, {.weights = {1.5}})`
   template <class... Tail>
   decltype(auto) zinter_withscores(valkey::View<std::string_view> keys, const cmd::ZinterWithScores::Options& options, Tail&&... tail) {
     return self().exec(cmd::ZinterWithScores{.keys = keys, .weights = options.weights, .aggregate = options.aggregate}, std::forward<Tail>(tail)...);
   }
 
-  // ZINTERCARD: https://valkey.io/commands/zintercard/
+  /// Sends `ZINTERCARD` (cmd::Zintercard).
+  ///
+  /// Syntax: `ZINTERCARD numkeys key [...] [LIMIT limit]`
+  ///
+  /// - Since 7.0.0
+  /// - ACL categories: read, sortedset, slow
+  /// - Flags: READONLY
+  /// - Keys: argv[1], the count at +0, keys from +1, step 1 (RO, ACCESS)
+  /// - Options: `.limit`
+  /// - Reference: https://valkey.io/commands/zintercard/
   template <class... Tail>
   decltype(auto) zintercard(valkey::View<std::string_view> keys, Tail&&... tail) {
     return self().exec(cmd::Zintercard{.keys = keys}, std::forward<Tail>(tail)...);
   }
+  /// `ZINTERCARD` with its optional arguments (cmd::Zintercard::Options).
+  ///
+  /// Example: `db.zintercard({"key:1"}, {.limit = 1})`
   template <class... Tail>
   decltype(auto) zintercard(valkey::View<std::string_view> keys, const cmd::Zintercard::Options& options, Tail&&... tail) {
     return self().exec(cmd::Zintercard{.keys = keys, .limit = options.limit}, std::forward<Tail>(tail)...);
   }
 
-  // ZINTERSTORE: https://valkey.io/commands/zinterstore/
+  /// Sends `ZINTERSTORE` (cmd::Zinterstore).
+  ///
+  /// Syntax: `ZINTERSTORE destination numkeys key [...] [WEIGHTS weight [...]] [AGGREGATE SUM|MIN|MAX]`
+  ///
+  /// - Since 2.0.0
+  /// - ACL categories: write, sortedset, slow
+  /// - Flags: WRITE, DENYOOM
+  /// - Keys:
+  ///   1. argv[1], one key (OW, UPDATE)
+  ///   2. argv[2], the count at +0, keys from +1, step 1 (RO, ACCESS)
+  /// - Options: `.weights`, `.aggregate` (`Aggregate::sum`, `Aggregate::min`, `Aggregate::max`)
+  /// - Reference: https://valkey.io/commands/zinterstore/
   template <class... Tail>
   decltype(auto) zinterstore(std::string_view destination, valkey::View<std::string_view> keys, Tail&&... tail) {
     return self().exec(cmd::Zinterstore{.destination = destination, .keys = keys}, std::forward<Tail>(tail)...);
   }
+  /// `ZINTERSTORE` with its optional arguments (cmd::Zinterstore::Options).
+  ///
+  /// Example: `db.zinterstore("key:1", {"key:2"}, {.weights = {1.5}})`
   template <class... Tail>
   decltype(auto) zinterstore(std::string_view destination, valkey::View<std::string_view> keys, const cmd::Zinterstore::Options& options, Tail&&... tail) {
     return self().exec(cmd::Zinterstore{.destination = destination, .keys = keys, .weights = options.weights, .aggregate = options.aggregate}, std::forward<Tail>(tail)...);
   }
 
-  // ZLEXCOUNT: https://valkey.io/commands/zlexcount/
+  /// Sends `ZLEXCOUNT` (cmd::Zlexcount).
+  ///
+  /// Syntax: `ZLEXCOUNT key min max`
+  ///
+  /// - Since 2.8.9
+  /// - ACL categories: read, sortedset, fast
+  /// - Flags: READONLY, FAST
+  /// - Keys: argv[1], one key (RO, ACCESS)
+  /// - Reference: https://valkey.io/commands/zlexcount/
   template <class... Tail>
   decltype(auto) zlexcount(std::string_view key, valkey::LexBound min, valkey::LexBound max, Tail&&... tail) {
     return self().exec(cmd::Zlexcount{.key = key, .min = min, .max = max}, std::forward<Tail>(tail)...);
   }
 
-  // ZMPOP: https://valkey.io/commands/zmpop/
+  /// Sends `ZMPOP` (cmd::Zmpop).
+  ///
+  /// Syntax: `ZMPOP numkeys key [...] <MIN|MAX> [COUNT count]`
+  ///
+  /// - Since 7.0.0
+  /// - ACL categories: write, sortedset, slow
+  /// - Flags: WRITE
+  /// - Keys: argv[1], the count at +0, keys from +1, step 1 (RW, ACCESS, DELETE)
+  /// - Options: `.count`
+  /// - Reference: https://valkey.io/commands/zmpop/
   template <class... Tail>
   decltype(auto) zmpop(valkey::View<std::string_view> keys, cmd::Zmpop::Where where, Tail&&... tail) {
     return self().exec(cmd::Zmpop{.keys = keys, .where = where}, std::forward<Tail>(tail)...);
   }
+  /// `ZMPOP` with its optional arguments (cmd::Zmpop::Options).
+  ///
+  /// Example: `db.zmpop({"key:1"}, valkey::cmd::Zmpop::Where::min, {.count = 1})`
   template <class... Tail>
   decltype(auto) zmpop(valkey::View<std::string_view> keys, cmd::Zmpop::Where where, const cmd::Zmpop::Options& options, Tail&&... tail) {
     return self().exec(cmd::Zmpop{.keys = keys, .where = where, .count = options.count}, std::forward<Tail>(tail)...);
   }
 
-  // ZMSCORE: https://valkey.io/commands/zmscore/
+  /// Sends `ZMSCORE` (cmd::Zmscore).
+  ///
+  /// Syntax: `ZMSCORE key member [...]`
+  ///
+  /// - Since 6.2.0
+  /// - ACL categories: read, sortedset, fast
+  /// - Flags: READONLY, FAST
+  /// - Keys: argv[1], one key (RO, ACCESS)
+  /// - Reference: https://valkey.io/commands/zmscore/
   template <class... Tail>
   decltype(auto) zmscore(std::string_view key, valkey::View<std::string_view> members, Tail&&... tail) {
     return self().exec(cmd::Zmscore{.key = key, .members = members}, std::forward<Tail>(tail)...);
   }
 
-  // ZPOPMAX: https://valkey.io/commands/zpopmax/
+  /// Sends `ZPOPMAX` (cmd::Zpopmax).
+  ///
+  /// Syntax: `ZPOPMAX key [count]`
+  ///
+  /// - Since 5.0.0
+  /// - ACL categories: write, sortedset, fast
+  /// - Flags: WRITE, FAST
+  /// - Keys: argv[1], one key (RW, ACCESS, DELETE)
+  /// - Options: `.count`
+  /// - Reference: https://valkey.io/commands/zpopmax/
   template <class... Tail>
   decltype(auto) zpopmax(std::string_view key, Tail&&... tail) {
     return self().exec(cmd::Zpopmax{.key = key}, std::forward<Tail>(tail)...);
   }
+  /// `ZPOPMAX` with its optional arguments (cmd::Zpopmax::Options).
+  ///
+  /// Example: `db.zpopmax("key:1", {.count = 1})`
   template <class... Tail>
   decltype(auto) zpopmax(std::string_view key, const cmd::Zpopmax::Options& options, Tail&&... tail) {
     return self().exec(cmd::Zpopmax{.key = key, .count = options.count}, std::forward<Tail>(tail)...);
   }
 
-  // ZPOPMIN: https://valkey.io/commands/zpopmin/
+  /// Sends `ZPOPMIN` (cmd::Zpopmin).
+  ///
+  /// Syntax: `ZPOPMIN key [count]`
+  ///
+  /// - Since 5.0.0
+  /// - ACL categories: write, sortedset, fast
+  /// - Flags: WRITE, FAST
+  /// - Keys: argv[1], one key (RW, ACCESS, DELETE)
+  /// - Options: `.count`
+  /// - Reference: https://valkey.io/commands/zpopmin/
   template <class... Tail>
   decltype(auto) zpopmin(std::string_view key, Tail&&... tail) {
     return self().exec(cmd::Zpopmin{.key = key}, std::forward<Tail>(tail)...);
   }
+  /// `ZPOPMIN` with its optional arguments (cmd::Zpopmin::Options).
+  ///
+  /// Example: `db.zpopmin("key:1", {.count = 1})`
   template <class... Tail>
   decltype(auto) zpopmin(std::string_view key, const cmd::Zpopmin::Options& options, Tail&&... tail) {
     return self().exec(cmd::Zpopmin{.key = key, .count = options.count}, std::forward<Tail>(tail)...);
   }
 
-  // ZRANDMEMBER: https://valkey.io/commands/zrandmember/
+  /// Sends `ZRANDMEMBER` (cmd::Zrandmember).
+  ///
+  /// Syntax: `ZRANDMEMBER key`
+  ///
+  /// - Since 6.2.0
+  /// - ACL categories: read, sortedset, slow
+  /// - Flags: READONLY
+  /// - Keys: argv[1], one key (RO, ACCESS)
+  /// - Reference: https://valkey.io/commands/zrandmember/
   template <class... Tail>
   decltype(auto) zrandmember(std::string_view key, Tail&&... tail) {
     return self().exec(cmd::Zrandmember{.key = key}, std::forward<Tail>(tail)...);
   }
 
-  // ZRANDMEMBER (typed entry point of Zrandmember): https://valkey.io/commands/zrandmember/
+  /// Sends `ZRANDMEMBER` (cmd::ZrandmemberCount), typed entry point.
+  ///
+  /// Syntax: `ZRANDMEMBER key count`
+  ///
+  /// - Since 6.2.0
+  /// - ACL categories: read, sortedset, slow
+  /// - Flags: READONLY
+  /// - Keys: argv[1], one key (RO, ACCESS)
+  /// - Reference: https://valkey.io/commands/zrandmember/
   template <class... Tail>
   decltype(auto) zrandmember_count(std::string_view key, std::int64_t count, Tail&&... tail) {
     return self().exec(cmd::ZrandmemberCount{.key = key, .count = count}, std::forward<Tail>(tail)...);
   }
 
-  // ZRANDMEMBER (typed entry point of Zrandmember): https://valkey.io/commands/zrandmember/
+  /// Sends `ZRANDMEMBER` (cmd::ZrandmemberWithScores), typed entry point.
+  ///
+  /// Syntax: `ZRANDMEMBER key count WITHSCORES`
+  ///
+  /// - Since 6.2.0
+  /// - ACL categories: read, sortedset, slow
+  /// - Flags: READONLY
+  /// - Keys: argv[1], one key (RO, ACCESS)
+  /// - Reference: https://valkey.io/commands/zrandmember/
   template <class... Tail>
   decltype(auto) zrandmember_withscores(std::string_view key, std::int64_t count, Tail&&... tail) {
     return self().exec(cmd::ZrandmemberWithScores{.key = key, .count = count}, std::forward<Tail>(tail)...);
   }
 
-  // ZRANGE: https://valkey.io/commands/zrange/
+  /// Sends `ZRANGE` (cmd::Zrange).
+  ///
+  /// Syntax: `ZRANGE key start stop [BYSCORE|BYLEX] [REV] [LIMIT offset count]`
+  ///
+  /// - Since 1.2.0
+  /// - ACL categories: read, sortedset, slow
+  /// - Flags: READONLY
+  /// - Keys: argv[1], one key (RO, ACCESS)
+  /// - Options: `.sort_by` (`SortBy::by_score`, `SortBy::by_lex`), `.rev`, `.limit`
+  /// - Reference: https://valkey.io/commands/zrange/
   template <class... Tail>
   decltype(auto) zrange(std::string_view key, valkey::RangeBound start, valkey::RangeBound stop, Tail&&... tail) {
     return self().exec(cmd::Zrange{.key = key, .start = start, .stop = stop}, std::forward<Tail>(tail)...);
   }
+  /// `ZRANGE` with its optional arguments (cmd::Zrange::Options).
+  ///
+  /// Example: `db.zrange("key:1", valkey::RangeBound{std::int64_t{0}}, valkey::RangeBound{std::int64_t{1}}, {.sort_by = valkey::cmd::Zrange::SortBy::by_score})`
   template <class... Tail>
   decltype(auto) zrange(std::string_view key, valkey::RangeBound start, valkey::RangeBound stop, const cmd::Zrange::Options& options, Tail&&... tail) {
     return self().exec(cmd::Zrange{.key = key, .start = start, .stop = stop, .sort_by = options.sort_by, .rev = options.rev, .limit = options.limit}, std::forward<Tail>(tail)...);
   }
 
-  // ZRANGE (typed entry point of Zrange): https://valkey.io/commands/zrange/
+  /// Sends `ZRANGE` (cmd::ZrangeWithScores), typed entry point.
+  ///
+  /// Syntax: `ZRANGE key start stop [BYSCORE|BYLEX] [REV] [LIMIT offset count] WITHSCORES`
+  ///
+  /// - Since 1.2.0
+  /// - ACL categories: read, sortedset, slow
+  /// - Flags: READONLY
+  /// - Keys: argv[1], one key (RO, ACCESS)
+  /// - Options: `.sort_by` (`SortBy::by_score`, `SortBy::by_lex`), `.rev`, `.limit`
+  /// - Reference: https://valkey.io/commands/zrange/
   template <class... Tail>
   decltype(auto) zrange_withscores(std::string_view key, valkey::RangeBound start, valkey::RangeBound stop, Tail&&... tail) {
     return self().exec(cmd::ZrangeWithScores{.key = key, .start = start, .stop = stop}, std::forward<Tail>(tail)...);
   }
+  /// `ZRANGE` with its optional arguments (cmd::ZrangeWithScores::Options).
+  ///
+  /// Example: `db.zrange_withscores("key:1", valkey::RangeBound{std::int64_t{0}}, valkey::RangeBound{std::int64_t{1}}, {.sort_by = valkey::cmd::ZrangeWithScores::SortBy::by_score})`
   template <class... Tail>
   decltype(auto) zrange_withscores(std::string_view key, valkey::RangeBound start, valkey::RangeBound stop, const cmd::ZrangeWithScores::Options& options, Tail&&... tail) {
     return self().exec(cmd::ZrangeWithScores{.key = key, .start = start, .stop = stop, .sort_by = options.sort_by, .rev = options.rev, .limit = options.limit}, std::forward<Tail>(tail)...);
   }
 
-  // ZRANGEBYLEX: https://valkey.io/commands/zrangebylex/
+  /// Sends `ZRANGEBYLEX` (cmd::ZrangeByLex).
+  ///
+  /// Syntax: `ZRANGEBYLEX key min max [LIMIT offset count]`
+  ///
+  /// - Since 2.8.9
+  /// - ACL categories: read, sortedset, slow
+  /// - Flags: READONLY
+  /// - Keys: argv[1], one key (RO, ACCESS)
+  /// - Options: `.limit`
+  /// - Reference: https://valkey.io/commands/zrangebylex/
   template <class... Tail>
   decltype(auto) zrangebylex(std::string_view key, valkey::LexBound min, valkey::LexBound max, Tail&&... tail) {
     return self().exec(cmd::ZrangeByLex{.key = key, .min = min, .max = max}, std::forward<Tail>(tail)...);
   }
+  /// `ZRANGEBYLEX` with its optional arguments (cmd::ZrangeByLex::Options).
+  ///
+  /// Example: `db.zrangebylex("key:1", valkey::LexBound::min(), valkey::LexBound::max(), {.limit = valkey::cmd::ZrangeByLex::Limit{.offset = 1, .count = 2}})`
   template <class... Tail>
   decltype(auto) zrangebylex(std::string_view key, valkey::LexBound min, valkey::LexBound max, const cmd::ZrangeByLex::Options& options, Tail&&... tail) {
     return self().exec(cmd::ZrangeByLex{.key = key, .min = min, .max = max, .limit = options.limit}, std::forward<Tail>(tail)...);
   }
 
-  // ZRANGEBYSCORE: https://valkey.io/commands/zrangebyscore/
+  /// Sends `ZRANGEBYSCORE` (cmd::ZrangeByScore).
+  ///
+  /// Syntax: `ZRANGEBYSCORE key min max [LIMIT offset count]`
+  ///
+  /// - Since 1.0.5
+  /// - ACL categories: read, sortedset, slow
+  /// - Flags: READONLY
+  /// - Keys: argv[1], one key (RO, ACCESS)
+  /// - Options: `.limit`
+  /// - Reference: https://valkey.io/commands/zrangebyscore/
   template <class... Tail>
   decltype(auto) zrangebyscore(std::string_view key, valkey::ScoreBound min, valkey::ScoreBound max, Tail&&... tail) {
     return self().exec(cmd::ZrangeByScore{.key = key, .min = min, .max = max}, std::forward<Tail>(tail)...);
   }
+  /// `ZRANGEBYSCORE` with its optional arguments (cmd::ZrangeByScore::Options).
+  ///
+  /// Example: `db.zrangebyscore("key:1", 1.5, 2.5, {.limit = valkey::cmd::ZrangeByScore::Limit{.offset = 1, .count = 2}})`
   template <class... Tail>
   decltype(auto) zrangebyscore(std::string_view key, valkey::ScoreBound min, valkey::ScoreBound max, const cmd::ZrangeByScore::Options& options, Tail&&... tail) {
     return self().exec(cmd::ZrangeByScore{.key = key, .min = min, .max = max, .limit = options.limit}, std::forward<Tail>(tail)...);
   }
 
-  // ZRANGEBYSCORE (typed entry point of ZrangeByScore): https://valkey.io/commands/zrangebyscore/
+  /// Sends `ZRANGEBYSCORE` (cmd::ZrangeByScoreWithScores), typed entry point.
+  ///
+  /// Syntax: `ZRANGEBYSCORE key min max WITHSCORES [LIMIT offset count]`
+  ///
+  /// - Since 1.0.5
+  /// - ACL categories: read, sortedset, slow
+  /// - Flags: READONLY
+  /// - Keys: argv[1], one key (RO, ACCESS)
+  /// - Options: `.limit`
+  /// - Reference: https://valkey.io/commands/zrangebyscore/
   template <class... Tail>
   decltype(auto) zrangebyscore_withscores(std::string_view key, valkey::ScoreBound min, valkey::ScoreBound max, Tail&&... tail) {
     return self().exec(cmd::ZrangeByScoreWithScores{.key = key, .min = min, .max = max}, std::forward<Tail>(tail)...);
   }
+  /// `ZRANGEBYSCORE` with its optional arguments (cmd::ZrangeByScoreWithScores::Options).
+  ///
+  /// Example: `db.zrangebyscore_withscores("key:1", 1.5, 2.5, {.limit = valkey::cmd::ZrangeByScoreWithScores::Limit{.offset = 1, .count = 2}})`
   template <class... Tail>
   decltype(auto) zrangebyscore_withscores(std::string_view key, valkey::ScoreBound min, valkey::ScoreBound max, const cmd::ZrangeByScoreWithScores::Options& options, Tail&&... tail) {
     return self().exec(cmd::ZrangeByScoreWithScores{.key = key, .min = min, .max = max, .limit = options.limit}, std::forward<Tail>(tail)...);
   }
 
-  // ZRANGESTORE: https://valkey.io/commands/zrangestore/
+  /// Sends `ZRANGESTORE` (cmd::Zrangestore).
+  ///
+  /// Syntax: `ZRANGESTORE dst src min max [BYSCORE|BYLEX] [REV] [LIMIT offset count]`
+  ///
+  /// - Since 6.2.0
+  /// - ACL categories: write, sortedset, slow
+  /// - Flags: WRITE, DENYOOM
+  /// - Keys:
+  ///   1. argv[1], one key (OW, UPDATE)
+  ///   2. argv[2], one key (RO, ACCESS)
+  /// - Options: `.sort_by` (`SortBy::by_score`, `SortBy::by_lex`), `.rev`, `.limit`
+  /// - Reference: https://valkey.io/commands/zrangestore/
   template <class... Tail>
   decltype(auto) zrangestore(std::string_view dst, std::string_view src, valkey::RangeBound min, valkey::RangeBound max, Tail&&... tail) {
     return self().exec(cmd::Zrangestore{.dst = dst, .src = src, .min = min, .max = max}, std::forward<Tail>(tail)...);
   }
+  /// `ZRANGESTORE` with its optional arguments (cmd::Zrangestore::Options).
+  ///
+  /// Example: `db.zrangestore("key:1", "key:2", valkey::RangeBound{std::int64_t{0}}, valkey::RangeBound{std::int64_t{1}}, {.sort_by = valkey::cmd::Zrangestore::SortBy::by_score})`
   template <class... Tail>
   decltype(auto) zrangestore(std::string_view dst, std::string_view src, valkey::RangeBound min, valkey::RangeBound max, const cmd::Zrangestore::Options& options, Tail&&... tail) {
     return self().exec(cmd::Zrangestore{.dst = dst, .src = src, .min = min, .max = max, .sort_by = options.sort_by, .rev = options.rev, .limit = options.limit}, std::forward<Tail>(tail)...);
   }
 
-  // ZRANK: https://valkey.io/commands/zrank/
+  /// Sends `ZRANK` (cmd::Zrank).
+  ///
+  /// Syntax: `ZRANK key member`
+  ///
+  /// - Since 2.0.0
+  /// - ACL categories: read, sortedset, fast
+  /// - Flags: READONLY, FAST
+  /// - Keys: argv[1], one key (RO, ACCESS)
+  /// - Reference: https://valkey.io/commands/zrank/
   template <class... Tail>
   decltype(auto) zrank(std::string_view key, std::string_view member, Tail&&... tail) {
     return self().exec(cmd::Zrank{.key = key, .member = member}, std::forward<Tail>(tail)...);
   }
 
-  // ZRANK (typed entry point of Zrank): https://valkey.io/commands/zrank/
+  /// Sends `ZRANK` (cmd::ZrankWithScore), typed entry point.
+  ///
+  /// Syntax: `ZRANK key member WITHSCORE`
+  ///
+  /// - Since 2.0.0
+  /// - ACL categories: read, sortedset, fast
+  /// - Flags: READONLY, FAST
+  /// - Keys: argv[1], one key (RO, ACCESS)
+  /// - Reference: https://valkey.io/commands/zrank/
   template <class... Tail>
   decltype(auto) zrank_withscore(std::string_view key, std::string_view member, Tail&&... tail) {
     return self().exec(cmd::ZrankWithScore{.key = key, .member = member}, std::forward<Tail>(tail)...);
   }
 
-  // ZREM: https://valkey.io/commands/zrem/
+  /// Sends `ZREM` (cmd::Zrem).
+  ///
+  /// Syntax: `ZREM key member [...]`
+  ///
+  /// - Since 1.2.0
+  /// - ACL categories: write, sortedset, fast
+  /// - Flags: WRITE, FAST
+  /// - Keys: argv[1], one key (RW, DELETE)
+  /// - Reference: https://valkey.io/commands/zrem/
   template <class... Tail>
   decltype(auto) zrem(std::string_view key, valkey::View<std::string_view> members, Tail&&... tail) {
     return self().exec(cmd::Zrem{.key = key, .members = members}, std::forward<Tail>(tail)...);
   }
 
-  // ZREMRANGEBYLEX: https://valkey.io/commands/zremrangebylex/
+  /// Sends `ZREMRANGEBYLEX` (cmd::ZremrangeByLex).
+  ///
+  /// Syntax: `ZREMRANGEBYLEX key min max`
+  ///
+  /// - Since 2.8.9
+  /// - ACL categories: write, sortedset, slow
+  /// - Flags: WRITE
+  /// - Keys: argv[1], one key (RW, DELETE)
+  /// - Reference: https://valkey.io/commands/zremrangebylex/
   template <class... Tail>
   decltype(auto) zremrangebylex(std::string_view key, valkey::LexBound min, valkey::LexBound max, Tail&&... tail) {
     return self().exec(cmd::ZremrangeByLex{.key = key, .min = min, .max = max}, std::forward<Tail>(tail)...);
   }
 
-  // ZREMRANGEBYRANK: https://valkey.io/commands/zremrangebyrank/
+  /// Sends `ZREMRANGEBYRANK` (cmd::ZremrangeByRank).
+  ///
+  /// Syntax: `ZREMRANGEBYRANK key start stop`
+  ///
+  /// - Since 2.0.0
+  /// - ACL categories: write, sortedset, slow
+  /// - Flags: WRITE
+  /// - Keys: argv[1], one key (RW, DELETE)
+  /// - Reference: https://valkey.io/commands/zremrangebyrank/
   template <class... Tail>
   decltype(auto) zremrangebyrank(std::string_view key, std::int64_t start, std::int64_t stop, Tail&&... tail) {
     return self().exec(cmd::ZremrangeByRank{.key = key, .start = start, .stop = stop}, std::forward<Tail>(tail)...);
   }
 
-  // ZREMRANGEBYSCORE: https://valkey.io/commands/zremrangebyscore/
+  /// Sends `ZREMRANGEBYSCORE` (cmd::ZremrangeByScore).
+  ///
+  /// Syntax: `ZREMRANGEBYSCORE key min max`
+  ///
+  /// - Since 1.2.0
+  /// - ACL categories: write, sortedset, slow
+  /// - Flags: WRITE
+  /// - Keys: argv[1], one key (RW, DELETE)
+  /// - Reference: https://valkey.io/commands/zremrangebyscore/
   template <class... Tail>
   decltype(auto) zremrangebyscore(std::string_view key, valkey::ScoreBound min, valkey::ScoreBound max, Tail&&... tail) {
     return self().exec(cmd::ZremrangeByScore{.key = key, .min = min, .max = max}, std::forward<Tail>(tail)...);
   }
 
-  // ZREVRANGE: https://valkey.io/commands/zrevrange/
+  /// Sends `ZREVRANGE` (cmd::Zrevrange).
+  ///
+  /// Syntax: `ZREVRANGE key start stop`
+  ///
+  /// - Since 1.2.0
+  /// - ACL categories: read, sortedset, slow
+  /// - Flags: READONLY
+  /// - Keys: argv[1], one key (RO, ACCESS)
+  /// - Reference: https://valkey.io/commands/zrevrange/
   template <class... Tail>
   decltype(auto) zrevrange(std::string_view key, std::int64_t start, std::int64_t stop, Tail&&... tail) {
     return self().exec(cmd::Zrevrange{.key = key, .start = start, .stop = stop}, std::forward<Tail>(tail)...);
   }
 
-  // ZREVRANGE (typed entry point of Zrevrange): https://valkey.io/commands/zrevrange/
+  /// Sends `ZREVRANGE` (cmd::ZrevrangeWithScores), typed entry point.
+  ///
+  /// Syntax: `ZREVRANGE key start stop WITHSCORES`
+  ///
+  /// - Since 1.2.0
+  /// - ACL categories: read, sortedset, slow
+  /// - Flags: READONLY
+  /// - Keys: argv[1], one key (RO, ACCESS)
+  /// - Reference: https://valkey.io/commands/zrevrange/
   template <class... Tail>
   decltype(auto) zrevrange_withscores(std::string_view key, std::int64_t start, std::int64_t stop, Tail&&... tail) {
     return self().exec(cmd::ZrevrangeWithScores{.key = key, .start = start, .stop = stop}, std::forward<Tail>(tail)...);
   }
 
-  // ZREVRANGEBYLEX: https://valkey.io/commands/zrevrangebylex/
+  /// Sends `ZREVRANGEBYLEX` (cmd::ZrevrangeByLex).
+  ///
+  /// Syntax: `ZREVRANGEBYLEX key max min [LIMIT offset count]`
+  ///
+  /// - Since 2.8.9
+  /// - ACL categories: read, sortedset, slow
+  /// - Flags: READONLY
+  /// - Keys: argv[1], one key (RO, ACCESS)
+  /// - Options: `.limit`
+  /// - Reference: https://valkey.io/commands/zrevrangebylex/
   template <class... Tail>
   decltype(auto) zrevrangebylex(std::string_view key, valkey::LexBound max, valkey::LexBound min, Tail&&... tail) {
     return self().exec(cmd::ZrevrangeByLex{.key = key, .max = max, .min = min}, std::forward<Tail>(tail)...);
   }
+  /// `ZREVRANGEBYLEX` with its optional arguments (cmd::ZrevrangeByLex::Options).
+  ///
+  /// Example: `db.zrevrangebylex("key:1", valkey::LexBound::max(), valkey::LexBound::min(), {.limit = valkey::cmd::ZrevrangeByLex::Limit{.offset = 1, .count = 2}})`
   template <class... Tail>
   decltype(auto) zrevrangebylex(std::string_view key, valkey::LexBound max, valkey::LexBound min, const cmd::ZrevrangeByLex::Options& options, Tail&&... tail) {
     return self().exec(cmd::ZrevrangeByLex{.key = key, .max = max, .min = min, .limit = options.limit}, std::forward<Tail>(tail)...);
   }
 
-  // ZREVRANGEBYSCORE: https://valkey.io/commands/zrevrangebyscore/
+  /// Sends `ZREVRANGEBYSCORE` (cmd::ZrevrangeByScore).
+  ///
+  /// Syntax: `ZREVRANGEBYSCORE key max min [LIMIT offset count]`
+  ///
+  /// - Since 2.2.0
+  /// - ACL categories: read, sortedset, slow
+  /// - Flags: READONLY
+  /// - Keys: argv[1], one key (RO, ACCESS)
+  /// - Options: `.limit`
+  /// - Reference: https://valkey.io/commands/zrevrangebyscore/
   template <class... Tail>
   decltype(auto) zrevrangebyscore(std::string_view key, valkey::ScoreBound max, valkey::ScoreBound min, Tail&&... tail) {
     return self().exec(cmd::ZrevrangeByScore{.key = key, .max = max, .min = min}, std::forward<Tail>(tail)...);
   }
+  /// `ZREVRANGEBYSCORE` with its optional arguments (cmd::ZrevrangeByScore::Options).
+  ///
+  /// Example: `db.zrevrangebyscore("key:1", 3.0, 1.5, {.limit = valkey::cmd::ZrevrangeByScore::Limit{.offset = 1, .count = 2}})`
   template <class... Tail>
   decltype(auto) zrevrangebyscore(std::string_view key, valkey::ScoreBound max, valkey::ScoreBound min, const cmd::ZrevrangeByScore::Options& options, Tail&&... tail) {
     return self().exec(cmd::ZrevrangeByScore{.key = key, .max = max, .min = min, .limit = options.limit}, std::forward<Tail>(tail)...);
   }
 
-  // ZREVRANGEBYSCORE (typed entry point of ZrevrangeByScore): https://valkey.io/commands/zrevrangebyscore/
+  /// Sends `ZREVRANGEBYSCORE` (cmd::ZrevrangeByScoreWithScores), typed entry point.
+  ///
+  /// Syntax: `ZREVRANGEBYSCORE key max min WITHSCORES [LIMIT offset count]`
+  ///
+  /// - Since 2.2.0
+  /// - ACL categories: read, sortedset, slow
+  /// - Flags: READONLY
+  /// - Keys: argv[1], one key (RO, ACCESS)
+  /// - Options: `.limit`
+  /// - Reference: https://valkey.io/commands/zrevrangebyscore/
   template <class... Tail>
   decltype(auto) zrevrangebyscore_withscores(std::string_view key, valkey::ScoreBound max, valkey::ScoreBound min, Tail&&... tail) {
     return self().exec(cmd::ZrevrangeByScoreWithScores{.key = key, .max = max, .min = min}, std::forward<Tail>(tail)...);
   }
+  /// `ZREVRANGEBYSCORE` with its optional arguments (cmd::ZrevrangeByScoreWithScores::Options).
+  ///
+  /// Example: `db.zrevrangebyscore_withscores("key:1", 3.0, 1.5, {.limit = valkey::cmd::ZrevrangeByScoreWithScores::Limit{.offset = 1, .count = 2}})`
   template <class... Tail>
   decltype(auto) zrevrangebyscore_withscores(std::string_view key, valkey::ScoreBound max, valkey::ScoreBound min, const cmd::ZrevrangeByScoreWithScores::Options& options, Tail&&... tail) {
     return self().exec(cmd::ZrevrangeByScoreWithScores{.key = key, .max = max, .min = min, .limit = options.limit}, std::forward<Tail>(tail)...);
   }
 
-  // ZREVRANK: https://valkey.io/commands/zrevrank/
+  /// Sends `ZREVRANK` (cmd::Zrevrank).
+  ///
+  /// Syntax: `ZREVRANK key member`
+  ///
+  /// - Since 2.0.0
+  /// - ACL categories: read, sortedset, fast
+  /// - Flags: READONLY, FAST
+  /// - Keys: argv[1], one key (RO, ACCESS)
+  /// - Reference: https://valkey.io/commands/zrevrank/
   template <class... Tail>
   decltype(auto) zrevrank(std::string_view key, std::string_view member, Tail&&... tail) {
     return self().exec(cmd::Zrevrank{.key = key, .member = member}, std::forward<Tail>(tail)...);
   }
 
-  // ZREVRANK (typed entry point of Zrevrank): https://valkey.io/commands/zrevrank/
+  /// Sends `ZREVRANK` (cmd::ZrevrankWithScore), typed entry point.
+  ///
+  /// Syntax: `ZREVRANK key member WITHSCORE`
+  ///
+  /// - Since 2.0.0
+  /// - ACL categories: read, sortedset, fast
+  /// - Flags: READONLY, FAST
+  /// - Keys: argv[1], one key (RO, ACCESS)
+  /// - Reference: https://valkey.io/commands/zrevrank/
   template <class... Tail>
   decltype(auto) zrevrank_withscore(std::string_view key, std::string_view member, Tail&&... tail) {
     return self().exec(cmd::ZrevrankWithScore{.key = key, .member = member}, std::forward<Tail>(tail)...);
   }
 
-  // ZSCAN: https://valkey.io/commands/zscan/
+  /// Sends `ZSCAN` (cmd::Zscan).
+  ///
+  /// Syntax: `ZSCAN key cursor [MATCH pattern] [COUNT count] [NOSCORES]`
+  ///
+  /// - Since 2.8.0
+  /// - ACL categories: read, sortedset, slow
+  /// - Flags: READONLY
+  /// - Keys: argv[1], one key (RO, ACCESS)
+  /// - Options: `.pattern`, `.count`, `.no_scores`
+  /// - Reference: https://valkey.io/commands/zscan/
   template <class... Tail>
   decltype(auto) zscan(std::string_view key, std::uint64_t cursor, Tail&&... tail) {
     return self().exec(cmd::Zscan{.key = key, .cursor = cursor}, std::forward<Tail>(tail)...);
   }
+  /// `ZSCAN` with its optional arguments (cmd::Zscan::Options).
+  ///
+  /// Example: `db.zscan("key:1", 0, {.pattern = "*"})`
   template <class... Tail>
   decltype(auto) zscan(std::string_view key, std::uint64_t cursor, const cmd::Zscan::Options& options, Tail&&... tail) {
     return self().exec(cmd::Zscan{.key = key, .cursor = cursor, .pattern = options.pattern, .count = options.count, .no_scores = options.no_scores}, std::forward<Tail>(tail)...);
   }
 
-  // ZSCORE: https://valkey.io/commands/zscore/
+  /// Sends `ZSCORE` (cmd::Zscore).
+  ///
+  /// Syntax: `ZSCORE key member`
+  ///
+  /// - Since 1.2.0
+  /// - ACL categories: read, sortedset, fast
+  /// - Flags: READONLY, FAST
+  /// - Keys: argv[1], one key (RO, ACCESS)
+  /// - Reference: https://valkey.io/commands/zscore/
   template <class... Tail>
   decltype(auto) zscore(std::string_view key, std::string_view member, Tail&&... tail) {
     return self().exec(cmd::Zscore{.key = key, .member = member}, std::forward<Tail>(tail)...);
   }
 
-  // ZUNION: https://valkey.io/commands/zunion/
+  /// Sends `ZUNION` (cmd::Zunion).
+  ///
+  /// Syntax: `ZUNION numkeys key [...] [WEIGHTS weight [...]] [AGGREGATE SUM|MIN|MAX]`
+  ///
+  /// - Since 6.2.0
+  /// - ACL categories: read, sortedset, slow
+  /// - Flags: READONLY
+  /// - Keys: argv[1], the count at +0, keys from +1, step 1 (RO, ACCESS)
+  /// - Options: `.weights`, `.aggregate` (`Aggregate::sum`, `Aggregate::min`, `Aggregate::max`)
+  /// - Reference: https://valkey.io/commands/zunion/
   template <class... Tail>
   decltype(auto) zunion(valkey::View<std::string_view> keys, Tail&&... tail) {
     return self().exec(cmd::Zunion{.keys = keys}, std::forward<Tail>(tail)...);
   }
+  /// `ZUNION` with its optional arguments (cmd::Zunion::Options).
+  ///
+  /// Example: `db.zunion({"key:1"}, {.weights = {1.5}})`
   template <class... Tail>
   decltype(auto) zunion(valkey::View<std::string_view> keys, const cmd::Zunion::Options& options, Tail&&... tail) {
     return self().exec(cmd::Zunion{.keys = keys, .weights = options.weights, .aggregate = options.aggregate}, std::forward<Tail>(tail)...);
   }
 
-  // ZUNION (typed entry point of Zunion): https://valkey.io/commands/zunion/
+  /// Sends `ZUNION` (cmd::ZunionWithScores), typed entry point.
+  ///
+  /// Syntax: `ZUNION numkeys key [...] [WEIGHTS weight [...]] [AGGREGATE SUM|MIN|MAX] WITHSCORES`
+  ///
+  /// - Since 6.2.0
+  /// - ACL categories: read, sortedset, slow
+  /// - Flags: READONLY
+  /// - Keys: argv[1], the count at +0, keys from +1, step 1 (RO, ACCESS)
+  /// - Options: `.weights`, `.aggregate` (`Aggregate::sum`, `Aggregate::min`, `Aggregate::max`)
+  /// - Reference: https://valkey.io/commands/zunion/
   template <class... Tail>
   decltype(auto) zunion_withscores(valkey::View<std::string_view> keys, Tail&&... tail) {
     return self().exec(cmd::ZunionWithScores{.keys = keys}, std::forward<Tail>(tail)...);
   }
+  /// `ZUNION` with its optional arguments (cmd::ZunionWithScores::Options).
+  ///
+  /// Example: `db.zunion_withscores({"key:1"}, {.weights = {1.5}})`
   template <class... Tail>
   decltype(auto) zunion_withscores(valkey::View<std::string_view> keys, const cmd::ZunionWithScores::Options& options, Tail&&... tail) {
     return self().exec(cmd::ZunionWithScores{.keys = keys, .weights = options.weights, .aggregate = options.aggregate}, std::forward<Tail>(tail)...);
   }
 
-  // ZUNIONSTORE: https://valkey.io/commands/zunionstore/
+  /// Sends `ZUNIONSTORE` (cmd::Zunionstore).
+  ///
+  /// Syntax: `ZUNIONSTORE destination numkeys key [...] [WEIGHTS weight [...]] [AGGREGATE SUM|MIN|MAX]`
+  ///
+  /// - Since 2.0.0
+  /// - ACL categories: write, sortedset, slow
+  /// - Flags: WRITE, DENYOOM
+  /// - Keys:
+  ///   1. argv[1], one key (OW, UPDATE)
+  ///   2. argv[2], the count at +0, keys from +1, step 1 (RO, ACCESS)
+  /// - Options: `.weights`, `.aggregate` (`Aggregate::sum`, `Aggregate::min`, `Aggregate::max`)
+  /// - Reference: https://valkey.io/commands/zunionstore/
   template <class... Tail>
   decltype(auto) zunionstore(std::string_view destination, valkey::View<std::string_view> keys, Tail&&... tail) {
     return self().exec(cmd::Zunionstore{.destination = destination, .keys = keys}, std::forward<Tail>(tail)...);
   }
+  /// `ZUNIONSTORE` with its optional arguments (cmd::Zunionstore::Options).
+  ///
+  /// Example: `db.zunionstore("key:1", {"key:2"}, {.weights = {1.5}})`
   template <class... Tail>
   decltype(auto) zunionstore(std::string_view destination, valkey::View<std::string_view> keys, const cmd::Zunionstore::Options& options, Tail&&... tail) {
     return self().exec(cmd::Zunionstore{.destination = destination, .keys = keys, .weights = options.weights, .aggregate = options.aggregate}, std::forward<Tail>(tail)...);

@@ -19,8 +19,15 @@ class Reply;
 
 namespace valkey::cmd {
 
-// ASKING
-// https://valkey.io/commands/asking/
+/// `ASKING`: the command's arguments as members.
+///
+/// Syntax: `ASKING`
+///
+/// - Since 3.0.0
+/// - ACL categories: fast, connection
+/// - Flags: FAST
+/// - Keys: none
+/// - Reference: https://valkey.io/commands/asking/
 struct Asking {
   static constexpr valkey::CommandInfo info{
       .name = "ASKING",
@@ -39,8 +46,15 @@ struct Asking {
 void encode(const Asking& c, valkey::resp::Writer& w);
 void for_each_key(const Asking& c, valkey::KeyCallback cb);
 
-// CLUSTER ADDSLOTS slot [...]
-// https://valkey.io/commands/cluster-addslots/
+/// `CLUSTER ADDSLOTS`: the command's arguments as members.
+///
+/// Syntax: `CLUSTER ADDSLOTS slot [...]`
+///
+/// - Since 3.0.0
+/// - ACL categories: admin, slow, dangerous
+/// - Flags: NO_ASYNC_LOADING, ADMIN, STALE
+/// - Keys: none
+/// - Reference: https://valkey.io/commands/cluster-addslots/
 struct ClusterAddSlots {
   static constexpr valkey::CommandInfo info{
       .name = "CLUSTER ADDSLOTS",
@@ -61,8 +75,15 @@ struct ClusterAddSlots {
 void encode(const ClusterAddSlots& c, valkey::resp::Writer& w);
 void for_each_key(const ClusterAddSlots& c, valkey::KeyCallback cb);
 
-// CLUSTER ADDSLOTSRANGE start-slot end-slot [...]
-// https://valkey.io/commands/cluster-addslotsrange/
+/// `CLUSTER ADDSLOTSRANGE`: the command's arguments as members.
+///
+/// Syntax: `CLUSTER ADDSLOTSRANGE start-slot end-slot [...]`
+///
+/// - Since 7.0.0
+/// - ACL categories: admin, slow, dangerous
+/// - Flags: NO_ASYNC_LOADING, ADMIN, STALE
+/// - Keys: none
+/// - Reference: https://valkey.io/commands/cluster-addslotsrange/
 struct ClusterAddSlotsRange {
   static constexpr valkey::CommandInfo info{
       .name = "CLUSTER ADDSLOTSRANGE",
@@ -83,8 +104,15 @@ struct ClusterAddSlotsRange {
 void encode(const ClusterAddSlotsRange& c, valkey::resp::Writer& w);
 void for_each_key(const ClusterAddSlotsRange& c, valkey::KeyCallback cb);
 
-// CLUSTER BUMPEPOCH
-// https://valkey.io/commands/cluster-bumpepoch/
+/// `CLUSTER BUMPEPOCH`: the command's arguments as members.
+///
+/// Syntax: `CLUSTER BUMPEPOCH`
+///
+/// - Since 3.0.0
+/// - ACL categories: admin, slow, dangerous
+/// - Flags: NO_ASYNC_LOADING, ADMIN, STALE
+/// - Keys: none
+/// - Reference: https://valkey.io/commands/cluster-bumpepoch/
 struct ClusterBumpEpoch {
   static constexpr valkey::CommandInfo info{
       .name = "CLUSTER BUMPEPOCH",
@@ -103,8 +131,15 @@ struct ClusterBumpEpoch {
 void encode(const ClusterBumpEpoch& c, valkey::resp::Writer& w);
 void for_each_key(const ClusterBumpEpoch& c, valkey::KeyCallback cb);
 
-// CLUSTER CANCELSLOTMIGRATIONS
-// https://valkey.io/commands/cluster-cancelslotmigrations/
+/// `CLUSTER CANCELSLOTMIGRATIONS`: the command's arguments as members.
+///
+/// Syntax: `CLUSTER CANCELSLOTMIGRATIONS`
+///
+/// - Since 9.0.0
+/// - ACL categories: admin, slow, dangerous
+/// - Flags: NO_ASYNC_LOADING, ADMIN, STALE, ALL_DBS
+/// - Keys: none
+/// - Reference: https://valkey.io/commands/cluster-cancelslotmigrations/
 struct ClusterCancelSlotMigrations {
   static constexpr valkey::CommandInfo info{
       .name = "CLUSTER CANCELSLOTMIGRATIONS",
@@ -123,8 +158,15 @@ struct ClusterCancelSlotMigrations {
 void encode(const ClusterCancelSlotMigrations& c, valkey::resp::Writer& w);
 void for_each_key(const ClusterCancelSlotMigrations& c, valkey::KeyCallback cb);
 
-// CLUSTER COUNT-FAILURE-REPORTS node-id
-// https://valkey.io/commands/cluster-count-failure-reports/
+/// `CLUSTER COUNT-FAILURE-REPORTS`: the command's arguments as members.
+///
+/// Syntax: `CLUSTER COUNT-FAILURE-REPORTS node-id`
+///
+/// - Since 3.0.0
+/// - ACL categories: admin, slow, dangerous
+/// - Flags: ADMIN, STALE
+/// - Keys: none
+/// - Reference: https://valkey.io/commands/cluster-count-failure-reports/
 struct ClusterCountFailureReports {
   static constexpr valkey::CommandInfo info{
       .name = "CLUSTER COUNT-FAILURE-REPORTS",
@@ -145,8 +187,15 @@ struct ClusterCountFailureReports {
 void encode(const ClusterCountFailureReports& c, valkey::resp::Writer& w);
 void for_each_key(const ClusterCountFailureReports& c, valkey::KeyCallback cb);
 
-// CLUSTER COUNTKEYSINSLOT slot
-// https://valkey.io/commands/cluster-countkeysinslot/
+/// `CLUSTER COUNTKEYSINSLOT`: the command's arguments as members.
+///
+/// Syntax: `CLUSTER COUNTKEYSINSLOT slot`
+///
+/// - Since 3.0.0
+/// - ACL categories: slow
+/// - Flags: STALE
+/// - Keys: none
+/// - Reference: https://valkey.io/commands/cluster-countkeysinslot/
 struct ClusterCountKeysInSlot {
   static constexpr valkey::CommandInfo info{
       .name = "CLUSTER COUNTKEYSINSLOT",
@@ -167,8 +216,15 @@ struct ClusterCountKeysInSlot {
 void encode(const ClusterCountKeysInSlot& c, valkey::resp::Writer& w);
 void for_each_key(const ClusterCountKeysInSlot& c, valkey::KeyCallback cb);
 
-// CLUSTER DELSLOTS slot [...]
-// https://valkey.io/commands/cluster-delslots/
+/// `CLUSTER DELSLOTS`: the command's arguments as members.
+///
+/// Syntax: `CLUSTER DELSLOTS slot [...]`
+///
+/// - Since 3.0.0
+/// - ACL categories: admin, slow, dangerous
+/// - Flags: NO_ASYNC_LOADING, ADMIN, STALE
+/// - Keys: none
+/// - Reference: https://valkey.io/commands/cluster-delslots/
 struct ClusterDelSlots {
   static constexpr valkey::CommandInfo info{
       .name = "CLUSTER DELSLOTS",
@@ -189,8 +245,15 @@ struct ClusterDelSlots {
 void encode(const ClusterDelSlots& c, valkey::resp::Writer& w);
 void for_each_key(const ClusterDelSlots& c, valkey::KeyCallback cb);
 
-// CLUSTER DELSLOTSRANGE start-slot end-slot [...]
-// https://valkey.io/commands/cluster-delslotsrange/
+/// `CLUSTER DELSLOTSRANGE`: the command's arguments as members.
+///
+/// Syntax: `CLUSTER DELSLOTSRANGE start-slot end-slot [...]`
+///
+/// - Since 7.0.0
+/// - ACL categories: admin, slow, dangerous
+/// - Flags: NO_ASYNC_LOADING, ADMIN, STALE
+/// - Keys: none
+/// - Reference: https://valkey.io/commands/cluster-delslotsrange/
 struct ClusterDelSlotsRange {
   static constexpr valkey::CommandInfo info{
       .name = "CLUSTER DELSLOTSRANGE",
@@ -211,8 +274,16 @@ struct ClusterDelSlotsRange {
 void encode(const ClusterDelSlotsRange& c, valkey::resp::Writer& w);
 void for_each_key(const ClusterDelSlotsRange& c, valkey::KeyCallback cb);
 
-// CLUSTER FAILOVER [FORCE|TAKEOVER]
-// https://valkey.io/commands/cluster-failover/
+/// `CLUSTER FAILOVER`: the command's arguments as members.
+///
+/// Syntax: `CLUSTER FAILOVER [FORCE|TAKEOVER]`
+///
+/// - Since 3.0.0
+/// - ACL categories: admin, slow, dangerous
+/// - Flags: NO_ASYNC_LOADING, ADMIN, STALE
+/// - Keys: none
+/// - Options: `.options` (`OptionsArg::force`, `OptionsArg::takeover`)
+/// - Reference: https://valkey.io/commands/cluster-failover/
 struct ClusterFailover {
   static constexpr valkey::CommandInfo info{
       .name = "CLUSTER FAILOVER",
@@ -235,7 +306,7 @@ struct ClusterFailover {
 
   std::optional<OptionsArg> options = {};
 
-  // The optional arguments, for the Commands<> overloads that take them.
+  /// The optional arguments, for the Commands<> overloads that take them.
   struct Options {
     std::optional<OptionsArg> options = {};
   };
@@ -243,8 +314,16 @@ struct ClusterFailover {
 void encode(const ClusterFailover& c, valkey::resp::Writer& w);
 void for_each_key(const ClusterFailover& c, valkey::KeyCallback cb);
 
-// CLUSTER FLUSHSLOT slot [ASYNC|SYNC]
-// https://valkey.io/commands/cluster-flushslot/
+/// `CLUSTER FLUSHSLOT`: the command's arguments as members.
+///
+/// Syntax: `CLUSTER FLUSHSLOT slot [ASYNC|SYNC]`
+///
+/// - Since 9.0.0
+/// - ACL categories: keyspace, write, admin, slow, dangerous
+/// - Flags: WRITE, NO_ASYNC_LOADING, ADMIN, ALL_DBS
+/// - Keys: none
+/// - Options: `.flush_type` (`FlushType::async`, `FlushType::sync`)
+/// - Reference: https://valkey.io/commands/cluster-flushslot/
 struct ClusterFlushSlot {
   static constexpr valkey::CommandInfo info{
       .name = "CLUSTER FLUSHSLOT",
@@ -268,7 +347,7 @@ struct ClusterFlushSlot {
   std::int64_t slot = 0;
   std::optional<FlushType> flush_type = {};
 
-  // The optional arguments, for the Commands<> overloads that take them.
+  /// The optional arguments, for the Commands<> overloads that take them.
   struct Options {
     std::optional<FlushType> flush_type = {};
   };
@@ -276,8 +355,15 @@ struct ClusterFlushSlot {
 void encode(const ClusterFlushSlot& c, valkey::resp::Writer& w);
 void for_each_key(const ClusterFlushSlot& c, valkey::KeyCallback cb);
 
-// CLUSTER FLUSHSLOTS
-// https://valkey.io/commands/cluster-flushslots/
+/// `CLUSTER FLUSHSLOTS`: the command's arguments as members.
+///
+/// Syntax: `CLUSTER FLUSHSLOTS`
+///
+/// - Since 3.0.0
+/// - ACL categories: admin, slow, dangerous
+/// - Flags: NO_ASYNC_LOADING, ADMIN, STALE
+/// - Keys: none
+/// - Reference: https://valkey.io/commands/cluster-flushslots/
 struct ClusterFlushSlots {
   static constexpr valkey::CommandInfo info{
       .name = "CLUSTER FLUSHSLOTS",
@@ -296,8 +382,15 @@ struct ClusterFlushSlots {
 void encode(const ClusterFlushSlots& c, valkey::resp::Writer& w);
 void for_each_key(const ClusterFlushSlots& c, valkey::KeyCallback cb);
 
-// CLUSTER FORGET node-id
-// https://valkey.io/commands/cluster-forget/
+/// `CLUSTER FORGET`: the command's arguments as members.
+///
+/// Syntax: `CLUSTER FORGET node-id`
+///
+/// - Since 3.0.0
+/// - ACL categories: admin, slow, dangerous
+/// - Flags: NO_ASYNC_LOADING, ADMIN, STALE
+/// - Keys: none
+/// - Reference: https://valkey.io/commands/cluster-forget/
 struct ClusterForget {
   static constexpr valkey::CommandInfo info{
       .name = "CLUSTER FORGET",
@@ -318,8 +411,15 @@ struct ClusterForget {
 void encode(const ClusterForget& c, valkey::resp::Writer& w);
 void for_each_key(const ClusterForget& c, valkey::KeyCallback cb);
 
-// CLUSTER GETKEYSINSLOT slot count
-// https://valkey.io/commands/cluster-getkeysinslot/
+/// `CLUSTER GETKEYSINSLOT`: the command's arguments as members.
+///
+/// Syntax: `CLUSTER GETKEYSINSLOT slot count`
+///
+/// - Since 3.0.0
+/// - ACL categories: slow
+/// - Flags: STALE
+/// - Keys: none
+/// - Reference: https://valkey.io/commands/cluster-getkeysinslot/
 struct ClusterGetKeysInSlot {
   static constexpr valkey::CommandInfo info{
       .name = "CLUSTER GETKEYSINSLOT",
@@ -341,8 +441,15 @@ struct ClusterGetKeysInSlot {
 void encode(const ClusterGetKeysInSlot& c, valkey::resp::Writer& w);
 void for_each_key(const ClusterGetKeysInSlot& c, valkey::KeyCallback cb);
 
-// CLUSTER GETSLOTMIGRATIONS
-// https://valkey.io/commands/cluster-getslotmigrations/
+/// `CLUSTER GETSLOTMIGRATIONS`: the command's arguments as members.
+///
+/// Syntax: `CLUSTER GETSLOTMIGRATIONS`
+///
+/// - Since 9.0.0
+/// - ACL categories: admin, slow, dangerous
+/// - Flags: NO_ASYNC_LOADING, ADMIN, STALE
+/// - Keys: none
+/// - Reference: https://valkey.io/commands/cluster-getslotmigrations/
 struct ClusterGetSlotMigrations {
   static constexpr valkey::CommandInfo info{
       .name = "CLUSTER GETSLOTMIGRATIONS",
@@ -361,8 +468,15 @@ struct ClusterGetSlotMigrations {
 void encode(const ClusterGetSlotMigrations& c, valkey::resp::Writer& w);
 void for_each_key(const ClusterGetSlotMigrations& c, valkey::KeyCallback cb);
 
-// CLUSTER HELP
-// https://valkey.io/commands/cluster-help/
+/// `CLUSTER HELP`: the command's arguments as members.
+///
+/// Syntax: `CLUSTER HELP`
+///
+/// - Since 5.0.0
+/// - ACL categories: slow
+/// - Flags: LOADING, STALE
+/// - Keys: none
+/// - Reference: https://valkey.io/commands/cluster-help/
 struct ClusterHelp {
   static constexpr valkey::CommandInfo info{
       .name = "CLUSTER HELP",
@@ -381,8 +495,15 @@ struct ClusterHelp {
 void encode(const ClusterHelp& c, valkey::resp::Writer& w);
 void for_each_key(const ClusterHelp& c, valkey::KeyCallback cb);
 
-// CLUSTER INFO
-// https://valkey.io/commands/cluster-info/
+/// `CLUSTER INFO`: the command's arguments as members.
+///
+/// Syntax: `CLUSTER INFO`
+///
+/// - Since 3.0.0
+/// - ACL categories: slow
+/// - Flags: LOADING, STALE
+/// - Keys: none
+/// - Reference: https://valkey.io/commands/cluster-info/
 struct ClusterInfo {
   static constexpr valkey::CommandInfo info{
       .name = "CLUSTER INFO",
@@ -401,8 +522,15 @@ struct ClusterInfo {
 void encode(const ClusterInfo& c, valkey::resp::Writer& w);
 void for_each_key(const ClusterInfo& c, valkey::KeyCallback cb);
 
-// CLUSTER KEYSLOT key
-// https://valkey.io/commands/cluster-keyslot/
+/// `CLUSTER KEYSLOT`: the command's arguments as members.
+///
+/// Syntax: `CLUSTER KEYSLOT key`
+///
+/// - Since 3.0.0
+/// - ACL categories: slow
+/// - Flags: STALE
+/// - Keys: none
+/// - Reference: https://valkey.io/commands/cluster-keyslot/
 struct ClusterKeyslot {
   static constexpr valkey::CommandInfo info{
       .name = "CLUSTER KEYSLOT",
@@ -423,8 +551,15 @@ struct ClusterKeyslot {
 void encode(const ClusterKeyslot& c, valkey::resp::Writer& w);
 void for_each_key(const ClusterKeyslot& c, valkey::KeyCallback cb);
 
-// CLUSTER LINKS
-// https://valkey.io/commands/cluster-links/
+/// `CLUSTER LINKS`: the command's arguments as members.
+///
+/// Syntax: `CLUSTER LINKS`
+///
+/// - Since 7.0.0
+/// - ACL categories: slow
+/// - Flags: STALE
+/// - Keys: none
+/// - Reference: https://valkey.io/commands/cluster-links/
 struct ClusterLinks {
   static constexpr valkey::CommandInfo info{
       .name = "CLUSTER LINKS",
@@ -443,8 +578,16 @@ struct ClusterLinks {
 void encode(const ClusterLinks& c, valkey::resp::Writer& w);
 void for_each_key(const ClusterLinks& c, valkey::KeyCallback cb);
 
-// CLUSTER MEET ip port [cluster-bus-port]
-// https://valkey.io/commands/cluster-meet/
+/// `CLUSTER MEET`: the command's arguments as members.
+///
+/// Syntax: `CLUSTER MEET ip port [cluster-bus-port]`
+///
+/// - Since 3.0.0
+/// - ACL categories: admin, slow, dangerous
+/// - Flags: NO_ASYNC_LOADING, ADMIN, STALE
+/// - Keys: none
+/// - Options: `.cluster_bus_port`
+/// - Reference: https://valkey.io/commands/cluster-meet/
 struct ClusterMeet {
   static constexpr valkey::CommandInfo info{
       .name = "CLUSTER MEET",
@@ -464,7 +607,7 @@ struct ClusterMeet {
   std::int64_t port = 0;
   std::optional<std::int64_t> cluster_bus_port = {};
 
-  // The optional arguments, for the Commands<> overloads that take them.
+  /// The optional arguments, for the Commands<> overloads that take them.
   struct Options {
     std::optional<std::int64_t> cluster_bus_port = {};
   };
@@ -472,8 +615,15 @@ struct ClusterMeet {
 void encode(const ClusterMeet& c, valkey::resp::Writer& w);
 void for_each_key(const ClusterMeet& c, valkey::KeyCallback cb);
 
-// CLUSTER MIGRATESLOTS SLOTSRANGE start-slot end-slot [...] NODE node-id [...]
-// https://valkey.io/commands/cluster-migrateslots/
+/// `CLUSTER MIGRATESLOTS`: the command's arguments as members.
+///
+/// Syntax: `CLUSTER MIGRATESLOTS SLOTSRANGE start-slot end-slot [...] NODE node-id [...]`
+///
+/// - Since 9.0.0
+/// - ACL categories: admin, slow, dangerous
+/// - Flags: NO_ASYNC_LOADING, ADMIN, STALE, ALL_DBS
+/// - Keys: none
+/// - Reference: https://valkey.io/commands/cluster-migrateslots/
 struct ClusterMigrateSlots {
   static constexpr valkey::CommandInfo info{
       .name = "CLUSTER MIGRATESLOTS",
@@ -499,8 +649,15 @@ struct ClusterMigrateSlots {
 void encode(const ClusterMigrateSlots& c, valkey::resp::Writer& w);
 void for_each_key(const ClusterMigrateSlots& c, valkey::KeyCallback cb);
 
-// CLUSTER MYID
-// https://valkey.io/commands/cluster-myid/
+/// `CLUSTER MYID`: the command's arguments as members.
+///
+/// Syntax: `CLUSTER MYID`
+///
+/// - Since 3.0.0
+/// - ACL categories: slow
+/// - Flags: LOADING, STALE
+/// - Keys: none
+/// - Reference: https://valkey.io/commands/cluster-myid/
 struct ClusterMyId {
   static constexpr valkey::CommandInfo info{
       .name = "CLUSTER MYID",
@@ -519,8 +676,15 @@ struct ClusterMyId {
 void encode(const ClusterMyId& c, valkey::resp::Writer& w);
 void for_each_key(const ClusterMyId& c, valkey::KeyCallback cb);
 
-// CLUSTER MYSHARDID
-// https://valkey.io/commands/cluster-myshardid/
+/// `CLUSTER MYSHARDID`: the command's arguments as members.
+///
+/// Syntax: `CLUSTER MYSHARDID`
+///
+/// - Since 7.2.0
+/// - ACL categories: slow
+/// - Flags: LOADING, STALE
+/// - Keys: none
+/// - Reference: https://valkey.io/commands/cluster-myshardid/
 struct ClusterMyShardId {
   static constexpr valkey::CommandInfo info{
       .name = "CLUSTER MYSHARDID",
@@ -539,8 +703,15 @@ struct ClusterMyShardId {
 void encode(const ClusterMyShardId& c, valkey::resp::Writer& w);
 void for_each_key(const ClusterMyShardId& c, valkey::KeyCallback cb);
 
-// CLUSTER NODES
-// https://valkey.io/commands/cluster-nodes/
+/// `CLUSTER NODES`: the command's arguments as members.
+///
+/// Syntax: `CLUSTER NODES`
+///
+/// - Since 3.0.0
+/// - ACL categories: slow
+/// - Flags: LOADING, STALE
+/// - Keys: none
+/// - Reference: https://valkey.io/commands/cluster-nodes/
 struct ClusterNodes {
   static constexpr valkey::CommandInfo info{
       .name = "CLUSTER NODES",
@@ -559,8 +730,15 @@ struct ClusterNodes {
 void encode(const ClusterNodes& c, valkey::resp::Writer& w);
 void for_each_key(const ClusterNodes& c, valkey::KeyCallback cb);
 
-// CLUSTER REPLICAS node-id
-// https://valkey.io/commands/cluster-replicas/
+/// `CLUSTER REPLICAS`: the command's arguments as members.
+///
+/// Syntax: `CLUSTER REPLICAS node-id`
+///
+/// - Since 5.0.0
+/// - ACL categories: admin, slow, dangerous
+/// - Flags: ADMIN, STALE
+/// - Keys: none
+/// - Reference: https://valkey.io/commands/cluster-replicas/
 struct ClusterReplicas {
   static constexpr valkey::CommandInfo info{
       .name = "CLUSTER REPLICAS",
@@ -581,8 +759,15 @@ struct ClusterReplicas {
 void encode(const ClusterReplicas& c, valkey::resp::Writer& w);
 void for_each_key(const ClusterReplicas& c, valkey::KeyCallback cb);
 
-// CLUSTER REPLICATE <node-id|NO ONE>
-// https://valkey.io/commands/cluster-replicate/
+/// `CLUSTER REPLICATE`: the command's arguments as members.
+///
+/// Syntax: `CLUSTER REPLICATE <node-id|NO ONE>`
+///
+/// - Since 3.0.0
+/// - ACL categories: admin, slow, dangerous
+/// - Flags: NO_ASYNC_LOADING, ADMIN, STALE
+/// - Keys: none
+/// - Reference: https://valkey.io/commands/cluster-replicate/
 struct ClusterReplicate {
   static constexpr valkey::CommandInfo info{
       .name = "CLUSTER REPLICATE",
@@ -610,8 +795,16 @@ struct ClusterReplicate {
 void encode(const ClusterReplicate& c, valkey::resp::Writer& w);
 void for_each_key(const ClusterReplicate& c, valkey::KeyCallback cb);
 
-// CLUSTER RESET [HARD|SOFT]
-// https://valkey.io/commands/cluster-reset/
+/// `CLUSTER RESET`: the command's arguments as members.
+///
+/// Syntax: `CLUSTER RESET [HARD|SOFT]`
+///
+/// - Since 3.0.0
+/// - ACL categories: admin, slow, dangerous
+/// - Flags: ADMIN, STALE, NOSCRIPT
+/// - Keys: none
+/// - Options: `.reset_type` (`ResetType::hard`, `ResetType::soft`)
+/// - Reference: https://valkey.io/commands/cluster-reset/
 struct ClusterReset {
   static constexpr valkey::CommandInfo info{
       .name = "CLUSTER RESET",
@@ -634,7 +827,7 @@ struct ClusterReset {
 
   std::optional<ResetType> reset_type = {};
 
-  // The optional arguments, for the Commands<> overloads that take them.
+  /// The optional arguments, for the Commands<> overloads that take them.
   struct Options {
     std::optional<ResetType> reset_type = {};
   };
@@ -642,8 +835,15 @@ struct ClusterReset {
 void encode(const ClusterReset& c, valkey::resp::Writer& w);
 void for_each_key(const ClusterReset& c, valkey::KeyCallback cb);
 
-// CLUSTER SAVECONFIG
-// https://valkey.io/commands/cluster-saveconfig/
+/// `CLUSTER SAVECONFIG`: the command's arguments as members.
+///
+/// Syntax: `CLUSTER SAVECONFIG`
+///
+/// - Since 3.0.0
+/// - ACL categories: admin, slow, dangerous
+/// - Flags: NO_ASYNC_LOADING, ADMIN, STALE
+/// - Keys: none
+/// - Reference: https://valkey.io/commands/cluster-saveconfig/
 struct ClusterSaveConfig {
   static constexpr valkey::CommandInfo info{
       .name = "CLUSTER SAVECONFIG",
@@ -662,8 +862,15 @@ struct ClusterSaveConfig {
 void encode(const ClusterSaveConfig& c, valkey::resp::Writer& w);
 void for_each_key(const ClusterSaveConfig& c, valkey::KeyCallback cb);
 
-// CLUSTER SET-CONFIG-EPOCH config-epoch
-// https://valkey.io/commands/cluster-set-config-epoch/
+/// `CLUSTER SET-CONFIG-EPOCH`: the command's arguments as members.
+///
+/// Syntax: `CLUSTER SET-CONFIG-EPOCH config-epoch`
+///
+/// - Since 3.0.0
+/// - ACL categories: admin, slow, dangerous
+/// - Flags: NO_ASYNC_LOADING, ADMIN, STALE
+/// - Keys: none
+/// - Reference: https://valkey.io/commands/cluster-set-config-epoch/
 struct ClusterSetConfigEpoch {
   static constexpr valkey::CommandInfo info{
       .name = "CLUSTER SET-CONFIG-EPOCH",
@@ -684,8 +891,16 @@ struct ClusterSetConfigEpoch {
 void encode(const ClusterSetConfigEpoch& c, valkey::resp::Writer& w);
 void for_each_key(const ClusterSetConfigEpoch& c, valkey::KeyCallback cb);
 
-// CLUSTER SETSLOT slot <IMPORTING importing|MIGRATING migrating|NODE node|STABLE> [TIMEOUT time...
-// https://valkey.io/commands/cluster-setslot/
+/// `CLUSTER SETSLOT`: the command's arguments as members.
+///
+/// Syntax: `CLUSTER SETSLOT slot <IMPORTING importing|MIGRATING migrating|NODE node|STABLE> [TIMEOUT timeout]`
+///
+/// - Since 3.0.0
+/// - ACL categories: admin, slow, dangerous
+/// - Flags: NO_ASYNC_LOADING, ADMIN, STALE, MAY_REPLICATE
+/// - Keys: none
+/// - Options: `.timeout`
+/// - Reference: https://valkey.io/commands/cluster-setslot/
 struct ClusterSetSlot {
   static constexpr valkey::CommandInfo info{
       .name = "CLUSTER SETSLOT",
@@ -720,7 +935,7 @@ struct ClusterSetSlot {
   Subcommand subcommand;
   std::optional<std::int64_t> timeout = {};
 
-  // The optional arguments, for the Commands<> overloads that take them.
+  /// The optional arguments, for the Commands<> overloads that take them.
   struct Options {
     std::optional<std::int64_t> timeout = {};
   };
@@ -728,8 +943,15 @@ struct ClusterSetSlot {
 void encode(const ClusterSetSlot& c, valkey::resp::Writer& w);
 void for_each_key(const ClusterSetSlot& c, valkey::KeyCallback cb);
 
-// CLUSTER SHARDS
-// https://valkey.io/commands/cluster-shards/
+/// `CLUSTER SHARDS`: the command's arguments as members.
+///
+/// Syntax: `CLUSTER SHARDS`
+///
+/// - Since 7.0.0
+/// - ACL categories: slow
+/// - Flags: LOADING, STALE
+/// - Keys: none
+/// - Reference: https://valkey.io/commands/cluster-shards/
 struct ClusterShards {
   static constexpr valkey::CommandInfo info{
       .name = "CLUSTER SHARDS",
@@ -748,8 +970,15 @@ struct ClusterShards {
 void encode(const ClusterShards& c, valkey::resp::Writer& w);
 void for_each_key(const ClusterShards& c, valkey::KeyCallback cb);
 
-// CLUSTER SLAVES node-id
-// https://valkey.io/commands/cluster-slaves/
+/// `CLUSTER SLAVES`: the command's arguments as members.
+///
+/// Syntax: `CLUSTER SLAVES node-id`
+///
+/// - Since 3.0.0; deprecated since 5.0.0
+/// - ACL categories: admin, slow, dangerous
+/// - Flags: ADMIN, STALE
+/// - Keys: none
+/// - Reference: https://valkey.io/commands/cluster-slaves/
 struct ClusterSlaves {
   static constexpr valkey::CommandInfo info{
       .name = "CLUSTER SLAVES",
@@ -770,8 +999,15 @@ struct ClusterSlaves {
 void encode(const ClusterSlaves& c, valkey::resp::Writer& w);
 void for_each_key(const ClusterSlaves& c, valkey::KeyCallback cb);
 
-// CLUSTER SLOT-STATS <SLOTSRANGE start-slot end-slot|ORDERBY metric [LIMIT limit] [ASC|DESC]>
-// https://valkey.io/commands/cluster-slot-stats/
+/// `CLUSTER SLOT-STATS`: the command's arguments as members.
+///
+/// Syntax: `CLUSTER SLOT-STATS <SLOTSRANGE start-slot end-slot|ORDERBY metric [LIMIT limit] [ASC|DESC]>`
+///
+/// - Since 8.0.0
+/// - ACL categories: slow
+/// - Flags: STALE, LOADING
+/// - Keys: none
+/// - Reference: https://valkey.io/commands/cluster-slot-stats/
 struct ClusterSlotStats {
   static constexpr valkey::CommandInfo info{
       .name = "CLUSTER SLOT-STATS",
@@ -810,8 +1046,15 @@ struct ClusterSlotStats {
 void encode(const ClusterSlotStats& c, valkey::resp::Writer& w);
 void for_each_key(const ClusterSlotStats& c, valkey::KeyCallback cb);
 
-// CLUSTER SLOTS
-// https://valkey.io/commands/cluster-slots/
+/// `CLUSTER SLOTS`: the command's arguments as members.
+///
+/// Syntax: `CLUSTER SLOTS`
+///
+/// - Since 3.0.0
+/// - ACL categories: slow
+/// - Flags: LOADING, STALE
+/// - Keys: none
+/// - Reference: https://valkey.io/commands/cluster-slots/
 struct ClusterSlots {
   static constexpr valkey::CommandInfo info{
       .name = "CLUSTER SLOTS",
@@ -830,8 +1073,16 @@ struct ClusterSlots {
 void encode(const ClusterSlots& c, valkey::resp::Writer& w);
 void for_each_key(const ClusterSlots& c, valkey::KeyCallback cb);
 
-// CLUSTERSCAN cursor [MATCH match-pattern] [COUNT count] [TYPE type] [SLOT slot]
-// https://valkey.io/commands/clusterscan/
+/// `CLUSTERSCAN`: the command's arguments as members.
+///
+/// Syntax: `CLUSTERSCAN cursor [MATCH match-pattern] [COUNT count] [TYPE type] [SLOT slot]`
+///
+/// - Since 9.1.0
+/// - ACL categories: keyspace, read, slow
+/// - Flags: READONLY, TOUCHES_ARBITRARY_KEYS
+/// - Keys: argv[1], one key (NOT_KEY)
+/// - Options: `.match_pattern`, `.count`, `.type`, `.slot`
+/// - Reference: https://valkey.io/commands/clusterscan/
 struct Clusterscan {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0},
@@ -856,7 +1107,7 @@ struct Clusterscan {
   std::optional<std::string_view> type = {};
   std::optional<std::int64_t> slot = {};
 
-  // The optional arguments, for the Commands<> overloads that take them.
+  /// The optional arguments, for the Commands<> overloads that take them.
   struct Options {
     std::optional<std::string_view> match_pattern = {};
     std::optional<std::int64_t> count = {};
@@ -867,8 +1118,15 @@ struct Clusterscan {
 void encode(const Clusterscan& c, valkey::resp::Writer& w);
 void for_each_key(const Clusterscan& c, valkey::KeyCallback cb);
 
-// READONLY
-// https://valkey.io/commands/readonly/
+/// `READONLY`: the command's arguments as members.
+///
+/// Syntax: `READONLY`
+///
+/// - Since 3.0.0
+/// - ACL categories: fast, connection
+/// - Flags: FAST, LOADING, STALE
+/// - Keys: none
+/// - Reference: https://valkey.io/commands/readonly/
 struct Readonly {
   static constexpr valkey::CommandInfo info{
       .name = "READONLY",
@@ -887,8 +1145,15 @@ struct Readonly {
 void encode(const Readonly& c, valkey::resp::Writer& w);
 void for_each_key(const Readonly& c, valkey::KeyCallback cb);
 
-// READWRITE
-// https://valkey.io/commands/readwrite/
+/// `READWRITE`: the command's arguments as members.
+///
+/// Syntax: `READWRITE`
+///
+/// - Since 3.0.0
+/// - ACL categories: fast, connection
+/// - Flags: FAST, LOADING, STALE
+/// - Keys: none
+/// - Reference: https://valkey.io/commands/readwrite/
 struct Readwrite {
   static constexpr valkey::CommandInfo info{
       .name = "READWRITE",

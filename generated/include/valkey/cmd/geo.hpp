@@ -20,8 +20,16 @@ class Reply;
 
 namespace valkey::cmd {
 
-// GEOADD key [NX|XX] [CH] longitude latitude member [...]
-// https://valkey.io/commands/geoadd/
+/// `GEOADD`: the command's arguments as members.
+///
+/// Syntax: `GEOADD key [NX|XX] [CH] longitude latitude member [...]`
+///
+/// - Since 3.2.0
+/// - ACL categories: write, geo, slow
+/// - Flags: WRITE, DENYOOM
+/// - Keys: argv[1], one key (RW, UPDATE)
+/// - Options: `.condition` (`Condition::nx`, `Condition::xx`), `.change`
+/// - Reference: https://valkey.io/commands/geoadd/
 struct Geoadd {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true, .write = true},
@@ -56,7 +64,7 @@ struct Geoadd {
   std::optional<Condition> condition = {};
   bool change = false;
 
-  // The optional arguments, for the Commands<> overloads that take them.
+  /// The optional arguments, for the Commands<> overloads that take them.
   struct Options {
     std::optional<Condition> condition = {};
     bool change = false;
@@ -65,8 +73,16 @@ struct Geoadd {
 void encode(const Geoadd& c, valkey::resp::Writer& w);
 void for_each_key(const Geoadd& c, valkey::KeyCallback cb);
 
-// GEODIST key member1 member2 [m|km|ft|mi]
-// https://valkey.io/commands/geodist/
+/// `GEODIST`: the command's arguments as members.
+///
+/// Syntax: `GEODIST key member1 member2 [m|km|ft|mi]`
+///
+/// - Since 3.2.0
+/// - ACL categories: read, geo, slow
+/// - Flags: READONLY
+/// - Keys: argv[1], one key (RO, ACCESS)
+/// - Options: `.unit` (`Unit::m`, `Unit::km`, `Unit::ft`, `Unit::mi`)
+/// - Reference: https://valkey.io/commands/geodist/
 struct Geodist {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true},
@@ -97,7 +113,7 @@ struct Geodist {
   std::string_view member2 = {};
   std::optional<Unit> unit = {};
 
-  // The optional arguments, for the Commands<> overloads that take them.
+  /// The optional arguments, for the Commands<> overloads that take them.
   struct Options {
     std::optional<Unit> unit = {};
   };
@@ -105,8 +121,16 @@ struct Geodist {
 void encode(const Geodist& c, valkey::resp::Writer& w);
 void for_each_key(const Geodist& c, valkey::KeyCallback cb);
 
-// GEOHASH key [member [...]]
-// https://valkey.io/commands/geohash/
+/// `GEOHASH`: the command's arguments as members.
+///
+/// Syntax: `GEOHASH key [member [...]]`
+///
+/// - Since 3.2.0
+/// - ACL categories: read, geo, slow
+/// - Flags: READONLY
+/// - Keys: argv[1], one key (RO, ACCESS)
+/// - Options: `.members`
+/// - Reference: https://valkey.io/commands/geohash/
 struct Geohash {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true},
@@ -128,7 +152,7 @@ struct Geohash {
   std::string_view key = {};
   valkey::View<std::string_view> members = {};
 
-  // The optional arguments, for the Commands<> overloads that take them.
+  /// The optional arguments, for the Commands<> overloads that take them.
   struct Options {
     valkey::View<std::string_view> members = {};
   };
@@ -136,8 +160,16 @@ struct Geohash {
 void encode(const Geohash& c, valkey::resp::Writer& w);
 void for_each_key(const Geohash& c, valkey::KeyCallback cb);
 
-// GEOPOS key [member [...]]
-// https://valkey.io/commands/geopos/
+/// `GEOPOS`: the command's arguments as members.
+///
+/// Syntax: `GEOPOS key [member [...]]`
+///
+/// - Since 3.2.0
+/// - ACL categories: read, geo, slow
+/// - Flags: READONLY
+/// - Keys: argv[1], one key (RO, ACCESS)
+/// - Options: `.members`
+/// - Reference: https://valkey.io/commands/geopos/
 struct Geopos {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true},
@@ -159,7 +191,7 @@ struct Geopos {
   std::string_view key = {};
   valkey::View<std::string_view> members = {};
 
-  // The optional arguments, for the Commands<> overloads that take them.
+  /// The optional arguments, for the Commands<> overloads that take them.
   struct Options {
     valkey::View<std::string_view> members = {};
   };
@@ -167,8 +199,19 @@ struct Geopos {
 void encode(const Geopos& c, valkey::resp::Writer& w);
 void for_each_key(const Geopos& c, valkey::KeyCallback cb);
 
-// GEORADIUS key longitude latitude radius <m|km|ft|mi> [WITHCOORD] [WITHDIST] [WITHHASH] [COUNT...
-// https://valkey.io/commands/georadius/
+/// `GEORADIUS`: the command's arguments as members.
+///
+/// Syntax: `GEORADIUS key longitude latitude radius <m|km|ft|mi> [WITHCOORD] [WITHDIST] [WITHHASH] [COUNT count [ANY]] [ASC|DESC] [STORE storekey|STOREDIST storedistkey]`
+///
+/// - Since 3.2.0
+/// - ACL categories: write, geo, slow
+/// - Flags: WRITE, DENYOOM
+/// - Keys:
+///   1. argv[1], one key (RO, ACCESS)
+///   2. after `STORE` (searched from argv[6]), one key (OW, UPDATE, VARIABLE_FLAGS)
+///   3. after `STOREDIST` (searched from argv[6]), one key (OW, UPDATE, VARIABLE_FLAGS)
+/// - Options: `.with_coord`, `.with_dist`, `.with_hash`, `.count`, `.order` (`Order::asc`, `Order::desc`), `.store` (`Store`, `StoreDist`)
+/// - Reference: https://valkey.io/commands/georadius/
 struct Georadius {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true},
@@ -228,7 +271,7 @@ struct Georadius {
   std::optional<Order> order = {};
   std::optional<Store2> store = {};
 
-  // The optional arguments, for the Commands<> overloads that take them.
+  /// The optional arguments, for the Commands<> overloads that take them.
   struct Options {
     bool with_coord = false;
     bool with_dist = false;
@@ -241,8 +284,19 @@ struct Georadius {
 void encode(const Georadius& c, valkey::resp::Writer& w);
 void for_each_key(const Georadius& c, valkey::KeyCallback cb);
 
-// GEORADIUSBYMEMBER key member radius <m|km|ft|mi> [WITHCOORD] [WITHDIST] [WITHHASH] [COUNT cou...
-// https://valkey.io/commands/georadiusbymember/
+/// `GEORADIUSBYMEMBER`: the command's arguments as members.
+///
+/// Syntax: `GEORADIUSBYMEMBER key member radius <m|km|ft|mi> [WITHCOORD] [WITHDIST] [WITHHASH] [COUNT count [ANY]] [ASC|DESC] [STORE storekey|STOREDIST storedistkey]`
+///
+/// - Since 3.2.0
+/// - ACL categories: write, geo, slow
+/// - Flags: WRITE, DENYOOM
+/// - Keys:
+///   1. argv[1], one key (RO, ACCESS)
+///   2. after `STORE` (searched from argv[5]), one key (OW, UPDATE, VARIABLE_FLAGS)
+///   3. after `STOREDIST` (searched from argv[5]), one key (OW, UPDATE, VARIABLE_FLAGS)
+/// - Options: `.with_coord`, `.with_dist`, `.with_hash`, `.count`, `.order` (`Order::asc`, `Order::desc`), `.store` (`Store`, `StoreDist`)
+/// - Reference: https://valkey.io/commands/georadiusbymember/
 struct GeoradiusByMember {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true},
@@ -301,7 +355,7 @@ struct GeoradiusByMember {
   std::optional<Order> order = {};
   std::optional<Store2> store = {};
 
-  // The optional arguments, for the Commands<> overloads that take them.
+  /// The optional arguments, for the Commands<> overloads that take them.
   struct Options {
     bool with_coord = false;
     bool with_dist = false;
@@ -314,8 +368,16 @@ struct GeoradiusByMember {
 void encode(const GeoradiusByMember& c, valkey::resp::Writer& w);
 void for_each_key(const GeoradiusByMember& c, valkey::KeyCallback cb);
 
-// GEORADIUSBYMEMBER_RO key member radius <m|km|ft|mi> [WITHCOORD] [WITHDIST] [WITHHASH] [COUNT ...
-// https://valkey.io/commands/georadiusbymember_ro/
+/// `GEORADIUSBYMEMBER_RO`: the command's arguments as members.
+///
+/// Syntax: `GEORADIUSBYMEMBER_RO key member radius <m|km|ft|mi> [WITHCOORD] [WITHDIST] [WITHHASH] [COUNT count [ANY]] [ASC|DESC]`
+///
+/// - Since 3.2.10
+/// - ACL categories: read, geo, slow
+/// - Flags: READONLY
+/// - Keys: argv[1], one key (RO, ACCESS)
+/// - Options: `.with_coord`, `.with_dist`, `.with_hash`, `.count`, `.order` (`Order::asc`, `Order::desc`)
+/// - Reference: https://valkey.io/commands/georadiusbymember_ro/
 struct GeoradiusByMemberRo {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true},
@@ -361,7 +423,7 @@ struct GeoradiusByMemberRo {
   std::optional<Count> count = {};
   std::optional<Order> order = {};
 
-  // The optional arguments, for the Commands<> overloads that take them.
+  /// The optional arguments, for the Commands<> overloads that take them.
   struct Options {
     bool with_coord = false;
     bool with_dist = false;
@@ -373,8 +435,16 @@ struct GeoradiusByMemberRo {
 void encode(const GeoradiusByMemberRo& c, valkey::resp::Writer& w);
 void for_each_key(const GeoradiusByMemberRo& c, valkey::KeyCallback cb);
 
-// GEORADIUS_RO key longitude latitude radius <m|km|ft|mi> [WITHCOORD] [WITHDIST] [WITHHASH] [CO...
-// https://valkey.io/commands/georadius_ro/
+/// `GEORADIUS_RO`: the command's arguments as members.
+///
+/// Syntax: `GEORADIUS_RO key longitude latitude radius <m|km|ft|mi> [WITHCOORD] [WITHDIST] [WITHHASH] [COUNT count [ANY]] [ASC|DESC]`
+///
+/// - Since 3.2.10
+/// - ACL categories: read, geo, slow
+/// - Flags: READONLY
+/// - Keys: argv[1], one key (RO, ACCESS)
+/// - Options: `.with_coord`, `.with_dist`, `.with_hash`, `.count`, `.order` (`Order::asc`, `Order::desc`)
+/// - Reference: https://valkey.io/commands/georadius_ro/
 struct GeoradiusRo {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true},
@@ -421,7 +491,7 @@ struct GeoradiusRo {
   std::optional<Count> count = {};
   std::optional<Order> order = {};
 
-  // The optional arguments, for the Commands<> overloads that take them.
+  /// The optional arguments, for the Commands<> overloads that take them.
   struct Options {
     bool with_coord = false;
     bool with_dist = false;
@@ -433,8 +503,16 @@ struct GeoradiusRo {
 void encode(const GeoradiusRo& c, valkey::resp::Writer& w);
 void for_each_key(const GeoradiusRo& c, valkey::KeyCallback cb);
 
-// GEOSEARCH key [FROMMEMBER member|FROMLONLAT longitude latitude] <BYRADIUS radius <m|km|ft|mi>...
-// https://valkey.io/commands/geosearch/
+/// `GEOSEARCH`: the command's arguments as members.
+///
+/// Syntax: `GEOSEARCH key [FROMMEMBER member|FROMLONLAT longitude latitude] <BYRADIUS radius <m|km|ft|mi>|BYBOX width height <m|km|ft|mi>|BYPOLYGON num-vertices longitude latitude [...]> [ASC|DESC] [COUNT count [ANY]]`
+///
+/// - Since 6.2.0
+/// - ACL categories: read, geo, slow
+/// - Flags: READONLY
+/// - Keys: argv[1], one key (RO, ACCESS)
+/// - Options: `.from` (`FromMember`, `FromLonLat`), `.order` (`Order::asc`, `Order::desc`), `.count`
+/// - Reference: https://valkey.io/commands/geosearch/
 struct Geosearch {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true},
@@ -504,7 +582,7 @@ struct Geosearch {
   std::optional<Order> order = {};
   std::optional<Count> count = {};
 
-  // The optional arguments, for the Commands<> overloads that take them.
+  /// The optional arguments, for the Commands<> overloads that take them.
   struct Options {
     std::optional<From> from = {};
     std::optional<Order> order = {};
@@ -514,8 +592,16 @@ struct Geosearch {
 void encode(const Geosearch& c, valkey::resp::Writer& w);
 void for_each_key(const Geosearch& c, valkey::KeyCallback cb);
 
-// GEOSEARCH key [FROMMEMBER member|FROMLONLAT longitude latitude] <BYRADIUS radius <m|km|ft|mi>...
-// https://valkey.io/commands/geosearch/ (typed entry point of Geosearch)
+/// `GEOSEARCH` (typed entry point of Geosearch): the command's arguments as members.
+///
+/// Syntax: `GEOSEARCH key [FROMMEMBER member|FROMLONLAT longitude latitude] <BYRADIUS radius <m|km|ft|mi>|BYBOX width height <m|km|ft|mi>|BYPOLYGON num-vertices longitude latitude [...]> [ASC|DESC] [COUNT count [ANY]] WITHCOORD WITHDIST WITHHASH`
+///
+/// - Since 6.2.0
+/// - ACL categories: read, geo, slow
+/// - Flags: READONLY
+/// - Keys: argv[1], one key (RO, ACCESS)
+/// - Options: `.from` (`FromMember`, `FromLonLat`), `.order` (`Order::asc`, `Order::desc`), `.count`
+/// - Reference: https://valkey.io/commands/geosearch/
 struct GeosearchDetailed {
   static constexpr valkey::CommandInfo info = Geosearch::info;
   using reply_type = std::vector<std::tuple<std::string, double, std::int64_t, std::pair<double, double>>>;
@@ -537,7 +623,7 @@ struct GeosearchDetailed {
   std::optional<Order> order = {};
   std::optional<Count> count = {};
 
-  // The optional arguments, for the Commands<> overloads that take them.
+  /// The optional arguments, for the Commands<> overloads that take them.
   struct Options {
     std::optional<From> from = {};
     std::optional<Order> order = {};
@@ -547,8 +633,18 @@ struct GeosearchDetailed {
 void encode(const GeosearchDetailed& c, valkey::resp::Writer& w);
 void for_each_key(const GeosearchDetailed& c, valkey::KeyCallback cb);
 
-// GEOSEARCHSTORE destination source [FROMMEMBER member|FROMLONLAT longitude latitude] <BYRADIUS...
-// https://valkey.io/commands/geosearchstore/
+/// `GEOSEARCHSTORE`: the command's arguments as members.
+///
+/// Syntax: `GEOSEARCHSTORE destination source [FROMMEMBER member|FROMLONLAT longitude latitude] <BYRADIUS radius <m|km|ft|mi>|BYBOX width height <m|km|ft|mi>|BYPOLYGON num-vertices longitude latitude [...]> [ASC|DESC] [COUNT count [ANY]] [STOREDIST]`
+///
+/// - Since 6.2.0
+/// - ACL categories: write, geo, slow
+/// - Flags: WRITE, DENYOOM
+/// - Keys:
+///   1. argv[1], one key (OW, UPDATE)
+///   2. argv[2], one key (RO, ACCESS)
+/// - Options: `.from` (`FromMember`, `FromLonLat`), `.order` (`Order::asc`, `Order::desc`), `.count`, `.store_dist`
+/// - Reference: https://valkey.io/commands/geosearchstore/
 struct Geosearchstore {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .write = true},
@@ -621,7 +717,7 @@ struct Geosearchstore {
   std::optional<Count> count = {};
   bool store_dist = false;
 
-  // The optional arguments, for the Commands<> overloads that take them.
+  /// The optional arguments, for the Commands<> overloads that take them.
   struct Options {
     std::optional<From> from = {};
     std::optional<Order> order = {};

@@ -21,8 +21,15 @@ class Reply;
 
 namespace valkey::cmd {
 
-// XACK key group ID [...]
-// https://valkey.io/commands/xack/
+/// `XACK`: the command's arguments as members.
+///
+/// Syntax: `XACK key group ID [...]`
+///
+/// - Since 5.0.0
+/// - ACL categories: write, stream, fast
+/// - Flags: WRITE, FAST
+/// - Keys: argv[1], one key (RW, UPDATE)
+/// - Reference: https://valkey.io/commands/xack/
 struct Xack {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true, .write = true},
@@ -48,8 +55,16 @@ struct Xack {
 void encode(const Xack& c, valkey::resp::Writer& w);
 void for_each_key(const Xack& c, valkey::KeyCallback cb);
 
-// XADD key [NOMKSTREAM] [<MAXLEN|MINID> [=|~] threshold [LIMIT count]] <*|id> field value [...]
-// https://valkey.io/commands/xadd/
+/// `XADD`: the command's arguments as members.
+///
+/// Syntax: `XADD key [NOMKSTREAM] [<MAXLEN|MINID> [=|~] threshold [LIMIT count]] <*|id> field value [...]`
+///
+/// - Since 5.0.0
+/// - ACL categories: write, stream, fast
+/// - Flags: WRITE, DENYOOM, FAST
+/// - Keys: argv[1], one key (RW, UPDATE)
+/// - Options: `.no_mk_stream`, `.trim`
+/// - Reference: https://valkey.io/commands/xadd/
 struct Xadd {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true, .write = true},
@@ -99,7 +114,7 @@ struct Xadd {
   bool no_mk_stream = false;
   std::optional<Trim> trim = {};
 
-  // The optional arguments, for the Commands<> overloads that take them.
+  /// The optional arguments, for the Commands<> overloads that take them.
   struct Options {
     bool no_mk_stream = false;
     std::optional<Trim> trim = {};
@@ -108,8 +123,16 @@ struct Xadd {
 void encode(const Xadd& c, valkey::resp::Writer& w);
 void for_each_key(const Xadd& c, valkey::KeyCallback cb);
 
-// XAUTOCLAIM key group consumer min-idle-time start [COUNT count]
-// https://valkey.io/commands/xautoclaim/
+/// `XAUTOCLAIM`: the command's arguments as members.
+///
+/// Syntax: `XAUTOCLAIM key group consumer min-idle-time start [COUNT count]`
+///
+/// - Since 6.2.0
+/// - ACL categories: write, stream, fast
+/// - Flags: WRITE, FAST
+/// - Keys: argv[1], one key (RW, DELETE)
+/// - Options: `.count`
+/// - Reference: https://valkey.io/commands/xautoclaim/
 struct Xautoclaim {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true, .write = true},
@@ -135,7 +158,7 @@ struct Xautoclaim {
   std::string_view start = {};
   std::optional<std::int64_t> count = {};
 
-  // The optional arguments, for the Commands<> overloads that take them.
+  /// The optional arguments, for the Commands<> overloads that take them.
   struct Options {
     std::optional<std::int64_t> count = {};
   };
@@ -143,8 +166,16 @@ struct Xautoclaim {
 void encode(const Xautoclaim& c, valkey::resp::Writer& w);
 void for_each_key(const Xautoclaim& c, valkey::KeyCallback cb);
 
-// XAUTOCLAIM key group consumer min-idle-time start [COUNT count] JUSTID
-// https://valkey.io/commands/xautoclaim/ (typed entry point of Xautoclaim)
+/// `XAUTOCLAIM` (typed entry point of Xautoclaim): the command's arguments as members.
+///
+/// Syntax: `XAUTOCLAIM key group consumer min-idle-time start [COUNT count] JUSTID`
+///
+/// - Since 6.2.0
+/// - ACL categories: write, stream, fast
+/// - Flags: WRITE, FAST
+/// - Keys: argv[1], one key (RW, DELETE)
+/// - Options: `.count`
+/// - Reference: https://valkey.io/commands/xautoclaim/
 struct XautoclaimJustId {
   static constexpr valkey::CommandInfo info = Xautoclaim::info;
   using reply_type = std::tuple<std::string, std::vector<std::string>, std::vector<std::string>>;
@@ -156,7 +187,7 @@ struct XautoclaimJustId {
   std::string_view start = {};
   std::optional<std::int64_t> count = {};
 
-  // The optional arguments, for the Commands<> overloads that take them.
+  /// The optional arguments, for the Commands<> overloads that take them.
   struct Options {
     std::optional<std::int64_t> count = {};
   };
@@ -164,8 +195,16 @@ struct XautoclaimJustId {
 void encode(const XautoclaimJustId& c, valkey::resp::Writer& w);
 void for_each_key(const XautoclaimJustId& c, valkey::KeyCallback cb);
 
-// XCLAIM key group consumer min-idle-time ID [...] [IDLE ms] [TIME unix-time-milliseconds] [RET...
-// https://valkey.io/commands/xclaim/
+/// `XCLAIM`: the command's arguments as members.
+///
+/// Syntax: `XCLAIM key group consumer min-idle-time ID [...] [IDLE ms] [TIME unix-time-milliseconds] [RETRYCOUNT count] [FORCE] [LASTID lastid]`
+///
+/// - Since 5.0.0
+/// - ACL categories: write, stream, fast
+/// - Flags: WRITE, FAST
+/// - Keys: argv[1], one key (RW, UPDATE)
+/// - Options: `.ms`, `.unix_time_milliseconds`, `.count`, `.force`, `.last_id`
+/// - Reference: https://valkey.io/commands/xclaim/
 struct Xclaim {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true, .write = true},
@@ -195,7 +234,7 @@ struct Xclaim {
   bool force = false;
   std::optional<std::string_view> last_id = {};
 
-  // The optional arguments, for the Commands<> overloads that take them.
+  /// The optional arguments, for the Commands<> overloads that take them.
   struct Options {
     std::optional<std::int64_t> ms = {};
     std::optional<valkey::UnixMilliseconds> unix_time_milliseconds = {};
@@ -207,8 +246,16 @@ struct Xclaim {
 void encode(const Xclaim& c, valkey::resp::Writer& w);
 void for_each_key(const Xclaim& c, valkey::KeyCallback cb);
 
-// XCLAIM key group consumer min-idle-time ID [...] [IDLE ms] [TIME unix-time-milliseconds] [RET...
-// https://valkey.io/commands/xclaim/ (typed entry point of Xclaim)
+/// `XCLAIM` (typed entry point of Xclaim): the command's arguments as members.
+///
+/// Syntax: `XCLAIM key group consumer min-idle-time ID [...] [IDLE ms] [TIME unix-time-milliseconds] [RETRYCOUNT count] [FORCE] JUSTID [LASTID lastid]`
+///
+/// - Since 5.0.0
+/// - ACL categories: write, stream, fast
+/// - Flags: WRITE, FAST
+/// - Keys: argv[1], one key (RW, UPDATE)
+/// - Options: `.ms`, `.unix_time_milliseconds`, `.count`, `.force`, `.last_id`
+/// - Reference: https://valkey.io/commands/xclaim/
 struct XclaimJustId {
   static constexpr valkey::CommandInfo info = Xclaim::info;
   using reply_type = std::vector<std::string>;
@@ -224,7 +271,7 @@ struct XclaimJustId {
   bool force = false;
   std::optional<std::string_view> last_id = {};
 
-  // The optional arguments, for the Commands<> overloads that take them.
+  /// The optional arguments, for the Commands<> overloads that take them.
   struct Options {
     std::optional<std::int64_t> ms = {};
     std::optional<valkey::UnixMilliseconds> unix_time_milliseconds = {};
@@ -236,8 +283,15 @@ struct XclaimJustId {
 void encode(const XclaimJustId& c, valkey::resp::Writer& w);
 void for_each_key(const XclaimJustId& c, valkey::KeyCallback cb);
 
-// XDEL key ID [...]
-// https://valkey.io/commands/xdel/
+/// `XDEL`: the command's arguments as members.
+///
+/// Syntax: `XDEL key ID [...]`
+///
+/// - Since 5.0.0
+/// - ACL categories: write, stream, fast
+/// - Flags: WRITE, FAST
+/// - Keys: argv[1], one key (RW, DELETE)
+/// - Reference: https://valkey.io/commands/xdel/
 struct Xdel {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true, .write = true},
@@ -262,8 +316,16 @@ struct Xdel {
 void encode(const Xdel& c, valkey::resp::Writer& w);
 void for_each_key(const Xdel& c, valkey::KeyCallback cb);
 
-// XGROUP CREATE key group <id|$> [MKSTREAM] [ENTRIESREAD entriesread]
-// https://valkey.io/commands/xgroup-create/
+/// `XGROUP CREATE`: the command's arguments as members.
+///
+/// Syntax: `XGROUP CREATE key group <id|$> [MKSTREAM] [ENTRIESREAD entriesread]`
+///
+/// - Since 5.0.0
+/// - ACL categories: write, stream, slow
+/// - Flags: WRITE, DENYOOM
+/// - Keys: argv[2], one key (RW, INSERT)
+/// - Options: `.mk_stream`, `.entries_read`
+/// - Reference: https://valkey.io/commands/xgroup-create/
 struct XgroupCreate {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 2, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true, .write = true},
@@ -295,7 +357,7 @@ struct XgroupCreate {
   bool mk_stream = false;
   std::optional<std::int64_t> entries_read = {};
 
-  // The optional arguments, for the Commands<> overloads that take them.
+  /// The optional arguments, for the Commands<> overloads that take them.
   struct Options {
     bool mk_stream = false;
     std::optional<std::int64_t> entries_read = {};
@@ -304,8 +366,15 @@ struct XgroupCreate {
 void encode(const XgroupCreate& c, valkey::resp::Writer& w);
 void for_each_key(const XgroupCreate& c, valkey::KeyCallback cb);
 
-// XGROUP CREATECONSUMER key group consumer
-// https://valkey.io/commands/xgroup-createconsumer/
+/// `XGROUP CREATECONSUMER`: the command's arguments as members.
+///
+/// Syntax: `XGROUP CREATECONSUMER key group consumer`
+///
+/// - Since 6.2.0
+/// - ACL categories: write, stream, slow
+/// - Flags: WRITE, DENYOOM
+/// - Keys: argv[2], one key (RW, INSERT)
+/// - Reference: https://valkey.io/commands/xgroup-createconsumer/
 struct XgroupCreateConsumer {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 2, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true, .write = true},
@@ -331,8 +400,15 @@ struct XgroupCreateConsumer {
 void encode(const XgroupCreateConsumer& c, valkey::resp::Writer& w);
 void for_each_key(const XgroupCreateConsumer& c, valkey::KeyCallback cb);
 
-// XGROUP DELCONSUMER key group consumer
-// https://valkey.io/commands/xgroup-delconsumer/
+/// `XGROUP DELCONSUMER`: the command's arguments as members.
+///
+/// Syntax: `XGROUP DELCONSUMER key group consumer`
+///
+/// - Since 5.0.0
+/// - ACL categories: write, stream, slow
+/// - Flags: WRITE
+/// - Keys: argv[2], one key (RW, DELETE)
+/// - Reference: https://valkey.io/commands/xgroup-delconsumer/
 struct XgroupDelConsumer {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 2, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true, .write = true},
@@ -358,8 +434,15 @@ struct XgroupDelConsumer {
 void encode(const XgroupDelConsumer& c, valkey::resp::Writer& w);
 void for_each_key(const XgroupDelConsumer& c, valkey::KeyCallback cb);
 
-// XGROUP DESTROY key group
-// https://valkey.io/commands/xgroup-destroy/
+/// `XGROUP DESTROY`: the command's arguments as members.
+///
+/// Syntax: `XGROUP DESTROY key group`
+///
+/// - Since 5.0.0
+/// - ACL categories: write, stream, slow
+/// - Flags: WRITE
+/// - Keys: argv[2], one key (RW, DELETE)
+/// - Reference: https://valkey.io/commands/xgroup-destroy/
 struct XgroupDestroy {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 2, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true, .write = true},
@@ -384,8 +467,15 @@ struct XgroupDestroy {
 void encode(const XgroupDestroy& c, valkey::resp::Writer& w);
 void for_each_key(const XgroupDestroy& c, valkey::KeyCallback cb);
 
-// XGROUP HELP
-// https://valkey.io/commands/xgroup-help/
+/// `XGROUP HELP`: the command's arguments as members.
+///
+/// Syntax: `XGROUP HELP`
+///
+/// - Since 5.0.0
+/// - ACL categories: stream, slow
+/// - Flags: LOADING, STALE
+/// - Keys: none
+/// - Reference: https://valkey.io/commands/xgroup-help/
 struct XgroupHelp {
   static constexpr valkey::CommandInfo info{
       .name = "XGROUP HELP",
@@ -404,8 +494,16 @@ struct XgroupHelp {
 void encode(const XgroupHelp& c, valkey::resp::Writer& w);
 void for_each_key(const XgroupHelp& c, valkey::KeyCallback cb);
 
-// XGROUP SETID key group <id|$> [ENTRIESREAD entriesread]
-// https://valkey.io/commands/xgroup-setid/
+/// `XGROUP SETID`: the command's arguments as members.
+///
+/// Syntax: `XGROUP SETID key group <id|$> [ENTRIESREAD entriesread]`
+///
+/// - Since 5.0.0
+/// - ACL categories: write, stream, slow
+/// - Flags: WRITE
+/// - Keys: argv[2], one key (RW, UPDATE)
+/// - Options: `.entries_read`
+/// - Reference: https://valkey.io/commands/xgroup-setid/
 struct XgroupSetId {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 2, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true, .write = true},
@@ -436,7 +534,7 @@ struct XgroupSetId {
   IdSelector id_selector;
   std::optional<std::int64_t> entries_read = {};
 
-  // The optional arguments, for the Commands<> overloads that take them.
+  /// The optional arguments, for the Commands<> overloads that take them.
   struct Options {
     std::optional<std::int64_t> entries_read = {};
   };
@@ -444,8 +542,15 @@ struct XgroupSetId {
 void encode(const XgroupSetId& c, valkey::resp::Writer& w);
 void for_each_key(const XgroupSetId& c, valkey::KeyCallback cb);
 
-// XINFO CONSUMERS key group
-// https://valkey.io/commands/xinfo-consumers/
+/// `XINFO CONSUMERS`: the command's arguments as members.
+///
+/// Syntax: `XINFO CONSUMERS key group`
+///
+/// - Since 5.0.0
+/// - ACL categories: read, stream, slow
+/// - Flags: READONLY
+/// - Keys: argv[2], one key (RO, ACCESS)
+/// - Reference: https://valkey.io/commands/xinfo-consumers/
 struct XinfoConsumers {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 2, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true},
@@ -470,8 +575,15 @@ struct XinfoConsumers {
 void encode(const XinfoConsumers& c, valkey::resp::Writer& w);
 void for_each_key(const XinfoConsumers& c, valkey::KeyCallback cb);
 
-// XINFO GROUPS key
-// https://valkey.io/commands/xinfo-groups/
+/// `XINFO GROUPS`: the command's arguments as members.
+///
+/// Syntax: `XINFO GROUPS key`
+///
+/// - Since 5.0.0
+/// - ACL categories: read, stream, slow
+/// - Flags: READONLY
+/// - Keys: argv[2], one key (RO, ACCESS)
+/// - Reference: https://valkey.io/commands/xinfo-groups/
 struct XinfoGroups {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 2, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true},
@@ -495,8 +607,15 @@ struct XinfoGroups {
 void encode(const XinfoGroups& c, valkey::resp::Writer& w);
 void for_each_key(const XinfoGroups& c, valkey::KeyCallback cb);
 
-// XINFO HELP
-// https://valkey.io/commands/xinfo-help/
+/// `XINFO HELP`: the command's arguments as members.
+///
+/// Syntax: `XINFO HELP`
+///
+/// - Since 5.0.0
+/// - ACL categories: stream, slow
+/// - Flags: LOADING, STALE
+/// - Keys: none
+/// - Reference: https://valkey.io/commands/xinfo-help/
 struct XinfoHelp {
   static constexpr valkey::CommandInfo info{
       .name = "XINFO HELP",
@@ -515,8 +634,16 @@ struct XinfoHelp {
 void encode(const XinfoHelp& c, valkey::resp::Writer& w);
 void for_each_key(const XinfoHelp& c, valkey::KeyCallback cb);
 
-// XINFO STREAM key [FULL [COUNT count]]
-// https://valkey.io/commands/xinfo-stream/
+/// `XINFO STREAM`: the command's arguments as members.
+///
+/// Syntax: `XINFO STREAM key [FULL [COUNT count]]`
+///
+/// - Since 5.0.0
+/// - ACL categories: read, stream, slow
+/// - Flags: READONLY
+/// - Keys: argv[2], one key (RO, ACCESS)
+/// - Options: `.full`
+/// - Reference: https://valkey.io/commands/xinfo-stream/
 struct XinfoStream {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 2, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true},
@@ -542,7 +669,7 @@ struct XinfoStream {
   std::string_view key = {};
   std::optional<Full> full = {};
 
-  // The optional arguments, for the Commands<> overloads that take them.
+  /// The optional arguments, for the Commands<> overloads that take them.
   struct Options {
     std::optional<Full> full = {};
   };
@@ -550,8 +677,15 @@ struct XinfoStream {
 void encode(const XinfoStream& c, valkey::resp::Writer& w);
 void for_each_key(const XinfoStream& c, valkey::KeyCallback cb);
 
-// XLEN key
-// https://valkey.io/commands/xlen/
+/// `XLEN`: the command's arguments as members.
+///
+/// Syntax: `XLEN key`
+///
+/// - Since 5.0.0
+/// - ACL categories: read, stream, fast
+/// - Flags: READONLY, FAST
+/// - Keys: argv[1], one key (RO)
+/// - Reference: https://valkey.io/commands/xlen/
 struct Xlen {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true},
@@ -575,8 +709,15 @@ struct Xlen {
 void encode(const Xlen& c, valkey::resp::Writer& w);
 void for_each_key(const Xlen& c, valkey::KeyCallback cb);
 
-// XPENDING key group
-// https://valkey.io/commands/xpending/
+/// `XPENDING`: the command's arguments as members.
+///
+/// Syntax: `XPENDING key group`
+///
+/// - Since 5.0.0
+/// - ACL categories: read, stream, slow
+/// - Flags: READONLY
+/// - Keys: argv[1], one key (RO, ACCESS)
+/// - Reference: https://valkey.io/commands/xpending/
 struct Xpending {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true},
@@ -601,8 +742,16 @@ struct Xpending {
 void encode(const Xpending& c, valkey::resp::Writer& w);
 void for_each_key(const Xpending& c, valkey::KeyCallback cb);
 
-// XPENDING key group [IDLE min-idle-time] start end count [consumer]
-// https://valkey.io/commands/xpending/ (typed entry point of Xpending)
+/// `XPENDING` (typed entry point of Xpending): the command's arguments as members.
+///
+/// Syntax: `XPENDING key group [IDLE min-idle-time] start end count [consumer]`
+///
+/// - Since 5.0.0
+/// - ACL categories: read, stream, slow
+/// - Flags: READONLY
+/// - Keys: argv[1], one key (RO, ACCESS)
+/// - Options: `.min_idle_time`, `.consumer`
+/// - Reference: https://valkey.io/commands/xpending/
 struct XpendingRange {
   static constexpr valkey::CommandInfo info = Xpending::info;
   using reply_type = std::vector<std::tuple<std::string, std::string, std::int64_t, std::int64_t>>;
@@ -615,7 +764,7 @@ struct XpendingRange {
   std::optional<std::int64_t> min_idle_time = {};
   std::optional<std::string_view> consumer = {};
 
-  // The optional arguments, for the Commands<> overloads that take them.
+  /// The optional arguments, for the Commands<> overloads that take them.
   struct Options {
     std::optional<std::int64_t> min_idle_time = {};
     std::optional<std::string_view> consumer = {};
@@ -624,8 +773,16 @@ struct XpendingRange {
 void encode(const XpendingRange& c, valkey::resp::Writer& w);
 void for_each_key(const XpendingRange& c, valkey::KeyCallback cb);
 
-// XRANGE key start end [COUNT count]
-// https://valkey.io/commands/xrange/
+/// `XRANGE`: the command's arguments as members.
+///
+/// Syntax: `XRANGE key start end [COUNT count]`
+///
+/// - Since 5.0.0
+/// - ACL categories: read, stream, slow
+/// - Flags: READONLY
+/// - Keys: argv[1], one key (RO, ACCESS)
+/// - Options: `.count`
+/// - Reference: https://valkey.io/commands/xrange/
 struct Xrange {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true},
@@ -649,7 +806,7 @@ struct Xrange {
   std::string_view end = {};
   std::optional<std::int64_t> count = {};
 
-  // The optional arguments, for the Commands<> overloads that take them.
+  /// The optional arguments, for the Commands<> overloads that take them.
   struct Options {
     std::optional<std::int64_t> count = {};
   };
@@ -657,8 +814,16 @@ struct Xrange {
 void encode(const Xrange& c, valkey::resp::Writer& w);
 void for_each_key(const Xrange& c, valkey::KeyCallback cb);
 
-// XREAD [COUNT count] [BLOCK milliseconds] STREAMS key [...] ID [...]
-// https://valkey.io/commands/xread/
+/// `XREAD`: the command's arguments as members.
+///
+/// Syntax: `XREAD [COUNT count] [BLOCK milliseconds] STREAMS key [...] ID [...]`
+///
+/// - Since 5.0.0
+/// - ACL categories: read, stream, slow, blocking
+/// - Flags: BLOCKING, READONLY
+/// - Keys: after `STREAMS` (searched from argv[1]), keys to the last argument, step 1, limited to 1/2 of them (RO, ACCESS)
+/// - Options: `.count`, `.milliseconds`
+/// - Reference: https://valkey.io/commands/xread/
 struct Xread {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::keyword, .keyword = "STREAMS", .keyword_startfrom = 1, .find = valkey::KeySpec::Find::range, .lastkey = -1, .keystep = 1, .limit = 2, .read = true},
@@ -682,7 +847,7 @@ struct Xread {
   std::optional<std::int64_t> count = {};
   std::optional<valkey::Milliseconds> milliseconds = {};
 
-  // The optional arguments, for the Commands<> overloads that take them.
+  /// The optional arguments, for the Commands<> overloads that take them.
   struct Options {
     std::optional<std::int64_t> count = {};
     std::optional<valkey::Milliseconds> milliseconds = {};
@@ -691,8 +856,16 @@ struct Xread {
 void encode(const Xread& c, valkey::resp::Writer& w);
 void for_each_key(const Xread& c, valkey::KeyCallback cb);
 
-// XREADGROUP GROUP group consumer [COUNT count] [BLOCK milliseconds] [NOACK] STREAMS key [...] ...
-// https://valkey.io/commands/xreadgroup/
+/// `XREADGROUP`: the command's arguments as members.
+///
+/// Syntax: `XREADGROUP GROUP group consumer [COUNT count] [BLOCK milliseconds] [NOACK] STREAMS key [...] ID [...]`
+///
+/// - Since 5.0.0
+/// - ACL categories: write, stream, slow, blocking
+/// - Flags: BLOCKING, WRITE
+/// - Keys: after `STREAMS` (searched from argv[4]), keys to the last argument, step 1, limited to 1/2 of them (RO, ACCESS)
+/// - Options: `.count`, `.milliseconds`, `.no_ack`
+/// - Reference: https://valkey.io/commands/xreadgroup/
 struct Xreadgroup {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::keyword, .keyword = "STREAMS", .keyword_startfrom = 4, .find = valkey::KeySpec::Find::range, .lastkey = -1, .keystep = 1, .limit = 2, .read = true},
@@ -719,7 +892,7 @@ struct Xreadgroup {
   std::optional<valkey::Milliseconds> milliseconds = {};
   bool no_ack = false;
 
-  // The optional arguments, for the Commands<> overloads that take them.
+  /// The optional arguments, for the Commands<> overloads that take them.
   struct Options {
     std::optional<std::int64_t> count = {};
     std::optional<valkey::Milliseconds> milliseconds = {};
@@ -729,8 +902,16 @@ struct Xreadgroup {
 void encode(const Xreadgroup& c, valkey::resp::Writer& w);
 void for_each_key(const Xreadgroup& c, valkey::KeyCallback cb);
 
-// XREVRANGE key end start [COUNT count]
-// https://valkey.io/commands/xrevrange/
+/// `XREVRANGE`: the command's arguments as members.
+///
+/// Syntax: `XREVRANGE key end start [COUNT count]`
+///
+/// - Since 5.0.0
+/// - ACL categories: read, stream, slow
+/// - Flags: READONLY
+/// - Keys: argv[1], one key (RO, ACCESS)
+/// - Options: `.count`
+/// - Reference: https://valkey.io/commands/xrevrange/
 struct Xrevrange {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true},
@@ -754,7 +935,7 @@ struct Xrevrange {
   std::string_view start = {};
   std::optional<std::int64_t> count = {};
 
-  // The optional arguments, for the Commands<> overloads that take them.
+  /// The optional arguments, for the Commands<> overloads that take them.
   struct Options {
     std::optional<std::int64_t> count = {};
   };
@@ -762,8 +943,16 @@ struct Xrevrange {
 void encode(const Xrevrange& c, valkey::resp::Writer& w);
 void for_each_key(const Xrevrange& c, valkey::KeyCallback cb);
 
-// XSETID key last-id [ENTRIESADDED entries-added] [MAXDELETEDID max-deleted-id]
-// https://valkey.io/commands/xsetid/
+/// `XSETID`: the command's arguments as members.
+///
+/// Syntax: `XSETID key last-id [ENTRIESADDED entries-added] [MAXDELETEDID max-deleted-id]`
+///
+/// - Since 5.0.0
+/// - ACL categories: write, stream, fast
+/// - Flags: WRITE, DENYOOM, FAST
+/// - Keys: argv[1], one key (RW, UPDATE)
+/// - Options: `.entries_added`, `.max_deleted_id`
+/// - Reference: https://valkey.io/commands/xsetid/
 struct Xsetid {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true, .write = true},
@@ -787,7 +976,7 @@ struct Xsetid {
   std::optional<std::int64_t> entries_added = {};
   std::optional<std::string_view> max_deleted_id = {};
 
-  // The optional arguments, for the Commands<> overloads that take them.
+  /// The optional arguments, for the Commands<> overloads that take them.
   struct Options {
     std::optional<std::int64_t> entries_added = {};
     std::optional<std::string_view> max_deleted_id = {};
@@ -796,8 +985,16 @@ struct Xsetid {
 void encode(const Xsetid& c, valkey::resp::Writer& w);
 void for_each_key(const Xsetid& c, valkey::KeyCallback cb);
 
-// XTRIM key <MAXLEN|MINID> [=|~] threshold [LIMIT count]
-// https://valkey.io/commands/xtrim/
+/// `XTRIM`: the command's arguments as members.
+///
+/// Syntax: `XTRIM key <MAXLEN|MINID> [=|~] threshold [LIMIT count]`
+///
+/// - Since 5.0.0
+/// - ACL categories: write, stream, slow
+/// - Flags: WRITE
+/// - Keys: argv[1], one key (RW, DELETE)
+/// - Options: `.operator_` (`Operator::equal`, `Operator::approximately`), `.count`
+/// - Reference: https://valkey.io/commands/xtrim/
 struct Xtrim {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true, .write = true},
@@ -832,7 +1029,7 @@ struct Xtrim {
   std::optional<Operator> operator_ = {};
   std::optional<std::int64_t> count = {};
 
-  // The optional arguments, for the Commands<> overloads that take them.
+  /// The optional arguments, for the Commands<> overloads that take them.
   struct Options {
     std::optional<Operator> operator_ = {};
     std::optional<std::int64_t> count = {};
