@@ -86,6 +86,54 @@ def prepare(cmd):
     cmd.init_required = "{" + req + "}"
     allm = [f".{m.name} = {m.name}" for m in cmd.required] + [f".{m.name} = options.{m.name}" for m in cmd.optional]
     cmd.init_all = "{" + ", ".join(allm) + "}"
+    cmd.single = single_overload(cmd)
+    if cmd.single:
+        last = cmd.required[-1]
+        parts = [f"static_cast<{t}>({n})" for n, t, _ in cmd.single]
+        one = parts[0] if len(parts) == 1 else "{" + ", ".join(parts) + "}"
+        lead = [f".{m.name} = {m.name}" for m in cmd.required[:-1]] + [f".{last.name} = {{{one}}}"]
+        cmd.single_template = ", ".join(f"class {names.pascal(n)}" for n, _, _ in cmd.single)
+        cmd.single_requires = " && ".join(
+            f"detail::{c}<{names.pascal(n)}>" if c == "string_arg" else f"detail::{c}<{names.pascal(n)}, {t}>"
+            for n, t, c in cmd.single)
+        cmd.single_params = cmd.params[:-1] + [f"{names.pascal(n)}&& {n}" for n, _, _ in cmd.single]
+        cmd.single_init = "{" + ", ".join(lead) + "}"
+        cmd.single_init_all = "{" + ", ".join(lead + [f".{m.name} = options.{m.name}" for m in cmd.optional]) + "}"
+
+
+# Element types a single-element overload takes one of: string parts become
+# a deduced string argument, numbers a deduced arithmetic argument.
+SINGLE_PARTS = {"std::string_view": "string_arg", "std::int64_t": "number_arg",
+                "std::uint64_t": "number_arg", "double": "number_arg"}
+
+
+def single_overload(cmd):
+    """One element instead of a list, when the command's only repeated required
+    argument is its last one (DEL key, HSET key field value, ZADD key score
+    member): [(param name, C++ type it becomes, concept)], or None."""
+    if not cmd.required or cmd.required[-1].arg.repr != "view":
+        return None
+    if any(m.arg.repr == "view" for m in cmd.required[:-1]):
+        return None  # parallel lists (XREAD keys + ids)
+    a = cmd.required[-1].arg
+    if a.kind in cpp.SCALAR_KINDS:
+        parts = [a]
+    elif a.kind == "block" and getattr(a, "pair", False):
+        parts = list(a.children)
+    else:
+        return None
+    taken = {m.name for m in cmd.required[:-1]}
+    out = []
+    for p in parts:
+        t = cpp.scalar_type(p)
+        if t not in SINGLE_PARTS:
+            return None
+        name = names.identifier(p.name)
+        if name in taken:
+            return None
+        taken.add(name)
+        out.append((name, t, SINGLE_PARTS[t]))
+    return out
 
 
 def qualify(t, cmd):
