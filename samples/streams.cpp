@@ -8,7 +8,7 @@ int main() try {
   using namespace valkey;
   Client db{valkey::Config::from_env()};
   db.del({"sample:orders"});
-  db.xgroup_create("sample:orders", "billing", cmd::XgroupCreate::Id{"$"}, {.mkstream = true});
+  db.xgroup_create("sample:orders", "billing", cmd::XgroupCreate::Id{"$"}, {.mk_stream = true});
   for (int i = 1; i <= 3; ++i)
     db.xadd("sample:orders", cmd::Xadd::AutoId{}, {{"order", std::to_string(i)}, {"amount", std::to_string(i * 10)}});
 

@@ -43,29 +43,29 @@ void for_each_example(F&& f) {
   {
     static constexpr std::string_view argv[] = {"ACL", "DELUSER", "user:1"};
     f(Example{"ACL DELUSER", "", argv, {}, {}},
-      cmd::AclDeluser{.usernames = {"user:1"}});
+      cmd::AclDelUser{.usernames = {"user:1"}});
   }
   {
     static constexpr std::string_view argv[] = {"ACL", "DRYRUN", "user:1", "GET", "arg"};
     static constexpr std::string_view covers[] = {"opt arg"};
     f(Example{"ACL DRYRUN", "", argv, {}, covers},
-      cmd::AclDryrun{.username = "user:1", .command = "GET", .args = {"arg"}});
+      cmd::AclDryRun{.username = "user:1", .command = "GET", .args = {"arg"}});
   }
   {
     static constexpr std::string_view argv[] = {"ACL", "GENPASS"};
     f(Example{"ACL GENPASS", "", argv, {}, {}},
-      cmd::AclGenpass{});
+      cmd::AclGenPass{});
   }
   {
     static constexpr std::string_view argv[] = {"ACL", "GENPASS", "1"};
     static constexpr std::string_view covers[] = {"opt bits"};
     f(Example{"ACL GENPASS", "opt bits", argv, {}, covers},
-      cmd::AclGenpass{.bits = 1});
+      cmd::AclGenPass{.bits = 1});
   }
   {
     static constexpr std::string_view argv[] = {"ACL", "GETUSER", "user:1"};
     f(Example{"ACL GETUSER", "", argv, {}, {}},
-      cmd::AclGetuser{.username = "user:1"});
+      cmd::AclGetUser{.username = "user:1"});
   }
   {
     static constexpr std::string_view argv[] = {"ACL", "HELP"};
@@ -107,13 +107,13 @@ void for_each_example(F&& f) {
   {
     static constexpr std::string_view argv[] = {"ACL", "SETUSER", "user:1"};
     f(Example{"ACL SETUSER", "", argv, {}, {}},
-      cmd::AclSetuser{.username = "user:1"});
+      cmd::AclSetUser{.username = "user:1"});
   }
   {
     static constexpr std::string_view argv[] = {"ACL", "SETUSER", "user:1", "on"};
     static constexpr std::string_view covers[] = {"opt rule"};
     f(Example{"ACL SETUSER", "opt rule", argv, {}, covers},
-      cmd::AclSetuser{.username = "user:1", .rules = {"on"}});
+      cmd::AclSetUser{.username = "user:1", .rules = {"on"}});
   }
   {
     static constexpr std::string_view argv[] = {"ACL", "USERS"};
@@ -269,28 +269,28 @@ void for_each_example(F&& f) {
     static constexpr std::string_view keys[] = {"key:1", "key:2"};
     static constexpr std::string_view covers[] = {"alt operation.and"};
     f(Example{"BITOP", "", argv, keys, covers},
-      cmd::Bitop{.operation = cmd::Bitop::Operation::and_, .destkey = "key:1", .keys = {"key:2"}});
+      cmd::Bitop{.operation = cmd::Bitop::Operation::and_, .dest_key = "key:1", .keys = {"key:2"}});
   }
   {
     static constexpr std::string_view argv[] = {"BITOP", "OR", "key:1", "key:2"};
     static constexpr std::string_view keys[] = {"key:1", "key:2"};
     static constexpr std::string_view covers[] = {"alt operation.or"};
     f(Example{"BITOP", "alt operation.or", argv, keys, covers},
-      cmd::Bitop{.operation = cmd::Bitop::Operation::or_, .destkey = "key:1", .keys = {"key:2"}});
+      cmd::Bitop{.operation = cmd::Bitop::Operation::or_, .dest_key = "key:1", .keys = {"key:2"}});
   }
   {
     static constexpr std::string_view argv[] = {"BITOP", "XOR", "key:1", "key:2"};
     static constexpr std::string_view keys[] = {"key:1", "key:2"};
     static constexpr std::string_view covers[] = {"alt operation.xor"};
     f(Example{"BITOP", "alt operation.xor", argv, keys, covers},
-      cmd::Bitop{.operation = cmd::Bitop::Operation::xor_, .destkey = "key:1", .keys = {"key:2"}});
+      cmd::Bitop{.operation = cmd::Bitop::Operation::xor_, .dest_key = "key:1", .keys = {"key:2"}});
   }
   {
     static constexpr std::string_view argv[] = {"BITOP", "NOT", "key:1", "key:2"};
     static constexpr std::string_view keys[] = {"key:1", "key:2"};
     static constexpr std::string_view covers[] = {"alt operation.not"};
     f(Example{"BITOP", "alt operation.not", argv, keys, covers},
-      cmd::Bitop{.operation = cmd::Bitop::Operation::not_, .destkey = "key:1", .keys = {"key:2"}});
+      cmd::Bitop{.operation = cmd::Bitop::Operation::not_, .dest_key = "key:1", .keys = {"key:2"}});
   }
   {
     static constexpr std::string_view argv[] = {"BITPOS", "key:1", "1"};
@@ -331,21 +331,21 @@ void for_each_example(F&& f) {
     static constexpr std::string_view keys[] = {"key:1", "key:2"};
     static constexpr std::string_view covers[] = {"alt wherefrom.left", "alt whereto.left"};
     f(Example{"BLMOVE", "", argv, keys, covers},
-      cmd::Blmove{.source = "key:1", .destination = "key:2", .wherefrom = cmd::Blmove::Wherefrom::left, .whereto = cmd::Blmove::Whereto::left, .timeout = 0.0});
+      cmd::Blmove{.source = "key:1", .destination = "key:2", .where_from = cmd::Blmove::WhereFrom::left, .where_to = cmd::Blmove::WhereTo::left, .timeout = 0.0});
   }
   {
     static constexpr std::string_view argv[] = {"BLMOVE", "key:1", "key:2", "RIGHT", "LEFT", "0"};
     static constexpr std::string_view keys[] = {"key:1", "key:2"};
     static constexpr std::string_view covers[] = {"alt wherefrom.right", "alt whereto.left"};
     f(Example{"BLMOVE", "alt wherefrom.right", argv, keys, covers},
-      cmd::Blmove{.source = "key:1", .destination = "key:2", .wherefrom = cmd::Blmove::Wherefrom::right, .whereto = cmd::Blmove::Whereto::left, .timeout = 0.0});
+      cmd::Blmove{.source = "key:1", .destination = "key:2", .where_from = cmd::Blmove::WhereFrom::right, .where_to = cmd::Blmove::WhereTo::left, .timeout = 0.0});
   }
   {
     static constexpr std::string_view argv[] = {"BLMOVE", "key:1", "key:2", "LEFT", "RIGHT", "0"};
     static constexpr std::string_view keys[] = {"key:1", "key:2"};
     static constexpr std::string_view covers[] = {"alt wherefrom.left", "alt whereto.right"};
     f(Example{"BLMOVE", "alt whereto.right", argv, keys, covers},
-      cmd::Blmove{.source = "key:1", .destination = "key:2", .wherefrom = cmd::Blmove::Wherefrom::left, .whereto = cmd::Blmove::Whereto::right, .timeout = 0.0});
+      cmd::Blmove{.source = "key:1", .destination = "key:2", .where_from = cmd::Blmove::WhereFrom::left, .where_to = cmd::Blmove::WhereTo::right, .timeout = 0.0});
   }
   {
     static constexpr std::string_view argv[] = {"BLMPOP", "0", "1", "key:1", "LEFT"};
@@ -439,12 +439,12 @@ void for_each_example(F&& f) {
   {
     static constexpr std::string_view argv[] = {"CLIENT", "GETNAME"};
     f(Example{"CLIENT GETNAME", "", argv, {}, {}},
-      cmd::ClientGetname{});
+      cmd::ClientGetName{});
   }
   {
     static constexpr std::string_view argv[] = {"CLIENT", "GETREDIR"};
     f(Example{"CLIENT GETREDIR", "", argv, {}, {}},
-      cmd::ClientGetredir{});
+      cmd::ClientGetRedir{});
   }
   {
     static constexpr std::string_view argv[] = {"CLIENT", "HELP"};
@@ -543,19 +543,19 @@ void for_each_example(F&& f) {
     static constexpr std::string_view argv[] = {"CLIENT", "KILL", "ID", "1", "SKIPME", "YES"};
     static constexpr std::string_view covers[] = {"alt filter.new-format", "alt filter.new-format.skipme.yes", "opt filter.new-format.client-id", "opt filter.new-format.skipme"};
     f(Example{"CLIENT KILL", "opt filter.new-format.skipme", argv, {}, covers},
-      cmd::ClientKill{.filter = cmd::ClientKill::Filters{.client_ids = {1}, .skipme = cmd::ClientKill::Skipme::yes}});
+      cmd::ClientKill{.filter = cmd::ClientKill::Filters{.client_ids = {1}, .skip_me = cmd::ClientKill::SkipMe::yes}});
   }
   {
     static constexpr std::string_view argv[] = {"CLIENT", "KILL", "ID", "1", "SKIPME", "NO"};
     static constexpr std::string_view covers[] = {"alt filter.new-format", "alt filter.new-format.skipme.no", "opt filter.new-format.client-id", "opt filter.new-format.skipme"};
     f(Example{"CLIENT KILL", "alt filter.new-format.skipme.no", argv, {}, covers},
-      cmd::ClientKill{.filter = cmd::ClientKill::Filters{.client_ids = {1}, .skipme = cmd::ClientKill::Skipme::no}});
+      cmd::ClientKill{.filter = cmd::ClientKill::Filters{.client_ids = {1}, .skip_me = cmd::ClientKill::SkipMe::no}});
   }
   {
     static constexpr std::string_view argv[] = {"CLIENT", "KILL", "ID", "1", "MAXAGE", "2"};
     static constexpr std::string_view covers[] = {"alt filter.new-format", "opt filter.new-format.client-id", "opt filter.new-format.maxage"};
     f(Example{"CLIENT KILL", "opt filter.new-format.maxage", argv, {}, covers},
-      cmd::ClientKill{.filter = cmd::ClientKill::Filters{.client_ids = {1}, .maxage = 2}});
+      cmd::ClientKill{.filter = cmd::ClientKill::Filters{.client_ids = {1}, .max_age = 2}});
   }
   {
     static constexpr std::string_view argv[] = {"CLIENT", "KILL", "ID", "1", "NAME", "name"};
@@ -764,19 +764,19 @@ void for_each_example(F&& f) {
     static constexpr std::string_view argv[] = {"CLIENT", "LIST", "SKIPME", "YES"};
     static constexpr std::string_view covers[] = {"alt skipme.yes", "opt skipme"};
     f(Example{"CLIENT LIST", "opt skipme", argv, {}, covers},
-      cmd::ClientList{.skipme = cmd::ClientList::Skipme::yes});
+      cmd::ClientList{.skip_me = cmd::ClientList::SkipMe::yes});
   }
   {
     static constexpr std::string_view argv[] = {"CLIENT", "LIST", "SKIPME", "NO"};
     static constexpr std::string_view covers[] = {"alt skipme.no", "opt skipme"};
     f(Example{"CLIENT LIST", "alt skipme.no", argv, {}, covers},
-      cmd::ClientList{.skipme = cmd::ClientList::Skipme::no});
+      cmd::ClientList{.skip_me = cmd::ClientList::SkipMe::no});
   }
   {
     static constexpr std::string_view argv[] = {"CLIENT", "LIST", "MAXAGE", "1"};
     static constexpr std::string_view covers[] = {"opt maxage"};
     f(Example{"CLIENT LIST", "opt maxage", argv, {}, covers},
-      cmd::ClientList{.maxage = 1});
+      cmd::ClientList{.max_age = 1});
   }
   {
     static constexpr std::string_view argv[] = {"CLIENT", "LIST", "NAME", "name"};
@@ -979,18 +979,18 @@ void for_each_example(F&& f) {
     static constexpr std::string_view argv[] = {"CLIENT", "SETINFO", "lib-name", "libname"};
     static constexpr std::string_view covers[] = {"alt attr.libname"};
     f(Example{"CLIENT SETINFO", "", argv, {}, covers},
-      cmd::ClientSetinfo{.attr = cmd::ClientSetinfo::LibName{.libname = "libname"}});
+      cmd::ClientSetInfo{.attr = cmd::ClientSetInfo::LibName{.lib_name = "libname"}});
   }
   {
     static constexpr std::string_view argv[] = {"CLIENT", "SETINFO", "lib-ver", "libver"};
     static constexpr std::string_view covers[] = {"alt attr.libver"};
     f(Example{"CLIENT SETINFO", "alt attr.libver", argv, {}, covers},
-      cmd::ClientSetinfo{.attr = cmd::ClientSetinfo::LibVer{.libver = "libver"}});
+      cmd::ClientSetInfo{.attr = cmd::ClientSetInfo::LibVer{.lib_ver = "libver"}});
   }
   {
     static constexpr std::string_view argv[] = {"CLIENT", "SETNAME", "connection_name"};
     f(Example{"CLIENT SETNAME", "", argv, {}, {}},
-      cmd::ClientSetname{.connection_name = "connection_name"});
+      cmd::ClientSetName{.connection_name = "connection_name"});
   }
   {
     static constexpr std::string_view argv[] = {"CLIENT", "TRACKING", "ON"};
@@ -1020,24 +1020,24 @@ void for_each_example(F&& f) {
     static constexpr std::string_view argv[] = {"CLIENT", "TRACKING", "ON", "OPTIN"};
     static constexpr std::string_view covers[] = {"alt status.on", "opt OPTIN"};
     f(Example{"CLIENT TRACKING", "opt OPTIN", argv, {}, covers},
-      cmd::ClientTracking{.status = cmd::ClientTracking::Status::on, .optin = true});
+      cmd::ClientTracking{.status = cmd::ClientTracking::Status::on, .opt_in = true});
   }
   {
     static constexpr std::string_view argv[] = {"CLIENT", "TRACKING", "ON", "OPTOUT"};
     static constexpr std::string_view covers[] = {"alt status.on", "opt OPTOUT"};
     f(Example{"CLIENT TRACKING", "opt OPTOUT", argv, {}, covers},
-      cmd::ClientTracking{.status = cmd::ClientTracking::Status::on, .optout = true});
+      cmd::ClientTracking{.status = cmd::ClientTracking::Status::on, .opt_out = true});
   }
   {
     static constexpr std::string_view argv[] = {"CLIENT", "TRACKING", "ON", "NOLOOP"};
     static constexpr std::string_view covers[] = {"alt status.on", "opt NOLOOP"};
     f(Example{"CLIENT TRACKING", "opt NOLOOP", argv, {}, covers},
-      cmd::ClientTracking{.status = cmd::ClientTracking::Status::on, .noloop = true});
+      cmd::ClientTracking{.status = cmd::ClientTracking::Status::on, .no_loop = true});
   }
   {
     static constexpr std::string_view argv[] = {"CLIENT", "TRACKINGINFO"};
     f(Example{"CLIENT TRACKINGINFO", "", argv, {}, {}},
-      cmd::ClientTrackinginfo{});
+      cmd::ClientTrackingInfo{});
   }
   {
     static constexpr std::string_view argv[] = {"CLIENT", "UNBLOCK", "1"};
@@ -1064,22 +1064,22 @@ void for_each_example(F&& f) {
   {
     static constexpr std::string_view argv[] = {"CLUSTER", "ADDSLOTS", "1"};
     f(Example{"CLUSTER ADDSLOTS", "", argv, {}, {}},
-      cmd::ClusterAddslots{.slots = {1}});
+      cmd::ClusterAddSlots{.slots = {1}});
   }
   {
     static constexpr std::string_view argv[] = {"CLUSTER", "ADDSLOTSRANGE", "1", "2"};
     f(Example{"CLUSTER ADDSLOTSRANGE", "", argv, {}, {}},
-      cmd::ClusterAddslotsrange{.ranges = {{1, 2}}});
+      cmd::ClusterAddSlotsRange{.ranges = {{1, 2}}});
   }
   {
     static constexpr std::string_view argv[] = {"CLUSTER", "BUMPEPOCH"};
     f(Example{"CLUSTER BUMPEPOCH", "", argv, {}, {}},
-      cmd::ClusterBumpepoch{});
+      cmd::ClusterBumpEpoch{});
   }
   {
     static constexpr std::string_view argv[] = {"CLUSTER", "CANCELSLOTMIGRATIONS"};
     f(Example{"CLUSTER CANCELSLOTMIGRATIONS", "", argv, {}, {}},
-      cmd::ClusterCancelslotmigrations{});
+      cmd::ClusterCancelSlotMigrations{});
   }
   {
     static constexpr std::string_view argv[] = {"CLUSTER", "COUNT-FAILURE-REPORTS", "0000000000000000000000000000000000000000"};
@@ -1089,17 +1089,17 @@ void for_each_example(F&& f) {
   {
     static constexpr std::string_view argv[] = {"CLUSTER", "COUNTKEYSINSLOT", "1"};
     f(Example{"CLUSTER COUNTKEYSINSLOT", "", argv, {}, {}},
-      cmd::ClusterCountkeysinslot{.slot = 1});
+      cmd::ClusterCountKeysInSlot{.slot = 1});
   }
   {
     static constexpr std::string_view argv[] = {"CLUSTER", "DELSLOTS", "1"};
     f(Example{"CLUSTER DELSLOTS", "", argv, {}, {}},
-      cmd::ClusterDelslots{.slots = {1}});
+      cmd::ClusterDelSlots{.slots = {1}});
   }
   {
     static constexpr std::string_view argv[] = {"CLUSTER", "DELSLOTSRANGE", "1", "2"};
     f(Example{"CLUSTER DELSLOTSRANGE", "", argv, {}, {}},
-      cmd::ClusterDelslotsrange{.ranges = {{1, 2}}});
+      cmd::ClusterDelSlotsRange{.ranges = {{1, 2}}});
   }
   {
     static constexpr std::string_view argv[] = {"CLUSTER", "FAILOVER"};
@@ -1121,24 +1121,24 @@ void for_each_example(F&& f) {
   {
     static constexpr std::string_view argv[] = {"CLUSTER", "FLUSHSLOT", "1"};
     f(Example{"CLUSTER FLUSHSLOT", "", argv, {}, {}},
-      cmd::ClusterFlushslot{.slot = 1});
+      cmd::ClusterFlushSlot{.slot = 1});
   }
   {
     static constexpr std::string_view argv[] = {"CLUSTER", "FLUSHSLOT", "1", "ASYNC"};
     static constexpr std::string_view covers[] = {"alt flush-type.async", "opt flush-type"};
     f(Example{"CLUSTER FLUSHSLOT", "opt flush-type", argv, {}, covers},
-      cmd::ClusterFlushslot{.slot = 1, .flush_type = cmd::ClusterFlushslot::FlushType::async});
+      cmd::ClusterFlushSlot{.slot = 1, .flush_type = cmd::ClusterFlushSlot::FlushType::async});
   }
   {
     static constexpr std::string_view argv[] = {"CLUSTER", "FLUSHSLOT", "1", "SYNC"};
     static constexpr std::string_view covers[] = {"alt flush-type.sync", "opt flush-type"};
     f(Example{"CLUSTER FLUSHSLOT", "alt flush-type.sync", argv, {}, covers},
-      cmd::ClusterFlushslot{.slot = 1, .flush_type = cmd::ClusterFlushslot::FlushType::sync});
+      cmd::ClusterFlushSlot{.slot = 1, .flush_type = cmd::ClusterFlushSlot::FlushType::sync});
   }
   {
     static constexpr std::string_view argv[] = {"CLUSTER", "FLUSHSLOTS"};
     f(Example{"CLUSTER FLUSHSLOTS", "", argv, {}, {}},
-      cmd::ClusterFlushslots{});
+      cmd::ClusterFlushSlots{});
   }
   {
     static constexpr std::string_view argv[] = {"CLUSTER", "FORGET", "0000000000000000000000000000000000000000"};
@@ -1148,12 +1148,12 @@ void for_each_example(F&& f) {
   {
     static constexpr std::string_view argv[] = {"CLUSTER", "GETKEYSINSLOT", "1", "2"};
     f(Example{"CLUSTER GETKEYSINSLOT", "", argv, {}, {}},
-      cmd::ClusterGetkeysinslot{.slot = 1, .count = 2});
+      cmd::ClusterGetKeysInSlot{.slot = 1, .count = 2});
   }
   {
     static constexpr std::string_view argv[] = {"CLUSTER", "GETSLOTMIGRATIONS"};
     f(Example{"CLUSTER GETSLOTMIGRATIONS", "", argv, {}, {}},
-      cmd::ClusterGetslotmigrations{});
+      cmd::ClusterGetSlotMigrations{});
   }
   {
     static constexpr std::string_view argv[] = {"CLUSTER", "HELP"};
@@ -1189,17 +1189,17 @@ void for_each_example(F&& f) {
   {
     static constexpr std::string_view argv[] = {"CLUSTER", "MIGRATESLOTS", "SLOTSRANGE", "1", "2", "NODE", "0000000000000000000000000000000000000000"};
     f(Example{"CLUSTER MIGRATESLOTS", "", argv, {}, {}},
-      cmd::ClusterMigrateslots{.migration_groups = {cmd::ClusterMigrateslots::MigrationGroup{.ranges = {{1, 2}}, .node_id = "0000000000000000000000000000000000000000"}}});
+      cmd::ClusterMigrateSlots{.migration_groups = {cmd::ClusterMigrateSlots::MigrationGroup{.ranges = {{1, 2}}, .node_id = "0000000000000000000000000000000000000000"}}});
   }
   {
     static constexpr std::string_view argv[] = {"CLUSTER", "MYID"};
     f(Example{"CLUSTER MYID", "", argv, {}, {}},
-      cmd::ClusterMyid{});
+      cmd::ClusterMyId{});
   }
   {
     static constexpr std::string_view argv[] = {"CLUSTER", "MYSHARDID"};
     f(Example{"CLUSTER MYSHARDID", "", argv, {}, {}},
-      cmd::ClusterMyshardid{});
+      cmd::ClusterMyShardId{});
   }
   {
     static constexpr std::string_view argv[] = {"CLUSTER", "NODES"};
@@ -1243,7 +1243,7 @@ void for_each_example(F&& f) {
   {
     static constexpr std::string_view argv[] = {"CLUSTER", "SAVECONFIG"};
     f(Example{"CLUSTER SAVECONFIG", "", argv, {}, {}},
-      cmd::ClusterSaveconfig{});
+      cmd::ClusterSaveConfig{});
   }
   {
     static constexpr std::string_view argv[] = {"CLUSTER", "SET-CONFIG-EPOCH", "1"};
@@ -1254,31 +1254,31 @@ void for_each_example(F&& f) {
     static constexpr std::string_view argv[] = {"CLUSTER", "SETSLOT", "1", "IMPORTING", "importing"};
     static constexpr std::string_view covers[] = {"alt subcommand.importing"};
     f(Example{"CLUSTER SETSLOT", "", argv, {}, covers},
-      cmd::ClusterSetslot{.slot = 1, .subcommand = cmd::ClusterSetslot::Importing{.importing = "importing"}});
+      cmd::ClusterSetSlot{.slot = 1, .subcommand = cmd::ClusterSetSlot::Importing{.importing = "importing"}});
   }
   {
     static constexpr std::string_view argv[] = {"CLUSTER", "SETSLOT", "1", "MIGRATING", "migrating"};
     static constexpr std::string_view covers[] = {"alt subcommand.migrating"};
     f(Example{"CLUSTER SETSLOT", "alt subcommand.migrating", argv, {}, covers},
-      cmd::ClusterSetslot{.slot = 1, .subcommand = cmd::ClusterSetslot::Migrating{.migrating = "migrating"}});
+      cmd::ClusterSetSlot{.slot = 1, .subcommand = cmd::ClusterSetSlot::Migrating{.migrating = "migrating"}});
   }
   {
     static constexpr std::string_view argv[] = {"CLUSTER", "SETSLOT", "1", "NODE", "node"};
     static constexpr std::string_view covers[] = {"alt subcommand.node"};
     f(Example{"CLUSTER SETSLOT", "alt subcommand.node", argv, {}, covers},
-      cmd::ClusterSetslot{.slot = 1, .subcommand = cmd::ClusterSetslot::Node{.node = "node"}});
+      cmd::ClusterSetSlot{.slot = 1, .subcommand = cmd::ClusterSetSlot::Node{.node = "node"}});
   }
   {
     static constexpr std::string_view argv[] = {"CLUSTER", "SETSLOT", "1", "STABLE"};
     static constexpr std::string_view covers[] = {"alt subcommand.stable"};
     f(Example{"CLUSTER SETSLOT", "alt subcommand.stable", argv, {}, covers},
-      cmd::ClusterSetslot{.slot = 1, .subcommand = cmd::ClusterSetslot::Stable{}});
+      cmd::ClusterSetSlot{.slot = 1, .subcommand = cmd::ClusterSetSlot::Stable{}});
   }
   {
     static constexpr std::string_view argv[] = {"CLUSTER", "SETSLOT", "1", "IMPORTING", "importing", "TIMEOUT", "0"};
     static constexpr std::string_view covers[] = {"alt subcommand.importing", "opt timeout"};
     f(Example{"CLUSTER SETSLOT", "opt timeout", argv, {}, covers},
-      cmd::ClusterSetslot{.slot = 1, .subcommand = cmd::ClusterSetslot::Importing{.importing = "importing"}, .timeout = 0});
+      cmd::ClusterSetSlot{.slot = 1, .subcommand = cmd::ClusterSetSlot::Importing{.importing = "importing"}, .timeout = 0});
   }
   {
     static constexpr std::string_view argv[] = {"CLUSTER", "SHARDS"};
@@ -1294,31 +1294,31 @@ void for_each_example(F&& f) {
     static constexpr std::string_view argv[] = {"CLUSTER", "SLOT-STATS", "SLOTSRANGE", "1", "2"};
     static constexpr std::string_view covers[] = {"alt filter.slotsrange"};
     f(Example{"CLUSTER SLOT-STATS", "", argv, {}, covers},
-      cmd::ClusterSlotStats{.filter = cmd::ClusterSlotStats::Slotsrange{.start_slot = 1, .end_slot = 2}});
+      cmd::ClusterSlotStats{.filter = cmd::ClusterSlotStats::SlotsRange{.start_slot = 1, .end_slot = 2}});
   }
   {
     static constexpr std::string_view argv[] = {"CLUSTER", "SLOT-STATS", "ORDERBY", "key-count"};
     static constexpr std::string_view covers[] = {"alt filter.orderby"};
     f(Example{"CLUSTER SLOT-STATS", "alt filter.orderby", argv, {}, covers},
-      cmd::ClusterSlotStats{.filter = cmd::ClusterSlotStats::Orderby{.metric = "key-count"}});
+      cmd::ClusterSlotStats{.filter = cmd::ClusterSlotStats::OrderBy{.metric = "key-count"}});
   }
   {
     static constexpr std::string_view argv[] = {"CLUSTER", "SLOT-STATS", "ORDERBY", "key-count", "LIMIT", "1"};
     static constexpr std::string_view covers[] = {"alt filter.orderby", "opt filter.orderby.limit"};
     f(Example{"CLUSTER SLOT-STATS", "opt filter.orderby.limit", argv, {}, covers},
-      cmd::ClusterSlotStats{.filter = cmd::ClusterSlotStats::Orderby{.metric = "key-count", .limit = 1}});
+      cmd::ClusterSlotStats{.filter = cmd::ClusterSlotStats::OrderBy{.metric = "key-count", .limit = 1}});
   }
   {
     static constexpr std::string_view argv[] = {"CLUSTER", "SLOT-STATS", "ORDERBY", "key-count", "ASC"};
     static constexpr std::string_view covers[] = {"alt filter.orderby", "alt filter.orderby.order.asc", "opt filter.orderby.order"};
     f(Example{"CLUSTER SLOT-STATS", "opt filter.orderby.order", argv, {}, covers},
-      cmd::ClusterSlotStats{.filter = cmd::ClusterSlotStats::Orderby{.metric = "key-count", .order = cmd::ClusterSlotStats::Order::asc}});
+      cmd::ClusterSlotStats{.filter = cmd::ClusterSlotStats::OrderBy{.metric = "key-count", .order = cmd::ClusterSlotStats::Order::asc}});
   }
   {
     static constexpr std::string_view argv[] = {"CLUSTER", "SLOT-STATS", "ORDERBY", "key-count", "DESC"};
     static constexpr std::string_view covers[] = {"alt filter.orderby", "alt filter.orderby.order.desc", "opt filter.orderby.order"};
     f(Example{"CLUSTER SLOT-STATS", "alt filter.orderby.order.desc", argv, {}, covers},
-      cmd::ClusterSlotStats{.filter = cmd::ClusterSlotStats::Orderby{.metric = "key-count", .order = cmd::ClusterSlotStats::Order::desc}});
+      cmd::ClusterSlotStats{.filter = cmd::ClusterSlotStats::OrderBy{.metric = "key-count", .order = cmd::ClusterSlotStats::Order::desc}});
   }
   {
     static constexpr std::string_view argv[] = {"CLUSTER", "SLOTS"};
@@ -1374,13 +1374,13 @@ void for_each_example(F&& f) {
     static constexpr std::string_view argv[] = {"COMMAND", "GETKEYS", "GET", "arg"};
     static constexpr std::string_view covers[] = {"opt arg"};
     f(Example{"COMMAND GETKEYS", "", argv, {}, covers},
-      cmd::CommandGetkeys{.command = "GET", .args = {"arg"}});
+      cmd::CommandGetKeys{.command = "GET", .args = {"arg"}});
   }
   {
     static constexpr std::string_view argv[] = {"COMMAND", "GETKEYSANDFLAGS", "GET", "arg"};
     static constexpr std::string_view covers[] = {"opt arg"};
     f(Example{"COMMAND GETKEYSANDFLAGS", "", argv, {}, covers},
-      cmd::CommandGetkeysandflags{.command = "GET", .args = {"arg"}});
+      cmd::CommandGetKeysAndFlags{.command = "GET", .args = {"arg"}});
   }
   {
     static constexpr std::string_view argv[] = {"COMMAND", "HELP"};
@@ -1407,19 +1407,19 @@ void for_each_example(F&& f) {
     static constexpr std::string_view argv[] = {"COMMAND", "LIST", "FILTERBY", "MODULE", "module_name"};
     static constexpr std::string_view covers[] = {"alt filterby.module-name", "opt filterby"};
     f(Example{"COMMAND LIST", "opt filterby", argv, {}, covers},
-      cmd::CommandList{.filterby = cmd::CommandList::Module{.module_name = "module_name"}});
+      cmd::CommandList{.filter_by = cmd::CommandList::Module{.module_name = "module_name"}});
   }
   {
     static constexpr std::string_view argv[] = {"COMMAND", "LIST", "FILTERBY", "ACLCAT", "category"};
     static constexpr std::string_view covers[] = {"alt filterby.category", "opt filterby"};
     f(Example{"COMMAND LIST", "alt filterby.category", argv, {}, covers},
-      cmd::CommandList{.filterby = cmd::CommandList::Aclcat{.category = "category"}});
+      cmd::CommandList{.filter_by = cmd::CommandList::AclCat{.category = "category"}});
   }
   {
     static constexpr std::string_view argv[] = {"COMMAND", "LIST", "FILTERBY", "PATTERN", "*"};
     static constexpr std::string_view covers[] = {"alt filterby.pattern", "opt filterby"};
     f(Example{"COMMAND LIST", "alt filterby.pattern", argv, {}, covers},
-      cmd::CommandList{.filterby = cmd::CommandList::Pattern{.pattern = "*"}});
+      cmd::CommandList{.filter_by = cmd::CommandList::Pattern{.pattern = "*"}});
   }
   {
     static constexpr std::string_view argv[] = {"COMMANDLOG", "GET", "1", "slow"};
@@ -1493,7 +1493,7 @@ void for_each_example(F&& f) {
   {
     static constexpr std::string_view argv[] = {"CONFIG", "RESETSTAT"};
     f(Example{"CONFIG RESETSTAT", "", argv, {}, {}},
-      cmd::ConfigResetstat{});
+      cmd::ConfigResetStat{});
   }
   {
     static constexpr std::string_view argv[] = {"CONFIG", "REWRITE"};
@@ -1878,7 +1878,7 @@ void for_each_example(F&& f) {
     static constexpr std::string_view argv[] = {"FUNCTION", "LIST", "WITHCODE"};
     static constexpr std::string_view covers[] = {"opt withcode"};
     f(Example{"FUNCTION LIST", "opt withcode", argv, {}, covers},
-      cmd::FunctionList{.withcode = true});
+      cmd::FunctionList{.with_code = true});
   }
   {
     static constexpr std::string_view argv[] = {"FUNCTION", "LOAD", "#!lua name=lib\nserver.register_function('f', function() return 1 end)"};
@@ -2039,21 +2039,21 @@ void for_each_example(F&& f) {
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt unit.m", "opt withcoord"};
     f(Example{"GEORADIUS", "opt withcoord", argv, keys, covers},
-      cmd::Georadius{.key = "key:1", .longitude = 13.361389, .latitude = 38.115556, .radius = 1.5, .unit = cmd::Georadius::Unit::m, .withcoord = true});
+      cmd::Georadius{.key = "key:1", .longitude = 13.361389, .latitude = 38.115556, .radius = 1.5, .unit = cmd::Georadius::Unit::m, .with_coord = true});
   }
   {
     static constexpr std::string_view argv[] = {"GEORADIUS", "key:1", "13.361389", "38.115556", "1.5", "m", "WITHDIST"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt unit.m", "opt withdist"};
     f(Example{"GEORADIUS", "opt withdist", argv, keys, covers},
-      cmd::Georadius{.key = "key:1", .longitude = 13.361389, .latitude = 38.115556, .radius = 1.5, .unit = cmd::Georadius::Unit::m, .withdist = true});
+      cmd::Georadius{.key = "key:1", .longitude = 13.361389, .latitude = 38.115556, .radius = 1.5, .unit = cmd::Georadius::Unit::m, .with_dist = true});
   }
   {
     static constexpr std::string_view argv[] = {"GEORADIUS", "key:1", "13.361389", "38.115556", "1.5", "m", "WITHHASH"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt unit.m", "opt withhash"};
     f(Example{"GEORADIUS", "opt withhash", argv, keys, covers},
-      cmd::Georadius{.key = "key:1", .longitude = 13.361389, .latitude = 38.115556, .radius = 1.5, .unit = cmd::Georadius::Unit::m, .withhash = true});
+      cmd::Georadius{.key = "key:1", .longitude = 13.361389, .latitude = 38.115556, .radius = 1.5, .unit = cmd::Georadius::Unit::m, .with_hash = true});
   }
   {
     static constexpr std::string_view argv[] = {"GEORADIUS", "key:1", "13.361389", "38.115556", "1.5", "m", "COUNT", "1"};
@@ -2088,182 +2088,182 @@ void for_each_example(F&& f) {
     static constexpr std::string_view keys[] = {"key:1", "key:2"};
     static constexpr std::string_view covers[] = {"alt store.storekey", "alt unit.m", "opt store"};
     f(Example{"GEORADIUS", "opt store", argv, keys, covers},
-      cmd::Georadius{.key = "key:1", .longitude = 13.361389, .latitude = 38.115556, .radius = 1.5, .unit = cmd::Georadius::Unit::m, .store = cmd::Georadius::Store{.storekey = "key:2"}});
+      cmd::Georadius{.key = "key:1", .longitude = 13.361389, .latitude = 38.115556, .radius = 1.5, .unit = cmd::Georadius::Unit::m, .store = cmd::Georadius::Store{.store_key = "key:2"}});
   }
   {
     static constexpr std::string_view argv[] = {"GEORADIUS", "key:1", "13.361389", "38.115556", "1.5", "m", "STOREDIST", "key:2"};
     static constexpr std::string_view keys[] = {"key:1", "key:2"};
     static constexpr std::string_view covers[] = {"alt store.storedistkey", "alt unit.m", "opt store"};
     f(Example{"GEORADIUS", "alt store.storedistkey", argv, keys, covers},
-      cmd::Georadius{.key = "key:1", .longitude = 13.361389, .latitude = 38.115556, .radius = 1.5, .unit = cmd::Georadius::Unit::m, .store = cmd::Georadius::Storedist{.storedistkey = "key:2"}});
+      cmd::Georadius{.key = "key:1", .longitude = 13.361389, .latitude = 38.115556, .radius = 1.5, .unit = cmd::Georadius::Unit::m, .store = cmd::Georadius::StoreDist{.store_dist_key = "key:2"}});
   }
   {
     static constexpr std::string_view argv[] = {"GEORADIUSBYMEMBER", "key:1", "member", "1.5", "m"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt unit.m"};
     f(Example{"GEORADIUSBYMEMBER", "", argv, keys, covers},
-      cmd::Georadiusbymember{.key = "key:1", .member = "member", .radius = 1.5, .unit = cmd::Georadiusbymember::Unit::m});
+      cmd::GeoradiusByMember{.key = "key:1", .member = "member", .radius = 1.5, .unit = cmd::GeoradiusByMember::Unit::m});
   }
   {
     static constexpr std::string_view argv[] = {"GEORADIUSBYMEMBER", "key:1", "member", "1.5", "km"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt unit.km"};
     f(Example{"GEORADIUSBYMEMBER", "alt unit.km", argv, keys, covers},
-      cmd::Georadiusbymember{.key = "key:1", .member = "member", .radius = 1.5, .unit = cmd::Georadiusbymember::Unit::km});
+      cmd::GeoradiusByMember{.key = "key:1", .member = "member", .radius = 1.5, .unit = cmd::GeoradiusByMember::Unit::km});
   }
   {
     static constexpr std::string_view argv[] = {"GEORADIUSBYMEMBER", "key:1", "member", "1.5", "ft"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt unit.ft"};
     f(Example{"GEORADIUSBYMEMBER", "alt unit.ft", argv, keys, covers},
-      cmd::Georadiusbymember{.key = "key:1", .member = "member", .radius = 1.5, .unit = cmd::Georadiusbymember::Unit::ft});
+      cmd::GeoradiusByMember{.key = "key:1", .member = "member", .radius = 1.5, .unit = cmd::GeoradiusByMember::Unit::ft});
   }
   {
     static constexpr std::string_view argv[] = {"GEORADIUSBYMEMBER", "key:1", "member", "1.5", "mi"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt unit.mi"};
     f(Example{"GEORADIUSBYMEMBER", "alt unit.mi", argv, keys, covers},
-      cmd::Georadiusbymember{.key = "key:1", .member = "member", .radius = 1.5, .unit = cmd::Georadiusbymember::Unit::mi});
+      cmd::GeoradiusByMember{.key = "key:1", .member = "member", .radius = 1.5, .unit = cmd::GeoradiusByMember::Unit::mi});
   }
   {
     static constexpr std::string_view argv[] = {"GEORADIUSBYMEMBER", "key:1", "member", "1.5", "m", "WITHCOORD"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt unit.m", "opt withcoord"};
     f(Example{"GEORADIUSBYMEMBER", "opt withcoord", argv, keys, covers},
-      cmd::Georadiusbymember{.key = "key:1", .member = "member", .radius = 1.5, .unit = cmd::Georadiusbymember::Unit::m, .withcoord = true});
+      cmd::GeoradiusByMember{.key = "key:1", .member = "member", .radius = 1.5, .unit = cmd::GeoradiusByMember::Unit::m, .with_coord = true});
   }
   {
     static constexpr std::string_view argv[] = {"GEORADIUSBYMEMBER", "key:1", "member", "1.5", "m", "WITHDIST"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt unit.m", "opt withdist"};
     f(Example{"GEORADIUSBYMEMBER", "opt withdist", argv, keys, covers},
-      cmd::Georadiusbymember{.key = "key:1", .member = "member", .radius = 1.5, .unit = cmd::Georadiusbymember::Unit::m, .withdist = true});
+      cmd::GeoradiusByMember{.key = "key:1", .member = "member", .radius = 1.5, .unit = cmd::GeoradiusByMember::Unit::m, .with_dist = true});
   }
   {
     static constexpr std::string_view argv[] = {"GEORADIUSBYMEMBER", "key:1", "member", "1.5", "m", "WITHHASH"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt unit.m", "opt withhash"};
     f(Example{"GEORADIUSBYMEMBER", "opt withhash", argv, keys, covers},
-      cmd::Georadiusbymember{.key = "key:1", .member = "member", .radius = 1.5, .unit = cmd::Georadiusbymember::Unit::m, .withhash = true});
+      cmd::GeoradiusByMember{.key = "key:1", .member = "member", .radius = 1.5, .unit = cmd::GeoradiusByMember::Unit::m, .with_hash = true});
   }
   {
     static constexpr std::string_view argv[] = {"GEORADIUSBYMEMBER", "key:1", "member", "1.5", "m", "COUNT", "1"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt unit.m", "opt count-block"};
     f(Example{"GEORADIUSBYMEMBER", "opt count-block", argv, keys, covers},
-      cmd::Georadiusbymember{.key = "key:1", .member = "member", .radius = 1.5, .unit = cmd::Georadiusbymember::Unit::m, .count = cmd::Georadiusbymember::Count{.count = 1}});
+      cmd::GeoradiusByMember{.key = "key:1", .member = "member", .radius = 1.5, .unit = cmd::GeoradiusByMember::Unit::m, .count = cmd::GeoradiusByMember::Count{.count = 1}});
   }
   {
     static constexpr std::string_view argv[] = {"GEORADIUSBYMEMBER", "key:1", "member", "1.5", "m", "COUNT", "1", "ANY"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt unit.m", "opt count-block", "opt count-block.any"};
     f(Example{"GEORADIUSBYMEMBER", "opt count-block.any", argv, keys, covers},
-      cmd::Georadiusbymember{.key = "key:1", .member = "member", .radius = 1.5, .unit = cmd::Georadiusbymember::Unit::m, .count = cmd::Georadiusbymember::Count{.count = 1, .any = true}});
+      cmd::GeoradiusByMember{.key = "key:1", .member = "member", .radius = 1.5, .unit = cmd::GeoradiusByMember::Unit::m, .count = cmd::GeoradiusByMember::Count{.count = 1, .any = true}});
   }
   {
     static constexpr std::string_view argv[] = {"GEORADIUSBYMEMBER", "key:1", "member", "1.5", "m", "ASC"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt order.asc", "alt unit.m", "opt order"};
     f(Example{"GEORADIUSBYMEMBER", "opt order", argv, keys, covers},
-      cmd::Georadiusbymember{.key = "key:1", .member = "member", .radius = 1.5, .unit = cmd::Georadiusbymember::Unit::m, .order = cmd::Georadiusbymember::Order::asc});
+      cmd::GeoradiusByMember{.key = "key:1", .member = "member", .radius = 1.5, .unit = cmd::GeoradiusByMember::Unit::m, .order = cmd::GeoradiusByMember::Order::asc});
   }
   {
     static constexpr std::string_view argv[] = {"GEORADIUSBYMEMBER", "key:1", "member", "1.5", "m", "DESC"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt order.desc", "alt unit.m", "opt order"};
     f(Example{"GEORADIUSBYMEMBER", "alt order.desc", argv, keys, covers},
-      cmd::Georadiusbymember{.key = "key:1", .member = "member", .radius = 1.5, .unit = cmd::Georadiusbymember::Unit::m, .order = cmd::Georadiusbymember::Order::desc});
+      cmd::GeoradiusByMember{.key = "key:1", .member = "member", .radius = 1.5, .unit = cmd::GeoradiusByMember::Unit::m, .order = cmd::GeoradiusByMember::Order::desc});
   }
   {
     static constexpr std::string_view argv[] = {"GEORADIUSBYMEMBER", "key:1", "member", "1.5", "m", "STORE", "key:2"};
     static constexpr std::string_view keys[] = {"key:1", "key:2"};
     static constexpr std::string_view covers[] = {"alt store.storekey", "alt unit.m", "opt store"};
     f(Example{"GEORADIUSBYMEMBER", "opt store", argv, keys, covers},
-      cmd::Georadiusbymember{.key = "key:1", .member = "member", .radius = 1.5, .unit = cmd::Georadiusbymember::Unit::m, .store = cmd::Georadiusbymember::Store{.storekey = "key:2"}});
+      cmd::GeoradiusByMember{.key = "key:1", .member = "member", .radius = 1.5, .unit = cmd::GeoradiusByMember::Unit::m, .store = cmd::GeoradiusByMember::Store{.store_key = "key:2"}});
   }
   {
     static constexpr std::string_view argv[] = {"GEORADIUSBYMEMBER", "key:1", "member", "1.5", "m", "STOREDIST", "key:2"};
     static constexpr std::string_view keys[] = {"key:1", "key:2"};
     static constexpr std::string_view covers[] = {"alt store.storedistkey", "alt unit.m", "opt store"};
     f(Example{"GEORADIUSBYMEMBER", "alt store.storedistkey", argv, keys, covers},
-      cmd::Georadiusbymember{.key = "key:1", .member = "member", .radius = 1.5, .unit = cmd::Georadiusbymember::Unit::m, .store = cmd::Georadiusbymember::Storedist{.storedistkey = "key:2"}});
+      cmd::GeoradiusByMember{.key = "key:1", .member = "member", .radius = 1.5, .unit = cmd::GeoradiusByMember::Unit::m, .store = cmd::GeoradiusByMember::StoreDist{.store_dist_key = "key:2"}});
   }
   {
     static constexpr std::string_view argv[] = {"GEORADIUSBYMEMBER_RO", "key:1", "member", "1.5", "m"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt unit.m"};
     f(Example{"GEORADIUSBYMEMBER_RO", "", argv, keys, covers},
-      cmd::GeoradiusbymemberRo{.key = "key:1", .member = "member", .radius = 1.5, .unit = cmd::GeoradiusbymemberRo::Unit::m});
+      cmd::GeoradiusByMemberRo{.key = "key:1", .member = "member", .radius = 1.5, .unit = cmd::GeoradiusByMemberRo::Unit::m});
   }
   {
     static constexpr std::string_view argv[] = {"GEORADIUSBYMEMBER_RO", "key:1", "member", "1.5", "km"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt unit.km"};
     f(Example{"GEORADIUSBYMEMBER_RO", "alt unit.km", argv, keys, covers},
-      cmd::GeoradiusbymemberRo{.key = "key:1", .member = "member", .radius = 1.5, .unit = cmd::GeoradiusbymemberRo::Unit::km});
+      cmd::GeoradiusByMemberRo{.key = "key:1", .member = "member", .radius = 1.5, .unit = cmd::GeoradiusByMemberRo::Unit::km});
   }
   {
     static constexpr std::string_view argv[] = {"GEORADIUSBYMEMBER_RO", "key:1", "member", "1.5", "ft"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt unit.ft"};
     f(Example{"GEORADIUSBYMEMBER_RO", "alt unit.ft", argv, keys, covers},
-      cmd::GeoradiusbymemberRo{.key = "key:1", .member = "member", .radius = 1.5, .unit = cmd::GeoradiusbymemberRo::Unit::ft});
+      cmd::GeoradiusByMemberRo{.key = "key:1", .member = "member", .radius = 1.5, .unit = cmd::GeoradiusByMemberRo::Unit::ft});
   }
   {
     static constexpr std::string_view argv[] = {"GEORADIUSBYMEMBER_RO", "key:1", "member", "1.5", "mi"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt unit.mi"};
     f(Example{"GEORADIUSBYMEMBER_RO", "alt unit.mi", argv, keys, covers},
-      cmd::GeoradiusbymemberRo{.key = "key:1", .member = "member", .radius = 1.5, .unit = cmd::GeoradiusbymemberRo::Unit::mi});
+      cmd::GeoradiusByMemberRo{.key = "key:1", .member = "member", .radius = 1.5, .unit = cmd::GeoradiusByMemberRo::Unit::mi});
   }
   {
     static constexpr std::string_view argv[] = {"GEORADIUSBYMEMBER_RO", "key:1", "member", "1.5", "m", "WITHCOORD"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt unit.m", "opt withcoord"};
     f(Example{"GEORADIUSBYMEMBER_RO", "opt withcoord", argv, keys, covers},
-      cmd::GeoradiusbymemberRo{.key = "key:1", .member = "member", .radius = 1.5, .unit = cmd::GeoradiusbymemberRo::Unit::m, .withcoord = true});
+      cmd::GeoradiusByMemberRo{.key = "key:1", .member = "member", .radius = 1.5, .unit = cmd::GeoradiusByMemberRo::Unit::m, .with_coord = true});
   }
   {
     static constexpr std::string_view argv[] = {"GEORADIUSBYMEMBER_RO", "key:1", "member", "1.5", "m", "WITHDIST"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt unit.m", "opt withdist"};
     f(Example{"GEORADIUSBYMEMBER_RO", "opt withdist", argv, keys, covers},
-      cmd::GeoradiusbymemberRo{.key = "key:1", .member = "member", .radius = 1.5, .unit = cmd::GeoradiusbymemberRo::Unit::m, .withdist = true});
+      cmd::GeoradiusByMemberRo{.key = "key:1", .member = "member", .radius = 1.5, .unit = cmd::GeoradiusByMemberRo::Unit::m, .with_dist = true});
   }
   {
     static constexpr std::string_view argv[] = {"GEORADIUSBYMEMBER_RO", "key:1", "member", "1.5", "m", "WITHHASH"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt unit.m", "opt withhash"};
     f(Example{"GEORADIUSBYMEMBER_RO", "opt withhash", argv, keys, covers},
-      cmd::GeoradiusbymemberRo{.key = "key:1", .member = "member", .radius = 1.5, .unit = cmd::GeoradiusbymemberRo::Unit::m, .withhash = true});
+      cmd::GeoradiusByMemberRo{.key = "key:1", .member = "member", .radius = 1.5, .unit = cmd::GeoradiusByMemberRo::Unit::m, .with_hash = true});
   }
   {
     static constexpr std::string_view argv[] = {"GEORADIUSBYMEMBER_RO", "key:1", "member", "1.5", "m", "COUNT", "1"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt unit.m", "opt count-block"};
     f(Example{"GEORADIUSBYMEMBER_RO", "opt count-block", argv, keys, covers},
-      cmd::GeoradiusbymemberRo{.key = "key:1", .member = "member", .radius = 1.5, .unit = cmd::GeoradiusbymemberRo::Unit::m, .count = cmd::GeoradiusbymemberRo::Count{.count = 1}});
+      cmd::GeoradiusByMemberRo{.key = "key:1", .member = "member", .radius = 1.5, .unit = cmd::GeoradiusByMemberRo::Unit::m, .count = cmd::GeoradiusByMemberRo::Count{.count = 1}});
   }
   {
     static constexpr std::string_view argv[] = {"GEORADIUSBYMEMBER_RO", "key:1", "member", "1.5", "m", "COUNT", "1", "ANY"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt unit.m", "opt count-block", "opt count-block.any"};
     f(Example{"GEORADIUSBYMEMBER_RO", "opt count-block.any", argv, keys, covers},
-      cmd::GeoradiusbymemberRo{.key = "key:1", .member = "member", .radius = 1.5, .unit = cmd::GeoradiusbymemberRo::Unit::m, .count = cmd::GeoradiusbymemberRo::Count{.count = 1, .any = true}});
+      cmd::GeoradiusByMemberRo{.key = "key:1", .member = "member", .radius = 1.5, .unit = cmd::GeoradiusByMemberRo::Unit::m, .count = cmd::GeoradiusByMemberRo::Count{.count = 1, .any = true}});
   }
   {
     static constexpr std::string_view argv[] = {"GEORADIUSBYMEMBER_RO", "key:1", "member", "1.5", "m", "ASC"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt order.asc", "alt unit.m", "opt order"};
     f(Example{"GEORADIUSBYMEMBER_RO", "opt order", argv, keys, covers},
-      cmd::GeoradiusbymemberRo{.key = "key:1", .member = "member", .radius = 1.5, .unit = cmd::GeoradiusbymemberRo::Unit::m, .order = cmd::GeoradiusbymemberRo::Order::asc});
+      cmd::GeoradiusByMemberRo{.key = "key:1", .member = "member", .radius = 1.5, .unit = cmd::GeoradiusByMemberRo::Unit::m, .order = cmd::GeoradiusByMemberRo::Order::asc});
   }
   {
     static constexpr std::string_view argv[] = {"GEORADIUSBYMEMBER_RO", "key:1", "member", "1.5", "m", "DESC"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt order.desc", "alt unit.m", "opt order"};
     f(Example{"GEORADIUSBYMEMBER_RO", "alt order.desc", argv, keys, covers},
-      cmd::GeoradiusbymemberRo{.key = "key:1", .member = "member", .radius = 1.5, .unit = cmd::GeoradiusbymemberRo::Unit::m, .order = cmd::GeoradiusbymemberRo::Order::desc});
+      cmd::GeoradiusByMemberRo{.key = "key:1", .member = "member", .radius = 1.5, .unit = cmd::GeoradiusByMemberRo::Unit::m, .order = cmd::GeoradiusByMemberRo::Order::desc});
   }
   {
     static constexpr std::string_view argv[] = {"GEORADIUS_RO", "key:1", "13.361389", "38.115556", "1.5", "m"};
@@ -2298,21 +2298,21 @@ void for_each_example(F&& f) {
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt unit.m", "opt withcoord"};
     f(Example{"GEORADIUS_RO", "opt withcoord", argv, keys, covers},
-      cmd::GeoradiusRo{.key = "key:1", .longitude = 13.361389, .latitude = 38.115556, .radius = 1.5, .unit = cmd::GeoradiusRo::Unit::m, .withcoord = true});
+      cmd::GeoradiusRo{.key = "key:1", .longitude = 13.361389, .latitude = 38.115556, .radius = 1.5, .unit = cmd::GeoradiusRo::Unit::m, .with_coord = true});
   }
   {
     static constexpr std::string_view argv[] = {"GEORADIUS_RO", "key:1", "13.361389", "38.115556", "1.5", "m", "WITHDIST"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt unit.m", "opt withdist"};
     f(Example{"GEORADIUS_RO", "opt withdist", argv, keys, covers},
-      cmd::GeoradiusRo{.key = "key:1", .longitude = 13.361389, .latitude = 38.115556, .radius = 1.5, .unit = cmd::GeoradiusRo::Unit::m, .withdist = true});
+      cmd::GeoradiusRo{.key = "key:1", .longitude = 13.361389, .latitude = 38.115556, .radius = 1.5, .unit = cmd::GeoradiusRo::Unit::m, .with_dist = true});
   }
   {
     static constexpr std::string_view argv[] = {"GEORADIUS_RO", "key:1", "13.361389", "38.115556", "1.5", "m", "WITHHASH"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt unit.m", "opt withhash"};
     f(Example{"GEORADIUS_RO", "opt withhash", argv, keys, covers},
-      cmd::GeoradiusRo{.key = "key:1", .longitude = 13.361389, .latitude = 38.115556, .radius = 1.5, .unit = cmd::GeoradiusRo::Unit::m, .withhash = true});
+      cmd::GeoradiusRo{.key = "key:1", .longitude = 13.361389, .latitude = 38.115556, .radius = 1.5, .unit = cmd::GeoradiusRo::Unit::m, .with_hash = true});
   }
   {
     static constexpr std::string_view argv[] = {"GEORADIUS_RO", "key:1", "13.361389", "38.115556", "1.5", "m", "COUNT", "1"};
@@ -2347,301 +2347,301 @@ void for_each_example(F&& f) {
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt by.circle", "alt by.circle.unit.m", "alt from.member", "opt from"};
     f(Example{"GEOSEARCH", "", argv, keys, covers},
-      cmd::Geosearch{.key = "key:1", .by = cmd::Geosearch::Circle{.radius = 1.5, .unit = cmd::Geosearch::Unit::m}, .from = cmd::Geosearch::Frommember{.member = "member"}});
+      cmd::Geosearch{.key = "key:1", .by = cmd::Geosearch::ByRadius{.radius = 1.5, .unit = cmd::Geosearch::Unit::m}, .from = cmd::Geosearch::FromMember{.member = "member"}});
   }
   {
     static constexpr std::string_view argv[] = {"GEOSEARCH", "key:1", "FROMLONLAT", "13.361389", "38.115556", "BYRADIUS", "1.5", "m"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt by.circle", "alt by.circle.unit.m", "alt from.fromlonlat", "opt from"};
     f(Example{"GEOSEARCH", "alt from.fromlonlat", argv, keys, covers},
-      cmd::Geosearch{.key = "key:1", .by = cmd::Geosearch::Circle{.radius = 1.5, .unit = cmd::Geosearch::Unit::m}, .from = cmd::Geosearch::Fromlonlat{.longitude = 13.361389, .latitude = 38.115556}});
+      cmd::Geosearch{.key = "key:1", .by = cmd::Geosearch::ByRadius{.radius = 1.5, .unit = cmd::Geosearch::Unit::m}, .from = cmd::Geosearch::FromLonLat{.longitude = 13.361389, .latitude = 38.115556}});
   }
   {
     static constexpr std::string_view argv[] = {"GEOSEARCH", "key:1", "FROMMEMBER", "member", "BYRADIUS", "1.5", "km"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt by.circle", "alt by.circle.unit.km", "alt from.member", "opt from"};
     f(Example{"GEOSEARCH", "alt by.circle.unit.km", argv, keys, covers},
-      cmd::Geosearch{.key = "key:1", .by = cmd::Geosearch::Circle{.radius = 1.5, .unit = cmd::Geosearch::Unit::km}, .from = cmd::Geosearch::Frommember{.member = "member"}});
+      cmd::Geosearch{.key = "key:1", .by = cmd::Geosearch::ByRadius{.radius = 1.5, .unit = cmd::Geosearch::Unit::km}, .from = cmd::Geosearch::FromMember{.member = "member"}});
   }
   {
     static constexpr std::string_view argv[] = {"GEOSEARCH", "key:1", "FROMMEMBER", "member", "BYRADIUS", "1.5", "ft"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt by.circle", "alt by.circle.unit.ft", "alt from.member", "opt from"};
     f(Example{"GEOSEARCH", "alt by.circle.unit.ft", argv, keys, covers},
-      cmd::Geosearch{.key = "key:1", .by = cmd::Geosearch::Circle{.radius = 1.5, .unit = cmd::Geosearch::Unit::ft}, .from = cmd::Geosearch::Frommember{.member = "member"}});
+      cmd::Geosearch{.key = "key:1", .by = cmd::Geosearch::ByRadius{.radius = 1.5, .unit = cmd::Geosearch::Unit::ft}, .from = cmd::Geosearch::FromMember{.member = "member"}});
   }
   {
     static constexpr std::string_view argv[] = {"GEOSEARCH", "key:1", "FROMMEMBER", "member", "BYRADIUS", "1.5", "mi"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt by.circle", "alt by.circle.unit.mi", "alt from.member", "opt from"};
     f(Example{"GEOSEARCH", "alt by.circle.unit.mi", argv, keys, covers},
-      cmd::Geosearch{.key = "key:1", .by = cmd::Geosearch::Circle{.radius = 1.5, .unit = cmd::Geosearch::Unit::mi}, .from = cmd::Geosearch::Frommember{.member = "member"}});
+      cmd::Geosearch{.key = "key:1", .by = cmd::Geosearch::ByRadius{.radius = 1.5, .unit = cmd::Geosearch::Unit::mi}, .from = cmd::Geosearch::FromMember{.member = "member"}});
   }
   {
     static constexpr std::string_view argv[] = {"GEOSEARCH", "key:1", "FROMMEMBER", "member", "BYBOX", "1.5", "2.5", "m"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt by.box", "alt by.box.unit.m", "alt from.member", "opt from"};
     f(Example{"GEOSEARCH", "alt by.box", argv, keys, covers},
-      cmd::Geosearch{.key = "key:1", .by = cmd::Geosearch::Box{.width = 1.5, .height = 2.5, .unit = cmd::Geosearch::Unit::m}, .from = cmd::Geosearch::Frommember{.member = "member"}});
+      cmd::Geosearch{.key = "key:1", .by = cmd::Geosearch::ByBox{.width = 1.5, .height = 2.5, .unit = cmd::Geosearch::Unit::m}, .from = cmd::Geosearch::FromMember{.member = "member"}});
   }
   {
     static constexpr std::string_view argv[] = {"GEOSEARCH", "key:1", "FROMMEMBER", "member", "BYBOX", "1.5", "2.5", "km"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt by.box", "alt by.box.unit.km", "alt from.member", "opt from"};
     f(Example{"GEOSEARCH", "alt by.box.unit.km", argv, keys, covers},
-      cmd::Geosearch{.key = "key:1", .by = cmd::Geosearch::Box{.width = 1.5, .height = 2.5, .unit = cmd::Geosearch::Unit::km}, .from = cmd::Geosearch::Frommember{.member = "member"}});
+      cmd::Geosearch{.key = "key:1", .by = cmd::Geosearch::ByBox{.width = 1.5, .height = 2.5, .unit = cmd::Geosearch::Unit::km}, .from = cmd::Geosearch::FromMember{.member = "member"}});
   }
   {
     static constexpr std::string_view argv[] = {"GEOSEARCH", "key:1", "FROMMEMBER", "member", "BYBOX", "1.5", "2.5", "ft"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt by.box", "alt by.box.unit.ft", "alt from.member", "opt from"};
     f(Example{"GEOSEARCH", "alt by.box.unit.ft", argv, keys, covers},
-      cmd::Geosearch{.key = "key:1", .by = cmd::Geosearch::Box{.width = 1.5, .height = 2.5, .unit = cmd::Geosearch::Unit::ft}, .from = cmd::Geosearch::Frommember{.member = "member"}});
+      cmd::Geosearch{.key = "key:1", .by = cmd::Geosearch::ByBox{.width = 1.5, .height = 2.5, .unit = cmd::Geosearch::Unit::ft}, .from = cmd::Geosearch::FromMember{.member = "member"}});
   }
   {
     static constexpr std::string_view argv[] = {"GEOSEARCH", "key:1", "FROMMEMBER", "member", "BYBOX", "1.5", "2.5", "mi"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt by.box", "alt by.box.unit.mi", "alt from.member", "opt from"};
     f(Example{"GEOSEARCH", "alt by.box.unit.mi", argv, keys, covers},
-      cmd::Geosearch{.key = "key:1", .by = cmd::Geosearch::Box{.width = 1.5, .height = 2.5, .unit = cmd::Geosearch::Unit::mi}, .from = cmd::Geosearch::Frommember{.member = "member"}});
+      cmd::Geosearch{.key = "key:1", .by = cmd::Geosearch::ByBox{.width = 1.5, .height = 2.5, .unit = cmd::Geosearch::Unit::mi}, .from = cmd::Geosearch::FromMember{.member = "member"}});
   }
   {
     static constexpr std::string_view argv[] = {"GEOSEARCH", "key:1", "BYPOLYGON", "3", "12", "37", "16", "37", "16", "39.5"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt by.polygon"};
     f(Example{"GEOSEARCH", "alt by.polygon", argv, keys, covers},
-      cmd::Geosearch{.key = "key:1", .by = cmd::Geosearch::Polygon{.vertices = {{12.0, 37.0}, {16.0, 37.0}, {16.0, 39.5}}}});
+      cmd::Geosearch{.key = "key:1", .by = cmd::Geosearch::ByPolygon{.vertices = {{12.0, 37.0}, {16.0, 37.0}, {16.0, 39.5}}}});
   }
   {
     static constexpr std::string_view argv[] = {"GEOSEARCH", "key:1", "FROMMEMBER", "member", "BYRADIUS", "1.5", "m", "ASC"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt by.circle", "alt by.circle.unit.m", "alt from.member", "alt order.asc", "opt from", "opt order"};
     f(Example{"GEOSEARCH", "opt order", argv, keys, covers},
-      cmd::Geosearch{.key = "key:1", .by = cmd::Geosearch::Circle{.radius = 1.5, .unit = cmd::Geosearch::Unit::m}, .from = cmd::Geosearch::Frommember{.member = "member"}, .order = cmd::Geosearch::Order::asc});
+      cmd::Geosearch{.key = "key:1", .by = cmd::Geosearch::ByRadius{.radius = 1.5, .unit = cmd::Geosearch::Unit::m}, .from = cmd::Geosearch::FromMember{.member = "member"}, .order = cmd::Geosearch::Order::asc});
   }
   {
     static constexpr std::string_view argv[] = {"GEOSEARCH", "key:1", "FROMMEMBER", "member", "BYRADIUS", "1.5", "m", "DESC"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt by.circle", "alt by.circle.unit.m", "alt from.member", "alt order.desc", "opt from", "opt order"};
     f(Example{"GEOSEARCH", "alt order.desc", argv, keys, covers},
-      cmd::Geosearch{.key = "key:1", .by = cmd::Geosearch::Circle{.radius = 1.5, .unit = cmd::Geosearch::Unit::m}, .from = cmd::Geosearch::Frommember{.member = "member"}, .order = cmd::Geosearch::Order::desc});
+      cmd::Geosearch{.key = "key:1", .by = cmd::Geosearch::ByRadius{.radius = 1.5, .unit = cmd::Geosearch::Unit::m}, .from = cmd::Geosearch::FromMember{.member = "member"}, .order = cmd::Geosearch::Order::desc});
   }
   {
     static constexpr std::string_view argv[] = {"GEOSEARCH", "key:1", "FROMMEMBER", "member", "BYRADIUS", "1.5", "m", "COUNT", "1"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt by.circle", "alt by.circle.unit.m", "alt from.member", "opt count-block", "opt from"};
     f(Example{"GEOSEARCH", "opt count-block", argv, keys, covers},
-      cmd::Geosearch{.key = "key:1", .by = cmd::Geosearch::Circle{.radius = 1.5, .unit = cmd::Geosearch::Unit::m}, .from = cmd::Geosearch::Frommember{.member = "member"}, .count = cmd::Geosearch::Count{.count = 1}});
+      cmd::Geosearch{.key = "key:1", .by = cmd::Geosearch::ByRadius{.radius = 1.5, .unit = cmd::Geosearch::Unit::m}, .from = cmd::Geosearch::FromMember{.member = "member"}, .count = cmd::Geosearch::Count{.count = 1}});
   }
   {
     static constexpr std::string_view argv[] = {"GEOSEARCH", "key:1", "FROMMEMBER", "member", "BYRADIUS", "1.5", "m", "COUNT", "1", "ANY"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt by.circle", "alt by.circle.unit.m", "alt from.member", "opt count-block", "opt count-block.any", "opt from"};
     f(Example{"GEOSEARCH", "opt count-block.any", argv, keys, covers},
-      cmd::Geosearch{.key = "key:1", .by = cmd::Geosearch::Circle{.radius = 1.5, .unit = cmd::Geosearch::Unit::m}, .from = cmd::Geosearch::Frommember{.member = "member"}, .count = cmd::Geosearch::Count{.count = 1, .any = true}});
+      cmd::Geosearch{.key = "key:1", .by = cmd::Geosearch::ByRadius{.radius = 1.5, .unit = cmd::Geosearch::Unit::m}, .from = cmd::Geosearch::FromMember{.member = "member"}, .count = cmd::Geosearch::Count{.count = 1, .any = true}});
   }
   {
     static constexpr std::string_view argv[] = {"GEOSEARCH", "key:1", "FROMMEMBER", "member", "BYRADIUS", "1.5", "m", "WITHCOORD", "WITHDIST", "WITHHASH"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt by.circle", "alt by.circle.unit.m", "alt from.member", "opt from"};
     f(Example{"GEOSEARCH", "", argv, keys, covers},
-      cmd::GeosearchDetailed{.key = "key:1", .by = cmd::GeosearchDetailed::Circle{.radius = 1.5, .unit = cmd::GeosearchDetailed::Unit::m}, .from = cmd::GeosearchDetailed::Frommember{.member = "member"}});
+      cmd::GeosearchDetailed{.key = "key:1", .by = cmd::GeosearchDetailed::ByRadius{.radius = 1.5, .unit = cmd::GeosearchDetailed::Unit::m}, .from = cmd::GeosearchDetailed::FromMember{.member = "member"}});
   }
   {
     static constexpr std::string_view argv[] = {"GEOSEARCH", "key:1", "FROMLONLAT", "13.361389", "38.115556", "BYRADIUS", "1.5", "m", "WITHCOORD", "WITHDIST", "WITHHASH"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt by.circle", "alt by.circle.unit.m", "alt from.fromlonlat", "opt from"};
     f(Example{"GEOSEARCH", "alt from.fromlonlat", argv, keys, covers},
-      cmd::GeosearchDetailed{.key = "key:1", .by = cmd::GeosearchDetailed::Circle{.radius = 1.5, .unit = cmd::GeosearchDetailed::Unit::m}, .from = cmd::GeosearchDetailed::Fromlonlat{.longitude = 13.361389, .latitude = 38.115556}});
+      cmd::GeosearchDetailed{.key = "key:1", .by = cmd::GeosearchDetailed::ByRadius{.radius = 1.5, .unit = cmd::GeosearchDetailed::Unit::m}, .from = cmd::GeosearchDetailed::FromLonLat{.longitude = 13.361389, .latitude = 38.115556}});
   }
   {
     static constexpr std::string_view argv[] = {"GEOSEARCH", "key:1", "FROMMEMBER", "member", "BYRADIUS", "1.5", "km", "WITHCOORD", "WITHDIST", "WITHHASH"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt by.circle", "alt by.circle.unit.km", "alt from.member", "opt from"};
     f(Example{"GEOSEARCH", "alt by.circle.unit.km", argv, keys, covers},
-      cmd::GeosearchDetailed{.key = "key:1", .by = cmd::GeosearchDetailed::Circle{.radius = 1.5, .unit = cmd::GeosearchDetailed::Unit::km}, .from = cmd::GeosearchDetailed::Frommember{.member = "member"}});
+      cmd::GeosearchDetailed{.key = "key:1", .by = cmd::GeosearchDetailed::ByRadius{.radius = 1.5, .unit = cmd::GeosearchDetailed::Unit::km}, .from = cmd::GeosearchDetailed::FromMember{.member = "member"}});
   }
   {
     static constexpr std::string_view argv[] = {"GEOSEARCH", "key:1", "FROMMEMBER", "member", "BYRADIUS", "1.5", "ft", "WITHCOORD", "WITHDIST", "WITHHASH"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt by.circle", "alt by.circle.unit.ft", "alt from.member", "opt from"};
     f(Example{"GEOSEARCH", "alt by.circle.unit.ft", argv, keys, covers},
-      cmd::GeosearchDetailed{.key = "key:1", .by = cmd::GeosearchDetailed::Circle{.radius = 1.5, .unit = cmd::GeosearchDetailed::Unit::ft}, .from = cmd::GeosearchDetailed::Frommember{.member = "member"}});
+      cmd::GeosearchDetailed{.key = "key:1", .by = cmd::GeosearchDetailed::ByRadius{.radius = 1.5, .unit = cmd::GeosearchDetailed::Unit::ft}, .from = cmd::GeosearchDetailed::FromMember{.member = "member"}});
   }
   {
     static constexpr std::string_view argv[] = {"GEOSEARCH", "key:1", "FROMMEMBER", "member", "BYRADIUS", "1.5", "mi", "WITHCOORD", "WITHDIST", "WITHHASH"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt by.circle", "alt by.circle.unit.mi", "alt from.member", "opt from"};
     f(Example{"GEOSEARCH", "alt by.circle.unit.mi", argv, keys, covers},
-      cmd::GeosearchDetailed{.key = "key:1", .by = cmd::GeosearchDetailed::Circle{.radius = 1.5, .unit = cmd::GeosearchDetailed::Unit::mi}, .from = cmd::GeosearchDetailed::Frommember{.member = "member"}});
+      cmd::GeosearchDetailed{.key = "key:1", .by = cmd::GeosearchDetailed::ByRadius{.radius = 1.5, .unit = cmd::GeosearchDetailed::Unit::mi}, .from = cmd::GeosearchDetailed::FromMember{.member = "member"}});
   }
   {
     static constexpr std::string_view argv[] = {"GEOSEARCH", "key:1", "FROMMEMBER", "member", "BYBOX", "1.5", "2.5", "m", "WITHCOORD", "WITHDIST", "WITHHASH"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt by.box", "alt by.box.unit.m", "alt from.member", "opt from"};
     f(Example{"GEOSEARCH", "alt by.box", argv, keys, covers},
-      cmd::GeosearchDetailed{.key = "key:1", .by = cmd::GeosearchDetailed::Box{.width = 1.5, .height = 2.5, .unit = cmd::GeosearchDetailed::Unit::m}, .from = cmd::GeosearchDetailed::Frommember{.member = "member"}});
+      cmd::GeosearchDetailed{.key = "key:1", .by = cmd::GeosearchDetailed::ByBox{.width = 1.5, .height = 2.5, .unit = cmd::GeosearchDetailed::Unit::m}, .from = cmd::GeosearchDetailed::FromMember{.member = "member"}});
   }
   {
     static constexpr std::string_view argv[] = {"GEOSEARCH", "key:1", "FROMMEMBER", "member", "BYBOX", "1.5", "2.5", "km", "WITHCOORD", "WITHDIST", "WITHHASH"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt by.box", "alt by.box.unit.km", "alt from.member", "opt from"};
     f(Example{"GEOSEARCH", "alt by.box.unit.km", argv, keys, covers},
-      cmd::GeosearchDetailed{.key = "key:1", .by = cmd::GeosearchDetailed::Box{.width = 1.5, .height = 2.5, .unit = cmd::GeosearchDetailed::Unit::km}, .from = cmd::GeosearchDetailed::Frommember{.member = "member"}});
+      cmd::GeosearchDetailed{.key = "key:1", .by = cmd::GeosearchDetailed::ByBox{.width = 1.5, .height = 2.5, .unit = cmd::GeosearchDetailed::Unit::km}, .from = cmd::GeosearchDetailed::FromMember{.member = "member"}});
   }
   {
     static constexpr std::string_view argv[] = {"GEOSEARCH", "key:1", "FROMMEMBER", "member", "BYBOX", "1.5", "2.5", "ft", "WITHCOORD", "WITHDIST", "WITHHASH"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt by.box", "alt by.box.unit.ft", "alt from.member", "opt from"};
     f(Example{"GEOSEARCH", "alt by.box.unit.ft", argv, keys, covers},
-      cmd::GeosearchDetailed{.key = "key:1", .by = cmd::GeosearchDetailed::Box{.width = 1.5, .height = 2.5, .unit = cmd::GeosearchDetailed::Unit::ft}, .from = cmd::GeosearchDetailed::Frommember{.member = "member"}});
+      cmd::GeosearchDetailed{.key = "key:1", .by = cmd::GeosearchDetailed::ByBox{.width = 1.5, .height = 2.5, .unit = cmd::GeosearchDetailed::Unit::ft}, .from = cmd::GeosearchDetailed::FromMember{.member = "member"}});
   }
   {
     static constexpr std::string_view argv[] = {"GEOSEARCH", "key:1", "FROMMEMBER", "member", "BYBOX", "1.5", "2.5", "mi", "WITHCOORD", "WITHDIST", "WITHHASH"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt by.box", "alt by.box.unit.mi", "alt from.member", "opt from"};
     f(Example{"GEOSEARCH", "alt by.box.unit.mi", argv, keys, covers},
-      cmd::GeosearchDetailed{.key = "key:1", .by = cmd::GeosearchDetailed::Box{.width = 1.5, .height = 2.5, .unit = cmd::GeosearchDetailed::Unit::mi}, .from = cmd::GeosearchDetailed::Frommember{.member = "member"}});
+      cmd::GeosearchDetailed{.key = "key:1", .by = cmd::GeosearchDetailed::ByBox{.width = 1.5, .height = 2.5, .unit = cmd::GeosearchDetailed::Unit::mi}, .from = cmd::GeosearchDetailed::FromMember{.member = "member"}});
   }
   {
     static constexpr std::string_view argv[] = {"GEOSEARCH", "key:1", "BYPOLYGON", "3", "12", "37", "16", "37", "16", "39.5", "WITHCOORD", "WITHDIST", "WITHHASH"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt by.polygon"};
     f(Example{"GEOSEARCH", "alt by.polygon", argv, keys, covers},
-      cmd::GeosearchDetailed{.key = "key:1", .by = cmd::GeosearchDetailed::Polygon{.vertices = {{12.0, 37.0}, {16.0, 37.0}, {16.0, 39.5}}}});
+      cmd::GeosearchDetailed{.key = "key:1", .by = cmd::GeosearchDetailed::ByPolygon{.vertices = {{12.0, 37.0}, {16.0, 37.0}, {16.0, 39.5}}}});
   }
   {
     static constexpr std::string_view argv[] = {"GEOSEARCH", "key:1", "FROMMEMBER", "member", "BYRADIUS", "1.5", "m", "ASC", "WITHCOORD", "WITHDIST", "WITHHASH"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt by.circle", "alt by.circle.unit.m", "alt from.member", "alt order.asc", "opt from", "opt order"};
     f(Example{"GEOSEARCH", "opt order", argv, keys, covers},
-      cmd::GeosearchDetailed{.key = "key:1", .by = cmd::GeosearchDetailed::Circle{.radius = 1.5, .unit = cmd::GeosearchDetailed::Unit::m}, .from = cmd::GeosearchDetailed::Frommember{.member = "member"}, .order = cmd::GeosearchDetailed::Order::asc});
+      cmd::GeosearchDetailed{.key = "key:1", .by = cmd::GeosearchDetailed::ByRadius{.radius = 1.5, .unit = cmd::GeosearchDetailed::Unit::m}, .from = cmd::GeosearchDetailed::FromMember{.member = "member"}, .order = cmd::GeosearchDetailed::Order::asc});
   }
   {
     static constexpr std::string_view argv[] = {"GEOSEARCH", "key:1", "FROMMEMBER", "member", "BYRADIUS", "1.5", "m", "DESC", "WITHCOORD", "WITHDIST", "WITHHASH"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt by.circle", "alt by.circle.unit.m", "alt from.member", "alt order.desc", "opt from", "opt order"};
     f(Example{"GEOSEARCH", "alt order.desc", argv, keys, covers},
-      cmd::GeosearchDetailed{.key = "key:1", .by = cmd::GeosearchDetailed::Circle{.radius = 1.5, .unit = cmd::GeosearchDetailed::Unit::m}, .from = cmd::GeosearchDetailed::Frommember{.member = "member"}, .order = cmd::GeosearchDetailed::Order::desc});
+      cmd::GeosearchDetailed{.key = "key:1", .by = cmd::GeosearchDetailed::ByRadius{.radius = 1.5, .unit = cmd::GeosearchDetailed::Unit::m}, .from = cmd::GeosearchDetailed::FromMember{.member = "member"}, .order = cmd::GeosearchDetailed::Order::desc});
   }
   {
     static constexpr std::string_view argv[] = {"GEOSEARCH", "key:1", "FROMMEMBER", "member", "BYRADIUS", "1.5", "m", "COUNT", "1", "WITHCOORD", "WITHDIST", "WITHHASH"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt by.circle", "alt by.circle.unit.m", "alt from.member", "opt count-block", "opt from"};
     f(Example{"GEOSEARCH", "opt count-block", argv, keys, covers},
-      cmd::GeosearchDetailed{.key = "key:1", .by = cmd::GeosearchDetailed::Circle{.radius = 1.5, .unit = cmd::GeosearchDetailed::Unit::m}, .from = cmd::GeosearchDetailed::Frommember{.member = "member"}, .count = cmd::GeosearchDetailed::Count{.count = 1}});
+      cmd::GeosearchDetailed{.key = "key:1", .by = cmd::GeosearchDetailed::ByRadius{.radius = 1.5, .unit = cmd::GeosearchDetailed::Unit::m}, .from = cmd::GeosearchDetailed::FromMember{.member = "member"}, .count = cmd::GeosearchDetailed::Count{.count = 1}});
   }
   {
     static constexpr std::string_view argv[] = {"GEOSEARCH", "key:1", "FROMMEMBER", "member", "BYRADIUS", "1.5", "m", "COUNT", "1", "ANY", "WITHCOORD", "WITHDIST", "WITHHASH"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt by.circle", "alt by.circle.unit.m", "alt from.member", "opt count-block", "opt count-block.any", "opt from"};
     f(Example{"GEOSEARCH", "opt count-block.any", argv, keys, covers},
-      cmd::GeosearchDetailed{.key = "key:1", .by = cmd::GeosearchDetailed::Circle{.radius = 1.5, .unit = cmd::GeosearchDetailed::Unit::m}, .from = cmd::GeosearchDetailed::Frommember{.member = "member"}, .count = cmd::GeosearchDetailed::Count{.count = 1, .any = true}});
+      cmd::GeosearchDetailed{.key = "key:1", .by = cmd::GeosearchDetailed::ByRadius{.radius = 1.5, .unit = cmd::GeosearchDetailed::Unit::m}, .from = cmd::GeosearchDetailed::FromMember{.member = "member"}, .count = cmd::GeosearchDetailed::Count{.count = 1, .any = true}});
   }
   {
     static constexpr std::string_view argv[] = {"GEOSEARCHSTORE", "key:1", "key:2", "FROMMEMBER", "member", "BYRADIUS", "1.5", "m"};
     static constexpr std::string_view keys[] = {"key:1", "key:2"};
     static constexpr std::string_view covers[] = {"alt by.circle", "alt by.circle.unit.m", "alt from.member", "opt from"};
     f(Example{"GEOSEARCHSTORE", "", argv, keys, covers},
-      cmd::Geosearchstore{.destination = "key:1", .source = "key:2", .by = cmd::Geosearchstore::Circle{.radius = 1.5, .unit = cmd::Geosearchstore::Unit::m}, .from = cmd::Geosearchstore::Frommember{.member = "member"}});
+      cmd::Geosearchstore{.destination = "key:1", .source = "key:2", .by = cmd::Geosearchstore::ByRadius{.radius = 1.5, .unit = cmd::Geosearchstore::Unit::m}, .from = cmd::Geosearchstore::FromMember{.member = "member"}});
   }
   {
     static constexpr std::string_view argv[] = {"GEOSEARCHSTORE", "key:1", "key:2", "FROMLONLAT", "13.361389", "38.115556", "BYRADIUS", "1.5", "m"};
     static constexpr std::string_view keys[] = {"key:1", "key:2"};
     static constexpr std::string_view covers[] = {"alt by.circle", "alt by.circle.unit.m", "alt from.fromlonlat", "opt from"};
     f(Example{"GEOSEARCHSTORE", "alt from.fromlonlat", argv, keys, covers},
-      cmd::Geosearchstore{.destination = "key:1", .source = "key:2", .by = cmd::Geosearchstore::Circle{.radius = 1.5, .unit = cmd::Geosearchstore::Unit::m}, .from = cmd::Geosearchstore::Fromlonlat{.longitude = 13.361389, .latitude = 38.115556}});
+      cmd::Geosearchstore{.destination = "key:1", .source = "key:2", .by = cmd::Geosearchstore::ByRadius{.radius = 1.5, .unit = cmd::Geosearchstore::Unit::m}, .from = cmd::Geosearchstore::FromLonLat{.longitude = 13.361389, .latitude = 38.115556}});
   }
   {
     static constexpr std::string_view argv[] = {"GEOSEARCHSTORE", "key:1", "key:2", "FROMMEMBER", "member", "BYRADIUS", "1.5", "km"};
     static constexpr std::string_view keys[] = {"key:1", "key:2"};
     static constexpr std::string_view covers[] = {"alt by.circle", "alt by.circle.unit.km", "alt from.member", "opt from"};
     f(Example{"GEOSEARCHSTORE", "alt by.circle.unit.km", argv, keys, covers},
-      cmd::Geosearchstore{.destination = "key:1", .source = "key:2", .by = cmd::Geosearchstore::Circle{.radius = 1.5, .unit = cmd::Geosearchstore::Unit::km}, .from = cmd::Geosearchstore::Frommember{.member = "member"}});
+      cmd::Geosearchstore{.destination = "key:1", .source = "key:2", .by = cmd::Geosearchstore::ByRadius{.radius = 1.5, .unit = cmd::Geosearchstore::Unit::km}, .from = cmd::Geosearchstore::FromMember{.member = "member"}});
   }
   {
     static constexpr std::string_view argv[] = {"GEOSEARCHSTORE", "key:1", "key:2", "FROMMEMBER", "member", "BYRADIUS", "1.5", "ft"};
     static constexpr std::string_view keys[] = {"key:1", "key:2"};
     static constexpr std::string_view covers[] = {"alt by.circle", "alt by.circle.unit.ft", "alt from.member", "opt from"};
     f(Example{"GEOSEARCHSTORE", "alt by.circle.unit.ft", argv, keys, covers},
-      cmd::Geosearchstore{.destination = "key:1", .source = "key:2", .by = cmd::Geosearchstore::Circle{.radius = 1.5, .unit = cmd::Geosearchstore::Unit::ft}, .from = cmd::Geosearchstore::Frommember{.member = "member"}});
+      cmd::Geosearchstore{.destination = "key:1", .source = "key:2", .by = cmd::Geosearchstore::ByRadius{.radius = 1.5, .unit = cmd::Geosearchstore::Unit::ft}, .from = cmd::Geosearchstore::FromMember{.member = "member"}});
   }
   {
     static constexpr std::string_view argv[] = {"GEOSEARCHSTORE", "key:1", "key:2", "FROMMEMBER", "member", "BYRADIUS", "1.5", "mi"};
     static constexpr std::string_view keys[] = {"key:1", "key:2"};
     static constexpr std::string_view covers[] = {"alt by.circle", "alt by.circle.unit.mi", "alt from.member", "opt from"};
     f(Example{"GEOSEARCHSTORE", "alt by.circle.unit.mi", argv, keys, covers},
-      cmd::Geosearchstore{.destination = "key:1", .source = "key:2", .by = cmd::Geosearchstore::Circle{.radius = 1.5, .unit = cmd::Geosearchstore::Unit::mi}, .from = cmd::Geosearchstore::Frommember{.member = "member"}});
+      cmd::Geosearchstore{.destination = "key:1", .source = "key:2", .by = cmd::Geosearchstore::ByRadius{.radius = 1.5, .unit = cmd::Geosearchstore::Unit::mi}, .from = cmd::Geosearchstore::FromMember{.member = "member"}});
   }
   {
     static constexpr std::string_view argv[] = {"GEOSEARCHSTORE", "key:1", "key:2", "FROMMEMBER", "member", "BYBOX", "1.5", "2.5", "m"};
     static constexpr std::string_view keys[] = {"key:1", "key:2"};
     static constexpr std::string_view covers[] = {"alt by.box", "alt by.box.unit.m", "alt from.member", "opt from"};
     f(Example{"GEOSEARCHSTORE", "alt by.box", argv, keys, covers},
-      cmd::Geosearchstore{.destination = "key:1", .source = "key:2", .by = cmd::Geosearchstore::Box{.width = 1.5, .height = 2.5, .unit = cmd::Geosearchstore::Unit::m}, .from = cmd::Geosearchstore::Frommember{.member = "member"}});
+      cmd::Geosearchstore{.destination = "key:1", .source = "key:2", .by = cmd::Geosearchstore::ByBox{.width = 1.5, .height = 2.5, .unit = cmd::Geosearchstore::Unit::m}, .from = cmd::Geosearchstore::FromMember{.member = "member"}});
   }
   {
     static constexpr std::string_view argv[] = {"GEOSEARCHSTORE", "key:1", "key:2", "FROMMEMBER", "member", "BYBOX", "1.5", "2.5", "km"};
     static constexpr std::string_view keys[] = {"key:1", "key:2"};
     static constexpr std::string_view covers[] = {"alt by.box", "alt by.box.unit.km", "alt from.member", "opt from"};
     f(Example{"GEOSEARCHSTORE", "alt by.box.unit.km", argv, keys, covers},
-      cmd::Geosearchstore{.destination = "key:1", .source = "key:2", .by = cmd::Geosearchstore::Box{.width = 1.5, .height = 2.5, .unit = cmd::Geosearchstore::Unit::km}, .from = cmd::Geosearchstore::Frommember{.member = "member"}});
+      cmd::Geosearchstore{.destination = "key:1", .source = "key:2", .by = cmd::Geosearchstore::ByBox{.width = 1.5, .height = 2.5, .unit = cmd::Geosearchstore::Unit::km}, .from = cmd::Geosearchstore::FromMember{.member = "member"}});
   }
   {
     static constexpr std::string_view argv[] = {"GEOSEARCHSTORE", "key:1", "key:2", "FROMMEMBER", "member", "BYBOX", "1.5", "2.5", "ft"};
     static constexpr std::string_view keys[] = {"key:1", "key:2"};
     static constexpr std::string_view covers[] = {"alt by.box", "alt by.box.unit.ft", "alt from.member", "opt from"};
     f(Example{"GEOSEARCHSTORE", "alt by.box.unit.ft", argv, keys, covers},
-      cmd::Geosearchstore{.destination = "key:1", .source = "key:2", .by = cmd::Geosearchstore::Box{.width = 1.5, .height = 2.5, .unit = cmd::Geosearchstore::Unit::ft}, .from = cmd::Geosearchstore::Frommember{.member = "member"}});
+      cmd::Geosearchstore{.destination = "key:1", .source = "key:2", .by = cmd::Geosearchstore::ByBox{.width = 1.5, .height = 2.5, .unit = cmd::Geosearchstore::Unit::ft}, .from = cmd::Geosearchstore::FromMember{.member = "member"}});
   }
   {
     static constexpr std::string_view argv[] = {"GEOSEARCHSTORE", "key:1", "key:2", "FROMMEMBER", "member", "BYBOX", "1.5", "2.5", "mi"};
     static constexpr std::string_view keys[] = {"key:1", "key:2"};
     static constexpr std::string_view covers[] = {"alt by.box", "alt by.box.unit.mi", "alt from.member", "opt from"};
     f(Example{"GEOSEARCHSTORE", "alt by.box.unit.mi", argv, keys, covers},
-      cmd::Geosearchstore{.destination = "key:1", .source = "key:2", .by = cmd::Geosearchstore::Box{.width = 1.5, .height = 2.5, .unit = cmd::Geosearchstore::Unit::mi}, .from = cmd::Geosearchstore::Frommember{.member = "member"}});
+      cmd::Geosearchstore{.destination = "key:1", .source = "key:2", .by = cmd::Geosearchstore::ByBox{.width = 1.5, .height = 2.5, .unit = cmd::Geosearchstore::Unit::mi}, .from = cmd::Geosearchstore::FromMember{.member = "member"}});
   }
   {
     static constexpr std::string_view argv[] = {"GEOSEARCHSTORE", "key:1", "key:2", "BYPOLYGON", "3", "12", "37", "16", "37", "16", "39.5"};
     static constexpr std::string_view keys[] = {"key:1", "key:2"};
     static constexpr std::string_view covers[] = {"alt by.polygon"};
     f(Example{"GEOSEARCHSTORE", "alt by.polygon", argv, keys, covers},
-      cmd::Geosearchstore{.destination = "key:1", .source = "key:2", .by = cmd::Geosearchstore::Polygon{.vertices = {{12.0, 37.0}, {16.0, 37.0}, {16.0, 39.5}}}});
+      cmd::Geosearchstore{.destination = "key:1", .source = "key:2", .by = cmd::Geosearchstore::ByPolygon{.vertices = {{12.0, 37.0}, {16.0, 37.0}, {16.0, 39.5}}}});
   }
   {
     static constexpr std::string_view argv[] = {"GEOSEARCHSTORE", "key:1", "key:2", "FROMMEMBER", "member", "BYRADIUS", "1.5", "m", "ASC"};
     static constexpr std::string_view keys[] = {"key:1", "key:2"};
     static constexpr std::string_view covers[] = {"alt by.circle", "alt by.circle.unit.m", "alt from.member", "alt order.asc", "opt from", "opt order"};
     f(Example{"GEOSEARCHSTORE", "opt order", argv, keys, covers},
-      cmd::Geosearchstore{.destination = "key:1", .source = "key:2", .by = cmd::Geosearchstore::Circle{.radius = 1.5, .unit = cmd::Geosearchstore::Unit::m}, .from = cmd::Geosearchstore::Frommember{.member = "member"}, .order = cmd::Geosearchstore::Order::asc});
+      cmd::Geosearchstore{.destination = "key:1", .source = "key:2", .by = cmd::Geosearchstore::ByRadius{.radius = 1.5, .unit = cmd::Geosearchstore::Unit::m}, .from = cmd::Geosearchstore::FromMember{.member = "member"}, .order = cmd::Geosearchstore::Order::asc});
   }
   {
     static constexpr std::string_view argv[] = {"GEOSEARCHSTORE", "key:1", "key:2", "FROMMEMBER", "member", "BYRADIUS", "1.5", "m", "DESC"};
     static constexpr std::string_view keys[] = {"key:1", "key:2"};
     static constexpr std::string_view covers[] = {"alt by.circle", "alt by.circle.unit.m", "alt from.member", "alt order.desc", "opt from", "opt order"};
     f(Example{"GEOSEARCHSTORE", "alt order.desc", argv, keys, covers},
-      cmd::Geosearchstore{.destination = "key:1", .source = "key:2", .by = cmd::Geosearchstore::Circle{.radius = 1.5, .unit = cmd::Geosearchstore::Unit::m}, .from = cmd::Geosearchstore::Frommember{.member = "member"}, .order = cmd::Geosearchstore::Order::desc});
+      cmd::Geosearchstore{.destination = "key:1", .source = "key:2", .by = cmd::Geosearchstore::ByRadius{.radius = 1.5, .unit = cmd::Geosearchstore::Unit::m}, .from = cmd::Geosearchstore::FromMember{.member = "member"}, .order = cmd::Geosearchstore::Order::desc});
   }
   {
     static constexpr std::string_view argv[] = {"GEOSEARCHSTORE", "key:1", "key:2", "FROMMEMBER", "member", "BYRADIUS", "1.5", "m", "COUNT", "1"};
     static constexpr std::string_view keys[] = {"key:1", "key:2"};
     static constexpr std::string_view covers[] = {"alt by.circle", "alt by.circle.unit.m", "alt from.member", "opt count-block", "opt from"};
     f(Example{"GEOSEARCHSTORE", "opt count-block", argv, keys, covers},
-      cmd::Geosearchstore{.destination = "key:1", .source = "key:2", .by = cmd::Geosearchstore::Circle{.radius = 1.5, .unit = cmd::Geosearchstore::Unit::m}, .from = cmd::Geosearchstore::Frommember{.member = "member"}, .count = cmd::Geosearchstore::Count{.count = 1}});
+      cmd::Geosearchstore{.destination = "key:1", .source = "key:2", .by = cmd::Geosearchstore::ByRadius{.radius = 1.5, .unit = cmd::Geosearchstore::Unit::m}, .from = cmd::Geosearchstore::FromMember{.member = "member"}, .count = cmd::Geosearchstore::Count{.count = 1}});
   }
   {
     static constexpr std::string_view argv[] = {"GEOSEARCHSTORE", "key:1", "key:2", "FROMMEMBER", "member", "BYRADIUS", "1.5", "m", "COUNT", "1", "ANY"};
     static constexpr std::string_view keys[] = {"key:1", "key:2"};
     static constexpr std::string_view covers[] = {"alt by.circle", "alt by.circle.unit.m", "alt from.member", "opt count-block", "opt count-block.any", "opt from"};
     f(Example{"GEOSEARCHSTORE", "opt count-block.any", argv, keys, covers},
-      cmd::Geosearchstore{.destination = "key:1", .source = "key:2", .by = cmd::Geosearchstore::Circle{.radius = 1.5, .unit = cmd::Geosearchstore::Unit::m}, .from = cmd::Geosearchstore::Frommember{.member = "member"}, .count = cmd::Geosearchstore::Count{.count = 1, .any = true}});
+      cmd::Geosearchstore{.destination = "key:1", .source = "key:2", .by = cmd::Geosearchstore::ByRadius{.radius = 1.5, .unit = cmd::Geosearchstore::Unit::m}, .from = cmd::Geosearchstore::FromMember{.member = "member"}, .count = cmd::Geosearchstore::Count{.count = 1, .any = true}});
   }
   {
     static constexpr std::string_view argv[] = {"GEOSEARCHSTORE", "key:1", "key:2", "FROMMEMBER", "member", "BYRADIUS", "1.5", "m", "STOREDIST"};
     static constexpr std::string_view keys[] = {"key:1", "key:2"};
     static constexpr std::string_view covers[] = {"alt by.circle", "alt by.circle.unit.m", "alt from.member", "opt from", "opt storedist"};
     f(Example{"GEOSEARCHSTORE", "opt storedist", argv, keys, covers},
-      cmd::Geosearchstore{.destination = "key:1", .source = "key:2", .by = cmd::Geosearchstore::Circle{.radius = 1.5, .unit = cmd::Geosearchstore::Unit::m}, .from = cmd::Geosearchstore::Frommember{.member = "member"}, .storedist = true});
+      cmd::Geosearchstore{.destination = "key:1", .source = "key:2", .by = cmd::Geosearchstore::ByRadius{.radius = 1.5, .unit = cmd::Geosearchstore::Unit::m}, .from = cmd::Geosearchstore::FromMember{.member = "member"}, .store_dist = true});
   }
   {
     static constexpr std::string_view argv[] = {"GET", "key:1"};
@@ -2741,7 +2741,7 @@ void for_each_example(F&& f) {
     static constexpr std::string_view argv[] = {"HELLO", "3", "SETNAME", "clientname"};
     static constexpr std::string_view covers[] = {"opt arguments", "opt arguments.clientname"};
     f(Example{"HELLO", "opt arguments.clientname", argv, {}, covers},
-      cmd::Hello{.arguments = cmd::Hello::Arguments{.protover = 3, .clientname = "clientname"}});
+      cmd::Hello{.arguments = cmd::Hello::Arguments{.protover = 3, .client_name = "clientname"}});
   }
   {
     static constexpr std::string_view argv[] = {"HEXISTS", "key:1", "field"};
@@ -3020,7 +3020,7 @@ void for_each_example(F&& f) {
     static constexpr std::string_view argv[] = {"HRANDFIELD", "key:1", "1", "WITHVALUES"};
     static constexpr std::string_view keys[] = {"key:1"};
     f(Example{"HRANDFIELD", "", argv, keys, {}},
-      cmd::HrandfieldWithvalues{.key = "key:1", .count = 1});
+      cmd::HrandfieldWithValues{.key = "key:1", .count = 1});
   }
   {
     static constexpr std::string_view argv[] = {"HSCAN", "key:1", "0"};
@@ -3047,7 +3047,7 @@ void for_each_example(F&& f) {
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"opt novalues"};
     f(Example{"HSCAN", "opt novalues", argv, keys, covers},
-      cmd::Hscan{.key = "key:1", .cursor = 0, .novalues = true});
+      cmd::Hscan{.key = "key:1", .cursor = 0, .no_values = true});
   }
   {
     static constexpr std::string_view argv[] = {"HSET", "key:1", "field", "value"};
@@ -3122,7 +3122,7 @@ void for_each_example(F&& f) {
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt expiration.keepttl", "opt expiration"};
     f(Example{"HSETEX", "alt expiration.keepttl", argv, keys, covers},
-      cmd::Hsetex{.key = "key:1", .data = {{"field", "value"}}, .expiration = cmd::Hsetex::Keepttl{}});
+      cmd::Hsetex{.key = "key:1", .data = {{"field", "value"}}, .expiration = cmd::Hsetex::KeepTtl{}});
   }
   {
     static constexpr std::string_view argv[] = {"HSETNX", "key:1", "field", "value"};
@@ -3277,21 +3277,21 @@ void for_each_example(F&& f) {
     static constexpr std::string_view keys[] = {"key:1", "key:2"};
     static constexpr std::string_view covers[] = {"alt wherefrom.left", "alt whereto.left"};
     f(Example{"LMOVE", "", argv, keys, covers},
-      cmd::Lmove{.source = "key:1", .destination = "key:2", .wherefrom = cmd::Lmove::Wherefrom::left, .whereto = cmd::Lmove::Whereto::left});
+      cmd::Lmove{.source = "key:1", .destination = "key:2", .where_from = cmd::Lmove::WhereFrom::left, .where_to = cmd::Lmove::WhereTo::left});
   }
   {
     static constexpr std::string_view argv[] = {"LMOVE", "key:1", "key:2", "RIGHT", "LEFT"};
     static constexpr std::string_view keys[] = {"key:1", "key:2"};
     static constexpr std::string_view covers[] = {"alt wherefrom.right", "alt whereto.left"};
     f(Example{"LMOVE", "alt wherefrom.right", argv, keys, covers},
-      cmd::Lmove{.source = "key:1", .destination = "key:2", .wherefrom = cmd::Lmove::Wherefrom::right, .whereto = cmd::Lmove::Whereto::left});
+      cmd::Lmove{.source = "key:1", .destination = "key:2", .where_from = cmd::Lmove::WhereFrom::right, .where_to = cmd::Lmove::WhereTo::left});
   }
   {
     static constexpr std::string_view argv[] = {"LMOVE", "key:1", "key:2", "LEFT", "RIGHT"};
     static constexpr std::string_view keys[] = {"key:1", "key:2"};
     static constexpr std::string_view covers[] = {"alt wherefrom.left", "alt whereto.right"};
     f(Example{"LMOVE", "alt whereto.right", argv, keys, covers},
-      cmd::Lmove{.source = "key:1", .destination = "key:2", .wherefrom = cmd::Lmove::Wherefrom::left, .whereto = cmd::Lmove::Whereto::right});
+      cmd::Lmove{.source = "key:1", .destination = "key:2", .where_from = cmd::Lmove::WhereFrom::left, .where_to = cmd::Lmove::WhereTo::right});
   }
   {
     static constexpr std::string_view argv[] = {"LMPOP", "1", "key:1", "LEFT"};
@@ -3611,7 +3611,7 @@ void for_each_example(F&& f) {
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt expiration.keepttl", "opt expiration"};
     f(Example{"MSETEX", "alt expiration.keepttl", argv, keys, covers},
-      cmd::Msetex{.data = {{"key:1", "value"}}, .expiration = cmd::Msetex::Keepttl{}});
+      cmd::Msetex{.data = {{"key:1", "value"}}, .expiration = cmd::Msetex::KeepTtl{}});
   }
   {
     static constexpr std::string_view argv[] = {"MSETNX", "key:1", "value"};
@@ -3645,13 +3645,13 @@ void for_each_example(F&& f) {
     static constexpr std::string_view argv[] = {"OBJECT", "IDLETIME", "key:1"};
     static constexpr std::string_view keys[] = {"key:1"};
     f(Example{"OBJECT IDLETIME", "", argv, keys, {}},
-      cmd::ObjectIdletime{.key = "key:1"});
+      cmd::ObjectIdleTime{.key = "key:1"});
   }
   {
     static constexpr std::string_view argv[] = {"OBJECT", "REFCOUNT", "key:1"};
     static constexpr std::string_view keys[] = {"key:1"};
     f(Example{"OBJECT REFCOUNT", "", argv, keys, {}},
-      cmd::ObjectRefcount{.key = "key:1"});
+      cmd::ObjectRefCount{.key = "key:1"});
   }
   {
     static constexpr std::string_view argv[] = {"PERSIST", "key:1"};
@@ -3762,14 +3762,14 @@ void for_each_example(F&& f) {
     static constexpr std::string_view argv[] = {"PFMERGE", "key:1"};
     static constexpr std::string_view keys[] = {"key:1"};
     f(Example{"PFMERGE", "", argv, keys, {}},
-      cmd::Pfmerge{.destkey = "key:1"});
+      cmd::Pfmerge{.dest_key = "key:1"});
   }
   {
     static constexpr std::string_view argv[] = {"PFMERGE", "key:1", "key:2"};
     static constexpr std::string_view keys[] = {"key:1", "key:2"};
     static constexpr std::string_view covers[] = {"opt sourcekey"};
     f(Example{"PFMERGE", "opt sourcekey", argv, keys, covers},
-      cmd::Pfmerge{.destkey = "key:1", .sourcekeys = {"key:2"}});
+      cmd::Pfmerge{.dest_key = "key:1", .source_keys = {"key:2"}});
   }
   {
     static constexpr std::string_view argv[] = {"PFSELFTEST"};
@@ -3801,7 +3801,7 @@ void for_each_example(F&& f) {
   {
     static constexpr std::string_view argv[] = {"PSYNC", "replicationid", "1"};
     f(Example{"PSYNC", "", argv, {}, {}},
-      cmd::Psync{.replicationid = "replicationid", .offset = 1});
+      cmd::Psync{.replication_id = "replicationid", .offset = 1});
   }
   {
     static constexpr std::string_view argv[] = {"PTTL", "key:1"};
@@ -3833,40 +3833,40 @@ void for_each_example(F&& f) {
   {
     static constexpr std::string_view argv[] = {"PUBSUB", "NUMPAT"};
     f(Example{"PUBSUB NUMPAT", "", argv, {}, {}},
-      cmd::PubsubNumpat{});
+      cmd::PubsubNumPat{});
   }
   {
     static constexpr std::string_view argv[] = {"PUBSUB", "NUMSUB"};
     f(Example{"PUBSUB NUMSUB", "", argv, {}, {}},
-      cmd::PubsubNumsub{});
+      cmd::PubsubNumSub{});
   }
   {
     static constexpr std::string_view argv[] = {"PUBSUB", "NUMSUB", "channel:1"};
     static constexpr std::string_view covers[] = {"opt channel"};
     f(Example{"PUBSUB NUMSUB", "opt channel", argv, {}, covers},
-      cmd::PubsubNumsub{.channels = {"channel:1"}});
+      cmd::PubsubNumSub{.channels = {"channel:1"}});
   }
   {
     static constexpr std::string_view argv[] = {"PUBSUB", "SHARDCHANNELS"};
     f(Example{"PUBSUB SHARDCHANNELS", "", argv, {}, {}},
-      cmd::PubsubShardchannels{});
+      cmd::PubsubShardChannels{});
   }
   {
     static constexpr std::string_view argv[] = {"PUBSUB", "SHARDCHANNELS", "*"};
     static constexpr std::string_view covers[] = {"opt pattern"};
     f(Example{"PUBSUB SHARDCHANNELS", "opt pattern", argv, {}, covers},
-      cmd::PubsubShardchannels{.pattern = "*"});
+      cmd::PubsubShardChannels{.pattern = "*"});
   }
   {
     static constexpr std::string_view argv[] = {"PUBSUB", "SHARDNUMSUB"};
     f(Example{"PUBSUB SHARDNUMSUB", "", argv, {}, {}},
-      cmd::PubsubShardnumsub{});
+      cmd::PubsubShardNumSub{});
   }
   {
     static constexpr std::string_view argv[] = {"PUBSUB", "SHARDNUMSUB", "channel:1"};
     static constexpr std::string_view covers[] = {"opt shardchannel"};
     f(Example{"PUBSUB SHARDNUMSUB", "opt shardchannel", argv, {}, covers},
-      cmd::PubsubShardnumsub{.shardchannels = {"channel:1"}});
+      cmd::PubsubShardNumSub{.shard_channels = {"channel:1"}});
   }
   {
     static constexpr std::string_view argv[] = {"PUNSUBSCRIBE"};
@@ -3903,13 +3903,13 @@ void for_each_example(F&& f) {
     static constexpr std::string_view argv[] = {"RENAME", "key:1", "key:2"};
     static constexpr std::string_view keys[] = {"key:1", "key:2"};
     f(Example{"RENAME", "", argv, keys, {}},
-      cmd::Rename{.key = "key:1", .newkey = "key:2"});
+      cmd::Rename{.key = "key:1", .new_key = "key:2"});
   }
   {
     static constexpr std::string_view argv[] = {"RENAMENX", "key:1", "key:2"};
     static constexpr std::string_view keys[] = {"key:1", "key:2"};
     f(Example{"RENAMENX", "", argv, keys, {}},
-      cmd::Renamenx{.key = "key:1", .newkey = "key:2"});
+      cmd::Renamenx{.key = "key:1", .new_key = "key:2"});
   }
   {
     static constexpr std::string_view argv[] = {"REPLCONF"};
@@ -3951,7 +3951,7 @@ void for_each_example(F&& f) {
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"opt absttl"};
     f(Example{"RESTORE", "opt absttl", argv, keys, covers},
-      cmd::Restore{.key = "key:1", .ttl = 1, .serialized_value = "serialized_value", .absttl = true});
+      cmd::Restore{.key = "key:1", .ttl = 1, .serialized_value = "serialized_value", .abs_ttl = true});
   }
   {
     static constexpr std::string_view argv[] = {"RESTORE", "key:1", "1", "serialized_value", "IDLETIME", "10"};
@@ -3985,7 +3985,7 @@ void for_each_example(F&& f) {
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"opt absttl"};
     f(Example{"RESTORE-ASKING", "opt absttl", argv, keys, covers},
-      cmd::RestoreAsking{.key = "key:1", .ttl = 1, .serialized_value = "serialized_value", .absttl = true});
+      cmd::RestoreAsking{.key = "key:1", .ttl = 1, .serialized_value = "serialized_value", .abs_ttl = true});
   }
   {
     static constexpr std::string_view argv[] = {"RESTORE-ASKING", "key:1", "1", "serialized_value", "IDLETIME", "10"};
@@ -4201,7 +4201,7 @@ void for_each_example(F&& f) {
   {
     static constexpr std::string_view argv[] = {"SENTINEL", "FLUSHCONFIG"};
     f(Example{"SENTINEL FLUSHCONFIG", "", argv, {}, {}},
-      cmd::SentinelFlushconfig{});
+      cmd::SentinelFlushConfig{});
   }
   {
     static constexpr std::string_view argv[] = {"SENTINEL", "GET-MASTER-ADDR-BY-NAME", "primary_name"};
@@ -4221,17 +4221,17 @@ void for_each_example(F&& f) {
   {
     static constexpr std::string_view argv[] = {"SENTINEL", "INFO-CACHE", "primary_name"};
     f(Example{"SENTINEL INFO-CACHE", "", argv, {}, {}},
-      cmd::SentinelInfoCache{.nodenames = {"primary_name"}});
+      cmd::SentinelInfoCache{.node_names = {"primary_name"}});
   }
   {
     static constexpr std::string_view argv[] = {"SENTINEL", "IS-MASTER-DOWN-BY-ADDR", "127.0.0.1", "6379", "1", "runid"};
     f(Example{"SENTINEL IS-MASTER-DOWN-BY-ADDR", "", argv, {}, {}},
-      cmd::SentinelIsMasterDownByAddr{.ip = "127.0.0.1", .port = 6379, .current_epoch = 1, .runid = "runid"});
+      cmd::SentinelIsMasterDownByAddr{.ip = "127.0.0.1", .port = 6379, .current_epoch = 1, .run_id = "runid"});
   }
   {
     static constexpr std::string_view argv[] = {"SENTINEL", "IS-PRIMARY-DOWN-BY-ADDR", "127.0.0.1", "6379", "1", "runid"};
     f(Example{"SENTINEL IS-PRIMARY-DOWN-BY-ADDR", "", argv, {}, {}},
-      cmd::SentinelIsPrimaryDownByAddr{.ip = "127.0.0.1", .port = 6379, .current_epoch = 1, .runid = "runid"});
+      cmd::SentinelIsPrimaryDownByAddr{.ip = "127.0.0.1", .port = 6379, .current_epoch = 1, .run_id = "runid"});
   }
   {
     static constexpr std::string_view argv[] = {"SENTINEL", "MASTER", "primary_name"};
@@ -4251,7 +4251,7 @@ void for_each_example(F&& f) {
   {
     static constexpr std::string_view argv[] = {"SENTINEL", "MYID"};
     f(Example{"SENTINEL MYID", "", argv, {}, {}},
-      cmd::SentinelMyid{});
+      cmd::SentinelMyId{});
   }
   {
     static constexpr std::string_view argv[] = {"SENTINEL", "PENDING-SCRIPTS"};
@@ -4341,7 +4341,7 @@ void for_each_example(F&& f) {
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt condition.comparison-value", "opt condition"};
     f(Example{"SET", "alt condition.comparison-value", argv, keys, covers},
-      cmd::Set{.key = "key:1", .value = "value", .condition = cmd::Set::Ifeq{.comparison_value = "comparison_value"}});
+      cmd::Set{.key = "key:1", .value = "value", .condition = cmd::Set::IfEq{.comparison_value = "comparison_value"}});
   }
   {
     static constexpr std::string_view argv[] = {"SET", "key:1", "value", "GET"};
@@ -4383,7 +4383,7 @@ void for_each_example(F&& f) {
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt expiration.keepttl", "opt expiration"};
     f(Example{"SET", "alt expiration.keepttl", argv, keys, covers},
-      cmd::Set{.key = "key:1", .value = "value", .expiration = cmd::Set::Keepttl{}});
+      cmd::Set{.key = "key:1", .value = "value", .expiration = cmd::Set::KeepTtl{}});
   }
   {
     static constexpr std::string_view argv[] = {"SETBIT", "key:1", "7", "1"};
@@ -4418,7 +4418,7 @@ void for_each_example(F&& f) {
     static constexpr std::string_view argv[] = {"SHUTDOWN", "NOSAVE"};
     static constexpr std::string_view covers[] = {"alt abort-selector.save-selector-block", "alt abort-selector.save-selector-block.save-selector.nosave", "opt abort-selector", "opt abort-selector.save-selector-block.save-selector"};
     f(Example{"SHUTDOWN", "alt abort-selector.save-selector-block", argv, {}, covers},
-      cmd::Shutdown{.abort_selector = cmd::Shutdown::SaveSelector2{.save_selector = cmd::Shutdown::SaveSelector::nosave}});
+      cmd::Shutdown{.abort_selector = cmd::Shutdown::SaveSelector2{.save_selector = cmd::Shutdown::SaveSelector::no_save}});
   }
   {
     static constexpr std::string_view argv[] = {"SHUTDOWN", "SAVE"};
@@ -4430,25 +4430,25 @@ void for_each_example(F&& f) {
     static constexpr std::string_view argv[] = {"SHUTDOWN", "NOSAVE", "NOW"};
     static constexpr std::string_view covers[] = {"alt abort-selector.save-selector-block", "alt abort-selector.save-selector-block.save-selector.nosave", "opt abort-selector", "opt abort-selector.save-selector-block.now", "opt abort-selector.save-selector-block.save-selector"};
     f(Example{"SHUTDOWN", "opt abort-selector.save-selector-block.now", argv, {}, covers},
-      cmd::Shutdown{.abort_selector = cmd::Shutdown::SaveSelector2{.save_selector = cmd::Shutdown::SaveSelector::nosave, .now = true}});
+      cmd::Shutdown{.abort_selector = cmd::Shutdown::SaveSelector2{.save_selector = cmd::Shutdown::SaveSelector::no_save, .now = true}});
   }
   {
     static constexpr std::string_view argv[] = {"SHUTDOWN", "NOSAVE", "FORCE"};
     static constexpr std::string_view covers[] = {"alt abort-selector.save-selector-block", "alt abort-selector.save-selector-block.save-selector.nosave", "opt abort-selector", "opt abort-selector.save-selector-block.force", "opt abort-selector.save-selector-block.save-selector"};
     f(Example{"SHUTDOWN", "opt abort-selector.save-selector-block.force", argv, {}, covers},
-      cmd::Shutdown{.abort_selector = cmd::Shutdown::SaveSelector2{.save_selector = cmd::Shutdown::SaveSelector::nosave, .force = true}});
+      cmd::Shutdown{.abort_selector = cmd::Shutdown::SaveSelector2{.save_selector = cmd::Shutdown::SaveSelector::no_save, .force = true}});
   }
   {
     static constexpr std::string_view argv[] = {"SHUTDOWN", "NOSAVE", "SAFE"};
     static constexpr std::string_view covers[] = {"alt abort-selector.save-selector-block", "alt abort-selector.save-selector-block.save-selector.nosave", "opt abort-selector", "opt abort-selector.save-selector-block.safe", "opt abort-selector.save-selector-block.save-selector"};
     f(Example{"SHUTDOWN", "opt abort-selector.save-selector-block.safe", argv, {}, covers},
-      cmd::Shutdown{.abort_selector = cmd::Shutdown::SaveSelector2{.save_selector = cmd::Shutdown::SaveSelector::nosave, .safe = true}});
+      cmd::Shutdown{.abort_selector = cmd::Shutdown::SaveSelector2{.save_selector = cmd::Shutdown::SaveSelector::no_save, .safe = true}});
   }
   {
     static constexpr std::string_view argv[] = {"SHUTDOWN", "NOSAVE", "FAILOVER"};
     static constexpr std::string_view covers[] = {"alt abort-selector.save-selector-block", "alt abort-selector.save-selector-block.save-selector.nosave", "opt abort-selector", "opt abort-selector.save-selector-block.failover", "opt abort-selector.save-selector-block.save-selector"};
     f(Example{"SHUTDOWN", "opt abort-selector.save-selector-block.failover", argv, {}, covers},
-      cmd::Shutdown{.abort_selector = cmd::Shutdown::SaveSelector2{.save_selector = cmd::Shutdown::SaveSelector::nosave, .failover = true}});
+      cmd::Shutdown{.abort_selector = cmd::Shutdown::SaveSelector2{.save_selector = cmd::Shutdown::SaveSelector::no_save, .failover = true}});
   }
   {
     static constexpr std::string_view argv[] = {"SHUTDOWN", "ABORT"};
@@ -4703,7 +4703,7 @@ void for_each_example(F&& f) {
     static constexpr std::string_view argv[] = {"SPUBLISH", "channel:1", "message"};
     static constexpr std::string_view keys[] = {"channel:1"};
     f(Example{"SPUBLISH", "", argv, keys, {}},
-      cmd::Spublish{.shardchannel = "channel:1", .message = "message"});
+      cmd::Spublish{.shard_channel = "channel:1", .message = "message"});
   }
   {
     static constexpr std::string_view argv[] = {"SRANDMEMBER", "key:1"};
@@ -4747,7 +4747,7 @@ void for_each_example(F&& f) {
     static constexpr std::string_view argv[] = {"SSUBSCRIBE", "channel:1"};
     static constexpr std::string_view keys[] = {"channel:1"};
     f(Example{"SSUBSCRIBE", "", argv, keys, {}},
-      cmd::Ssubscribe{.shardchannels = {"channel:1"}});
+      cmd::Ssubscribe{.shard_channels = {"channel:1"}});
   }
   {
     static constexpr std::string_view argv[] = {"STRLEN", "key:1"};
@@ -4788,7 +4788,7 @@ void for_each_example(F&& f) {
     static constexpr std::string_view keys[] = {"channel:1"};
     static constexpr std::string_view covers[] = {"opt shardchannel"};
     f(Example{"SUNSUBSCRIBE", "opt shardchannel", argv, keys, covers},
-      cmd::Sunsubscribe{.shardchannels = {"channel:1"}});
+      cmd::Sunsubscribe{.shard_channels = {"channel:1"}});
   }
   {
     static constexpr std::string_view argv[] = {"SWAPDB", "1", "2"};
@@ -4848,12 +4848,12 @@ void for_each_example(F&& f) {
   {
     static constexpr std::string_view argv[] = {"WAIT", "1", "0"};
     f(Example{"WAIT", "", argv, {}, {}},
-      cmd::Wait{.numreplicas = 1, .timeout = 0});
+      cmd::Wait{.num_replicas = 1, .timeout = 0});
   }
   {
     static constexpr std::string_view argv[] = {"WAITAOF", "1", "2", "0"};
     f(Example{"WAITAOF", "", argv, {}, {}},
-      cmd::Waitaof{.numlocal = 1, .numreplicas = 2, .timeout = 0});
+      cmd::Waitaof{.num_local = 1, .num_replicas = 2, .timeout = 0});
   }
   {
     static constexpr std::string_view argv[] = {"WATCH", "key:1"};
@@ -4879,42 +4879,42 @@ void for_each_example(F&& f) {
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt id-selector.auto-id", "opt nomkstream"};
     f(Example{"XADD", "opt nomkstream", argv, keys, covers},
-      cmd::Xadd{.key = "key:1", .id_selector = cmd::Xadd::AutoId{}, .data = {{"field", "value"}}, .nomkstream = true});
+      cmd::Xadd{.key = "key:1", .id_selector = cmd::Xadd::AutoId{}, .data = {{"field", "value"}}, .no_mk_stream = true});
   }
   {
     static constexpr std::string_view argv[] = {"XADD", "key:1", "MAXLEN", "0", "*", "field", "value"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt id-selector.auto-id", "alt trim.strategy.maxlen", "opt trim"};
     f(Example{"XADD", "opt trim", argv, keys, covers},
-      cmd::Xadd{.key = "key:1", .id_selector = cmd::Xadd::AutoId{}, .data = {{"field", "value"}}, .trim = cmd::Xadd::Trim{.strategy = cmd::Xadd::Strategy::maxlen, .threshold = "0"}});
+      cmd::Xadd{.key = "key:1", .id_selector = cmd::Xadd::AutoId{}, .data = {{"field", "value"}}, .trim = cmd::Xadd::Trim{.strategy = cmd::Xadd::Strategy::max_len, .threshold = "0"}});
   }
   {
     static constexpr std::string_view argv[] = {"XADD", "key:1", "MINID", "0", "*", "field", "value"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt id-selector.auto-id", "alt trim.strategy.minid", "opt trim"};
     f(Example{"XADD", "alt trim.strategy.minid", argv, keys, covers},
-      cmd::Xadd{.key = "key:1", .id_selector = cmd::Xadd::AutoId{}, .data = {{"field", "value"}}, .trim = cmd::Xadd::Trim{.strategy = cmd::Xadd::Strategy::minid, .threshold = "0"}});
+      cmd::Xadd{.key = "key:1", .id_selector = cmd::Xadd::AutoId{}, .data = {{"field", "value"}}, .trim = cmd::Xadd::Trim{.strategy = cmd::Xadd::Strategy::min_id, .threshold = "0"}});
   }
   {
     static constexpr std::string_view argv[] = {"XADD", "key:1", "MAXLEN", "=", "0", "*", "field", "value"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt id-selector.auto-id", "alt trim.operator.equal", "alt trim.strategy.maxlen", "opt trim", "opt trim.operator"};
     f(Example{"XADD", "opt trim.operator", argv, keys, covers},
-      cmd::Xadd{.key = "key:1", .id_selector = cmd::Xadd::AutoId{}, .data = {{"field", "value"}}, .trim = cmd::Xadd::Trim{.strategy = cmd::Xadd::Strategy::maxlen, .operator_ = cmd::Xadd::Operator::equal, .threshold = "0"}});
+      cmd::Xadd{.key = "key:1", .id_selector = cmd::Xadd::AutoId{}, .data = {{"field", "value"}}, .trim = cmd::Xadd::Trim{.strategy = cmd::Xadd::Strategy::max_len, .operator_ = cmd::Xadd::Operator::equal, .threshold = "0"}});
   }
   {
     static constexpr std::string_view argv[] = {"XADD", "key:1", "MAXLEN", "~", "0", "*", "field", "value"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt id-selector.auto-id", "alt trim.operator.approximately", "alt trim.strategy.maxlen", "opt trim", "opt trim.operator"};
     f(Example{"XADD", "alt trim.operator.approximately", argv, keys, covers},
-      cmd::Xadd{.key = "key:1", .id_selector = cmd::Xadd::AutoId{}, .data = {{"field", "value"}}, .trim = cmd::Xadd::Trim{.strategy = cmd::Xadd::Strategy::maxlen, .operator_ = cmd::Xadd::Operator::approximately, .threshold = "0"}});
+      cmd::Xadd{.key = "key:1", .id_selector = cmd::Xadd::AutoId{}, .data = {{"field", "value"}}, .trim = cmd::Xadd::Trim{.strategy = cmd::Xadd::Strategy::max_len, .operator_ = cmd::Xadd::Operator::approximately, .threshold = "0"}});
   }
   {
     static constexpr std::string_view argv[] = {"XADD", "key:1", "MAXLEN", "~", "0", "LIMIT", "1", "*", "field", "value"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt id-selector.auto-id", "alt trim.operator.approximately", "alt trim.strategy.maxlen", "opt trim", "opt trim.count", "opt trim.operator"};
     f(Example{"XADD", "opt trim.count", argv, keys, covers},
-      cmd::Xadd{.key = "key:1", .id_selector = cmd::Xadd::AutoId{}, .data = {{"field", "value"}}, .trim = cmd::Xadd::Trim{.strategy = cmd::Xadd::Strategy::maxlen, .operator_ = cmd::Xadd::Operator::approximately, .threshold = "0", .count = 1}});
+      cmd::Xadd{.key = "key:1", .id_selector = cmd::Xadd::AutoId{}, .data = {{"field", "value"}}, .trim = cmd::Xadd::Trim{.strategy = cmd::Xadd::Strategy::max_len, .operator_ = cmd::Xadd::Operator::approximately, .threshold = "0", .count = 1}});
   }
   {
     static constexpr std::string_view argv[] = {"XADD", "key:1", "5-1", "field", "value"};
@@ -4940,14 +4940,14 @@ void for_each_example(F&& f) {
     static constexpr std::string_view argv[] = {"XAUTOCLAIM", "key:1", "group:1", "consumer:1", "0", "0-0", "JUSTID"};
     static constexpr std::string_view keys[] = {"key:1"};
     f(Example{"XAUTOCLAIM", "", argv, keys, {}},
-      cmd::XautoclaimJustid{.key = "key:1", .group = "group:1", .consumer = "consumer:1", .min_idle_time = "0", .start = "0-0"});
+      cmd::XautoclaimJustId{.key = "key:1", .group = "group:1", .consumer = "consumer:1", .min_idle_time = "0", .start = "0-0"});
   }
   {
     static constexpr std::string_view argv[] = {"XAUTOCLAIM", "key:1", "group:1", "consumer:1", "0", "0-0", "COUNT", "1", "JUSTID"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"opt count"};
     f(Example{"XAUTOCLAIM", "opt count", argv, keys, covers},
-      cmd::XautoclaimJustid{.key = "key:1", .group = "group:1", .consumer = "consumer:1", .min_idle_time = "0", .start = "0-0", .count = 1});
+      cmd::XautoclaimJustId{.key = "key:1", .group = "group:1", .consumer = "consumer:1", .min_idle_time = "0", .start = "0-0", .count = 1});
   }
   {
     static constexpr std::string_view argv[] = {"XCLAIM", "key:1", "group:1", "consumer:1", "0", "1-1"};
@@ -4988,48 +4988,48 @@ void for_each_example(F&& f) {
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"opt lastid"};
     f(Example{"XCLAIM", "opt lastid", argv, keys, covers},
-      cmd::Xclaim{.key = "key:1", .group = "group:1", .consumer = "consumer:1", .min_idle_time = "0", .ids = {"1-1"}, .lastid = "2-1"});
+      cmd::Xclaim{.key = "key:1", .group = "group:1", .consumer = "consumer:1", .min_idle_time = "0", .ids = {"1-1"}, .last_id = "2-1"});
   }
   {
     static constexpr std::string_view argv[] = {"XCLAIM", "key:1", "group:1", "consumer:1", "0", "1-1", "JUSTID"};
     static constexpr std::string_view keys[] = {"key:1"};
     f(Example{"XCLAIM", "", argv, keys, {}},
-      cmd::XclaimJustid{.key = "key:1", .group = "group:1", .consumer = "consumer:1", .min_idle_time = "0", .ids = {"1-1"}});
+      cmd::XclaimJustId{.key = "key:1", .group = "group:1", .consumer = "consumer:1", .min_idle_time = "0", .ids = {"1-1"}});
   }
   {
     static constexpr std::string_view argv[] = {"XCLAIM", "key:1", "group:1", "consumer:1", "0", "1-1", "IDLE", "1", "JUSTID"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"opt ms"};
     f(Example{"XCLAIM", "opt ms", argv, keys, covers},
-      cmd::XclaimJustid{.key = "key:1", .group = "group:1", .consumer = "consumer:1", .min_idle_time = "0", .ids = {"1-1"}, .ms = 1});
+      cmd::XclaimJustId{.key = "key:1", .group = "group:1", .consumer = "consumer:1", .min_idle_time = "0", .ids = {"1-1"}, .ms = 1});
   }
   {
     static constexpr std::string_view argv[] = {"XCLAIM", "key:1", "group:1", "consumer:1", "0", "1-1", "TIME", "1700000000", "JUSTID"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"opt unix-time-milliseconds"};
     f(Example{"XCLAIM", "opt unix-time-milliseconds", argv, keys, covers},
-      cmd::XclaimJustid{.key = "key:1", .group = "group:1", .consumer = "consumer:1", .min_idle_time = "0", .ids = {"1-1"}, .unix_time_milliseconds = 1700000000});
+      cmd::XclaimJustId{.key = "key:1", .group = "group:1", .consumer = "consumer:1", .min_idle_time = "0", .ids = {"1-1"}, .unix_time_milliseconds = 1700000000});
   }
   {
     static constexpr std::string_view argv[] = {"XCLAIM", "key:1", "group:1", "consumer:1", "0", "1-1", "RETRYCOUNT", "1", "JUSTID"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"opt count"};
     f(Example{"XCLAIM", "opt count", argv, keys, covers},
-      cmd::XclaimJustid{.key = "key:1", .group = "group:1", .consumer = "consumer:1", .min_idle_time = "0", .ids = {"1-1"}, .count = 1});
+      cmd::XclaimJustId{.key = "key:1", .group = "group:1", .consumer = "consumer:1", .min_idle_time = "0", .ids = {"1-1"}, .count = 1});
   }
   {
     static constexpr std::string_view argv[] = {"XCLAIM", "key:1", "group:1", "consumer:1", "0", "1-1", "FORCE", "JUSTID"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"opt force"};
     f(Example{"XCLAIM", "opt force", argv, keys, covers},
-      cmd::XclaimJustid{.key = "key:1", .group = "group:1", .consumer = "consumer:1", .min_idle_time = "0", .ids = {"1-1"}, .force = true});
+      cmd::XclaimJustId{.key = "key:1", .group = "group:1", .consumer = "consumer:1", .min_idle_time = "0", .ids = {"1-1"}, .force = true});
   }
   {
     static constexpr std::string_view argv[] = {"XCLAIM", "key:1", "group:1", "consumer:1", "0", "1-1", "JUSTID", "LASTID", "2-1"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"opt lastid"};
     f(Example{"XCLAIM", "opt lastid", argv, keys, covers},
-      cmd::XclaimJustid{.key = "key:1", .group = "group:1", .consumer = "consumer:1", .min_idle_time = "0", .ids = {"1-1"}, .lastid = "2-1"});
+      cmd::XclaimJustId{.key = "key:1", .group = "group:1", .consumer = "consumer:1", .min_idle_time = "0", .ids = {"1-1"}, .last_id = "2-1"});
   }
   {
     static constexpr std::string_view argv[] = {"XDEL", "key:1", "0"};
@@ -5056,26 +5056,26 @@ void for_each_example(F&& f) {
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt id-selector.id", "opt mkstream"};
     f(Example{"XGROUP CREATE", "opt mkstream", argv, keys, covers},
-      cmd::XgroupCreate{.key = "key:1", .group = "group:1", .id_selector = cmd::XgroupCreate::Id{.id = "0-1"}, .mkstream = true});
+      cmd::XgroupCreate{.key = "key:1", .group = "group:1", .id_selector = cmd::XgroupCreate::Id{.id = "0-1"}, .mk_stream = true});
   }
   {
     static constexpr std::string_view argv[] = {"XGROUP", "CREATE", "key:1", "group:1", "0-1", "ENTRIESREAD", "1"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt id-selector.id", "opt entriesread"};
     f(Example{"XGROUP CREATE", "opt entriesread", argv, keys, covers},
-      cmd::XgroupCreate{.key = "key:1", .group = "group:1", .id_selector = cmd::XgroupCreate::Id{.id = "0-1"}, .entriesread = 1});
+      cmd::XgroupCreate{.key = "key:1", .group = "group:1", .id_selector = cmd::XgroupCreate::Id{.id = "0-1"}, .entries_read = 1});
   }
   {
     static constexpr std::string_view argv[] = {"XGROUP", "CREATECONSUMER", "key:1", "group:1", "consumer:1"};
     static constexpr std::string_view keys[] = {"key:1"};
     f(Example{"XGROUP CREATECONSUMER", "", argv, keys, {}},
-      cmd::XgroupCreateconsumer{.key = "key:1", .group = "group:1", .consumer = "consumer:1"});
+      cmd::XgroupCreateConsumer{.key = "key:1", .group = "group:1", .consumer = "consumer:1"});
   }
   {
     static constexpr std::string_view argv[] = {"XGROUP", "DELCONSUMER", "key:1", "group:1", "consumer:1"};
     static constexpr std::string_view keys[] = {"key:1"};
     f(Example{"XGROUP DELCONSUMER", "", argv, keys, {}},
-      cmd::XgroupDelconsumer{.key = "key:1", .group = "group:1", .consumer = "consumer:1"});
+      cmd::XgroupDelConsumer{.key = "key:1", .group = "group:1", .consumer = "consumer:1"});
   }
   {
     static constexpr std::string_view argv[] = {"XGROUP", "DESTROY", "key:1", "group:1"};
@@ -5093,21 +5093,21 @@ void for_each_example(F&& f) {
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt id-selector.id"};
     f(Example{"XGROUP SETID", "", argv, keys, covers},
-      cmd::XgroupSetid{.key = "key:1", .group = "group:1", .id_selector = cmd::XgroupSetid::Id{.id = "0-1"}});
+      cmd::XgroupSetId{.key = "key:1", .group = "group:1", .id_selector = cmd::XgroupSetId::Id{.id = "0-1"}});
   }
   {
     static constexpr std::string_view argv[] = {"XGROUP", "SETID", "key:1", "group:1", "$"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt id-selector.new-id"};
     f(Example{"XGROUP SETID", "alt id-selector.new-id", argv, keys, covers},
-      cmd::XgroupSetid{.key = "key:1", .group = "group:1", .id_selector = cmd::XgroupSetid::NewId{}});
+      cmd::XgroupSetId{.key = "key:1", .group = "group:1", .id_selector = cmd::XgroupSetId::NewId{}});
   }
   {
     static constexpr std::string_view argv[] = {"XGROUP", "SETID", "key:1", "group:1", "0-1", "ENTRIESREAD", "1"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt id-selector.id", "opt entriesread"};
     f(Example{"XGROUP SETID", "opt entriesread", argv, keys, covers},
-      cmd::XgroupSetid{.key = "key:1", .group = "group:1", .id_selector = cmd::XgroupSetid::Id{.id = "0-1"}, .entriesread = 1});
+      cmd::XgroupSetId{.key = "key:1", .group = "group:1", .id_selector = cmd::XgroupSetId::Id{.id = "0-1"}, .entries_read = 1});
   }
   {
     static constexpr std::string_view argv[] = {"XINFO", "CONSUMERS", "key:1", "group:1"};
@@ -5236,7 +5236,7 @@ void for_each_example(F&& f) {
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"opt noack"};
     f(Example{"XREADGROUP", "opt noack", argv, keys, covers},
-      cmd::Xreadgroup{.group = "group:1", .consumer = "consumer:1", .keys = {"key:1"}, .ids = {"0"}, .noack = true});
+      cmd::Xreadgroup{.group = "group:1", .consumer = "consumer:1", .keys = {"key:1"}, .ids = {"0"}, .no_ack = true});
   }
   {
     static constexpr std::string_view argv[] = {"XREVRANGE", "key:1", "+", "0"};
@@ -5276,35 +5276,35 @@ void for_each_example(F&& f) {
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt trim.strategy.maxlen"};
     f(Example{"XTRIM", "", argv, keys, covers},
-      cmd::Xtrim{.key = "key:1", .strategy = cmd::Xtrim::Strategy::maxlen, .threshold = "0"});
+      cmd::Xtrim{.key = "key:1", .strategy = cmd::Xtrim::Strategy::max_len, .threshold = "0"});
   }
   {
     static constexpr std::string_view argv[] = {"XTRIM", "key:1", "MINID", "0"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt trim.strategy.minid"};
     f(Example{"XTRIM", "alt trim.strategy.minid", argv, keys, covers},
-      cmd::Xtrim{.key = "key:1", .strategy = cmd::Xtrim::Strategy::minid, .threshold = "0"});
+      cmd::Xtrim{.key = "key:1", .strategy = cmd::Xtrim::Strategy::min_id, .threshold = "0"});
   }
   {
     static constexpr std::string_view argv[] = {"XTRIM", "key:1", "MAXLEN", "=", "0"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt trim.operator.equal", "alt trim.strategy.maxlen", "opt trim.operator"};
     f(Example{"XTRIM", "opt trim.operator", argv, keys, covers},
-      cmd::Xtrim{.key = "key:1", .strategy = cmd::Xtrim::Strategy::maxlen, .threshold = "0", .operator_ = cmd::Xtrim::Operator::equal});
+      cmd::Xtrim{.key = "key:1", .strategy = cmd::Xtrim::Strategy::max_len, .threshold = "0", .operator_ = cmd::Xtrim::Operator::equal});
   }
   {
     static constexpr std::string_view argv[] = {"XTRIM", "key:1", "MAXLEN", "~", "0"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt trim.operator.approximately", "alt trim.strategy.maxlen", "opt trim.operator"};
     f(Example{"XTRIM", "alt trim.operator.approximately", argv, keys, covers},
-      cmd::Xtrim{.key = "key:1", .strategy = cmd::Xtrim::Strategy::maxlen, .threshold = "0", .operator_ = cmd::Xtrim::Operator::approximately});
+      cmd::Xtrim{.key = "key:1", .strategy = cmd::Xtrim::Strategy::max_len, .threshold = "0", .operator_ = cmd::Xtrim::Operator::approximately});
   }
   {
     static constexpr std::string_view argv[] = {"XTRIM", "key:1", "MAXLEN", "~", "0", "LIMIT", "1"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt trim.operator.approximately", "alt trim.strategy.maxlen", "opt trim.count", "opt trim.operator"};
     f(Example{"XTRIM", "opt trim.count", argv, keys, covers},
-      cmd::Xtrim{.key = "key:1", .strategy = cmd::Xtrim::Strategy::maxlen, .threshold = "0", .operator_ = cmd::Xtrim::Operator::approximately, .count = 1});
+      cmd::Xtrim{.key = "key:1", .strategy = cmd::Xtrim::Strategy::max_len, .threshold = "0", .operator_ = cmd::Xtrim::Operator::approximately, .count = 1});
   }
   {
     static constexpr std::string_view argv[] = {"ZADD", "key:1", "1.5", "member"};
@@ -5410,7 +5410,7 @@ void for_each_example(F&& f) {
     static constexpr std::string_view argv[] = {"ZDIFF", "1", "key:1", "WITHSCORES"};
     static constexpr std::string_view keys[] = {"key:1"};
     f(Example{"ZDIFF", "", argv, keys, {}},
-      cmd::ZdiffWithscores{.keys = {"key:1"}});
+      cmd::ZdiffWithScores{.keys = {"key:1"}});
   }
   {
     static constexpr std::string_view argv[] = {"ZDIFFSTORE", "key:1", "1", "key:2"};
@@ -5462,35 +5462,35 @@ void for_each_example(F&& f) {
     static constexpr std::string_view argv[] = {"ZINTER", "1", "key:1", "WITHSCORES"};
     static constexpr std::string_view keys[] = {"key:1"};
     f(Example{"ZINTER", "", argv, keys, {}},
-      cmd::ZinterWithscores{.keys = {"key:1"}});
+      cmd::ZinterWithScores{.keys = {"key:1"}});
   }
   {
     static constexpr std::string_view argv[] = {"ZINTER", "1", "key:1", "WEIGHTS", "1.5", "WITHSCORES"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"opt weight"};
     f(Example{"ZINTER", "opt weight", argv, keys, covers},
-      cmd::ZinterWithscores{.keys = {"key:1"}, .weights = {1.5}});
+      cmd::ZinterWithScores{.keys = {"key:1"}, .weights = {1.5}});
   }
   {
     static constexpr std::string_view argv[] = {"ZINTER", "1", "key:1", "AGGREGATE", "SUM", "WITHSCORES"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt aggregate.sum", "opt aggregate"};
     f(Example{"ZINTER", "opt aggregate", argv, keys, covers},
-      cmd::ZinterWithscores{.keys = {"key:1"}, .aggregate = cmd::ZinterWithscores::Aggregate::sum});
+      cmd::ZinterWithScores{.keys = {"key:1"}, .aggregate = cmd::ZinterWithScores::Aggregate::sum});
   }
   {
     static constexpr std::string_view argv[] = {"ZINTER", "1", "key:1", "AGGREGATE", "MIN", "WITHSCORES"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt aggregate.min", "opt aggregate"};
     f(Example{"ZINTER", "alt aggregate.min", argv, keys, covers},
-      cmd::ZinterWithscores{.keys = {"key:1"}, .aggregate = cmd::ZinterWithscores::Aggregate::min});
+      cmd::ZinterWithScores{.keys = {"key:1"}, .aggregate = cmd::ZinterWithScores::Aggregate::min});
   }
   {
     static constexpr std::string_view argv[] = {"ZINTER", "1", "key:1", "AGGREGATE", "MAX", "WITHSCORES"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt aggregate.max", "opt aggregate"};
     f(Example{"ZINTER", "alt aggregate.max", argv, keys, covers},
-      cmd::ZinterWithscores{.keys = {"key:1"}, .aggregate = cmd::ZinterWithscores::Aggregate::max});
+      cmd::ZinterWithScores{.keys = {"key:1"}, .aggregate = cmd::ZinterWithScores::Aggregate::max});
   }
   {
     static constexpr std::string_view argv[] = {"ZINTERCARD", "1", "key:1"};
@@ -5614,7 +5614,7 @@ void for_each_example(F&& f) {
     static constexpr std::string_view argv[] = {"ZRANDMEMBER", "key:1", "1", "WITHSCORES"};
     static constexpr std::string_view keys[] = {"key:1"};
     f(Example{"ZRANDMEMBER", "", argv, keys, {}},
-      cmd::ZrandmemberWithscores{.key = "key:1", .count = 1});
+      cmd::ZrandmemberWithScores{.key = "key:1", .count = 1});
   }
   {
     static constexpr std::string_view argv[] = {"ZRANGE", "key:1", "0", "1"};
@@ -5627,14 +5627,14 @@ void for_each_example(F&& f) {
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt sortby.byscore", "opt sortby"};
     f(Example{"ZRANGE", "opt sortby", argv, keys, covers},
-      cmd::Zrange{.key = "key:1", .start = valkey::RangeBound{std::int64_t{0}}, .stop = valkey::RangeBound{std::int64_t{1}}, .sortby = cmd::Zrange::Sortby::byscore});
+      cmd::Zrange{.key = "key:1", .start = valkey::RangeBound{std::int64_t{0}}, .stop = valkey::RangeBound{std::int64_t{1}}, .sort_by = cmd::Zrange::SortBy::by_score});
   }
   {
     static constexpr std::string_view argv[] = {"ZRANGE", "key:1", "-", "+", "BYLEX"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt sortby.bylex", "opt sortby"};
     f(Example{"ZRANGE", "alt sortby.bylex", argv, keys, covers},
-      cmd::Zrange{.key = "key:1", .start = valkey::RangeBound{valkey::LexBound::min()}, .stop = valkey::RangeBound{valkey::LexBound::max()}, .sortby = cmd::Zrange::Sortby::bylex});
+      cmd::Zrange{.key = "key:1", .start = valkey::RangeBound{valkey::LexBound::min()}, .stop = valkey::RangeBound{valkey::LexBound::max()}, .sort_by = cmd::Zrange::SortBy::by_lex});
   }
   {
     static constexpr std::string_view argv[] = {"ZRANGE", "key:1", "0", "1", "REV"};
@@ -5648,80 +5648,80 @@ void for_each_example(F&& f) {
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt sortby.byscore", "opt limit", "opt sortby"};
     f(Example{"ZRANGE", "opt limit", argv, keys, covers},
-      cmd::Zrange{.key = "key:1", .start = valkey::RangeBound{std::int64_t{0}}, .stop = valkey::RangeBound{std::int64_t{1}}, .sortby = cmd::Zrange::Sortby::byscore, .limit = cmd::Zrange::Limit{.offset = 2, .count = 3}});
+      cmd::Zrange{.key = "key:1", .start = valkey::RangeBound{std::int64_t{0}}, .stop = valkey::RangeBound{std::int64_t{1}}, .sort_by = cmd::Zrange::SortBy::by_score, .limit = cmd::Zrange::Limit{.offset = 2, .count = 3}});
   }
   {
     static constexpr std::string_view argv[] = {"ZRANGE", "key:1", "0", "1", "WITHSCORES"};
     static constexpr std::string_view keys[] = {"key:1"};
     f(Example{"ZRANGE", "", argv, keys, {}},
-      cmd::ZrangeWithscores{.key = "key:1", .start = valkey::RangeBound{std::int64_t{0}}, .stop = valkey::RangeBound{std::int64_t{1}}});
+      cmd::ZrangeWithScores{.key = "key:1", .start = valkey::RangeBound{std::int64_t{0}}, .stop = valkey::RangeBound{std::int64_t{1}}});
   }
   {
     static constexpr std::string_view argv[] = {"ZRANGE", "key:1", "0", "1", "BYSCORE", "WITHSCORES"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt sortby.byscore", "opt sortby"};
     f(Example{"ZRANGE", "opt sortby", argv, keys, covers},
-      cmd::ZrangeWithscores{.key = "key:1", .start = valkey::RangeBound{std::int64_t{0}}, .stop = valkey::RangeBound{std::int64_t{1}}, .sortby = cmd::ZrangeWithscores::Sortby::byscore});
+      cmd::ZrangeWithScores{.key = "key:1", .start = valkey::RangeBound{std::int64_t{0}}, .stop = valkey::RangeBound{std::int64_t{1}}, .sort_by = cmd::ZrangeWithScores::SortBy::by_score});
   }
   {
     static constexpr std::string_view argv[] = {"ZRANGE", "key:1", "-", "+", "BYLEX", "WITHSCORES"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt sortby.bylex", "opt sortby"};
     f(Example{"ZRANGE", "alt sortby.bylex", argv, keys, covers},
-      cmd::ZrangeWithscores{.key = "key:1", .start = valkey::RangeBound{valkey::LexBound::min()}, .stop = valkey::RangeBound{valkey::LexBound::max()}, .sortby = cmd::ZrangeWithscores::Sortby::bylex});
+      cmd::ZrangeWithScores{.key = "key:1", .start = valkey::RangeBound{valkey::LexBound::min()}, .stop = valkey::RangeBound{valkey::LexBound::max()}, .sort_by = cmd::ZrangeWithScores::SortBy::by_lex});
   }
   {
     static constexpr std::string_view argv[] = {"ZRANGE", "key:1", "0", "1", "REV", "WITHSCORES"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"opt rev"};
     f(Example{"ZRANGE", "opt rev", argv, keys, covers},
-      cmd::ZrangeWithscores{.key = "key:1", .start = valkey::RangeBound{std::int64_t{0}}, .stop = valkey::RangeBound{std::int64_t{1}}, .rev = true});
+      cmd::ZrangeWithScores{.key = "key:1", .start = valkey::RangeBound{std::int64_t{0}}, .stop = valkey::RangeBound{std::int64_t{1}}, .rev = true});
   }
   {
     static constexpr std::string_view argv[] = {"ZRANGE", "key:1", "0", "1", "BYSCORE", "LIMIT", "2", "3", "WITHSCORES"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt sortby.byscore", "opt limit", "opt sortby"};
     f(Example{"ZRANGE", "opt limit", argv, keys, covers},
-      cmd::ZrangeWithscores{.key = "key:1", .start = valkey::RangeBound{std::int64_t{0}}, .stop = valkey::RangeBound{std::int64_t{1}}, .sortby = cmd::ZrangeWithscores::Sortby::byscore, .limit = cmd::ZrangeWithscores::Limit{.offset = 2, .count = 3}});
+      cmd::ZrangeWithScores{.key = "key:1", .start = valkey::RangeBound{std::int64_t{0}}, .stop = valkey::RangeBound{std::int64_t{1}}, .sort_by = cmd::ZrangeWithScores::SortBy::by_score, .limit = cmd::ZrangeWithScores::Limit{.offset = 2, .count = 3}});
   }
   {
     static constexpr std::string_view argv[] = {"ZRANGEBYLEX", "key:1", "-", "+"};
     static constexpr std::string_view keys[] = {"key:1"};
     f(Example{"ZRANGEBYLEX", "", argv, keys, {}},
-      cmd::Zrangebylex{.key = "key:1", .min = valkey::LexBound::min(), .max = valkey::LexBound::max()});
+      cmd::ZrangeByLex{.key = "key:1", .min = valkey::LexBound::min(), .max = valkey::LexBound::max()});
   }
   {
     static constexpr std::string_view argv[] = {"ZRANGEBYLEX", "key:1", "-", "+", "LIMIT", "1", "2"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"opt limit"};
     f(Example{"ZRANGEBYLEX", "opt limit", argv, keys, covers},
-      cmd::Zrangebylex{.key = "key:1", .min = valkey::LexBound::min(), .max = valkey::LexBound::max(), .limit = cmd::Zrangebylex::Limit{.offset = 1, .count = 2}});
+      cmd::ZrangeByLex{.key = "key:1", .min = valkey::LexBound::min(), .max = valkey::LexBound::max(), .limit = cmd::ZrangeByLex::Limit{.offset = 1, .count = 2}});
   }
   {
     static constexpr std::string_view argv[] = {"ZRANGEBYSCORE", "key:1", "1.5", "2.5"};
     static constexpr std::string_view keys[] = {"key:1"};
     f(Example{"ZRANGEBYSCORE", "", argv, keys, {}},
-      cmd::Zrangebyscore{.key = "key:1", .min = 1.5, .max = 2.5});
+      cmd::ZrangeByScore{.key = "key:1", .min = 1.5, .max = 2.5});
   }
   {
     static constexpr std::string_view argv[] = {"ZRANGEBYSCORE", "key:1", "1.5", "2.5", "LIMIT", "1", "2"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"opt limit"};
     f(Example{"ZRANGEBYSCORE", "opt limit", argv, keys, covers},
-      cmd::Zrangebyscore{.key = "key:1", .min = 1.5, .max = 2.5, .limit = cmd::Zrangebyscore::Limit{.offset = 1, .count = 2}});
+      cmd::ZrangeByScore{.key = "key:1", .min = 1.5, .max = 2.5, .limit = cmd::ZrangeByScore::Limit{.offset = 1, .count = 2}});
   }
   {
     static constexpr std::string_view argv[] = {"ZRANGEBYSCORE", "key:1", "1.5", "2.5", "WITHSCORES"};
     static constexpr std::string_view keys[] = {"key:1"};
     f(Example{"ZRANGEBYSCORE", "", argv, keys, {}},
-      cmd::ZrangebyscoreWithscores{.key = "key:1", .min = 1.5, .max = 2.5});
+      cmd::ZrangeByScoreWithScores{.key = "key:1", .min = 1.5, .max = 2.5});
   }
   {
     static constexpr std::string_view argv[] = {"ZRANGEBYSCORE", "key:1", "1.5", "2.5", "WITHSCORES", "LIMIT", "1", "2"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"opt limit"};
     f(Example{"ZRANGEBYSCORE", "opt limit", argv, keys, covers},
-      cmd::ZrangebyscoreWithscores{.key = "key:1", .min = 1.5, .max = 2.5, .limit = cmd::ZrangebyscoreWithscores::Limit{.offset = 1, .count = 2}});
+      cmd::ZrangeByScoreWithScores{.key = "key:1", .min = 1.5, .max = 2.5, .limit = cmd::ZrangeByScoreWithScores::Limit{.offset = 1, .count = 2}});
   }
   {
     static constexpr std::string_view argv[] = {"ZRANGESTORE", "key:1", "key:2", "0", "1"};
@@ -5734,14 +5734,14 @@ void for_each_example(F&& f) {
     static constexpr std::string_view keys[] = {"key:1", "key:2"};
     static constexpr std::string_view covers[] = {"alt sortby.byscore", "opt sortby"};
     f(Example{"ZRANGESTORE", "opt sortby", argv, keys, covers},
-      cmd::Zrangestore{.dst = "key:1", .src = "key:2", .min = valkey::RangeBound{std::int64_t{0}}, .max = valkey::RangeBound{std::int64_t{1}}, .sortby = cmd::Zrangestore::Sortby::byscore});
+      cmd::Zrangestore{.dst = "key:1", .src = "key:2", .min = valkey::RangeBound{std::int64_t{0}}, .max = valkey::RangeBound{std::int64_t{1}}, .sort_by = cmd::Zrangestore::SortBy::by_score});
   }
   {
     static constexpr std::string_view argv[] = {"ZRANGESTORE", "key:1", "key:2", "-", "+", "BYLEX"};
     static constexpr std::string_view keys[] = {"key:1", "key:2"};
     static constexpr std::string_view covers[] = {"alt sortby.bylex", "opt sortby"};
     f(Example{"ZRANGESTORE", "alt sortby.bylex", argv, keys, covers},
-      cmd::Zrangestore{.dst = "key:1", .src = "key:2", .min = valkey::RangeBound{valkey::LexBound::min()}, .max = valkey::RangeBound{valkey::LexBound::max()}, .sortby = cmd::Zrangestore::Sortby::bylex});
+      cmd::Zrangestore{.dst = "key:1", .src = "key:2", .min = valkey::RangeBound{valkey::LexBound::min()}, .max = valkey::RangeBound{valkey::LexBound::max()}, .sort_by = cmd::Zrangestore::SortBy::by_lex});
   }
   {
     static constexpr std::string_view argv[] = {"ZRANGESTORE", "key:1", "key:2", "0", "1", "REV"};
@@ -5755,7 +5755,7 @@ void for_each_example(F&& f) {
     static constexpr std::string_view keys[] = {"key:1", "key:2"};
     static constexpr std::string_view covers[] = {"alt sortby.byscore", "opt limit", "opt sortby"};
     f(Example{"ZRANGESTORE", "opt limit", argv, keys, covers},
-      cmd::Zrangestore{.dst = "key:1", .src = "key:2", .min = valkey::RangeBound{std::int64_t{0}}, .max = valkey::RangeBound{std::int64_t{1}}, .sortby = cmd::Zrangestore::Sortby::byscore, .limit = cmd::Zrangestore::Limit{.offset = 2, .count = 3}});
+      cmd::Zrangestore{.dst = "key:1", .src = "key:2", .min = valkey::RangeBound{std::int64_t{0}}, .max = valkey::RangeBound{std::int64_t{1}}, .sort_by = cmd::Zrangestore::SortBy::by_score, .limit = cmd::Zrangestore::Limit{.offset = 2, .count = 3}});
   }
   {
     static constexpr std::string_view argv[] = {"ZRANK", "key:1", "member"};
@@ -5767,7 +5767,7 @@ void for_each_example(F&& f) {
     static constexpr std::string_view argv[] = {"ZRANK", "key:1", "member", "WITHSCORE"};
     static constexpr std::string_view keys[] = {"key:1"};
     f(Example{"ZRANK", "", argv, keys, {}},
-      cmd::ZrankWithscore{.key = "key:1", .member = "member"});
+      cmd::ZrankWithScore{.key = "key:1", .member = "member"});
   }
   {
     static constexpr std::string_view argv[] = {"ZREM", "key:1", "member"};
@@ -5779,19 +5779,19 @@ void for_each_example(F&& f) {
     static constexpr std::string_view argv[] = {"ZREMRANGEBYLEX", "key:1", "-", "+"};
     static constexpr std::string_view keys[] = {"key:1"};
     f(Example{"ZREMRANGEBYLEX", "", argv, keys, {}},
-      cmd::Zremrangebylex{.key = "key:1", .min = valkey::LexBound::min(), .max = valkey::LexBound::max()});
+      cmd::ZremrangeByLex{.key = "key:1", .min = valkey::LexBound::min(), .max = valkey::LexBound::max()});
   }
   {
     static constexpr std::string_view argv[] = {"ZREMRANGEBYRANK", "key:1", "1", "2"};
     static constexpr std::string_view keys[] = {"key:1"};
     f(Example{"ZREMRANGEBYRANK", "", argv, keys, {}},
-      cmd::Zremrangebyrank{.key = "key:1", .start = 1, .stop = 2});
+      cmd::ZremrangeByRank{.key = "key:1", .start = 1, .stop = 2});
   }
   {
     static constexpr std::string_view argv[] = {"ZREMRANGEBYSCORE", "key:1", "1.5", "2.5"};
     static constexpr std::string_view keys[] = {"key:1"};
     f(Example{"ZREMRANGEBYSCORE", "", argv, keys, {}},
-      cmd::Zremrangebyscore{.key = "key:1", .min = 1.5, .max = 2.5});
+      cmd::ZremrangeByScore{.key = "key:1", .min = 1.5, .max = 2.5});
   }
   {
     static constexpr std::string_view argv[] = {"ZREVRANGE", "key:1", "1", "2"};
@@ -5803,46 +5803,46 @@ void for_each_example(F&& f) {
     static constexpr std::string_view argv[] = {"ZREVRANGE", "key:1", "1", "2", "WITHSCORES"};
     static constexpr std::string_view keys[] = {"key:1"};
     f(Example{"ZREVRANGE", "", argv, keys, {}},
-      cmd::ZrevrangeWithscores{.key = "key:1", .start = 1, .stop = 2});
+      cmd::ZrevrangeWithScores{.key = "key:1", .start = 1, .stop = 2});
   }
   {
     static constexpr std::string_view argv[] = {"ZREVRANGEBYLEX", "key:1", "+", "-"};
     static constexpr std::string_view keys[] = {"key:1"};
     f(Example{"ZREVRANGEBYLEX", "", argv, keys, {}},
-      cmd::Zrevrangebylex{.key = "key:1", .max = valkey::LexBound::max(), .min = valkey::LexBound::min()});
+      cmd::ZrevrangeByLex{.key = "key:1", .max = valkey::LexBound::max(), .min = valkey::LexBound::min()});
   }
   {
     static constexpr std::string_view argv[] = {"ZREVRANGEBYLEX", "key:1", "+", "-", "LIMIT", "1", "2"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"opt limit"};
     f(Example{"ZREVRANGEBYLEX", "opt limit", argv, keys, covers},
-      cmd::Zrevrangebylex{.key = "key:1", .max = valkey::LexBound::max(), .min = valkey::LexBound::min(), .limit = cmd::Zrevrangebylex::Limit{.offset = 1, .count = 2}});
+      cmd::ZrevrangeByLex{.key = "key:1", .max = valkey::LexBound::max(), .min = valkey::LexBound::min(), .limit = cmd::ZrevrangeByLex::Limit{.offset = 1, .count = 2}});
   }
   {
     static constexpr std::string_view argv[] = {"ZREVRANGEBYSCORE", "key:1", "3", "1.5"};
     static constexpr std::string_view keys[] = {"key:1"};
     f(Example{"ZREVRANGEBYSCORE", "", argv, keys, {}},
-      cmd::Zrevrangebyscore{.key = "key:1", .max = 3.0, .min = 1.5});
+      cmd::ZrevrangeByScore{.key = "key:1", .max = 3.0, .min = 1.5});
   }
   {
     static constexpr std::string_view argv[] = {"ZREVRANGEBYSCORE", "key:1", "3", "1.5", "LIMIT", "1", "2"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"opt limit"};
     f(Example{"ZREVRANGEBYSCORE", "opt limit", argv, keys, covers},
-      cmd::Zrevrangebyscore{.key = "key:1", .max = 3.0, .min = 1.5, .limit = cmd::Zrevrangebyscore::Limit{.offset = 1, .count = 2}});
+      cmd::ZrevrangeByScore{.key = "key:1", .max = 3.0, .min = 1.5, .limit = cmd::ZrevrangeByScore::Limit{.offset = 1, .count = 2}});
   }
   {
     static constexpr std::string_view argv[] = {"ZREVRANGEBYSCORE", "key:1", "3", "1.5", "WITHSCORES"};
     static constexpr std::string_view keys[] = {"key:1"};
     f(Example{"ZREVRANGEBYSCORE", "", argv, keys, {}},
-      cmd::ZrevrangebyscoreWithscores{.key = "key:1", .max = 3.0, .min = 1.5});
+      cmd::ZrevrangeByScoreWithScores{.key = "key:1", .max = 3.0, .min = 1.5});
   }
   {
     static constexpr std::string_view argv[] = {"ZREVRANGEBYSCORE", "key:1", "3", "1.5", "WITHSCORES", "LIMIT", "1", "2"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"opt limit"};
     f(Example{"ZREVRANGEBYSCORE", "opt limit", argv, keys, covers},
-      cmd::ZrevrangebyscoreWithscores{.key = "key:1", .max = 3.0, .min = 1.5, .limit = cmd::ZrevrangebyscoreWithscores::Limit{.offset = 1, .count = 2}});
+      cmd::ZrevrangeByScoreWithScores{.key = "key:1", .max = 3.0, .min = 1.5, .limit = cmd::ZrevrangeByScoreWithScores::Limit{.offset = 1, .count = 2}});
   }
   {
     static constexpr std::string_view argv[] = {"ZREVRANK", "key:1", "member"};
@@ -5854,7 +5854,7 @@ void for_each_example(F&& f) {
     static constexpr std::string_view argv[] = {"ZREVRANK", "key:1", "member", "WITHSCORE"};
     static constexpr std::string_view keys[] = {"key:1"};
     f(Example{"ZREVRANK", "", argv, keys, {}},
-      cmd::ZrevrankWithscore{.key = "key:1", .member = "member"});
+      cmd::ZrevrankWithScore{.key = "key:1", .member = "member"});
   }
   {
     static constexpr std::string_view argv[] = {"ZSCAN", "key:1", "0"};
@@ -5881,7 +5881,7 @@ void for_each_example(F&& f) {
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"opt noscores"};
     f(Example{"ZSCAN", "opt noscores", argv, keys, covers},
-      cmd::Zscan{.key = "key:1", .cursor = 0, .noscores = true});
+      cmd::Zscan{.key = "key:1", .cursor = 0, .no_scores = true});
   }
   {
     static constexpr std::string_view argv[] = {"ZSCORE", "key:1", "member"};
@@ -5927,35 +5927,35 @@ void for_each_example(F&& f) {
     static constexpr std::string_view argv[] = {"ZUNION", "1", "key:1", "WITHSCORES"};
     static constexpr std::string_view keys[] = {"key:1"};
     f(Example{"ZUNION", "", argv, keys, {}},
-      cmd::ZunionWithscores{.keys = {"key:1"}});
+      cmd::ZunionWithScores{.keys = {"key:1"}});
   }
   {
     static constexpr std::string_view argv[] = {"ZUNION", "1", "key:1", "WEIGHTS", "1.5", "WITHSCORES"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"opt weight"};
     f(Example{"ZUNION", "opt weight", argv, keys, covers},
-      cmd::ZunionWithscores{.keys = {"key:1"}, .weights = {1.5}});
+      cmd::ZunionWithScores{.keys = {"key:1"}, .weights = {1.5}});
   }
   {
     static constexpr std::string_view argv[] = {"ZUNION", "1", "key:1", "AGGREGATE", "SUM", "WITHSCORES"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt aggregate.sum", "opt aggregate"};
     f(Example{"ZUNION", "opt aggregate", argv, keys, covers},
-      cmd::ZunionWithscores{.keys = {"key:1"}, .aggregate = cmd::ZunionWithscores::Aggregate::sum});
+      cmd::ZunionWithScores{.keys = {"key:1"}, .aggregate = cmd::ZunionWithScores::Aggregate::sum});
   }
   {
     static constexpr std::string_view argv[] = {"ZUNION", "1", "key:1", "AGGREGATE", "MIN", "WITHSCORES"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt aggregate.min", "opt aggregate"};
     f(Example{"ZUNION", "alt aggregate.min", argv, keys, covers},
-      cmd::ZunionWithscores{.keys = {"key:1"}, .aggregate = cmd::ZunionWithscores::Aggregate::min});
+      cmd::ZunionWithScores{.keys = {"key:1"}, .aggregate = cmd::ZunionWithScores::Aggregate::min});
   }
   {
     static constexpr std::string_view argv[] = {"ZUNION", "1", "key:1", "AGGREGATE", "MAX", "WITHSCORES"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt aggregate.max", "opt aggregate"};
     f(Example{"ZUNION", "alt aggregate.max", argv, keys, covers},
-      cmd::ZunionWithscores{.keys = {"key:1"}, .aggregate = cmd::ZunionWithscores::Aggregate::max});
+      cmd::ZunionWithScores{.keys = {"key:1"}, .aggregate = cmd::ZunionWithScores::Aggregate::max});
   }
   {
     static constexpr std::string_view argv[] = {"ZUNIONSTORE", "key:1", "1", "key:2"};

@@ -78,7 +78,7 @@ void write_bitop(const Bitop& c, Sink& s) {
     case Bitop::Operation::xor_: s.arg("XOR"); break;
     case Bitop::Operation::not_: s.arg("NOT"); break;
   }
-  s.arg(c.destkey);
+  s.arg(c.dest_key);
   c.keys.for_each([&](const auto& e) {
     s.arg(e);
   });
@@ -161,7 +161,7 @@ void encode(const Bitop& c, valkey::resp::Writer& w) {
 }
 
 void for_each_key(const Bitop& c, valkey::KeyCallback cb) {
-  cb(c.destkey);
+  cb(c.dest_key);
   c.keys.for_each([&](const auto& e) {
     cb(e);
   });

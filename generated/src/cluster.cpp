@@ -13,7 +13,7 @@ void write_asking(const Asking&, Sink& s) {
 }
 
 template <class Sink>
-void write_clusteraddslots(const ClusterAddslots& c, Sink& s) {
+void write_clusteraddslots(const ClusterAddSlots& c, Sink& s) {
   s.arg("CLUSTER");
   s.arg("ADDSLOTS");
   c.slots.for_each([&](const auto& e) {
@@ -22,7 +22,7 @@ void write_clusteraddslots(const ClusterAddslots& c, Sink& s) {
 }
 
 template <class Sink>
-void write_clusteraddslotsrange(const ClusterAddslotsrange& c, Sink& s) {
+void write_clusteraddslotsrange(const ClusterAddSlotsRange& c, Sink& s) {
   s.arg("CLUSTER");
   s.arg("ADDSLOTSRANGE");
   c.ranges.for_each([&](const auto& e) {
@@ -32,13 +32,13 @@ void write_clusteraddslotsrange(const ClusterAddslotsrange& c, Sink& s) {
 }
 
 template <class Sink>
-void write_clusterbumpepoch(const ClusterBumpepoch&, Sink& s) {
+void write_clusterbumpepoch(const ClusterBumpEpoch&, Sink& s) {
   s.arg("CLUSTER");
   s.arg("BUMPEPOCH");
 }
 
 template <class Sink>
-void write_clustercancelslotmigrations(const ClusterCancelslotmigrations&, Sink& s) {
+void write_clustercancelslotmigrations(const ClusterCancelSlotMigrations&, Sink& s) {
   s.arg("CLUSTER");
   s.arg("CANCELSLOTMIGRATIONS");
 }
@@ -51,14 +51,14 @@ void write_clustercountfailurereports(const ClusterCountFailureReports& c, Sink&
 }
 
 template <class Sink>
-void write_clustercountkeysinslot(const ClusterCountkeysinslot& c, Sink& s) {
+void write_clustercountkeysinslot(const ClusterCountKeysInSlot& c, Sink& s) {
   s.arg("CLUSTER");
   s.arg("COUNTKEYSINSLOT");
   s.arg(c.slot);
 }
 
 template <class Sink>
-void write_clusterdelslots(const ClusterDelslots& c, Sink& s) {
+void write_clusterdelslots(const ClusterDelSlots& c, Sink& s) {
   s.arg("CLUSTER");
   s.arg("DELSLOTS");
   c.slots.for_each([&](const auto& e) {
@@ -67,7 +67,7 @@ void write_clusterdelslots(const ClusterDelslots& c, Sink& s) {
 }
 
 template <class Sink>
-void write_clusterdelslotsrange(const ClusterDelslotsrange& c, Sink& s) {
+void write_clusterdelslotsrange(const ClusterDelSlotsRange& c, Sink& s) {
   s.arg("CLUSTER");
   s.arg("DELSLOTSRANGE");
   c.ranges.for_each([&](const auto& e) {
@@ -89,20 +89,20 @@ void write_clusterfailover(const ClusterFailover& c, Sink& s) {
 }
 
 template <class Sink>
-void write_clusterflushslot(const ClusterFlushslot& c, Sink& s) {
+void write_clusterflushslot(const ClusterFlushSlot& c, Sink& s) {
   s.arg("CLUSTER");
   s.arg("FLUSHSLOT");
   s.arg(c.slot);
   if (c.flush_type) {
     switch ((*c.flush_type)) {
-      case ClusterFlushslot::FlushType::async: s.arg("ASYNC"); break;
-      case ClusterFlushslot::FlushType::sync: s.arg("SYNC"); break;
+      case ClusterFlushSlot::FlushType::async: s.arg("ASYNC"); break;
+      case ClusterFlushSlot::FlushType::sync: s.arg("SYNC"); break;
     }
   }
 }
 
 template <class Sink>
-void write_clusterflushslots(const ClusterFlushslots&, Sink& s) {
+void write_clusterflushslots(const ClusterFlushSlots&, Sink& s) {
   s.arg("CLUSTER");
   s.arg("FLUSHSLOTS");
 }
@@ -115,7 +115,7 @@ void write_clusterforget(const ClusterForget& c, Sink& s) {
 }
 
 template <class Sink>
-void write_clustergetkeysinslot(const ClusterGetkeysinslot& c, Sink& s) {
+void write_clustergetkeysinslot(const ClusterGetKeysInSlot& c, Sink& s) {
   s.arg("CLUSTER");
   s.arg("GETKEYSINSLOT");
   s.arg(c.slot);
@@ -123,7 +123,7 @@ void write_clustergetkeysinslot(const ClusterGetkeysinslot& c, Sink& s) {
 }
 
 template <class Sink>
-void write_clustergetslotmigrations(const ClusterGetslotmigrations&, Sink& s) {
+void write_clustergetslotmigrations(const ClusterGetSlotMigrations&, Sink& s) {
   s.arg("CLUSTER");
   s.arg("GETSLOTMIGRATIONS");
 }
@@ -165,7 +165,7 @@ void write_clustermeet(const ClusterMeet& c, Sink& s) {
 }
 
 template <class Sink>
-void write_clustermigrateslots(const ClusterMigrateslots& c, Sink& s) {
+void write_clustermigrateslots(const ClusterMigrateSlots& c, Sink& s) {
   s.arg("CLUSTER");
   s.arg("MIGRATESLOTS");
   c.migration_groups.for_each([&](const auto& e) {
@@ -180,13 +180,13 @@ void write_clustermigrateslots(const ClusterMigrateslots& c, Sink& s) {
 }
 
 template <class Sink>
-void write_clustermyid(const ClusterMyid&, Sink& s) {
+void write_clustermyid(const ClusterMyId&, Sink& s) {
   s.arg("CLUSTER");
   s.arg("MYID");
 }
 
 template <class Sink>
-void write_clustermyshardid(const ClusterMyshardid&, Sink& s) {
+void write_clustermyshardid(const ClusterMyShardId&, Sink& s) {
   s.arg("CLUSTER");
   s.arg("MYSHARDID");
 }
@@ -229,7 +229,7 @@ void write_clusterreset(const ClusterReset& c, Sink& s) {
 }
 
 template <class Sink>
-void write_clustersaveconfig(const ClusterSaveconfig&, Sink& s) {
+void write_clustersaveconfig(const ClusterSaveConfig&, Sink& s) {
   s.arg("CLUSTER");
   s.arg("SAVECONFIG");
 }
@@ -242,20 +242,20 @@ void write_clustersetconfigepoch(const ClusterSetConfigEpoch& c, Sink& s) {
 }
 
 template <class Sink>
-void write_clustersetslot(const ClusterSetslot& c, Sink& s) {
+void write_clustersetslot(const ClusterSetSlot& c, Sink& s) {
   s.arg("CLUSTER");
   s.arg("SETSLOT");
   s.arg(c.slot);
-  if (const auto* v = std::get_if<ClusterSetslot::Importing>(&c.subcommand)) {
+  if (const auto* v = std::get_if<ClusterSetSlot::Importing>(&c.subcommand)) {
     s.arg("IMPORTING");
     s.arg(v->importing);
-  } else if (const auto* v = std::get_if<ClusterSetslot::Migrating>(&c.subcommand)) {
+  } else if (const auto* v = std::get_if<ClusterSetSlot::Migrating>(&c.subcommand)) {
     s.arg("MIGRATING");
     s.arg(v->migrating);
-  } else if (const auto* v = std::get_if<ClusterSetslot::Node>(&c.subcommand)) {
+  } else if (const auto* v = std::get_if<ClusterSetSlot::Node>(&c.subcommand)) {
     s.arg("NODE");
     s.arg(v->node);
-  } else if (std::holds_alternative<ClusterSetslot::Stable>(c.subcommand)) {
+  } else if (std::holds_alternative<ClusterSetSlot::Stable>(c.subcommand)) {
     s.arg("STABLE");
   }
   if (c.timeout) {
@@ -281,11 +281,11 @@ template <class Sink>
 void write_clusterslotstats(const ClusterSlotStats& c, Sink& s) {
   s.arg("CLUSTER");
   s.arg("SLOT-STATS");
-  if (const auto* v = std::get_if<ClusterSlotStats::Slotsrange>(&c.filter)) {
+  if (const auto* v = std::get_if<ClusterSlotStats::SlotsRange>(&c.filter)) {
     s.arg("SLOTSRANGE");
     s.arg(v->start_slot);
     s.arg(v->end_slot);
-  } else if (const auto* v = std::get_if<ClusterSlotStats::Orderby>(&c.filter)) {
+  } else if (const auto* v = std::get_if<ClusterSlotStats::OrderBy>(&c.filter)) {
     s.arg("ORDERBY");
     s.arg(v->metric);
     if (v->limit) {
@@ -350,41 +350,41 @@ void encode(const Asking& c, valkey::resp::Writer& w) {
 
 void for_each_key(const Asking&, valkey::KeyCallback) {}
 
-void encode(const ClusterAddslots& c, valkey::resp::Writer& w) {
+void encode(const ClusterAddSlots& c, valkey::resp::Writer& w) {
   valkey::resp::ArgCounter n;
   write_clusteraddslots(c, n);
   w.begin_command(n.count());
   write_clusteraddslots(c, w);
 }
 
-void for_each_key(const ClusterAddslots&, valkey::KeyCallback) {}
+void for_each_key(const ClusterAddSlots&, valkey::KeyCallback) {}
 
-void encode(const ClusterAddslotsrange& c, valkey::resp::Writer& w) {
+void encode(const ClusterAddSlotsRange& c, valkey::resp::Writer& w) {
   valkey::resp::ArgCounter n;
   write_clusteraddslotsrange(c, n);
   w.begin_command(n.count());
   write_clusteraddslotsrange(c, w);
 }
 
-void for_each_key(const ClusterAddslotsrange&, valkey::KeyCallback) {}
+void for_each_key(const ClusterAddSlotsRange&, valkey::KeyCallback) {}
 
-void encode(const ClusterBumpepoch& c, valkey::resp::Writer& w) {
+void encode(const ClusterBumpEpoch& c, valkey::resp::Writer& w) {
   valkey::resp::ArgCounter n;
   write_clusterbumpepoch(c, n);
   w.begin_command(n.count());
   write_clusterbumpepoch(c, w);
 }
 
-void for_each_key(const ClusterBumpepoch&, valkey::KeyCallback) {}
+void for_each_key(const ClusterBumpEpoch&, valkey::KeyCallback) {}
 
-void encode(const ClusterCancelslotmigrations& c, valkey::resp::Writer& w) {
+void encode(const ClusterCancelSlotMigrations& c, valkey::resp::Writer& w) {
   valkey::resp::ArgCounter n;
   write_clustercancelslotmigrations(c, n);
   w.begin_command(n.count());
   write_clustercancelslotmigrations(c, w);
 }
 
-void for_each_key(const ClusterCancelslotmigrations&, valkey::KeyCallback) {}
+void for_each_key(const ClusterCancelSlotMigrations&, valkey::KeyCallback) {}
 
 void encode(const ClusterCountFailureReports& c, valkey::resp::Writer& w) {
   valkey::resp::ArgCounter n;
@@ -395,32 +395,32 @@ void encode(const ClusterCountFailureReports& c, valkey::resp::Writer& w) {
 
 void for_each_key(const ClusterCountFailureReports&, valkey::KeyCallback) {}
 
-void encode(const ClusterCountkeysinslot& c, valkey::resp::Writer& w) {
+void encode(const ClusterCountKeysInSlot& c, valkey::resp::Writer& w) {
   valkey::resp::ArgCounter n;
   write_clustercountkeysinslot(c, n);
   w.begin_command(n.count());
   write_clustercountkeysinslot(c, w);
 }
 
-void for_each_key(const ClusterCountkeysinslot&, valkey::KeyCallback) {}
+void for_each_key(const ClusterCountKeysInSlot&, valkey::KeyCallback) {}
 
-void encode(const ClusterDelslots& c, valkey::resp::Writer& w) {
+void encode(const ClusterDelSlots& c, valkey::resp::Writer& w) {
   valkey::resp::ArgCounter n;
   write_clusterdelslots(c, n);
   w.begin_command(n.count());
   write_clusterdelslots(c, w);
 }
 
-void for_each_key(const ClusterDelslots&, valkey::KeyCallback) {}
+void for_each_key(const ClusterDelSlots&, valkey::KeyCallback) {}
 
-void encode(const ClusterDelslotsrange& c, valkey::resp::Writer& w) {
+void encode(const ClusterDelSlotsRange& c, valkey::resp::Writer& w) {
   valkey::resp::ArgCounter n;
   write_clusterdelslotsrange(c, n);
   w.begin_command(n.count());
   write_clusterdelslotsrange(c, w);
 }
 
-void for_each_key(const ClusterDelslotsrange&, valkey::KeyCallback) {}
+void for_each_key(const ClusterDelSlotsRange&, valkey::KeyCallback) {}
 
 void encode(const ClusterFailover& c, valkey::resp::Writer& w) {
   valkey::resp::ArgCounter n;
@@ -431,23 +431,23 @@ void encode(const ClusterFailover& c, valkey::resp::Writer& w) {
 
 void for_each_key(const ClusterFailover&, valkey::KeyCallback) {}
 
-void encode(const ClusterFlushslot& c, valkey::resp::Writer& w) {
+void encode(const ClusterFlushSlot& c, valkey::resp::Writer& w) {
   valkey::resp::ArgCounter n;
   write_clusterflushslot(c, n);
   w.begin_command(n.count());
   write_clusterflushslot(c, w);
 }
 
-void for_each_key(const ClusterFlushslot&, valkey::KeyCallback) {}
+void for_each_key(const ClusterFlushSlot&, valkey::KeyCallback) {}
 
-void encode(const ClusterFlushslots& c, valkey::resp::Writer& w) {
+void encode(const ClusterFlushSlots& c, valkey::resp::Writer& w) {
   valkey::resp::ArgCounter n;
   write_clusterflushslots(c, n);
   w.begin_command(n.count());
   write_clusterflushslots(c, w);
 }
 
-void for_each_key(const ClusterFlushslots&, valkey::KeyCallback) {}
+void for_each_key(const ClusterFlushSlots&, valkey::KeyCallback) {}
 
 void encode(const ClusterForget& c, valkey::resp::Writer& w) {
   valkey::resp::ArgCounter n;
@@ -458,23 +458,23 @@ void encode(const ClusterForget& c, valkey::resp::Writer& w) {
 
 void for_each_key(const ClusterForget&, valkey::KeyCallback) {}
 
-void encode(const ClusterGetkeysinslot& c, valkey::resp::Writer& w) {
+void encode(const ClusterGetKeysInSlot& c, valkey::resp::Writer& w) {
   valkey::resp::ArgCounter n;
   write_clustergetkeysinslot(c, n);
   w.begin_command(n.count());
   write_clustergetkeysinslot(c, w);
 }
 
-void for_each_key(const ClusterGetkeysinslot&, valkey::KeyCallback) {}
+void for_each_key(const ClusterGetKeysInSlot&, valkey::KeyCallback) {}
 
-void encode(const ClusterGetslotmigrations& c, valkey::resp::Writer& w) {
+void encode(const ClusterGetSlotMigrations& c, valkey::resp::Writer& w) {
   valkey::resp::ArgCounter n;
   write_clustergetslotmigrations(c, n);
   w.begin_command(n.count());
   write_clustergetslotmigrations(c, w);
 }
 
-void for_each_key(const ClusterGetslotmigrations&, valkey::KeyCallback) {}
+void for_each_key(const ClusterGetSlotMigrations&, valkey::KeyCallback) {}
 
 void encode(const ClusterHelp& c, valkey::resp::Writer& w) {
   valkey::resp::ArgCounter n;
@@ -521,32 +521,32 @@ void encode(const ClusterMeet& c, valkey::resp::Writer& w) {
 
 void for_each_key(const ClusterMeet&, valkey::KeyCallback) {}
 
-void encode(const ClusterMigrateslots& c, valkey::resp::Writer& w) {
+void encode(const ClusterMigrateSlots& c, valkey::resp::Writer& w) {
   valkey::resp::ArgCounter n;
   write_clustermigrateslots(c, n);
   w.begin_command(n.count());
   write_clustermigrateslots(c, w);
 }
 
-void for_each_key(const ClusterMigrateslots&, valkey::KeyCallback) {}
+void for_each_key(const ClusterMigrateSlots&, valkey::KeyCallback) {}
 
-void encode(const ClusterMyid& c, valkey::resp::Writer& w) {
+void encode(const ClusterMyId& c, valkey::resp::Writer& w) {
   valkey::resp::ArgCounter n;
   write_clustermyid(c, n);
   w.begin_command(n.count());
   write_clustermyid(c, w);
 }
 
-void for_each_key(const ClusterMyid&, valkey::KeyCallback) {}
+void for_each_key(const ClusterMyId&, valkey::KeyCallback) {}
 
-void encode(const ClusterMyshardid& c, valkey::resp::Writer& w) {
+void encode(const ClusterMyShardId& c, valkey::resp::Writer& w) {
   valkey::resp::ArgCounter n;
   write_clustermyshardid(c, n);
   w.begin_command(n.count());
   write_clustermyshardid(c, w);
 }
 
-void for_each_key(const ClusterMyshardid&, valkey::KeyCallback) {}
+void for_each_key(const ClusterMyShardId&, valkey::KeyCallback) {}
 
 void encode(const ClusterNodes& c, valkey::resp::Writer& w) {
   valkey::resp::ArgCounter n;
@@ -584,14 +584,14 @@ void encode(const ClusterReset& c, valkey::resp::Writer& w) {
 
 void for_each_key(const ClusterReset&, valkey::KeyCallback) {}
 
-void encode(const ClusterSaveconfig& c, valkey::resp::Writer& w) {
+void encode(const ClusterSaveConfig& c, valkey::resp::Writer& w) {
   valkey::resp::ArgCounter n;
   write_clustersaveconfig(c, n);
   w.begin_command(n.count());
   write_clustersaveconfig(c, w);
 }
 
-void for_each_key(const ClusterSaveconfig&, valkey::KeyCallback) {}
+void for_each_key(const ClusterSaveConfig&, valkey::KeyCallback) {}
 
 void encode(const ClusterSetConfigEpoch& c, valkey::resp::Writer& w) {
   valkey::resp::ArgCounter n;
@@ -602,14 +602,14 @@ void encode(const ClusterSetConfigEpoch& c, valkey::resp::Writer& w) {
 
 void for_each_key(const ClusterSetConfigEpoch&, valkey::KeyCallback) {}
 
-void encode(const ClusterSetslot& c, valkey::resp::Writer& w) {
+void encode(const ClusterSetSlot& c, valkey::resp::Writer& w) {
   valkey::resp::ArgCounter n;
   write_clustersetslot(c, n);
   w.begin_command(n.count());
   write_clustersetslot(c, w);
 }
 
-void for_each_key(const ClusterSetslot&, valkey::KeyCallback) {}
+void for_each_key(const ClusterSetSlot&, valkey::KeyCallback) {}
 
 void encode(const ClusterShards& c, valkey::resp::Writer& w) {
   valkey::resp::ArgCounter n;

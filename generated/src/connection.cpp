@@ -36,13 +36,13 @@ void write_clientcapa(const ClientCapa& c, Sink& s) {
 }
 
 template <class Sink>
-void write_clientgetname(const ClientGetname&, Sink& s) {
+void write_clientgetname(const ClientGetName&, Sink& s) {
   s.arg("CLIENT");
   s.arg("GETNAME");
 }
 
 template <class Sink>
-void write_clientgetredir(const ClientGetredir&, Sink& s) {
+void write_clientgetredir(const ClientGetRedir&, Sink& s) {
   s.arg("CLIENT");
   s.arg("GETREDIR");
 }
@@ -109,16 +109,16 @@ void write_clientkill(const ClientKill& c, Sink& s) {
       s.arg("LADDR");
       s.arg((*v->laddr));
     }
-    if (v->skipme) {
+    if (v->skip_me) {
       s.arg("SKIPME");
-      switch ((*v->skipme)) {
-        case ClientKill::Skipme::yes: s.arg("YES"); break;
-        case ClientKill::Skipme::no: s.arg("NO"); break;
+      switch ((*v->skip_me)) {
+        case ClientKill::SkipMe::yes: s.arg("YES"); break;
+        case ClientKill::SkipMe::no: s.arg("NO"); break;
       }
     }
-    if (v->maxage) {
+    if (v->max_age) {
       s.arg("MAXAGE");
-      s.arg((*v->maxage));
+      s.arg((*v->max_age));
     }
     if (v->name) {
       s.arg("NAME");
@@ -239,16 +239,16 @@ void write_clientlist(const ClientList& c, Sink& s) {
     s.arg("LADDR");
     s.arg((*c.laddr));
   }
-  if (c.skipme) {
+  if (c.skip_me) {
     s.arg("SKIPME");
-    switch ((*c.skipme)) {
-      case ClientList::Skipme::yes: s.arg("YES"); break;
-      case ClientList::Skipme::no: s.arg("NO"); break;
+    switch ((*c.skip_me)) {
+      case ClientList::SkipMe::yes: s.arg("YES"); break;
+      case ClientList::SkipMe::no: s.arg("NO"); break;
     }
   }
-  if (c.maxage) {
+  if (c.max_age) {
     s.arg("MAXAGE");
-    s.arg((*c.maxage));
+    s.arg((*c.max_age));
   }
   if (c.name) {
     s.arg("NAME");
@@ -382,20 +382,20 @@ void write_clientreply(const ClientReply& c, Sink& s) {
 }
 
 template <class Sink>
-void write_clientsetinfo(const ClientSetinfo& c, Sink& s) {
+void write_clientsetinfo(const ClientSetInfo& c, Sink& s) {
   s.arg("CLIENT");
   s.arg("SETINFO");
-  if (const auto* v = std::get_if<ClientSetinfo::LibName>(&c.attr)) {
+  if (const auto* v = std::get_if<ClientSetInfo::LibName>(&c.attr)) {
     s.arg("lib-name");
-    s.arg(v->libname);
-  } else if (const auto* v = std::get_if<ClientSetinfo::LibVer>(&c.attr)) {
+    s.arg(v->lib_name);
+  } else if (const auto* v = std::get_if<ClientSetInfo::LibVer>(&c.attr)) {
     s.arg("lib-ver");
-    s.arg(v->libver);
+    s.arg(v->lib_ver);
   }
 }
 
 template <class Sink>
-void write_clientsetname(const ClientSetname& c, Sink& s) {
+void write_clientsetname(const ClientSetName& c, Sink& s) {
   s.arg("CLIENT");
   s.arg("SETNAME");
   s.arg(c.connection_name);
@@ -418,13 +418,13 @@ void write_clienttracking(const ClientTracking& c, Sink& s) {
     s.arg(e);
   });
   if (c.bcast) s.arg("BCAST");
-  if (c.optin) s.arg("OPTIN");
-  if (c.optout) s.arg("OPTOUT");
-  if (c.noloop) s.arg("NOLOOP");
+  if (c.opt_in) s.arg("OPTIN");
+  if (c.opt_out) s.arg("OPTOUT");
+  if (c.no_loop) s.arg("NOLOOP");
 }
 
 template <class Sink>
-void write_clienttrackinginfo(const ClientTrackinginfo&, Sink& s) {
+void write_clienttrackinginfo(const ClientTrackingInfo&, Sink& s) {
   s.arg("CLIENT");
   s.arg("TRACKINGINFO");
 }
@@ -464,9 +464,9 @@ void write_hello(const Hello& c, Sink& s) {
       s.arg((*(*c.arguments).auth).username);
       s.arg((*(*c.arguments).auth).password);
     }
-    if ((*c.arguments).clientname) {
+    if ((*c.arguments).client_name) {
       s.arg("SETNAME");
-      s.arg((*(*c.arguments).clientname));
+      s.arg((*(*c.arguments).client_name));
     }
   }
 }
@@ -524,23 +524,23 @@ void encode(const ClientCapa& c, valkey::resp::Writer& w) {
 
 void for_each_key(const ClientCapa&, valkey::KeyCallback) {}
 
-void encode(const ClientGetname& c, valkey::resp::Writer& w) {
+void encode(const ClientGetName& c, valkey::resp::Writer& w) {
   valkey::resp::ArgCounter n;
   write_clientgetname(c, n);
   w.begin_command(n.count());
   write_clientgetname(c, w);
 }
 
-void for_each_key(const ClientGetname&, valkey::KeyCallback) {}
+void for_each_key(const ClientGetName&, valkey::KeyCallback) {}
 
-void encode(const ClientGetredir& c, valkey::resp::Writer& w) {
+void encode(const ClientGetRedir& c, valkey::resp::Writer& w) {
   valkey::resp::ArgCounter n;
   write_clientgetredir(c, n);
   w.begin_command(n.count());
   write_clientgetredir(c, w);
 }
 
-void for_each_key(const ClientGetredir&, valkey::KeyCallback) {}
+void for_each_key(const ClientGetRedir&, valkey::KeyCallback) {}
 
 void encode(const ClientHelp& c, valkey::resp::Writer& w) {
   valkey::resp::ArgCounter n;
@@ -632,23 +632,23 @@ void encode(const ClientReply& c, valkey::resp::Writer& w) {
 
 void for_each_key(const ClientReply&, valkey::KeyCallback) {}
 
-void encode(const ClientSetinfo& c, valkey::resp::Writer& w) {
+void encode(const ClientSetInfo& c, valkey::resp::Writer& w) {
   valkey::resp::ArgCounter n;
   write_clientsetinfo(c, n);
   w.begin_command(n.count());
   write_clientsetinfo(c, w);
 }
 
-void for_each_key(const ClientSetinfo&, valkey::KeyCallback) {}
+void for_each_key(const ClientSetInfo&, valkey::KeyCallback) {}
 
-void encode(const ClientSetname& c, valkey::resp::Writer& w) {
+void encode(const ClientSetName& c, valkey::resp::Writer& w) {
   valkey::resp::ArgCounter n;
   write_clientsetname(c, n);
   w.begin_command(n.count());
   write_clientsetname(c, w);
 }
 
-void for_each_key(const ClientSetname&, valkey::KeyCallback) {}
+void for_each_key(const ClientSetName&, valkey::KeyCallback) {}
 
 void encode(const ClientTracking& c, valkey::resp::Writer& w) {
   valkey::resp::ArgCounter n;
@@ -659,14 +659,14 @@ void encode(const ClientTracking& c, valkey::resp::Writer& w) {
 
 void for_each_key(const ClientTracking&, valkey::KeyCallback) {}
 
-void encode(const ClientTrackinginfo& c, valkey::resp::Writer& w) {
+void encode(const ClientTrackingInfo& c, valkey::resp::Writer& w) {
   valkey::resp::ArgCounter n;
   write_clienttrackinginfo(c, n);
   w.begin_command(n.count());
   write_clienttrackinginfo(c, w);
 }
 
-void for_each_key(const ClientTrackinginfo&, valkey::KeyCallback) {}
+void for_each_key(const ClientTrackingInfo&, valkey::KeyCallback) {}
 
 void encode(const ClientUnblock& c, valkey::resp::Writer& w) {
   valkey::resp::ArgCounter n;

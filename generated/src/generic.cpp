@@ -137,14 +137,14 @@ void write_objecthelp(const ObjectHelp&, Sink& s) {
 }
 
 template <class Sink>
-void write_objectidletime(const ObjectIdletime& c, Sink& s) {
+void write_objectidletime(const ObjectIdleTime& c, Sink& s) {
   s.arg("OBJECT");
   s.arg("IDLETIME");
   s.arg(c.key);
 }
 
 template <class Sink>
-void write_objectrefcount(const ObjectRefcount& c, Sink& s) {
+void write_objectrefcount(const ObjectRefCount& c, Sink& s) {
   s.arg("OBJECT");
   s.arg("REFCOUNT");
   s.arg(c.key);
@@ -207,14 +207,14 @@ template <class Sink>
 void write_rename(const Rename& c, Sink& s) {
   s.arg("RENAME");
   s.arg(c.key);
-  s.arg(c.newkey);
+  s.arg(c.new_key);
 }
 
 template <class Sink>
 void write_renamenx(const Renamenx& c, Sink& s) {
   s.arg("RENAMENX");
   s.arg(c.key);
-  s.arg(c.newkey);
+  s.arg(c.new_key);
 }
 
 template <class Sink>
@@ -224,7 +224,7 @@ void write_restore(const Restore& c, Sink& s) {
   s.arg(c.ttl);
   s.arg(c.serialized_value);
   if (c.replace) s.arg("REPLACE");
-  if (c.absttl) s.arg("ABSTTL");
+  if (c.abs_ttl) s.arg("ABSTTL");
   if (c.seconds) {
     s.arg("IDLETIME");
     s.arg((*c.seconds).count);
@@ -364,15 +364,15 @@ void write_unlink(const Unlink& c, Sink& s) {
 template <class Sink>
 void write_wait(const Wait& c, Sink& s) {
   s.arg("WAIT");
-  s.arg(c.numreplicas);
+  s.arg(c.num_replicas);
   s.arg(c.timeout);
 }
 
 template <class Sink>
 void write_waitaof(const Waitaof& c, Sink& s) {
   s.arg("WAITAOF");
-  s.arg(c.numlocal);
-  s.arg(c.numreplicas);
+  s.arg(c.num_local);
+  s.arg(c.num_replicas);
   s.arg(c.timeout);
 }
 
@@ -525,25 +525,25 @@ void encode(const ObjectHelp& c, valkey::resp::Writer& w) {
 
 void for_each_key(const ObjectHelp&, valkey::KeyCallback) {}
 
-void encode(const ObjectIdletime& c, valkey::resp::Writer& w) {
+void encode(const ObjectIdleTime& c, valkey::resp::Writer& w) {
   valkey::resp::ArgCounter n;
   write_objectidletime(c, n);
   w.begin_command(n.count());
   write_objectidletime(c, w);
 }
 
-void for_each_key(const ObjectIdletime& c, valkey::KeyCallback cb) {
+void for_each_key(const ObjectIdleTime& c, valkey::KeyCallback cb) {
   cb(c.key);
 }
 
-void encode(const ObjectRefcount& c, valkey::resp::Writer& w) {
+void encode(const ObjectRefCount& c, valkey::resp::Writer& w) {
   valkey::resp::ArgCounter n;
   write_objectrefcount(c, n);
   w.begin_command(n.count());
   write_objectrefcount(c, w);
 }
 
-void for_each_key(const ObjectRefcount& c, valkey::KeyCallback cb) {
+void for_each_key(const ObjectRefCount& c, valkey::KeyCallback cb) {
   cb(c.key);
 }
 
@@ -620,7 +620,7 @@ void encode(const Rename& c, valkey::resp::Writer& w) {
 
 void for_each_key(const Rename& c, valkey::KeyCallback cb) {
   cb(c.key);
-  cb(c.newkey);
+  cb(c.new_key);
 }
 
 void encode(const Renamenx& c, valkey::resp::Writer& w) {
@@ -632,7 +632,7 @@ void encode(const Renamenx& c, valkey::resp::Writer& w) {
 
 void for_each_key(const Renamenx& c, valkey::KeyCallback cb) {
   cb(c.key);
-  cb(c.newkey);
+  cb(c.new_key);
 }
 
 void encode(const Restore& c, valkey::resp::Writer& w) {

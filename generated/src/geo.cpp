@@ -72,9 +72,9 @@ void write_georadius(const Georadius& c, Sink& s) {
     case Georadius::Unit::ft: s.arg("ft"); break;
     case Georadius::Unit::mi: s.arg("mi"); break;
   }
-  if (c.withcoord) s.arg("WITHCOORD");
-  if (c.withdist) s.arg("WITHDIST");
-  if (c.withhash) s.arg("WITHHASH");
+  if (c.with_coord) s.arg("WITHCOORD");
+  if (c.with_dist) s.arg("WITHDIST");
+  if (c.with_hash) s.arg("WITHHASH");
   if (c.count) {
     s.arg("COUNT");
     s.arg((*c.count).count);
@@ -89,29 +89,29 @@ void write_georadius(const Georadius& c, Sink& s) {
   if (c.store) {
     if (const auto* v = std::get_if<Georadius::Store>(&*c.store)) {
       s.arg("STORE");
-      s.arg(v->storekey);
-    } else if (const auto* v = std::get_if<Georadius::Storedist>(&*c.store)) {
+      s.arg(v->store_key);
+    } else if (const auto* v = std::get_if<Georadius::StoreDist>(&*c.store)) {
       s.arg("STOREDIST");
-      s.arg(v->storedistkey);
+      s.arg(v->store_dist_key);
     }
   }
 }
 
 template <class Sink>
-void write_georadiusbymember(const Georadiusbymember& c, Sink& s) {
+void write_georadius_by_member(const GeoradiusByMember& c, Sink& s) {
   s.arg("GEORADIUSBYMEMBER");
   s.arg(c.key);
   s.arg(c.member);
   s.arg(c.radius);
   switch (c.unit) {
-    case Georadiusbymember::Unit::m: s.arg("m"); break;
-    case Georadiusbymember::Unit::km: s.arg("km"); break;
-    case Georadiusbymember::Unit::ft: s.arg("ft"); break;
-    case Georadiusbymember::Unit::mi: s.arg("mi"); break;
+    case GeoradiusByMember::Unit::m: s.arg("m"); break;
+    case GeoradiusByMember::Unit::km: s.arg("km"); break;
+    case GeoradiusByMember::Unit::ft: s.arg("ft"); break;
+    case GeoradiusByMember::Unit::mi: s.arg("mi"); break;
   }
-  if (c.withcoord) s.arg("WITHCOORD");
-  if (c.withdist) s.arg("WITHDIST");
-  if (c.withhash) s.arg("WITHHASH");
+  if (c.with_coord) s.arg("WITHCOORD");
+  if (c.with_dist) s.arg("WITHDIST");
+  if (c.with_hash) s.arg("WITHHASH");
   if (c.count) {
     s.arg("COUNT");
     s.arg((*c.count).count);
@@ -119,36 +119,36 @@ void write_georadiusbymember(const Georadiusbymember& c, Sink& s) {
   }
   if (c.order) {
     switch ((*c.order)) {
-      case Georadiusbymember::Order::asc: s.arg("ASC"); break;
-      case Georadiusbymember::Order::desc: s.arg("DESC"); break;
+      case GeoradiusByMember::Order::asc: s.arg("ASC"); break;
+      case GeoradiusByMember::Order::desc: s.arg("DESC"); break;
     }
   }
   if (c.store) {
-    if (const auto* v = std::get_if<Georadiusbymember::Store>(&*c.store)) {
+    if (const auto* v = std::get_if<GeoradiusByMember::Store>(&*c.store)) {
       s.arg("STORE");
-      s.arg(v->storekey);
-    } else if (const auto* v = std::get_if<Georadiusbymember::Storedist>(&*c.store)) {
+      s.arg(v->store_key);
+    } else if (const auto* v = std::get_if<GeoradiusByMember::StoreDist>(&*c.store)) {
       s.arg("STOREDIST");
-      s.arg(v->storedistkey);
+      s.arg(v->store_dist_key);
     }
   }
 }
 
 template <class Sink>
-void write_georadiusbymemberro(const GeoradiusbymemberRo& c, Sink& s) {
+void write_georadiusbymemberro(const GeoradiusByMemberRo& c, Sink& s) {
   s.arg("GEORADIUSBYMEMBER_RO");
   s.arg(c.key);
   s.arg(c.member);
   s.arg(c.radius);
   switch (c.unit) {
-    case GeoradiusbymemberRo::Unit::m: s.arg("m"); break;
-    case GeoradiusbymemberRo::Unit::km: s.arg("km"); break;
-    case GeoradiusbymemberRo::Unit::ft: s.arg("ft"); break;
-    case GeoradiusbymemberRo::Unit::mi: s.arg("mi"); break;
+    case GeoradiusByMemberRo::Unit::m: s.arg("m"); break;
+    case GeoradiusByMemberRo::Unit::km: s.arg("km"); break;
+    case GeoradiusByMemberRo::Unit::ft: s.arg("ft"); break;
+    case GeoradiusByMemberRo::Unit::mi: s.arg("mi"); break;
   }
-  if (c.withcoord) s.arg("WITHCOORD");
-  if (c.withdist) s.arg("WITHDIST");
-  if (c.withhash) s.arg("WITHHASH");
+  if (c.with_coord) s.arg("WITHCOORD");
+  if (c.with_dist) s.arg("WITHDIST");
+  if (c.with_hash) s.arg("WITHHASH");
   if (c.count) {
     s.arg("COUNT");
     s.arg((*c.count).count);
@@ -156,8 +156,8 @@ void write_georadiusbymemberro(const GeoradiusbymemberRo& c, Sink& s) {
   }
   if (c.order) {
     switch ((*c.order)) {
-      case GeoradiusbymemberRo::Order::asc: s.arg("ASC"); break;
-      case GeoradiusbymemberRo::Order::desc: s.arg("DESC"); break;
+      case GeoradiusByMemberRo::Order::asc: s.arg("ASC"); break;
+      case GeoradiusByMemberRo::Order::desc: s.arg("DESC"); break;
     }
   }
 }
@@ -175,9 +175,9 @@ void write_georadiusro(const GeoradiusRo& c, Sink& s) {
     case GeoradiusRo::Unit::ft: s.arg("ft"); break;
     case GeoradiusRo::Unit::mi: s.arg("mi"); break;
   }
-  if (c.withcoord) s.arg("WITHCOORD");
-  if (c.withdist) s.arg("WITHDIST");
-  if (c.withhash) s.arg("WITHHASH");
+  if (c.with_coord) s.arg("WITHCOORD");
+  if (c.with_dist) s.arg("WITHDIST");
+  if (c.with_hash) s.arg("WITHHASH");
   if (c.count) {
     s.arg("COUNT");
     s.arg((*c.count).count);
@@ -196,16 +196,16 @@ void write_geosearch(const Geosearch& c, Sink& s) {
   s.arg("GEOSEARCH");
   s.arg(c.key);
   if (c.from) {
-    if (const auto* v = std::get_if<Geosearch::Frommember>(&*c.from)) {
+    if (const auto* v = std::get_if<Geosearch::FromMember>(&*c.from)) {
       s.arg("FROMMEMBER");
       s.arg(v->member);
-    } else if (const auto* v = std::get_if<Geosearch::Fromlonlat>(&*c.from)) {
+    } else if (const auto* v = std::get_if<Geosearch::FromLonLat>(&*c.from)) {
       s.arg("FROMLONLAT");
       s.arg(v->longitude);
       s.arg(v->latitude);
     }
   }
-  if (const auto* v = std::get_if<Geosearch::Circle>(&c.by)) {
+  if (const auto* v = std::get_if<Geosearch::ByRadius>(&c.by)) {
     s.arg("BYRADIUS");
     s.arg(v->radius);
     switch (v->unit) {
@@ -214,7 +214,7 @@ void write_geosearch(const Geosearch& c, Sink& s) {
       case Geosearch::Unit::ft: s.arg("ft"); break;
       case Geosearch::Unit::mi: s.arg("mi"); break;
     }
-  } else if (const auto* v = std::get_if<Geosearch::Box>(&c.by)) {
+  } else if (const auto* v = std::get_if<Geosearch::ByBox>(&c.by)) {
     s.arg("BYBOX");
     s.arg(v->width);
     s.arg(v->height);
@@ -224,7 +224,7 @@ void write_geosearch(const Geosearch& c, Sink& s) {
       case Geosearch::Unit::ft: s.arg("ft"); break;
       case Geosearch::Unit::mi: s.arg("mi"); break;
     }
-  } else if (const auto* v = std::get_if<Geosearch::Polygon>(&c.by)) {
+  } else if (const auto* v = std::get_if<Geosearch::ByPolygon>(&c.by)) {
     s.arg("BYPOLYGON");
     s.arg(static_cast<std::uint64_t>(v->vertices.size()));
     v->vertices.for_each([&](const auto& e) {
@@ -250,16 +250,16 @@ void write_geosearchdetailed(const GeosearchDetailed& c, Sink& s) {
   s.arg("GEOSEARCH");
   s.arg(c.key);
   if (c.from) {
-    if (const auto* v = std::get_if<GeosearchDetailed::Frommember>(&*c.from)) {
+    if (const auto* v = std::get_if<GeosearchDetailed::FromMember>(&*c.from)) {
       s.arg("FROMMEMBER");
       s.arg(v->member);
-    } else if (const auto* v = std::get_if<GeosearchDetailed::Fromlonlat>(&*c.from)) {
+    } else if (const auto* v = std::get_if<GeosearchDetailed::FromLonLat>(&*c.from)) {
       s.arg("FROMLONLAT");
       s.arg(v->longitude);
       s.arg(v->latitude);
     }
   }
-  if (const auto* v = std::get_if<GeosearchDetailed::Circle>(&c.by)) {
+  if (const auto* v = std::get_if<GeosearchDetailed::ByRadius>(&c.by)) {
     s.arg("BYRADIUS");
     s.arg(v->radius);
     switch (v->unit) {
@@ -268,7 +268,7 @@ void write_geosearchdetailed(const GeosearchDetailed& c, Sink& s) {
       case GeosearchDetailed::Unit::ft: s.arg("ft"); break;
       case GeosearchDetailed::Unit::mi: s.arg("mi"); break;
     }
-  } else if (const auto* v = std::get_if<GeosearchDetailed::Box>(&c.by)) {
+  } else if (const auto* v = std::get_if<GeosearchDetailed::ByBox>(&c.by)) {
     s.arg("BYBOX");
     s.arg(v->width);
     s.arg(v->height);
@@ -278,7 +278,7 @@ void write_geosearchdetailed(const GeosearchDetailed& c, Sink& s) {
       case GeosearchDetailed::Unit::ft: s.arg("ft"); break;
       case GeosearchDetailed::Unit::mi: s.arg("mi"); break;
     }
-  } else if (const auto* v = std::get_if<GeosearchDetailed::Polygon>(&c.by)) {
+  } else if (const auto* v = std::get_if<GeosearchDetailed::ByPolygon>(&c.by)) {
     s.arg("BYPOLYGON");
     s.arg(static_cast<std::uint64_t>(v->vertices.size()));
     v->vertices.for_each([&](const auto& e) {
@@ -308,16 +308,16 @@ void write_geosearchstore(const Geosearchstore& c, Sink& s) {
   s.arg(c.destination);
   s.arg(c.source);
   if (c.from) {
-    if (const auto* v = std::get_if<Geosearchstore::Frommember>(&*c.from)) {
+    if (const auto* v = std::get_if<Geosearchstore::FromMember>(&*c.from)) {
       s.arg("FROMMEMBER");
       s.arg(v->member);
-    } else if (const auto* v = std::get_if<Geosearchstore::Fromlonlat>(&*c.from)) {
+    } else if (const auto* v = std::get_if<Geosearchstore::FromLonLat>(&*c.from)) {
       s.arg("FROMLONLAT");
       s.arg(v->longitude);
       s.arg(v->latitude);
     }
   }
-  if (const auto* v = std::get_if<Geosearchstore::Circle>(&c.by)) {
+  if (const auto* v = std::get_if<Geosearchstore::ByRadius>(&c.by)) {
     s.arg("BYRADIUS");
     s.arg(v->radius);
     switch (v->unit) {
@@ -326,7 +326,7 @@ void write_geosearchstore(const Geosearchstore& c, Sink& s) {
       case Geosearchstore::Unit::ft: s.arg("ft"); break;
       case Geosearchstore::Unit::mi: s.arg("mi"); break;
     }
-  } else if (const auto* v = std::get_if<Geosearchstore::Box>(&c.by)) {
+  } else if (const auto* v = std::get_if<Geosearchstore::ByBox>(&c.by)) {
     s.arg("BYBOX");
     s.arg(v->width);
     s.arg(v->height);
@@ -336,7 +336,7 @@ void write_geosearchstore(const Geosearchstore& c, Sink& s) {
       case Geosearchstore::Unit::ft: s.arg("ft"); break;
       case Geosearchstore::Unit::mi: s.arg("mi"); break;
     }
-  } else if (const auto* v = std::get_if<Geosearchstore::Polygon>(&c.by)) {
+  } else if (const auto* v = std::get_if<Geosearchstore::ByPolygon>(&c.by)) {
     s.arg("BYPOLYGON");
     s.arg(static_cast<std::uint64_t>(v->vertices.size()));
     v->vertices.for_each([&](const auto& e) {
@@ -355,7 +355,7 @@ void write_geosearchstore(const Geosearchstore& c, Sink& s) {
     s.arg((*c.count).count);
     if ((*c.count).any) s.arg("ANY");
   }
-  if (c.storedist) s.arg("STOREDIST");
+  if (c.store_dist) s.arg("STOREDIST");
 }
 
 }  // namespace
@@ -415,41 +415,41 @@ void for_each_key(const Georadius& c, valkey::KeyCallback cb) {
   cb(c.key);
   if (c.store) {
     if (const auto* v = std::get_if<Georadius::Store>(&*c.store)) {
-      cb(v->storekey);
+      cb(v->store_key);
     }
-    if (const auto* v = std::get_if<Georadius::Storedist>(&*c.store)) {
-      cb(v->storedistkey);
+    if (const auto* v = std::get_if<Georadius::StoreDist>(&*c.store)) {
+      cb(v->store_dist_key);
     }
   }
 }
 
-void encode(const Georadiusbymember& c, valkey::resp::Writer& w) {
+void encode(const GeoradiusByMember& c, valkey::resp::Writer& w) {
   valkey::resp::ArgCounter n;
-  write_georadiusbymember(c, n);
+  write_georadius_by_member(c, n);
   w.begin_command(n.count());
-  write_georadiusbymember(c, w);
+  write_georadius_by_member(c, w);
 }
 
-void for_each_key(const Georadiusbymember& c, valkey::KeyCallback cb) {
+void for_each_key(const GeoradiusByMember& c, valkey::KeyCallback cb) {
   cb(c.key);
   if (c.store) {
-    if (const auto* v = std::get_if<Georadiusbymember::Store>(&*c.store)) {
-      cb(v->storekey);
+    if (const auto* v = std::get_if<GeoradiusByMember::Store>(&*c.store)) {
+      cb(v->store_key);
     }
-    if (const auto* v = std::get_if<Georadiusbymember::Storedist>(&*c.store)) {
-      cb(v->storedistkey);
+    if (const auto* v = std::get_if<GeoradiusByMember::StoreDist>(&*c.store)) {
+      cb(v->store_dist_key);
     }
   }
 }
 
-void encode(const GeoradiusbymemberRo& c, valkey::resp::Writer& w) {
+void encode(const GeoradiusByMemberRo& c, valkey::resp::Writer& w) {
   valkey::resp::ArgCounter n;
   write_georadiusbymemberro(c, n);
   w.begin_command(n.count());
   write_georadiusbymemberro(c, w);
 }
 
-void for_each_key(const GeoradiusbymemberRo& c, valkey::KeyCallback cb) {
+void for_each_key(const GeoradiusByMemberRo& c, valkey::KeyCallback cb) {
   cb(c.key);
 }
 

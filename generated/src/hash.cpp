@@ -260,7 +260,7 @@ void write_hrandfieldcount(const HrandfieldCount& c, Sink& s) {
 }
 
 template <class Sink>
-void write_hrandfieldwithvalues(const HrandfieldWithvalues& c, Sink& s) {
+void write_hrandfieldwithvalues(const HrandfieldWithValues& c, Sink& s) {
   s.arg("HRANDFIELD");
   s.arg(c.key);
   s.arg(c.count);
@@ -280,7 +280,7 @@ void write_hscan(const Hscan& c, Sink& s) {
     s.arg("COUNT");
     s.arg((*c.count));
   }
-  if (c.novalues) s.arg("NOVALUES");
+  if (c.no_values) s.arg("NOVALUES");
 }
 
 template <class Sink>
@@ -322,7 +322,7 @@ void write_hsetex(const Hsetex& c, Sink& s) {
     } else if (const auto* v = std::get_if<Hsetex::Pxat>(&*c.expiration)) {
       s.arg("PXAT");
       s.arg(v->unix_time_milliseconds.count);
-    } else if (std::holds_alternative<Hsetex::Keepttl>((*c.expiration))) {
+    } else if (std::holds_alternative<Hsetex::KeepTtl>((*c.expiration))) {
       s.arg("KEEPTTL");
     }
   }
@@ -610,14 +610,14 @@ void for_each_key(const HrandfieldCount& c, valkey::KeyCallback cb) {
   cb(c.key);
 }
 
-void encode(const HrandfieldWithvalues& c, valkey::resp::Writer& w) {
+void encode(const HrandfieldWithValues& c, valkey::resp::Writer& w) {
   valkey::resp::ArgCounter n;
   write_hrandfieldwithvalues(c, n);
   w.begin_command(n.count());
   write_hrandfieldwithvalues(c, w);
 }
 
-void for_each_key(const HrandfieldWithvalues& c, valkey::KeyCallback cb) {
+void for_each_key(const HrandfieldWithValues& c, valkey::KeyCallback cb) {
   cb(c.key);
 }
 

@@ -34,8 +34,8 @@ void write_pfdebug(const Pfdebug& c, Sink& s) {
 template <class Sink>
 void write_pfmerge(const Pfmerge& c, Sink& s) {
   s.arg("PFMERGE");
-  s.arg(c.destkey);
-  c.sourcekeys.for_each([&](const auto& e) {
+  s.arg(c.dest_key);
+  c.source_keys.for_each([&](const auto& e) {
     s.arg(e);
   });
 }
@@ -90,8 +90,8 @@ void encode(const Pfmerge& c, valkey::resp::Writer& w) {
 }
 
 void for_each_key(const Pfmerge& c, valkey::KeyCallback cb) {
-  cb(c.destkey);
-  c.sourcekeys.for_each([&](const auto& e) {
+  cb(c.dest_key);
+  c.source_keys.for_each([&](const auto& e) {
     cb(e);
   });
 }

@@ -12,13 +12,13 @@ void write_blmove(const Blmove& c, Sink& s) {
   s.arg("BLMOVE");
   s.arg(c.source);
   s.arg(c.destination);
-  switch (c.wherefrom) {
-    case Blmove::Wherefrom::left: s.arg("LEFT"); break;
-    case Blmove::Wherefrom::right: s.arg("RIGHT"); break;
+  switch (c.where_from) {
+    case Blmove::WhereFrom::left: s.arg("LEFT"); break;
+    case Blmove::WhereFrom::right: s.arg("RIGHT"); break;
   }
-  switch (c.whereto) {
-    case Blmove::Whereto::left: s.arg("LEFT"); break;
-    case Blmove::Whereto::right: s.arg("RIGHT"); break;
+  switch (c.where_to) {
+    case Blmove::WhereTo::left: s.arg("LEFT"); break;
+    case Blmove::WhereTo::right: s.arg("RIGHT"); break;
   }
   s.arg(c.timeout);
 }
@@ -97,13 +97,13 @@ void write_lmove(const Lmove& c, Sink& s) {
   s.arg("LMOVE");
   s.arg(c.source);
   s.arg(c.destination);
-  switch (c.wherefrom) {
-    case Lmove::Wherefrom::left: s.arg("LEFT"); break;
-    case Lmove::Wherefrom::right: s.arg("RIGHT"); break;
+  switch (c.where_from) {
+    case Lmove::WhereFrom::left: s.arg("LEFT"); break;
+    case Lmove::WhereFrom::right: s.arg("RIGHT"); break;
   }
-  switch (c.whereto) {
-    case Lmove::Whereto::left: s.arg("LEFT"); break;
-    case Lmove::Whereto::right: s.arg("RIGHT"); break;
+  switch (c.where_to) {
+    case Lmove::WhereTo::left: s.arg("LEFT"); break;
+    case Lmove::WhereTo::right: s.arg("RIGHT"); break;
   }
 }
 

@@ -38,13 +38,13 @@ void write_pubsubhelp(const PubsubHelp&, Sink& s) {
 }
 
 template <class Sink>
-void write_pubsubnumpat(const PubsubNumpat&, Sink& s) {
+void write_pubsubnumpat(const PubsubNumPat&, Sink& s) {
   s.arg("PUBSUB");
   s.arg("NUMPAT");
 }
 
 template <class Sink>
-void write_pubsubnumsub(const PubsubNumsub& c, Sink& s) {
+void write_pubsubnumsub(const PubsubNumSub& c, Sink& s) {
   s.arg("PUBSUB");
   s.arg("NUMSUB");
   c.channels.for_each([&](const auto& e) {
@@ -53,7 +53,7 @@ void write_pubsubnumsub(const PubsubNumsub& c, Sink& s) {
 }
 
 template <class Sink>
-void write_pubsubshardchannels(const PubsubShardchannels& c, Sink& s) {
+void write_pubsubshardchannels(const PubsubShardChannels& c, Sink& s) {
   s.arg("PUBSUB");
   s.arg("SHARDCHANNELS");
   if (c.pattern) {
@@ -62,10 +62,10 @@ void write_pubsubshardchannels(const PubsubShardchannels& c, Sink& s) {
 }
 
 template <class Sink>
-void write_pubsubshardnumsub(const PubsubShardnumsub& c, Sink& s) {
+void write_pubsubshardnumsub(const PubsubShardNumSub& c, Sink& s) {
   s.arg("PUBSUB");
   s.arg("SHARDNUMSUB");
-  c.shardchannels.for_each([&](const auto& e) {
+  c.shard_channels.for_each([&](const auto& e) {
     s.arg(e);
   });
 }
@@ -81,14 +81,14 @@ void write_punsubscribe(const Punsubscribe& c, Sink& s) {
 template <class Sink>
 void write_spublish(const Spublish& c, Sink& s) {
   s.arg("SPUBLISH");
-  s.arg(c.shardchannel);
+  s.arg(c.shard_channel);
   s.arg(c.message);
 }
 
 template <class Sink>
 void write_ssubscribe(const Ssubscribe& c, Sink& s) {
   s.arg("SSUBSCRIBE");
-  c.shardchannels.for_each([&](const auto& e) {
+  c.shard_channels.for_each([&](const auto& e) {
     s.arg(e);
   });
 }
@@ -104,7 +104,7 @@ void write_subscribe(const Subscribe& c, Sink& s) {
 template <class Sink>
 void write_sunsubscribe(const Sunsubscribe& c, Sink& s) {
   s.arg("SUNSUBSCRIBE");
-  c.shardchannels.for_each([&](const auto& e) {
+  c.shard_channels.for_each([&](const auto& e) {
     s.arg(e);
   });
 }
@@ -155,41 +155,41 @@ void encode(const PubsubHelp& c, valkey::resp::Writer& w) {
 
 void for_each_key(const PubsubHelp&, valkey::KeyCallback) {}
 
-void encode(const PubsubNumpat& c, valkey::resp::Writer& w) {
+void encode(const PubsubNumPat& c, valkey::resp::Writer& w) {
   valkey::resp::ArgCounter n;
   write_pubsubnumpat(c, n);
   w.begin_command(n.count());
   write_pubsubnumpat(c, w);
 }
 
-void for_each_key(const PubsubNumpat&, valkey::KeyCallback) {}
+void for_each_key(const PubsubNumPat&, valkey::KeyCallback) {}
 
-void encode(const PubsubNumsub& c, valkey::resp::Writer& w) {
+void encode(const PubsubNumSub& c, valkey::resp::Writer& w) {
   valkey::resp::ArgCounter n;
   write_pubsubnumsub(c, n);
   w.begin_command(n.count());
   write_pubsubnumsub(c, w);
 }
 
-void for_each_key(const PubsubNumsub&, valkey::KeyCallback) {}
+void for_each_key(const PubsubNumSub&, valkey::KeyCallback) {}
 
-void encode(const PubsubShardchannels& c, valkey::resp::Writer& w) {
+void encode(const PubsubShardChannels& c, valkey::resp::Writer& w) {
   valkey::resp::ArgCounter n;
   write_pubsubshardchannels(c, n);
   w.begin_command(n.count());
   write_pubsubshardchannels(c, w);
 }
 
-void for_each_key(const PubsubShardchannels&, valkey::KeyCallback) {}
+void for_each_key(const PubsubShardChannels&, valkey::KeyCallback) {}
 
-void encode(const PubsubShardnumsub& c, valkey::resp::Writer& w) {
+void encode(const PubsubShardNumSub& c, valkey::resp::Writer& w) {
   valkey::resp::ArgCounter n;
   write_pubsubshardnumsub(c, n);
   w.begin_command(n.count());
   write_pubsubshardnumsub(c, w);
 }
 
-void for_each_key(const PubsubShardnumsub&, valkey::KeyCallback) {}
+void for_each_key(const PubsubShardNumSub&, valkey::KeyCallback) {}
 
 void encode(const Punsubscribe& c, valkey::resp::Writer& w) {
   valkey::resp::ArgCounter n;
@@ -208,7 +208,7 @@ void encode(const Spublish& c, valkey::resp::Writer& w) {
 }
 
 void for_each_key(const Spublish& c, valkey::KeyCallback cb) {
-  cb(c.shardchannel);
+  cb(c.shard_channel);
 }
 
 void encode(const Ssubscribe& c, valkey::resp::Writer& w) {
@@ -219,7 +219,7 @@ void encode(const Ssubscribe& c, valkey::resp::Writer& w) {
 }
 
 void for_each_key(const Ssubscribe& c, valkey::KeyCallback cb) {
-  c.shardchannels.for_each([&](const auto& e) {
+  c.shard_channels.for_each([&](const auto& e) {
     cb(e);
   });
 }
@@ -241,7 +241,7 @@ void encode(const Sunsubscribe& c, valkey::resp::Writer& w) {
 }
 
 void for_each_key(const Sunsubscribe& c, valkey::KeyCallback cb) {
-  c.shardchannels.for_each([&](const auto& e) {
+  c.shard_channels.for_each([&](const auto& e) {
     cb(e);
   });
 }

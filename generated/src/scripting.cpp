@@ -130,7 +130,7 @@ void write_functionlist(const FunctionList& c, Sink& s) {
     s.arg("LIBRARYNAME");
     s.arg((*c.library_name_pattern));
   }
-  if (c.withcode) s.arg("WITHCODE");
+  if (c.with_code) s.arg("WITHCODE");
 }
 
 template <class Sink>

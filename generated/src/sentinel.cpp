@@ -49,7 +49,7 @@ void write_sentinelfailover(const SentinelFailover& c, Sink& s) {
 }
 
 template <class Sink>
-void write_sentinelflushconfig(const SentinelFlushconfig&, Sink& s) {
+void write_sentinelflushconfig(const SentinelFlushConfig&, Sink& s) {
   s.arg("SENTINEL");
   s.arg("FLUSHCONFIG");
 }
@@ -78,7 +78,7 @@ template <class Sink>
 void write_sentinelinfocache(const SentinelInfoCache& c, Sink& s) {
   s.arg("SENTINEL");
   s.arg("INFO-CACHE");
-  c.nodenames.for_each([&](const auto& e) {
+  c.node_names.for_each([&](const auto& e) {
     s.arg(e);
   });
 }
@@ -90,7 +90,7 @@ void write_sentinelismasterdownbyaddr(const SentinelIsMasterDownByAddr& c, Sink&
   s.arg(c.ip);
   s.arg(c.port);
   s.arg(c.current_epoch);
-  s.arg(c.runid);
+  s.arg(c.run_id);
 }
 
 template <class Sink>
@@ -100,7 +100,7 @@ void write_sentinelisprimarydownbyaddr(const SentinelIsPrimaryDownByAddr& c, Sin
   s.arg(c.ip);
   s.arg(c.port);
   s.arg(c.current_epoch);
-  s.arg(c.runid);
+  s.arg(c.run_id);
 }
 
 template <class Sink>
@@ -127,7 +127,7 @@ void write_sentinelmonitor(const SentinelMonitor& c, Sink& s) {
 }
 
 template <class Sink>
-void write_sentinelmyid(const SentinelMyid&, Sink& s) {
+void write_sentinelmyid(const SentinelMyId&, Sink& s) {
   s.arg("SENTINEL");
   s.arg("MYID");
 }
@@ -248,14 +248,14 @@ void encode(const SentinelFailover& c, valkey::resp::Writer& w) {
 
 void for_each_key(const SentinelFailover&, valkey::KeyCallback) {}
 
-void encode(const SentinelFlushconfig& c, valkey::resp::Writer& w) {
+void encode(const SentinelFlushConfig& c, valkey::resp::Writer& w) {
   valkey::resp::ArgCounter n;
   write_sentinelflushconfig(c, n);
   w.begin_command(n.count());
   write_sentinelflushconfig(c, w);
 }
 
-void for_each_key(const SentinelFlushconfig&, valkey::KeyCallback) {}
+void for_each_key(const SentinelFlushConfig&, valkey::KeyCallback) {}
 
 void encode(const SentinelGetMasterAddrByName& c, valkey::resp::Writer& w) {
   valkey::resp::ArgCounter n;
@@ -338,14 +338,14 @@ void encode(const SentinelMonitor& c, valkey::resp::Writer& w) {
 
 void for_each_key(const SentinelMonitor&, valkey::KeyCallback) {}
 
-void encode(const SentinelMyid& c, valkey::resp::Writer& w) {
+void encode(const SentinelMyId& c, valkey::resp::Writer& w) {
   valkey::resp::ArgCounter n;
   write_sentinelmyid(c, n);
   w.begin_command(n.count());
   write_sentinelmyid(c, w);
 }
 
-void for_each_key(const SentinelMyid&, valkey::KeyCallback) {}
+void for_each_key(const SentinelMyId&, valkey::KeyCallback) {}
 
 void encode(const SentinelPendingScripts& c, valkey::resp::Writer& w) {
   valkey::resp::ArgCounter n;

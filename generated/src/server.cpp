@@ -8,7 +8,7 @@ namespace valkey::cmd {
 namespace {
 
 template <class Sink>
-void write_aclcat(const AclCat& c, Sink& s) {
+void write_acl_cat(const AclCat& c, Sink& s) {
   s.arg("ACL");
   s.arg("CAT");
   if (c.category) {
@@ -17,7 +17,7 @@ void write_aclcat(const AclCat& c, Sink& s) {
 }
 
 template <class Sink>
-void write_acldeluser(const AclDeluser& c, Sink& s) {
+void write_acldeluser(const AclDelUser& c, Sink& s) {
   s.arg("ACL");
   s.arg("DELUSER");
   c.usernames.for_each([&](const auto& e) {
@@ -26,7 +26,7 @@ void write_acldeluser(const AclDeluser& c, Sink& s) {
 }
 
 template <class Sink>
-void write_acldryrun(const AclDryrun& c, Sink& s) {
+void write_acldryrun(const AclDryRun& c, Sink& s) {
   s.arg("ACL");
   s.arg("DRYRUN");
   s.arg(c.username);
@@ -37,7 +37,7 @@ void write_acldryrun(const AclDryrun& c, Sink& s) {
 }
 
 template <class Sink>
-void write_aclgenpass(const AclGenpass& c, Sink& s) {
+void write_aclgenpass(const AclGenPass& c, Sink& s) {
   s.arg("ACL");
   s.arg("GENPASS");
   if (c.bits) {
@@ -46,7 +46,7 @@ void write_aclgenpass(const AclGenpass& c, Sink& s) {
 }
 
 template <class Sink>
-void write_aclgetuser(const AclGetuser& c, Sink& s) {
+void write_aclgetuser(const AclGetUser& c, Sink& s) {
   s.arg("ACL");
   s.arg("GETUSER");
   s.arg(c.username);
@@ -90,7 +90,7 @@ void write_aclsave(const AclSave&, Sink& s) {
 }
 
 template <class Sink>
-void write_aclsetuser(const AclSetuser& c, Sink& s) {
+void write_aclsetuser(const AclSetUser& c, Sink& s) {
   s.arg("ACL");
   s.arg("SETUSER");
   s.arg(c.username);
@@ -143,7 +143,7 @@ void write_commanddocs(const CommandDocs& c, Sink& s) {
 }
 
 template <class Sink>
-void write_commandgetkeys(const CommandGetkeys& c, Sink& s) {
+void write_commandgetkeys(const CommandGetKeys& c, Sink& s) {
   s.arg("COMMAND");
   s.arg("GETKEYS");
   s.arg(c.command);
@@ -153,7 +153,7 @@ void write_commandgetkeys(const CommandGetkeys& c, Sink& s) {
 }
 
 template <class Sink>
-void write_commandgetkeysandflags(const CommandGetkeysandflags& c, Sink& s) {
+void write_commandgetkeysandflags(const CommandGetKeysAndFlags& c, Sink& s) {
   s.arg("COMMAND");
   s.arg("GETKEYSANDFLAGS");
   s.arg(c.command);
@@ -181,15 +181,15 @@ template <class Sink>
 void write_commandlist(const CommandList& c, Sink& s) {
   s.arg("COMMAND");
   s.arg("LIST");
-  if (c.filterby) {
+  if (c.filter_by) {
     s.arg("FILTERBY");
-    if (const auto* v = std::get_if<CommandList::Module>(&*c.filterby)) {
+    if (const auto* v = std::get_if<CommandList::Module>(&*c.filter_by)) {
       s.arg("MODULE");
       s.arg(v->module_name);
-    } else if (const auto* v = std::get_if<CommandList::Aclcat>(&*c.filterby)) {
+    } else if (const auto* v = std::get_if<CommandList::AclCat>(&*c.filter_by)) {
       s.arg("ACLCAT");
       s.arg(v->category);
-    } else if (const auto* v = std::get_if<CommandList::Pattern>(&*c.filterby)) {
+    } else if (const auto* v = std::get_if<CommandList::Pattern>(&*c.filter_by)) {
       s.arg("PATTERN");
       s.arg(v->pattern);
     }
@@ -252,7 +252,7 @@ void write_confighelp(const ConfigHelp&, Sink& s) {
 }
 
 template <class Sink>
-void write_configresetstat(const ConfigResetstat&, Sink& s) {
+void write_configresetstat(const ConfigResetStat&, Sink& s) {
   s.arg("CONFIG");
   s.arg("RESETSTAT");
 }
@@ -482,7 +482,7 @@ void write_monitor(const Monitor&, Sink& s) {
 template <class Sink>
 void write_psync(const Psync& c, Sink& s) {
   s.arg("PSYNC");
-  s.arg(c.replicationid);
+  s.arg(c.replication_id);
   s.arg(c.offset);
 }
 
@@ -510,7 +510,7 @@ void write_restoreasking(const RestoreAsking& c, Sink& s) {
   s.arg(c.ttl);
   s.arg(c.serialized_value);
   if (c.replace) s.arg("REPLACE");
-  if (c.absttl) s.arg("ABSTTL");
+  if (c.abs_ttl) s.arg("ABSTTL");
   if (c.seconds) {
     s.arg("IDLETIME");
     s.arg((*c.seconds).count);
@@ -538,7 +538,7 @@ void write_shutdown(const Shutdown& c, Sink& s) {
     if (const auto* v = std::get_if<Shutdown::SaveSelector2>(&*c.abort_selector)) {
       if (v->save_selector) {
         switch ((*v->save_selector)) {
-          case Shutdown::SaveSelector::nosave: s.arg("NOSAVE"); break;
+          case Shutdown::SaveSelector::no_save: s.arg("NOSAVE"); break;
           case Shutdown::SaveSelector::save: s.arg("SAVE"); break;
         }
       }
@@ -612,48 +612,48 @@ void write_time(const Time&, Sink& s) {
 
 void encode(const AclCat& c, valkey::resp::Writer& w) {
   valkey::resp::ArgCounter n;
-  write_aclcat(c, n);
+  write_acl_cat(c, n);
   w.begin_command(n.count());
-  write_aclcat(c, w);
+  write_acl_cat(c, w);
 }
 
 void for_each_key(const AclCat&, valkey::KeyCallback) {}
 
-void encode(const AclDeluser& c, valkey::resp::Writer& w) {
+void encode(const AclDelUser& c, valkey::resp::Writer& w) {
   valkey::resp::ArgCounter n;
   write_acldeluser(c, n);
   w.begin_command(n.count());
   write_acldeluser(c, w);
 }
 
-void for_each_key(const AclDeluser&, valkey::KeyCallback) {}
+void for_each_key(const AclDelUser&, valkey::KeyCallback) {}
 
-void encode(const AclDryrun& c, valkey::resp::Writer& w) {
+void encode(const AclDryRun& c, valkey::resp::Writer& w) {
   valkey::resp::ArgCounter n;
   write_acldryrun(c, n);
   w.begin_command(n.count());
   write_acldryrun(c, w);
 }
 
-void for_each_key(const AclDryrun&, valkey::KeyCallback) {}
+void for_each_key(const AclDryRun&, valkey::KeyCallback) {}
 
-void encode(const AclGenpass& c, valkey::resp::Writer& w) {
+void encode(const AclGenPass& c, valkey::resp::Writer& w) {
   valkey::resp::ArgCounter n;
   write_aclgenpass(c, n);
   w.begin_command(n.count());
   write_aclgenpass(c, w);
 }
 
-void for_each_key(const AclGenpass&, valkey::KeyCallback) {}
+void for_each_key(const AclGenPass&, valkey::KeyCallback) {}
 
-void encode(const AclGetuser& c, valkey::resp::Writer& w) {
+void encode(const AclGetUser& c, valkey::resp::Writer& w) {
   valkey::resp::ArgCounter n;
   write_aclgetuser(c, n);
   w.begin_command(n.count());
   write_aclgetuser(c, w);
 }
 
-void for_each_key(const AclGetuser&, valkey::KeyCallback) {}
+void for_each_key(const AclGetUser&, valkey::KeyCallback) {}
 
 void encode(const AclHelp& c, valkey::resp::Writer& w) {
   valkey::resp::ArgCounter n;
@@ -700,14 +700,14 @@ void encode(const AclSave& c, valkey::resp::Writer& w) {
 
 void for_each_key(const AclSave&, valkey::KeyCallback) {}
 
-void encode(const AclSetuser& c, valkey::resp::Writer& w) {
+void encode(const AclSetUser& c, valkey::resp::Writer& w) {
   valkey::resp::ArgCounter n;
   write_aclsetuser(c, n);
   w.begin_command(n.count());
   write_aclsetuser(c, w);
 }
 
-void for_each_key(const AclSetuser&, valkey::KeyCallback) {}
+void for_each_key(const AclSetUser&, valkey::KeyCallback) {}
 
 void encode(const AclUsers& c, valkey::resp::Writer& w) {
   valkey::resp::ArgCounter n;
@@ -763,23 +763,23 @@ void encode(const CommandDocs& c, valkey::resp::Writer& w) {
 
 void for_each_key(const CommandDocs&, valkey::KeyCallback) {}
 
-void encode(const CommandGetkeys& c, valkey::resp::Writer& w) {
+void encode(const CommandGetKeys& c, valkey::resp::Writer& w) {
   valkey::resp::ArgCounter n;
   write_commandgetkeys(c, n);
   w.begin_command(n.count());
   write_commandgetkeys(c, w);
 }
 
-void for_each_key(const CommandGetkeys&, valkey::KeyCallback) {}
+void for_each_key(const CommandGetKeys&, valkey::KeyCallback) {}
 
-void encode(const CommandGetkeysandflags& c, valkey::resp::Writer& w) {
+void encode(const CommandGetKeysAndFlags& c, valkey::resp::Writer& w) {
   valkey::resp::ArgCounter n;
   write_commandgetkeysandflags(c, n);
   w.begin_command(n.count());
   write_commandgetkeysandflags(c, w);
 }
 
-void for_each_key(const CommandGetkeysandflags&, valkey::KeyCallback) {}
+void for_each_key(const CommandGetKeysAndFlags&, valkey::KeyCallback) {}
 
 void encode(const CommandHelp& c, valkey::resp::Writer& w) {
   valkey::resp::ArgCounter n;
@@ -862,14 +862,14 @@ void encode(const ConfigHelp& c, valkey::resp::Writer& w) {
 
 void for_each_key(const ConfigHelp&, valkey::KeyCallback) {}
 
-void encode(const ConfigResetstat& c, valkey::resp::Writer& w) {
+void encode(const ConfigResetStat& c, valkey::resp::Writer& w) {
   valkey::resp::ArgCounter n;
   write_configresetstat(c, n);
   w.begin_command(n.count());
   write_configresetstat(c, w);
 }
 
-void for_each_key(const ConfigResetstat&, valkey::KeyCallback) {}
+void for_each_key(const ConfigResetStat&, valkey::KeyCallback) {}
 
 void encode(const ConfigRewrite& c, valkey::resp::Writer& w) {
   valkey::resp::ArgCounter n;

@@ -114,7 +114,7 @@ void write_zdiff(const Zdiff& c, Sink& s) {
 }
 
 template <class Sink>
-void write_zdiffwithscores(const ZdiffWithscores& c, Sink& s) {
+void write_zdiffwithscores(const ZdiffWithScores& c, Sink& s) {
   s.arg("ZDIFF");
   s.arg(static_cast<std::uint64_t>(c.keys.size()));
   c.keys.for_each([&](const auto& e) {
@@ -163,7 +163,7 @@ void write_zinter(const Zinter& c, Sink& s) {
 }
 
 template <class Sink>
-void write_zinterwithscores(const ZinterWithscores& c, Sink& s) {
+void write_zinterwithscores(const ZinterWithScores& c, Sink& s) {
   s.arg("ZINTER");
   s.arg(static_cast<std::uint64_t>(c.keys.size()));
   c.keys.for_each([&](const auto& e) {
@@ -176,9 +176,9 @@ void write_zinterwithscores(const ZinterWithscores& c, Sink& s) {
   if (c.aggregate) {
     s.arg("AGGREGATE");
     switch ((*c.aggregate)) {
-      case ZinterWithscores::Aggregate::sum: s.arg("SUM"); break;
-      case ZinterWithscores::Aggregate::min: s.arg("MIN"); break;
-      case ZinterWithscores::Aggregate::max: s.arg("MAX"); break;
+      case ZinterWithScores::Aggregate::sum: s.arg("SUM"); break;
+      case ZinterWithScores::Aggregate::min: s.arg("MIN"); break;
+      case ZinterWithScores::Aggregate::max: s.arg("MAX"); break;
     }
   }
   s.arg("WITHSCORES");
@@ -285,7 +285,7 @@ void write_zrandmembercount(const ZrandmemberCount& c, Sink& s) {
 }
 
 template <class Sink>
-void write_zrandmemberwithscores(const ZrandmemberWithscores& c, Sink& s) {
+void write_zrandmemberwithscores(const ZrandmemberWithScores& c, Sink& s) {
   s.arg("ZRANDMEMBER");
   s.arg(c.key);
   s.arg(c.count);
@@ -298,10 +298,10 @@ void write_zrange(const Zrange& c, Sink& s) {
   s.arg(c.key);
   write_bound(s, c.start);
   write_bound(s, c.stop);
-  if (c.sortby) {
-    switch ((*c.sortby)) {
-      case Zrange::Sortby::byscore: s.arg("BYSCORE"); break;
-      case Zrange::Sortby::bylex: s.arg("BYLEX"); break;
+  if (c.sort_by) {
+    switch ((*c.sort_by)) {
+      case Zrange::SortBy::by_score: s.arg("BYSCORE"); break;
+      case Zrange::SortBy::by_lex: s.arg("BYLEX"); break;
     }
   }
   if (c.rev) s.arg("REV");
@@ -313,15 +313,15 @@ void write_zrange(const Zrange& c, Sink& s) {
 }
 
 template <class Sink>
-void write_zrangewithscores(const ZrangeWithscores& c, Sink& s) {
+void write_zrangewithscores(const ZrangeWithScores& c, Sink& s) {
   s.arg("ZRANGE");
   s.arg(c.key);
   write_bound(s, c.start);
   write_bound(s, c.stop);
-  if (c.sortby) {
-    switch ((*c.sortby)) {
-      case ZrangeWithscores::Sortby::byscore: s.arg("BYSCORE"); break;
-      case ZrangeWithscores::Sortby::bylex: s.arg("BYLEX"); break;
+  if (c.sort_by) {
+    switch ((*c.sort_by)) {
+      case ZrangeWithScores::SortBy::by_score: s.arg("BYSCORE"); break;
+      case ZrangeWithScores::SortBy::by_lex: s.arg("BYLEX"); break;
     }
   }
   if (c.rev) s.arg("REV");
@@ -334,7 +334,7 @@ void write_zrangewithscores(const ZrangeWithscores& c, Sink& s) {
 }
 
 template <class Sink>
-void write_zrangebylex(const Zrangebylex& c, Sink& s) {
+void write_zrange_by_lex(const ZrangeByLex& c, Sink& s) {
   s.arg("ZRANGEBYLEX");
   s.arg(c.key);
   write_bound(s, c.min);
@@ -347,7 +347,7 @@ void write_zrangebylex(const Zrangebylex& c, Sink& s) {
 }
 
 template <class Sink>
-void write_zrangebyscore(const Zrangebyscore& c, Sink& s) {
+void write_zrange_by_score(const ZrangeByScore& c, Sink& s) {
   s.arg("ZRANGEBYSCORE");
   s.arg(c.key);
   write_bound(s, c.min);
@@ -360,7 +360,7 @@ void write_zrangebyscore(const Zrangebyscore& c, Sink& s) {
 }
 
 template <class Sink>
-void write_zrangebyscorewithscores(const ZrangebyscoreWithscores& c, Sink& s) {
+void write_zrangebyscorewithscores(const ZrangeByScoreWithScores& c, Sink& s) {
   s.arg("ZRANGEBYSCORE");
   s.arg(c.key);
   write_bound(s, c.min);
@@ -380,10 +380,10 @@ void write_zrangestore(const Zrangestore& c, Sink& s) {
   s.arg(c.src);
   write_bound(s, c.min);
   write_bound(s, c.max);
-  if (c.sortby) {
-    switch ((*c.sortby)) {
-      case Zrangestore::Sortby::byscore: s.arg("BYSCORE"); break;
-      case Zrangestore::Sortby::bylex: s.arg("BYLEX"); break;
+  if (c.sort_by) {
+    switch ((*c.sort_by)) {
+      case Zrangestore::SortBy::by_score: s.arg("BYSCORE"); break;
+      case Zrangestore::SortBy::by_lex: s.arg("BYLEX"); break;
     }
   }
   if (c.rev) s.arg("REV");
@@ -402,7 +402,7 @@ void write_zrank(const Zrank& c, Sink& s) {
 }
 
 template <class Sink>
-void write_zrankwithscore(const ZrankWithscore& c, Sink& s) {
+void write_zrankwithscore(const ZrankWithScore& c, Sink& s) {
   s.arg("ZRANK");
   s.arg(c.key);
   s.arg(c.member);
@@ -419,7 +419,7 @@ void write_zrem(const Zrem& c, Sink& s) {
 }
 
 template <class Sink>
-void write_zremrangebylex(const Zremrangebylex& c, Sink& s) {
+void write_zremrange_by_lex(const ZremrangeByLex& c, Sink& s) {
   s.arg("ZREMRANGEBYLEX");
   s.arg(c.key);
   write_bound(s, c.min);
@@ -427,7 +427,7 @@ void write_zremrangebylex(const Zremrangebylex& c, Sink& s) {
 }
 
 template <class Sink>
-void write_zremrangebyrank(const Zremrangebyrank& c, Sink& s) {
+void write_zremrange_by_rank(const ZremrangeByRank& c, Sink& s) {
   s.arg("ZREMRANGEBYRANK");
   s.arg(c.key);
   s.arg(c.start);
@@ -435,7 +435,7 @@ void write_zremrangebyrank(const Zremrangebyrank& c, Sink& s) {
 }
 
 template <class Sink>
-void write_zremrangebyscore(const Zremrangebyscore& c, Sink& s) {
+void write_zremrange_by_score(const ZremrangeByScore& c, Sink& s) {
   s.arg("ZREMRANGEBYSCORE");
   s.arg(c.key);
   write_bound(s, c.min);
@@ -451,7 +451,7 @@ void write_zrevrange(const Zrevrange& c, Sink& s) {
 }
 
 template <class Sink>
-void write_zrevrangewithscores(const ZrevrangeWithscores& c, Sink& s) {
+void write_zrevrangewithscores(const ZrevrangeWithScores& c, Sink& s) {
   s.arg("ZREVRANGE");
   s.arg(c.key);
   s.arg(c.start);
@@ -460,7 +460,7 @@ void write_zrevrangewithscores(const ZrevrangeWithscores& c, Sink& s) {
 }
 
 template <class Sink>
-void write_zrevrangebylex(const Zrevrangebylex& c, Sink& s) {
+void write_zrevrange_by_lex(const ZrevrangeByLex& c, Sink& s) {
   s.arg("ZREVRANGEBYLEX");
   s.arg(c.key);
   write_bound(s, c.max);
@@ -473,7 +473,7 @@ void write_zrevrangebylex(const Zrevrangebylex& c, Sink& s) {
 }
 
 template <class Sink>
-void write_zrevrangebyscore(const Zrevrangebyscore& c, Sink& s) {
+void write_zrevrange_by_score(const ZrevrangeByScore& c, Sink& s) {
   s.arg("ZREVRANGEBYSCORE");
   s.arg(c.key);
   write_bound(s, c.max);
@@ -486,7 +486,7 @@ void write_zrevrangebyscore(const Zrevrangebyscore& c, Sink& s) {
 }
 
 template <class Sink>
-void write_zrevrangebyscorewithscores(const ZrevrangebyscoreWithscores& c, Sink& s) {
+void write_zrevrangebyscorewithscores(const ZrevrangeByScoreWithScores& c, Sink& s) {
   s.arg("ZREVRANGEBYSCORE");
   s.arg(c.key);
   write_bound(s, c.max);
@@ -507,7 +507,7 @@ void write_zrevrank(const Zrevrank& c, Sink& s) {
 }
 
 template <class Sink>
-void write_zrevrankwithscore(const ZrevrankWithscore& c, Sink& s) {
+void write_zrevrankwithscore(const ZrevrankWithScore& c, Sink& s) {
   s.arg("ZREVRANK");
   s.arg(c.key);
   s.arg(c.member);
@@ -527,7 +527,7 @@ void write_zscan(const Zscan& c, Sink& s) {
     s.arg("COUNT");
     s.arg((*c.count));
   }
-  if (c.noscores) s.arg("NOSCORES");
+  if (c.no_scores) s.arg("NOSCORES");
 }
 
 template <class Sink>
@@ -559,7 +559,7 @@ void write_zunion(const Zunion& c, Sink& s) {
 }
 
 template <class Sink>
-void write_zunionwithscores(const ZunionWithscores& c, Sink& s) {
+void write_zunionwithscores(const ZunionWithScores& c, Sink& s) {
   s.arg("ZUNION");
   s.arg(static_cast<std::uint64_t>(c.keys.size()));
   c.keys.for_each([&](const auto& e) {
@@ -572,9 +572,9 @@ void write_zunionwithscores(const ZunionWithscores& c, Sink& s) {
   if (c.aggregate) {
     s.arg("AGGREGATE");
     switch ((*c.aggregate)) {
-      case ZunionWithscores::Aggregate::sum: s.arg("SUM"); break;
-      case ZunionWithscores::Aggregate::min: s.arg("MIN"); break;
-      case ZunionWithscores::Aggregate::max: s.arg("MAX"); break;
+      case ZunionWithScores::Aggregate::sum: s.arg("SUM"); break;
+      case ZunionWithScores::Aggregate::min: s.arg("MIN"); break;
+      case ZunionWithScores::Aggregate::max: s.arg("MAX"); break;
     }
   }
   s.arg("WITHSCORES");
@@ -700,14 +700,14 @@ void for_each_key(const Zdiff& c, valkey::KeyCallback cb) {
   });
 }
 
-void encode(const ZdiffWithscores& c, valkey::resp::Writer& w) {
+void encode(const ZdiffWithScores& c, valkey::resp::Writer& w) {
   valkey::resp::ArgCounter n;
   write_zdiffwithscores(c, n);
   w.begin_command(n.count());
   write_zdiffwithscores(c, w);
 }
 
-void for_each_key(const ZdiffWithscores& c, valkey::KeyCallback cb) {
+void for_each_key(const ZdiffWithScores& c, valkey::KeyCallback cb) {
   c.keys.for_each([&](const auto& e) {
     cb(e);
   });
@@ -751,14 +751,14 @@ void for_each_key(const Zinter& c, valkey::KeyCallback cb) {
   });
 }
 
-void encode(const ZinterWithscores& c, valkey::resp::Writer& w) {
+void encode(const ZinterWithScores& c, valkey::resp::Writer& w) {
   valkey::resp::ArgCounter n;
   write_zinterwithscores(c, n);
   w.begin_command(n.count());
   write_zinterwithscores(c, w);
 }
 
-void for_each_key(const ZinterWithscores& c, valkey::KeyCallback cb) {
+void for_each_key(const ZinterWithScores& c, valkey::KeyCallback cb) {
   c.keys.for_each([&](const auto& e) {
     cb(e);
   });
@@ -870,14 +870,14 @@ void for_each_key(const ZrandmemberCount& c, valkey::KeyCallback cb) {
   cb(c.key);
 }
 
-void encode(const ZrandmemberWithscores& c, valkey::resp::Writer& w) {
+void encode(const ZrandmemberWithScores& c, valkey::resp::Writer& w) {
   valkey::resp::ArgCounter n;
   write_zrandmemberwithscores(c, n);
   w.begin_command(n.count());
   write_zrandmemberwithscores(c, w);
 }
 
-void for_each_key(const ZrandmemberWithscores& c, valkey::KeyCallback cb) {
+void for_each_key(const ZrandmemberWithScores& c, valkey::KeyCallback cb) {
   cb(c.key);
 }
 
@@ -892,47 +892,47 @@ void for_each_key(const Zrange& c, valkey::KeyCallback cb) {
   cb(c.key);
 }
 
-void encode(const ZrangeWithscores& c, valkey::resp::Writer& w) {
+void encode(const ZrangeWithScores& c, valkey::resp::Writer& w) {
   valkey::resp::ArgCounter n;
   write_zrangewithscores(c, n);
   w.begin_command(n.count());
   write_zrangewithscores(c, w);
 }
 
-void for_each_key(const ZrangeWithscores& c, valkey::KeyCallback cb) {
+void for_each_key(const ZrangeWithScores& c, valkey::KeyCallback cb) {
   cb(c.key);
 }
 
-void encode(const Zrangebylex& c, valkey::resp::Writer& w) {
+void encode(const ZrangeByLex& c, valkey::resp::Writer& w) {
   valkey::resp::ArgCounter n;
-  write_zrangebylex(c, n);
+  write_zrange_by_lex(c, n);
   w.begin_command(n.count());
-  write_zrangebylex(c, w);
+  write_zrange_by_lex(c, w);
 }
 
-void for_each_key(const Zrangebylex& c, valkey::KeyCallback cb) {
+void for_each_key(const ZrangeByLex& c, valkey::KeyCallback cb) {
   cb(c.key);
 }
 
-void encode(const Zrangebyscore& c, valkey::resp::Writer& w) {
+void encode(const ZrangeByScore& c, valkey::resp::Writer& w) {
   valkey::resp::ArgCounter n;
-  write_zrangebyscore(c, n);
+  write_zrange_by_score(c, n);
   w.begin_command(n.count());
-  write_zrangebyscore(c, w);
+  write_zrange_by_score(c, w);
 }
 
-void for_each_key(const Zrangebyscore& c, valkey::KeyCallback cb) {
+void for_each_key(const ZrangeByScore& c, valkey::KeyCallback cb) {
   cb(c.key);
 }
 
-void encode(const ZrangebyscoreWithscores& c, valkey::resp::Writer& w) {
+void encode(const ZrangeByScoreWithScores& c, valkey::resp::Writer& w) {
   valkey::resp::ArgCounter n;
   write_zrangebyscorewithscores(c, n);
   w.begin_command(n.count());
   write_zrangebyscorewithscores(c, w);
 }
 
-void for_each_key(const ZrangebyscoreWithscores& c, valkey::KeyCallback cb) {
+void for_each_key(const ZrangeByScoreWithScores& c, valkey::KeyCallback cb) {
   cb(c.key);
 }
 
@@ -959,14 +959,14 @@ void for_each_key(const Zrank& c, valkey::KeyCallback cb) {
   cb(c.key);
 }
 
-void encode(const ZrankWithscore& c, valkey::resp::Writer& w) {
+void encode(const ZrankWithScore& c, valkey::resp::Writer& w) {
   valkey::resp::ArgCounter n;
   write_zrankwithscore(c, n);
   w.begin_command(n.count());
   write_zrankwithscore(c, w);
 }
 
-void for_each_key(const ZrankWithscore& c, valkey::KeyCallback cb) {
+void for_each_key(const ZrankWithScore& c, valkey::KeyCallback cb) {
   cb(c.key);
 }
 
@@ -981,36 +981,36 @@ void for_each_key(const Zrem& c, valkey::KeyCallback cb) {
   cb(c.key);
 }
 
-void encode(const Zremrangebylex& c, valkey::resp::Writer& w) {
+void encode(const ZremrangeByLex& c, valkey::resp::Writer& w) {
   valkey::resp::ArgCounter n;
-  write_zremrangebylex(c, n);
+  write_zremrange_by_lex(c, n);
   w.begin_command(n.count());
-  write_zremrangebylex(c, w);
+  write_zremrange_by_lex(c, w);
 }
 
-void for_each_key(const Zremrangebylex& c, valkey::KeyCallback cb) {
+void for_each_key(const ZremrangeByLex& c, valkey::KeyCallback cb) {
   cb(c.key);
 }
 
-void encode(const Zremrangebyrank& c, valkey::resp::Writer& w) {
+void encode(const ZremrangeByRank& c, valkey::resp::Writer& w) {
   valkey::resp::ArgCounter n;
-  write_zremrangebyrank(c, n);
+  write_zremrange_by_rank(c, n);
   w.begin_command(n.count());
-  write_zremrangebyrank(c, w);
+  write_zremrange_by_rank(c, w);
 }
 
-void for_each_key(const Zremrangebyrank& c, valkey::KeyCallback cb) {
+void for_each_key(const ZremrangeByRank& c, valkey::KeyCallback cb) {
   cb(c.key);
 }
 
-void encode(const Zremrangebyscore& c, valkey::resp::Writer& w) {
+void encode(const ZremrangeByScore& c, valkey::resp::Writer& w) {
   valkey::resp::ArgCounter n;
-  write_zremrangebyscore(c, n);
+  write_zremrange_by_score(c, n);
   w.begin_command(n.count());
-  write_zremrangebyscore(c, w);
+  write_zremrange_by_score(c, w);
 }
 
-void for_each_key(const Zremrangebyscore& c, valkey::KeyCallback cb) {
+void for_each_key(const ZremrangeByScore& c, valkey::KeyCallback cb) {
   cb(c.key);
 }
 
@@ -1025,47 +1025,47 @@ void for_each_key(const Zrevrange& c, valkey::KeyCallback cb) {
   cb(c.key);
 }
 
-void encode(const ZrevrangeWithscores& c, valkey::resp::Writer& w) {
+void encode(const ZrevrangeWithScores& c, valkey::resp::Writer& w) {
   valkey::resp::ArgCounter n;
   write_zrevrangewithscores(c, n);
   w.begin_command(n.count());
   write_zrevrangewithscores(c, w);
 }
 
-void for_each_key(const ZrevrangeWithscores& c, valkey::KeyCallback cb) {
+void for_each_key(const ZrevrangeWithScores& c, valkey::KeyCallback cb) {
   cb(c.key);
 }
 
-void encode(const Zrevrangebylex& c, valkey::resp::Writer& w) {
+void encode(const ZrevrangeByLex& c, valkey::resp::Writer& w) {
   valkey::resp::ArgCounter n;
-  write_zrevrangebylex(c, n);
+  write_zrevrange_by_lex(c, n);
   w.begin_command(n.count());
-  write_zrevrangebylex(c, w);
+  write_zrevrange_by_lex(c, w);
 }
 
-void for_each_key(const Zrevrangebylex& c, valkey::KeyCallback cb) {
+void for_each_key(const ZrevrangeByLex& c, valkey::KeyCallback cb) {
   cb(c.key);
 }
 
-void encode(const Zrevrangebyscore& c, valkey::resp::Writer& w) {
+void encode(const ZrevrangeByScore& c, valkey::resp::Writer& w) {
   valkey::resp::ArgCounter n;
-  write_zrevrangebyscore(c, n);
+  write_zrevrange_by_score(c, n);
   w.begin_command(n.count());
-  write_zrevrangebyscore(c, w);
+  write_zrevrange_by_score(c, w);
 }
 
-void for_each_key(const Zrevrangebyscore& c, valkey::KeyCallback cb) {
+void for_each_key(const ZrevrangeByScore& c, valkey::KeyCallback cb) {
   cb(c.key);
 }
 
-void encode(const ZrevrangebyscoreWithscores& c, valkey::resp::Writer& w) {
+void encode(const ZrevrangeByScoreWithScores& c, valkey::resp::Writer& w) {
   valkey::resp::ArgCounter n;
   write_zrevrangebyscorewithscores(c, n);
   w.begin_command(n.count());
   write_zrevrangebyscorewithscores(c, w);
 }
 
-void for_each_key(const ZrevrangebyscoreWithscores& c, valkey::KeyCallback cb) {
+void for_each_key(const ZrevrangeByScoreWithScores& c, valkey::KeyCallback cb) {
   cb(c.key);
 }
 
@@ -1080,14 +1080,14 @@ void for_each_key(const Zrevrank& c, valkey::KeyCallback cb) {
   cb(c.key);
 }
 
-void encode(const ZrevrankWithscore& c, valkey::resp::Writer& w) {
+void encode(const ZrevrankWithScore& c, valkey::resp::Writer& w) {
   valkey::resp::ArgCounter n;
   write_zrevrankwithscore(c, n);
   w.begin_command(n.count());
   write_zrevrankwithscore(c, w);
 }
 
-void for_each_key(const ZrevrankWithscore& c, valkey::KeyCallback cb) {
+void for_each_key(const ZrevrankWithScore& c, valkey::KeyCallback cb) {
   cb(c.key);
 }
 
@@ -1126,14 +1126,14 @@ void for_each_key(const Zunion& c, valkey::KeyCallback cb) {
   });
 }
 
-void encode(const ZunionWithscores& c, valkey::resp::Writer& w) {
+void encode(const ZunionWithScores& c, valkey::resp::Writer& w) {
   valkey::resp::ArgCounter n;
   write_zunionwithscores(c, n);
   w.begin_command(n.count());
   write_zunionwithscores(c, w);
 }
 
-void for_each_key(const ZunionWithscores& c, valkey::KeyCallback cb) {
+void for_each_key(const ZunionWithScores& c, valkey::KeyCallback cb) {
   c.keys.for_each([&](const auto& e) {
     cb(e);
   });

@@ -21,11 +21,11 @@ template <class Sink>
 void write_xadd(const Xadd& c, Sink& s) {
   s.arg("XADD");
   s.arg(c.key);
-  if (c.nomkstream) s.arg("NOMKSTREAM");
+  if (c.no_mk_stream) s.arg("NOMKSTREAM");
   if (c.trim) {
     switch ((*c.trim).strategy) {
-      case Xadd::Strategy::maxlen: s.arg("MAXLEN"); break;
-      case Xadd::Strategy::minid: s.arg("MINID"); break;
+      case Xadd::Strategy::max_len: s.arg("MAXLEN"); break;
+      case Xadd::Strategy::min_id: s.arg("MINID"); break;
     }
     if ((*c.trim).operator_) {
       switch ((*(*c.trim).operator_)) {
@@ -65,7 +65,7 @@ void write_xautoclaim(const Xautoclaim& c, Sink& s) {
 }
 
 template <class Sink>
-void write_xautoclaimjustid(const XautoclaimJustid& c, Sink& s) {
+void write_xautoclaimjustid(const XautoclaimJustId& c, Sink& s) {
   s.arg("XAUTOCLAIM");
   s.arg(c.key);
   s.arg(c.group);
@@ -102,14 +102,14 @@ void write_xclaim(const Xclaim& c, Sink& s) {
     s.arg((*c.count));
   }
   if (c.force) s.arg("FORCE");
-  if (c.lastid) {
+  if (c.last_id) {
     s.arg("LASTID");
-    s.arg((*c.lastid));
+    s.arg((*c.last_id));
   }
 }
 
 template <class Sink>
-void write_xclaimjustid(const XclaimJustid& c, Sink& s) {
+void write_xclaimjustid(const XclaimJustId& c, Sink& s) {
   s.arg("XCLAIM");
   s.arg(c.key);
   s.arg(c.group);
@@ -132,9 +132,9 @@ void write_xclaimjustid(const XclaimJustid& c, Sink& s) {
   }
   if (c.force) s.arg("FORCE");
   s.arg("JUSTID");
-  if (c.lastid) {
+  if (c.last_id) {
     s.arg("LASTID");
-    s.arg((*c.lastid));
+    s.arg((*c.last_id));
   }
 }
 
@@ -158,15 +158,15 @@ void write_xgroupcreate(const XgroupCreate& c, Sink& s) {
   } else if (std::holds_alternative<XgroupCreate::NewId>(c.id_selector)) {
     s.arg("$");
   }
-  if (c.mkstream) s.arg("MKSTREAM");
-  if (c.entriesread) {
+  if (c.mk_stream) s.arg("MKSTREAM");
+  if (c.entries_read) {
     s.arg("ENTRIESREAD");
-    s.arg((*c.entriesread));
+    s.arg((*c.entries_read));
   }
 }
 
 template <class Sink>
-void write_xgroupcreateconsumer(const XgroupCreateconsumer& c, Sink& s) {
+void write_xgroupcreateconsumer(const XgroupCreateConsumer& c, Sink& s) {
   s.arg("XGROUP");
   s.arg("CREATECONSUMER");
   s.arg(c.key);
@@ -175,7 +175,7 @@ void write_xgroupcreateconsumer(const XgroupCreateconsumer& c, Sink& s) {
 }
 
 template <class Sink>
-void write_xgroupdelconsumer(const XgroupDelconsumer& c, Sink& s) {
+void write_xgroupdelconsumer(const XgroupDelConsumer& c, Sink& s) {
   s.arg("XGROUP");
   s.arg("DELCONSUMER");
   s.arg(c.key);
@@ -198,19 +198,19 @@ void write_xgrouphelp(const XgroupHelp&, Sink& s) {
 }
 
 template <class Sink>
-void write_xgroupsetid(const XgroupSetid& c, Sink& s) {
+void write_xgroupsetid(const XgroupSetId& c, Sink& s) {
   s.arg("XGROUP");
   s.arg("SETID");
   s.arg(c.key);
   s.arg(c.group);
-  if (const auto* v = std::get_if<XgroupSetid::Id>(&c.id_selector)) {
+  if (const auto* v = std::get_if<XgroupSetId::Id>(&c.id_selector)) {
     s.arg(v->id);
-  } else if (std::holds_alternative<XgroupSetid::NewId>(c.id_selector)) {
+  } else if (std::holds_alternative<XgroupSetId::NewId>(c.id_selector)) {
     s.arg("$");
   }
-  if (c.entriesread) {
+  if (c.entries_read) {
     s.arg("ENTRIESREAD");
-    s.arg((*c.entriesread));
+    s.arg((*c.entries_read));
   }
 }
 
@@ -325,7 +325,7 @@ void write_xreadgroup(const Xreadgroup& c, Sink& s) {
     s.arg("BLOCK");
     s.arg((*c.milliseconds).count);
   }
-  if (c.noack) s.arg("NOACK");
+  if (c.no_ack) s.arg("NOACK");
   s.arg("STREAMS");
   c.keys.for_each([&](const auto& e) {
     s.arg(e);
@@ -367,8 +367,8 @@ void write_xtrim(const Xtrim& c, Sink& s) {
   s.arg("XTRIM");
   s.arg(c.key);
   switch (c.strategy) {
-    case Xtrim::Strategy::maxlen: s.arg("MAXLEN"); break;
-    case Xtrim::Strategy::minid: s.arg("MINID"); break;
+    case Xtrim::Strategy::max_len: s.arg("MAXLEN"); break;
+    case Xtrim::Strategy::min_id: s.arg("MINID"); break;
   }
   if (c.operator_) {
     switch ((*c.operator_)) {
@@ -418,14 +418,14 @@ void for_each_key(const Xautoclaim& c, valkey::KeyCallback cb) {
   cb(c.key);
 }
 
-void encode(const XautoclaimJustid& c, valkey::resp::Writer& w) {
+void encode(const XautoclaimJustId& c, valkey::resp::Writer& w) {
   valkey::resp::ArgCounter n;
   write_xautoclaimjustid(c, n);
   w.begin_command(n.count());
   write_xautoclaimjustid(c, w);
 }
 
-void for_each_key(const XautoclaimJustid& c, valkey::KeyCallback cb) {
+void for_each_key(const XautoclaimJustId& c, valkey::KeyCallback cb) {
   cb(c.key);
 }
 
@@ -440,14 +440,14 @@ void for_each_key(const Xclaim& c, valkey::KeyCallback cb) {
   cb(c.key);
 }
 
-void encode(const XclaimJustid& c, valkey::resp::Writer& w) {
+void encode(const XclaimJustId& c, valkey::resp::Writer& w) {
   valkey::resp::ArgCounter n;
   write_xclaimjustid(c, n);
   w.begin_command(n.count());
   write_xclaimjustid(c, w);
 }
 
-void for_each_key(const XclaimJustid& c, valkey::KeyCallback cb) {
+void for_each_key(const XclaimJustId& c, valkey::KeyCallback cb) {
   cb(c.key);
 }
 
@@ -473,25 +473,25 @@ void for_each_key(const XgroupCreate& c, valkey::KeyCallback cb) {
   cb(c.key);
 }
 
-void encode(const XgroupCreateconsumer& c, valkey::resp::Writer& w) {
+void encode(const XgroupCreateConsumer& c, valkey::resp::Writer& w) {
   valkey::resp::ArgCounter n;
   write_xgroupcreateconsumer(c, n);
   w.begin_command(n.count());
   write_xgroupcreateconsumer(c, w);
 }
 
-void for_each_key(const XgroupCreateconsumer& c, valkey::KeyCallback cb) {
+void for_each_key(const XgroupCreateConsumer& c, valkey::KeyCallback cb) {
   cb(c.key);
 }
 
-void encode(const XgroupDelconsumer& c, valkey::resp::Writer& w) {
+void encode(const XgroupDelConsumer& c, valkey::resp::Writer& w) {
   valkey::resp::ArgCounter n;
   write_xgroupdelconsumer(c, n);
   w.begin_command(n.count());
   write_xgroupdelconsumer(c, w);
 }
 
-void for_each_key(const XgroupDelconsumer& c, valkey::KeyCallback cb) {
+void for_each_key(const XgroupDelConsumer& c, valkey::KeyCallback cb) {
   cb(c.key);
 }
 
@@ -515,14 +515,14 @@ void encode(const XgroupHelp& c, valkey::resp::Writer& w) {
 
 void for_each_key(const XgroupHelp&, valkey::KeyCallback) {}
 
-void encode(const XgroupSetid& c, valkey::resp::Writer& w) {
+void encode(const XgroupSetId& c, valkey::resp::Writer& w) {
   valkey::resp::ArgCounter n;
   write_xgroupsetid(c, n);
   w.begin_command(n.count());
   write_xgroupsetid(c, w);
 }
 
-void for_each_key(const XgroupSetid& c, valkey::KeyCallback cb) {
+void for_each_key(const XgroupSetId& c, valkey::KeyCallback cb) {
   cb(c.key);
 }
 

@@ -163,7 +163,7 @@ void write_msetex(const Msetex& c, Sink& s) {
     } else if (const auto* v = std::get_if<Msetex::Pxat>(&*c.expiration)) {
       s.arg("PXAT");
       s.arg(v->unix_time_milliseconds.count);
-    } else if (std::holds_alternative<Msetex::Keepttl>((*c.expiration))) {
+    } else if (std::holds_alternative<Msetex::KeepTtl>((*c.expiration))) {
       s.arg("KEEPTTL");
     }
   }
@@ -196,7 +196,7 @@ void write_set(const Set& c, Sink& s) {
       s.arg("NX");
     } else if (std::holds_alternative<Set::Xx>((*c.condition))) {
       s.arg("XX");
-    } else if (const auto* v = std::get_if<Set::Ifeq>(&*c.condition)) {
+    } else if (const auto* v = std::get_if<Set::IfEq>(&*c.condition)) {
       s.arg("IFEQ");
       s.arg(v->comparison_value);
     }
@@ -215,7 +215,7 @@ void write_set(const Set& c, Sink& s) {
     } else if (const auto* v = std::get_if<Set::Pxat>(&*c.expiration)) {
       s.arg("PXAT");
       s.arg(v->unix_time_milliseconds.count);
-    } else if (std::holds_alternative<Set::Keepttl>((*c.expiration))) {
+    } else if (std::holds_alternative<Set::KeepTtl>((*c.expiration))) {
       s.arg("KEEPTTL");
     }
   }

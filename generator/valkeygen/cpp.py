@@ -65,6 +65,17 @@ def all_pure_tokens(a):
     return a.kind == "oneof" and all(c.kind == "pure-token" and not c.multiple for c in a.children)
 
 
+def leading_token(a):
+    """The token an alternative starts with: its own, or the token of a block's
+    first argument when that is a required value (BYRADIUS radius)."""
+    if a.token or a.kind != "block" or not a.children:
+        return a.token
+    first = a.children[0]
+    if first.kind in SCALAR_KINDS and not first.optional and not first.multiple:
+        return first.token
+    return None
+
+
 def token_ident(tok):
     return tok and tok.replace("-", "").replace("_", "").isalnum() and not tok[0].isdigit()
 
@@ -188,8 +199,11 @@ def value_type(a, scope, prefix):
         alts = []
         alt_used = set()
         for c in a.children:
-            cname = c.cpp_name or (names.pascal(c.token) if c.kind in SCALAR_KINDS | {"pure-token"}
-                                   and token_ident(c.token) else names.type_name(c.name))
+            # named after the token that starts it, the word the user sees in
+            # the command reference (FROMMEMBER -> FromMember; GEOSEARCH's block
+            # `circle` starts with BYRADIUS -> ByRadius), else its spec name
+            tok = leading_token(c)
+            cname = c.cpp_name or (names.pascal(tok) if token_ident(tok) else names.type_name(c.name))
             while cname in alt_used:
                 cname += "Alt"
             alt_used.add(cname)

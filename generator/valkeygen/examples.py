@@ -318,13 +318,19 @@ def example_of(cmd, sel, variant):
     order = {m.name: i for i, m in enumerate(getattr(cmd, "members", []))}
     inits.sort(key=lambda mi: order.get(mi[0], 0))
     expr = f"cmd::{cmd.struct}{{" + ", ".join(f".{m} = {e}" for m, e in inits) + "}"
-    expr = expr.replace(f" {cmd.struct}::", f" cmd::{cmd.struct}::").replace(
-        f"{{{cmd.struct}::", f"{{cmd::{cmd.struct}::")
+    expr = qualify(expr, cmd)
     return {"command": cmd.name, "struct": cmd.struct, "variant": variant, "argv": out.argv,
+            "inits": [(m, qualify(" " + e, cmd)[1:]) for m, e in inits],
             "keys": out.keys, "cpp": expr, "covers": sorted(set(ctx.covers)), "slots": ctx.slots,
             "argv_cpp": ", ".join(cstr(x) for x in out.argv),
             "keys_cpp": ", ".join(cstr(x) for x in out.keys),
             "covers_cpp": ", ".join(cstr(x) for x in sorted(set(ctx.covers)))}
+
+
+def qualify(expr, cmd):
+    """Nested type names as written outside the struct: `Set::Nx` -> `cmd::Set::Nx`."""
+    return expr.replace(f" {cmd.struct}::", f" cmd::{cmd.struct}::").replace(
+        f"{{{cmd.struct}::", f"{{cmd::{cmd.struct}::")
 
 
 def examples_of(cmd):

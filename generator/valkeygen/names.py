@@ -1,14 +1,23 @@
 """Naming rules: spec names -> C++ identifiers.
 
+* words: the spec name split at anything not a letter or digit (`-`, `_`, a
+  space), then each spec word that runs several together is split by
+  words.SPLITS (`frommember` -> from member, `createconsumer` -> create
+  consumer); nothing else is guessed;
 * structs and nested types: PascalCase of the words (`client kill` -> ClientKill,
-  `xgroup createconsumer` -> XgroupCreateconsumer, `count-block` -> CountBlock);
-* members, enumerators and surface methods: snake_case;
+  `xgroup createconsumer` -> XgroupCreateConsumer, `count-block` -> CountBlock);
+* members and enumerators: snake_case of the words (`nomkstream` -> no_mk_stream);
+* surface methods: the command as sent, lowercase, its words (a container and
+  its subcommand) joined by `_`, never split further (`zrangebyscore`,
+  `xgroup_createconsumer`): the name a user knows from the command reference;
 * an identifier that is a C++ keyword (or alternative token: and, or, not...)
   gets a trailing underscore (`and_`);
 * a surface method that would collide with a C++ keyword or an executor method
   (exec, call, pipeline, transaction, subscribe) gets the suffix `_command`.
 """
 import re
+
+from .words import SPLITS
 
 CPP_KEYWORDS = frozenset("""
 alignas alignof and and_eq asm auto bitand bitor bool break case catch char char8_t
@@ -28,8 +37,17 @@ EXECUTOR_METHODS = frozenset({"exec", "call", "pipeline", "transaction", "subscr
 RESERVED_MEMBERS = frozenset({"info", "reply_type", "Options"})
 
 
-def words(name):
+def spec_words(name):
+    """The spec's own words: split at anything not a letter or digit."""
     return [w for w in re.split(r"[^A-Za-z0-9]+", name) if w]
+
+
+def words(name):
+    """Identifier words: the spec's words, run-together ones split by SPLITS."""
+    out = []
+    for w in spec_words(name):
+        out.extend(SPLITS.get(w.lower(), w).split(" "))
+    return out
 
 
 def pascal(name):
@@ -55,7 +73,7 @@ def identifier(name):
 
 
 def method_name(command_name):
-    s = snake(command_name)
+    s = "_".join(w.lower() for w in spec_words(command_name))
     if s in CPP_KEYWORDS or s in EXECUTOR_METHODS:
         s += "_command"
     return s

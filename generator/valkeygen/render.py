@@ -5,7 +5,7 @@ import os
 import jinja2
 
 from . import build as b
-from . import cpp, examples, names
+from . import cpp, docs, examples, names
 
 TEMPLATES = os.path.join(os.path.dirname(__file__), "..", "templates")
 
@@ -46,14 +46,6 @@ def synopsis_arg(a):
     return s
 
 
-def synopsis(cmd):
-    parts = [cmd.name] + [synopsis_arg(a) for a in cmd.args]
-    s = " ".join(parts)
-    if len(s) > 96:
-        s = s[:93] + "..."
-    return s
-
-
 def flag_expr(flags):
     if not flags:
         return "valkey::CommandFlag::none"
@@ -84,20 +76,64 @@ def key_spec_line(ks):
 
 
 def prepare(cmd):
-    cmd.synopsis = synopsis(cmd)
     cmd.flag_expr = flag_expr(cmd.info["flags"])
     cmd.acl_expr = acl_expr(cmd.info["acl_bits"])
     cmd.key_spec_lines = [key_spec_line(k) for k in cmd.info["key_specs"]]
     cmd.fn = names.snake(cmd.struct)
     cmd.uses_c = any("c." in l or "(c" in l for l in cmd.encode_lines)
-    cmd.variant_note = ""
-    if cmd.variant_of:
-        cmd.variant_note = f"typed entry point of {cmd.variant_of}"
     cmd.params = [f"{qualify(m.type, cmd)} {m.name}" for m in cmd.required]
     req = ", ".join(f".{m.name} = {m.name}" for m in cmd.required)
     cmd.init_required = "{" + req + "}"
     allm = [f".{m.name} = {m.name}" for m in cmd.required] + [f".{m.name} = options.{m.name}" for m in cmd.optional]
     cmd.init_all = "{" + ", ".join(allm) + "}"
+    cmd.single = single_overload(cmd)
+    if cmd.single:
+        last = cmd.required[-1]
+        parts = [f"static_cast<{t}>({n})" for n, t, _ in cmd.single]
+        one = parts[0] if len(parts) == 1 else "{" + ", ".join(parts) + "}"
+        lead = [f".{m.name} = {m.name}" for m in cmd.required[:-1]] + [f".{last.name} = {{{one}}}"]
+        cmd.single_template = ", ".join(f"class {names.pascal(n)}" for n, _, _ in cmd.single)
+        cmd.single_requires = " && ".join(
+            f"detail::{c}<{names.pascal(n)}>" if c == "string_arg" else f"detail::{c}<{names.pascal(n)}, {t}>"
+            for n, t, c in cmd.single)
+        cmd.single_params = cmd.params[:-1] + [f"{names.pascal(n)}&& {n}" for n, _, _ in cmd.single]
+        cmd.single_init = "{" + ", ".join(lead) + "}"
+        cmd.single_init_all = "{" + ", ".join(lead + [f".{m.name} = options.{m.name}" for m in cmd.optional]) + "}"
+
+
+# Element types a single-element overload takes one of: string parts become
+# a deduced string argument, numbers a deduced arithmetic argument.
+SINGLE_PARTS = {"std::string_view": "string_arg", "std::int64_t": "number_arg",
+                "std::uint64_t": "number_arg", "double": "number_arg"}
+
+
+def single_overload(cmd):
+    """One element instead of a list, when the command's only repeated required
+    argument is its last one (DEL key, HSET key field value, ZADD key score
+    member): [(param name, C++ type it becomes, concept)], or None."""
+    if not cmd.required or cmd.required[-1].arg.repr != "view":
+        return None
+    if any(m.arg.repr == "view" for m in cmd.required[:-1]):
+        return None  # parallel lists (XREAD keys + ids)
+    a = cmd.required[-1].arg
+    if a.kind in cpp.SCALAR_KINDS:
+        parts = [a]
+    elif a.kind == "block" and getattr(a, "pair", False):
+        parts = list(a.children)
+    else:
+        return None
+    taken = {m.name for m in cmd.required[:-1]}
+    out = []
+    for p in parts:
+        t = cpp.scalar_type(p)
+        if t not in SINGLE_PARTS:
+            return None
+        name = names.identifier(p.name)
+        if name in taken:
+            return None
+        taken.add(name)
+        out.append((name, t, SINGLE_PARTS[t]))
+    return out
 
 
 def qualify(t, cmd):
@@ -132,6 +168,8 @@ def render_all(commands, stats, version):
     for c in commands:
         prepare(c)
         groups.setdefault(c.group_file, []).append(c)
+    ex = examples.build_examples(commands)
+    docs.annotate(commands, ex, synopsis_arg)
     for g, cmds in sorted(groups.items()):
         std, vk, needs_reply = includes_for(cmds)
         files[f"include/valkey/cmd/{g}.hpp"] = e.get_template("group.hpp.j2").render(
@@ -169,7 +207,6 @@ def render_all(commands, stats, version):
         acl=b.ACL_CATEGORIES)
     files["src/command_table.cpp"] = e.get_template("command_table.cpp.j2").render(
         containers=containers, entries=[v for _, v in entries])
-    ex = examples.build_examples(commands)
     files["examples/examples.hpp"] = e.get_template("examples.hpp.j2").render(examples=ex)
     files["examples/examples.json"] = json.dumps(
         [{k: x[k] for k in ("command", "struct", "variant", "argv", "keys", "covers", "cpp")} for x in ex],

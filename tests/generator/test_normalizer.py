@@ -26,8 +26,8 @@ class HardSpecs(unittest.TestCase):
             ("expiration", "std::optional<Set::Expiration>", False)])
         self.assertEqual(c.reply, "std::optional<std::string>")
         types = {t[0] for t in c.types}
-        self.assertIn("using Expiration = std::variant<Ex, Px, Exat, Pxat, Keepttl>;", types)
-        self.assertIn("using Condition = std::variant<Nx, Xx, Ifeq>;", types)
+        self.assertIn("using Expiration = std::variant<Ex, Px, Exat, Pxat, KeepTtl>;", types)
+        self.assertIn("using Condition = std::variant<Nx, Xx, IfEq>;", types)
         self.assertEqual(c.key_lines, ["cb(c.key);"])
         self.assertEqual(c.info["flags"], ["write", "denyoom"])
 
@@ -47,12 +47,12 @@ class HardSpecs(unittest.TestCase):
         c = self.cmd("Zrange")
         self.assertEqual([m.type for m in c.required][1:], ["valkey::RangeBound", "valkey::RangeBound"])
         self.assertEqual(c.reply, "std::vector<std::string>")
-        w = self.cmd("ZrangeWithscores")
+        w = self.cmd("ZrangeWithScores")
         self.assertEqual(w.reply, "std::vector<std::pair<std::string, double>>")
         self.assertEqual(w.variant_of, "Zrange")
         self.assertNotIn("withscores", [m.name for m in w.members])
         self.assertEqual(self.cmd("Zcount").required[1].type, "valkey::ScoreBound")
-        self.assertEqual(self.cmd("Zrangebylex").required[1].type, "valkey::LexBound")
+        self.assertEqual(self.cmd("ZrangeByLex").required[1].type, "valkey::LexBound")
 
     def test_geosearch_bypolygon(self):
         c = self.cmd("Geosearch")
@@ -61,13 +61,13 @@ class HardSpecs(unittest.TestCase):
         self.assertEqual(count.count_of, "vertices")
         self.assertEqual(vertices.member, "vertices")
         self.assertEqual(vertices.type_ref, "std::pair<double, double>")
-        self.assertIn("std::get_if<Geosearch::Polygon>", "\n".join(c.encode_lines))
+        self.assertIn("std::get_if<Geosearch::ByPolygon>", "\n".join(c.encode_lines))
         lines = [l.strip() for l in c.encode_lines]
         i = lines.index('s.arg("BYPOLYGON");')
         self.assertEqual(lines[i + 1], "s.arg(static_cast<std::uint64_t>(v->vertices.size()));")
-        self.assertIn("struct Polygon {", "\n".join(t[0] for t in c.types))
+        self.assertIn("struct ByPolygon {", "\n".join(t[0] for t in c.types))
         d = self.cmd("GeosearchDetailed")
-        self.assertIn("using Box = Geosearch::Box;", [t[0] for t in d.types])
+        self.assertIn("using ByBox = Geosearch::ByBox;", [t[0] for t in d.types])
 
     def test_client_kill(self):
         c = self.cmd("ClientKill")
@@ -84,7 +84,7 @@ class HardSpecs(unittest.TestCase):
     def test_xadd(self):
         c = self.cmd("Xadd")
         self.assertEqual([m.name for m in c.required], ["key", "id_selector", "data"])
-        self.assertEqual([m.name for m in c.optional], ["nomkstream", "trim"])
+        self.assertEqual([m.name for m in c.optional], ["no_mk_stream", "trim"])
         trim = c.find("trim")
         self.assertEqual(trim.child("operator").member, "operator_")  # C++ keyword
         self.assertEqual(c.find("id-selector").children[0].alt_type, "Xadd::AutoId")
@@ -138,12 +138,12 @@ class HardSpecs(unittest.TestCase):
         self.assertEqual(c.reply, "bool")
 
     def test_cluster_setslot(self):
-        c = self.cmd("ClusterSetslot")
+        c = self.cmd("ClusterSetSlot")
         self.assertEqual([m.name for m in c.required], ["slot", "subcommand"])
         sub = c.find("subcommand")
         self.assertEqual([ch.alt_type for ch in sub.children],
-                         ["ClusterSetslot::Importing", "ClusterSetslot::Migrating", "ClusterSetslot::Node",
-                          "ClusterSetslot::Stable"])
+                         ["ClusterSetSlot::Importing", "ClusterSetSlot::Migrating", "ClusterSetSlot::Node",
+                          "ClusterSetSlot::Stable"])
         self.assertEqual(c.reply, "valkey::Ok")
 
     def test_keynum_counts(self):

@@ -103,8 +103,8 @@ std::string adjust(C& run, const sc::Targets& t) {
     run.node_id = t.cluster_node_id;
     why = "the cluster server's own node id";
   }
-  if constexpr (std::is_same_v<C, cmd::ClusterSetslot>) {
-    if (auto* node = std::get_if<cmd::ClusterSetslot::Node>(&run.subcommand)) {
+  if constexpr (std::is_same_v<C, cmd::ClusterSetSlot>) {
+    if (auto* node = std::get_if<cmd::ClusterSetSlot::Node>(&run.subcommand)) {
       node->node = t.cluster_node_id;
       why = "the cluster server's own node id";
     }

@@ -67,9 +67,9 @@ TEST_CASE("spec: key positions of multi-key and optional-key invocations equal C
   k.check("EXISTS repeated key", cmd::Exists{.keys = {"key:1", "key:1"}});
   k.check("TOUCH 2 keys", cmd::Touch{.keys = {"key:1", "key:2"}});
   k.check("MSET 2 pairs", cmd::Mset{.data = {{"key:1", "a"}, {"key:2", "b"}}});
-  k.check("BITOP OR dest + 2", cmd::Bitop{.operation = cmd::Bitop::Operation::or_, .destkey = "key:3",
+  k.check("BITOP OR dest + 2", cmd::Bitop{.operation = cmd::Bitop::Operation::or_, .dest_key = "key:3",
                                           .keys = {"key:1", "key:2"}});
-  k.check("PFMERGE dest + 2 sources", cmd::Pfmerge{.destkey = "key:3", .sourcekeys = {"key:1", "key:2"}});
+  k.check("PFMERGE dest + 2 sources", cmd::Pfmerge{.dest_key = "key:3", .source_keys = {"key:1", "key:2"}});
   k.check("SDIFF 3 keys", cmd::Sdiff{.keys = {"key:1", "key:2", "key:3"}});
   k.check("SUNIONSTORE dest + 2", cmd::Sunionstore{.destination = "key:3", .keys = {"key:1", "key:2"}});
   k.check("SINTERCARD numkeys 2", cmd::Sintercard{.keys = {"key:1", "key:2"}});
@@ -88,7 +88,7 @@ TEST_CASE("spec: key positions of multi-key and optional-key invocations equal C
   k.check("GEORADIUS STORE", cmd::Georadius{.key = "key:1", .longitude = 13.36, .latitude = 38.11, .radius = 1.5,
                                             .store = cmd::Georadius::Store{"key:2"}});
   k.check("GEORADIUS STOREDIST", cmd::Georadius{.key = "key:1", .longitude = 13.36, .latitude = 38.11, .radius = 1.5,
-                                                .store = cmd::Georadius::Storedist{"key:2"}});
+                                                .store = cmd::Georadius::StoreDist{"key:2"}});
   k.check("SORT BY/GET patterns", cmd::Sort{.key = "key:1", .by_pattern = "w_*", .get_patterns = {"o_*", "#"}});
   k.check("PFDEBUG GETREG", cmd::Pfdebug{.subcommand = "GETREG", .key = "key:1"});
   k.check("COPY", cmd::Copy{.source = "key:1", .destination = "key:2", .replace = true});

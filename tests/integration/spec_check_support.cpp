@@ -325,7 +325,7 @@ const std::map<std::string, std::string>& exceptions() {
       {"SENTINEL FAILOVER", "needs a replica of the monitored primary"},
       {"SENTINEL PENDING-SCRIPTS", "empty: the sentinel runs no scripts"},
       // alternatives the server refuses by design in a typed entry point
-      {"ZRANGE (ZrangeWithscores) alt sortby.bylex", "the server refuses WITHSCORES together with BYLEX"},
+      {"ZRANGE (ZrangeWithScores) alt sortby.bylex", "the server refuses WITHSCORES together with BYLEX"},
       {"SENTINEL REPLICAS", "empty: the monitored primary has no replicas"},
       {"SENTINEL SENTINELS", "empty: no other sentinel monitors the primary"},
       {"SENTINEL SLAVES", "empty: the monitored primary has no replicas"},

@@ -78,7 +78,7 @@ struct Example {
   std::string name;         // "ZRANGE"
   std::string variant;      // empty for the base example, else the target it was made for
   std::vector<std::string> covers;  // "opt <path>" / "alt <path>" it writes
-  std::string struct_label; // "ZRANGE", or "ZRANGE (ZrangeWithscores)" when a name has several structs
+  std::string struct_label; // "ZRANGE", or "ZRANGE (ZrangeWithScores)" when a name has several structs
   std::string label;        // struct_label, plus " {variant}" for a variant
   std::string group;        // info.group
   std::string reply_type;   // demangled reply_type

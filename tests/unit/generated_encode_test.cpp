@@ -62,7 +62,7 @@ TEST_CASE("SET: value, condition, GET and expiration", "[generated][encode]") {
   CHECK(wire(Set{.key = "k", .value = "v"}) == argv({"SET", "k", "v"}));
   CHECK(wire(Set{.key = "k", .value = "v", .condition = Set::Nx{}, .get = true, .expiration = Set::Px{1500}}) ==
         argv({"SET", "k", "v", "NX", "GET", "PX", "1500"}));
-  CHECK(wire(Set{.key = "k", .value = "v", .condition = Set::Ifeq{"old"}, .expiration = Set::Keepttl{}}) ==
+  CHECK(wire(Set{.key = "k", .value = "v", .condition = Set::IfEq{"old"}, .expiration = Set::KeepTtl{}}) ==
         argv({"SET", "k", "v", "IFEQ", "old", "KEEPTTL"}));
   CHECK(wire(Set{.key = "k", .value = "", .expiration = Set::Exat{1700000000}}) ==
         argv({"SET", "k", "", "EXAT", "1700000000"}));
@@ -101,7 +101,7 @@ TEST_CASE("ZUNIONSTORE/ZINTER: numkeys computed, WEIGHTS doubles", "[generated][
   Zunionstore u{.destination = "d", .keys = ab, .weights = weights, .aggregate = Zunionstore::Aggregate::max};
   CHECK(wire(u) == argv({"ZUNIONSTORE", "d", "2", "a", "b", "WEIGHTS", "1", "2.5", "AGGREGATE", "MAX"}));
   CHECK(keys(u) == KeyList{"d", "a", "b"});
-  CHECK(wire(ZinterWithscores{.keys = {"a"}}) == argv({"ZINTER", "1", "a", "WITHSCORES"}));
+  CHECK(wire(ZinterWithScores{.keys = {"a"}}) == argv({"ZINTER", "1", "a", "WITHSCORES"}));
 }
 
 TEST_CASE("score and lex bounds", "[generated][encode]") {
@@ -111,29 +111,29 @@ TEST_CASE("score and lex bounds", "[generated][encode]") {
         argv({"ZCOUNT", "z", "(1.5", "+inf"}));
   CHECK(wire(Zcount{.key = "z", .min = -inf, .max = valkey::ScoreBound::exclusive(inf)}) ==
         argv({"ZCOUNT", "z", "-inf", "(+inf"}));
-  CHECK(wire(Zrangebylex{.key = "z", .min = valkey::LexBound::inclusive("a"), .max = valkey::LexBound::exclusive("c")}) ==
+  CHECK(wire(ZrangeByLex{.key = "z", .min = valkey::LexBound::inclusive("a"), .max = valkey::LexBound::exclusive("c")}) ==
         argv({"ZRANGEBYLEX", "z", "[a", "(c"}));
   CHECK(wire(Zlexcount{.key = "z", .min = valkey::LexBound::min(), .max = valkey::LexBound::max()}) ==
         argv({"ZLEXCOUNT", "z", "-", "+"}));
   CHECK(wire(Zrange{.key = "z", .start = 0, .stop = -1}) == argv({"ZRANGE", "z", "0", "-1"}));
   CHECK(wire(Zrange{.key = "z", .start = valkey::ScoreBound::exclusive(1), .stop = 2.5,
-                    .sortby = Zrange::Sortby::byscore, .rev = true, .limit = Zrange::Limit{0, 10}}) ==
+                    .sort_by = Zrange::SortBy::by_score, .rev = true, .limit = Zrange::Limit{0, 10}}) ==
         argv({"ZRANGE", "z", "(1", "2.5", "BYSCORE", "REV", "LIMIT", "0", "10"}));
-  CHECK(wire(ZrangeWithscores{.key = "z", .start = 0, .stop = 1}) == argv({"ZRANGE", "z", "0", "1", "WITHSCORES"}));
+  CHECK(wire(ZrangeWithScores{.key = "z", .start = 0, .stop = 1}) == argv({"ZRANGE", "z", "0", "1", "WITHSCORES"}));
 }
 
 TEST_CASE("GEOSEARCH: BYPOLYGON without a center, computed vertex count", "[generated][encode]") {
-  const ElementOf<&Geosearch::Polygon::vertices> triangle[] = {{12, 37}, {16, 37}, {16, 39.5}};
+  const ElementOf<&Geosearch::ByPolygon::vertices> triangle[] = {{12, 37}, {16, 37}, {16, 39.5}};
   // BYPOLYGON takes no FROMMEMBER/FROMLONLAT (the server refuses them together)
   Geosearch g{.key = "places",
-              .by = Geosearch::Polygon{triangle},
+              .by = Geosearch::ByPolygon{triangle},
               .order = Geosearch::Order::asc,
               .count = Geosearch::Count{5, true}};
   CHECK(wire(g) == argv({"GEOSEARCH", "places", "BYPOLYGON", "3", "12", "37", "16", "37", "16", "39.5", "ASC", "COUNT",
                          "5", "ANY"}));
-  Geosearch c{.key = "p", .by = Geosearch::Circle{200, Geosearch::Unit::km}, .from = Geosearch::Frommember{"m"}};
+  Geosearch c{.key = "p", .by = Geosearch::ByRadius{200, Geosearch::Unit::km}, .from = Geosearch::FromMember{"m"}};
   CHECK(wire(c) == argv({"GEOSEARCH", "p", "FROMMEMBER", "m", "BYRADIUS", "200", "km"}));
-  GeosearchDetailed d{.key = "p", .by = Geosearch::Box{1, 2, Geosearch::Unit::mi}, .from = Geosearch::Fromlonlat{15, 37}};
+  GeosearchDetailed d{.key = "p", .by = Geosearch::ByBox{1, 2, Geosearch::Unit::mi}, .from = Geosearch::FromLonLat{15, 37}};
   CHECK(wire(d) == argv({"GEOSEARCH", "p", "FROMLONLAT", "15", "37", "BYBOX", "1", "2", "mi", "WITHCOORD", "WITHDIST",
                          "WITHHASH"}));
 }
@@ -144,8 +144,8 @@ TEST_CASE("CLIENT KILL: old form and combinable filters", "[generated][encode]")
   const std::int64_t ids[] = {7, 9};
   ClientKill k{.filter = ClientKill::Filters{.client_ids = ids,
                                              .client_type = ClientKill::ClientType::pubsub,
-                                             .skipme = ClientKill::Skipme::no,
-                                             .maxage = 60,
+                                             .skip_me = ClientKill::SkipMe::no,
+                                             .max_age = 60,
                                              .not_username = "admin"}};
   CHECK(wire(k) == argv({"CLIENT", "KILL", "ID", "7", "9", "TYPE", "pubsub", "SKIPME", "NO", "MAXAGE", "60",
                          "NOT-USER", "admin"}));
@@ -158,8 +158,8 @@ TEST_CASE("XADD: trimming, id selector and field/value pairs", "[generated][enco
   const ElementOf<&Xadd::data> ab[] = {{"a", "1"}, {"b", "2"}};
   Xadd a{.key = "s", .id_selector = Xadd::AutoId{}, .data = fv};
   CHECK(wire(a) == argv({"XADD", "s", "*", "f", "v"}));
-  Xadd b{.key = "s", .id_selector = Xadd::Id{"5-1"}, .data = ab, .nomkstream = true,
-         .trim = Xadd::Trim{.strategy = Xadd::Strategy::minid, .operator_ = Xadd::Operator::approximately,
+  Xadd b{.key = "s", .id_selector = Xadd::Id{"5-1"}, .data = ab, .no_mk_stream = true,
+         .trim = Xadd::Trim{.strategy = Xadd::Strategy::min_id, .operator_ = Xadd::Operator::approximately,
                             .threshold = "100", .count = 10}};
   CHECK(wire(b) == argv({"XADD", "s", "NOMKSTREAM", "MINID", "~", "100", "LIMIT", "10", "5-1", "a", "1", "b", "2"}));
   CHECK(keys(b) == KeyList{"s"});
@@ -171,7 +171,7 @@ TEST_CASE("XREAD and XREADGROUP: STREAMS as parallel key and id lists", "[genera
   CHECK(wire(r) == argv({"XREAD", "COUNT", "10", "BLOCK", "0", "STREAMS", "s1", "s2", "0", "$"}));
   CHECK(keys(r) == KeyList{"s1", "s2"});
   const std::string_view stream[] = {"s"}, next[] = {">"};
-  Xreadgroup g{.group = "g", .consumer = "c", .keys = stream, .ids = next, .noack = true};
+  Xreadgroup g{.group = "g", .consumer = "c", .keys = stream, .ids = next, .no_ack = true};
   CHECK(wire(g) == argv({"XREADGROUP", "GROUP", "g", "c", "NOACK", "STREAMS", "s", ">"}));
   CHECK(keys(g) == KeyList{"s"});
 }
@@ -220,9 +220,9 @@ TEST_CASE("HSETEX and HGETEX: FIELDS with a computed count", "[generated][encode
 }
 
 TEST_CASE("CLUSTER SETSLOT and EVAL", "[generated][encode]") {
-  CHECK(wire(ClusterSetslot{.slot = 42, .subcommand = ClusterSetslot::Node{"abc"}, .timeout = 100}) ==
+  CHECK(wire(ClusterSetSlot{.slot = 42, .subcommand = ClusterSetSlot::Node{"abc"}, .timeout = 100}) ==
         argv({"CLUSTER", "SETSLOT", "42", "NODE", "abc", "TIMEOUT", "100"}));
-  CHECK(wire(ClusterSetslot{.slot = 1, .subcommand = ClusterSetslot::Stable{}}) ==
+  CHECK(wire(ClusterSetSlot{.slot = 1, .subcommand = ClusterSetSlot::Stable{}}) ==
         argv({"CLUSTER", "SETSLOT", "1", "STABLE"}));
   const std::string_view ab[] = {"a", "b"}, x[] = {"x"};
   Eval e{.script = "return 1", .keys = ab, .args = x};
@@ -255,7 +255,7 @@ TEST_CASE("metadata: flags, key specs, tips", "[generated][metadata]") {
   STATIC_REQUIRE(Randomkey::info.nondeterministic_output);
   STATIC_REQUIRE(Set::info.arity == -3);
   STATIC_REQUIRE(Set::info.group == "string");
-  STATIC_REQUIRE(ZrangeWithscores::info.name == "ZRANGE");
+  STATIC_REQUIRE(ZrangeWithScores::info.name == "ZRANGE");
   // implicit ACL categories: GET is fast and read, SET slow and write
   auto has_cat = [](std::uint64_t bits, std::string_view name) {
     for (std::size_t i = 0; i < std::size(valkey::acl_category_names); ++i)

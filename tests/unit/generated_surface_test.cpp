@@ -78,12 +78,12 @@ TEST_CASE("surface: lists, pairs and typed entry points", "[generated][surface]"
   r.zrange_withscores("z", 0, -1);
   CHECK(r.name == "ZRANGE");
   CHECK(r.wire == "*5\r\n$6\r\nZRANGE\r\n$1\r\nz\r\n$1\r\n0\r\n$2\r\n-1\r\n$10\r\nWITHSCORES\r\n");
-  static_assert(std::is_same_v<valkey::cmd::ZrangeWithscores::reply_type,
+  static_assert(std::is_same_v<valkey::cmd::ZrangeWithScores::reply_type,
                                std::vector<std::pair<std::string, double>>>);
   static_assert(std::is_same_v<valkey::cmd::Zrange::reply_type, std::vector<std::string>>);
   r.dbsize();
   CHECK(r.wire == "*1\r\n$6\r\nDBSIZE\r\n");
-  r.client_kill(valkey::cmd::ClientKill::Filters{.username = "bob", .skipme = valkey::cmd::ClientKill::Skipme::no});
+  r.client_kill(valkey::cmd::ClientKill::Filters{.username = "bob", .skip_me = valkey::cmd::ClientKill::SkipMe::no});
   CHECK(r.wire == "*6\r\n$6\r\nCLIENT\r\n$4\r\nKILL\r\n$4\r\nUSER\r\n$3\r\nbob\r\n$6\r\nSKIPME\r\n$2\r\nNO\r\n");
 }
 

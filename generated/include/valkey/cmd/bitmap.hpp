@@ -14,8 +14,16 @@
 
 namespace valkey::cmd {
 
-// BITCOUNT key [start [end [BYTE|BIT]]]
-// https://valkey.io/commands/bitcount/
+/// `BITCOUNT`: the command's arguments as members.
+///
+/// Syntax: `BITCOUNT key [start [end [BYTE|BIT]]]`
+///
+/// - Since 2.6.0
+/// - ACL categories: read, bitmap, slow
+/// - Flags: READONLY
+/// - Keys: argv[1], one key (RO, ACCESS)
+/// - Options: `.range`
+/// - Reference: https://valkey.io/commands/bitcount/
 struct Bitcount {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true},
@@ -52,7 +60,7 @@ struct Bitcount {
   std::string_view key = {};
   std::optional<Range> range = {};
 
-  // The optional arguments, for the Commands<> overloads that take them.
+  /// The optional arguments, for the Commands<> overloads that take them.
   struct Options {
     std::optional<Range> range = {};
   };
@@ -60,8 +68,16 @@ struct Bitcount {
 void encode(const Bitcount& c, valkey::resp::Writer& w);
 void for_each_key(const Bitcount& c, valkey::KeyCallback cb);
 
-// BITFIELD key [GET encoding offset|[OVERFLOW WRAP|SAT|FAIL] <SET encoding offset value|INCRBY ...
-// https://valkey.io/commands/bitfield/
+/// `BITFIELD`: the command's arguments as members.
+///
+/// Syntax: `BITFIELD key [GET encoding offset|[OVERFLOW WRAP|SAT|FAIL] <SET encoding offset value|INCRBY encoding offset increment>] ...`
+///
+/// - Since 3.2.0
+/// - ACL categories: write, bitmap, slow
+/// - Flags: WRITE, DENYOOM
+/// - Keys: argv[1], one key (RW, UPDATE, ACCESS, VARIABLE_FLAGS)
+/// - Options: `.operations` (`Get`, `Write`)
+/// - Reference: https://valkey.io/commands/bitfield/
 struct Bitfield {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true, .write = true},
@@ -115,7 +131,7 @@ struct Bitfield {
   std::string_view key = {};
   valkey::View<Operation> operations = {};
 
-  // The optional arguments, for the Commands<> overloads that take them.
+  /// The optional arguments, for the Commands<> overloads that take them.
   struct Options {
     valkey::View<Operation> operations = {};
   };
@@ -123,8 +139,16 @@ struct Bitfield {
 void encode(const Bitfield& c, valkey::resp::Writer& w);
 void for_each_key(const Bitfield& c, valkey::KeyCallback cb);
 
-// BITFIELD_RO key [GET encoding offset [GET ...]]
-// https://valkey.io/commands/bitfield_ro/
+/// `BITFIELD_RO`: the command's arguments as members.
+///
+/// Syntax: `BITFIELD_RO key [GET encoding offset [GET ...]]`
+///
+/// - Since 6.0.0
+/// - ACL categories: read, bitmap, fast
+/// - Flags: READONLY, FAST
+/// - Keys: argv[1], one key (RO, ACCESS)
+/// - Options: `.gets`
+/// - Reference: https://valkey.io/commands/bitfield_ro/
 struct BitfieldRo {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true},
@@ -146,7 +170,7 @@ struct BitfieldRo {
   std::string_view key = {};
   valkey::View<std::pair<std::string_view, std::int64_t>> gets = {};
 
-  // The optional arguments, for the Commands<> overloads that take them.
+  /// The optional arguments, for the Commands<> overloads that take them.
   struct Options {
     valkey::View<std::pair<std::string_view, std::int64_t>> gets = {};
   };
@@ -154,8 +178,17 @@ struct BitfieldRo {
 void encode(const BitfieldRo& c, valkey::resp::Writer& w);
 void for_each_key(const BitfieldRo& c, valkey::KeyCallback cb);
 
-// BITOP <AND|OR|XOR|NOT> destkey key [...]
-// https://valkey.io/commands/bitop/
+/// `BITOP`: the command's arguments as members.
+///
+/// Syntax: `BITOP <AND|OR|XOR|NOT> destkey key [...]`
+///
+/// - Since 2.6.0
+/// - ACL categories: write, bitmap, slow
+/// - Flags: WRITE, DENYOOM
+/// - Keys:
+///   1. argv[2], one key (OW, UPDATE)
+///   2. argv[3], keys to the last argument, step 1 (RO, ACCESS)
+/// - Reference: https://valkey.io/commands/bitop/
 struct Bitop {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 2, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .write = true},
@@ -183,14 +216,22 @@ struct Bitop {
   };
 
   Operation operation = Bitop::Operation::and_;
-  std::string_view destkey = {};
+  std::string_view dest_key = {};
   valkey::View<std::string_view> keys = {};
 };
 void encode(const Bitop& c, valkey::resp::Writer& w);
 void for_each_key(const Bitop& c, valkey::KeyCallback cb);
 
-// BITPOS key bit [start [end [BYTE|BIT]]]
-// https://valkey.io/commands/bitpos/
+/// `BITPOS`: the command's arguments as members.
+///
+/// Syntax: `BITPOS key bit [start [end [BYTE|BIT]]]`
+///
+/// - Since 2.8.7
+/// - ACL categories: read, bitmap, slow
+/// - Flags: READONLY
+/// - Keys: argv[1], one key (RO, ACCESS)
+/// - Options: `.range`
+/// - Reference: https://valkey.io/commands/bitpos/
 struct Bitpos {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true},
@@ -228,7 +269,7 @@ struct Bitpos {
   std::int64_t bit = 0;
   std::optional<Range> range = {};
 
-  // The optional arguments, for the Commands<> overloads that take them.
+  /// The optional arguments, for the Commands<> overloads that take them.
   struct Options {
     std::optional<Range> range = {};
   };
@@ -236,8 +277,15 @@ struct Bitpos {
 void encode(const Bitpos& c, valkey::resp::Writer& w);
 void for_each_key(const Bitpos& c, valkey::KeyCallback cb);
 
-// GETBIT key offset
-// https://valkey.io/commands/getbit/
+/// `GETBIT`: the command's arguments as members.
+///
+/// Syntax: `GETBIT key offset`
+///
+/// - Since 2.2.0
+/// - ACL categories: read, bitmap, fast
+/// - Flags: READONLY, FAST
+/// - Keys: argv[1], one key (RO, ACCESS)
+/// - Reference: https://valkey.io/commands/getbit/
 struct Getbit {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true},
@@ -262,8 +310,15 @@ struct Getbit {
 void encode(const Getbit& c, valkey::resp::Writer& w);
 void for_each_key(const Getbit& c, valkey::KeyCallback cb);
 
-// SETBIT key offset value
-// https://valkey.io/commands/setbit/
+/// `SETBIT`: the command's arguments as members.
+///
+/// Syntax: `SETBIT key offset value`
+///
+/// - Since 2.2.0
+/// - ACL categories: write, bitmap, slow
+/// - Flags: WRITE, DENYOOM
+/// - Keys: argv[1], one key (RW, ACCESS, UPDATE)
+/// - Reference: https://valkey.io/commands/setbit/
 struct Setbit {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true, .write = true},

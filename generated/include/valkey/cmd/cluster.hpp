@@ -19,8 +19,15 @@ class Reply;
 
 namespace valkey::cmd {
 
-// ASKING
-// https://valkey.io/commands/asking/
+/// `ASKING`: the command's arguments as members.
+///
+/// Syntax: `ASKING`
+///
+/// - Since 3.0.0
+/// - ACL categories: fast, connection
+/// - Flags: FAST
+/// - Keys: none
+/// - Reference: https://valkey.io/commands/asking/
 struct Asking {
   static constexpr valkey::CommandInfo info{
       .name = "ASKING",
@@ -39,9 +46,16 @@ struct Asking {
 void encode(const Asking& c, valkey::resp::Writer& w);
 void for_each_key(const Asking& c, valkey::KeyCallback cb);
 
-// CLUSTER ADDSLOTS slot [...]
-// https://valkey.io/commands/cluster-addslots/
-struct ClusterAddslots {
+/// `CLUSTER ADDSLOTS`: the command's arguments as members.
+///
+/// Syntax: `CLUSTER ADDSLOTS slot [...]`
+///
+/// - Since 3.0.0
+/// - ACL categories: admin, slow, dangerous
+/// - Flags: NO_ASYNC_LOADING, ADMIN, STALE
+/// - Keys: none
+/// - Reference: https://valkey.io/commands/cluster-addslots/
+struct ClusterAddSlots {
   static constexpr valkey::CommandInfo info{
       .name = "CLUSTER ADDSLOTS",
       .arity = -3,
@@ -58,12 +72,19 @@ struct ClusterAddslots {
 
   valkey::View<std::int64_t> slots = {};
 };
-void encode(const ClusterAddslots& c, valkey::resp::Writer& w);
-void for_each_key(const ClusterAddslots& c, valkey::KeyCallback cb);
+void encode(const ClusterAddSlots& c, valkey::resp::Writer& w);
+void for_each_key(const ClusterAddSlots& c, valkey::KeyCallback cb);
 
-// CLUSTER ADDSLOTSRANGE start-slot end-slot [...]
-// https://valkey.io/commands/cluster-addslotsrange/
-struct ClusterAddslotsrange {
+/// `CLUSTER ADDSLOTSRANGE`: the command's arguments as members.
+///
+/// Syntax: `CLUSTER ADDSLOTSRANGE start-slot end-slot [...]`
+///
+/// - Since 7.0.0
+/// - ACL categories: admin, slow, dangerous
+/// - Flags: NO_ASYNC_LOADING, ADMIN, STALE
+/// - Keys: none
+/// - Reference: https://valkey.io/commands/cluster-addslotsrange/
+struct ClusterAddSlotsRange {
   static constexpr valkey::CommandInfo info{
       .name = "CLUSTER ADDSLOTSRANGE",
       .arity = -4,
@@ -80,12 +101,19 @@ struct ClusterAddslotsrange {
 
   valkey::View<std::pair<std::int64_t, std::int64_t>> ranges = {};
 };
-void encode(const ClusterAddslotsrange& c, valkey::resp::Writer& w);
-void for_each_key(const ClusterAddslotsrange& c, valkey::KeyCallback cb);
+void encode(const ClusterAddSlotsRange& c, valkey::resp::Writer& w);
+void for_each_key(const ClusterAddSlotsRange& c, valkey::KeyCallback cb);
 
-// CLUSTER BUMPEPOCH
-// https://valkey.io/commands/cluster-bumpepoch/
-struct ClusterBumpepoch {
+/// `CLUSTER BUMPEPOCH`: the command's arguments as members.
+///
+/// Syntax: `CLUSTER BUMPEPOCH`
+///
+/// - Since 3.0.0
+/// - ACL categories: admin, slow, dangerous
+/// - Flags: NO_ASYNC_LOADING, ADMIN, STALE
+/// - Keys: none
+/// - Reference: https://valkey.io/commands/cluster-bumpepoch/
+struct ClusterBumpEpoch {
   static constexpr valkey::CommandInfo info{
       .name = "CLUSTER BUMPEPOCH",
       .arity = 2,
@@ -100,12 +128,19 @@ struct ClusterBumpepoch {
   };
   using reply_type = std::string;
 };
-void encode(const ClusterBumpepoch& c, valkey::resp::Writer& w);
-void for_each_key(const ClusterBumpepoch& c, valkey::KeyCallback cb);
+void encode(const ClusterBumpEpoch& c, valkey::resp::Writer& w);
+void for_each_key(const ClusterBumpEpoch& c, valkey::KeyCallback cb);
 
-// CLUSTER CANCELSLOTMIGRATIONS
-// https://valkey.io/commands/cluster-cancelslotmigrations/
-struct ClusterCancelslotmigrations {
+/// `CLUSTER CANCELSLOTMIGRATIONS`: the command's arguments as members.
+///
+/// Syntax: `CLUSTER CANCELSLOTMIGRATIONS`
+///
+/// - Since 9.0.0
+/// - ACL categories: admin, slow, dangerous
+/// - Flags: NO_ASYNC_LOADING, ADMIN, STALE, ALL_DBS
+/// - Keys: none
+/// - Reference: https://valkey.io/commands/cluster-cancelslotmigrations/
+struct ClusterCancelSlotMigrations {
   static constexpr valkey::CommandInfo info{
       .name = "CLUSTER CANCELSLOTMIGRATIONS",
       .arity = 2,
@@ -120,11 +155,18 @@ struct ClusterCancelslotmigrations {
   };
   using reply_type = valkey::Ok;
 };
-void encode(const ClusterCancelslotmigrations& c, valkey::resp::Writer& w);
-void for_each_key(const ClusterCancelslotmigrations& c, valkey::KeyCallback cb);
+void encode(const ClusterCancelSlotMigrations& c, valkey::resp::Writer& w);
+void for_each_key(const ClusterCancelSlotMigrations& c, valkey::KeyCallback cb);
 
-// CLUSTER COUNT-FAILURE-REPORTS node-id
-// https://valkey.io/commands/cluster-count-failure-reports/
+/// `CLUSTER COUNT-FAILURE-REPORTS`: the command's arguments as members.
+///
+/// Syntax: `CLUSTER COUNT-FAILURE-REPORTS node-id`
+///
+/// - Since 3.0.0
+/// - ACL categories: admin, slow, dangerous
+/// - Flags: ADMIN, STALE
+/// - Keys: none
+/// - Reference: https://valkey.io/commands/cluster-count-failure-reports/
 struct ClusterCountFailureReports {
   static constexpr valkey::CommandInfo info{
       .name = "CLUSTER COUNT-FAILURE-REPORTS",
@@ -145,9 +187,16 @@ struct ClusterCountFailureReports {
 void encode(const ClusterCountFailureReports& c, valkey::resp::Writer& w);
 void for_each_key(const ClusterCountFailureReports& c, valkey::KeyCallback cb);
 
-// CLUSTER COUNTKEYSINSLOT slot
-// https://valkey.io/commands/cluster-countkeysinslot/
-struct ClusterCountkeysinslot {
+/// `CLUSTER COUNTKEYSINSLOT`: the command's arguments as members.
+///
+/// Syntax: `CLUSTER COUNTKEYSINSLOT slot`
+///
+/// - Since 3.0.0
+/// - ACL categories: slow
+/// - Flags: STALE
+/// - Keys: none
+/// - Reference: https://valkey.io/commands/cluster-countkeysinslot/
+struct ClusterCountKeysInSlot {
   static constexpr valkey::CommandInfo info{
       .name = "CLUSTER COUNTKEYSINSLOT",
       .arity = 3,
@@ -164,12 +213,19 @@ struct ClusterCountkeysinslot {
 
   std::int64_t slot = 0;
 };
-void encode(const ClusterCountkeysinslot& c, valkey::resp::Writer& w);
-void for_each_key(const ClusterCountkeysinslot& c, valkey::KeyCallback cb);
+void encode(const ClusterCountKeysInSlot& c, valkey::resp::Writer& w);
+void for_each_key(const ClusterCountKeysInSlot& c, valkey::KeyCallback cb);
 
-// CLUSTER DELSLOTS slot [...]
-// https://valkey.io/commands/cluster-delslots/
-struct ClusterDelslots {
+/// `CLUSTER DELSLOTS`: the command's arguments as members.
+///
+/// Syntax: `CLUSTER DELSLOTS slot [...]`
+///
+/// - Since 3.0.0
+/// - ACL categories: admin, slow, dangerous
+/// - Flags: NO_ASYNC_LOADING, ADMIN, STALE
+/// - Keys: none
+/// - Reference: https://valkey.io/commands/cluster-delslots/
+struct ClusterDelSlots {
   static constexpr valkey::CommandInfo info{
       .name = "CLUSTER DELSLOTS",
       .arity = -3,
@@ -186,12 +242,19 @@ struct ClusterDelslots {
 
   valkey::View<std::int64_t> slots = {};
 };
-void encode(const ClusterDelslots& c, valkey::resp::Writer& w);
-void for_each_key(const ClusterDelslots& c, valkey::KeyCallback cb);
+void encode(const ClusterDelSlots& c, valkey::resp::Writer& w);
+void for_each_key(const ClusterDelSlots& c, valkey::KeyCallback cb);
 
-// CLUSTER DELSLOTSRANGE start-slot end-slot [...]
-// https://valkey.io/commands/cluster-delslotsrange/
-struct ClusterDelslotsrange {
+/// `CLUSTER DELSLOTSRANGE`: the command's arguments as members.
+///
+/// Syntax: `CLUSTER DELSLOTSRANGE start-slot end-slot [...]`
+///
+/// - Since 7.0.0
+/// - ACL categories: admin, slow, dangerous
+/// - Flags: NO_ASYNC_LOADING, ADMIN, STALE
+/// - Keys: none
+/// - Reference: https://valkey.io/commands/cluster-delslotsrange/
+struct ClusterDelSlotsRange {
   static constexpr valkey::CommandInfo info{
       .name = "CLUSTER DELSLOTSRANGE",
       .arity = -4,
@@ -208,11 +271,19 @@ struct ClusterDelslotsrange {
 
   valkey::View<std::pair<std::int64_t, std::int64_t>> ranges = {};
 };
-void encode(const ClusterDelslotsrange& c, valkey::resp::Writer& w);
-void for_each_key(const ClusterDelslotsrange& c, valkey::KeyCallback cb);
+void encode(const ClusterDelSlotsRange& c, valkey::resp::Writer& w);
+void for_each_key(const ClusterDelSlotsRange& c, valkey::KeyCallback cb);
 
-// CLUSTER FAILOVER [FORCE|TAKEOVER]
-// https://valkey.io/commands/cluster-failover/
+/// `CLUSTER FAILOVER`: the command's arguments as members.
+///
+/// Syntax: `CLUSTER FAILOVER [FORCE|TAKEOVER]`
+///
+/// - Since 3.0.0
+/// - ACL categories: admin, slow, dangerous
+/// - Flags: NO_ASYNC_LOADING, ADMIN, STALE
+/// - Keys: none
+/// - Options: `.options` (`OptionsArg::force`, `OptionsArg::takeover`)
+/// - Reference: https://valkey.io/commands/cluster-failover/
 struct ClusterFailover {
   static constexpr valkey::CommandInfo info{
       .name = "CLUSTER FAILOVER",
@@ -235,7 +306,7 @@ struct ClusterFailover {
 
   std::optional<OptionsArg> options = {};
 
-  // The optional arguments, for the Commands<> overloads that take them.
+  /// The optional arguments, for the Commands<> overloads that take them.
   struct Options {
     std::optional<OptionsArg> options = {};
   };
@@ -243,9 +314,17 @@ struct ClusterFailover {
 void encode(const ClusterFailover& c, valkey::resp::Writer& w);
 void for_each_key(const ClusterFailover& c, valkey::KeyCallback cb);
 
-// CLUSTER FLUSHSLOT slot [ASYNC|SYNC]
-// https://valkey.io/commands/cluster-flushslot/
-struct ClusterFlushslot {
+/// `CLUSTER FLUSHSLOT`: the command's arguments as members.
+///
+/// Syntax: `CLUSTER FLUSHSLOT slot [ASYNC|SYNC]`
+///
+/// - Since 9.0.0
+/// - ACL categories: keyspace, write, admin, slow, dangerous
+/// - Flags: WRITE, NO_ASYNC_LOADING, ADMIN, ALL_DBS
+/// - Keys: none
+/// - Options: `.flush_type` (`FlushType::async`, `FlushType::sync`)
+/// - Reference: https://valkey.io/commands/cluster-flushslot/
+struct ClusterFlushSlot {
   static constexpr valkey::CommandInfo info{
       .name = "CLUSTER FLUSHSLOT",
       .arity = -3,
@@ -268,17 +347,24 @@ struct ClusterFlushslot {
   std::int64_t slot = 0;
   std::optional<FlushType> flush_type = {};
 
-  // The optional arguments, for the Commands<> overloads that take them.
+  /// The optional arguments, for the Commands<> overloads that take them.
   struct Options {
     std::optional<FlushType> flush_type = {};
   };
 };
-void encode(const ClusterFlushslot& c, valkey::resp::Writer& w);
-void for_each_key(const ClusterFlushslot& c, valkey::KeyCallback cb);
+void encode(const ClusterFlushSlot& c, valkey::resp::Writer& w);
+void for_each_key(const ClusterFlushSlot& c, valkey::KeyCallback cb);
 
-// CLUSTER FLUSHSLOTS
-// https://valkey.io/commands/cluster-flushslots/
-struct ClusterFlushslots {
+/// `CLUSTER FLUSHSLOTS`: the command's arguments as members.
+///
+/// Syntax: `CLUSTER FLUSHSLOTS`
+///
+/// - Since 3.0.0
+/// - ACL categories: admin, slow, dangerous
+/// - Flags: NO_ASYNC_LOADING, ADMIN, STALE
+/// - Keys: none
+/// - Reference: https://valkey.io/commands/cluster-flushslots/
+struct ClusterFlushSlots {
   static constexpr valkey::CommandInfo info{
       .name = "CLUSTER FLUSHSLOTS",
       .arity = 2,
@@ -293,11 +379,18 @@ struct ClusterFlushslots {
   };
   using reply_type = valkey::Ok;
 };
-void encode(const ClusterFlushslots& c, valkey::resp::Writer& w);
-void for_each_key(const ClusterFlushslots& c, valkey::KeyCallback cb);
+void encode(const ClusterFlushSlots& c, valkey::resp::Writer& w);
+void for_each_key(const ClusterFlushSlots& c, valkey::KeyCallback cb);
 
-// CLUSTER FORGET node-id
-// https://valkey.io/commands/cluster-forget/
+/// `CLUSTER FORGET`: the command's arguments as members.
+///
+/// Syntax: `CLUSTER FORGET node-id`
+///
+/// - Since 3.0.0
+/// - ACL categories: admin, slow, dangerous
+/// - Flags: NO_ASYNC_LOADING, ADMIN, STALE
+/// - Keys: none
+/// - Reference: https://valkey.io/commands/cluster-forget/
 struct ClusterForget {
   static constexpr valkey::CommandInfo info{
       .name = "CLUSTER FORGET",
@@ -318,9 +411,16 @@ struct ClusterForget {
 void encode(const ClusterForget& c, valkey::resp::Writer& w);
 void for_each_key(const ClusterForget& c, valkey::KeyCallback cb);
 
-// CLUSTER GETKEYSINSLOT slot count
-// https://valkey.io/commands/cluster-getkeysinslot/
-struct ClusterGetkeysinslot {
+/// `CLUSTER GETKEYSINSLOT`: the command's arguments as members.
+///
+/// Syntax: `CLUSTER GETKEYSINSLOT slot count`
+///
+/// - Since 3.0.0
+/// - ACL categories: slow
+/// - Flags: STALE
+/// - Keys: none
+/// - Reference: https://valkey.io/commands/cluster-getkeysinslot/
+struct ClusterGetKeysInSlot {
   static constexpr valkey::CommandInfo info{
       .name = "CLUSTER GETKEYSINSLOT",
       .arity = 4,
@@ -338,12 +438,19 @@ struct ClusterGetkeysinslot {
   std::int64_t slot = 0;
   std::int64_t count = 0;
 };
-void encode(const ClusterGetkeysinslot& c, valkey::resp::Writer& w);
-void for_each_key(const ClusterGetkeysinslot& c, valkey::KeyCallback cb);
+void encode(const ClusterGetKeysInSlot& c, valkey::resp::Writer& w);
+void for_each_key(const ClusterGetKeysInSlot& c, valkey::KeyCallback cb);
 
-// CLUSTER GETSLOTMIGRATIONS
-// https://valkey.io/commands/cluster-getslotmigrations/
-struct ClusterGetslotmigrations {
+/// `CLUSTER GETSLOTMIGRATIONS`: the command's arguments as members.
+///
+/// Syntax: `CLUSTER GETSLOTMIGRATIONS`
+///
+/// - Since 9.0.0
+/// - ACL categories: admin, slow, dangerous
+/// - Flags: NO_ASYNC_LOADING, ADMIN, STALE
+/// - Keys: none
+/// - Reference: https://valkey.io/commands/cluster-getslotmigrations/
+struct ClusterGetSlotMigrations {
   static constexpr valkey::CommandInfo info{
       .name = "CLUSTER GETSLOTMIGRATIONS",
       .arity = 2,
@@ -358,11 +465,18 @@ struct ClusterGetslotmigrations {
   };
   using reply_type = valkey::Reply;
 };
-void encode(const ClusterGetslotmigrations& c, valkey::resp::Writer& w);
-void for_each_key(const ClusterGetslotmigrations& c, valkey::KeyCallback cb);
+void encode(const ClusterGetSlotMigrations& c, valkey::resp::Writer& w);
+void for_each_key(const ClusterGetSlotMigrations& c, valkey::KeyCallback cb);
 
-// CLUSTER HELP
-// https://valkey.io/commands/cluster-help/
+/// `CLUSTER HELP`: the command's arguments as members.
+///
+/// Syntax: `CLUSTER HELP`
+///
+/// - Since 5.0.0
+/// - ACL categories: slow
+/// - Flags: LOADING, STALE
+/// - Keys: none
+/// - Reference: https://valkey.io/commands/cluster-help/
 struct ClusterHelp {
   static constexpr valkey::CommandInfo info{
       .name = "CLUSTER HELP",
@@ -381,8 +495,15 @@ struct ClusterHelp {
 void encode(const ClusterHelp& c, valkey::resp::Writer& w);
 void for_each_key(const ClusterHelp& c, valkey::KeyCallback cb);
 
-// CLUSTER INFO
-// https://valkey.io/commands/cluster-info/
+/// `CLUSTER INFO`: the command's arguments as members.
+///
+/// Syntax: `CLUSTER INFO`
+///
+/// - Since 3.0.0
+/// - ACL categories: slow
+/// - Flags: LOADING, STALE
+/// - Keys: none
+/// - Reference: https://valkey.io/commands/cluster-info/
 struct ClusterInfo {
   static constexpr valkey::CommandInfo info{
       .name = "CLUSTER INFO",
@@ -401,8 +522,15 @@ struct ClusterInfo {
 void encode(const ClusterInfo& c, valkey::resp::Writer& w);
 void for_each_key(const ClusterInfo& c, valkey::KeyCallback cb);
 
-// CLUSTER KEYSLOT key
-// https://valkey.io/commands/cluster-keyslot/
+/// `CLUSTER KEYSLOT`: the command's arguments as members.
+///
+/// Syntax: `CLUSTER KEYSLOT key`
+///
+/// - Since 3.0.0
+/// - ACL categories: slow
+/// - Flags: STALE
+/// - Keys: none
+/// - Reference: https://valkey.io/commands/cluster-keyslot/
 struct ClusterKeyslot {
   static constexpr valkey::CommandInfo info{
       .name = "CLUSTER KEYSLOT",
@@ -423,8 +551,15 @@ struct ClusterKeyslot {
 void encode(const ClusterKeyslot& c, valkey::resp::Writer& w);
 void for_each_key(const ClusterKeyslot& c, valkey::KeyCallback cb);
 
-// CLUSTER LINKS
-// https://valkey.io/commands/cluster-links/
+/// `CLUSTER LINKS`: the command's arguments as members.
+///
+/// Syntax: `CLUSTER LINKS`
+///
+/// - Since 7.0.0
+/// - ACL categories: slow
+/// - Flags: STALE
+/// - Keys: none
+/// - Reference: https://valkey.io/commands/cluster-links/
 struct ClusterLinks {
   static constexpr valkey::CommandInfo info{
       .name = "CLUSTER LINKS",
@@ -443,8 +578,16 @@ struct ClusterLinks {
 void encode(const ClusterLinks& c, valkey::resp::Writer& w);
 void for_each_key(const ClusterLinks& c, valkey::KeyCallback cb);
 
-// CLUSTER MEET ip port [cluster-bus-port]
-// https://valkey.io/commands/cluster-meet/
+/// `CLUSTER MEET`: the command's arguments as members.
+///
+/// Syntax: `CLUSTER MEET ip port [cluster-bus-port]`
+///
+/// - Since 3.0.0
+/// - ACL categories: admin, slow, dangerous
+/// - Flags: NO_ASYNC_LOADING, ADMIN, STALE
+/// - Keys: none
+/// - Options: `.cluster_bus_port`
+/// - Reference: https://valkey.io/commands/cluster-meet/
 struct ClusterMeet {
   static constexpr valkey::CommandInfo info{
       .name = "CLUSTER MEET",
@@ -464,7 +607,7 @@ struct ClusterMeet {
   std::int64_t port = 0;
   std::optional<std::int64_t> cluster_bus_port = {};
 
-  // The optional arguments, for the Commands<> overloads that take them.
+  /// The optional arguments, for the Commands<> overloads that take them.
   struct Options {
     std::optional<std::int64_t> cluster_bus_port = {};
   };
@@ -472,9 +615,16 @@ struct ClusterMeet {
 void encode(const ClusterMeet& c, valkey::resp::Writer& w);
 void for_each_key(const ClusterMeet& c, valkey::KeyCallback cb);
 
-// CLUSTER MIGRATESLOTS SLOTSRANGE start-slot end-slot [...] NODE node-id [...]
-// https://valkey.io/commands/cluster-migrateslots/
-struct ClusterMigrateslots {
+/// `CLUSTER MIGRATESLOTS`: the command's arguments as members.
+///
+/// Syntax: `CLUSTER MIGRATESLOTS SLOTSRANGE start-slot end-slot [...] NODE node-id [...]`
+///
+/// - Since 9.0.0
+/// - ACL categories: admin, slow, dangerous
+/// - Flags: NO_ASYNC_LOADING, ADMIN, STALE, ALL_DBS
+/// - Keys: none
+/// - Reference: https://valkey.io/commands/cluster-migrateslots/
+struct ClusterMigrateSlots {
   static constexpr valkey::CommandInfo info{
       .name = "CLUSTER MIGRATESLOTS",
       .arity = -4,
@@ -496,12 +646,19 @@ struct ClusterMigrateslots {
 
   valkey::View<MigrationGroup> migration_groups = {};
 };
-void encode(const ClusterMigrateslots& c, valkey::resp::Writer& w);
-void for_each_key(const ClusterMigrateslots& c, valkey::KeyCallback cb);
+void encode(const ClusterMigrateSlots& c, valkey::resp::Writer& w);
+void for_each_key(const ClusterMigrateSlots& c, valkey::KeyCallback cb);
 
-// CLUSTER MYID
-// https://valkey.io/commands/cluster-myid/
-struct ClusterMyid {
+/// `CLUSTER MYID`: the command's arguments as members.
+///
+/// Syntax: `CLUSTER MYID`
+///
+/// - Since 3.0.0
+/// - ACL categories: slow
+/// - Flags: LOADING, STALE
+/// - Keys: none
+/// - Reference: https://valkey.io/commands/cluster-myid/
+struct ClusterMyId {
   static constexpr valkey::CommandInfo info{
       .name = "CLUSTER MYID",
       .arity = 2,
@@ -516,12 +673,19 @@ struct ClusterMyid {
   };
   using reply_type = std::string;
 };
-void encode(const ClusterMyid& c, valkey::resp::Writer& w);
-void for_each_key(const ClusterMyid& c, valkey::KeyCallback cb);
+void encode(const ClusterMyId& c, valkey::resp::Writer& w);
+void for_each_key(const ClusterMyId& c, valkey::KeyCallback cb);
 
-// CLUSTER MYSHARDID
-// https://valkey.io/commands/cluster-myshardid/
-struct ClusterMyshardid {
+/// `CLUSTER MYSHARDID`: the command's arguments as members.
+///
+/// Syntax: `CLUSTER MYSHARDID`
+///
+/// - Since 7.2.0
+/// - ACL categories: slow
+/// - Flags: LOADING, STALE
+/// - Keys: none
+/// - Reference: https://valkey.io/commands/cluster-myshardid/
+struct ClusterMyShardId {
   static constexpr valkey::CommandInfo info{
       .name = "CLUSTER MYSHARDID",
       .arity = 2,
@@ -536,11 +700,18 @@ struct ClusterMyshardid {
   };
   using reply_type = std::string;
 };
-void encode(const ClusterMyshardid& c, valkey::resp::Writer& w);
-void for_each_key(const ClusterMyshardid& c, valkey::KeyCallback cb);
+void encode(const ClusterMyShardId& c, valkey::resp::Writer& w);
+void for_each_key(const ClusterMyShardId& c, valkey::KeyCallback cb);
 
-// CLUSTER NODES
-// https://valkey.io/commands/cluster-nodes/
+/// `CLUSTER NODES`: the command's arguments as members.
+///
+/// Syntax: `CLUSTER NODES`
+///
+/// - Since 3.0.0
+/// - ACL categories: slow
+/// - Flags: LOADING, STALE
+/// - Keys: none
+/// - Reference: https://valkey.io/commands/cluster-nodes/
 struct ClusterNodes {
   static constexpr valkey::CommandInfo info{
       .name = "CLUSTER NODES",
@@ -559,8 +730,15 @@ struct ClusterNodes {
 void encode(const ClusterNodes& c, valkey::resp::Writer& w);
 void for_each_key(const ClusterNodes& c, valkey::KeyCallback cb);
 
-// CLUSTER REPLICAS node-id
-// https://valkey.io/commands/cluster-replicas/
+/// `CLUSTER REPLICAS`: the command's arguments as members.
+///
+/// Syntax: `CLUSTER REPLICAS node-id`
+///
+/// - Since 5.0.0
+/// - ACL categories: admin, slow, dangerous
+/// - Flags: ADMIN, STALE
+/// - Keys: none
+/// - Reference: https://valkey.io/commands/cluster-replicas/
 struct ClusterReplicas {
   static constexpr valkey::CommandInfo info{
       .name = "CLUSTER REPLICAS",
@@ -581,8 +759,15 @@ struct ClusterReplicas {
 void encode(const ClusterReplicas& c, valkey::resp::Writer& w);
 void for_each_key(const ClusterReplicas& c, valkey::KeyCallback cb);
 
-// CLUSTER REPLICATE <node-id|NO ONE>
-// https://valkey.io/commands/cluster-replicate/
+/// `CLUSTER REPLICATE`: the command's arguments as members.
+///
+/// Syntax: `CLUSTER REPLICATE <node-id|NO ONE>`
+///
+/// - Since 3.0.0
+/// - ACL categories: admin, slow, dangerous
+/// - Flags: NO_ASYNC_LOADING, ADMIN, STALE
+/// - Keys: none
+/// - Reference: https://valkey.io/commands/cluster-replicate/
 struct ClusterReplicate {
   static constexpr valkey::CommandInfo info{
       .name = "CLUSTER REPLICATE",
@@ -610,8 +795,16 @@ struct ClusterReplicate {
 void encode(const ClusterReplicate& c, valkey::resp::Writer& w);
 void for_each_key(const ClusterReplicate& c, valkey::KeyCallback cb);
 
-// CLUSTER RESET [HARD|SOFT]
-// https://valkey.io/commands/cluster-reset/
+/// `CLUSTER RESET`: the command's arguments as members.
+///
+/// Syntax: `CLUSTER RESET [HARD|SOFT]`
+///
+/// - Since 3.0.0
+/// - ACL categories: admin, slow, dangerous
+/// - Flags: ADMIN, STALE, NOSCRIPT
+/// - Keys: none
+/// - Options: `.reset_type` (`ResetType::hard`, `ResetType::soft`)
+/// - Reference: https://valkey.io/commands/cluster-reset/
 struct ClusterReset {
   static constexpr valkey::CommandInfo info{
       .name = "CLUSTER RESET",
@@ -634,7 +827,7 @@ struct ClusterReset {
 
   std::optional<ResetType> reset_type = {};
 
-  // The optional arguments, for the Commands<> overloads that take them.
+  /// The optional arguments, for the Commands<> overloads that take them.
   struct Options {
     std::optional<ResetType> reset_type = {};
   };
@@ -642,9 +835,16 @@ struct ClusterReset {
 void encode(const ClusterReset& c, valkey::resp::Writer& w);
 void for_each_key(const ClusterReset& c, valkey::KeyCallback cb);
 
-// CLUSTER SAVECONFIG
-// https://valkey.io/commands/cluster-saveconfig/
-struct ClusterSaveconfig {
+/// `CLUSTER SAVECONFIG`: the command's arguments as members.
+///
+/// Syntax: `CLUSTER SAVECONFIG`
+///
+/// - Since 3.0.0
+/// - ACL categories: admin, slow, dangerous
+/// - Flags: NO_ASYNC_LOADING, ADMIN, STALE
+/// - Keys: none
+/// - Reference: https://valkey.io/commands/cluster-saveconfig/
+struct ClusterSaveConfig {
   static constexpr valkey::CommandInfo info{
       .name = "CLUSTER SAVECONFIG",
       .arity = 2,
@@ -659,11 +859,18 @@ struct ClusterSaveconfig {
   };
   using reply_type = valkey::Ok;
 };
-void encode(const ClusterSaveconfig& c, valkey::resp::Writer& w);
-void for_each_key(const ClusterSaveconfig& c, valkey::KeyCallback cb);
+void encode(const ClusterSaveConfig& c, valkey::resp::Writer& w);
+void for_each_key(const ClusterSaveConfig& c, valkey::KeyCallback cb);
 
-// CLUSTER SET-CONFIG-EPOCH config-epoch
-// https://valkey.io/commands/cluster-set-config-epoch/
+/// `CLUSTER SET-CONFIG-EPOCH`: the command's arguments as members.
+///
+/// Syntax: `CLUSTER SET-CONFIG-EPOCH config-epoch`
+///
+/// - Since 3.0.0
+/// - ACL categories: admin, slow, dangerous
+/// - Flags: NO_ASYNC_LOADING, ADMIN, STALE
+/// - Keys: none
+/// - Reference: https://valkey.io/commands/cluster-set-config-epoch/
 struct ClusterSetConfigEpoch {
   static constexpr valkey::CommandInfo info{
       .name = "CLUSTER SET-CONFIG-EPOCH",
@@ -684,9 +891,17 @@ struct ClusterSetConfigEpoch {
 void encode(const ClusterSetConfigEpoch& c, valkey::resp::Writer& w);
 void for_each_key(const ClusterSetConfigEpoch& c, valkey::KeyCallback cb);
 
-// CLUSTER SETSLOT slot <IMPORTING importing|MIGRATING migrating|NODE node|STABLE> [TIMEOUT time...
-// https://valkey.io/commands/cluster-setslot/
-struct ClusterSetslot {
+/// `CLUSTER SETSLOT`: the command's arguments as members.
+///
+/// Syntax: `CLUSTER SETSLOT slot <IMPORTING importing|MIGRATING migrating|NODE node|STABLE> [TIMEOUT timeout]`
+///
+/// - Since 3.0.0
+/// - ACL categories: admin, slow, dangerous
+/// - Flags: NO_ASYNC_LOADING, ADMIN, STALE, MAY_REPLICATE
+/// - Keys: none
+/// - Options: `.timeout`
+/// - Reference: https://valkey.io/commands/cluster-setslot/
+struct ClusterSetSlot {
   static constexpr valkey::CommandInfo info{
       .name = "CLUSTER SETSLOT",
       .arity = -4,
@@ -720,16 +935,23 @@ struct ClusterSetslot {
   Subcommand subcommand;
   std::optional<std::int64_t> timeout = {};
 
-  // The optional arguments, for the Commands<> overloads that take them.
+  /// The optional arguments, for the Commands<> overloads that take them.
   struct Options {
     std::optional<std::int64_t> timeout = {};
   };
 };
-void encode(const ClusterSetslot& c, valkey::resp::Writer& w);
-void for_each_key(const ClusterSetslot& c, valkey::KeyCallback cb);
+void encode(const ClusterSetSlot& c, valkey::resp::Writer& w);
+void for_each_key(const ClusterSetSlot& c, valkey::KeyCallback cb);
 
-// CLUSTER SHARDS
-// https://valkey.io/commands/cluster-shards/
+/// `CLUSTER SHARDS`: the command's arguments as members.
+///
+/// Syntax: `CLUSTER SHARDS`
+///
+/// - Since 7.0.0
+/// - ACL categories: slow
+/// - Flags: LOADING, STALE
+/// - Keys: none
+/// - Reference: https://valkey.io/commands/cluster-shards/
 struct ClusterShards {
   static constexpr valkey::CommandInfo info{
       .name = "CLUSTER SHARDS",
@@ -748,8 +970,15 @@ struct ClusterShards {
 void encode(const ClusterShards& c, valkey::resp::Writer& w);
 void for_each_key(const ClusterShards& c, valkey::KeyCallback cb);
 
-// CLUSTER SLAVES node-id
-// https://valkey.io/commands/cluster-slaves/
+/// `CLUSTER SLAVES`: the command's arguments as members.
+///
+/// Syntax: `CLUSTER SLAVES node-id`
+///
+/// - Since 3.0.0; deprecated since 5.0.0
+/// - ACL categories: admin, slow, dangerous
+/// - Flags: ADMIN, STALE
+/// - Keys: none
+/// - Reference: https://valkey.io/commands/cluster-slaves/
 struct ClusterSlaves {
   static constexpr valkey::CommandInfo info{
       .name = "CLUSTER SLAVES",
@@ -770,8 +999,15 @@ struct ClusterSlaves {
 void encode(const ClusterSlaves& c, valkey::resp::Writer& w);
 void for_each_key(const ClusterSlaves& c, valkey::KeyCallback cb);
 
-// CLUSTER SLOT-STATS <SLOTSRANGE start-slot end-slot|ORDERBY metric [LIMIT limit] [ASC|DESC]>
-// https://valkey.io/commands/cluster-slot-stats/
+/// `CLUSTER SLOT-STATS`: the command's arguments as members.
+///
+/// Syntax: `CLUSTER SLOT-STATS <SLOTSRANGE start-slot end-slot|ORDERBY metric [LIMIT limit] [ASC|DESC]>`
+///
+/// - Since 8.0.0
+/// - ACL categories: slow
+/// - Flags: STALE, LOADING
+/// - Keys: none
+/// - Reference: https://valkey.io/commands/cluster-slot-stats/
 struct ClusterSlotStats {
   static constexpr valkey::CommandInfo info{
       .name = "CLUSTER SLOT-STATS",
@@ -787,7 +1023,7 @@ struct ClusterSlotStats {
   };
   using reply_type = valkey::Reply;
 
-  struct Slotsrange {
+  struct SlotsRange {
     std::int64_t start_slot = 0;
     std::int64_t end_slot = 0;
   };
@@ -797,21 +1033,28 @@ struct ClusterSlotStats {
     desc,
   };
 
-  struct Orderby {
+  struct OrderBy {
     std::string_view metric = {};
     std::optional<std::int64_t> limit = {};
     std::optional<Order> order = {};
   };
 
-  using Filter = std::variant<Slotsrange, Orderby>;
+  using Filter = std::variant<SlotsRange, OrderBy>;
 
   Filter filter;
 };
 void encode(const ClusterSlotStats& c, valkey::resp::Writer& w);
 void for_each_key(const ClusterSlotStats& c, valkey::KeyCallback cb);
 
-// CLUSTER SLOTS
-// https://valkey.io/commands/cluster-slots/
+/// `CLUSTER SLOTS`: the command's arguments as members.
+///
+/// Syntax: `CLUSTER SLOTS`
+///
+/// - Since 3.0.0
+/// - ACL categories: slow
+/// - Flags: LOADING, STALE
+/// - Keys: none
+/// - Reference: https://valkey.io/commands/cluster-slots/
 struct ClusterSlots {
   static constexpr valkey::CommandInfo info{
       .name = "CLUSTER SLOTS",
@@ -830,8 +1073,16 @@ struct ClusterSlots {
 void encode(const ClusterSlots& c, valkey::resp::Writer& w);
 void for_each_key(const ClusterSlots& c, valkey::KeyCallback cb);
 
-// CLUSTERSCAN cursor [MATCH match-pattern] [COUNT count] [TYPE type] [SLOT slot]
-// https://valkey.io/commands/clusterscan/
+/// `CLUSTERSCAN`: the command's arguments as members.
+///
+/// Syntax: `CLUSTERSCAN cursor [MATCH match-pattern] [COUNT count] [TYPE type] [SLOT slot]`
+///
+/// - Since 9.1.0
+/// - ACL categories: keyspace, read, slow
+/// - Flags: READONLY, TOUCHES_ARBITRARY_KEYS
+/// - Keys: argv[1], one key (NOT_KEY)
+/// - Options: `.match_pattern`, `.count`, `.type`, `.slot`
+/// - Reference: https://valkey.io/commands/clusterscan/
 struct Clusterscan {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0},
@@ -856,7 +1107,7 @@ struct Clusterscan {
   std::optional<std::string_view> type = {};
   std::optional<std::int64_t> slot = {};
 
-  // The optional arguments, for the Commands<> overloads that take them.
+  /// The optional arguments, for the Commands<> overloads that take them.
   struct Options {
     std::optional<std::string_view> match_pattern = {};
     std::optional<std::int64_t> count = {};
@@ -867,8 +1118,15 @@ struct Clusterscan {
 void encode(const Clusterscan& c, valkey::resp::Writer& w);
 void for_each_key(const Clusterscan& c, valkey::KeyCallback cb);
 
-// READONLY
-// https://valkey.io/commands/readonly/
+/// `READONLY`: the command's arguments as members.
+///
+/// Syntax: `READONLY`
+///
+/// - Since 3.0.0
+/// - ACL categories: fast, connection
+/// - Flags: FAST, LOADING, STALE
+/// - Keys: none
+/// - Reference: https://valkey.io/commands/readonly/
 struct Readonly {
   static constexpr valkey::CommandInfo info{
       .name = "READONLY",
@@ -887,8 +1145,15 @@ struct Readonly {
 void encode(const Readonly& c, valkey::resp::Writer& w);
 void for_each_key(const Readonly& c, valkey::KeyCallback cb);
 
-// READWRITE
-// https://valkey.io/commands/readwrite/
+/// `READWRITE`: the command's arguments as members.
+///
+/// Syntax: `READWRITE`
+///
+/// - Since 3.0.0
+/// - ACL categories: fast, connection
+/// - Flags: FAST, LOADING, STALE
+/// - Keys: none
+/// - Reference: https://valkey.io/commands/readwrite/
 struct Readwrite {
   static constexpr valkey::CommandInfo info{
       .name = "READWRITE",

@@ -18,8 +18,16 @@ class Reply;
 
 namespace valkey::cmd {
 
-// AUTH [username] password
-// https://valkey.io/commands/auth/
+/// `AUTH`: the command's arguments as members.
+///
+/// Syntax: `AUTH [username] password`
+///
+/// - Since 1.0.0
+/// - ACL categories: fast, connection
+/// - Flags: NOSCRIPT, LOADING, STALE, FAST, NO_AUTH, SENTINEL, ALLOW_BUSY
+/// - Keys: none
+/// - Options: `.username`
+/// - Reference: https://valkey.io/commands/auth/
 struct Auth {
   static constexpr valkey::CommandInfo info{
       .name = "AUTH",
@@ -38,7 +46,7 @@ struct Auth {
   std::string_view password = {};
   std::optional<std::string_view> username = {};
 
-  // The optional arguments, for the Commands<> overloads that take them.
+  /// The optional arguments, for the Commands<> overloads that take them.
   struct Options {
     std::optional<std::string_view> username = {};
   };
@@ -46,8 +54,15 @@ struct Auth {
 void encode(const Auth& c, valkey::resp::Writer& w);
 void for_each_key(const Auth& c, valkey::KeyCallback cb);
 
-// CLIENT CACHING <YES|NO>
-// https://valkey.io/commands/client-caching/
+/// `CLIENT CACHING`: the command's arguments as members.
+///
+/// Syntax: `CLIENT CACHING <YES|NO>`
+///
+/// - Since 6.0.0
+/// - ACL categories: slow, connection
+/// - Flags: ALLOW_BUSY, NOSCRIPT, LOADING, STALE, SENTINEL
+/// - Keys: none
+/// - Reference: https://valkey.io/commands/client-caching/
 struct ClientCaching {
   static constexpr valkey::CommandInfo info{
       .name = "CLIENT CACHING",
@@ -73,8 +88,15 @@ struct ClientCaching {
 void encode(const ClientCaching& c, valkey::resp::Writer& w);
 void for_each_key(const ClientCaching& c, valkey::KeyCallback cb);
 
-// CLIENT CAPA capability [...]
-// https://valkey.io/commands/client-capa/
+/// `CLIENT CAPA`: the command's arguments as members.
+///
+/// Syntax: `CLIENT CAPA capability [...]`
+///
+/// - Since 8.0.0
+/// - ACL categories: slow, connection
+/// - Flags: ALLOW_BUSY, NOSCRIPT, LOADING, STALE
+/// - Keys: none
+/// - Reference: https://valkey.io/commands/client-capa/
 struct ClientCapa {
   static constexpr valkey::CommandInfo info{
       .name = "CLIENT CAPA",
@@ -95,9 +117,16 @@ struct ClientCapa {
 void encode(const ClientCapa& c, valkey::resp::Writer& w);
 void for_each_key(const ClientCapa& c, valkey::KeyCallback cb);
 
-// CLIENT GETNAME
-// https://valkey.io/commands/client-getname/
-struct ClientGetname {
+/// `CLIENT GETNAME`: the command's arguments as members.
+///
+/// Syntax: `CLIENT GETNAME`
+///
+/// - Since 2.6.9
+/// - ACL categories: slow, connection
+/// - Flags: ALLOW_BUSY, NOSCRIPT, LOADING, STALE, SENTINEL
+/// - Keys: none
+/// - Reference: https://valkey.io/commands/client-getname/
+struct ClientGetName {
   static constexpr valkey::CommandInfo info{
       .name = "CLIENT GETNAME",
       .arity = 2,
@@ -112,12 +141,19 @@ struct ClientGetname {
   };
   using reply_type = std::optional<std::string>;
 };
-void encode(const ClientGetname& c, valkey::resp::Writer& w);
-void for_each_key(const ClientGetname& c, valkey::KeyCallback cb);
+void encode(const ClientGetName& c, valkey::resp::Writer& w);
+void for_each_key(const ClientGetName& c, valkey::KeyCallback cb);
 
-// CLIENT GETREDIR
-// https://valkey.io/commands/client-getredir/
-struct ClientGetredir {
+/// `CLIENT GETREDIR`: the command's arguments as members.
+///
+/// Syntax: `CLIENT GETREDIR`
+///
+/// - Since 6.0.0
+/// - ACL categories: slow, connection
+/// - Flags: ALLOW_BUSY, NOSCRIPT, LOADING, STALE, SENTINEL
+/// - Keys: none
+/// - Reference: https://valkey.io/commands/client-getredir/
+struct ClientGetRedir {
   static constexpr valkey::CommandInfo info{
       .name = "CLIENT GETREDIR",
       .arity = 2,
@@ -132,11 +168,18 @@ struct ClientGetredir {
   };
   using reply_type = std::int64_t;
 };
-void encode(const ClientGetredir& c, valkey::resp::Writer& w);
-void for_each_key(const ClientGetredir& c, valkey::KeyCallback cb);
+void encode(const ClientGetRedir& c, valkey::resp::Writer& w);
+void for_each_key(const ClientGetRedir& c, valkey::KeyCallback cb);
 
-// CLIENT HELP
-// https://valkey.io/commands/client-help/
+/// `CLIENT HELP`: the command's arguments as members.
+///
+/// Syntax: `CLIENT HELP`
+///
+/// - Since 5.0.0
+/// - ACL categories: slow, connection
+/// - Flags: LOADING, STALE, SENTINEL
+/// - Keys: none
+/// - Reference: https://valkey.io/commands/client-help/
 struct ClientHelp {
   static constexpr valkey::CommandInfo info{
       .name = "CLIENT HELP",
@@ -155,8 +198,15 @@ struct ClientHelp {
 void encode(const ClientHelp& c, valkey::resp::Writer& w);
 void for_each_key(const ClientHelp& c, valkey::KeyCallback cb);
 
-// CLIENT ID
-// https://valkey.io/commands/client-id/
+/// `CLIENT ID`: the command's arguments as members.
+///
+/// Syntax: `CLIENT ID`
+///
+/// - Since 5.0.0
+/// - ACL categories: slow, connection
+/// - Flags: ALLOW_BUSY, NOSCRIPT, LOADING, STALE, SENTINEL
+/// - Keys: none
+/// - Reference: https://valkey.io/commands/client-id/
 struct ClientId {
   static constexpr valkey::CommandInfo info{
       .name = "CLIENT ID",
@@ -175,8 +225,15 @@ struct ClientId {
 void encode(const ClientId& c, valkey::resp::Writer& w);
 void for_each_key(const ClientId& c, valkey::KeyCallback cb);
 
-// CLIENT IMPORT-SOURCE <ON|OFF>
-// https://valkey.io/commands/client-import-source/
+/// `CLIENT IMPORT-SOURCE`: the command's arguments as members.
+///
+/// Syntax: `CLIENT IMPORT-SOURCE <ON|OFF>`
+///
+/// - Since 8.1.0
+/// - ACL categories: slow, connection
+/// - Flags: NOSCRIPT, LOADING, STALE
+/// - Keys: none
+/// - Reference: https://valkey.io/commands/client-import-source/
 struct ClientImportSource {
   static constexpr valkey::CommandInfo info{
       .name = "CLIENT IMPORT-SOURCE",
@@ -202,8 +259,15 @@ struct ClientImportSource {
 void encode(const ClientImportSource& c, valkey::resp::Writer& w);
 void for_each_key(const ClientImportSource& c, valkey::KeyCallback cb);
 
-// CLIENT INFO
-// https://valkey.io/commands/client-info/
+/// `CLIENT INFO`: the command's arguments as members.
+///
+/// Syntax: `CLIENT INFO`
+///
+/// - Since 6.2.0
+/// - ACL categories: slow, connection
+/// - Flags: NOSCRIPT, LOADING, STALE, SENTINEL
+/// - Keys: none
+/// - Reference: https://valkey.io/commands/client-info/
 struct ClientInfo {
   static constexpr valkey::CommandInfo info{
       .name = "CLIENT INFO",
@@ -222,8 +286,15 @@ struct ClientInfo {
 void encode(const ClientInfo& c, valkey::resp::Writer& w);
 void for_each_key(const ClientInfo& c, valkey::KeyCallback cb);
 
-// CLIENT KILL <old-format|[ID client-id [...]] [TYPE normal|master|primary|slave|replica|pubsub...
-// https://valkey.io/commands/client-kill/
+/// `CLIENT KILL`: the command's arguments as members.
+///
+/// Syntax: `CLIENT KILL <old-format|[ID client-id [...]] [TYPE normal|master|primary|slave|replica|pubsub] [USER username] [ADDR addr] [LADDR laddr] [SKIPME YES|NO] [MAXAGE maxage] [NAME name] [IDLE idle] [FLAGS flags] [LIB-NAME lib-name] [LIB-VER lib-ver] [DB db] [CAPA capa] [IP ip] [NOT-TYPE normal|master|primary|slave|replica|pubsub] [NOT-ID not-client-id [...]] [NOT-USER not-username] [NOT-ADDR not-addr] [NOT-LADDR not-laddr] [NOT-NAME not-name] [NOT-FLAGS not-flags] [NOT-LIB-NAME not-lib-name] [NOT-LIB-VER not-lib-ver] [NOT-DB not-db] [NOT-CAPA not-capa] [NOT-IP not-ip]>`
+///
+/// - Since 2.4.0
+/// - ACL categories: admin, slow, dangerous, connection
+/// - Flags: ADMIN, NOSCRIPT, LOADING, STALE, SENTINEL
+/// - Keys: none
+/// - Reference: https://valkey.io/commands/client-kill/
 struct ClientKill {
   static constexpr valkey::CommandInfo info{
       .name = "CLIENT KILL",
@@ -252,7 +323,7 @@ struct ClientKill {
     pubsub,
   };
 
-  enum class Skipme : std::uint8_t {
+  enum class SkipMe : std::uint8_t {
     yes,
     no,
   };
@@ -272,8 +343,8 @@ struct ClientKill {
     std::optional<std::string_view> username = {};
     std::optional<std::string_view> addr = {};
     std::optional<std::string_view> laddr = {};
-    std::optional<Skipme> skipme = {};
-    std::optional<std::int64_t> maxage = {};
+    std::optional<SkipMe> skip_me = {};
+    std::optional<std::int64_t> max_age = {};
     std::optional<std::string_view> name = {};
     std::optional<std::int64_t> idle = {};
     std::optional<std::string_view> flags = {};
@@ -303,8 +374,16 @@ struct ClientKill {
 void encode(const ClientKill& c, valkey::resp::Writer& w);
 void for_each_key(const ClientKill& c, valkey::KeyCallback cb);
 
-// CLIENT LIST [TYPE normal|master|replica|pubsub] [ID client-id [...]] [USER username] [ADDR ad...
-// https://valkey.io/commands/client-list/
+/// `CLIENT LIST`: the command's arguments as members.
+///
+/// Syntax: `CLIENT LIST [TYPE normal|master|replica|pubsub] [ID client-id [...]] [USER username] [ADDR addr] [LADDR laddr] [SKIPME YES|NO] [MAXAGE maxage] [NAME name] [IDLE idle] [FLAGS flags] [LIB-NAME lib-name] [LIB-VER lib-ver] [DB db] [CAPA capa] [IP ip] [NOT-TYPE normal|master|replica|pubsub] [NOT-ID not-client-id [...]] [NOT-USER not-username] [NOT-ADDR not-addr] [NOT-LADDR not-laddr] [NOT-NAME not-name] [NOT-FLAGS not-flags] [NOT-LIB-NAME not-lib-name] [NOT-LIB-VER not-lib-ver] [NOT-DB not-db] [NOT-CAPA not-capa] [NOT-IP not-ip]`
+///
+/// - Since 2.4.0
+/// - ACL categories: admin, slow, dangerous, connection
+/// - Flags: ADMIN, NOSCRIPT, LOADING, STALE, SENTINEL
+/// - Keys: none
+/// - Options: `.client_type` (`ClientType::normal`, `ClientType::master`, `ClientType::replica`, `ClientType::pubsub`), `.client_ids`, `.username`, `.addr`, `.laddr`, `.skip_me` (`SkipMe::yes`, `SkipMe::no`), `.max_age`, `.name`, `.idle`, `.flags`, `.lib_name`, `.lib_ver`, `.db`, `.capa`, `.ip`, `.not_client_type` (`NotClientType::normal`, `NotClientType::master`, `NotClientType::replica`, `NotClientType::pubsub`), `.not_client_ids`, `.not_username`, `.not_addr`, `.not_laddr`, `.not_name`, `.not_flags`, `.not_lib_name`, `.not_lib_ver`, `.not_db`, `.not_capa`, `.not_ip`
+/// - Reference: https://valkey.io/commands/client-list/
 struct ClientList {
   static constexpr valkey::CommandInfo info{
       .name = "CLIENT LIST",
@@ -327,7 +406,7 @@ struct ClientList {
     pubsub,
   };
 
-  enum class Skipme : std::uint8_t {
+  enum class SkipMe : std::uint8_t {
     yes,
     no,
   };
@@ -344,8 +423,8 @@ struct ClientList {
   std::optional<std::string_view> username = {};
   std::optional<std::string_view> addr = {};
   std::optional<std::string_view> laddr = {};
-  std::optional<Skipme> skipme = {};
-  std::optional<std::int64_t> maxage = {};
+  std::optional<SkipMe> skip_me = {};
+  std::optional<std::int64_t> max_age = {};
   std::optional<std::string_view> name = {};
   std::optional<std::int64_t> idle = {};
   std::optional<std::string_view> flags = {};
@@ -367,15 +446,15 @@ struct ClientList {
   std::optional<std::string_view> not_capa = {};
   std::optional<std::string_view> not_ip = {};
 
-  // The optional arguments, for the Commands<> overloads that take them.
+  /// The optional arguments, for the Commands<> overloads that take them.
   struct Options {
     std::optional<ClientType> client_type = {};
     valkey::View<std::int64_t> client_ids = {};
     std::optional<std::string_view> username = {};
     std::optional<std::string_view> addr = {};
     std::optional<std::string_view> laddr = {};
-    std::optional<Skipme> skipme = {};
-    std::optional<std::int64_t> maxage = {};
+    std::optional<SkipMe> skip_me = {};
+    std::optional<std::int64_t> max_age = {};
     std::optional<std::string_view> name = {};
     std::optional<std::int64_t> idle = {};
     std::optional<std::string_view> flags = {};
@@ -401,8 +480,15 @@ struct ClientList {
 void encode(const ClientList& c, valkey::resp::Writer& w);
 void for_each_key(const ClientList& c, valkey::KeyCallback cb);
 
-// CLIENT NO-EVICT <ON|OFF>
-// https://valkey.io/commands/client-no-evict/
+/// `CLIENT NO-EVICT`: the command's arguments as members.
+///
+/// Syntax: `CLIENT NO-EVICT <ON|OFF>`
+///
+/// - Since 7.0.0
+/// - ACL categories: admin, slow, dangerous, connection
+/// - Flags: ALLOW_BUSY, ADMIN, NOSCRIPT, LOADING, STALE, SENTINEL
+/// - Keys: none
+/// - Reference: https://valkey.io/commands/client-no-evict/
 struct ClientNoEvict {
   static constexpr valkey::CommandInfo info{
       .name = "CLIENT NO-EVICT",
@@ -428,8 +514,15 @@ struct ClientNoEvict {
 void encode(const ClientNoEvict& c, valkey::resp::Writer& w);
 void for_each_key(const ClientNoEvict& c, valkey::KeyCallback cb);
 
-// CLIENT NO-TOUCH <ON|OFF>
-// https://valkey.io/commands/client-no-touch/
+/// `CLIENT NO-TOUCH`: the command's arguments as members.
+///
+/// Syntax: `CLIENT NO-TOUCH <ON|OFF>`
+///
+/// - Since 7.2.0
+/// - ACL categories: slow, connection
+/// - Flags: ALLOW_BUSY, NOSCRIPT, LOADING, STALE
+/// - Keys: none
+/// - Reference: https://valkey.io/commands/client-no-touch/
 struct ClientNoTouch {
   static constexpr valkey::CommandInfo info{
       .name = "CLIENT NO-TOUCH",
@@ -455,8 +548,16 @@ struct ClientNoTouch {
 void encode(const ClientNoTouch& c, valkey::resp::Writer& w);
 void for_each_key(const ClientNoTouch& c, valkey::KeyCallback cb);
 
-// CLIENT PAUSE timeout [WRITE|ALL]
-// https://valkey.io/commands/client-pause/
+/// `CLIENT PAUSE`: the command's arguments as members.
+///
+/// Syntax: `CLIENT PAUSE timeout [WRITE|ALL]`
+///
+/// - Since 3.0.0
+/// - ACL categories: admin, slow, dangerous, connection
+/// - Flags: ADMIN, NOSCRIPT, LOADING, STALE, SENTINEL
+/// - Keys: none
+/// - Options: `.mode` (`Mode::write`, `Mode::all`)
+/// - Reference: https://valkey.io/commands/client-pause/
 struct ClientPause {
   static constexpr valkey::CommandInfo info{
       .name = "CLIENT PAUSE",
@@ -480,7 +581,7 @@ struct ClientPause {
   std::int64_t timeout = 0;
   std::optional<Mode> mode = {};
 
-  // The optional arguments, for the Commands<> overloads that take them.
+  /// The optional arguments, for the Commands<> overloads that take them.
   struct Options {
     std::optional<Mode> mode = {};
   };
@@ -488,8 +589,15 @@ struct ClientPause {
 void encode(const ClientPause& c, valkey::resp::Writer& w);
 void for_each_key(const ClientPause& c, valkey::KeyCallback cb);
 
-// CLIENT REPLY <ON|OFF|SKIP>
-// https://valkey.io/commands/client-reply/
+/// `CLIENT REPLY`: the command's arguments as members.
+///
+/// Syntax: `CLIENT REPLY <ON|OFF|SKIP>`
+///
+/// - Since 3.2.0
+/// - ACL categories: slow, connection
+/// - Flags: ALLOW_BUSY, NOSCRIPT, NO_MULTI, LOADING, STALE, SENTINEL
+/// - Keys: none
+/// - Reference: https://valkey.io/commands/client-reply/
 struct ClientReply {
   static constexpr valkey::CommandInfo info{
       .name = "CLIENT REPLY",
@@ -516,9 +624,16 @@ struct ClientReply {
 void encode(const ClientReply& c, valkey::resp::Writer& w);
 void for_each_key(const ClientReply& c, valkey::KeyCallback cb);
 
-// CLIENT SETINFO <lib-name libname|lib-ver libver>
-// https://valkey.io/commands/client-setinfo/
-struct ClientSetinfo {
+/// `CLIENT SETINFO`: the command's arguments as members.
+///
+/// Syntax: `CLIENT SETINFO <lib-name libname|lib-ver libver>`
+///
+/// - Since 7.2.0
+/// - ACL categories: slow, connection
+/// - Flags: ALLOW_BUSY, NOSCRIPT, LOADING, STALE, SENTINEL
+/// - Keys: none
+/// - Reference: https://valkey.io/commands/client-setinfo/
+struct ClientSetInfo {
   static constexpr valkey::CommandInfo info{
       .name = "CLIENT SETINFO",
       .arity = 4,
@@ -534,23 +649,30 @@ struct ClientSetinfo {
   using reply_type = valkey::Ok;
 
   struct LibName {
-    std::string_view libname = {};
+    std::string_view lib_name = {};
   };
 
   struct LibVer {
-    std::string_view libver = {};
+    std::string_view lib_ver = {};
   };
 
   using Attr = std::variant<LibName, LibVer>;
 
   Attr attr;
 };
-void encode(const ClientSetinfo& c, valkey::resp::Writer& w);
-void for_each_key(const ClientSetinfo& c, valkey::KeyCallback cb);
+void encode(const ClientSetInfo& c, valkey::resp::Writer& w);
+void for_each_key(const ClientSetInfo& c, valkey::KeyCallback cb);
 
-// CLIENT SETNAME connection-name
-// https://valkey.io/commands/client-setname/
-struct ClientSetname {
+/// `CLIENT SETNAME`: the command's arguments as members.
+///
+/// Syntax: `CLIENT SETNAME connection-name`
+///
+/// - Since 2.6.9
+/// - ACL categories: slow, connection
+/// - Flags: ALLOW_BUSY, NOSCRIPT, LOADING, STALE, SENTINEL
+/// - Keys: none
+/// - Reference: https://valkey.io/commands/client-setname/
+struct ClientSetName {
   static constexpr valkey::CommandInfo info{
       .name = "CLIENT SETNAME",
       .arity = 3,
@@ -567,11 +689,19 @@ struct ClientSetname {
 
   std::string_view connection_name = {};
 };
-void encode(const ClientSetname& c, valkey::resp::Writer& w);
-void for_each_key(const ClientSetname& c, valkey::KeyCallback cb);
+void encode(const ClientSetName& c, valkey::resp::Writer& w);
+void for_each_key(const ClientSetName& c, valkey::KeyCallback cb);
 
-// CLIENT TRACKING <ON|OFF> [REDIRECT client-id] [PREFIX prefix [PREFIX ...]] [BCAST] [OPTIN] [O...
-// https://valkey.io/commands/client-tracking/
+/// `CLIENT TRACKING`: the command's arguments as members.
+///
+/// Syntax: `CLIENT TRACKING <ON|OFF> [REDIRECT client-id] [PREFIX prefix [PREFIX ...]] [BCAST] [OPTIN] [OPTOUT] [NOLOOP]`
+///
+/// - Since 6.0.0
+/// - ACL categories: slow, connection
+/// - Flags: NOSCRIPT, LOADING, STALE, SENTINEL
+/// - Keys: none
+/// - Options: `.client_id`, `.prefixes`, `.bcast`, `.opt_in`, `.opt_out`, `.no_loop`
+/// - Reference: https://valkey.io/commands/client-tracking/
 struct ClientTracking {
   static constexpr valkey::CommandInfo info{
       .name = "CLIENT TRACKING",
@@ -596,26 +726,33 @@ struct ClientTracking {
   std::optional<std::int64_t> client_id = {};
   valkey::View<std::string_view> prefixes = {};
   bool bcast = false;
-  bool optin = false;
-  bool optout = false;
-  bool noloop = false;
+  bool opt_in = false;
+  bool opt_out = false;
+  bool no_loop = false;
 
-  // The optional arguments, for the Commands<> overloads that take them.
+  /// The optional arguments, for the Commands<> overloads that take them.
   struct Options {
     std::optional<std::int64_t> client_id = {};
     valkey::View<std::string_view> prefixes = {};
     bool bcast = false;
-    bool optin = false;
-    bool optout = false;
-    bool noloop = false;
+    bool opt_in = false;
+    bool opt_out = false;
+    bool no_loop = false;
   };
 };
 void encode(const ClientTracking& c, valkey::resp::Writer& w);
 void for_each_key(const ClientTracking& c, valkey::KeyCallback cb);
 
-// CLIENT TRACKINGINFO
-// https://valkey.io/commands/client-trackinginfo/
-struct ClientTrackinginfo {
+/// `CLIENT TRACKINGINFO`: the command's arguments as members.
+///
+/// Syntax: `CLIENT TRACKINGINFO`
+///
+/// - Since 6.2.0
+/// - ACL categories: slow, connection
+/// - Flags: NOSCRIPT, LOADING, STALE, SENTINEL
+/// - Keys: none
+/// - Reference: https://valkey.io/commands/client-trackinginfo/
+struct ClientTrackingInfo {
   static constexpr valkey::CommandInfo info{
       .name = "CLIENT TRACKINGINFO",
       .arity = 2,
@@ -630,11 +767,19 @@ struct ClientTrackinginfo {
   };
   using reply_type = valkey::Reply;
 };
-void encode(const ClientTrackinginfo& c, valkey::resp::Writer& w);
-void for_each_key(const ClientTrackinginfo& c, valkey::KeyCallback cb);
+void encode(const ClientTrackingInfo& c, valkey::resp::Writer& w);
+void for_each_key(const ClientTrackingInfo& c, valkey::KeyCallback cb);
 
-// CLIENT UNBLOCK client-id [TIMEOUT|ERROR]
-// https://valkey.io/commands/client-unblock/
+/// `CLIENT UNBLOCK`: the command's arguments as members.
+///
+/// Syntax: `CLIENT UNBLOCK client-id [TIMEOUT|ERROR]`
+///
+/// - Since 5.0.0
+/// - ACL categories: admin, slow, dangerous, connection
+/// - Flags: ADMIN, NOSCRIPT, LOADING, STALE, SENTINEL
+/// - Keys: none
+/// - Options: `.unblock_type` (`UnblockType::timeout`, `UnblockType::error`)
+/// - Reference: https://valkey.io/commands/client-unblock/
 struct ClientUnblock {
   static constexpr valkey::CommandInfo info{
       .name = "CLIENT UNBLOCK",
@@ -658,7 +803,7 @@ struct ClientUnblock {
   std::int64_t client_id = 0;
   std::optional<UnblockType> unblock_type = {};
 
-  // The optional arguments, for the Commands<> overloads that take them.
+  /// The optional arguments, for the Commands<> overloads that take them.
   struct Options {
     std::optional<UnblockType> unblock_type = {};
   };
@@ -666,8 +811,15 @@ struct ClientUnblock {
 void encode(const ClientUnblock& c, valkey::resp::Writer& w);
 void for_each_key(const ClientUnblock& c, valkey::KeyCallback cb);
 
-// CLIENT UNPAUSE
-// https://valkey.io/commands/client-unpause/
+/// `CLIENT UNPAUSE`: the command's arguments as members.
+///
+/// Syntax: `CLIENT UNPAUSE`
+///
+/// - Since 6.2.0
+/// - ACL categories: admin, slow, dangerous, connection
+/// - Flags: ADMIN, NOSCRIPT, LOADING, STALE, SENTINEL
+/// - Keys: none
+/// - Reference: https://valkey.io/commands/client-unpause/
 struct ClientUnpause {
   static constexpr valkey::CommandInfo info{
       .name = "CLIENT UNPAUSE",
@@ -686,8 +838,15 @@ struct ClientUnpause {
 void encode(const ClientUnpause& c, valkey::resp::Writer& w);
 void for_each_key(const ClientUnpause& c, valkey::KeyCallback cb);
 
-// ECHO message
-// https://valkey.io/commands/echo/
+/// `ECHO`: the command's arguments as members.
+///
+/// Syntax: `ECHO message`
+///
+/// - Since 1.0.0
+/// - ACL categories: fast, connection
+/// - Flags: LOADING, STALE, FAST
+/// - Keys: none
+/// - Reference: https://valkey.io/commands/echo/
 struct Echo {
   static constexpr valkey::CommandInfo info{
       .name = "ECHO",
@@ -708,8 +867,16 @@ struct Echo {
 void encode(const Echo& c, valkey::resp::Writer& w);
 void for_each_key(const Echo& c, valkey::KeyCallback cb);
 
-// HELLO [protover [AUTH username password] [SETNAME clientname]]
-// https://valkey.io/commands/hello/
+/// `HELLO`: the command's arguments as members.
+///
+/// Syntax: `HELLO [protover [AUTH username password] [SETNAME clientname]]`
+///
+/// - Since 6.0.0
+/// - ACL categories: fast, connection
+/// - Flags: NOSCRIPT, LOADING, STALE, FAST, NO_AUTH, SENTINEL, ALLOW_BUSY
+/// - Keys: none
+/// - Options: `.arguments`
+/// - Reference: https://valkey.io/commands/hello/
 struct Hello {
   static constexpr valkey::CommandInfo info{
       .name = "HELLO",
@@ -733,12 +900,12 @@ struct Hello {
   struct Arguments {
     std::int64_t protover = 0;
     std::optional<Auth> auth = {};
-    std::optional<std::string_view> clientname = {};
+    std::optional<std::string_view> client_name = {};
   };
 
   std::optional<Arguments> arguments = {};
 
-  // The optional arguments, for the Commands<> overloads that take them.
+  /// The optional arguments, for the Commands<> overloads that take them.
   struct Options {
     std::optional<Arguments> arguments = {};
   };
@@ -746,8 +913,16 @@ struct Hello {
 void encode(const Hello& c, valkey::resp::Writer& w);
 void for_each_key(const Hello& c, valkey::KeyCallback cb);
 
-// PING [message]
-// https://valkey.io/commands/ping/
+/// `PING`: the command's arguments as members.
+///
+/// Syntax: `PING [message]`
+///
+/// - Since 1.0.0
+/// - ACL categories: fast, connection
+/// - Flags: FAST, SENTINEL
+/// - Keys: none
+/// - Options: `.message`
+/// - Reference: https://valkey.io/commands/ping/
 struct Ping {
   static constexpr valkey::CommandInfo info{
       .name = "PING",
@@ -765,7 +940,7 @@ struct Ping {
 
   std::optional<std::string_view> message = {};
 
-  // The optional arguments, for the Commands<> overloads that take them.
+  /// The optional arguments, for the Commands<> overloads that take them.
   struct Options {
     std::optional<std::string_view> message = {};
   };
@@ -773,8 +948,15 @@ struct Ping {
 void encode(const Ping& c, valkey::resp::Writer& w);
 void for_each_key(const Ping& c, valkey::KeyCallback cb);
 
-// QUIT
-// https://valkey.io/commands/quit/
+/// `QUIT`: the command's arguments as members.
+///
+/// Syntax: `QUIT`
+///
+/// - Since 1.0.0
+/// - ACL categories: fast, connection
+/// - Flags: ALLOW_BUSY, NOSCRIPT, LOADING, STALE, FAST, NO_AUTH
+/// - Keys: none
+/// - Reference: https://valkey.io/commands/quit/
 struct Quit {
   static constexpr valkey::CommandInfo info{
       .name = "QUIT",
@@ -793,8 +975,15 @@ struct Quit {
 void encode(const Quit& c, valkey::resp::Writer& w);
 void for_each_key(const Quit& c, valkey::KeyCallback cb);
 
-// RESET
-// https://valkey.io/commands/reset/
+/// `RESET`: the command's arguments as members.
+///
+/// Syntax: `RESET`
+///
+/// - Since 6.2.0
+/// - ACL categories: fast, connection
+/// - Flags: NOSCRIPT, LOADING, STALE, FAST, NO_AUTH, ALLOW_BUSY
+/// - Keys: none
+/// - Reference: https://valkey.io/commands/reset/
 struct Reset {
   static constexpr valkey::CommandInfo info{
       .name = "RESET",
@@ -813,8 +1002,15 @@ struct Reset {
 void encode(const Reset& c, valkey::resp::Writer& w);
 void for_each_key(const Reset& c, valkey::KeyCallback cb);
 
-// SELECT index
-// https://valkey.io/commands/select/
+/// `SELECT`: the command's arguments as members.
+///
+/// Syntax: `SELECT index`
+///
+/// - Since 1.0.0
+/// - ACL categories: fast, connection
+/// - Flags: ALLOW_BUSY, LOADING, STALE, FAST
+/// - Keys: none
+/// - Reference: https://valkey.io/commands/select/
 struct Select {
   static constexpr valkey::CommandInfo info{
       .name = "SELECT",

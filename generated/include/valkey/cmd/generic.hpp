@@ -16,8 +16,18 @@
 
 namespace valkey::cmd {
 
-// COPY source destination [DB destination-db] [REPLACE]
-// https://valkey.io/commands/copy/
+/// `COPY`: the command's arguments as members.
+///
+/// Syntax: `COPY source destination [DB destination-db] [REPLACE]`
+///
+/// - Since 6.2.0
+/// - ACL categories: keyspace, write, slow
+/// - Flags: WRITE, DENYOOM
+/// - Keys:
+///   1. argv[1], one key (RO, ACCESS)
+///   2. argv[2], one key (OW, UPDATE)
+/// - Options: `.destination_db`, `.replace`
+/// - Reference: https://valkey.io/commands/copy/
 struct Copy {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true},
@@ -42,7 +52,7 @@ struct Copy {
   std::optional<std::int64_t> destination_db = {};
   bool replace = false;
 
-  // The optional arguments, for the Commands<> overloads that take them.
+  /// The optional arguments, for the Commands<> overloads that take them.
   struct Options {
     std::optional<std::int64_t> destination_db = {};
     bool replace = false;
@@ -51,8 +61,15 @@ struct Copy {
 void encode(const Copy& c, valkey::resp::Writer& w);
 void for_each_key(const Copy& c, valkey::KeyCallback cb);
 
-// DEL key [...]
-// https://valkey.io/commands/del/
+/// `DEL`: the command's arguments as members.
+///
+/// Syntax: `DEL key [...]`
+///
+/// - Since 1.0.0
+/// - ACL categories: keyspace, write, slow
+/// - Flags: WRITE
+/// - Keys: argv[1], keys to the last argument, step 1 (RM, DELETE)
+/// - Reference: https://valkey.io/commands/del/
 struct Del {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = -1, .keystep = 1, .limit = 0, .write = true},
@@ -76,8 +93,15 @@ struct Del {
 void encode(const Del& c, valkey::resp::Writer& w);
 void for_each_key(const Del& c, valkey::KeyCallback cb);
 
-// DUMP key
-// https://valkey.io/commands/dump/
+/// `DUMP`: the command's arguments as members.
+///
+/// Syntax: `DUMP key`
+///
+/// - Since 2.6.0
+/// - ACL categories: keyspace, read, slow
+/// - Flags: READONLY
+/// - Keys: argv[1], one key (RO, ACCESS)
+/// - Reference: https://valkey.io/commands/dump/
 struct Dump {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true},
@@ -101,8 +125,15 @@ struct Dump {
 void encode(const Dump& c, valkey::resp::Writer& w);
 void for_each_key(const Dump& c, valkey::KeyCallback cb);
 
-// EXISTS key [...]
-// https://valkey.io/commands/exists/
+/// `EXISTS`: the command's arguments as members.
+///
+/// Syntax: `EXISTS key [...]`
+///
+/// - Since 1.0.0
+/// - ACL categories: keyspace, read, fast
+/// - Flags: READONLY, FAST
+/// - Keys: argv[1], keys to the last argument, step 1 (RO)
+/// - Reference: https://valkey.io/commands/exists/
 struct Exists {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = -1, .keystep = 1, .limit = 0, .read = true},
@@ -126,8 +157,16 @@ struct Exists {
 void encode(const Exists& c, valkey::resp::Writer& w);
 void for_each_key(const Exists& c, valkey::KeyCallback cb);
 
-// EXPIRE key seconds [NX|XX|GT|LT]
-// https://valkey.io/commands/expire/
+/// `EXPIRE`: the command's arguments as members.
+///
+/// Syntax: `EXPIRE key seconds [NX|XX|GT|LT]`
+///
+/// - Since 1.0.0
+/// - ACL categories: keyspace, write, fast
+/// - Flags: WRITE, FAST
+/// - Keys: argv[1], one key (RW, UPDATE)
+/// - Options: `.condition` (`Condition::nx`, `Condition::xx`, `Condition::gt`, `Condition::lt`)
+/// - Reference: https://valkey.io/commands/expire/
 struct Expire {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true, .write = true},
@@ -157,7 +196,7 @@ struct Expire {
   valkey::Seconds seconds = {};
   std::optional<Condition> condition = {};
 
-  // The optional arguments, for the Commands<> overloads that take them.
+  /// The optional arguments, for the Commands<> overloads that take them.
   struct Options {
     std::optional<Condition> condition = {};
   };
@@ -165,8 +204,16 @@ struct Expire {
 void encode(const Expire& c, valkey::resp::Writer& w);
 void for_each_key(const Expire& c, valkey::KeyCallback cb);
 
-// EXPIREAT key unix-time-seconds [NX|XX|GT|LT]
-// https://valkey.io/commands/expireat/
+/// `EXPIREAT`: the command's arguments as members.
+///
+/// Syntax: `EXPIREAT key unix-time-seconds [NX|XX|GT|LT]`
+///
+/// - Since 1.2.0
+/// - ACL categories: keyspace, write, fast
+/// - Flags: WRITE, FAST
+/// - Keys: argv[1], one key (RW, UPDATE)
+/// - Options: `.condition` (`Condition::nx`, `Condition::xx`, `Condition::gt`, `Condition::lt`)
+/// - Reference: https://valkey.io/commands/expireat/
 struct Expireat {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true, .write = true},
@@ -196,7 +243,7 @@ struct Expireat {
   valkey::UnixSeconds unix_time_seconds = {};
   std::optional<Condition> condition = {};
 
-  // The optional arguments, for the Commands<> overloads that take them.
+  /// The optional arguments, for the Commands<> overloads that take them.
   struct Options {
     std::optional<Condition> condition = {};
   };
@@ -204,8 +251,15 @@ struct Expireat {
 void encode(const Expireat& c, valkey::resp::Writer& w);
 void for_each_key(const Expireat& c, valkey::KeyCallback cb);
 
-// EXPIRETIME key
-// https://valkey.io/commands/expiretime/
+/// `EXPIRETIME`: the command's arguments as members.
+///
+/// Syntax: `EXPIRETIME key`
+///
+/// - Since 7.0.0
+/// - ACL categories: keyspace, read, fast
+/// - Flags: READONLY, FAST
+/// - Keys: argv[1], one key (RO, ACCESS)
+/// - Reference: https://valkey.io/commands/expiretime/
 struct Expiretime {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true},
@@ -229,8 +283,15 @@ struct Expiretime {
 void encode(const Expiretime& c, valkey::resp::Writer& w);
 void for_each_key(const Expiretime& c, valkey::KeyCallback cb);
 
-// KEYS pattern
-// https://valkey.io/commands/keys/
+/// `KEYS`: the command's arguments as members.
+///
+/// Syntax: `KEYS pattern`
+///
+/// - Since 1.0.0
+/// - ACL categories: keyspace, read, slow, dangerous
+/// - Flags: READONLY
+/// - Keys: none
+/// - Reference: https://valkey.io/commands/keys/
 struct Keys {
   static constexpr valkey::CommandInfo info{
       .name = "KEYS",
@@ -251,8 +312,18 @@ struct Keys {
 void encode(const Keys& c, valkey::resp::Writer& w);
 void for_each_key(const Keys& c, valkey::KeyCallback cb);
 
-// MIGRATE host port key destination-db timeout [COPY] [REPLACE] [AUTH auth|AUTH2 username passw...
-// https://valkey.io/commands/migrate/
+/// `MIGRATE`: the command's arguments as members.
+///
+/// Syntax: `MIGRATE host port key destination-db timeout [COPY] [REPLACE] [AUTH auth|AUTH2 username password] [KEYS keys [...]]`
+///
+/// - Since 2.6.0
+/// - ACL categories: keyspace, write, slow, dangerous
+/// - Flags: WRITE
+/// - Keys:
+///   1. argv[3], one key (RW, ACCESS, DELETE)
+///   2. after `KEYS` (searched from the end), keys to the last argument, step 1 (RW, ACCESS, DELETE, INCOMPLETE)
+/// - Options: `.copy`, `.replace`, `.authentication` (`Auth`, `Auth2`), `.keys`
+/// - Reference: https://valkey.io/commands/migrate/
 struct Migrate {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 3, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true, .write = true},
@@ -293,7 +364,7 @@ struct Migrate {
   std::optional<Authentication> authentication = {};
   valkey::View<std::string_view> keys = {};
 
-  // The optional arguments, for the Commands<> overloads that take them.
+  /// The optional arguments, for the Commands<> overloads that take them.
   struct Options {
     bool copy = false;
     bool replace = false;
@@ -304,8 +375,15 @@ struct Migrate {
 void encode(const Migrate& c, valkey::resp::Writer& w);
 void for_each_key(const Migrate& c, valkey::KeyCallback cb);
 
-// MOVE key db
-// https://valkey.io/commands/move/
+/// `MOVE`: the command's arguments as members.
+///
+/// Syntax: `MOVE key db`
+///
+/// - Since 1.0.0
+/// - ACL categories: keyspace, write, fast
+/// - Flags: WRITE, FAST
+/// - Keys: argv[1], one key (RW, ACCESS, UPDATE)
+/// - Reference: https://valkey.io/commands/move/
 struct Move {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true, .write = true},
@@ -330,8 +408,15 @@ struct Move {
 void encode(const Move& c, valkey::resp::Writer& w);
 void for_each_key(const Move& c, valkey::KeyCallback cb);
 
-// OBJECT ENCODING key
-// https://valkey.io/commands/object-encoding/
+/// `OBJECT ENCODING`: the command's arguments as members.
+///
+/// Syntax: `OBJECT ENCODING key`
+///
+/// - Since 2.2.3
+/// - ACL categories: keyspace, read, slow
+/// - Flags: READONLY
+/// - Keys: argv[2], one key (RO)
+/// - Reference: https://valkey.io/commands/object-encoding/
 struct ObjectEncoding {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 2, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true},
@@ -355,8 +440,15 @@ struct ObjectEncoding {
 void encode(const ObjectEncoding& c, valkey::resp::Writer& w);
 void for_each_key(const ObjectEncoding& c, valkey::KeyCallback cb);
 
-// OBJECT FREQ key
-// https://valkey.io/commands/object-freq/
+/// `OBJECT FREQ`: the command's arguments as members.
+///
+/// Syntax: `OBJECT FREQ key`
+///
+/// - Since 4.0.0
+/// - ACL categories: keyspace, read, slow
+/// - Flags: READONLY
+/// - Keys: argv[2], one key (RO)
+/// - Reference: https://valkey.io/commands/object-freq/
 struct ObjectFreq {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 2, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true},
@@ -380,8 +472,15 @@ struct ObjectFreq {
 void encode(const ObjectFreq& c, valkey::resp::Writer& w);
 void for_each_key(const ObjectFreq& c, valkey::KeyCallback cb);
 
-// OBJECT HELP
-// https://valkey.io/commands/object-help/
+/// `OBJECT HELP`: the command's arguments as members.
+///
+/// Syntax: `OBJECT HELP`
+///
+/// - Since 6.2.0
+/// - ACL categories: keyspace, slow
+/// - Flags: LOADING, STALE
+/// - Keys: none
+/// - Reference: https://valkey.io/commands/object-help/
 struct ObjectHelp {
   static constexpr valkey::CommandInfo info{
       .name = "OBJECT HELP",
@@ -400,9 +499,16 @@ struct ObjectHelp {
 void encode(const ObjectHelp& c, valkey::resp::Writer& w);
 void for_each_key(const ObjectHelp& c, valkey::KeyCallback cb);
 
-// OBJECT IDLETIME key
-// https://valkey.io/commands/object-idletime/
-struct ObjectIdletime {
+/// `OBJECT IDLETIME`: the command's arguments as members.
+///
+/// Syntax: `OBJECT IDLETIME key`
+///
+/// - Since 2.2.3
+/// - ACL categories: keyspace, read, slow
+/// - Flags: READONLY
+/// - Keys: argv[2], one key (RO)
+/// - Reference: https://valkey.io/commands/object-idletime/
+struct ObjectIdleTime {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 2, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true},
   };
@@ -422,12 +528,19 @@ struct ObjectIdletime {
 
   std::string_view key = {};
 };
-void encode(const ObjectIdletime& c, valkey::resp::Writer& w);
-void for_each_key(const ObjectIdletime& c, valkey::KeyCallback cb);
+void encode(const ObjectIdleTime& c, valkey::resp::Writer& w);
+void for_each_key(const ObjectIdleTime& c, valkey::KeyCallback cb);
 
-// OBJECT REFCOUNT key
-// https://valkey.io/commands/object-refcount/
-struct ObjectRefcount {
+/// `OBJECT REFCOUNT`: the command's arguments as members.
+///
+/// Syntax: `OBJECT REFCOUNT key`
+///
+/// - Since 2.2.3
+/// - ACL categories: keyspace, read, slow
+/// - Flags: READONLY
+/// - Keys: argv[2], one key (RO)
+/// - Reference: https://valkey.io/commands/object-refcount/
+struct ObjectRefCount {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 2, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true},
   };
@@ -447,11 +560,18 @@ struct ObjectRefcount {
 
   std::string_view key = {};
 };
-void encode(const ObjectRefcount& c, valkey::resp::Writer& w);
-void for_each_key(const ObjectRefcount& c, valkey::KeyCallback cb);
+void encode(const ObjectRefCount& c, valkey::resp::Writer& w);
+void for_each_key(const ObjectRefCount& c, valkey::KeyCallback cb);
 
-// PERSIST key
-// https://valkey.io/commands/persist/
+/// `PERSIST`: the command's arguments as members.
+///
+/// Syntax: `PERSIST key`
+///
+/// - Since 2.2.0
+/// - ACL categories: keyspace, write, fast
+/// - Flags: WRITE, FAST
+/// - Keys: argv[1], one key (RW, UPDATE)
+/// - Reference: https://valkey.io/commands/persist/
 struct Persist {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true, .write = true},
@@ -475,8 +595,16 @@ struct Persist {
 void encode(const Persist& c, valkey::resp::Writer& w);
 void for_each_key(const Persist& c, valkey::KeyCallback cb);
 
-// PEXPIRE key milliseconds [NX|XX|GT|LT]
-// https://valkey.io/commands/pexpire/
+/// `PEXPIRE`: the command's arguments as members.
+///
+/// Syntax: `PEXPIRE key milliseconds [NX|XX|GT|LT]`
+///
+/// - Since 2.6.0
+/// - ACL categories: keyspace, write, fast
+/// - Flags: WRITE, FAST
+/// - Keys: argv[1], one key (RW, UPDATE)
+/// - Options: `.condition` (`Condition::nx`, `Condition::xx`, `Condition::gt`, `Condition::lt`)
+/// - Reference: https://valkey.io/commands/pexpire/
 struct Pexpire {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true, .write = true},
@@ -506,7 +634,7 @@ struct Pexpire {
   valkey::Milliseconds milliseconds = {};
   std::optional<Condition> condition = {};
 
-  // The optional arguments, for the Commands<> overloads that take them.
+  /// The optional arguments, for the Commands<> overloads that take them.
   struct Options {
     std::optional<Condition> condition = {};
   };
@@ -514,8 +642,16 @@ struct Pexpire {
 void encode(const Pexpire& c, valkey::resp::Writer& w);
 void for_each_key(const Pexpire& c, valkey::KeyCallback cb);
 
-// PEXPIREAT key unix-time-milliseconds [NX|XX|GT|LT]
-// https://valkey.io/commands/pexpireat/
+/// `PEXPIREAT`: the command's arguments as members.
+///
+/// Syntax: `PEXPIREAT key unix-time-milliseconds [NX|XX|GT|LT]`
+///
+/// - Since 2.6.0
+/// - ACL categories: keyspace, write, fast
+/// - Flags: WRITE, FAST
+/// - Keys: argv[1], one key (RW, UPDATE)
+/// - Options: `.condition` (`Condition::nx`, `Condition::xx`, `Condition::gt`, `Condition::lt`)
+/// - Reference: https://valkey.io/commands/pexpireat/
 struct Pexpireat {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true, .write = true},
@@ -545,7 +681,7 @@ struct Pexpireat {
   valkey::UnixMilliseconds unix_time_milliseconds = {};
   std::optional<Condition> condition = {};
 
-  // The optional arguments, for the Commands<> overloads that take them.
+  /// The optional arguments, for the Commands<> overloads that take them.
   struct Options {
     std::optional<Condition> condition = {};
   };
@@ -553,8 +689,15 @@ struct Pexpireat {
 void encode(const Pexpireat& c, valkey::resp::Writer& w);
 void for_each_key(const Pexpireat& c, valkey::KeyCallback cb);
 
-// PEXPIRETIME key
-// https://valkey.io/commands/pexpiretime/
+/// `PEXPIRETIME`: the command's arguments as members.
+///
+/// Syntax: `PEXPIRETIME key`
+///
+/// - Since 7.0.0
+/// - ACL categories: keyspace, read, fast
+/// - Flags: READONLY, FAST
+/// - Keys: argv[1], one key (RO, ACCESS)
+/// - Reference: https://valkey.io/commands/pexpiretime/
 struct Pexpiretime {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true},
@@ -578,8 +721,15 @@ struct Pexpiretime {
 void encode(const Pexpiretime& c, valkey::resp::Writer& w);
 void for_each_key(const Pexpiretime& c, valkey::KeyCallback cb);
 
-// PTTL key
-// https://valkey.io/commands/pttl/
+/// `PTTL`: the command's arguments as members.
+///
+/// Syntax: `PTTL key`
+///
+/// - Since 2.6.0
+/// - ACL categories: keyspace, read, fast
+/// - Flags: READONLY, FAST
+/// - Keys: argv[1], one key (RO, ACCESS)
+/// - Reference: https://valkey.io/commands/pttl/
 struct Pttl {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true},
@@ -603,8 +753,15 @@ struct Pttl {
 void encode(const Pttl& c, valkey::resp::Writer& w);
 void for_each_key(const Pttl& c, valkey::KeyCallback cb);
 
-// RANDOMKEY
-// https://valkey.io/commands/randomkey/
+/// `RANDOMKEY`: the command's arguments as members.
+///
+/// Syntax: `RANDOMKEY`
+///
+/// - Since 1.0.0
+/// - ACL categories: keyspace, read, slow
+/// - Flags: READONLY, TOUCHES_ARBITRARY_KEYS
+/// - Keys: none
+/// - Reference: https://valkey.io/commands/randomkey/
 struct Randomkey {
   static constexpr valkey::CommandInfo info{
       .name = "RANDOMKEY",
@@ -623,8 +780,17 @@ struct Randomkey {
 void encode(const Randomkey& c, valkey::resp::Writer& w);
 void for_each_key(const Randomkey& c, valkey::KeyCallback cb);
 
-// RENAME key newkey
-// https://valkey.io/commands/rename/
+/// `RENAME`: the command's arguments as members.
+///
+/// Syntax: `RENAME key newkey`
+///
+/// - Since 1.0.0
+/// - ACL categories: keyspace, write, slow
+/// - Flags: WRITE
+/// - Keys:
+///   1. argv[1], one key (RW, ACCESS, DELETE)
+///   2. argv[2], one key (OW, UPDATE)
+/// - Reference: https://valkey.io/commands/rename/
 struct Rename {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true, .write = true},
@@ -645,13 +811,22 @@ struct Rename {
   using reply_type = valkey::Ok;
 
   std::string_view key = {};
-  std::string_view newkey = {};
+  std::string_view new_key = {};
 };
 void encode(const Rename& c, valkey::resp::Writer& w);
 void for_each_key(const Rename& c, valkey::KeyCallback cb);
 
-// RENAMENX key newkey
-// https://valkey.io/commands/renamenx/
+/// `RENAMENX`: the command's arguments as members.
+///
+/// Syntax: `RENAMENX key newkey`
+///
+/// - Since 1.0.0
+/// - ACL categories: keyspace, write, fast
+/// - Flags: WRITE, FAST
+/// - Keys:
+///   1. argv[1], one key (RW, ACCESS, DELETE)
+///   2. argv[2], one key (OW, INSERT)
+/// - Reference: https://valkey.io/commands/renamenx/
 struct Renamenx {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true, .write = true},
@@ -672,13 +847,21 @@ struct Renamenx {
   using reply_type = bool;
 
   std::string_view key = {};
-  std::string_view newkey = {};
+  std::string_view new_key = {};
 };
 void encode(const Renamenx& c, valkey::resp::Writer& w);
 void for_each_key(const Renamenx& c, valkey::KeyCallback cb);
 
-// RESTORE key ttl serialized-value [REPLACE] [ABSTTL] [IDLETIME seconds] [FREQ frequency]
-// https://valkey.io/commands/restore/
+/// `RESTORE`: the command's arguments as members.
+///
+/// Syntax: `RESTORE key ttl serialized-value [REPLACE] [ABSTTL] [IDLETIME seconds] [FREQ frequency]`
+///
+/// - Since 2.6.0
+/// - ACL categories: keyspace, write, slow, dangerous
+/// - Flags: WRITE, DENYOOM
+/// - Keys: argv[1], one key (OW, UPDATE)
+/// - Options: `.replace`, `.abs_ttl`, `.seconds`, `.frequency`
+/// - Reference: https://valkey.io/commands/restore/
 struct Restore {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .write = true},
@@ -701,14 +884,14 @@ struct Restore {
   std::int64_t ttl = 0;
   std::string_view serialized_value = {};
   bool replace = false;
-  bool absttl = false;
+  bool abs_ttl = false;
   std::optional<valkey::Seconds> seconds = {};
   std::optional<std::int64_t> frequency = {};
 
-  // The optional arguments, for the Commands<> overloads that take them.
+  /// The optional arguments, for the Commands<> overloads that take them.
   struct Options {
     bool replace = false;
-    bool absttl = false;
+    bool abs_ttl = false;
     std::optional<valkey::Seconds> seconds = {};
     std::optional<std::int64_t> frequency = {};
   };
@@ -716,8 +899,16 @@ struct Restore {
 void encode(const Restore& c, valkey::resp::Writer& w);
 void for_each_key(const Restore& c, valkey::KeyCallback cb);
 
-// SCAN cursor [MATCH pattern] [COUNT count] [TYPE type]
-// https://valkey.io/commands/scan/
+/// `SCAN`: the command's arguments as members.
+///
+/// Syntax: `SCAN cursor [MATCH pattern] [COUNT count] [TYPE type]`
+///
+/// - Since 2.8.0
+/// - ACL categories: keyspace, read, slow
+/// - Flags: READONLY, TOUCHES_ARBITRARY_KEYS
+/// - Keys: none
+/// - Options: `.pattern`, `.count`, `.type`
+/// - Reference: https://valkey.io/commands/scan/
 struct Scan {
   static constexpr valkey::CommandInfo info{
       .name = "SCAN",
@@ -738,7 +929,7 @@ struct Scan {
   std::optional<std::int64_t> count = {};
   std::optional<std::string_view> type = {};
 
-  // The optional arguments, for the Commands<> overloads that take them.
+  /// The optional arguments, for the Commands<> overloads that take them.
   struct Options {
     std::optional<std::string_view> pattern = {};
     std::optional<std::int64_t> count = {};
@@ -748,8 +939,19 @@ struct Scan {
 void encode(const Scan& c, valkey::resp::Writer& w);
 void for_each_key(const Scan& c, valkey::KeyCallback cb);
 
-// SORT key [BY by-pattern] [LIMIT offset count] [GET get-pattern [GET ...]] [ASC|DESC] [ALPHA]
-// https://valkey.io/commands/sort/
+/// `SORT`: the command's arguments as members.
+///
+/// Syntax: `SORT key [BY by-pattern] [LIMIT offset count] [GET get-pattern [GET ...]] [ASC|DESC] [ALPHA]`
+///
+/// - Since 1.0.0
+/// - ACL categories: write, set, sortedset, list, slow, dangerous
+/// - Flags: WRITE, DENYOOM
+/// - Keys:
+///   1. argv[1], one key (RO, ACCESS)
+///   2. found by the command itself, found by the command itself (RO, ACCESS)
+///   3. found by the command itself, found by the command itself (OW, UPDATE)
+/// - Options: `.by_pattern`, `.limit`, `.get_patterns`, `.order` (`Order::asc`, `Order::desc`), `.alpha`
+/// - Reference: https://valkey.io/commands/sort/
 struct Sort {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true},
@@ -787,7 +989,7 @@ struct Sort {
   std::optional<Order> order = {};
   bool alpha = false;
 
-  // The optional arguments, for the Commands<> overloads that take them.
+  /// The optional arguments, for the Commands<> overloads that take them.
   struct Options {
     std::optional<std::string_view> by_pattern = {};
     std::optional<Limit> limit = {};
@@ -799,8 +1001,19 @@ struct Sort {
 void encode(const Sort& c, valkey::resp::Writer& w);
 void for_each_key(const Sort& c, valkey::KeyCallback cb);
 
-// SORT key [BY by-pattern] [LIMIT offset count] [GET get-pattern [GET ...]] [ASC|DESC] [ALPHA] ...
-// https://valkey.io/commands/sort/ (typed entry point of Sort)
+/// `SORT` (typed entry point of Sort): the command's arguments as members.
+///
+/// Syntax: `SORT key [BY by-pattern] [LIMIT offset count] [GET get-pattern [GET ...]] [ASC|DESC] [ALPHA] STORE destination`
+///
+/// - Since 1.0.0
+/// - ACL categories: write, set, sortedset, list, slow, dangerous
+/// - Flags: WRITE, DENYOOM
+/// - Keys:
+///   1. argv[1], one key (RO, ACCESS)
+///   2. found by the command itself, found by the command itself (RO, ACCESS)
+///   3. found by the command itself, found by the command itself (OW, UPDATE)
+/// - Options: `.by_pattern`, `.limit`, `.get_patterns`, `.order` (`Order::asc`, `Order::desc`), `.alpha`
+/// - Reference: https://valkey.io/commands/sort/
 struct SortStore {
   static constexpr valkey::CommandInfo info = Sort::info;
   using reply_type = std::int64_t;
@@ -816,7 +1029,7 @@ struct SortStore {
   std::optional<Order> order = {};
   bool alpha = false;
 
-  // The optional arguments, for the Commands<> overloads that take them.
+  /// The optional arguments, for the Commands<> overloads that take them.
   struct Options {
     std::optional<std::string_view> by_pattern = {};
     std::optional<Limit> limit = {};
@@ -828,8 +1041,18 @@ struct SortStore {
 void encode(const SortStore& c, valkey::resp::Writer& w);
 void for_each_key(const SortStore& c, valkey::KeyCallback cb);
 
-// SORT_RO key [BY by-pattern] [LIMIT offset count] [GET get-pattern [GET ...]] [ASC|DESC] [ALPHA]
-// https://valkey.io/commands/sort_ro/
+/// `SORT_RO`: the command's arguments as members.
+///
+/// Syntax: `SORT_RO key [BY by-pattern] [LIMIT offset count] [GET get-pattern [GET ...]] [ASC|DESC] [ALPHA]`
+///
+/// - Since 7.0.0
+/// - ACL categories: read, set, sortedset, list, slow, dangerous
+/// - Flags: READONLY
+/// - Keys:
+///   1. argv[1], one key (RO, ACCESS)
+///   2. found by the command itself, found by the command itself (RO, ACCESS)
+/// - Options: `.by_pattern`, `.limit`, `.get_patterns`, `.order` (`Order::asc`, `Order::desc`), `.alpha`
+/// - Reference: https://valkey.io/commands/sort_ro/
 struct SortRo {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true},
@@ -866,7 +1089,7 @@ struct SortRo {
   std::optional<Order> order = {};
   bool alpha = false;
 
-  // The optional arguments, for the Commands<> overloads that take them.
+  /// The optional arguments, for the Commands<> overloads that take them.
   struct Options {
     std::optional<std::string_view> by_pattern = {};
     std::optional<Limit> limit = {};
@@ -878,8 +1101,15 @@ struct SortRo {
 void encode(const SortRo& c, valkey::resp::Writer& w);
 void for_each_key(const SortRo& c, valkey::KeyCallback cb);
 
-// TOUCH key [...]
-// https://valkey.io/commands/touch/
+/// `TOUCH`: the command's arguments as members.
+///
+/// Syntax: `TOUCH key [...]`
+///
+/// - Since 3.2.1
+/// - ACL categories: keyspace, read, fast
+/// - Flags: READONLY, FAST
+/// - Keys: argv[1], keys to the last argument, step 1 (RO)
+/// - Reference: https://valkey.io/commands/touch/
 struct Touch {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = -1, .keystep = 1, .limit = 0, .read = true},
@@ -903,8 +1133,15 @@ struct Touch {
 void encode(const Touch& c, valkey::resp::Writer& w);
 void for_each_key(const Touch& c, valkey::KeyCallback cb);
 
-// TTL key
-// https://valkey.io/commands/ttl/
+/// `TTL`: the command's arguments as members.
+///
+/// Syntax: `TTL key`
+///
+/// - Since 1.0.0
+/// - ACL categories: keyspace, read, fast
+/// - Flags: READONLY, FAST
+/// - Keys: argv[1], one key (RO, ACCESS)
+/// - Reference: https://valkey.io/commands/ttl/
 struct Ttl {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true},
@@ -928,8 +1165,15 @@ struct Ttl {
 void encode(const Ttl& c, valkey::resp::Writer& w);
 void for_each_key(const Ttl& c, valkey::KeyCallback cb);
 
-// TYPE key
-// https://valkey.io/commands/type/
+/// `TYPE`: the command's arguments as members.
+///
+/// Syntax: `TYPE key`
+///
+/// - Since 1.0.0
+/// - ACL categories: keyspace, read, fast
+/// - Flags: READONLY, FAST
+/// - Keys: argv[1], one key (RO)
+/// - Reference: https://valkey.io/commands/type/
 struct Type {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true},
@@ -953,8 +1197,15 @@ struct Type {
 void encode(const Type& c, valkey::resp::Writer& w);
 void for_each_key(const Type& c, valkey::KeyCallback cb);
 
-// UNLINK key [...]
-// https://valkey.io/commands/unlink/
+/// `UNLINK`: the command's arguments as members.
+///
+/// Syntax: `UNLINK key [...]`
+///
+/// - Since 4.0.0
+/// - ACL categories: keyspace, write, fast
+/// - Flags: WRITE, FAST
+/// - Keys: argv[1], keys to the last argument, step 1 (RM, DELETE)
+/// - Reference: https://valkey.io/commands/unlink/
 struct Unlink {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = -1, .keystep = 1, .limit = 0, .write = true},
@@ -978,8 +1229,15 @@ struct Unlink {
 void encode(const Unlink& c, valkey::resp::Writer& w);
 void for_each_key(const Unlink& c, valkey::KeyCallback cb);
 
-// WAIT numreplicas timeout
-// https://valkey.io/commands/wait/
+/// `WAIT`: the command's arguments as members.
+///
+/// Syntax: `WAIT numreplicas timeout`
+///
+/// - Since 3.0.0
+/// - ACL categories: slow, blocking, connection
+/// - Flags: BLOCKING
+/// - Keys: none
+/// - Reference: https://valkey.io/commands/wait/
 struct Wait {
   static constexpr valkey::CommandInfo info{
       .name = "WAIT",
@@ -995,14 +1253,21 @@ struct Wait {
   };
   using reply_type = std::int64_t;
 
-  std::int64_t numreplicas = 0;
+  std::int64_t num_replicas = 0;
   std::int64_t timeout = 0;
 };
 void encode(const Wait& c, valkey::resp::Writer& w);
 void for_each_key(const Wait& c, valkey::KeyCallback cb);
 
-// WAITAOF numlocal numreplicas timeout
-// https://valkey.io/commands/waitaof/
+/// `WAITAOF`: the command's arguments as members.
+///
+/// Syntax: `WAITAOF numlocal numreplicas timeout`
+///
+/// - Since 7.2.0
+/// - ACL categories: slow, blocking, connection
+/// - Flags: BLOCKING
+/// - Keys: none
+/// - Reference: https://valkey.io/commands/waitaof/
 struct Waitaof {
   static constexpr valkey::CommandInfo info{
       .name = "WAITAOF",
@@ -1018,8 +1283,8 @@ struct Waitaof {
   };
   using reply_type = std::pair<std::int64_t, double>;
 
-  std::int64_t numlocal = 0;
-  std::int64_t numreplicas = 0;
+  std::int64_t num_local = 0;
+  std::int64_t num_replicas = 0;
   std::int64_t timeout = 0;
 };
 void encode(const Waitaof& c, valkey::resp::Writer& w);

@@ -20,8 +20,16 @@ class Reply;
 
 namespace valkey::cmd {
 
-// GEOADD key [NX|XX] [CH] longitude latitude member [...]
-// https://valkey.io/commands/geoadd/
+/// `GEOADD`: the command's arguments as members.
+///
+/// Syntax: `GEOADD key [NX|XX] [CH] longitude latitude member [...]`
+///
+/// - Since 3.2.0
+/// - ACL categories: write, geo, slow
+/// - Flags: WRITE, DENYOOM
+/// - Keys: argv[1], one key (RW, UPDATE)
+/// - Options: `.condition` (`Condition::nx`, `Condition::xx`), `.change`
+/// - Reference: https://valkey.io/commands/geoadd/
 struct Geoadd {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true, .write = true},
@@ -56,7 +64,7 @@ struct Geoadd {
   std::optional<Condition> condition = {};
   bool change = false;
 
-  // The optional arguments, for the Commands<> overloads that take them.
+  /// The optional arguments, for the Commands<> overloads that take them.
   struct Options {
     std::optional<Condition> condition = {};
     bool change = false;
@@ -65,8 +73,16 @@ struct Geoadd {
 void encode(const Geoadd& c, valkey::resp::Writer& w);
 void for_each_key(const Geoadd& c, valkey::KeyCallback cb);
 
-// GEODIST key member1 member2 [m|km|ft|mi]
-// https://valkey.io/commands/geodist/
+/// `GEODIST`: the command's arguments as members.
+///
+/// Syntax: `GEODIST key member1 member2 [m|km|ft|mi]`
+///
+/// - Since 3.2.0
+/// - ACL categories: read, geo, slow
+/// - Flags: READONLY
+/// - Keys: argv[1], one key (RO, ACCESS)
+/// - Options: `.unit` (`Unit::m`, `Unit::km`, `Unit::ft`, `Unit::mi`)
+/// - Reference: https://valkey.io/commands/geodist/
 struct Geodist {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true},
@@ -97,7 +113,7 @@ struct Geodist {
   std::string_view member2 = {};
   std::optional<Unit> unit = {};
 
-  // The optional arguments, for the Commands<> overloads that take them.
+  /// The optional arguments, for the Commands<> overloads that take them.
   struct Options {
     std::optional<Unit> unit = {};
   };
@@ -105,8 +121,16 @@ struct Geodist {
 void encode(const Geodist& c, valkey::resp::Writer& w);
 void for_each_key(const Geodist& c, valkey::KeyCallback cb);
 
-// GEOHASH key [member [...]]
-// https://valkey.io/commands/geohash/
+/// `GEOHASH`: the command's arguments as members.
+///
+/// Syntax: `GEOHASH key [member [...]]`
+///
+/// - Since 3.2.0
+/// - ACL categories: read, geo, slow
+/// - Flags: READONLY
+/// - Keys: argv[1], one key (RO, ACCESS)
+/// - Options: `.members`
+/// - Reference: https://valkey.io/commands/geohash/
 struct Geohash {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true},
@@ -128,7 +152,7 @@ struct Geohash {
   std::string_view key = {};
   valkey::View<std::string_view> members = {};
 
-  // The optional arguments, for the Commands<> overloads that take them.
+  /// The optional arguments, for the Commands<> overloads that take them.
   struct Options {
     valkey::View<std::string_view> members = {};
   };
@@ -136,8 +160,16 @@ struct Geohash {
 void encode(const Geohash& c, valkey::resp::Writer& w);
 void for_each_key(const Geohash& c, valkey::KeyCallback cb);
 
-// GEOPOS key [member [...]]
-// https://valkey.io/commands/geopos/
+/// `GEOPOS`: the command's arguments as members.
+///
+/// Syntax: `GEOPOS key [member [...]]`
+///
+/// - Since 3.2.0
+/// - ACL categories: read, geo, slow
+/// - Flags: READONLY
+/// - Keys: argv[1], one key (RO, ACCESS)
+/// - Options: `.members`
+/// - Reference: https://valkey.io/commands/geopos/
 struct Geopos {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true},
@@ -159,7 +191,7 @@ struct Geopos {
   std::string_view key = {};
   valkey::View<std::string_view> members = {};
 
-  // The optional arguments, for the Commands<> overloads that take them.
+  /// The optional arguments, for the Commands<> overloads that take them.
   struct Options {
     valkey::View<std::string_view> members = {};
   };
@@ -167,8 +199,19 @@ struct Geopos {
 void encode(const Geopos& c, valkey::resp::Writer& w);
 void for_each_key(const Geopos& c, valkey::KeyCallback cb);
 
-// GEORADIUS key longitude latitude radius <m|km|ft|mi> [WITHCOORD] [WITHDIST] [WITHHASH] [COUNT...
-// https://valkey.io/commands/georadius/
+/// `GEORADIUS`: the command's arguments as members.
+///
+/// Syntax: `GEORADIUS key longitude latitude radius <m|km|ft|mi> [WITHCOORD] [WITHDIST] [WITHHASH] [COUNT count [ANY]] [ASC|DESC] [STORE storekey|STOREDIST storedistkey]`
+///
+/// - Since 3.2.0
+/// - ACL categories: write, geo, slow
+/// - Flags: WRITE, DENYOOM
+/// - Keys:
+///   1. argv[1], one key (RO, ACCESS)
+///   2. after `STORE` (searched from argv[6]), one key (OW, UPDATE, VARIABLE_FLAGS)
+///   3. after `STOREDIST` (searched from argv[6]), one key (OW, UPDATE, VARIABLE_FLAGS)
+/// - Options: `.with_coord`, `.with_dist`, `.with_hash`, `.count`, `.order` (`Order::asc`, `Order::desc`), `.store` (`Store`, `StoreDist`)
+/// - Reference: https://valkey.io/commands/georadius/
 struct Georadius {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true},
@@ -207,32 +250,32 @@ struct Georadius {
   };
 
   struct Store {
-    std::string_view storekey = {};
+    std::string_view store_key = {};
   };
 
-  struct Storedist {
-    std::string_view storedistkey = {};
+  struct StoreDist {
+    std::string_view store_dist_key = {};
   };
 
-  using Store2 = std::variant<Store, Storedist>;
+  using Store2 = std::variant<Store, StoreDist>;
 
   std::string_view key = {};
   double longitude = 0;
   double latitude = 0;
   double radius = 0;
   Unit unit = Georadius::Unit::m;
-  bool withcoord = false;
-  bool withdist = false;
-  bool withhash = false;
+  bool with_coord = false;
+  bool with_dist = false;
+  bool with_hash = false;
   std::optional<Count> count = {};
   std::optional<Order> order = {};
   std::optional<Store2> store = {};
 
-  // The optional arguments, for the Commands<> overloads that take them.
+  /// The optional arguments, for the Commands<> overloads that take them.
   struct Options {
-    bool withcoord = false;
-    bool withdist = false;
-    bool withhash = false;
+    bool with_coord = false;
+    bool with_dist = false;
+    bool with_hash = false;
     std::optional<Count> count = {};
     std::optional<Order> order = {};
     std::optional<Store2> store = {};
@@ -241,9 +284,20 @@ struct Georadius {
 void encode(const Georadius& c, valkey::resp::Writer& w);
 void for_each_key(const Georadius& c, valkey::KeyCallback cb);
 
-// GEORADIUSBYMEMBER key member radius <m|km|ft|mi> [WITHCOORD] [WITHDIST] [WITHHASH] [COUNT cou...
-// https://valkey.io/commands/georadiusbymember/
-struct Georadiusbymember {
+/// `GEORADIUSBYMEMBER`: the command's arguments as members.
+///
+/// Syntax: `GEORADIUSBYMEMBER key member radius <m|km|ft|mi> [WITHCOORD] [WITHDIST] [WITHHASH] [COUNT count [ANY]] [ASC|DESC] [STORE storekey|STOREDIST storedistkey]`
+///
+/// - Since 3.2.0
+/// - ACL categories: write, geo, slow
+/// - Flags: WRITE, DENYOOM
+/// - Keys:
+///   1. argv[1], one key (RO, ACCESS)
+///   2. after `STORE` (searched from argv[5]), one key (OW, UPDATE, VARIABLE_FLAGS)
+///   3. after `STOREDIST` (searched from argv[5]), one key (OW, UPDATE, VARIABLE_FLAGS)
+/// - Options: `.with_coord`, `.with_dist`, `.with_hash`, `.count`, `.order` (`Order::asc`, `Order::desc`), `.store` (`Store`, `StoreDist`)
+/// - Reference: https://valkey.io/commands/georadiusbymember/
+struct GeoradiusByMember {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true},
       {.begin = valkey::KeySpec::Begin::keyword, .keyword = "STORE", .keyword_startfrom = 5, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .write = true},
@@ -281,42 +335,50 @@ struct Georadiusbymember {
   };
 
   struct Store {
-    std::string_view storekey = {};
+    std::string_view store_key = {};
   };
 
-  struct Storedist {
-    std::string_view storedistkey = {};
+  struct StoreDist {
+    std::string_view store_dist_key = {};
   };
 
-  using Store2 = std::variant<Store, Storedist>;
+  using Store2 = std::variant<Store, StoreDist>;
 
   std::string_view key = {};
   std::string_view member = {};
   double radius = 0;
-  Unit unit = Georadiusbymember::Unit::m;
-  bool withcoord = false;
-  bool withdist = false;
-  bool withhash = false;
+  Unit unit = GeoradiusByMember::Unit::m;
+  bool with_coord = false;
+  bool with_dist = false;
+  bool with_hash = false;
   std::optional<Count> count = {};
   std::optional<Order> order = {};
   std::optional<Store2> store = {};
 
-  // The optional arguments, for the Commands<> overloads that take them.
+  /// The optional arguments, for the Commands<> overloads that take them.
   struct Options {
-    bool withcoord = false;
-    bool withdist = false;
-    bool withhash = false;
+    bool with_coord = false;
+    bool with_dist = false;
+    bool with_hash = false;
     std::optional<Count> count = {};
     std::optional<Order> order = {};
     std::optional<Store2> store = {};
   };
 };
-void encode(const Georadiusbymember& c, valkey::resp::Writer& w);
-void for_each_key(const Georadiusbymember& c, valkey::KeyCallback cb);
+void encode(const GeoradiusByMember& c, valkey::resp::Writer& w);
+void for_each_key(const GeoradiusByMember& c, valkey::KeyCallback cb);
 
-// GEORADIUSBYMEMBER_RO key member radius <m|km|ft|mi> [WITHCOORD] [WITHDIST] [WITHHASH] [COUNT ...
-// https://valkey.io/commands/georadiusbymember_ro/
-struct GeoradiusbymemberRo {
+/// `GEORADIUSBYMEMBER_RO`: the command's arguments as members.
+///
+/// Syntax: `GEORADIUSBYMEMBER_RO key member radius <m|km|ft|mi> [WITHCOORD] [WITHDIST] [WITHHASH] [COUNT count [ANY]] [ASC|DESC]`
+///
+/// - Since 3.2.10
+/// - ACL categories: read, geo, slow
+/// - Flags: READONLY
+/// - Keys: argv[1], one key (RO, ACCESS)
+/// - Options: `.with_coord`, `.with_dist`, `.with_hash`, `.count`, `.order` (`Order::asc`, `Order::desc`)
+/// - Reference: https://valkey.io/commands/georadiusbymember_ro/
+struct GeoradiusByMemberRo {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true},
   };
@@ -354,27 +416,35 @@ struct GeoradiusbymemberRo {
   std::string_view key = {};
   std::string_view member = {};
   double radius = 0;
-  Unit unit = GeoradiusbymemberRo::Unit::m;
-  bool withcoord = false;
-  bool withdist = false;
-  bool withhash = false;
+  Unit unit = GeoradiusByMemberRo::Unit::m;
+  bool with_coord = false;
+  bool with_dist = false;
+  bool with_hash = false;
   std::optional<Count> count = {};
   std::optional<Order> order = {};
 
-  // The optional arguments, for the Commands<> overloads that take them.
+  /// The optional arguments, for the Commands<> overloads that take them.
   struct Options {
-    bool withcoord = false;
-    bool withdist = false;
-    bool withhash = false;
+    bool with_coord = false;
+    bool with_dist = false;
+    bool with_hash = false;
     std::optional<Count> count = {};
     std::optional<Order> order = {};
   };
 };
-void encode(const GeoradiusbymemberRo& c, valkey::resp::Writer& w);
-void for_each_key(const GeoradiusbymemberRo& c, valkey::KeyCallback cb);
+void encode(const GeoradiusByMemberRo& c, valkey::resp::Writer& w);
+void for_each_key(const GeoradiusByMemberRo& c, valkey::KeyCallback cb);
 
-// GEORADIUS_RO key longitude latitude radius <m|km|ft|mi> [WITHCOORD] [WITHDIST] [WITHHASH] [CO...
-// https://valkey.io/commands/georadius_ro/
+/// `GEORADIUS_RO`: the command's arguments as members.
+///
+/// Syntax: `GEORADIUS_RO key longitude latitude radius <m|km|ft|mi> [WITHCOORD] [WITHDIST] [WITHHASH] [COUNT count [ANY]] [ASC|DESC]`
+///
+/// - Since 3.2.10
+/// - ACL categories: read, geo, slow
+/// - Flags: READONLY
+/// - Keys: argv[1], one key (RO, ACCESS)
+/// - Options: `.with_coord`, `.with_dist`, `.with_hash`, `.count`, `.order` (`Order::asc`, `Order::desc`)
+/// - Reference: https://valkey.io/commands/georadius_ro/
 struct GeoradiusRo {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true},
@@ -415,17 +485,17 @@ struct GeoradiusRo {
   double latitude = 0;
   double radius = 0;
   Unit unit = GeoradiusRo::Unit::m;
-  bool withcoord = false;
-  bool withdist = false;
-  bool withhash = false;
+  bool with_coord = false;
+  bool with_dist = false;
+  bool with_hash = false;
   std::optional<Count> count = {};
   std::optional<Order> order = {};
 
-  // The optional arguments, for the Commands<> overloads that take them.
+  /// The optional arguments, for the Commands<> overloads that take them.
   struct Options {
-    bool withcoord = false;
-    bool withdist = false;
-    bool withhash = false;
+    bool with_coord = false;
+    bool with_dist = false;
+    bool with_hash = false;
     std::optional<Count> count = {};
     std::optional<Order> order = {};
   };
@@ -433,8 +503,16 @@ struct GeoradiusRo {
 void encode(const GeoradiusRo& c, valkey::resp::Writer& w);
 void for_each_key(const GeoradiusRo& c, valkey::KeyCallback cb);
 
-// GEOSEARCH key [FROMMEMBER member|FROMLONLAT longitude latitude] <BYRADIUS radius <m|km|ft|mi>...
-// https://valkey.io/commands/geosearch/
+/// `GEOSEARCH`: the command's arguments as members.
+///
+/// Syntax: `GEOSEARCH key [FROMMEMBER member|FROMLONLAT longitude latitude] <BYRADIUS radius <m|km|ft|mi>|BYBOX width height <m|km|ft|mi>|BYPOLYGON num-vertices longitude latitude [...]> [ASC|DESC] [COUNT count [ANY]]`
+///
+/// - Since 6.2.0
+/// - ACL categories: read, geo, slow
+/// - Flags: READONLY
+/// - Keys: argv[1], one key (RO, ACCESS)
+/// - Options: `.from` (`FromMember`, `FromLonLat`), `.order` (`Order::asc`, `Order::desc`), `.count`
+/// - Reference: https://valkey.io/commands/geosearch/
 struct Geosearch {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true},
@@ -453,16 +531,16 @@ struct Geosearch {
   };
   using reply_type = std::vector<std::string>;
 
-  struct Frommember {
+  struct FromMember {
     std::string_view member = {};
   };
 
-  struct Fromlonlat {
+  struct FromLonLat {
     double longitude = 0;
     double latitude = 0;
   };
 
-  using From = std::variant<Frommember, Fromlonlat>;
+  using From = std::variant<FromMember, FromLonLat>;
 
   enum class Unit : std::uint8_t {
     m,
@@ -471,22 +549,22 @@ struct Geosearch {
     mi,
   };
 
-  struct Circle {
+  struct ByRadius {
     double radius = 0;
     Unit unit = Unit::m;
   };
 
-  struct Box {
+  struct ByBox {
     double width = 0;
     double height = 0;
     Unit unit = Unit::m;
   };
 
-  struct Polygon {
+  struct ByPolygon {
     valkey::View<std::pair<double, double>> vertices = {};
   };
 
-  using By = std::variant<Circle, Box, Polygon>;
+  using By = std::variant<ByRadius, ByBox, ByPolygon>;
 
   enum class Order : std::uint8_t {
     asc,
@@ -504,7 +582,7 @@ struct Geosearch {
   std::optional<Order> order = {};
   std::optional<Count> count = {};
 
-  // The optional arguments, for the Commands<> overloads that take them.
+  /// The optional arguments, for the Commands<> overloads that take them.
   struct Options {
     std::optional<From> from = {};
     std::optional<Order> order = {};
@@ -514,19 +592,27 @@ struct Geosearch {
 void encode(const Geosearch& c, valkey::resp::Writer& w);
 void for_each_key(const Geosearch& c, valkey::KeyCallback cb);
 
-// GEOSEARCH key [FROMMEMBER member|FROMLONLAT longitude latitude] <BYRADIUS radius <m|km|ft|mi>...
-// https://valkey.io/commands/geosearch/ (typed entry point of Geosearch)
+/// `GEOSEARCH` (typed entry point of Geosearch): the command's arguments as members.
+///
+/// Syntax: `GEOSEARCH key [FROMMEMBER member|FROMLONLAT longitude latitude] <BYRADIUS radius <m|km|ft|mi>|BYBOX width height <m|km|ft|mi>|BYPOLYGON num-vertices longitude latitude [...]> [ASC|DESC] [COUNT count [ANY]] WITHCOORD WITHDIST WITHHASH`
+///
+/// - Since 6.2.0
+/// - ACL categories: read, geo, slow
+/// - Flags: READONLY
+/// - Keys: argv[1], one key (RO, ACCESS)
+/// - Options: `.from` (`FromMember`, `FromLonLat`), `.order` (`Order::asc`, `Order::desc`), `.count`
+/// - Reference: https://valkey.io/commands/geosearch/
 struct GeosearchDetailed {
   static constexpr valkey::CommandInfo info = Geosearch::info;
   using reply_type = std::vector<std::tuple<std::string, double, std::int64_t, std::pair<double, double>>>;
 
-  using Frommember = Geosearch::Frommember;
-  using Fromlonlat = Geosearch::Fromlonlat;
+  using FromMember = Geosearch::FromMember;
+  using FromLonLat = Geosearch::FromLonLat;
   using From = Geosearch::From;
   using Unit = Geosearch::Unit;
-  using Circle = Geosearch::Circle;
-  using Box = Geosearch::Box;
-  using Polygon = Geosearch::Polygon;
+  using ByRadius = Geosearch::ByRadius;
+  using ByBox = Geosearch::ByBox;
+  using ByPolygon = Geosearch::ByPolygon;
   using By = Geosearch::By;
   using Order = Geosearch::Order;
   using Count = Geosearch::Count;
@@ -537,7 +623,7 @@ struct GeosearchDetailed {
   std::optional<Order> order = {};
   std::optional<Count> count = {};
 
-  // The optional arguments, for the Commands<> overloads that take them.
+  /// The optional arguments, for the Commands<> overloads that take them.
   struct Options {
     std::optional<From> from = {};
     std::optional<Order> order = {};
@@ -547,8 +633,18 @@ struct GeosearchDetailed {
 void encode(const GeosearchDetailed& c, valkey::resp::Writer& w);
 void for_each_key(const GeosearchDetailed& c, valkey::KeyCallback cb);
 
-// GEOSEARCHSTORE destination source [FROMMEMBER member|FROMLONLAT longitude latitude] <BYRADIUS...
-// https://valkey.io/commands/geosearchstore/
+/// `GEOSEARCHSTORE`: the command's arguments as members.
+///
+/// Syntax: `GEOSEARCHSTORE destination source [FROMMEMBER member|FROMLONLAT longitude latitude] <BYRADIUS radius <m|km|ft|mi>|BYBOX width height <m|km|ft|mi>|BYPOLYGON num-vertices longitude latitude [...]> [ASC|DESC] [COUNT count [ANY]] [STOREDIST]`
+///
+/// - Since 6.2.0
+/// - ACL categories: write, geo, slow
+/// - Flags: WRITE, DENYOOM
+/// - Keys:
+///   1. argv[1], one key (OW, UPDATE)
+///   2. argv[2], one key (RO, ACCESS)
+/// - Options: `.from` (`FromMember`, `FromLonLat`), `.order` (`Order::asc`, `Order::desc`), `.count`, `.store_dist`
+/// - Reference: https://valkey.io/commands/geosearchstore/
 struct Geosearchstore {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .write = true},
@@ -568,16 +664,16 @@ struct Geosearchstore {
   };
   using reply_type = std::int64_t;
 
-  struct Frommember {
+  struct FromMember {
     std::string_view member = {};
   };
 
-  struct Fromlonlat {
+  struct FromLonLat {
     double longitude = 0;
     double latitude = 0;
   };
 
-  using From = std::variant<Frommember, Fromlonlat>;
+  using From = std::variant<FromMember, FromLonLat>;
 
   enum class Unit : std::uint8_t {
     m,
@@ -586,22 +682,22 @@ struct Geosearchstore {
     mi,
   };
 
-  struct Circle {
+  struct ByRadius {
     double radius = 0;
     Unit unit = Unit::m;
   };
 
-  struct Box {
+  struct ByBox {
     double width = 0;
     double height = 0;
     Unit unit = Unit::m;
   };
 
-  struct Polygon {
+  struct ByPolygon {
     valkey::View<std::pair<double, double>> vertices = {};
   };
 
-  using By = std::variant<Circle, Box, Polygon>;
+  using By = std::variant<ByRadius, ByBox, ByPolygon>;
 
   enum class Order : std::uint8_t {
     asc,
@@ -619,14 +715,14 @@ struct Geosearchstore {
   std::optional<From> from = {};
   std::optional<Order> order = {};
   std::optional<Count> count = {};
-  bool storedist = false;
+  bool store_dist = false;
 
-  // The optional arguments, for the Commands<> overloads that take them.
+  /// The optional arguments, for the Commands<> overloads that take them.
   struct Options {
     std::optional<From> from = {};
     std::optional<Order> order = {};
     std::optional<Count> count = {};
-    bool storedist = false;
+    bool store_dist = false;
   };
 };
 void encode(const Geosearchstore& c, valkey::resp::Writer& w);

@@ -16,8 +16,15 @@
 
 namespace valkey::cmd {
 
-// HDEL key field [...]
-// https://valkey.io/commands/hdel/
+/// `HDEL`: the command's arguments as members.
+///
+/// Syntax: `HDEL key field [...]`
+///
+/// - Since 2.0.0
+/// - ACL categories: write, hash, fast
+/// - Flags: WRITE, FAST
+/// - Keys: argv[1], one key (RW, DELETE)
+/// - Reference: https://valkey.io/commands/hdel/
 struct Hdel {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true, .write = true},
@@ -42,8 +49,15 @@ struct Hdel {
 void encode(const Hdel& c, valkey::resp::Writer& w);
 void for_each_key(const Hdel& c, valkey::KeyCallback cb);
 
-// HEXISTS key field
-// https://valkey.io/commands/hexists/
+/// `HEXISTS`: the command's arguments as members.
+///
+/// Syntax: `HEXISTS key field`
+///
+/// - Since 2.0.0
+/// - ACL categories: read, hash, fast
+/// - Flags: READONLY, FAST
+/// - Keys: argv[1], one key (RO)
+/// - Reference: https://valkey.io/commands/hexists/
 struct Hexists {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true},
@@ -68,8 +82,16 @@ struct Hexists {
 void encode(const Hexists& c, valkey::resp::Writer& w);
 void for_each_key(const Hexists& c, valkey::KeyCallback cb);
 
-// HEXPIRE key seconds [NX|XX|GT|LT] FIELDS numfields field [...]
-// https://valkey.io/commands/hexpire/
+/// `HEXPIRE`: the command's arguments as members.
+///
+/// Syntax: `HEXPIRE key seconds [NX|XX|GT|LT] FIELDS numfields field [...]`
+///
+/// - Since 9.0.0
+/// - ACL categories: write, hash, fast
+/// - Flags: WRITE, FAST
+/// - Keys: argv[1], one key (RW, UPDATE)
+/// - Options: `.condition` (`Condition::nx`, `Condition::xx`, `Condition::gt`, `Condition::lt`)
+/// - Reference: https://valkey.io/commands/hexpire/
 struct Hexpire {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true, .write = true},
@@ -100,7 +122,7 @@ struct Hexpire {
   valkey::View<std::string_view> fields = {};
   std::optional<Condition> condition = {};
 
-  // The optional arguments, for the Commands<> overloads that take them.
+  /// The optional arguments, for the Commands<> overloads that take them.
   struct Options {
     std::optional<Condition> condition = {};
   };
@@ -108,8 +130,16 @@ struct Hexpire {
 void encode(const Hexpire& c, valkey::resp::Writer& w);
 void for_each_key(const Hexpire& c, valkey::KeyCallback cb);
 
-// HEXPIREAT key unix-time-seconds [NX|XX|GT|LT] FIELDS numfields field [...]
-// https://valkey.io/commands/hexpireat/
+/// `HEXPIREAT`: the command's arguments as members.
+///
+/// Syntax: `HEXPIREAT key unix-time-seconds [NX|XX|GT|LT] FIELDS numfields field [...]`
+///
+/// - Since 9.0.0
+/// - ACL categories: write, hash, fast
+/// - Flags: WRITE, FAST
+/// - Keys: argv[1], one key (RW, UPDATE)
+/// - Options: `.condition` (`Condition::nx`, `Condition::xx`, `Condition::gt`, `Condition::lt`)
+/// - Reference: https://valkey.io/commands/hexpireat/
 struct Hexpireat {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true, .write = true},
@@ -140,7 +170,7 @@ struct Hexpireat {
   valkey::View<std::string_view> fields = {};
   std::optional<Condition> condition = {};
 
-  // The optional arguments, for the Commands<> overloads that take them.
+  /// The optional arguments, for the Commands<> overloads that take them.
   struct Options {
     std::optional<Condition> condition = {};
   };
@@ -148,8 +178,15 @@ struct Hexpireat {
 void encode(const Hexpireat& c, valkey::resp::Writer& w);
 void for_each_key(const Hexpireat& c, valkey::KeyCallback cb);
 
-// HEXPIRETIME key FIELDS numfields field [...]
-// https://valkey.io/commands/hexpiretime/
+/// `HEXPIRETIME`: the command's arguments as members.
+///
+/// Syntax: `HEXPIRETIME key FIELDS numfields field [...]`
+///
+/// - Since 9.0.0
+/// - ACL categories: read, hash, fast
+/// - Flags: READONLY, FAST
+/// - Keys: argv[1], one key (RO, ACCESS)
+/// - Reference: https://valkey.io/commands/hexpiretime/
 struct Hexpiretime {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true},
@@ -174,8 +211,15 @@ struct Hexpiretime {
 void encode(const Hexpiretime& c, valkey::resp::Writer& w);
 void for_each_key(const Hexpiretime& c, valkey::KeyCallback cb);
 
-// HGET key field
-// https://valkey.io/commands/hget/
+/// `HGET`: the command's arguments as members.
+///
+/// Syntax: `HGET key field`
+///
+/// - Since 2.0.0
+/// - ACL categories: read, hash, fast
+/// - Flags: READONLY, FAST
+/// - Keys: argv[1], one key (RO, ACCESS)
+/// - Reference: https://valkey.io/commands/hget/
 struct Hget {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true},
@@ -200,8 +244,15 @@ struct Hget {
 void encode(const Hget& c, valkey::resp::Writer& w);
 void for_each_key(const Hget& c, valkey::KeyCallback cb);
 
-// HGETALL key
-// https://valkey.io/commands/hgetall/
+/// `HGETALL`: the command's arguments as members.
+///
+/// Syntax: `HGETALL key`
+///
+/// - Since 2.0.0
+/// - ACL categories: read, hash, slow
+/// - Flags: READONLY
+/// - Keys: argv[1], one key (RO, ACCESS)
+/// - Reference: https://valkey.io/commands/hgetall/
 struct Hgetall {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true},
@@ -225,8 +276,15 @@ struct Hgetall {
 void encode(const Hgetall& c, valkey::resp::Writer& w);
 void for_each_key(const Hgetall& c, valkey::KeyCallback cb);
 
-// HGETDEL key FIELDS numfields field [...]
-// https://valkey.io/commands/hgetdel/
+/// `HGETDEL`: the command's arguments as members.
+///
+/// Syntax: `HGETDEL key FIELDS numfields field [...]`
+///
+/// - Since 9.1.0
+/// - ACL categories: write, hash, fast
+/// - Flags: WRITE, FAST
+/// - Keys: argv[1], one key (RW, ACCESS, DELETE)
+/// - Reference: https://valkey.io/commands/hgetdel/
 struct Hgetdel {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true, .write = true},
@@ -251,8 +309,16 @@ struct Hgetdel {
 void encode(const Hgetdel& c, valkey::resp::Writer& w);
 void for_each_key(const Hgetdel& c, valkey::KeyCallback cb);
 
-// HGETEX key [EX seconds|PX milliseconds|EXAT unix-time-seconds|PXAT unix-time-milliseconds|PER...
-// https://valkey.io/commands/hgetex/
+/// `HGETEX`: the command's arguments as members.
+///
+/// Syntax: `HGETEX key [EX seconds|PX milliseconds|EXAT unix-time-seconds|PXAT unix-time-milliseconds|PERSIST] FIELDS numfields field [...]`
+///
+/// - Since 9.0.0
+/// - ACL categories: write, hash, fast
+/// - Flags: WRITE, FAST
+/// - Keys: argv[1], one key (RW, ACCESS, UPDATE)
+/// - Options: `.expiration` (`Ex`, `Px`, `Exat`, `Pxat`, `Persist`)
+/// - Reference: https://valkey.io/commands/hgetex/
 struct Hgetex {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true, .write = true},
@@ -294,7 +360,7 @@ struct Hgetex {
   valkey::View<std::string_view> fields = {};
   std::optional<Expiration> expiration = {};
 
-  // The optional arguments, for the Commands<> overloads that take them.
+  /// The optional arguments, for the Commands<> overloads that take them.
   struct Options {
     std::optional<Expiration> expiration = {};
   };
@@ -302,8 +368,15 @@ struct Hgetex {
 void encode(const Hgetex& c, valkey::resp::Writer& w);
 void for_each_key(const Hgetex& c, valkey::KeyCallback cb);
 
-// HINCRBY key field increment
-// https://valkey.io/commands/hincrby/
+/// `HINCRBY`: the command's arguments as members.
+///
+/// Syntax: `HINCRBY key field increment`
+///
+/// - Since 2.0.0
+/// - ACL categories: write, hash, fast
+/// - Flags: WRITE, DENYOOM, FAST
+/// - Keys: argv[1], one key (RW, ACCESS, UPDATE)
+/// - Reference: https://valkey.io/commands/hincrby/
 struct Hincrby {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true, .write = true},
@@ -329,8 +402,15 @@ struct Hincrby {
 void encode(const Hincrby& c, valkey::resp::Writer& w);
 void for_each_key(const Hincrby& c, valkey::KeyCallback cb);
 
-// HINCRBYFLOAT key field increment
-// https://valkey.io/commands/hincrbyfloat/
+/// `HINCRBYFLOAT`: the command's arguments as members.
+///
+/// Syntax: `HINCRBYFLOAT key field increment`
+///
+/// - Since 2.6.0
+/// - ACL categories: write, hash, fast
+/// - Flags: WRITE, DENYOOM, FAST
+/// - Keys: argv[1], one key (RW, ACCESS, UPDATE)
+/// - Reference: https://valkey.io/commands/hincrbyfloat/
 struct Hincrbyfloat {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true, .write = true},
@@ -356,8 +436,15 @@ struct Hincrbyfloat {
 void encode(const Hincrbyfloat& c, valkey::resp::Writer& w);
 void for_each_key(const Hincrbyfloat& c, valkey::KeyCallback cb);
 
-// HKEYS key
-// https://valkey.io/commands/hkeys/
+/// `HKEYS`: the command's arguments as members.
+///
+/// Syntax: `HKEYS key`
+///
+/// - Since 2.0.0
+/// - ACL categories: read, hash, slow
+/// - Flags: READONLY
+/// - Keys: argv[1], one key (RO, ACCESS)
+/// - Reference: https://valkey.io/commands/hkeys/
 struct Hkeys {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true},
@@ -381,8 +468,15 @@ struct Hkeys {
 void encode(const Hkeys& c, valkey::resp::Writer& w);
 void for_each_key(const Hkeys& c, valkey::KeyCallback cb);
 
-// HLEN key
-// https://valkey.io/commands/hlen/
+/// `HLEN`: the command's arguments as members.
+///
+/// Syntax: `HLEN key`
+///
+/// - Since 2.0.0
+/// - ACL categories: read, hash, fast
+/// - Flags: READONLY, FAST
+/// - Keys: argv[1], one key (RO)
+/// - Reference: https://valkey.io/commands/hlen/
 struct Hlen {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true},
@@ -406,8 +500,15 @@ struct Hlen {
 void encode(const Hlen& c, valkey::resp::Writer& w);
 void for_each_key(const Hlen& c, valkey::KeyCallback cb);
 
-// HMGET key field [...]
-// https://valkey.io/commands/hmget/
+/// `HMGET`: the command's arguments as members.
+///
+/// Syntax: `HMGET key field [...]`
+///
+/// - Since 2.0.0
+/// - ACL categories: read, hash, fast
+/// - Flags: READONLY, FAST
+/// - Keys: argv[1], one key (RO, ACCESS)
+/// - Reference: https://valkey.io/commands/hmget/
 struct Hmget {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true},
@@ -432,8 +533,15 @@ struct Hmget {
 void encode(const Hmget& c, valkey::resp::Writer& w);
 void for_each_key(const Hmget& c, valkey::KeyCallback cb);
 
-// HMSET key field value [...]
-// https://valkey.io/commands/hmset/
+/// `HMSET`: the command's arguments as members.
+///
+/// Syntax: `HMSET key field value [...]`
+///
+/// - Since 2.0.0
+/// - ACL categories: write, hash, fast
+/// - Flags: WRITE, DENYOOM, FAST
+/// - Keys: argv[1], one key (RW, UPDATE)
+/// - Reference: https://valkey.io/commands/hmset/
 struct Hmset {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true, .write = true},
@@ -458,8 +566,15 @@ struct Hmset {
 void encode(const Hmset& c, valkey::resp::Writer& w);
 void for_each_key(const Hmset& c, valkey::KeyCallback cb);
 
-// HPERSIST key FIELDS numfields field [...]
-// https://valkey.io/commands/hpersist/
+/// `HPERSIST`: the command's arguments as members.
+///
+/// Syntax: `HPERSIST key FIELDS numfields field [...]`
+///
+/// - Since 9.0.0
+/// - ACL categories: write, hash, fast
+/// - Flags: WRITE, FAST
+/// - Keys: argv[1], one key (RW, UPDATE)
+/// - Reference: https://valkey.io/commands/hpersist/
 struct Hpersist {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true, .write = true},
@@ -484,8 +599,16 @@ struct Hpersist {
 void encode(const Hpersist& c, valkey::resp::Writer& w);
 void for_each_key(const Hpersist& c, valkey::KeyCallback cb);
 
-// HPEXPIRE key milliseconds [NX|XX|GT|LT] FIELDS numfields field [...]
-// https://valkey.io/commands/hpexpire/
+/// `HPEXPIRE`: the command's arguments as members.
+///
+/// Syntax: `HPEXPIRE key milliseconds [NX|XX|GT|LT] FIELDS numfields field [...]`
+///
+/// - Since 9.0.0
+/// - ACL categories: write, hash, fast
+/// - Flags: WRITE, FAST
+/// - Keys: argv[1], one key (RW, UPDATE)
+/// - Options: `.condition` (`Condition::nx`, `Condition::xx`, `Condition::gt`, `Condition::lt`)
+/// - Reference: https://valkey.io/commands/hpexpire/
 struct Hpexpire {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true, .write = true},
@@ -516,7 +639,7 @@ struct Hpexpire {
   valkey::View<std::string_view> fields = {};
   std::optional<Condition> condition = {};
 
-  // The optional arguments, for the Commands<> overloads that take them.
+  /// The optional arguments, for the Commands<> overloads that take them.
   struct Options {
     std::optional<Condition> condition = {};
   };
@@ -524,8 +647,16 @@ struct Hpexpire {
 void encode(const Hpexpire& c, valkey::resp::Writer& w);
 void for_each_key(const Hpexpire& c, valkey::KeyCallback cb);
 
-// HPEXPIREAT key unix-time-milliseconds [NX|XX|GT|LT] FIELDS numfields field [...]
-// https://valkey.io/commands/hpexpireat/
+/// `HPEXPIREAT`: the command's arguments as members.
+///
+/// Syntax: `HPEXPIREAT key unix-time-milliseconds [NX|XX|GT|LT] FIELDS numfields field [...]`
+///
+/// - Since 9.0.0
+/// - ACL categories: write, hash, fast
+/// - Flags: WRITE, FAST
+/// - Keys: argv[1], one key (RW, UPDATE)
+/// - Options: `.condition` (`Condition::nx`, `Condition::xx`, `Condition::gt`, `Condition::lt`)
+/// - Reference: https://valkey.io/commands/hpexpireat/
 struct Hpexpireat {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true, .write = true},
@@ -556,7 +687,7 @@ struct Hpexpireat {
   valkey::View<std::string_view> fields = {};
   std::optional<Condition> condition = {};
 
-  // The optional arguments, for the Commands<> overloads that take them.
+  /// The optional arguments, for the Commands<> overloads that take them.
   struct Options {
     std::optional<Condition> condition = {};
   };
@@ -564,8 +695,15 @@ struct Hpexpireat {
 void encode(const Hpexpireat& c, valkey::resp::Writer& w);
 void for_each_key(const Hpexpireat& c, valkey::KeyCallback cb);
 
-// HPEXPIRETIME key FIELDS numfields field [...]
-// https://valkey.io/commands/hpexpiretime/
+/// `HPEXPIRETIME`: the command's arguments as members.
+///
+/// Syntax: `HPEXPIRETIME key FIELDS numfields field [...]`
+///
+/// - Since 9.0.0
+/// - ACL categories: read, hash, fast
+/// - Flags: READONLY, FAST
+/// - Keys: argv[1], one key (RO, ACCESS)
+/// - Reference: https://valkey.io/commands/hpexpiretime/
 struct Hpexpiretime {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true},
@@ -590,8 +728,15 @@ struct Hpexpiretime {
 void encode(const Hpexpiretime& c, valkey::resp::Writer& w);
 void for_each_key(const Hpexpiretime& c, valkey::KeyCallback cb);
 
-// HPTTL key FIELDS numfields field [...]
-// https://valkey.io/commands/hpttl/
+/// `HPTTL`: the command's arguments as members.
+///
+/// Syntax: `HPTTL key FIELDS numfields field [...]`
+///
+/// - Since 9.0.0
+/// - ACL categories: read, hash, fast
+/// - Flags: READONLY, FAST
+/// - Keys: argv[1], one key (RO, ACCESS)
+/// - Reference: https://valkey.io/commands/hpttl/
 struct Hpttl {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true},
@@ -616,8 +761,15 @@ struct Hpttl {
 void encode(const Hpttl& c, valkey::resp::Writer& w);
 void for_each_key(const Hpttl& c, valkey::KeyCallback cb);
 
-// HRANDFIELD key
-// https://valkey.io/commands/hrandfield/
+/// `HRANDFIELD`: the command's arguments as members.
+///
+/// Syntax: `HRANDFIELD key`
+///
+/// - Since 6.2.0
+/// - ACL categories: read, hash, slow
+/// - Flags: READONLY
+/// - Keys: argv[1], one key (RO, ACCESS)
+/// - Reference: https://valkey.io/commands/hrandfield/
 struct Hrandfield {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true},
@@ -641,8 +793,15 @@ struct Hrandfield {
 void encode(const Hrandfield& c, valkey::resp::Writer& w);
 void for_each_key(const Hrandfield& c, valkey::KeyCallback cb);
 
-// HRANDFIELD key count
-// https://valkey.io/commands/hrandfield/ (typed entry point of Hrandfield)
+/// `HRANDFIELD` (typed entry point of Hrandfield): the command's arguments as members.
+///
+/// Syntax: `HRANDFIELD key count`
+///
+/// - Since 6.2.0
+/// - ACL categories: read, hash, slow
+/// - Flags: READONLY
+/// - Keys: argv[1], one key (RO, ACCESS)
+/// - Reference: https://valkey.io/commands/hrandfield/
 struct HrandfieldCount {
   static constexpr valkey::CommandInfo info = Hrandfield::info;
   using reply_type = std::vector<std::string>;
@@ -653,20 +812,35 @@ struct HrandfieldCount {
 void encode(const HrandfieldCount& c, valkey::resp::Writer& w);
 void for_each_key(const HrandfieldCount& c, valkey::KeyCallback cb);
 
-// HRANDFIELD key count WITHVALUES
-// https://valkey.io/commands/hrandfield/ (typed entry point of Hrandfield)
-struct HrandfieldWithvalues {
+/// `HRANDFIELD` (typed entry point of Hrandfield): the command's arguments as members.
+///
+/// Syntax: `HRANDFIELD key count WITHVALUES`
+///
+/// - Since 6.2.0
+/// - ACL categories: read, hash, slow
+/// - Flags: READONLY
+/// - Keys: argv[1], one key (RO, ACCESS)
+/// - Reference: https://valkey.io/commands/hrandfield/
+struct HrandfieldWithValues {
   static constexpr valkey::CommandInfo info = Hrandfield::info;
   using reply_type = std::vector<std::pair<std::string, std::string>>;
 
   std::string_view key = {};
   std::int64_t count = 0;
 };
-void encode(const HrandfieldWithvalues& c, valkey::resp::Writer& w);
-void for_each_key(const HrandfieldWithvalues& c, valkey::KeyCallback cb);
+void encode(const HrandfieldWithValues& c, valkey::resp::Writer& w);
+void for_each_key(const HrandfieldWithValues& c, valkey::KeyCallback cb);
 
-// HSCAN key cursor [MATCH pattern] [COUNT count] [NOVALUES]
-// https://valkey.io/commands/hscan/
+/// `HSCAN`: the command's arguments as members.
+///
+/// Syntax: `HSCAN key cursor [MATCH pattern] [COUNT count] [NOVALUES]`
+///
+/// - Since 2.8.0
+/// - ACL categories: read, hash, slow
+/// - Flags: READONLY
+/// - Keys: argv[1], one key (RO, ACCESS)
+/// - Options: `.pattern`, `.count`, `.no_values`
+/// - Reference: https://valkey.io/commands/hscan/
 struct Hscan {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true},
@@ -689,20 +863,27 @@ struct Hscan {
   std::uint64_t cursor = 0;
   std::optional<std::string_view> pattern = {};
   std::optional<std::int64_t> count = {};
-  bool novalues = false;
+  bool no_values = false;
 
-  // The optional arguments, for the Commands<> overloads that take them.
+  /// The optional arguments, for the Commands<> overloads that take them.
   struct Options {
     std::optional<std::string_view> pattern = {};
     std::optional<std::int64_t> count = {};
-    bool novalues = false;
+    bool no_values = false;
   };
 };
 void encode(const Hscan& c, valkey::resp::Writer& w);
 void for_each_key(const Hscan& c, valkey::KeyCallback cb);
 
-// HSET key field value [...]
-// https://valkey.io/commands/hset/
+/// `HSET`: the command's arguments as members.
+///
+/// Syntax: `HSET key field value [...]`
+///
+/// - Since 2.0.0
+/// - ACL categories: write, hash, fast
+/// - Flags: WRITE, DENYOOM, FAST
+/// - Keys: argv[1], one key (RW, UPDATE)
+/// - Reference: https://valkey.io/commands/hset/
 struct Hset {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true, .write = true},
@@ -727,8 +908,16 @@ struct Hset {
 void encode(const Hset& c, valkey::resp::Writer& w);
 void for_each_key(const Hset& c, valkey::KeyCallback cb);
 
-// HSETEX key [NX|XX] [FNX|FXX] [EX seconds|PX milliseconds|EXAT unix-time-seconds|PXAT unix-tim...
-// https://valkey.io/commands/hsetex/
+/// `HSETEX`: the command's arguments as members.
+///
+/// Syntax: `HSETEX key [NX|XX] [FNX|FXX] [EX seconds|PX milliseconds|EXAT unix-time-seconds|PXAT unix-time-milliseconds|KEEPTTL] FIELDS numfields field value [...]`
+///
+/// - Since 9.0.0
+/// - ACL categories: write, hash, fast
+/// - Flags: WRITE, DENYOOM, FAST
+/// - Keys: argv[1], one key (RW, INSERT)
+/// - Options: `.key_condition` (`KeyCondition::nx`, `KeyCondition::xx`), `.fields_condition` (`FieldsCondition::fnx`, `FieldsCondition::fxx`), `.expiration` (`Ex`, `Px`, `Exat`, `Pxat`, `KeepTtl`)
+/// - Reference: https://valkey.io/commands/hsetex/
 struct Hsetex {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true, .write = true},
@@ -773,8 +962,8 @@ struct Hsetex {
     valkey::UnixMilliseconds unix_time_milliseconds = {};
   };
 
-  struct Keepttl {};
-  using Expiration = std::variant<Ex, Px, Exat, Pxat, Keepttl>;
+  struct KeepTtl {};
+  using Expiration = std::variant<Ex, Px, Exat, Pxat, KeepTtl>;
 
   std::string_view key = {};
   valkey::View<std::pair<std::string_view, std::string_view>> data = {};
@@ -782,7 +971,7 @@ struct Hsetex {
   std::optional<FieldsCondition> fields_condition = {};
   std::optional<Expiration> expiration = {};
 
-  // The optional arguments, for the Commands<> overloads that take them.
+  /// The optional arguments, for the Commands<> overloads that take them.
   struct Options {
     std::optional<KeyCondition> key_condition = {};
     std::optional<FieldsCondition> fields_condition = {};
@@ -792,8 +981,15 @@ struct Hsetex {
 void encode(const Hsetex& c, valkey::resp::Writer& w);
 void for_each_key(const Hsetex& c, valkey::KeyCallback cb);
 
-// HSETNX key field value
-// https://valkey.io/commands/hsetnx/
+/// `HSETNX`: the command's arguments as members.
+///
+/// Syntax: `HSETNX key field value`
+///
+/// - Since 2.0.0
+/// - ACL categories: write, hash, fast
+/// - Flags: WRITE, DENYOOM, FAST
+/// - Keys: argv[1], one key (RW, INSERT)
+/// - Reference: https://valkey.io/commands/hsetnx/
 struct Hsetnx {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true, .write = true},
@@ -819,8 +1015,15 @@ struct Hsetnx {
 void encode(const Hsetnx& c, valkey::resp::Writer& w);
 void for_each_key(const Hsetnx& c, valkey::KeyCallback cb);
 
-// HSTRLEN key field
-// https://valkey.io/commands/hstrlen/
+/// `HSTRLEN`: the command's arguments as members.
+///
+/// Syntax: `HSTRLEN key field`
+///
+/// - Since 3.2.0
+/// - ACL categories: read, hash, fast
+/// - Flags: READONLY, FAST
+/// - Keys: argv[1], one key (RO)
+/// - Reference: https://valkey.io/commands/hstrlen/
 struct Hstrlen {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true},
@@ -845,8 +1048,15 @@ struct Hstrlen {
 void encode(const Hstrlen& c, valkey::resp::Writer& w);
 void for_each_key(const Hstrlen& c, valkey::KeyCallback cb);
 
-// HTTL key FIELDS numfields field [...]
-// https://valkey.io/commands/httl/
+/// `HTTL`: the command's arguments as members.
+///
+/// Syntax: `HTTL key FIELDS numfields field [...]`
+///
+/// - Since 9.0.0
+/// - ACL categories: read, hash, fast
+/// - Flags: READONLY, FAST
+/// - Keys: argv[1], one key (RO, ACCESS)
+/// - Reference: https://valkey.io/commands/httl/
 struct Httl {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true},
@@ -871,8 +1081,15 @@ struct Httl {
 void encode(const Httl& c, valkey::resp::Writer& w);
 void for_each_key(const Httl& c, valkey::KeyCallback cb);
 
-// HVALS key
-// https://valkey.io/commands/hvals/
+/// `HVALS`: the command's arguments as members.
+///
+/// Syntax: `HVALS key`
+///
+/// - Since 2.0.0
+/// - ACL categories: read, hash, slow
+/// - Flags: READONLY
+/// - Keys: argv[1], one key (RO, ACCESS)
+/// - Reference: https://valkey.io/commands/hvals/
 struct Hvals {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true},

@@ -14,8 +14,16 @@ class Reply;
 
 namespace valkey::cmd {
 
-// PFADD key [element [...]]
-// https://valkey.io/commands/pfadd/
+/// `PFADD`: the command's arguments as members.
+///
+/// Syntax: `PFADD key [element [...]]`
+///
+/// - Since 2.8.9
+/// - ACL categories: write, hyperloglog, fast
+/// - Flags: WRITE, DENYOOM, FAST
+/// - Keys: argv[1], one key (RW, INSERT)
+/// - Options: `.elements`
+/// - Reference: https://valkey.io/commands/pfadd/
 struct Pfadd {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true, .write = true},
@@ -37,7 +45,7 @@ struct Pfadd {
   std::string_view key = {};
   valkey::View<std::string_view> elements = {};
 
-  // The optional arguments, for the Commands<> overloads that take them.
+  /// The optional arguments, for the Commands<> overloads that take them.
   struct Options {
     valkey::View<std::string_view> elements = {};
   };
@@ -45,8 +53,15 @@ struct Pfadd {
 void encode(const Pfadd& c, valkey::resp::Writer& w);
 void for_each_key(const Pfadd& c, valkey::KeyCallback cb);
 
-// PFCOUNT key [...]
-// https://valkey.io/commands/pfcount/
+/// `PFCOUNT`: the command's arguments as members.
+///
+/// Syntax: `PFCOUNT key [...]`
+///
+/// - Since 2.8.9
+/// - ACL categories: read, hyperloglog, slow
+/// - Flags: READONLY, MAY_REPLICATE
+/// - Keys: argv[1], keys to the last argument, step 1 (RW, ACCESS)
+/// - Reference: https://valkey.io/commands/pfcount/
 struct Pfcount {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = -1, .keystep = 1, .limit = 0, .read = true, .write = true},
@@ -70,8 +85,15 @@ struct Pfcount {
 void encode(const Pfcount& c, valkey::resp::Writer& w);
 void for_each_key(const Pfcount& c, valkey::KeyCallback cb);
 
-// PFDEBUG subcommand key
-// https://valkey.io/commands/pfdebug/
+/// `PFDEBUG`: the command's arguments as members.
+///
+/// Syntax: `PFDEBUG subcommand key`
+///
+/// - Since 2.8.9
+/// - ACL categories: write, hyperloglog, admin, slow, dangerous
+/// - Flags: WRITE, DENYOOM, ADMIN
+/// - Keys: argv[2], one key (RW, ACCESS)
+/// - Reference: https://valkey.io/commands/pfdebug/
 struct Pfdebug {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 2, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true, .write = true},
@@ -96,8 +118,18 @@ struct Pfdebug {
 void encode(const Pfdebug& c, valkey::resp::Writer& w);
 void for_each_key(const Pfdebug& c, valkey::KeyCallback cb);
 
-// PFMERGE destkey [sourcekey [...]]
-// https://valkey.io/commands/pfmerge/
+/// `PFMERGE`: the command's arguments as members.
+///
+/// Syntax: `PFMERGE destkey [sourcekey [...]]`
+///
+/// - Since 2.8.9
+/// - ACL categories: write, hyperloglog, slow
+/// - Flags: WRITE, DENYOOM
+/// - Keys:
+///   1. argv[1], one key (RW, ACCESS, INSERT)
+///   2. argv[2], keys to the last argument, step 1 (RO, ACCESS)
+/// - Options: `.source_keys`
+/// - Reference: https://valkey.io/commands/pfmerge/
 struct Pfmerge {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true, .write = true},
@@ -117,19 +149,26 @@ struct Pfmerge {
   };
   using reply_type = valkey::Ok;
 
-  std::string_view destkey = {};
-  valkey::View<std::string_view> sourcekeys = {};
+  std::string_view dest_key = {};
+  valkey::View<std::string_view> source_keys = {};
 
-  // The optional arguments, for the Commands<> overloads that take them.
+  /// The optional arguments, for the Commands<> overloads that take them.
   struct Options {
-    valkey::View<std::string_view> sourcekeys = {};
+    valkey::View<std::string_view> source_keys = {};
   };
 };
 void encode(const Pfmerge& c, valkey::resp::Writer& w);
 void for_each_key(const Pfmerge& c, valkey::KeyCallback cb);
 
-// PFSELFTEST
-// https://valkey.io/commands/pfselftest/
+/// `PFSELFTEST`: the command's arguments as members.
+///
+/// Syntax: `PFSELFTEST`
+///
+/// - Since 2.8.9
+/// - ACL categories: hyperloglog, admin, slow, dangerous
+/// - Flags: ADMIN
+/// - Keys: none
+/// - Reference: https://valkey.io/commands/pfselftest/
 struct Pfselftest {
   static constexpr valkey::CommandInfo info{
       .name = "PFSELFTEST",

@@ -14,8 +14,17 @@
 
 namespace valkey::cmd {
 
-// BLMOVE source destination <LEFT|RIGHT> <LEFT|RIGHT> timeout
-// https://valkey.io/commands/blmove/
+/// `BLMOVE`: the command's arguments as members.
+///
+/// Syntax: `BLMOVE source destination <LEFT|RIGHT> <LEFT|RIGHT> timeout`
+///
+/// - Since 6.2.0
+/// - ACL categories: write, list, slow, blocking
+/// - Flags: WRITE, DENYOOM, BLOCKING
+/// - Keys:
+///   1. argv[1], one key (RW, ACCESS, DELETE)
+///   2. argv[2], one key (RW, INSERT)
+/// - Reference: https://valkey.io/commands/blmove/
 struct Blmove {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true, .write = true},
@@ -35,27 +44,35 @@ struct Blmove {
   };
   using reply_type = std::optional<std::string>;
 
-  enum class Wherefrom : std::uint8_t {
+  enum class WhereFrom : std::uint8_t {
     left,
     right,
   };
 
-  enum class Whereto : std::uint8_t {
+  enum class WhereTo : std::uint8_t {
     left,
     right,
   };
 
   std::string_view source = {};
   std::string_view destination = {};
-  Wherefrom wherefrom = Blmove::Wherefrom::left;
-  Whereto whereto = Blmove::Whereto::left;
+  WhereFrom where_from = Blmove::WhereFrom::left;
+  WhereTo where_to = Blmove::WhereTo::left;
   double timeout = 0;
 };
 void encode(const Blmove& c, valkey::resp::Writer& w);
 void for_each_key(const Blmove& c, valkey::KeyCallback cb);
 
-// BLMPOP timeout numkeys key [...] <LEFT|RIGHT> [COUNT count]
-// https://valkey.io/commands/blmpop/
+/// `BLMPOP`: the command's arguments as members.
+///
+/// Syntax: `BLMPOP timeout numkeys key [...] <LEFT|RIGHT> [COUNT count]`
+///
+/// - Since 7.0.0
+/// - ACL categories: write, list, slow, blocking
+/// - Flags: WRITE, BLOCKING
+/// - Keys: argv[2], the count at +0, keys from +1, step 1 (RW, ACCESS, DELETE)
+/// - Options: `.count`
+/// - Reference: https://valkey.io/commands/blmpop/
 struct Blmpop {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 2, .find = valkey::KeySpec::Find::keynum, .keynumidx = 0, .firstkey = 1, .keynum_step = 1, .read = true, .write = true},
@@ -84,7 +101,7 @@ struct Blmpop {
   Where where = Blmpop::Where::left;
   std::optional<std::int64_t> count = {};
 
-  // The optional arguments, for the Commands<> overloads that take them.
+  /// The optional arguments, for the Commands<> overloads that take them.
   struct Options {
     std::optional<std::int64_t> count = {};
   };
@@ -92,8 +109,15 @@ struct Blmpop {
 void encode(const Blmpop& c, valkey::resp::Writer& w);
 void for_each_key(const Blmpop& c, valkey::KeyCallback cb);
 
-// BLPOP key [...] timeout
-// https://valkey.io/commands/blpop/
+/// `BLPOP`: the command's arguments as members.
+///
+/// Syntax: `BLPOP key [...] timeout`
+///
+/// - Since 2.0.0
+/// - ACL categories: write, list, slow, blocking
+/// - Flags: WRITE, BLOCKING
+/// - Keys: argv[1], keys to argv[-2] from the end, step 1 (RW, ACCESS, DELETE)
+/// - Reference: https://valkey.io/commands/blpop/
 struct Blpop {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = -2, .keystep = 1, .limit = 0, .read = true, .write = true},
@@ -118,8 +142,15 @@ struct Blpop {
 void encode(const Blpop& c, valkey::resp::Writer& w);
 void for_each_key(const Blpop& c, valkey::KeyCallback cb);
 
-// BRPOP key [...] timeout
-// https://valkey.io/commands/brpop/
+/// `BRPOP`: the command's arguments as members.
+///
+/// Syntax: `BRPOP key [...] timeout`
+///
+/// - Since 2.0.0
+/// - ACL categories: write, list, slow, blocking
+/// - Flags: WRITE, BLOCKING
+/// - Keys: argv[1], keys to argv[-2] from the end, step 1 (RW, ACCESS, DELETE)
+/// - Reference: https://valkey.io/commands/brpop/
 struct Brpop {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = -2, .keystep = 1, .limit = 0, .read = true, .write = true},
@@ -144,8 +175,17 @@ struct Brpop {
 void encode(const Brpop& c, valkey::resp::Writer& w);
 void for_each_key(const Brpop& c, valkey::KeyCallback cb);
 
-// BRPOPLPUSH source destination timeout
-// https://valkey.io/commands/brpoplpush/
+/// `BRPOPLPUSH`: the command's arguments as members.
+///
+/// Syntax: `BRPOPLPUSH source destination timeout`
+///
+/// - Since 2.2.0
+/// - ACL categories: write, list, slow, blocking
+/// - Flags: WRITE, DENYOOM, BLOCKING
+/// - Keys:
+///   1. argv[1], one key (RW, ACCESS, DELETE)
+///   2. argv[2], one key (RW, INSERT)
+/// - Reference: https://valkey.io/commands/brpoplpush/
 struct Brpoplpush {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true, .write = true},
@@ -172,8 +212,15 @@ struct Brpoplpush {
 void encode(const Brpoplpush& c, valkey::resp::Writer& w);
 void for_each_key(const Brpoplpush& c, valkey::KeyCallback cb);
 
-// LINDEX key index
-// https://valkey.io/commands/lindex/
+/// `LINDEX`: the command's arguments as members.
+///
+/// Syntax: `LINDEX key index`
+///
+/// - Since 1.0.0
+/// - ACL categories: read, list, slow
+/// - Flags: READONLY
+/// - Keys: argv[1], one key (RO, ACCESS)
+/// - Reference: https://valkey.io/commands/lindex/
 struct Lindex {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true},
@@ -198,8 +245,15 @@ struct Lindex {
 void encode(const Lindex& c, valkey::resp::Writer& w);
 void for_each_key(const Lindex& c, valkey::KeyCallback cb);
 
-// LINSERT key <BEFORE|AFTER> pivot element
-// https://valkey.io/commands/linsert/
+/// `LINSERT`: the command's arguments as members.
+///
+/// Syntax: `LINSERT key <BEFORE|AFTER> pivot element`
+///
+/// - Since 2.2.0
+/// - ACL categories: write, list, slow
+/// - Flags: WRITE, DENYOOM
+/// - Keys: argv[1], one key (RW, INSERT)
+/// - Reference: https://valkey.io/commands/linsert/
 struct Linsert {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true, .write = true},
@@ -231,8 +285,15 @@ struct Linsert {
 void encode(const Linsert& c, valkey::resp::Writer& w);
 void for_each_key(const Linsert& c, valkey::KeyCallback cb);
 
-// LLEN key
-// https://valkey.io/commands/llen/
+/// `LLEN`: the command's arguments as members.
+///
+/// Syntax: `LLEN key`
+///
+/// - Since 1.0.0
+/// - ACL categories: read, list, fast
+/// - Flags: READONLY, FAST
+/// - Keys: argv[1], one key (RO)
+/// - Reference: https://valkey.io/commands/llen/
 struct Llen {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true},
@@ -256,8 +317,17 @@ struct Llen {
 void encode(const Llen& c, valkey::resp::Writer& w);
 void for_each_key(const Llen& c, valkey::KeyCallback cb);
 
-// LMOVE source destination <LEFT|RIGHT> <LEFT|RIGHT>
-// https://valkey.io/commands/lmove/
+/// `LMOVE`: the command's arguments as members.
+///
+/// Syntax: `LMOVE source destination <LEFT|RIGHT> <LEFT|RIGHT>`
+///
+/// - Since 6.2.0
+/// - ACL categories: write, list, slow
+/// - Flags: WRITE, DENYOOM
+/// - Keys:
+///   1. argv[1], one key (RW, ACCESS, DELETE)
+///   2. argv[2], one key (RW, INSERT)
+/// - Reference: https://valkey.io/commands/lmove/
 struct Lmove {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true, .write = true},
@@ -277,26 +347,34 @@ struct Lmove {
   };
   using reply_type = std::optional<std::string>;
 
-  enum class Wherefrom : std::uint8_t {
+  enum class WhereFrom : std::uint8_t {
     left,
     right,
   };
 
-  enum class Whereto : std::uint8_t {
+  enum class WhereTo : std::uint8_t {
     left,
     right,
   };
 
   std::string_view source = {};
   std::string_view destination = {};
-  Wherefrom wherefrom = Lmove::Wherefrom::left;
-  Whereto whereto = Lmove::Whereto::left;
+  WhereFrom where_from = Lmove::WhereFrom::left;
+  WhereTo where_to = Lmove::WhereTo::left;
 };
 void encode(const Lmove& c, valkey::resp::Writer& w);
 void for_each_key(const Lmove& c, valkey::KeyCallback cb);
 
-// LMPOP numkeys key [...] <LEFT|RIGHT> [COUNT count]
-// https://valkey.io/commands/lmpop/
+/// `LMPOP`: the command's arguments as members.
+///
+/// Syntax: `LMPOP numkeys key [...] <LEFT|RIGHT> [COUNT count]`
+///
+/// - Since 7.0.0
+/// - ACL categories: write, list, slow
+/// - Flags: WRITE
+/// - Keys: argv[1], the count at +0, keys from +1, step 1 (RW, ACCESS, DELETE)
+/// - Options: `.count`
+/// - Reference: https://valkey.io/commands/lmpop/
 struct Lmpop {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::keynum, .keynumidx = 0, .firstkey = 1, .keynum_step = 1, .read = true, .write = true},
@@ -324,7 +402,7 @@ struct Lmpop {
   Where where = Lmpop::Where::left;
   std::optional<std::int64_t> count = {};
 
-  // The optional arguments, for the Commands<> overloads that take them.
+  /// The optional arguments, for the Commands<> overloads that take them.
   struct Options {
     std::optional<std::int64_t> count = {};
   };
@@ -332,8 +410,15 @@ struct Lmpop {
 void encode(const Lmpop& c, valkey::resp::Writer& w);
 void for_each_key(const Lmpop& c, valkey::KeyCallback cb);
 
-// LPOP key
-// https://valkey.io/commands/lpop/
+/// `LPOP`: the command's arguments as members.
+///
+/// Syntax: `LPOP key`
+///
+/// - Since 1.0.0
+/// - ACL categories: write, list, fast
+/// - Flags: WRITE, FAST
+/// - Keys: argv[1], one key (RW, ACCESS, DELETE)
+/// - Reference: https://valkey.io/commands/lpop/
 struct Lpop {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true, .write = true},
@@ -357,8 +442,15 @@ struct Lpop {
 void encode(const Lpop& c, valkey::resp::Writer& w);
 void for_each_key(const Lpop& c, valkey::KeyCallback cb);
 
-// LPOP key count
-// https://valkey.io/commands/lpop/ (typed entry point of Lpop)
+/// `LPOP` (typed entry point of Lpop): the command's arguments as members.
+///
+/// Syntax: `LPOP key count`
+///
+/// - Since 1.0.0
+/// - ACL categories: write, list, fast
+/// - Flags: WRITE, FAST
+/// - Keys: argv[1], one key (RW, ACCESS, DELETE)
+/// - Reference: https://valkey.io/commands/lpop/
 struct LpopCount {
   static constexpr valkey::CommandInfo info = Lpop::info;
   using reply_type = std::optional<std::vector<std::string>>;
@@ -369,8 +461,16 @@ struct LpopCount {
 void encode(const LpopCount& c, valkey::resp::Writer& w);
 void for_each_key(const LpopCount& c, valkey::KeyCallback cb);
 
-// LPOS key element [RANK rank] [MAXLEN len]
-// https://valkey.io/commands/lpos/
+/// `LPOS`: the command's arguments as members.
+///
+/// Syntax: `LPOS key element [RANK rank] [MAXLEN len]`
+///
+/// - Since 6.0.6
+/// - ACL categories: read, list, slow
+/// - Flags: READONLY
+/// - Keys: argv[1], one key (RO, ACCESS)
+/// - Options: `.rank`, `.len`
+/// - Reference: https://valkey.io/commands/lpos/
 struct Lpos {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true},
@@ -394,7 +494,7 @@ struct Lpos {
   std::optional<std::int64_t> rank = {};
   std::optional<std::int64_t> len = {};
 
-  // The optional arguments, for the Commands<> overloads that take them.
+  /// The optional arguments, for the Commands<> overloads that take them.
   struct Options {
     std::optional<std::int64_t> rank = {};
     std::optional<std::int64_t> len = {};
@@ -403,8 +503,16 @@ struct Lpos {
 void encode(const Lpos& c, valkey::resp::Writer& w);
 void for_each_key(const Lpos& c, valkey::KeyCallback cb);
 
-// LPOS key element [RANK rank] COUNT num-matches [MAXLEN len]
-// https://valkey.io/commands/lpos/ (typed entry point of Lpos)
+/// `LPOS` (typed entry point of Lpos): the command's arguments as members.
+///
+/// Syntax: `LPOS key element [RANK rank] COUNT num-matches [MAXLEN len]`
+///
+/// - Since 6.0.6
+/// - ACL categories: read, list, slow
+/// - Flags: READONLY
+/// - Keys: argv[1], one key (RO, ACCESS)
+/// - Options: `.rank`, `.len`
+/// - Reference: https://valkey.io/commands/lpos/
 struct LposCount {
   static constexpr valkey::CommandInfo info = Lpos::info;
   using reply_type = std::vector<std::int64_t>;
@@ -415,7 +523,7 @@ struct LposCount {
   std::optional<std::int64_t> rank = {};
   std::optional<std::int64_t> len = {};
 
-  // The optional arguments, for the Commands<> overloads that take them.
+  /// The optional arguments, for the Commands<> overloads that take them.
   struct Options {
     std::optional<std::int64_t> rank = {};
     std::optional<std::int64_t> len = {};
@@ -424,8 +532,15 @@ struct LposCount {
 void encode(const LposCount& c, valkey::resp::Writer& w);
 void for_each_key(const LposCount& c, valkey::KeyCallback cb);
 
-// LPUSH key element [...]
-// https://valkey.io/commands/lpush/
+/// `LPUSH`: the command's arguments as members.
+///
+/// Syntax: `LPUSH key element [...]`
+///
+/// - Since 1.0.0
+/// - ACL categories: write, list, fast
+/// - Flags: WRITE, DENYOOM, FAST
+/// - Keys: argv[1], one key (RW, INSERT)
+/// - Reference: https://valkey.io/commands/lpush/
 struct Lpush {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true, .write = true},
@@ -450,8 +565,15 @@ struct Lpush {
 void encode(const Lpush& c, valkey::resp::Writer& w);
 void for_each_key(const Lpush& c, valkey::KeyCallback cb);
 
-// LPUSHX key element [...]
-// https://valkey.io/commands/lpushx/
+/// `LPUSHX`: the command's arguments as members.
+///
+/// Syntax: `LPUSHX key element [...]`
+///
+/// - Since 2.2.0
+/// - ACL categories: write, list, fast
+/// - Flags: WRITE, DENYOOM, FAST
+/// - Keys: argv[1], one key (RW, INSERT)
+/// - Reference: https://valkey.io/commands/lpushx/
 struct Lpushx {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true, .write = true},
@@ -476,8 +598,15 @@ struct Lpushx {
 void encode(const Lpushx& c, valkey::resp::Writer& w);
 void for_each_key(const Lpushx& c, valkey::KeyCallback cb);
 
-// LRANGE key start stop
-// https://valkey.io/commands/lrange/
+/// `LRANGE`: the command's arguments as members.
+///
+/// Syntax: `LRANGE key start stop`
+///
+/// - Since 1.0.0
+/// - ACL categories: read, list, slow
+/// - Flags: READONLY
+/// - Keys: argv[1], one key (RO, ACCESS)
+/// - Reference: https://valkey.io/commands/lrange/
 struct Lrange {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true},
@@ -503,8 +632,15 @@ struct Lrange {
 void encode(const Lrange& c, valkey::resp::Writer& w);
 void for_each_key(const Lrange& c, valkey::KeyCallback cb);
 
-// LREM key count element
-// https://valkey.io/commands/lrem/
+/// `LREM`: the command's arguments as members.
+///
+/// Syntax: `LREM key count element`
+///
+/// - Since 1.0.0
+/// - ACL categories: write, list, slow
+/// - Flags: WRITE
+/// - Keys: argv[1], one key (RW, DELETE)
+/// - Reference: https://valkey.io/commands/lrem/
 struct Lrem {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true, .write = true},
@@ -530,8 +666,15 @@ struct Lrem {
 void encode(const Lrem& c, valkey::resp::Writer& w);
 void for_each_key(const Lrem& c, valkey::KeyCallback cb);
 
-// LSET key index element
-// https://valkey.io/commands/lset/
+/// `LSET`: the command's arguments as members.
+///
+/// Syntax: `LSET key index element`
+///
+/// - Since 1.0.0
+/// - ACL categories: write, list, slow
+/// - Flags: WRITE, DENYOOM
+/// - Keys: argv[1], one key (RW, UPDATE)
+/// - Reference: https://valkey.io/commands/lset/
 struct Lset {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true, .write = true},
@@ -557,8 +700,15 @@ struct Lset {
 void encode(const Lset& c, valkey::resp::Writer& w);
 void for_each_key(const Lset& c, valkey::KeyCallback cb);
 
-// LTRIM key start stop
-// https://valkey.io/commands/ltrim/
+/// `LTRIM`: the command's arguments as members.
+///
+/// Syntax: `LTRIM key start stop`
+///
+/// - Since 1.0.0
+/// - ACL categories: write, list, slow
+/// - Flags: WRITE
+/// - Keys: argv[1], one key (RW, DELETE)
+/// - Reference: https://valkey.io/commands/ltrim/
 struct Ltrim {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true, .write = true},
@@ -584,8 +734,15 @@ struct Ltrim {
 void encode(const Ltrim& c, valkey::resp::Writer& w);
 void for_each_key(const Ltrim& c, valkey::KeyCallback cb);
 
-// RPOP key
-// https://valkey.io/commands/rpop/
+/// `RPOP`: the command's arguments as members.
+///
+/// Syntax: `RPOP key`
+///
+/// - Since 1.0.0
+/// - ACL categories: write, list, fast
+/// - Flags: WRITE, FAST
+/// - Keys: argv[1], one key (RW, ACCESS, DELETE)
+/// - Reference: https://valkey.io/commands/rpop/
 struct Rpop {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true, .write = true},
@@ -609,8 +766,15 @@ struct Rpop {
 void encode(const Rpop& c, valkey::resp::Writer& w);
 void for_each_key(const Rpop& c, valkey::KeyCallback cb);
 
-// RPOP key count
-// https://valkey.io/commands/rpop/ (typed entry point of Rpop)
+/// `RPOP` (typed entry point of Rpop): the command's arguments as members.
+///
+/// Syntax: `RPOP key count`
+///
+/// - Since 1.0.0
+/// - ACL categories: write, list, fast
+/// - Flags: WRITE, FAST
+/// - Keys: argv[1], one key (RW, ACCESS, DELETE)
+/// - Reference: https://valkey.io/commands/rpop/
 struct RpopCount {
   static constexpr valkey::CommandInfo info = Rpop::info;
   using reply_type = std::optional<std::vector<std::string>>;
@@ -621,8 +785,17 @@ struct RpopCount {
 void encode(const RpopCount& c, valkey::resp::Writer& w);
 void for_each_key(const RpopCount& c, valkey::KeyCallback cb);
 
-// RPOPLPUSH source destination
-// https://valkey.io/commands/rpoplpush/
+/// `RPOPLPUSH`: the command's arguments as members.
+///
+/// Syntax: `RPOPLPUSH source destination`
+///
+/// - Since 1.2.0
+/// - ACL categories: write, list, slow
+/// - Flags: WRITE, DENYOOM
+/// - Keys:
+///   1. argv[1], one key (RW, ACCESS, DELETE)
+///   2. argv[2], one key (RW, INSERT)
+/// - Reference: https://valkey.io/commands/rpoplpush/
 struct Rpoplpush {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true, .write = true},
@@ -648,8 +821,15 @@ struct Rpoplpush {
 void encode(const Rpoplpush& c, valkey::resp::Writer& w);
 void for_each_key(const Rpoplpush& c, valkey::KeyCallback cb);
 
-// RPUSH key element [...]
-// https://valkey.io/commands/rpush/
+/// `RPUSH`: the command's arguments as members.
+///
+/// Syntax: `RPUSH key element [...]`
+///
+/// - Since 1.0.0
+/// - ACL categories: write, list, fast
+/// - Flags: WRITE, DENYOOM, FAST
+/// - Keys: argv[1], one key (RW, INSERT)
+/// - Reference: https://valkey.io/commands/rpush/
 struct Rpush {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true, .write = true},
@@ -674,8 +854,15 @@ struct Rpush {
 void encode(const Rpush& c, valkey::resp::Writer& w);
 void for_each_key(const Rpush& c, valkey::KeyCallback cb);
 
-// RPUSHX key element [...]
-// https://valkey.io/commands/rpushx/
+/// `RPUSHX`: the command's arguments as members.
+///
+/// Syntax: `RPUSHX key element [...]`
+///
+/// - Since 2.2.0
+/// - ACL categories: write, list, fast
+/// - Flags: WRITE, DENYOOM, FAST
+/// - Keys: argv[1], one key (RW, INSERT)
+/// - Reference: https://valkey.io/commands/rpushx/
 struct Rpushx {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true, .write = true},

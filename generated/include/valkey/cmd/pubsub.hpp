@@ -18,8 +18,15 @@ class Reply;
 
 namespace valkey::cmd {
 
-// PSUBSCRIBE pattern [...]
-// https://valkey.io/commands/psubscribe/
+/// `PSUBSCRIBE`: the command's arguments as members.
+///
+/// Syntax: `PSUBSCRIBE pattern [...]`
+///
+/// - Since 2.0.0
+/// - ACL categories: pubsub, slow
+/// - Flags: PUBSUB, NOSCRIPT, LOADING, STALE, SENTINEL
+/// - Keys: none
+/// - Reference: https://valkey.io/commands/psubscribe/
 struct Psubscribe {
   static constexpr valkey::CommandInfo info{
       .name = "PSUBSCRIBE",
@@ -40,8 +47,15 @@ struct Psubscribe {
 void encode(const Psubscribe& c, valkey::resp::Writer& w);
 void for_each_key(const Psubscribe& c, valkey::KeyCallback cb);
 
-// PUBLISH channel message
-// https://valkey.io/commands/publish/
+/// `PUBLISH`: the command's arguments as members.
+///
+/// Syntax: `PUBLISH channel message`
+///
+/// - Since 2.0.0
+/// - ACL categories: pubsub, fast
+/// - Flags: PUBSUB, LOADING, STALE, FAST, MAY_REPLICATE, SENTINEL
+/// - Keys: none
+/// - Reference: https://valkey.io/commands/publish/
 struct Publish {
   static constexpr valkey::CommandInfo info{
       .name = "PUBLISH",
@@ -63,8 +77,16 @@ struct Publish {
 void encode(const Publish& c, valkey::resp::Writer& w);
 void for_each_key(const Publish& c, valkey::KeyCallback cb);
 
-// PUBSUB CHANNELS [pattern]
-// https://valkey.io/commands/pubsub-channels/
+/// `PUBSUB CHANNELS`: the command's arguments as members.
+///
+/// Syntax: `PUBSUB CHANNELS [pattern]`
+///
+/// - Since 2.8.0
+/// - ACL categories: pubsub, slow
+/// - Flags: PUBSUB, LOADING, STALE
+/// - Keys: none
+/// - Options: `.pattern`
+/// - Reference: https://valkey.io/commands/pubsub-channels/
 struct PubsubChannels {
   static constexpr valkey::CommandInfo info{
       .name = "PUBSUB CHANNELS",
@@ -82,7 +104,7 @@ struct PubsubChannels {
 
   std::optional<std::string_view> pattern = {};
 
-  // The optional arguments, for the Commands<> overloads that take them.
+  /// The optional arguments, for the Commands<> overloads that take them.
   struct Options {
     std::optional<std::string_view> pattern = {};
   };
@@ -90,8 +112,15 @@ struct PubsubChannels {
 void encode(const PubsubChannels& c, valkey::resp::Writer& w);
 void for_each_key(const PubsubChannels& c, valkey::KeyCallback cb);
 
-// PUBSUB HELP
-// https://valkey.io/commands/pubsub-help/
+/// `PUBSUB HELP`: the command's arguments as members.
+///
+/// Syntax: `PUBSUB HELP`
+///
+/// - Since 6.2.0
+/// - ACL categories: slow
+/// - Flags: LOADING, STALE
+/// - Keys: none
+/// - Reference: https://valkey.io/commands/pubsub-help/
 struct PubsubHelp {
   static constexpr valkey::CommandInfo info{
       .name = "PUBSUB HELP",
@@ -110,9 +139,16 @@ struct PubsubHelp {
 void encode(const PubsubHelp& c, valkey::resp::Writer& w);
 void for_each_key(const PubsubHelp& c, valkey::KeyCallback cb);
 
-// PUBSUB NUMPAT
-// https://valkey.io/commands/pubsub-numpat/
-struct PubsubNumpat {
+/// `PUBSUB NUMPAT`: the command's arguments as members.
+///
+/// Syntax: `PUBSUB NUMPAT`
+///
+/// - Since 2.8.0
+/// - ACL categories: pubsub, slow
+/// - Flags: PUBSUB, LOADING, STALE
+/// - Keys: none
+/// - Reference: https://valkey.io/commands/pubsub-numpat/
+struct PubsubNumPat {
   static constexpr valkey::CommandInfo info{
       .name = "PUBSUB NUMPAT",
       .arity = 2,
@@ -127,12 +163,20 @@ struct PubsubNumpat {
   };
   using reply_type = std::int64_t;
 };
-void encode(const PubsubNumpat& c, valkey::resp::Writer& w);
-void for_each_key(const PubsubNumpat& c, valkey::KeyCallback cb);
+void encode(const PubsubNumPat& c, valkey::resp::Writer& w);
+void for_each_key(const PubsubNumPat& c, valkey::KeyCallback cb);
 
-// PUBSUB NUMSUB [channel [...]]
-// https://valkey.io/commands/pubsub-numsub/
-struct PubsubNumsub {
+/// `PUBSUB NUMSUB`: the command's arguments as members.
+///
+/// Syntax: `PUBSUB NUMSUB [channel [...]]`
+///
+/// - Since 2.8.0
+/// - ACL categories: pubsub, slow
+/// - Flags: PUBSUB, LOADING, STALE
+/// - Keys: none
+/// - Options: `.channels`
+/// - Reference: https://valkey.io/commands/pubsub-numsub/
+struct PubsubNumSub {
   static constexpr valkey::CommandInfo info{
       .name = "PUBSUB NUMSUB",
       .arity = -2,
@@ -149,17 +193,25 @@ struct PubsubNumsub {
 
   valkey::View<std::string_view> channels = {};
 
-  // The optional arguments, for the Commands<> overloads that take them.
+  /// The optional arguments, for the Commands<> overloads that take them.
   struct Options {
     valkey::View<std::string_view> channels = {};
   };
 };
-void encode(const PubsubNumsub& c, valkey::resp::Writer& w);
-void for_each_key(const PubsubNumsub& c, valkey::KeyCallback cb);
+void encode(const PubsubNumSub& c, valkey::resp::Writer& w);
+void for_each_key(const PubsubNumSub& c, valkey::KeyCallback cb);
 
-// PUBSUB SHARDCHANNELS [pattern]
-// https://valkey.io/commands/pubsub-shardchannels/
-struct PubsubShardchannels {
+/// `PUBSUB SHARDCHANNELS`: the command's arguments as members.
+///
+/// Syntax: `PUBSUB SHARDCHANNELS [pattern]`
+///
+/// - Since 7.0.0
+/// - ACL categories: pubsub, slow
+/// - Flags: PUBSUB, LOADING, STALE
+/// - Keys: none
+/// - Options: `.pattern`
+/// - Reference: https://valkey.io/commands/pubsub-shardchannels/
+struct PubsubShardChannels {
   static constexpr valkey::CommandInfo info{
       .name = "PUBSUB SHARDCHANNELS",
       .arity = -2,
@@ -176,17 +228,25 @@ struct PubsubShardchannels {
 
   std::optional<std::string_view> pattern = {};
 
-  // The optional arguments, for the Commands<> overloads that take them.
+  /// The optional arguments, for the Commands<> overloads that take them.
   struct Options {
     std::optional<std::string_view> pattern = {};
   };
 };
-void encode(const PubsubShardchannels& c, valkey::resp::Writer& w);
-void for_each_key(const PubsubShardchannels& c, valkey::KeyCallback cb);
+void encode(const PubsubShardChannels& c, valkey::resp::Writer& w);
+void for_each_key(const PubsubShardChannels& c, valkey::KeyCallback cb);
 
-// PUBSUB SHARDNUMSUB [shardchannel [...]]
-// https://valkey.io/commands/pubsub-shardnumsub/
-struct PubsubShardnumsub {
+/// `PUBSUB SHARDNUMSUB`: the command's arguments as members.
+///
+/// Syntax: `PUBSUB SHARDNUMSUB [shardchannel [...]]`
+///
+/// - Since 7.0.0
+/// - ACL categories: pubsub, slow
+/// - Flags: PUBSUB, LOADING, STALE
+/// - Keys: none
+/// - Options: `.shard_channels`
+/// - Reference: https://valkey.io/commands/pubsub-shardnumsub/
+struct PubsubShardNumSub {
   static constexpr valkey::CommandInfo info{
       .name = "PUBSUB SHARDNUMSUB",
       .arity = -2,
@@ -201,18 +261,26 @@ struct PubsubShardnumsub {
   };
   using reply_type = std::vector<std::pair<std::string, std::int64_t>>;
 
-  valkey::View<std::string_view> shardchannels = {};
+  valkey::View<std::string_view> shard_channels = {};
 
-  // The optional arguments, for the Commands<> overloads that take them.
+  /// The optional arguments, for the Commands<> overloads that take them.
   struct Options {
-    valkey::View<std::string_view> shardchannels = {};
+    valkey::View<std::string_view> shard_channels = {};
   };
 };
-void encode(const PubsubShardnumsub& c, valkey::resp::Writer& w);
-void for_each_key(const PubsubShardnumsub& c, valkey::KeyCallback cb);
+void encode(const PubsubShardNumSub& c, valkey::resp::Writer& w);
+void for_each_key(const PubsubShardNumSub& c, valkey::KeyCallback cb);
 
-// PUNSUBSCRIBE [pattern [...]]
-// https://valkey.io/commands/punsubscribe/
+/// `PUNSUBSCRIBE`: the command's arguments as members.
+///
+/// Syntax: `PUNSUBSCRIBE [pattern [...]]`
+///
+/// - Since 2.0.0
+/// - ACL categories: pubsub, slow
+/// - Flags: PUBSUB, NOSCRIPT, LOADING, STALE, SENTINEL
+/// - Keys: none
+/// - Options: `.patterns`
+/// - Reference: https://valkey.io/commands/punsubscribe/
 struct Punsubscribe {
   static constexpr valkey::CommandInfo info{
       .name = "PUNSUBSCRIBE",
@@ -230,7 +298,7 @@ struct Punsubscribe {
 
   valkey::View<std::string_view> patterns = {};
 
-  // The optional arguments, for the Commands<> overloads that take them.
+  /// The optional arguments, for the Commands<> overloads that take them.
   struct Options {
     valkey::View<std::string_view> patterns = {};
   };
@@ -238,8 +306,15 @@ struct Punsubscribe {
 void encode(const Punsubscribe& c, valkey::resp::Writer& w);
 void for_each_key(const Punsubscribe& c, valkey::KeyCallback cb);
 
-// SPUBLISH shardchannel message
-// https://valkey.io/commands/spublish/
+/// `SPUBLISH`: the command's arguments as members.
+///
+/// Syntax: `SPUBLISH shardchannel message`
+///
+/// - Since 7.0.0
+/// - ACL categories: pubsub, fast
+/// - Flags: PUBSUB, LOADING, STALE, FAST, MAY_REPLICATE
+/// - Keys: argv[1], one key (NOT_KEY)
+/// - Reference: https://valkey.io/commands/spublish/
 struct Spublish {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0},
@@ -258,14 +333,21 @@ struct Spublish {
   };
   using reply_type = std::int64_t;
 
-  std::string_view shardchannel = {};
+  std::string_view shard_channel = {};
   std::string_view message = {};
 };
 void encode(const Spublish& c, valkey::resp::Writer& w);
 void for_each_key(const Spublish& c, valkey::KeyCallback cb);
 
-// SSUBSCRIBE shardchannel [...]
-// https://valkey.io/commands/ssubscribe/
+/// `SSUBSCRIBE`: the command's arguments as members.
+///
+/// Syntax: `SSUBSCRIBE shardchannel [...]`
+///
+/// - Since 7.0.0
+/// - ACL categories: pubsub, slow
+/// - Flags: PUBSUB, NOSCRIPT, LOADING, STALE
+/// - Keys: argv[1], keys to the last argument, step 1 (NOT_KEY)
+/// - Reference: https://valkey.io/commands/ssubscribe/
 struct Ssubscribe {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = -1, .keystep = 1, .limit = 0},
@@ -284,13 +366,20 @@ struct Ssubscribe {
   };
   using reply_type = valkey::Reply;
 
-  valkey::View<std::string_view> shardchannels = {};
+  valkey::View<std::string_view> shard_channels = {};
 };
 void encode(const Ssubscribe& c, valkey::resp::Writer& w);
 void for_each_key(const Ssubscribe& c, valkey::KeyCallback cb);
 
-// SUBSCRIBE channel [...]
-// https://valkey.io/commands/subscribe/
+/// `SUBSCRIBE`: the command's arguments as members.
+///
+/// Syntax: `SUBSCRIBE channel [...]`
+///
+/// - Since 2.0.0
+/// - ACL categories: pubsub, slow
+/// - Flags: PUBSUB, NOSCRIPT, LOADING, STALE, SENTINEL
+/// - Keys: none
+/// - Reference: https://valkey.io/commands/subscribe/
 struct Subscribe {
   static constexpr valkey::CommandInfo info{
       .name = "SUBSCRIBE",
@@ -311,8 +400,16 @@ struct Subscribe {
 void encode(const Subscribe& c, valkey::resp::Writer& w);
 void for_each_key(const Subscribe& c, valkey::KeyCallback cb);
 
-// SUNSUBSCRIBE [shardchannel [...]]
-// https://valkey.io/commands/sunsubscribe/
+/// `SUNSUBSCRIBE`: the command's arguments as members.
+///
+/// Syntax: `SUNSUBSCRIBE [shardchannel [...]]`
+///
+/// - Since 7.0.0
+/// - ACL categories: pubsub, slow
+/// - Flags: PUBSUB, NOSCRIPT, LOADING, STALE
+/// - Keys: argv[1], keys to the last argument, step 1 (NOT_KEY)
+/// - Options: `.shard_channels`
+/// - Reference: https://valkey.io/commands/sunsubscribe/
 struct Sunsubscribe {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = -1, .keystep = 1, .limit = 0},
@@ -331,18 +428,26 @@ struct Sunsubscribe {
   };
   using reply_type = valkey::Reply;
 
-  valkey::View<std::string_view> shardchannels = {};
+  valkey::View<std::string_view> shard_channels = {};
 
-  // The optional arguments, for the Commands<> overloads that take them.
+  /// The optional arguments, for the Commands<> overloads that take them.
   struct Options {
-    valkey::View<std::string_view> shardchannels = {};
+    valkey::View<std::string_view> shard_channels = {};
   };
 };
 void encode(const Sunsubscribe& c, valkey::resp::Writer& w);
 void for_each_key(const Sunsubscribe& c, valkey::KeyCallback cb);
 
-// UNSUBSCRIBE [channel [...]]
-// https://valkey.io/commands/unsubscribe/
+/// `UNSUBSCRIBE`: the command's arguments as members.
+///
+/// Syntax: `UNSUBSCRIBE [channel [...]]`
+///
+/// - Since 2.0.0
+/// - ACL categories: pubsub, slow
+/// - Flags: PUBSUB, NOSCRIPT, LOADING, STALE, SENTINEL
+/// - Keys: none
+/// - Options: `.channels`
+/// - Reference: https://valkey.io/commands/unsubscribe/
 struct Unsubscribe {
   static constexpr valkey::CommandInfo info{
       .name = "UNSUBSCRIBE",
@@ -360,7 +465,7 @@ struct Unsubscribe {
 
   valkey::View<std::string_view> channels = {};
 
-  // The optional arguments, for the Commands<> overloads that take them.
+  /// The optional arguments, for the Commands<> overloads that take them.
   struct Options {
     valkey::View<std::string_view> channels = {};
   };

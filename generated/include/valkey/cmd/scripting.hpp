@@ -17,8 +17,16 @@ class Reply;
 
 namespace valkey::cmd {
 
-// EVAL script numkeys [key [...]] [arg [...]]
-// https://valkey.io/commands/eval/
+/// `EVAL`: the command's arguments as members.
+///
+/// Syntax: `EVAL script numkeys [key [...]] [arg [...]]`
+///
+/// - Since 2.6.0
+/// - ACL categories: slow, scripting
+/// - Flags: NOSCRIPT, SKIP_MONITOR, MAY_REPLICATE, NO_MANDATORY_KEYS, STALE
+/// - Keys: argv[2], the count at +0, keys from +1, step 1 (RW, ACCESS, UPDATE)
+/// - Options: `.keys`, `.args`
+/// - Reference: https://valkey.io/commands/eval/
 struct Eval {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 2, .find = valkey::KeySpec::Find::keynum, .keynumidx = 0, .firstkey = 1, .keynum_step = 1, .read = true, .write = true},
@@ -41,7 +49,7 @@ struct Eval {
   valkey::View<std::string_view> keys = {};
   valkey::View<std::string_view> args = {};
 
-  // The optional arguments, for the Commands<> overloads that take them.
+  /// The optional arguments, for the Commands<> overloads that take them.
   struct Options {
     valkey::View<std::string_view> keys = {};
     valkey::View<std::string_view> args = {};
@@ -50,8 +58,16 @@ struct Eval {
 void encode(const Eval& c, valkey::resp::Writer& w);
 void for_each_key(const Eval& c, valkey::KeyCallback cb);
 
-// EVALSHA sha1 numkeys [key [...]] [arg [...]]
-// https://valkey.io/commands/evalsha/
+/// `EVALSHA`: the command's arguments as members.
+///
+/// Syntax: `EVALSHA sha1 numkeys [key [...]] [arg [...]]`
+///
+/// - Since 2.6.0
+/// - ACL categories: slow, scripting
+/// - Flags: NOSCRIPT, SKIP_MONITOR, MAY_REPLICATE, NO_MANDATORY_KEYS, STALE
+/// - Keys: argv[2], the count at +0, keys from +1, step 1 (RW, ACCESS, UPDATE)
+/// - Options: `.keys`, `.args`
+/// - Reference: https://valkey.io/commands/evalsha/
 struct Evalsha {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 2, .find = valkey::KeySpec::Find::keynum, .keynumidx = 0, .firstkey = 1, .keynum_step = 1, .read = true, .write = true},
@@ -74,7 +90,7 @@ struct Evalsha {
   valkey::View<std::string_view> keys = {};
   valkey::View<std::string_view> args = {};
 
-  // The optional arguments, for the Commands<> overloads that take them.
+  /// The optional arguments, for the Commands<> overloads that take them.
   struct Options {
     valkey::View<std::string_view> keys = {};
     valkey::View<std::string_view> args = {};
@@ -83,8 +99,16 @@ struct Evalsha {
 void encode(const Evalsha& c, valkey::resp::Writer& w);
 void for_each_key(const Evalsha& c, valkey::KeyCallback cb);
 
-// EVALSHA_RO sha1 numkeys [key [...]] [arg [...]]
-// https://valkey.io/commands/evalsha_ro/
+/// `EVALSHA_RO`: the command's arguments as members.
+///
+/// Syntax: `EVALSHA_RO sha1 numkeys [key [...]] [arg [...]]`
+///
+/// - Since 7.0.0
+/// - ACL categories: slow, scripting
+/// - Flags: NOSCRIPT, SKIP_MONITOR, NO_MANDATORY_KEYS, STALE, READONLY
+/// - Keys: argv[2], the count at +0, keys from +1, step 1 (RO, ACCESS)
+/// - Options: `.keys`, `.args`
+/// - Reference: https://valkey.io/commands/evalsha_ro/
 struct EvalshaRo {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 2, .find = valkey::KeySpec::Find::keynum, .keynumidx = 0, .firstkey = 1, .keynum_step = 1, .read = true},
@@ -107,7 +131,7 @@ struct EvalshaRo {
   valkey::View<std::string_view> keys = {};
   valkey::View<std::string_view> args = {};
 
-  // The optional arguments, for the Commands<> overloads that take them.
+  /// The optional arguments, for the Commands<> overloads that take them.
   struct Options {
     valkey::View<std::string_view> keys = {};
     valkey::View<std::string_view> args = {};
@@ -116,8 +140,16 @@ struct EvalshaRo {
 void encode(const EvalshaRo& c, valkey::resp::Writer& w);
 void for_each_key(const EvalshaRo& c, valkey::KeyCallback cb);
 
-// EVAL_RO script numkeys [key [...]] [arg [...]]
-// https://valkey.io/commands/eval_ro/
+/// `EVAL_RO`: the command's arguments as members.
+///
+/// Syntax: `EVAL_RO script numkeys [key [...]] [arg [...]]`
+///
+/// - Since 7.0.0
+/// - ACL categories: slow, scripting
+/// - Flags: NOSCRIPT, SKIP_MONITOR, NO_MANDATORY_KEYS, STALE, READONLY
+/// - Keys: argv[2], the count at +0, keys from +1, step 1 (RO, ACCESS)
+/// - Options: `.keys`, `.args`
+/// - Reference: https://valkey.io/commands/eval_ro/
 struct EvalRo {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 2, .find = valkey::KeySpec::Find::keynum, .keynumidx = 0, .firstkey = 1, .keynum_step = 1, .read = true},
@@ -140,7 +172,7 @@ struct EvalRo {
   valkey::View<std::string_view> keys = {};
   valkey::View<std::string_view> args = {};
 
-  // The optional arguments, for the Commands<> overloads that take them.
+  /// The optional arguments, for the Commands<> overloads that take them.
   struct Options {
     valkey::View<std::string_view> keys = {};
     valkey::View<std::string_view> args = {};
@@ -149,8 +181,16 @@ struct EvalRo {
 void encode(const EvalRo& c, valkey::resp::Writer& w);
 void for_each_key(const EvalRo& c, valkey::KeyCallback cb);
 
-// FCALL function numkeys [key [...]] [arg [...]]
-// https://valkey.io/commands/fcall/
+/// `FCALL`: the command's arguments as members.
+///
+/// Syntax: `FCALL function numkeys [key [...]] [arg [...]]`
+///
+/// - Since 7.0.0
+/// - ACL categories: slow, scripting
+/// - Flags: NOSCRIPT, SKIP_MONITOR, MAY_REPLICATE, NO_MANDATORY_KEYS, STALE
+/// - Keys: argv[2], the count at +0, keys from +1, step 1 (RW, ACCESS, UPDATE)
+/// - Options: `.keys`, `.args`
+/// - Reference: https://valkey.io/commands/fcall/
 struct Fcall {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 2, .find = valkey::KeySpec::Find::keynum, .keynumidx = 0, .firstkey = 1, .keynum_step = 1, .read = true, .write = true},
@@ -173,7 +213,7 @@ struct Fcall {
   valkey::View<std::string_view> keys = {};
   valkey::View<std::string_view> args = {};
 
-  // The optional arguments, for the Commands<> overloads that take them.
+  /// The optional arguments, for the Commands<> overloads that take them.
   struct Options {
     valkey::View<std::string_view> keys = {};
     valkey::View<std::string_view> args = {};
@@ -182,8 +222,16 @@ struct Fcall {
 void encode(const Fcall& c, valkey::resp::Writer& w);
 void for_each_key(const Fcall& c, valkey::KeyCallback cb);
 
-// FCALL_RO function numkeys [key [...]] [arg [...]]
-// https://valkey.io/commands/fcall_ro/
+/// `FCALL_RO`: the command's arguments as members.
+///
+/// Syntax: `FCALL_RO function numkeys [key [...]] [arg [...]]`
+///
+/// - Since 7.0.0
+/// - ACL categories: slow, scripting
+/// - Flags: NOSCRIPT, SKIP_MONITOR, NO_MANDATORY_KEYS, STALE, READONLY
+/// - Keys: argv[2], the count at +0, keys from +1, step 1 (RO, ACCESS)
+/// - Options: `.keys`, `.args`
+/// - Reference: https://valkey.io/commands/fcall_ro/
 struct FcallRo {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 2, .find = valkey::KeySpec::Find::keynum, .keynumidx = 0, .firstkey = 1, .keynum_step = 1, .read = true},
@@ -206,7 +254,7 @@ struct FcallRo {
   valkey::View<std::string_view> keys = {};
   valkey::View<std::string_view> args = {};
 
-  // The optional arguments, for the Commands<> overloads that take them.
+  /// The optional arguments, for the Commands<> overloads that take them.
   struct Options {
     valkey::View<std::string_view> keys = {};
     valkey::View<std::string_view> args = {};
@@ -215,8 +263,15 @@ struct FcallRo {
 void encode(const FcallRo& c, valkey::resp::Writer& w);
 void for_each_key(const FcallRo& c, valkey::KeyCallback cb);
 
-// FUNCTION DELETE library-name
-// https://valkey.io/commands/function-delete/
+/// `FUNCTION DELETE`: the command's arguments as members.
+///
+/// Syntax: `FUNCTION DELETE library-name`
+///
+/// - Since 7.0.0
+/// - ACL categories: write, slow, scripting
+/// - Flags: NOSCRIPT, WRITE
+/// - Keys: none
+/// - Reference: https://valkey.io/commands/function-delete/
 struct FunctionDelete {
   static constexpr valkey::CommandInfo info{
       .name = "FUNCTION DELETE",
@@ -237,8 +292,15 @@ struct FunctionDelete {
 void encode(const FunctionDelete& c, valkey::resp::Writer& w);
 void for_each_key(const FunctionDelete& c, valkey::KeyCallback cb);
 
-// FUNCTION DUMP
-// https://valkey.io/commands/function-dump/
+/// `FUNCTION DUMP`: the command's arguments as members.
+///
+/// Syntax: `FUNCTION DUMP`
+///
+/// - Since 7.0.0
+/// - ACL categories: slow, scripting
+/// - Flags: NOSCRIPT
+/// - Keys: none
+/// - Reference: https://valkey.io/commands/function-dump/
 struct FunctionDump {
   static constexpr valkey::CommandInfo info{
       .name = "FUNCTION DUMP",
@@ -257,8 +319,16 @@ struct FunctionDump {
 void encode(const FunctionDump& c, valkey::resp::Writer& w);
 void for_each_key(const FunctionDump& c, valkey::KeyCallback cb);
 
-// FUNCTION FLUSH [ASYNC|SYNC]
-// https://valkey.io/commands/function-flush/
+/// `FUNCTION FLUSH`: the command's arguments as members.
+///
+/// Syntax: `FUNCTION FLUSH [ASYNC|SYNC]`
+///
+/// - Since 7.0.0
+/// - ACL categories: write, slow, scripting
+/// - Flags: NOSCRIPT, WRITE
+/// - Keys: none
+/// - Options: `.flush_type` (`FlushType::async`, `FlushType::sync`)
+/// - Reference: https://valkey.io/commands/function-flush/
 struct FunctionFlush {
   static constexpr valkey::CommandInfo info{
       .name = "FUNCTION FLUSH",
@@ -281,7 +351,7 @@ struct FunctionFlush {
 
   std::optional<FlushType> flush_type = {};
 
-  // The optional arguments, for the Commands<> overloads that take them.
+  /// The optional arguments, for the Commands<> overloads that take them.
   struct Options {
     std::optional<FlushType> flush_type = {};
   };
@@ -289,8 +359,15 @@ struct FunctionFlush {
 void encode(const FunctionFlush& c, valkey::resp::Writer& w);
 void for_each_key(const FunctionFlush& c, valkey::KeyCallback cb);
 
-// FUNCTION HELP
-// https://valkey.io/commands/function-help/
+/// `FUNCTION HELP`: the command's arguments as members.
+///
+/// Syntax: `FUNCTION HELP`
+///
+/// - Since 7.0.0
+/// - ACL categories: slow, scripting
+/// - Flags: LOADING, STALE
+/// - Keys: none
+/// - Reference: https://valkey.io/commands/function-help/
 struct FunctionHelp {
   static constexpr valkey::CommandInfo info{
       .name = "FUNCTION HELP",
@@ -309,8 +386,15 @@ struct FunctionHelp {
 void encode(const FunctionHelp& c, valkey::resp::Writer& w);
 void for_each_key(const FunctionHelp& c, valkey::KeyCallback cb);
 
-// FUNCTION KILL
-// https://valkey.io/commands/function-kill/
+/// `FUNCTION KILL`: the command's arguments as members.
+///
+/// Syntax: `FUNCTION KILL`
+///
+/// - Since 7.0.0
+/// - ACL categories: slow, scripting
+/// - Flags: NOSCRIPT, ALLOW_BUSY
+/// - Keys: none
+/// - Reference: https://valkey.io/commands/function-kill/
 struct FunctionKill {
   static constexpr valkey::CommandInfo info{
       .name = "FUNCTION KILL",
@@ -329,8 +413,16 @@ struct FunctionKill {
 void encode(const FunctionKill& c, valkey::resp::Writer& w);
 void for_each_key(const FunctionKill& c, valkey::KeyCallback cb);
 
-// FUNCTION LIST [LIBRARYNAME library-name-pattern] [WITHCODE]
-// https://valkey.io/commands/function-list/
+/// `FUNCTION LIST`: the command's arguments as members.
+///
+/// Syntax: `FUNCTION LIST [LIBRARYNAME library-name-pattern] [WITHCODE]`
+///
+/// - Since 7.0.0
+/// - ACL categories: slow, scripting
+/// - Flags: NOSCRIPT
+/// - Keys: none
+/// - Options: `.library_name_pattern`, `.with_code`
+/// - Reference: https://valkey.io/commands/function-list/
 struct FunctionList {
   static constexpr valkey::CommandInfo info{
       .name = "FUNCTION LIST",
@@ -347,19 +439,27 @@ struct FunctionList {
   using reply_type = valkey::Reply;
 
   std::optional<std::string_view> library_name_pattern = {};
-  bool withcode = false;
+  bool with_code = false;
 
-  // The optional arguments, for the Commands<> overloads that take them.
+  /// The optional arguments, for the Commands<> overloads that take them.
   struct Options {
     std::optional<std::string_view> library_name_pattern = {};
-    bool withcode = false;
+    bool with_code = false;
   };
 };
 void encode(const FunctionList& c, valkey::resp::Writer& w);
 void for_each_key(const FunctionList& c, valkey::KeyCallback cb);
 
-// FUNCTION LOAD [REPLACE] function-code
-// https://valkey.io/commands/function-load/
+/// `FUNCTION LOAD`: the command's arguments as members.
+///
+/// Syntax: `FUNCTION LOAD [REPLACE] function-code`
+///
+/// - Since 7.0.0
+/// - ACL categories: write, slow, scripting
+/// - Flags: NOSCRIPT, WRITE, DENYOOM
+/// - Keys: none
+/// - Options: `.replace`
+/// - Reference: https://valkey.io/commands/function-load/
 struct FunctionLoad {
   static constexpr valkey::CommandInfo info{
       .name = "FUNCTION LOAD",
@@ -378,7 +478,7 @@ struct FunctionLoad {
   std::string_view function_code = {};
   bool replace = false;
 
-  // The optional arguments, for the Commands<> overloads that take them.
+  /// The optional arguments, for the Commands<> overloads that take them.
   struct Options {
     bool replace = false;
   };
@@ -386,8 +486,16 @@ struct FunctionLoad {
 void encode(const FunctionLoad& c, valkey::resp::Writer& w);
 void for_each_key(const FunctionLoad& c, valkey::KeyCallback cb);
 
-// FUNCTION RESTORE serialized-value [FLUSH|APPEND|REPLACE]
-// https://valkey.io/commands/function-restore/
+/// `FUNCTION RESTORE`: the command's arguments as members.
+///
+/// Syntax: `FUNCTION RESTORE serialized-value [FLUSH|APPEND|REPLACE]`
+///
+/// - Since 7.0.0
+/// - ACL categories: write, slow, scripting
+/// - Flags: NOSCRIPT, WRITE, DENYOOM
+/// - Keys: none
+/// - Options: `.policy` (`Policy::flush`, `Policy::append`, `Policy::replace`)
+/// - Reference: https://valkey.io/commands/function-restore/
 struct FunctionRestore {
   static constexpr valkey::CommandInfo info{
       .name = "FUNCTION RESTORE",
@@ -412,7 +520,7 @@ struct FunctionRestore {
   std::string_view serialized_value = {};
   std::optional<Policy> policy = {};
 
-  // The optional arguments, for the Commands<> overloads that take them.
+  /// The optional arguments, for the Commands<> overloads that take them.
   struct Options {
     std::optional<Policy> policy = {};
   };
@@ -420,8 +528,15 @@ struct FunctionRestore {
 void encode(const FunctionRestore& c, valkey::resp::Writer& w);
 void for_each_key(const FunctionRestore& c, valkey::KeyCallback cb);
 
-// FUNCTION STATS
-// https://valkey.io/commands/function-stats/
+/// `FUNCTION STATS`: the command's arguments as members.
+///
+/// Syntax: `FUNCTION STATS`
+///
+/// - Since 7.0.0
+/// - ACL categories: slow, scripting
+/// - Flags: NOSCRIPT, ALLOW_BUSY
+/// - Keys: none
+/// - Reference: https://valkey.io/commands/function-stats/
 struct FunctionStats {
   static constexpr valkey::CommandInfo info{
       .name = "FUNCTION STATS",
@@ -440,8 +555,16 @@ struct FunctionStats {
 void encode(const FunctionStats& c, valkey::resp::Writer& w);
 void for_each_key(const FunctionStats& c, valkey::KeyCallback cb);
 
-// SCRIPT DEBUG <YES|SYNC|NO> [engine]
-// https://valkey.io/commands/script-debug/
+/// `SCRIPT DEBUG`: the command's arguments as members.
+///
+/// Syntax: `SCRIPT DEBUG <YES|SYNC|NO> [engine]`
+///
+/// - Since 3.2.0
+/// - ACL categories: slow, scripting
+/// - Flags: NOSCRIPT
+/// - Keys: none
+/// - Options: `.engine`
+/// - Reference: https://valkey.io/commands/script-debug/
 struct ScriptDebug {
   static constexpr valkey::CommandInfo info{
       .name = "SCRIPT DEBUG",
@@ -466,7 +589,7 @@ struct ScriptDebug {
   Mode mode = ScriptDebug::Mode::yes;
   std::optional<std::string_view> engine = {};
 
-  // The optional arguments, for the Commands<> overloads that take them.
+  /// The optional arguments, for the Commands<> overloads that take them.
   struct Options {
     std::optional<std::string_view> engine = {};
   };
@@ -474,8 +597,15 @@ struct ScriptDebug {
 void encode(const ScriptDebug& c, valkey::resp::Writer& w);
 void for_each_key(const ScriptDebug& c, valkey::KeyCallback cb);
 
-// SCRIPT EXISTS sha1 [...]
-// https://valkey.io/commands/script-exists/
+/// `SCRIPT EXISTS`: the command's arguments as members.
+///
+/// Syntax: `SCRIPT EXISTS sha1 [...]`
+///
+/// - Since 2.6.0
+/// - ACL categories: slow, scripting
+/// - Flags: NOSCRIPT, STALE
+/// - Keys: none
+/// - Reference: https://valkey.io/commands/script-exists/
 struct ScriptExists {
   static constexpr valkey::CommandInfo info{
       .name = "SCRIPT EXISTS",
@@ -496,8 +626,16 @@ struct ScriptExists {
 void encode(const ScriptExists& c, valkey::resp::Writer& w);
 void for_each_key(const ScriptExists& c, valkey::KeyCallback cb);
 
-// SCRIPT FLUSH [ASYNC|SYNC]
-// https://valkey.io/commands/script-flush/
+/// `SCRIPT FLUSH`: the command's arguments as members.
+///
+/// Syntax: `SCRIPT FLUSH [ASYNC|SYNC]`
+///
+/// - Since 2.6.0
+/// - ACL categories: slow, scripting
+/// - Flags: NOSCRIPT, STALE
+/// - Keys: none
+/// - Options: `.flush_type` (`FlushType::async`, `FlushType::sync`)
+/// - Reference: https://valkey.io/commands/script-flush/
 struct ScriptFlush {
   static constexpr valkey::CommandInfo info{
       .name = "SCRIPT FLUSH",
@@ -520,7 +658,7 @@ struct ScriptFlush {
 
   std::optional<FlushType> flush_type = {};
 
-  // The optional arguments, for the Commands<> overloads that take them.
+  /// The optional arguments, for the Commands<> overloads that take them.
   struct Options {
     std::optional<FlushType> flush_type = {};
   };
@@ -528,8 +666,15 @@ struct ScriptFlush {
 void encode(const ScriptFlush& c, valkey::resp::Writer& w);
 void for_each_key(const ScriptFlush& c, valkey::KeyCallback cb);
 
-// SCRIPT HELP
-// https://valkey.io/commands/script-help/
+/// `SCRIPT HELP`: the command's arguments as members.
+///
+/// Syntax: `SCRIPT HELP`
+///
+/// - Since 5.0.0
+/// - ACL categories: slow, scripting
+/// - Flags: LOADING, STALE
+/// - Keys: none
+/// - Reference: https://valkey.io/commands/script-help/
 struct ScriptHelp {
   static constexpr valkey::CommandInfo info{
       .name = "SCRIPT HELP",
@@ -548,8 +693,15 @@ struct ScriptHelp {
 void encode(const ScriptHelp& c, valkey::resp::Writer& w);
 void for_each_key(const ScriptHelp& c, valkey::KeyCallback cb);
 
-// SCRIPT KILL
-// https://valkey.io/commands/script-kill/
+/// `SCRIPT KILL`: the command's arguments as members.
+///
+/// Syntax: `SCRIPT KILL`
+///
+/// - Since 2.6.0
+/// - ACL categories: slow, scripting
+/// - Flags: NOSCRIPT, ALLOW_BUSY
+/// - Keys: none
+/// - Reference: https://valkey.io/commands/script-kill/
 struct ScriptKill {
   static constexpr valkey::CommandInfo info{
       .name = "SCRIPT KILL",
@@ -568,8 +720,15 @@ struct ScriptKill {
 void encode(const ScriptKill& c, valkey::resp::Writer& w);
 void for_each_key(const ScriptKill& c, valkey::KeyCallback cb);
 
-// SCRIPT LOAD script
-// https://valkey.io/commands/script-load/
+/// `SCRIPT LOAD`: the command's arguments as members.
+///
+/// Syntax: `SCRIPT LOAD script`
+///
+/// - Since 2.6.0
+/// - ACL categories: slow, scripting
+/// - Flags: NOSCRIPT, STALE
+/// - Keys: none
+/// - Reference: https://valkey.io/commands/script-load/
 struct ScriptLoad {
   static constexpr valkey::CommandInfo info{
       .name = "SCRIPT LOAD",
@@ -590,8 +749,15 @@ struct ScriptLoad {
 void encode(const ScriptLoad& c, valkey::resp::Writer& w);
 void for_each_key(const ScriptLoad& c, valkey::KeyCallback cb);
 
-// SCRIPT SHOW sha1
-// https://valkey.io/commands/script-show/
+/// `SCRIPT SHOW`: the command's arguments as members.
+///
+/// Syntax: `SCRIPT SHOW sha1`
+///
+/// - Since 8.0.0
+/// - ACL categories: slow, scripting
+/// - Flags: NOSCRIPT, STALE
+/// - Keys: none
+/// - Reference: https://valkey.io/commands/script-show/
 struct ScriptShow {
   static constexpr valkey::CommandInfo info{
       .name = "SCRIPT SHOW",

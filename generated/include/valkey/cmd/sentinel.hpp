@@ -19,8 +19,15 @@ class Reply;
 
 namespace valkey::cmd {
 
-// SENTINEL CKQUORUM primary-name
-// https://valkey.io/commands/sentinel-ckquorum/
+/// `SENTINEL CKQUORUM`: the command's arguments as members.
+///
+/// Syntax: `SENTINEL CKQUORUM primary-name`
+///
+/// - Since 2.8.4
+/// - ACL categories: admin, slow, dangerous
+/// - Flags: ADMIN, SENTINEL, ONLY_SENTINEL
+/// - Keys: none
+/// - Reference: https://valkey.io/commands/sentinel-ckquorum/
 struct SentinelCkquorum {
   static constexpr valkey::CommandInfo info{
       .name = "SENTINEL CKQUORUM",
@@ -41,8 +48,15 @@ struct SentinelCkquorum {
 void encode(const SentinelCkquorum& c, valkey::resp::Writer& w);
 void for_each_key(const SentinelCkquorum& c, valkey::KeyCallback cb);
 
-// SENTINEL CONFIG <SET parameter value [...]|GET parameter [...]>
-// https://valkey.io/commands/sentinel-config/
+/// `SENTINEL CONFIG`: the command's arguments as members.
+///
+/// Syntax: `SENTINEL CONFIG <SET parameter value [...]|GET parameter [...]>`
+///
+/// - Since 6.2.0
+/// - ACL categories: admin, slow, dangerous
+/// - Flags: ADMIN, SENTINEL, ONLY_SENTINEL
+/// - Keys: none
+/// - Reference: https://valkey.io/commands/sentinel-config/
 struct SentinelConfig {
   static constexpr valkey::CommandInfo info{
       .name = "SENTINEL CONFIG",
@@ -74,8 +88,16 @@ struct SentinelConfig {
 void encode(const SentinelConfig& c, valkey::resp::Writer& w);
 void for_each_key(const SentinelConfig& c, valkey::KeyCallback cb);
 
-// SENTINEL DEBUG [parameter value [...]]
-// https://valkey.io/commands/sentinel-debug/
+/// `SENTINEL DEBUG`: the command's arguments as members.
+///
+/// Syntax: `SENTINEL DEBUG [parameter value [...]]`
+///
+/// - Since 7.0.0
+/// - ACL categories: admin, slow, dangerous
+/// - Flags: ADMIN, SENTINEL, ONLY_SENTINEL
+/// - Keys: none
+/// - Options: `.data`
+/// - Reference: https://valkey.io/commands/sentinel-debug/
 struct SentinelDebug {
   static constexpr valkey::CommandInfo info{
       .name = "SENTINEL DEBUG",
@@ -93,7 +115,7 @@ struct SentinelDebug {
 
   valkey::View<std::pair<std::string_view, std::string_view>> data = {};
 
-  // The optional arguments, for the Commands<> overloads that take them.
+  /// The optional arguments, for the Commands<> overloads that take them.
   struct Options {
     valkey::View<std::pair<std::string_view, std::string_view>> data = {};
   };
@@ -101,8 +123,16 @@ struct SentinelDebug {
 void encode(const SentinelDebug& c, valkey::resp::Writer& w);
 void for_each_key(const SentinelDebug& c, valkey::KeyCallback cb);
 
-// SENTINEL FAILOVER primary-name [COORDINATED]
-// https://valkey.io/commands/sentinel-failover/
+/// `SENTINEL FAILOVER`: the command's arguments as members.
+///
+/// Syntax: `SENTINEL FAILOVER primary-name [COORDINATED]`
+///
+/// - Since 2.8.4
+/// - ACL categories: admin, slow, dangerous
+/// - Flags: ADMIN, SENTINEL, ONLY_SENTINEL
+/// - Keys: none
+/// - Options: `.coordinated`
+/// - Reference: https://valkey.io/commands/sentinel-failover/
 struct SentinelFailover {
   static constexpr valkey::CommandInfo info{
       .name = "SENTINEL FAILOVER",
@@ -121,7 +151,7 @@ struct SentinelFailover {
   std::string_view primary_name = {};
   bool coordinated = false;
 
-  // The optional arguments, for the Commands<> overloads that take them.
+  /// The optional arguments, for the Commands<> overloads that take them.
   struct Options {
     bool coordinated = false;
   };
@@ -129,9 +159,16 @@ struct SentinelFailover {
 void encode(const SentinelFailover& c, valkey::resp::Writer& w);
 void for_each_key(const SentinelFailover& c, valkey::KeyCallback cb);
 
-// SENTINEL FLUSHCONFIG
-// https://valkey.io/commands/sentinel-flushconfig/
-struct SentinelFlushconfig {
+/// `SENTINEL FLUSHCONFIG`: the command's arguments as members.
+///
+/// Syntax: `SENTINEL FLUSHCONFIG`
+///
+/// - Since 2.8.4
+/// - ACL categories: admin, slow, dangerous
+/// - Flags: ADMIN, SENTINEL, ONLY_SENTINEL
+/// - Keys: none
+/// - Reference: https://valkey.io/commands/sentinel-flushconfig/
+struct SentinelFlushConfig {
   static constexpr valkey::CommandInfo info{
       .name = "SENTINEL FLUSHCONFIG",
       .arity = 2,
@@ -146,11 +183,18 @@ struct SentinelFlushconfig {
   };
   using reply_type = valkey::Ok;
 };
-void encode(const SentinelFlushconfig& c, valkey::resp::Writer& w);
-void for_each_key(const SentinelFlushconfig& c, valkey::KeyCallback cb);
+void encode(const SentinelFlushConfig& c, valkey::resp::Writer& w);
+void for_each_key(const SentinelFlushConfig& c, valkey::KeyCallback cb);
 
-// SENTINEL GET-MASTER-ADDR-BY-NAME primary-name
-// https://valkey.io/commands/sentinel-get-master-addr-by-name/
+/// `SENTINEL GET-MASTER-ADDR-BY-NAME`: the command's arguments as members.
+///
+/// Syntax: `SENTINEL GET-MASTER-ADDR-BY-NAME primary-name`
+///
+/// - Since 2.8.4; deprecated since 8.0.0
+/// - ACL categories: admin, slow, dangerous
+/// - Flags: ADMIN, SENTINEL, ONLY_SENTINEL
+/// - Keys: none
+/// - Reference: https://valkey.io/commands/sentinel-get-master-addr-by-name/
 struct SentinelGetMasterAddrByName {
   static constexpr valkey::CommandInfo info{
       .name = "SENTINEL GET-MASTER-ADDR-BY-NAME",
@@ -171,8 +215,15 @@ struct SentinelGetMasterAddrByName {
 void encode(const SentinelGetMasterAddrByName& c, valkey::resp::Writer& w);
 void for_each_key(const SentinelGetMasterAddrByName& c, valkey::KeyCallback cb);
 
-// SENTINEL GET-PRIMARY-ADDR-BY-NAME primary-name
-// https://valkey.io/commands/sentinel-get-primary-addr-by-name/
+/// `SENTINEL GET-PRIMARY-ADDR-BY-NAME`: the command's arguments as members.
+///
+/// Syntax: `SENTINEL GET-PRIMARY-ADDR-BY-NAME primary-name`
+///
+/// - Since 8.0.0
+/// - ACL categories: admin, slow, dangerous
+/// - Flags: ADMIN, SENTINEL, ONLY_SENTINEL
+/// - Keys: none
+/// - Reference: https://valkey.io/commands/sentinel-get-primary-addr-by-name/
 struct SentinelGetPrimaryAddrByName {
   static constexpr valkey::CommandInfo info{
       .name = "SENTINEL GET-PRIMARY-ADDR-BY-NAME",
@@ -193,8 +244,15 @@ struct SentinelGetPrimaryAddrByName {
 void encode(const SentinelGetPrimaryAddrByName& c, valkey::resp::Writer& w);
 void for_each_key(const SentinelGetPrimaryAddrByName& c, valkey::KeyCallback cb);
 
-// SENTINEL HELP
-// https://valkey.io/commands/sentinel-help/
+/// `SENTINEL HELP`: the command's arguments as members.
+///
+/// Syntax: `SENTINEL HELP`
+///
+/// - Since 6.2.0
+/// - ACL categories: slow
+/// - Flags: LOADING, STALE, SENTINEL, ONLY_SENTINEL
+/// - Keys: none
+/// - Reference: https://valkey.io/commands/sentinel-help/
 struct SentinelHelp {
   static constexpr valkey::CommandInfo info{
       .name = "SENTINEL HELP",
@@ -213,8 +271,15 @@ struct SentinelHelp {
 void encode(const SentinelHelp& c, valkey::resp::Writer& w);
 void for_each_key(const SentinelHelp& c, valkey::KeyCallback cb);
 
-// SENTINEL INFO-CACHE nodename [...]
-// https://valkey.io/commands/sentinel-info-cache/
+/// `SENTINEL INFO-CACHE`: the command's arguments as members.
+///
+/// Syntax: `SENTINEL INFO-CACHE nodename [...]`
+///
+/// - Since 3.2.0
+/// - ACL categories: admin, slow, dangerous
+/// - Flags: ADMIN, SENTINEL, ONLY_SENTINEL
+/// - Keys: none
+/// - Reference: https://valkey.io/commands/sentinel-info-cache/
 struct SentinelInfoCache {
   static constexpr valkey::CommandInfo info{
       .name = "SENTINEL INFO-CACHE",
@@ -230,13 +295,20 @@ struct SentinelInfoCache {
   };
   using reply_type = valkey::Reply;
 
-  valkey::View<std::string_view> nodenames = {};
+  valkey::View<std::string_view> node_names = {};
 };
 void encode(const SentinelInfoCache& c, valkey::resp::Writer& w);
 void for_each_key(const SentinelInfoCache& c, valkey::KeyCallback cb);
 
-// SENTINEL IS-MASTER-DOWN-BY-ADDR ip port current-epoch runid
-// https://valkey.io/commands/sentinel-is-master-down-by-addr/
+/// `SENTINEL IS-MASTER-DOWN-BY-ADDR`: the command's arguments as members.
+///
+/// Syntax: `SENTINEL IS-MASTER-DOWN-BY-ADDR ip port current-epoch runid`
+///
+/// - Since 2.8.4; deprecated since 8.0.0
+/// - ACL categories: admin, slow, dangerous
+/// - Flags: ADMIN, SENTINEL, ONLY_SENTINEL
+/// - Keys: none
+/// - Reference: https://valkey.io/commands/sentinel-is-master-down-by-addr/
 struct SentinelIsMasterDownByAddr {
   static constexpr valkey::CommandInfo info{
       .name = "SENTINEL IS-MASTER-DOWN-BY-ADDR",
@@ -255,13 +327,20 @@ struct SentinelIsMasterDownByAddr {
   std::string_view ip = {};
   std::int64_t port = 0;
   std::int64_t current_epoch = 0;
-  std::string_view runid = {};
+  std::string_view run_id = {};
 };
 void encode(const SentinelIsMasterDownByAddr& c, valkey::resp::Writer& w);
 void for_each_key(const SentinelIsMasterDownByAddr& c, valkey::KeyCallback cb);
 
-// SENTINEL IS-PRIMARY-DOWN-BY-ADDR ip port current-epoch runid
-// https://valkey.io/commands/sentinel-is-primary-down-by-addr/
+/// `SENTINEL IS-PRIMARY-DOWN-BY-ADDR`: the command's arguments as members.
+///
+/// Syntax: `SENTINEL IS-PRIMARY-DOWN-BY-ADDR ip port current-epoch runid`
+///
+/// - Since 8.0.0
+/// - ACL categories: admin, slow, dangerous
+/// - Flags: ADMIN, SENTINEL, ONLY_SENTINEL
+/// - Keys: none
+/// - Reference: https://valkey.io/commands/sentinel-is-primary-down-by-addr/
 struct SentinelIsPrimaryDownByAddr {
   static constexpr valkey::CommandInfo info{
       .name = "SENTINEL IS-PRIMARY-DOWN-BY-ADDR",
@@ -280,13 +359,20 @@ struct SentinelIsPrimaryDownByAddr {
   std::string_view ip = {};
   std::int64_t port = 0;
   std::int64_t current_epoch = 0;
-  std::string_view runid = {};
+  std::string_view run_id = {};
 };
 void encode(const SentinelIsPrimaryDownByAddr& c, valkey::resp::Writer& w);
 void for_each_key(const SentinelIsPrimaryDownByAddr& c, valkey::KeyCallback cb);
 
-// SENTINEL MASTER primary-name
-// https://valkey.io/commands/sentinel-master/
+/// `SENTINEL MASTER`: the command's arguments as members.
+///
+/// Syntax: `SENTINEL MASTER primary-name`
+///
+/// - Since 2.8.4; deprecated since 8.0.0
+/// - ACL categories: admin, slow, dangerous
+/// - Flags: ADMIN, SENTINEL, ONLY_SENTINEL
+/// - Keys: none
+/// - Reference: https://valkey.io/commands/sentinel-master/
 struct SentinelMaster {
   static constexpr valkey::CommandInfo info{
       .name = "SENTINEL MASTER",
@@ -307,8 +393,15 @@ struct SentinelMaster {
 void encode(const SentinelMaster& c, valkey::resp::Writer& w);
 void for_each_key(const SentinelMaster& c, valkey::KeyCallback cb);
 
-// SENTINEL MASTERS
-// https://valkey.io/commands/sentinel-masters/
+/// `SENTINEL MASTERS`: the command's arguments as members.
+///
+/// Syntax: `SENTINEL MASTERS`
+///
+/// - Since 2.8.4; deprecated since 8.0.0
+/// - ACL categories: admin, slow, dangerous
+/// - Flags: ADMIN, SENTINEL, ONLY_SENTINEL
+/// - Keys: none
+/// - Reference: https://valkey.io/commands/sentinel-masters/
 struct SentinelMasters {
   static constexpr valkey::CommandInfo info{
       .name = "SENTINEL MASTERS",
@@ -327,8 +420,15 @@ struct SentinelMasters {
 void encode(const SentinelMasters& c, valkey::resp::Writer& w);
 void for_each_key(const SentinelMasters& c, valkey::KeyCallback cb);
 
-// SENTINEL MONITOR name ip port quorum
-// https://valkey.io/commands/sentinel-monitor/
+/// `SENTINEL MONITOR`: the command's arguments as members.
+///
+/// Syntax: `SENTINEL MONITOR name ip port quorum`
+///
+/// - Since 2.8.4
+/// - ACL categories: admin, slow, dangerous
+/// - Flags: ADMIN, SENTINEL, ONLY_SENTINEL
+/// - Keys: none
+/// - Reference: https://valkey.io/commands/sentinel-monitor/
 struct SentinelMonitor {
   static constexpr valkey::CommandInfo info{
       .name = "SENTINEL MONITOR",
@@ -352,9 +452,16 @@ struct SentinelMonitor {
 void encode(const SentinelMonitor& c, valkey::resp::Writer& w);
 void for_each_key(const SentinelMonitor& c, valkey::KeyCallback cb);
 
-// SENTINEL MYID
-// https://valkey.io/commands/sentinel-myid/
-struct SentinelMyid {
+/// `SENTINEL MYID`: the command's arguments as members.
+///
+/// Syntax: `SENTINEL MYID`
+///
+/// - Since 6.2.0
+/// - ACL categories: admin, slow, dangerous
+/// - Flags: ADMIN, SENTINEL, ONLY_SENTINEL
+/// - Keys: none
+/// - Reference: https://valkey.io/commands/sentinel-myid/
+struct SentinelMyId {
   static constexpr valkey::CommandInfo info{
       .name = "SENTINEL MYID",
       .arity = 2,
@@ -369,11 +476,18 @@ struct SentinelMyid {
   };
   using reply_type = std::string;
 };
-void encode(const SentinelMyid& c, valkey::resp::Writer& w);
-void for_each_key(const SentinelMyid& c, valkey::KeyCallback cb);
+void encode(const SentinelMyId& c, valkey::resp::Writer& w);
+void for_each_key(const SentinelMyId& c, valkey::KeyCallback cb);
 
-// SENTINEL PENDING-SCRIPTS
-// https://valkey.io/commands/sentinel-pending-scripts/
+/// `SENTINEL PENDING-SCRIPTS`: the command's arguments as members.
+///
+/// Syntax: `SENTINEL PENDING-SCRIPTS`
+///
+/// - Since 2.8.4
+/// - ACL categories: admin, slow, dangerous
+/// - Flags: ADMIN, SENTINEL, ONLY_SENTINEL
+/// - Keys: none
+/// - Reference: https://valkey.io/commands/sentinel-pending-scripts/
 struct SentinelPendingScripts {
   static constexpr valkey::CommandInfo info{
       .name = "SENTINEL PENDING-SCRIPTS",
@@ -392,8 +506,15 @@ struct SentinelPendingScripts {
 void encode(const SentinelPendingScripts& c, valkey::resp::Writer& w);
 void for_each_key(const SentinelPendingScripts& c, valkey::KeyCallback cb);
 
-// SENTINEL PRIMARIES
-// https://valkey.io/commands/sentinel-primaries/
+/// `SENTINEL PRIMARIES`: the command's arguments as members.
+///
+/// Syntax: `SENTINEL PRIMARIES`
+///
+/// - Since 8.0.0
+/// - ACL categories: admin, slow, dangerous
+/// - Flags: ADMIN, SENTINEL, ONLY_SENTINEL
+/// - Keys: none
+/// - Reference: https://valkey.io/commands/sentinel-primaries/
 struct SentinelPrimaries {
   static constexpr valkey::CommandInfo info{
       .name = "SENTINEL PRIMARIES",
@@ -412,8 +533,15 @@ struct SentinelPrimaries {
 void encode(const SentinelPrimaries& c, valkey::resp::Writer& w);
 void for_each_key(const SentinelPrimaries& c, valkey::KeyCallback cb);
 
-// SENTINEL PRIMARY primary-name
-// https://valkey.io/commands/sentinel-primary/
+/// `SENTINEL PRIMARY`: the command's arguments as members.
+///
+/// Syntax: `SENTINEL PRIMARY primary-name`
+///
+/// - Since 8.0.0
+/// - ACL categories: admin, slow, dangerous
+/// - Flags: ADMIN, SENTINEL, ONLY_SENTINEL
+/// - Keys: none
+/// - Reference: https://valkey.io/commands/sentinel-primary/
 struct SentinelPrimary {
   static constexpr valkey::CommandInfo info{
       .name = "SENTINEL PRIMARY",
@@ -434,8 +562,15 @@ struct SentinelPrimary {
 void encode(const SentinelPrimary& c, valkey::resp::Writer& w);
 void for_each_key(const SentinelPrimary& c, valkey::KeyCallback cb);
 
-// SENTINEL REMOVE primary-name
-// https://valkey.io/commands/sentinel-remove/
+/// `SENTINEL REMOVE`: the command's arguments as members.
+///
+/// Syntax: `SENTINEL REMOVE primary-name`
+///
+/// - Since 2.8.4
+/// - ACL categories: admin, slow, dangerous
+/// - Flags: ADMIN, SENTINEL, ONLY_SENTINEL
+/// - Keys: none
+/// - Reference: https://valkey.io/commands/sentinel-remove/
 struct SentinelRemove {
   static constexpr valkey::CommandInfo info{
       .name = "SENTINEL REMOVE",
@@ -456,8 +591,15 @@ struct SentinelRemove {
 void encode(const SentinelRemove& c, valkey::resp::Writer& w);
 void for_each_key(const SentinelRemove& c, valkey::KeyCallback cb);
 
-// SENTINEL REPLICAS primary-name
-// https://valkey.io/commands/sentinel-replicas/
+/// `SENTINEL REPLICAS`: the command's arguments as members.
+///
+/// Syntax: `SENTINEL REPLICAS primary-name`
+///
+/// - Since 5.0.0
+/// - ACL categories: admin, slow, dangerous
+/// - Flags: ADMIN, SENTINEL, ONLY_SENTINEL
+/// - Keys: none
+/// - Reference: https://valkey.io/commands/sentinel-replicas/
 struct SentinelReplicas {
   static constexpr valkey::CommandInfo info{
       .name = "SENTINEL REPLICAS",
@@ -478,8 +620,15 @@ struct SentinelReplicas {
 void encode(const SentinelReplicas& c, valkey::resp::Writer& w);
 void for_each_key(const SentinelReplicas& c, valkey::KeyCallback cb);
 
-// SENTINEL RESET pattern
-// https://valkey.io/commands/sentinel-reset/
+/// `SENTINEL RESET`: the command's arguments as members.
+///
+/// Syntax: `SENTINEL RESET pattern`
+///
+/// - Since 2.8.4
+/// - ACL categories: admin, slow, dangerous
+/// - Flags: ADMIN, SENTINEL, ONLY_SENTINEL
+/// - Keys: none
+/// - Reference: https://valkey.io/commands/sentinel-reset/
 struct SentinelReset {
   static constexpr valkey::CommandInfo info{
       .name = "SENTINEL RESET",
@@ -500,8 +649,15 @@ struct SentinelReset {
 void encode(const SentinelReset& c, valkey::resp::Writer& w);
 void for_each_key(const SentinelReset& c, valkey::KeyCallback cb);
 
-// SENTINEL SENTINELS primary-name
-// https://valkey.io/commands/sentinel-sentinels/
+/// `SENTINEL SENTINELS`: the command's arguments as members.
+///
+/// Syntax: `SENTINEL SENTINELS primary-name`
+///
+/// - Since 2.8.4
+/// - ACL categories: admin, slow, dangerous
+/// - Flags: ADMIN, SENTINEL, ONLY_SENTINEL
+/// - Keys: none
+/// - Reference: https://valkey.io/commands/sentinel-sentinels/
 struct SentinelSentinels {
   static constexpr valkey::CommandInfo info{
       .name = "SENTINEL SENTINELS",
@@ -522,8 +678,15 @@ struct SentinelSentinels {
 void encode(const SentinelSentinels& c, valkey::resp::Writer& w);
 void for_each_key(const SentinelSentinels& c, valkey::KeyCallback cb);
 
-// SENTINEL SET primary-name option value [...]
-// https://valkey.io/commands/sentinel-set/
+/// `SENTINEL SET`: the command's arguments as members.
+///
+/// Syntax: `SENTINEL SET primary-name option value [...]`
+///
+/// - Since 2.8.4
+/// - ACL categories: admin, slow, dangerous
+/// - Flags: ADMIN, SENTINEL, ONLY_SENTINEL
+/// - Keys: none
+/// - Reference: https://valkey.io/commands/sentinel-set/
 struct SentinelSet {
   static constexpr valkey::CommandInfo info{
       .name = "SENTINEL SET",
@@ -545,8 +708,15 @@ struct SentinelSet {
 void encode(const SentinelSet& c, valkey::resp::Writer& w);
 void for_each_key(const SentinelSet& c, valkey::KeyCallback cb);
 
-// SENTINEL SIMULATE-FAILURE <CRASH-AFTER-ELECTION|CRASH-AFTER-PROMOTION|HELP> ...
-// https://valkey.io/commands/sentinel-simulate-failure/
+/// `SENTINEL SIMULATE-FAILURE`: the command's arguments as members.
+///
+/// Syntax: `SENTINEL SIMULATE-FAILURE <CRASH-AFTER-ELECTION|CRASH-AFTER-PROMOTION|HELP> ...`
+///
+/// - Since 3.2.0
+/// - ACL categories: admin, slow, dangerous
+/// - Flags: ADMIN, SENTINEL, ONLY_SENTINEL
+/// - Keys: none
+/// - Reference: https://valkey.io/commands/sentinel-simulate-failure/
 struct SentinelSimulateFailure {
   static constexpr valkey::CommandInfo info{
       .name = "SENTINEL SIMULATE-FAILURE",
@@ -573,8 +743,15 @@ struct SentinelSimulateFailure {
 void encode(const SentinelSimulateFailure& c, valkey::resp::Writer& w);
 void for_each_key(const SentinelSimulateFailure& c, valkey::KeyCallback cb);
 
-// SENTINEL SLAVES primary-name
-// https://valkey.io/commands/sentinel-slaves/
+/// `SENTINEL SLAVES`: the command's arguments as members.
+///
+/// Syntax: `SENTINEL SLAVES primary-name`
+///
+/// - Since 2.8.0; deprecated since 5.0.0
+/// - ACL categories: admin, slow, dangerous
+/// - Flags: ADMIN, SENTINEL, ONLY_SENTINEL
+/// - Keys: none
+/// - Reference: https://valkey.io/commands/sentinel-slaves/
 struct SentinelSlaves {
   static constexpr valkey::CommandInfo info{
       .name = "SENTINEL SLAVES",

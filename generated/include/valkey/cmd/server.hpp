@@ -21,8 +21,16 @@ class Reply;
 
 namespace valkey::cmd {
 
-// ACL CAT [category]
-// https://valkey.io/commands/acl-cat/
+/// `ACL CAT`: the command's arguments as members.
+///
+/// Syntax: `ACL CAT [category]`
+///
+/// - Since 6.0.0
+/// - ACL categories: slow
+/// - Flags: NOSCRIPT, LOADING, STALE, SENTINEL
+/// - Keys: none
+/// - Options: `.category`
+/// - Reference: https://valkey.io/commands/acl-cat/
 struct AclCat {
   static constexpr valkey::CommandInfo info{
       .name = "ACL CAT",
@@ -40,7 +48,7 @@ struct AclCat {
 
   std::optional<std::string_view> category = {};
 
-  // The optional arguments, for the Commands<> overloads that take them.
+  /// The optional arguments, for the Commands<> overloads that take them.
   struct Options {
     std::optional<std::string_view> category = {};
   };
@@ -48,9 +56,16 @@ struct AclCat {
 void encode(const AclCat& c, valkey::resp::Writer& w);
 void for_each_key(const AclCat& c, valkey::KeyCallback cb);
 
-// ACL DELUSER username [...]
-// https://valkey.io/commands/acl-deluser/
-struct AclDeluser {
+/// `ACL DELUSER`: the command's arguments as members.
+///
+/// Syntax: `ACL DELUSER username [...]`
+///
+/// - Since 6.0.0
+/// - ACL categories: admin, slow, dangerous
+/// - Flags: ADMIN, NOSCRIPT, LOADING, STALE, SENTINEL
+/// - Keys: none
+/// - Reference: https://valkey.io/commands/acl-deluser/
+struct AclDelUser {
   static constexpr valkey::CommandInfo info{
       .name = "ACL DELUSER",
       .arity = -3,
@@ -67,12 +82,20 @@ struct AclDeluser {
 
   valkey::View<std::string_view> usernames = {};
 };
-void encode(const AclDeluser& c, valkey::resp::Writer& w);
-void for_each_key(const AclDeluser& c, valkey::KeyCallback cb);
+void encode(const AclDelUser& c, valkey::resp::Writer& w);
+void for_each_key(const AclDelUser& c, valkey::KeyCallback cb);
 
-// ACL DRYRUN username command [arg [...]]
-// https://valkey.io/commands/acl-dryrun/
-struct AclDryrun {
+/// `ACL DRYRUN`: the command's arguments as members.
+///
+/// Syntax: `ACL DRYRUN username command [arg [...]]`
+///
+/// - Since 7.0.0
+/// - ACL categories: admin, slow, dangerous
+/// - Flags: ADMIN, NOSCRIPT, LOADING, STALE, SENTINEL
+/// - Keys: none
+/// - Options: `.args`
+/// - Reference: https://valkey.io/commands/acl-dryrun/
+struct AclDryRun {
   static constexpr valkey::CommandInfo info{
       .name = "ACL DRYRUN",
       .arity = -4,
@@ -91,17 +114,25 @@ struct AclDryrun {
   std::string_view command = {};
   valkey::View<std::string_view> args = {};
 
-  // The optional arguments, for the Commands<> overloads that take them.
+  /// The optional arguments, for the Commands<> overloads that take them.
   struct Options {
     valkey::View<std::string_view> args = {};
   };
 };
-void encode(const AclDryrun& c, valkey::resp::Writer& w);
-void for_each_key(const AclDryrun& c, valkey::KeyCallback cb);
+void encode(const AclDryRun& c, valkey::resp::Writer& w);
+void for_each_key(const AclDryRun& c, valkey::KeyCallback cb);
 
-// ACL GENPASS [bits]
-// https://valkey.io/commands/acl-genpass/
-struct AclGenpass {
+/// `ACL GENPASS`: the command's arguments as members.
+///
+/// Syntax: `ACL GENPASS [bits]`
+///
+/// - Since 6.0.0
+/// - ACL categories: slow
+/// - Flags: NOSCRIPT, LOADING, STALE, SENTINEL
+/// - Keys: none
+/// - Options: `.bits`
+/// - Reference: https://valkey.io/commands/acl-genpass/
+struct AclGenPass {
   static constexpr valkey::CommandInfo info{
       .name = "ACL GENPASS",
       .arity = -2,
@@ -118,17 +149,24 @@ struct AclGenpass {
 
   std::optional<std::int64_t> bits = {};
 
-  // The optional arguments, for the Commands<> overloads that take them.
+  /// The optional arguments, for the Commands<> overloads that take them.
   struct Options {
     std::optional<std::int64_t> bits = {};
   };
 };
-void encode(const AclGenpass& c, valkey::resp::Writer& w);
-void for_each_key(const AclGenpass& c, valkey::KeyCallback cb);
+void encode(const AclGenPass& c, valkey::resp::Writer& w);
+void for_each_key(const AclGenPass& c, valkey::KeyCallback cb);
 
-// ACL GETUSER username
-// https://valkey.io/commands/acl-getuser/
-struct AclGetuser {
+/// `ACL GETUSER`: the command's arguments as members.
+///
+/// Syntax: `ACL GETUSER username`
+///
+/// - Since 6.0.0
+/// - ACL categories: admin, slow, dangerous
+/// - Flags: ADMIN, NOSCRIPT, LOADING, STALE, SENTINEL
+/// - Keys: none
+/// - Reference: https://valkey.io/commands/acl-getuser/
+struct AclGetUser {
   static constexpr valkey::CommandInfo info{
       .name = "ACL GETUSER",
       .arity = 3,
@@ -145,11 +183,18 @@ struct AclGetuser {
 
   std::string_view username = {};
 };
-void encode(const AclGetuser& c, valkey::resp::Writer& w);
-void for_each_key(const AclGetuser& c, valkey::KeyCallback cb);
+void encode(const AclGetUser& c, valkey::resp::Writer& w);
+void for_each_key(const AclGetUser& c, valkey::KeyCallback cb);
 
-// ACL HELP
-// https://valkey.io/commands/acl-help/
+/// `ACL HELP`: the command's arguments as members.
+///
+/// Syntax: `ACL HELP`
+///
+/// - Since 6.0.0
+/// - ACL categories: slow
+/// - Flags: LOADING, STALE, SENTINEL
+/// - Keys: none
+/// - Reference: https://valkey.io/commands/acl-help/
 struct AclHelp {
   static constexpr valkey::CommandInfo info{
       .name = "ACL HELP",
@@ -168,8 +213,15 @@ struct AclHelp {
 void encode(const AclHelp& c, valkey::resp::Writer& w);
 void for_each_key(const AclHelp& c, valkey::KeyCallback cb);
 
-// ACL LIST
-// https://valkey.io/commands/acl-list/
+/// `ACL LIST`: the command's arguments as members.
+///
+/// Syntax: `ACL LIST`
+///
+/// - Since 6.0.0
+/// - ACL categories: admin, slow, dangerous
+/// - Flags: ADMIN, NOSCRIPT, LOADING, STALE, SENTINEL
+/// - Keys: none
+/// - Reference: https://valkey.io/commands/acl-list/
 struct AclList {
   static constexpr valkey::CommandInfo info{
       .name = "ACL LIST",
@@ -188,8 +240,15 @@ struct AclList {
 void encode(const AclList& c, valkey::resp::Writer& w);
 void for_each_key(const AclList& c, valkey::KeyCallback cb);
 
-// ACL LOAD
-// https://valkey.io/commands/acl-load/
+/// `ACL LOAD`: the command's arguments as members.
+///
+/// Syntax: `ACL LOAD`
+///
+/// - Since 6.0.0
+/// - ACL categories: admin, slow, dangerous
+/// - Flags: ADMIN, NOSCRIPT, LOADING, STALE, SENTINEL
+/// - Keys: none
+/// - Reference: https://valkey.io/commands/acl-load/
 struct AclLoad {
   static constexpr valkey::CommandInfo info{
       .name = "ACL LOAD",
@@ -208,8 +267,16 @@ struct AclLoad {
 void encode(const AclLoad& c, valkey::resp::Writer& w);
 void for_each_key(const AclLoad& c, valkey::KeyCallback cb);
 
-// ACL LOG [count|RESET]
-// https://valkey.io/commands/acl-log/
+/// `ACL LOG`: the command's arguments as members.
+///
+/// Syntax: `ACL LOG [count|RESET]`
+///
+/// - Since 6.0.0
+/// - ACL categories: admin, slow, dangerous
+/// - Flags: ADMIN, NOSCRIPT, LOADING, STALE, SENTINEL
+/// - Keys: none
+/// - Options: `.operation` (`Count`, `Reset`)
+/// - Reference: https://valkey.io/commands/acl-log/
 struct AclLog {
   static constexpr valkey::CommandInfo info{
       .name = "ACL LOG",
@@ -234,7 +301,7 @@ struct AclLog {
 
   std::optional<Operation> operation = {};
 
-  // The optional arguments, for the Commands<> overloads that take them.
+  /// The optional arguments, for the Commands<> overloads that take them.
   struct Options {
     std::optional<Operation> operation = {};
   };
@@ -242,8 +309,15 @@ struct AclLog {
 void encode(const AclLog& c, valkey::resp::Writer& w);
 void for_each_key(const AclLog& c, valkey::KeyCallback cb);
 
-// ACL SAVE
-// https://valkey.io/commands/acl-save/
+/// `ACL SAVE`: the command's arguments as members.
+///
+/// Syntax: `ACL SAVE`
+///
+/// - Since 6.0.0
+/// - ACL categories: admin, slow, dangerous
+/// - Flags: ADMIN, NOSCRIPT, LOADING, STALE, SENTINEL
+/// - Keys: none
+/// - Reference: https://valkey.io/commands/acl-save/
 struct AclSave {
   static constexpr valkey::CommandInfo info{
       .name = "ACL SAVE",
@@ -262,9 +336,17 @@ struct AclSave {
 void encode(const AclSave& c, valkey::resp::Writer& w);
 void for_each_key(const AclSave& c, valkey::KeyCallback cb);
 
-// ACL SETUSER username [rule [...]]
-// https://valkey.io/commands/acl-setuser/
-struct AclSetuser {
+/// `ACL SETUSER`: the command's arguments as members.
+///
+/// Syntax: `ACL SETUSER username [rule [...]]`
+///
+/// - Since 6.0.0
+/// - ACL categories: admin, slow, dangerous
+/// - Flags: ADMIN, NOSCRIPT, LOADING, STALE, SENTINEL
+/// - Keys: none
+/// - Options: `.rules`
+/// - Reference: https://valkey.io/commands/acl-setuser/
+struct AclSetUser {
   static constexpr valkey::CommandInfo info{
       .name = "ACL SETUSER",
       .arity = -3,
@@ -282,16 +364,23 @@ struct AclSetuser {
   std::string_view username = {};
   valkey::View<std::string_view> rules = {};
 
-  // The optional arguments, for the Commands<> overloads that take them.
+  /// The optional arguments, for the Commands<> overloads that take them.
   struct Options {
     valkey::View<std::string_view> rules = {};
   };
 };
-void encode(const AclSetuser& c, valkey::resp::Writer& w);
-void for_each_key(const AclSetuser& c, valkey::KeyCallback cb);
+void encode(const AclSetUser& c, valkey::resp::Writer& w);
+void for_each_key(const AclSetUser& c, valkey::KeyCallback cb);
 
-// ACL USERS
-// https://valkey.io/commands/acl-users/
+/// `ACL USERS`: the command's arguments as members.
+///
+/// Syntax: `ACL USERS`
+///
+/// - Since 6.0.0
+/// - ACL categories: admin, slow, dangerous
+/// - Flags: ADMIN, NOSCRIPT, LOADING, STALE, SENTINEL
+/// - Keys: none
+/// - Reference: https://valkey.io/commands/acl-users/
 struct AclUsers {
   static constexpr valkey::CommandInfo info{
       .name = "ACL USERS",
@@ -310,8 +399,15 @@ struct AclUsers {
 void encode(const AclUsers& c, valkey::resp::Writer& w);
 void for_each_key(const AclUsers& c, valkey::KeyCallback cb);
 
-// ACL WHOAMI
-// https://valkey.io/commands/acl-whoami/
+/// `ACL WHOAMI`: the command's arguments as members.
+///
+/// Syntax: `ACL WHOAMI`
+///
+/// - Since 6.0.0
+/// - ACL categories: slow
+/// - Flags: NOSCRIPT, LOADING, STALE, SENTINEL
+/// - Keys: none
+/// - Reference: https://valkey.io/commands/acl-whoami/
 struct AclWhoami {
   static constexpr valkey::CommandInfo info{
       .name = "ACL WHOAMI",
@@ -330,8 +426,15 @@ struct AclWhoami {
 void encode(const AclWhoami& c, valkey::resp::Writer& w);
 void for_each_key(const AclWhoami& c, valkey::KeyCallback cb);
 
-// BGREWRITEAOF
-// https://valkey.io/commands/bgrewriteaof/
+/// `BGREWRITEAOF`: the command's arguments as members.
+///
+/// Syntax: `BGREWRITEAOF`
+///
+/// - Since 1.0.0
+/// - ACL categories: admin, slow, dangerous
+/// - Flags: NO_ASYNC_LOADING, ADMIN, NOSCRIPT
+/// - Keys: none
+/// - Reference: https://valkey.io/commands/bgrewriteaof/
 struct Bgrewriteaof {
   static constexpr valkey::CommandInfo info{
       .name = "BGREWRITEAOF",
@@ -350,8 +453,16 @@ struct Bgrewriteaof {
 void encode(const Bgrewriteaof& c, valkey::resp::Writer& w);
 void for_each_key(const Bgrewriteaof& c, valkey::KeyCallback cb);
 
-// BGSAVE [SCHEDULE|CANCEL]
-// https://valkey.io/commands/bgsave/
+/// `BGSAVE`: the command's arguments as members.
+///
+/// Syntax: `BGSAVE [SCHEDULE|CANCEL]`
+///
+/// - Since 1.0.0
+/// - ACL categories: admin, slow, dangerous
+/// - Flags: NO_ASYNC_LOADING, ADMIN, NOSCRIPT
+/// - Keys: none
+/// - Options: `.operation` (`Operation::schedule`, `Operation::cancel`)
+/// - Reference: https://valkey.io/commands/bgsave/
 struct Bgsave {
   static constexpr valkey::CommandInfo info{
       .name = "BGSAVE",
@@ -374,7 +485,7 @@ struct Bgsave {
 
   std::optional<Operation> operation = {};
 
-  // The optional arguments, for the Commands<> overloads that take them.
+  /// The optional arguments, for the Commands<> overloads that take them.
   struct Options {
     std::optional<Operation> operation = {};
   };
@@ -382,8 +493,15 @@ struct Bgsave {
 void encode(const Bgsave& c, valkey::resp::Writer& w);
 void for_each_key(const Bgsave& c, valkey::KeyCallback cb);
 
-// COMMAND COUNT
-// https://valkey.io/commands/command-count/
+/// `COMMAND COUNT`: the command's arguments as members.
+///
+/// Syntax: `COMMAND COUNT`
+///
+/// - Since 2.8.13
+/// - ACL categories: slow, connection
+/// - Flags: LOADING, STALE, SENTINEL
+/// - Keys: none
+/// - Reference: https://valkey.io/commands/command-count/
 struct CommandCount {
   static constexpr valkey::CommandInfo info{
       .name = "COMMAND COUNT",
@@ -402,8 +520,16 @@ struct CommandCount {
 void encode(const CommandCount& c, valkey::resp::Writer& w);
 void for_each_key(const CommandCount& c, valkey::KeyCallback cb);
 
-// COMMAND DOCS [command-name [...]]
-// https://valkey.io/commands/command-docs/
+/// `COMMAND DOCS`: the command's arguments as members.
+///
+/// Syntax: `COMMAND DOCS [command-name [...]]`
+///
+/// - Since 7.0.0
+/// - ACL categories: slow, connection
+/// - Flags: LOADING, STALE, SENTINEL
+/// - Keys: none
+/// - Options: `.command_names`
+/// - Reference: https://valkey.io/commands/command-docs/
 struct CommandDocs {
   static constexpr valkey::CommandInfo info{
       .name = "COMMAND DOCS",
@@ -421,7 +547,7 @@ struct CommandDocs {
 
   valkey::View<std::string_view> command_names = {};
 
-  // The optional arguments, for the Commands<> overloads that take them.
+  /// The optional arguments, for the Commands<> overloads that take them.
   struct Options {
     valkey::View<std::string_view> command_names = {};
   };
@@ -429,9 +555,17 @@ struct CommandDocs {
 void encode(const CommandDocs& c, valkey::resp::Writer& w);
 void for_each_key(const CommandDocs& c, valkey::KeyCallback cb);
 
-// COMMAND GETKEYS command [arg [...]]
-// https://valkey.io/commands/command-getkeys/
-struct CommandGetkeys {
+/// `COMMAND GETKEYS`: the command's arguments as members.
+///
+/// Syntax: `COMMAND GETKEYS command [arg [...]]`
+///
+/// - Since 2.8.13
+/// - ACL categories: slow, connection
+/// - Flags: LOADING, STALE, SENTINEL
+/// - Keys: none
+/// - Options: `.args`
+/// - Reference: https://valkey.io/commands/command-getkeys/
+struct CommandGetKeys {
   static constexpr valkey::CommandInfo info{
       .name = "COMMAND GETKEYS",
       .arity = -3,
@@ -449,17 +583,25 @@ struct CommandGetkeys {
   std::string_view command = {};
   valkey::View<std::string_view> args = {};
 
-  // The optional arguments, for the Commands<> overloads that take them.
+  /// The optional arguments, for the Commands<> overloads that take them.
   struct Options {
     valkey::View<std::string_view> args = {};
   };
 };
-void encode(const CommandGetkeys& c, valkey::resp::Writer& w);
-void for_each_key(const CommandGetkeys& c, valkey::KeyCallback cb);
+void encode(const CommandGetKeys& c, valkey::resp::Writer& w);
+void for_each_key(const CommandGetKeys& c, valkey::KeyCallback cb);
 
-// COMMAND GETKEYSANDFLAGS command [arg [...]]
-// https://valkey.io/commands/command-getkeysandflags/
-struct CommandGetkeysandflags {
+/// `COMMAND GETKEYSANDFLAGS`: the command's arguments as members.
+///
+/// Syntax: `COMMAND GETKEYSANDFLAGS command [arg [...]]`
+///
+/// - Since 7.0.0
+/// - ACL categories: slow, connection
+/// - Flags: LOADING, STALE, SENTINEL
+/// - Keys: none
+/// - Options: `.args`
+/// - Reference: https://valkey.io/commands/command-getkeysandflags/
+struct CommandGetKeysAndFlags {
   static constexpr valkey::CommandInfo info{
       .name = "COMMAND GETKEYSANDFLAGS",
       .arity = -3,
@@ -477,16 +619,23 @@ struct CommandGetkeysandflags {
   std::string_view command = {};
   valkey::View<std::string_view> args = {};
 
-  // The optional arguments, for the Commands<> overloads that take them.
+  /// The optional arguments, for the Commands<> overloads that take them.
   struct Options {
     valkey::View<std::string_view> args = {};
   };
 };
-void encode(const CommandGetkeysandflags& c, valkey::resp::Writer& w);
-void for_each_key(const CommandGetkeysandflags& c, valkey::KeyCallback cb);
+void encode(const CommandGetKeysAndFlags& c, valkey::resp::Writer& w);
+void for_each_key(const CommandGetKeysAndFlags& c, valkey::KeyCallback cb);
 
-// COMMAND HELP
-// https://valkey.io/commands/command-help/
+/// `COMMAND HELP`: the command's arguments as members.
+///
+/// Syntax: `COMMAND HELP`
+///
+/// - Since 5.0.0
+/// - ACL categories: slow, connection
+/// - Flags: LOADING, STALE, SENTINEL
+/// - Keys: none
+/// - Reference: https://valkey.io/commands/command-help/
 struct CommandHelp {
   static constexpr valkey::CommandInfo info{
       .name = "COMMAND HELP",
@@ -505,8 +654,16 @@ struct CommandHelp {
 void encode(const CommandHelp& c, valkey::resp::Writer& w);
 void for_each_key(const CommandHelp& c, valkey::KeyCallback cb);
 
-// COMMAND INFO [command-name [...]]
-// https://valkey.io/commands/command-info/
+/// `COMMAND INFO`: the command's arguments as members.
+///
+/// Syntax: `COMMAND INFO [command-name [...]]`
+///
+/// - Since 2.8.13
+/// - ACL categories: slow, connection
+/// - Flags: LOADING, STALE, SENTINEL
+/// - Keys: none
+/// - Options: `.command_names`
+/// - Reference: https://valkey.io/commands/command-info/
 struct CommandInfo {
   static constexpr valkey::CommandInfo info{
       .name = "COMMAND INFO",
@@ -524,7 +681,7 @@ struct CommandInfo {
 
   valkey::View<std::string_view> command_names = {};
 
-  // The optional arguments, for the Commands<> overloads that take them.
+  /// The optional arguments, for the Commands<> overloads that take them.
   struct Options {
     valkey::View<std::string_view> command_names = {};
   };
@@ -532,8 +689,16 @@ struct CommandInfo {
 void encode(const CommandInfo& c, valkey::resp::Writer& w);
 void for_each_key(const CommandInfo& c, valkey::KeyCallback cb);
 
-// COMMAND LIST [FILTERBY MODULE module-name|ACLCAT category|PATTERN pattern]
-// https://valkey.io/commands/command-list/
+/// `COMMAND LIST`: the command's arguments as members.
+///
+/// Syntax: `COMMAND LIST [FILTERBY MODULE module-name|ACLCAT category|PATTERN pattern]`
+///
+/// - Since 7.0.0
+/// - ACL categories: slow, connection
+/// - Flags: LOADING, STALE, SENTINEL
+/// - Keys: none
+/// - Options: `.filter_by` (`Module`, `AclCat`, `Pattern`)
+/// - Reference: https://valkey.io/commands/command-list/
 struct CommandList {
   static constexpr valkey::CommandInfo info{
       .name = "COMMAND LIST",
@@ -553,7 +718,7 @@ struct CommandList {
     std::string_view module_name = {};
   };
 
-  struct Aclcat {
+  struct AclCat {
     std::string_view category = {};
   };
 
@@ -561,20 +726,27 @@ struct CommandList {
     std::string_view pattern = {};
   };
 
-  using Filterby = std::variant<Module, Aclcat, Pattern>;
+  using FilterBy = std::variant<Module, AclCat, Pattern>;
 
-  std::optional<Filterby> filterby = {};
+  std::optional<FilterBy> filter_by = {};
 
-  // The optional arguments, for the Commands<> overloads that take them.
+  /// The optional arguments, for the Commands<> overloads that take them.
   struct Options {
-    std::optional<Filterby> filterby = {};
+    std::optional<FilterBy> filter_by = {};
   };
 };
 void encode(const CommandList& c, valkey::resp::Writer& w);
 void for_each_key(const CommandList& c, valkey::KeyCallback cb);
 
-// COMMANDLOG GET count <slow|large-request|large-reply>
-// https://valkey.io/commands/commandlog-get/
+/// `COMMANDLOG GET`: the command's arguments as members.
+///
+/// Syntax: `COMMANDLOG GET count <slow|large-request|large-reply>`
+///
+/// - Since 8.1.0
+/// - ACL categories: admin, slow, dangerous
+/// - Flags: ADMIN, LOADING, STALE
+/// - Keys: none
+/// - Reference: https://valkey.io/commands/commandlog-get/
 struct CommandlogGet {
   static constexpr valkey::CommandInfo info{
       .name = "COMMANDLOG GET",
@@ -602,8 +774,15 @@ struct CommandlogGet {
 void encode(const CommandlogGet& c, valkey::resp::Writer& w);
 void for_each_key(const CommandlogGet& c, valkey::KeyCallback cb);
 
-// COMMANDLOG HELP
-// https://valkey.io/commands/commandlog-help/
+/// `COMMANDLOG HELP`: the command's arguments as members.
+///
+/// Syntax: `COMMANDLOG HELP`
+///
+/// - Since 8.1.0
+/// - ACL categories: slow
+/// - Flags: LOADING, STALE
+/// - Keys: none
+/// - Reference: https://valkey.io/commands/commandlog-help/
 struct CommandlogHelp {
   static constexpr valkey::CommandInfo info{
       .name = "COMMANDLOG HELP",
@@ -622,8 +801,15 @@ struct CommandlogHelp {
 void encode(const CommandlogHelp& c, valkey::resp::Writer& w);
 void for_each_key(const CommandlogHelp& c, valkey::KeyCallback cb);
 
-// COMMANDLOG LEN <slow|large-request|large-reply>
-// https://valkey.io/commands/commandlog-len/
+/// `COMMANDLOG LEN`: the command's arguments as members.
+///
+/// Syntax: `COMMANDLOG LEN <slow|large-request|large-reply>`
+///
+/// - Since 8.1.0
+/// - ACL categories: admin, slow, dangerous
+/// - Flags: ADMIN, LOADING, STALE
+/// - Keys: none
+/// - Reference: https://valkey.io/commands/commandlog-len/
 struct CommandlogLen {
   static constexpr valkey::CommandInfo info{
       .name = "COMMANDLOG LEN",
@@ -650,8 +836,15 @@ struct CommandlogLen {
 void encode(const CommandlogLen& c, valkey::resp::Writer& w);
 void for_each_key(const CommandlogLen& c, valkey::KeyCallback cb);
 
-// COMMANDLOG RESET <slow|large-request|large-reply>
-// https://valkey.io/commands/commandlog-reset/
+/// `COMMANDLOG RESET`: the command's arguments as members.
+///
+/// Syntax: `COMMANDLOG RESET <slow|large-request|large-reply>`
+///
+/// - Since 8.1.0
+/// - ACL categories: admin, slow, dangerous
+/// - Flags: ADMIN, LOADING, STALE
+/// - Keys: none
+/// - Reference: https://valkey.io/commands/commandlog-reset/
 struct CommandlogReset {
   static constexpr valkey::CommandInfo info{
       .name = "COMMANDLOG RESET",
@@ -678,8 +871,15 @@ struct CommandlogReset {
 void encode(const CommandlogReset& c, valkey::resp::Writer& w);
 void for_each_key(const CommandlogReset& c, valkey::KeyCallback cb);
 
-// CONFIG GET parameter [...]
-// https://valkey.io/commands/config-get/
+/// `CONFIG GET`: the command's arguments as members.
+///
+/// Syntax: `CONFIG GET parameter [...]`
+///
+/// - Since 2.0.0
+/// - ACL categories: admin, slow, dangerous
+/// - Flags: ADMIN, NOSCRIPT, LOADING, STALE
+/// - Keys: none
+/// - Reference: https://valkey.io/commands/config-get/
 struct ConfigGet {
   static constexpr valkey::CommandInfo info{
       .name = "CONFIG GET",
@@ -700,8 +900,15 @@ struct ConfigGet {
 void encode(const ConfigGet& c, valkey::resp::Writer& w);
 void for_each_key(const ConfigGet& c, valkey::KeyCallback cb);
 
-// CONFIG HELP
-// https://valkey.io/commands/config-help/
+/// `CONFIG HELP`: the command's arguments as members.
+///
+/// Syntax: `CONFIG HELP`
+///
+/// - Since 5.0.0
+/// - ACL categories: slow
+/// - Flags: LOADING, STALE
+/// - Keys: none
+/// - Reference: https://valkey.io/commands/config-help/
 struct ConfigHelp {
   static constexpr valkey::CommandInfo info{
       .name = "CONFIG HELP",
@@ -720,9 +927,16 @@ struct ConfigHelp {
 void encode(const ConfigHelp& c, valkey::resp::Writer& w);
 void for_each_key(const ConfigHelp& c, valkey::KeyCallback cb);
 
-// CONFIG RESETSTAT
-// https://valkey.io/commands/config-resetstat/
-struct ConfigResetstat {
+/// `CONFIG RESETSTAT`: the command's arguments as members.
+///
+/// Syntax: `CONFIG RESETSTAT`
+///
+/// - Since 2.0.0
+/// - ACL categories: admin, slow, dangerous
+/// - Flags: ADMIN, NOSCRIPT, LOADING, STALE
+/// - Keys: none
+/// - Reference: https://valkey.io/commands/config-resetstat/
+struct ConfigResetStat {
   static constexpr valkey::CommandInfo info{
       .name = "CONFIG RESETSTAT",
       .arity = 2,
@@ -737,11 +951,18 @@ struct ConfigResetstat {
   };
   using reply_type = valkey::Ok;
 };
-void encode(const ConfigResetstat& c, valkey::resp::Writer& w);
-void for_each_key(const ConfigResetstat& c, valkey::KeyCallback cb);
+void encode(const ConfigResetStat& c, valkey::resp::Writer& w);
+void for_each_key(const ConfigResetStat& c, valkey::KeyCallback cb);
 
-// CONFIG REWRITE
-// https://valkey.io/commands/config-rewrite/
+/// `CONFIG REWRITE`: the command's arguments as members.
+///
+/// Syntax: `CONFIG REWRITE`
+///
+/// - Since 2.8.0
+/// - ACL categories: admin, slow, dangerous
+/// - Flags: ADMIN, NOSCRIPT, LOADING, STALE
+/// - Keys: none
+/// - Reference: https://valkey.io/commands/config-rewrite/
 struct ConfigRewrite {
   static constexpr valkey::CommandInfo info{
       .name = "CONFIG REWRITE",
@@ -760,8 +981,15 @@ struct ConfigRewrite {
 void encode(const ConfigRewrite& c, valkey::resp::Writer& w);
 void for_each_key(const ConfigRewrite& c, valkey::KeyCallback cb);
 
-// CONFIG SET parameter value [...]
-// https://valkey.io/commands/config-set/
+/// `CONFIG SET`: the command's arguments as members.
+///
+/// Syntax: `CONFIG SET parameter value [...]`
+///
+/// - Since 2.0.0
+/// - ACL categories: admin, slow, dangerous
+/// - Flags: ADMIN, NOSCRIPT, LOADING, STALE
+/// - Keys: none
+/// - Reference: https://valkey.io/commands/config-set/
 struct ConfigSet {
   static constexpr valkey::CommandInfo info{
       .name = "CONFIG SET",
@@ -782,8 +1010,15 @@ struct ConfigSet {
 void encode(const ConfigSet& c, valkey::resp::Writer& w);
 void for_each_key(const ConfigSet& c, valkey::KeyCallback cb);
 
-// DBSIZE
-// https://valkey.io/commands/dbsize/
+/// `DBSIZE`: the command's arguments as members.
+///
+/// Syntax: `DBSIZE`
+///
+/// - Since 1.0.0
+/// - ACL categories: keyspace, read, fast
+/// - Flags: READONLY, FAST
+/// - Keys: none
+/// - Reference: https://valkey.io/commands/dbsize/
 struct Dbsize {
   static constexpr valkey::CommandInfo info{
       .name = "DBSIZE",
@@ -802,8 +1037,16 @@ struct Dbsize {
 void encode(const Dbsize& c, valkey::resp::Writer& w);
 void for_each_key(const Dbsize& c, valkey::KeyCallback cb);
 
-// FAILOVER [TO host port [FORCE]] [ABORT] [TIMEOUT milliseconds]
-// https://valkey.io/commands/failover/
+/// `FAILOVER`: the command's arguments as members.
+///
+/// Syntax: `FAILOVER [TO host port [FORCE]] [ABORT] [TIMEOUT milliseconds]`
+///
+/// - Since 6.2.0
+/// - ACL categories: admin, slow, dangerous
+/// - Flags: ADMIN, NOSCRIPT, STALE
+/// - Keys: none
+/// - Options: `.target`, `.abort`, `.milliseconds`
+/// - Reference: https://valkey.io/commands/failover/
 struct Failover {
   static constexpr valkey::CommandInfo info{
       .name = "FAILOVER",
@@ -829,7 +1072,7 @@ struct Failover {
   bool abort = false;
   std::optional<valkey::Milliseconds> milliseconds = {};
 
-  // The optional arguments, for the Commands<> overloads that take them.
+  /// The optional arguments, for the Commands<> overloads that take them.
   struct Options {
     std::optional<Target> target = {};
     bool abort = false;
@@ -839,8 +1082,16 @@ struct Failover {
 void encode(const Failover& c, valkey::resp::Writer& w);
 void for_each_key(const Failover& c, valkey::KeyCallback cb);
 
-// FLUSHALL [ASYNC|SYNC]
-// https://valkey.io/commands/flushall/
+/// `FLUSHALL`: the command's arguments as members.
+///
+/// Syntax: `FLUSHALL [ASYNC|SYNC]`
+///
+/// - Since 1.0.0
+/// - ACL categories: keyspace, write, slow, dangerous
+/// - Flags: WRITE, ALL_DBS
+/// - Keys: none
+/// - Options: `.flush_type` (`FlushType::async`, `FlushType::sync`)
+/// - Reference: https://valkey.io/commands/flushall/
 struct Flushall {
   static constexpr valkey::CommandInfo info{
       .name = "FLUSHALL",
@@ -863,7 +1114,7 @@ struct Flushall {
 
   std::optional<FlushType> flush_type = {};
 
-  // The optional arguments, for the Commands<> overloads that take them.
+  /// The optional arguments, for the Commands<> overloads that take them.
   struct Options {
     std::optional<FlushType> flush_type = {};
   };
@@ -871,8 +1122,16 @@ struct Flushall {
 void encode(const Flushall& c, valkey::resp::Writer& w);
 void for_each_key(const Flushall& c, valkey::KeyCallback cb);
 
-// FLUSHDB [ASYNC|SYNC]
-// https://valkey.io/commands/flushdb/
+/// `FLUSHDB`: the command's arguments as members.
+///
+/// Syntax: `FLUSHDB [ASYNC|SYNC]`
+///
+/// - Since 1.0.0
+/// - ACL categories: keyspace, write, slow, dangerous
+/// - Flags: WRITE
+/// - Keys: none
+/// - Options: `.flush_type` (`FlushType::async`, `FlushType::sync`)
+/// - Reference: https://valkey.io/commands/flushdb/
 struct Flushdb {
   static constexpr valkey::CommandInfo info{
       .name = "FLUSHDB",
@@ -895,7 +1154,7 @@ struct Flushdb {
 
   std::optional<FlushType> flush_type = {};
 
-  // The optional arguments, for the Commands<> overloads that take them.
+  /// The optional arguments, for the Commands<> overloads that take them.
   struct Options {
     std::optional<FlushType> flush_type = {};
   };
@@ -903,8 +1162,16 @@ struct Flushdb {
 void encode(const Flushdb& c, valkey::resp::Writer& w);
 void for_each_key(const Flushdb& c, valkey::KeyCallback cb);
 
-// INFO [section [...]]
-// https://valkey.io/commands/info/
+/// `INFO`: the command's arguments as members.
+///
+/// Syntax: `INFO [section [...]]`
+///
+/// - Since 1.0.0
+/// - ACL categories: slow, dangerous
+/// - Flags: LOADING, STALE, SENTINEL
+/// - Keys: none
+/// - Options: `.sections`
+/// - Reference: https://valkey.io/commands/info/
 struct Info {
   static constexpr valkey::CommandInfo info{
       .name = "INFO",
@@ -922,7 +1189,7 @@ struct Info {
 
   valkey::View<std::string_view> sections = {};
 
-  // The optional arguments, for the Commands<> overloads that take them.
+  /// The optional arguments, for the Commands<> overloads that take them.
   struct Options {
     valkey::View<std::string_view> sections = {};
   };
@@ -930,8 +1197,15 @@ struct Info {
 void encode(const Info& c, valkey::resp::Writer& w);
 void for_each_key(const Info& c, valkey::KeyCallback cb);
 
-// LASTSAVE
-// https://valkey.io/commands/lastsave/
+/// `LASTSAVE`: the command's arguments as members.
+///
+/// Syntax: `LASTSAVE`
+///
+/// - Since 1.0.0
+/// - ACL categories: admin, fast, dangerous
+/// - Flags: LOADING, STALE, FAST
+/// - Keys: none
+/// - Reference: https://valkey.io/commands/lastsave/
 struct Lastsave {
   static constexpr valkey::CommandInfo info{
       .name = "LASTSAVE",
@@ -950,8 +1224,15 @@ struct Lastsave {
 void encode(const Lastsave& c, valkey::resp::Writer& w);
 void for_each_key(const Lastsave& c, valkey::KeyCallback cb);
 
-// LATENCY DOCTOR
-// https://valkey.io/commands/latency-doctor/
+/// `LATENCY DOCTOR`: the command's arguments as members.
+///
+/// Syntax: `LATENCY DOCTOR`
+///
+/// - Since 2.8.13
+/// - ACL categories: admin, slow, dangerous
+/// - Flags: ADMIN, NOSCRIPT, LOADING, STALE
+/// - Keys: none
+/// - Reference: https://valkey.io/commands/latency-doctor/
 struct LatencyDoctor {
   static constexpr valkey::CommandInfo info{
       .name = "LATENCY DOCTOR",
@@ -970,8 +1251,15 @@ struct LatencyDoctor {
 void encode(const LatencyDoctor& c, valkey::resp::Writer& w);
 void for_each_key(const LatencyDoctor& c, valkey::KeyCallback cb);
 
-// LATENCY GRAPH event
-// https://valkey.io/commands/latency-graph/
+/// `LATENCY GRAPH`: the command's arguments as members.
+///
+/// Syntax: `LATENCY GRAPH event`
+///
+/// - Since 2.8.13
+/// - ACL categories: admin, slow, dangerous
+/// - Flags: ADMIN, NOSCRIPT, LOADING, STALE
+/// - Keys: none
+/// - Reference: https://valkey.io/commands/latency-graph/
 struct LatencyGraph {
   static constexpr valkey::CommandInfo info{
       .name = "LATENCY GRAPH",
@@ -992,8 +1280,15 @@ struct LatencyGraph {
 void encode(const LatencyGraph& c, valkey::resp::Writer& w);
 void for_each_key(const LatencyGraph& c, valkey::KeyCallback cb);
 
-// LATENCY HELP
-// https://valkey.io/commands/latency-help/
+/// `LATENCY HELP`: the command's arguments as members.
+///
+/// Syntax: `LATENCY HELP`
+///
+/// - Since 2.8.13
+/// - ACL categories: slow
+/// - Flags: LOADING, STALE
+/// - Keys: none
+/// - Reference: https://valkey.io/commands/latency-help/
 struct LatencyHelp {
   static constexpr valkey::CommandInfo info{
       .name = "LATENCY HELP",
@@ -1012,8 +1307,16 @@ struct LatencyHelp {
 void encode(const LatencyHelp& c, valkey::resp::Writer& w);
 void for_each_key(const LatencyHelp& c, valkey::KeyCallback cb);
 
-// LATENCY HISTOGRAM [COMMAND [...]]
-// https://valkey.io/commands/latency-histogram/
+/// `LATENCY HISTOGRAM`: the command's arguments as members.
+///
+/// Syntax: `LATENCY HISTOGRAM [COMMAND [...]]`
+///
+/// - Since 7.0.0
+/// - ACL categories: admin, slow, dangerous
+/// - Flags: ADMIN, NOSCRIPT, LOADING, STALE
+/// - Keys: none
+/// - Options: `.commands`
+/// - Reference: https://valkey.io/commands/latency-histogram/
 struct LatencyHistogram {
   static constexpr valkey::CommandInfo info{
       .name = "LATENCY HISTOGRAM",
@@ -1031,7 +1334,7 @@ struct LatencyHistogram {
 
   valkey::View<std::string_view> commands = {};
 
-  // The optional arguments, for the Commands<> overloads that take them.
+  /// The optional arguments, for the Commands<> overloads that take them.
   struct Options {
     valkey::View<std::string_view> commands = {};
   };
@@ -1039,8 +1342,15 @@ struct LatencyHistogram {
 void encode(const LatencyHistogram& c, valkey::resp::Writer& w);
 void for_each_key(const LatencyHistogram& c, valkey::KeyCallback cb);
 
-// LATENCY HISTORY event
-// https://valkey.io/commands/latency-history/
+/// `LATENCY HISTORY`: the command's arguments as members.
+///
+/// Syntax: `LATENCY HISTORY event`
+///
+/// - Since 2.8.13
+/// - ACL categories: admin, slow, dangerous
+/// - Flags: ADMIN, NOSCRIPT, LOADING, STALE
+/// - Keys: none
+/// - Reference: https://valkey.io/commands/latency-history/
 struct LatencyHistory {
   static constexpr valkey::CommandInfo info{
       .name = "LATENCY HISTORY",
@@ -1061,8 +1371,15 @@ struct LatencyHistory {
 void encode(const LatencyHistory& c, valkey::resp::Writer& w);
 void for_each_key(const LatencyHistory& c, valkey::KeyCallback cb);
 
-// LATENCY LATEST
-// https://valkey.io/commands/latency-latest/
+/// `LATENCY LATEST`: the command's arguments as members.
+///
+/// Syntax: `LATENCY LATEST`
+///
+/// - Since 2.8.13
+/// - ACL categories: admin, slow, dangerous
+/// - Flags: ADMIN, NOSCRIPT, LOADING, STALE
+/// - Keys: none
+/// - Reference: https://valkey.io/commands/latency-latest/
 struct LatencyLatest {
   static constexpr valkey::CommandInfo info{
       .name = "LATENCY LATEST",
@@ -1081,8 +1398,16 @@ struct LatencyLatest {
 void encode(const LatencyLatest& c, valkey::resp::Writer& w);
 void for_each_key(const LatencyLatest& c, valkey::KeyCallback cb);
 
-// LATENCY RESET [event [...]]
-// https://valkey.io/commands/latency-reset/
+/// `LATENCY RESET`: the command's arguments as members.
+///
+/// Syntax: `LATENCY RESET [event [...]]`
+///
+/// - Since 2.8.13
+/// - ACL categories: admin, slow, dangerous
+/// - Flags: ADMIN, NOSCRIPT, LOADING, STALE
+/// - Keys: none
+/// - Options: `.events`
+/// - Reference: https://valkey.io/commands/latency-reset/
 struct LatencyReset {
   static constexpr valkey::CommandInfo info{
       .name = "LATENCY RESET",
@@ -1100,7 +1425,7 @@ struct LatencyReset {
 
   valkey::View<std::string_view> events = {};
 
-  // The optional arguments, for the Commands<> overloads that take them.
+  /// The optional arguments, for the Commands<> overloads that take them.
   struct Options {
     valkey::View<std::string_view> events = {};
   };
@@ -1108,8 +1433,16 @@ struct LatencyReset {
 void encode(const LatencyReset& c, valkey::resp::Writer& w);
 void for_each_key(const LatencyReset& c, valkey::KeyCallback cb);
 
-// LOLWUT [VERSION version]
-// https://valkey.io/commands/lolwut/
+/// `LOLWUT`: the command's arguments as members.
+///
+/// Syntax: `LOLWUT [VERSION version]`
+///
+/// - Since 5.0.0
+/// - ACL categories: read, fast
+/// - Flags: READONLY, FAST
+/// - Keys: none
+/// - Options: `.version`
+/// - Reference: https://valkey.io/commands/lolwut/
 struct Lolwut {
   static constexpr valkey::CommandInfo info{
       .name = "LOLWUT",
@@ -1127,7 +1460,7 @@ struct Lolwut {
 
   std::optional<std::int64_t> version = {};
 
-  // The optional arguments, for the Commands<> overloads that take them.
+  /// The optional arguments, for the Commands<> overloads that take them.
   struct Options {
     std::optional<std::int64_t> version = {};
   };
@@ -1135,8 +1468,15 @@ struct Lolwut {
 void encode(const Lolwut& c, valkey::resp::Writer& w);
 void for_each_key(const Lolwut& c, valkey::KeyCallback cb);
 
-// MEMORY DOCTOR
-// https://valkey.io/commands/memory-doctor/
+/// `MEMORY DOCTOR`: the command's arguments as members.
+///
+/// Syntax: `MEMORY DOCTOR`
+///
+/// - Since 4.0.0
+/// - ACL categories: slow
+/// - Flags: none
+/// - Keys: none
+/// - Reference: https://valkey.io/commands/memory-doctor/
 struct MemoryDoctor {
   static constexpr valkey::CommandInfo info{
       .name = "MEMORY DOCTOR",
@@ -1155,8 +1495,15 @@ struct MemoryDoctor {
 void encode(const MemoryDoctor& c, valkey::resp::Writer& w);
 void for_each_key(const MemoryDoctor& c, valkey::KeyCallback cb);
 
-// MEMORY HELP
-// https://valkey.io/commands/memory-help/
+/// `MEMORY HELP`: the command's arguments as members.
+///
+/// Syntax: `MEMORY HELP`
+///
+/// - Since 4.0.0
+/// - ACL categories: slow
+/// - Flags: LOADING, STALE
+/// - Keys: none
+/// - Reference: https://valkey.io/commands/memory-help/
 struct MemoryHelp {
   static constexpr valkey::CommandInfo info{
       .name = "MEMORY HELP",
@@ -1175,8 +1522,15 @@ struct MemoryHelp {
 void encode(const MemoryHelp& c, valkey::resp::Writer& w);
 void for_each_key(const MemoryHelp& c, valkey::KeyCallback cb);
 
-// MEMORY MALLOC-STATS
-// https://valkey.io/commands/memory-malloc-stats/
+/// `MEMORY MALLOC-STATS`: the command's arguments as members.
+///
+/// Syntax: `MEMORY MALLOC-STATS`
+///
+/// - Since 4.0.0
+/// - ACL categories: slow
+/// - Flags: LOADING
+/// - Keys: none
+/// - Reference: https://valkey.io/commands/memory-malloc-stats/
 struct MemoryMallocStats {
   static constexpr valkey::CommandInfo info{
       .name = "MEMORY MALLOC-STATS",
@@ -1195,8 +1549,15 @@ struct MemoryMallocStats {
 void encode(const MemoryMallocStats& c, valkey::resp::Writer& w);
 void for_each_key(const MemoryMallocStats& c, valkey::KeyCallback cb);
 
-// MEMORY PURGE
-// https://valkey.io/commands/memory-purge/
+/// `MEMORY PURGE`: the command's arguments as members.
+///
+/// Syntax: `MEMORY PURGE`
+///
+/// - Since 4.0.0
+/// - ACL categories: slow
+/// - Flags: LOADING
+/// - Keys: none
+/// - Reference: https://valkey.io/commands/memory-purge/
 struct MemoryPurge {
   static constexpr valkey::CommandInfo info{
       .name = "MEMORY PURGE",
@@ -1215,8 +1576,15 @@ struct MemoryPurge {
 void encode(const MemoryPurge& c, valkey::resp::Writer& w);
 void for_each_key(const MemoryPurge& c, valkey::KeyCallback cb);
 
-// MEMORY STATS
-// https://valkey.io/commands/memory-stats/
+/// `MEMORY STATS`: the command's arguments as members.
+///
+/// Syntax: `MEMORY STATS`
+///
+/// - Since 4.0.0
+/// - ACL categories: slow
+/// - Flags: none
+/// - Keys: none
+/// - Reference: https://valkey.io/commands/memory-stats/
 struct MemoryStats {
   static constexpr valkey::CommandInfo info{
       .name = "MEMORY STATS",
@@ -1235,8 +1603,16 @@ struct MemoryStats {
 void encode(const MemoryStats& c, valkey::resp::Writer& w);
 void for_each_key(const MemoryStats& c, valkey::KeyCallback cb);
 
-// MEMORY USAGE key [SAMPLES count]
-// https://valkey.io/commands/memory-usage/
+/// `MEMORY USAGE`: the command's arguments as members.
+///
+/// Syntax: `MEMORY USAGE key [SAMPLES count]`
+///
+/// - Since 4.0.0
+/// - ACL categories: read, slow
+/// - Flags: READONLY
+/// - Keys: argv[2], one key (RO)
+/// - Options: `.count`
+/// - Reference: https://valkey.io/commands/memory-usage/
 struct MemoryUsage {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 2, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true},
@@ -1258,7 +1634,7 @@ struct MemoryUsage {
   std::string_view key = {};
   std::optional<std::int64_t> count = {};
 
-  // The optional arguments, for the Commands<> overloads that take them.
+  /// The optional arguments, for the Commands<> overloads that take them.
   struct Options {
     std::optional<std::int64_t> count = {};
   };
@@ -1266,8 +1642,15 @@ struct MemoryUsage {
 void encode(const MemoryUsage& c, valkey::resp::Writer& w);
 void for_each_key(const MemoryUsage& c, valkey::KeyCallback cb);
 
-// MODULE HELP
-// https://valkey.io/commands/module-help/
+/// `MODULE HELP`: the command's arguments as members.
+///
+/// Syntax: `MODULE HELP`
+///
+/// - Since 5.0.0
+/// - ACL categories: slow
+/// - Flags: LOADING, STALE
+/// - Keys: none
+/// - Reference: https://valkey.io/commands/module-help/
 struct ModuleHelp {
   static constexpr valkey::CommandInfo info{
       .name = "MODULE HELP",
@@ -1286,8 +1669,15 @@ struct ModuleHelp {
 void encode(const ModuleHelp& c, valkey::resp::Writer& w);
 void for_each_key(const ModuleHelp& c, valkey::KeyCallback cb);
 
-// MODULE LIST
-// https://valkey.io/commands/module-list/
+/// `MODULE LIST`: the command's arguments as members.
+///
+/// Syntax: `MODULE LIST`
+///
+/// - Since 4.0.0
+/// - ACL categories: admin, slow, dangerous
+/// - Flags: ADMIN, NOSCRIPT
+/// - Keys: none
+/// - Reference: https://valkey.io/commands/module-list/
 struct ModuleList {
   static constexpr valkey::CommandInfo info{
       .name = "MODULE LIST",
@@ -1306,8 +1696,16 @@ struct ModuleList {
 void encode(const ModuleList& c, valkey::resp::Writer& w);
 void for_each_key(const ModuleList& c, valkey::KeyCallback cb);
 
-// MODULE LOAD path [arg [...]]
-// https://valkey.io/commands/module-load/
+/// `MODULE LOAD`: the command's arguments as members.
+///
+/// Syntax: `MODULE LOAD path [arg [...]]`
+///
+/// - Since 4.0.0
+/// - ACL categories: admin, slow, dangerous
+/// - Flags: NO_ASYNC_LOADING, ADMIN, NOSCRIPT, PROTECTED
+/// - Keys: none
+/// - Options: `.args`
+/// - Reference: https://valkey.io/commands/module-load/
 struct ModuleLoad {
   static constexpr valkey::CommandInfo info{
       .name = "MODULE LOAD",
@@ -1326,7 +1724,7 @@ struct ModuleLoad {
   std::string_view path = {};
   valkey::View<std::string_view> args = {};
 
-  // The optional arguments, for the Commands<> overloads that take them.
+  /// The optional arguments, for the Commands<> overloads that take them.
   struct Options {
     valkey::View<std::string_view> args = {};
   };
@@ -1334,8 +1732,16 @@ struct ModuleLoad {
 void encode(const ModuleLoad& c, valkey::resp::Writer& w);
 void for_each_key(const ModuleLoad& c, valkey::KeyCallback cb);
 
-// MODULE LOADEX path [CONFIG name value [CONFIG ...]] [ARGS args [...]]
-// https://valkey.io/commands/module-loadex/
+/// `MODULE LOADEX`: the command's arguments as members.
+///
+/// Syntax: `MODULE LOADEX path [CONFIG name value [CONFIG ...]] [ARGS args [...]]`
+///
+/// - Since 7.0.0
+/// - ACL categories: admin, slow, dangerous
+/// - Flags: NO_ASYNC_LOADING, ADMIN, NOSCRIPT, PROTECTED
+/// - Keys: none
+/// - Options: `.configs`, `.args`
+/// - Reference: https://valkey.io/commands/module-loadex/
 struct ModuleLoadex {
   static constexpr valkey::CommandInfo info{
       .name = "MODULE LOADEX",
@@ -1355,7 +1761,7 @@ struct ModuleLoadex {
   valkey::View<std::pair<std::string_view, std::string_view>> configs = {};
   valkey::View<std::string_view> args = {};
 
-  // The optional arguments, for the Commands<> overloads that take them.
+  /// The optional arguments, for the Commands<> overloads that take them.
   struct Options {
     valkey::View<std::pair<std::string_view, std::string_view>> configs = {};
     valkey::View<std::string_view> args = {};
@@ -1364,8 +1770,15 @@ struct ModuleLoadex {
 void encode(const ModuleLoadex& c, valkey::resp::Writer& w);
 void for_each_key(const ModuleLoadex& c, valkey::KeyCallback cb);
 
-// MODULE UNLOAD name
-// https://valkey.io/commands/module-unload/
+/// `MODULE UNLOAD`: the command's arguments as members.
+///
+/// Syntax: `MODULE UNLOAD name`
+///
+/// - Since 4.0.0
+/// - ACL categories: admin, slow, dangerous
+/// - Flags: NO_ASYNC_LOADING, ADMIN, NOSCRIPT, PROTECTED
+/// - Keys: none
+/// - Reference: https://valkey.io/commands/module-unload/
 struct ModuleUnload {
   static constexpr valkey::CommandInfo info{
       .name = "MODULE UNLOAD",
@@ -1386,8 +1799,15 @@ struct ModuleUnload {
 void encode(const ModuleUnload& c, valkey::resp::Writer& w);
 void for_each_key(const ModuleUnload& c, valkey::KeyCallback cb);
 
-// MONITOR
-// https://valkey.io/commands/monitor/
+/// `MONITOR`: the command's arguments as members.
+///
+/// Syntax: `MONITOR`
+///
+/// - Since 1.0.0
+/// - ACL categories: admin, slow, dangerous
+/// - Flags: ADMIN, NOSCRIPT, LOADING, STALE
+/// - Keys: none
+/// - Reference: https://valkey.io/commands/monitor/
 struct Monitor {
   static constexpr valkey::CommandInfo info{
       .name = "MONITOR",
@@ -1406,8 +1826,15 @@ struct Monitor {
 void encode(const Monitor& c, valkey::resp::Writer& w);
 void for_each_key(const Monitor& c, valkey::KeyCallback cb);
 
-// PSYNC replicationid offset
-// https://valkey.io/commands/psync/
+/// `PSYNC`: the command's arguments as members.
+///
+/// Syntax: `PSYNC replicationid offset`
+///
+/// - Since 2.8.0
+/// - ACL categories: admin, slow, dangerous
+/// - Flags: NO_ASYNC_LOADING, ADMIN, NO_MULTI, NOSCRIPT
+/// - Keys: none
+/// - Reference: https://valkey.io/commands/psync/
 struct Psync {
   static constexpr valkey::CommandInfo info{
       .name = "PSYNC",
@@ -1423,14 +1850,21 @@ struct Psync {
   };
   using reply_type = valkey::Reply;
 
-  std::string_view replicationid = {};
+  std::string_view replication_id = {};
   std::int64_t offset = 0;
 };
 void encode(const Psync& c, valkey::resp::Writer& w);
 void for_each_key(const Psync& c, valkey::KeyCallback cb);
 
-// REPLCONF
-// https://valkey.io/commands/replconf/
+/// `REPLCONF`: the command's arguments as members.
+///
+/// Syntax: `REPLCONF`
+///
+/// - Since 3.0.0
+/// - ACL categories: admin, slow, dangerous
+/// - Flags: ADMIN, NOSCRIPT, LOADING, STALE, ALLOW_BUSY
+/// - Keys: none
+/// - Reference: https://valkey.io/commands/replconf/
 struct Replconf {
   static constexpr valkey::CommandInfo info{
       .name = "REPLCONF",
@@ -1449,8 +1883,15 @@ struct Replconf {
 void encode(const Replconf& c, valkey::resp::Writer& w);
 void for_each_key(const Replconf& c, valkey::KeyCallback cb);
 
-// REPLICAOF <host port|NO ONE>
-// https://valkey.io/commands/replicaof/
+/// `REPLICAOF`: the command's arguments as members.
+///
+/// Syntax: `REPLICAOF <host port|NO ONE>`
+///
+/// - Since 5.0.0
+/// - ACL categories: admin, slow, dangerous
+/// - Flags: NO_ASYNC_LOADING, ADMIN, NOSCRIPT, STALE
+/// - Keys: none
+/// - Reference: https://valkey.io/commands/replicaof/
 struct Replicaof {
   static constexpr valkey::CommandInfo info{
       .name = "REPLICAOF",
@@ -1479,8 +1920,16 @@ struct Replicaof {
 void encode(const Replicaof& c, valkey::resp::Writer& w);
 void for_each_key(const Replicaof& c, valkey::KeyCallback cb);
 
-// RESTORE-ASKING key ttl serialized-value [REPLACE] [ABSTTL] [IDLETIME seconds] [FREQ frequency]
-// https://valkey.io/commands/restore-asking/
+/// `RESTORE-ASKING`: the command's arguments as members.
+///
+/// Syntax: `RESTORE-ASKING key ttl serialized-value [REPLACE] [ABSTTL] [IDLETIME seconds] [FREQ frequency]`
+///
+/// - Since 3.0.0
+/// - ACL categories: keyspace, write, slow, dangerous
+/// - Flags: WRITE, DENYOOM, ASKING
+/// - Keys: argv[1], one key (OW, UPDATE)
+/// - Options: `.replace`, `.abs_ttl`, `.seconds`, `.frequency`
+/// - Reference: https://valkey.io/commands/restore-asking/
 struct RestoreAsking {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .write = true},
@@ -1503,14 +1952,14 @@ struct RestoreAsking {
   std::int64_t ttl = 0;
   std::string_view serialized_value = {};
   bool replace = false;
-  bool absttl = false;
+  bool abs_ttl = false;
   std::optional<valkey::Seconds> seconds = {};
   std::optional<std::int64_t> frequency = {};
 
-  // The optional arguments, for the Commands<> overloads that take them.
+  /// The optional arguments, for the Commands<> overloads that take them.
   struct Options {
     bool replace = false;
-    bool absttl = false;
+    bool abs_ttl = false;
     std::optional<valkey::Seconds> seconds = {};
     std::optional<std::int64_t> frequency = {};
   };
@@ -1518,8 +1967,15 @@ struct RestoreAsking {
 void encode(const RestoreAsking& c, valkey::resp::Writer& w);
 void for_each_key(const RestoreAsking& c, valkey::KeyCallback cb);
 
-// ROLE
-// https://valkey.io/commands/role/
+/// `ROLE`: the command's arguments as members.
+///
+/// Syntax: `ROLE`
+///
+/// - Since 2.8.12
+/// - ACL categories: admin, fast, dangerous
+/// - Flags: NOSCRIPT, LOADING, STALE, FAST, SENTINEL
+/// - Keys: none
+/// - Reference: https://valkey.io/commands/role/
 struct Role {
   static constexpr valkey::CommandInfo info{
       .name = "ROLE",
@@ -1538,8 +1994,15 @@ struct Role {
 void encode(const Role& c, valkey::resp::Writer& w);
 void for_each_key(const Role& c, valkey::KeyCallback cb);
 
-// SAVE
-// https://valkey.io/commands/save/
+/// `SAVE`: the command's arguments as members.
+///
+/// Syntax: `SAVE`
+///
+/// - Since 1.0.0
+/// - ACL categories: admin, slow, dangerous
+/// - Flags: NO_ASYNC_LOADING, ADMIN, NOSCRIPT, NO_MULTI
+/// - Keys: none
+/// - Reference: https://valkey.io/commands/save/
 struct Save {
   static constexpr valkey::CommandInfo info{
       .name = "SAVE",
@@ -1558,8 +2021,16 @@ struct Save {
 void encode(const Save& c, valkey::resp::Writer& w);
 void for_each_key(const Save& c, valkey::KeyCallback cb);
 
-// SHUTDOWN [[NOSAVE|SAVE] [NOW] [FORCE] [SAFE] [FAILOVER]|ABORT]
-// https://valkey.io/commands/shutdown/
+/// `SHUTDOWN`: the command's arguments as members.
+///
+/// Syntax: `SHUTDOWN [[NOSAVE|SAVE] [NOW] [FORCE] [SAFE] [FAILOVER]|ABORT]`
+///
+/// - Since 1.0.0
+/// - ACL categories: admin, slow, dangerous
+/// - Flags: ADMIN, NOSCRIPT, LOADING, STALE, NO_MULTI, SENTINEL, ALLOW_BUSY
+/// - Keys: none
+/// - Options: `.abort_selector` (`SaveSelector2`, `Abort`)
+/// - Reference: https://valkey.io/commands/shutdown/
 struct Shutdown {
   static constexpr valkey::CommandInfo info{
       .name = "SHUTDOWN",
@@ -1576,7 +2047,7 @@ struct Shutdown {
   using reply_type = valkey::Ok;
 
   enum class SaveSelector : std::uint8_t {
-    nosave,
+    no_save,
     save,
   };
 
@@ -1593,7 +2064,7 @@ struct Shutdown {
 
   std::optional<AbortSelector> abort_selector = {};
 
-  // The optional arguments, for the Commands<> overloads that take them.
+  /// The optional arguments, for the Commands<> overloads that take them.
   struct Options {
     std::optional<AbortSelector> abort_selector = {};
   };
@@ -1601,8 +2072,15 @@ struct Shutdown {
 void encode(const Shutdown& c, valkey::resp::Writer& w);
 void for_each_key(const Shutdown& c, valkey::KeyCallback cb);
 
-// SLAVEOF <host port|NO ONE>
-// https://valkey.io/commands/slaveof/
+/// `SLAVEOF`: the command's arguments as members.
+///
+/// Syntax: `SLAVEOF <host port|NO ONE>`
+///
+/// - Since 1.0.0; deprecated since 5.0.0
+/// - ACL categories: admin, slow, dangerous
+/// - Flags: NO_ASYNC_LOADING, ADMIN, NOSCRIPT, STALE
+/// - Keys: none
+/// - Reference: https://valkey.io/commands/slaveof/
 struct Slaveof {
   static constexpr valkey::CommandInfo info{
       .name = "SLAVEOF",
@@ -1631,8 +2109,16 @@ struct Slaveof {
 void encode(const Slaveof& c, valkey::resp::Writer& w);
 void for_each_key(const Slaveof& c, valkey::KeyCallback cb);
 
-// SLOWLOG GET [count]
-// https://valkey.io/commands/slowlog-get/
+/// `SLOWLOG GET`: the command's arguments as members.
+///
+/// Syntax: `SLOWLOG GET [count]`
+///
+/// - Since 2.2.12
+/// - ACL categories: admin, slow, dangerous
+/// - Flags: ADMIN, LOADING, STALE
+/// - Keys: none
+/// - Options: `.count`
+/// - Reference: https://valkey.io/commands/slowlog-get/
 struct SlowlogGet {
   static constexpr valkey::CommandInfo info{
       .name = "SLOWLOG GET",
@@ -1650,7 +2136,7 @@ struct SlowlogGet {
 
   std::optional<std::int64_t> count = {};
 
-  // The optional arguments, for the Commands<> overloads that take them.
+  /// The optional arguments, for the Commands<> overloads that take them.
   struct Options {
     std::optional<std::int64_t> count = {};
   };
@@ -1658,8 +2144,15 @@ struct SlowlogGet {
 void encode(const SlowlogGet& c, valkey::resp::Writer& w);
 void for_each_key(const SlowlogGet& c, valkey::KeyCallback cb);
 
-// SLOWLOG HELP
-// https://valkey.io/commands/slowlog-help/
+/// `SLOWLOG HELP`: the command's arguments as members.
+///
+/// Syntax: `SLOWLOG HELP`
+///
+/// - Since 6.2.0
+/// - ACL categories: slow
+/// - Flags: LOADING, STALE
+/// - Keys: none
+/// - Reference: https://valkey.io/commands/slowlog-help/
 struct SlowlogHelp {
   static constexpr valkey::CommandInfo info{
       .name = "SLOWLOG HELP",
@@ -1678,8 +2171,15 @@ struct SlowlogHelp {
 void encode(const SlowlogHelp& c, valkey::resp::Writer& w);
 void for_each_key(const SlowlogHelp& c, valkey::KeyCallback cb);
 
-// SLOWLOG LEN
-// https://valkey.io/commands/slowlog-len/
+/// `SLOWLOG LEN`: the command's arguments as members.
+///
+/// Syntax: `SLOWLOG LEN`
+///
+/// - Since 2.2.12
+/// - ACL categories: admin, slow, dangerous
+/// - Flags: ADMIN, LOADING, STALE
+/// - Keys: none
+/// - Reference: https://valkey.io/commands/slowlog-len/
 struct SlowlogLen {
   static constexpr valkey::CommandInfo info{
       .name = "SLOWLOG LEN",
@@ -1698,8 +2198,15 @@ struct SlowlogLen {
 void encode(const SlowlogLen& c, valkey::resp::Writer& w);
 void for_each_key(const SlowlogLen& c, valkey::KeyCallback cb);
 
-// SLOWLOG RESET
-// https://valkey.io/commands/slowlog-reset/
+/// `SLOWLOG RESET`: the command's arguments as members.
+///
+/// Syntax: `SLOWLOG RESET`
+///
+/// - Since 2.2.12
+/// - ACL categories: admin, slow, dangerous
+/// - Flags: ADMIN, LOADING, STALE
+/// - Keys: none
+/// - Reference: https://valkey.io/commands/slowlog-reset/
 struct SlowlogReset {
   static constexpr valkey::CommandInfo info{
       .name = "SLOWLOG RESET",
@@ -1718,8 +2225,15 @@ struct SlowlogReset {
 void encode(const SlowlogReset& c, valkey::resp::Writer& w);
 void for_each_key(const SlowlogReset& c, valkey::KeyCallback cb);
 
-// SWAPDB index1 index2
-// https://valkey.io/commands/swapdb/
+/// `SWAPDB`: the command's arguments as members.
+///
+/// Syntax: `SWAPDB index1 index2`
+///
+/// - Since 4.0.0
+/// - ACL categories: keyspace, write, fast, dangerous
+/// - Flags: WRITE, FAST
+/// - Keys: none
+/// - Reference: https://valkey.io/commands/swapdb/
 struct Swapdb {
   static constexpr valkey::CommandInfo info{
       .name = "SWAPDB",
@@ -1741,8 +2255,15 @@ struct Swapdb {
 void encode(const Swapdb& c, valkey::resp::Writer& w);
 void for_each_key(const Swapdb& c, valkey::KeyCallback cb);
 
-// SYNC
-// https://valkey.io/commands/sync/
+/// `SYNC`: the command's arguments as members.
+///
+/// Syntax: `SYNC`
+///
+/// - Since 1.0.0
+/// - ACL categories: admin, slow, dangerous
+/// - Flags: NO_ASYNC_LOADING, ADMIN, NO_MULTI, NOSCRIPT
+/// - Keys: none
+/// - Reference: https://valkey.io/commands/sync/
 struct Sync {
   static constexpr valkey::CommandInfo info{
       .name = "SYNC",
@@ -1761,8 +2282,15 @@ struct Sync {
 void encode(const Sync& c, valkey::resp::Writer& w);
 void for_each_key(const Sync& c, valkey::KeyCallback cb);
 
-// TIME
-// https://valkey.io/commands/time/
+/// `TIME`: the command's arguments as members.
+///
+/// Syntax: `TIME`
+///
+/// - Since 2.6.0
+/// - ACL categories: fast
+/// - Flags: LOADING, STALE, FAST
+/// - Keys: none
+/// - Reference: https://valkey.io/commands/time/
 struct Time {
   static constexpr valkey::CommandInfo info{
       .name = "TIME",

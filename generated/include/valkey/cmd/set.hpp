@@ -14,8 +14,15 @@
 
 namespace valkey::cmd {
 
-// SADD key member [...]
-// https://valkey.io/commands/sadd/
+/// `SADD`: the command's arguments as members.
+///
+/// Syntax: `SADD key member [...]`
+///
+/// - Since 1.0.0
+/// - ACL categories: write, set, fast
+/// - Flags: WRITE, DENYOOM, FAST
+/// - Keys: argv[1], one key (RW, INSERT)
+/// - Reference: https://valkey.io/commands/sadd/
 struct Sadd {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true, .write = true},
@@ -40,8 +47,15 @@ struct Sadd {
 void encode(const Sadd& c, valkey::resp::Writer& w);
 void for_each_key(const Sadd& c, valkey::KeyCallback cb);
 
-// SCARD key
-// https://valkey.io/commands/scard/
+/// `SCARD`: the command's arguments as members.
+///
+/// Syntax: `SCARD key`
+///
+/// - Since 1.0.0
+/// - ACL categories: read, set, fast
+/// - Flags: READONLY, FAST
+/// - Keys: argv[1], one key (RO)
+/// - Reference: https://valkey.io/commands/scard/
 struct Scard {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true},
@@ -65,8 +79,15 @@ struct Scard {
 void encode(const Scard& c, valkey::resp::Writer& w);
 void for_each_key(const Scard& c, valkey::KeyCallback cb);
 
-// SDIFF key [...]
-// https://valkey.io/commands/sdiff/
+/// `SDIFF`: the command's arguments as members.
+///
+/// Syntax: `SDIFF key [...]`
+///
+/// - Since 1.0.0
+/// - ACL categories: read, set, slow
+/// - Flags: READONLY
+/// - Keys: argv[1], keys to the last argument, step 1 (RO, ACCESS)
+/// - Reference: https://valkey.io/commands/sdiff/
 struct Sdiff {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = -1, .keystep = 1, .limit = 0, .read = true},
@@ -90,8 +111,17 @@ struct Sdiff {
 void encode(const Sdiff& c, valkey::resp::Writer& w);
 void for_each_key(const Sdiff& c, valkey::KeyCallback cb);
 
-// SDIFFSTORE destination key [...]
-// https://valkey.io/commands/sdiffstore/
+/// `SDIFFSTORE`: the command's arguments as members.
+///
+/// Syntax: `SDIFFSTORE destination key [...]`
+///
+/// - Since 1.0.0
+/// - ACL categories: write, set, slow
+/// - Flags: WRITE, DENYOOM
+/// - Keys:
+///   1. argv[1], one key (OW, UPDATE)
+///   2. argv[2], keys to the last argument, step 1 (RO, ACCESS)
+/// - Reference: https://valkey.io/commands/sdiffstore/
 struct Sdiffstore {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .write = true},
@@ -117,8 +147,15 @@ struct Sdiffstore {
 void encode(const Sdiffstore& c, valkey::resp::Writer& w);
 void for_each_key(const Sdiffstore& c, valkey::KeyCallback cb);
 
-// SINTER key [...]
-// https://valkey.io/commands/sinter/
+/// `SINTER`: the command's arguments as members.
+///
+/// Syntax: `SINTER key [...]`
+///
+/// - Since 1.0.0
+/// - ACL categories: read, set, slow
+/// - Flags: READONLY
+/// - Keys: argv[1], keys to the last argument, step 1 (RO, ACCESS)
+/// - Reference: https://valkey.io/commands/sinter/
 struct Sinter {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = -1, .keystep = 1, .limit = 0, .read = true},
@@ -142,8 +179,16 @@ struct Sinter {
 void encode(const Sinter& c, valkey::resp::Writer& w);
 void for_each_key(const Sinter& c, valkey::KeyCallback cb);
 
-// SINTERCARD numkeys key [...] [LIMIT limit]
-// https://valkey.io/commands/sintercard/
+/// `SINTERCARD`: the command's arguments as members.
+///
+/// Syntax: `SINTERCARD numkeys key [...] [LIMIT limit]`
+///
+/// - Since 7.0.0
+/// - ACL categories: read, set, slow
+/// - Flags: READONLY
+/// - Keys: argv[1], the count at +0, keys from +1, step 1 (RO, ACCESS)
+/// - Options: `.limit`
+/// - Reference: https://valkey.io/commands/sintercard/
 struct Sintercard {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::keynum, .keynumidx = 0, .firstkey = 1, .keynum_step = 1, .read = true},
@@ -165,7 +210,7 @@ struct Sintercard {
   valkey::View<std::string_view> keys = {};
   std::optional<std::int64_t> limit = {};
 
-  // The optional arguments, for the Commands<> overloads that take them.
+  /// The optional arguments, for the Commands<> overloads that take them.
   struct Options {
     std::optional<std::int64_t> limit = {};
   };
@@ -173,8 +218,17 @@ struct Sintercard {
 void encode(const Sintercard& c, valkey::resp::Writer& w);
 void for_each_key(const Sintercard& c, valkey::KeyCallback cb);
 
-// SINTERSTORE destination key [...]
-// https://valkey.io/commands/sinterstore/
+/// `SINTERSTORE`: the command's arguments as members.
+///
+/// Syntax: `SINTERSTORE destination key [...]`
+///
+/// - Since 1.0.0
+/// - ACL categories: write, set, slow
+/// - Flags: WRITE, DENYOOM
+/// - Keys:
+///   1. argv[1], one key (OW, UPDATE)
+///   2. argv[2], keys to the last argument, step 1 (RO, ACCESS)
+/// - Reference: https://valkey.io/commands/sinterstore/
 struct Sinterstore {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .write = true},
@@ -200,8 +254,15 @@ struct Sinterstore {
 void encode(const Sinterstore& c, valkey::resp::Writer& w);
 void for_each_key(const Sinterstore& c, valkey::KeyCallback cb);
 
-// SISMEMBER key member
-// https://valkey.io/commands/sismember/
+/// `SISMEMBER`: the command's arguments as members.
+///
+/// Syntax: `SISMEMBER key member`
+///
+/// - Since 1.0.0
+/// - ACL categories: read, set, fast
+/// - Flags: READONLY, FAST
+/// - Keys: argv[1], one key (RO)
+/// - Reference: https://valkey.io/commands/sismember/
 struct Sismember {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true},
@@ -226,8 +287,15 @@ struct Sismember {
 void encode(const Sismember& c, valkey::resp::Writer& w);
 void for_each_key(const Sismember& c, valkey::KeyCallback cb);
 
-// SMEMBERS key
-// https://valkey.io/commands/smembers/
+/// `SMEMBERS`: the command's arguments as members.
+///
+/// Syntax: `SMEMBERS key`
+///
+/// - Since 1.0.0
+/// - ACL categories: read, set, slow
+/// - Flags: READONLY
+/// - Keys: argv[1], one key (RO, ACCESS)
+/// - Reference: https://valkey.io/commands/smembers/
 struct Smembers {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true},
@@ -251,8 +319,15 @@ struct Smembers {
 void encode(const Smembers& c, valkey::resp::Writer& w);
 void for_each_key(const Smembers& c, valkey::KeyCallback cb);
 
-// SMISMEMBER key member [...]
-// https://valkey.io/commands/smismember/
+/// `SMISMEMBER`: the command's arguments as members.
+///
+/// Syntax: `SMISMEMBER key member [...]`
+///
+/// - Since 6.2.0
+/// - ACL categories: read, set, fast
+/// - Flags: READONLY, FAST
+/// - Keys: argv[1], one key (RO, ACCESS)
+/// - Reference: https://valkey.io/commands/smismember/
 struct Smismember {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true},
@@ -277,8 +352,17 @@ struct Smismember {
 void encode(const Smismember& c, valkey::resp::Writer& w);
 void for_each_key(const Smismember& c, valkey::KeyCallback cb);
 
-// SMOVE source destination member
-// https://valkey.io/commands/smove/
+/// `SMOVE`: the command's arguments as members.
+///
+/// Syntax: `SMOVE source destination member`
+///
+/// - Since 1.0.0
+/// - ACL categories: write, set, fast
+/// - Flags: WRITE, FAST
+/// - Keys:
+///   1. argv[1], one key (RW, ACCESS, DELETE)
+///   2. argv[2], one key (RW, INSERT)
+/// - Reference: https://valkey.io/commands/smove/
 struct Smove {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true, .write = true},
@@ -305,8 +389,15 @@ struct Smove {
 void encode(const Smove& c, valkey::resp::Writer& w);
 void for_each_key(const Smove& c, valkey::KeyCallback cb);
 
-// SPOP key
-// https://valkey.io/commands/spop/
+/// `SPOP`: the command's arguments as members.
+///
+/// Syntax: `SPOP key`
+///
+/// - Since 1.0.0
+/// - ACL categories: write, set, fast
+/// - Flags: WRITE, FAST
+/// - Keys: argv[1], one key (RW, ACCESS, DELETE)
+/// - Reference: https://valkey.io/commands/spop/
 struct Spop {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true, .write = true},
@@ -330,8 +421,15 @@ struct Spop {
 void encode(const Spop& c, valkey::resp::Writer& w);
 void for_each_key(const Spop& c, valkey::KeyCallback cb);
 
-// SPOP key count
-// https://valkey.io/commands/spop/ (typed entry point of Spop)
+/// `SPOP` (typed entry point of Spop): the command's arguments as members.
+///
+/// Syntax: `SPOP key count`
+///
+/// - Since 1.0.0
+/// - ACL categories: write, set, fast
+/// - Flags: WRITE, FAST
+/// - Keys: argv[1], one key (RW, ACCESS, DELETE)
+/// - Reference: https://valkey.io/commands/spop/
 struct SpopCount {
   static constexpr valkey::CommandInfo info = Spop::info;
   using reply_type = std::vector<std::string>;
@@ -342,8 +440,15 @@ struct SpopCount {
 void encode(const SpopCount& c, valkey::resp::Writer& w);
 void for_each_key(const SpopCount& c, valkey::KeyCallback cb);
 
-// SRANDMEMBER key
-// https://valkey.io/commands/srandmember/
+/// `SRANDMEMBER`: the command's arguments as members.
+///
+/// Syntax: `SRANDMEMBER key`
+///
+/// - Since 1.0.0
+/// - ACL categories: read, set, slow
+/// - Flags: READONLY
+/// - Keys: argv[1], one key (RO, ACCESS)
+/// - Reference: https://valkey.io/commands/srandmember/
 struct Srandmember {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true},
@@ -367,8 +472,15 @@ struct Srandmember {
 void encode(const Srandmember& c, valkey::resp::Writer& w);
 void for_each_key(const Srandmember& c, valkey::KeyCallback cb);
 
-// SRANDMEMBER key count
-// https://valkey.io/commands/srandmember/ (typed entry point of Srandmember)
+/// `SRANDMEMBER` (typed entry point of Srandmember): the command's arguments as members.
+///
+/// Syntax: `SRANDMEMBER key count`
+///
+/// - Since 1.0.0
+/// - ACL categories: read, set, slow
+/// - Flags: READONLY
+/// - Keys: argv[1], one key (RO, ACCESS)
+/// - Reference: https://valkey.io/commands/srandmember/
 struct SrandmemberCount {
   static constexpr valkey::CommandInfo info = Srandmember::info;
   using reply_type = std::vector<std::string>;
@@ -379,8 +491,15 @@ struct SrandmemberCount {
 void encode(const SrandmemberCount& c, valkey::resp::Writer& w);
 void for_each_key(const SrandmemberCount& c, valkey::KeyCallback cb);
 
-// SREM key member [...]
-// https://valkey.io/commands/srem/
+/// `SREM`: the command's arguments as members.
+///
+/// Syntax: `SREM key member [...]`
+///
+/// - Since 1.0.0
+/// - ACL categories: write, set, fast
+/// - Flags: WRITE, FAST
+/// - Keys: argv[1], one key (RW, DELETE)
+/// - Reference: https://valkey.io/commands/srem/
 struct Srem {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true, .write = true},
@@ -405,8 +524,16 @@ struct Srem {
 void encode(const Srem& c, valkey::resp::Writer& w);
 void for_each_key(const Srem& c, valkey::KeyCallback cb);
 
-// SSCAN key cursor [MATCH pattern] [COUNT count]
-// https://valkey.io/commands/sscan/
+/// `SSCAN`: the command's arguments as members.
+///
+/// Syntax: `SSCAN key cursor [MATCH pattern] [COUNT count]`
+///
+/// - Since 2.8.0
+/// - ACL categories: read, set, slow
+/// - Flags: READONLY
+/// - Keys: argv[1], one key (RO, ACCESS)
+/// - Options: `.pattern`, `.count`
+/// - Reference: https://valkey.io/commands/sscan/
 struct Sscan {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true},
@@ -430,7 +557,7 @@ struct Sscan {
   std::optional<std::string_view> pattern = {};
   std::optional<std::int64_t> count = {};
 
-  // The optional arguments, for the Commands<> overloads that take them.
+  /// The optional arguments, for the Commands<> overloads that take them.
   struct Options {
     std::optional<std::string_view> pattern = {};
     std::optional<std::int64_t> count = {};
@@ -439,8 +566,15 @@ struct Sscan {
 void encode(const Sscan& c, valkey::resp::Writer& w);
 void for_each_key(const Sscan& c, valkey::KeyCallback cb);
 
-// SUNION key [...]
-// https://valkey.io/commands/sunion/
+/// `SUNION`: the command's arguments as members.
+///
+/// Syntax: `SUNION key [...]`
+///
+/// - Since 1.0.0
+/// - ACL categories: read, set, slow
+/// - Flags: READONLY
+/// - Keys: argv[1], keys to the last argument, step 1 (RO, ACCESS)
+/// - Reference: https://valkey.io/commands/sunion/
 struct Sunion {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = -1, .keystep = 1, .limit = 0, .read = true},
@@ -464,8 +598,17 @@ struct Sunion {
 void encode(const Sunion& c, valkey::resp::Writer& w);
 void for_each_key(const Sunion& c, valkey::KeyCallback cb);
 
-// SUNIONSTORE destination key [...]
-// https://valkey.io/commands/sunionstore/
+/// `SUNIONSTORE`: the command's arguments as members.
+///
+/// Syntax: `SUNIONSTORE destination key [...]`
+///
+/// - Since 1.0.0
+/// - ACL categories: write, set, slow
+/// - Flags: WRITE, DENYOOM
+/// - Keys:
+///   1. argv[1], one key (OW, UPDATE)
+///   2. argv[2], keys to the last argument, step 1 (RO, ACCESS)
+/// - Reference: https://valkey.io/commands/sunionstore/
 struct Sunionstore {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .write = true},

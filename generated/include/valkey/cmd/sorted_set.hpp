@@ -16,8 +16,16 @@
 
 namespace valkey::cmd {
 
-// BZMPOP timeout numkeys key [...] <MIN|MAX> [COUNT count]
-// https://valkey.io/commands/bzmpop/
+/// `BZMPOP`: the command's arguments as members.
+///
+/// Syntax: `BZMPOP timeout numkeys key [...] <MIN|MAX> [COUNT count]`
+///
+/// - Since 7.0.0
+/// - ACL categories: write, sortedset, slow, blocking
+/// - Flags: WRITE, BLOCKING
+/// - Keys: argv[2], the count at +0, keys from +1, step 1 (RW, ACCESS, DELETE)
+/// - Options: `.count`
+/// - Reference: https://valkey.io/commands/bzmpop/
 struct Bzmpop {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 2, .find = valkey::KeySpec::Find::keynum, .keynumidx = 0, .firstkey = 1, .keynum_step = 1, .read = true, .write = true},
@@ -46,7 +54,7 @@ struct Bzmpop {
   Where where = Bzmpop::Where::min;
   std::optional<std::int64_t> count = {};
 
-  // The optional arguments, for the Commands<> overloads that take them.
+  /// The optional arguments, for the Commands<> overloads that take them.
   struct Options {
     std::optional<std::int64_t> count = {};
   };
@@ -54,8 +62,15 @@ struct Bzmpop {
 void encode(const Bzmpop& c, valkey::resp::Writer& w);
 void for_each_key(const Bzmpop& c, valkey::KeyCallback cb);
 
-// BZPOPMAX key [...] timeout
-// https://valkey.io/commands/bzpopmax/
+/// `BZPOPMAX`: the command's arguments as members.
+///
+/// Syntax: `BZPOPMAX key [...] timeout`
+///
+/// - Since 5.0.0
+/// - ACL categories: write, sortedset, fast, blocking
+/// - Flags: WRITE, FAST, BLOCKING
+/// - Keys: argv[1], keys to argv[-2] from the end, step 1 (RW, ACCESS, DELETE)
+/// - Reference: https://valkey.io/commands/bzpopmax/
 struct Bzpopmax {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = -2, .keystep = 1, .limit = 0, .read = true, .write = true},
@@ -80,8 +95,15 @@ struct Bzpopmax {
 void encode(const Bzpopmax& c, valkey::resp::Writer& w);
 void for_each_key(const Bzpopmax& c, valkey::KeyCallback cb);
 
-// BZPOPMIN key [...] timeout
-// https://valkey.io/commands/bzpopmin/
+/// `BZPOPMIN`: the command's arguments as members.
+///
+/// Syntax: `BZPOPMIN key [...] timeout`
+///
+/// - Since 5.0.0
+/// - ACL categories: write, sortedset, fast, blocking
+/// - Flags: WRITE, FAST, BLOCKING
+/// - Keys: argv[1], keys to argv[-2] from the end, step 1 (RW, ACCESS, DELETE)
+/// - Reference: https://valkey.io/commands/bzpopmin/
 struct Bzpopmin {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = -2, .keystep = 1, .limit = 0, .read = true, .write = true},
@@ -106,8 +128,16 @@ struct Bzpopmin {
 void encode(const Bzpopmin& c, valkey::resp::Writer& w);
 void for_each_key(const Bzpopmin& c, valkey::KeyCallback cb);
 
-// ZADD key [NX|XX] [GT|LT] [CH] score member [...]
-// https://valkey.io/commands/zadd/
+/// `ZADD`: the command's arguments as members.
+///
+/// Syntax: `ZADD key [NX|XX] [GT|LT] [CH] score member [...]`
+///
+/// - Since 1.2.0
+/// - ACL categories: write, sortedset, fast
+/// - Flags: WRITE, DENYOOM, FAST
+/// - Keys: argv[1], one key (RW, UPDATE)
+/// - Options: `.condition` (`Condition::nx`, `Condition::xx`), `.comparison` (`Comparison::gt`, `Comparison::lt`), `.change`
+/// - Reference: https://valkey.io/commands/zadd/
 struct Zadd {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true, .write = true},
@@ -142,7 +172,7 @@ struct Zadd {
   std::optional<Comparison> comparison = {};
   bool change = false;
 
-  // The optional arguments, for the Commands<> overloads that take them.
+  /// The optional arguments, for the Commands<> overloads that take them.
   struct Options {
     std::optional<Condition> condition = {};
     std::optional<Comparison> comparison = {};
@@ -152,8 +182,16 @@ struct Zadd {
 void encode(const Zadd& c, valkey::resp::Writer& w);
 void for_each_key(const Zadd& c, valkey::KeyCallback cb);
 
-// ZADD key [NX|XX] [GT|LT] [CH] INCR score member [...]
-// https://valkey.io/commands/zadd/ (typed entry point of Zadd)
+/// `ZADD` (typed entry point of Zadd): the command's arguments as members.
+///
+/// Syntax: `ZADD key [NX|XX] [GT|LT] [CH] INCR score member [...]`
+///
+/// - Since 1.2.0
+/// - ACL categories: write, sortedset, fast
+/// - Flags: WRITE, DENYOOM, FAST
+/// - Keys: argv[1], one key (RW, UPDATE)
+/// - Options: `.condition` (`Condition::nx`, `Condition::xx`), `.comparison` (`Comparison::gt`, `Comparison::lt`), `.change`
+/// - Reference: https://valkey.io/commands/zadd/
 struct ZaddIncr {
   static constexpr valkey::CommandInfo info = Zadd::info;
   using reply_type = std::optional<double>;
@@ -167,7 +205,7 @@ struct ZaddIncr {
   std::optional<Comparison> comparison = {};
   bool change = false;
 
-  // The optional arguments, for the Commands<> overloads that take them.
+  /// The optional arguments, for the Commands<> overloads that take them.
   struct Options {
     std::optional<Condition> condition = {};
     std::optional<Comparison> comparison = {};
@@ -177,8 +215,15 @@ struct ZaddIncr {
 void encode(const ZaddIncr& c, valkey::resp::Writer& w);
 void for_each_key(const ZaddIncr& c, valkey::KeyCallback cb);
 
-// ZCARD key
-// https://valkey.io/commands/zcard/
+/// `ZCARD`: the command's arguments as members.
+///
+/// Syntax: `ZCARD key`
+///
+/// - Since 1.2.0
+/// - ACL categories: read, sortedset, fast
+/// - Flags: READONLY, FAST
+/// - Keys: argv[1], one key (RO)
+/// - Reference: https://valkey.io/commands/zcard/
 struct Zcard {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true},
@@ -202,8 +247,15 @@ struct Zcard {
 void encode(const Zcard& c, valkey::resp::Writer& w);
 void for_each_key(const Zcard& c, valkey::KeyCallback cb);
 
-// ZCOUNT key min max
-// https://valkey.io/commands/zcount/
+/// `ZCOUNT`: the command's arguments as members.
+///
+/// Syntax: `ZCOUNT key min max`
+///
+/// - Since 2.0.0
+/// - ACL categories: read, sortedset, fast
+/// - Flags: READONLY, FAST
+/// - Keys: argv[1], one key (RO, ACCESS)
+/// - Reference: https://valkey.io/commands/zcount/
 struct Zcount {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true},
@@ -229,8 +281,15 @@ struct Zcount {
 void encode(const Zcount& c, valkey::resp::Writer& w);
 void for_each_key(const Zcount& c, valkey::KeyCallback cb);
 
-// ZDIFF numkeys key [...]
-// https://valkey.io/commands/zdiff/
+/// `ZDIFF`: the command's arguments as members.
+///
+/// Syntax: `ZDIFF numkeys key [...]`
+///
+/// - Since 6.2.0
+/// - ACL categories: read, sortedset, slow
+/// - Flags: READONLY
+/// - Keys: argv[1], the count at +0, keys from +1, step 1 (RO, ACCESS)
+/// - Reference: https://valkey.io/commands/zdiff/
 struct Zdiff {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::keynum, .keynumidx = 0, .firstkey = 1, .keynum_step = 1, .read = true},
@@ -254,19 +313,35 @@ struct Zdiff {
 void encode(const Zdiff& c, valkey::resp::Writer& w);
 void for_each_key(const Zdiff& c, valkey::KeyCallback cb);
 
-// ZDIFF numkeys key [...] WITHSCORES
-// https://valkey.io/commands/zdiff/ (typed entry point of Zdiff)
-struct ZdiffWithscores {
+/// `ZDIFF` (typed entry point of Zdiff): the command's arguments as members.
+///
+/// Syntax: `ZDIFF numkeys key [...] WITHSCORES`
+///
+/// - Since 6.2.0
+/// - ACL categories: read, sortedset, slow
+/// - Flags: READONLY
+/// - Keys: argv[1], the count at +0, keys from +1, step 1 (RO, ACCESS)
+/// - Reference: https://valkey.io/commands/zdiff/
+struct ZdiffWithScores {
   static constexpr valkey::CommandInfo info = Zdiff::info;
   using reply_type = std::vector<std::pair<std::string, double>>;
 
   valkey::View<std::string_view> keys = {};
 };
-void encode(const ZdiffWithscores& c, valkey::resp::Writer& w);
-void for_each_key(const ZdiffWithscores& c, valkey::KeyCallback cb);
+void encode(const ZdiffWithScores& c, valkey::resp::Writer& w);
+void for_each_key(const ZdiffWithScores& c, valkey::KeyCallback cb);
 
-// ZDIFFSTORE destination numkeys key [...]
-// https://valkey.io/commands/zdiffstore/
+/// `ZDIFFSTORE`: the command's arguments as members.
+///
+/// Syntax: `ZDIFFSTORE destination numkeys key [...]`
+///
+/// - Since 6.2.0
+/// - ACL categories: write, sortedset, slow
+/// - Flags: WRITE, DENYOOM
+/// - Keys:
+///   1. argv[1], one key (OW, UPDATE)
+///   2. argv[2], the count at +0, keys from +1, step 1 (RO, ACCESS)
+/// - Reference: https://valkey.io/commands/zdiffstore/
 struct Zdiffstore {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .write = true},
@@ -292,8 +367,15 @@ struct Zdiffstore {
 void encode(const Zdiffstore& c, valkey::resp::Writer& w);
 void for_each_key(const Zdiffstore& c, valkey::KeyCallback cb);
 
-// ZINCRBY key increment member
-// https://valkey.io/commands/zincrby/
+/// `ZINCRBY`: the command's arguments as members.
+///
+/// Syntax: `ZINCRBY key increment member`
+///
+/// - Since 1.2.0
+/// - ACL categories: write, sortedset, fast
+/// - Flags: WRITE, DENYOOM, FAST
+/// - Keys: argv[1], one key (RW, ACCESS, UPDATE)
+/// - Reference: https://valkey.io/commands/zincrby/
 struct Zincrby {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true, .write = true},
@@ -319,8 +401,16 @@ struct Zincrby {
 void encode(const Zincrby& c, valkey::resp::Writer& w);
 void for_each_key(const Zincrby& c, valkey::KeyCallback cb);
 
-// ZINTER numkeys key [...] [WEIGHTS weight [...]] [AGGREGATE SUM|MIN|MAX]
-// https://valkey.io/commands/zinter/
+/// `ZINTER`: the command's arguments as members.
+///
+/// Syntax: `ZINTER numkeys key [...] [WEIGHTS weight [...]] [AGGREGATE SUM|MIN|MAX]`
+///
+/// - Since 6.2.0
+/// - ACL categories: read, sortedset, slow
+/// - Flags: READONLY
+/// - Keys: argv[1], the count at +0, keys from +1, step 1 (RO, ACCESS)
+/// - Options: `.weights`, `.aggregate` (`Aggregate::sum`, `Aggregate::min`, `Aggregate::max`)
+/// - Reference: https://valkey.io/commands/zinter/
 struct Zinter {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::keynum, .keynumidx = 0, .firstkey = 1, .keynum_step = 1, .read = true},
@@ -349,7 +439,7 @@ struct Zinter {
   valkey::View<double> weights = {};
   std::optional<Aggregate> aggregate = {};
 
-  // The optional arguments, for the Commands<> overloads that take them.
+  /// The optional arguments, for the Commands<> overloads that take them.
   struct Options {
     valkey::View<double> weights = {};
     std::optional<Aggregate> aggregate = {};
@@ -358,9 +448,17 @@ struct Zinter {
 void encode(const Zinter& c, valkey::resp::Writer& w);
 void for_each_key(const Zinter& c, valkey::KeyCallback cb);
 
-// ZINTER numkeys key [...] [WEIGHTS weight [...]] [AGGREGATE SUM|MIN|MAX] WITHSCORES
-// https://valkey.io/commands/zinter/ (typed entry point of Zinter)
-struct ZinterWithscores {
+/// `ZINTER` (typed entry point of Zinter): the command's arguments as members.
+///
+/// Syntax: `ZINTER numkeys key [...] [WEIGHTS weight [...]] [AGGREGATE SUM|MIN|MAX] WITHSCORES`
+///
+/// - Since 6.2.0
+/// - ACL categories: read, sortedset, slow
+/// - Flags: READONLY
+/// - Keys: argv[1], the count at +0, keys from +1, step 1 (RO, ACCESS)
+/// - Options: `.weights`, `.aggregate` (`Aggregate::sum`, `Aggregate::min`, `Aggregate::max`)
+/// - Reference: https://valkey.io/commands/zinter/
+struct ZinterWithScores {
   static constexpr valkey::CommandInfo info = Zinter::info;
   using reply_type = std::vector<std::pair<std::string, double>>;
 
@@ -370,17 +468,25 @@ struct ZinterWithscores {
   valkey::View<double> weights = {};
   std::optional<Aggregate> aggregate = {};
 
-  // The optional arguments, for the Commands<> overloads that take them.
+  /// The optional arguments, for the Commands<> overloads that take them.
   struct Options {
     valkey::View<double> weights = {};
     std::optional<Aggregate> aggregate = {};
   };
 };
-void encode(const ZinterWithscores& c, valkey::resp::Writer& w);
-void for_each_key(const ZinterWithscores& c, valkey::KeyCallback cb);
+void encode(const ZinterWithScores& c, valkey::resp::Writer& w);
+void for_each_key(const ZinterWithScores& c, valkey::KeyCallback cb);
 
-// ZINTERCARD numkeys key [...] [LIMIT limit]
-// https://valkey.io/commands/zintercard/
+/// `ZINTERCARD`: the command's arguments as members.
+///
+/// Syntax: `ZINTERCARD numkeys key [...] [LIMIT limit]`
+///
+/// - Since 7.0.0
+/// - ACL categories: read, sortedset, slow
+/// - Flags: READONLY
+/// - Keys: argv[1], the count at +0, keys from +1, step 1 (RO, ACCESS)
+/// - Options: `.limit`
+/// - Reference: https://valkey.io/commands/zintercard/
 struct Zintercard {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::keynum, .keynumidx = 0, .firstkey = 1, .keynum_step = 1, .read = true},
@@ -402,7 +508,7 @@ struct Zintercard {
   valkey::View<std::string_view> keys = {};
   std::optional<std::int64_t> limit = {};
 
-  // The optional arguments, for the Commands<> overloads that take them.
+  /// The optional arguments, for the Commands<> overloads that take them.
   struct Options {
     std::optional<std::int64_t> limit = {};
   };
@@ -410,8 +516,18 @@ struct Zintercard {
 void encode(const Zintercard& c, valkey::resp::Writer& w);
 void for_each_key(const Zintercard& c, valkey::KeyCallback cb);
 
-// ZINTERSTORE destination numkeys key [...] [WEIGHTS weight [...]] [AGGREGATE SUM|MIN|MAX]
-// https://valkey.io/commands/zinterstore/
+/// `ZINTERSTORE`: the command's arguments as members.
+///
+/// Syntax: `ZINTERSTORE destination numkeys key [...] [WEIGHTS weight [...]] [AGGREGATE SUM|MIN|MAX]`
+///
+/// - Since 2.0.0
+/// - ACL categories: write, sortedset, slow
+/// - Flags: WRITE, DENYOOM
+/// - Keys:
+///   1. argv[1], one key (OW, UPDATE)
+///   2. argv[2], the count at +0, keys from +1, step 1 (RO, ACCESS)
+/// - Options: `.weights`, `.aggregate` (`Aggregate::sum`, `Aggregate::min`, `Aggregate::max`)
+/// - Reference: https://valkey.io/commands/zinterstore/
 struct Zinterstore {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .write = true},
@@ -442,7 +558,7 @@ struct Zinterstore {
   valkey::View<double> weights = {};
   std::optional<Aggregate> aggregate = {};
 
-  // The optional arguments, for the Commands<> overloads that take them.
+  /// The optional arguments, for the Commands<> overloads that take them.
   struct Options {
     valkey::View<double> weights = {};
     std::optional<Aggregate> aggregate = {};
@@ -451,8 +567,15 @@ struct Zinterstore {
 void encode(const Zinterstore& c, valkey::resp::Writer& w);
 void for_each_key(const Zinterstore& c, valkey::KeyCallback cb);
 
-// ZLEXCOUNT key min max
-// https://valkey.io/commands/zlexcount/
+/// `ZLEXCOUNT`: the command's arguments as members.
+///
+/// Syntax: `ZLEXCOUNT key min max`
+///
+/// - Since 2.8.9
+/// - ACL categories: read, sortedset, fast
+/// - Flags: READONLY, FAST
+/// - Keys: argv[1], one key (RO, ACCESS)
+/// - Reference: https://valkey.io/commands/zlexcount/
 struct Zlexcount {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true},
@@ -478,8 +601,16 @@ struct Zlexcount {
 void encode(const Zlexcount& c, valkey::resp::Writer& w);
 void for_each_key(const Zlexcount& c, valkey::KeyCallback cb);
 
-// ZMPOP numkeys key [...] <MIN|MAX> [COUNT count]
-// https://valkey.io/commands/zmpop/
+/// `ZMPOP`: the command's arguments as members.
+///
+/// Syntax: `ZMPOP numkeys key [...] <MIN|MAX> [COUNT count]`
+///
+/// - Since 7.0.0
+/// - ACL categories: write, sortedset, slow
+/// - Flags: WRITE
+/// - Keys: argv[1], the count at +0, keys from +1, step 1 (RW, ACCESS, DELETE)
+/// - Options: `.count`
+/// - Reference: https://valkey.io/commands/zmpop/
 struct Zmpop {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::keynum, .keynumidx = 0, .firstkey = 1, .keynum_step = 1, .read = true, .write = true},
@@ -507,7 +638,7 @@ struct Zmpop {
   Where where = Zmpop::Where::min;
   std::optional<std::int64_t> count = {};
 
-  // The optional arguments, for the Commands<> overloads that take them.
+  /// The optional arguments, for the Commands<> overloads that take them.
   struct Options {
     std::optional<std::int64_t> count = {};
   };
@@ -515,8 +646,15 @@ struct Zmpop {
 void encode(const Zmpop& c, valkey::resp::Writer& w);
 void for_each_key(const Zmpop& c, valkey::KeyCallback cb);
 
-// ZMSCORE key member [...]
-// https://valkey.io/commands/zmscore/
+/// `ZMSCORE`: the command's arguments as members.
+///
+/// Syntax: `ZMSCORE key member [...]`
+///
+/// - Since 6.2.0
+/// - ACL categories: read, sortedset, fast
+/// - Flags: READONLY, FAST
+/// - Keys: argv[1], one key (RO, ACCESS)
+/// - Reference: https://valkey.io/commands/zmscore/
 struct Zmscore {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true},
@@ -541,8 +679,16 @@ struct Zmscore {
 void encode(const Zmscore& c, valkey::resp::Writer& w);
 void for_each_key(const Zmscore& c, valkey::KeyCallback cb);
 
-// ZPOPMAX key [count]
-// https://valkey.io/commands/zpopmax/
+/// `ZPOPMAX`: the command's arguments as members.
+///
+/// Syntax: `ZPOPMAX key [count]`
+///
+/// - Since 5.0.0
+/// - ACL categories: write, sortedset, fast
+/// - Flags: WRITE, FAST
+/// - Keys: argv[1], one key (RW, ACCESS, DELETE)
+/// - Options: `.count`
+/// - Reference: https://valkey.io/commands/zpopmax/
 struct Zpopmax {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true, .write = true},
@@ -564,7 +710,7 @@ struct Zpopmax {
   std::string_view key = {};
   std::optional<std::int64_t> count = {};
 
-  // The optional arguments, for the Commands<> overloads that take them.
+  /// The optional arguments, for the Commands<> overloads that take them.
   struct Options {
     std::optional<std::int64_t> count = {};
   };
@@ -572,8 +718,16 @@ struct Zpopmax {
 void encode(const Zpopmax& c, valkey::resp::Writer& w);
 void for_each_key(const Zpopmax& c, valkey::KeyCallback cb);
 
-// ZPOPMIN key [count]
-// https://valkey.io/commands/zpopmin/
+/// `ZPOPMIN`: the command's arguments as members.
+///
+/// Syntax: `ZPOPMIN key [count]`
+///
+/// - Since 5.0.0
+/// - ACL categories: write, sortedset, fast
+/// - Flags: WRITE, FAST
+/// - Keys: argv[1], one key (RW, ACCESS, DELETE)
+/// - Options: `.count`
+/// - Reference: https://valkey.io/commands/zpopmin/
 struct Zpopmin {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true, .write = true},
@@ -595,7 +749,7 @@ struct Zpopmin {
   std::string_view key = {};
   std::optional<std::int64_t> count = {};
 
-  // The optional arguments, for the Commands<> overloads that take them.
+  /// The optional arguments, for the Commands<> overloads that take them.
   struct Options {
     std::optional<std::int64_t> count = {};
   };
@@ -603,8 +757,15 @@ struct Zpopmin {
 void encode(const Zpopmin& c, valkey::resp::Writer& w);
 void for_each_key(const Zpopmin& c, valkey::KeyCallback cb);
 
-// ZRANDMEMBER key
-// https://valkey.io/commands/zrandmember/
+/// `ZRANDMEMBER`: the command's arguments as members.
+///
+/// Syntax: `ZRANDMEMBER key`
+///
+/// - Since 6.2.0
+/// - ACL categories: read, sortedset, slow
+/// - Flags: READONLY
+/// - Keys: argv[1], one key (RO, ACCESS)
+/// - Reference: https://valkey.io/commands/zrandmember/
 struct Zrandmember {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true},
@@ -628,8 +789,15 @@ struct Zrandmember {
 void encode(const Zrandmember& c, valkey::resp::Writer& w);
 void for_each_key(const Zrandmember& c, valkey::KeyCallback cb);
 
-// ZRANDMEMBER key count
-// https://valkey.io/commands/zrandmember/ (typed entry point of Zrandmember)
+/// `ZRANDMEMBER` (typed entry point of Zrandmember): the command's arguments as members.
+///
+/// Syntax: `ZRANDMEMBER key count`
+///
+/// - Since 6.2.0
+/// - ACL categories: read, sortedset, slow
+/// - Flags: READONLY
+/// - Keys: argv[1], one key (RO, ACCESS)
+/// - Reference: https://valkey.io/commands/zrandmember/
 struct ZrandmemberCount {
   static constexpr valkey::CommandInfo info = Zrandmember::info;
   using reply_type = std::vector<std::string>;
@@ -640,20 +808,35 @@ struct ZrandmemberCount {
 void encode(const ZrandmemberCount& c, valkey::resp::Writer& w);
 void for_each_key(const ZrandmemberCount& c, valkey::KeyCallback cb);
 
-// ZRANDMEMBER key count WITHSCORES
-// https://valkey.io/commands/zrandmember/ (typed entry point of Zrandmember)
-struct ZrandmemberWithscores {
+/// `ZRANDMEMBER` (typed entry point of Zrandmember): the command's arguments as members.
+///
+/// Syntax: `ZRANDMEMBER key count WITHSCORES`
+///
+/// - Since 6.2.0
+/// - ACL categories: read, sortedset, slow
+/// - Flags: READONLY
+/// - Keys: argv[1], one key (RO, ACCESS)
+/// - Reference: https://valkey.io/commands/zrandmember/
+struct ZrandmemberWithScores {
   static constexpr valkey::CommandInfo info = Zrandmember::info;
   using reply_type = std::vector<std::pair<std::string, double>>;
 
   std::string_view key = {};
   std::int64_t count = 0;
 };
-void encode(const ZrandmemberWithscores& c, valkey::resp::Writer& w);
-void for_each_key(const ZrandmemberWithscores& c, valkey::KeyCallback cb);
+void encode(const ZrandmemberWithScores& c, valkey::resp::Writer& w);
+void for_each_key(const ZrandmemberWithScores& c, valkey::KeyCallback cb);
 
-// ZRANGE key start stop [BYSCORE|BYLEX] [REV] [LIMIT offset count]
-// https://valkey.io/commands/zrange/
+/// `ZRANGE`: the command's arguments as members.
+///
+/// Syntax: `ZRANGE key start stop [BYSCORE|BYLEX] [REV] [LIMIT offset count]`
+///
+/// - Since 1.2.0
+/// - ACL categories: read, sortedset, slow
+/// - Flags: READONLY
+/// - Keys: argv[1], one key (RO, ACCESS)
+/// - Options: `.sort_by` (`SortBy::by_score`, `SortBy::by_lex`), `.rev`, `.limit`
+/// - Reference: https://valkey.io/commands/zrange/
 struct Zrange {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true},
@@ -672,9 +855,9 @@ struct Zrange {
   };
   using reply_type = std::vector<std::string>;
 
-  enum class Sortby : std::uint8_t {
-    byscore,
-    bylex,
+  enum class SortBy : std::uint8_t {
+    by_score,
+    by_lex,
   };
 
   struct Limit {
@@ -685,13 +868,13 @@ struct Zrange {
   std::string_view key = {};
   valkey::RangeBound start = {};
   valkey::RangeBound stop = {};
-  std::optional<Sortby> sortby = {};
+  std::optional<SortBy> sort_by = {};
   bool rev = false;
   std::optional<Limit> limit = {};
 
-  // The optional arguments, for the Commands<> overloads that take them.
+  /// The optional arguments, for the Commands<> overloads that take them.
   struct Options {
-    std::optional<Sortby> sortby = {};
+    std::optional<SortBy> sort_by = {};
     bool rev = false;
     std::optional<Limit> limit = {};
   };
@@ -699,35 +882,51 @@ struct Zrange {
 void encode(const Zrange& c, valkey::resp::Writer& w);
 void for_each_key(const Zrange& c, valkey::KeyCallback cb);
 
-// ZRANGE key start stop [BYSCORE|BYLEX] [REV] [LIMIT offset count] WITHSCORES
-// https://valkey.io/commands/zrange/ (typed entry point of Zrange)
-struct ZrangeWithscores {
+/// `ZRANGE` (typed entry point of Zrange): the command's arguments as members.
+///
+/// Syntax: `ZRANGE key start stop [BYSCORE|BYLEX] [REV] [LIMIT offset count] WITHSCORES`
+///
+/// - Since 1.2.0
+/// - ACL categories: read, sortedset, slow
+/// - Flags: READONLY
+/// - Keys: argv[1], one key (RO, ACCESS)
+/// - Options: `.sort_by` (`SortBy::by_score`, `SortBy::by_lex`), `.rev`, `.limit`
+/// - Reference: https://valkey.io/commands/zrange/
+struct ZrangeWithScores {
   static constexpr valkey::CommandInfo info = Zrange::info;
   using reply_type = std::vector<std::pair<std::string, double>>;
 
-  using Sortby = Zrange::Sortby;
+  using SortBy = Zrange::SortBy;
   using Limit = Zrange::Limit;
 
   std::string_view key = {};
   valkey::RangeBound start = {};
   valkey::RangeBound stop = {};
-  std::optional<Sortby> sortby = {};
+  std::optional<SortBy> sort_by = {};
   bool rev = false;
   std::optional<Limit> limit = {};
 
-  // The optional arguments, for the Commands<> overloads that take them.
+  /// The optional arguments, for the Commands<> overloads that take them.
   struct Options {
-    std::optional<Sortby> sortby = {};
+    std::optional<SortBy> sort_by = {};
     bool rev = false;
     std::optional<Limit> limit = {};
   };
 };
-void encode(const ZrangeWithscores& c, valkey::resp::Writer& w);
-void for_each_key(const ZrangeWithscores& c, valkey::KeyCallback cb);
+void encode(const ZrangeWithScores& c, valkey::resp::Writer& w);
+void for_each_key(const ZrangeWithScores& c, valkey::KeyCallback cb);
 
-// ZRANGEBYLEX key min max [LIMIT offset count]
-// https://valkey.io/commands/zrangebylex/
-struct Zrangebylex {
+/// `ZRANGEBYLEX`: the command's arguments as members.
+///
+/// Syntax: `ZRANGEBYLEX key min max [LIMIT offset count]`
+///
+/// - Since 2.8.9
+/// - ACL categories: read, sortedset, slow
+/// - Flags: READONLY
+/// - Keys: argv[1], one key (RO, ACCESS)
+/// - Options: `.limit`
+/// - Reference: https://valkey.io/commands/zrangebylex/
+struct ZrangeByLex {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true},
   };
@@ -755,17 +954,25 @@ struct Zrangebylex {
   valkey::LexBound max = {};
   std::optional<Limit> limit = {};
 
-  // The optional arguments, for the Commands<> overloads that take them.
+  /// The optional arguments, for the Commands<> overloads that take them.
   struct Options {
     std::optional<Limit> limit = {};
   };
 };
-void encode(const Zrangebylex& c, valkey::resp::Writer& w);
-void for_each_key(const Zrangebylex& c, valkey::KeyCallback cb);
+void encode(const ZrangeByLex& c, valkey::resp::Writer& w);
+void for_each_key(const ZrangeByLex& c, valkey::KeyCallback cb);
 
-// ZRANGEBYSCORE key min max [LIMIT offset count]
-// https://valkey.io/commands/zrangebyscore/
-struct Zrangebyscore {
+/// `ZRANGEBYSCORE`: the command's arguments as members.
+///
+/// Syntax: `ZRANGEBYSCORE key min max [LIMIT offset count]`
+///
+/// - Since 1.0.5
+/// - ACL categories: read, sortedset, slow
+/// - Flags: READONLY
+/// - Keys: argv[1], one key (RO, ACCESS)
+/// - Options: `.limit`
+/// - Reference: https://valkey.io/commands/zrangebyscore/
+struct ZrangeByScore {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true},
   };
@@ -793,37 +1000,55 @@ struct Zrangebyscore {
   valkey::ScoreBound max = {};
   std::optional<Limit> limit = {};
 
-  // The optional arguments, for the Commands<> overloads that take them.
+  /// The optional arguments, for the Commands<> overloads that take them.
   struct Options {
     std::optional<Limit> limit = {};
   };
 };
-void encode(const Zrangebyscore& c, valkey::resp::Writer& w);
-void for_each_key(const Zrangebyscore& c, valkey::KeyCallback cb);
+void encode(const ZrangeByScore& c, valkey::resp::Writer& w);
+void for_each_key(const ZrangeByScore& c, valkey::KeyCallback cb);
 
-// ZRANGEBYSCORE key min max WITHSCORES [LIMIT offset count]
-// https://valkey.io/commands/zrangebyscore/ (typed entry point of Zrangebyscore)
-struct ZrangebyscoreWithscores {
-  static constexpr valkey::CommandInfo info = Zrangebyscore::info;
+/// `ZRANGEBYSCORE` (typed entry point of ZrangeByScore): the command's arguments as members.
+///
+/// Syntax: `ZRANGEBYSCORE key min max WITHSCORES [LIMIT offset count]`
+///
+/// - Since 1.0.5
+/// - ACL categories: read, sortedset, slow
+/// - Flags: READONLY
+/// - Keys: argv[1], one key (RO, ACCESS)
+/// - Options: `.limit`
+/// - Reference: https://valkey.io/commands/zrangebyscore/
+struct ZrangeByScoreWithScores {
+  static constexpr valkey::CommandInfo info = ZrangeByScore::info;
   using reply_type = std::vector<std::pair<std::string, double>>;
 
-  using Limit = Zrangebyscore::Limit;
+  using Limit = ZrangeByScore::Limit;
 
   std::string_view key = {};
   valkey::ScoreBound min = {};
   valkey::ScoreBound max = {};
   std::optional<Limit> limit = {};
 
-  // The optional arguments, for the Commands<> overloads that take them.
+  /// The optional arguments, for the Commands<> overloads that take them.
   struct Options {
     std::optional<Limit> limit = {};
   };
 };
-void encode(const ZrangebyscoreWithscores& c, valkey::resp::Writer& w);
-void for_each_key(const ZrangebyscoreWithscores& c, valkey::KeyCallback cb);
+void encode(const ZrangeByScoreWithScores& c, valkey::resp::Writer& w);
+void for_each_key(const ZrangeByScoreWithScores& c, valkey::KeyCallback cb);
 
-// ZRANGESTORE dst src min max [BYSCORE|BYLEX] [REV] [LIMIT offset count]
-// https://valkey.io/commands/zrangestore/
+/// `ZRANGESTORE`: the command's arguments as members.
+///
+/// Syntax: `ZRANGESTORE dst src min max [BYSCORE|BYLEX] [REV] [LIMIT offset count]`
+///
+/// - Since 6.2.0
+/// - ACL categories: write, sortedset, slow
+/// - Flags: WRITE, DENYOOM
+/// - Keys:
+///   1. argv[1], one key (OW, UPDATE)
+///   2. argv[2], one key (RO, ACCESS)
+/// - Options: `.sort_by` (`SortBy::by_score`, `SortBy::by_lex`), `.rev`, `.limit`
+/// - Reference: https://valkey.io/commands/zrangestore/
 struct Zrangestore {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .write = true},
@@ -843,9 +1068,9 @@ struct Zrangestore {
   };
   using reply_type = std::int64_t;
 
-  enum class Sortby : std::uint8_t {
-    byscore,
-    bylex,
+  enum class SortBy : std::uint8_t {
+    by_score,
+    by_lex,
   };
 
   struct Limit {
@@ -857,13 +1082,13 @@ struct Zrangestore {
   std::string_view src = {};
   valkey::RangeBound min = {};
   valkey::RangeBound max = {};
-  std::optional<Sortby> sortby = {};
+  std::optional<SortBy> sort_by = {};
   bool rev = false;
   std::optional<Limit> limit = {};
 
-  // The optional arguments, for the Commands<> overloads that take them.
+  /// The optional arguments, for the Commands<> overloads that take them.
   struct Options {
-    std::optional<Sortby> sortby = {};
+    std::optional<SortBy> sort_by = {};
     bool rev = false;
     std::optional<Limit> limit = {};
   };
@@ -871,8 +1096,15 @@ struct Zrangestore {
 void encode(const Zrangestore& c, valkey::resp::Writer& w);
 void for_each_key(const Zrangestore& c, valkey::KeyCallback cb);
 
-// ZRANK key member
-// https://valkey.io/commands/zrank/
+/// `ZRANK`: the command's arguments as members.
+///
+/// Syntax: `ZRANK key member`
+///
+/// - Since 2.0.0
+/// - ACL categories: read, sortedset, fast
+/// - Flags: READONLY, FAST
+/// - Keys: argv[1], one key (RO, ACCESS)
+/// - Reference: https://valkey.io/commands/zrank/
 struct Zrank {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true},
@@ -897,20 +1129,34 @@ struct Zrank {
 void encode(const Zrank& c, valkey::resp::Writer& w);
 void for_each_key(const Zrank& c, valkey::KeyCallback cb);
 
-// ZRANK key member WITHSCORE
-// https://valkey.io/commands/zrank/ (typed entry point of Zrank)
-struct ZrankWithscore {
+/// `ZRANK` (typed entry point of Zrank): the command's arguments as members.
+///
+/// Syntax: `ZRANK key member WITHSCORE`
+///
+/// - Since 2.0.0
+/// - ACL categories: read, sortedset, fast
+/// - Flags: READONLY, FAST
+/// - Keys: argv[1], one key (RO, ACCESS)
+/// - Reference: https://valkey.io/commands/zrank/
+struct ZrankWithScore {
   static constexpr valkey::CommandInfo info = Zrank::info;
   using reply_type = std::optional<std::pair<std::int64_t, double>>;
 
   std::string_view key = {};
   std::string_view member = {};
 };
-void encode(const ZrankWithscore& c, valkey::resp::Writer& w);
-void for_each_key(const ZrankWithscore& c, valkey::KeyCallback cb);
+void encode(const ZrankWithScore& c, valkey::resp::Writer& w);
+void for_each_key(const ZrankWithScore& c, valkey::KeyCallback cb);
 
-// ZREM key member [...]
-// https://valkey.io/commands/zrem/
+/// `ZREM`: the command's arguments as members.
+///
+/// Syntax: `ZREM key member [...]`
+///
+/// - Since 1.2.0
+/// - ACL categories: write, sortedset, fast
+/// - Flags: WRITE, FAST
+/// - Keys: argv[1], one key (RW, DELETE)
+/// - Reference: https://valkey.io/commands/zrem/
 struct Zrem {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true, .write = true},
@@ -935,9 +1181,16 @@ struct Zrem {
 void encode(const Zrem& c, valkey::resp::Writer& w);
 void for_each_key(const Zrem& c, valkey::KeyCallback cb);
 
-// ZREMRANGEBYLEX key min max
-// https://valkey.io/commands/zremrangebylex/
-struct Zremrangebylex {
+/// `ZREMRANGEBYLEX`: the command's arguments as members.
+///
+/// Syntax: `ZREMRANGEBYLEX key min max`
+///
+/// - Since 2.8.9
+/// - ACL categories: write, sortedset, slow
+/// - Flags: WRITE
+/// - Keys: argv[1], one key (RW, DELETE)
+/// - Reference: https://valkey.io/commands/zremrangebylex/
+struct ZremrangeByLex {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true, .write = true},
   };
@@ -959,12 +1212,19 @@ struct Zremrangebylex {
   valkey::LexBound min = {};
   valkey::LexBound max = {};
 };
-void encode(const Zremrangebylex& c, valkey::resp::Writer& w);
-void for_each_key(const Zremrangebylex& c, valkey::KeyCallback cb);
+void encode(const ZremrangeByLex& c, valkey::resp::Writer& w);
+void for_each_key(const ZremrangeByLex& c, valkey::KeyCallback cb);
 
-// ZREMRANGEBYRANK key start stop
-// https://valkey.io/commands/zremrangebyrank/
-struct Zremrangebyrank {
+/// `ZREMRANGEBYRANK`: the command's arguments as members.
+///
+/// Syntax: `ZREMRANGEBYRANK key start stop`
+///
+/// - Since 2.0.0
+/// - ACL categories: write, sortedset, slow
+/// - Flags: WRITE
+/// - Keys: argv[1], one key (RW, DELETE)
+/// - Reference: https://valkey.io/commands/zremrangebyrank/
+struct ZremrangeByRank {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true, .write = true},
   };
@@ -986,12 +1246,19 @@ struct Zremrangebyrank {
   std::int64_t start = 0;
   std::int64_t stop = 0;
 };
-void encode(const Zremrangebyrank& c, valkey::resp::Writer& w);
-void for_each_key(const Zremrangebyrank& c, valkey::KeyCallback cb);
+void encode(const ZremrangeByRank& c, valkey::resp::Writer& w);
+void for_each_key(const ZremrangeByRank& c, valkey::KeyCallback cb);
 
-// ZREMRANGEBYSCORE key min max
-// https://valkey.io/commands/zremrangebyscore/
-struct Zremrangebyscore {
+/// `ZREMRANGEBYSCORE`: the command's arguments as members.
+///
+/// Syntax: `ZREMRANGEBYSCORE key min max`
+///
+/// - Since 1.2.0
+/// - ACL categories: write, sortedset, slow
+/// - Flags: WRITE
+/// - Keys: argv[1], one key (RW, DELETE)
+/// - Reference: https://valkey.io/commands/zremrangebyscore/
+struct ZremrangeByScore {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true, .write = true},
   };
@@ -1013,11 +1280,18 @@ struct Zremrangebyscore {
   valkey::ScoreBound min = {};
   valkey::ScoreBound max = {};
 };
-void encode(const Zremrangebyscore& c, valkey::resp::Writer& w);
-void for_each_key(const Zremrangebyscore& c, valkey::KeyCallback cb);
+void encode(const ZremrangeByScore& c, valkey::resp::Writer& w);
+void for_each_key(const ZremrangeByScore& c, valkey::KeyCallback cb);
 
-// ZREVRANGE key start stop
-// https://valkey.io/commands/zrevrange/
+/// `ZREVRANGE`: the command's arguments as members.
+///
+/// Syntax: `ZREVRANGE key start stop`
+///
+/// - Since 1.2.0
+/// - ACL categories: read, sortedset, slow
+/// - Flags: READONLY
+/// - Keys: argv[1], one key (RO, ACCESS)
+/// - Reference: https://valkey.io/commands/zrevrange/
 struct Zrevrange {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true},
@@ -1043,9 +1317,16 @@ struct Zrevrange {
 void encode(const Zrevrange& c, valkey::resp::Writer& w);
 void for_each_key(const Zrevrange& c, valkey::KeyCallback cb);
 
-// ZREVRANGE key start stop WITHSCORES
-// https://valkey.io/commands/zrevrange/ (typed entry point of Zrevrange)
-struct ZrevrangeWithscores {
+/// `ZREVRANGE` (typed entry point of Zrevrange): the command's arguments as members.
+///
+/// Syntax: `ZREVRANGE key start stop WITHSCORES`
+///
+/// - Since 1.2.0
+/// - ACL categories: read, sortedset, slow
+/// - Flags: READONLY
+/// - Keys: argv[1], one key (RO, ACCESS)
+/// - Reference: https://valkey.io/commands/zrevrange/
+struct ZrevrangeWithScores {
   static constexpr valkey::CommandInfo info = Zrevrange::info;
   using reply_type = std::vector<std::pair<std::string, double>>;
 
@@ -1053,12 +1334,20 @@ struct ZrevrangeWithscores {
   std::int64_t start = 0;
   std::int64_t stop = 0;
 };
-void encode(const ZrevrangeWithscores& c, valkey::resp::Writer& w);
-void for_each_key(const ZrevrangeWithscores& c, valkey::KeyCallback cb);
+void encode(const ZrevrangeWithScores& c, valkey::resp::Writer& w);
+void for_each_key(const ZrevrangeWithScores& c, valkey::KeyCallback cb);
 
-// ZREVRANGEBYLEX key max min [LIMIT offset count]
-// https://valkey.io/commands/zrevrangebylex/
-struct Zrevrangebylex {
+/// `ZREVRANGEBYLEX`: the command's arguments as members.
+///
+/// Syntax: `ZREVRANGEBYLEX key max min [LIMIT offset count]`
+///
+/// - Since 2.8.9
+/// - ACL categories: read, sortedset, slow
+/// - Flags: READONLY
+/// - Keys: argv[1], one key (RO, ACCESS)
+/// - Options: `.limit`
+/// - Reference: https://valkey.io/commands/zrevrangebylex/
+struct ZrevrangeByLex {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true},
   };
@@ -1086,17 +1375,25 @@ struct Zrevrangebylex {
   valkey::LexBound min = {};
   std::optional<Limit> limit = {};
 
-  // The optional arguments, for the Commands<> overloads that take them.
+  /// The optional arguments, for the Commands<> overloads that take them.
   struct Options {
     std::optional<Limit> limit = {};
   };
 };
-void encode(const Zrevrangebylex& c, valkey::resp::Writer& w);
-void for_each_key(const Zrevrangebylex& c, valkey::KeyCallback cb);
+void encode(const ZrevrangeByLex& c, valkey::resp::Writer& w);
+void for_each_key(const ZrevrangeByLex& c, valkey::KeyCallback cb);
 
-// ZREVRANGEBYSCORE key max min [LIMIT offset count]
-// https://valkey.io/commands/zrevrangebyscore/
-struct Zrevrangebyscore {
+/// `ZREVRANGEBYSCORE`: the command's arguments as members.
+///
+/// Syntax: `ZREVRANGEBYSCORE key max min [LIMIT offset count]`
+///
+/// - Since 2.2.0
+/// - ACL categories: read, sortedset, slow
+/// - Flags: READONLY
+/// - Keys: argv[1], one key (RO, ACCESS)
+/// - Options: `.limit`
+/// - Reference: https://valkey.io/commands/zrevrangebyscore/
+struct ZrevrangeByScore {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true},
   };
@@ -1124,37 +1421,52 @@ struct Zrevrangebyscore {
   valkey::ScoreBound min = {};
   std::optional<Limit> limit = {};
 
-  // The optional arguments, for the Commands<> overloads that take them.
+  /// The optional arguments, for the Commands<> overloads that take them.
   struct Options {
     std::optional<Limit> limit = {};
   };
 };
-void encode(const Zrevrangebyscore& c, valkey::resp::Writer& w);
-void for_each_key(const Zrevrangebyscore& c, valkey::KeyCallback cb);
+void encode(const ZrevrangeByScore& c, valkey::resp::Writer& w);
+void for_each_key(const ZrevrangeByScore& c, valkey::KeyCallback cb);
 
-// ZREVRANGEBYSCORE key max min WITHSCORES [LIMIT offset count]
-// https://valkey.io/commands/zrevrangebyscore/ (typed entry point of Zrevrangebyscore)
-struct ZrevrangebyscoreWithscores {
-  static constexpr valkey::CommandInfo info = Zrevrangebyscore::info;
+/// `ZREVRANGEBYSCORE` (typed entry point of ZrevrangeByScore): the command's arguments as members.
+///
+/// Syntax: `ZREVRANGEBYSCORE key max min WITHSCORES [LIMIT offset count]`
+///
+/// - Since 2.2.0
+/// - ACL categories: read, sortedset, slow
+/// - Flags: READONLY
+/// - Keys: argv[1], one key (RO, ACCESS)
+/// - Options: `.limit`
+/// - Reference: https://valkey.io/commands/zrevrangebyscore/
+struct ZrevrangeByScoreWithScores {
+  static constexpr valkey::CommandInfo info = ZrevrangeByScore::info;
   using reply_type = std::vector<std::pair<std::string, double>>;
 
-  using Limit = Zrevrangebyscore::Limit;
+  using Limit = ZrevrangeByScore::Limit;
 
   std::string_view key = {};
   valkey::ScoreBound max = {};
   valkey::ScoreBound min = {};
   std::optional<Limit> limit = {};
 
-  // The optional arguments, for the Commands<> overloads that take them.
+  /// The optional arguments, for the Commands<> overloads that take them.
   struct Options {
     std::optional<Limit> limit = {};
   };
 };
-void encode(const ZrevrangebyscoreWithscores& c, valkey::resp::Writer& w);
-void for_each_key(const ZrevrangebyscoreWithscores& c, valkey::KeyCallback cb);
+void encode(const ZrevrangeByScoreWithScores& c, valkey::resp::Writer& w);
+void for_each_key(const ZrevrangeByScoreWithScores& c, valkey::KeyCallback cb);
 
-// ZREVRANK key member
-// https://valkey.io/commands/zrevrank/
+/// `ZREVRANK`: the command's arguments as members.
+///
+/// Syntax: `ZREVRANK key member`
+///
+/// - Since 2.0.0
+/// - ACL categories: read, sortedset, fast
+/// - Flags: READONLY, FAST
+/// - Keys: argv[1], one key (RO, ACCESS)
+/// - Reference: https://valkey.io/commands/zrevrank/
 struct Zrevrank {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true},
@@ -1179,20 +1491,35 @@ struct Zrevrank {
 void encode(const Zrevrank& c, valkey::resp::Writer& w);
 void for_each_key(const Zrevrank& c, valkey::KeyCallback cb);
 
-// ZREVRANK key member WITHSCORE
-// https://valkey.io/commands/zrevrank/ (typed entry point of Zrevrank)
-struct ZrevrankWithscore {
+/// `ZREVRANK` (typed entry point of Zrevrank): the command's arguments as members.
+///
+/// Syntax: `ZREVRANK key member WITHSCORE`
+///
+/// - Since 2.0.0
+/// - ACL categories: read, sortedset, fast
+/// - Flags: READONLY, FAST
+/// - Keys: argv[1], one key (RO, ACCESS)
+/// - Reference: https://valkey.io/commands/zrevrank/
+struct ZrevrankWithScore {
   static constexpr valkey::CommandInfo info = Zrevrank::info;
   using reply_type = std::optional<std::pair<std::int64_t, double>>;
 
   std::string_view key = {};
   std::string_view member = {};
 };
-void encode(const ZrevrankWithscore& c, valkey::resp::Writer& w);
-void for_each_key(const ZrevrankWithscore& c, valkey::KeyCallback cb);
+void encode(const ZrevrankWithScore& c, valkey::resp::Writer& w);
+void for_each_key(const ZrevrankWithScore& c, valkey::KeyCallback cb);
 
-// ZSCAN key cursor [MATCH pattern] [COUNT count] [NOSCORES]
-// https://valkey.io/commands/zscan/
+/// `ZSCAN`: the command's arguments as members.
+///
+/// Syntax: `ZSCAN key cursor [MATCH pattern] [COUNT count] [NOSCORES]`
+///
+/// - Since 2.8.0
+/// - ACL categories: read, sortedset, slow
+/// - Flags: READONLY
+/// - Keys: argv[1], one key (RO, ACCESS)
+/// - Options: `.pattern`, `.count`, `.no_scores`
+/// - Reference: https://valkey.io/commands/zscan/
 struct Zscan {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true},
@@ -1215,20 +1542,27 @@ struct Zscan {
   std::uint64_t cursor = 0;
   std::optional<std::string_view> pattern = {};
   std::optional<std::int64_t> count = {};
-  bool noscores = false;
+  bool no_scores = false;
 
-  // The optional arguments, for the Commands<> overloads that take them.
+  /// The optional arguments, for the Commands<> overloads that take them.
   struct Options {
     std::optional<std::string_view> pattern = {};
     std::optional<std::int64_t> count = {};
-    bool noscores = false;
+    bool no_scores = false;
   };
 };
 void encode(const Zscan& c, valkey::resp::Writer& w);
 void for_each_key(const Zscan& c, valkey::KeyCallback cb);
 
-// ZSCORE key member
-// https://valkey.io/commands/zscore/
+/// `ZSCORE`: the command's arguments as members.
+///
+/// Syntax: `ZSCORE key member`
+///
+/// - Since 1.2.0
+/// - ACL categories: read, sortedset, fast
+/// - Flags: READONLY, FAST
+/// - Keys: argv[1], one key (RO, ACCESS)
+/// - Reference: https://valkey.io/commands/zscore/
 struct Zscore {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true},
@@ -1253,8 +1587,16 @@ struct Zscore {
 void encode(const Zscore& c, valkey::resp::Writer& w);
 void for_each_key(const Zscore& c, valkey::KeyCallback cb);
 
-// ZUNION numkeys key [...] [WEIGHTS weight [...]] [AGGREGATE SUM|MIN|MAX]
-// https://valkey.io/commands/zunion/
+/// `ZUNION`: the command's arguments as members.
+///
+/// Syntax: `ZUNION numkeys key [...] [WEIGHTS weight [...]] [AGGREGATE SUM|MIN|MAX]`
+///
+/// - Since 6.2.0
+/// - ACL categories: read, sortedset, slow
+/// - Flags: READONLY
+/// - Keys: argv[1], the count at +0, keys from +1, step 1 (RO, ACCESS)
+/// - Options: `.weights`, `.aggregate` (`Aggregate::sum`, `Aggregate::min`, `Aggregate::max`)
+/// - Reference: https://valkey.io/commands/zunion/
 struct Zunion {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::keynum, .keynumidx = 0, .firstkey = 1, .keynum_step = 1, .read = true},
@@ -1283,7 +1625,7 @@ struct Zunion {
   valkey::View<double> weights = {};
   std::optional<Aggregate> aggregate = {};
 
-  // The optional arguments, for the Commands<> overloads that take them.
+  /// The optional arguments, for the Commands<> overloads that take them.
   struct Options {
     valkey::View<double> weights = {};
     std::optional<Aggregate> aggregate = {};
@@ -1292,9 +1634,17 @@ struct Zunion {
 void encode(const Zunion& c, valkey::resp::Writer& w);
 void for_each_key(const Zunion& c, valkey::KeyCallback cb);
 
-// ZUNION numkeys key [...] [WEIGHTS weight [...]] [AGGREGATE SUM|MIN|MAX] WITHSCORES
-// https://valkey.io/commands/zunion/ (typed entry point of Zunion)
-struct ZunionWithscores {
+/// `ZUNION` (typed entry point of Zunion): the command's arguments as members.
+///
+/// Syntax: `ZUNION numkeys key [...] [WEIGHTS weight [...]] [AGGREGATE SUM|MIN|MAX] WITHSCORES`
+///
+/// - Since 6.2.0
+/// - ACL categories: read, sortedset, slow
+/// - Flags: READONLY
+/// - Keys: argv[1], the count at +0, keys from +1, step 1 (RO, ACCESS)
+/// - Options: `.weights`, `.aggregate` (`Aggregate::sum`, `Aggregate::min`, `Aggregate::max`)
+/// - Reference: https://valkey.io/commands/zunion/
+struct ZunionWithScores {
   static constexpr valkey::CommandInfo info = Zunion::info;
   using reply_type = std::vector<std::pair<std::string, double>>;
 
@@ -1304,17 +1654,27 @@ struct ZunionWithscores {
   valkey::View<double> weights = {};
   std::optional<Aggregate> aggregate = {};
 
-  // The optional arguments, for the Commands<> overloads that take them.
+  /// The optional arguments, for the Commands<> overloads that take them.
   struct Options {
     valkey::View<double> weights = {};
     std::optional<Aggregate> aggregate = {};
   };
 };
-void encode(const ZunionWithscores& c, valkey::resp::Writer& w);
-void for_each_key(const ZunionWithscores& c, valkey::KeyCallback cb);
+void encode(const ZunionWithScores& c, valkey::resp::Writer& w);
+void for_each_key(const ZunionWithScores& c, valkey::KeyCallback cb);
 
-// ZUNIONSTORE destination numkeys key [...] [WEIGHTS weight [...]] [AGGREGATE SUM|MIN|MAX]
-// https://valkey.io/commands/zunionstore/
+/// `ZUNIONSTORE`: the command's arguments as members.
+///
+/// Syntax: `ZUNIONSTORE destination numkeys key [...] [WEIGHTS weight [...]] [AGGREGATE SUM|MIN|MAX]`
+///
+/// - Since 2.0.0
+/// - ACL categories: write, sortedset, slow
+/// - Flags: WRITE, DENYOOM
+/// - Keys:
+///   1. argv[1], one key (OW, UPDATE)
+///   2. argv[2], the count at +0, keys from +1, step 1 (RO, ACCESS)
+/// - Options: `.weights`, `.aggregate` (`Aggregate::sum`, `Aggregate::min`, `Aggregate::max`)
+/// - Reference: https://valkey.io/commands/zunionstore/
 struct Zunionstore {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .write = true},
@@ -1345,7 +1705,7 @@ struct Zunionstore {
   valkey::View<double> weights = {};
   std::optional<Aggregate> aggregate = {};
 
-  // The optional arguments, for the Commands<> overloads that take them.
+  /// The optional arguments, for the Commands<> overloads that take them.
   struct Options {
     valkey::View<double> weights = {};
     std::optional<Aggregate> aggregate = {};

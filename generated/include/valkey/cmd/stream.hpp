@@ -21,8 +21,15 @@ class Reply;
 
 namespace valkey::cmd {
 
-// XACK key group ID [...]
-// https://valkey.io/commands/xack/
+/// `XACK`: the command's arguments as members.
+///
+/// Syntax: `XACK key group ID [...]`
+///
+/// - Since 5.0.0
+/// - ACL categories: write, stream, fast
+/// - Flags: WRITE, FAST
+/// - Keys: argv[1], one key (RW, UPDATE)
+/// - Reference: https://valkey.io/commands/xack/
 struct Xack {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true, .write = true},
@@ -48,8 +55,16 @@ struct Xack {
 void encode(const Xack& c, valkey::resp::Writer& w);
 void for_each_key(const Xack& c, valkey::KeyCallback cb);
 
-// XADD key [NOMKSTREAM] [<MAXLEN|MINID> [=|~] threshold [LIMIT count]] <*|id> field value [...]
-// https://valkey.io/commands/xadd/
+/// `XADD`: the command's arguments as members.
+///
+/// Syntax: `XADD key [NOMKSTREAM] [<MAXLEN|MINID> [=|~] threshold [LIMIT count]] <*|id> field value [...]`
+///
+/// - Since 5.0.0
+/// - ACL categories: write, stream, fast
+/// - Flags: WRITE, DENYOOM, FAST
+/// - Keys: argv[1], one key (RW, UPDATE)
+/// - Options: `.no_mk_stream`, `.trim`
+/// - Reference: https://valkey.io/commands/xadd/
 struct Xadd {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true, .write = true},
@@ -69,8 +84,8 @@ struct Xadd {
   using reply_type = std::optional<std::string>;
 
   enum class Strategy : std::uint8_t {
-    maxlen,
-    minid,
+    max_len,
+    min_id,
   };
 
   enum class Operator : std::uint8_t {
@@ -79,7 +94,7 @@ struct Xadd {
   };
 
   struct Trim {
-    Strategy strategy = Strategy::maxlen;
+    Strategy strategy = Strategy::max_len;
     std::optional<Operator> operator_ = {};
     std::string_view threshold = {};
     std::optional<std::int64_t> count = {};
@@ -96,20 +111,28 @@ struct Xadd {
   std::string_view key = {};
   IdSelector id_selector = {};
   valkey::View<std::pair<std::string_view, std::string_view>> data = {};
-  bool nomkstream = false;
+  bool no_mk_stream = false;
   std::optional<Trim> trim = {};
 
-  // The optional arguments, for the Commands<> overloads that take them.
+  /// The optional arguments, for the Commands<> overloads that take them.
   struct Options {
-    bool nomkstream = false;
+    bool no_mk_stream = false;
     std::optional<Trim> trim = {};
   };
 };
 void encode(const Xadd& c, valkey::resp::Writer& w);
 void for_each_key(const Xadd& c, valkey::KeyCallback cb);
 
-// XAUTOCLAIM key group consumer min-idle-time start [COUNT count]
-// https://valkey.io/commands/xautoclaim/
+/// `XAUTOCLAIM`: the command's arguments as members.
+///
+/// Syntax: `XAUTOCLAIM key group consumer min-idle-time start [COUNT count]`
+///
+/// - Since 6.2.0
+/// - ACL categories: write, stream, fast
+/// - Flags: WRITE, FAST
+/// - Keys: argv[1], one key (RW, DELETE)
+/// - Options: `.count`
+/// - Reference: https://valkey.io/commands/xautoclaim/
 struct Xautoclaim {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true, .write = true},
@@ -135,7 +158,7 @@ struct Xautoclaim {
   std::string_view start = {};
   std::optional<std::int64_t> count = {};
 
-  // The optional arguments, for the Commands<> overloads that take them.
+  /// The optional arguments, for the Commands<> overloads that take them.
   struct Options {
     std::optional<std::int64_t> count = {};
   };
@@ -143,9 +166,17 @@ struct Xautoclaim {
 void encode(const Xautoclaim& c, valkey::resp::Writer& w);
 void for_each_key(const Xautoclaim& c, valkey::KeyCallback cb);
 
-// XAUTOCLAIM key group consumer min-idle-time start [COUNT count] JUSTID
-// https://valkey.io/commands/xautoclaim/ (typed entry point of Xautoclaim)
-struct XautoclaimJustid {
+/// `XAUTOCLAIM` (typed entry point of Xautoclaim): the command's arguments as members.
+///
+/// Syntax: `XAUTOCLAIM key group consumer min-idle-time start [COUNT count] JUSTID`
+///
+/// - Since 6.2.0
+/// - ACL categories: write, stream, fast
+/// - Flags: WRITE, FAST
+/// - Keys: argv[1], one key (RW, DELETE)
+/// - Options: `.count`
+/// - Reference: https://valkey.io/commands/xautoclaim/
+struct XautoclaimJustId {
   static constexpr valkey::CommandInfo info = Xautoclaim::info;
   using reply_type = std::tuple<std::string, std::vector<std::string>, std::vector<std::string>>;
 
@@ -156,16 +187,24 @@ struct XautoclaimJustid {
   std::string_view start = {};
   std::optional<std::int64_t> count = {};
 
-  // The optional arguments, for the Commands<> overloads that take them.
+  /// The optional arguments, for the Commands<> overloads that take them.
   struct Options {
     std::optional<std::int64_t> count = {};
   };
 };
-void encode(const XautoclaimJustid& c, valkey::resp::Writer& w);
-void for_each_key(const XautoclaimJustid& c, valkey::KeyCallback cb);
+void encode(const XautoclaimJustId& c, valkey::resp::Writer& w);
+void for_each_key(const XautoclaimJustId& c, valkey::KeyCallback cb);
 
-// XCLAIM key group consumer min-idle-time ID [...] [IDLE ms] [TIME unix-time-milliseconds] [RET...
-// https://valkey.io/commands/xclaim/
+/// `XCLAIM`: the command's arguments as members.
+///
+/// Syntax: `XCLAIM key group consumer min-idle-time ID [...] [IDLE ms] [TIME unix-time-milliseconds] [RETRYCOUNT count] [FORCE] [LASTID lastid]`
+///
+/// - Since 5.0.0
+/// - ACL categories: write, stream, fast
+/// - Flags: WRITE, FAST
+/// - Keys: argv[1], one key (RW, UPDATE)
+/// - Options: `.ms`, `.unix_time_milliseconds`, `.count`, `.force`, `.last_id`
+/// - Reference: https://valkey.io/commands/xclaim/
 struct Xclaim {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true, .write = true},
@@ -193,23 +232,31 @@ struct Xclaim {
   std::optional<valkey::UnixMilliseconds> unix_time_milliseconds = {};
   std::optional<std::int64_t> count = {};
   bool force = false;
-  std::optional<std::string_view> lastid = {};
+  std::optional<std::string_view> last_id = {};
 
-  // The optional arguments, for the Commands<> overloads that take them.
+  /// The optional arguments, for the Commands<> overloads that take them.
   struct Options {
     std::optional<std::int64_t> ms = {};
     std::optional<valkey::UnixMilliseconds> unix_time_milliseconds = {};
     std::optional<std::int64_t> count = {};
     bool force = false;
-    std::optional<std::string_view> lastid = {};
+    std::optional<std::string_view> last_id = {};
   };
 };
 void encode(const Xclaim& c, valkey::resp::Writer& w);
 void for_each_key(const Xclaim& c, valkey::KeyCallback cb);
 
-// XCLAIM key group consumer min-idle-time ID [...] [IDLE ms] [TIME unix-time-milliseconds] [RET...
-// https://valkey.io/commands/xclaim/ (typed entry point of Xclaim)
-struct XclaimJustid {
+/// `XCLAIM` (typed entry point of Xclaim): the command's arguments as members.
+///
+/// Syntax: `XCLAIM key group consumer min-idle-time ID [...] [IDLE ms] [TIME unix-time-milliseconds] [RETRYCOUNT count] [FORCE] JUSTID [LASTID lastid]`
+///
+/// - Since 5.0.0
+/// - ACL categories: write, stream, fast
+/// - Flags: WRITE, FAST
+/// - Keys: argv[1], one key (RW, UPDATE)
+/// - Options: `.ms`, `.unix_time_milliseconds`, `.count`, `.force`, `.last_id`
+/// - Reference: https://valkey.io/commands/xclaim/
+struct XclaimJustId {
   static constexpr valkey::CommandInfo info = Xclaim::info;
   using reply_type = std::vector<std::string>;
 
@@ -222,22 +269,29 @@ struct XclaimJustid {
   std::optional<valkey::UnixMilliseconds> unix_time_milliseconds = {};
   std::optional<std::int64_t> count = {};
   bool force = false;
-  std::optional<std::string_view> lastid = {};
+  std::optional<std::string_view> last_id = {};
 
-  // The optional arguments, for the Commands<> overloads that take them.
+  /// The optional arguments, for the Commands<> overloads that take them.
   struct Options {
     std::optional<std::int64_t> ms = {};
     std::optional<valkey::UnixMilliseconds> unix_time_milliseconds = {};
     std::optional<std::int64_t> count = {};
     bool force = false;
-    std::optional<std::string_view> lastid = {};
+    std::optional<std::string_view> last_id = {};
   };
 };
-void encode(const XclaimJustid& c, valkey::resp::Writer& w);
-void for_each_key(const XclaimJustid& c, valkey::KeyCallback cb);
+void encode(const XclaimJustId& c, valkey::resp::Writer& w);
+void for_each_key(const XclaimJustId& c, valkey::KeyCallback cb);
 
-// XDEL key ID [...]
-// https://valkey.io/commands/xdel/
+/// `XDEL`: the command's arguments as members.
+///
+/// Syntax: `XDEL key ID [...]`
+///
+/// - Since 5.0.0
+/// - ACL categories: write, stream, fast
+/// - Flags: WRITE, FAST
+/// - Keys: argv[1], one key (RW, DELETE)
+/// - Reference: https://valkey.io/commands/xdel/
 struct Xdel {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true, .write = true},
@@ -262,8 +316,16 @@ struct Xdel {
 void encode(const Xdel& c, valkey::resp::Writer& w);
 void for_each_key(const Xdel& c, valkey::KeyCallback cb);
 
-// XGROUP CREATE key group <id|$> [MKSTREAM] [ENTRIESREAD entriesread]
-// https://valkey.io/commands/xgroup-create/
+/// `XGROUP CREATE`: the command's arguments as members.
+///
+/// Syntax: `XGROUP CREATE key group <id|$> [MKSTREAM] [ENTRIESREAD entriesread]`
+///
+/// - Since 5.0.0
+/// - ACL categories: write, stream, slow
+/// - Flags: WRITE, DENYOOM
+/// - Keys: argv[2], one key (RW, INSERT)
+/// - Options: `.mk_stream`, `.entries_read`
+/// - Reference: https://valkey.io/commands/xgroup-create/
 struct XgroupCreate {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 2, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true, .write = true},
@@ -292,21 +354,28 @@ struct XgroupCreate {
   std::string_view key = {};
   std::string_view group = {};
   IdSelector id_selector;
-  bool mkstream = false;
-  std::optional<std::int64_t> entriesread = {};
+  bool mk_stream = false;
+  std::optional<std::int64_t> entries_read = {};
 
-  // The optional arguments, for the Commands<> overloads that take them.
+  /// The optional arguments, for the Commands<> overloads that take them.
   struct Options {
-    bool mkstream = false;
-    std::optional<std::int64_t> entriesread = {};
+    bool mk_stream = false;
+    std::optional<std::int64_t> entries_read = {};
   };
 };
 void encode(const XgroupCreate& c, valkey::resp::Writer& w);
 void for_each_key(const XgroupCreate& c, valkey::KeyCallback cb);
 
-// XGROUP CREATECONSUMER key group consumer
-// https://valkey.io/commands/xgroup-createconsumer/
-struct XgroupCreateconsumer {
+/// `XGROUP CREATECONSUMER`: the command's arguments as members.
+///
+/// Syntax: `XGROUP CREATECONSUMER key group consumer`
+///
+/// - Since 6.2.0
+/// - ACL categories: write, stream, slow
+/// - Flags: WRITE, DENYOOM
+/// - Keys: argv[2], one key (RW, INSERT)
+/// - Reference: https://valkey.io/commands/xgroup-createconsumer/
+struct XgroupCreateConsumer {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 2, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true, .write = true},
   };
@@ -328,12 +397,19 @@ struct XgroupCreateconsumer {
   std::string_view group = {};
   std::string_view consumer = {};
 };
-void encode(const XgroupCreateconsumer& c, valkey::resp::Writer& w);
-void for_each_key(const XgroupCreateconsumer& c, valkey::KeyCallback cb);
+void encode(const XgroupCreateConsumer& c, valkey::resp::Writer& w);
+void for_each_key(const XgroupCreateConsumer& c, valkey::KeyCallback cb);
 
-// XGROUP DELCONSUMER key group consumer
-// https://valkey.io/commands/xgroup-delconsumer/
-struct XgroupDelconsumer {
+/// `XGROUP DELCONSUMER`: the command's arguments as members.
+///
+/// Syntax: `XGROUP DELCONSUMER key group consumer`
+///
+/// - Since 5.0.0
+/// - ACL categories: write, stream, slow
+/// - Flags: WRITE
+/// - Keys: argv[2], one key (RW, DELETE)
+/// - Reference: https://valkey.io/commands/xgroup-delconsumer/
+struct XgroupDelConsumer {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 2, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true, .write = true},
   };
@@ -355,11 +431,18 @@ struct XgroupDelconsumer {
   std::string_view group = {};
   std::string_view consumer = {};
 };
-void encode(const XgroupDelconsumer& c, valkey::resp::Writer& w);
-void for_each_key(const XgroupDelconsumer& c, valkey::KeyCallback cb);
+void encode(const XgroupDelConsumer& c, valkey::resp::Writer& w);
+void for_each_key(const XgroupDelConsumer& c, valkey::KeyCallback cb);
 
-// XGROUP DESTROY key group
-// https://valkey.io/commands/xgroup-destroy/
+/// `XGROUP DESTROY`: the command's arguments as members.
+///
+/// Syntax: `XGROUP DESTROY key group`
+///
+/// - Since 5.0.0
+/// - ACL categories: write, stream, slow
+/// - Flags: WRITE
+/// - Keys: argv[2], one key (RW, DELETE)
+/// - Reference: https://valkey.io/commands/xgroup-destroy/
 struct XgroupDestroy {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 2, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true, .write = true},
@@ -384,8 +467,15 @@ struct XgroupDestroy {
 void encode(const XgroupDestroy& c, valkey::resp::Writer& w);
 void for_each_key(const XgroupDestroy& c, valkey::KeyCallback cb);
 
-// XGROUP HELP
-// https://valkey.io/commands/xgroup-help/
+/// `XGROUP HELP`: the command's arguments as members.
+///
+/// Syntax: `XGROUP HELP`
+///
+/// - Since 5.0.0
+/// - ACL categories: stream, slow
+/// - Flags: LOADING, STALE
+/// - Keys: none
+/// - Reference: https://valkey.io/commands/xgroup-help/
 struct XgroupHelp {
   static constexpr valkey::CommandInfo info{
       .name = "XGROUP HELP",
@@ -404,9 +494,17 @@ struct XgroupHelp {
 void encode(const XgroupHelp& c, valkey::resp::Writer& w);
 void for_each_key(const XgroupHelp& c, valkey::KeyCallback cb);
 
-// XGROUP SETID key group <id|$> [ENTRIESREAD entriesread]
-// https://valkey.io/commands/xgroup-setid/
-struct XgroupSetid {
+/// `XGROUP SETID`: the command's arguments as members.
+///
+/// Syntax: `XGROUP SETID key group <id|$> [ENTRIESREAD entriesread]`
+///
+/// - Since 5.0.0
+/// - ACL categories: write, stream, slow
+/// - Flags: WRITE
+/// - Keys: argv[2], one key (RW, UPDATE)
+/// - Options: `.entries_read`
+/// - Reference: https://valkey.io/commands/xgroup-setid/
+struct XgroupSetId {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 2, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true, .write = true},
   };
@@ -434,18 +532,25 @@ struct XgroupSetid {
   std::string_view key = {};
   std::string_view group = {};
   IdSelector id_selector;
-  std::optional<std::int64_t> entriesread = {};
+  std::optional<std::int64_t> entries_read = {};
 
-  // The optional arguments, for the Commands<> overloads that take them.
+  /// The optional arguments, for the Commands<> overloads that take them.
   struct Options {
-    std::optional<std::int64_t> entriesread = {};
+    std::optional<std::int64_t> entries_read = {};
   };
 };
-void encode(const XgroupSetid& c, valkey::resp::Writer& w);
-void for_each_key(const XgroupSetid& c, valkey::KeyCallback cb);
+void encode(const XgroupSetId& c, valkey::resp::Writer& w);
+void for_each_key(const XgroupSetId& c, valkey::KeyCallback cb);
 
-// XINFO CONSUMERS key group
-// https://valkey.io/commands/xinfo-consumers/
+/// `XINFO CONSUMERS`: the command's arguments as members.
+///
+/// Syntax: `XINFO CONSUMERS key group`
+///
+/// - Since 5.0.0
+/// - ACL categories: read, stream, slow
+/// - Flags: READONLY
+/// - Keys: argv[2], one key (RO, ACCESS)
+/// - Reference: https://valkey.io/commands/xinfo-consumers/
 struct XinfoConsumers {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 2, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true},
@@ -470,8 +575,15 @@ struct XinfoConsumers {
 void encode(const XinfoConsumers& c, valkey::resp::Writer& w);
 void for_each_key(const XinfoConsumers& c, valkey::KeyCallback cb);
 
-// XINFO GROUPS key
-// https://valkey.io/commands/xinfo-groups/
+/// `XINFO GROUPS`: the command's arguments as members.
+///
+/// Syntax: `XINFO GROUPS key`
+///
+/// - Since 5.0.0
+/// - ACL categories: read, stream, slow
+/// - Flags: READONLY
+/// - Keys: argv[2], one key (RO, ACCESS)
+/// - Reference: https://valkey.io/commands/xinfo-groups/
 struct XinfoGroups {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 2, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true},
@@ -495,8 +607,15 @@ struct XinfoGroups {
 void encode(const XinfoGroups& c, valkey::resp::Writer& w);
 void for_each_key(const XinfoGroups& c, valkey::KeyCallback cb);
 
-// XINFO HELP
-// https://valkey.io/commands/xinfo-help/
+/// `XINFO HELP`: the command's arguments as members.
+///
+/// Syntax: `XINFO HELP`
+///
+/// - Since 5.0.0
+/// - ACL categories: stream, slow
+/// - Flags: LOADING, STALE
+/// - Keys: none
+/// - Reference: https://valkey.io/commands/xinfo-help/
 struct XinfoHelp {
   static constexpr valkey::CommandInfo info{
       .name = "XINFO HELP",
@@ -515,8 +634,16 @@ struct XinfoHelp {
 void encode(const XinfoHelp& c, valkey::resp::Writer& w);
 void for_each_key(const XinfoHelp& c, valkey::KeyCallback cb);
 
-// XINFO STREAM key [FULL [COUNT count]]
-// https://valkey.io/commands/xinfo-stream/
+/// `XINFO STREAM`: the command's arguments as members.
+///
+/// Syntax: `XINFO STREAM key [FULL [COUNT count]]`
+///
+/// - Since 5.0.0
+/// - ACL categories: read, stream, slow
+/// - Flags: READONLY
+/// - Keys: argv[2], one key (RO, ACCESS)
+/// - Options: `.full`
+/// - Reference: https://valkey.io/commands/xinfo-stream/
 struct XinfoStream {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 2, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true},
@@ -542,7 +669,7 @@ struct XinfoStream {
   std::string_view key = {};
   std::optional<Full> full = {};
 
-  // The optional arguments, for the Commands<> overloads that take them.
+  /// The optional arguments, for the Commands<> overloads that take them.
   struct Options {
     std::optional<Full> full = {};
   };
@@ -550,8 +677,15 @@ struct XinfoStream {
 void encode(const XinfoStream& c, valkey::resp::Writer& w);
 void for_each_key(const XinfoStream& c, valkey::KeyCallback cb);
 
-// XLEN key
-// https://valkey.io/commands/xlen/
+/// `XLEN`: the command's arguments as members.
+///
+/// Syntax: `XLEN key`
+///
+/// - Since 5.0.0
+/// - ACL categories: read, stream, fast
+/// - Flags: READONLY, FAST
+/// - Keys: argv[1], one key (RO)
+/// - Reference: https://valkey.io/commands/xlen/
 struct Xlen {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true},
@@ -575,8 +709,15 @@ struct Xlen {
 void encode(const Xlen& c, valkey::resp::Writer& w);
 void for_each_key(const Xlen& c, valkey::KeyCallback cb);
 
-// XPENDING key group
-// https://valkey.io/commands/xpending/
+/// `XPENDING`: the command's arguments as members.
+///
+/// Syntax: `XPENDING key group`
+///
+/// - Since 5.0.0
+/// - ACL categories: read, stream, slow
+/// - Flags: READONLY
+/// - Keys: argv[1], one key (RO, ACCESS)
+/// - Reference: https://valkey.io/commands/xpending/
 struct Xpending {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true},
@@ -601,8 +742,16 @@ struct Xpending {
 void encode(const Xpending& c, valkey::resp::Writer& w);
 void for_each_key(const Xpending& c, valkey::KeyCallback cb);
 
-// XPENDING key group [IDLE min-idle-time] start end count [consumer]
-// https://valkey.io/commands/xpending/ (typed entry point of Xpending)
+/// `XPENDING` (typed entry point of Xpending): the command's arguments as members.
+///
+/// Syntax: `XPENDING key group [IDLE min-idle-time] start end count [consumer]`
+///
+/// - Since 5.0.0
+/// - ACL categories: read, stream, slow
+/// - Flags: READONLY
+/// - Keys: argv[1], one key (RO, ACCESS)
+/// - Options: `.min_idle_time`, `.consumer`
+/// - Reference: https://valkey.io/commands/xpending/
 struct XpendingRange {
   static constexpr valkey::CommandInfo info = Xpending::info;
   using reply_type = std::vector<std::tuple<std::string, std::string, std::int64_t, std::int64_t>>;
@@ -615,7 +764,7 @@ struct XpendingRange {
   std::optional<std::int64_t> min_idle_time = {};
   std::optional<std::string_view> consumer = {};
 
-  // The optional arguments, for the Commands<> overloads that take them.
+  /// The optional arguments, for the Commands<> overloads that take them.
   struct Options {
     std::optional<std::int64_t> min_idle_time = {};
     std::optional<std::string_view> consumer = {};
@@ -624,8 +773,16 @@ struct XpendingRange {
 void encode(const XpendingRange& c, valkey::resp::Writer& w);
 void for_each_key(const XpendingRange& c, valkey::KeyCallback cb);
 
-// XRANGE key start end [COUNT count]
-// https://valkey.io/commands/xrange/
+/// `XRANGE`: the command's arguments as members.
+///
+/// Syntax: `XRANGE key start end [COUNT count]`
+///
+/// - Since 5.0.0
+/// - ACL categories: read, stream, slow
+/// - Flags: READONLY
+/// - Keys: argv[1], one key (RO, ACCESS)
+/// - Options: `.count`
+/// - Reference: https://valkey.io/commands/xrange/
 struct Xrange {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true},
@@ -649,7 +806,7 @@ struct Xrange {
   std::string_view end = {};
   std::optional<std::int64_t> count = {};
 
-  // The optional arguments, for the Commands<> overloads that take them.
+  /// The optional arguments, for the Commands<> overloads that take them.
   struct Options {
     std::optional<std::int64_t> count = {};
   };
@@ -657,8 +814,16 @@ struct Xrange {
 void encode(const Xrange& c, valkey::resp::Writer& w);
 void for_each_key(const Xrange& c, valkey::KeyCallback cb);
 
-// XREAD [COUNT count] [BLOCK milliseconds] STREAMS key [...] ID [...]
-// https://valkey.io/commands/xread/
+/// `XREAD`: the command's arguments as members.
+///
+/// Syntax: `XREAD [COUNT count] [BLOCK milliseconds] STREAMS key [...] ID [...]`
+///
+/// - Since 5.0.0
+/// - ACL categories: read, stream, slow, blocking
+/// - Flags: BLOCKING, READONLY
+/// - Keys: after `STREAMS` (searched from argv[1]), keys to the last argument, step 1, limited to 1/2 of them (RO, ACCESS)
+/// - Options: `.count`, `.milliseconds`
+/// - Reference: https://valkey.io/commands/xread/
 struct Xread {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::keyword, .keyword = "STREAMS", .keyword_startfrom = 1, .find = valkey::KeySpec::Find::range, .lastkey = -1, .keystep = 1, .limit = 2, .read = true},
@@ -682,7 +847,7 @@ struct Xread {
   std::optional<std::int64_t> count = {};
   std::optional<valkey::Milliseconds> milliseconds = {};
 
-  // The optional arguments, for the Commands<> overloads that take them.
+  /// The optional arguments, for the Commands<> overloads that take them.
   struct Options {
     std::optional<std::int64_t> count = {};
     std::optional<valkey::Milliseconds> milliseconds = {};
@@ -691,8 +856,16 @@ struct Xread {
 void encode(const Xread& c, valkey::resp::Writer& w);
 void for_each_key(const Xread& c, valkey::KeyCallback cb);
 
-// XREADGROUP GROUP group consumer [COUNT count] [BLOCK milliseconds] [NOACK] STREAMS key [...] ...
-// https://valkey.io/commands/xreadgroup/
+/// `XREADGROUP`: the command's arguments as members.
+///
+/// Syntax: `XREADGROUP GROUP group consumer [COUNT count] [BLOCK milliseconds] [NOACK] STREAMS key [...] ID [...]`
+///
+/// - Since 5.0.0
+/// - ACL categories: write, stream, slow, blocking
+/// - Flags: BLOCKING, WRITE
+/// - Keys: after `STREAMS` (searched from argv[4]), keys to the last argument, step 1, limited to 1/2 of them (RO, ACCESS)
+/// - Options: `.count`, `.milliseconds`, `.no_ack`
+/// - Reference: https://valkey.io/commands/xreadgroup/
 struct Xreadgroup {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::keyword, .keyword = "STREAMS", .keyword_startfrom = 4, .find = valkey::KeySpec::Find::range, .lastkey = -1, .keystep = 1, .limit = 2, .read = true},
@@ -717,20 +890,28 @@ struct Xreadgroup {
   valkey::View<std::string_view> ids = {};
   std::optional<std::int64_t> count = {};
   std::optional<valkey::Milliseconds> milliseconds = {};
-  bool noack = false;
+  bool no_ack = false;
 
-  // The optional arguments, for the Commands<> overloads that take them.
+  /// The optional arguments, for the Commands<> overloads that take them.
   struct Options {
     std::optional<std::int64_t> count = {};
     std::optional<valkey::Milliseconds> milliseconds = {};
-    bool noack = false;
+    bool no_ack = false;
   };
 };
 void encode(const Xreadgroup& c, valkey::resp::Writer& w);
 void for_each_key(const Xreadgroup& c, valkey::KeyCallback cb);
 
-// XREVRANGE key end start [COUNT count]
-// https://valkey.io/commands/xrevrange/
+/// `XREVRANGE`: the command's arguments as members.
+///
+/// Syntax: `XREVRANGE key end start [COUNT count]`
+///
+/// - Since 5.0.0
+/// - ACL categories: read, stream, slow
+/// - Flags: READONLY
+/// - Keys: argv[1], one key (RO, ACCESS)
+/// - Options: `.count`
+/// - Reference: https://valkey.io/commands/xrevrange/
 struct Xrevrange {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true},
@@ -754,7 +935,7 @@ struct Xrevrange {
   std::string_view start = {};
   std::optional<std::int64_t> count = {};
 
-  // The optional arguments, for the Commands<> overloads that take them.
+  /// The optional arguments, for the Commands<> overloads that take them.
   struct Options {
     std::optional<std::int64_t> count = {};
   };
@@ -762,8 +943,16 @@ struct Xrevrange {
 void encode(const Xrevrange& c, valkey::resp::Writer& w);
 void for_each_key(const Xrevrange& c, valkey::KeyCallback cb);
 
-// XSETID key last-id [ENTRIESADDED entries-added] [MAXDELETEDID max-deleted-id]
-// https://valkey.io/commands/xsetid/
+/// `XSETID`: the command's arguments as members.
+///
+/// Syntax: `XSETID key last-id [ENTRIESADDED entries-added] [MAXDELETEDID max-deleted-id]`
+///
+/// - Since 5.0.0
+/// - ACL categories: write, stream, fast
+/// - Flags: WRITE, DENYOOM, FAST
+/// - Keys: argv[1], one key (RW, UPDATE)
+/// - Options: `.entries_added`, `.max_deleted_id`
+/// - Reference: https://valkey.io/commands/xsetid/
 struct Xsetid {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true, .write = true},
@@ -787,7 +976,7 @@ struct Xsetid {
   std::optional<std::int64_t> entries_added = {};
   std::optional<std::string_view> max_deleted_id = {};
 
-  // The optional arguments, for the Commands<> overloads that take them.
+  /// The optional arguments, for the Commands<> overloads that take them.
   struct Options {
     std::optional<std::int64_t> entries_added = {};
     std::optional<std::string_view> max_deleted_id = {};
@@ -796,8 +985,16 @@ struct Xsetid {
 void encode(const Xsetid& c, valkey::resp::Writer& w);
 void for_each_key(const Xsetid& c, valkey::KeyCallback cb);
 
-// XTRIM key <MAXLEN|MINID> [=|~] threshold [LIMIT count]
-// https://valkey.io/commands/xtrim/
+/// `XTRIM`: the command's arguments as members.
+///
+/// Syntax: `XTRIM key <MAXLEN|MINID> [=|~] threshold [LIMIT count]`
+///
+/// - Since 5.0.0
+/// - ACL categories: write, stream, slow
+/// - Flags: WRITE
+/// - Keys: argv[1], one key (RW, DELETE)
+/// - Options: `.operator_` (`Operator::equal`, `Operator::approximately`), `.count`
+/// - Reference: https://valkey.io/commands/xtrim/
 struct Xtrim {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true, .write = true},
@@ -817,8 +1014,8 @@ struct Xtrim {
   using reply_type = std::int64_t;
 
   enum class Strategy : std::uint8_t {
-    maxlen,
-    minid,
+    max_len,
+    min_id,
   };
 
   enum class Operator : std::uint8_t {
@@ -827,12 +1024,12 @@ struct Xtrim {
   };
 
   std::string_view key = {};
-  Strategy strategy = Xtrim::Strategy::maxlen;
+  Strategy strategy = Xtrim::Strategy::max_len;
   std::string_view threshold = {};
   std::optional<Operator> operator_ = {};
   std::optional<std::int64_t> count = {};
 
-  // The optional arguments, for the Commands<> overloads that take them.
+  /// The optional arguments, for the Commands<> overloads that take them.
   struct Options {
     std::optional<Operator> operator_ = {};
     std::optional<std::int64_t> count = {};

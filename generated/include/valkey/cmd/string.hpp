@@ -16,8 +16,15 @@
 
 namespace valkey::cmd {
 
-// APPEND key value
-// https://valkey.io/commands/append/
+/// `APPEND`: the command's arguments as members.
+///
+/// Syntax: `APPEND key value`
+///
+/// - Since 2.0.0
+/// - ACL categories: write, string, fast
+/// - Flags: WRITE, DENYOOM, FAST
+/// - Keys: argv[1], one key (RW, INSERT)
+/// - Reference: https://valkey.io/commands/append/
 struct Append {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true, .write = true},
@@ -42,8 +49,15 @@ struct Append {
 void encode(const Append& c, valkey::resp::Writer& w);
 void for_each_key(const Append& c, valkey::KeyCallback cb);
 
-// DECR key
-// https://valkey.io/commands/decr/
+/// `DECR`: the command's arguments as members.
+///
+/// Syntax: `DECR key`
+///
+/// - Since 1.0.0
+/// - ACL categories: write, string, fast
+/// - Flags: WRITE, DENYOOM, FAST
+/// - Keys: argv[1], one key (RW, ACCESS, UPDATE)
+/// - Reference: https://valkey.io/commands/decr/
 struct Decr {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true, .write = true},
@@ -67,8 +81,15 @@ struct Decr {
 void encode(const Decr& c, valkey::resp::Writer& w);
 void for_each_key(const Decr& c, valkey::KeyCallback cb);
 
-// DECRBY key decrement
-// https://valkey.io/commands/decrby/
+/// `DECRBY`: the command's arguments as members.
+///
+/// Syntax: `DECRBY key decrement`
+///
+/// - Since 1.0.0
+/// - ACL categories: write, string, fast
+/// - Flags: WRITE, DENYOOM, FAST
+/// - Keys: argv[1], one key (RW, ACCESS, UPDATE)
+/// - Reference: https://valkey.io/commands/decrby/
 struct Decrby {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true, .write = true},
@@ -93,8 +114,15 @@ struct Decrby {
 void encode(const Decrby& c, valkey::resp::Writer& w);
 void for_each_key(const Decrby& c, valkey::KeyCallback cb);
 
-// DELIFEQ key value
-// https://valkey.io/commands/delifeq/
+/// `DELIFEQ`: the command's arguments as members.
+///
+/// Syntax: `DELIFEQ key value`
+///
+/// - Since 9.0.0
+/// - ACL categories: write, string, fast
+/// - Flags: FAST, WRITE
+/// - Keys: argv[1], one key (RM, DELETE)
+/// - Reference: https://valkey.io/commands/delifeq/
 struct Delifeq {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .write = true},
@@ -119,8 +147,15 @@ struct Delifeq {
 void encode(const Delifeq& c, valkey::resp::Writer& w);
 void for_each_key(const Delifeq& c, valkey::KeyCallback cb);
 
-// GET key
-// https://valkey.io/commands/get/
+/// `GET`: the command's arguments as members.
+///
+/// Syntax: `GET key`
+///
+/// - Since 1.0.0
+/// - ACL categories: read, string, fast
+/// - Flags: READONLY, FAST
+/// - Keys: argv[1], one key (RO, ACCESS)
+/// - Reference: https://valkey.io/commands/get/
 struct Get {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true},
@@ -144,8 +179,15 @@ struct Get {
 void encode(const Get& c, valkey::resp::Writer& w);
 void for_each_key(const Get& c, valkey::KeyCallback cb);
 
-// GETDEL key
-// https://valkey.io/commands/getdel/
+/// `GETDEL`: the command's arguments as members.
+///
+/// Syntax: `GETDEL key`
+///
+/// - Since 6.2.0
+/// - ACL categories: write, string, fast
+/// - Flags: WRITE, FAST
+/// - Keys: argv[1], one key (RW, ACCESS, DELETE)
+/// - Reference: https://valkey.io/commands/getdel/
 struct Getdel {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true, .write = true},
@@ -169,8 +211,16 @@ struct Getdel {
 void encode(const Getdel& c, valkey::resp::Writer& w);
 void for_each_key(const Getdel& c, valkey::KeyCallback cb);
 
-// GETEX key [EX seconds|PX milliseconds|EXAT unix-time-seconds|PXAT unix-time-milliseconds|PERS...
-// https://valkey.io/commands/getex/
+/// `GETEX`: the command's arguments as members.
+///
+/// Syntax: `GETEX key [EX seconds|PX milliseconds|EXAT unix-time-seconds|PXAT unix-time-milliseconds|PERSIST]`
+///
+/// - Since 6.2.0
+/// - ACL categories: write, string, fast
+/// - Flags: WRITE, FAST
+/// - Keys: argv[1], one key (RW, ACCESS, UPDATE)
+/// - Options: `.expiration` (`Ex`, `Px`, `Exat`, `Pxat`, `Persist`)
+/// - Reference: https://valkey.io/commands/getex/
 struct Getex {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true, .write = true},
@@ -211,7 +261,7 @@ struct Getex {
   std::string_view key = {};
   std::optional<Expiration> expiration = {};
 
-  // The optional arguments, for the Commands<> overloads that take them.
+  /// The optional arguments, for the Commands<> overloads that take them.
   struct Options {
     std::optional<Expiration> expiration = {};
   };
@@ -219,8 +269,15 @@ struct Getex {
 void encode(const Getex& c, valkey::resp::Writer& w);
 void for_each_key(const Getex& c, valkey::KeyCallback cb);
 
-// GETRANGE key start end
-// https://valkey.io/commands/getrange/
+/// `GETRANGE`: the command's arguments as members.
+///
+/// Syntax: `GETRANGE key start end`
+///
+/// - Since 2.4.0
+/// - ACL categories: read, string, slow
+/// - Flags: READONLY
+/// - Keys: argv[1], one key (RO, ACCESS)
+/// - Reference: https://valkey.io/commands/getrange/
 struct Getrange {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true},
@@ -246,8 +303,15 @@ struct Getrange {
 void encode(const Getrange& c, valkey::resp::Writer& w);
 void for_each_key(const Getrange& c, valkey::KeyCallback cb);
 
-// GETSET key value
-// https://valkey.io/commands/getset/
+/// `GETSET`: the command's arguments as members.
+///
+/// Syntax: `GETSET key value`
+///
+/// - Since 1.0.0
+/// - ACL categories: write, string, fast
+/// - Flags: WRITE, DENYOOM, FAST
+/// - Keys: argv[1], one key (RW, ACCESS, UPDATE)
+/// - Reference: https://valkey.io/commands/getset/
 struct Getset {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true, .write = true},
@@ -272,8 +336,15 @@ struct Getset {
 void encode(const Getset& c, valkey::resp::Writer& w);
 void for_each_key(const Getset& c, valkey::KeyCallback cb);
 
-// INCR key
-// https://valkey.io/commands/incr/
+/// `INCR`: the command's arguments as members.
+///
+/// Syntax: `INCR key`
+///
+/// - Since 1.0.0
+/// - ACL categories: write, string, fast
+/// - Flags: WRITE, DENYOOM, FAST
+/// - Keys: argv[1], one key (RW, ACCESS, UPDATE)
+/// - Reference: https://valkey.io/commands/incr/
 struct Incr {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true, .write = true},
@@ -297,8 +368,15 @@ struct Incr {
 void encode(const Incr& c, valkey::resp::Writer& w);
 void for_each_key(const Incr& c, valkey::KeyCallback cb);
 
-// INCRBY key increment
-// https://valkey.io/commands/incrby/
+/// `INCRBY`: the command's arguments as members.
+///
+/// Syntax: `INCRBY key increment`
+///
+/// - Since 1.0.0
+/// - ACL categories: write, string, fast
+/// - Flags: WRITE, DENYOOM, FAST
+/// - Keys: argv[1], one key (RW, ACCESS, UPDATE)
+/// - Reference: https://valkey.io/commands/incrby/
 struct Incrby {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true, .write = true},
@@ -323,8 +401,15 @@ struct Incrby {
 void encode(const Incrby& c, valkey::resp::Writer& w);
 void for_each_key(const Incrby& c, valkey::KeyCallback cb);
 
-// INCRBYFLOAT key increment
-// https://valkey.io/commands/incrbyfloat/
+/// `INCRBYFLOAT`: the command's arguments as members.
+///
+/// Syntax: `INCRBYFLOAT key increment`
+///
+/// - Since 2.6.0
+/// - ACL categories: write, string, fast
+/// - Flags: WRITE, DENYOOM, FAST
+/// - Keys: argv[1], one key (RW, ACCESS, UPDATE)
+/// - Reference: https://valkey.io/commands/incrbyfloat/
 struct Incrbyfloat {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true, .write = true},
@@ -349,8 +434,15 @@ struct Incrbyfloat {
 void encode(const Incrbyfloat& c, valkey::resp::Writer& w);
 void for_each_key(const Incrbyfloat& c, valkey::KeyCallback cb);
 
-// LCS key1 key2
-// https://valkey.io/commands/lcs/
+/// `LCS`: the command's arguments as members.
+///
+/// Syntax: `LCS key1 key2`
+///
+/// - Since 7.0.0
+/// - ACL categories: read, string, slow
+/// - Flags: READONLY
+/// - Keys: argv[1], 2 keys, step 1 (RO, ACCESS)
+/// - Reference: https://valkey.io/commands/lcs/
 struct Lcs {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 1, .keystep = 1, .limit = 0, .read = true},
@@ -375,8 +467,15 @@ struct Lcs {
 void encode(const Lcs& c, valkey::resp::Writer& w);
 void for_each_key(const Lcs& c, valkey::KeyCallback cb);
 
-// LCS key1 key2 LEN
-// https://valkey.io/commands/lcs/ (typed entry point of Lcs)
+/// `LCS` (typed entry point of Lcs): the command's arguments as members.
+///
+/// Syntax: `LCS key1 key2 LEN`
+///
+/// - Since 7.0.0
+/// - ACL categories: read, string, slow
+/// - Flags: READONLY
+/// - Keys: argv[1], 2 keys, step 1 (RO, ACCESS)
+/// - Reference: https://valkey.io/commands/lcs/
 struct LcsLen {
   static constexpr valkey::CommandInfo info = Lcs::info;
   using reply_type = std::int64_t;
@@ -387,8 +486,15 @@ struct LcsLen {
 void encode(const LcsLen& c, valkey::resp::Writer& w);
 void for_each_key(const LcsLen& c, valkey::KeyCallback cb);
 
-// MGET key [...]
-// https://valkey.io/commands/mget/
+/// `MGET`: the command's arguments as members.
+///
+/// Syntax: `MGET key [...]`
+///
+/// - Since 1.0.0
+/// - ACL categories: read, string, fast
+/// - Flags: READONLY, FAST
+/// - Keys: argv[1], keys to the last argument, step 1 (RO, ACCESS)
+/// - Reference: https://valkey.io/commands/mget/
 struct Mget {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = -1, .keystep = 1, .limit = 0, .read = true},
@@ -412,8 +518,15 @@ struct Mget {
 void encode(const Mget& c, valkey::resp::Writer& w);
 void for_each_key(const Mget& c, valkey::KeyCallback cb);
 
-// MSET key value [...]
-// https://valkey.io/commands/mset/
+/// `MSET`: the command's arguments as members.
+///
+/// Syntax: `MSET key value [...]`
+///
+/// - Since 1.0.1
+/// - ACL categories: write, string, slow
+/// - Flags: WRITE, DENYOOM
+/// - Keys: argv[1], keys to the last argument, step 2 (OW, UPDATE)
+/// - Reference: https://valkey.io/commands/mset/
 struct Mset {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = -1, .keystep = 2, .limit = 0, .write = true},
@@ -437,8 +550,16 @@ struct Mset {
 void encode(const Mset& c, valkey::resp::Writer& w);
 void for_each_key(const Mset& c, valkey::KeyCallback cb);
 
-// MSETEX numkeys key value [...] [NX|XX] [EX seconds|PX milliseconds|EXAT unix-time-seconds|PXA...
-// https://valkey.io/commands/msetex/
+/// `MSETEX`: the command's arguments as members.
+///
+/// Syntax: `MSETEX numkeys key value [...] [NX|XX] [EX seconds|PX milliseconds|EXAT unix-time-seconds|PXAT unix-time-milliseconds|KEEPTTL]`
+///
+/// - Since 9.1.0
+/// - ACL categories: write, string, slow
+/// - Flags: WRITE, DENYOOM
+/// - Keys: argv[1], the count at +0, keys from +1, step 2 (OW, UPDATE)
+/// - Options: `.condition` (`Condition::nx`, `Condition::xx`), `.expiration` (`Ex`, `Px`, `Exat`, `Pxat`, `KeepTtl`)
+/// - Reference: https://valkey.io/commands/msetex/
 struct Msetex {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::keynum, .keynumidx = 0, .firstkey = 1, .keynum_step = 2, .write = true},
@@ -478,14 +599,14 @@ struct Msetex {
     valkey::UnixMilliseconds unix_time_milliseconds = {};
   };
 
-  struct Keepttl {};
-  using Expiration = std::variant<Ex, Px, Exat, Pxat, Keepttl>;
+  struct KeepTtl {};
+  using Expiration = std::variant<Ex, Px, Exat, Pxat, KeepTtl>;
 
   valkey::View<std::pair<std::string_view, std::string_view>> data = {};
   std::optional<Condition> condition = {};
   std::optional<Expiration> expiration = {};
 
-  // The optional arguments, for the Commands<> overloads that take them.
+  /// The optional arguments, for the Commands<> overloads that take them.
   struct Options {
     std::optional<Condition> condition = {};
     std::optional<Expiration> expiration = {};
@@ -494,8 +615,15 @@ struct Msetex {
 void encode(const Msetex& c, valkey::resp::Writer& w);
 void for_each_key(const Msetex& c, valkey::KeyCallback cb);
 
-// MSETNX key value [...]
-// https://valkey.io/commands/msetnx/
+/// `MSETNX`: the command's arguments as members.
+///
+/// Syntax: `MSETNX key value [...]`
+///
+/// - Since 1.0.1
+/// - ACL categories: write, string, slow
+/// - Flags: WRITE, DENYOOM
+/// - Keys: argv[1], keys to the last argument, step 2 (OW, INSERT)
+/// - Reference: https://valkey.io/commands/msetnx/
 struct Msetnx {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = -1, .keystep = 2, .limit = 0, .write = true},
@@ -519,8 +647,15 @@ struct Msetnx {
 void encode(const Msetnx& c, valkey::resp::Writer& w);
 void for_each_key(const Msetnx& c, valkey::KeyCallback cb);
 
-// PSETEX key milliseconds value
-// https://valkey.io/commands/psetex/
+/// `PSETEX`: the command's arguments as members.
+///
+/// Syntax: `PSETEX key milliseconds value`
+///
+/// - Since 2.6.0
+/// - ACL categories: write, string, slow
+/// - Flags: WRITE, DENYOOM
+/// - Keys: argv[1], one key (OW, UPDATE)
+/// - Reference: https://valkey.io/commands/psetex/
 struct Psetex {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .write = true},
@@ -546,8 +681,16 @@ struct Psetex {
 void encode(const Psetex& c, valkey::resp::Writer& w);
 void for_each_key(const Psetex& c, valkey::KeyCallback cb);
 
-// SET key value [NX|XX|IFEQ comparison-value] [GET] [EX seconds|PX milliseconds|EXAT unix-time-...
-// https://valkey.io/commands/set/
+/// `SET`: the command's arguments as members.
+///
+/// Syntax: `SET key value [NX|XX|IFEQ comparison-value] [GET] [EX seconds|PX milliseconds|EXAT unix-time-seconds|PXAT unix-time-milliseconds|KEEPTTL]`
+///
+/// - Since 1.0.0
+/// - ACL categories: write, string, slow
+/// - Flags: WRITE, DENYOOM
+/// - Keys: argv[1], one key (RW, ACCESS, UPDATE, VARIABLE_FLAGS)
+/// - Options: `.condition` (`Nx`, `Xx`, `IfEq`), `.get`, `.expiration` (`Ex`, `Px`, `Exat`, `Pxat`, `KeepTtl`)
+/// - Reference: https://valkey.io/commands/set/
 struct Set {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true, .write = true},
@@ -569,11 +712,11 @@ struct Set {
   struct Nx {};
   struct Xx {};
 
-  struct Ifeq {
+  struct IfEq {
     std::string_view comparison_value = {};
   };
 
-  using Condition = std::variant<Nx, Xx, Ifeq>;
+  using Condition = std::variant<Nx, Xx, IfEq>;
 
   struct Ex {
     valkey::Seconds seconds = {};
@@ -591,8 +734,8 @@ struct Set {
     valkey::UnixMilliseconds unix_time_milliseconds = {};
   };
 
-  struct Keepttl {};
-  using Expiration = std::variant<Ex, Px, Exat, Pxat, Keepttl>;
+  struct KeepTtl {};
+  using Expiration = std::variant<Ex, Px, Exat, Pxat, KeepTtl>;
 
   std::string_view key = {};
   std::string_view value = {};
@@ -600,7 +743,7 @@ struct Set {
   bool get = false;
   std::optional<Expiration> expiration = {};
 
-  // The optional arguments, for the Commands<> overloads that take them.
+  /// The optional arguments, for the Commands<> overloads that take them.
   struct Options {
     std::optional<Condition> condition = {};
     bool get = false;
@@ -610,8 +753,15 @@ struct Set {
 void encode(const Set& c, valkey::resp::Writer& w);
 void for_each_key(const Set& c, valkey::KeyCallback cb);
 
-// SETEX key seconds value
-// https://valkey.io/commands/setex/
+/// `SETEX`: the command's arguments as members.
+///
+/// Syntax: `SETEX key seconds value`
+///
+/// - Since 2.0.0
+/// - ACL categories: write, string, slow
+/// - Flags: WRITE, DENYOOM
+/// - Keys: argv[1], one key (OW, UPDATE)
+/// - Reference: https://valkey.io/commands/setex/
 struct Setex {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .write = true},
@@ -637,8 +787,15 @@ struct Setex {
 void encode(const Setex& c, valkey::resp::Writer& w);
 void for_each_key(const Setex& c, valkey::KeyCallback cb);
 
-// SETNX key value
-// https://valkey.io/commands/setnx/
+/// `SETNX`: the command's arguments as members.
+///
+/// Syntax: `SETNX key value`
+///
+/// - Since 1.0.0
+/// - ACL categories: write, string, fast
+/// - Flags: WRITE, DENYOOM, FAST
+/// - Keys: argv[1], one key (OW, INSERT)
+/// - Reference: https://valkey.io/commands/setnx/
 struct Setnx {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .write = true},
@@ -663,8 +820,15 @@ struct Setnx {
 void encode(const Setnx& c, valkey::resp::Writer& w);
 void for_each_key(const Setnx& c, valkey::KeyCallback cb);
 
-// SETRANGE key offset value
-// https://valkey.io/commands/setrange/
+/// `SETRANGE`: the command's arguments as members.
+///
+/// Syntax: `SETRANGE key offset value`
+///
+/// - Since 2.2.0
+/// - ACL categories: write, string, slow
+/// - Flags: WRITE, DENYOOM
+/// - Keys: argv[1], one key (RW, UPDATE)
+/// - Reference: https://valkey.io/commands/setrange/
 struct Setrange {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true, .write = true},
@@ -690,8 +854,15 @@ struct Setrange {
 void encode(const Setrange& c, valkey::resp::Writer& w);
 void for_each_key(const Setrange& c, valkey::KeyCallback cb);
 
-// STRLEN key
-// https://valkey.io/commands/strlen/
+/// `STRLEN`: the command's arguments as members.
+///
+/// Syntax: `STRLEN key`
+///
+/// - Since 2.2.0
+/// - ACL categories: read, string, fast
+/// - Flags: READONLY, FAST
+/// - Keys: argv[1], one key (RO)
+/// - Reference: https://valkey.io/commands/strlen/
 struct Strlen {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true},
@@ -715,8 +886,15 @@ struct Strlen {
 void encode(const Strlen& c, valkey::resp::Writer& w);
 void for_each_key(const Strlen& c, valkey::KeyCallback cb);
 
-// SUBSTR key start end
-// https://valkey.io/commands/substr/
+/// `SUBSTR`: the command's arguments as members.
+///
+/// Syntax: `SUBSTR key start end`
+///
+/// - Since 1.0.0
+/// - ACL categories: read, string, slow
+/// - Flags: READONLY
+/// - Keys: argv[1], one key (RO, ACCESS)
+/// - Reference: https://valkey.io/commands/substr/
 struct Substr {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true},

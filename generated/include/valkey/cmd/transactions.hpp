@@ -14,8 +14,15 @@ class Reply;
 
 namespace valkey::cmd {
 
-// DISCARD
-// https://valkey.io/commands/discard/
+/// `DISCARD`: the command's arguments as members.
+///
+/// Syntax: `DISCARD`
+///
+/// - Since 2.0.0
+/// - ACL categories: fast, transaction
+/// - Flags: NOSCRIPT, LOADING, STALE, FAST, ALLOW_BUSY
+/// - Keys: none
+/// - Reference: https://valkey.io/commands/discard/
 struct Discard {
   static constexpr valkey::CommandInfo info{
       .name = "DISCARD",
@@ -34,8 +41,15 @@ struct Discard {
 void encode(const Discard& c, valkey::resp::Writer& w);
 void for_each_key(const Discard& c, valkey::KeyCallback cb);
 
-// EXEC
-// https://valkey.io/commands/exec/
+/// `EXEC`: the command's arguments as members.
+///
+/// Syntax: `EXEC`
+///
+/// - Since 1.2.0
+/// - ACL categories: slow, transaction
+/// - Flags: NOSCRIPT, LOADING, STALE, SKIP_COMMANDLOG
+/// - Keys: none
+/// - Reference: https://valkey.io/commands/exec/
 struct Exec {
   static constexpr valkey::CommandInfo info{
       .name = "EXEC",
@@ -54,8 +68,15 @@ struct Exec {
 void encode(const Exec& c, valkey::resp::Writer& w);
 void for_each_key(const Exec& c, valkey::KeyCallback cb);
 
-// MULTI
-// https://valkey.io/commands/multi/
+/// `MULTI`: the command's arguments as members.
+///
+/// Syntax: `MULTI`
+///
+/// - Since 1.2.0
+/// - ACL categories: fast, transaction
+/// - Flags: NOSCRIPT, LOADING, STALE, FAST, NO_MULTI, ALLOW_BUSY
+/// - Keys: none
+/// - Reference: https://valkey.io/commands/multi/
 struct Multi {
   static constexpr valkey::CommandInfo info{
       .name = "MULTI",
@@ -74,8 +95,15 @@ struct Multi {
 void encode(const Multi& c, valkey::resp::Writer& w);
 void for_each_key(const Multi& c, valkey::KeyCallback cb);
 
-// UNWATCH
-// https://valkey.io/commands/unwatch/
+/// `UNWATCH`: the command's arguments as members.
+///
+/// Syntax: `UNWATCH`
+///
+/// - Since 2.2.0
+/// - ACL categories: fast, transaction
+/// - Flags: NOSCRIPT, LOADING, STALE, FAST, ALLOW_BUSY
+/// - Keys: none
+/// - Reference: https://valkey.io/commands/unwatch/
 struct Unwatch {
   static constexpr valkey::CommandInfo info{
       .name = "UNWATCH",
@@ -94,8 +122,15 @@ struct Unwatch {
 void encode(const Unwatch& c, valkey::resp::Writer& w);
 void for_each_key(const Unwatch& c, valkey::KeyCallback cb);
 
-// WATCH key [...]
-// https://valkey.io/commands/watch/
+/// `WATCH`: the command's arguments as members.
+///
+/// Syntax: `WATCH key [...]`
+///
+/// - Since 2.2.0
+/// - ACL categories: fast, transaction
+/// - Flags: NOSCRIPT, LOADING, STALE, FAST, NO_MULTI, ALLOW_BUSY
+/// - Keys: argv[1], keys to the last argument, step 1 (RO)
+/// - Reference: https://valkey.io/commands/watch/
 struct Watch {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = -1, .keystep = 1, .limit = 0, .read = true},
