@@ -10,6 +10,7 @@
 #include <stdexcept>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include <asio/io_context.hpp>
 
@@ -235,4 +236,32 @@ TEST_CASE("observer: an observer that throws changes nothing; the failures are c
   CHECK(obs->failures() == 4);
   REQUIRE(log.size() == 1);
   CHECK(log[0].find("on_connect threw (connect failed)") != std::string::npos);
+}
+
+TEST_CASE("observer: a Client shared by threads: every start has its one end, on the caller's thread",
+          "[observer][threads]") {
+  ServerProcess server;
+  auto obs = std::make_shared<RecordingObserver>();
+  auto cfg = observed(server, obs);
+  cfg.max_connections = 2;
+  valkey::Client db{cfg};
+  constexpr int threads = 4, per_thread = 200;
+  std::vector<std::thread> pool;
+  for (int t = 0; t < threads; ++t)
+    pool.emplace_back([&, t] {
+      for (int i = 0; i < per_thread; ++i) db.incr("n:" + std::to_string(t));
+    });
+  for (auto& th : pool) th.join();
+  const auto starts = obs->starts();
+  const auto ends = obs->ends();
+  REQUIRE(starts.size() == threads * per_thread);
+  REQUIRE(ends.size() == starts.size());
+  std::vector<int> seen(starts.size(), 0);
+  for (const auto& e : ends) {
+    REQUIRE(e.start < seen.size());
+    ++seen[e.start];
+    CHECK_FALSE(e.ec);
+    CHECK(e.thread == starts[e.start].thread);
+  }
+  for (int n : seen) REQUIRE(n == 1);
 }
