@@ -42,7 +42,6 @@ TEST_CASE("otel metrics: CLIENT KILL is counted as a reconnect", "[otel]") {
   valkey::Client db{cfg};
   const std::int64_t id = db.call({"CLIENT", "ID"}).as_integer();
   server.command({"CLIENT", "KILL", "ID", std::to_string(id)});
-  // Flushed once, at the end: the totals do not depend on the exporter's temporality.
   valkey::test::wait_until("a new connection", 10s, [&](std::string& state) {
     std::error_code ec;
     const valkey::Reply r = db.call({"CLIENT", "ID"}, ec);
@@ -52,4 +51,6 @@ TEST_CASE("otel metrics: CLIENT KILL is counted as a reconnect", "[otel]") {
   CHECK(db.incr("after") == 1);
   t.flush();
   CHECK(t.sum("valkey.client.reconnects") >= 1);
+  CHECK(t.histogram_count("db.client.connection.create_time") == 2);
+  CHECK(t.sum("db.client.connection.count") == 1);  // one lost, one new
 }
