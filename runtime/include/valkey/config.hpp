@@ -133,7 +133,9 @@ struct Config {
 
   // Request, connection and topology hooks (valkey/observe/observer.hpp);
   // null (the default): one branch per request, nothing else. Shared by the
-  // copies of this Config (every connection, lease and cluster node).
+  // copies of this Config (every connection, lease and cluster node). The
+  // first hook that throws is logged through `logger`, from the thread the
+  // hook ran on (for a request hook, possibly the caller's).
   std::shared_ptr<Observer> observer;
 
   // Parses a URL (throws valkey::Error with errc::invalid_url).
