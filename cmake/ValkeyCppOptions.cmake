@@ -5,6 +5,7 @@ option(VALKEY_CPP_BUILD_TESTS "Build the test suite (needs Catch2 3)" ${PROJECT_
 option(VALKEY_CPP_BUILD_BENCH "Build the benchmarks (needs Google Benchmark)" ${PROJECT_IS_TOP_LEVEL})
 option(VALKEY_CPP_BUILD_SAMPLES "Build the samples (with the CLI and valkey-cpp-perf, which they use)" ${PROJECT_IS_TOP_LEVEL})
 option(VALKEY_CPP_BUILD_TOOLS "Build the programs valkey-cpp-cli and valkey-cpp-perf" ${PROJECT_IS_TOP_LEVEL})
+option(VALKEY_CPP_WITH_OTEL "Build valkey-cpp-otel, the OpenTelemetry adapter (needs the opentelemetry-cpp CMake package)" OFF)
 option(VALKEY_CPP_BUILD_DOCS "Add the `docs` target (API reference, needs Doxygen)" OFF)
 option(VALKEY_CPP_INSTALL "Generate the install rules (library, headers, CMake package, pkg-config, tools)" ${PROJECT_IS_TOP_LEVEL})
 option(VALKEY_CPP_ASAN "Build with AddressSanitizer and UndefinedBehaviorSanitizer (top-level builds only)" OFF)

@@ -100,6 +100,23 @@ install_packages() {
     log "installing libcatch2-dev from bookworm-backports"
     as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q -t bookworm-backports libcatch2-dev >/dev/null
   fi
+  # The OpenTelemetry adapter (VALKEY_CPP_WITH_OTEL, on in scripts/test.sh):
+  # opentelemetry-cpp 1.19 lives in bookworm-backports; its CMake config
+  # looks for Abseil, gRPC and Protobuf, so their development packages too.
+  local otel_missing
+  otel_missing="$(missing_packages opentelemetry-cpp-dev libabsl-dev libgrpc++-dev libprotobuf-dev protobuf-compiler-grpc)"
+  if [ -n "$otel_missing" ]; then
+    local f=/etc/apt/sources.list.d/valkey-cpp-backports.sources
+    if [ ! -f "$f" ] && ! grep -rqs "bookworm-backports" /etc/apt/sources.list /etc/apt/sources.list.d/; then
+      local mirror; mirror="$(debian_mirror)"
+      log "adding bookworm-backports (binary) from $mirror"
+      printf 'Types: deb\nURIs: %s\nSuites: bookworm-backports\nComponents: main\nSigned-By: /usr/share/keyrings/debian-archive-keyring.gpg\n' "$mirror" | as_root tee "$f" >/dev/null
+      apt_updated=""
+    fi
+    apt_update_once
+    log "installing $otel_missing(opentelemetry-cpp-dev from bookworm-backports)"
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends -t bookworm-backports $otel_missing >/dev/null
+  fi
 }
 
 # --- Valkey source through apt's source download -------------------------------

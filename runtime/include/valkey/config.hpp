@@ -25,6 +25,8 @@
 
 namespace valkey {
 
+class Observer;  // valkey/observe/observer.hpp
+
 enum class Protocol : std::uint8_t { resp3, resp2 };
 
 namespace detail {
@@ -128,6 +130,13 @@ struct Config {
   // Where log lines go; empty (the default): nowhere, at the cost of one
   // check per event (nothing on the per-request path).
   Logger logger;
+
+  // Request, connection and topology hooks (valkey/observe/observer.hpp);
+  // null (the default): one branch per request, nothing else. Shared by the
+  // copies of this Config (every connection, lease and cluster node). The
+  // first hook that throws is logged through `logger`, from the thread the
+  // hook ran on (for a request hook, possibly the caller's).
+  std::shared_ptr<Observer> observer;
 
   // Parses a URL (throws valkey::Error with errc::invalid_url).
   static Config from_url(std::string_view url);

@@ -328,6 +328,7 @@ class Connection : public std::enable_shared_from_this<Connection>, private Mult
   clock::time_point health_due_ = clock::time_point::max();  // when the armed health timer fires
 
   ConnectionObserver* observer_ = nullptr;
+  clock::time_point connect_started_{};  // read only with Config::observer set
   mutable Stats stats_;
 };
 

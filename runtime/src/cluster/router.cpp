@@ -13,6 +13,7 @@
 #include <valkey/cluster/redirect.hpp>
 #include <valkey/cluster/slot.hpp>
 #include <valkey/exec/outcome.hpp>
+#include <valkey/observe/probe.hpp>
 #include <valkey/resp/writer.hpp>
 
 namespace valkey::cluster {
@@ -555,6 +556,9 @@ void Router::part_done(Part& p, std::error_code ec) {
         if (map_) {
           map_->patch(rd.slot, host, rd.port);
           patches_.push_back(Patch{++patch_seq_, rd.slot, host, rd.port});
+          if (config_.node.observer)
+            observe::topology_changed(config_.node, {TopologyEvent::Kind::moved, rd.slot, {host, rd.port, {}},
+                                                     map_->shards().size()});
         }
         request_refresh();
         p.asking_ = false;
@@ -914,6 +918,8 @@ void Router::adopt(std::vector<std::optional<SlotMap>>& views, bool periodic) {
     }
     if (!pick) return bootstrap_failed(last_refresh_error_);
     map_ = std::move(*views[*pick]);
+    if (config_.node.observer)
+      observe::topology_changed(config_.node, {TopologyEvent::Kind::discovered, -1, {}, map_->shards().size()});
     prune_connections();
     arm_periodic();
     while (!waiting_.empty()) {
@@ -929,7 +935,10 @@ void Router::adopt(std::vector<std::optional<SlotMap>>& views, bool periodic) {
     return;
   }
   if (std::optional<std::size_t> pick = majority_view(all, &*map_)) {
+    const bool changed = config_.node.observer && !(*views[*pick] == *map_);
     map_ = std::move(*views[*pick]);
+    if (changed)
+      observe::topology_changed(config_.node, {TopologyEvent::Kind::refreshed, -1, {}, map_->shards().size()});
     // MOVED replies that arrived after the queries left are newer than the view.
     for (const Patch& p : patches_)
       if (p.seq > refresh_seq_) map_->patch(p.slot, p.host, p.port);

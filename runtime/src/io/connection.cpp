@@ -1,6 +1,7 @@
 // The Asio driver of a connection: socket, connect, handshake, reconnect,
 // timers and handler memory around the I/O-free Multiplexer.
 #include <valkey/connection.hpp>
+#include <valkey/observe/probe.hpp>
 
 #include <algorithm>
 #include <cmath>
@@ -319,6 +320,7 @@ void Connection::connect() {
   ++gen_;
   last_error_.clear();
   transport_ = std::make_shared<detail::Transport>(ex_, config_);
+  if (config_.observer) connect_started_ = clock::now();
   arm_connect_timer();
   if (config_.logger) log(LogLevel::debug, "connecting to " + config_.endpoint());
   transport_->async_connect([self = shared_from_this(), gen = gen_](std::error_code ec) {
@@ -399,6 +401,7 @@ void Connection::became_ready() {
   if (config_.logger)
     log(LogLevel::info, "connected to " + config_.endpoint() + (protocol_ == Protocol::resp2 ? " (RESP2)" : " (RESP3)"));
   const std::uint64_t gen = gen_;
+  if (config_.observer) observe::connected(config_, clock::now() - connect_started_);
   if (observer_) observer_->on_connected(*this);
   if (gen != gen_ || state_ != ConnectionState::ready) return;
   // Bytes that came after the handshake's last reply (a push, say).
@@ -433,6 +436,7 @@ void Connection::connection_lost(std::error_code cause, bool user_call) {
   teardown();
   state_ = ConnectionState::reconnecting;
   sync_deadline_timer();  // queued requests wait at most connect_timeout
+  if (config_.observer) observe::disconnected(config_, cause, true);
   if (observer_) observer_->on_disconnected(*this, cause);
   const std::uint64_t gen = gen_;
   if (user_call) complete_later(std::move(lost));
@@ -449,6 +453,7 @@ void Connection::attempt_failed(std::error_code ec, bool user_call) {
     log(LogLevel::warn, "connection attempt to " + config_.endpoint() + " failed: " +
                             (last_error_.empty() ? ec.message() : last_error_));
   }
+  if (config_.observer) observe::disconnected(config_, ec, false);
   if (observer_) observer_->on_disconnected(*this, ec);
   const std::uint64_t gen = gen_;
   // Never connected (a wrong address, password or certificate is the likely
@@ -487,8 +492,9 @@ void Connection::schedule_reconnect(bool user_call) {
                             " ms (attempt " + std::to_string(attempt_) + ")");
   }
   connect_timer_.expires_after(wait);
-  connect_timer_.async_wait([self = shared_from_this(), gen = gen_](std::error_code ec) {
+  connect_timer_.async_wait([self = shared_from_this(), gen = gen_, wait](std::error_code ec) {
     if (ec || gen != self->gen_ || self->state_ != ConnectionState::reconnecting) return;
+    if (self->config_.observer) observe::reconnect_attempt(self->config_, self->attempt_, wait);
     self->connect();
   });
 }

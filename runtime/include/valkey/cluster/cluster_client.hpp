@@ -131,7 +131,7 @@ class ClusterClient : public exec::Executor<ClusterClient>,
     Outcome<R> out;
     using Decoder = std::conditional_t<cluster::is_batch_plan_v<std::remove_cvref_t<Plan>>,
                                        cluster::batch_decoder_t<Plan>, void>;
-    cluster::JobSetup setup = cluster::make_setup(std::forward<Plan>(plan), target);
+    cluster::JobSetup setup = cluster::make_setup(std::forward<Plan>(plan), target, router_->config().node);
     asio::post(ioc_, [this, &w, &out, setup = std::move(setup)]() mutable {
       cluster::start_job<R, false, Decoder>(
           *router_,

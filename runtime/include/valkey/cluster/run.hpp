@@ -28,6 +28,7 @@
 #include <valkey/exec/decoders.hpp>
 #include <valkey/exec/outcome.hpp>
 #include <valkey/exec/plan.hpp>
+#include <valkey/observe/probe.hpp>
 
 namespace valkey::cluster {
 
@@ -87,10 +88,11 @@ struct JobSetup {
   Fanout fanout = Fanout::routed;
   std::string node;
   std::error_code refused;
+  observe::Probe probe;  // armed on the caller's thread when an observer is set
 };
 
 template <class Plan>
-JobSetup make_setup(Plan&& plan, Target target) {
+JobSetup make_setup(Plan&& plan, Target target, const Config& node_config) {
   JobSetup s;
   s.refused = plan.refused();
   if (!s.refused) {
@@ -109,6 +111,11 @@ JobSetup make_setup(Plan&& plan, Target target) {
   s.command = plan.lasting_name();
   s.fanout = target.fanout;
   s.node = std::string(target.node);
+  if (node_config.observer && !s.refused) [[unlikely]] {
+    const observe::Arguments args(s.bytes.view());
+    s.probe.start(node_config, observe::Shape{s.command, observe::command_info_of(plan), plan.replies(), s.flags},
+                  args, false);
+  }
   return s;
 }
 
@@ -167,6 +174,7 @@ class ClusterOp final : public Job {
       : handler_(std::forward<H>(h)), diag_(d), ex_(std::move(ex)) {}
 
   std::string_view command_name;  // static storage, or empty
+  observe::Probe probe;
 
   void complete(JobResult&& jr) override {
     R value{};
@@ -178,6 +186,8 @@ class ClusterOp final : public Job {
       else ec = decode_batch<Decoder>(jr, value, why);
     }
     else why.detail = std::move(jr.detail);
+    if (probe.armed()) [[unlikely]]
+      probe.end(ec, why.server_message, endpoint);
     std::exception_ptr failure;
     if (ec) {
       const std::string_view command = command_name.empty() ? exec::first_command(bytes.view()) : command_name;
@@ -215,6 +225,7 @@ void start_job(Router& router, Handler&& handler, JobSetup&& s, Diagnostics* dia
   op->node = std::move(s.node);
   op->refused = s.refused;
   op->batch = s.batch;
+  op->probe = std::move(s.probe);
   router.submit(*op);
 }
 
@@ -232,7 +243,7 @@ template <class R, class Plan, class Token>
 auto run_async(Router& router, Plan&& plan, Target target, Diagnostics* diag, Token&& token) {
   constexpr bool throws = exec::throws_v<std::decay_t<Token>>;
   using Decoder = std::conditional_t<is_batch_plan_v<std::remove_cvref_t<Plan>>, batch_decoder_t<Plan>, void>;
-  JobSetup setup = make_setup(std::forward<Plan>(plan), target);
+  JobSetup setup = make_setup(std::forward<Plan>(plan), target, router.config().node);
   if constexpr (exec::is_use_future_v<std::decay_t<Token>>) {
     std::promise<R> promise(std::allocator_arg, token.get_allocator());
     std::future<R> future = promise.get_future();

@@ -54,6 +54,7 @@
 #include <valkey/exec/deadline.hpp>
 #include <valkey/exec/outcome.hpp>
 #include <valkey/lease_pool.hpp>
+#include <valkey/observe/probe.hpp>
 #include <valkey/request.hpp>
 
 namespace valkey::exec {
@@ -128,6 +129,7 @@ struct RequestInfo {
   CommandFlag flags = CommandFlag::none;
   std::uint32_t replies = 1;
   std::string_view command;  // static storage, or empty
+  const CommandInfo* meta = nullptr;  // a typed command's metadata (for an observer)
 };
 
 template <class Decoder, class Handler, bool Throws>
@@ -166,6 +168,9 @@ class AsyncOp final : public OwnedRequest<Decoder> {
 
   void on_complete(std::error_code ec) override { finish(ec, false); }
 
+  // The observer's token while one watches this request (observe/probe.hpp).
+  observe::Probe probe;
+
   // Completes the operation: frees this state first, then invokes the
   // handler on its executor (inline when already there, unless `post`).
   void finish(std::error_code ec, bool post) {
@@ -173,6 +178,8 @@ class AsyncOp final : public OwnedRequest<Decoder> {
     result_type value{};
     Reason why;
     if (!ec) ec = this->decoder().finish(value, why);
+    if (probe.armed()) [[unlikely]]
+      probe.end(ec, why.server_message);
     std::exception_ptr failure;
     if (ec) {
       const std::string endpoint = conn_.config().endpoint();
@@ -245,6 +252,13 @@ class AsyncOp final : public OwnedRequest<Decoder> {
   std::shared_ptr<Connection> lease_;
 };
 
+// Calls the observer's on_request_start for `op` (its bytes are encoded).
+template <class Op>
+void observe_start(Op& op, const Config& config, const RequestInfo& info) noexcept {
+  const observe::Arguments args(op.bytes());
+  op.probe.start(config, observe::Shape{info.command, info.meta, info.replies, info.flags}, args);
+}
+
 // Starts a request whose bytes are encoded: on `route`'s connection (or a
 // connection leased from its pool), with the default deadline; completes
 // `handler` with its outcome. `refused`: complete with that error at once
@@ -265,6 +279,8 @@ void launch(Handler&& handler, const Route& route, Bytes bytes, const RequestInf
   std::error_code ec = refused;
   if (!ec) {
     apply_deadline(*op, conn->config());
+    if (conn->config().observer) [[unlikely]]
+      observe_start(*op, conn->config(), info);
     try {
       ec = op->submit(*conn);
     } catch (...) {
@@ -305,7 +321,7 @@ auto run_async(Target& target, Plan&& plan, Diagnostics* diag, Token&& token) {
       refused = make_error_code(errc::invalid_argument);
     }
   }
-  const RequestInfo info{plan.flags(), plan.replies(), plan.lasting_name()};
+  const RequestInfo info{plan.flags(), plan.replies(), plan.lasting_name(), observe::command_info_of(plan)};
   if constexpr (is_use_future_v<std::decay_t<Token>>) {
     // The future directly: Asio 1.22 has no initiate() for use_future with an
     // exception_ptr signature, and its fallback trips g++'s

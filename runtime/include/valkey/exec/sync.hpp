@@ -19,6 +19,7 @@
 #include <valkey/diagnostics.hpp>
 #include <valkey/exec/deadline.hpp>
 #include <valkey/exec/outcome.hpp>
+#include <valkey/observe/probe.hpp>
 #include <valkey/request.hpp>
 
 namespace valkey {
@@ -71,6 +72,9 @@ class SyncOpBase : public RequestBase {
   // Why the connection failed, when transport_error() says it did (the
   // connection's last_error() at that moment).
   const std::string& connection_error() const noexcept { return connection_error_; }
+
+  // The observer's token while one watches this request (observe/probe.hpp).
+  observe::Probe probe;
 
  private:
   friend class SyncLane;
@@ -142,11 +146,17 @@ auto run_sync(Target& target, const Plan& plan, std::error_code* ec, Diagnostics
     detail::SyncOp<Decoder> op{detail::EncodeRef::of(plan), plan.replies()};
     op.flags = plan.flags();
     apply_deadline(op, target.config());
+    if (target.config().observer) [[unlikely]]
+      observe::start_plan(op.probe, target.config(), plan);
     target.run(op);
     Reason why;
-    if ((e = op.transport_error())) {
+    const bool transport = static_cast<bool>(e = op.transport_error());
+    if (!transport) e = op.decoder().finish(out, why);
+    if (op.probe.armed()) [[unlikely]]
+      op.probe.end(e, why.server_message);
+    if (transport) {
       sync_failed(target, plan, e, &why, op.connection_error(), ec, diag);
-    } else if ((e = op.decoder().finish(out, why))) {
+    } else if (e) {
       sync_failed(target, plan, e, &why, {}, ec, diag);
       out = R{};
     } else {

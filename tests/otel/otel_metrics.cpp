@@ -1,0 +1,56 @@
+// The adapter's metrics, read back through the SDK's in-memory metric
+// exporter: one duration measurement per request, connections counted, a
+// CLIENT KILL counted as a reconnect.
+#include <catch2/catch_test_macros.hpp>
+
+#include <chrono>
+#include <string>
+
+#include <valkey/otel/observer.hpp>
+#include <valkey/valkey.hpp>
+
+#include "support/server_process.hpp"
+#include "support/wait.hpp"
+#include "telemetry.hpp"
+
+using namespace std::chrono_literals;
+using valkey::test::ServerProcess;
+using valkey::test::Telemetry;
+
+TEST_CASE("otel metrics: the duration histogram counts every command sent", "[otel]") {
+  ServerProcess server;
+  Telemetry t;
+  auto cfg = valkey::Config::from_url(server.url());
+  cfg.observer = valkey::otel::make_observer(t.options());
+  valkey::Client db{cfg};
+  for (int i = 0; i < 25; ++i) db.incr("n");
+  db.get("n");
+  t.flush();
+  CHECK(t.histogram_count("db.client.operation.duration") == 26);
+  CHECK(t.sum("db.client.connection.count") == 1);
+  CHECK(t.histogram_count("db.client.connection.create_time") == 1);
+  CHECK(t.sum("db.client.connection.pending_requests") == 0);
+}
+
+TEST_CASE("otel metrics: CLIENT KILL is counted as a reconnect", "[otel]") {
+  ServerProcess server;
+  Telemetry t;
+  auto cfg = valkey::Config::from_url(server.url());
+  cfg.observer = valkey::otel::make_observer(t.options());
+  cfg.reconnect.initial_delay = 10ms;
+  cfg.max_connections = 1;
+  valkey::Client db{cfg};
+  const std::int64_t id = db.call({"CLIENT", "ID"}).as_integer();
+  server.command({"CLIENT", "KILL", "ID", std::to_string(id)});
+  valkey::test::wait_until("a new connection", 10s, [&](std::string& state) {
+    std::error_code ec;
+    const valkey::Reply r = db.call({"CLIENT", "ID"}, ec);
+    state = ec ? ec.message() : "same connection";
+    return !ec && r.as_integer() != id;
+  });
+  CHECK(db.incr("after") == 1);
+  t.flush();
+  CHECK(t.sum("valkey.client.reconnects") >= 1);
+  CHECK(t.histogram_count("db.client.connection.create_time") == 2);
+  CHECK(t.sum("db.client.connection.count") == 1);  // one lost, one new
+}
