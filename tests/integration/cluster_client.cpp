@@ -23,6 +23,7 @@
 #include "support/cluster.hpp"
 #include "support/program_run.hpp"
 #include "support/resp_client.hpp"
+#include "support/server_version.hpp"
 #include "support/wait.hpp"
 
 using namespace std::chrono_literals;
@@ -536,6 +537,7 @@ TEST_CASE("cluster client (sync): pipeline", "[cluster][cluster-client][threads]
 
 TEST_CASE("cluster client: MSETEX across slots is split with its key count rewritten; with NX it is cross_slot",
           "[cluster][cluster-client][threads]") {
+  valkey::test::require_server(valkey::test::valkey_at_least<9, 0>, "MSETEX is new in Valkey 9.0");
   Cluster& cluster = shared_cluster();
   valkey::ClusterClient db{cluster.seed_url()};
   const std::vector<std::string> keys{"msetex:1", "msetex:2", "msetex:3", "msetex:4"};

@@ -18,6 +18,7 @@
 #include "../../generated/examples/examples.hpp"
 #include "spec_check_support.hpp"
 #include "support/valkey_test.hpp"
+#include "support/server_version.hpp"
 
 #include <valkey/cluster/key_specs.hpp>
 #include <valkey/cluster/slot.hpp>
@@ -184,6 +185,7 @@ std::vector<Invocation> hand_built() {
 }  // namespace
 
 TEST_CASE("cluster: the key-spec interpreter equals COMMAND GETKEYS on every example", "[spec][cluster]") {
+  valkey::test::require_server(valkey::test::is_generated_from, "the examples are those of the server the specs come from");
   valkey::test::ServerOptions o;
   o.unix_socket = false;
   valkey::test::ServerProcess server{o};
@@ -246,6 +248,7 @@ bool same_spec(const valkey::KeySpec& a, const valkey::KeySpec& b) {
 // server's COMMAND reply) agree with the generated table on every built-in
 // command: the two sources route alike.
 TEST_CASE("cluster: COMMAND read at run time equals the generated table", "[spec][cluster]") {
+  valkey::test::require_server(valkey::test::is_generated_from, "the generated table is that of the server the specs come from");
   valkey::test::ServerOptions o;
   o.unix_socket = false;
   valkey::test::ServerProcess server{o};

@@ -32,6 +32,7 @@
 #include "support/swapped_encoders.hpp"
 #include "spec_check_support.hpp"
 #include "support/valkey_test.hpp"
+#include "support/server_version.hpp"
 
 #include <valkey/adapt/response.hpp>
 #include <valkey/resp/parser.hpp>
@@ -177,6 +178,7 @@ const sc::Figures& figures() {
 // One test case (ctest runs each test case in its own process; the run over
 // all examples takes seconds and is shared by the sections).
 TEST_CASE("spec: generated commands against valkey-server 9.1.2", "[spec]") {
+  valkey::test::require_server(valkey::test::is_generated_from, "the generated commands are checked against the server their specs come from");
   const auto& f = figures();
   WARN(sc::summary(f));
   if (const char* path = std::getenv("VALKEY_SPEC_REPORT")) {
