@@ -119,6 +119,29 @@ install_packages() {
   fi
 }
 
+# --- an older server for the compatibility runs ---------------------------------
+# Valkey 8.0 as Debian ships it (bookworm-backports), unpacked into the cache
+# rather than installed: no service, no /usr/bin/valkey-server beside the one
+# we build. Its libraries (jemalloc, lzf) come with redis-server. The test
+# suite runs against it in scripts/test.sh's compat stage
+# (docs/compatibility.md). Returns 1 with a warning when it cannot be had.
+old_server_dir="$cache/valkey-8.0-deb"
+fetch_old_server() {
+  [ -x "$old_server_dir/usr/bin/valkey-server" ] && return 0
+  local tmp; tmp="$(mktemp -d)"
+  if ! (cd "$tmp" && apt-get download -q -o "APT::Sandbox::User=$(id -un)" \
+          valkey-server/bookworm-backports valkey-tools/bookworm-backports >/dev/null 2>&1); then
+    rm -rf "$tmp"
+    log "warning: valkey-server 8.0 from bookworm-backports could not be downloaded; the compat stage will skip it"
+    return 1
+  fi
+  rm -rf "$old_server_dir" && mkdir -p "$old_server_dir"
+  local deb
+  for deb in "$tmp"/*.deb; do dpkg-deb -x "$deb" "$old_server_dir"; done
+  rm -rf "$tmp"
+  log "valkey-server $("$old_server_dir/usr/bin/valkey-server" --version | sed -E 's/.* v=([^ ]+).*/\1/') unpacked in $old_server_dir"
+}
+
 # --- Valkey source through apt's source download -------------------------------
 # deb-src lines live in a private sources file and lists directory, so that no
 # binary package from unstable or trixie can ever be installed by accident.
@@ -241,6 +264,9 @@ main() {
     done
   fi
 
+  local old_server=""
+  if fetch_old_server; then old_server="$old_server_dir/usr/bin/valkey-server"; fi
+
   local bindir; bindir="$(dirname "$server")"
   cat >"$cache/env.sh" <<EOF
 # written by scripts/setup.sh
@@ -251,6 +277,7 @@ export VALKEY_SPECS_DIR="$specs"
 export VALKEY_SPECS_8_0_DIR="$cache/valkey-8.0.1/src/src/commands"
 export VALKEY_SPECS_8_1_DIR="$cache/valkey-8.1.1/src/src/commands"
 export REDIS_SERVER="$(command -v redis-server || true)"
+export VALKEY_SERVER_8_0="$old_server"
 export VALKEY_CPP_PYTHON="/usr/bin/python3"
 EOF
   log "ready: server $server, specs $specs"

@@ -10,7 +10,7 @@
 # any test skipped) and exits non-zero on any failed test or stage.
 #
 # Environment:
-#   VALKEY_TEST_QUICK=1     only the main (ASan+UBSan) build and its ctest run (no TSan, no fuzz, no package)
+#   VALKEY_TEST_QUICK=1     only the main (ASan+UBSan) build and its ctest run (no older servers, no TSan, no fuzz, no package)
 #   VALKEY_TEST_JOBS=N      ctest parallelism (default 2)
 #   VALKEY_BUILD_JOBS=N     compile parallelism (default 2)
 #   VALKEY_BUILD_ROOT=DIR   where the build dirs live (default <repo>/build, gitignored)
@@ -240,6 +240,23 @@ if configure "$main_dir" "${san_flags[@]}" -DVALKEY_CPP_ASAN=ON -DVALKEY_CPP_WIT
   t=$(date +%s)
   run_ctest "ctest" "$main_dir"
   stage_time "ctest (whole suite, asan)" "$t"
+
+  # --- compatibility: the integration suite against older servers -----------
+  # The same binary with VALKEY_SERVER pointing at Valkey 8.0 (unpacked by
+  # scripts/setup.sh) and Redis 7.0; tests of what those lack skip with the
+  # reason (docs/compatibility.md). Every test case counts, skips as skipped.
+  if [ -z "${VALKEY_TEST_QUICK:-}" ]; then
+    t=$(date +%s)
+    for old in "valkey-8.0=${VALKEY_SERVER_8_0:-}" "redis-7.0=${REDIS_SERVER:-}"; do
+      name="${old%%=*}" bin="${old#*=}"
+      if [ -n "$bin" ] && [ -x "$bin" ]; then
+        VALKEY_SERVER="$bin" run_catch "compat-$name" "$main_dir/tests/integration_tests" "*"
+      else
+        skip_tests "compat" "the integration suite against $name: no server binary (scripts/setup.sh)"
+      fi
+    done
+    stage_time "compat (Valkey 8.0, Redis 7.0)" "$t"
+  fi
 else
   fail_stage "build (asan+ubsan)"
   stage_time "build (asan+ubsan)" "$t"
