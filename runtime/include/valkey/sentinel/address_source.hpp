@@ -1,0 +1,73 @@
+#pragma once
+// valkey::AddressSource: where a Connection's next attempt goes, asked
+// before every attempt (the first and each reconnect) instead of reusing the
+// configured host and port. The sentinel client is one; a Connection without
+// a source connects to Config::host/port as always.
+//
+// A Config carries its source along to every connection made from it or from
+// its copies (the sync Client's connections, leased connections for blocking
+// commands, WATCH connections, a Subscriber's): see detail::attach_source().
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <system_error>
+
+#include <valkey/config.hpp>
+
+namespace valkey {
+
+class Connection;
+
+struct NodeAddress {
+  std::string host;
+  std::uint16_t port = 0;
+  // What ROLE must report there ("master", "slave"); empty: no check.
+  std::string role;
+  friend bool operator==(const NodeAddress&, const NodeAddress&) = default;
+  std::string to_string() const { return host + ":" + std::to_string(port); }
+};
+
+class AddressSource {
+ public:
+  virtual ~AddressSource() = default;
+  // ec empty: connect to `address`. Otherwise the attempt fails with ec, and
+  // `why` says why in words (never a password).
+  using Resolved = std::function<void(std::error_code ec, NodeAddress address, std::string why)>;
+
+  // Called on the connection's executor before each attempt. `done` must run
+  // on that executor, never inside this call.
+  virtual void resolve(const std::shared_ptr<Connection>& conn, Resolved done) = 0;
+  // A connection made from a Config carrying this source; any thread.
+  virtual void attach(const std::shared_ptr<Connection>&) {}
+  // The connection got a READONLY error reply (it reached a replica): on its
+  // executor.
+  virtual void on_readonly(Connection&) {}
+};
+
+namespace detail {
+
+// Config has no field for a source, so it rides in Config::logger: a Logger
+// whose target is this carrier forwards to the logger it wraps and hands its
+// source to Connection::create. Copies of the Config keep both.
+struct AddressSourceCarrier {
+  std::shared_ptr<AddressSource> source;
+  Logger inner;
+  void operator()(LogLevel level, std::string_view text) const {
+    if (inner) inner(level, text);
+  }
+};
+
+inline void attach_source(Config& c, std::shared_ptr<AddressSource> source) {
+  Logger inner = std::move(c.logger);
+  if (auto* carrier = inner.target<AddressSourceCarrier>()) inner = carrier->inner;
+  c.logger = AddressSourceCarrier{std::move(source), std::move(inner)};
+}
+
+inline std::shared_ptr<AddressSource> source_of(const Config& c) noexcept {
+  if (const auto* carrier = c.logger.target<AddressSourceCarrier>()) return carrier->source;
+  return nullptr;
+}
+
+}  // namespace detail
+}  // namespace valkey
