@@ -26,7 +26,7 @@ Reply entry(bool resp2, std::string ip, std::string port, std::string flags) {
   return resp2 ? Reply::array(std::move(kv)) : Reply::map(std::move(kv));
 }
 
-SentinelConfig config(std::vector<SentinelAddress> s, valkey::ReadFrom from = valkey::ReadFrom::primary) {
+SentinelConfig config(std::vector<SentinelAddress> s, valkey::SentinelReadFrom from = valkey::SentinelReadFrom::primary) {
   SentinelConfig c;
   c.sentinels = std::move(s);
   c.primary_name = "mymaster";
@@ -118,7 +118,7 @@ TEST_CASE("sentinel resolver: questions, and the fallback for servers without GE
   CHECK(primary.on_replies(s1, {unknown, Reply::array({})}, true) == vs::Resolver::Verdict::next);
   CHECK(primary.result().ec == valkey::errc::sentinel_unreachable);
 
-  vs::Resolver replica(config({s1}, valkey::ReadFrom::replica));
+  vs::Resolver replica(config({s1}, valkey::SentinelReadFrom::replica));
   auto rq = replica.questions(false);
   REQUIRE(rq.size() == 3);
   CHECK(rq[2] == std::vector<std::string>{"SENTINEL", "REPLICAS", "mymaster"});
@@ -127,7 +127,7 @@ TEST_CASE("sentinel resolver: questions, and the fallback for servers without GE
 TEST_CASE("sentinel resolver: replica targets pick a usable replica, or fail with no_replica",
           "[sentinel][resolver]") {
   std::size_t asked_n = 0;
-  vs::Resolver r(config({s1, s2}, valkey::ReadFrom::replica), [&](std::size_t n) {
+  vs::Resolver r(config({s1, s2}, valkey::SentinelReadFrom::replica), [&](std::size_t n) {
     asked_n = n;
     return n - 1;
   });
@@ -145,7 +145,7 @@ TEST_CASE("sentinel resolver: replica targets pick a usable replica, or fail wit
   CHECK(r.on_replies(s2, {addr("127.0.0.1", "7000"), Reply::array({}), none}, false) == vs::Resolver::Verdict::next);
   CHECK(r.result().ec == valkey::errc::no_replica);
 
-  vs::Resolver preferred(config({s1}, valkey::ReadFrom::replica_preferred));
+  vs::Resolver preferred(config({s1}, valkey::SentinelReadFrom::replica_preferred));
   preferred.begin_round();
   REQUIRE(preferred.on_replies(s1, {addr("127.0.0.1", "7000"), Reply::array({}), none}, false) ==
           vs::Resolver::Verdict::answered);
@@ -172,4 +172,27 @@ TEST_CASE("sentinel resolver: a failed round says which error and lists every se
   CHECK(res.ec == valkey::errc::sentinel_unknown_primary);
   CHECK_THAT(res.why, ContainsSubstring("knows no primary named mymaster"));
   CHECK_THAT(res.why, ContainsSubstring("127.0.0.1:26379: Connection refused"));
+}
+
+TEST_CASE("sentinel resolver: +switch-master messages for our primary only", "[sentinel][resolver]") {
+  auto a = vs::parse_switch_master("mymaster 127.0.0.1 7000 127.0.0.1 7001", "mymaster");
+  REQUIRE(a);
+  CHECK(*a == NodeAddress{"127.0.0.1", 7001, "master"});
+  CHECK_FALSE(vs::parse_switch_master("other 127.0.0.1 7000 127.0.0.1 7001", "mymaster"));
+  CHECK_FALSE(vs::parse_switch_master("mymaster 127.0.0.1 7000 127.0.0.1", "mymaster"));
+  CHECK_FALSE(vs::parse_switch_master("mymaster 127.0.0.1 7000 127.0.0.1 x", "mymaster"));
+  CHECK_FALSE(vs::parse_switch_master("", "mymaster"));
+}
+
+TEST_CASE("sentinel resolver: a sentinel whose address failed the ROLE check goes last", "[sentinel][resolver]") {
+  vs::Resolver r(config({s1, s2, s3}));
+  r.begin_round();
+  REQUIRE(r.on_replies(s1, {addr("127.0.0.1", "7001"), Reply::array({})}, false) == vs::Resolver::Verdict::answered);
+  r.wrong_role(NodeAddress{"127.0.0.1", 7000, "master"});  // not what s1 named: no effect
+  CHECK(r.begin_round() == std::vector<SentinelAddress>{s1, s2, s3});
+  REQUIRE(r.on_replies(s1, {addr("127.0.0.1", "7001"), Reply::array({})}, false) == vs::Resolver::Verdict::answered);
+  r.wrong_role(NodeAddress{"127.0.0.1", 7001, "master"});
+  CHECK(r.begin_round() == std::vector<SentinelAddress>{s2, s3, s1});
+  REQUIRE(r.on_replies(s2, {addr("127.0.0.1", "7000"), Reply::array({})}, false) == vs::Resolver::Verdict::answered);
+  CHECK(r.begin_round() == std::vector<SentinelAddress>{s2, s3, s1});
 }

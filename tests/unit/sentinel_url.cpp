@@ -8,7 +8,7 @@
 
 using namespace std::chrono_literals;
 using Catch::Matchers::ContainsSubstring;
-using valkey::ReadFrom;
+using valkey::SentinelReadFrom;
 using valkey::SentinelAddress;
 using valkey::SentinelConfig;
 using valkey::SentinelRole;
@@ -21,7 +21,7 @@ TEST_CASE("sentinel url: sentinels, name, default port and role", "[sentinel][ur
   CHECK(c.sentinels[2] == SentinelAddress{"h3", 26379});
   CHECK(c.primary_name == "mymaster");
   CHECK(c.role == SentinelRole::primary);
-  CHECK(c.target() == ReadFrom::primary);
+  CHECK(c.target() == SentinelReadFrom::primary);
   CHECK(c.sentinel.password == "pw");
   CHECK(c.node.password == "pw");
   CHECK_FALSE(c.node.tls.enabled);
@@ -72,12 +72,12 @@ TEST_CASE("sentinel url: node options stay off the sentinel side", "[sentinel][u
   CHECK(c.sentinel.connect_timeout == 250ms);
   CHECK(c.node.protocol == valkey::Protocol::resp2);
   CHECK(c.role == SentinelRole::replica);
-  CHECK(c.read_from == ReadFrom::replica_preferred);
-  CHECK(c.target() == ReadFrom::replica_preferred);
+  CHECK(c.read_from == SentinelReadFrom::replica_preferred);
+  CHECK(c.target() == SentinelReadFrom::replica_preferred);
   CHECK(c.recheck_interval == 2s);
   CHECK_FALSE(c.follow_events);
-  CHECK(SentinelConfig::from_url("valkey+sentinel://h/m?role=replica").target() == ReadFrom::replica);
-  CHECK(SentinelConfig::from_url("valkey+sentinel://h/m?read_from=replica").target() == ReadFrom::replica);
+  CHECK(SentinelConfig::from_url("valkey+sentinel://h/m?role=replica").target() == SentinelReadFrom::replica);
+  CHECK(SentinelConfig::from_url("valkey+sentinel://h/m?read_from=replica").target() == SentinelReadFrom::replica);
 }
 
 TEST_CASE("sentinel url: IPv6 sentinels", "[sentinel][url]") {

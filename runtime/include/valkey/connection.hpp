@@ -52,6 +52,7 @@
 
 namespace valkey {
 
+class AddressSource;
 namespace detail {
 class Transport;
 }
@@ -250,6 +251,7 @@ class Connection : public std::enable_shared_from_this<Connection>, private Mult
 
   // Connect / handshake / reconnect.
   void connect();
+  void open_transport();
   void on_transport_ready(std::uint64_t gen, std::error_code ec);
   void send_handshake();
   void read_handshake();
@@ -329,6 +331,10 @@ class Connection : public std::enable_shared_from_this<Connection>, private Mult
 
   ConnectionObserver* observer_ = nullptr;
   mutable Stats stats_;
+  // Supplies the address of every attempt (sentinel/address_source.hpp),
+  // taken from the Config by create(); and the ROLE the handshake then checks.
+  std::shared_ptr<AddressSource> address_source_;
+  std::string expected_role_;
 };
 
 }  // namespace valkey

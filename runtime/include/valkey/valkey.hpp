@@ -18,4 +18,5 @@
 #include <valkey/pubsub.hpp>
 #include <valkey/reply.hpp>
 #include <valkey/script.hpp>
+#include <valkey/sentinel/sentinel_config.hpp>
 #include <valkey/transaction.hpp>

@@ -11,6 +11,8 @@
 #include <asio/io_context.hpp>
 #include <asio/strand.hpp>
 
+#include <valkey/sentinel/address_source.hpp>
+
 #include "detail/syscalls.hpp"
 #include "detail/transport.hpp"
 #include "io/handshake.hpp"
@@ -94,7 +96,12 @@ struct Connection::WriteHandler {
 };
 
 std::shared_ptr<Connection> Connection::create(executor_type ex, Config config) {
-  return std::make_shared<Connection>(Private{}, std::move(ex), std::move(config));
+  auto c = std::make_shared<Connection>(Private{}, std::move(ex), std::move(config));
+  if (auto source = detail::source_of(c->config_)) {
+    c->address_source_ = std::move(source);
+    c->address_source_->attach(c);
+  }
+  return c;
 }
 
 Connection::Connection(Private, executor_type ex, Config config)
@@ -124,6 +131,7 @@ void Connection::log(LogLevel level, const std::string& text) const {
 }
 
 void Connection::on_error_reply(std::string_view message) {
+  if (address_source_ && message.substr(0, 8) == "READONLY") address_source_->on_readonly(*this);
   if (observer_) observer_->on_error_reply(*this, message);
 }
 
@@ -317,8 +325,26 @@ void Connection::connect() {
   state_ = ConnectionState::connecting;
   ++gen_;
   last_error_.clear();
-  transport_ = std::make_shared<detail::Transport>(ex_, config_);
   arm_connect_timer();
+  if (!address_source_) return open_transport();
+  // Asked before every attempt: a reconnect never reuses the old address blindly.
+  address_source_->resolve(shared_from_this(), [self = shared_from_this(), gen = gen_](
+                                                   std::error_code ec, NodeAddress address, std::string why) {
+    if (gen != self->gen_ || self->state_ != ConnectionState::connecting) return;
+    if (ec) {
+      self->last_error_ = std::move(why);
+      return self->attempt_failed(ec, false);
+    }
+    self->config_.host = std::move(address.host);
+    self->config_.port = address.port;
+    self->config_.unix_path.clear();
+    self->expected_role_ = std::move(address.role);
+    self->open_transport();
+  });
+}
+
+void Connection::open_transport() {
+  transport_ = std::make_shared<detail::Transport>(ex_, config_);
   if (config_.logger) log(LogLevel::debug, "connecting to " + config_.endpoint());
   transport_->async_connect([self = shared_from_this(), gen = gen_](std::error_code ec) {
     self->on_transport_ready(gen, ec);
@@ -345,7 +371,7 @@ void Connection::on_transport_ready(std::uint64_t gen, std::error_code ec) {
     return attempt_failed(ec, false);
   }
   state_ = ConnectionState::handshaking;
-  handshake_ = std::make_unique<io::Handshake>(config_);
+  handshake_ = std::make_unique<io::Handshake>(config_, expected_role_);
   start_read();
   send_handshake();
 }
@@ -377,6 +403,8 @@ void Connection::read_handshake() {
       return send_handshake();
     case io::Handshake::Status::failed:
       if (!handshake_->message().empty()) last_error_ = handshake_->message();
+      if (address_source_ && handshake_->error() == errc::wrong_role)
+        address_source_->on_wrong_role({config_.host, config_.port, expected_role_});
       return attempt_failed(handshake_->error(), false);
     case io::Handshake::Status::ready:
       return became_ready();
@@ -453,7 +481,8 @@ void Connection::attempt_failed(std::error_code ec, bool user_call) {
   // Never connected (a wrong address, password or certificate is the likely
   // cause) or a failure a retry will not fix: the waiting requests get the
   // reason now instead of hanging.
-  if (!ever_connected_ || is_configuration_error(ec)) {
+  // A wrong ROLE is the sentinels' view lagging a failover: worth the retry.
+  if ((!ever_connected_ && ec != errc::wrong_role) || is_configuration_error(ec)) {
     Multiplexer::Completions failed = mux_.fail_queued(ec);
     if (user_call) complete_later(std::move(failed));
     else failed.run();

@@ -60,11 +60,20 @@ std::vector<SentinelAddress> SentinelList::order() const {
   out.reserve(list_.size());
   if (last_) out.push_back(*last_);
   for (const SentinelAddress& a : list_)
-    if (!last_ || !(a == *last_)) out.push_back(a);
+    if ((!last_ || !(a == *last_)) && (!distrusted_ || !(a == *distrusted_))) out.push_back(a);
+  if (distrusted_ && std::find(list_.begin(), list_.end(), *distrusted_) != list_.end()) out.push_back(*distrusted_);
   return out;
 }
 
-void SentinelList::answered(const SentinelAddress& a) { last_ = a; }
+void SentinelList::answered(const SentinelAddress& a) {
+  last_ = a;
+  if (distrusted_ && *distrusted_ == a) distrusted_.reset();
+}
+
+void SentinelList::distrust(const SentinelAddress& a) {
+  if (last_ && *last_ == a) last_.reset();
+  distrusted_ = a;
+}
 
 void SentinelList::learn(const std::vector<SentinelAddress>& found) {
   // Bounded: a deployment has a handful of sentinels; a reply naming more
@@ -146,6 +155,21 @@ std::string read_role(const Reply& r) {
   return std::string(text_of(r.elements()[0]));
 }
 
+std::optional<NodeAddress> parse_switch_master(std::string_view payload, std::string_view name) {
+  std::string_view parts[5];
+  std::size_t n = 0;
+  while (!payload.empty() && n < 5) {
+    const auto sp = payload.find(' ');
+    if (sp != 0) parts[n++] = payload.substr(0, sp);
+    if (sp == std::string_view::npos) break;
+    payload.remove_prefix(sp + 1);
+  }
+  if (n != 5 || parts[0] != name) return std::nullopt;
+  std::uint16_t port = 0;
+  if (!parse_port(parts[4], port)) return std::nullopt;
+  return NodeAddress{std::string(parts[3]), port, "master"};
+}
+
 // -------------------------------------------------------------- a round
 
 Resolver::Resolver(const SentinelConfig& config, std::function<std::size_t(std::size_t)> pick)
@@ -169,7 +193,7 @@ std::vector<std::vector<std::string>> Resolver::questions(bool legacy) const {
   std::vector<std::vector<std::string>> q;
   q.push_back({"SENTINEL", legacy ? "GET-MASTER-ADDR-BY-NAME" : "GET-PRIMARY-ADDR-BY-NAME", name_});
   q.push_back({"SENTINEL", "SENTINELS", name_});
-  if (target_ != ReadFrom::primary) q.push_back({"SENTINEL", "REPLICAS", name_});
+  if (target_ != SentinelReadFrom::primary) q.push_back({"SENTINEL", "REPLICAS", name_});
   return q;
 }
 
@@ -207,16 +231,18 @@ Resolver::Verdict Resolver::on_replies(const SentinelAddress& s, const std::vect
   any_answered_ = true;
   any_knew_primary_ = true;
   if (replies.size() > 1) list_.learn(read_sentinels(replies[1]));
-  if (target_ == ReadFrom::primary) {
+  if (target_ == SentinelReadFrom::primary) {
     list_.answered(s);
     answer_ = primary.address;
+    last_answer_.emplace(s, *answer_);
     return Verdict::answered;
   }
   const std::vector<NodeAddress> replicas = replies.size() > 2 ? usable_replicas(replies[2]) : std::vector<NodeAddress>{};
   if (replicas.empty()) {
-    if (target_ == ReadFrom::replica_preferred) {
+    if (target_ == SentinelReadFrom::replica_preferred) {
       list_.answered(s);
       answer_ = primary.address;
+      last_answer_.emplace(s, *answer_);
       return Verdict::answered;
     }
     note(s, "no replica up");
@@ -224,7 +250,13 @@ Resolver::Verdict Resolver::on_replies(const SentinelAddress& s, const std::vect
   }
   list_.answered(s);
   answer_ = replicas[std::min(pick_(replicas.size()), replicas.size() - 1)];
+  last_answer_.emplace(s, *answer_);
   return Verdict::answered;
+}
+
+void Resolver::wrong_role(const NodeAddress& a) {
+  if (last_answer_ && last_answer_->second.host == a.host && last_answer_->second.port == a.port)
+    list_.distrust(last_answer_->first);
 }
 
 Resolution Resolver::result() const {

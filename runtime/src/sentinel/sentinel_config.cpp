@@ -112,9 +112,9 @@ std::error_code apply_sentinel_option(SentinelConfig& c, std::string_view key, c
     else if (value == "replica" || value == "slave") c.role = SentinelRole::replica;
     else return fail(why, "role must be primary or replica");
   } else if (key == "read_from") {
-    if (value == "primary") c.read_from = ReadFrom::primary;
-    else if (value == "replica_preferred") c.read_from = ReadFrom::replica_preferred;
-    else if (value == "replica") c.read_from = ReadFrom::replica;
+    if (value == "primary") c.read_from = SentinelReadFrom::primary;
+    else if (value == "replica_preferred") c.read_from = SentinelReadFrom::replica_preferred;
+    else if (value == "replica") c.read_from = SentinelReadFrom::replica;
     else return fail(why, "read_from must be primary, replica_preferred or replica");
   } else if (key == "recheck_interval") {
     if (!parse_duration(value, c.recheck_interval))
@@ -318,8 +318,8 @@ std::string SentinelConfig::to_string() const {
     percent_encode(v, out);
   };
   if (role == SentinelRole::replica) option("role", "replica");
-  if (read_from == ReadFrom::replica) option("read_from", "replica");
-  if (read_from == ReadFrom::replica_preferred) option("read_from", "replica_preferred");
+  if (read_from == SentinelReadFrom::replica) option("read_from", "replica");
+  if (read_from == SentinelReadFrom::replica_preferred) option("read_from", "replica_preferred");
   if (recheck_interval != SentinelConfig{}.recheck_interval) {
     std::string d;
     append_duration(d, recheck_interval);

@@ -43,6 +43,9 @@ class AddressSource {
   // The connection got a READONLY error reply (it reached a replica): on its
   // executor.
   virtual void on_readonly(Connection&) {}
+  // The handshake found another role at `address` than it said: on the
+  // connection's executor, before the connection waits and asks again.
+  virtual void on_wrong_role(const NodeAddress& /*address*/) {}
 };
 
 namespace detail {

@@ -31,6 +31,9 @@ class SentinelList {
   // The order of a round: the last that answered first, then the rest as listed.
   std::vector<SentinelAddress> order() const;
   void answered(const SentinelAddress& a);
+  // The sentinel's answer proved wrong (the node's ROLE disagreed): it goes
+  // last in the next rounds until it answers again.
+  void distrust(const SentinelAddress& a);
   // Adds the sentinels a SENTINEL SENTINELS reply named that are not known yet.
   void learn(const std::vector<SentinelAddress>& found);
   const std::vector<SentinelAddress>& all() const noexcept { return list_; }
@@ -40,6 +43,7 @@ class SentinelList {
   std::vector<SentinelAddress> list_;
   std::size_t configured_;
   std::optional<SentinelAddress> last_;
+  std::optional<SentinelAddress> distrusted_;
 };
 
 // ---- replies ----
@@ -59,6 +63,10 @@ std::vector<NodeAddress> usable_replicas(const Reply& r);
 std::vector<SentinelAddress> read_sentinels(const Reply& r);
 // ROLE's first element: "master", "slave", "sentinel"; empty when the reply is not a ROLE reply.
 std::string read_role(const Reply& r);
+
+// A "+switch-master" message: "<name> <old-ip> <old-port> <new-ip> <new-port>";
+// the new primary when `name` matches.
+std::optional<NodeAddress> parse_switch_master(std::string_view payload, std::string_view name);
 
 // ---- a round ----
 
@@ -92,19 +100,23 @@ class Resolver {
   void on_unreachable(const SentinelAddress& s, std::string why);
   // After `answered`: the address. After the last sentinel: the error.
   Resolution result() const;
+  // A connection found another role at `a` than the one reported: the
+  // sentinel that named it goes last next time.
+  void wrong_role(const NodeAddress& a);
 
   const SentinelList& sentinels() const noexcept { return list_; }
-  ReadFrom target() const noexcept { return target_; }
+  SentinelReadFrom target() const noexcept { return target_; }
 
  private:
   void note(const SentinelAddress& s, std::string what);
 
   SentinelList list_;
   std::string name_;
-  ReadFrom target_;
+  SentinelReadFrom target_;
   std::function<std::size_t(std::size_t)> pick_;
   // This round.
   std::optional<NodeAddress> answer_;
+  std::optional<std::pair<SentinelAddress, NodeAddress>> last_answer_;  // who named what, last
   std::string failures_;
   bool any_answered_ = false;
   bool any_knew_primary_ = false;

@@ -32,7 +32,7 @@ namespace valkey {
 
 // Which server a connection made through the sentinels goes to.
 enum class SentinelRole : std::uint8_t { primary, replica };
-enum class ReadFrom : std::uint8_t { primary, replica_preferred, replica };
+enum class SentinelReadFrom : std::uint8_t { primary, replica_preferred, replica };
 
 struct SentinelAddress {
   std::string host;
@@ -55,7 +55,7 @@ struct SentinelConfig {
   // when none is up). read_from=replica_preferred: to a replica, else the
   // primary. Otherwise: the primary.
   SentinelRole role = SentinelRole::primary;
-  ReadFrom read_from = ReadFrom::primary;
+  SentinelReadFrom read_from = SentinelReadFrom::primary;
   // Asks the sentinels again this often even when no event said the primary
   // moved (an event connection that missed a +switch-master); 0: never.
   std::chrono::milliseconds recheck_interval{5000};
@@ -63,8 +63,8 @@ struct SentinelConfig {
   bool follow_events = true;
 
   // What the connections should reach, from role and read_from.
-  ReadFrom target() const noexcept {
-    if (role == SentinelRole::replica) return read_from == ReadFrom::replica_preferred ? read_from : ReadFrom::replica;
+  SentinelReadFrom target() const noexcept {
+    if (role == SentinelRole::replica) return read_from == SentinelReadFrom::replica_preferred ? read_from : SentinelReadFrom::replica;
     return read_from;
   }
 
