@@ -89,9 +89,28 @@ TEST_CASE("sentinel failover: SENTINEL FAILOVER while a loop writes; writes resu
     auto reply = sentinels.sentinel(0).command({"SENTINEL", "FAILOVER", "mymaster"});
     INFO(reply.to_string());
     const int port = new_primary(sentinels, old_port);
-    loop.wait_for_more(100, 15s);
-    INFO("ok " << loop.ok.load() << ", failed " << loop.failed.load());
     CHECK(port != old_port);
+    // The old primary keeps acknowledging writes until it is demoted; the
+    // client moves on the +switch-master event (or the next recheck), and
+    // from then on the counter grows on the new primary.
+    auto counter_at = [](int p) {
+      auto r = valkey::test::send_command(p, {"GET", "counter"});
+      return r.is_null() ? std::int64_t{0} : std::stoll(r.as_string());
+    };
+    const auto t0 = std::chrono::steady_clock::now();
+    valkey::test::wait_until("writes to land on the new primary", 10s, [&](std::string& state) {
+      const std::int64_t before = counter_at(port);
+      std::this_thread::sleep_for(50ms);
+      const std::int64_t after = counter_at(port);
+      state = "counter " + std::to_string(before) + " -> " + std::to_string(after) + ", loop ok " +
+              std::to_string(loop.ok.load()) + ", failed " + std::to_string(loop.failed.load());
+      return after > before;
+    }, 10ms);
+    WARN("writes on the new primary " << std::chrono::duration_cast<std::chrono::milliseconds>(
+                                              std::chrono::steady_clock::now() - t0).count()
+                                      << " ms after the sentinels named it; " << loop.failed.load()
+                                      << " INCRs failed during the switch");
+    loop.wait_for_more(100, 10s);
   }
   // The next write lands on the new primary, and the client's connections
   // verified it with ROLE.

@@ -27,6 +27,7 @@
 // submit() never run a request's on_complete() inside the call; a request they
 // finish completes from a handler posted to get_executor(). Only the read path
 // and the connection's own timers complete requests inline.
+#include <atomic>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -335,6 +336,8 @@ class Connection : public std::enable_shared_from_this<Connection>, private Mult
   // taken from the Config by create(); and the ROLE the handshake then checks.
   std::shared_ptr<AddressSource> address_source_;
   std::string expected_role_;
+  const std::atomic<std::uint64_t>* source_moves_ = nullptr;  // AddressSource::moves()
+  std::uint64_t moves_seen_ = 0;
 };
 
 }  // namespace valkey

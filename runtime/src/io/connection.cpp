@@ -99,6 +99,7 @@ std::shared_ptr<Connection> Connection::create(executor_type ex, Config config) 
   auto c = std::make_shared<Connection>(Private{}, std::move(ex), std::move(config));
   if (auto source = detail::source_of(c->config_)) {
     c->address_source_ = std::move(source);
+    c->source_moves_ = c->address_source_->moves();
     c->address_source_->attach(c);
   }
   return c;
@@ -168,6 +169,12 @@ void Connection::queued(RequestBase& r) {
   switch (state_) {
     case ConnectionState::ready:
       if (r.deadline != clock::time_point::max()) sync_deadline_timer();
+      if (source_moves_ && source_moves_->load(std::memory_order_relaxed) != moves_seen_) [[unlikely]] {
+        // The node moved since this connection asked where to go: `r` and
+        // the other queued requests go to the new one.
+        reset(make_error_code(errc::connection_lost));
+        break;
+      }
       maybe_write();
       break;
     case ConnectionState::idle:
@@ -339,6 +346,7 @@ void Connection::connect() {
     self->config_.port = address.port;
     self->config_.unix_path.clear();
     self->expected_role_ = std::move(address.role);
+    self->moves_seen_ = address.epoch;
     self->open_transport();
   });
 }

@@ -26,6 +26,8 @@ Config with_address(Config c, const std::string& host, std::uint16_t port) {
   return c;
 }
 
+bool same_node(const NodeAddress& a, const NodeAddress& b) { return a.host == b.host && a.port == b.port; }
+
 // A pause of `base` scaled by a random factor in [1, 2): several clients
 // that lost the same sentinel do not come back in step.
 std::chrono::milliseconds jittered(std::chrono::milliseconds base) {
@@ -245,6 +247,7 @@ void SentinelService::finish(Resolution r) {
   round_running_ = false;
   auto waiters = std::move(waiters_);
   waiters_.clear();
+  r.address.epoch = moves_.load();
   for (Waiter& w : waiters) {
     asio::post(w.ex, [done = std::move(w.done), r] { done(r.ec, r.address, r.why); });
   }
@@ -263,7 +266,7 @@ void SentinelService::on_resolved(const NodeAddress& a) {
     primary_ = a;
     return;
   }
-  if (a == primary_) return;
+  if (same_node(a, primary_)) return;
   verify_then_switch(a);
 }
 
@@ -282,10 +285,14 @@ void SentinelService::verify_then_switch(NodeAddress a) {
 void SentinelService::switch_to(const NodeAddress& primary) {
   const bool to_primary = config_.target() == SentinelReadFrom::primary;
   if (to_primary) {
-    if (primary == primary_) return;
+    if (same_node(primary, primary_)) return;
     primary_ = primary;
   }
   ++switches_;
+  // Busy connections notice at their next request (a sync client's driver
+  // may not run posted handlers while it reads replies itself); idle ones
+  // by the reset posted below.
+  moves_.fetch_add(1);
   std::vector<std::shared_ptr<Connection>> conns;
   {
     std::lock_guard lk(attached_mu_);

@@ -7,6 +7,7 @@
 // A Config carries its source along to every connection made from it or from
 // its copies (the sync Client's connections, leased connections for blocking
 // commands, WATCH connections, a Subscriber's): see detail::attach_source().
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -24,6 +25,8 @@ struct NodeAddress {
   std::uint16_t port = 0;
   // What ROLE must report there ("master", "slave"); empty: no check.
   std::string role;
+  // The source's moves() count when it gave this address.
+  std::uint64_t epoch = 0;
   friend bool operator==(const NodeAddress&, const NodeAddress&) = default;
   std::string to_string() const { return host + ":" + std::to_string(port); }
 };
@@ -38,6 +41,10 @@ class AddressSource {
   // Called on the connection's executor before each attempt. `done` must run
   // on that executor, never inside this call.
   virtual void resolve(const std::shared_ptr<Connection>& conn, Resolved done) = 0;
+  // A counter bumped whenever connections should leave the node they are on
+  // (a failover): a connection that resolved under an older count is reset
+  // before it writes the next request. nullptr: never.
+  virtual const std::atomic<std::uint64_t>* moves() const noexcept { return nullptr; }
   // A connection made from a Config carrying this source; any thread.
   virtual void attach(const std::shared_ptr<Connection>&) {}
   // The connection got a READONLY error reply (it reached a replica): on its

@@ -66,6 +66,7 @@ class SentinelService final : public AddressSource, public std::enable_shared_fr
   void attach(const std::shared_ptr<Connection>& conn) override;
   void on_readonly(Connection& conn) override;
   void on_wrong_role(const NodeAddress& address) override;
+  const std::atomic<std::uint64_t>* moves() const noexcept override { return &moves_; }
 
   // Counters, for tests.
   std::uint64_t rounds() const noexcept { return rounds_.load(); }
@@ -117,6 +118,7 @@ class SentinelService final : public AddressSource, public std::enable_shared_fr
 
   std::atomic<std::uint64_t> rounds_{0};
   std::atomic<std::uint64_t> switches_{0};
+  std::atomic<std::uint64_t> moves_{0};
 };
 
 }  // namespace valkey::sentinel
