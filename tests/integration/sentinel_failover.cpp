@@ -202,3 +202,39 @@ TEST_CASE("sentinel failover: an address a stale sentinel reports is rejected by
   for (const auto& l : lines) rejected |= l.find("ROLE reports slave") != std::string::npos;
   CHECK(rejected);
 }
+
+TEST_CASE("sentinel failover: replica reads move to another replica when the one in use dies", "[sentinel][slow]") {
+  ReplicatedSet set;
+  Sentinels sentinels(set);
+  valkey::Client writer{url_for(sentinels)};
+  valkey::Client reader{url_for(sentinels, "&role=replica")};
+  writer.set("k", "v");
+  writer.call({"WAIT", "2", "2000"});
+  CHECK(reader.get("k") == "v");
+  // The node this client's connection reached (each attempt asks anew).
+  const valkey::Reply port_reply = reader.call({"CONFIG", "GET", "port"});  // a map on RESP3
+  const int used = std::stoi(std::string((port_reply.is_map() ? port_reply.value(0) : port_reply[1]).as_string()));
+  const std::size_t dead = used == set.replica(0).port() ? 0 : 1;
+  REQUIRE(set.replica(dead).port() == used);
+  const int other = set.replica(1 - dead).port();
+  set.replica(dead).kill(SIGKILL);
+
+  // The reconnect asks the sentinels again; until they flag the dead replica
+  // an attempt may pick it and fail, and the next one asks again.
+  valkey::test::wait_until("a read on the other replica", 15s, [&](std::string& state) {
+    std::error_code ec;
+    valkey::Reply role = reader.call({"ROLE"}, ec);
+    if (ec) {
+      state = ec.message();
+      return false;
+    }
+    std::optional<std::string> v = reader.get("k", ec);
+    state = ec ? ec.message() : "read " + v.value_or("(nil)");
+    return !ec && v == "v" && role[0].as_string() == "slave";
+  }, 50ms);
+  // The new connection is on the surviving replica: it sees new writes.
+  writer.set("k2", "v2");
+  writer.call({"WAIT", "1", "2000"});
+  CHECK(reader.get("k2") == "v2");
+  CHECK(valkey::test::send_command(other, {"GET", "k2"}).as_string() == "v2");
+}
