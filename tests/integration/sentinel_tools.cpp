@@ -38,3 +38,21 @@ TEST_CASE("sentinel tools: the sentinel sample and the CLI find the primary thro
   CHECK(c.status == 0);
   CHECK(c.output.find("master") != std::string::npos);
 }
+
+TEST_CASE("sentinel tools: valkey-cpp-perf runs and verifies INCRs through a sentinel URL", "[sentinel][samples][slow]") {
+  const fs::path perf = program("perf/valkey-cpp-perf");
+  valkey::test::ReplicatedSet set;
+  valkey::test::Sentinels sentinels(set);
+  const std::string url = "valkey+sentinel://" + sentinels.addresses() + "/mymaster";
+  for (const char* mode : {"", " --sync"}) {
+    auto r = valkey::test::run_program(shell_quote(perf.string()) + " -u " + shell_quote(url) +
+                                           " -t incr -c 8 -n 2000 --verify --json" + mode,
+                                       60);
+    INFO(r.output);
+    CHECK(r.status == 0);
+    CHECK(r.output.find("\"ok\":true") != std::string::npos);
+  }
+  // The increments went to the primary.
+  const std::string stats = set.primary().command({"INFO", "commandstats"}).as_string();
+  CHECK(stats.find("cmdstat_incr:calls=") != std::string::npos);
+}
