@@ -60,6 +60,15 @@ TEST_CASE("sentinel client: resolves past a closed first sentinel, with separate
   CHECK(role_of(db) == "master");
   CHECK_THAT(db.config().to_string(), !ContainsSubstring("secret"));
 
+  SECTION("a SIGSTOPped sentinel after the closed one only costs its connect timeout") {
+    sentinels.sentinel(0).pause();
+    valkey::Client paused{"valkey+sentinel://:sentinel-secret@" + list +
+                          "/mymaster?node_password=node-secret&connect_timeout=500ms"};
+    CHECK(role_of(paused) == "master");
+    CHECK(paused.config().port == set.primary().port());
+    sentinels.sentinel(0).resume();
+  }
+
   SECTION("role=replica reads land on a replica") {
     valkey::Client replica{"valkey+sentinel://:sentinel-secret@" + list +
                            "/mymaster?role=replica&node_password=node-secret&connect_timeout=1s"};

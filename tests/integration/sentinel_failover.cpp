@@ -149,6 +149,7 @@ TEST_CASE("sentinel failover: kill -9 of the primary; writes resume and a subscr
   CHECK(port != old_port);
 
   // Writes resume (the first ones may still fail while the client moves).
+  const auto t0 = std::chrono::steady_clock::now();
   std::int64_t v = 0;
   valkey::test::wait_until("a write to succeed", 10s, [&](std::string& state) {
     std::error_code ec;
@@ -156,6 +157,9 @@ TEST_CASE("sentinel failover: kill -9 of the primary; writes resume and a subscr
     state = ec.message();
     return !ec;
   }, 50ms);
+  WARN("first write after every sentinel named the new primary: "
+       << std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0).count()
+       << " ms");
   CHECK(valkey::test::send_command(port, {"GET", "after"}).as_string() == std::to_string(v));
 
   // The subscriber moved too: a message published on the new primary arrives.
@@ -237,4 +241,34 @@ TEST_CASE("sentinel failover: replica reads move to another replica when the one
   writer.call({"WAIT", "1", "2000"});
   CHECK(reader.get("k2") == "v2");
   CHECK(valkey::test::send_command(other, {"GET", "k2"}).as_string() == "v2");
+}
+
+TEST_CASE("sentinel failover: a missed event (the subscribed sentinel stopped) is caught by the recheck",
+          "[sentinel][slow]") {
+  ReplicatedSet set;
+  Sentinels sentinels(set);
+  const int old_port = set.primary().port();
+  // Sentinel 0 answers first, so it carries the event subscription.
+  valkey::Client db{url_for(sentinels, "&connect_timeout=500ms")};
+  db.set("k", "v");
+  sentinels.sentinel(0).pause();
+  set.primary().kill(SIGKILL);
+  int port = old_port;
+  valkey::test::wait_until("the running sentinels to name a new primary", 30s, [&](std::string& state) {
+    port = sentinels.master_port(1);
+    state = "sentinel 1 names " + std::to_string(port);
+    return port != old_port && sentinels.master_port(2) == port;
+  }, 100ms);
+  const auto t0 = std::chrono::steady_clock::now();
+  valkey::test::wait_until("a write to succeed", 10s, [&](std::string& state) {
+    std::error_code ec;
+    db.set("k", "after", ec);
+    state = ec.message();
+    return !ec;
+  }, 50ms);
+  const auto took = std::chrono::steady_clock::now() - t0;
+  WARN("first write " << std::chrono::duration_cast<std::chrono::milliseconds>(took).count()
+                      << " ms after the running sentinels named the new primary");
+  CHECK(valkey::test::send_command(port, {"GET", "k"}).as_string() == "after");
+  sentinels.sentinel(0).resume();
 }

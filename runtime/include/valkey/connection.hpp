@@ -136,6 +136,9 @@ class Connection : public std::enable_shared_from_this<Connection>, private Mult
   // connection_lost, from a posted handler) and reconnects by the policy; for
   // tests and for routers that learned the node moved.
   void reset(std::error_code why = make_error_code(errc::connection_lost));
+  // A connection waiting to reconnect tries now, its backoff forgotten (an
+  // address source learned where to go). No effect in any other state.
+  void retry_now();
 
   // Queues `r`, encoding its commands with `encode(resp::Writer&)` into the
   // output buffer now (so the arguments need not outlive this call). Returns

@@ -529,6 +529,12 @@ void Connection::schedule_reconnect(bool user_call) {
   });
 }
 
+void Connection::retry_now() {
+  if (state_ != ConnectionState::reconnecting) return;
+  attempt_ = 0;
+  connect();  // a new generation: the pending backoff wait is ignored
+}
+
 void Connection::reset(std::error_code why) {
   if (state_ == ConnectionState::ready || state_ == ConnectionState::connecting ||
       state_ == ConnectionState::handshaking)

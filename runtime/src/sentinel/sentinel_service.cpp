@@ -302,6 +302,8 @@ void SentinelService::switch_to(const NodeAddress& primary) {
   for (auto& c : conns) {
     asio::post(c->get_executor(), [c, primary, to_primary] {
       const auto st = c->state();
+      // Waiting out a backoff after the old node vanished: go now.
+      if (st == ConnectionState::reconnecting) return c->retry_now();
       if (st != ConnectionState::ready && st != ConnectionState::handshaking) return;
       const bool at_primary = c->config().host == primary.host && c->config().port == primary.port;
       // Primary clients leave every other node; replica clients leave the
