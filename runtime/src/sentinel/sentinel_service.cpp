@@ -90,8 +90,10 @@ SentinelService::~SentinelService() {
 Config SentinelService::node_config(const NodeAddress& initial) const {
   Config c = node_;
   if (initial.host.empty()) {
+    // A placeholder that passes Config's checks; never connected to: the
+    // source supplies every attempt's address.
     c.host = config_.primary_name;
-    c.port = 0;
+    c.port = Config{}.port;
   } else {
     c.host = initial.host;
     c.port = initial.port;

@@ -51,7 +51,8 @@ class SentinelService final : public AddressSource, public std::enable_shared_fr
 
   // The node Config that carries this service: connections made from it
   // (and from its copies) ask it for their address. Its host and port are
-  // `initial`'s, or the primary's name and 0 when that is empty.
+  // `initial`'s, or the primary's name and the default port when that is
+  // empty (a placeholder: every attempt asks the source).
   Config node_config(const NodeAddress& initial = {}) const;
   // One resolution, waited for (never on the service's own thread).
   Resolution resolve_now();
