@@ -1,5 +1,7 @@
 #include <valkey/async_client.hpp>
 
+#include <valkey/sentinel/sentinel_service.hpp>
+
 namespace valkey {
 
 AsyncClient::AsyncClient(executor_type ex, Config config)
@@ -8,8 +10,24 @@ AsyncClient::AsyncClient(executor_type ex, Config config)
   asio::dispatch(conn_->get_executor(), [c = conn_] { c->start(); });
 }
 
+namespace {
+// The sentinel service runs on the client's executor.
+std::shared_ptr<sentinel::SentinelService> sentinel_for(const asio::any_io_executor& ex, SentinelConfig c) {
+  return sentinel::SentinelService::create(std::move(c), ex);
+}
+}  // namespace
+
 AsyncClient::AsyncClient(executor_type ex, std::string_view url)
-    : AsyncClient(std::move(ex), Config::from_url(url)) {}
+    : AsyncClient(SentinelConfig::is_sentinel_url(url) ? AsyncClient(ex, SentinelConfig::from_url(url))
+                                                       : AsyncClient(ex, Config::from_url(url))) {}
+
+AsyncClient::AsyncClient(executor_type ex, SentinelConfig config)
+    : AsyncClient(ex, Config{}, sentinel_for(ex, std::move(config))) {}
+
+AsyncClient::AsyncClient(executor_type ex, Config config, std::shared_ptr<sentinel::SentinelService> sentinel)
+    : AsyncClient(std::move(ex), sentinel ? sentinel->node_config() : std::move(config)) {
+  sentinel_ = std::move(sentinel);
+}
 
 AsyncClient::~AsyncClient() { close(); }
 
@@ -18,6 +36,7 @@ AsyncClient& AsyncClient::operator=(AsyncClient&& other) noexcept {
     close();
     conn_ = std::move(other.conn_);
     leases_ = std::move(other.leases_);
+    sentinel_ = std::move(other.sentinel_);
   }
   return *this;
 }
@@ -25,6 +44,7 @@ AsyncClient& AsyncClient::operator=(AsyncClient&& other) noexcept {
 void AsyncClient::close() {
   if (conn_) conn_->close();
   if (leases_) leases_->close();  // blocking calls in progress fail with connection_closed
+  if (sentinel_) sentinel_->shutdown();
 }
 
 std::shared_ptr<LeasePool> AsyncClient::leases() {

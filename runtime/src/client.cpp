@@ -1,6 +1,7 @@
 #include <valkey/client.hpp>
 
 #include <valkey/lease.hpp>
+#include <valkey/sentinel/sentinel_service.hpp>
 
 #include "sync/lane.hpp"
 
@@ -45,9 +46,32 @@ void SyncOpBase::on_complete(std::error_code ec) {
 
 // ------------------------------------------------------------------ client
 
-Client::Client(std::string_view url) : Client(Config::from_url(url)) {}
+Client::Client(std::string_view url) : Client(prepare(url)) {}
 
-Client::Client(Config config) : config_(std::move(config)) {
+Client::Client(Config config) : Client(Prepared{std::move(config), nullptr}) {}
+
+Client::Client(SentinelConfig config) : Client(prepare(std::move(config))) {}
+
+Client::Prepared Client::prepare(std::string_view url) {
+  if (SentinelConfig::is_sentinel_url(url)) return prepare(SentinelConfig::from_url(url));
+  return Prepared{Config::from_url(url), nullptr};
+}
+
+// The first resolution is waited for here, so that a client that cannot
+// reach the sentinels says so, with every sentinel and why, and the
+// configuration it hands out names the node it reached.
+Client::Prepared Client::prepare(SentinelConfig config) {
+  auto service = sentinel::SentinelService::create(std::move(config));
+  sentinel::Resolution first = service->resolve_now();
+  if (first.ec) {
+    service->shutdown();
+    throw Error(first.ec, "cannot connect through the sentinels: " + first.why, ErrorContext{{}, {}, {}});
+  }
+  Config node = service->node_config(first.address);
+  return Prepared{std::move(node), std::move(service)};
+}
+
+Client::Client(Prepared p) : config_(std::move(p.config)), sentinel_(std::move(p.sentinel)) {
   static_assert(kMaxLanes == 64, "Config::validate() checks max_connections against the same bound");
   config_.validate();
   lanes_[0] = std::make_unique<detail::SyncLane>(config_);
@@ -87,6 +111,7 @@ void Client::close() {
     leases = std::move(leases_);
   }
   if (leases) leases->close();  // blocking calls in progress fail with connection_closed
+  if (sentinel_) sentinel_->shutdown();
 }
 
 Connection::Stats Client::stats() const {

@@ -34,6 +34,10 @@ class Category final : public std::error_category {
       case errc::cross_slot: return "keys in different cluster slots";
       case errc::too_many_redirects: return "too many cluster redirections";
       case errc::cluster_down: return "cluster cannot serve the slot";
+      case errc::sentinel_unreachable: return "no sentinel answered";
+      case errc::sentinel_unknown_primary: return "the sentinels know no primary by that name";
+      case errc::no_replica: return "no replica available";
+      case errc::wrong_role: return "the server's role is not the one the sentinel reported";
     }
     return "unknown valkey error";
   }

@@ -3,6 +3,7 @@
 // reply, 2 usage, 3 connection or other client error.
 #include <cstdio>
 #include <cstdlib>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -18,7 +19,8 @@ namespace {
 void usage() {
   std::fprintf(stderr,
                "usage: valkey-cpp-cli [-u URL] [--resp2] [--json] COMMAND [ARG...]\n"
-               "  -u URL    server (default: $VALKEY_URL, else valkey://127.0.0.1:6379)\n"
+               "  -u URL    server (default: $VALKEY_URL, else valkey://127.0.0.1:6379); a\n"
+               "            valkey+sentinel:// URL finds the primary through the sentinels\n"
                "  --resp2   speak RESP2 instead of RESP3\n"
                "  --json    print the reply as JSON\n");
 }
@@ -50,10 +52,19 @@ int main(int argc, char** argv) {
   std::vector<std::string_view> args(argv + i, argv + argc);
 
   try {
-    valkey::Config config = valkey::Config::from_url(url);
-    if (resp2) config.protocol = valkey::Protocol::resp2;
-    config.reconnect.enabled = false;
-    valkey::Client db{config};
+    // A sentinel URL (valkey+sentinel://...) finds the node through the sentinels.
+    std::optional<valkey::Client> client;
+    if (valkey::SentinelConfig::is_sentinel_url(url)) {
+      valkey::SentinelConfig sc = valkey::SentinelConfig::from_url(url);
+      if (resp2) sc.node.protocol = valkey::Protocol::resp2;
+      client.emplace(std::move(sc));
+    } else {
+      valkey::Config config = valkey::Config::from_url(url);
+      if (resp2) config.protocol = valkey::Protocol::resp2;
+      config.reconnect.enabled = false;
+      client.emplace(config);
+    }
+    valkey::Client& db = *client;
     std::error_code ec;
     valkey::Diagnostics diag;
     valkey::Reply reply = db.call(args, ec, diag);

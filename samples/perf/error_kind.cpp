@@ -33,6 +33,10 @@ std::string_view errc_name(int value) noexcept {
     case errc::cross_slot: return "cross_slot";
     case errc::too_many_redirects: return "too_many_redirects";
     case errc::cluster_down: return "cluster_down";
+    case errc::sentinel_unreachable: return "sentinel_unreachable";
+    case errc::sentinel_unknown_primary: return "sentinel_unknown_primary";
+    case errc::no_replica: return "no_replica";
+    case errc::wrong_role: return "wrong_role";
   }
   return {};
 }

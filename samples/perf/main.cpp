@@ -43,11 +43,20 @@ int main(int argc, char** argv) {
 
   perf::RunResult run;
   try {
-    const valkey::Config config = valkey::Config::from_url(o.url);
-    std::vector<perf::CounterTally> tallies;
     std::unique_ptr<valkey::Client> control;
+    valkey::Config config;
+    if (valkey::SentinelConfig::is_sentinel_url(o.url)) {
+      // The control client's Config carries its sentinel resolver: the
+      // runners' clients, made from copies of it, find their node (and follow
+      // failovers) through it while it lives.
+      control = std::make_unique<valkey::Client>(valkey::SentinelConfig::from_url(o.url));
+      config = control->config();
+    } else {
+      config = valkey::Config::from_url(o.url);
+    }
+    std::vector<perf::CounterTally> tallies;
     if (o.verify) {
-      control = std::make_unique<valkey::Client>(config);
+      if (!control) control = std::make_unique<valkey::Client>(config);
       perf::reset_counters(*control, o.concurrency);
       tallies.resize(o.concurrency);
     }

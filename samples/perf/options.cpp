@@ -6,6 +6,7 @@
 #include <system_error>
 
 #include <valkey/config.hpp>
+#include <valkey/sentinel/sentinel_config.hpp>
 
 namespace perf {
 
@@ -22,7 +23,8 @@ std::string_view test_name(Test t) noexcept {
 std::string usage_text() {
   return "usage: valkey-cpp-perf [-u URL] [-t get,set,incr,mget] [-c CONCURRENCY] [--threads N] [-P PIPELINE]\n"
          "                       [-n REQUESTS | --seconds S] [-d VALUE_SIZE] [-r KEYSPACE] [--sync] [--verify] [--json]\n"
-         "  -u URL         server (default: $VALKEY_URL, else valkey://127.0.0.1:6379)\n"
+         "  -u URL         server (default: $VALKEY_URL, else valkey://127.0.0.1:6379), or a\n"
+         "                 valkey+sentinel:// URL: the primary found (and followed) through the sentinels\n"
          "  -t TESTS       comma-separated workloads, run one after the other (default: get,set)\n"
          "  -c N           concurrent requesters (default: 50)\n"
          "  --threads N    clients, each with its own I/O thread; requesters are spread over them (default: 1)\n"
@@ -108,7 +110,8 @@ ParseResult parse_options(std::span<const std::string_view> args, const char* de
       if (!v) return fail(name + " needs a value");
       if (name == "-u") {
         std::error_code ec;
-        valkey::Config::from_url(*v, ec);
+        if (valkey::SentinelConfig::is_sentinel_url(*v)) valkey::SentinelConfig::from_url(*v, ec);
+        else valkey::Config::from_url(*v, ec);
         if (ec) return fail("-u: invalid URL");  // the URL may hold a password: not echoed
         o.url = std::string(*v);
       } else if (name == "-t") {

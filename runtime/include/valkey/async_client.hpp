@@ -40,6 +40,7 @@
 #include <valkey/exec/executor.hpp>
 #include <valkey/lease_pool.hpp>
 #include <valkey/reply.hpp>
+#include <valkey/sentinel/sentinel_config.hpp>
 #include <valkey/view.hpp>
 
 #if __has_include(<valkey/commands.hpp>)
@@ -48,6 +49,10 @@
 #endif
 
 namespace valkey {
+
+namespace sentinel {
+class SentinelService;
+}
 
 class AsyncClient : public exec::Executor<AsyncClient>,
                     public BatchStarters<AsyncClient>
@@ -62,7 +67,14 @@ class AsyncClient : public exec::Executor<AsyncClient>,
   // Starts connecting right away; requests issued meanwhile wait for the
   // handshake. A first connection that fails fails them with its reason.
   AsyncClient(executor_type ex, Config config);
+  // `url` may be a sentinel URL (valkey+sentinel://...).
   AsyncClient(executor_type ex, std::string_view url);
+  // Through Valkey Sentinel (docs/sentinel.md): each connection attempt asks
+  // the sentinels for its node; the client follows the primary through
+  // failovers. Throws valkey::Error (invalid_argument) for an empty sentinel
+  // list or name; resolution failures (sentinel_unreachable,
+  // sentinel_unknown_primary, no_replica) fail the first requests.
+  AsyncClient(executor_type ex, SentinelConfig config);
   // Closes: pending requests complete with errc::connection_closed.
   ~AsyncClient();
   AsyncClient(AsyncClient&&) noexcept = default;
@@ -107,8 +119,11 @@ class AsyncClient : public exec::Executor<AsyncClient>,
   // The pool of dedicated connections for blocking commands (made on first use).
   std::shared_ptr<LeasePool> leases();
 
+  AsyncClient(executor_type ex, Config config, std::shared_ptr<sentinel::SentinelService> sentinel);
+
   std::shared_ptr<Connection> conn_;
   std::shared_ptr<LeasePool> leases_;
+  std::shared_ptr<sentinel::SentinelService> sentinel_;  // with a SentinelConfig
 };
 
 }  // namespace valkey

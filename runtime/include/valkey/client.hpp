@@ -61,6 +61,7 @@
 #include <valkey/exec/executor.hpp>
 #include <valkey/exec/sync.hpp>
 #include <valkey/reply.hpp>
+#include <valkey/sentinel/sentinel_config.hpp>
 #include <valkey/view.hpp>
 
 #if __has_include(<valkey/commands.hpp>)
@@ -73,6 +74,9 @@ namespace valkey {
 class SyncBlockingClient;
 namespace detail {
 class SyncLane;
+}
+namespace sentinel {
+class SentinelService;
 }
 
 class Client : public exec::Executor<Client>,
@@ -89,6 +93,14 @@ class Client : public exec::Executor<Client>,
   // the first connection fails. The message never holds the password.
   explicit Client(std::string_view url);
   explicit Client(Config config);
+  // Through Valkey Sentinel (a valkey+sentinel:// URL does the same; see
+  // docs/sentinel.md): every connection asks the sentinels for its node, and
+  // the client follows the primary through failovers. Throws valkey::Error
+  // for an invalid configuration (invalid_argument), or when no sentinel
+  // answers (sentinel_unreachable: the message lists each and why),
+  // none knows the primary (sentinel_unknown_primary), no replica is up
+  // (no_replica), or the first connection fails.
+  explicit Client(SentinelConfig config);
   // Closes the connection (pending calls fail with connection_closed) and
   // joins the internal thread.
   ~Client();
@@ -118,6 +130,14 @@ class Client : public exec::Executor<Client>,
   std::size_t connections() const noexcept;
 
  private:
+  struct Prepared {
+    Config config;
+    std::shared_ptr<sentinel::SentinelService> sentinel;
+  };
+  explicit Client(Prepared p);
+  static Prepared prepare(std::string_view url);
+  static Prepared prepare(SentinelConfig config);
+
   static constexpr std::size_t kMaxLanes = 64;
   // Blocking commands: on a leased dedicated connection.
   void run_leased(detail::SyncOpBase& op);
@@ -135,6 +155,7 @@ class Client : public exec::Executor<Client>,
   std::mutex lease_mu_;
   std::shared_ptr<SyncBlockingClient> leases_;  // created by the first blocking command
   bool leases_closed_ = false;
+  std::shared_ptr<sentinel::SentinelService> sentinel_;  // with a SentinelConfig
 };
 
 }  // namespace valkey

@@ -25,7 +25,8 @@
 
 namespace valkey {
 
-class Observer;  // valkey/observe/observer.hpp
+class Observer;       // valkey/observe/observer.hpp
+class AddressSource;  // valkey/sentinel/address_source.hpp
 
 enum class Protocol : std::uint8_t { resp3, resp2 };
 
@@ -137,6 +138,11 @@ struct Config {
   // first hook that throws is logged through `logger`, from the thread the
   // hook ran on (for a request hook, possibly the caller's).
   std::shared_ptr<Observer> observer;
+
+  // Where each connection attempt goes instead of host:port, asked before
+  // every attempt (valkey/sentinel/address_source.hpp). Set by the sentinel
+  // clients; null (the default): host:port.
+  std::shared_ptr<AddressSource> address_source;
 
   // Parses a URL (throws valkey::Error with errc::invalid_url).
   static Config from_url(std::string_view url);

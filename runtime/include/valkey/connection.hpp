@@ -27,6 +27,7 @@
 // submit() never run a request's on_complete() inside the call; a request they
 // finish completes from a handler posted to get_executor(). Only the read path
 // and the connection's own timers complete requests inline.
+#include <atomic>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -52,6 +53,7 @@
 
 namespace valkey {
 
+class AddressSource;
 namespace detail {
 class Transport;
 }
@@ -134,6 +136,9 @@ class Connection : public std::enable_shared_from_this<Connection>, private Mult
   // connection_lost, from a posted handler) and reconnects by the policy; for
   // tests and for routers that learned the node moved.
   void reset(std::error_code why = make_error_code(errc::connection_lost));
+  // A connection waiting to reconnect tries now, its backoff forgotten (an
+  // address source learned where to go). No effect in any other state.
+  void retry_now();
 
   // Queues `r`, encoding its commands with `encode(resp::Writer&)` into the
   // output buffer now (so the arguments need not outlive this call). Returns
@@ -250,6 +255,7 @@ class Connection : public std::enable_shared_from_this<Connection>, private Mult
 
   // Connect / handshake / reconnect.
   void connect();
+  void open_transport();
   void on_transport_ready(std::uint64_t gen, std::error_code ec);
   void send_handshake();
   void read_handshake();
@@ -330,6 +336,12 @@ class Connection : public std::enable_shared_from_this<Connection>, private Mult
   ConnectionObserver* observer_ = nullptr;
   clock::time_point connect_started_{};  // read only with Config::observer set
   mutable Stats stats_;
+  // Supplies the address of every attempt (sentinel/address_source.hpp),
+  // taken from the Config by create(); and the ROLE the handshake then checks.
+  std::shared_ptr<AddressSource> address_source_;
+  std::string expected_role_;
+  const std::atomic<std::uint64_t>* source_moves_ = nullptr;  // AddressSource::moves()
+  std::uint64_t moves_seen_ = 0;
 };
 
 }  // namespace valkey

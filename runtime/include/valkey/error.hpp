@@ -45,6 +45,12 @@ enum class errc {
   cross_slot,                  // keys in several slots for a command that cannot be split
   too_many_redirects,          // MOVED/ASK past ClusterConfig::max_redirects for one request
   cluster_down,                // the cluster cannot serve the slot (CLUSTERDOWN, no owner) within the budget
+
+  // Sentinel.
+  sentinel_unreachable,        // no sentinel answered (the connection's last_error() names each and why)
+  sentinel_unknown_primary,    // every sentinel that answered knows no primary by that name
+  no_replica,                  // replicas asked for, none is up
+  wrong_role,                  // ROLE differs from what the sentinel reported (stale or mid-failover)
 };
 
 const std::error_category& category() noexcept;

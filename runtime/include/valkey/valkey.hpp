@@ -19,4 +19,5 @@
 #include <valkey/sync_subscriber.hpp>
 #include <valkey/reply.hpp>
 #include <valkey/script.hpp>
+#include <valkey/sentinel/sentinel_config.hpp>
 #include <valkey/transaction.hpp>

@@ -56,6 +56,10 @@ bool is_connection_failure(std::error_code ec) noexcept {
     case errc::auth_failed:
     case errc::health_check_failed:
     case errc::tls_error:
+    case errc::sentinel_unreachable:
+    case errc::sentinel_unknown_primary:
+    case errc::no_replica:
+    case errc::wrong_role:
       return true;
     default:
       return false;

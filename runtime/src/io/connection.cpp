@@ -12,6 +12,8 @@
 #include <asio/io_context.hpp>
 #include <asio/strand.hpp>
 
+#include <valkey/sentinel/address_source.hpp>
+
 #include "detail/syscalls.hpp"
 #include "detail/transport.hpp"
 #include "io/handshake.hpp"
@@ -96,7 +98,13 @@ struct Connection::WriteHandler {
 
 std::shared_ptr<Connection> Connection::create(executor_type ex, Config config) {
   config.validate();  // every client, lease and cluster node connection comes through here
-  return std::make_shared<Connection>(Private{}, std::move(ex), std::move(config));
+  auto c = std::make_shared<Connection>(Private{}, std::move(ex), std::move(config));
+  if (const auto& source = detail::source_of(c->config_)) {
+    c->address_source_ = source;
+    c->source_moves_ = c->address_source_->moves();
+    c->address_source_->attach(c);
+  }
+  return c;
 }
 
 Connection::Connection(Private, executor_type ex, Config config)
@@ -126,6 +134,7 @@ void Connection::log(LogLevel level, const std::string& text) const {
 }
 
 void Connection::on_error_reply(std::string_view message) {
+  if (address_source_ && message.substr(0, 8) == "READONLY") address_source_->on_readonly(*this);
   if (observer_) observer_->on_error_reply(*this, message);
 }
 
@@ -162,6 +171,12 @@ void Connection::queued(RequestBase& r) {
   switch (state_) {
     case ConnectionState::ready:
       if (r.deadline != clock::time_point::max()) sync_deadline_timer();
+      if (source_moves_ && source_moves_->load(std::memory_order_relaxed) != moves_seen_) [[unlikely]] {
+        // The node moved since this connection asked where to go: `r` and
+        // the other queued requests go to the new one.
+        reset(make_error_code(errc::connection_lost));
+        break;
+      }
       maybe_write();
       break;
     case ConnectionState::idle:
@@ -319,9 +334,28 @@ void Connection::connect() {
   state_ = ConnectionState::connecting;
   ++gen_;
   last_error_.clear();
-  transport_ = std::make_shared<detail::Transport>(ex_, config_);
   if (config_.observer) connect_started_ = clock::now();
   arm_connect_timer();
+  if (!address_source_) return open_transport();
+  // Asked before every attempt: a reconnect never reuses the old address blindly.
+  address_source_->resolve(shared_from_this(), [self = shared_from_this(), gen = gen_](
+                                                   std::error_code ec, NodeAddress address, std::string why) {
+    if (gen != self->gen_ || self->state_ != ConnectionState::connecting) return;
+    if (ec) {
+      self->last_error_ = std::move(why);
+      return self->attempt_failed(ec, false);
+    }
+    self->config_.host = std::move(address.host);
+    self->config_.port = address.port;
+    self->config_.unix_path.clear();
+    self->expected_role_ = std::move(address.role);
+    self->moves_seen_ = address.epoch;
+    self->open_transport();
+  });
+}
+
+void Connection::open_transport() {
+  transport_ = std::make_shared<detail::Transport>(ex_, config_);
   if (config_.logger) log(LogLevel::debug, "connecting to " + config_.endpoint());
   transport_->async_connect([self = shared_from_this(), gen = gen_](std::error_code ec) {
     self->on_transport_ready(gen, ec);
@@ -348,7 +382,7 @@ void Connection::on_transport_ready(std::uint64_t gen, std::error_code ec) {
     return attempt_failed(ec, false);
   }
   state_ = ConnectionState::handshaking;
-  handshake_ = std::make_unique<io::Handshake>(config_);
+  handshake_ = std::make_unique<io::Handshake>(config_, expected_role_);
   start_read();
   send_handshake();
 }
@@ -380,6 +414,8 @@ void Connection::read_handshake() {
       return send_handshake();
     case io::Handshake::Status::failed:
       if (!handshake_->message().empty()) last_error_ = handshake_->message();
+      if (address_source_ && handshake_->error() == errc::wrong_role)
+        address_source_->on_wrong_role({config_.host, config_.port, expected_role_});
       return attempt_failed(handshake_->error(), false);
     case io::Handshake::Status::ready:
       return became_ready();
@@ -459,7 +495,8 @@ void Connection::attempt_failed(std::error_code ec, bool user_call) {
   // Never connected (a wrong address, password or certificate is the likely
   // cause) or a failure a retry will not fix: the waiting requests get the
   // reason now instead of hanging.
-  if (!ever_connected_ || is_configuration_error(ec)) {
+  // A wrong ROLE is the sentinels' view lagging a failover: worth the retry.
+  if ((!ever_connected_ && ec != errc::wrong_role) || is_configuration_error(ec)) {
     Multiplexer::Completions failed = mux_.fail_queued(ec);
     if (user_call) complete_later(std::move(failed));
     else failed.run();
@@ -497,6 +534,12 @@ void Connection::schedule_reconnect(bool user_call) {
     if (self->config_.observer) observe::reconnect_attempt(self->config_, self->attempt_, wait);
     self->connect();
   });
+}
+
+void Connection::retry_now() {
+  if (state_ != ConnectionState::reconnecting) return;
+  attempt_ = 0;
+  connect();  // a new generation: the pending backoff wait is ignored
 }
 
 void Connection::reset(std::error_code why) {

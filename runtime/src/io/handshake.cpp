@@ -75,6 +75,10 @@ Verdict judge_handshake(const std::vector<StepResult>& results) {
         v.ec = make_error_code(is_auth_refusal(r.error) ? errc::auth_failed : errc::handshake_failed);
         v.message = "SELECT refused: " + r.error;
         return v;
+      case StepKind::role:
+        v.ec = make_error_code(is_auth_refusal(r.error) ? errc::auth_failed : errc::handshake_failed);
+        v.message = "ROLE refused: " + r.error;
+        return v;
       default:
         v.ec = make_error_code(errc::handshake_failed);
         v.message = r.error;
@@ -86,7 +90,8 @@ Verdict judge_handshake(const std::vector<StepResult>& results) {
 
 // ------------------------------------------------------------ the machine
 
-Handshake::Handshake(const Config& config) : config_(config), parser_(config.limits) {
+Handshake::Handshake(const Config& config, std::string expected_role)
+    : config_(config), expected_role_(std::move(expected_role)), parser_(config.limits) {
   plan(config.protocol == Protocol::resp2);
 }
 
@@ -97,7 +102,11 @@ void Handshake::plan(bool resp2) {
   results_.clear();
   replies_ = 0;
   resp::Writer w(out);
-  for (const HandshakeCommand& c : plan_handshake(config_, resp2)) {
+  std::vector<HandshakeCommand> commands = plan_handshake(config_, resp2);
+  if (!expected_role_.empty()) commands.push_back({StepKind::role, {"ROLE"}});
+  role_.clear();
+  role_seen_ = false;
+  for (const HandshakeCommand& c : commands) {
     w.begin_command(c.args.size());
     for (const std::string& a : c.args) w.arg(std::string_view{a});
     results_.push_back({c.kind, false, {}});
@@ -111,6 +120,10 @@ void Handshake::on_node(const resp::Node& n) {
   if (n.depth == 0 && resp::is_error(n.type) && !r.failed) {
     r.failed = true;
     r.error.assign(n.value);
+  }
+  if (r.kind == StepKind::role && n.depth == 1 && !role_seen_) {
+    role_seen_ = true;
+    role_.assign(n.value);
   }
 }
 
@@ -155,6 +168,13 @@ void Handshake::judge() {
   if (v.ec) {
     error_ = v.ec;
     message_ = std::move(v.message);
+    status_ = Status::failed;
+    return;
+  }
+  if (!expected_role_.empty() && role_ != expected_role_) {
+    error_ = make_error_code(errc::wrong_role);
+    message_ = "ROLE reports " + (role_.empty() ? std::string("nothing") : role_) + " where the sentinel named a " +
+               expected_role_;
     status_ = Status::failed;
     return;
   }

@@ -22,7 +22,7 @@
 
 namespace valkey::io {
 
-enum class StepKind { hello, auth, setname, setinfo, select, other };
+enum class StepKind { hello, auth, setname, setinfo, select, role, other };
 
 struct HandshakeCommand {
   StepKind kind;
@@ -54,7 +54,10 @@ class Handshake final : private resp::Visitor {
   enum class Status { reading, send_fallback, ready, failed };
 
   // Plans RESP3 (HELLO first), or RESP2 when config.protocol asks for it.
-  explicit Handshake(const Config& config);
+  // expected_role ("master", "slave"; the address came from a sentinel):
+  // ROLE goes last, and a server reporting another role fails the handshake
+  // with errc::wrong_role.
+  explicit Handshake(const Config& config, std::string expected_role = {});
   Handshake(const Handshake&) = delete;
   Handshake& operator=(const Handshake&) = delete;
 
@@ -78,6 +81,9 @@ class Handshake final : private resp::Visitor {
   void on_message_end() override;
 
   const Config& config_;
+  std::string expected_role_;
+  std::string role_;          // ROLE's first element
+  bool role_seen_ = false;
   resp::Parser parser_;
   std::string resp3_bytes_;
   std::string resp2_bytes_;
