@@ -49,7 +49,7 @@ TEST_CASE("sync pubsub: receive what another client publishes, nullopt when noth
   CHECK(sub.subscriptions() == 0);
 }
 
-TEST_CASE("sync pubsub: consume until stop, from the callback and from another thread", "[pubsub][sync-subscriber]") {
+TEST_CASE("sync pubsub: consume until stop, from the callback and from another thread", "[pubsub][sync-subscriber][threads]") {
   ServerProcess server;
   valkey::Client publisher{server.url()};
   valkey::SyncSubscriber sub{server.url()};
