@@ -14,6 +14,7 @@
 
 #include <valkey/valkey.hpp>
 
+#include "observer_recorder.hpp"
 #include "support/sentinel.hpp"
 #include "support/valkey_test.hpp"
 #include "support/wait.hpp"
@@ -82,7 +83,10 @@ TEST_CASE("sentinel failover: SENTINEL FAILOVER while a loop writes; writes resu
   ReplicatedSet set;
   Sentinels sentinels(set);
   const int old_port = set.primary().port();
-  valkey::Client db{url_for(sentinels)};
+  auto config = valkey::SentinelConfig::from_url(url_for(sentinels));
+  auto observer = std::make_shared<valkey::test::RecordingObserver>();
+  config.node.observer = observer;
+  valkey::Client db{config};
   {
     IncrLoop loop(db);
     loop.wait_for_more(50, 10s);
@@ -118,6 +122,11 @@ TEST_CASE("sentinel failover: SENTINEL FAILOVER while a loop writes; writes resu
   const std::int64_t v = db.incr("counter");
   CHECK(valkey::test::send_command(port, {"GET", "counter"}).as_string() == std::to_string(v));
   CHECK(db.call({"ROLE"})[0].as_string() == "master");
+  // The observer saw the switch, naming the new primary.
+  bool reported = false;
+  for (const auto& e : observer->topology())
+    if (e.kind == valkey::TopologyEvent::Kind::failover && e.target.port == port) reported = true;
+  CHECK(reported);
 }
 
 TEST_CASE("sentinel failover: kill -9 of the primary; writes resume and a subscriber keeps receiving",

@@ -11,6 +11,7 @@
 
 #include <valkey/connection.hpp>
 #include <valkey/error.hpp>
+#include <valkey/observe/probe.hpp>
 #include <valkey/pubsub.hpp>
 #include <valkey/sentinel/query.hpp>
 
@@ -290,6 +291,9 @@ void SentinelService::switch_to(const NodeAddress& primary) {
     primary_ = primary;
   }
   ++switches_;
+  if (node_.observer) {
+    observe::topology_changed(node_, {TopologyEvent::Kind::failover, -1, {primary.host, primary.port, {}}, 0});
+  }
   // Busy connections notice at their next request (a sync client's driver
   // may not run posted handlers while it reads replies itself); idle ones
   // by the reset posted below.
