@@ -43,7 +43,7 @@ std::string role_of(valkey::Client& db) {
 }  // namespace
 
 TEST_CASE("sentinel client: resolves past a closed first sentinel, with separate passwords for sentinels and nodes",
-          "[sentinel][slow]") {
+          "[sentinel][slow][threads]") {
   ReplicatedSetOptions ro;
   ro.node.password = "node-secret";
   ReplicatedSet set(ro);

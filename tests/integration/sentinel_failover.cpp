@@ -79,7 +79,7 @@ struct IncrLoop {
 }  // namespace
 
 TEST_CASE("sentinel failover: SENTINEL FAILOVER while a loop writes; writes resume on the new primary",
-          "[sentinel][slow]") {
+          "[sentinel][slow][threads]") {
   ReplicatedSet set;
   Sentinels sentinels(set);
   const int old_port = set.primary().port();
@@ -130,7 +130,7 @@ TEST_CASE("sentinel failover: SENTINEL FAILOVER while a loop writes; writes resu
 }
 
 TEST_CASE("sentinel failover: kill -9 of the primary; writes resume and a subscriber keeps receiving",
-          "[sentinel][slow]") {
+          "[sentinel][slow][threads]") {
   ReplicatedSet set;
   Sentinels sentinels(set);
   const int old_port = set.primary().port();
@@ -184,7 +184,7 @@ TEST_CASE("sentinel failover: kill -9 of the primary; writes resume and a subscr
   ioc.run_for(50ms);
 }
 
-TEST_CASE("sentinel failover: an address a stale sentinel reports is rejected by the ROLE check", "[sentinel][slow]") {
+TEST_CASE("sentinel failover: an address a stale sentinel reports is rejected by the ROLE check", "[sentinel][slow][threads]") {
   ReplicatedSet set;
   Sentinels sentinels(set);
   // A sentinel of its own that names a replica as the primary of "mymaster".
@@ -216,7 +216,7 @@ TEST_CASE("sentinel failover: an address a stale sentinel reports is rejected by
   CHECK(rejected);
 }
 
-TEST_CASE("sentinel failover: replica reads move to another replica when the one in use dies", "[sentinel][slow]") {
+TEST_CASE("sentinel failover: replica reads move to another replica when the one in use dies", "[sentinel][slow][threads]") {
   ReplicatedSet set;
   Sentinels sentinels(set);
   valkey::Client writer{url_for(sentinels)};
@@ -253,7 +253,7 @@ TEST_CASE("sentinel failover: replica reads move to another replica when the one
 }
 
 TEST_CASE("sentinel failover: a missed event (the subscribed sentinel stopped) is caught by the recheck",
-          "[sentinel][slow]") {
+          "[sentinel][slow][threads]") {
   ReplicatedSet set;
   Sentinels sentinels(set);
   const int old_port = set.primary().port();
