@@ -6,35 +6,8 @@ namespace valkey::otel {
 
 std::string_view error_type_name(std::error_code ec) noexcept {
   if (ec.category() != valkey::category()) return "_OTHER";
-  switch (static_cast<errc>(ec.value())) {
-    case errc::protocol_error: return "protocol_error";
-    case errc::protocol_depth_exceeded: return "protocol_depth_exceeded";
-    case errc::protocol_bulk_too_large: return "protocol_bulk_too_large";
-    case errc::protocol_line_too_long: return "protocol_line_too_long";
-    case errc::protocol_aggregate_too_large: return "protocol_aggregate_too_large";
-    case errc::protocol_message_too_large: return "protocol_message_too_large";
-    case errc::unexpected_reply_type: return "unexpected_reply_type";
-    case errc::unexpected_null: return "unexpected_null";
-    case errc::invalid_number: return "invalid_number";
-    case errc::server_error: return "server_error";
-    case errc::exec_aborted: return "exec_aborted";
-    case errc::not_connected: return "not_connected";
-    case errc::connection_lost: return "connection_lost";
-    case errc::connection_closed: return "connection_closed";
-    case errc::timeout: return "timeout";
-    case errc::cancelled: return "cancelled";
-    case errc::queue_full: return "queue_full";
-    case errc::handshake_failed: return "handshake_failed";
-    case errc::auth_failed: return "auth_failed";
-    case errc::health_check_failed: return "health_check_failed";
-    case errc::invalid_url: return "invalid_url";
-    case errc::invalid_argument: return "invalid_argument";
-    case errc::tls_error: return "tls_error";
-    case errc::cross_slot: return "cross_slot";
-    case errc::too_many_redirects: return "too_many_redirects";
-    case errc::cluster_down: return "cluster_down";
-  }
-  return "_OTHER";
+  const std::string_view name = valkey::name_of(static_cast<errc>(ec.value()));
+  return name.empty() ? std::string_view("_OTHER") : name;
 }
 
 }  // namespace valkey::otel

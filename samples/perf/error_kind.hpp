@@ -9,10 +9,6 @@
 
 namespace perf {
 
-// The enumerator's name of a valkey::errc value ("timeout"); empty for a
-// value that is not one.
-std::string_view errc_name(int value) noexcept;
-
 // Writes the kind of `ec` into `out` (replacing its contents; a reused
 // string keeps its capacity, so steady-state errors do not allocate).
 // `server_prefix` is the first word of the server's message for

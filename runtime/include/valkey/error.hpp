@@ -55,6 +55,11 @@ enum class errc {
 
 const std::error_category& category() noexcept;
 
+// The enumerator's name ("timeout", "connection_lost"): a stable,
+// low-cardinality label for metrics and logs. Empty for a value that is not
+// an enumerator.
+std::string_view name_of(errc e) noexcept;
+
 inline std::error_code make_error_code(errc e) noexcept {
   return {static_cast<int>(e), category()};
 }
