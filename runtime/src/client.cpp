@@ -73,6 +73,8 @@ Client::Prepared Client::prepare(SentinelConfig config) {
 
 Client::Client(Prepared p) : config_(std::move(p.config)), sentinel_(std::move(p.sentinel)) {
   static_assert(kMaxLanes == 64, "Config::validate() checks max_connections against the same bound");
+  // Connection::create validates too, but only after the lane opened its
+  // eventfd and thread: refuse a bad Config before any of that.
   config_.validate();
   lanes_[0] = std::make_unique<detail::SyncLane>(config_);
   lane_count_.store(1, std::memory_order_release);

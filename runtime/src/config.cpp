@@ -4,47 +4,17 @@
 
 #include <charconv>
 
+#include "detail/url_text.hpp"
+
 namespace valkey {
 namespace {
 
-int hex_value(char c) noexcept {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
+using detail::append_duration;
+using detail::fail_url;
+using detail::percent_decode;
 
-// %XX decoding (user, password, paths, option values).
-bool percent_decode(std::string_view in, std::string& out) {
-  out.clear();
-  for (std::size_t i = 0; i < in.size(); ++i) {
-    if (in[i] != '%') {
-      out.push_back(in[i]);
-      continue;
-    }
-    if (i + 2 >= in.size()) return false;
-    int hi = hex_value(in[i + 1]), lo = hex_value(in[i + 2]);
-    if (hi < 0 || lo < 0) return false;
-    out.push_back(static_cast<char>(hi * 16 + lo));
-    i += 2;
-  }
-  return true;
-}
-
-void percent_encode(std::string_view in, std::string& out) {
-  static constexpr char digits[] = "0123456789ABCDEF";
-  for (unsigned char c : in) {
-    bool plain = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                 c == '-' || c == '.' || c == '_' || c == '~' || c == '/';
-    if (plain) {
-      out.push_back(static_cast<char>(c));
-    } else {
-      out.push_back('%');
-      out.push_back(digits[c >> 4]);
-      out.push_back(digits[c & 15]);
-    }
-  }
-}
+// User names and paths keep their slashes.
+void percent_encode(std::string_view in, std::string& out) { detail::percent_encode(in, out, "/"); }
 
 template <class Int>
 bool parse_int(std::string_view s, Int& out) noexcept {
@@ -59,32 +29,26 @@ bool parse_bool(std::string_view s, bool& out) noexcept {
   return false;
 }
 
-// The error carries what was wrong, never the URL itself (it may hold a password).
-std::error_code fail(std::string& why, std::string message) {
-  why = std::move(message);
-  return make_error_code(errc::invalid_url);
-}
-
 std::error_code apply_option(Config& c, std::string_view key, std::string_view raw,
                              std::string& why) {
   std::string value;
-  if (!percent_decode(raw, value)) return fail(why, "bad percent-encoding in option " + std::string(key));
+  if (!percent_decode(raw, value)) return fail_url(why, "bad percent-encoding in option " + std::string(key));
   auto duration = [&](std::chrono::milliseconds& d) -> std::error_code {
-    if (!parse_duration(value, d)) return fail(why, "option " + std::string(key) + " wants a duration like 500ms or 5s");
+    if (!parse_duration(value, d)) return fail_url(why, "option " + std::string(key) + " wants a duration like 500ms or 5s");
     return {};
   };
   auto boolean = [&](bool& b) -> std::error_code {
-    if (!parse_bool(value, b)) return fail(why, "option " + std::string(key) + " wants true or false");
+    if (!parse_bool(value, b)) return fail_url(why, "option " + std::string(key) + " wants true or false");
     return {};
   };
   if (key == "db" || key == "database") {
-    if (!parse_int(value, c.database) || c.database < 0) return fail(why, "db must be a non-negative integer");
+    if (!parse_int(value, c.database) || c.database < 0) return fail_url(why, "db must be a non-negative integer");
   } else if (key == "client_name" || key == "name" || key == "clientname") {
     c.client_name = value;
   } else if (key == "protocol") {
     if (value == "resp3" || value == "3") c.protocol = Protocol::resp3;
     else if (value == "resp2" || value == "2") c.protocol = Protocol::resp2;
-    else return fail(why, "protocol must be resp3 or resp2");
+    else return fail_url(why, "protocol must be resp3 or resp2");
   } else if (key == "connect_timeout") {
     return duration(c.connect_timeout);
   } else if (key == "request_timeout" || key == "timeout") {
@@ -108,14 +72,14 @@ std::error_code apply_option(Config& c, std::string_view key, std::string_view r
   } else if (key == "user" || key == "username") {
     c.user = value;
   } else {
-    return fail(why, "unknown option " + std::string(key));
+    return fail_url(why, "unknown option " + std::string(key));
   }
   return {};
 }
 
 std::error_code parse(std::string_view url, Config& c, std::string& why) {
   auto scheme_end = url.find("://");
-  if (scheme_end == std::string_view::npos) return fail(why, "missing scheme (valkey://, valkeys://, unix://)");
+  if (scheme_end == std::string_view::npos) return fail_url(why, "missing scheme (valkey://, valkeys://, unix://)");
   std::string_view scheme = url.substr(0, scheme_end);
   std::string_view rest = url.substr(scheme_end + 3);
   bool is_unix = false;
@@ -126,7 +90,7 @@ std::error_code parse(std::string_view url, Config& c, std::string& why) {
   } else if (scheme == "unix" || scheme == "valkey+unix" || scheme == "redis+unix") {
     is_unix = true;
   } else {
-    return fail(why, "unsupported scheme " + std::string(scheme));
+    return fail_url(why, "unsupported scheme " + std::string(scheme));
   }
 
   std::string_view query;
@@ -169,9 +133,9 @@ std::error_code parse(std::string_view url, Config& c, std::string& why) {
       pass = userinfo.substr(colon + 1);
       has_pass = true;
     }
-    if (!percent_decode(user, c.user)) return fail(why, "bad percent-encoding in user");
+    if (!percent_decode(user, c.user)) return fail_url(why, "bad percent-encoding in user");
     if (has_pass) {
-      if (!percent_decode(pass, c.password)) return fail(why, "bad percent-encoding in password");
+      if (!percent_decode(pass, c.password)) return fail_url(why, "bad percent-encoding in password");
     } else if (!c.user.empty()) {
       // "valkey://secret@host": a lone userinfo is a password (redis-cli, redis-py).
       c.password = std::move(c.user);
@@ -180,18 +144,18 @@ std::error_code parse(std::string_view url, Config& c, std::string& why) {
   }
 
   if (is_unix) {
-    if (!authority.empty()) return fail(why, "unix URL wants unix:///path/to/socket");
+    if (!authority.empty()) return fail_url(why, "unix URL wants unix:///path/to/socket");
     if (!percent_decode(path, c.unix_path) || c.unix_path.empty() || c.unix_path[0] != '/')
-      return fail(why, "unix URL wants an absolute socket path");
+      return fail_url(why, "unix URL wants an absolute socket path");
   } else {
     std::string_view host = authority, port;
     if (!host.empty() && host.front() == '[') {
       auto close = host.find(']');
-      if (close == std::string_view::npos) return fail(why, "unterminated IPv6 address");
+      if (close == std::string_view::npos) return fail_url(why, "unterminated IPv6 address");
       port = host.substr(close + 1);
       host = host.substr(1, close - 1);
       if (!port.empty()) {
-        if (port.front() != ':') return fail(why, "junk after IPv6 address");
+        if (port.front() != ':') return fail_url(why, "junk after IPv6 address");
         port.remove_prefix(1);
       }
     } else if (auto colon = host.rfind(':'); colon != std::string_view::npos) {
@@ -201,13 +165,13 @@ std::error_code parse(std::string_view url, Config& c, std::string& why) {
     if (!host.empty()) c.host = std::string(host);
     if (!port.empty()) {
       unsigned p = 0;
-      if (!parse_int(port, p) || p == 0 || p > 65535) return fail(why, "port must be 1-65535");
+      if (!parse_int(port, p) || p == 0 || p > 65535) return fail_url(why, "port must be 1-65535");
       c.port = static_cast<std::uint16_t>(p);
     }
     if (!path.empty() && path != "/") {
       std::string_view db = path.substr(1);
       if (!db.empty() && db.back() == '/') db.remove_suffix(1);
-      if (!parse_int(db, c.database) || c.database < 0) return fail(why, "path must be /<database number>");
+      if (!parse_int(db, c.database) || c.database < 0) return fail_url(why, "path must be /<database number>");
     }
   }
 
@@ -222,15 +186,10 @@ std::error_code parse(std::string_view url, Config& c, std::string& why) {
     if (auto ec = apply_option(c, key, value, why)) return ec;
   }
   if (!c.tls.enabled && (!c.tls.ca_file.empty() || !c.tls.cert_file.empty()))
-    return fail(why, "TLS options need a valkeys:// or rediss:// URL");
+    return fail_url(why, "TLS options need a valkeys:// or rediss:// URL");
   if (c.tls.cert_file.empty() != c.tls.key_file.empty())
-    return fail(why, "cert_file and key_file go together");
+    return fail_url(why, "cert_file and key_file go together");
   return {};
-}
-
-void append_duration(std::string& out, std::chrono::milliseconds d) {
-  out += std::to_string(d.count());
-  out += "ms";
 }
 
 }  // namespace

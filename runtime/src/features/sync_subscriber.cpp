@@ -21,7 +21,7 @@ SyncSubscriber::SyncSubscriber(std::string_view url, std::size_t capacity)
     : SyncSubscriber(Config::from_url(url), capacity) {}
 
 SyncSubscriber::SyncSubscriber(Config config, std::size_t capacity)
-    : sub_(ioc_.get_executor(), (config.validate(), std::move(config)), capacity), capacity_(capacity) {
+    : sub_(ioc_.get_executor(), std::move(config), capacity), capacity_(capacity) {
   sub_.on_message([this](const Message& m) {
     if (capacity_ != 0 && queue_.size() >= capacity_) {
       ++dropped_;

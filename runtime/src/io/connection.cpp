@@ -99,7 +99,7 @@ struct Connection::WriteHandler {
 std::shared_ptr<Connection> Connection::create(executor_type ex, Config config) {
   config.validate();  // every client, lease and cluster node connection comes through here
   auto c = std::make_shared<Connection>(Private{}, std::move(ex), std::move(config));
-  if (const auto& source = detail::source_of(c->config_)) {
+  if (const auto& source = c->config_.address_source) {
     c->address_source_ = source;
     c->source_moves_ = c->address_source_->moves();
     c->address_source_->attach(c);

@@ -8,51 +8,15 @@
 
 #include <valkey/error.hpp>
 
+#include "detail/url_text.hpp"
+
 namespace valkey {
 namespace {
 
-int hex_value(char c) noexcept {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-bool percent_decode(std::string_view in, std::string& out) {
-  out.clear();
-  for (std::size_t i = 0; i < in.size(); ++i) {
-    if (in[i] != '%') {
-      out.push_back(in[i]);
-      continue;
-    }
-    if (i + 2 >= in.size()) return false;
-    const int hi = hex_value(in[i + 1]), lo = hex_value(in[i + 2]);
-    if (hi < 0 || lo < 0) return false;
-    out.push_back(static_cast<char>(hi * 16 + lo));
-    i += 2;
-  }
-  return true;
-}
-
-void percent_encode(std::string_view in, std::string& out) {
-  static constexpr char digits[] = "0123456789ABCDEF";
-  for (unsigned char c : in) {
-    const bool plain = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
-                       c == '.' || c == '_' || c == '~';
-    if (plain) {
-      out.push_back(static_cast<char>(c));
-    } else {
-      out.push_back('%');
-      out.push_back(digits[c >> 4]);
-      out.push_back(digits[c & 15]);
-    }
-  }
-}
-
-std::error_code fail(std::string& why, std::string message) {
-  why = std::move(message);
-  return make_error_code(errc::invalid_url);
-}
+using detail::append_duration;
+using detail::fail_url;
+using detail::percent_decode;
+using detail::percent_encode;
 
 struct Scheme {
   std::string_view name;
@@ -74,24 +38,24 @@ std::error_code parse_sentinel(std::string_view entry, SentinelAddress& out, std
   std::string_view host = entry, port;
   if (!host.empty() && host.front() == '[') {
     const auto close = host.find(']');
-    if (close == std::string_view::npos) return fail(why, "unterminated IPv6 address in the sentinel list");
+    if (close == std::string_view::npos) return fail_url(why, "unterminated IPv6 address in the sentinel list");
     port = host.substr(close + 1);
     host = host.substr(1, close - 1);
     if (!port.empty()) {
-      if (port.front() != ':') return fail(why, "junk after an IPv6 address in the sentinel list");
+      if (port.front() != ':') return fail_url(why, "junk after an IPv6 address in the sentinel list");
       port.remove_prefix(1);
     }
   } else if (const auto colon = host.rfind(':'); colon != std::string_view::npos) {
     port = host.substr(colon + 1);
     host = host.substr(0, colon);
   }
-  if (host.empty()) return fail(why, "a sentinel without a host");
+  if (host.empty()) return fail_url(why, "a sentinel without a host");
   out.host = std::string(host);
   if (!port.empty()) {
     unsigned p = 0;
     const auto r = std::from_chars(port.data(), port.data() + port.size(), p);
     if (r.ec != std::errc{} || r.ptr != port.data() + port.size() || p == 0 || p > 65535)
-      return fail(why, "a sentinel's port must be 1-65535");
+      return fail_url(why, "a sentinel's port must be 1-65535");
     out.port = static_cast<std::uint16_t>(p);
   }
   return {};
@@ -110,19 +74,19 @@ std::error_code apply_sentinel_option(SentinelConfig& c, std::string_view key, c
   if (key == "role") {
     if (value == "primary" || value == "master") c.role = SentinelRole::primary;
     else if (value == "replica" || value == "slave") c.role = SentinelRole::replica;
-    else return fail(why, "role must be primary or replica");
+    else return fail_url(why, "role must be primary or replica");
   } else if (key == "read_from") {
     if (value == "primary") c.read_from = SentinelReadFrom::primary;
     else if (value == "replica_preferred") c.read_from = SentinelReadFrom::replica_preferred;
     else if (value == "replica") c.read_from = SentinelReadFrom::replica;
-    else return fail(why, "read_from must be primary, replica_preferred or replica");
+    else return fail_url(why, "read_from must be primary, replica_preferred or replica");
   } else if (key == "recheck_interval") {
     if (!parse_duration(value, c.recheck_interval))
-      return fail(why, "option recheck_interval wants a duration like 500ms or 5s");
+      return fail_url(why, "option recheck_interval wants a duration like 500ms or 5s");
   } else if (key == "follow_events") {
     if (value == "true" || value == "1" || value == "yes" || value == "on") c.follow_events = true;
     else if (value == "false" || value == "0" || value == "no" || value == "off") c.follow_events = false;
-    else return fail(why, "option follow_events wants true or false");
+    else return fail_url(why, "option follow_events wants true or false");
   } else if (key == "sentinel_user") {
     s.sentinel_user = value;
   } else if (key == "sentinel_password") {
@@ -139,7 +103,7 @@ std::error_code apply_sentinel_option(SentinelConfig& c, std::string_view key, c
 
 std::error_code parse(std::string_view url, SentinelConfig& c, std::string& why) {
   const Scheme* scheme = scheme_of(url);
-  if (!scheme) return fail(why, "a sentinel URL starts with valkey+sentinel://, valkeys+sentinel:// or redis+sentinel://");
+  if (!scheme) return fail_url(why, "a sentinel URL starts with valkey+sentinel://, valkeys+sentinel:// or redis+sentinel://");
   std::string_view rest = url.substr(scheme->name.size() + 3);
   std::string_view query;
   if (const auto q = rest.find('?'); q != std::string_view::npos) {
@@ -165,8 +129,8 @@ std::error_code parse(std::string_view url, SentinelConfig& c, std::string& why)
       p = userinfo.substr(colon + 1);
       has_password = true;
     }
-    if (!percent_decode(u, user)) return fail(why, "bad percent-encoding in user");
-    if (has_password && !percent_decode(p, password)) return fail(why, "bad percent-encoding in password");
+    if (!percent_decode(u, user)) return fail_url(why, "bad percent-encoding in user");
+    if (has_password && !percent_decode(p, password)) return fail_url(why, "bad percent-encoding in password");
     if (!has_password && !user.empty()) {  // a lone userinfo is a password, as in plain URLs
       password = std::move(user);
       user.clear();
@@ -181,9 +145,9 @@ std::error_code parse(std::string_view url, SentinelConfig& c, std::string& why)
     c.sentinels.push_back(std::move(a));
     if (comma == std::string_view::npos) break;
     authority.remove_prefix(comma + 1);
-    if (authority.empty()) return fail(why, "a trailing comma in the sentinel list");
+    if (authority.empty()) return fail_url(why, "a trailing comma in the sentinel list");
   }
-  if (c.sentinels.empty()) return fail(why, "no sentinel in the URL");
+  if (c.sentinels.empty()) return fail_url(why, "no sentinel in the URL");
 
   std::string_view name = path, db;
   if (const auto slash = path.find('/'); slash != std::string_view::npos) {
@@ -191,8 +155,8 @@ std::error_code parse(std::string_view url, SentinelConfig& c, std::string& why)
     db = path.substr(slash + 1);
     if (!db.empty() && db.back() == '/') db.remove_suffix(1);
   }
-  if (!percent_decode(name, c.primary_name)) return fail(why, "bad percent-encoding in the primary name");
-  if (c.primary_name.empty()) return fail(why, "the URL names no primary (.../primary_name)");
+  if (!percent_decode(name, c.primary_name)) return fail_url(why, "bad percent-encoding in the primary name");
+  if (c.primary_name.empty()) return fail_url(why, "the URL names no primary (.../primary_name)");
 
   Split s;
   while (!query.empty()) {
@@ -204,7 +168,7 @@ std::error_code parse(std::string_view url, SentinelConfig& c, std::string& why)
     const std::string_view key = pair.substr(0, eq);
     const std::string_view raw = eq == std::string_view::npos ? std::string_view{} : pair.substr(eq + 1);
     std::string value;
-    if (!percent_decode(raw, value)) return fail(why, "bad percent-encoding in option " + std::string(key));
+    if (!percent_decode(raw, value)) return fail_url(why, "bad percent-encoding in option " + std::string(key));
     bool handled = false;
     if (auto ec = apply_sentinel_option(c, key, value, s, handled, why)) return ec;
     if (handled) continue;
@@ -229,7 +193,7 @@ std::error_code parse(std::string_view url, SentinelConfig& c, std::string& why)
     c.node = Config::from_url(node_url);
     c.sentinel = Config::from_url(s.sentinel_query.empty() ? base : base + "?" + s.sentinel_query);
   } catch (const Error& e) {
-    return fail(why, e.what());
+    return fail_url(why, e.what());
   }
   // A user given as ?user= reaches the node only; the userinfo reaches both.
   if (!user.empty() || c.node.user.empty()) c.node.user = user;
@@ -243,7 +207,6 @@ std::error_code parse(std::string_view url, SentinelConfig& c, std::string& why)
   return {};
 }
 
-void append_duration(std::string& out, std::chrono::milliseconds d) { out += std::to_string(d.count()) + "ms"; }
 
 }  // namespace
 

@@ -99,7 +99,7 @@ Config SentinelService::node_config(const NodeAddress& initial) const {
     c.port = initial.port;
   }
   c.unix_path.clear();
-  detail::attach_source(c, std::const_pointer_cast<SentinelService>(shared_from_this()));
+  c.address_source = std::const_pointer_cast<SentinelService>(shared_from_this());
   return c;
 }
 

@@ -56,13 +56,4 @@ class AddressSource {
   virtual void on_wrong_role(const NodeAddress& /*address*/) {}
 };
 
-namespace detail {
-
-// Config::address_source carries the source to every connection made from
-// the Config or its copies.
-inline void attach_source(Config& c, std::shared_ptr<AddressSource> source) { c.address_source = std::move(source); }
-
-inline const std::shared_ptr<AddressSource>& source_of(const Config& c) noexcept { return c.address_source; }
-
-}  // namespace detail
 }  // namespace valkey
