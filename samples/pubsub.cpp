@@ -1,5 +1,7 @@
-// Pub/sub: a Subscriber receives what a publisher sends; subscriptions
-// survive reconnects (events tell you when they were restored).
+// Pub/sub: a Subscriber receives what a publisher sends, on a channel, a
+// pattern and a sharded channel (SSUBSCRIBE/SPUBLISH: in a cluster these stay
+// within the shard that owns the channel's slot); subscriptions survive
+// reconnects (events tell you when they were restored).
 #include <chrono>
 #include <cstdio>
 #include <string>
@@ -21,14 +23,19 @@ int main() {
   });
   int received = 0;
   asio::co_spawn(ioc, [&]() -> asio::awaitable<void> {
-    std::vector<std::string> channels{"sample:news"}, patterns{"sample:weather.*"};
+    std::vector<std::string> channels{"sample:news"}, patterns{"sample:weather.*"}, shard{"sample:orders{eu}"};
     co_await sub.subscribe(channels, asio::use_awaitable);
     co_await sub.psubscribe(patterns, asio::use_awaitable);
+    co_await sub.ssubscribe(shard, asio::use_awaitable);
     co_await c.publish("sample:news", "hello", asio::use_awaitable);
     co_await c.publish("sample:weather.rome", "sunny", asio::use_awaitable);
-    for (; received < 2; ++received) {
+    co_await c.spublish("sample:orders{eu}", "order 17", asio::use_awaitable);
+    for (; received < 3; ++received) {
       valkey::Message m = co_await sub.receive(asio::use_awaitable);
-      std::printf("%s %s: %s\n", m.kind == valkey::Message::Kind::pmessage ? "pmessage" : "message",
+      const char* kind = m.kind == valkey::Message::Kind::pmessage   ? "pmessage"
+                         : m.kind == valkey::Message::Kind::smessage ? "smessage"
+                                                                     : "message";
+      std::printf("%s %s: %s\n", kind,
                   m.channel.c_str(), m.payload.c_str());
     }
     sub.close();
@@ -46,10 +53,10 @@ int main() {
       c.close();
     }
   });
-  while (received < 2 && ioc.run_one()) {}
+  while (received < 3 && ioc.run_one()) {}
   guard.cancel();
   sub.close();
   c.close();
   ioc.run();
-  return received == 2 ? 0 : 1;
+  return received == 3 ? 0 : 1;
 }

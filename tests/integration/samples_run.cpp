@@ -10,6 +10,7 @@
 
 #include "support/program_run.hpp"
 #include "support/server_process.hpp"
+#include "support/server_version.hpp"
 
 using valkey::test::ServerProcess;
 namespace fs = std::filesystem;
@@ -33,7 +34,22 @@ fs::path binary(const std::string& relative) {
 
 TEST_CASE("samples: each sample runs against a fixture server", "[samples]") {
   ServerProcess server;
-  for (const char* name : {"coroutines", "pipeline", "transaction", "pubsub", "scripting", "streams", "geo"}) {
+  for (const char* name : {"quickstart", "strings", "hashes", "lists", "sets", "sorted_sets", "bitmaps", "hyperloglog",
+                           "coroutines", "pipeline", "transaction", "pubsub", "scripting", "streams", "geo"}) {
+    DYNAMIC_SECTION(name) {
+      fs::path exe = binary(name);
+      Run r = run("VALKEY_URL=" + shell_quote(server.url()) + " " + shell_quote(exe.string()));
+      INFO(r.output);
+      CHECK(r.status == 0);
+      CHECK_FALSE(r.output.empty());
+    }
+  }
+}
+
+TEST_CASE("samples: Valkey 9 features (hash-field TTL, BYPOLYGON)", "[samples]") {
+  valkey::test::require_server(valkey::test::valkey_at_least<9, 0>, "HEXPIRE, HSETEX and BYPOLYGON are new in Valkey 9.0");
+  ServerProcess server;
+  for (const char* name : {"hash_field_ttl", "geo_polygon"}) {
     DYNAMIC_SECTION(name) {
       fs::path exe = binary(name);
       Run r = run("VALKEY_URL=" + shell_quote(server.url()) + " " + shell_quote(exe.string()));
