@@ -118,6 +118,13 @@ class OtelObserver final : public Observer {
                                                 "Reads answered by the client-side cache.", "{hit}");
       cache_misses_ = meter_->CreateUInt64Counter("valkey.client.cache.misses",
                                                   "Cacheable reads the client-side cache could not answer.", "{miss}");
+      topology_changes_ = meter_->CreateUInt64Counter(
+          "valkey.client.topology.changes",
+          "Changes of the servers the client talks to: cluster slot maps adopted or patched, sentinel failovers.",
+          "{change}");
+      circuit_transitions_ = meter_->CreateUInt64Counter(
+          "valkey.client.circuit_breaker.transitions", "State changes of the per-endpoint circuit breakers.",
+          "{transition}");
     }
   }
 
@@ -226,6 +233,28 @@ class OtelObserver final : public Observer {
   void on_retry(const RetryEvent&) override {
     if (retries_) add(*retries_, std::uint64_t{1}, {});
   }
+  // valkey.topology.change: discovered, refreshed, moved (one slot patched
+  // by a MOVED reply) or failover (sentinel); server.address/port name the
+  // new owner or primary where the event has one.
+  void on_topology_change(const TopologyEvent& e) override {
+    if (!meter_) return;
+    const nostd::string_view kind = topology_kind(e.kind);
+    if (e.target.host.empty()) {
+      add(*topology_changes_, std::uint64_t{1}, Attributes{{"valkey.topology.change", kind}});
+    } else {
+      add(*topology_changes_, std::uint64_t{1},
+          Attributes{{"valkey.topology.change", kind},
+                     {"server.address", nostd::string_view(e.target.host.data(), e.target.host.size())},
+                     {"server.port", static_cast<std::int64_t>(e.target.port)}});
+    }
+  }
+  void on_circuit(const CircuitEvent& e) override {
+    if (!meter_) return;
+    const std::string pool = pool_name(e.endpoint);
+    add(*circuit_transitions_, std::uint64_t{1},
+        Attributes{{"db.client.connection.pool.name", nostd::string_view(pool)},
+                   {"valkey.circuit_breaker.state", circuit_state(e.state)}});
+  }
   void on_cache(const CacheEvent& e) override {
     if (!meter_) return;
     if (e.kind == CacheEvent::Kind::hit) add(*cache_hits_, std::uint64_t{e.count}, {});
@@ -233,6 +262,23 @@ class OtelObserver final : public Observer {
   }
 
  private:
+  static nostd::string_view topology_kind(TopologyEvent::Kind k) {
+    switch (k) {
+      case TopologyEvent::Kind::discovered: return "discovered";
+      case TopologyEvent::Kind::refreshed: return "refreshed";
+      case TopologyEvent::Kind::moved: return "moved";
+      case TopologyEvent::Kind::failover: return "failover";
+    }
+    return "unknown";
+  }
+  static nostd::string_view circuit_state(CircuitEvent::State s) {
+    switch (s) {
+      case CircuitEvent::State::closed: return "closed";
+      case CircuitEvent::State::open: return "open";
+      case CircuitEvent::State::half_open: return "half_open";
+    }
+    return "unknown";
+  }
   static Attributes connection_attrs(const std::string& pool) {
     return {{"db.client.connection.pool.name", nostd::string_view(pool)},
             {"db.client.connection.state", nostd::string_view("used")}};
@@ -250,6 +296,8 @@ class OtelObserver final : public Observer {
   nostd::unique_ptr<metrics::Counter<std::uint64_t>> retries_;
   nostd::unique_ptr<metrics::Counter<std::uint64_t>> cache_hits_;
   nostd::unique_ptr<metrics::Counter<std::uint64_t>> cache_misses_;
+  nostd::unique_ptr<metrics::Counter<std::uint64_t>> topology_changes_;
+  nostd::unique_ptr<metrics::Counter<std::uint64_t>> circuit_transitions_;
 };
 
 }  // namespace

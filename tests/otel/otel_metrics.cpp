@@ -1,14 +1,17 @@
 // The adapter's metrics, read back through the SDK's in-memory metric
 // exporter: one duration measurement per request, connections counted, a
-// CLIENT KILL counted as a reconnect.
+// CLIENT KILL counted as a reconnect, a cluster MOVED counted as a topology
+// change.
 #include <catch2/catch_test_macros.hpp>
 
 #include <chrono>
 #include <string>
 
+#include <valkey/cluster/cluster_client.hpp>
 #include <valkey/otel/observer.hpp>
 #include <valkey/valkey.hpp>
 
+#include "support/cluster.hpp"
 #include "support/server_process.hpp"
 #include "support/wait.hpp"
 #include "telemetry.hpp"
@@ -53,4 +56,40 @@ TEST_CASE("otel metrics: CLIENT KILL is counted as a reconnect", "[otel]") {
   CHECK(t.sum("valkey.client.reconnects") >= 1);
   CHECK(t.histogram_count("db.client.connection.create_time") == 2);
   CHECK(t.sum("db.client.connection.count") == 1);  // one lost, one new
+}
+
+TEST_CASE("otel metrics: a cluster MOVED is counted as a topology change", "[otel][cluster]") {
+  valkey::test::ClusterOptions o;
+  o.primaries = 3;
+  o.replicas_per_primary = 0;
+  valkey::test::Cluster cluster{o};
+  Telemetry t;
+  auto cfg = valkey::ClusterConfig::from_url(cluster.seed_url());
+  cfg.node.observer = valkey::otel::make_observer(t.options());
+  valkey::ClusterClient c{cfg};
+
+  const std::string key = "otel:moving";
+  const int slot = valkey::test::Cluster::key_slot(key);
+  CHECK_FALSE(c.get(key).has_value());
+  t.flush();
+  CHECK(t.sum("valkey.client.topology.changes", "valkey.topology.change", "discovered") == 1);
+  CHECK(t.sum("valkey.client.topology.changes", "valkey.topology.change", "moved") == 0);
+
+  // Give the (empty) slot to another primary behind the client's back.
+  const int old_port = cluster.port_for_slot(slot);
+  std::size_t target = 0;
+  while (cluster.node(target).port() == old_port) ++target;
+  for (std::size_t p = 0; p < cluster.size(); ++p)
+    REQUIRE(cluster.node(p)
+                .command({"CLUSTER", "SETSLOT", std::to_string(slot), "NODE", cluster.node_id(target)})
+                .as_string() == "OK");
+  valkey::test::wait_until("the slot at its new owner", 10s, [&](std::string&) {
+    return cluster.port_for_slot(slot) == cluster.node(target).port();
+  });
+
+  c.set(key, "moved");  // MOVED, followed
+  REQUIRE(c.stats().moved >= 1);
+  t.flush();
+  CHECK(t.sum("valkey.client.topology.changes", "valkey.topology.change", "moved") ==
+        static_cast<std::int64_t>(c.stats().moved));
 }

@@ -79,14 +79,22 @@ class Telemetry {
       if (auto* h = opentelemetry::nostd::get_if<otel_sdk::metrics::HistogramPointData>(&p.point_data)) n += h->count_;
     return n;
   }
-  // Counter / up-down counter: the sum over every series of `metric`.
-  std::int64_t sum(const std::string& metric) {
+  // Counter / up-down counter: the sum over every series of `metric`; with
+  // `attribute`, over the series where that attribute is the string `value`.
+  std::int64_t sum(const std::string& metric, const std::string& attribute = {}, const std::string& value = {}) {
     std::int64_t n = 0;
-    for (const auto& p : points(metric))
+    for (const auto& p : points(metric)) {
+      if (!attribute.empty()) {
+        auto it = p.attributes.find(attribute);
+        if (it == p.attributes.end()) continue;
+        auto* v = opentelemetry::nostd::get_if<std::string>(&it->second);
+        if (!v || *v != value) continue;
+      }
       if (auto* s = opentelemetry::nostd::get_if<otel_sdk::metrics::SumPointData>(&p.point_data)) {
         if (auto* i = opentelemetry::nostd::get_if<std::int64_t>(&s->value_)) n += *i;
         else if (auto* d = opentelemetry::nostd::get_if<double>(&s->value_)) n += static_cast<std::int64_t>(*d);
       }
+    }
     return n;
   }
 
