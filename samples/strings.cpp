@@ -21,8 +21,8 @@ int main() try {
 
   // SET NX EX: a lock that frees itself; the second attempt finds it taken.
   const cmd::Set::Options lock{.condition = cmd::Set::Nx{}, .expiration = cmd::Set::Ex{30s}};
-  const bool taken = db.set("sample:lock", "owner-1", lock).has_value();
-  const bool taken_again = db.set("sample:lock", "owner-2", lock).has_value();
+  const bool taken = db.set("sample:lock", "owner-1", lock);  // false: the condition kept it from writing
+  const bool taken_again = db.set("sample:lock", "owner-2", lock);
   std::printf("lock: first %s, second %s\n", taken ? "taken" : "refused", taken_again ? "taken" : "refused");
 
   db.incr("sample:visits");

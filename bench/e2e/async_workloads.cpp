@@ -185,7 +185,7 @@ int run_populate(const Options& o) {
   std::function<void()> pump = [&] {
     while (next < o.keyspace && next - done < 1024 && !failed) {
       std::string_view key = keys.at(next++);
-      c.set(key, std::string_view{value}, [&](std::error_code ec, std::optional<std::string>) {
+      c.set(key, std::string_view{value}, [&](std::error_code ec, bool) {
         if (ec) failed = ec;
         if (++done == o.keyspace || failed) c.close();
         else pump();

@@ -25,7 +25,7 @@ struct Example {
   std::span<const std::string_view> covers;
 };
 
-inline constexpr std::size_t example_count = 964;
+inline constexpr std::size_t example_count = 972;
 
 template <class F>
 void for_each_example(F&& f) {
@@ -4344,13 +4344,6 @@ void for_each_example(F&& f) {
       cmd::Set{.key = "key:1", .value = "value", .condition = cmd::Set::IfEq{.comparison_value = "comparison_value"}});
   }
   {
-    static constexpr std::string_view argv[] = {"SET", "key:1", "value", "GET"};
-    static constexpr std::string_view keys[] = {"key:1"};
-    static constexpr std::string_view covers[] = {"opt get"};
-    f(Example{"SET", "opt get", argv, keys, covers},
-      cmd::Set{.key = "key:1", .value = "value", .get = true});
-  }
-  {
     static constexpr std::string_view argv[] = {"SET", "key:1", "value", "EX", "10"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt expiration.seconds", "opt expiration"};
@@ -4384,6 +4377,68 @@ void for_each_example(F&& f) {
     static constexpr std::string_view covers[] = {"alt expiration.keepttl", "opt expiration"};
     f(Example{"SET", "alt expiration.keepttl", argv, keys, covers},
       cmd::Set{.key = "key:1", .value = "value", .expiration = cmd::Set::KeepTtl{}});
+  }
+  {
+    static constexpr std::string_view argv[] = {"SET", "key:1", "value", "GET"};
+    static constexpr std::string_view keys[] = {"key:1"};
+    f(Example{"SET", "", argv, keys, {}},
+      cmd::SetGet{.key = "key:1", .value = "value"});
+  }
+  {
+    static constexpr std::string_view argv[] = {"SET", "key:1", "value", "NX", "GET"};
+    static constexpr std::string_view keys[] = {"key:1"};
+    static constexpr std::string_view covers[] = {"alt condition.nx", "opt condition"};
+    f(Example{"SET", "opt condition", argv, keys, covers},
+      cmd::SetGet{.key = "key:1", .value = "value", .condition = cmd::SetGet::Nx{}});
+  }
+  {
+    static constexpr std::string_view argv[] = {"SET", "key:1", "value", "XX", "GET"};
+    static constexpr std::string_view keys[] = {"key:1"};
+    static constexpr std::string_view covers[] = {"alt condition.xx", "opt condition"};
+    f(Example{"SET", "alt condition.xx", argv, keys, covers},
+      cmd::SetGet{.key = "key:1", .value = "value", .condition = cmd::SetGet::Xx{}});
+  }
+  {
+    static constexpr std::string_view argv[] = {"SET", "key:1", "value", "IFEQ", "comparison_value", "GET"};
+    static constexpr std::string_view keys[] = {"key:1"};
+    static constexpr std::string_view covers[] = {"alt condition.comparison-value", "opt condition"};
+    f(Example{"SET", "alt condition.comparison-value", argv, keys, covers},
+      cmd::SetGet{.key = "key:1", .value = "value", .condition = cmd::SetGet::IfEq{.comparison_value = "comparison_value"}});
+  }
+  {
+    static constexpr std::string_view argv[] = {"SET", "key:1", "value", "GET", "EX", "10"};
+    static constexpr std::string_view keys[] = {"key:1"};
+    static constexpr std::string_view covers[] = {"alt expiration.seconds", "opt expiration"};
+    f(Example{"SET", "opt expiration", argv, keys, covers},
+      cmd::SetGet{.key = "key:1", .value = "value", .expiration = cmd::SetGet::Ex{.seconds = 10}});
+  }
+  {
+    static constexpr std::string_view argv[] = {"SET", "key:1", "value", "GET", "PX", "100"};
+    static constexpr std::string_view keys[] = {"key:1"};
+    static constexpr std::string_view covers[] = {"alt expiration.milliseconds", "opt expiration"};
+    f(Example{"SET", "alt expiration.milliseconds", argv, keys, covers},
+      cmd::SetGet{.key = "key:1", .value = "value", .expiration = cmd::SetGet::Px{.milliseconds = 100}});
+  }
+  {
+    static constexpr std::string_view argv[] = {"SET", "key:1", "value", "GET", "EXAT", "1700000000"};
+    static constexpr std::string_view keys[] = {"key:1"};
+    static constexpr std::string_view covers[] = {"alt expiration.unix-time-seconds", "opt expiration"};
+    f(Example{"SET", "alt expiration.unix-time-seconds", argv, keys, covers},
+      cmd::SetGet{.key = "key:1", .value = "value", .expiration = cmd::SetGet::Exat{.unix_time_seconds = 1700000000}});
+  }
+  {
+    static constexpr std::string_view argv[] = {"SET", "key:1", "value", "GET", "PXAT", "1700000000"};
+    static constexpr std::string_view keys[] = {"key:1"};
+    static constexpr std::string_view covers[] = {"alt expiration.unix-time-milliseconds", "opt expiration"};
+    f(Example{"SET", "alt expiration.unix-time-milliseconds", argv, keys, covers},
+      cmd::SetGet{.key = "key:1", .value = "value", .expiration = cmd::SetGet::Pxat{.unix_time_milliseconds = 1700000000}});
+  }
+  {
+    static constexpr std::string_view argv[] = {"SET", "key:1", "value", "GET", "KEEPTTL"};
+    static constexpr std::string_view keys[] = {"key:1"};
+    static constexpr std::string_view covers[] = {"alt expiration.keepttl", "opt expiration"};
+    f(Example{"SET", "alt expiration.keepttl", argv, keys, covers},
+      cmd::SetGet{.key = "key:1", .value = "value", .expiration = cmd::SetGet::KeepTtl{}});
   }
   {
     static constexpr std::string_view argv[] = {"SETBIT", "key:1", "7", "1"};

@@ -201,7 +201,6 @@ void write_set(const Set& c, Sink& s) {
       s.arg(v->comparison_value);
     }
   }
-  if (c.get) s.arg("GET");
   if (c.expiration) {
     if (const auto* v = std::get_if<Set::Ex>(&*c.expiration)) {
       s.arg("EX");
@@ -216,6 +215,41 @@ void write_set(const Set& c, Sink& s) {
       s.arg("PXAT");
       s.arg(v->unix_time_milliseconds.count);
     } else if (std::holds_alternative<Set::KeepTtl>((*c.expiration))) {
+      s.arg("KEEPTTL");
+    }
+  }
+}
+
+template <class Sink>
+void write_setget(const SetGet& c, Sink& s) {
+  s.arg("SET");
+  s.arg(c.key);
+  s.arg(c.value);
+  if (c.condition) {
+    if (std::holds_alternative<SetGet::Nx>((*c.condition))) {
+      s.arg("NX");
+    } else if (std::holds_alternative<SetGet::Xx>((*c.condition))) {
+      s.arg("XX");
+    } else if (const auto* v = std::get_if<SetGet::IfEq>(&*c.condition)) {
+      s.arg("IFEQ");
+      s.arg(v->comparison_value);
+    }
+  }
+  s.arg("GET");
+  if (c.expiration) {
+    if (const auto* v = std::get_if<SetGet::Ex>(&*c.expiration)) {
+      s.arg("EX");
+      s.arg(v->seconds.count);
+    } else if (const auto* v = std::get_if<SetGet::Px>(&*c.expiration)) {
+      s.arg("PX");
+      s.arg(v->milliseconds.count);
+    } else if (const auto* v = std::get_if<SetGet::Exat>(&*c.expiration)) {
+      s.arg("EXAT");
+      s.arg(v->unix_time_seconds.count);
+    } else if (const auto* v = std::get_if<SetGet::Pxat>(&*c.expiration)) {
+      s.arg("PXAT");
+      s.arg(v->unix_time_milliseconds.count);
+    } else if (std::holds_alternative<SetGet::KeepTtl>((*c.expiration))) {
       s.arg("KEEPTTL");
     }
   }
@@ -487,6 +521,17 @@ void encode(const Set& c, valkey::resp::Writer& w) {
 }
 
 void for_each_key(const Set& c, valkey::KeyCallback cb) {
+  cb(c.key);
+}
+
+void encode(const SetGet& c, valkey::resp::Writer& w) {
+  valkey::resp::ArgCounter n;
+  write_setget(c, n);
+  w.begin_command(n.count());
+  write_setget(c, w);
+}
+
+void for_each_key(const SetGet& c, valkey::KeyCallback cb) {
   cb(c.key);
 }
 

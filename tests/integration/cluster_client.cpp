@@ -501,12 +501,13 @@ TEST_CASE("cluster client: a transaction runs on its slot's owner; keys in two s
           "[cluster][cluster-client]") {
   Cluster& cluster = shared_cluster();
   AsyncFixture f;
-  std::optional<std::tuple<std::optional<std::string>, std::int64_t, std::optional<std::string>>> got;
+  std::optional<std::tuple<bool, std::int64_t, std::optional<std::string>>> got;
   f.client.transaction().set("{tx}a", "1").incr("{tx}a").get("{tx}a").exec([&](std::error_code ec, auto t) {
     CHECK_FALSE(ec);
     got = std::move(t);
   });
   REQUIRE(f.wait([&] { return got.has_value(); }));
+  CHECK(std::get<0>(*got));  // SET wrote
   CHECK(std::get<1>(*got) == 2);
   CHECK(std::get<2>(*got) == "2");
   const int port = cluster.port_for_slot(Cluster::key_slot("{tx}a"));

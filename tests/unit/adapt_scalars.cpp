@@ -50,8 +50,13 @@ TEST_CASE("adapt: bool", "[adapt]") {
   CHECK(decode<bool>(":1\r\n").value == true);  // RESP2
   CHECK(decode<bool>(":0\r\n").value == false);
   CHECK(decode<bool>(":2\r\n").ec == errc::unexpected_reply_type);
-  CHECK(decode<bool>("+OK\r\n").ec == errc::unexpected_reply_type);
-  CHECK(decode<bool>("_\r\n").ec == errc::unexpected_null);
+  // "Did it happen" replies: SET answers +OK when it wrote, nil when NX/XX/IFEQ
+  // kept it from writing.
+  CHECK(decode<bool>("+OK\r\n").value == true);
+  CHECK(decode<bool>("_\r\n").value == false);
+  CHECK(decode<bool>("$-1\r\n").value == false);  // RESP2 nil
+  CHECK(decode<bool>("+QUEUED\r\n").ec == errc::unexpected_reply_type);
+  CHECK(decode<bool>("$2\r\nOK\r\n").ec == errc::unexpected_reply_type);  // a value, not a status
 }
 
 TEST_CASE("adapt: double", "[adapt]") {

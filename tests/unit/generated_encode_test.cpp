@@ -60,7 +60,10 @@ using ElementOf = typename element_of<Member>::type;
 
 TEST_CASE("SET: value, condition, GET and expiration", "[generated][encode]") {
   CHECK(wire(Set{.key = "k", .value = "v"}) == argv({"SET", "k", "v"}));
-  CHECK(wire(Set{.key = "k", .value = "v", .condition = Set::Nx{}, .get = true, .expiration = Set::Px{1500}}) ==
+  CHECK(wire(Set{.key = "k", .value = "v", .condition = Set::Nx{}, .expiration = Set::Px{1500}}) ==
+        argv({"SET", "k", "v", "NX", "PX", "1500"}));
+  // SET ... GET is its own entry point (its reply is the old value, not "written")
+  CHECK(wire(SetGet{.key = "k", .value = "v", .condition = Set::Nx{}, .expiration = Set::Px{1500}}) ==
         argv({"SET", "k", "v", "NX", "GET", "PX", "1500"}));
   CHECK(wire(Set{.key = "k", .value = "v", .condition = Set::IfEq{"old"}, .expiration = Set::KeepTtl{}}) ==
         argv({"SET", "k", "v", "IFEQ", "old", "KEEPTTL"}));

@@ -43,8 +43,10 @@ TEST_CASE("surface: no options, no tail", "[generated][surface]") {
 
 TEST_CASE("surface: braced options pick the Options overload", "[generated][surface]") {
   Recorder r;
-  CHECK(r.set("k", "v", {.get = true}) == 0);
-  CHECK(r.wire == "*4\r\n$3\r\nSET\r\n$1\r\nk\r\n$1\r\nv\r\n$3\r\nGET\r\n");
+  CHECK(r.set("k", "v", {.condition = valkey::cmd::Set::Xx{}}) == 0);
+  CHECK(r.wire == "*4\r\n$3\r\nSET\r\n$1\r\nk\r\n$1\r\nv\r\n$2\r\nXX\r\n");
+  CHECK(r.set_get("k", "v", {.condition = valkey::cmd::Set::Nx{}}) == 0);
+  CHECK(r.wire == "*5\r\n$3\r\nSET\r\n$1\r\nk\r\n$1\r\nv\r\n$2\r\nNX\r\n$3\r\nGET\r\n");
   CHECK(r.set("k", "v", {.expiration = valkey::cmd::Set::Ex{30}}) == 0);
   CHECK(r.wire == "*5\r\n$3\r\nSET\r\n$1\r\nk\r\n$1\r\nv\r\n$2\r\nEX\r\n$2\r\n30\r\n");
 }
@@ -65,7 +67,7 @@ TEST_CASE("surface: options and tail", "[generated][surface]") {
   CHECK(r.set("k", "v", {.condition = valkey::cmd::Set::Nx{}}, ec) == 1);
   CHECK(r.tail == "ec;");
   CHECK(r.wire == "*4\r\n$3\r\nSET\r\n$1\r\nk\r\n$1\r\nv\r\n$2\r\nNX\r\n");
-  CHECK(r.set("k", "v", {.get = true}, Token{}) == 1);
+  CHECK(r.set_get("k", "v", {.expiration = valkey::cmd::Set::Px{1500}}, Token{}) == 1);
   CHECK(r.tail == "token;");
 }
 

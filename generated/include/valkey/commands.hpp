@@ -4,10 +4,10 @@
 // struct and hands it to Derived::exec together with the trailing arguments
 // the executor takes (nothing, a std::error_code&, or a completion token).
 //
-//   db.set("k", "v");                                  // no options, no tail
-//   db.set("k", "v", {.get = true});                   // options
-//   db.set("k", "v", ec);                              // tail only
-//   db.set("k", "v", {.get = true}, asio::use_awaitable);  // options + tail
+//   db.set("k", "v");                                               // no options, no tail
+//   db.set("k", "v", {.condition = cmd::Set::Nx{}});                // options
+//   db.set("k", "v", ec);                                           // tail only
+//   db.set("k", "v", {.condition = cmd::Set::Nx{}}, asio::use_awaitable);  // options + tail
 //
 // A braced list never deduces the Tail pack, so `{...}` always picks the
 // Options overload; a non-braced tail argument never converts to Options.
@@ -4917,13 +4917,13 @@ class Commands {
 
   /// Sends `SET` (cmd::Set).
   ///
-  /// Syntax: `SET key value [NX|XX|IFEQ comparison-value] [GET] [EX seconds|PX milliseconds|EXAT unix-time-seconds|PXAT unix-time-milliseconds|KEEPTTL]`
+  /// Syntax: `SET key value [NX|XX|IFEQ comparison-value] [EX seconds|PX milliseconds|EXAT unix-time-seconds|PXAT unix-time-milliseconds|KEEPTTL]`
   ///
   /// - Since 1.0.0
   /// - ACL categories: write, string, slow
   /// - Flags: WRITE, DENYOOM
   /// - Keys: argv[1], one key (RW, ACCESS, UPDATE, VARIABLE_FLAGS)
-  /// - Options: `.condition` (`Nx`, `Xx`, `IfEq`), `.get`, `.expiration` (`Ex`, `Px`, `Exat`, `Pxat`, `KeepTtl`)
+  /// - Options: `.condition` (`Nx`, `Xx`, `IfEq`), `.expiration` (`Ex`, `Px`, `Exat`, `Pxat`, `KeepTtl`)
   /// - Reference: https://valkey.io/commands/set/
   template <class... Tail>
   decltype(auto) set(std::string_view key, std::string_view value, Tail&&... tail) {
@@ -4934,7 +4934,29 @@ class Commands {
   /// Example: `db.set("key:1", "value", {.condition = valkey::cmd::Set::Nx{}})`
   template <class... Tail>
   decltype(auto) set(std::string_view key, std::string_view value, const cmd::Set::Options& options, Tail&&... tail) {
-    return self().exec(cmd::Set{.key = key, .value = value, .condition = options.condition, .get = options.get, .expiration = options.expiration}, std::forward<Tail>(tail)...);
+    return self().exec(cmd::Set{.key = key, .value = value, .condition = options.condition, .expiration = options.expiration}, std::forward<Tail>(tail)...);
+  }
+
+  /// Sends `SET` (cmd::SetGet), typed entry point.
+  ///
+  /// Syntax: `SET key value [NX|XX|IFEQ comparison-value] GET [EX seconds|PX milliseconds|EXAT unix-time-seconds|PXAT unix-time-milliseconds|KEEPTTL]`
+  ///
+  /// - Since 1.0.0
+  /// - ACL categories: write, string, slow
+  /// - Flags: WRITE, DENYOOM
+  /// - Keys: argv[1], one key (RW, ACCESS, UPDATE, VARIABLE_FLAGS)
+  /// - Options: `.condition` (`Nx`, `Xx`, `IfEq`), `.expiration` (`Ex`, `Px`, `Exat`, `Pxat`, `KeepTtl`)
+  /// - Reference: https://valkey.io/commands/set/
+  template <class... Tail>
+  decltype(auto) set_get(std::string_view key, std::string_view value, Tail&&... tail) {
+    return self().exec(cmd::SetGet{.key = key, .value = value}, std::forward<Tail>(tail)...);
+  }
+  /// `SET` with its optional arguments (cmd::SetGet::Options).
+  ///
+  /// Example: `db.set_get("key:1", "value", {.condition = valkey::cmd::SetGet::Nx{}})`
+  template <class... Tail>
+  decltype(auto) set_get(std::string_view key, std::string_view value, const cmd::SetGet::Options& options, Tail&&... tail) {
+    return self().exec(cmd::SetGet{.key = key, .value = value, .condition = options.condition, .expiration = options.expiration}, std::forward<Tail>(tail)...);
   }
 
   /// Sends `SETBIT` (cmd::Setbit).

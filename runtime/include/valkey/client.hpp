@@ -7,7 +7,8 @@
 // go over one connection.
 //
 //   valkey::Client db{"valkey://localhost:6379"};
-//   db.set("greeting", "hello");     // std::optional<std::string>: "OK", or the old value with {.get = true}
+//   db.set("greeting", "hello");     // bool: false when NX/XX/IFEQ kept it from writing
+//   db.set_get("greeting", "hi");    // SET ... GET: std::optional<std::string>, the old value
 //   std::optional<std::string> g = db.get("greeting");
 //   std::int64_t n = db.incr("hits");
 //   db.flushall();                   // replies that are always +OK (reply_type Ok) return void

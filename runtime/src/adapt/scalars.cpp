@@ -101,6 +101,10 @@ bool Decoder<bool>::feed(const resp::Node& n, bool& out, DecodeState& st) {
     out = n.value == "t";
   } else if (n.type == Type::integer && (n.value == "0" || n.value == "1")) {
     out = n.value == "1";
+  } else if (n.type == Type::simple_string && n.value == "OK") {
+    out = true;  // "done": SET answers OK when it wrote the value...
+  } else if (n.type == Type::null) {
+    out = false;  // ...and nil when NX, XX or IFEQ kept it from writing
   } else {
     st.mismatch(n);
   }

@@ -683,13 +683,13 @@ void for_each_key(const Psetex& c, valkey::KeyCallback cb);
 
 /// `SET`: the command's arguments as members.
 ///
-/// Syntax: `SET key value [NX|XX|IFEQ comparison-value] [GET] [EX seconds|PX milliseconds|EXAT unix-time-seconds|PXAT unix-time-milliseconds|KEEPTTL]`
+/// Syntax: `SET key value [NX|XX|IFEQ comparison-value] [EX seconds|PX milliseconds|EXAT unix-time-seconds|PXAT unix-time-milliseconds|KEEPTTL]`
 ///
 /// - Since 1.0.0
 /// - ACL categories: write, string, slow
 /// - Flags: WRITE, DENYOOM
 /// - Keys: argv[1], one key (RW, ACCESS, UPDATE, VARIABLE_FLAGS)
-/// - Options: `.condition` (`Nx`, `Xx`, `IfEq`), `.get`, `.expiration` (`Ex`, `Px`, `Exat`, `Pxat`, `KeepTtl`)
+/// - Options: `.condition` (`Nx`, `Xx`, `IfEq`), `.expiration` (`Ex`, `Px`, `Exat`, `Pxat`, `KeepTtl`)
 /// - Reference: https://valkey.io/commands/set/
 struct Set {
   static constexpr valkey::KeySpec key_specs[] = {
@@ -707,7 +707,7 @@ struct Set {
       .nondeterministic_output = false,
       .key_specs = key_specs,
   };
-  using reply_type = std::optional<std::string>;
+  using reply_type = bool;
 
   struct Nx {};
   struct Xx {};
@@ -740,18 +740,55 @@ struct Set {
   std::string_view key = {};
   std::string_view value = {};
   std::optional<Condition> condition = {};
-  bool get = false;
   std::optional<Expiration> expiration = {};
 
   /// The optional arguments, for the Commands<> overloads that take them.
   struct Options {
     std::optional<Condition> condition = {};
-    bool get = false;
     std::optional<Expiration> expiration = {};
   };
 };
 void encode(const Set& c, valkey::resp::Writer& w);
 void for_each_key(const Set& c, valkey::KeyCallback cb);
+
+/// `SET` (typed entry point of Set): the command's arguments as members.
+///
+/// Syntax: `SET key value [NX|XX|IFEQ comparison-value] GET [EX seconds|PX milliseconds|EXAT unix-time-seconds|PXAT unix-time-milliseconds|KEEPTTL]`
+///
+/// - Since 1.0.0
+/// - ACL categories: write, string, slow
+/// - Flags: WRITE, DENYOOM
+/// - Keys: argv[1], one key (RW, ACCESS, UPDATE, VARIABLE_FLAGS)
+/// - Options: `.condition` (`Nx`, `Xx`, `IfEq`), `.expiration` (`Ex`, `Px`, `Exat`, `Pxat`, `KeepTtl`)
+/// - Reference: https://valkey.io/commands/set/
+struct SetGet {
+  static constexpr valkey::CommandInfo info = Set::info;
+  using reply_type = std::optional<std::string>;
+
+  using Nx = Set::Nx;
+  using Xx = Set::Xx;
+  using IfEq = Set::IfEq;
+  using Condition = Set::Condition;
+  using Ex = Set::Ex;
+  using Px = Set::Px;
+  using Exat = Set::Exat;
+  using Pxat = Set::Pxat;
+  using KeepTtl = Set::KeepTtl;
+  using Expiration = Set::Expiration;
+
+  std::string_view key = {};
+  std::string_view value = {};
+  std::optional<Condition> condition = {};
+  std::optional<Expiration> expiration = {};
+
+  /// The optional arguments, for the Commands<> overloads that take them.
+  struct Options {
+    std::optional<Condition> condition = {};
+    std::optional<Expiration> expiration = {};
+  };
+};
+void encode(const SetGet& c, valkey::resp::Writer& w);
+void for_each_key(const SetGet& c, valkey::KeyCallback cb);
 
 /// `SETEX`: the command's arguments as members.
 ///

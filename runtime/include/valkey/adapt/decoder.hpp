@@ -9,6 +9,8 @@
 //   std::pair<A, B>, valkey::Reply, adapt::Ignore.
 // Each accepts the RESP3 form and the RESP2 spelling of the same reply
 // (integers for booleans, bulk strings for doubles, flat arrays for maps).
+// bool also takes the shape of a "did it happen" reply: the status +OK is
+// true and nil is false (SET with NX, XX or IFEQ).
 //
 // Protocol between decoders: `bool feed(const resp::Node&, T& out,
 // DecodeState&)` gets the nodes of one value in pre-order and returns true on
