@@ -439,6 +439,9 @@ TEST_CASE("cluster sample: runs against the shared cluster", "[cluster][cluster-
   CHECK(r.output.find("MGET sample:c sample:a sample:b sample:none -> 3 1 2 (nil)") != std::string::npos);
   CHECK(r.output.find("keys in different cluster slots") != std::string::npos);
   CHECK(r.output.find("INFO from ") != std::string::npos);
+  CHECK(r.output.find("scan_all sample:* -> ") != std::string::npos);
+  CHECK(r.output.find("smessage on {sample-room-1}:chat: hello {sample-room-1}:chat") != std::string::npos);
+  CHECK(r.output.find("smessage on {sample-room-2}:chat: hello {sample-room-2}:chat") != std::string::npos);
 }
 
 TEST_CASE("cluster client (sync): scan_all returns every key of every primary once", "[cluster][cluster-client][threads]") {

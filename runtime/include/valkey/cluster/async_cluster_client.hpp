@@ -100,6 +100,9 @@ class AsyncClusterClient : public exec::Executor<AsyncClusterClient>,
   // Closes every node connection for good.
   void close();
 
+  // The routing core (internal: ClusterSubscriber shares it).
+  const std::shared_ptr<cluster::Router>& router() const noexcept { return router_; }
+
   // The entry of exec::dispatch (internal).
   template <class R, class Plan, class Token>
     requires(!std::is_same_v<std::remove_cvref_t<Token>, Diagnostics>)
