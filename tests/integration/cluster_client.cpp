@@ -691,3 +691,64 @@ TEST_CASE("cluster client (async): scan_all with a completion token", "[cluster]
   CHECK(keys->size() == expected.size());
   CHECK(std::set<std::string>(keys->begin(), keys->end()) == expected);
 }
+
+TEST_CASE("cluster client: watch() holds a WATCH on the slot's owner; a changed key aborts the transaction",
+          "[cluster][cluster-client][threads]") {
+  Cluster& cluster = shared_cluster();
+  valkey::ClusterClient db{cluster.seed_url()};
+  const std::string key = "{acct}:balance";
+  db.set(key, "10");
+  {
+    valkey::Watch w = db.watch({key, "{acct}:other"});
+    CHECK(w.get(key) == "10");
+    auto [ok] = w.multi().set(key, "11").exec();
+    (void)ok;
+    CHECK(db.get(key) == "11");
+  }
+  {
+    valkey::Watch w = db.watch({key});
+    db.set(key, "changed by someone else");
+    std::error_code ec;
+    w.multi().set(key, "12").exec(ec);
+    CHECK(ec == valkey::errc::exec_aborted);
+    CHECK(db.get(key) == "changed by someone else");
+  }
+  try {
+    db.watch({"a", "b"});
+    FAIL("keys in two slots were watched");
+  } catch (const valkey::Error& e) {
+    CHECK(e.code() == valkey::errc::cross_slot);
+    CHECK(std::string(e.what()).find("different slots") != std::string::npos);
+  }
+
+  // Async: valkey::watch(AsyncClusterClient&, keys, token).
+  AsyncFixture f;
+  std::optional<valkey::AsyncWatch> held;
+  std::error_code wec;
+  bool done = false;
+  valkey::watch(f.client, {key}, [&](std::error_code ec, valkey::AsyncWatch w) {
+    wec = ec;
+    held.emplace(std::move(w));
+    done = true;
+  });
+  REQUIRE(f.wait([&] { return done; }));
+  REQUIRE_FALSE(wec);
+  CHECK(held->config().port == cluster.port_for_slot(Cluster::key_slot(key)));
+  done = false;
+  std::error_code xec;
+  held->multi().set(key, "13").exec([&](std::error_code ec, auto) {
+    xec = ec;
+    done = true;
+  });
+  REQUIRE(f.wait([&] { return done; }));
+  CHECK_FALSE(xec);
+  CHECK(db.get(key) == "13");
+  done = false;
+  valkey::watch(f.client, {"a", "b"}, [&](std::error_code ec, valkey::AsyncWatch) {
+    wec = ec;
+    done = true;
+  });
+  REQUIRE(f.wait([&] { return done; }));
+  CHECK(wec == valkey::errc::cross_slot);
+  held.reset();
+}
