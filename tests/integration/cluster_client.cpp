@@ -456,9 +456,20 @@ TEST_CASE("cluster client (sync): scan_all returns every key of every primary on
   valkey::ScanAllOptions scan;
   scan.match = "scan:*";
   scan.count = 50;
+  for (std::size_t p : primaries(cluster)) cluster.node(p).command({"CONFIG", "RESETSTAT"});
   const auto keys = db.scan_all(scan);
   CHECK(keys.size() == expected.size());
   CHECK(std::set<std::string>(keys.begin(), keys.end()) == expected);
+  // CLUSTERSCAN where the server has it (Valkey 9.1), else SCAN per primary.
+  const bool has_clusterscan = !cluster.node(0).command({"COMMAND", "INFO", "CLUSTERSCAN"}).elements.at(0).is_null();
+  std::int64_t clusterscan_calls = 0;
+  for (std::size_t p : primaries(cluster)) {
+    const std::string stats = cluster.node(p).command({"INFO", "commandstats"}).as_string();
+    const auto at = stats.find("cmdstat_clusterscan:calls=");
+    if (at != std::string::npos) clusterscan_calls += std::stoll(stats.substr(at + 26));
+  }
+  INFO("CLUSTERSCAN calls: " << clusterscan_calls);
+  CHECK((clusterscan_calls > 0) == has_clusterscan);
   std::vector<std::string_view> all(expected.begin(), expected.end());
   CHECK(db.del(all) == 300);
 }
