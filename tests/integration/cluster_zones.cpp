@@ -95,6 +95,16 @@ TEST_CASE("cluster zones: the topology names each node's availability zone", "[c
     REQUIRE(i < cluster.size());
     CHECK(n.zone == zone(i));
   }
+  // read_from and client_az as URL options; the others stay the node Config's.
+  auto cfg = valkey::ClusterConfig::from_url(cluster.seed_url() +
+                                             "?read_from=az_affinity_replicas_and_primary&client_az=zone-1&connect_timeout=700ms");
+  CHECK(cfg.read_from == valkey::ReadFrom::az_affinity_replicas_and_primary);
+  CHECK(cfg.client_az == "zone-1");
+  CHECK(cfg.node.connect_timeout == 700ms);
+  CHECK(cfg.seeds.size() == cluster.size());
+  std::error_code ec;
+  valkey::ClusterConfig::from_url(cluster.seed_url() + "?read_from=nearest", ec);
+  CHECK(ec == valkey::errc::invalid_url);
 }
 
 TEST_CASE("cluster zones: az_affinity reads from the replica in the client's zone, else any replica",

@@ -712,7 +712,8 @@ Config Router::node_config(const std::string& host, std::uint16_t port) const {
     config_.address_map(a);
     c.host = std::move(a.host);
     c.port = a.port;
-    if (!a.tls_server_name.empty()) c.tls.sni = std::move(a.tls_server_name);
+    // A server name only means something with TLS (Config refuses sni without it).
+    if (!a.tls_server_name.empty() && c.tls.enabled) c.tls.sni = std::move(a.tls_server_name);
   }
   return c;
 }
