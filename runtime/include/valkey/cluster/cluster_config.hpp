@@ -39,7 +39,7 @@ enum class ReadFrom : std::uint8_t { primary, prefer_replica, az_affinity, az_af
 struct NodeAddress {
   std::string host;             // as the topology, a redirect or the seed list names it
   std::uint16_t port = 0;
-  std::string tls_server_name;  // the TLS server name to send and verify (empty: the node Config's sni, else host)
+  std::string tls_server_name;  // the TLS server name to send and verify, with TLS on (empty: the node Config's sni, else host)
 };
 
 struct ClusterSeed {
@@ -84,6 +84,7 @@ struct ClusterConfig {
   // with the address the topology, a redirect or the seed list names (seeds
   // included: leave addresses you do not remap as they are). The client
   // keeps naming the node by its cluster address (MOVED, nodes(), PerNode).
+  // It must neither block nor throw.
   std::function<void(NodeAddress&)> address_map;
 
   // Parses a URL with a comma-separated seed list (throws valkey::Error with
