@@ -5,6 +5,7 @@
 #include <optional>
 #include <string>
 #include <thread>
+#include <type_traits>
 #include <vector>
 
 #include <asio/co_spawn.hpp>
@@ -25,11 +26,13 @@
 namespace perf {
 namespace {
 
-// One I/O thread with its own client.
+// One I/O thread with its own client (valkey::AsyncClient, or
+// valkey::AsyncClusterClient with --cluster).
+template <class Db>
 struct Lane {
   asio::io_context ioc{1};
   asio::executor_work_guard<asio::io_context::executor_type> work{ioc.get_executor()};
-  std::optional<valkey::AsyncClient> client;
+  std::optional<Db> client;
   std::thread thread;
 };
 
@@ -37,7 +40,8 @@ struct Lane {
 // pair) for a mismatched one: a false -Wmismatched-new-delete.
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wmismatched-new-delete"
-asio::awaitable<void> requester(valkey::AsyncClient& c, Workload w, unsigned pipeline, PhaseControl& control,
+template <class Db>
+asio::awaitable<void> requester(Db& c, Workload w, unsigned pipeline, PhaseControl& control,
                                 Recorder& rec, CounterTally* tally) {
   OutcomeSink sink{rec, tally};
   std::error_code ec;
@@ -55,7 +59,7 @@ asio::awaitable<void> requester(valkey::AsyncClient& c, Workload w, unsigned pip
       }
       sink.single(sent, ec, diag);
     } else {
-      valkey::Batch<valkey::AsyncClient> batch{c};
+      valkey::Batch<Db> batch{c};
       w.add_to(batch, n);
       std::vector<valkey::Reply> replies = co_await batch.exec(token);
       sink.batch(sent, ec, replies, n);
@@ -74,12 +78,21 @@ void report_stopped(std::exception_ptr e) {
   }
 }
 
+std::string endpoint_of(const valkey::Config& c) { return c.endpoint(); }
+std::string endpoint_of(const valkey::ClusterConfig& c) {
+  std::string out;
+  for (const auto& s : c.seeds) out += (out.empty() ? "" : ",") + s.host + ":" + std::to_string(s.port);
+  return "the cluster seeds " + out;
+}
+
+template <class Db>
 class AsyncRunner final : public Runner {
  public:
-  AsyncRunner(const Options& o, const valkey::Config& config) : o_(o), value_(o.value_size, 'x') {
+  template <class DbConfig>
+  AsyncRunner(const Options& o, const DbConfig& config) : o_(o), value_(o.value_size, 'x') {
     lanes_.reserve(o.threads);
     for (unsigned i = 0; i < o.threads; ++i) {
-      auto& lane = *lanes_.emplace_back(std::make_unique<Lane>());
+      auto& lane = *lanes_.emplace_back(std::make_unique<Lane<Db>>());
       lane.client.emplace(lane.ioc.get_executor(), config);
       lane.thread = std::thread([&lane] { lane.ioc.run(); });
     }
@@ -89,13 +102,16 @@ class AsyncRunner final : public Runner {
           lane->ioc,
           [&c = *lane->client]() -> asio::awaitable<std::error_code> {
             std::error_code ec;
-            co_await c.async_ping(asio::redirect_error(asio::use_awaitable, ec));
+            if constexpr (std::is_same_v<Db, valkey::AsyncClusterClient>)
+              co_await c.ping(asio::redirect_error(asio::use_awaitable, ec));  // any primary; waits for the topology
+            else
+              co_await c.async_ping(asio::redirect_error(asio::use_awaitable, ec));
             co_return ec;
           },
           asio::use_future);
       if (std::error_code ec = ping.get()) {
         shutdown();
-        throw valkey::Error(ec, "cannot reach " + config.endpoint());
+        throw valkey::Error(ec, "cannot reach " + endpoint_of(config));
       }
     }
   }
@@ -144,13 +160,17 @@ class AsyncRunner final : public Runner {
 
   const Options& o_;
   std::string value_;
-  std::vector<std::unique_ptr<Lane>> lanes_;
+  std::vector<std::unique_ptr<Lane<Db>>> lanes_;
 };
 
 }  // namespace
 
 std::unique_ptr<Runner> make_async_runner(const Options& o, const valkey::Config& config) {
-  return std::make_unique<AsyncRunner>(o, config);
+  return std::make_unique<AsyncRunner<valkey::AsyncClient>>(o, config);
+}
+
+std::unique_ptr<Runner> make_async_runner(const Options& o, const valkey::ClusterConfig& config) {
+  return std::make_unique<AsyncRunner<valkey::AsyncClusterClient>>(o, config);
 }
 
 }  // namespace perf

@@ -24,6 +24,43 @@ constexpr int exit_cannot_run = 3;  // the server is unreachable, or the run cou
 
 extern "C" void on_interrupt(int) { perf::stop_requested.store(true, std::memory_order_relaxed); }
 
+// --cluster: the runners' clients and the --verify control client are cluster
+// clients made from the seed URL. Returns the exit status.
+int run_cluster(const perf::Options& o) {
+  perf::RunResult run;
+  try {
+    const valkey::ClusterConfig config = valkey::ClusterConfig::from_url(o.url);
+    std::unique_ptr<valkey::ClusterClient> control;
+    std::vector<perf::CounterTally> tallies;
+    if (o.verify) {
+      control = std::make_unique<valkey::ClusterClient>(config);
+      perf::reset_counters(*control, o.concurrency);
+      tallies.resize(o.concurrency);
+    }
+    auto runner = o.sync ? perf::make_sync_runner(o, config) : perf::make_async_runner(o, config);
+    for (perf::Test t : o.tests) {
+      run.phases.push_back(runner->run(t, t == perf::Test::incr ? std::span(tallies) : std::span<perf::CounterTally>{}));
+      if (perf::stop_requested) break;
+    }
+    runner.reset();
+    if (o.verify) {
+      std::string why;
+      if (perf::read_counters(*control, tallies, why)) {
+        run.verify = perf::verdict(tallies);
+      } else {
+        std::fprintf(stderr, "valkey-cpp-perf: --verify: %s\n", why.c_str());
+        run.verify = perf::VerifyVerdict{};  // ok = false
+      }
+    }
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "valkey-cpp-perf: %s\n", e.what());
+    return exit_cannot_run;
+  }
+  if (o.json) std::printf("%s\n", perf::to_json(run, o).c_str());
+  else std::fputs(perf::to_text(run, o).c_str(), stdout);
+  return run.verify && !run.verify->ok ? exit_verify_failed : 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -40,6 +77,7 @@ int main(int argc, char** argv) {
   }
   // Ctrl-C ends the current test early; the summary is still printed.
   std::signal(SIGINT, on_interrupt);
+  if (o.cluster) return run_cluster(o);
 
   perf::RunResult run;
   try {

@@ -5,6 +5,7 @@
 #include <optional>
 #include <system_error>
 
+#include <valkey/cluster/cluster_config.hpp>
 #include <valkey/config.hpp>
 #include <valkey/sentinel/sentinel_config.hpp>
 
@@ -23,6 +24,7 @@ std::string_view test_name(Test t) noexcept {
 std::string usage_text() {
   return "usage: valkey-cpp-perf [-u URL] [-t get,set,incr,mget] [-c CONCURRENCY] [--threads N] [-P PIPELINE]\n"
          "                       [-n REQUESTS | --seconds S] [-d VALUE_SIZE] [-r KEYSPACE] [--sync] [--verify] [--json]\n"
+         "                       [--cluster]\n"
          "  -u URL         server (default: $VALKEY_URL, else valkey://127.0.0.1:6379), or a\n"
          "                 valkey+sentinel:// URL: the primary found (and followed) through the sentinels\n"
          "  -t TESTS       comma-separated workloads, run one after the other (default: get,set)\n"
@@ -35,6 +37,8 @@ std::string usage_text() {
          "  -r N           random keys in [0, N): key: (counter: for incr) and 12 digits\n"
          "                 (default: the one key key:__rand_int__, as valkey-benchmark)\n"
          "  --sync         requesters are threads sharing a valkey::Client (default: coroutines on a valkey::AsyncClient)\n"
+         "  --cluster      -u lists cluster seeds (valkey://h1:p1,h2:p2): every client is a cluster client\n"
+         "                 (valkey::AsyncClusterClient, or valkey::ClusterClient with --sync), commands routed by slot\n"
          "  --verify       with -t incr: each requester increments its own counter; check none was lost or doubled\n"
          "  --json         print the summary as one JSON object on the last line of stdout\n"
          "exit status: 0 run ended (errors included), 1 --verify found a mismatch, 2 usage, 3 the run could not start (no connection)\n";
@@ -99,6 +103,8 @@ ParseResult parse_options(std::span<const std::string_view> args, const char* de
       o.help = true;
     } else if (is_flag("--sync") && flag_without_value()) {
       o.sync = true;
+    } else if (is_flag("--cluster") && flag_without_value()) {
+      o.cluster = true;
     } else if (is_flag("--verify") && flag_without_value()) {
       o.verify = true;
     } else if (is_flag("--json") && flag_without_value()) {
@@ -112,6 +118,10 @@ ParseResult parse_options(std::span<const std::string_view> args, const char* de
         std::error_code ec;
         if (valkey::SentinelConfig::is_sentinel_url(*v)) valkey::SentinelConfig::from_url(*v, ec);
         else valkey::Config::from_url(*v, ec);
+        if (ec) {  // several hosts: a cluster's seeds (checked with --cluster below)
+          ec.clear();
+          valkey::ClusterConfig::from_url(*v, ec);
+        }
         if (ec) return fail("-u: invalid URL");  // the URL may hold a password: not echoed
         o.url = std::string(*v);
       } else if (name == "-t") {
@@ -168,6 +178,17 @@ ParseResult parse_options(std::span<const std::string_view> args, const char* de
   }
 
   if (o.help) return r;
+  {
+    std::error_code ec;
+    if (o.cluster) {
+      if (valkey::SentinelConfig::is_sentinel_url(o.url)) return fail("--cluster takes seed URLs, not a sentinel URL");
+      valkey::ClusterConfig::from_url(o.url, ec);
+      if (ec) return fail("-u: invalid cluster URL");
+    } else if (!valkey::SentinelConfig::is_sentinel_url(o.url)) {
+      const valkey::ClusterConfig seeds = valkey::ClusterConfig::from_url(o.url, ec);
+      if (!ec && seeds.seeds.size() > 1) return fail("-u: a URL with several hosts needs --cluster");
+    }
+  }
   if (requests_given && o.seconds > 0) return fail("-n and --seconds exclude each other");
   if (o.threads > o.concurrency) return fail("--threads must not exceed -c (each client needs a requester)");
   if (o.verify) {

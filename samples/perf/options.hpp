@@ -28,6 +28,7 @@ struct Options {
   std::size_t value_size = 3;            // -d: SET value bytes
   std::uint64_t keyspace = 0;            // -r: random keys in [0, keyspace); 0: one fixed key
   bool sync = false;                     // --sync: threads sharing a valkey::Client
+  bool cluster = false;                  // --cluster: -u lists cluster seeds; ClusterClient / AsyncClusterClient
   bool verify = false;                   // --verify: per-requester INCR counters checked at the end
   bool json = false;                     // --json: last stdout line is one JSON object
   bool help = false;                     // -h / --help

@@ -71,6 +71,7 @@ std::string to_json(const RunResult& run, const Options& o) {
   j["tests"] = std::move(tests);
   j["config"] = {{"mode", o.sync ? "sync" : "async"}, {"concurrency", o.concurrency}, {"threads", o.threads},
                  {"pipeline", o.pipeline}, {"value_size", o.value_size}, {"keyspace", o.keyspace}};
+  if (o.cluster) j["config"]["cluster"] = true;
   if (run.verify) {
     const VerifyVerdict& v = *run.verify;
     j["verify"] = {{"acked", v.acked}, {"unknown", v.unknown}, {"server_total", v.server_total},

@@ -7,9 +7,12 @@
 //     are coroutines spread round-robin over them.
 //   --sync: --threads N valkey::Client objects (one connection each); the -c
 //     requesters are threads, requester i calling client i % N.
+//   --cluster: the same with valkey::AsyncClusterClient / valkey::ClusterClient
+//     (each with its own connection per node).
 #include <memory>
 #include <span>
 
+#include <valkey/cluster/cluster_config.hpp>
 #include <valkey/config.hpp>
 
 #include "perf/options.hpp"
@@ -31,5 +34,8 @@ class Runner {
 // be reached (the message names the reason, never a password).
 std::unique_ptr<Runner> make_async_runner(const Options& o, const valkey::Config& config);
 std::unique_ptr<Runner> make_sync_runner(const Options& o, const valkey::Config& config);
+// --cluster: the same runners on valkey::AsyncClusterClient / valkey::ClusterClient.
+std::unique_ptr<Runner> make_async_runner(const Options& o, const valkey::ClusterConfig& config);
+std::unique_ptr<Runner> make_sync_runner(const Options& o, const valkey::ClusterConfig& config);
 
 }  // namespace perf

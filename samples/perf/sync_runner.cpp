@@ -1,6 +1,7 @@
 #include <memory>
 #include <string>
 #include <thread>
+#include <type_traits>
 #include <vector>
 
 #include <valkey/valkey.hpp>
@@ -13,7 +14,8 @@
 namespace perf {
 namespace {
 
-void requester(valkey::Client& db, Workload w, unsigned pipeline, PhaseControl& control, Recorder& rec,
+template <class Db>
+void requester(Db& db, Workload w, unsigned pipeline, PhaseControl& control, Recorder& rec,
                CounterTally* tally) {
   OutcomeSink sink{rec, tally};
   std::error_code ec;
@@ -29,7 +31,7 @@ void requester(valkey::Client& db, Workload w, unsigned pipeline, PhaseControl& 
       }
       sink.single(sent, ec, diag);
     } else {
-      valkey::Batch<valkey::Client> batch{db};
+      valkey::Batch<Db> batch{db};
       w.add_to(batch, n);
       std::vector<valkey::Reply> replies = batch.exec(ec);
       sink.batch(sent, ec, replies, n);
@@ -37,11 +39,19 @@ void requester(valkey::Client& db, Workload w, unsigned pipeline, PhaseControl& 
   }
 }
 
+// Db: valkey::Client, or valkey::ClusterClient (--cluster) made from a
+// ClusterConfig.
+template <class Db>
 class SyncRunner final : public Runner {
  public:
-  SyncRunner(const Options& o, const valkey::Config& config) : o_(o), value_(o.value_size, 'x') {
+  template <class DbConfig>
+  SyncRunner(const Options& o, const DbConfig& config) : o_(o), value_(o.value_size, 'x') {
     // Each constructor connects (and throws valkey::Error when it cannot).
-    for (unsigned i = 0; i < o.threads; ++i) clients_.push_back(std::make_unique<valkey::Client>(config));
+    for (unsigned i = 0; i < o.threads; ++i) clients_.push_back(std::make_unique<Db>(config));
+    // A cluster client connects on first use: one PING each, so an
+    // unreachable cluster stops the run here.
+    if constexpr (std::is_same_v<Db, valkey::ClusterClient>)
+      for (auto& c : clients_) c->ping();
   }
 
   PhaseResult run(Test test, std::span<CounterTally> tallies) override {
@@ -69,13 +79,17 @@ class SyncRunner final : public Runner {
  private:
   const Options& o_;
   std::string value_;
-  std::vector<std::unique_ptr<valkey::Client>> clients_;
+  std::vector<std::unique_ptr<Db>> clients_;
 };
 
 }  // namespace
 
 std::unique_ptr<Runner> make_sync_runner(const Options& o, const valkey::Config& config) {
-  return std::make_unique<SyncRunner>(o, config);
+  return std::make_unique<SyncRunner<valkey::Client>>(o, config);
+}
+
+std::unique_ptr<Runner> make_sync_runner(const Options& o, const valkey::ClusterConfig& config) {
+  return std::make_unique<SyncRunner<valkey::ClusterClient>>(o, config);
 }
 
 }  // namespace perf

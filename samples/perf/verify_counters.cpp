@@ -22,9 +22,8 @@ std::vector<std::string> counter_keys(std::size_t n) {
 constexpr int attempts = 20;
 constexpr auto pause_between = std::chrono::milliseconds(250);
 
-}  // namespace
-
-void reset_counters(valkey::Client& db, std::size_t n) {
+template <class Db>
+void reset_counters_on(Db& db, std::size_t n) {
   const auto keys = counter_keys(n);
   std::error_code ec;
   for (int i = 0; i < attempts; ++i) {
@@ -35,7 +34,8 @@ void reset_counters(valkey::Client& db, std::size_t n) {
   throw valkey::Error(ec, "deleting the --verify counters");
 }
 
-bool read_counters(valkey::Client& db, std::span<CounterTally> tallies, std::string& why) {
+template <class Db>
+bool read_counters_on(Db& db, std::span<CounterTally> tallies, std::string& why) {
   const auto keys = counter_keys(tallies.size());
   std::error_code ec;
   valkey::Diagnostics diag;
@@ -60,6 +60,17 @@ bool read_counters(valkey::Client& db, std::span<CounterTally> tallies, std::str
   }
   why = "reading the counters failed: " + (diag.empty() ? ec.message() : diag.server_message);
   return false;
+}
+
+}  // namespace
+
+void reset_counters(valkey::Client& db, std::size_t n) { reset_counters_on(db, n); }
+void reset_counters(valkey::ClusterClient& db, std::size_t n) { reset_counters_on(db, n); }
+bool read_counters(valkey::Client& db, std::span<CounterTally> tallies, std::string& why) {
+  return read_counters_on(db, tallies, why);
+}
+bool read_counters(valkey::ClusterClient& db, std::span<CounterTally> tallies, std::string& why) {
+  return read_counters_on(db, tallies, why);
 }
 
 }  // namespace perf

@@ -439,6 +439,9 @@ TEST_CASE("cluster sample: runs against the shared cluster", "[cluster][cluster-
   CHECK(r.output.find("MGET sample:c sample:a sample:b sample:none -> 3 1 2 (nil)") != std::string::npos);
   CHECK(r.output.find("keys in different cluster slots") != std::string::npos);
   CHECK(r.output.find("INFO from ") != std::string::npos);
+  CHECK(r.output.find("scan_all sample:* -> ") != std::string::npos);
+  CHECK(r.output.find("smessage on {sample-room-1}:chat: hello {sample-room-1}:chat") != std::string::npos);
+  CHECK(r.output.find("smessage on {sample-room-2}:chat: hello {sample-room-2}:chat") != std::string::npos);
 }
 
 TEST_CASE("cluster client (sync): scan_all returns every key of every primary once", "[cluster][cluster-client][threads]") {
@@ -453,9 +456,20 @@ TEST_CASE("cluster client (sync): scan_all returns every key of every primary on
   valkey::ScanAllOptions scan;
   scan.match = "scan:*";
   scan.count = 50;
+  for (std::size_t p : primaries(cluster)) cluster.node(p).command({"CONFIG", "RESETSTAT"});
   const auto keys = db.scan_all(scan);
   CHECK(keys.size() == expected.size());
   CHECK(std::set<std::string>(keys.begin(), keys.end()) == expected);
+  // CLUSTERSCAN where the server has it (Valkey 9.1), else SCAN per primary.
+  const bool has_clusterscan = !cluster.node(0).command({"COMMAND", "INFO", "CLUSTERSCAN"}).elements.at(0).is_null();
+  std::int64_t clusterscan_calls = 0;
+  for (std::size_t p : primaries(cluster)) {
+    const std::string stats = cluster.node(p).command({"INFO", "commandstats"}).as_string();
+    const auto at = stats.find("cmdstat_clusterscan:calls=");
+    if (at != std::string::npos) clusterscan_calls += std::stoll(stats.substr(at + 26));
+  }
+  INFO("CLUSTERSCAN calls: " << clusterscan_calls);
+  CHECK((clusterscan_calls > 0) == has_clusterscan);
   std::vector<std::string_view> all(expected.begin(), expected.end());
   CHECK(db.del(all) == 300);
 }
@@ -688,4 +702,65 @@ TEST_CASE("cluster client (async): scan_all with a completion token", "[cluster]
   REQUIRE(f.wait([&] { return keys.has_value(); }));
   CHECK(keys->size() == expected.size());
   CHECK(std::set<std::string>(keys->begin(), keys->end()) == expected);
+}
+
+TEST_CASE("cluster client: watch() holds a WATCH on the slot's owner; a changed key aborts the transaction",
+          "[cluster][cluster-client][threads]") {
+  Cluster& cluster = shared_cluster();
+  valkey::ClusterClient db{cluster.seed_url()};
+  const std::string key = "{acct}:balance";
+  db.set(key, "10");
+  {
+    valkey::Watch w = db.watch({key, "{acct}:other"});
+    CHECK(w.get(key) == "10");
+    auto [ok] = w.multi().set(key, "11").exec();
+    (void)ok;
+    CHECK(db.get(key) == "11");
+  }
+  {
+    valkey::Watch w = db.watch({key});
+    db.set(key, "changed by someone else");
+    std::error_code ec;
+    w.multi().set(key, "12").exec(ec);
+    CHECK(ec == valkey::errc::exec_aborted);
+    CHECK(db.get(key) == "changed by someone else");
+  }
+  try {
+    db.watch({"a", "b"});
+    FAIL("keys in two slots were watched");
+  } catch (const valkey::Error& e) {
+    CHECK(e.code() == valkey::errc::cross_slot);
+    CHECK(std::string(e.what()).find("different slots") != std::string::npos);
+  }
+
+  // Async: valkey::watch(AsyncClusterClient&, keys, token).
+  AsyncFixture f;
+  std::optional<valkey::AsyncWatch> held;
+  std::error_code wec;
+  bool done = false;
+  valkey::watch(f.client, {key}, [&](std::error_code ec, valkey::AsyncWatch w) {
+    wec = ec;
+    held.emplace(std::move(w));
+    done = true;
+  });
+  REQUIRE(f.wait([&] { return done; }));
+  REQUIRE_FALSE(wec);
+  CHECK(held->config().port == cluster.port_for_slot(Cluster::key_slot(key)));
+  done = false;
+  std::error_code xec;
+  held->multi().set(key, "13").exec([&](std::error_code ec, auto) {
+    xec = ec;
+    done = true;
+  });
+  REQUIRE(f.wait([&] { return done; }));
+  CHECK_FALSE(xec);
+  CHECK(db.get(key) == "13");
+  done = false;
+  valkey::watch(f.client, {"a", "b"}, [&](std::error_code ec, valkey::AsyncWatch) {
+    wec = ec;
+    done = true;
+  });
+  REQUIRE(f.wait([&] { return done; }));
+  CHECK(wec == valkey::errc::cross_slot);
+  held.reset();
 }

@@ -5,6 +5,8 @@
 
 #include <future>
 
+#include <valkey/cluster/slot.hpp>
+
 namespace valkey {
 
 AsyncClusterClient::AsyncClusterClient(executor_type ex, ClusterConfig config)
@@ -76,6 +78,22 @@ std::vector<std::string_view> scan_args(const std::string& cursor, const std::st
   return args;
 }
 
+std::vector<std::string_view> clusterscan_args(const std::string& cursor, const std::string& count,
+                                               std::string_view match, std::string_view type) {
+  auto args = scan_args(cursor, count, match, type);
+  args.front() = "CLUSTERSCAN";
+  return args;
+}
+
+std::string owner_address(const std::vector<NodeDescription>& nodes, std::uint16_t slot) {
+  for (const auto& n : nodes) {
+    if (!n.primary) continue;
+    for (const auto& r : n.slots)
+      if (slot >= r.first && slot <= r.last) return n.address;
+  }
+  return {};
+}
+
 bool read_scan_page(const Reply& page, std::string& cursor, std::vector<std::string>& keys) {
   if (!page.is_array() || page.size() != 2 || !page[0].is_string() || !page[1].is_array()) return false;
   cursor = std::string(page[0].as_string());
@@ -91,7 +109,27 @@ bool read_scan_page(const Reply& page, std::string& cursor, std::vector<std::str
 std::vector<std::string> ClusterClient::scan_all(const ScanAllOptions& options) {
   std::vector<std::string> keys;
   const std::string count = options.count > 0 ? std::to_string(options.count) : std::string();
-  for (const auto& node : nodes()) {
+  std::vector<cluster::NodeDescription> all = nodes();
+  // CLUSTERSCAN (Valkey 9.1): one cursor whose hash tag names the slot, so
+  // each page goes to that slot's owner and keys survive slots moving. A
+  // server without it answers an error: SCAN per primary below.
+  for (const auto& node : all) {
+    if (!node.primary || node.slots.empty()) continue;
+    std::error_code ec;
+    std::string cursor;
+    Reply first = call_on(node.address, cluster::clusterscan_args("0", count, options.match, options.type), ec);
+    if (ec || !cluster::read_scan_page(first, cursor, keys)) break;
+    while (cursor != "0") {
+      std::string owner = cluster::owner_address(nodes(), cluster::hash_slot(cursor));
+      if (owner.empty()) owner = node.address;  // a MOVED corrects it
+      Reply page = call_on(owner, cluster::clusterscan_args(cursor, count, options.match, options.type));
+      if (!cluster::read_scan_page(page, cursor, keys))
+        throw Error(make_error_code(errc::unexpected_reply_type), "CLUSTERSCAN on " + owner);
+    }
+    return keys;
+  }
+  keys.clear();
+  for (const auto& node : all) {
     if (!node.primary || node.slots.empty()) continue;
     std::string cursor = "0";
     do {

@@ -8,6 +8,42 @@
 
 namespace valkey {
 
+namespace {
+
+// The cluster's own query options (read_from, client_az) out of the URL's
+// tail ("/db?a=1&b=2"); the rest is the node Config's.
+std::string take_cluster_options(std::string_view tail, ClusterConfig& out, std::error_code& ec) {
+  const std::size_t q = tail.find('?');
+  if (q == std::string_view::npos) return std::string(tail);
+  std::string kept(tail.substr(0, q));
+  std::string_view rest = tail.substr(q + 1);
+  bool first = true;
+  while (!rest.empty()) {
+    const std::size_t amp = rest.find('&');
+    const std::string_view item = rest.substr(0, amp);
+    rest = amp == std::string_view::npos ? std::string_view{} : rest.substr(amp + 1);
+    const std::size_t eq = item.find('=');
+    const std::string_view key = item.substr(0, eq);
+    const std::string_view value = eq == std::string_view::npos ? std::string_view{} : item.substr(eq + 1);
+    if (key == "read_from") {
+      if (value == "primary") out.read_from = ReadFrom::primary;
+      else if (value == "prefer_replica") out.read_from = ReadFrom::prefer_replica;
+      else if (value == "az_affinity") out.read_from = ReadFrom::az_affinity;
+      else if (value == "az_affinity_replicas_and_primary") out.read_from = ReadFrom::az_affinity_replicas_and_primary;
+      else ec = make_error_code(errc::invalid_url);
+    } else if (key == "client_az") {
+      out.client_az = std::string(value);
+    } else if (!item.empty()) {
+      kept += first ? '?' : '&';
+      kept += item;
+      first = false;
+    }
+  }
+  return kept;
+}
+
+}  // namespace
+
 ClusterConfig ClusterConfig::from_url(std::string_view url, std::error_code& ec) {
   ec.clear();
   ClusterConfig out;
@@ -54,7 +90,8 @@ ClusterConfig ClusterConfig::from_url(std::string_view url, std::error_code& ec)
   std::string node_url(url.substr(0, auth_begin));
   node_url += userinfo;
   node_url += first;
-  node_url += url.substr(auth_end);
+  node_url += take_cluster_options(url.substr(auth_end), out, ec);
+  if (ec) return out;
   out.node = Config::from_url(node_url, ec);
   return out;
 }

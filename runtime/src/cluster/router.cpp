@@ -417,10 +417,12 @@ void Router::send(Part& p) {
   if (p.slot_ >= 0) {
     target = map_ ? map_->owner(static_cast<std::uint16_t>(p.slot_)) : nullptr;
     // A redirected read follows the redirection, not the preference.
-    if (target && p.read_only_ && config_.read_from == ReadFrom::prefer_replica && p.redirects_ == 0)
-      if (const Node* replica = pick_replica(static_cast<std::uint16_t>(p.slot_))) {
+    p.on_replica_ = false;
+    if (target && p.read_only_ && config_.read_from != ReadFrom::primary && p.redirects_ == 0)
+      if (const Node* replica = pick_reader(static_cast<std::uint16_t>(p.slot_)); replica && replica != target) {
         const std::string host = replica->host;
         const std::uint16_t port = replica->port;
+        p.on_replica_ = true;
         const std::string key = address(host, port);
         if (!readonly_.count(key)) {
           readonly_.emplace(key, true);
@@ -454,13 +456,7 @@ void Router::send_to(Part& p, const std::string& host, std::uint16_t port) {
   p.node_ = address(host, port);
   if (p.leased_) {
     auto& pool = pools_[p.node_];
-    if (!pool) {
-      Config c = config_.node;
-      c.host = host;
-      c.port = port;
-      c.unix_path.clear();
-      pool = std::make_shared<LeasePool>(ex_, std::move(c));
-    }
+    if (!pool) pool = std::make_shared<LeasePool>(ex_, node_config(host, port));
     p.conn_ = pool->acquire();
   } else {
     p.conn_ = connection(host, port);
@@ -511,6 +507,12 @@ void Router::part_done(Part& p, std::error_code ec) {
     // not_connected: the node is down and the command was never written, so
     // it may go again, to whoever owns the slot once the map is refreshed.
     if (ec == errc::not_connected && !closed_) return retry_later(p);
+    // A read-only command a replica lost with its connection changed
+    // nothing: it goes again, to another replica or the primary (the lost
+    // replica's connection is down now, so the pick skips it).
+    if (p.on_replica_ && p.read_only_ && ec != errc::timeout && ec != errc::cancelled &&
+        exec::is_connection_failure(ec) && !closed_)
+      return retry_later(p);
     // Never resent otherwise: a command whose connection dropped after it
     // was written may have run.
     return part_final(p);
@@ -700,13 +702,26 @@ void Router::finish(Job& job) {
   asio::post(ex_, [&job, r = std::move(r)]() mutable { job.complete(std::move(r)); });
 }
 
-std::shared_ptr<Connection> Router::connection(const std::string& host, std::uint16_t port) {
-  std::string key = address(host, port);
-  if (auto it = conns_.find(key); it != conns_.end()) return it->second;
+Config Router::node_config(const std::string& host, std::uint16_t port) const {
   Config c = config_.node;
   c.host = host;
   c.port = port;
   c.unix_path.clear();
+  if (config_.address_map) {
+    NodeAddress a{host, port, {}};
+    config_.address_map(a);
+    c.host = std::move(a.host);
+    c.port = a.port;
+    // A server name only means something with TLS (Config refuses sni without it).
+    if (!a.tls_server_name.empty() && c.tls.enabled) c.tls.sni = std::move(a.tls_server_name);
+  }
+  return c;
+}
+
+std::shared_ptr<Connection> Router::connection(const std::string& host, std::uint16_t port) {
+  std::string key = address(host, port);
+  if (auto it = conns_.find(key); it != conns_.end()) return it->second;
+  Config c = node_config(host, port);
   // A node that went down refuses requests at once (they were never
   // written): the router re-routes them after a refresh instead of letting
   // them wait for a node that may never come back.
@@ -717,13 +732,18 @@ std::shared_ptr<Connection> Router::connection(const std::string& host, std::uin
   return conn;
 }
 
-const Node* Router::pick_replica(std::uint16_t slot) {
+const Node* Router::pick_reader(std::uint16_t slot) {
   const int s = map_ ? map_->shard_of(slot) : -1;
   if (s < 0) return nullptr;
   const Shard& shard = map_->shards()[static_cast<std::size_t>(s)];
-  const Node* candidates[16];
-  std::size_t n = 0;
-  for (std::size_t i = 1; i < shard.nodes.size() && n < 16; ++i) {
+  const bool by_zone = (config_.read_from == ReadFrom::az_affinity ||
+                        config_.read_from == ReadFrom::az_affinity_replicas_and_primary) &&
+                       !config_.client_az.empty();
+  // Healthy replicas, those in the client's zone apart: no allocation.
+  const Node* any[16];
+  const Node* local[16];
+  std::size_t n_any = 0, n_local = 0;
+  for (std::size_t i = 1; i < shard.nodes.size() && n_any < 16; ++i) {
     const Node& r = shard.nodes[i];
     if (r.role != NodeRole::replica || r.port == 0 || r.health == NodeHealth::failed ||
         r.health == NodeHealth::loading)
@@ -732,11 +752,19 @@ const Node* Router::pick_replica(std::uint16_t slot) {
       const ConnectionState st = it->second->state();
       if (st == ConnectionState::reconnecting || st == ConnectionState::closed) continue;  // down: skip, no wait
     }
-    candidates[n++] = &r;
+    any[n_any++] = &r;
+    if (by_zone && r.zone == config_.client_az) local[n_local++] = &r;
   }
-  if (n == 0) return nullptr;
-  std::uniform_int_distribution<std::size_t> d(0, n - 1);
-  return candidates[d(rng_)];
+  auto pick = [&](const Node* const* from, std::size_t n) {
+    std::uniform_int_distribution<std::size_t> d(0, n - 1);
+    return from[d(rng_)];
+  };
+  if (n_local > 0) return pick(local, n_local);
+  if (by_zone && config_.read_from == ReadFrom::az_affinity_replicas_and_primary &&
+      shard.primary().zone == config_.client_az)
+    return &shard.primary();
+  if (n_any > 0) return pick(any, n_any);
+  return nullptr;
 }
 
 namespace {
@@ -757,7 +785,10 @@ void Router::on_connected(Connection& c) {
   // After a reconnect the new connection lost READONLY; reads queued before
   // it went out get MOVED to the primary and follow it.
   if (closed_ || c.stats().connects < 2) return;
-  if (readonly_.count(address(c.config().host, c.config().port))) send_readonly(c);
+  // By the cluster's name of the node (the connection's own host and port
+  // may have been remapped by address_map).
+  for (const auto& [name, conn] : conns_)
+    if (conn.get() == &c && readonly_.count(name)) send_readonly(c);
 }
 
 void Router::on_disconnected(Connection&, std::error_code) {
@@ -777,6 +808,7 @@ void Router::close() {
       self->waiting_.pop_front();
       self->fail(*j, make_error_code(errc::connection_closed), {});
     }
+    self->wake_ready_waiters(make_error_code(errc::connection_closed));
     for (auto& [name, c] : self->conns_) {
       c->set_observer(nullptr);
       c->close();
@@ -789,6 +821,26 @@ void Router::close() {
 // ---- topology ----
 
 void Router::request_refresh() { refresh(false); }
+
+bool Router::owner_of(std::uint16_t slot, std::string& host, std::uint16_t& port) const {
+  const Node* n = map_ ? map_->owner(slot) : nullptr;
+  if (!n) return false;
+  host = n->host;
+  port = n->port;
+  return true;
+}
+
+void Router::when_ready(std::function<void(std::error_code)> f) {
+  if (closed_) return asio::post(ex_, [f = std::move(f)] { f(make_error_code(errc::connection_closed)); });
+  if (map_) return asio::post(ex_, [f = std::move(f)] { f({}); });
+  ready_waiters_.push_back(std::move(f));
+  if (!refreshing_) refresh(false);
+}
+
+void Router::wake_ready_waiters(std::error_code ec) {
+  for (auto& f : ready_waiters_) asio::post(ex_, [f = std::move(f), ec] { f(ec); });
+  ready_waiters_.clear();
+}
 
 void Router::refresh(bool periodic) {
   if (closed_) return;
@@ -922,6 +974,7 @@ void Router::adopt(std::vector<std::optional<SlotMap>>& views, bool periodic) {
       observe::topology_changed(config_.node, {TopologyEvent::Kind::discovered, -1, {}, map_->shards().size()});
     prune_connections();
     arm_periodic();
+    wake_ready_waiters({});
     while (!waiting_.empty()) {
       Job* j = waiting_.front();
       waiting_.pop_front();
@@ -955,6 +1008,7 @@ void Router::bootstrap_failed(const std::string& why) {
     waiting_.pop_front();
     fail(*j, make_error_code(errc::not_connected), detail);
   }
+  wake_ready_waiters(make_error_code(errc::not_connected));
   // The seeds' connections would keep reconnecting: close them until asked again.
   for (auto& [name, c] : conns_) {
     c->set_observer(nullptr);
@@ -980,7 +1034,10 @@ void Router::prune_connections() {
   for (auto it = conns_.begin(); it != conns_.end();) {
     std::size_t s = 0, n = 0;
     const Connection& c = *it->second;
-    if (!map_->find(c.config().host, c.config().port, s, n) && c.pending() == 0) {
+    std::string_view host;
+    std::uint16_t port = 0;
+    const bool named = parse_host_port(it->first, host, port);
+    if ((!named || !map_->find(host, port, s, n)) && c.pending() == 0) {
       readonly_.erase(it->first);
       it->second->set_observer(nullptr);
       it->second->close();

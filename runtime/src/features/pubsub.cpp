@@ -3,8 +3,11 @@
 // callback, subscriptions restored after every reconnect.
 #include <valkey/pubsub.hpp>
 
+#include <map>
 #include <set>
+#include <vector>
 
+#include <valkey/cluster/slot.hpp>
 #include <valkey/reply.hpp>
 
 namespace valkey {
@@ -59,6 +62,7 @@ class SubscriberCore final : public resp::Visitor, public ConnectionObserver {
       deliver({Message::Kind::pmessage, text(r[1]), text(r[2]), text(r[3])});
     } else if (kind == "subscribe" || kind == "psubscribe" || kind == "ssubscribe" || kind == "unsubscribe" ||
                kind == "punsubscribe" || kind == "sunsubscribe") {
+      if (kind == "sunsubscribe") forget_if_dropped(text(r[1]));
       SubscriptionEvent e{kind.find("unsub") != std::string_view::npos ? SubscriptionEvent::Kind::unsubscribed
                                                                        : SubscriptionEvent::Kind::subscribed,
                           std::string(kind), text(r[1]), r[2].is_integer() ? r[2].as_integer() : 0, {}};
@@ -78,13 +82,14 @@ class SubscriberCore final : public resp::Visitor, public ConnectionObserver {
     std::uint32_t verbs = 0;
     verbs += append(w, "SUBSCRIBE", channels_);
     verbs += append(w, "PSUBSCRIBE", patterns_);
-    verbs += append(w, "SSUBSCRIBE", shard_channels_);
+    verbs += append_by_slot(w, "SSUBSCRIBE", shard_channels_);
     w.begin_command(1);
     w.arg(std::string_view{"PING"});
     restore_.prepare(verbs, wanted());
     if (auto ec = conn->submit_encoded(restore_, bytes)) emit({SubscriptionEvent::Kind::resubscribe_failed, {}, {}, 0, ec});
   }
   void on_disconnected(Connection&, std::error_code ec) override {
+    sunsubscribes_sent_.clear();  // their confirmations will not come
     if (connected_once_) emit({SubscriptionEvent::Kind::disconnected, {}, {}, 0, ec});
   }
 
@@ -110,6 +115,12 @@ class SubscriberCore final : public resp::Visitor, public ConnectionObserver {
   }
   std::size_t wanted() const noexcept { return channels_.size() + patterns_.size() + shard_channels_.size(); }
 
+  // SUNSUBSCRIBE sent for `names` (all shard channels when empty): their
+  // confirmations are answers, not the server dropping them.
+  void sent_sunsubscribe(const std::vector<std::string>& names) {
+    for (const auto& n : names) ++sunsubscribes_sent_[n];
+  }
+
   // `keep` holds this core until the connection has run the completions
   // close() posts: restore_ is a request living in this object.
   void close(std::shared_ptr<SubscriberCore> keep) {
@@ -128,6 +139,30 @@ class SubscriberCore final : public resp::Visitor, public ConnectionObserver {
   std::size_t dropped = 0;
 
  private:
+  // A "sunsubscribe" nobody asked for: in a cluster the server drops the
+  // shard channels of a slot that moved to another node. Such a channel is
+  // not restored here after a reconnect (the slot's owner is elsewhere now).
+  void forget_if_dropped(const std::string& name) {
+    if (auto it = sunsubscribes_sent_.find(name); it != sunsubscribes_sent_.end()) {
+      if (--it->second == 0) sunsubscribes_sent_.erase(it);
+      return;
+    }
+    shard_channels_.erase(name);
+  }
+
+  // One SSUBSCRIBE per hash slot: in a cluster one command's shard channels
+  // must share a slot (elsewhere the grouping changes nothing).
+  static std::uint32_t append_by_slot(resp::Writer& w, std::string_view verb, const std::set<std::string>& names) {
+    std::map<std::uint16_t, std::vector<const std::string*>> slots;
+    for (const auto& n : names) slots[cluster::hash_slot(n)].push_back(&n);
+    for (const auto& [slot, group] : slots) {
+      w.begin_command(group.size() + 1);
+      w.arg(verb);
+      for (const std::string* n : group) w.arg(*n);
+    }
+    return static_cast<std::uint32_t>(slots.size());
+  }
+
   static std::uint32_t append(resp::Writer& w, std::string_view verb, const std::set<std::string>& names) {
     if (names.empty()) return 0;
     w.begin_command(names.size() + 1);
@@ -160,6 +195,7 @@ class SubscriberCore final : public resp::Visitor, public ConnectionObserver {
   };
 
   std::set<std::string> channels_, patterns_, shard_channels_;
+  std::map<std::string, int> sunsubscribes_sent_;  // confirmations still to come, per shard channel
   ReplyBuilder builder_;
   Restore restore_;
   bool connected_once_ = false;
@@ -227,6 +263,12 @@ void Subscriber::start_change(detail::SubscriberCore* core, detail::ChangeReques
   // Recorded once submitted: what the next reconnect restores.
   op.wanted = set;
   op.added = add;
+  if (verb == "SUNSUBSCRIBE") {
+    std::vector<std::string> sent;
+    if (names.empty()) sent.assign(set->begin(), set->end());
+    else names.for_each([&](std::string_view n) { sent.emplace_back(n); });
+    core->sent_sunsubscribe(sent);
+  }
   if (add) {
     names.for_each([&](std::string_view n) {
       if (set->emplace(n).second) op.changed.emplace_back(n);

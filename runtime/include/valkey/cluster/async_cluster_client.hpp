@@ -75,7 +75,8 @@ class AsyncClusterClient : public exec::Executor<AsyncClusterClient>,
   // in command order. A command that would go to several nodes, a blocking
   // one or a refused one gets an error reply in its place. transaction():
   // MULTI ... EXEC on the owner of its keys' slot (keys in several slots:
-  // errc::cross_slot before sending); watch() is not offered yet.
+  // errc::cross_slot before sending); valkey::watch(client, keys, token)
+  // (cluster_watch.hpp) for optimistic locking.
 
   // Per-node access (call_on, call_on_primaries, call_on_all_nodes,
   // exec_on, exec_on_primaries, exec_on_all_nodes) comes from
@@ -99,6 +100,9 @@ class AsyncClusterClient : public exec::Executor<AsyncClusterClient>,
   ClusterStats stats() const noexcept { return router_->stats(); }
   // Closes every node connection for good.
   void close();
+
+  // The routing core (internal: ClusterSubscriber shares it).
+  const std::shared_ptr<cluster::Router>& router() const noexcept { return router_; }
 
   // The entry of exec::dispatch (internal).
   template <class R, class Plan, class Token>
@@ -132,3 +136,5 @@ decltype(auto) dispatch(T& t, Plan&& plan, Diagnostics& diag, Token&& token) {
 }  // namespace exec
 
 }  // namespace valkey
+
+#include <valkey/cluster/cluster_watch.hpp>  // valkey::watch(AsyncClusterClient&, ...)

@@ -80,7 +80,7 @@ class ClusterClient : public exec::Executor<ClusterClient>,
   // in command order. A command that would go to several nodes, a blocking
   // one or a refused one gets an error reply in its place. transaction():
   // MULTI ... EXEC on the owner of its keys' slot (keys in several slots:
-  // errc::cross_slot before sending); watch() is not offered yet.
+  // errc::cross_slot before sending); watch() below.
 
   // Per-node access (call_on, call_on_primaries, call_on_all_nodes,
   // exec_on, exec_on_primaries, exec_on_all_nodes) comes from
@@ -90,14 +90,20 @@ class ClusterClient : public exec::Executor<ClusterClient>,
   // the first topology; throws when no seed answers).
   std::vector<cluster::NodeDescription> nodes();
 
-  // Every key of the cluster: SCAN on each primary that owns slots, cursor
-  // by cursor, until each is done. A key present for the whole scan is
-  // returned once while the slots stay put; a slot that migrates during the
-  // scan may have its keys missed or repeated (a scan that follows slots
-  // through migrations is not done yet). Throws on a node's failure.
+  // Every key of the cluster: CLUSTERSCAN where the server has it (one
+  // cursor, each page at the owner of the slot it names; keys are returned
+  // through migrations and failovers), else SCAN on each primary that owns
+  // slots, cursor by cursor (a slot that migrates during that scan may have
+  // its keys missed or repeated). Throws on a node's failure.
   std::vector<std::string> scan_all(const ScanAllOptions& options = {});
   ClusterStats stats() const noexcept { return router_->stats(); }
   void close();
+
+  // WATCH `keys` (all in one slot) on a connection of its own to the slot's
+  // owner (a valkey::Watch there): reads through its methods, then
+  // multi()...exec(), errc::exec_aborted when a key changed. Keys in several
+  // slots: throws errc::cross_slot before anything is sent.
+  Watch watch(Strings keys);
 
   // The entry of exec::dispatch (internal).
   template <class R, class Plan>

@@ -9,6 +9,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <system_error>
@@ -24,7 +25,22 @@ namespace valkey {
 //                   (random, skipping replicas marked failed or whose
 //                   connection is down), else the primary; replicas may lag
 //                   behind their primary (stale reads)
-enum class ReadFrom : std::uint8_t { primary, prefer_replica };
+//   az_affinity     read-only commands go to a replica in ClusterConfig::client_az,
+//                   else to any replica, else to the primary
+//   az_affinity_replicas_and_primary
+//                   a replica in client_az, else the primary when it is in
+//                   client_az, else any replica, else the primary
+// A node's zone comes from the topology (CLUSTER SHARDS / SLOTS name it on
+// servers configured with `availability-zone`); with no zone known, or no
+// client_az, the az_ modes read like prefer_replica.
+enum class ReadFrom : std::uint8_t { primary, prefer_replica, az_affinity, az_affinity_replicas_and_primary };
+
+// A node address on its way to a connection (ClusterConfig::address_map).
+struct NodeAddress {
+  std::string host;             // as the topology, a redirect or the seed list names it
+  std::uint16_t port = 0;
+  std::string tls_server_name;  // the TLS server name to send and verify, with TLS on (empty: the node Config's sni, else host)
+};
 
 struct ClusterSeed {
   std::string host;
@@ -38,6 +54,8 @@ struct ClusterConfig {
   // host and port are replaced by each node's address.
   Config node;
   ReadFrom read_from = ReadFrom::primary;
+  // The client's availability zone, for the az_affinity read_from modes.
+  std::string client_az;
   // MOVED/ASK redirections one request (one slot of a split command) follows
   // before it fails with errc::too_many_redirects.
   unsigned max_redirects = 5;
@@ -59,6 +77,15 @@ struct ClusterConfig {
   // How long the first topology query may take, seeds included (0: the node
   // Config's connect_timeout plus one second).
   std::chrono::milliseconds bootstrap_timeout{0};
+
+  // Rewrites where a node is reached before each node connection is made:
+  // NAT or port forwarding (the cluster announces addresses the client cannot
+  // reach), and a TLS server name per node. Called on the client's executor
+  // with the address the topology, a redirect or the seed list names (seeds
+  // included: leave addresses you do not remap as they are). The client
+  // keeps naming the node by its cluster address (MOVED, nodes(), PerNode).
+  // It must neither block nor throw.
+  std::function<void(NodeAddress&)> address_map;
 
   // Parses a URL with a comma-separated seed list (throws valkey::Error with
   // errc::invalid_url).

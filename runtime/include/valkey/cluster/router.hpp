@@ -12,6 +12,7 @@
 #include <chrono>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -112,6 +113,7 @@ class Part final : public RequestBase {
   bool pinned_ = false;       // goes to host_:port_ whatever the slot map says
   bool read_only_ = false;    // a replica may serve it (read_from)
   bool leased_ = false;       // a blocking command: runs on a connection leased from the node's pool
+  bool on_replica_ = false;   // the current attempt went to a replica (read_from)
   std::uint32_t seen_ = 0;    // replies seen in this attempt
   int slot_ = -1;             // the slot it goes to (-1: keyless)
   bool preset_ = false;       // answered without sending (a batch command refused on its own)
@@ -153,6 +155,9 @@ class Router : public std::enable_shared_from_this<Router>, private ConnectionOb
 
   const executor_type& get_executor() const noexcept { return ex_; }
   const ClusterConfig& config() const noexcept { return config_; }
+  // The node Config for host:port (the topology's address), through
+  // ClusterConfig::address_map.
+  Config node_config(const std::string& host, std::uint16_t port) const;
 
   // Starts (or queues, until the first topology arrives) `job`. Never
   // completes it inside this call.
@@ -165,6 +170,11 @@ class Router : public std::enable_shared_from_this<Router>, private ConnectionOb
   bool has_topology() const noexcept { return map_.has_value(); }
   // Asks for a topology refresh now (single-flight, rate-limited).
   void request_refresh();
+  // The primary serving `slot` now; false without a topology or an owner.
+  bool owner_of(std::uint16_t slot, std::string& host, std::uint16_t& port) const;
+  // Runs f(ec) once the first topology is known: posted, at once when it is;
+  // with not_connected when no seed answered, connection_closed after close().
+  void when_ready(std::function<void(std::error_code)> f);
 
  private:
   friend class Part;
@@ -196,7 +206,9 @@ class Router : public std::enable_shared_from_this<Router>, private ConnectionOb
   void prune_connections();
   void on_disconnected(Connection&, std::error_code) override;
   void on_connected(Connection&) override;
-  const Node* pick_replica(std::uint16_t slot);
+  // The node a read-only command for `slot` goes to under read_from (a
+  // replica, or the primary itself); nullptr: the primary.
+  const Node* pick_reader(std::uint16_t slot);
   void send_readonly(Connection& c);
   void release_lease(Part& p, std::error_code ec);
 
@@ -216,6 +228,8 @@ class Router : public std::enable_shared_from_this<Router>, private ConnectionOb
 
   // Jobs waiting for the first topology.
   std::deque<Job*> waiting_;
+  std::vector<std::function<void(std::error_code)>> ready_waiters_;
+  void wake_ready_waiters(std::error_code ec);
   // While a job's parts are submitted: the connections whose writes are held.
   bool batching_ = false;
   std::vector<std::shared_ptr<Connection>> held_;

@@ -1,6 +1,8 @@
 #pragma once
-// scan_all for the cluster clients: SCAN on every primary that owns slots,
-// cursor by cursor. ClusterClient::scan_all() blocks; AsyncClusterClient's
+// scan_all for the cluster clients: CLUSTERSCAN where the server has it
+// (Valkey 9.1: one cursor across the cluster, each page at the owner of the
+// slot its cursor names), else SCAN on every primary that owns slots, cursor
+// by cursor. ClusterClient::scan_all() blocks; AsyncClusterClient's
 // takes a completion token: void(std::error_code, std::vector<std::string>).
 #include <cstdint>
 #include <memory>
@@ -11,6 +13,7 @@
 #include <vector>
 
 #include <valkey/cluster/router.hpp>
+#include <valkey/cluster/slot.hpp>
 #include <valkey/reply.hpp>
 
 namespace valkey {
@@ -27,6 +30,13 @@ namespace cluster {
 // The SCAN arguments for one page (views into `cursor`, `count` and the options).
 std::vector<std::string_view> scan_args(const std::string& cursor, const std::string& count, std::string_view match,
                                         std::string_view type);
+// The same for CLUSTERSCAN (Valkey 9.1): its cursor names a slot by a hash
+// tag ("<fingerprint>-{tag}-<n>"), so each page goes to that slot's owner
+// and the walk survives slots moving under it.
+std::vector<std::string_view> clusterscan_args(const std::string& cursor, const std::string& count,
+                                               std::string_view match, std::string_view type);
+// The node serving `slot` in `nodes` (a primary's address), empty if none.
+std::string owner_address(const std::vector<NodeDescription>& nodes, std::uint16_t slot);
 // Reads one SCAN page: the next cursor and the keys appended; false when the
 // reply is not [cursor, [keys...]].
 bool read_scan_page(const Reply& page, std::string& cursor, std::vector<std::string>& keys);
@@ -47,11 +57,35 @@ class ScanAllOp : public std::enable_shared_from_this<ScanAllOp<Client, Handler>
       if (ec) return self->done(ec);
       for (const auto& n : self->client_.nodes())
         if (n.primary && !n.slots.empty()) self->nodes_.push_back(n.address);
-      self->next_page();
+      if (self->nodes_.empty()) return self->done({});
+      // CLUSTERSCAN where the server has it (an error reply: SCAN per node).
+      const auto args = clusterscan_args(self->cursor_, self->count_, self->match_, self->type_);  // cursor_ is "0"
+      self->client_.call_on(self->nodes_.front(), args, [self](std::error_code ec, Reply page) {
+        if (!ec && read_scan_page(page, self->cursor_, self->keys_)) {
+          self->cluster_scan_ = true;
+          return self->next_cluster_page();
+        }
+        self->cursor_ = "0";
+        self->keys_.clear();
+        self->next_page();
+      });
     });
   }
 
  private:
+  void next_cluster_page() {
+    if (cursor_ == "0") return done({});
+    auto self = this->shared_from_this();
+    std::string node = owner_address(client_.nodes(), hash_slot(cursor_));
+    if (node.empty()) node = nodes_.front();  // a MOVED corrects it
+    const auto args = clusterscan_args(cursor_, count_, match_, type_);
+    client_.call_on(node, args, [self](std::error_code ec, Reply page) {
+      if (ec) return self->done(ec);
+      if (!read_scan_page(page, self->cursor_, self->keys_)) return self->done(make_error_code(errc::unexpected_reply_type));
+      self->next_cluster_page();
+    });
+  }
+
   void next_page() {
     if (node_ == nodes_.size()) return done({});
     auto self = this->shared_from_this();
@@ -75,6 +109,7 @@ class ScanAllOp : public std::enable_shared_from_this<ScanAllOp<Client, Handler>
   std::size_t node_ = 0;
   std::string cursor_ = "0";
   std::vector<std::string> keys_;
+  bool cluster_scan_ = false;
 };
 
 }  // namespace cluster
