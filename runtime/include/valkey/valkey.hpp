@@ -7,6 +7,8 @@
 #include <valkey/client.hpp>
 #include <valkey/cluster/async_cluster_client.hpp>
 #include <valkey/cluster/cluster_client.hpp>
+#include <valkey/cluster/cluster_subscriber.hpp>
+#include <valkey/cluster/cluster_watch.hpp>
 #include <valkey/cmd/all.hpp>
 #include <valkey/commands.hpp>
 #include <valkey/config.hpp>
