@@ -15,7 +15,7 @@
 #include <valkey/resp/parser.hpp>
 
 #include "cache_support.hpp"
-#include "io/handshake.hpp"
+#include "../../runtime/src/io/handshake.hpp"
 
 using cache_test::bulk;
 using cache_test::cached;
