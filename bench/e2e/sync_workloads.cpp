@@ -34,6 +34,10 @@ struct OneRequest {
       std::optional<std::string> v = db.get(key);
       return v ? v->size() : 0;
     }
+    if (o.command == "cached_get") {
+      std::optional<std::string> v = db.cached().get(key);
+      return v ? v->size() : 0;
+    }
     if (o.command == "set") {
       db.set(key, value);
       return 1;
@@ -165,8 +169,14 @@ int run_instructions(const Options& o) {
   valkey::Client db{o.config()};
   KeyGen keys(o.keyspace, 3);
   std::size_t sink = 0;
+  const bool cached = o.command == "cached_get";
+  if (cached) {
+    // Every key once first: what follows is hits only.
+    KeyGen fill(o.keyspace, 3);
+    for (std::uint64_t i = 0; i < o.keyspace; ++i) (void)db.cached().get(fill.at(i));
+  }
   for (std::uint64_t i = 0; i < o.requests; ++i) {
-    std::optional<std::string> v = db.get(keys.next());
+    std::optional<std::string> v = cached ? db.cached().get(keys.next()) : db.get(keys.next());
     sink += v ? v->size() : 0;
   }
   std::printf("{\"workload\":\"instructions\",\"requests\":%llu,\"bytes\":%zu}\n",

@@ -6,6 +6,10 @@ namespace valkey {
 
 AsyncClient::AsyncClient(executor_type ex, Config config)
     : conn_(Connection::create(std::move(ex), std::move(config))) {
+  if (conn_->config().cache) {
+    cache_ = std::make_shared<CacheStore>(*conn_->config().cache);
+    conn_->set_cache(cache_);
+  }
   // Start on the executor: the constructor may run on another thread.
   asio::dispatch(conn_->get_executor(), [c = conn_] { c->start(); });
 }
@@ -35,6 +39,7 @@ AsyncClient& AsyncClient::operator=(AsyncClient&& other) noexcept {
   if (this != &other) {
     close();
     conn_ = std::move(other.conn_);
+    cache_ = std::move(other.cache_);
     leases_ = std::move(other.leases_);
     sentinel_ = std::move(other.sentinel_);
   }

@@ -76,7 +76,8 @@ Client::Client(Prepared p) : config_(std::move(p.config)), sentinel_(std::move(p
   // Connection::create validates too, but only after the lane opened its
   // eventfd and thread: refuse a bad Config before any of that.
   config_.validate();
-  lanes_[0] = std::make_unique<detail::SyncLane>(config_);
+  if (config_.cache) cache_ = std::make_shared<CacheStore>(*config_.cache);
+  lanes_[0] = std::make_unique<detail::SyncLane>(config_, cache_);
   lane_count_.store(1, std::memory_order_release);
   // The first PING carries the first handshake's outcome.
   const exec::PingPlan ping;
@@ -133,8 +134,26 @@ Connection::Stats Client::stats() const {
 std::size_t Client::connections() const noexcept { return lane_count_.load(std::memory_order_acquire); }
 
 void Client::run(detail::SyncOpBase& op) {
+  if (cache_) [[unlikely]] return run_evicting(op);
   if (has(op.flags, CommandFlag::blocking)) return run_leased(op);
   pick_lane().run(op);
+}
+
+void Client::run_evicting(detail::SyncOpBase& op) {
+  // Read-only commands write nothing; batches (flags none) are looked into.
+  const bool writes = !has(op.flags, CommandFlag::readonly);
+  thread_local std::string encoded;
+  if (writes) {
+    encoded.clear();
+    resp::Writer w(encoded);
+    op.encoder()(w);
+    cache_detail::evict_written_in(*cache_, encoded);
+  }
+  if (has(op.flags, CommandFlag::blocking)) run_leased(op);
+  else pick_lane().run(op);
+  // The caller sees the reply only after this: a read it makes next cannot
+  // find an entry stored from a read that ran before the write.
+  if (writes) cache_detail::evict_written_in(*cache_, encoded);
 }
 
 // A lane no other caller is in, preferring the one this thread used last;
@@ -156,7 +175,7 @@ detail::SyncLane& Client::pick_lane() {
     std::lock_guard lk(lanes_mu_);
     n = lane_count_.load(std::memory_order_relaxed);
     if (!closed_ && n < config_.max_connections) {
-      lanes_[n] = std::make_unique<detail::SyncLane>(config_);
+      lanes_[n] = std::make_unique<detail::SyncLane>(config_, cache_);
       lane_count_.store(n + 1, std::memory_order_release);
       preferred = n;
       return *lanes_[n];

@@ -70,6 +70,15 @@ std::error_code Config::validate(std::string& why) const {
     return invalid(why, "Config::max_connections must be between 1 and " + std::to_string(kMaxConnections));
   if (on_queue_full == QueueFullPolicy::fail && max_pending == 0)
     return invalid(why, "Config::on_queue_full = fail needs a bound: set max_pending");
+  if (cache) {
+    if (protocol == Protocol::resp2)
+      return invalid(why, "Config::cache needs protocol resp3: the server's invalidations are push messages");
+    try {
+      valkey::validate(*cache);
+    } catch (const Error& e) {
+      return invalid(why, std::string("Config::cache: ") + e.what());
+    }
+  }
   if (auto ec = check_tls(*this, why)) return ec;
   return check_reconnect(reconnect, why);
 }

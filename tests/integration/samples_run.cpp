@@ -35,7 +35,8 @@ fs::path binary(const std::string& relative) {
 TEST_CASE("samples: each sample runs against a fixture server", "[samples]") {
   ServerProcess server;
   for (const char* name : {"quickstart", "strings", "hashes", "lists", "sets", "sorted_sets", "bitmaps", "hyperloglog",
-                           "coroutines", "pipeline", "transaction", "pubsub", "scripting", "streams", "geo"}) {
+                           "coroutines", "pipeline", "transaction", "pubsub", "scripting", "streams", "geo",
+                           "caching"}) {
     DYNAMIC_SECTION(name) {
       fs::path exe = binary(name);
       Run r = run("VALKEY_URL=" + shell_quote(server.url()) + " " + shell_quote(exe.string()));

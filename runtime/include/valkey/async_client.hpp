@@ -33,6 +33,8 @@
 #include <asio/dispatch.hpp>
 
 #include <valkey/batch_starters.hpp>
+#include <valkey/cache/cached.hpp>
+#include <valkey/cache/store.hpp>
 #include <valkey/command.hpp>
 #include <valkey/config.hpp>
 #include <valkey/connection.hpp>
@@ -115,6 +117,18 @@ class AsyncClient : public exec::Executor<AsyncClient>,
   // for good.
   void close();
 
+  // Client-side caching (Config::cache; docs/caching.md): as on Client.
+  //   auto v = co_await c.cached(5s).get("k", asio::use_awaitable);
+  // A hit completes through a post to the handler's executor.
+  Cached<AsyncClient> cached(std::chrono::milliseconds ttl = std::chrono::milliseconds(0)) noexcept {
+    return {*this, ttl};
+  }
+  CacheStats cache_stats() const { return cache_ ? cache_->stats() : CacheStats{}; }
+  void flush_cache() {
+    if (cache_) cache_->flush_all(FlushReason::user);
+  }
+  CacheStore* cache() const noexcept { return cache_.get(); }
+
  private:
   // The pool of dedicated connections for blocking commands (made on first use).
   std::shared_ptr<LeasePool> leases();
@@ -122,6 +136,7 @@ class AsyncClient : public exec::Executor<AsyncClient>,
   AsyncClient(executor_type ex, Config config, std::shared_ptr<sentinel::SentinelService> sentinel);
 
   std::shared_ptr<Connection> conn_;
+  std::shared_ptr<CacheStore> cache_;  // Config::cache set; shared with conn_
   std::shared_ptr<LeasePool> leases_;
   std::shared_ptr<sentinel::SentinelService> sentinel_;  // with a SentinelConfig
 };

@@ -54,6 +54,8 @@
 
 #include <valkey/adapt/response.hpp>
 #include <valkey/batch_starters.hpp>
+#include <valkey/cache/cached.hpp>
+#include <valkey/cache/store.hpp>
 #include <valkey/command.hpp>
 #include <valkey/config.hpp>
 #include <valkey/connection.hpp>
@@ -130,6 +132,20 @@ class Client : public exec::Executor<Client>,
   // Connections open now (1 up to Config::max_connections).
   std::size_t connections() const noexcept;
 
+  // Client-side caching (Config::cache; docs/caching.md). cached(ttl) is the
+  // cached command surface: db.cached(5s).get("k") answers a hit without
+  // I/O; `ttl` bounds the entry (0: only max_ttl, the key's TTL and the
+  // server's invalidations). Without Config::cache it reads from the server.
+  Cached<Client> cached(std::chrono::milliseconds ttl = std::chrono::milliseconds(0)) noexcept { return {*this, ttl}; }
+  // The cache's counters (all zero without Config::cache).
+  CacheStats cache_stats() const { return cache_ ? cache_->stats() : CacheStats{}; }
+  // Drops every cached entry (FlushReason::user); no effect without a cache.
+  void flush_cache() {
+    if (cache_) cache_->flush_all(FlushReason::user);
+  }
+  // The store shared by the connections; null without Config::cache.
+  CacheStore* cache() const noexcept { return cache_.get(); }
+
  private:
   struct Prepared {
     Config config;
@@ -142,9 +158,13 @@ class Client : public exec::Executor<Client>,
   static constexpr std::size_t kMaxLanes = 64;
   // Blocking commands: on a leased dedicated connection.
   void run_leased(detail::SyncOpBase& op);
+  // run() with a cache: a write's keys are evicted at submission and again
+  // once its reply is in (read-your-writes across connections).
+  void run_evicting(detail::SyncOpBase& op);
   detail::SyncLane& pick_lane();
 
   Config config_;
+  std::shared_ptr<CacheStore> cache_;  // Config::cache set
   // The connections, each with the leader/follower scheme that drives it
   // (runtime/src/sync/lane.hpp); opened on demand up to max_connections, and
   // never removed before the Client goes.

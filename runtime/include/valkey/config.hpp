@@ -17,10 +17,12 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <system_error>
 
+#include <valkey/cache/config.hpp>
 #include <valkey/resp/limits.hpp>
 
 namespace valkey {
@@ -143,6 +145,12 @@ struct Config {
   // every attempt (valkey/sentinel/address_source.hpp). Set by the sentinel
   // clients; null (the default): host:port.
   std::shared_ptr<AddressSource> address_source;
+
+  // Client-side caching (RESP3 CLIENT TRACKING; docs/caching.md): empty (the
+  // default) for none. Set, each Client / AsyncClient keeps one cache shared
+  // by its connections, every connection's handshake turns tracking on, and
+  // db.cached(ttl).get(k) answers from it. Needs protocol resp3.
+  std::optional<CacheConfig> cache;
 
   // Parses a URL (throws valkey::Error with errc::invalid_url).
   static Config from_url(std::string_view url);

@@ -54,8 +54,12 @@
 namespace valkey {
 
 class AddressSource;
+class CacheStore;
 namespace detail {
 class Transport;
+}
+namespace cache_detail {
+class InvalidationHandler;
 }
 namespace io {
 class Handshake;
@@ -200,6 +204,15 @@ class Connection : public std::enable_shared_from_this<Connection>, private Mult
   void expect_more_replies(RequestBase& r, std::uint32_t n) noexcept { mux_.expect_more_replies(r, n); }
   void set_observer(ConnectionObserver* o) noexcept { observer_ = o; }
 
+  // Client-side caching (docs/caching.md): every handshake of this connection,
+  // reconnects included, turns tracking on as Config::cache says; the
+  // server's invalidation pushes go to `store` (which takes the push handler);
+  // a loss of the connection, a failed health check included, flushes it
+  // before any request completes. Set before start(); the store is shared by
+  // the client's connections. Null: none (the default).
+  void set_cache(std::shared_ptr<CacheStore> store);
+  CacheStore* cache() const noexcept { return cache_.get(); }
+
   // For owners that run the executor on one thread at a time (the sync
   // Client, a leased connection): on plain sockets the connection then waits
   // for readability and reads after it, instead of keeping a read posted.
@@ -252,6 +265,7 @@ class Connection : public std::enable_shared_from_this<Connection>, private Mult
   void log(LogLevel level, const std::string& text) const;
   bool running_here() const noexcept;
   void close_here();
+  void flush_cache(std::error_code cause);
 
   // Connect / handshake / reconnect.
   void connect();
@@ -342,6 +356,8 @@ class Connection : public std::enable_shared_from_this<Connection>, private Mult
   std::string expected_role_;
   const std::atomic<std::uint64_t>* source_moves_ = nullptr;  // AddressSource::moves()
   std::uint64_t moves_seen_ = 0;
+  std::shared_ptr<CacheStore> cache_;  // set_cache()
+  std::unique_ptr<cache_detail::InvalidationHandler> invalidations_;
 };
 
 }  // namespace valkey

@@ -12,6 +12,7 @@
 #include <asio/io_context.hpp>
 #include <asio/strand.hpp>
 
+#include <valkey/cache/client_hooks.hpp>
 #include <valkey/sentinel/address_source.hpp>
 
 #include "detail/syscalls.hpp"
@@ -124,6 +125,12 @@ Connection::Connection(Private, executor_type ex, Config config)
 // Every asynchronous operation holds the connection, so nothing is pending
 // here unless the executor was destroyed with handlers never run.
 Connection::~Connection() = default;
+
+void Connection::set_cache(std::shared_ptr<CacheStore> store) {
+  invalidations_ = store ? std::make_unique<cache_detail::InvalidationHandler>(*store, config_) : nullptr;
+  cache_ = std::move(store);
+  mux_.set_push_handler(invalidations_.get());
+}
 
 void Connection::log(LogLevel level, const std::string& text) const {
   try {
@@ -382,7 +389,7 @@ void Connection::on_transport_ready(std::uint64_t gen, std::error_code ec) {
     return attempt_failed(ec, false);
   }
   state_ = ConnectionState::handshaking;
-  handshake_ = std::make_unique<io::Handshake>(config_, expected_role_);
+  handshake_ = std::make_unique<io::Handshake>(config_, expected_role_, cache_ != nullptr);
   start_read();
   send_handshake();
 }
@@ -470,6 +477,9 @@ void Connection::connection_lost(std::error_code cause, bool user_call) {
   if (config_.logger) log(LogLevel::warn, "connection to " + config_.endpoint() + " lost: " + cause.message());
   Multiplexer::Completions lost = mux_.on_connection_lost(cause, clock::now());
   teardown();
+  // Invalidations sent meanwhile are lost with the connection: nothing cached
+  // may be served until tracking is on again (the reconnect's handshake).
+  if (cache_) flush_cache(cause);
   state_ = ConnectionState::reconnecting;
   sync_deadline_timer();  // queued requests wait at most connect_timeout
   if (config_.observer) observe::disconnected(config_, cause, true);
@@ -572,6 +582,12 @@ bool Connection::running_here() const noexcept {
 void Connection::close() {
   if (running_here()) return close_here();
   asio::post(ex_, [self = shared_from_this()] { self->close_here(); });
+}
+
+void Connection::flush_cache(std::error_code cause) {
+  const bool health = cause == errc::health_check_failed;
+  cache_->flush_all(health ? FlushReason::health_check_failed : FlushReason::disconnect);
+  if (config_.observer) cache_detail::notify_cache(config_, CacheEvent{CacheEvent::Kind::flush, 1});
 }
 
 void Connection::close_here() {

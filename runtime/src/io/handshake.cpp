@@ -21,7 +21,18 @@ bool is_auth_refusal(std::string_view e) {
 
 }  // namespace
 
-std::vector<HandshakeCommand> plan_handshake(const Config& c, bool resp2) {
+HandshakeCommand tracking_command(const CacheConfig& cache) {
+  HandshakeCommand t{StepKind::tracking, {"CLIENT", "TRACKING", "ON"}};
+  if (cache.mode == CacheMode::optin) {
+    t.args.push_back("OPTIN");
+  } else {
+    t.args.push_back("BCAST");
+    for (const std::string& p : cache.prefixes) t.args.insert(t.args.end(), {"PREFIX", p});
+  }
+  return t;
+}
+
+std::vector<HandshakeCommand> plan_handshake(const Config& c, bool resp2, bool tracking) {
   std::vector<HandshakeCommand> plan;
   if (!resp2) {
     HandshakeCommand hello{StepKind::hello, {"HELLO", "3"}};
@@ -43,6 +54,7 @@ std::vector<HandshakeCommand> plan_handshake(const Config& c, bool resp2) {
   plan.push_back({StepKind::setinfo, {"CLIENT", "SETINFO", "LIB-NAME", "valkey-cpp"}});
   plan.push_back({StepKind::setinfo, {"CLIENT", "SETINFO", "LIB-VER", VALKEY_CPP_VERSION}});
   if (c.database != 0) plan.push_back({StepKind::select, {"SELECT", std::to_string(c.database)}});
+  if (tracking && !resp2 && c.cache) plan.push_back(tracking_command(*c.cache));
   return plan;
 }
 
@@ -75,6 +87,10 @@ Verdict judge_handshake(const std::vector<StepResult>& results) {
         v.ec = make_error_code(is_auth_refusal(r.error) ? errc::auth_failed : errc::handshake_failed);
         v.message = "SELECT refused: " + r.error;
         return v;
+      case StepKind::tracking:
+        v.ec = make_error_code(errc::handshake_failed);
+        v.message = "CLIENT TRACKING refused (client-side caching): " + r.error;
+        return v;
       case StepKind::role:
         v.ec = make_error_code(is_auth_refusal(r.error) ? errc::auth_failed : errc::handshake_failed);
         v.message = "ROLE refused: " + r.error;
@@ -90,8 +106,8 @@ Verdict judge_handshake(const std::vector<StepResult>& results) {
 
 // ------------------------------------------------------------ the machine
 
-Handshake::Handshake(const Config& config, std::string expected_role)
-    : config_(config), expected_role_(std::move(expected_role)), parser_(config.limits) {
+Handshake::Handshake(const Config& config, std::string expected_role, bool tracking)
+    : config_(config), expected_role_(std::move(expected_role)), parser_(config.limits), tracking_(tracking) {
   plan(config.protocol == Protocol::resp2);
 }
 
@@ -102,7 +118,7 @@ void Handshake::plan(bool resp2) {
   results_.clear();
   replies_ = 0;
   resp::Writer w(out);
-  std::vector<HandshakeCommand> commands = plan_handshake(config_, resp2);
+  std::vector<HandshakeCommand> commands = plan_handshake(config_, resp2, tracking_);
   if (!expected_role_.empty()) commands.push_back({StepKind::role, {"ROLE"}});
   role_.clear();
   role_seen_ = false;
@@ -168,6 +184,14 @@ void Handshake::judge() {
   if (v.ec) {
     error_ = v.ec;
     message_ = std::move(v.message);
+    status_ = Status::failed;
+    return;
+  }
+  if (tracking_ && resp2_) {
+    // The server refused HELLO 3: without push messages no invalidation
+    // could reach the cache.
+    error_ = make_error_code(errc::handshake_failed);
+    message_ = "client-side caching needs RESP3, and the server refused HELLO 3";
     status_ = Status::failed;
     return;
   }

@@ -22,7 +22,7 @@
 
 namespace valkey::io {
 
-enum class StepKind { hello, auth, setname, setinfo, select, role, other };
+enum class StepKind { hello, auth, setname, setinfo, select, role, tracking, other };
 
 struct HandshakeCommand {
   StepKind kind;
@@ -33,7 +33,12 @@ struct HandshakeCommand {
 // LIB-NAME / LIB-VER, [SELECT db] — one round trip.
 // resp2 == true: [AUTH [user] pass], [CLIENT SETNAME name], the SETINFOs,
 // [SELECT db] (servers without HELLO, or protocol=resp2).
-std::vector<HandshakeCommand> plan_handshake(const Config& config, bool resp2);
+// tracking (a connection with a client-side cache, Config::cache): CLIENT
+// TRACKING ON OPTIN, or BCAST [PREFIX p...], last; RESP3 only (the RESP2 plan
+// leaves it out and the handshake fails: invalidations need push messages).
+std::vector<HandshakeCommand> plan_handshake(const Config& config, bool resp2, bool tracking = false);
+// The CLIENT TRACKING command for Config::cache.
+HandshakeCommand tracking_command(const CacheConfig& cache);
 
 struct StepResult {
   StepKind kind;
@@ -57,7 +62,8 @@ class Handshake final : private resp::Visitor {
   // expected_role ("master", "slave"; the address came from a sentinel):
   // ROLE goes last, and a server reporting another role fails the handshake
   // with errc::wrong_role.
-  explicit Handshake(const Config& config, std::string expected_role = {});
+  // tracking: turn client-side caching's tracking on (plan_handshake).
+  explicit Handshake(const Config& config, std::string expected_role = {}, bool tracking = false);
   Handshake(const Handshake&) = delete;
   Handshake& operator=(const Handshake&) = delete;
 
@@ -92,6 +98,7 @@ class Handshake final : private resp::Visitor {
   bool resp2_ = false;
   bool fell_back_ = false;
   bool in_push_ = false;     // a push message arrived mid-handshake: not a reply
+  bool tracking_ = false;
   Status status_ = Status::reading;
   std::error_code error_;
   std::string message_;

@@ -56,9 +56,10 @@ constexpr std::chrono::milliseconds kMaxGrace{128};
 
 }  // namespace
 
-SyncLane::SyncLane(const Config& config) : config_(config) {
+SyncLane::SyncLane(const Config& config, std::shared_ptr<CacheStore> cache) : config_(config) {
   wake_fd_ = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);  // -1: drivers wait in the reactor instead
   conn_ = Connection::create(ioc_.get_executor(), config_);
+  if (cache) conn_->set_cache(std::move(cache));
   conn_->set_single_reactor(true);  // one driver at a time runs ioc_
   idle_thread_ = std::thread([this] { idle_loop(); });
 }

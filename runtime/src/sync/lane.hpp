@@ -33,8 +33,9 @@ namespace valkey::detail {
 
 class SyncLane {
  public:
-  // Creates the connection and starts connecting; does not wait.
-  explicit SyncLane(const Config& config);
+  // Creates the connection and starts connecting; does not wait. `cache`:
+  // the Client's client-side cache (Connection::set_cache), or null.
+  explicit SyncLane(const Config& config, std::shared_ptr<CacheStore> cache = nullptr);
   ~SyncLane();  // close() and release the eventfd
   SyncLane(const SyncLane&) = delete;
   SyncLane& operator=(const SyncLane&) = delete;

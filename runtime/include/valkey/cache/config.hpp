@@ -29,6 +29,10 @@ struct CacheConfig {
   // Longest time an entry is served, a bound for what invalidations could
   // miss. 0: no bound beyond invalidations and the server's TTL. Not negative.
   std::chrono::milliseconds max_ttl{0};
+  // Read the key's PTTL in the same round trip as each cached read, so that
+  // an entry never outlives the key's TTL on the server (the server announces
+  // an expired key only once it deletes it, which may come later).
+  bool server_ttl = true;
 };
 
 // Throws valkey::Error(errc::invalid_argument) naming the offending field

@@ -123,6 +123,9 @@ class CacheStore {
     // False for a key the cache does not keep (BCAST, outside the prefixes)
     // and after completion: the read then goes out plain.
     bool tracked() const noexcept { return node_ != nullptr; }
+    // When begin_read took it: a PTTL read in the same round trip counts from
+    // here (CacheEntryLimits::server_deadline).
+    CacheClock::time_point started() const noexcept { return started_; }
 
    private:
     friend class CacheStore;

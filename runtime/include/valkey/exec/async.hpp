@@ -48,6 +48,7 @@
 #include <asio/use_awaitable.hpp>
 #endif
 
+#include <valkey/cache/client_hooks.hpp>
 #include <valkey/connection.hpp>
 #include <valkey/diagnostics.hpp>
 #include <valkey/exec/bytes.hpp>
@@ -175,6 +176,10 @@ class AsyncOp final : public OwnedRequest<Decoder> {
   // handler on its executor (inline when already there, unless `post`).
   void finish(std::error_code ec, bool post) {
     if (slot_.is_connected()) slot_.clear();
+    // A client-side cache: the write's keys go again, before its caller can
+    // read them (read-your-writes; launch() evicted them at submission).
+    if (CacheStore* cache = conn_.cache()) [[unlikely]]
+      if (!has(this->flags, CommandFlag::readonly)) cache_detail::evict_written_in(*cache, this->bytes());
     result_type value{};
     Reason why;
     if (!ec) ec = this->decoder().finish(value, why);
@@ -278,6 +283,8 @@ void launch(Handler&& handler, const Route& route, Bytes bytes, const RequestInf
   Op* op = Op::create(std::forward<Handler>(handler), *conn, diag, std::move(bytes), used, route.pool, std::move(lease));
   std::error_code ec = refused;
   if (!ec) {
+    if (CacheStore* cache = conn->cache()) [[unlikely]]
+      if (!has(info.flags, CommandFlag::readonly)) cache_detail::evict_written_in(*cache, op->bytes());
     apply_deadline(*op, conn->config());
     if (conn->config().observer) [[unlikely]]
       observe_start(*op, conn->config(), info);
