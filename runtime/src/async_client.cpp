@@ -5,7 +5,9 @@
 namespace valkey {
 
 AsyncClient::AsyncClient(executor_type ex, Config config)
-    : conn_(Connection::create(std::move(ex), std::move(config))) {
+    : conn_(Connection::create(std::move(ex), std::move(config))),
+      guard_(std::make_shared<policy::Guard>(conn_->config())),
+      guard_configured_(guard_->configured()) {
   // Start on the executor: the constructor may run on another thread.
   asio::dispatch(conn_->get_executor(), [c = conn_] { c->start(); });
 }
@@ -35,6 +37,8 @@ AsyncClient& AsyncClient::operator=(AsyncClient&& other) noexcept {
   if (this != &other) {
     close();
     conn_ = std::move(other.conn_);
+    guard_ = std::move(other.guard_);
+    guard_configured_ = other.guard_configured_;
     leases_ = std::move(other.leases_);
     sentinel_ = std::move(other.sentinel_);
   }

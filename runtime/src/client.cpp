@@ -76,6 +76,8 @@ Client::Client(Prepared p) : config_(std::move(p.config)), sentinel_(std::move(p
   // Connection::create validates too, but only after the lane opened its
   // eventfd and thread: refuse a bad Config before any of that.
   config_.validate();
+  guard_ = std::make_unique<policy::Guard>(config_);
+  if (guard_->configured()) active_guard_ = guard_.get();
   lanes_[0] = std::make_unique<detail::SyncLane>(config_);
   lane_count_.store(1, std::memory_order_release);
   // The first PING carries the first handshake's outcome.

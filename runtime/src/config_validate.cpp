@@ -70,6 +70,13 @@ std::error_code Config::validate(std::string& why) const {
     return invalid(why, "Config::max_connections must be between 1 and " + std::to_string(kMaxConnections));
   if (on_queue_full == QueueFullPolicy::fail && max_pending == 0)
     return invalid(why, "Config::on_queue_full = fail needs a bound: set max_pending");
+  if (queue_timeout.count() < 0) return invalid(why, "Config::queue_timeout must be 0 (none) or positive");
+  if (queue_timeout.count() > 0 && max_pending == 0)
+    return invalid(why, "Config::queue_timeout needs a bound to wait for: set max_pending");
+  if (retry)
+    if (std::string p = retry->problem(); !p.empty()) return invalid(why, "Config::retry: " + p);
+  if (circuit_breaker)
+    if (std::string p = circuit_breaker->problem(); !p.empty()) return invalid(why, "Config::circuit_breaker: " + p);
   if (auto ec = check_tls(*this, why)) return ec;
   return check_reconnect(reconnect, why);
 }
