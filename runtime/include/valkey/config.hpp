@@ -135,11 +135,11 @@ struct Config {
   // idempotent, or refused with LOADING/TRYAGAIN/...), within the request's
   // deadline and a retry budget; a written, unanswered request that is not
   // idempotent fails with errc::unknown_outcome. Per call: Client::with().
-  std::optional<policy::RetryPolicy> retry;
+  std::optional<policy::RetryPolicy> retry = std::nullopt;
   // circuit_breaker: after repeated transport failures or timeouts, calls
   // fail at once with errc::circuit_open (nothing queued) until a probe
   // succeeds after the cool-down.
-  std::optional<policy::CircuitBreakerConfig> circuit_breaker;
+  std::optional<policy::CircuitBreakerConfig> circuit_breaker = std::nullopt;
   // Bulkhead: how long a request may wait for room while max_pending
   // requests are in flight (on_queue_full = wait) before it fails with
   // queue_full, unsent. 0: as long as it takes (its deadline still applies).

@@ -211,7 +211,8 @@ class AsyncOp final : public OwnedRequest<Decoder> {
       if (info.per_call && info.options.retry) r.policy = &r.own.emplace(*info.options.retry);
       else r.policy = r.guard->retry();
     }
-    if (r.policy && r.policy->max_attempts > 1) r.guard->first_attempt(policy::Clock::now());
+    if (r.policy && r.policy->max_attempts <= 1) r.policy = nullptr;  // one attempt: as without a policy
+    if (r.policy) r.guard->first_attempt(policy::Clock::now());
   }
 
   // The observer's token while one watches this request (observe/probe.hpp).

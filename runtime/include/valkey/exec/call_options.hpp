@@ -19,7 +19,7 @@ struct CallOptions {
   std::chrono::milliseconds timeout{0};
   // The retry policy for this call; unset: the client's Config::retry (none:
   // no retries). The client's retry budget applies either way.
-  std::optional<policy::RetryPolicy> retry;
+  std::optional<policy::RetryPolicy> retry = std::nullopt;
   // The caller says running the command twice is harmless (a script it
   // knows): a written, unanswered attempt may be resent. Refused with
   // errc::invalid_argument for a blocking command.
@@ -33,7 +33,9 @@ namespace retry {
 // The documented defaults (docs/resilience.md): 3 attempts, 10 ms to 1 s
 // full-jitter backoff, LOADING/TRYAGAIN/CLUSTERDOWN/MASTERDOWN, the budget.
 inline const policy::RetryPolicy standard{};
-// No retry (one attempt): overrides a client's Config::retry for one call.
+// No retry (one attempt): overrides a client's Config::retry for one call;
+// a failure then reports as without a policy (connection_lost, not
+// unknown_outcome).
 inline const policy::RetryPolicy none{.max_attempts = 1};
 }  // namespace retry
 

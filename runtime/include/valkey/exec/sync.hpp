@@ -205,8 +205,10 @@ auto run_sync_guarded(Target& target, policy::Guard& g, const Plan& plan, std::e
   if (target.config().observer) [[unlikely]]
     observe::start_plan(op.probe, target.config(), plan);
   // Blocking commands are never sent twice (they pop, or wait again).
+  // One attempt (retry::none) reports as without a policy.
   const policy::RetryPolicy* rp = blocking ? nullptr : (opts && opts->retry ? &*opts->retry : g.retry());
-  if (rp && rp->max_attempts > 1) g.first_attempt(Clock::now());
+  if (rp && rp->max_attempts <= 1) rp = nullptr;
+  if (rp) g.first_attempt(Clock::now());
   bool may_have_run = false;  // an attempt was written and got no reply
   bool transport = false;
   std::string cause;  // errc::unknown_outcome: what failed the last attempt
