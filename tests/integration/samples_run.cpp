@@ -33,7 +33,7 @@ fs::path binary(const std::string& relative) {
 
 TEST_CASE("samples: each sample runs against a fixture server", "[samples]") {
   ServerProcess server;
-  for (const char* name : {"coroutines", "pipeline", "transaction", "pubsub", "scripting", "streams", "geo"}) {
+  for (const char* name : {"coroutines", "pipeline", "transaction", "pubsub", "scripting", "streams", "geo", "resilience"}) {
     DYNAMIC_SECTION(name) {
       fs::path exe = binary(name);
       Run r = run("VALKEY_URL=" + shell_quote(server.url()) + " " + shell_quote(exe.string()));
