@@ -5,7 +5,9 @@
 namespace valkey {
 
 AsyncClient::AsyncClient(executor_type ex, Config config)
-    : conn_(Connection::create(std::move(ex), std::move(config))) {
+    : conn_(Connection::create(std::move(ex), std::move(config))),
+      guard_(std::make_shared<policy::Guard>(conn_->config())),
+      guard_configured_(guard_->configured()) {
   if (conn_->config().cache) {
     cache_ = std::make_shared<CacheStore>(*conn_->config().cache);
     conn_->set_cache(cache_);
@@ -40,6 +42,8 @@ AsyncClient& AsyncClient::operator=(AsyncClient&& other) noexcept {
     close();
     conn_ = std::move(other.conn_);
     cache_ = std::move(other.cache_);
+    guard_ = std::move(other.guard_);
+    guard_configured_ = other.guard_configured_;
     leases_ = std::move(other.leases_);
     sentinel_ = std::move(other.sentinel_);
   }

@@ -77,6 +77,8 @@ Client::Client(Prepared p) : config_(std::move(p.config)), sentinel_(std::move(p
   // eventfd and thread: refuse a bad Config before any of that.
   config_.validate();
   if (config_.cache) cache_ = std::make_shared<CacheStore>(*config_.cache);
+  guard_ = std::make_unique<policy::Guard>(config_);
+  if (guard_->configured()) active_guard_ = guard_.get();
   lanes_[0] = std::make_unique<detail::SyncLane>(config_, cache_);
   lane_count_.store(1, std::memory_order_release);
   // The first PING carries the first handshake's outcome.

@@ -79,6 +79,13 @@ std::error_code Config::validate(std::string& why) const {
       return invalid(why, std::string("Config::cache: ") + e.what());
     }
   }
+  if (queue_timeout.count() < 0) return invalid(why, "Config::queue_timeout must be 0 (none) or positive");
+  if (queue_timeout.count() > 0 && max_pending == 0)
+    return invalid(why, "Config::queue_timeout needs a bound to wait for: set max_pending");
+  if (retry)
+    if (std::string p = retry->problem(); !p.empty()) return invalid(why, "Config::retry: " + p);
+  if (circuit_breaker)
+    if (std::string p = circuit_breaker->problem(); !p.empty()) return invalid(why, "Config::circuit_breaker: " + p);
   if (auto ec = check_tls(*this, why)) return ec;
   return check_reconnect(reconnect, why);
 }

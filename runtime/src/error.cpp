@@ -38,6 +38,8 @@ class Category final : public std::error_category {
       case errc::sentinel_unknown_primary: return "the sentinels know no primary by that name";
       case errc::no_replica: return "no replica available";
       case errc::wrong_role: return "the server's role is not the one the sentinel reported";
+      case errc::unknown_outcome: return "outcome unknown: the request was sent and no reply came, it may have run";
+      case errc::circuit_open: return "circuit open: the endpoint is failing, nothing was sent";
     }
     return "unknown valkey error";
   }
@@ -82,6 +84,8 @@ std::string_view name_of(errc e) noexcept {
     case errc::sentinel_unknown_primary: return "sentinel_unknown_primary";
     case errc::no_replica: return "no_replica";
     case errc::wrong_role: return "wrong_role";
+    case errc::unknown_outcome: return "unknown_outcome";
+    case errc::circuit_open: return "circuit_open";
   }
   return {};
 }

@@ -36,7 +36,7 @@ TEST_CASE("samples: each sample runs against a fixture server", "[samples]") {
   ServerProcess server;
   for (const char* name : {"quickstart", "strings", "hashes", "lists", "sets", "sorted_sets", "bitmaps", "hyperloglog",
                            "coroutines", "pipeline", "transaction", "pubsub", "scripting", "streams", "geo",
-                           "caching"}) {
+                           "caching", "resilience"}) {
     DYNAMIC_SECTION(name) {
       fs::path exe = binary(name);
       Run r = run("VALKEY_URL=" + shell_quote(server.url()) + " " + shell_quote(exe.string()));

@@ -23,7 +23,7 @@ TEST_CASE("perf errors: kinds are errc names, server errors carry the prefix", "
   CHECK(perf::error_kind(errc::server_error) == "server_error");
   CHECK(perf::error_kind(std::make_error_code(std::errc::connection_refused)).rfind("generic:", 0) == 0);
   // every errc value has a name (valkey::name_of, which the kinds use)
-  for (int e = static_cast<int>(errc::protocol_error); e <= static_cast<int>(errc::wrong_role); ++e)
+  for (int e = static_cast<int>(errc::protocol_error); e <= static_cast<int>(errc::circuit_open); ++e)
     CHECK_FALSE(valkey::name_of(static_cast<errc>(e)).empty());
   CHECK(valkey::name_of(static_cast<errc>(0)).empty());
   CHECK(perf::error_kind(errc::sentinel_unreachable) == "sentinel_unreachable");

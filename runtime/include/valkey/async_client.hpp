@@ -40,6 +40,8 @@
 #include <valkey/connection.hpp>
 #include <valkey/diagnostics.hpp>
 #include <valkey/exec/executor.hpp>
+#include <valkey/exec/with.hpp>
+#include <valkey/policy/guard.hpp>
 #include <valkey/lease_pool.hpp>
 #include <valkey/reply.hpp>
 #include <valkey/sentinel/sentinel_config.hpp>
@@ -107,8 +109,17 @@ class AsyncClient : public exec::Executor<AsyncClient>,
   // connection, everything else on the shared one.
   exec::Route route(CommandFlag flags) {
     if (has(flags, CommandFlag::blocking)) return {nullptr, leases()};
+    if (guard_configured_) [[unlikely]]
+      return {conn_.get(), nullptr, guard_};
     return {conn_.get(), nullptr};
   }
+
+  // This client with per-call options (exec/call_options.hpp): a deadline,
+  // a retry policy, an idempotency mark for the calls made through it.
+  //   co_await c.with({.timeout = 20ms, .retry = valkey::retry::standard}).get("k", asio::use_awaitable);
+  With<AsyncClient> with(exec::CallOptions options) { return With<AsyncClient>(*this, std::move(options)); }
+  // The resilience state (policy/guard.hpp) for calls with per-call options.
+  const std::shared_ptr<policy::Guard>& guard_for_call() const noexcept { return guard_; }
 
   // pipeline() and transaction() come from BatchStarters:
   // co_await c.pipeline().get("a").incr("b").exec(asio::use_awaitable).
@@ -137,6 +148,9 @@ class AsyncClient : public exec::Executor<AsyncClient>,
 
   std::shared_ptr<Connection> conn_;
   std::shared_ptr<CacheStore> cache_;  // Config::cache set; shared with conn_
+  // Shared with requests under a policy, which may outlive the client.
+  std::shared_ptr<policy::Guard> guard_;
+  bool guard_configured_ = false;  // Config::retry or Config::circuit_breaker set
   std::shared_ptr<LeasePool> leases_;
   std::shared_ptr<sentinel::SentinelService> sentinel_;  // with a SentinelConfig
 };

@@ -63,6 +63,8 @@
 #include <valkey/error.hpp>
 #include <valkey/exec/executor.hpp>
 #include <valkey/exec/sync.hpp>
+#include <valkey/exec/with.hpp>
+#include <valkey/policy/guard.hpp>
 #include <valkey/reply.hpp>
 #include <valkey/sentinel/sentinel_config.hpp>
 #include <valkey/view.hpp>
@@ -126,6 +128,18 @@ class Client : public exec::Executor<Client>,
   void close();
 
   const Config& config() const noexcept { return config_; }
+
+  // This client with per-call options (exec/call_options.hpp): a deadline,
+  // a retry policy, an idempotency mark for the calls made through it.
+  //   db.with({.timeout = 20ms, .retry = valkey::retry::standard}).get("k");
+  With<Client> with(exec::CallOptions options) { return With<Client>(*this, std::move(options)); }
+
+  // The resilience state (policy/guard.hpp): null unless Config::retry or
+  // Config::circuit_breaker is set (run_sync's one branch); guard_for_call()
+  // is the same state for calls with per-call options.
+  policy::Guard* policy_guard() noexcept { return active_guard_; }
+  policy::Guard& guard_for_call() noexcept { return *guard_; }
+
   // The connections' counters, summed (read by whichever thread drives each;
   // for tests and metrics, not for hot paths).
   Connection::Stats stats() const;
@@ -165,6 +179,8 @@ class Client : public exec::Executor<Client>,
 
   Config config_;
   std::shared_ptr<CacheStore> cache_;  // Config::cache set
+  std::unique_ptr<policy::Guard> guard_;
+  policy::Guard* active_guard_ = nullptr;  // guard_ when the configuration sets a policy
   // The connections, each with the leader/follower scheme that drives it
   // (runtime/src/sync/lane.hpp); opened on demand up to max_connections, and
   // never removed before the Client goes.

@@ -23,6 +23,8 @@
 #include <system_error>
 
 #include <valkey/cache/config.hpp>
+#include <valkey/policy/circuit_breaker.hpp>
+#include <valkey/policy/retry.hpp>
 #include <valkey/resp/limits.hpp>
 
 namespace valkey {
@@ -127,6 +129,22 @@ struct Config {
   // Retry a read-only command once when the connection drops with it in
   // flight. Off by default: see docs/runtime.md.
   bool retry_readonly = false;
+
+  // Resilience policies (docs/resilience.md). Unset (the default): nothing is
+  // resent beyond retry_readonly, no breaker; the request path pays one branch.
+  // retry: failed requests are sent again when that is safe (not sent, or
+  // idempotent, or refused with LOADING/TRYAGAIN/...), within the request's
+  // deadline and a retry budget; a written, unanswered request that is not
+  // idempotent fails with errc::unknown_outcome. Per call: Client::with().
+  std::optional<policy::RetryPolicy> retry = std::nullopt;
+  // circuit_breaker: after repeated transport failures or timeouts, calls
+  // fail at once with errc::circuit_open (nothing queued) until a probe
+  // succeeds after the cool-down.
+  std::optional<policy::CircuitBreakerConfig> circuit_breaker = std::nullopt;
+  // Bulkhead: how long a request may wait for room while max_pending
+  // requests are in flight (on_queue_full = wait) before it fails with
+  // queue_full, unsent. 0: as long as it takes (its deadline still applies).
+  std::chrono::milliseconds queue_timeout{0};
 
   resp::Limits limits;
 

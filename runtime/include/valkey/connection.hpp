@@ -255,8 +255,11 @@ class Connection : public std::enable_shared_from_this<Connection>, private Mult
   void queued(RequestBase& r);
   // The multiplexer reads the time of a submission only while disconnected
   // (how long the request may wait): the ready path skips the clock.
+  // With Config::queue_timeout it reads it always (a wait for room is timed).
   clock::time_point enqueue_time() const noexcept {
-    return state_ == ConnectionState::ready ? clock::time_point{} : clock::now();
+    if (state_ != ConnectionState::ready || config_.queue_timeout.count() > 0) [[unlikely]]
+      return clock::now();
+    return clock::time_point{};
   }
   // Runs `c` from a handler posted to the executor (for user calls).
   void complete_later(Multiplexer::Completions&& c);

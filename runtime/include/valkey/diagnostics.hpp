@@ -13,6 +13,8 @@
 #include <string>
 #include <string_view>
 
+#include <valkey/policy/outcome.hpp>
+
 namespace valkey {
 
 struct Diagnostics {
@@ -26,6 +28,12 @@ struct Diagnostics {
   // The command ("GET"), "pipeline", "batch" or "transaction"; and "host:port".
   std::string command;
   std::string endpoint;
+  // What the failed request did on the server as far as the client knows:
+  // not_sent (it certainly did not run), sent_no_reply (written, no reply:
+  // it may have run; errc::unknown_outcome says so when a resend was not
+  // safe), server_error (the server answered with an error). `ok` after a
+  // success, and for decoding errors (the server answered).
+  policy::Outcome outcome = policy::Outcome::ok;
 
   // The first word of server_message: WRONGTYPE, NOSCRIPT, MOVED, ASK,
   // LOADING, BUSY, NOAUTH, WRONGPASS, ERR...
@@ -39,6 +47,7 @@ struct Diagnostics {
     message.clear();
     command.clear();
     endpoint.clear();
+    outcome = policy::Outcome::ok;
   }
 };
 

@@ -51,6 +51,10 @@ enum class errc {
   sentinel_unknown_primary,    // every sentinel that answered knows no primary by that name
   no_replica,                  // replicas asked for, none is up
   wrong_role,                  // ROLE differs from what the sentinel reported (stale or mid-failover)
+
+  // Resilience policies (docs/resilience.md).
+  unknown_outcome,             // written, no reply, not safe to resend: it may or may not have run
+  circuit_open,                // the endpoint's circuit breaker is open: nothing was sent
 };
 
 const std::error_category& category() noexcept;

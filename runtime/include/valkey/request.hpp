@@ -61,6 +61,10 @@ class RequestBase {
   // True once its bytes went to the socket (a cancellation then only
   // discards the reply; the command may still run on the server).
   bool written() const noexcept { return state_ == State::written; }
+  // True once any of its bytes went to the socket in its latest submission,
+  // still after it completed: whether a failed request may have run
+  // (policy::outcome_of). A resend after a connection loss keeps it set.
+  bool was_written() const noexcept { return sent_; }
 
  protected:
   ~RequestBase() = default;
@@ -84,6 +88,7 @@ class RequestBase {
   DeadlineIndex dl_index_ = DeadlineIndex::none;
   bool internal_ = false;        // health-check requests
   bool retried_ = false;         // resent once already
+  bool sent_ = false;            // written in its latest submission (was_written())
 };
 
 }  // namespace valkey

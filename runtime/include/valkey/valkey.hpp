@@ -23,3 +23,4 @@
 #include <valkey/script.hpp>
 #include <valkey/sentinel/sentinel_config.hpp>
 #include <valkey/transaction.hpp>
+#include <valkey/watch_retry.hpp>

@@ -2,6 +2,8 @@
 
 #include <charconv>
 
+#include <valkey/policy/outcome.hpp>
+
 namespace valkey::exec {
 
 namespace {
@@ -94,6 +96,7 @@ void fill(Diagnostics& diag, const Failure& f) {
   diag.command = std::move(c.command);
   diag.endpoint = std::move(c.endpoint);
   diag.message = describe(f);
+  diag.outcome = policy::outcome_of(f.ec, f.written);
 }
 
 void raise(const Failure& f) {

@@ -12,6 +12,9 @@ Config watch_config(const Config& base) {
   // WATCH, so a lost connection must fail the transaction instead.
   c.reconnect.enabled = false;
   c.when_disconnected = DisconnectedPolicy::fail;
+  // No resends either: the connection cannot come back, and watch_retry()
+  // is the loop that makes sense around an optimistic transaction.
+  c.retry.reset();
   return c;
 }
 

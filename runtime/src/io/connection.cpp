@@ -32,6 +32,7 @@ Multiplexer::Options mux_options(const Config& c) {
   o.max_pending = c.max_pending;
   o.wait_timeout = c.connect_timeout;
   o.retry_readonly = c.retry_readonly;
+  o.queue_timeout = c.queue_timeout;
   o.limits = c.limits;
   return o;
 }
@@ -177,7 +178,7 @@ std::error_code Connection::submit_encoded(RequestBase& r, std::string_view byte
 void Connection::queued(RequestBase& r) {
   switch (state_) {
     case ConnectionState::ready:
-      if (r.deadline != clock::time_point::max()) sync_deadline_timer();
+      if (r.deadline != clock::time_point::max() || r.wait_deadline_ != clock::time_point::max()) sync_deadline_timer();
       if (source_moves_ && source_moves_->load(std::memory_order_relaxed) != moves_seen_) [[unlikely]] {
         // The node moved since this connection asked where to go: `r` and
         // the other queued requests go to the new one.

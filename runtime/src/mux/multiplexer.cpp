@@ -100,11 +100,15 @@ void Multiplexer::enqueue(RequestBase& r, std::size_t begin, time_point now) {
   r.end_ = base_ + out_.size();
   r.state_ = RequestBase::State::queued;
   r.retried_ = false;
+  r.sent_ = false;
   r.result_ = {};
   // While disconnected (after a first connection) a request waits at most
   // wait_timeout for the next one. Requests queued later wait until later,
   // so the queue stays ordered by this deadline.
   r.wait_deadline_ = (!connected_ && ever_connected_) ? now + options_.wait_timeout : time_point::max();
+  if (connected_ && options_.queue_timeout.count() > 0 && options_.max_pending != 0 &&
+      inflight_count_ + queued_count_ >= options_.max_pending) [[unlikely]]
+    r.wait_deadline_ = now + options_.queue_timeout;  // behind the bound: its wait is timed
   link_back(r);
   if (r.deadline != time_point::max()) track_deadline(r);
 }
@@ -217,6 +221,7 @@ void Multiplexer::build_batch() {
     }
     unlink(*r);
     r->state_ = RequestBase::State::written;
+    r->sent_ = true;
     push_slot(*r);
     if (!r->internal_) ++inflight_count_;
     ++requests_written_;
@@ -320,6 +325,8 @@ Multiplexer::ReadResult Multiplexer::process() {
 
 void Multiplexer::on_connected(bool resp2_pubsub) noexcept {
   connected_ = true;
+  // Waits for the connection are over; the bulkhead times only waits for room.
+  for (RequestBase* q = queue_head_; q; q = q->next_) q->wait_deadline_ = time_point::max();
   ever_connected_ = true;
   reader_ = resp2_pubsub ? static_cast<resp::Visitor*>(pubsub_router_.get()) : router_.get();
 }
@@ -506,7 +513,7 @@ Multiplexer::time_point Multiplexer::next_deadline() const noexcept {
   time_point t = time_point::max();
   if (dl_head_) t = dl_head_->deadline;
   if (!heap_.empty()) t = std::min(t, heap_.front()->deadline);
-  if (!connected_ && queue_head_) t = std::min(t, queue_head_->wait_deadline_);
+  if (queue_head_ && (!connected_ || options_.queue_timeout.count() > 0)) t = std::min(t, queue_head_->wait_deadline_);
   return t;
 }
 
@@ -519,6 +526,11 @@ Multiplexer::Completions Multiplexer::expire(time_point now) {
     const std::error_code not_connected = make_error_code(errc::not_connected);
     while (queue_head_ && !queue_head_->internal_ && queue_head_->wait_deadline_ <= now)
       take(*queue_head_, not_connected, out);
+  } else if (options_.queue_timeout.count() > 0) {
+    // The bulkhead: requests that waited behind max_pending too long.
+    const std::error_code full = make_error_code(errc::queue_full);
+    while (queue_head_ && !queue_head_->internal_ && queue_head_->wait_deadline_ <= now)
+      take(*queue_head_, full, out);
   }
   return out;
 }

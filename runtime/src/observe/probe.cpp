@@ -165,5 +165,18 @@ void topology_changed(const Config& config, const TopologyEvent& event) noexcept
   notify(config, "on_topology_change", [&](Observer& o) { o.on_topology_change(event); });
 }
 
+void retrying(const Config& config, const RetryEvent& event) noexcept {
+  notify(config, "on_retry", [&](Observer& o) { o.on_retry(event); });
+}
+
+void circuit_changed(const Config& config, CircuitEvent::State state) noexcept {
+  notify(config, "on_circuit", [&](Observer& o) {
+    CircuitEvent e;
+    e.endpoint = endpoint_of(config);
+    e.state = state;
+    o.on_circuit(e);
+  });
+}
+
 }  // namespace observe
 }  // namespace valkey

@@ -93,13 +93,13 @@ double Retrier::budget_left(TimePoint now) noexcept {
          static_cast<double>(window_.b(now));
 }
 
-RetryDecision Retrier::decide(int attempt, const Failure& f, bool idempotent, TimePoint now,
-                              TimePoint deadline) noexcept {
+RetryDecision Retrier::decide(const RetryPolicy& policy, int attempt, const Failure& f, bool idempotent,
+                              TimePoint now, TimePoint deadline) noexcept {
   switch (f.outcome) {
     case Outcome::ok:
       return {GiveUp::replied};
     case Outcome::server_error:
-      if (!has(policy_.retry_on, retryable_error_of(f.server_prefix))) return {GiveUp::not_retryable};
+      if (!has(policy.retry_on, retryable_error_of(f.server_prefix))) return {GiveUp::not_retryable};
       break;  // refused before running: safe whatever the command
     case Outcome::not_sent:
       if (!f.transient) return {GiveUp::not_retryable};
@@ -109,8 +109,8 @@ RetryDecision Retrier::decide(int attempt, const Failure& f, bool idempotent, Ti
       if (!idempotent) return {GiveUp::unknown_outcome};
       break;
   }
-  if (attempt >= policy_.max_attempts) return {GiveUp::attempts_exhausted};
-  const Duration delay = full_jitter(backoff_ceiling(policy_, attempt), next_random());
+  if (attempt >= policy.max_attempts) return {GiveUp::attempts_exhausted};
+  const Duration delay = full_jitter(backoff_ceiling(policy, attempt), next_random());
   if (now >= deadline || deadline - now <= delay) return {GiveUp::deadline};
   if (policy_.budget.enabled) {
     if (budget_left(now) < 1.0) return {GiveUp::budget_exhausted};

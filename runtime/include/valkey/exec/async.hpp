@@ -43,6 +43,7 @@
 #include <asio/dispatch.hpp>
 #include <asio/post.hpp>
 #include <asio/recycling_allocator.hpp>
+#include <asio/steady_timer.hpp>
 #include <asio/use_future.hpp>
 #if defined(ASIO_HAS_CO_AWAIT)
 #include <asio/use_awaitable.hpp>
@@ -52,10 +53,13 @@
 #include <valkey/connection.hpp>
 #include <valkey/diagnostics.hpp>
 #include <valkey/exec/bytes.hpp>
+#include <valkey/exec/call_options.hpp>
 #include <valkey/exec/deadline.hpp>
 #include <valkey/exec/outcome.hpp>
 #include <valkey/lease_pool.hpp>
 #include <valkey/observe/probe.hpp>
+#include <valkey/policy/guard.hpp>
+#include <valkey/policy/idempotency.hpp>
 #include <valkey/request.hpp>
 
 namespace valkey::exec {
@@ -65,6 +69,9 @@ namespace valkey::exec {
 struct Route {
   Connection* conn = nullptr;
   std::shared_ptr<LeasePool> pool;
+  // The client's resilience state when its configuration sets a policy
+  // (policy/guard.hpp); null: the plain path.
+  std::shared_ptr<policy::Guard> guard = {};
 };
 
 // Tokens whose result type rethrows a failure: they get the exception itself.
@@ -131,6 +138,24 @@ struct RequestInfo {
   std::uint32_t replies = 1;
   std::string_view command;  // static storage, or empty
   const CommandInfo* meta = nullptr;  // a typed command's metadata (for an observer)
+  // Per-call options (Client::with()), copied: a deferred launch may come
+  // after the handle is gone.
+  bool per_call = false;
+  CallOptions options = {};
+};
+
+// The retry state of a request under a Guard (absent otherwise).
+struct RetryState {
+  std::shared_ptr<policy::Guard> guard;
+  std::optional<policy::RetryPolicy> own;  // a per-call policy
+  const policy::RetryPolicy* policy = nullptr;  // own, the client's, or null: no retries
+  policy::Admission admission = policy::Admission::go;
+  int attempt = 1;
+  bool marked_idempotent = false;
+  bool may_have_run = false;  // an attempt was written and got no reply
+  bool waiting = false;       // on the backoff timer
+  std::optional<asio::steady_timer> timer;  // made by the first retry
+  std::shared_ptr<Connection> keep;         // the connection, while waiting
 };
 
 template <class Decoder, class Handler, bool Throws>
@@ -158,6 +183,10 @@ class AsyncOp final : public OwnedRequest<Decoder> {
   void arm_cancellation() {
     if (slot_.is_connected()) {
       slot_.assign([this](asio::cancellation_type type) {
+        if (retry_ && retry_->waiting) {  // between attempts: the timer's handler completes it
+          retry_->timer->cancel();
+          return;
+        }
         // Before the write every kind of cancellation is clean; after it,
         // only terminal/partial ones (the command may still run).
         constexpr auto after_write = asio::cancellation_type::terminal | asio::cancellation_type::partial;
@@ -167,7 +196,25 @@ class AsyncOp final : public OwnedRequest<Decoder> {
     }
   }
 
-  void on_complete(std::error_code ec) override { finish(ec, false); }
+  void on_complete(std::error_code ec) override {
+    if (retry_) [[unlikely]]
+      return complete_guarded(ec);
+    finish(ec, false);
+  }
+
+  // Under a Guard: the breaker admitted the first attempt as `admission`.
+  void guard_with(std::shared_ptr<policy::Guard> g, const RequestInfo& info, policy::Admission admission) {
+    RetryState& r = retry_.emplace();
+    r.guard = std::move(g);
+    r.admission = admission;
+    r.marked_idempotent = info.per_call && info.options.idempotent;
+    if (!has(info.flags, CommandFlag::blocking)) {  // never sent twice: they pop, or wait again
+      if (info.per_call && info.options.retry) r.policy = &r.own.emplace(*info.options.retry);
+      else r.policy = r.guard->retry();
+    }
+    if (r.policy && r.policy->max_attempts <= 1) r.policy = nullptr;  // one attempt: as without a policy
+    if (r.policy) r.guard->first_attempt(policy::Clock::now());
+  }
 
   // The observer's token while one watches this request (observe/probe.hpp).
   observe::Probe probe;
@@ -175,21 +222,31 @@ class AsyncOp final : public OwnedRequest<Decoder> {
   // Completes the operation: frees this state first, then invokes the
   // handler on its executor (inline when already there, unless `post`).
   void finish(std::error_code ec, bool post) {
+    result_type value{};
+    Reason why;
+    const bool written = ec && (retry_ ? retry_->may_have_run || this->was_written() : this->was_written());
+    if (!ec) ec = this->decoder().finish(value, why);
+    deliver(ec, std::move(value), why, written, post);
+  }
+
+  // Hands the outcome to the caller (see finish()).
+  void deliver(std::error_code ec, result_type value, Reason& why, bool written, bool post) {
     if (slot_.is_connected()) slot_.clear();
     // A client-side cache: the write's keys go again, before its caller can
     // read them (read-your-writes; launch() evicted them at submission).
     if (CacheStore* cache = conn_.cache()) [[unlikely]]
       if (!has(this->flags, CommandFlag::readonly)) cache_detail::evict_written_in(*cache, this->bytes());
-    result_type value{};
-    Reason why;
-    if (!ec) ec = this->decoder().finish(value, why);
     if (probe.armed()) [[unlikely]]
       probe.end(ec, why.server_message);
     std::exception_ptr failure;
     if (ec) {
       const std::string endpoint = conn_.config().endpoint();
-      const Failure f{ec, &why, this->command(), endpoint,
-                      is_connection_failure(ec) ? std::string_view(conn_.last_error()) : std::string_view{}};
+      const Failure f{ec,
+                      &why,
+                      this->command(),
+                      endpoint,
+                      is_connection_failure(ec) ? std::string_view(conn_.last_error()) : std::string_view{},
+                      written};
       if (diag_) fill(*diag_, f);
       if constexpr (Throws) failure = to_exception(f);
       value = result_type{};
@@ -225,6 +282,61 @@ class AsyncOp final : public OwnedRequest<Decoder> {
     }
   }
 
+  // An attempt under a Guard ended: deliver, or send again after a backoff.
+  void complete_guarded(std::error_code ec) {
+    RetryState& r = *retry_;
+    const bool transport = static_cast<bool>(ec);
+    const bool written = transport && this->was_written();
+    r.guard->record(r.admission, ec, this->was_written(), policy::Clock::now());
+    r.may_have_run = r.may_have_run || written;
+    if (!r.policy) return finish(ec, false);
+    result_type value{};
+    Reason why;
+    std::error_code e = ec;
+    if (!transport) e = this->decoder().finish(value, why);
+    if (!e) return deliver(e, std::move(value), why, false, false);
+    const policy::Failure f = policy::failure_of(e, r.may_have_run, why.server_message);
+    const bool idempotent = f.outcome == policy::Outcome::sent_no_reply &&
+                            (r.marked_idempotent || policy::idempotent_encoded(this->bytes()));
+    const policy::RetryDecision d =
+        r.guard->decide(*r.policy, r.attempt, f, idempotent, policy::Clock::now(), this->deadline);
+    if (d.give_up == policy::GiveUp::unknown_outcome) {
+      why.detail = e.message();
+      if (is_connection_failure(e) && !conn_.last_error().empty()) why.detail += ": " + conn_.last_error();
+      return deliver(make_error_code(errc::unknown_outcome), result_type{}, why, true, false);
+    }
+    if (!d.retry()) return deliver(e, std::move(value), why, transport && r.may_have_run, false);
+    r.guard->retrying(this->command(), r.attempt, e);
+    ++r.attempt;
+    this->reset();
+    // Always through the timer, even for no delay: the resend never runs
+    // inside the completion that failed.
+    r.keep = conn_.shared_from_this();
+    if (!r.timer) r.timer.emplace(conn_.get_executor());
+    r.timer->expires_after(d.delay);
+    r.waiting = true;
+    r.timer->async_wait([this](std::error_code tec) { resend(tec); });
+  }
+
+  // The backoff ended (or was cancelled): the next attempt.
+  void resend(std::error_code tec) {
+    RetryState& r = *retry_;
+    r.waiting = false;
+    std::shared_ptr<Connection> keep = std::move(r.keep);  // alive through this call
+    Reason why;
+    if (tec) return deliver(make_error_code(errc::cancelled), result_type{}, why, r.may_have_run, false);
+    r.admission = r.guard->admit(policy::Clock::now());
+    if (r.admission == policy::Admission::reject)
+      return deliver(make_error_code(errc::circuit_open), result_type{}, why, r.may_have_run, false);
+    std::error_code ec;
+    try {
+      ec = this->submit(conn_);
+    } catch (...) {
+      ec = std::make_error_code(std::errc::not_enough_memory);
+    }
+    if (ec) return complete_guarded(ec);  // refused (closed, not connected): an attempt that ran nothing
+  }
+
   template <class H>
   static AsyncOp* create(H&& h, Connection& c, Diagnostics* d, Bytes bytes, const RequestInfo& info,
                          std::shared_ptr<LeasePool> pool, std::shared_ptr<Connection> lease) {
@@ -255,6 +367,7 @@ class AsyncOp final : public OwnedRequest<Decoder> {
   slot_type slot_;
   std::shared_ptr<LeasePool> pool_;    // set for a leased connection
   std::shared_ptr<Connection> lease_;
+  std::optional<RetryState> retry_;    // under a Guard
 };
 
 // Calls the observer's on_request_start for `op` (its bytes are encoded).
@@ -282,10 +395,21 @@ void launch(Handler&& handler, const Route& route, Bytes bytes, const RequestInf
   if (refused) used.replies = 1;  // the op still completes the usual way
   Op* op = Op::create(std::forward<Handler>(handler), *conn, diag, std::move(bytes), used, route.pool, std::move(lease));
   std::error_code ec = refused;
+  // Policies (not on leased connections: blocking commands are not retried).
+  if (!ec && route.guard && !route.pool) [[unlikely]] {
+    if (info.per_call && info.options.idempotent && has(info.flags, CommandFlag::blocking)) {
+      ec = make_error_code(errc::invalid_argument);
+    } else {
+      const policy::Admission a = route.guard->admit(policy::Clock::now());
+      if (a == policy::Admission::reject) ec = make_error_code(errc::circuit_open);  // nothing queued
+      else op->guard_with(route.guard, info, a);
+    }
+  }
   if (!ec) {
     if (CacheStore* cache = conn->cache()) [[unlikely]]
       if (!has(info.flags, CommandFlag::readonly)) cache_detail::evict_written_in(*cache, op->bytes());
-    apply_deadline(*op, conn->config());
+    if (info.per_call) apply_deadline(*op, conn->config(), info.options.timeout);
+    else apply_deadline(*op, conn->config());
     if (conn->config().observer) [[unlikely]]
       observe_start(*op, conn->config(), info);
     try {
@@ -298,23 +422,56 @@ void launch(Handler&& handler, const Route& route, Bytes bytes, const RequestInf
   op->arm_cancellation();
 }
 
+// Where a request goes on `target`: its route, with the client's Guard for a
+// call made with per-call options.
+template <class Target>
+Route route_for(Target& target, const RequestInfo& info) {
+  Route route = target.route(info.flags);
+  if constexpr (requires { target.guard_for_call(); })
+    if (info.per_call) route.guard = target.guard_for_call();
+  return route;
+}
+
 template <class Decoder, bool Throws>
 struct Initiate {
   template <class Handler, class Target>
   void operator()(Handler&& handler, Target* target, Bytes bytes, RequestInfo info, Diagnostics* diag,
                   std::error_code refused) const {
-    launch<Decoder, Throws>(std::forward<Handler>(handler), target->route(info.flags), std::move(bytes), info, diag,
+    launch<Decoder, Throws>(std::forward<Handler>(handler), route_for(*target, info), std::move(bytes), info, diag,
                             refused);
   }
 };
+
+// run_async() once the bytes are encoded.
+template <class Decoder, class Target, class Token>
+auto run_async_on(Target& target, Bytes bytes, const RequestInfo& info, std::error_code refused, Diagnostics* diag,
+                  Token&& token) {
+  using R = typename Decoder::result_type;
+  constexpr bool throws = throws_v<std::decay_t<Token>>;
+  if constexpr (is_use_future_v<std::decay_t<Token>>) {
+    // The future directly: Asio 1.22 has no initiate() for use_future with an
+    // exception_ptr signature, and its fallback trips g++'s
+    // maybe-uninitialized warning in every caller.
+    std::promise<R> promise(std::allocator_arg, token.get_allocator());
+    std::future<R> future = promise.get_future();
+    launch<Decoder, true>(
+        [p = std::move(promise)](std::exception_ptr failure, R value) mutable {
+          if (failure) p.set_exception(std::move(failure));
+          else p.set_value(std::move(value));
+        },
+        route_for(target, info), std::move(bytes), info, diag, refused);
+    return future;
+  } else {
+    return asio::async_initiate<Token, signature_t<Token, R>>(Initiate<Decoder, throws>{}, token, &target,
+                                                              std::move(bytes), info, diag, refused);
+  }
+}
 
 // Runs `plan` on an asynchronous executor with `token`.
 template <class Target, class Plan, class Token>
 auto run_async(Target& target, Plan&& plan, Diagnostics* diag, Token&& token) {
   using P = std::remove_cvref_t<Plan>;
   using Decoder = typename P::decoder_type;
-  using R = typename Decoder::result_type;
-  constexpr bool throws = throws_v<std::decay_t<Token>>;
   std::error_code refused = plan.refused();
   Bytes bytes;
   if (!refused) {
@@ -328,23 +485,16 @@ auto run_async(Target& target, Plan&& plan, Diagnostics* diag, Token&& token) {
       refused = make_error_code(errc::invalid_argument);
     }
   }
-  const RequestInfo info{plan.flags(), plan.replies(), plan.lasting_name(), observe::command_info_of(plan)};
-  if constexpr (is_use_future_v<std::decay_t<Token>>) {
-    // The future directly: Asio 1.22 has no initiate() for use_future with an
-    // exception_ptr signature, and its fallback trips g++'s
-    // maybe-uninitialized warning in every caller.
-    std::promise<R> promise(std::allocator_arg, token.get_allocator());
-    std::future<R> future = promise.get_future();
-    launch<Decoder, true>(
-        [p = std::move(promise)](std::exception_ptr failure, R value) mutable {
-          if (failure) p.set_exception(std::move(failure));
-          else p.set_value(std::move(value));
-        },
-        target.route(info.flags), std::move(bytes), info, diag, refused);
-    return future;
+  RequestInfo info{plan.flags(), plan.replies(), plan.lasting_name(), observe::command_info_of(plan)};
+  if constexpr (requires { target.call_options(); }) {
+    // A handle from with(): its options travel with the request, and the
+    // client (not the handle, which may be gone by a deferred launch) is
+    // the target.
+    info.per_call = true;
+    info.options = *target.call_options();
+    return run_async_on<Decoder>(target.client(), std::move(bytes), info, refused, diag, std::forward<Token>(token));
   } else {
-    return asio::async_initiate<Token, signature_t<Token, R>>(Initiate<Decoder, throws>{}, token, &target,
-                                                              std::move(bytes), info, diag, refused);
+    return run_async_on<Decoder>(target, std::move(bytes), info, refused, diag, std::forward<Token>(token));
   }
 }
 

@@ -12,4 +12,11 @@ inline void apply_deadline(RequestBase& r, const Config& config) noexcept {
   if (auto t = config.request_timeout; t.count() > 0) r.deadline = RequestBase::clock::now() + t;
 }
 
+// The same with a per-call timeout (CallOptions::timeout; 0: the client's).
+inline void apply_deadline(RequestBase& r, const Config& config, std::chrono::milliseconds call_timeout) noexcept {
+  if (has(r.flags, CommandFlag::blocking)) return;
+  const auto t = call_timeout.count() > 0 ? call_timeout : config.request_timeout;
+  if (t.count() > 0) r.deadline = RequestBase::clock::now() + t;
+}
+
 }  // namespace valkey::exec

@@ -38,6 +38,10 @@ struct Failure {
   // The connection's last_error() when the request failed because the
   // connection did (refused, auth, TLS, lost): it says why.
   std::string_view connection_error;
+  // Whether the request may have run: any of its bytes were written in an
+  // attempt that got no reply (RequestBase::was_written()). Unknown counts
+  // as written: Diagnostics::outcome then never claims "not sent" wrongly.
+  bool written = true;
 };
 
 // Codes after which the connection's last_error() explains the failure.
@@ -49,7 +53,8 @@ std::string describe(const Failure& f);
 std::string reason(const Failure& f);
 ErrorContext context_of(const Failure& f);
 
-// Fills `diag` (on success: clears it).
+// Fills `diag` (on success: clears it); Diagnostics::outcome from f.ec and
+// f.written (policy::outcome_of).
 void fill(Diagnostics& diag, const Failure& f);
 inline void clear(Diagnostics* diag) noexcept {
   if (diag && !diag->empty()) diag->clear();

@@ -12,14 +12,18 @@
 #include <string>
 #include <string_view>
 #include <system_error>
+#include <thread>
 #include <type_traits>
 
 #include <valkey/command.hpp>
 #include <valkey/config.hpp>
 #include <valkey/diagnostics.hpp>
+#include <valkey/exec/call_options.hpp>
 #include <valkey/exec/deadline.hpp>
 #include <valkey/exec/outcome.hpp>
 #include <valkey/observe/probe.hpp>
+#include <valkey/policy/guard.hpp>
+#include <valkey/policy/idempotency.hpp>
 #include <valkey/request.hpp>
 
 namespace valkey {
@@ -76,6 +80,19 @@ class SyncOpBase : public RequestBase {
   // The observer's token while one watches this request (observe/probe.hpp).
   observe::Probe probe;
 
+ protected:
+  // Makes a completed request ready to run again (a retry): the caller's
+  // arguments are still alive, so it re-encodes from them.
+  void rearm() noexcept {
+    ec_ = {};
+    connection_error_.clear();
+    lane_ = nullptr;
+    source_ = nullptr;
+    wprev_ = wnext_ = nullptr;
+    asleep_ = false;
+    done_ = false;
+  }
+
  private:
   friend class SyncLane;
   friend class valkey::Client;
@@ -107,6 +124,11 @@ class SyncOp final : public SyncOpBase {
   void on_node(const resp::Node& n) override { decoder_.on_node(n); }
   void on_reply_end() override { decoder_.on_reply_end(); }
   Decoder& decoder() noexcept { return decoder_; }
+  // Ready to run again, the decoders starting over (a retry).
+  void restart() {
+    rearm();
+    decoder_.reset();
+  }
 
  private:
   Decoder decoder_;
@@ -123,12 +145,121 @@ namespace exec {
 // The failure half of run_sync(): throws, or fills `ec` (and `diag`).
 template <class Target, class Plan>
 void sync_failed(Target& target, const Plan& plan, std::error_code e, const Reason* why,
-                 std::string_view connection_error, std::error_code* ec, Diagnostics* diag) {
+                 std::string_view connection_error, bool written, std::error_code* ec, Diagnostics* diag) {
   const std::string endpoint = target.config().endpoint();
-  const Failure f{e, why, plan.name(), endpoint, connection_error};
+  const Failure f{e, why, plan.name(), endpoint, connection_error, written};
   if (!ec) raise(f);
   *ec = e;
   if (diag) fill(*diag, f);
+}
+
+// The resilience hooks of a synchronous target (policy/guard.hpp): a Guard
+// when the client's configuration or the call's options ask for a policy,
+// else null (then the request path is the plain one); the call's options.
+template <class Target>
+policy::Guard* guard_of(Target& t) noexcept {
+  if constexpr (requires { t.policy_guard(); }) return t.policy_guard();
+  else return nullptr;
+}
+template <class Target>
+const CallOptions* options_of(const Target& t) noexcept {
+  if constexpr (requires { t.call_options(); }) return t.call_options();
+  else return nullptr;
+}
+
+// Whether every command `plan` writes may run twice (policy/idempotency.hpp).
+// Encodes the plan again: called only after a written, unanswered attempt.
+template <class Plan>
+bool plan_idempotent(const Plan& plan) {
+  std::string bytes;
+  resp::Writer w(bytes);
+  plan.write(w);
+  return policy::idempotent_encoded(bytes);
+}
+
+// run_sync() under a Guard: the breaker's admission before each attempt, the
+// retry decision after each failed one (the SyncOp runs again: the caller's
+// arguments are alive), the per-call options.
+template <class Target, class Plan>
+auto run_sync_guarded(Target& target, policy::Guard& g, const Plan& plan, std::error_code* ec, Diagnostics* diag) {
+  using Decoder = typename Plan::decoder_type;
+  using R = typename Decoder::result_type;
+  using policy::Clock;
+  R out{};
+  const CallOptions* opts = options_of(target);
+  const bool blocking = has(plan.flags(), CommandFlag::blocking);
+  std::error_code e = plan.refused();
+  Reason why;
+  if (!e && opts && opts->idempotent && blocking) {
+    e = make_error_code(errc::invalid_argument);
+    why.detail = "a blocking command cannot be marked idempotent: a resend would pop or wait again";
+  }
+  if (e) {
+    sync_failed(target, plan, e, &why, {}, false, ec, diag);
+    if constexpr (!std::is_same_v<R, Ok>) return out;
+    else return;
+  }
+  detail::SyncOp<Decoder> op{detail::EncodeRef::of(plan), plan.replies()};
+  op.flags = plan.flags();
+  apply_deadline(op, target.config(), opts ? opts->timeout : std::chrono::milliseconds{0});
+  if (target.config().observer) [[unlikely]]
+    observe::start_plan(op.probe, target.config(), plan);
+  // Blocking commands are never sent twice (they pop, or wait again).
+  // One attempt (retry::none) reports as without a policy.
+  const policy::RetryPolicy* rp = blocking ? nullptr : (opts && opts->retry ? &*opts->retry : g.retry());
+  if (rp && rp->max_attempts <= 1) rp = nullptr;
+  if (rp) g.first_attempt(Clock::now());
+  bool may_have_run = false;  // an attempt was written and got no reply
+  bool transport = false;
+  std::string cause;  // errc::unknown_outcome: what failed the last attempt
+  for (int attempt = 1;; ++attempt) {
+    const policy::Admission admission = g.admit(Clock::now());
+    if (admission == policy::Admission::reject) {
+      e = make_error_code(errc::circuit_open);
+      transport = true;
+      break;
+    }
+    target.run(op);
+    e = op.transport_error();
+    transport = static_cast<bool>(e);
+    const bool written = transport && op.was_written();
+    g.record(admission, e, op.was_written(), Clock::now());
+    may_have_run = may_have_run || written;
+    if (!transport) e = op.decoder().finish(out, why);
+    if (!e || !rp) break;
+    const policy::Failure f = policy::failure_of(e, may_have_run, why.server_message);
+    const bool idempotent =
+        f.outcome == policy::Outcome::sent_no_reply && ((opts && opts->idempotent) || plan_idempotent(plan));
+    const policy::RetryDecision d = g.decide(*rp, attempt, f, idempotent, Clock::now(), op.deadline);
+    if (d.give_up == policy::GiveUp::unknown_outcome) {
+      cause = e.message();
+      if (is_connection_failure(e) && !op.connection_error().empty()) cause += ": " + op.connection_error();
+      e = make_error_code(errc::unknown_outcome);
+      break;
+    }
+    if (!d.retry()) break;
+    g.retrying(plan.name(), attempt, e);
+    if (d.delay > policy::Duration::zero()) std::this_thread::sleep_for(d.delay);
+    op.restart();
+    out = R{};
+    why.clear();
+  }
+  if (op.probe.armed()) [[unlikely]]
+    op.probe.end(e, why.server_message);
+  if (e == errc::unknown_outcome) {
+    why.detail = std::move(cause);
+    sync_failed(target, plan, e, &why, {}, true, ec, diag);
+  } else if (transport) {
+    sync_failed(target, plan, e, &why, e == errc::circuit_open ? std::string_view{} : op.connection_error(),
+                may_have_run, ec, diag);
+  } else if (e) {
+    sync_failed(target, plan, e, &why, {}, false, ec, diag);
+    out = R{};
+  } else {
+    if (ec) ec->clear();
+    clear(diag);
+  }
+  if constexpr (!std::is_same_v<R, Ok>) return out;
 }
 
 // Runs `plan` on a synchronous executor and hands out the result. Without
@@ -139,9 +270,11 @@ template <class Target, class Plan>
 auto run_sync(Target& target, const Plan& plan, std::error_code* ec, Diagnostics* diag) {
   using Decoder = typename Plan::decoder_type;
   using R = typename Decoder::result_type;
+  if (policy::Guard* g = guard_of(target)) [[unlikely]]
+    return run_sync_guarded(target, *g, plan, ec, diag);
   R out{};
   if (std::error_code e = plan.refused()) {
-    sync_failed(target, plan, e, nullptr, {}, ec, diag);
+    sync_failed(target, plan, e, nullptr, {}, false, ec, diag);
   } else {
     detail::SyncOp<Decoder> op{detail::EncodeRef::of(plan), plan.replies()};
     op.flags = plan.flags();
@@ -155,9 +288,9 @@ auto run_sync(Target& target, const Plan& plan, std::error_code* ec, Diagnostics
     if (op.probe.armed()) [[unlikely]]
       op.probe.end(e, why.server_message);
     if (transport) {
-      sync_failed(target, plan, e, &why, op.connection_error(), ec, diag);
+      sync_failed(target, plan, e, &why, op.connection_error(), op.was_written(), ec, diag);
     } else if (e) {
-      sync_failed(target, plan, e, &why, {}, ec, diag);
+      sync_failed(target, plan, e, &why, {}, false, ec, diag);
       out = R{};
     } else {
       if (ec) ec->clear();

@@ -57,6 +57,10 @@ class Multiplexer {
     // Resend a read-only request whose reply had not started, once, after
     // a connection loss (RequestBase::reencode).
     bool retry_readonly = false;
+    // Bulkhead: a request queued while max_pending requests are in flight
+    // fails with queue_full (never written) after waiting this long; 0: it
+    // waits as long as it takes. `now` must then be passed to add() always.
+    std::chrono::milliseconds queue_timeout{0};
     resp::Limits limits;
   };
 

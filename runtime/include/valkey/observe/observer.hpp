@@ -191,13 +191,14 @@ struct TopologyEvent {
   std::size_t shards = 0;    // shards in the map after the change (cluster)
 };
 
-// Declared for the retry and circuit-breaker policies and the client-side
-// cache; nothing emits them yet.
+// A request is about to be sent again (Config::retry, Client::with()):
+// `attempt` is the attempt that failed (1 = the first send), `reason` why.
 struct RetryEvent {
   std::string_view command;
   unsigned attempt = 0;
   std::error_code reason;
 };
+// An endpoint's circuit breaker changed state (Config::circuit_breaker).
 struct CircuitEvent {
   enum class State : std::uint8_t { closed, open, half_open };
   observe::Endpoint endpoint;

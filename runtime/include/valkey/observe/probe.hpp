@@ -89,5 +89,8 @@ void connected(const Config& config, std::chrono::nanoseconds took) noexcept;
 void disconnected(const Config& config, std::error_code reason, bool established) noexcept;
 void reconnect_attempt(const Config& config, unsigned attempt, std::chrono::nanoseconds waited) noexcept;
 void topology_changed(const Config& config, const TopologyEvent& event) noexcept;
+// The resilience policies' events (policy/guard.hpp).
+void retrying(const Config& config, const RetryEvent& event) noexcept;
+void circuit_changed(const Config& config, CircuitEvent::State state) noexcept;
 
 }  // namespace valkey::observe

@@ -7,7 +7,7 @@
 //              `min_calls` finished in the last `window` and the share of
 //              failures among them reaches `failure_ratio`.
 //   open       admit() answers reject: the caller fails the call at once
-//              (with errc::circuit_open once error.hpp has it; nothing is
+//              (the clients report errc::circuit_open; nothing is
 //              queued). After `cool_down` the next admit() moves to half-open.
 //   half-open  up to `probes` calls are admitted as probes, others rejected.
 //              `probes` successful probes close the breaker; a failed probe

@@ -110,6 +110,13 @@ class Retrier {
   // retry after a delay, or give up and why. A retry withdraws from the
   // budget; `deadline` is the call's (TimePoint::max() when none).
   RetryDecision decide(int attempt, const Failure& f, bool idempotent, TimePoint now,
+                       TimePoint deadline = TimePoint::max()) noexcept {
+    return decide(policy_, attempt, f, idempotent, now, deadline);
+  }
+  // The same under another policy's attempts, backoff and retry_on (a
+  // per-call policy), drawing on this Retrier's budget (a client's budget is
+  // one, whatever each call's policy says).
+  RetryDecision decide(const RetryPolicy& p, int attempt, const Failure& f, bool idempotent, TimePoint now,
                        TimePoint deadline = TimePoint::max()) noexcept;
 
   // Retries the budget would still allow at `now` (for tests and metrics).

@@ -1,0 +1,62 @@
+#pragma once
+// valkey::With<Client>: a client seen through per-call options, returned by
+// Client::with() and AsyncClient::with(). It is an executor like the client
+// (exec::Executor), so every generated method, exec() and call() work on it;
+// it holds a reference to the client and the options, nothing else:
+//
+//   auto v = db.with({.timeout = 20ms, .retry = valkey::retry::standard}).get("k");
+//   co_await c.with({.retry = valkey::retry::standard, .idempotent = true})
+//       .call({"EVALSHA", sha, "0"}, asio::use_awaitable);
+//
+// A sync handle is used within the statement that made it, or kept while the
+// client lives. An async request copies the options when it is initiated, so
+// a deferred operation may launch after the handle is gone (the client must
+// still be alive, as for any request).
+#include <utility>
+
+#include <valkey/command.hpp>
+#include <valkey/config.hpp>
+#include <valkey/exec/call_options.hpp>
+#include <valkey/exec/executor.hpp>
+#include <valkey/policy/guard.hpp>
+
+#if __has_include(<valkey/commands.hpp>)
+#include <valkey/commands.hpp>
+#define VALKEY_HAS_COMMANDS 1
+#endif
+
+namespace valkey {
+
+template <class Client>
+class With : public exec::Executor<With<Client>>
+#ifdef VALKEY_HAS_COMMANDS
+    , public Commands<With<Client>>
+#endif
+{
+ public:
+  using executor_category = typename Client::executor_category;
+
+  With(Client& client, exec::CallOptions options) : client_(&client), options_(std::move(options)) {}
+
+  Client& client() const noexcept { return *client_; }
+  const exec::CallOptions* call_options() const noexcept { return &options_; }
+  const Config& config() const noexcept { return client_->config(); }
+
+  // A synchronous client's hooks (exec/sync.hpp): the client's Guard, always.
+  void run(detail::SyncOpBase& op)
+    requires std::is_same_v<executor_category, exec::sync_executor>
+  {
+    client_->run(op);
+  }
+  policy::Guard* policy_guard() noexcept
+    requires std::is_same_v<executor_category, exec::sync_executor>
+  {
+    return &client_->guard_for_call();
+  }
+
+ private:
+  Client* client_;
+  exec::CallOptions options_;
+};
+
+}  // namespace valkey
