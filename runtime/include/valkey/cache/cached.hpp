@@ -76,11 +76,40 @@ std::string_view encode_request(const Cmd& cmd) {
   return request;
 }
 
+// A stored bulk string ("$5\r\nhello\r\n") straight into a string: the
+// common hit (GET, HGET, LINDEX...) skips the parser. False for any other
+// shape (null, aggregates, a bulk string whose header does not add up).
+inline bool bulk_string(std::string_view bytes, std::string& out) {
+  if (bytes.size() < 5 || bytes[0] != '$') return false;
+  std::size_t len = 0, i = 1;
+  for (; i < bytes.size() && bytes[i] >= '0' && bytes[i] <= '9'; ++i) len = len * 10 + std::size_t(bytes[i] - '0');
+  if (i == 1 || i + 2 + len + 2 != bytes.size() || bytes[i] != '\r' || bytes[i + 1] != '\n') return false;
+  out.assign(bytes.data() + i + 2, len);
+  return true;
+}
+
 // Looks `request` up and decodes a hit into `out`.
 template <class T>
 bool lookup(CacheStore& store, std::string_view request, T& out) {
   thread_local std::string hit;
-  return store.lookup(request, hit) && replay(hit, out);
+  if constexpr (std::is_same_v<T, std::optional<std::string>> || std::is_same_v<T, std::string>) {
+    // Under the store's lock: the fast path copies the value once, straight
+    // into the result; any other shape is copied out and replayed below.
+    bool direct = false;
+    const bool found = store.visit(request, [&](std::string_view bytes) {
+      std::string value;
+      if (bulk_string(bytes, value)) {
+        out = std::move(value);
+        direct = true;
+      } else {
+        hit.assign(bytes);
+      }
+    });
+    if (!found) return false;
+    return direct || replay(hit, out);
+  } else {
+    return store.lookup(request, hit) && replay(hit, out);
+  }
 }
 
 // The synchronous request of a tracked read: the frame around the read.
@@ -138,9 +167,9 @@ auto run_cached_sync(Target& t, std::chrono::milliseconds ttl, const Cmd& cmd, s
   if (op.probe.armed()) [[unlikely]]
     op.probe.end(e, why.server_message);
   if (transport) {
-    exec::sync_failed(t, plain(cmd), e, &why, op.connection_error(), ec, diag);
+    exec::sync_failed(t, plain(cmd), e, &why, op.connection_error(), op.was_written(), ec, diag);
   } else if (e) {
-    exec::sync_failed(t, plain(cmd), e, &why, {}, ec, diag);
+    exec::sync_failed(t, plain(cmd), e, &why, {}, op.was_written(), ec, diag);
     out = R{};
   } else {
     if (ec) ec->clear();
@@ -308,7 +337,7 @@ auto run_cached_mget_sync(Target& t, std::chrono::milliseconds ttl, const Cmd& c
   if (!e && fetched.size() != misses.size()) e = make_error_code(errc::unexpected_reply_type);
   if (e) {
     exec::sync_failed(t, plain(cmd), e, &why, transport ? std::string_view(op.connection_error()) : std::string_view{},
-                      ec, diag);
+                      op.was_written(), ec, diag);
     return R{};
   }
   for (std::size_t j = 0; j < misses.size(); ++j) out[misses[j].index] = std::move(fetched[j]);

@@ -70,7 +70,7 @@ struct ReadFrame {
   bool pttl = false;
   std::string_view key;
 
-  std::uint32_t replies() const noexcept { return 1 + (optin ? 1 : 0) + (pttl ? 1 : 0); }
+  std::uint32_t replies() const noexcept { return 1u + (optin ? 1u : 0u) + (pttl ? 1u : 0u); }
   void write(resp::Writer& w, std::string_view read) const {
     if (optin) w.buffer().append("*3\r\n$6\r\nCLIENT\r\n$7\r\nCACHING\r\n$3\r\nYES\r\n");
     w.buffer().append(read);

@@ -50,8 +50,8 @@ auto watch(AsyncClusterClient& c, Strings keys, Token&& token) {
   std::string why;
   const std::error_code refused = cluster::watch_slot(keys, slot, why);
   return asio::async_initiate<Token, void(std::error_code, AsyncWatch)>(
-      [](auto handler, std::shared_ptr<cluster::Router> router, exec::Bytes request, std::uint16_t slot,
-         std::error_code refused) {
+      [](auto handler, std::shared_ptr<cluster::Router> router, exec::Bytes request, std::uint16_t watched_slot,
+         std::error_code refusal) {
         using Handler = std::decay_t<decltype(handler)>;
         auto h = std::make_shared<Handler>(std::move(handler));
         auto req = std::make_shared<exec::Bytes>(std::move(request));
@@ -60,12 +60,12 @@ auto watch(AsyncClusterClient& c, Strings keys, Token&& token) {
           asio::dispatch(ex, [h, ec]() mutable { std::move(*h)(ec, AsyncWatch{}); });
         };
         // Posted by when_ready: never completes inside the initiation.
-        router->when_ready([h, req, router, slot, refused, fail](std::error_code ec) mutable {
-          if (!ec) ec = refused;
+        router->when_ready([h, req, router, watched_slot, refusal, fail](std::error_code ec) mutable {
+          if (!ec) ec = refusal;
           if (ec) return fail(ec);
           std::string host;
           std::uint16_t port = 0;
-          if (!router->owner_of(slot, host, port)) {
+          if (!router->owner_of(watched_slot, host, port)) {
             router->request_refresh();
             return fail(make_error_code(errc::cluster_down));
           }

@@ -60,8 +60,8 @@ class ScanAllOp : public std::enable_shared_from_this<ScanAllOp<Client, Handler>
       if (self->nodes_.empty()) return self->done({});
       // CLUSTERSCAN where the server has it (an error reply: SCAN per node).
       const auto args = clusterscan_args(self->cursor_, self->count_, self->match_, self->type_);  // cursor_ is "0"
-      self->client_.call_on(self->nodes_.front(), args, [self](std::error_code ec, Reply page) {
-        if (!ec && read_scan_page(page, self->cursor_, self->keys_)) {
+      self->client_.call_on(self->nodes_.front(), args, [self](std::error_code page_ec, Reply page) {
+        if (!page_ec && read_scan_page(page, self->cursor_, self->keys_)) {
           self->cluster_scan_ = true;
           return self->next_cluster_page();
         }
