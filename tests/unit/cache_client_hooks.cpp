@@ -4,7 +4,9 @@
 // stores only what it may.
 #include <catch2/catch_test_macros.hpp>
 
+#include <optional>
 #include <string>
+#include <utility>
 
 #include <valkey/cache/cacheable.hpp>
 #include <valkey/cache/cached.hpp>
@@ -196,4 +198,34 @@ TEST_CASE("cache hooks: only cacheable commands (and MGET) compile on the cached
   STATIC_REQUIRE(can_exec<Handle, valkey::cmd::Mget>);
   STATIC_REQUIRE_FALSE(can_exec<Handle, valkey::cmd::Set>);
   STATIC_REQUIRE_FALSE(can_exec<Handle, valkey::cmd::Incr>);
+}
+
+TEST_CASE("cache hooks: a stored bulk string is decoded without the parser, anything else is not", "[cache]") {
+  using valkey::cache_detail::bulk_string;
+  std::string out = "before";
+  CHECK(bulk_string("$5\r\nhello\r\n", out));
+  CHECK(out == "hello");
+  CHECK(bulk_string("$0\r\n\r\n", out));
+  CHECK(out.empty());
+  CHECK(bulk_string("$11\r\nhas\r\ninside\r\n", out));  // binary-safe
+  CHECK(out == "has\r\ninside");
+  out = "kept";
+  CHECK_FALSE(bulk_string("_\r\n", out));            // null: the parser decides
+  CHECK_FALSE(bulk_string("*1\r\n$1\r\na\r\n", out));  // an aggregate
+  CHECK_FALSE(bulk_string("$5\r\nhell\r\n", out));     // a length that does not add up
+  CHECK_FALSE(bulk_string("$\r\nx\r\n", out));         // no length
+  CHECK_FALSE(bulk_string("$-1\r\n", out));            // RESP2 nil
+  CHECK(out == "kept");
+
+  // Through a store, as a hit: std::optional<std::string> and std::string.
+  valkey::CacheStore store{valkey::CacheConfig{.max_bytes = 1 << 20}};
+  auto ticket = store.begin_read("k");
+  REQUIRE(store.complete_read(std::move(ticket), "GET k", "$3\r\nabc\r\n") == valkey::CacheInsert::stored);
+  std::optional<std::string> v;
+  CHECK(valkey::cache_detail::lookup(store, "GET k", v));
+  CHECK(v == std::optional<std::string>{"abc"});
+  std::string s;
+  CHECK(valkey::cache_detail::lookup(store, "GET k", s));
+  CHECK(s == "abc");
+  CHECK_FALSE(valkey::cache_detail::lookup(store, "GET other", s));
 }
