@@ -13,6 +13,7 @@
 
 #include "support/cluster.hpp"
 #include "support/resp_client.hpp"
+#include "support/server_version.hpp"
 #include "support/wait.hpp"
 
 using namespace std::chrono_literals;
@@ -26,6 +27,8 @@ std::string zone(std::size_t i) { return "zone-" + std::to_string(i); }
 // One primary (node 0) and two replicas (nodes 1, 2), zones set and known to
 // every node's CLUSTER SHARDS.
 Cluster& zoned_cluster() {
+  valkey::test::require_server(valkey::test::valkey_at_least<9, 0>,
+                               "availability zones in CLUSTER SHARDS need the availability-zone setting (Valkey 9)");
   static Cluster cluster{[] {
     valkey::test::ClusterOptions o;
     o.primaries = 1;
