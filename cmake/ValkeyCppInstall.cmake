@@ -99,3 +99,28 @@ if(VALKEY_CPP_BUILD_TOOLS)
     install(TARGETS ${_valkey_cpp_tools} RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR} COMPONENT tools)
   endif()
 endif()
+
+# The OpenTelemetry adapter (VALKEY_CPP_WITH_OTEL), its own component "otel":
+# find_package(valkey-cpp COMPONENTS otel) loads its targets and only then
+# looks for opentelemetry-cpp, so that users of the library alone never need
+# it. The .deb packages leave it out (their components are runtime,
+# development and tools).
+if(TARGET valkey-cpp-otel)
+  install(TARGETS valkey-cpp-otel EXPORT valkey-cpp-otel-targets
+    RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR} COMPONENT otel
+    LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR} COMPONENT otel NAMELINK_COMPONENT otel
+    ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR} COMPONENT otel)
+  install(DIRECTORY ${PROJECT_SOURCE_DIR}/otel/include/
+    DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}
+    COMPONENT otel
+    FILES_MATCHING PATTERN "*.hpp")
+  install(EXPORT valkey-cpp-otel-targets
+    NAMESPACE valkey-cpp::
+    FILE valkey-cpp-otel-targets.cmake
+    DESTINATION ${VALKEY_CPP_CMAKE_DIR}
+    COMPONENT otel)
+  configure_file(${PROJECT_SOURCE_DIR}/cmake/valkey-cpp-otel.pc.in ${PROJECT_BINARY_DIR}/valkey-cpp-otel.pc @ONLY)
+  install(FILES ${PROJECT_BINARY_DIR}/valkey-cpp-otel.pc
+    DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig
+    COMPONENT otel)
+endif()

@@ -21,6 +21,10 @@
 #      the unpacked -dev package, as does the packaged valkey-cpp-cli;
 #   6. the vcpkg port and the Conan recipe pass only options this project
 #      uses (a configure with them reports no unused variable).
+#   7. the OpenTelemetry adapter (VALKEY_CPP_WITH_OTEL) installed beside the
+#      library: find_package(valkey-cpp COMPONENTS otel) and pkg-config
+#      valkey-cpp-otel consumers see a span; the plain consumer needs no
+#      opentelemetry-cpp.
 #
 # Environment: VALKEY_BUILD_ROOT (default <repo>/build), VALKEY_BUILD_JOBS (2),
 # VALKEY_TEST_TMPDIR (where the server runs; scripts/test.sh sets it).
@@ -127,12 +131,12 @@ run_consumer() {
 # through ccache. CMAKE_INSTALL_PREFIX=/usr gives the Debian layout (multiarch
 # libdir) that the .deb packages use; `cmake --install --prefix` puts the
 # same layout elsewhere.
-build_library() { # build_library <dir> <shared ON|OFF> <tools ON|OFF>
+build_library() { # build_library <dir> <shared ON|OFF> <tools ON|OFF> [cmake args...]
   nice cmake -S "$repo" -B "$1" -G Ninja "${cmake_launcher[@]}" \
     -DCMAKE_BUILD_TYPE=Debug "-DCMAKE_CXX_FLAGS_DEBUG=-O0 -g0" -DCMAKE_POSITION_INDEPENDENT_CODE=ON \
     -DCMAKE_INSTALL_PREFIX=/usr -DBUILD_SHARED_LIBS="$2" \
     -DVALKEY_CPP_BUILD_TESTS=OFF -DVALKEY_CPP_BUILD_BENCH=OFF -DVALKEY_CPP_BUILD_SAMPLES=OFF \
-    -DVALKEY_CPP_BUILD_TOOLS="$3" -DVALKEY_CPP_INSTALL=ON &&
+    -DVALKEY_CPP_BUILD_TOOLS="$3" -DVALKEY_CPP_INSTALL=ON "${@:4}" &&
   nice cmake --build "$1" -j"$jobs"
 }
 
@@ -183,7 +187,7 @@ check_no_python() { # check_no_python <build dir>
 # consumer_find_package <name> <compiler> <prefix> <build dir>
 consumer_find_package() {
   nice cmake -S "$repo/tests/package/find_package" -B "$4" -G Ninja "${cmake_launcher[@]}" \
-    -DCMAKE_CXX_COMPILER="$2" -DCMAKE_PREFIX_PATH="$3" -DCMAKE_BUILD_TYPE=Debug "-DCMAKE_CXX_FLAGS_DEBUG=-O0 -g0" &&
+    -DCMAKE_CXX_COMPILER="$2" -DCMAKE_PREFIX_PATH="$3" -DCMAKE_BUILD_TYPE=Debug "-DCMAKE_CXX_FLAGS_DEBUG=-O0 -g0" "${@:5}" &&
   nice cmake --build "$4" -j"$jobs" &&
   run_consumer "$4/consumer"
 }
@@ -351,6 +355,62 @@ check_recipes() {
   echo "recipes ok"
 }
 check "vcpkg port and Conan recipe options" check_recipes
+
+# --- 7. the OpenTelemetry adapter -------------------------------------------------------------
+# A shared build with VALKEY_CPP_WITH_OTEL (the library's objects from ccache),
+# installed: find_package(valkey-cpp COMPONENTS otel) and pkg-config
+# valkey-cpp-otel each build tests/package/otel_consumer.cpp, which must see
+# one GET span. A plain find_package(valkey-cpp) of that prefix (the consumer
+# of section 2) must not need opentelemetry-cpp: the component is loaded
+# only when asked for.
+otel_prefix="$work/otel/prefix"
+check_otel_installed() {
+  local lib="$otel_prefix/lib/$multiarch" f
+  [ -d "$lib" ] || lib="$otel_prefix/lib"
+  for f in "$otel_prefix/include/valkey/otel/observer.hpp" "$lib/libvalkey-cpp-otel.so" \
+           "$lib/cmake/valkey-cpp/valkey-cpp-otel-targets.cmake" "$lib/pkgconfig/valkey-cpp-otel.pc"; do
+    [ -e "$f" ] || { echo "missing $f"; return 1; }
+  done
+  if grep -rl -e "$otel_prefix" "$lib/cmake/valkey-cpp" "$lib/pkgconfig"; then
+    echo "absolute paths in the package files above"; return 1
+  fi
+  echo "otel files ok"
+}
+run_otel_consumer() { # run_otel_consumer <binary> [env...]
+  local bin="$1"; shift
+  local out
+  out="$(env "$@" "$bin" "$server_url")" || return 1
+  printf '%s\n' "$out"
+  grep -qx "otel consumer ok" <<<"$out"
+}
+consumer_otel_find_package() { # consumer_otel_find_package <build dir>
+  nice cmake -S "$repo/tests/package/otel_find_package" -B "$1" -G Ninja "${cmake_launcher[@]}" \
+    -DCMAKE_PREFIX_PATH="$otel_prefix" -DCMAKE_BUILD_TYPE=Debug "-DCMAKE_CXX_FLAGS_DEBUG=-O0 -g0" &&
+  nice cmake --build "$1" -j"$jobs" && run_otel_consumer "$1/otel_consumer"
+}
+consumer_otel_pkg_config() { # consumer_otel_pkg_config <output>
+  local pcdir="$otel_prefix/lib/$multiarch/pkgconfig"
+  [ -d "$pcdir" ] || pcdir="$otel_prefix/lib/pkgconfig"
+  local cflags libs libdir
+  cflags="$(PKG_CONFIG_PATH="$pcdir" pkg-config --cflags valkey-cpp-otel opentelemetry_trace)" || return 1
+  libs="$(PKG_CONFIG_PATH="$pcdir" pkg-config --libs valkey-cpp-otel opentelemetry_trace)" || return 1
+  libdir="$(PKG_CONFIG_PATH="$pcdir" pkg-config --variable=libdir valkey-cpp-otel)"
+  echo "cflags: $cflags"
+  echo "libs:   $libs"
+  mkdir -p "$(dirname "$1")"
+  # shellcheck disable=SC2086
+  nice "${cc_launcher[@]}" g++ -std=c++20 -O0 -Wall -Wextra -Werror $cflags \
+    "$repo/tests/package/otel_consumer.cpp" -o "$1" $libs -lopentelemetry_exporter_in_memory || return 1
+  run_otel_consumer "$1" LD_LIBRARY_PATH="$libdir"
+}
+# (scripts/setup.sh installs opentelemetry-cpp; scripts/test.sh builds the adapter too)
+check "otel: build the library and the adapter" build_library "$build_root/package-otel" ON OFF -DVALKEY_CPP_WITH_OTEL=ON
+check "otel: install" cmake --install "$build_root/package-otel" --prefix "$otel_prefix"
+check "otel: installed files" check_otel_installed
+check "otel: find_package consumer, COMPONENTS otel (g++)" consumer_otel_find_package "$work/otel/find_package"
+check "otel: pkg-config consumer (g++)" consumer_otel_pkg_config "$work/otel/pkg-config/otel_consumer"
+check "otel: plain find_package consumer, opentelemetry-cpp hidden" consumer_find_package otel-plain g++ "$otel_prefix" \
+  "$work/otel/plain-find_package" -DCMAKE_DISABLE_FIND_PACKAGE_opentelemetry-cpp=ON
 
 # --- summary ------------------------------------------------------------------------------------
 # Notes (a waived finding) go to notes.txt too, for scripts/test.sh's stage line.
