@@ -27,7 +27,8 @@ struct Sink : valkey::Commands<Sink> {
 };
 int main() {
   Sink s;
-  s.set("k", "v", {.get = true});
+  s.set("k", "v", {.condition = valkey::cmd::Set::Nx{}});
+  s.set_get("k", "v");
   s.get("k");
   s.mget({"a", "b"});
   s.hset("h", {{"f", "v"}});

@@ -22,9 +22,12 @@ class HardSpecs(unittest.TestCase):
         c = self.cmd("Set")
         self.assertEqual(members(c), [
             ("key", "std::string_view", True), ("value", "std::string_view", True),
-            ("condition", "std::optional<Set::Condition>", False), ("get", "bool", False),
-            ("expiration", "std::optional<Set::Expiration>", False)])
-        self.assertEqual(c.reply, "std::optional<std::string>")
+            ("condition", "std::optional<Set::Condition>", False),
+            ("expiration", "std::optional<Set::Expiration>", False)])  # GET: its own entry point
+        self.assertEqual(c.reply, "bool")  # commands/reply_overrides.json: written or not
+        g = self.cmd("SetGet")
+        self.assertNotIn("get", [m.name for m in g.members])  # GET always written
+        self.assertEqual(g.reply, "std::optional<std::string>")
         types = {t[0] for t in c.types}
         self.assertIn("using Expiration = std::variant<Ex, Px, Exat, Pxat, KeepTtl>;", types)
         self.assertIn("using Condition = std::variant<Nx, Xx, IfEq>;", types)
