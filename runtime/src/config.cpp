@@ -229,8 +229,7 @@ Config Config::from_url(std::string_view url) {
 
 std::string Config::endpoint() const {
   if (!unix_path.empty()) return "unix:" + unix_path;
-  if (host.find(':') != std::string::npos) return "[" + host + "]:" + std::to_string(port);
-  return host + ":" + std::to_string(port);
+  return detail::host_port(host, port);
 }
 
 std::string Config::to_string() const {

@@ -16,21 +16,12 @@
 #include <valkey/cluster/router.hpp>
 #include <valkey/cluster/slot.hpp>
 
+#include "detail/url_text.hpp"
+
 namespace valkey {
 namespace cluster {
 
 namespace {
-
-std::string address(std::string_view host, std::uint16_t port) {
-  std::string out;
-  const bool v6 = host.find(':') != std::string_view::npos;
-  if (v6) out += '[';
-  out += host;
-  if (v6) out += ']';
-  out += ':';
-  out += std::to_string(port);
-  return out;
-}
 
 using Event = ClusterSubscriptionEvent;
 
@@ -126,7 +117,7 @@ class SubscriberHub : public std::enable_shared_from_this<SubscriberHub> {
     auto ns = std::make_unique<NodeSub>();
     ns->host = host;
     ns->port = port;
-    ns->node = address(host, port);
+    ns->node = valkey::detail::host_port(host, port);
     Config c = router_->node_config(host, port);
     // A call to a node that is down fails at once (never written) instead of
     // waiting for it: the hub places the channels elsewhere and retries.
@@ -143,7 +134,7 @@ class SubscriberHub : public std::enable_shared_from_this<SubscriberHub> {
   }
 
   NodeSub& shard_node(const std::string& host, std::uint16_t port) {
-    const std::string key = address(host, port);
+    const std::string key = valkey::detail::host_port(host, port);
     auto& slot = shard_nodes_[key];
     if (!slot) slot = make_node(host, port, false);
     return *slot;
@@ -439,7 +430,7 @@ class SubscriberHub : public std::enable_shared_from_this<SubscriberHub> {
       waiting = true;
       std::string host;
       std::uint16_t port = 0;
-      if (router_->owner_of(slot, host, port) && address(host, port) != home) todo[slot].push_back(c);
+      if (router_->owner_of(slot, host, port) && valkey::detail::host_port(host, port) != home) todo[slot].push_back(c);
     }
     if (waiting || !todo.empty()) router_->request_refresh();
     for (auto& [slot, group] : todo) move_group(slot, std::move(group));

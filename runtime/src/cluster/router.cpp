@@ -16,22 +16,13 @@
 #include <valkey/observe/probe.hpp>
 #include <valkey/resp/writer.hpp>
 
+#include "detail/url_text.hpp"
+
 namespace valkey::cluster {
 
 namespace {
 
 using clock = RequestBase::clock;
-
-std::string address(std::string_view host, std::uint16_t port) {
-  std::string out;
-  const bool v6 = host.find(':') != std::string_view::npos;
-  if (v6) out += '[';
-  out += host;
-  if (v6) out += ']';
-  out += ':';
-  out += std::to_string(port);
-  return out;
-}
 
 constexpr std::string_view kAsking = "*1\r\n$6\r\nASKING\r\n";
 
@@ -131,7 +122,7 @@ std::vector<NodeDescription> Router::nodes() const {
   for (std::size_t s = 0; s < map_->shards().size(); ++s) {
     const auto ranges = map_->ranges(s);
     for (const Node& n : map_->shards()[s].nodes) {
-      out.push_back(NodeDescription{address(n.host, n.port), n.id, n.role == NodeRole::primary, ranges, n.zone, n.health});
+      out.push_back(NodeDescription{valkey::detail::host_port(n.host, n.port), n.id, n.role == NodeRole::primary, ranges, n.zone, n.health});
     }
   }
   return out;
@@ -423,7 +414,7 @@ void Router::send(Part& p) {
         const std::string host = replica->host;
         const std::uint16_t port = replica->port;
         p.on_replica_ = true;
-        const std::string key = address(host, port);
+        const std::string key = valkey::detail::host_port(host, port);
         if (!readonly_.count(key)) {
           readonly_.emplace(key, true);
           auto conn = connection(host, port);
@@ -453,7 +444,7 @@ void Router::send_to(Part& p, const std::string& host, std::uint16_t port) {
   Job& job = p.job_;
   if (&p.host_ != &host) p.host_ = host;
   p.port_ = port;
-  p.node_ = address(host, port);
+  p.node_ = valkey::detail::host_port(host, port);
   if (p.leased_) {
     auto& pool = pools_[p.node_];
     if (!pool) pool = std::make_shared<LeasePool>(ex_, node_config(host, port));
@@ -719,7 +710,7 @@ Config Router::node_config(const std::string& host, std::uint16_t port) const {
 }
 
 std::shared_ptr<Connection> Router::connection(const std::string& host, std::uint16_t port) {
-  std::string key = address(host, port);
+  std::string key = valkey::detail::host_port(host, port);
   if (auto it = conns_.find(key); it != conns_.end()) return it->second;
   Config c = node_config(host, port);
   // A node that went down refuses requests at once (they were never
@@ -748,7 +739,7 @@ const Node* Router::pick_reader(std::uint16_t slot) {
     if (r.role != NodeRole::replica || r.port == 0 || r.health == NodeHealth::failed ||
         r.health == NodeHealth::loading)
       continue;
-    if (auto it = conns_.find(address(r.host, r.port)); it != conns_.end()) {
+    if (auto it = conns_.find(valkey::detail::host_port(r.host, r.port)); it != conns_.end()) {
       const ConnectionState st = it->second->state();
       if (st == ConnectionState::reconnecting || st == ConnectionState::closed) continue;  // down: skip, no wait
     }
@@ -882,7 +873,7 @@ void Router::refresh(bool periodic) {
     sources.insert(sources.end(), replicas.begin(), replicas.end());
     // Nodes whose connection is down last: their answer would be no answer.
     std::stable_partition(sources.begin(), sources.end(), [&](const auto& a) {
-      auto it = conns_.find(address(a.first, a.second));
+      auto it = conns_.find(valkey::detail::host_port(a.first, a.second));
       if (it == conns_.end()) return true;
       const ConnectionState st = it->second->state();
       return st != ConnectionState::reconnecting && st != ConnectionState::closed;
@@ -938,12 +929,12 @@ void Router::query_done(Query& q, std::error_code ec) {
     const Source src{q.host, q.port};
     TopologyResult res = q.slots ? parse_cluster_slots(q.reply, src) : parse_cluster_shards(q.reply, src);
     if (res) views_[q.index] = std::move(*res.map);
-    else last_refresh_error_ = address(q.host, q.port) + ": " + res.error;
+    else last_refresh_error_ = valkey::detail::host_port(q.host, q.port) + ": " + res.error;
   } else if (!ec) {
-    last_refresh_error_ = address(q.host, q.port) + ": " + std::string(q.reply.error_message());
+    last_refresh_error_ = valkey::detail::host_port(q.host, q.port) + ": " + std::string(q.reply.error_message());
   } else {
     const std::string& why = q.conn->last_error();
-    last_refresh_error_ = address(q.host, q.port) + ": " + (why.empty() ? ec.message() : why);
+    last_refresh_error_ = valkey::detail::host_port(q.host, q.port) + ": " + (why.empty() ? ec.message() : why);
   }
   owned.reset();
   if (--queries_left_ > 0) return;

@@ -1,6 +1,7 @@
 #pragma once
 // Text helpers shared by the URL parsers and renderers (Config, SentinelConfig).
 #include <chrono>
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <system_error>
@@ -8,6 +9,19 @@
 #include <valkey/error.hpp>
 
 namespace valkey::detail {
+
+// "host:port", with an IPv6 host in brackets ("[::1]:6379"): how endpoints
+// are named in messages, URLs and node maps.
+inline std::string host_port(std::string_view host, std::uint16_t port) {
+  std::string out;
+  const bool v6 = host.find(':') != std::string_view::npos;
+  if (v6) out += '[';
+  out += host;
+  if (v6) out += ']';
+  out += ':';
+  out += std::to_string(port);
+  return out;
+}
 
 inline int hex_value(char c) noexcept {
   if (c >= '0' && c <= '9') return c - '0';

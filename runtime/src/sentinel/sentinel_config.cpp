@@ -210,10 +210,7 @@ std::error_code parse(std::string_view url, SentinelConfig& c, std::string& why)
 
 }  // namespace
 
-std::string SentinelAddress::to_string() const {
-  if (host.find(':') != std::string::npos) return "[" + host + "]:" + std::to_string(port);
-  return host + ":" + std::to_string(port);
-}
+std::string SentinelAddress::to_string() const { return detail::host_port(host, port); }
 
 std::error_code SentinelConfig::validate(std::string& why) const {
   if (sentinels.empty()) {
