@@ -18,41 +18,9 @@
 #include "support/server_process.hpp"
 
 using namespace std::chrono_literals;
+using valkey::test::eventually;
+using valkey::test::IoThread;
 using valkey::test::ServerProcess;
-
-namespace {
-
-// Runs an io_context on a thread for the fixture-driven tests (the fixtures
-// stay on the test's own thread).
-struct IoThread {
-  asio::io_context ioc;
-  asio::executor_work_guard<asio::io_context::executor_type> work{ioc.get_executor()};
-  std::thread t{[this] { ioc.run(); }};
-  ~IoThread() {
-    work.reset();
-    ioc.stop();
-    t.join();
-  }
-  // Runs f on the io thread and waits for its result.
-  template <class F>
-  auto on_io(F f) {
-    std::packaged_task<decltype(f())()> task(std::move(f));
-    auto fut = task.get_future();
-    asio::post(ioc, [&task] { task(); });
-    return fut.get();
-  }
-};
-
-bool eventually(const std::function<bool()>& cond, std::chrono::milliseconds limit = 10s) {
-  auto end = std::chrono::steady_clock::now() + limit;
-  while (std::chrono::steady_clock::now() < end) {
-    if (cond()) return true;
-    std::this_thread::sleep_for(10ms);
-  }
-  return cond();
-}
-
-}  // namespace
 
 TEST_CASE("fault: a request past its timeout fails, the stream stays in sync", "[fault][timeout]") {
   ServerProcess server;

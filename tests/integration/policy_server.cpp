@@ -19,20 +19,11 @@
 #include "support/server_process.hpp"
 
 using namespace std::chrono_literals;
+using valkey::test::eventually;
+using valkey::test::IoThread;
 using valkey::test::ServerProcess;
 
 namespace {
-
-struct IoThread {
-  asio::io_context ioc;
-  asio::executor_work_guard<asio::io_context::executor_type> work{ioc.get_executor()};
-  std::thread t{[this] { ioc.run(); }};
-  ~IoThread() {
-    work.reset();
-    ioc.stop();
-    t.join();
-  }
-};
 
 struct CircuitLog final : valkey::Observer {
   std::mutex mu;
@@ -49,16 +40,6 @@ struct CircuitLog final : valkey::Observer {
   }
 };
 
-// Polls `done` until it holds or `limit` passes.
-template <class F>
-bool eventually(F&& done, std::chrono::milliseconds limit) {
-  const auto end = std::chrono::steady_clock::now() + limit;
-  while (!done()) {
-    if (std::chrono::steady_clock::now() >= end) return false;
-    std::this_thread::sleep_for(10ms);
-  }
-  return true;
-}
 
 std::int64_t commandstat_calls(const ServerProcess& server, const std::string& command) {
   const std::string stats = server.command({"INFO", "commandstats"}).as_string();
