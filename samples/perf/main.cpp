@@ -4,6 +4,8 @@
 #include <exception>
 #include <cstdio>
 #include <cstdlib>
+#include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -24,38 +26,38 @@ constexpr int exit_cannot_run = 3;  // the server is unreachable, or the run cou
 
 extern "C" void on_interrupt(int) { perf::stop_requested.store(true, std::memory_order_relaxed); }
 
-// --cluster: the runners' clients and the --verify control client are cluster
-// clients made from the seed URL. Returns the exit status.
-int run_cluster(const perf::Options& o) {
+// Runs every test of `o` on runners made from `config`, and --verify with
+// `control` (made from `config` when null). Control is valkey::Client or
+// valkey::ClusterClient; ClientConfig is what the runners' clients take.
+template <class Control, class ClientConfig>
+perf::RunResult run_tests(const perf::Options& o, const ClientConfig& config, std::unique_ptr<Control> control) {
   perf::RunResult run;
-  try {
-    const valkey::ClusterConfig config = valkey::ClusterConfig::from_url(o.url);
-    std::unique_ptr<valkey::ClusterClient> control;
-    std::vector<perf::CounterTally> tallies;
-    if (o.verify) {
-      control = std::make_unique<valkey::ClusterClient>(config);
-      perf::reset_counters(*control, o.concurrency);
-      tallies.resize(o.concurrency);
-    }
-    auto runner = o.sync ? perf::make_sync_runner(o, config) : perf::make_async_runner(o, config);
-    for (perf::Test t : o.tests) {
-      run.phases.push_back(runner->run(t, t == perf::Test::incr ? std::span(tallies) : std::span<perf::CounterTally>{}));
-      if (perf::stop_requested) break;
-    }
-    runner.reset();
-    if (o.verify) {
-      std::string why;
-      if (perf::read_counters(*control, tallies, why)) {
-        run.verify = perf::verdict(tallies);
-      } else {
-        std::fprintf(stderr, "valkey-cpp-perf: --verify: %s\n", why.c_str());
-        run.verify = perf::VerifyVerdict{};  // ok = false
-      }
-    }
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "valkey-cpp-perf: %s\n", e.what());
-    return exit_cannot_run;
+  std::vector<perf::CounterTally> tallies;
+  if (o.verify) {
+    if (!control) control = std::make_unique<Control>(config);
+    perf::reset_counters(*control, o.concurrency);
+    tallies.resize(o.concurrency);
   }
+  auto runner = o.sync ? perf::make_sync_runner(o, config) : perf::make_async_runner(o, config);
+  for (perf::Test t : o.tests) {
+    run.phases.push_back(runner->run(t, t == perf::Test::incr ? std::span(tallies) : std::span<perf::CounterTally>{}));
+    if (perf::stop_requested) break;
+  }
+  runner.reset();
+  if (o.verify) {
+    std::string why;
+    if (perf::read_counters(*control, tallies, why)) {
+      run.verify = perf::verdict(tallies);
+    } else {
+      std::fprintf(stderr, "valkey-cpp-perf: --verify: %s\n", why.c_str());
+      run.verify = perf::VerifyVerdict{};  // ok = false
+    }
+  }
+  return run;
+}
+
+// Prints the run's report; returns the exit status.
+int report(const perf::RunResult& run, const perf::Options& o) {
   if (o.json) std::printf("%s\n", perf::to_json(run, o).c_str());
   else std::fputs(perf::to_text(run, o).c_str(), stdout);
   return run.verify && !run.verify->ok ? exit_verify_failed : 0;
@@ -77,41 +79,21 @@ int main(int argc, char** argv) {
   }
   // Ctrl-C ends the current test early; the summary is still printed.
   std::signal(SIGINT, on_interrupt);
-  if (o.cluster) return run_cluster(o);
-
   perf::RunResult run;
   try {
-    std::unique_ptr<valkey::Client> control;
-    valkey::Config config;
-    if (valkey::SentinelConfig::is_sentinel_url(o.url)) {
+    if (o.cluster) {
+      // --cluster: the runners' clients and the --verify control client are
+      // cluster clients made from the seed URL.
+      run = run_tests(o, valkey::ClusterConfig::from_url(o.url), std::unique_ptr<valkey::ClusterClient>{});
+    } else if (valkey::SentinelConfig::is_sentinel_url(o.url)) {
       // The control client's Config carries its sentinel resolver: the
       // runners' clients, made from copies of it, find their node (and follow
       // failovers) through it while it lives.
-      control = std::make_unique<valkey::Client>(valkey::SentinelConfig::from_url(o.url));
-      config = control->config();
+      auto control = std::make_unique<valkey::Client>(valkey::SentinelConfig::from_url(o.url));
+      const valkey::Config config = control->config();
+      run = run_tests(o, config, std::move(control));
     } else {
-      config = valkey::Config::from_url(o.url);
-    }
-    std::vector<perf::CounterTally> tallies;
-    if (o.verify) {
-      if (!control) control = std::make_unique<valkey::Client>(config);
-      perf::reset_counters(*control, o.concurrency);
-      tallies.resize(o.concurrency);
-    }
-    auto runner = o.sync ? perf::make_sync_runner(o, config) : perf::make_async_runner(o, config);
-    for (perf::Test t : o.tests) {
-      run.phases.push_back(runner->run(t, t == perf::Test::incr ? std::span(tallies) : std::span<perf::CounterTally>{}));
-      if (perf::stop_requested) break;
-    }
-    runner.reset();
-    if (o.verify) {
-      std::string why;
-      if (perf::read_counters(*control, tallies, why)) {
-        run.verify = perf::verdict(tallies);
-      } else {
-        std::fprintf(stderr, "valkey-cpp-perf: --verify: %s\n", why.c_str());
-        run.verify = perf::VerifyVerdict{};  // ok = false
-      }
+      run = run_tests(o, valkey::Config::from_url(o.url), std::unique_ptr<valkey::Client>{});
     }
   } catch (const std::exception& e) {
     // valkey::Error from connecting (its message never holds the password),
@@ -119,8 +101,5 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "valkey-cpp-perf: %s\n", e.what());
     return exit_cannot_run;
   }
-
-  if (o.json) std::printf("%s\n", perf::to_json(run, o).c_str());
-  else std::fputs(perf::to_text(run, o).c_str(), stdout);
-  return run.verify && !run.verify->ok ? exit_verify_failed : 0;
+  return report(run, o);
 }
