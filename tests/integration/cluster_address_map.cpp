@@ -82,12 +82,7 @@ TEST_CASE("cluster address_map: announced host names are remapped, redirects inc
   const int slot = Cluster::key_slot(keys[0]);
   const std::string moved_key = keys[0];
   db.del(moved_key);
-  for (std::size_t p = 0; p < cluster.size(); ++p)
-    REQUIRE(cluster.node(p)
-                .command({"CLUSTER", "SETSLOT", std::to_string(slot), "NODE", cluster.node_id(1)})
-                .as_string() == "OK");
-  valkey::test::wait_until("the slot at node 1", 10s,
-                           [&](std::string&) { return cluster.port_for_slot(slot) == cluster.node(1).port(); });
+  cluster.give_slot(slot, 1);
   const auto moved_before = db.stats().moved;
   db.set(moved_key, "after the move");
   CHECK(db.stats().moved == moved_before + 1);

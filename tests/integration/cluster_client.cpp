@@ -63,12 +63,7 @@ std::vector<std::size_t> primaries(Cluster& c) {
 // every primary) and waits until the cluster says so; returns that primary.
 std::size_t move_empty_slot(Cluster& cluster, int slot) {
   const std::size_t target = other_primary(cluster, cluster.port_for_slot(slot));
-  for (std::size_t p : primaries(cluster))
-    REQUIRE(cluster.node(p)
-                .command({"CLUSTER", "SETSLOT", std::to_string(slot), "NODE", cluster.node_id(target)})
-                .as_string() == "OK");
-  valkey::test::wait_until("the slot at its new owner", 10s,
-                           [&](std::string&) { return cluster.port_for_slot(slot) == cluster.node(target).port(); });
+  cluster.give_slot(slot, target);
   return target;
 }
 

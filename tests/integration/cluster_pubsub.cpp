@@ -182,10 +182,7 @@ TEST_CASE("cluster pub/sub: a shard channel whose slot moves is subscribed again
   // The slot (no keys in it) goes to node 1; the old owner drops the slot's
   // shard channels and tells the subscriber (sunsubscribe).
   const int slot = Cluster::key_slot(moving);
-  for (std::size_t p = 0; p < cluster.initial_primary_count(); ++p)
-    REQUIRE(cluster.node(p)
-                .command({"CLUSTER", "SETSLOT", std::to_string(slot), "NODE", cluster.node_id(1)})
-                .as_string() == "OK");
+  cluster.give_slot(slot, 1);
   const auto start = std::chrono::steady_clock::now();
   CHECK(r.wait([&] { return r.moved_to(moving, address(cluster, 1)); }, 10s));
   const auto took = std::chrono::steady_clock::now() - start;
@@ -204,8 +201,7 @@ TEST_CASE("cluster pub/sub: a shard channel whose slot moves is subscribed again
   CHECK(cluster.node(1).command({"PUBSUB", "SHARDNUMSUB", moving}).elements.at(1).integer == 1);
 
   // Back to node 0 (the fixture's layout for the other tests).
-  for (std::size_t p = 0; p < cluster.initial_primary_count(); ++p)
-    cluster.node(p).command({"CLUSTER", "SETSLOT", std::to_string(slot), "NODE", cluster.node_id(0)});
+  cluster.give_slot(slot, 0);
   CHECK(r.wait([&] { return r.moved_to(moving, address(cluster, 0)); }, 10s));
 }
 

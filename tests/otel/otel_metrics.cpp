@@ -79,13 +79,7 @@ TEST_CASE("otel metrics: a cluster MOVED is counted as a topology change", "[ote
   const int old_port = cluster.port_for_slot(slot);
   std::size_t target = 0;
   while (cluster.node(target).port() == old_port) ++target;
-  for (std::size_t p = 0; p < cluster.size(); ++p)
-    REQUIRE(cluster.node(p)
-                .command({"CLUSTER", "SETSLOT", std::to_string(slot), "NODE", cluster.node_id(target)})
-                .as_string() == "OK");
-  valkey::test::wait_until("the slot at its new owner", 10s, [&](std::string&) {
-    return cluster.port_for_slot(slot) == cluster.node(target).port();
-  });
+  cluster.give_slot(slot, target);
 
   c.set(key, "moved");  // MOVED, followed
   REQUIRE(c.stats().moved >= 1);

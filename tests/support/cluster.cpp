@@ -172,6 +172,46 @@ int Cluster::port_for_slot(int slot) const {
   throw std::runtime_error("no live cluster node to ask");
 }
 
+void Cluster::give_slot(int slot, std::size_t target, std::chrono::milliseconds limit) {
+  const int target_port = node(target).port();
+  const int source_port = port_for_slot(slot);
+  if (source_port == target_port) return;
+  std::size_t source = 0;
+  while (source < size() && node(source).port() != source_port) ++source;
+  if (source == size()) throw std::runtime_error("give_slot: no node serves slot " + std::to_string(slot));
+  const std::string s = std::to_string(slot);
+  auto setslot = [&](std::size_t i, const std::string& state, const std::string& id) {
+    auto r = node(i).command({"CLUSTER", "SETSLOT", s, state, id});
+    if (r.as_string() != "OK")
+      throw std::runtime_error("CLUSTER SETSLOT " + s + " " + state + " on node " + std::to_string(i) + ": " +
+                               r.to_string());
+  };
+  setslot(target, "IMPORTING", node_id(source));
+  setslot(source, "MIGRATING", node_id(target));
+  setslot(target, "NODE", node_id(target));
+  setslot(source, "NODE", node_id(target));
+  for (std::size_t i = 0; i < size(); ++i)
+    if (i != target && i != source && node(i).running() && !node(i).paused() && role(i) == "master")
+      setslot(i, "NODE", node_id(target));
+  wait_until("every node to name port " + std::to_string(target_port) + " as the owner of slot " + s, limit,
+             [&](std::string& state) {
+               for (const auto& n : nodes_) {
+                 if (!n->running() || n->paused()) continue;
+                 auto slots = n->command({"CLUSTER", "SLOTS"});
+                 int owner = -1;
+                 for (const auto& range : slots.elements)
+                   if (range.elements.size() >= 3 && slot >= range.elements[0].integer &&
+                       slot <= range.elements[1].integer)
+                     owner = static_cast<int>(range.elements[2].elements.at(1).integer);
+                 if (owner != target_port) {
+                   state = "port " + std::to_string(n->port()) + " names " + std::to_string(owner);
+                   return false;
+                 }
+               }
+               return true;
+             });
+}
+
 int Cluster::key_slot(std::string_view key) {
   auto open = key.find('{');
   if (open != std::string_view::npos) {

@@ -45,6 +45,15 @@ class Cluster {
   // The port of the node that serves `slot` now, from CLUSTER SLOTS on a live node.
   int port_for_slot(int slot) const;
   static int key_slot(std::string_view key);  // CRC16 with {hash tags}
+  // Moves an empty `slot` to the primary `target` the way a resharding tool
+  // does (IMPORTING on the target, MIGRATING on the owner, then SETSLOT NODE
+  // on the target first, the old owner next and the other primaries last),
+  // and waits until every live node reports `target` as the owner. Importing
+  // makes the target bump its config epoch, so the old owner's gossip cannot
+  // hand the slot back while the other nodes are still being told (a bare
+  // SETSLOT NODE on each node in turn can leave two nodes pointing at each
+  // other). Throws when a node refuses or the nodes do not agree in time.
+  void give_slot(int slot, std::size_t target, std::chrono::milliseconds limit = std::chrono::seconds(10));
 
   // Every live node: cluster_state:ok, all 16384 slots ok, knows every live
   // node, and every replica's link to its primary is up. Call after faults.
