@@ -87,12 +87,13 @@ asio::awaitable<void> pipeline_loop(Run& s) {
       valkey::Batch<valkey::AsyncClient, std::int64_t> b{s.c};
       for (unsigned i = 0; i < s.o.depth; ++i) b.add(valkey::cmd::Incr{.key = keys.next()});
       n = (co_await b.exec(asio::use_awaitable)).size();
-    } else {
+    } else if (s.o.command == "get") {
       valkey::Batch<valkey::AsyncClient, std::optional<std::string>> b{s.c};
-      for (unsigned i = 0; i < s.o.depth; ++i) {
-        if (s.o.command == "get") b.add(valkey::cmd::Get{.key = keys.next()});
-        else b.add(valkey::cmd::Set{.key = keys.next(), .value = s.value});
-      }
+      for (unsigned i = 0; i < s.o.depth; ++i) b.add(valkey::cmd::Get{.key = keys.next()});
+      n = (co_await b.exec(asio::use_awaitable)).size();
+    } else {
+      valkey::Batch<valkey::AsyncClient, bool> b{s.c};  // SET: true when it set the value
+      for (unsigned i = 0; i < s.o.depth; ++i) b.add(valkey::cmd::Set{.key = keys.next(), .value = s.value});
       n = (co_await b.exec(asio::use_awaitable)).size();
     }
     if (s.measuring) {

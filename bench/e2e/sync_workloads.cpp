@@ -194,12 +194,13 @@ int run_pipeline_sync(const Options& o) {
       valkey::Batch<valkey::Client, std::int64_t> b{db};
       for (unsigned i = 0; i < o.depth; ++i) b.add(valkey::cmd::Incr{.key = keys.next()});
       sink += b.exec().size();
-    } else {
+    } else if (o.command == "get") {
       valkey::Batch<valkey::Client, std::optional<std::string>> b{db};
-      for (unsigned i = 0; i < o.depth; ++i) {
-        if (o.command == "get") b.add(valkey::cmd::Get{.key = keys.next()});
-        else b.add(valkey::cmd::Set{.key = keys.next(), .value = value});
-      }
+      for (unsigned i = 0; i < o.depth; ++i) b.add(valkey::cmd::Get{.key = keys.next()});
+      sink += b.exec().size();
+    } else {
+      valkey::Batch<valkey::Client, bool> b{db};  // SET: true when it set the value
+      for (unsigned i = 0; i < o.depth; ++i) b.add(valkey::cmd::Set{.key = keys.next(), .value = value});
       sink += b.exec().size();
     }
   };
