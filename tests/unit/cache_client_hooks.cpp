@@ -202,7 +202,7 @@ TEST_CASE("cache hooks: only cacheable commands (and MGET) compile on the cached
 
 TEST_CASE("cache hooks: a stored bulk string is decoded without the parser, anything else is not", "[cache]") {
   using valkey::cache_detail::bulk_string;
-  std::string out = "before";
+  std::string_view out = "before";
   CHECK(bulk_string("$5\r\nhello\r\n", out));
   CHECK(out == "hello");
   CHECK(bulk_string("$0\r\n\r\n", out));

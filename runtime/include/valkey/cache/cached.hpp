@@ -76,15 +76,15 @@ std::string_view encode_request(const Cmd& cmd) {
   return request;
 }
 
-// A stored bulk string ("$5\r\nhello\r\n") straight into a string: the
+// The value of a stored bulk string ("$5\r\nhello\r\n" → "hello"): the
 // common hit (GET, HGET, LINDEX...) skips the parser. False for any other
 // shape (null, aggregates, a bulk string whose header does not add up).
-inline bool bulk_string(std::string_view bytes, std::string& out) {
+inline bool bulk_string(std::string_view bytes, std::string_view& out) {
   if (bytes.size() < 5 || bytes[0] != '$') return false;
   std::size_t len = 0, i = 1;
   for (; i < bytes.size() && bytes[i] >= '0' && bytes[i] <= '9'; ++i) len = len * 10 + std::size_t(bytes[i] - '0');
   if (i == 1 || i + 2 + len + 2 != bytes.size() || bytes[i] != '\r' || bytes[i + 1] != '\n') return false;
-  out.assign(bytes.data() + i + 2, len);
+  out = bytes.substr(i + 2, len);
   return true;
 }
 
@@ -97,9 +97,12 @@ bool lookup(CacheStore& store, std::string_view request, T& out) {
     // into the result; any other shape is copied out and replayed below.
     bool direct = false;
     const bool found = store.visit(request, [&](std::string_view bytes) {
-      std::string value;
+      std::string_view value;
       if (bulk_string(bytes, value)) {
-        out = std::move(value);
+        // Constructed in place: one allocation (beyond the small-string
+        // size) and one copy, no assign into an empty string.
+        if constexpr (std::is_same_v<T, std::string>) out = std::string(value);
+        else out.emplace(value);
         direct = true;
       } else {
         hit.assign(bytes);
@@ -130,11 +133,16 @@ template <class Target, class Cmd>
 auto run_cached_sync(Target& t, std::chrono::milliseconds ttl, const Cmd& cmd, std::error_code* ec,
                      Diagnostics* diag) {
   using R = typename Cmd::reply_type;
+  // Every return below returns `out`, so the hit is built in the caller's
+  // object (no move of the value on the way out).
+  R out{};
   CacheStore* store = t.cache();
-  if (!store) return exec::run_sync(t, plain(cmd), ec, diag);
+  if (!store) {
+    out = exec::run_sync(t, plain(cmd), ec, diag);
+    return out;
+  }
   const Config& config = t.config();
   const std::string_view request = encode_request(cmd);
-  R out{};
   if (lookup(*store, request, out)) {
     if (config.observer) [[unlikely]] notify(config, CacheEvent::Kind::hit);
     if (ec) ec->clear();
@@ -144,7 +152,10 @@ auto run_cached_sync(Target& t, std::chrono::milliseconds ttl, const Cmd& cmd, s
   if (config.observer) [[unlikely]] notify(config, CacheEvent::Kind::miss);
   const std::string_view key = key_of(cmd);
   CacheStore::ReadTicket ticket = store->begin_read(key);
-  if (!ticket.tracked()) return exec::run_sync(t, plain(cmd), ec, diag);
+  if (!ticket.tracked()) {
+    out = exec::run_sync(t, plain(cmd), ec, diag);
+    return out;
+  }
   const CacheConfig& cc = store->config();
   const ReadFrame frame{cc.mode == CacheMode::optin, cc.server_ttl, key};
   const FramedPlan plan{&frame, request};

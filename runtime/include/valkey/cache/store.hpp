@@ -41,6 +41,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <initializer_list>
 #include <mutex>
 #include <optional>
@@ -200,9 +201,33 @@ class CacheStore {
 
  private:
   struct Entry;
+  // The keys are short RESP requests ("*2\r\n$3\r\nGET\r\n$5\r\nuser:\r\n")
+  // hashed on every hit: eight bytes per multiply instead of libstdc++'s
+  // byte-oriented murmur (about 50 instructions against 150 for a 30-byte
+  // request). Not seeded, like std::hash.
   struct Hash {
     using is_transparent = void;
-    std::size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
+    std::size_t operator()(std::string_view s) const noexcept {
+      constexpr std::uint64_t k = 0x9E3779B97F4A7C15ull;
+      std::uint64_t h = s.size() * k;
+      const char* p = s.data();
+      std::size_t n = s.size();
+      auto mix = [&h](std::uint64_t w) {
+        h = (h ^ w) * k;
+        h ^= h >> 29;
+      };
+      for (; n >= 8; p += 8, n -= 8) {
+        std::uint64_t w;
+        std::memcpy(&w, p, 8);
+        mix(w);
+      }
+      if (n != 0) {
+        std::uint64_t w = 0;
+        std::memcpy(&w, p, n);
+        mix(w);
+      }
+      return static_cast<std::size_t>(h ^ (h >> 32));
+    }
   };
   using EntryMap = std::unordered_map<std::string, Entry*, Hash, std::equal_to<>>;
   using KeyMap = std::unordered_map<std::string, KeyNode*, Hash, std::equal_to<>>;

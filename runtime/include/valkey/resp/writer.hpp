@@ -28,7 +28,9 @@ class Writer {
       char buf[kSmallArg + 26];
       char* p = buf;
       *p++ = '$';
-      p = std::to_chars(p, p + 20, s.size()).ptr;
+      // Most names and many keys are shorter than 10 bytes: one digit.
+      if (s.size() < 10) *p++ = static_cast<char>('0' + s.size());
+      else p = std::to_chars(p, p + 20, s.size()).ptr;
       *p++ = '\r';
       *p++ = '\n';
       if (!s.empty()) std::memcpy(p, s.data(), s.size());  // data() may be null when empty
@@ -69,10 +71,12 @@ class Writer {
   void header(char kind, std::size_t n) {
     char buf[24];
     buf[0] = kind;
-    auto r = std::to_chars(buf + 1, buf + sizeof buf - 2, n);
-    r.ptr[0] = '\r';
-    r.ptr[1] = '\n';
-    out_->append(buf, static_cast<std::size_t>(r.ptr + 2 - buf));
+    char* p = buf + 1;
+    if (n < 10) *p++ = static_cast<char>('0' + n);  // "*2", "*3": most commands
+    else p = std::to_chars(p, buf + sizeof buf - 2, n).ptr;
+    p[0] = '\r';
+    p[1] = '\n';
+    out_->append(buf, static_cast<std::size_t>(p + 2 - buf));
   }
 
   static constexpr std::size_t kSmallArg = 64;
