@@ -9,8 +9,10 @@
 #include <optional>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include <asio/co_spawn.hpp>
+#include <asio/experimental/deferred.hpp>
 #include <asio/detached.hpp>
 #include <asio/io_context.hpp>
 #include <asio/use_awaitable.hpp>
@@ -290,4 +292,69 @@ TEST_CASE("cache: AsyncClient serves hits without I/O and sees invalidations", "
   REQUIRE(valkey::test::run_until(ioc, [&] { return done; }, 20s));
   CHECK(gets_between == 0);
   CHECK(c.cache_stats().hits >= 50);
+}
+
+TEST_CASE("cache: MGET through AsyncClient::cached() serves hits locally and fetches the misses in one MGET",
+          "[cache]") {
+  valkey::test::ServerProcess server;
+  asio::io_context ioc;
+  valkey::AsyncClient c{ioc.get_executor(), cached_config(server)};
+  valkey::Client other{server.url()};
+  other.set("a", "1");
+  other.set("b", "2");
+  using Values = std::vector<std::optional<std::string>>;
+  bool done = false;
+  std::int64_t mgets_all_hits = -1, gets_after = -1;
+  asio::co_spawn(
+      ioc,
+      [&]() -> asio::awaitable<void> {
+        CHECK(co_await c.cached(10s).get("a", asio::use_awaitable) == "1");  // a is cached
+        const std::int64_t mgets = calls(server, "mget");
+        // a from the cache; b and the missing c in one MGET, in key order.
+        const std::vector<std::string> keys{"b", "a", "c"};
+        const Values first{"2", "1", std::nullopt};  // (no braced list inside co_await: a g++ 12 bug)
+        CHECK(co_await c.cached(10s).mget(keys, asio::use_awaitable) == first);
+        CHECK(calls(server, "mget") == mgets + 1);
+        // b was stored by that MGET: now every key but c is a hit...
+        const std::int64_t gets = calls(server, "get");
+        CHECK(co_await c.cached(10s).get("b", asio::use_awaitable) == "2");
+        gets_after = calls(server, "get") - gets;
+        // ...and an MGET of hits only sends nothing.
+        const std::vector<std::string> hits{"a", "b"};
+        const std::int64_t before = calls(server, "mget");
+        const Values cached_values{"1", "2"};
+        CHECK(co_await c.cached(10s).mget(hits, asio::use_awaitable) == cached_values);
+        mgets_all_hits = calls(server, "mget") - before;
+        // Another client's write invalidates b: the next MGET fetches it again.
+        other.set("b", "3");
+        co_await c.ping(asio::use_awaitable);
+        const Values refreshed{"1", "3"};
+        CHECK(co_await c.cached(10s).mget(hits, asio::use_awaitable) == refreshed);
+        done = true;
+      },
+      asio::detached);
+  REQUIRE(valkey::test::run_until(ioc, [&] { return done; }, 20s));
+  CHECK(gets_after == 0);
+  CHECK(mgets_all_hits == 0);
+}
+
+TEST_CASE("cache: an asynchronous cached MGET built with a deferred token outlives its key list", "[cache]") {
+  valkey::test::ServerProcess server;
+  asio::io_context ioc;
+  valkey::AsyncClient c{ioc.get_executor(), cached_config(server)};
+  valkey::Client other{server.url()};
+  other.set("k1", "v1");
+  other.set("k2", "v2");
+  std::optional<std::vector<std::optional<std::string>>> got;
+  {
+    std::vector<std::string> keys{"k1", "k2"};
+    auto op = c.cached(10s).mget(keys, asio::experimental::deferred);
+    keys.assign({"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx", "yyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyy"});  // the caller's strings change
+    std::move(op)([&](std::error_code ec, std::vector<std::optional<std::string>> v) {
+      CHECK_FALSE(ec);
+      got = std::move(v);
+    });
+  }
+  REQUIRE(valkey::test::run_until(ioc, [&] { return got.has_value(); }, 10s));
+  CHECK(*got == std::vector<std::optional<std::string>>{"v1", "v2"});
 }

@@ -291,18 +291,11 @@ struct MgetPlan {
   }
 };
 
-template <class Target, class Cmd>
-auto run_cached_mget_sync(Target& t, std::chrono::milliseconds ttl, const Cmd& cmd, std::error_code* ec,
-                          Diagnostics* diag) {
-  using R = std::vector<std::optional<std::string>>;
-  CacheStore* store = t.cache();
-  if (!store) return exec::run_sync(t, plain(cmd), ec, diag);
-  const Config& config = t.config();
-  std::vector<std::string_view> keys;
-  auto collect = [&](std::string_view k) { keys.push_back(k); };
-  KeyCallback cb(collect);
-  for_each_key(cmd, cb);
-  R out(keys.size());
+// The hits of an MGET through the cache go into `out`; the misses come back
+// with their tickets, in key order.
+inline std::vector<MgetRead::Miss> split_mget(CacheStore& store, const Config& config,
+                                              const std::vector<std::string_view>& keys,
+                                              std::vector<std::optional<std::string>>& out) {
   std::vector<MgetRead::Miss> misses;
   std::size_t hits = 0;
   for (std::size_t i = 0; i < keys.size(); ++i) {
@@ -316,16 +309,38 @@ auto run_cached_mget_sync(Target& t, std::chrono::milliseconds ttl, const Cmd& c
       w.arg(keys[i]);
       req = get;
     }
-    if (lookup(*store, req, out[i])) {
+    if (lookup(store, req, out[i])) {
       ++hits;
       continue;
     }
-    misses.push_back({i, keys[i], std::string(req), store->begin_read(keys[i])});
+    misses.push_back({i, keys[i], std::string(req), store.begin_read(keys[i])});
   }
   if (config.observer) [[unlikely]] {
     if (hits) notify(config, CacheEvent::Kind::hit, hits);
     if (!misses.empty()) notify(config, CacheEvent::Kind::miss, misses.size());
   }
+  return misses;
+}
+
+template <class Cmd>
+std::vector<std::string_view> keys_of(const Cmd& cmd) {
+  std::vector<std::string_view> keys;
+  auto collect = [&](std::string_view k) { keys.push_back(k); };
+  KeyCallback cb(collect);
+  for_each_key(cmd, cb);
+  return keys;
+}
+
+template <class Target, class Cmd>
+auto run_cached_mget_sync(Target& t, std::chrono::milliseconds ttl, const Cmd& cmd, std::error_code* ec,
+                          Diagnostics* diag) {
+  using R = std::vector<std::optional<std::string>>;
+  CacheStore* store = t.cache();
+  if (!store) return exec::run_sync(t, plain(cmd), ec, diag);
+  const Config& config = t.config();
+  const std::vector<std::string_view> keys = keys_of(cmd);
+  R out(keys.size());
+  std::vector<MgetRead::Miss> misses = split_mget(*store, config, keys, out);
   if (ec) ec->clear();
   exec::clear(diag);
   if (misses.empty()) return out;
@@ -436,6 +451,111 @@ auto run_cached_async(Target& t, std::chrono::milliseconds ttl, const Cmd& cmd, 
                                                                    std::move(insert));
 }
 
+// The decoder of an asynchronous MGET through the cache: it owns the hits
+// found at the call and the misses (the caller's command may be gone by
+// the time the reply arrives), and merges both when the MGET's reply is in.
+class MgetMerge {
+ public:
+  using result_type = std::vector<std::optional<std::string>>;
+  explicit MgetMerge(std::uint32_t = 1) noexcept {}
+  void arm(CacheStore* store, std::vector<MgetRead::Miss> misses, result_type partial, bool optin, bool pttl,
+           std::chrono::milliseconds ttl) {
+    misses_ = std::move(misses);
+    for (auto& m : misses_) m.key = {};  // a view of the caller's command: written already, never read again
+    partial_ = std::move(partial);
+    read_.arm(store, &misses_, optin, pttl, ttl);
+  }
+  void on_node(const resp::Node& n) { read_.on_node(n); }
+  void on_reply_end() { read_.on_reply_end(); }
+  std::error_code finish(result_type& out, exec::Reason& why) {
+    result_type fetched;
+    std::error_code ec = read_.finish(fetched, why);
+    if (!ec && fetched.size() != misses_.size()) ec = make_error_code(errc::unexpected_reply_type);
+    if (ec) return ec;
+    for (std::size_t j = 0; j < misses_.size(); ++j) partial_[misses_[j].index] = std::move(fetched[j]);
+    out = std::move(partial_);
+    return ec;
+  }
+  void reset() { read_.reset(); }
+
+ private:
+  MgetRead read_;
+  std::vector<MgetRead::Miss> misses_;
+  result_type partial_;
+};
+
+// Starts an asynchronous MGET through the cache. One initiation for every
+// path, so that every token (deferred ones included) sees one operation
+// type: when every key was a hit (`misses` empty) the result is posted to
+// the handler's executor; otherwise the misses go out in one MGET (`bytes`,
+// encoded at the call) and the handler gets hits and fetched values
+// together.
+template <bool Throws>
+struct LaunchMget {
+  template <class Handler>
+  void operator()(Handler&& handler, Connection* conn, exec::Bytes bytes, exec::RequestInfo info, Diagnostics* diag,
+                  CacheStore* store, std::vector<MgetRead::Miss> misses, MgetMerge::result_type partial, bool optin,
+                  bool pttl, std::chrono::milliseconds ttl) const {
+    if (misses.empty())
+      return PostHit<MgetMerge::result_type, Throws>{}(std::forward<Handler>(handler), conn->get_executor(),
+                                                       std::move(partial));
+    using Op = exec::AsyncOp<MgetMerge, std::decay_t<Handler>, Throws>;
+    Op* op = Op::create(std::forward<Handler>(handler), *conn, diag, std::move(bytes), info, nullptr, nullptr);
+    op->decoder().arm(store, std::move(misses), std::move(partial), optin, pttl, ttl);
+    exec::apply_deadline(*op, conn->config());
+    if (conn->config().observer) [[unlikely]] {
+      exec::RequestInfo shown = info;
+      shown.replies = 1;
+      exec::observe_start(*op, conn->config(), shown);
+    }
+    std::error_code ec;
+    try {
+      ec = op->submit(*conn);
+    } catch (...) {
+      ec = std::make_error_code(std::errc::not_enough_memory);
+    }
+    if (ec) return op->finish(ec, true);
+    op->arm_cancellation();
+  }
+};
+
+// MGET through the cache on an asynchronous client: the hits are looked up
+// at the call, the misses are encoded at the call (the caller's keys are not
+// read again), then LaunchMget. Without Config::cache every key is a miss
+// and the MGET goes out as it is.
+template <class Target, class Cmd, class Token>
+auto run_cached_mget_async(Target& t, std::chrono::milliseconds ttl, const Cmd& cmd, Diagnostics* diag,
+                           Token&& token) {
+  using R = std::vector<std::optional<std::string>>;
+  using Tok = std::decay_t<Token>;
+  constexpr bool throws = exec::throws_v<Tok>;
+  static_assert(!exec::is_use_future_v<Tok>, "cached(): use a handler, use_awaitable or deferred (not use_future)");
+  CacheStore* store = t.cache();
+  const std::vector<std::string_view> keys = keys_of(cmd);
+  R out(keys.size());
+  std::vector<MgetRead::Miss> misses;
+  if (store) {
+    misses = split_mget(*store, t.config(), keys, out);
+  } else {
+    misses.reserve(keys.size());
+    for (std::size_t i = 0; i < keys.size(); ++i) misses.push_back({i, keys[i], {}, {}});
+  }
+  exec::clear(diag);
+  const bool optin = store && store->config().mode == CacheMode::optin;
+  const bool pttl = store && store->config().server_ttl;
+  const MgetPlan plan{&misses, optin, pttl};
+  exec::Bytes bytes = exec::Bytes::pooled();
+  if (!misses.empty()) {
+    resp::Writer w(bytes.buffer());
+    plan.write(w);
+  }
+  const exec::RequestInfo info{Cmd::info.flags, plan.replies(), Cmd::info.name, &Cmd::info};
+  return asio::async_initiate<Token, exec::signature_t<Token, R>>(LaunchMget<throws>{}, token, &t.connection(),
+                                                                   std::move(bytes), info, diag, store,
+                                                                   std::move(misses), std::move(out), optin, pttl,
+                                                                   ttl);
+}
+
 }  // namespace cache_detail
 
 template <class Target>
@@ -485,8 +605,7 @@ class Cached
     if constexpr (CacheableCommand<Cmd>) {
       return cache_detail::run_cached_async(target_, ttl_, cmd, diag, std::forward<Token>(token));
     } else {
-      // MGET on the asynchronous clients reads from the server (not cached).
-      return exec::run_async(target_, cache_detail::plain(cmd), diag, std::forward<Token>(token));
+      return cache_detail::run_cached_mget_async(target_, ttl_, cmd, diag, std::forward<Token>(token));
     }
   }
 
