@@ -6,7 +6,8 @@
 // * a Subscriber on one sentinel listens for +switch-master; the new
 //   address is checked with ROLE before any connection is moved;
 // * the sentinels are asked again when that event connection (re)connects,
-//   every recheck_interval, and when a connection got a READONLY reply;
+//   every recheck_interval, and when a connection got a READONLY or
+//   -REDIRECT reply;
 // * moving: every connection whose node is not the new primary is reset
 //   (written requests fail with connection_lost, queued ones wait), and its
 //   reconnect asks the sentinels, so it lands on the new primary and checks
