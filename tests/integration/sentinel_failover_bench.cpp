@@ -59,13 +59,20 @@ valkey::test::ServerProcess& node_on(ReplicatedSet& set, int port) {
   throw std::runtime_error("no node on port " + std::to_string(port));
 }
 
-// Every sentinel names `port` and lists every other node as a replica that
-// is up, linked to it.
-void wait_healthy(ReplicatedSet& set, Sentinels& sentinels, int port) {
-  sentinels.wait_master(port, 60s);
+// Waits until every sentinel names the same primary and lists every other
+// node as a replica that is up and linked to it; returns the primary's port.
+int wait_healthy(ReplicatedSet& set, Sentinels& sentinels) {
+  int port = 0;
   set.wait_synced(60s);
-  valkey::test::wait_until("the sentinels to see every replica up", 60s, [&](std::string& state) {
+  valkey::test::wait_until("the sentinels to agree on a primary and see every replica up", 60s,
+                           [&](std::string& state) {
+    port = sentinels.master_port(0);
     for (std::size_t i = 0; i < sentinels.size(); ++i) {
+      if (sentinels.master_port(i) != port) {
+        state = "sentinel " + std::to_string(i) + " names " + std::to_string(sentinels.master_port(i)) +
+                ", sentinel 0 " + std::to_string(port);
+        return false;
+      }
       auto replicas = sentinels.sentinel(i).command({"SENTINEL", "REPLICAS", "mymaster"});
       std::size_t up = 0;
       for (const auto& r : replicas.elements)
@@ -73,12 +80,17 @@ void wait_healthy(ReplicatedSet& set, Sentinels& sentinels, int port) {
             field(r, "master-port") == std::to_string(port))
           ++up;
       if (up + 1 != set.size()) {
-        state = "sentinel " + std::to_string(i) + " sees " + std::to_string(up) + " replicas up";
+        state = "sentinel " + std::to_string(i) + " names " + std::to_string(port) + " and sees " +
+                std::to_string(up) + " replicas up of";
+        for (const auto& r : replicas.elements)
+          state += " [" + field(r, "port") + " " + field(r, "flags") + " link " + field(r, "master-link-status") +
+                   " to " + field(r, "master-port") + "]";
         return false;
       }
     }
     return true;
   }, 100ms);
+  return port;
 }
 
 double percentile(std::vector<double> v, double p) {
@@ -128,8 +140,7 @@ TEST_CASE("bench: time from +switch-master to the first successful write, over k
   nlohmann::json rounds = nlohmann::json::array();
   try {
     for (int round = 0; round < failovers; ++round) {
-      const int port = sentinels.master_port(0);
-      wait_healthy(set, sentinels, port);
+      const int port = wait_healthy(set, sentinels);
       valkey::test::ServerProcess& victim = node_on(set, port);
       // The client writes there (its counter on the victim is at least the
       // last value it was told).
@@ -140,6 +151,10 @@ TEST_CASE("bench: time from +switch-master to the first successful write, over k
         state = "told " + std::to_string(told) + ", the primary holds " + std::to_string(held);
         return told > 0 && held >= told;
       }, 10ms);
+      // No kill time while the last round's first write is cleared (the
+      // writer records a first write only after a kill time it sees).
+      kill_ns = 0;
+      std::this_thread::sleep_for(20ms);
       first_ok_ns = 0;
       failed = 0;
       victim.kill(SIGKILL);  // returns once the process is gone
