@@ -102,7 +102,7 @@ double percentile(std::vector<double> v, double p) {
 }  // namespace
 
 TEST_CASE("bench: time from +switch-master to the first successful write, over kill -9 failovers",
-          "[.][bench-failover][sentinel]") {
+          "[.][bench-failover]") {
   int failovers = 10;
   if (const char* n = std::getenv("VALKEY_BENCH_FAILOVERS")) failovers = std::max(1, std::atoi(n));
   ReplicatedSet set;
