@@ -277,13 +277,17 @@ void SentinelService::on_resolved(const NodeAddress& a) {
   verify_then_switch(a);
 }
 
-void SentinelService::verify_then_switch(NodeAddress a) {
+void SentinelService::verify_then_switch(NodeAddress a, std::optional<SentinelAddress> announcer) {
   auto conn = query(strand_, with_address(node_, a.host, a.port), {{"ROLE"}},
-                    [self = shared_from_this(), a](std::error_code ec, std::vector<Reply> replies, std::string) {
+                    [self = shared_from_this(), a, announcer](std::error_code ec, std::vector<Reply> replies,
+                                                              std::string) {
                       if (self->stopped_ || ec || replies.empty()) return;
                       // A stale report (the node is not, or not yet, the
                       // primary): the next event or recheck tries again.
                       if (read_role(replies[0]) != "master") return;
+                      // The reconnects about to ask where to go ask the
+                      // sentinel that knows first.
+                      if (announcer) self->resolver_.announced(*announcer);
                       self->switch_to(a);
                     });
   questions_.push_back(conn);
@@ -323,14 +327,15 @@ void SentinelService::switch_to(const NodeAddress& primary) {
   }
 }
 
-void SentinelService::on_switch_message(std::string_view payload) {
+void SentinelService::on_switch_message(std::string_view payload, std::size_t sentinel) {
   auto a = parse_switch_master(payload, config_.primary_name);
   if (!a) return;
   // Each sentinel announces the same switch: the first one moved us already.
   if (config_.target() == SentinelReadFrom::primary) {
-    if (!same_node(*a, primary_)) verify_then_switch(std::move(*a));
+    if (!same_node(*a, primary_)) verify_then_switch(std::move(*a), config_.sentinels[sentinel]);
   } else if (!same_node(*a, promoted_)) {
     promoted_ = *a;
+    resolver_.announced(config_.sentinels[sentinel]);
     switch_to(*a);
   }
 }
@@ -345,8 +350,8 @@ void SentinelService::open_events(std::size_t i) {
   const std::uint64_t gen = ++link.gen;
   link.sub = std::make_unique<Subscriber>(strand_, std::move(c), 64);
   std::weak_ptr<SentinelService> weak = weak_from_this();
-  link.sub->on_message([weak](const Message& m) {
-    if (auto self = weak.lock(); self && m.channel == kSwitchChannel) self->on_switch_message(m.payload);
+  link.sub->on_message([weak, i](const Message& m) {
+    if (auto self = weak.lock(); self && m.channel == kSwitchChannel) self->on_switch_message(m.payload, i);
   });
   link.sub->on_event([weak, i, gen](const SubscriptionEvent& e) {
     auto self = weak.lock();

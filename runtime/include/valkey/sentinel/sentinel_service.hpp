@@ -86,11 +86,11 @@ class SentinelService final : public AddressSource, public std::enable_shared_fr
   void ask(std::size_t i, bool legacy);
   void finish(Resolution r);
   void on_resolved(const NodeAddress& a);
-  void verify_then_switch(NodeAddress a);
+  void verify_then_switch(NodeAddress a, std::optional<SentinelAddress> announcer = std::nullopt);
   void switch_to(const NodeAddress& primary);
   void open_events(std::size_t i);
   void events_lost(std::size_t i);
-  void on_switch_message(std::string_view payload);
+  void on_switch_message(std::string_view payload, std::size_t sentinel);
   void arm_recheck();
   void stop_here();
 
