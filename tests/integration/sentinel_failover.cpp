@@ -252,7 +252,7 @@ TEST_CASE("sentinel failover: replica reads move to another replica when the one
   CHECK(valkey::test::send_command(other, {"GET", "k2"}).as_string() == "v2");
 }
 
-TEST_CASE("sentinel failover: a missed event (the subscribed sentinel stopped) is caught by the recheck",
+TEST_CASE("sentinel failover: a stopped sentinel misses the event; the other sentinels' events or the recheck move the client",
           "[sentinel][slow][threads]") {
   ReplicatedSet set;
   Sentinels sentinels(set);

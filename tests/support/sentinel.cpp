@@ -14,7 +14,7 @@ ReplicatedSet::ReplicatedSet(ReplicatedSetOptions options) : options_(std::move(
   for (int i = 0; i < options_.replicas; ++i) {
     ServerOptions r = base;
     if (base.tls && !base.tls_files) r.tls_files = nodes_.front()->shared_tls_files();
-    r.config.push_back("replicaof 127.0.0.1 " + std::to_string(primary().port()));
+    r.config.push_back("replicaof 127.0.0.1 " + std::to_string(link_port(0)));
     nodes_.push_back(std::make_unique<ServerProcess>(r));
   }
   try {
@@ -59,9 +59,15 @@ Sentinels::Sentinels(const ReplicatedSet& set, SentinelOptions options)
   ServerOptions base;
   base.kind = ServerKind::sentinel;
   base.password = options_.password;
+  if (options_.tls) {
+    if (!set.tls()) throw std::invalid_argument("TLS sentinels need a set with tls and tls_replication");
+    base.tls = true;
+    base.tls_replication = true;  // sentinels connect to nodes and to each other over TLS
+    base.tls_files = set.primary().shared_tls_files();
+  }
   const std::string& name = options_.master_name;
   base.config = {
-      "sentinel monitor " + name + " 127.0.0.1 " + std::to_string(set.primary().port()) + " " +
+      "sentinel monitor " + name + " 127.0.0.1 " + std::to_string(set.link_port(0)) + " " +
           std::to_string(options_.quorum),
       "sentinel down-after-milliseconds " + name + " " + std::to_string(options_.down_after_ms),
       "sentinel failover-timeout " + name + " " + std::to_string(options_.failover_timeout_ms),
@@ -72,7 +78,7 @@ Sentinels::Sentinels(const ReplicatedSet& set, SentinelOptions options)
   if (!options_.password.empty()) base.config.push_back("sentinel sentinel-pass " + options_.password);
   for (int i = 0; i < options_.count; ++i) nodes_.push_back(std::make_unique<ServerProcess>(base));
 
-  const std::string want_port = std::to_string(set.primary().port());
+  const std::string want_port = std::to_string(set.link_port(0));
   try {
     wait_until("sentinels to see the primary, its replicas and each other", options_.ready_timeout,
                [&](std::string& state) {
@@ -108,6 +114,13 @@ std::vector<int> Sentinels::ports() const {
 std::string Sentinels::addresses() const {
   std::string out;
   for (const auto& n : nodes_) out += (out.empty() ? "" : ",") + std::string("127.0.0.1:") + std::to_string(n->port());
+  return out;
+}
+
+std::string Sentinels::tls_addresses() const {
+  std::string out;
+  for (const auto& n : nodes_)
+    out += (out.empty() ? "" : ",") + std::string("127.0.0.1:") + std::to_string(n->tls_port());
   return out;
 }
 

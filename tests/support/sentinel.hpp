@@ -15,7 +15,10 @@ namespace valkey::test {
 
 struct ReplicatedSetOptions {
   int replicas = 2;
-  ServerOptions node;  // base options of every node (password -> masterauth too)
+  // Base options of every node (password -> masterauth too). With tls and
+  // tls_replication, the replicas replicate over TLS and announce their TLS
+  // port, so that sentinels name TLS ports.
+  ServerOptions node;
   std::chrono::milliseconds ready_timeout = std::chrono::seconds(30);
 };
 
@@ -33,6 +36,9 @@ class ReplicatedSet {
   ServerProcess& node(std::size_t i) { return *nodes_.at(i); }  // 0 = initial primary
   std::size_t size() const { return nodes_.size(); }
   const std::string& password() const { return options_.node.password; }
+  bool tls() const { return options_.node.tls && options_.node.tls_replication; }
+  // The port replicas and sentinels use: the TLS port with tls().
+  int link_port(std::size_t i) const { return tls() ? nodes_.at(i)->tls_port() : nodes_.at(i)->port(); }
   // Every running replica (by ROLE) has master_link_status:up.
   void wait_synced(std::chrono::milliseconds limit = std::chrono::seconds(30)) const;
   std::string logs() const;
@@ -50,6 +56,9 @@ struct SentinelOptions {
   int failover_timeout_ms = 5000;
   std::string password;  // requirepass of the sentinels themselves
   std::chrono::milliseconds ready_timeout = std::chrono::seconds(30);
+  // The sentinels listen on a TLS port too (the set's CA and certificate)
+  // and talk TLS to the nodes and to each other; the set must be tls().
+  bool tls = false;
 };
 
 class Sentinels {
@@ -66,7 +75,9 @@ class Sentinels {
   const std::string& master_name() const { return options_.master_name; }
   std::vector<int> ports() const;
   std::string addresses() const;  // "127.0.0.1:P1,127.0.0.1:P2,..."
-  // SENTINEL GET-MASTER-ADDR-BY-NAME on sentinel i: the primary's port now.
+  std::string tls_addresses() const;  // the TLS ports, with SentinelOptions::tls
+  // SENTINEL GET-MASTER-ADDR-BY-NAME on sentinel i: the primary's port now
+  // (its TLS port when the set is tls()).
   int master_port(std::size_t i = 0) const;
   // Waits until every running sentinel names `port` as the primary (after a failover).
   void wait_master(int port, std::chrono::milliseconds limit = std::chrono::seconds(60)) const;

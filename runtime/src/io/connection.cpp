@@ -142,7 +142,10 @@ void Connection::log(LogLevel level, const std::string& text) const {
 }
 
 void Connection::on_error_reply(std::string_view message) {
-  if (address_source_ && message.substr(0, 8) == "READONLY") address_source_->on_readonly(*this);
+  // READONLY, or -REDIRECT host:port from a node that got CLIENT CAPA
+  // redirect: the node is a replica now.
+  if (address_source_ && (message.substr(0, 8) == "READONLY" || message.substr(0, 9) == "REDIRECT "))
+    address_source_->on_readonly(*this);
   if (observer_) observer_->on_error_reply(*this, message);
 }
 

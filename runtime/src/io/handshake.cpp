@@ -61,7 +61,8 @@ std::vector<HandshakeCommand> plan_handshake(const Config& c, bool resp2, bool t
 Verdict judge_handshake(const std::vector<StepResult>& results) {
   Verdict v;
   for (const StepResult& r : results) {
-    if (!r.failed || r.kind == StepKind::setinfo) continue;  // SETINFO is new in 7.2: optional
+    // SETINFO is new in 7.2, CLIENT CAPA in Valkey 8.0: both optional.
+    if (!r.failed || r.kind == StepKind::setinfo || r.kind == StepKind::capa) continue;
     switch (r.kind) {
       case StepKind::hello:
         if (starts_with(r.error, "NOPROTO") || contains(r.error, "unknown command")) {
@@ -119,7 +120,14 @@ void Handshake::plan(bool resp2) {
   replies_ = 0;
   resp::Writer w(out);
   std::vector<HandshakeCommand> commands = plan_handshake(config_, resp2, tracking_);
-  if (!expected_role_.empty()) commands.push_back({StepKind::role, {"ROLE"}});
+  if (!expected_role_.empty()) {
+    // A primary named by the sentinels: once it is demoted it answers a
+    // write, and a read too, with -REDIRECT host:port rather than READONLY
+    // or a stale value, and the connection asks the sentinels again. Not for
+    // a replica: with the capability it would redirect reads as well.
+    if (expected_role_ == "master") commands.push_back({StepKind::capa, {"CLIENT", "CAPA", "redirect"}});
+    commands.push_back({StepKind::role, {"ROLE"}});
+  }
   role_.clear();
   role_seen_ = false;
   for (const HandshakeCommand& c : commands) {

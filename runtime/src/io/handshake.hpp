@@ -22,7 +22,7 @@
 
 namespace valkey::io {
 
-enum class StepKind { hello, auth, setname, setinfo, select, role, tracking, other };
+enum class StepKind { hello, auth, setname, setinfo, select, capa, role, tracking, other };
 
 struct HandshakeCommand {
   StepKind kind;
@@ -61,7 +61,8 @@ class Handshake final : private resp::Visitor {
   // Plans RESP3 (HELLO first), or RESP2 when config.protocol asks for it.
   // expected_role ("master", "slave"; the address came from a sentinel):
   // ROLE goes last, and a server reporting another role fails the handshake
-  // with errc::wrong_role.
+  // with errc::wrong_role. For "master", CLIENT CAPA redirect comes before
+  // it (its refusal is ignored: Valkey 8.0 added it).
   // tracking: turn client-side caching's tracking on (plan_handshake).
   explicit Handshake(const Config& config, std::string expected_role = {}, bool tracking = false);
   Handshake(const Handshake&) = delete;

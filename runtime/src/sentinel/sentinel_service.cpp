@@ -62,8 +62,9 @@ SentinelService::SentinelService(Private, SentinelConfig config, std::optional<a
       node_(config_.node),
       strand_(asio::make_strand(base_executor(ex, own_ioc_))),
       resolver_(config_),
-      recheck_timer_(strand_),
-      events_timer_(strand_) {
+      recheck_timer_(strand_) {
+  events_.resize(config_.sentinels.size());
+  for (EventLink& l : events_) l.timer = std::make_unique<asio::steady_timer>(strand_);
   // Neither side's Config may carry a source of its own (a copy of another
   // sentinel client's configuration): the sentinels are asked directly.
   node_.address_source.reset();
@@ -118,7 +119,8 @@ void SentinelService::start() {
   asio::dispatch(strand_, [self = shared_from_this()] {
     if (self->started_ || self->stopped_) return;
     self->started_ = true;
-    if (self->config_.follow_events) self->open_events();
+    if (self->config_.follow_events)
+      for (std::size_t i = 0; i < self->events_.size(); ++i) self->open_events(i);
     self->arm_recheck();
   });
 }
@@ -146,10 +148,13 @@ void SentinelService::stop_here() {
   if (stopped_) return;
   stopped_ = true;
   recheck_timer_.cancel();
-  events_timer_.cancel();
-  if (events_) {
-    events_->close();
-    events_.reset();
+  for (EventLink& l : events_) {
+    ++l.gen;
+    l.timer->cancel();
+    if (l.sub) {
+      l.sub->close();
+      l.sub.reset();
+    }
   }
   for (auto& w : questions_)
     if (auto c = w.lock()) c->close();
@@ -272,13 +277,17 @@ void SentinelService::on_resolved(const NodeAddress& a) {
   verify_then_switch(a);
 }
 
-void SentinelService::verify_then_switch(NodeAddress a) {
+void SentinelService::verify_then_switch(NodeAddress a, std::optional<SentinelAddress> announcer) {
   auto conn = query(strand_, with_address(node_, a.host, a.port), {{"ROLE"}},
-                    [self = shared_from_this(), a](std::error_code ec, std::vector<Reply> replies, std::string) {
+                    [self = shared_from_this(), a, announcer](std::error_code ec, std::vector<Reply> replies,
+                                                              std::string) {
                       if (self->stopped_ || ec || replies.empty()) return;
                       // A stale report (the node is not, or not yet, the
                       // primary): the next event or recheck tries again.
                       if (read_role(replies[0]) != "master") return;
+                      // The reconnects about to ask where to go ask the
+                      // sentinel that knows first.
+                      if (announcer) self->resolver_.announced(*announcer);
                       self->switch_to(a);
                     });
   questions_.push_back(conn);
@@ -318,42 +327,48 @@ void SentinelService::switch_to(const NodeAddress& primary) {
   }
 }
 
-void SentinelService::on_switch_message(std::string_view payload) {
+void SentinelService::on_switch_message(std::string_view payload, std::size_t sentinel) {
   auto a = parse_switch_master(payload, config_.primary_name);
   if (!a) return;
-  if (config_.target() == SentinelReadFrom::primary) verify_then_switch(std::move(*a));
-  else switch_to(*a);
+  // Each sentinel announces the same switch: the first one moved us already.
+  if (config_.target() == SentinelReadFrom::primary) {
+    if (!same_node(*a, primary_)) verify_then_switch(std::move(*a), config_.sentinels[sentinel]);
+  } else if (!same_node(*a, promoted_)) {
+    promoted_ = *a;
+    resolver_.announced(config_.sentinels[sentinel]);
+    switch_to(*a);
+  }
 }
 
-void SentinelService::open_events() {
+void SentinelService::open_events(std::size_t i) {
   if (stopped_) return;
-  const std::vector<SentinelAddress> order = resolver_.sentinels().order();
-  const SentinelAddress s = order[events_index_ % order.size()];
+  const SentinelAddress& s = config_.sentinels[i];
   Config c = with_address(config_.sentinel, s.host, s.port);
-  // Its own reconnects stay on this sentinel; a loss moves it to the next.
+  // A loss is handled here: subscribe again after a pause.
   c.reconnect.enabled = false;
-  const std::uint64_t gen = ++events_gen_;
-  events_ = std::make_unique<Subscriber>(strand_, std::move(c), 64);
+  EventLink& link = events_[i];
+  const std::uint64_t gen = ++link.gen;
+  link.sub = std::make_unique<Subscriber>(strand_, std::move(c), 64);
   std::weak_ptr<SentinelService> weak = weak_from_this();
-  events_->on_message([weak](const Message& m) {
-    if (auto self = weak.lock(); self && m.channel == kSwitchChannel) self->on_switch_message(m.payload);
+  link.sub->on_message([weak, i](const Message& m) {
+    if (auto self = weak.lock(); self && m.channel == kSwitchChannel) self->on_switch_message(m.payload, i);
   });
-  events_->on_event([weak, gen](const SubscriptionEvent& e) {
+  link.sub->on_event([weak, i, gen](const SubscriptionEvent& e) {
     auto self = weak.lock();
-    if (!self || gen != self->events_gen_) return;
+    if (!self || gen != self->events_[i].gen) return;
     if (e.kind == SubscriptionEvent::Kind::disconnected) {
       // Not from inside the subscriber's own callback.
-      asio::post(self->strand_, [self, gen] {
-        if (gen == self->events_gen_) self->events_lost();
+      asio::post(self->strand_, [self, i, gen] {
+        if (gen == self->events_[i].gen) self->events_lost(i);
       });
     }
   });
-  events_->subscribe({std::string(kSwitchChannel)}, [weak, gen](std::error_code ec, auto) {
+  link.sub->subscribe({std::string(kSwitchChannel)}, [weak, i, gen](std::error_code ec, auto) {
     auto self = weak.lock();
-    if (!self || self->stopped_ || gen != self->events_gen_) return;
+    if (!self || self->stopped_ || gen != self->events_[i].gen) return;
     if (ec) {
-      return asio::post(self->strand_, [self, gen] {
-        if (gen == self->events_gen_) self->events_lost();
+      return asio::post(self->strand_, [self, i, gen] {
+        if (gen == self->events_[i].gen) self->events_lost(i);
       });
     }
     // Events may have been missed while the subscription was down.
@@ -361,17 +376,17 @@ void SentinelService::open_events() {
   });
 }
 
-void SentinelService::events_lost() {
+void SentinelService::events_lost(std::size_t i) {
   if (stopped_) return;
-  ++events_gen_;
-  if (events_) {
-    events_->close();
-    events_.reset();
+  EventLink& link = events_[i];
+  const std::uint64_t gen = ++link.gen;
+  if (link.sub) {
+    link.sub->close();
+    link.sub.reset();
   }
-  ++events_index_;
-  events_timer_.expires_after(jittered(std::chrono::milliseconds(200)));
-  events_timer_.async_wait([self = shared_from_this()](std::error_code ec) {
-    if (!ec) self->open_events();
+  link.timer->expires_after(jittered(std::chrono::milliseconds(200)));
+  link.timer->async_wait([self = shared_from_this(), i, gen](std::error_code ec) {
+    if (!ec && gen == self->events_[i].gen) self->open_events(i);
   });
 }
 

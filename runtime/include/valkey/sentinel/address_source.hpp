@@ -48,8 +48,8 @@ class AddressSource {
   virtual const std::atomic<std::uint64_t>* moves() const noexcept { return nullptr; }
   // A connection made from a Config carrying this source; any thread.
   virtual void attach(const std::shared_ptr<Connection>&) {}
-  // The connection got a READONLY error reply (it reached a replica): on its
-  // executor.
+  // The connection got a READONLY or -REDIRECT error reply (it reached a
+  // replica, or its node was demoted): on its executor.
   virtual void on_readonly(Connection&) {}
   // The handshake found another role at `address` than it said: on the
   // connection's executor, before the connection waits and asks again.

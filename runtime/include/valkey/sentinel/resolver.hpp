@@ -103,6 +103,9 @@ class Resolver {
   // A connection found another role at `a` than the one reported: the
   // sentinel that named it goes last next time.
   void wrong_role(const NodeAddress& a);
+  // `s` announced a switch that ROLE confirmed: it is asked first next time
+  // (the others may still name the old primary for a second or so).
+  void announced(const SentinelAddress& s) { list_.answered(s); }
 
   const SentinelList& sentinels() const noexcept { return list_; }
   SentinelReadFrom target() const noexcept { return target_; }

@@ -3,10 +3,13 @@
 // sentinels (resolver.hpp) before every connection attempt of the
 // connections made from its node Config, and follows the primary:
 //
-// * a Subscriber on one sentinel listens for +switch-master; the new
+// * a Subscriber on each configured sentinel listens for +switch-master
+//   (the first to hear of a failover is the one that ran it; the others
+//   learn it from its hello messages up to a second or two later); the new
 //   address is checked with ROLE before any connection is moved;
 // * the sentinels are asked again when that event connection (re)connects,
-//   every recheck_interval, and when a connection got a READONLY reply;
+//   every recheck_interval, and when a connection got a READONLY or
+//   -REDIRECT reply;
 // * moving: every connection whose node is not the new primary is reset
 //   (written requests fail with connection_lost, queued ones wait), and its
 //   reconnect asks the sentinels, so it lands on the new primary and checks
@@ -83,11 +86,11 @@ class SentinelService final : public AddressSource, public std::enable_shared_fr
   void ask(std::size_t i, bool legacy);
   void finish(Resolution r);
   void on_resolved(const NodeAddress& a);
-  void verify_then_switch(NodeAddress a);
+  void verify_then_switch(NodeAddress a, std::optional<SentinelAddress> announcer = std::nullopt);
   void switch_to(const NodeAddress& primary);
-  void open_events();
-  void events_lost();
-  void on_switch_message(std::string_view payload);
+  void open_events(std::size_t i);
+  void events_lost(std::size_t i);
+  void on_switch_message(std::string_view payload, std::size_t sentinel);
   void arm_recheck();
   void stop_here();
 
@@ -104,15 +107,20 @@ class SentinelService final : public AddressSource, public std::enable_shared_fr
   bool round_again_ = false;
   std::vector<Waiter> waiters_;
   NodeAddress primary_;  // the last primary verified (or first resolved)
+  NodeAddress promoted_;  // replica targets: the last +switch-master acted on
   bool stopped_ = false;
   std::atomic<bool> stopping_{false};  // read off the strand by resolve()
   bool started_ = false;
   std::vector<std::weak_ptr<Connection>> questions_;  // in flight, closed on shutdown
-  std::unique_ptr<Subscriber> events_;
-  std::size_t events_index_ = 0;
-  std::uint64_t events_gen_ = 0;
+  // One event subscription per configured sentinel (learned ones are not
+  // subscribed: the count stays what the configuration says).
+  struct EventLink {
+    std::unique_ptr<Subscriber> sub;
+    std::uint64_t gen = 0;
+    std::unique_ptr<asio::steady_timer> timer;  // the pause before subscribing again
+  };
+  std::vector<EventLink> events_;
   asio::steady_timer recheck_timer_;
-  asio::steady_timer events_timer_;
 
   std::mutex attached_mu_;
   std::vector<std::weak_ptr<Connection>> attached_;
