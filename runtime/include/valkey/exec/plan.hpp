@@ -18,6 +18,17 @@
 
 namespace valkey::exec {
 
+// SELECT would move a shared connection to another database behind the
+// multiplexer's back (it tracks the database to write SELECT itself; see
+// Client::database()): refused with invalid_argument, typed or as strings.
+inline bool is_select(std::string_view name) noexcept {
+  constexpr std::string_view select = "SELECT";
+  if (name.size() != select.size()) return false;
+  for (std::size_t i = 0; i < name.size(); ++i)
+    if ((name[i] & ~0x20) != select[i]) return false;  // ASCII letters, either case
+  return true;
+}
+
 // Encodes `plan` into bytes of its own.
 template <class Plan>
 Bytes encode_owned(const Plan& plan) {
@@ -38,7 +49,10 @@ struct CommandPlan {
   // Static storage: a request may keep it.
   std::string_view name() const noexcept { return Cmd::info.name; }
   std::string_view lasting_name() const noexcept { return Cmd::info.name; }
-  std::error_code refused() const noexcept { return {}; }
+  std::error_code refused() const noexcept {
+    if constexpr (Cmd::info.name == std::string_view{"SELECT"}) return make_error_code(errc::invalid_argument);
+    else return {};
+  }
   void write(resp::Writer& w) const { encode(cmd, w); }
   Bytes take_bytes() const { return encode_owned(*this); }
 };
@@ -79,7 +93,8 @@ struct ArgsPlan {
   // A request recovers the name from its own bytes.
   std::string_view lasting_name() const noexcept { return {}; }
   std::error_code refused() const noexcept {
-    return args.empty() ? make_error_code(errc::invalid_argument) : std::error_code{};
+    if (args.empty() || (args.size() == 2 && is_select(name()))) return make_error_code(errc::invalid_argument);
+    return {};
   }
   void write(resp::Writer& w) const { write_args(w, args); }
   Bytes take_bytes() const { return encode_owned(*this); }

@@ -202,6 +202,7 @@ auto run_sync_guarded(Target& target, policy::Guard& g, const Plan& plan, std::e
   detail::SyncOp<Decoder> op{detail::EncodeRef::of(plan), plan.replies()};
   op.flags = plan.flags();
   apply_deadline(op, target.config(), opts ? opts->timeout : std::chrono::milliseconds{0});
+  if (opts) op.database = opts->database;
   if (target.config().observer) [[unlikely]]
     observe::start_plan(op.probe, target.config(), plan);
   // Blocking commands are never sent twice (they pop, or wait again).
