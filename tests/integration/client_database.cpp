@@ -288,13 +288,18 @@ TEST_CASE("database: the AsyncClient's handle after a reconnect, and its out-of-
         seen.push_back(diag.message.find("DB index is out of range") != std::string::npos ? "out of range"
                                                                                          : diag.message);
         seen.push_back((co_await c.get("where", asio::use_awaitable)).value_or("nil"));
+        const std::vector<std::string_view> select{"SELECT", "2"};
+        std::tie(ec, std::ignore) = co_await c.call(select, diag, asio::experimental::as_tuple(asio::use_awaitable));
+        seen.push_back(ec == valkey::errc::invalid_argument && diag.message.find("database(n)") != std::string::npos
+                           ? "SELECT refused"
+                           : diag.message);
         auto [x, y] = co_await c.database(2).pipeline().get("where").incr("n").exec(asio::use_awaitable);
         seen.push_back(x.value_or("nil") + "/" + std::to_string(y));
         finished = true;
       },
       asio::detached);
   REQUIRE(valkey::test::run_until(ioc, [&] { return finished; }, 20s));
-  CHECK(seen == std::vector<std::string>{"two", "zero", "two", "out of range", "zero", "two/1"});
+  CHECK(seen == std::vector<std::string>{"two", "zero", "two", "out of range", "zero", "SELECT refused", "two/1"});
   CHECK(in_database(server, 2).get("n") == "1");
   c.close();
 }

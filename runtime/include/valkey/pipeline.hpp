@@ -57,7 +57,7 @@ struct Encoded {
 // Appends what `plan` encodes; one more reply.
 template <class Plan>
 void append_to(Encoded& e, const Plan& plan) {
-  if (plan.refused()) e.refused = true;
+  if (plan.refused() || exec::selects_database(plan)) e.refused = true;
   resp::Writer w(e.bytes);
   plan.write(w);
   ++e.replies;

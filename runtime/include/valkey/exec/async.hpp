@@ -476,7 +476,7 @@ template <class Target, class Plan, class Token>
 auto run_async(Target& target, Plan&& plan, Diagnostics* diag, Token&& token) {
   using P = std::remove_cvref_t<Plan>;
   using Decoder = typename P::decoder_type;
-  std::error_code refused = plan.refused();
+  std::error_code refused = refusal_of(plan);
   Bytes bytes;
   // A refused plan is encoded too (never sent): its command names the failure.
   {
