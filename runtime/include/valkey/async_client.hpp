@@ -118,6 +118,9 @@ class AsyncClient : public exec::Executor<AsyncClient>,
   // a retry policy, an idempotency mark for the calls made through it.
   //   co_await c.with({.timeout = 20ms, .retry = valkey::retry::standard}).get("k", asio::use_awaitable);
   With<AsyncClient> with(exec::CallOptions options) { return With<AsyncClient>(*this, std::move(options)); }
+  // This client in numbered database `n`, as Client::database():
+  //   co_await c.database(2).get("k", asio::use_awaitable);
+  With<AsyncClient> database(std::int32_t n) { return with({.database = exec::checked_database(n)}); }
   // The resilience state (policy/guard.hpp) for calls with per-call options.
   const std::shared_ptr<policy::Guard>& guard_for_call() const noexcept { return guard_; }
 

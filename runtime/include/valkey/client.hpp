@@ -33,9 +33,10 @@
 // connection drives once no caller has for a grace period (health checks,
 // reconnects, timers, a peer that closes the idle connection); it never polls.
 //
-// Connection state set with call() (SELECT, CLIENT SETNAME, CLIENT TRACKING)
-// applies to one connection only: set it in Config, which every connection
-// applies in its handshake.
+// Connection state set with call() (CLIENT SETNAME, CLIENT TRACKING) applies
+// to one connection only: set it in Config, which every connection applies in
+// its handshake. SELECT is refused (invalid_argument): database(n) runs calls
+// in another database over the same connections.
 #include <atomic>
 #include <condition_variable>
 #include <cstddef>
@@ -133,6 +134,15 @@ class Client : public exec::Executor<Client>,
   // a retry policy, an idempotency mark for the calls made through it.
   //   db.with({.timeout = 20ms, .retry = valkey::retry::standard}).get("k");
   With<Client> with(exec::CallOptions options) { return With<Client>(*this, std::move(options)); }
+  // This client in numbered database `n`: calls through the handle run there,
+  // over the same multiplexed connections (each writes SELECT only when the
+  // database changes between consecutive requests, and starts again from
+  // Config::database after a reconnect). Throws valkey::Error
+  // (invalid_argument) for n < 0; a database the server lacks fails the
+  // call with its error ("ERR DB index is out of range"). Calls through it
+  // do not use the client-side cache.
+  //   db.database(2).set("k", "v");
+  With<Client> database(std::int32_t n) { return with({.database = exec::checked_database(n)}); }
 
   // The resilience state (policy/guard.hpp): null unless Config::retry or
   // Config::circuit_breaker is set (run_sync's one branch); guard_for_call()

@@ -51,11 +51,13 @@ struct Encoded {
   std::string bytes;
   std::uint32_t replies = 0;
   bool consumed = false;  // moved into another builder: exec must refuse
+  bool refused = false;   // holds a command refused on its own (SELECT): exec must refuse
 };
 
 // Appends what `plan` encodes; one more reply.
 template <class Plan>
 void append_to(Encoded& e, const Plan& plan) {
+  if (plan.refused() || exec::selects_database(plan)) e.refused = true;
   resp::Writer w(e.bytes);
   plan.write(w);
   ++e.replies;
@@ -65,7 +67,7 @@ void append_to(Encoded& e, const Plan& plan) {
 template <class Decoder>
 exec::BatchPlan<Decoder> batch_plan(Encoded e, std::string_view label) {
   exec::BatchPlan<Decoder> p;
-  if (e.consumed || e.replies == 0) p.refusal = make_error_code(errc::invalid_argument);
+  if (e.consumed || e.refused || e.replies == 0) p.refusal = make_error_code(errc::invalid_argument);
   p.count = e.replies;
   p.bytes = std::move(e.bytes);
   p.label = label;
@@ -116,7 +118,7 @@ class BasicBatch : public exec::Executor<BasicBatch<Framing, Target, Ts...>>
   template <class Plan>
   BasicBatch<Framing, Target, Ts..., typename Plan::decoder_type::result_type> append(const Plan& plan) {
     detail::append_to(enc_, plan);
-    detail::Encoded e{std::move(enc_.bytes), enc_.replies, enc_.consumed};
+    detail::Encoded e{std::move(enc_.bytes), enc_.replies, enc_.consumed, enc_.refused};
     enc_.bytes.clear();
     enc_.consumed = true;
     return {*target_, std::move(e)};

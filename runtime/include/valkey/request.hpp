@@ -39,6 +39,10 @@ class RequestBase {
   // request already written is then forgotten: its reply is discarded when it
   // arrives, so the stream stays in sync.
   clock::time_point deadline = clock::time_point::max();
+  // The database its commands run in (Client::database(n)); -1: the
+  // connection's own (Config::database). The multiplexer writes SELECT before
+  // it only when the connection is in another database (mux/multiplexer.hpp).
+  std::int32_t database = -1;
 
   // ---- called by the connection, on its executor ----
   // Each node of each reply, in order (the parser's pre-order), then

@@ -2,6 +2,7 @@
 
 #include <charconv>
 
+#include <valkey/exec/plan.hpp>
 #include <valkey/policy/outcome.hpp>
 
 namespace valkey::exec {
@@ -33,6 +34,9 @@ std::string_view server_words(std::string_view connection_error) noexcept {
 
 std::string reason(const Failure& f) {
   const errc code = f.ec.category() == category() ? static_cast<errc>(f.ec.value()) : errc{};
+  if (code == errc::invalid_argument && is_select(f.command))
+    return f.ec.message() + " (SELECT would move a shared connection to another database: use database(n), "
+                            "or Config::database for the client's own)";
   if (f.ec.category() == category() && f.reason) {
     if (code == errc::server_error && !f.reason->server_message.empty()) return f.reason->server_message;
     if (!f.reason->detail.empty()) return f.ec.message() + " (" + f.reason->detail + ")";

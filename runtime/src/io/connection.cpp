@@ -33,6 +33,7 @@ Multiplexer::Options mux_options(const Config& c) {
   o.wait_timeout = c.connect_timeout;
   o.retry_readonly = c.retry_readonly;
   o.queue_timeout = c.queue_timeout;
+  o.database = c.database;
   o.limits = c.limits;
   return o;
 }

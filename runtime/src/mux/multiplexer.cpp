@@ -66,7 +66,9 @@ Multiplexer::Multiplexer(Options options)
       parser_(options_.limits),
       router_(std::make_unique<Router>(*this)),
       pubsub_router_(std::make_unique<PubsubRouter>(*router_)),
-      reader_(router_.get()) {}
+      reader_(router_.get()) {
+  db_known_ = options_.database;
+}
 
 Multiplexer::~Multiplexer() = default;
 
@@ -168,14 +170,18 @@ void Multiplexer::expect_more_replies(RequestBase& r, std::uint32_t n) noexcept 
 
 // ---------------------------------------------------------------- slots
 
-void Multiplexer::push_slot(RequestBase& r) {
+Multiplexer::Slot& Multiplexer::next_slot() {
   if (tail_seq_ - head_seq_ == slots_.size()) {
     std::vector<Slot> bigger(slots_.size() * 2);
     for (std::uint64_t s = head_seq_; s != tail_seq_; ++s) bigger[s & (bigger.size() - 1)] = slot(s);
     slots_.swap(bigger);
   }
+  return slot(tail_seq_++);
+}
+
+void Multiplexer::push_slot(RequestBase& r) {
   r.seq_ = tail_seq_;
-  slot(tail_seq_++) = Slot{&r, r.expected_replies};
+  next_slot() = Slot{&r, r.expected_replies};
 }
 
 // -------------------------------------------------------------- writing
@@ -201,12 +207,18 @@ void Multiplexer::on_written(std::size_t n) noexcept {
 void Multiplexer::build_batch() {
   wbuf_.clear();
   wpos_ = 0;
+  if (select_alone_) [[unlikely]]
+    return;  // nothing goes behind a SELECT of a database not known yet
   const std::size_t limit = options_.max_pending ? options_.max_pending : static_cast<std::size_t>(-1);
   std::size_t run_begin = 0, run_end = 0;
   bool any = false, contiguous = true;
   RequestBase* r = queue_head_;
   while (r && (r->internal_ || inflight_count_ < limit)) {
     RequestBase* next = r->next_;
+    if (r->database != db_) [[unlikely]] {
+      contiguous = false;  // a SELECT may go between the runs
+      if (!write_select(*r, run_begin, run_end, any)) break;
+    }
     if (!any) {
       run_begin = r->begin_;
       run_end = r->end_;
@@ -227,14 +239,14 @@ void Multiplexer::build_batch() {
     ++requests_written_;
     r = next;
   }
-  if (!any) return;
+  if (!any && wbuf_.empty()) return;
   if (contiguous && !queue_head_ && run_begin == base_ && run_end == base_ + out_.size()) {
     wbuf_.swap(out_);
     out_.clear();
     base_ = run_end;
     return;
   }
-  wbuf_.append(out_, run_begin - base_, run_end - run_begin);
+  if (any) wbuf_.append(out_, run_begin - base_, run_end - run_begin);
   if (!queue_head_) {
     drop_output_if_idle();
     return;
@@ -246,6 +258,31 @@ void Multiplexer::build_batch() {
     out_.erase(0, keep_from);
     base_ += keep_from;
   }
+}
+
+bool Multiplexer::write_select(RequestBase& r, std::size_t& run_begin, std::size_t& run_end, bool& any) {
+  if (r.internal_) return true;  // a health-check PING runs in any database
+  const std::int32_t want = r.database < 0 ? options_.database : r.database;
+  const std::int32_t have = db_ < 0 ? options_.database : db_;
+  if (want == have) return true;  // the same database, spelled differently
+  if (any) {
+    wbuf_.append(out_, run_begin - base_, run_end - run_begin);
+    any = false;
+  }
+  resp::Writer w(wbuf_);
+  w.begin_command(2);
+  w.arg(std::string_view{"SELECT"});
+  w.arg(static_cast<std::int64_t>(want));
+  ++selects_written_;
+  const bool known = want <= db_known_;
+  next_slot() = Slot{nullptr, 1, known ? SlotKind::select : SlotKind::select_alone};
+  if (known) {
+    db_ = r.database;
+    return true;
+  }
+  select_alone_ = true;
+  db_waiting_ = r.database;
+  return false;
 }
 
 // -------------------------------------------------------------- reading
@@ -303,8 +340,16 @@ Multiplexer::ReadResult Multiplexer::process() {
     Slot& s = slot(head_seq_);
     if (--s.replies_left != 0) continue;
     RequestBase* r = s.req;
+    const SlotKind kind = s.kind;
     ++head_seq_;
-    if (!r) continue;
+    if (!r) {
+      if (kind != SlotKind::request) [[unlikely]] {
+        ReadResult stop;
+        if (!on_select_reply(kind, stop)) return stop;
+        if (epoch != epoch_) return {{}, true};
+      }
+      continue;
+    }
     if (r->dl_index_ != RequestBase::DeadlineIndex::none) untrack_deadline(*r);
     r->state_ = RequestBase::State::done;
     if (!r->internal_) --inflight_count_;
@@ -321,6 +366,42 @@ Multiplexer::ReadResult Multiplexer::process() {
   return {};
 }
 
+// The reply of an inserted SELECT. Accepted: the connection is in the
+// database now. Refused while nothing was written behind it: the request it
+// was for gets the server's error as its reply(ies), never having been sent.
+// Refused within a batch (a known database): the connection drops.
+bool Multiplexer::on_select_reply(SlotKind kind, ReadResult& result) {
+  std::string error = std::move(select_error_);
+  select_error_.clear();
+  if (kind == SlotKind::select) {
+    if (error.empty()) return true;
+    result.drop = make_error_code(errc::connection_lost);
+    return false;
+  }
+  select_alone_ = false;
+  if (error.empty()) {
+    db_ = db_waiting_;
+    db_known_ = std::max(db_known_, db_waiting_ < 0 ? options_.database : db_waiting_);
+    return true;
+  }
+  RequestBase* r = queue_head_;
+  while (r && r->internal_) r = r->next_;
+  // Gone meanwhile (cancelled, expired): nobody to tell; the next request
+  // for that database gets its own SELECT.
+  if (!r || r->database != db_waiting_) return true;
+  unlink(*r);
+  drop_output_if_idle();
+  untrack_deadline(*r);
+  r->state_ = RequestBase::State::done;
+  const resp::Node n{resp::Type::simple_error, 1, 0, error};
+  for (std::uint32_t i = 0; i < r->expected_replies; ++i) {
+    r->on_node(n);
+    r->on_reply_end();
+  }
+  r->on_complete({});  // user code: may submit, cancel, close, reset
+  return true;
+}
+
 // ------------------------------------------------------- the connection
 
 void Multiplexer::on_connected(bool resp2_pubsub) noexcept {
@@ -332,6 +413,11 @@ void Multiplexer::on_connected(bool resp2_pubsub) noexcept {
 }
 
 void Multiplexer::reset_read_state() noexcept {
+  // A new connection starts where its handshake puts it.
+  db_ = -1;
+  db_known_ = options_.database;
+  select_alone_ = false;
+  select_error_.clear();
   router_->clear();
   reader_ = router_.get();
   parser_.reset();

@@ -21,7 +21,10 @@ class Multiplexer::Router final : public resp::Visitor {
         target = Target::push;
       } else if (m_.head_seq_ != m_.tail_seq_) {
         target = Target::reply;
-        if (n.depth == 0 && resp::is_error(n.type) && m_.listener_) m_.listener_->on_error_reply(n.value);
+        if (n.depth == 0 && resp::is_error(n.type)) [[unlikely]] {
+          if (m_.listener_) m_.listener_->on_error_reply(n.value);
+          if (m_.slot(m_.head_seq_).kind != SlotKind::request) m_.select_error_.assign(n.value);
+        }
       } else {
         target = Target::unsolicited;
       }

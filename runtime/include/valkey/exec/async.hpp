@@ -408,8 +408,12 @@ void launch(Handler&& handler, const Route& route, Bytes bytes, const RequestInf
   if (!ec) {
     if (CacheStore* cache = conn->cache()) [[unlikely]]
       if (!has(info.flags, CommandFlag::readonly)) cache_detail::evict_written_in(*cache, op->bytes());
-    if (info.per_call) apply_deadline(*op, conn->config(), info.options.timeout);
-    else apply_deadline(*op, conn->config());
+    if (info.per_call) {
+      apply_deadline(*op, conn->config(), info.options.timeout);
+      op->database = info.options.database;
+    } else {
+      apply_deadline(*op, conn->config());
+    }
     if (conn->config().observer) [[unlikely]]
       observe_start(*op, conn->config(), info);
     try {
@@ -472,17 +476,18 @@ template <class Target, class Plan, class Token>
 auto run_async(Target& target, Plan&& plan, Diagnostics* diag, Token&& token) {
   using P = std::remove_cvref_t<Plan>;
   using Decoder = typename P::decoder_type;
-  std::error_code refused = plan.refused();
+  std::error_code refused = refusal_of(plan);
   Bytes bytes;
-  if (!refused) {
+  // A refused plan is encoded too (never sent): its command names the failure.
+  {
     try {
       bytes = plan.take_bytes();
     } catch (const Error& e) {
-      refused = e.code();  // an argument the encoder refuses
+      if (!refused) refused = e.code();  // an argument the encoder refuses
     } catch (const std::bad_alloc&) {
-      refused = std::make_error_code(std::errc::not_enough_memory);
+      if (!refused) refused = std::make_error_code(std::errc::not_enough_memory);
     } catch (...) {
-      refused = make_error_code(errc::invalid_argument);
+      if (!refused) refused = make_error_code(errc::invalid_argument);
     }
   }
   RequestInfo info{plan.flags(), plan.replies(), plan.lasting_name(), observe::command_info_of(plan)};

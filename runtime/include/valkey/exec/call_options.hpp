@@ -4,9 +4,13 @@
 //
 //   db.with({.timeout = 20ms, .retry = valkey::retry::standard}).get("k");
 //   db.with({.retry = valkey::retry::standard, .idempotent = true}).call({"EVALSHA", sha, "0"});
+//   db.database(2).get("k");             // the same as db.with({.database = 2})
 #include <chrono>
+#include <cstdint>
 #include <optional>
+#include <string>
 
+#include <valkey/error.hpp>
 #include <valkey/policy/retry.hpp>
 
 namespace valkey {
@@ -24,7 +28,20 @@ struct CallOptions {
   // knows): a written, unanswered attempt may be resent. Refused with
   // errc::invalid_argument for a blocking command.
   bool idempotent = false;
+  // The numbered database the call runs in, over the client's shared
+  // connection (the connection writes SELECT when its database changes);
+  // -1: the connection's own, Config::database. See Client::database().
+  std::int32_t database = -1;
 };
+
+// `n` when it can name a database; throws valkey::Error (invalid_argument)
+// otherwise. Whether the server has that many is the server's to say.
+inline std::int32_t checked_database(std::int32_t n) {
+  if (n < 0)
+    throw Error(make_error_code(errc::invalid_argument),
+                "database(" + std::to_string(n) + "): a database number is 0 or more");
+  return n;
+}
 
 }  // namespace exec
 

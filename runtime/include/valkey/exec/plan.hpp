@@ -18,6 +18,19 @@
 
 namespace valkey::exec {
 
+// SELECT would move a shared connection to another database behind the
+// multiplexer's back (it tracks the database to write SELECT itself; see
+// Client::database()): the single-node clients refuse it with
+// invalid_argument, typed or as strings (refusal_of()); the cluster clients
+// have their own list of refusals (cluster/route.cpp).
+inline bool is_select(std::string_view name) noexcept {
+  constexpr std::string_view select = "SELECT";
+  if (name.size() != select.size()) return false;
+  for (std::size_t i = 0; i < name.size(); ++i)
+    if ((name[i] & ~0x20) != select[i]) return false;  // ASCII letters, either case
+  return true;
+}
+
 // Encodes `plan` into bytes of its own.
 template <class Plan>
 Bytes encode_owned(const Plan& plan) {
@@ -39,6 +52,7 @@ struct CommandPlan {
   std::string_view name() const noexcept { return Cmd::info.name; }
   std::string_view lasting_name() const noexcept { return Cmd::info.name; }
   std::error_code refused() const noexcept { return {}; }
+  static constexpr bool selects() noexcept { return Cmd::info.name == std::string_view{"SELECT"}; }
   void write(resp::Writer& w) const { encode(cmd, w); }
   Bytes take_bytes() const { return encode_owned(*this); }
 };
@@ -81,9 +95,26 @@ struct ArgsPlan {
   std::error_code refused() const noexcept {
     return args.empty() ? make_error_code(errc::invalid_argument) : std::error_code{};
   }
+  bool selects() const { return args.size() == 2 && is_select(name()); }
   void write(resp::Writer& w) const { write_args(w, args); }
   Bytes take_bytes() const { return encode_owned(*this); }
 };
+
+// Whether `plan` is a SELECT (see is_select()); plans that cannot be: false.
+template <class Plan>
+bool selects_database(const Plan& plan) noexcept {
+  if constexpr (requires { plan.selects(); }) return plan.selects();
+  else return false;
+}
+
+// Why a single-node client does not send `plan`: its own refusal, or a SELECT.
+template <class Plan>
+std::error_code refusal_of(const Plan& plan) noexcept {
+  if (std::error_code e = plan.refused()) return e;
+  if (selects_database(plan)) [[unlikely]]
+    return make_error_code(errc::invalid_argument);
+  return {};
+}
 
 // Commands a pipeline, batch or transaction collected, already encoded.
 template <class Decoder>

@@ -188,7 +188,7 @@ auto run_sync_guarded(Target& target, policy::Guard& g, const Plan& plan, std::e
   R out{};
   const CallOptions* opts = options_of(target);
   const bool blocking = has(plan.flags(), CommandFlag::blocking);
-  std::error_code e = plan.refused();
+  std::error_code e = refusal_of(plan);
   Reason why;
   if (!e && opts && opts->idempotent && blocking) {
     e = make_error_code(errc::invalid_argument);
@@ -202,6 +202,7 @@ auto run_sync_guarded(Target& target, policy::Guard& g, const Plan& plan, std::e
   detail::SyncOp<Decoder> op{detail::EncodeRef::of(plan), plan.replies()};
   op.flags = plan.flags();
   apply_deadline(op, target.config(), opts ? opts->timeout : std::chrono::milliseconds{0});
+  if (opts) op.database = opts->database;
   if (target.config().observer) [[unlikely]]
     observe::start_plan(op.probe, target.config(), plan);
   // Blocking commands are never sent twice (they pop, or wait again).
@@ -273,7 +274,7 @@ auto run_sync(Target& target, const Plan& plan, std::error_code* ec, Diagnostics
   if (policy::Guard* g = guard_of(target)) [[unlikely]]
     return run_sync_guarded(target, *g, plan, ec, diag);
   R out{};
-  if (std::error_code e = plan.refused()) {
+  if (std::error_code e = refusal_of(plan)) {
     sync_failed(target, plan, e, nullptr, {}, false, ec, diag);
   } else {
     detail::SyncOp<Decoder> op{detail::EncodeRef::of(plan), plan.replies()};

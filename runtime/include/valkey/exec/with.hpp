@@ -1,19 +1,26 @@
 #pragma once
 // valkey::With<Client>: a client seen through per-call options, returned by
-// Client::with() and AsyncClient::with(). It is an executor like the client
-// (exec::Executor), so every generated method, exec() and call() work on it;
-// it holds a reference to the client and the options, nothing else:
+// Client::with(), Client::database() and the AsyncClient's. It is an executor
+// like the client (exec::Executor), so every generated method, exec(), call(),
+// pipeline() and transaction() work on it; it holds a reference to the client
+// and the options, nothing else:
 //
 //   auto v = db.with({.timeout = 20ms, .retry = valkey::retry::standard}).get("k");
+//   db.database(2).set("k", "v");                      // runs in database 2
+//   auto [a, b] = db.database(2).pipeline().get("a").incr("b").exec();
 //   co_await c.with({.retry = valkey::retry::standard, .idempotent = true})
 //       .call({"EVALSHA", sha, "0"}, asio::use_awaitable);
 //
 // A sync handle is used within the statement that made it, or kept while the
 // client lives. An async request copies the options when it is initiated, so
 // a deferred operation may launch after the handle is gone (the client must
-// still be alive, as for any request).
+// still be alive, as for any request). A pipeline or transaction started on a
+// handle points at it: build and run it in the statement that made the
+// handle, or keep the handle (`auto db2 = db.database(2);`) while it runs.
+#include <cstdint>
 #include <utility>
 
+#include <valkey/batch_starters.hpp>
 #include <valkey/command.hpp>
 #include <valkey/config.hpp>
 #include <valkey/exec/call_options.hpp>
@@ -28,7 +35,8 @@
 namespace valkey {
 
 template <class Client>
-class With : public exec::Executor<With<Client>>
+class With : public exec::Executor<With<Client>>,
+             public BatchStarters<With<Client>>
 #ifdef VALKEY_HAS_COMMANDS
     , public Commands<With<Client>>
 #endif
@@ -41,6 +49,14 @@ class With : public exec::Executor<With<Client>>
   Client& client() const noexcept { return *client_; }
   const exec::CallOptions* call_options() const noexcept { return &options_; }
   const Config& config() const noexcept { return client_->config(); }
+
+  // The same options, in database `n` (database(n).with(...) the other way
+  // round): db.with({.timeout = 20ms}).database(3).get("k").
+  With database(std::int32_t n) const {
+    With w = *this;
+    w.options_.database = exec::checked_database(n);
+    return w;
+  }
 
   // A synchronous client's hooks (exec/sync.hpp): the client's Guard, always.
   void run(detail::SyncOpBase& op)

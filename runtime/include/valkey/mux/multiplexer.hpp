@@ -14,6 +14,20 @@
 //                         when to call it)
 //   on_connected(), on_connection_lost(), close()
 //
+// Databases: a request with RequestBase::database set runs in that database.
+// The multiplexer tracks the connection's database and, while building a
+// batch, writes `SELECT n` before a request whose database differs from the
+// one the request before it left (nothing when they match: one compare per
+// request). The SELECT's +OK is swallowed. A database not yet selected on this
+// connection is selected alone: the requests behind it wait for its reply, so
+// a refused SELECT (out of range, an ACL) fails exactly the request it was
+// for, with the server's error as that request's reply(ies), and nothing runs
+// in the wrong database. Databases up to the highest one selected so far are
+// known to exist (the server's `databases` is fixed) and are switched to
+// within the batch; should such a SELECT fail anyway, the connection drops
+// (connection_lost: the requests behind it may have run elsewhere). A new
+// connection starts in Options::database (the handshake selected it).
+//
 // Failures never complete a request inside the multiplexer: they come back as
 // a Completions list that the driver runs where it is safe (posted, when the
 // user's own call caused them). Only a reply completes a request inline.
@@ -61,6 +75,9 @@ class Multiplexer {
     // fails with queue_full (never written) after waiting this long; 0: it
     // waits as long as it takes. `now` must then be passed to add() always.
     std::chrono::milliseconds queue_timeout{0};
+    // The database the handshake selects (Config::database): where a request
+    // with database -1 runs, and where every new connection starts.
+    std::int32_t database = 0;
     resp::Limits limits;
   };
 
@@ -229,13 +246,23 @@ class Multiplexer {
   std::uint64_t head_seq() const noexcept { return head_seq_; }
   std::uint64_t bytes_read() const noexcept { return bytes_read_; }
   std::uint64_t requests_written() const noexcept { return requests_written_; }
+  // The database the connection is in once what was written ran (-1:
+  // Options::database), and SELECTs the multiplexer wrote (for tests).
+  std::int32_t database() const noexcept { return db_; }
+  std::uint64_t selects_written() const noexcept { return selects_written_; }
   // Bytes held in the output stream (queued requests and holes), for tests.
   std::size_t buffered_bytes() const noexcept { return out_.size(); }
 
  private:
+  enum class SlotKind : std::uint8_t {
+    request,
+    select,        // a SELECT of a known database, pipelined with what follows
+    select_alone,  // a SELECT of a database not known yet: nothing is written behind it
+  };
   struct Slot {
-    RequestBase* req;  // nullptr: abandoned, the reply is discarded
+    RequestBase* req;  // nullptr: abandoned, the reply is discarded (or a SELECT's)
     std::uint32_t replies_left;
+    SlotKind kind = SlotKind::request;
   };
   class Router;
   class PubsubRouter;
@@ -245,9 +272,18 @@ class Multiplexer {
   void unlink(RequestBase& r) noexcept;
   void drop_output_if_idle() noexcept;
   void build_batch();
+  // build_batch() met `r`, whose database is not the connection's: writes
+  // the SELECT (after the run of bytes before it). False: `r` must wait for
+  // the SELECT's reply (a database not known yet).
+  bool write_select(RequestBase& r, std::size_t& run_begin, std::size_t& run_end, bool& any);
+  // The reply of a SELECT arrived: kind and whether the server refused it
+  // (select_error_). False when the read must stop (`result` says why).
+  bool on_select_reply(SlotKind kind, ReadResult& result);
   void reset_read_state() noexcept;
 
   Slot& slot(std::uint64_t seq) noexcept { return slots_[seq & (slots_.size() - 1)]; }
+  // The slot after the last, the ring grown when full.
+  Slot& next_slot();
   void push_slot(RequestBase& r);
 
   // Takes a request out of wherever it is and records its result.
@@ -282,6 +318,17 @@ class Multiplexer {
   std::uint64_t tail_seq_ = 0;
   std::size_t inflight_count_ = 0;
   std::uint64_t requests_written_ = 0;
+
+  // Databases (see the top). db_: where the connection is once the written
+  // SELECTs ran (-1: Options::database); db_known_: the highest database a
+  // SELECT succeeded for (every lower one exists); select_alone_: a SELECT
+  // of db_waiting_ is in flight and nothing is written until its reply.
+  std::int32_t db_ = -1;
+  std::int32_t db_known_ = 0;
+  std::int32_t db_waiting_ = -1;
+  bool select_alone_ = false;
+  std::string select_error_;  // the error reply of the SELECT being read
+  std::uint64_t selects_written_ = 0;
 
   // Input.
   std::vector<char> rbuf_;
