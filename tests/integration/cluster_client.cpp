@@ -759,3 +759,77 @@ TEST_CASE("cluster client: watch() holds a WATCH on the slot's owner; a changed 
   CHECK(wec == valkey::errc::cross_slot);
   held.reset();
 }
+
+TEST_CASE("cluster client: Config::max_leases bounds each node's leases; a MOVED blocking command gives its lease "
+          "back before it takes one at the new owner",
+          "[cluster][cluster-client][lease][bulkhead]") {
+  Cluster& cluster = shared_cluster();
+  asio::io_context ioc;
+  auto cfg = valkey::ClusterConfig::from_url(cluster.seed_url());
+  cfg.node.max_leases = 1;
+  std::optional<valkey::AsyncClusterClient> holder{std::in_place, ioc.get_executor(), cfg};
+  valkey::AsyncClusterClient& c = *holder;
+  using Popped = std::optional<std::pair<std::string, std::string>>;
+  bool warm = false;
+  c.get("leasemove:warm", [&](std::error_code ec, auto) {
+    CHECK_FALSE(ec);
+    warm = true;
+  });
+  REQUIRE(valkey::test::run_until(ioc, [&] { return warm; }, 15s));
+
+  const std::string key = "leasemove:key";  // never written: its slot can move
+  const int slot = Cluster::key_slot(key);
+  const int old_port = cluster.port_for_slot(slot);
+  std::string old_key;  // a key the old owner keeps
+  for (int i = 0; old_key.empty(); ++i) {
+    const std::string k = "leasemove:old:" + std::to_string(i);
+    if (Cluster::key_slot(k) != slot && cluster.port_for_slot(Cluster::key_slot(k)) == old_port) old_key = k;
+  }
+  const std::size_t target = move_empty_slot(cluster, slot);
+
+  // MOVED by the old owner, then blocked at the new one on a lease of its pool.
+  std::optional<Popped> first;
+  c.blpop(std::vector<std::string_view>{key}, 5.0, [&](std::error_code ec, Popped v) {
+    CHECK_FALSE(ec);
+    first = std::move(v);
+  });
+  REQUIRE(valkey::test::run_until(
+      ioc, [&] { return cluster.node(target).info_int("clients", "blocked_clients") == 1; }, 5s));
+  CHECK(c.stats().moved >= 1);
+  // The new owner's one lease is taken: a second call there fails at once.
+  std::error_code second;
+  valkey::Diagnostics diag;
+  bool second_done = false;
+  c.blpop(std::vector<std::string_view>{key}, 5.0, diag, [&](std::error_code ec, Popped) {
+    second = ec;
+    second_done = true;
+  });
+  REQUIRE(valkey::test::run_until(ioc, [&] { return second_done; }, 1s));
+  CHECK(second == valkey::errc::queue_full);
+  CHECK(diag.outcome == valkey::policy::Outcome::not_sent);
+  CHECK(diag.message.find("Config::max_leases") != std::string::npos);
+  // The old owner's lease went back with the MOVED reply: a call there runs.
+  std::error_code third = make_error_code(valkey::errc::invalid_argument);
+  c.blpop(std::vector<std::string_view>{old_key}, 0.1, [&](std::error_code ec, Popped v) {
+    CHECK_FALSE(v);
+    third = ec;
+  });
+  REQUIRE(valkey::test::run_until(ioc, [&] { return third != valkey::errc::invalid_argument; }, 5s));
+  CHECK_FALSE(third);
+  // The first completes with a value; its lease goes back too.
+  bool pushed = false;
+  c.rpush(key, std::vector<std::string_view>{"x"}, [&](std::error_code ec, std::int64_t) {
+    CHECK_FALSE(ec);
+    pushed = true;
+  });
+  REQUIRE(valkey::test::run_until(ioc, [&] { return pushed && first.has_value(); }, 5s));
+  REQUIRE(first->has_value());
+  CHECK((*first)->second == "x");
+  std::error_code fourth = make_error_code(valkey::errc::invalid_argument);
+  c.blpop(std::vector<std::string_view>{key}, 0.1, [&](std::error_code ec, Popped) { fourth = ec; });
+  REQUIRE(valkey::test::run_until(ioc, [&] { return fourth != valkey::errc::invalid_argument; }, 5s));
+  CHECK_FALSE(fourth);
+  holder.reset();
+  ioc.restart();
+  ioc.run_for(500ms);
+}

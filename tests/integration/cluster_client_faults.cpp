@@ -441,3 +441,125 @@ TEST_CASE("cluster client: a hostile CLUSTER SLOTS reply during a refresh is rej
   REQUIRE(nodes[0].slots.size() == 1);
   CHECK(nodes[0].slots[0].last == 16383);
 }
+
+// ---- resilience policies (Config::retry, Config::circuit_breaker on ClusterConfig::node)
+
+TEST_CASE("cluster client: without a policy a dropped write fails with connection_lost, outcome sent_no_reply",
+          "[cluster][cluster-faults][policy]") {
+  FakeNode a;
+  const int pa = a.port();
+  a.start([pa](const std::vector<std::string>& args) {
+    if (auto s = FakeNode::standard(args, pa); !s.empty()) return s;
+    if (args[0] == "INCR") return std::string("<close>");
+    return std::string("$2\r\nok\r\n");
+  });
+  Harness h{config_for(pa)};
+  std::error_code got;
+  valkey::Diagnostics diag;
+  bool done = false;
+  h.c->incr("counter", diag, [&](std::error_code ec, std::int64_t) {
+    got = ec;
+    done = true;
+  });
+  REQUIRE(valkey::test::run_until(h.ioc, [&] { return done; }, 10s));
+  CHECK(got == valkey::errc::connection_lost);
+  CHECK(diag.outcome == valkey::policy::Outcome::sent_no_reply);
+  // Refused before anything was sent: not_sent.
+  done = false;
+  h.c->call({"RENAME", "a", "b"}, diag, [&](std::error_code ec, valkey::Reply) {
+    got = ec;
+    done = true;
+  });
+  REQUIRE(valkey::test::run_until(h.ioc, [&] { return done; }, 10s));
+  CHECK(got == valkey::errc::cross_slot);
+  CHECK(diag.outcome == valkey::policy::Outcome::not_sent);
+  CHECK(a.count("INCR") == 1);
+}
+
+TEST_CASE("cluster client: under Config::retry a dropped INCR reports unknown_outcome, sent once; a GET is resent",
+          "[cluster][cluster-faults][policy]") {
+  FakeNode a;
+  const int pa = a.port();
+  auto gets = std::make_shared<std::atomic<int>>(0);
+  a.start([pa, gets](const std::vector<std::string>& args) {
+    if (auto s = FakeNode::standard(args, pa); !s.empty()) return s;
+    if (args[0] == "INCR") return std::string("<close>");
+    if (args[0] == "GET" && gets->fetch_add(1) == 0) return std::string("<close>");  // the first one only
+    return std::string("$2\r\nok\r\n");
+  });
+  auto cfg = config_for(pa);
+  cfg.node.retry = valkey::retry::standard;
+  Harness h{cfg};
+  auto& c = *h.c;
+  std::error_code got;
+  valkey::Diagnostics diag;
+  bool done = false;
+  c.incr("counter", diag, [&](std::error_code ec, std::int64_t) {
+    got = ec;
+    done = true;
+  });
+  REQUIRE(valkey::test::run_until(h.ioc, [&] { return done; }, 10s));
+  CHECK(got == valkey::errc::unknown_outcome);
+  CHECK(diag.outcome == valkey::policy::Outcome::sent_no_reply);
+  CHECK(diag.command == "INCR");
+  CHECK(diag.message.find("connection lost") != std::string::npos);
+  CHECK(a.count("INCR") == 1);  // never resent
+  // An idempotent read is resent after its connection dropped.
+  std::optional<std::string> v;
+  c.get("k", diag, [&](std::error_code ec, std::optional<std::string> r) {
+    CHECK_FALSE(ec);
+    v = r.value_or("(nil)");
+  });
+  REQUIRE(valkey::test::run_until(h.ioc, [&] { return v.has_value(); }, 10s));
+  CHECK(*v == "ok");
+  CHECK(a.count("GET") == 2);
+  CHECK(diag.empty());
+  // retry::none per node: one attempt, reported as without a policy.
+  auto one = config_for(pa);
+  one.node.retry = valkey::retry::none;
+  Harness h2{one};
+  done = false;
+  h2.c->incr("counter", diag, [&](std::error_code ec, std::int64_t) {
+    got = ec;
+    done = true;
+  });
+  REQUIRE(valkey::test::run_until(h2.ioc, [&] { return done; }, 10s));
+  CHECK(got == valkey::errc::connection_lost);
+  CHECK(diag.outcome == valkey::policy::Outcome::sent_no_reply);
+}
+
+TEST_CASE("cluster client: a node's circuit breaker opens after failures in a row; calls then fail at once, unsent",
+          "[cluster][cluster-faults][policy]") {
+  FakeNode a;
+  const int pa = a.port();
+  a.start([pa](const std::vector<std::string>& args) {
+    if (auto s = FakeNode::standard(args, pa); !s.empty()) return s;
+    if (args[0] == "GET") return std::string("<close>");
+    return std::string("+OK\r\n");
+  });
+  auto cfg = config_for(pa);
+  valkey::policy::CircuitBreakerConfig breaker;
+  breaker.consecutive_failures = 3;
+  breaker.cool_down = 10s;
+  cfg.node.circuit_breaker = breaker;
+  Harness h{cfg};
+  int failed = 0;
+  Harness::Outcome o;
+  for (int i = 0; i < 10; ++i) {
+    o = h.get("k");
+    if (o.ec == valkey::errc::circuit_open) break;
+    CHECK(o.ec);
+    ++failed;
+  }
+  CHECK(o.ec == valkey::errc::circuit_open);
+  CHECK(failed <= 3);
+  const int sent = a.count("GET");
+  // Open: fails at once, nothing sent.
+  const auto start = std::chrono::steady_clock::now();
+  o = h.get("k");
+  CHECK(std::chrono::steady_clock::now() - start < 50ms);
+  CHECK(o.ec == valkey::errc::circuit_open);
+  CHECK(o.diag.outcome == valkey::policy::Outcome::not_sent);
+  CHECK(o.diag.message.find("circuit breaker") != std::string::npos);
+  CHECK(a.count("GET") == sent);
+}

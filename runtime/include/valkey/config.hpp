@@ -145,6 +145,14 @@ struct Config {
   // requests are in flight (on_queue_full = wait) before it fails with
   // queue_full, unsent. 0: as long as it takes (its deadline still applies).
   std::chrono::milliseconds queue_timeout{0};
+  // Bulkhead for blocking commands (BLPOP, XREAD BLOCK, WAIT...): how many
+  // may hold a leased connection at once, per client (per node on the
+  // cluster clients). A blocking call beyond it fails at once with
+  // errc::queue_full, nothing sent. 0 (the default): no bound, each waiting
+  // call holds a connection of its own, as many as the server accepts
+  // (maxclients); a bound decides which waiters an application turns away,
+  // which the library cannot know. See docs/resilience.md.
+  std::size_t max_leases = 0;
 
   resp::Limits limits;
 

@@ -96,9 +96,11 @@ class SyncBlockingClient : public exec::Executor<SyncBlockingClient>
   // connections close, so the server unblocks them), later ones too.
   void close();
 
-  // Dedicated connections opened so far, and idle now.
+  // Dedicated connections opened so far, idle now, and leased now (at most
+  // Config::max_leases when set: a call beyond it fails with queue_full).
   std::size_t opened() const;
   std::size_t idle() const;
+  std::size_t leased() const;
 
  private:
   class Lease;

@@ -6,6 +6,7 @@
 // here by itself, and BlockingClient (lease.hpp) exposes the pool directly.
 #include <cstddef>
 #include <memory>
+#include <string>
 #include <system_error>
 #include <vector>
 
@@ -23,10 +24,14 @@ class LeasePool : public std::enable_shared_from_this<LeasePool> {
   LeasePool(asio::any_io_executor ex, Config config, std::size_t max_idle = 4);
   ~LeasePool();
 
-  // An idle connection, or a new one (it connects on first submit).
+  // An idle connection, or a new one (it connects on first submit); null
+  // when Config::max_leases connections are out already (the bulkhead: the
+  // caller fails its call with errc::queue_full and refusal(), sends
+  // nothing). Every connection it returns goes back through release(),
+  // exactly once, whatever happened to it: that is how leases are counted.
   std::shared_ptr<Connection> acquire();
   // Returns `conn` for reuse, or closes it when `reusable` is false or the
-  // pool already keeps max_idle connections.
+  // pool already keeps max_idle connections. Ends its lease.
   void release(std::shared_ptr<Connection> conn, bool reusable);
   // Closes every connection, leased ones included (their requests fail with
   // connection_closed).
@@ -35,6 +40,18 @@ class LeasePool : public std::enable_shared_from_this<LeasePool> {
   std::size_t idle() const noexcept { return idle_.size(); }
   // Connections opened so far (for tests and metrics).
   std::size_t opened() const noexcept { return opened_; }
+  // Connections leased now (acquired, not yet released).
+  std::size_t leased() const noexcept { return leased_; }
+  // Config::max_leases (0: no bound).
+  std::size_t max_leases() const noexcept { return config_.max_leases; }
+
+  // Why acquire() refused: names the bound and the setting.
+  std::string refusal() const;
+  // A connection never opened, with the pool's settings and executor: what a
+  // call refused by the bulkhead completes through (it names the endpoint in
+  // the error and runs the handler on the executor), so the refusal needs no
+  // socket. Made on the first refusal.
+  Connection& refusals();
 
   // The settings leased connections use: `base` without idle health check,
   // request timeout or reconnection.
@@ -45,12 +62,17 @@ class LeasePool : public std::enable_shared_from_this<LeasePool> {
   Config config_;
   std::size_t max_idle_;
   std::size_t opened_ = 0;
+  std::size_t leased_ = 0;
   bool closed_ = false;
+  std::shared_ptr<Connection> refusals_;
   std::vector<std::shared_ptr<Connection>> idle_;
   std::vector<std::weak_ptr<Connection>> all_;
 };
 
 namespace detail {
+
+// The sentence of a blocking call refused by Config::max_leases.
+std::string lease_refusal(std::size_t max_leases);
 
 // Whether a connection that completed a request with `ec` can serve another.
 bool lease_reusable(std::error_code ec) noexcept;

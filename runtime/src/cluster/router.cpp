@@ -14,6 +14,7 @@
 #include <valkey/cluster/slot.hpp>
 #include <valkey/exec/outcome.hpp>
 #include <valkey/observe/probe.hpp>
+#include <valkey/policy/idempotency.hpp>
 #include <valkey/resp/writer.hpp>
 
 #include "detail/url_text.hpp"
@@ -96,6 +97,7 @@ Router::Router(Private, executor_type ex, ClusterConfig config)
       periodic_timer_(ex_) {
   // Node connections open later, on demand: a bad node Config must fail here.
   config_.node.validate();
+  policies_ = config_.node.retry.has_value() || config_.node.circuit_breaker.has_value();
 }
 
 Router::~Router() {
@@ -449,7 +451,30 @@ void Router::send_to(Part& p, const std::string& host, std::uint16_t port) {
     auto& pool = pools_[p.node_];
     if (!pool) pool = std::make_shared<LeasePool>(ex_, node_config(host, port));
     p.conn_ = pool->acquire();
+    if (!p.conn_) {  // Config::max_leases on this node: fail at once, send nothing
+      p.ec_ = make_error_code(errc::queue_full);
+      p.detail_ = pool->refusal();
+      p.connection_error_.clear();
+      return part_final(p);
+    }
   } else {
+    if (policies_) [[unlikely]] {
+      // The node's breaker first: while open, the part fails at once, unsent.
+      policy::Guard* g = guard_for(p.node_);
+      const policy::TimePoint now = policy::Clock::now();
+      if (!p.first_counted_ && g->retry() && g->retry()->max_attempts > 1) {
+        g->first_attempt(now);  // the retry budget's base
+        p.first_counted_ = true;
+      }
+      p.admission_ = g->admit(now);
+      if (p.admission_ == policy::Admission::reject) {
+        p.ec_ = make_error_code(errc::circuit_open);
+        p.detail_ = "the circuit breaker of " + p.node_ + " is open (Config::circuit_breaker)";
+        p.connection_error_.clear();
+        return part_final(p);
+      }
+      p.guard_ = g;
+    }
     p.conn_ = connection(host, port);
   }
   p.seen_ = 0;
@@ -475,6 +500,7 @@ void Router::send_to(Part& p, const std::string& host, std::uint16_t port) {
   } catch (...) {
     ec = std::make_error_code(std::errc::not_enough_memory);
   }
+  p.accepted_ = !ec;  // a refused submission wrote nothing (was_written() is the last one's)
   if (ec) part_done(p, ec);
 }
 
@@ -487,13 +513,20 @@ void Router::release_lease(Part& p, std::error_code ec) {
 }
 
 void Router::part_done(Part& p, std::error_code ec) {
+  const bool written = ec && p.accepted_ && p.was_written();
+  if (written) p.may_have_run_ = true;
+  if (p.guard_) [[unlikely]] {  // the node's breaker learns how the attempt went
+    p.guard_->record(p.admission_, ec, written, policy::Clock::now());
+    p.guard_ = nullptr;
+  }
   if (p.leased_) {
-    if (ec) p.connection_error_ = p.conn_ ? p.conn_->last_error() : std::string();
+    if (exec::is_connection_failure(ec)) p.connection_error_ = p.conn_ ? p.conn_->last_error() : std::string();
     release_lease(p, ec);
   }
   if (ec) {
     p.ec_ = ec;
-    if (!p.leased_) p.connection_error_ = p.conn_ ? p.conn_->last_error() : std::string();
+    if (!p.leased_ && exec::is_connection_failure(ec))
+      p.connection_error_ = p.conn_ ? p.conn_->last_error() : std::string();
     if (ec != errc::timeout && ec != errc::cancelled && exec::is_connection_failure(ec)) request_refresh();
     // not_connected: the node is down and the command was never written, so
     // it may go again, to whoever owns the slot once the map is refreshed.
@@ -504,6 +537,10 @@ void Router::part_done(Part& p, std::error_code ec) {
     if (p.on_replica_ && p.read_only_ && ec != errc::timeout && ec != errc::cancelled &&
         exec::is_connection_failure(ec) && !closed_)
       return retry_later(p);
+    // Config::retry: an idempotent command is resent, another one reports
+    // that its outcome is unknown.
+    if (written && config_.node.retry && !p.leased_ && !closed_) [[unlikely]]
+      if (lost_after_write(p, ec)) return;
     // Never resent otherwise: a command whose connection dropped after it
     // was written may have run.
     return part_final(p);
@@ -574,6 +611,62 @@ void Router::part_done(Part& p, std::error_code ec) {
   part_final(p);
 }
 
+policy::Guard* Router::guard_for(const std::string& node) {
+  auto it = guards_.find(node);
+  if (it == guards_.end()) {
+    std::string_view host;
+    std::uint16_t port = 0;
+    Config c = config_.node;
+    if (parse_host_port(node, host, port)) c = node_config(std::string(host), port);
+    it = guards_.emplace(node, std::make_unique<policy::Guard>(c)).first;
+  }
+  return it->second.get();
+}
+
+// A part written to its node failed without a reply: under Config::retry
+// resend it when it is idempotent (to whoever owns the slot then: the lost
+// connection asked for a refresh), else fail it with unknown_outcome. False:
+// the failure stands as it is (one attempt configured, not transient, out
+// of attempts, budget or time).
+bool Router::lost_after_write(Part& p, std::error_code ec) {
+  const policy::RetryPolicy& rp = *config_.node.retry;
+  if (rp.max_attempts <= 1) return false;  // one attempt: as without a policy
+  policy::Guard* g = guard_for(p.node_);
+  const std::string_view bytes = p.share_.empty() ? p.job_.bytes.view() : std::string_view(p.share_);
+  const bool idempotent = policy::idempotent_encoded(bytes);
+  const policy::RetryDecision d = g->decide(rp, p.attempt_, policy::failure_of(ec, true), idempotent,
+                                            policy::Clock::now(), p.job_.deadline_);
+  if (d.give_up == policy::GiveUp::unknown_outcome) {
+    p.detail_ = ec.message();
+    if (!p.connection_error_.empty()) p.detail_ += ": " + p.connection_error_;
+    p.ec_ = make_error_code(errc::unknown_outcome);
+    p.connection_error_.clear();
+    part_final(p);
+    return true;
+  }
+  if (!d.retry()) return false;
+  g->retrying(exec::first_command(bytes), p.attempt_, ec);
+  ++p.attempt_;
+  counters_.retries.fetch_add(1, std::memory_order_relaxed);
+  resend_after(p, std::chrono::duration_cast<std::chrono::milliseconds>(d.delay));
+  return true;
+}
+
+void Router::resend_after(Part& p, std::chrono::milliseconds delay) {
+  if (!p.timer_) p.timer_ = std::make_unique<asio::steady_timer>(ex_);
+  p.timer_->expires_after(delay);
+  p.timer_->async_wait([self = shared_from_this(), &p](std::error_code e) {
+    if (e || self->closed_) {
+      p.ec_ = make_error_code(errc::connection_closed);
+      return self->part_final(p);
+    }
+    p.asking_ = false;
+    p.ec_.clear();
+    p.connection_error_.clear();
+    self->send(p);
+  });
+}
+
 void Router::retry_later(Part& p) {
   Job& job = p.job_;
   const std::string message = p.reply_.is_error() ? std::string(p.reply_.error_message()) : std::string();
@@ -592,18 +685,7 @@ void Router::retry_later(Part& p) {
   if (job.deadline_ != clock::time_point::max() && clock::now() + delay >= job.deadline_) return give_up();
   ++p.retries_;
   counters_.retries.fetch_add(1, std::memory_order_relaxed);
-  if (!p.timer_) p.timer_ = std::make_unique<asio::steady_timer>(ex_);
-  p.timer_->expires_after(delay);
-  p.timer_->async_wait([self = shared_from_this(), &p](std::error_code e) {
-    if (e || self->closed_) {
-      p.ec_ = make_error_code(errc::connection_closed);
-      return self->part_final(p);
-    }
-    p.asking_ = false;
-    p.ec_.clear();
-    p.connection_error_.clear();
-    self->send(p);
-  });
+  resend_after(p, delay);
 }
 
 void Router::part_final(Part& p) {
@@ -635,6 +717,7 @@ void Router::finish(Job& job) {
       r.endpoint = p->node_;
       r.detail = p->detail_;
       r.connection_error = p->connection_error_;
+      r.written = p->may_have_run_;
       break;
     }
   }

@@ -42,6 +42,10 @@ std::string reason(const Failure& f) {
     if (!f.reason->detail.empty()) return f.ec.message() + " (" + f.reason->detail + ")";
   }
   std::string reason = f.ec.message();
+  // A request refused by a bound before it reached a connection (the lease
+  // bulkhead) carries the bound's sentence where a connection's error goes.
+  if (code == errc::queue_full && !f.connection_error.empty())
+    return reason + " (" + std::string(f.connection_error) + ")";
   if (!f.connection_error.empty() && is_connection_failure(f.ec)) {
     std::string why = without_endpoint(f.connection_error, f.endpoint);
     // "Connection refused" already says what the code says: say it once.

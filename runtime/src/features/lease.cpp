@@ -21,6 +21,10 @@ LeasePool::LeasePool(asio::any_io_executor ex, Config config, std::size_t max_id
 LeasePool::~LeasePool() { close(); }
 
 std::shared_ptr<Connection> LeasePool::acquire() {
+  // A closed pool still hands out (closed) connections: the call fails with
+  // connection_closed, which says more than the bound would.
+  if (!closed_ && config_.max_leases != 0 && leased_ >= config_.max_leases) return nullptr;
+  ++leased_;
   while (!idle_.empty()) {
     auto c = std::move(idle_.back());
     idle_.pop_back();
@@ -38,6 +42,7 @@ std::shared_ptr<Connection> LeasePool::acquire() {
 
 void LeasePool::release(std::shared_ptr<Connection> conn, bool reusable) {
   if (!conn) return;
+  if (leased_ > 0) --leased_;
   if (!reusable || closed_ || idle_.size() >= max_idle_ || conn->state() != ConnectionState::ready) {
     conn->close();
     return;
@@ -45,15 +50,32 @@ void LeasePool::release(std::shared_ptr<Connection> conn, bool reusable) {
   idle_.push_back(std::move(conn));
 }
 
+std::string LeasePool::refusal() const { return detail::lease_refusal(config_.max_leases); }
+
+Connection& LeasePool::refusals() {
+  if (!refusals_) {
+    Config c = config_;
+    c.address_source = nullptr;  // never opened: nothing to resolve or follow
+    refusals_ = Connection::create(ex_, std::move(c));
+  }
+  return *refusals_;
+}
+
 void LeasePool::close() {
   closed_ = true;
   idle_.clear();
+  if (refusals_) refusals_->close();
   for (auto& w : all_)
     if (auto c = w.lock()) c->close();
   all_.clear();
 }
 
 namespace detail {
+
+std::string lease_refusal(std::size_t max_leases) {
+  return std::to_string(max_leases) + " blocking calls hold a leased connection already, the bound set by " +
+         "Config::max_leases; nothing was sent";
+}
 
 bool lease_reusable(std::error_code ec) noexcept {
   // A server error reply or a decode mismatch leave the connection in sync;
@@ -157,6 +179,7 @@ void SyncBlockingClient::run(detail::SyncOpBase& op) {
   } catch (const Error& e) {  // closed
     return op.fail_unsent(e.code());
   }
+  if (!l) return op.fail_unsent(make_error_code(errc::queue_full), detail::lease_refusal(config_.max_leases));
   // The leased connection must not lease again: it is the dedicated one.
   op.flags = static_cast<CommandFlag>(static_cast<std::uint32_t>(op.flags) &
                                       ~static_cast<std::uint32_t>(CommandFlag::blocking));
@@ -187,6 +210,7 @@ void SyncBlockingClient::run(detail::SyncOpBase& op) {
 std::unique_ptr<SyncBlockingClient::Lease> SyncBlockingClient::acquire() {
   std::lock_guard lock(mu_);
   if (closed_) throw Error(make_error_code(errc::connection_closed));
+  if (config_.max_leases != 0 && leased_.size() >= config_.max_leases) return nullptr;  // the bulkhead
   std::unique_ptr<Lease> l;
   if (!idle_.empty()) {
     l = std::move(idle_.back());
@@ -227,6 +251,11 @@ void SyncBlockingClient::close() {
 std::size_t SyncBlockingClient::opened() const {
   std::lock_guard lock(mu_);
   return opened_;
+}
+
+std::size_t SyncBlockingClient::leased() const {
+  std::lock_guard lock(mu_);
+  return leased_.size();
 }
 
 std::size_t SyncBlockingClient::idle() const {

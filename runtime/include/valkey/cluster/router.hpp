@@ -31,6 +31,7 @@
 #include <valkey/connection.hpp>
 #include <valkey/exec/bytes.hpp>
 #include <valkey/lease_pool.hpp>
+#include <valkey/policy/guard.hpp>
 #include <valkey/reply.hpp>
 
 namespace valkey::cluster {
@@ -54,6 +55,9 @@ struct JobResult {
   std::string detail;     // why, for failures without a server reply (cross_slot, redirects...)
   std::string connection_error;  // the node connection's last_error() for a connection failure
   bool per_node = false;  // reply is a map "host:port" -> reply
+  // The failed command may have run: an attempt was written and got no
+  // reply (Diagnostics::outcome sent_no_reply rather than not_sent).
+  bool written = false;
 };
 
 // One command on its way through the cluster. The owner (a typed operation)
@@ -131,6 +135,13 @@ class Part final : public RequestBase {
   std::string connection_error_;
   unsigned redirects_ = 0;
   unsigned retries_ = 0;
+  // Under Config::retry / circuit_breaker (the node's policy::Guard):
+  policy::Guard* guard_ = nullptr;  // the current attempt's node; null: no policy
+  policy::Admission admission_ = policy::Admission::go;
+  int attempt_ = 1;            // attempts a written, unanswered failure counts
+  bool first_counted_ = false;  // the retry budget's base counted this part
+  bool may_have_run_ = false;   // an attempt was written and got no reply
+  bool accepted_ = false;       // the connection took the current attempt
   std::unique_ptr<asio::steady_timer> timer_;
 };
 
@@ -211,6 +222,10 @@ class Router : public std::enable_shared_from_this<Router>, private ConnectionOb
   const Node* pick_reader(std::uint16_t slot);
   void send_readonly(Connection& c);
   void release_lease(Part& p, std::error_code ec);
+  // Resilience policies (docs/resilience.md, "The cluster clients").
+  policy::Guard* guard_for(const std::string& node);
+  bool lost_after_write(Part& p, std::error_code ec);
+  void resend_after(Part& p, std::chrono::milliseconds delay);
 
   std::chrono::milliseconds jittered(std::chrono::milliseconds d);
 
@@ -223,6 +238,10 @@ class Router : public std::enable_shared_from_this<Router>, private ConnectionOb
   std::map<std::string, bool, std::less<>> readonly_;
   // Dedicated connections per node for blocking commands.
   std::map<std::string, std::shared_ptr<LeasePool>, std::less<>> pools_;
+  // One policy::Guard per node (its breaker and retry budget), made on first
+  // use when ClusterConfig::node sets retry or circuit_breaker.
+  bool policies_ = false;
+  std::map<std::string, std::unique_ptr<policy::Guard>, std::less<>> guards_;
   std::minstd_rand rng_;
   bool closed_ = false;
 

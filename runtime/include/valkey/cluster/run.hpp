@@ -191,7 +191,7 @@ class ClusterOp final : public Job {
     std::exception_ptr failure;
     if (ec) {
       const std::string_view command = command_name.empty() ? exec::first_command(bytes.view()) : command_name;
-      const exec::Failure f{ec, &why, command, endpoint, jr.connection_error};
+      const exec::Failure f{ec, &why, command, endpoint, jr.connection_error, jr.written};
       if (diag_) exec::fill(*diag_, f);
       if constexpr (Throws) failure = exec::to_exception(f);
       value = R{};

@@ -219,6 +219,14 @@ class AsyncOp final : public OwnedRequest<Decoder> {
   // The observer's token while one watches this request (observe/probe.hpp).
   observe::Probe probe;
 
+  // Completes a request refused before it had a connection (a bulkhead's
+  // bound), posted, with `detail` saying which bound.
+  void refuse(std::error_code ec, std::string detail) {
+    Reason why;
+    why.detail = std::move(detail);
+    deliver(ec, result_type{}, why, false, true);
+  }
+
   // Completes the operation: frees this state first, then invokes the
   // handler on its executor (inline when already there, unless `post`).
   void finish(std::error_code ec, bool post) {
@@ -384,16 +392,33 @@ void observe_start(Op& op, const Config& config, const RequestInfo& info) noexce
 template <class Decoder, bool Throws, class Handler>
 void launch(Handler&& handler, const Route& route, Bytes bytes, const RequestInfo& info, Diagnostics* diag,
             std::error_code refused = {}) {
+  using Op = AsyncOp<Decoder, std::decay_t<Handler>, Throws>;
   std::shared_ptr<Connection> lease;
   Connection* conn = route.conn;
-  if (route.pool) {
+  if (route.pool && refused) [[unlikely]] {
+    conn = &route.pool->refusals();  // nothing to send: no lease
+  } else if (route.pool) {
     lease = route.pool->acquire();
+    if (!lease) [[unlikely]] {  // Config::max_leases: fail at once, send nothing
+      RequestInfo one = info;
+      one.replies = 1;
+      Op* op = Op::create(std::forward<Handler>(handler), route.pool->refusals(), diag, std::move(bytes), one,
+                          nullptr, nullptr);
+      return op->refuse(make_error_code(errc::queue_full), route.pool->refusal());
+    }
     conn = lease.get();
   }
-  using Op = AsyncOp<Decoder, std::decay_t<Handler>, Throws>;
   RequestInfo used = info;
   if (refused) used.replies = 1;  // the op still completes the usual way
-  Op* op = Op::create(std::forward<Handler>(handler), *conn, diag, std::move(bytes), used, route.pool, std::move(lease));
+  Op* op = nullptr;
+  try {
+    op = Op::create(std::forward<Handler>(handler), *conn, diag, std::move(bytes), used,
+                    lease ? route.pool : nullptr, lease);
+  } catch (...) {
+    if (lease) route.pool->release(std::move(lease), false);  // every lease goes back
+    throw;
+  }
+  lease.reset();
   std::error_code ec = refused;
   // Policies (not on leased connections: blocking commands are not retried).
   if (!ec && route.guard && !route.pool) [[unlikely]] {
