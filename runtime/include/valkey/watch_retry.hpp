@@ -36,6 +36,7 @@
 // failure's text in the Diagnostics passed before the token. The keys are
 // copied; the client need only live until the call returns.
 #include <exception>
+#include <memory>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -100,9 +101,26 @@ inline std::vector<std::string> watch_command(const std::vector<std::string>& ke
   return argv;
 }
 
-// The loop, as a coroutine on the watched connection's executor.
+// The caller's fn behind a pointer: a coroutine's frame holding a lambda
+// (a type without linkage) directly makes g++ warn (-Wsubobject-linkage,
+// on by default) in every program that passes one.
+template <class R>
+struct WatchStep {
+  virtual ~WatchStep() = default;
+  virtual asio::awaitable<R> operator()(AsyncWatch& w) = 0;
+};
 template <class R, class Fn>
-asio::awaitable<R> watch_retry_loop(AsyncWatch w, std::vector<std::string> keys, Fn fn, int attempts) {
+struct WatchStepOf final : WatchStep<R> {
+  explicit WatchStepOf(Fn f) : fn(std::move(f)) {}
+  asio::awaitable<R> operator()(AsyncWatch& w) override { return fn(w); }
+  Fn fn;
+};
+
+// The loop, as a coroutine on the watched connection's executor.
+template <class R>
+asio::awaitable<R> watch_retry_loop(AsyncWatch w, std::vector<std::string> keys, std::unique_ptr<WatchStep<R>> step,
+                                    int attempts) {
+  WatchStep<R>& fn = *step;
   const std::vector<std::string> rewatch = watch_command(keys);
   std::vector<std::string_view> argv(rewatch.begin(), rewatch.end());
   co_await w.call(argv, asio::use_awaitable);
@@ -158,7 +176,8 @@ auto async_watch_retry(AsyncClient& c, Strings keys, Fn&& fn, int attempts, Diag
   auto ex = c.get_executor();
   return asio::async_initiate<Token, exec::signature_t<Token, R>>(
       [ex, diag](auto handler, AsyncWatch w, std::vector<std::string> owned, std::decay_t<Fn> fn, int attempts) {
-        asio::co_spawn(ex, watch_retry_loop<R>(std::move(w), std::move(owned), std::move(fn), attempts),
+        auto step = std::make_unique<WatchStepOf<R, std::decay_t<Fn>>>(std::move(fn));
+        asio::co_spawn(ex, watch_retry_loop<R>(std::move(w), std::move(owned), std::move(step), attempts),
                        [handler = std::move(handler), ex, diag](std::exception_ptr failure, R value) mutable {
                          auto hex = asio::get_associated_executor(handler, ex);
                          asio::dispatch(hex, [h = std::move(handler), failure, value = std::move(value),

@@ -385,6 +385,28 @@ struct PostHit {
   }
 };
 
+// Sends an AsyncOp of a cached read whose decoder is armed: the default
+// deadline, the observer (which sees one reply: the read the caller asked
+// for, not CLIENT CACHING or PTTL), then submit; a refusal completes it
+// posted, never inside the call.
+template <class Op>
+void submit_armed(Op* op, Connection& conn, const exec::RequestInfo& info) {
+  exec::apply_deadline(*op, conn.config());
+  if (conn.config().observer) [[unlikely]] {
+    exec::RequestInfo shown = info;
+    shown.replies = 1;
+    exec::observe_start(*op, conn.config(), shown);
+  }
+  std::error_code ec;
+  try {
+    ec = op->submit(conn);
+  } catch (...) {
+    ec = std::make_error_code(std::errc::not_enough_memory);
+  }
+  if (ec) return op->finish(ec, true);
+  op->arm_cancellation();
+}
+
 template <class R, bool Throws>
 struct LaunchRead {
   template <class Handler>
@@ -393,20 +415,7 @@ struct LaunchRead {
     using Op = exec::AsyncOp<CachedRead<R>, std::decay_t<Handler>, Throws>;
     Op* op = Op::create(std::forward<Handler>(handler), *conn, diag, std::move(bytes), info, nullptr, nullptr);
     op->decoder().arm(frame, std::move(insert));
-    exec::apply_deadline(*op, conn->config());
-    if (conn->config().observer) [[unlikely]] {
-      exec::RequestInfo shown = info;
-      shown.replies = 1;
-      exec::observe_start(*op, conn->config(), shown);
-    }
-    std::error_code ec;
-    try {
-      ec = op->submit(*conn);
-    } catch (...) {
-      ec = std::make_error_code(std::errc::not_enough_memory);
-    }
-    if (ec) return op->finish(ec, true);
-    op->arm_cancellation();
+    submit_armed(op, *conn, info);
   }
 };
 
@@ -502,20 +511,7 @@ struct LaunchMget {
     using Op = exec::AsyncOp<MgetMerge, std::decay_t<Handler>, Throws>;
     Op* op = Op::create(std::forward<Handler>(handler), *conn, diag, std::move(bytes), info, nullptr, nullptr);
     op->decoder().arm(store, std::move(misses), std::move(partial), optin, pttl, ttl);
-    exec::apply_deadline(*op, conn->config());
-    if (conn->config().observer) [[unlikely]] {
-      exec::RequestInfo shown = info;
-      shown.replies = 1;
-      exec::observe_start(*op, conn->config(), shown);
-    }
-    std::error_code ec;
-    try {
-      ec = op->submit(*conn);
-    } catch (...) {
-      ec = std::make_error_code(std::errc::not_enough_memory);
-    }
-    if (ec) return op->finish(ec, true);
-    op->arm_cancellation();
+    submit_armed(op, *conn, info);
   }
 };
 
