@@ -175,9 +175,10 @@ auto async_watch_retry(AsyncClient& c, Strings keys, Fn&& fn, int attempts, Diag
   AsyncWatch w{Connection::create(c.get_executor(), watch_config(c.config()))};
   auto ex = c.get_executor();
   return asio::async_initiate<Token, exec::signature_t<Token, R>>(
-      [ex, diag](auto handler, AsyncWatch w, std::vector<std::string> owned, std::decay_t<Fn> fn, int attempts) {
-        auto step = std::make_unique<WatchStepOf<R, std::decay_t<Fn>>>(std::move(fn));
-        asio::co_spawn(ex, watch_retry_loop<R>(std::move(w), std::move(owned), std::move(step), attempts),
+      [ex, diag](auto handler, AsyncWatch watched, std::vector<std::string> watched_keys, std::decay_t<Fn> body,
+                 int tries) {
+        auto step = std::make_unique<WatchStepOf<R, std::decay_t<Fn>>>(std::move(body));
+        asio::co_spawn(ex, watch_retry_loop<R>(std::move(watched), std::move(watched_keys), std::move(step), tries),
                        [handler = std::move(handler), ex, diag](std::exception_ptr failure, R value) mutable {
                          auto hex = asio::get_associated_executor(handler, ex);
                          asio::dispatch(hex, [h = std::move(handler), failure, value = std::move(value),
