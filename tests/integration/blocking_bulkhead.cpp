@@ -78,7 +78,9 @@ TEST_CASE("bulkhead: with max_leases = 2 a third concurrent BLPOP fails at once,
   CHECK_FALSE(calls[1].done);
   // The two others block on the server; nothing of the third reached it.
   REQUIRE(valkey::test::run_until(ioc, [&] { return blocked_clients(server) == 2; }, 5s));
-  CHECK(blpop_calls(server) == 0);  // blocked calls count when they end
+  // Valkey counts a blocked call when it ends, Redis 7 when it starts: at
+  // most the two here; the total below shows the third never arrived.
+  CHECK(blpop_calls(server) <= 2);
   server.command({"RPUSH", "bulk", "a", "b"});
   REQUIRE(valkey::test::run_until(ioc, [&] { return calls[0].done && calls[1].done; }, 5s));
   for (int i = 0; i < 2; ++i) {
