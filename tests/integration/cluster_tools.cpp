@@ -16,6 +16,7 @@
 #include <nlohmann/json.hpp>
 
 #include "support/cluster.hpp"
+#include "support/perf_tool.hpp"
 #include "support/program_run.hpp"
 
 namespace fs = std::filesystem;
@@ -37,13 +38,7 @@ Cluster& tools_cluster() {
   return cluster;
 }
 
-nlohmann::json last_json_line(const std::string& out) {
-  std::size_t end = out.find_last_not_of('\n');
-  if (end == std::string::npos) return nullptr;
-  std::size_t begin = out.rfind('\n', end);
-  begin = begin == std::string::npos ? 0 : begin + 1;
-  return nlohmann::json::parse(out.substr(begin, end + 1 - begin), nullptr, false);
-}
+using valkey::test::last_json_line;
 
 std::string primary_address(Cluster& c, std::size_t i) { return "127.0.0.1:" + std::to_string(c.node(i).port()); }
 

@@ -16,6 +16,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "support/perf_tool.hpp"
 #include "support/program_run.hpp"
 #include "support/server_process.hpp"
 
@@ -25,11 +26,7 @@ using namespace std::chrono_literals;
 
 namespace {
 
-fs::path perf_binary() {
-  fs::path p = valkey::test::samples_dir() / "perf" / "valkey-cpp-perf";
-  if (!fs::exists(p)) SKIP("not built: " + p.string() + " (build valkey-cpp-perf, or set VALKEY_SAMPLES_DIR)");
-  return p;
-}
+using valkey::test::perf_binary;
 
 using valkey::test::shell_quote;
 using Run = valkey::test::ProgramRun;
@@ -39,14 +36,7 @@ Run run_perf(const std::string& args) {
   return valkey::test::run_program(shell_quote(perf_binary().string()) + " " + args, 30);
 }
 
-// The last non-empty line (the JSON summary; progress lines come before it).
-nlohmann::json last_json_line(const std::string& out) {
-  std::size_t end = out.find_last_not_of('\n');
-  if (end == std::string::npos) return nullptr;
-  std::size_t begin = out.rfind('\n', end);
-  begin = begin == std::string::npos ? 0 : begin + 1;
-  return nlohmann::json::parse(out.substr(begin, end + 1 - begin), nullptr, false);
-}
+using valkey::test::last_json_line;
 
 std::uint64_t error_total(const nlohmann::json& j) {
   std::uint64_t n = 0;

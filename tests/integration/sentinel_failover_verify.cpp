@@ -18,6 +18,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "support/perf_tool.hpp"
 #include "support/program_run.hpp"
 #include "support/resp_client.hpp"
 #include "support/sentinel.hpp"
@@ -33,11 +34,7 @@ using namespace std::chrono_literals;
 
 namespace {
 
-fs::path perf_binary() {
-  fs::path p = valkey::test::samples_dir() / "perf" / "valkey-cpp-perf";
-  if (!fs::exists(p)) SKIP("not built: " + p.string() + " (build valkey-cpp-perf, or set VALKEY_SAMPLES_DIR)");
-  return p;
-}
+using valkey::test::perf_binary;
 
 // A program running in the background until stop() sends it SIGINT
 // (valkey-cpp-perf then ends its test and prints the summary). Bounded by
@@ -77,13 +74,7 @@ class Background {
   std::string output_;
 };
 
-nlohmann::json last_json_line(const std::string& out) {
-  std::size_t end = out.find_last_not_of('\n');
-  if (end == std::string::npos) return nullptr;
-  std::size_t begin = out.rfind('\n', end);
-  begin = begin == std::string::npos ? 0 : begin + 1;
-  return nlohmann::json::parse(out.substr(begin, end + 1 - begin), nullptr, false);
-}
+using valkey::test::last_json_line;
 
 // INFO commandstats' cmdstat_incr calls: INCRs the node executed (not the
 // ones it refused). A replica's count includes the INCRs its primary's
