@@ -89,7 +89,8 @@ TEST_CASE("cluster client: under Config::retry a killed primary's INCRs succeed 
 
   // INCRs in flight on one thread, GETs on another, while the primary dies.
   std::atomic<bool> stop{false};
-  int acked = 0, unknown = 0, unsent = 0, other = 0;
+  std::atomic<int> acked{0};  // the main thread watches it while the writer counts
+  int unknown = 0, unsent = 0, other = 0;
   std::string other_error;
   std::thread incrs([&] {
     while (!stop) {
@@ -127,10 +128,10 @@ TEST_CASE("cluster client: under Config::retry a killed primary's INCRs succeed 
   stop = true;
   incrs.join();
   gets.join();
-  INFO("acked " << acked << ", unknown " << unknown << ", unsent " << unsent << ", other " << other << ": "
+  INFO("acked " << acked.load() << ", unknown " << unknown << ", unsent " << unsent << ", other " << other << ": "
                 << other_error << "; reads " << reads << ", read failures " << read_failures << ": " << read_error);
   CHECK(cluster.port_for_slot(slot) != old_port);
-  CHECK(acked > acked_at_kill);  // writing resumed at the new primary
+  CHECK(acked.load() > acked_at_kill);  // writing resumed at the new primary
   CHECK(other == 0);             // every failed INCR: unknown_outcome, or never sent
   CHECK(read_failures == 0);     // every GET answered, resent across the failover
   CHECK(reads > 0);
