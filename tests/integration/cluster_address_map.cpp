@@ -49,7 +49,7 @@ TEST_CASE("cluster address_map: announced host names are remapped, redirects inc
   std::set<std::string> seen;  // host:port as the callback received them
   auto cfg = valkey::ClusterConfig::from_url(cluster.seed_url());
   cfg.node.connect_timeout = 1s;
-  cfg.address_map = [&](valkey::NodeAddress& a) {
+  cfg.address_map = [&](valkey::ClusterNodeAddress& a) {
     std::lock_guard lock(m);
     seen.insert(a.host + ":" + std::to_string(a.port));
     if (a.host.ends_with(".invalid")) {

@@ -782,7 +782,7 @@ Config Router::node_config(const std::string& host, std::uint16_t port) const {
   c.port = port;
   c.unix_path.clear();
   if (config_.address_map) {
-    NodeAddress a{host, port, {}};
+    ClusterNodeAddress a{host, port, {}};
     config_.address_map(a);
     c.host = std::move(a.host);
     c.port = a.port;

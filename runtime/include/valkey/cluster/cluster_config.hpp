@@ -36,7 +36,7 @@ namespace valkey {
 enum class ReadFrom : std::uint8_t { primary, prefer_replica, az_affinity, az_affinity_replicas_and_primary };
 
 // A node address on its way to a connection (ClusterConfig::address_map).
-struct NodeAddress {
+struct ClusterNodeAddress {
   std::string host;             // as the topology, a redirect or the seed list names it
   std::uint16_t port = 0;
   std::string tls_server_name;  // the TLS server name to send and verify, with TLS on (empty: the node Config's sni, else host)
@@ -85,7 +85,7 @@ struct ClusterConfig {
   // included: leave addresses you do not remap as they are). The client
   // keeps naming the node by its cluster address (MOVED, nodes(), PerNode).
   // It must neither block nor throw.
-  std::function<void(NodeAddress&)> address_map;
+  std::function<void(ClusterNodeAddress&)> address_map;
 
   // Parses a URL with a comma-separated seed list (throws valkey::Error with
   // errc::invalid_url).
