@@ -18,6 +18,7 @@
 
 #include <valkey/cluster/async_cluster_client.hpp>
 #include <valkey/cluster/cluster_client.hpp>
+#include <valkey/owned.hpp>
 
 #include "client_test_util.hpp"
 #include "support/cluster.hpp"
@@ -366,6 +367,32 @@ TEST_CASE("cluster client: connection-state commands are refused, naming the API
     CHECK(got == valkey::errc::invalid_argument);
     CHECK(diag.message.find(c.names) != std::string::npos);
   }
+}
+
+TEST_CASE("cluster client: owned commands route by the keys they keep, MGET split across slots",
+          "[cluster][cluster-client][owned]") {
+  Cluster& cluster = shared_cluster();
+  valkey::ClusterClient db{cluster.seed_url()};
+  std::vector<valkey::Owned<valkey::cmd::Set>> sets;
+  std::vector<std::string> keys;
+  for (int n = 0; n < 6; ++n) {
+    keys.push_back("owned:" + std::to_string(n));
+    sets.push_back(valkey::owned(valkey::cmd::Set{.key = "owned:" + std::to_string(n), .value = "v" + std::to_string(n)}));
+  }
+  for (const auto& s : sets) CHECK(db.exec(s));
+  // Each value is on its slot's owner, reached without a redirection.
+  for (int n = 0; n < 6; ++n) {
+    const int port = cluster.port_for_slot(Cluster::key_slot(keys[static_cast<std::size_t>(n)]));
+    CHECK(valkey::test::send_command(port, {"GET", keys[static_cast<std::size_t>(n)]}).as_string() == "v" + std::to_string(n));
+  }
+  const std::vector<std::string_view> asked{keys[4], keys[0], keys[5]};
+  const auto mget = valkey::owned(valkey::cmd::Mget{.keys = asked});
+  const auto values = db.exec(mget);
+  REQUIRE(values.size() == 3);
+  CHECK(values[0] == "v4");
+  CHECK(values[1] == "v0");
+  CHECK(values[2] == "v5");
+  CHECK(db.stats().moved == 0);
 }
 
 TEST_CASE("cluster client (sync): the same API from several threads", "[cluster][cluster-client][threads]") {

@@ -16,6 +16,7 @@
 #include <valkey/diagnostics.hpp>
 #include <valkey/error.hpp>
 #include <valkey/lease.hpp>
+#include <valkey/owned.hpp>
 #include <valkey/pipeline.hpp>
 #include <valkey/pubsub.hpp>
 #include <valkey/sync_subscriber.hpp>
