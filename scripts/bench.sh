@@ -22,6 +22,7 @@
 #   scripts/bench.sh                    everything
 #   scripts/bench.sh --instructions-only   only the callgrind figure (scripts/bench-instructions.sh)
 #   scripts/bench.sh --no-instructions     skip callgrind
+#   scripts/bench.sh --cluster             the cluster workloads instead (scripts/bench-cluster.sh)
 #
 # Environment (defaults in brackets):
 #   BENCH_ROUNDS [3]            alternating rounds per workload (median reported)
@@ -64,7 +65,8 @@ case "${1:-}" in
   "") ;;
   --instructions-only) do_throughput=0 ;;
   --no-instructions) do_instructions=0 ;;
-  *) echo "usage: scripts/bench.sh [--instructions-only|--no-instructions]" >&2; exit 2 ;;
+  --cluster) exec bash "$here/bench-cluster.sh" ;;
+  *) echo "usage: scripts/bench.sh [--instructions-only|--no-instructions|--cluster]" >&2; exit 2 ;;
 esac
 
 log() { printf '[bench] %s\n' "$*" >&2; }

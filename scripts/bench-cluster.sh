@@ -1,0 +1,300 @@
+#!/usr/bin/env bash
+# Cluster benchmark: valkey-cpp's cluster clients against
+# `valkey-benchmark --cluster`, same cluster, same run. Builds valkey-cpp-perf
+# (Release, the bench build dir), starts a throwaway 3 primary + 3 replica
+# cluster on free loopback ports (stopped by a trap), fills the keyspace for
+# both sides, then for each workload runs valkey-benchmark and
+# valkey-cpp-perf alternately, BENCH_ROUNDS times, and reports the median
+# ops/s, p50 and p99 and the ratio valkey-cpp/valkey-benchmark next to the
+# target of issue 9's table. Then, with valgrind:
+#   - instructions per GET (callgrind, runs of N and 2N subtracted), through
+#     the cluster clients and through the single-node clients against the
+#     key's owner, sync and async, in the same run;
+#   - heap allocations per GET and per SET (memcheck's count, runs of N and
+#     2N subtracted), the same four ways.
+# The LAST line of stdout is one JSON object: "workloads" holds one key per
+# workload with its "ratio".
+#
+#   scripts/bench-cluster.sh            (also: scripts/bench.sh --cluster)
+#
+# Environment (defaults in brackets):
+#   BENCH_ROUNDS [3]              alternating rounds per workload (median reported)
+#   BENCH_WORKLOADS [all]         comma-separated workload names to run
+#   BENCH_SEQ_REQUESTS [30000]    sequential GET, per run
+#   BENCH_ASYNC_REQUESTS [300000] 256 coroutines / batches, per run
+#   BENCH_THREADS_REQUESTS [100000]
+#   BENCH_KEYSPACE [100000]       random keys per side, filled before measuring
+#   BENCH_MAX_SECONDS [40]        a single run (either side) is stopped past this
+#   BENCH_INSTR_REQUESTS [4000]   valgrind: runs of N and 2N requests (0: no valgrind figures)
+#   BENCH_BUILD_DIR [<repo>/build/bench-release], VALKEY_BUILD_JOBS [2]
+#   VALKEY_TEST_SKIP_SETUP=1      do not run scripts/setup.sh
+set -euo pipefail
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+repo="$(cd "$here/.." && pwd)"
+cache="${VALKEY_CPP_CACHE:-$HOME/.cache/valkey-cpp}"
+build_dir="${BENCH_BUILD_DIR:-$repo/build/bench-release}"
+
+rounds="${BENCH_ROUNDS:-3}"
+seq_n="${BENCH_SEQ_REQUESTS:-30000}"
+async_n="${BENCH_ASYNC_REQUESTS:-300000}"
+threads_n="${BENCH_THREADS_REQUESTS:-100000}"
+keyspace="${BENCH_KEYSPACE:-100000}"
+max_seconds="${BENCH_MAX_SECONDS:-40}"
+instr_n="${BENCH_INSTR_REQUESTS:-4000}"
+
+log() { printf '[bench-cluster] %s\n' "$*" >&2; }
+die() { printf '[bench-cluster] ERROR: %s\n' "$*" >&2; exit 1; }
+started=$SECONDS
+load_before="$(cut -d' ' -f1-3 /proc/loadavg)"
+
+# ------------------------------------------------------------------ setup
+[ -n "${VALKEY_TEST_SKIP_SETUP:-}" ] || bash "$repo/scripts/setup.sh"
+[ -f "$cache/env.sh" ] || die "$cache/env.sh is missing: run scripts/setup.sh"
+# shellcheck disable=SC1091
+source "$cache/env.sh"
+for tool in VALKEY_SERVER VALKEY_CLI VALKEY_BENCHMARK; do
+  [ -x "${!tool:-}" ] || die "$tool is not executable: run scripts/setup.sh"
+done
+python="${VALKEY_CPP_PYTHON:-python3}"
+
+# ------------------------------------------------------------------ build
+log "building valkey-cpp-perf (Release) in $build_dir"
+mkdir -p "$build_dir"
+launcher=()
+command -v ccache >/dev/null 2>&1 && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
+# The bench build dir is shared with scripts/bench.sh, which configures it
+# without the tools: turning them on keeps its other settings.
+cmake -S "$repo" -B "$build_dir" -G Ninja "${launcher[@]}" -DCMAKE_BUILD_TYPE=Release -DVALKEY_CPP_BUILD_TESTS=OFF \
+  -DVALKEY_CPP_BUILD_SAMPLES=OFF -DVALKEY_CPP_BUILD_TOOLS=ON >"$build_dir.configure.log" 2>&1 \
+  || { cat "$build_dir.configure.log" >&2; die "cmake configure failed"; }
+cmake --build "$build_dir" -j"${VALKEY_BUILD_JOBS:-2}" --target valkey-cpp-perf >"$build_dir.build.log" 2>&1 \
+  || { tail -40 "$build_dir.build.log" >&2; die "building valkey-cpp-perf failed (log: $build_dir.build.log)"; }
+perf="$build_dir/samples/perf/valkey-cpp-perf"
+[ -x "$perf" ] || die "the build did not produce $perf"
+
+# ---------------------------------------------------------------- cluster
+work_dir="$(mktemp -d "${TMPDIR:-/tmp}/valkey-cpp-bench-cluster.XXXXXX")"
+pids=()
+cleanup() {
+  for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+  for pid in "${pids[@]}"; do
+    for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+  done
+  rm -rf "$work_dir"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+cli() { "$VALKEY_CLI" -h 127.0.0.1 -p "$@"; }
+
+# Six consecutive ports whose cluster bus ports (+10000) are free too.
+ports=()
+for _ in $(seq 20); do
+  base=$(( 20000 + RANDOM % 9990 ))
+  ok=1
+  for i in 0 1 2 3 4 5; do
+    if port_in_use $((base + i)) || port_in_use $((base + i + 10000)); then ok=0; break; fi
+  done
+  [ "$ok" = 1 ] && { ports=("$base" $((base + 1)) $((base + 2)) $((base + 3)) $((base + 4)) $((base + 5))); break; }
+done
+[ "${#ports[@]}" = 6 ] || die "no six free loopback ports found"
+for p in "${ports[@]}"; do
+  "$VALKEY_SERVER" --bind 127.0.0.1 --port "$p" --cluster-enabled yes --cluster-config-file "nodes-$p.conf" \
+    --cluster-node-timeout 5000 --save '' --appendonly no --dir "$work_dir" --logfile "$work_dir/node-$p.log" \
+    --daemonize no &
+  pids+=($!)
+done
+for p in "${ports[@]}"; do
+  for _ in $(seq 100); do cli "$p" ping 2>/dev/null | grep -q PONG && break; sleep 0.05; done
+  cli "$p" ping 2>/dev/null | grep -q PONG || die "node on port $p did not start (log: $work_dir/node-$p.log)"
+done
+nodes=()
+for p in "${ports[@]}"; do nodes+=("127.0.0.1:$p"); done
+"$VALKEY_CLI" --cluster create "${nodes[@]}" --cluster-replicas 1 --cluster-yes >"$work_dir/create.log" 2>&1 \
+  || { cat "$work_dir/create.log" >&2; die "valkey-cli --cluster create failed"; }
+# Ready: every node reports the cluster ok and every replica's link is up.
+ready=0
+for _ in $(seq 300); do
+  ready=1
+  for p in "${ports[@]}"; do
+    info="$(cli "$p" cluster info 2>/dev/null)"
+    case "$info" in *cluster_state:ok*) ;; *) ready=0 ;; esac
+    repl="$(cli "$p" info replication 2>/dev/null)"
+    case "$repl" in *role:slave*) case "$repl" in *master_link_status:up*) ;; *) ready=0 ;; esac ;; esac
+  done
+  [ "$ready" = 1 ] && break
+  sleep 0.1
+done
+[ "$ready" = 1 ] || die "the cluster did not become ready within 30 s"
+seeds="valkey://127.0.0.1:${ports[0]},127.0.0.1:${ports[1]},127.0.0.1:${ports[2]}"
+log "valkey-server $("$VALKEY_SERVER" --version | grep -o 'v=[^ ]*'), 3 primaries + 3 replicas on 127.0.0.1:${ports[0]}-${ports[5]}"
+
+# The owner of `key:__rand_int__`, the key of both sides without -r: the
+# primary that does not answer MOVED.
+owner=""
+for p in "${ports[@]}"; do
+  case "$(cli "$p" get key:__rand_int__ 2>&1)" in *MOVED*|*READONLY*) ;; *)
+    case "$(cli "$p" info replication)" in *role:master*) owner=$p; break ;; esac ;;
+  esac
+done
+[ -n "$owner" ] || die "no primary owns key:__rand_int__"
+
+# Both sides' keyspaces: valkey-benchmark names keys key:{tag}:NNN in
+# cluster mode, valkey-cpp-perf key:NNN.
+log "filling $keyspace keys per side"
+timeout 120 "$VALKEY_BENCHMARK" -h 127.0.0.1 -p "${ports[0]}" --cluster -t set -r "$keyspace" -n $((keyspace * 3)) \
+  -c 48 -P 16 -q >/dev/null 2>&1 || die "filling with valkey-benchmark failed"
+timeout 120 "$perf" --cluster -u "$seeds" -t set -r "$keyspace" -n $((keyspace * 3)) -c 256 --json >/dev/null \
+  || die "filling with valkey-cpp-perf failed"
+for p in "${ports[@]}"; do  # replicas caught up, for the replica reads
+  cli "$p" wait 1 5000 >/dev/null 2>&1 || true
+done
+
+# ------------------------------------------------------------ throughput
+results="$work_dir/results.tsv"  # workload side round ops p50_ms p99_ms
+: >"$results"
+
+# run_benchmark <workload> <round> <valkey-benchmark args...>
+run_benchmark() {
+  local workload=$1 round=$2 out
+  shift 2
+  if ! out=$(timeout "$max_seconds" "$VALKEY_BENCHMARK" -h 127.0.0.1 --csv --precision 3 "$@" 2>/dev/null); then
+    log "valkey-benchmark $* failed or ran past ${max_seconds}s"
+    return 0
+  fi
+  # "GET","12345.67","avg","min","p50","p95","p99","max"
+  printf '%s\n' "$out" | awk -F'","' -v w="$workload" -v r="$round" \
+    'NR > 1 { gsub(/"/, "", $8); printf "%s\tvalkey-benchmark\t%s\t%s\t%s\t%s\n", w, r, $2, $5, $7 }' >>"$results"
+}
+
+# run_client <workload> <round> <valkey-cpp-perf args...>
+run_client() {
+  local workload=$1 round=$2 out
+  shift 2
+  if ! out=$(timeout "$max_seconds" "$perf" --json "$@" 2>/dev/null | tail -1); then
+    log "valkey-cpp-perf $* failed or ran past ${max_seconds}s"
+    return 0
+  fi
+  printf '%s' "$out" | "$python" -c '
+import json, sys
+j = json.load(sys.stdin)
+if j.get("errors"): print("[bench-cluster] valkey-cpp-perf errors: %s" % j["errors"], file=sys.stderr)
+print("%s\tvalkey-cpp\t%s\t%s\t%s\t%s" % (sys.argv[1], sys.argv[2], j["ops_per_sec"], j["p50_us"] / 1000, j["p99_us"] / 1000))
+' "$workload" "$round" >>"$results"
+}
+
+r=(-r "$keyspace")
+# name | target | valkey-benchmark args | valkey-cpp-perf args (issue 9's table)
+workloads=(
+  "async_256_get|0.8|-p ${ports[0]} --cluster -t get -c 48 -P 16 -n $async_n ${r[*]}|--cluster -u $seeds -t get -c 256 -n $async_n ${r[*]}"
+  "async_256_set|0.8|-p ${ports[0]} --cluster -t set -c 48 -P 16 -n $async_n ${r[*]}|--cluster -u $seeds -t set -c 256 -n $async_n ${r[*]}"
+  "threads_4_get|0.9|-p ${ports[0]} --cluster -t get -c 4 -n $threads_n ${r[*]}|--cluster -u $seeds --sync -c 4 -t get -n $threads_n ${r[*]}"
+  "batch_48_get|0.85|-p ${ports[0]} --cluster -t get -c 3 -P 16 -n $async_n ${r[*]}|--cluster -u $seeds -t get -c 1 -P 48 -n $async_n ${r[*]}"
+  "sequential_get|0.95|-p $owner -t get -c 1 -n $seq_n|--cluster -u $seeds --sync -c 1 -t get -n $seq_n"
+  "prefer_replica_256_get|0.8|-p ${ports[0]} --cluster --rfr yes -t get -c 48 -P 16 -n $async_n ${r[*]}|--cluster -u $seeds?read_from=prefer_replica -t get -c 256 -n $async_n ${r[*]}"
+)
+selected=()
+for w in "${workloads[@]}"; do
+  name="${w%%|*}"
+  if [ -z "${BENCH_WORKLOADS:-}" ] || [[ ",$BENCH_WORKLOADS," == *",$name,"* ]]; then selected+=("$w"); fi
+done
+
+for round in $(seq "$rounds"); do
+  for w in "${selected[@]}"; do
+    IFS='|' read -r name target vb_args cpp_args <<<"$w"
+    log "round $round/$rounds: $name"
+    # shellcheck disable=SC2086  # the argument strings are word lists
+    if [ $((round % 2)) = 1 ]; then
+      run_benchmark "$name" "$round" $vb_args
+      run_client "$name" "$round" $cpp_args
+    else
+      run_client "$name" "$round" $cpp_args
+      run_benchmark "$name" "$round" $vb_args
+    fi
+  done
+done
+
+# ------------------------------------------------- instructions, allocations
+costs="$work_dir/costs.tsv"  # figure mode run_length value
+: >"$costs"
+if [ "$instr_n" -gt 0 ] && command -v valgrind >/dev/null 2>&1; then
+  # figure: mode | perf args (the key's owner for the single-node clients)
+  modes=(
+    "cluster_async|--cluster -u $seeds -c 1"
+    "single_async|-u valkey://127.0.0.1:$owner -c 1"
+    "cluster_sync|--cluster -u $seeds --sync -c 1"
+    "single_sync|-u valkey://127.0.0.1:$owner --sync -c 1"
+  )
+  for m in "${modes[@]}"; do
+    IFS='|' read -r mode args <<<"$m"
+    for n in "$instr_n" $((instr_n * 2)); do
+      log "valgrind: $mode, $n GETs and SETs"
+      # shellcheck disable=SC2086
+      valgrind --tool=callgrind --callgrind-out-file="$work_dir/cg.out" "$perf" $args -t get -n "$n" \
+        >/dev/null 2>"$work_dir/cg.log" || die "callgrind run failed: $(tail -5 "$work_dir/cg.log")"
+      instr=$(sed -n 's/^summary: *//p' "$work_dir/cg.out")
+      printf 'instructions\t%s\t%s\t%s\n' "$mode" "$n" "$instr" >>"$costs"
+      for t in get set; do
+        # shellcheck disable=SC2086
+        valgrind --tool=memcheck --leak-check=no "$perf" $args -t "$t" -n "$n" >/dev/null 2>"$work_dir/mc.log" \
+          || die "memcheck run failed: $(tail -5 "$work_dir/mc.log")"
+        allocs=$(sed -n 's/.*total heap usage: \([0-9,]*\) allocs.*/\1/p' "$work_dir/mc.log" | tr -d ,)
+        printf 'allocs_%s\t%s\t%s\t%s\n' "$t" "$mode" "$n" "$allocs" >>"$costs"
+      done
+    done
+  done
+fi
+
+# ---------------------------------------------------------------- report
+load_after="$(cut -d' ' -f1-3 /proc/loadavg)"
+"$python" - "$results" "$costs" "$(git -C "$repo" rev-parse --short HEAD 2>/dev/null || echo unknown)" \
+  "$(nproc) cpu, load before $load_before, after $load_after" "$rounds" "$keyspace" "$instr_n" \
+  "$((SECONDS - started))" "${selected[@]}" <<'PY'
+import json, statistics, sys
+results, costs, commit, machine, rounds, keyspace, instr_n, seconds = sys.argv[1:9]
+specs = [w.split("|") for w in sys.argv[9:]]
+rows = [l.rstrip("\n").split("\t") for l in open(results) if l.strip()]
+def med(xs): return statistics.median(xs) if xs else 0.0
+def spread(xs): return [min(xs), max(xs)] if xs else []
+out = {}
+print("\n%-24s %11s %8s %8s   %11s %8s %8s   %6s %6s  %s" % ("workload", "cpp ops/s", "p50 ms", "p99 ms",
+      "vb ops/s", "p50 ms", "p99 ms", "ratio", "target", "spread (cpp / vb ops/s)"))
+for name, target, vb_args, cpp_args in specs:
+    side = {s: [r for r in rows if r[0] == name and r[1] == s] for s in ("valkey-cpp", "valkey-benchmark")}
+    fig = {s: {"ops": med([float(r[3]) for r in v]), "p50_ms": med([float(r[4]) for r in v]),
+               "p99_ms": med([float(r[5]) for r in v]), "runs": len(v), "ops_spread": spread([float(r[3]) for r in v])}
+           for s, v in side.items()}
+    c, b = fig["valkey-cpp"], fig["valkey-benchmark"]
+    ratio = c["ops"] / b["ops"] if c["ops"] > 0 and b["ops"] > 0 else -1
+    print("%-24s %11.0f %8.3f %8.3f   %11.0f %8.3f %8.3f   %6.2f %6s  %s / %s%s" % (name, c["ops"], c["p50_ms"],
+          c["p99_ms"], b["ops"], b["p50_ms"], b["p99_ms"], ratio, target,
+          "-".join("%.0f" % x for x in c["ops_spread"]), "-".join("%.0f" % x for x in b["ops_spread"]),
+          "" if ratio >= float(target) else "  (below target)"))
+    out[name] = {"client": dict(c, args=cpp_args), "valkey_benchmark": dict(b, args=vb_args),
+                 "ratio": round(ratio, 4), "target": float(target), "met": ratio >= float(target)}
+per = {}
+for figure, mode, n, value in (l.rstrip("\n").split("\t") for l in open(costs) if l.strip()):
+    per.setdefault(figure, {}).setdefault(mode, {})[int(n)] = int(value or 0)
+per_request = {}
+for figure, modes in per.items():
+    per_request[figure] = {}
+    for mode, runs in modes.items():
+        if len(runs) == 2:
+            (n1, v1), (n2, v2) = sorted(runs.items())
+            per_request[figure][mode] = round((v2 - v1) / (n2 - n1), 2)
+if per_request:
+    print("\nper request (valgrind, runs of %s and %d subtracted):" % (instr_n, 2 * int(instr_n)))
+    for figure, modes in per_request.items():
+        print("  %-14s %s" % (figure, ", ".join("%s %.2f" % kv for kv in sorted(modes.items()))))
+    i = per_request.get("instructions", {})
+    for kind in ("async", "sync"):
+        if "cluster_" + kind in i and "single_" + kind in i:
+            print("  routed GET costs %+.0f instructions over the single-node %s client (target <= +400)"
+                  % (i["cluster_" + kind] - i["single_" + kind], kind))
+print(json.dumps({"commit": commit, "machine": machine, "rounds": int(rounds), "keyspace": int(keyspace),
+                  "workloads": out, "per_request": per_request, "seconds": int(seconds)}, separators=(",", ":")))
+PY
