@@ -158,7 +158,8 @@ void Router::fail(Job& job, std::error_code ec, std::string detail) {
 }
 
 void Router::start(Job& job) {
-  if (auto t = config_.node.request_timeout; t.count() > 0) job.deadline_ = clock::now() + t;
+  const auto timeout = job.options.timeout.count() > 0 ? job.options.timeout : config_.node.request_timeout;
+  if (timeout.count() > 0) job.deadline_ = clock::now() + timeout;
   if (job.batch) {
     if (!build_batch(job)) return;
     return send_all(job);
@@ -170,6 +171,9 @@ void Router::start(Job& job) {
   // command's own timeout rules, not request_timeout.
   const bool blocking = has(job.flags, CommandFlag::blocking);
   if (blocking) job.deadline_ = clock::time_point::max();
+  if (blocking && job.options.idempotent)  // as on a single node: a blocking pop is never resent
+    return fail(job, make_error_code(errc::invalid_argument),
+                "with({.idempotent = true}) is refused for a blocking command: it is never resent");
 
   auto add_part = [&](int slot) -> Part& {
     job.parts_.push_back(std::make_unique<Part>(job, job.parts_.size()));
@@ -458,11 +462,12 @@ void Router::send_to(Part& p, const std::string& host, std::uint16_t port) {
       return part_final(p);
     }
   } else {
-    if (policies_) [[unlikely]] {
+    if (policies_ || job.options.retry) [[unlikely]] {
       // The node's breaker first: while open, the part fails at once, unsent.
       policy::Guard* g = guard_for(p.node_);
       const policy::TimePoint now = policy::Clock::now();
-      if (!p.first_counted_ && g->retry() && g->retry()->max_attempts > 1) {
+      const policy::RetryPolicy* rp = retry_of(job);
+      if (!p.first_counted_ && rp && rp->max_attempts > 1) {
         g->first_attempt(now);  // the retry budget's base
         p.first_counted_ = true;
       }
@@ -484,6 +489,7 @@ void Router::send_to(Part& p, const std::string& host, std::uint16_t port) {
   p.expected_replies = p.commands_ + (p.asking_ ? 1 : 0);
   p.flags = job.flags;
   p.deadline = job.deadline_;
+  p.database = job.options.database;  // the connection writes SELECT when it differs
   std::string_view bytes = p.share_.empty() ? job.bytes.view() : std::string_view(p.share_);
   if (p.asking_) {
     p.ask_.assign(kAsking);
@@ -539,7 +545,7 @@ void Router::part_done(Part& p, std::error_code ec) {
       return retry_later(p);
     // Config::retry: an idempotent command is resent, another one reports
     // that its outcome is unknown.
-    if (written && config_.node.retry && !p.leased_ && !closed_) [[unlikely]]
+    if (written && retry_of(p.job_) && !p.leased_ && !closed_) [[unlikely]]
       if (lost_after_write(p, ec)) return;
     // Never resent otherwise: a command whose connection dropped after it
     // was written may have run.
@@ -628,12 +634,18 @@ policy::Guard* Router::guard_for(const std::string& node) {
 // connection asked for a refresh), else fail it with unknown_outcome. False:
 // the failure stands as it is (one attempt configured, not transient, out
 // of attempts, budget or time).
+const policy::RetryPolicy* Router::retry_of(const Job& job) const noexcept {
+  if (job.options.retry) [[unlikely]]
+    return &*job.options.retry;
+  return config_.node.retry ? &*config_.node.retry : nullptr;
+}
+
 bool Router::lost_after_write(Part& p, std::error_code ec) {
-  const policy::RetryPolicy& rp = *config_.node.retry;
+  const policy::RetryPolicy& rp = *retry_of(p.job_);
   if (rp.max_attempts <= 1) return false;  // one attempt: as without a policy
   policy::Guard* g = guard_for(p.node_);
   const std::string_view bytes = p.share_.empty() ? p.job_.bytes.view() : std::string_view(p.share_);
-  const bool idempotent = policy::idempotent_encoded(bytes);
+  const bool idempotent = p.job_.options.idempotent || policy::idempotent_encoded(bytes);
   const policy::RetryDecision d = g->decide(rp, p.attempt_, policy::failure_of(ec, true), idempotent,
                                             policy::Clock::now(), p.job_.deadline_);
   if (d.give_up == policy::GiveUp::unknown_outcome) {

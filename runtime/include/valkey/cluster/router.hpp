@@ -30,6 +30,7 @@
 #include <valkey/cluster/topology.hpp>
 #include <valkey/connection.hpp>
 #include <valkey/exec/bytes.hpp>
+#include <valkey/exec/call_options.hpp>
 #include <valkey/lease_pool.hpp>
 #include <valkey/policy/guard.hpp>
 #include <valkey/reply.hpp>
@@ -79,6 +80,9 @@ class Job {
   // replies (error replies kept) as one array in command order.
   bool batch = false;
   std::error_code refused;            // complete with this at once (posted)
+  // A handle's per-call options (ClusterClient::with(), database()):
+  // timeout, retry policy, idempotent, database.
+  exec::CallOptions options;
 
   virtual void complete(JobResult&& r) = 0;
 
@@ -225,6 +229,8 @@ class Router : public std::enable_shared_from_this<Router>, private ConnectionOb
   // Resilience policies (docs/resilience.md, "The cluster clients").
   policy::Guard* guard_for(const std::string& node);
   bool lost_after_write(Part& p, std::error_code ec);
+  // The job's retry policy: its handle's, else ClusterConfig::node.retry; null: none.
+  const policy::RetryPolicy* retry_of(const Job& job) const noexcept;
   void resend_after(Part& p, std::chrono::milliseconds delay);
 
   std::chrono::milliseconds jittered(std::chrono::milliseconds d);
