@@ -528,7 +528,8 @@ TEST_CASE("cluster client: under Config::retry a dropped INCR reports unknown_ou
   CHECK(diag.outcome == valkey::policy::Outcome::sent_no_reply);
 }
 
-TEST_CASE("cluster client: a node's circuit breaker opens after failures in a row; calls then fail at once, unsent",
+TEST_CASE("cluster client: a node's circuit breaker opens after failures in a row; calls, blocking ones too, then fail "
+          "at once, unsent",
           "[cluster][cluster-faults][policy]") {
   FakeNode a;
   const int pa = a.port();
@@ -562,6 +563,16 @@ TEST_CASE("cluster client: a node's circuit breaker opens after failures in a ro
   CHECK(o.diag.outcome == valkey::policy::Outcome::not_sent);
   CHECK(o.diag.message.find("circuit breaker") != std::string::npos);
   CHECK(a.count("GET") == sent);
+  // A blocking command asks the same breaker before taking a lease.
+  std::error_code blpop_ec;
+  bool done = false;
+  h.c->call({"BLPOP", "q", "1"}, [&](std::error_code ec, valkey::Reply) {
+    blpop_ec = ec;
+    done = true;
+  });
+  REQUIRE(valkey::test::run_until(h.ioc, [&] { return done; }, 10s));
+  CHECK(blpop_ec == valkey::errc::circuit_open);
+  CHECK(a.count("BLPOP") == 0);
 }
 
 // ---- per-call options (with(), database()) on the cluster clients

@@ -451,6 +451,25 @@ void Router::send_to(Part& p, const std::string& host, std::uint16_t port) {
   if (&p.host_ != &host) p.host_ = host;
   p.port_ = port;
   p.node_ = valkey::detail::host_port(host, port);
+  if (policies_ || job.options.retry) [[unlikely]] {
+    // The node's breaker first, for blocking commands too: while open, the
+    // part fails at once, unsent.
+    policy::Guard* g = guard_for(p.node_);
+    const policy::TimePoint now = policy::Clock::now();
+    const policy::RetryPolicy* rp = p.leased_ ? nullptr : retry_of(job);  // a blocking command is never resent
+    if (!p.first_counted_ && rp && rp->max_attempts > 1) {
+      g->first_attempt(now);  // the retry budget's base
+      p.first_counted_ = true;
+    }
+    p.admission_ = g->admit(now);
+    if (p.admission_ == policy::Admission::reject) {
+      p.ec_ = make_error_code(errc::circuit_open);
+      p.detail_ = "the circuit breaker of " + p.node_ + " is open (Config::circuit_breaker)";
+      p.connection_error_.clear();
+      return part_final(p);
+    }
+    p.guard_ = g;
+  }
   if (p.leased_) {
     auto& pool = pools_[p.node_];
     if (!pool) pool = std::make_shared<LeasePool>(ex_, node_config(host, port));
@@ -459,27 +478,13 @@ void Router::send_to(Part& p, const std::string& host, std::uint16_t port) {
       p.ec_ = make_error_code(errc::queue_full);
       p.detail_ = pool->refusal();
       p.connection_error_.clear();
+      if (p.guard_) {  // the breaker's admission ends here, unsent (the bulkhead is no node failure)
+        p.guard_->record(p.admission_, p.ec_, false, policy::Clock::now());
+        p.guard_ = nullptr;
+      }
       return part_final(p);
     }
   } else {
-    if (policies_ || job.options.retry) [[unlikely]] {
-      // The node's breaker first: while open, the part fails at once, unsent.
-      policy::Guard* g = guard_for(p.node_);
-      const policy::TimePoint now = policy::Clock::now();
-      const policy::RetryPolicy* rp = retry_of(job);
-      if (!p.first_counted_ && rp && rp->max_attempts > 1) {
-        g->first_attempt(now);  // the retry budget's base
-        p.first_counted_ = true;
-      }
-      p.admission_ = g->admit(now);
-      if (p.admission_ == policy::Admission::reject) {
-        p.ec_ = make_error_code(errc::circuit_open);
-        p.detail_ = "the circuit breaker of " + p.node_ + " is open (Config::circuit_breaker)";
-        p.connection_error_.clear();
-        return part_final(p);
-      }
-      p.guard_ = g;
-    }
     p.conn_ = connection(host, port);
   }
   p.seen_ = 0;
