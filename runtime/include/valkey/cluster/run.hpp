@@ -117,7 +117,7 @@ JobSetup make_setup(Plan&& plan, Target target, const Config& node_config) {
   s.node = std::string(target.node);
   if (target.options) [[unlikely]]
     s.options = *target.options;
-  if (node_config.observer && !s.refused) [[unlikely]] {
+  if (observe::observed(node_config) && !s.refused) [[unlikely]] {
     const observe::Arguments args(s.bytes.view());
     s.probe.start(node_config, observe::Shape{s.command, observe::command_info_of(plan), plan.replies(), s.flags},
                   args, false);
