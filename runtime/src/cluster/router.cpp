@@ -209,7 +209,8 @@ void Router::start(Job& job) {
     case Fanout::each_primary: fan_out(false); break;
     case Fanout::each_node: fan_out(true); break;
     case Fanout::routed: {
-      job.route_ = route(std::span<const std::string_view>(job.argv_.data(), job.argv_.size()));
+      const std::span<const std::string_view> argv(job.argv_.data(), job.argv_.size());
+      job.route_ = job.info ? route(*job.info, argv) : route(argv);
       const Route& r = job.route_;
       switch (r.kind) {
         case RouteKind::refused:
@@ -485,7 +486,7 @@ void Router::send_to(Part& p, const std::string& host, std::uint16_t port) {
       return part_final(p);
     }
   } else {
-    p.conn_ = connection(host, port);
+    p.conn_ = connection(host, port, p.node_);
   }
   p.seen_ = 0;
   p.builder_.reset();
@@ -810,7 +811,10 @@ Config Router::node_config(const std::string& host, std::uint16_t port) const {
 }
 
 std::shared_ptr<Connection> Router::connection(const std::string& host, std::uint16_t port) {
-  std::string key = valkey::detail::host_port(host, port);
+  return connection(host, port, valkey::detail::host_port(host, port));
+}
+
+std::shared_ptr<Connection> Router::connection(const std::string& host, std::uint16_t port, const std::string& key) {
   if (auto it = conns_.find(key); it != conns_.end()) return it->second;
   Config c = node_config(host, port);
   // A node that went down refuses requests at once (they were never
@@ -819,7 +823,7 @@ std::shared_ptr<Connection> Router::connection(const std::string& host, std::uin
   c.when_disconnected = DisconnectedPolicy::fail;
   auto conn = Connection::create(ex_, std::move(c));
   conn->set_observer(this);
-  conns_.emplace(std::move(key), conn);
+  conns_.emplace(key, conn);
   return conn;
 }
 

@@ -83,6 +83,9 @@ class Job {
   // A handle's per-call options (ClusterClient::with(), database()):
   // timeout, retry policy, idempotent, database.
   exec::CallOptions options;
+  // A typed command's generated metadata (null for call() and batches):
+  // the route reads its key specs without looking the name up.
+  const CommandInfo* info = nullptr;
 
   virtual void complete(JobResult&& r) = 0;
 
@@ -206,6 +209,8 @@ class Router : public std::enable_shared_from_this<Router>, private ConnectionOb
   void retry_later(Part& p);
   void finish(Job& job);
   std::shared_ptr<Connection> connection(const std::string& host, std::uint16_t port);
+  // The same, named "host:port" already (the connections' key).
+  std::shared_ptr<Connection> connection(const std::string& host, std::uint16_t port, const std::string& name);
   const Node* pick_primary();
   void build_split(Job& job);
   bool build_batch(Job& job);

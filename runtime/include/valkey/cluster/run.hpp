@@ -92,6 +92,7 @@ struct JobSetup {
   std::string node;
   std::error_code refused;
   exec::CallOptions options;
+  const CommandInfo* info = nullptr;  // a typed command's metadata: routed without a lookup by name
   observe::Probe probe;  // armed on the caller's thread when an observer is set
 };
 
@@ -112,6 +113,7 @@ JobSetup make_setup(Plan&& plan, Target target, const Config& node_config) {
   }
   s.batch = is_batch_plan_v<std::remove_cvref_t<Plan>>;
   s.flags = plan.flags();
+  s.info = observe::command_info_of(plan);
   s.command = plan.lasting_name();
   s.fanout = target.fanout;
   s.node = std::string(target.node);
@@ -119,7 +121,7 @@ JobSetup make_setup(Plan&& plan, Target target, const Config& node_config) {
     s.options = *target.options;
   if (observe::observed(node_config) && !s.refused) [[unlikely]] {
     const observe::Arguments args(s.bytes.view());
-    s.probe.start(node_config, observe::Shape{s.command, observe::command_info_of(plan), plan.replies(), s.flags},
+    s.probe.start(node_config, observe::Shape{s.command, s.info, plan.replies(), s.flags},
                   args, false);
   }
   return s;
@@ -232,6 +234,7 @@ void start_job(Router& router, Handler&& handler, JobSetup&& s, Diagnostics* dia
   op->refused = s.refused;
   op->batch = s.batch;
   op->options = std::move(s.options);
+  op->info = s.info;
   op->probe = std::move(s.probe);
   router.submit(*op);
 }
