@@ -20,7 +20,7 @@ int main() try {
               static_cast<long long>(db.strlen("sample:greeting")), first_word.c_str());
 
   // SET NX EX: a lock that frees itself; the second attempt finds it taken.
-  const cmd::Set::Options lock{.condition = cmd::Set::Nx{}, .expiration = cmd::Set::Ex{30s}};
+  const cmd::Set::Options lock{.condition = valkey::nx, .expiration = valkey::ex(30s)};
   const bool taken = db.set("sample:lock", "owner-1", lock);  // false: the condition kept it from writing
   const bool taken_again = db.set("sample:lock", "owner-2", lock);
   std::printf("lock: first %s, second %s\n", taken ? "taken" : "refused", taken_again ? "taken" : "refused");

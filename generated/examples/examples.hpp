@@ -1664,28 +1664,28 @@ void for_each_example(F&& f) {
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt condition.nx", "opt condition"};
     f(Example{"EXPIRE", "opt condition", argv, keys, covers},
-      cmd::Expire{.key = "key:1", .seconds = 10, .condition = cmd::Expire::Condition::nx});
+      cmd::Expire{.key = "key:1", .seconds = 10, .condition = valkey::nx});
   }
   {
     static constexpr std::string_view argv[] = {"EXPIRE", "key:1", "10", "XX"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt condition.xx", "opt condition"};
     f(Example{"EXPIRE", "alt condition.xx", argv, keys, covers},
-      cmd::Expire{.key = "key:1", .seconds = 10, .condition = cmd::Expire::Condition::xx});
+      cmd::Expire{.key = "key:1", .seconds = 10, .condition = valkey::xx});
   }
   {
     static constexpr std::string_view argv[] = {"EXPIRE", "key:1", "10", "GT"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt condition.gt", "opt condition"};
     f(Example{"EXPIRE", "alt condition.gt", argv, keys, covers},
-      cmd::Expire{.key = "key:1", .seconds = 10, .condition = cmd::Expire::Condition::gt});
+      cmd::Expire{.key = "key:1", .seconds = 10, .condition = valkey::gt});
   }
   {
     static constexpr std::string_view argv[] = {"EXPIRE", "key:1", "10", "LT"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt condition.lt", "opt condition"};
     f(Example{"EXPIRE", "alt condition.lt", argv, keys, covers},
-      cmd::Expire{.key = "key:1", .seconds = 10, .condition = cmd::Expire::Condition::lt});
+      cmd::Expire{.key = "key:1", .seconds = 10, .condition = valkey::lt});
   }
   {
     static constexpr std::string_view argv[] = {"EXPIREAT", "key:1", "1700000000"};
@@ -1698,28 +1698,28 @@ void for_each_example(F&& f) {
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt condition.nx", "opt condition"};
     f(Example{"EXPIREAT", "opt condition", argv, keys, covers},
-      cmd::Expireat{.key = "key:1", .unix_time_seconds = 1700000000, .condition = cmd::Expireat::Condition::nx});
+      cmd::Expireat{.key = "key:1", .unix_time_seconds = 1700000000, .condition = valkey::nx});
   }
   {
     static constexpr std::string_view argv[] = {"EXPIREAT", "key:1", "1700000000", "XX"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt condition.xx", "opt condition"};
     f(Example{"EXPIREAT", "alt condition.xx", argv, keys, covers},
-      cmd::Expireat{.key = "key:1", .unix_time_seconds = 1700000000, .condition = cmd::Expireat::Condition::xx});
+      cmd::Expireat{.key = "key:1", .unix_time_seconds = 1700000000, .condition = valkey::xx});
   }
   {
     static constexpr std::string_view argv[] = {"EXPIREAT", "key:1", "1700000000", "GT"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt condition.gt", "opt condition"};
     f(Example{"EXPIREAT", "alt condition.gt", argv, keys, covers},
-      cmd::Expireat{.key = "key:1", .unix_time_seconds = 1700000000, .condition = cmd::Expireat::Condition::gt});
+      cmd::Expireat{.key = "key:1", .unix_time_seconds = 1700000000, .condition = valkey::gt});
   }
   {
     static constexpr std::string_view argv[] = {"EXPIREAT", "key:1", "1700000000", "LT"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt condition.lt", "opt condition"};
     f(Example{"EXPIREAT", "alt condition.lt", argv, keys, covers},
-      cmd::Expireat{.key = "key:1", .unix_time_seconds = 1700000000, .condition = cmd::Expireat::Condition::lt});
+      cmd::Expireat{.key = "key:1", .unix_time_seconds = 1700000000, .condition = valkey::lt});
   }
   {
     static constexpr std::string_view argv[] = {"EXPIRETIME", "key:1"};
@@ -1930,14 +1930,14 @@ void for_each_example(F&& f) {
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt condition.nx", "opt condition"};
     f(Example{"GEOADD", "opt condition", argv, keys, covers},
-      cmd::Geoadd{.key = "key:1", .data = {cmd::Geoadd::Data{.longitude = 13.361389, .latitude = 38.115556, .member = "member"}}, .condition = cmd::Geoadd::Condition::nx});
+      cmd::Geoadd{.key = "key:1", .data = {cmd::Geoadd::Data{.longitude = 13.361389, .latitude = 38.115556, .member = "member"}}, .condition = valkey::nx});
   }
   {
     static constexpr std::string_view argv[] = {"GEOADD", "key:1", "XX", "13.361389", "38.115556", "member"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt condition.xx", "opt condition"};
     f(Example{"GEOADD", "alt condition.xx", argv, keys, covers},
-      cmd::Geoadd{.key = "key:1", .data = {cmd::Geoadd::Data{.longitude = 13.361389, .latitude = 38.115556, .member = "member"}}, .condition = cmd::Geoadd::Condition::xx});
+      cmd::Geoadd{.key = "key:1", .data = {cmd::Geoadd::Data{.longitude = 13.361389, .latitude = 38.115556, .member = "member"}}, .condition = valkey::xx});
   }
   {
     static constexpr std::string_view argv[] = {"GEOADD", "key:1", "CH", "13.361389", "38.115556", "member"};
@@ -2700,7 +2700,7 @@ void for_each_example(F&& f) {
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt expiration.persist", "opt expiration"};
     f(Example{"GETEX", "alt expiration.persist", argv, keys, covers},
-      cmd::Getex{.key = "key:1", .expiration = cmd::Getex::Persist{}});
+      cmd::Getex{.key = "key:1", .expiration = valkey::persist});
   }
   {
     static constexpr std::string_view argv[] = {"GETRANGE", "key:1", "1", "2"};
@@ -2760,28 +2760,28 @@ void for_each_example(F&& f) {
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt condition.nx", "opt condition"};
     f(Example{"HEXPIRE", "opt condition", argv, keys, covers},
-      cmd::Hexpire{.key = "key:1", .seconds = 10, .fields = {"field"}, .condition = cmd::Hexpire::Condition::nx});
+      cmd::Hexpire{.key = "key:1", .seconds = 10, .fields = {"field"}, .condition = valkey::nx});
   }
   {
     static constexpr std::string_view argv[] = {"HEXPIRE", "key:1", "10", "XX", "FIELDS", "1", "field"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt condition.xx", "opt condition"};
     f(Example{"HEXPIRE", "alt condition.xx", argv, keys, covers},
-      cmd::Hexpire{.key = "key:1", .seconds = 10, .fields = {"field"}, .condition = cmd::Hexpire::Condition::xx});
+      cmd::Hexpire{.key = "key:1", .seconds = 10, .fields = {"field"}, .condition = valkey::xx});
   }
   {
     static constexpr std::string_view argv[] = {"HEXPIRE", "key:1", "10", "GT", "FIELDS", "1", "field"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt condition.gt", "opt condition"};
     f(Example{"HEXPIRE", "alt condition.gt", argv, keys, covers},
-      cmd::Hexpire{.key = "key:1", .seconds = 10, .fields = {"field"}, .condition = cmd::Hexpire::Condition::gt});
+      cmd::Hexpire{.key = "key:1", .seconds = 10, .fields = {"field"}, .condition = valkey::gt});
   }
   {
     static constexpr std::string_view argv[] = {"HEXPIRE", "key:1", "10", "LT", "FIELDS", "1", "field"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt condition.lt", "opt condition"};
     f(Example{"HEXPIRE", "alt condition.lt", argv, keys, covers},
-      cmd::Hexpire{.key = "key:1", .seconds = 10, .fields = {"field"}, .condition = cmd::Hexpire::Condition::lt});
+      cmd::Hexpire{.key = "key:1", .seconds = 10, .fields = {"field"}, .condition = valkey::lt});
   }
   {
     static constexpr std::string_view argv[] = {"HEXPIREAT", "key:1", "1", "FIELDS", "1", "field"};
@@ -2794,28 +2794,28 @@ void for_each_example(F&& f) {
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt condition.nx", "opt condition"};
     f(Example{"HEXPIREAT", "opt condition", argv, keys, covers},
-      cmd::Hexpireat{.key = "key:1", .unix_time_seconds = 1, .fields = {"field"}, .condition = cmd::Hexpireat::Condition::nx});
+      cmd::Hexpireat{.key = "key:1", .unix_time_seconds = 1, .fields = {"field"}, .condition = valkey::nx});
   }
   {
     static constexpr std::string_view argv[] = {"HEXPIREAT", "key:1", "1", "XX", "FIELDS", "1", "field"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt condition.xx", "opt condition"};
     f(Example{"HEXPIREAT", "alt condition.xx", argv, keys, covers},
-      cmd::Hexpireat{.key = "key:1", .unix_time_seconds = 1, .fields = {"field"}, .condition = cmd::Hexpireat::Condition::xx});
+      cmd::Hexpireat{.key = "key:1", .unix_time_seconds = 1, .fields = {"field"}, .condition = valkey::xx});
   }
   {
     static constexpr std::string_view argv[] = {"HEXPIREAT", "key:1", "1", "GT", "FIELDS", "1", "field"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt condition.gt", "opt condition"};
     f(Example{"HEXPIREAT", "alt condition.gt", argv, keys, covers},
-      cmd::Hexpireat{.key = "key:1", .unix_time_seconds = 1, .fields = {"field"}, .condition = cmd::Hexpireat::Condition::gt});
+      cmd::Hexpireat{.key = "key:1", .unix_time_seconds = 1, .fields = {"field"}, .condition = valkey::gt});
   }
   {
     static constexpr std::string_view argv[] = {"HEXPIREAT", "key:1", "1", "LT", "FIELDS", "1", "field"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt condition.lt", "opt condition"};
     f(Example{"HEXPIREAT", "alt condition.lt", argv, keys, covers},
-      cmd::Hexpireat{.key = "key:1", .unix_time_seconds = 1, .fields = {"field"}, .condition = cmd::Hexpireat::Condition::lt});
+      cmd::Hexpireat{.key = "key:1", .unix_time_seconds = 1, .fields = {"field"}, .condition = valkey::lt});
   }
   {
     static constexpr std::string_view argv[] = {"HEXPIRETIME", "key:1", "FIELDS", "1", "field"};
@@ -2880,7 +2880,7 @@ void for_each_example(F&& f) {
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt expiration.persist", "opt expiration"};
     f(Example{"HGETEX", "alt expiration.persist", argv, keys, covers},
-      cmd::Hgetex{.key = "key:1", .fields = {"field"}, .expiration = cmd::Hgetex::Persist{}});
+      cmd::Hgetex{.key = "key:1", .fields = {"field"}, .expiration = valkey::persist});
   }
   {
     static constexpr std::string_view argv[] = {"HINCRBY", "key:1", "field", "1"};
@@ -2935,28 +2935,28 @@ void for_each_example(F&& f) {
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt condition.nx", "opt condition"};
     f(Example{"HPEXPIRE", "opt condition", argv, keys, covers},
-      cmd::Hpexpire{.key = "key:1", .milliseconds = 100, .fields = {"field"}, .condition = cmd::Hpexpire::Condition::nx});
+      cmd::Hpexpire{.key = "key:1", .milliseconds = 100, .fields = {"field"}, .condition = valkey::nx});
   }
   {
     static constexpr std::string_view argv[] = {"HPEXPIRE", "key:1", "100", "XX", "FIELDS", "1", "field"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt condition.xx", "opt condition"};
     f(Example{"HPEXPIRE", "alt condition.xx", argv, keys, covers},
-      cmd::Hpexpire{.key = "key:1", .milliseconds = 100, .fields = {"field"}, .condition = cmd::Hpexpire::Condition::xx});
+      cmd::Hpexpire{.key = "key:1", .milliseconds = 100, .fields = {"field"}, .condition = valkey::xx});
   }
   {
     static constexpr std::string_view argv[] = {"HPEXPIRE", "key:1", "100", "GT", "FIELDS", "1", "field"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt condition.gt", "opt condition"};
     f(Example{"HPEXPIRE", "alt condition.gt", argv, keys, covers},
-      cmd::Hpexpire{.key = "key:1", .milliseconds = 100, .fields = {"field"}, .condition = cmd::Hpexpire::Condition::gt});
+      cmd::Hpexpire{.key = "key:1", .milliseconds = 100, .fields = {"field"}, .condition = valkey::gt});
   }
   {
     static constexpr std::string_view argv[] = {"HPEXPIRE", "key:1", "100", "LT", "FIELDS", "1", "field"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt condition.lt", "opt condition"};
     f(Example{"HPEXPIRE", "alt condition.lt", argv, keys, covers},
-      cmd::Hpexpire{.key = "key:1", .milliseconds = 100, .fields = {"field"}, .condition = cmd::Hpexpire::Condition::lt});
+      cmd::Hpexpire{.key = "key:1", .milliseconds = 100, .fields = {"field"}, .condition = valkey::lt});
   }
   {
     static constexpr std::string_view argv[] = {"HPEXPIREAT", "key:1", "1", "FIELDS", "1", "field"};
@@ -2969,28 +2969,28 @@ void for_each_example(F&& f) {
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt condition.nx", "opt condition"};
     f(Example{"HPEXPIREAT", "opt condition", argv, keys, covers},
-      cmd::Hpexpireat{.key = "key:1", .unix_time_milliseconds = 1, .fields = {"field"}, .condition = cmd::Hpexpireat::Condition::nx});
+      cmd::Hpexpireat{.key = "key:1", .unix_time_milliseconds = 1, .fields = {"field"}, .condition = valkey::nx});
   }
   {
     static constexpr std::string_view argv[] = {"HPEXPIREAT", "key:1", "1", "XX", "FIELDS", "1", "field"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt condition.xx", "opt condition"};
     f(Example{"HPEXPIREAT", "alt condition.xx", argv, keys, covers},
-      cmd::Hpexpireat{.key = "key:1", .unix_time_milliseconds = 1, .fields = {"field"}, .condition = cmd::Hpexpireat::Condition::xx});
+      cmd::Hpexpireat{.key = "key:1", .unix_time_milliseconds = 1, .fields = {"field"}, .condition = valkey::xx});
   }
   {
     static constexpr std::string_view argv[] = {"HPEXPIREAT", "key:1", "1", "GT", "FIELDS", "1", "field"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt condition.gt", "opt condition"};
     f(Example{"HPEXPIREAT", "alt condition.gt", argv, keys, covers},
-      cmd::Hpexpireat{.key = "key:1", .unix_time_milliseconds = 1, .fields = {"field"}, .condition = cmd::Hpexpireat::Condition::gt});
+      cmd::Hpexpireat{.key = "key:1", .unix_time_milliseconds = 1, .fields = {"field"}, .condition = valkey::gt});
   }
   {
     static constexpr std::string_view argv[] = {"HPEXPIREAT", "key:1", "1", "LT", "FIELDS", "1", "field"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt condition.lt", "opt condition"};
     f(Example{"HPEXPIREAT", "alt condition.lt", argv, keys, covers},
-      cmd::Hpexpireat{.key = "key:1", .unix_time_milliseconds = 1, .fields = {"field"}, .condition = cmd::Hpexpireat::Condition::lt});
+      cmd::Hpexpireat{.key = "key:1", .unix_time_milliseconds = 1, .fields = {"field"}, .condition = valkey::lt});
   }
   {
     static constexpr std::string_view argv[] = {"HPEXPIRETIME", "key:1", "FIELDS", "1", "field"};
@@ -3066,14 +3066,14 @@ void for_each_example(F&& f) {
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt key-condition.nx", "opt key-condition"};
     f(Example{"HSETEX", "opt key-condition", argv, keys, covers},
-      cmd::Hsetex{.key = "key:1", .data = {{"field", "value"}}, .key_condition = cmd::Hsetex::KeyCondition::nx});
+      cmd::Hsetex{.key = "key:1", .data = {{"field", "value"}}, .key_condition = valkey::nx});
   }
   {
     static constexpr std::string_view argv[] = {"HSETEX", "key:1", "XX", "FIELDS", "1", "field", "value"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt key-condition.xx", "opt key-condition"};
     f(Example{"HSETEX", "alt key-condition.xx", argv, keys, covers},
-      cmd::Hsetex{.key = "key:1", .data = {{"field", "value"}}, .key_condition = cmd::Hsetex::KeyCondition::xx});
+      cmd::Hsetex{.key = "key:1", .data = {{"field", "value"}}, .key_condition = valkey::xx});
   }
   {
     static constexpr std::string_view argv[] = {"HSETEX", "key:1", "FNX", "FIELDS", "1", "field", "value"};
@@ -3122,7 +3122,7 @@ void for_each_example(F&& f) {
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt expiration.keepttl", "opt expiration"};
     f(Example{"HSETEX", "alt expiration.keepttl", argv, keys, covers},
-      cmd::Hsetex{.key = "key:1", .data = {{"field", "value"}}, .expiration = cmd::Hsetex::KeepTtl{}});
+      cmd::Hsetex{.key = "key:1", .data = {{"field", "value"}}, .expiration = valkey::keepttl});
   }
   {
     static constexpr std::string_view argv[] = {"HSETNX", "key:1", "field", "value"};
@@ -3569,14 +3569,14 @@ void for_each_example(F&& f) {
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt condition.nx", "opt condition"};
     f(Example{"MSETEX", "opt condition", argv, keys, covers},
-      cmd::Msetex{.data = {{"key:1", "value"}}, .condition = cmd::Msetex::Condition::nx});
+      cmd::Msetex{.data = {{"key:1", "value"}}, .condition = valkey::nx});
   }
   {
     static constexpr std::string_view argv[] = {"MSETEX", "1", "key:1", "value", "XX"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt condition.xx", "opt condition"};
     f(Example{"MSETEX", "alt condition.xx", argv, keys, covers},
-      cmd::Msetex{.data = {{"key:1", "value"}}, .condition = cmd::Msetex::Condition::xx});
+      cmd::Msetex{.data = {{"key:1", "value"}}, .condition = valkey::xx});
   }
   {
     static constexpr std::string_view argv[] = {"MSETEX", "1", "key:1", "value", "EX", "10"};
@@ -3611,7 +3611,7 @@ void for_each_example(F&& f) {
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt expiration.keepttl", "opt expiration"};
     f(Example{"MSETEX", "alt expiration.keepttl", argv, keys, covers},
-      cmd::Msetex{.data = {{"key:1", "value"}}, .expiration = cmd::Msetex::KeepTtl{}});
+      cmd::Msetex{.data = {{"key:1", "value"}}, .expiration = valkey::keepttl});
   }
   {
     static constexpr std::string_view argv[] = {"MSETNX", "key:1", "value"};
@@ -3670,28 +3670,28 @@ void for_each_example(F&& f) {
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt condition.nx", "opt condition"};
     f(Example{"PEXPIRE", "opt condition", argv, keys, covers},
-      cmd::Pexpire{.key = "key:1", .milliseconds = 100, .condition = cmd::Pexpire::Condition::nx});
+      cmd::Pexpire{.key = "key:1", .milliseconds = 100, .condition = valkey::nx});
   }
   {
     static constexpr std::string_view argv[] = {"PEXPIRE", "key:1", "100", "XX"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt condition.xx", "opt condition"};
     f(Example{"PEXPIRE", "alt condition.xx", argv, keys, covers},
-      cmd::Pexpire{.key = "key:1", .milliseconds = 100, .condition = cmd::Pexpire::Condition::xx});
+      cmd::Pexpire{.key = "key:1", .milliseconds = 100, .condition = valkey::xx});
   }
   {
     static constexpr std::string_view argv[] = {"PEXPIRE", "key:1", "100", "GT"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt condition.gt", "opt condition"};
     f(Example{"PEXPIRE", "alt condition.gt", argv, keys, covers},
-      cmd::Pexpire{.key = "key:1", .milliseconds = 100, .condition = cmd::Pexpire::Condition::gt});
+      cmd::Pexpire{.key = "key:1", .milliseconds = 100, .condition = valkey::gt});
   }
   {
     static constexpr std::string_view argv[] = {"PEXPIRE", "key:1", "100", "LT"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt condition.lt", "opt condition"};
     f(Example{"PEXPIRE", "alt condition.lt", argv, keys, covers},
-      cmd::Pexpire{.key = "key:1", .milliseconds = 100, .condition = cmd::Pexpire::Condition::lt});
+      cmd::Pexpire{.key = "key:1", .milliseconds = 100, .condition = valkey::lt});
   }
   {
     static constexpr std::string_view argv[] = {"PEXPIREAT", "key:1", "1700000000"};
@@ -3704,28 +3704,28 @@ void for_each_example(F&& f) {
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt condition.nx", "opt condition"};
     f(Example{"PEXPIREAT", "opt condition", argv, keys, covers},
-      cmd::Pexpireat{.key = "key:1", .unix_time_milliseconds = 1700000000, .condition = cmd::Pexpireat::Condition::nx});
+      cmd::Pexpireat{.key = "key:1", .unix_time_milliseconds = 1700000000, .condition = valkey::nx});
   }
   {
     static constexpr std::string_view argv[] = {"PEXPIREAT", "key:1", "1700000000", "XX"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt condition.xx", "opt condition"};
     f(Example{"PEXPIREAT", "alt condition.xx", argv, keys, covers},
-      cmd::Pexpireat{.key = "key:1", .unix_time_milliseconds = 1700000000, .condition = cmd::Pexpireat::Condition::xx});
+      cmd::Pexpireat{.key = "key:1", .unix_time_milliseconds = 1700000000, .condition = valkey::xx});
   }
   {
     static constexpr std::string_view argv[] = {"PEXPIREAT", "key:1", "1700000000", "GT"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt condition.gt", "opt condition"};
     f(Example{"PEXPIREAT", "alt condition.gt", argv, keys, covers},
-      cmd::Pexpireat{.key = "key:1", .unix_time_milliseconds = 1700000000, .condition = cmd::Pexpireat::Condition::gt});
+      cmd::Pexpireat{.key = "key:1", .unix_time_milliseconds = 1700000000, .condition = valkey::gt});
   }
   {
     static constexpr std::string_view argv[] = {"PEXPIREAT", "key:1", "1700000000", "LT"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt condition.lt", "opt condition"};
     f(Example{"PEXPIREAT", "alt condition.lt", argv, keys, covers},
-      cmd::Pexpireat{.key = "key:1", .unix_time_milliseconds = 1700000000, .condition = cmd::Pexpireat::Condition::lt});
+      cmd::Pexpireat{.key = "key:1", .unix_time_milliseconds = 1700000000, .condition = valkey::lt});
   }
   {
     static constexpr std::string_view argv[] = {"PEXPIRETIME", "key:1"};
@@ -4327,14 +4327,14 @@ void for_each_example(F&& f) {
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt condition.nx", "opt condition"};
     f(Example{"SET", "opt condition", argv, keys, covers},
-      cmd::Set{.key = "key:1", .value = "value", .condition = cmd::Set::Nx{}});
+      cmd::Set{.key = "key:1", .value = "value", .condition = valkey::nx});
   }
   {
     static constexpr std::string_view argv[] = {"SET", "key:1", "value", "XX"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt condition.xx", "opt condition"};
     f(Example{"SET", "alt condition.xx", argv, keys, covers},
-      cmd::Set{.key = "key:1", .value = "value", .condition = cmd::Set::Xx{}});
+      cmd::Set{.key = "key:1", .value = "value", .condition = valkey::xx});
   }
   {
     static constexpr std::string_view argv[] = {"SET", "key:1", "value", "IFEQ", "comparison_value"};
@@ -4376,7 +4376,7 @@ void for_each_example(F&& f) {
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt expiration.keepttl", "opt expiration"};
     f(Example{"SET", "alt expiration.keepttl", argv, keys, covers},
-      cmd::Set{.key = "key:1", .value = "value", .expiration = cmd::Set::KeepTtl{}});
+      cmd::Set{.key = "key:1", .value = "value", .expiration = valkey::keepttl});
   }
   {
     static constexpr std::string_view argv[] = {"SET", "key:1", "value", "GET"};
@@ -4389,14 +4389,14 @@ void for_each_example(F&& f) {
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt condition.nx", "opt condition"};
     f(Example{"SET", "opt condition", argv, keys, covers},
-      cmd::SetGet{.key = "key:1", .value = "value", .condition = cmd::SetGet::Nx{}});
+      cmd::SetGet{.key = "key:1", .value = "value", .condition = valkey::nx});
   }
   {
     static constexpr std::string_view argv[] = {"SET", "key:1", "value", "XX", "GET"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt condition.xx", "opt condition"};
     f(Example{"SET", "alt condition.xx", argv, keys, covers},
-      cmd::SetGet{.key = "key:1", .value = "value", .condition = cmd::SetGet::Xx{}});
+      cmd::SetGet{.key = "key:1", .value = "value", .condition = valkey::xx});
   }
   {
     static constexpr std::string_view argv[] = {"SET", "key:1", "value", "IFEQ", "comparison_value", "GET"};
@@ -4438,7 +4438,7 @@ void for_each_example(F&& f) {
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt expiration.keepttl", "opt expiration"};
     f(Example{"SET", "alt expiration.keepttl", argv, keys, covers},
-      cmd::SetGet{.key = "key:1", .value = "value", .expiration = cmd::SetGet::KeepTtl{}});
+      cmd::SetGet{.key = "key:1", .value = "value", .expiration = valkey::keepttl});
   }
   {
     static constexpr std::string_view argv[] = {"SETBIT", "key:1", "7", "1"};
@@ -5372,28 +5372,28 @@ void for_each_example(F&& f) {
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt condition.nx", "opt condition"};
     f(Example{"ZADD", "opt condition", argv, keys, covers},
-      cmd::Zadd{.key = "key:1", .data = {{1.5, "member"}}, .condition = cmd::Zadd::Condition::nx});
+      cmd::Zadd{.key = "key:1", .data = {{1.5, "member"}}, .condition = valkey::nx});
   }
   {
     static constexpr std::string_view argv[] = {"ZADD", "key:1", "XX", "1.5", "member"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt condition.xx", "opt condition"};
     f(Example{"ZADD", "alt condition.xx", argv, keys, covers},
-      cmd::Zadd{.key = "key:1", .data = {{1.5, "member"}}, .condition = cmd::Zadd::Condition::xx});
+      cmd::Zadd{.key = "key:1", .data = {{1.5, "member"}}, .condition = valkey::xx});
   }
   {
     static constexpr std::string_view argv[] = {"ZADD", "key:1", "GT", "1.5", "member"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt comparison.gt", "opt comparison"};
     f(Example{"ZADD", "opt comparison", argv, keys, covers},
-      cmd::Zadd{.key = "key:1", .data = {{1.5, "member"}}, .comparison = cmd::Zadd::Comparison::gt});
+      cmd::Zadd{.key = "key:1", .data = {{1.5, "member"}}, .comparison = valkey::gt});
   }
   {
     static constexpr std::string_view argv[] = {"ZADD", "key:1", "LT", "1.5", "member"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt comparison.lt", "opt comparison"};
     f(Example{"ZADD", "alt comparison.lt", argv, keys, covers},
-      cmd::Zadd{.key = "key:1", .data = {{1.5, "member"}}, .comparison = cmd::Zadd::Comparison::lt});
+      cmd::Zadd{.key = "key:1", .data = {{1.5, "member"}}, .comparison = valkey::lt});
   }
   {
     static constexpr std::string_view argv[] = {"ZADD", "key:1", "CH", "1.5", "member"};
@@ -5413,28 +5413,28 @@ void for_each_example(F&& f) {
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt condition.nx", "opt condition"};
     f(Example{"ZADD", "opt condition", argv, keys, covers},
-      cmd::ZaddIncr{.key = "key:1", .data = {{1.5, "member"}}, .condition = cmd::ZaddIncr::Condition::nx});
+      cmd::ZaddIncr{.key = "key:1", .data = {{1.5, "member"}}, .condition = valkey::nx});
   }
   {
     static constexpr std::string_view argv[] = {"ZADD", "key:1", "XX", "INCR", "1.5", "member"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt condition.xx", "opt condition"};
     f(Example{"ZADD", "alt condition.xx", argv, keys, covers},
-      cmd::ZaddIncr{.key = "key:1", .data = {{1.5, "member"}}, .condition = cmd::ZaddIncr::Condition::xx});
+      cmd::ZaddIncr{.key = "key:1", .data = {{1.5, "member"}}, .condition = valkey::xx});
   }
   {
     static constexpr std::string_view argv[] = {"ZADD", "key:1", "GT", "INCR", "1.5", "member"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt comparison.gt", "opt comparison"};
     f(Example{"ZADD", "opt comparison", argv, keys, covers},
-      cmd::ZaddIncr{.key = "key:1", .data = {{1.5, "member"}}, .comparison = cmd::ZaddIncr::Comparison::gt});
+      cmd::ZaddIncr{.key = "key:1", .data = {{1.5, "member"}}, .comparison = valkey::gt});
   }
   {
     static constexpr std::string_view argv[] = {"ZADD", "key:1", "LT", "INCR", "1.5", "member"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt comparison.lt", "opt comparison"};
     f(Example{"ZADD", "alt comparison.lt", argv, keys, covers},
-      cmd::ZaddIncr{.key = "key:1", .data = {{1.5, "member"}}, .comparison = cmd::ZaddIncr::Comparison::lt});
+      cmd::ZaddIncr{.key = "key:1", .data = {{1.5, "member"}}, .comparison = valkey::lt});
   }
   {
     static constexpr std::string_view argv[] = {"ZADD", "key:1", "CH", "INCR", "1.5", "member"};

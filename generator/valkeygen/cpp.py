@@ -20,6 +20,16 @@ import re
 from . import names
 from .model import SpecError, SCALAR_KINDS
 
+# Pure tokens with a short name in <valkey/tokens.hpp> (valkey::nx, ...): an
+# alternative of a variant choice that is one of these is that type, so the
+# short name fits an enum choice and a variant choice alike.
+SHARED_TOKENS = {"Nx", "Xx", "Gt", "Lt", "KeepTtl", "Persist"}
+# Their short names, by enumerator (an enum choice) or by alternative type.
+SHORT_TOKEN_NAMES = {"nx": "valkey::nx", "xx": "valkey::xx", "gt": "valkey::gt", "lt": "valkey::lt",
+                     "keep_ttl": "valkey::keepttl", "persist": "valkey::persist",
+                     "Nx": "valkey::nx", "Xx": "valkey::xx", "Gt": "valkey::gt", "Lt": "valkey::lt",
+                     "KeepTtl": "valkey::keepttl", "Persist": "valkey::persist"}
+
 SCALAR_TYPES = {
     "key": "std::string_view",
     "string": "std::string_view",
@@ -213,6 +223,13 @@ def value_type(a, scope, prefix):
             elif c.kind == "pure-token":
                 inner = []
                 c.repr = "alt_token"
+                if cname in SHARED_TOKENS:
+                    # valkey::nx and friends (<valkey/tokens.hpp>) are this
+                    # alternative itself, as they are an enum's enumerator
+                    n = scope.add(cname, [f"using {{NAME}} = valkey::token::{cname};"], prefix)
+                    c.alt_type = scope.qualified(n)
+                    alts.append(c.alt_type)
+                    continue
             else:
                 # a single member holding the alternative's value
                 c_opt, c.optional = c.optional, False

@@ -158,6 +158,8 @@ def includes_for(commands):
         valkey.insert(0, "valkey/durations.hpp")
     if "valkey::View" in text:
         valkey.append("valkey/view.hpp")
+    if "valkey::token::" in text:
+        valkey.append("valkey/tokens.hpp")
     return sorted(std), valkey, "valkey::Reply" in text
 
 

@@ -528,7 +528,8 @@ TEST_CASE("cluster client: under Config::retry a dropped INCR reports unknown_ou
   CHECK(diag.outcome == valkey::policy::Outcome::sent_no_reply);
 }
 
-TEST_CASE("cluster client: a node's circuit breaker opens after failures in a row; calls then fail at once, unsent",
+TEST_CASE("cluster client: a node's circuit breaker opens after failures in a row; calls, blocking ones too, then fail "
+          "at once, unsent",
           "[cluster][cluster-faults][policy]") {
   FakeNode a;
   const int pa = a.port();
@@ -562,4 +563,122 @@ TEST_CASE("cluster client: a node's circuit breaker opens after failures in a ro
   CHECK(o.diag.outcome == valkey::policy::Outcome::not_sent);
   CHECK(o.diag.message.find("circuit breaker") != std::string::npos);
   CHECK(a.count("GET") == sent);
+  // A blocking command asks the same breaker before taking a lease.
+  std::error_code blpop_ec;
+  bool done = false;
+  h.c->call({"BLPOP", "q", "1"}, [&](std::error_code ec, valkey::Reply) {
+    blpop_ec = ec;
+    done = true;
+  });
+  REQUIRE(valkey::test::run_until(h.ioc, [&] { return done; }, 10s));
+  CHECK(blpop_ec == valkey::errc::circuit_open);
+  CHECK(a.count("BLPOP") == 0);
+}
+
+// ---- per-call options (with(), database()) on the cluster clients
+
+TEST_CASE("cluster client: with() gives one call its own timeout, retry policy and idempotence",
+          "[cluster][cluster-faults][policy][with]") {
+  FakeNode a;
+  const int pa = a.port();
+  auto incrs = std::make_shared<std::atomic<int>>(0);
+  a.start([pa, incrs](const std::vector<std::string>& args) {
+    if (auto s = FakeNode::standard(args, pa); !s.empty()) return s;
+    if (args[0] == "GET" && args[1] == "silent") return std::string();  // never answered
+    if (args[0] == "INCR") {  // the 1st, 2nd and 4th dropped
+      const int n = incrs->fetch_add(1);
+      return std::string(n == 0 || n == 1 || n == 3 ? "<close>" : ":7\r\n");
+    }
+    return std::string("$2\r\nok\r\n");
+  });
+  auto cfg = config_for(pa);  // request_timeout 5 s, no retry policy
+  Harness h{cfg};
+  auto& c = *h.c;
+  valkey::Diagnostics diag;
+
+  // The call's own deadline: the client's 5 s would not have expired.
+  std::error_code got;
+  bool done = false;
+  c.with({.timeout = 100ms}).get("silent", diag, [&](std::error_code ec, std::optional<std::string>) {
+    got = ec;
+    done = true;
+  });
+  REQUIRE(valkey::test::run_until(h.ioc, [&] { return done; }, 4s));
+  CHECK(got == valkey::errc::timeout);
+
+  // A retry policy for one call: the dropped INCR is not idempotent, so its
+  // outcome is unknown and it is not resent.
+  done = false;
+  c.with({.retry = valkey::retry::standard}).incr("n", diag, [&](std::error_code ec, std::int64_t) {
+    got = ec;
+    done = true;
+  });
+  REQUIRE(valkey::test::run_until(h.ioc, [&] { return done; }, 10s));
+  CHECK(got == valkey::errc::unknown_outcome);
+  CHECK(a.count("INCR") == 1);
+
+  // Declared idempotent: resent once after the drop, and answered.
+  std::int64_t value = 0;
+  done = false;
+  c.with({.retry = valkey::retry::standard, .idempotent = true}).incr("n", diag, [&](std::error_code ec, std::int64_t v) {
+    got = ec;
+    value = v;
+    done = true;
+  });
+  REQUIRE(valkey::test::run_until(h.ioc, [&] { return done; }, 10s));
+  CHECK_FALSE(got);
+  CHECK(value == 7);
+  CHECK(a.count("INCR") == 3);
+
+  // Without the handle the client's settings stand: no policy, connection_lost.
+  done = false;
+  c.incr("n", diag, [&](std::error_code ec, std::int64_t) {
+    got = ec;
+    done = true;
+  });
+  REQUIRE(valkey::test::run_until(h.ioc, [&] { return done; }, 10s));
+  CHECK(got == valkey::errc::connection_lost);
+
+  // idempotent on a blocking command is refused before anything is sent.
+  done = false;
+  c.with({.idempotent = true}).call({"BLPOP", "q", "1"}, diag, [&](std::error_code ec, valkey::Reply) {
+    got = ec;
+    done = true;
+  });
+  REQUIRE(valkey::test::run_until(h.ioc, [&] { return done; }, 10s));
+  CHECK(got == valkey::errc::invalid_argument);
+  CHECK(a.count("BLPOP") == 0);
+}
+
+TEST_CASE("cluster client: database(n) writes SELECT on the node connection only when the database changes",
+          "[cluster][cluster-faults][with]") {
+  FakeNode a;
+  const int pa = a.port();
+  auto log = std::make_shared<std::vector<std::string>>();
+  auto m = std::make_shared<std::mutex>();
+  a.start([pa, log, m](const std::vector<std::string>& args) {
+    if (args[0] == "SELECT" || args[0] == "GET") {
+      std::lock_guard<std::mutex> lock(*m);
+      log->push_back(args[0] + " " + args[1]);
+    }
+    if (auto s = FakeNode::standard(args, pa); !s.empty()) return s;
+    return std::string("$2\r\nok\r\n");
+  });
+  Harness h{config_for(pa)};
+  auto& c = *h.c;
+  int done = 0;
+  auto get = [&](auto&& target, const char* key) {
+    target.get(key, [&](std::error_code ec, std::optional<std::string>) {
+      CHECK_FALSE(ec);
+      ++done;
+    });
+    REQUIRE(valkey::test::run_until(h.ioc, [&] { return done > 0; }, 10s));
+    done = 0;
+  };
+  get(c.database(5), "a");
+  get(c.database(5), "b");
+  get(c, "c");
+  get(c.with({.timeout = 1s}).database(5), "d");
+  std::lock_guard<std::mutex> lock(*m);
+  CHECK(*log == std::vector<std::string>{"SELECT 5", "GET a", "GET b", "SELECT 0", "GET c", "SELECT 5", "GET d"});
 }

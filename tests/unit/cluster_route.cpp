@@ -188,6 +188,21 @@ TEST_CASE("cluster route: connection-state commands are refused with the API to 
   CHECK(vc::route_keys(*select, {}).kind == RouteKind::refused);
 }
 
+TEST_CASE("cluster route: no refused command reads or writes data (refusal() skips those)", "[cluster]") {
+  int refused = 0;
+  for (const valkey::CommandInfo* info : valkey::all_commands()) {
+    valkey::CommandInfo stripped = *info;
+    stripped.flags = valkey::CommandFlag::none;  // past the shortcut: the full list decides
+    if (vc::refusal(stripped).empty()) continue;
+    ++refused;
+    INFO(info->name);
+    CHECK_FALSE(info->is(valkey::CommandFlag::readonly));
+    CHECK_FALSE(info->is(valkey::CommandFlag::write));
+    CHECK(vc::refusal(*info) == vc::refusal(stripped));
+  }
+  CHECK(refused >= 20);  // the list is found in the table
+}
+
 TEST_CASE("cluster route: keys the specs cannot name", "[cluster]") {
   auto sort = route({"SORT", "foo", "BY", "w_*", "STORE", "bar"});
   CHECK(sort.r.kind == RouteKind::unknown_keys);

@@ -1949,7 +1949,7 @@ class Commands {
   }
   /// `EXPIRE` with its optional arguments (cmd::Expire::Options).
   ///
-  /// Example: `db.expire("key:1", 10, {.condition = valkey::cmd::Expire::Condition::nx})`
+  /// Example: `db.expire("key:1", 10, {.condition = valkey::nx})`
   template <class... Tail>
   decltype(auto) expire(std::string_view key, valkey::Seconds seconds, const cmd::Expire::Options& options, Tail&&... tail) {
     return self().exec(cmd::Expire{.key = key, .seconds = seconds, .condition = options.condition}, std::forward<Tail>(tail)...);
@@ -1971,7 +1971,7 @@ class Commands {
   }
   /// `EXPIREAT` with its optional arguments (cmd::Expireat::Options).
   ///
-  /// Example: `db.expireat("key:1", 1700000000, {.condition = valkey::cmd::Expireat::Condition::nx})`
+  /// Example: `db.expireat("key:1", 1700000000, {.condition = valkey::nx})`
   template <class... Tail>
   decltype(auto) expireat(std::string_view key, valkey::UnixSeconds unix_time_seconds, const cmd::Expireat::Options& options, Tail&&... tail) {
     return self().exec(cmd::Expireat{.key = key, .unix_time_seconds = unix_time_seconds, .condition = options.condition}, std::forward<Tail>(tail)...);
@@ -2275,7 +2275,7 @@ class Commands {
   }
   /// `GEOADD` with its optional arguments (cmd::Geoadd::Options).
   ///
-  /// Example: `db.geoadd("key:1", {valkey::cmd::Geoadd::Data{.longitude = 13.361389, .latitude = 38.115556, .member = "member"}}, {.condition = valkey::cmd::Geoadd::Condition::nx})`
+  /// Example: `db.geoadd("key:1", {valkey::cmd::Geoadd::Data{.longitude = 13.361389, .latitude = 38.115556, .member = "member"}}, {.condition = valkey::nx})`
   template <class... Tail>
   decltype(auto) geoadd(std::string_view key, valkey::View<cmd::Geoadd::Data> data, const cmd::Geoadd::Options& options, Tail&&... tail) {
     return self().exec(cmd::Geoadd{.key = key, .data = data, .condition = options.condition, .change = options.change}, std::forward<Tail>(tail)...);
@@ -2651,7 +2651,7 @@ class Commands {
   }
   /// `HEXPIRE` with its optional arguments (cmd::Hexpire::Options).
   ///
-  /// Example: `db.hexpire("key:1", 10, {"field"}, {.condition = valkey::cmd::Hexpire::Condition::nx})`
+  /// Example: `db.hexpire("key:1", 10, {"field"}, {.condition = valkey::nx})`
   template <class... Tail>
   decltype(auto) hexpire(std::string_view key, valkey::Seconds seconds, valkey::View<std::string_view> fields, const cmd::Hexpire::Options& options, Tail&&... tail) {
     return self().exec(cmd::Hexpire{.key = key, .seconds = seconds, .fields = fields, .condition = options.condition}, std::forward<Tail>(tail)...);
@@ -2685,7 +2685,7 @@ class Commands {
   }
   /// `HEXPIREAT` with its optional arguments (cmd::Hexpireat::Options).
   ///
-  /// Example: `db.hexpireat("key:1", 1, {"field"}, {.condition = valkey::cmd::Hexpireat::Condition::nx})`
+  /// Example: `db.hexpireat("key:1", 1, {"field"}, {.condition = valkey::nx})`
   template <class... Tail>
   decltype(auto) hexpireat(std::string_view key, valkey::UnixSeconds unix_time_seconds, valkey::View<std::string_view> fields, const cmd::Hexpireat::Options& options, Tail&&... tail) {
     return self().exec(cmd::Hexpireat{.key = key, .unix_time_seconds = unix_time_seconds, .fields = fields, .condition = options.condition}, std::forward<Tail>(tail)...);
@@ -2937,7 +2937,7 @@ class Commands {
   }
   /// `HPEXPIRE` with its optional arguments (cmd::Hpexpire::Options).
   ///
-  /// Example: `db.hpexpire("key:1", 100, {"field"}, {.condition = valkey::cmd::Hpexpire::Condition::nx})`
+  /// Example: `db.hpexpire("key:1", 100, {"field"}, {.condition = valkey::nx})`
   template <class... Tail>
   decltype(auto) hpexpire(std::string_view key, valkey::Milliseconds milliseconds, valkey::View<std::string_view> fields, const cmd::Hpexpire::Options& options, Tail&&... tail) {
     return self().exec(cmd::Hpexpire{.key = key, .milliseconds = milliseconds, .fields = fields, .condition = options.condition}, std::forward<Tail>(tail)...);
@@ -2971,7 +2971,7 @@ class Commands {
   }
   /// `HPEXPIREAT` with its optional arguments (cmd::Hpexpireat::Options).
   ///
-  /// Example: `db.hpexpireat("key:1", 1, {"field"}, {.condition = valkey::cmd::Hpexpireat::Condition::nx})`
+  /// Example: `db.hpexpireat("key:1", 1, {"field"}, {.condition = valkey::nx})`
   template <class... Tail>
   decltype(auto) hpexpireat(std::string_view key, valkey::UnixMilliseconds unix_time_milliseconds, valkey::View<std::string_view> fields, const cmd::Hpexpireat::Options& options, Tail&&... tail) {
     return self().exec(cmd::Hpexpireat{.key = key, .unix_time_milliseconds = unix_time_milliseconds, .fields = fields, .condition = options.condition}, std::forward<Tail>(tail)...);
@@ -3129,7 +3129,7 @@ class Commands {
   }
   /// `HSETEX` with its optional arguments (cmd::Hsetex::Options).
   ///
-  /// Example: `db.hsetex("key:1", {{"field", "value"}}, {.key_condition = valkey::cmd::Hsetex::KeyCondition::nx})`
+  /// Example: `db.hsetex("key:1", {{"field", "value"}}, {.key_condition = valkey::nx})`
   template <class... Tail>
   decltype(auto) hsetex(std::string_view key, valkey::View<std::pair<std::string_view, std::string_view>> data, const cmd::Hsetex::Options& options, Tail&&... tail) {
     return self().exec(cmd::Hsetex{.key = key, .data = data, .key_condition = options.key_condition, .fields_condition = options.fields_condition, .expiration = options.expiration}, std::forward<Tail>(tail)...);
@@ -3985,7 +3985,7 @@ class Commands {
   }
   /// `MSETEX` with its optional arguments (cmd::Msetex::Options).
   ///
-  /// Example: `db.msetex({{"key:1", "value"}}, {.condition = valkey::cmd::Msetex::Condition::nx})`
+  /// Example: `db.msetex({{"key:1", "value"}}, {.condition = valkey::nx})`
   template <class... Tail>
   decltype(auto) msetex(valkey::View<std::pair<std::string_view, std::string_view>> data, const cmd::Msetex::Options& options, Tail&&... tail) {
     return self().exec(cmd::Msetex{.data = data, .condition = options.condition, .expiration = options.expiration}, std::forward<Tail>(tail)...);
@@ -4123,7 +4123,7 @@ class Commands {
   }
   /// `PEXPIRE` with its optional arguments (cmd::Pexpire::Options).
   ///
-  /// Example: `db.pexpire("key:1", 100, {.condition = valkey::cmd::Pexpire::Condition::nx})`
+  /// Example: `db.pexpire("key:1", 100, {.condition = valkey::nx})`
   template <class... Tail>
   decltype(auto) pexpire(std::string_view key, valkey::Milliseconds milliseconds, const cmd::Pexpire::Options& options, Tail&&... tail) {
     return self().exec(cmd::Pexpire{.key = key, .milliseconds = milliseconds, .condition = options.condition}, std::forward<Tail>(tail)...);
@@ -4145,7 +4145,7 @@ class Commands {
   }
   /// `PEXPIREAT` with its optional arguments (cmd::Pexpireat::Options).
   ///
-  /// Example: `db.pexpireat("key:1", 1700000000, {.condition = valkey::cmd::Pexpireat::Condition::nx})`
+  /// Example: `db.pexpireat("key:1", 1700000000, {.condition = valkey::nx})`
   template <class... Tail>
   decltype(auto) pexpireat(std::string_view key, valkey::UnixMilliseconds unix_time_milliseconds, const cmd::Pexpireat::Options& options, Tail&&... tail) {
     return self().exec(cmd::Pexpireat{.key = key, .unix_time_milliseconds = unix_time_milliseconds, .condition = options.condition}, std::forward<Tail>(tail)...);
@@ -4931,7 +4931,7 @@ class Commands {
   }
   /// `SET` with its optional arguments (cmd::Set::Options).
   ///
-  /// Example: `db.set("key:1", "value", {.condition = valkey::cmd::Set::Nx{}})`
+  /// Example: `db.set("key:1", "value", {.condition = valkey::nx})`
   template <class... Tail>
   decltype(auto) set(std::string_view key, std::string_view value, const cmd::Set::Options& options, Tail&&... tail) {
     return self().exec(cmd::Set{.key = key, .value = value, .condition = options.condition, .expiration = options.expiration}, std::forward<Tail>(tail)...);
@@ -4953,7 +4953,7 @@ class Commands {
   }
   /// `SET` with its optional arguments (cmd::SetGet::Options).
   ///
-  /// Example: `db.set_get("key:1", "value", {.condition = valkey::cmd::SetGet::Nx{}})`
+  /// Example: `db.set_get("key:1", "value", {.condition = valkey::nx})`
   template <class... Tail>
   decltype(auto) set_get(std::string_view key, std::string_view value, const cmd::SetGet::Options& options, Tail&&... tail) {
     return self().exec(cmd::SetGet{.key = key, .value = value, .condition = options.condition, .expiration = options.expiration}, std::forward<Tail>(tail)...);
@@ -6183,7 +6183,7 @@ class Commands {
   }
   /// `ZADD` with its optional arguments (cmd::Zadd::Options).
   ///
-  /// Example: `db.zadd("key:1", {{1.5, "member"}}, {.condition = valkey::cmd::Zadd::Condition::nx})`
+  /// Example: `db.zadd("key:1", {{1.5, "member"}}, {.condition = valkey::nx})`
   template <class... Tail>
   decltype(auto) zadd(std::string_view key, valkey::View<std::pair<double, std::string_view>> data, const cmd::Zadd::Options& options, Tail&&... tail) {
     return self().exec(cmd::Zadd{.key = key, .data = data, .condition = options.condition, .comparison = options.comparison, .change = options.change}, std::forward<Tail>(tail)...);
@@ -6217,7 +6217,7 @@ class Commands {
   }
   /// `ZADD` with its optional arguments (cmd::ZaddIncr::Options).
   ///
-  /// Example: `db.zadd_incr("key:1", {{1.5, "member"}}, {.condition = valkey::cmd::ZaddIncr::Condition::nx})`
+  /// Example: `db.zadd_incr("key:1", {{1.5, "member"}}, {.condition = valkey::nx})`
   template <class... Tail>
   decltype(auto) zadd_incr(std::string_view key, valkey::View<std::pair<double, std::string_view>> data, const cmd::ZaddIncr::Options& options, Tail&&... tail) {
     return self().exec(cmd::ZaddIncr{.key = key, .data = data, .condition = options.condition, .comparison = options.comparison, .change = options.change}, std::forward<Tail>(tail)...);

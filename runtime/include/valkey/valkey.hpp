@@ -20,6 +20,7 @@
 #include <valkey/pipeline.hpp>
 #include <valkey/pubsub.hpp>
 #include <valkey/sync_subscriber.hpp>
+#include <valkey/tokens.hpp>
 #include <valkey/reply.hpp>
 #include <valkey/script.hpp>
 #include <valkey/sentinel/sentinel_config.hpp>

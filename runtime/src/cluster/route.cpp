@@ -139,6 +139,10 @@ std::string_view to_string(RouteKind k) noexcept {
 }
 
 std::string_view refusal(const CommandInfo& info) noexcept {
+  // Every refused command changes connection state: none reads or writes
+  // data, so data commands (the request path's) skip the scan.
+  // tests/unit/cluster_route.cpp checks this over the generated table.
+  if (info.is(CommandFlag::readonly) || info.is(CommandFlag::write)) return {};
   for (const auto& r : kRefusals)
     if (r.name == info.name) return r.use_instead;
   return {};

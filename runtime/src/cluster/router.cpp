@@ -158,7 +158,8 @@ void Router::fail(Job& job, std::error_code ec, std::string detail) {
 }
 
 void Router::start(Job& job) {
-  if (auto t = config_.node.request_timeout; t.count() > 0) job.deadline_ = clock::now() + t;
+  const auto timeout = job.options.timeout.count() > 0 ? job.options.timeout : config_.node.request_timeout;
+  if (timeout.count() > 0) job.deadline_ = clock::now() + timeout;
   if (job.batch) {
     if (!build_batch(job)) return;
     return send_all(job);
@@ -170,6 +171,9 @@ void Router::start(Job& job) {
   // command's own timeout rules, not request_timeout.
   const bool blocking = has(job.flags, CommandFlag::blocking);
   if (blocking) job.deadline_ = clock::time_point::max();
+  if (blocking && job.options.idempotent)  // as on a single node: a blocking pop is never resent
+    return fail(job, make_error_code(errc::invalid_argument),
+                "with({.idempotent = true}) is refused for a blocking command: it is never resent");
 
   auto add_part = [&](int slot) -> Part& {
     job.parts_.push_back(std::make_unique<Part>(job, job.parts_.size()));
@@ -205,7 +209,8 @@ void Router::start(Job& job) {
     case Fanout::each_primary: fan_out(false); break;
     case Fanout::each_node: fan_out(true); break;
     case Fanout::routed: {
-      job.route_ = route(std::span<const std::string_view>(job.argv_.data(), job.argv_.size()));
+      const std::span<const std::string_view> argv(job.argv_.data(), job.argv_.size());
+      job.route_ = job.info ? route(*job.info, argv) : route(argv);
       const Route& r = job.route_;
       switch (r.kind) {
         case RouteKind::refused:
@@ -447,6 +452,25 @@ void Router::send_to(Part& p, const std::string& host, std::uint16_t port) {
   if (&p.host_ != &host) p.host_ = host;
   p.port_ = port;
   p.node_ = valkey::detail::host_port(host, port);
+  if (policies_ || job.options.retry) [[unlikely]] {
+    // The node's breaker first, for blocking commands too: while open, the
+    // part fails at once, unsent.
+    policy::Guard* g = guard_for(p.node_);
+    const policy::TimePoint now = policy::Clock::now();
+    const policy::RetryPolicy* rp = p.leased_ ? nullptr : retry_of(job);  // a blocking command is never resent
+    if (!p.first_counted_ && rp && rp->max_attempts > 1) {
+      g->first_attempt(now);  // the retry budget's base
+      p.first_counted_ = true;
+    }
+    p.admission_ = g->admit(now);
+    if (p.admission_ == policy::Admission::reject) {
+      p.ec_ = make_error_code(errc::circuit_open);
+      p.detail_ = "the circuit breaker of " + p.node_ + " is open (Config::circuit_breaker)";
+      p.connection_error_.clear();
+      return part_final(p);
+    }
+    p.guard_ = g;
+  }
   if (p.leased_) {
     auto& pool = pools_[p.node_];
     if (!pool) pool = std::make_shared<LeasePool>(ex_, node_config(host, port));
@@ -455,27 +479,14 @@ void Router::send_to(Part& p, const std::string& host, std::uint16_t port) {
       p.ec_ = make_error_code(errc::queue_full);
       p.detail_ = pool->refusal();
       p.connection_error_.clear();
+      if (p.guard_) {  // the breaker's admission ends here, unsent (the bulkhead is no node failure)
+        p.guard_->record(p.admission_, p.ec_, false, policy::Clock::now());
+        p.guard_ = nullptr;
+      }
       return part_final(p);
     }
   } else {
-    if (policies_) [[unlikely]] {
-      // The node's breaker first: while open, the part fails at once, unsent.
-      policy::Guard* g = guard_for(p.node_);
-      const policy::TimePoint now = policy::Clock::now();
-      if (!p.first_counted_ && g->retry() && g->retry()->max_attempts > 1) {
-        g->first_attempt(now);  // the retry budget's base
-        p.first_counted_ = true;
-      }
-      p.admission_ = g->admit(now);
-      if (p.admission_ == policy::Admission::reject) {
-        p.ec_ = make_error_code(errc::circuit_open);
-        p.detail_ = "the circuit breaker of " + p.node_ + " is open (Config::circuit_breaker)";
-        p.connection_error_.clear();
-        return part_final(p);
-      }
-      p.guard_ = g;
-    }
-    p.conn_ = connection(host, port);
+    p.conn_ = connection(host, port, p.node_);
   }
   p.seen_ = 0;
   p.builder_.reset();
@@ -484,6 +495,7 @@ void Router::send_to(Part& p, const std::string& host, std::uint16_t port) {
   p.expected_replies = p.commands_ + (p.asking_ ? 1 : 0);
   p.flags = job.flags;
   p.deadline = job.deadline_;
+  p.database = job.options.database;  // the connection writes SELECT when it differs
   std::string_view bytes = p.share_.empty() ? job.bytes.view() : std::string_view(p.share_);
   if (p.asking_) {
     p.ask_.assign(kAsking);
@@ -539,7 +551,7 @@ void Router::part_done(Part& p, std::error_code ec) {
       return retry_later(p);
     // Config::retry: an idempotent command is resent, another one reports
     // that its outcome is unknown.
-    if (written && config_.node.retry && !p.leased_ && !closed_) [[unlikely]]
+    if (written && retry_of(p.job_) && !p.leased_ && !closed_) [[unlikely]]
       if (lost_after_write(p, ec)) return;
     // Never resent otherwise: a command whose connection dropped after it
     // was written may have run.
@@ -628,12 +640,18 @@ policy::Guard* Router::guard_for(const std::string& node) {
 // connection asked for a refresh), else fail it with unknown_outcome. False:
 // the failure stands as it is (one attempt configured, not transient, out
 // of attempts, budget or time).
+const policy::RetryPolicy* Router::retry_of(const Job& job) const noexcept {
+  if (job.options.retry) [[unlikely]]
+    return &*job.options.retry;
+  return config_.node.retry ? &*config_.node.retry : nullptr;
+}
+
 bool Router::lost_after_write(Part& p, std::error_code ec) {
-  const policy::RetryPolicy& rp = *config_.node.retry;
+  const policy::RetryPolicy& rp = *retry_of(p.job_);
   if (rp.max_attempts <= 1) return false;  // one attempt: as without a policy
   policy::Guard* g = guard_for(p.node_);
   const std::string_view bytes = p.share_.empty() ? p.job_.bytes.view() : std::string_view(p.share_);
-  const bool idempotent = policy::idempotent_encoded(bytes);
+  const bool idempotent = p.job_.options.idempotent || policy::idempotent_encoded(bytes);
   const policy::RetryDecision d = g->decide(rp, p.attempt_, policy::failure_of(ec, true), idempotent,
                                             policy::Clock::now(), p.job_.deadline_);
   if (d.give_up == policy::GiveUp::unknown_outcome) {
@@ -793,7 +811,10 @@ Config Router::node_config(const std::string& host, std::uint16_t port) const {
 }
 
 std::shared_ptr<Connection> Router::connection(const std::string& host, std::uint16_t port) {
-  std::string key = valkey::detail::host_port(host, port);
+  return connection(host, port, valkey::detail::host_port(host, port));
+}
+
+std::shared_ptr<Connection> Router::connection(const std::string& host, std::uint16_t port, const std::string& key) {
   if (auto it = conns_.find(key); it != conns_.end()) return it->second;
   Config c = node_config(host, port);
   // A node that went down refuses requests at once (they were never
@@ -802,7 +823,7 @@ std::shared_ptr<Connection> Router::connection(const std::string& host, std::uin
   c.when_disconnected = DisconnectedPolicy::fail;
   auto conn = Connection::create(ex_, std::move(c));
   conn->set_observer(this);
-  conns_.emplace(std::move(key), conn);
+  conns_.emplace(key, conn);
   return conn;
 }
 

@@ -13,6 +13,7 @@
 #include <valkey/durations.hpp>
 #include <valkey/command.hpp>
 #include <valkey/view.hpp>
+#include <valkey/tokens.hpp>
 
 namespace valkey::cmd {
 
@@ -353,7 +354,7 @@ struct Hgetex {
     valkey::UnixMilliseconds unix_time_milliseconds = {};
   };
 
-  struct Persist {};
+  using Persist = valkey::token::Persist;
   using Expiration = std::variant<Ex, Px, Exat, Pxat, Persist>;
 
   std::string_view key = {};
@@ -962,7 +963,7 @@ struct Hsetex {
     valkey::UnixMilliseconds unix_time_milliseconds = {};
   };
 
-  struct KeepTtl {};
+  using KeepTtl = valkey::token::KeepTtl;
   using Expiration = std::variant<Ex, Px, Exat, Pxat, KeepTtl>;
 
   std::string_view key = {};

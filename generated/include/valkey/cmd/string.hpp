@@ -13,6 +13,7 @@
 #include <valkey/durations.hpp>
 #include <valkey/command.hpp>
 #include <valkey/view.hpp>
+#include <valkey/tokens.hpp>
 
 namespace valkey::cmd {
 
@@ -255,7 +256,7 @@ struct Getex {
     valkey::UnixMilliseconds unix_time_milliseconds = {};
   };
 
-  struct Persist {};
+  using Persist = valkey::token::Persist;
   using Expiration = std::variant<Ex, Px, Exat, Pxat, Persist>;
 
   std::string_view key = {};
@@ -599,7 +600,7 @@ struct Msetex {
     valkey::UnixMilliseconds unix_time_milliseconds = {};
   };
 
-  struct KeepTtl {};
+  using KeepTtl = valkey::token::KeepTtl;
   using Expiration = std::variant<Ex, Px, Exat, Pxat, KeepTtl>;
 
   valkey::View<std::pair<std::string_view, std::string_view>> data = {};
@@ -709,8 +710,8 @@ struct Set {
   };
   using reply_type = bool;
 
-  struct Nx {};
-  struct Xx {};
+  using Nx = valkey::token::Nx;
+  using Xx = valkey::token::Xx;
 
   struct IfEq {
     std::string_view comparison_value = {};
@@ -734,7 +735,7 @@ struct Set {
     valkey::UnixMilliseconds unix_time_milliseconds = {};
   };
 
-  struct KeepTtl {};
+  using KeepTtl = valkey::token::KeepTtl;
   using Expiration = std::variant<Ex, Px, Exat, Pxat, KeepTtl>;
 
   std::string_view key = {};

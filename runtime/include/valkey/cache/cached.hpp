@@ -47,6 +47,7 @@
 #include <valkey/exec/plan.hpp>
 #include <valkey/exec/sync.hpp>
 #include <valkey/observe/observer.hpp>
+#include <valkey/observe/probe.hpp>
 
 #if __has_include(<valkey/commands.hpp>)
 #include <valkey/commands.hpp>
@@ -144,12 +145,12 @@ auto run_cached_sync(Target& t, std::chrono::milliseconds ttl, const Cmd& cmd, s
   const Config& config = t.config();
   const std::string_view request = encode_request(cmd);
   if (lookup(*store, request, out)) {
-    if (config.observer) [[unlikely]] notify(config, CacheEvent::Kind::hit);
+    if (observe::observed(config)) [[unlikely]] notify(config, CacheEvent::Kind::hit);
     if (ec) ec->clear();
     exec::clear(diag);
     return out;
   }
-  if (config.observer) [[unlikely]] notify(config, CacheEvent::Kind::miss);
+  if (observe::observed(config)) [[unlikely]] notify(config, CacheEvent::Kind::miss);
   const std::string_view key = key_of(cmd);
   CacheStore::ReadTicket ticket = store->begin_read(key);
   if (!ticket.tracked()) {
@@ -168,7 +169,7 @@ auto run_cached_sync(Target& t, std::chrono::milliseconds ttl, const Cmd& cmd, s
   op.decoder().arm(frame, std::move(insert));
   op.flags = Cmd::info.flags;
   exec::apply_deadline(op, config);
-  if (config.observer) [[unlikely]]
+  if (observe::observed(config)) [[unlikely]]
     observe::start_plan(op.probe, config, plain(cmd));
   t.run(op);
   exec::Reason why;
@@ -315,7 +316,7 @@ inline std::vector<MgetRead::Miss> split_mget(CacheStore& store, const Config& c
     }
     misses.push_back({i, keys[i], std::string(req), store.begin_read(keys[i])});
   }
-  if (config.observer) [[unlikely]] {
+  if (observe::observed(config)) [[unlikely]] {
     if (hits) notify(config, CacheEvent::Kind::hit, hits);
     if (!misses.empty()) notify(config, CacheEvent::Kind::miss, misses.size());
   }
@@ -350,7 +351,7 @@ auto run_cached_mget_sync(Target& t, std::chrono::milliseconds ttl, const Cmd& c
   op.decoder().arm(store, &misses, plan.optin, plan.pttl, ttl);
   op.flags = Cmd::info.flags;
   exec::apply_deadline(op, config);
-  if (config.observer) [[unlikely]]
+  if (observe::observed(config)) [[unlikely]]
     observe::start_plan(op.probe, config, plain(cmd));
   t.run(op);
   exec::Reason why;
@@ -392,7 +393,7 @@ struct PostHit {
 template <class Op>
 void submit_armed(Op* op, Connection& conn, const exec::RequestInfo& info) {
   exec::apply_deadline(*op, conn.config());
-  if (conn.config().observer) [[unlikely]] {
+  if (observe::observed(conn.config())) [[unlikely]] {
     exec::RequestInfo shown = info;
     shown.replies = 1;
     exec::observe_start(*op, conn.config(), shown);
@@ -431,12 +432,12 @@ auto run_cached_async(Target& t, std::chrono::milliseconds ttl, const Cmd& cmd, 
   const std::string_view request = encode_request(cmd);
   R out{};
   if (lookup(*store, request, out)) {
-    if (config.observer) [[unlikely]] notify(config, CacheEvent::Kind::hit);
+    if (observe::observed(config)) [[unlikely]] notify(config, CacheEvent::Kind::hit);
     exec::clear(diag);
     return asio::async_initiate<Token, exec::signature_t<Token, R>>(PostHit<R, throws>{}, token,
                                                                      t.get_executor(), std::move(out));
   }
-  if (config.observer) [[unlikely]] notify(config, CacheEvent::Kind::miss);
+  if (observe::observed(config)) [[unlikely]] notify(config, CacheEvent::Kind::miss);
   const std::string_view key = key_of(cmd);
   CacheStore::ReadTicket ticket = store->begin_read(key);
   if (!ticket.tracked()) return exec::run_async(t, plain(cmd), diag, std::forward<Token>(token));

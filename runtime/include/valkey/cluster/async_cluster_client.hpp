@@ -32,7 +32,9 @@
 #include <valkey/cluster/run.hpp>
 #include <valkey/cluster/scan_all.hpp>
 #include <valkey/batch_starters.hpp>
+#include <valkey/exec/call_options.hpp>
 #include <valkey/exec/executor.hpp>
+#include <valkey/exec/with.hpp>
 #include <valkey/pipeline.hpp>
 #include <valkey/transaction.hpp>
 #include <valkey/reply.hpp>
@@ -77,6 +79,18 @@ class AsyncClusterClient : public exec::Executor<AsyncClusterClient>,
   // MULTI ... EXEC on the owner of its keys' slot (keys in several slots:
   // errc::cross_slot before sending); valkey::watch(client, keys, token)
   // (cluster_watch.hpp) for optimistic locking.
+
+  // Calls with per-call options: a timeout, a retry policy, idempotent, a
+  // database (exec/call_options.hpp). The handle is an executor like the
+  // client (pipelines and transactions included) and holds a reference to it:
+  //   db.with({.timeout = 50ms}).get("k");
+  //   db.database(2).set("k", "v");   // Valkey 9 with cluster-databases > 2
+  // Per-node access and watch() stay on the client itself.
+  With<AsyncClusterClient> with(exec::CallOptions options) { return With<AsyncClusterClient>(*this, std::move(options)); }
+  // Calls in database `n` on every node (the node connections write SELECT
+  // when their database differs; a MOVED is followed in the same database).
+  // Needs servers with `cluster-databases` above n; others answer an error.
+  With<AsyncClusterClient> database(std::int32_t n) { return with({.database = exec::checked_database(n)}); }
 
   // Per-node access (call_on, call_on_primaries, call_on_all_nodes,
   // exec_on, exec_on_primaries, exec_on_all_nodes) comes from

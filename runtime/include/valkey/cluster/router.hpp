@@ -30,6 +30,7 @@
 #include <valkey/cluster/topology.hpp>
 #include <valkey/connection.hpp>
 #include <valkey/exec/bytes.hpp>
+#include <valkey/exec/call_options.hpp>
 #include <valkey/lease_pool.hpp>
 #include <valkey/policy/guard.hpp>
 #include <valkey/reply.hpp>
@@ -79,6 +80,12 @@ class Job {
   // replies (error replies kept) as one array in command order.
   bool batch = false;
   std::error_code refused;            // complete with this at once (posted)
+  // A handle's per-call options (ClusterClient::with(), database()):
+  // timeout, retry policy, idempotent, database.
+  exec::CallOptions options;
+  // A typed command's generated metadata (null for call() and batches):
+  // the route reads its key specs without looking the name up.
+  const CommandInfo* info = nullptr;
 
   virtual void complete(JobResult&& r) = 0;
 
@@ -202,6 +209,8 @@ class Router : public std::enable_shared_from_this<Router>, private ConnectionOb
   void retry_later(Part& p);
   void finish(Job& job);
   std::shared_ptr<Connection> connection(const std::string& host, std::uint16_t port);
+  // The same, named "host:port" already (the connections' key).
+  std::shared_ptr<Connection> connection(const std::string& host, std::uint16_t port, const std::string& name);
   const Node* pick_primary();
   void build_split(Job& job);
   bool build_batch(Job& job);
@@ -225,6 +234,8 @@ class Router : public std::enable_shared_from_this<Router>, private ConnectionOb
   // Resilience policies (docs/resilience.md, "The cluster clients").
   policy::Guard* guard_for(const std::string& node);
   bool lost_after_write(Part& p, std::error_code ec);
+  // The job's retry policy: its handle's, else ClusterConfig::node.retry; null: none.
+  const policy::RetryPolicy* retry_of(const Job& job) const noexcept;
   void resend_after(Part& p, std::chrono::milliseconds delay);
 
   std::chrono::milliseconds jittered(std::chrono::milliseconds d);

@@ -25,6 +25,7 @@
 #include <valkey/command.hpp>
 #include <valkey/diagnostics.hpp>
 #include <valkey/exec/async.hpp>
+#include <valkey/exec/call_options.hpp>
 #include <valkey/exec/decoders.hpp>
 #include <valkey/exec/outcome.hpp>
 #include <valkey/exec/plan.hpp>
@@ -37,10 +38,12 @@ namespace valkey::cluster {
 struct async_cluster_executor {};
 struct sync_cluster_executor {};
 
-// Where a request goes, besides its own routing.
+// Where a request goes, besides its own routing, and the per-call options
+// of a handle (ClusterClient::with(), database()); copied into the job.
 struct Target {
   Fanout fanout = Fanout::routed;
   std::string_view node;  // Fanout::one_node
+  const exec::CallOptions* options = nullptr;
 };
 
 template <class T>
@@ -88,6 +91,8 @@ struct JobSetup {
   Fanout fanout = Fanout::routed;
   std::string node;
   std::error_code refused;
+  exec::CallOptions options;
+  const CommandInfo* info = nullptr;  // a typed command's metadata: routed without a lookup by name
   observe::Probe probe;  // armed on the caller's thread when an observer is set
 };
 
@@ -108,12 +113,15 @@ JobSetup make_setup(Plan&& plan, Target target, const Config& node_config) {
   }
   s.batch = is_batch_plan_v<std::remove_cvref_t<Plan>>;
   s.flags = plan.flags();
+  s.info = observe::command_info_of(plan);
   s.command = plan.lasting_name();
   s.fanout = target.fanout;
   s.node = std::string(target.node);
-  if (node_config.observer && !s.refused) [[unlikely]] {
+  if (target.options) [[unlikely]]
+    s.options = *target.options;
+  if (observe::observed(node_config) && !s.refused) [[unlikely]] {
     const observe::Arguments args(s.bytes.view());
-    s.probe.start(node_config, observe::Shape{s.command, observe::command_info_of(plan), plan.replies(), s.flags},
+    s.probe.start(node_config, observe::Shape{s.command, s.info, plan.replies(), s.flags},
                   args, false);
   }
   return s;
@@ -225,6 +233,8 @@ void start_job(Router& router, Handler&& handler, JobSetup&& s, Diagnostics* dia
   op->node = std::move(s.node);
   op->refused = s.refused;
   op->batch = s.batch;
+  op->options = std::move(s.options);
+  op->info = s.info;
   op->probe = std::move(s.probe);
   router.submit(*op);
 }

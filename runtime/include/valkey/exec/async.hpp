@@ -439,7 +439,7 @@ void launch(Handler&& handler, const Route& route, Bytes bytes, const RequestInf
     } else {
       apply_deadline(*op, conn->config());
     }
-    if (conn->config().observer) [[unlikely]]
+    if (observe::observed(conn->config())) [[unlikely]]
       observe_start(*op, conn->config(), info);
     try {
       ec = op->submit(*conn);

@@ -203,7 +203,7 @@ auto run_sync_guarded(Target& target, policy::Guard& g, const Plan& plan, std::e
   op.flags = plan.flags();
   apply_deadline(op, target.config(), opts ? opts->timeout : std::chrono::milliseconds{0});
   if (opts) op.database = opts->database;
-  if (target.config().observer) [[unlikely]]
+  if (observe::observed(target.config())) [[unlikely]]
     observe::start_plan(op.probe, target.config(), plan);
   // Blocking commands are never sent twice (they pop, or wait again).
   // One attempt (retry::none) reports as without a policy.
@@ -280,7 +280,7 @@ auto run_sync(Target& target, const Plan& plan, std::error_code* ec, Diagnostics
     detail::SyncOp<Decoder> op{detail::EncodeRef::of(plan), plan.replies()};
     op.flags = plan.flags();
     apply_deadline(op, target.config());
-    if (target.config().observer) [[unlikely]]
+    if (observe::observed(target.config())) [[unlikely]]
       observe::start_plan(op.probe, target.config(), plan);
     target.run(op);
     Reason why;

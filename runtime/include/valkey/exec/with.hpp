@@ -1,9 +1,9 @@
 #pragma once
 // valkey::With<Client>: a client seen through per-call options, returned by
-// Client::with(), Client::database() and the AsyncClient's. It is an executor
-// like the client (exec::Executor), so every generated method, exec(), call(),
-// pipeline() and transaction() work on it; it holds a reference to the client
-// and the options, nothing else:
+// with() and database() of Client, AsyncClient and the two cluster clients.
+// It is an executor like the client (exec::Executor), so every generated
+// method, exec(), call(), pipeline() and transaction() work on it; it holds a
+// reference to the client and the options, nothing else:
 //
 //   auto v = db.with({.timeout = 20ms, .retry = valkey::retry::standard}).get("k");
 //   db.database(2).set("k", "v");                      // runs in database 2
@@ -48,7 +48,8 @@ class With : public exec::Executor<With<Client>>,
 
   Client& client() const noexcept { return *client_; }
   const exec::CallOptions* call_options() const noexcept { return &options_; }
-  const Config& config() const noexcept { return client_->config(); }
+  // The client's Config (a cluster client's: its ClusterConfig).
+  const auto& config() const noexcept { return client_->config(); }
 
   // The same options, in database `n` (database(n).with(...) the other way
   // round): db.with({.timeout = 20ms}).database(3).get("k").
@@ -68,6 +69,15 @@ class With : public exec::Executor<With<Client>>,
     requires std::is_same_v<executor_category, exec::sync_executor>
   {
     return &client_->guard_for_call();
+  }
+
+  // A cluster client's hook (cluster/run.hpp's dispatch): the request's
+  // target carries the options into the job.
+  template <class R, class Plan, class Target, class... Tail>
+    requires requires(Target t) { t.options; }
+  decltype(auto) run(Plan&& plan, Target target, Tail&&... tail) {
+    target.options = &options_;
+    return client_->template run<R>(std::forward<Plan>(plan), target, std::forward<Tail>(tail)...);
   }
 
  private:

@@ -2,7 +2,7 @@
 // The runtime's side of valkey::Observer (internal): a Probe lives inside each
 // request and carries the observer's token from submission to completion;
 // the functions below call the hooks with every exception caught. The
-// request path only ever tests `config.observer` (submission) and
+// request path only ever tests observed(config) (submission) and
 // `probe.armed()` (completion): with no observer, nothing else runs.
 #include <chrono>
 #include <cstdint>
@@ -17,6 +17,20 @@
 #include <valkey/resp/writer.hpp>
 
 namespace valkey::observe {
+
+// Whether requests made under `config` are observed: the one test the
+// request path makes at submission. A measurement build compiles the hook
+// out with -DVALKEY_CPP_NO_OBSERVER_HOOK (library and program alike) to
+// count what the test and the probe cost (scripts/bench-observer-cost.sh);
+// nothing else defines it.
+inline bool observed(const Config& config) noexcept {
+#ifdef VALKEY_CPP_NO_OBSERVER_HOOK
+  (void)config;
+  return false;
+#else
+  return static_cast<bool>(config.observer);
+#endif
+}
 
 // What the request path knows about a request before it is built.
 struct Shape {
@@ -55,11 +69,19 @@ class Probe {
     return *this;
   }
   ~Probe() {
+#ifndef VALKEY_CPP_NO_OBSERVER_HOOK
     if (observer_) [[unlikely]]
       abandon();
+#endif
   }
 
-  bool armed() const noexcept { return observer_ != nullptr; }
+  bool armed() const noexcept {
+#ifdef VALKEY_CPP_NO_OBSERVER_HOOK
+    return false;
+#else
+    return observer_ != nullptr;
+#endif
+  }
 
   // Calls on_request_start (config.observer must be set). `endpoint_known`:
   // false for the cluster clients, whose node is chosen later.
