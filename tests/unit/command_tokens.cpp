@@ -10,19 +10,10 @@
 #include <valkey/cmd/all.hpp>
 #include <valkey/tokens.hpp>
 
+#include "encode_support.hpp"
+
 namespace cmd = valkey::cmd;
-
-namespace {
-
-template <class C>
-std::string encoded(const C& c) {
-  std::string out;
-  valkey::resp::Writer w(out);
-  encode(c, w);
-  return out;
-}
-
-}  // namespace
+using valkey::test::encoded;
 
 // The variant's alternative is the token type itself.
 static_assert(std::is_same_v<cmd::Set::Nx, valkey::token::Nx>);

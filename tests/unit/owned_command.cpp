@@ -10,17 +10,12 @@
 #include <valkey/cmd/all.hpp>
 #include <valkey/owned.hpp>
 
+#include "encode_support.hpp"
+
 namespace cmd = valkey::cmd;
+using valkey::test::encoded;
 
 namespace {
-
-template <class C>
-std::string encoded(const C& c) {
-  std::string out;
-  valkey::resp::Writer w(out);
-  encode(c, w);
-  return out;
-}
 
 template <class C>
 std::vector<std::string> keys_of(const C& c) {
