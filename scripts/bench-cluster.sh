@@ -166,9 +166,10 @@ run_benchmark() {
     log "valkey-benchmark $* failed or ran past ${max_seconds}s"
     return 0
   fi
-  # "GET","12345.67","avg","min","p50","p95","p99","max"
+  # "GET","12345.67","avg","min","p50","p95","p99","max", after the header
+  # line and, in cluster mode, a description of the nodes
   printf '%s\n' "$out" | awk -F'","' -v w="$workload" -v r="$round" \
-    'NR > 1 { gsub(/"/, "", $8); printf "%s\tvalkey-benchmark\t%s\t%s\t%s\t%s\n", w, r, $2, $5, $7 }' >>"$results"
+    '/^"/ && !/^"test"/ { gsub(/"/, "", $8); printf "%s\tvalkey-benchmark\t%s\t%s\t%s\t%s\n", w, r, $2, $5, $7 }' >>"$results"
 }
 
 # run_client <workload> <round> <valkey-cpp-perf args...>
@@ -257,7 +258,7 @@ load_after="$(cut -d' ' -f1-3 /proc/loadavg)"
 import json, statistics, sys
 results, costs, commit, machine, rounds, keyspace, instr_n, seconds = sys.argv[1:9]
 specs = [w.split("|") for w in sys.argv[9:]]
-rows = [l.rstrip("\n").split("\t") for l in open(results) if l.strip()]
+rows = [r for r in (l.rstrip("\n").split("\t") for l in open(results) if l.strip()) if len(r) == 6 and all(r)]
 def med(xs): return statistics.median(xs) if xs else 0.0
 def spread(xs): return [min(xs), max(xs)] if xs else []
 out = {}
