@@ -641,11 +641,11 @@ const policy::RetryPolicy* Router::retry_of(const Job& job) const noexcept {
   return config_.node.retry ? &*config_.node.retry : nullptr;
 }
 
-// A part written to its node failed without a reply: under Config::retry
-// resend it when it is idempotent (to whoever owns the slot then: the lost
-// connection asked for a refresh), else fail it with unknown_outcome. False:
-// the failure stands as it is (one attempt configured, not transient, out
-// of attempts, budget or time).
+// A part written to its node failed without a reply: under its retry policy
+// (retry_of()) resend it when it is idempotent (to whoever owns the slot
+// then: the lost connection asked for a refresh), else fail it with
+// unknown_outcome. False: the failure stands as it is (one attempt
+// configured, not transient, out of attempts, budget or time).
 bool Router::lost_after_write(Part& p, std::error_code ec) {
   const policy::RetryPolicy& rp = *retry_of(p.job_);
   if (rp.max_attempts <= 1) return false;  // one attempt: as without a policy
