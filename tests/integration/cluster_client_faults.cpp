@@ -33,6 +33,9 @@ namespace {
 class FakeNode {
  public:
   using Respond = std::function<std::string(const std::vector<std::string>& args)>;
+  // A Respond answer "<close>" closes the connection without a reply;
+  // kCutOff + bytes writes those bytes, then closes.
+  static constexpr std::string_view kCutOff = "<cut-off>";
 
   FakeNode() : acceptor_(ioc_, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0)) {}
   ~FakeNode() {
@@ -87,6 +90,11 @@ class FakeNode {
           }
           std::string out = respond_(args);
           if (out == "<close>") {
+            s.close();
+            co_return;
+          }
+          if (out.starts_with(kCutOff)) {  // the start of a reply, then the connection drops
+            co_await asio::async_write(s, asio::buffer(out.substr(kCutOff.size())), asio::use_awaitable);
             s.close();
             co_return;
           }
@@ -526,6 +534,36 @@ TEST_CASE("cluster client: under Config::retry a dropped INCR reports unknown_ou
   REQUIRE(valkey::test::run_until(h2.ioc, [&] { return done; }, 10s));
   CHECK(got == valkey::errc::connection_lost);
   CHECK(diag.outcome == valkey::policy::Outcome::sent_no_reply);
+}
+
+TEST_CASE("cluster client: a reply cut off mid-way is decoded from the resent attempt's reply alone",
+          "[cluster][cluster-faults][policy]") {
+  // The first LRANGE gets an array header and one of its three elements,
+  // then the connection drops; the resent LRANGE gets a whole reply. The
+  // elements of the cut-off reply must not end up in the result.
+  FakeNode a;
+  const int pa = a.port();
+  auto lranges = std::make_shared<std::atomic<int>>(0);
+  a.start([pa, lranges](const std::vector<std::string>& args) {
+    if (auto s = FakeNode::standard(args, pa); !s.empty()) return s;
+    if (args[0] == "LRANGE" && lranges->fetch_add(1) == 0)
+      return std::string(FakeNode::kCutOff) + "*3\r\n$4\r\nlost\r\n$2\r\nun";
+    if (args[0] == "LRANGE") return std::string("*2\r\n$1\r\nx\r\n$1\r\ny\r\n");
+    return std::string("-ERR unexpected\r\n");
+  });
+  auto cfg = config_for(pa);
+  cfg.node.retry = valkey::retry::standard;  // LRANGE reads: resent after the drop
+  Harness h{cfg};
+  std::optional<std::vector<std::string>> got;
+  std::error_code err;
+  h.c->lrange("list", 0, -1, [&](std::error_code ec, std::vector<std::string> v) {
+    err = ec;
+    got = std::move(v);
+  });
+  REQUIRE(valkey::test::run_until(h.ioc, [&] { return got.has_value(); }, 10s));
+  CHECK_FALSE(err);
+  CHECK(*got == std::vector<std::string>{"x", "y"});
+  CHECK(a.count("LRANGE") == 2);
 }
 
 TEST_CASE("cluster client: a node's circuit breaker opens after failures in a row; calls, blocking ones too, then fail "

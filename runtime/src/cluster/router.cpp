@@ -38,20 +38,50 @@ bool detail_iequals(std::string_view a, std::string_view b) {
   return true;
 }
 
+// The job's reply is a map "host:port" -> that node's reply.
+bool answers_per_node(const Job& job) {
+  return job.want_per_node || job.fanout == Fanout::each_node || job.fanout == Fanout::each_primary;
+}
+
 }  // namespace
 
 Job::~Job() = default;
 Part::~Part() = default;
 
+Part& PartList::add(Job& job) {
+  Part* p = nullptr;
+  if (size_ == 0) {
+    p = &first_.emplace(job, 0);
+  } else {
+    more_.push_back(std::make_unique<Part>(job, size_));
+    p = more_.back().get();
+  }
+  ++size_;
+  return *p;
+}
+
 void Part::on_node(const resp::Node& n) {
   if (asking_ && seen_ == 0) return;  // ASKING's +OK
-  builder_.on_node(n);
+  if (!in_reply_) {
+    in_reply_ = true;
+    // An error (a redirection, TRYAGAIN...) or an attribute first: built,
+    // for part_done() to read.
+    streaming_ = direct_ && !resp::is_error(n.type) && n.type != resp::Type::attribute;
+  }
+  if (streaming_) direct_->on_node(n);
+  else builder_.on_node(n);
 }
 
 void Part::on_reply_end() {
   const bool skipped = asking_ && seen_ == 0;
   ++seen_;
   if (skipped) return;
+  in_reply_ = false;
+  if (streaming_) {
+    direct_->on_message_end();
+    streamed_ = true;
+    return;
+  }
   builder_.on_message_end();
   if (commands_ > 1) replies_.push_back(builder_.take());
   else reply_ = builder_.take();
@@ -151,10 +181,17 @@ void Router::submit(Job& job) {
 }
 
 void Router::fail(Job& job, std::error_code ec, std::string detail) {
-  JobResult r;
-  r.ec = ec;
-  r.detail = std::move(detail);
-  asio::post(ex_, [&job, r = std::move(r)]() mutable { job.complete(std::move(r)); });
+  job.result_.ec = ec;
+  job.result_.detail = std::move(detail);
+  post_completion(job);
+}
+
+// The result waits in the job, so the posted handler is one pointer.
+void Router::post_completion(Job& job) {
+  asio::post(ex_, [&job] {
+    JobResult r = std::move(job.result_);
+    job.complete(std::move(r));
+  });
 }
 
 void Router::start(Job& job) {
@@ -164,7 +201,7 @@ void Router::start(Job& job) {
     if (!build_batch(job)) return;
     return send_all(job);
   }
-  if (!parse_command(job.bytes.view(), job.argv_) || job.argv_.empty())
+  if (!parse_command(job.bytes.view(), argv_) || argv_.empty())
     return fail(job, make_error_code(errc::invalid_argument), "not one command");
   // Blocking commands wait on a connection of their own (leased from the
   // node's pool), never on the one every request to the node shares; the
@@ -176,8 +213,7 @@ void Router::start(Job& job) {
                 "with({.idempotent = true}) is refused for a blocking command: it is never resent");
 
   auto add_part = [&](int slot) -> Part& {
-    job.parts_.push_back(std::make_unique<Part>(job, job.parts_.size()));
-    Part& p = *job.parts_.back();
+    Part& p = job.parts_.add(job);
     p.slot_ = slot;
     return p;
   };
@@ -209,7 +245,7 @@ void Router::start(Job& job) {
     case Fanout::each_primary: fan_out(false); break;
     case Fanout::each_node: fan_out(true); break;
     case Fanout::routed: {
-      const std::span<const std::string_view> argv(job.argv_.data(), job.argv_.size());
+      const std::span<const std::string_view> argv(argv_.data(), argv_.size());
       job.route_ = job.info ? route(*job.info, argv) : route(argv);
       const Route& r = job.route_;
       switch (r.kind) {
@@ -233,15 +269,15 @@ void Router::start(Job& job) {
   if (blocking) {
     if (job.parts_.size() > 1)
       return fail(job, make_error_code(errc::invalid_argument),
-                  std::string(job.argv_.front()) + " is a blocking command that would run on several nodes");
-    job.parts_.front()->leased_ = true;
+                  std::string(argv_.front()) + " is a blocking command that would run on several nodes");
+    job.parts_.front().leased_ = true;
   }
   send_all(job);
 }
 
 void Router::send_all(Job& job) {
   std::size_t to_send = 0;
-  for (auto& p : job.parts_) to_send += p->preset_ ? 0 : 1;
+  for (Part& p : job.parts_) to_send += p.preset_ ? 0 : 1;
   if (to_send == 0) return finish(job);
   job.outstanding_ = to_send;
   // Several parts: everything for one node leaves in one write.
@@ -252,7 +288,7 @@ void Router::send_all(Job& job) {
   // which is always posted).
   const std::size_t n = job.parts_.size();
   for (std::size_t i = 0; i < n; ++i)
-    if (!job.parts_[i]->preset_) send(*job.parts_[i]);
+    if (!job.parts_[i].preset_) send(job.parts_[i]);
   if (batch) {
     batching_ = false;
     for (auto& c : held_) c->release_writes();
@@ -270,8 +306,7 @@ bool Router::build_batch(Job& job) {
       return false;
     }
     if (job.parts_.empty() && detail_iequals(argv.front(), "MULTI")) return build_transaction(job, 0);
-    job.parts_.push_back(std::make_unique<Part>(job, job.parts_.size()));
-    Part& p = *job.parts_.back();
+    Part& p = job.parts_.add(job);
     p.share_.assign(rest.substr(0, n));
     rest.remove_prefix(n);
     const Route r = route(std::span<const std::string_view>(argv.data(), argv.size()));
@@ -361,8 +396,7 @@ bool Router::build_transaction(Job& job, std::size_t) {
       return false;
     }
   }
-  job.parts_.push_back(std::make_unique<Part>(job, 0));
-  Part& p = *job.parts_.back();
+  Part& p = job.parts_.add(job);
   p.slot_ = slot;
   p.commands_ = commands;
   return true;
@@ -370,7 +404,7 @@ bool Router::build_transaction(Job& job, std::size_t) {
 
 void Router::build_split(Job& job) {
   const Route& r = job.route_;
-  const std::vector<std::string_view>& argv = job.argv_;
+  const std::vector<std::string_view>& argv = argv_;  // start()'s
   const int first = r.positions.front();
   const int end_keys = r.positions.back() + r.key_step;
   // A key count among the leading arguments (MSETEX numkeys ...) is rewritten per share.
@@ -380,8 +414,7 @@ void Router::build_split(Job& job) {
     if (s.find == KeySpec::Find::keynum && s.begin == KeySpec::Begin::index) numkeys_at = s.begin_index + s.keynumidx;
   }
   for (const SlotGroup& g : r.groups) {
-    job.parts_.push_back(std::make_unique<Part>(job, job.parts_.size()));
-    Part& p = *job.parts_.back();
+    Part& p = job.parts_.add(job);
     p.slot_ = g.slot;
     p.keys = g.keys;
     p.read_only_ = r.read_only;
@@ -492,6 +525,9 @@ void Router::send_to(Part& p, const std::string& host, std::uint16_t port) {
   p.builder_.reset();
   p.reply_ = Reply{};
   p.replies_.clear();
+  p.in_reply_ = p.streaming_ = p.streamed_ = false;
+  p.direct_ = !job.batch && p.commands_ == 1 && job.parts_.size() == 1 && !answers_per_node(job) ? job.reply_visitor()
+                                                                                                 : nullptr;
   p.expected_replies = p.commands_ + (p.asking_ ? 1 : 0);
   p.flags = job.flags;
   p.deadline = job.deadline_;
@@ -713,29 +749,29 @@ void Router::part_final(Part& p) {
 
 
 // A split command's answers back in key order.
-Reply Router::reassemble(std::vector<std::unique_ptr<Part>>& parts, std::size_t keys, std::string& why) {
+Reply Router::reassemble(PartList& parts, std::size_t keys, std::string& why) {
   std::vector<Reply> out(keys);
-  for (auto& p : parts) {
-    const Reply& r = p->reply_;
-    if (!r.is_array() || r.size() != p->keys.size()) {
+  for (Part& p : parts) {
+    const Reply& r = p.reply_;
+    if (!r.is_array() || r.size() != p.keys.size()) {
       why = "a share of a split command answered " + std::to_string(r.size()) + " values for " +
-            std::to_string(p->keys.size()) + " keys";
+            std::to_string(p.keys.size()) + " keys";
       return Reply{};
     }
-    for (std::size_t i = 0; i < p->keys.size(); ++i) out[p->keys[i]] = r.elements()[i];
+    for (std::size_t i = 0; i < p.keys.size(); ++i) out[p.keys[i]] = r.elements()[i];
   }
   return Reply::array(std::move(out));
 }
 
 void Router::finish(Job& job) {
-  JobResult r;
-  for (auto& p : job.parts_) {
-    if (p->ec_) {
-      r.ec = p->ec_;
-      r.endpoint = p->node_;
-      r.detail = p->detail_;
-      r.connection_error = p->connection_error_;
-      r.written = p->may_have_run_;
+  JobResult& r = job.result_;
+  for (Part& p : job.parts_) {
+    if (p.ec_) {
+      r.ec = p.ec_;
+      r.endpoint = p.node_;
+      r.detail = p.detail_;
+      r.connection_error = p.connection_error_;
+      r.written = p.may_have_run_;
       break;
     }
   }
@@ -743,34 +779,34 @@ void Router::finish(Job& job) {
     if (job.batch) {
       std::vector<Reply> replies;
       replies.reserve(job.parts_.size());
-      for (auto& p : job.parts_) {
-        if (p->commands_ > 1) {
-          for (Reply& x : p->replies_) replies.push_back(std::move(x));
-          r.endpoint = p->node_;
+      for (Part& p : job.parts_) {
+        if (p.commands_ > 1) {
+          for (Reply& x : p.replies_) replies.push_back(std::move(x));
+          r.endpoint = p.node_;
         } else {
-          replies.push_back(std::move(p->reply_));
+          replies.push_back(std::move(p.reply_));
         }
       }
       r.reply = Reply::array(std::move(replies));
-      asio::post(ex_, [&job, r = std::move(r)]() mutable { job.complete(std::move(r)); });
-      return;
+      return post_completion(job);
     }
-    const bool per_node = job.want_per_node || job.fanout == Fanout::each_node || job.fanout == Fanout::each_primary;
+    const bool per_node = answers_per_node(job);
     const Part* first_error = nullptr;
-    for (auto& p : job.parts_)
-      if (!first_error && p->reply_.is_error()) first_error = p.get();
+    for (Part& p : job.parts_)
+      if (!first_error && p.reply_.is_error()) first_error = &p;
     if (per_node) {
       std::vector<Reply> flat;
       flat.reserve(job.parts_.size() * 2);
-      for (auto& p : job.parts_) {
-        flat.push_back(Reply::bulk_string(p->node_));
-        flat.push_back(std::move(p->reply_));
+      for (Part& p : job.parts_) {
+        flat.push_back(Reply::bulk_string(p.node_));
+        flat.push_back(std::move(p.reply_));
       }
       r.reply = Reply::map(std::move(flat));
       r.per_node = true;
     } else if (job.parts_.size() == 1) {
-      r.reply = std::move(job.parts_.front()->reply_);
-      r.endpoint = job.parts_.front()->node_;
+      r.reply = std::move(job.parts_.front().reply_);
+      r.streamed = job.parts_.front().streamed_;
+      r.endpoint = job.parts_.front().node_;
     } else if (first_error) {
       r.reply = first_error->reply_;
       r.endpoint = first_error->node_;
@@ -786,12 +822,12 @@ void Router::finish(Job& job) {
       } else {
         std::vector<Reply> replies;
         replies.reserve(job.parts_.size());
-        for (auto& p : job.parts_) replies.push_back(std::move(p->reply_));
+        for (Part& p : job.parts_) replies.push_back(std::move(p.reply_));
         r.reply = combine(policy, replies);
       }
     }
   }
-  asio::post(ex_, [&job, r = std::move(r)]() mutable { job.complete(std::move(r)); });
+  post_completion(job);
 }
 
 Config Router::node_config(const std::string& host, std::uint16_t port) const {

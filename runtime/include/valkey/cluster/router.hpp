@@ -4,7 +4,9 @@
 // single-flight), and runs Jobs: a command routed from the generated metadata
 // (route()), split per slot or fanned out, followed through MOVED / ASK and
 // retried on TRYAGAIN / CLUSTERDOWN / LOADING / MASTERDOWN / READONLY, then
-// combined by its response policy into one Reply.
+// combined by its response policy into one Reply. A job one node answers
+// with one reply skips the Reply: its owner's decoder reads the reply as it
+// arrives (Job::reply_visitor()).
 //
 // Everything here runs on the router's executor (single-threaded use, like
 // Connection); stats() may be read from any thread.
@@ -34,6 +36,7 @@
 #include <valkey/lease_pool.hpp>
 #include <valkey/policy/guard.hpp>
 #include <valkey/reply.hpp>
+#include <valkey/resp/visitor.hpp>
 
 namespace valkey::cluster {
 
@@ -56,52 +59,15 @@ struct JobResult {
   std::string detail;     // why, for failures without a server reply (cross_slot, redirects...)
   std::string connection_error;  // the node connection's last_error() for a connection failure
   bool per_node = false;  // reply is a map "host:port" -> reply
+  // The reply went to the job's reply_visitor() as it arrived; `reply` is
+  // empty and the visitor holds the outcome.
+  bool streamed = false;
   // The failed command may have run: an attempt was written and got no
   // reply (Diagnostics::outcome sent_no_reply rather than not_sent).
   bool written = false;
 };
 
-// One command on its way through the cluster. The owner (a typed operation)
-// derives from it and receives the outcome in complete(); the router never
-// touches the job after calling it.
-class Job {
- public:
-  Job() = default;
-  Job(const Job&) = delete;
-  Job& operator=(const Job&) = delete;
-
-  // ---- set by the owner before Router::submit() ----
-  exec::Bytes bytes;                  // one encoded command
-  CommandFlag flags = CommandFlag::none;
-  Fanout fanout = Fanout::routed;
-  std::string node;                   // Fanout::one_node: "host:port"
-  bool want_per_node = false;         // answers per node even for a routed fan-out
-  // Several commands (a pipeline or batch): each routed on its own, the
-  // replies (error replies kept) as one array in command order.
-  bool batch = false;
-  std::error_code refused;            // complete with this at once (posted)
-  // A handle's per-call options (ClusterClient::with(), database()):
-  // timeout, retry policy, idempotent, database.
-  exec::CallOptions options;
-  // A typed command's generated metadata (null for call() and batches):
-  // the route reads its key specs without looking the name up.
-  const CommandInfo* info = nullptr;
-
-  virtual void complete(JobResult&& r) = 0;
-
- protected:
-  virtual ~Job();
-
- private:
-  friend class Router;
-  friend class Part;
-  std::shared_ptr<Router> router_;
-  std::vector<std::string_view> argv_;  // views into bytes
-  Route route_;
-  std::vector<std::unique_ptr<Part>> parts_;
-  std::size_t outstanding_ = 0;
-  RequestBase::clock::time_point deadline_ = RequestBase::clock::time_point::max();
-};
+class Job;
 
 // One command of a job on one node: the whole command, one slot's share of a
 // split one, or one node's copy of a fan-out.
@@ -137,6 +103,12 @@ class Part final : public RequestBase {
   std::shared_ptr<Connection> conn_;
   ReplyBuilder builder_;
   Reply reply_;
+  // This attempt's reply goes to the job's reply_visitor() (`direct_`),
+  // decided at its first node; `streamed_` once such a reply ended.
+  resp::Visitor* direct_ = nullptr;
+  bool in_reply_ = false;
+  bool streaming_ = false;
+  bool streamed_ = false;
   std::error_code ec_;        // final failure
   std::string detail_;
   std::string connection_error_;
@@ -150,6 +122,92 @@ class Part final : public RequestBase {
   bool may_have_run_ = false;   // an attempt was written and got no reply
   bool accepted_ = false;       // the connection took the current attempt
   std::unique_ptr<asio::steady_timer> timer_;
+};
+
+// A job's parts, in order. The first one lives inside the job (most jobs
+// have one part, so routing them allocates nothing), the others on the heap.
+// A part never moves once added: its connection holds it by address.
+class PartList {
+ public:
+  Part& add(Job& job);
+  std::size_t size() const noexcept { return size_; }
+  bool empty() const noexcept { return size_ == 0; }
+  Part& operator[](std::size_t i) noexcept { return i == 0 ? *first_ : *more_[i - 1]; }
+  Part& front() noexcept { return *first_; }
+  Part& back() noexcept { return (*this)[size_ - 1]; }
+
+  class iterator {
+   public:
+    iterator(PartList& l, std::size_t i) noexcept : list_(&l), i_(i) {}
+    Part& operator*() const noexcept { return (*list_)[i_]; }
+    iterator& operator++() noexcept {
+      ++i_;
+      return *this;
+    }
+    bool operator==(const iterator& o) const noexcept { return i_ == o.i_; }
+
+   private:
+    PartList* list_;
+    std::size_t i_;
+  };
+  iterator begin() noexcept { return {*this, 0}; }
+  iterator end() noexcept { return {*this, size_}; }
+
+ private:
+  std::optional<Part> first_;
+  std::vector<std::unique_ptr<Part>> more_;
+  std::size_t size_ = 0;
+};
+
+// One command on its way through the cluster. The owner (a typed operation)
+// derives from it and receives the outcome in complete(); the router never
+// touches the job after calling it.
+class Job {
+ public:
+  Job() = default;
+  Job(const Job&) = delete;
+  Job& operator=(const Job&) = delete;
+
+  // ---- set by the owner before Router::submit() ----
+  exec::Bytes bytes;                  // one encoded command
+  CommandFlag flags = CommandFlag::none;
+  Fanout fanout = Fanout::routed;
+  std::string node;                   // Fanout::one_node: "host:port"
+  bool want_per_node = false;         // answers per node even for a routed fan-out
+  // Several commands (a pipeline or batch): each routed on its own, the
+  // replies (error replies kept) as one array in command order.
+  bool batch = false;
+  std::error_code refused;            // complete with this at once (posted)
+  // A handle's per-call options (ClusterClient::with(), database()):
+  // timeout, retry policy, idempotent, database.
+  exec::CallOptions options;
+  // A typed command's generated metadata (null for call() and batches):
+  // the route reads its key specs without looking the name up.
+  const CommandInfo* info = nullptr;
+
+  virtual void complete(JobResult&& r) = 0;
+
+  // For a job one node answers with one reply (no split, no fan-out, no
+  // batch): the visitor that decodes the reply as it arrives, so no Reply is
+  // built and replayed. Called at the start of every attempt and must hand a
+  // fresh visitor each time (a connection lost mid-reply starts over). A
+  // reply whose first node is an error or an attribute is built as a Reply
+  // anyway: the router reads redirections and retryable errors from it.
+  // Null (the default): every reply is built.
+  virtual resp::Visitor* reply_visitor() { return nullptr; }
+
+ protected:
+  virtual ~Job();
+
+ private:
+  friend class Router;
+  friend class Part;
+  std::shared_ptr<Router> router_;
+  Route route_;
+  PartList parts_;
+  std::size_t outstanding_ = 0;
+  RequestBase::clock::time_point deadline_ = RequestBase::clock::time_point::max();
+  JobResult result_;  // the outcome, kept here while its completion is posted
 };
 
 // A node as the topology describes it.
@@ -208,6 +266,7 @@ class Router : public std::enable_shared_from_this<Router>, private ConnectionOb
   void part_final(Part& p);
   void retry_later(Part& p);
   void finish(Job& job);
+  void post_completion(Job& job);
   std::shared_ptr<Connection> connection(const std::string& host, std::uint16_t port);
   // The same, named "host:port" already (the connections' key).
   std::shared_ptr<Connection> connection(const std::string& host, std::uint16_t port, const std::string& name);
@@ -215,7 +274,7 @@ class Router : public std::enable_shared_from_this<Router>, private ConnectionOb
   void build_split(Job& job);
   bool build_batch(Job& job);
   bool build_transaction(Job& job, std::size_t commands);
-  static Reply reassemble(std::vector<std::unique_ptr<Part>>& parts, std::size_t keys, std::string& why);
+  static Reply reassemble(PartList& parts, std::size_t keys, std::string& why);
 
   // Topology.
   void refresh(bool periodic);
@@ -256,6 +315,9 @@ class Router : public std::enable_shared_from_this<Router>, private ConnectionOb
   std::minstd_rand rng_;
   bool closed_ = false;
 
+  // The arguments of the job start() is routing (views into its bytes):
+  // one buffer for every job, so routing allocates nothing.
+  std::vector<std::string_view> argv_;
   // Jobs waiting for the first topology.
   std::deque<Job*> waiting_;
   std::vector<std::function<void(std::error_code)>> ready_waiters_;

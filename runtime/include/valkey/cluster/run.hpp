@@ -10,15 +10,18 @@
 #include <future>
 #include <memory>
 #include <new>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <system_error>
 #include <type_traits>
 #include <utility>
 
+#include <asio/associated_allocator.hpp>
 #include <asio/associated_executor.hpp>
 #include <asio/async_result.hpp>
 #include <asio/dispatch.hpp>
+#include <asio/recycling_allocator.hpp>
 
 #include <valkey/cluster/per_node.hpp>
 #include <valkey/cluster/router.hpp>
@@ -184,14 +187,31 @@ class ClusterOp final : public Job {
   std::string_view command_name;  // static storage, or empty
   observe::Probe probe;
 
+  // One reply decoded as it arrives (Job::reply_visitor()); answers per
+  // node and batches go through a built Reply.
+  resp::Visitor* reply_visitor() override {
+    if constexpr (kStreams) return &visitor_.emplace();
+    else return nullptr;
+  }
+
   void complete(JobResult&& jr) override {
     R value{};
     exec::Reason why;
     std::error_code ec = jr.ec;
     std::string endpoint = std::move(jr.endpoint);
     if (!ec) {
-      if constexpr (std::is_void_v<Decoder>) ec = decode_result(jr, value, why, endpoint);
-      else ec = decode_batch<Decoder>(jr, value, why);
+      if constexpr (kStreams) {
+        if (jr.streamed) {
+          ec = exec::internal::failure_of(*visitor_, why);
+          if (!ec) value = visitor_->take();
+        } else {
+          ec = decode_result(jr, value, why, endpoint);
+        }
+      } else if constexpr (std::is_void_v<Decoder>) {
+        ec = decode_result(jr, value, why, endpoint);
+      } else {
+        ec = decode_batch<Decoder>(jr, value, why);
+      }
     }
     else why.detail = std::move(jr.detail);
     if (probe.armed()) [[unlikely]]
@@ -208,24 +228,59 @@ class ClusterOp final : public Job {
     }
     Handler h = std::move(handler_);
     auto ex = asio::get_associated_executor(h, ex_);
-    delete this;
+    destroy(this);
     asio::dispatch(ex, [h = std::move(h), ec, failure, value = std::move(value)]() mutable {
       if constexpr (Throws) std::move(h)(failure, std::move(value));
       else std::move(h)(ec, std::move(value));
     });
   }
 
+ public:
+  // Allocated with the handler's associated allocator (Asio's per-thread
+  // recycling allocator by default), as exec/async.hpp's AsyncOp is.
+  template <class H>
+  static ClusterOp* create(H&& h, Diagnostics* d, asio::any_io_executor ex) {
+    auto alloc = rebound(asio::get_associated_allocator(h, asio::recycling_allocator<void>()));
+    ClusterOp* p = std::allocator_traits<decltype(alloc)>::allocate(alloc, 1);
+    try {
+      return new (p) ClusterOp(std::forward<H>(h), d, std::move(ex));
+    } catch (...) {
+      std::allocator_traits<decltype(alloc)>::deallocate(alloc, p, 1);
+      throw;
+    }
+  }
+
  private:
+  template <class A>
+  static auto rebound(const A& a) {
+    return typename std::allocator_traits<A>::template rebind_alloc<ClusterOp>(a);
+  }
+  static void destroy(ClusterOp* p) {
+    auto alloc = rebound(asio::get_associated_allocator(p->handler_, asio::recycling_allocator<void>()));
+    p->~ClusterOp();
+    std::allocator_traits<decltype(alloc)>::deallocate(alloc, p, 1);
+  }
+
+  static constexpr bool kStreams = std::is_void_v<Decoder> && !is_per_node_v<R>;
+  template <bool Streams, class = void>
+  struct VisitorSlot {
+    using type = std::optional<adapt::ResponseVisitor<R>>;
+  };
+  template <class Unused>
+  struct VisitorSlot<false, Unused> {
+    struct type {};
+  };
   Handler handler_;
   Diagnostics* diag_;
   asio::any_io_executor ex_;
+  [[no_unique_address]] typename VisitorSlot<kStreams>::type visitor_;
 };
 
 // Creates the operation and hands it to the router. Call on the router's executor.
 template <class R, bool Throws, class Decoder = void, class Handler>
 void start_job(Router& router, Handler&& handler, JobSetup&& s, Diagnostics* diag) {
   using Op = ClusterOp<R, std::decay_t<Handler>, Throws, Decoder>;
-  auto* op = new Op(std::forward<Handler>(handler), diag, router.get_executor());
+  Op* op = Op::create(std::forward<Handler>(handler), diag, router.get_executor());
   op->bytes = std::move(s.bytes);
   op->flags = s.flags;
   op->command_name = s.command;
