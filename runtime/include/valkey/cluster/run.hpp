@@ -228,7 +228,17 @@ class ClusterOp final : public Job {
     }
     Handler h = std::move(handler_);
     auto ex = asio::get_associated_executor(h, ex_);
+    bool same_executor = false;
+    if constexpr (std::is_same_v<decltype(ex), asio::any_io_executor>) same_executor = ex == ex_;
     destroy(this);
+    if (same_executor) {
+      // complete() runs in a handler the router posted to its executor: this
+      // is what asio::dispatch would do, without its type-erased wrapping
+      // (an allocation that also evicts this op's block from Asio's cache).
+      if constexpr (Throws) std::move(h)(failure, std::move(value));
+      else std::move(h)(ec, std::move(value));
+      return;
+    }
     asio::dispatch(ex, [h = std::move(h), ec, failure, value = std::move(value)]() mutable {
       if constexpr (Throws) std::move(h)(failure, std::move(value));
       else std::move(h)(ec, std::move(value));
