@@ -566,6 +566,47 @@ TEST_CASE("cluster client: a reply cut off mid-way is decoded from the resent at
   CHECK(a.count("LRANGE") == 2);
 }
 
+TEST_CASE("cluster client: a request made inside a completion handler completes after that handler returned",
+          "[cluster][cluster-faults]") {
+  // A reply completes its job inside the connection's read handler; a job
+  // refused at once (SUBSCRIBE on call()) inside the completion handler of
+  // another must still complete later, never inside the caller's call.
+  FakeNode a;
+  const int pa = a.port();
+  a.start([pa](const std::vector<std::string>& args) {
+    if (auto s = FakeNode::standard(args, pa); !s.empty()) return s;
+    if (args[0] == "GET") return std::string("$2\r\nok\r\n");
+    return std::string("-ERR unexpected\r\n");
+  });
+  Harness h{config_for(pa)};
+  auto& c = *h.c;
+  bool in_handler = false, refused_inside = false, got_inside = false;
+  std::error_code refused, second;
+  int done = 0;
+  c.get("k", [&](std::error_code ec, std::optional<std::string> v) {
+    CHECK_FALSE(ec);
+    CHECK(v == "ok");
+    in_handler = true;
+    c.call({"SUBSCRIBE", "news"}, [&](std::error_code e, valkey::Reply) {
+      refused = e;
+      refused_inside = in_handler;
+      ++done;
+    });
+    c.get("k", [&](std::error_code e, std::optional<std::string>) {
+      second = e;
+      got_inside = in_handler;
+      ++done;
+    });
+    in_handler = false;
+    ++done;
+  });
+  REQUIRE(valkey::test::run_until(h.ioc, [&] { return done == 3; }, 10s));
+  CHECK(refused == valkey::errc::invalid_argument);
+  CHECK_FALSE(refused_inside);
+  CHECK_FALSE(second);
+  CHECK_FALSE(got_inside);
+}
+
 TEST_CASE("cluster client: a node's circuit breaker opens after failures in a row; calls, blocking ones too, then fail "
           "at once, unsent",
           "[cluster][cluster-faults][policy]") {

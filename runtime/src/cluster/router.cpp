@@ -46,6 +46,8 @@ bool answers_per_node(const Job& job) {
 }  // namespace
 
 Job::~Job() = default;
+
+void Job::drop_parts() noexcept { parts_.clear(); }
 Part::~Part() = default;
 
 Part& PartList::add(Job& job) {
@@ -58,6 +60,12 @@ Part& PartList::add(Job& job) {
   }
   ++size_;
   return *p;
+}
+
+void PartList::clear() noexcept {
+  more_.clear();
+  first_.reset();
+  size_ = 0;
 }
 
 void Part::on_node(const resp::Node& n) {
@@ -89,7 +97,7 @@ void Part::on_reply_end() {
 
 void Part::on_complete(std::error_code ec) {
   std::shared_ptr<Router> router = job_.router_;  // the job may end inside
-  router->part_done(*this, ec);
+  router->on_part_complete(*this, ec);
 }
 
 // One topology query (CLUSTER SHARDS, then CLUSTER SLOTS when the node does
@@ -168,7 +176,17 @@ std::chrono::milliseconds Router::jittered(std::chrono::milliseconds d) {
 
 // ---- jobs ----
 
+struct Router::CallerScope {
+  explicit CallerScope(Router& r) noexcept : router(r), was(std::exchange(r.delivering_, nullptr)) {}
+  ~CallerScope() { router.delivering_ = was; }
+  CallerScope(const CallerScope&) = delete;
+  CallerScope& operator=(const CallerScope&) = delete;
+  Router& router;
+  Job* was;
+};
+
 void Router::submit(Job& job) {
+  const CallerScope caller(*this);  // a handler calling submit(): its job's completion is posted
   job.router_ = shared_from_this();
   if (closed_) return fail(job, make_error_code(errc::connection_closed), {});
   if (job.refused) return fail(job, job.refused, {});
@@ -183,15 +201,27 @@ void Router::submit(Job& job) {
 void Router::fail(Job& job, std::error_code ec, std::string detail) {
   job.result_.ec = ec;
   job.result_.detail = std::move(detail);
-  post_completion(job);
+  complete_job(job);
 }
 
-// The result waits in the job, so the posted handler is one pointer.
-void Router::post_completion(Job& job) {
-  asio::post(ex_, [&job] {
-    JobResult r = std::move(job.result_);
-    job.complete(std::move(r));
-  });
+// Called by the connection from its own handler, never inside a caller's
+// call: a job that ends here completes at once (as a single node's request
+// does), without a trip through the executor's queue.
+void Router::on_part_complete(Part& p, std::error_code ec) {
+  Job* const was = std::exchange(delivering_, &p.job_);
+  part_done(p, ec);
+  delivering_ = was;
+}
+
+// Every caller of complete_job() returns right after it: the job and its
+// parts may be gone.
+void Router::complete_job(Job& job) {
+  if (&job == delivering_) {
+    delivering_ = nullptr;  // the job is gone: its handler may start a new one at the same address
+    return job.complete(std::move(job.result_));
+  }
+  // The result waits in the job, so the posted handler is one pointer.
+  asio::post(ex_, [&job] { job.complete(std::move(job.result_)); });
 }
 
 void Router::start(Job& job) {
@@ -788,7 +818,7 @@ void Router::finish(Job& job) {
         }
       }
       r.reply = Reply::array(std::move(replies));
-      return post_completion(job);
+      return complete_job(job);
     }
     const bool per_node = answers_per_node(job);
     const Part* first_error = nullptr;
@@ -827,7 +857,7 @@ void Router::finish(Job& job) {
       }
     }
   }
-  post_completion(job);
+  complete_job(job);
 }
 
 Config Router::node_config(const std::string& host, std::uint16_t port) const {
@@ -930,6 +960,7 @@ void Router::on_disconnected(Connection&, std::error_code) {
 
 void Router::close() {
   asio::dispatch(ex_, [self = shared_from_this()] {
+    const CallerScope caller(*self);  // waiting jobs' completions are posted
     if (self->closed_) return;
     self->closed_ = true;
     self->refresh_timer_.cancel();

@@ -11,14 +11,13 @@
 // Design: the client owns an io_context and one thread that runs it; the
 // routing, the node connections and the topology live there (the same
 // Router as AsyncClusterClient's). A call encodes its command on the calling
-// thread, posts it to that thread and sleeps until the answer is back. Any
-// number of threads may call one ClusterClient at once. The cost: one thread
-// per client and two thread hand-offs per call (tens of microseconds on top of
+// thread into a job in its own frame (cluster::WaitingJob), posts it to that
+// thread without allocating and sleeps until the answer is back. Any number
+// of threads may call one ClusterClient at once. The cost: one thread per
+// client and two thread hand-offs per call (tens of microseconds on top of
 // the round trip). Do not call it from inside its own completion path (there
 // is none exposed, so only a Logger calling back would).
-#include <condition_variable>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -30,6 +29,7 @@
 
 #include <asio/executor_work_guard.hpp>
 #include <asio/io_context.hpp>
+#include <asio/bind_allocator.hpp>
 #include <asio/post.hpp>
 
 #include <valkey/cluster/cluster_config.hpp>
@@ -143,29 +143,16 @@ class ClusterClient : public exec::Executor<ClusterClient>,
 
   template <class R, class Plan>
   Outcome<R> wait_for(Plan&& plan, cluster::Target target) {
-    struct Waiter {
-      std::mutex m;
-      std::condition_variable cv;
-      bool done = false;
-    } w;
-    Outcome<R> out;
     using Decoder = std::conditional_t<cluster::is_batch_plan_v<std::remove_cvref_t<Plan>>,
                                        cluster::batch_decoder_t<Plan>, void>;
-    cluster::JobSetup setup = cluster::make_setup(std::forward<Plan>(plan), target, router_->config().node);
-    asio::post(ioc_, [this, &w, &out, setup = std::move(setup)]() mutable {
-      cluster::start_job<R, false, Decoder>(
-          *router_,
-          [&w, &out](std::error_code ec, R value) {
-            std::lock_guard<std::mutex> lock(w.m);
-            out.ec = ec;
-            out.value = std::move(value);
-            w.done = true;
-            w.cv.notify_one();  // under the lock: the waiter's frame outlives this call
-          },
-          std::move(setup), &out.diag);
-    });
-    std::unique_lock<std::mutex> lock(w.m);
-    w.cv.wait(lock, [&] { return w.done; });
+    Outcome<R> out;
+    cluster::WaitingJob<R, Decoder> job(&out.diag);
+    job.adopt(cluster::make_setup(std::forward<Plan>(plan), target, router_->config().node));
+    cluster::HandOffMemory memory;
+    asio::post(ioc_, asio::bind_allocator(cluster::HandOffAllocator<void>(memory), [this, &job] { router_->submit(job); }));
+    job.wait();
+    out.ec = job.error();
+    out.value = job.take();
     return out;
   }
 

@@ -135,6 +135,7 @@ class PartList {
   Part& operator[](std::size_t i) noexcept { return i == 0 ? *first_ : *more_[i - 1]; }
   Part& front() noexcept { return *first_; }
   Part& back() noexcept { return (*this)[size_ - 1]; }
+  void clear() noexcept;
 
   class iterator {
    public:
@@ -185,6 +186,8 @@ class Job {
   // the route reads its key specs without looking the name up.
   const CommandInfo* info = nullptr;
 
+  // `r` is the job's own member: read what is needed before the job is
+  // destroyed.
   virtual void complete(JobResult&& r) = 0;
 
   // For a job one node answers with one reply (no split, no fan-out, no
@@ -198,6 +201,9 @@ class Job {
 
  protected:
   virtual ~Job();
+  // Ends the parts (and what they hold: connections, timers) now; call on
+  // the router's executor, from complete().
+  void drop_parts() noexcept;
 
  private:
   friend class Router;
@@ -266,7 +272,9 @@ class Router : public std::enable_shared_from_this<Router>, private ConnectionOb
   void part_final(Part& p);
   void retry_later(Part& p);
   void finish(Job& job);
-  void post_completion(Job& job);
+  void complete_job(Job& job);
+  // A part's reply or failure from its connection.
+  void on_part_complete(Part& p, std::error_code ec);
   std::shared_ptr<Connection> connection(const std::string& host, std::uint16_t port);
   // The same, named "host:port" already (the connections' key).
   std::shared_ptr<Connection> connection(const std::string& host, std::uint16_t port, const std::string& name);
@@ -322,6 +330,12 @@ class Router : public std::enable_shared_from_this<Router>, private ConnectionOb
   std::deque<Job*> waiting_;
   std::vector<std::function<void(std::error_code)>> ready_waiters_;
   void wake_ready_waiters(std::error_code ec);
+  // The job whose part's connection is reporting (on_part_complete()): if
+  // it ends there, it calls its handler directly. Any other job, and any job
+  // ending inside a caller's call (submit(), close(): CallerScope clears
+  // this) or inside a loop over its parts, has its completion posted.
+  Job* delivering_ = nullptr;
+  struct CallerScope;
   // While a job's parts are submitted: the connections whose writes are held.
   bool batching_ = false;
   std::vector<std::shared_ptr<Connection>> held_;

@@ -6,9 +6,12 @@
 // and completes the caller's handler the way exec/async.hpp does for a
 // single node: void(std::error_code, R), or void(std::exception_ptr, R) for
 // the tokens that throw, with the same Diagnostics text.
+#include <condition_variable>
+#include <cstddef>
 #include <exception>
 #include <future>
 #include <memory>
+#include <mutex>
 #include <new>
 #include <optional>
 #include <string>
@@ -21,8 +24,8 @@
 #include <asio/associated_executor.hpp>
 #include <asio/async_result.hpp>
 #include <asio/dispatch.hpp>
-#include <asio/recycling_allocator.hpp>
 
+#include <valkey/cluster/op_memory.hpp>
 #include <valkey/cluster/per_node.hpp>
 #include <valkey/cluster/router.hpp>
 #include <valkey/command.hpp>
@@ -176,14 +179,13 @@ std::error_code decode_batch(const JobResult& jr, R& out, exec::Reason& why) {
   return d.finish(out, why);
 }
 
-// Decoder: void for one command, else the batch decoder.
-template <class R, class Handler, bool Throws, class Decoder = void>
-class ClusterOp final : public Job {
+// The typed half every cluster job shares: the command's name and the
+// observer's probe, the decoder a reply one node answers streams into, and
+// conclude(), which turns the router's result into R, ends the probe and
+// fills Diagnostics. Decoder: void for one command, else the batch decoder.
+template <class R, class Decoder = void>
+class TypedJob : public Job {
  public:
-  template <class H>
-  ClusterOp(H&& h, Diagnostics* d, asio::any_io_executor ex)
-      : handler_(std::forward<H>(h)), diag_(d), ex_(std::move(ex)) {}
-
   std::string_view command_name;  // static storage, or empty
   observe::Probe probe;
 
@@ -194,8 +196,28 @@ class ClusterOp final : public Job {
     else return nullptr;
   }
 
-  void complete(JobResult&& jr) override {
-    R value{};
+  // Moves the fields of `s` (encoded on the caller's thread) in.
+  void adopt(JobSetup&& s) {
+    bytes = std::move(s.bytes);
+    flags = s.flags;
+    command_name = s.command;
+    fanout = s.fanout;
+    node = std::move(s.node);
+    refused = s.refused;
+    batch = s.batch;
+    options = std::move(s.options);
+    info = s.info;
+    probe = std::move(s.probe);
+  }
+
+ protected:
+  explicit TypedJob(Diagnostics* d) noexcept : diag_(d) {}
+  ~TypedJob() = default;
+
+  // The outcome of `jr` (the job's own result: read before the job ends):
+  // the error, `value` on success; with `failure`, the exception a throwing
+  // token delivers.
+  std::error_code conclude(JobResult& jr, R& value, std::exception_ptr* failure) {
     exec::Reason why;
     std::error_code ec = jr.ec;
     std::string endpoint = std::move(jr.endpoint);
@@ -212,29 +234,59 @@ class ClusterOp final : public Job {
       } else {
         ec = decode_batch<Decoder>(jr, value, why);
       }
+    } else {
+      why.detail = std::move(jr.detail);
     }
-    else why.detail = std::move(jr.detail);
     if (probe.armed()) [[unlikely]]
       probe.end(ec, why.server_message, endpoint);
-    std::exception_ptr failure;
     if (ec) {
       const std::string_view command = command_name.empty() ? exec::first_command(bytes.view()) : command_name;
       const exec::Failure f{ec, &why, command, endpoint, jr.connection_error, jr.written};
       if (diag_) exec::fill(*diag_, f);
-      if constexpr (Throws) failure = exec::to_exception(f);
+      if (failure) *failure = exec::to_exception(f);
       value = R{};
     } else {
       exec::clear(diag_);
     }
+    return ec;
+  }
+
+ private:
+  static constexpr bool kStreams = std::is_void_v<Decoder> && !is_per_node_v<R>;
+  template <bool Streams, class = void>
+  struct VisitorSlot {
+    using type = std::optional<adapt::ResponseVisitor<R>>;
+  };
+  template <class Unused>
+  struct VisitorSlot<false, Unused> {
+    struct type {};
+  };
+  Diagnostics* diag_;
+  [[no_unique_address]] typename VisitorSlot<kStreams>::type visitor_;
+};
+
+// An asynchronous cluster request: a TypedJob plus the caller's completion
+// handler.
+template <class R, class Handler, bool Throws, class Decoder = void>
+class ClusterOp final : public TypedJob<R, Decoder> {
+ public:
+  template <class H>
+  ClusterOp(H&& h, Diagnostics* d, asio::any_io_executor ex)
+      : TypedJob<R, Decoder>(d), handler_(std::forward<H>(h)), ex_(std::move(ex)) {}
+
+  void complete(JobResult&& jr) override {
+    R value{};
+    std::exception_ptr failure;
+    const std::error_code ec = this->conclude(jr, value, Throws ? &failure : nullptr);
     Handler h = std::move(handler_);
     auto ex = asio::get_associated_executor(h, ex_);
     bool same_executor = false;
     if constexpr (std::is_same_v<decltype(ex), asio::any_io_executor>) same_executor = ex == ex_;
     destroy(this);
     if (same_executor) {
-      // complete() runs in a handler the router posted to its executor: this
-      // is what asio::dispatch would do, without its type-erased wrapping
-      // (an allocation that also evicts this op's block from Asio's cache).
+      // complete() runs on the router's executor (in a connection's handler
+      // or one the router posted): this is what asio::dispatch would do,
+      // without its type-erased wrapping and its allocation.
       if constexpr (Throws) std::move(h)(failure, std::move(value));
       else std::move(h)(ec, std::move(value));
       return;
@@ -245,12 +297,11 @@ class ClusterOp final : public Job {
     });
   }
 
- public:
-  // Allocated with the handler's associated allocator (Asio's per-thread
-  // recycling allocator by default), as exec/async.hpp's AsyncOp is.
+  // Allocated with the handler's associated allocator, by default from the
+  // per-thread blocks of op_memory.hpp.
   template <class H>
   static ClusterOp* create(H&& h, Diagnostics* d, asio::any_io_executor ex) {
-    auto alloc = rebound(asio::get_associated_allocator(h, asio::recycling_allocator<void>()));
+    auto alloc = rebound(asio::get_associated_allocator(h, OpAllocator<void>()));
     ClusterOp* p = std::allocator_traits<decltype(alloc)>::allocate(alloc, 1);
     try {
       return new (p) ClusterOp(std::forward<H>(h), d, std::move(ex));
@@ -266,24 +317,13 @@ class ClusterOp final : public Job {
     return typename std::allocator_traits<A>::template rebind_alloc<ClusterOp>(a);
   }
   static void destroy(ClusterOp* p) {
-    auto alloc = rebound(asio::get_associated_allocator(p->handler_, asio::recycling_allocator<void>()));
+    auto alloc = rebound(asio::get_associated_allocator(p->handler_, OpAllocator<void>()));
     p->~ClusterOp();
     std::allocator_traits<decltype(alloc)>::deallocate(alloc, p, 1);
   }
 
-  static constexpr bool kStreams = std::is_void_v<Decoder> && !is_per_node_v<R>;
-  template <bool Streams, class = void>
-  struct VisitorSlot {
-    using type = std::optional<adapt::ResponseVisitor<R>>;
-  };
-  template <class Unused>
-  struct VisitorSlot<false, Unused> {
-    struct type {};
-  };
   Handler handler_;
-  Diagnostics* diag_;
   asio::any_io_executor ex_;
-  [[no_unique_address]] typename VisitorSlot<kStreams>::type visitor_;
 };
 
 // Creates the operation and hands it to the router. Call on the router's executor.
@@ -291,18 +331,81 @@ template <class R, bool Throws, class Decoder = void, class Handler>
 void start_job(Router& router, Handler&& handler, JobSetup&& s, Diagnostics* diag) {
   using Op = ClusterOp<R, std::decay_t<Handler>, Throws, Decoder>;
   Op* op = Op::create(std::forward<Handler>(handler), diag, router.get_executor());
-  op->bytes = std::move(s.bytes);
-  op->flags = s.flags;
-  op->command_name = s.command;
-  op->fanout = s.fanout;
-  op->node = std::move(s.node);
-  op->refused = s.refused;
-  op->batch = s.batch;
-  op->options = std::move(s.options);
-  op->info = s.info;
-  op->probe = std::move(s.probe);
+  op->adopt(std::move(s));
   router.submit(*op);
 }
+
+// A request whose caller sleeps on its own thread until the router is done
+// with it (ClusterClient): it lives in the caller's frame, so nothing is
+// allocated for it, and its encoded bytes go back to the caller's pool.
+template <class R, class Decoder = void>
+class WaitingJob final : public TypedJob<R, Decoder> {
+ public:
+  explicit WaitingJob(Diagnostics* d) noexcept : TypedJob<R, Decoder>(d) {}
+  ~WaitingJob() = default;
+
+  void complete(JobResult&& jr) override {
+    ec_ = this->conclude(jr, value_, nullptr);
+    // The parts hold the router's connections and timers: they end here,
+    // on the router's thread, not in the caller's frame.
+    this->drop_parts();
+    std::lock_guard<std::mutex> lock(m_);
+    done_ = true;
+    cv_.notify_one();  // under the lock: the caller's frame outlives this call
+  }
+
+  // Blocks until complete() ran; then the outcome is the caller's.
+  void wait() {
+    std::unique_lock<std::mutex> lock(m_);
+    cv_.wait(lock, [&] { return done_; });
+  }
+  std::error_code error() const noexcept { return ec_; }
+  R take() { return std::move(value_); }
+
+ private:
+  std::mutex m_;
+  std::condition_variable cv_;
+  bool done_ = false;
+  std::error_code ec_;
+  R value_{};
+};
+
+// Memory in a waiting caller's frame for the one handler that hands its
+// WaitingJob to the router's thread (asio::post to an io_context allocates
+// with the handler's allocator): the caller sleeps past that handler's run.
+class HandOffMemory {
+ public:
+  void* allocate(std::size_t n, std::size_t align) {
+    if (!used_ && n <= sizeof(buffer_) && align <= alignof(std::max_align_t)) {
+      used_ = true;
+      return buffer_;
+    }
+    return ::operator new(n, std::align_val_t(align));
+  }
+  void deallocate(void* p, std::size_t align) noexcept {
+    if (p == buffer_) used_ = false;
+    else ::operator delete(p, std::align_val_t(align));
+  }
+
+ private:
+  alignas(std::max_align_t) unsigned char buffer_[128];
+  bool used_ = false;
+};
+
+template <class T>
+struct HandOffAllocator {
+  using value_type = T;
+  explicit HandOffAllocator(HandOffMemory& m) noexcept : memory(&m) {}
+  template <class U>
+  HandOffAllocator(const HandOffAllocator<U>& o) noexcept : memory(o.memory) {}
+  T* allocate(std::size_t n) { return static_cast<T*>(memory->allocate(n * sizeof(T), alignof(T))); }
+  void deallocate(T* p, std::size_t) noexcept { memory->deallocate(p, alignof(T)); }
+  template <class U>
+  bool operator==(const HandOffAllocator<U>& o) const noexcept {
+    return memory == o.memory;
+  }
+  HandOffMemory* memory;
+};
 
 template <class R, bool Throws, class Decoder>
 struct InitiateJob {
