@@ -1,11 +1,11 @@
 #pragma once
 // The typed half of a cluster request: a plan (a typed command, call()'s
-// arguments) is encoded on the caller's thread into a Job, the router routes
-// and combines it into one Reply, and ClusterOp decodes that Reply into the
-// caller's type (Cmd::reply_type, Reply, or PerNode<T> for answers per node)
-// and completes the caller's handler the way exec/async.hpp does for a
-// single node: void(std::error_code, R), or void(std::exception_ptr, R) for
-// the tokens that throw, with the same Diagnostics text.
+// arguments) is encoded on the caller's thread into a Job; the router routes
+// it and the job decodes the answer into the caller's type (a reply one node
+// gives streams into its decoder; split, fanned-out and batched answers are
+// combined into one Reply first). ClusterOp completes the caller's handler as
+// exec/async.hpp does for a single node, with the same Diagnostics text;
+// WaitingJob wakes the sync client's waiting caller.
 #include <condition_variable>
 #include <cstddef>
 #include <exception>
