@@ -108,9 +108,11 @@ void Multiplexer::enqueue(RequestBase& r, std::size_t begin, time_point now) {
   // wait_timeout for the next one. Requests queued later wait until later,
   // so the queue stays ordered by this deadline.
   r.wait_deadline_ = (!connected_ && ever_connected_) ? now + options_.wait_timeout : time_point::max();
+#ifndef VALKEY_CPP_NO_POLICY_HOOK  // defined only to measure this test's cost (scripts/bench-hook-cost.sh policy)
   if (connected_ && options_.queue_timeout.count() > 0 && options_.max_pending != 0 &&
       inflight_count_ + queued_count_ >= options_.max_pending) [[unlikely]]
     r.wait_deadline_ = now + options_.queue_timeout;  // behind the bound: its wait is timed
+#endif
   link_back(r);
   if (r.deadline != time_point::max()) track_deadline(r);
 }

@@ -156,10 +156,17 @@ void sync_failed(Target& target, const Plan& plan, std::error_code e, const Reas
 // The resilience hooks of a synchronous target (policy/guard.hpp): a Guard
 // when the client's configuration or the call's options ask for a policy,
 // else null (then the request path is the plain one); the call's options.
+// -DVALKEY_CPP_NO_POLICY_HOOK compiles the test out for the measurement of
+// its cost (scripts/bench-hook-cost.sh policy); nothing else defines it.
 template <class Target>
 policy::Guard* guard_of(Target& t) noexcept {
+#ifdef VALKEY_CPP_NO_POLICY_HOOK
+  (void)t;
+  return nullptr;
+#else
   if constexpr (requires { t.policy_guard(); }) return t.policy_guard();
   else return nullptr;
+#endif
 }
 template <class Target>
 const CallOptions* options_of(const Target& t) noexcept {

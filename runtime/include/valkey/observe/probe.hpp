@@ -21,7 +21,7 @@ namespace valkey::observe {
 // Whether requests made under `config` are observed: the one test the
 // request path makes at submission. A measurement build compiles the hook
 // out with -DVALKEY_CPP_NO_OBSERVER_HOOK (library and program alike) to
-// count what the test and the probe cost (scripts/bench-observer-cost.sh);
+// count what the test and the probe cost (scripts/bench-hook-cost.sh);
 // nothing else defines it.
 inline bool observed(const Config& config) noexcept {
 #ifdef VALKEY_CPP_NO_OBSERVER_HOOK

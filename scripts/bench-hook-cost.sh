@@ -1,19 +1,27 @@
 #!/usr/bin/env bash
-# What the observer hook costs a request when no observer is set: client
+# What a hook of the request path costs when it is not configured: client
 # instructions per sequential GET (and per cached GET hit) under callgrind,
-# from two Release builds of the same commit, one as shipped and one with the
-# hook compiled out (-DVALKEY_CPP_NO_OBSERVER_HOOK, observe/probe.hpp), each
-# as runs of N and 2N requests subtracted so start-up cancels out. The cost
-# is the difference in the functions the hook is compiled into (issue 11's
-# target: at most 20 instructions); the other functions' counts, and the
-# whole process's, are printed beside it, with the largest differences.
-# The LAST line of stdout is one JSON object.
+# from two Release builds of the same commit, one as shipped and one with
+# the hook compiled out, each as runs of N and 2N requests subtracted so
+# start-up cancels out. The cost is the difference in the functions the hook
+# is compiled into (the target of issues 10 and 11: at most 20 instructions);
+# the other functions' counts, and the whole process's, are printed beside
+# it, with the largest differences. The LAST line of stdout is one JSON
+# object.
+#
+#   scripts/bench-hook-cost.sh [observer|policy]
+#
+# observer: Config::observer's test and probe (-DVALKEY_CPP_NO_OBSERVER_HOOK,
+#           observe/probe.hpp).
+# policy:   the resilience policies' checks (-DVALKEY_CPP_NO_POLICY_HOOK:
+#           the Guard test in exec/sync.hpp, the queue-wait bound in
+#           Multiplexer::enqueue).
 #
 # Environment (defaults in brackets):
 #   BENCH_INSTR_REQUESTS [20000]  runs of N and 2N requests
 #   BENCH_KEYSPACE [1000]         keys read (filled first), 100-byte values
 #   BENCH_BUILD_DIR [<repo>/build/bench-release]  the shipped build (shared with bench.sh)
-#   BENCH_NOHOOK_BUILD_DIR [<repo>/build/bench-release-nohook]
+#   BENCH_NOHOOK_BUILD_DIR [<repo>/build/bench-release-no<hook>]
 #   VALKEY_BUILD_JOBS [2], VALKEY_TEST_SKIP_SETUP=1
 set -euo pipefail
 
@@ -23,10 +31,16 @@ cache="${VALKEY_CPP_CACHE:-$HOME/.cache/valkey-cpp}"
 n="${BENCH_INSTR_REQUESTS:-20000}"
 keyspace="${BENCH_KEYSPACE:-1000}"
 shipped_dir="${BENCH_BUILD_DIR:-$repo/build/bench-release}"
-nohook_dir="${BENCH_NOHOOK_BUILD_DIR:-$repo/build/bench-release-nohook}"
+hook="${1:-observer}"
+case "$hook" in
+  observer) macro=VALKEY_CPP_NO_OBSERVER_HOOK ;;
+  policy) macro=VALKEY_CPP_NO_POLICY_HOOK ;;
+  *) printf 'usage: %s [observer|policy]\n' "$0" >&2; exit 2 ;;
+esac
+nohook_dir="${BENCH_NOHOOK_BUILD_DIR:-$repo/build/bench-release-no$hook}"
 
-log() { printf '[observer-cost] %s\n' "$*" >&2; }
-die() { printf '[observer-cost] ERROR: %s\n' "$*" >&2; exit 1; }
+log() { printf '[hook-cost] %s\n' "$*" >&2; }
+die() { printf '[hook-cost] ERROR: %s\n' "$*" >&2; exit 1; }
 
 [ -n "${VALKEY_TEST_SKIP_SETUP:-}" ] || bash "$repo/scripts/setup.sh"
 # shellcheck disable=SC1091
@@ -47,9 +61,9 @@ build() {  # build <dir> <extra CXX flags>
     || { tail -40 "$dir.build.log" >&2; die "build failed (log: $dir.build.log)"; }
 }
 build "$shipped_dir" ""
-build "$nohook_dir" "-DVALKEY_CPP_NO_OBSERVER_HOOK"
+build "$nohook_dir" "-D$macro"
 
-work_dir="$(mktemp -d "${TMPDIR:-/tmp}/valkey-cpp-observer-cost.XXXXXX")"
+work_dir="$(mktemp -d "${TMPDIR:-/tmp}/valkey-cpp-hook-cost.XXXXXX")"
 server_pid=""
 cleanup() {
   [ -z "$server_pid" ] || { kill -TERM "$server_pid" 2>/dev/null || true; wait "$server_pid" 2>/dev/null || true; }
@@ -95,10 +109,10 @@ for build_dir in "$shipped_dir" "$nohook_dir"; do
     done
   done
 done
-"${VALKEY_CPP_PYTHON:-python3}" - "$work_dir" "$n" "$(basename "$shipped_dir")" "$(basename "$nohook_dir")" \
+"${VALKEY_CPP_PYTHON:-python3}" - "$work_dir" "$n" "$(basename "$shipped_dir")" "$(basename "$nohook_dir")" "$hook" \
   "$(git -C "$repo" rev-parse --short HEAD 2>/dev/null || echo unknown)" <<'PY'
 import json, re, sys
-work, n, shipped, nohook, commit = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4], sys.argv[5]
+work, n, shipped, nohook, hook, commit = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4], sys.argv[5], sys.argv[6]
 def functions(path):
     out = {}
     for line in open(path):
@@ -113,14 +127,15 @@ def per_request(build, command):
     return {k: (b.get(k, 0) - a.get(k, 0)) / n for k in set(a) | set(b)}
 def own(f):  # not libc, libstdc++ or the loader: their files are named ./... or /usr/...
     return {k: v for k, v in f.items() if not k.startswith(("./", "/usr/"))}
-# The functions the hook is compiled into (the request path's templates, with
-# the probe inlined): the only code that differs between the two builds.
+# The functions the hooks are compiled into (the request path's templates,
+# with the probe and the Guard test inlined, and the multiplexer's enqueue):
+# the only code that differs between the two builds.
 # Elsewhere a difference is the run, not the build (who drives the sync
 # client's I/O, how often a poll finds the reply there).
-HOOKED = re.compile(r"exec::run_sync<|cache_detail::run_cached_sync<|detail::SyncOp<")
+HOOKED = re.compile(r"exec::run_sync<|cache_detail::run_cached_sync<|detail::SyncOp<|Multiplexer::enqueue")
 def hooked(f):
     return {k: v for k, v in f.items() if HOOKED.search(k)}
-result = {"commit": commit, "requests": n}
+result = {"hook": hook, "commit": commit, "requests": n}
 for command in ("get", "cached_get"):
     w, wo = per_request(shipped, command), per_request(nohook, command)
     total_w, total_wo = sum(w.values()), sum(wo.values())
