@@ -8,6 +8,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include <valkey/valkey.hpp>
@@ -56,6 +57,22 @@ perf::RunResult run_tests(const perf::Options& o, const ClientConfig& config, st
   return run;
 }
 
+// --retry N: the runners' clients (and the --verify control client) resend
+// what is safe to resend, up to N attempts, with the default backoff and
+// budget.
+valkey::Config with_retry(valkey::Config c, const perf::Options& o) {
+  if (o.retry) {
+    valkey::policy::RetryPolicy p;
+    p.max_attempts = static_cast<int>(o.retry);
+    c.retry = p;
+  }
+  return c;
+}
+valkey::ClusterConfig with_retry(valkey::ClusterConfig c, const perf::Options& o) {
+  c.node = with_retry(std::move(c.node), o);
+  return c;
+}
+
 // Prints the run's report; returns the exit status.
 int report(const perf::RunResult& run, const perf::Options& o) {
   if (o.json) std::printf("%s\n", perf::to_json(run, o).c_str());
@@ -84,16 +101,17 @@ int main(int argc, char** argv) {
     if (o.cluster) {
       // --cluster: the runners' clients and the --verify control client are
       // cluster clients made from the seed URL.
-      run = run_tests(o, valkey::ClusterConfig::from_url(o.url), std::unique_ptr<valkey::ClusterClient>{});
+      run = run_tests(o, with_retry(valkey::ClusterConfig::from_url(o.url), o),
+                      std::unique_ptr<valkey::ClusterClient>{});
     } else if (valkey::SentinelConfig::is_sentinel_url(o.url)) {
       // The control client's Config carries its sentinel resolver: the
       // runners' clients, made from copies of it, find their node (and follow
       // failovers) through it while it lives.
       auto control = std::make_unique<valkey::Client>(valkey::SentinelConfig::from_url(o.url));
-      const valkey::Config config = control->config();
+      const valkey::Config config = with_retry(control->config(), o);
       run = run_tests(o, config, std::move(control));
     } else {
-      run = run_tests(o, valkey::Config::from_url(o.url), std::unique_ptr<valkey::Client>{});
+      run = run_tests(o, with_retry(valkey::Config::from_url(o.url), o), std::unique_ptr<valkey::Client>{});
     }
   } catch (const std::exception& e) {
     // valkey::Error from connecting (its message never holds the password),

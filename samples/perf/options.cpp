@@ -24,7 +24,7 @@ std::string_view test_name(Test t) noexcept {
 std::string usage_text() {
   return "usage: valkey-cpp-perf [-u URL] [-t get,set,incr,mget] [-c CONCURRENCY] [--threads N] [-P PIPELINE]\n"
          "                       [-n REQUESTS | --seconds S] [-d VALUE_SIZE] [-r KEYSPACE] [--sync] [--verify] [--json]\n"
-         "                       [--cluster]\n"
+         "                       [--cluster] [--retry ATTEMPTS]\n"
          "  -u URL         server (default: $VALKEY_URL, else valkey://127.0.0.1:6379), or a\n"
          "                 valkey+sentinel:// URL: the primary found (and followed) through the sentinels\n"
          "  -t TESTS       comma-separated workloads, run one after the other (default: get,set)\n"
@@ -39,6 +39,8 @@ std::string usage_text() {
          "  --sync         requesters are threads sharing a valkey::Client (default: coroutines on a valkey::AsyncClient)\n"
          "  --cluster      -u lists cluster seeds (valkey://h1:p1,h2:p2): every client is a cluster client\n"
          "                 (valkey::AsyncClusterClient, or valkey::ClusterClient with --sync), commands routed by slot\n"
+         "  --retry N      resend failed requests when that is safe, up to N attempts (Config::retry with the\n"
+         "                 default backoff and budget; a written INCR that got no reply counts as unknown)\n"
          "  --verify       with -t incr: each requester increments its own counter; check none was lost or doubled\n"
          "  --json         print the summary as one JSON object on the last line of stdout\n"
          "exit status: 0 run ended (errors included), 1 --verify found a mismatch, 2 usage, 3 the run could not start (no connection)\n";
@@ -110,7 +112,7 @@ ParseResult parse_options(std::span<const std::string_view> args, const char* de
     } else if (is_flag("--json") && flag_without_value()) {
       o.json = true;
     } else if (is_flag("-u") || is_flag("-t") || is_flag("-c") || is_flag("--threads") || is_flag("-P") ||
-               is_flag("-n") || is_flag("--seconds") || is_flag("-d") || is_flag("-r")) {
+               is_flag("-n") || is_flag("--seconds") || is_flag("-d") || is_flag("-r") || is_flag("--retry")) {
       const std::string name(a);
       auto v = value();
       if (!v) return fail(name + " needs a value");
@@ -169,6 +171,10 @@ ParseResult parse_options(std::span<const std::string_view> args, const char* de
         auto n = parse_uint<std::uint64_t>(*v, 1, 1000000000000ULL);
         if (!n) return fail("-r: expected a keyspace size in [1, 1000000000000]");
         o.keyspace = *n;
+      } else if (name == "--retry") {
+        auto n = parse_uint<unsigned>(*v, 1, 100);
+        if (!n) return fail("--retry: expected a number of attempts in [1, 100]");
+        o.retry = *n;
       }
     } else if (a.starts_with("-")) {
       return fail("unknown option " + std::string(args[i]));

@@ -96,6 +96,10 @@ TEST_CASE("perf options: usage errors name the problem", "[perf][perf-options]")
   CHECK(fails_with({"-t", "get,del"}, "unknown test 'del'"));
   CHECK(fails_with({"-t", "get,"}, "unknown test ''"));
   CHECK(fails_with({"-t", "get,get"}, "listed twice"));
+  CHECK(fails_with({"--retry", "0"}, "--retry"));
+  CHECK(fails_with({"--retry", "101"}, "--retry"));
+  CHECK(parse({"--retry", "5"}).options.retry == 5);
+  CHECK(parse({}).options.retry == 0);
   CHECK(fails_with({"--threads", "0"}, "--threads"));
   CHECK(fails_with({"-c", "2", "--threads", "3"}, "must not exceed -c"));
 }
