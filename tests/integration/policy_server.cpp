@@ -78,6 +78,10 @@ TEST_CASE("breaker: a frozen server opens the circuit, calls fail fast with circ
     open += ec == valkey::errc::circuit_open;
   }
   const auto took = std::chrono::steady_clock::now() - start;
+  // The figure for the notes (issue 10 asks under 100 µs per call); the
+  // assertion is only that no call waited for its timeout.
+  WARN("1,000 calls with the circuit open: "
+       << std::chrono::duration_cast<std::chrono::nanoseconds>(took).count() / 1000 / 1000.0 << " us per call");
   CHECK(open == 1000);
   CHECK(took < 5s);
   CHECK(diag.outcome == valkey::policy::Outcome::not_sent);
@@ -98,7 +102,7 @@ TEST_CASE("breaker: a frozen server opens the circuit, calls fail fast with circ
   CHECK(commandstat_calls(server, "get") <= 3 + 3);  // the timed-out ones and the probes, not the 1,000
 }
 
-TEST_CASE("retry: kill -9 and restart under concurrent async INCRs: acked <= total <= acked + unknown",
+TEST_CASE("retry: kill -9 and restart under 256 async INCR loops: acked <= total <= acked + unknown",
           "[policy][retry][kill][threads]") {
   valkey::test::ServerOptions opts;
   opts.config = {"appendonly yes", "appendfsync always"};  // an acknowledged INCR survives kill -9
@@ -117,7 +121,7 @@ TEST_CASE("retry: kill -9 and restart under concurrent async INCRs: acked <= tot
   std::atomic<bool> stop{false};
   std::atomic<std::int64_t> acked{0}, unknown{0}, failed{0};
   std::atomic<int> running{0};
-  constexpr int kWorkers = 64;
+  constexpr int kWorkers = 256;
   struct Worker {
     valkey::AsyncClient& c;
     std::atomic<bool>& stop;
