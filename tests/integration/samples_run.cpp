@@ -68,16 +68,16 @@ TEST_CASE("samples: tls against the fixture's TLS port", "[samples][tls]") {
   fs::path exe = binary("tls");
   const auto* files = server.tls_files();
   REQUIRE(files != nullptr);
-  std::string env = "VALKEY_URL=" + shell_quote(server.tls_url()) + " VALKEY_TLS_CA=" + shell_quote(files->ca_cert) +
-                    " VALKEY_TLS_CERT=" + shell_quote(files->client_cert) +
-                    " VALKEY_TLS_KEY=" + shell_quote(files->client_key) + " ";
+  std::string env = "VALKEY_URL=" + shell_quote(server.tls_url()) + " VALKEY_TLS_CA_FILE=" + shell_quote(files->ca_cert) +
+                    " VALKEY_TLS_CERT_FILE=" + shell_quote(files->client_cert) +
+                    " VALKEY_TLS_KEY_FILE=" + shell_quote(files->client_key) + " ";
   Run ok = run(env + shell_quote(exe.string()));
   INFO(ok.output);
   CHECK(ok.status == 0);
   CHECK(ok.output.find("over TLS: encrypted") != std::string::npos);
   // the wrong CA must fail verification
-  Run bad = run("VALKEY_URL=" + shell_quote(server.tls_url()) + " VALKEY_TLS_CA=" + shell_quote(files->other_ca_cert) +
-                " VALKEY_TLS_CERT=" + shell_quote(files->client_cert) + " VALKEY_TLS_KEY=" +
+  Run bad = run("VALKEY_URL=" + shell_quote(server.tls_url()) + " VALKEY_TLS_CA_FILE=" + shell_quote(files->other_ca_cert) +
+                " VALKEY_TLS_CERT_FILE=" + shell_quote(files->client_cert) + " VALKEY_TLS_KEY_FILE=" +
                 shell_quote(files->client_key) + " " + shell_quote(exe.string()));
   INFO(bad.output);
   CHECK(bad.status != 0);
