@@ -18,11 +18,12 @@
 
 namespace valkey {
 
-// What scan_all() asks each primary.
+// What scan_all() asks each primary (every field has a default, so that
+// {.match = "user:*"} alone compiles under -Wmissing-field-initializers).
 struct ScanAllOptions {
-  std::string_view match;  // MATCH pattern; empty: every key
-  std::int64_t count = 0;  // COUNT hint per call; 0: the server's default
-  std::string_view type;   // TYPE filter; empty: any type
+  std::string_view match = {};  // MATCH pattern; empty: every key
+  std::int64_t count = 0;       // COUNT hint per call; 0: the server's default
+  std::string_view type = {};   // TYPE filter; empty: any type
 };
 
 namespace cluster {
