@@ -20,8 +20,8 @@
 // The asynchronous loop, on an AsyncClient: `fn` takes the AsyncWatch and
 // returns an asio::awaitable of what the transaction's exec() returns, and
 // the loop itself completes through any completion token:
-//
-//   auto [ok] = co_await valkey::watch_retry(c, {"balance"},
+//   const std::vector<std::string_view> keys{"balance"};  // named: g++ 12 and braced lists in co_await
+//   auto [ok] = co_await valkey::watch_retry(c, keys,
 //       [](valkey::AsyncWatch& w) -> asio::awaitable<std::tuple<bool>> {
 //         auto cur = co_await w.get("balance", asio::use_awaitable);
 //         co_return co_await w.multi().set("balance", next(cur)).exec(asio::use_awaitable);

@@ -3,8 +3,9 @@
 // valkey::Subscriber (a connection of its own) per node it needs.
 //
 //   valkey::ClusterSubscriber sub{cluster};            // cluster: an AsyncClusterClient
-//   co_await sub.ssubscribe({"{room1}:chat", "{room2}:chat"}, asio::use_awaitable);
-//   co_await sub.subscribe({"news"}, asio::use_awaitable);
+//   const std::vector<std::string_view> rooms{"{room1}:chat", "{room2}:chat"}, news{"news"};
+//   co_await sub.ssubscribe(rooms, asio::use_awaitable);  // lists named: g++ 12 and braced lists in co_await
+//   co_await sub.subscribe(news, asio::use_awaitable);
 //   valkey::Message m = co_await sub.receive(asio::use_awaitable);
 //   sub.on_event([](const valkey::ClusterSubscriptionEvent& e) { ... });  // moved: messages may be missed
 //

@@ -3,7 +3,8 @@
 // to that slot's owner holds the WATCH, and the transaction that follows
 // runs there (the single-node AsyncWatch / Watch on that node).
 //
-//   auto w = co_await valkey::watch(cluster, {"{acct1}:balance"}, asio::use_awaitable);  // AsyncWatch
+//   const std::vector<std::string_view> keys{"{acct1}:balance"};  // named: g++ 12 and braced lists in co_await
+//   auto w = co_await valkey::watch(cluster, keys, asio::use_awaitable);  // AsyncWatch
 //   auto cur = co_await w.get("{acct1}:balance", asio::use_awaitable);
 //   auto [r] = co_await w.multi().set("{acct1}:balance", next).exec(asio::use_awaitable);
 //   // errc::exec_aborted when the key changed after WATCH
