@@ -1,7 +1,8 @@
 // The cluster client against scripted fake nodes: a MOVED loop between two
 // nodes ends with too_many_redirects, endless TRYAGAIN / CLUSTERDOWN end
 // within the retry budget, a redirect that does not parse is never followed,
-// and dead seeds fail the first request within the connect timeout.
+// dead seeds fail the first request within the connect timeout, and a
+// summed fan-out one node fails keeps the others' partial figure.
 #include <catch2/catch_test_macros.hpp>
 
 #include <atomic>
@@ -760,4 +761,39 @@ TEST_CASE("cluster client: database(n) writes SELECT on the node connection only
   get(c.with({.timeout = 1s}).database(5), "d");
   std::lock_guard<std::mutex> lock(*m);
   CHECK(*log == std::vector<std::string>{"SELECT 5", "GET a", "GET b", "SELECT 0", "GET c", "SELECT 5", "GET d"});
+}
+
+TEST_CASE("cluster client: a summed fan-out one node fails reports the error with the others' partial sum",
+          "[cluster][cluster-faults]") {
+  FakeNode a, b;
+  const std::string slots = "*2\r\n*3\r\n:0\r\n:8191\r\n*2\r\n$9\r\n127.0.0.1\r\n:" + std::to_string(a.port()) +
+                            "\r\n*3\r\n:8192\r\n:16383\r\n*2\r\n$9\r\n127.0.0.1\r\n:" + std::to_string(b.port()) + "\r\n";
+  auto respond = [&](bool fails) {
+    return [slots, fails](const std::vector<std::string>& args) -> std::string {
+      if (args[0] == "CLUSTER" && args.size() > 1 && args[1] == "SLOTS") return slots;
+      if (args[0] == "DBSIZE") return fails ? "-ERR no database here\r\n" : ":5\r\n";  // not one to retry
+      return FakeNode::standard(args, 0);
+    };
+  };
+  a.start(respond(false));
+  b.start(respond(true));
+  Harness h(config_for(a.port()));
+  std::error_code got;
+  valkey::Diagnostics diag;
+  std::int64_t n = -1;
+  bool done = false;
+  h.c->dbsize(diag, [&](std::error_code ec, std::int64_t v) {
+    got = ec;
+    n = v;
+    done = true;
+  });
+  REQUIRE(valkey::test::run_until(h.ioc, [&] { return done; }, 10s));
+  INFO(diag.message);
+  CHECK(got == valkey::errc::server_error);
+  CHECK(diag.prefix() == "ERR");
+  CHECK(diag.server_message == "ERR no database here (1 of 2 nodes answered; their sum: 5)");
+  CHECK(diag.endpoint == "127.0.0.1:" + std::to_string(b.port()));
+  CHECK(n == 0);
+  CHECK(a.count("DBSIZE") == 1);
+  CHECK(b.count("DBSIZE") == 1);
 }

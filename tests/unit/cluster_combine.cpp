@@ -51,8 +51,17 @@ TEST_CASE("cluster combine: sums, minimum, maximum, logical and/or", "[cluster][
 }
 
 TEST_CASE("cluster combine: errors win aggregates and all_succeeded, one_succeeded needs one", "[cluster][combine]") {
-  std::vector<Reply> sum{Reply::integer(1), Reply::error("ERR boom"), Reply::integer(2)};
-  CHECK(combine(ResponsePolicy::agg_sum, sum) == Reply::error("ERR boom"));
+  // An aggregate fails with its first error, which carries the figure of
+  // the nodes that answered (a partial DBSIZE, DEL's count so far).
+  std::vector<Reply> sum{Reply::integer(1), Reply::error("CLUSTERDOWN boom"), Reply::integer(2), Reply::error("ERR x")};
+  CHECK(combine(ResponsePolicy::agg_sum, sum) ==
+        Reply::error("CLUSTERDOWN boom (2 of 4 nodes answered; their sum: 3)"));
+  std::vector<Reply> max{Reply::integer(7), Reply::error("ERR boom"), Reply::integer(9)};
+  CHECK(combine(ResponsePolicy::agg_max, max) == Reply::error("ERR boom (2 of 3 nodes answered; their maximum: 9)"));
+  std::vector<Reply> only_errors{Reply::error("ERR a"), Reply::error("ERR b")};
+  CHECK(combine(ResponsePolicy::agg_sum, only_errors) == Reply::error("ERR a"));
+  std::vector<Reply> arrays{Reply::array(ints({1, 0})), Reply::error("ERR boom")};  // no one figure: the error alone
+  CHECK(combine(ResponsePolicy::agg_logical_and, arrays) == Reply::error("ERR boom"));
   std::vector<Reply> all{Reply::simple_string("OK"), Reply::error("ERR no"), Reply::error("ERR later")};
   CHECK(combine(ResponsePolicy::all_succeeded, all) == Reply::error("ERR no"));
   std::vector<Reply> ok{Reply::simple_string("OK"), Reply::simple_string("OK")};

@@ -59,6 +59,37 @@ Reply aggregate(std::vector<Reply>& replies, Op op) {
   return Reply::array(std::move(out));
 }
 
+const char* aggregate_name(ResponsePolicy p) {
+  switch (p) {
+    case ResponsePolicy::agg_sum: return "sum";
+    case ResponsePolicy::agg_min: return "minimum";
+    case ResponsePolicy::agg_max: return "maximum";
+    case ResponsePolicy::agg_logical_and: return "logical and";
+    default: return "logical or";
+  }
+}
+
+// The first error of an aggregate some nodes failed, with what the nodes
+// that answered add up to, so a caller can still read the partial figure:
+// "ERR boom (2 of 3 nodes answered; their sum: 42)". The error's prefix is
+// the first error's, so it maps to the same error code.
+template <class Op>
+Reply partial_failure(ResponsePolicy policy, const Reply& error, std::vector<Reply>& replies, Op op) {
+  std::vector<Reply> answered;
+  for (Reply& r : replies)
+    if (!r.is_error()) answered.push_back(std::move(r));
+  if (answered.empty()) return error;
+  const Reply partial = aggregate(answered, op);
+  std::string figure;
+  if (partial.is_integer()) figure = std::to_string(partial.as_integer());
+  else if (partial.is_double()) figure = std::string(partial.raw());
+  else return error;  // arrays or a shape that does not fold: the error alone
+  std::string text = std::string(error.raw()) + " (" + std::to_string(answered.size()) + " of " +
+                     std::to_string(replies.size()) + " nodes answered; their " + aggregate_name(policy) + ": " +
+                     figure + ")";
+  return error.type() == resp::Type::blob_error ? Reply::blob_error(std::move(text)) : Reply::error(std::move(text));
+}
+
 }  // namespace
 
 Reply combine(ResponsePolicy policy, std::vector<Reply>& replies) {
@@ -76,14 +107,15 @@ Reply combine(ResponsePolicy policy, std::vector<Reply>& replies) {
     case ResponsePolicy::agg_max:
     case ResponsePolicy::agg_logical_and:
     case ResponsePolicy::agg_logical_or: {
-      if (const Reply* e = first_error(replies)) return *e;
+      const Reply* e = first_error(replies);
+      auto fold = [&](auto op) { return e ? partial_failure(policy, *e, replies, op) : aggregate(replies, op); };
       switch (policy) {
-        case ResponsePolicy::agg_sum: return aggregate(replies, [](auto a, auto b) { return a + b; });
-        case ResponsePolicy::agg_min: return aggregate(replies, [](auto a, auto b) { return std::min(a, b); });
-        case ResponsePolicy::agg_max: return aggregate(replies, [](auto a, auto b) { return std::max(a, b); });
+        case ResponsePolicy::agg_sum: return fold([](auto a, auto b) { return a + b; });
+        case ResponsePolicy::agg_min: return fold([](auto a, auto b) { return std::min(a, b); });
+        case ResponsePolicy::agg_max: return fold([](auto a, auto b) { return std::max(a, b); });
         case ResponsePolicy::agg_logical_and:
-          return aggregate(replies, [](auto a, auto b) { return static_cast<decltype(a)>((a != 0) && (b != 0)); });
-        default: return aggregate(replies, [](auto a, auto b) { return static_cast<decltype(a)>((a != 0) || (b != 0)); });
+          return fold([](auto a, auto b) { return static_cast<decltype(a)>((a != 0) && (b != 0)); });
+        default: return fold([](auto a, auto b) { return static_cast<decltype(a)>((a != 0) || (b != 0)); });
       }
     }
     case ResponsePolicy::default_:

@@ -43,6 +43,19 @@ bool answers_per_node(const Job& job) {
   return job.want_per_node || job.fanout == Fanout::each_node || job.fanout == Fanout::each_primary;
 }
 
+// The replies of a command with this response policy fold into one figure
+// (agg_sum, agg_min, ...).
+bool aggregates(ResponsePolicy policy) {
+  switch (policy) {
+    case ResponsePolicy::agg_sum:
+    case ResponsePolicy::agg_min:
+    case ResponsePolicy::agg_max:
+    case ResponsePolicy::agg_logical_and:
+    case ResponsePolicy::agg_logical_or: return true;
+    default: return false;
+  }
+}
+
 }  // namespace
 
 Job::~Job() = default;
@@ -837,10 +850,13 @@ void Router::finish(Job& job) {
       r.reply = std::move(job.parts_.front().reply_);
       r.streamed = job.parts_.front().streamed_;
       r.endpoint = job.parts_.front().node_;
-    } else if (first_error) {
+    } else if (first_error && !(job.route_.info && aggregates(job.route_.info->response_policy))) {
       r.reply = first_error->reply_;
       r.endpoint = first_error->node_;
     } else {
+      // An aggregate some nodes failed combines into the first error with
+      // the answering nodes' partial figure (combine()).
+      if (first_error) r.endpoint = first_error->node_;
       const ResponsePolicy policy = job.route_.info ? job.route_.info->response_policy : ResponsePolicy::default_;
       if (job.route_.kind == RouteKind::multi_slot && policy == ResponsePolicy::default_) {
         std::string why;

@@ -373,7 +373,7 @@ class Router : public std::enable_shared_from_this<Router>, private ConnectionOb
 //   all_succeeded: the first error, else the first reply
 //   one_succeeded: the first non-error reply, else the first error
 //   default: arrays concatenated; anything else: the first reply
-// An error reply among the inputs of an aggregate is the result.
+// An aggregate with error replies: the first, its text + the rest's figure.
 Reply combine(ResponsePolicy policy, std::vector<Reply>& replies);
 
 // Replays `r` as parser nodes into `v` (then on_message_end()), so a typed
