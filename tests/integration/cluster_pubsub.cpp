@@ -2,7 +2,7 @@
 // on their owners; a slot moved with CLUSTER SETSLOT ... NODE (the server's
 // unsolicited sunsubscribe) → subscribed again at the new owner, reported as
 // `moved`; a killed primary → classic channels move at once, shard channels
-// once its replica is promoted.
+// once its replica is promoted. SyncClusterSubscriber, the blocking form.
 #include <catch2/catch_test_macros.hpp>
 #include <signal.h>
 
@@ -11,12 +11,14 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <asio/io_context.hpp>
 
 #include <valkey/cluster/async_cluster_client.hpp>
 #include <valkey/cluster/cluster_subscriber.hpp>
+#include <valkey/cluster/sync_cluster_subscriber.hpp>
 
 #include "client_test_util.hpp"
 #include "support/cluster.hpp"
@@ -203,6 +205,78 @@ TEST_CASE("cluster pub/sub: a shard channel whose slot moves is subscribed again
   // Back to node 0 (the fixture's layout for the other tests).
   cluster.give_slot(slot, 0);
   CHECK(r.wait([&] { return r.moved_to(moving, address(cluster, 0)); }, 10s));
+}
+
+TEST_CASE("cluster pub/sub: SyncClusterSubscriber receives on the calling thread and follows a moved slot",
+          "[cluster][cluster-pubsub]") {
+  Cluster& cluster = pubsub_cluster();
+  valkey::SyncClusterSubscriber sub{config_of(cluster)};
+  std::vector<Event> events;
+  sub.on_event([&](const Event& e) { events.push_back(e); });
+  std::vector<int> slots;
+  const std::string a = channel_on(cluster, cluster.node(0).port(), "sync-a", slots);
+  const std::string b = channel_on(cluster, cluster.node(1).port(), "sync-b", slots);
+  sub.ssubscribe(std::vector<std::string>{a, b});
+  sub.subscribe(std::vector<std::string>{"sync-news"});
+  CHECK(sub.subscriptions() == 3);
+  CHECK(sub.node_of(a) == address(cluster, 0));
+  CHECK(sub.node_of(b) == address(cluster, 1));
+
+  // Published by other connections on the owners (and the classic channel
+  // on any primary); nothing runs the subscriber's connections but
+  // receive() on this thread.
+  cluster.node(0).command({"SPUBLISH", a, "one"});
+  cluster.node(1).command({"SPUBLISH", b, "two"});
+  cluster.node(2).command({"PUBLISH", "sync-news", "three"});
+  std::vector<valkey::Message> got;
+  auto receive_until = [&](std::size_t n) {
+    const auto give_up = std::chrono::steady_clock::now() + 10s;
+    while (got.size() < n && std::chrono::steady_clock::now() < give_up)
+      if (auto m = sub.receive(200ms)) got.push_back(std::move(*m));
+    return got.size() >= n;
+  };
+  REQUIRE(receive_until(3));
+  auto has = [&](const std::string& channel, const std::string& payload) {
+    return std::any_of(got.begin(), got.end(), [&](const valkey::Message& m) {
+      return m.channel == channel && m.payload == payload;
+    });
+  };
+  CHECK(has(a, "one"));
+  CHECK(has(b, "two"));
+  CHECK(has("sync-news", "three"));
+  CHECK_FALSE(sub.receive(0ms).has_value());  // nothing else was published
+
+  // The slot of `a` goes to node 2: the subscriber follows it while
+  // receive() runs, reports `moved`, and messages published there arrive.
+  const int slot = Cluster::key_slot(a);
+  cluster.give_slot(slot, 2);
+  auto moved_to = [&](const std::string& node) {
+    return std::any_of(events.begin(), events.end(),
+                       [&](const Event& e) { return e.kind == Event::Kind::moved && e.channel == a && e.node == node; });
+  };
+  const auto give_up = std::chrono::steady_clock::now() + 10s;
+  while (!moved_to(address(cluster, 2)) && std::chrono::steady_clock::now() < give_up) sub.receive(100ms);
+  CHECK(moved_to(address(cluster, 2)));
+  CHECK(sub.node_of(a) == address(cluster, 2));
+  cluster.node(2).command({"SPUBLISH", a, "after the move"});
+  CHECK(receive_until(4));
+  CHECK(has(a, "after the move"));
+
+  // stop() from another thread ends consume().
+  std::thread stopper([&] {
+    std::this_thread::sleep_for(100ms);
+    sub.stop();
+  });
+  sub.consume([](const valkey::Message&) {});
+  stopper.join();
+
+  // Back to node 0 (the fixture's layout for the other tests), then closed.
+  cluster.give_slot(slot, 0);
+  sub.close();
+  CHECK_THROWS_AS(sub.receive(10ms), valkey::Error);
+  std::error_code ec;
+  sub.subscribe(std::vector<std::string>{"late"}, ec);
+  CHECK(ec == valkey::errc::connection_closed);
 }
 
 TEST_CASE("cluster pub/sub: a killed primary's classic and shard channels move to live nodes",

@@ -9,6 +9,7 @@
 #include <valkey/cluster/cluster_client.hpp>
 #include <valkey/cluster/cluster_subscriber.hpp>
 #include <valkey/cluster/cluster_watch.hpp>
+#include <valkey/cluster/sync_cluster_subscriber.hpp>
 #include <valkey/cmd/all.hpp>
 #include <valkey/commands.hpp>
 #include <valkey/config.hpp>

@@ -3,32 +3,21 @@
 
 #include <algorithm>
 
-#include <asio/post.hpp>
-
 #include <valkey/client.hpp>
 #include <valkey/error.hpp>
 
+#include "features/sync_loop.hpp"
+
 namespace valkey {
 
-namespace {
 using Clock = std::chrono::steady_clock;
-constexpr auto kNever = Clock::time_point::max();
-// How long closing may wait for the connection's own handlers to finish.
-constexpr auto kCloseBound = std::chrono::seconds(5);
-}  // namespace
 
 SyncSubscriber::SyncSubscriber(std::string_view url, std::size_t capacity)
     : SyncSubscriber(Config::from_url(url), capacity) {}
 
 SyncSubscriber::SyncSubscriber(Config config, std::size_t capacity)
     : sub_(ioc_.get_executor(), std::move(config), capacity), capacity_(capacity) {
-  sub_.on_message([this](const Message& m) {
-    if (capacity_ != 0 && queue_.size() >= capacity_) {
-      ++dropped_;
-      return;
-    }
-    queue_.push_back(m);
-  });
+  sub_.on_message([this](const Message& m) { detail::enqueue_message(queue_, capacity_, dropped_, m); });
 }
 
 SyncSubscriber::SyncSubscriber(const Client& client, std::size_t capacity)
@@ -43,23 +32,12 @@ void SyncSubscriber::close() {
   work_.reset();
   // Let the connection finish closing (its completions are posted here).
   ioc_.restart();
-  ioc_.run_for(kCloseBound);
+  ioc_.run_for(detail::kSyncCloseBound);
 }
 
 template <class Done>
 bool SyncSubscriber::run_until(const Done& done, Clock::time_point deadline) {
-  ioc_.restart();
-  while (!done()) {
-    // The work guard keeps these blocking until a handler is due.
-    if (deadline == kNever) {
-      ioc_.run_one();
-    } else {
-      const auto now = Clock::now();
-      if (now >= deadline) return false;
-      ioc_.run_one_for(deadline - now);
-    }
-  }
-  return true;
+  return detail::run_until(ioc_, done, deadline);
 }
 
 template <class Start>
@@ -70,12 +48,7 @@ void SyncSubscriber::change(const Start& start, std::error_code& ec, Diagnostics
   }
   Diagnostics local;
   Diagnostics& d = diag ? *diag : local;
-  bool done = false;
-  start(d, [&](std::error_code e, auto&&...) {
-    ec = e;
-    done = true;
-  });
-  run_until([&] { return done; }, kNever);
+  ec = detail::run_change(ioc_, [&](auto handler) { start(d, std::move(handler)); });
 }
 
 template <class Start>
@@ -109,20 +82,7 @@ VALKEY_SYNC_SUBSCRIBER_CHANGE(sunsubscribe, "SUNSUBSCRIBE")
 
 std::optional<Message> SyncSubscriber::next(Clock::time_point deadline, bool& stopped) {
   if (closed_) throw Error(make_error_code(errc::connection_closed), "SyncSubscriber");
-  stopped = false;
-  auto ready = [&] { return !queue_.empty() || stop_.load(std::memory_order_acquire); };
-  // Run what is due even with a zero timeout: messages already read count.
-  ioc_.restart();
-  ioc_.poll();
-  if (!ready()) run_until(ready, deadline);
-  if (stop_.exchange(false, std::memory_order_acq_rel)) {
-    stopped = true;
-    return std::nullopt;
-  }
-  if (queue_.empty()) return std::nullopt;
-  Message m = std::move(queue_.front());
-  queue_.pop_front();
-  return m;
+  return detail::next_message(ioc_, queue_, stop_, deadline, stopped);
 }
 
 std::optional<Message> SyncSubscriber::receive(std::chrono::milliseconds timeout) {
@@ -133,16 +93,12 @@ std::optional<Message> SyncSubscriber::receive(std::chrono::milliseconds timeout
 void SyncSubscriber::consume(const std::function<void(const Message&)>& f) {
   for (;;) {
     bool stopped = false;
-    std::optional<Message> m = next(kNever, stopped);
+    std::optional<Message> m = next(detail::kSyncNever, stopped);
     if (stopped) return;
     if (m) f(*m);
   }
 }
 
-void SyncSubscriber::stop() {
-  stop_.store(true, std::memory_order_release);
-  // Wakes run_one() in the thread that receives; the flag says why.
-  asio::post(ioc_, [] {});
-}
+void SyncSubscriber::stop() { detail::request_stop(ioc_, stop_); }
 
 }  // namespace valkey
