@@ -5,8 +5,10 @@
 // allows.
 #include <catch2/catch_test_macros.hpp>
 
+#include <algorithm>
 #include <atomic>
 #include <future>
+#include <mutex>
 #include <thread>
 
 #include <asio/executor_work_guard.hpp>
@@ -60,6 +62,15 @@ TEST_CASE("breaker: a frozen server opens the circuit, calls fail fast with circ
   cfg.circuit_breaker = valkey::policy::CircuitBreakerConfig{.consecutive_failures = 3, .cool_down = 300ms};
   auto log = std::make_shared<CircuitLog>();
   cfg.observer = log;
+  struct Lines {
+    std::mutex mu;
+    std::vector<std::string> all;
+  };
+  auto lines = std::make_shared<Lines>();  // the client's idle thread logs too
+  cfg.logger = [lines](valkey::LogLevel, std::string_view line) {
+    std::lock_guard lk(lines->mu);
+    lines->all.emplace_back(line);
+  };
   valkey::Client db{cfg};
   db.set("k", "v");
   server.pause();
@@ -99,6 +110,15 @@ TEST_CASE("breaker: a frozen server opens the circuit, calls fail fast with circ
   REQUIRE(states.size() >= 3);
   CHECK(states.front() == S::open);
   CHECK(states.back() == S::closed);
+  // Every transition is also a log line, the one admit() makes (open ->
+  // half_open) included.
+  std::lock_guard lk(lines->mu);
+  for (const char* state : {": open", ": half_open", ": closed"}) {
+    INFO(state);
+    CHECK(std::any_of(lines->all.begin(), lines->all.end(), [&](const std::string& l) {
+      return l.find("circuit breaker for 127.0.0.1:") != std::string::npos && l.ends_with(state);
+    }));
+  }
   CHECK(commandstat_calls(server, "get") <= 3 + 3);  // the timed-out ones and the probes, not the 1,000
 }
 

@@ -13,6 +13,19 @@ CircuitEvent::State event_state(BreakerState s) noexcept {
   }
   return CircuitEvent::State::closed;
 }
+
+// A breaker transition, whichever call made it (admit: open -> half-open;
+// record: the rest): one log line and the observer's event.
+void report_change(const Config& config, BreakerState after) noexcept {
+  if (config.logger) {
+    try {
+      config.logger(after == BreakerState::open ? LogLevel::warn : LogLevel::info,
+                    "circuit breaker for " + config.endpoint() + ": " + std::string(to_string(after)));
+    } catch (...) {  // a log line is not worth failing the request
+    }
+  }
+  if (config.observer) observe::circuit_changed(config, event_state(after));
+}
 }  // namespace
 
 Guard::Guard(const Config& config) : config_(config), retrier_(config.retry.value_or(RetryPolicy{})) {
@@ -30,8 +43,8 @@ Admission Guard::admit(TimePoint now) noexcept {
     a = breaker_->admit(now);
     after = breaker_->state();
   }
-  if (before != after && config_.observer) [[unlikely]]
-    observe::circuit_changed(config_, event_state(after));
+  if (before != after) [[unlikely]]
+    report_change(config_, after);
   return a;
 }
 
@@ -45,16 +58,7 @@ void Guard::record(Admission how, std::error_code ec, bool written, TimePoint no
     breaker_->record(how, r, now);
     after = breaker_->state();
   }
-  if (before != after) {
-    if (config_.logger) {
-      try {
-        config_.logger(after == BreakerState::open ? LogLevel::warn : LogLevel::info,
-                       "circuit breaker for " + config_.endpoint() + ": " + std::string(to_string(after)));
-      } catch (...) {  // a log line is not worth failing the request
-      }
-    }
-    if (config_.observer) observe::circuit_changed(config_, event_state(after));
-  }
+  if (before != after) report_change(config_, after);
 }
 
 BreakerState Guard::breaker_state() const noexcept {
