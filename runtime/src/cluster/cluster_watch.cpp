@@ -48,7 +48,11 @@ Watch ClusterClient::watch(Strings keys) {
       std::string host;
       std::uint16_t port = 0;
       if (!ec && !router_->owner_of(slot, host, port)) ec = make_error_code(errc::cluster_down);
-      p.set_value({ec, ec ? Config{} : router_->node_config(host, port)});
+      Config node = ec ? Config{} : router_->node_config(host, port);
+      // The watch's connection is its own: it keeps no cache (its writes
+      // reach the client's cache through the server's invalidations).
+      node.cache.reset();
+      p.set_value({ec, std::move(node)});
     });
   });
   auto [ec, node] = f.get();

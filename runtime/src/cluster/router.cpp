@@ -10,6 +10,7 @@
 #include <asio/dispatch.hpp>
 #include <asio/post.hpp>
 
+#include <valkey/cache/client_hooks.hpp>
 #include <valkey/cluster/redirect.hpp>
 #include <valkey/cluster/slot.hpp>
 #include <valkey/exec/outcome.hpp>
@@ -83,18 +84,26 @@ void PartList::clear() noexcept {
 
 void Part::on_node(const resp::Node& n) {
   if (asking_ && seen_ == 0) return;  // ASKING's +OK
+  // A cached read's frame: CLIENT CACHING's +OK and PTTL's integer go to its CacheRead.
+  if (framed_ && seen_ != job_.cache->before()) [[unlikely]]
+    return job_.cache->frame_node(seen_, n);
   if (!in_reply_) {
     in_reply_ = true;
     // An error (a redirection, TRYAGAIN...) or an attribute first: built,
     // for part_done() to read.
     streaming_ = direct_ && !resp::is_error(n.type) && n.type != resp::Type::attribute;
   }
-  if (streaming_) direct_->on_node(n);
-  else builder_.on_node(n);
+  if (streaming_) {
+    direct_->on_node(n);
+    if (framed_) [[unlikely]]
+      job_.cache->read_node(n);  // recorded for the store
+  } else {
+    builder_.on_node(n);
+  }
 }
 
 void Part::on_reply_end() {
-  const bool skipped = asking_ && seen_ == 0;
+  const bool skipped = (asking_ && seen_ == 0) || (framed_ && seen_ != job_.cache->before());
   ++seen_;
   if (skipped) return;
   in_reply_ = false;
@@ -148,6 +157,8 @@ Router::Router(Private, executor_type ex, ClusterConfig config)
       periodic_timer_(ex_) {
   // Node connections open later, on demand: a bad node Config must fail here.
   config_.node.validate();
+  // One store for the client; every node connection tracks into it.
+  if (config_.node.cache) cache_ = std::make_shared<CacheStore>(*config_.node.cache);
   policies_ = config_.node.retry.has_value() || config_.node.circuit_breaker.has_value();
 }
 
@@ -181,6 +192,18 @@ std::vector<NodeDescription> Router::nodes() const {
   return out;
 }
 
+void Router::flush_cache(FlushReason reason) {
+  if (!cache_) return;
+  cache_->flush_all(reason);
+  if (config_.node.observer) cache_detail::notify_cache(config_.node, CacheEvent{CacheEvent::Kind::flush, 1});
+}
+
+void Router::evict_written(const Job& job) {
+  // A read-only command writes nothing; batches and call() (flags none) are looked into.
+  if (has(job.flags, CommandFlag::readonly)) return;
+  cache_detail::evict_written_in(*cache_, job.bytes.view());
+}
+
 std::chrono::milliseconds Router::jittered(std::chrono::milliseconds d) {
   if (config_.jitter <= 0 || d.count() <= 0) return d;
   std::uniform_real_distribution<double> f(1.0 - config_.jitter, 1.0 + config_.jitter);
@@ -203,6 +226,8 @@ void Router::submit(Job& job) {
   job.router_ = shared_from_this();
   if (closed_) return fail(job, make_error_code(errc::connection_closed), {});
   if (job.refused) return fail(job, job.refused, {});
+  if (cache_) [[unlikely]]
+    evict_written(job);
   if (!map_) {
     waiting_.push_back(&job);
     if (!refreshing_) refresh(false);
@@ -229,6 +254,10 @@ void Router::on_part_complete(Part& p, std::error_code ec) {
 // Every caller of complete_job() returns right after it: the job and its
 // parts may be gone.
 void Router::complete_job(Job& job) {
+  // The caller sees the reply only after this: a read it makes next cannot
+  // find an entry stored from a read that ran before the write.
+  if (cache_) [[unlikely]]
+    evict_written(job);
   if (&job == delivering_) {
     delivering_ = nullptr;  // the job is gone: its handler may start a new one at the same address
     return job.complete(std::move(job.result_));
@@ -295,7 +324,8 @@ void Router::start(Job& job) {
         case RouteKind::refused:
         case RouteKind::special: return fail(job, make_error_code(errc::invalid_argument), describe(r));
         case RouteKind::cross_slot: return fail(job, make_error_code(errc::cross_slot), describe(r));
-        case RouteKind::slot: add_part(r.slot).read_only_ = r.read_only; break;
+        // A read through the cache goes to the primary: only its connection tracks for it.
+        case RouteKind::slot: add_part(r.slot).read_only_ = r.read_only && !job.cache; break;
         case RouteKind::unknown_keys: add_part(r.hint_slot); break;
         case RouteKind::any_primary: add_part(-1); break;
         case RouteKind::multi_slot: build_split(job); break;
@@ -571,11 +601,19 @@ void Router::send_to(Part& p, const std::string& host, std::uint16_t port) {
   p.in_reply_ = p.streaming_ = p.streamed_ = false;
   p.direct_ = !job.batch && p.commands_ == 1 && job.parts_.size() == 1 && !answers_per_node(job) ? job.reply_visitor()
                                                                                                  : nullptr;
-  p.expected_replies = p.commands_ + (p.asking_ ? 1 : 0);
+  // A cached read goes framed until it is redirected: the attempt after a
+  // MOVED or ASK goes plain (ASKING must come right before the read) and is
+  // not stored (the store was flushed at the redirection).
+  p.framed_ = job.cache && p.redirects_ == 0 && !p.asking_ && !p.leased_;
+  if (p.framed_) [[unlikely]]
+    job.cache->start();
+  p.expected_replies = p.commands_ + (p.asking_ ? 1 : 0) + (p.framed_ ? job.cache->before() + job.cache->after() : 0);
   p.flags = job.flags;
   p.deadline = job.deadline_;
   p.database = job.options.database;  // the connection writes SELECT when it differs
   std::string_view bytes = p.share_.empty() ? job.bytes.view() : std::string_view(p.share_);
+  if (p.framed_) [[unlikely]]
+    bytes = job.cache->framed();
   if (p.asking_) {
     p.ask_.assign(kAsking);
     p.ask_.append(bytes);
@@ -671,6 +709,9 @@ void Router::part_done(Part& p, std::error_code ec) {
         return part_final(p);
       }
       ++p.redirects_;
+      // The slot (or a key of it) is served elsewhere now: entries of its keys
+      // were tracked by a node that no longer sees their writes.
+      flush_cache(FlushReason::topology_changed);
       const std::string host = rd.host.empty() ? p.host_ : std::string(rd.host);
       if (rd.kind == Redirect::Kind::moved) {
         counters_.moved.fetch_add(1, std::memory_order_relaxed);
@@ -849,6 +890,7 @@ void Router::finish(Job& job) {
     } else if (job.parts_.size() == 1) {
       r.reply = std::move(job.parts_.front().reply_);
       r.streamed = job.parts_.front().streamed_;
+      r.cacheable = job.cache && job.parts_.front().framed_ && r.streamed;
       r.endpoint = job.parts_.front().node_;
     } else if (first_error && !(job.route_.info && aggregates(job.route_.info->response_policy))) {
       r.reply = first_error->reply_;
@@ -905,6 +947,9 @@ std::shared_ptr<Connection> Router::connection(const std::string& host, std::uin
   c.when_disconnected = DisconnectedPolicy::fail;
   auto conn = Connection::create(ex_, std::move(c));
   conn->set_observer(this);
+  // Tracking on in every handshake; the invalidations go to the one store,
+  // which the connection flushes when it is lost.
+  if (cache_) conn->set_cache(cache_);
   conns_.emplace(key, conn);
   return conn;
 }
@@ -962,6 +1007,9 @@ void Router::on_connected(Connection& c) {
   // After a reconnect the new connection lost READONLY; reads queued before
   // it went out get MOVED to the primary and follow it.
   if (closed_ || c.stats().connects < 2) return;
+  // The loss flushed the cache already; so does the reconnect, for whatever
+  // was stored in between.
+  flush_cache(FlushReason::disconnect);
   // By the cluster's name of the node (the connection's own host and port
   // may have been remapped by address_map).
   for (const auto& [name, conn] : conns_)
@@ -1166,9 +1214,12 @@ void Router::adopt(std::vector<std::optional<SlotMap>>& views, bool periodic) {
     return;
   }
   if (std::optional<std::size_t> pick = majority_view(all, &*map_)) {
-    const bool changed = config_.node.observer && !(*views[*pick] == *map_);
+    const bool changed = (config_.node.observer || cache_) && !(*views[*pick] == *map_);
     map_ = std::move(*views[*pick]);
-    if (changed)
+    // A slot that changed owner (a migration, a failover): its cached keys
+    // were tracked by a node that may no longer see their writes.
+    if (changed && cache_) flush_cache(FlushReason::topology_changed);
+    if (changed && config_.node.observer)
       observe::topology_changed(config_.node, {TopologyEvent::Kind::refreshed, -1, {}, map_->shards().size()});
     // MOVED replies that arrived after the queries left are newer than the view.
     for (const Patch& p : patches_)

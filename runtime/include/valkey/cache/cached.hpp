@@ -568,7 +568,10 @@ class Cached
   //   db.cached(5s).exec(valkey::cmd::Hget{.key = "h", .field = "f"});
   template <cache_detail::CachedCommand Cmd, class... Tail>
   decltype(auto) exec(const Cmd& cmd, Tail&&... tail) {
-    if constexpr (exec::executor_of<Target, exec::sync_executor>) {
+    if constexpr (requires { typename Target::runs_cached_reads; }) {
+      // A client with its own cached path (the cluster clients: cluster/cached.hpp).
+      return target_.exec_cached(ttl_, cmd, std::forward<Tail>(tail)...);
+    } else if constexpr (exec::executor_of<Target, exec::sync_executor>) {
       return run_sync(cmd, std::forward<Tail>(tail)...);
     } else {
       return run_async(cmd, std::forward<Tail>(tail)...);

@@ -76,6 +76,7 @@ enum class FlushReason : std::uint8_t {
   disconnect,           // tracking ended with the connection
   health_check_failed,  // the connection may have missed invalidations
   user,                 // the application asked
+  topology_changed,     // a cluster slot changed owner: its keys are tracked by another node
 };
 
 // What complete_read did with a reply.

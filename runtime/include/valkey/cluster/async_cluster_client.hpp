@@ -15,7 +15,9 @@
 //
 // Threading: call it from its executor (an io_context run by one thread, or
 // a strand), like AsyncClient. stats() may be read from any thread.
+#include <chrono>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <system_error>
@@ -25,6 +27,9 @@
 
 #include <asio/any_io_executor.hpp>
 
+#include <valkey/cache/cached.hpp>
+#include <valkey/cache/store.hpp>
+#include <valkey/cluster/cached.hpp>
 #include <valkey/cluster/cluster_config.hpp>
 #include <valkey/cluster/node_access.hpp>
 #include <valkey/cluster/per_node.hpp>
@@ -115,6 +120,31 @@ class AsyncClusterClient : public exec::Executor<AsyncClusterClient>,
   // Closes every node connection for good.
   void close();
 
+  // Client-side caching (ClusterConfig::node.cache; docs/caching.md,
+  // "Cluster"): as on ClusterClient. A hit completes through a post to the
+  // handler's executor, never inside the call.
+  //   auto v = co_await c.cached(5s).get("k", asio::use_awaitable);
+  Cached<AsyncClusterClient> cached(std::chrono::milliseconds ttl = std::chrono::milliseconds(0)) noexcept {
+    return {*this, ttl};
+  }
+  CacheStats cache_stats() const { return cache() ? cache()->stats() : CacheStats{}; }
+  void flush_cache() {
+    if (CacheStore* s = cache()) s->flush_all(FlushReason::user);
+  }
+  CacheStore* cache() const noexcept { return router_->cache(); }
+
+  // The entry of Cached<AsyncClusterClient> (internal).
+  using runs_cached_reads = void;
+  template <class Cmd, class Token>
+    requires(!std::is_same_v<std::remove_cvref_t<Token>, Diagnostics>)
+  auto exec_cached(std::chrono::milliseconds ttl, const Cmd& cmd, Token&& token) {
+    return cached_read(ttl, cmd, nullptr, std::forward<Token>(token));
+  }
+  template <class Cmd, class Token>
+  auto exec_cached(std::chrono::milliseconds ttl, const Cmd& cmd, Diagnostics& diag, Token&& token) {
+    return cached_read(ttl, cmd, &diag, std::forward<Token>(token));
+  }
+
   // The routing core (internal: ClusterSubscriber shares it).
   const std::shared_ptr<cluster::Router>& router() const noexcept { return router_; }
 
@@ -130,6 +160,37 @@ class AsyncClusterClient : public exec::Executor<AsyncClusterClient>,
   }
 
  private:
+  template <class Cmd, class Token>
+  auto cached_read(std::chrono::milliseconds ttl, const Cmd& cmd, Diagnostics* diag, Token&& token) {
+    using Tok = std::decay_t<Token>;
+    constexpr bool throws = exec::throws_v<Tok>;
+    static_assert(!exec::is_use_future_v<Tok>, "cached(): use a handler, use_awaitable or deferred (not use_future)");
+    CacheStore* store = cache();
+    const Config& node = router_->config().node;
+    cluster::JobSetup setup;
+    exec::clear(diag);
+    if constexpr (CacheableCommand<Cmd>) {
+      using R = typename Cmd::reply_type;
+      std::optional<R> hit;
+      if (!store) {
+        setup = cluster::make_setup(exec::CommandPlan<Cmd>{cmd}, cluster::Target{}, node);
+      } else {
+        R out{};
+        if (cluster::cached_lookup(*store, node, ttl, cmd, out, setup)) hit.emplace(std::move(out));
+      }
+      return asio::async_initiate<Token, exec::signature_t<Token, R>>(cluster::LaunchCached<R, throws>{}, token,
+                                                                       router_.get(), std::move(setup), diag,
+                                                                       std::move(hit));
+    } else {
+      using R = std::vector<std::optional<std::string>>;
+      R out;
+      std::vector<std::size_t> missing = cluster::cached_mget_lookup(store, node, cmd, out, setup);
+      return asio::async_initiate<Token, exec::signature_t<Token, R>>(cluster::LaunchCachedMget<throws>{}, token,
+                                                                       router_.get(), std::move(setup), diag,
+                                                                       std::move(out), std::move(missing));
+    }
+  }
+
   std::shared_ptr<cluster::Router> router_;
 };
 

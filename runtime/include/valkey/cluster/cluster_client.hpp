@@ -32,6 +32,9 @@
 #include <asio/bind_allocator.hpp>
 #include <asio/post.hpp>
 
+#include <valkey/cache/cached.hpp>
+#include <valkey/cache/store.hpp>
+#include <valkey/cluster/cached.hpp>
 #include <valkey/cluster/cluster_config.hpp>
 #include <valkey/cluster/node_access.hpp>
 #include <valkey/cluster/per_node.hpp>
@@ -113,6 +116,38 @@ class ClusterClient : public exec::Executor<ClusterClient>,
   ClusterStats stats() const noexcept { return router_->stats(); }
   void close();
 
+  // Client-side caching (ClusterConfig::node.cache; docs/caching.md,
+  // "Cluster"): every node connection tracks into one store. cached(ttl) is
+  // the cached command surface: db.cached(5s).get("k") answers a hit without
+  // a round trip; a miss reads from the key's primary and is stored. Without
+  // a cache it reads from the server.
+  Cached<ClusterClient> cached(std::chrono::milliseconds ttl = std::chrono::milliseconds(0)) noexcept {
+    return {*this, ttl};
+  }
+  // The cache's counters (all zero without a cache).
+  CacheStats cache_stats() const { return cache() ? cache()->stats() : CacheStats{}; }
+  // Drops every cached entry (FlushReason::user); no effect without a cache.
+  void flush_cache() {
+    if (CacheStore* s = cache()) s->flush_all(FlushReason::user);
+  }
+  // The store shared by the node connections; null without a cache.
+  CacheStore* cache() const noexcept { return router_->cache(); }
+
+  // The entry of Cached<ClusterClient> (internal).
+  using runs_cached_reads = void;
+  template <class Cmd>
+  decltype(auto) exec_cached(std::chrono::milliseconds ttl, const Cmd& cmd) {
+    return cached_read(ttl, cmd, nullptr, nullptr);
+  }
+  template <class Cmd>
+  decltype(auto) exec_cached(std::chrono::milliseconds ttl, const Cmd& cmd, std::error_code& ec) {
+    return cached_read(ttl, cmd, &ec, nullptr);
+  }
+  template <class Cmd>
+  decltype(auto) exec_cached(std::chrono::milliseconds ttl, const Cmd& cmd, std::error_code& ec, Diagnostics& diag) {
+    return cached_read(ttl, cmd, &ec, &diag);
+  }
+
   // WATCH `keys` (all in one slot) on a connection of its own to the slot's
   // owner (a valkey::Watch there): reads through its methods, then
   // multi()...exec(), errc::exec_aborted when a key changed. Keys in several
@@ -145,15 +180,54 @@ class ClusterClient : public exec::Executor<ClusterClient>,
   Outcome<R> wait_for(Plan&& plan, cluster::Target target) {
     using Decoder = std::conditional_t<cluster::is_batch_plan_v<std::remove_cvref_t<Plan>>,
                                        cluster::batch_decoder_t<Plan>, void>;
+    return wait_setup<R, Decoder>(cluster::make_setup(std::forward<Plan>(plan), target, router_->config().node));
+  }
+
+  template <class R, class Decoder = void>
+  Outcome<R> wait_setup(cluster::JobSetup&& setup) {
     Outcome<R> out;
     cluster::WaitingJob<R, Decoder> job(&out.diag);
-    job.adopt(cluster::make_setup(std::forward<Plan>(plan), target, router_->config().node));
+    job.adopt(std::move(setup));
     cluster::HandOffMemory memory;
     asio::post(ioc_, asio::bind_allocator(cluster::HandOffAllocator<void>(memory), [this, &job] { router_->submit(job); }));
     job.wait();
     out.ec = job.error();
     out.value = job.take();
     return out;
+  }
+
+  // A read through the cache (cluster/cached.hpp): a hit answers here, a
+  // miss waits for its job like any call.
+  template <class Cmd>
+  auto cached_read(std::chrono::milliseconds ttl, const Cmd& cmd, std::error_code* ec, Diagnostics* diag) {
+    using R = std::conditional_t<CacheableCommand<Cmd>, typename Cmd::reply_type,
+                                 std::vector<std::optional<std::string>>>;
+    CacheStore* store = cache();
+    const Config& node = router_->config().node;
+    if constexpr (CacheableCommand<Cmd>) {
+      if (!store) return finish(wait_for<R>(exec::CommandPlan<Cmd>{cmd}, cluster::Target{}), ec, diag);
+      R out{};
+      cluster::JobSetup setup;
+      if (cluster::cached_lookup(*store, node, ttl, cmd, out, setup)) {
+        if (ec) ec->clear();
+        exec::clear(diag);
+        return out;
+      }
+      return finish(wait_setup<R>(std::move(setup)), ec, diag);
+    } else {
+      R out;
+      cluster::JobSetup setup;
+      const std::vector<std::size_t> missing = cluster::cached_mget_lookup(store, node, cmd, out, setup);
+      if (missing.empty()) {
+        if (ec) ec->clear();
+        exec::clear(diag);
+        return out;
+      }
+      R fetched = finish(wait_setup<R>(std::move(setup)), ec, diag);
+      if (ec && *ec) return R{};
+      cluster::merge_mget(out, missing, fetched);
+      return out;
+    }
   }
 
   template <class R>

@@ -27,6 +27,8 @@
 #include <asio/any_io_executor.hpp>
 #include <asio/steady_timer.hpp>
 
+#include <valkey/cache/store.hpp>
+#include <valkey/cluster/cache_read.hpp>
 #include <valkey/cluster/cluster_config.hpp>
 #include <valkey/cluster/route.hpp>
 #include <valkey/cluster/topology.hpp>
@@ -65,6 +67,9 @@ struct JobResult {
   // The failed command may have run: an attempt was written and got no
   // reply (Diagnostics::outcome sent_no_reply rather than not_sent).
   bool written = false;
+  // A read through the cache (Job::cache) answered by its framed attempt:
+  // once decoded, its reply may be stored (CacheRead::commit()).
+  bool cacheable = false;
 };
 
 class Job;
@@ -91,6 +96,7 @@ class Part final : public RequestBase {
   bool read_only_ = false;    // a replica may serve it (read_from)
   bool leased_ = false;       // a blocking command: runs on a connection leased from the node's pool
   bool on_replica_ = false;   // the current attempt went to a replica (read_from)
+  bool framed_ = false;       // the current attempt is a cached read's framed one (Job::cache)
   std::uint32_t seen_ = 0;    // replies seen in this attempt
   int slot_ = -1;             // the slot it goes to (-1: keyless)
   bool preset_ = false;       // answered without sending (a batch command refused on its own)
@@ -185,6 +191,10 @@ class Job {
   // A typed command's generated metadata (null for call() and batches):
   // the route reads its key specs without looking the name up.
   const CommandInfo* info = nullptr;
+  // A read through the client-side cache (cluster/cache_read.hpp): `bytes`
+  // is the read alone; it goes to the slot's primary, framed on its first
+  // attempt. Null for every other job.
+  std::unique_ptr<CacheRead> cache;
 
   // `r` is the job's own member: read what is needed before the job is
   // destroyed.
@@ -250,6 +260,9 @@ class Router : public std::enable_shared_from_this<Router>, private ConnectionOb
   ClusterStats stats() const noexcept;
   std::vector<NodeDescription> nodes() const;
   bool has_topology() const noexcept { return map_.has_value(); }
+  // The client-side cache every node connection tracks for (ClusterConfig::
+  // node.cache); null without one. Thread-safe (CacheStore).
+  CacheStore* cache() const noexcept { return cache_.get(); }
   // Asks for a topology refresh now (single-flight, rate-limited).
   void request_refresh();
   // The primary serving `slot` now; false without a topology or an owner.
@@ -306,9 +319,16 @@ class Router : public std::enable_shared_from_this<Router>, private ConnectionOb
   void resend_after(Part& p, std::chrono::milliseconds delay);
 
   std::chrono::milliseconds jittered(std::chrono::milliseconds d);
+  // The cache can no longer tell which of its entries are right (a slot
+  // moved, a redirection, a reconnect): every entry goes.
+  void flush_cache(FlushReason reason);
+  // The keys of a job that writes leave the cache (at submission and when
+  // its reply is in, as on the single-node clients).
+  void evict_written(const Job& job);
 
   executor_type ex_;
   ClusterConfig config_;
+  std::shared_ptr<CacheStore> cache_;  // ClusterConfig::node.cache set; shared by every node connection
   std::optional<SlotMap> map_;
   std::map<std::string, std::shared_ptr<Connection>, std::less<>> conns_;
   // Connections that serve replica reads: READONLY is sent on each of their

@@ -100,6 +100,7 @@ struct JobSetup {
   exec::CallOptions options;
   const CommandInfo* info = nullptr;  // a typed command's metadata: routed without a lookup by name
   observe::Probe probe;  // armed on the caller's thread when an observer is set
+  std::unique_ptr<CacheRead> cache;  // a read through the client-side cache (cluster/cached.hpp)
 };
 
 template <class Plan>
@@ -208,6 +209,7 @@ class TypedJob : public Job {
     options = std::move(s.options);
     info = s.info;
     probe = std::move(s.probe);
+    cache = std::move(s.cache);
   }
 
  protected:
@@ -226,6 +228,10 @@ class TypedJob : public Job {
         if (jr.streamed) {
           ec = exec::internal::failure_of(*visitor_, why);
           if (!ec) value = visitor_->take();
+          // A read through the cache, answered on the connection that tracks
+          // it: stored (unless invalidated meanwhile) before the caller sees it.
+          if (!ec && jr.cacheable && cache) [[unlikely]]
+            cache->commit();
         } else {
           ec = decode_result(jr, value, why, endpoint);
         }
