@@ -173,9 +173,9 @@ struct Config {
   std::shared_ptr<AddressSource> address_source;
 
   // Client-side caching (RESP3 CLIENT TRACKING; docs/caching.md): empty (the
-  // default) for none. Set, each Client / AsyncClient keeps one cache shared
-  // by its connections, every connection's handshake turns tracking on, and
-  // db.cached(ttl).get(k) answers from it. Needs protocol resp3.
+  // default) for none. Set, each client (a cluster client: in its node Config)
+  // keeps one cache shared by its connections, whose handshakes turn tracking
+  // on, and db.cached(ttl).get(k) answers from it. Needs protocol resp3.
   std::optional<CacheConfig> cache;
 
   // Parses a URL (throws valkey::Error with errc::invalid_url).
