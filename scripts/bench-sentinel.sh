@@ -5,14 +5,19 @@
 # names, alternating rounds, on a throwaway primary and one sentinel on free
 # loopback ports. The sentinel resolves the address at connect time and then
 # only listens for +switch-master, so the ratio (sentinel / direct) should be
-# 1 within the machine's noise. Prints one line per workload, and as the LAST
-# line of stdout one JSON object {workload: {direct, sentinel, ratio}}.
+# 1 within the machine's noise. Since throughput on a shared VM moves by
+# ±25% between runs, it also counts what does not move with the load: the
+# client's user-space instructions per sequential sync GET under callgrind
+# (runs of N and 2N requests subtracted), through each URL. Prints one line
+# per workload, and as the LAST line of stdout one JSON object
+# {workload: {direct, sentinel, ratio}, "instructions_per_get": {...}}.
 #
 #   scripts/bench-sentinel.sh
 #
 # Environment (defaults in brackets):
 #   BENCH_ROUNDS [5]              rounds per workload (medians)
 #   BENCH_REQUESTS [100000]       requests per run (sequential runs: a tenth)
+#   BENCH_INSTR_REQUESTS [20000]  callgrind runs of N and 2N GETs (0: skip)
 #   BENCH_BUILD_DIR [<repo>/build/bench-release]  the Release tree of scripts/bench.sh
 #   VALKEY_BUILD_JOBS [2], VALKEY_TEST_SKIP_SETUP=1
 set -euo pipefail
@@ -23,6 +28,7 @@ cache="${VALKEY_CPP_CACHE:-$HOME/.cache/valkey-cpp}"
 build_dir="${BENCH_BUILD_DIR:-$repo/build/bench-release}"
 rounds="${BENCH_ROUNDS:-5}"
 requests="${BENCH_REQUESTS:-100000}"
+instr_n="${BENCH_INSTR_REQUESTS:-20000}"
 
 log() { printf '[bench-sentinel] %s\n' "$*" >&2; }
 die() { printf '[bench-sentinel] ERROR: %s\n' "$*" >&2; exit 1; }
@@ -116,4 +122,19 @@ for w in "${workloads[@]}"; do
     "$(spread "$work_dir/$name.direct")" "$s" "$(spread "$work_dir/$name.sentinel")" "$ratio"
   result+=$(printf '"%s":{"direct":%.0f,"sentinel":%.0f,"ratio":%s},' "$name" "$d" "$s" "$ratio")
 done
+if [ "$instr_n" -gt 0 ] && command -v valgrind >/dev/null 2>&1; then
+  # Instructions of the whole client process; start-up and connecting
+  # (the sentinel query included) cancel out in the difference.
+  instructions() {  # instructions <url> <requests>
+    valgrind --tool=callgrind --callgrind-out-file="$work_dir/cg.out" "$perf" -u "$1" -t get -c 1 --sync -n "$2" \
+      >/dev/null 2>"$work_dir/cg.log" || die "callgrind run failed (log: $work_dir/cg.log)"
+    sed -n 's/^summary: *\([0-9]*\).*/\1/p' "$work_dir/cg.out"
+  }
+  per_get() { echo $(( ($(instructions "$1" $((2 * instr_n))) - $(instructions "$1" "$instr_n")) / instr_n )); }
+  d=$(per_get "$direct")
+  s=$(per_get "$sentinel")
+  printf 'instructions per sequential sync GET (callgrind, %d GETs): direct %d  sentinel %d  difference %+d\n' \
+    "$instr_n" "$d" "$s" $((s - d))
+  result+=$(printf '"instructions_per_get":{"direct":%d,"sentinel":%d},' "$d" "$s")
+fi
 echo "${result%,}}"
