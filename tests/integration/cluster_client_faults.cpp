@@ -2,7 +2,8 @@
 // nodes ends with too_many_redirects, endless TRYAGAIN / CLUSTERDOWN end
 // within the retry budget, a redirect that does not parse is never followed,
 // dead seeds fail the first request within the connect timeout, and a
-// summed fan-out one node fails keeps the others' partial figure.
+// summed fan-out one node fails keeps the others' partial figure, and a
+// one_succeeded command (SCRIPT KILL) succeeds if one node did.
 #include <catch2/catch_test_macros.hpp>
 
 #include <atomic>
@@ -796,4 +797,47 @@ TEST_CASE("cluster client: a summed fan-out one node fails reports the error wit
   CHECK(n == 0);
   CHECK(a.count("DBSIZE") == 1);
   CHECK(b.count("DBSIZE") == 1);
+}
+
+TEST_CASE("cluster client: SCRIPT KILL (one_succeeded) succeeds when one node killed a script and another was not busy",
+          "[cluster][cluster-faults]") {
+  FakeNode a, b;
+  const std::string slots = "*2\r\n*3\r\n:0\r\n:8191\r\n*2\r\n$9\r\n127.0.0.1\r\n:" + std::to_string(a.port()) +
+                            "\r\n*3\r\n:8192\r\n:16383\r\n*2\r\n$9\r\n127.0.0.1\r\n:" + std::to_string(b.port()) + "\r\n";
+  std::atomic<bool> b_busy{true};
+  // A node whose `busy` is null never runs a script.
+  auto respond = [&](std::atomic<bool>* busy) {
+    return [slots, busy](const std::vector<std::string>& args) -> std::string {
+      if (args[0] == "CLUSTER" && args.size() > 1 && args[1] == "SLOTS") return slots;
+      if (args[0] == "SCRIPT")
+        return busy && busy->load() ? "+OK\r\n" : "-NOTBUSY No scripts in execution right now.\r\n";
+      return FakeNode::standard(args, 0);
+    };
+  };
+  a.start(respond(nullptr));
+  b.start(respond(&b_busy));
+  Harness h(config_for(a.port()));
+  auto kill = [&] {
+    std::error_code got = valkey::errc::timeout;
+    valkey::Diagnostics diag;
+    bool done = false;
+    h.c->script_kill(diag, [&](std::error_code ec, valkey::Ok) {
+      got = ec;
+      done = true;
+    });
+    REQUIRE(valkey::test::run_until(h.ioc, [&] { return done; }, 10s));
+    return std::pair{got, diag};
+  };
+
+  auto [ok, ok_diag] = kill();  // a: NOTBUSY, b: OK
+  INFO(ok_diag.message);
+  CHECK(!ok);
+  CHECK(a.count("SCRIPT") == 1);
+  CHECK(b.count("SCRIPT") == 1);
+
+  b_busy = false;  // now no node runs a script: the first error is the reply
+  auto [failed, diag] = kill();
+  CHECK(failed == valkey::errc::server_error);
+  CHECK(diag.prefix() == "NOTBUSY");
+  CHECK(diag.endpoint.starts_with("127.0.0.1:"));
 }

@@ -44,19 +44,6 @@ bool answers_per_node(const Job& job) {
   return job.want_per_node || job.fanout == Fanout::each_node || job.fanout == Fanout::each_primary;
 }
 
-// The replies of a command with this response policy fold into one figure
-// (agg_sum, agg_min, ...).
-bool aggregates(ResponsePolicy policy) {
-  switch (policy) {
-    case ResponsePolicy::agg_sum:
-    case ResponsePolicy::agg_min:
-    case ResponsePolicy::agg_max:
-    case ResponsePolicy::agg_logical_and:
-    case ResponsePolicy::agg_logical_or: return true;
-    default: return false;
-  }
-}
-
 }  // namespace
 
 Job::~Job() = default;
@@ -892,20 +879,24 @@ void Router::finish(Job& job) {
       r.streamed = job.parts_.front().streamed_;
       r.cacheable = job.cache && job.parts_.front().framed_ && r.streamed;
       r.endpoint = job.parts_.front().node_;
-    } else if (first_error && !(job.route_.info && aggregates(job.route_.info->response_policy))) {
-      r.reply = first_error->reply_;
-      r.endpoint = first_error->node_;
     } else {
-      // An aggregate some nodes failed combines into the first error with
-      // the answering nodes' partial figure (combine()).
-      if (first_error) r.endpoint = first_error->node_;
+      // What a node's error means depends on the response policy, and
+      // combine() applies it: all_succeeded and the default fail with the
+      // first error, one_succeeded (SCRIPT KILL, FUNCTION KILL) succeeds if
+      // any node did, an aggregate reports the error with the partial figure.
+      // A split multi-key command (MGET) cannot be reassembled around a
+      // missing part, so its first error is the reply.
       const ResponsePolicy policy = job.route_.info ? job.route_.info->response_policy : ResponsePolicy::default_;
       if (job.route_.kind == RouteKind::multi_slot && policy == ResponsePolicy::default_) {
-        std::string why;
-        r.reply = reassemble(job.parts_, job.route_.positions.size(), why);
-        if (!why.empty()) {
-          r.ec = make_error_code(errc::unexpected_reply_type);
-          r.detail = std::move(why);
+        if (first_error) {
+          r.reply = first_error->reply_;
+        } else {
+          std::string why;
+          r.reply = reassemble(job.parts_, job.route_.positions.size(), why);
+          if (!why.empty()) {
+            r.ec = make_error_code(errc::unexpected_reply_type);
+            r.detail = std::move(why);
+          }
         }
       } else {
         std::vector<Reply> replies;
@@ -913,6 +904,7 @@ void Router::finish(Job& job) {
         for (Part& p : job.parts_) replies.push_back(std::move(p.reply_));
         r.reply = combine(policy, replies);
       }
+      if (first_error && r.reply.is_error()) r.endpoint = first_error->node_;
     }
   }
   complete_job(job);
