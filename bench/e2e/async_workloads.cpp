@@ -51,16 +51,16 @@ struct Run {
 };
 
 asio::awaitable<void> request_loop(Run& s, unsigned id) {
-  KeyGen keys(s.o.keyspace, 100 + id, s.o.command == "incr" ? "counter:" : "key:");
+  KeyGen keys(s.o.keyspace, 100 + id, s.o.cmd == Command::incr ? "counter:" : "key:");
   std::size_t sink = 0;
   while (s.left > 0 && !s.failure) {
     --s.left;
     const std::string_view key = keys.next();
     const auto t = Clock::now();
-    if (s.o.command == "get") {
+    if (s.o.cmd == Command::get) {
       std::optional<std::string> v = co_await s.c.get(key, asio::use_awaitable);
       sink += v ? v->size() : 0;
-    } else if (s.o.command == "set") {
+    } else if (s.o.cmd == Command::set) {
       co_await s.c.set(key, std::string_view{s.value}, asio::use_awaitable);
     } else {
       sink += static_cast<std::size_t>(co_await s.c.incr(key, asio::use_awaitable));
@@ -78,16 +78,16 @@ asio::awaitable<void> request_loop(Run& s, unsigned id) {
 }
 
 asio::awaitable<void> pipeline_loop(Run& s) {
-  KeyGen keys(s.o.keyspace, 17, s.o.command == "incr" ? "counter:" : "key:");
+  KeyGen keys(s.o.keyspace, 17, s.o.cmd == Command::incr ? "counter:" : "key:");
   while (s.left > 0 && !s.failure) {
     s.left = s.left > s.o.depth ? s.left - s.o.depth : 0;
     const auto t = Clock::now();
     std::size_t n = 0;
-    if (s.o.command == "incr") {
+    if (s.o.cmd == Command::incr) {
       valkey::Batch<valkey::AsyncClient, std::int64_t> b{s.c};
       for (unsigned i = 0; i < s.o.depth; ++i) b.add(valkey::cmd::Incr{.key = keys.next()});
       n = (co_await b.exec(asio::use_awaitable)).size();
-    } else if (s.o.command == "get") {
+    } else if (s.o.cmd == Command::get) {
       valkey::Batch<valkey::AsyncClient, std::optional<std::string>> b{s.c};
       for (unsigned i = 0; i < s.o.depth; ++i) b.add(valkey::cmd::Get{.key = keys.next()});
       n = (co_await b.exec(asio::use_awaitable)).size();

@@ -59,7 +59,11 @@ Options parse_options(int argc, char** argv) {
     else if (name == "--interval-us") o.interval_us = std::max<std::uint64_t>(1, number(v));
     else usage("unknown option");
   }
-  if (o.command != "get" && o.command != "set" && o.command != "incr" && o.command != "cached_get") usage("unknown command");
+  if (o.command == "get") o.cmd = Command::get;
+  else if (o.command == "set") o.cmd = Command::set;
+  else if (o.command == "incr") o.cmd = Command::incr;
+  else if (o.command == "cached_get") o.cmd = Command::cached_get;
+  else usage("unknown command");
   return o;
 }
 

@@ -13,9 +13,14 @@ namespace e2e {
 
 using Clock = std::chrono::steady_clock;
 
+// The command a workload sends, decided once: the loops branch on this, not
+// on a string compare per request.
+enum class Command { get, set, incr, cached_get };
+
 struct Options {
   std::string mode;                 // which workload (see main.cpp)
-  std::string command = "get";      // get | set | incr
+  std::string command = "get";      // get | set | incr | cached_get
+  Command cmd = Command::get;       // `command`, parsed
   std::string host = "127.0.0.1";
   std::uint16_t port = 6379;
   std::uint64_t requests = 100000;  // measured requests (valkey-benchmark -n)

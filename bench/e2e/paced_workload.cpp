@@ -22,14 +22,14 @@ using valkey::bench::allocations;
 
 int run_paced(const Options& o) {
   valkey::Client db{o.config()};
-  KeyGen keys(o.keyspace, 5, o.command == "incr" ? "counter:" : "key:");
+  KeyGen keys(o.keyspace, 5, o.cmd == Command::incr ? "counter:" : "key:");
   const std::string value = make_value(o.value_size);
   std::size_t sink = 0;
   auto one = [&](std::string_view key) {
-    if (o.command == "get") {
+    if (o.cmd == Command::get) {
       std::optional<std::string> v = db.get(key);
       sink += v ? v->size() : 0;
-    } else if (o.command == "set") {
+    } else if (o.cmd == Command::set) {
       db.set(key, value);
     } else {
       sink += static_cast<std::size_t>(db.incr(key));
@@ -78,7 +78,7 @@ int run_paced(const Options& o) {
   r.p99_ms = lat.percentile_ms(99);
   r.note = "one request every " + std::to_string(o.interval_us) + " us from one thread; " + std::to_string(late) +
            " overran their slot";
-  if (sink == 0 && o.command == "get") r.note += "; every key was missing (populate first)";
+  if (sink == 0 && o.cmd == Command::get) r.note += "; every key was missing (populate first)";
   print(r);
   return 0;
 }

@@ -20,7 +20,7 @@ namespace {
 
 // The keys each command works on: INCR needs integers, so it gets its own.
 KeyGen keys_for(const Options& o, std::uint64_t seed) {
-  return KeyGen(o.keyspace, seed, o.command == "incr" ? "counter:" : "key:");
+  return KeyGen(o.keyspace, seed, o.cmd == Command::incr ? "counter:" : "key:");
 }
 
 // One request of the configured command; returns something to keep the
@@ -30,15 +30,15 @@ struct OneRequest {
   const Options& o;
   const std::string& value;
   std::size_t operator()(std::string_view key) const {
-    if (o.command == "get") {
+    if (o.cmd == Command::get) {
       std::optional<std::string> v = db.get(key);
       return v ? v->size() : 0;
     }
-    if (o.command == "cached_get") {
+    if (o.cmd == Command::cached_get) {
       std::optional<std::string> v = db.cached().get(key);
       return v ? v->size() : 0;
     }
-    if (o.command == "set") {
+    if (o.cmd == Command::set) {
       db.set(key, value);
       return 1;
     }
@@ -81,7 +81,7 @@ int run_sequential(const Options& o) {
   r.allocs_per_request = static_cast<double>(allocations() - a0) / static_cast<double>(done ? done : 1);
   r.p50_ms = lat.percentile_ms(50);
   r.p99_ms = lat.percentile_ms(99);
-  if (sink == 0 && o.command == "get") r.note = "every key was missing (populate first)";
+  if (sink == 0 && o.cmd == Command::get) r.note = "every key was missing (populate first)";
   print(r);
   return 0;
 }
@@ -169,7 +169,7 @@ int run_instructions(const Options& o) {
   valkey::Client db{o.config()};
   KeyGen keys(o.keyspace, 3);
   std::size_t sink = 0;
-  const bool cached = o.command == "cached_get";
+  const bool cached = o.cmd == Command::cached_get;
   if (cached) {
     // Every key once first: what follows is hits only.
     KeyGen fill(o.keyspace, 3);
@@ -190,11 +190,11 @@ int run_pipeline_sync(const Options& o) {
   const std::string value = make_value(o.value_size);
   std::size_t sink = 0;
   auto batch = [&] {
-    if (o.command == "incr") {
+    if (o.cmd == Command::incr) {
       valkey::Batch<valkey::Client, std::int64_t> b{db};
       for (unsigned i = 0; i < o.depth; ++i) b.add(valkey::cmd::Incr{.key = keys.next()});
       sink += b.exec().size();
-    } else if (o.command == "get") {
+    } else if (o.cmd == Command::get) {
       valkey::Batch<valkey::Client, std::optional<std::string>> b{db};
       for (unsigned i = 0; i < o.depth; ++i) b.add(valkey::cmd::Get{.key = keys.next()});
       sink += b.exec().size();
