@@ -1,5 +1,6 @@
 #include <valkey/exec/bytes.hpp>
 
+#include <memory>
 #include <vector>
 
 namespace valkey::exec {
@@ -15,9 +16,12 @@ constexpr std::size_t kMaxKept = 16 * 1024;
 thread_local bool pool_gone = false;  // trivially destructible: readable at thread exit
 
 struct Pool {
-  std::vector<std::string> free;
+  std::vector<std::string*> free;
   Pool() { free.reserve(kMaxBuffers); }
-  ~Pool() { pool_gone = true; }
+  ~Pool() {
+    pool_gone = true;
+    for (std::string* s : free) delete s;
+  }
 };
 
 Pool* pool() noexcept {
@@ -26,23 +30,32 @@ Pool* pool() noexcept {
   return &p;
 }
 
+std::string* take() {
+  if (Pool* p = pool(); p && !p->free.empty()) {
+    std::string* s = p->free.back();
+    p->free.pop_back();
+    return s;
+  }
+  return new std::string;
+}
+
 }  // namespace
 
-Bytes Bytes::pooled() noexcept {
+Bytes::Bytes(std::string s) : s_(take()) { *s_ = std::move(s); }
+
+Bytes Bytes::pooled() {
   Bytes b;
-  if (Pool* p = pool(); p && !p->free.empty()) {
-    b.s_ = std::move(p->free.back());
-    p->free.pop_back();
-  }
+  b.s_ = take();
   return b;
 }
 
-void Bytes::recycle(std::string&& s) noexcept {
-  if (s.capacity() <= std::string().capacity() || s.capacity() > kMaxKept) return;
+void Bytes::recycle(std::string* s) noexcept {
+  std::unique_ptr<std::string> owned(s);
   Pool* p = pool();
   if (!p || p->free.size() >= kMaxBuffers) return;
-  s.clear();
-  p->free.push_back(std::move(s));  // capacity reserved: no allocation
+  if (s->capacity() > kMaxKept) std::string().swap(*s);
+  else s->clear();
+  p->free.push_back(owned.release());  // capacity reserved: no allocation
 }
 
 }  // namespace valkey::exec
