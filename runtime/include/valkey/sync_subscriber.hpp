@@ -92,9 +92,6 @@ class SyncSubscriber {
   void change(const Start& start, std::error_code& ec, Diagnostics* diag);
   template <class Start>
   void change_or_throw(const char* verb, const Start& start);
-  // Runs the io_context until `done` or `deadline`; false on the deadline.
-  template <class Done>
-  bool run_until(const Done& done, std::chrono::steady_clock::time_point deadline);
   // The next message or nullopt (deadline, stop); consumes a stop request.
   std::optional<Message> next(std::chrono::steady_clock::time_point deadline, bool& stopped);
 

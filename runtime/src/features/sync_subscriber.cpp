@@ -35,11 +35,6 @@ void SyncSubscriber::close() {
   ioc_.run_for(detail::kSyncCloseBound);
 }
 
-template <class Done>
-bool SyncSubscriber::run_until(const Done& done, Clock::time_point deadline) {
-  return detail::run_until(ioc_, done, deadline);
-}
-
 template <class Start>
 void SyncSubscriber::change(const Start& start, std::error_code& ec, Diagnostics* diag) {
   if (closed_) {
