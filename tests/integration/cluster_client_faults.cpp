@@ -2,8 +2,9 @@
 // nodes ends with too_many_redirects, endless TRYAGAIN / CLUSTERDOWN end
 // within the retry budget, a redirect that does not parse is never followed,
 // dead seeds fail the first request within the connect timeout, and a
-// summed fan-out one node fails keeps the others' partial figure, and a
-// one_succeeded command (SCRIPT KILL) succeeds if one node did.
+// summed fan-out one node fails keeps the others' partial figure, a
+// one_succeeded command (SCRIPT KILL) succeeds if one node did, and a command
+// the generated table does not know is routed by the server's COMMAND INFO.
 #include <catch2/catch_test_macros.hpp>
 
 #include <atomic>
@@ -22,6 +23,7 @@
 #include <asio/write.hpp>
 
 #include <valkey/cluster/async_cluster_client.hpp>
+#include <valkey/cluster/slot.hpp>
 
 #include "client_test_util.hpp"
 #include "support/command_reader.hpp"
@@ -840,4 +842,74 @@ TEST_CASE("cluster client: SCRIPT KILL (one_succeeded) succeeds when one node ki
   CHECK(failed == valkey::errc::server_error);
   CHECK(diag.prefix() == "NOTBUSY");
   CHECK(diag.endpoint.starts_with("127.0.0.1:"));
+}
+
+TEST_CASE("cluster client: a command the generated table does not know is routed by its COMMAND INFO, asked once",
+          "[cluster][cluster-faults]") {
+  FakeNode a, b;
+  const std::string slots = "*2\r\n*3\r\n:0\r\n:8191\r\n*2\r\n$9\r\n127.0.0.1\r\n:" + std::to_string(a.port()) +
+                            "\r\n*3\r\n:8192\r\n:16383\r\n*2\r\n$9\r\n127.0.0.1\r\n:" + std::to_string(b.port()) + "\r\n";
+  // COMMAND INFO of a module's read command with one key at argv[1].
+  const std::string mod_get =
+      "*1\r\n*10\r\n$7\r\nmod.get\r\n:2\r\n*1\r\n+readonly\r\n:1\r\n:1\r\n:1\r\n*1\r\n+@read\r\n*0\r\n*1\r\n"
+      "*6\r\n$5\r\nflags\r\n*1\r\n+RO\r\n$12\r\nbegin_search\r\n*4\r\n$4\r\ntype\r\n$5\r\nindex\r\n$4\r\nspec\r\n"
+      "*2\r\n$5\r\nindex\r\n:1\r\n$9\r\nfind_keys\r\n*4\r\n$4\r\ntype\r\n$5\r\nrange\r\n$4\r\nspec\r\n*6\r\n"
+      "$7\r\nlastkey\r\n:0\r\n$7\r\nkeystep\r\n:1\r\n$5\r\nlimit\r\n:0\r\n*0\r\n";
+  auto respond = [&](std::string name) {
+    return [slots, mod_get, name](const std::vector<std::string>& args) -> std::string {
+      if (args[0] == "CLUSTER" && args.size() > 1 && args[1] == "SLOTS") return slots;
+      if (args[0] == "COMMAND" && args.size() == 3 && args[1] == "INFO")
+        return args[2] == "MOD.GET" ? mod_get : "*1\r\n_\r\n";  // null: a name the server does not know
+      if (args[0] == "MOD.GET" || args[0] == "mod.get") return "$1\r\n" + name + "\r\n";  // which node answered
+      if (args[0] == "NOPE.CMD") return "-ERR unknown command 'NOPE.CMD'\r\n";
+      return FakeNode::standard(args, 0);
+    };
+  };
+  a.start(respond("a"));
+  b.start(respond("b"));
+  Harness h(config_for(a.port()));
+  auto key_in = [](int first, int last) {  // a key whose slot is in [first, last]
+    for (int i = 0;; ++i) {
+      std::string k = "mod:" + std::to_string(i);
+      const int slot = valkey::cluster::hash_slot(k);
+      if (slot >= first && slot <= last) return k;
+    }
+  };
+  const std::string on_a = key_in(0, 8191), on_b = key_in(8192, 16383);
+
+  // Three calls before any answer: they wait for one COMMAND INFO, then go
+  // straight to the key's owner (no MOVED: the fake nodes never send one).
+  std::vector<std::string> got;
+  for (int i = 0; i < 3; ++i)
+    h.c->call({"MOD.GET", on_b}, [&](std::error_code ec, valkey::Reply r) {
+      CHECK_FALSE(ec);
+      got.push_back(r.is_error() ? std::string(r.error_message()) : std::string(r.as_string()));
+    });
+  REQUIRE(valkey::test::run_until(h.ioc, [&] { return got.size() == 3; }, 10s));
+  CHECK(got == std::vector<std::string>{"b", "b", "b"});
+  CHECK(a.count("COMMAND") + b.count("COMMAND") == 1);
+  CHECK(a.count("MOD.GET") + a.count("mod.get") == 0);
+  CHECK(b.count("MOD.GET") == 3);
+
+  got.clear();
+  h.c->call({"mod.get", on_a}, [&](std::error_code ec, valkey::Reply r) {
+    CHECK_FALSE(ec);
+    got.push_back(std::string(r.as_string()));
+  });
+  REQUIRE(valkey::test::run_until(h.ioc, [&] { return got.size() == 1; }, 10s));
+  CHECK(got.front() == "a");
+  CHECK(a.count("COMMAND") + b.count("COMMAND") == 1);  // known now, in any case
+
+  // A name the server does not know either: asked once, then sent as it is
+  // (the server's error is the answer).
+  std::vector<bool> failed;  // the server's error, as an error code or an error reply
+  for (int i = 0; i < 2; ++i) {
+    h.c->call({"NOPE.CMD", on_b}, [&](std::error_code ec, valkey::Reply r) {
+      failed.push_back(ec == valkey::errc::server_error || r.is_error());
+    });
+    REQUIRE(valkey::test::run_until(h.ioc, [&] { return failed.size() == static_cast<std::size_t>(i + 1); }, 10s));
+  }
+  CHECK(failed == std::vector<bool>{true, true});
+  CHECK(a.count("COMMAND") + b.count("COMMAND") == 2);
+  CHECK(a.count("NOPE.CMD") + b.count("NOPE.CMD") == 2);
 }

@@ -18,6 +18,7 @@
 #include <valkey/policy/idempotency.hpp>
 #include <valkey/resp/writer.hpp>
 
+#include "detail/ascii.hpp"
 #include "detail/url_text.hpp"
 
 namespace valkey::cluster {
@@ -111,24 +112,47 @@ void Part::on_complete(std::error_code ec) {
 
 // One topology query (CLUSTER SHARDS, then CLUSTER SLOTS when the node does
 // not know SHARDS) to one node.
-struct Router::Query final : RequestBase {
-  std::shared_ptr<Router> router;
-  std::size_t index = 0;
-  std::string host;
-  std::uint16_t port = 0;
-  std::shared_ptr<Connection> conn;
+namespace {
+
+// A request of the router's own whose reply is built whole (the topology
+// queries, COMMAND INFO).
+struct BuiltReply : RequestBase {
   ReplyBuilder builder;
   Reply reply;
-  bool slots = false;  // asked CLUSTER SLOTS
 
   void on_node(const resp::Node& n) override { builder.on_node(n); }
   void on_reply_end() override {
     builder.on_message_end();
     reply = builder.take();
   }
+};
+
+}  // namespace
+
+struct Router::Query final : BuiltReply {
+  std::shared_ptr<Router> router;
+  std::size_t index = 0;
+  std::string host;
+  std::uint16_t port = 0;
+  std::shared_ptr<Connection> conn;
+  bool slots = false;  // asked CLUSTER SLOTS
+
   void on_complete(std::error_code ec) override {
     std::shared_ptr<Router> r = router;
     r->query_done(*this, ec);
+  }
+};
+
+// COMMAND INFO <name> for a command the generated table does not know.
+struct Router::Lookup final : BuiltReply {
+  std::shared_ptr<Router> router;
+  std::string name;  // upper case
+  std::string bytes;
+  std::shared_ptr<Connection> conn;
+
+  void on_complete(std::error_code ec) override {
+    std::shared_ptr<Router> r = router;
+    r->looked_up(*this, ec);
   }
 };
 
@@ -255,7 +279,8 @@ void Router::complete_job(Job& job) {
 
 void Router::start(Job& job) {
   const auto timeout = job.options.timeout.count() > 0 ? job.options.timeout : config_.node.request_timeout;
-  if (timeout.count() > 0) job.deadline_ = clock::now() + timeout;
+  // A job started again after its command's COMMAND INFO keeps its deadline.
+  if (timeout.count() > 0 && !job.looked_up_) job.deadline_ = clock::now() + timeout;
   if (job.batch) {
     if (!build_batch(job)) return;
     return send_all(job);
@@ -306,6 +331,13 @@ void Router::start(Job& job) {
     case Fanout::routed: {
       const std::span<const std::string_view> argv(argv_.data(), argv_.size());
       job.route_ = job.info ? route(*job.info, argv) : route(argv);
+      if (!job.info && !job.route_.info) {
+        // Not in the generated table (a module's command, a newer server's):
+        // routed by the server's own description, asked once per name.
+        const std::string_view sub = argv.size() > 1 ? argv[1] : std::string_view{};
+        if (const CommandInfo* described = server_commands_.find(argv[0], sub)) job.route_ = route(*described, argv);
+        else if (wait_for_description(job, argv[0])) return;
+      }
       const Route& r = job.route_;
       switch (r.kind) {
         case RouteKind::refused:
@@ -1026,6 +1058,9 @@ void Router::close() {
       self->waiting_.pop_front();
       self->fail(*j, make_error_code(errc::connection_closed), {});
     }
+    for (auto& [name, jobs] : self->describing_)
+      for (Job* j : jobs) self->fail(*j, make_error_code(errc::connection_closed), {});
+    self->describing_.clear();
     self->wake_ready_waiters(make_error_code(errc::connection_closed));
     for (auto& [name, c] : self->conns_) {
       c->set_observer(nullptr);
@@ -1034,6 +1069,56 @@ void Router::close() {
     self->conns_.clear();
     for (auto& [name, pool] : self->pools_) pool->close();
   });
+}
+
+// ---- commands the generated table does not know ----
+
+bool Router::wait_for_description(Job& job, std::string_view name) {
+  if (job.looked_up_) return false;  // asked for it already: routed as an unknown command
+  std::string key(name);
+  for (char& c : key) c = valkey::detail::ascii_upper(c);
+  if (described_.count(key)) return false;  // the server does not know it either
+  const Node* node = pick_primary();
+  if (!node) return false;
+  job.looked_up_ = true;
+  auto [waiting, first] = describing_.try_emplace(key);
+  waiting->second.push_back(&job);
+  if (!first) return true;  // asked already: waits with the others
+
+  auto* l = new Lookup;
+  l->router = shared_from_this();
+  l->name = key;
+  {
+    resp::Writer w(l->bytes);
+    w.begin_command(3);
+    w.arg(std::string_view{"COMMAND"});
+    w.arg(std::string_view{"INFO"});
+    w.arg(std::string_view{key});
+  }
+  if (config_.node.request_timeout.count() > 0) l->deadline = clock::now() + config_.node.request_timeout;
+  l->conn = connection(node->host, node->port);
+  if (std::error_code ec = l->conn->submit_encoded(*l, l->bytes))
+    asio::post(ex_, [l, ec] { l->on_complete(ec); });  // as a failed lookup, not inside this call
+  return true;
+}
+
+void Router::looked_up(Lookup& l, std::error_code ec) {
+  std::unique_ptr<Lookup> owned(&l);
+  // An answer, even an error (COMMAND refused by an ACL) or a null entry
+  // (the server does not know the name), is kept: the name is not asked
+  // again. A lost connection is not: the next job naming it asks again.
+  if (!ec) {
+    if (!l.reply.is_error()) server_commands_.add(l.reply);
+    described_.insert(l.name);
+  }
+  auto it = describing_.find(l.name);
+  if (it == describing_.end()) return;  // close() failed the waiting jobs
+  std::vector<Job*> jobs = std::move(it->second);
+  describing_.erase(it);
+  for (Job* j : jobs) {
+    if (closed_) fail(*j, make_error_code(errc::connection_closed), {});
+    else start(*j);  // routed by the description, or as an unknown command
+  }
 }
 
 // ---- topology ----

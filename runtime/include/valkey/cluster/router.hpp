@@ -19,6 +19,7 @@
 #include <memory>
 #include <optional>
 #include <random>
+#include <set>
 #include <string>
 #include <string_view>
 #include <system_error>
@@ -31,6 +32,7 @@
 #include <valkey/cluster/cache_read.hpp>
 #include <valkey/cluster/cluster_config.hpp>
 #include <valkey/cluster/route.hpp>
+#include <valkey/cluster/server_commands.hpp>
 #include <valkey/cluster/topology.hpp>
 #include <valkey/connection.hpp>
 #include <valkey/exec/bytes.hpp>
@@ -223,6 +225,7 @@ class Job {
   PartList parts_;
   std::size_t outstanding_ = 0;
   RequestBase::clock::time_point deadline_ = RequestBase::clock::time_point::max();
+  bool looked_up_ = false;  // waited for its command's COMMAND INFO once: never again
   JobResult result_;  // the outcome, kept here while its completion is posted
 };
 
@@ -297,6 +300,14 @@ class Router : public std::enable_shared_from_this<Router>, private ConnectionOb
   bool build_transaction(Job& job, std::size_t commands);
   static Reply reassemble(PartList& parts, std::size_t keys, std::string& why);
 
+  // Commands the generated table does not know (module commands, a newer
+  // server's): COMMAND INFO is asked once per name, of any primary, while
+  // the jobs naming it wait; they are then routed by its key specs.
+  struct Lookup;
+  // True when `job` waits for its command's description (start() returns).
+  bool wait_for_description(Job& job, std::string_view name);
+  void looked_up(Lookup& l, std::error_code ec);
+
   // Topology.
   void refresh(bool periodic);
   void query_done(Query& q, std::error_code ec);
@@ -348,6 +359,12 @@ class Router : public std::enable_shared_from_this<Router>, private ConnectionOb
   std::vector<std::string_view> argv_;
   // Jobs waiting for the first topology.
   std::deque<Job*> waiting_;
+  // Unknown commands: what COMMAND INFO said, the names asked (answered,
+  // whether the server knew them or not), and the jobs waiting per name
+  // being asked (upper case).
+  ServerCommands server_commands_;
+  std::set<std::string, std::less<>> described_;
+  std::map<std::string, std::vector<Job*>, std::less<>> describing_;
   std::vector<std::function<void(std::error_code)>> ready_waiters_;
   void wake_ready_waiters(std::error_code ec);
   // The job whose part's connection is reporting (on_part_complete()): if
