@@ -127,6 +127,27 @@ struct BuiltReply : RequestBase {
   }
 };
 
+// The map with each node at the port this client connects to: a TLS client
+// uses a node's tls-port where the topology names one (CLUSTER SHARDS lists
+// both ports; CLUSTER SLOTS answers a TLS connection with TLS ports, and so
+// does a MOVED). A node keeps both ports, so either still finds it.
+SlotMap reached_by(SlotMap map, bool tls) {
+  auto differs = [](const Node& n) { return n.tls_port != 0 && n.tls_port != n.port; };
+  bool any = false;
+  for (const Shard& s : map.shards()) any = any || std::any_of(s.nodes.begin(), s.nodes.end(), differs);
+  if (!tls || !any) return map;
+  SlotMap out;
+  for (const Shard& s : map.shards()) {
+    Shard copy = s;
+    for (Node& n : copy.nodes)
+      if (n.tls_port != 0) n.port = n.tls_port;
+    out.add_shard(std::move(copy));
+  }
+  for (std::size_t i = 0; i < map.shards().size(); ++i)
+    for (const SlotRange r : map.ranges(i)) out.assign(r, i);
+  return out;
+}
+
 }  // namespace
 
 struct Router::Query final : BuiltReply {
@@ -1240,7 +1261,7 @@ void Router::query_done(Query& q, std::error_code ec) {
   if (!ec && !q.reply.is_error()) {
     const Source src{q.host, q.port};
     TopologyResult res = q.slots ? parse_cluster_slots(q.reply, src) : parse_cluster_shards(q.reply, src);
-    if (res) views_[q.index] = std::move(*res.map);
+    if (res) views_[q.index] = reached_by(std::move(*res.map), config_.node.tls.enabled);
     else last_refresh_error_ = valkey::detail::host_port(q.host, q.port) + ": " + res.error;
   } else if (!ec) {
     last_refresh_error_ = valkey::detail::host_port(q.host, q.port) + ": " + std::string(q.reply.error_message());
