@@ -14,8 +14,8 @@
 #     subtracted, so start-up cancels out);
 #   - heap allocations per request (GET, SET, INCR; GET and SET again on
 #     large values, where the returned string is one allocation);
-#   - client user-space instructions per sequential GET (callgrind, two run
-#     lengths subtracted).
+#   - client user-space instructions per sequential GET, and per GET of 256
+#     coroutines on one AsyncClient (callgrind, two run lengths subtracted).
 # The LAST line of stdout is one JSON object with every figure: "workloads"
 # holds one key per workload with its "ratio" to valkey-benchmark.
 #
@@ -35,7 +35,8 @@
 #   BENCH_PACED_REQUESTS [2000] paced GETs per round, one every BENCH_PACED_INTERVAL_US [1000]
 #   BENCH_SYSCALL_REQUESTS [10000]  strace: runs of 1 and N requests (x10 for pipelined workloads; 0: no strace)
 #   BENCH_MAX_SECONDS [40]      a single run (either side) is stopped past this
-#   BENCH_INSTR_REQUESTS [20000]  callgrind: runs of N and 2N GETs
+#   BENCH_INSTR_REQUESTS [20000]  callgrind: runs of N and 2N GETs (sequential sync, and async)
+#   BENCH_INSTR_COROUTINES [256]  callgrind: coroutines on one AsyncClient in the async count
 #   BENCH_BUILD_DIR [<repo>/build/bench-release], VALKEY_BUILD_JOBS [2]
 #   VALKEY_TEST_SKIP_SETUP=1    do not run scripts/setup.sh
 set -euo pipefail
@@ -58,6 +59,7 @@ paced_interval="${BENCH_PACED_INTERVAL_US:-1000}"
 syscall_n="${BENCH_SYSCALL_REQUESTS:-10000}"
 max_seconds="${BENCH_MAX_SECONDS:-40}"
 instr_n="${BENCH_INSTR_REQUESTS:-20000}"
+instr_coroutines="${BENCH_INSTR_COROUTINES:-256}"
 
 do_throughput=1
 do_instructions=1
@@ -364,17 +366,28 @@ fi
 instr_json="null"
 if [ "$do_instructions" = 1 ]; then
   [ "$do_throughput" = 1 ] || populate "$value_size"  # GETs of existing keys, as in the timed runs
+  # Client instructions of `n` requests of e2e_bench MODE ARGS... under
+  # callgrind (the whole process, start-up included).
+  callgrind_total() {
+    local tag="$1" n="$2" mode="$3"
+    shift 3
+    log "callgrind: $n requests, $mode $*"
+    timeout 600 valgrind --tool=callgrind --callgrind-out-file="$work_dir/cg.$tag.$n" \
+      "$client" "$mode" --port "$port" --keyspace "$keyspace" --requests "$n" "$@" >/dev/null 2>"$work_dir/cg.$tag.$n.log" \
+      || { tail -20 "$work_dir/cg.$tag.$n.log" >&2; die "callgrind run failed"; }
+    local total
+    total=$(sed -n 's/^summary: *\([0-9]*\).*/\1/p' "$work_dir/cg.$tag.$n" | head -1)
+    [ -n "$total" ] || total=$(sed -n 's/^totals: *\([0-9]*\).*/\1/p' "$work_dir/cg.$tag.$n" | head -1)
+    echo "$total"
+  }
   declare -A ir
   for n in "$instr_n" $((2 * instr_n)); do
-    log "callgrind: $n sequential GETs"
-    timeout 600 valgrind --tool=callgrind --callgrind-out-file="$work_dir/cg.$n" \
-      "$client" instructions --port "$port" --keyspace "$keyspace" --requests "$n" >/dev/null 2>"$work_dir/cg.$n.log" \
-      || { tail -20 "$work_dir/cg.$n.log" >&2; die "callgrind run failed"; }
-    ir[$n]=$(sed -n 's/^summary: *\([0-9]*\).*/\1/p' "$work_dir/cg.$n" | head -1)
-    [ -n "${ir[$n]}" ] || ir[$n]=$(sed -n 's/^totals: *\([0-9]*\).*/\1/p' "$work_dir/cg.$n" | head -1)
+    ir[seq.$n]=$(callgrind_total seq "$n" instructions)
+    ir[async.$n]=$(callgrind_total async "$n" instructions-async --coroutines "$instr_coroutines")
   done
-  per_get=$(( (ir[$((2 * instr_n))] - ir[$instr_n]) / instr_n ))
-  instr_json="{\"per_get\":$per_get,\"target\":2000,\"met\":$([ "$per_get" -le 2000 ] && echo true || echo false),\"runs\":{\"$instr_n\":${ir[$instr_n]},\"$((2 * instr_n))\":${ir[$((2 * instr_n))]}}}"
+  per_get=$(( (ir[seq.$((2 * instr_n))] - ir[seq.$instr_n]) / instr_n ))
+  per_get_async=$(( (ir[async.$((2 * instr_n))] - ir[async.$instr_n]) / instr_n ))
+  instr_json="{\"per_get\":$per_get,\"target\":2000,\"met\":$([ "$per_get" -le 2000 ] && echo true || echo false),\"runs\":{\"$instr_n\":${ir[seq.$instr_n]},\"$((2 * instr_n))\":${ir[seq.$((2 * instr_n))]}},\"async\":{\"coroutines\":$instr_coroutines,\"per_get\":$per_get_async,\"runs\":{\"$instr_n\":${ir[async.$instr_n]},\"$((2 * instr_n))\":${ir[async.$((2 * instr_n))]}}}}"
 fi
 
 # ----------------------------------------------------------------- report
@@ -458,6 +471,8 @@ fi
 if [ "$do_instructions" = 1 ]; then
   printf 'client user-space instructions per sequential GET: %s (target <= 2000; callgrind, runs of %s and %s)\n' \
     "$per_get" "$instr_n" $((2 * instr_n))
+  printf 'client user-space instructions per GET, %s coroutines on one AsyncClient: %s (no target; same runs)\n' \
+    "$instr_coroutines" "$per_get_async"
 fi
 log "done in $((SECONDS - started))s (build ${build_seconds}s)"
 

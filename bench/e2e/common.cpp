@@ -24,7 +24,7 @@ namespace {
                "e2e_bench: %s\nusage: e2e_bench MODE [--command get|set|incr|cached_get] [--host H] [--port P] [--requests N]\n"
                "  [--keyspace N] [--value-size N] [--coroutines N] [--depth N] [--threads N] [--warmup N]\n"
                "  [--max-seconds S] [--interval-us N]\n"
-               "modes: sequential paced threads async pipeline pipeline-sync allocs instructions populate\n",
+               "modes: sequential paced threads async pipeline pipeline-sync allocs instructions instructions-async populate\n",
                why);
   std::exit(2);
 }

@@ -97,6 +97,7 @@ int run_allocs(const Options& o);       // steady-state allocations per request
 int run_instructions(const Options& o); // N sequential GETs, nothing else (for callgrind)
 int run_pipeline_sync(const Options& o);// explicit pipelines on the sync Client
 int run_async(const Options& o);        // coroutines on one AsyncClient
+int run_async_instructions(const Options& o);  // the same, no latencies kept (for callgrind)
 int run_pipeline(const Options& o);     // explicit pipelines on one AsyncClient
 
 }  // namespace e2e

@@ -19,6 +19,7 @@ int main(int argc, char** argv) {
     if (m == "pipeline-sync") return e2e::run_pipeline_sync(o);
     if (m == "allocs") return e2e::run_allocs(o);
     if (m == "instructions") return e2e::run_instructions(o);
+    if (m == "instructions-async") return e2e::run_async_instructions(o);
     if (m == "populate") return e2e::run_populate(o);
     std::fprintf(stderr, "e2e_bench: unknown mode %s\n", o.mode.c_str());
     return 2;
