@@ -29,17 +29,6 @@ using clock = RequestBase::clock;
 
 constexpr std::string_view kAsking = "*1\r\n$6\r\nASKING\r\n";
 
-bool detail_iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    char x = a[i], y = b[i];
-    if (x >= 'a' && x <= 'z') x = static_cast<char>(x - 'a' + 'A');
-    if (y >= 'a' && y <= 'z') y = static_cast<char>(y - 'a' + 'A');
-    if (x != y) return false;
-  }
-  return true;
-}
-
 // The job's reply is a map "host:port" -> that node's reply.
 bool answers_per_node(const Job& job) {
   return job.want_per_node || job.fanout == Fanout::each_node || job.fanout == Fanout::each_primary;
@@ -110,8 +99,6 @@ void Part::on_complete(std::error_code ec) {
   router->on_part_complete(*this, ec);
 }
 
-// One topology query (CLUSTER SHARDS, then CLUSTER SLOTS when the node does
-// not know SHARDS) to one node.
 namespace {
 
 // A request of the router's own whose reply is built whole (the topology
@@ -132,10 +119,11 @@ struct BuiltReply : RequestBase {
 // both ports; CLUSTER SLOTS answers a TLS connection with TLS ports, and so
 // does a MOVED). A node keeps both ports, so either still finds it.
 SlotMap reached_by(SlotMap map, bool tls) {
+  if (!tls) return map;
   auto differs = [](const Node& n) { return n.tls_port != 0 && n.tls_port != n.port; };
   bool any = false;
   for (const Shard& s : map.shards()) any = any || std::any_of(s.nodes.begin(), s.nodes.end(), differs);
-  if (!tls || !any) return map;
+  if (!any) return map;
   SlotMap out;
   for (const Shard& s : map.shards()) {
     Shard copy = s;
@@ -150,6 +138,8 @@ SlotMap reached_by(SlotMap map, bool tls) {
 
 }  // namespace
 
+// One topology query (CLUSTER SHARDS, then CLUSTER SLOTS when the node does
+// not know SHARDS) to one node.
 struct Router::Query final : BuiltReply {
   std::shared_ptr<Router> router;
   std::size_t index = 0;
@@ -418,7 +408,7 @@ bool Router::build_batch(Job& job) {
       fail(job, make_error_code(errc::invalid_argument), "a batch that is not a sequence of commands");
       return false;
     }
-    if (job.parts_.empty() && detail_iequals(argv.front(), "MULTI")) return build_transaction(job, 0);
+    if (job.parts_.empty() && valkey::detail::iequals(argv.front(), "MULTI")) return build_transaction(job, 0);
     Part& p = job.parts_.add(job);
     p.share_.assign(rest.substr(0, n));
     rest.remove_prefix(n);
@@ -470,7 +460,7 @@ bool Router::build_transaction(Job& job, std::size_t) {
     }
     rest.remove_prefix(n);
     ++commands;
-    const bool frame = detail_iequals(argv.front(), "MULTI") || detail_iequals(argv.front(), "EXEC");
+    const bool frame = valkey::detail::iequals(argv.front(), "MULTI") || valkey::detail::iequals(argv.front(), "EXEC");
     if (frame) continue;
     const Route r = route(std::span<const std::string_view>(argv.data(), argv.size()));
     std::string why;
@@ -1096,8 +1086,7 @@ void Router::close() {
 
 bool Router::wait_for_description(Job& job, std::string_view name) {
   if (job.looked_up_) return false;  // asked for it already: routed as an unknown command
-  std::string key(name);
-  for (char& c : key) c = valkey::detail::ascii_upper(c);
+  std::string key = valkey::detail::ascii_upper(name);
   if (described_.count(key)) return false;  // the server does not know it either
   const Node* node = pick_primary();
   if (!node) return false;

@@ -17,12 +17,6 @@ struct Bad {
   std::string why;
 };
 
-std::string upper(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = valkey::detail::ascii_upper(c);
-  return out;
-}
-
 using valkey::detail::iequals;
 
 std::string_view str(const Reply& r, std::string_view what) {
@@ -159,7 +153,7 @@ void ServerCommands::add_entry(const Reply& e, std::string_view parent, std::siz
   std::string name, label;
   try {
     if (!e.is_array() || e.size() < 7) throw Bad{"a COMMAND INFO entry is not an array of at least 7 fields"};
-    name = upper(str(e[0], "command name"));
+    name = valkey::detail::ascii_upper(str(e[0], "command name"));
     if (name.empty() || name.size() > 128) throw Bad{"command name empty or too long"};
     std::replace(name.begin(), name.end(), '|', ' ');
     if (!parent.empty() && name.find(' ') == std::string::npos) name = std::string(parent) + " " + name;

@@ -3,11 +3,19 @@
 // the server compares them without regard to case, and so do we. Locale-free
 // on purpose. Internal to the runtime.
 #include <cstddef>
+#include <string>
 #include <string_view>
 
 namespace valkey::detail {
 
 constexpr char ascii_upper(char c) noexcept { return c >= 'a' && c <= 'z' ? static_cast<char>(c - 'a' + 'A') : c; }
+
+// `s` in upper case (command names as the server's tables spell them).
+inline std::string ascii_upper(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = ascii_upper(c);
+  return out;
+}
 
 constexpr bool iequals(std::string_view a, std::string_view b) noexcept {
   if (a.size() != b.size()) return false;
