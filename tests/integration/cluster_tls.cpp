@@ -47,6 +47,7 @@ TEST_CASE("cluster tls: valkeys:// seeds; routing, split, fan-out, replica reads
   auto cfg = valkey::ClusterConfig::from_url("valkeys://" + seeds + "?ca_file=" + files->ca_cert);
   CHECK(cfg.node.tls.enabled);
   CHECK(cfg.node.tls.verify_peer);
+  cfg.node.client_name = "cluster-tls-test";  // finds the clients' connections in CLIENT LIST
 
   valkey::ClusterClient db{cfg};
   // Every node the client knows, it knows by its TLS port.
@@ -107,19 +108,29 @@ TEST_CASE("cluster tls: valkeys:// seeds; routing, split, fan-out, replica reads
   CHECK(cluster.node(replica).command({"INFO", "commandstats"}).as_string().find("cmdstat_get:calls=") !=
         std::string::npos);
 
-  // The client's connections are TLS ones: the nodes count no plaintext
-  // client from it (every node's clients are this test's plaintext probes
-  // only, named by CLIENT LIST's laddr).
+  // The clients' connections are TLS ones: on every node, each connection
+  // named by the clients is on the TLS port, and there is at least one.
   for (std::size_t i = 0; i < cluster.size(); ++i) {
     const std::string list = cluster.node(i).command({"CLIENT", "LIST"}).as_string();
     const std::string tls_addr = "laddr=127.0.0.1:" + std::to_string(cluster.node(i).tls_port());
-    std::size_t tls_clients = 0;
-    for (std::size_t at = list.find(tls_addr); at != std::string::npos; at = list.find(tls_addr, at + 1)) ++tls_clients;
     INFO("node " << i << ":\n" << list);
-    CHECK(tls_clients >= 1);  // the client's own connection (its topology connection at least)
+    std::size_t named = 0, on_tls = 0;
+    for (std::size_t begin = 0; begin < list.size();) {
+      std::size_t end = list.find('\n', begin);
+      if (end == std::string::npos) end = list.size();
+      const std::string_view line(list.data() + begin, end - begin);
+      if (line.find(" name=cluster-tls-test ") != std::string_view::npos) {
+        ++named;
+        if (line.find(tls_addr + " ") != std::string_view::npos) ++on_tls;
+      }
+      begin = end + 1;
+    }
+    CHECK(named >= 1);
+    CHECK(on_tls == named);
   }
 
-  // A CA that signed nothing here: the first request fails with tls_error.
+  // A CA that signed nothing here: the first request fails, naming the
+  // verification error.
   auto wrong = cfg;
   wrong.node.tls.ca_file = files->other_ca_cert;
   wrong.node.connect_timeout = 2s;
