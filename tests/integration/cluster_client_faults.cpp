@@ -146,6 +146,12 @@ struct Harness {
   }
 };
 
+// CLUSTER SLOTS of two primaries: slots 0-8191 at port `a`, the rest at `b`.
+std::string two_shard_slots(int a, int b) {
+  return "*2\r\n*3\r\n:0\r\n:8191\r\n*2\r\n$9\r\n127.0.0.1\r\n:" + std::to_string(a) +
+         "\r\n*3\r\n:8192\r\n:16383\r\n*2\r\n$9\r\n127.0.0.1\r\n:" + std::to_string(b) + "\r\n";
+}
+
 valkey::ClusterConfig config_for(int seed_port) {
   valkey::ClusterConfig c;
   c.seeds.push_back({"127.0.0.1", static_cast<std::uint16_t>(seed_port)});
@@ -769,8 +775,7 @@ TEST_CASE("cluster client: database(n) writes SELECT on the node connection only
 TEST_CASE("cluster client: a summed fan-out one node fails reports the error with the others' partial sum",
           "[cluster][cluster-faults]") {
   FakeNode a, b;
-  const std::string slots = "*2\r\n*3\r\n:0\r\n:8191\r\n*2\r\n$9\r\n127.0.0.1\r\n:" + std::to_string(a.port()) +
-                            "\r\n*3\r\n:8192\r\n:16383\r\n*2\r\n$9\r\n127.0.0.1\r\n:" + std::to_string(b.port()) + "\r\n";
+  const std::string slots = two_shard_slots(a.port(), b.port());
   auto respond = [&](bool fails) {
     return [slots, fails](const std::vector<std::string>& args) -> std::string {
       if (args[0] == "CLUSTER" && args.size() > 1 && args[1] == "SLOTS") return slots;
@@ -804,8 +809,7 @@ TEST_CASE("cluster client: a summed fan-out one node fails reports the error wit
 TEST_CASE("cluster client: SCRIPT KILL (one_succeeded) succeeds when one node killed a script and another was not busy",
           "[cluster][cluster-faults]") {
   FakeNode a, b;
-  const std::string slots = "*2\r\n*3\r\n:0\r\n:8191\r\n*2\r\n$9\r\n127.0.0.1\r\n:" + std::to_string(a.port()) +
-                            "\r\n*3\r\n:8192\r\n:16383\r\n*2\r\n$9\r\n127.0.0.1\r\n:" + std::to_string(b.port()) + "\r\n";
+  const std::string slots = two_shard_slots(a.port(), b.port());
   std::atomic<bool> b_busy{true};
   // A node whose `busy` is null never runs a script.
   auto respond = [&](std::atomic<bool>* busy) {
@@ -847,8 +851,7 @@ TEST_CASE("cluster client: SCRIPT KILL (one_succeeded) succeeds when one node ki
 TEST_CASE("cluster client: a command the generated table does not know is routed by its COMMAND INFO, asked once",
           "[cluster][cluster-faults]") {
   FakeNode a, b;
-  const std::string slots = "*2\r\n*3\r\n:0\r\n:8191\r\n*2\r\n$9\r\n127.0.0.1\r\n:" + std::to_string(a.port()) +
-                            "\r\n*3\r\n:8192\r\n:16383\r\n*2\r\n$9\r\n127.0.0.1\r\n:" + std::to_string(b.port()) + "\r\n";
+  const std::string slots = two_shard_slots(a.port(), b.port());
   // COMMAND INFO of a module's read command with one key at argv[1].
   const std::string mod_get =
       "*1\r\n*10\r\n$7\r\nmod.get\r\n:2\r\n*1\r\n+readonly\r\n:1\r\n:1\r\n:1\r\n*1\r\n+@read\r\n*0\r\n*1\r\n"
