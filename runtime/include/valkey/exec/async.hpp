@@ -29,6 +29,7 @@
 #include <future>
 #include <new>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <system_error>
@@ -237,8 +238,11 @@ class AsyncOp final : public OwnedRequest<Decoder> {
     deliver(ec, std::move(value), why, written, post);
   }
 
-  // Hands the outcome to the caller (see finish()).
-  void deliver(std::error_code ec, result_type value, Reason& why, bool written, bool post) {
+  // Hands the outcome to the caller (see finish()). `value` by reference:
+  // the caller's local outlives this object, and a by-value parameter was
+  // one more move of the reply (a std::string's out-of-line move and the
+  // moved-from one's destruction) on every request.
+  void deliver(std::error_code ec, result_type&& value, Reason& why, bool written, bool post) {
     if (slot_.is_connected()) slot_.clear();
     // A client-side cache: the write's keys go again, before its caller can
     // read them (read-your-writes; launch() evicted them at submission).
@@ -408,11 +412,17 @@ void launch(Handler&& handler, const Route& route, Bytes bytes, const RequestInf
     }
     conn = lease.get();
   }
-  RequestInfo used = info;
-  if (refused) used.replies = 1;  // the op still completes the usual way
+  // A refused request still completes the usual way, with one reply's
+  // decoder (a copy only then: the info is 128 bytes).
+  const RequestInfo* used = &info;
+  std::optional<RequestInfo> one;
+  if (refused) [[unlikely]] {
+    one.emplace(info).replies = 1;
+    used = &*one;
+  }
   Op* op = nullptr;
   try {
-    op = Op::create(std::forward<Handler>(handler), *conn, diag, std::move(bytes), used,
+    op = Op::create(std::forward<Handler>(handler), *conn, diag, std::move(bytes), *used,
                     lease ? route.pool : nullptr, lease);
   } catch (...) {
     if (lease) route.pool->release(std::move(lease), false);  // every lease goes back
@@ -464,7 +474,9 @@ Route route_for(Target& target, const RequestInfo& info) {
 template <class Decoder, bool Throws>
 struct Initiate {
   template <class Handler, class Target>
-  void operator()(Handler&& handler, Target* target, Bytes bytes, RequestInfo info, Diagnostics* diag,
+  // `info` by reference: the token stored it (a deferred launch) or it
+  // lives in the initiating call; a copy per hop cost 128 bytes each.
+  void operator()(Handler&& handler, Target* target, Bytes bytes, const RequestInfo& info, Diagnostics* diag,
                   std::error_code refused) const {
     launch<Decoder, Throws>(std::forward<Handler>(handler), route_for(*target, info), std::move(bytes), info, diag,
                             refused);
