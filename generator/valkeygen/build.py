@@ -3,7 +3,7 @@ import glob
 import json
 import os
 
-from . import cpp, names, replies
+from . import cpp, names, replies, resp3
 from .model import (SpecError, apply_overlay, apply_variant_transforms, clone, command_from_spec,
                     infer_counts, min_argc, fixed_argc, validate)
 
@@ -327,6 +327,10 @@ def build(spec_entries, root=None, overlays=None):
             layout(c, cmd if c is not cmd else None)
             out.append(c)
     stats["containers"] = containers
+    try:
+        stats["resp3_rows"], _ = resp3.rows_for(spec_entries, resp3.load_overrides(root))
+    except resp3.Ambiguous as e:
+        raise SpecError(str(e)) from e
     return out, stats
 
 

@@ -57,6 +57,7 @@
 #include <valkey/exec/call_options.hpp>
 #include <valkey/exec/deadline.hpp>
 #include <valkey/exec/outcome.hpp>
+#include <valkey/exec/resp3_shape.hpp>
 #include <valkey/lease_pool.hpp>
 #include <valkey/observe/probe.hpp>
 #include <valkey/policy/guard.hpp>
@@ -235,6 +236,7 @@ class AsyncOp final : public OwnedRequest<Decoder> {
     Reason why;
     const bool written = ec && (retry_ ? retry_->may_have_run || this->was_written() : this->was_written());
     if (!ec) ec = this->decoder().finish(value, why);
+    shape_resp2(ec, value);
     deliver(ec, std::move(value), why, written, post);
   }
 
@@ -294,6 +296,17 @@ class AsyncOp final : public OwnedRequest<Decoder> {
     }
   }
 
+  // On a RESP2 connection, the Reply values of `value` take their commands'
+  // RESP3 shape (exec/resp3_shape.hpp); nothing for typed results.
+  void shape_resp2(std::error_code ec, result_type& value) {
+    if constexpr (shapes_replies<Decoder>) {
+      if (!ec && conn_.protocol() == Protocol::resp2) [[unlikely]] {
+        Resp3Shapes shapes{this->bytes()};
+        this->decoder().to_resp3(value, shapes);
+      }
+    }
+  }
+
   // An attempt under a Guard ended: deliver, or send again after a backoff.
   void complete_guarded(std::error_code ec) {
     RetryState& r = *retry_;
@@ -306,6 +319,7 @@ class AsyncOp final : public OwnedRequest<Decoder> {
     Reason why;
     std::error_code e = ec;
     if (!transport) e = this->decoder().finish(value, why);
+    shape_resp2(e, value);
     if (!e) return deliver(e, std::move(value), why, false, false);
     const policy::Failure f = policy::failure_of(e, r.may_have_run, why.server_message);
     const bool idempotent = f.outcome == policy::Outcome::sent_no_reply &&
