@@ -4,7 +4,8 @@
 #include <charconv>
 #include <utility>
 
-#include "../resp/numbers.hpp"
+#include "detail/ascii.hpp"
+#include "resp/numbers.hpp"
 
 namespace valkey {
 
@@ -190,29 +191,12 @@ namespace exec {
 
 namespace {
 
-constexpr char upper(char c) noexcept { return c >= 'a' && c <= 'z' ? static_cast<char>(c - 'a' + 'A') : c; }
-
-// Table name (upper case) against user input, ignoring the input's case.
-int compare(std::string_view table_name, std::string_view input) noexcept {
-  const std::size_t n = std::min(table_name.size(), input.size());
-  for (std::size_t i = 0; i < n; ++i) {
-    const char a = table_name[i], b = upper(input[i]);
-    if (a != b) return a < b ? -1 : 1;
-  }
-  if (table_name.size() == input.size()) return 0;
-  return table_name.size() < input.size() ? -1 : 1;
-}
-
-bool iequals(std::string_view table_token, std::string_view arg) noexcept {
-  return table_token.size() == arg.size() && compare(table_token, arg) == 0;
-}
-
 std::span<const detail::Resp3ShapeRow> rows_named(std::string_view name) noexcept {
   const auto rows = detail::resp3_shape_rows();
   auto lo = std::lower_bound(rows.begin(), rows.end(), name,
-                             [](const detail::Resp3ShapeRow& r, std::string_view n) { return compare(r.name, n) < 0; });
+                             [](const detail::Resp3ShapeRow& r, std::string_view n) { return detail::compare_upper(r.name, n) < 0; });
   auto hi = lo;
-  while (hi != rows.end() && compare(hi->name, name) == 0) ++hi;
+  while (hi != rows.end() && detail::compare_upper(hi->name, name) == 0) ++hi;
   return {lo, hi};
 }
 
@@ -236,7 +220,7 @@ std::string_view resp3_shape_of(std::span<const std::string_view> argv) noexcept
     if (!row.token.empty()) {
       // after the first argument: it is a key for every command with such a row
       const bool present = argv.size() > 2 && std::any_of(argv.begin() + 2, argv.end(), [&](std::string_view a) {
-                             return iequals(row.token, a);
+                             return detail::iequals(row.token, a);
                            });
       if (present) return row.shape;
     } else if (row.min_argc != 0) {
