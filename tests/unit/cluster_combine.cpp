@@ -102,18 +102,6 @@ TEST_CASE("cluster replay: a Reply decodes into typed results as from the wire",
         Reply::map({Reply::bulk_string("k"), Reply::integer(1)}));
 }
 
-TEST_CASE("cluster parse_command: RESP-encoded arguments read back", "[cluster][combine]") {
-  std::vector<std::string_view> argv;
-  REQUIRE(valkey::cluster::parse_command("*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$0\r\n\r\n", argv));
-  REQUIRE(argv.size() == 3);
-  CHECK(argv[0] == "SET");
-  CHECK(argv[1] == "k");
-  CHECK(argv[2].empty());
-  CHECK_FALSE(valkey::cluster::parse_command("*2\r\n$3\r\nGET\r\n", argv));
-  CHECK_FALSE(valkey::cluster::parse_command("+OK\r\n", argv));
-  CHECK_FALSE(valkey::cluster::parse_command("*1\r\n$9\r\nGET\r\n", argv));
-}
-
 TEST_CASE("cluster URL: seeds from a comma-separated host list, the rest is the node Config", "[cluster][combine]") {
   auto c = valkey::ClusterConfig::from_url("valkey://user:secret@10.0.0.1:7000,10.0.0.2:7001,[::1]:7002/0?request_timeout=2s");
   REQUIRE(c.seeds.size() == 3);

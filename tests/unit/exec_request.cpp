@@ -11,6 +11,7 @@
 #include <valkey/error.hpp>
 #include <valkey/exec/async.hpp>
 #include <valkey/exec/decoders.hpp>
+#include <valkey/exec/encoded_command.hpp>
 #include <valkey/exec/outcome.hpp>
 #include <valkey/exec/plan.hpp>
 
@@ -126,4 +127,29 @@ TEST_CASE("exec: the command name read back from encoded bytes", "[exec]") {
   CHECK(valkey::exec::first_command("*1\r\n$10\r\nJSON.DEBUG\r\n") == "JSON.DEBUG");
   CHECK(valkey::exec::first_command("") == "");
   CHECK(valkey::exec::first_command("*1\r\n$99\r\nGET\r\n") == "");
+}
+
+TEST_CASE("exec: a command's arguments read back from encoded bytes", "[exec]") {
+  using valkey::exec::parse_command;
+  using valkey::exec::parse_first_command;
+  std::vector<std::string_view> argv;
+  REQUIRE(parse_command("*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$0\r\n\r\n", argv));
+  REQUIRE(argv.size() == 3);
+  CHECK(argv[0] == "SET");
+  CHECK(argv[1] == "k");
+  CHECK(argv[2].empty());
+  CHECK_FALSE(parse_command("*2\r\n$3\r\nGET\r\n", argv));  // an argument missing
+  CHECK_FALSE(parse_command("+OK\r\n", argv));              // not an array
+  CHECK_FALSE(parse_command("*1\r\n$9\r\nGET\r\n", argv));  // length past the end
+  CHECK_FALSE(parse_command("*1\r\n$3\r\nGETxx", argv));    // no CRLF after the bytes
+  CHECK_FALSE(parse_command("*99999999999\r\n", argv));     // a count the bytes cannot hold
+
+  // Pipelined bytes: the first command and where the next one starts.
+  const std::string_view two = "*2\r\n$3\r\nGET\r\n$1\r\na\r\n*1\r\n$4\r\nPING\r\n";
+  const std::size_t n = parse_first_command(two, argv);
+  REQUIRE(n == 20);
+  CHECK(argv == std::vector<std::string_view>{"GET", "a"});
+  CHECK_FALSE(parse_command(two, argv));  // more than one command
+  REQUIRE(parse_command(two.substr(n), argv));
+  CHECK(argv == std::vector<std::string_view>{"PING"});
 }

@@ -4,7 +4,6 @@
 #include <valkey/cluster/router.hpp>
 
 #include <algorithm>
-#include <charconv>
 #include <string>
 
 namespace valkey::cluster {
@@ -171,41 +170,11 @@ void emit(const Reply& r, std::size_t depth, resp::Visitor& v) {
   }
 }
 
-bool read_line_number(std::string_view bytes, std::size_t& at, char type, std::size_t& out) {
-  if (at >= bytes.size() || bytes[at] != type) return false;
-  const std::size_t eol = bytes.find("\r\n", at);
-  if (eol == std::string_view::npos) return false;
-  auto [p, ec] = std::from_chars(bytes.data() + at + 1, bytes.data() + eol, out);
-  if (ec != std::errc{} || p != bytes.data() + eol) return false;
-  at = eol + 2;
-  return true;
-}
-
 }  // namespace
 
 void replay(const Reply& r, resp::Visitor& v) {
   emit(r, 0, v);
   v.on_message_end();
-}
-
-std::size_t parse_first_command(std::string_view bytes, std::vector<std::string_view>& argv) {
-  argv.clear();
-  std::size_t at = 0, count = 0;
-  if (!read_line_number(bytes, at, '*', count)) return 0;
-  argv.reserve(count);
-  for (std::size_t i = 0; i < count; ++i) {
-    std::size_t len = 0;
-    if (!read_line_number(bytes, at, '$', len)) return 0;
-    if (at + len + 2 > bytes.size() || bytes.substr(at + len, 2) != "\r\n") return 0;
-    argv.push_back(bytes.substr(at, len));
-    at += len + 2;
-  }
-  return at;
-}
-
-bool parse_command(std::string_view bytes, std::vector<std::string_view>& argv) {
-  const std::size_t n = parse_first_command(bytes, argv);
-  return n != 0 && n == bytes.size();
 }
 
 }  // namespace valkey::cluster

@@ -13,6 +13,7 @@
 #include <valkey/cache/client_hooks.hpp>
 #include <valkey/cluster/redirect.hpp>
 #include <valkey/cluster/slot.hpp>
+#include <valkey/exec/encoded_command.hpp>
 #include <valkey/exec/outcome.hpp>
 #include <valkey/observe/probe.hpp>
 #include <valkey/policy/idempotency.hpp>
@@ -296,7 +297,7 @@ void Router::start(Job& job) {
     if (!build_batch(job)) return;
     return send_all(job);
   }
-  if (!parse_command(job.bytes.view(), argv_) || argv_.empty())
+  if (!exec::parse_command(job.bytes.view(), argv_) || argv_.empty())
     return fail(job, make_error_code(errc::invalid_argument), "not one command");
   // Blocking commands wait on a connection of their own (leased from the
   // node's pool), never on the one every request to the node shares; the
@@ -403,7 +404,7 @@ bool Router::build_batch(Job& job) {
   std::string_view rest = job.bytes.view();
   std::vector<std::string_view> argv;
   while (!rest.empty()) {
-    const std::size_t n = parse_first_command(rest, argv);
+    const std::size_t n = exec::parse_first_command(rest, argv);
     if (n == 0 || argv.empty()) {
       fail(job, make_error_code(errc::invalid_argument), "a batch that is not a sequence of commands");
       return false;
@@ -453,7 +454,7 @@ bool Router::build_transaction(Job& job, std::size_t) {
   int slot = -1;
   std::string first_key_command;
   while (!rest.empty()) {
-    const std::size_t n = parse_first_command(rest, argv);
+    const std::size_t n = exec::parse_first_command(rest, argv);
     if (n == 0 || argv.empty()) {
       fail(job, make_error_code(errc::invalid_argument), "a transaction that is not a sequence of commands");
       return false;

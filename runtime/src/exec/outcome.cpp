@@ -1,6 +1,5 @@
 #include <valkey/exec/outcome.hpp>
 
-#include <charconv>
 
 #include <valkey/exec/plan.hpp>
 #include <valkey/policy/outcome.hpp>
@@ -133,20 +132,6 @@ std::exception_ptr to_exception(std::error_code ec, const Diagnostics& d) {
   } catch (...) {
     return std::current_exception();
   }
-}
-
-std::string_view first_command(std::string_view b) noexcept {
-  // *<n>\r\n$<len>\r\n<name>\r\n
-  if (b.empty() || b[0] != '*') return {};
-  auto eol = b.find("\r\n");
-  if (eol == std::string_view::npos || eol + 2 >= b.size() || b[eol + 2] != '$') return {};
-  b.remove_prefix(eol + 3);
-  std::size_t len = 0;
-  auto [p, ec] = std::from_chars(b.data(), b.data() + b.size(), len);
-  if (ec != std::errc{}) return {};
-  std::size_t header = static_cast<std::size_t>(p - b.data()) + 2;
-  if (header + len > b.size()) return {};
-  return b.substr(header, len);
 }
 
 }  // namespace valkey::exec

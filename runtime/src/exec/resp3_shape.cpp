@@ -1,8 +1,9 @@
 #include <valkey/exec/resp3_shape.hpp>
 
 #include <algorithm>
-#include <charconv>
 #include <utility>
+
+#include <valkey/exec/encoded_command.hpp>
 
 #include "detail/ascii.hpp"
 #include "resp/numbers.hpp"
@@ -232,31 +233,6 @@ std::string_view resp3_shape_of(std::span<const std::string_view> argv) noexcept
   return {};
 }
 
-namespace {
-
-// One command of encoded bytes: *<n>\r\n then n × $<len>\r\n<bytes>\r\n.
-bool next_command(std::string_view& b, std::vector<std::string_view>& argv) {
-  argv.clear();
-  auto number = [&](char prefix, std::size_t& out) {
-    if (b.empty() || b[0] != prefix) return false;
-    auto [p, ec] = std::from_chars(b.data() + 1, b.data() + b.size(), out);
-    if (ec != std::errc{} || static_cast<std::size_t>(p - b.data()) + 2 > b.size()) return false;
-    b.remove_prefix(static_cast<std::size_t>(p - b.data()) + 2);
-    return true;
-  };
-  std::size_t n = 0;
-  if (!number('*', n)) return false;
-  for (std::size_t i = 0; i < n; ++i) {
-    std::size_t len = 0;
-    if (!number('$', len) || len + 2 > b.size()) return false;
-    argv.push_back(b.substr(0, len));
-    b.remove_prefix(len + 2);
-  }
-  return true;
-}
-
-}  // namespace
-
 std::string_view Resp3Shapes::next() {
   std::vector<std::string_view> argv;
   if (single_) {
@@ -266,10 +242,12 @@ std::string_view Resp3Shapes::next() {
     argv_ = {};
     return resp3_shape_of(argv);
   }
-  if (!next_command(bytes_, argv)) {
+  const std::size_t used = parse_first_command(bytes_, argv);
+  if (used == 0) {
     bytes_ = {};
     return {};
   }
+  bytes_.remove_prefix(used);
   return resp3_shape_of(argv);
 }
 

@@ -418,11 +418,4 @@ Reply combine(ResponsePolicy policy, std::vector<Reply>& replies);
 // left out.
 void replay(const Reply& r, resp::Visitor& v);
 
-// The arguments of one RESP-encoded command (views into `bytes`); false when
-// `bytes` is not one array of bulk strings.
-bool parse_command(std::string_view bytes, std::vector<std::string_view>& argv);
-// The first command of `bytes`: its arguments and its length in bytes (0
-// when `bytes` does not start with one array of bulk strings).
-std::size_t parse_first_command(std::string_view bytes, std::vector<std::string_view>& argv);
-
 }  // namespace valkey::cluster

@@ -33,6 +33,7 @@
 #include <valkey/exec/async.hpp>
 #include <valkey/exec/call_options.hpp>
 #include <valkey/exec/decoders.hpp>
+#include <valkey/exec/encoded_command.hpp>
 #include <valkey/exec/outcome.hpp>
 #include <valkey/exec/plan.hpp>
 #include <valkey/observe/probe.hpp>

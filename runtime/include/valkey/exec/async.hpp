@@ -56,6 +56,7 @@
 #include <valkey/exec/bytes.hpp>
 #include <valkey/exec/call_options.hpp>
 #include <valkey/exec/deadline.hpp>
+#include <valkey/exec/encoded_command.hpp>
 #include <valkey/exec/outcome.hpp>
 #include <valkey/exec/resp3_shape.hpp>
 #include <valkey/lease_pool.hpp>

@@ -66,8 +66,4 @@ std::exception_ptr to_exception(const Failure& f);
 [[noreturn]] void raise(std::error_code ec, const Diagnostics& diag);
 std::exception_ptr to_exception(std::error_code ec, const Diagnostics& diag);
 
-// The name of the first command in RESP-encoded `bytes` ("*2\r\n$3\r\nGET..."
-// -> "GET"); empty when `bytes` does not start with a command.
-std::string_view first_command(std::string_view bytes) noexcept;
-
 }  // namespace valkey::exec
