@@ -1,5 +1,6 @@
 #include <valkey/async_client.hpp>
 
+#include <valkey/cache/client_hooks.hpp>
 #include <valkey/sentinel/sentinel_service.hpp>
 
 namespace valkey {
@@ -10,6 +11,7 @@ AsyncClient::AsyncClient(executor_type ex, Config config)
       guard_configured_(guard_->configured()) {
   if (conn_->config().cache) {
     cache_ = std::make_shared<CacheStore>(*conn_->config().cache);
+    cache_detail::observe_drops(*cache_, conn_->config());
     conn_->set_cache(cache_);
   }
   // Start on the executor: the constructor may run on another thread.

@@ -4,8 +4,11 @@
 // memory bound, and RESP2 refused.
 #include <catch2/catch_test_macros.hpp>
 
+#include <array>
+#include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <thread>
@@ -229,6 +232,37 @@ TEST_CASE("cache: 10,000 values of 1 KiB with max_bytes = 1 MiB stay within 1 Mi
   // The most recent ones are hits.
   CHECK(db.cached(60s).get("big:9999") == value);
   CHECK(db.cache_stats().hits == s.hits + 1);
+}
+
+TEST_CASE("cache: the observer hears hits, misses, evictions and expirations as the store counts them",
+          "[cache][observe]") {
+  struct CacheCounts final : valkey::Observer {
+    std::array<std::atomic<std::size_t>, 6> n{};
+    void on_cache(const valkey::CacheEvent& e) override { n[static_cast<std::size_t>(e.kind)] += e.count; }
+    std::size_t of(valkey::CacheEvent::Kind k) const { return n[static_cast<std::size_t>(k)].load(); }
+  };
+  using Kind = valkey::CacheEvent::Kind;
+  valkey::test::ServerProcess server;
+  auto counts = std::make_shared<CacheCounts>();
+  valkey::Config config = cached_config(server, {.max_bytes = 16u << 10});
+  config.observer = counts;
+  valkey::Client db{config};
+  const std::string value(512, 'x');
+  for (int i = 0; i < 100; ++i) db.set("obs:" + std::to_string(i), value);
+  for (int i = 0; i < 100; ++i) REQUIRE(db.cached(60s).get("obs:" + std::to_string(i)) == value);
+  REQUIRE(db.cached(60s).get("obs:99") == value);  // a hit
+  // An entry past its per-call TTL, found by the next lookup.
+  REQUIRE(db.cached(20ms).get("obs:0") == value);
+  std::this_thread::sleep_for(40ms);
+  REQUIRE(db.cached(20ms).get("obs:0") == value);
+
+  const valkey::CacheStats s = db.cache_stats();
+  CHECK(s.evictions > 0);
+  CHECK(s.expirations > 0);
+  CHECK(counts->of(Kind::eviction) == s.evictions);
+  CHECK(counts->of(Kind::expiration) == s.expirations);
+  CHECK(counts->of(Kind::hit) == s.hits);
+  CHECK(counts->of(Kind::miss) == s.misses);
 }
 
 TEST_CASE("cache: BCAST caches keys under the prefixes only", "[cache]") {

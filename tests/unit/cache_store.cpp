@@ -211,6 +211,45 @@ TEST_CASE("cache store: expired entries at the LRU tail count as expirations", "
   CHECK(s.evictions == 0);
 }
 
+TEST_CASE("cache store: the drop listener hears each eviction and expiration once, after the lock", "[cache]") {
+  cache_test::ManualClock clock;
+  const std::string value(100, 'v');
+  CacheStore store(CacheConfig{.max_bytes = 2 * cost_of("k0", value)}, clock);
+  std::size_t evicted = 0, expired = 0, calls = 0;
+  store.on_drop([&](valkey::CacheDrop drop, std::size_t n) {
+    ++calls;
+    (drop == valkey::CacheDrop::eviction ? evicted : expired) += n;
+    (void)store.stats();  // the store's lock is free: this would deadlock under it
+  });
+  REQUIRE(fill(store, "k0", value, {.ttl = 10ms}) == CacheInsert::stored);
+  REQUIRE(fill(store, "k1", value) == CacheInsert::stored);
+  CHECK(calls == 0);
+  // k0 expired at the LRU tail: dropped as an expiration to make room.
+  clock.advance(10ms);
+  REQUIRE(fill(store, "k2", value) == CacheInsert::stored);
+  CHECK(expired == 1);
+  CHECK(evicted == 0);
+  // k1 is the tail now and live: an eviction.
+  REQUIRE(fill(store, "k3", value) == CacheInsert::stored);
+  CHECK(evicted == 1);
+  // An expired entry found by a lookup.
+  REQUIRE(fill(store, "k4", value, {.ttl = 5ms}) == CacheInsert::stored);
+  CHECK(evicted == 2);  // k2 made room for k4
+  clock.advance(5ms);
+  CHECK(cached(store, "k4") == "<miss>");
+  CHECK(expired == 2);
+  // A plain miss, a hit, an invalidation and a flush are not the store's own drops.
+  const std::size_t before = calls;
+  CHECK(cached(store, "nothing") == "<miss>");
+  CHECK(cached(store, "k3") == bulk(value));
+  store.invalidate("k3");
+  store.flush_all(valkey::FlushReason::user);
+  CHECK(calls == before);
+  const auto s = store.stats();
+  CHECK(s.evictions == evicted);
+  CHECK(s.expirations == expired);
+}
+
 TEST_CASE("cache store: BCAST keeps only keys under the prefixes", "[cache]") {
   CacheStore store(CacheConfig{.mode = valkey::CacheMode::bcast, .prefixes = {"user:", "item:"}});
   CHECK(store.keeps("user:1"));

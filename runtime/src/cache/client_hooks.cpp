@@ -145,8 +145,9 @@ void InvalidationHandler::on_message_end() {
   }
 }
 
-void notify_cache(const Config& config, const CacheEvent& event) noexcept {
-  Observer* o = config.observer.get();
+namespace {
+
+void notify(Observer* o, const CacheEvent& event) noexcept {
   if (!o) return;
   try {
     o->on_cache(event);
@@ -154,6 +155,20 @@ void notify_cache(const Config& config, const CacheEvent& event) noexcept {
     // An observer never changes what the cache does; the request hooks count
     // and log their failures (observe/probe.cpp).
   }
+}
+
+}  // namespace
+
+void notify_cache(const Config& config, const CacheEvent& event) noexcept { notify(config.observer.get(), event); }
+
+void observe_drops(CacheStore& store, const Config& config) {
+  if (!config.observer) return;
+  // The observer itself, not the Config: the store is shared and may
+  // outlive the object that holds the Config.
+  store.on_drop([o = config.observer](CacheDrop drop, std::size_t count) {
+    const auto kind = drop == CacheDrop::eviction ? CacheEvent::Kind::eviction : CacheEvent::Kind::expiration;
+    notify(o.get(), CacheEvent{kind, count});
+  });
 }
 
 }  // namespace valkey::cache_detail

@@ -64,7 +64,7 @@ bool CacheStore::keeps(std::string_view key) const noexcept {
                      [key](const std::string& p) { return key.starts_with(p); });
 }
 
-const std::string* CacheStore::hit_locked(std::string_view request) {
+const std::string* CacheStore::hit_locked(std::string_view request, Drops& drops) {
   auto it = entries_.find(request);
   if (it == entries_.end()) {
     ++stats_.misses;
@@ -73,6 +73,7 @@ const std::string* CacheStore::hit_locked(std::string_view request) {
   Entry* e = it->second;
   if (e->deadline != CacheClock::time_point::max() && clock_->now() >= e->deadline) {
     ++stats_.expirations;
+    ++drops.expired;
     ++stats_.misses;
     remove_entry_locked(e);
     return nullptr;
@@ -134,6 +135,20 @@ void CacheStore::release_ticket(ReadTicket& t) noexcept {
 
 CacheInsert CacheStore::complete_read(ReadTicket&& ticket, std::string_view request, std::string_view reply,
                                       const CacheEntryLimits& limits) {
+  Drops drops;
+  const CacheInsert result = insert_read(std::move(ticket), request, reply, limits, drops);
+  if (drops.any()) report(drops);
+  return result;
+}
+
+void CacheStore::report(const Drops& drops) const {
+  if (!drop_listener_) return;
+  if (drops.evicted != 0) drop_listener_(CacheDrop::eviction, drops.evicted);
+  if (drops.expired != 0) drop_listener_(CacheDrop::expiration, drops.expired);
+}
+
+CacheInsert CacheStore::insert_read(ReadTicket&& ticket, std::string_view request, std::string_view reply,
+                                    const CacheEntryLimits& limits, Drops& drops) {
   if (ticket.store_ == nullptr) return CacheInsert::untracked;
   if (ticket.store_ != this)
     throw Error(make_error_code(errc::invalid_argument), "CacheStore::complete_read: the ticket is another store's");
@@ -174,7 +189,7 @@ CacheInsert CacheStore::complete_read(ReadTicket&& ticket, std::string_view requ
   // A second reply to the same request (two misses raced) replaces the first.
   if (auto it = entries_.find(request); it != entries_.end()) remove_entry_locked(it->second);
   while (stats_.bytes + cost + (node->charged ? 0 : key_cost) > config_.max_bytes && lru_tail_ != nullptr)
-    evict_tail_locked();
+    evict_tail_locked(drops);
 
   auto* e = new Entry;
   try {
@@ -233,10 +248,15 @@ void CacheStore::maybe_erase_node_locked(KeyNode* node) {
   delete node;
 }
 
-void CacheStore::evict_tail_locked() {
+void CacheStore::evict_tail_locked(Drops& drops) {
   Entry* e = lru_tail_;
-  if (e->deadline != CacheClock::time_point::max() && clock_->now() >= e->deadline) ++stats_.expirations;
-  else ++stats_.evictions;
+  if (e->deadline != CacheClock::time_point::max() && clock_->now() >= e->deadline) {
+    ++stats_.expirations;
+    ++drops.expired;
+  } else {
+    ++stats_.evictions;
+    ++drops.evicted;
+  }
   remove_entry_locked(e);
 }
 

@@ -44,4 +44,9 @@ class InvalidationHandler final : public resp::Visitor {
 // Observer::on_cache, with the hook's failures caught (config.observer set).
 void notify_cache(const Config& config, const CacheEvent& event) noexcept;
 
+// The entries `store` drops on its own (LRU evictions, expirations) reach
+// config.observer as CacheEvent eviction/expiration; nothing without an
+// observer. Call it once, before the store is shared.
+void observe_drops(CacheStore& store, const Config& config);
+
 }  // namespace valkey::cache_detail

@@ -42,6 +42,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
+#include <functional>
 #include <initializer_list>
 #include <mutex>
 #include <optional>
@@ -87,6 +88,13 @@ enum class CacheInsert : std::uint8_t {
   too_large,    // the entry alone exceeds max_bytes
   expired,      // its deadline had already passed
   error_reply,  // error replies are not cached
+};
+
+// An entry the store dropped on its own (not on a server's invalidation,
+// a write of ours or a flush, which the client sees happen).
+enum class CacheDrop : std::uint8_t {
+  eviction,    // to stay within max_bytes
+  expiration,  // its deadline had passed (found on lookup or at the LRU tail)
 };
 
 // Bounds of one read's entry, besides CacheConfig::max_ttl.
@@ -156,6 +164,12 @@ class CacheStore {
 
   const CacheConfig& config() const noexcept { return config_; }
 
+  // Called with the entries each lookup or insert dropped (a count per kind),
+  // after the store's lock is released: the listener may call back into the
+  // store. Set it before the store is shared with other threads.
+  using DropListener = std::function<void(CacheDrop, std::size_t count)>;
+  void on_drop(DropListener listener) { drop_listener_ = std::move(listener); }
+
   // Whether `key` is one the cache keeps: every key in OPTIN mode and in BCAST
   // mode without prefixes, else only keys under a prefix.
   bool keeps(std::string_view key) const noexcept;
@@ -167,11 +181,18 @@ class CacheStore {
   // lock: f must be short and must not call back into the store.
   template <class F>
   bool visit(std::string_view request, F&& f) {
-    std::lock_guard lock(mutex_);
-    const std::string* reply = hit_locked(request);
-    if (reply == nullptr) return false;
-    std::forward<F>(f)(std::string_view(*reply));
-    return true;
+    Drops drops;
+    {
+      std::lock_guard lock(mutex_);
+      const std::string* reply = hit_locked(request, drops);
+      if (reply != nullptr) {
+        std::forward<F>(f)(std::string_view(*reply));
+        return true;
+      }
+    }
+    if (drops.any()) [[unlikely]]
+      report(drops);
+    return false;
   }
 
   // Before writing a read of `key`: the ticket that lets its reply be stored.
@@ -233,11 +254,20 @@ class CacheStore {
   using EntryMap = std::unordered_map<std::string, Entry*, Hash, std::equal_to<>>;
   using KeyMap = std::unordered_map<std::string, KeyNode*, Hash, std::equal_to<>>;
 
-  const std::string* hit_locked(std::string_view request);
+  // What one call dropped, reported once the lock is released.
+  struct Drops {
+    std::size_t evicted = 0;
+    std::size_t expired = 0;
+    bool any() const noexcept { return evicted != 0 || expired != 0; }
+  };
+  CacheInsert insert_read(ReadTicket&& ticket, std::string_view request, std::string_view reply,
+                          const CacheEntryLimits& limits, Drops& drops);
+  void report(const Drops& drops) const;
+  const std::string* hit_locked(std::string_view request, Drops& drops);
   void drop_key_locked(KeyNode* node, std::uint64_t& counter);
   void remove_entry_locked(Entry* e);
   void maybe_erase_node_locked(KeyNode* node);
-  void evict_tail_locked();
+  void evict_tail_locked(Drops& drops);
   void release_ticket(ReadTicket& t) noexcept;
 
   CacheConfig config_;
@@ -249,6 +279,7 @@ class CacheStore {
   Entry* lru_tail_ = nullptr;  // next to evict
   std::uint64_t flush_epoch_ = 0;
   CacheStats stats_;
+  DropListener drop_listener_;
 };
 
 }  // namespace valkey
