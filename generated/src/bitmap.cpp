@@ -9,7 +9,6 @@ namespace {
 
 template <class Sink>
 void write_bitcount(const Bitcount& c, Sink& s) {
-  s.arg("BITCOUNT");
   s.arg(c.key);
   if (c.range) {
     s.arg((*c.range).start);
@@ -17,8 +16,8 @@ void write_bitcount(const Bitcount& c, Sink& s) {
       s.arg((*(*c.range).end_unit).end);
       if ((*(*c.range).end_unit).unit) {
         switch ((*(*(*c.range).end_unit).unit)) {
-          case Bitcount::Unit::byte: s.arg("BYTE"); break;
-          case Bitcount::Unit::bit: s.arg("BIT"); break;
+          case Bitcount::Unit::byte: token<"BYTE">(s); break;
+          case Bitcount::Unit::bit: token<"BIT">(s); break;
         }
       }
     }
@@ -27,29 +26,28 @@ void write_bitcount(const Bitcount& c, Sink& s) {
 
 template <class Sink>
 void write_bitfield(const Bitfield& c, Sink& s) {
-  s.arg("BITFIELD");
   s.arg(c.key);
   c.operations.for_each([&](const auto& e) {
     if (const auto* v = std::get_if<Bitfield::Get>(&e)) {
-      s.arg("GET");
+      token<"GET">(s);
       s.arg(v->encoding);
       s.arg(v->offset);
     } else if (const auto* v = std::get_if<Bitfield::Write>(&e)) {
       if (v->overflow) {
-        s.arg("OVERFLOW");
+        token<"OVERFLOW">(s);
         switch ((*v->overflow)) {
-          case Bitfield::Overflow::wrap: s.arg("WRAP"); break;
-          case Bitfield::Overflow::sat: s.arg("SAT"); break;
-          case Bitfield::Overflow::fail: s.arg("FAIL"); break;
+          case Bitfield::Overflow::wrap: token<"WRAP">(s); break;
+          case Bitfield::Overflow::sat: token<"SAT">(s); break;
+          case Bitfield::Overflow::fail: token<"FAIL">(s); break;
         }
       }
       if (const auto* v2 = std::get_if<Bitfield::Set>(&v->write_operation)) {
-        s.arg("SET");
+        token<"SET">(s);
         s.arg(v2->encoding);
         s.arg(v2->offset);
         s.arg(v2->value);
       } else if (const auto* v2 = std::get_if<Bitfield::Incrby>(&v->write_operation)) {
-        s.arg("INCRBY");
+        token<"INCRBY">(s);
         s.arg(v2->encoding);
         s.arg(v2->offset);
         s.arg(v2->increment);
@@ -60,10 +58,9 @@ void write_bitfield(const Bitfield& c, Sink& s) {
 
 template <class Sink>
 void write_bitfieldro(const BitfieldRo& c, Sink& s) {
-  s.arg("BITFIELD_RO");
   s.arg(c.key);
   c.gets.for_each([&](const auto& e) {
-    s.arg("GET");
+    token<"GET">(s);
     s.arg(e.first);
     s.arg(e.second);
   });
@@ -71,12 +68,11 @@ void write_bitfieldro(const BitfieldRo& c, Sink& s) {
 
 template <class Sink>
 void write_bitop(const Bitop& c, Sink& s) {
-  s.arg("BITOP");
   switch (c.operation) {
-    case Bitop::Operation::and_: s.arg("AND"); break;
-    case Bitop::Operation::or_: s.arg("OR"); break;
-    case Bitop::Operation::xor_: s.arg("XOR"); break;
-    case Bitop::Operation::not_: s.arg("NOT"); break;
+    case Bitop::Operation::and_: token<"AND">(s); break;
+    case Bitop::Operation::or_: token<"OR">(s); break;
+    case Bitop::Operation::xor_: token<"XOR">(s); break;
+    case Bitop::Operation::not_: token<"NOT">(s); break;
   }
   s.arg(c.dest_key);
   c.keys.for_each([&](const auto& e) {
@@ -86,7 +82,6 @@ void write_bitop(const Bitop& c, Sink& s) {
 
 template <class Sink>
 void write_bitpos(const Bitpos& c, Sink& s) {
-  s.arg("BITPOS");
   s.arg(c.key);
   s.arg(c.bit);
   if (c.range) {
@@ -95,8 +90,8 @@ void write_bitpos(const Bitpos& c, Sink& s) {
       s.arg((*(*c.range).end_unit).end);
       if ((*(*c.range).end_unit).unit) {
         switch ((*(*(*c.range).end_unit).unit)) {
-          case Bitpos::Unit::byte: s.arg("BYTE"); break;
-          case Bitpos::Unit::bit: s.arg("BIT"); break;
+          case Bitpos::Unit::byte: token<"BYTE">(s); break;
+          case Bitpos::Unit::bit: token<"BIT">(s); break;
         }
       }
     }
@@ -105,14 +100,12 @@ void write_bitpos(const Bitpos& c, Sink& s) {
 
 template <class Sink>
 void write_getbit(const Getbit& c, Sink& s) {
-  s.arg("GETBIT");
   s.arg(c.key);
   s.arg(c.offset);
 }
 
 template <class Sink>
 void write_setbit(const Setbit& c, Sink& s) {
-  s.arg("SETBIT");
   s.arg(c.key);
   s.arg(c.offset);
   s.arg(c.value);
@@ -123,7 +116,7 @@ void write_setbit(const Setbit& c, Sink& s) {
 void encode(const Bitcount& c, valkey::resp::Writer& w) {
   valkey::resp::ArgCounter n;
   write_bitcount(c, n);
-  w.begin_command(n.count());
+  begin<"BITCOUNT">(w, n.count());
   write_bitcount(c, w);
 }
 
@@ -134,7 +127,7 @@ void for_each_key(const Bitcount& c, valkey::KeyCallback cb) {
 void encode(const Bitfield& c, valkey::resp::Writer& w) {
   valkey::resp::ArgCounter n;
   write_bitfield(c, n);
-  w.begin_command(n.count());
+  begin<"BITFIELD">(w, n.count());
   write_bitfield(c, w);
 }
 
@@ -145,7 +138,7 @@ void for_each_key(const Bitfield& c, valkey::KeyCallback cb) {
 void encode(const BitfieldRo& c, valkey::resp::Writer& w) {
   valkey::resp::ArgCounter n;
   write_bitfieldro(c, n);
-  w.begin_command(n.count());
+  begin<"BITFIELD_RO">(w, n.count());
   write_bitfieldro(c, w);
 }
 
@@ -156,7 +149,7 @@ void for_each_key(const BitfieldRo& c, valkey::KeyCallback cb) {
 void encode(const Bitop& c, valkey::resp::Writer& w) {
   valkey::resp::ArgCounter n;
   write_bitop(c, n);
-  w.begin_command(n.count());
+  begin<"BITOP">(w, n.count());
   write_bitop(c, w);
 }
 
@@ -170,7 +163,7 @@ void for_each_key(const Bitop& c, valkey::KeyCallback cb) {
 void encode(const Bitpos& c, valkey::resp::Writer& w) {
   valkey::resp::ArgCounter n;
   write_bitpos(c, n);
-  w.begin_command(n.count());
+  begin<"BITPOS">(w, n.count());
   write_bitpos(c, w);
 }
 
@@ -179,9 +172,7 @@ void for_each_key(const Bitpos& c, valkey::KeyCallback cb) {
 }
 
 void encode(const Getbit& c, valkey::resp::Writer& w) {
-  valkey::resp::ArgCounter n;
-  write_getbit(c, n);
-  w.begin_command(n.count());
+  begin<"GETBIT", 3>(w);
   write_getbit(c, w);
 }
 
@@ -190,9 +181,7 @@ void for_each_key(const Getbit& c, valkey::KeyCallback cb) {
 }
 
 void encode(const Setbit& c, valkey::resp::Writer& w) {
-  valkey::resp::ArgCounter n;
-  write_setbit(c, n);
-  w.begin_command(n.count());
+  begin<"SETBIT", 4>(w);
   write_setbit(c, w);
 }
 

@@ -8,14 +8,7 @@ namespace valkey::cmd {
 namespace {
 
 template <class Sink>
-void write_asking(const Asking&, Sink& s) {
-  s.arg("ASKING");
-}
-
-template <class Sink>
 void write_clusteraddslots(const ClusterAddSlots& c, Sink& s) {
-  s.arg("CLUSTER");
-  s.arg("ADDSLOTS");
   c.slots.for_each([&](const auto& e) {
     s.arg(e);
   });
@@ -23,8 +16,6 @@ void write_clusteraddslots(const ClusterAddSlots& c, Sink& s) {
 
 template <class Sink>
 void write_clusteraddslotsrange(const ClusterAddSlotsRange& c, Sink& s) {
-  s.arg("CLUSTER");
-  s.arg("ADDSLOTSRANGE");
   c.ranges.for_each([&](const auto& e) {
     s.arg(e.first);
     s.arg(e.second);
@@ -32,35 +23,17 @@ void write_clusteraddslotsrange(const ClusterAddSlotsRange& c, Sink& s) {
 }
 
 template <class Sink>
-void write_clusterbumpepoch(const ClusterBumpEpoch&, Sink& s) {
-  s.arg("CLUSTER");
-  s.arg("BUMPEPOCH");
-}
-
-template <class Sink>
-void write_clustercancelslotmigrations(const ClusterCancelSlotMigrations&, Sink& s) {
-  s.arg("CLUSTER");
-  s.arg("CANCELSLOTMIGRATIONS");
-}
-
-template <class Sink>
 void write_clustercountfailurereports(const ClusterCountFailureReports& c, Sink& s) {
-  s.arg("CLUSTER");
-  s.arg("COUNT-FAILURE-REPORTS");
   s.arg(c.node_id);
 }
 
 template <class Sink>
 void write_clustercountkeysinslot(const ClusterCountKeysInSlot& c, Sink& s) {
-  s.arg("CLUSTER");
-  s.arg("COUNTKEYSINSLOT");
   s.arg(c.slot);
 }
 
 template <class Sink>
 void write_clusterdelslots(const ClusterDelSlots& c, Sink& s) {
-  s.arg("CLUSTER");
-  s.arg("DELSLOTS");
   c.slots.for_each([&](const auto& e) {
     s.arg(e);
   });
@@ -68,8 +41,6 @@ void write_clusterdelslots(const ClusterDelSlots& c, Sink& s) {
 
 template <class Sink>
 void write_clusterdelslotsrange(const ClusterDelSlotsRange& c, Sink& s) {
-  s.arg("CLUSTER");
-  s.arg("DELSLOTSRANGE");
   c.ranges.for_each([&](const auto& e) {
     s.arg(e.first);
     s.arg(e.second);
@@ -78,85 +49,43 @@ void write_clusterdelslotsrange(const ClusterDelSlotsRange& c, Sink& s) {
 
 template <class Sink>
 void write_clusterfailover(const ClusterFailover& c, Sink& s) {
-  s.arg("CLUSTER");
-  s.arg("FAILOVER");
   if (c.options) {
     switch ((*c.options)) {
-      case ClusterFailover::OptionsArg::force: s.arg("FORCE"); break;
-      case ClusterFailover::OptionsArg::takeover: s.arg("TAKEOVER"); break;
+      case ClusterFailover::OptionsArg::force: token<"FORCE">(s); break;
+      case ClusterFailover::OptionsArg::takeover: token<"TAKEOVER">(s); break;
     }
   }
 }
 
 template <class Sink>
 void write_clusterflushslot(const ClusterFlushSlot& c, Sink& s) {
-  s.arg("CLUSTER");
-  s.arg("FLUSHSLOT");
   s.arg(c.slot);
   if (c.flush_type) {
     switch ((*c.flush_type)) {
-      case ClusterFlushSlot::FlushType::async: s.arg("ASYNC"); break;
-      case ClusterFlushSlot::FlushType::sync: s.arg("SYNC"); break;
+      case ClusterFlushSlot::FlushType::async: token<"ASYNC">(s); break;
+      case ClusterFlushSlot::FlushType::sync: token<"SYNC">(s); break;
     }
   }
 }
 
 template <class Sink>
-void write_clusterflushslots(const ClusterFlushSlots&, Sink& s) {
-  s.arg("CLUSTER");
-  s.arg("FLUSHSLOTS");
-}
-
-template <class Sink>
 void write_clusterforget(const ClusterForget& c, Sink& s) {
-  s.arg("CLUSTER");
-  s.arg("FORGET");
   s.arg(c.node_id);
 }
 
 template <class Sink>
 void write_clustergetkeysinslot(const ClusterGetKeysInSlot& c, Sink& s) {
-  s.arg("CLUSTER");
-  s.arg("GETKEYSINSLOT");
   s.arg(c.slot);
   s.arg(c.count);
 }
 
 template <class Sink>
-void write_clustergetslotmigrations(const ClusterGetSlotMigrations&, Sink& s) {
-  s.arg("CLUSTER");
-  s.arg("GETSLOTMIGRATIONS");
-}
-
-template <class Sink>
-void write_clusterhelp(const ClusterHelp&, Sink& s) {
-  s.arg("CLUSTER");
-  s.arg("HELP");
-}
-
-template <class Sink>
-void write_clusterinfo(const ClusterInfo&, Sink& s) {
-  s.arg("CLUSTER");
-  s.arg("INFO");
-}
-
-template <class Sink>
 void write_clusterkeyslot(const ClusterKeyslot& c, Sink& s) {
-  s.arg("CLUSTER");
-  s.arg("KEYSLOT");
   s.arg(c.key);
 }
 
 template <class Sink>
-void write_clusterlinks(const ClusterLinks&, Sink& s) {
-  s.arg("CLUSTER");
-  s.arg("LINKS");
-}
-
-template <class Sink>
 void write_clustermeet(const ClusterMeet& c, Sink& s) {
-  s.arg("CLUSTER");
-  s.arg("MEET");
   s.arg(c.ip);
   s.arg(c.port);
   if (c.cluster_bus_port) {
@@ -166,186 +95,120 @@ void write_clustermeet(const ClusterMeet& c, Sink& s) {
 
 template <class Sink>
 void write_clustermigrateslots(const ClusterMigrateSlots& c, Sink& s) {
-  s.arg("CLUSTER");
-  s.arg("MIGRATESLOTS");
   c.migration_groups.for_each([&](const auto& e) {
-    s.arg("SLOTSRANGE");
+    token<"SLOTSRANGE">(s);
     e.ranges.for_each([&](const auto& e) {
       s.arg(e.first);
       s.arg(e.second);
     });
-    s.arg("NODE");
+    token<"NODE">(s);
     s.arg(e.node_id);
   });
 }
 
 template <class Sink>
-void write_clustermyid(const ClusterMyId&, Sink& s) {
-  s.arg("CLUSTER");
-  s.arg("MYID");
-}
-
-template <class Sink>
-void write_clustermyshardid(const ClusterMyShardId&, Sink& s) {
-  s.arg("CLUSTER");
-  s.arg("MYSHARDID");
-}
-
-template <class Sink>
-void write_clusternodes(const ClusterNodes&, Sink& s) {
-  s.arg("CLUSTER");
-  s.arg("NODES");
-}
-
-template <class Sink>
 void write_clusterreplicas(const ClusterReplicas& c, Sink& s) {
-  s.arg("CLUSTER");
-  s.arg("REPLICAS");
   s.arg(c.node_id);
 }
 
 template <class Sink>
 void write_clusterreplicate(const ClusterReplicate& c, Sink& s) {
-  s.arg("CLUSTER");
-  s.arg("REPLICATE");
   if (const auto* v = std::get_if<ClusterReplicate::NodeId>(&c.args)) {
     s.arg(v->node_id);
   } else if (const auto* v = std::get_if<ClusterReplicate::NoOne>(&c.args)) {
-    s.arg("NO");
-    s.arg("ONE");
+    token<"NO">(s);
+    token<"ONE">(s);
   }
 }
 
 template <class Sink>
 void write_clusterreset(const ClusterReset& c, Sink& s) {
-  s.arg("CLUSTER");
-  s.arg("RESET");
   if (c.reset_type) {
     switch ((*c.reset_type)) {
-      case ClusterReset::ResetType::hard: s.arg("HARD"); break;
-      case ClusterReset::ResetType::soft: s.arg("SOFT"); break;
+      case ClusterReset::ResetType::hard: token<"HARD">(s); break;
+      case ClusterReset::ResetType::soft: token<"SOFT">(s); break;
     }
   }
 }
 
 template <class Sink>
-void write_clustersaveconfig(const ClusterSaveConfig&, Sink& s) {
-  s.arg("CLUSTER");
-  s.arg("SAVECONFIG");
-}
-
-template <class Sink>
 void write_clustersetconfigepoch(const ClusterSetConfigEpoch& c, Sink& s) {
-  s.arg("CLUSTER");
-  s.arg("SET-CONFIG-EPOCH");
   s.arg(c.config_epoch);
 }
 
 template <class Sink>
 void write_clustersetslot(const ClusterSetSlot& c, Sink& s) {
-  s.arg("CLUSTER");
-  s.arg("SETSLOT");
   s.arg(c.slot);
   if (const auto* v = std::get_if<ClusterSetSlot::Importing>(&c.subcommand)) {
-    s.arg("IMPORTING");
+    token<"IMPORTING">(s);
     s.arg(v->importing);
   } else if (const auto* v = std::get_if<ClusterSetSlot::Migrating>(&c.subcommand)) {
-    s.arg("MIGRATING");
+    token<"MIGRATING">(s);
     s.arg(v->migrating);
   } else if (const auto* v = std::get_if<ClusterSetSlot::Node>(&c.subcommand)) {
-    s.arg("NODE");
+    token<"NODE">(s);
     s.arg(v->node);
   } else if (std::holds_alternative<ClusterSetSlot::Stable>(c.subcommand)) {
-    s.arg("STABLE");
+    token<"STABLE">(s);
   }
   if (c.timeout) {
-    s.arg("TIMEOUT");
+    token<"TIMEOUT">(s);
     s.arg((*c.timeout));
   }
 }
 
 template <class Sink>
-void write_clustershards(const ClusterShards&, Sink& s) {
-  s.arg("CLUSTER");
-  s.arg("SHARDS");
-}
-
-template <class Sink>
 void write_clusterslaves(const ClusterSlaves& c, Sink& s) {
-  s.arg("CLUSTER");
-  s.arg("SLAVES");
   s.arg(c.node_id);
 }
 
 template <class Sink>
 void write_clusterslotstats(const ClusterSlotStats& c, Sink& s) {
-  s.arg("CLUSTER");
-  s.arg("SLOT-STATS");
   if (const auto* v = std::get_if<ClusterSlotStats::SlotsRange>(&c.filter)) {
-    s.arg("SLOTSRANGE");
+    token<"SLOTSRANGE">(s);
     s.arg(v->start_slot);
     s.arg(v->end_slot);
   } else if (const auto* v = std::get_if<ClusterSlotStats::OrderBy>(&c.filter)) {
-    s.arg("ORDERBY");
+    token<"ORDERBY">(s);
     s.arg(v->metric);
     if (v->limit) {
-      s.arg("LIMIT");
+      token<"LIMIT">(s);
       s.arg((*v->limit));
     }
     if (v->order) {
       switch ((*v->order)) {
-        case ClusterSlotStats::Order::asc: s.arg("ASC"); break;
-        case ClusterSlotStats::Order::desc: s.arg("DESC"); break;
+        case ClusterSlotStats::Order::asc: token<"ASC">(s); break;
+        case ClusterSlotStats::Order::desc: token<"DESC">(s); break;
       }
     }
   }
 }
 
 template <class Sink>
-void write_clusterslots(const ClusterSlots&, Sink& s) {
-  s.arg("CLUSTER");
-  s.arg("SLOTS");
-}
-
-template <class Sink>
 void write_clusterscan(const Clusterscan& c, Sink& s) {
-  s.arg("CLUSTERSCAN");
   s.arg(c.cursor);
   if (c.match_pattern) {
-    s.arg("MATCH");
+    token<"MATCH">(s);
     s.arg((*c.match_pattern));
   }
   if (c.count) {
-    s.arg("COUNT");
+    token<"COUNT">(s);
     s.arg((*c.count));
   }
   if (c.type) {
-    s.arg("TYPE");
+    token<"TYPE">(s);
     s.arg((*c.type));
   }
   if (c.slot) {
-    s.arg("SLOT");
+    token<"SLOT">(s);
     s.arg((*c.slot));
   }
 }
 
-template <class Sink>
-void write_readonly(const Readonly&, Sink& s) {
-  s.arg("READONLY");
-}
-
-template <class Sink>
-void write_readwrite(const Readwrite&, Sink& s) {
-  s.arg("READWRITE");
-}
-
 }  // namespace
 
-void encode(const Asking& c, valkey::resp::Writer& w) {
-  valkey::resp::ArgCounter n;
-  write_asking(c, n);
-  w.begin_command(n.count());
-  write_asking(c, w);
+void encode(const Asking&, valkey::resp::Writer& w) {
+  begin<"ASKING", 1>(w);
 }
 
 void for_each_key(const Asking&, valkey::KeyCallback) {}
@@ -353,7 +216,7 @@ void for_each_key(const Asking&, valkey::KeyCallback) {}
 void encode(const ClusterAddSlots& c, valkey::resp::Writer& w) {
   valkey::resp::ArgCounter n;
   write_clusteraddslots(c, n);
-  w.begin_command(n.count());
+  begin<"CLUSTER ADDSLOTS">(w, n.count());
   write_clusteraddslots(c, w);
 }
 
@@ -362,43 +225,33 @@ void for_each_key(const ClusterAddSlots&, valkey::KeyCallback) {}
 void encode(const ClusterAddSlotsRange& c, valkey::resp::Writer& w) {
   valkey::resp::ArgCounter n;
   write_clusteraddslotsrange(c, n);
-  w.begin_command(n.count());
+  begin<"CLUSTER ADDSLOTSRANGE">(w, n.count());
   write_clusteraddslotsrange(c, w);
 }
 
 void for_each_key(const ClusterAddSlotsRange&, valkey::KeyCallback) {}
 
-void encode(const ClusterBumpEpoch& c, valkey::resp::Writer& w) {
-  valkey::resp::ArgCounter n;
-  write_clusterbumpepoch(c, n);
-  w.begin_command(n.count());
-  write_clusterbumpepoch(c, w);
+void encode(const ClusterBumpEpoch&, valkey::resp::Writer& w) {
+  begin<"CLUSTER BUMPEPOCH", 2>(w);
 }
 
 void for_each_key(const ClusterBumpEpoch&, valkey::KeyCallback) {}
 
-void encode(const ClusterCancelSlotMigrations& c, valkey::resp::Writer& w) {
-  valkey::resp::ArgCounter n;
-  write_clustercancelslotmigrations(c, n);
-  w.begin_command(n.count());
-  write_clustercancelslotmigrations(c, w);
+void encode(const ClusterCancelSlotMigrations&, valkey::resp::Writer& w) {
+  begin<"CLUSTER CANCELSLOTMIGRATIONS", 2>(w);
 }
 
 void for_each_key(const ClusterCancelSlotMigrations&, valkey::KeyCallback) {}
 
 void encode(const ClusterCountFailureReports& c, valkey::resp::Writer& w) {
-  valkey::resp::ArgCounter n;
-  write_clustercountfailurereports(c, n);
-  w.begin_command(n.count());
+  begin<"CLUSTER COUNT-FAILURE-REPORTS", 3>(w);
   write_clustercountfailurereports(c, w);
 }
 
 void for_each_key(const ClusterCountFailureReports&, valkey::KeyCallback) {}
 
 void encode(const ClusterCountKeysInSlot& c, valkey::resp::Writer& w) {
-  valkey::resp::ArgCounter n;
-  write_clustercountkeysinslot(c, n);
-  w.begin_command(n.count());
+  begin<"CLUSTER COUNTKEYSINSLOT", 3>(w);
   write_clustercountkeysinslot(c, w);
 }
 
@@ -407,7 +260,7 @@ void for_each_key(const ClusterCountKeysInSlot&, valkey::KeyCallback) {}
 void encode(const ClusterDelSlots& c, valkey::resp::Writer& w) {
   valkey::resp::ArgCounter n;
   write_clusterdelslots(c, n);
-  w.begin_command(n.count());
+  begin<"CLUSTER DELSLOTS">(w, n.count());
   write_clusterdelslots(c, w);
 }
 
@@ -416,7 +269,7 @@ void for_each_key(const ClusterDelSlots&, valkey::KeyCallback) {}
 void encode(const ClusterDelSlotsRange& c, valkey::resp::Writer& w) {
   valkey::resp::ArgCounter n;
   write_clusterdelslotsrange(c, n);
-  w.begin_command(n.count());
+  begin<"CLUSTER DELSLOTSRANGE">(w, n.count());
   write_clusterdelslotsrange(c, w);
 }
 
@@ -425,7 +278,7 @@ void for_each_key(const ClusterDelSlotsRange&, valkey::KeyCallback) {}
 void encode(const ClusterFailover& c, valkey::resp::Writer& w) {
   valkey::resp::ArgCounter n;
   write_clusterfailover(c, n);
-  w.begin_command(n.count());
+  begin<"CLUSTER FAILOVER">(w, n.count());
   write_clusterfailover(c, w);
 }
 
@@ -434,80 +287,59 @@ void for_each_key(const ClusterFailover&, valkey::KeyCallback) {}
 void encode(const ClusterFlushSlot& c, valkey::resp::Writer& w) {
   valkey::resp::ArgCounter n;
   write_clusterflushslot(c, n);
-  w.begin_command(n.count());
+  begin<"CLUSTER FLUSHSLOT">(w, n.count());
   write_clusterflushslot(c, w);
 }
 
 void for_each_key(const ClusterFlushSlot&, valkey::KeyCallback) {}
 
-void encode(const ClusterFlushSlots& c, valkey::resp::Writer& w) {
-  valkey::resp::ArgCounter n;
-  write_clusterflushslots(c, n);
-  w.begin_command(n.count());
-  write_clusterflushslots(c, w);
+void encode(const ClusterFlushSlots&, valkey::resp::Writer& w) {
+  begin<"CLUSTER FLUSHSLOTS", 2>(w);
 }
 
 void for_each_key(const ClusterFlushSlots&, valkey::KeyCallback) {}
 
 void encode(const ClusterForget& c, valkey::resp::Writer& w) {
-  valkey::resp::ArgCounter n;
-  write_clusterforget(c, n);
-  w.begin_command(n.count());
+  begin<"CLUSTER FORGET", 3>(w);
   write_clusterforget(c, w);
 }
 
 void for_each_key(const ClusterForget&, valkey::KeyCallback) {}
 
 void encode(const ClusterGetKeysInSlot& c, valkey::resp::Writer& w) {
-  valkey::resp::ArgCounter n;
-  write_clustergetkeysinslot(c, n);
-  w.begin_command(n.count());
+  begin<"CLUSTER GETKEYSINSLOT", 4>(w);
   write_clustergetkeysinslot(c, w);
 }
 
 void for_each_key(const ClusterGetKeysInSlot&, valkey::KeyCallback) {}
 
-void encode(const ClusterGetSlotMigrations& c, valkey::resp::Writer& w) {
-  valkey::resp::ArgCounter n;
-  write_clustergetslotmigrations(c, n);
-  w.begin_command(n.count());
-  write_clustergetslotmigrations(c, w);
+void encode(const ClusterGetSlotMigrations&, valkey::resp::Writer& w) {
+  begin<"CLUSTER GETSLOTMIGRATIONS", 2>(w);
 }
 
 void for_each_key(const ClusterGetSlotMigrations&, valkey::KeyCallback) {}
 
-void encode(const ClusterHelp& c, valkey::resp::Writer& w) {
-  valkey::resp::ArgCounter n;
-  write_clusterhelp(c, n);
-  w.begin_command(n.count());
-  write_clusterhelp(c, w);
+void encode(const ClusterHelp&, valkey::resp::Writer& w) {
+  begin<"CLUSTER HELP", 2>(w);
 }
 
 void for_each_key(const ClusterHelp&, valkey::KeyCallback) {}
 
-void encode(const ClusterInfo& c, valkey::resp::Writer& w) {
-  valkey::resp::ArgCounter n;
-  write_clusterinfo(c, n);
-  w.begin_command(n.count());
-  write_clusterinfo(c, w);
+void encode(const ClusterInfo&, valkey::resp::Writer& w) {
+  begin<"CLUSTER INFO", 2>(w);
 }
 
 void for_each_key(const ClusterInfo&, valkey::KeyCallback) {}
 
 void encode(const ClusterKeyslot& c, valkey::resp::Writer& w) {
-  valkey::resp::ArgCounter n;
-  write_clusterkeyslot(c, n);
-  w.begin_command(n.count());
+  begin<"CLUSTER KEYSLOT", 3>(w);
   write_clusterkeyslot(c, w);
 }
 
 void for_each_key(const ClusterKeyslot&, valkey::KeyCallback) {}
 
-void encode(const ClusterLinks& c, valkey::resp::Writer& w) {
-  valkey::resp::ArgCounter n;
-  write_clusterlinks(c, n);
-  w.begin_command(n.count());
-  write_clusterlinks(c, w);
+void encode(const ClusterLinks&, valkey::resp::Writer& w) {
+  begin<"CLUSTER LINKS", 2>(w);
 }
 
 void for_each_key(const ClusterLinks&, valkey::KeyCallback) {}
@@ -515,7 +347,7 @@ void for_each_key(const ClusterLinks&, valkey::KeyCallback) {}
 void encode(const ClusterMeet& c, valkey::resp::Writer& w) {
   valkey::resp::ArgCounter n;
   write_clustermeet(c, n);
-  w.begin_command(n.count());
+  begin<"CLUSTER MEET">(w, n.count());
   write_clustermeet(c, w);
 }
 
@@ -524,43 +356,32 @@ void for_each_key(const ClusterMeet&, valkey::KeyCallback) {}
 void encode(const ClusterMigrateSlots& c, valkey::resp::Writer& w) {
   valkey::resp::ArgCounter n;
   write_clustermigrateslots(c, n);
-  w.begin_command(n.count());
+  begin<"CLUSTER MIGRATESLOTS">(w, n.count());
   write_clustermigrateslots(c, w);
 }
 
 void for_each_key(const ClusterMigrateSlots&, valkey::KeyCallback) {}
 
-void encode(const ClusterMyId& c, valkey::resp::Writer& w) {
-  valkey::resp::ArgCounter n;
-  write_clustermyid(c, n);
-  w.begin_command(n.count());
-  write_clustermyid(c, w);
+void encode(const ClusterMyId&, valkey::resp::Writer& w) {
+  begin<"CLUSTER MYID", 2>(w);
 }
 
 void for_each_key(const ClusterMyId&, valkey::KeyCallback) {}
 
-void encode(const ClusterMyShardId& c, valkey::resp::Writer& w) {
-  valkey::resp::ArgCounter n;
-  write_clustermyshardid(c, n);
-  w.begin_command(n.count());
-  write_clustermyshardid(c, w);
+void encode(const ClusterMyShardId&, valkey::resp::Writer& w) {
+  begin<"CLUSTER MYSHARDID", 2>(w);
 }
 
 void for_each_key(const ClusterMyShardId&, valkey::KeyCallback) {}
 
-void encode(const ClusterNodes& c, valkey::resp::Writer& w) {
-  valkey::resp::ArgCounter n;
-  write_clusternodes(c, n);
-  w.begin_command(n.count());
-  write_clusternodes(c, w);
+void encode(const ClusterNodes&, valkey::resp::Writer& w) {
+  begin<"CLUSTER NODES", 2>(w);
 }
 
 void for_each_key(const ClusterNodes&, valkey::KeyCallback) {}
 
 void encode(const ClusterReplicas& c, valkey::resp::Writer& w) {
-  valkey::resp::ArgCounter n;
-  write_clusterreplicas(c, n);
-  w.begin_command(n.count());
+  begin<"CLUSTER REPLICAS", 3>(w);
   write_clusterreplicas(c, w);
 }
 
@@ -569,7 +390,7 @@ void for_each_key(const ClusterReplicas&, valkey::KeyCallback) {}
 void encode(const ClusterReplicate& c, valkey::resp::Writer& w) {
   valkey::resp::ArgCounter n;
   write_clusterreplicate(c, n);
-  w.begin_command(n.count());
+  begin<"CLUSTER REPLICATE">(w, n.count());
   write_clusterreplicate(c, w);
 }
 
@@ -578,25 +399,20 @@ void for_each_key(const ClusterReplicate&, valkey::KeyCallback) {}
 void encode(const ClusterReset& c, valkey::resp::Writer& w) {
   valkey::resp::ArgCounter n;
   write_clusterreset(c, n);
-  w.begin_command(n.count());
+  begin<"CLUSTER RESET">(w, n.count());
   write_clusterreset(c, w);
 }
 
 void for_each_key(const ClusterReset&, valkey::KeyCallback) {}
 
-void encode(const ClusterSaveConfig& c, valkey::resp::Writer& w) {
-  valkey::resp::ArgCounter n;
-  write_clustersaveconfig(c, n);
-  w.begin_command(n.count());
-  write_clustersaveconfig(c, w);
+void encode(const ClusterSaveConfig&, valkey::resp::Writer& w) {
+  begin<"CLUSTER SAVECONFIG", 2>(w);
 }
 
 void for_each_key(const ClusterSaveConfig&, valkey::KeyCallback) {}
 
 void encode(const ClusterSetConfigEpoch& c, valkey::resp::Writer& w) {
-  valkey::resp::ArgCounter n;
-  write_clustersetconfigepoch(c, n);
-  w.begin_command(n.count());
+  begin<"CLUSTER SET-CONFIG-EPOCH", 3>(w);
   write_clustersetconfigepoch(c, w);
 }
 
@@ -605,25 +421,20 @@ void for_each_key(const ClusterSetConfigEpoch&, valkey::KeyCallback) {}
 void encode(const ClusterSetSlot& c, valkey::resp::Writer& w) {
   valkey::resp::ArgCounter n;
   write_clustersetslot(c, n);
-  w.begin_command(n.count());
+  begin<"CLUSTER SETSLOT">(w, n.count());
   write_clustersetslot(c, w);
 }
 
 void for_each_key(const ClusterSetSlot&, valkey::KeyCallback) {}
 
-void encode(const ClusterShards& c, valkey::resp::Writer& w) {
-  valkey::resp::ArgCounter n;
-  write_clustershards(c, n);
-  w.begin_command(n.count());
-  write_clustershards(c, w);
+void encode(const ClusterShards&, valkey::resp::Writer& w) {
+  begin<"CLUSTER SHARDS", 2>(w);
 }
 
 void for_each_key(const ClusterShards&, valkey::KeyCallback) {}
 
 void encode(const ClusterSlaves& c, valkey::resp::Writer& w) {
-  valkey::resp::ArgCounter n;
-  write_clusterslaves(c, n);
-  w.begin_command(n.count());
+  begin<"CLUSTER SLAVES", 3>(w);
   write_clusterslaves(c, w);
 }
 
@@ -632,17 +443,14 @@ void for_each_key(const ClusterSlaves&, valkey::KeyCallback) {}
 void encode(const ClusterSlotStats& c, valkey::resp::Writer& w) {
   valkey::resp::ArgCounter n;
   write_clusterslotstats(c, n);
-  w.begin_command(n.count());
+  begin<"CLUSTER SLOT-STATS">(w, n.count());
   write_clusterslotstats(c, w);
 }
 
 void for_each_key(const ClusterSlotStats&, valkey::KeyCallback) {}
 
-void encode(const ClusterSlots& c, valkey::resp::Writer& w) {
-  valkey::resp::ArgCounter n;
-  write_clusterslots(c, n);
-  w.begin_command(n.count());
-  write_clusterslots(c, w);
+void encode(const ClusterSlots&, valkey::resp::Writer& w) {
+  begin<"CLUSTER SLOTS", 2>(w);
 }
 
 void for_each_key(const ClusterSlots&, valkey::KeyCallback) {}
@@ -650,26 +458,20 @@ void for_each_key(const ClusterSlots&, valkey::KeyCallback) {}
 void encode(const Clusterscan& c, valkey::resp::Writer& w) {
   valkey::resp::ArgCounter n;
   write_clusterscan(c, n);
-  w.begin_command(n.count());
+  begin<"CLUSTERSCAN">(w, n.count());
   write_clusterscan(c, w);
 }
 
 void for_each_key(const Clusterscan&, valkey::KeyCallback) {}
 
-void encode(const Readonly& c, valkey::resp::Writer& w) {
-  valkey::resp::ArgCounter n;
-  write_readonly(c, n);
-  w.begin_command(n.count());
-  write_readonly(c, w);
+void encode(const Readonly&, valkey::resp::Writer& w) {
+  begin<"READONLY", 1>(w);
 }
 
 void for_each_key(const Readonly&, valkey::KeyCallback) {}
 
-void encode(const Readwrite& c, valkey::resp::Writer& w) {
-  valkey::resp::ArgCounter n;
-  write_readwrite(c, n);
-  w.begin_command(n.count());
-  write_readwrite(c, w);
+void encode(const Readwrite&, valkey::resp::Writer& w) {
+  begin<"READWRITE", 1>(w);
 }
 
 void for_each_key(const Readwrite&, valkey::KeyCallback) {}

@@ -9,7 +9,6 @@ namespace {
 
 template <class Sink>
 void write_auth(const Auth& c, Sink& s) {
-  s.arg("AUTH");
   if (c.username) {
     s.arg((*c.username));
   }
@@ -18,193 +17,155 @@ void write_auth(const Auth& c, Sink& s) {
 
 template <class Sink>
 void write_clientcaching(const ClientCaching& c, Sink& s) {
-  s.arg("CLIENT");
-  s.arg("CACHING");
   switch (c.mode) {
-    case ClientCaching::Mode::yes: s.arg("YES"); break;
-    case ClientCaching::Mode::no: s.arg("NO"); break;
+    case ClientCaching::Mode::yes: token<"YES">(s); break;
+    case ClientCaching::Mode::no: token<"NO">(s); break;
   }
 }
 
 template <class Sink>
 void write_clientcapa(const ClientCapa& c, Sink& s) {
-  s.arg("CLIENT");
-  s.arg("CAPA");
   c.capabilities.for_each([&](const auto& e) {
     s.arg(e);
   });
 }
 
 template <class Sink>
-void write_clientgetname(const ClientGetName&, Sink& s) {
-  s.arg("CLIENT");
-  s.arg("GETNAME");
-}
-
-template <class Sink>
-void write_clientgetredir(const ClientGetRedir&, Sink& s) {
-  s.arg("CLIENT");
-  s.arg("GETREDIR");
-}
-
-template <class Sink>
-void write_clienthelp(const ClientHelp&, Sink& s) {
-  s.arg("CLIENT");
-  s.arg("HELP");
-}
-
-template <class Sink>
-void write_clientid(const ClientId&, Sink& s) {
-  s.arg("CLIENT");
-  s.arg("ID");
-}
-
-template <class Sink>
 void write_clientimportsource(const ClientImportSource& c, Sink& s) {
-  s.arg("CLIENT");
-  s.arg("IMPORT-SOURCE");
   switch (c.enabled) {
-    case ClientImportSource::Enabled::on: s.arg("ON"); break;
-    case ClientImportSource::Enabled::off: s.arg("OFF"); break;
+    case ClientImportSource::Enabled::on: token<"ON">(s); break;
+    case ClientImportSource::Enabled::off: token<"OFF">(s); break;
   }
 }
 
 template <class Sink>
-void write_clientinfo(const ClientInfo&, Sink& s) {
-  s.arg("CLIENT");
-  s.arg("INFO");
-}
-
-template <class Sink>
 void write_clientkill(const ClientKill& c, Sink& s) {
-  s.arg("CLIENT");
-  s.arg("KILL");
   if (const auto* v = std::get_if<ClientKill::OldFormat>(&c.filter)) {
     s.arg(v->old_format);
   } else if (const auto* v = std::get_if<ClientKill::Filters>(&c.filter)) {
-    if (!v->client_ids.empty()) s.arg("ID");
+    if (!v->client_ids.empty()) token<"ID">(s);
     v->client_ids.for_each([&](const auto& e) {
       s.arg(e);
     });
     if (v->client_type) {
-      s.arg("TYPE");
+      token<"TYPE">(s);
       switch ((*v->client_type)) {
-        case ClientKill::ClientType::normal: s.arg("normal"); break;
-        case ClientKill::ClientType::master: s.arg("master"); break;
-        case ClientKill::ClientType::primary: s.arg("primary"); break;
-        case ClientKill::ClientType::slave: s.arg("slave"); break;
-        case ClientKill::ClientType::replica: s.arg("replica"); break;
-        case ClientKill::ClientType::pubsub: s.arg("pubsub"); break;
+        case ClientKill::ClientType::normal: token<"normal">(s); break;
+        case ClientKill::ClientType::master: token<"master">(s); break;
+        case ClientKill::ClientType::primary: token<"primary">(s); break;
+        case ClientKill::ClientType::slave: token<"slave">(s); break;
+        case ClientKill::ClientType::replica: token<"replica">(s); break;
+        case ClientKill::ClientType::pubsub: token<"pubsub">(s); break;
       }
     }
     if (v->username) {
-      s.arg("USER");
+      token<"USER">(s);
       s.arg((*v->username));
     }
     if (v->addr) {
-      s.arg("ADDR");
+      token<"ADDR">(s);
       s.arg((*v->addr));
     }
     if (v->laddr) {
-      s.arg("LADDR");
+      token<"LADDR">(s);
       s.arg((*v->laddr));
     }
     if (v->skip_me) {
-      s.arg("SKIPME");
+      token<"SKIPME">(s);
       switch ((*v->skip_me)) {
-        case ClientKill::SkipMe::yes: s.arg("YES"); break;
-        case ClientKill::SkipMe::no: s.arg("NO"); break;
+        case ClientKill::SkipMe::yes: token<"YES">(s); break;
+        case ClientKill::SkipMe::no: token<"NO">(s); break;
       }
     }
     if (v->max_age) {
-      s.arg("MAXAGE");
+      token<"MAXAGE">(s);
       s.arg((*v->max_age));
     }
     if (v->name) {
-      s.arg("NAME");
+      token<"NAME">(s);
       s.arg((*v->name));
     }
     if (v->idle) {
-      s.arg("IDLE");
+      token<"IDLE">(s);
       s.arg((*v->idle));
     }
     if (v->flags) {
-      s.arg("FLAGS");
+      token<"FLAGS">(s);
       s.arg((*v->flags));
     }
     if (v->lib_name) {
-      s.arg("LIB-NAME");
+      token<"LIB-NAME">(s);
       s.arg((*v->lib_name));
     }
     if (v->lib_ver) {
-      s.arg("LIB-VER");
+      token<"LIB-VER">(s);
       s.arg((*v->lib_ver));
     }
     if (v->db) {
-      s.arg("DB");
+      token<"DB">(s);
       s.arg((*v->db));
     }
     if (v->capa) {
-      s.arg("CAPA");
+      token<"CAPA">(s);
       s.arg((*v->capa));
     }
     if (v->ip) {
-      s.arg("IP");
+      token<"IP">(s);
       s.arg((*v->ip));
     }
     if (v->not_client_type) {
-      s.arg("NOT-TYPE");
+      token<"NOT-TYPE">(s);
       switch ((*v->not_client_type)) {
-        case ClientKill::NotClientType::normal: s.arg("normal"); break;
-        case ClientKill::NotClientType::master: s.arg("master"); break;
-        case ClientKill::NotClientType::primary: s.arg("primary"); break;
-        case ClientKill::NotClientType::slave: s.arg("slave"); break;
-        case ClientKill::NotClientType::replica: s.arg("replica"); break;
-        case ClientKill::NotClientType::pubsub: s.arg("pubsub"); break;
+        case ClientKill::NotClientType::normal: token<"normal">(s); break;
+        case ClientKill::NotClientType::master: token<"master">(s); break;
+        case ClientKill::NotClientType::primary: token<"primary">(s); break;
+        case ClientKill::NotClientType::slave: token<"slave">(s); break;
+        case ClientKill::NotClientType::replica: token<"replica">(s); break;
+        case ClientKill::NotClientType::pubsub: token<"pubsub">(s); break;
       }
     }
-    if (!v->not_client_ids.empty()) s.arg("NOT-ID");
+    if (!v->not_client_ids.empty()) token<"NOT-ID">(s);
     v->not_client_ids.for_each([&](const auto& e) {
       s.arg(e);
     });
     if (v->not_username) {
-      s.arg("NOT-USER");
+      token<"NOT-USER">(s);
       s.arg((*v->not_username));
     }
     if (v->not_addr) {
-      s.arg("NOT-ADDR");
+      token<"NOT-ADDR">(s);
       s.arg((*v->not_addr));
     }
     if (v->not_laddr) {
-      s.arg("NOT-LADDR");
+      token<"NOT-LADDR">(s);
       s.arg((*v->not_laddr));
     }
     if (v->not_name) {
-      s.arg("NOT-NAME");
+      token<"NOT-NAME">(s);
       s.arg((*v->not_name));
     }
     if (v->not_flags) {
-      s.arg("NOT-FLAGS");
+      token<"NOT-FLAGS">(s);
       s.arg((*v->not_flags));
     }
     if (v->not_lib_name) {
-      s.arg("NOT-LIB-NAME");
+      token<"NOT-LIB-NAME">(s);
       s.arg((*v->not_lib_name));
     }
     if (v->not_lib_ver) {
-      s.arg("NOT-LIB-VER");
+      token<"NOT-LIB-VER">(s);
       s.arg((*v->not_lib_ver));
     }
     if (v->not_db) {
-      s.arg("NOT-DB");
+      token<"NOT-DB">(s);
       s.arg((*v->not_db));
     }
     if (v->not_capa) {
-      s.arg("NOT-CAPA");
+      token<"NOT-CAPA">(s);
       s.arg((*v->not_capa));
     }
     if (v->not_ip) {
-      s.arg("NOT-IP");
+      token<"NOT-IP">(s);
       s.arg((*v->not_ip));
     }
   }
@@ -212,260 +173,228 @@ void write_clientkill(const ClientKill& c, Sink& s) {
 
 template <class Sink>
 void write_clientlist(const ClientList& c, Sink& s) {
-  s.arg("CLIENT");
-  s.arg("LIST");
   if (c.client_type) {
-    s.arg("TYPE");
+    token<"TYPE">(s);
     switch ((*c.client_type)) {
-      case ClientList::ClientType::normal: s.arg("normal"); break;
-      case ClientList::ClientType::master: s.arg("master"); break;
-      case ClientList::ClientType::replica: s.arg("replica"); break;
-      case ClientList::ClientType::pubsub: s.arg("pubsub"); break;
+      case ClientList::ClientType::normal: token<"normal">(s); break;
+      case ClientList::ClientType::master: token<"master">(s); break;
+      case ClientList::ClientType::replica: token<"replica">(s); break;
+      case ClientList::ClientType::pubsub: token<"pubsub">(s); break;
     }
   }
-  if (!c.client_ids.empty()) s.arg("ID");
+  if (!c.client_ids.empty()) token<"ID">(s);
   c.client_ids.for_each([&](const auto& e) {
     s.arg(e);
   });
   if (c.username) {
-    s.arg("USER");
+    token<"USER">(s);
     s.arg((*c.username));
   }
   if (c.addr) {
-    s.arg("ADDR");
+    token<"ADDR">(s);
     s.arg((*c.addr));
   }
   if (c.laddr) {
-    s.arg("LADDR");
+    token<"LADDR">(s);
     s.arg((*c.laddr));
   }
   if (c.skip_me) {
-    s.arg("SKIPME");
+    token<"SKIPME">(s);
     switch ((*c.skip_me)) {
-      case ClientList::SkipMe::yes: s.arg("YES"); break;
-      case ClientList::SkipMe::no: s.arg("NO"); break;
+      case ClientList::SkipMe::yes: token<"YES">(s); break;
+      case ClientList::SkipMe::no: token<"NO">(s); break;
     }
   }
   if (c.max_age) {
-    s.arg("MAXAGE");
+    token<"MAXAGE">(s);
     s.arg((*c.max_age));
   }
   if (c.name) {
-    s.arg("NAME");
+    token<"NAME">(s);
     s.arg((*c.name));
   }
   if (c.idle) {
-    s.arg("IDLE");
+    token<"IDLE">(s);
     s.arg((*c.idle));
   }
   if (c.flags) {
-    s.arg("FLAGS");
+    token<"FLAGS">(s);
     s.arg((*c.flags));
   }
   if (c.lib_name) {
-    s.arg("LIB-NAME");
+    token<"LIB-NAME">(s);
     s.arg((*c.lib_name));
   }
   if (c.lib_ver) {
-    s.arg("LIB-VER");
+    token<"LIB-VER">(s);
     s.arg((*c.lib_ver));
   }
   if (c.db) {
-    s.arg("DB");
+    token<"DB">(s);
     s.arg((*c.db));
   }
   if (c.capa) {
-    s.arg("CAPA");
+    token<"CAPA">(s);
     s.arg((*c.capa));
   }
   if (c.ip) {
-    s.arg("IP");
+    token<"IP">(s);
     s.arg((*c.ip));
   }
   if (c.not_client_type) {
-    s.arg("NOT-TYPE");
+    token<"NOT-TYPE">(s);
     switch ((*c.not_client_type)) {
-      case ClientList::NotClientType::normal: s.arg("normal"); break;
-      case ClientList::NotClientType::master: s.arg("master"); break;
-      case ClientList::NotClientType::replica: s.arg("replica"); break;
-      case ClientList::NotClientType::pubsub: s.arg("pubsub"); break;
+      case ClientList::NotClientType::normal: token<"normal">(s); break;
+      case ClientList::NotClientType::master: token<"master">(s); break;
+      case ClientList::NotClientType::replica: token<"replica">(s); break;
+      case ClientList::NotClientType::pubsub: token<"pubsub">(s); break;
     }
   }
-  if (!c.not_client_ids.empty()) s.arg("NOT-ID");
+  if (!c.not_client_ids.empty()) token<"NOT-ID">(s);
   c.not_client_ids.for_each([&](const auto& e) {
     s.arg(e);
   });
   if (c.not_username) {
-    s.arg("NOT-USER");
+    token<"NOT-USER">(s);
     s.arg((*c.not_username));
   }
   if (c.not_addr) {
-    s.arg("NOT-ADDR");
+    token<"NOT-ADDR">(s);
     s.arg((*c.not_addr));
   }
   if (c.not_laddr) {
-    s.arg("NOT-LADDR");
+    token<"NOT-LADDR">(s);
     s.arg((*c.not_laddr));
   }
   if (c.not_name) {
-    s.arg("NOT-NAME");
+    token<"NOT-NAME">(s);
     s.arg((*c.not_name));
   }
   if (c.not_flags) {
-    s.arg("NOT-FLAGS");
+    token<"NOT-FLAGS">(s);
     s.arg((*c.not_flags));
   }
   if (c.not_lib_name) {
-    s.arg("NOT-LIB-NAME");
+    token<"NOT-LIB-NAME">(s);
     s.arg((*c.not_lib_name));
   }
   if (c.not_lib_ver) {
-    s.arg("NOT-LIB-VER");
+    token<"NOT-LIB-VER">(s);
     s.arg((*c.not_lib_ver));
   }
   if (c.not_db) {
-    s.arg("NOT-DB");
+    token<"NOT-DB">(s);
     s.arg((*c.not_db));
   }
   if (c.not_capa) {
-    s.arg("NOT-CAPA");
+    token<"NOT-CAPA">(s);
     s.arg((*c.not_capa));
   }
   if (c.not_ip) {
-    s.arg("NOT-IP");
+    token<"NOT-IP">(s);
     s.arg((*c.not_ip));
   }
 }
 
 template <class Sink>
 void write_clientnoevict(const ClientNoEvict& c, Sink& s) {
-  s.arg("CLIENT");
-  s.arg("NO-EVICT");
   switch (c.enabled) {
-    case ClientNoEvict::Enabled::on: s.arg("ON"); break;
-    case ClientNoEvict::Enabled::off: s.arg("OFF"); break;
+    case ClientNoEvict::Enabled::on: token<"ON">(s); break;
+    case ClientNoEvict::Enabled::off: token<"OFF">(s); break;
   }
 }
 
 template <class Sink>
 void write_clientnotouch(const ClientNoTouch& c, Sink& s) {
-  s.arg("CLIENT");
-  s.arg("NO-TOUCH");
   switch (c.enabled) {
-    case ClientNoTouch::Enabled::on: s.arg("ON"); break;
-    case ClientNoTouch::Enabled::off: s.arg("OFF"); break;
+    case ClientNoTouch::Enabled::on: token<"ON">(s); break;
+    case ClientNoTouch::Enabled::off: token<"OFF">(s); break;
   }
 }
 
 template <class Sink>
 void write_clientpause(const ClientPause& c, Sink& s) {
-  s.arg("CLIENT");
-  s.arg("PAUSE");
   s.arg(c.timeout);
   if (c.mode) {
     switch ((*c.mode)) {
-      case ClientPause::Mode::write: s.arg("WRITE"); break;
-      case ClientPause::Mode::all: s.arg("ALL"); break;
+      case ClientPause::Mode::write: token<"WRITE">(s); break;
+      case ClientPause::Mode::all: token<"ALL">(s); break;
     }
   }
 }
 
 template <class Sink>
 void write_clientreply(const ClientReply& c, Sink& s) {
-  s.arg("CLIENT");
-  s.arg("REPLY");
   switch (c.action) {
-    case ClientReply::Action::on: s.arg("ON"); break;
-    case ClientReply::Action::off: s.arg("OFF"); break;
-    case ClientReply::Action::skip: s.arg("SKIP"); break;
+    case ClientReply::Action::on: token<"ON">(s); break;
+    case ClientReply::Action::off: token<"OFF">(s); break;
+    case ClientReply::Action::skip: token<"SKIP">(s); break;
   }
 }
 
 template <class Sink>
 void write_clientsetinfo(const ClientSetInfo& c, Sink& s) {
-  s.arg("CLIENT");
-  s.arg("SETINFO");
   if (const auto* v = std::get_if<ClientSetInfo::LibName>(&c.attr)) {
-    s.arg("lib-name");
+    token<"lib-name">(s);
     s.arg(v->lib_name);
   } else if (const auto* v = std::get_if<ClientSetInfo::LibVer>(&c.attr)) {
-    s.arg("lib-ver");
+    token<"lib-ver">(s);
     s.arg(v->lib_ver);
   }
 }
 
 template <class Sink>
 void write_clientsetname(const ClientSetName& c, Sink& s) {
-  s.arg("CLIENT");
-  s.arg("SETNAME");
   s.arg(c.connection_name);
 }
 
 template <class Sink>
 void write_clienttracking(const ClientTracking& c, Sink& s) {
-  s.arg("CLIENT");
-  s.arg("TRACKING");
   switch (c.status) {
-    case ClientTracking::Status::on: s.arg("ON"); break;
-    case ClientTracking::Status::off: s.arg("OFF"); break;
+    case ClientTracking::Status::on: token<"ON">(s); break;
+    case ClientTracking::Status::off: token<"OFF">(s); break;
   }
   if (c.client_id) {
-    s.arg("REDIRECT");
+    token<"REDIRECT">(s);
     s.arg((*c.client_id));
   }
   c.prefixes.for_each([&](const auto& e) {
-    s.arg("PREFIX");
+    token<"PREFIX">(s);
     s.arg(e);
   });
-  if (c.bcast) s.arg("BCAST");
-  if (c.opt_in) s.arg("OPTIN");
-  if (c.opt_out) s.arg("OPTOUT");
-  if (c.no_loop) s.arg("NOLOOP");
-}
-
-template <class Sink>
-void write_clienttrackinginfo(const ClientTrackingInfo&, Sink& s) {
-  s.arg("CLIENT");
-  s.arg("TRACKINGINFO");
+  if (c.bcast) token<"BCAST">(s);
+  if (c.opt_in) token<"OPTIN">(s);
+  if (c.opt_out) token<"OPTOUT">(s);
+  if (c.no_loop) token<"NOLOOP">(s);
 }
 
 template <class Sink>
 void write_clientunblock(const ClientUnblock& c, Sink& s) {
-  s.arg("CLIENT");
-  s.arg("UNBLOCK");
   s.arg(c.client_id);
   if (c.unblock_type) {
     switch ((*c.unblock_type)) {
-      case ClientUnblock::UnblockType::timeout: s.arg("TIMEOUT"); break;
-      case ClientUnblock::UnblockType::error: s.arg("ERROR"); break;
+      case ClientUnblock::UnblockType::timeout: token<"TIMEOUT">(s); break;
+      case ClientUnblock::UnblockType::error: token<"ERROR">(s); break;
     }
   }
 }
 
 template <class Sink>
-void write_clientunpause(const ClientUnpause&, Sink& s) {
-  s.arg("CLIENT");
-  s.arg("UNPAUSE");
-}
-
-template <class Sink>
 void write_echo(const Echo& c, Sink& s) {
-  s.arg("ECHO");
   s.arg(c.message);
 }
 
 template <class Sink>
 void write_hello(const Hello& c, Sink& s) {
-  s.arg("HELLO");
   if (c.arguments) {
     s.arg((*c.arguments).protover);
     if ((*c.arguments).auth) {
-      s.arg("AUTH");
+      token<"AUTH">(s);
       s.arg((*(*c.arguments).auth).username);
       s.arg((*(*c.arguments).auth).password);
     }
     if ((*c.arguments).client_name) {
-      s.arg("SETNAME");
+      token<"SETNAME">(s);
       s.arg((*(*c.arguments).client_name));
     }
   }
@@ -473,25 +402,13 @@ void write_hello(const Hello& c, Sink& s) {
 
 template <class Sink>
 void write_ping(const Ping& c, Sink& s) {
-  s.arg("PING");
   if (c.message) {
     s.arg((*c.message));
   }
 }
 
 template <class Sink>
-void write_quit(const Quit&, Sink& s) {
-  s.arg("QUIT");
-}
-
-template <class Sink>
-void write_reset(const Reset&, Sink& s) {
-  s.arg("RESET");
-}
-
-template <class Sink>
 void write_select(const Select& c, Sink& s) {
-  s.arg("SELECT");
   s.arg(c.index);
 }
 
@@ -500,16 +417,14 @@ void write_select(const Select& c, Sink& s) {
 void encode(const Auth& c, valkey::resp::Writer& w) {
   valkey::resp::ArgCounter n;
   write_auth(c, n);
-  w.begin_command(n.count());
+  begin<"AUTH">(w, n.count());
   write_auth(c, w);
 }
 
 void for_each_key(const Auth&, valkey::KeyCallback) {}
 
 void encode(const ClientCaching& c, valkey::resp::Writer& w) {
-  valkey::resp::ArgCounter n;
-  write_clientcaching(c, n);
-  w.begin_command(n.count());
+  begin<"CLIENT CACHING", 3>(w);
   write_clientcaching(c, w);
 }
 
@@ -518,62 +433,45 @@ void for_each_key(const ClientCaching&, valkey::KeyCallback) {}
 void encode(const ClientCapa& c, valkey::resp::Writer& w) {
   valkey::resp::ArgCounter n;
   write_clientcapa(c, n);
-  w.begin_command(n.count());
+  begin<"CLIENT CAPA">(w, n.count());
   write_clientcapa(c, w);
 }
 
 void for_each_key(const ClientCapa&, valkey::KeyCallback) {}
 
-void encode(const ClientGetName& c, valkey::resp::Writer& w) {
-  valkey::resp::ArgCounter n;
-  write_clientgetname(c, n);
-  w.begin_command(n.count());
-  write_clientgetname(c, w);
+void encode(const ClientGetName&, valkey::resp::Writer& w) {
+  begin<"CLIENT GETNAME", 2>(w);
 }
 
 void for_each_key(const ClientGetName&, valkey::KeyCallback) {}
 
-void encode(const ClientGetRedir& c, valkey::resp::Writer& w) {
-  valkey::resp::ArgCounter n;
-  write_clientgetredir(c, n);
-  w.begin_command(n.count());
-  write_clientgetredir(c, w);
+void encode(const ClientGetRedir&, valkey::resp::Writer& w) {
+  begin<"CLIENT GETREDIR", 2>(w);
 }
 
 void for_each_key(const ClientGetRedir&, valkey::KeyCallback) {}
 
-void encode(const ClientHelp& c, valkey::resp::Writer& w) {
-  valkey::resp::ArgCounter n;
-  write_clienthelp(c, n);
-  w.begin_command(n.count());
-  write_clienthelp(c, w);
+void encode(const ClientHelp&, valkey::resp::Writer& w) {
+  begin<"CLIENT HELP", 2>(w);
 }
 
 void for_each_key(const ClientHelp&, valkey::KeyCallback) {}
 
-void encode(const ClientId& c, valkey::resp::Writer& w) {
-  valkey::resp::ArgCounter n;
-  write_clientid(c, n);
-  w.begin_command(n.count());
-  write_clientid(c, w);
+void encode(const ClientId&, valkey::resp::Writer& w) {
+  begin<"CLIENT ID", 2>(w);
 }
 
 void for_each_key(const ClientId&, valkey::KeyCallback) {}
 
 void encode(const ClientImportSource& c, valkey::resp::Writer& w) {
-  valkey::resp::ArgCounter n;
-  write_clientimportsource(c, n);
-  w.begin_command(n.count());
+  begin<"CLIENT IMPORT-SOURCE", 3>(w);
   write_clientimportsource(c, w);
 }
 
 void for_each_key(const ClientImportSource&, valkey::KeyCallback) {}
 
-void encode(const ClientInfo& c, valkey::resp::Writer& w) {
-  valkey::resp::ArgCounter n;
-  write_clientinfo(c, n);
-  w.begin_command(n.count());
-  write_clientinfo(c, w);
+void encode(const ClientInfo&, valkey::resp::Writer& w) {
+  begin<"CLIENT INFO", 2>(w);
 }
 
 void for_each_key(const ClientInfo&, valkey::KeyCallback) {}
@@ -581,7 +479,7 @@ void for_each_key(const ClientInfo&, valkey::KeyCallback) {}
 void encode(const ClientKill& c, valkey::resp::Writer& w) {
   valkey::resp::ArgCounter n;
   write_clientkill(c, n);
-  w.begin_command(n.count());
+  begin<"CLIENT KILL">(w, n.count());
   write_clientkill(c, w);
 }
 
@@ -590,25 +488,21 @@ void for_each_key(const ClientKill&, valkey::KeyCallback) {}
 void encode(const ClientList& c, valkey::resp::Writer& w) {
   valkey::resp::ArgCounter n;
   write_clientlist(c, n);
-  w.begin_command(n.count());
+  begin<"CLIENT LIST">(w, n.count());
   write_clientlist(c, w);
 }
 
 void for_each_key(const ClientList&, valkey::KeyCallback) {}
 
 void encode(const ClientNoEvict& c, valkey::resp::Writer& w) {
-  valkey::resp::ArgCounter n;
-  write_clientnoevict(c, n);
-  w.begin_command(n.count());
+  begin<"CLIENT NO-EVICT", 3>(w);
   write_clientnoevict(c, w);
 }
 
 void for_each_key(const ClientNoEvict&, valkey::KeyCallback) {}
 
 void encode(const ClientNoTouch& c, valkey::resp::Writer& w) {
-  valkey::resp::ArgCounter n;
-  write_clientnotouch(c, n);
-  w.begin_command(n.count());
+  begin<"CLIENT NO-TOUCH", 3>(w);
   write_clientnotouch(c, w);
 }
 
@@ -617,34 +511,28 @@ void for_each_key(const ClientNoTouch&, valkey::KeyCallback) {}
 void encode(const ClientPause& c, valkey::resp::Writer& w) {
   valkey::resp::ArgCounter n;
   write_clientpause(c, n);
-  w.begin_command(n.count());
+  begin<"CLIENT PAUSE">(w, n.count());
   write_clientpause(c, w);
 }
 
 void for_each_key(const ClientPause&, valkey::KeyCallback) {}
 
 void encode(const ClientReply& c, valkey::resp::Writer& w) {
-  valkey::resp::ArgCounter n;
-  write_clientreply(c, n);
-  w.begin_command(n.count());
+  begin<"CLIENT REPLY", 3>(w);
   write_clientreply(c, w);
 }
 
 void for_each_key(const ClientReply&, valkey::KeyCallback) {}
 
 void encode(const ClientSetInfo& c, valkey::resp::Writer& w) {
-  valkey::resp::ArgCounter n;
-  write_clientsetinfo(c, n);
-  w.begin_command(n.count());
+  begin<"CLIENT SETINFO", 4>(w);
   write_clientsetinfo(c, w);
 }
 
 void for_each_key(const ClientSetInfo&, valkey::KeyCallback) {}
 
 void encode(const ClientSetName& c, valkey::resp::Writer& w) {
-  valkey::resp::ArgCounter n;
-  write_clientsetname(c, n);
-  w.begin_command(n.count());
+  begin<"CLIENT SETNAME", 3>(w);
   write_clientsetname(c, w);
 }
 
@@ -653,17 +541,14 @@ void for_each_key(const ClientSetName&, valkey::KeyCallback) {}
 void encode(const ClientTracking& c, valkey::resp::Writer& w) {
   valkey::resp::ArgCounter n;
   write_clienttracking(c, n);
-  w.begin_command(n.count());
+  begin<"CLIENT TRACKING">(w, n.count());
   write_clienttracking(c, w);
 }
 
 void for_each_key(const ClientTracking&, valkey::KeyCallback) {}
 
-void encode(const ClientTrackingInfo& c, valkey::resp::Writer& w) {
-  valkey::resp::ArgCounter n;
-  write_clienttrackinginfo(c, n);
-  w.begin_command(n.count());
-  write_clienttrackinginfo(c, w);
+void encode(const ClientTrackingInfo&, valkey::resp::Writer& w) {
+  begin<"CLIENT TRACKINGINFO", 2>(w);
 }
 
 void for_each_key(const ClientTrackingInfo&, valkey::KeyCallback) {}
@@ -671,25 +556,20 @@ void for_each_key(const ClientTrackingInfo&, valkey::KeyCallback) {}
 void encode(const ClientUnblock& c, valkey::resp::Writer& w) {
   valkey::resp::ArgCounter n;
   write_clientunblock(c, n);
-  w.begin_command(n.count());
+  begin<"CLIENT UNBLOCK">(w, n.count());
   write_clientunblock(c, w);
 }
 
 void for_each_key(const ClientUnblock&, valkey::KeyCallback) {}
 
-void encode(const ClientUnpause& c, valkey::resp::Writer& w) {
-  valkey::resp::ArgCounter n;
-  write_clientunpause(c, n);
-  w.begin_command(n.count());
-  write_clientunpause(c, w);
+void encode(const ClientUnpause&, valkey::resp::Writer& w) {
+  begin<"CLIENT UNPAUSE", 2>(w);
 }
 
 void for_each_key(const ClientUnpause&, valkey::KeyCallback) {}
 
 void encode(const Echo& c, valkey::resp::Writer& w) {
-  valkey::resp::ArgCounter n;
-  write_echo(c, n);
-  w.begin_command(n.count());
+  begin<"ECHO", 2>(w);
   write_echo(c, w);
 }
 
@@ -698,7 +578,7 @@ void for_each_key(const Echo&, valkey::KeyCallback) {}
 void encode(const Hello& c, valkey::resp::Writer& w) {
   valkey::resp::ArgCounter n;
   write_hello(c, n);
-  w.begin_command(n.count());
+  begin<"HELLO">(w, n.count());
   write_hello(c, w);
 }
 
@@ -707,34 +587,26 @@ void for_each_key(const Hello&, valkey::KeyCallback) {}
 void encode(const Ping& c, valkey::resp::Writer& w) {
   valkey::resp::ArgCounter n;
   write_ping(c, n);
-  w.begin_command(n.count());
+  begin<"PING">(w, n.count());
   write_ping(c, w);
 }
 
 void for_each_key(const Ping&, valkey::KeyCallback) {}
 
-void encode(const Quit& c, valkey::resp::Writer& w) {
-  valkey::resp::ArgCounter n;
-  write_quit(c, n);
-  w.begin_command(n.count());
-  write_quit(c, w);
+void encode(const Quit&, valkey::resp::Writer& w) {
+  begin<"QUIT", 1>(w);
 }
 
 void for_each_key(const Quit&, valkey::KeyCallback) {}
 
-void encode(const Reset& c, valkey::resp::Writer& w) {
-  valkey::resp::ArgCounter n;
-  write_reset(c, n);
-  w.begin_command(n.count());
-  write_reset(c, w);
+void encode(const Reset&, valkey::resp::Writer& w) {
+  begin<"RESET", 1>(w);
 }
 
 void for_each_key(const Reset&, valkey::KeyCallback) {}
 
 void encode(const Select& c, valkey::resp::Writer& w) {
-  valkey::resp::ArgCounter n;
-  write_select(c, n);
-  w.begin_command(n.count());
+  begin<"SELECT", 2>(w);
   write_select(c, w);
 }
 

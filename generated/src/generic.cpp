@@ -9,19 +9,17 @@ namespace {
 
 template <class Sink>
 void write_copy(const Copy& c, Sink& s) {
-  s.arg("COPY");
   s.arg(c.source);
   s.arg(c.destination);
   if (c.destination_db) {
-    s.arg("DB");
+    token<"DB">(s);
     s.arg((*c.destination_db));
   }
-  if (c.replace) s.arg("REPLACE");
+  if (c.replace) token<"REPLACE">(s);
 }
 
 template <class Sink>
 void write_del(const Del& c, Sink& s) {
-  s.arg("DEL");
   c.keys.for_each([&](const auto& e) {
     s.arg(e);
   });
@@ -29,13 +27,11 @@ void write_del(const Del& c, Sink& s) {
 
 template <class Sink>
 void write_dump(const Dump& c, Sink& s) {
-  s.arg("DUMP");
   s.arg(c.key);
 }
 
 template <class Sink>
 void write_exists(const Exists& c, Sink& s) {
-  s.arg("EXISTS");
   c.keys.for_each([&](const auto& e) {
     s.arg(e);
   });
@@ -43,67 +39,62 @@ void write_exists(const Exists& c, Sink& s) {
 
 template <class Sink>
 void write_expire(const Expire& c, Sink& s) {
-  s.arg("EXPIRE");
   s.arg(c.key);
   s.arg(c.seconds.count);
   if (c.condition) {
     switch ((*c.condition)) {
-      case Expire::Condition::nx: s.arg("NX"); break;
-      case Expire::Condition::xx: s.arg("XX"); break;
-      case Expire::Condition::gt: s.arg("GT"); break;
-      case Expire::Condition::lt: s.arg("LT"); break;
+      case Expire::Condition::nx: token<"NX">(s); break;
+      case Expire::Condition::xx: token<"XX">(s); break;
+      case Expire::Condition::gt: token<"GT">(s); break;
+      case Expire::Condition::lt: token<"LT">(s); break;
     }
   }
 }
 
 template <class Sink>
 void write_expireat(const Expireat& c, Sink& s) {
-  s.arg("EXPIREAT");
   s.arg(c.key);
   s.arg(c.unix_time_seconds.count);
   if (c.condition) {
     switch ((*c.condition)) {
-      case Expireat::Condition::nx: s.arg("NX"); break;
-      case Expireat::Condition::xx: s.arg("XX"); break;
-      case Expireat::Condition::gt: s.arg("GT"); break;
-      case Expireat::Condition::lt: s.arg("LT"); break;
+      case Expireat::Condition::nx: token<"NX">(s); break;
+      case Expireat::Condition::xx: token<"XX">(s); break;
+      case Expireat::Condition::gt: token<"GT">(s); break;
+      case Expireat::Condition::lt: token<"LT">(s); break;
     }
   }
 }
 
 template <class Sink>
 void write_expiretime(const Expiretime& c, Sink& s) {
-  s.arg("EXPIRETIME");
   s.arg(c.key);
 }
 
 template <class Sink>
 void write_keys(const Keys& c, Sink& s) {
-  s.arg("KEYS");
   s.arg(c.pattern);
 }
 
 template <class Sink>
 void write_migrate(const Migrate& c, Sink& s) {
-  s.arg("MIGRATE");
   s.arg(c.host);
   s.arg(c.port);
   s.arg(c.key);
   s.arg(c.destination_db);
   s.arg(c.timeout);
-  if (c.copy) s.arg("COPY");
-  if (c.replace) s.arg("REPLACE");
+  if (c.copy) token<"COPY">(s);
+  if (c.replace) token<"REPLACE">(s);
   if (c.authentication) {
     if (const auto* v = std::get_if<Migrate::Auth>(&*c.authentication)) {
-      s.arg("AUTH");
+      token<"AUTH">(s);
       s.arg(v->auth);
     } else if (const auto* v = std::get_if<Migrate::Auth2>(&*c.authentication)) {
-      s.arg("AUTH2");
+      token<"AUTH2">(s);
       s.arg(v->username);
       s.arg(v->password);
     }
   }
-  if (!c.keys.empty()) s.arg("KEYS");
+  if (!c.keys.empty()) token<"KEYS">(s);
   c.keys.for_each([&](const auto& e) {
     s.arg(e);
   });
@@ -111,231 +102,198 @@ void write_migrate(const Migrate& c, Sink& s) {
 
 template <class Sink>
 void write_move(const Move& c, Sink& s) {
-  s.arg("MOVE");
   s.arg(c.key);
   s.arg(c.db);
 }
 
 template <class Sink>
 void write_objectencoding(const ObjectEncoding& c, Sink& s) {
-  s.arg("OBJECT");
-  s.arg("ENCODING");
   s.arg(c.key);
 }
 
 template <class Sink>
 void write_objectfreq(const ObjectFreq& c, Sink& s) {
-  s.arg("OBJECT");
-  s.arg("FREQ");
   s.arg(c.key);
 }
 
 template <class Sink>
-void write_objecthelp(const ObjectHelp&, Sink& s) {
-  s.arg("OBJECT");
-  s.arg("HELP");
-}
-
-template <class Sink>
 void write_objectidletime(const ObjectIdleTime& c, Sink& s) {
-  s.arg("OBJECT");
-  s.arg("IDLETIME");
   s.arg(c.key);
 }
 
 template <class Sink>
 void write_objectrefcount(const ObjectRefCount& c, Sink& s) {
-  s.arg("OBJECT");
-  s.arg("REFCOUNT");
   s.arg(c.key);
 }
 
 template <class Sink>
 void write_persist(const Persist& c, Sink& s) {
-  s.arg("PERSIST");
   s.arg(c.key);
 }
 
 template <class Sink>
 void write_pexpire(const Pexpire& c, Sink& s) {
-  s.arg("PEXPIRE");
   s.arg(c.key);
   s.arg(c.milliseconds.count);
   if (c.condition) {
     switch ((*c.condition)) {
-      case Pexpire::Condition::nx: s.arg("NX"); break;
-      case Pexpire::Condition::xx: s.arg("XX"); break;
-      case Pexpire::Condition::gt: s.arg("GT"); break;
-      case Pexpire::Condition::lt: s.arg("LT"); break;
+      case Pexpire::Condition::nx: token<"NX">(s); break;
+      case Pexpire::Condition::xx: token<"XX">(s); break;
+      case Pexpire::Condition::gt: token<"GT">(s); break;
+      case Pexpire::Condition::lt: token<"LT">(s); break;
     }
   }
 }
 
 template <class Sink>
 void write_pexpireat(const Pexpireat& c, Sink& s) {
-  s.arg("PEXPIREAT");
   s.arg(c.key);
   s.arg(c.unix_time_milliseconds.count);
   if (c.condition) {
     switch ((*c.condition)) {
-      case Pexpireat::Condition::nx: s.arg("NX"); break;
-      case Pexpireat::Condition::xx: s.arg("XX"); break;
-      case Pexpireat::Condition::gt: s.arg("GT"); break;
-      case Pexpireat::Condition::lt: s.arg("LT"); break;
+      case Pexpireat::Condition::nx: token<"NX">(s); break;
+      case Pexpireat::Condition::xx: token<"XX">(s); break;
+      case Pexpireat::Condition::gt: token<"GT">(s); break;
+      case Pexpireat::Condition::lt: token<"LT">(s); break;
     }
   }
 }
 
 template <class Sink>
 void write_pexpiretime(const Pexpiretime& c, Sink& s) {
-  s.arg("PEXPIRETIME");
   s.arg(c.key);
 }
 
 template <class Sink>
 void write_pttl(const Pttl& c, Sink& s) {
-  s.arg("PTTL");
   s.arg(c.key);
 }
 
 template <class Sink>
-void write_randomkey(const Randomkey&, Sink& s) {
-  s.arg("RANDOMKEY");
-}
-
-template <class Sink>
 void write_rename(const Rename& c, Sink& s) {
-  s.arg("RENAME");
   s.arg(c.key);
   s.arg(c.new_key);
 }
 
 template <class Sink>
 void write_renamenx(const Renamenx& c, Sink& s) {
-  s.arg("RENAMENX");
   s.arg(c.key);
   s.arg(c.new_key);
 }
 
 template <class Sink>
 void write_restore(const Restore& c, Sink& s) {
-  s.arg("RESTORE");
   s.arg(c.key);
   s.arg(c.ttl);
   s.arg(c.serialized_value);
-  if (c.replace) s.arg("REPLACE");
-  if (c.abs_ttl) s.arg("ABSTTL");
+  if (c.replace) token<"REPLACE">(s);
+  if (c.abs_ttl) token<"ABSTTL">(s);
   if (c.seconds) {
-    s.arg("IDLETIME");
+    token<"IDLETIME">(s);
     s.arg((*c.seconds).count);
   }
   if (c.frequency) {
-    s.arg("FREQ");
+    token<"FREQ">(s);
     s.arg((*c.frequency));
   }
 }
 
 template <class Sink>
 void write_scan(const Scan& c, Sink& s) {
-  s.arg("SCAN");
   s.arg(c.cursor);
   if (c.pattern) {
-    s.arg("MATCH");
+    token<"MATCH">(s);
     s.arg((*c.pattern));
   }
   if (c.count) {
-    s.arg("COUNT");
+    token<"COUNT">(s);
     s.arg((*c.count));
   }
   if (c.type) {
-    s.arg("TYPE");
+    token<"TYPE">(s);
     s.arg((*c.type));
   }
 }
 
 template <class Sink>
 void write_sort(const Sort& c, Sink& s) {
-  s.arg("SORT");
   s.arg(c.key);
   if (c.by_pattern) {
-    s.arg("BY");
+    token<"BY">(s);
     s.arg((*c.by_pattern));
   }
   if (c.limit) {
-    s.arg("LIMIT");
+    token<"LIMIT">(s);
     s.arg((*c.limit).offset);
     s.arg((*c.limit).count);
   }
   c.get_patterns.for_each([&](const auto& e) {
-    s.arg("GET");
+    token<"GET">(s);
     s.arg(e);
   });
   if (c.order) {
     switch ((*c.order)) {
-      case Sort::Order::asc: s.arg("ASC"); break;
-      case Sort::Order::desc: s.arg("DESC"); break;
+      case Sort::Order::asc: token<"ASC">(s); break;
+      case Sort::Order::desc: token<"DESC">(s); break;
     }
   }
-  if (c.alpha) s.arg("ALPHA");
+  if (c.alpha) token<"ALPHA">(s);
 }
 
 template <class Sink>
 void write_sortstore(const SortStore& c, Sink& s) {
-  s.arg("SORT");
   s.arg(c.key);
   if (c.by_pattern) {
-    s.arg("BY");
+    token<"BY">(s);
     s.arg((*c.by_pattern));
   }
   if (c.limit) {
-    s.arg("LIMIT");
+    token<"LIMIT">(s);
     s.arg((*c.limit).offset);
     s.arg((*c.limit).count);
   }
   c.get_patterns.for_each([&](const auto& e) {
-    s.arg("GET");
+    token<"GET">(s);
     s.arg(e);
   });
   if (c.order) {
     switch ((*c.order)) {
-      case SortStore::Order::asc: s.arg("ASC"); break;
-      case SortStore::Order::desc: s.arg("DESC"); break;
+      case SortStore::Order::asc: token<"ASC">(s); break;
+      case SortStore::Order::desc: token<"DESC">(s); break;
     }
   }
-  if (c.alpha) s.arg("ALPHA");
-  s.arg("STORE");
+  if (c.alpha) token<"ALPHA">(s);
+  token<"STORE">(s);
   s.arg(c.destination);
 }
 
 template <class Sink>
 void write_sortro(const SortRo& c, Sink& s) {
-  s.arg("SORT_RO");
   s.arg(c.key);
   if (c.by_pattern) {
-    s.arg("BY");
+    token<"BY">(s);
     s.arg((*c.by_pattern));
   }
   if (c.limit) {
-    s.arg("LIMIT");
+    token<"LIMIT">(s);
     s.arg((*c.limit).offset);
     s.arg((*c.limit).count);
   }
   c.get_patterns.for_each([&](const auto& e) {
-    s.arg("GET");
+    token<"GET">(s);
     s.arg(e);
   });
   if (c.order) {
     switch ((*c.order)) {
-      case SortRo::Order::asc: s.arg("ASC"); break;
-      case SortRo::Order::desc: s.arg("DESC"); break;
+      case SortRo::Order::asc: token<"ASC">(s); break;
+      case SortRo::Order::desc: token<"DESC">(s); break;
     }
   }
-  if (c.alpha) s.arg("ALPHA");
+  if (c.alpha) token<"ALPHA">(s);
 }
 
 template <class Sink>
 void write_touch(const Touch& c, Sink& s) {
-  s.arg("TOUCH");
   c.keys.for_each([&](const auto& e) {
     s.arg(e);
   });
@@ -343,19 +301,16 @@ void write_touch(const Touch& c, Sink& s) {
 
 template <class Sink>
 void write_ttl(const Ttl& c, Sink& s) {
-  s.arg("TTL");
   s.arg(c.key);
 }
 
 template <class Sink>
 void write_type(const Type& c, Sink& s) {
-  s.arg("TYPE");
   s.arg(c.key);
 }
 
 template <class Sink>
 void write_unlink(const Unlink& c, Sink& s) {
-  s.arg("UNLINK");
   c.keys.for_each([&](const auto& e) {
     s.arg(e);
   });
@@ -363,14 +318,12 @@ void write_unlink(const Unlink& c, Sink& s) {
 
 template <class Sink>
 void write_wait(const Wait& c, Sink& s) {
-  s.arg("WAIT");
   s.arg(c.num_replicas);
   s.arg(c.timeout);
 }
 
 template <class Sink>
 void write_waitaof(const Waitaof& c, Sink& s) {
-  s.arg("WAITAOF");
   s.arg(c.num_local);
   s.arg(c.num_replicas);
   s.arg(c.timeout);
@@ -381,7 +334,7 @@ void write_waitaof(const Waitaof& c, Sink& s) {
 void encode(const Copy& c, valkey::resp::Writer& w) {
   valkey::resp::ArgCounter n;
   write_copy(c, n);
-  w.begin_command(n.count());
+  begin<"COPY">(w, n.count());
   write_copy(c, w);
 }
 
@@ -393,7 +346,7 @@ void for_each_key(const Copy& c, valkey::KeyCallback cb) {
 void encode(const Del& c, valkey::resp::Writer& w) {
   valkey::resp::ArgCounter n;
   write_del(c, n);
-  w.begin_command(n.count());
+  begin<"DEL">(w, n.count());
   write_del(c, w);
 }
 
@@ -404,9 +357,7 @@ void for_each_key(const Del& c, valkey::KeyCallback cb) {
 }
 
 void encode(const Dump& c, valkey::resp::Writer& w) {
-  valkey::resp::ArgCounter n;
-  write_dump(c, n);
-  w.begin_command(n.count());
+  begin<"DUMP", 2>(w);
   write_dump(c, w);
 }
 
@@ -417,7 +368,7 @@ void for_each_key(const Dump& c, valkey::KeyCallback cb) {
 void encode(const Exists& c, valkey::resp::Writer& w) {
   valkey::resp::ArgCounter n;
   write_exists(c, n);
-  w.begin_command(n.count());
+  begin<"EXISTS">(w, n.count());
   write_exists(c, w);
 }
 
@@ -430,7 +381,7 @@ void for_each_key(const Exists& c, valkey::KeyCallback cb) {
 void encode(const Expire& c, valkey::resp::Writer& w) {
   valkey::resp::ArgCounter n;
   write_expire(c, n);
-  w.begin_command(n.count());
+  begin<"EXPIRE">(w, n.count());
   write_expire(c, w);
 }
 
@@ -441,7 +392,7 @@ void for_each_key(const Expire& c, valkey::KeyCallback cb) {
 void encode(const Expireat& c, valkey::resp::Writer& w) {
   valkey::resp::ArgCounter n;
   write_expireat(c, n);
-  w.begin_command(n.count());
+  begin<"EXPIREAT">(w, n.count());
   write_expireat(c, w);
 }
 
@@ -450,9 +401,7 @@ void for_each_key(const Expireat& c, valkey::KeyCallback cb) {
 }
 
 void encode(const Expiretime& c, valkey::resp::Writer& w) {
-  valkey::resp::ArgCounter n;
-  write_expiretime(c, n);
-  w.begin_command(n.count());
+  begin<"EXPIRETIME", 2>(w);
   write_expiretime(c, w);
 }
 
@@ -461,9 +410,7 @@ void for_each_key(const Expiretime& c, valkey::KeyCallback cb) {
 }
 
 void encode(const Keys& c, valkey::resp::Writer& w) {
-  valkey::resp::ArgCounter n;
-  write_keys(c, n);
-  w.begin_command(n.count());
+  begin<"KEYS", 2>(w);
   write_keys(c, w);
 }
 
@@ -472,7 +419,7 @@ void for_each_key(const Keys&, valkey::KeyCallback) {}
 void encode(const Migrate& c, valkey::resp::Writer& w) {
   valkey::resp::ArgCounter n;
   write_migrate(c, n);
-  w.begin_command(n.count());
+  begin<"MIGRATE">(w, n.count());
   write_migrate(c, w);
 }
 
@@ -484,9 +431,7 @@ void for_each_key(const Migrate& c, valkey::KeyCallback cb) {
 }
 
 void encode(const Move& c, valkey::resp::Writer& w) {
-  valkey::resp::ArgCounter n;
-  write_move(c, n);
-  w.begin_command(n.count());
+  begin<"MOVE", 3>(w);
   write_move(c, w);
 }
 
@@ -495,9 +440,7 @@ void for_each_key(const Move& c, valkey::KeyCallback cb) {
 }
 
 void encode(const ObjectEncoding& c, valkey::resp::Writer& w) {
-  valkey::resp::ArgCounter n;
-  write_objectencoding(c, n);
-  w.begin_command(n.count());
+  begin<"OBJECT ENCODING", 3>(w);
   write_objectencoding(c, w);
 }
 
@@ -506,9 +449,7 @@ void for_each_key(const ObjectEncoding& c, valkey::KeyCallback cb) {
 }
 
 void encode(const ObjectFreq& c, valkey::resp::Writer& w) {
-  valkey::resp::ArgCounter n;
-  write_objectfreq(c, n);
-  w.begin_command(n.count());
+  begin<"OBJECT FREQ", 3>(w);
   write_objectfreq(c, w);
 }
 
@@ -516,19 +457,14 @@ void for_each_key(const ObjectFreq& c, valkey::KeyCallback cb) {
   cb(c.key);
 }
 
-void encode(const ObjectHelp& c, valkey::resp::Writer& w) {
-  valkey::resp::ArgCounter n;
-  write_objecthelp(c, n);
-  w.begin_command(n.count());
-  write_objecthelp(c, w);
+void encode(const ObjectHelp&, valkey::resp::Writer& w) {
+  begin<"OBJECT HELP", 2>(w);
 }
 
 void for_each_key(const ObjectHelp&, valkey::KeyCallback) {}
 
 void encode(const ObjectIdleTime& c, valkey::resp::Writer& w) {
-  valkey::resp::ArgCounter n;
-  write_objectidletime(c, n);
-  w.begin_command(n.count());
+  begin<"OBJECT IDLETIME", 3>(w);
   write_objectidletime(c, w);
 }
 
@@ -537,9 +473,7 @@ void for_each_key(const ObjectIdleTime& c, valkey::KeyCallback cb) {
 }
 
 void encode(const ObjectRefCount& c, valkey::resp::Writer& w) {
-  valkey::resp::ArgCounter n;
-  write_objectrefcount(c, n);
-  w.begin_command(n.count());
+  begin<"OBJECT REFCOUNT", 3>(w);
   write_objectrefcount(c, w);
 }
 
@@ -548,9 +482,7 @@ void for_each_key(const ObjectRefCount& c, valkey::KeyCallback cb) {
 }
 
 void encode(const Persist& c, valkey::resp::Writer& w) {
-  valkey::resp::ArgCounter n;
-  write_persist(c, n);
-  w.begin_command(n.count());
+  begin<"PERSIST", 2>(w);
   write_persist(c, w);
 }
 
@@ -561,7 +493,7 @@ void for_each_key(const Persist& c, valkey::KeyCallback cb) {
 void encode(const Pexpire& c, valkey::resp::Writer& w) {
   valkey::resp::ArgCounter n;
   write_pexpire(c, n);
-  w.begin_command(n.count());
+  begin<"PEXPIRE">(w, n.count());
   write_pexpire(c, w);
 }
 
@@ -572,7 +504,7 @@ void for_each_key(const Pexpire& c, valkey::KeyCallback cb) {
 void encode(const Pexpireat& c, valkey::resp::Writer& w) {
   valkey::resp::ArgCounter n;
   write_pexpireat(c, n);
-  w.begin_command(n.count());
+  begin<"PEXPIREAT">(w, n.count());
   write_pexpireat(c, w);
 }
 
@@ -581,9 +513,7 @@ void for_each_key(const Pexpireat& c, valkey::KeyCallback cb) {
 }
 
 void encode(const Pexpiretime& c, valkey::resp::Writer& w) {
-  valkey::resp::ArgCounter n;
-  write_pexpiretime(c, n);
-  w.begin_command(n.count());
+  begin<"PEXPIRETIME", 2>(w);
   write_pexpiretime(c, w);
 }
 
@@ -592,9 +522,7 @@ void for_each_key(const Pexpiretime& c, valkey::KeyCallback cb) {
 }
 
 void encode(const Pttl& c, valkey::resp::Writer& w) {
-  valkey::resp::ArgCounter n;
-  write_pttl(c, n);
-  w.begin_command(n.count());
+  begin<"PTTL", 2>(w);
   write_pttl(c, w);
 }
 
@@ -602,19 +530,14 @@ void for_each_key(const Pttl& c, valkey::KeyCallback cb) {
   cb(c.key);
 }
 
-void encode(const Randomkey& c, valkey::resp::Writer& w) {
-  valkey::resp::ArgCounter n;
-  write_randomkey(c, n);
-  w.begin_command(n.count());
-  write_randomkey(c, w);
+void encode(const Randomkey&, valkey::resp::Writer& w) {
+  begin<"RANDOMKEY", 1>(w);
 }
 
 void for_each_key(const Randomkey&, valkey::KeyCallback) {}
 
 void encode(const Rename& c, valkey::resp::Writer& w) {
-  valkey::resp::ArgCounter n;
-  write_rename(c, n);
-  w.begin_command(n.count());
+  begin<"RENAME", 3>(w);
   write_rename(c, w);
 }
 
@@ -624,9 +547,7 @@ void for_each_key(const Rename& c, valkey::KeyCallback cb) {
 }
 
 void encode(const Renamenx& c, valkey::resp::Writer& w) {
-  valkey::resp::ArgCounter n;
-  write_renamenx(c, n);
-  w.begin_command(n.count());
+  begin<"RENAMENX", 3>(w);
   write_renamenx(c, w);
 }
 
@@ -638,7 +559,7 @@ void for_each_key(const Renamenx& c, valkey::KeyCallback cb) {
 void encode(const Restore& c, valkey::resp::Writer& w) {
   valkey::resp::ArgCounter n;
   write_restore(c, n);
-  w.begin_command(n.count());
+  begin<"RESTORE">(w, n.count());
   write_restore(c, w);
 }
 
@@ -649,7 +570,7 @@ void for_each_key(const Restore& c, valkey::KeyCallback cb) {
 void encode(const Scan& c, valkey::resp::Writer& w) {
   valkey::resp::ArgCounter n;
   write_scan(c, n);
-  w.begin_command(n.count());
+  begin<"SCAN">(w, n.count());
   write_scan(c, w);
 }
 
@@ -658,7 +579,7 @@ void for_each_key(const Scan&, valkey::KeyCallback) {}
 void encode(const Sort& c, valkey::resp::Writer& w) {
   valkey::resp::ArgCounter n;
   write_sort(c, n);
-  w.begin_command(n.count());
+  begin<"SORT">(w, n.count());
   write_sort(c, w);
 }
 
@@ -669,7 +590,7 @@ void for_each_key(const Sort& c, valkey::KeyCallback cb) {
 void encode(const SortStore& c, valkey::resp::Writer& w) {
   valkey::resp::ArgCounter n;
   write_sortstore(c, n);
-  w.begin_command(n.count());
+  begin<"SORT">(w, n.count());
   write_sortstore(c, w);
 }
 
@@ -681,7 +602,7 @@ void for_each_key(const SortStore& c, valkey::KeyCallback cb) {
 void encode(const SortRo& c, valkey::resp::Writer& w) {
   valkey::resp::ArgCounter n;
   write_sortro(c, n);
-  w.begin_command(n.count());
+  begin<"SORT_RO">(w, n.count());
   write_sortro(c, w);
 }
 
@@ -692,7 +613,7 @@ void for_each_key(const SortRo& c, valkey::KeyCallback cb) {
 void encode(const Touch& c, valkey::resp::Writer& w) {
   valkey::resp::ArgCounter n;
   write_touch(c, n);
-  w.begin_command(n.count());
+  begin<"TOUCH">(w, n.count());
   write_touch(c, w);
 }
 
@@ -703,9 +624,7 @@ void for_each_key(const Touch& c, valkey::KeyCallback cb) {
 }
 
 void encode(const Ttl& c, valkey::resp::Writer& w) {
-  valkey::resp::ArgCounter n;
-  write_ttl(c, n);
-  w.begin_command(n.count());
+  begin<"TTL", 2>(w);
   write_ttl(c, w);
 }
 
@@ -714,9 +633,7 @@ void for_each_key(const Ttl& c, valkey::KeyCallback cb) {
 }
 
 void encode(const Type& c, valkey::resp::Writer& w) {
-  valkey::resp::ArgCounter n;
-  write_type(c, n);
-  w.begin_command(n.count());
+  begin<"TYPE", 2>(w);
   write_type(c, w);
 }
 
@@ -727,7 +644,7 @@ void for_each_key(const Type& c, valkey::KeyCallback cb) {
 void encode(const Unlink& c, valkey::resp::Writer& w) {
   valkey::resp::ArgCounter n;
   write_unlink(c, n);
-  w.begin_command(n.count());
+  begin<"UNLINK">(w, n.count());
   write_unlink(c, w);
 }
 
@@ -738,18 +655,14 @@ void for_each_key(const Unlink& c, valkey::KeyCallback cb) {
 }
 
 void encode(const Wait& c, valkey::resp::Writer& w) {
-  valkey::resp::ArgCounter n;
-  write_wait(c, n);
-  w.begin_command(n.count());
+  begin<"WAIT", 3>(w);
   write_wait(c, w);
 }
 
 void for_each_key(const Wait&, valkey::KeyCallback) {}
 
 void encode(const Waitaof& c, valkey::resp::Writer& w) {
-  valkey::resp::ArgCounter n;
-  write_waitaof(c, n);
-  w.begin_command(n.count());
+  begin<"WAITAOF", 4>(w);
   write_waitaof(c, w);
 }
 

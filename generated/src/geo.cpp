@@ -9,15 +9,14 @@ namespace {
 
 template <class Sink>
 void write_geoadd(const Geoadd& c, Sink& s) {
-  s.arg("GEOADD");
   s.arg(c.key);
   if (c.condition) {
     switch ((*c.condition)) {
-      case Geoadd::Condition::nx: s.arg("NX"); break;
-      case Geoadd::Condition::xx: s.arg("XX"); break;
+      case Geoadd::Condition::nx: token<"NX">(s); break;
+      case Geoadd::Condition::xx: token<"XX">(s); break;
     }
   }
-  if (c.change) s.arg("CH");
+  if (c.change) token<"CH">(s);
   c.data.for_each([&](const auto& e) {
     s.arg(e.longitude);
     s.arg(e.latitude);
@@ -27,23 +26,21 @@ void write_geoadd(const Geoadd& c, Sink& s) {
 
 template <class Sink>
 void write_geodist(const Geodist& c, Sink& s) {
-  s.arg("GEODIST");
   s.arg(c.key);
   s.arg(c.member1);
   s.arg(c.member2);
   if (c.unit) {
     switch ((*c.unit)) {
-      case Geodist::Unit::m: s.arg("m"); break;
-      case Geodist::Unit::km: s.arg("km"); break;
-      case Geodist::Unit::ft: s.arg("ft"); break;
-      case Geodist::Unit::mi: s.arg("mi"); break;
+      case Geodist::Unit::m: token<"m">(s); break;
+      case Geodist::Unit::km: token<"km">(s); break;
+      case Geodist::Unit::ft: token<"ft">(s); break;
+      case Geodist::Unit::mi: token<"mi">(s); break;
     }
   }
 }
 
 template <class Sink>
 void write_geohash(const Geohash& c, Sink& s) {
-  s.arg("GEOHASH");
   s.arg(c.key);
   c.members.for_each([&](const auto& e) {
     s.arg(e);
@@ -52,7 +49,6 @@ void write_geohash(const Geohash& c, Sink& s) {
 
 template <class Sink>
 void write_geopos(const Geopos& c, Sink& s) {
-  s.arg("GEOPOS");
   s.arg(c.key);
   c.members.for_each([&](const auto& e) {
     s.arg(e);
@@ -61,37 +57,36 @@ void write_geopos(const Geopos& c, Sink& s) {
 
 template <class Sink>
 void write_georadius(const Georadius& c, Sink& s) {
-  s.arg("GEORADIUS");
   s.arg(c.key);
   s.arg(c.longitude);
   s.arg(c.latitude);
   s.arg(c.radius);
   switch (c.unit) {
-    case Georadius::Unit::m: s.arg("m"); break;
-    case Georadius::Unit::km: s.arg("km"); break;
-    case Georadius::Unit::ft: s.arg("ft"); break;
-    case Georadius::Unit::mi: s.arg("mi"); break;
+    case Georadius::Unit::m: token<"m">(s); break;
+    case Georadius::Unit::km: token<"km">(s); break;
+    case Georadius::Unit::ft: token<"ft">(s); break;
+    case Georadius::Unit::mi: token<"mi">(s); break;
   }
-  if (c.with_coord) s.arg("WITHCOORD");
-  if (c.with_dist) s.arg("WITHDIST");
-  if (c.with_hash) s.arg("WITHHASH");
+  if (c.with_coord) token<"WITHCOORD">(s);
+  if (c.with_dist) token<"WITHDIST">(s);
+  if (c.with_hash) token<"WITHHASH">(s);
   if (c.count) {
-    s.arg("COUNT");
+    token<"COUNT">(s);
     s.arg((*c.count).count);
-    if ((*c.count).any) s.arg("ANY");
+    if ((*c.count).any) token<"ANY">(s);
   }
   if (c.order) {
     switch ((*c.order)) {
-      case Georadius::Order::asc: s.arg("ASC"); break;
-      case Georadius::Order::desc: s.arg("DESC"); break;
+      case Georadius::Order::asc: token<"ASC">(s); break;
+      case Georadius::Order::desc: token<"DESC">(s); break;
     }
   }
   if (c.store) {
     if (const auto* v = std::get_if<Georadius::Store>(&*c.store)) {
-      s.arg("STORE");
+      token<"STORE">(s);
       s.arg(v->store_key);
     } else if (const auto* v = std::get_if<Georadius::StoreDist>(&*c.store)) {
-      s.arg("STOREDIST");
+      token<"STOREDIST">(s);
       s.arg(v->store_dist_key);
     }
   }
@@ -99,36 +94,35 @@ void write_georadius(const Georadius& c, Sink& s) {
 
 template <class Sink>
 void write_georadius_by_member(const GeoradiusByMember& c, Sink& s) {
-  s.arg("GEORADIUSBYMEMBER");
   s.arg(c.key);
   s.arg(c.member);
   s.arg(c.radius);
   switch (c.unit) {
-    case GeoradiusByMember::Unit::m: s.arg("m"); break;
-    case GeoradiusByMember::Unit::km: s.arg("km"); break;
-    case GeoradiusByMember::Unit::ft: s.arg("ft"); break;
-    case GeoradiusByMember::Unit::mi: s.arg("mi"); break;
+    case GeoradiusByMember::Unit::m: token<"m">(s); break;
+    case GeoradiusByMember::Unit::km: token<"km">(s); break;
+    case GeoradiusByMember::Unit::ft: token<"ft">(s); break;
+    case GeoradiusByMember::Unit::mi: token<"mi">(s); break;
   }
-  if (c.with_coord) s.arg("WITHCOORD");
-  if (c.with_dist) s.arg("WITHDIST");
-  if (c.with_hash) s.arg("WITHHASH");
+  if (c.with_coord) token<"WITHCOORD">(s);
+  if (c.with_dist) token<"WITHDIST">(s);
+  if (c.with_hash) token<"WITHHASH">(s);
   if (c.count) {
-    s.arg("COUNT");
+    token<"COUNT">(s);
     s.arg((*c.count).count);
-    if ((*c.count).any) s.arg("ANY");
+    if ((*c.count).any) token<"ANY">(s);
   }
   if (c.order) {
     switch ((*c.order)) {
-      case GeoradiusByMember::Order::asc: s.arg("ASC"); break;
-      case GeoradiusByMember::Order::desc: s.arg("DESC"); break;
+      case GeoradiusByMember::Order::asc: token<"ASC">(s); break;
+      case GeoradiusByMember::Order::desc: token<"DESC">(s); break;
     }
   }
   if (c.store) {
     if (const auto* v = std::get_if<GeoradiusByMember::Store>(&*c.store)) {
-      s.arg("STORE");
+      token<"STORE">(s);
       s.arg(v->store_key);
     } else if (const auto* v = std::get_if<GeoradiusByMember::StoreDist>(&*c.store)) {
-      s.arg("STOREDIST");
+      token<"STOREDIST">(s);
       s.arg(v->store_dist_key);
     }
   }
@@ -136,96 +130,93 @@ void write_georadius_by_member(const GeoradiusByMember& c, Sink& s) {
 
 template <class Sink>
 void write_georadiusbymemberro(const GeoradiusByMemberRo& c, Sink& s) {
-  s.arg("GEORADIUSBYMEMBER_RO");
   s.arg(c.key);
   s.arg(c.member);
   s.arg(c.radius);
   switch (c.unit) {
-    case GeoradiusByMemberRo::Unit::m: s.arg("m"); break;
-    case GeoradiusByMemberRo::Unit::km: s.arg("km"); break;
-    case GeoradiusByMemberRo::Unit::ft: s.arg("ft"); break;
-    case GeoradiusByMemberRo::Unit::mi: s.arg("mi"); break;
+    case GeoradiusByMemberRo::Unit::m: token<"m">(s); break;
+    case GeoradiusByMemberRo::Unit::km: token<"km">(s); break;
+    case GeoradiusByMemberRo::Unit::ft: token<"ft">(s); break;
+    case GeoradiusByMemberRo::Unit::mi: token<"mi">(s); break;
   }
-  if (c.with_coord) s.arg("WITHCOORD");
-  if (c.with_dist) s.arg("WITHDIST");
-  if (c.with_hash) s.arg("WITHHASH");
+  if (c.with_coord) token<"WITHCOORD">(s);
+  if (c.with_dist) token<"WITHDIST">(s);
+  if (c.with_hash) token<"WITHHASH">(s);
   if (c.count) {
-    s.arg("COUNT");
+    token<"COUNT">(s);
     s.arg((*c.count).count);
-    if ((*c.count).any) s.arg("ANY");
+    if ((*c.count).any) token<"ANY">(s);
   }
   if (c.order) {
     switch ((*c.order)) {
-      case GeoradiusByMemberRo::Order::asc: s.arg("ASC"); break;
-      case GeoradiusByMemberRo::Order::desc: s.arg("DESC"); break;
+      case GeoradiusByMemberRo::Order::asc: token<"ASC">(s); break;
+      case GeoradiusByMemberRo::Order::desc: token<"DESC">(s); break;
     }
   }
 }
 
 template <class Sink>
 void write_georadiusro(const GeoradiusRo& c, Sink& s) {
-  s.arg("GEORADIUS_RO");
   s.arg(c.key);
   s.arg(c.longitude);
   s.arg(c.latitude);
   s.arg(c.radius);
   switch (c.unit) {
-    case GeoradiusRo::Unit::m: s.arg("m"); break;
-    case GeoradiusRo::Unit::km: s.arg("km"); break;
-    case GeoradiusRo::Unit::ft: s.arg("ft"); break;
-    case GeoradiusRo::Unit::mi: s.arg("mi"); break;
+    case GeoradiusRo::Unit::m: token<"m">(s); break;
+    case GeoradiusRo::Unit::km: token<"km">(s); break;
+    case GeoradiusRo::Unit::ft: token<"ft">(s); break;
+    case GeoradiusRo::Unit::mi: token<"mi">(s); break;
   }
-  if (c.with_coord) s.arg("WITHCOORD");
-  if (c.with_dist) s.arg("WITHDIST");
-  if (c.with_hash) s.arg("WITHHASH");
+  if (c.with_coord) token<"WITHCOORD">(s);
+  if (c.with_dist) token<"WITHDIST">(s);
+  if (c.with_hash) token<"WITHHASH">(s);
   if (c.count) {
-    s.arg("COUNT");
+    token<"COUNT">(s);
     s.arg((*c.count).count);
-    if ((*c.count).any) s.arg("ANY");
+    if ((*c.count).any) token<"ANY">(s);
   }
   if (c.order) {
     switch ((*c.order)) {
-      case GeoradiusRo::Order::asc: s.arg("ASC"); break;
-      case GeoradiusRo::Order::desc: s.arg("DESC"); break;
+      case GeoradiusRo::Order::asc: token<"ASC">(s); break;
+      case GeoradiusRo::Order::desc: token<"DESC">(s); break;
     }
   }
 }
 
 template <class Sink>
 void write_geosearch(const Geosearch& c, Sink& s) {
-  s.arg("GEOSEARCH");
   s.arg(c.key);
   if (c.from) {
     if (const auto* v = std::get_if<Geosearch::FromMember>(&*c.from)) {
-      s.arg("FROMMEMBER");
+      token<"FROMMEMBER">(s);
       s.arg(v->member);
     } else if (const auto* v = std::get_if<Geosearch::FromLonLat>(&*c.from)) {
-      s.arg("FROMLONLAT");
+      token<"FROMLONLAT">(s);
       s.arg(v->longitude);
       s.arg(v->latitude);
     }
   }
   if (const auto* v = std::get_if<Geosearch::ByRadius>(&c.by)) {
-    s.arg("BYRADIUS");
+    token<"BYRADIUS">(s);
     s.arg(v->radius);
     switch (v->unit) {
-      case Geosearch::Unit::m: s.arg("m"); break;
-      case Geosearch::Unit::km: s.arg("km"); break;
-      case Geosearch::Unit::ft: s.arg("ft"); break;
-      case Geosearch::Unit::mi: s.arg("mi"); break;
+      case Geosearch::Unit::m: token<"m">(s); break;
+      case Geosearch::Unit::km: token<"km">(s); break;
+      case Geosearch::Unit::ft: token<"ft">(s); break;
+      case Geosearch::Unit::mi: token<"mi">(s); break;
     }
   } else if (const auto* v = std::get_if<Geosearch::ByBox>(&c.by)) {
-    s.arg("BYBOX");
+    token<"BYBOX">(s);
     s.arg(v->width);
     s.arg(v->height);
     switch (v->unit) {
-      case Geosearch::Unit::m: s.arg("m"); break;
-      case Geosearch::Unit::km: s.arg("km"); break;
-      case Geosearch::Unit::ft: s.arg("ft"); break;
-      case Geosearch::Unit::mi: s.arg("mi"); break;
+      case Geosearch::Unit::m: token<"m">(s); break;
+      case Geosearch::Unit::km: token<"km">(s); break;
+      case Geosearch::Unit::ft: token<"ft">(s); break;
+      case Geosearch::Unit::mi: token<"mi">(s); break;
     }
   } else if (const auto* v = std::get_if<Geosearch::ByPolygon>(&c.by)) {
-    s.arg("BYPOLYGON");
+    token<"BYPOLYGON">(s);
     s.arg(static_cast<std::uint64_t>(v->vertices.size()));
     v->vertices.for_each([&](const auto& e) {
       s.arg(e.first);
@@ -234,52 +225,51 @@ void write_geosearch(const Geosearch& c, Sink& s) {
   }
   if (c.order) {
     switch ((*c.order)) {
-      case Geosearch::Order::asc: s.arg("ASC"); break;
-      case Geosearch::Order::desc: s.arg("DESC"); break;
+      case Geosearch::Order::asc: token<"ASC">(s); break;
+      case Geosearch::Order::desc: token<"DESC">(s); break;
     }
   }
   if (c.count) {
-    s.arg("COUNT");
+    token<"COUNT">(s);
     s.arg((*c.count).count);
-    if ((*c.count).any) s.arg("ANY");
+    if ((*c.count).any) token<"ANY">(s);
   }
 }
 
 template <class Sink>
 void write_geosearchdetailed(const GeosearchDetailed& c, Sink& s) {
-  s.arg("GEOSEARCH");
   s.arg(c.key);
   if (c.from) {
     if (const auto* v = std::get_if<GeosearchDetailed::FromMember>(&*c.from)) {
-      s.arg("FROMMEMBER");
+      token<"FROMMEMBER">(s);
       s.arg(v->member);
     } else if (const auto* v = std::get_if<GeosearchDetailed::FromLonLat>(&*c.from)) {
-      s.arg("FROMLONLAT");
+      token<"FROMLONLAT">(s);
       s.arg(v->longitude);
       s.arg(v->latitude);
     }
   }
   if (const auto* v = std::get_if<GeosearchDetailed::ByRadius>(&c.by)) {
-    s.arg("BYRADIUS");
+    token<"BYRADIUS">(s);
     s.arg(v->radius);
     switch (v->unit) {
-      case GeosearchDetailed::Unit::m: s.arg("m"); break;
-      case GeosearchDetailed::Unit::km: s.arg("km"); break;
-      case GeosearchDetailed::Unit::ft: s.arg("ft"); break;
-      case GeosearchDetailed::Unit::mi: s.arg("mi"); break;
+      case GeosearchDetailed::Unit::m: token<"m">(s); break;
+      case GeosearchDetailed::Unit::km: token<"km">(s); break;
+      case GeosearchDetailed::Unit::ft: token<"ft">(s); break;
+      case GeosearchDetailed::Unit::mi: token<"mi">(s); break;
     }
   } else if (const auto* v = std::get_if<GeosearchDetailed::ByBox>(&c.by)) {
-    s.arg("BYBOX");
+    token<"BYBOX">(s);
     s.arg(v->width);
     s.arg(v->height);
     switch (v->unit) {
-      case GeosearchDetailed::Unit::m: s.arg("m"); break;
-      case GeosearchDetailed::Unit::km: s.arg("km"); break;
-      case GeosearchDetailed::Unit::ft: s.arg("ft"); break;
-      case GeosearchDetailed::Unit::mi: s.arg("mi"); break;
+      case GeosearchDetailed::Unit::m: token<"m">(s); break;
+      case GeosearchDetailed::Unit::km: token<"km">(s); break;
+      case GeosearchDetailed::Unit::ft: token<"ft">(s); break;
+      case GeosearchDetailed::Unit::mi: token<"mi">(s); break;
     }
   } else if (const auto* v = std::get_if<GeosearchDetailed::ByPolygon>(&c.by)) {
-    s.arg("BYPOLYGON");
+    token<"BYPOLYGON">(s);
     s.arg(static_cast<std::uint64_t>(v->vertices.size()));
     v->vertices.for_each([&](const auto& e) {
       s.arg(e.first);
@@ -288,56 +278,55 @@ void write_geosearchdetailed(const GeosearchDetailed& c, Sink& s) {
   }
   if (c.order) {
     switch ((*c.order)) {
-      case GeosearchDetailed::Order::asc: s.arg("ASC"); break;
-      case GeosearchDetailed::Order::desc: s.arg("DESC"); break;
+      case GeosearchDetailed::Order::asc: token<"ASC">(s); break;
+      case GeosearchDetailed::Order::desc: token<"DESC">(s); break;
     }
   }
   if (c.count) {
-    s.arg("COUNT");
+    token<"COUNT">(s);
     s.arg((*c.count).count);
-    if ((*c.count).any) s.arg("ANY");
+    if ((*c.count).any) token<"ANY">(s);
   }
-  s.arg("WITHCOORD");
-  s.arg("WITHDIST");
-  s.arg("WITHHASH");
+  token<"WITHCOORD">(s);
+  token<"WITHDIST">(s);
+  token<"WITHHASH">(s);
 }
 
 template <class Sink>
 void write_geosearchstore(const Geosearchstore& c, Sink& s) {
-  s.arg("GEOSEARCHSTORE");
   s.arg(c.destination);
   s.arg(c.source);
   if (c.from) {
     if (const auto* v = std::get_if<Geosearchstore::FromMember>(&*c.from)) {
-      s.arg("FROMMEMBER");
+      token<"FROMMEMBER">(s);
       s.arg(v->member);
     } else if (const auto* v = std::get_if<Geosearchstore::FromLonLat>(&*c.from)) {
-      s.arg("FROMLONLAT");
+      token<"FROMLONLAT">(s);
       s.arg(v->longitude);
       s.arg(v->latitude);
     }
   }
   if (const auto* v = std::get_if<Geosearchstore::ByRadius>(&c.by)) {
-    s.arg("BYRADIUS");
+    token<"BYRADIUS">(s);
     s.arg(v->radius);
     switch (v->unit) {
-      case Geosearchstore::Unit::m: s.arg("m"); break;
-      case Geosearchstore::Unit::km: s.arg("km"); break;
-      case Geosearchstore::Unit::ft: s.arg("ft"); break;
-      case Geosearchstore::Unit::mi: s.arg("mi"); break;
+      case Geosearchstore::Unit::m: token<"m">(s); break;
+      case Geosearchstore::Unit::km: token<"km">(s); break;
+      case Geosearchstore::Unit::ft: token<"ft">(s); break;
+      case Geosearchstore::Unit::mi: token<"mi">(s); break;
     }
   } else if (const auto* v = std::get_if<Geosearchstore::ByBox>(&c.by)) {
-    s.arg("BYBOX");
+    token<"BYBOX">(s);
     s.arg(v->width);
     s.arg(v->height);
     switch (v->unit) {
-      case Geosearchstore::Unit::m: s.arg("m"); break;
-      case Geosearchstore::Unit::km: s.arg("km"); break;
-      case Geosearchstore::Unit::ft: s.arg("ft"); break;
-      case Geosearchstore::Unit::mi: s.arg("mi"); break;
+      case Geosearchstore::Unit::m: token<"m">(s); break;
+      case Geosearchstore::Unit::km: token<"km">(s); break;
+      case Geosearchstore::Unit::ft: token<"ft">(s); break;
+      case Geosearchstore::Unit::mi: token<"mi">(s); break;
     }
   } else if (const auto* v = std::get_if<Geosearchstore::ByPolygon>(&c.by)) {
-    s.arg("BYPOLYGON");
+    token<"BYPOLYGON">(s);
     s.arg(static_cast<std::uint64_t>(v->vertices.size()));
     v->vertices.for_each([&](const auto& e) {
       s.arg(e.first);
@@ -346,16 +335,16 @@ void write_geosearchstore(const Geosearchstore& c, Sink& s) {
   }
   if (c.order) {
     switch ((*c.order)) {
-      case Geosearchstore::Order::asc: s.arg("ASC"); break;
-      case Geosearchstore::Order::desc: s.arg("DESC"); break;
+      case Geosearchstore::Order::asc: token<"ASC">(s); break;
+      case Geosearchstore::Order::desc: token<"DESC">(s); break;
     }
   }
   if (c.count) {
-    s.arg("COUNT");
+    token<"COUNT">(s);
     s.arg((*c.count).count);
-    if ((*c.count).any) s.arg("ANY");
+    if ((*c.count).any) token<"ANY">(s);
   }
-  if (c.store_dist) s.arg("STOREDIST");
+  if (c.store_dist) token<"STOREDIST">(s);
 }
 
 }  // namespace
@@ -363,7 +352,7 @@ void write_geosearchstore(const Geosearchstore& c, Sink& s) {
 void encode(const Geoadd& c, valkey::resp::Writer& w) {
   valkey::resp::ArgCounter n;
   write_geoadd(c, n);
-  w.begin_command(n.count());
+  begin<"GEOADD">(w, n.count());
   write_geoadd(c, w);
 }
 
@@ -374,7 +363,7 @@ void for_each_key(const Geoadd& c, valkey::KeyCallback cb) {
 void encode(const Geodist& c, valkey::resp::Writer& w) {
   valkey::resp::ArgCounter n;
   write_geodist(c, n);
-  w.begin_command(n.count());
+  begin<"GEODIST">(w, n.count());
   write_geodist(c, w);
 }
 
@@ -385,7 +374,7 @@ void for_each_key(const Geodist& c, valkey::KeyCallback cb) {
 void encode(const Geohash& c, valkey::resp::Writer& w) {
   valkey::resp::ArgCounter n;
   write_geohash(c, n);
-  w.begin_command(n.count());
+  begin<"GEOHASH">(w, n.count());
   write_geohash(c, w);
 }
 
@@ -396,7 +385,7 @@ void for_each_key(const Geohash& c, valkey::KeyCallback cb) {
 void encode(const Geopos& c, valkey::resp::Writer& w) {
   valkey::resp::ArgCounter n;
   write_geopos(c, n);
-  w.begin_command(n.count());
+  begin<"GEOPOS">(w, n.count());
   write_geopos(c, w);
 }
 
@@ -407,7 +396,7 @@ void for_each_key(const Geopos& c, valkey::KeyCallback cb) {
 void encode(const Georadius& c, valkey::resp::Writer& w) {
   valkey::resp::ArgCounter n;
   write_georadius(c, n);
-  w.begin_command(n.count());
+  begin<"GEORADIUS">(w, n.count());
   write_georadius(c, w);
 }
 
@@ -426,7 +415,7 @@ void for_each_key(const Georadius& c, valkey::KeyCallback cb) {
 void encode(const GeoradiusByMember& c, valkey::resp::Writer& w) {
   valkey::resp::ArgCounter n;
   write_georadius_by_member(c, n);
-  w.begin_command(n.count());
+  begin<"GEORADIUSBYMEMBER">(w, n.count());
   write_georadius_by_member(c, w);
 }
 
@@ -445,7 +434,7 @@ void for_each_key(const GeoradiusByMember& c, valkey::KeyCallback cb) {
 void encode(const GeoradiusByMemberRo& c, valkey::resp::Writer& w) {
   valkey::resp::ArgCounter n;
   write_georadiusbymemberro(c, n);
-  w.begin_command(n.count());
+  begin<"GEORADIUSBYMEMBER_RO">(w, n.count());
   write_georadiusbymemberro(c, w);
 }
 
@@ -456,7 +445,7 @@ void for_each_key(const GeoradiusByMemberRo& c, valkey::KeyCallback cb) {
 void encode(const GeoradiusRo& c, valkey::resp::Writer& w) {
   valkey::resp::ArgCounter n;
   write_georadiusro(c, n);
-  w.begin_command(n.count());
+  begin<"GEORADIUS_RO">(w, n.count());
   write_georadiusro(c, w);
 }
 
@@ -467,7 +456,7 @@ void for_each_key(const GeoradiusRo& c, valkey::KeyCallback cb) {
 void encode(const Geosearch& c, valkey::resp::Writer& w) {
   valkey::resp::ArgCounter n;
   write_geosearch(c, n);
-  w.begin_command(n.count());
+  begin<"GEOSEARCH">(w, n.count());
   write_geosearch(c, w);
 }
 
@@ -478,7 +467,7 @@ void for_each_key(const Geosearch& c, valkey::KeyCallback cb) {
 void encode(const GeosearchDetailed& c, valkey::resp::Writer& w) {
   valkey::resp::ArgCounter n;
   write_geosearchdetailed(c, n);
-  w.begin_command(n.count());
+  begin<"GEOSEARCH">(w, n.count());
   write_geosearchdetailed(c, w);
 }
 
@@ -489,7 +478,7 @@ void for_each_key(const GeosearchDetailed& c, valkey::KeyCallback cb) {
 void encode(const Geosearchstore& c, valkey::resp::Writer& w) {
   valkey::resp::ArgCounter n;
   write_geosearchstore(c, n);
-  w.begin_command(n.count());
+  begin<"GEOSEARCHSTORE">(w, n.count());
   write_geosearchstore(c, w);
 }
 

@@ -9,7 +9,6 @@ namespace {
 
 template <class Sink>
 void write_hdel(const Hdel& c, Sink& s) {
-  s.arg("HDEL");
   s.arg(c.key);
   c.fields.for_each([&](const auto& e) {
     s.arg(e);
@@ -18,25 +17,23 @@ void write_hdel(const Hdel& c, Sink& s) {
 
 template <class Sink>
 void write_hexists(const Hexists& c, Sink& s) {
-  s.arg("HEXISTS");
   s.arg(c.key);
   s.arg(c.field);
 }
 
 template <class Sink>
 void write_hexpire(const Hexpire& c, Sink& s) {
-  s.arg("HEXPIRE");
   s.arg(c.key);
   s.arg(c.seconds.count);
   if (c.condition) {
     switch ((*c.condition)) {
-      case Hexpire::Condition::nx: s.arg("NX"); break;
-      case Hexpire::Condition::xx: s.arg("XX"); break;
-      case Hexpire::Condition::gt: s.arg("GT"); break;
-      case Hexpire::Condition::lt: s.arg("LT"); break;
+      case Hexpire::Condition::nx: token<"NX">(s); break;
+      case Hexpire::Condition::xx: token<"XX">(s); break;
+      case Hexpire::Condition::gt: token<"GT">(s); break;
+      case Hexpire::Condition::lt: token<"LT">(s); break;
     }
   }
-  s.arg("FIELDS");
+  token<"FIELDS">(s);
   s.arg(static_cast<std::uint64_t>(c.fields.size()));
   c.fields.for_each([&](const auto& e) {
     s.arg(e);
@@ -45,18 +42,17 @@ void write_hexpire(const Hexpire& c, Sink& s) {
 
 template <class Sink>
 void write_hexpireat(const Hexpireat& c, Sink& s) {
-  s.arg("HEXPIREAT");
   s.arg(c.key);
   s.arg(c.unix_time_seconds.count);
   if (c.condition) {
     switch ((*c.condition)) {
-      case Hexpireat::Condition::nx: s.arg("NX"); break;
-      case Hexpireat::Condition::xx: s.arg("XX"); break;
-      case Hexpireat::Condition::gt: s.arg("GT"); break;
-      case Hexpireat::Condition::lt: s.arg("LT"); break;
+      case Hexpireat::Condition::nx: token<"NX">(s); break;
+      case Hexpireat::Condition::xx: token<"XX">(s); break;
+      case Hexpireat::Condition::gt: token<"GT">(s); break;
+      case Hexpireat::Condition::lt: token<"LT">(s); break;
     }
   }
-  s.arg("FIELDS");
+  token<"FIELDS">(s);
   s.arg(static_cast<std::uint64_t>(c.fields.size()));
   c.fields.for_each([&](const auto& e) {
     s.arg(e);
@@ -65,9 +61,8 @@ void write_hexpireat(const Hexpireat& c, Sink& s) {
 
 template <class Sink>
 void write_hexpiretime(const Hexpiretime& c, Sink& s) {
-  s.arg("HEXPIRETIME");
   s.arg(c.key);
-  s.arg("FIELDS");
+  token<"FIELDS">(s);
   s.arg(static_cast<std::uint64_t>(c.fields.size()));
   c.fields.for_each([&](const auto& e) {
     s.arg(e);
@@ -76,22 +71,19 @@ void write_hexpiretime(const Hexpiretime& c, Sink& s) {
 
 template <class Sink>
 void write_hget(const Hget& c, Sink& s) {
-  s.arg("HGET");
   s.arg(c.key);
   s.arg(c.field);
 }
 
 template <class Sink>
 void write_hgetall(const Hgetall& c, Sink& s) {
-  s.arg("HGETALL");
   s.arg(c.key);
 }
 
 template <class Sink>
 void write_hgetdel(const Hgetdel& c, Sink& s) {
-  s.arg("HGETDEL");
   s.arg(c.key);
-  s.arg("FIELDS");
+  token<"FIELDS">(s);
   s.arg(static_cast<std::uint64_t>(c.fields.size()));
   c.fields.for_each([&](const auto& e) {
     s.arg(e);
@@ -100,26 +92,25 @@ void write_hgetdel(const Hgetdel& c, Sink& s) {
 
 template <class Sink>
 void write_hgetex(const Hgetex& c, Sink& s) {
-  s.arg("HGETEX");
   s.arg(c.key);
   if (c.expiration) {
     if (const auto* v = std::get_if<Hgetex::Ex>(&*c.expiration)) {
-      s.arg("EX");
+      token<"EX">(s);
       s.arg(v->seconds.count);
     } else if (const auto* v = std::get_if<Hgetex::Px>(&*c.expiration)) {
-      s.arg("PX");
+      token<"PX">(s);
       s.arg(v->milliseconds.count);
     } else if (const auto* v = std::get_if<Hgetex::Exat>(&*c.expiration)) {
-      s.arg("EXAT");
+      token<"EXAT">(s);
       s.arg(v->unix_time_seconds.count);
     } else if (const auto* v = std::get_if<Hgetex::Pxat>(&*c.expiration)) {
-      s.arg("PXAT");
+      token<"PXAT">(s);
       s.arg(v->unix_time_milliseconds.count);
     } else if (std::holds_alternative<Hgetex::Persist>((*c.expiration))) {
-      s.arg("PERSIST");
+      token<"PERSIST">(s);
     }
   }
-  s.arg("FIELDS");
+  token<"FIELDS">(s);
   s.arg(static_cast<std::uint64_t>(c.fields.size()));
   c.fields.for_each([&](const auto& e) {
     s.arg(e);
@@ -128,7 +119,6 @@ void write_hgetex(const Hgetex& c, Sink& s) {
 
 template <class Sink>
 void write_hincrby(const Hincrby& c, Sink& s) {
-  s.arg("HINCRBY");
   s.arg(c.key);
   s.arg(c.field);
   s.arg(c.increment);
@@ -136,7 +126,6 @@ void write_hincrby(const Hincrby& c, Sink& s) {
 
 template <class Sink>
 void write_hincrbyfloat(const Hincrbyfloat& c, Sink& s) {
-  s.arg("HINCRBYFLOAT");
   s.arg(c.key);
   s.arg(c.field);
   s.arg(c.increment);
@@ -144,19 +133,16 @@ void write_hincrbyfloat(const Hincrbyfloat& c, Sink& s) {
 
 template <class Sink>
 void write_hkeys(const Hkeys& c, Sink& s) {
-  s.arg("HKEYS");
   s.arg(c.key);
 }
 
 template <class Sink>
 void write_hlen(const Hlen& c, Sink& s) {
-  s.arg("HLEN");
   s.arg(c.key);
 }
 
 template <class Sink>
 void write_hmget(const Hmget& c, Sink& s) {
-  s.arg("HMGET");
   s.arg(c.key);
   c.fields.for_each([&](const auto& e) {
     s.arg(e);
@@ -165,7 +151,6 @@ void write_hmget(const Hmget& c, Sink& s) {
 
 template <class Sink>
 void write_hmset(const Hmset& c, Sink& s) {
-  s.arg("HMSET");
   s.arg(c.key);
   c.data.for_each([&](const auto& e) {
     s.arg(e.first);
@@ -175,9 +160,8 @@ void write_hmset(const Hmset& c, Sink& s) {
 
 template <class Sink>
 void write_hpersist(const Hpersist& c, Sink& s) {
-  s.arg("HPERSIST");
   s.arg(c.key);
-  s.arg("FIELDS");
+  token<"FIELDS">(s);
   s.arg(static_cast<std::uint64_t>(c.fields.size()));
   c.fields.for_each([&](const auto& e) {
     s.arg(e);
@@ -186,18 +170,17 @@ void write_hpersist(const Hpersist& c, Sink& s) {
 
 template <class Sink>
 void write_hpexpire(const Hpexpire& c, Sink& s) {
-  s.arg("HPEXPIRE");
   s.arg(c.key);
   s.arg(c.milliseconds.count);
   if (c.condition) {
     switch ((*c.condition)) {
-      case Hpexpire::Condition::nx: s.arg("NX"); break;
-      case Hpexpire::Condition::xx: s.arg("XX"); break;
-      case Hpexpire::Condition::gt: s.arg("GT"); break;
-      case Hpexpire::Condition::lt: s.arg("LT"); break;
+      case Hpexpire::Condition::nx: token<"NX">(s); break;
+      case Hpexpire::Condition::xx: token<"XX">(s); break;
+      case Hpexpire::Condition::gt: token<"GT">(s); break;
+      case Hpexpire::Condition::lt: token<"LT">(s); break;
     }
   }
-  s.arg("FIELDS");
+  token<"FIELDS">(s);
   s.arg(static_cast<std::uint64_t>(c.fields.size()));
   c.fields.for_each([&](const auto& e) {
     s.arg(e);
@@ -206,18 +189,17 @@ void write_hpexpire(const Hpexpire& c, Sink& s) {
 
 template <class Sink>
 void write_hpexpireat(const Hpexpireat& c, Sink& s) {
-  s.arg("HPEXPIREAT");
   s.arg(c.key);
   s.arg(c.unix_time_milliseconds.count);
   if (c.condition) {
     switch ((*c.condition)) {
-      case Hpexpireat::Condition::nx: s.arg("NX"); break;
-      case Hpexpireat::Condition::xx: s.arg("XX"); break;
-      case Hpexpireat::Condition::gt: s.arg("GT"); break;
-      case Hpexpireat::Condition::lt: s.arg("LT"); break;
+      case Hpexpireat::Condition::nx: token<"NX">(s); break;
+      case Hpexpireat::Condition::xx: token<"XX">(s); break;
+      case Hpexpireat::Condition::gt: token<"GT">(s); break;
+      case Hpexpireat::Condition::lt: token<"LT">(s); break;
     }
   }
-  s.arg("FIELDS");
+  token<"FIELDS">(s);
   s.arg(static_cast<std::uint64_t>(c.fields.size()));
   c.fields.for_each([&](const auto& e) {
     s.arg(e);
@@ -226,9 +208,8 @@ void write_hpexpireat(const Hpexpireat& c, Sink& s) {
 
 template <class Sink>
 void write_hpexpiretime(const Hpexpiretime& c, Sink& s) {
-  s.arg("HPEXPIRETIME");
   s.arg(c.key);
-  s.arg("FIELDS");
+  token<"FIELDS">(s);
   s.arg(static_cast<std::uint64_t>(c.fields.size()));
   c.fields.for_each([&](const auto& e) {
     s.arg(e);
@@ -237,9 +218,8 @@ void write_hpexpiretime(const Hpexpiretime& c, Sink& s) {
 
 template <class Sink>
 void write_hpttl(const Hpttl& c, Sink& s) {
-  s.arg("HPTTL");
   s.arg(c.key);
-  s.arg("FIELDS");
+  token<"FIELDS">(s);
   s.arg(static_cast<std::uint64_t>(c.fields.size()));
   c.fields.for_each([&](const auto& e) {
     s.arg(e);
@@ -248,44 +228,39 @@ void write_hpttl(const Hpttl& c, Sink& s) {
 
 template <class Sink>
 void write_hrandfield(const Hrandfield& c, Sink& s) {
-  s.arg("HRANDFIELD");
   s.arg(c.key);
 }
 
 template <class Sink>
 void write_hrandfieldcount(const HrandfieldCount& c, Sink& s) {
-  s.arg("HRANDFIELD");
   s.arg(c.key);
   s.arg(c.count);
 }
 
 template <class Sink>
 void write_hrandfieldwithvalues(const HrandfieldWithValues& c, Sink& s) {
-  s.arg("HRANDFIELD");
   s.arg(c.key);
   s.arg(c.count);
-  s.arg("WITHVALUES");
+  token<"WITHVALUES">(s);
 }
 
 template <class Sink>
 void write_hscan(const Hscan& c, Sink& s) {
-  s.arg("HSCAN");
   s.arg(c.key);
   s.arg(c.cursor);
   if (c.pattern) {
-    s.arg("MATCH");
+    token<"MATCH">(s);
     s.arg((*c.pattern));
   }
   if (c.count) {
-    s.arg("COUNT");
+    token<"COUNT">(s);
     s.arg((*c.count));
   }
-  if (c.no_values) s.arg("NOVALUES");
+  if (c.no_values) token<"NOVALUES">(s);
 }
 
 template <class Sink>
 void write_hset(const Hset& c, Sink& s) {
-  s.arg("HSET");
   s.arg(c.key);
   c.data.for_each([&](const auto& e) {
     s.arg(e.first);
@@ -295,38 +270,37 @@ void write_hset(const Hset& c, Sink& s) {
 
 template <class Sink>
 void write_hsetex(const Hsetex& c, Sink& s) {
-  s.arg("HSETEX");
   s.arg(c.key);
   if (c.key_condition) {
     switch ((*c.key_condition)) {
-      case Hsetex::KeyCondition::nx: s.arg("NX"); break;
-      case Hsetex::KeyCondition::xx: s.arg("XX"); break;
+      case Hsetex::KeyCondition::nx: token<"NX">(s); break;
+      case Hsetex::KeyCondition::xx: token<"XX">(s); break;
     }
   }
   if (c.fields_condition) {
     switch ((*c.fields_condition)) {
-      case Hsetex::FieldsCondition::fnx: s.arg("FNX"); break;
-      case Hsetex::FieldsCondition::fxx: s.arg("FXX"); break;
+      case Hsetex::FieldsCondition::fnx: token<"FNX">(s); break;
+      case Hsetex::FieldsCondition::fxx: token<"FXX">(s); break;
     }
   }
   if (c.expiration) {
     if (const auto* v = std::get_if<Hsetex::Ex>(&*c.expiration)) {
-      s.arg("EX");
+      token<"EX">(s);
       s.arg(v->seconds.count);
     } else if (const auto* v = std::get_if<Hsetex::Px>(&*c.expiration)) {
-      s.arg("PX");
+      token<"PX">(s);
       s.arg(v->milliseconds.count);
     } else if (const auto* v = std::get_if<Hsetex::Exat>(&*c.expiration)) {
-      s.arg("EXAT");
+      token<"EXAT">(s);
       s.arg(v->unix_time_seconds.count);
     } else if (const auto* v = std::get_if<Hsetex::Pxat>(&*c.expiration)) {
-      s.arg("PXAT");
+      token<"PXAT">(s);
       s.arg(v->unix_time_milliseconds.count);
     } else if (std::holds_alternative<Hsetex::KeepTtl>((*c.expiration))) {
-      s.arg("KEEPTTL");
+      token<"KEEPTTL">(s);
     }
   }
-  s.arg("FIELDS");
+  token<"FIELDS">(s);
   s.arg(static_cast<std::uint64_t>(c.data.size()));
   c.data.for_each([&](const auto& e) {
     s.arg(e.first);
@@ -336,7 +310,6 @@ void write_hsetex(const Hsetex& c, Sink& s) {
 
 template <class Sink>
 void write_hsetnx(const Hsetnx& c, Sink& s) {
-  s.arg("HSETNX");
   s.arg(c.key);
   s.arg(c.field);
   s.arg(c.value);
@@ -344,16 +317,14 @@ void write_hsetnx(const Hsetnx& c, Sink& s) {
 
 template <class Sink>
 void write_hstrlen(const Hstrlen& c, Sink& s) {
-  s.arg("HSTRLEN");
   s.arg(c.key);
   s.arg(c.field);
 }
 
 template <class Sink>
 void write_httl(const Httl& c, Sink& s) {
-  s.arg("HTTL");
   s.arg(c.key);
-  s.arg("FIELDS");
+  token<"FIELDS">(s);
   s.arg(static_cast<std::uint64_t>(c.fields.size()));
   c.fields.for_each([&](const auto& e) {
     s.arg(e);
@@ -362,7 +333,6 @@ void write_httl(const Httl& c, Sink& s) {
 
 template <class Sink>
 void write_hvals(const Hvals& c, Sink& s) {
-  s.arg("HVALS");
   s.arg(c.key);
 }
 
@@ -371,7 +341,7 @@ void write_hvals(const Hvals& c, Sink& s) {
 void encode(const Hdel& c, valkey::resp::Writer& w) {
   valkey::resp::ArgCounter n;
   write_hdel(c, n);
-  w.begin_command(n.count());
+  begin<"HDEL">(w, n.count());
   write_hdel(c, w);
 }
 
@@ -380,9 +350,7 @@ void for_each_key(const Hdel& c, valkey::KeyCallback cb) {
 }
 
 void encode(const Hexists& c, valkey::resp::Writer& w) {
-  valkey::resp::ArgCounter n;
-  write_hexists(c, n);
-  w.begin_command(n.count());
+  begin<"HEXISTS", 3>(w);
   write_hexists(c, w);
 }
 
@@ -393,7 +361,7 @@ void for_each_key(const Hexists& c, valkey::KeyCallback cb) {
 void encode(const Hexpire& c, valkey::resp::Writer& w) {
   valkey::resp::ArgCounter n;
   write_hexpire(c, n);
-  w.begin_command(n.count());
+  begin<"HEXPIRE">(w, n.count());
   write_hexpire(c, w);
 }
 
@@ -404,7 +372,7 @@ void for_each_key(const Hexpire& c, valkey::KeyCallback cb) {
 void encode(const Hexpireat& c, valkey::resp::Writer& w) {
   valkey::resp::ArgCounter n;
   write_hexpireat(c, n);
-  w.begin_command(n.count());
+  begin<"HEXPIREAT">(w, n.count());
   write_hexpireat(c, w);
 }
 
@@ -415,7 +383,7 @@ void for_each_key(const Hexpireat& c, valkey::KeyCallback cb) {
 void encode(const Hexpiretime& c, valkey::resp::Writer& w) {
   valkey::resp::ArgCounter n;
   write_hexpiretime(c, n);
-  w.begin_command(n.count());
+  begin<"HEXPIRETIME">(w, n.count());
   write_hexpiretime(c, w);
 }
 
@@ -424,9 +392,7 @@ void for_each_key(const Hexpiretime& c, valkey::KeyCallback cb) {
 }
 
 void encode(const Hget& c, valkey::resp::Writer& w) {
-  valkey::resp::ArgCounter n;
-  write_hget(c, n);
-  w.begin_command(n.count());
+  begin<"HGET", 3>(w);
   write_hget(c, w);
 }
 
@@ -435,9 +401,7 @@ void for_each_key(const Hget& c, valkey::KeyCallback cb) {
 }
 
 void encode(const Hgetall& c, valkey::resp::Writer& w) {
-  valkey::resp::ArgCounter n;
-  write_hgetall(c, n);
-  w.begin_command(n.count());
+  begin<"HGETALL", 2>(w);
   write_hgetall(c, w);
 }
 
@@ -448,7 +412,7 @@ void for_each_key(const Hgetall& c, valkey::KeyCallback cb) {
 void encode(const Hgetdel& c, valkey::resp::Writer& w) {
   valkey::resp::ArgCounter n;
   write_hgetdel(c, n);
-  w.begin_command(n.count());
+  begin<"HGETDEL">(w, n.count());
   write_hgetdel(c, w);
 }
 
@@ -459,7 +423,7 @@ void for_each_key(const Hgetdel& c, valkey::KeyCallback cb) {
 void encode(const Hgetex& c, valkey::resp::Writer& w) {
   valkey::resp::ArgCounter n;
   write_hgetex(c, n);
-  w.begin_command(n.count());
+  begin<"HGETEX">(w, n.count());
   write_hgetex(c, w);
 }
 
@@ -468,9 +432,7 @@ void for_each_key(const Hgetex& c, valkey::KeyCallback cb) {
 }
 
 void encode(const Hincrby& c, valkey::resp::Writer& w) {
-  valkey::resp::ArgCounter n;
-  write_hincrby(c, n);
-  w.begin_command(n.count());
+  begin<"HINCRBY", 4>(w);
   write_hincrby(c, w);
 }
 
@@ -479,9 +441,7 @@ void for_each_key(const Hincrby& c, valkey::KeyCallback cb) {
 }
 
 void encode(const Hincrbyfloat& c, valkey::resp::Writer& w) {
-  valkey::resp::ArgCounter n;
-  write_hincrbyfloat(c, n);
-  w.begin_command(n.count());
+  begin<"HINCRBYFLOAT", 4>(w);
   write_hincrbyfloat(c, w);
 }
 
@@ -490,9 +450,7 @@ void for_each_key(const Hincrbyfloat& c, valkey::KeyCallback cb) {
 }
 
 void encode(const Hkeys& c, valkey::resp::Writer& w) {
-  valkey::resp::ArgCounter n;
-  write_hkeys(c, n);
-  w.begin_command(n.count());
+  begin<"HKEYS", 2>(w);
   write_hkeys(c, w);
 }
 
@@ -501,9 +459,7 @@ void for_each_key(const Hkeys& c, valkey::KeyCallback cb) {
 }
 
 void encode(const Hlen& c, valkey::resp::Writer& w) {
-  valkey::resp::ArgCounter n;
-  write_hlen(c, n);
-  w.begin_command(n.count());
+  begin<"HLEN", 2>(w);
   write_hlen(c, w);
 }
 
@@ -514,7 +470,7 @@ void for_each_key(const Hlen& c, valkey::KeyCallback cb) {
 void encode(const Hmget& c, valkey::resp::Writer& w) {
   valkey::resp::ArgCounter n;
   write_hmget(c, n);
-  w.begin_command(n.count());
+  begin<"HMGET">(w, n.count());
   write_hmget(c, w);
 }
 
@@ -525,7 +481,7 @@ void for_each_key(const Hmget& c, valkey::KeyCallback cb) {
 void encode(const Hmset& c, valkey::resp::Writer& w) {
   valkey::resp::ArgCounter n;
   write_hmset(c, n);
-  w.begin_command(n.count());
+  begin<"HMSET">(w, n.count());
   write_hmset(c, w);
 }
 
@@ -536,7 +492,7 @@ void for_each_key(const Hmset& c, valkey::KeyCallback cb) {
 void encode(const Hpersist& c, valkey::resp::Writer& w) {
   valkey::resp::ArgCounter n;
   write_hpersist(c, n);
-  w.begin_command(n.count());
+  begin<"HPERSIST">(w, n.count());
   write_hpersist(c, w);
 }
 
@@ -547,7 +503,7 @@ void for_each_key(const Hpersist& c, valkey::KeyCallback cb) {
 void encode(const Hpexpire& c, valkey::resp::Writer& w) {
   valkey::resp::ArgCounter n;
   write_hpexpire(c, n);
-  w.begin_command(n.count());
+  begin<"HPEXPIRE">(w, n.count());
   write_hpexpire(c, w);
 }
 
@@ -558,7 +514,7 @@ void for_each_key(const Hpexpire& c, valkey::KeyCallback cb) {
 void encode(const Hpexpireat& c, valkey::resp::Writer& w) {
   valkey::resp::ArgCounter n;
   write_hpexpireat(c, n);
-  w.begin_command(n.count());
+  begin<"HPEXPIREAT">(w, n.count());
   write_hpexpireat(c, w);
 }
 
@@ -569,7 +525,7 @@ void for_each_key(const Hpexpireat& c, valkey::KeyCallback cb) {
 void encode(const Hpexpiretime& c, valkey::resp::Writer& w) {
   valkey::resp::ArgCounter n;
   write_hpexpiretime(c, n);
-  w.begin_command(n.count());
+  begin<"HPEXPIRETIME">(w, n.count());
   write_hpexpiretime(c, w);
 }
 
@@ -580,7 +536,7 @@ void for_each_key(const Hpexpiretime& c, valkey::KeyCallback cb) {
 void encode(const Hpttl& c, valkey::resp::Writer& w) {
   valkey::resp::ArgCounter n;
   write_hpttl(c, n);
-  w.begin_command(n.count());
+  begin<"HPTTL">(w, n.count());
   write_hpttl(c, w);
 }
 
@@ -589,9 +545,7 @@ void for_each_key(const Hpttl& c, valkey::KeyCallback cb) {
 }
 
 void encode(const Hrandfield& c, valkey::resp::Writer& w) {
-  valkey::resp::ArgCounter n;
-  write_hrandfield(c, n);
-  w.begin_command(n.count());
+  begin<"HRANDFIELD", 2>(w);
   write_hrandfield(c, w);
 }
 
@@ -600,9 +554,7 @@ void for_each_key(const Hrandfield& c, valkey::KeyCallback cb) {
 }
 
 void encode(const HrandfieldCount& c, valkey::resp::Writer& w) {
-  valkey::resp::ArgCounter n;
-  write_hrandfieldcount(c, n);
-  w.begin_command(n.count());
+  begin<"HRANDFIELD", 3>(w);
   write_hrandfieldcount(c, w);
 }
 
@@ -611,9 +563,7 @@ void for_each_key(const HrandfieldCount& c, valkey::KeyCallback cb) {
 }
 
 void encode(const HrandfieldWithValues& c, valkey::resp::Writer& w) {
-  valkey::resp::ArgCounter n;
-  write_hrandfieldwithvalues(c, n);
-  w.begin_command(n.count());
+  begin<"HRANDFIELD", 4>(w);
   write_hrandfieldwithvalues(c, w);
 }
 
@@ -624,7 +574,7 @@ void for_each_key(const HrandfieldWithValues& c, valkey::KeyCallback cb) {
 void encode(const Hscan& c, valkey::resp::Writer& w) {
   valkey::resp::ArgCounter n;
   write_hscan(c, n);
-  w.begin_command(n.count());
+  begin<"HSCAN">(w, n.count());
   write_hscan(c, w);
 }
 
@@ -635,7 +585,7 @@ void for_each_key(const Hscan& c, valkey::KeyCallback cb) {
 void encode(const Hset& c, valkey::resp::Writer& w) {
   valkey::resp::ArgCounter n;
   write_hset(c, n);
-  w.begin_command(n.count());
+  begin<"HSET">(w, n.count());
   write_hset(c, w);
 }
 
@@ -646,7 +596,7 @@ void for_each_key(const Hset& c, valkey::KeyCallback cb) {
 void encode(const Hsetex& c, valkey::resp::Writer& w) {
   valkey::resp::ArgCounter n;
   write_hsetex(c, n);
-  w.begin_command(n.count());
+  begin<"HSETEX">(w, n.count());
   write_hsetex(c, w);
 }
 
@@ -655,9 +605,7 @@ void for_each_key(const Hsetex& c, valkey::KeyCallback cb) {
 }
 
 void encode(const Hsetnx& c, valkey::resp::Writer& w) {
-  valkey::resp::ArgCounter n;
-  write_hsetnx(c, n);
-  w.begin_command(n.count());
+  begin<"HSETNX", 4>(w);
   write_hsetnx(c, w);
 }
 
@@ -666,9 +614,7 @@ void for_each_key(const Hsetnx& c, valkey::KeyCallback cb) {
 }
 
 void encode(const Hstrlen& c, valkey::resp::Writer& w) {
-  valkey::resp::ArgCounter n;
-  write_hstrlen(c, n);
-  w.begin_command(n.count());
+  begin<"HSTRLEN", 3>(w);
   write_hstrlen(c, w);
 }
 
@@ -679,7 +625,7 @@ void for_each_key(const Hstrlen& c, valkey::KeyCallback cb) {
 void encode(const Httl& c, valkey::resp::Writer& w) {
   valkey::resp::ArgCounter n;
   write_httl(c, n);
-  w.begin_command(n.count());
+  begin<"HTTL">(w, n.count());
   write_httl(c, w);
 }
 
@@ -688,9 +634,7 @@ void for_each_key(const Httl& c, valkey::KeyCallback cb) {
 }
 
 void encode(const Hvals& c, valkey::resp::Writer& w) {
-  valkey::resp::ArgCounter n;
-  write_hvals(c, n);
-  w.begin_command(n.count());
+  begin<"HVALS", 2>(w);
   write_hvals(c, w);
 }
 

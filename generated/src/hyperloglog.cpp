@@ -9,7 +9,6 @@ namespace {
 
 template <class Sink>
 void write_pfadd(const Pfadd& c, Sink& s) {
-  s.arg("PFADD");
   s.arg(c.key);
   c.elements.for_each([&](const auto& e) {
     s.arg(e);
@@ -18,7 +17,6 @@ void write_pfadd(const Pfadd& c, Sink& s) {
 
 template <class Sink>
 void write_pfcount(const Pfcount& c, Sink& s) {
-  s.arg("PFCOUNT");
   c.keys.for_each([&](const auto& e) {
     s.arg(e);
   });
@@ -26,23 +24,16 @@ void write_pfcount(const Pfcount& c, Sink& s) {
 
 template <class Sink>
 void write_pfdebug(const Pfdebug& c, Sink& s) {
-  s.arg("PFDEBUG");
   s.arg(c.subcommand);
   s.arg(c.key);
 }
 
 template <class Sink>
 void write_pfmerge(const Pfmerge& c, Sink& s) {
-  s.arg("PFMERGE");
   s.arg(c.dest_key);
   c.source_keys.for_each([&](const auto& e) {
     s.arg(e);
   });
-}
-
-template <class Sink>
-void write_pfselftest(const Pfselftest&, Sink& s) {
-  s.arg("PFSELFTEST");
 }
 
 }  // namespace
@@ -50,7 +41,7 @@ void write_pfselftest(const Pfselftest&, Sink& s) {
 void encode(const Pfadd& c, valkey::resp::Writer& w) {
   valkey::resp::ArgCounter n;
   write_pfadd(c, n);
-  w.begin_command(n.count());
+  begin<"PFADD">(w, n.count());
   write_pfadd(c, w);
 }
 
@@ -61,7 +52,7 @@ void for_each_key(const Pfadd& c, valkey::KeyCallback cb) {
 void encode(const Pfcount& c, valkey::resp::Writer& w) {
   valkey::resp::ArgCounter n;
   write_pfcount(c, n);
-  w.begin_command(n.count());
+  begin<"PFCOUNT">(w, n.count());
   write_pfcount(c, w);
 }
 
@@ -72,9 +63,7 @@ void for_each_key(const Pfcount& c, valkey::KeyCallback cb) {
 }
 
 void encode(const Pfdebug& c, valkey::resp::Writer& w) {
-  valkey::resp::ArgCounter n;
-  write_pfdebug(c, n);
-  w.begin_command(n.count());
+  begin<"PFDEBUG", 3>(w);
   write_pfdebug(c, w);
 }
 
@@ -85,7 +74,7 @@ void for_each_key(const Pfdebug& c, valkey::KeyCallback cb) {
 void encode(const Pfmerge& c, valkey::resp::Writer& w) {
   valkey::resp::ArgCounter n;
   write_pfmerge(c, n);
-  w.begin_command(n.count());
+  begin<"PFMERGE">(w, n.count());
   write_pfmerge(c, w);
 }
 
@@ -96,11 +85,8 @@ void for_each_key(const Pfmerge& c, valkey::KeyCallback cb) {
   });
 }
 
-void encode(const Pfselftest& c, valkey::resp::Writer& w) {
-  valkey::resp::ArgCounter n;
-  write_pfselftest(c, n);
-  w.begin_command(n.count());
-  write_pfselftest(c, w);
+void encode(const Pfselftest&, valkey::resp::Writer& w) {
+  begin<"PFSELFTEST", 1>(w);
 }
 
 void for_each_key(const Pfselftest&, valkey::KeyCallback) {}

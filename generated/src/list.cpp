@@ -9,41 +9,38 @@ namespace {
 
 template <class Sink>
 void write_blmove(const Blmove& c, Sink& s) {
-  s.arg("BLMOVE");
   s.arg(c.source);
   s.arg(c.destination);
   switch (c.where_from) {
-    case Blmove::WhereFrom::left: s.arg("LEFT"); break;
-    case Blmove::WhereFrom::right: s.arg("RIGHT"); break;
+    case Blmove::WhereFrom::left: token<"LEFT">(s); break;
+    case Blmove::WhereFrom::right: token<"RIGHT">(s); break;
   }
   switch (c.where_to) {
-    case Blmove::WhereTo::left: s.arg("LEFT"); break;
-    case Blmove::WhereTo::right: s.arg("RIGHT"); break;
+    case Blmove::WhereTo::left: token<"LEFT">(s); break;
+    case Blmove::WhereTo::right: token<"RIGHT">(s); break;
   }
   s.arg(c.timeout);
 }
 
 template <class Sink>
 void write_blmpop(const Blmpop& c, Sink& s) {
-  s.arg("BLMPOP");
   s.arg(c.timeout);
   s.arg(static_cast<std::uint64_t>(c.keys.size()));
   c.keys.for_each([&](const auto& e) {
     s.arg(e);
   });
   switch (c.where) {
-    case Blmpop::Where::left: s.arg("LEFT"); break;
-    case Blmpop::Where::right: s.arg("RIGHT"); break;
+    case Blmpop::Where::left: token<"LEFT">(s); break;
+    case Blmpop::Where::right: token<"RIGHT">(s); break;
   }
   if (c.count) {
-    s.arg("COUNT");
+    token<"COUNT">(s);
     s.arg((*c.count));
   }
 }
 
 template <class Sink>
 void write_blpop(const Blpop& c, Sink& s) {
-  s.arg("BLPOP");
   c.keys.for_each([&](const auto& e) {
     s.arg(e);
   });
@@ -52,7 +49,6 @@ void write_blpop(const Blpop& c, Sink& s) {
 
 template <class Sink>
 void write_brpop(const Brpop& c, Sink& s) {
-  s.arg("BRPOP");
   c.keys.for_each([&](const auto& e) {
     s.arg(e);
   });
@@ -61,7 +57,6 @@ void write_brpop(const Brpop& c, Sink& s) {
 
 template <class Sink>
 void write_brpoplpush(const Brpoplpush& c, Sink& s) {
-  s.arg("BRPOPLPUSH");
   s.arg(c.source);
   s.arg(c.destination);
   s.arg(c.timeout);
@@ -69,18 +64,16 @@ void write_brpoplpush(const Brpoplpush& c, Sink& s) {
 
 template <class Sink>
 void write_lindex(const Lindex& c, Sink& s) {
-  s.arg("LINDEX");
   s.arg(c.key);
   s.arg(c.index);
 }
 
 template <class Sink>
 void write_linsert(const Linsert& c, Sink& s) {
-  s.arg("LINSERT");
   s.arg(c.key);
   switch (c.where) {
-    case Linsert::Where::before: s.arg("BEFORE"); break;
-    case Linsert::Where::after: s.arg("AFTER"); break;
+    case Linsert::Where::before: token<"BEFORE">(s); break;
+    case Linsert::Where::after: token<"AFTER">(s); break;
   }
   s.arg(c.pivot);
   s.arg(c.element);
@@ -88,90 +81,82 @@ void write_linsert(const Linsert& c, Sink& s) {
 
 template <class Sink>
 void write_llen(const Llen& c, Sink& s) {
-  s.arg("LLEN");
   s.arg(c.key);
 }
 
 template <class Sink>
 void write_lmove(const Lmove& c, Sink& s) {
-  s.arg("LMOVE");
   s.arg(c.source);
   s.arg(c.destination);
   switch (c.where_from) {
-    case Lmove::WhereFrom::left: s.arg("LEFT"); break;
-    case Lmove::WhereFrom::right: s.arg("RIGHT"); break;
+    case Lmove::WhereFrom::left: token<"LEFT">(s); break;
+    case Lmove::WhereFrom::right: token<"RIGHT">(s); break;
   }
   switch (c.where_to) {
-    case Lmove::WhereTo::left: s.arg("LEFT"); break;
-    case Lmove::WhereTo::right: s.arg("RIGHT"); break;
+    case Lmove::WhereTo::left: token<"LEFT">(s); break;
+    case Lmove::WhereTo::right: token<"RIGHT">(s); break;
   }
 }
 
 template <class Sink>
 void write_lmpop(const Lmpop& c, Sink& s) {
-  s.arg("LMPOP");
   s.arg(static_cast<std::uint64_t>(c.keys.size()));
   c.keys.for_each([&](const auto& e) {
     s.arg(e);
   });
   switch (c.where) {
-    case Lmpop::Where::left: s.arg("LEFT"); break;
-    case Lmpop::Where::right: s.arg("RIGHT"); break;
+    case Lmpop::Where::left: token<"LEFT">(s); break;
+    case Lmpop::Where::right: token<"RIGHT">(s); break;
   }
   if (c.count) {
-    s.arg("COUNT");
+    token<"COUNT">(s);
     s.arg((*c.count));
   }
 }
 
 template <class Sink>
 void write_lpop(const Lpop& c, Sink& s) {
-  s.arg("LPOP");
   s.arg(c.key);
 }
 
 template <class Sink>
 void write_lpopcount(const LpopCount& c, Sink& s) {
-  s.arg("LPOP");
   s.arg(c.key);
   s.arg(c.count);
 }
 
 template <class Sink>
 void write_lpos(const Lpos& c, Sink& s) {
-  s.arg("LPOS");
   s.arg(c.key);
   s.arg(c.element);
   if (c.rank) {
-    s.arg("RANK");
+    token<"RANK">(s);
     s.arg((*c.rank));
   }
   if (c.len) {
-    s.arg("MAXLEN");
+    token<"MAXLEN">(s);
     s.arg((*c.len));
   }
 }
 
 template <class Sink>
 void write_lposcount(const LposCount& c, Sink& s) {
-  s.arg("LPOS");
   s.arg(c.key);
   s.arg(c.element);
   if (c.rank) {
-    s.arg("RANK");
+    token<"RANK">(s);
     s.arg((*c.rank));
   }
-  s.arg("COUNT");
+  token<"COUNT">(s);
   s.arg(c.num_matches);
   if (c.len) {
-    s.arg("MAXLEN");
+    token<"MAXLEN">(s);
     s.arg((*c.len));
   }
 }
 
 template <class Sink>
 void write_lpush(const Lpush& c, Sink& s) {
-  s.arg("LPUSH");
   s.arg(c.key);
   c.elements.for_each([&](const auto& e) {
     s.arg(e);
@@ -180,7 +165,6 @@ void write_lpush(const Lpush& c, Sink& s) {
 
 template <class Sink>
 void write_lpushx(const Lpushx& c, Sink& s) {
-  s.arg("LPUSHX");
   s.arg(c.key);
   c.elements.for_each([&](const auto& e) {
     s.arg(e);
@@ -189,7 +173,6 @@ void write_lpushx(const Lpushx& c, Sink& s) {
 
 template <class Sink>
 void write_lrange(const Lrange& c, Sink& s) {
-  s.arg("LRANGE");
   s.arg(c.key);
   s.arg(c.start);
   s.arg(c.stop);
@@ -197,7 +180,6 @@ void write_lrange(const Lrange& c, Sink& s) {
 
 template <class Sink>
 void write_lrem(const Lrem& c, Sink& s) {
-  s.arg("LREM");
   s.arg(c.key);
   s.arg(c.count);
   s.arg(c.element);
@@ -205,7 +187,6 @@ void write_lrem(const Lrem& c, Sink& s) {
 
 template <class Sink>
 void write_lset(const Lset& c, Sink& s) {
-  s.arg("LSET");
   s.arg(c.key);
   s.arg(c.index);
   s.arg(c.element);
@@ -213,7 +194,6 @@ void write_lset(const Lset& c, Sink& s) {
 
 template <class Sink>
 void write_ltrim(const Ltrim& c, Sink& s) {
-  s.arg("LTRIM");
   s.arg(c.key);
   s.arg(c.start);
   s.arg(c.stop);
@@ -221,27 +201,23 @@ void write_ltrim(const Ltrim& c, Sink& s) {
 
 template <class Sink>
 void write_rpop(const Rpop& c, Sink& s) {
-  s.arg("RPOP");
   s.arg(c.key);
 }
 
 template <class Sink>
 void write_rpopcount(const RpopCount& c, Sink& s) {
-  s.arg("RPOP");
   s.arg(c.key);
   s.arg(c.count);
 }
 
 template <class Sink>
 void write_rpoplpush(const Rpoplpush& c, Sink& s) {
-  s.arg("RPOPLPUSH");
   s.arg(c.source);
   s.arg(c.destination);
 }
 
 template <class Sink>
 void write_rpush(const Rpush& c, Sink& s) {
-  s.arg("RPUSH");
   s.arg(c.key);
   c.elements.for_each([&](const auto& e) {
     s.arg(e);
@@ -250,7 +226,6 @@ void write_rpush(const Rpush& c, Sink& s) {
 
 template <class Sink>
 void write_rpushx(const Rpushx& c, Sink& s) {
-  s.arg("RPUSHX");
   s.arg(c.key);
   c.elements.for_each([&](const auto& e) {
     s.arg(e);
@@ -260,9 +235,7 @@ void write_rpushx(const Rpushx& c, Sink& s) {
 }  // namespace
 
 void encode(const Blmove& c, valkey::resp::Writer& w) {
-  valkey::resp::ArgCounter n;
-  write_blmove(c, n);
-  w.begin_command(n.count());
+  begin<"BLMOVE", 6>(w);
   write_blmove(c, w);
 }
 
@@ -274,7 +247,7 @@ void for_each_key(const Blmove& c, valkey::KeyCallback cb) {
 void encode(const Blmpop& c, valkey::resp::Writer& w) {
   valkey::resp::ArgCounter n;
   write_blmpop(c, n);
-  w.begin_command(n.count());
+  begin<"BLMPOP">(w, n.count());
   write_blmpop(c, w);
 }
 
@@ -287,7 +260,7 @@ void for_each_key(const Blmpop& c, valkey::KeyCallback cb) {
 void encode(const Blpop& c, valkey::resp::Writer& w) {
   valkey::resp::ArgCounter n;
   write_blpop(c, n);
-  w.begin_command(n.count());
+  begin<"BLPOP">(w, n.count());
   write_blpop(c, w);
 }
 
@@ -300,7 +273,7 @@ void for_each_key(const Blpop& c, valkey::KeyCallback cb) {
 void encode(const Brpop& c, valkey::resp::Writer& w) {
   valkey::resp::ArgCounter n;
   write_brpop(c, n);
-  w.begin_command(n.count());
+  begin<"BRPOP">(w, n.count());
   write_brpop(c, w);
 }
 
@@ -311,9 +284,7 @@ void for_each_key(const Brpop& c, valkey::KeyCallback cb) {
 }
 
 void encode(const Brpoplpush& c, valkey::resp::Writer& w) {
-  valkey::resp::ArgCounter n;
-  write_brpoplpush(c, n);
-  w.begin_command(n.count());
+  begin<"BRPOPLPUSH", 4>(w);
   write_brpoplpush(c, w);
 }
 
@@ -323,9 +294,7 @@ void for_each_key(const Brpoplpush& c, valkey::KeyCallback cb) {
 }
 
 void encode(const Lindex& c, valkey::resp::Writer& w) {
-  valkey::resp::ArgCounter n;
-  write_lindex(c, n);
-  w.begin_command(n.count());
+  begin<"LINDEX", 3>(w);
   write_lindex(c, w);
 }
 
@@ -334,9 +303,7 @@ void for_each_key(const Lindex& c, valkey::KeyCallback cb) {
 }
 
 void encode(const Linsert& c, valkey::resp::Writer& w) {
-  valkey::resp::ArgCounter n;
-  write_linsert(c, n);
-  w.begin_command(n.count());
+  begin<"LINSERT", 5>(w);
   write_linsert(c, w);
 }
 
@@ -345,9 +312,7 @@ void for_each_key(const Linsert& c, valkey::KeyCallback cb) {
 }
 
 void encode(const Llen& c, valkey::resp::Writer& w) {
-  valkey::resp::ArgCounter n;
-  write_llen(c, n);
-  w.begin_command(n.count());
+  begin<"LLEN", 2>(w);
   write_llen(c, w);
 }
 
@@ -356,9 +321,7 @@ void for_each_key(const Llen& c, valkey::KeyCallback cb) {
 }
 
 void encode(const Lmove& c, valkey::resp::Writer& w) {
-  valkey::resp::ArgCounter n;
-  write_lmove(c, n);
-  w.begin_command(n.count());
+  begin<"LMOVE", 5>(w);
   write_lmove(c, w);
 }
 
@@ -370,7 +333,7 @@ void for_each_key(const Lmove& c, valkey::KeyCallback cb) {
 void encode(const Lmpop& c, valkey::resp::Writer& w) {
   valkey::resp::ArgCounter n;
   write_lmpop(c, n);
-  w.begin_command(n.count());
+  begin<"LMPOP">(w, n.count());
   write_lmpop(c, w);
 }
 
@@ -381,9 +344,7 @@ void for_each_key(const Lmpop& c, valkey::KeyCallback cb) {
 }
 
 void encode(const Lpop& c, valkey::resp::Writer& w) {
-  valkey::resp::ArgCounter n;
-  write_lpop(c, n);
-  w.begin_command(n.count());
+  begin<"LPOP", 2>(w);
   write_lpop(c, w);
 }
 
@@ -392,9 +353,7 @@ void for_each_key(const Lpop& c, valkey::KeyCallback cb) {
 }
 
 void encode(const LpopCount& c, valkey::resp::Writer& w) {
-  valkey::resp::ArgCounter n;
-  write_lpopcount(c, n);
-  w.begin_command(n.count());
+  begin<"LPOP", 3>(w);
   write_lpopcount(c, w);
 }
 
@@ -405,7 +364,7 @@ void for_each_key(const LpopCount& c, valkey::KeyCallback cb) {
 void encode(const Lpos& c, valkey::resp::Writer& w) {
   valkey::resp::ArgCounter n;
   write_lpos(c, n);
-  w.begin_command(n.count());
+  begin<"LPOS">(w, n.count());
   write_lpos(c, w);
 }
 
@@ -416,7 +375,7 @@ void for_each_key(const Lpos& c, valkey::KeyCallback cb) {
 void encode(const LposCount& c, valkey::resp::Writer& w) {
   valkey::resp::ArgCounter n;
   write_lposcount(c, n);
-  w.begin_command(n.count());
+  begin<"LPOS">(w, n.count());
   write_lposcount(c, w);
 }
 
@@ -427,7 +386,7 @@ void for_each_key(const LposCount& c, valkey::KeyCallback cb) {
 void encode(const Lpush& c, valkey::resp::Writer& w) {
   valkey::resp::ArgCounter n;
   write_lpush(c, n);
-  w.begin_command(n.count());
+  begin<"LPUSH">(w, n.count());
   write_lpush(c, w);
 }
 
@@ -438,7 +397,7 @@ void for_each_key(const Lpush& c, valkey::KeyCallback cb) {
 void encode(const Lpushx& c, valkey::resp::Writer& w) {
   valkey::resp::ArgCounter n;
   write_lpushx(c, n);
-  w.begin_command(n.count());
+  begin<"LPUSHX">(w, n.count());
   write_lpushx(c, w);
 }
 
@@ -447,9 +406,7 @@ void for_each_key(const Lpushx& c, valkey::KeyCallback cb) {
 }
 
 void encode(const Lrange& c, valkey::resp::Writer& w) {
-  valkey::resp::ArgCounter n;
-  write_lrange(c, n);
-  w.begin_command(n.count());
+  begin<"LRANGE", 4>(w);
   write_lrange(c, w);
 }
 
@@ -458,9 +415,7 @@ void for_each_key(const Lrange& c, valkey::KeyCallback cb) {
 }
 
 void encode(const Lrem& c, valkey::resp::Writer& w) {
-  valkey::resp::ArgCounter n;
-  write_lrem(c, n);
-  w.begin_command(n.count());
+  begin<"LREM", 4>(w);
   write_lrem(c, w);
 }
 
@@ -469,9 +424,7 @@ void for_each_key(const Lrem& c, valkey::KeyCallback cb) {
 }
 
 void encode(const Lset& c, valkey::resp::Writer& w) {
-  valkey::resp::ArgCounter n;
-  write_lset(c, n);
-  w.begin_command(n.count());
+  begin<"LSET", 4>(w);
   write_lset(c, w);
 }
 
@@ -480,9 +433,7 @@ void for_each_key(const Lset& c, valkey::KeyCallback cb) {
 }
 
 void encode(const Ltrim& c, valkey::resp::Writer& w) {
-  valkey::resp::ArgCounter n;
-  write_ltrim(c, n);
-  w.begin_command(n.count());
+  begin<"LTRIM", 4>(w);
   write_ltrim(c, w);
 }
 
@@ -491,9 +442,7 @@ void for_each_key(const Ltrim& c, valkey::KeyCallback cb) {
 }
 
 void encode(const Rpop& c, valkey::resp::Writer& w) {
-  valkey::resp::ArgCounter n;
-  write_rpop(c, n);
-  w.begin_command(n.count());
+  begin<"RPOP", 2>(w);
   write_rpop(c, w);
 }
 
@@ -502,9 +451,7 @@ void for_each_key(const Rpop& c, valkey::KeyCallback cb) {
 }
 
 void encode(const RpopCount& c, valkey::resp::Writer& w) {
-  valkey::resp::ArgCounter n;
-  write_rpopcount(c, n);
-  w.begin_command(n.count());
+  begin<"RPOP", 3>(w);
   write_rpopcount(c, w);
 }
 
@@ -513,9 +460,7 @@ void for_each_key(const RpopCount& c, valkey::KeyCallback cb) {
 }
 
 void encode(const Rpoplpush& c, valkey::resp::Writer& w) {
-  valkey::resp::ArgCounter n;
-  write_rpoplpush(c, n);
-  w.begin_command(n.count());
+  begin<"RPOPLPUSH", 3>(w);
   write_rpoplpush(c, w);
 }
 
@@ -527,7 +472,7 @@ void for_each_key(const Rpoplpush& c, valkey::KeyCallback cb) {
 void encode(const Rpush& c, valkey::resp::Writer& w) {
   valkey::resp::ArgCounter n;
   write_rpush(c, n);
-  w.begin_command(n.count());
+  begin<"RPUSH">(w, n.count());
   write_rpush(c, w);
 }
 
@@ -538,7 +483,7 @@ void for_each_key(const Rpush& c, valkey::KeyCallback cb) {
 void encode(const Rpushx& c, valkey::resp::Writer& w) {
   valkey::resp::ArgCounter n;
   write_rpushx(c, n);
-  w.begin_command(n.count());
+  begin<"RPUSHX">(w, n.count());
   write_rpushx(c, w);
 }
 

@@ -9,7 +9,6 @@ namespace {
 
 template <class Sink>
 void write_psubscribe(const Psubscribe& c, Sink& s) {
-  s.arg("PSUBSCRIBE");
   c.patterns.for_each([&](const auto& e) {
     s.arg(e);
   });
@@ -17,36 +16,19 @@ void write_psubscribe(const Psubscribe& c, Sink& s) {
 
 template <class Sink>
 void write_publish(const Publish& c, Sink& s) {
-  s.arg("PUBLISH");
   s.arg(c.channel);
   s.arg(c.message);
 }
 
 template <class Sink>
 void write_pubsubchannels(const PubsubChannels& c, Sink& s) {
-  s.arg("PUBSUB");
-  s.arg("CHANNELS");
   if (c.pattern) {
     s.arg((*c.pattern));
   }
 }
 
 template <class Sink>
-void write_pubsubhelp(const PubsubHelp&, Sink& s) {
-  s.arg("PUBSUB");
-  s.arg("HELP");
-}
-
-template <class Sink>
-void write_pubsubnumpat(const PubsubNumPat&, Sink& s) {
-  s.arg("PUBSUB");
-  s.arg("NUMPAT");
-}
-
-template <class Sink>
 void write_pubsubnumsub(const PubsubNumSub& c, Sink& s) {
-  s.arg("PUBSUB");
-  s.arg("NUMSUB");
   c.channels.for_each([&](const auto& e) {
     s.arg(e);
   });
@@ -54,8 +36,6 @@ void write_pubsubnumsub(const PubsubNumSub& c, Sink& s) {
 
 template <class Sink>
 void write_pubsubshardchannels(const PubsubShardChannels& c, Sink& s) {
-  s.arg("PUBSUB");
-  s.arg("SHARDCHANNELS");
   if (c.pattern) {
     s.arg((*c.pattern));
   }
@@ -63,8 +43,6 @@ void write_pubsubshardchannels(const PubsubShardChannels& c, Sink& s) {
 
 template <class Sink>
 void write_pubsubshardnumsub(const PubsubShardNumSub& c, Sink& s) {
-  s.arg("PUBSUB");
-  s.arg("SHARDNUMSUB");
   c.shard_channels.for_each([&](const auto& e) {
     s.arg(e);
   });
@@ -72,7 +50,6 @@ void write_pubsubshardnumsub(const PubsubShardNumSub& c, Sink& s) {
 
 template <class Sink>
 void write_punsubscribe(const Punsubscribe& c, Sink& s) {
-  s.arg("PUNSUBSCRIBE");
   c.patterns.for_each([&](const auto& e) {
     s.arg(e);
   });
@@ -80,14 +57,12 @@ void write_punsubscribe(const Punsubscribe& c, Sink& s) {
 
 template <class Sink>
 void write_spublish(const Spublish& c, Sink& s) {
-  s.arg("SPUBLISH");
   s.arg(c.shard_channel);
   s.arg(c.message);
 }
 
 template <class Sink>
 void write_ssubscribe(const Ssubscribe& c, Sink& s) {
-  s.arg("SSUBSCRIBE");
   c.shard_channels.for_each([&](const auto& e) {
     s.arg(e);
   });
@@ -95,7 +70,6 @@ void write_ssubscribe(const Ssubscribe& c, Sink& s) {
 
 template <class Sink>
 void write_subscribe(const Subscribe& c, Sink& s) {
-  s.arg("SUBSCRIBE");
   c.channels.for_each([&](const auto& e) {
     s.arg(e);
   });
@@ -103,7 +77,6 @@ void write_subscribe(const Subscribe& c, Sink& s) {
 
 template <class Sink>
 void write_sunsubscribe(const Sunsubscribe& c, Sink& s) {
-  s.arg("SUNSUBSCRIBE");
   c.shard_channels.for_each([&](const auto& e) {
     s.arg(e);
   });
@@ -111,7 +84,6 @@ void write_sunsubscribe(const Sunsubscribe& c, Sink& s) {
 
 template <class Sink>
 void write_unsubscribe(const Unsubscribe& c, Sink& s) {
-  s.arg("UNSUBSCRIBE");
   c.channels.for_each([&](const auto& e) {
     s.arg(e);
   });
@@ -122,16 +94,14 @@ void write_unsubscribe(const Unsubscribe& c, Sink& s) {
 void encode(const Psubscribe& c, valkey::resp::Writer& w) {
   valkey::resp::ArgCounter n;
   write_psubscribe(c, n);
-  w.begin_command(n.count());
+  begin<"PSUBSCRIBE">(w, n.count());
   write_psubscribe(c, w);
 }
 
 void for_each_key(const Psubscribe&, valkey::KeyCallback) {}
 
 void encode(const Publish& c, valkey::resp::Writer& w) {
-  valkey::resp::ArgCounter n;
-  write_publish(c, n);
-  w.begin_command(n.count());
+  begin<"PUBLISH", 3>(w);
   write_publish(c, w);
 }
 
@@ -140,26 +110,20 @@ void for_each_key(const Publish&, valkey::KeyCallback) {}
 void encode(const PubsubChannels& c, valkey::resp::Writer& w) {
   valkey::resp::ArgCounter n;
   write_pubsubchannels(c, n);
-  w.begin_command(n.count());
+  begin<"PUBSUB CHANNELS">(w, n.count());
   write_pubsubchannels(c, w);
 }
 
 void for_each_key(const PubsubChannels&, valkey::KeyCallback) {}
 
-void encode(const PubsubHelp& c, valkey::resp::Writer& w) {
-  valkey::resp::ArgCounter n;
-  write_pubsubhelp(c, n);
-  w.begin_command(n.count());
-  write_pubsubhelp(c, w);
+void encode(const PubsubHelp&, valkey::resp::Writer& w) {
+  begin<"PUBSUB HELP", 2>(w);
 }
 
 void for_each_key(const PubsubHelp&, valkey::KeyCallback) {}
 
-void encode(const PubsubNumPat& c, valkey::resp::Writer& w) {
-  valkey::resp::ArgCounter n;
-  write_pubsubnumpat(c, n);
-  w.begin_command(n.count());
-  write_pubsubnumpat(c, w);
+void encode(const PubsubNumPat&, valkey::resp::Writer& w) {
+  begin<"PUBSUB NUMPAT", 2>(w);
 }
 
 void for_each_key(const PubsubNumPat&, valkey::KeyCallback) {}
@@ -167,7 +131,7 @@ void for_each_key(const PubsubNumPat&, valkey::KeyCallback) {}
 void encode(const PubsubNumSub& c, valkey::resp::Writer& w) {
   valkey::resp::ArgCounter n;
   write_pubsubnumsub(c, n);
-  w.begin_command(n.count());
+  begin<"PUBSUB NUMSUB">(w, n.count());
   write_pubsubnumsub(c, w);
 }
 
@@ -176,7 +140,7 @@ void for_each_key(const PubsubNumSub&, valkey::KeyCallback) {}
 void encode(const PubsubShardChannels& c, valkey::resp::Writer& w) {
   valkey::resp::ArgCounter n;
   write_pubsubshardchannels(c, n);
-  w.begin_command(n.count());
+  begin<"PUBSUB SHARDCHANNELS">(w, n.count());
   write_pubsubshardchannels(c, w);
 }
 
@@ -185,7 +149,7 @@ void for_each_key(const PubsubShardChannels&, valkey::KeyCallback) {}
 void encode(const PubsubShardNumSub& c, valkey::resp::Writer& w) {
   valkey::resp::ArgCounter n;
   write_pubsubshardnumsub(c, n);
-  w.begin_command(n.count());
+  begin<"PUBSUB SHARDNUMSUB">(w, n.count());
   write_pubsubshardnumsub(c, w);
 }
 
@@ -194,16 +158,14 @@ void for_each_key(const PubsubShardNumSub&, valkey::KeyCallback) {}
 void encode(const Punsubscribe& c, valkey::resp::Writer& w) {
   valkey::resp::ArgCounter n;
   write_punsubscribe(c, n);
-  w.begin_command(n.count());
+  begin<"PUNSUBSCRIBE">(w, n.count());
   write_punsubscribe(c, w);
 }
 
 void for_each_key(const Punsubscribe&, valkey::KeyCallback) {}
 
 void encode(const Spublish& c, valkey::resp::Writer& w) {
-  valkey::resp::ArgCounter n;
-  write_spublish(c, n);
-  w.begin_command(n.count());
+  begin<"SPUBLISH", 3>(w);
   write_spublish(c, w);
 }
 
@@ -214,7 +176,7 @@ void for_each_key(const Spublish& c, valkey::KeyCallback cb) {
 void encode(const Ssubscribe& c, valkey::resp::Writer& w) {
   valkey::resp::ArgCounter n;
   write_ssubscribe(c, n);
-  w.begin_command(n.count());
+  begin<"SSUBSCRIBE">(w, n.count());
   write_ssubscribe(c, w);
 }
 
@@ -227,7 +189,7 @@ void for_each_key(const Ssubscribe& c, valkey::KeyCallback cb) {
 void encode(const Subscribe& c, valkey::resp::Writer& w) {
   valkey::resp::ArgCounter n;
   write_subscribe(c, n);
-  w.begin_command(n.count());
+  begin<"SUBSCRIBE">(w, n.count());
   write_subscribe(c, w);
 }
 
@@ -236,7 +198,7 @@ void for_each_key(const Subscribe&, valkey::KeyCallback) {}
 void encode(const Sunsubscribe& c, valkey::resp::Writer& w) {
   valkey::resp::ArgCounter n;
   write_sunsubscribe(c, n);
-  w.begin_command(n.count());
+  begin<"SUNSUBSCRIBE">(w, n.count());
   write_sunsubscribe(c, w);
 }
 
@@ -249,7 +211,7 @@ void for_each_key(const Sunsubscribe& c, valkey::KeyCallback cb) {
 void encode(const Unsubscribe& c, valkey::resp::Writer& w) {
   valkey::resp::ArgCounter n;
   write_unsubscribe(c, n);
-  w.begin_command(n.count());
+  begin<"UNSUBSCRIBE">(w, n.count());
   write_unsubscribe(c, w);
 }
 

@@ -9,7 +9,6 @@ namespace {
 
 template <class Sink>
 void write_eval(const Eval& c, Sink& s) {
-  s.arg("EVAL");
   s.arg(c.script);
   s.arg(static_cast<std::uint64_t>(c.keys.size()));
   c.keys.for_each([&](const auto& e) {
@@ -22,7 +21,6 @@ void write_eval(const Eval& c, Sink& s) {
 
 template <class Sink>
 void write_evalsha(const Evalsha& c, Sink& s) {
-  s.arg("EVALSHA");
   s.arg(c.sha1);
   s.arg(static_cast<std::uint64_t>(c.keys.size()));
   c.keys.for_each([&](const auto& e) {
@@ -35,7 +33,6 @@ void write_evalsha(const Evalsha& c, Sink& s) {
 
 template <class Sink>
 void write_evalsharo(const EvalshaRo& c, Sink& s) {
-  s.arg("EVALSHA_RO");
   s.arg(c.sha1);
   s.arg(static_cast<std::uint64_t>(c.keys.size()));
   c.keys.for_each([&](const auto& e) {
@@ -48,7 +45,6 @@ void write_evalsharo(const EvalshaRo& c, Sink& s) {
 
 template <class Sink>
 void write_evalro(const EvalRo& c, Sink& s) {
-  s.arg("EVAL_RO");
   s.arg(c.script);
   s.arg(static_cast<std::uint64_t>(c.keys.size()));
   c.keys.for_each([&](const auto& e) {
@@ -61,7 +57,6 @@ void write_evalro(const EvalRo& c, Sink& s) {
 
 template <class Sink>
 void write_fcall(const Fcall& c, Sink& s) {
-  s.arg("FCALL");
   s.arg(c.function);
   s.arg(static_cast<std::uint64_t>(c.keys.size()));
   c.keys.for_each([&](const auto& e) {
@@ -74,7 +69,6 @@ void write_fcall(const Fcall& c, Sink& s) {
 
 template <class Sink>
 void write_fcallro(const FcallRo& c, Sink& s) {
-  s.arg("FCALL_RO");
   s.arg(c.function);
   s.arg(static_cast<std::uint64_t>(c.keys.size()));
   c.keys.for_each([&](const auto& e) {
@@ -87,88 +81,52 @@ void write_fcallro(const FcallRo& c, Sink& s) {
 
 template <class Sink>
 void write_functiondelete(const FunctionDelete& c, Sink& s) {
-  s.arg("FUNCTION");
-  s.arg("DELETE");
   s.arg(c.library_name);
 }
 
 template <class Sink>
-void write_functiondump(const FunctionDump&, Sink& s) {
-  s.arg("FUNCTION");
-  s.arg("DUMP");
-}
-
-template <class Sink>
 void write_functionflush(const FunctionFlush& c, Sink& s) {
-  s.arg("FUNCTION");
-  s.arg("FLUSH");
   if (c.flush_type) {
     switch ((*c.flush_type)) {
-      case FunctionFlush::FlushType::async: s.arg("ASYNC"); break;
-      case FunctionFlush::FlushType::sync: s.arg("SYNC"); break;
+      case FunctionFlush::FlushType::async: token<"ASYNC">(s); break;
+      case FunctionFlush::FlushType::sync: token<"SYNC">(s); break;
     }
   }
 }
 
 template <class Sink>
-void write_functionhelp(const FunctionHelp&, Sink& s) {
-  s.arg("FUNCTION");
-  s.arg("HELP");
-}
-
-template <class Sink>
-void write_functionkill(const FunctionKill&, Sink& s) {
-  s.arg("FUNCTION");
-  s.arg("KILL");
-}
-
-template <class Sink>
 void write_functionlist(const FunctionList& c, Sink& s) {
-  s.arg("FUNCTION");
-  s.arg("LIST");
   if (c.library_name_pattern) {
-    s.arg("LIBRARYNAME");
+    token<"LIBRARYNAME">(s);
     s.arg((*c.library_name_pattern));
   }
-  if (c.with_code) s.arg("WITHCODE");
+  if (c.with_code) token<"WITHCODE">(s);
 }
 
 template <class Sink>
 void write_functionload(const FunctionLoad& c, Sink& s) {
-  s.arg("FUNCTION");
-  s.arg("LOAD");
-  if (c.replace) s.arg("REPLACE");
+  if (c.replace) token<"REPLACE">(s);
   s.arg(c.function_code);
 }
 
 template <class Sink>
 void write_functionrestore(const FunctionRestore& c, Sink& s) {
-  s.arg("FUNCTION");
-  s.arg("RESTORE");
   s.arg(c.serialized_value);
   if (c.policy) {
     switch ((*c.policy)) {
-      case FunctionRestore::Policy::flush: s.arg("FLUSH"); break;
-      case FunctionRestore::Policy::append: s.arg("APPEND"); break;
-      case FunctionRestore::Policy::replace: s.arg("REPLACE"); break;
+      case FunctionRestore::Policy::flush: token<"FLUSH">(s); break;
+      case FunctionRestore::Policy::append: token<"APPEND">(s); break;
+      case FunctionRestore::Policy::replace: token<"REPLACE">(s); break;
     }
   }
 }
 
 template <class Sink>
-void write_functionstats(const FunctionStats&, Sink& s) {
-  s.arg("FUNCTION");
-  s.arg("STATS");
-}
-
-template <class Sink>
 void write_scriptdebug(const ScriptDebug& c, Sink& s) {
-  s.arg("SCRIPT");
-  s.arg("DEBUG");
   switch (c.mode) {
-    case ScriptDebug::Mode::yes: s.arg("YES"); break;
-    case ScriptDebug::Mode::sync: s.arg("SYNC"); break;
-    case ScriptDebug::Mode::no: s.arg("NO"); break;
+    case ScriptDebug::Mode::yes: token<"YES">(s); break;
+    case ScriptDebug::Mode::sync: token<"SYNC">(s); break;
+    case ScriptDebug::Mode::no: token<"NO">(s); break;
   }
   if (c.engine) {
     s.arg((*c.engine));
@@ -177,8 +135,6 @@ void write_scriptdebug(const ScriptDebug& c, Sink& s) {
 
 template <class Sink>
 void write_scriptexists(const ScriptExists& c, Sink& s) {
-  s.arg("SCRIPT");
-  s.arg("EXISTS");
   c.sha1s.for_each([&](const auto& e) {
     s.arg(e);
   });
@@ -186,39 +142,21 @@ void write_scriptexists(const ScriptExists& c, Sink& s) {
 
 template <class Sink>
 void write_scriptflush(const ScriptFlush& c, Sink& s) {
-  s.arg("SCRIPT");
-  s.arg("FLUSH");
   if (c.flush_type) {
     switch ((*c.flush_type)) {
-      case ScriptFlush::FlushType::async: s.arg("ASYNC"); break;
-      case ScriptFlush::FlushType::sync: s.arg("SYNC"); break;
+      case ScriptFlush::FlushType::async: token<"ASYNC">(s); break;
+      case ScriptFlush::FlushType::sync: token<"SYNC">(s); break;
     }
   }
 }
 
 template <class Sink>
-void write_scripthelp(const ScriptHelp&, Sink& s) {
-  s.arg("SCRIPT");
-  s.arg("HELP");
-}
-
-template <class Sink>
-void write_scriptkill(const ScriptKill&, Sink& s) {
-  s.arg("SCRIPT");
-  s.arg("KILL");
-}
-
-template <class Sink>
 void write_scriptload(const ScriptLoad& c, Sink& s) {
-  s.arg("SCRIPT");
-  s.arg("LOAD");
   s.arg(c.script);
 }
 
 template <class Sink>
 void write_scriptshow(const ScriptShow& c, Sink& s) {
-  s.arg("SCRIPT");
-  s.arg("SHOW");
   s.arg(c.sha1);
 }
 
@@ -227,7 +165,7 @@ void write_scriptshow(const ScriptShow& c, Sink& s) {
 void encode(const Eval& c, valkey::resp::Writer& w) {
   valkey::resp::ArgCounter n;
   write_eval(c, n);
-  w.begin_command(n.count());
+  begin<"EVAL">(w, n.count());
   write_eval(c, w);
 }
 
@@ -240,7 +178,7 @@ void for_each_key(const Eval& c, valkey::KeyCallback cb) {
 void encode(const Evalsha& c, valkey::resp::Writer& w) {
   valkey::resp::ArgCounter n;
   write_evalsha(c, n);
-  w.begin_command(n.count());
+  begin<"EVALSHA">(w, n.count());
   write_evalsha(c, w);
 }
 
@@ -253,7 +191,7 @@ void for_each_key(const Evalsha& c, valkey::KeyCallback cb) {
 void encode(const EvalshaRo& c, valkey::resp::Writer& w) {
   valkey::resp::ArgCounter n;
   write_evalsharo(c, n);
-  w.begin_command(n.count());
+  begin<"EVALSHA_RO">(w, n.count());
   write_evalsharo(c, w);
 }
 
@@ -266,7 +204,7 @@ void for_each_key(const EvalshaRo& c, valkey::KeyCallback cb) {
 void encode(const EvalRo& c, valkey::resp::Writer& w) {
   valkey::resp::ArgCounter n;
   write_evalro(c, n);
-  w.begin_command(n.count());
+  begin<"EVAL_RO">(w, n.count());
   write_evalro(c, w);
 }
 
@@ -279,7 +217,7 @@ void for_each_key(const EvalRo& c, valkey::KeyCallback cb) {
 void encode(const Fcall& c, valkey::resp::Writer& w) {
   valkey::resp::ArgCounter n;
   write_fcall(c, n);
-  w.begin_command(n.count());
+  begin<"FCALL">(w, n.count());
   write_fcall(c, w);
 }
 
@@ -292,7 +230,7 @@ void for_each_key(const Fcall& c, valkey::KeyCallback cb) {
 void encode(const FcallRo& c, valkey::resp::Writer& w) {
   valkey::resp::ArgCounter n;
   write_fcallro(c, n);
-  w.begin_command(n.count());
+  begin<"FCALL_RO">(w, n.count());
   write_fcallro(c, w);
 }
 
@@ -303,19 +241,14 @@ void for_each_key(const FcallRo& c, valkey::KeyCallback cb) {
 }
 
 void encode(const FunctionDelete& c, valkey::resp::Writer& w) {
-  valkey::resp::ArgCounter n;
-  write_functiondelete(c, n);
-  w.begin_command(n.count());
+  begin<"FUNCTION DELETE", 3>(w);
   write_functiondelete(c, w);
 }
 
 void for_each_key(const FunctionDelete&, valkey::KeyCallback) {}
 
-void encode(const FunctionDump& c, valkey::resp::Writer& w) {
-  valkey::resp::ArgCounter n;
-  write_functiondump(c, n);
-  w.begin_command(n.count());
-  write_functiondump(c, w);
+void encode(const FunctionDump&, valkey::resp::Writer& w) {
+  begin<"FUNCTION DUMP", 2>(w);
 }
 
 void for_each_key(const FunctionDump&, valkey::KeyCallback) {}
@@ -323,26 +256,20 @@ void for_each_key(const FunctionDump&, valkey::KeyCallback) {}
 void encode(const FunctionFlush& c, valkey::resp::Writer& w) {
   valkey::resp::ArgCounter n;
   write_functionflush(c, n);
-  w.begin_command(n.count());
+  begin<"FUNCTION FLUSH">(w, n.count());
   write_functionflush(c, w);
 }
 
 void for_each_key(const FunctionFlush&, valkey::KeyCallback) {}
 
-void encode(const FunctionHelp& c, valkey::resp::Writer& w) {
-  valkey::resp::ArgCounter n;
-  write_functionhelp(c, n);
-  w.begin_command(n.count());
-  write_functionhelp(c, w);
+void encode(const FunctionHelp&, valkey::resp::Writer& w) {
+  begin<"FUNCTION HELP", 2>(w);
 }
 
 void for_each_key(const FunctionHelp&, valkey::KeyCallback) {}
 
-void encode(const FunctionKill& c, valkey::resp::Writer& w) {
-  valkey::resp::ArgCounter n;
-  write_functionkill(c, n);
-  w.begin_command(n.count());
-  write_functionkill(c, w);
+void encode(const FunctionKill&, valkey::resp::Writer& w) {
+  begin<"FUNCTION KILL", 2>(w);
 }
 
 void for_each_key(const FunctionKill&, valkey::KeyCallback) {}
@@ -350,7 +277,7 @@ void for_each_key(const FunctionKill&, valkey::KeyCallback) {}
 void encode(const FunctionList& c, valkey::resp::Writer& w) {
   valkey::resp::ArgCounter n;
   write_functionlist(c, n);
-  w.begin_command(n.count());
+  begin<"FUNCTION LIST">(w, n.count());
   write_functionlist(c, w);
 }
 
@@ -359,7 +286,7 @@ void for_each_key(const FunctionList&, valkey::KeyCallback) {}
 void encode(const FunctionLoad& c, valkey::resp::Writer& w) {
   valkey::resp::ArgCounter n;
   write_functionload(c, n);
-  w.begin_command(n.count());
+  begin<"FUNCTION LOAD">(w, n.count());
   write_functionload(c, w);
 }
 
@@ -368,17 +295,14 @@ void for_each_key(const FunctionLoad&, valkey::KeyCallback) {}
 void encode(const FunctionRestore& c, valkey::resp::Writer& w) {
   valkey::resp::ArgCounter n;
   write_functionrestore(c, n);
-  w.begin_command(n.count());
+  begin<"FUNCTION RESTORE">(w, n.count());
   write_functionrestore(c, w);
 }
 
 void for_each_key(const FunctionRestore&, valkey::KeyCallback) {}
 
-void encode(const FunctionStats& c, valkey::resp::Writer& w) {
-  valkey::resp::ArgCounter n;
-  write_functionstats(c, n);
-  w.begin_command(n.count());
-  write_functionstats(c, w);
+void encode(const FunctionStats&, valkey::resp::Writer& w) {
+  begin<"FUNCTION STATS", 2>(w);
 }
 
 void for_each_key(const FunctionStats&, valkey::KeyCallback) {}
@@ -386,7 +310,7 @@ void for_each_key(const FunctionStats&, valkey::KeyCallback) {}
 void encode(const ScriptDebug& c, valkey::resp::Writer& w) {
   valkey::resp::ArgCounter n;
   write_scriptdebug(c, n);
-  w.begin_command(n.count());
+  begin<"SCRIPT DEBUG">(w, n.count());
   write_scriptdebug(c, w);
 }
 
@@ -395,7 +319,7 @@ void for_each_key(const ScriptDebug&, valkey::KeyCallback) {}
 void encode(const ScriptExists& c, valkey::resp::Writer& w) {
   valkey::resp::ArgCounter n;
   write_scriptexists(c, n);
-  w.begin_command(n.count());
+  begin<"SCRIPT EXISTS">(w, n.count());
   write_scriptexists(c, w);
 }
 
@@ -404,43 +328,33 @@ void for_each_key(const ScriptExists&, valkey::KeyCallback) {}
 void encode(const ScriptFlush& c, valkey::resp::Writer& w) {
   valkey::resp::ArgCounter n;
   write_scriptflush(c, n);
-  w.begin_command(n.count());
+  begin<"SCRIPT FLUSH">(w, n.count());
   write_scriptflush(c, w);
 }
 
 void for_each_key(const ScriptFlush&, valkey::KeyCallback) {}
 
-void encode(const ScriptHelp& c, valkey::resp::Writer& w) {
-  valkey::resp::ArgCounter n;
-  write_scripthelp(c, n);
-  w.begin_command(n.count());
-  write_scripthelp(c, w);
+void encode(const ScriptHelp&, valkey::resp::Writer& w) {
+  begin<"SCRIPT HELP", 2>(w);
 }
 
 void for_each_key(const ScriptHelp&, valkey::KeyCallback) {}
 
-void encode(const ScriptKill& c, valkey::resp::Writer& w) {
-  valkey::resp::ArgCounter n;
-  write_scriptkill(c, n);
-  w.begin_command(n.count());
-  write_scriptkill(c, w);
+void encode(const ScriptKill&, valkey::resp::Writer& w) {
+  begin<"SCRIPT KILL", 2>(w);
 }
 
 void for_each_key(const ScriptKill&, valkey::KeyCallback) {}
 
 void encode(const ScriptLoad& c, valkey::resp::Writer& w) {
-  valkey::resp::ArgCounter n;
-  write_scriptload(c, n);
-  w.begin_command(n.count());
+  begin<"SCRIPT LOAD", 3>(w);
   write_scriptload(c, w);
 }
 
 void for_each_key(const ScriptLoad&, valkey::KeyCallback) {}
 
 void encode(const ScriptShow& c, valkey::resp::Writer& w) {
-  valkey::resp::ArgCounter n;
-  write_scriptshow(c, n);
-  w.begin_command(n.count());
+  begin<"SCRIPT SHOW", 3>(w);
   write_scriptshow(c, w);
 }
 

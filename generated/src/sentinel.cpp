@@ -9,21 +9,17 @@ namespace {
 
 template <class Sink>
 void write_sentinelckquorum(const SentinelCkquorum& c, Sink& s) {
-  s.arg("SENTINEL");
-  s.arg("CKQUORUM");
   s.arg(c.primary_name);
 }
 
 template <class Sink>
 void write_sentinelconfig(const SentinelConfig& c, Sink& s) {
-  s.arg("SENTINEL");
-  s.arg("CONFIG");
   if (const auto* v = std::get_if<SentinelConfig::Set>(&c.action)) {
-    s.arg("SET");
+    token<"SET">(s);
     s.arg(v->parameter);
     s.arg(v->value);
   } else if (const auto* v = std::get_if<SentinelConfig::Get>(&c.action)) {
-    s.arg("GET");
+    token<"GET">(s);
     v->parameters.for_each([&](const auto& e) {
       s.arg(e);
     });
@@ -32,8 +28,6 @@ void write_sentinelconfig(const SentinelConfig& c, Sink& s) {
 
 template <class Sink>
 void write_sentineldebug(const SentinelDebug& c, Sink& s) {
-  s.arg("SENTINEL");
-  s.arg("DEBUG");
   c.data.for_each([&](const auto& e) {
     s.arg(e.first);
     s.arg(e.second);
@@ -42,42 +36,22 @@ void write_sentineldebug(const SentinelDebug& c, Sink& s) {
 
 template <class Sink>
 void write_sentinelfailover(const SentinelFailover& c, Sink& s) {
-  s.arg("SENTINEL");
-  s.arg("FAILOVER");
   s.arg(c.primary_name);
-  if (c.coordinated) s.arg("COORDINATED");
-}
-
-template <class Sink>
-void write_sentinelflushconfig(const SentinelFlushConfig&, Sink& s) {
-  s.arg("SENTINEL");
-  s.arg("FLUSHCONFIG");
+  if (c.coordinated) token<"COORDINATED">(s);
 }
 
 template <class Sink>
 void write_sentinelgetmasteraddrbyname(const SentinelGetMasterAddrByName& c, Sink& s) {
-  s.arg("SENTINEL");
-  s.arg("GET-MASTER-ADDR-BY-NAME");
   s.arg(c.primary_name);
 }
 
 template <class Sink>
 void write_sentinelgetprimaryaddrbyname(const SentinelGetPrimaryAddrByName& c, Sink& s) {
-  s.arg("SENTINEL");
-  s.arg("GET-PRIMARY-ADDR-BY-NAME");
   s.arg(c.primary_name);
 }
 
 template <class Sink>
-void write_sentinelhelp(const SentinelHelp&, Sink& s) {
-  s.arg("SENTINEL");
-  s.arg("HELP");
-}
-
-template <class Sink>
 void write_sentinelinfocache(const SentinelInfoCache& c, Sink& s) {
-  s.arg("SENTINEL");
-  s.arg("INFO-CACHE");
   c.node_names.for_each([&](const auto& e) {
     s.arg(e);
   });
@@ -85,8 +59,6 @@ void write_sentinelinfocache(const SentinelInfoCache& c, Sink& s) {
 
 template <class Sink>
 void write_sentinelismasterdownbyaddr(const SentinelIsMasterDownByAddr& c, Sink& s) {
-  s.arg("SENTINEL");
-  s.arg("IS-MASTER-DOWN-BY-ADDR");
   s.arg(c.ip);
   s.arg(c.port);
   s.arg(c.current_epoch);
@@ -95,8 +67,6 @@ void write_sentinelismasterdownbyaddr(const SentinelIsMasterDownByAddr& c, Sink&
 
 template <class Sink>
 void write_sentinelisprimarydownbyaddr(const SentinelIsPrimaryDownByAddr& c, Sink& s) {
-  s.arg("SENTINEL");
-  s.arg("IS-PRIMARY-DOWN-BY-ADDR");
   s.arg(c.ip);
   s.arg(c.port);
   s.arg(c.current_epoch);
@@ -105,21 +75,11 @@ void write_sentinelisprimarydownbyaddr(const SentinelIsPrimaryDownByAddr& c, Sin
 
 template <class Sink>
 void write_sentinelmaster(const SentinelMaster& c, Sink& s) {
-  s.arg("SENTINEL");
-  s.arg("MASTER");
   s.arg(c.primary_name);
 }
 
 template <class Sink>
-void write_sentinelmasters(const SentinelMasters&, Sink& s) {
-  s.arg("SENTINEL");
-  s.arg("MASTERS");
-}
-
-template <class Sink>
 void write_sentinelmonitor(const SentinelMonitor& c, Sink& s) {
-  s.arg("SENTINEL");
-  s.arg("MONITOR");
   s.arg(c.name);
   s.arg(c.ip);
   s.arg(c.port);
@@ -127,62 +87,32 @@ void write_sentinelmonitor(const SentinelMonitor& c, Sink& s) {
 }
 
 template <class Sink>
-void write_sentinelmyid(const SentinelMyId&, Sink& s) {
-  s.arg("SENTINEL");
-  s.arg("MYID");
-}
-
-template <class Sink>
-void write_sentinelpendingscripts(const SentinelPendingScripts&, Sink& s) {
-  s.arg("SENTINEL");
-  s.arg("PENDING-SCRIPTS");
-}
-
-template <class Sink>
-void write_sentinelprimaries(const SentinelPrimaries&, Sink& s) {
-  s.arg("SENTINEL");
-  s.arg("PRIMARIES");
-}
-
-template <class Sink>
 void write_sentinelprimary(const SentinelPrimary& c, Sink& s) {
-  s.arg("SENTINEL");
-  s.arg("PRIMARY");
   s.arg(c.primary_name);
 }
 
 template <class Sink>
 void write_sentinelremove(const SentinelRemove& c, Sink& s) {
-  s.arg("SENTINEL");
-  s.arg("REMOVE");
   s.arg(c.primary_name);
 }
 
 template <class Sink>
 void write_sentinelreplicas(const SentinelReplicas& c, Sink& s) {
-  s.arg("SENTINEL");
-  s.arg("REPLICAS");
   s.arg(c.primary_name);
 }
 
 template <class Sink>
 void write_sentinelreset(const SentinelReset& c, Sink& s) {
-  s.arg("SENTINEL");
-  s.arg("RESET");
   s.arg(c.pattern);
 }
 
 template <class Sink>
 void write_sentinelsentinels(const SentinelSentinels& c, Sink& s) {
-  s.arg("SENTINEL");
-  s.arg("SENTINELS");
   s.arg(c.primary_name);
 }
 
 template <class Sink>
 void write_sentinelset(const SentinelSet& c, Sink& s) {
-  s.arg("SENTINEL");
-  s.arg("SET");
   s.arg(c.primary_name);
   c.data.for_each([&](const auto& e) {
     s.arg(e.first);
@@ -192,30 +122,24 @@ void write_sentinelset(const SentinelSet& c, Sink& s) {
 
 template <class Sink>
 void write_sentinelsimulatefailure(const SentinelSimulateFailure& c, Sink& s) {
-  s.arg("SENTINEL");
-  s.arg("SIMULATE-FAILURE");
   c.modes.for_each([&](const auto& e) {
     switch (e) {
-      case SentinelSimulateFailure::Mode::crash_after_election: s.arg("CRASH-AFTER-ELECTION"); break;
-      case SentinelSimulateFailure::Mode::crash_after_promotion: s.arg("CRASH-AFTER-PROMOTION"); break;
-      case SentinelSimulateFailure::Mode::help: s.arg("HELP"); break;
+      case SentinelSimulateFailure::Mode::crash_after_election: token<"CRASH-AFTER-ELECTION">(s); break;
+      case SentinelSimulateFailure::Mode::crash_after_promotion: token<"CRASH-AFTER-PROMOTION">(s); break;
+      case SentinelSimulateFailure::Mode::help: token<"HELP">(s); break;
     }
   });
 }
 
 template <class Sink>
 void write_sentinelslaves(const SentinelSlaves& c, Sink& s) {
-  s.arg("SENTINEL");
-  s.arg("SLAVES");
   s.arg(c.primary_name);
 }
 
 }  // namespace
 
 void encode(const SentinelCkquorum& c, valkey::resp::Writer& w) {
-  valkey::resp::ArgCounter n;
-  write_sentinelckquorum(c, n);
-  w.begin_command(n.count());
+  begin<"SENTINEL CKQUORUM", 3>(w);
   write_sentinelckquorum(c, w);
 }
 
@@ -224,7 +148,7 @@ void for_each_key(const SentinelCkquorum&, valkey::KeyCallback) {}
 void encode(const SentinelConfig& c, valkey::resp::Writer& w) {
   valkey::resp::ArgCounter n;
   write_sentinelconfig(c, n);
-  w.begin_command(n.count());
+  begin<"SENTINEL CONFIG">(w, n.count());
   write_sentinelconfig(c, w);
 }
 
@@ -233,7 +157,7 @@ void for_each_key(const SentinelConfig&, valkey::KeyCallback) {}
 void encode(const SentinelDebug& c, valkey::resp::Writer& w) {
   valkey::resp::ArgCounter n;
   write_sentineldebug(c, n);
-  w.begin_command(n.count());
+  begin<"SENTINEL DEBUG">(w, n.count());
   write_sentineldebug(c, w);
 }
 
@@ -242,44 +166,34 @@ void for_each_key(const SentinelDebug&, valkey::KeyCallback) {}
 void encode(const SentinelFailover& c, valkey::resp::Writer& w) {
   valkey::resp::ArgCounter n;
   write_sentinelfailover(c, n);
-  w.begin_command(n.count());
+  begin<"SENTINEL FAILOVER">(w, n.count());
   write_sentinelfailover(c, w);
 }
 
 void for_each_key(const SentinelFailover&, valkey::KeyCallback) {}
 
-void encode(const SentinelFlushConfig& c, valkey::resp::Writer& w) {
-  valkey::resp::ArgCounter n;
-  write_sentinelflushconfig(c, n);
-  w.begin_command(n.count());
-  write_sentinelflushconfig(c, w);
+void encode(const SentinelFlushConfig&, valkey::resp::Writer& w) {
+  begin<"SENTINEL FLUSHCONFIG", 2>(w);
 }
 
 void for_each_key(const SentinelFlushConfig&, valkey::KeyCallback) {}
 
 void encode(const SentinelGetMasterAddrByName& c, valkey::resp::Writer& w) {
-  valkey::resp::ArgCounter n;
-  write_sentinelgetmasteraddrbyname(c, n);
-  w.begin_command(n.count());
+  begin<"SENTINEL GET-MASTER-ADDR-BY-NAME", 3>(w);
   write_sentinelgetmasteraddrbyname(c, w);
 }
 
 void for_each_key(const SentinelGetMasterAddrByName&, valkey::KeyCallback) {}
 
 void encode(const SentinelGetPrimaryAddrByName& c, valkey::resp::Writer& w) {
-  valkey::resp::ArgCounter n;
-  write_sentinelgetprimaryaddrbyname(c, n);
-  w.begin_command(n.count());
+  begin<"SENTINEL GET-PRIMARY-ADDR-BY-NAME", 3>(w);
   write_sentinelgetprimaryaddrbyname(c, w);
 }
 
 void for_each_key(const SentinelGetPrimaryAddrByName&, valkey::KeyCallback) {}
 
-void encode(const SentinelHelp& c, valkey::resp::Writer& w) {
-  valkey::resp::ArgCounter n;
-  write_sentinelhelp(c, n);
-  w.begin_command(n.count());
-  write_sentinelhelp(c, w);
+void encode(const SentinelHelp&, valkey::resp::Writer& w) {
+  begin<"SENTINEL HELP", 2>(w);
 }
 
 void for_each_key(const SentinelHelp&, valkey::KeyCallback) {}
@@ -287,124 +201,94 @@ void for_each_key(const SentinelHelp&, valkey::KeyCallback) {}
 void encode(const SentinelInfoCache& c, valkey::resp::Writer& w) {
   valkey::resp::ArgCounter n;
   write_sentinelinfocache(c, n);
-  w.begin_command(n.count());
+  begin<"SENTINEL INFO-CACHE">(w, n.count());
   write_sentinelinfocache(c, w);
 }
 
 void for_each_key(const SentinelInfoCache&, valkey::KeyCallback) {}
 
 void encode(const SentinelIsMasterDownByAddr& c, valkey::resp::Writer& w) {
-  valkey::resp::ArgCounter n;
-  write_sentinelismasterdownbyaddr(c, n);
-  w.begin_command(n.count());
+  begin<"SENTINEL IS-MASTER-DOWN-BY-ADDR", 6>(w);
   write_sentinelismasterdownbyaddr(c, w);
 }
 
 void for_each_key(const SentinelIsMasterDownByAddr&, valkey::KeyCallback) {}
 
 void encode(const SentinelIsPrimaryDownByAddr& c, valkey::resp::Writer& w) {
-  valkey::resp::ArgCounter n;
-  write_sentinelisprimarydownbyaddr(c, n);
-  w.begin_command(n.count());
+  begin<"SENTINEL IS-PRIMARY-DOWN-BY-ADDR", 6>(w);
   write_sentinelisprimarydownbyaddr(c, w);
 }
 
 void for_each_key(const SentinelIsPrimaryDownByAddr&, valkey::KeyCallback) {}
 
 void encode(const SentinelMaster& c, valkey::resp::Writer& w) {
-  valkey::resp::ArgCounter n;
-  write_sentinelmaster(c, n);
-  w.begin_command(n.count());
+  begin<"SENTINEL MASTER", 3>(w);
   write_sentinelmaster(c, w);
 }
 
 void for_each_key(const SentinelMaster&, valkey::KeyCallback) {}
 
-void encode(const SentinelMasters& c, valkey::resp::Writer& w) {
-  valkey::resp::ArgCounter n;
-  write_sentinelmasters(c, n);
-  w.begin_command(n.count());
-  write_sentinelmasters(c, w);
+void encode(const SentinelMasters&, valkey::resp::Writer& w) {
+  begin<"SENTINEL MASTERS", 2>(w);
 }
 
 void for_each_key(const SentinelMasters&, valkey::KeyCallback) {}
 
 void encode(const SentinelMonitor& c, valkey::resp::Writer& w) {
-  valkey::resp::ArgCounter n;
-  write_sentinelmonitor(c, n);
-  w.begin_command(n.count());
+  begin<"SENTINEL MONITOR", 6>(w);
   write_sentinelmonitor(c, w);
 }
 
 void for_each_key(const SentinelMonitor&, valkey::KeyCallback) {}
 
-void encode(const SentinelMyId& c, valkey::resp::Writer& w) {
-  valkey::resp::ArgCounter n;
-  write_sentinelmyid(c, n);
-  w.begin_command(n.count());
-  write_sentinelmyid(c, w);
+void encode(const SentinelMyId&, valkey::resp::Writer& w) {
+  begin<"SENTINEL MYID", 2>(w);
 }
 
 void for_each_key(const SentinelMyId&, valkey::KeyCallback) {}
 
-void encode(const SentinelPendingScripts& c, valkey::resp::Writer& w) {
-  valkey::resp::ArgCounter n;
-  write_sentinelpendingscripts(c, n);
-  w.begin_command(n.count());
-  write_sentinelpendingscripts(c, w);
+void encode(const SentinelPendingScripts&, valkey::resp::Writer& w) {
+  begin<"SENTINEL PENDING-SCRIPTS", 2>(w);
 }
 
 void for_each_key(const SentinelPendingScripts&, valkey::KeyCallback) {}
 
-void encode(const SentinelPrimaries& c, valkey::resp::Writer& w) {
-  valkey::resp::ArgCounter n;
-  write_sentinelprimaries(c, n);
-  w.begin_command(n.count());
-  write_sentinelprimaries(c, w);
+void encode(const SentinelPrimaries&, valkey::resp::Writer& w) {
+  begin<"SENTINEL PRIMARIES", 2>(w);
 }
 
 void for_each_key(const SentinelPrimaries&, valkey::KeyCallback) {}
 
 void encode(const SentinelPrimary& c, valkey::resp::Writer& w) {
-  valkey::resp::ArgCounter n;
-  write_sentinelprimary(c, n);
-  w.begin_command(n.count());
+  begin<"SENTINEL PRIMARY", 3>(w);
   write_sentinelprimary(c, w);
 }
 
 void for_each_key(const SentinelPrimary&, valkey::KeyCallback) {}
 
 void encode(const SentinelRemove& c, valkey::resp::Writer& w) {
-  valkey::resp::ArgCounter n;
-  write_sentinelremove(c, n);
-  w.begin_command(n.count());
+  begin<"SENTINEL REMOVE", 3>(w);
   write_sentinelremove(c, w);
 }
 
 void for_each_key(const SentinelRemove&, valkey::KeyCallback) {}
 
 void encode(const SentinelReplicas& c, valkey::resp::Writer& w) {
-  valkey::resp::ArgCounter n;
-  write_sentinelreplicas(c, n);
-  w.begin_command(n.count());
+  begin<"SENTINEL REPLICAS", 3>(w);
   write_sentinelreplicas(c, w);
 }
 
 void for_each_key(const SentinelReplicas&, valkey::KeyCallback) {}
 
 void encode(const SentinelReset& c, valkey::resp::Writer& w) {
-  valkey::resp::ArgCounter n;
-  write_sentinelreset(c, n);
-  w.begin_command(n.count());
+  begin<"SENTINEL RESET", 3>(w);
   write_sentinelreset(c, w);
 }
 
 void for_each_key(const SentinelReset&, valkey::KeyCallback) {}
 
 void encode(const SentinelSentinels& c, valkey::resp::Writer& w) {
-  valkey::resp::ArgCounter n;
-  write_sentinelsentinels(c, n);
-  w.begin_command(n.count());
+  begin<"SENTINEL SENTINELS", 3>(w);
   write_sentinelsentinels(c, w);
 }
 
@@ -413,7 +297,7 @@ void for_each_key(const SentinelSentinels&, valkey::KeyCallback) {}
 void encode(const SentinelSet& c, valkey::resp::Writer& w) {
   valkey::resp::ArgCounter n;
   write_sentinelset(c, n);
-  w.begin_command(n.count());
+  begin<"SENTINEL SET">(w, n.count());
   write_sentinelset(c, w);
 }
 
@@ -422,16 +306,14 @@ void for_each_key(const SentinelSet&, valkey::KeyCallback) {}
 void encode(const SentinelSimulateFailure& c, valkey::resp::Writer& w) {
   valkey::resp::ArgCounter n;
   write_sentinelsimulatefailure(c, n);
-  w.begin_command(n.count());
+  begin<"SENTINEL SIMULATE-FAILURE">(w, n.count());
   write_sentinelsimulatefailure(c, w);
 }
 
 void for_each_key(const SentinelSimulateFailure&, valkey::KeyCallback) {}
 
 void encode(const SentinelSlaves& c, valkey::resp::Writer& w) {
-  valkey::resp::ArgCounter n;
-  write_sentinelslaves(c, n);
-  w.begin_command(n.count());
+  begin<"SENTINEL SLAVES", 3>(w);
   write_sentinelslaves(c, w);
 }
 

@@ -9,8 +9,6 @@ namespace {
 
 template <class Sink>
 void write_acl_cat(const AclCat& c, Sink& s) {
-  s.arg("ACL");
-  s.arg("CAT");
   if (c.category) {
     s.arg((*c.category));
   }
@@ -18,8 +16,6 @@ void write_acl_cat(const AclCat& c, Sink& s) {
 
 template <class Sink>
 void write_acldeluser(const AclDelUser& c, Sink& s) {
-  s.arg("ACL");
-  s.arg("DELUSER");
   c.usernames.for_each([&](const auto& e) {
     s.arg(e);
   });
@@ -27,8 +23,6 @@ void write_acldeluser(const AclDelUser& c, Sink& s) {
 
 template <class Sink>
 void write_acldryrun(const AclDryRun& c, Sink& s) {
-  s.arg("ACL");
-  s.arg("DRYRUN");
   s.arg(c.username);
   s.arg(c.command);
   c.args.for_each([&](const auto& e) {
@@ -38,8 +32,6 @@ void write_acldryrun(const AclDryRun& c, Sink& s) {
 
 template <class Sink>
 void write_aclgenpass(const AclGenPass& c, Sink& s) {
-  s.arg("ACL");
-  s.arg("GENPASS");
   if (c.bits) {
     s.arg((*c.bits));
   }
@@ -47,52 +39,22 @@ void write_aclgenpass(const AclGenPass& c, Sink& s) {
 
 template <class Sink>
 void write_aclgetuser(const AclGetUser& c, Sink& s) {
-  s.arg("ACL");
-  s.arg("GETUSER");
   s.arg(c.username);
 }
 
 template <class Sink>
-void write_aclhelp(const AclHelp&, Sink& s) {
-  s.arg("ACL");
-  s.arg("HELP");
-}
-
-template <class Sink>
-void write_acllist(const AclList&, Sink& s) {
-  s.arg("ACL");
-  s.arg("LIST");
-}
-
-template <class Sink>
-void write_aclload(const AclLoad&, Sink& s) {
-  s.arg("ACL");
-  s.arg("LOAD");
-}
-
-template <class Sink>
 void write_acllog(const AclLog& c, Sink& s) {
-  s.arg("ACL");
-  s.arg("LOG");
   if (c.operation) {
     if (const auto* v = std::get_if<AclLog::Count>(&*c.operation)) {
       s.arg(v->count);
     } else if (std::holds_alternative<AclLog::Reset>((*c.operation))) {
-      s.arg("RESET");
+      token<"RESET">(s);
     }
   }
 }
 
 template <class Sink>
-void write_aclsave(const AclSave&, Sink& s) {
-  s.arg("ACL");
-  s.arg("SAVE");
-}
-
-template <class Sink>
 void write_aclsetuser(const AclSetUser& c, Sink& s) {
-  s.arg("ACL");
-  s.arg("SETUSER");
   s.arg(c.username);
   c.rules.for_each([&](const auto& e) {
     s.arg(e);
@@ -100,43 +62,17 @@ void write_aclsetuser(const AclSetUser& c, Sink& s) {
 }
 
 template <class Sink>
-void write_aclusers(const AclUsers&, Sink& s) {
-  s.arg("ACL");
-  s.arg("USERS");
-}
-
-template <class Sink>
-void write_aclwhoami(const AclWhoami&, Sink& s) {
-  s.arg("ACL");
-  s.arg("WHOAMI");
-}
-
-template <class Sink>
-void write_bgrewriteaof(const Bgrewriteaof&, Sink& s) {
-  s.arg("BGREWRITEAOF");
-}
-
-template <class Sink>
 void write_bgsave(const Bgsave& c, Sink& s) {
-  s.arg("BGSAVE");
   if (c.operation) {
     switch ((*c.operation)) {
-      case Bgsave::Operation::schedule: s.arg("SCHEDULE"); break;
-      case Bgsave::Operation::cancel: s.arg("CANCEL"); break;
+      case Bgsave::Operation::schedule: token<"SCHEDULE">(s); break;
+      case Bgsave::Operation::cancel: token<"CANCEL">(s); break;
     }
   }
 }
 
 template <class Sink>
-void write_commandcount(const CommandCount&, Sink& s) {
-  s.arg("COMMAND");
-  s.arg("COUNT");
-}
-
-template <class Sink>
 void write_commanddocs(const CommandDocs& c, Sink& s) {
-  s.arg("COMMAND");
-  s.arg("DOCS");
   c.command_names.for_each([&](const auto& e) {
     s.arg(e);
   });
@@ -144,8 +80,6 @@ void write_commanddocs(const CommandDocs& c, Sink& s) {
 
 template <class Sink>
 void write_commandgetkeys(const CommandGetKeys& c, Sink& s) {
-  s.arg("COMMAND");
-  s.arg("GETKEYS");
   s.arg(c.command);
   c.args.for_each([&](const auto& e) {
     s.arg(e);
@@ -154,8 +88,6 @@ void write_commandgetkeys(const CommandGetKeys& c, Sink& s) {
 
 template <class Sink>
 void write_commandgetkeysandflags(const CommandGetKeysAndFlags& c, Sink& s) {
-  s.arg("COMMAND");
-  s.arg("GETKEYSANDFLAGS");
   s.arg(c.command);
   c.args.for_each([&](const auto& e) {
     s.arg(e);
@@ -163,15 +95,7 @@ void write_commandgetkeysandflags(const CommandGetKeysAndFlags& c, Sink& s) {
 }
 
 template <class Sink>
-void write_commandhelp(const CommandHelp&, Sink& s) {
-  s.arg("COMMAND");
-  s.arg("HELP");
-}
-
-template <class Sink>
 void write_commandinfo(const CommandInfo& c, Sink& s) {
-  s.arg("COMMAND");
-  s.arg("INFO");
   c.command_names.for_each([&](const auto& e) {
     s.arg(e);
   });
@@ -179,18 +103,16 @@ void write_commandinfo(const CommandInfo& c, Sink& s) {
 
 template <class Sink>
 void write_commandlist(const CommandList& c, Sink& s) {
-  s.arg("COMMAND");
-  s.arg("LIST");
   if (c.filter_by) {
-    s.arg("FILTERBY");
+    token<"FILTERBY">(s);
     if (const auto* v = std::get_if<CommandList::Module>(&*c.filter_by)) {
-      s.arg("MODULE");
+      token<"MODULE">(s);
       s.arg(v->module_name);
     } else if (const auto* v = std::get_if<CommandList::AclCat>(&*c.filter_by)) {
-      s.arg("ACLCAT");
+      token<"ACLCAT">(s);
       s.arg(v->category);
     } else if (const auto* v = std::get_if<CommandList::Pattern>(&*c.filter_by)) {
-      s.arg("PATTERN");
+      token<"PATTERN">(s);
       s.arg(v->pattern);
     }
   }
@@ -198,75 +120,41 @@ void write_commandlist(const CommandList& c, Sink& s) {
 
 template <class Sink>
 void write_commandlogget(const CommandlogGet& c, Sink& s) {
-  s.arg("COMMANDLOG");
-  s.arg("GET");
   s.arg(c.count);
   switch (c.type) {
-    case CommandlogGet::Type::slow: s.arg("slow"); break;
-    case CommandlogGet::Type::large_request: s.arg("large-request"); break;
-    case CommandlogGet::Type::large_reply: s.arg("large-reply"); break;
+    case CommandlogGet::Type::slow: token<"slow">(s); break;
+    case CommandlogGet::Type::large_request: token<"large-request">(s); break;
+    case CommandlogGet::Type::large_reply: token<"large-reply">(s); break;
   }
 }
 
 template <class Sink>
-void write_commandloghelp(const CommandlogHelp&, Sink& s) {
-  s.arg("COMMANDLOG");
-  s.arg("HELP");
-}
-
-template <class Sink>
 void write_commandloglen(const CommandlogLen& c, Sink& s) {
-  s.arg("COMMANDLOG");
-  s.arg("LEN");
   switch (c.type) {
-    case CommandlogLen::Type::slow: s.arg("slow"); break;
-    case CommandlogLen::Type::large_request: s.arg("large-request"); break;
-    case CommandlogLen::Type::large_reply: s.arg("large-reply"); break;
+    case CommandlogLen::Type::slow: token<"slow">(s); break;
+    case CommandlogLen::Type::large_request: token<"large-request">(s); break;
+    case CommandlogLen::Type::large_reply: token<"large-reply">(s); break;
   }
 }
 
 template <class Sink>
 void write_commandlogreset(const CommandlogReset& c, Sink& s) {
-  s.arg("COMMANDLOG");
-  s.arg("RESET");
   switch (c.type) {
-    case CommandlogReset::Type::slow: s.arg("slow"); break;
-    case CommandlogReset::Type::large_request: s.arg("large-request"); break;
-    case CommandlogReset::Type::large_reply: s.arg("large-reply"); break;
+    case CommandlogReset::Type::slow: token<"slow">(s); break;
+    case CommandlogReset::Type::large_request: token<"large-request">(s); break;
+    case CommandlogReset::Type::large_reply: token<"large-reply">(s); break;
   }
 }
 
 template <class Sink>
 void write_configget(const ConfigGet& c, Sink& s) {
-  s.arg("CONFIG");
-  s.arg("GET");
   c.parameters.for_each([&](const auto& e) {
     s.arg(e);
   });
 }
 
 template <class Sink>
-void write_confighelp(const ConfigHelp&, Sink& s) {
-  s.arg("CONFIG");
-  s.arg("HELP");
-}
-
-template <class Sink>
-void write_configresetstat(const ConfigResetStat&, Sink& s) {
-  s.arg("CONFIG");
-  s.arg("RESETSTAT");
-}
-
-template <class Sink>
-void write_configrewrite(const ConfigRewrite&, Sink& s) {
-  s.arg("CONFIG");
-  s.arg("REWRITE");
-}
-
-template <class Sink>
 void write_configset(const ConfigSet& c, Sink& s) {
-  s.arg("CONFIG");
-  s.arg("SET");
   c.data.for_each([&](const auto& e) {
     s.arg(e.first);
     s.arg(e.second);
@@ -274,84 +162,54 @@ void write_configset(const ConfigSet& c, Sink& s) {
 }
 
 template <class Sink>
-void write_dbsize(const Dbsize&, Sink& s) {
-  s.arg("DBSIZE");
-}
-
-template <class Sink>
 void write_failover(const Failover& c, Sink& s) {
-  s.arg("FAILOVER");
   if (c.target) {
-    s.arg("TO");
+    token<"TO">(s);
     s.arg((*c.target).host);
     s.arg((*c.target).port);
-    if ((*c.target).force) s.arg("FORCE");
+    if ((*c.target).force) token<"FORCE">(s);
   }
-  if (c.abort) s.arg("ABORT");
+  if (c.abort) token<"ABORT">(s);
   if (c.milliseconds) {
-    s.arg("TIMEOUT");
+    token<"TIMEOUT">(s);
     s.arg((*c.milliseconds).count);
   }
 }
 
 template <class Sink>
 void write_flushall(const Flushall& c, Sink& s) {
-  s.arg("FLUSHALL");
   if (c.flush_type) {
     switch ((*c.flush_type)) {
-      case Flushall::FlushType::async: s.arg("ASYNC"); break;
-      case Flushall::FlushType::sync: s.arg("SYNC"); break;
+      case Flushall::FlushType::async: token<"ASYNC">(s); break;
+      case Flushall::FlushType::sync: token<"SYNC">(s); break;
     }
   }
 }
 
 template <class Sink>
 void write_flushdb(const Flushdb& c, Sink& s) {
-  s.arg("FLUSHDB");
   if (c.flush_type) {
     switch ((*c.flush_type)) {
-      case Flushdb::FlushType::async: s.arg("ASYNC"); break;
-      case Flushdb::FlushType::sync: s.arg("SYNC"); break;
+      case Flushdb::FlushType::async: token<"ASYNC">(s); break;
+      case Flushdb::FlushType::sync: token<"SYNC">(s); break;
     }
   }
 }
 
 template <class Sink>
 void write_info(const Info& c, Sink& s) {
-  s.arg("INFO");
   c.sections.for_each([&](const auto& e) {
     s.arg(e);
   });
 }
 
 template <class Sink>
-void write_lastsave(const Lastsave&, Sink& s) {
-  s.arg("LASTSAVE");
-}
-
-template <class Sink>
-void write_latencydoctor(const LatencyDoctor&, Sink& s) {
-  s.arg("LATENCY");
-  s.arg("DOCTOR");
-}
-
-template <class Sink>
 void write_latencygraph(const LatencyGraph& c, Sink& s) {
-  s.arg("LATENCY");
-  s.arg("GRAPH");
   s.arg(c.event);
 }
 
 template <class Sink>
-void write_latencyhelp(const LatencyHelp&, Sink& s) {
-  s.arg("LATENCY");
-  s.arg("HELP");
-}
-
-template <class Sink>
 void write_latencyhistogram(const LatencyHistogram& c, Sink& s) {
-  s.arg("LATENCY");
-  s.arg("HISTOGRAM");
   c.commands.for_each([&](const auto& e) {
     s.arg(e);
   });
@@ -359,21 +217,11 @@ void write_latencyhistogram(const LatencyHistogram& c, Sink& s) {
 
 template <class Sink>
 void write_latencyhistory(const LatencyHistory& c, Sink& s) {
-  s.arg("LATENCY");
-  s.arg("HISTORY");
   s.arg(c.event);
 }
 
 template <class Sink>
-void write_latencylatest(const LatencyLatest&, Sink& s) {
-  s.arg("LATENCY");
-  s.arg("LATEST");
-}
-
-template <class Sink>
 void write_latencyreset(const LatencyReset& c, Sink& s) {
-  s.arg("LATENCY");
-  s.arg("RESET");
   c.events.for_each([&](const auto& e) {
     s.arg(e);
   });
@@ -381,70 +229,23 @@ void write_latencyreset(const LatencyReset& c, Sink& s) {
 
 template <class Sink>
 void write_lolwut(const Lolwut& c, Sink& s) {
-  s.arg("LOLWUT");
   if (c.version) {
-    s.arg("VERSION");
+    token<"VERSION">(s);
     s.arg((*c.version));
   }
 }
 
 template <class Sink>
-void write_memorydoctor(const MemoryDoctor&, Sink& s) {
-  s.arg("MEMORY");
-  s.arg("DOCTOR");
-}
-
-template <class Sink>
-void write_memoryhelp(const MemoryHelp&, Sink& s) {
-  s.arg("MEMORY");
-  s.arg("HELP");
-}
-
-template <class Sink>
-void write_memorymallocstats(const MemoryMallocStats&, Sink& s) {
-  s.arg("MEMORY");
-  s.arg("MALLOC-STATS");
-}
-
-template <class Sink>
-void write_memorypurge(const MemoryPurge&, Sink& s) {
-  s.arg("MEMORY");
-  s.arg("PURGE");
-}
-
-template <class Sink>
-void write_memorystats(const MemoryStats&, Sink& s) {
-  s.arg("MEMORY");
-  s.arg("STATS");
-}
-
-template <class Sink>
 void write_memoryusage(const MemoryUsage& c, Sink& s) {
-  s.arg("MEMORY");
-  s.arg("USAGE");
   s.arg(c.key);
   if (c.count) {
-    s.arg("SAMPLES");
+    token<"SAMPLES">(s);
     s.arg((*c.count));
   }
 }
 
 template <class Sink>
-void write_modulehelp(const ModuleHelp&, Sink& s) {
-  s.arg("MODULE");
-  s.arg("HELP");
-}
-
-template <class Sink>
-void write_modulelist(const ModuleList&, Sink& s) {
-  s.arg("MODULE");
-  s.arg("LIST");
-}
-
-template <class Sink>
 void write_moduleload(const ModuleLoad& c, Sink& s) {
-  s.arg("MODULE");
-  s.arg("LOAD");
   s.arg(c.path);
   c.args.for_each([&](const auto& e) {
     s.arg(e);
@@ -453,15 +254,13 @@ void write_moduleload(const ModuleLoad& c, Sink& s) {
 
 template <class Sink>
 void write_moduleloadex(const ModuleLoadex& c, Sink& s) {
-  s.arg("MODULE");
-  s.arg("LOADEX");
   s.arg(c.path);
   c.configs.for_each([&](const auto& e) {
-    s.arg("CONFIG");
+    token<"CONFIG">(s);
     s.arg(e.first);
     s.arg(e.second);
   });
-  if (!c.args.empty()) s.arg("ARGS");
+  if (!c.args.empty()) token<"ARGS">(s);
   c.args.for_each([&](const auto& e) {
     s.arg(e);
   });
@@ -469,143 +268,85 @@ void write_moduleloadex(const ModuleLoadex& c, Sink& s) {
 
 template <class Sink>
 void write_moduleunload(const ModuleUnload& c, Sink& s) {
-  s.arg("MODULE");
-  s.arg("UNLOAD");
   s.arg(c.name);
 }
 
 template <class Sink>
-void write_monitor(const Monitor&, Sink& s) {
-  s.arg("MONITOR");
-}
-
-template <class Sink>
 void write_psync(const Psync& c, Sink& s) {
-  s.arg("PSYNC");
   s.arg(c.replication_id);
   s.arg(c.offset);
 }
 
 template <class Sink>
-void write_replconf(const Replconf&, Sink& s) {
-  s.arg("REPLCONF");
-}
-
-template <class Sink>
 void write_replicaof(const Replicaof& c, Sink& s) {
-  s.arg("REPLICAOF");
   if (const auto* v = std::get_if<Replicaof::HostPort>(&c.args)) {
     s.arg(v->host);
     s.arg(v->port);
   } else if (const auto* v = std::get_if<Replicaof::NoOne>(&c.args)) {
-    s.arg("NO");
-    s.arg("ONE");
+    token<"NO">(s);
+    token<"ONE">(s);
   }
 }
 
 template <class Sink>
 void write_restoreasking(const RestoreAsking& c, Sink& s) {
-  s.arg("RESTORE-ASKING");
   s.arg(c.key);
   s.arg(c.ttl);
   s.arg(c.serialized_value);
-  if (c.replace) s.arg("REPLACE");
-  if (c.abs_ttl) s.arg("ABSTTL");
+  if (c.replace) token<"REPLACE">(s);
+  if (c.abs_ttl) token<"ABSTTL">(s);
   if (c.seconds) {
-    s.arg("IDLETIME");
+    token<"IDLETIME">(s);
     s.arg((*c.seconds).count);
   }
   if (c.frequency) {
-    s.arg("FREQ");
+    token<"FREQ">(s);
     s.arg((*c.frequency));
   }
 }
 
 template <class Sink>
-void write_role(const Role&, Sink& s) {
-  s.arg("ROLE");
-}
-
-template <class Sink>
-void write_save(const Save&, Sink& s) {
-  s.arg("SAVE");
-}
-
-template <class Sink>
 void write_shutdown(const Shutdown& c, Sink& s) {
-  s.arg("SHUTDOWN");
   if (c.abort_selector) {
     if (const auto* v = std::get_if<Shutdown::SaveSelector2>(&*c.abort_selector)) {
       if (v->save_selector) {
         switch ((*v->save_selector)) {
-          case Shutdown::SaveSelector::no_save: s.arg("NOSAVE"); break;
-          case Shutdown::SaveSelector::save: s.arg("SAVE"); break;
+          case Shutdown::SaveSelector::no_save: token<"NOSAVE">(s); break;
+          case Shutdown::SaveSelector::save: token<"SAVE">(s); break;
         }
       }
-      if (v->now) s.arg("NOW");
-      if (v->force) s.arg("FORCE");
-      if (v->safe) s.arg("SAFE");
-      if (v->failover) s.arg("FAILOVER");
+      if (v->now) token<"NOW">(s);
+      if (v->force) token<"FORCE">(s);
+      if (v->safe) token<"SAFE">(s);
+      if (v->failover) token<"FAILOVER">(s);
     } else if (std::holds_alternative<Shutdown::Abort>((*c.abort_selector))) {
-      s.arg("ABORT");
+      token<"ABORT">(s);
     }
   }
 }
 
 template <class Sink>
 void write_slaveof(const Slaveof& c, Sink& s) {
-  s.arg("SLAVEOF");
   if (const auto* v = std::get_if<Slaveof::HostPort>(&c.args)) {
     s.arg(v->host);
     s.arg(v->port);
   } else if (const auto* v = std::get_if<Slaveof::NoOne>(&c.args)) {
-    s.arg("NO");
-    s.arg("ONE");
+    token<"NO">(s);
+    token<"ONE">(s);
   }
 }
 
 template <class Sink>
 void write_slowlogget(const SlowlogGet& c, Sink& s) {
-  s.arg("SLOWLOG");
-  s.arg("GET");
   if (c.count) {
     s.arg((*c.count));
   }
 }
 
 template <class Sink>
-void write_slowloghelp(const SlowlogHelp&, Sink& s) {
-  s.arg("SLOWLOG");
-  s.arg("HELP");
-}
-
-template <class Sink>
-void write_slowloglen(const SlowlogLen&, Sink& s) {
-  s.arg("SLOWLOG");
-  s.arg("LEN");
-}
-
-template <class Sink>
-void write_slowlogreset(const SlowlogReset&, Sink& s) {
-  s.arg("SLOWLOG");
-  s.arg("RESET");
-}
-
-template <class Sink>
 void write_swapdb(const Swapdb& c, Sink& s) {
-  s.arg("SWAPDB");
   s.arg(c.index1);
   s.arg(c.index2);
-}
-
-template <class Sink>
-void write_sync(const Sync&, Sink& s) {
-  s.arg("SYNC");
-}
-
-template <class Sink>
-void write_time(const Time&, Sink& s) {
-  s.arg("TIME");
 }
 
 }  // namespace
@@ -613,7 +354,7 @@ void write_time(const Time&, Sink& s) {
 void encode(const AclCat& c, valkey::resp::Writer& w) {
   valkey::resp::ArgCounter n;
   write_acl_cat(c, n);
-  w.begin_command(n.count());
+  begin<"ACL CAT">(w, n.count());
   write_acl_cat(c, w);
 }
 
@@ -622,7 +363,7 @@ void for_each_key(const AclCat&, valkey::KeyCallback) {}
 void encode(const AclDelUser& c, valkey::resp::Writer& w) {
   valkey::resp::ArgCounter n;
   write_acldeluser(c, n);
-  w.begin_command(n.count());
+  begin<"ACL DELUSER">(w, n.count());
   write_acldeluser(c, w);
 }
 
@@ -631,7 +372,7 @@ void for_each_key(const AclDelUser&, valkey::KeyCallback) {}
 void encode(const AclDryRun& c, valkey::resp::Writer& w) {
   valkey::resp::ArgCounter n;
   write_acldryrun(c, n);
-  w.begin_command(n.count());
+  begin<"ACL DRYRUN">(w, n.count());
   write_acldryrun(c, w);
 }
 
@@ -640,44 +381,33 @@ void for_each_key(const AclDryRun&, valkey::KeyCallback) {}
 void encode(const AclGenPass& c, valkey::resp::Writer& w) {
   valkey::resp::ArgCounter n;
   write_aclgenpass(c, n);
-  w.begin_command(n.count());
+  begin<"ACL GENPASS">(w, n.count());
   write_aclgenpass(c, w);
 }
 
 void for_each_key(const AclGenPass&, valkey::KeyCallback) {}
 
 void encode(const AclGetUser& c, valkey::resp::Writer& w) {
-  valkey::resp::ArgCounter n;
-  write_aclgetuser(c, n);
-  w.begin_command(n.count());
+  begin<"ACL GETUSER", 3>(w);
   write_aclgetuser(c, w);
 }
 
 void for_each_key(const AclGetUser&, valkey::KeyCallback) {}
 
-void encode(const AclHelp& c, valkey::resp::Writer& w) {
-  valkey::resp::ArgCounter n;
-  write_aclhelp(c, n);
-  w.begin_command(n.count());
-  write_aclhelp(c, w);
+void encode(const AclHelp&, valkey::resp::Writer& w) {
+  begin<"ACL HELP", 2>(w);
 }
 
 void for_each_key(const AclHelp&, valkey::KeyCallback) {}
 
-void encode(const AclList& c, valkey::resp::Writer& w) {
-  valkey::resp::ArgCounter n;
-  write_acllist(c, n);
-  w.begin_command(n.count());
-  write_acllist(c, w);
+void encode(const AclList&, valkey::resp::Writer& w) {
+  begin<"ACL LIST", 2>(w);
 }
 
 void for_each_key(const AclList&, valkey::KeyCallback) {}
 
-void encode(const AclLoad& c, valkey::resp::Writer& w) {
-  valkey::resp::ArgCounter n;
-  write_aclload(c, n);
-  w.begin_command(n.count());
-  write_aclload(c, w);
+void encode(const AclLoad&, valkey::resp::Writer& w) {
+  begin<"ACL LOAD", 2>(w);
 }
 
 void for_each_key(const AclLoad&, valkey::KeyCallback) {}
@@ -685,17 +415,14 @@ void for_each_key(const AclLoad&, valkey::KeyCallback) {}
 void encode(const AclLog& c, valkey::resp::Writer& w) {
   valkey::resp::ArgCounter n;
   write_acllog(c, n);
-  w.begin_command(n.count());
+  begin<"ACL LOG">(w, n.count());
   write_acllog(c, w);
 }
 
 void for_each_key(const AclLog&, valkey::KeyCallback) {}
 
-void encode(const AclSave& c, valkey::resp::Writer& w) {
-  valkey::resp::ArgCounter n;
-  write_aclsave(c, n);
-  w.begin_command(n.count());
-  write_aclsave(c, w);
+void encode(const AclSave&, valkey::resp::Writer& w) {
+  begin<"ACL SAVE", 2>(w);
 }
 
 void for_each_key(const AclSave&, valkey::KeyCallback) {}
@@ -703,35 +430,26 @@ void for_each_key(const AclSave&, valkey::KeyCallback) {}
 void encode(const AclSetUser& c, valkey::resp::Writer& w) {
   valkey::resp::ArgCounter n;
   write_aclsetuser(c, n);
-  w.begin_command(n.count());
+  begin<"ACL SETUSER">(w, n.count());
   write_aclsetuser(c, w);
 }
 
 void for_each_key(const AclSetUser&, valkey::KeyCallback) {}
 
-void encode(const AclUsers& c, valkey::resp::Writer& w) {
-  valkey::resp::ArgCounter n;
-  write_aclusers(c, n);
-  w.begin_command(n.count());
-  write_aclusers(c, w);
+void encode(const AclUsers&, valkey::resp::Writer& w) {
+  begin<"ACL USERS", 2>(w);
 }
 
 void for_each_key(const AclUsers&, valkey::KeyCallback) {}
 
-void encode(const AclWhoami& c, valkey::resp::Writer& w) {
-  valkey::resp::ArgCounter n;
-  write_aclwhoami(c, n);
-  w.begin_command(n.count());
-  write_aclwhoami(c, w);
+void encode(const AclWhoami&, valkey::resp::Writer& w) {
+  begin<"ACL WHOAMI", 2>(w);
 }
 
 void for_each_key(const AclWhoami&, valkey::KeyCallback) {}
 
-void encode(const Bgrewriteaof& c, valkey::resp::Writer& w) {
-  valkey::resp::ArgCounter n;
-  write_bgrewriteaof(c, n);
-  w.begin_command(n.count());
-  write_bgrewriteaof(c, w);
+void encode(const Bgrewriteaof&, valkey::resp::Writer& w) {
+  begin<"BGREWRITEAOF", 1>(w);
 }
 
 void for_each_key(const Bgrewriteaof&, valkey::KeyCallback) {}
@@ -739,17 +457,14 @@ void for_each_key(const Bgrewriteaof&, valkey::KeyCallback) {}
 void encode(const Bgsave& c, valkey::resp::Writer& w) {
   valkey::resp::ArgCounter n;
   write_bgsave(c, n);
-  w.begin_command(n.count());
+  begin<"BGSAVE">(w, n.count());
   write_bgsave(c, w);
 }
 
 void for_each_key(const Bgsave&, valkey::KeyCallback) {}
 
-void encode(const CommandCount& c, valkey::resp::Writer& w) {
-  valkey::resp::ArgCounter n;
-  write_commandcount(c, n);
-  w.begin_command(n.count());
-  write_commandcount(c, w);
+void encode(const CommandCount&, valkey::resp::Writer& w) {
+  begin<"COMMAND COUNT", 2>(w);
 }
 
 void for_each_key(const CommandCount&, valkey::KeyCallback) {}
@@ -757,7 +472,7 @@ void for_each_key(const CommandCount&, valkey::KeyCallback) {}
 void encode(const CommandDocs& c, valkey::resp::Writer& w) {
   valkey::resp::ArgCounter n;
   write_commanddocs(c, n);
-  w.begin_command(n.count());
+  begin<"COMMAND DOCS">(w, n.count());
   write_commanddocs(c, w);
 }
 
@@ -766,7 +481,7 @@ void for_each_key(const CommandDocs&, valkey::KeyCallback) {}
 void encode(const CommandGetKeys& c, valkey::resp::Writer& w) {
   valkey::resp::ArgCounter n;
   write_commandgetkeys(c, n);
-  w.begin_command(n.count());
+  begin<"COMMAND GETKEYS">(w, n.count());
   write_commandgetkeys(c, w);
 }
 
@@ -775,17 +490,14 @@ void for_each_key(const CommandGetKeys&, valkey::KeyCallback) {}
 void encode(const CommandGetKeysAndFlags& c, valkey::resp::Writer& w) {
   valkey::resp::ArgCounter n;
   write_commandgetkeysandflags(c, n);
-  w.begin_command(n.count());
+  begin<"COMMAND GETKEYSANDFLAGS">(w, n.count());
   write_commandgetkeysandflags(c, w);
 }
 
 void for_each_key(const CommandGetKeysAndFlags&, valkey::KeyCallback) {}
 
-void encode(const CommandHelp& c, valkey::resp::Writer& w) {
-  valkey::resp::ArgCounter n;
-  write_commandhelp(c, n);
-  w.begin_command(n.count());
-  write_commandhelp(c, w);
+void encode(const CommandHelp&, valkey::resp::Writer& w) {
+  begin<"COMMAND HELP", 2>(w);
 }
 
 void for_each_key(const CommandHelp&, valkey::KeyCallback) {}
@@ -793,7 +505,7 @@ void for_each_key(const CommandHelp&, valkey::KeyCallback) {}
 void encode(const CommandInfo& c, valkey::resp::Writer& w) {
   valkey::resp::ArgCounter n;
   write_commandinfo(c, n);
-  w.begin_command(n.count());
+  begin<"COMMAND INFO">(w, n.count());
   write_commandinfo(c, w);
 }
 
@@ -802,43 +514,34 @@ void for_each_key(const CommandInfo&, valkey::KeyCallback) {}
 void encode(const CommandList& c, valkey::resp::Writer& w) {
   valkey::resp::ArgCounter n;
   write_commandlist(c, n);
-  w.begin_command(n.count());
+  begin<"COMMAND LIST">(w, n.count());
   write_commandlist(c, w);
 }
 
 void for_each_key(const CommandList&, valkey::KeyCallback) {}
 
 void encode(const CommandlogGet& c, valkey::resp::Writer& w) {
-  valkey::resp::ArgCounter n;
-  write_commandlogget(c, n);
-  w.begin_command(n.count());
+  begin<"COMMANDLOG GET", 4>(w);
   write_commandlogget(c, w);
 }
 
 void for_each_key(const CommandlogGet&, valkey::KeyCallback) {}
 
-void encode(const CommandlogHelp& c, valkey::resp::Writer& w) {
-  valkey::resp::ArgCounter n;
-  write_commandloghelp(c, n);
-  w.begin_command(n.count());
-  write_commandloghelp(c, w);
+void encode(const CommandlogHelp&, valkey::resp::Writer& w) {
+  begin<"COMMANDLOG HELP", 2>(w);
 }
 
 void for_each_key(const CommandlogHelp&, valkey::KeyCallback) {}
 
 void encode(const CommandlogLen& c, valkey::resp::Writer& w) {
-  valkey::resp::ArgCounter n;
-  write_commandloglen(c, n);
-  w.begin_command(n.count());
+  begin<"COMMANDLOG LEN", 3>(w);
   write_commandloglen(c, w);
 }
 
 void for_each_key(const CommandlogLen&, valkey::KeyCallback) {}
 
 void encode(const CommandlogReset& c, valkey::resp::Writer& w) {
-  valkey::resp::ArgCounter n;
-  write_commandlogreset(c, n);
-  w.begin_command(n.count());
+  begin<"COMMANDLOG RESET", 3>(w);
   write_commandlogreset(c, w);
 }
 
@@ -847,35 +550,26 @@ void for_each_key(const CommandlogReset&, valkey::KeyCallback) {}
 void encode(const ConfigGet& c, valkey::resp::Writer& w) {
   valkey::resp::ArgCounter n;
   write_configget(c, n);
-  w.begin_command(n.count());
+  begin<"CONFIG GET">(w, n.count());
   write_configget(c, w);
 }
 
 void for_each_key(const ConfigGet&, valkey::KeyCallback) {}
 
-void encode(const ConfigHelp& c, valkey::resp::Writer& w) {
-  valkey::resp::ArgCounter n;
-  write_confighelp(c, n);
-  w.begin_command(n.count());
-  write_confighelp(c, w);
+void encode(const ConfigHelp&, valkey::resp::Writer& w) {
+  begin<"CONFIG HELP", 2>(w);
 }
 
 void for_each_key(const ConfigHelp&, valkey::KeyCallback) {}
 
-void encode(const ConfigResetStat& c, valkey::resp::Writer& w) {
-  valkey::resp::ArgCounter n;
-  write_configresetstat(c, n);
-  w.begin_command(n.count());
-  write_configresetstat(c, w);
+void encode(const ConfigResetStat&, valkey::resp::Writer& w) {
+  begin<"CONFIG RESETSTAT", 2>(w);
 }
 
 void for_each_key(const ConfigResetStat&, valkey::KeyCallback) {}
 
-void encode(const ConfigRewrite& c, valkey::resp::Writer& w) {
-  valkey::resp::ArgCounter n;
-  write_configrewrite(c, n);
-  w.begin_command(n.count());
-  write_configrewrite(c, w);
+void encode(const ConfigRewrite&, valkey::resp::Writer& w) {
+  begin<"CONFIG REWRITE", 2>(w);
 }
 
 void for_each_key(const ConfigRewrite&, valkey::KeyCallback) {}
@@ -883,17 +577,14 @@ void for_each_key(const ConfigRewrite&, valkey::KeyCallback) {}
 void encode(const ConfigSet& c, valkey::resp::Writer& w) {
   valkey::resp::ArgCounter n;
   write_configset(c, n);
-  w.begin_command(n.count());
+  begin<"CONFIG SET">(w, n.count());
   write_configset(c, w);
 }
 
 void for_each_key(const ConfigSet&, valkey::KeyCallback) {}
 
-void encode(const Dbsize& c, valkey::resp::Writer& w) {
-  valkey::resp::ArgCounter n;
-  write_dbsize(c, n);
-  w.begin_command(n.count());
-  write_dbsize(c, w);
+void encode(const Dbsize&, valkey::resp::Writer& w) {
+  begin<"DBSIZE", 1>(w);
 }
 
 void for_each_key(const Dbsize&, valkey::KeyCallback) {}
@@ -901,7 +592,7 @@ void for_each_key(const Dbsize&, valkey::KeyCallback) {}
 void encode(const Failover& c, valkey::resp::Writer& w) {
   valkey::resp::ArgCounter n;
   write_failover(c, n);
-  w.begin_command(n.count());
+  begin<"FAILOVER">(w, n.count());
   write_failover(c, w);
 }
 
@@ -910,7 +601,7 @@ void for_each_key(const Failover&, valkey::KeyCallback) {}
 void encode(const Flushall& c, valkey::resp::Writer& w) {
   valkey::resp::ArgCounter n;
   write_flushall(c, n);
-  w.begin_command(n.count());
+  begin<"FLUSHALL">(w, n.count());
   write_flushall(c, w);
 }
 
@@ -919,7 +610,7 @@ void for_each_key(const Flushall&, valkey::KeyCallback) {}
 void encode(const Flushdb& c, valkey::resp::Writer& w) {
   valkey::resp::ArgCounter n;
   write_flushdb(c, n);
-  w.begin_command(n.count());
+  begin<"FLUSHDB">(w, n.count());
   write_flushdb(c, w);
 }
 
@@ -928,44 +619,33 @@ void for_each_key(const Flushdb&, valkey::KeyCallback) {}
 void encode(const Info& c, valkey::resp::Writer& w) {
   valkey::resp::ArgCounter n;
   write_info(c, n);
-  w.begin_command(n.count());
+  begin<"INFO">(w, n.count());
   write_info(c, w);
 }
 
 void for_each_key(const Info&, valkey::KeyCallback) {}
 
-void encode(const Lastsave& c, valkey::resp::Writer& w) {
-  valkey::resp::ArgCounter n;
-  write_lastsave(c, n);
-  w.begin_command(n.count());
-  write_lastsave(c, w);
+void encode(const Lastsave&, valkey::resp::Writer& w) {
+  begin<"LASTSAVE", 1>(w);
 }
 
 void for_each_key(const Lastsave&, valkey::KeyCallback) {}
 
-void encode(const LatencyDoctor& c, valkey::resp::Writer& w) {
-  valkey::resp::ArgCounter n;
-  write_latencydoctor(c, n);
-  w.begin_command(n.count());
-  write_latencydoctor(c, w);
+void encode(const LatencyDoctor&, valkey::resp::Writer& w) {
+  begin<"LATENCY DOCTOR", 2>(w);
 }
 
 void for_each_key(const LatencyDoctor&, valkey::KeyCallback) {}
 
 void encode(const LatencyGraph& c, valkey::resp::Writer& w) {
-  valkey::resp::ArgCounter n;
-  write_latencygraph(c, n);
-  w.begin_command(n.count());
+  begin<"LATENCY GRAPH", 3>(w);
   write_latencygraph(c, w);
 }
 
 void for_each_key(const LatencyGraph&, valkey::KeyCallback) {}
 
-void encode(const LatencyHelp& c, valkey::resp::Writer& w) {
-  valkey::resp::ArgCounter n;
-  write_latencyhelp(c, n);
-  w.begin_command(n.count());
-  write_latencyhelp(c, w);
+void encode(const LatencyHelp&, valkey::resp::Writer& w) {
+  begin<"LATENCY HELP", 2>(w);
 }
 
 void for_each_key(const LatencyHelp&, valkey::KeyCallback) {}
@@ -973,26 +653,21 @@ void for_each_key(const LatencyHelp&, valkey::KeyCallback) {}
 void encode(const LatencyHistogram& c, valkey::resp::Writer& w) {
   valkey::resp::ArgCounter n;
   write_latencyhistogram(c, n);
-  w.begin_command(n.count());
+  begin<"LATENCY HISTOGRAM">(w, n.count());
   write_latencyhistogram(c, w);
 }
 
 void for_each_key(const LatencyHistogram&, valkey::KeyCallback) {}
 
 void encode(const LatencyHistory& c, valkey::resp::Writer& w) {
-  valkey::resp::ArgCounter n;
-  write_latencyhistory(c, n);
-  w.begin_command(n.count());
+  begin<"LATENCY HISTORY", 3>(w);
   write_latencyhistory(c, w);
 }
 
 void for_each_key(const LatencyHistory&, valkey::KeyCallback) {}
 
-void encode(const LatencyLatest& c, valkey::resp::Writer& w) {
-  valkey::resp::ArgCounter n;
-  write_latencylatest(c, n);
-  w.begin_command(n.count());
-  write_latencylatest(c, w);
+void encode(const LatencyLatest&, valkey::resp::Writer& w) {
+  begin<"LATENCY LATEST", 2>(w);
 }
 
 void for_each_key(const LatencyLatest&, valkey::KeyCallback) {}
@@ -1000,7 +675,7 @@ void for_each_key(const LatencyLatest&, valkey::KeyCallback) {}
 void encode(const LatencyReset& c, valkey::resp::Writer& w) {
   valkey::resp::ArgCounter n;
   write_latencyreset(c, n);
-  w.begin_command(n.count());
+  begin<"LATENCY RESET">(w, n.count());
   write_latencyreset(c, w);
 }
 
@@ -1009,53 +684,38 @@ void for_each_key(const LatencyReset&, valkey::KeyCallback) {}
 void encode(const Lolwut& c, valkey::resp::Writer& w) {
   valkey::resp::ArgCounter n;
   write_lolwut(c, n);
-  w.begin_command(n.count());
+  begin<"LOLWUT">(w, n.count());
   write_lolwut(c, w);
 }
 
 void for_each_key(const Lolwut&, valkey::KeyCallback) {}
 
-void encode(const MemoryDoctor& c, valkey::resp::Writer& w) {
-  valkey::resp::ArgCounter n;
-  write_memorydoctor(c, n);
-  w.begin_command(n.count());
-  write_memorydoctor(c, w);
+void encode(const MemoryDoctor&, valkey::resp::Writer& w) {
+  begin<"MEMORY DOCTOR", 2>(w);
 }
 
 void for_each_key(const MemoryDoctor&, valkey::KeyCallback) {}
 
-void encode(const MemoryHelp& c, valkey::resp::Writer& w) {
-  valkey::resp::ArgCounter n;
-  write_memoryhelp(c, n);
-  w.begin_command(n.count());
-  write_memoryhelp(c, w);
+void encode(const MemoryHelp&, valkey::resp::Writer& w) {
+  begin<"MEMORY HELP", 2>(w);
 }
 
 void for_each_key(const MemoryHelp&, valkey::KeyCallback) {}
 
-void encode(const MemoryMallocStats& c, valkey::resp::Writer& w) {
-  valkey::resp::ArgCounter n;
-  write_memorymallocstats(c, n);
-  w.begin_command(n.count());
-  write_memorymallocstats(c, w);
+void encode(const MemoryMallocStats&, valkey::resp::Writer& w) {
+  begin<"MEMORY MALLOC-STATS", 2>(w);
 }
 
 void for_each_key(const MemoryMallocStats&, valkey::KeyCallback) {}
 
-void encode(const MemoryPurge& c, valkey::resp::Writer& w) {
-  valkey::resp::ArgCounter n;
-  write_memorypurge(c, n);
-  w.begin_command(n.count());
-  write_memorypurge(c, w);
+void encode(const MemoryPurge&, valkey::resp::Writer& w) {
+  begin<"MEMORY PURGE", 2>(w);
 }
 
 void for_each_key(const MemoryPurge&, valkey::KeyCallback) {}
 
-void encode(const MemoryStats& c, valkey::resp::Writer& w) {
-  valkey::resp::ArgCounter n;
-  write_memorystats(c, n);
-  w.begin_command(n.count());
-  write_memorystats(c, w);
+void encode(const MemoryStats&, valkey::resp::Writer& w) {
+  begin<"MEMORY STATS", 2>(w);
 }
 
 void for_each_key(const MemoryStats&, valkey::KeyCallback) {}
@@ -1063,7 +723,7 @@ void for_each_key(const MemoryStats&, valkey::KeyCallback) {}
 void encode(const MemoryUsage& c, valkey::resp::Writer& w) {
   valkey::resp::ArgCounter n;
   write_memoryusage(c, n);
-  w.begin_command(n.count());
+  begin<"MEMORY USAGE">(w, n.count());
   write_memoryusage(c, w);
 }
 
@@ -1071,20 +731,14 @@ void for_each_key(const MemoryUsage& c, valkey::KeyCallback cb) {
   cb(c.key);
 }
 
-void encode(const ModuleHelp& c, valkey::resp::Writer& w) {
-  valkey::resp::ArgCounter n;
-  write_modulehelp(c, n);
-  w.begin_command(n.count());
-  write_modulehelp(c, w);
+void encode(const ModuleHelp&, valkey::resp::Writer& w) {
+  begin<"MODULE HELP", 2>(w);
 }
 
 void for_each_key(const ModuleHelp&, valkey::KeyCallback) {}
 
-void encode(const ModuleList& c, valkey::resp::Writer& w) {
-  valkey::resp::ArgCounter n;
-  write_modulelist(c, n);
-  w.begin_command(n.count());
-  write_modulelist(c, w);
+void encode(const ModuleList&, valkey::resp::Writer& w) {
+  begin<"MODULE LIST", 2>(w);
 }
 
 void for_each_key(const ModuleList&, valkey::KeyCallback) {}
@@ -1092,7 +746,7 @@ void for_each_key(const ModuleList&, valkey::KeyCallback) {}
 void encode(const ModuleLoad& c, valkey::resp::Writer& w) {
   valkey::resp::ArgCounter n;
   write_moduleload(c, n);
-  w.begin_command(n.count());
+  begin<"MODULE LOAD">(w, n.count());
   write_moduleload(c, w);
 }
 
@@ -1101,52 +755,40 @@ void for_each_key(const ModuleLoad&, valkey::KeyCallback) {}
 void encode(const ModuleLoadex& c, valkey::resp::Writer& w) {
   valkey::resp::ArgCounter n;
   write_moduleloadex(c, n);
-  w.begin_command(n.count());
+  begin<"MODULE LOADEX">(w, n.count());
   write_moduleloadex(c, w);
 }
 
 void for_each_key(const ModuleLoadex&, valkey::KeyCallback) {}
 
 void encode(const ModuleUnload& c, valkey::resp::Writer& w) {
-  valkey::resp::ArgCounter n;
-  write_moduleunload(c, n);
-  w.begin_command(n.count());
+  begin<"MODULE UNLOAD", 3>(w);
   write_moduleunload(c, w);
 }
 
 void for_each_key(const ModuleUnload&, valkey::KeyCallback) {}
 
-void encode(const Monitor& c, valkey::resp::Writer& w) {
-  valkey::resp::ArgCounter n;
-  write_monitor(c, n);
-  w.begin_command(n.count());
-  write_monitor(c, w);
+void encode(const Monitor&, valkey::resp::Writer& w) {
+  begin<"MONITOR", 1>(w);
 }
 
 void for_each_key(const Monitor&, valkey::KeyCallback) {}
 
 void encode(const Psync& c, valkey::resp::Writer& w) {
-  valkey::resp::ArgCounter n;
-  write_psync(c, n);
-  w.begin_command(n.count());
+  begin<"PSYNC", 3>(w);
   write_psync(c, w);
 }
 
 void for_each_key(const Psync&, valkey::KeyCallback) {}
 
-void encode(const Replconf& c, valkey::resp::Writer& w) {
-  valkey::resp::ArgCounter n;
-  write_replconf(c, n);
-  w.begin_command(n.count());
-  write_replconf(c, w);
+void encode(const Replconf&, valkey::resp::Writer& w) {
+  begin<"REPLCONF", 1>(w);
 }
 
 void for_each_key(const Replconf&, valkey::KeyCallback) {}
 
 void encode(const Replicaof& c, valkey::resp::Writer& w) {
-  valkey::resp::ArgCounter n;
-  write_replicaof(c, n);
-  w.begin_command(n.count());
+  begin<"REPLICAOF", 3>(w);
   write_replicaof(c, w);
 }
 
@@ -1155,7 +797,7 @@ void for_each_key(const Replicaof&, valkey::KeyCallback) {}
 void encode(const RestoreAsking& c, valkey::resp::Writer& w) {
   valkey::resp::ArgCounter n;
   write_restoreasking(c, n);
-  w.begin_command(n.count());
+  begin<"RESTORE-ASKING">(w, n.count());
   write_restoreasking(c, w);
 }
 
@@ -1163,20 +805,14 @@ void for_each_key(const RestoreAsking& c, valkey::KeyCallback cb) {
   cb(c.key);
 }
 
-void encode(const Role& c, valkey::resp::Writer& w) {
-  valkey::resp::ArgCounter n;
-  write_role(c, n);
-  w.begin_command(n.count());
-  write_role(c, w);
+void encode(const Role&, valkey::resp::Writer& w) {
+  begin<"ROLE", 1>(w);
 }
 
 void for_each_key(const Role&, valkey::KeyCallback) {}
 
-void encode(const Save& c, valkey::resp::Writer& w) {
-  valkey::resp::ArgCounter n;
-  write_save(c, n);
-  w.begin_command(n.count());
-  write_save(c, w);
+void encode(const Save&, valkey::resp::Writer& w) {
+  begin<"SAVE", 1>(w);
 }
 
 void for_each_key(const Save&, valkey::KeyCallback) {}
@@ -1184,16 +820,14 @@ void for_each_key(const Save&, valkey::KeyCallback) {}
 void encode(const Shutdown& c, valkey::resp::Writer& w) {
   valkey::resp::ArgCounter n;
   write_shutdown(c, n);
-  w.begin_command(n.count());
+  begin<"SHUTDOWN">(w, n.count());
   write_shutdown(c, w);
 }
 
 void for_each_key(const Shutdown&, valkey::KeyCallback) {}
 
 void encode(const Slaveof& c, valkey::resp::Writer& w) {
-  valkey::resp::ArgCounter n;
-  write_slaveof(c, n);
-  w.begin_command(n.count());
+  begin<"SLAVEOF", 3>(w);
   write_slaveof(c, w);
 }
 
@@ -1202,62 +836,45 @@ void for_each_key(const Slaveof&, valkey::KeyCallback) {}
 void encode(const SlowlogGet& c, valkey::resp::Writer& w) {
   valkey::resp::ArgCounter n;
   write_slowlogget(c, n);
-  w.begin_command(n.count());
+  begin<"SLOWLOG GET">(w, n.count());
   write_slowlogget(c, w);
 }
 
 void for_each_key(const SlowlogGet&, valkey::KeyCallback) {}
 
-void encode(const SlowlogHelp& c, valkey::resp::Writer& w) {
-  valkey::resp::ArgCounter n;
-  write_slowloghelp(c, n);
-  w.begin_command(n.count());
-  write_slowloghelp(c, w);
+void encode(const SlowlogHelp&, valkey::resp::Writer& w) {
+  begin<"SLOWLOG HELP", 2>(w);
 }
 
 void for_each_key(const SlowlogHelp&, valkey::KeyCallback) {}
 
-void encode(const SlowlogLen& c, valkey::resp::Writer& w) {
-  valkey::resp::ArgCounter n;
-  write_slowloglen(c, n);
-  w.begin_command(n.count());
-  write_slowloglen(c, w);
+void encode(const SlowlogLen&, valkey::resp::Writer& w) {
+  begin<"SLOWLOG LEN", 2>(w);
 }
 
 void for_each_key(const SlowlogLen&, valkey::KeyCallback) {}
 
-void encode(const SlowlogReset& c, valkey::resp::Writer& w) {
-  valkey::resp::ArgCounter n;
-  write_slowlogreset(c, n);
-  w.begin_command(n.count());
-  write_slowlogreset(c, w);
+void encode(const SlowlogReset&, valkey::resp::Writer& w) {
+  begin<"SLOWLOG RESET", 2>(w);
 }
 
 void for_each_key(const SlowlogReset&, valkey::KeyCallback) {}
 
 void encode(const Swapdb& c, valkey::resp::Writer& w) {
-  valkey::resp::ArgCounter n;
-  write_swapdb(c, n);
-  w.begin_command(n.count());
+  begin<"SWAPDB", 3>(w);
   write_swapdb(c, w);
 }
 
 void for_each_key(const Swapdb&, valkey::KeyCallback) {}
 
-void encode(const Sync& c, valkey::resp::Writer& w) {
-  valkey::resp::ArgCounter n;
-  write_sync(c, n);
-  w.begin_command(n.count());
-  write_sync(c, w);
+void encode(const Sync&, valkey::resp::Writer& w) {
+  begin<"SYNC", 1>(w);
 }
 
 void for_each_key(const Sync&, valkey::KeyCallback) {}
 
-void encode(const Time& c, valkey::resp::Writer& w) {
-  valkey::resp::ArgCounter n;
-  write_time(c, n);
-  w.begin_command(n.count());
-  write_time(c, w);
+void encode(const Time&, valkey::resp::Writer& w) {
+  begin<"TIME", 1>(w);
 }
 
 void for_each_key(const Time&, valkey::KeyCallback) {}

@@ -9,7 +9,6 @@ namespace {
 
 template <class Sink>
 void write_sadd(const Sadd& c, Sink& s) {
-  s.arg("SADD");
   s.arg(c.key);
   c.members.for_each([&](const auto& e) {
     s.arg(e);
@@ -18,13 +17,11 @@ void write_sadd(const Sadd& c, Sink& s) {
 
 template <class Sink>
 void write_scard(const Scard& c, Sink& s) {
-  s.arg("SCARD");
   s.arg(c.key);
 }
 
 template <class Sink>
 void write_sdiff(const Sdiff& c, Sink& s) {
-  s.arg("SDIFF");
   c.keys.for_each([&](const auto& e) {
     s.arg(e);
   });
@@ -32,7 +29,6 @@ void write_sdiff(const Sdiff& c, Sink& s) {
 
 template <class Sink>
 void write_sdiffstore(const Sdiffstore& c, Sink& s) {
-  s.arg("SDIFFSTORE");
   s.arg(c.destination);
   c.keys.for_each([&](const auto& e) {
     s.arg(e);
@@ -41,7 +37,6 @@ void write_sdiffstore(const Sdiffstore& c, Sink& s) {
 
 template <class Sink>
 void write_sinter(const Sinter& c, Sink& s) {
-  s.arg("SINTER");
   c.keys.for_each([&](const auto& e) {
     s.arg(e);
   });
@@ -49,20 +44,18 @@ void write_sinter(const Sinter& c, Sink& s) {
 
 template <class Sink>
 void write_sintercard(const Sintercard& c, Sink& s) {
-  s.arg("SINTERCARD");
   s.arg(static_cast<std::uint64_t>(c.keys.size()));
   c.keys.for_each([&](const auto& e) {
     s.arg(e);
   });
   if (c.limit) {
-    s.arg("LIMIT");
+    token<"LIMIT">(s);
     s.arg((*c.limit));
   }
 }
 
 template <class Sink>
 void write_sinterstore(const Sinterstore& c, Sink& s) {
-  s.arg("SINTERSTORE");
   s.arg(c.destination);
   c.keys.for_each([&](const auto& e) {
     s.arg(e);
@@ -71,20 +64,17 @@ void write_sinterstore(const Sinterstore& c, Sink& s) {
 
 template <class Sink>
 void write_sismember(const Sismember& c, Sink& s) {
-  s.arg("SISMEMBER");
   s.arg(c.key);
   s.arg(c.member);
 }
 
 template <class Sink>
 void write_smembers(const Smembers& c, Sink& s) {
-  s.arg("SMEMBERS");
   s.arg(c.key);
 }
 
 template <class Sink>
 void write_smismember(const Smismember& c, Sink& s) {
-  s.arg("SMISMEMBER");
   s.arg(c.key);
   c.members.for_each([&](const auto& e) {
     s.arg(e);
@@ -93,7 +83,6 @@ void write_smismember(const Smismember& c, Sink& s) {
 
 template <class Sink>
 void write_smove(const Smove& c, Sink& s) {
-  s.arg("SMOVE");
   s.arg(c.source);
   s.arg(c.destination);
   s.arg(c.member);
@@ -101,33 +90,28 @@ void write_smove(const Smove& c, Sink& s) {
 
 template <class Sink>
 void write_spop(const Spop& c, Sink& s) {
-  s.arg("SPOP");
   s.arg(c.key);
 }
 
 template <class Sink>
 void write_spopcount(const SpopCount& c, Sink& s) {
-  s.arg("SPOP");
   s.arg(c.key);
   s.arg(c.count);
 }
 
 template <class Sink>
 void write_srandmember(const Srandmember& c, Sink& s) {
-  s.arg("SRANDMEMBER");
   s.arg(c.key);
 }
 
 template <class Sink>
 void write_srandmembercount(const SrandmemberCount& c, Sink& s) {
-  s.arg("SRANDMEMBER");
   s.arg(c.key);
   s.arg(c.count);
 }
 
 template <class Sink>
 void write_srem(const Srem& c, Sink& s) {
-  s.arg("SREM");
   s.arg(c.key);
   c.members.for_each([&](const auto& e) {
     s.arg(e);
@@ -136,22 +120,20 @@ void write_srem(const Srem& c, Sink& s) {
 
 template <class Sink>
 void write_sscan(const Sscan& c, Sink& s) {
-  s.arg("SSCAN");
   s.arg(c.key);
   s.arg(c.cursor);
   if (c.pattern) {
-    s.arg("MATCH");
+    token<"MATCH">(s);
     s.arg((*c.pattern));
   }
   if (c.count) {
-    s.arg("COUNT");
+    token<"COUNT">(s);
     s.arg((*c.count));
   }
 }
 
 template <class Sink>
 void write_sunion(const Sunion& c, Sink& s) {
-  s.arg("SUNION");
   c.keys.for_each([&](const auto& e) {
     s.arg(e);
   });
@@ -159,7 +141,6 @@ void write_sunion(const Sunion& c, Sink& s) {
 
 template <class Sink>
 void write_sunionstore(const Sunionstore& c, Sink& s) {
-  s.arg("SUNIONSTORE");
   s.arg(c.destination);
   c.keys.for_each([&](const auto& e) {
     s.arg(e);
@@ -171,7 +152,7 @@ void write_sunionstore(const Sunionstore& c, Sink& s) {
 void encode(const Sadd& c, valkey::resp::Writer& w) {
   valkey::resp::ArgCounter n;
   write_sadd(c, n);
-  w.begin_command(n.count());
+  begin<"SADD">(w, n.count());
   write_sadd(c, w);
 }
 
@@ -180,9 +161,7 @@ void for_each_key(const Sadd& c, valkey::KeyCallback cb) {
 }
 
 void encode(const Scard& c, valkey::resp::Writer& w) {
-  valkey::resp::ArgCounter n;
-  write_scard(c, n);
-  w.begin_command(n.count());
+  begin<"SCARD", 2>(w);
   write_scard(c, w);
 }
 
@@ -193,7 +172,7 @@ void for_each_key(const Scard& c, valkey::KeyCallback cb) {
 void encode(const Sdiff& c, valkey::resp::Writer& w) {
   valkey::resp::ArgCounter n;
   write_sdiff(c, n);
-  w.begin_command(n.count());
+  begin<"SDIFF">(w, n.count());
   write_sdiff(c, w);
 }
 
@@ -206,7 +185,7 @@ void for_each_key(const Sdiff& c, valkey::KeyCallback cb) {
 void encode(const Sdiffstore& c, valkey::resp::Writer& w) {
   valkey::resp::ArgCounter n;
   write_sdiffstore(c, n);
-  w.begin_command(n.count());
+  begin<"SDIFFSTORE">(w, n.count());
   write_sdiffstore(c, w);
 }
 
@@ -220,7 +199,7 @@ void for_each_key(const Sdiffstore& c, valkey::KeyCallback cb) {
 void encode(const Sinter& c, valkey::resp::Writer& w) {
   valkey::resp::ArgCounter n;
   write_sinter(c, n);
-  w.begin_command(n.count());
+  begin<"SINTER">(w, n.count());
   write_sinter(c, w);
 }
 
@@ -233,7 +212,7 @@ void for_each_key(const Sinter& c, valkey::KeyCallback cb) {
 void encode(const Sintercard& c, valkey::resp::Writer& w) {
   valkey::resp::ArgCounter n;
   write_sintercard(c, n);
-  w.begin_command(n.count());
+  begin<"SINTERCARD">(w, n.count());
   write_sintercard(c, w);
 }
 
@@ -246,7 +225,7 @@ void for_each_key(const Sintercard& c, valkey::KeyCallback cb) {
 void encode(const Sinterstore& c, valkey::resp::Writer& w) {
   valkey::resp::ArgCounter n;
   write_sinterstore(c, n);
-  w.begin_command(n.count());
+  begin<"SINTERSTORE">(w, n.count());
   write_sinterstore(c, w);
 }
 
@@ -258,9 +237,7 @@ void for_each_key(const Sinterstore& c, valkey::KeyCallback cb) {
 }
 
 void encode(const Sismember& c, valkey::resp::Writer& w) {
-  valkey::resp::ArgCounter n;
-  write_sismember(c, n);
-  w.begin_command(n.count());
+  begin<"SISMEMBER", 3>(w);
   write_sismember(c, w);
 }
 
@@ -269,9 +246,7 @@ void for_each_key(const Sismember& c, valkey::KeyCallback cb) {
 }
 
 void encode(const Smembers& c, valkey::resp::Writer& w) {
-  valkey::resp::ArgCounter n;
-  write_smembers(c, n);
-  w.begin_command(n.count());
+  begin<"SMEMBERS", 2>(w);
   write_smembers(c, w);
 }
 
@@ -282,7 +257,7 @@ void for_each_key(const Smembers& c, valkey::KeyCallback cb) {
 void encode(const Smismember& c, valkey::resp::Writer& w) {
   valkey::resp::ArgCounter n;
   write_smismember(c, n);
-  w.begin_command(n.count());
+  begin<"SMISMEMBER">(w, n.count());
   write_smismember(c, w);
 }
 
@@ -291,9 +266,7 @@ void for_each_key(const Smismember& c, valkey::KeyCallback cb) {
 }
 
 void encode(const Smove& c, valkey::resp::Writer& w) {
-  valkey::resp::ArgCounter n;
-  write_smove(c, n);
-  w.begin_command(n.count());
+  begin<"SMOVE", 4>(w);
   write_smove(c, w);
 }
 
@@ -303,9 +276,7 @@ void for_each_key(const Smove& c, valkey::KeyCallback cb) {
 }
 
 void encode(const Spop& c, valkey::resp::Writer& w) {
-  valkey::resp::ArgCounter n;
-  write_spop(c, n);
-  w.begin_command(n.count());
+  begin<"SPOP", 2>(w);
   write_spop(c, w);
 }
 
@@ -314,9 +285,7 @@ void for_each_key(const Spop& c, valkey::KeyCallback cb) {
 }
 
 void encode(const SpopCount& c, valkey::resp::Writer& w) {
-  valkey::resp::ArgCounter n;
-  write_spopcount(c, n);
-  w.begin_command(n.count());
+  begin<"SPOP", 3>(w);
   write_spopcount(c, w);
 }
 
@@ -325,9 +294,7 @@ void for_each_key(const SpopCount& c, valkey::KeyCallback cb) {
 }
 
 void encode(const Srandmember& c, valkey::resp::Writer& w) {
-  valkey::resp::ArgCounter n;
-  write_srandmember(c, n);
-  w.begin_command(n.count());
+  begin<"SRANDMEMBER", 2>(w);
   write_srandmember(c, w);
 }
 
@@ -336,9 +303,7 @@ void for_each_key(const Srandmember& c, valkey::KeyCallback cb) {
 }
 
 void encode(const SrandmemberCount& c, valkey::resp::Writer& w) {
-  valkey::resp::ArgCounter n;
-  write_srandmembercount(c, n);
-  w.begin_command(n.count());
+  begin<"SRANDMEMBER", 3>(w);
   write_srandmembercount(c, w);
 }
 
@@ -349,7 +314,7 @@ void for_each_key(const SrandmemberCount& c, valkey::KeyCallback cb) {
 void encode(const Srem& c, valkey::resp::Writer& w) {
   valkey::resp::ArgCounter n;
   write_srem(c, n);
-  w.begin_command(n.count());
+  begin<"SREM">(w, n.count());
   write_srem(c, w);
 }
 
@@ -360,7 +325,7 @@ void for_each_key(const Srem& c, valkey::KeyCallback cb) {
 void encode(const Sscan& c, valkey::resp::Writer& w) {
   valkey::resp::ArgCounter n;
   write_sscan(c, n);
-  w.begin_command(n.count());
+  begin<"SSCAN">(w, n.count());
   write_sscan(c, w);
 }
 
@@ -371,7 +336,7 @@ void for_each_key(const Sscan& c, valkey::KeyCallback cb) {
 void encode(const Sunion& c, valkey::resp::Writer& w) {
   valkey::resp::ArgCounter n;
   write_sunion(c, n);
-  w.begin_command(n.count());
+  begin<"SUNION">(w, n.count());
   write_sunion(c, w);
 }
 
@@ -384,7 +349,7 @@ void for_each_key(const Sunion& c, valkey::KeyCallback cb) {
 void encode(const Sunionstore& c, valkey::resp::Writer& w) {
   valkey::resp::ArgCounter n;
   write_sunionstore(c, n);
-  w.begin_command(n.count());
+  begin<"SUNIONSTORE">(w, n.count());
   write_sunionstore(c, w);
 }
 

@@ -9,25 +9,23 @@ namespace {
 
 template <class Sink>
 void write_bzmpop(const Bzmpop& c, Sink& s) {
-  s.arg("BZMPOP");
   s.arg(c.timeout);
   s.arg(static_cast<std::uint64_t>(c.keys.size()));
   c.keys.for_each([&](const auto& e) {
     s.arg(e);
   });
   switch (c.where) {
-    case Bzmpop::Where::min: s.arg("MIN"); break;
-    case Bzmpop::Where::max: s.arg("MAX"); break;
+    case Bzmpop::Where::min: token<"MIN">(s); break;
+    case Bzmpop::Where::max: token<"MAX">(s); break;
   }
   if (c.count) {
-    s.arg("COUNT");
+    token<"COUNT">(s);
     s.arg((*c.count));
   }
 }
 
 template <class Sink>
 void write_bzpopmax(const Bzpopmax& c, Sink& s) {
-  s.arg("BZPOPMAX");
   c.keys.for_each([&](const auto& e) {
     s.arg(e);
   });
@@ -36,7 +34,6 @@ void write_bzpopmax(const Bzpopmax& c, Sink& s) {
 
 template <class Sink>
 void write_bzpopmin(const Bzpopmin& c, Sink& s) {
-  s.arg("BZPOPMIN");
   c.keys.for_each([&](const auto& e) {
     s.arg(e);
   });
@@ -45,21 +42,20 @@ void write_bzpopmin(const Bzpopmin& c, Sink& s) {
 
 template <class Sink>
 void write_zadd(const Zadd& c, Sink& s) {
-  s.arg("ZADD");
   s.arg(c.key);
   if (c.condition) {
     switch ((*c.condition)) {
-      case Zadd::Condition::nx: s.arg("NX"); break;
-      case Zadd::Condition::xx: s.arg("XX"); break;
+      case Zadd::Condition::nx: token<"NX">(s); break;
+      case Zadd::Condition::xx: token<"XX">(s); break;
     }
   }
   if (c.comparison) {
     switch ((*c.comparison)) {
-      case Zadd::Comparison::gt: s.arg("GT"); break;
-      case Zadd::Comparison::lt: s.arg("LT"); break;
+      case Zadd::Comparison::gt: token<"GT">(s); break;
+      case Zadd::Comparison::lt: token<"LT">(s); break;
     }
   }
-  if (c.change) s.arg("CH");
+  if (c.change) token<"CH">(s);
   c.data.for_each([&](const auto& e) {
     s.arg(e.first);
     s.arg(e.second);
@@ -68,22 +64,21 @@ void write_zadd(const Zadd& c, Sink& s) {
 
 template <class Sink>
 void write_zaddincr(const ZaddIncr& c, Sink& s) {
-  s.arg("ZADD");
   s.arg(c.key);
   if (c.condition) {
     switch ((*c.condition)) {
-      case ZaddIncr::Condition::nx: s.arg("NX"); break;
-      case ZaddIncr::Condition::xx: s.arg("XX"); break;
+      case ZaddIncr::Condition::nx: token<"NX">(s); break;
+      case ZaddIncr::Condition::xx: token<"XX">(s); break;
     }
   }
   if (c.comparison) {
     switch ((*c.comparison)) {
-      case ZaddIncr::Comparison::gt: s.arg("GT"); break;
-      case ZaddIncr::Comparison::lt: s.arg("LT"); break;
+      case ZaddIncr::Comparison::gt: token<"GT">(s); break;
+      case ZaddIncr::Comparison::lt: token<"LT">(s); break;
     }
   }
-  if (c.change) s.arg("CH");
-  s.arg("INCR");
+  if (c.change) token<"CH">(s);
+  token<"INCR">(s);
   c.data.for_each([&](const auto& e) {
     s.arg(e.first);
     s.arg(e.second);
@@ -92,13 +87,11 @@ void write_zaddincr(const ZaddIncr& c, Sink& s) {
 
 template <class Sink>
 void write_zcard(const Zcard& c, Sink& s) {
-  s.arg("ZCARD");
   s.arg(c.key);
 }
 
 template <class Sink>
 void write_zcount(const Zcount& c, Sink& s) {
-  s.arg("ZCOUNT");
   s.arg(c.key);
   write_bound(s, c.min);
   write_bound(s, c.max);
@@ -106,7 +99,6 @@ void write_zcount(const Zcount& c, Sink& s) {
 
 template <class Sink>
 void write_zdiff(const Zdiff& c, Sink& s) {
-  s.arg("ZDIFF");
   s.arg(static_cast<std::uint64_t>(c.keys.size()));
   c.keys.for_each([&](const auto& e) {
     s.arg(e);
@@ -115,17 +107,15 @@ void write_zdiff(const Zdiff& c, Sink& s) {
 
 template <class Sink>
 void write_zdiffwithscores(const ZdiffWithScores& c, Sink& s) {
-  s.arg("ZDIFF");
   s.arg(static_cast<std::uint64_t>(c.keys.size()));
   c.keys.for_each([&](const auto& e) {
     s.arg(e);
   });
-  s.arg("WITHSCORES");
+  token<"WITHSCORES">(s);
 }
 
 template <class Sink>
 void write_zdiffstore(const Zdiffstore& c, Sink& s) {
-  s.arg("ZDIFFSTORE");
   s.arg(c.destination);
   s.arg(static_cast<std::uint64_t>(c.keys.size()));
   c.keys.for_each([&](const auto& e) {
@@ -135,7 +125,6 @@ void write_zdiffstore(const Zdiffstore& c, Sink& s) {
 
 template <class Sink>
 void write_zincrby(const Zincrby& c, Sink& s) {
-  s.arg("ZINCRBY");
   s.arg(c.key);
   s.arg(c.increment);
   s.arg(c.member);
@@ -143,85 +132,80 @@ void write_zincrby(const Zincrby& c, Sink& s) {
 
 template <class Sink>
 void write_zinter(const Zinter& c, Sink& s) {
-  s.arg("ZINTER");
   s.arg(static_cast<std::uint64_t>(c.keys.size()));
   c.keys.for_each([&](const auto& e) {
     s.arg(e);
   });
-  if (!c.weights.empty()) s.arg("WEIGHTS");
+  if (!c.weights.empty()) token<"WEIGHTS">(s);
   c.weights.for_each([&](const auto& e) {
     s.arg(e);
   });
   if (c.aggregate) {
-    s.arg("AGGREGATE");
+    token<"AGGREGATE">(s);
     switch ((*c.aggregate)) {
-      case Zinter::Aggregate::sum: s.arg("SUM"); break;
-      case Zinter::Aggregate::min: s.arg("MIN"); break;
-      case Zinter::Aggregate::max: s.arg("MAX"); break;
+      case Zinter::Aggregate::sum: token<"SUM">(s); break;
+      case Zinter::Aggregate::min: token<"MIN">(s); break;
+      case Zinter::Aggregate::max: token<"MAX">(s); break;
     }
   }
 }
 
 template <class Sink>
 void write_zinterwithscores(const ZinterWithScores& c, Sink& s) {
-  s.arg("ZINTER");
   s.arg(static_cast<std::uint64_t>(c.keys.size()));
   c.keys.for_each([&](const auto& e) {
     s.arg(e);
   });
-  if (!c.weights.empty()) s.arg("WEIGHTS");
+  if (!c.weights.empty()) token<"WEIGHTS">(s);
   c.weights.for_each([&](const auto& e) {
     s.arg(e);
   });
   if (c.aggregate) {
-    s.arg("AGGREGATE");
+    token<"AGGREGATE">(s);
     switch ((*c.aggregate)) {
-      case ZinterWithScores::Aggregate::sum: s.arg("SUM"); break;
-      case ZinterWithScores::Aggregate::min: s.arg("MIN"); break;
-      case ZinterWithScores::Aggregate::max: s.arg("MAX"); break;
+      case ZinterWithScores::Aggregate::sum: token<"SUM">(s); break;
+      case ZinterWithScores::Aggregate::min: token<"MIN">(s); break;
+      case ZinterWithScores::Aggregate::max: token<"MAX">(s); break;
     }
   }
-  s.arg("WITHSCORES");
+  token<"WITHSCORES">(s);
 }
 
 template <class Sink>
 void write_zintercard(const Zintercard& c, Sink& s) {
-  s.arg("ZINTERCARD");
   s.arg(static_cast<std::uint64_t>(c.keys.size()));
   c.keys.for_each([&](const auto& e) {
     s.arg(e);
   });
   if (c.limit) {
-    s.arg("LIMIT");
+    token<"LIMIT">(s);
     s.arg((*c.limit));
   }
 }
 
 template <class Sink>
 void write_zinterstore(const Zinterstore& c, Sink& s) {
-  s.arg("ZINTERSTORE");
   s.arg(c.destination);
   s.arg(static_cast<std::uint64_t>(c.keys.size()));
   c.keys.for_each([&](const auto& e) {
     s.arg(e);
   });
-  if (!c.weights.empty()) s.arg("WEIGHTS");
+  if (!c.weights.empty()) token<"WEIGHTS">(s);
   c.weights.for_each([&](const auto& e) {
     s.arg(e);
   });
   if (c.aggregate) {
-    s.arg("AGGREGATE");
+    token<"AGGREGATE">(s);
     switch ((*c.aggregate)) {
-      case Zinterstore::Aggregate::sum: s.arg("SUM"); break;
-      case Zinterstore::Aggregate::min: s.arg("MIN"); break;
-      case Zinterstore::Aggregate::max: s.arg("MAX"); break;
+      case Zinterstore::Aggregate::sum: token<"SUM">(s); break;
+      case Zinterstore::Aggregate::min: token<"MIN">(s); break;
+      case Zinterstore::Aggregate::max: token<"MAX">(s); break;
     }
   }
 }
 
 template <class Sink>
 void write_zlexcount(const Zlexcount& c, Sink& s) {
-  s.arg("ZLEXCOUNT");
   s.arg(c.key);
   write_bound(s, c.min);
   write_bound(s, c.max);
@@ -229,24 +213,22 @@ void write_zlexcount(const Zlexcount& c, Sink& s) {
 
 template <class Sink>
 void write_zmpop(const Zmpop& c, Sink& s) {
-  s.arg("ZMPOP");
   s.arg(static_cast<std::uint64_t>(c.keys.size()));
   c.keys.for_each([&](const auto& e) {
     s.arg(e);
   });
   switch (c.where) {
-    case Zmpop::Where::min: s.arg("MIN"); break;
-    case Zmpop::Where::max: s.arg("MAX"); break;
+    case Zmpop::Where::min: token<"MIN">(s); break;
+    case Zmpop::Where::max: token<"MAX">(s); break;
   }
   if (c.count) {
-    s.arg("COUNT");
+    token<"COUNT">(s);
     s.arg((*c.count));
   }
 }
 
 template <class Sink>
 void write_zmscore(const Zmscore& c, Sink& s) {
-  s.arg("ZMSCORE");
   s.arg(c.key);
   c.members.for_each([&](const auto& e) {
     s.arg(e);
@@ -255,7 +237,6 @@ void write_zmscore(const Zmscore& c, Sink& s) {
 
 template <class Sink>
 void write_zpopmax(const Zpopmax& c, Sink& s) {
-  s.arg("ZPOPMAX");
   s.arg(c.key);
   if (c.count) {
     s.arg((*c.count));
@@ -264,7 +245,6 @@ void write_zpopmax(const Zpopmax& c, Sink& s) {
 
 template <class Sink>
 void write_zpopmin(const Zpopmin& c, Sink& s) {
-  s.arg("ZPOPMIN");
   s.arg(c.key);
   if (c.count) {
     s.arg((*c.count));
@@ -273,40 +253,36 @@ void write_zpopmin(const Zpopmin& c, Sink& s) {
 
 template <class Sink>
 void write_zrandmember(const Zrandmember& c, Sink& s) {
-  s.arg("ZRANDMEMBER");
   s.arg(c.key);
 }
 
 template <class Sink>
 void write_zrandmembercount(const ZrandmemberCount& c, Sink& s) {
-  s.arg("ZRANDMEMBER");
   s.arg(c.key);
   s.arg(c.count);
 }
 
 template <class Sink>
 void write_zrandmemberwithscores(const ZrandmemberWithScores& c, Sink& s) {
-  s.arg("ZRANDMEMBER");
   s.arg(c.key);
   s.arg(c.count);
-  s.arg("WITHSCORES");
+  token<"WITHSCORES">(s);
 }
 
 template <class Sink>
 void write_zrange(const Zrange& c, Sink& s) {
-  s.arg("ZRANGE");
   s.arg(c.key);
   write_bound(s, c.start);
   write_bound(s, c.stop);
   if (c.sort_by) {
     switch ((*c.sort_by)) {
-      case Zrange::SortBy::by_score: s.arg("BYSCORE"); break;
-      case Zrange::SortBy::by_lex: s.arg("BYLEX"); break;
+      case Zrange::SortBy::by_score: token<"BYSCORE">(s); break;
+      case Zrange::SortBy::by_lex: token<"BYLEX">(s); break;
     }
   }
-  if (c.rev) s.arg("REV");
+  if (c.rev) token<"REV">(s);
   if (c.limit) {
-    s.arg("LIMIT");
+    token<"LIMIT">(s);
     s.arg((*c.limit).offset);
     s.arg((*c.limit).count);
   }
@@ -314,33 +290,31 @@ void write_zrange(const Zrange& c, Sink& s) {
 
 template <class Sink>
 void write_zrangewithscores(const ZrangeWithScores& c, Sink& s) {
-  s.arg("ZRANGE");
   s.arg(c.key);
   write_bound(s, c.start);
   write_bound(s, c.stop);
   if (c.sort_by) {
     switch ((*c.sort_by)) {
-      case ZrangeWithScores::SortBy::by_score: s.arg("BYSCORE"); break;
-      case ZrangeWithScores::SortBy::by_lex: s.arg("BYLEX"); break;
+      case ZrangeWithScores::SortBy::by_score: token<"BYSCORE">(s); break;
+      case ZrangeWithScores::SortBy::by_lex: token<"BYLEX">(s); break;
     }
   }
-  if (c.rev) s.arg("REV");
+  if (c.rev) token<"REV">(s);
   if (c.limit) {
-    s.arg("LIMIT");
+    token<"LIMIT">(s);
     s.arg((*c.limit).offset);
     s.arg((*c.limit).count);
   }
-  s.arg("WITHSCORES");
+  token<"WITHSCORES">(s);
 }
 
 template <class Sink>
 void write_zrange_by_lex(const ZrangeByLex& c, Sink& s) {
-  s.arg("ZRANGEBYLEX");
   s.arg(c.key);
   write_bound(s, c.min);
   write_bound(s, c.max);
   if (c.limit) {
-    s.arg("LIMIT");
+    token<"LIMIT">(s);
     s.arg((*c.limit).offset);
     s.arg((*c.limit).count);
   }
@@ -348,12 +322,11 @@ void write_zrange_by_lex(const ZrangeByLex& c, Sink& s) {
 
 template <class Sink>
 void write_zrange_by_score(const ZrangeByScore& c, Sink& s) {
-  s.arg("ZRANGEBYSCORE");
   s.arg(c.key);
   write_bound(s, c.min);
   write_bound(s, c.max);
   if (c.limit) {
-    s.arg("LIMIT");
+    token<"LIMIT">(s);
     s.arg((*c.limit).offset);
     s.arg((*c.limit).count);
   }
@@ -361,13 +334,12 @@ void write_zrange_by_score(const ZrangeByScore& c, Sink& s) {
 
 template <class Sink>
 void write_zrangebyscorewithscores(const ZrangeByScoreWithScores& c, Sink& s) {
-  s.arg("ZRANGEBYSCORE");
   s.arg(c.key);
   write_bound(s, c.min);
   write_bound(s, c.max);
-  s.arg("WITHSCORES");
+  token<"WITHSCORES">(s);
   if (c.limit) {
-    s.arg("LIMIT");
+    token<"LIMIT">(s);
     s.arg((*c.limit).offset);
     s.arg((*c.limit).count);
   }
@@ -375,20 +347,19 @@ void write_zrangebyscorewithscores(const ZrangeByScoreWithScores& c, Sink& s) {
 
 template <class Sink>
 void write_zrangestore(const Zrangestore& c, Sink& s) {
-  s.arg("ZRANGESTORE");
   s.arg(c.dst);
   s.arg(c.src);
   write_bound(s, c.min);
   write_bound(s, c.max);
   if (c.sort_by) {
     switch ((*c.sort_by)) {
-      case Zrangestore::SortBy::by_score: s.arg("BYSCORE"); break;
-      case Zrangestore::SortBy::by_lex: s.arg("BYLEX"); break;
+      case Zrangestore::SortBy::by_score: token<"BYSCORE">(s); break;
+      case Zrangestore::SortBy::by_lex: token<"BYLEX">(s); break;
     }
   }
-  if (c.rev) s.arg("REV");
+  if (c.rev) token<"REV">(s);
   if (c.limit) {
-    s.arg("LIMIT");
+    token<"LIMIT">(s);
     s.arg((*c.limit).offset);
     s.arg((*c.limit).count);
   }
@@ -396,22 +367,19 @@ void write_zrangestore(const Zrangestore& c, Sink& s) {
 
 template <class Sink>
 void write_zrank(const Zrank& c, Sink& s) {
-  s.arg("ZRANK");
   s.arg(c.key);
   s.arg(c.member);
 }
 
 template <class Sink>
 void write_zrankwithscore(const ZrankWithScore& c, Sink& s) {
-  s.arg("ZRANK");
   s.arg(c.key);
   s.arg(c.member);
-  s.arg("WITHSCORE");
+  token<"WITHSCORE">(s);
 }
 
 template <class Sink>
 void write_zrem(const Zrem& c, Sink& s) {
-  s.arg("ZREM");
   s.arg(c.key);
   c.members.for_each([&](const auto& e) {
     s.arg(e);
@@ -420,7 +388,6 @@ void write_zrem(const Zrem& c, Sink& s) {
 
 template <class Sink>
 void write_zremrange_by_lex(const ZremrangeByLex& c, Sink& s) {
-  s.arg("ZREMRANGEBYLEX");
   s.arg(c.key);
   write_bound(s, c.min);
   write_bound(s, c.max);
@@ -428,7 +395,6 @@ void write_zremrange_by_lex(const ZremrangeByLex& c, Sink& s) {
 
 template <class Sink>
 void write_zremrange_by_rank(const ZremrangeByRank& c, Sink& s) {
-  s.arg("ZREMRANGEBYRANK");
   s.arg(c.key);
   s.arg(c.start);
   s.arg(c.stop);
@@ -436,7 +402,6 @@ void write_zremrange_by_rank(const ZremrangeByRank& c, Sink& s) {
 
 template <class Sink>
 void write_zremrange_by_score(const ZremrangeByScore& c, Sink& s) {
-  s.arg("ZREMRANGEBYSCORE");
   s.arg(c.key);
   write_bound(s, c.min);
   write_bound(s, c.max);
@@ -444,7 +409,6 @@ void write_zremrange_by_score(const ZremrangeByScore& c, Sink& s) {
 
 template <class Sink>
 void write_zrevrange(const Zrevrange& c, Sink& s) {
-  s.arg("ZREVRANGE");
   s.arg(c.key);
   s.arg(c.start);
   s.arg(c.stop);
@@ -452,21 +416,19 @@ void write_zrevrange(const Zrevrange& c, Sink& s) {
 
 template <class Sink>
 void write_zrevrangewithscores(const ZrevrangeWithScores& c, Sink& s) {
-  s.arg("ZREVRANGE");
   s.arg(c.key);
   s.arg(c.start);
   s.arg(c.stop);
-  s.arg("WITHSCORES");
+  token<"WITHSCORES">(s);
 }
 
 template <class Sink>
 void write_zrevrange_by_lex(const ZrevrangeByLex& c, Sink& s) {
-  s.arg("ZREVRANGEBYLEX");
   s.arg(c.key);
   write_bound(s, c.max);
   write_bound(s, c.min);
   if (c.limit) {
-    s.arg("LIMIT");
+    token<"LIMIT">(s);
     s.arg((*c.limit).offset);
     s.arg((*c.limit).count);
   }
@@ -474,12 +436,11 @@ void write_zrevrange_by_lex(const ZrevrangeByLex& c, Sink& s) {
 
 template <class Sink>
 void write_zrevrange_by_score(const ZrevrangeByScore& c, Sink& s) {
-  s.arg("ZREVRANGEBYSCORE");
   s.arg(c.key);
   write_bound(s, c.max);
   write_bound(s, c.min);
   if (c.limit) {
-    s.arg("LIMIT");
+    token<"LIMIT">(s);
     s.arg((*c.limit).offset);
     s.arg((*c.limit).count);
   }
@@ -487,13 +448,12 @@ void write_zrevrange_by_score(const ZrevrangeByScore& c, Sink& s) {
 
 template <class Sink>
 void write_zrevrangebyscorewithscores(const ZrevrangeByScoreWithScores& c, Sink& s) {
-  s.arg("ZREVRANGEBYSCORE");
   s.arg(c.key);
   write_bound(s, c.max);
   write_bound(s, c.min);
-  s.arg("WITHSCORES");
+  token<"WITHSCORES">(s);
   if (c.limit) {
-    s.arg("LIMIT");
+    token<"LIMIT">(s);
     s.arg((*c.limit).offset);
     s.arg((*c.limit).count);
   }
@@ -501,103 +461,96 @@ void write_zrevrangebyscorewithscores(const ZrevrangeByScoreWithScores& c, Sink&
 
 template <class Sink>
 void write_zrevrank(const Zrevrank& c, Sink& s) {
-  s.arg("ZREVRANK");
   s.arg(c.key);
   s.arg(c.member);
 }
 
 template <class Sink>
 void write_zrevrankwithscore(const ZrevrankWithScore& c, Sink& s) {
-  s.arg("ZREVRANK");
   s.arg(c.key);
   s.arg(c.member);
-  s.arg("WITHSCORE");
+  token<"WITHSCORE">(s);
 }
 
 template <class Sink>
 void write_zscan(const Zscan& c, Sink& s) {
-  s.arg("ZSCAN");
   s.arg(c.key);
   s.arg(c.cursor);
   if (c.pattern) {
-    s.arg("MATCH");
+    token<"MATCH">(s);
     s.arg((*c.pattern));
   }
   if (c.count) {
-    s.arg("COUNT");
+    token<"COUNT">(s);
     s.arg((*c.count));
   }
-  if (c.no_scores) s.arg("NOSCORES");
+  if (c.no_scores) token<"NOSCORES">(s);
 }
 
 template <class Sink>
 void write_zscore(const Zscore& c, Sink& s) {
-  s.arg("ZSCORE");
   s.arg(c.key);
   s.arg(c.member);
 }
 
 template <class Sink>
 void write_zunion(const Zunion& c, Sink& s) {
-  s.arg("ZUNION");
   s.arg(static_cast<std::uint64_t>(c.keys.size()));
   c.keys.for_each([&](const auto& e) {
     s.arg(e);
   });
-  if (!c.weights.empty()) s.arg("WEIGHTS");
+  if (!c.weights.empty()) token<"WEIGHTS">(s);
   c.weights.for_each([&](const auto& e) {
     s.arg(e);
   });
   if (c.aggregate) {
-    s.arg("AGGREGATE");
+    token<"AGGREGATE">(s);
     switch ((*c.aggregate)) {
-      case Zunion::Aggregate::sum: s.arg("SUM"); break;
-      case Zunion::Aggregate::min: s.arg("MIN"); break;
-      case Zunion::Aggregate::max: s.arg("MAX"); break;
+      case Zunion::Aggregate::sum: token<"SUM">(s); break;
+      case Zunion::Aggregate::min: token<"MIN">(s); break;
+      case Zunion::Aggregate::max: token<"MAX">(s); break;
     }
   }
 }
 
 template <class Sink>
 void write_zunionwithscores(const ZunionWithScores& c, Sink& s) {
-  s.arg("ZUNION");
   s.arg(static_cast<std::uint64_t>(c.keys.size()));
   c.keys.for_each([&](const auto& e) {
     s.arg(e);
   });
-  if (!c.weights.empty()) s.arg("WEIGHTS");
+  if (!c.weights.empty()) token<"WEIGHTS">(s);
   c.weights.for_each([&](const auto& e) {
     s.arg(e);
   });
   if (c.aggregate) {
-    s.arg("AGGREGATE");
+    token<"AGGREGATE">(s);
     switch ((*c.aggregate)) {
-      case ZunionWithScores::Aggregate::sum: s.arg("SUM"); break;
-      case ZunionWithScores::Aggregate::min: s.arg("MIN"); break;
-      case ZunionWithScores::Aggregate::max: s.arg("MAX"); break;
+      case ZunionWithScores::Aggregate::sum: token<"SUM">(s); break;
+      case ZunionWithScores::Aggregate::min: token<"MIN">(s); break;
+      case ZunionWithScores::Aggregate::max: token<"MAX">(s); break;
     }
   }
-  s.arg("WITHSCORES");
+  token<"WITHSCORES">(s);
 }
 
 template <class Sink>
 void write_zunionstore(const Zunionstore& c, Sink& s) {
-  s.arg("ZUNIONSTORE");
   s.arg(c.destination);
   s.arg(static_cast<std::uint64_t>(c.keys.size()));
   c.keys.for_each([&](const auto& e) {
     s.arg(e);
   });
-  if (!c.weights.empty()) s.arg("WEIGHTS");
+  if (!c.weights.empty()) token<"WEIGHTS">(s);
   c.weights.for_each([&](const auto& e) {
     s.arg(e);
   });
   if (c.aggregate) {
-    s.arg("AGGREGATE");
+    token<"AGGREGATE">(s);
     switch ((*c.aggregate)) {
-      case Zunionstore::Aggregate::sum: s.arg("SUM"); break;
-      case Zunionstore::Aggregate::min: s.arg("MIN"); break;
-      case Zunionstore::Aggregate::max: s.arg("MAX"); break;
+      case Zunionstore::Aggregate::sum: token<"SUM">(s); break;
+      case Zunionstore::Aggregate::min: token<"MIN">(s); break;
+      case Zunionstore::Aggregate::max: token<"MAX">(s); break;
     }
   }
 }
@@ -607,7 +560,7 @@ void write_zunionstore(const Zunionstore& c, Sink& s) {
 void encode(const Bzmpop& c, valkey::resp::Writer& w) {
   valkey::resp::ArgCounter n;
   write_bzmpop(c, n);
-  w.begin_command(n.count());
+  begin<"BZMPOP">(w, n.count());
   write_bzmpop(c, w);
 }
 
@@ -620,7 +573,7 @@ void for_each_key(const Bzmpop& c, valkey::KeyCallback cb) {
 void encode(const Bzpopmax& c, valkey::resp::Writer& w) {
   valkey::resp::ArgCounter n;
   write_bzpopmax(c, n);
-  w.begin_command(n.count());
+  begin<"BZPOPMAX">(w, n.count());
   write_bzpopmax(c, w);
 }
 
@@ -633,7 +586,7 @@ void for_each_key(const Bzpopmax& c, valkey::KeyCallback cb) {
 void encode(const Bzpopmin& c, valkey::resp::Writer& w) {
   valkey::resp::ArgCounter n;
   write_bzpopmin(c, n);
-  w.begin_command(n.count());
+  begin<"BZPOPMIN">(w, n.count());
   write_bzpopmin(c, w);
 }
 
@@ -646,7 +599,7 @@ void for_each_key(const Bzpopmin& c, valkey::KeyCallback cb) {
 void encode(const Zadd& c, valkey::resp::Writer& w) {
   valkey::resp::ArgCounter n;
   write_zadd(c, n);
-  w.begin_command(n.count());
+  begin<"ZADD">(w, n.count());
   write_zadd(c, w);
 }
 
@@ -657,7 +610,7 @@ void for_each_key(const Zadd& c, valkey::KeyCallback cb) {
 void encode(const ZaddIncr& c, valkey::resp::Writer& w) {
   valkey::resp::ArgCounter n;
   write_zaddincr(c, n);
-  w.begin_command(n.count());
+  begin<"ZADD">(w, n.count());
   write_zaddincr(c, w);
 }
 
@@ -666,9 +619,7 @@ void for_each_key(const ZaddIncr& c, valkey::KeyCallback cb) {
 }
 
 void encode(const Zcard& c, valkey::resp::Writer& w) {
-  valkey::resp::ArgCounter n;
-  write_zcard(c, n);
-  w.begin_command(n.count());
+  begin<"ZCARD", 2>(w);
   write_zcard(c, w);
 }
 
@@ -677,9 +628,7 @@ void for_each_key(const Zcard& c, valkey::KeyCallback cb) {
 }
 
 void encode(const Zcount& c, valkey::resp::Writer& w) {
-  valkey::resp::ArgCounter n;
-  write_zcount(c, n);
-  w.begin_command(n.count());
+  begin<"ZCOUNT", 4>(w);
   write_zcount(c, w);
 }
 
@@ -690,7 +639,7 @@ void for_each_key(const Zcount& c, valkey::KeyCallback cb) {
 void encode(const Zdiff& c, valkey::resp::Writer& w) {
   valkey::resp::ArgCounter n;
   write_zdiff(c, n);
-  w.begin_command(n.count());
+  begin<"ZDIFF">(w, n.count());
   write_zdiff(c, w);
 }
 
@@ -703,7 +652,7 @@ void for_each_key(const Zdiff& c, valkey::KeyCallback cb) {
 void encode(const ZdiffWithScores& c, valkey::resp::Writer& w) {
   valkey::resp::ArgCounter n;
   write_zdiffwithscores(c, n);
-  w.begin_command(n.count());
+  begin<"ZDIFF">(w, n.count());
   write_zdiffwithscores(c, w);
 }
 
@@ -716,7 +665,7 @@ void for_each_key(const ZdiffWithScores& c, valkey::KeyCallback cb) {
 void encode(const Zdiffstore& c, valkey::resp::Writer& w) {
   valkey::resp::ArgCounter n;
   write_zdiffstore(c, n);
-  w.begin_command(n.count());
+  begin<"ZDIFFSTORE">(w, n.count());
   write_zdiffstore(c, w);
 }
 
@@ -728,9 +677,7 @@ void for_each_key(const Zdiffstore& c, valkey::KeyCallback cb) {
 }
 
 void encode(const Zincrby& c, valkey::resp::Writer& w) {
-  valkey::resp::ArgCounter n;
-  write_zincrby(c, n);
-  w.begin_command(n.count());
+  begin<"ZINCRBY", 4>(w);
   write_zincrby(c, w);
 }
 
@@ -741,7 +688,7 @@ void for_each_key(const Zincrby& c, valkey::KeyCallback cb) {
 void encode(const Zinter& c, valkey::resp::Writer& w) {
   valkey::resp::ArgCounter n;
   write_zinter(c, n);
-  w.begin_command(n.count());
+  begin<"ZINTER">(w, n.count());
   write_zinter(c, w);
 }
 
@@ -754,7 +701,7 @@ void for_each_key(const Zinter& c, valkey::KeyCallback cb) {
 void encode(const ZinterWithScores& c, valkey::resp::Writer& w) {
   valkey::resp::ArgCounter n;
   write_zinterwithscores(c, n);
-  w.begin_command(n.count());
+  begin<"ZINTER">(w, n.count());
   write_zinterwithscores(c, w);
 }
 
@@ -767,7 +714,7 @@ void for_each_key(const ZinterWithScores& c, valkey::KeyCallback cb) {
 void encode(const Zintercard& c, valkey::resp::Writer& w) {
   valkey::resp::ArgCounter n;
   write_zintercard(c, n);
-  w.begin_command(n.count());
+  begin<"ZINTERCARD">(w, n.count());
   write_zintercard(c, w);
 }
 
@@ -780,7 +727,7 @@ void for_each_key(const Zintercard& c, valkey::KeyCallback cb) {
 void encode(const Zinterstore& c, valkey::resp::Writer& w) {
   valkey::resp::ArgCounter n;
   write_zinterstore(c, n);
-  w.begin_command(n.count());
+  begin<"ZINTERSTORE">(w, n.count());
   write_zinterstore(c, w);
 }
 
@@ -792,9 +739,7 @@ void for_each_key(const Zinterstore& c, valkey::KeyCallback cb) {
 }
 
 void encode(const Zlexcount& c, valkey::resp::Writer& w) {
-  valkey::resp::ArgCounter n;
-  write_zlexcount(c, n);
-  w.begin_command(n.count());
+  begin<"ZLEXCOUNT", 4>(w);
   write_zlexcount(c, w);
 }
 
@@ -805,7 +750,7 @@ void for_each_key(const Zlexcount& c, valkey::KeyCallback cb) {
 void encode(const Zmpop& c, valkey::resp::Writer& w) {
   valkey::resp::ArgCounter n;
   write_zmpop(c, n);
-  w.begin_command(n.count());
+  begin<"ZMPOP">(w, n.count());
   write_zmpop(c, w);
 }
 
@@ -818,7 +763,7 @@ void for_each_key(const Zmpop& c, valkey::KeyCallback cb) {
 void encode(const Zmscore& c, valkey::resp::Writer& w) {
   valkey::resp::ArgCounter n;
   write_zmscore(c, n);
-  w.begin_command(n.count());
+  begin<"ZMSCORE">(w, n.count());
   write_zmscore(c, w);
 }
 
@@ -829,7 +774,7 @@ void for_each_key(const Zmscore& c, valkey::KeyCallback cb) {
 void encode(const Zpopmax& c, valkey::resp::Writer& w) {
   valkey::resp::ArgCounter n;
   write_zpopmax(c, n);
-  w.begin_command(n.count());
+  begin<"ZPOPMAX">(w, n.count());
   write_zpopmax(c, w);
 }
 
@@ -840,7 +785,7 @@ void for_each_key(const Zpopmax& c, valkey::KeyCallback cb) {
 void encode(const Zpopmin& c, valkey::resp::Writer& w) {
   valkey::resp::ArgCounter n;
   write_zpopmin(c, n);
-  w.begin_command(n.count());
+  begin<"ZPOPMIN">(w, n.count());
   write_zpopmin(c, w);
 }
 
@@ -849,9 +794,7 @@ void for_each_key(const Zpopmin& c, valkey::KeyCallback cb) {
 }
 
 void encode(const Zrandmember& c, valkey::resp::Writer& w) {
-  valkey::resp::ArgCounter n;
-  write_zrandmember(c, n);
-  w.begin_command(n.count());
+  begin<"ZRANDMEMBER", 2>(w);
   write_zrandmember(c, w);
 }
 
@@ -860,9 +803,7 @@ void for_each_key(const Zrandmember& c, valkey::KeyCallback cb) {
 }
 
 void encode(const ZrandmemberCount& c, valkey::resp::Writer& w) {
-  valkey::resp::ArgCounter n;
-  write_zrandmembercount(c, n);
-  w.begin_command(n.count());
+  begin<"ZRANDMEMBER", 3>(w);
   write_zrandmembercount(c, w);
 }
 
@@ -871,9 +812,7 @@ void for_each_key(const ZrandmemberCount& c, valkey::KeyCallback cb) {
 }
 
 void encode(const ZrandmemberWithScores& c, valkey::resp::Writer& w) {
-  valkey::resp::ArgCounter n;
-  write_zrandmemberwithscores(c, n);
-  w.begin_command(n.count());
+  begin<"ZRANDMEMBER", 4>(w);
   write_zrandmemberwithscores(c, w);
 }
 
@@ -884,7 +823,7 @@ void for_each_key(const ZrandmemberWithScores& c, valkey::KeyCallback cb) {
 void encode(const Zrange& c, valkey::resp::Writer& w) {
   valkey::resp::ArgCounter n;
   write_zrange(c, n);
-  w.begin_command(n.count());
+  begin<"ZRANGE">(w, n.count());
   write_zrange(c, w);
 }
 
@@ -895,7 +834,7 @@ void for_each_key(const Zrange& c, valkey::KeyCallback cb) {
 void encode(const ZrangeWithScores& c, valkey::resp::Writer& w) {
   valkey::resp::ArgCounter n;
   write_zrangewithscores(c, n);
-  w.begin_command(n.count());
+  begin<"ZRANGE">(w, n.count());
   write_zrangewithscores(c, w);
 }
 
@@ -906,7 +845,7 @@ void for_each_key(const ZrangeWithScores& c, valkey::KeyCallback cb) {
 void encode(const ZrangeByLex& c, valkey::resp::Writer& w) {
   valkey::resp::ArgCounter n;
   write_zrange_by_lex(c, n);
-  w.begin_command(n.count());
+  begin<"ZRANGEBYLEX">(w, n.count());
   write_zrange_by_lex(c, w);
 }
 
@@ -917,7 +856,7 @@ void for_each_key(const ZrangeByLex& c, valkey::KeyCallback cb) {
 void encode(const ZrangeByScore& c, valkey::resp::Writer& w) {
   valkey::resp::ArgCounter n;
   write_zrange_by_score(c, n);
-  w.begin_command(n.count());
+  begin<"ZRANGEBYSCORE">(w, n.count());
   write_zrange_by_score(c, w);
 }
 
@@ -928,7 +867,7 @@ void for_each_key(const ZrangeByScore& c, valkey::KeyCallback cb) {
 void encode(const ZrangeByScoreWithScores& c, valkey::resp::Writer& w) {
   valkey::resp::ArgCounter n;
   write_zrangebyscorewithscores(c, n);
-  w.begin_command(n.count());
+  begin<"ZRANGEBYSCORE">(w, n.count());
   write_zrangebyscorewithscores(c, w);
 }
 
@@ -939,7 +878,7 @@ void for_each_key(const ZrangeByScoreWithScores& c, valkey::KeyCallback cb) {
 void encode(const Zrangestore& c, valkey::resp::Writer& w) {
   valkey::resp::ArgCounter n;
   write_zrangestore(c, n);
-  w.begin_command(n.count());
+  begin<"ZRANGESTORE">(w, n.count());
   write_zrangestore(c, w);
 }
 
@@ -949,9 +888,7 @@ void for_each_key(const Zrangestore& c, valkey::KeyCallback cb) {
 }
 
 void encode(const Zrank& c, valkey::resp::Writer& w) {
-  valkey::resp::ArgCounter n;
-  write_zrank(c, n);
-  w.begin_command(n.count());
+  begin<"ZRANK", 3>(w);
   write_zrank(c, w);
 }
 
@@ -960,9 +897,7 @@ void for_each_key(const Zrank& c, valkey::KeyCallback cb) {
 }
 
 void encode(const ZrankWithScore& c, valkey::resp::Writer& w) {
-  valkey::resp::ArgCounter n;
-  write_zrankwithscore(c, n);
-  w.begin_command(n.count());
+  begin<"ZRANK", 4>(w);
   write_zrankwithscore(c, w);
 }
 
@@ -973,7 +908,7 @@ void for_each_key(const ZrankWithScore& c, valkey::KeyCallback cb) {
 void encode(const Zrem& c, valkey::resp::Writer& w) {
   valkey::resp::ArgCounter n;
   write_zrem(c, n);
-  w.begin_command(n.count());
+  begin<"ZREM">(w, n.count());
   write_zrem(c, w);
 }
 
@@ -982,9 +917,7 @@ void for_each_key(const Zrem& c, valkey::KeyCallback cb) {
 }
 
 void encode(const ZremrangeByLex& c, valkey::resp::Writer& w) {
-  valkey::resp::ArgCounter n;
-  write_zremrange_by_lex(c, n);
-  w.begin_command(n.count());
+  begin<"ZREMRANGEBYLEX", 4>(w);
   write_zremrange_by_lex(c, w);
 }
 
@@ -993,9 +926,7 @@ void for_each_key(const ZremrangeByLex& c, valkey::KeyCallback cb) {
 }
 
 void encode(const ZremrangeByRank& c, valkey::resp::Writer& w) {
-  valkey::resp::ArgCounter n;
-  write_zremrange_by_rank(c, n);
-  w.begin_command(n.count());
+  begin<"ZREMRANGEBYRANK", 4>(w);
   write_zremrange_by_rank(c, w);
 }
 
@@ -1004,9 +935,7 @@ void for_each_key(const ZremrangeByRank& c, valkey::KeyCallback cb) {
 }
 
 void encode(const ZremrangeByScore& c, valkey::resp::Writer& w) {
-  valkey::resp::ArgCounter n;
-  write_zremrange_by_score(c, n);
-  w.begin_command(n.count());
+  begin<"ZREMRANGEBYSCORE", 4>(w);
   write_zremrange_by_score(c, w);
 }
 
@@ -1015,9 +944,7 @@ void for_each_key(const ZremrangeByScore& c, valkey::KeyCallback cb) {
 }
 
 void encode(const Zrevrange& c, valkey::resp::Writer& w) {
-  valkey::resp::ArgCounter n;
-  write_zrevrange(c, n);
-  w.begin_command(n.count());
+  begin<"ZREVRANGE", 4>(w);
   write_zrevrange(c, w);
 }
 
@@ -1026,9 +953,7 @@ void for_each_key(const Zrevrange& c, valkey::KeyCallback cb) {
 }
 
 void encode(const ZrevrangeWithScores& c, valkey::resp::Writer& w) {
-  valkey::resp::ArgCounter n;
-  write_zrevrangewithscores(c, n);
-  w.begin_command(n.count());
+  begin<"ZREVRANGE", 5>(w);
   write_zrevrangewithscores(c, w);
 }
 
@@ -1039,7 +964,7 @@ void for_each_key(const ZrevrangeWithScores& c, valkey::KeyCallback cb) {
 void encode(const ZrevrangeByLex& c, valkey::resp::Writer& w) {
   valkey::resp::ArgCounter n;
   write_zrevrange_by_lex(c, n);
-  w.begin_command(n.count());
+  begin<"ZREVRANGEBYLEX">(w, n.count());
   write_zrevrange_by_lex(c, w);
 }
 
@@ -1050,7 +975,7 @@ void for_each_key(const ZrevrangeByLex& c, valkey::KeyCallback cb) {
 void encode(const ZrevrangeByScore& c, valkey::resp::Writer& w) {
   valkey::resp::ArgCounter n;
   write_zrevrange_by_score(c, n);
-  w.begin_command(n.count());
+  begin<"ZREVRANGEBYSCORE">(w, n.count());
   write_zrevrange_by_score(c, w);
 }
 
@@ -1061,7 +986,7 @@ void for_each_key(const ZrevrangeByScore& c, valkey::KeyCallback cb) {
 void encode(const ZrevrangeByScoreWithScores& c, valkey::resp::Writer& w) {
   valkey::resp::ArgCounter n;
   write_zrevrangebyscorewithscores(c, n);
-  w.begin_command(n.count());
+  begin<"ZREVRANGEBYSCORE">(w, n.count());
   write_zrevrangebyscorewithscores(c, w);
 }
 
@@ -1070,9 +995,7 @@ void for_each_key(const ZrevrangeByScoreWithScores& c, valkey::KeyCallback cb) {
 }
 
 void encode(const Zrevrank& c, valkey::resp::Writer& w) {
-  valkey::resp::ArgCounter n;
-  write_zrevrank(c, n);
-  w.begin_command(n.count());
+  begin<"ZREVRANK", 3>(w);
   write_zrevrank(c, w);
 }
 
@@ -1081,9 +1004,7 @@ void for_each_key(const Zrevrank& c, valkey::KeyCallback cb) {
 }
 
 void encode(const ZrevrankWithScore& c, valkey::resp::Writer& w) {
-  valkey::resp::ArgCounter n;
-  write_zrevrankwithscore(c, n);
-  w.begin_command(n.count());
+  begin<"ZREVRANK", 4>(w);
   write_zrevrankwithscore(c, w);
 }
 
@@ -1094,7 +1015,7 @@ void for_each_key(const ZrevrankWithScore& c, valkey::KeyCallback cb) {
 void encode(const Zscan& c, valkey::resp::Writer& w) {
   valkey::resp::ArgCounter n;
   write_zscan(c, n);
-  w.begin_command(n.count());
+  begin<"ZSCAN">(w, n.count());
   write_zscan(c, w);
 }
 
@@ -1103,9 +1024,7 @@ void for_each_key(const Zscan& c, valkey::KeyCallback cb) {
 }
 
 void encode(const Zscore& c, valkey::resp::Writer& w) {
-  valkey::resp::ArgCounter n;
-  write_zscore(c, n);
-  w.begin_command(n.count());
+  begin<"ZSCORE", 3>(w);
   write_zscore(c, w);
 }
 
@@ -1116,7 +1035,7 @@ void for_each_key(const Zscore& c, valkey::KeyCallback cb) {
 void encode(const Zunion& c, valkey::resp::Writer& w) {
   valkey::resp::ArgCounter n;
   write_zunion(c, n);
-  w.begin_command(n.count());
+  begin<"ZUNION">(w, n.count());
   write_zunion(c, w);
 }
 
@@ -1129,7 +1048,7 @@ void for_each_key(const Zunion& c, valkey::KeyCallback cb) {
 void encode(const ZunionWithScores& c, valkey::resp::Writer& w) {
   valkey::resp::ArgCounter n;
   write_zunionwithscores(c, n);
-  w.begin_command(n.count());
+  begin<"ZUNION">(w, n.count());
   write_zunionwithscores(c, w);
 }
 
@@ -1142,7 +1061,7 @@ void for_each_key(const ZunionWithScores& c, valkey::KeyCallback cb) {
 void encode(const Zunionstore& c, valkey::resp::Writer& w) {
   valkey::resp::ArgCounter n;
   write_zunionstore(c, n);
-  w.begin_command(n.count());
+  begin<"ZUNIONSTORE">(w, n.count());
   write_zunionstore(c, w);
 }
 

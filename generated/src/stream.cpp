@@ -9,7 +9,6 @@ namespace {
 
 template <class Sink>
 void write_xack(const Xack& c, Sink& s) {
-  s.arg("XACK");
   s.arg(c.key);
   s.arg(c.group);
   c.ids.for_each([&](const auto& e) {
@@ -19,28 +18,27 @@ void write_xack(const Xack& c, Sink& s) {
 
 template <class Sink>
 void write_xadd(const Xadd& c, Sink& s) {
-  s.arg("XADD");
   s.arg(c.key);
-  if (c.no_mk_stream) s.arg("NOMKSTREAM");
+  if (c.no_mk_stream) token<"NOMKSTREAM">(s);
   if (c.trim) {
     switch ((*c.trim).strategy) {
-      case Xadd::Strategy::max_len: s.arg("MAXLEN"); break;
-      case Xadd::Strategy::min_id: s.arg("MINID"); break;
+      case Xadd::Strategy::max_len: token<"MAXLEN">(s); break;
+      case Xadd::Strategy::min_id: token<"MINID">(s); break;
     }
     if ((*c.trim).operator_) {
       switch ((*(*c.trim).operator_)) {
-        case Xadd::Operator::equal: s.arg("="); break;
-        case Xadd::Operator::approximately: s.arg("~"); break;
+        case Xadd::Operator::equal: token<"=">(s); break;
+        case Xadd::Operator::approximately: token<"~">(s); break;
       }
     }
     s.arg((*c.trim).threshold);
     if ((*c.trim).count) {
-      s.arg("LIMIT");
+      token<"LIMIT">(s);
       s.arg((*(*c.trim).count));
     }
   }
   if (std::holds_alternative<Xadd::AutoId>(c.id_selector)) {
-    s.arg("*");
+    token<"*">(s);
   } else if (const auto* v = std::get_if<Xadd::Id>(&c.id_selector)) {
     s.arg(v->id);
   }
@@ -52,36 +50,33 @@ void write_xadd(const Xadd& c, Sink& s) {
 
 template <class Sink>
 void write_xautoclaim(const Xautoclaim& c, Sink& s) {
-  s.arg("XAUTOCLAIM");
   s.arg(c.key);
   s.arg(c.group);
   s.arg(c.consumer);
   s.arg(c.min_idle_time);
   s.arg(c.start);
   if (c.count) {
-    s.arg("COUNT");
+    token<"COUNT">(s);
     s.arg((*c.count));
   }
 }
 
 template <class Sink>
 void write_xautoclaimjustid(const XautoclaimJustId& c, Sink& s) {
-  s.arg("XAUTOCLAIM");
   s.arg(c.key);
   s.arg(c.group);
   s.arg(c.consumer);
   s.arg(c.min_idle_time);
   s.arg(c.start);
   if (c.count) {
-    s.arg("COUNT");
+    token<"COUNT">(s);
     s.arg((*c.count));
   }
-  s.arg("JUSTID");
+  token<"JUSTID">(s);
 }
 
 template <class Sink>
 void write_xclaim(const Xclaim& c, Sink& s) {
-  s.arg("XCLAIM");
   s.arg(c.key);
   s.arg(c.group);
   s.arg(c.consumer);
@@ -90,27 +85,26 @@ void write_xclaim(const Xclaim& c, Sink& s) {
     s.arg(e);
   });
   if (c.ms) {
-    s.arg("IDLE");
+    token<"IDLE">(s);
     s.arg((*c.ms));
   }
   if (c.unix_time_milliseconds) {
-    s.arg("TIME");
+    token<"TIME">(s);
     s.arg((*c.unix_time_milliseconds).count);
   }
   if (c.count) {
-    s.arg("RETRYCOUNT");
+    token<"RETRYCOUNT">(s);
     s.arg((*c.count));
   }
-  if (c.force) s.arg("FORCE");
+  if (c.force) token<"FORCE">(s);
   if (c.last_id) {
-    s.arg("LASTID");
+    token<"LASTID">(s);
     s.arg((*c.last_id));
   }
 }
 
 template <class Sink>
 void write_xclaimjustid(const XclaimJustId& c, Sink& s) {
-  s.arg("XCLAIM");
   s.arg(c.key);
   s.arg(c.group);
   s.arg(c.consumer);
@@ -119,28 +113,27 @@ void write_xclaimjustid(const XclaimJustId& c, Sink& s) {
     s.arg(e);
   });
   if (c.ms) {
-    s.arg("IDLE");
+    token<"IDLE">(s);
     s.arg((*c.ms));
   }
   if (c.unix_time_milliseconds) {
-    s.arg("TIME");
+    token<"TIME">(s);
     s.arg((*c.unix_time_milliseconds).count);
   }
   if (c.count) {
-    s.arg("RETRYCOUNT");
+    token<"RETRYCOUNT">(s);
     s.arg((*c.count));
   }
-  if (c.force) s.arg("FORCE");
-  s.arg("JUSTID");
+  if (c.force) token<"FORCE">(s);
+  token<"JUSTID">(s);
   if (c.last_id) {
-    s.arg("LASTID");
+    token<"LASTID">(s);
     s.arg((*c.last_id));
   }
 }
 
 template <class Sink>
 void write_xdel(const Xdel& c, Sink& s) {
-  s.arg("XDEL");
   s.arg(c.key);
   c.ids.for_each([&](const auto& e) {
     s.arg(e);
@@ -149,26 +142,22 @@ void write_xdel(const Xdel& c, Sink& s) {
 
 template <class Sink>
 void write_xgroupcreate(const XgroupCreate& c, Sink& s) {
-  s.arg("XGROUP");
-  s.arg("CREATE");
   s.arg(c.key);
   s.arg(c.group);
   if (const auto* v = std::get_if<XgroupCreate::Id>(&c.id_selector)) {
     s.arg(v->id);
   } else if (std::holds_alternative<XgroupCreate::NewId>(c.id_selector)) {
-    s.arg("$");
+    token<"$">(s);
   }
-  if (c.mk_stream) s.arg("MKSTREAM");
+  if (c.mk_stream) token<"MKSTREAM">(s);
   if (c.entries_read) {
-    s.arg("ENTRIESREAD");
+    token<"ENTRIESREAD">(s);
     s.arg((*c.entries_read));
   }
 }
 
 template <class Sink>
 void write_xgroupcreateconsumer(const XgroupCreateConsumer& c, Sink& s) {
-  s.arg("XGROUP");
-  s.arg("CREATECONSUMER");
   s.arg(c.key);
   s.arg(c.group);
   s.arg(c.consumer);
@@ -176,8 +165,6 @@ void write_xgroupcreateconsumer(const XgroupCreateConsumer& c, Sink& s) {
 
 template <class Sink>
 void write_xgroupdelconsumer(const XgroupDelConsumer& c, Sink& s) {
-  s.arg("XGROUP");
-  s.arg("DELCONSUMER");
   s.arg(c.key);
   s.arg(c.group);
   s.arg(c.consumer);
@@ -185,65 +172,43 @@ void write_xgroupdelconsumer(const XgroupDelConsumer& c, Sink& s) {
 
 template <class Sink>
 void write_xgroupdestroy(const XgroupDestroy& c, Sink& s) {
-  s.arg("XGROUP");
-  s.arg("DESTROY");
   s.arg(c.key);
   s.arg(c.group);
 }
 
 template <class Sink>
-void write_xgrouphelp(const XgroupHelp&, Sink& s) {
-  s.arg("XGROUP");
-  s.arg("HELP");
-}
-
-template <class Sink>
 void write_xgroupsetid(const XgroupSetId& c, Sink& s) {
-  s.arg("XGROUP");
-  s.arg("SETID");
   s.arg(c.key);
   s.arg(c.group);
   if (const auto* v = std::get_if<XgroupSetId::Id>(&c.id_selector)) {
     s.arg(v->id);
   } else if (std::holds_alternative<XgroupSetId::NewId>(c.id_selector)) {
-    s.arg("$");
+    token<"$">(s);
   }
   if (c.entries_read) {
-    s.arg("ENTRIESREAD");
+    token<"ENTRIESREAD">(s);
     s.arg((*c.entries_read));
   }
 }
 
 template <class Sink>
 void write_xinfoconsumers(const XinfoConsumers& c, Sink& s) {
-  s.arg("XINFO");
-  s.arg("CONSUMERS");
   s.arg(c.key);
   s.arg(c.group);
 }
 
 template <class Sink>
 void write_xinfogroups(const XinfoGroups& c, Sink& s) {
-  s.arg("XINFO");
-  s.arg("GROUPS");
   s.arg(c.key);
-}
-
-template <class Sink>
-void write_xinfohelp(const XinfoHelp&, Sink& s) {
-  s.arg("XINFO");
-  s.arg("HELP");
 }
 
 template <class Sink>
 void write_xinfostream(const XinfoStream& c, Sink& s) {
-  s.arg("XINFO");
-  s.arg("STREAM");
   s.arg(c.key);
   if (c.full) {
-    s.arg("FULL");
+    token<"FULL">(s);
     if ((*c.full).count) {
-      s.arg("COUNT");
+      token<"COUNT">(s);
       s.arg((*(*c.full).count));
     }
   }
@@ -251,24 +216,21 @@ void write_xinfostream(const XinfoStream& c, Sink& s) {
 
 template <class Sink>
 void write_xlen(const Xlen& c, Sink& s) {
-  s.arg("XLEN");
   s.arg(c.key);
 }
 
 template <class Sink>
 void write_xpending(const Xpending& c, Sink& s) {
-  s.arg("XPENDING");
   s.arg(c.key);
   s.arg(c.group);
 }
 
 template <class Sink>
 void write_xpendingrange(const XpendingRange& c, Sink& s) {
-  s.arg("XPENDING");
   s.arg(c.key);
   s.arg(c.group);
   if (c.min_idle_time) {
-    s.arg("IDLE");
+    token<"IDLE">(s);
     s.arg((*c.min_idle_time));
   }
   s.arg(c.start);
@@ -281,28 +243,26 @@ void write_xpendingrange(const XpendingRange& c, Sink& s) {
 
 template <class Sink>
 void write_xrange(const Xrange& c, Sink& s) {
-  s.arg("XRANGE");
   s.arg(c.key);
   s.arg(c.start);
   s.arg(c.end);
   if (c.count) {
-    s.arg("COUNT");
+    token<"COUNT">(s);
     s.arg((*c.count));
   }
 }
 
 template <class Sink>
 void write_xread(const Xread& c, Sink& s) {
-  s.arg("XREAD");
   if (c.count) {
-    s.arg("COUNT");
+    token<"COUNT">(s);
     s.arg((*c.count));
   }
   if (c.milliseconds) {
-    s.arg("BLOCK");
+    token<"BLOCK">(s);
     s.arg((*c.milliseconds).count);
   }
-  s.arg("STREAMS");
+  token<"STREAMS">(s);
   c.keys.for_each([&](const auto& e) {
     s.arg(e);
   });
@@ -313,20 +273,19 @@ void write_xread(const Xread& c, Sink& s) {
 
 template <class Sink>
 void write_xreadgroup(const Xreadgroup& c, Sink& s) {
-  s.arg("XREADGROUP");
-  s.arg("GROUP");
+  token<"GROUP">(s);
   s.arg(c.group);
   s.arg(c.consumer);
   if (c.count) {
-    s.arg("COUNT");
+    token<"COUNT">(s);
     s.arg((*c.count));
   }
   if (c.milliseconds) {
-    s.arg("BLOCK");
+    token<"BLOCK">(s);
     s.arg((*c.milliseconds).count);
   }
-  if (c.no_ack) s.arg("NOACK");
-  s.arg("STREAMS");
+  if (c.no_ack) token<"NOACK">(s);
+  token<"STREAMS">(s);
   c.keys.for_each([&](const auto& e) {
     s.arg(e);
   });
@@ -337,48 +296,45 @@ void write_xreadgroup(const Xreadgroup& c, Sink& s) {
 
 template <class Sink>
 void write_xrevrange(const Xrevrange& c, Sink& s) {
-  s.arg("XREVRANGE");
   s.arg(c.key);
   s.arg(c.end);
   s.arg(c.start);
   if (c.count) {
-    s.arg("COUNT");
+    token<"COUNT">(s);
     s.arg((*c.count));
   }
 }
 
 template <class Sink>
 void write_xsetid(const Xsetid& c, Sink& s) {
-  s.arg("XSETID");
   s.arg(c.key);
   s.arg(c.last_id);
   if (c.entries_added) {
-    s.arg("ENTRIESADDED");
+    token<"ENTRIESADDED">(s);
     s.arg((*c.entries_added));
   }
   if (c.max_deleted_id) {
-    s.arg("MAXDELETEDID");
+    token<"MAXDELETEDID">(s);
     s.arg((*c.max_deleted_id));
   }
 }
 
 template <class Sink>
 void write_xtrim(const Xtrim& c, Sink& s) {
-  s.arg("XTRIM");
   s.arg(c.key);
   switch (c.strategy) {
-    case Xtrim::Strategy::max_len: s.arg("MAXLEN"); break;
-    case Xtrim::Strategy::min_id: s.arg("MINID"); break;
+    case Xtrim::Strategy::max_len: token<"MAXLEN">(s); break;
+    case Xtrim::Strategy::min_id: token<"MINID">(s); break;
   }
   if (c.operator_) {
     switch ((*c.operator_)) {
-      case Xtrim::Operator::equal: s.arg("="); break;
-      case Xtrim::Operator::approximately: s.arg("~"); break;
+      case Xtrim::Operator::equal: token<"=">(s); break;
+      case Xtrim::Operator::approximately: token<"~">(s); break;
     }
   }
   s.arg(c.threshold);
   if (c.count) {
-    s.arg("LIMIT");
+    token<"LIMIT">(s);
     s.arg((*c.count));
   }
 }
@@ -388,7 +344,7 @@ void write_xtrim(const Xtrim& c, Sink& s) {
 void encode(const Xack& c, valkey::resp::Writer& w) {
   valkey::resp::ArgCounter n;
   write_xack(c, n);
-  w.begin_command(n.count());
+  begin<"XACK">(w, n.count());
   write_xack(c, w);
 }
 
@@ -399,7 +355,7 @@ void for_each_key(const Xack& c, valkey::KeyCallback cb) {
 void encode(const Xadd& c, valkey::resp::Writer& w) {
   valkey::resp::ArgCounter n;
   write_xadd(c, n);
-  w.begin_command(n.count());
+  begin<"XADD">(w, n.count());
   write_xadd(c, w);
 }
 
@@ -410,7 +366,7 @@ void for_each_key(const Xadd& c, valkey::KeyCallback cb) {
 void encode(const Xautoclaim& c, valkey::resp::Writer& w) {
   valkey::resp::ArgCounter n;
   write_xautoclaim(c, n);
-  w.begin_command(n.count());
+  begin<"XAUTOCLAIM">(w, n.count());
   write_xautoclaim(c, w);
 }
 
@@ -421,7 +377,7 @@ void for_each_key(const Xautoclaim& c, valkey::KeyCallback cb) {
 void encode(const XautoclaimJustId& c, valkey::resp::Writer& w) {
   valkey::resp::ArgCounter n;
   write_xautoclaimjustid(c, n);
-  w.begin_command(n.count());
+  begin<"XAUTOCLAIM">(w, n.count());
   write_xautoclaimjustid(c, w);
 }
 
@@ -432,7 +388,7 @@ void for_each_key(const XautoclaimJustId& c, valkey::KeyCallback cb) {
 void encode(const Xclaim& c, valkey::resp::Writer& w) {
   valkey::resp::ArgCounter n;
   write_xclaim(c, n);
-  w.begin_command(n.count());
+  begin<"XCLAIM">(w, n.count());
   write_xclaim(c, w);
 }
 
@@ -443,7 +399,7 @@ void for_each_key(const Xclaim& c, valkey::KeyCallback cb) {
 void encode(const XclaimJustId& c, valkey::resp::Writer& w) {
   valkey::resp::ArgCounter n;
   write_xclaimjustid(c, n);
-  w.begin_command(n.count());
+  begin<"XCLAIM">(w, n.count());
   write_xclaimjustid(c, w);
 }
 
@@ -454,7 +410,7 @@ void for_each_key(const XclaimJustId& c, valkey::KeyCallback cb) {
 void encode(const Xdel& c, valkey::resp::Writer& w) {
   valkey::resp::ArgCounter n;
   write_xdel(c, n);
-  w.begin_command(n.count());
+  begin<"XDEL">(w, n.count());
   write_xdel(c, w);
 }
 
@@ -465,7 +421,7 @@ void for_each_key(const Xdel& c, valkey::KeyCallback cb) {
 void encode(const XgroupCreate& c, valkey::resp::Writer& w) {
   valkey::resp::ArgCounter n;
   write_xgroupcreate(c, n);
-  w.begin_command(n.count());
+  begin<"XGROUP CREATE">(w, n.count());
   write_xgroupcreate(c, w);
 }
 
@@ -474,9 +430,7 @@ void for_each_key(const XgroupCreate& c, valkey::KeyCallback cb) {
 }
 
 void encode(const XgroupCreateConsumer& c, valkey::resp::Writer& w) {
-  valkey::resp::ArgCounter n;
-  write_xgroupcreateconsumer(c, n);
-  w.begin_command(n.count());
+  begin<"XGROUP CREATECONSUMER", 5>(w);
   write_xgroupcreateconsumer(c, w);
 }
 
@@ -485,9 +439,7 @@ void for_each_key(const XgroupCreateConsumer& c, valkey::KeyCallback cb) {
 }
 
 void encode(const XgroupDelConsumer& c, valkey::resp::Writer& w) {
-  valkey::resp::ArgCounter n;
-  write_xgroupdelconsumer(c, n);
-  w.begin_command(n.count());
+  begin<"XGROUP DELCONSUMER", 5>(w);
   write_xgroupdelconsumer(c, w);
 }
 
@@ -496,9 +448,7 @@ void for_each_key(const XgroupDelConsumer& c, valkey::KeyCallback cb) {
 }
 
 void encode(const XgroupDestroy& c, valkey::resp::Writer& w) {
-  valkey::resp::ArgCounter n;
-  write_xgroupdestroy(c, n);
-  w.begin_command(n.count());
+  begin<"XGROUP DESTROY", 4>(w);
   write_xgroupdestroy(c, w);
 }
 
@@ -506,11 +456,8 @@ void for_each_key(const XgroupDestroy& c, valkey::KeyCallback cb) {
   cb(c.key);
 }
 
-void encode(const XgroupHelp& c, valkey::resp::Writer& w) {
-  valkey::resp::ArgCounter n;
-  write_xgrouphelp(c, n);
-  w.begin_command(n.count());
-  write_xgrouphelp(c, w);
+void encode(const XgroupHelp&, valkey::resp::Writer& w) {
+  begin<"XGROUP HELP", 2>(w);
 }
 
 void for_each_key(const XgroupHelp&, valkey::KeyCallback) {}
@@ -518,7 +465,7 @@ void for_each_key(const XgroupHelp&, valkey::KeyCallback) {}
 void encode(const XgroupSetId& c, valkey::resp::Writer& w) {
   valkey::resp::ArgCounter n;
   write_xgroupsetid(c, n);
-  w.begin_command(n.count());
+  begin<"XGROUP SETID">(w, n.count());
   write_xgroupsetid(c, w);
 }
 
@@ -527,9 +474,7 @@ void for_each_key(const XgroupSetId& c, valkey::KeyCallback cb) {
 }
 
 void encode(const XinfoConsumers& c, valkey::resp::Writer& w) {
-  valkey::resp::ArgCounter n;
-  write_xinfoconsumers(c, n);
-  w.begin_command(n.count());
+  begin<"XINFO CONSUMERS", 4>(w);
   write_xinfoconsumers(c, w);
 }
 
@@ -538,9 +483,7 @@ void for_each_key(const XinfoConsumers& c, valkey::KeyCallback cb) {
 }
 
 void encode(const XinfoGroups& c, valkey::resp::Writer& w) {
-  valkey::resp::ArgCounter n;
-  write_xinfogroups(c, n);
-  w.begin_command(n.count());
+  begin<"XINFO GROUPS", 3>(w);
   write_xinfogroups(c, w);
 }
 
@@ -548,11 +491,8 @@ void for_each_key(const XinfoGroups& c, valkey::KeyCallback cb) {
   cb(c.key);
 }
 
-void encode(const XinfoHelp& c, valkey::resp::Writer& w) {
-  valkey::resp::ArgCounter n;
-  write_xinfohelp(c, n);
-  w.begin_command(n.count());
-  write_xinfohelp(c, w);
+void encode(const XinfoHelp&, valkey::resp::Writer& w) {
+  begin<"XINFO HELP", 2>(w);
 }
 
 void for_each_key(const XinfoHelp&, valkey::KeyCallback) {}
@@ -560,7 +500,7 @@ void for_each_key(const XinfoHelp&, valkey::KeyCallback) {}
 void encode(const XinfoStream& c, valkey::resp::Writer& w) {
   valkey::resp::ArgCounter n;
   write_xinfostream(c, n);
-  w.begin_command(n.count());
+  begin<"XINFO STREAM">(w, n.count());
   write_xinfostream(c, w);
 }
 
@@ -569,9 +509,7 @@ void for_each_key(const XinfoStream& c, valkey::KeyCallback cb) {
 }
 
 void encode(const Xlen& c, valkey::resp::Writer& w) {
-  valkey::resp::ArgCounter n;
-  write_xlen(c, n);
-  w.begin_command(n.count());
+  begin<"XLEN", 2>(w);
   write_xlen(c, w);
 }
 
@@ -580,9 +518,7 @@ void for_each_key(const Xlen& c, valkey::KeyCallback cb) {
 }
 
 void encode(const Xpending& c, valkey::resp::Writer& w) {
-  valkey::resp::ArgCounter n;
-  write_xpending(c, n);
-  w.begin_command(n.count());
+  begin<"XPENDING", 3>(w);
   write_xpending(c, w);
 }
 
@@ -593,7 +529,7 @@ void for_each_key(const Xpending& c, valkey::KeyCallback cb) {
 void encode(const XpendingRange& c, valkey::resp::Writer& w) {
   valkey::resp::ArgCounter n;
   write_xpendingrange(c, n);
-  w.begin_command(n.count());
+  begin<"XPENDING">(w, n.count());
   write_xpendingrange(c, w);
 }
 
@@ -604,7 +540,7 @@ void for_each_key(const XpendingRange& c, valkey::KeyCallback cb) {
 void encode(const Xrange& c, valkey::resp::Writer& w) {
   valkey::resp::ArgCounter n;
   write_xrange(c, n);
-  w.begin_command(n.count());
+  begin<"XRANGE">(w, n.count());
   write_xrange(c, w);
 }
 
@@ -615,7 +551,7 @@ void for_each_key(const Xrange& c, valkey::KeyCallback cb) {
 void encode(const Xread& c, valkey::resp::Writer& w) {
   valkey::resp::ArgCounter n;
   write_xread(c, n);
-  w.begin_command(n.count());
+  begin<"XREAD">(w, n.count());
   write_xread(c, w);
 }
 
@@ -628,7 +564,7 @@ void for_each_key(const Xread& c, valkey::KeyCallback cb) {
 void encode(const Xreadgroup& c, valkey::resp::Writer& w) {
   valkey::resp::ArgCounter n;
   write_xreadgroup(c, n);
-  w.begin_command(n.count());
+  begin<"XREADGROUP">(w, n.count());
   write_xreadgroup(c, w);
 }
 
@@ -641,7 +577,7 @@ void for_each_key(const Xreadgroup& c, valkey::KeyCallback cb) {
 void encode(const Xrevrange& c, valkey::resp::Writer& w) {
   valkey::resp::ArgCounter n;
   write_xrevrange(c, n);
-  w.begin_command(n.count());
+  begin<"XREVRANGE">(w, n.count());
   write_xrevrange(c, w);
 }
 
@@ -652,7 +588,7 @@ void for_each_key(const Xrevrange& c, valkey::KeyCallback cb) {
 void encode(const Xsetid& c, valkey::resp::Writer& w) {
   valkey::resp::ArgCounter n;
   write_xsetid(c, n);
-  w.begin_command(n.count());
+  begin<"XSETID">(w, n.count());
   write_xsetid(c, w);
 }
 
@@ -663,7 +599,7 @@ void for_each_key(const Xsetid& c, valkey::KeyCallback cb) {
 void encode(const Xtrim& c, valkey::resp::Writer& w) {
   valkey::resp::ArgCounter n;
   write_xtrim(c, n);
-  w.begin_command(n.count());
+  begin<"XTRIM">(w, n.count());
   write_xtrim(c, w);
 }
 

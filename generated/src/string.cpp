@@ -9,69 +9,61 @@ namespace {
 
 template <class Sink>
 void write_append(const Append& c, Sink& s) {
-  s.arg("APPEND");
   s.arg(c.key);
   s.arg(c.value);
 }
 
 template <class Sink>
 void write_decr(const Decr& c, Sink& s) {
-  s.arg("DECR");
   s.arg(c.key);
 }
 
 template <class Sink>
 void write_decrby(const Decrby& c, Sink& s) {
-  s.arg("DECRBY");
   s.arg(c.key);
   s.arg(c.decrement);
 }
 
 template <class Sink>
 void write_delifeq(const Delifeq& c, Sink& s) {
-  s.arg("DELIFEQ");
   s.arg(c.key);
   s.arg(c.value);
 }
 
 template <class Sink>
 void write_get(const Get& c, Sink& s) {
-  s.arg("GET");
   s.arg(c.key);
 }
 
 template <class Sink>
 void write_getdel(const Getdel& c, Sink& s) {
-  s.arg("GETDEL");
   s.arg(c.key);
 }
 
 template <class Sink>
 void write_getex(const Getex& c, Sink& s) {
-  s.arg("GETEX");
   s.arg(c.key);
   if (c.expiration) {
     if (const auto* v = std::get_if<Getex::Ex>(&*c.expiration)) {
-      s.arg("EX");
+      token<"EX">(s);
       s.arg(v->seconds.count);
     } else if (const auto* v = std::get_if<Getex::Px>(&*c.expiration)) {
-      s.arg("PX");
+      token<"PX">(s);
       s.arg(v->milliseconds.count);
     } else if (const auto* v = std::get_if<Getex::Exat>(&*c.expiration)) {
-      s.arg("EXAT");
+      token<"EXAT">(s);
       s.arg(v->unix_time_seconds.count);
     } else if (const auto* v = std::get_if<Getex::Pxat>(&*c.expiration)) {
-      s.arg("PXAT");
+      token<"PXAT">(s);
       s.arg(v->unix_time_milliseconds.count);
     } else if (std::holds_alternative<Getex::Persist>((*c.expiration))) {
-      s.arg("PERSIST");
+      token<"PERSIST">(s);
     }
   }
 }
 
 template <class Sink>
 void write_getrange(const Getrange& c, Sink& s) {
-  s.arg("GETRANGE");
   s.arg(c.key);
   s.arg(c.start);
   s.arg(c.end);
@@ -79,49 +71,42 @@ void write_getrange(const Getrange& c, Sink& s) {
 
 template <class Sink>
 void write_getset(const Getset& c, Sink& s) {
-  s.arg("GETSET");
   s.arg(c.key);
   s.arg(c.value);
 }
 
 template <class Sink>
 void write_incr(const Incr& c, Sink& s) {
-  s.arg("INCR");
   s.arg(c.key);
 }
 
 template <class Sink>
 void write_incrby(const Incrby& c, Sink& s) {
-  s.arg("INCRBY");
   s.arg(c.key);
   s.arg(c.increment);
 }
 
 template <class Sink>
 void write_incrbyfloat(const Incrbyfloat& c, Sink& s) {
-  s.arg("INCRBYFLOAT");
   s.arg(c.key);
   s.arg(c.increment);
 }
 
 template <class Sink>
 void write_lcs(const Lcs& c, Sink& s) {
-  s.arg("LCS");
   s.arg(c.key1);
   s.arg(c.key2);
 }
 
 template <class Sink>
 void write_lcslen(const LcsLen& c, Sink& s) {
-  s.arg("LCS");
   s.arg(c.key1);
   s.arg(c.key2);
-  s.arg("LEN");
+  token<"LEN">(s);
 }
 
 template <class Sink>
 void write_mget(const Mget& c, Sink& s) {
-  s.arg("MGET");
   c.keys.for_each([&](const auto& e) {
     s.arg(e);
   });
@@ -129,7 +114,6 @@ void write_mget(const Mget& c, Sink& s) {
 
 template <class Sink>
 void write_mset(const Mset& c, Sink& s) {
-  s.arg("MSET");
   c.data.for_each([&](const auto& e) {
     s.arg(e.first);
     s.arg(e.second);
@@ -138,7 +122,6 @@ void write_mset(const Mset& c, Sink& s) {
 
 template <class Sink>
 void write_msetex(const Msetex& c, Sink& s) {
-  s.arg("MSETEX");
   s.arg(static_cast<std::uint64_t>(c.data.size()));
   c.data.for_each([&](const auto& e) {
     s.arg(e.first);
@@ -146,32 +129,31 @@ void write_msetex(const Msetex& c, Sink& s) {
   });
   if (c.condition) {
     switch ((*c.condition)) {
-      case Msetex::Condition::nx: s.arg("NX"); break;
-      case Msetex::Condition::xx: s.arg("XX"); break;
+      case Msetex::Condition::nx: token<"NX">(s); break;
+      case Msetex::Condition::xx: token<"XX">(s); break;
     }
   }
   if (c.expiration) {
     if (const auto* v = std::get_if<Msetex::Ex>(&*c.expiration)) {
-      s.arg("EX");
+      token<"EX">(s);
       s.arg(v->seconds.count);
     } else if (const auto* v = std::get_if<Msetex::Px>(&*c.expiration)) {
-      s.arg("PX");
+      token<"PX">(s);
       s.arg(v->milliseconds.count);
     } else if (const auto* v = std::get_if<Msetex::Exat>(&*c.expiration)) {
-      s.arg("EXAT");
+      token<"EXAT">(s);
       s.arg(v->unix_time_seconds.count);
     } else if (const auto* v = std::get_if<Msetex::Pxat>(&*c.expiration)) {
-      s.arg("PXAT");
+      token<"PXAT">(s);
       s.arg(v->unix_time_milliseconds.count);
     } else if (std::holds_alternative<Msetex::KeepTtl>((*c.expiration))) {
-      s.arg("KEEPTTL");
+      token<"KEEPTTL">(s);
     }
   }
 }
 
 template <class Sink>
 void write_msetnx(const Msetnx& c, Sink& s) {
-  s.arg("MSETNX");
   c.data.for_each([&](const auto& e) {
     s.arg(e.first);
     s.arg(e.second);
@@ -180,7 +162,6 @@ void write_msetnx(const Msetnx& c, Sink& s) {
 
 template <class Sink>
 void write_psetex(const Psetex& c, Sink& s) {
-  s.arg("PSETEX");
   s.arg(c.key);
   s.arg(c.milliseconds.count);
   s.arg(c.value);
@@ -188,76 +169,73 @@ void write_psetex(const Psetex& c, Sink& s) {
 
 template <class Sink>
 void write_set(const Set& c, Sink& s) {
-  s.arg("SET");
   s.arg(c.key);
   s.arg(c.value);
   if (c.condition) {
     if (std::holds_alternative<Set::Nx>((*c.condition))) {
-      s.arg("NX");
+      token<"NX">(s);
     } else if (std::holds_alternative<Set::Xx>((*c.condition))) {
-      s.arg("XX");
+      token<"XX">(s);
     } else if (const auto* v = std::get_if<Set::IfEq>(&*c.condition)) {
-      s.arg("IFEQ");
+      token<"IFEQ">(s);
       s.arg(v->comparison_value);
     }
   }
   if (c.expiration) {
     if (const auto* v = std::get_if<Set::Ex>(&*c.expiration)) {
-      s.arg("EX");
+      token<"EX">(s);
       s.arg(v->seconds.count);
     } else if (const auto* v = std::get_if<Set::Px>(&*c.expiration)) {
-      s.arg("PX");
+      token<"PX">(s);
       s.arg(v->milliseconds.count);
     } else if (const auto* v = std::get_if<Set::Exat>(&*c.expiration)) {
-      s.arg("EXAT");
+      token<"EXAT">(s);
       s.arg(v->unix_time_seconds.count);
     } else if (const auto* v = std::get_if<Set::Pxat>(&*c.expiration)) {
-      s.arg("PXAT");
+      token<"PXAT">(s);
       s.arg(v->unix_time_milliseconds.count);
     } else if (std::holds_alternative<Set::KeepTtl>((*c.expiration))) {
-      s.arg("KEEPTTL");
+      token<"KEEPTTL">(s);
     }
   }
 }
 
 template <class Sink>
 void write_setget(const SetGet& c, Sink& s) {
-  s.arg("SET");
   s.arg(c.key);
   s.arg(c.value);
   if (c.condition) {
     if (std::holds_alternative<SetGet::Nx>((*c.condition))) {
-      s.arg("NX");
+      token<"NX">(s);
     } else if (std::holds_alternative<SetGet::Xx>((*c.condition))) {
-      s.arg("XX");
+      token<"XX">(s);
     } else if (const auto* v = std::get_if<SetGet::IfEq>(&*c.condition)) {
-      s.arg("IFEQ");
+      token<"IFEQ">(s);
       s.arg(v->comparison_value);
     }
   }
-  s.arg("GET");
+  token<"GET">(s);
   if (c.expiration) {
     if (const auto* v = std::get_if<SetGet::Ex>(&*c.expiration)) {
-      s.arg("EX");
+      token<"EX">(s);
       s.arg(v->seconds.count);
     } else if (const auto* v = std::get_if<SetGet::Px>(&*c.expiration)) {
-      s.arg("PX");
+      token<"PX">(s);
       s.arg(v->milliseconds.count);
     } else if (const auto* v = std::get_if<SetGet::Exat>(&*c.expiration)) {
-      s.arg("EXAT");
+      token<"EXAT">(s);
       s.arg(v->unix_time_seconds.count);
     } else if (const auto* v = std::get_if<SetGet::Pxat>(&*c.expiration)) {
-      s.arg("PXAT");
+      token<"PXAT">(s);
       s.arg(v->unix_time_milliseconds.count);
     } else if (std::holds_alternative<SetGet::KeepTtl>((*c.expiration))) {
-      s.arg("KEEPTTL");
+      token<"KEEPTTL">(s);
     }
   }
 }
 
 template <class Sink>
 void write_setex(const Setex& c, Sink& s) {
-  s.arg("SETEX");
   s.arg(c.key);
   s.arg(c.seconds.count);
   s.arg(c.value);
@@ -265,14 +243,12 @@ void write_setex(const Setex& c, Sink& s) {
 
 template <class Sink>
 void write_setnx(const Setnx& c, Sink& s) {
-  s.arg("SETNX");
   s.arg(c.key);
   s.arg(c.value);
 }
 
 template <class Sink>
 void write_setrange(const Setrange& c, Sink& s) {
-  s.arg("SETRANGE");
   s.arg(c.key);
   s.arg(c.offset);
   s.arg(c.value);
@@ -280,13 +256,11 @@ void write_setrange(const Setrange& c, Sink& s) {
 
 template <class Sink>
 void write_strlen(const Strlen& c, Sink& s) {
-  s.arg("STRLEN");
   s.arg(c.key);
 }
 
 template <class Sink>
 void write_substr(const Substr& c, Sink& s) {
-  s.arg("SUBSTR");
   s.arg(c.key);
   s.arg(c.start);
   s.arg(c.end);
@@ -295,9 +269,7 @@ void write_substr(const Substr& c, Sink& s) {
 }  // namespace
 
 void encode(const Append& c, valkey::resp::Writer& w) {
-  valkey::resp::ArgCounter n;
-  write_append(c, n);
-  w.begin_command(n.count());
+  begin<"APPEND", 3>(w);
   write_append(c, w);
 }
 
@@ -306,9 +278,7 @@ void for_each_key(const Append& c, valkey::KeyCallback cb) {
 }
 
 void encode(const Decr& c, valkey::resp::Writer& w) {
-  valkey::resp::ArgCounter n;
-  write_decr(c, n);
-  w.begin_command(n.count());
+  begin<"DECR", 2>(w);
   write_decr(c, w);
 }
 
@@ -317,9 +287,7 @@ void for_each_key(const Decr& c, valkey::KeyCallback cb) {
 }
 
 void encode(const Decrby& c, valkey::resp::Writer& w) {
-  valkey::resp::ArgCounter n;
-  write_decrby(c, n);
-  w.begin_command(n.count());
+  begin<"DECRBY", 3>(w);
   write_decrby(c, w);
 }
 
@@ -328,9 +296,7 @@ void for_each_key(const Decrby& c, valkey::KeyCallback cb) {
 }
 
 void encode(const Delifeq& c, valkey::resp::Writer& w) {
-  valkey::resp::ArgCounter n;
-  write_delifeq(c, n);
-  w.begin_command(n.count());
+  begin<"DELIFEQ", 3>(w);
   write_delifeq(c, w);
 }
 
@@ -339,9 +305,7 @@ void for_each_key(const Delifeq& c, valkey::KeyCallback cb) {
 }
 
 void encode(const Get& c, valkey::resp::Writer& w) {
-  valkey::resp::ArgCounter n;
-  write_get(c, n);
-  w.begin_command(n.count());
+  begin<"GET", 2>(w);
   write_get(c, w);
 }
 
@@ -350,9 +314,7 @@ void for_each_key(const Get& c, valkey::KeyCallback cb) {
 }
 
 void encode(const Getdel& c, valkey::resp::Writer& w) {
-  valkey::resp::ArgCounter n;
-  write_getdel(c, n);
-  w.begin_command(n.count());
+  begin<"GETDEL", 2>(w);
   write_getdel(c, w);
 }
 
@@ -363,7 +325,7 @@ void for_each_key(const Getdel& c, valkey::KeyCallback cb) {
 void encode(const Getex& c, valkey::resp::Writer& w) {
   valkey::resp::ArgCounter n;
   write_getex(c, n);
-  w.begin_command(n.count());
+  begin<"GETEX">(w, n.count());
   write_getex(c, w);
 }
 
@@ -372,9 +334,7 @@ void for_each_key(const Getex& c, valkey::KeyCallback cb) {
 }
 
 void encode(const Getrange& c, valkey::resp::Writer& w) {
-  valkey::resp::ArgCounter n;
-  write_getrange(c, n);
-  w.begin_command(n.count());
+  begin<"GETRANGE", 4>(w);
   write_getrange(c, w);
 }
 
@@ -383,9 +343,7 @@ void for_each_key(const Getrange& c, valkey::KeyCallback cb) {
 }
 
 void encode(const Getset& c, valkey::resp::Writer& w) {
-  valkey::resp::ArgCounter n;
-  write_getset(c, n);
-  w.begin_command(n.count());
+  begin<"GETSET", 3>(w);
   write_getset(c, w);
 }
 
@@ -394,9 +352,7 @@ void for_each_key(const Getset& c, valkey::KeyCallback cb) {
 }
 
 void encode(const Incr& c, valkey::resp::Writer& w) {
-  valkey::resp::ArgCounter n;
-  write_incr(c, n);
-  w.begin_command(n.count());
+  begin<"INCR", 2>(w);
   write_incr(c, w);
 }
 
@@ -405,9 +361,7 @@ void for_each_key(const Incr& c, valkey::KeyCallback cb) {
 }
 
 void encode(const Incrby& c, valkey::resp::Writer& w) {
-  valkey::resp::ArgCounter n;
-  write_incrby(c, n);
-  w.begin_command(n.count());
+  begin<"INCRBY", 3>(w);
   write_incrby(c, w);
 }
 
@@ -416,9 +370,7 @@ void for_each_key(const Incrby& c, valkey::KeyCallback cb) {
 }
 
 void encode(const Incrbyfloat& c, valkey::resp::Writer& w) {
-  valkey::resp::ArgCounter n;
-  write_incrbyfloat(c, n);
-  w.begin_command(n.count());
+  begin<"INCRBYFLOAT", 3>(w);
   write_incrbyfloat(c, w);
 }
 
@@ -427,9 +379,7 @@ void for_each_key(const Incrbyfloat& c, valkey::KeyCallback cb) {
 }
 
 void encode(const Lcs& c, valkey::resp::Writer& w) {
-  valkey::resp::ArgCounter n;
-  write_lcs(c, n);
-  w.begin_command(n.count());
+  begin<"LCS", 3>(w);
   write_lcs(c, w);
 }
 
@@ -439,9 +389,7 @@ void for_each_key(const Lcs& c, valkey::KeyCallback cb) {
 }
 
 void encode(const LcsLen& c, valkey::resp::Writer& w) {
-  valkey::resp::ArgCounter n;
-  write_lcslen(c, n);
-  w.begin_command(n.count());
+  begin<"LCS", 4>(w);
   write_lcslen(c, w);
 }
 
@@ -453,7 +401,7 @@ void for_each_key(const LcsLen& c, valkey::KeyCallback cb) {
 void encode(const Mget& c, valkey::resp::Writer& w) {
   valkey::resp::ArgCounter n;
   write_mget(c, n);
-  w.begin_command(n.count());
+  begin<"MGET">(w, n.count());
   write_mget(c, w);
 }
 
@@ -466,7 +414,7 @@ void for_each_key(const Mget& c, valkey::KeyCallback cb) {
 void encode(const Mset& c, valkey::resp::Writer& w) {
   valkey::resp::ArgCounter n;
   write_mset(c, n);
-  w.begin_command(n.count());
+  begin<"MSET">(w, n.count());
   write_mset(c, w);
 }
 
@@ -479,7 +427,7 @@ void for_each_key(const Mset& c, valkey::KeyCallback cb) {
 void encode(const Msetex& c, valkey::resp::Writer& w) {
   valkey::resp::ArgCounter n;
   write_msetex(c, n);
-  w.begin_command(n.count());
+  begin<"MSETEX">(w, n.count());
   write_msetex(c, w);
 }
 
@@ -492,7 +440,7 @@ void for_each_key(const Msetex& c, valkey::KeyCallback cb) {
 void encode(const Msetnx& c, valkey::resp::Writer& w) {
   valkey::resp::ArgCounter n;
   write_msetnx(c, n);
-  w.begin_command(n.count());
+  begin<"MSETNX">(w, n.count());
   write_msetnx(c, w);
 }
 
@@ -503,9 +451,7 @@ void for_each_key(const Msetnx& c, valkey::KeyCallback cb) {
 }
 
 void encode(const Psetex& c, valkey::resp::Writer& w) {
-  valkey::resp::ArgCounter n;
-  write_psetex(c, n);
-  w.begin_command(n.count());
+  begin<"PSETEX", 4>(w);
   write_psetex(c, w);
 }
 
@@ -516,7 +462,7 @@ void for_each_key(const Psetex& c, valkey::KeyCallback cb) {
 void encode(const Set& c, valkey::resp::Writer& w) {
   valkey::resp::ArgCounter n;
   write_set(c, n);
-  w.begin_command(n.count());
+  begin<"SET">(w, n.count());
   write_set(c, w);
 }
 
@@ -527,7 +473,7 @@ void for_each_key(const Set& c, valkey::KeyCallback cb) {
 void encode(const SetGet& c, valkey::resp::Writer& w) {
   valkey::resp::ArgCounter n;
   write_setget(c, n);
-  w.begin_command(n.count());
+  begin<"SET">(w, n.count());
   write_setget(c, w);
 }
 
@@ -536,9 +482,7 @@ void for_each_key(const SetGet& c, valkey::KeyCallback cb) {
 }
 
 void encode(const Setex& c, valkey::resp::Writer& w) {
-  valkey::resp::ArgCounter n;
-  write_setex(c, n);
-  w.begin_command(n.count());
+  begin<"SETEX", 4>(w);
   write_setex(c, w);
 }
 
@@ -547,9 +491,7 @@ void for_each_key(const Setex& c, valkey::KeyCallback cb) {
 }
 
 void encode(const Setnx& c, valkey::resp::Writer& w) {
-  valkey::resp::ArgCounter n;
-  write_setnx(c, n);
-  w.begin_command(n.count());
+  begin<"SETNX", 3>(w);
   write_setnx(c, w);
 }
 
@@ -558,9 +500,7 @@ void for_each_key(const Setnx& c, valkey::KeyCallback cb) {
 }
 
 void encode(const Setrange& c, valkey::resp::Writer& w) {
-  valkey::resp::ArgCounter n;
-  write_setrange(c, n);
-  w.begin_command(n.count());
+  begin<"SETRANGE", 4>(w);
   write_setrange(c, w);
 }
 
@@ -569,9 +509,7 @@ void for_each_key(const Setrange& c, valkey::KeyCallback cb) {
 }
 
 void encode(const Strlen& c, valkey::resp::Writer& w) {
-  valkey::resp::ArgCounter n;
-  write_strlen(c, n);
-  w.begin_command(n.count());
+  begin<"STRLEN", 2>(w);
   write_strlen(c, w);
 }
 
@@ -580,9 +518,7 @@ void for_each_key(const Strlen& c, valkey::KeyCallback cb) {
 }
 
 void encode(const Substr& c, valkey::resp::Writer& w) {
-  valkey::resp::ArgCounter n;
-  write_substr(c, n);
-  w.begin_command(n.count());
+  begin<"SUBSTR", 4>(w);
   write_substr(c, w);
 }
 

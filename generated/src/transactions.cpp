@@ -8,28 +8,7 @@ namespace valkey::cmd {
 namespace {
 
 template <class Sink>
-void write_discard(const Discard&, Sink& s) {
-  s.arg("DISCARD");
-}
-
-template <class Sink>
-void write_exec(const Exec&, Sink& s) {
-  s.arg("EXEC");
-}
-
-template <class Sink>
-void write_multi(const Multi&, Sink& s) {
-  s.arg("MULTI");
-}
-
-template <class Sink>
-void write_unwatch(const Unwatch&, Sink& s) {
-  s.arg("UNWATCH");
-}
-
-template <class Sink>
 void write_watch(const Watch& c, Sink& s) {
-  s.arg("WATCH");
   c.keys.for_each([&](const auto& e) {
     s.arg(e);
   });
@@ -37,38 +16,26 @@ void write_watch(const Watch& c, Sink& s) {
 
 }  // namespace
 
-void encode(const Discard& c, valkey::resp::Writer& w) {
-  valkey::resp::ArgCounter n;
-  write_discard(c, n);
-  w.begin_command(n.count());
-  write_discard(c, w);
+void encode(const Discard&, valkey::resp::Writer& w) {
+  begin<"DISCARD", 1>(w);
 }
 
 void for_each_key(const Discard&, valkey::KeyCallback) {}
 
-void encode(const Exec& c, valkey::resp::Writer& w) {
-  valkey::resp::ArgCounter n;
-  write_exec(c, n);
-  w.begin_command(n.count());
-  write_exec(c, w);
+void encode(const Exec&, valkey::resp::Writer& w) {
+  begin<"EXEC", 1>(w);
 }
 
 void for_each_key(const Exec&, valkey::KeyCallback) {}
 
-void encode(const Multi& c, valkey::resp::Writer& w) {
-  valkey::resp::ArgCounter n;
-  write_multi(c, n);
-  w.begin_command(n.count());
-  write_multi(c, w);
+void encode(const Multi&, valkey::resp::Writer& w) {
+  begin<"MULTI", 1>(w);
 }
 
 void for_each_key(const Multi&, valkey::KeyCallback) {}
 
-void encode(const Unwatch& c, valkey::resp::Writer& w) {
-  valkey::resp::ArgCounter n;
-  write_unwatch(c, n);
-  w.begin_command(n.count());
-  write_unwatch(c, w);
+void encode(const Unwatch&, valkey::resp::Writer& w) {
+  begin<"UNWATCH", 1>(w);
 }
 
 void for_each_key(const Unwatch&, valkey::KeyCallback) {}
@@ -76,7 +43,7 @@ void for_each_key(const Unwatch&, valkey::KeyCallback) {}
 void encode(const Watch& c, valkey::resp::Writer& w) {
   valkey::resp::ArgCounter n;
   write_watch(c, n);
-  w.begin_command(n.count());
+  begin<"WATCH">(w, n.count());
   write_watch(c, w);
 }
 

@@ -3,9 +3,9 @@ import glob
 import json
 import os
 
-from . import cpp, names, replies
+from . import cpp, names, replies, resp3
 from .model import (SpecError, apply_overlay, apply_variant_transforms, clone, command_from_spec,
-                    infer_counts, min_argc, validate)
+                    infer_counts, min_argc, fixed_argc, validate)
 
 # Connection-state commands: structs, but no surface method (docs/design.md).
 CONNECTION_STATE = {
@@ -327,6 +327,10 @@ def build(spec_entries, root=None, overlays=None):
             layout(c, cmd if c is not cmd else None)
             out.append(c)
     stats["containers"] = containers
+    try:
+        stats["resp3_rows"], _ = resp3.rows_for(spec_entries, resp3.load_overrides(root))
+    except resp3.Ambiguous as e:
+        raise SpecError(str(e)) from e
     return out, stats
 
 
@@ -354,10 +358,11 @@ def layout(cmd, base=None):
             else:
                 shared.append(t)
         cmd.types = shared
+    # The name ("CLIENT KILL" is two arguments) is written by encode() with
+    # the array header (group.cpp.j2); these lines write what follows it.
     em = cpp.Emitter()
-    for w in cmd.name.split(" "):  # "CLIENT KILL" is two arguments
-        em.put(0, f"s.arg({cpp.cstr(w)});")
     cpp.emit_level(cmd.args, "c", em, 0)
+    cmd.fixed_argc = fixed_argc(cmd)
     cmd.encode_lines = em.lines
     km = cpp.Emitter()
     cpp.keys_level(cmd.args, "c", km, 0)

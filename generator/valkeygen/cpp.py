@@ -352,9 +352,18 @@ def emit_level(args, owner, em, ind):
         emit_arg(a, owner, em, ind, args)
 
 
+def token(text):
+    """Writes a token framed when compiled (encode_support.hpp's token<>);
+    one with a space (none in the 9.1.2 specs) is written as a plain argument,
+    since token<> would split it into words."""
+    if " " in text:
+        return f"s.arg({cstr(text)});"
+    return f"token<{cstr(text)}>(s);"
+
+
 def emit_token(a, em, ind):
     if a.token is not None:
-        em.put(ind, f"s.arg({cstr(a.token)});")
+        em.put(ind, token(a.token))
 
 
 def emit_arg(a, owner, em, ind, siblings):
@@ -365,9 +374,9 @@ def emit_arg(a, owner, em, ind, siblings):
         return
     if a.kind == "pure-token":
         if a.repr == "bool":
-            em.put(ind, f"if ({owner}.{a.member}) s.arg({cstr(a.token)});")
+            em.put(ind, f"if ({owner}.{a.member}) {token(a.token)}")
         else:
-            em.put(ind, f"s.arg({cstr(a.token)});")
+            em.put(ind, token(a.token))
         return
     if a.repr == "flat":
         emit_token(a, em, ind)
@@ -376,11 +385,11 @@ def emit_arg(a, owner, em, ind, siblings):
     m = f"{owner}.{a.member}"
     if a.repr == "view":
         if a.token is not None and not a.multiple_token:
-            em.put(ind, f"if (!{m}.empty()) s.arg({cstr(a.token)});" if a.optional
-                   else f"s.arg({cstr(a.token)});")
+            em.put(ind, f"if (!{m}.empty()) {token(a.token)}" if a.optional
+                   else token(a.token))
         em.put(ind, f"{m}.for_each([&](const auto& e) {{")
         if a.multiple_token and a.token is not None:
-            em.put(ind + 1, f"s.arg({cstr(a.token)});")
+            em.put(ind + 1, token(a.token))
         emit_value(a, "e", em, ind + 1, with_token=False)
         em.put(ind, "});")
     elif a.repr == "optional":
@@ -400,7 +409,7 @@ def emit_value(a, expr, em, ind, with_token):
     elif a.kind == "oneof" and all_pure_tokens(a):
         em.put(ind, f"switch ({expr}) {{")
         for c in a.children:
-            em.put(ind + 1, f"case {a.type_ref}::{c.enum_name}: s.arg({cstr(c.token)}); break;")
+            em.put(ind + 1, f"case {a.type_ref}::{c.enum_name}: {token(c.token)} break;")
         em.put(ind, "}")
     elif a.kind == "oneof":
         first = True
@@ -409,7 +418,7 @@ def emit_value(a, expr, em, ind, with_token):
             first = False
             if c.repr == "alt_token":
                 em.put(ind, f"{kw} (std::holds_alternative<{c.alt_type}>({expr})) {{")
-                em.put(ind + 1, f"s.arg({cstr(c.token)});")
+                em.put(ind + 1, token(c.token))
                 continue
             var = alt_var(expr)
             em.put(ind, f"{kw} (const auto* {var} = std::get_if<{c.alt_type}>(&{expr})) {{")

@@ -317,3 +317,24 @@ def min_argc(cmd):
             return 1
         return tok + 1
     return len(cmd.name.split(" ")) + sum(arg(a) for a in cmd.args)
+
+
+def fixed_argc(cmd):
+    """The argv length (name words included) when every call has the same
+    one (GET: 2, HSETNX: 4), else None. The encoder then writes the array
+    header and the name as one constant instead of counting first."""
+    def arg(a):
+        if a.optional or a.multiple or a.multiple_token or a.count_of:
+            return None
+        tok = 1 if a.token else 0
+        if a.kind == "pure-token":
+            return 1
+        if a.kind == "oneof":
+            sizes = {arg(c) for c in a.children}
+            return None if len(sizes) != 1 or None in sizes else tok + sizes.pop()
+        if a.kind == "block":
+            parts = [arg(c) for c in a.children]
+            return None if None in parts else tok + sum(parts)
+        return tok + 1
+    parts = [arg(a) for a in cmd.args]
+    return None if None in parts else len(cmd.name.split(" ")) + sum(parts)

@@ -221,6 +221,7 @@ def render_all(commands, stats, version):
         acl=b.ACL_CATEGORIES)
     files["src/command_table.cpp"] = e.get_template("command_table.cpp.j2").render(
         containers=containers, entries=[v for _, v in entries])
+    files["src/resp3_shapes.cpp"] = e.get_template("resp3_shapes.cpp.j2").render(rows=stats["resp3_rows"])
     files["examples/examples.hpp"] = e.get_template("examples.hpp.j2").render(examples=ex)
     files["examples/examples.json"] = json.dumps(
         [{k: x[k] for k in ("command", "struct", "variant", "argv", "keys", "covers", "cpp", "lists")} for x in ex],
@@ -244,4 +245,6 @@ def stats_of(commands, stats):
         "excluded": dict(sorted(stats["excluded"].items())),
         "arity_notes": dict(sorted(stats.get("arity_notes", {}).items())),
         "struct_only": {c.name: c.surface_excluded for c in commands if c.surface_excluded and not c.variant_of},
+        "resp3_shape_commands": len({r[0] for r in stats["resp3_rows"]}),
+        "resp3_shape_rows": len(stats["resp3_rows"]),
     }

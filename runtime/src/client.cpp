@@ -35,6 +35,7 @@ void SyncOpBase::on_complete(std::error_code ec) {
   // On the driving thread, the only one that may read the connection: keep
   // why it failed for the caller's error message.
   if (exec::is_connection_failure(ec) && source_) connection_error_ = source_->last_error();
+  if (wants_protocol_ && source_) resp2_ = source_->protocol() == Protocol::resp2;
   if (lane_) {
     lane_->completed(*this);  // the caller may destroy *this from here on
   } else {

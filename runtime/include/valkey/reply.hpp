@@ -22,6 +22,7 @@ namespace valkey {
 
 namespace detail {
 class ReplyAssembler;
+class Resp3Shaper;  // exec/resp3_shape.hpp: RESP2 replies rewritten in place
 }
 
 class Reply {
@@ -118,6 +119,7 @@ class Reply {
 
  private:
   friend class detail::ReplyAssembler;
+  friend class detail::Resp3Shaper;
   Reply(Type t, std::string s) : type_(t), str_(std::move(s)) {}
   Reply(Type t, std::vector<Reply> e) : type_(t), elements_(std::move(e)) {}
 

@@ -103,6 +103,13 @@ class TxCollector {
     }
     return inner_.finish(out, why);
   }
+  // EXEC's elements answer the commands after MULTI.
+  void to_resp3(result_type& out, exec::Resp3Shapes& shapes)
+    requires requires(Inner& i) { i.to_resp3(out, shapes); }
+  {
+    shapes.next();
+    inner_.to_resp3(out, shapes);
+  }
   void reset() {
     inner_.reset();
     reply_ = 0;

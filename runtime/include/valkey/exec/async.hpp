@@ -29,6 +29,7 @@
 #include <future>
 #include <new>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <system_error>
@@ -56,6 +57,7 @@
 #include <valkey/exec/call_options.hpp>
 #include <valkey/exec/deadline.hpp>
 #include <valkey/exec/outcome.hpp>
+#include <valkey/exec/resp3_shape.hpp>
 #include <valkey/lease_pool.hpp>
 #include <valkey/observe/probe.hpp>
 #include <valkey/policy/guard.hpp>
@@ -234,11 +236,15 @@ class AsyncOp final : public OwnedRequest<Decoder> {
     Reason why;
     const bool written = ec && (retry_ ? retry_->may_have_run || this->was_written() : this->was_written());
     if (!ec) ec = this->decoder().finish(value, why);
+    shape_resp2(ec, value);
     deliver(ec, std::move(value), why, written, post);
   }
 
-  // Hands the outcome to the caller (see finish()).
-  void deliver(std::error_code ec, result_type value, Reason& why, bool written, bool post) {
+  // Hands the outcome to the caller (see finish()). `value` by reference:
+  // the caller's local outlives this object, and a by-value parameter was
+  // one more move of the reply (a std::string's out-of-line move and the
+  // moved-from one's destruction) on every request.
+  void deliver(std::error_code ec, result_type&& value, Reason& why, bool written, bool post) {
     if (slot_.is_connected()) slot_.clear();
     // A client-side cache: the write's keys go again, before its caller can
     // read them (read-your-writes; launch() evicted them at submission).
@@ -290,6 +296,17 @@ class AsyncOp final : public OwnedRequest<Decoder> {
     }
   }
 
+  // On a RESP2 connection, the Reply values of `value` take their commands'
+  // RESP3 shape (exec/resp3_shape.hpp); nothing for typed results.
+  void shape_resp2(std::error_code ec, result_type& value) {
+    if constexpr (shapes_replies<Decoder>) {
+      if (!ec && conn_.protocol() == Protocol::resp2) [[unlikely]] {
+        Resp3Shapes shapes{this->bytes()};
+        this->decoder().to_resp3(value, shapes);
+      }
+    }
+  }
+
   // An attempt under a Guard ended: deliver, or send again after a backoff.
   void complete_guarded(std::error_code ec) {
     RetryState& r = *retry_;
@@ -302,6 +319,7 @@ class AsyncOp final : public OwnedRequest<Decoder> {
     Reason why;
     std::error_code e = ec;
     if (!transport) e = this->decoder().finish(value, why);
+    shape_resp2(e, value);
     if (!e) return deliver(e, std::move(value), why, false, false);
     const policy::Failure f = policy::failure_of(e, r.may_have_run, why.server_message);
     const bool idempotent = f.outcome == policy::Outcome::sent_no_reply &&
@@ -408,11 +426,17 @@ void launch(Handler&& handler, const Route& route, Bytes bytes, const RequestInf
     }
     conn = lease.get();
   }
-  RequestInfo used = info;
-  if (refused) used.replies = 1;  // the op still completes the usual way
+  // A refused request still completes the usual way, with one reply's
+  // decoder (a copy only then: the info is 128 bytes).
+  const RequestInfo* used = &info;
+  std::optional<RequestInfo> one;
+  if (refused) [[unlikely]] {
+    one.emplace(info).replies = 1;
+    used = &*one;
+  }
   Op* op = nullptr;
   try {
-    op = Op::create(std::forward<Handler>(handler), *conn, diag, std::move(bytes), used,
+    op = Op::create(std::forward<Handler>(handler), *conn, diag, std::move(bytes), *used,
                     lease ? route.pool : nullptr, lease);
   } catch (...) {
     if (lease) route.pool->release(std::move(lease), false);  // every lease goes back
@@ -464,7 +488,9 @@ Route route_for(Target& target, const RequestInfo& info) {
 template <class Decoder, bool Throws>
 struct Initiate {
   template <class Handler, class Target>
-  void operator()(Handler&& handler, Target* target, Bytes bytes, RequestInfo info, Diagnostics* diag,
+  // `info` by reference: the token stored it (a deferred launch) or it
+  // lives in the initiating call; a copy per hop cost 128 bytes each.
+  void operator()(Handler&& handler, Target* target, Bytes bytes, const RequestInfo& info, Diagnostics* diag,
                   std::error_code refused) const {
     launch<Decoder, Throws>(std::forward<Handler>(handler), route_for(*target, info), std::move(bytes), info, diag,
                             refused);

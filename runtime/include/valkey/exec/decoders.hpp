@@ -16,17 +16,25 @@
 #include <string>
 #include <system_error>
 #include <tuple>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
 #include <valkey/adapt/response.hpp>
 #include <valkey/exec/outcome.hpp>
+#include <valkey/exec/resp3_shape.hpp>
 #include <valkey/reply.hpp>
 #include <valkey/resp/node.hpp>
 
 namespace valkey::exec {
 
 namespace internal {
+
+// A decoder whose result holds valkey::Reply values has
+//   void to_resp3(result_type&, Resp3Shapes&);
+// which the executors call after finish() on a RESP2 connection, with the
+// request's commands in order: each Reply takes its command's RESP3 shape
+// (exec/resp3_shape.hpp). Typed decoders have none and pay nothing.
 
 // A decode failure's words ("received ..., wanted ..."), or the server's.
 inline std::error_code failure_of(const adapt::ResponseBase& v, Reason& why) {
@@ -60,6 +68,11 @@ class SingleReply {
   }
   void reset() { internal::renew(visitor_); }
   adapt::ResponseVisitor<T>& visitor() noexcept { return visitor_; }
+  void to_resp3(T& out, Resp3Shapes& shapes)
+    requires std::is_same_v<T, Reply>
+  {
+    shapes.apply_next(out);
+  }
 
  private:
   adapt::ResponseVisitor<T> visitor_;
@@ -97,6 +110,20 @@ class TupleCollector {
     std::apply([](auto&... v) { (internal::renew(v), ...); }, visitors_);
     i_ = 0;
   }
+  // The Reply entries (call() in a typed pipeline); the others' commands are skipped.
+  void to_resp3(result_type& out, Resp3Shapes& shapes)
+    requires(std::is_same_v<Ts, Reply> || ...)
+  {
+    std::apply(
+        [&](auto&... v) {
+          auto one = [&](auto& x) {
+            if constexpr (std::is_same_v<std::remove_cvref_t<decltype(x)>, Reply>) shapes.apply_next(x);
+            else shapes.next();
+          };
+          (one(v), ...);
+        },
+        out);
+  }
 
  private:
   template <std::size_t... I>
@@ -127,6 +154,9 @@ class ReplyCollector {
   std::error_code finish(result_type& out, Reason&) {
     out = std::move(out_);
     return {};
+  }
+  void to_resp3(result_type& out, Resp3Shapes& shapes) {
+    for (Reply& r : out) shapes.apply_next(r);
   }
   void reset() {
     builder_.reset();

@@ -21,6 +21,7 @@
 #include <valkey/exec/call_options.hpp>
 #include <valkey/exec/deadline.hpp>
 #include <valkey/exec/outcome.hpp>
+#include <valkey/exec/resp3_shape.hpp>
 #include <valkey/observe/probe.hpp>
 #include <valkey/policy/guard.hpp>
 #include <valkey/policy/idempotency.hpp>
@@ -76,6 +77,10 @@ class SyncOpBase : public RequestBase {
   // Why the connection failed, when transport_error() says it did (the
   // connection's last_error() at that moment).
   const std::string& connection_error() const noexcept { return connection_error_; }
+  // Whether the connection that answered spoke RESP2; known only for
+  // requests that asked (shapes_replies()), whose Reply values then take
+  // their RESP3 shape (exec/resp3_shape.hpp).
+  bool answered_in_resp2() const noexcept { return resp2_; }
 
   // The observer's token while one watches this request (observe/probe.hpp).
   observe::Probe probe;
@@ -91,7 +96,11 @@ class SyncOpBase : public RequestBase {
     wprev_ = wnext_ = nullptr;
     asleep_ = false;
     done_ = false;
+    resp2_ = false;
   }
+  // Asks on_complete() to note the connection's protocol (read there, on
+  // the driving thread, which alone may read the connection).
+  void shapes_replies() noexcept { wants_protocol_ = true; }
 
  private:
   friend class SyncLane;
@@ -115,12 +124,17 @@ class SyncOpBase : public RequestBase {
   SyncOpBase* wnext_ = nullptr;
   bool asleep_ = false;
   bool done_ = false;
+  bool wants_protocol_ = false;
+  bool resp2_ = false;
 };
 
 template <class Decoder>
 class SyncOp final : public SyncOpBase {
  public:
-  SyncOp(EncodeRef enc, std::uint32_t replies) : SyncOpBase(enc), decoder_(replies) { expected_replies = replies; }
+  SyncOp(EncodeRef enc, std::uint32_t replies) : SyncOpBase(enc), decoder_(replies) {
+    expected_replies = replies;
+    if constexpr (exec::shapes_replies<Decoder>) shapes_replies();
+  }
   void on_node(const resp::Node& n) override { decoder_.on_node(n); }
   void on_reply_end() override { decoder_.on_reply_end(); }
   Decoder& decoder() noexcept { return decoder_; }
@@ -151,6 +165,26 @@ void sync_failed(Target& target, const Plan& plan, std::error_code e, const Reas
   if (!ec) raise(f);
   *ec = e;
   if (diag) fill(*diag, f);
+}
+
+// On a RESP2 connection, the Reply values of `out` take their commands' RESP3
+// shape; the commands come from the plan (its arguments, its bytes, or
+// encoded again for a typed command).
+template <class Decoder, class R, class Plan>
+void shape_resp2(Decoder& d, R& out, const Plan& plan) {
+  if constexpr (requires { Strings{plan.args}; }) {
+    Resp3Shapes shapes{Strings{plan.args}};
+    d.to_resp3(out, shapes);
+  } else if constexpr (requires { std::string_view{plan.bytes}; }) {
+    Resp3Shapes shapes{std::string_view{plan.bytes}};
+    d.to_resp3(out, shapes);
+  } else {
+    std::string bytes;
+    resp::Writer w(bytes);
+    plan.write(w);
+    Resp3Shapes shapes{std::string_view{bytes}};
+    d.to_resp3(out, shapes);
+  }
 }
 
 // The resilience hooks of a synchronous target (policy/guard.hpp): a Guard
@@ -234,6 +268,9 @@ auto run_sync_guarded(Target& target, policy::Guard& g, const Plan& plan, std::e
     g.record(admission, e, op.was_written(), Clock::now());
     may_have_run = may_have_run || written;
     if (!transport) e = op.decoder().finish(out, why);
+    if constexpr (shapes_replies<Decoder>)
+      if (!e && op.answered_in_resp2()) [[unlikely]]
+        shape_resp2(op.decoder(), out, plan);
     if (!e || !rp) break;
     const policy::Failure f = policy::failure_of(e, may_have_run, why.server_message);
     const bool idempotent =
@@ -293,6 +330,9 @@ auto run_sync(Target& target, const Plan& plan, std::error_code* ec, Diagnostics
     Reason why;
     const bool transport = static_cast<bool>(e = op.transport_error());
     if (!transport) e = op.decoder().finish(out, why);
+    if constexpr (shapes_replies<Decoder>)
+      if (!e && op.answered_in_resp2()) [[unlikely]]
+        shape_resp2(op.decoder(), out, plan);
     if (op.probe.armed()) [[unlikely]]
       op.probe.end(e, why.server_message);
     if (transport) {

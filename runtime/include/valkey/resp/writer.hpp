@@ -28,9 +28,11 @@ class Writer {
       char buf[kSmallArg + 26];
       char* p = buf;
       *p++ = '$';
-      // Most names and many keys are shorter than 10 bytes: one digit.
-      if (s.size() < 10) *p++ = static_cast<char>('0' + s.size());
-      else p = std::to_chars(p, p + 20, s.size()).ptr;
+      // At most kSmallArg (< 100) bytes: one or two digits, written here
+      // (std::to_chars is a call that costs as much as the rest of this).
+      static_assert(kSmallArg < 100);
+      if (s.size() >= 10) *p++ = static_cast<char>('0' + s.size() / 10);
+      *p++ = static_cast<char>('0' + s.size() % 10);
       *p++ = '\r';
       *p++ = '\n';
       if (!s.empty()) std::memcpy(p, s.data(), s.size());  // data() may be null when empty
