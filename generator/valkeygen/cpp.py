@@ -7,6 +7,10 @@ Layout rules (docs/commands.md has the user-facing version):
 * optional scalar -> std::optional<T>; repeated -> valkey::View<T> (empty =
   absent when optional); optional pure token -> bool; required pure tokens and
   count arguments have no member (written by the encoder);
+* in the command struct itself (not in Options or nested types) a string is
+  valkey::Arg and a list valkey::ArgList<T> (struct_type): the same views,
+  but they refuse temporaries, which would be gone before the struct is sent;
+  Options and nested types keep plain views, as they are built inside calls;
 * oneof of pure tokens -> enum class; other oneofs -> std::variant of one small
   struct per alternative;
 * block -> nested struct, or std::pair when repeated and made of two plain
@@ -90,12 +94,45 @@ def token_ident(tok):
     return tok and tok.replace("-", "").replace("_", "").isalnum() and not tok[0].isdigit()
 
 
+def struct_type(t):
+    """The type of a member of the command struct itself, given its type as an
+    Options member or method parameter: the string and list views become
+    valkey::Arg / valkey::ArgList, which refuse temporaries (a struct is often
+    declared and sent later, the temporaries dying in between), while the
+    parameters and Options, built inside the call, take them."""
+    if t == "std::string_view":
+        return "valkey::Arg"
+    if t == "std::optional<std::string_view>":
+        return "std::optional<valkey::Arg>"
+    if t.startswith("valkey::View<"):
+        return "valkey::ArgList<" + t[len("valkey::View<"):]
+    return t
+
+
+def list_element(t):
+    """T of a valkey::View<T> or valkey::ArgList<T> type, else None."""
+    for prefix in ("valkey::View<", "valkey::ArgList<"):
+        if t.startswith(prefix) and t.endswith(">"):
+            return t[len(prefix):-1]
+    return None
+
+
 class Member:
     def __init__(self, name, type_, default, required, arg):
         self.name, self.type, self.default, self.required, self.arg = name, type_, default, required, arg
 
+    @property
+    def struct_type(self):
+        return struct_type(self.type)
+
     def decl(self, scope=None):
+        """As an Options member (plain views)."""
         t = self.type.replace(scope + "::", "") if scope else self.type
+        return f"{t} {self.name}{self.default};"
+
+    def struct_decl(self, scope=None):
+        """As a member of the command struct (temporaries refused)."""
+        t = self.struct_type.replace(scope + "::", "") if scope else self.struct_type
         return f"{t} {self.name}{self.default};"
 
 

@@ -11,7 +11,7 @@ covers ("opt <path>", "alt <path>"). Values of different arguments within an
 example are all different, so an encoder that swaps two arguments (of any
 type) writes other bytes than the argv built here.
 """
-from .cpp import DURATION_TYPES, SHORT_TOKEN_NAMES, all_pure_tokens, cstr, scalar_type
+from .cpp import DURATION_TYPES, SHORT_TOKEN_NAMES, all_pure_tokens, cstr, list_element, scalar_type
 from .model import SCALAR_KINDS
 
 # plausible values by argument name (otherwise by type)
@@ -44,6 +44,7 @@ class Ctx:
         self.used = set()   # argv text of every value written so far
         self.covers = []
         self.slots = []     # (argv index, argument path, C++ type) of every value
+        self.views = []     # (member, element type, braced list) of every list filled
 
     def key(self):
         self.nkeys += 1
@@ -171,9 +172,11 @@ def fill_arg(a, ctx, out, siblings):
         if a.token:
             out.argv.append(a.token)
         if isinstance(a.example, list):
-            return [(a.member, "{" + ", ".join(listed_value(a, el, ctx, out) for el in a.example) + "}")]
-        expr = one_value(a, ctx, out)
-        return [(a.member, "{" + expr + "}")]
+            value = "{" + ", ".join(listed_value(a, el, ctx, out) for el in a.example) + "}"
+        else:
+            value = "{" + one_value(a, ctx, out) + "}"
+        ctx.views.append((a.member, a.type_ref, value))
+        return [(a.member, value)]
     if a.token:
         out.argv.append(a.token)
     return [(a.member, one_value(a, ctx, out))]
@@ -318,20 +321,48 @@ def example_of(cmd, sel, variant):
     # designated initializers in declaration order (required members first)
     order = {m.name: i for i, m in enumerate(getattr(cmd, "members", []))}
     inits.sort(key=lambda mi: order.get(mi[0], 0))
-    expr = f"cmd::{cmd.struct}{{" + ", ".join(f".{m} = {e}" for m, e in inits) + "}"
+    # A list member of the struct refuses a braced list (valkey::ArgList): each
+    # list becomes a named array the struct views, declared before it. A list
+    # inside an element of such an array (a nested type's plain View) would
+    # die with the array's declaration, so it gets a named array too, first.
+    types = {m.name: m.type for m in getattr(cmd, "members", [])}
+    lists, struct_inits, taken = [], [], set()
+
+    def hoist(member, element, value):
+        for m, t, v in ctx.views:
+            nested = f".{m} = {v}"
+            if nested in value:
+                value = value.replace(nested, f".{m} = " + hoist(m, t, v))
+        name, i = LIST_PREFIX + member, 2
+        while name in taken:
+            name, i = f"{LIST_PREFIX}{member}_{i}", i + 1
+        taken.add(name)
+        lists.append(qualify(f"const {element} {name}[] = {value};", cmd))
+        return name
+
+    for m, e in inits:
+        element = list_element(types.get(m, ""))
+        struct_inits.append((m, e if element is None else hoist(m, element, e)))
+    expr = f"cmd::{cmd.struct}{{" + ", ".join(f".{m} = {e}" for m, e in struct_inits) + "}"
     expr = qualify(expr, cmd)
     return {"command": cmd.name, "struct": cmd.struct, "variant": variant, "argv": out.argv,
             "inits": [(m, qualify(" " + e, cmd)[1:]) for m, e in inits],
-            "keys": out.keys, "cpp": expr, "covers": sorted(set(ctx.covers)), "slots": ctx.slots,
+            "keys": out.keys, "cpp": expr, "lists": lists, "covers": sorted(set(ctx.covers)), "slots": ctx.slots,
             "argv_cpp": ", ".join(cstr(x) for x in out.argv),
             "keys_cpp": ", ".join(cstr(x) for x in out.keys),
             "covers_cpp": ", ".join(cstr(x) for x in sorted(set(ctx.covers)))}
 
 
+# Names of the arrays an example's list members view (apart from the example's
+# own argv, keys and covers arrays).
+LIST_PREFIX = "list_"
+
+
 def qualify(expr, cmd):
     """Nested type names as written outside the struct: `Set::Nx` -> `cmd::Set::Nx`."""
     return expr.replace(f" {cmd.struct}::", f" cmd::{cmd.struct}::").replace(
-        f"{{{cmd.struct}::", f"{{cmd::{cmd.struct}::")
+        f"{{{cmd.struct}::", f"{{cmd::{cmd.struct}::").replace(
+        f"<{cmd.struct}::", f"<cmd::{cmd.struct}::")
 
 
 def examples_of(cmd):

@@ -91,7 +91,13 @@ def prepare(cmd):
         last = cmd.required[-1]
         parts = [f"static_cast<{t}>({n})" for n, t, _ in cmd.single]
         one = parts[0] if len(parts) == 1 else "{" + ", ".join(parts) + "}"
-        lead = [f".{m.name} = {m.name}" for m in cmd.required[:-1]] + [f".{last.name} = {{{one}}}"]
+        # The struct's list member refuses a braced list (its array would die
+        # with a declared struct), so the element goes into a named array that
+        # lives until the call returns.
+        if any(n == SINGLE_ARRAY for n, _, _ in cmd.single) or any(m.name == SINGLE_ARRAY for m in cmd.required):
+            raise b.SpecError(f"{cmd.name}: an argument named {SINGLE_ARRAY} hides the single-element array")
+        cmd.single_array = f"const {qualify(cpp.list_element(last.type), cmd)} {SINGLE_ARRAY}[] = {{{one}}};"
+        lead = [f".{m.name} = {m.name}" for m in cmd.required[:-1]] + [f".{last.name} = {SINGLE_ARRAY}"]
         cmd.single_template = ", ".join(f"class {names.pascal(n)}" for n, _, _ in cmd.single)
         cmd.single_requires = " && ".join(
             f"detail::{c}<{names.pascal(n)}>" if c == "string_arg" else f"detail::{c}<{names.pascal(n)}, {t}>"
@@ -100,6 +106,9 @@ def prepare(cmd):
         cmd.single_init = "{" + ", ".join(lead) + "}"
         cmd.single_init_all = "{" + ", ".join(lead + [f".{m.name} = options.{m.name}" for m in cmd.optional]) + "}"
 
+
+# The named one-element array a single-element overload views.
+SINGLE_ARRAY = "one"
 
 # Element types a single-element overload takes one of: string parts become
 # a deduced string argument, numbers a deduced arithmetic argument.
@@ -144,6 +153,7 @@ def qualify(t, cmd):
 
 def includes_for(commands):
     text = "\n".join([c.reply for c in commands] + [m.type for c in commands for m in c.members]
+                     + [m.struct_type for c in commands for m in c.members]
                      + ["\n".join("\n".join(t) for t in c.types) for c in commands])
     std = {"cstdint", "string_view"}
     for needle, header in STD_FOR:
@@ -156,6 +166,8 @@ def includes_for(commands):
         valkey.insert(0, "valkey/bounds.hpp")
     if any(d in text for d in cpp.DURATION_TYPES.values()):
         valkey.insert(0, "valkey/durations.hpp")
+    if "valkey::Arg" in text:
+        valkey.append("valkey/arg.hpp")
     if "valkey::View" in text:
         valkey.append("valkey/view.hpp")
     if "valkey::token::" in text:
@@ -212,7 +224,7 @@ def render_all(commands, stats, version):
     files["src/resp3_shapes.cpp"] = e.get_template("resp3_shapes.cpp.j2").render(rows=stats["resp3_rows"])
     files["examples/examples.hpp"] = e.get_template("examples.hpp.j2").render(examples=ex)
     files["examples/examples.json"] = json.dumps(
-        [{k: x[k] for k in ("command", "struct", "variant", "argv", "keys", "covers", "cpp")} for x in ex],
+        [{k: x[k] for k in ("command", "struct", "variant", "argv", "keys", "covers", "cpp", "lists")} for x in ex],
         indent=1, sort_keys=True) + "\n"
     return files
 

@@ -377,8 +377,9 @@ TEST_CASE("cluster client: owned commands route by the keys they keep, MGET spli
   std::vector<std::string> keys;
   for (int n = 0; n < 6; ++n) {
     keys.push_back("owned:" + std::to_string(n));
-    sets.push_back(valkey::owned(valkey::cmd::Set{.key = "owned:" + std::to_string(n), .value = "v" + std::to_string(n)}));
-  }
+    const std::string key = "owned:" + std::to_string(n), value = "v" + std::to_string(n);
+    sets.push_back(valkey::owned(valkey::cmd::Set{.key = key, .value = value}));
+  }  // key and value are gone: the Owned keeps bytes and keys of its own
   for (const auto& s : sets) CHECK(db.exec(s));
   // Each value is on its slot's owner, reached without a redirection.
   for (int n = 0; n < 6; ++n) {

@@ -1,5 +1,5 @@
-// valkey::owned(cmd) against a real server: commands built from temporaries,
-// kept in a container and sent later, by the sync client, in a pipeline and
+// valkey::owned(cmd) against a real server: commands built from strings that
+// are gone by the time they are sent, kept in a container and sent later, by the sync client, in a pipeline and
 // a transaction, and by the AsyncClient after the co_await that built them.
 #include <catch2/catch_test_macros.hpp>
 
@@ -28,7 +28,10 @@ std::string key_of(int n) { return "owned:a-key-longer-than-the-small-string-buf
 
 std::vector<valkey::Owned<cmd::Set>> writes(int count, const std::string& tag) {
   std::vector<valkey::Owned<cmd::Set>> out;
-  for (int n = 0; n < count; ++n) out.push_back(valkey::owned(cmd::Set{.key = key_of(n), .value = tag + std::to_string(n)}));
+  for (int n = 0; n < count; ++n) {
+    const std::string key = key_of(n), value = tag + std::to_string(n);
+    out.push_back(valkey::owned(cmd::Set{.key = key, .value = value}));
+  }
   return out;  // every string the structs viewed is gone
 }
 
@@ -42,7 +45,8 @@ TEST_CASE("owned: stored commands run on the sync client, in pipelines and trans
   for (int n = 0; n < 5; ++n) CHECK(db.get(key_of(n)) == "sync-" + std::to_string(n));
 
   // NX through the owned form: the reply type (bool) is the command's.
-  const auto again = valkey::owned(cmd::Set{.key = key_of(0), .value = "x", .condition = cmd::Set::Nx{}});
+  const std::string first = key_of(0);
+  const auto again = valkey::owned(cmd::Set{.key = first, .value = "x", .condition = cmd::Set::Nx{}});
   CHECK_FALSE(db.exec(again));
   CHECK(db.get(key_of(0)) == "sync-0");
 
@@ -52,7 +56,7 @@ TEST_CASE("owned: stored commands run on the sync client, in pipelines and trans
   CHECK(b);
   CHECK(value == "piped-1");
 
-  const auto incr = valkey::owned(cmd::Incr{.key = std::string("owned:") + "counter"});
+  const auto incr = valkey::owned(cmd::Incr{.key = "owned:counter"});
   auto [one, two] = db.transaction().exec(incr).exec(incr).exec();  // sent twice: the same bytes
   CHECK(one == 1);
   CHECK(two == 2);

@@ -50,7 +50,7 @@ TEST_CASE("lifetime: a deferred operation launched after its arguments died", "[
   auto op2 = deferred_exec_get(c, "b");
   // The braced list and the temporary key die at the end of each statement.
   auto op3 = c.mget({"a", "b"}, asio::experimental::deferred);
-  auto op4 = c.exec(valkey::cmd::Get{.key = std::string(40, 'b').substr(39)}, asio::experimental::deferred);
+  auto op4 = c.get(std::string(40, 'b').substr(39), asio::experimental::deferred);
   // Overwrite the stack the arguments lived on.
   {
     volatile char scratch[4096];

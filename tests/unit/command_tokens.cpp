@@ -35,8 +35,8 @@ TEST_CASE("tokens: an enum choice (EXPIRE, ZADD) takes valkey::nx, xx, gt and lt
         encoded(cmd::Expire{.key = "k", .seconds = 60, .condition = cmd::Expire::Condition::gt}));
   CHECK(encoded(cmd::Expire{.key = "k", .seconds = 60, .condition = valkey::lt}) ==
         "*4\r\n$6\r\nEXPIRE\r\n$1\r\nk\r\n$2\r\n60\r\n$2\r\nLT\r\n");
-  const std::pair<double, std::string_view> member{1.0, "m"};
-  CHECK(encoded(cmd::Zadd{.key = "z", .data = {member}, .condition = valkey::xx, .comparison = valkey::gt}) ==
-        encoded(cmd::Zadd{.key = "z", .data = {member}, .condition = cmd::Zadd::Condition::xx,
+  const std::pair<double, std::string_view> member[] = {{1.0, "m"}};
+  CHECK(encoded(cmd::Zadd{.key = "z", .data = member, .condition = valkey::xx, .comparison = valkey::gt}) ==
+        encoded(cmd::Zadd{.key = "z", .data = member, .condition = cmd::Zadd::Condition::xx,
                           .comparison = cmd::Zadd::Comparison::gt}));
 }

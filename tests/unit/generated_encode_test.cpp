@@ -46,7 +46,7 @@ std::vector<std::string> keys(const C& c) {
 
 using KeyList = std::vector<std::string>;
 
-// The element type of a valkey::View member, for naming arrays to view.
+// The element type of a list member (valkey::ArgList), for naming arrays to view.
 template <auto Member>
 struct element_of;
 template <class S, class T, T S::*Member>
@@ -104,7 +104,8 @@ TEST_CASE("ZUNIONSTORE/ZINTER: numkeys computed, WEIGHTS doubles", "[generated][
   Zunionstore u{.destination = "d", .keys = ab, .weights = weights, .aggregate = Zunionstore::Aggregate::max};
   CHECK(wire(u) == argv({"ZUNIONSTORE", "d", "2", "a", "b", "WEIGHTS", "1", "2.5", "AGGREGATE", "MAX"}));
   CHECK(keys(u) == KeyList{"d", "a", "b"});
-  CHECK(wire(ZinterWithScores{.keys = {"a"}}) == argv({"ZINTER", "1", "a", "WITHSCORES"}));
+  const std::string_view a[] = {"a"};
+  CHECK(wire(ZinterWithScores{.keys = a}) == argv({"ZINTER", "1", "a", "WITHSCORES"}));
 }
 
 TEST_CASE("score and lex bounds", "[generated][encode]") {
@@ -187,7 +188,8 @@ TEST_CASE("BITFIELD: repeated GET / OVERFLOW+SET / INCRBY operations", "[generat
   };
   CHECK(wire(Bitfield{.key = "bf", .operations = ops}) ==
         argv({"BITFIELD", "bf", "GET", "u8", "0", "OVERFLOW", "SAT", "SET", "i5", "100", "1", "INCRBY", "u2", "102", "1"}));
-  CHECK(wire(BitfieldRo{.key = "bf", .gets = {{"u8", 0}, {"i4", 8}}}) ==
+  const ElementOf<&BitfieldRo::gets> gets[] = {{"u8", 0}, {"i4", 8}};
+  CHECK(wire(BitfieldRo{.key = "bf", .gets = gets}) ==
         argv({"BITFIELD_RO", "bf", "GET", "u8", "0", "GET", "i4", "8"}));
 }
 
@@ -218,7 +220,8 @@ TEST_CASE("HSETEX and HGETEX: FIELDS with a computed count", "[generated][encode
            .expiration = Hsetex::Ex{3600}};
   CHECK(wire(h) == argv({"HSETEX", "h", "FNX", "EX", "3600", "FIELDS", "2", "name", "Ada", "lang", "C++"}));
   CHECK(keys(h) == KeyList{"h"});
-  CHECK(wire(Hgetex{.key = "h", .fields = {"a"}, .expiration = Hgetex::Persist{}}) ==
+  const std::string_view a[] = {"a"};
+  CHECK(wire(Hgetex{.key = "h", .fields = a, .expiration = Hgetex::Persist{}}) ==
         argv({"HGETEX", "h", "PERSIST", "FIELDS", "1", "a"}));
 }
 
@@ -301,9 +304,11 @@ TEST_CASE("time arguments take integers and std::chrono values", "[generated][en
   const auto at = std::chrono::sys_seconds{std::chrono::seconds{1700000000}};
   CHECK(wire(Set{.key = "k", .value = "v", .expiration = valkey::exat(at)}) ==
         argv({"SET", "k", "v", "EXAT", "1700000000"}));
-  CHECK(wire(Hsetex{.key = "h", .data = {{"f", "v"}}, .expiration = valkey::pxat(at + 5ms)}) ==
+  const ElementOf<&Hsetex::data> fv[] = {{"f", "v"}};
+  CHECK(wire(Hsetex{.key = "h", .data = fv, .expiration = valkey::pxat(at + 5ms)}) ==
         argv({"HSETEX", "h", "PXAT", "1700000000005", "FIELDS", "1", "f", "v"}));
-  CHECK(wire(Xread{.keys = {"s"}, .ids = {"$"}, .milliseconds = 5s}) ==
+  const std::string_view s[] = {"s"}, last[] = {"$"};
+  CHECK(wire(Xread{.keys = s, .ids = last, .milliseconds = 5s}) ==
         argv({"XREAD", "BLOCK", "5000", "STREAMS", "s", "$"}));
   // precision is never lost silently, and the unit types do not mix
   STATIC_REQUIRE(!std::is_convertible_v<std::chrono::milliseconds, valkey::Seconds>);

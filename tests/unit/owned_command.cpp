@@ -44,10 +44,12 @@ TEST_CASE("owned: the bytes and keys are the command's own", "[owned]") {
   CHECK(keys_of(o) == std::vector<std::string>{key});
 }
 
-TEST_CASE("owned: commands built from temporaries outlive them", "[owned]") {
+TEST_CASE("owned: commands outlive the strings they were built from", "[owned]") {
   std::vector<valkey::Owned<cmd::Set>> writes;
-  for (int n = 0; n < 20; ++n)  // the vector grows: every Owned is moved at least once
-    writes.push_back(valkey::owned(cmd::Set{.key = long_name(n), .value = "value:" + std::to_string(n)}));
+  for (int n = 0; n < 20; ++n) {  // the vector grows: every Owned is moved at least once
+    const std::string key = long_name(n), value = "value:" + std::to_string(n);
+    writes.push_back(valkey::owned(cmd::Set{.key = key, .value = value}));
+  }  // key and value are destroyed here
   for (int n = 0; n < 20; ++n) {
     const std::string key = long_name(n), value = "value:" + std::to_string(n);
     CHECK(writes[static_cast<std::size_t>(n)].bytes() == encoded(cmd::Set{.key = key, .value = value}));

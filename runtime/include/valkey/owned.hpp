@@ -1,16 +1,18 @@
 #pragma once
 // valkey::Owned<Cmd>: a command built now and sent later.
 //
-// A command struct holds views (std::string_view, valkey::View) of the
-// strings it was built from, so it may not outlive them. owned(cmd) encodes
-// the command at once into bytes of its own and keeps a copy of its keys:
-// the result can be stored, moved, put in a container and sent any number
-// of times, by any client, after the strings it was built from are gone.
+// A command struct holds views (valkey::Arg, valkey::ArgList) of the strings
+// it was built from, so it may not outlive them. owned(cmd) encodes the
+// command at once into bytes of its own and keeps a copy of its keys: the
+// result can be stored, moved, put in a container and sent any number of
+// times, by any client, after the strings it was built from are gone.
 //
 //   std::vector<valkey::Owned<valkey::cmd::Set>> writes;
-//   for (int n = 0; n < 3; ++n)
-//     writes.push_back(valkey::owned(valkey::cmd::Set{.key = "k:" + std::to_string(n), .value = "v"}));
-//   for (const auto& w : writes) db.exec(w);   // the temporaries are long gone
+//   for (int n = 0; n < 3; ++n) {
+//     const std::string key = "k:" + std::to_string(n);
+//     writes.push_back(valkey::owned(valkey::cmd::Set{.key = key, .value = "v"}));
+//   }
+//   for (const auto& w : writes) db.exec(w);   // the keys are long gone
 //
 // It is a Command like the struct it came from: the same reply type, flags
 // and key specs, so exec(), pipelines, transactions and the cluster clients
