@@ -4,6 +4,7 @@
 // anything is sent. One cluster serves every test of this file.
 #include <catch2/catch_test_macros.hpp>
 
+#include <algorithm>
 #include <atomic>
 #include <filesystem>
 #include <functional>
@@ -571,6 +572,55 @@ TEST_CASE("cluster client (sync): pipeline", "[cluster][cluster-client][threads]
   (void)ok;
   CHECK(a == 2);
   CHECK_FALSE(b.has_value());
+}
+
+TEST_CASE("cluster client: split and fanned-out commands inside a pipeline answer as they do alone",
+          "[cluster][cluster-client][threads]") {
+  Cluster& cluster = shared_cluster();
+  valkey::ClusterClient db{cluster.seed_url()};
+  const std::vector<std::string> keys{"psplit:1", "psplit:2", "psplit:3", "psplit:4", "psplit:5"};
+  std::set<std::uint16_t> slots;
+  for (const auto& k : keys) slots.insert(Cluster::key_slot(k));
+  REQUIRE(slots.size() > 1);
+  std::set<int> owners;
+  for (std::uint16_t s : slots) owners.insert(cluster.port_for_slot(s));
+  REQUIRE(owners.size() > 1);  // the MGET below is split across nodes
+  for (std::size_t i = 0; i < keys.size(); ++i) db.set(keys[i], "v" + std::to_string(i));
+
+  // Typed: a split MGET (key order kept), DBSIZE summed over the primaries,
+  // and single-slot commands around them.
+  std::vector<std::string_view> views(keys.begin(), keys.end());
+  views.insert(views.begin() + 2, "psplit:missing");
+  auto [before, values, size, after] = db.pipeline().get("psplit:1").mget(views).dbsize().incr("psplit:n").exec();
+  CHECK(before == "v0");
+  REQUIRE(values.size() == 6);
+  CHECK(values[0] == "v0");
+  CHECK(values[1] == "v1");
+  CHECK_FALSE(values[2].has_value());
+  CHECK(values[5] == "v4");
+  CHECK(values == db.mget(views));
+  CHECK(size == db.dbsize());
+  CHECK(after >= 1);
+
+  // A Batch of call(): DEL split and summed, INFO answered per node (a map
+  // of host:port to each node's reply), a cross-slot RENAME still refused.
+  valkey::Batch<valkey::ClusterClient> b{db};
+  b.call({"EXISTS", "psplit:1", "psplit:2", "psplit:3", "psplit:missing"})
+      .call({"INFO", "server"})
+      .call({"RENAME", "psplit:1", "psplit:2"})
+      .call({"DEL", "psplit:1", "psplit:2", "psplit:3", "psplit:4", "psplit:5"});
+  std::vector<valkey::Reply> r = b.exec();
+  REQUIRE(r.size() == 4);
+  CHECK(r[0] == valkey::Reply::integer(3));
+  REQUIRE(r[1].is_map());
+  const auto nodes = db.nodes();
+  const auto primaries = std::count_if(nodes.begin(), nodes.end(), [](const auto& n) { return n.primary; });
+  CHECK(r[1].size() == static_cast<std::size_t>(primaries));
+  CHECK(r[1].elements()[1].as_string().find("redis_version") != std::string::npos);
+  CHECK(r[2].is_error());
+  CHECK(r[3] == valkey::Reply::integer(5));
+  for (const auto& k : keys)
+    CHECK(valkey::test::send_command(cluster.port_for_slot(Cluster::key_slot(k)), {"EXISTS", k}).integer == 0);
 }
 
 TEST_CASE("cluster client: MSETEX across slots is split with its key count rewritten; with NX it is cross_slot",

@@ -10,9 +10,14 @@
 #include <atomic>
 #include <functional>
 #include <future>
+#include <memory>
 #include <mutex>
 #include <optional>
+#include <string>
 #include <thread>
+#include <tuple>
+#include <utility>
+#include <vector>
 
 #include <asio/co_spawn.hpp>
 #include <asio/detached.hpp>
@@ -24,6 +29,8 @@
 
 #include <valkey/cluster/async_cluster_client.hpp>
 #include <valkey/cluster/slot.hpp>
+#include <valkey/pipeline.hpp>
+#include <valkey/transaction.hpp>
 
 #include "client_test_util.hpp"
 #include "support/command_reader.hpp"
@@ -150,6 +157,22 @@ struct Harness {
 std::string two_shard_slots(int a, int b) {
   return "*2\r\n*3\r\n:0\r\n:8191\r\n*2\r\n$9\r\n127.0.0.1\r\n:" + std::to_string(a) +
          "\r\n*3\r\n:8192\r\n:16383\r\n*2\r\n$9\r\n127.0.0.1\r\n:" + std::to_string(b) + "\r\n";
+}
+
+// COMMAND INFO of a module's read command, MOD.GET, with one key at argv[1].
+const std::string kModGetInfo =
+    "*1\r\n*10\r\n$7\r\nmod.get\r\n:2\r\n*1\r\n+readonly\r\n:1\r\n:1\r\n:1\r\n*1\r\n+@read\r\n*0\r\n*1\r\n"
+    "*6\r\n$5\r\nflags\r\n*1\r\n+RO\r\n$12\r\nbegin_search\r\n*4\r\n$4\r\ntype\r\n$5\r\nindex\r\n$4\r\nspec\r\n"
+    "*2\r\n$5\r\nindex\r\n:1\r\n$9\r\nfind_keys\r\n*4\r\n$4\r\ntype\r\n$5\r\nrange\r\n$4\r\nspec\r\n*6\r\n"
+    "$7\r\nlastkey\r\n:0\r\n$7\r\nkeystep\r\n:1\r\n$5\r\nlimit\r\n:0\r\n*0\r\n";
+
+// A key whose slot is in [first, last].
+std::string key_in_slots(int first, int last) {
+  for (int i = 0;; ++i) {
+    std::string k = "mod:" + std::to_string(i);
+    const int slot = valkey::cluster::hash_slot(k);
+    if (slot >= first && slot <= last) return k;
+  }
 }
 
 valkey::ClusterConfig config_for(int seed_port) {
@@ -852,17 +875,11 @@ TEST_CASE("cluster client: a command the generated table does not know is routed
           "[cluster][cluster-faults]") {
   FakeNode a, b;
   const std::string slots = two_shard_slots(a.port(), b.port());
-  // COMMAND INFO of a module's read command with one key at argv[1].
-  const std::string mod_get =
-      "*1\r\n*10\r\n$7\r\nmod.get\r\n:2\r\n*1\r\n+readonly\r\n:1\r\n:1\r\n:1\r\n*1\r\n+@read\r\n*0\r\n*1\r\n"
-      "*6\r\n$5\r\nflags\r\n*1\r\n+RO\r\n$12\r\nbegin_search\r\n*4\r\n$4\r\ntype\r\n$5\r\nindex\r\n$4\r\nspec\r\n"
-      "*2\r\n$5\r\nindex\r\n:1\r\n$9\r\nfind_keys\r\n*4\r\n$4\r\ntype\r\n$5\r\nrange\r\n$4\r\nspec\r\n*6\r\n"
-      "$7\r\nlastkey\r\n:0\r\n$7\r\nkeystep\r\n:1\r\n$5\r\nlimit\r\n:0\r\n*0\r\n";
   auto respond = [&](std::string name) {
-    return [slots, mod_get, name](const std::vector<std::string>& args) -> std::string {
+    return [slots, name](const std::vector<std::string>& args) -> std::string {
       if (args[0] == "CLUSTER" && args.size() > 1 && args[1] == "SLOTS") return slots;
       if (args[0] == "COMMAND" && args.size() == 3 && args[1] == "INFO")
-        return args[2] == "MOD.GET" ? mod_get : "*1\r\n_\r\n";  // null: a name the server does not know
+        return args[2] == "MOD.GET" ? kModGetInfo : "*1\r\n_\r\n";  // null: a name the server does not know
       if (args[0] == "MOD.GET" || args[0] == "mod.get") return "$1\r\n" + name + "\r\n";  // which node answered
       if (args[0] == "NOPE.CMD") return "-ERR unknown command 'NOPE.CMD'\r\n";
       return FakeNode::standard(args, 0);
@@ -871,14 +888,7 @@ TEST_CASE("cluster client: a command the generated table does not know is routed
   a.start(respond("a"));
   b.start(respond("b"));
   Harness h(config_for(a.port()));
-  auto key_in = [](int first, int last) {  // a key whose slot is in [first, last]
-    for (int i = 0;; ++i) {
-      std::string k = "mod:" + std::to_string(i);
-      const int slot = valkey::cluster::hash_slot(k);
-      if (slot >= first && slot <= last) return k;
-    }
-  };
-  const std::string on_a = key_in(0, 8191), on_b = key_in(8192, 16383);
+  const std::string on_a = key_in_slots(0, 8191), on_b = key_in_slots(8192, 16383);
 
   // Three calls before any answer: they wait for one COMMAND INFO, then go
   // straight to the key's owner (no MOVED: the fake nodes never send one).
@@ -915,4 +925,70 @@ TEST_CASE("cluster client: a command the generated table does not know is routed
   CHECK(failed == std::vector<bool>{true, true});
   CHECK(a.count("COMMAND") + b.count("COMMAND") == 2);
   CHECK(a.count("NOPE.CMD") + b.count("NOPE.CMD") == 2);
+}
+
+TEST_CASE("cluster client: pipelines and transactions route a command the table does not know by its COMMAND INFO",
+          "[cluster][cluster-faults]") {
+  FakeNode a, b;
+  const std::string slots = two_shard_slots(a.port(), b.port());
+  // Each node answers MOD.GET with its own name; a transaction of one command
+  // is queued and its EXEC answers the same.
+  auto respond = [&](std::string name) {
+    auto in_multi = std::make_shared<std::atomic<bool>>(false);
+    return [slots, name, in_multi](const std::vector<std::string>& args) -> std::string {
+      if (args[0] == "CLUSTER" && args.size() > 1 && args[1] == "SLOTS") return slots;
+      if (args[0] == "COMMAND" && args.size() == 3 && args[1] == "INFO")
+        return args[2] == "MOD.GET" ? kModGetInfo : "*1\r\n_\r\n";
+      if (args[0] == "MULTI") {
+        *in_multi = true;
+        return "+OK\r\n";
+      }
+      if (args[0] == "EXEC") {
+        *in_multi = false;
+        return "*1\r\n$1\r\n" + name + "\r\n";
+      }
+      if (*in_multi) return "+QUEUED\r\n";
+      if (args[0] == "MOD.GET") return "$1\r\n" + name + "\r\n";
+      return FakeNode::standard(args, 0);
+    };
+  };
+  a.start(respond("a"));
+  b.start(respond("b"));
+  Harness h(config_for(a.port()));
+  const std::string on_a = key_in_slots(0, 8191), on_b = key_in_slots(8192, 16383);
+
+  // Without the description both would go to a random primary; with it each
+  // goes to its key's owner, every round (one COMMAND INFO for all of them).
+  for (int round = 0; round < 3; ++round) {
+    valkey::Batch<valkey::AsyncClusterClient> batch{*h.c};
+    batch.call({"MOD.GET", on_b}).call({"MOD.GET", on_a});
+    std::optional<std::vector<valkey::Reply>> replies;
+    batch.exec([&](std::error_code ec, std::vector<valkey::Reply> r) {
+      CHECK_FALSE(ec);
+      replies = std::move(r);
+    });
+    REQUIRE(valkey::test::run_until(h.ioc, [&] { return replies.has_value(); }, 10s));
+    REQUIRE(replies->size() == 2);
+    CHECK((*replies)[0] == valkey::Reply::bulk_string("b"));
+    CHECK((*replies)[1] == valkey::Reply::bulk_string("a"));
+  }
+  CHECK(a.count("COMMAND") + b.count("COMMAND") == 1);
+  CHECK(b.count("MOD.GET") == 3);
+  CHECK(a.count("MOD.GET") == 3);
+
+  // A transaction goes to the owner of its keys' slot, found the same way
+  // (a second client: its first transaction waits for the description).
+  Harness t(config_for(a.port()));
+  for (const auto& [key, owner] : {std::pair{on_b, "b"}, std::pair{on_a, "a"}, std::pair{on_b, "b"}}) {
+    std::optional<valkey::Reply> got;
+    t.c->transaction().call({"MOD.GET", key}).exec([&](std::error_code ec, auto r) {
+      CHECK_FALSE(ec);
+      got = std::get<0>(std::move(r));
+    });
+    REQUIRE(valkey::test::run_until(t.ioc, [&] { return got.has_value(); }, 10s));
+    CHECK(*got == valkey::Reply::bulk_string(owner));
+  }
+  CHECK(a.count("COMMAND") + b.count("COMMAND") == 2);
+  CHECK(a.count("EXEC") == 1);
+  CHECK(b.count("EXEC") == 2);
 }

@@ -40,6 +40,22 @@ bool answers_per_node(const Job& job) {
 Job::~Job() = default;
 
 void Job::drop_parts() noexcept { parts_.clear(); }
+
+// A batch's command that several nodes answer, run as a job of its own: it
+// is split or fanned out and combined exactly as when sent alone, and its
+// result becomes its part's entry in the batch's reply.
+class BatchEntry final : public Job {
+ public:
+  explicit BatchEntry(Part& part) : part_(part) {}
+  ~BatchEntry() override = default;
+  void complete(JobResult&& r) override { router_->entry_done(part_, std::move(r)); }
+
+ private:
+  Part& part_;
+};
+
+// Out of line: entry_'s type is complete only here.
+Part::Part(Job& job, std::size_t index) : job_(job), index_(index) {}
 Part::~Part() = default;
 
 Part& PartList::add(Job& job) {
@@ -387,20 +403,49 @@ void Router::send_all(Job& job) {
   for (Part& p : job.parts_) to_send += p.preset_ ? 0 : 1;
   if (to_send == 0) return finish(job);
   job.outstanding_ = to_send;
-  // Several parts: everything for one node leaves in one write.
-  const bool batch = job.parts_.size() > 1;
+  // Several parts: everything for one node leaves in one write. A batch's
+  // entry job (start_entry) sends its parts inside its batch's write.
+  const bool batch = job.parts_.size() > 1 && !batching_;
   if (batch) batching_ = true;
   // A part may fail while being sent and finish the job; iterate by index over
   // a count taken first (the parts stay owned by the job until it completes,
   // which is always posted).
   const std::size_t n = job.parts_.size();
-  for (std::size_t i = 0; i < n; ++i)
-    if (!job.parts_[i].preset_) send(job.parts_[i]);
+  for (std::size_t i = 0; i < n; ++i) {
+    Part& p = job.parts_[i];
+    if (p.preset_) continue;
+    if (p.entry_) start_entry(p);
+    else send(p);
+  }
   if (batch) {
     batching_ = false;
     for (auto& c : held_) c->release_writes();
     held_.clear();
   }
+}
+
+void Router::start_entry(Part& p) {
+  BatchEntry& e = *p.entry_;
+  e.router_ = p.job_.router_;
+  e.bytes = exec::Bytes(std::move(p.share_));
+  e.options = p.job_.options;
+  start(e);
+}
+
+void Router::entry_done(Part& p, JobResult&& r) {
+  // Failures without a reply (a node lost, redirects exhausted) fail the
+  // batch as a part's own would; replies, error replies included, are its entry.
+  if (r.ec) {
+    p.ec_ = r.ec;
+    p.detail_ = std::move(r.detail);
+    p.connection_error_ = std::move(r.connection_error);
+    p.node_ = std::move(r.endpoint);
+    p.may_have_run_ = r.written;
+  } else {
+    p.reply_ = std::move(r.reply);
+    p.node_ = std::move(r.endpoint);
+  }
+  part_final(p);
 }
 
 bool Router::build_batch(Job& job) {
@@ -413,10 +458,11 @@ bool Router::build_batch(Job& job) {
       return false;
     }
     if (job.parts_.empty() && valkey::detail::iequals(argv.front(), "MULTI")) return build_transaction(job, 0);
+    Route r;
+    if (route_or_wait(job, std::span<const std::string_view>(argv.data(), argv.size()), r)) return false;
     Part& p = job.parts_.add(job);
     p.share_.assign(rest.substr(0, n));
     rest.remove_prefix(n);
-    const Route r = route(std::span<const std::string_view>(argv.data(), argv.size()));
     auto refuse = [&](std::string why) {
       p.preset_ = true;
       p.reply_ = Reply::error("ERR " + why);
@@ -435,8 +481,9 @@ bool Router::build_batch(Job& job) {
       case RouteKind::multi_slot:
       case RouteKind::all_nodes:
       case RouteKind::all_shards:
-        refuse(std::string(argv.front()) +
-               " goes to several nodes, which a pipeline on the cluster client does not do yet: send it on its own");
+        // Split or fanned out as when sent alone; its combined reply is the entry.
+        p.entry_ = std::make_unique<BatchEntry>(p);
+        if (r.info) p.entry_->flags = r.info->flags;
         break;
       default: refuse(describe(r)); break;
     }
@@ -466,7 +513,8 @@ bool Router::build_transaction(Job& job, std::size_t) {
     ++commands;
     const bool frame = valkey::detail::iequals(argv.front(), "MULTI") || valkey::detail::iequals(argv.front(), "EXEC");
     if (frame) continue;
-    const Route r = route(std::span<const std::string_view>(argv.data(), argv.size()));
+    Route r;
+    if (route_or_wait(job, std::span<const std::string_view>(argv.data(), argv.size()), r)) return false;
     std::string why;
     switch (r.kind) {
       case RouteKind::any_primary: break;
@@ -1087,6 +1135,19 @@ void Router::close() {
 }
 
 // ---- commands the generated table does not know ----
+
+bool Router::route_or_wait(Job& job, std::span<const std::string_view> argv, Route& r) {
+  r = route(argv);
+  if (r.info || argv.empty()) return false;
+  const std::string_view sub = argv.size() > 1 ? argv[1] : std::string_view{};
+  if (const CommandInfo* described = server_commands_.find(argv[0], sub)) {
+    r = route(*described, argv);
+    return false;
+  }
+  if (!wait_for_description(job, argv[0])) return false;
+  job.parts_.clear();  // none was sent
+  return true;
+}
 
 bool Router::wait_for_description(Job& job, std::string_view name) {
   if (job.looked_up_) return false;  // asked for it already: routed as an unknown command

@@ -82,8 +82,9 @@ class ClusterClient : public exec::Executor<ClusterClient>,
 
   // pipeline() (BatchStarters) and valkey::Batch<ClusterClient>: every
   // command routed on its own, all of one node's in one write, the replies
-  // in command order. A command that would go to several nodes, a blocking
-  // one or a refused one gets an error reply in its place. transaction():
+  // in command order. A command for several nodes (a split MGET, DBSIZE) is
+  // split or fanned out as when sent alone, its combined reply in its place;
+  // a blocking or refused one gets an error reply there. transaction():
   // MULTI ... EXEC on the owner of its keys' slot (keys in several slots:
   // errc::cross_slot before sending); watch() below.
 

@@ -20,6 +20,7 @@
 #include <optional>
 #include <random>
 #include <set>
+#include <span>
 #include <string>
 #include <string_view>
 #include <system_error>
@@ -46,6 +47,7 @@ namespace valkey::cluster {
 
 class Router;
 class Part;
+class BatchEntry;
 
 // Where a job goes.
 enum class Fanout : std::uint8_t {
@@ -80,7 +82,7 @@ class Job;
 // split one, or one node's copy of a fan-out.
 class Part final : public RequestBase {
  public:
-  Part(Job& job, std::size_t index) : job_(job), index_(index) {}
+  Part(Job& job, std::size_t index);
   ~Part();
 
   void on_node(const resp::Node& n) override;
@@ -102,6 +104,10 @@ class Part final : public RequestBase {
   std::uint32_t seen_ = 0;    // replies seen in this attempt
   int slot_ = -1;             // the slot it goes to (-1: keyless)
   bool preset_ = false;       // answered without sending (a batch command refused on its own)
+  // A batch command that several nodes answer (a split MGET, DBSIZE on every
+  // primary): it runs as a job of its own, and that job's combined result is
+  // this part's reply. Null for every other part.
+  std::unique_ptr<BatchEntry> entry_;
   std::uint32_t commands_ = 1;  // replies one attempt expects (a whole transaction: all of them)
   std::vector<Reply> replies_;  // those replies, when more than one
   std::vector<std::uint32_t> keys;  // split share: indices of its keys in the job's key order
@@ -220,6 +226,7 @@ class Job {
  private:
   friend class Router;
   friend class Part;
+  friend class BatchEntry;
   std::shared_ptr<Router> router_;
   Route route_;
   PartList parts_;
@@ -276,11 +283,16 @@ class Router : public std::enable_shared_from_this<Router>, private ConnectionOb
 
  private:
   friend class Part;
+  friend class BatchEntry;
   struct Query;
 
   // Routing and sending.
   void start(Job& job);
   void send_all(Job& job);
+  // A batch's command that several nodes answer: started as its own job
+  // (Part::entry_); entry_done() takes its result as the part's reply.
+  void start_entry(Part& p);
+  void entry_done(Part& p, JobResult&& r);
   void fail(Job& job, std::error_code ec, std::string detail);
   void send(Part& p);
   void send_to(Part& p, const std::string& host, std::uint16_t port);
@@ -306,6 +318,12 @@ class Router : public std::enable_shared_from_this<Router>, private ConnectionOb
   struct Lookup;
   // True when `job` waits for its command's description (start() returns).
   bool wait_for_description(Job& job, std::string_view name);
+  // One command of a batch or transaction, routed as start() routes a lone
+  // one: a name the table does not know by its description. True when the
+  // job waits for a description instead (its parts are dropped: start()
+  // builds them again). A job waits once: a batch with several unknown
+  // names has the first one described, the others routed as unknown.
+  bool route_or_wait(Job& job, std::span<const std::string_view> argv, Route& r);
   void looked_up(Lookup& l, std::error_code ec);
 
   // Topology.
