@@ -19,6 +19,8 @@
 #include <utility>
 #include <vector>
 
+#include <asio/bind_cancellation_slot.hpp>
+#include <asio/cancellation_signal.hpp>
 #include <asio/co_spawn.hpp>
 #include <asio/detached.hpp>
 #include <asio/io_context.hpp>
@@ -166,10 +168,10 @@ const std::string kModGetInfo =
     "*2\r\n$5\r\nindex\r\n:1\r\n$9\r\nfind_keys\r\n*4\r\n$4\r\ntype\r\n$5\r\nrange\r\n$4\r\nspec\r\n*6\r\n"
     "$7\r\nlastkey\r\n:0\r\n$7\r\nkeystep\r\n:1\r\n$5\r\nlimit\r\n:0\r\n*0\r\n";
 
-// A key whose slot is in [first, last].
-std::string key_in_slots(int first, int last) {
+// A key (`prefix` + a number) whose slot is in [first, last].
+std::string key_in_slots(int first, int last, const std::string& prefix = "mod:") {
   for (int i = 0;; ++i) {
-    std::string k = "mod:" + std::to_string(i);
+    std::string k = prefix + std::to_string(i);
     const int slot = valkey::cluster::hash_slot(k);
     if (slot >= first && slot <= last) return k;
   }
@@ -991,4 +993,113 @@ TEST_CASE("cluster client: pipelines and transactions route a command the table 
   CHECK(a.count("COMMAND") + b.count("COMMAND") == 2);
   CHECK(a.count("EXEC") == 1);
   CHECK(b.count("EXEC") == 2);
+}
+
+TEST_CASE("cluster client: a cancellation slot ends a request before its write, and after it only when terminal",
+          "[cluster][cluster-faults]") {
+  FakeNode a, b;
+  const std::string slots = two_shard_slots(a.port(), b.port());
+  // GET and MGET answer with the node's name per key; keys starting "slow"
+  // only after 300 ms (the node's thread sleeps, so a cancelled request's
+  // reply still comes, late).
+  auto respond = [&](std::string name) {
+    return [slots, name](const std::vector<std::string>& args) -> std::string {
+      if (args[0] == "CLUSTER" && args.size() > 1 && args[1] == "SLOTS") return slots;
+      if ((args[0] == "GET" || args[0] == "MGET") && args.size() > 1 && args[1].starts_with("slow"))
+        std::this_thread::sleep_for(300ms);
+      const std::string value = "$1\r\n" + name + "\r\n";
+      if (args[0] == "GET") return value;
+      if (args[0] == "MGET") {
+        std::string out = "*" + std::to_string(args.size() - 1) + "\r\n";
+        for (std::size_t i = 1; i < args.size(); ++i) out += value;
+        return out;
+      }
+      return FakeNode::standard(args, 0);
+    };
+  };
+  a.start(respond("a"));
+  b.start(respond("b"));
+  Harness h(config_for(a.port()));
+  const std::string slow_a = key_in_slots(0, 8191, "slow:"), slow_b = key_in_slots(8192, 16383, "slow:");
+  const std::string fast_a = key_in_slots(0, 8191, "fast:"), fast_b = key_in_slots(8192, 16383, "fast:");
+  using valkey::test::run_until;
+  struct Got {
+    std::optional<std::error_code> ec;
+    std::optional<std::string> value;
+  };
+  auto get = [&](const std::string& key, asio::cancellation_signal& sig, Got& got) {
+    h.c->get(key, asio::bind_cancellation_slot(sig.slot(), [&got](std::error_code ec, std::optional<std::string> v) {
+               got.ec = ec;
+               got.value = std::move(v);
+             }));
+  };
+
+  // Written (the node read it): a total cancellation cannot promise that it
+  // did not run, so it is ignored and the reply comes.
+  {
+    asio::cancellation_signal sig;
+    Got got;
+    get(slow_b, sig, got);
+    REQUIRE(run_until(h.ioc, [&] { return b.count("GET") == 1; }, 10s));
+    sig.emit(asio::cancellation_type::total);
+    REQUIRE(run_until(h.ioc, [&] { return got.ec.has_value(); }, 10s));
+    CHECK_FALSE(*got.ec);
+    CHECK(got.value == "b");
+  }
+  // Written: a terminal cancellation ends it at once (not inside emit()); its
+  // late reply is discarded and the connection goes on.
+  {
+    asio::cancellation_signal sig;
+    Got got;
+    get(slow_b, sig, got);
+    REQUIRE(run_until(h.ioc, [&] { return b.count("GET") == 2; }, 10s));
+    sig.emit(asio::cancellation_type::terminal);
+    CHECK_FALSE(got.ec.has_value());
+    REQUIRE(run_until(h.ioc, [&] { return got.ec.has_value(); }, 10s));
+    CHECK(*got.ec == valkey::errc::cancelled);
+    asio::cancellation_signal unused;
+    Got next;
+    get(fast_b, unused, next);
+    REQUIRE(run_until(h.ioc, [&] { return next.ec.has_value(); }, 10s));
+    CHECK_FALSE(*next.ec);
+    CHECK(next.value == "b");
+  }
+  // A split MGET: one cancellation ends both nodes' shares.
+  {
+    asio::cancellation_signal sig;
+    std::optional<std::error_code> ec;
+    h.c->mget({slow_a, slow_b}, asio::bind_cancellation_slot(sig.slot(), [&](std::error_code e, auto) { ec = e; }));
+    REQUIRE(run_until(h.ioc, [&] { return a.count("MGET") == 1 && b.count("MGET") == 1; }, 10s));
+    sig.emit(asio::cancellation_type::partial);
+    REQUIRE(run_until(h.ioc, [&] { return ec.has_value(); }, 10s));
+    CHECK(*ec == valkey::errc::cancelled);
+    std::optional<std::vector<std::optional<std::string>>> values;
+    h.c->mget({fast_a, fast_b}, [&](std::error_code e, std::vector<std::optional<std::string>> v) {
+      CHECK_FALSE(e);
+      values = std::move(v);
+    });
+    REQUIRE(run_until(h.ioc, [&] { return values.has_value(); }, 10s));
+    CHECK(*values == std::vector<std::optional<std::string>>{"a", "b"});
+  }
+
+  // Not written: waiting for the first topology (the seed never answers
+  // CLUSTER queries), any cancellation ends it and nothing is sent.
+  FakeNode mute;
+  mute.start([](const std::vector<std::string>& args) -> std::string {
+    if (args[0] == "CLUSTER") return {};
+    return FakeNode::standard(args, 0);
+  });
+  Harness m(config_for(mute.port()));
+  asio::cancellation_signal sig;
+  std::optional<std::error_code> ec;
+  valkey::Diagnostics diag;
+  m.c->get("k", diag, asio::bind_cancellation_slot(sig.slot(), [&](std::error_code e, auto) { ec = e; }));
+  REQUIRE(run_until(m.ioc, [&] { return mute.count("CLUSTER SLOTS") + mute.count("CLUSTER SHARDS") > 0; }, 10s));
+  CHECK_FALSE(ec.has_value());
+  sig.emit(asio::cancellation_type::total);
+  CHECK_FALSE(ec.has_value());
+  REQUIRE(run_until(m.ioc, [&] { return ec.has_value(); }, 10s));
+  CHECK(*ec == valkey::errc::cancelled);
+  CHECK(diag.message.find("topology") != std::string::npos);
+  CHECK(mute.count("GET") == 0);
 }

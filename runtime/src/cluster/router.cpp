@@ -738,6 +738,7 @@ void Router::part_done(Part& p, std::error_code ec) {
     p.ec_ = ec;
     if (!p.leased_ && exec::is_connection_failure(ec))
       p.connection_error_ = p.conn_ ? p.conn_->last_error() : std::string();
+    if (ec == errc::cancelled) return part_final(p);  // cancel(): never resent
     if (ec != errc::timeout && ec != errc::cancelled && exec::is_connection_failure(ec)) request_refresh();
     // not_connected: the node is down and the command was never written, so
     // it may go again, to whoever owns the slot once the map is refreshed.
@@ -769,7 +770,7 @@ void Router::part_done(Part& p, std::error_code ec) {
       return part_final(p);
     }
   }
-  if (!p.reply_.is_error() || closed_) return part_final(p);
+  if (!p.reply_.is_error() || closed_ || p.job_.cancelled_) return part_final(p);
   const std::string message(p.reply_.error_message());
   const ClusterError kind = classify_error(message);
   switch (kind) {
@@ -876,6 +877,10 @@ void Router::resend_after(Part& p, std::chrono::milliseconds delay) {
   if (!p.timer_) p.timer_ = std::make_unique<asio::steady_timer>(ex_);
   p.timer_->expires_after(delay);
   p.timer_->async_wait([self = shared_from_this(), &p](std::error_code e) {
+    if (p.job_.cancelled_) {  // cancel() stopped the timer, or came after it fired
+      p.ec_ = make_error_code(errc::cancelled);
+      return self->part_final(p);
+    }
     if (e || self->closed_) {
       p.ec_ = make_error_code(errc::connection_closed);
       return self->part_final(p);
@@ -910,7 +915,46 @@ void Router::retry_later(Part& p) {
 
 void Router::part_final(Part& p) {
   Job& job = p.job_;
+  p.final_ = true;
   if (--job.outstanding_ == 0) finish(job);
+}
+
+void Router::cancel(Job& job, asio::cancellation_type type) {
+  const CallerScope caller(*this);  // the job completes later, never inside the emitter's call
+  if (job.cancelled_ || closed_) return;
+  if (auto w = std::find(waiting_.begin(), waiting_.end(), &job); w != waiting_.end()) {
+    waiting_.erase(w);
+    job.cancelled_ = true;
+    return fail(job, make_error_code(errc::cancelled), "cancelled while waiting for the cluster's topology");
+  }
+  for (auto& [name, jobs] : describing_) {
+    if (auto w = std::find(jobs.begin(), jobs.end(), &job); w != jobs.end()) {
+      jobs.erase(w);
+      job.cancelled_ = true;
+      return fail(job, make_error_code(errc::cancelled), "cancelled while waiting for COMMAND INFO " + name);
+    }
+  }
+  constexpr auto after_write = asio::cancellation_type::terminal | asio::cancellation_type::partial;
+  if ((type & after_write) == asio::cancellation_type::none && touched(job)) return;
+  abandon(job);
+}
+
+bool Router::touched(Job& job) {
+  for (Part& p : job.parts_) {
+    if (p.preset_) continue;
+    if (p.entry_ ? touched(*p.entry_) : (p.final_ || p.may_have_run_ || p.was_written())) return true;
+  }
+  return false;
+}
+
+void Router::abandon(Job& job) {
+  job.cancelled_ = true;
+  for (Part& p : job.parts_) {
+    if (p.final_ || p.preset_) continue;
+    if (p.entry_) abandon(*p.entry_);
+    else if (p.conn_ && p.active()) p.conn_->cancel(p, make_error_code(errc::cancelled));  // completes it, posted
+    else if (p.timer_) p.timer_->cancel();  // between attempts: the timer's handler ends it
+  }
 }
 
 

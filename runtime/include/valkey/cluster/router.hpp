@@ -27,6 +27,7 @@
 #include <vector>
 
 #include <asio/any_io_executor.hpp>
+#include <asio/cancellation_type.hpp>
 #include <asio/steady_timer.hpp>
 
 #include <valkey/cache/store.hpp>
@@ -104,6 +105,7 @@ class Part final : public RequestBase {
   std::uint32_t seen_ = 0;    // replies seen in this attempt
   int slot_ = -1;             // the slot it goes to (-1: keyless)
   bool preset_ = false;       // answered without sending (a batch command refused on its own)
+  bool final_ = false;        // its outcome is in (part_final() ran)
   // A batch command that several nodes answer (a split MGET, DBSIZE on every
   // primary): it runs as a job of its own, and that job's combined result is
   // this part's reply. Null for every other part.
@@ -233,6 +235,7 @@ class Job {
   std::size_t outstanding_ = 0;
   RequestBase::clock::time_point deadline_ = RequestBase::clock::time_point::max();
   bool looked_up_ = false;  // waited for its command's COMMAND INFO once: never again
+  bool cancelled_ = false;  // Router::cancel() abandoned it: no further attempt
   JobResult result_;  // the outcome, kept here while its completion is posted
 };
 
@@ -266,6 +269,13 @@ class Router : public std::enable_shared_from_this<Router>, private ConnectionOb
   void submit(Job& job);
   // Closes every node connection: pending jobs fail with connection_closed.
   void close();
+  // A completion token's cancellation of `job` (call on the router's
+  // executor; the job completes with errc::cancelled, never inside this
+  // call). Before any of its commands was written every type cancels; after,
+  // only terminal and partial ones (the commands may still run; their
+  // replies are discarded), and a total one is ignored. No effect on a job
+  // that already has its outcome.
+  void cancel(Job& job, asio::cancellation_type type);
 
   ClusterStats stats() const noexcept;
   std::vector<NodeDescription> nodes() const;
@@ -298,6 +308,10 @@ class Router : public std::enable_shared_from_this<Router>, private ConnectionOb
   void send_to(Part& p, const std::string& host, std::uint16_t port);
   void part_done(Part& p, std::error_code ec);
   void part_final(Part& p);
+  // cancel(): whether any command of `job` may have reached a node, and
+  // the abandoning of every part not final yet.
+  static bool touched(Job& job);
+  void abandon(Job& job);
   void retry_later(Part& p);
   void finish(Job& job);
   void complete_job(Job& job);

@@ -21,6 +21,7 @@
 #include <utility>
 
 #include <asio/associated_allocator.hpp>
+#include <asio/associated_cancellation_slot.hpp>
 #include <asio/associated_executor.hpp>
 #include <asio/async_result.hpp>
 #include <asio/dispatch.hpp>
@@ -277,11 +278,24 @@ class TypedJob : public Job {
 template <class R, class Handler, bool Throws, class Decoder = void>
 class ClusterOp final : public TypedJob<R, Decoder> {
  public:
+  using slot_type = asio::associated_cancellation_slot_t<Handler>;
+
   template <class H>
   ClusterOp(H&& h, Diagnostics* d, asio::any_io_executor ex)
-      : TypedJob<R, Decoder>(d), handler_(std::forward<H>(h)), ex_(std::move(ex)) {}
+      : TypedJob<R, Decoder>(d),
+        handler_(std::forward<H>(h)),
+        ex_(std::move(ex)),
+        slot_(asio::get_associated_cancellation_slot(handler_)) {}
+
+  // Once submitted: the handler's cancellation slot, when it has one,
+  // cancels the job through the router (Router::cancel()).
+  void arm_cancellation(Router& router) {
+    if (slot_.is_connected())
+      slot_.assign([this, &router](asio::cancellation_type type) { router.cancel(*this, type); });
+  }
 
   void complete(JobResult&& jr) override {
+    if (slot_.is_connected()) slot_.clear();
     R value{};
     std::exception_ptr failure;
     const std::error_code ec = this->conclude(jr, value, Throws ? &failure : nullptr);
@@ -331,6 +345,7 @@ class ClusterOp final : public TypedJob<R, Decoder> {
 
   Handler handler_;
   asio::any_io_executor ex_;
+  slot_type slot_;
 };
 
 // Creates the operation and hands it to the router. Call on the router's executor.
@@ -339,7 +354,8 @@ void start_job(Router& router, Handler&& handler, JobSetup&& s, Diagnostics* dia
   using Op = ClusterOp<R, std::decay_t<Handler>, Throws, Decoder>;
   Op* op = Op::create(std::forward<Handler>(handler), diag, router.get_executor());
   op->adopt(std::move(s));
-  router.submit(*op);
+  router.submit(*op);  // never completes inside: op is still there
+  op->arm_cancellation(router);
 }
 
 // A request whose caller sleeps on its own thread until the router is done
