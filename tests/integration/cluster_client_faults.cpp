@@ -177,6 +177,32 @@ std::string key_in_slots(int first, int last, const std::string& prefix = "mod:"
   }
 }
 
+// A node of `slots` that has a module command: MOD.GET answers the node's
+// `name`, COMMAND INFO describes it (and answers null for other names),
+// NOPE.CMD is an unknown command, and a transaction of one command is
+// queued and its EXEC answers as MOD.GET would.
+FakeNode::Respond module_node(std::string slots, std::string name) {
+  auto in_multi = std::make_shared<bool>(false);  // the node's thread only
+  return [slots = std::move(slots), name = std::move(name), in_multi](const std::vector<std::string>& args) {
+    const std::string value = "$" + std::to_string(name.size()) + "\r\n" + name + "\r\n";
+    if (args[0] == "CLUSTER" && args.size() > 1 && args[1] == "SLOTS") return slots;
+    if (args[0] == "COMMAND" && args.size() == 3 && args[1] == "INFO")
+      return args[2] == "MOD.GET" ? kModGetInfo : std::string("*1\r\n_\r\n");
+    if (args[0] == "MULTI") {
+      *in_multi = true;
+      return std::string("+OK\r\n");
+    }
+    if (args[0] == "EXEC") {
+      *in_multi = false;
+      return "*1\r\n" + value;
+    }
+    if (*in_multi) return std::string("+QUEUED\r\n");
+    if (args[0] == "MOD.GET" || args[0] == "mod.get") return value;
+    if (args[0] == "NOPE.CMD") return std::string("-ERR unknown command 'NOPE.CMD'\r\n");
+    return FakeNode::standard(args, 0);
+  };
+}
+
 valkey::ClusterConfig config_for(int seed_port) {
   valkey::ClusterConfig c;
   c.seeds.push_back({"127.0.0.1", static_cast<std::uint16_t>(seed_port)});
@@ -877,18 +903,8 @@ TEST_CASE("cluster client: a command the generated table does not know is routed
           "[cluster][cluster-faults]") {
   FakeNode a, b;
   const std::string slots = two_shard_slots(a.port(), b.port());
-  auto respond = [&](std::string name) {
-    return [slots, name](const std::vector<std::string>& args) -> std::string {
-      if (args[0] == "CLUSTER" && args.size() > 1 && args[1] == "SLOTS") return slots;
-      if (args[0] == "COMMAND" && args.size() == 3 && args[1] == "INFO")
-        return args[2] == "MOD.GET" ? kModGetInfo : "*1\r\n_\r\n";  // null: a name the server does not know
-      if (args[0] == "MOD.GET" || args[0] == "mod.get") return "$1\r\n" + name + "\r\n";  // which node answered
-      if (args[0] == "NOPE.CMD") return "-ERR unknown command 'NOPE.CMD'\r\n";
-      return FakeNode::standard(args, 0);
-    };
-  };
-  a.start(respond("a"));
-  b.start(respond("b"));
+  a.start(module_node(slots, "a"));
+  b.start(module_node(slots, "b"));
   Harness h(config_for(a.port()));
   const std::string on_a = key_in_slots(0, 8191), on_b = key_in_slots(8192, 16383);
 
@@ -933,29 +949,8 @@ TEST_CASE("cluster client: pipelines and transactions route a command the table 
           "[cluster][cluster-faults]") {
   FakeNode a, b;
   const std::string slots = two_shard_slots(a.port(), b.port());
-  // Each node answers MOD.GET with its own name; a transaction of one command
-  // is queued and its EXEC answers the same.
-  auto respond = [&](std::string name) {
-    auto in_multi = std::make_shared<std::atomic<bool>>(false);
-    return [slots, name, in_multi](const std::vector<std::string>& args) -> std::string {
-      if (args[0] == "CLUSTER" && args.size() > 1 && args[1] == "SLOTS") return slots;
-      if (args[0] == "COMMAND" && args.size() == 3 && args[1] == "INFO")
-        return args[2] == "MOD.GET" ? kModGetInfo : "*1\r\n_\r\n";
-      if (args[0] == "MULTI") {
-        *in_multi = true;
-        return "+OK\r\n";
-      }
-      if (args[0] == "EXEC") {
-        *in_multi = false;
-        return "*1\r\n$1\r\n" + name + "\r\n";
-      }
-      if (*in_multi) return "+QUEUED\r\n";
-      if (args[0] == "MOD.GET") return "$1\r\n" + name + "\r\n";
-      return FakeNode::standard(args, 0);
-    };
-  };
-  a.start(respond("a"));
-  b.start(respond("b"));
+  a.start(module_node(slots, "a"));
+  b.start(module_node(slots, "b"));
   Harness h(config_for(a.port()));
   const std::string on_a = key_in_slots(0, 8191), on_b = key_in_slots(8192, 16383);
 
