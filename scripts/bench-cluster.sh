@@ -59,6 +59,9 @@ done
 python="${VALKEY_CPP_PYTHON:-python3}"
 
 # ------------------------------------------------------------------ build
+# The commit the binary is built from, read before a commit made during the run.
+commit="$(git -C "$repo" rev-parse --short=12 HEAD 2>/dev/null || echo unknown)"
+git -C "$repo" diff --quiet HEAD 2>/dev/null || commit+="+uncommitted"
 log "building valkey-cpp-perf (Release) in $build_dir"
 mkdir -p "$build_dir"
 launcher=()
@@ -252,7 +255,7 @@ fi
 
 # ---------------------------------------------------------------- report
 load_after="$(cut -d' ' -f1-3 /proc/loadavg)"
-"$python" - "$results" "$costs" "$(git -C "$repo" rev-parse --short HEAD 2>/dev/null || echo unknown)" \
+"$python" - "$results" "$costs" "$commit" \
   "$(nproc) cpu, load before $load_before, after $load_after" "$rounds" "$keyspace" "$instr_n" \
   "$((SECONDS - started))" "${selected[@]}" <<'PY'
 import json, statistics, sys

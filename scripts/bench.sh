@@ -94,6 +94,10 @@ if [ "$do_syscalls" = 1 ] && ! command -v strace >/dev/null 2>&1; then
 fi
 
 # ------------------------------------------------------------------ build
+# The commit the binary is built from, read now: a commit made while the
+# benchmark runs must not be credited with its figures.
+commit="$(git -C "$repo" rev-parse --short=12 HEAD 2>/dev/null || echo unknown)"
+git -C "$repo" diff --quiet HEAD 2>/dev/null || commit+="+uncommitted"
 log "building e2e_bench (Release) in $build_dir"
 mkdir -p "$build_dir"
 if [ ! -f "$build_dir/build.ninja" ]; then
@@ -476,8 +480,6 @@ if [ "$do_instructions" = 1 ]; then
 fi
 log "done in $((SECONDS - started))s (build ${build_seconds}s)"
 
-commit="$(git -C "$repo" rev-parse --short=12 HEAD 2>/dev/null || echo unknown)"
-git -C "$repo" diff --quiet HEAD 2>/dev/null || commit+="+uncommitted"
 printf '{"commit":"%s","machine":"%s","server":"%s","rounds":%s,"keyspace":%s,"value_size":%s,"large_value_size":%s,"workloads":%s,"paced":%s,"syscalls_per_request":%s,"allocs_per_request":%s,"instructions":%s,"seconds":%s}\n' \
   "$commit" "$machine" "$("$VALKEY_SERVER" --version | grep -o 'v=[^ ]*' | cut -c3-)" "$rounds" "$keyspace" "$value_size" \
   "$large_value_size" "$workloads_json" "$paced_json" "$syscalls_json" "$allocs_json" "$instr_json" "$((SECONDS - started))"
