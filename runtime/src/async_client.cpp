@@ -9,11 +9,8 @@ AsyncClient::AsyncClient(executor_type ex, Config config)
     : conn_(Connection::create(std::move(ex), std::move(config))),
       guard_(std::make_shared<policy::Guard>(conn_->config())),
       guard_configured_(guard_->configured()) {
-  if (conn_->config().cache) {
-    cache_ = std::make_shared<CacheStore>(*conn_->config().cache);
-    cache_detail::observe_drops(*cache_, conn_->config());
-    conn_->set_cache(cache_);
-  }
+  cache_ = cache_detail::make_store(conn_->config());
+  if (cache_) conn_->set_cache(cache_);
   // Start on the executor: the constructor may run on another thread.
   asio::dispatch(conn_->get_executor(), [c = conn_] { c->start(); });
 }

@@ -78,10 +78,7 @@ Client::Client(Prepared p) : config_(std::move(p.config)), sentinel_(std::move(p
   // Connection::create validates too, but only after the lane opened its
   // eventfd and thread: refuse a bad Config before any of that.
   config_.validate();
-  if (config_.cache) {
-    cache_ = std::make_shared<CacheStore>(*config_.cache);
-    cache_detail::observe_drops(*cache_, config_);
-  }
+  cache_ = cache_detail::make_store(config_);
   guard_ = std::make_unique<policy::Guard>(config_);
   if (guard_->configured()) active_guard_ = guard_.get();
   lanes_[0] = std::make_unique<detail::SyncLane>(config_, cache_);

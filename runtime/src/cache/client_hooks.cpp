@@ -161,14 +161,18 @@ void notify(Observer* o, const CacheEvent& event) noexcept {
 
 void notify_cache(const Config& config, const CacheEvent& event) noexcept { notify(config.observer.get(), event); }
 
-void observe_drops(CacheStore& store, const Config& config) {
-  if (!config.observer) return;
-  // The observer itself, not the Config: the store is shared and may
-  // outlive the object that holds the Config.
-  store.on_drop([o = config.observer](CacheDrop drop, std::size_t count) {
-    const auto kind = drop == CacheDrop::eviction ? CacheEvent::Kind::eviction : CacheEvent::Kind::expiration;
-    notify(o.get(), CacheEvent{kind, count});
-  });
+std::shared_ptr<CacheStore> make_store(const Config& config) {
+  if (!config.cache) return nullptr;
+  auto store = std::make_shared<CacheStore>(*config.cache);
+  if (config.observer) {
+    // The observer itself, not the Config: the store is shared and may
+    // outlive the object that holds the Config.
+    store->on_drop([o = config.observer](CacheDrop drop, std::size_t count) {
+      const auto kind = drop == CacheDrop::eviction ? CacheEvent::Kind::eviction : CacheEvent::Kind::expiration;
+      notify(o.get(), CacheEvent{kind, count});
+    });
+  }
+  return store;
 }
 
 }  // namespace valkey::cache_detail

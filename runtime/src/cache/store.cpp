@@ -136,9 +136,16 @@ void CacheStore::release_ticket(ReadTicket& t) noexcept {
 CacheInsert CacheStore::complete_read(ReadTicket&& ticket, std::string_view request, std::string_view reply,
                                       const CacheEntryLimits& limits) {
   Drops drops;
-  const CacheInsert result = insert_read(std::move(ticket), request, reply, limits, drops);
-  if (drops.any()) report(drops);
-  return result;
+  try {
+    const CacheInsert result = insert_read(std::move(ticket), request, reply, limits, drops);
+    if (drops.any()) report(drops);
+    return result;
+  } catch (...) {
+    // The entries evicted to make room are gone even though the insert failed
+    // (out of memory): they are still reported.
+    if (drops.any()) report(drops);
+    throw;
+  }
 }
 
 void CacheStore::report(const Drops& drops) const {

@@ -197,10 +197,7 @@ Router::Router(Private, executor_type ex, ClusterConfig config)
   // Node connections open later, on demand: a bad node Config must fail here.
   config_.node.validate();
   // One store for the client; every node connection tracks into it.
-  if (config_.node.cache) {
-    cache_ = std::make_shared<CacheStore>(*config_.node.cache);
-    cache_detail::observe_drops(*cache_, config_.node);
-  }
+  cache_ = cache_detail::make_store(config_.node);
   policies_ = config_.node.retry.has_value() || config_.node.circuit_breaker.has_value();
 }
 

@@ -2,6 +2,7 @@
 // What the clients do with their cache besides cached reads (internal):
 // evicting the keys of the writes they send, and turning the server's
 // invalidation pushes into store calls. docs/caching.md, "What the client adds".
+#include <memory>
 #include <string_view>
 
 #include <valkey/cache/store.hpp>
@@ -44,9 +45,9 @@ class InvalidationHandler final : public resp::Visitor {
 // Observer::on_cache, with the hook's failures caught (config.observer set).
 void notify_cache(const Config& config, const CacheEvent& event) noexcept;
 
-// The entries `store` drops on its own (LRU evictions, expirations) reach
-// config.observer as CacheEvent eviction/expiration; nothing without an
-// observer. Call it once, before the store is shared.
-void observe_drops(CacheStore& store, const Config& config);
+// A client's store for config.cache (null without one). The entries it
+// drops on its own (LRU evictions, expirations) reach config.observer as
+// CacheEvent eviction/expiration.
+std::shared_ptr<CacheStore> make_store(const Config& config);
 
 }  // namespace valkey::cache_detail
