@@ -143,6 +143,10 @@ TEST_CASE("exec: a command's arguments read back from encoded bytes", "[exec]") 
   CHECK_FALSE(parse_command("*1\r\n$9\r\nGET\r\n", argv));  // length past the end
   CHECK_FALSE(parse_command("*1\r\n$3\r\nGETxx", argv));    // no CRLF after the bytes
   CHECK_FALSE(parse_command("*99999999999\r\n", argv));     // a count the bytes cannot hold
+  REQUIRE(parse_command("*1\r\n$0\r\n\r\n", argv));          // one empty argument: the smallest one
+  CHECK(argv == std::vector<std::string_view>{""});
+  CHECK_FALSE(parse_command("*2\r\n$0\r\n\r\n", argv));    // two do not fit in what is left
+  CHECK(valkey::exec::first_command("*1\r\n$18446744073709551615\r\nGET\r\n") == "");  // no wrap-around
 
   // Pipelined bytes: the first command and where the next one starts.
   const std::string_view two = "*2\r\n$3\r\nGET\r\n$1\r\na\r\n*1\r\n$4\r\nPING\r\n";

@@ -23,7 +23,7 @@ std::string_view first_command(std::string_view b) noexcept {
   // *<n>\r\n$<len>\r\n<name>\r\n
   std::size_t at = 0, count = 0, len = 0;
   if (!read_line_number(b, at, '*', count) || count == 0) return {};
-  if (!read_line_number(b, at, '$', len) || at + len > b.size()) return {};
+  if (!read_line_number(b, at, '$', len) || len > b.size() - at) return {};
   return b.substr(at, len);
 }
 
@@ -31,9 +31,9 @@ std::size_t parse_first_command(std::string_view bytes, std::vector<std::string_
   argv.clear();
   std::size_t at = 0, count = 0;
   if (!read_line_number(bytes, at, '*', count)) return 0;
-  // Bounded by what the bytes can hold (4 bytes per empty argument), so a
-  // corrupt count cannot ask for a huge reservation.
-  if (count > bytes.size()) return 0;
+  // An argument takes at least 6 bytes ("$0\r\n\r\n"): a count the rest of
+  // the bytes cannot hold is refused before it sizes a reservation.
+  if (count > (bytes.size() - at) / 6) return 0;
   argv.reserve(count);
   for (std::size_t i = 0; i < count; ++i) {
     std::size_t len = 0;
