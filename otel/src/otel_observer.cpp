@@ -118,6 +118,12 @@ class OtelObserver final : public Observer {
                                                 "Reads answered by the client-side cache.", "{hit}");
       cache_misses_ = meter_->CreateUInt64Counter("valkey.client.cache.misses",
                                                   "Cacheable reads the client-side cache could not answer.", "{miss}");
+      cache_drops_ = meter_->CreateUInt64Counter(
+          "valkey.client.cache.drops",
+          "Entries the client-side cache dropped on its own: to stay within its size, or past their TTL.", "{entry}");
+      cache_invalidations_ = meter_->CreateUInt64Counter(
+          "valkey.client.cache.invalidations",
+          "Keys the server invalidated, and whole-cache flushes (a flush counts once).", "{invalidation}");
       topology_changes_ = meter_->CreateUInt64Counter(
           "valkey.client.topology.changes",
           "Changes of the servers the client talks to: cluster slot maps adopted or patched, sentinel failovers.",
@@ -257,8 +263,23 @@ class OtelObserver final : public Observer {
   }
   void on_cache(const CacheEvent& e) override {
     if (!meter_) return;
-    if (e.kind == CacheEvent::Kind::hit) add(*cache_hits_, std::uint64_t{e.count}, {});
-    else if (e.kind == CacheEvent::Kind::miss) add(*cache_misses_, std::uint64_t{e.count}, {});
+    const std::uint64_t n{e.count};
+    switch (e.kind) {
+      case CacheEvent::Kind::hit: add(*cache_hits_, n, {}); break;
+      case CacheEvent::Kind::miss: add(*cache_misses_, n, {}); break;
+      case CacheEvent::Kind::eviction:
+        add(*cache_drops_, n, Attributes{{"valkey.cache.drop.reason", nostd::string_view("size")}});
+        break;
+      case CacheEvent::Kind::expiration:
+        add(*cache_drops_, n, Attributes{{"valkey.cache.drop.reason", nostd::string_view("ttl")}});
+        break;
+      case CacheEvent::Kind::invalidation:
+        add(*cache_invalidations_, n, Attributes{{"valkey.cache.invalidation", nostd::string_view("key")}});
+        break;
+      case CacheEvent::Kind::flush:
+        add(*cache_invalidations_, std::uint64_t{1}, Attributes{{"valkey.cache.invalidation", nostd::string_view("flush")}});
+        break;
+    }
   }
 
  private:
@@ -296,6 +317,8 @@ class OtelObserver final : public Observer {
   nostd::unique_ptr<metrics::Counter<std::uint64_t>> retries_;
   nostd::unique_ptr<metrics::Counter<std::uint64_t>> cache_hits_;
   nostd::unique_ptr<metrics::Counter<std::uint64_t>> cache_misses_;
+  nostd::unique_ptr<metrics::Counter<std::uint64_t>> cache_drops_;
+  nostd::unique_ptr<metrics::Counter<std::uint64_t>> cache_invalidations_;
   nostd::unique_ptr<metrics::Counter<std::uint64_t>> topology_changes_;
   nostd::unique_ptr<metrics::Counter<std::uint64_t>> circuit_transitions_;
 };

@@ -1,11 +1,12 @@
 // The adapter's metrics, read back through the SDK's in-memory metric
 // exporter: one duration measurement per request, connections counted, a
 // CLIENT KILL counted as a reconnect, a cluster MOVED counted as a topology
-// change.
+// change, the client-side cache's hits, misses, drops and invalidations.
 #include <catch2/catch_test_macros.hpp>
 
 #include <chrono>
 #include <string>
+#include <thread>
 
 #include <valkey/cluster/cluster_client.hpp>
 #include <valkey/otel/observer.hpp>
@@ -56,6 +57,41 @@ TEST_CASE("otel metrics: CLIENT KILL is counted as a reconnect", "[otel]") {
   CHECK(t.sum("valkey.client.reconnects") >= 1);
   CHECK(t.histogram_count("db.client.connection.create_time") == 2);
   CHECK(t.sum("db.client.connection.count") == 1);  // one lost, one new
+}
+
+TEST_CASE("otel metrics: the client-side cache's hits, misses, drops and invalidations", "[otel][cache]") {
+  ServerProcess server;
+  Telemetry t;
+  auto cfg = valkey::Config::from_url(server.url());
+  cfg.observer = valkey::otel::make_observer(t.options());
+  cfg.cache = valkey::CacheConfig{.max_bytes = 16u << 10};
+  cfg.max_connections = 1;
+  valkey::Client db{cfg};
+  valkey::Client other{server.url()};
+  const std::string value(512, 'x');
+  for (int i = 0; i < 100; ++i) db.set("otel:" + std::to_string(i), value);
+  for (int i = 0; i < 100; ++i) REQUIRE(db.cached(60s).get("otel:" + std::to_string(i)) == value);
+  REQUIRE(db.cached(60s).get("otel:99") == value);  // a hit
+  REQUIRE(db.cached(20ms).get("otel:0") == value);  // stored with a 20 ms TTL...
+  std::this_thread::sleep_for(40ms);
+  REQUIRE(db.cached(20ms).get("otel:0") == value);  // ...and found expired
+  REQUIRE(db.cached(60s).get("otel:98") == value);
+  other.set("otel:98", "changed");  // the server invalidates it on db's connection
+  valkey::test::wait_until("the invalidation", 10s, [&](std::string& state) {
+    state = std::to_string(db.cache_stats().invalidations) + " invalidations";
+    db.ping();
+    return db.cache_stats().invalidations >= 1;
+  });
+
+  const valkey::CacheStats s = db.cache_stats();
+  REQUIRE(s.evictions > 0);
+  REQUIRE(s.expirations > 0);
+  t.flush();
+  CHECK(t.sum("valkey.client.cache.hits") == static_cast<std::int64_t>(s.hits));
+  CHECK(t.sum("valkey.client.cache.misses") == static_cast<std::int64_t>(s.misses));
+  CHECK(t.sum("valkey.client.cache.drops", "valkey.cache.drop.reason", "size") == static_cast<std::int64_t>(s.evictions));
+  CHECK(t.sum("valkey.client.cache.drops", "valkey.cache.drop.reason", "ttl") == static_cast<std::int64_t>(s.expirations));
+  CHECK(t.sum("valkey.client.cache.invalidations", "valkey.cache.invalidation", "key") >= 1);
 }
 
 TEST_CASE("otel metrics: a cluster MOVED is counted as a topology change", "[otel][cluster]") {
