@@ -5379,16 +5379,15 @@ void for_each_example(F&& f) {
   {
     static constexpr std::string_view argv[] = {"XINFO", "STREAM", "key:1", "FULL"};
     static constexpr std::string_view keys[] = {"key:1"};
-    static constexpr std::string_view covers[] = {"opt full-block"};
-    f(Example{"XINFO STREAM", "opt full-block", argv, keys, covers},
-      cmd::XinfoStream{.key = "key:1", .full = cmd::XinfoStream::Full{}});
+    f(Example{"XINFO STREAM", "", argv, keys, {}},
+      cmd::XinfoStreamFull{.key = "key:1"});
   }
   {
     static constexpr std::string_view argv[] = {"XINFO", "STREAM", "key:1", "FULL", "COUNT", "1"};
     static constexpr std::string_view keys[] = {"key:1"};
-    static constexpr std::string_view covers[] = {"opt full-block", "opt full-block.count"};
+    static constexpr std::string_view covers[] = {"opt full-block.count"};
     f(Example{"XINFO STREAM", "opt full-block.count", argv, keys, covers},
-      cmd::XinfoStream{.key = "key:1", .full = cmd::XinfoStream::Full{.count = 1}});
+      cmd::XinfoStreamFull{.key = "key:1", .count = 1});
   }
   {
     static constexpr std::string_view argv[] = {"XLEN", "key:1"};

@@ -205,12 +205,15 @@ void write_xinfogroups(const XinfoGroups& c, Sink& s) {
 template <class Sink>
 void write_xinfostream(const XinfoStream& c, Sink& s) {
   s.arg(c.key);
-  if (c.full) {
-    token<"FULL">(s);
-    if ((*c.full).count) {
-      token<"COUNT">(s);
-      s.arg((*(*c.full).count));
-    }
+}
+
+template <class Sink>
+void write_xinfostreamfull(const XinfoStreamFull& c, Sink& s) {
+  s.arg(c.key);
+  token<"FULL">(s);
+  if (c.count) {
+    token<"COUNT">(s);
+    s.arg((*c.count));
   }
 }
 
@@ -498,13 +501,22 @@ void encode(const XinfoHelp&, valkey::resp::Writer& w) {
 void for_each_key(const XinfoHelp&, valkey::KeyCallback) {}
 
 void encode(const XinfoStream& c, valkey::resp::Writer& w) {
-  valkey::resp::ArgCounter n;
-  write_xinfostream(c, n);
-  begin<"XINFO STREAM">(w, n.count());
+  begin<"XINFO STREAM", 3>(w);
   write_xinfostream(c, w);
 }
 
 void for_each_key(const XinfoStream& c, valkey::KeyCallback cb) {
+  cb(c.key);
+}
+
+void encode(const XinfoStreamFull& c, valkey::resp::Writer& w) {
+  valkey::resp::ArgCounter n;
+  write_xinfostreamfull(c, n);
+  begin<"XINFO STREAM">(w, n.count());
+  write_xinfostreamfull(c, w);
+}
+
+void for_each_key(const XinfoStreamFull& c, valkey::KeyCallback cb) {
   cb(c.key);
 }
 

@@ -2,6 +2,7 @@
 import glob
 import json
 import os
+import re
 
 from . import cpp, names, replies, resp3
 from .model import (SpecError, apply_overlay, apply_variant_transforms, clone, command_from_spec,
@@ -244,9 +245,35 @@ def _info(cmd):
 
 
 def _apply_reply(cmd, entry):
-    cmd.reply = entry["reply"]
+    if "alternative" in entry:
+        # one of the schema's oneOf alternatives, typed by the rules (a
+        # record when it is one): the form the entry's arguments select
+        alts = (cmd.reply_schema or {}).get("oneOf") or []
+        if entry["alternative"] >= len(alts):
+            raise SpecError(f"{cmd.name}: reply override names alternative {entry['alternative']} of {len(alts)}")
+        t, generic, why, records = replies.reply_type(alts[entry["alternative"]], cmd.struct)
+        if generic:
+            raise SpecError(f"{cmd.name}: reply alternative {entry['alternative']} is not settled ({why})")
+        cmd.reply, cmd.records = t, records
+    else:
+        cmd.reply, cmd.records = entry["reply"], []
     cmd.reply_generic = cmd.reply == replies.GENERIC
     cmd.reply_source = "override"
+
+
+def _name_records(cmd):
+    """A record named like one of the argument types (declared beside it in
+    the command struct) gets the suffix Record."""
+    taken = {cpp.type_decl_name(t[0]) for t in cmd.types} | {"Options", cmd.struct}
+    for r in cmd.records:
+        if r.name in taken:
+            old, new = f"{cmd.struct}::{r.name}", f"{cmd.struct}::{r.name}Record"
+            pattern = re.compile(re.escape(old) + r"\b")
+            r.name += "Record"
+            cmd.reply = pattern.sub(new, cmd.reply)
+            for q in cmd.records:
+                q.fields = [(m, k, pattern.sub(new, t)) for m, k, t in q.fields]
+        taken.add(r.name)
 
 
 def build(spec_entries, root=None, overlays=None):
@@ -296,8 +323,8 @@ def build(spec_entries, root=None, overlays=None):
                 f"shortest call the arguments allow: {min_argc(cmd)} words, arity {cmd.arity}")
         cmd.struct = names.pascal(name)
         cmd.info = _info(cmd)
-        t, generic, why = replies.reply_type(cmd.reply_schema)
-        cmd.reply, cmd.reply_generic = t, generic
+        t, generic, why, records = replies.reply_type(cmd.reply_schema, cmd.struct)
+        cmd.reply, cmd.reply_generic, cmd.records = t, generic, records
         cmd.reply_source = "schema" if not generic else ("none" if cmd.reply_schema is None else "unsettled")
         cmd.reply_why = why
         variants = []
@@ -346,6 +373,7 @@ def layout(cmd, base=None):
     cmd.required = required
     cmd.optional = optional
     cmd.types = cpp.render_types(scope)
+    _name_records(cmd)
     if base is not None:
         # a typed entry point shares the nested types of its command, so
         # Geosearch::Box works for geosearch_detailed too

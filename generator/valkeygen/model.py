@@ -86,6 +86,7 @@ class Command:
     reply: str = "valkey::Reply"
     reply_generic: bool = True
     reply_source: str = "none"
+    records: list = field(default_factory=list)  # replies.Record, nested ones first
     variant_of: Optional[str] = None   # struct name of the base command
     from_command_docs: bool = False
 

@@ -75,7 +75,29 @@ def key_spec_line(ks):
     return "{" + ", ".join(f) + "}"
 
 
+def record_lines(cmd, r):
+    """A reply record nested in the command struct (replies.Record)."""
+    lines = ["/// A record of the reply, one member per field of the reply schema",
+             "/// (a field the server does not send keeps its default).",
+             f"struct {r.name} {{"]
+    for member, key, t in r.fields:
+        note = f"  // \"{key}\"" if key != member else ""
+        lines.append(f"  {t} {member} = {{}};{note}")
+    lines.append("")
+    lines.append(f"  static constexpr std::string_view record_name = \"valkey::cmd::{cmd.struct}::{r.name}\";")
+    lines.append("  static constexpr auto fields() {")
+    lines.append("    return std::tuple{")
+    for i, (member, key, _) in enumerate(r.fields):
+        end = "};" if i == len(r.fields) - 1 else ","
+        lines.append(f"        valkey::adapt::field(\"{key}\", &{r.name}::{member}){end}")
+    lines.append("  }")
+    lines.append(f"  friend bool operator==(const {r.name}&, const {r.name}&) = default;")
+    lines.append("};")
+    return lines
+
+
 def prepare(cmd):
+    cmd.record_blocks = [record_lines(cmd, r) for r in cmd.records]
     cmd.flag_expr = flag_expr(cmd.info["flags"])
     cmd.acl_expr = acl_expr(cmd.info["acl_bits"])
     cmd.key_spec_lines = [key_spec_line(k) for k in cmd.info["key_specs"]]
@@ -151,10 +173,14 @@ def qualify(t, cmd):
     return t.replace(cmd.struct + "::", f"cmd::{cmd.struct}::")
 
 
+GENERIC_REPLY = "valkey::Reply"
+
+
 def includes_for(commands):
     text = "\n".join([c.reply for c in commands] + [m.type for c in commands for m in c.members]
                      + [m.struct_type for c in commands for m in c.members]
-                     + ["\n".join("\n".join(t) for t in c.types) for c in commands])
+                     + ["\n".join("\n".join(t) for t in c.types) for c in commands]
+                     + [t for c in commands for r in c.records for _, _, t in r.fields])
     std = {"cstdint", "string_view"}
     for needle, header in STD_FOR:
         if needle in text:
@@ -172,6 +198,12 @@ def includes_for(commands):
         valkey.append("valkey/view.hpp")
     if "valkey::token::" in text:
         valkey.append("valkey/tokens.hpp")
+    if any(c.records for c in commands):
+        std.add("tuple")
+        valkey.append("valkey/adapt/record.hpp")
+        if any(t == GENERIC_REPLY or GENERIC_REPLY + ">" in t or GENERIC_REPLY + "," in t
+               for c in commands for r in c.records for _, _, t in r.fields):
+            valkey.append("valkey/reply.hpp")  # a record member holds one: the type must be complete
     return sorted(std), valkey, "valkey::Reply" in text
 
 

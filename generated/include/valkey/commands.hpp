@@ -6036,24 +6036,38 @@ class Commands {
 
   /// Sends `XINFO STREAM` (cmd::XinfoStream).
   ///
-  /// Syntax: `XINFO STREAM key [FULL [COUNT count]]`
+  /// Syntax: `XINFO STREAM key`
   ///
   /// - Since 5.0.0
   /// - ACL categories: read, stream, slow
   /// - Flags: READONLY
   /// - Keys: argv[2], one key (RO, ACCESS)
-  /// - Options: `.full`
   /// - Reference: https://valkey.io/commands/xinfo-stream/
   template <class... Tail>
   decltype(auto) xinfo_stream(std::string_view key, Tail&&... tail) {
     return self().exec(cmd::XinfoStream{.key = key}, std::forward<Tail>(tail)...);
   }
-  /// `XINFO STREAM` with its optional arguments (cmd::XinfoStream::Options).
+
+  /// Sends `XINFO STREAM` (cmd::XinfoStreamFull), typed entry point.
   ///
-  /// Example: `db.xinfo_stream("key:1", {.full = valkey::cmd::XinfoStream::Full{}})`
+  /// Syntax: `XINFO STREAM key FULL [COUNT count]`
+  ///
+  /// - Since 5.0.0
+  /// - ACL categories: read, stream, slow
+  /// - Flags: READONLY
+  /// - Keys: argv[2], one key (RO, ACCESS)
+  /// - Options: `.count`
+  /// - Reference: https://valkey.io/commands/xinfo-stream/
   template <class... Tail>
-  decltype(auto) xinfo_stream(std::string_view key, const cmd::XinfoStream::Options& options, Tail&&... tail) {
-    return self().exec(cmd::XinfoStream{.key = key, .full = options.full}, std::forward<Tail>(tail)...);
+  decltype(auto) xinfo_stream_full(std::string_view key, Tail&&... tail) {
+    return self().exec(cmd::XinfoStreamFull{.key = key}, std::forward<Tail>(tail)...);
+  }
+  /// `XINFO STREAM` with its optional arguments (cmd::XinfoStreamFull::Options).
+  ///
+  /// Example: `db.xinfo_stream_full("key:1", {.count = 1})`
+  template <class... Tail>
+  decltype(auto) xinfo_stream_full(std::string_view key, const cmd::XinfoStreamFull::Options& options, Tail&&... tail) {
+    return self().exec(cmd::XinfoStreamFull{.key = key, .count = options.count}, std::forward<Tail>(tail)...);
   }
 
   /// Sends `XLEN` (cmd::Xlen).

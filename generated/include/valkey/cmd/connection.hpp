@@ -11,12 +11,14 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <tuple>
 #include <variant>
 #include <vector>
 
 #include <valkey/command.hpp>
 #include <valkey/arg.hpp>
 #include <valkey/view.hpp>
+#include <valkey/adapt/record.hpp>
 
 namespace valkey {
 class Reply;
@@ -771,7 +773,24 @@ struct ClientTrackingInfo {
       .nondeterministic_output = false,
       .key_specs = {},
   };
-  using reply_type = valkey::Reply;
+  /// A record of the reply, one member per field of the reply schema
+  /// (a field the server does not send keeps its default).
+  struct Record {
+    std::vector<std::string> flags = {};
+    std::int64_t redirect = {};
+    std::vector<std::string> prefixes = {};
+
+    static constexpr std::string_view record_name = "valkey::cmd::ClientTrackingInfo::Record";
+    static constexpr auto fields() {
+      return std::tuple{
+          valkey::adapt::field("flags", &Record::flags),
+          valkey::adapt::field("redirect", &Record::redirect),
+          valkey::adapt::field("prefixes", &Record::prefixes)};
+    }
+    friend bool operator==(const Record&, const Record&) = default;
+  };
+
+  using reply_type = ClientTrackingInfo::Record;
 };
 void encode(const ClientTrackingInfo& c, valkey::resp::Writer& w);
 void for_each_key(const ClientTrackingInfo& c, valkey::KeyCallback cb);
@@ -896,7 +915,53 @@ struct Hello {
       .nondeterministic_output = false,
       .key_specs = {},
   };
-  using reply_type = valkey::Reply;
+  /// A record of the reply, one member per field of the reply schema
+  /// (a field the server does not send keeps its default).
+  struct Module {
+    std::string name = {};
+    std::int64_t ver = {};
+    std::string path = {};
+    std::vector<std::string> args = {};
+
+    static constexpr std::string_view record_name = "valkey::cmd::Hello::Module";
+    static constexpr auto fields() {
+      return std::tuple{
+          valkey::adapt::field("name", &Module::name),
+          valkey::adapt::field("ver", &Module::ver),
+          valkey::adapt::field("path", &Module::path),
+          valkey::adapt::field("args", &Module::args)};
+    }
+    friend bool operator==(const Module&, const Module&) = default;
+  };
+
+  /// A record of the reply, one member per field of the reply schema
+  /// (a field the server does not send keeps its default).
+  struct Record {
+    std::string server = {};
+    std::string version = {};
+    std::int64_t proto = {};
+    std::int64_t id = {};
+    std::string mode = {};
+    std::string role = {};
+    std::vector<Hello::Module> modules = {};
+    std::string availability_zone = {};
+
+    static constexpr std::string_view record_name = "valkey::cmd::Hello::Record";
+    static constexpr auto fields() {
+      return std::tuple{
+          valkey::adapt::field("server", &Record::server),
+          valkey::adapt::field("version", &Record::version),
+          valkey::adapt::field("proto", &Record::proto),
+          valkey::adapt::field("id", &Record::id),
+          valkey::adapt::field("mode", &Record::mode),
+          valkey::adapt::field("role", &Record::role),
+          valkey::adapt::field("modules", &Record::modules),
+          valkey::adapt::field("availability_zone", &Record::availability_zone)};
+    }
+    friend bool operator==(const Record&, const Record&) = default;
+  };
+
+  using reply_type = Hello::Record;
 
   struct Auth {
     std::string_view username = {};

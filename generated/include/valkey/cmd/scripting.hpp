@@ -11,11 +11,14 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <tuple>
+#include <utility>
 #include <vector>
 
 #include <valkey/command.hpp>
 #include <valkey/arg.hpp>
 #include <valkey/view.hpp>
+#include <valkey/adapt/record.hpp>
 
 namespace valkey {
 class Reply;
@@ -442,7 +445,43 @@ struct FunctionList {
       .nondeterministic_output = false,
       .key_specs = {},
   };
-  using reply_type = valkey::Reply;
+  /// A record of the reply, one member per field of the reply schema
+  /// (a field the server does not send keeps its default).
+  struct Function {
+    std::string name = {};
+    std::optional<std::string> description = {};
+    std::vector<std::string> flags = {};
+
+    static constexpr std::string_view record_name = "valkey::cmd::FunctionList::Function";
+    static constexpr auto fields() {
+      return std::tuple{
+          valkey::adapt::field("name", &Function::name),
+          valkey::adapt::field("description", &Function::description),
+          valkey::adapt::field("flags", &Function::flags)};
+    }
+    friend bool operator==(const Function&, const Function&) = default;
+  };
+
+  /// A record of the reply, one member per field of the reply schema
+  /// (a field the server does not send keeps its default).
+  struct Record {
+    std::string library_name = {};
+    std::string engine = {};
+    std::vector<FunctionList::Function> functions = {};
+    std::string library_code = {};
+
+    static constexpr std::string_view record_name = "valkey::cmd::FunctionList::Record";
+    static constexpr auto fields() {
+      return std::tuple{
+          valkey::adapt::field("library_name", &Record::library_name),
+          valkey::adapt::field("engine", &Record::engine),
+          valkey::adapt::field("functions", &Record::functions),
+          valkey::adapt::field("library_code", &Record::library_code)};
+    }
+    friend bool operator==(const Record&, const Record&) = default;
+  };
+
+  using reply_type = std::vector<FunctionList::Record>;
 
   std::optional<valkey::Arg> library_name_pattern = {};
   bool with_code = false;
@@ -556,7 +595,54 @@ struct FunctionStats {
       .nondeterministic_output = true,
       .key_specs = {},
   };
-  using reply_type = valkey::Reply;
+  /// A record of the reply, one member per field of the reply schema
+  /// (a field the server does not send keeps its default).
+  struct RunningScript {
+    std::string name = {};
+    std::vector<std::string> command = {};
+    std::int64_t duration_ms = {};
+
+    static constexpr std::string_view record_name = "valkey::cmd::FunctionStats::RunningScript";
+    static constexpr auto fields() {
+      return std::tuple{
+          valkey::adapt::field("name", &RunningScript::name),
+          valkey::adapt::field("command", &RunningScript::command),
+          valkey::adapt::field("duration_ms", &RunningScript::duration_ms)};
+    }
+    friend bool operator==(const RunningScript&, const RunningScript&) = default;
+  };
+
+  /// A record of the reply, one member per field of the reply schema
+  /// (a field the server does not send keeps its default).
+  struct Engine {
+    std::int64_t libraries_count = {};
+    std::int64_t functions_count = {};
+
+    static constexpr std::string_view record_name = "valkey::cmd::FunctionStats::Engine";
+    static constexpr auto fields() {
+      return std::tuple{
+          valkey::adapt::field("libraries_count", &Engine::libraries_count),
+          valkey::adapt::field("functions_count", &Engine::functions_count)};
+    }
+    friend bool operator==(const Engine&, const Engine&) = default;
+  };
+
+  /// A record of the reply, one member per field of the reply schema
+  /// (a field the server does not send keeps its default).
+  struct Record {
+    std::optional<FunctionStats::RunningScript> running_script = {};
+    std::vector<std::pair<std::string, FunctionStats::Engine>> engines = {};
+
+    static constexpr std::string_view record_name = "valkey::cmd::FunctionStats::Record";
+    static constexpr auto fields() {
+      return std::tuple{
+          valkey::adapt::field("running_script", &Record::running_script),
+          valkey::adapt::field("engines", &Record::engines)};
+    }
+    friend bool operator==(const Record&, const Record&) = default;
+  };
+
+  using reply_type = FunctionStats::Record;
 };
 void encode(const FunctionStats& c, valkey::resp::Writer& w);
 void for_each_key(const FunctionStats& c, valkey::KeyCallback cb);

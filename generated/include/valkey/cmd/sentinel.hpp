@@ -18,6 +18,7 @@
 #include <valkey/command.hpp>
 #include <valkey/arg.hpp>
 #include <valkey/view.hpp>
+#include <valkey/adapt/record.hpp>
 
 namespace valkey {
 class Reply;
@@ -507,7 +508,30 @@ struct SentinelPendingScripts {
       .nondeterministic_output = false,
       .key_specs = {},
   };
-  using reply_type = valkey::Reply;
+  /// A record of the reply, one member per field of the reply schema
+  /// (a field the server does not send keeps its default).
+  struct Record {
+    std::vector<std::string> argv = {};
+    std::string flags = {};
+    std::string pid = {};
+    std::string run_time = {};  // "run-time"
+    std::string run_delay = {};  // "run-delay"
+    std::string retry_num = {};  // "retry-num"
+
+    static constexpr std::string_view record_name = "valkey::cmd::SentinelPendingScripts::Record";
+    static constexpr auto fields() {
+      return std::tuple{
+          valkey::adapt::field("argv", &Record::argv),
+          valkey::adapt::field("flags", &Record::flags),
+          valkey::adapt::field("pid", &Record::pid),
+          valkey::adapt::field("run-time", &Record::run_time),
+          valkey::adapt::field("run-delay", &Record::run_delay),
+          valkey::adapt::field("retry-num", &Record::retry_num)};
+    }
+    friend bool operator==(const Record&, const Record&) = default;
+  };
+
+  using reply_type = std::vector<SentinelPendingScripts::Record>;
 };
 void encode(const SentinelPendingScripts& c, valkey::resp::Writer& w);
 void for_each_key(const SentinelPendingScripts& c, valkey::KeyCallback cb);

@@ -20,6 +20,8 @@
 #include <valkey/command.hpp>
 #include <valkey/arg.hpp>
 #include <valkey/view.hpp>
+#include <valkey/adapt/record.hpp>
+#include <valkey/reply.hpp>
 
 namespace valkey {
 class Reply;
@@ -185,7 +187,51 @@ struct AclGetUser {
       .nondeterministic_output = false,
       .key_specs = {},
   };
-  using reply_type = valkey::Reply;
+  /// A record of the reply, one member per field of the reply schema
+  /// (a field the server does not send keeps its default).
+  struct Selector {
+    std::string commands = {};
+    std::string keys = {};
+    std::string channels = {};
+    std::string databases = {};
+
+    static constexpr std::string_view record_name = "valkey::cmd::AclGetUser::Selector";
+    static constexpr auto fields() {
+      return std::tuple{
+          valkey::adapt::field("commands", &Selector::commands),
+          valkey::adapt::field("keys", &Selector::keys),
+          valkey::adapt::field("channels", &Selector::channels),
+          valkey::adapt::field("databases", &Selector::databases)};
+    }
+    friend bool operator==(const Selector&, const Selector&) = default;
+  };
+
+  /// A record of the reply, one member per field of the reply schema
+  /// (a field the server does not send keeps its default).
+  struct Record {
+    std::vector<std::string> flags = {};
+    std::vector<std::string> passwords = {};
+    std::string commands = {};
+    std::string keys = {};
+    std::string channels = {};
+    std::string databases = {};
+    std::vector<AclGetUser::Selector> selectors = {};
+
+    static constexpr std::string_view record_name = "valkey::cmd::AclGetUser::Record";
+    static constexpr auto fields() {
+      return std::tuple{
+          valkey::adapt::field("flags", &Record::flags),
+          valkey::adapt::field("passwords", &Record::passwords),
+          valkey::adapt::field("commands", &Record::commands),
+          valkey::adapt::field("keys", &Record::keys),
+          valkey::adapt::field("channels", &Record::channels),
+          valkey::adapt::field("databases", &Record::databases),
+          valkey::adapt::field("selectors", &Record::selectors)};
+    }
+    friend bool operator==(const Record&, const Record&) = default;
+  };
+
+  using reply_type = std::optional<AclGetUser::Record>;
 
   valkey::Arg username = {};
 };
@@ -549,7 +595,73 @@ struct CommandDocs {
       .nondeterministic_output = false,
       .key_specs = {},
   };
-  using reply_type = valkey::Reply;
+  /// A record of the reply, one member per field of the reply schema
+  /// (a field the server does not send keeps its default).
+  struct Argument {
+    std::string name = {};
+    std::string type = {};
+    std::string display_text = {};
+    std::int64_t key_spec_index = {};
+    std::string token = {};
+    std::string summary = {};
+    std::string since = {};
+    std::string deprecated_since = {};
+    std::vector<std::string> flags = {};
+    valkey::Reply arguments = {};
+
+    static constexpr std::string_view record_name = "valkey::cmd::CommandDocs::Argument";
+    static constexpr auto fields() {
+      return std::tuple{
+          valkey::adapt::field("name", &Argument::name),
+          valkey::adapt::field("type", &Argument::type),
+          valkey::adapt::field("display_text", &Argument::display_text),
+          valkey::adapt::field("key_spec_index", &Argument::key_spec_index),
+          valkey::adapt::field("token", &Argument::token),
+          valkey::adapt::field("summary", &Argument::summary),
+          valkey::adapt::field("since", &Argument::since),
+          valkey::adapt::field("deprecated_since", &Argument::deprecated_since),
+          valkey::adapt::field("flags", &Argument::flags),
+          valkey::adapt::field("arguments", &Argument::arguments)};
+    }
+    friend bool operator==(const Argument&, const Argument&) = default;
+  };
+
+  /// A record of the reply, one member per field of the reply schema
+  /// (a field the server does not send keeps its default).
+  struct Record {
+    std::string summary = {};
+    std::string since = {};
+    std::string group = {};
+    std::string complexity = {};
+    std::string module = {};
+    std::vector<std::string> doc_flags = {};
+    std::string deprecated_since = {};
+    std::string replaced_by = {};
+    std::vector<std::pair<std::string, std::string>> history = {};
+    std::vector<CommandDocs::Argument> arguments = {};
+    valkey::Reply reply_schema = {};
+    valkey::Reply subcommands = {};
+
+    static constexpr std::string_view record_name = "valkey::cmd::CommandDocs::Record";
+    static constexpr auto fields() {
+      return std::tuple{
+          valkey::adapt::field("summary", &Record::summary),
+          valkey::adapt::field("since", &Record::since),
+          valkey::adapt::field("group", &Record::group),
+          valkey::adapt::field("complexity", &Record::complexity),
+          valkey::adapt::field("module", &Record::module),
+          valkey::adapt::field("doc_flags", &Record::doc_flags),
+          valkey::adapt::field("deprecated_since", &Record::deprecated_since),
+          valkey::adapt::field("replaced_by", &Record::replaced_by),
+          valkey::adapt::field("history", &Record::history),
+          valkey::adapt::field("arguments", &Record::arguments),
+          valkey::adapt::field("reply_schema", &Record::reply_schema),
+          valkey::adapt::field("subcommands", &Record::subcommands)};
+    }
+    friend bool operator==(const Record&, const Record&) = default;
+  };
+
+  using reply_type = std::vector<std::pair<std::string, CommandDocs::Record>>;
 
   valkey::ArgList<std::string_view> command_names = {};
 
@@ -1336,7 +1448,22 @@ struct LatencyHistogram {
       .nondeterministic_output = true,
       .key_specs = {},
   };
-  using reply_type = valkey::Reply;
+  /// A record of the reply, one member per field of the reply schema
+  /// (a field the server does not send keeps its default).
+  struct Record {
+    std::int64_t calls = {};
+    std::vector<std::pair<std::string, std::int64_t>> histogram_usec = {};
+
+    static constexpr std::string_view record_name = "valkey::cmd::LatencyHistogram::Record";
+    static constexpr auto fields() {
+      return std::tuple{
+          valkey::adapt::field("calls", &Record::calls),
+          valkey::adapt::field("histogram_usec", &Record::histogram_usec)};
+    }
+    friend bool operator==(const Record&, const Record&) = default;
+  };
+
+  using reply_type = std::vector<std::pair<std::string, LatencyHistogram::Record>>;
 
   valkey::ArgList<std::string_view> commands = {};
 
@@ -1697,7 +1824,26 @@ struct ModuleList {
       .nondeterministic_output = false,
       .key_specs = {},
   };
-  using reply_type = valkey::Reply;
+  /// A record of the reply, one member per field of the reply schema
+  /// (a field the server does not send keeps its default).
+  struct Record {
+    std::string name = {};
+    std::int64_t ver = {};
+    std::string path = {};
+    std::vector<std::string> args = {};
+
+    static constexpr std::string_view record_name = "valkey::cmd::ModuleList::Record";
+    static constexpr auto fields() {
+      return std::tuple{
+          valkey::adapt::field("name", &Record::name),
+          valkey::adapt::field("ver", &Record::ver),
+          valkey::adapt::field("path", &Record::path),
+          valkey::adapt::field("args", &Record::args)};
+    }
+    friend bool operator==(const Record&, const Record&) = default;
+  };
+
+  using reply_type = std::vector<ModuleList::Record>;
 };
 void encode(const ModuleList& c, valkey::resp::Writer& w);
 void for_each_key(const ModuleList& c, valkey::KeyCallback cb);

@@ -6,7 +6,8 @@
 //   std::optional<X>, std::vector<X>, std::vector<std::pair<K, V>>,
 //   std::map<K, V>, std::unordered_map<K, V>, std::set<X>,
 //   std::unordered_set<X>, std::tuple<Xs...>,
-//   std::pair<A, B>, valkey::Reply, adapt::Ignore.
+//   std::pair<A, B>, valkey::Reply, adapt::Ignore, and the reply records
+//   the generator makes (adapt/record.hpp).
 // Each accepts the RESP3 form and the RESP2 spelling of the same reply
 // (integers for booleans, bulk strings for doubles, flat arrays for maps).
 // bool also takes the shape of a "did it happen" reply: the status +OK is
@@ -22,6 +23,7 @@
 // Scalar decoders are empty and their bodies live in the library: decoding a
 // GET/INCR/SET reply allocates nothing beyond the std::string value itself.
 #include <algorithm>
+#include <array>
 #include <concepts>
 #include <cstddef>
 #include <cstdint>
@@ -38,6 +40,7 @@
 #include <utility>
 #include <vector>
 
+#include <valkey/adapt/record.hpp>
 #include <valkey/error.hpp>
 #include <valkey/reply.hpp>
 #include <valkey/resp/node.hpp>
@@ -438,5 +441,102 @@ struct Decoder<std::tuple<Xs...>> : detail::TupleDecoder<std::tuple<Xs...>, Xs..
 
 template <class A, class B>
 struct Decoder<std::pair<A, B>> : detail::TupleDecoder<std::pair<A, B>, A, B> {};
+
+// ---- records (adapt/record.hpp): a map (RESP3) or flat name/value pairs (RESP2) ----
+
+namespace detail {
+
+template <class Fields>
+struct FieldDecoders;
+template <class R, class... Ms>
+struct FieldDecoders<std::tuple<Field<R, Ms>...>> {
+  using type = std::tuple<Decoder<Ms>...>;
+};
+
+constexpr bool is_text(resp::Type t) noexcept {
+  return t == resp::Type::simple_string || t == resp::Type::bulk_string || t == resp::Type::verbatim_string;
+}
+
+}  // namespace detail
+
+template <class T>
+  requires Record<T>
+struct Decoder<T> {
+  static constexpr bool scalar = false;
+
+  bool feed(const resp::Node& n, T& out, DecodeState& st) {
+    switch (phase_) {
+      case Phase::header: {
+        std::size_t pairs = 0;
+        if (n.type == resp::Type::map) {
+          pairs = n.aggregate_size;
+        } else if (detail::is_sequence(n.type) && n.aggregate_size % 2 == 0) {
+          pairs = n.aggregate_size / 2;
+        } else {
+          st.mismatch(n);
+          return true;
+        }
+        out = T{};
+        if (pairs == 0) return true;
+        remaining_ = pairs;
+        phase_ = Phase::name;
+        return false;
+      }
+      case Phase::name:
+        if (!detail::is_text(n.type)) {
+          st.fail(errc::unexpected_reply_type, n);
+          phase_ = Phase::header;
+          return true;
+        }
+        field_ = index_of(n.value);
+        phase_ = Phase::value;
+        return false;
+      case Phase::value: {
+        const bool done = field_ == kUnknown ? skip_.feed(n, skipped_, st)
+                                             : feed_field(n, out, st, std::make_index_sequence<kFields>{});
+        if (!done) return false;
+        if (--remaining_ == 0) {
+          phase_ = Phase::header;
+          return true;
+        }
+        phase_ = Phase::name;
+        return false;
+      }
+    }
+    return true;
+  }
+
+ private:
+  using Fields = decltype(T::fields());
+  static constexpr std::size_t kFields = std::tuple_size_v<Fields>;
+  static constexpr std::size_t kUnknown = kFields;
+
+  // A field the record does not list (a newer server's) is skipped.
+  static std::size_t index_of(std::string_view name) noexcept {
+    static constexpr auto names =
+        std::apply([](const auto&... f) { return std::array<std::string_view, kFields>{f.name...}; }, T::fields());
+    for (std::size_t i = 0; i < kFields; ++i)
+      if (names[i] == name) return i;
+    return kUnknown;
+  }
+
+  template <std::size_t... Is>
+  bool feed_field(const resp::Node& n, T& out, DecodeState& st, std::index_sequence<Is...>) {
+    static constexpr Fields fields = T::fields();
+    bool done = false;
+    (void)((field_ == Is ? (done = std::get<Is>(decoders_).feed(n, out.*(std::get<Is>(fields).member), st), true)
+                         : false) ||
+           ...);
+    return done;
+  }
+
+  enum class Phase : std::uint8_t { header, name, value };
+  typename detail::FieldDecoders<Fields>::type decoders_;
+  Decoder<Ignore> skip_;
+  Ignore skipped_;
+  std::size_t remaining_ = 0;
+  std::size_t field_ = kUnknown;
+  Phase phase_ = Phase::header;
+};
 
 }  // namespace valkey::adapt

@@ -32,6 +32,7 @@ struct TypeName {
     else if constexpr (std::is_same_v<T, Ok>) return "valkey::Ok";
     else if constexpr (std::is_same_v<T, Reply>) return "valkey::Reply";
     else if constexpr (std::is_same_v<T, Ignore>) return "valkey::adapt::Ignore";
+    else if constexpr (requires { T::record_name; }) return std::string(T::record_name);
     else if constexpr (std::is_integral_v<T>)
       return std::string(std::is_signed_v<T> ? "std::int" : "std::uint") + std::to_string(8 * sizeof(T)) + "_t";
     else return "a user type";

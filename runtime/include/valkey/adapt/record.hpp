@@ -1,0 +1,35 @@
+#pragma once
+// Reply records: the structs the generator nests in a command's struct for a
+// reply schema's object (XINFO GROUPS, CLUSTER SHARDS, CLIENT TRACKINGINFO...,
+// docs/commands.md "Reply types"), one member per field the server names.
+// A record lists its fields for valkey::adapt::Decoder (decoder.hpp), which
+// fills it from a map (RESP3) or a flat array of name/value pairs (RESP2),
+// skips fields it does not list (a newer server's) and leaves the members of
+// fields the server did not send at their defaults.
+#include <concepts>
+#include <string_view>
+
+namespace valkey::adapt {
+
+// One field: its name as the server spells it ("last-delivered-id") and the
+// member it fills.
+template <class R, class M>
+struct Field {
+  std::string_view name;
+  M R::*member;
+};
+
+template <class R, class M>
+constexpr Field<R, M> field(std::string_view name, M R::*member) noexcept {
+  return {name, member};
+}
+
+// A record: `fields()` returns a std::tuple of Field<R, M>, and
+// `record_name` names the type in decode errors.
+template <class T>
+concept Record = requires {
+  T::fields();
+  { T::record_name } -> std::convertible_to<std::string_view>;
+};
+
+}  // namespace valkey::adapt
