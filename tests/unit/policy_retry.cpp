@@ -191,6 +191,22 @@ TEST_CASE("the budget allows a share of recent requests plus a constant", "[poli
   CHECK(granted == 10);
 }
 
+TEST_CASE("a budget's account on its own: deposits, withdrawals, and a disabled budget", "[policy]") {
+  // The cluster clients draw on one (ClusterConfig::retry_budget) without a Retrier.
+  vp::BudgetTally tally(vp::RetryBudget{.ratio = 0.5, .per_second = 0.2, .window = 10s});
+  CHECK(tally.left(t0) == 2.0);
+  for (int i = 0; i < 4; ++i) tally.on_request(t0);
+  CHECK(tally.left(t0) == 4.0);
+  int granted = 0;
+  for (int i = 0; i < 10; ++i) granted += tally.withdraw(t0);
+  CHECK(granted == 4);
+  CHECK(tally.left(t0) == 0.0);
+  CHECK(tally.left(t0 + 11s) == 2.0);  // the window moved past them
+
+  vp::BudgetTally off(vp::RetryBudget{.enabled = false, .ratio = 0, .per_second = 0});
+  for (int i = 0; i < 100; ++i) REQUIRE(off.withdraw(t0));
+}
+
 TEST_CASE("a storm of failing requests retries no more than the budget", "[policy]") {
   // 1,000 requests against a server that refuses everything for 5 s, with the
   // default policy: each failure is followed by its retry after the delay the

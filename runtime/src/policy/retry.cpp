@@ -68,9 +68,23 @@ std::string_view to_string(GiveUp g) noexcept {
   return "unknown";
 }
 
-Retrier::Retrier(RetryPolicy policy, std::uint64_t seed)
-    : policy_(policy), rng_(seed), window_(policy.budget.window > Duration::zero() ? policy.budget.window
-                                                                                   : Duration(1)) {
+BudgetTally::BudgetTally(const RetryBudget& budget) noexcept
+    : budget_(budget), window_(budget.window > Duration::zero() ? budget.window : Duration(1)) {}
+
+double BudgetTally::left(TimePoint now) noexcept {
+  const double seconds = std::chrono::duration<double>(budget_.window).count();
+  return budget_.per_second * seconds + budget_.ratio * static_cast<double>(window_.a(now)) -
+         static_cast<double>(window_.b(now));
+}
+
+bool BudgetTally::withdraw(TimePoint now) noexcept {
+  if (!budget_.enabled) return true;
+  if (left(now) < 1.0) return false;
+  window_.add_b(now);
+  return true;
+}
+
+Retrier::Retrier(RetryPolicy policy, std::uint64_t seed) : policy_(policy), rng_(seed), budget_(policy.budget) {
   if (std::string p = policy_.problem(); !p.empty()) throw Error(make_error_code(errc::invalid_argument), p);
 }
 
@@ -80,17 +94,6 @@ std::uint64_t Retrier::next_random() noexcept {
   z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
   z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
   return z ^ (z >> 31);
-}
-
-void Retrier::on_request(TimePoint now) noexcept {
-  if (policy_.budget.enabled) window_.add_a(now);
-}
-
-double Retrier::budget_left(TimePoint now) noexcept {
-  const auto& b = policy_.budget;
-  const double seconds = std::chrono::duration<double>(b.window).count();
-  return b.per_second * seconds + b.ratio * static_cast<double>(window_.a(now)) -
-         static_cast<double>(window_.b(now));
 }
 
 RetryDecision Retrier::decide(const RetryPolicy& policy, int attempt, const Failure& f, bool idempotent,
@@ -112,10 +115,7 @@ RetryDecision Retrier::decide(const RetryPolicy& policy, int attempt, const Fail
   if (attempt >= policy.max_attempts) return {GiveUp::attempts_exhausted};
   const Duration delay = full_jitter(backoff_ceiling(policy, attempt), next_random());
   if (now >= deadline || deadline - now <= delay) return {GiveUp::deadline};
-  if (policy_.budget.enabled) {
-    if (budget_left(now) < 1.0) return {GiveUp::budget_exhausted};
-    window_.add_b(now);
-  }
+  if (!budget_.withdraw(now)) return {GiveUp::budget_exhausted};
   return {GiveUp::none, delay};
 }
 

@@ -60,6 +60,26 @@ struct RetryBudget {
   Duration window = std::chrono::seconds(10);
 };
 
+// A RetryBudget's account: first attempts (deposits) and retries
+// (withdrawals) over the budget's window. Not thread-safe.
+class BudgetTally {
+ public:
+  explicit BudgetTally(const RetryBudget& budget) noexcept;
+  void on_request(TimePoint now) noexcept {
+    if (budget_.enabled) window_.add_a(now);
+  }
+  // Retries still allowed at `now`: per_second * window + ratio * first
+  // attempts - retries.
+  double left(TimePoint now) noexcept;
+  // Counts one retry and returns true when the budget allows it (always
+  // when it is disabled).
+  bool withdraw(TimePoint now) noexcept;
+
+ private:
+  RetryBudget budget_;
+  SlidingWindow window_;  // a: first attempts, b: retries
+};
+
 struct RetryPolicy {
   int max_attempts = 3;  // including the first; 1 disables retries
   Duration base = std::chrono::milliseconds(10);
@@ -104,7 +124,7 @@ class Retrier {
   const RetryPolicy& policy() const noexcept { return policy_; }
 
   // Counts a first attempt for the budget (retries are not counted).
-  void on_request(TimePoint now) noexcept;
+  void on_request(TimePoint now) noexcept { budget_.on_request(now); }
 
   // After attempt number `attempt` (1 = the first send) failed as `f`:
   // retry after a delay, or give up and why. A retry withdraws from the
@@ -120,14 +140,14 @@ class Retrier {
                        TimePoint deadline = TimePoint::max()) noexcept;
 
   // Retries the budget would still allow at `now` (for tests and metrics).
-  double budget_left(TimePoint now) noexcept;
+  double budget_left(TimePoint now) noexcept { return budget_.left(now); }
 
  private:
   std::uint64_t next_random() noexcept;
 
   RetryPolicy policy_;
   std::uint64_t rng_;
-  SlidingWindow window_;  // a: first attempts, b: retries
+  BudgetTally budget_;
 };
 
 }  // namespace valkey::policy
