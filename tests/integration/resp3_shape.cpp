@@ -145,11 +145,15 @@ TEST_CASE("resp3 shape: typed commands with a generic reply, exec<Reply> and the
   valkey::Client resp3{config_of(server, valkey::Protocol::resp3)};
   valkey::Client resp2{config_of(server, valkey::Protocol::resp2)};
   seed(resp3);
-  // XINFO STREAM's struct answers valkey::Reply: shaped like call()
-  const Reply info3 = resp3.exec(valkey::cmd::XinfoStream{.key = "st"});
-  const Reply info2 = resp2.exec(valkey::cmd::XinfoStream{.key = "st"});
+  // XINFO STREAM read as valkey::Reply: shaped like call()
+  const Reply info3 = resp3.exec<Reply>(valkey::cmd::XinfoStream{.key = "st"});
+  const Reply info2 = resp2.exec<Reply>(valkey::cmd::XinfoStream{.key = "st"});
   CHECK(info2 == info3);
   CHECK(info2.is_map());
+  // and as its typed record, the same from both protocols
+  CHECK(resp2.xinfo_stream("st") == resp3.xinfo_stream("st"));
+  REQUIRE(info3.find("length") != nullptr);
+  CHECK(resp2.xinfo_stream("st").length == info3.find("length")->as_integer());
   CHECK(resp2.exec<Reply>(valkey::cmd::Hgetall{.key = "h"}) == resp3.exec<Reply>(valkey::cmd::Hgetall{.key = "h"}));
   // typed replies are untouched by all this
   CHECK(resp2.zscore("z", "b") == resp3.zscore("z", "b"));

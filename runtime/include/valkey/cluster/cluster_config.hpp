@@ -10,12 +10,14 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <system_error>
 #include <vector>
 
 #include <valkey/config.hpp>
+#include <valkey/policy/retry.hpp>
 
 namespace valkey {
 
@@ -31,8 +33,9 @@ namespace valkey {
 //                   a replica in client_az, else the primary when it is in
 //                   client_az, else any replica, else the primary
 // A node's zone comes from the topology (CLUSTER SHARDS / SLOTS name it on
-// servers configured with `availability-zone`); with no zone known, or no
-// client_az, the az_ modes read like prefer_replica.
+// Valkey 9 servers configured with `availability-zone`), else from the
+// node's HELLO reply (Valkey 8.1); with no zone known, or no client_az, the
+// az_ modes read like prefer_replica.
 enum class ReadFrom : std::uint8_t { primary, prefer_replica, az_affinity, az_affinity_replicas_and_primary };
 
 // A node address on its way to a connection (ClusterConfig::address_map).
@@ -66,6 +69,15 @@ struct ClusterConfig {
   std::chrono::milliseconds retry_initial_delay{10};
   std::chrono::milliseconds retry_max_delay{500};
   double jitter = 0.2;
+  // A budget those retries share across every request of the client (and
+  // every node): over its window, ratio retries per request sent plus
+  // per_second, so a cluster that answers CLUSTERDOWN or LOADING to
+  // everything gets at most that many extra requests; past it a request
+  // fails at once with the server's error (docs/cluster.md, "Redirections
+  // and retries"). Unset: each request is bounded by max_retries and its
+  // deadline only. Retries of requests a down node never received do not
+  // draw on it.
+  std::optional<policy::RetryBudget> retry_budget;
   // The periodic topology check (one node asked; a full refresh only when its
   // view differs). 0 disables it.
   std::chrono::milliseconds topology_check_interval{30000};
@@ -101,6 +113,7 @@ struct ClusterStats {
   std::uint64_t ask = 0;                  // ASK replies followed
   std::uint64_t retries = 0;              // TRYAGAIN / CLUSTERDOWN / LOADING / MASTERDOWN / READONLY retries
   std::uint64_t redirect_limits_hit = 0;  // requests failed with too_many_redirects
+  std::uint64_t retry_budget_exhausted = 0;  // retries refused by ClusterConfig::retry_budget
 };
 
 }  // namespace valkey
