@@ -304,6 +304,117 @@ TEST_CASE("cluster client: endless TRYAGAIN and CLUSTERDOWN end after the retry 
   CHECK(a.count("SET") == 4);
 }
 
+TEST_CASE("cluster client: ClusterConfig::retry_budget caps the retries all requests make together",
+          "[cluster][cluster-faults]") {
+  FakeNode a;
+  const int pa = a.port();
+  a.start([pa](const std::vector<std::string>& args) {
+    if (auto s = FakeNode::standard(args, pa); !s.empty()) return s;
+    return std::string("-CLUSTERDOWN The cluster is down\r\n");
+  });
+  auto cfg = config_for(pa);
+  cfg.max_retries = 3;
+  // Long enough that every first answer is in before any retry goes out.
+  cfg.retry_initial_delay = 20ms;
+  cfg.retry_max_delay = 40ms;
+  // Nothing per request sent, 0.5 per second over 10 s: five retries in all.
+  cfg.retry_budget = valkey::policy::RetryBudget{.ratio = 0, .per_second = 0.5, .window = 10s};
+  Harness h{cfg};
+  auto& c = *h.c;
+  constexpr int kRequests = 10;
+  int done = 0;
+  std::vector<std::error_code> got(kRequests);
+  std::vector<valkey::Diagnostics> diags(kRequests);
+  for (int i = 0; i < kRequests; ++i)
+    c.get("k" + std::to_string(i), diags[static_cast<std::size_t>(i)],
+          [&, i](std::error_code ec, std::optional<std::string>) {
+            got[static_cast<std::size_t>(i)] = ec;
+            ++done;
+          });
+  REQUIRE(valkey::test::run_until(h.ioc, [&] { return done == kRequests; }, 10s));
+  // Without the budget each request would retry 3 times (30 in all).
+  CHECK(c.stats().retries == 5);
+  CHECK(a.count("GET") == kRequests + 5);
+  CHECK(c.stats().retry_budget_exhausted == kRequests);  // each request's last retry was refused
+  int spent = 0;
+  for (int i = 0; i < kRequests; ++i) {
+    CHECK(got[static_cast<std::size_t>(i)] == valkey::errc::cluster_down);
+    if (diags[static_cast<std::size_t>(i)].message.find("retry_budget is spent") != std::string::npos) ++spent;
+  }
+  CHECK(spent == kRequests);
+
+  // A budget out of range is refused when the client is made.
+  auto bad = config_for(pa);
+  bad.retry_budget = valkey::policy::RetryBudget{.ratio = 2};
+  asio::io_context ioc;
+  try {
+    valkey::AsyncClusterClient refused{ioc.get_executor(), bad};
+    FAIL("a retry budget with ratio 2 was accepted");
+  } catch (const valkey::Error& e) {
+    CHECK(e.code() == valkey::errc::invalid_argument);
+    CHECK(std::string(e.what()).find("ClusterConfig.retry_budget") != std::string::npos);
+  }
+}
+
+TEST_CASE("cluster client: zones a topology leaves out come from each node's HELLO, and az_affinity reads use them",
+          "[cluster][cluster-faults]") {
+  // Valkey 8.1: availability-zone is in HELLO, not in CLUSTER SLOTS/SHARDS.
+  FakeNode p, r1, r2;
+  const int pp = p.port(), p1 = r1.port(), p2 = r2.port();
+  auto node = [&](std::string name, std::string zone) {
+    return [=](const std::vector<std::string>& args) -> std::string {
+      if (args[0] == "HELLO")
+        return "%2\r\n$5\r\nproto\r\n:3\r\n$17\r\navailability_zone\r\n$" + std::to_string(zone.size()) +
+               "\r\n" + zone + "\r\n";
+      if (args[0] == "CLUSTER" && args.size() > 1 && args[1] == "SLOTS") {
+        std::string out = "*1\r\n*5\r\n:0\r\n:16383\r\n";
+        for (int port : {pp, p1, p2}) out += "*2\r\n$9\r\n127.0.0.1\r\n:" + std::to_string(port) + "\r\n";
+        return out;
+      }
+      if (args[0] == "READONLY") return "+OK\r\n";
+      if (auto s = FakeNode::standard(args, pp); !s.empty()) return s;
+      if (args[0] == "GET") return "$" + std::to_string(name.size()) + "\r\n" + name + "\r\n";
+      return "-ERR unexpected\r\n";
+    };
+  };
+  p.start(node("primary", "az-0"));
+  r1.start(node("replica-1", "az-1"));
+  r2.start(node("replica-2", "az-2"));
+  auto cfg = config_for(pp);
+  cfg.read_from = valkey::ReadFrom::az_affinity;
+  cfg.client_az = "az-2";
+  Harness h{cfg};
+  auto& c = *h.c;
+  REQUIRE(h.get("warm").ec == std::error_code{});  // the topology is in
+  // The replicas are connected when the map is adopted, to learn their zones.
+  REQUIRE(valkey::test::run_until(
+      h.ioc,
+      [&] {
+        for (const auto& n : c.nodes())
+          if (n.address == "127.0.0.1:" + std::to_string(p2) && n.zone == "az-2") return true;
+        return false;
+      },
+      10s));
+  const int before1 = r1.count("GET"), before_p = p.count("GET");
+  for (int i = 0; i < 20; ++i) {
+    std::optional<std::string> v;
+    bool done = false;
+    c.get("k" + std::to_string(i), [&](std::error_code ec, std::optional<std::string> got) {
+      REQUIRE_FALSE(ec);
+      v = std::move(got);
+      done = true;
+    });
+    REQUIRE(valkey::test::run_until(h.ioc, [&] { return done; }, 10s));
+    CHECK(v == "replica-2");
+  }
+  CHECK(r1.count("GET") == before1);
+  CHECK(p.count("GET") == before_p);
+  for (const auto& n : c.nodes()) {
+    if (n.address == "127.0.0.1:" + std::to_string(p1)) CHECK(n.zone == "az-1");
+    if (n.address == "127.0.0.1:" + std::to_string(pp)) CHECK(n.primary);
+  }
+}
+
 TEST_CASE("cluster client: a redirect to an address that does not parse is not followed",
           "[cluster][cluster-faults]") {
   FakeNode a;

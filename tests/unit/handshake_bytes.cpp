@@ -78,6 +78,29 @@ TEST_CASE("handshake: accepted replies, split at every byte, settle RESP3", "[ha
   }
 }
 
+TEST_CASE("handshake: the zone HELLO names is kept, past a nested modules list", "[handshake-fsm]") {
+  Config bare;
+  // Valkey 8.1+ with availability-zone set; a field whose value is an
+  // aggregate comes first, and a value equal to the key's name is not a key.
+  const std::string hello =
+      "%4\r\n$6\r\nserver\r\n$6\r\nvalkey\r\n$7\r\nmodules\r\n*1\r\n%1\r\n$4\r\nname\r\n"
+      "$17\r\navailability_zone\r\n$4\r\nrole\r\n$17\r\navailability_zone\r\n"
+      "$17\r\navailability_zone\r\n$10\r\neu-west-1a\r\n";
+  const std::string wire = hello + "+OK\r\n+OK\r\n";
+  for (std::size_t cut = 0; cut <= wire.size(); ++cut) {
+    INFO("cut at " << cut);
+    Handshake h{bare};
+    std::size_t used = 0;
+    REQUIRE(feed(h, wire, cut, used) == Handshake::Status::ready);
+    CHECK(h.zone() == "eu-west-1a");
+  }
+  // No such field (older servers, or none configured): no zone.
+  Handshake h{bare};
+  std::size_t used = 0;
+  REQUIRE(feed(h, "%1\r\n$5\r\nproto\r\n:3\r\n+OK\r\n+OK\r\n", 0, used) == Handshake::Status::ready);
+  CHECK(h.zone().empty());
+}
+
 TEST_CASE("handshake: HELLO unknown falls back to the RESP2 plan", "[handshake-fsm]") {
   const Config c = sample_config();
   const std::string first =

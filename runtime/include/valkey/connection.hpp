@@ -108,6 +108,10 @@ class Connection : public std::enable_shared_from_this<Connection>, private Mult
   std::size_t pending() const noexcept { return mux_.pending(); }
   // The protocol the handshake settled on.
   Protocol protocol() const noexcept { return protocol_; }
+  // The availability zone the server named in its HELLO reply at the last
+  // handshake (Valkey 8.1+ with availability-zone set); empty otherwise. On
+  // the connection's executor.
+  const std::string& server_zone() const noexcept { return server_zone_; }
   // Why the last connection attempt failed, in words (the server's refusal,
   // the TLS reason); never holds the password. Empty when none failed.
   const std::string& last_error() const noexcept { return last_error_; }
@@ -318,6 +322,7 @@ class Connection : public std::enable_shared_from_this<Connection>, private Mult
   Config config_;
   ConnectionState state_ = ConnectionState::idle;
   Protocol protocol_ = Protocol::resp3;
+  std::string server_zone_;
   std::shared_ptr<detail::Transport> transport_;  // one per attempt; its handlers hold it
   std::error_code closed_ec_ = make_error_code(errc::connection_closed);
   std::string last_error_;

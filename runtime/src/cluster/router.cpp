@@ -199,6 +199,14 @@ Router::Router(Private, executor_type ex, ClusterConfig config)
   // One store for the client; every node connection tracks into it.
   cache_ = cache_detail::make_store(config_.node);
   policies_ = config_.node.retry.has_value() || config_.node.circuit_breaker.has_value();
+  if (config_.retry_budget) {
+    if (config_.retry_budget->enabled) {
+      const std::string problem = policy::RetryPolicy{.budget = *config_.retry_budget}.problem();
+      if (!problem.empty())
+        throw Error(make_error_code(errc::invalid_argument), "ClusterConfig.retry_budget: " + problem);
+    }
+    retry_budget_.emplace(*config_.retry_budget);
+  }
 }
 
 Router::~Router() {
@@ -216,6 +224,7 @@ ClusterStats Router::stats() const noexcept {
   s.ask = counters_.ask.load(std::memory_order_relaxed);
   s.retries = counters_.retries.load(std::memory_order_relaxed);
   s.redirect_limits_hit = counters_.redirect_limits_hit.load(std::memory_order_relaxed);
+  s.retry_budget_exhausted = counters_.retry_budget_exhausted.load(std::memory_order_relaxed);
   return s;
 }
 
@@ -408,6 +417,12 @@ void Router::send_all(Job& job) {
   // a count taken first (the parts stay owned by the job until it completes,
   // which is always posted).
   const std::size_t n = job.parts_.size();
+  if (retry_budget_) [[unlikely]] {  // each part sent is a deposit (a batch entry's parts count in its own job)
+    std::size_t sent = 0;
+    for (Part& p : job.parts_) sent += p.preset_ || p.entry_ ? 0 : 1;
+    const policy::TimePoint now = policy::Clock::now();
+    for (std::size_t i = 0; i < sent; ++i) retry_budget_->on_request(now);
+  }
   for (std::size_t i = 0; i < n; ++i) {
     Part& p = job.parts_[i];
     if (p.preset_) continue;
@@ -739,13 +754,13 @@ void Router::part_done(Part& p, std::error_code ec) {
     if (ec != errc::timeout && ec != errc::cancelled && exec::is_connection_failure(ec)) request_refresh();
     // not_connected: the node is down and the command was never written, so
     // it may go again, to whoever owns the slot once the map is refreshed.
-    if (ec == errc::not_connected && !closed_) return retry_later(p);
+    if (ec == errc::not_connected && !closed_) return retry_later(p, false);
     // A read-only command a replica lost with its connection changed
     // nothing: it goes again, to another replica or the primary (the lost
     // replica's connection is down now, so the pick skips it).
     if (p.on_replica_ && p.read_only_ && ec != errc::timeout && ec != errc::cancelled &&
         exec::is_connection_failure(ec) && !closed_)
-      return retry_later(p);
+      return retry_later(p, false);
     // Config::retry: an idempotent command is resent, another one reports
     // that its outcome is unknown.
     if (written && retry_of(p.job_) && !p.leased_ && !closed_) [[unlikely]]
@@ -817,7 +832,7 @@ void Router::part_done(Part& p, std::error_code ec) {
       [[fallthrough]];
     case ClusterError::tryagain:
     case ClusterError::loading:
-    case ClusterError::masterdown: return retry_later(p);
+    case ClusterError::masterdown: return retry_later(p, true);
     case ClusterError::none: break;
   }
   part_final(p);
@@ -889,14 +904,15 @@ void Router::resend_after(Part& p, std::chrono::milliseconds delay) {
   });
 }
 
-void Router::retry_later(Part& p) {
+void Router::retry_later(Part& p, bool refused) {
   Job& job = p.job_;
   const std::string message = p.reply_.is_error() ? std::string(p.reply_.error_message()) : std::string();
-  auto give_up = [&] {
+  auto give_up = [&](std::string_view why = {}) {
     if (p.ec_) return part_final(p);  // not_connected: that error stands
     if (classify_error(message) == ClusterError::clusterdown) {
       p.ec_ = make_error_code(errc::cluster_down);
       p.detail_ = message;
+      p.detail_ += why;
     }
     part_final(p);  // the server's error reply stands otherwise
   };
@@ -905,6 +921,10 @@ void Router::retry_later(Part& p) {
   for (unsigned i = 0; i < p.retries_ && delay < config_.retry_max_delay; ++i) delay *= 2;
   delay = jittered(std::min(delay, config_.retry_max_delay));
   if (job.deadline_ != clock::time_point::max() && clock::now() + delay >= job.deadline_) return give_up();
+  if (refused && retry_budget_ && !retry_budget_->withdraw(policy::Clock::now())) [[unlikely]] {
+    counters_.retry_budget_exhausted.fetch_add(1, std::memory_order_relaxed);
+    return give_up(" (not retried: ClusterConfig::retry_budget is spent)");
+  }
   ++p.retries_;
   counters_.retries.fetch_add(1, std::memory_order_relaxed);
   resend_after(p, delay);
@@ -1132,6 +1152,13 @@ void Router::send_readonly(Connection& c) {
 }
 
 void Router::on_connected(Connection& c) {
+  if (!c.server_zone().empty()) [[unlikely]] {
+    for (const auto& [name, conn] : conns_)
+      if (conn.get() == &c) {
+        learn_zone(name, c.server_zone());
+        break;
+      }
+  }
   // After a reconnect the new connection lost READONLY; reads queued before
   // it went out get MOVED to the primary and follow it.
   if (closed_ || c.stats().connects < 2) return;
@@ -1379,6 +1406,11 @@ void Router::query_done(Query& q, std::error_code ec) {
 }
 
 void Router::adopt(std::vector<std::optional<SlotMap>>& views, bool periodic) {
+  // Zones learned from HELLO go into every view first, so that a view is
+  // compared with the current map on what the sources say.
+  if (!hello_zones_.empty()) [[unlikely]]
+    for (auto& v : views)
+      if (v) apply_hello_zones(*v);
   std::span<const std::optional<SlotMap>> all(views.data(), views.size());
   if (!map_) {
     std::optional<std::size_t> pick = majority_view(all, nullptr);
@@ -1392,6 +1424,7 @@ void Router::adopt(std::vector<std::optional<SlotMap>>& views, bool periodic) {
     if (config_.node.observer)
       observe::topology_changed(config_.node, {TopologyEvent::Kind::discovered, -1, {}, map_->shards().size()});
     prune_connections();
+    connect_zoneless_replicas();
     arm_periodic();
     wake_ready_waiters({});
     while (!waiting_.empty()) {
@@ -1420,6 +1453,7 @@ void Router::adopt(std::vector<std::optional<SlotMap>>& views, bool periodic) {
   }
   std::erase_if(patches_, [&](const Patch& p) { return p.seq <= refresh_seq_; });
   prune_connections();
+  connect_zoneless_replicas();
 }
 
 void Router::bootstrap_failed(const std::string& why) {
@@ -1449,6 +1483,32 @@ void Router::arm_periodic() {
     self->refresh(true);
     self->arm_periodic();
   });
+}
+
+void Router::learn_zone(const std::string& node, const std::string& zone) {
+  auto [it, added] = hello_zones_.try_emplace(node, zone);
+  if (!added) it->second = zone;
+  std::string_view host;
+  std::uint16_t port = 0;
+  if (map_ && parse_host_port(node, host, port)) map_->learn_zone(host, port, zone);
+}
+
+void Router::apply_hello_zones(SlotMap& map) const {
+  for (const auto& [node, zone] : hello_zones_) {
+    std::string_view host;
+    std::uint16_t port = 0;
+    if (parse_host_port(node, host, port)) map.learn_zone(host, port, zone);
+  }
+}
+
+void Router::connect_zoneless_replicas() {
+  const bool by_zone = (config_.read_from == ReadFrom::az_affinity ||
+                        config_.read_from == ReadFrom::az_affinity_replicas_and_primary) &&
+                       !config_.client_az.empty();
+  if (!by_zone || !map_ || closed_) return;
+  for (const Shard& shard : map_->shards())
+    for (const Node& n : shard.nodes)
+      if (n.role == NodeRole::replica && n.zone.empty() && n.port != 0) connection(n.host, n.port)->start();
 }
 
 void Router::prune_connections() {

@@ -304,6 +304,15 @@ void SlotMap::assign(SlotRange r, std::size_t shard) noexcept {
     owner_[slot] = static_cast<std::uint16_t>(shard);
 }
 
+bool SlotMap::learn_zone(std::string_view host, std::uint16_t port, std::string_view zone) {
+  std::size_t s = 0, n = 0;
+  if (zone.empty() || !find(host, port, s, n)) return false;
+  Node& node = shards_[s].nodes[n];
+  if (!node.zone.empty()) return false;
+  node.zone.assign(zone);
+  return true;
+}
+
 void SlotMap::promote(std::size_t shard, std::size_t node) {
   auto& nodes = shards_.at(shard).nodes;
   if (node == 0 || node >= nodes.size()) return;

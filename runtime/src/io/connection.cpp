@@ -437,6 +437,7 @@ void Connection::read_handshake() {
 void Connection::became_ready() {
   state_ = ConnectionState::ready;
   protocol_ = handshake_->protocol();
+  server_zone_ = handshake_->zone();
   handshake_.reset();
   mux_.on_connected(pubsub_mode_ && protocol_ == Protocol::resp2);
   ever_connected_ = true;

@@ -130,6 +130,9 @@ void Handshake::plan(bool resp2) {
   }
   role_.clear();
   role_seen_ = false;
+  zone_.clear();
+  hello_fields_ = 0;
+  zone_next_ = false;
   for (const HandshakeCommand& c : commands) {
     w.begin_command(c.args.size());
     for (const std::string& a : c.args) w.arg(std::string_view{a});
@@ -144,6 +147,17 @@ void Handshake::on_node(const resp::Node& n) {
   if (n.depth == 0 && resp::is_error(n.type) && !r.failed) {
     r.failed = true;
     r.error.assign(n.value);
+  }
+  if (r.kind == StepKind::hello && n.depth == 1 && !r.failed) {
+    // The map's keys and values alternate at depth 1 (a value's own
+    // children, such as the modules list, are deeper).
+    const bool is_key = hello_fields_++ % 2 == 0;
+    if (is_key) {
+      zone_next_ = n.value == "availability_zone";
+    } else if (zone_next_) {
+      zone_next_ = false;
+      if (!resp::is_aggregate(n.type) && n.type != resp::Type::null) zone_.assign(n.value);
+    }
   }
   if (r.kind == StepKind::role && n.depth == 1 && !role_seen_) {
     role_seen_ = true;

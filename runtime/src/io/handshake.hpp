@@ -80,6 +80,9 @@ class Handshake final : private resp::Visitor {
   bool fell_back() const noexcept { return fell_back_; }
   std::error_code error() const noexcept { return error_; }
   const std::string& message() const noexcept { return message_; }
+  // The server's availability zone from HELLO's `availability_zone` (Valkey
+  // 8.1+ with availability-zone configured); empty otherwise.
+  const std::string& zone() const noexcept { return zone_; }
 
  private:
   void plan(bool resp2);
@@ -91,6 +94,9 @@ class Handshake final : private resp::Visitor {
   std::string expected_role_;
   std::string role_;          // ROLE's first element
   bool role_seen_ = false;
+  std::string zone_;             // HELLO's availability_zone
+  std::size_t hello_fields_ = 0;  // HELLO's map: children at depth 1 seen (keys and values)
+  bool zone_next_ = false;        // the next value is availability_zone's
   resp::Parser parser_;
   std::string resp3_bytes_;
   std::string resp2_bytes_;

@@ -245,7 +245,7 @@ struct NodeDescription {
   std::string id;
   bool primary = true;
   std::vector<SlotRange> slots;  // the shard's slot ranges
-  std::string zone;              // availability zone, when the topology names one
+  std::string zone;              // availability zone: the topology's, else the one its HELLO named
   NodeHealth health = NodeHealth::unknown;
 };
 
@@ -312,7 +312,9 @@ class Router : public std::enable_shared_from_this<Router>, private ConnectionOb
   // the abandoning of every part not final yet.
   static bool touched(Job& job);
   void abandon(Job& job);
-  void retry_later(Part& p);
+  // `refused`: the server answered TRYAGAIN, CLUSTERDOWN... (the retry
+  // draws on ClusterConfig::retry_budget); else the node was down.
+  void retry_later(Part& p, bool refused);
   void finish(Job& job);
   void complete_job(Job& job);
   // A part's reply or failure from its connection.
@@ -347,6 +349,13 @@ class Router : public std::enable_shared_from_this<Router>, private ConnectionOb
   void bootstrap_failed(const std::string& why);
   void arm_periodic();
   void prune_connections();
+  // Zones from HELLO (Valkey 8.1 names them there, not in the topology):
+  // learned as node connections complete their handshakes, applied to every
+  // view the router reads; with az_affinity, replicas of unknown zone are
+  // connected at once to learn theirs.
+  void learn_zone(const std::string& node, const std::string& zone);
+  void apply_hello_zones(SlotMap& map) const;
+  void connect_zoneless_replicas();
   void on_disconnected(Connection&, std::error_code) override;
   void on_connected(Connection&) override;
   // The node a read-only command for `slot` goes to under read_from (a
@@ -379,10 +388,15 @@ class Router : public std::enable_shared_from_this<Router>, private ConnectionOb
   std::map<std::string, bool, std::less<>> readonly_;
   // Dedicated connections per node for blocking commands.
   std::map<std::string, std::shared_ptr<LeasePool>, std::less<>> pools_;
+  // Node name -> the zone its HELLO reply named.
+  std::map<std::string, std::string, std::less<>> hello_zones_;
   // One policy::Guard per node (its breaker and retry budget), made on first
   // use when ClusterConfig::node sets retry or circuit_breaker.
   bool policies_ = false;
   std::map<std::string, std::unique_ptr<policy::Guard>, std::less<>> guards_;
+  // ClusterConfig::retry_budget's account: parts sent, and retries of the
+  // parts a server refused (TRYAGAIN, CLUSTERDOWN...).
+  std::optional<policy::BudgetTally> retry_budget_;
   std::minstd_rand rng_;
   bool closed_ = false;
 
@@ -432,7 +446,8 @@ class Router : public std::enable_shared_from_this<Router>, private ConnectionOb
   std::uint64_t refresh_seq_ = 0;
 
   struct Counters {
-    std::atomic<std::uint64_t> refreshes{0}, refresh_queries{0}, moved{0}, ask{0}, retries{0}, redirect_limits_hit{0};
+    std::atomic<std::uint64_t> refreshes{0}, refresh_queries{0}, moved{0}, ask{0}, retries{0}, redirect_limits_hit{0},
+        retry_budget_exhausted{0};
   };
   Counters counters_;
 };

@@ -100,6 +100,9 @@ class SlotMap {
   Patch patch(std::uint16_t slot, std::string_view host, std::uint16_t port);
   // Makes nodes[node] of shard `shard` its primary; the old primary becomes a replica.
   void promote(std::size_t shard, std::size_t node);
+  // The zone of the node at host:port, when the source named none (a
+  // server that reports its zone in HELLO only). True when it changed.
+  bool learn_zone(std::string_view host, std::uint16_t port, std::string_view zone);
 
   // Same shards (nodes, roles, addresses, ids) and the same slot owners.
   friend bool operator==(const SlotMap& a, const SlotMap& b) noexcept {
