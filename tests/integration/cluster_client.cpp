@@ -708,6 +708,44 @@ TEST_CASE("cluster client: read_from prefer_replica sends reads to a replica of 
   CHECK(valkey::test::send_command(cluster.port_for_slot(slot), {"GET", key}).as_string() == "again");
 }
 
+TEST_CASE("cluster client: over RESP2, generic replies take their RESP3 shape: alone, per node, in pipelines",
+          "[cluster][cluster-client][resp3-shape]") {
+  Cluster& cluster = shared_cluster();
+  auto cfg = valkey::ClusterConfig::from_url(cluster.seed_url());
+  cfg.node.protocol = valkey::Protocol::resp2;
+  valkey::ClusterClient two{cfg};
+  valkey::ClusterClient three{cluster.seed_url()};
+  three.call({"DEL", "{shape}h", "{shape}z"});
+  three.call({"HSET", "{shape}h", "a", "1", "b", "2"});
+  three.call({"ZADD", "{shape}z", "1.5", "m"});
+
+  const valkey::Reply h2 = two.call({"HGETALL", "{shape}h"});
+  CHECK(h2.is_map());
+  CHECK(h2 == three.call({"HGETALL", "{shape}h"}));
+  CHECK(two.call({"ZSCORE", "{shape}z", "m"}).is_double());
+  CHECK(two.call({"ZRANGE", "{shape}z", "0", "-1", "WITHSCORES"}) ==
+        three.call({"ZRANGE", "{shape}z", "0", "-1", "WITHSCORES"}));
+
+  // Each node's answer to a fanned-out command.
+  const valkey::PerNode<valkey::Reply> configs = two.call_on_primaries({"CONFIG", "GET", "maxmemory"});
+  REQUIRE(configs.size() == cluster.initial_primary_count());
+  for (const auto& e : configs) CHECK(e.value.is_map());
+
+  // Pipeline and batch entries, split across nodes or not.
+  auto [h, n, z] = two.pipeline().call({"HGETALL", "{shape}h"}).incr("shape:n").call({"ZSCORE", "{shape}z", "m"}).exec();
+  CHECK(h.is_map());
+  CHECK(n >= 1);
+  CHECK(z.is_double());
+  valkey::Batch<valkey::ClusterClient> b{two};
+  b.add({"HGETALL", "{shape}h"}).add({"GET", "shape:other"}).add({"ZSCORE", "{shape}z", "m"});
+  const std::vector<valkey::Reply> replies = b.exec();
+  REQUIRE(replies.size() == 3);
+  CHECK(replies[0].is_map());
+  CHECK(replies[2].is_double());
+  // A typed result is what its decoder makes of either protocol.
+  CHECK(two.hgetall("{shape}h") == three.hgetall("{shape}h"));
+}
+
 TEST_CASE("cluster client: a blocking command waits on a leased connection while the node keeps serving",
           "[cluster][cluster-client]") {
   shared_cluster();

@@ -103,6 +103,9 @@ struct JobSetup {
   const CommandInfo* info = nullptr;  // a typed command's metadata: routed without a lookup by name
   observe::Probe probe;  // armed on the caller's thread when an observer is set
   std::unique_ptr<CacheRead> cache;  // a read through the client-side cache (cluster/cached.hpp)
+  // The node connections speak RESP2 (Config::protocol): valkey::Reply
+  // results take their commands' RESP3 shape (exec/resp3_shape.hpp).
+  bool resp2 = false;
 };
 
 template <class Plan>
@@ -126,6 +129,7 @@ JobSetup make_setup(Plan&& plan, Target target, const Config& node_config) {
   s.command = plan.lasting_name();
   s.fanout = target.fanout;
   s.node = std::string(target.node);
+  s.resp2 = node_config.protocol == Protocol::resp2;
   if (target.options) [[unlikely]]
     s.options = *target.options;
   if (observe::observed(node_config) && !s.refused) [[unlikely]] {
@@ -169,7 +173,7 @@ std::error_code decode_result(JobResult& jr, R& out, exec::Reason& why, std::str
 // The replies of a batch (one array, error replies kept) through the batch's
 // own decoder, as if they had come from one connection.
 template <class Decoder, class R>
-std::error_code decode_batch(const JobResult& jr, R& out, exec::Reason& why) {
+std::error_code decode_batch(const JobResult& jr, R& out, exec::Reason& why, std::string_view bytes, bool resp2) {
   if (!jr.reply.is_array()) return make_error_code(errc::unexpected_reply_type);
   Decoder d(static_cast<std::uint32_t>(jr.reply.size()));
   struct Forward final : resp::Visitor {
@@ -179,7 +183,14 @@ std::error_code decode_batch(const JobResult& jr, R& out, exec::Reason& why) {
     Decoder& d;
   } forward{d};
   for (const Reply& e : jr.reply.elements()) replay(e, forward);
-  return d.finish(out, why);
+  std::error_code ec = d.finish(out, why);
+  if constexpr (exec::shapes_replies<Decoder>) {
+    if (!ec && resp2) [[unlikely]] {
+      exec::Resp3Shapes shapes{bytes};
+      d.to_resp3(out, shapes);
+    }
+  }
+  return ec;
 }
 
 // The typed half every cluster job shares: the command's name and the
@@ -212,6 +223,7 @@ class TypedJob : public Job {
     info = s.info;
     probe = std::move(s.probe);
     cache = std::move(s.cache);
+    resp2_ = s.resp2;
   }
 
  protected:
@@ -240,7 +252,11 @@ class TypedJob : public Job {
       } else if constexpr (std::is_void_v<Decoder>) {
         ec = decode_result(jr, value, why, endpoint);
       } else {
-        ec = decode_batch<Decoder>(jr, value, why);
+        ec = decode_batch<Decoder>(jr, value, why, bytes.view(), resp2_);
+      }
+      if constexpr (std::is_void_v<Decoder>) {
+        if (!ec && resp2_) [[unlikely]]
+          shape_resp2(value);
       }
     } else {
       why.detail = std::move(jr.detail);
@@ -260,6 +276,23 @@ class TypedJob : public Job {
   }
 
  private:
+  // A generic reply read over RESP2 in its RESP3 shape, as the single-node
+  // clients give it (one command's, or each node's answer to it).
+  void shape_resp2(R& value) {
+    if constexpr (std::is_same_v<R, Reply>) {
+      exec::Resp3Shapes shapes{bytes.view()};
+      shapes.apply_next(value);
+    } else if constexpr (is_per_node_v<R>) {
+      if constexpr (std::is_same_v<typename R::value_type, NodeValue<Reply>>) {
+        for (auto& e : value.entries) {
+          exec::Resp3Shapes shapes{bytes.view()};
+          shapes.apply_next(e.value);
+        }
+      }
+    }
+  }
+
+  bool resp2_ = false;
   static constexpr bool kStreams = std::is_void_v<Decoder> && !is_per_node_v<R>;
   template <bool Streams, class = void>
   struct VisitorSlot {
