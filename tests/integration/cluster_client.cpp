@@ -672,6 +672,49 @@ TEST_CASE("cluster client: a transaction answered MOVED while queuing is sent ag
   CHECK(f.client.stats().moved >= 1);
 }
 
+TEST_CASE("cluster client: a transaction answered ASK while queuing is sent again whole, after ASKING, to the importing node",
+          "[cluster][cluster-client]") {
+  Cluster& cluster = shared_cluster();
+  AsyncFixture f;
+  const std::string key = "{txask}a";
+  const std::string slot = std::to_string(Cluster::key_slot(key));
+  const int source_port = cluster.port_for_slot(Cluster::key_slot(key));
+  const std::size_t source = node_at(cluster, source_port);
+  const std::size_t target = other_primary(cluster, source_port);
+  REQUIRE(cluster.node(source).command({"SET", key, "10"}).as_string() == "OK");
+  bool warm = false;
+  f.client.get("txask:warm", [&](std::error_code, auto) { warm = true; });
+  REQUIRE(f.wait([&] { return warm; }));
+
+  REQUIRE(cluster.node(target).command({"CLUSTER", "SETSLOT", slot, "IMPORTING", cluster.node_id(source)}).as_string() ==
+          "OK");
+  REQUIRE(cluster.node(source).command({"CLUSTER", "SETSLOT", slot, "MIGRATING", cluster.node_id(target)}).as_string() ==
+          "OK");
+  REQUIRE(cluster.node(source)
+              .command({"MIGRATE", "127.0.0.1", std::to_string(cluster.node(target).port()), key, "0", "5000"})
+              .as_string() == "OK");
+
+  // The source queues nothing (its key is gone: ASK) and aborts the EXEC;
+  // the importing node runs all of it once.
+  const auto ask_before = f.client.stats().ask;
+  std::optional<std::tuple<std::int64_t, std::int64_t>> got;
+  f.client.transaction().incr(key).incr(key).exec([&](std::error_code ec, auto t) {
+    CHECK_FALSE(ec);
+    got = t;
+  });
+  REQUIRE(f.wait([&] { return got.has_value(); }));
+  CHECK(std::get<0>(*got) == 11);
+  CHECK(std::get<1>(*got) == 12);
+  CHECK(f.client.stats().ask == ask_before + 1);
+  CHECK(cluster.node(target).command({"GET", key}).as_string() == "12");
+
+  for (std::size_t p : primaries(cluster))
+    cluster.node(p).command({"CLUSTER", "SETSLOT", slot, "NODE", cluster.node_id(target)});
+  valkey::test::wait_until("the migrated slot at its new owner", 10s, [&](std::string&) {
+    return cluster.port_for_slot(std::stoi(slot)) == cluster.node(target).port();
+  });
+}
+
 TEST_CASE("cluster client: read_from prefer_replica sends reads to a replica of the slot's shard, writes to the primary",
           "[cluster][cluster-client][threads]") {
   Cluster& cluster = shared_cluster();

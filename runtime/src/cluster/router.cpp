@@ -776,11 +776,10 @@ void Router::part_done(Part& p, std::error_code ec) {
     for (const Reply& r : p.replies_)
       if (!err && r.is_error() && classify_error(r.error_message()) != ClusterError::none) err = &r;
     if (!err || closed_) return part_final(p);
+    // MOVED: the whole transaction goes to the new owner. ASK: to the
+    // importing node, after ASKING, which holds for every command queued
+    // until EXEC (the server keeps the flag while a MULTI is open).
     p.reply_ = *err;
-    if (classify_error(err->error_message()) == ClusterError::ask) {
-      // ASKING covers one command, not a queued transaction: the error stands.
-      return part_final(p);
-    }
   }
   if (!p.reply_.is_error() || closed_ || p.job_.cancelled_) return part_final(p);
   const std::string message(p.reply_.error_message());
