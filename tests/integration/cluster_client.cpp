@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cctype>
 #include <filesystem>
 #include <functional>
 #include <optional>
@@ -917,6 +918,64 @@ TEST_CASE("cluster client: watch() holds a WATCH on the slot's owner; a changed 
   REQUIRE(f.wait([&] { return done; }));
   CHECK(wec == valkey::errc::cross_slot);
   held.reset();
+}
+
+TEST_CASE("cluster client: a blocking command unblocked by MOVED waits at the new owner only for the rest of its timeout",
+          "[cluster][cluster-client][lease]") {
+  Cluster& cluster = shared_cluster();
+  asio::io_context ioc;
+  std::optional<valkey::AsyncClusterClient> holder{std::in_place, ioc.get_executor(), cluster.seed_url()};
+  valkey::AsyncClusterClient& c = *holder;
+  using Popped = std::optional<std::pair<std::string, std::string>>;
+  bool warm = false;
+  c.get("blockrest:warm", [&](std::error_code, auto) { warm = true; });
+  REQUIRE(valkey::test::run_until(ioc, [&] { return warm; }, 15s));
+
+  const std::string key = "blockrest:key";  // never written: its slot can move
+  const int slot = Cluster::key_slot(key);
+  const int old_port = cluster.port_for_slot(slot);
+  const std::size_t old_owner = node_at(cluster, old_port);
+  const std::size_t target = other_primary(cluster, old_port);
+  valkey::test::RespConnection monitor{"127.0.0.1", cluster.node(target).port()};
+  REQUIRE(monitor.command({"MONITOR"}).as_string() == "OK");
+
+  std::optional<Popped> got;
+  c.blpop(std::vector<std::string_view>{key}, 6.0, [&](std::error_code ec, Popped v) {
+    CHECK_FALSE(ec);
+    got = std::move(v);
+  });
+  REQUIRE(valkey::test::run_until(
+      ioc, [&] { return cluster.node(old_owner).info_int("clients", "blocked_clients") == 1; }, 5s));
+  valkey::test::run_until(ioc, [] { return false; }, 1s);  // a second of the six goes by
+  cluster.give_slot(slot, target);                          // the old owner unblocks it with MOVED
+  REQUIRE(valkey::test::run_until(
+      ioc, [&] { return cluster.node(target).info_int("clients", "blocked_clients") == 1; }, 10s));
+
+  // What the new owner was sent: BLPOP with what was left, not 6 again.
+  std::string timeout;
+  for (int i = 0; i < 50 && timeout.empty(); ++i) {
+    const std::string line = monitor.read_reply().as_string();
+    std::string lower = line;
+    for (char& ch : lower) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    if (lower.find("\"blpop\"") == std::string::npos) continue;
+    const std::size_t close = line.rfind('"');
+    const std::size_t open = line.rfind('"', close - 1);
+    timeout = line.substr(open + 1, close - open - 1);
+  }
+  REQUIRE_FALSE(timeout.empty());
+  INFO("timeout sent to the new owner: " << timeout);
+  CHECK(std::stod(timeout) > 0);
+  CHECK(std::stod(timeout) <= 5.0);
+  CHECK(c.stats().moved >= 1);
+
+  bool pushed = false;
+  c.rpush(key, std::vector<std::string_view>{"x"}, [&](std::error_code ec, std::int64_t) {
+    CHECK_FALSE(ec);
+    pushed = true;
+  });
+  REQUIRE(valkey::test::run_until(ioc, [&] { return pushed && got.has_value(); }, 10s));
+  REQUIRE(got->has_value());
+  CHECK((*got)->second == "x");
 }
 
 TEST_CASE("cluster client: Config::max_leases bounds each node's leases; a MOVED blocking command gives its lease "

@@ -19,6 +19,7 @@
 #include <valkey/policy/idempotency.hpp>
 #include <valkey/resp/writer.hpp>
 
+#include "cluster/blocking_timeout.hpp"
 #include "detail/ascii.hpp"
 #include "detail/url_text.hpp"
 
@@ -672,6 +673,7 @@ void Router::send_to(Part& p, const std::string& host, std::uint16_t port) {
     p.guard_ = g;
   }
   if (p.leased_) {
+    if (p.blocking_since_ == RequestBase::clock::time_point{}) p.blocking_since_ = RequestBase::clock::now();
     auto& pool = pools_[p.node_];
     if (!pool) pool = std::make_shared<LeasePool>(ex_, node_config(host, port));
     p.conn_ = pool->acquire();
@@ -803,6 +805,13 @@ void Router::part_done(Part& p, std::error_code ec) {
         return part_final(p);
       }
       ++p.redirects_;
+      // A blocking command waits at the new node only for what is left of its
+      // timeout (computed from the caller's bytes each time, never compounded).
+      if (p.leased_) [[unlikely]] {
+        std::string reduced;
+        if (remaining_timeout(p.job_.bytes.view(), RequestBase::clock::now() - p.blocking_since_, reduced))
+          p.share_ = std::move(reduced);
+      }
       // The slot (or a key of it) is served elsewhere now: entries of its keys
       // were tracked by a node that no longer sees their writes.
       flush_cache(FlushReason::topology_changed);

@@ -94,8 +94,10 @@ class Part final : public RequestBase {
   friend class Router;
   Job& job_;
   std::size_t index_;
-  std::string share_;        // a split share's command; empty: the job's bytes
+  std::string share_;        // a split share's command, or a blocking command with its timeout
+                             // reduced after a redirection; empty: the job's bytes
   std::string ask_;          // ASKING + the command, while following an ASK
+  RequestBase::clock::time_point blocking_since_{};  // a leased part's first send
   bool asking_ = false;       // ASKING precedes the command: its reply is skipped
   bool pinned_ = false;       // goes to host_:port_ whatever the slot map says
   bool read_only_ = false;    // a replica may serve it (read_from)
