@@ -575,6 +575,68 @@ TEST_CASE("cluster client (sync): pipeline", "[cluster][cluster-client][threads]
   CHECK_FALSE(b.has_value());
 }
 
+TEST_CASE("cluster client: a blocking command in a pipeline runs on a lease; in a transaction it does not block",
+          "[cluster][cluster-client][lease]") {
+  Cluster& cluster = shared_cluster();
+  AsyncFixture f;
+  using Popped = std::optional<std::pair<std::string, std::string>>;
+  auto& c = f.client;
+  bool ready = false;
+  c.call({"DEL", "{bpipe}list", "{bpipe}empty", "{bpipe}wait", "{bpipe}n"}, [&](std::error_code ec, valkey::Reply) {
+    CHECK_FALSE(ec);
+    ready = true;
+  });
+  REQUIRE(f.wait([&] { return ready; }));
+  ready = false;
+  c.call({"RPUSH", "{bpipe}list", "a", "b"}, [&](std::error_code ec, valkey::Reply) {
+    CHECK_FALSE(ec);
+    ready = true;
+  });
+  REQUIRE(f.wait([&] { return ready; }));
+
+  // One that finds an element, one that times out, beside a plain GET.
+  std::optional<std::tuple<std::optional<std::string>, Popped, Popped>> got;
+  c.pipeline().get("{bpipe}k").blpop({"{bpipe}list"}, 1.0).blpop({"{bpipe}empty"}, 0.1).exec(
+      [&](std::error_code ec, auto t) {
+        CHECK_FALSE(ec);
+        got = std::move(t);
+      });
+  REQUIRE(f.wait([&] { return got.has_value(); }));
+  CHECK_FALSE(std::get<0>(*got).has_value());
+  CHECK(std::get<1>(*got) == Popped{{"{bpipe}list", "a"}});
+  CHECK_FALSE(std::get<2>(*got).has_value());
+
+  // One that waits does not hold up the connection the others share.
+  std::optional<std::tuple<Popped>> waited;
+  c.pipeline().blpop({"{bpipe}wait"}, 20.0).exec([&](std::error_code ec, auto t) {
+    CHECK_FALSE(ec);
+    waited = std::move(t);
+  });
+  const std::size_t owner = node_at(cluster, cluster.port_for_slot(Cluster::key_slot("{bpipe}wait")));
+  REQUIRE(f.wait([&] { return cluster.node(owner).info_int("clients", "blocked_clients") == 1; }, 10s));
+  std::optional<std::int64_t> len;
+  c.llen("{bpipe}list", [&](std::error_code ec, std::int64_t n) {
+    CHECK_FALSE(ec);
+    len = n;
+  });
+  REQUIRE(f.wait([&] { return len.has_value(); }, 5s));
+  CHECK(*len == 1);
+  CHECK_FALSE(waited.has_value());
+  c.rpush("{bpipe}wait", std::vector<std::string_view>{"w"}, [](std::error_code ec, std::int64_t) { CHECK_FALSE(ec); });
+  REQUIRE(f.wait([&] { return waited.has_value(); }, 10s));
+  CHECK(std::get<0>(*waited) == Popped{{"{bpipe}wait", "w"}});
+
+  // Inside MULTI the server does not block: nil at once, even with no timeout.
+  std::optional<std::tuple<Popped, std::int64_t>> tx;
+  c.transaction().blpop({"{bpipe}empty"}, 0.0).incr("{bpipe}n").exec([&](std::error_code ec, auto t) {
+    CHECK_FALSE(ec);
+    tx = std::move(t);
+  });
+  REQUIRE(f.wait([&] { return tx.has_value(); }, 10s));
+  CHECK_FALSE(std::get<0>(*tx).has_value());
+  CHECK(std::get<1>(*tx) == 1);
+}
+
 TEST_CASE("cluster client: split and fanned-out commands inside a pipeline answer as they do alone",
           "[cluster][cluster-client][threads]") {
   Cluster& cluster = shared_cluster();

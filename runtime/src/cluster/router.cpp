@@ -481,7 +481,10 @@ bool Router::build_batch(Job& job) {
       p.reply_ = Reply::error("ERR " + why);
     };
     if (r.info && r.info->is(CommandFlag::blocking)) {
-      refuse(std::string(argv.front()) + " is a blocking command: not offered on the cluster client yet");
+      // Runs as its own job on a connection leased from its node's pool, as
+      // when sent alone: it must not hold the connection the others share.
+      p.entry_ = std::make_unique<BatchEntry>(p);
+      p.entry_->flags = r.info->flags;
       continue;
     }
     switch (r.kind) {
@@ -555,8 +558,8 @@ bool Router::build_transaction(Job& job, std::size_t) {
                   : describe(r);
         break;
     }
-    if (why.empty() && r.info && r.info->is(CommandFlag::blocking))
-      why = std::string(argv.front()) + " is a blocking command";
+    // A blocking command inside MULTI does not block (the server runs it
+    // as its non-blocking form), so it goes along with the others.
     if (!why.empty()) {
       fail(job, r.kind == RouteKind::cross_slot ? make_error_code(errc::cross_slot)
                                                 : make_error_code(errc::invalid_argument),

@@ -84,7 +84,9 @@ class ClusterClient : public exec::Executor<ClusterClient>,
   // command routed on its own, all of one node's in one write, the replies
   // in command order. A command for several nodes (a split MGET, DBSIZE) is
   // split or fanned out as when sent alone, its combined reply in its place;
-  // a blocking or refused one gets an error reply there. transaction():
+  // a blocking one runs on a leased connection as when sent alone (not
+  // ordered with the others); a refused one gets an error reply there.
+  // transaction():
   // MULTI ... EXEC on the owner of its keys' slot (keys in several slots:
   // errc::cross_slot before sending); watch() below.
 
