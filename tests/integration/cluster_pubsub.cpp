@@ -171,6 +171,37 @@ TEST_CASE("cluster pub/sub: shard channels in several slots are subscribed on ea
   CHECK(r.call([&](auto h) { r.sub->ssubscribe(std::vector<std::string>{}, h); }) == valkey::errc::invalid_argument);
 }
 
+TEST_CASE("cluster pub/sub: with read_from prefer_replica, shard channels are subscribed on a replica of their shard",
+          "[cluster][cluster-pubsub]") {
+  Cluster& cluster = pubsub_cluster();
+  auto cfg = config_of(cluster);
+  cfg.read_from = valkey::ReadFrom::prefer_replica;
+  Run r(cfg);
+  std::vector<int> slots;
+  std::vector<std::string> channels;
+  for (std::size_t p = 0; p < cluster.size(); ++p)
+    if (cluster.role(p) == "master") channels.push_back(channel_on(cluster, cluster.node(p).port(), "replicated", slots));
+  REQUIRE(channels.size() == cluster.initial_primary_count());
+
+  REQUIRE_FALSE(r.call([&](auto h) { r.sub->ssubscribe(channels, h); }));
+  for (const auto& ch : channels) {
+    const int owner = cluster.port_for_slot(Cluster::key_slot(ch));
+    const std::string node = r.sub->node_of(ch);
+    INFO(ch << " on " << node << ", owner port " << owner);
+    const std::size_t i = node_at(cluster, std::stoi(node.substr(node.rfind(':') + 1)));
+    // A replica, and one of that slot's shard: ROLE names its primary's port.
+    const auto role = cluster.node(i).command({"ROLE"});
+    REQUIRE(role.elements.at(0).as_string() == "slave");
+    CHECK(role.elements.at(2).integer == owner);
+    CHECK(cluster.node(i).command({"PUBSUB", "SHARDNUMSUB", ch}).elements.at(1).integer == 1);
+  }
+  // Published on the primary, delivered through the replication stream.
+  for (const auto& ch : channels) r.spublish(ch, "via replica " + ch);
+  CHECK(r.wait([&] { return r.messages.size() == channels.size(); }));
+  for (const auto& ch : channels) CHECK(r.got(ch, "via replica " + ch));
+  REQUIRE_FALSE(r.call([&](auto h) { r.sub->sunsubscribe({}, h); }));
+}
+
 TEST_CASE("cluster pub/sub: a shard channel whose slot moves is subscribed again at the new owner",
           "[cluster][cluster-pubsub]") {
   Cluster& cluster = pubsub_cluster();

@@ -285,11 +285,13 @@ class SubscriberHub : public std::enable_shared_from_this<SubscriberHub> {
 
   using Placed = std::function<void(std::error_code, const std::string& node)>;
 
-  // SSUBSCRIBE `group` (one slot) on host:port, or on the slot's owner when
-  // host is empty; a MOVED answer is followed (max_redirects times).
-  void place(std::vector<std::string> group, std::uint16_t slot, Placed then, std::string host = {},
-             std::uint16_t port = 0, unsigned redirects = 0) {
-    if (host.empty() && !router_->owner_of(slot, host, port)) {
+  // SSUBSCRIBE `group` (one slot) on host:port, or, when host is empty, on
+  // the node ClusterConfig::read_from picks for the slot (its owner, or one
+  // of its replicas, zone first, other than `avoid`); a MOVED answer is
+  // followed (max_redirects times).
+  void place(std::vector<std::string> group, std::uint16_t slot, Placed then, std::string_view avoid = {},
+             std::string host = {}, std::uint16_t port = 0, unsigned redirects = 0) {
+    if (host.empty() && !router_->reader_of(slot, host, port, avoid)) {
       router_->request_refresh();
       return then(make_error_code(errc::cluster_down), {});
     }
@@ -308,7 +310,8 @@ class SubscriberHub : public std::enable_shared_from_this<SubscriberHub> {
                            self->router_->request_refresh();
                            const std::string h = rd.host.empty() ? std::string() : std::string(rd.host);
                            if (!h.empty())
-                             return self->place(std::move(group), slot, std::move(then), h, rd.port, redirects + 1);
+                             return self->place(std::move(group), slot, std::move(then), {}, h, rd.port,
+                                                redirects + 1);
                          }
                          if (ec) self->close_idle(node);
                          then(ec, node);
@@ -430,7 +433,8 @@ class SubscriberHub : public std::enable_shared_from_this<SubscriberHub> {
       waiting = true;
       std::string host;
       std::uint16_t port = 0;
-      if (router_->owner_of(slot, host, port) && valkey::detail::host_port(host, port) != home) todo[slot].push_back(c);
+      if (router_->reader_of(slot, host, port, home) && valkey::detail::host_port(host, port) != home)
+        todo[slot].push_back(c);
     }
     if (waiting || !todo.empty()) router_->request_refresh();
     for (auto& [slot, group] : todo) move_group(slot, std::move(group));
@@ -447,6 +451,7 @@ class SubscriberHub : public std::enable_shared_from_this<SubscriberHub> {
       home.clear();
     }
     for (const auto& n : old) close_idle(n);
+    const std::string avoid = old.size() == 1 ? *old.begin() : std::string();  // the node that went down
     place(group, slot, [self = shared_from_this(), group](std::error_code ec, const std::string& node) {
       for (const auto& c : group) self->placing_.erase(c);
       if (ec) {
@@ -461,7 +466,7 @@ class SubscriberHub : public std::enable_shared_from_this<SubscriberHub> {
         self->emit(Event{Event::Kind::moved, "ssubscribe", c, 0, {}, node});
       }
       self->drop_unwanted(group, node);
-    });
+    }, avoid);
   }
 
   std::size_t capacity_;

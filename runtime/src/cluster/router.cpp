@@ -1287,6 +1287,21 @@ bool Router::owner_of(std::uint16_t slot, std::string& host, std::uint16_t& port
   return true;
 }
 
+bool Router::reader_of(std::uint16_t slot, std::string& host, std::uint16_t& port, std::string_view avoid) {
+  if (config_.read_from != ReadFrom::primary) {
+    // pick_reader draws at random: a few draws to miss `avoid`.
+    for (int draw = 0; draw < 4; ++draw) {
+      const Node* n = pick_reader(slot);
+      if (n == nullptr) break;
+      if (!avoid.empty() && valkey::detail::host_port(n->host, n->port) == avoid) continue;
+      host = n->host;
+      port = n->port;
+      return true;
+    }
+  }
+  return owner_of(slot, host, port);
+}
+
 void Router::when_ready(std::function<void(std::error_code)> f) {
   if (closed_) return asio::post(ex_, [f = std::move(f)] { f(make_error_code(errc::connection_closed)); });
   if (map_) return asio::post(ex_, [f = std::move(f)] { f({}); });

@@ -289,6 +289,11 @@ class Router : public std::enable_shared_from_this<Router>, private ConnectionOb
   void request_refresh();
   // The primary serving `slot` now; false without a topology or an owner.
   bool owner_of(std::uint16_t slot, std::string& host, std::uint16_t& port) const;
+  // Where a subscriber's SSUBSCRIBE for `slot` goes under read_from: the
+  // owner, or a replica of its shard picked as for reads (zone first) other
+  // than `avoid` (a node that went down), else the owner. False without a
+  // topology. On the router's executor.
+  bool reader_of(std::uint16_t slot, std::string& host, std::uint16_t& port, std::string_view avoid = {});
   // Runs f(ec) once the first topology is known: posted, at once when it is;
   // with not_connected when no seed answered, connection_closed after close().
   void when_ready(std::function<void(std::error_code)> f);
