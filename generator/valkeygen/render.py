@@ -175,6 +175,9 @@ def qualify(t, cmd):
 
 GENERIC_REPLY = "valkey::Reply"
 
+# Hand-written reply types a reply override may name, and their headers.
+RECORD_HEADERS = [("valkey::Role", "valkey/role.hpp")]
+
 
 def includes_for(commands):
     text = "\n".join([c.reply for c in commands] + [m.type for c in commands for m in c.members]
@@ -198,6 +201,9 @@ def includes_for(commands):
         valkey.append("valkey/view.hpp")
     if "valkey::token::" in text:
         valkey.append("valkey/tokens.hpp")
+    for needle, header in RECORD_HEADERS:
+        if needle in text:
+            valkey.append(header)
     if any(c.records for c in commands):
         std.add("tuple")
         valkey.append("valkey/adapt/record.hpp")

@@ -2,6 +2,7 @@
 // GROUPS and CLUSTER SHARDS decode from a RESP3 map and from the flat RESP2
 // array alike, nested records included; unknown fields are skipped, absent
 // ones keep their defaults, and a wrong shape fails with the record's name.
+// ROLE's positional shapes decode into valkey::Role.
 #include <catch2/catch_test_macros.hpp>
 
 #include <cstdint>
@@ -11,7 +12,9 @@
 
 #include <valkey/adapt/type_name.hpp>
 #include <valkey/cmd/cluster.hpp>
+#include <valkey/cmd/server.hpp>
 #include <valkey/cmd/stream.hpp>
+#include <valkey/role.hpp>
 
 #include "adapt_support.hpp"
 
@@ -102,4 +105,42 @@ TEST_CASE("adapt records: wrong shapes fail and name the record", "[adapt]") {
   const auto e = decode<Groups>("-ERR no such key\r\n");
   CHECK(e.ec == errc::server_error);
   CHECK(valkey::adapt::TypeName<Groups>::get() == "std::vector<valkey::cmd::XinfoGroups::Record>");
+}
+
+TEST_CASE("adapt records: ROLE as a primary, a replica and a sentinel", "[adapt]") {
+  static_assert(std::is_same_v<valkey::cmd::Role::reply_type, valkey::Role>);
+  using valkey::Role;
+  // A primary lists its replicas' ports and offsets as strings.
+  const auto primary = decode<Role>(
+      "*3\r\n$6\r\nmaster\r\n:3129659\r\n*2\r\n*3\r\n$9\r\n127.0.0.1\r\n$4\r\n9001\r\n$7\r\n3129242\r\n"
+      "*3\r\n$9\r\n127.0.0.1\r\n$4\r\n9002\r\n$7\r\n3129543\r\n");
+  REQUIRE_FALSE(primary.ec);
+  CHECK(primary.value.kind == Role::Kind::primary);
+  CHECK(primary.value.offset == 3129659);
+  CHECK(primary.value.replicas ==
+        std::vector<valkey::RoleReplica>{{"127.0.0.1", 9001, 3129242}, {"127.0.0.1", 9002, 3129543}});
+  CHECK(decode<Role>("*3\r\n$6\r\nmaster\r\n:0\r\n*0\r\n").value.replicas.empty());
+
+  const auto replica =
+      decode<Role>("*5\r\n$5\r\nslave\r\n$9\r\n127.0.0.1\r\n:9000\r\n$9\r\nconnected\r\n:3167038\r\n");
+  REQUIRE_FALSE(replica.ec);
+  CHECK(replica.value.kind == Role::Kind::replica);
+  CHECK(replica.value.primary_host == "127.0.0.1");
+  CHECK(replica.value.primary_port == 9000);
+  CHECK(replica.value.link_state == "connected");
+  CHECK(replica.value.offset == 3167038);
+
+  const auto sentinel = decode<Role>("*2\r\n$8\r\nsentinel\r\n*2\r\n$6\r\nmaster\r\n$5\r\ncache\r\n");
+  REQUIRE_FALSE(sentinel.ec);
+  CHECK(sentinel.value.kind == Role::Kind::sentinel);
+  CHECK(sentinel.value.monitored == std::vector<std::string>{"master", "cache"});
+
+  // Other shapes: an unknown role, a short array, a port that is no number.
+  CHECK(decode<Role>("*2\r\n$7\r\nunknown\r\n*0\r\n").ec == errc::unexpected_reply_type);
+  CHECK(decode<Role>("*2\r\n$5\r\nslave\r\n$1\r\nh\r\n").ec == errc::unexpected_reply_type);
+  CHECK(decode<Role>("*5\r\n$5\r\nslave\r\n$1\r\nh\r\n$2\r\nxx\r\n$1\r\ns\r\n:1\r\n").ec ==
+        errc::unexpected_reply_type);
+  CHECK(decode<Role>(":1\r\n").ec == errc::unexpected_reply_type);
+  CHECK(decode<Role>("-ERR nope\r\n").ec == errc::server_error);
+  CHECK(valkey::adapt::TypeName<Role>::get() == "valkey::Role");
 }

@@ -20,6 +20,7 @@
 #include <valkey/command.hpp>
 #include <valkey/arg.hpp>
 #include <valkey/view.hpp>
+#include <valkey/role.hpp>
 #include <valkey/adapt/record.hpp>
 #include <valkey/reply.hpp>
 
@@ -2141,7 +2142,7 @@ struct Role {
       .nondeterministic_output = false,
       .key_specs = {},
   };
-  using reply_type = valkey::Reply;
+  using reply_type = valkey::Role;
 };
 void encode(const Role& c, valkey::resp::Writer& w);
 void for_each_key(const Role& c, valkey::KeyCallback cb);

@@ -539,4 +539,23 @@ struct Decoder<T> {
   Phase phase_ = Phase::header;
 };
 
+// ---- converted records (adapt/record.hpp): a Reply, then from_reply() ----
+
+template <class T>
+  requires(ConvertedRecord<T> && !Record<T>)
+struct Decoder<T> {
+  static constexpr bool scalar = false;
+  bool feed(const resp::Node& n, T& out, DecodeState& st) {
+    if (!reply_.feed(n, whole_, st)) return false;
+    if (!T::from_reply(whole_, out)) {
+      st.fail(errc::unexpected_reply_type);
+      if (st.received.empty()) st.received = "a reply of another shape";
+    }
+    whole_ = Reply{};
+    return true;
+  }
+  Decoder<Reply> reply_;
+  Reply whole_;
+};
+
 }  // namespace valkey::adapt

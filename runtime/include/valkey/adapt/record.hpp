@@ -5,9 +5,14 @@
 // A record lists its fields for valkey::adapt::Decoder (decoder.hpp), which
 // fills it from a map (RESP3) or a flat array of name/value pairs (RESP2),
 // skips fields it does not list (a newer server's) and leaves the members of
-// fields the server did not send at their defaults.
+// fields the server did not send at their defaults. A ConvertedRecord
+// (valkey::Role) is read whole into a Reply first, then converted.
 #include <concepts>
 #include <string_view>
+
+namespace valkey {
+class Reply;
+}
 
 namespace valkey::adapt {
 
@@ -30,6 +35,14 @@ template <class T>
 concept Record = requires {
   T::fields();
   { T::record_name } -> std::convertible_to<std::string_view>;
+};
+
+// A record whose fields are positional or depend on the reply's shape (ROLE):
+// `from_reply(const Reply&, T&)` fills it from the whole reply, false when
+// the reply has no shape it knows.
+template <class T>
+concept ConvertedRecord = requires(const Reply& r, T& out) {
+  { T::from_reply(r, out) } -> std::same_as<bool>;
 };
 
 }  // namespace valkey::adapt
