@@ -70,6 +70,36 @@ std::size_t move_empty_slot(Cluster& cluster, int slot) {
   return target;
 }
 
+// A classic migration of `key`'s slot half done: the owner MIGRATING, another
+// primary IMPORTING, and `key` (which must exist) MIGRATEd there, so the
+// owner answers ASK for it. finish() gives the slot to the importing node.
+struct KeyMigration {
+  Cluster& cluster;
+  std::string slot;
+  std::size_t source = 0, target = 0;
+
+  KeyMigration(Cluster& c, const std::string& key) : cluster(c), slot(std::to_string(Cluster::key_slot(key))) {
+    const int source_port = cluster.port_for_slot(Cluster::key_slot(key));
+    source = node_at(cluster, source_port);
+    target = other_primary(cluster, source_port);
+    REQUIRE(cluster.node(target).command({"CLUSTER", "SETSLOT", slot, "IMPORTING", cluster.node_id(source)}).as_string() ==
+            "OK");
+    REQUIRE(cluster.node(source).command({"CLUSTER", "SETSLOT", slot, "MIGRATING", cluster.node_id(target)}).as_string() ==
+            "OK");
+    REQUIRE(cluster.node(source)
+                .command({"MIGRATE", "127.0.0.1", std::to_string(cluster.node(target).port()), key, "0", "5000"})
+                .as_string() == "OK");
+  }
+  // Leaves the cluster consistent for the next test.
+  void finish() {
+    for (std::size_t p : primaries(cluster))
+      cluster.node(p).command({"CLUSTER", "SETSLOT", slot, "NODE", cluster.node_id(target)});
+    valkey::test::wait_until("the migrated slot at its new owner", 10s, [&](std::string&) {
+      return cluster.port_for_slot(std::stoi(slot)) == cluster.node(target).port();
+    });
+  }
+};
+
 // Runs `start(done)` on an AsyncClusterClient of the shared cluster and waits.
 // At the end the client is closed and the io_context runs until the closing
 // finished (pending requests, topology queries and connections complete on it).
@@ -268,23 +298,14 @@ TEST_CASE("cluster client: ASK during a migration (SETSLOT MIGRATING/IMPORTING +
   Cluster& cluster = shared_cluster();
   AsyncFixture f;
   const std::string key = "asking:key";
-  const std::string slot = std::to_string(Cluster::key_slot(key));
-  const int source_port = cluster.port_for_slot(Cluster::key_slot(key));
-  const std::size_t source = node_at(cluster, source_port);
-  const std::size_t target = other_primary(cluster, source_port);
-  REQUIRE(cluster.node(source).command({"SET", key, "migrated"}).as_string() == "OK");
+  const int owner = cluster.port_for_slot(Cluster::key_slot(key));
+  REQUIRE(cluster.node(node_at(cluster, owner)).command({"SET", key, "migrated"}).as_string() == "OK");
 
   bool warm = false;
   f.client.get("asking:warm", [&](std::error_code, auto) { warm = true; });
   REQUIRE(f.wait([&] { return warm; }));
 
-  REQUIRE(cluster.node(target).command({"CLUSTER", "SETSLOT", slot, "IMPORTING", cluster.node_id(source)}).as_string() ==
-          "OK");
-  REQUIRE(cluster.node(source).command({"CLUSTER", "SETSLOT", slot, "MIGRATING", cluster.node_id(target)}).as_string() ==
-          "OK");
-  REQUIRE(cluster.node(source)
-              .command({"MIGRATE", "127.0.0.1", std::to_string(cluster.node(target).port()), key, "0", "5000"})
-              .as_string() == "OK");
+  KeyMigration migration(cluster, key);
 
   std::optional<std::string> got;
   f.client.get(key, [&](std::error_code ec, std::optional<std::string> v) {
@@ -295,13 +316,7 @@ TEST_CASE("cluster client: ASK during a migration (SETSLOT MIGRATING/IMPORTING +
   CHECK(*got == "migrated");
   CHECK(f.client.stats().ask >= 1);
   CHECK(f.client.stats().moved == 0);
-
-  // Finish the migration so the cluster stays consistent for other tests.
-  for (std::size_t p : primaries(cluster))
-    cluster.node(p).command({"CLUSTER", "SETSLOT", slot, "NODE", cluster.node_id(target)});
-  valkey::test::wait_until("the migrated slot at its new owner", 10s, [&](std::string&) {
-    return cluster.port_for_slot(std::stoi(slot)) == cluster.node(target).port();
-  });
+  migration.finish();
 }
 
 TEST_CASE("cluster client: a cross-slot command fails before anything is sent, naming two keys",
@@ -740,22 +755,13 @@ TEST_CASE("cluster client: a transaction answered ASK while queuing is sent agai
   Cluster& cluster = shared_cluster();
   AsyncFixture f;
   const std::string key = "{txask}a";
-  const std::string slot = std::to_string(Cluster::key_slot(key));
-  const int source_port = cluster.port_for_slot(Cluster::key_slot(key));
-  const std::size_t source = node_at(cluster, source_port);
-  const std::size_t target = other_primary(cluster, source_port);
-  REQUIRE(cluster.node(source).command({"SET", key, "10"}).as_string() == "OK");
+  const int owner = cluster.port_for_slot(Cluster::key_slot(key));
+  REQUIRE(cluster.node(node_at(cluster, owner)).command({"SET", key, "10"}).as_string() == "OK");
   bool warm = false;
   f.client.get("txask:warm", [&](std::error_code, auto) { warm = true; });
   REQUIRE(f.wait([&] { return warm; }));
 
-  REQUIRE(cluster.node(target).command({"CLUSTER", "SETSLOT", slot, "IMPORTING", cluster.node_id(source)}).as_string() ==
-          "OK");
-  REQUIRE(cluster.node(source).command({"CLUSTER", "SETSLOT", slot, "MIGRATING", cluster.node_id(target)}).as_string() ==
-          "OK");
-  REQUIRE(cluster.node(source)
-              .command({"MIGRATE", "127.0.0.1", std::to_string(cluster.node(target).port()), key, "0", "5000"})
-              .as_string() == "OK");
+  KeyMigration migration(cluster, key);
 
   // The source queues nothing (its key is gone: ASK) and aborts the EXEC;
   // the importing node runs all of it once.
@@ -769,13 +775,8 @@ TEST_CASE("cluster client: a transaction answered ASK while queuing is sent agai
   CHECK(std::get<0>(*got) == 11);
   CHECK(std::get<1>(*got) == 12);
   CHECK(f.client.stats().ask == ask_before + 1);
-  CHECK(cluster.node(target).command({"GET", key}).as_string() == "12");
-
-  for (std::size_t p : primaries(cluster))
-    cluster.node(p).command({"CLUSTER", "SETSLOT", slot, "NODE", cluster.node_id(target)});
-  valkey::test::wait_until("the migrated slot at its new owner", 10s, [&](std::string&) {
-    return cluster.port_for_slot(std::stoi(slot)) == cluster.node(target).port();
-  });
+  CHECK(cluster.node(migration.target).command({"GET", key}).as_string() == "12");
+  migration.finish();
 }
 
 TEST_CASE("cluster client: read_from prefer_replica sends reads to a replica of the slot's shard, writes to the primary",
