@@ -1,7 +1,8 @@
 // The single-element overloads of valkey::Commands<Derived> (db.del("k"),
 // db.hset("h", "f", "v"), db.zadd("z", 1.5, "m")): the exact bytes each one
 // writes, and that the calls which picked the View overload before still do
-// (braced lists, containers), with options and with a tail.
+// (braced lists, containers), with options and with a tail; valkey::list and
+// valkey::pairs write what the braced lists they stand for write.
 #include <catch2/catch_test_macros.hpp>
 
 #include <map>
@@ -11,6 +12,7 @@
 #include <vector>
 
 #include <valkey/commands.hpp>
+#include <valkey/list.hpp>
 
 namespace {
 
@@ -150,3 +152,21 @@ static_assert(valkey::detail::number_arg<int, double>);
 static_assert(!valkey::detail::number_arg<const char*, double>);
 
 }  // namespace
+
+TEST_CASE("overloads: valkey::list and valkey::pairs write what a braced list writes", "[generated][overloads]") {
+  Recorder r;
+  r.mget({"a", "b", "c"});
+  const std::string braced = r.wire;
+  r.mget(valkey::list("a", "b", "c"));
+  CHECK(r.wire == braced);
+  CHECK(r.wire == resp({"MGET", "a", "b", "c"}));
+  const std::string owned = "owned";
+  r.sadd("s", valkey::list(owned, std::string_view("view"), "literal"));
+  CHECK(r.wire == resp({"SADD", "s", "owned", "view", "literal"}));
+  r.hset("h", valkey::pairs("name", "Ada", "lang", owned));
+  CHECK(r.wire == resp({"HSET", "h", "name", "Ada", "lang", "owned"}));
+  r.del(valkey::list("one"));  // a list of one is still the list form
+  CHECK(r.wire == resp({"DEL", "one"}));
+  static_assert(valkey::list("a", "b").size() == 2);
+  static_assert(valkey::pairs("f", "v", "g", "w")[1].second == "w");
+}

@@ -17,6 +17,7 @@
 #include <valkey/diagnostics.hpp>
 #include <valkey/error.hpp>
 #include <valkey/lease.hpp>
+#include <valkey/list.hpp>
 #include <valkey/owned.hpp>
 #include <valkey/pipeline.hpp>
 #include <valkey/pubsub.hpp>
