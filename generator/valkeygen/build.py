@@ -249,12 +249,16 @@ def _apply_reply(cmd, entry):
         # one of the schema's oneOf alternatives, typed by the rules (a
         # record when it is one): the form the entry's arguments select
         alts = (cmd.reply_schema or {}).get("oneOf") or []
-        if entry["alternative"] >= len(alts):
-            raise SpecError(f"{cmd.name}: reply override names alternative {entry['alternative']} of {len(alts)}")
-        t, generic, why, records = replies.reply_type(alts[entry["alternative"]], cmd.struct)
-        if generic:
-            raise SpecError(f"{cmd.name}: reply alternative {entry['alternative']} is not settled ({why})")
-        cmd.reply, cmd.records = t, records
+        if not alts:
+            # no reply schema (a surface read from COMMAND DOCS): generic
+            cmd.reply, cmd.records = replies.GENERIC, []
+        else:
+            if entry["alternative"] >= len(alts):
+                raise SpecError(f"{cmd.name}: reply override names alternative {entry['alternative']} of {len(alts)}")
+            t, generic, why, records = replies.reply_type(alts[entry["alternative"]], cmd.struct)
+            if generic:
+                raise SpecError(f"{cmd.name}: reply alternative {entry['alternative']} is not settled ({why})")
+            cmd.reply, cmd.records = t, records
     else:
         cmd.reply, cmd.records = entry["reply"], []
     cmd.reply_generic = cmd.reply == replies.GENERIC

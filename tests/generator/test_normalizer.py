@@ -57,6 +57,32 @@ class HardSpecs(unittest.TestCase):
         self.assertEqual(self.cmd("Zcount").required[1].type, "valkey::ScoreBound")
         self.assertEqual(self.cmd("ZrangeByLex").required[1].type, "valkey::LexBound")
 
+    def test_records(self):
+        # object schemas: records nested in the command's struct, nested ones first
+        shards = self.cmd("ClusterShards")
+        self.assertEqual(shards.reply, "std::vector<ClusterShards::Record>")
+        self.assertEqual([r.name for r in shards.records], ["Node", "Record"])
+        node = dict((k, (m, t)) for m, k, t in shards.records[0].fields)
+        self.assertEqual(node["tls-port"], ("tls_port", "std::int64_t"))
+        self.assertEqual(node["health"], ("health", "std::string"))
+        # XINFO STREAM: one oneOf alternative per entry point (reply override "alternative")
+        summary, full = self.cmd("XinfoStream"), self.cmd("XinfoStreamFull")
+        self.assertEqual(summary.reply, "XinfoStream::Record")
+        self.assertNotIn("full", [m.name for m in summary.members])
+        self.assertEqual(full.reply, "XinfoStreamFull::Record")
+        self.assertEqual([r.name for r in full.records], ["Consumer", "Group", "Record"])
+        self.assertEqual(dict((k, t) for _, k, t in full.records[-1].fields)["groups"],
+                         "std::vector<XinfoStreamFull::Group>")
+        # a map's values are named in the singular; a property no rule settles is a Reply member
+        stats = self.cmd("FunctionStats")
+        self.assertEqual(dict((k, t) for _, k, t in stats.records[-1].fields)["running_script"],
+                         "std::optional<FunctionStats::RunningScript>")
+        # ROLE: a hand-written record, by the override table
+        self.assertEqual(self.cmd("Role").reply, "valkey::Role")
+        self.assertEqual(self.cmd("Role").records, [])
+        # still generic: records with open keys
+        self.assertEqual(self.cmd("MemoryStats").reply, "valkey::Reply")
+
     def test_geosearch_bypolygon(self):
         c = self.cmd("Geosearch")
         poly = c.find("by.polygon")
