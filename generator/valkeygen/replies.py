@@ -111,6 +111,10 @@ def cpp_type(schema, records=None, name="Record", owner=None):
     raise Unsettled(f"type {t}")
 
 
+# What every record declares for the decoder (adapt/record.hpp).
+RECORD_RESERVED = frozenset({"fields", "record_name"})
+
+
 def _record(schema, records, name, owner):
     if schema.get("patternProperties") or isinstance(schema.get("additionalProperties"), dict):
         raise Unsettled("record with open keys")
@@ -120,6 +124,8 @@ def _record(schema, records, name, owner):
     seen = set()
     for key, sub in schema["properties"].items():
         member = names.identifier(key)
+        if member in RECORD_RESERVED:
+            member += "_"
         if member in seen:
             raise Unsettled("record fields with one C++ name")
         seen.add(member)

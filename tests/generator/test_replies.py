@@ -81,6 +81,11 @@ class Records(unittest.TestCase):
         self.assertEqual(why, "record with open keys")
         self.assertEqual(records, [])
 
+    def test_record_members_do_not_hide_the_decoder_table(self):
+        _, _, _, records = reply_type({"type": "object", "properties": {
+            "fields": {"type": "integer"}, "record_name": {"type": "string"}}}, "Cmd")
+        self.assertEqual([m for m, _, _ in records[0].fields], ["fields_", "record_name_"])
+
     def test_two_records_of_one_name_stay_generic(self):
         two = {"type": "array", "minItems": 2, "maxItems": 2, "items": [
             {"type": "object", "properties": {"a": {"type": "integer"}}},
