@@ -4,6 +4,7 @@
 #include <optional>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include <valkey/client.hpp>
@@ -146,9 +147,12 @@ int run_threads(const Options& o) {
 int run_allocs(const Options& o) {
   valkey::Client db{o.config()};
   const std::string value = make_value(o.value_size);
-  for (const char* cmd : {"get", "set", "incr"}) {
+  constexpr std::pair<const char*, Command> kCommands[] = {
+      {"get", Command::get}, {"set", Command::set}, {"incr", Command::incr}};
+  for (const auto& [cmd, parsed] : kCommands) {
     Options oc = o;
     oc.command = cmd;
+    oc.cmd = parsed;  // what OneRequest sends
     KeyGen keys = keys_for(oc, 7);
     OneRequest one{db, oc, value};
     for (std::uint64_t i = 0; i < o.warmup; ++i) one(keys.next());
