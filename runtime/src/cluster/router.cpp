@@ -36,6 +36,12 @@ bool answers_per_node(const Job& job) {
   return job.want_per_node || job.fanout == Fanout::each_node || job.fanout == Fanout::each_primary;
 }
 
+// Reads prefer the client's zone (an az_ read_from mode with client_az set).
+bool reads_by_zone(const ClusterConfig& c) {
+  return (c.read_from == ReadFrom::az_affinity || c.read_from == ReadFrom::az_affinity_replicas_and_primary) &&
+         !c.client_az.empty();
+}
+
 }  // namespace
 
 Job::~Job() = default;
@@ -1117,9 +1123,7 @@ const Node* Router::pick_reader(std::uint16_t slot) {
   const int s = map_ ? map_->shard_of(slot) : -1;
   if (s < 0) return nullptr;
   const Shard& shard = map_->shards()[static_cast<std::size_t>(s)];
-  const bool by_zone = (config_.read_from == ReadFrom::az_affinity ||
-                        config_.read_from == ReadFrom::az_affinity_replicas_and_primary) &&
-                       !config_.client_az.empty();
+  const bool by_zone = reads_by_zone(config_);
   // Healthy replicas, those in the client's zone apart: no allocation.
   const Node* any[16];
   const Node* local[16];
@@ -1528,10 +1532,7 @@ void Router::apply_hello_zones(SlotMap& map) const {
 }
 
 void Router::connect_zoneless_replicas() {
-  const bool by_zone = (config_.read_from == ReadFrom::az_affinity ||
-                        config_.read_from == ReadFrom::az_affinity_replicas_and_primary) &&
-                       !config_.client_az.empty();
-  if (!by_zone || !map_ || closed_) return;
+  if (!reads_by_zone(config_) || !map_ || closed_) return;
   for (const Shard& shard : map_->shards())
     for (const Node& n : shard.nodes)
       if (n.role == NodeRole::replica && n.zone.empty() && n.port != 0) connection(n.host, n.port)->start();
