@@ -693,14 +693,29 @@ const CommandInfo* find_command(std::string_view name) noexcept {
 }
 
 const CommandInfo* find_command(std::string_view name, std::string_view subcommand) noexcept {
-  if (!subcommand.empty() && name.size() + 1 + subcommand.size() <= 64) {
+  // One search for the name: the table is sorted and ' ' orders before every
+  // letter, so a container's subcommands ("CLIENT KILL") follow the container
+  // ("CLIENT") at once. "NAME SUB" is looked up among them only when there
+  // are some: a command without subcommands ({"GET", "k"}) costs one search.
+  auto lower = [](auto first, auto last, std::string_view n) {
+    return std::lower_bound(first, last, n,
+                            [](const CommandInfo* c, std::string_view v) { return compare(c->name, v) < 0; });
+  };
+  const auto it = lower(table.begin(), table.end(), name);
+  const bool exact = it != table.end() && compare((*it)->name, name) == 0;
+  const auto next = exact ? it + 1 : it;
+  const bool container = next != table.end() && (*next)->name.size() > name.size() &&
+                         (*next)->name[name.size()] == ' ' && compare((*next)->name.substr(0, name.size()), name) == 0;
+  if (container && !subcommand.empty() && name.size() + 1 + subcommand.size() <= 64) {
     char buf[64];
     std::copy(name.begin(), name.end(), buf);
     buf[name.size()] = ' ';
     std::copy(subcommand.begin(), subcommand.end(), buf + name.size() + 1);
-    if (const CommandInfo* c = find_command(std::string_view{buf, name.size() + 1 + subcommand.size()})) return c;
+    const std::string_view full{buf, name.size() + 1 + subcommand.size()};
+    const auto sub = lower(next, table.end(), full);
+    if (sub != table.end() && compare((*sub)->name, full) == 0) return *sub;
   }
-  return find_command(name);
+  return exact ? *it : nullptr;
 }
 
 std::span<const CommandInfo* const> all_commands() noexcept { return table; }

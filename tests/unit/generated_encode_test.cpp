@@ -3,6 +3,7 @@
 // bytes are written out by hand from the server's syntax, not derived from
 // the generator's model.
 #include <catch2/catch_test_macros.hpp>
+#include <cctype>
 
 #include <chrono>
 #include <cmath>
@@ -291,6 +292,23 @@ TEST_CASE("command table: lookup for untyped commands", "[generated][metadata]")
   auto all = valkey::all_commands();
   CHECK(all.size() > 420);
   for (std::size_t i = 1; i < all.size(); ++i) CHECK(all[i - 1]->name < all[i]->name);
+  // Every "NAME SUB" entry through the two-argument form, in any case; a
+  // name that only starts like a container ("CLIENTS") is not one.
+  std::size_t subcommands = 0;
+  for (const valkey::CommandInfo* c : all) {
+    const auto space = c->name.find(' ');
+    if (space == std::string_view::npos) continue;
+    ++subcommands;
+    std::string lower(c->name);
+    for (char& ch : lower) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    const std::string_view l(lower);
+    CHECK(valkey::find_command(c->name.substr(0, space), c->name.substr(space + 1)) == c);
+    CHECK(valkey::find_command(l.substr(0, space), l.substr(space + 1)) == c);
+  }
+  CHECK(subcommands > 100);
+  CHECK(valkey::find_command("CLIENTS", "kill") == nullptr);
+  CHECK(valkey::find_command("CLIEN", "kill") == nullptr);
+  CHECK(valkey::find_command("XINFO", "") == valkey::find_command("XINFO"));
 }
 
 TEST_CASE("time arguments take integers and std::chrono values", "[generated][encode]") {
