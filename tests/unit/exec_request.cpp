@@ -147,6 +147,14 @@ TEST_CASE("exec: a command's arguments read back from encoded bytes", "[exec]") 
   CHECK(argv == std::vector<std::string_view>{""});
   CHECK_FALSE(parse_command("*2\r\n$0\r\n\r\n", argv));    // two do not fit in what is left
   CHECK(valkey::exec::first_command("*1\r\n$18446744073709551615\r\nGET\r\n") == "");  // no wrap-around
+  CHECK_FALSE(parse_command("*1\r\n$3\rGET\r\n", argv));     // a length line without LF
+  CHECK_FALSE(parse_command("*1\r\n$\r\nGET\r\n", argv));      // a length without digits
+  CHECK_FALSE(parse_command("*1\r\n$-3\r\nGET\r\n", argv));    // a sign
+  CHECK_FALSE(parse_command("*1\r\n$3x\r\nGET\r\n", argv));    // a stray byte after the digits
+  CHECK_FALSE(parse_command("*1\r\n$3\r\nGET\rx", argv));     // the argument's CR without LF
+  CHECK_FALSE(parse_command("*1\r\n$3\r\nGET\r", argv));      // cut inside the last CRLF
+  REQUIRE(parse_command("*01\r\n$003\r\nGET\r\n", argv));    // leading zeros, as the server takes them
+  CHECK(argv == std::vector<std::string_view>{"GET"});
 
   // Pipelined bytes: the first command and where the next one starts.
   const std::string_view two = "*2\r\n$3\r\nGET\r\n$1\r\na\r\n*1\r\n$4\r\nPING\r\n";

@@ -1,19 +1,27 @@
 #include <valkey/exec/encoded_command.hpp>
 
-#include <charconv>
-
 namespace valkey::exec {
 
 namespace {
 
 // `<type><digits>\r\n` at `at`: the number in `out`, `at` past the line.
+// A digit loop rather than find("\r\n") + from_chars: the cluster router
+// reads every command it routes back from its bytes, so this runs per
+// argument. At most 18 digits: no overflow, and no real length needs more.
 bool read_line_number(std::string_view bytes, std::size_t& at, char type, std::size_t& out) {
   if (at >= bytes.size() || bytes[at] != type) return false;
-  const std::size_t eol = bytes.find("\r\n", at);
-  if (eol == std::string_view::npos) return false;
-  auto [p, ec] = std::from_chars(bytes.data() + at + 1, bytes.data() + eol, out);
-  if (ec != std::errc{} || p != bytes.data() + eol) return false;
-  at = eol + 2;
+  const char* p = bytes.data() + at + 1;
+  const char* const end = bytes.data() + bytes.size();
+  const char* const digits = p;
+  std::size_t n = 0;
+  while (p != end && static_cast<unsigned char>(*p - '0') < 10) {
+    if (p - digits == 18) return false;
+    n = n * 10 + static_cast<std::size_t>(*p - '0');
+    ++p;
+  }
+  if (p == digits || end - p < 2 || p[0] != '\r' || p[1] != '\n') return false;
+  out = n;
+  at = static_cast<std::size_t>(p + 2 - bytes.data());
   return true;
 }
 
@@ -38,8 +46,8 @@ std::size_t parse_first_command(std::string_view bytes, std::vector<std::string_
   for (std::size_t i = 0; i < count; ++i) {
     std::size_t len = 0;
     if (!read_line_number(bytes, at, '$', len)) return 0;
-    if (len > bytes.size() - at || bytes.size() - at - len < 2 || bytes.substr(at + len, 2) != "\r\n") return 0;
-    argv.push_back(bytes.substr(at, len));
+    if (bytes.size() - at < len + 2 || bytes[at + len] != '\r' || bytes[at + len + 1] != '\n') return 0;
+    argv.emplace_back(bytes.data() + at, len);
     at += len + 2;
   }
   return at;
