@@ -2,11 +2,14 @@
 // input refused) and the classification of retryable cluster errors.
 #include <catch2/catch_test_macros.hpp>
 
+#include <cstdint>
 #include <random>
 #include <string>
 #include <string_view>
 
 #include <valkey/cluster/redirect.hpp>
+
+#include "../../runtime/src/detail/url_text.hpp"
 
 namespace vc = valkey::cluster;
 using vc::ClusterError;
@@ -103,6 +106,18 @@ TEST_CASE("cluster redirect: host:port splitting", "[cluster]") {
   CHECK(p == 1);
   CHECK_FALSE(vc::parse_host_port("localhost", h, p));
   CHECK_FALSE(vc::parse_host_port("localhost:00000000", h, p));
+  // The names the router keys its node connections by, and their way back.
+  using valkey::detail::host_port;
+  CHECK(host_port("127.0.0.1", 7000) == "127.0.0.1:7000");
+  CHECK(host_port("node-1.example", 0) == "node-1.example:0");
+  CHECK(host_port("::1", 65535) == "[::1]:65535");
+  for (int n : {1, 9, 10, 6379, 65535}) {
+    const auto port = static_cast<std::uint16_t>(n);
+    const std::string name = host_port("fe80::1", port);
+    REQUIRE(vc::parse_host_port(name, h, p));
+    CHECK(h == "fe80::1");
+    CHECK(p == port);
+  }
 }
 
 TEST_CASE("cluster redirect: retryable cluster conditions by prefix", "[cluster]") {

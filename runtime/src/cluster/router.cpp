@@ -77,6 +77,12 @@ Part& PartList::add(Job& job) {
   return *p;
 }
 
+std::string_view Part::command_bytes() const noexcept {
+  if (!share_.empty()) return share_;
+  if (!slice_.empty()) return slice_;
+  return job_.bytes.view();
+}
+
 void PartList::clear() noexcept {
   more_.clear();
   first_.reset();
@@ -329,7 +335,10 @@ void Router::start(Job& job) {
     if (!build_batch(job)) return;
     return send_all(job);
   }
-  if (!exec::parse_command(job.bytes.view(), argv_) || argv_.empty())
+  // A typed command whose slot its caller found (Job::slot): one part to
+  // that slot, as route() would decide from the same keys.
+  const bool presolved = job.slot >= 0 && job.info && job.fanout == Fanout::routed;
+  if (!presolved && (!exec::parse_command(job.bytes.view(), argv_) || argv_.empty()))
     return fail(job, make_error_code(errc::invalid_argument), "not one command");
   // Blocking commands wait on a connection of their own (leased from the
   // node's pool), never on the one every request to the node shares; the
@@ -373,6 +382,14 @@ void Router::start(Job& job) {
     case Fanout::each_primary: fan_out(false); break;
     case Fanout::each_node: fan_out(true); break;
     case Fanout::routed: {
+      if (presolved) {
+        job.route_.kind = RouteKind::slot;
+        job.route_.info = job.info;
+        job.route_.read_only = job.info->is(CommandFlag::readonly);
+        job.route_.slot = static_cast<std::uint16_t>(job.slot);
+        add_part(job.slot).read_only_ = job.route_.read_only && !job.cache;
+        break;
+      }
       const std::span<const std::string_view> argv(argv_.data(), argv_.size());
       job.route_ = job.info ? route(*job.info, argv) : route(argv);
       if (!job.info && !job.route_.info) {
@@ -446,7 +463,7 @@ void Router::send_all(Job& job) {
 void Router::start_entry(Part& p) {
   BatchEntry& e = *p.entry_;
   e.router_ = p.job_.router_;
-  e.bytes = exec::Bytes(std::move(p.share_));
+  e.bytes = exec::Bytes(std::string(p.command_bytes()));
   e.options = p.job_.options;
   start(e);
 }
@@ -480,7 +497,7 @@ bool Router::build_batch(Job& job) {
     Route r;
     if (route_or_wait(job, std::span<const std::string_view>(argv.data(), argv.size()), r)) return false;
     Part& p = job.parts_.add(job);
-    p.share_.assign(rest.substr(0, n));
+    p.slice_ = rest.substr(0, n);
     rest.remove_prefix(n);
     auto refuse = [&](std::string why) {
       p.preset_ = true;
@@ -653,15 +670,15 @@ void Router::send(Part& p) {
       return part_final(p);
     }
   }
-  const std::string host = target->host;  // copies: the map may change before the reply
-  send_to(p, host, target->port);
+  p.host_ = target->host;  // a copy: the map may change before the reply
+  send_to(p, p.host_, target->port);
 }
 
 void Router::send_to(Part& p, const std::string& host, std::uint16_t port) {
   Job& job = p.job_;
   if (&p.host_ != &host) p.host_ = host;
   p.port_ = port;
-  p.node_ = valkey::detail::host_port(host, port);
+  p.node_ = node_name(host, port);
   if (policies_ || job.options.retry) [[unlikely]] {
     // The node's breaker first, for blocking commands too: while open, the
     // part fails at once, unsent.
@@ -700,9 +717,12 @@ void Router::send_to(Part& p, const std::string& host, std::uint16_t port) {
     p.conn_ = connection(host, port, p.node_);
   }
   p.seen_ = 0;
-  p.builder_.reset();
-  p.reply_ = Reply{};
-  p.replies_.clear();
+  if (p.attempted_) {  // a new part's reply state is fresh already
+    p.builder_.reset();
+    p.reply_ = Reply{};
+    p.replies_.clear();
+  }
+  p.attempted_ = true;
   p.in_reply_ = p.streaming_ = p.streamed_ = false;
   p.direct_ = !job.batch && p.commands_ == 1 && job.parts_.size() == 1 && !answers_per_node(job) ? job.reply_visitor()
                                                                                                  : nullptr;
@@ -716,7 +736,7 @@ void Router::send_to(Part& p, const std::string& host, std::uint16_t port) {
   p.flags = job.flags;
   p.deadline = job.deadline_;
   p.database = job.options.database;  // the connection writes SELECT when it differs
-  std::string_view bytes = p.share_.empty() ? job.bytes.view() : std::string_view(p.share_);
+  std::string_view bytes = p.command_bytes();
   if (p.framed_) [[unlikely]]
     bytes = job.cache->framed();
   if (p.asking_) {
@@ -882,7 +902,7 @@ bool Router::lost_after_write(Part& p, std::error_code ec) {
   const policy::RetryPolicy& rp = *retry_of(p.job_);
   if (rp.max_attempts <= 1) return false;  // one attempt: as without a policy
   policy::Guard* g = guard_for(p.node_);
-  const std::string_view bytes = p.share_.empty() ? p.job_.bytes.view() : std::string_view(p.share_);
+  const std::string_view bytes = p.command_bytes();
   const bool idempotent = p.job_.options.idempotent || policy::idempotent_encoded(bytes);
   const policy::RetryDecision d = g->decide(rp, p.attempt_, policy::failure_of(ec, true), idempotent,
                                             policy::Clock::now(), p.job_.deadline_);
@@ -1097,6 +1117,14 @@ Config Router::node_config(const std::string& host, std::uint16_t port) const {
     if (!a.tls_server_name.empty() && c.tls.enabled) c.tls.sni = std::move(a.tls_server_name);
   }
   return c;
+}
+
+const std::string& Router::node_name(const std::string& host, std::uint16_t port) {
+  for (const NodeName& n : node_names_)
+    if (n.port == port && n.host == host) return n.name;
+  if (node_names_.size() == 64) node_names_.clear();  // nodes come and go: rebuilt as they are used
+  node_names_.push_back(NodeName{host, port, valkey::detail::host_port(host, port)});
+  return node_names_.back().name;
 }
 
 std::shared_ptr<Connection> Router::connection(const std::string& host, std::uint16_t port) {

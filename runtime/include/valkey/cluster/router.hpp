@@ -33,6 +33,7 @@
 #include <valkey/cache/store.hpp>
 #include <valkey/cluster/cache_read.hpp>
 #include <valkey/cluster/cluster_config.hpp>
+#include <valkey/cluster/op_memory.hpp>
 #include <valkey/cluster/route.hpp>
 #include <valkey/cluster/server_commands.hpp>
 #include <valkey/cluster/topology.hpp>
@@ -85,6 +86,10 @@ class Part final : public RequestBase {
  public:
   Part(Job& job, std::size_t index);
   ~Part();
+  // A job's second and later parts (a batch's commands, a split's shares)
+  // come from the per-thread blocks of cluster/op_memory.hpp, as operations do.
+  static void* operator new(std::size_t size) { return op_memory::allocate(size); }
+  static void operator delete(void* p, std::size_t size) noexcept { op_memory::deallocate(p, size); }
 
   void on_node(const resp::Node& n) override;
   void on_reply_end() override;
@@ -92,10 +97,14 @@ class Part final : public RequestBase {
 
  private:
   friend class Router;
+  // What an attempt sends (before ASKING or a cache frame is added).
+  std::string_view command_bytes() const noexcept;
+
   Job& job_;
   std::size_t index_;
   std::string share_;        // a split share's command, or a blocking command with its timeout
-                             // reduced after a redirection; empty: the job's bytes
+                             // reduced after a redirection; empty: slice_ or the job's bytes
+  std::string_view slice_;   // a batch command: its bytes within the job's (which outlive it)
   std::string ask_;          // ASKING + the command, while following an ASK
   RequestBase::clock::time_point blocking_since_{};  // a leased part's first send
   bool asking_ = false;       // ASKING precedes the command: its reply is skipped
@@ -139,6 +148,7 @@ class Part final : public RequestBase {
   bool first_counted_ = false;  // the retry budget's base counted this part
   bool may_have_run_ = false;   // an attempt was written and got no reply
   bool accepted_ = false;       // the connection took the current attempt
+  bool attempted_ = false;      // send_to() ran: a later attempt resets the reply state
   std::unique_ptr<asio::steady_timer> timer_;
 };
 
@@ -203,6 +213,10 @@ class Job {
   // A typed command's generated metadata (null for call() and batches):
   // the route reads its key specs without looking the name up.
   const CommandInfo* info = nullptr;
+  // A typed command whose keys sit at fixed positions, all in one slot
+  // (fixed_key_slot(), found on the caller's thread): that slot, so the
+  // router does not read the arguments back from `bytes`. -1: route them.
+  int slot = -1;
   // A read through the client-side cache (cluster/cache_read.hpp): `bytes`
   // is the read alone; it goes to the slot's primary, framed on its first
   // attempt. Null for every other job.
@@ -327,6 +341,9 @@ class Router : public std::enable_shared_from_this<Router>, private ConnectionOb
   // A part's reply or failure from its connection.
   void on_part_complete(Part& p, std::error_code ec);
   std::shared_ptr<Connection> connection(const std::string& host, std::uint16_t port);
+  // "host:port" (detail::host_port) of the nodes requests went to lately:
+  // every attempt names its node, so the name is built once per node.
+  const std::string& node_name(const std::string& host, std::uint16_t port);
   // The same, named "host:port" already (the connections' key).
   std::shared_ptr<Connection> connection(const std::string& host, std::uint16_t port, const std::string& name);
   const Node* pick_primary();
@@ -390,6 +407,12 @@ class Router : public std::enable_shared_from_this<Router>, private ConnectionOb
   std::shared_ptr<CacheStore> cache_;  // ClusterConfig::node.cache set; shared by every node connection
   std::optional<SlotMap> map_;
   std::map<std::string, std::shared_ptr<Connection>, std::less<>> conns_;
+  struct NodeName {
+    std::string host;
+    std::uint16_t port;
+    std::string name;
+  };
+  std::vector<NodeName> node_names_;  // node_name()'s, at most 64
   // Connections that serve replica reads: READONLY is sent on each of their
   // connections (first, and again after every reconnect).
   std::map<std::string, bool, std::less<>> readonly_;
