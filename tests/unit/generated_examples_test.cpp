@@ -17,6 +17,7 @@
 
 #include "../../generated/examples/examples.hpp"
 #include "../support/swapped_encoders.hpp"
+#include <valkey/cluster/route.hpp>
 #include <valkey/command_table.hpp>
 
 namespace {
@@ -48,7 +49,8 @@ std::string wire_of(const C& cmd) {
 }  // namespace
 
 TEST_CASE("generated: every example encodes to its expected argv", "[generated][examples]") {
-  std::size_t count = 0, variants = 0;
+  namespace vc = valkey::cluster;
+  std::size_t count = 0, variants = 0, presolved = 0;
   std::set<std::string> covered;
   valkey::examples::for_each_example([&](const valkey::examples::Example& e, const auto& cmd) {
     ++count;
@@ -63,6 +65,18 @@ TEST_CASE("generated: every example encodes to its expected argv", "[generated][
 
     // the info of a typed struct is the one the run-time table finds
     using C = std::remove_cvref_t<decltype(cmd)>;
+
+    // The cluster clients route a typed command with its keys at fixed
+    // positions by the slot its struct names (cluster/run.hpp): the slot the
+    // key specs find in its arguments.
+    const vc::Route routed = vc::route(C::info, e.argv);
+    if (const int fixed = vc::fixed_key_slot(cmd); fixed >= 0) {
+      ++presolved;
+      CHECK(routed.kind == vc::RouteKind::slot);
+      CHECK(routed.slot == fixed);
+    } else if (vc::fixed_key_positions(C::info) && seen.size() == C::info.key_specs.size()) {
+      CHECK(routed.kind != vc::RouteKind::slot);  // keys in several slots
+    }
     const valkey::CommandInfo* found = valkey::find_command(C::info.name);
     REQUIRE(found != nullptr);
     CHECK(found->name == C::info.name);
@@ -73,6 +87,7 @@ TEST_CASE("generated: every example encodes to its expected argv", "[generated][
   CHECK(count > 900);
   CHECK(variants > 500);
   CHECK(covered.size() > 600);
+  CHECK(presolved > 250);
 }
 
 // The swapped-argument demonstration: the generated encoder's body with two

@@ -106,6 +106,23 @@ class SlotCheck {
   std::string_view first_, other_;
 };
 
+// Whether every key spec of `info` names one data key at a fixed argument
+// position (GET, SET, HSET, LMOVE...: begin by index, a range of one key, read
+// or write, complete): then a typed command's keys are exactly what its
+// generated walker lists, and their slot routes it as the key specs would.
+bool fixed_key_positions(const CommandInfo& info) noexcept;
+
+// The slot of a typed command whose keys sit at fixed positions and share
+// one slot; -1 when it has none, several slots, or keys the specs find by
+// searching (those are routed from the encoded arguments).
+template <class Cmd>
+int fixed_key_slot(const Cmd& cmd) noexcept {
+  if (!fixed_key_positions(Cmd::info)) return -1;
+  SlotCheck check;
+  for_each_key(cmd, check);
+  return check.single_slot() && check.count() == Cmd::info.key_specs.size() ? check.slot() : -1;
+}
+
 // A typed command whose keys its generated walker listed. `all_or_none`: the
 // command promises to apply to every key or none (MSETEX with NX or XX), so
 // it is never split across slots.

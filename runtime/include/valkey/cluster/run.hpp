@@ -101,6 +101,7 @@ struct JobSetup {
   std::error_code refused;
   exec::CallOptions options;
   const CommandInfo* info = nullptr;  // a typed command's metadata: routed without a lookup by name
+  int slot = -1;                      // its keys' slot when found here (Job::slot)
   observe::Probe probe;  // armed on the caller's thread when an observer is set
   std::unique_ptr<CacheRead> cache;  // a read through the client-side cache (cluster/cached.hpp)
   // The node connections speak RESP2 (Config::protocol): valkey::Reply
@@ -128,6 +129,11 @@ JobSetup make_setup(Plan&& plan, Target target, const Config& node_config) {
   s.info = observe::command_info_of(plan);
   s.command = plan.lasting_name();
   s.fanout = target.fanout;
+  // A typed command with its keys at fixed positions (GET, SET...) finds its
+  // slot here, from the struct: the router need not parse its bytes back.
+  if constexpr (requires { plan.cmd; }) {
+    if (!s.refused && !s.batch && s.fanout == Fanout::routed) s.slot = fixed_key_slot(plan.cmd);
+  }
   s.node = std::string(target.node);
   s.resp2 = node_config.protocol == Protocol::resp2;
   if (target.options) [[unlikely]]
@@ -221,6 +227,7 @@ class TypedJob : public Job {
     batch = s.batch;
     options = std::move(s.options);
     info = s.info;
+    slot = s.slot;
     probe = std::move(s.probe);
     cache = std::move(s.cache);
     resp2_ = s.resp2;
@@ -466,7 +473,8 @@ struct HandOffAllocator {
 template <class R, bool Throws, class Decoder>
 struct InitiateJob {
   template <class Handler>
-  void operator()(Handler&& handler, Router* router, JobSetup setup, Diagnostics* diag) const {
+  // `setup` by reference: the token's stored copy moves into the job once.
+  void operator()(Handler&& handler, Router* router, JobSetup&& setup, Diagnostics* diag) const {
     start_job<R, Throws, Decoder>(*router, std::forward<Handler>(handler), std::move(setup), diag);
   }
 };
