@@ -92,15 +92,14 @@ void for_each_example(F&& f) {
   }
   {
     static constexpr std::string_view argv[] = {"ACL", "LOG", "1"};
-    static constexpr std::string_view covers[] = {"alt operation.count", "opt operation"};
-    f(Example{"ACL LOG", "opt operation", argv, {}, covers},
-      cmd::AclLog{.operation = cmd::AclLog::Count{.count = 1}});
+    static constexpr std::string_view covers[] = {"opt count"};
+    f(Example{"ACL LOG", "opt count", argv, {}, covers},
+      cmd::AclLog{.count = 1});
   }
   {
     static constexpr std::string_view argv[] = {"ACL", "LOG", "RESET"};
-    static constexpr std::string_view covers[] = {"alt operation.reset", "opt operation"};
-    f(Example{"ACL LOG", "alt operation.reset", argv, {}, covers},
-      cmd::AclLog{.operation = cmd::AclLog::Reset{}});
+    f(Example{"ACL LOG", "", argv, {}, {}},
+      cmd::AclLogReset{});
   }
   {
     static constexpr std::string_view argv[] = {"ACL", "SAVE"};

@@ -80,8 +80,23 @@ class HardSpecs(unittest.TestCase):
         # ROLE: a hand-written record, by the override table
         self.assertEqual(self.cmd("Role").reply, "valkey::Role")
         self.assertEqual(self.cmd("Role").records, [])
-        # still generic: records with open keys
-        self.assertEqual(self.cmd("MemoryStats").reply, "valkey::Reply")
+        # records with open keys (MEMORY STATS' db.<n>) stay generic by the
+        # rules; the override table maps them to a hand-written record
+        from valkeygen import replies
+        stats = self.cmd("MemoryStats")
+        self.assertEqual(replies.reply_type(stats.reply_schema, "MemoryStats")[:3],
+                         ("valkey::Reply", True, "record with open keys"))
+        self.assertEqual(stats.reply, "valkey::MemoryStats")
+        self.assertEqual(self.cmd("ClusterSlots").reply, "std::vector<valkey::ClusterSlotRange>")
+        self.assertEqual(self.cmd("CommandInfo").reply, "std::vector<std::optional<valkey::ServerCommandInfo>>")
+        # ACL LOG: the entries' record (alternative 0), RESET in its own entry
+        # point; dropping RESET leaves a choice of one, which becomes COUNT itself
+        log, reset = self.cmd("AclLog"), self.cmd("AclLogReset")
+        self.assertEqual(log.reply, "std::vector<AclLog::Record>")
+        self.assertEqual([(m.name, m.type) for m in log.members], [("count", "std::optional<std::int64_t>")])
+        self.assertEqual(log.find("count").path, "count")
+        self.assertEqual(reset.reply, "valkey::Ok")
+        self.assertEqual(reset.members, [])
 
     def test_geosearch_bypolygon(self):
         c = self.cmd("Geosearch")

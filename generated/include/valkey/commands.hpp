@@ -190,13 +190,13 @@ class Commands {
 
   /// Sends `ACL LOG` (cmd::AclLog).
   ///
-  /// Syntax: `ACL LOG [count|RESET]`
+  /// Syntax: `ACL LOG [count]`
   ///
   /// - Since 6.0.0
   /// - ACL categories: admin, slow, dangerous
   /// - Flags: ADMIN, NOSCRIPT, LOADING, STALE, SENTINEL
   /// - Keys: none
-  /// - Options: `.operation` (`Count`, `Reset`)
+  /// - Options: `.count`
   /// - Reference: https://valkey.io/commands/acl-log/
   template <class... Tail>
   decltype(auto) acl_log(Tail&&... tail) {
@@ -204,10 +204,24 @@ class Commands {
   }
   /// `ACL LOG` with its optional arguments (cmd::AclLog::Options).
   ///
-  /// Example: `db.acl_log({.operation = valkey::cmd::AclLog::Count{.count = 1}})`
+  /// Example: `db.acl_log({.count = 1})`
   template <class... Tail>
   decltype(auto) acl_log(const cmd::AclLog::Options& options, Tail&&... tail) {
-    return self().exec(cmd::AclLog{.operation = options.operation}, std::forward<Tail>(tail)...);
+    return self().exec(cmd::AclLog{.count = options.count}, std::forward<Tail>(tail)...);
+  }
+
+  /// Sends `ACL LOG` (cmd::AclLogReset), typed entry point.
+  ///
+  /// Syntax: `ACL LOG RESET`
+  ///
+  /// - Since 6.0.0
+  /// - ACL categories: admin, slow, dangerous
+  /// - Flags: ADMIN, NOSCRIPT, LOADING, STALE, SENTINEL
+  /// - Keys: none
+  /// - Reference: https://valkey.io/commands/acl-log/
+  template <class... Tail>
+  decltype(auto) acl_log_reset(Tail&&... tail) {
+    return self().exec(cmd::AclLogReset{}, std::forward<Tail>(tail)...);
   }
 
   /// Sends `ACL SAVE` (cmd::AclSave).
