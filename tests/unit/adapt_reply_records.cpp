@@ -87,13 +87,13 @@ constexpr std::string_view kMemoryResp3 =
     "%9\r\n$14\r\npeak.allocated\r\n:1117248\r\n$14\r\nclients.slaves\r\n:16\r\n"
     "$4\r\ndb.0\r\n%2\r\n$23\r\noverhead.hashtable.main\r\n:288\r\n$26\r\noverhead.hashtable.expires\r\n:112\r\n"
     "$23\r\ndb.dict.rehashing.count\r\n:0\r\n$10\r\nkeys.count\r\n:1\r\n"
-    "$4\r\ndb.3\r\n%2\r\n$23\r\noverhead.hashtable.main\r\n:72\r\n$30\r\noverhead.hashtable.slot-to-keys\r\n:0\r\n"
+    "$4\r\ndb.3\r\n%2\r\n$23\r\noverhead.hashtable.main\r\n:72\r\n$31\r\noverhead.hashtable.slot-to-keys\r\n:0\r\n"
     "$18\r\ndataset.percentage\r\n,97.75\r\n$9\r\nnew.field\r\n%0\r\n$13\r\nfragmentation\r\n,6.5\r\n";
 constexpr std::string_view kMemoryResp2 =
     "*18\r\n$14\r\npeak.allocated\r\n:1117248\r\n$14\r\nclients.slaves\r\n:16\r\n"
     "$4\r\ndb.0\r\n*4\r\n$23\r\noverhead.hashtable.main\r\n:288\r\n$26\r\noverhead.hashtable.expires\r\n:112\r\n"
     "$23\r\ndb.dict.rehashing.count\r\n:0\r\n$10\r\nkeys.count\r\n:1\r\n"
-    "$4\r\ndb.3\r\n*4\r\n$23\r\noverhead.hashtable.main\r\n:72\r\n$30\r\noverhead.hashtable.slot-to-keys\r\n:0\r\n"
+    "$4\r\ndb.3\r\n*4\r\n$23\r\noverhead.hashtable.main\r\n:72\r\n$31\r\noverhead.hashtable.slot-to-keys\r\n:0\r\n"
     "$18\r\ndataset.percentage\r\n$5\r\n97.75\r\n$9\r\nnew.field\r\n*0\r\n$13\r\nfragmentation\r\n$3\r\n6.5\r\n";
 
 }  // namespace
