@@ -115,12 +115,20 @@ class HardSpecs(unittest.TestCase):
 
     def test_client_kill(self):
         c = self.cmd("ClientKill")
-        f = c.find("filter.new-format")
+        # the old form is the client_kill_addr entry point; the choice left
+        # with the filters is the filters, a required block flattened into
+        # the struct: every filter an optional member
+        f = c.find("new-format")
         self.assertEqual(f.kind, "block")  # overlay: combinable filters
         self.assertFalse(f.multiple)
-        self.assertEqual(f.alt_type, "ClientKill::Filters")
         ids = f.child("client-id")
         self.assertEqual((ids.repr, ids.member), ("view", "client_ids"))
+        self.assertEqual(c.reply, "std::int64_t")
+        self.assertEqual(c.required, [])
+        self.assertIn("client_ids", [m.name for m in c.optional])
+        addr = self.cmd("ClientKillAddr")
+        self.assertEqual(addr.reply, "valkey::Ok")
+        self.assertEqual([m.name for m in addr.members], ["addr"])
         self.assertEqual(c.method, "client_kill")
         self.assertEqual(c.name, "CLIENT KILL")
         # the name's two words are written by encode() with the header
