@@ -26,7 +26,7 @@ struct Example {
   std::span<const std::string_view> covers;
 };
 
-inline constexpr std::size_t example_count = 972;
+inline constexpr std::size_t example_count = 1006;
 
 template <class F>
 void for_each_example(F&& f) {
@@ -92,15 +92,14 @@ void for_each_example(F&& f) {
   }
   {
     static constexpr std::string_view argv[] = {"ACL", "LOG", "1"};
-    static constexpr std::string_view covers[] = {"alt operation.count", "opt operation"};
-    f(Example{"ACL LOG", "opt operation", argv, {}, covers},
-      cmd::AclLog{.operation = cmd::AclLog::Count{.count = 1}});
+    static constexpr std::string_view covers[] = {"opt count"};
+    f(Example{"ACL LOG", "opt count", argv, {}, covers},
+      cmd::AclLog{.count = 1});
   }
   {
     static constexpr std::string_view argv[] = {"ACL", "LOG", "RESET"};
-    static constexpr std::string_view covers[] = {"alt operation.reset", "opt operation"};
-    f(Example{"ACL LOG", "alt operation.reset", argv, {}, covers},
-      cmd::AclLog{.operation = cmd::AclLog::Reset{}});
+    f(Example{"ACL LOG", "", argv, {}, {}},
+      cmd::AclLogReset{});
   }
   {
     static constexpr std::string_view argv[] = {"ACL", "SAVE"};
@@ -500,238 +499,276 @@ void for_each_example(F&& f) {
       cmd::ClientInfo{});
   }
   {
-    static constexpr std::string_view argv[] = {"CLIENT", "KILL", "old_format"};
-    static constexpr std::string_view covers[] = {"alt filter.old-format"};
-    f(Example{"CLIENT KILL", "", argv, {}, covers},
-      cmd::ClientKill{.filter = cmd::ClientKill::OldFormat{.old_format = "old_format"}});
-  }
-  {
     static constexpr std::string_view argv[] = {"CLIENT", "KILL", "ID", "1"};
-    static constexpr std::string_view covers[] = {"alt filter.new-format", "opt filter.new-format.client-id"};
-    f(Example{"CLIENT KILL", "alt filter.new-format", argv, {}, covers},
-      cmd::ClientKill{.filter = cmd::ClientKill::Filters{.client_ids = {1}}});
+    static constexpr std::string_view covers[] = {"opt new-format.client-id"};
+    const std::int64_t list_client_ids[] = {1};
+    f(Example{"CLIENT KILL", "", argv, {}, covers},
+      cmd::ClientKill{.client_ids = list_client_ids});
   }
   {
     static constexpr std::string_view argv[] = {"CLIENT", "KILL", "ID", "1", "TYPE", "normal"};
-    static constexpr std::string_view covers[] = {"alt filter.new-format", "alt filter.new-format.client-type.normal", "opt filter.new-format.client-id", "opt filter.new-format.client-type"};
-    f(Example{"CLIENT KILL", "opt filter.new-format.client-type", argv, {}, covers},
-      cmd::ClientKill{.filter = cmd::ClientKill::Filters{.client_ids = {1}, .client_type = cmd::ClientKill::ClientType::normal}});
+    static constexpr std::string_view covers[] = {"alt new-format.client-type.normal", "opt new-format.client-id", "opt new-format.client-type"};
+    const std::int64_t list_client_ids[] = {1};
+    f(Example{"CLIENT KILL", "opt new-format.client-type", argv, {}, covers},
+      cmd::ClientKill{.client_ids = list_client_ids, .client_type = cmd::ClientKill::ClientType::normal});
   }
   {
     static constexpr std::string_view argv[] = {"CLIENT", "KILL", "ID", "1", "TYPE", "master"};
-    static constexpr std::string_view covers[] = {"alt filter.new-format", "alt filter.new-format.client-type.master", "opt filter.new-format.client-id", "opt filter.new-format.client-type"};
-    f(Example{"CLIENT KILL", "alt filter.new-format.client-type.master", argv, {}, covers},
-      cmd::ClientKill{.filter = cmd::ClientKill::Filters{.client_ids = {1}, .client_type = cmd::ClientKill::ClientType::master}});
+    static constexpr std::string_view covers[] = {"alt new-format.client-type.master", "opt new-format.client-id", "opt new-format.client-type"};
+    const std::int64_t list_client_ids[] = {1};
+    f(Example{"CLIENT KILL", "alt new-format.client-type.master", argv, {}, covers},
+      cmd::ClientKill{.client_ids = list_client_ids, .client_type = cmd::ClientKill::ClientType::master});
   }
   {
     static constexpr std::string_view argv[] = {"CLIENT", "KILL", "ID", "1", "TYPE", "primary"};
-    static constexpr std::string_view covers[] = {"alt filter.new-format", "alt filter.new-format.client-type.primary", "opt filter.new-format.client-id", "opt filter.new-format.client-type"};
-    f(Example{"CLIENT KILL", "alt filter.new-format.client-type.primary", argv, {}, covers},
-      cmd::ClientKill{.filter = cmd::ClientKill::Filters{.client_ids = {1}, .client_type = cmd::ClientKill::ClientType::primary}});
+    static constexpr std::string_view covers[] = {"alt new-format.client-type.primary", "opt new-format.client-id", "opt new-format.client-type"};
+    const std::int64_t list_client_ids[] = {1};
+    f(Example{"CLIENT KILL", "alt new-format.client-type.primary", argv, {}, covers},
+      cmd::ClientKill{.client_ids = list_client_ids, .client_type = cmd::ClientKill::ClientType::primary});
   }
   {
     static constexpr std::string_view argv[] = {"CLIENT", "KILL", "ID", "1", "TYPE", "slave"};
-    static constexpr std::string_view covers[] = {"alt filter.new-format", "alt filter.new-format.client-type.slave", "opt filter.new-format.client-id", "opt filter.new-format.client-type"};
-    f(Example{"CLIENT KILL", "alt filter.new-format.client-type.slave", argv, {}, covers},
-      cmd::ClientKill{.filter = cmd::ClientKill::Filters{.client_ids = {1}, .client_type = cmd::ClientKill::ClientType::slave}});
+    static constexpr std::string_view covers[] = {"alt new-format.client-type.slave", "opt new-format.client-id", "opt new-format.client-type"};
+    const std::int64_t list_client_ids[] = {1};
+    f(Example{"CLIENT KILL", "alt new-format.client-type.slave", argv, {}, covers},
+      cmd::ClientKill{.client_ids = list_client_ids, .client_type = cmd::ClientKill::ClientType::slave});
   }
   {
     static constexpr std::string_view argv[] = {"CLIENT", "KILL", "ID", "1", "TYPE", "replica"};
-    static constexpr std::string_view covers[] = {"alt filter.new-format", "alt filter.new-format.client-type.replica", "opt filter.new-format.client-id", "opt filter.new-format.client-type"};
-    f(Example{"CLIENT KILL", "alt filter.new-format.client-type.replica", argv, {}, covers},
-      cmd::ClientKill{.filter = cmd::ClientKill::Filters{.client_ids = {1}, .client_type = cmd::ClientKill::ClientType::replica}});
+    static constexpr std::string_view covers[] = {"alt new-format.client-type.replica", "opt new-format.client-id", "opt new-format.client-type"};
+    const std::int64_t list_client_ids[] = {1};
+    f(Example{"CLIENT KILL", "alt new-format.client-type.replica", argv, {}, covers},
+      cmd::ClientKill{.client_ids = list_client_ids, .client_type = cmd::ClientKill::ClientType::replica});
   }
   {
     static constexpr std::string_view argv[] = {"CLIENT", "KILL", "ID", "1", "TYPE", "pubsub"};
-    static constexpr std::string_view covers[] = {"alt filter.new-format", "alt filter.new-format.client-type.pubsub", "opt filter.new-format.client-id", "opt filter.new-format.client-type"};
-    f(Example{"CLIENT KILL", "alt filter.new-format.client-type.pubsub", argv, {}, covers},
-      cmd::ClientKill{.filter = cmd::ClientKill::Filters{.client_ids = {1}, .client_type = cmd::ClientKill::ClientType::pubsub}});
+    static constexpr std::string_view covers[] = {"alt new-format.client-type.pubsub", "opt new-format.client-id", "opt new-format.client-type"};
+    const std::int64_t list_client_ids[] = {1};
+    f(Example{"CLIENT KILL", "alt new-format.client-type.pubsub", argv, {}, covers},
+      cmd::ClientKill{.client_ids = list_client_ids, .client_type = cmd::ClientKill::ClientType::pubsub});
   }
   {
     static constexpr std::string_view argv[] = {"CLIENT", "KILL", "ID", "1", "USER", "user:1"};
-    static constexpr std::string_view covers[] = {"alt filter.new-format", "opt filter.new-format.client-id", "opt filter.new-format.username"};
-    f(Example{"CLIENT KILL", "opt filter.new-format.username", argv, {}, covers},
-      cmd::ClientKill{.filter = cmd::ClientKill::Filters{.client_ids = {1}, .username = "user:1"}});
+    static constexpr std::string_view covers[] = {"opt new-format.client-id", "opt new-format.username"};
+    const std::int64_t list_client_ids[] = {1};
+    f(Example{"CLIENT KILL", "opt new-format.username", argv, {}, covers},
+      cmd::ClientKill{.client_ids = list_client_ids, .username = "user:1"});
   }
   {
     static constexpr std::string_view argv[] = {"CLIENT", "KILL", "ID", "1", "ADDR", "addr"};
-    static constexpr std::string_view covers[] = {"alt filter.new-format", "opt filter.new-format.addr", "opt filter.new-format.client-id"};
-    f(Example{"CLIENT KILL", "opt filter.new-format.addr", argv, {}, covers},
-      cmd::ClientKill{.filter = cmd::ClientKill::Filters{.client_ids = {1}, .addr = "addr"}});
+    static constexpr std::string_view covers[] = {"opt new-format.addr", "opt new-format.client-id"};
+    const std::int64_t list_client_ids[] = {1};
+    f(Example{"CLIENT KILL", "opt new-format.addr", argv, {}, covers},
+      cmd::ClientKill{.client_ids = list_client_ids, .addr = "addr"});
   }
   {
     static constexpr std::string_view argv[] = {"CLIENT", "KILL", "ID", "1", "LADDR", "laddr"};
-    static constexpr std::string_view covers[] = {"alt filter.new-format", "opt filter.new-format.client-id", "opt filter.new-format.laddr"};
-    f(Example{"CLIENT KILL", "opt filter.new-format.laddr", argv, {}, covers},
-      cmd::ClientKill{.filter = cmd::ClientKill::Filters{.client_ids = {1}, .laddr = "laddr"}});
+    static constexpr std::string_view covers[] = {"opt new-format.client-id", "opt new-format.laddr"};
+    const std::int64_t list_client_ids[] = {1};
+    f(Example{"CLIENT KILL", "opt new-format.laddr", argv, {}, covers},
+      cmd::ClientKill{.client_ids = list_client_ids, .laddr = "laddr"});
   }
   {
     static constexpr std::string_view argv[] = {"CLIENT", "KILL", "ID", "1", "SKIPME", "YES"};
-    static constexpr std::string_view covers[] = {"alt filter.new-format", "alt filter.new-format.skipme.yes", "opt filter.new-format.client-id", "opt filter.new-format.skipme"};
-    f(Example{"CLIENT KILL", "opt filter.new-format.skipme", argv, {}, covers},
-      cmd::ClientKill{.filter = cmd::ClientKill::Filters{.client_ids = {1}, .skip_me = cmd::ClientKill::SkipMe::yes}});
+    static constexpr std::string_view covers[] = {"alt new-format.skipme.yes", "opt new-format.client-id", "opt new-format.skipme"};
+    const std::int64_t list_client_ids[] = {1};
+    f(Example{"CLIENT KILL", "opt new-format.skipme", argv, {}, covers},
+      cmd::ClientKill{.client_ids = list_client_ids, .skip_me = cmd::ClientKill::SkipMe::yes});
   }
   {
     static constexpr std::string_view argv[] = {"CLIENT", "KILL", "ID", "1", "SKIPME", "NO"};
-    static constexpr std::string_view covers[] = {"alt filter.new-format", "alt filter.new-format.skipme.no", "opt filter.new-format.client-id", "opt filter.new-format.skipme"};
-    f(Example{"CLIENT KILL", "alt filter.new-format.skipme.no", argv, {}, covers},
-      cmd::ClientKill{.filter = cmd::ClientKill::Filters{.client_ids = {1}, .skip_me = cmd::ClientKill::SkipMe::no}});
+    static constexpr std::string_view covers[] = {"alt new-format.skipme.no", "opt new-format.client-id", "opt new-format.skipme"};
+    const std::int64_t list_client_ids[] = {1};
+    f(Example{"CLIENT KILL", "alt new-format.skipme.no", argv, {}, covers},
+      cmd::ClientKill{.client_ids = list_client_ids, .skip_me = cmd::ClientKill::SkipMe::no});
   }
   {
     static constexpr std::string_view argv[] = {"CLIENT", "KILL", "ID", "1", "MAXAGE", "2"};
-    static constexpr std::string_view covers[] = {"alt filter.new-format", "opt filter.new-format.client-id", "opt filter.new-format.maxage"};
-    f(Example{"CLIENT KILL", "opt filter.new-format.maxage", argv, {}, covers},
-      cmd::ClientKill{.filter = cmd::ClientKill::Filters{.client_ids = {1}, .max_age = 2}});
+    static constexpr std::string_view covers[] = {"opt new-format.client-id", "opt new-format.maxage"};
+    const std::int64_t list_client_ids[] = {1};
+    f(Example{"CLIENT KILL", "opt new-format.maxage", argv, {}, covers},
+      cmd::ClientKill{.client_ids = list_client_ids, .max_age = 2});
   }
   {
     static constexpr std::string_view argv[] = {"CLIENT", "KILL", "ID", "1", "NAME", "name"};
-    static constexpr std::string_view covers[] = {"alt filter.new-format", "opt filter.new-format.client-id", "opt filter.new-format.name"};
-    f(Example{"CLIENT KILL", "opt filter.new-format.name", argv, {}, covers},
-      cmd::ClientKill{.filter = cmd::ClientKill::Filters{.client_ids = {1}, .name = "name"}});
+    static constexpr std::string_view covers[] = {"opt new-format.client-id", "opt new-format.name"};
+    const std::int64_t list_client_ids[] = {1};
+    f(Example{"CLIENT KILL", "opt new-format.name", argv, {}, covers},
+      cmd::ClientKill{.client_ids = list_client_ids, .name = "name"});
   }
   {
     static constexpr std::string_view argv[] = {"CLIENT", "KILL", "ID", "1", "IDLE", "2"};
-    static constexpr std::string_view covers[] = {"alt filter.new-format", "opt filter.new-format.client-id", "opt filter.new-format.idle"};
-    f(Example{"CLIENT KILL", "opt filter.new-format.idle", argv, {}, covers},
-      cmd::ClientKill{.filter = cmd::ClientKill::Filters{.client_ids = {1}, .idle = 2}});
+    static constexpr std::string_view covers[] = {"opt new-format.client-id", "opt new-format.idle"};
+    const std::int64_t list_client_ids[] = {1};
+    f(Example{"CLIENT KILL", "opt new-format.idle", argv, {}, covers},
+      cmd::ClientKill{.client_ids = list_client_ids, .idle = 2});
   }
   {
     static constexpr std::string_view argv[] = {"CLIENT", "KILL", "ID", "1", "FLAGS", "N"};
-    static constexpr std::string_view covers[] = {"alt filter.new-format", "opt filter.new-format.client-id", "opt filter.new-format.flags"};
-    f(Example{"CLIENT KILL", "opt filter.new-format.flags", argv, {}, covers},
-      cmd::ClientKill{.filter = cmd::ClientKill::Filters{.client_ids = {1}, .flags = "N"}});
+    static constexpr std::string_view covers[] = {"opt new-format.client-id", "opt new-format.flags"};
+    const std::int64_t list_client_ids[] = {1};
+    f(Example{"CLIENT KILL", "opt new-format.flags", argv, {}, covers},
+      cmd::ClientKill{.client_ids = list_client_ids, .flags = "N"});
   }
   {
     static constexpr std::string_view argv[] = {"CLIENT", "KILL", "ID", "1", "LIB-NAME", "lib_name"};
-    static constexpr std::string_view covers[] = {"alt filter.new-format", "opt filter.new-format.client-id", "opt filter.new-format.lib-name"};
-    f(Example{"CLIENT KILL", "opt filter.new-format.lib-name", argv, {}, covers},
-      cmd::ClientKill{.filter = cmd::ClientKill::Filters{.client_ids = {1}, .lib_name = "lib_name"}});
+    static constexpr std::string_view covers[] = {"opt new-format.client-id", "opt new-format.lib-name"};
+    const std::int64_t list_client_ids[] = {1};
+    f(Example{"CLIENT KILL", "opt new-format.lib-name", argv, {}, covers},
+      cmd::ClientKill{.client_ids = list_client_ids, .lib_name = "lib_name"});
   }
   {
     static constexpr std::string_view argv[] = {"CLIENT", "KILL", "ID", "1", "LIB-VER", "lib_ver"};
-    static constexpr std::string_view covers[] = {"alt filter.new-format", "opt filter.new-format.client-id", "opt filter.new-format.lib-ver"};
-    f(Example{"CLIENT KILL", "opt filter.new-format.lib-ver", argv, {}, covers},
-      cmd::ClientKill{.filter = cmd::ClientKill::Filters{.client_ids = {1}, .lib_ver = "lib_ver"}});
+    static constexpr std::string_view covers[] = {"opt new-format.client-id", "opt new-format.lib-ver"};
+    const std::int64_t list_client_ids[] = {1};
+    f(Example{"CLIENT KILL", "opt new-format.lib-ver", argv, {}, covers},
+      cmd::ClientKill{.client_ids = list_client_ids, .lib_ver = "lib_ver"});
   }
   {
     static constexpr std::string_view argv[] = {"CLIENT", "KILL", "ID", "1", "DB", "0"};
-    static constexpr std::string_view covers[] = {"alt filter.new-format", "opt filter.new-format.client-id", "opt filter.new-format.db"};
-    f(Example{"CLIENT KILL", "opt filter.new-format.db", argv, {}, covers},
-      cmd::ClientKill{.filter = cmd::ClientKill::Filters{.client_ids = {1}, .db = 0}});
+    static constexpr std::string_view covers[] = {"opt new-format.client-id", "opt new-format.db"};
+    const std::int64_t list_client_ids[] = {1};
+    f(Example{"CLIENT KILL", "opt new-format.db", argv, {}, covers},
+      cmd::ClientKill{.client_ids = list_client_ids, .db = 0});
   }
   {
     static constexpr std::string_view argv[] = {"CLIENT", "KILL", "ID", "1", "CAPA", "r"};
-    static constexpr std::string_view covers[] = {"alt filter.new-format", "opt filter.new-format.capa", "opt filter.new-format.client-id"};
-    f(Example{"CLIENT KILL", "opt filter.new-format.capa", argv, {}, covers},
-      cmd::ClientKill{.filter = cmd::ClientKill::Filters{.client_ids = {1}, .capa = "r"}});
+    static constexpr std::string_view covers[] = {"opt new-format.capa", "opt new-format.client-id"};
+    const std::int64_t list_client_ids[] = {1};
+    f(Example{"CLIENT KILL", "opt new-format.capa", argv, {}, covers},
+      cmd::ClientKill{.client_ids = list_client_ids, .capa = "r"});
   }
   {
     static constexpr std::string_view argv[] = {"CLIENT", "KILL", "ID", "1", "IP", "127.0.0.1"};
-    static constexpr std::string_view covers[] = {"alt filter.new-format", "opt filter.new-format.client-id", "opt filter.new-format.ip"};
-    f(Example{"CLIENT KILL", "opt filter.new-format.ip", argv, {}, covers},
-      cmd::ClientKill{.filter = cmd::ClientKill::Filters{.client_ids = {1}, .ip = "127.0.0.1"}});
+    static constexpr std::string_view covers[] = {"opt new-format.client-id", "opt new-format.ip"};
+    const std::int64_t list_client_ids[] = {1};
+    f(Example{"CLIENT KILL", "opt new-format.ip", argv, {}, covers},
+      cmd::ClientKill{.client_ids = list_client_ids, .ip = "127.0.0.1"});
   }
   {
     static constexpr std::string_view argv[] = {"CLIENT", "KILL", "ID", "1", "NOT-TYPE", "normal"};
-    static constexpr std::string_view covers[] = {"alt filter.new-format", "alt filter.new-format.not-client-type.normal", "opt filter.new-format.client-id", "opt filter.new-format.not-client-type"};
-    f(Example{"CLIENT KILL", "opt filter.new-format.not-client-type", argv, {}, covers},
-      cmd::ClientKill{.filter = cmd::ClientKill::Filters{.client_ids = {1}, .not_client_type = cmd::ClientKill::NotClientType::normal}});
+    static constexpr std::string_view covers[] = {"alt new-format.not-client-type.normal", "opt new-format.client-id", "opt new-format.not-client-type"};
+    const std::int64_t list_client_ids[] = {1};
+    f(Example{"CLIENT KILL", "opt new-format.not-client-type", argv, {}, covers},
+      cmd::ClientKill{.client_ids = list_client_ids, .not_client_type = cmd::ClientKill::NotClientType::normal});
   }
   {
     static constexpr std::string_view argv[] = {"CLIENT", "KILL", "ID", "1", "NOT-TYPE", "master"};
-    static constexpr std::string_view covers[] = {"alt filter.new-format", "alt filter.new-format.not-client-type.master", "opt filter.new-format.client-id", "opt filter.new-format.not-client-type"};
-    f(Example{"CLIENT KILL", "alt filter.new-format.not-client-type.master", argv, {}, covers},
-      cmd::ClientKill{.filter = cmd::ClientKill::Filters{.client_ids = {1}, .not_client_type = cmd::ClientKill::NotClientType::master}});
+    static constexpr std::string_view covers[] = {"alt new-format.not-client-type.master", "opt new-format.client-id", "opt new-format.not-client-type"};
+    const std::int64_t list_client_ids[] = {1};
+    f(Example{"CLIENT KILL", "alt new-format.not-client-type.master", argv, {}, covers},
+      cmd::ClientKill{.client_ids = list_client_ids, .not_client_type = cmd::ClientKill::NotClientType::master});
   }
   {
     static constexpr std::string_view argv[] = {"CLIENT", "KILL", "ID", "1", "NOT-TYPE", "primary"};
-    static constexpr std::string_view covers[] = {"alt filter.new-format", "alt filter.new-format.not-client-type.primary", "opt filter.new-format.client-id", "opt filter.new-format.not-client-type"};
-    f(Example{"CLIENT KILL", "alt filter.new-format.not-client-type.primary", argv, {}, covers},
-      cmd::ClientKill{.filter = cmd::ClientKill::Filters{.client_ids = {1}, .not_client_type = cmd::ClientKill::NotClientType::primary}});
+    static constexpr std::string_view covers[] = {"alt new-format.not-client-type.primary", "opt new-format.client-id", "opt new-format.not-client-type"};
+    const std::int64_t list_client_ids[] = {1};
+    f(Example{"CLIENT KILL", "alt new-format.not-client-type.primary", argv, {}, covers},
+      cmd::ClientKill{.client_ids = list_client_ids, .not_client_type = cmd::ClientKill::NotClientType::primary});
   }
   {
     static constexpr std::string_view argv[] = {"CLIENT", "KILL", "ID", "1", "NOT-TYPE", "slave"};
-    static constexpr std::string_view covers[] = {"alt filter.new-format", "alt filter.new-format.not-client-type.slave", "opt filter.new-format.client-id", "opt filter.new-format.not-client-type"};
-    f(Example{"CLIENT KILL", "alt filter.new-format.not-client-type.slave", argv, {}, covers},
-      cmd::ClientKill{.filter = cmd::ClientKill::Filters{.client_ids = {1}, .not_client_type = cmd::ClientKill::NotClientType::slave}});
+    static constexpr std::string_view covers[] = {"alt new-format.not-client-type.slave", "opt new-format.client-id", "opt new-format.not-client-type"};
+    const std::int64_t list_client_ids[] = {1};
+    f(Example{"CLIENT KILL", "alt new-format.not-client-type.slave", argv, {}, covers},
+      cmd::ClientKill{.client_ids = list_client_ids, .not_client_type = cmd::ClientKill::NotClientType::slave});
   }
   {
     static constexpr std::string_view argv[] = {"CLIENT", "KILL", "ID", "1", "NOT-TYPE", "replica"};
-    static constexpr std::string_view covers[] = {"alt filter.new-format", "alt filter.new-format.not-client-type.replica", "opt filter.new-format.client-id", "opt filter.new-format.not-client-type"};
-    f(Example{"CLIENT KILL", "alt filter.new-format.not-client-type.replica", argv, {}, covers},
-      cmd::ClientKill{.filter = cmd::ClientKill::Filters{.client_ids = {1}, .not_client_type = cmd::ClientKill::NotClientType::replica}});
+    static constexpr std::string_view covers[] = {"alt new-format.not-client-type.replica", "opt new-format.client-id", "opt new-format.not-client-type"};
+    const std::int64_t list_client_ids[] = {1};
+    f(Example{"CLIENT KILL", "alt new-format.not-client-type.replica", argv, {}, covers},
+      cmd::ClientKill{.client_ids = list_client_ids, .not_client_type = cmd::ClientKill::NotClientType::replica});
   }
   {
     static constexpr std::string_view argv[] = {"CLIENT", "KILL", "ID", "1", "NOT-TYPE", "pubsub"};
-    static constexpr std::string_view covers[] = {"alt filter.new-format", "alt filter.new-format.not-client-type.pubsub", "opt filter.new-format.client-id", "opt filter.new-format.not-client-type"};
-    f(Example{"CLIENT KILL", "alt filter.new-format.not-client-type.pubsub", argv, {}, covers},
-      cmd::ClientKill{.filter = cmd::ClientKill::Filters{.client_ids = {1}, .not_client_type = cmd::ClientKill::NotClientType::pubsub}});
+    static constexpr std::string_view covers[] = {"alt new-format.not-client-type.pubsub", "opt new-format.client-id", "opt new-format.not-client-type"};
+    const std::int64_t list_client_ids[] = {1};
+    f(Example{"CLIENT KILL", "alt new-format.not-client-type.pubsub", argv, {}, covers},
+      cmd::ClientKill{.client_ids = list_client_ids, .not_client_type = cmd::ClientKill::NotClientType::pubsub});
   }
   {
     static constexpr std::string_view argv[] = {"CLIENT", "KILL", "ID", "1", "NOT-ID", "2"};
-    static constexpr std::string_view covers[] = {"alt filter.new-format", "opt filter.new-format.client-id", "opt filter.new-format.not-client-id"};
-    f(Example{"CLIENT KILL", "opt filter.new-format.not-client-id", argv, {}, covers},
-      cmd::ClientKill{.filter = cmd::ClientKill::Filters{.client_ids = {1}, .not_client_ids = {2}}});
+    static constexpr std::string_view covers[] = {"opt new-format.client-id", "opt new-format.not-client-id"};
+    const std::int64_t list_client_ids[] = {1};
+    const std::int64_t list_not_client_ids[] = {2};
+    f(Example{"CLIENT KILL", "opt new-format.not-client-id", argv, {}, covers},
+      cmd::ClientKill{.client_ids = list_client_ids, .not_client_ids = list_not_client_ids});
   }
   {
     static constexpr std::string_view argv[] = {"CLIENT", "KILL", "ID", "1", "NOT-USER", "not_username"};
-    static constexpr std::string_view covers[] = {"alt filter.new-format", "opt filter.new-format.client-id", "opt filter.new-format.not-username"};
-    f(Example{"CLIENT KILL", "opt filter.new-format.not-username", argv, {}, covers},
-      cmd::ClientKill{.filter = cmd::ClientKill::Filters{.client_ids = {1}, .not_username = "not_username"}});
+    static constexpr std::string_view covers[] = {"opt new-format.client-id", "opt new-format.not-username"};
+    const std::int64_t list_client_ids[] = {1};
+    f(Example{"CLIENT KILL", "opt new-format.not-username", argv, {}, covers},
+      cmd::ClientKill{.client_ids = list_client_ids, .not_username = "not_username"});
   }
   {
     static constexpr std::string_view argv[] = {"CLIENT", "KILL", "ID", "1", "NOT-ADDR", "not_addr"};
-    static constexpr std::string_view covers[] = {"alt filter.new-format", "opt filter.new-format.client-id", "opt filter.new-format.not-addr"};
-    f(Example{"CLIENT KILL", "opt filter.new-format.not-addr", argv, {}, covers},
-      cmd::ClientKill{.filter = cmd::ClientKill::Filters{.client_ids = {1}, .not_addr = "not_addr"}});
+    static constexpr std::string_view covers[] = {"opt new-format.client-id", "opt new-format.not-addr"};
+    const std::int64_t list_client_ids[] = {1};
+    f(Example{"CLIENT KILL", "opt new-format.not-addr", argv, {}, covers},
+      cmd::ClientKill{.client_ids = list_client_ids, .not_addr = "not_addr"});
   }
   {
     static constexpr std::string_view argv[] = {"CLIENT", "KILL", "ID", "1", "NOT-LADDR", "not_laddr"};
-    static constexpr std::string_view covers[] = {"alt filter.new-format", "opt filter.new-format.client-id", "opt filter.new-format.not-laddr"};
-    f(Example{"CLIENT KILL", "opt filter.new-format.not-laddr", argv, {}, covers},
-      cmd::ClientKill{.filter = cmd::ClientKill::Filters{.client_ids = {1}, .not_laddr = "not_laddr"}});
+    static constexpr std::string_view covers[] = {"opt new-format.client-id", "opt new-format.not-laddr"};
+    const std::int64_t list_client_ids[] = {1};
+    f(Example{"CLIENT KILL", "opt new-format.not-laddr", argv, {}, covers},
+      cmd::ClientKill{.client_ids = list_client_ids, .not_laddr = "not_laddr"});
   }
   {
     static constexpr std::string_view argv[] = {"CLIENT", "KILL", "ID", "1", "NOT-NAME", "not_name"};
-    static constexpr std::string_view covers[] = {"alt filter.new-format", "opt filter.new-format.client-id", "opt filter.new-format.not-name"};
-    f(Example{"CLIENT KILL", "opt filter.new-format.not-name", argv, {}, covers},
-      cmd::ClientKill{.filter = cmd::ClientKill::Filters{.client_ids = {1}, .not_name = "not_name"}});
+    static constexpr std::string_view covers[] = {"opt new-format.client-id", "opt new-format.not-name"};
+    const std::int64_t list_client_ids[] = {1};
+    f(Example{"CLIENT KILL", "opt new-format.not-name", argv, {}, covers},
+      cmd::ClientKill{.client_ids = list_client_ids, .not_name = "not_name"});
   }
   {
     static constexpr std::string_view argv[] = {"CLIENT", "KILL", "ID", "1", "NOT-FLAGS", "x"};
-    static constexpr std::string_view covers[] = {"alt filter.new-format", "opt filter.new-format.client-id", "opt filter.new-format.not-flags"};
-    f(Example{"CLIENT KILL", "opt filter.new-format.not-flags", argv, {}, covers},
-      cmd::ClientKill{.filter = cmd::ClientKill::Filters{.client_ids = {1}, .not_flags = "x"}});
+    static constexpr std::string_view covers[] = {"opt new-format.client-id", "opt new-format.not-flags"};
+    const std::int64_t list_client_ids[] = {1};
+    f(Example{"CLIENT KILL", "opt new-format.not-flags", argv, {}, covers},
+      cmd::ClientKill{.client_ids = list_client_ids, .not_flags = "x"});
   }
   {
     static constexpr std::string_view argv[] = {"CLIENT", "KILL", "ID", "1", "NOT-LIB-NAME", "not_lib_name"};
-    static constexpr std::string_view covers[] = {"alt filter.new-format", "opt filter.new-format.client-id", "opt filter.new-format.not-lib-name"};
-    f(Example{"CLIENT KILL", "opt filter.new-format.not-lib-name", argv, {}, covers},
-      cmd::ClientKill{.filter = cmd::ClientKill::Filters{.client_ids = {1}, .not_lib_name = "not_lib_name"}});
+    static constexpr std::string_view covers[] = {"opt new-format.client-id", "opt new-format.not-lib-name"};
+    const std::int64_t list_client_ids[] = {1};
+    f(Example{"CLIENT KILL", "opt new-format.not-lib-name", argv, {}, covers},
+      cmd::ClientKill{.client_ids = list_client_ids, .not_lib_name = "not_lib_name"});
   }
   {
     static constexpr std::string_view argv[] = {"CLIENT", "KILL", "ID", "1", "NOT-LIB-VER", "not_lib_ver"};
-    static constexpr std::string_view covers[] = {"alt filter.new-format", "opt filter.new-format.client-id", "opt filter.new-format.not-lib-ver"};
-    f(Example{"CLIENT KILL", "opt filter.new-format.not-lib-ver", argv, {}, covers},
-      cmd::ClientKill{.filter = cmd::ClientKill::Filters{.client_ids = {1}, .not_lib_ver = "not_lib_ver"}});
+    static constexpr std::string_view covers[] = {"opt new-format.client-id", "opt new-format.not-lib-ver"};
+    const std::int64_t list_client_ids[] = {1};
+    f(Example{"CLIENT KILL", "opt new-format.not-lib-ver", argv, {}, covers},
+      cmd::ClientKill{.client_ids = list_client_ids, .not_lib_ver = "not_lib_ver"});
   }
   {
     static constexpr std::string_view argv[] = {"CLIENT", "KILL", "ID", "1", "NOT-DB", "2"};
-    static constexpr std::string_view covers[] = {"alt filter.new-format", "opt filter.new-format.client-id", "opt filter.new-format.not-db"};
-    f(Example{"CLIENT KILL", "opt filter.new-format.not-db", argv, {}, covers},
-      cmd::ClientKill{.filter = cmd::ClientKill::Filters{.client_ids = {1}, .not_db = 2}});
+    static constexpr std::string_view covers[] = {"opt new-format.client-id", "opt new-format.not-db"};
+    const std::int64_t list_client_ids[] = {1};
+    f(Example{"CLIENT KILL", "opt new-format.not-db", argv, {}, covers},
+      cmd::ClientKill{.client_ids = list_client_ids, .not_db = 2});
   }
   {
     static constexpr std::string_view argv[] = {"CLIENT", "KILL", "ID", "1", "NOT-CAPA", "r"};
-    static constexpr std::string_view covers[] = {"alt filter.new-format", "opt filter.new-format.client-id", "opt filter.new-format.not-capa"};
-    f(Example{"CLIENT KILL", "opt filter.new-format.not-capa", argv, {}, covers},
-      cmd::ClientKill{.filter = cmd::ClientKill::Filters{.client_ids = {1}, .not_capa = "r"}});
+    static constexpr std::string_view covers[] = {"opt new-format.client-id", "opt new-format.not-capa"};
+    const std::int64_t list_client_ids[] = {1};
+    f(Example{"CLIENT KILL", "opt new-format.not-capa", argv, {}, covers},
+      cmd::ClientKill{.client_ids = list_client_ids, .not_capa = "r"});
   }
   {
     static constexpr std::string_view argv[] = {"CLIENT", "KILL", "ID", "1", "NOT-IP", "not_ip"};
-    static constexpr std::string_view covers[] = {"alt filter.new-format", "opt filter.new-format.client-id", "opt filter.new-format.not-ip"};
-    f(Example{"CLIENT KILL", "opt filter.new-format.not-ip", argv, {}, covers},
-      cmd::ClientKill{.filter = cmd::ClientKill::Filters{.client_ids = {1}, .not_ip = "not_ip"}});
+    static constexpr std::string_view covers[] = {"opt new-format.client-id", "opt new-format.not-ip"};
+    const std::int64_t list_client_ids[] = {1};
+    f(Example{"CLIENT KILL", "opt new-format.not-ip", argv, {}, covers},
+      cmd::ClientKill{.client_ids = list_client_ids, .not_ip = "not_ip"});
+  }
+  {
+    static constexpr std::string_view argv[] = {"CLIENT", "KILL", "old_format"};
+    f(Example{"CLIENT KILL", "", argv, {}, {}},
+      cmd::ClientKillAddr{.addr = "old_format"});
   }
   {
     static constexpr std::string_view argv[] = {"CLIENT", "LIST"};
@@ -2096,27 +2133,6 @@ void for_each_example(F&& f) {
       cmd::Georadius{.key = "key:1", .longitude = 13.361389, .latitude = 38.115556, .radius = 1.5, .unit = cmd::Georadius::Unit::mi});
   }
   {
-    static constexpr std::string_view argv[] = {"GEORADIUS", "key:1", "13.361389", "38.115556", "1.5", "m", "WITHCOORD"};
-    static constexpr std::string_view keys[] = {"key:1"};
-    static constexpr std::string_view covers[] = {"alt unit.m", "opt withcoord"};
-    f(Example{"GEORADIUS", "opt withcoord", argv, keys, covers},
-      cmd::Georadius{.key = "key:1", .longitude = 13.361389, .latitude = 38.115556, .radius = 1.5, .unit = cmd::Georadius::Unit::m, .with_coord = true});
-  }
-  {
-    static constexpr std::string_view argv[] = {"GEORADIUS", "key:1", "13.361389", "38.115556", "1.5", "m", "WITHDIST"};
-    static constexpr std::string_view keys[] = {"key:1"};
-    static constexpr std::string_view covers[] = {"alt unit.m", "opt withdist"};
-    f(Example{"GEORADIUS", "opt withdist", argv, keys, covers},
-      cmd::Georadius{.key = "key:1", .longitude = 13.361389, .latitude = 38.115556, .radius = 1.5, .unit = cmd::Georadius::Unit::m, .with_dist = true});
-  }
-  {
-    static constexpr std::string_view argv[] = {"GEORADIUS", "key:1", "13.361389", "38.115556", "1.5", "m", "WITHHASH"};
-    static constexpr std::string_view keys[] = {"key:1"};
-    static constexpr std::string_view covers[] = {"alt unit.m", "opt withhash"};
-    f(Example{"GEORADIUS", "opt withhash", argv, keys, covers},
-      cmd::Georadius{.key = "key:1", .longitude = 13.361389, .latitude = 38.115556, .radius = 1.5, .unit = cmd::Georadius::Unit::m, .with_hash = true});
-  }
-  {
     static constexpr std::string_view argv[] = {"GEORADIUS", "key:1", "13.361389", "38.115556", "1.5", "m", "COUNT", "1"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt unit.m", "opt count-block"};
@@ -2145,18 +2161,123 @@ void for_each_example(F&& f) {
       cmd::Georadius{.key = "key:1", .longitude = 13.361389, .latitude = 38.115556, .radius = 1.5, .unit = cmd::Georadius::Unit::m, .order = cmd::Georadius::Order::desc});
   }
   {
+    static constexpr std::string_view argv[] = {"GEORADIUS", "key:1", "13.361389", "38.115556", "1.5", "m", "WITHCOORD", "WITHDIST", "WITHHASH"};
+    static constexpr std::string_view keys[] = {"key:1"};
+    static constexpr std::string_view covers[] = {"alt unit.m"};
+    f(Example{"GEORADIUS", "", argv, keys, covers},
+      cmd::GeoradiusDetailed{.key = "key:1", .longitude = 13.361389, .latitude = 38.115556, .radius = 1.5, .unit = cmd::GeoradiusDetailed::Unit::m});
+  }
+  {
+    static constexpr std::string_view argv[] = {"GEORADIUS", "key:1", "13.361389", "38.115556", "1.5", "km", "WITHCOORD", "WITHDIST", "WITHHASH"};
+    static constexpr std::string_view keys[] = {"key:1"};
+    static constexpr std::string_view covers[] = {"alt unit.km"};
+    f(Example{"GEORADIUS", "alt unit.km", argv, keys, covers},
+      cmd::GeoradiusDetailed{.key = "key:1", .longitude = 13.361389, .latitude = 38.115556, .radius = 1.5, .unit = cmd::GeoradiusDetailed::Unit::km});
+  }
+  {
+    static constexpr std::string_view argv[] = {"GEORADIUS", "key:1", "13.361389", "38.115556", "1.5", "ft", "WITHCOORD", "WITHDIST", "WITHHASH"};
+    static constexpr std::string_view keys[] = {"key:1"};
+    static constexpr std::string_view covers[] = {"alt unit.ft"};
+    f(Example{"GEORADIUS", "alt unit.ft", argv, keys, covers},
+      cmd::GeoradiusDetailed{.key = "key:1", .longitude = 13.361389, .latitude = 38.115556, .radius = 1.5, .unit = cmd::GeoradiusDetailed::Unit::ft});
+  }
+  {
+    static constexpr std::string_view argv[] = {"GEORADIUS", "key:1", "13.361389", "38.115556", "1.5", "mi", "WITHCOORD", "WITHDIST", "WITHHASH"};
+    static constexpr std::string_view keys[] = {"key:1"};
+    static constexpr std::string_view covers[] = {"alt unit.mi"};
+    f(Example{"GEORADIUS", "alt unit.mi", argv, keys, covers},
+      cmd::GeoradiusDetailed{.key = "key:1", .longitude = 13.361389, .latitude = 38.115556, .radius = 1.5, .unit = cmd::GeoradiusDetailed::Unit::mi});
+  }
+  {
+    static constexpr std::string_view argv[] = {"GEORADIUS", "key:1", "13.361389", "38.115556", "1.5", "m", "WITHCOORD", "WITHDIST", "WITHHASH", "COUNT", "1"};
+    static constexpr std::string_view keys[] = {"key:1"};
+    static constexpr std::string_view covers[] = {"alt unit.m", "opt count-block"};
+    f(Example{"GEORADIUS", "opt count-block", argv, keys, covers},
+      cmd::GeoradiusDetailed{.key = "key:1", .longitude = 13.361389, .latitude = 38.115556, .radius = 1.5, .unit = cmd::GeoradiusDetailed::Unit::m, .count = cmd::GeoradiusDetailed::Count{.count = 1}});
+  }
+  {
+    static constexpr std::string_view argv[] = {"GEORADIUS", "key:1", "13.361389", "38.115556", "1.5", "m", "WITHCOORD", "WITHDIST", "WITHHASH", "COUNT", "1", "ANY"};
+    static constexpr std::string_view keys[] = {"key:1"};
+    static constexpr std::string_view covers[] = {"alt unit.m", "opt count-block", "opt count-block.any"};
+    f(Example{"GEORADIUS", "opt count-block.any", argv, keys, covers},
+      cmd::GeoradiusDetailed{.key = "key:1", .longitude = 13.361389, .latitude = 38.115556, .radius = 1.5, .unit = cmd::GeoradiusDetailed::Unit::m, .count = cmd::GeoradiusDetailed::Count{.count = 1, .any = true}});
+  }
+  {
+    static constexpr std::string_view argv[] = {"GEORADIUS", "key:1", "13.361389", "38.115556", "1.5", "m", "WITHCOORD", "WITHDIST", "WITHHASH", "ASC"};
+    static constexpr std::string_view keys[] = {"key:1"};
+    static constexpr std::string_view covers[] = {"alt order.asc", "alt unit.m", "opt order"};
+    f(Example{"GEORADIUS", "opt order", argv, keys, covers},
+      cmd::GeoradiusDetailed{.key = "key:1", .longitude = 13.361389, .latitude = 38.115556, .radius = 1.5, .unit = cmd::GeoradiusDetailed::Unit::m, .order = cmd::GeoradiusDetailed::Order::asc});
+  }
+  {
+    static constexpr std::string_view argv[] = {"GEORADIUS", "key:1", "13.361389", "38.115556", "1.5", "m", "WITHCOORD", "WITHDIST", "WITHHASH", "DESC"};
+    static constexpr std::string_view keys[] = {"key:1"};
+    static constexpr std::string_view covers[] = {"alt order.desc", "alt unit.m", "opt order"};
+    f(Example{"GEORADIUS", "alt order.desc", argv, keys, covers},
+      cmd::GeoradiusDetailed{.key = "key:1", .longitude = 13.361389, .latitude = 38.115556, .radius = 1.5, .unit = cmd::GeoradiusDetailed::Unit::m, .order = cmd::GeoradiusDetailed::Order::desc});
+  }
+  {
     static constexpr std::string_view argv[] = {"GEORADIUS", "key:1", "13.361389", "38.115556", "1.5", "m", "STORE", "key:2"};
     static constexpr std::string_view keys[] = {"key:1", "key:2"};
-    static constexpr std::string_view covers[] = {"alt store.storekey", "alt unit.m", "opt store"};
-    f(Example{"GEORADIUS", "opt store", argv, keys, covers},
-      cmd::Georadius{.key = "key:1", .longitude = 13.361389, .latitude = 38.115556, .radius = 1.5, .unit = cmd::Georadius::Unit::m, .store = cmd::Georadius::Store{.store_key = "key:2"}});
+    static constexpr std::string_view covers[] = {"alt store.storekey", "alt unit.m"};
+    f(Example{"GEORADIUS", "", argv, keys, covers},
+      cmd::GeoradiusStore{.key = "key:1", .longitude = 13.361389, .latitude = 38.115556, .radius = 1.5, .unit = cmd::GeoradiusStore::Unit::m, .store = cmd::GeoradiusStore::Store{.store_key = "key:2"}});
+  }
+  {
+    static constexpr std::string_view argv[] = {"GEORADIUS", "key:1", "13.361389", "38.115556", "1.5", "km", "STORE", "key:2"};
+    static constexpr std::string_view keys[] = {"key:1", "key:2"};
+    static constexpr std::string_view covers[] = {"alt store.storekey", "alt unit.km"};
+    f(Example{"GEORADIUS", "alt unit.km", argv, keys, covers},
+      cmd::GeoradiusStore{.key = "key:1", .longitude = 13.361389, .latitude = 38.115556, .radius = 1.5, .unit = cmd::GeoradiusStore::Unit::km, .store = cmd::GeoradiusStore::Store{.store_key = "key:2"}});
+  }
+  {
+    static constexpr std::string_view argv[] = {"GEORADIUS", "key:1", "13.361389", "38.115556", "1.5", "ft", "STORE", "key:2"};
+    static constexpr std::string_view keys[] = {"key:1", "key:2"};
+    static constexpr std::string_view covers[] = {"alt store.storekey", "alt unit.ft"};
+    f(Example{"GEORADIUS", "alt unit.ft", argv, keys, covers},
+      cmd::GeoradiusStore{.key = "key:1", .longitude = 13.361389, .latitude = 38.115556, .radius = 1.5, .unit = cmd::GeoradiusStore::Unit::ft, .store = cmd::GeoradiusStore::Store{.store_key = "key:2"}});
+  }
+  {
+    static constexpr std::string_view argv[] = {"GEORADIUS", "key:1", "13.361389", "38.115556", "1.5", "mi", "STORE", "key:2"};
+    static constexpr std::string_view keys[] = {"key:1", "key:2"};
+    static constexpr std::string_view covers[] = {"alt store.storekey", "alt unit.mi"};
+    f(Example{"GEORADIUS", "alt unit.mi", argv, keys, covers},
+      cmd::GeoradiusStore{.key = "key:1", .longitude = 13.361389, .latitude = 38.115556, .radius = 1.5, .unit = cmd::GeoradiusStore::Unit::mi, .store = cmd::GeoradiusStore::Store{.store_key = "key:2"}});
+  }
+  {
+    static constexpr std::string_view argv[] = {"GEORADIUS", "key:1", "13.361389", "38.115556", "1.5", "m", "COUNT", "1", "STORE", "key:2"};
+    static constexpr std::string_view keys[] = {"key:1", "key:2"};
+    static constexpr std::string_view covers[] = {"alt store.storekey", "alt unit.m", "opt count-block"};
+    f(Example{"GEORADIUS", "opt count-block", argv, keys, covers},
+      cmd::GeoradiusStore{.key = "key:1", .longitude = 13.361389, .latitude = 38.115556, .radius = 1.5, .unit = cmd::GeoradiusStore::Unit::m, .store = cmd::GeoradiusStore::Store{.store_key = "key:2"}, .count = cmd::GeoradiusStore::Count{.count = 1}});
+  }
+  {
+    static constexpr std::string_view argv[] = {"GEORADIUS", "key:1", "13.361389", "38.115556", "1.5", "m", "COUNT", "1", "ANY", "STORE", "key:2"};
+    static constexpr std::string_view keys[] = {"key:1", "key:2"};
+    static constexpr std::string_view covers[] = {"alt store.storekey", "alt unit.m", "opt count-block", "opt count-block.any"};
+    f(Example{"GEORADIUS", "opt count-block.any", argv, keys, covers},
+      cmd::GeoradiusStore{.key = "key:1", .longitude = 13.361389, .latitude = 38.115556, .radius = 1.5, .unit = cmd::GeoradiusStore::Unit::m, .store = cmd::GeoradiusStore::Store{.store_key = "key:2"}, .count = cmd::GeoradiusStore::Count{.count = 1, .any = true}});
+  }
+  {
+    static constexpr std::string_view argv[] = {"GEORADIUS", "key:1", "13.361389", "38.115556", "1.5", "m", "ASC", "STORE", "key:2"};
+    static constexpr std::string_view keys[] = {"key:1", "key:2"};
+    static constexpr std::string_view covers[] = {"alt order.asc", "alt store.storekey", "alt unit.m", "opt order"};
+    f(Example{"GEORADIUS", "opt order", argv, keys, covers},
+      cmd::GeoradiusStore{.key = "key:1", .longitude = 13.361389, .latitude = 38.115556, .radius = 1.5, .unit = cmd::GeoradiusStore::Unit::m, .store = cmd::GeoradiusStore::Store{.store_key = "key:2"}, .order = cmd::GeoradiusStore::Order::asc});
+  }
+  {
+    static constexpr std::string_view argv[] = {"GEORADIUS", "key:1", "13.361389", "38.115556", "1.5", "m", "DESC", "STORE", "key:2"};
+    static constexpr std::string_view keys[] = {"key:1", "key:2"};
+    static constexpr std::string_view covers[] = {"alt order.desc", "alt store.storekey", "alt unit.m", "opt order"};
+    f(Example{"GEORADIUS", "alt order.desc", argv, keys, covers},
+      cmd::GeoradiusStore{.key = "key:1", .longitude = 13.361389, .latitude = 38.115556, .radius = 1.5, .unit = cmd::GeoradiusStore::Unit::m, .store = cmd::GeoradiusStore::Store{.store_key = "key:2"}, .order = cmd::GeoradiusStore::Order::desc});
   }
   {
     static constexpr std::string_view argv[] = {"GEORADIUS", "key:1", "13.361389", "38.115556", "1.5", "m", "STOREDIST", "key:2"};
     static constexpr std::string_view keys[] = {"key:1", "key:2"};
-    static constexpr std::string_view covers[] = {"alt store.storedistkey", "alt unit.m", "opt store"};
+    static constexpr std::string_view covers[] = {"alt store.storedistkey", "alt unit.m"};
     f(Example{"GEORADIUS", "alt store.storedistkey", argv, keys, covers},
-      cmd::Georadius{.key = "key:1", .longitude = 13.361389, .latitude = 38.115556, .radius = 1.5, .unit = cmd::Georadius::Unit::m, .store = cmd::Georadius::StoreDist{.store_dist_key = "key:2"}});
+      cmd::GeoradiusStore{.key = "key:1", .longitude = 13.361389, .latitude = 38.115556, .radius = 1.5, .unit = cmd::GeoradiusStore::Unit::m, .store = cmd::GeoradiusStore::StoreDist{.store_dist_key = "key:2"}});
   }
   {
     static constexpr std::string_view argv[] = {"GEORADIUSBYMEMBER", "key:1", "member", "1.5", "m"};
@@ -2187,27 +2308,6 @@ void for_each_example(F&& f) {
       cmd::GeoradiusByMember{.key = "key:1", .member = "member", .radius = 1.5, .unit = cmd::GeoradiusByMember::Unit::mi});
   }
   {
-    static constexpr std::string_view argv[] = {"GEORADIUSBYMEMBER", "key:1", "member", "1.5", "m", "WITHCOORD"};
-    static constexpr std::string_view keys[] = {"key:1"};
-    static constexpr std::string_view covers[] = {"alt unit.m", "opt withcoord"};
-    f(Example{"GEORADIUSBYMEMBER", "opt withcoord", argv, keys, covers},
-      cmd::GeoradiusByMember{.key = "key:1", .member = "member", .radius = 1.5, .unit = cmd::GeoradiusByMember::Unit::m, .with_coord = true});
-  }
-  {
-    static constexpr std::string_view argv[] = {"GEORADIUSBYMEMBER", "key:1", "member", "1.5", "m", "WITHDIST"};
-    static constexpr std::string_view keys[] = {"key:1"};
-    static constexpr std::string_view covers[] = {"alt unit.m", "opt withdist"};
-    f(Example{"GEORADIUSBYMEMBER", "opt withdist", argv, keys, covers},
-      cmd::GeoradiusByMember{.key = "key:1", .member = "member", .radius = 1.5, .unit = cmd::GeoradiusByMember::Unit::m, .with_dist = true});
-  }
-  {
-    static constexpr std::string_view argv[] = {"GEORADIUSBYMEMBER", "key:1", "member", "1.5", "m", "WITHHASH"};
-    static constexpr std::string_view keys[] = {"key:1"};
-    static constexpr std::string_view covers[] = {"alt unit.m", "opt withhash"};
-    f(Example{"GEORADIUSBYMEMBER", "opt withhash", argv, keys, covers},
-      cmd::GeoradiusByMember{.key = "key:1", .member = "member", .radius = 1.5, .unit = cmd::GeoradiusByMember::Unit::m, .with_hash = true});
-  }
-  {
     static constexpr std::string_view argv[] = {"GEORADIUSBYMEMBER", "key:1", "member", "1.5", "m", "COUNT", "1"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt unit.m", "opt count-block"};
@@ -2236,18 +2336,123 @@ void for_each_example(F&& f) {
       cmd::GeoradiusByMember{.key = "key:1", .member = "member", .radius = 1.5, .unit = cmd::GeoradiusByMember::Unit::m, .order = cmd::GeoradiusByMember::Order::desc});
   }
   {
+    static constexpr std::string_view argv[] = {"GEORADIUSBYMEMBER", "key:1", "member", "1.5", "m", "WITHCOORD", "WITHDIST", "WITHHASH"};
+    static constexpr std::string_view keys[] = {"key:1"};
+    static constexpr std::string_view covers[] = {"alt unit.m"};
+    f(Example{"GEORADIUSBYMEMBER", "", argv, keys, covers},
+      cmd::GeoradiusByMemberDetailed{.key = "key:1", .member = "member", .radius = 1.5, .unit = cmd::GeoradiusByMemberDetailed::Unit::m});
+  }
+  {
+    static constexpr std::string_view argv[] = {"GEORADIUSBYMEMBER", "key:1", "member", "1.5", "km", "WITHCOORD", "WITHDIST", "WITHHASH"};
+    static constexpr std::string_view keys[] = {"key:1"};
+    static constexpr std::string_view covers[] = {"alt unit.km"};
+    f(Example{"GEORADIUSBYMEMBER", "alt unit.km", argv, keys, covers},
+      cmd::GeoradiusByMemberDetailed{.key = "key:1", .member = "member", .radius = 1.5, .unit = cmd::GeoradiusByMemberDetailed::Unit::km});
+  }
+  {
+    static constexpr std::string_view argv[] = {"GEORADIUSBYMEMBER", "key:1", "member", "1.5", "ft", "WITHCOORD", "WITHDIST", "WITHHASH"};
+    static constexpr std::string_view keys[] = {"key:1"};
+    static constexpr std::string_view covers[] = {"alt unit.ft"};
+    f(Example{"GEORADIUSBYMEMBER", "alt unit.ft", argv, keys, covers},
+      cmd::GeoradiusByMemberDetailed{.key = "key:1", .member = "member", .radius = 1.5, .unit = cmd::GeoradiusByMemberDetailed::Unit::ft});
+  }
+  {
+    static constexpr std::string_view argv[] = {"GEORADIUSBYMEMBER", "key:1", "member", "1.5", "mi", "WITHCOORD", "WITHDIST", "WITHHASH"};
+    static constexpr std::string_view keys[] = {"key:1"};
+    static constexpr std::string_view covers[] = {"alt unit.mi"};
+    f(Example{"GEORADIUSBYMEMBER", "alt unit.mi", argv, keys, covers},
+      cmd::GeoradiusByMemberDetailed{.key = "key:1", .member = "member", .radius = 1.5, .unit = cmd::GeoradiusByMemberDetailed::Unit::mi});
+  }
+  {
+    static constexpr std::string_view argv[] = {"GEORADIUSBYMEMBER", "key:1", "member", "1.5", "m", "WITHCOORD", "WITHDIST", "WITHHASH", "COUNT", "1"};
+    static constexpr std::string_view keys[] = {"key:1"};
+    static constexpr std::string_view covers[] = {"alt unit.m", "opt count-block"};
+    f(Example{"GEORADIUSBYMEMBER", "opt count-block", argv, keys, covers},
+      cmd::GeoradiusByMemberDetailed{.key = "key:1", .member = "member", .radius = 1.5, .unit = cmd::GeoradiusByMemberDetailed::Unit::m, .count = cmd::GeoradiusByMemberDetailed::Count{.count = 1}});
+  }
+  {
+    static constexpr std::string_view argv[] = {"GEORADIUSBYMEMBER", "key:1", "member", "1.5", "m", "WITHCOORD", "WITHDIST", "WITHHASH", "COUNT", "1", "ANY"};
+    static constexpr std::string_view keys[] = {"key:1"};
+    static constexpr std::string_view covers[] = {"alt unit.m", "opt count-block", "opt count-block.any"};
+    f(Example{"GEORADIUSBYMEMBER", "opt count-block.any", argv, keys, covers},
+      cmd::GeoradiusByMemberDetailed{.key = "key:1", .member = "member", .radius = 1.5, .unit = cmd::GeoradiusByMemberDetailed::Unit::m, .count = cmd::GeoradiusByMemberDetailed::Count{.count = 1, .any = true}});
+  }
+  {
+    static constexpr std::string_view argv[] = {"GEORADIUSBYMEMBER", "key:1", "member", "1.5", "m", "WITHCOORD", "WITHDIST", "WITHHASH", "ASC"};
+    static constexpr std::string_view keys[] = {"key:1"};
+    static constexpr std::string_view covers[] = {"alt order.asc", "alt unit.m", "opt order"};
+    f(Example{"GEORADIUSBYMEMBER", "opt order", argv, keys, covers},
+      cmd::GeoradiusByMemberDetailed{.key = "key:1", .member = "member", .radius = 1.5, .unit = cmd::GeoradiusByMemberDetailed::Unit::m, .order = cmd::GeoradiusByMemberDetailed::Order::asc});
+  }
+  {
+    static constexpr std::string_view argv[] = {"GEORADIUSBYMEMBER", "key:1", "member", "1.5", "m", "WITHCOORD", "WITHDIST", "WITHHASH", "DESC"};
+    static constexpr std::string_view keys[] = {"key:1"};
+    static constexpr std::string_view covers[] = {"alt order.desc", "alt unit.m", "opt order"};
+    f(Example{"GEORADIUSBYMEMBER", "alt order.desc", argv, keys, covers},
+      cmd::GeoradiusByMemberDetailed{.key = "key:1", .member = "member", .radius = 1.5, .unit = cmd::GeoradiusByMemberDetailed::Unit::m, .order = cmd::GeoradiusByMemberDetailed::Order::desc});
+  }
+  {
     static constexpr std::string_view argv[] = {"GEORADIUSBYMEMBER", "key:1", "member", "1.5", "m", "STORE", "key:2"};
     static constexpr std::string_view keys[] = {"key:1", "key:2"};
-    static constexpr std::string_view covers[] = {"alt store.storekey", "alt unit.m", "opt store"};
-    f(Example{"GEORADIUSBYMEMBER", "opt store", argv, keys, covers},
-      cmd::GeoradiusByMember{.key = "key:1", .member = "member", .radius = 1.5, .unit = cmd::GeoradiusByMember::Unit::m, .store = cmd::GeoradiusByMember::Store{.store_key = "key:2"}});
+    static constexpr std::string_view covers[] = {"alt store.storekey", "alt unit.m"};
+    f(Example{"GEORADIUSBYMEMBER", "", argv, keys, covers},
+      cmd::GeoradiusByMemberStore{.key = "key:1", .member = "member", .radius = 1.5, .unit = cmd::GeoradiusByMemberStore::Unit::m, .store = cmd::GeoradiusByMemberStore::Store{.store_key = "key:2"}});
+  }
+  {
+    static constexpr std::string_view argv[] = {"GEORADIUSBYMEMBER", "key:1", "member", "1.5", "km", "STORE", "key:2"};
+    static constexpr std::string_view keys[] = {"key:1", "key:2"};
+    static constexpr std::string_view covers[] = {"alt store.storekey", "alt unit.km"};
+    f(Example{"GEORADIUSBYMEMBER", "alt unit.km", argv, keys, covers},
+      cmd::GeoradiusByMemberStore{.key = "key:1", .member = "member", .radius = 1.5, .unit = cmd::GeoradiusByMemberStore::Unit::km, .store = cmd::GeoradiusByMemberStore::Store{.store_key = "key:2"}});
+  }
+  {
+    static constexpr std::string_view argv[] = {"GEORADIUSBYMEMBER", "key:1", "member", "1.5", "ft", "STORE", "key:2"};
+    static constexpr std::string_view keys[] = {"key:1", "key:2"};
+    static constexpr std::string_view covers[] = {"alt store.storekey", "alt unit.ft"};
+    f(Example{"GEORADIUSBYMEMBER", "alt unit.ft", argv, keys, covers},
+      cmd::GeoradiusByMemberStore{.key = "key:1", .member = "member", .radius = 1.5, .unit = cmd::GeoradiusByMemberStore::Unit::ft, .store = cmd::GeoradiusByMemberStore::Store{.store_key = "key:2"}});
+  }
+  {
+    static constexpr std::string_view argv[] = {"GEORADIUSBYMEMBER", "key:1", "member", "1.5", "mi", "STORE", "key:2"};
+    static constexpr std::string_view keys[] = {"key:1", "key:2"};
+    static constexpr std::string_view covers[] = {"alt store.storekey", "alt unit.mi"};
+    f(Example{"GEORADIUSBYMEMBER", "alt unit.mi", argv, keys, covers},
+      cmd::GeoradiusByMemberStore{.key = "key:1", .member = "member", .radius = 1.5, .unit = cmd::GeoradiusByMemberStore::Unit::mi, .store = cmd::GeoradiusByMemberStore::Store{.store_key = "key:2"}});
+  }
+  {
+    static constexpr std::string_view argv[] = {"GEORADIUSBYMEMBER", "key:1", "member", "1.5", "m", "COUNT", "1", "STORE", "key:2"};
+    static constexpr std::string_view keys[] = {"key:1", "key:2"};
+    static constexpr std::string_view covers[] = {"alt store.storekey", "alt unit.m", "opt count-block"};
+    f(Example{"GEORADIUSBYMEMBER", "opt count-block", argv, keys, covers},
+      cmd::GeoradiusByMemberStore{.key = "key:1", .member = "member", .radius = 1.5, .unit = cmd::GeoradiusByMemberStore::Unit::m, .store = cmd::GeoradiusByMemberStore::Store{.store_key = "key:2"}, .count = cmd::GeoradiusByMemberStore::Count{.count = 1}});
+  }
+  {
+    static constexpr std::string_view argv[] = {"GEORADIUSBYMEMBER", "key:1", "member", "1.5", "m", "COUNT", "1", "ANY", "STORE", "key:2"};
+    static constexpr std::string_view keys[] = {"key:1", "key:2"};
+    static constexpr std::string_view covers[] = {"alt store.storekey", "alt unit.m", "opt count-block", "opt count-block.any"};
+    f(Example{"GEORADIUSBYMEMBER", "opt count-block.any", argv, keys, covers},
+      cmd::GeoradiusByMemberStore{.key = "key:1", .member = "member", .radius = 1.5, .unit = cmd::GeoradiusByMemberStore::Unit::m, .store = cmd::GeoradiusByMemberStore::Store{.store_key = "key:2"}, .count = cmd::GeoradiusByMemberStore::Count{.count = 1, .any = true}});
+  }
+  {
+    static constexpr std::string_view argv[] = {"GEORADIUSBYMEMBER", "key:1", "member", "1.5", "m", "ASC", "STORE", "key:2"};
+    static constexpr std::string_view keys[] = {"key:1", "key:2"};
+    static constexpr std::string_view covers[] = {"alt order.asc", "alt store.storekey", "alt unit.m", "opt order"};
+    f(Example{"GEORADIUSBYMEMBER", "opt order", argv, keys, covers},
+      cmd::GeoradiusByMemberStore{.key = "key:1", .member = "member", .radius = 1.5, .unit = cmd::GeoradiusByMemberStore::Unit::m, .store = cmd::GeoradiusByMemberStore::Store{.store_key = "key:2"}, .order = cmd::GeoradiusByMemberStore::Order::asc});
+  }
+  {
+    static constexpr std::string_view argv[] = {"GEORADIUSBYMEMBER", "key:1", "member", "1.5", "m", "DESC", "STORE", "key:2"};
+    static constexpr std::string_view keys[] = {"key:1", "key:2"};
+    static constexpr std::string_view covers[] = {"alt order.desc", "alt store.storekey", "alt unit.m", "opt order"};
+    f(Example{"GEORADIUSBYMEMBER", "alt order.desc", argv, keys, covers},
+      cmd::GeoradiusByMemberStore{.key = "key:1", .member = "member", .radius = 1.5, .unit = cmd::GeoradiusByMemberStore::Unit::m, .store = cmd::GeoradiusByMemberStore::Store{.store_key = "key:2"}, .order = cmd::GeoradiusByMemberStore::Order::desc});
   }
   {
     static constexpr std::string_view argv[] = {"GEORADIUSBYMEMBER", "key:1", "member", "1.5", "m", "STOREDIST", "key:2"};
     static constexpr std::string_view keys[] = {"key:1", "key:2"};
-    static constexpr std::string_view covers[] = {"alt store.storedistkey", "alt unit.m", "opt store"};
+    static constexpr std::string_view covers[] = {"alt store.storedistkey", "alt unit.m"};
     f(Example{"GEORADIUSBYMEMBER", "alt store.storedistkey", argv, keys, covers},
-      cmd::GeoradiusByMember{.key = "key:1", .member = "member", .radius = 1.5, .unit = cmd::GeoradiusByMember::Unit::m, .store = cmd::GeoradiusByMember::StoreDist{.store_dist_key = "key:2"}});
+      cmd::GeoradiusByMemberStore{.key = "key:1", .member = "member", .radius = 1.5, .unit = cmd::GeoradiusByMemberStore::Unit::m, .store = cmd::GeoradiusByMemberStore::StoreDist{.store_dist_key = "key:2"}});
   }
   {
     static constexpr std::string_view argv[] = {"GEORADIUSBYMEMBER_RO", "key:1", "member", "1.5", "m"};
@@ -2278,27 +2483,6 @@ void for_each_example(F&& f) {
       cmd::GeoradiusByMemberRo{.key = "key:1", .member = "member", .radius = 1.5, .unit = cmd::GeoradiusByMemberRo::Unit::mi});
   }
   {
-    static constexpr std::string_view argv[] = {"GEORADIUSBYMEMBER_RO", "key:1", "member", "1.5", "m", "WITHCOORD"};
-    static constexpr std::string_view keys[] = {"key:1"};
-    static constexpr std::string_view covers[] = {"alt unit.m", "opt withcoord"};
-    f(Example{"GEORADIUSBYMEMBER_RO", "opt withcoord", argv, keys, covers},
-      cmd::GeoradiusByMemberRo{.key = "key:1", .member = "member", .radius = 1.5, .unit = cmd::GeoradiusByMemberRo::Unit::m, .with_coord = true});
-  }
-  {
-    static constexpr std::string_view argv[] = {"GEORADIUSBYMEMBER_RO", "key:1", "member", "1.5", "m", "WITHDIST"};
-    static constexpr std::string_view keys[] = {"key:1"};
-    static constexpr std::string_view covers[] = {"alt unit.m", "opt withdist"};
-    f(Example{"GEORADIUSBYMEMBER_RO", "opt withdist", argv, keys, covers},
-      cmd::GeoradiusByMemberRo{.key = "key:1", .member = "member", .radius = 1.5, .unit = cmd::GeoradiusByMemberRo::Unit::m, .with_dist = true});
-  }
-  {
-    static constexpr std::string_view argv[] = {"GEORADIUSBYMEMBER_RO", "key:1", "member", "1.5", "m", "WITHHASH"};
-    static constexpr std::string_view keys[] = {"key:1"};
-    static constexpr std::string_view covers[] = {"alt unit.m", "opt withhash"};
-    f(Example{"GEORADIUSBYMEMBER_RO", "opt withhash", argv, keys, covers},
-      cmd::GeoradiusByMemberRo{.key = "key:1", .member = "member", .radius = 1.5, .unit = cmd::GeoradiusByMemberRo::Unit::m, .with_hash = true});
-  }
-  {
     static constexpr std::string_view argv[] = {"GEORADIUSBYMEMBER_RO", "key:1", "member", "1.5", "m", "COUNT", "1"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt unit.m", "opt count-block"};
@@ -2325,6 +2509,62 @@ void for_each_example(F&& f) {
     static constexpr std::string_view covers[] = {"alt order.desc", "alt unit.m", "opt order"};
     f(Example{"GEORADIUSBYMEMBER_RO", "alt order.desc", argv, keys, covers},
       cmd::GeoradiusByMemberRo{.key = "key:1", .member = "member", .radius = 1.5, .unit = cmd::GeoradiusByMemberRo::Unit::m, .order = cmd::GeoradiusByMemberRo::Order::desc});
+  }
+  {
+    static constexpr std::string_view argv[] = {"GEORADIUSBYMEMBER_RO", "key:1", "member", "1.5", "m", "WITHCOORD", "WITHDIST", "WITHHASH"};
+    static constexpr std::string_view keys[] = {"key:1"};
+    static constexpr std::string_view covers[] = {"alt unit.m"};
+    f(Example{"GEORADIUSBYMEMBER_RO", "", argv, keys, covers},
+      cmd::GeoradiusByMemberRoDetailed{.key = "key:1", .member = "member", .radius = 1.5, .unit = cmd::GeoradiusByMemberRoDetailed::Unit::m});
+  }
+  {
+    static constexpr std::string_view argv[] = {"GEORADIUSBYMEMBER_RO", "key:1", "member", "1.5", "km", "WITHCOORD", "WITHDIST", "WITHHASH"};
+    static constexpr std::string_view keys[] = {"key:1"};
+    static constexpr std::string_view covers[] = {"alt unit.km"};
+    f(Example{"GEORADIUSBYMEMBER_RO", "alt unit.km", argv, keys, covers},
+      cmd::GeoradiusByMemberRoDetailed{.key = "key:1", .member = "member", .radius = 1.5, .unit = cmd::GeoradiusByMemberRoDetailed::Unit::km});
+  }
+  {
+    static constexpr std::string_view argv[] = {"GEORADIUSBYMEMBER_RO", "key:1", "member", "1.5", "ft", "WITHCOORD", "WITHDIST", "WITHHASH"};
+    static constexpr std::string_view keys[] = {"key:1"};
+    static constexpr std::string_view covers[] = {"alt unit.ft"};
+    f(Example{"GEORADIUSBYMEMBER_RO", "alt unit.ft", argv, keys, covers},
+      cmd::GeoradiusByMemberRoDetailed{.key = "key:1", .member = "member", .radius = 1.5, .unit = cmd::GeoradiusByMemberRoDetailed::Unit::ft});
+  }
+  {
+    static constexpr std::string_view argv[] = {"GEORADIUSBYMEMBER_RO", "key:1", "member", "1.5", "mi", "WITHCOORD", "WITHDIST", "WITHHASH"};
+    static constexpr std::string_view keys[] = {"key:1"};
+    static constexpr std::string_view covers[] = {"alt unit.mi"};
+    f(Example{"GEORADIUSBYMEMBER_RO", "alt unit.mi", argv, keys, covers},
+      cmd::GeoradiusByMemberRoDetailed{.key = "key:1", .member = "member", .radius = 1.5, .unit = cmd::GeoradiusByMemberRoDetailed::Unit::mi});
+  }
+  {
+    static constexpr std::string_view argv[] = {"GEORADIUSBYMEMBER_RO", "key:1", "member", "1.5", "m", "WITHCOORD", "WITHDIST", "WITHHASH", "COUNT", "1"};
+    static constexpr std::string_view keys[] = {"key:1"};
+    static constexpr std::string_view covers[] = {"alt unit.m", "opt count-block"};
+    f(Example{"GEORADIUSBYMEMBER_RO", "opt count-block", argv, keys, covers},
+      cmd::GeoradiusByMemberRoDetailed{.key = "key:1", .member = "member", .radius = 1.5, .unit = cmd::GeoradiusByMemberRoDetailed::Unit::m, .count = cmd::GeoradiusByMemberRoDetailed::Count{.count = 1}});
+  }
+  {
+    static constexpr std::string_view argv[] = {"GEORADIUSBYMEMBER_RO", "key:1", "member", "1.5", "m", "WITHCOORD", "WITHDIST", "WITHHASH", "COUNT", "1", "ANY"};
+    static constexpr std::string_view keys[] = {"key:1"};
+    static constexpr std::string_view covers[] = {"alt unit.m", "opt count-block", "opt count-block.any"};
+    f(Example{"GEORADIUSBYMEMBER_RO", "opt count-block.any", argv, keys, covers},
+      cmd::GeoradiusByMemberRoDetailed{.key = "key:1", .member = "member", .radius = 1.5, .unit = cmd::GeoradiusByMemberRoDetailed::Unit::m, .count = cmd::GeoradiusByMemberRoDetailed::Count{.count = 1, .any = true}});
+  }
+  {
+    static constexpr std::string_view argv[] = {"GEORADIUSBYMEMBER_RO", "key:1", "member", "1.5", "m", "WITHCOORD", "WITHDIST", "WITHHASH", "ASC"};
+    static constexpr std::string_view keys[] = {"key:1"};
+    static constexpr std::string_view covers[] = {"alt order.asc", "alt unit.m", "opt order"};
+    f(Example{"GEORADIUSBYMEMBER_RO", "opt order", argv, keys, covers},
+      cmd::GeoradiusByMemberRoDetailed{.key = "key:1", .member = "member", .radius = 1.5, .unit = cmd::GeoradiusByMemberRoDetailed::Unit::m, .order = cmd::GeoradiusByMemberRoDetailed::Order::asc});
+  }
+  {
+    static constexpr std::string_view argv[] = {"GEORADIUSBYMEMBER_RO", "key:1", "member", "1.5", "m", "WITHCOORD", "WITHDIST", "WITHHASH", "DESC"};
+    static constexpr std::string_view keys[] = {"key:1"};
+    static constexpr std::string_view covers[] = {"alt order.desc", "alt unit.m", "opt order"};
+    f(Example{"GEORADIUSBYMEMBER_RO", "alt order.desc", argv, keys, covers},
+      cmd::GeoradiusByMemberRoDetailed{.key = "key:1", .member = "member", .radius = 1.5, .unit = cmd::GeoradiusByMemberRoDetailed::Unit::m, .order = cmd::GeoradiusByMemberRoDetailed::Order::desc});
   }
   {
     static constexpr std::string_view argv[] = {"GEORADIUS_RO", "key:1", "13.361389", "38.115556", "1.5", "m"};
@@ -2355,27 +2595,6 @@ void for_each_example(F&& f) {
       cmd::GeoradiusRo{.key = "key:1", .longitude = 13.361389, .latitude = 38.115556, .radius = 1.5, .unit = cmd::GeoradiusRo::Unit::mi});
   }
   {
-    static constexpr std::string_view argv[] = {"GEORADIUS_RO", "key:1", "13.361389", "38.115556", "1.5", "m", "WITHCOORD"};
-    static constexpr std::string_view keys[] = {"key:1"};
-    static constexpr std::string_view covers[] = {"alt unit.m", "opt withcoord"};
-    f(Example{"GEORADIUS_RO", "opt withcoord", argv, keys, covers},
-      cmd::GeoradiusRo{.key = "key:1", .longitude = 13.361389, .latitude = 38.115556, .radius = 1.5, .unit = cmd::GeoradiusRo::Unit::m, .with_coord = true});
-  }
-  {
-    static constexpr std::string_view argv[] = {"GEORADIUS_RO", "key:1", "13.361389", "38.115556", "1.5", "m", "WITHDIST"};
-    static constexpr std::string_view keys[] = {"key:1"};
-    static constexpr std::string_view covers[] = {"alt unit.m", "opt withdist"};
-    f(Example{"GEORADIUS_RO", "opt withdist", argv, keys, covers},
-      cmd::GeoradiusRo{.key = "key:1", .longitude = 13.361389, .latitude = 38.115556, .radius = 1.5, .unit = cmd::GeoradiusRo::Unit::m, .with_dist = true});
-  }
-  {
-    static constexpr std::string_view argv[] = {"GEORADIUS_RO", "key:1", "13.361389", "38.115556", "1.5", "m", "WITHHASH"};
-    static constexpr std::string_view keys[] = {"key:1"};
-    static constexpr std::string_view covers[] = {"alt unit.m", "opt withhash"};
-    f(Example{"GEORADIUS_RO", "opt withhash", argv, keys, covers},
-      cmd::GeoradiusRo{.key = "key:1", .longitude = 13.361389, .latitude = 38.115556, .radius = 1.5, .unit = cmd::GeoradiusRo::Unit::m, .with_hash = true});
-  }
-  {
     static constexpr std::string_view argv[] = {"GEORADIUS_RO", "key:1", "13.361389", "38.115556", "1.5", "m", "COUNT", "1"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt unit.m", "opt count-block"};
@@ -2402,6 +2621,62 @@ void for_each_example(F&& f) {
     static constexpr std::string_view covers[] = {"alt order.desc", "alt unit.m", "opt order"};
     f(Example{"GEORADIUS_RO", "alt order.desc", argv, keys, covers},
       cmd::GeoradiusRo{.key = "key:1", .longitude = 13.361389, .latitude = 38.115556, .radius = 1.5, .unit = cmd::GeoradiusRo::Unit::m, .order = cmd::GeoradiusRo::Order::desc});
+  }
+  {
+    static constexpr std::string_view argv[] = {"GEORADIUS_RO", "key:1", "13.361389", "38.115556", "1.5", "m", "WITHCOORD", "WITHDIST", "WITHHASH"};
+    static constexpr std::string_view keys[] = {"key:1"};
+    static constexpr std::string_view covers[] = {"alt unit.m"};
+    f(Example{"GEORADIUS_RO", "", argv, keys, covers},
+      cmd::GeoradiusRoDetailed{.key = "key:1", .longitude = 13.361389, .latitude = 38.115556, .radius = 1.5, .unit = cmd::GeoradiusRoDetailed::Unit::m});
+  }
+  {
+    static constexpr std::string_view argv[] = {"GEORADIUS_RO", "key:1", "13.361389", "38.115556", "1.5", "km", "WITHCOORD", "WITHDIST", "WITHHASH"};
+    static constexpr std::string_view keys[] = {"key:1"};
+    static constexpr std::string_view covers[] = {"alt unit.km"};
+    f(Example{"GEORADIUS_RO", "alt unit.km", argv, keys, covers},
+      cmd::GeoradiusRoDetailed{.key = "key:1", .longitude = 13.361389, .latitude = 38.115556, .radius = 1.5, .unit = cmd::GeoradiusRoDetailed::Unit::km});
+  }
+  {
+    static constexpr std::string_view argv[] = {"GEORADIUS_RO", "key:1", "13.361389", "38.115556", "1.5", "ft", "WITHCOORD", "WITHDIST", "WITHHASH"};
+    static constexpr std::string_view keys[] = {"key:1"};
+    static constexpr std::string_view covers[] = {"alt unit.ft"};
+    f(Example{"GEORADIUS_RO", "alt unit.ft", argv, keys, covers},
+      cmd::GeoradiusRoDetailed{.key = "key:1", .longitude = 13.361389, .latitude = 38.115556, .radius = 1.5, .unit = cmd::GeoradiusRoDetailed::Unit::ft});
+  }
+  {
+    static constexpr std::string_view argv[] = {"GEORADIUS_RO", "key:1", "13.361389", "38.115556", "1.5", "mi", "WITHCOORD", "WITHDIST", "WITHHASH"};
+    static constexpr std::string_view keys[] = {"key:1"};
+    static constexpr std::string_view covers[] = {"alt unit.mi"};
+    f(Example{"GEORADIUS_RO", "alt unit.mi", argv, keys, covers},
+      cmd::GeoradiusRoDetailed{.key = "key:1", .longitude = 13.361389, .latitude = 38.115556, .radius = 1.5, .unit = cmd::GeoradiusRoDetailed::Unit::mi});
+  }
+  {
+    static constexpr std::string_view argv[] = {"GEORADIUS_RO", "key:1", "13.361389", "38.115556", "1.5", "m", "WITHCOORD", "WITHDIST", "WITHHASH", "COUNT", "1"};
+    static constexpr std::string_view keys[] = {"key:1"};
+    static constexpr std::string_view covers[] = {"alt unit.m", "opt count-block"};
+    f(Example{"GEORADIUS_RO", "opt count-block", argv, keys, covers},
+      cmd::GeoradiusRoDetailed{.key = "key:1", .longitude = 13.361389, .latitude = 38.115556, .radius = 1.5, .unit = cmd::GeoradiusRoDetailed::Unit::m, .count = cmd::GeoradiusRoDetailed::Count{.count = 1}});
+  }
+  {
+    static constexpr std::string_view argv[] = {"GEORADIUS_RO", "key:1", "13.361389", "38.115556", "1.5", "m", "WITHCOORD", "WITHDIST", "WITHHASH", "COUNT", "1", "ANY"};
+    static constexpr std::string_view keys[] = {"key:1"};
+    static constexpr std::string_view covers[] = {"alt unit.m", "opt count-block", "opt count-block.any"};
+    f(Example{"GEORADIUS_RO", "opt count-block.any", argv, keys, covers},
+      cmd::GeoradiusRoDetailed{.key = "key:1", .longitude = 13.361389, .latitude = 38.115556, .radius = 1.5, .unit = cmd::GeoradiusRoDetailed::Unit::m, .count = cmd::GeoradiusRoDetailed::Count{.count = 1, .any = true}});
+  }
+  {
+    static constexpr std::string_view argv[] = {"GEORADIUS_RO", "key:1", "13.361389", "38.115556", "1.5", "m", "WITHCOORD", "WITHDIST", "WITHHASH", "ASC"};
+    static constexpr std::string_view keys[] = {"key:1"};
+    static constexpr std::string_view covers[] = {"alt order.asc", "alt unit.m", "opt order"};
+    f(Example{"GEORADIUS_RO", "opt order", argv, keys, covers},
+      cmd::GeoradiusRoDetailed{.key = "key:1", .longitude = 13.361389, .latitude = 38.115556, .radius = 1.5, .unit = cmd::GeoradiusRoDetailed::Unit::m, .order = cmd::GeoradiusRoDetailed::Order::asc});
+  }
+  {
+    static constexpr std::string_view argv[] = {"GEORADIUS_RO", "key:1", "13.361389", "38.115556", "1.5", "m", "WITHCOORD", "WITHDIST", "WITHHASH", "DESC"};
+    static constexpr std::string_view keys[] = {"key:1"};
+    static constexpr std::string_view covers[] = {"alt order.desc", "alt unit.m", "opt order"};
+    f(Example{"GEORADIUS_RO", "alt order.desc", argv, keys, covers},
+      cmd::GeoradiusRoDetailed{.key = "key:1", .longitude = 13.361389, .latitude = 38.115556, .radius = 1.5, .unit = cmd::GeoradiusRoDetailed::Unit::m, .order = cmd::GeoradiusRoDetailed::Order::desc});
   }
   {
     static constexpr std::string_view argv[] = {"GEOSEARCH", "key:1", "FROMMEMBER", "member", "BYRADIUS", "1.5", "m"};

@@ -40,135 +40,136 @@ void write_clientimportsource(const ClientImportSource& c, Sink& s) {
 
 template <class Sink>
 void write_clientkill(const ClientKill& c, Sink& s) {
-  if (const auto* v = std::get_if<ClientKill::OldFormat>(&c.filter)) {
-    s.arg(v->old_format);
-  } else if (const auto* v = std::get_if<ClientKill::Filters>(&c.filter)) {
-    if (!v->client_ids.empty()) token<"ID">(s);
-    v->client_ids.for_each([&](const auto& e) {
-      s.arg(e);
-    });
-    if (v->client_type) {
-      token<"TYPE">(s);
-      switch ((*v->client_type)) {
-        case ClientKill::ClientType::normal: token<"normal">(s); break;
-        case ClientKill::ClientType::master: token<"master">(s); break;
-        case ClientKill::ClientType::primary: token<"primary">(s); break;
-        case ClientKill::ClientType::slave: token<"slave">(s); break;
-        case ClientKill::ClientType::replica: token<"replica">(s); break;
-        case ClientKill::ClientType::pubsub: token<"pubsub">(s); break;
-      }
-    }
-    if (v->username) {
-      token<"USER">(s);
-      s.arg((*v->username));
-    }
-    if (v->addr) {
-      token<"ADDR">(s);
-      s.arg((*v->addr));
-    }
-    if (v->laddr) {
-      token<"LADDR">(s);
-      s.arg((*v->laddr));
-    }
-    if (v->skip_me) {
-      token<"SKIPME">(s);
-      switch ((*v->skip_me)) {
-        case ClientKill::SkipMe::yes: token<"YES">(s); break;
-        case ClientKill::SkipMe::no: token<"NO">(s); break;
-      }
-    }
-    if (v->max_age) {
-      token<"MAXAGE">(s);
-      s.arg((*v->max_age));
-    }
-    if (v->name) {
-      token<"NAME">(s);
-      s.arg((*v->name));
-    }
-    if (v->idle) {
-      token<"IDLE">(s);
-      s.arg((*v->idle));
-    }
-    if (v->flags) {
-      token<"FLAGS">(s);
-      s.arg((*v->flags));
-    }
-    if (v->lib_name) {
-      token<"LIB-NAME">(s);
-      s.arg((*v->lib_name));
-    }
-    if (v->lib_ver) {
-      token<"LIB-VER">(s);
-      s.arg((*v->lib_ver));
-    }
-    if (v->db) {
-      token<"DB">(s);
-      s.arg((*v->db));
-    }
-    if (v->capa) {
-      token<"CAPA">(s);
-      s.arg((*v->capa));
-    }
-    if (v->ip) {
-      token<"IP">(s);
-      s.arg((*v->ip));
-    }
-    if (v->not_client_type) {
-      token<"NOT-TYPE">(s);
-      switch ((*v->not_client_type)) {
-        case ClientKill::NotClientType::normal: token<"normal">(s); break;
-        case ClientKill::NotClientType::master: token<"master">(s); break;
-        case ClientKill::NotClientType::primary: token<"primary">(s); break;
-        case ClientKill::NotClientType::slave: token<"slave">(s); break;
-        case ClientKill::NotClientType::replica: token<"replica">(s); break;
-        case ClientKill::NotClientType::pubsub: token<"pubsub">(s); break;
-      }
-    }
-    if (!v->not_client_ids.empty()) token<"NOT-ID">(s);
-    v->not_client_ids.for_each([&](const auto& e) {
-      s.arg(e);
-    });
-    if (v->not_username) {
-      token<"NOT-USER">(s);
-      s.arg((*v->not_username));
-    }
-    if (v->not_addr) {
-      token<"NOT-ADDR">(s);
-      s.arg((*v->not_addr));
-    }
-    if (v->not_laddr) {
-      token<"NOT-LADDR">(s);
-      s.arg((*v->not_laddr));
-    }
-    if (v->not_name) {
-      token<"NOT-NAME">(s);
-      s.arg((*v->not_name));
-    }
-    if (v->not_flags) {
-      token<"NOT-FLAGS">(s);
-      s.arg((*v->not_flags));
-    }
-    if (v->not_lib_name) {
-      token<"NOT-LIB-NAME">(s);
-      s.arg((*v->not_lib_name));
-    }
-    if (v->not_lib_ver) {
-      token<"NOT-LIB-VER">(s);
-      s.arg((*v->not_lib_ver));
-    }
-    if (v->not_db) {
-      token<"NOT-DB">(s);
-      s.arg((*v->not_db));
-    }
-    if (v->not_capa) {
-      token<"NOT-CAPA">(s);
-      s.arg((*v->not_capa));
-    }
-    if (v->not_ip) {
-      token<"NOT-IP">(s);
-      s.arg((*v->not_ip));
+  if (!c.client_ids.empty()) token<"ID">(s);
+  c.client_ids.for_each([&](const auto& e) {
+    s.arg(e);
+  });
+  if (c.client_type) {
+    token<"TYPE">(s);
+    switch ((*c.client_type)) {
+      case ClientKill::ClientType::normal: token<"normal">(s); break;
+      case ClientKill::ClientType::master: token<"master">(s); break;
+      case ClientKill::ClientType::primary: token<"primary">(s); break;
+      case ClientKill::ClientType::slave: token<"slave">(s); break;
+      case ClientKill::ClientType::replica: token<"replica">(s); break;
+      case ClientKill::ClientType::pubsub: token<"pubsub">(s); break;
     }
   }
+  if (c.username) {
+    token<"USER">(s);
+    s.arg((*c.username));
+  }
+  if (c.addr) {
+    token<"ADDR">(s);
+    s.arg((*c.addr));
+  }
+  if (c.laddr) {
+    token<"LADDR">(s);
+    s.arg((*c.laddr));
+  }
+  if (c.skip_me) {
+    token<"SKIPME">(s);
+    switch ((*c.skip_me)) {
+      case ClientKill::SkipMe::yes: token<"YES">(s); break;
+      case ClientKill::SkipMe::no: token<"NO">(s); break;
+    }
+  }
+  if (c.max_age) {
+    token<"MAXAGE">(s);
+    s.arg((*c.max_age));
+  }
+  if (c.name) {
+    token<"NAME">(s);
+    s.arg((*c.name));
+  }
+  if (c.idle) {
+    token<"IDLE">(s);
+    s.arg((*c.idle));
+  }
+  if (c.flags) {
+    token<"FLAGS">(s);
+    s.arg((*c.flags));
+  }
+  if (c.lib_name) {
+    token<"LIB-NAME">(s);
+    s.arg((*c.lib_name));
+  }
+  if (c.lib_ver) {
+    token<"LIB-VER">(s);
+    s.arg((*c.lib_ver));
+  }
+  if (c.db) {
+    token<"DB">(s);
+    s.arg((*c.db));
+  }
+  if (c.capa) {
+    token<"CAPA">(s);
+    s.arg((*c.capa));
+  }
+  if (c.ip) {
+    token<"IP">(s);
+    s.arg((*c.ip));
+  }
+  if (c.not_client_type) {
+    token<"NOT-TYPE">(s);
+    switch ((*c.not_client_type)) {
+      case ClientKill::NotClientType::normal: token<"normal">(s); break;
+      case ClientKill::NotClientType::master: token<"master">(s); break;
+      case ClientKill::NotClientType::primary: token<"primary">(s); break;
+      case ClientKill::NotClientType::slave: token<"slave">(s); break;
+      case ClientKill::NotClientType::replica: token<"replica">(s); break;
+      case ClientKill::NotClientType::pubsub: token<"pubsub">(s); break;
+    }
+  }
+  if (!c.not_client_ids.empty()) token<"NOT-ID">(s);
+  c.not_client_ids.for_each([&](const auto& e) {
+    s.arg(e);
+  });
+  if (c.not_username) {
+    token<"NOT-USER">(s);
+    s.arg((*c.not_username));
+  }
+  if (c.not_addr) {
+    token<"NOT-ADDR">(s);
+    s.arg((*c.not_addr));
+  }
+  if (c.not_laddr) {
+    token<"NOT-LADDR">(s);
+    s.arg((*c.not_laddr));
+  }
+  if (c.not_name) {
+    token<"NOT-NAME">(s);
+    s.arg((*c.not_name));
+  }
+  if (c.not_flags) {
+    token<"NOT-FLAGS">(s);
+    s.arg((*c.not_flags));
+  }
+  if (c.not_lib_name) {
+    token<"NOT-LIB-NAME">(s);
+    s.arg((*c.not_lib_name));
+  }
+  if (c.not_lib_ver) {
+    token<"NOT-LIB-VER">(s);
+    s.arg((*c.not_lib_ver));
+  }
+  if (c.not_db) {
+    token<"NOT-DB">(s);
+    s.arg((*c.not_db));
+  }
+  if (c.not_capa) {
+    token<"NOT-CAPA">(s);
+    s.arg((*c.not_capa));
+  }
+  if (c.not_ip) {
+    token<"NOT-IP">(s);
+    s.arg((*c.not_ip));
+  }
+}
+
+template <class Sink>
+void write_clientkilladdr(const ClientKillAddr& c, Sink& s) {
+  s.arg(c.addr);
 }
 
 template <class Sink>
@@ -484,6 +485,13 @@ void encode(const ClientKill& c, valkey::resp::Writer& w) {
 }
 
 void for_each_key(const ClientKill&, valkey::KeyCallback) {}
+
+void encode(const ClientKillAddr& c, valkey::resp::Writer& w) {
+  begin<"CLIENT KILL", 3>(w);
+  write_clientkilladdr(c, w);
+}
+
+void for_each_key(const ClientKillAddr&, valkey::KeyCallback) {}
 
 void encode(const ClientList& c, valkey::resp::Writer& w) {
   valkey::resp::ArgCounter n;

@@ -67,9 +67,6 @@ void write_georadius(const Georadius& c, Sink& s) {
     case Georadius::Unit::ft: token<"ft">(s); break;
     case Georadius::Unit::mi: token<"mi">(s); break;
   }
-  if (c.with_coord) token<"WITHCOORD">(s);
-  if (c.with_dist) token<"WITHDIST">(s);
-  if (c.with_hash) token<"WITHHASH">(s);
   if (c.count) {
     token<"COUNT">(s);
     s.arg((*c.count).count);
@@ -81,14 +78,65 @@ void write_georadius(const Georadius& c, Sink& s) {
       case Georadius::Order::desc: token<"DESC">(s); break;
     }
   }
-  if (c.store) {
-    if (const auto* v = std::get_if<Georadius::Store>(&*c.store)) {
-      token<"STORE">(s);
-      s.arg(v->store_key);
-    } else if (const auto* v = std::get_if<Georadius::StoreDist>(&*c.store)) {
-      token<"STOREDIST">(s);
-      s.arg(v->store_dist_key);
+}
+
+template <class Sink>
+void write_georadiusdetailed(const GeoradiusDetailed& c, Sink& s) {
+  s.arg(c.key);
+  s.arg(c.longitude);
+  s.arg(c.latitude);
+  s.arg(c.radius);
+  switch (c.unit) {
+    case GeoradiusDetailed::Unit::m: token<"m">(s); break;
+    case GeoradiusDetailed::Unit::km: token<"km">(s); break;
+    case GeoradiusDetailed::Unit::ft: token<"ft">(s); break;
+    case GeoradiusDetailed::Unit::mi: token<"mi">(s); break;
+  }
+  token<"WITHCOORD">(s);
+  token<"WITHDIST">(s);
+  token<"WITHHASH">(s);
+  if (c.count) {
+    token<"COUNT">(s);
+    s.arg((*c.count).count);
+    if ((*c.count).any) token<"ANY">(s);
+  }
+  if (c.order) {
+    switch ((*c.order)) {
+      case GeoradiusDetailed::Order::asc: token<"ASC">(s); break;
+      case GeoradiusDetailed::Order::desc: token<"DESC">(s); break;
     }
+  }
+}
+
+template <class Sink>
+void write_georadiusstore(const GeoradiusStore& c, Sink& s) {
+  s.arg(c.key);
+  s.arg(c.longitude);
+  s.arg(c.latitude);
+  s.arg(c.radius);
+  switch (c.unit) {
+    case GeoradiusStore::Unit::m: token<"m">(s); break;
+    case GeoradiusStore::Unit::km: token<"km">(s); break;
+    case GeoradiusStore::Unit::ft: token<"ft">(s); break;
+    case GeoradiusStore::Unit::mi: token<"mi">(s); break;
+  }
+  if (c.count) {
+    token<"COUNT">(s);
+    s.arg((*c.count).count);
+    if ((*c.count).any) token<"ANY">(s);
+  }
+  if (c.order) {
+    switch ((*c.order)) {
+      case GeoradiusStore::Order::asc: token<"ASC">(s); break;
+      case GeoradiusStore::Order::desc: token<"DESC">(s); break;
+    }
+  }
+  if (const auto* v = std::get_if<GeoradiusStore::Store>(&c.store)) {
+    token<"STORE">(s);
+    s.arg(v->store_key);
+  } else if (const auto* v = std::get_if<GeoradiusStore::StoreDist>(&c.store)) {
+    token<"STOREDIST">(s);
+    s.arg(v->store_dist_key);
   }
 }
 
@@ -103,9 +151,6 @@ void write_georadius_by_member(const GeoradiusByMember& c, Sink& s) {
     case GeoradiusByMember::Unit::ft: token<"ft">(s); break;
     case GeoradiusByMember::Unit::mi: token<"mi">(s); break;
   }
-  if (c.with_coord) token<"WITHCOORD">(s);
-  if (c.with_dist) token<"WITHDIST">(s);
-  if (c.with_hash) token<"WITHHASH">(s);
   if (c.count) {
     token<"COUNT">(s);
     s.arg((*c.count).count);
@@ -117,14 +162,63 @@ void write_georadius_by_member(const GeoradiusByMember& c, Sink& s) {
       case GeoradiusByMember::Order::desc: token<"DESC">(s); break;
     }
   }
-  if (c.store) {
-    if (const auto* v = std::get_if<GeoradiusByMember::Store>(&*c.store)) {
-      token<"STORE">(s);
-      s.arg(v->store_key);
-    } else if (const auto* v = std::get_if<GeoradiusByMember::StoreDist>(&*c.store)) {
-      token<"STOREDIST">(s);
-      s.arg(v->store_dist_key);
+}
+
+template <class Sink>
+void write_georadiusbymemberdetailed(const GeoradiusByMemberDetailed& c, Sink& s) {
+  s.arg(c.key);
+  s.arg(c.member);
+  s.arg(c.radius);
+  switch (c.unit) {
+    case GeoradiusByMemberDetailed::Unit::m: token<"m">(s); break;
+    case GeoradiusByMemberDetailed::Unit::km: token<"km">(s); break;
+    case GeoradiusByMemberDetailed::Unit::ft: token<"ft">(s); break;
+    case GeoradiusByMemberDetailed::Unit::mi: token<"mi">(s); break;
+  }
+  token<"WITHCOORD">(s);
+  token<"WITHDIST">(s);
+  token<"WITHHASH">(s);
+  if (c.count) {
+    token<"COUNT">(s);
+    s.arg((*c.count).count);
+    if ((*c.count).any) token<"ANY">(s);
+  }
+  if (c.order) {
+    switch ((*c.order)) {
+      case GeoradiusByMemberDetailed::Order::asc: token<"ASC">(s); break;
+      case GeoradiusByMemberDetailed::Order::desc: token<"DESC">(s); break;
     }
+  }
+}
+
+template <class Sink>
+void write_georadiusbymemberstore(const GeoradiusByMemberStore& c, Sink& s) {
+  s.arg(c.key);
+  s.arg(c.member);
+  s.arg(c.radius);
+  switch (c.unit) {
+    case GeoradiusByMemberStore::Unit::m: token<"m">(s); break;
+    case GeoradiusByMemberStore::Unit::km: token<"km">(s); break;
+    case GeoradiusByMemberStore::Unit::ft: token<"ft">(s); break;
+    case GeoradiusByMemberStore::Unit::mi: token<"mi">(s); break;
+  }
+  if (c.count) {
+    token<"COUNT">(s);
+    s.arg((*c.count).count);
+    if ((*c.count).any) token<"ANY">(s);
+  }
+  if (c.order) {
+    switch ((*c.order)) {
+      case GeoradiusByMemberStore::Order::asc: token<"ASC">(s); break;
+      case GeoradiusByMemberStore::Order::desc: token<"DESC">(s); break;
+    }
+  }
+  if (const auto* v = std::get_if<GeoradiusByMemberStore::Store>(&c.store)) {
+    token<"STORE">(s);
+    s.arg(v->store_key);
+  } else if (const auto* v = std::get_if<GeoradiusByMemberStore::StoreDist>(&c.store)) {
+    token<"STOREDIST">(s);
+    s.arg(v->store_dist_key);
   }
 }
 
@@ -139,9 +233,6 @@ void write_georadiusbymemberro(const GeoradiusByMemberRo& c, Sink& s) {
     case GeoradiusByMemberRo::Unit::ft: token<"ft">(s); break;
     case GeoradiusByMemberRo::Unit::mi: token<"mi">(s); break;
   }
-  if (c.with_coord) token<"WITHCOORD">(s);
-  if (c.with_dist) token<"WITHDIST">(s);
-  if (c.with_hash) token<"WITHHASH">(s);
   if (c.count) {
     token<"COUNT">(s);
     s.arg((*c.count).count);
@@ -151,6 +242,33 @@ void write_georadiusbymemberro(const GeoradiusByMemberRo& c, Sink& s) {
     switch ((*c.order)) {
       case GeoradiusByMemberRo::Order::asc: token<"ASC">(s); break;
       case GeoradiusByMemberRo::Order::desc: token<"DESC">(s); break;
+    }
+  }
+}
+
+template <class Sink>
+void write_georadiusbymemberrodetailed(const GeoradiusByMemberRoDetailed& c, Sink& s) {
+  s.arg(c.key);
+  s.arg(c.member);
+  s.arg(c.radius);
+  switch (c.unit) {
+    case GeoradiusByMemberRoDetailed::Unit::m: token<"m">(s); break;
+    case GeoradiusByMemberRoDetailed::Unit::km: token<"km">(s); break;
+    case GeoradiusByMemberRoDetailed::Unit::ft: token<"ft">(s); break;
+    case GeoradiusByMemberRoDetailed::Unit::mi: token<"mi">(s); break;
+  }
+  token<"WITHCOORD">(s);
+  token<"WITHDIST">(s);
+  token<"WITHHASH">(s);
+  if (c.count) {
+    token<"COUNT">(s);
+    s.arg((*c.count).count);
+    if ((*c.count).any) token<"ANY">(s);
+  }
+  if (c.order) {
+    switch ((*c.order)) {
+      case GeoradiusByMemberRoDetailed::Order::asc: token<"ASC">(s); break;
+      case GeoradiusByMemberRoDetailed::Order::desc: token<"DESC">(s); break;
     }
   }
 }
@@ -167,9 +285,6 @@ void write_georadiusro(const GeoradiusRo& c, Sink& s) {
     case GeoradiusRo::Unit::ft: token<"ft">(s); break;
     case GeoradiusRo::Unit::mi: token<"mi">(s); break;
   }
-  if (c.with_coord) token<"WITHCOORD">(s);
-  if (c.with_dist) token<"WITHDIST">(s);
-  if (c.with_hash) token<"WITHHASH">(s);
   if (c.count) {
     token<"COUNT">(s);
     s.arg((*c.count).count);
@@ -179,6 +294,34 @@ void write_georadiusro(const GeoradiusRo& c, Sink& s) {
     switch ((*c.order)) {
       case GeoradiusRo::Order::asc: token<"ASC">(s); break;
       case GeoradiusRo::Order::desc: token<"DESC">(s); break;
+    }
+  }
+}
+
+template <class Sink>
+void write_georadiusrodetailed(const GeoradiusRoDetailed& c, Sink& s) {
+  s.arg(c.key);
+  s.arg(c.longitude);
+  s.arg(c.latitude);
+  s.arg(c.radius);
+  switch (c.unit) {
+    case GeoradiusRoDetailed::Unit::m: token<"m">(s); break;
+    case GeoradiusRoDetailed::Unit::km: token<"km">(s); break;
+    case GeoradiusRoDetailed::Unit::ft: token<"ft">(s); break;
+    case GeoradiusRoDetailed::Unit::mi: token<"mi">(s); break;
+  }
+  token<"WITHCOORD">(s);
+  token<"WITHDIST">(s);
+  token<"WITHHASH">(s);
+  if (c.count) {
+    token<"COUNT">(s);
+    s.arg((*c.count).count);
+    if ((*c.count).any) token<"ANY">(s);
+  }
+  if (c.order) {
+    switch ((*c.order)) {
+      case GeoradiusRoDetailed::Order::asc: token<"ASC">(s); break;
+      case GeoradiusRoDetailed::Order::desc: token<"DESC">(s); break;
     }
   }
 }
@@ -402,13 +545,33 @@ void encode(const Georadius& c, valkey::resp::Writer& w) {
 
 void for_each_key(const Georadius& c, valkey::KeyCallback cb) {
   cb(c.key);
-  if (c.store) {
-    if (const auto* v = std::get_if<Georadius::Store>(&*c.store)) {
-      cb(v->store_key);
-    }
-    if (const auto* v = std::get_if<Georadius::StoreDist>(&*c.store)) {
-      cb(v->store_dist_key);
-    }
+}
+
+void encode(const GeoradiusDetailed& c, valkey::resp::Writer& w) {
+  valkey::resp::ArgCounter n;
+  write_georadiusdetailed(c, n);
+  begin<"GEORADIUS">(w, n.count());
+  write_georadiusdetailed(c, w);
+}
+
+void for_each_key(const GeoradiusDetailed& c, valkey::KeyCallback cb) {
+  cb(c.key);
+}
+
+void encode(const GeoradiusStore& c, valkey::resp::Writer& w) {
+  valkey::resp::ArgCounter n;
+  write_georadiusstore(c, n);
+  begin<"GEORADIUS">(w, n.count());
+  write_georadiusstore(c, w);
+}
+
+void for_each_key(const GeoradiusStore& c, valkey::KeyCallback cb) {
+  cb(c.key);
+  if (const auto* v = std::get_if<GeoradiusStore::Store>(&c.store)) {
+    cb(v->store_key);
+  }
+  if (const auto* v = std::get_if<GeoradiusStore::StoreDist>(&c.store)) {
+    cb(v->store_dist_key);
   }
 }
 
@@ -421,13 +584,33 @@ void encode(const GeoradiusByMember& c, valkey::resp::Writer& w) {
 
 void for_each_key(const GeoradiusByMember& c, valkey::KeyCallback cb) {
   cb(c.key);
-  if (c.store) {
-    if (const auto* v = std::get_if<GeoradiusByMember::Store>(&*c.store)) {
-      cb(v->store_key);
-    }
-    if (const auto* v = std::get_if<GeoradiusByMember::StoreDist>(&*c.store)) {
-      cb(v->store_dist_key);
-    }
+}
+
+void encode(const GeoradiusByMemberDetailed& c, valkey::resp::Writer& w) {
+  valkey::resp::ArgCounter n;
+  write_georadiusbymemberdetailed(c, n);
+  begin<"GEORADIUSBYMEMBER">(w, n.count());
+  write_georadiusbymemberdetailed(c, w);
+}
+
+void for_each_key(const GeoradiusByMemberDetailed& c, valkey::KeyCallback cb) {
+  cb(c.key);
+}
+
+void encode(const GeoradiusByMemberStore& c, valkey::resp::Writer& w) {
+  valkey::resp::ArgCounter n;
+  write_georadiusbymemberstore(c, n);
+  begin<"GEORADIUSBYMEMBER">(w, n.count());
+  write_georadiusbymemberstore(c, w);
+}
+
+void for_each_key(const GeoradiusByMemberStore& c, valkey::KeyCallback cb) {
+  cb(c.key);
+  if (const auto* v = std::get_if<GeoradiusByMemberStore::Store>(&c.store)) {
+    cb(v->store_key);
+  }
+  if (const auto* v = std::get_if<GeoradiusByMemberStore::StoreDist>(&c.store)) {
+    cb(v->store_dist_key);
   }
 }
 
@@ -442,6 +625,17 @@ void for_each_key(const GeoradiusByMemberRo& c, valkey::KeyCallback cb) {
   cb(c.key);
 }
 
+void encode(const GeoradiusByMemberRoDetailed& c, valkey::resp::Writer& w) {
+  valkey::resp::ArgCounter n;
+  write_georadiusbymemberrodetailed(c, n);
+  begin<"GEORADIUSBYMEMBER_RO">(w, n.count());
+  write_georadiusbymemberrodetailed(c, w);
+}
+
+void for_each_key(const GeoradiusByMemberRoDetailed& c, valkey::KeyCallback cb) {
+  cb(c.key);
+}
+
 void encode(const GeoradiusRo& c, valkey::resp::Writer& w) {
   valkey::resp::ArgCounter n;
   write_georadiusro(c, n);
@@ -450,6 +644,17 @@ void encode(const GeoradiusRo& c, valkey::resp::Writer& w) {
 }
 
 void for_each_key(const GeoradiusRo& c, valkey::KeyCallback cb) {
+  cb(c.key);
+}
+
+void encode(const GeoradiusRoDetailed& c, valkey::resp::Writer& w) {
+  valkey::resp::ArgCounter n;
+  write_georadiusrodetailed(c, n);
+  begin<"GEORADIUS_RO">(w, n.count());
+  write_georadiusrodetailed(c, w);
+}
+
+void for_each_key(const GeoradiusRoDetailed& c, valkey::KeyCallback cb) {
   cb(c.key);
 }
 

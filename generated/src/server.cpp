@@ -44,13 +44,14 @@ void write_aclgetuser(const AclGetUser& c, Sink& s) {
 
 template <class Sink>
 void write_acllog(const AclLog& c, Sink& s) {
-  if (c.operation) {
-    if (const auto* v = std::get_if<AclLog::Count>(&*c.operation)) {
-      s.arg(v->count);
-    } else if (std::holds_alternative<AclLog::Reset>((*c.operation))) {
-      token<"RESET">(s);
-    }
+  if (c.count) {
+    s.arg((*c.count));
   }
+}
+
+template <class Sink>
+void write_acllogreset(const AclLogReset&, Sink& s) {
+  token<"RESET">(s);
 }
 
 template <class Sink>
@@ -420,6 +421,13 @@ void encode(const AclLog& c, valkey::resp::Writer& w) {
 }
 
 void for_each_key(const AclLog&, valkey::KeyCallback) {}
+
+void encode(const AclLogReset& c, valkey::resp::Writer& w) {
+  begin<"ACL LOG", 3>(w);
+  write_acllogreset(c, w);
+}
+
+void for_each_key(const AclLogReset&, valkey::KeyCallback) {}
 
 void encode(const AclSave&, valkey::resp::Writer& w) {
   begin<"ACL SAVE", 2>(w);

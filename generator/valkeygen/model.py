@@ -209,8 +209,25 @@ def _remove(cmd, path):
     for i, a in enumerate(level):
         if a.name == parts[-1]:
             del level[i]
+            if parent is not None and parent.kind == "oneof" and len(level) == 1:
+                # a choice left with one alternative is that alternative (ACL
+                # LOG without RESET: an optional COUNT, not a variant of one)
+                _collapse(cmd, parent)
             return
     raise SpecError(f"{cmd.name}: cannot drop missing argument {path}")
+
+
+def _collapse(cmd, choice):
+    only = choice.children[0]
+    only.optional = choice.optional
+    holder = cmd.parent_of(choice.path) if "." in choice.path else None
+    level = holder.children if holder else cmd.args
+    level[level.index(choice)] = only
+    old = only.path
+    only.path = (choice.path.rsplit(".", 1)[0] + "." if "." in choice.path else "") + only.name
+    for a in only.walk():
+        if a is not only:
+            a.path = only.path + a.path[len(old):]
 
 
 def apply_variant_transforms(cmd, spec):

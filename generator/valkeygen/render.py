@@ -176,7 +176,10 @@ def qualify(t, cmd):
 GENERIC_REPLY = "valkey::Reply"
 
 # Hand-written reply types a reply override may name, and their headers.
-RECORD_HEADERS = [("valkey::Role", "valkey/role.hpp")]
+RECORD_HEADERS = [("valkey::Role", "valkey/role.hpp"),
+                  ("valkey::ClusterSlotRange", "valkey/cluster_slot_range.hpp"),
+                  ("valkey::ServerCommandInfo", "valkey/server_command_info.hpp"),
+                  ("valkey::MemoryStats", "valkey/memory_stats.hpp")]
 
 
 def includes_for(commands):

@@ -93,10 +93,11 @@ TEST_CASE("spec: key positions of multi-key and optional-key invocations equal C
   k.check("XREAD STREAMS 2", cmd::Xread{.keys = k12, .ids = from_start});
   k.check("XREADGROUP STREAMS 2",
           cmd::Xreadgroup{.group = "g", .consumer = "c", .keys = k12, .ids = new_only});
-  k.check("GEORADIUS STORE", cmd::Georadius{.key = "key:1", .longitude = 13.36, .latitude = 38.11, .radius = 1.5,
-                                            .store = cmd::Georadius::Store{"key:2"}});
-  k.check("GEORADIUS STOREDIST", cmd::Georadius{.key = "key:1", .longitude = 13.36, .latitude = 38.11, .radius = 1.5,
-                                                .store = cmd::Georadius::StoreDist{"key:2"}});
+  k.check("GEORADIUS STORE", cmd::GeoradiusStore{.key = "key:1", .longitude = 13.36, .latitude = 38.11, .radius = 1.5,
+                                                 .store = cmd::GeoradiusStore::Store{"key:2"}});
+  k.check("GEORADIUS STOREDIST",
+          cmd::GeoradiusStore{.key = "key:1", .longitude = 13.36, .latitude = 38.11, .radius = 1.5,
+                              .store = cmd::GeoradiusStore::StoreDist{"key:2"}});
   k.check("SORT BY/GET patterns", cmd::Sort{.key = "key:1", .by_pattern = "w_*", .get_patterns = patterns});
   k.check("PFDEBUG GETREG", cmd::Pfdebug{.subcommand = "GETREG", .key = "key:1"});
   k.check("COPY", cmd::Copy{.source = "key:1", .destination = "key:2", .replace = true});

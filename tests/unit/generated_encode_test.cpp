@@ -143,15 +143,30 @@ TEST_CASE("GEOSEARCH: BYPOLYGON without a center, computed vertex count", "[gene
                          "WITHHASH"}));
 }
 
+TEST_CASE("GEORADIUS: member names, the detailed and the STORE entry points", "[generated][encode]") {
+  static_assert(std::is_same_v<Georadius::reply_type, std::vector<std::string>>);
+  static_assert(std::is_same_v<GeoradiusByMemberRoDetailed::reply_type, GeosearchDetailed::reply_type>);
+  static_assert(std::is_same_v<GeoradiusStore::reply_type, std::int64_t>);
+  CHECK(wire(GeoradiusDetailed{.key = "p", .longitude = 15, .latitude = 37, .radius = 200, .unit = Georadius::Unit::km}) ==
+        argv({"GEORADIUS", "p", "15", "37", "200", "km", "WITHCOORD", "WITHDIST", "WITHHASH"}));
+  GeoradiusByMemberStore s{.key = "p", .member = "m", .radius = 5, .unit = GeoradiusByMemberStore::Unit::mi,
+                           .store = GeoradiusByMemberStore::StoreDist{"d"}};
+  CHECK(wire(s) == argv({"GEORADIUSBYMEMBER", "p", "m", "5", "mi", "STOREDIST", "d"}));
+  CHECK(GeoradiusStore::info.name == "GEORADIUS");
+}
+
 TEST_CASE("CLIENT KILL: old form and combinable filters", "[generated][encode]") {
-  CHECK(wire(ClientKill{.filter = ClientKill::OldFormat{"127.0.0.1:6379"}}) ==
-        argv({"CLIENT", "KILL", "127.0.0.1:6379"}));
+  // The old form answers OK, the filters a count: two structs.
+  static_assert(std::is_same_v<ClientKillAddr::reply_type, valkey::Ok>);
+  static_assert(std::is_same_v<ClientKill::reply_type, std::int64_t>);
+  CHECK(wire(ClientKillAddr{.addr = "127.0.0.1:6379"}) == argv({"CLIENT", "KILL", "127.0.0.1:6379"}));
+  CHECK(ClientKillAddr::info.name == "CLIENT KILL");
   const std::int64_t ids[] = {7, 9};
-  ClientKill k{.filter = ClientKill::Filters{.client_ids = ids,
-                                             .client_type = ClientKill::ClientType::pubsub,
-                                             .skip_me = ClientKill::SkipMe::no,
-                                             .max_age = 60,
-                                             .not_username = "admin"}};
+  ClientKill k{.client_ids = ids,
+               .client_type = ClientKill::ClientType::pubsub,
+               .skip_me = ClientKill::SkipMe::no,
+               .max_age = 60,
+               .not_username = "admin"};
   CHECK(wire(k) == argv({"CLIENT", "KILL", "ID", "7", "9", "TYPE", "pubsub", "SKIPME", "NO", "MAXAGE", "60",
                          "NOT-USER", "admin"}));
   CHECK(keys(k).empty());

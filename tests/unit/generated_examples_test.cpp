@@ -86,7 +86,10 @@ TEST_CASE("generated: every example encodes to its expected argv", "[generated][
   CHECK(count == valkey::examples::example_count);
   CHECK(count > 900);
   CHECK(variants > 500);
-  CHECK(covered.size() > 600);
+  // optional arguments and alternatives switched on by some variant (an
+  // entry point's forced or required ones, GEORADIUS' WITH* and STORE, are in
+  // its base example and count for nothing here): 588 with the 9.1.2 specs
+  CHECK(covered.size() > 580);
   CHECK(presolved > 250);
 }
 

@@ -190,13 +190,13 @@ class Commands {
 
   /// Sends `ACL LOG` (cmd::AclLog).
   ///
-  /// Syntax: `ACL LOG [count|RESET]`
+  /// Syntax: `ACL LOG [count]`
   ///
   /// - Since 6.0.0
   /// - ACL categories: admin, slow, dangerous
   /// - Flags: ADMIN, NOSCRIPT, LOADING, STALE, SENTINEL
   /// - Keys: none
-  /// - Options: `.operation` (`Count`, `Reset`)
+  /// - Options: `.count`
   /// - Reference: https://valkey.io/commands/acl-log/
   template <class... Tail>
   decltype(auto) acl_log(Tail&&... tail) {
@@ -204,10 +204,24 @@ class Commands {
   }
   /// `ACL LOG` with its optional arguments (cmd::AclLog::Options).
   ///
-  /// Example: `db.acl_log({.operation = valkey::cmd::AclLog::Count{.count = 1}})`
+  /// Example: `db.acl_log({.count = 1})`
   template <class... Tail>
   decltype(auto) acl_log(const cmd::AclLog::Options& options, Tail&&... tail) {
-    return self().exec(cmd::AclLog{.operation = options.operation}, std::forward<Tail>(tail)...);
+    return self().exec(cmd::AclLog{.count = options.count}, std::forward<Tail>(tail)...);
+  }
+
+  /// Sends `ACL LOG` (cmd::AclLogReset), typed entry point.
+  ///
+  /// Syntax: `ACL LOG RESET`
+  ///
+  /// - Since 6.0.0
+  /// - ACL categories: admin, slow, dangerous
+  /// - Flags: ADMIN, NOSCRIPT, LOADING, STALE, SENTINEL
+  /// - Keys: none
+  /// - Reference: https://valkey.io/commands/acl-log/
+  template <class... Tail>
+  decltype(auto) acl_log_reset(Tail&&... tail) {
+    return self().exec(cmd::AclLogReset{}, std::forward<Tail>(tail)...);
   }
 
   /// Sends `ACL SAVE` (cmd::AclSave).
@@ -702,7 +716,29 @@ class Commands {
 
   /// Sends `CLIENT KILL` (cmd::ClientKill).
   ///
-  /// Syntax: `CLIENT KILL <old-format|[ID client-id [...]] [TYPE normal|master|primary|slave|replica|pubsub] [USER username] [ADDR addr] [LADDR laddr] [SKIPME YES|NO] [MAXAGE maxage] [NAME name] [IDLE idle] [FLAGS flags] [LIB-NAME lib-name] [LIB-VER lib-ver] [DB db] [CAPA capa] [IP ip] [NOT-TYPE normal|master|primary|slave|replica|pubsub] [NOT-ID not-client-id [...]] [NOT-USER not-username] [NOT-ADDR not-addr] [NOT-LADDR not-laddr] [NOT-NAME not-name] [NOT-FLAGS not-flags] [NOT-LIB-NAME not-lib-name] [NOT-LIB-VER not-lib-ver] [NOT-DB not-db] [NOT-CAPA not-capa] [NOT-IP not-ip]>`
+  /// Syntax: `CLIENT KILL [ID client-id [...]] [TYPE normal|master|primary|slave|replica|pubsub] [USER username] [ADDR addr] [LADDR laddr] [SKIPME YES|NO] [MAXAGE maxage] [NAME name] [IDLE idle] [FLAGS flags] [LIB-NAME lib-name] [LIB-VER lib-ver] [DB db] [CAPA capa] [IP ip] [NOT-TYPE normal|master|primary|slave|replica|pubsub] [NOT-ID not-client-id [...]] [NOT-USER not-username] [NOT-ADDR not-addr] [NOT-LADDR not-laddr] [NOT-NAME not-name] [NOT-FLAGS not-flags] [NOT-LIB-NAME not-lib-name] [NOT-LIB-VER not-lib-ver] [NOT-DB not-db] [NOT-CAPA not-capa] [NOT-IP not-ip]`
+  ///
+  /// - Since 2.4.0
+  /// - ACL categories: admin, slow, dangerous, connection
+  /// - Flags: ADMIN, NOSCRIPT, LOADING, STALE, SENTINEL
+  /// - Keys: none
+  /// - Options: `.client_ids`, `.client_type` (`ClientType::normal`, `ClientType::master`, `ClientType::primary`, `ClientType::slave`, `ClientType::replica`, `ClientType::pubsub`), `.username`, `.addr`, `.laddr`, `.skip_me` (`SkipMe::yes`, `SkipMe::no`), `.max_age`, `.name`, `.idle`, `.flags`, `.lib_name`, `.lib_ver`, `.db`, `.capa`, `.ip`, `.not_client_type` (`NotClientType::normal`, `NotClientType::master`, `NotClientType::primary`, `NotClientType::slave`, `NotClientType::replica`, `NotClientType::pubsub`), `.not_client_ids`, `.not_username`, `.not_addr`, `.not_laddr`, `.not_name`, `.not_flags`, `.not_lib_name`, `.not_lib_ver`, `.not_db`, `.not_capa`, `.not_ip`
+  /// - Reference: https://valkey.io/commands/client-kill/
+  template <class... Tail>
+  decltype(auto) client_kill(Tail&&... tail) {
+    return self().exec(cmd::ClientKill{}, std::forward<Tail>(tail)...);
+  }
+  /// `CLIENT KILL` with its optional arguments (cmd::ClientKill::Options).
+  ///
+  /// Example: `db.client_kill({.client_ids = {1}, .client_type = valkey::cmd::ClientKill::ClientType::normal})`
+  template <class... Tail>
+  decltype(auto) client_kill(const cmd::ClientKill::Options& options, Tail&&... tail) {
+    return self().exec(cmd::ClientKill{.client_ids = options.client_ids, .client_type = options.client_type, .username = options.username, .addr = options.addr, .laddr = options.laddr, .skip_me = options.skip_me, .max_age = options.max_age, .name = options.name, .idle = options.idle, .flags = options.flags, .lib_name = options.lib_name, .lib_ver = options.lib_ver, .db = options.db, .capa = options.capa, .ip = options.ip, .not_client_type = options.not_client_type, .not_client_ids = options.not_client_ids, .not_username = options.not_username, .not_addr = options.not_addr, .not_laddr = options.not_laddr, .not_name = options.not_name, .not_flags = options.not_flags, .not_lib_name = options.not_lib_name, .not_lib_ver = options.not_lib_ver, .not_db = options.not_db, .not_capa = options.not_capa, .not_ip = options.not_ip}, std::forward<Tail>(tail)...);
+  }
+
+  /// Sends `CLIENT KILL` (cmd::ClientKillAddr), typed entry point.
+  ///
+  /// Syntax: `CLIENT KILL old-format`
   ///
   /// - Since 2.4.0
   /// - ACL categories: admin, slow, dangerous, connection
@@ -710,8 +746,8 @@ class Commands {
   /// - Keys: none
   /// - Reference: https://valkey.io/commands/client-kill/
   template <class... Tail>
-  decltype(auto) client_kill(cmd::ClientKill::Filter filter, Tail&&... tail) {
-    return self().exec(cmd::ClientKill{.filter = filter}, std::forward<Tail>(tail)...);
+  decltype(auto) client_kill_addr(std::string_view addr, Tail&&... tail) {
+    return self().exec(cmd::ClientKillAddr{.addr = addr}, std::forward<Tail>(tail)...);
   }
 
   /// Sends `CLIENT LIST` (cmd::ClientList).
@@ -2366,7 +2402,7 @@ class Commands {
 
   /// Sends `GEORADIUS` (cmd::Georadius).
   ///
-  /// Syntax: `GEORADIUS key longitude latitude radius <m|km|ft|mi> [WITHCOORD] [WITHDIST] [WITHHASH] [COUNT count [ANY]] [ASC|DESC] [STORE storekey|STOREDIST storedistkey]`
+  /// Syntax: `GEORADIUS key longitude latitude radius <m|km|ft|mi> [COUNT count [ANY]] [ASC|DESC]`
   ///
   /// - Since 3.2.0
   /// - ACL categories: write, geo, slow
@@ -2375,7 +2411,7 @@ class Commands {
   ///   1. argv[1], one key (RO, ACCESS)
   ///   2. after `STORE` (searched from argv[6]), one key (OW, UPDATE, VARIABLE_FLAGS)
   ///   3. after `STOREDIST` (searched from argv[6]), one key (OW, UPDATE, VARIABLE_FLAGS)
-  /// - Options: `.with_coord`, `.with_dist`, `.with_hash`, `.count`, `.order` (`Order::asc`, `Order::desc`), `.store` (`Store`, `StoreDist`)
+  /// - Options: `.count`, `.order` (`Order::asc`, `Order::desc`)
   /// - Reference: https://valkey.io/commands/georadius/
   template <class... Tail>
   decltype(auto) georadius(std::string_view key, double longitude, double latitude, double radius, cmd::Georadius::Unit unit, Tail&&... tail) {
@@ -2383,21 +2419,46 @@ class Commands {
   }
   /// `GEORADIUS` with its optional arguments (cmd::Georadius::Options).
   ///
-  /// Example: `db.georadius("key:1", 13.361389, 38.115556, 1.5, valkey::cmd::Georadius::Unit::m, {.with_coord = true})`
+  /// Example: `db.georadius("key:1", 13.361389, 38.115556, 1.5, valkey::cmd::Georadius::Unit::m, {.count = valkey::cmd::Georadius::Count{.count = 1}})`
   template <class... Tail>
   decltype(auto) georadius(std::string_view key, double longitude, double latitude, double radius, cmd::Georadius::Unit unit, const cmd::Georadius::Options& options, Tail&&... tail) {
-    return self().exec(cmd::Georadius{.key = key, .longitude = longitude, .latitude = latitude, .radius = radius, .unit = unit, .with_coord = options.with_coord, .with_dist = options.with_dist, .with_hash = options.with_hash, .count = options.count, .order = options.order, .store = options.store}, std::forward<Tail>(tail)...);
+    return self().exec(cmd::Georadius{.key = key, .longitude = longitude, .latitude = latitude, .radius = radius, .unit = unit, .count = options.count, .order = options.order}, std::forward<Tail>(tail)...);
+  }
+
+  /// Sends `GEORADIUS` (cmd::GeoradiusDetailed), typed entry point.
+  ///
+  /// Syntax: `GEORADIUS key longitude latitude radius <m|km|ft|mi> WITHCOORD WITHDIST WITHHASH [COUNT count [ANY]] [ASC|DESC]`
+  ///
+  /// - Since 3.2.0
+  /// - ACL categories: write, geo, slow
+  /// - Flags: WRITE, DENYOOM
+  /// - Keys:
+  ///   1. argv[1], one key (RO, ACCESS)
+  ///   2. after `STORE` (searched from argv[6]), one key (OW, UPDATE, VARIABLE_FLAGS)
+  ///   3. after `STOREDIST` (searched from argv[6]), one key (OW, UPDATE, VARIABLE_FLAGS)
+  /// - Options: `.count`, `.order` (`Order::asc`, `Order::desc`)
+  /// - Reference: https://valkey.io/commands/georadius/
+  template <class... Tail>
+  decltype(auto) georadius_detailed(std::string_view key, double longitude, double latitude, double radius, cmd::GeoradiusDetailed::Unit unit, Tail&&... tail) {
+    return self().exec(cmd::GeoradiusDetailed{.key = key, .longitude = longitude, .latitude = latitude, .radius = radius, .unit = unit}, std::forward<Tail>(tail)...);
+  }
+  /// `GEORADIUS` with its optional arguments (cmd::GeoradiusDetailed::Options).
+  ///
+  /// Example: `db.georadius_detailed("key:1", 13.361389, 38.115556, 1.5, valkey::cmd::GeoradiusDetailed::Unit::m, {.count = valkey::cmd::GeoradiusDetailed::Count{.count = 1}})`
+  template <class... Tail>
+  decltype(auto) georadius_detailed(std::string_view key, double longitude, double latitude, double radius, cmd::GeoradiusDetailed::Unit unit, const cmd::GeoradiusDetailed::Options& options, Tail&&... tail) {
+    return self().exec(cmd::GeoradiusDetailed{.key = key, .longitude = longitude, .latitude = latitude, .radius = radius, .unit = unit, .count = options.count, .order = options.order}, std::forward<Tail>(tail)...);
   }
 
   /// Sends `GEORADIUS_RO` (cmd::GeoradiusRo).
   ///
-  /// Syntax: `GEORADIUS_RO key longitude latitude radius <m|km|ft|mi> [WITHCOORD] [WITHDIST] [WITHHASH] [COUNT count [ANY]] [ASC|DESC]`
+  /// Syntax: `GEORADIUS_RO key longitude latitude radius <m|km|ft|mi> [COUNT count [ANY]] [ASC|DESC]`
   ///
   /// - Since 3.2.10
   /// - ACL categories: read, geo, slow
   /// - Flags: READONLY
   /// - Keys: argv[1], one key (RO, ACCESS)
-  /// - Options: `.with_coord`, `.with_dist`, `.with_hash`, `.count`, `.order` (`Order::asc`, `Order::desc`)
+  /// - Options: `.count`, `.order` (`Order::asc`, `Order::desc`)
   /// - Reference: https://valkey.io/commands/georadius_ro/
   template <class... Tail>
   decltype(auto) georadius_ro(std::string_view key, double longitude, double latitude, double radius, cmd::GeoradiusRo::Unit unit, Tail&&... tail) {
@@ -2405,15 +2466,62 @@ class Commands {
   }
   /// `GEORADIUS_RO` with its optional arguments (cmd::GeoradiusRo::Options).
   ///
-  /// Example: `db.georadius_ro("key:1", 13.361389, 38.115556, 1.5, valkey::cmd::GeoradiusRo::Unit::m, {.with_coord = true})`
+  /// Example: `db.georadius_ro("key:1", 13.361389, 38.115556, 1.5, valkey::cmd::GeoradiusRo::Unit::m, {.count = valkey::cmd::GeoradiusRo::Count{.count = 1}})`
   template <class... Tail>
   decltype(auto) georadius_ro(std::string_view key, double longitude, double latitude, double radius, cmd::GeoradiusRo::Unit unit, const cmd::GeoradiusRo::Options& options, Tail&&... tail) {
-    return self().exec(cmd::GeoradiusRo{.key = key, .longitude = longitude, .latitude = latitude, .radius = radius, .unit = unit, .with_coord = options.with_coord, .with_dist = options.with_dist, .with_hash = options.with_hash, .count = options.count, .order = options.order}, std::forward<Tail>(tail)...);
+    return self().exec(cmd::GeoradiusRo{.key = key, .longitude = longitude, .latitude = latitude, .radius = radius, .unit = unit, .count = options.count, .order = options.order}, std::forward<Tail>(tail)...);
+  }
+
+  /// Sends `GEORADIUS_RO` (cmd::GeoradiusRoDetailed), typed entry point.
+  ///
+  /// Syntax: `GEORADIUS_RO key longitude latitude radius <m|km|ft|mi> WITHCOORD WITHDIST WITHHASH [COUNT count [ANY]] [ASC|DESC]`
+  ///
+  /// - Since 3.2.10
+  /// - ACL categories: read, geo, slow
+  /// - Flags: READONLY
+  /// - Keys: argv[1], one key (RO, ACCESS)
+  /// - Options: `.count`, `.order` (`Order::asc`, `Order::desc`)
+  /// - Reference: https://valkey.io/commands/georadius_ro/
+  template <class... Tail>
+  decltype(auto) georadius_ro_detailed(std::string_view key, double longitude, double latitude, double radius, cmd::GeoradiusRoDetailed::Unit unit, Tail&&... tail) {
+    return self().exec(cmd::GeoradiusRoDetailed{.key = key, .longitude = longitude, .latitude = latitude, .radius = radius, .unit = unit}, std::forward<Tail>(tail)...);
+  }
+  /// `GEORADIUS_RO` with its optional arguments (cmd::GeoradiusRoDetailed::Options).
+  ///
+  /// Example: `db.georadius_ro_detailed("key:1", 13.361389, 38.115556, 1.5, valkey::cmd::GeoradiusRoDetailed::Unit::m, {.count = valkey::cmd::GeoradiusRoDetailed::Count{.count = 1}})`
+  template <class... Tail>
+  decltype(auto) georadius_ro_detailed(std::string_view key, double longitude, double latitude, double radius, cmd::GeoradiusRoDetailed::Unit unit, const cmd::GeoradiusRoDetailed::Options& options, Tail&&... tail) {
+    return self().exec(cmd::GeoradiusRoDetailed{.key = key, .longitude = longitude, .latitude = latitude, .radius = radius, .unit = unit, .count = options.count, .order = options.order}, std::forward<Tail>(tail)...);
+  }
+
+  /// Sends `GEORADIUS` (cmd::GeoradiusStore), typed entry point.
+  ///
+  /// Syntax: `GEORADIUS key longitude latitude radius <m|km|ft|mi> [COUNT count [ANY]] [ASC|DESC] <STORE storekey|STOREDIST storedistkey>`
+  ///
+  /// - Since 3.2.0
+  /// - ACL categories: write, geo, slow
+  /// - Flags: WRITE, DENYOOM
+  /// - Keys:
+  ///   1. argv[1], one key (RO, ACCESS)
+  ///   2. after `STORE` (searched from argv[6]), one key (OW, UPDATE, VARIABLE_FLAGS)
+  ///   3. after `STOREDIST` (searched from argv[6]), one key (OW, UPDATE, VARIABLE_FLAGS)
+  /// - Options: `.count`, `.order` (`Order::asc`, `Order::desc`)
+  /// - Reference: https://valkey.io/commands/georadius/
+  template <class... Tail>
+  decltype(auto) georadius_store(std::string_view key, double longitude, double latitude, double radius, cmd::GeoradiusStore::Unit unit, cmd::GeoradiusStore::Store2 store, Tail&&... tail) {
+    return self().exec(cmd::GeoradiusStore{.key = key, .longitude = longitude, .latitude = latitude, .radius = radius, .unit = unit, .store = store}, std::forward<Tail>(tail)...);
+  }
+  /// `GEORADIUS` with its optional arguments (cmd::GeoradiusStore::Options).
+  ///
+  /// Example: `db.georadius_store("key:1", 13.361389, 38.115556, 1.5, valkey::cmd::GeoradiusStore::Unit::m, valkey::cmd::GeoradiusStore::Store{.store_key = "key:2"}, {.count = valkey::cmd::GeoradiusStore::Count{.count = 1}})`
+  template <class... Tail>
+  decltype(auto) georadius_store(std::string_view key, double longitude, double latitude, double radius, cmd::GeoradiusStore::Unit unit, cmd::GeoradiusStore::Store2 store, const cmd::GeoradiusStore::Options& options, Tail&&... tail) {
+    return self().exec(cmd::GeoradiusStore{.key = key, .longitude = longitude, .latitude = latitude, .radius = radius, .unit = unit, .store = store, .count = options.count, .order = options.order}, std::forward<Tail>(tail)...);
   }
 
   /// Sends `GEORADIUSBYMEMBER` (cmd::GeoradiusByMember).
   ///
-  /// Syntax: `GEORADIUSBYMEMBER key member radius <m|km|ft|mi> [WITHCOORD] [WITHDIST] [WITHHASH] [COUNT count [ANY]] [ASC|DESC] [STORE storekey|STOREDIST storedistkey]`
+  /// Syntax: `GEORADIUSBYMEMBER key member radius <m|km|ft|mi> [COUNT count [ANY]] [ASC|DESC]`
   ///
   /// - Since 3.2.0
   /// - ACL categories: write, geo, slow
@@ -2422,7 +2530,7 @@ class Commands {
   ///   1. argv[1], one key (RO, ACCESS)
   ///   2. after `STORE` (searched from argv[5]), one key (OW, UPDATE, VARIABLE_FLAGS)
   ///   3. after `STOREDIST` (searched from argv[5]), one key (OW, UPDATE, VARIABLE_FLAGS)
-  /// - Options: `.with_coord`, `.with_dist`, `.with_hash`, `.count`, `.order` (`Order::asc`, `Order::desc`), `.store` (`Store`, `StoreDist`)
+  /// - Options: `.count`, `.order` (`Order::asc`, `Order::desc`)
   /// - Reference: https://valkey.io/commands/georadiusbymember/
   template <class... Tail>
   decltype(auto) georadiusbymember(std::string_view key, std::string_view member, double radius, cmd::GeoradiusByMember::Unit unit, Tail&&... tail) {
@@ -2430,21 +2538,46 @@ class Commands {
   }
   /// `GEORADIUSBYMEMBER` with its optional arguments (cmd::GeoradiusByMember::Options).
   ///
-  /// Example: `db.georadiusbymember("key:1", "member", 1.5, valkey::cmd::GeoradiusByMember::Unit::m, {.with_coord = true})`
+  /// Example: `db.georadiusbymember("key:1", "member", 1.5, valkey::cmd::GeoradiusByMember::Unit::m, {.count = valkey::cmd::GeoradiusByMember::Count{.count = 1}})`
   template <class... Tail>
   decltype(auto) georadiusbymember(std::string_view key, std::string_view member, double radius, cmd::GeoradiusByMember::Unit unit, const cmd::GeoradiusByMember::Options& options, Tail&&... tail) {
-    return self().exec(cmd::GeoradiusByMember{.key = key, .member = member, .radius = radius, .unit = unit, .with_coord = options.with_coord, .with_dist = options.with_dist, .with_hash = options.with_hash, .count = options.count, .order = options.order, .store = options.store}, std::forward<Tail>(tail)...);
+    return self().exec(cmd::GeoradiusByMember{.key = key, .member = member, .radius = radius, .unit = unit, .count = options.count, .order = options.order}, std::forward<Tail>(tail)...);
+  }
+
+  /// Sends `GEORADIUSBYMEMBER` (cmd::GeoradiusByMemberDetailed), typed entry point.
+  ///
+  /// Syntax: `GEORADIUSBYMEMBER key member radius <m|km|ft|mi> WITHCOORD WITHDIST WITHHASH [COUNT count [ANY]] [ASC|DESC]`
+  ///
+  /// - Since 3.2.0
+  /// - ACL categories: write, geo, slow
+  /// - Flags: WRITE, DENYOOM
+  /// - Keys:
+  ///   1. argv[1], one key (RO, ACCESS)
+  ///   2. after `STORE` (searched from argv[5]), one key (OW, UPDATE, VARIABLE_FLAGS)
+  ///   3. after `STOREDIST` (searched from argv[5]), one key (OW, UPDATE, VARIABLE_FLAGS)
+  /// - Options: `.count`, `.order` (`Order::asc`, `Order::desc`)
+  /// - Reference: https://valkey.io/commands/georadiusbymember/
+  template <class... Tail>
+  decltype(auto) georadiusbymember_detailed(std::string_view key, std::string_view member, double radius, cmd::GeoradiusByMemberDetailed::Unit unit, Tail&&... tail) {
+    return self().exec(cmd::GeoradiusByMemberDetailed{.key = key, .member = member, .radius = radius, .unit = unit}, std::forward<Tail>(tail)...);
+  }
+  /// `GEORADIUSBYMEMBER` with its optional arguments (cmd::GeoradiusByMemberDetailed::Options).
+  ///
+  /// Example: `db.georadiusbymember_detailed("key:1", "member", 1.5, valkey::cmd::GeoradiusByMemberDetailed::Unit::m, {.count = valkey::cmd::GeoradiusByMemberDetailed::Count{.count = 1}})`
+  template <class... Tail>
+  decltype(auto) georadiusbymember_detailed(std::string_view key, std::string_view member, double radius, cmd::GeoradiusByMemberDetailed::Unit unit, const cmd::GeoradiusByMemberDetailed::Options& options, Tail&&... tail) {
+    return self().exec(cmd::GeoradiusByMemberDetailed{.key = key, .member = member, .radius = radius, .unit = unit, .count = options.count, .order = options.order}, std::forward<Tail>(tail)...);
   }
 
   /// Sends `GEORADIUSBYMEMBER_RO` (cmd::GeoradiusByMemberRo).
   ///
-  /// Syntax: `GEORADIUSBYMEMBER_RO key member radius <m|km|ft|mi> [WITHCOORD] [WITHDIST] [WITHHASH] [COUNT count [ANY]] [ASC|DESC]`
+  /// Syntax: `GEORADIUSBYMEMBER_RO key member radius <m|km|ft|mi> [COUNT count [ANY]] [ASC|DESC]`
   ///
   /// - Since 3.2.10
   /// - ACL categories: read, geo, slow
   /// - Flags: READONLY
   /// - Keys: argv[1], one key (RO, ACCESS)
-  /// - Options: `.with_coord`, `.with_dist`, `.with_hash`, `.count`, `.order` (`Order::asc`, `Order::desc`)
+  /// - Options: `.count`, `.order` (`Order::asc`, `Order::desc`)
   /// - Reference: https://valkey.io/commands/georadiusbymember_ro/
   template <class... Tail>
   decltype(auto) georadiusbymember_ro(std::string_view key, std::string_view member, double radius, cmd::GeoradiusByMemberRo::Unit unit, Tail&&... tail) {
@@ -2452,10 +2585,57 @@ class Commands {
   }
   /// `GEORADIUSBYMEMBER_RO` with its optional arguments (cmd::GeoradiusByMemberRo::Options).
   ///
-  /// Example: `db.georadiusbymember_ro("key:1", "member", 1.5, valkey::cmd::GeoradiusByMemberRo::Unit::m, {.with_coord = true})`
+  /// Example: `db.georadiusbymember_ro("key:1", "member", 1.5, valkey::cmd::GeoradiusByMemberRo::Unit::m, {.count = valkey::cmd::GeoradiusByMemberRo::Count{.count = 1}})`
   template <class... Tail>
   decltype(auto) georadiusbymember_ro(std::string_view key, std::string_view member, double radius, cmd::GeoradiusByMemberRo::Unit unit, const cmd::GeoradiusByMemberRo::Options& options, Tail&&... tail) {
-    return self().exec(cmd::GeoradiusByMemberRo{.key = key, .member = member, .radius = radius, .unit = unit, .with_coord = options.with_coord, .with_dist = options.with_dist, .with_hash = options.with_hash, .count = options.count, .order = options.order}, std::forward<Tail>(tail)...);
+    return self().exec(cmd::GeoradiusByMemberRo{.key = key, .member = member, .radius = radius, .unit = unit, .count = options.count, .order = options.order}, std::forward<Tail>(tail)...);
+  }
+
+  /// Sends `GEORADIUSBYMEMBER_RO` (cmd::GeoradiusByMemberRoDetailed), typed entry point.
+  ///
+  /// Syntax: `GEORADIUSBYMEMBER_RO key member radius <m|km|ft|mi> WITHCOORD WITHDIST WITHHASH [COUNT count [ANY]] [ASC|DESC]`
+  ///
+  /// - Since 3.2.10
+  /// - ACL categories: read, geo, slow
+  /// - Flags: READONLY
+  /// - Keys: argv[1], one key (RO, ACCESS)
+  /// - Options: `.count`, `.order` (`Order::asc`, `Order::desc`)
+  /// - Reference: https://valkey.io/commands/georadiusbymember_ro/
+  template <class... Tail>
+  decltype(auto) georadiusbymember_ro_detailed(std::string_view key, std::string_view member, double radius, cmd::GeoradiusByMemberRoDetailed::Unit unit, Tail&&... tail) {
+    return self().exec(cmd::GeoradiusByMemberRoDetailed{.key = key, .member = member, .radius = radius, .unit = unit}, std::forward<Tail>(tail)...);
+  }
+  /// `GEORADIUSBYMEMBER_RO` with its optional arguments (cmd::GeoradiusByMemberRoDetailed::Options).
+  ///
+  /// Example: `db.georadiusbymember_ro_detailed("key:1", "member", 1.5, valkey::cmd::GeoradiusByMemberRoDetailed::Unit::m, {.count = valkey::cmd::GeoradiusByMemberRoDetailed::Count{.count = 1}})`
+  template <class... Tail>
+  decltype(auto) georadiusbymember_ro_detailed(std::string_view key, std::string_view member, double radius, cmd::GeoradiusByMemberRoDetailed::Unit unit, const cmd::GeoradiusByMemberRoDetailed::Options& options, Tail&&... tail) {
+    return self().exec(cmd::GeoradiusByMemberRoDetailed{.key = key, .member = member, .radius = radius, .unit = unit, .count = options.count, .order = options.order}, std::forward<Tail>(tail)...);
+  }
+
+  /// Sends `GEORADIUSBYMEMBER` (cmd::GeoradiusByMemberStore), typed entry point.
+  ///
+  /// Syntax: `GEORADIUSBYMEMBER key member radius <m|km|ft|mi> [COUNT count [ANY]] [ASC|DESC] <STORE storekey|STOREDIST storedistkey>`
+  ///
+  /// - Since 3.2.0
+  /// - ACL categories: write, geo, slow
+  /// - Flags: WRITE, DENYOOM
+  /// - Keys:
+  ///   1. argv[1], one key (RO, ACCESS)
+  ///   2. after `STORE` (searched from argv[5]), one key (OW, UPDATE, VARIABLE_FLAGS)
+  ///   3. after `STOREDIST` (searched from argv[5]), one key (OW, UPDATE, VARIABLE_FLAGS)
+  /// - Options: `.count`, `.order` (`Order::asc`, `Order::desc`)
+  /// - Reference: https://valkey.io/commands/georadiusbymember/
+  template <class... Tail>
+  decltype(auto) georadiusbymember_store(std::string_view key, std::string_view member, double radius, cmd::GeoradiusByMemberStore::Unit unit, cmd::GeoradiusByMemberStore::Store2 store, Tail&&... tail) {
+    return self().exec(cmd::GeoradiusByMemberStore{.key = key, .member = member, .radius = radius, .unit = unit, .store = store}, std::forward<Tail>(tail)...);
+  }
+  /// `GEORADIUSBYMEMBER` with its optional arguments (cmd::GeoradiusByMemberStore::Options).
+  ///
+  /// Example: `db.georadiusbymember_store("key:1", "member", 1.5, valkey::cmd::GeoradiusByMemberStore::Unit::m, valkey::cmd::GeoradiusByMemberStore::Store{.store_key = "key:2"}, {.count = valkey::cmd::GeoradiusByMemberStore::Count{.count = 1}})`
+  template <class... Tail>
+  decltype(auto) georadiusbymember_store(std::string_view key, std::string_view member, double radius, cmd::GeoradiusByMemberStore::Unit unit, cmd::GeoradiusByMemberStore::Store2 store, const cmd::GeoradiusByMemberStore::Options& options, Tail&&... tail) {
+    return self().exec(cmd::GeoradiusByMemberStore{.key = key, .member = member, .radius = radius, .unit = unit, .store = store, .count = options.count, .order = options.order}, std::forward<Tail>(tail)...);
   }
 
   /// Sends `GEOSEARCH` (cmd::Geosearch).

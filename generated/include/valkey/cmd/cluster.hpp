@@ -19,11 +19,8 @@
 #include <valkey/command.hpp>
 #include <valkey/arg.hpp>
 #include <valkey/view.hpp>
+#include <valkey/cluster_slot_range.hpp>
 #include <valkey/adapt/record.hpp>
-
-namespace valkey {
-class Reply;
-}  // namespace valkey
 
 namespace valkey::cmd {
 
@@ -1199,7 +1196,7 @@ struct ClusterSlots {
       .nondeterministic_output = true,
       .key_specs = {},
   };
-  using reply_type = valkey::Reply;
+  using reply_type = std::vector<valkey::ClusterSlotRange>;
 };
 void encode(const ClusterSlots& c, valkey::resp::Writer& w);
 void for_each_key(const ClusterSlots& c, valkey::KeyCallback cb);

@@ -20,10 +20,6 @@
 #include <valkey/view.hpp>
 #include <valkey/adapt/record.hpp>
 
-namespace valkey {
-class Reply;
-}  // namespace valkey
-
 namespace valkey::cmd {
 
 /// `AUTH`: the command's arguments as members.
@@ -296,12 +292,13 @@ void for_each_key(const ClientInfo& c, valkey::KeyCallback cb);
 
 /// `CLIENT KILL`: the command's arguments as members.
 ///
-/// Syntax: `CLIENT KILL <old-format|[ID client-id [...]] [TYPE normal|master|primary|slave|replica|pubsub] [USER username] [ADDR addr] [LADDR laddr] [SKIPME YES|NO] [MAXAGE maxage] [NAME name] [IDLE idle] [FLAGS flags] [LIB-NAME lib-name] [LIB-VER lib-ver] [DB db] [CAPA capa] [IP ip] [NOT-TYPE normal|master|primary|slave|replica|pubsub] [NOT-ID not-client-id [...]] [NOT-USER not-username] [NOT-ADDR not-addr] [NOT-LADDR not-laddr] [NOT-NAME not-name] [NOT-FLAGS not-flags] [NOT-LIB-NAME not-lib-name] [NOT-LIB-VER not-lib-ver] [NOT-DB not-db] [NOT-CAPA not-capa] [NOT-IP not-ip]>`
+/// Syntax: `CLIENT KILL [ID client-id [...]] [TYPE normal|master|primary|slave|replica|pubsub] [USER username] [ADDR addr] [LADDR laddr] [SKIPME YES|NO] [MAXAGE maxage] [NAME name] [IDLE idle] [FLAGS flags] [LIB-NAME lib-name] [LIB-VER lib-ver] [DB db] [CAPA capa] [IP ip] [NOT-TYPE normal|master|primary|slave|replica|pubsub] [NOT-ID not-client-id [...]] [NOT-USER not-username] [NOT-ADDR not-addr] [NOT-LADDR not-laddr] [NOT-NAME not-name] [NOT-FLAGS not-flags] [NOT-LIB-NAME not-lib-name] [NOT-LIB-VER not-lib-ver] [NOT-DB not-db] [NOT-CAPA not-capa] [NOT-IP not-ip]`
 ///
 /// - Since 2.4.0
 /// - ACL categories: admin, slow, dangerous, connection
 /// - Flags: ADMIN, NOSCRIPT, LOADING, STALE, SENTINEL
 /// - Keys: none
+/// - Options: `.client_ids`, `.client_type` (`ClientType::normal`, `ClientType::master`, `ClientType::primary`, `ClientType::slave`, `ClientType::replica`, `ClientType::pubsub`), `.username`, `.addr`, `.laddr`, `.skip_me` (`SkipMe::yes`, `SkipMe::no`), `.max_age`, `.name`, `.idle`, `.flags`, `.lib_name`, `.lib_ver`, `.db`, `.capa`, `.ip`, `.not_client_type` (`NotClientType::normal`, `NotClientType::master`, `NotClientType::primary`, `NotClientType::slave`, `NotClientType::replica`, `NotClientType::pubsub`), `.not_client_ids`, `.not_username`, `.not_addr`, `.not_laddr`, `.not_name`, `.not_flags`, `.not_lib_name`, `.not_lib_ver`, `.not_db`, `.not_capa`, `.not_ip`
 /// - Reference: https://valkey.io/commands/client-kill/
 struct ClientKill {
   static constexpr valkey::CommandInfo info{
@@ -316,11 +313,7 @@ struct ClientKill {
       .nondeterministic_output = false,
       .key_specs = {},
   };
-  using reply_type = valkey::Reply;
-
-  struct OldFormat {
-    std::string_view old_format = {};
-  };
+  using reply_type = std::int64_t;
 
   enum class ClientType : std::uint8_t {
     normal,
@@ -345,7 +338,36 @@ struct ClientKill {
     pubsub,
   };
 
-  struct Filters {
+  valkey::ArgList<std::int64_t> client_ids = {};
+  std::optional<ClientType> client_type = {};
+  std::optional<valkey::Arg> username = {};
+  std::optional<valkey::Arg> addr = {};
+  std::optional<valkey::Arg> laddr = {};
+  std::optional<SkipMe> skip_me = {};
+  std::optional<std::int64_t> max_age = {};
+  std::optional<valkey::Arg> name = {};
+  std::optional<std::int64_t> idle = {};
+  std::optional<valkey::Arg> flags = {};
+  std::optional<valkey::Arg> lib_name = {};
+  std::optional<valkey::Arg> lib_ver = {};
+  std::optional<std::int64_t> db = {};
+  std::optional<valkey::Arg> capa = {};
+  std::optional<valkey::Arg> ip = {};
+  std::optional<NotClientType> not_client_type = {};
+  valkey::ArgList<std::int64_t> not_client_ids = {};
+  std::optional<valkey::Arg> not_username = {};
+  std::optional<valkey::Arg> not_addr = {};
+  std::optional<valkey::Arg> not_laddr = {};
+  std::optional<valkey::Arg> not_name = {};
+  std::optional<valkey::Arg> not_flags = {};
+  std::optional<valkey::Arg> not_lib_name = {};
+  std::optional<valkey::Arg> not_lib_ver = {};
+  std::optional<std::int64_t> not_db = {};
+  std::optional<valkey::Arg> not_capa = {};
+  std::optional<valkey::Arg> not_ip = {};
+
+  /// The optional arguments, for the Commands<> overloads that take them.
+  struct Options {
     valkey::View<std::int64_t> client_ids = {};
     std::optional<ClientType> client_type = {};
     std::optional<std::string_view> username = {};
@@ -374,13 +396,27 @@ struct ClientKill {
     std::optional<std::string_view> not_capa = {};
     std::optional<std::string_view> not_ip = {};
   };
-
-  using Filter = std::variant<OldFormat, Filters>;
-
-  Filter filter;
 };
 void encode(const ClientKill& c, valkey::resp::Writer& w);
 void for_each_key(const ClientKill& c, valkey::KeyCallback cb);
+
+/// `CLIENT KILL` (typed entry point of ClientKill): the command's arguments as members.
+///
+/// Syntax: `CLIENT KILL old-format`
+///
+/// - Since 2.4.0
+/// - ACL categories: admin, slow, dangerous, connection
+/// - Flags: ADMIN, NOSCRIPT, LOADING, STALE, SENTINEL
+/// - Keys: none
+/// - Reference: https://valkey.io/commands/client-kill/
+struct ClientKillAddr {
+  static constexpr valkey::CommandInfo info = ClientKill::info;
+  using reply_type = valkey::Ok;
+
+  valkey::Arg addr = {};
+};
+void encode(const ClientKillAddr& c, valkey::resp::Writer& w);
+void for_each_key(const ClientKillAddr& c, valkey::KeyCallback cb);
 
 /// `CLIENT LIST`: the command's arguments as members.
 ///

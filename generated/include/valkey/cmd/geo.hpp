@@ -20,10 +20,6 @@
 #include <valkey/arg.hpp>
 #include <valkey/view.hpp>
 
-namespace valkey {
-class Reply;
-}  // namespace valkey
-
 namespace valkey::cmd {
 
 /// `GEOADD`: the command's arguments as members.
@@ -207,7 +203,7 @@ void for_each_key(const Geopos& c, valkey::KeyCallback cb);
 
 /// `GEORADIUS`: the command's arguments as members.
 ///
-/// Syntax: `GEORADIUS key longitude latitude radius <m|km|ft|mi> [WITHCOORD] [WITHDIST] [WITHHASH] [COUNT count [ANY]] [ASC|DESC] [STORE storekey|STOREDIST storedistkey]`
+/// Syntax: `GEORADIUS key longitude latitude radius <m|km|ft|mi> [COUNT count [ANY]] [ASC|DESC]`
 ///
 /// - Since 3.2.0
 /// - ACL categories: write, geo, slow
@@ -216,7 +212,7 @@ void for_each_key(const Geopos& c, valkey::KeyCallback cb);
 ///   1. argv[1], one key (RO, ACCESS)
 ///   2. after `STORE` (searched from argv[6]), one key (OW, UPDATE, VARIABLE_FLAGS)
 ///   3. after `STOREDIST` (searched from argv[6]), one key (OW, UPDATE, VARIABLE_FLAGS)
-/// - Options: `.with_coord`, `.with_dist`, `.with_hash`, `.count`, `.order` (`Order::asc`, `Order::desc`), `.store` (`Store`, `StoreDist`)
+/// - Options: `.count`, `.order` (`Order::asc`, `Order::desc`)
 /// - Reference: https://valkey.io/commands/georadius/
 struct Georadius {
   static constexpr valkey::KeySpec key_specs[] = {
@@ -236,7 +232,7 @@ struct Georadius {
       .nondeterministic_output = false,
       .key_specs = key_specs,
   };
-  using reply_type = valkey::Reply;
+  using reply_type = std::vector<std::string>;
 
   enum class Unit : std::uint8_t {
     m,
@@ -255,6 +251,82 @@ struct Georadius {
     desc,
   };
 
+  valkey::Arg key = {};
+  double longitude = 0;
+  double latitude = 0;
+  double radius = 0;
+  Unit unit = Georadius::Unit::m;
+  std::optional<Count> count = {};
+  std::optional<Order> order = {};
+
+  /// The optional arguments, for the Commands<> overloads that take them.
+  struct Options {
+    std::optional<Count> count = {};
+    std::optional<Order> order = {};
+  };
+};
+void encode(const Georadius& c, valkey::resp::Writer& w);
+void for_each_key(const Georadius& c, valkey::KeyCallback cb);
+
+/// `GEORADIUS` (typed entry point of Georadius): the command's arguments as members.
+///
+/// Syntax: `GEORADIUS key longitude latitude radius <m|km|ft|mi> WITHCOORD WITHDIST WITHHASH [COUNT count [ANY]] [ASC|DESC]`
+///
+/// - Since 3.2.0
+/// - ACL categories: write, geo, slow
+/// - Flags: WRITE, DENYOOM
+/// - Keys:
+///   1. argv[1], one key (RO, ACCESS)
+///   2. after `STORE` (searched from argv[6]), one key (OW, UPDATE, VARIABLE_FLAGS)
+///   3. after `STOREDIST` (searched from argv[6]), one key (OW, UPDATE, VARIABLE_FLAGS)
+/// - Options: `.count`, `.order` (`Order::asc`, `Order::desc`)
+/// - Reference: https://valkey.io/commands/georadius/
+struct GeoradiusDetailed {
+  static constexpr valkey::CommandInfo info = Georadius::info;
+  using reply_type = std::vector<std::tuple<std::string, double, std::int64_t, std::pair<double, double>>>;
+
+  using Unit = Georadius::Unit;
+  using Count = Georadius::Count;
+  using Order = Georadius::Order;
+
+  valkey::Arg key = {};
+  double longitude = 0;
+  double latitude = 0;
+  double radius = 0;
+  Unit unit = GeoradiusDetailed::Unit::m;
+  std::optional<Count> count = {};
+  std::optional<Order> order = {};
+
+  /// The optional arguments, for the Commands<> overloads that take them.
+  struct Options {
+    std::optional<Count> count = {};
+    std::optional<Order> order = {};
+  };
+};
+void encode(const GeoradiusDetailed& c, valkey::resp::Writer& w);
+void for_each_key(const GeoradiusDetailed& c, valkey::KeyCallback cb);
+
+/// `GEORADIUS` (typed entry point of Georadius): the command's arguments as members.
+///
+/// Syntax: `GEORADIUS key longitude latitude radius <m|km|ft|mi> [COUNT count [ANY]] [ASC|DESC] <STORE storekey|STOREDIST storedistkey>`
+///
+/// - Since 3.2.0
+/// - ACL categories: write, geo, slow
+/// - Flags: WRITE, DENYOOM
+/// - Keys:
+///   1. argv[1], one key (RO, ACCESS)
+///   2. after `STORE` (searched from argv[6]), one key (OW, UPDATE, VARIABLE_FLAGS)
+///   3. after `STOREDIST` (searched from argv[6]), one key (OW, UPDATE, VARIABLE_FLAGS)
+/// - Options: `.count`, `.order` (`Order::asc`, `Order::desc`)
+/// - Reference: https://valkey.io/commands/georadius/
+struct GeoradiusStore {
+  static constexpr valkey::CommandInfo info = Georadius::info;
+  using reply_type = std::int64_t;
+
+  using Unit = Georadius::Unit;
+  using Count = Georadius::Count;
+  using Order = Georadius::Order;
+
   struct Store {
     std::string_view store_key = {};
   };
@@ -269,30 +341,23 @@ struct Georadius {
   double longitude = 0;
   double latitude = 0;
   double radius = 0;
-  Unit unit = Georadius::Unit::m;
-  bool with_coord = false;
-  bool with_dist = false;
-  bool with_hash = false;
+  Unit unit = GeoradiusStore::Unit::m;
+  Store2 store;
   std::optional<Count> count = {};
   std::optional<Order> order = {};
-  std::optional<Store2> store = {};
 
   /// The optional arguments, for the Commands<> overloads that take them.
   struct Options {
-    bool with_coord = false;
-    bool with_dist = false;
-    bool with_hash = false;
     std::optional<Count> count = {};
     std::optional<Order> order = {};
-    std::optional<Store2> store = {};
   };
 };
-void encode(const Georadius& c, valkey::resp::Writer& w);
-void for_each_key(const Georadius& c, valkey::KeyCallback cb);
+void encode(const GeoradiusStore& c, valkey::resp::Writer& w);
+void for_each_key(const GeoradiusStore& c, valkey::KeyCallback cb);
 
 /// `GEORADIUSBYMEMBER`: the command's arguments as members.
 ///
-/// Syntax: `GEORADIUSBYMEMBER key member radius <m|km|ft|mi> [WITHCOORD] [WITHDIST] [WITHHASH] [COUNT count [ANY]] [ASC|DESC] [STORE storekey|STOREDIST storedistkey]`
+/// Syntax: `GEORADIUSBYMEMBER key member radius <m|km|ft|mi> [COUNT count [ANY]] [ASC|DESC]`
 ///
 /// - Since 3.2.0
 /// - ACL categories: write, geo, slow
@@ -301,7 +366,7 @@ void for_each_key(const Georadius& c, valkey::KeyCallback cb);
 ///   1. argv[1], one key (RO, ACCESS)
 ///   2. after `STORE` (searched from argv[5]), one key (OW, UPDATE, VARIABLE_FLAGS)
 ///   3. after `STOREDIST` (searched from argv[5]), one key (OW, UPDATE, VARIABLE_FLAGS)
-/// - Options: `.with_coord`, `.with_dist`, `.with_hash`, `.count`, `.order` (`Order::asc`, `Order::desc`), `.store` (`Store`, `StoreDist`)
+/// - Options: `.count`, `.order` (`Order::asc`, `Order::desc`)
 /// - Reference: https://valkey.io/commands/georadiusbymember/
 struct GeoradiusByMember {
   static constexpr valkey::KeySpec key_specs[] = {
@@ -321,7 +386,7 @@ struct GeoradiusByMember {
       .nondeterministic_output = false,
       .key_specs = key_specs,
   };
-  using reply_type = valkey::Reply;
+  using reply_type = std::vector<std::string>;
 
   enum class Unit : std::uint8_t {
     m,
@@ -340,6 +405,80 @@ struct GeoradiusByMember {
     desc,
   };
 
+  valkey::Arg key = {};
+  valkey::Arg member = {};
+  double radius = 0;
+  Unit unit = GeoradiusByMember::Unit::m;
+  std::optional<Count> count = {};
+  std::optional<Order> order = {};
+
+  /// The optional arguments, for the Commands<> overloads that take them.
+  struct Options {
+    std::optional<Count> count = {};
+    std::optional<Order> order = {};
+  };
+};
+void encode(const GeoradiusByMember& c, valkey::resp::Writer& w);
+void for_each_key(const GeoradiusByMember& c, valkey::KeyCallback cb);
+
+/// `GEORADIUSBYMEMBER` (typed entry point of GeoradiusByMember): the command's arguments as members.
+///
+/// Syntax: `GEORADIUSBYMEMBER key member radius <m|km|ft|mi> WITHCOORD WITHDIST WITHHASH [COUNT count [ANY]] [ASC|DESC]`
+///
+/// - Since 3.2.0
+/// - ACL categories: write, geo, slow
+/// - Flags: WRITE, DENYOOM
+/// - Keys:
+///   1. argv[1], one key (RO, ACCESS)
+///   2. after `STORE` (searched from argv[5]), one key (OW, UPDATE, VARIABLE_FLAGS)
+///   3. after `STOREDIST` (searched from argv[5]), one key (OW, UPDATE, VARIABLE_FLAGS)
+/// - Options: `.count`, `.order` (`Order::asc`, `Order::desc`)
+/// - Reference: https://valkey.io/commands/georadiusbymember/
+struct GeoradiusByMemberDetailed {
+  static constexpr valkey::CommandInfo info = GeoradiusByMember::info;
+  using reply_type = std::vector<std::tuple<std::string, double, std::int64_t, std::pair<double, double>>>;
+
+  using Unit = GeoradiusByMember::Unit;
+  using Count = GeoradiusByMember::Count;
+  using Order = GeoradiusByMember::Order;
+
+  valkey::Arg key = {};
+  valkey::Arg member = {};
+  double radius = 0;
+  Unit unit = GeoradiusByMemberDetailed::Unit::m;
+  std::optional<Count> count = {};
+  std::optional<Order> order = {};
+
+  /// The optional arguments, for the Commands<> overloads that take them.
+  struct Options {
+    std::optional<Count> count = {};
+    std::optional<Order> order = {};
+  };
+};
+void encode(const GeoradiusByMemberDetailed& c, valkey::resp::Writer& w);
+void for_each_key(const GeoradiusByMemberDetailed& c, valkey::KeyCallback cb);
+
+/// `GEORADIUSBYMEMBER` (typed entry point of GeoradiusByMember): the command's arguments as members.
+///
+/// Syntax: `GEORADIUSBYMEMBER key member radius <m|km|ft|mi> [COUNT count [ANY]] [ASC|DESC] <STORE storekey|STOREDIST storedistkey>`
+///
+/// - Since 3.2.0
+/// - ACL categories: write, geo, slow
+/// - Flags: WRITE, DENYOOM
+/// - Keys:
+///   1. argv[1], one key (RO, ACCESS)
+///   2. after `STORE` (searched from argv[5]), one key (OW, UPDATE, VARIABLE_FLAGS)
+///   3. after `STOREDIST` (searched from argv[5]), one key (OW, UPDATE, VARIABLE_FLAGS)
+/// - Options: `.count`, `.order` (`Order::asc`, `Order::desc`)
+/// - Reference: https://valkey.io/commands/georadiusbymember/
+struct GeoradiusByMemberStore {
+  static constexpr valkey::CommandInfo info = GeoradiusByMember::info;
+  using reply_type = std::int64_t;
+
+  using Unit = GeoradiusByMember::Unit;
+  using Count = GeoradiusByMember::Count;
+  using Order = GeoradiusByMember::Order;
+
   struct Store {
     std::string_view store_key = {};
   };
@@ -353,36 +492,29 @@ struct GeoradiusByMember {
   valkey::Arg key = {};
   valkey::Arg member = {};
   double radius = 0;
-  Unit unit = GeoradiusByMember::Unit::m;
-  bool with_coord = false;
-  bool with_dist = false;
-  bool with_hash = false;
+  Unit unit = GeoradiusByMemberStore::Unit::m;
+  Store2 store;
   std::optional<Count> count = {};
   std::optional<Order> order = {};
-  std::optional<Store2> store = {};
 
   /// The optional arguments, for the Commands<> overloads that take them.
   struct Options {
-    bool with_coord = false;
-    bool with_dist = false;
-    bool with_hash = false;
     std::optional<Count> count = {};
     std::optional<Order> order = {};
-    std::optional<Store2> store = {};
   };
 };
-void encode(const GeoradiusByMember& c, valkey::resp::Writer& w);
-void for_each_key(const GeoradiusByMember& c, valkey::KeyCallback cb);
+void encode(const GeoradiusByMemberStore& c, valkey::resp::Writer& w);
+void for_each_key(const GeoradiusByMemberStore& c, valkey::KeyCallback cb);
 
 /// `GEORADIUSBYMEMBER_RO`: the command's arguments as members.
 ///
-/// Syntax: `GEORADIUSBYMEMBER_RO key member radius <m|km|ft|mi> [WITHCOORD] [WITHDIST] [WITHHASH] [COUNT count [ANY]] [ASC|DESC]`
+/// Syntax: `GEORADIUSBYMEMBER_RO key member radius <m|km|ft|mi> [COUNT count [ANY]] [ASC|DESC]`
 ///
 /// - Since 3.2.10
 /// - ACL categories: read, geo, slow
 /// - Flags: READONLY
 /// - Keys: argv[1], one key (RO, ACCESS)
-/// - Options: `.with_coord`, `.with_dist`, `.with_hash`, `.count`, `.order` (`Order::asc`, `Order::desc`)
+/// - Options: `.count`, `.order` (`Order::asc`, `Order::desc`)
 /// - Reference: https://valkey.io/commands/georadiusbymember_ro/
 struct GeoradiusByMemberRo {
   static constexpr valkey::KeySpec key_specs[] = {
@@ -400,7 +532,7 @@ struct GeoradiusByMemberRo {
       .nondeterministic_output = false,
       .key_specs = key_specs,
   };
-  using reply_type = valkey::Reply;
+  using reply_type = std::vector<std::string>;
 
   enum class Unit : std::uint8_t {
     m,
@@ -423,17 +555,11 @@ struct GeoradiusByMemberRo {
   valkey::Arg member = {};
   double radius = 0;
   Unit unit = GeoradiusByMemberRo::Unit::m;
-  bool with_coord = false;
-  bool with_dist = false;
-  bool with_hash = false;
   std::optional<Count> count = {};
   std::optional<Order> order = {};
 
   /// The optional arguments, for the Commands<> overloads that take them.
   struct Options {
-    bool with_coord = false;
-    bool with_dist = false;
-    bool with_hash = false;
     std::optional<Count> count = {};
     std::optional<Order> order = {};
   };
@@ -441,15 +567,49 @@ struct GeoradiusByMemberRo {
 void encode(const GeoradiusByMemberRo& c, valkey::resp::Writer& w);
 void for_each_key(const GeoradiusByMemberRo& c, valkey::KeyCallback cb);
 
-/// `GEORADIUS_RO`: the command's arguments as members.
+/// `GEORADIUSBYMEMBER_RO` (typed entry point of GeoradiusByMemberRo): the command's arguments as members.
 ///
-/// Syntax: `GEORADIUS_RO key longitude latitude radius <m|km|ft|mi> [WITHCOORD] [WITHDIST] [WITHHASH] [COUNT count [ANY]] [ASC|DESC]`
+/// Syntax: `GEORADIUSBYMEMBER_RO key member radius <m|km|ft|mi> WITHCOORD WITHDIST WITHHASH [COUNT count [ANY]] [ASC|DESC]`
 ///
 /// - Since 3.2.10
 /// - ACL categories: read, geo, slow
 /// - Flags: READONLY
 /// - Keys: argv[1], one key (RO, ACCESS)
-/// - Options: `.with_coord`, `.with_dist`, `.with_hash`, `.count`, `.order` (`Order::asc`, `Order::desc`)
+/// - Options: `.count`, `.order` (`Order::asc`, `Order::desc`)
+/// - Reference: https://valkey.io/commands/georadiusbymember_ro/
+struct GeoradiusByMemberRoDetailed {
+  static constexpr valkey::CommandInfo info = GeoradiusByMemberRo::info;
+  using reply_type = std::vector<std::tuple<std::string, double, std::int64_t, std::pair<double, double>>>;
+
+  using Unit = GeoradiusByMemberRo::Unit;
+  using Count = GeoradiusByMemberRo::Count;
+  using Order = GeoradiusByMemberRo::Order;
+
+  valkey::Arg key = {};
+  valkey::Arg member = {};
+  double radius = 0;
+  Unit unit = GeoradiusByMemberRoDetailed::Unit::m;
+  std::optional<Count> count = {};
+  std::optional<Order> order = {};
+
+  /// The optional arguments, for the Commands<> overloads that take them.
+  struct Options {
+    std::optional<Count> count = {};
+    std::optional<Order> order = {};
+  };
+};
+void encode(const GeoradiusByMemberRoDetailed& c, valkey::resp::Writer& w);
+void for_each_key(const GeoradiusByMemberRoDetailed& c, valkey::KeyCallback cb);
+
+/// `GEORADIUS_RO`: the command's arguments as members.
+///
+/// Syntax: `GEORADIUS_RO key longitude latitude radius <m|km|ft|mi> [COUNT count [ANY]] [ASC|DESC]`
+///
+/// - Since 3.2.10
+/// - ACL categories: read, geo, slow
+/// - Flags: READONLY
+/// - Keys: argv[1], one key (RO, ACCESS)
+/// - Options: `.count`, `.order` (`Order::asc`, `Order::desc`)
 /// - Reference: https://valkey.io/commands/georadius_ro/
 struct GeoradiusRo {
   static constexpr valkey::KeySpec key_specs[] = {
@@ -467,7 +627,7 @@ struct GeoradiusRo {
       .nondeterministic_output = false,
       .key_specs = key_specs,
   };
-  using reply_type = valkey::Reply;
+  using reply_type = std::vector<std::string>;
 
   enum class Unit : std::uint8_t {
     m,
@@ -491,23 +651,52 @@ struct GeoradiusRo {
   double latitude = 0;
   double radius = 0;
   Unit unit = GeoradiusRo::Unit::m;
-  bool with_coord = false;
-  bool with_dist = false;
-  bool with_hash = false;
   std::optional<Count> count = {};
   std::optional<Order> order = {};
 
   /// The optional arguments, for the Commands<> overloads that take them.
   struct Options {
-    bool with_coord = false;
-    bool with_dist = false;
-    bool with_hash = false;
     std::optional<Count> count = {};
     std::optional<Order> order = {};
   };
 };
 void encode(const GeoradiusRo& c, valkey::resp::Writer& w);
 void for_each_key(const GeoradiusRo& c, valkey::KeyCallback cb);
+
+/// `GEORADIUS_RO` (typed entry point of GeoradiusRo): the command's arguments as members.
+///
+/// Syntax: `GEORADIUS_RO key longitude latitude radius <m|km|ft|mi> WITHCOORD WITHDIST WITHHASH [COUNT count [ANY]] [ASC|DESC]`
+///
+/// - Since 3.2.10
+/// - ACL categories: read, geo, slow
+/// - Flags: READONLY
+/// - Keys: argv[1], one key (RO, ACCESS)
+/// - Options: `.count`, `.order` (`Order::asc`, `Order::desc`)
+/// - Reference: https://valkey.io/commands/georadius_ro/
+struct GeoradiusRoDetailed {
+  static constexpr valkey::CommandInfo info = GeoradiusRo::info;
+  using reply_type = std::vector<std::tuple<std::string, double, std::int64_t, std::pair<double, double>>>;
+
+  using Unit = GeoradiusRo::Unit;
+  using Count = GeoradiusRo::Count;
+  using Order = GeoradiusRo::Order;
+
+  valkey::Arg key = {};
+  double longitude = 0;
+  double latitude = 0;
+  double radius = 0;
+  Unit unit = GeoradiusRoDetailed::Unit::m;
+  std::optional<Count> count = {};
+  std::optional<Order> order = {};
+
+  /// The optional arguments, for the Commands<> overloads that take them.
+  struct Options {
+    std::optional<Count> count = {};
+    std::optional<Order> order = {};
+  };
+};
+void encode(const GeoradiusRoDetailed& c, valkey::resp::Writer& w);
+void for_each_key(const GeoradiusRoDetailed& c, valkey::KeyCallback cb);
 
 /// `GEOSEARCH`: the command's arguments as members.
 ///

@@ -21,6 +21,8 @@
 #include <valkey/arg.hpp>
 #include <valkey/view.hpp>
 #include <valkey/role.hpp>
+#include <valkey/server_command_info.hpp>
+#include <valkey/memory_stats.hpp>
 #include <valkey/adapt/record.hpp>
 #include <valkey/reply.hpp>
 
@@ -322,13 +324,13 @@ void for_each_key(const AclLoad& c, valkey::KeyCallback cb);
 
 /// `ACL LOG`: the command's arguments as members.
 ///
-/// Syntax: `ACL LOG [count|RESET]`
+/// Syntax: `ACL LOG [count]`
 ///
 /// - Since 6.0.0
 /// - ACL categories: admin, slow, dangerous
 /// - Flags: ADMIN, NOSCRIPT, LOADING, STALE, SENTINEL
 /// - Keys: none
-/// - Options: `.operation` (`Count`, `Reset`)
+/// - Options: `.count`
 /// - Reference: https://valkey.io/commands/acl-log/
 struct AclLog {
   static constexpr valkey::CommandInfo info{
@@ -343,24 +345,64 @@ struct AclLog {
       .nondeterministic_output = false,
       .key_specs = {},
   };
-  using reply_type = valkey::Reply;
+  /// A record of the reply, one member per field of the reply schema
+  /// (a field the server does not send keeps its default).
+  struct Record {
+    std::int64_t count = {};
+    std::string reason = {};
+    std::string context = {};
+    std::string object = {};
+    std::string username = {};
+    double age_seconds = {};  // "age-seconds"
+    std::string client_info = {};  // "client-info"
+    std::int64_t entry_id = {};  // "entry-id"
+    std::int64_t timestamp_created = {};  // "timestamp-created"
+    std::int64_t timestamp_last_updated = {};  // "timestamp-last-updated"
 
-  struct Count {
-    std::int64_t count = 0;
+    static constexpr std::string_view record_name = "valkey::cmd::AclLog::Record";
+    static constexpr auto fields() {
+      return std::tuple{
+          valkey::adapt::field("count", &Record::count),
+          valkey::adapt::field("reason", &Record::reason),
+          valkey::adapt::field("context", &Record::context),
+          valkey::adapt::field("object", &Record::object),
+          valkey::adapt::field("username", &Record::username),
+          valkey::adapt::field("age-seconds", &Record::age_seconds),
+          valkey::adapt::field("client-info", &Record::client_info),
+          valkey::adapt::field("entry-id", &Record::entry_id),
+          valkey::adapt::field("timestamp-created", &Record::timestamp_created),
+          valkey::adapt::field("timestamp-last-updated", &Record::timestamp_last_updated)};
+    }
+    friend bool operator==(const Record&, const Record&) = default;
   };
 
-  struct Reset {};
-  using Operation = std::variant<Count, Reset>;
+  using reply_type = std::vector<AclLog::Record>;
 
-  std::optional<Operation> operation = {};
+  std::optional<std::int64_t> count = {};
 
   /// The optional arguments, for the Commands<> overloads that take them.
   struct Options {
-    std::optional<Operation> operation = {};
+    std::optional<std::int64_t> count = {};
   };
 };
 void encode(const AclLog& c, valkey::resp::Writer& w);
 void for_each_key(const AclLog& c, valkey::KeyCallback cb);
+
+/// `ACL LOG` (typed entry point of AclLog): the command's arguments as members.
+///
+/// Syntax: `ACL LOG RESET`
+///
+/// - Since 6.0.0
+/// - ACL categories: admin, slow, dangerous
+/// - Flags: ADMIN, NOSCRIPT, LOADING, STALE, SENTINEL
+/// - Keys: none
+/// - Reference: https://valkey.io/commands/acl-log/
+struct AclLogReset {
+  static constexpr valkey::CommandInfo info = AclLog::info;
+  using reply_type = valkey::Ok;
+};
+void encode(const AclLogReset& c, valkey::resp::Writer& w);
+void for_each_key(const AclLogReset& c, valkey::KeyCallback cb);
 
 /// `ACL SAVE`: the command's arguments as members.
 ///
@@ -796,7 +838,7 @@ struct CommandInfo {
       .nondeterministic_output = false,
       .key_specs = {},
   };
-  using reply_type = valkey::Reply;
+  using reply_type = std::vector<std::optional<valkey::ServerCommandInfo>>;
 
   valkey::ArgList<std::string_view> command_names = {};
 
@@ -1732,7 +1774,7 @@ struct MemoryStats {
       .nondeterministic_output = true,
       .key_specs = {},
   };
-  using reply_type = valkey::Reply;
+  using reply_type = valkey::MemoryStats;
 };
 void encode(const MemoryStats& c, valkey::resp::Writer& w);
 void for_each_key(const MemoryStats& c, valkey::KeyCallback cb);
