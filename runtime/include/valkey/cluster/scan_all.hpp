@@ -1,7 +1,8 @@
 #pragma once
 // scan_all for the cluster clients: CLUSTERSCAN where the server has it
 // (Valkey 9.1: one cursor across the cluster, each page at the owner of the
-// slot its cursor names; a page lost with its node is read again), else SCAN
+// slot its cursor names; a page lost with its node is read again; the slots
+// that moved or migrated during the pass walked again with SCAN), else SCAN
 // on the primaries with a record of the slots each walk covered
 // (scan_record.hpp), walking again what a migration or a failover left
 // uncovered. ClusterClient::scan_all() blocks; AsyncClusterClient's takes a
@@ -10,6 +11,7 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <system_error>
@@ -95,18 +97,25 @@ class ScanAllOp : public std::enable_shared_from_this<ScanAllOp<Handler>> {
       if (ec) return self->done(ec);
       const std::string first = self->any_primary();
       if (first.empty()) return self->done({});
-      // CLUSTERSCAN where the server has it; an error answer: SCAN per node.
-      self->call(first, clusterscan_args(self->cursor_, self->count_, self->match_, self->type_),  // cursor_ is "0"
-                 [self](std::error_code page_ec, Reply page) {
-                   if (ended(page_ec)) return self->done(page_ec);
-                   if (!page_ec && read_scan_page(page, self->cursor_, self->keys_)) {
-                     self->stall_since_ = ScanRecord::clock::now();
-                     return self->next_cluster_page();
-                   }
-                   self->cursor_ = "0";
-                   self->keys_.clear();
-                   self->begin_round();
-                 });
+      for (const auto& n : self->router_->nodes())
+        if (n.primary && !n.slots.empty()) self->view_nodes_.push_back(n.address);
+      // Every primary's own view before the first page: CLUSTERSCAN's pass
+      // is checked against them afterwards (check_cluster_pass()).
+      self->read_views([self, first] {
+        self->views_before_ = std::move(self->views_);
+        // CLUSTERSCAN where the server has it; an error answer: SCAN per node.
+        self->call(first, clusterscan_args(self->cursor_, self->count_, self->match_, self->type_),  // cursor_ is "0"
+                   [self](std::error_code page_ec, Reply page) {
+                     if (ended(page_ec)) return self->done(page_ec);
+                     if (!page_ec && read_scan_page(page, self->cursor_, self->keys_)) {
+                       self->stall_since_ = ScanRecord::clock::now();
+                       return self->next_cluster_page();
+                     }
+                     self->cursor_ = "0";
+                     self->keys_.clear();
+                     self->begin_round();
+                   });
+      });
     });
   }
 
@@ -120,9 +129,41 @@ class ScanAllOp : public std::enable_shared_from_this<ScanAllOp<Handler>> {
                      std::forward<F>(f));
   }
 
+  // `CLUSTER NODES` of every node in view_nodes_, in order, into views_
+  // (nullopt where a read failed); then `then`.
+  template <class F>
+  void read_views(F then, std::size_t i = 0) {
+    if (i == 0) views_.clear();
+    if (i == view_nodes_.size()) return then();
+    auto self = this->shared_from_this();
+    call(view_nodes_[i], {"CLUSTER", "NODES"}, [self, then = std::move(then), i](std::error_code ec, Reply r) mutable {
+      if (ended(ec)) return self->done(ec);
+      NodesView v;
+      if (!ec && r.is_string() && parse_cluster_nodes(r.as_string(), v)) self->views_.emplace_back(std::move(v));
+      else self->views_.emplace_back(std::nullopt);
+      self->read_views(std::move(then), i + 1);
+    });
+  }
+
+  // CLUSTERSCAN's pass is over. On Valkey 9.1 a page reads a migrating
+  // slot only from the node the cursor went to, without the keys already
+  // moved away, so a slot counts as covered only where a primary served it,
+  // not migrating, the same node before the first page and after the last
+  // (the record's rule for a walk, scan_record.hpp). The slots left are
+  // walked with SCAN, as in the fallback, keeping only their keys.
+  void check_cluster_pass() {
+    auto self = this->shared_from_this();
+    read_views([self] {
+      for (std::size_t i = 0; i < self->views_.size() && i < self->views_before_.size(); ++i)
+        if (self->views_before_[i] && self->views_[i]) self->record_.end_walk(*self->views_before_[i], *self->views_[i]);
+      if (self->record_.complete()) return self->done({});
+      self->end_round();
+    });
+  }
+
   // CLUSTERSCAN: one cursor, each page at the owner of the slot it names.
   void next_cluster_page() {
-    if (cursor_ == "0") return done({});
+    if (cursor_ == "0") return check_cluster_pass();
     auto self = this->shared_from_this();
     std::string node = owner_address(router_->nodes(), hash_slot(cursor_));
     if (node.empty()) node = any_primary();  // a MOVED corrects it
@@ -230,6 +271,9 @@ class ScanAllOp : public std::enable_shared_from_this<ScanAllOp<Handler>> {
   // CLUSTERSCAN: retries of the current page, when a page was last read.
   int retries_ = 0;
   ScanRecord::clock::time_point stall_since_{};
+  // CLUSTERSCAN: the primaries and their own views before the first page.
+  std::vector<std::string> view_nodes_;
+  std::vector<std::optional<NodesView>> views_before_, views_;
   // SCAN fallback: the round's nodes, the one walked and its first read.
   ScanRecord record_;
   std::vector<std::string> targets_;
