@@ -3,7 +3,9 @@
 #include <valkey/cluster/async_cluster_client.hpp>
 #include <valkey/cluster/cluster_client.hpp>
 
+#include <algorithm>
 #include <future>
+#include <memory>
 
 #include <valkey/cluster/slot.hpp>
 
@@ -104,41 +106,34 @@ bool read_scan_page(const Reply& page, std::string& cursor, std::vector<std::str
   return true;
 }
 
+void unique_keys(std::vector<std::string>& keys) {
+  std::sort(keys.begin(), keys.end());
+  keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
+}
+
+bool retry_cluster_page(std::error_code ec) noexcept {
+  return ec == errc::connection_lost || ec == errc::not_connected || ec == errc::timeout ||
+         ec == errc::unknown_outcome || ec == errc::cluster_down || ec == errc::too_many_redirects ||
+         ec == errc::circuit_open;
+}
+
 }  // namespace cluster
 
 std::vector<std::string> ClusterClient::scan_all(const ScanAllOptions& options) {
-  std::vector<std::string> keys;
-  const std::string count = options.count > 0 ? std::to_string(options.count) : std::string();
-  std::vector<cluster::NodeDescription> all = nodes();
-  // CLUSTERSCAN (Valkey 9.1): one cursor whose hash tag names the slot, so
-  // each page goes to that slot's owner and keys survive slots moving. A
-  // server without it answers an error: SCAN per primary below.
-  for (const auto& node : all) {
-    if (!node.primary || node.slots.empty()) continue;
+  // The async scan (scan_all.hpp) on the client's thread; this one waits.
+  struct Result {
     std::error_code ec;
-    std::string cursor;
-    Reply first = call_on(node.address, cluster::clusterscan_args("0", count, options.match, options.type), ec);
-    if (ec || !cluster::read_scan_page(first, cursor, keys)) break;
-    while (cursor != "0") {
-      std::string owner = cluster::owner_address(nodes(), cluster::hash_slot(cursor));
-      if (owner.empty()) owner = node.address;  // a MOVED corrects it
-      Reply page = call_on(owner, cluster::clusterscan_args(cursor, count, options.match, options.type));
-      if (!cluster::read_scan_page(page, cursor, keys))
-        throw Error(make_error_code(errc::unexpected_reply_type), "CLUSTERSCAN on " + owner);
-    }
-    return keys;
-  }
-  keys.clear();
-  for (const auto& node : all) {
-    if (!node.primary || node.slots.empty()) continue;
-    std::string cursor = "0";
-    do {
-      Reply page = call_on(node.address, cluster::scan_args(cursor, count, options.match, options.type));
-      if (!cluster::read_scan_page(page, cursor, keys))
-        throw Error(make_error_code(errc::unexpected_reply_type), "SCAN on " + node.address);
-    } while (cursor != "0");
-  }
-  return keys;
+    std::vector<std::string> keys;
+    std::string why;
+  };
+  std::promise<Result> done;
+  auto handler = [&done](std::error_code ec, std::vector<std::string> keys, std::string why) {
+    done.set_value(Result{ec, std::move(keys), std::move(why)});
+  };
+  asio::post(ioc_, [&] { std::make_shared<cluster::ScanAllOp<decltype(handler)>>(router_, handler, options)->start(); });
+  Result r = done.get_future().get();
+  if (r.ec) throw Error(r.ec, "scan_all" + (r.why.empty() ? std::string() : ": " + r.why));
+  return std::move(r.keys);
 }
 
 }  // namespace valkey

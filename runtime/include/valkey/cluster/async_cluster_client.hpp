@@ -110,8 +110,8 @@ class AsyncClusterClient : public exec::Executor<AsyncClusterClient>,
   auto scan_all(const ScanAllOptions& options, CompletionToken&& token) {
     return asio::async_initiate<CompletionToken, void(std::error_code, std::vector<std::string>)>(
         [this](auto handler, ScanAllOptions o) {
-          using Op = cluster::ScanAllOp<AsyncClusterClient, std::decay_t<decltype(handler)>>;
-          std::make_shared<Op>(*this, std::move(handler), o)->start();
+          using Op = cluster::ScanAllOp<std::decay_t<decltype(handler)>>;
+          std::make_shared<Op>(router_, std::move(handler), o)->start();
         },
         token, options);
   }

@@ -110,11 +110,12 @@ class ClusterClient : public exec::Executor<ClusterClient>,
   // the first topology; throws when no seed answers).
   std::vector<cluster::NodeDescription> nodes();
 
-  // Every key of the cluster: CLUSTERSCAN where the server has it (one
-  // cursor, each page at the owner of the slot it names; keys are returned
-  // through migrations and failovers), else SCAN on each primary that owns
-  // slots, cursor by cursor (a slot that migrates during that scan may have
-  // its keys missed or repeated). Throws on a node's failure.
+  // Every key of the cluster, each once: CLUSTERSCAN where the server has it
+  // (one cursor, each page at the owner of the slot it names), else SCAN on
+  // the primaries with a record of the slots each walk covered, walking again
+  // what a migration or a failover left uncovered (docs/cluster.md,
+  // "Scanning"). A key present for the whole scan is returned. Throws
+  // errc::cluster_down when slots stay uncovered for options.max_stall.
   std::vector<std::string> scan_all(const ScanAllOptions& options = {});
   ClusterStats stats() const noexcept { return router_->stats(); }
   void close();

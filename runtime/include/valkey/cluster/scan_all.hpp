@@ -1,20 +1,34 @@
 #pragma once
 // scan_all for the cluster clients: CLUSTERSCAN where the server has it
 // (Valkey 9.1: one cursor across the cluster, each page at the owner of the
-// slot its cursor names), else SCAN on every primary that owns slots, cursor
-// by cursor. ClusterClient::scan_all() blocks; AsyncClusterClient's
-// takes a completion token: void(std::error_code, std::vector<std::string>).
+// slot its cursor names; a page lost with its node is read again; the slots
+// that moved or migrated during the pass walked again with SCAN), else SCAN
+// on the primaries with a record of the slots each walk covered
+// (scan_record.hpp), walking again what a migration or a failover left
+// uncovered. ClusterClient::scan_all() blocks; AsyncClusterClient's takes a
+// completion token: void(std::error_code, std::vector<std::string>).
+#include <algorithm>
+#include <chrono>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <system_error>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
+#include <asio/steady_timer.hpp>
+
 #include <valkey/cluster/router.hpp>
+#include <valkey/cluster/run.hpp>
+#include <valkey/cluster/scan_record.hpp>
 #include <valkey/cluster/slot.hpp>
+#include <valkey/error.hpp>
+#include <valkey/exec/plan.hpp>
 #include <valkey/reply.hpp>
+#include <valkey/view.hpp>
 
 namespace valkey {
 
@@ -24,6 +38,10 @@ struct ScanAllOptions {
   std::string_view match = {};  // MATCH pattern; empty: every key
   std::int64_t count = 0;       // COUNT hint per call; 0: the server's default
   std::string_view type = {};   // TYPE filter; empty: any type
+  // How long the scan may go without progress (no slot covered, no
+  // CLUSTERSCAN page read) while slots migrate or a failover completes,
+  // before it fails with errc::cluster_down (a shard lost for good).
+  std::chrono::milliseconds max_stall = std::chrono::seconds(30);
 };
 
 namespace cluster {
@@ -42,75 +60,227 @@ std::string owner_address(const std::vector<NodeDescription>& nodes, std::uint16
 // reply is not [cursor, [keys...]].
 bool read_scan_page(const Reply& page, std::string& cursor, std::vector<std::string>& keys);
 
-// The asynchronous walk: node by node, page by page, on the client's
-// executor. `Client` is AsyncClusterClient (call_on with a callback).
-template <class Client, class Handler>
-class ScanAllOp : public std::enable_shared_from_this<ScanAllOp<Client, Handler>> {
+// Sorts `keys` and drops repeats: a key met by two walks (a slot that moved,
+// a page read again) is returned once.
+void unique_keys(std::vector<std::string>& keys);
+
+// Whether a CLUSTERSCAN page that failed with `ec` is read again with the
+// same cursor: the node was lost or failed over (the cursor names a slot,
+// so the page goes to whoever serves it next), not a refusal by a server.
+bool retry_cluster_page(std::error_code ec) noexcept;
+
+// A CLUSTERSCAN page answered after an ASK (the client's ASK count moved
+// while it was out) is not followed: the importing node scans its part of
+// the slot and then, in range mode, the rest of the migrating node's range,
+// where it holds nothing, so the cursor it returns would skip keys. The page
+// is asked again at the owner until the slot's migration ended (then MOVED
+// sends it to the new owner, which restarts the slot: another node's
+// fingerprint). Another request of the same client that met an ASK only
+// costs a page read twice.
+
+// The scan, on the router's executor. It holds the router, not a client, so
+// a client closed or moved meanwhile is never touched: every request then
+// fails with connection_closed and the scan ends with it. `Handler` is
+// void(std::error_code, std::vector<std::string>), or with a third
+// std::string argument that gets why a scan failed (the sync client's message).
+template <class Handler>
+class ScanAllOp : public std::enable_shared_from_this<ScanAllOp<Handler>> {
  public:
-  ScanAllOp(Client& c, Handler h, const ScanAllOptions& o)
-      : client_(c), handler_(std::move(h)), match_(o.match), type_(o.type),
-        count_(o.count > 0 ? std::to_string(o.count) : std::string()) {}
+  ScanAllOp(std::shared_ptr<Router> router, Handler h, const ScanAllOptions& o)
+      : router_(std::move(router)), handler_(std::move(h)), match_(o.match), type_(o.type),
+        count_(o.count > 0 ? std::to_string(o.count) : std::string()), max_stall_(o.max_stall),
+        record_(o.max_stall, ScanRecord::clock::now()), timer_(router_->get_executor()) {}
 
   void start() {
     auto self = this->shared_from_this();
-    // A fan-out waits for the first topology; then the node list is known.
-    client_.call_on_primaries({"PING"}, [self](std::error_code ec, PerNode<Reply>) {
+    router_->when_ready([self](std::error_code ec) {
       if (ec) return self->done(ec);
-      for (const auto& n : self->client_.nodes())
-        if (n.primary && !n.slots.empty()) self->nodes_.push_back(n.address);
-      if (self->nodes_.empty()) return self->done({});
-      // CLUSTERSCAN where the server has it (an error reply: SCAN per node).
-      const auto args = clusterscan_args(self->cursor_, self->count_, self->match_, self->type_);  // cursor_ is "0"
-      self->client_.call_on(self->nodes_.front(), args, [self](std::error_code page_ec, Reply page) {
-        if (!page_ec && read_scan_page(page, self->cursor_, self->keys_)) {
-          self->cluster_scan_ = true;
-          return self->next_cluster_page();
-        }
-        self->cursor_ = "0";
-        self->keys_.clear();
-        self->next_page();
+      const std::string first = self->any_primary();
+      if (first.empty()) return self->done({});
+      for (const auto& n : self->router_->nodes())
+        if (n.primary && !n.slots.empty()) self->view_nodes_.push_back(n.address);
+      // Every primary's own view before the first page: CLUSTERSCAN's pass
+      // is checked against them afterwards (check_cluster_pass()).
+      self->read_views([self, first] {
+        self->views_before_ = std::move(self->views_);
+        // CLUSTERSCAN where the server has it; an error answer: SCAN per node.
+        self->call(first, clusterscan_args(self->cursor_, self->count_, self->match_, self->type_),  // cursor_ is "0"
+                   [self](std::error_code page_ec, Reply page) {
+                     if (ended(page_ec)) return self->done(page_ec);
+                     if (!page_ec && read_scan_page(page, self->cursor_, self->keys_)) {
+                       self->stall_since_ = ScanRecord::clock::now();
+                       return self->next_cluster_page();
+                     }
+                     self->cursor_ = "0";
+                     self->keys_.clear();
+                     self->begin_round();
+                   });
       });
     });
   }
 
  private:
-  void next_cluster_page() {
-    if (cursor_ == "0") return done({});
+  // The client was closed: nothing more to ask.
+  static bool ended(std::error_code ec) { return ec == errc::connection_closed || ec == errc::cancelled; }
+
+  template <class F>
+  void call(std::string_view node, const std::vector<std::string_view>& args, F&& f) {
+    run_async<Reply>(*router_, exec::ArgsPlan<Reply>{Strings(args)}, Target{Fanout::one_node, node}, nullptr,
+                     std::forward<F>(f));
+  }
+
+  // `CLUSTER NODES` of every node in view_nodes_, in order, into views_
+  // (nullopt where a read failed); then `then`.
+  template <class F>
+  void read_views(F then, std::size_t i = 0) {
+    if (i == 0) views_.clear();
+    if (i == view_nodes_.size()) return then();
     auto self = this->shared_from_this();
-    std::string node = owner_address(client_.nodes(), hash_slot(cursor_));
-    if (node.empty()) node = nodes_.front();  // a MOVED corrects it
-    const auto args = clusterscan_args(cursor_, count_, match_, type_);
-    client_.call_on(node, args, [self](std::error_code ec, Reply page) {
-      if (ec) return self->done(ec);
-      if (!read_scan_page(page, self->cursor_, self->keys_)) return self->done(make_error_code(errc::unexpected_reply_type));
-      self->next_cluster_page();
+    call(view_nodes_[i], {"CLUSTER", "NODES"}, [self, then = std::move(then), i](std::error_code ec, Reply r) mutable {
+      if (ended(ec)) return self->done(ec);
+      NodesView v;
+      if (!ec && r.is_string() && parse_cluster_nodes(r.as_string(), v)) self->views_.emplace_back(std::move(v));
+      else self->views_.emplace_back(std::nullopt);
+      self->read_views(std::move(then), i + 1);
     });
   }
 
-  void next_page() {
-    if (node_ == nodes_.size()) return done({});
+  // CLUSTERSCAN's pass is over. On Valkey 9.1 a page reads a migrating
+  // slot only from the node the cursor went to, without the keys already
+  // moved away, so a slot counts as covered only where a primary served it,
+  // not migrating, the same node before the first page and after the last
+  // (the record's rule for a walk, scan_record.hpp). The slots left are
+  // walked with SCAN, as in the fallback, keeping only their keys.
+  void check_cluster_pass() {
     auto self = this->shared_from_this();
-    const auto args = scan_args(cursor_, count_, match_, type_);
-    client_.call_on(nodes_[node_], args, [self](std::error_code ec, Reply page) {
-      if (ec) return self->done(ec);
-      if (!read_scan_page(page, self->cursor_, self->keys_)) return self->done(make_error_code(errc::unexpected_reply_type));
-      if (self->cursor_ == "0") ++self->node_;
+    read_views([self] {
+      for (std::size_t i = 0; i < self->views_.size() && i < self->views_before_.size(); ++i)
+        if (self->views_before_[i] && self->views_[i]) self->record_.end_walk(*self->views_before_[i], *self->views_[i]);
+      if (self->record_.complete()) return self->done({});
+      self->end_round();
+    });
+  }
+
+  // CLUSTERSCAN: one cursor, each page at the owner of the slot it names.
+  void next_cluster_page() {
+    if (cursor_ == "0") return check_cluster_pass();
+    auto self = this->shared_from_this();
+    std::string node = owner_address(router_->nodes(), hash_slot(cursor_));
+    if (node.empty()) node = any_primary();  // a MOVED corrects it
+    const std::uint64_t asks = router_->stats().ask;
+    call(node, clusterscan_args(cursor_, count_, match_, type_), [self, asks](std::error_code ec, Reply page) {
+      if (ended(ec)) return self->done(ec);
+      const std::string cursor = self->cursor_;
+      if (!ec && read_scan_page(page, self->cursor_, self->keys_)) {
+        if (self->router_->stats().ask == asks) {
+          self->stall_since_ = ScanRecord::clock::now();
+          self->retries_ = 0;
+          return self->next_cluster_page();
+        }
+        // Answered after an ASK (see above): the keys stand, the cursor
+        // does not; the same cursor again once the migration ended.
+        ec = make_error_code(errc::cluster_down);
+      }
+      if (!ec) return self->done(make_error_code(errc::unexpected_reply_type));
+      // The same cursor again after a backoff, within max_stall of the last page read.
+      if (!retry_cluster_page(ec) || ScanRecord::clock::now() - self->stall_since_ >= self->max_stall_)
+        return self->done(ec, "CLUSTERSCAN: " + ec.message());
+      self->cursor_ = cursor;
+      self->wait(std::chrono::milliseconds(20) * (1 << std::min(self->retries_++, 4)),
+                 [self] { self->next_cluster_page(); });
+    });
+  }
+
+  // SCAN fallback: rounds of walks until every slot is covered (scan_record.hpp).
+  void begin_round() {
+    targets_ = record_.plan(router_->nodes());
+    target_ = 0;
+    next_walk();
+  }
+  void next_walk() {
+    if (target_ == targets_.size()) return end_round();
+    node_ = targets_[target_++];
+    auto self = this->shared_from_this();
+    call(node_, {"CLUSTER", "NODES"}, [self](std::error_code ec, Reply r) {
+      if (ended(ec)) return self->done(ec);
+      if (ec || !r.is_string() || !parse_cluster_nodes(r.as_string(), self->before_)) {
+        self->record_.abandon_walk("CLUSTER NODES on " + self->node_ + ": " + (ec ? ec.message() : "no myself line"));
+        return self->next_walk();
+      }
+      if (!self->record_.begin_walk(self->before_)) return self->next_walk();
+      self->cursor_ = "0";
       self->next_page();
     });
   }
-  void done(std::error_code ec) {
-    if (ec) keys_.clear();
-    std::move(handler_)(ec, std::move(keys_));
+  void next_page() {
+    auto self = this->shared_from_this();
+    call(node_, scan_args(cursor_, count_, match_, type_), [self](std::error_code ec, Reply page) {
+      if (ended(ec)) return self->done(ec);
+      self->page_.clear();
+      if (ec || !read_scan_page(page, self->cursor_, self->page_)) {
+        self->record_.abandon_walk("SCAN on " + self->node_ + ": " + (ec ? ec.message() : "not a SCAN reply"));
+        return self->next_walk();
+      }
+      for (auto& k : self->page_)
+        if (self->record_.keep(k)) self->keys_.push_back(std::move(k));
+      if (self->cursor_ != "0") return self->next_page();
+      self->call(self->node_, {"CLUSTER", "NODES"}, [self](std::error_code ec2, Reply r) {
+        if (ended(ec2)) return self->done(ec2);
+        NodesView after;
+        if (ec2 || !r.is_string() || !parse_cluster_nodes(r.as_string(), after))
+          self->record_.abandon_walk("CLUSTER NODES on " + self->node_ + ": " + (ec2 ? ec2.message() : "no myself line"));
+        else
+          self->record_.end_walk(self->before_, after);
+        self->next_walk();
+      });
+    });
+  }
+  void end_round() {
+    if (record_.complete()) return done({});
+    const auto delay = record_.next_round(ScanRecord::clock::now());
+    if (!delay) return done(make_error_code(errc::cluster_down), record_.failure());
+    auto self = this->shared_from_this();
+    wait(*delay, [self] { self->begin_round(); });
   }
 
-  Client& client_;
+  template <class F>
+  void wait(std::chrono::milliseconds d, F f) {
+    timer_.expires_after(d);
+    timer_.async_wait([f = std::move(f)](std::error_code) { f(); });
+  }
+  std::string any_primary() const {
+    for (const auto& n : router_->nodes())
+      if (n.primary && !n.slots.empty()) return n.address;
+    return {};
+  }
+  void done(std::error_code ec, std::string why = {}) {
+    if (ec) keys_.clear();
+    unique_keys(keys_);
+    if constexpr (std::is_invocable_v<Handler&&, std::error_code, std::vector<std::string>, std::string>)
+      std::move(handler_)(ec, std::move(keys_), std::move(why));
+    else
+      std::move(handler_)(ec, std::move(keys_));
+  }
+
+  std::shared_ptr<Router> router_;
   Handler handler_;
   std::string match_, type_, count_;
-  std::vector<std::string> nodes_;
-  std::size_t node_ = 0;
+  std::chrono::milliseconds max_stall_;
   std::string cursor_ = "0";
-  std::vector<std::string> keys_;
-  bool cluster_scan_ = false;
+  std::vector<std::string> keys_, page_;
+  // CLUSTERSCAN: retries of the current page, when a page was last read.
+  int retries_ = 0;
+  ScanRecord::clock::time_point stall_since_{};
+  // CLUSTERSCAN: the primaries and their own views before the first page.
+  std::vector<std::string> view_nodes_;
+  std::vector<std::optional<NodesView>> views_before_, views_;
+  // SCAN fallback: the round's nodes, the one walked and its first read.
+  ScanRecord record_;
+  std::vector<std::string> targets_;
+  std::size_t target_ = 0;
+  std::string node_;
+  NodesView before_;
+  asio::steady_timer timer_;
 };
 
 }  // namespace cluster

@@ -1,0 +1,297 @@
+// scan_all through a migration, a failover and a lost shard, on a fresh
+// cluster each: 10,000 keys, a small COUNT, and the async client's
+// io_context driven by the test, so the fault happens at a chosen point of
+// the scan (seen in the servers' commandstats) while nothing of it runs.
+// The SCAN fallback runs on every server: on one with CLUSTERSCAN (Valkey
+// 9.1) the nodes are started with that command renamed away.
+#include <catch2/catch_test_macros.hpp>
+#include <signal.h>
+
+#include <chrono>
+#include <functional>
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <asio/io_context.hpp>
+
+#include <valkey/cluster/async_cluster_client.hpp>
+#include <valkey/cluster/cluster_client.hpp>
+#include <valkey/cluster/slot.hpp>
+
+#include "support/cluster.hpp"
+#include "support/server_version.hpp"
+#include "support/wait.hpp"
+
+using namespace std::chrono_literals;
+using valkey::test::Cluster;
+
+namespace {
+
+constexpr int kKeys = 10000;
+
+bool has_clusterscan(const valkey::test::ServerVersion& v) { return v.valkey && v.at_least(9, 1); }
+
+// A 3+1 cluster; `fallback` renames CLUSTERSCAN away where the server has it.
+valkey::test::ClusterOptions options(bool fallback, int replicas = 1) {
+  valkey::test::ClusterOptions o;
+  o.replicas_per_primary = replicas;
+  o.node.cluster_node_timeout_ms = 1000;
+  if (fallback && has_clusterscan(valkey::test::server_version())) o.node.config = {"rename-command CLUSTERSCAN \"\""};
+  return o;
+}
+
+std::set<std::string> fill(Cluster& cluster) {
+  valkey::ClusterClient db{cluster.seed_url()};
+  std::set<std::string> keys;
+  std::vector<std::string> batch;
+  for (int i = 0; i < kKeys; ++i) {
+    batch.push_back("scan:" + std::to_string(i));
+    keys.insert(batch.back());
+    if (batch.size() == 1000 || i + 1 == kKeys) {
+      std::vector<std::pair<std::string_view, std::string_view>> pairs;
+      for (const auto& k : batch) pairs.emplace_back(k, "v");
+      db.mset(pairs);
+      batch.clear();
+    }
+  }
+  return keys;
+}
+
+// SCAN and CLUSTERSCAN calls `node` served, redirected ones included.
+std::int64_t scan_calls(Cluster& cluster, std::size_t node) {
+  const std::string stats = cluster.node(node).command({"INFO", "commandstats"}).as_string();
+  std::int64_t n = 0;
+  for (const std::string name : {"cmdstat_scan:", "cmdstat_clusterscan:"}) {
+    const auto at = stats.find(name);
+    if (at == std::string::npos) continue;
+    const auto line = stats.substr(at, stats.find('\n', at) - at);
+    for (const std::string field : {"calls=", "rejected_calls="}) {
+      const auto f = line.find(field);
+      if (f != std::string::npos && (f == 0 || line[f - 1] == ',' || line[f - 1] == ':'))
+        n += std::stoll(line.substr(f + field.size()));
+    }
+  }
+  return n;
+}
+
+// The expected keys the scan did not return (empty: every one was).
+std::vector<std::string> missing(const std::set<std::string>& expected, const std::vector<std::string>& got) {
+  const std::set<std::string> have(got.begin(), got.end());
+  std::vector<std::string> out;
+  for (const auto& k : expected)
+    if (!have.contains(k)) out.push_back(k + " (slot " + std::to_string(Cluster::key_slot(k)) + ")");
+  return out;
+}
+
+std::size_t node_on(Cluster& c, int port) {
+  for (std::size_t i = 0; i < c.size(); ++i)
+    if (c.node(i).port() == port) return i;
+  FAIL("no node on port " << port);
+  return 0;
+}
+
+// An async scan_all whose io_context the test runs in steps.
+struct SteppedScan {
+  asio::io_context ioc;
+  std::optional<valkey::AsyncClusterClient> client;
+  std::optional<std::error_code> ec;
+  std::vector<std::string> keys;
+
+  SteppedScan(const std::string& url, valkey::ScanAllOptions o) {
+    auto cfg = valkey::ClusterConfig::from_url(url);
+    cfg.node.connect_timeout = 500ms;
+    cfg.node.request_timeout = 2s;
+    client.emplace(ioc.get_executor(), cfg);
+    client->scan_all(o, [this](std::error_code e, std::vector<std::string> k) {
+      ec = e;
+      keys = std::move(k);
+    });
+  }
+  ~SteppedScan() {
+    client.reset();
+    ioc.restart();
+    ioc.run_for(3s);
+  }
+  bool done() const { return ec.has_value(); }
+  // Runs the scan until `until` holds or it completes; false on neither in time.
+  bool run(const std::function<bool()>& until, std::chrono::milliseconds limit = 20s) {
+    const auto end = std::chrono::steady_clock::now() + limit;
+    ioc.restart();
+    while (!done() && !until() && std::chrono::steady_clock::now() < end) ioc.run_for(2ms);
+    return done() || until();
+  }
+};
+
+// A classic migration of the first `n` slots holding keys of `source`'s
+// range (from `from`) to `target`, in two halves: open() sets IMPORTING and
+// MIGRATING and MIGRATEs half of each slot's keys; close() the rest, then
+// SETSLOT NODE on the target, the source and the others, and waits until
+// every node agrees.
+struct Migration {
+  Cluster& cluster;
+  std::size_t source, target;
+  std::vector<std::pair<int, std::vector<std::string>>> slots;
+
+  Migration(Cluster& c, std::size_t src, std::size_t dst, const std::set<std::string>& keys, int from, int n)
+      : cluster(c), source(src), target(dst) {
+    std::map<int, std::vector<std::string>> by_slot;
+    for (const auto& k : keys) by_slot[Cluster::key_slot(k)].push_back(k);
+    for (auto it = by_slot.lower_bound(from); it != by_slot.end() && static_cast<int>(slots.size()) < n; ++it)
+      if (it->second.size() >= 2 && cluster.port_for_slot(it->first) == cluster.node(source).port())
+        slots.emplace_back(*it);
+    REQUIRE(static_cast<int>(slots.size()) == n);
+  }
+  void migrate(const std::vector<std::string>& ks) {
+    std::vector<std::string> args{"MIGRATE", "127.0.0.1", std::to_string(cluster.node(target).port()), "", "0", "5000",
+                                  "KEYS"};
+    args.insert(args.end(), ks.begin(), ks.end());
+    REQUIRE(cluster.node(source).command(args).as_string() == "OK");
+  }
+  void open() {
+    for (auto& [slot, ks] : slots) {
+      const std::string s = std::to_string(slot);
+      REQUIRE(cluster.node(target).command({"CLUSTER", "SETSLOT", s, "IMPORTING", cluster.node_id(source)}).as_string() == "OK");
+      REQUIRE(cluster.node(source).command({"CLUSTER", "SETSLOT", s, "MIGRATING", cluster.node_id(target)}).as_string() == "OK");
+      migrate({ks.begin(), ks.begin() + static_cast<std::ptrdiff_t>(ks.size() / 2)});
+    }
+  }
+  void close() {
+    for (auto& [slot, ks] : slots) {
+      migrate({ks.begin() + static_cast<std::ptrdiff_t>(ks.size() / 2), ks.end()});
+      const std::string s = std::to_string(slot);
+      REQUIRE(cluster.node(target).command({"CLUSTER", "SETSLOT", s, "NODE", cluster.node_id(target)}).as_string() == "OK");
+      REQUIRE(cluster.node(source).command({"CLUSTER", "SETSLOT", s, "NODE", cluster.node_id(target)}).as_string() == "OK");
+      for (std::size_t i = 0; i < cluster.initial_primary_count(); ++i)
+        if (i != source && i != target) cluster.node(i).command({"CLUSTER", "SETSLOT", s, "NODE", cluster.node_id(target)});
+    }
+    for (auto& [slot, ks] : slots)
+      valkey::test::wait_until("slot " + std::to_string(slot) + " at its new owner", 10s, [&, slot = slot](std::string&) {
+        return cluster.port_for_slot(slot) == cluster.node(target).port();
+      });
+  }
+};
+
+// Scans while `migration` runs: opened once the scan has begun (`started`),
+// closed after `progress` more pages went by, the scan resumed to the end.
+void scan_through_migration(bool fallback) {
+  Cluster cluster(options(fallback));
+  const auto expected = fill(cluster);
+  // The middle primary's range, so a CLUSTERSCAN (in slot order) reaches it
+  // after the scan began on the first.
+  const std::size_t source = node_on(cluster, cluster.port_for_slot(8000));
+  const std::size_t target = source == 0 ? 1 : 0;
+  Migration migration(cluster, source, target, expected, 5462, 5);
+
+  valkey::ScanAllOptions o;
+  o.count = 10;
+  SteppedScan scan(cluster.seed_url(), o);
+  auto total = [&] {
+    std::int64_t n = 0;
+    for (std::size_t i = 0; i < cluster.initial_primary_count(); ++i) n += scan_calls(cluster, i);
+    return n;
+  };
+  // The fallback walks the source while its slots migrate; CLUSTERSCAN is
+  // still on the first node's range when the migration opens.
+  if (fallback)
+    REQUIRE(scan.run([&] { return scan_calls(cluster, source) >= 3; }));
+  else
+    REQUIRE(scan.run([&] { return total() >= 3; }));
+  REQUIRE_FALSE(scan.done());
+  migration.open();
+  // Then the scan goes on at the source while its slots migrate: the
+  // fallback's walk of it, or CLUSTERSCAN's cursor entering its range (the
+  // migrating slots are the first ones of it holding keys).
+  const std::int64_t before = scan_calls(cluster, source);
+  REQUIRE(scan.run([&] { return scan_calls(cluster, source) >= before + (fallback ? 20 : 3); }));
+  REQUIRE_FALSE(scan.done());
+  migration.close();
+  REQUIRE(scan.run([] { return false; }));
+  REQUIRE(scan.done());
+  CHECK_FALSE(*scan.ec);
+  const std::set<std::string> got(scan.keys.begin(), scan.keys.end());
+  CHECK(got.size() == scan.keys.size());  // each key once
+  CHECK(missing(expected, scan.keys) == std::vector<std::string>{});
+  CHECK(got.size() == expected.size());
+  for (auto& [slot, ks] : migration.slots) CHECK(cluster.port_for_slot(slot) == cluster.node(target).port());
+}
+
+}  // namespace
+
+TEST_CASE("cluster scan_all (SCAN fallback): every key of 10,000 through a migration of slots during the scan",
+          "[cluster][cluster-scan]") {
+  scan_through_migration(true);
+}
+
+// CLUSTERSCAN in range mode (no SLOT argument) is routed by the slot its
+// cursor names only, then scans the node's following slots in the same call,
+// a migrating one included, where the keys already MIGRATEd are no longer
+// (clusterscanCommand, kvstoreScan over slot..final_slot): the pass alone
+// misses them, and scan_all walks the slots that migrated again with SCAN.
+TEST_CASE("cluster scan_all (CLUSTERSCAN): every key of 10,000 through a migration of slots during the scan",
+          "[cluster][cluster-scan]") {
+  valkey::test::require_server(has_clusterscan, "CLUSTERSCAN is new in Valkey 9.1");
+  scan_through_migration(false);
+}
+
+TEST_CASE("cluster scan_all (SCAN fallback): every key of 10,000 through a failover of the primary being walked",
+          "[cluster][cluster-scan][cluster-failover]") {
+  Cluster cluster(options(true));
+  const auto expected = fill(cluster);
+  for (std::size_t p = 0; p < cluster.initial_primary_count(); ++p)
+    REQUIRE(cluster.node(p).command({"WAIT", "1", "2000"}).integer == 1);  // the replicas have every key
+
+  valkey::ScanAllOptions o;
+  o.count = 10;
+  o.max_stall = 15s;
+  SteppedScan scan(cluster.seed_url(), o);
+  std::size_t victim = 0;
+  REQUIRE(scan.run([&] {
+    for (std::size_t p = 0; p < cluster.initial_primary_count(); ++p)
+      if (scan_calls(cluster, p) >= 3) {
+        victim = p;
+        return true;
+      }
+    return false;
+  }));
+  REQUIRE_FALSE(scan.done());
+  const auto start = std::chrono::steady_clock::now();
+  cluster.node(victim).kill(SIGKILL);
+  REQUIRE(scan.run([] { return false; }));
+  CHECK_FALSE(*scan.ec);
+  const std::set<std::string> got(scan.keys.begin(), scan.keys.end());
+  CHECK(got.size() == scan.keys.size());
+  CHECK(missing(expected, scan.keys) == std::vector<std::string>{});
+  CHECK(got.size() == expected.size());
+  INFO("scan after the kill took " << std::chrono::duration_cast<std::chrono::milliseconds>(
+                                          std::chrono::steady_clock::now() - start).count() << " ms");
+  CHECK(cluster.role(cluster.initial_primary_count() + victim) == "master");
+}
+
+TEST_CASE("cluster scan_all: a shard lost for good ends the scan with an error within max_stall",
+          "[cluster][cluster-scan][cluster-failover]") {
+  Cluster cluster(options(true, 0));
+  fill(cluster);
+  cluster.node(1).kill(SIGKILL);
+  auto cfg = valkey::ClusterConfig::from_url(cluster.seed_url());
+  cfg.node.connect_timeout = 500ms;
+  cfg.node.request_timeout = 1s;
+  valkey::ClusterClient db{cfg};
+  valkey::ScanAllOptions o;
+  o.max_stall = 2s;
+  const auto start = std::chrono::steady_clock::now();
+  std::error_code got;
+  try {
+    db.scan_all(o);
+  } catch (const valkey::Error& e) {
+    got = e.code();
+    INFO(e.what());
+    CHECK(std::string(e.what()).find("slots not covered") != std::string::npos);
+  }
+  const auto took = std::chrono::steady_clock::now() - start;
+  CHECK(got == valkey::errc::cluster_down);
+  CHECK(took < 10s);
+}
