@@ -1,6 +1,6 @@
 #pragma once
-// Reading the fields of the hand-written reply records (valkey::ClusterSlotRange,
-// valkey::ServerCommandInfo, valkey::MemoryStats) out of a Reply: each helper
+// Reading the fields of the hand-written reply records (valkey::Role,
+// valkey::ClusterSlotRange, valkey::ServerCommandInfo, valkey::MemoryStats) out of a Reply: each helper
 // accepts the RESP3 form and its RESP2 spelling and returns false when the
 // value has another shape, which the record's from_reply() turns into
 // errc::unexpected_reply_type.

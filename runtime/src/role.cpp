@@ -1,32 +1,16 @@
 #include <valkey/role.hpp>
 
-#include <charconv>
-
 #include <valkey/reply.hpp>
+
+#include "record_support.hpp"
 
 namespace valkey {
 
 namespace {
-
-// An integer, or a string holding one (a primary lists its replicas' ports
-// and offsets as strings).
-bool number(const Reply& r, std::int64_t& out) {
-  if (r.is_integer()) {
-    out = r.as_integer();
-    return true;
-  }
-  if (!r.is_string()) return false;
-  const std::string_view s = r.as_string();
-  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), out);
-  return ec == std::errc{} && p == s.data() + s.size();
-}
-
-bool text(const Reply& r, std::string& out) {
-  if (!r.is_string()) return false;
-  out.assign(r.as_string());
-  return true;
-}
-
+// A primary lists its replicas' ports and offsets as strings: integer()
+// takes an integer or a string holding one.
+using detail::records::integer;
+using detail::records::text;
 }  // namespace
 
 bool Role::from_reply(const Reply& reply, Role& out) {
@@ -35,11 +19,11 @@ bool Role::from_reply(const Reply& reply, Role& out) {
   const std::string_view kind = reply.at(0).as_string();
   if (kind == "master" && reply.size() == 3 && reply.at(2).is_array()) {
     out.kind = Kind::primary;
-    if (!number(reply.at(1), out.offset)) return false;
+    if (!integer(reply.at(1), out.offset)) return false;
     for (const Reply& r : reply.at(2).elements()) {
       RoleReplica replica;
-      if (!r.is_array() || r.size() != 3 || !text(r.at(0), replica.host) || !number(r.at(1), replica.port) ||
-          !number(r.at(2), replica.offset))
+      if (!r.is_array() || r.size() != 3 || !text(r.at(0), replica.host) || !integer(r.at(1), replica.port) ||
+          !integer(r.at(2), replica.offset))
         return false;
       out.replicas.push_back(std::move(replica));
     }
@@ -47,8 +31,8 @@ bool Role::from_reply(const Reply& reply, Role& out) {
   }
   if (kind == "slave" && reply.size() == 5) {
     out.kind = Kind::replica;
-    return text(reply.at(1), out.primary_host) && number(reply.at(2), out.primary_port) &&
-           text(reply.at(3), out.link_state) && number(reply.at(4), out.offset);
+    return text(reply.at(1), out.primary_host) && integer(reply.at(2), out.primary_port) &&
+           text(reply.at(3), out.link_state) && integer(reply.at(4), out.offset);
   }
   if (kind == "sentinel" && reply.size() == 2 && reply.at(1).is_array()) {
     out.kind = Kind::sentinel;
