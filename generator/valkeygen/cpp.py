@@ -4,7 +4,8 @@ Layout rules (docs/commands.md has the user-facing version):
 * scalars: key/string/pattern -> std::string_view, integer/unix-time ->
   std::int64_t, double -> double; overlays may pick std::uint64_t or the
   bound types of <valkey/bounds.hpp>;
-* optional scalar -> std::optional<T>; repeated -> valkey::View<T> (empty =
+* optional scalar -> valkey::Optional<T> (<valkey/optional.hpp>: a
+  std::optional for argument types that costs less to compile); repeated -> valkey::View<T> (empty =
   absent when optional); optional pure token -> bool; required pure tokens and
   count arguments have no member (written by the encoder);
 * in the command struct itself (not in Options or nested types) a string is
@@ -102,8 +103,8 @@ def struct_type(t):
     parameters and Options, built inside the call, take them."""
     if t == "std::string_view":
         return "valkey::Arg"
-    if t == "std::optional<std::string_view>":
-        return "std::optional<valkey::Arg>"
+    if t == "valkey::Optional<std::string_view>":
+        return "valkey::Optional<valkey::Arg>"
     if t.startswith("valkey::View<"):
         return "valkey::ArgList<" + t[len("valkey::View<"):]
     return t
@@ -205,7 +206,7 @@ def layout_level(args, scope, prefix, used):
             members.append(Member(a.member, f"valkey::View<{t}>", " = {}", not a.optional, a))
         elif a.optional and not a.empty_is_absent:
             a.repr = "optional"
-            members.append(Member(a.member, f"std::optional<{t}>", " = {}", False, a))
+            members.append(Member(a.member, f"valkey::Optional<{t}>", " = {}", False, a))
         else:
             a.repr = "value"
             members.append(Member(a.member, t, default_for(a, t), True, a))

@@ -85,10 +85,11 @@ def record_lines(cmd, r):
         lines.append(f"  {t} {member} = {{}};{note}")
     lines.append("")
     lines.append(f"  static constexpr std::string_view record_name = \"valkey::cmd::{cmd.struct}::{r.name}\";")
-    lines.append("  static constexpr auto fields() {")
-    lines.append("    return std::tuple{")
+    lines.append("  template <class F>")
+    lines.append("  static constexpr auto fields(F f) {")
+    lines.append("    return f(")
     for i, (member, key, _) in enumerate(r.fields):
-        end = "};" if i == len(r.fields) - 1 else ","
+        end = ");" if i == len(r.fields) - 1 else ","
         lines.append(f"        valkey::adapt::field(\"{key}\", &{r.name}::{member}){end}")
     lines.append("  }")
     lines.append(f"  friend bool operator==(const {r.name}&, const {r.name}&) = default;")
@@ -200,6 +201,8 @@ def includes_for(commands):
         valkey.insert(0, "valkey/durations.hpp")
     if "valkey::Arg" in text:
         valkey.append("valkey/arg.hpp")
+    if "valkey::Optional<" in text:
+        valkey.append("valkey/optional.hpp")
     if "valkey::View" in text:
         valkey.append("valkey/view.hpp")
     if "valkey::token::" in text:
@@ -208,7 +211,6 @@ def includes_for(commands):
         if needle in text:
             valkey.append(header)
     if any(c.records for c in commands):
-        std.add("tuple")
         valkey.append("valkey/adapt/record.hpp")
         if any(t == GENERIC_REPLY or GENERIC_REPLY + ">" in t or GENERIC_REPLY + "," in t
                for c in commands for r in c.records for _, _, t in r.fields):

@@ -22,8 +22,8 @@ class HardSpecs(unittest.TestCase):
         c = self.cmd("Set")
         self.assertEqual(members(c), [
             ("key", "std::string_view", True), ("value", "std::string_view", True),
-            ("condition", "std::optional<Set::Condition>", False),
-            ("expiration", "std::optional<Set::Expiration>", False)])  # GET: its own entry point
+            ("condition", "valkey::Optional<Set::Condition>", False),
+            ("expiration", "valkey::Optional<Set::Expiration>", False)])  # GET: its own entry point
         self.assertEqual(c.reply, "bool")  # commands/reply_overrides.json: written or not
         g = self.cmd("SetGet")
         self.assertNotIn("get", [m.name for m in g.members])  # GET always written
@@ -93,7 +93,7 @@ class HardSpecs(unittest.TestCase):
         # point; dropping RESET leaves a choice of one, which becomes COUNT itself
         log, reset = self.cmd("AclLog"), self.cmd("AclLogReset")
         self.assertEqual(log.reply, "std::vector<AclLog::Record>")
-        self.assertEqual([(m.name, m.type) for m in log.members], [("count", "std::optional<std::int64_t>")])
+        self.assertEqual([(m.name, m.type) for m in log.members], [("count", "valkey::Optional<std::int64_t>")])
         self.assertEqual(log.find("count").path, "count")
         self.assertEqual(reset.reply, "valkey::Ok")
         self.assertEqual(reset.members, [])

@@ -74,7 +74,7 @@ static_assert(keys_from<cmd::Mget, valkey::Strings&>);
 static_assert(keys_from<cmd::Mget, const std::string_view (&)[2]>);
 static_assert(keys_from_empty_braces<cmd::Mget>);
 
-// Optional string members: std::optional<valkey::Arg>, refused alike.
+// Optional string members: valkey::Optional<valkey::Arg>, refused alike.
 static_assert(!pattern_from<cmd::Scan, std::string>);
 static_assert(pattern_from<cmd::Scan, std::string&>);
 // Options are built inside a call (db.scan(0, {.pattern = prefix + "*"})):
@@ -84,7 +84,7 @@ static_assert(pattern_from<cmd::Scan::Options, std::string>);
 // What the members are: views with nothing added.
 static_assert(std::is_same_v<decltype(cmd::Set::key), valkey::Arg>);
 static_assert(std::is_same_v<decltype(cmd::Mget::keys), valkey::ArgList<std::string_view>>);
-static_assert(std::is_same_v<decltype(cmd::Scan::Options::pattern), std::optional<std::string_view>>);
+static_assert(std::is_same_v<decltype(cmd::Scan::Options::pattern), valkey::Optional<std::string_view>>);
 static_assert(std::is_trivially_copyable_v<valkey::Arg> && sizeof(valkey::Arg) == sizeof(std::string_view));
 static_assert(std::is_trivially_copyable_v<cmd::Get> && sizeof(cmd::Get) == sizeof(std::string_view));
 static_assert(std::is_trivially_copyable_v<cmd::Mget> && sizeof(cmd::Mget) == sizeof(valkey::Strings));

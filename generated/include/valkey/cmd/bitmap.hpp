@@ -16,6 +16,7 @@
 
 #include <valkey/command.hpp>
 #include <valkey/arg.hpp>
+#include <valkey/optional.hpp>
 #include <valkey/view.hpp>
 
 namespace valkey::cmd {
@@ -55,20 +56,20 @@ struct Bitcount {
 
   struct EndUnit {
     std::int64_t end = 0;
-    std::optional<Unit> unit = {};
+    valkey::Optional<Unit> unit = {};
   };
 
   struct Range {
     std::int64_t start = 0;
-    std::optional<EndUnit> end_unit = {};
+    valkey::Optional<EndUnit> end_unit = {};
   };
 
   valkey::Arg key = {};
-  std::optional<Range> range = {};
+  valkey::Optional<Range> range = {};
 
   /// The optional arguments, for the Commands<> overloads that take them.
   struct Options {
-    std::optional<Range> range = {};
+    valkey::Optional<Range> range = {};
   };
 };
 void encode(const Bitcount& c, valkey::resp::Writer& w);
@@ -128,7 +129,7 @@ struct Bitfield {
   using WriteOperation = std::variant<Set, Incrby>;
 
   struct Write {
-    std::optional<Overflow> overflow = {};
+    valkey::Optional<Overflow> overflow = {};
     WriteOperation write_operation;
   };
 
@@ -263,21 +264,21 @@ struct Bitpos {
 
   struct EndUnit {
     std::int64_t end = 0;
-    std::optional<Unit> unit = {};
+    valkey::Optional<Unit> unit = {};
   };
 
   struct Range {
     std::int64_t start = 0;
-    std::optional<EndUnit> end_unit = {};
+    valkey::Optional<EndUnit> end_unit = {};
   };
 
   valkey::Arg key = {};
   std::int64_t bit = 0;
-  std::optional<Range> range = {};
+  valkey::Optional<Range> range = {};
 
   /// The optional arguments, for the Commands<> overloads that take them.
   struct Options {
-    std::optional<Range> range = {};
+    valkey::Optional<Range> range = {};
   };
 };
 void encode(const Bitpos& c, valkey::resp::Writer& w);

@@ -8,16 +8,15 @@
 // gone before it is sent; its Options and nested types are plain views, for
 // building inside a call. docs/commands.md, "Lifetimes".
 #include <cstdint>
-#include <optional>
 #include <string>
 #include <string_view>
-#include <tuple>
 #include <utility>
 #include <variant>
 #include <vector>
 
 #include <valkey/command.hpp>
 #include <valkey/arg.hpp>
+#include <valkey/optional.hpp>
 #include <valkey/view.hpp>
 #include <valkey/cluster_slot_range.hpp>
 #include <valkey/adapt/record.hpp>
@@ -309,11 +308,11 @@ struct ClusterFailover {
     takeover,
   };
 
-  std::optional<OptionsArg> options = {};
+  valkey::Optional<OptionsArg> options = {};
 
   /// The optional arguments, for the Commands<> overloads that take them.
   struct Options {
-    std::optional<OptionsArg> options = {};
+    valkey::Optional<OptionsArg> options = {};
   };
 };
 void encode(const ClusterFailover& c, valkey::resp::Writer& w);
@@ -350,11 +349,11 @@ struct ClusterFlushSlot {
   };
 
   std::int64_t slot = 0;
-  std::optional<FlushType> flush_type = {};
+  valkey::Optional<FlushType> flush_type = {};
 
   /// The optional arguments, for the Commands<> overloads that take them.
   struct Options {
-    std::optional<FlushType> flush_type = {};
+    valkey::Optional<FlushType> flush_type = {};
   };
 };
 void encode(const ClusterFlushSlot& c, valkey::resp::Writer& w);
@@ -484,8 +483,9 @@ struct ClusterGetSlotMigrations {
     std::int64_t cow_size = {};
 
     static constexpr std::string_view record_name = "valkey::cmd::ClusterGetSlotMigrations::Record";
-    static constexpr auto fields() {
-      return std::tuple{
+    template <class F>
+    static constexpr auto fields(F f) {
+      return f(
           valkey::adapt::field("link_name", &Record::link_name),
           valkey::adapt::field("operation", &Record::operation),
           valkey::adapt::field("slot_ranges", &Record::slot_ranges),
@@ -496,7 +496,7 @@ struct ClusterGetSlotMigrations {
           valkey::adapt::field("last_ack_time", &Record::last_ack_time),
           valkey::adapt::field("state", &Record::state),
           valkey::adapt::field("message", &Record::message),
-          valkey::adapt::field("cow_size", &Record::cow_size)};
+          valkey::adapt::field("cow_size", &Record::cow_size));
     }
     friend bool operator==(const Record&, const Record&) = default;
   };
@@ -622,14 +622,15 @@ struct ClusterLinks {
     std::int64_t send_buffer_used = {};  // "send-buffer-used"
 
     static constexpr std::string_view record_name = "valkey::cmd::ClusterLinks::Record";
-    static constexpr auto fields() {
-      return std::tuple{
+    template <class F>
+    static constexpr auto fields(F f) {
+      return f(
           valkey::adapt::field("direction", &Record::direction),
           valkey::adapt::field("node", &Record::node),
           valkey::adapt::field("create-time", &Record::create_time),
           valkey::adapt::field("events", &Record::events),
           valkey::adapt::field("send-buffer-allocated", &Record::send_buffer_allocated),
-          valkey::adapt::field("send-buffer-used", &Record::send_buffer_used)};
+          valkey::adapt::field("send-buffer-used", &Record::send_buffer_used));
     }
     friend bool operator==(const Record&, const Record&) = default;
   };
@@ -666,11 +667,11 @@ struct ClusterMeet {
 
   valkey::Arg ip = {};
   std::int64_t port = 0;
-  std::optional<std::int64_t> cluster_bus_port = {};
+  valkey::Optional<std::int64_t> cluster_bus_port = {};
 
   /// The optional arguments, for the Commands<> overloads that take them.
   struct Options {
-    std::optional<std::int64_t> cluster_bus_port = {};
+    valkey::Optional<std::int64_t> cluster_bus_port = {};
   };
 };
 void encode(const ClusterMeet& c, valkey::resp::Writer& w);
@@ -886,11 +887,11 @@ struct ClusterReset {
     soft,
   };
 
-  std::optional<ResetType> reset_type = {};
+  valkey::Optional<ResetType> reset_type = {};
 
   /// The optional arguments, for the Commands<> overloads that take them.
   struct Options {
-    std::optional<ResetType> reset_type = {};
+    valkey::Optional<ResetType> reset_type = {};
   };
 };
 void encode(const ClusterReset& c, valkey::resp::Writer& w);
@@ -994,11 +995,11 @@ struct ClusterSetSlot {
 
   std::int64_t slot = 0;
   Subcommand subcommand;
-  std::optional<std::int64_t> timeout = {};
+  valkey::Optional<std::int64_t> timeout = {};
 
   /// The optional arguments, for the Commands<> overloads that take them.
   struct Options {
-    std::optional<std::int64_t> timeout = {};
+    valkey::Optional<std::int64_t> timeout = {};
   };
 };
 void encode(const ClusterSetSlot& c, valkey::resp::Writer& w);
@@ -1041,8 +1042,9 @@ struct ClusterShards {
     std::string availability_zone = {};  // "availability-zone"
 
     static constexpr std::string_view record_name = "valkey::cmd::ClusterShards::Node";
-    static constexpr auto fields() {
-      return std::tuple{
+    template <class F>
+    static constexpr auto fields(F f) {
+      return f(
           valkey::adapt::field("id", &Node::id),
           valkey::adapt::field("port", &Node::port),
           valkey::adapt::field("tls-port", &Node::tls_port),
@@ -1052,7 +1054,7 @@ struct ClusterShards {
           valkey::adapt::field("role", &Node::role),
           valkey::adapt::field("replication-offset", &Node::replication_offset),
           valkey::adapt::field("health", &Node::health),
-          valkey::adapt::field("availability-zone", &Node::availability_zone)};
+          valkey::adapt::field("availability-zone", &Node::availability_zone));
     }
     friend bool operator==(const Node&, const Node&) = default;
   };
@@ -1065,11 +1067,12 @@ struct ClusterShards {
     std::string id = {};
 
     static constexpr std::string_view record_name = "valkey::cmd::ClusterShards::Record";
-    static constexpr auto fields() {
-      return std::tuple{
+    template <class F>
+    static constexpr auto fields(F f) {
+      return f(
           valkey::adapt::field("slots", &Record::slots),
           valkey::adapt::field("nodes", &Record::nodes),
-          valkey::adapt::field("id", &Record::id)};
+          valkey::adapt::field("id", &Record::id));
     }
     friend bool operator==(const Record&, const Record&) = default;
   };
@@ -1139,12 +1142,13 @@ struct ClusterSlotStats {
     std::int64_t network_bytes_out = {};  // "network-bytes-out"
 
     static constexpr std::string_view record_name = "valkey::cmd::ClusterSlotStats::Record";
-    static constexpr auto fields() {
-      return std::tuple{
+    template <class F>
+    static constexpr auto fields(F f) {
+      return f(
           valkey::adapt::field("key-count", &Record::key_count),
           valkey::adapt::field("cpu-usec", &Record::cpu_usec),
           valkey::adapt::field("network-bytes-in", &Record::network_bytes_in),
-          valkey::adapt::field("network-bytes-out", &Record::network_bytes_out)};
+          valkey::adapt::field("network-bytes-out", &Record::network_bytes_out));
     }
     friend bool operator==(const Record&, const Record&) = default;
   };
@@ -1163,8 +1167,8 @@ struct ClusterSlotStats {
 
   struct OrderBy {
     std::string_view metric = {};
-    std::optional<std::int64_t> limit = {};
-    std::optional<Order> order = {};
+    valkey::Optional<std::int64_t> limit = {};
+    valkey::Optional<Order> order = {};
   };
 
   using Filter = std::variant<SlotsRange, OrderBy>;
@@ -1230,17 +1234,17 @@ struct Clusterscan {
   using reply_type = std::pair<std::string, std::vector<std::string>>;
 
   valkey::Arg cursor = {};
-  std::optional<valkey::Arg> match_pattern = {};
-  std::optional<std::int64_t> count = {};
-  std::optional<valkey::Arg> type = {};
-  std::optional<std::int64_t> slot = {};
+  valkey::Optional<valkey::Arg> match_pattern = {};
+  valkey::Optional<std::int64_t> count = {};
+  valkey::Optional<valkey::Arg> type = {};
+  valkey::Optional<std::int64_t> slot = {};
 
   /// The optional arguments, for the Commands<> overloads that take them.
   struct Options {
-    std::optional<std::string_view> match_pattern = {};
-    std::optional<std::int64_t> count = {};
-    std::optional<std::string_view> type = {};
-    std::optional<std::int64_t> slot = {};
+    valkey::Optional<std::string_view> match_pattern = {};
+    valkey::Optional<std::int64_t> count = {};
+    valkey::Optional<std::string_view> type = {};
+    valkey::Optional<std::int64_t> slot = {};
   };
 };
 void encode(const Clusterscan& c, valkey::resp::Writer& w);

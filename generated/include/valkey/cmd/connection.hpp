@@ -11,12 +11,12 @@
 #include <optional>
 #include <string>
 #include <string_view>
-#include <tuple>
 #include <variant>
 #include <vector>
 
 #include <valkey/command.hpp>
 #include <valkey/arg.hpp>
+#include <valkey/optional.hpp>
 #include <valkey/view.hpp>
 #include <valkey/adapt/record.hpp>
 
@@ -48,11 +48,11 @@ struct Auth {
   using reply_type = valkey::Ok;
 
   valkey::Arg password = {};
-  std::optional<valkey::Arg> username = {};
+  valkey::Optional<valkey::Arg> username = {};
 
   /// The optional arguments, for the Commands<> overloads that take them.
   struct Options {
-    std::optional<std::string_view> username = {};
+    valkey::Optional<std::string_view> username = {};
   };
 };
 void encode(const Auth& c, valkey::resp::Writer& w);
@@ -339,62 +339,62 @@ struct ClientKill {
   };
 
   valkey::ArgList<std::int64_t> client_ids = {};
-  std::optional<ClientType> client_type = {};
-  std::optional<valkey::Arg> username = {};
-  std::optional<valkey::Arg> addr = {};
-  std::optional<valkey::Arg> laddr = {};
-  std::optional<SkipMe> skip_me = {};
-  std::optional<std::int64_t> max_age = {};
-  std::optional<valkey::Arg> name = {};
-  std::optional<std::int64_t> idle = {};
-  std::optional<valkey::Arg> flags = {};
-  std::optional<valkey::Arg> lib_name = {};
-  std::optional<valkey::Arg> lib_ver = {};
-  std::optional<std::int64_t> db = {};
-  std::optional<valkey::Arg> capa = {};
-  std::optional<valkey::Arg> ip = {};
-  std::optional<NotClientType> not_client_type = {};
+  valkey::Optional<ClientType> client_type = {};
+  valkey::Optional<valkey::Arg> username = {};
+  valkey::Optional<valkey::Arg> addr = {};
+  valkey::Optional<valkey::Arg> laddr = {};
+  valkey::Optional<SkipMe> skip_me = {};
+  valkey::Optional<std::int64_t> max_age = {};
+  valkey::Optional<valkey::Arg> name = {};
+  valkey::Optional<std::int64_t> idle = {};
+  valkey::Optional<valkey::Arg> flags = {};
+  valkey::Optional<valkey::Arg> lib_name = {};
+  valkey::Optional<valkey::Arg> lib_ver = {};
+  valkey::Optional<std::int64_t> db = {};
+  valkey::Optional<valkey::Arg> capa = {};
+  valkey::Optional<valkey::Arg> ip = {};
+  valkey::Optional<NotClientType> not_client_type = {};
   valkey::ArgList<std::int64_t> not_client_ids = {};
-  std::optional<valkey::Arg> not_username = {};
-  std::optional<valkey::Arg> not_addr = {};
-  std::optional<valkey::Arg> not_laddr = {};
-  std::optional<valkey::Arg> not_name = {};
-  std::optional<valkey::Arg> not_flags = {};
-  std::optional<valkey::Arg> not_lib_name = {};
-  std::optional<valkey::Arg> not_lib_ver = {};
-  std::optional<std::int64_t> not_db = {};
-  std::optional<valkey::Arg> not_capa = {};
-  std::optional<valkey::Arg> not_ip = {};
+  valkey::Optional<valkey::Arg> not_username = {};
+  valkey::Optional<valkey::Arg> not_addr = {};
+  valkey::Optional<valkey::Arg> not_laddr = {};
+  valkey::Optional<valkey::Arg> not_name = {};
+  valkey::Optional<valkey::Arg> not_flags = {};
+  valkey::Optional<valkey::Arg> not_lib_name = {};
+  valkey::Optional<valkey::Arg> not_lib_ver = {};
+  valkey::Optional<std::int64_t> not_db = {};
+  valkey::Optional<valkey::Arg> not_capa = {};
+  valkey::Optional<valkey::Arg> not_ip = {};
 
   /// The optional arguments, for the Commands<> overloads that take them.
   struct Options {
     valkey::View<std::int64_t> client_ids = {};
-    std::optional<ClientType> client_type = {};
-    std::optional<std::string_view> username = {};
-    std::optional<std::string_view> addr = {};
-    std::optional<std::string_view> laddr = {};
-    std::optional<SkipMe> skip_me = {};
-    std::optional<std::int64_t> max_age = {};
-    std::optional<std::string_view> name = {};
-    std::optional<std::int64_t> idle = {};
-    std::optional<std::string_view> flags = {};
-    std::optional<std::string_view> lib_name = {};
-    std::optional<std::string_view> lib_ver = {};
-    std::optional<std::int64_t> db = {};
-    std::optional<std::string_view> capa = {};
-    std::optional<std::string_view> ip = {};
-    std::optional<NotClientType> not_client_type = {};
+    valkey::Optional<ClientType> client_type = {};
+    valkey::Optional<std::string_view> username = {};
+    valkey::Optional<std::string_view> addr = {};
+    valkey::Optional<std::string_view> laddr = {};
+    valkey::Optional<SkipMe> skip_me = {};
+    valkey::Optional<std::int64_t> max_age = {};
+    valkey::Optional<std::string_view> name = {};
+    valkey::Optional<std::int64_t> idle = {};
+    valkey::Optional<std::string_view> flags = {};
+    valkey::Optional<std::string_view> lib_name = {};
+    valkey::Optional<std::string_view> lib_ver = {};
+    valkey::Optional<std::int64_t> db = {};
+    valkey::Optional<std::string_view> capa = {};
+    valkey::Optional<std::string_view> ip = {};
+    valkey::Optional<NotClientType> not_client_type = {};
     valkey::View<std::int64_t> not_client_ids = {};
-    std::optional<std::string_view> not_username = {};
-    std::optional<std::string_view> not_addr = {};
-    std::optional<std::string_view> not_laddr = {};
-    std::optional<std::string_view> not_name = {};
-    std::optional<std::string_view> not_flags = {};
-    std::optional<std::string_view> not_lib_name = {};
-    std::optional<std::string_view> not_lib_ver = {};
-    std::optional<std::int64_t> not_db = {};
-    std::optional<std::string_view> not_capa = {};
-    std::optional<std::string_view> not_ip = {};
+    valkey::Optional<std::string_view> not_username = {};
+    valkey::Optional<std::string_view> not_addr = {};
+    valkey::Optional<std::string_view> not_laddr = {};
+    valkey::Optional<std::string_view> not_name = {};
+    valkey::Optional<std::string_view> not_flags = {};
+    valkey::Optional<std::string_view> not_lib_name = {};
+    valkey::Optional<std::string_view> not_lib_ver = {};
+    valkey::Optional<std::int64_t> not_db = {};
+    valkey::Optional<std::string_view> not_capa = {};
+    valkey::Optional<std::string_view> not_ip = {};
   };
 };
 void encode(const ClientKill& c, valkey::resp::Writer& w);
@@ -462,63 +462,63 @@ struct ClientList {
     pubsub,
   };
 
-  std::optional<ClientType> client_type = {};
+  valkey::Optional<ClientType> client_type = {};
   valkey::ArgList<std::int64_t> client_ids = {};
-  std::optional<valkey::Arg> username = {};
-  std::optional<valkey::Arg> addr = {};
-  std::optional<valkey::Arg> laddr = {};
-  std::optional<SkipMe> skip_me = {};
-  std::optional<std::int64_t> max_age = {};
-  std::optional<valkey::Arg> name = {};
-  std::optional<std::int64_t> idle = {};
-  std::optional<valkey::Arg> flags = {};
-  std::optional<valkey::Arg> lib_name = {};
-  std::optional<valkey::Arg> lib_ver = {};
-  std::optional<std::int64_t> db = {};
-  std::optional<valkey::Arg> capa = {};
-  std::optional<valkey::Arg> ip = {};
-  std::optional<NotClientType> not_client_type = {};
+  valkey::Optional<valkey::Arg> username = {};
+  valkey::Optional<valkey::Arg> addr = {};
+  valkey::Optional<valkey::Arg> laddr = {};
+  valkey::Optional<SkipMe> skip_me = {};
+  valkey::Optional<std::int64_t> max_age = {};
+  valkey::Optional<valkey::Arg> name = {};
+  valkey::Optional<std::int64_t> idle = {};
+  valkey::Optional<valkey::Arg> flags = {};
+  valkey::Optional<valkey::Arg> lib_name = {};
+  valkey::Optional<valkey::Arg> lib_ver = {};
+  valkey::Optional<std::int64_t> db = {};
+  valkey::Optional<valkey::Arg> capa = {};
+  valkey::Optional<valkey::Arg> ip = {};
+  valkey::Optional<NotClientType> not_client_type = {};
   valkey::ArgList<std::int64_t> not_client_ids = {};
-  std::optional<valkey::Arg> not_username = {};
-  std::optional<valkey::Arg> not_addr = {};
-  std::optional<valkey::Arg> not_laddr = {};
-  std::optional<valkey::Arg> not_name = {};
-  std::optional<valkey::Arg> not_flags = {};
-  std::optional<valkey::Arg> not_lib_name = {};
-  std::optional<valkey::Arg> not_lib_ver = {};
-  std::optional<std::int64_t> not_db = {};
-  std::optional<valkey::Arg> not_capa = {};
-  std::optional<valkey::Arg> not_ip = {};
+  valkey::Optional<valkey::Arg> not_username = {};
+  valkey::Optional<valkey::Arg> not_addr = {};
+  valkey::Optional<valkey::Arg> not_laddr = {};
+  valkey::Optional<valkey::Arg> not_name = {};
+  valkey::Optional<valkey::Arg> not_flags = {};
+  valkey::Optional<valkey::Arg> not_lib_name = {};
+  valkey::Optional<valkey::Arg> not_lib_ver = {};
+  valkey::Optional<std::int64_t> not_db = {};
+  valkey::Optional<valkey::Arg> not_capa = {};
+  valkey::Optional<valkey::Arg> not_ip = {};
 
   /// The optional arguments, for the Commands<> overloads that take them.
   struct Options {
-    std::optional<ClientType> client_type = {};
+    valkey::Optional<ClientType> client_type = {};
     valkey::View<std::int64_t> client_ids = {};
-    std::optional<std::string_view> username = {};
-    std::optional<std::string_view> addr = {};
-    std::optional<std::string_view> laddr = {};
-    std::optional<SkipMe> skip_me = {};
-    std::optional<std::int64_t> max_age = {};
-    std::optional<std::string_view> name = {};
-    std::optional<std::int64_t> idle = {};
-    std::optional<std::string_view> flags = {};
-    std::optional<std::string_view> lib_name = {};
-    std::optional<std::string_view> lib_ver = {};
-    std::optional<std::int64_t> db = {};
-    std::optional<std::string_view> capa = {};
-    std::optional<std::string_view> ip = {};
-    std::optional<NotClientType> not_client_type = {};
+    valkey::Optional<std::string_view> username = {};
+    valkey::Optional<std::string_view> addr = {};
+    valkey::Optional<std::string_view> laddr = {};
+    valkey::Optional<SkipMe> skip_me = {};
+    valkey::Optional<std::int64_t> max_age = {};
+    valkey::Optional<std::string_view> name = {};
+    valkey::Optional<std::int64_t> idle = {};
+    valkey::Optional<std::string_view> flags = {};
+    valkey::Optional<std::string_view> lib_name = {};
+    valkey::Optional<std::string_view> lib_ver = {};
+    valkey::Optional<std::int64_t> db = {};
+    valkey::Optional<std::string_view> capa = {};
+    valkey::Optional<std::string_view> ip = {};
+    valkey::Optional<NotClientType> not_client_type = {};
     valkey::View<std::int64_t> not_client_ids = {};
-    std::optional<std::string_view> not_username = {};
-    std::optional<std::string_view> not_addr = {};
-    std::optional<std::string_view> not_laddr = {};
-    std::optional<std::string_view> not_name = {};
-    std::optional<std::string_view> not_flags = {};
-    std::optional<std::string_view> not_lib_name = {};
-    std::optional<std::string_view> not_lib_ver = {};
-    std::optional<std::int64_t> not_db = {};
-    std::optional<std::string_view> not_capa = {};
-    std::optional<std::string_view> not_ip = {};
+    valkey::Optional<std::string_view> not_username = {};
+    valkey::Optional<std::string_view> not_addr = {};
+    valkey::Optional<std::string_view> not_laddr = {};
+    valkey::Optional<std::string_view> not_name = {};
+    valkey::Optional<std::string_view> not_flags = {};
+    valkey::Optional<std::string_view> not_lib_name = {};
+    valkey::Optional<std::string_view> not_lib_ver = {};
+    valkey::Optional<std::int64_t> not_db = {};
+    valkey::Optional<std::string_view> not_capa = {};
+    valkey::Optional<std::string_view> not_ip = {};
   };
 };
 void encode(const ClientList& c, valkey::resp::Writer& w);
@@ -623,11 +623,11 @@ struct ClientPause {
   };
 
   std::int64_t timeout = 0;
-  std::optional<Mode> mode = {};
+  valkey::Optional<Mode> mode = {};
 
   /// The optional arguments, for the Commands<> overloads that take them.
   struct Options {
-    std::optional<Mode> mode = {};
+    valkey::Optional<Mode> mode = {};
   };
 };
 void encode(const ClientPause& c, valkey::resp::Writer& w);
@@ -767,7 +767,7 @@ struct ClientTracking {
   };
 
   Status status = ClientTracking::Status::on;
-  std::optional<std::int64_t> client_id = {};
+  valkey::Optional<std::int64_t> client_id = {};
   valkey::ArgList<std::string_view> prefixes = {};
   bool bcast = false;
   bool opt_in = false;
@@ -776,7 +776,7 @@ struct ClientTracking {
 
   /// The optional arguments, for the Commands<> overloads that take them.
   struct Options {
-    std::optional<std::int64_t> client_id = {};
+    valkey::Optional<std::int64_t> client_id = {};
     valkey::View<std::string_view> prefixes = {};
     bool bcast = false;
     bool opt_in = false;
@@ -817,11 +817,12 @@ struct ClientTrackingInfo {
     std::vector<std::string> prefixes = {};
 
     static constexpr std::string_view record_name = "valkey::cmd::ClientTrackingInfo::Record";
-    static constexpr auto fields() {
-      return std::tuple{
+    template <class F>
+    static constexpr auto fields(F f) {
+      return f(
           valkey::adapt::field("flags", &Record::flags),
           valkey::adapt::field("redirect", &Record::redirect),
-          valkey::adapt::field("prefixes", &Record::prefixes)};
+          valkey::adapt::field("prefixes", &Record::prefixes));
     }
     friend bool operator==(const Record&, const Record&) = default;
   };
@@ -862,11 +863,11 @@ struct ClientUnblock {
   };
 
   std::int64_t client_id = 0;
-  std::optional<UnblockType> unblock_type = {};
+  valkey::Optional<UnblockType> unblock_type = {};
 
   /// The optional arguments, for the Commands<> overloads that take them.
   struct Options {
-    std::optional<UnblockType> unblock_type = {};
+    valkey::Optional<UnblockType> unblock_type = {};
   };
 };
 void encode(const ClientUnblock& c, valkey::resp::Writer& w);
@@ -960,12 +961,13 @@ struct Hello {
     std::vector<std::string> args = {};
 
     static constexpr std::string_view record_name = "valkey::cmd::Hello::Module";
-    static constexpr auto fields() {
-      return std::tuple{
+    template <class F>
+    static constexpr auto fields(F f) {
+      return f(
           valkey::adapt::field("name", &Module::name),
           valkey::adapt::field("ver", &Module::ver),
           valkey::adapt::field("path", &Module::path),
-          valkey::adapt::field("args", &Module::args)};
+          valkey::adapt::field("args", &Module::args));
     }
     friend bool operator==(const Module&, const Module&) = default;
   };
@@ -983,8 +985,9 @@ struct Hello {
     std::string availability_zone = {};
 
     static constexpr std::string_view record_name = "valkey::cmd::Hello::Record";
-    static constexpr auto fields() {
-      return std::tuple{
+    template <class F>
+    static constexpr auto fields(F f) {
+      return f(
           valkey::adapt::field("server", &Record::server),
           valkey::adapt::field("version", &Record::version),
           valkey::adapt::field("proto", &Record::proto),
@@ -992,7 +995,7 @@ struct Hello {
           valkey::adapt::field("mode", &Record::mode),
           valkey::adapt::field("role", &Record::role),
           valkey::adapt::field("modules", &Record::modules),
-          valkey::adapt::field("availability_zone", &Record::availability_zone)};
+          valkey::adapt::field("availability_zone", &Record::availability_zone));
     }
     friend bool operator==(const Record&, const Record&) = default;
   };
@@ -1006,15 +1009,15 @@ struct Hello {
 
   struct Arguments {
     std::int64_t protover = 0;
-    std::optional<Auth> auth = {};
-    std::optional<std::string_view> client_name = {};
+    valkey::Optional<Auth> auth = {};
+    valkey::Optional<std::string_view> client_name = {};
   };
 
-  std::optional<Arguments> arguments = {};
+  valkey::Optional<Arguments> arguments = {};
 
   /// The optional arguments, for the Commands<> overloads that take them.
   struct Options {
-    std::optional<Arguments> arguments = {};
+    valkey::Optional<Arguments> arguments = {};
   };
 };
 void encode(const Hello& c, valkey::resp::Writer& w);
@@ -1045,11 +1048,11 @@ struct Ping {
   };
   using reply_type = std::string;
 
-  std::optional<valkey::Arg> message = {};
+  valkey::Optional<valkey::Arg> message = {};
 
   /// The optional arguments, for the Commands<> overloads that take them.
   struct Options {
-    std::optional<std::string_view> message = {};
+    valkey::Optional<std::string_view> message = {};
   };
 };
 void encode(const Ping& c, valkey::resp::Writer& w);

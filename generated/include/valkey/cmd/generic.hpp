@@ -18,6 +18,7 @@
 #include <valkey/durations.hpp>
 #include <valkey/command.hpp>
 #include <valkey/arg.hpp>
+#include <valkey/optional.hpp>
 #include <valkey/view.hpp>
 
 namespace valkey::cmd {
@@ -55,12 +56,12 @@ struct Copy {
 
   valkey::Arg source = {};
   valkey::Arg destination = {};
-  std::optional<std::int64_t> destination_db = {};
+  valkey::Optional<std::int64_t> destination_db = {};
   bool replace = false;
 
   /// The optional arguments, for the Commands<> overloads that take them.
   struct Options {
-    std::optional<std::int64_t> destination_db = {};
+    valkey::Optional<std::int64_t> destination_db = {};
     bool replace = false;
   };
 };
@@ -200,11 +201,11 @@ struct Expire {
 
   valkey::Arg key = {};
   valkey::Seconds seconds = {};
-  std::optional<Condition> condition = {};
+  valkey::Optional<Condition> condition = {};
 
   /// The optional arguments, for the Commands<> overloads that take them.
   struct Options {
-    std::optional<Condition> condition = {};
+    valkey::Optional<Condition> condition = {};
   };
 };
 void encode(const Expire& c, valkey::resp::Writer& w);
@@ -247,11 +248,11 @@ struct Expireat {
 
   valkey::Arg key = {};
   valkey::UnixSeconds unix_time_seconds = {};
-  std::optional<Condition> condition = {};
+  valkey::Optional<Condition> condition = {};
 
   /// The optional arguments, for the Commands<> overloads that take them.
   struct Options {
-    std::optional<Condition> condition = {};
+    valkey::Optional<Condition> condition = {};
   };
 };
 void encode(const Expireat& c, valkey::resp::Writer& w);
@@ -367,14 +368,14 @@ struct Migrate {
   std::int64_t timeout = 0;
   bool copy = false;
   bool replace = false;
-  std::optional<Authentication> authentication = {};
+  valkey::Optional<Authentication> authentication = {};
   valkey::ArgList<std::string_view> keys = {};
 
   /// The optional arguments, for the Commands<> overloads that take them.
   struct Options {
     bool copy = false;
     bool replace = false;
-    std::optional<Authentication> authentication = {};
+    valkey::Optional<Authentication> authentication = {};
     valkey::View<std::string_view> keys = {};
   };
 };
@@ -638,11 +639,11 @@ struct Pexpire {
 
   valkey::Arg key = {};
   valkey::Milliseconds milliseconds = {};
-  std::optional<Condition> condition = {};
+  valkey::Optional<Condition> condition = {};
 
   /// The optional arguments, for the Commands<> overloads that take them.
   struct Options {
-    std::optional<Condition> condition = {};
+    valkey::Optional<Condition> condition = {};
   };
 };
 void encode(const Pexpire& c, valkey::resp::Writer& w);
@@ -685,11 +686,11 @@ struct Pexpireat {
 
   valkey::Arg key = {};
   valkey::UnixMilliseconds unix_time_milliseconds = {};
-  std::optional<Condition> condition = {};
+  valkey::Optional<Condition> condition = {};
 
   /// The optional arguments, for the Commands<> overloads that take them.
   struct Options {
-    std::optional<Condition> condition = {};
+    valkey::Optional<Condition> condition = {};
   };
 };
 void encode(const Pexpireat& c, valkey::resp::Writer& w);
@@ -891,15 +892,15 @@ struct Restore {
   valkey::Arg serialized_value = {};
   bool replace = false;
   bool abs_ttl = false;
-  std::optional<valkey::Seconds> seconds = {};
-  std::optional<std::int64_t> frequency = {};
+  valkey::Optional<valkey::Seconds> seconds = {};
+  valkey::Optional<std::int64_t> frequency = {};
 
   /// The optional arguments, for the Commands<> overloads that take them.
   struct Options {
     bool replace = false;
     bool abs_ttl = false;
-    std::optional<valkey::Seconds> seconds = {};
-    std::optional<std::int64_t> frequency = {};
+    valkey::Optional<valkey::Seconds> seconds = {};
+    valkey::Optional<std::int64_t> frequency = {};
   };
 };
 void encode(const Restore& c, valkey::resp::Writer& w);
@@ -931,15 +932,15 @@ struct Scan {
   using reply_type = std::pair<std::uint64_t, std::vector<std::string>>;
 
   std::uint64_t cursor = 0;
-  std::optional<valkey::Arg> pattern = {};
-  std::optional<std::int64_t> count = {};
-  std::optional<valkey::Arg> type = {};
+  valkey::Optional<valkey::Arg> pattern = {};
+  valkey::Optional<std::int64_t> count = {};
+  valkey::Optional<valkey::Arg> type = {};
 
   /// The optional arguments, for the Commands<> overloads that take them.
   struct Options {
-    std::optional<std::string_view> pattern = {};
-    std::optional<std::int64_t> count = {};
-    std::optional<std::string_view> type = {};
+    valkey::Optional<std::string_view> pattern = {};
+    valkey::Optional<std::int64_t> count = {};
+    valkey::Optional<std::string_view> type = {};
   };
 };
 void encode(const Scan& c, valkey::resp::Writer& w);
@@ -989,18 +990,18 @@ struct Sort {
   };
 
   valkey::Arg key = {};
-  std::optional<valkey::Arg> by_pattern = {};
-  std::optional<Limit> limit = {};
+  valkey::Optional<valkey::Arg> by_pattern = {};
+  valkey::Optional<Limit> limit = {};
   valkey::ArgList<std::string_view> get_patterns = {};
-  std::optional<Order> order = {};
+  valkey::Optional<Order> order = {};
   bool alpha = false;
 
   /// The optional arguments, for the Commands<> overloads that take them.
   struct Options {
-    std::optional<std::string_view> by_pattern = {};
-    std::optional<Limit> limit = {};
+    valkey::Optional<std::string_view> by_pattern = {};
+    valkey::Optional<Limit> limit = {};
     valkey::View<std::string_view> get_patterns = {};
-    std::optional<Order> order = {};
+    valkey::Optional<Order> order = {};
     bool alpha = false;
   };
 };
@@ -1029,18 +1030,18 @@ struct SortStore {
 
   valkey::Arg key = {};
   valkey::Arg destination = {};
-  std::optional<valkey::Arg> by_pattern = {};
-  std::optional<Limit> limit = {};
+  valkey::Optional<valkey::Arg> by_pattern = {};
+  valkey::Optional<Limit> limit = {};
   valkey::ArgList<std::string_view> get_patterns = {};
-  std::optional<Order> order = {};
+  valkey::Optional<Order> order = {};
   bool alpha = false;
 
   /// The optional arguments, for the Commands<> overloads that take them.
   struct Options {
-    std::optional<std::string_view> by_pattern = {};
-    std::optional<Limit> limit = {};
+    valkey::Optional<std::string_view> by_pattern = {};
+    valkey::Optional<Limit> limit = {};
     valkey::View<std::string_view> get_patterns = {};
-    std::optional<Order> order = {};
+    valkey::Optional<Order> order = {};
     bool alpha = false;
   };
 };
@@ -1089,18 +1090,18 @@ struct SortRo {
   };
 
   valkey::Arg key = {};
-  std::optional<valkey::Arg> by_pattern = {};
-  std::optional<Limit> limit = {};
+  valkey::Optional<valkey::Arg> by_pattern = {};
+  valkey::Optional<Limit> limit = {};
   valkey::ArgList<std::string_view> get_patterns = {};
-  std::optional<Order> order = {};
+  valkey::Optional<Order> order = {};
   bool alpha = false;
 
   /// The optional arguments, for the Commands<> overloads that take them.
   struct Options {
-    std::optional<std::string_view> by_pattern = {};
-    std::optional<Limit> limit = {};
+    valkey::Optional<std::string_view> by_pattern = {};
+    valkey::Optional<Limit> limit = {};
     valkey::View<std::string_view> get_patterns = {};
-    std::optional<Order> order = {};
+    valkey::Optional<Order> order = {};
     bool alpha = false;
   };
 };

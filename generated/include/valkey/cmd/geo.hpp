@@ -18,6 +18,7 @@
 
 #include <valkey/command.hpp>
 #include <valkey/arg.hpp>
+#include <valkey/optional.hpp>
 #include <valkey/view.hpp>
 
 namespace valkey::cmd {
@@ -63,12 +64,12 @@ struct Geoadd {
 
   valkey::Arg key = {};
   valkey::ArgList<Data> data = {};
-  std::optional<Condition> condition = {};
+  valkey::Optional<Condition> condition = {};
   bool change = false;
 
   /// The optional arguments, for the Commands<> overloads that take them.
   struct Options {
-    std::optional<Condition> condition = {};
+    valkey::Optional<Condition> condition = {};
     bool change = false;
   };
 };
@@ -113,11 +114,11 @@ struct Geodist {
   valkey::Arg key = {};
   valkey::Arg member1 = {};
   valkey::Arg member2 = {};
-  std::optional<Unit> unit = {};
+  valkey::Optional<Unit> unit = {};
 
   /// The optional arguments, for the Commands<> overloads that take them.
   struct Options {
-    std::optional<Unit> unit = {};
+    valkey::Optional<Unit> unit = {};
   };
 };
 void encode(const Geodist& c, valkey::resp::Writer& w);
@@ -256,13 +257,13 @@ struct Georadius {
   double latitude = 0;
   double radius = 0;
   Unit unit = Georadius::Unit::m;
-  std::optional<Count> count = {};
-  std::optional<Order> order = {};
+  valkey::Optional<Count> count = {};
+  valkey::Optional<Order> order = {};
 
   /// The optional arguments, for the Commands<> overloads that take them.
   struct Options {
-    std::optional<Count> count = {};
-    std::optional<Order> order = {};
+    valkey::Optional<Count> count = {};
+    valkey::Optional<Order> order = {};
   };
 };
 void encode(const Georadius& c, valkey::resp::Writer& w);
@@ -294,13 +295,13 @@ struct GeoradiusDetailed {
   double latitude = 0;
   double radius = 0;
   Unit unit = GeoradiusDetailed::Unit::m;
-  std::optional<Count> count = {};
-  std::optional<Order> order = {};
+  valkey::Optional<Count> count = {};
+  valkey::Optional<Order> order = {};
 
   /// The optional arguments, for the Commands<> overloads that take them.
   struct Options {
-    std::optional<Count> count = {};
-    std::optional<Order> order = {};
+    valkey::Optional<Count> count = {};
+    valkey::Optional<Order> order = {};
   };
 };
 void encode(const GeoradiusDetailed& c, valkey::resp::Writer& w);
@@ -343,13 +344,13 @@ struct GeoradiusStore {
   double radius = 0;
   Unit unit = GeoradiusStore::Unit::m;
   Store2 store;
-  std::optional<Count> count = {};
-  std::optional<Order> order = {};
+  valkey::Optional<Count> count = {};
+  valkey::Optional<Order> order = {};
 
   /// The optional arguments, for the Commands<> overloads that take them.
   struct Options {
-    std::optional<Count> count = {};
-    std::optional<Order> order = {};
+    valkey::Optional<Count> count = {};
+    valkey::Optional<Order> order = {};
   };
 };
 void encode(const GeoradiusStore& c, valkey::resp::Writer& w);
@@ -409,13 +410,13 @@ struct GeoradiusByMember {
   valkey::Arg member = {};
   double radius = 0;
   Unit unit = GeoradiusByMember::Unit::m;
-  std::optional<Count> count = {};
-  std::optional<Order> order = {};
+  valkey::Optional<Count> count = {};
+  valkey::Optional<Order> order = {};
 
   /// The optional arguments, for the Commands<> overloads that take them.
   struct Options {
-    std::optional<Count> count = {};
-    std::optional<Order> order = {};
+    valkey::Optional<Count> count = {};
+    valkey::Optional<Order> order = {};
   };
 };
 void encode(const GeoradiusByMember& c, valkey::resp::Writer& w);
@@ -446,13 +447,13 @@ struct GeoradiusByMemberDetailed {
   valkey::Arg member = {};
   double radius = 0;
   Unit unit = GeoradiusByMemberDetailed::Unit::m;
-  std::optional<Count> count = {};
-  std::optional<Order> order = {};
+  valkey::Optional<Count> count = {};
+  valkey::Optional<Order> order = {};
 
   /// The optional arguments, for the Commands<> overloads that take them.
   struct Options {
-    std::optional<Count> count = {};
-    std::optional<Order> order = {};
+    valkey::Optional<Count> count = {};
+    valkey::Optional<Order> order = {};
   };
 };
 void encode(const GeoradiusByMemberDetailed& c, valkey::resp::Writer& w);
@@ -494,13 +495,13 @@ struct GeoradiusByMemberStore {
   double radius = 0;
   Unit unit = GeoradiusByMemberStore::Unit::m;
   Store2 store;
-  std::optional<Count> count = {};
-  std::optional<Order> order = {};
+  valkey::Optional<Count> count = {};
+  valkey::Optional<Order> order = {};
 
   /// The optional arguments, for the Commands<> overloads that take them.
   struct Options {
-    std::optional<Count> count = {};
-    std::optional<Order> order = {};
+    valkey::Optional<Count> count = {};
+    valkey::Optional<Order> order = {};
   };
 };
 void encode(const GeoradiusByMemberStore& c, valkey::resp::Writer& w);
@@ -555,13 +556,13 @@ struct GeoradiusByMemberRo {
   valkey::Arg member = {};
   double radius = 0;
   Unit unit = GeoradiusByMemberRo::Unit::m;
-  std::optional<Count> count = {};
-  std::optional<Order> order = {};
+  valkey::Optional<Count> count = {};
+  valkey::Optional<Order> order = {};
 
   /// The optional arguments, for the Commands<> overloads that take them.
   struct Options {
-    std::optional<Count> count = {};
-    std::optional<Order> order = {};
+    valkey::Optional<Count> count = {};
+    valkey::Optional<Order> order = {};
   };
 };
 void encode(const GeoradiusByMemberRo& c, valkey::resp::Writer& w);
@@ -589,13 +590,13 @@ struct GeoradiusByMemberRoDetailed {
   valkey::Arg member = {};
   double radius = 0;
   Unit unit = GeoradiusByMemberRoDetailed::Unit::m;
-  std::optional<Count> count = {};
-  std::optional<Order> order = {};
+  valkey::Optional<Count> count = {};
+  valkey::Optional<Order> order = {};
 
   /// The optional arguments, for the Commands<> overloads that take them.
   struct Options {
-    std::optional<Count> count = {};
-    std::optional<Order> order = {};
+    valkey::Optional<Count> count = {};
+    valkey::Optional<Order> order = {};
   };
 };
 void encode(const GeoradiusByMemberRoDetailed& c, valkey::resp::Writer& w);
@@ -651,13 +652,13 @@ struct GeoradiusRo {
   double latitude = 0;
   double radius = 0;
   Unit unit = GeoradiusRo::Unit::m;
-  std::optional<Count> count = {};
-  std::optional<Order> order = {};
+  valkey::Optional<Count> count = {};
+  valkey::Optional<Order> order = {};
 
   /// The optional arguments, for the Commands<> overloads that take them.
   struct Options {
-    std::optional<Count> count = {};
-    std::optional<Order> order = {};
+    valkey::Optional<Count> count = {};
+    valkey::Optional<Order> order = {};
   };
 };
 void encode(const GeoradiusRo& c, valkey::resp::Writer& w);
@@ -686,13 +687,13 @@ struct GeoradiusRoDetailed {
   double latitude = 0;
   double radius = 0;
   Unit unit = GeoradiusRoDetailed::Unit::m;
-  std::optional<Count> count = {};
-  std::optional<Order> order = {};
+  valkey::Optional<Count> count = {};
+  valkey::Optional<Order> order = {};
 
   /// The optional arguments, for the Commands<> overloads that take them.
   struct Options {
-    std::optional<Count> count = {};
-    std::optional<Order> order = {};
+    valkey::Optional<Count> count = {};
+    valkey::Optional<Order> order = {};
   };
 };
 void encode(const GeoradiusRoDetailed& c, valkey::resp::Writer& w);
@@ -773,15 +774,15 @@ struct Geosearch {
 
   valkey::Arg key = {};
   By by;
-  std::optional<From> from = {};
-  std::optional<Order> order = {};
-  std::optional<Count> count = {};
+  valkey::Optional<From> from = {};
+  valkey::Optional<Order> order = {};
+  valkey::Optional<Count> count = {};
 
   /// The optional arguments, for the Commands<> overloads that take them.
   struct Options {
-    std::optional<From> from = {};
-    std::optional<Order> order = {};
-    std::optional<Count> count = {};
+    valkey::Optional<From> from = {};
+    valkey::Optional<Order> order = {};
+    valkey::Optional<Count> count = {};
   };
 };
 void encode(const Geosearch& c, valkey::resp::Writer& w);
@@ -814,15 +815,15 @@ struct GeosearchDetailed {
 
   valkey::Arg key = {};
   By by;
-  std::optional<From> from = {};
-  std::optional<Order> order = {};
-  std::optional<Count> count = {};
+  valkey::Optional<From> from = {};
+  valkey::Optional<Order> order = {};
+  valkey::Optional<Count> count = {};
 
   /// The optional arguments, for the Commands<> overloads that take them.
   struct Options {
-    std::optional<From> from = {};
-    std::optional<Order> order = {};
-    std::optional<Count> count = {};
+    valkey::Optional<From> from = {};
+    valkey::Optional<Order> order = {};
+    valkey::Optional<Count> count = {};
   };
 };
 void encode(const GeosearchDetailed& c, valkey::resp::Writer& w);
@@ -907,16 +908,16 @@ struct Geosearchstore {
   valkey::Arg destination = {};
   valkey::Arg source = {};
   By by;
-  std::optional<From> from = {};
-  std::optional<Order> order = {};
-  std::optional<Count> count = {};
+  valkey::Optional<From> from = {};
+  valkey::Optional<Order> order = {};
+  valkey::Optional<Count> count = {};
   bool store_dist = false;
 
   /// The optional arguments, for the Commands<> overloads that take them.
   struct Options {
-    std::optional<From> from = {};
-    std::optional<Order> order = {};
-    std::optional<Count> count = {};
+    valkey::Optional<From> from = {};
+    valkey::Optional<Order> order = {};
+    valkey::Optional<Count> count = {};
     bool store_dist = false;
   };
 };

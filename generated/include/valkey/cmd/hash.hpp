@@ -18,6 +18,7 @@
 #include <valkey/durations.hpp>
 #include <valkey/command.hpp>
 #include <valkey/arg.hpp>
+#include <valkey/optional.hpp>
 #include <valkey/view.hpp>
 #include <valkey/tokens.hpp>
 
@@ -127,11 +128,11 @@ struct Hexpire {
   valkey::Arg key = {};
   valkey::Seconds seconds = {};
   valkey::ArgList<std::string_view> fields = {};
-  std::optional<Condition> condition = {};
+  valkey::Optional<Condition> condition = {};
 
   /// The optional arguments, for the Commands<> overloads that take them.
   struct Options {
-    std::optional<Condition> condition = {};
+    valkey::Optional<Condition> condition = {};
   };
 };
 void encode(const Hexpire& c, valkey::resp::Writer& w);
@@ -175,11 +176,11 @@ struct Hexpireat {
   valkey::Arg key = {};
   valkey::UnixSeconds unix_time_seconds = {};
   valkey::ArgList<std::string_view> fields = {};
-  std::optional<Condition> condition = {};
+  valkey::Optional<Condition> condition = {};
 
   /// The optional arguments, for the Commands<> overloads that take them.
   struct Options {
-    std::optional<Condition> condition = {};
+    valkey::Optional<Condition> condition = {};
   };
 };
 void encode(const Hexpireat& c, valkey::resp::Writer& w);
@@ -365,11 +366,11 @@ struct Hgetex {
 
   valkey::Arg key = {};
   valkey::ArgList<std::string_view> fields = {};
-  std::optional<Expiration> expiration = {};
+  valkey::Optional<Expiration> expiration = {};
 
   /// The optional arguments, for the Commands<> overloads that take them.
   struct Options {
-    std::optional<Expiration> expiration = {};
+    valkey::Optional<Expiration> expiration = {};
   };
 };
 void encode(const Hgetex& c, valkey::resp::Writer& w);
@@ -644,11 +645,11 @@ struct Hpexpire {
   valkey::Arg key = {};
   valkey::Milliseconds milliseconds = {};
   valkey::ArgList<std::string_view> fields = {};
-  std::optional<Condition> condition = {};
+  valkey::Optional<Condition> condition = {};
 
   /// The optional arguments, for the Commands<> overloads that take them.
   struct Options {
-    std::optional<Condition> condition = {};
+    valkey::Optional<Condition> condition = {};
   };
 };
 void encode(const Hpexpire& c, valkey::resp::Writer& w);
@@ -692,11 +693,11 @@ struct Hpexpireat {
   valkey::Arg key = {};
   valkey::UnixMilliseconds unix_time_milliseconds = {};
   valkey::ArgList<std::string_view> fields = {};
-  std::optional<Condition> condition = {};
+  valkey::Optional<Condition> condition = {};
 
   /// The optional arguments, for the Commands<> overloads that take them.
   struct Options {
-    std::optional<Condition> condition = {};
+    valkey::Optional<Condition> condition = {};
   };
 };
 void encode(const Hpexpireat& c, valkey::resp::Writer& w);
@@ -868,14 +869,14 @@ struct Hscan {
 
   valkey::Arg key = {};
   std::uint64_t cursor = 0;
-  std::optional<valkey::Arg> pattern = {};
-  std::optional<std::int64_t> count = {};
+  valkey::Optional<valkey::Arg> pattern = {};
+  valkey::Optional<std::int64_t> count = {};
   bool no_values = false;
 
   /// The optional arguments, for the Commands<> overloads that take them.
   struct Options {
-    std::optional<std::string_view> pattern = {};
-    std::optional<std::int64_t> count = {};
+    valkey::Optional<std::string_view> pattern = {};
+    valkey::Optional<std::int64_t> count = {};
     bool no_values = false;
   };
 };
@@ -974,15 +975,15 @@ struct Hsetex {
 
   valkey::Arg key = {};
   valkey::ArgList<std::pair<std::string_view, std::string_view>> data = {};
-  std::optional<KeyCondition> key_condition = {};
-  std::optional<FieldsCondition> fields_condition = {};
-  std::optional<Expiration> expiration = {};
+  valkey::Optional<KeyCondition> key_condition = {};
+  valkey::Optional<FieldsCondition> fields_condition = {};
+  valkey::Optional<Expiration> expiration = {};
 
   /// The optional arguments, for the Commands<> overloads that take them.
   struct Options {
-    std::optional<KeyCondition> key_condition = {};
-    std::optional<FieldsCondition> fields_condition = {};
-    std::optional<Expiration> expiration = {};
+    valkey::Optional<KeyCondition> key_condition = {};
+    valkey::Optional<FieldsCondition> fields_condition = {};
+    valkey::Optional<Expiration> expiration = {};
   };
 };
 void encode(const Hsetex& c, valkey::resp::Writer& w);

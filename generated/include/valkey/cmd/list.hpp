@@ -16,6 +16,7 @@
 
 #include <valkey/command.hpp>
 #include <valkey/arg.hpp>
+#include <valkey/optional.hpp>
 #include <valkey/view.hpp>
 
 namespace valkey::cmd {
@@ -105,11 +106,11 @@ struct Blmpop {
   double timeout = 0;
   valkey::ArgList<std::string_view> keys = {};
   Where where = Blmpop::Where::left;
-  std::optional<std::int64_t> count = {};
+  valkey::Optional<std::int64_t> count = {};
 
   /// The optional arguments, for the Commands<> overloads that take them.
   struct Options {
-    std::optional<std::int64_t> count = {};
+    valkey::Optional<std::int64_t> count = {};
   };
 };
 void encode(const Blmpop& c, valkey::resp::Writer& w);
@@ -406,11 +407,11 @@ struct Lmpop {
 
   valkey::ArgList<std::string_view> keys = {};
   Where where = Lmpop::Where::left;
-  std::optional<std::int64_t> count = {};
+  valkey::Optional<std::int64_t> count = {};
 
   /// The optional arguments, for the Commands<> overloads that take them.
   struct Options {
-    std::optional<std::int64_t> count = {};
+    valkey::Optional<std::int64_t> count = {};
   };
 };
 void encode(const Lmpop& c, valkey::resp::Writer& w);
@@ -497,13 +498,13 @@ struct Lpos {
 
   valkey::Arg key = {};
   valkey::Arg element = {};
-  std::optional<std::int64_t> rank = {};
-  std::optional<std::int64_t> len = {};
+  valkey::Optional<std::int64_t> rank = {};
+  valkey::Optional<std::int64_t> len = {};
 
   /// The optional arguments, for the Commands<> overloads that take them.
   struct Options {
-    std::optional<std::int64_t> rank = {};
-    std::optional<std::int64_t> len = {};
+    valkey::Optional<std::int64_t> rank = {};
+    valkey::Optional<std::int64_t> len = {};
   };
 };
 void encode(const Lpos& c, valkey::resp::Writer& w);
@@ -526,13 +527,13 @@ struct LposCount {
   valkey::Arg key = {};
   valkey::Arg element = {};
   std::int64_t num_matches = 0;
-  std::optional<std::int64_t> rank = {};
-  std::optional<std::int64_t> len = {};
+  valkey::Optional<std::int64_t> rank = {};
+  valkey::Optional<std::int64_t> len = {};
 
   /// The optional arguments, for the Commands<> overloads that take them.
   struct Options {
-    std::optional<std::int64_t> rank = {};
-    std::optional<std::int64_t> len = {};
+    valkey::Optional<std::int64_t> rank = {};
+    valkey::Optional<std::int64_t> len = {};
   };
 };
 void encode(const LposCount& c, valkey::resp::Writer& w);

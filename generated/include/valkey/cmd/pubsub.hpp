@@ -8,7 +8,6 @@
 // gone before it is sent; its Options and nested types are plain views, for
 // building inside a call. docs/commands.md, "Lifetimes".
 #include <cstdint>
-#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -16,6 +15,7 @@
 
 #include <valkey/command.hpp>
 #include <valkey/arg.hpp>
+#include <valkey/optional.hpp>
 #include <valkey/view.hpp>
 
 namespace valkey {
@@ -108,11 +108,11 @@ struct PubsubChannels {
   };
   using reply_type = std::vector<std::string>;
 
-  std::optional<valkey::Arg> pattern = {};
+  valkey::Optional<valkey::Arg> pattern = {};
 
   /// The optional arguments, for the Commands<> overloads that take them.
   struct Options {
-    std::optional<std::string_view> pattern = {};
+    valkey::Optional<std::string_view> pattern = {};
   };
 };
 void encode(const PubsubChannels& c, valkey::resp::Writer& w);
@@ -232,11 +232,11 @@ struct PubsubShardChannels {
   };
   using reply_type = std::vector<std::string>;
 
-  std::optional<valkey::Arg> pattern = {};
+  valkey::Optional<valkey::Arg> pattern = {};
 
   /// The optional arguments, for the Commands<> overloads that take them.
   struct Options {
-    std::optional<std::string_view> pattern = {};
+    valkey::Optional<std::string_view> pattern = {};
   };
 };
 void encode(const PubsubShardChannels& c, valkey::resp::Writer& w);

@@ -11,12 +11,12 @@
 #include <optional>
 #include <string>
 #include <string_view>
-#include <tuple>
 #include <utility>
 #include <vector>
 
 #include <valkey/command.hpp>
 #include <valkey/arg.hpp>
+#include <valkey/optional.hpp>
 #include <valkey/view.hpp>
 #include <valkey/adapt/record.hpp>
 
@@ -358,11 +358,11 @@ struct FunctionFlush {
     sync,
   };
 
-  std::optional<FlushType> flush_type = {};
+  valkey::Optional<FlushType> flush_type = {};
 
   /// The optional arguments, for the Commands<> overloads that take them.
   struct Options {
-    std::optional<FlushType> flush_type = {};
+    valkey::Optional<FlushType> flush_type = {};
   };
 };
 void encode(const FunctionFlush& c, valkey::resp::Writer& w);
@@ -453,11 +453,12 @@ struct FunctionList {
     std::vector<std::string> flags = {};
 
     static constexpr std::string_view record_name = "valkey::cmd::FunctionList::Function";
-    static constexpr auto fields() {
-      return std::tuple{
+    template <class F>
+    static constexpr auto fields(F f) {
+      return f(
           valkey::adapt::field("name", &Function::name),
           valkey::adapt::field("description", &Function::description),
-          valkey::adapt::field("flags", &Function::flags)};
+          valkey::adapt::field("flags", &Function::flags));
     }
     friend bool operator==(const Function&, const Function&) = default;
   };
@@ -471,24 +472,25 @@ struct FunctionList {
     std::string library_code = {};
 
     static constexpr std::string_view record_name = "valkey::cmd::FunctionList::Record";
-    static constexpr auto fields() {
-      return std::tuple{
+    template <class F>
+    static constexpr auto fields(F f) {
+      return f(
           valkey::adapt::field("library_name", &Record::library_name),
           valkey::adapt::field("engine", &Record::engine),
           valkey::adapt::field("functions", &Record::functions),
-          valkey::adapt::field("library_code", &Record::library_code)};
+          valkey::adapt::field("library_code", &Record::library_code));
     }
     friend bool operator==(const Record&, const Record&) = default;
   };
 
   using reply_type = std::vector<FunctionList::Record>;
 
-  std::optional<valkey::Arg> library_name_pattern = {};
+  valkey::Optional<valkey::Arg> library_name_pattern = {};
   bool with_code = false;
 
   /// The optional arguments, for the Commands<> overloads that take them.
   struct Options {
-    std::optional<std::string_view> library_name_pattern = {};
+    valkey::Optional<std::string_view> library_name_pattern = {};
     bool with_code = false;
   };
 };
@@ -563,11 +565,11 @@ struct FunctionRestore {
   };
 
   valkey::Arg serialized_value = {};
-  std::optional<Policy> policy = {};
+  valkey::Optional<Policy> policy = {};
 
   /// The optional arguments, for the Commands<> overloads that take them.
   struct Options {
-    std::optional<Policy> policy = {};
+    valkey::Optional<Policy> policy = {};
   };
 };
 void encode(const FunctionRestore& c, valkey::resp::Writer& w);
@@ -603,11 +605,12 @@ struct FunctionStats {
     std::int64_t duration_ms = {};
 
     static constexpr std::string_view record_name = "valkey::cmd::FunctionStats::RunningScript";
-    static constexpr auto fields() {
-      return std::tuple{
+    template <class F>
+    static constexpr auto fields(F f) {
+      return f(
           valkey::adapt::field("name", &RunningScript::name),
           valkey::adapt::field("command", &RunningScript::command),
-          valkey::adapt::field("duration_ms", &RunningScript::duration_ms)};
+          valkey::adapt::field("duration_ms", &RunningScript::duration_ms));
     }
     friend bool operator==(const RunningScript&, const RunningScript&) = default;
   };
@@ -619,10 +622,11 @@ struct FunctionStats {
     std::int64_t functions_count = {};
 
     static constexpr std::string_view record_name = "valkey::cmd::FunctionStats::Engine";
-    static constexpr auto fields() {
-      return std::tuple{
+    template <class F>
+    static constexpr auto fields(F f) {
+      return f(
           valkey::adapt::field("libraries_count", &Engine::libraries_count),
-          valkey::adapt::field("functions_count", &Engine::functions_count)};
+          valkey::adapt::field("functions_count", &Engine::functions_count));
     }
     friend bool operator==(const Engine&, const Engine&) = default;
   };
@@ -634,10 +638,11 @@ struct FunctionStats {
     std::vector<std::pair<std::string, FunctionStats::Engine>> engines = {};
 
     static constexpr std::string_view record_name = "valkey::cmd::FunctionStats::Record";
-    static constexpr auto fields() {
-      return std::tuple{
+    template <class F>
+    static constexpr auto fields(F f) {
+      return f(
           valkey::adapt::field("running_script", &Record::running_script),
-          valkey::adapt::field("engines", &Record::engines)};
+          valkey::adapt::field("engines", &Record::engines));
     }
     friend bool operator==(const Record&, const Record&) = default;
   };
@@ -679,11 +684,11 @@ struct ScriptDebug {
   };
 
   Mode mode = ScriptDebug::Mode::yes;
-  std::optional<valkey::Arg> engine = {};
+  valkey::Optional<valkey::Arg> engine = {};
 
   /// The optional arguments, for the Commands<> overloads that take them.
   struct Options {
-    std::optional<std::string_view> engine = {};
+    valkey::Optional<std::string_view> engine = {};
   };
 };
 void encode(const ScriptDebug& c, valkey::resp::Writer& w);
@@ -748,11 +753,11 @@ struct ScriptFlush {
     sync,
   };
 
-  std::optional<FlushType> flush_type = {};
+  valkey::Optional<FlushType> flush_type = {};
 
   /// The optional arguments, for the Commands<> overloads that take them.
   struct Options {
-    std::optional<FlushType> flush_type = {};
+    valkey::Optional<FlushType> flush_type = {};
   };
 };
 void encode(const ScriptFlush& c, valkey::resp::Writer& w);

@@ -519,14 +519,15 @@ struct SentinelPendingScripts {
     std::string retry_num = {};  // "retry-num"
 
     static constexpr std::string_view record_name = "valkey::cmd::SentinelPendingScripts::Record";
-    static constexpr auto fields() {
-      return std::tuple{
+    template <class F>
+    static constexpr auto fields(F f) {
+      return f(
           valkey::adapt::field("argv", &Record::argv),
           valkey::adapt::field("flags", &Record::flags),
           valkey::adapt::field("pid", &Record::pid),
           valkey::adapt::field("run-time", &Record::run_time),
           valkey::adapt::field("run-delay", &Record::run_delay),
-          valkey::adapt::field("retry-num", &Record::retry_num)};
+          valkey::adapt::field("retry-num", &Record::retry_num));
     }
     friend bool operator==(const Record&, const Record&) = default;
   };

@@ -19,6 +19,7 @@
 #include <valkey/durations.hpp>
 #include <valkey/command.hpp>
 #include <valkey/arg.hpp>
+#include <valkey/optional.hpp>
 #include <valkey/view.hpp>
 #include <valkey/role.hpp>
 #include <valkey/server_command_info.hpp>
@@ -57,11 +58,11 @@ struct AclCat {
   };
   using reply_type = std::vector<std::string>;
 
-  std::optional<valkey::Arg> category = {};
+  valkey::Optional<valkey::Arg> category = {};
 
   /// The optional arguments, for the Commands<> overloads that take them.
   struct Options {
-    std::optional<std::string_view> category = {};
+    valkey::Optional<std::string_view> category = {};
   };
 };
 void encode(const AclCat& c, valkey::resp::Writer& w);
@@ -158,11 +159,11 @@ struct AclGenPass {
   };
   using reply_type = std::string;
 
-  std::optional<std::int64_t> bits = {};
+  valkey::Optional<std::int64_t> bits = {};
 
   /// The optional arguments, for the Commands<> overloads that take them.
   struct Options {
-    std::optional<std::int64_t> bits = {};
+    valkey::Optional<std::int64_t> bits = {};
   };
 };
 void encode(const AclGenPass& c, valkey::resp::Writer& w);
@@ -199,12 +200,13 @@ struct AclGetUser {
     std::string databases = {};
 
     static constexpr std::string_view record_name = "valkey::cmd::AclGetUser::Selector";
-    static constexpr auto fields() {
-      return std::tuple{
+    template <class F>
+    static constexpr auto fields(F f) {
+      return f(
           valkey::adapt::field("commands", &Selector::commands),
           valkey::adapt::field("keys", &Selector::keys),
           valkey::adapt::field("channels", &Selector::channels),
-          valkey::adapt::field("databases", &Selector::databases)};
+          valkey::adapt::field("databases", &Selector::databases));
     }
     friend bool operator==(const Selector&, const Selector&) = default;
   };
@@ -221,15 +223,16 @@ struct AclGetUser {
     std::vector<AclGetUser::Selector> selectors = {};
 
     static constexpr std::string_view record_name = "valkey::cmd::AclGetUser::Record";
-    static constexpr auto fields() {
-      return std::tuple{
+    template <class F>
+    static constexpr auto fields(F f) {
+      return f(
           valkey::adapt::field("flags", &Record::flags),
           valkey::adapt::field("passwords", &Record::passwords),
           valkey::adapt::field("commands", &Record::commands),
           valkey::adapt::field("keys", &Record::keys),
           valkey::adapt::field("channels", &Record::channels),
           valkey::adapt::field("databases", &Record::databases),
-          valkey::adapt::field("selectors", &Record::selectors)};
+          valkey::adapt::field("selectors", &Record::selectors));
     }
     friend bool operator==(const Record&, const Record&) = default;
   };
@@ -360,8 +363,9 @@ struct AclLog {
     std::int64_t timestamp_last_updated = {};  // "timestamp-last-updated"
 
     static constexpr std::string_view record_name = "valkey::cmd::AclLog::Record";
-    static constexpr auto fields() {
-      return std::tuple{
+    template <class F>
+    static constexpr auto fields(F f) {
+      return f(
           valkey::adapt::field("count", &Record::count),
           valkey::adapt::field("reason", &Record::reason),
           valkey::adapt::field("context", &Record::context),
@@ -371,18 +375,18 @@ struct AclLog {
           valkey::adapt::field("client-info", &Record::client_info),
           valkey::adapt::field("entry-id", &Record::entry_id),
           valkey::adapt::field("timestamp-created", &Record::timestamp_created),
-          valkey::adapt::field("timestamp-last-updated", &Record::timestamp_last_updated)};
+          valkey::adapt::field("timestamp-last-updated", &Record::timestamp_last_updated));
     }
     friend bool operator==(const Record&, const Record&) = default;
   };
 
   using reply_type = std::vector<AclLog::Record>;
 
-  std::optional<std::int64_t> count = {};
+  valkey::Optional<std::int64_t> count = {};
 
   /// The optional arguments, for the Commands<> overloads that take them.
   struct Options {
-    std::optional<std::int64_t> count = {};
+    valkey::Optional<std::int64_t> count = {};
   };
 };
 void encode(const AclLog& c, valkey::resp::Writer& w);
@@ -578,11 +582,11 @@ struct Bgsave {
     cancel,
   };
 
-  std::optional<Operation> operation = {};
+  valkey::Optional<Operation> operation = {};
 
   /// The optional arguments, for the Commands<> overloads that take them.
   struct Options {
-    std::optional<Operation> operation = {};
+    valkey::Optional<Operation> operation = {};
   };
 };
 void encode(const Bgsave& c, valkey::resp::Writer& w);
@@ -653,8 +657,9 @@ struct CommandDocs {
     valkey::Reply arguments = {};
 
     static constexpr std::string_view record_name = "valkey::cmd::CommandDocs::Argument";
-    static constexpr auto fields() {
-      return std::tuple{
+    template <class F>
+    static constexpr auto fields(F f) {
+      return f(
           valkey::adapt::field("name", &Argument::name),
           valkey::adapt::field("type", &Argument::type),
           valkey::adapt::field("display_text", &Argument::display_text),
@@ -664,7 +669,7 @@ struct CommandDocs {
           valkey::adapt::field("since", &Argument::since),
           valkey::adapt::field("deprecated_since", &Argument::deprecated_since),
           valkey::adapt::field("flags", &Argument::flags),
-          valkey::adapt::field("arguments", &Argument::arguments)};
+          valkey::adapt::field("arguments", &Argument::arguments));
     }
     friend bool operator==(const Argument&, const Argument&) = default;
   };
@@ -686,8 +691,9 @@ struct CommandDocs {
     valkey::Reply subcommands = {};
 
     static constexpr std::string_view record_name = "valkey::cmd::CommandDocs::Record";
-    static constexpr auto fields() {
-      return std::tuple{
+    template <class F>
+    static constexpr auto fields(F f) {
+      return f(
           valkey::adapt::field("summary", &Record::summary),
           valkey::adapt::field("since", &Record::since),
           valkey::adapt::field("group", &Record::group),
@@ -699,7 +705,7 @@ struct CommandDocs {
           valkey::adapt::field("history", &Record::history),
           valkey::adapt::field("arguments", &Record::arguments),
           valkey::adapt::field("reply_schema", &Record::reply_schema),
-          valkey::adapt::field("subcommands", &Record::subcommands)};
+          valkey::adapt::field("subcommands", &Record::subcommands));
     }
     friend bool operator==(const Record&, const Record&) = default;
   };
@@ -889,11 +895,11 @@ struct CommandList {
 
   using FilterBy = std::variant<Module, AclCat, Pattern>;
 
-  std::optional<FilterBy> filter_by = {};
+  valkey::Optional<FilterBy> filter_by = {};
 
   /// The optional arguments, for the Commands<> overloads that take them.
   struct Options {
-    std::optional<FilterBy> filter_by = {};
+    valkey::Optional<FilterBy> filter_by = {};
   };
 };
 void encode(const CommandList& c, valkey::resp::Writer& w);
@@ -1229,15 +1235,15 @@ struct Failover {
     bool force = false;
   };
 
-  std::optional<Target> target = {};
+  valkey::Optional<Target> target = {};
   bool abort = false;
-  std::optional<valkey::Milliseconds> milliseconds = {};
+  valkey::Optional<valkey::Milliseconds> milliseconds = {};
 
   /// The optional arguments, for the Commands<> overloads that take them.
   struct Options {
-    std::optional<Target> target = {};
+    valkey::Optional<Target> target = {};
     bool abort = false;
-    std::optional<valkey::Milliseconds> milliseconds = {};
+    valkey::Optional<valkey::Milliseconds> milliseconds = {};
   };
 };
 void encode(const Failover& c, valkey::resp::Writer& w);
@@ -1273,11 +1279,11 @@ struct Flushall {
     sync,
   };
 
-  std::optional<FlushType> flush_type = {};
+  valkey::Optional<FlushType> flush_type = {};
 
   /// The optional arguments, for the Commands<> overloads that take them.
   struct Options {
-    std::optional<FlushType> flush_type = {};
+    valkey::Optional<FlushType> flush_type = {};
   };
 };
 void encode(const Flushall& c, valkey::resp::Writer& w);
@@ -1313,11 +1319,11 @@ struct Flushdb {
     sync,
   };
 
-  std::optional<FlushType> flush_type = {};
+  valkey::Optional<FlushType> flush_type = {};
 
   /// The optional arguments, for the Commands<> overloads that take them.
   struct Options {
-    std::optional<FlushType> flush_type = {};
+    valkey::Optional<FlushType> flush_type = {};
   };
 };
 void encode(const Flushdb& c, valkey::resp::Writer& w);
@@ -1498,10 +1504,11 @@ struct LatencyHistogram {
     std::vector<std::pair<std::string, std::int64_t>> histogram_usec = {};
 
     static constexpr std::string_view record_name = "valkey::cmd::LatencyHistogram::Record";
-    static constexpr auto fields() {
-      return std::tuple{
+    template <class F>
+    static constexpr auto fields(F f) {
+      return f(
           valkey::adapt::field("calls", &Record::calls),
-          valkey::adapt::field("histogram_usec", &Record::histogram_usec)};
+          valkey::adapt::field("histogram_usec", &Record::histogram_usec));
     }
     friend bool operator==(const Record&, const Record&) = default;
   };
@@ -1634,11 +1641,11 @@ struct Lolwut {
   };
   using reply_type = std::string;
 
-  std::optional<std::int64_t> version = {};
+  valkey::Optional<std::int64_t> version = {};
 
   /// The optional arguments, for the Commands<> overloads that take them.
   struct Options {
-    std::optional<std::int64_t> version = {};
+    valkey::Optional<std::int64_t> version = {};
   };
 };
 void encode(const Lolwut& c, valkey::resp::Writer& w);
@@ -1808,11 +1815,11 @@ struct MemoryUsage {
   using reply_type = std::optional<std::int64_t>;
 
   valkey::Arg key = {};
-  std::optional<std::int64_t> count = {};
+  valkey::Optional<std::int64_t> count = {};
 
   /// The optional arguments, for the Commands<> overloads that take them.
   struct Options {
-    std::optional<std::int64_t> count = {};
+    valkey::Optional<std::int64_t> count = {};
   };
 };
 void encode(const MemoryUsage& c, valkey::resp::Writer& w);
@@ -1876,12 +1883,13 @@ struct ModuleList {
     std::vector<std::string> args = {};
 
     static constexpr std::string_view record_name = "valkey::cmd::ModuleList::Record";
-    static constexpr auto fields() {
-      return std::tuple{
+    template <class F>
+    static constexpr auto fields(F f) {
+      return f(
           valkey::adapt::field("name", &Record::name),
           valkey::adapt::field("ver", &Record::ver),
           valkey::adapt::field("path", &Record::path),
-          valkey::adapt::field("args", &Record::args)};
+          valkey::adapt::field("args", &Record::args));
     }
     friend bool operator==(const Record&, const Record&) = default;
   };
@@ -2148,15 +2156,15 @@ struct RestoreAsking {
   valkey::Arg serialized_value = {};
   bool replace = false;
   bool abs_ttl = false;
-  std::optional<valkey::Seconds> seconds = {};
-  std::optional<std::int64_t> frequency = {};
+  valkey::Optional<valkey::Seconds> seconds = {};
+  valkey::Optional<std::int64_t> frequency = {};
 
   /// The optional arguments, for the Commands<> overloads that take them.
   struct Options {
     bool replace = false;
     bool abs_ttl = false;
-    std::optional<valkey::Seconds> seconds = {};
-    std::optional<std::int64_t> frequency = {};
+    valkey::Optional<valkey::Seconds> seconds = {};
+    valkey::Optional<std::int64_t> frequency = {};
   };
 };
 void encode(const RestoreAsking& c, valkey::resp::Writer& w);
@@ -2247,7 +2255,7 @@ struct Shutdown {
   };
 
   struct SaveSelector2 {
-    std::optional<SaveSelector> save_selector = {};
+    valkey::Optional<SaveSelector> save_selector = {};
     bool now = false;
     bool force = false;
     bool safe = false;
@@ -2257,11 +2265,11 @@ struct Shutdown {
   struct Abort {};
   using AbortSelector = std::variant<SaveSelector2, Abort>;
 
-  std::optional<AbortSelector> abort_selector = {};
+  valkey::Optional<AbortSelector> abort_selector = {};
 
   /// The optional arguments, for the Commands<> overloads that take them.
   struct Options {
-    std::optional<AbortSelector> abort_selector = {};
+    valkey::Optional<AbortSelector> abort_selector = {};
   };
 };
 void encode(const Shutdown& c, valkey::resp::Writer& w);
@@ -2329,11 +2337,11 @@ struct SlowlogGet {
   };
   using reply_type = std::vector<std::tuple<std::int64_t, std::int64_t, std::int64_t, std::vector<std::string>, std::string, std::string>>;
 
-  std::optional<std::int64_t> count = {};
+  valkey::Optional<std::int64_t> count = {};
 
   /// The optional arguments, for the Commands<> overloads that take them.
   struct Options {
-    std::optional<std::int64_t> count = {};
+    valkey::Optional<std::int64_t> count = {};
   };
 };
 void encode(const SlowlogGet& c, valkey::resp::Writer& w);

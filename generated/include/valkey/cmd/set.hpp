@@ -16,6 +16,7 @@
 
 #include <valkey/command.hpp>
 #include <valkey/arg.hpp>
+#include <valkey/optional.hpp>
 #include <valkey/view.hpp>
 
 namespace valkey::cmd {
@@ -214,11 +215,11 @@ struct Sintercard {
   using reply_type = std::int64_t;
 
   valkey::ArgList<std::string_view> keys = {};
-  std::optional<std::int64_t> limit = {};
+  valkey::Optional<std::int64_t> limit = {};
 
   /// The optional arguments, for the Commands<> overloads that take them.
   struct Options {
-    std::optional<std::int64_t> limit = {};
+    valkey::Optional<std::int64_t> limit = {};
   };
 };
 void encode(const Sintercard& c, valkey::resp::Writer& w);
@@ -560,13 +561,13 @@ struct Sscan {
 
   valkey::Arg key = {};
   std::uint64_t cursor = 0;
-  std::optional<valkey::Arg> pattern = {};
-  std::optional<std::int64_t> count = {};
+  valkey::Optional<valkey::Arg> pattern = {};
+  valkey::Optional<std::int64_t> count = {};
 
   /// The optional arguments, for the Commands<> overloads that take them.
   struct Options {
-    std::optional<std::string_view> pattern = {};
-    std::optional<std::int64_t> count = {};
+    valkey::Optional<std::string_view> pattern = {};
+    valkey::Optional<std::int64_t> count = {};
   };
 };
 void encode(const Sscan& c, valkey::resp::Writer& w);

@@ -18,6 +18,7 @@
 #include <valkey/bounds.hpp>
 #include <valkey/command.hpp>
 #include <valkey/arg.hpp>
+#include <valkey/optional.hpp>
 #include <valkey/view.hpp>
 
 namespace valkey::cmd {
@@ -58,11 +59,11 @@ struct Bzmpop {
   double timeout = 0;
   valkey::ArgList<std::string_view> keys = {};
   Where where = Bzmpop::Where::min;
-  std::optional<std::int64_t> count = {};
+  valkey::Optional<std::int64_t> count = {};
 
   /// The optional arguments, for the Commands<> overloads that take them.
   struct Options {
-    std::optional<std::int64_t> count = {};
+    valkey::Optional<std::int64_t> count = {};
   };
 };
 void encode(const Bzmpop& c, valkey::resp::Writer& w);
@@ -174,14 +175,14 @@ struct Zadd {
 
   valkey::Arg key = {};
   valkey::ArgList<std::pair<double, std::string_view>> data = {};
-  std::optional<Condition> condition = {};
-  std::optional<Comparison> comparison = {};
+  valkey::Optional<Condition> condition = {};
+  valkey::Optional<Comparison> comparison = {};
   bool change = false;
 
   /// The optional arguments, for the Commands<> overloads that take them.
   struct Options {
-    std::optional<Condition> condition = {};
-    std::optional<Comparison> comparison = {};
+    valkey::Optional<Condition> condition = {};
+    valkey::Optional<Comparison> comparison = {};
     bool change = false;
   };
 };
@@ -207,14 +208,14 @@ struct ZaddIncr {
 
   valkey::Arg key = {};
   valkey::ArgList<std::pair<double, std::string_view>> data = {};
-  std::optional<Condition> condition = {};
-  std::optional<Comparison> comparison = {};
+  valkey::Optional<Condition> condition = {};
+  valkey::Optional<Comparison> comparison = {};
   bool change = false;
 
   /// The optional arguments, for the Commands<> overloads that take them.
   struct Options {
-    std::optional<Condition> condition = {};
-    std::optional<Comparison> comparison = {};
+    valkey::Optional<Condition> condition = {};
+    valkey::Optional<Comparison> comparison = {};
     bool change = false;
   };
 };
@@ -443,12 +444,12 @@ struct Zinter {
 
   valkey::ArgList<std::string_view> keys = {};
   valkey::ArgList<double> weights = {};
-  std::optional<Aggregate> aggregate = {};
+  valkey::Optional<Aggregate> aggregate = {};
 
   /// The optional arguments, for the Commands<> overloads that take them.
   struct Options {
     valkey::View<double> weights = {};
-    std::optional<Aggregate> aggregate = {};
+    valkey::Optional<Aggregate> aggregate = {};
   };
 };
 void encode(const Zinter& c, valkey::resp::Writer& w);
@@ -472,12 +473,12 @@ struct ZinterWithScores {
 
   valkey::ArgList<std::string_view> keys = {};
   valkey::ArgList<double> weights = {};
-  std::optional<Aggregate> aggregate = {};
+  valkey::Optional<Aggregate> aggregate = {};
 
   /// The optional arguments, for the Commands<> overloads that take them.
   struct Options {
     valkey::View<double> weights = {};
-    std::optional<Aggregate> aggregate = {};
+    valkey::Optional<Aggregate> aggregate = {};
   };
 };
 void encode(const ZinterWithScores& c, valkey::resp::Writer& w);
@@ -512,11 +513,11 @@ struct Zintercard {
   using reply_type = std::int64_t;
 
   valkey::ArgList<std::string_view> keys = {};
-  std::optional<std::int64_t> limit = {};
+  valkey::Optional<std::int64_t> limit = {};
 
   /// The optional arguments, for the Commands<> overloads that take them.
   struct Options {
-    std::optional<std::int64_t> limit = {};
+    valkey::Optional<std::int64_t> limit = {};
   };
 };
 void encode(const Zintercard& c, valkey::resp::Writer& w);
@@ -562,12 +563,12 @@ struct Zinterstore {
   valkey::Arg destination = {};
   valkey::ArgList<std::string_view> keys = {};
   valkey::ArgList<double> weights = {};
-  std::optional<Aggregate> aggregate = {};
+  valkey::Optional<Aggregate> aggregate = {};
 
   /// The optional arguments, for the Commands<> overloads that take them.
   struct Options {
     valkey::View<double> weights = {};
-    std::optional<Aggregate> aggregate = {};
+    valkey::Optional<Aggregate> aggregate = {};
   };
 };
 void encode(const Zinterstore& c, valkey::resp::Writer& w);
@@ -642,11 +643,11 @@ struct Zmpop {
 
   valkey::ArgList<std::string_view> keys = {};
   Where where = Zmpop::Where::min;
-  std::optional<std::int64_t> count = {};
+  valkey::Optional<std::int64_t> count = {};
 
   /// The optional arguments, for the Commands<> overloads that take them.
   struct Options {
-    std::optional<std::int64_t> count = {};
+    valkey::Optional<std::int64_t> count = {};
   };
 };
 void encode(const Zmpop& c, valkey::resp::Writer& w);
@@ -714,11 +715,11 @@ struct Zpopmax {
   using reply_type = std::vector<std::pair<std::string, double>>;
 
   valkey::Arg key = {};
-  std::optional<std::int64_t> count = {};
+  valkey::Optional<std::int64_t> count = {};
 
   /// The optional arguments, for the Commands<> overloads that take them.
   struct Options {
-    std::optional<std::int64_t> count = {};
+    valkey::Optional<std::int64_t> count = {};
   };
 };
 void encode(const Zpopmax& c, valkey::resp::Writer& w);
@@ -753,11 +754,11 @@ struct Zpopmin {
   using reply_type = std::vector<std::pair<std::string, double>>;
 
   valkey::Arg key = {};
-  std::optional<std::int64_t> count = {};
+  valkey::Optional<std::int64_t> count = {};
 
   /// The optional arguments, for the Commands<> overloads that take them.
   struct Options {
-    std::optional<std::int64_t> count = {};
+    valkey::Optional<std::int64_t> count = {};
   };
 };
 void encode(const Zpopmin& c, valkey::resp::Writer& w);
@@ -874,15 +875,15 @@ struct Zrange {
   valkey::Arg key = {};
   valkey::RangeBound start = {};
   valkey::RangeBound stop = {};
-  std::optional<SortBy> sort_by = {};
+  valkey::Optional<SortBy> sort_by = {};
   bool rev = false;
-  std::optional<Limit> limit = {};
+  valkey::Optional<Limit> limit = {};
 
   /// The optional arguments, for the Commands<> overloads that take them.
   struct Options {
-    std::optional<SortBy> sort_by = {};
+    valkey::Optional<SortBy> sort_by = {};
     bool rev = false;
-    std::optional<Limit> limit = {};
+    valkey::Optional<Limit> limit = {};
   };
 };
 void encode(const Zrange& c, valkey::resp::Writer& w);
@@ -908,15 +909,15 @@ struct ZrangeWithScores {
   valkey::Arg key = {};
   valkey::RangeBound start = {};
   valkey::RangeBound stop = {};
-  std::optional<SortBy> sort_by = {};
+  valkey::Optional<SortBy> sort_by = {};
   bool rev = false;
-  std::optional<Limit> limit = {};
+  valkey::Optional<Limit> limit = {};
 
   /// The optional arguments, for the Commands<> overloads that take them.
   struct Options {
-    std::optional<SortBy> sort_by = {};
+    valkey::Optional<SortBy> sort_by = {};
     bool rev = false;
-    std::optional<Limit> limit = {};
+    valkey::Optional<Limit> limit = {};
   };
 };
 void encode(const ZrangeWithScores& c, valkey::resp::Writer& w);
@@ -958,11 +959,11 @@ struct ZrangeByLex {
   valkey::Arg key = {};
   valkey::LexBound min = {};
   valkey::LexBound max = {};
-  std::optional<Limit> limit = {};
+  valkey::Optional<Limit> limit = {};
 
   /// The optional arguments, for the Commands<> overloads that take them.
   struct Options {
-    std::optional<Limit> limit = {};
+    valkey::Optional<Limit> limit = {};
   };
 };
 void encode(const ZrangeByLex& c, valkey::resp::Writer& w);
@@ -1004,11 +1005,11 @@ struct ZrangeByScore {
   valkey::Arg key = {};
   valkey::ScoreBound min = {};
   valkey::ScoreBound max = {};
-  std::optional<Limit> limit = {};
+  valkey::Optional<Limit> limit = {};
 
   /// The optional arguments, for the Commands<> overloads that take them.
   struct Options {
-    std::optional<Limit> limit = {};
+    valkey::Optional<Limit> limit = {};
   };
 };
 void encode(const ZrangeByScore& c, valkey::resp::Writer& w);
@@ -1033,11 +1034,11 @@ struct ZrangeByScoreWithScores {
   valkey::Arg key = {};
   valkey::ScoreBound min = {};
   valkey::ScoreBound max = {};
-  std::optional<Limit> limit = {};
+  valkey::Optional<Limit> limit = {};
 
   /// The optional arguments, for the Commands<> overloads that take them.
   struct Options {
-    std::optional<Limit> limit = {};
+    valkey::Optional<Limit> limit = {};
   };
 };
 void encode(const ZrangeByScoreWithScores& c, valkey::resp::Writer& w);
@@ -1088,15 +1089,15 @@ struct Zrangestore {
   valkey::Arg src = {};
   valkey::RangeBound min = {};
   valkey::RangeBound max = {};
-  std::optional<SortBy> sort_by = {};
+  valkey::Optional<SortBy> sort_by = {};
   bool rev = false;
-  std::optional<Limit> limit = {};
+  valkey::Optional<Limit> limit = {};
 
   /// The optional arguments, for the Commands<> overloads that take them.
   struct Options {
-    std::optional<SortBy> sort_by = {};
+    valkey::Optional<SortBy> sort_by = {};
     bool rev = false;
-    std::optional<Limit> limit = {};
+    valkey::Optional<Limit> limit = {};
   };
 };
 void encode(const Zrangestore& c, valkey::resp::Writer& w);
@@ -1379,11 +1380,11 @@ struct ZrevrangeByLex {
   valkey::Arg key = {};
   valkey::LexBound max = {};
   valkey::LexBound min = {};
-  std::optional<Limit> limit = {};
+  valkey::Optional<Limit> limit = {};
 
   /// The optional arguments, for the Commands<> overloads that take them.
   struct Options {
-    std::optional<Limit> limit = {};
+    valkey::Optional<Limit> limit = {};
   };
 };
 void encode(const ZrevrangeByLex& c, valkey::resp::Writer& w);
@@ -1425,11 +1426,11 @@ struct ZrevrangeByScore {
   valkey::Arg key = {};
   valkey::ScoreBound max = {};
   valkey::ScoreBound min = {};
-  std::optional<Limit> limit = {};
+  valkey::Optional<Limit> limit = {};
 
   /// The optional arguments, for the Commands<> overloads that take them.
   struct Options {
-    std::optional<Limit> limit = {};
+    valkey::Optional<Limit> limit = {};
   };
 };
 void encode(const ZrevrangeByScore& c, valkey::resp::Writer& w);
@@ -1454,11 +1455,11 @@ struct ZrevrangeByScoreWithScores {
   valkey::Arg key = {};
   valkey::ScoreBound max = {};
   valkey::ScoreBound min = {};
-  std::optional<Limit> limit = {};
+  valkey::Optional<Limit> limit = {};
 
   /// The optional arguments, for the Commands<> overloads that take them.
   struct Options {
-    std::optional<Limit> limit = {};
+    valkey::Optional<Limit> limit = {};
   };
 };
 void encode(const ZrevrangeByScoreWithScores& c, valkey::resp::Writer& w);
@@ -1546,14 +1547,14 @@ struct Zscan {
 
   valkey::Arg key = {};
   std::uint64_t cursor = 0;
-  std::optional<valkey::Arg> pattern = {};
-  std::optional<std::int64_t> count = {};
+  valkey::Optional<valkey::Arg> pattern = {};
+  valkey::Optional<std::int64_t> count = {};
   bool no_scores = false;
 
   /// The optional arguments, for the Commands<> overloads that take them.
   struct Options {
-    std::optional<std::string_view> pattern = {};
-    std::optional<std::int64_t> count = {};
+    valkey::Optional<std::string_view> pattern = {};
+    valkey::Optional<std::int64_t> count = {};
     bool no_scores = false;
   };
 };
@@ -1629,12 +1630,12 @@ struct Zunion {
 
   valkey::ArgList<std::string_view> keys = {};
   valkey::ArgList<double> weights = {};
-  std::optional<Aggregate> aggregate = {};
+  valkey::Optional<Aggregate> aggregate = {};
 
   /// The optional arguments, for the Commands<> overloads that take them.
   struct Options {
     valkey::View<double> weights = {};
-    std::optional<Aggregate> aggregate = {};
+    valkey::Optional<Aggregate> aggregate = {};
   };
 };
 void encode(const Zunion& c, valkey::resp::Writer& w);
@@ -1658,12 +1659,12 @@ struct ZunionWithScores {
 
   valkey::ArgList<std::string_view> keys = {};
   valkey::ArgList<double> weights = {};
-  std::optional<Aggregate> aggregate = {};
+  valkey::Optional<Aggregate> aggregate = {};
 
   /// The optional arguments, for the Commands<> overloads that take them.
   struct Options {
     valkey::View<double> weights = {};
-    std::optional<Aggregate> aggregate = {};
+    valkey::Optional<Aggregate> aggregate = {};
   };
 };
 void encode(const ZunionWithScores& c, valkey::resp::Writer& w);
@@ -1709,12 +1710,12 @@ struct Zunionstore {
   valkey::Arg destination = {};
   valkey::ArgList<std::string_view> keys = {};
   valkey::ArgList<double> weights = {};
-  std::optional<Aggregate> aggregate = {};
+  valkey::Optional<Aggregate> aggregate = {};
 
   /// The optional arguments, for the Commands<> overloads that take them.
   struct Options {
     valkey::View<double> weights = {};
-    std::optional<Aggregate> aggregate = {};
+    valkey::Optional<Aggregate> aggregate = {};
   };
 };
 void encode(const Zunionstore& c, valkey::resp::Writer& w);

@@ -19,6 +19,7 @@
 #include <valkey/durations.hpp>
 #include <valkey/command.hpp>
 #include <valkey/arg.hpp>
+#include <valkey/optional.hpp>
 #include <valkey/view.hpp>
 #include <valkey/adapt/record.hpp>
 
@@ -98,9 +99,9 @@ struct Xadd {
 
   struct Trim {
     Strategy strategy = Strategy::max_len;
-    std::optional<Operator> operator_ = {};
+    valkey::Optional<Operator> operator_ = {};
     std::string_view threshold = {};
-    std::optional<std::int64_t> count = {};
+    valkey::Optional<std::int64_t> count = {};
   };
 
   struct AutoId {};
@@ -115,12 +116,12 @@ struct Xadd {
   IdSelector id_selector = {};
   valkey::ArgList<std::pair<std::string_view, std::string_view>> data = {};
   bool no_mk_stream = false;
-  std::optional<Trim> trim = {};
+  valkey::Optional<Trim> trim = {};
 
   /// The optional arguments, for the Commands<> overloads that take them.
   struct Options {
     bool no_mk_stream = false;
-    std::optional<Trim> trim = {};
+    valkey::Optional<Trim> trim = {};
   };
 };
 void encode(const Xadd& c, valkey::resp::Writer& w);
@@ -159,11 +160,11 @@ struct Xautoclaim {
   valkey::Arg consumer = {};
   valkey::Arg min_idle_time = {};
   valkey::Arg start = {};
-  std::optional<std::int64_t> count = {};
+  valkey::Optional<std::int64_t> count = {};
 
   /// The optional arguments, for the Commands<> overloads that take them.
   struct Options {
-    std::optional<std::int64_t> count = {};
+    valkey::Optional<std::int64_t> count = {};
   };
 };
 void encode(const Xautoclaim& c, valkey::resp::Writer& w);
@@ -188,11 +189,11 @@ struct XautoclaimJustId {
   valkey::Arg consumer = {};
   valkey::Arg min_idle_time = {};
   valkey::Arg start = {};
-  std::optional<std::int64_t> count = {};
+  valkey::Optional<std::int64_t> count = {};
 
   /// The optional arguments, for the Commands<> overloads that take them.
   struct Options {
-    std::optional<std::int64_t> count = {};
+    valkey::Optional<std::int64_t> count = {};
   };
 };
 void encode(const XautoclaimJustId& c, valkey::resp::Writer& w);
@@ -231,19 +232,19 @@ struct Xclaim {
   valkey::Arg consumer = {};
   valkey::Arg min_idle_time = {};
   valkey::ArgList<std::string_view> ids = {};
-  std::optional<std::int64_t> ms = {};
-  std::optional<valkey::UnixMilliseconds> unix_time_milliseconds = {};
-  std::optional<std::int64_t> count = {};
+  valkey::Optional<std::int64_t> ms = {};
+  valkey::Optional<valkey::UnixMilliseconds> unix_time_milliseconds = {};
+  valkey::Optional<std::int64_t> count = {};
   bool force = false;
-  std::optional<valkey::Arg> last_id = {};
+  valkey::Optional<valkey::Arg> last_id = {};
 
   /// The optional arguments, for the Commands<> overloads that take them.
   struct Options {
-    std::optional<std::int64_t> ms = {};
-    std::optional<valkey::UnixMilliseconds> unix_time_milliseconds = {};
-    std::optional<std::int64_t> count = {};
+    valkey::Optional<std::int64_t> ms = {};
+    valkey::Optional<valkey::UnixMilliseconds> unix_time_milliseconds = {};
+    valkey::Optional<std::int64_t> count = {};
     bool force = false;
-    std::optional<std::string_view> last_id = {};
+    valkey::Optional<std::string_view> last_id = {};
   };
 };
 void encode(const Xclaim& c, valkey::resp::Writer& w);
@@ -268,19 +269,19 @@ struct XclaimJustId {
   valkey::Arg consumer = {};
   valkey::Arg min_idle_time = {};
   valkey::ArgList<std::string_view> ids = {};
-  std::optional<std::int64_t> ms = {};
-  std::optional<valkey::UnixMilliseconds> unix_time_milliseconds = {};
-  std::optional<std::int64_t> count = {};
+  valkey::Optional<std::int64_t> ms = {};
+  valkey::Optional<valkey::UnixMilliseconds> unix_time_milliseconds = {};
+  valkey::Optional<std::int64_t> count = {};
   bool force = false;
-  std::optional<valkey::Arg> last_id = {};
+  valkey::Optional<valkey::Arg> last_id = {};
 
   /// The optional arguments, for the Commands<> overloads that take them.
   struct Options {
-    std::optional<std::int64_t> ms = {};
-    std::optional<valkey::UnixMilliseconds> unix_time_milliseconds = {};
-    std::optional<std::int64_t> count = {};
+    valkey::Optional<std::int64_t> ms = {};
+    valkey::Optional<valkey::UnixMilliseconds> unix_time_milliseconds = {};
+    valkey::Optional<std::int64_t> count = {};
     bool force = false;
-    std::optional<std::string_view> last_id = {};
+    valkey::Optional<std::string_view> last_id = {};
   };
 };
 void encode(const XclaimJustId& c, valkey::resp::Writer& w);
@@ -358,12 +359,12 @@ struct XgroupCreate {
   valkey::Arg group = {};
   IdSelector id_selector;
   bool mk_stream = false;
-  std::optional<std::int64_t> entries_read = {};
+  valkey::Optional<std::int64_t> entries_read = {};
 
   /// The optional arguments, for the Commands<> overloads that take them.
   struct Options {
     bool mk_stream = false;
-    std::optional<std::int64_t> entries_read = {};
+    valkey::Optional<std::int64_t> entries_read = {};
   };
 };
 void encode(const XgroupCreate& c, valkey::resp::Writer& w);
@@ -535,11 +536,11 @@ struct XgroupSetId {
   valkey::Arg key = {};
   valkey::Arg group = {};
   IdSelector id_selector;
-  std::optional<std::int64_t> entries_read = {};
+  valkey::Optional<std::int64_t> entries_read = {};
 
   /// The optional arguments, for the Commands<> overloads that take them.
   struct Options {
-    std::optional<std::int64_t> entries_read = {};
+    valkey::Optional<std::int64_t> entries_read = {};
   };
 };
 void encode(const XgroupSetId& c, valkey::resp::Writer& w);
@@ -579,12 +580,13 @@ struct XinfoConsumers {
     std::int64_t inactive = {};
 
     static constexpr std::string_view record_name = "valkey::cmd::XinfoConsumers::Record";
-    static constexpr auto fields() {
-      return std::tuple{
+    template <class F>
+    static constexpr auto fields(F f) {
+      return f(
           valkey::adapt::field("name", &Record::name),
           valkey::adapt::field("pending", &Record::pending),
           valkey::adapt::field("idle", &Record::idle),
-          valkey::adapt::field("inactive", &Record::inactive)};
+          valkey::adapt::field("inactive", &Record::inactive));
     }
     friend bool operator==(const Record&, const Record&) = default;
   };
@@ -633,14 +635,15 @@ struct XinfoGroups {
     std::optional<std::int64_t> lag = {};
 
     static constexpr std::string_view record_name = "valkey::cmd::XinfoGroups::Record";
-    static constexpr auto fields() {
-      return std::tuple{
+    template <class F>
+    static constexpr auto fields(F f) {
+      return f(
           valkey::adapt::field("name", &Record::name),
           valkey::adapt::field("consumers", &Record::consumers),
           valkey::adapt::field("pending", &Record::pending),
           valkey::adapt::field("last-delivered-id", &Record::last_delivered_id),
           valkey::adapt::field("entries-read", &Record::entries_read),
-          valkey::adapt::field("lag", &Record::lag)};
+          valkey::adapt::field("lag", &Record::lag));
     }
     friend bool operator==(const Record&, const Record&) = default;
   };
@@ -719,8 +722,9 @@ struct XinfoStream {
     std::optional<std::pair<std::string, std::vector<std::string>>> last_entry = {};  // "last-entry"
 
     static constexpr std::string_view record_name = "valkey::cmd::XinfoStream::Record";
-    static constexpr auto fields() {
-      return std::tuple{
+    template <class F>
+    static constexpr auto fields(F f) {
+      return f(
           valkey::adapt::field("length", &Record::length),
           valkey::adapt::field("radix-tree-keys", &Record::radix_tree_keys),
           valkey::adapt::field("radix-tree-nodes", &Record::radix_tree_nodes),
@@ -730,7 +734,7 @@ struct XinfoStream {
           valkey::adapt::field("entries-added", &Record::entries_added),
           valkey::adapt::field("groups", &Record::groups),
           valkey::adapt::field("first-entry", &Record::first_entry),
-          valkey::adapt::field("last-entry", &Record::last_entry)};
+          valkey::adapt::field("last-entry", &Record::last_entry));
     }
     friend bool operator==(const Record&, const Record&) = default;
   };
@@ -764,13 +768,14 @@ struct XinfoStreamFull {
     std::vector<std::tuple<std::string, std::int64_t, std::int64_t>> pending = {};
 
     static constexpr std::string_view record_name = "valkey::cmd::XinfoStreamFull::Consumer";
-    static constexpr auto fields() {
-      return std::tuple{
+    template <class F>
+    static constexpr auto fields(F f) {
+      return f(
           valkey::adapt::field("active-time", &Consumer::active_time),
           valkey::adapt::field("name", &Consumer::name),
           valkey::adapt::field("seen-time", &Consumer::seen_time),
           valkey::adapt::field("pel-count", &Consumer::pel_count),
-          valkey::adapt::field("pending", &Consumer::pending)};
+          valkey::adapt::field("pending", &Consumer::pending));
     }
     friend bool operator==(const Consumer&, const Consumer&) = default;
   };
@@ -787,15 +792,16 @@ struct XinfoStreamFull {
     std::vector<XinfoStreamFull::Consumer> consumers = {};
 
     static constexpr std::string_view record_name = "valkey::cmd::XinfoStreamFull::Group";
-    static constexpr auto fields() {
-      return std::tuple{
+    template <class F>
+    static constexpr auto fields(F f) {
+      return f(
           valkey::adapt::field("name", &Group::name),
           valkey::adapt::field("last-delivered-id", &Group::last_delivered_id),
           valkey::adapt::field("entries-read", &Group::entries_read),
           valkey::adapt::field("lag", &Group::lag),
           valkey::adapt::field("pel-count", &Group::pel_count),
           valkey::adapt::field("pending", &Group::pending),
-          valkey::adapt::field("consumers", &Group::consumers)};
+          valkey::adapt::field("consumers", &Group::consumers));
     }
     friend bool operator==(const Group&, const Group&) = default;
   };
@@ -814,8 +820,9 @@ struct XinfoStreamFull {
     std::vector<XinfoStreamFull::Group> groups = {};
 
     static constexpr std::string_view record_name = "valkey::cmd::XinfoStreamFull::Record";
-    static constexpr auto fields() {
-      return std::tuple{
+    template <class F>
+    static constexpr auto fields(F f) {
+      return f(
           valkey::adapt::field("length", &Record::length),
           valkey::adapt::field("radix-tree-keys", &Record::radix_tree_keys),
           valkey::adapt::field("radix-tree-nodes", &Record::radix_tree_nodes),
@@ -824,7 +831,7 @@ struct XinfoStreamFull {
           valkey::adapt::field("recorded-first-entry-id", &Record::recorded_first_entry_id),
           valkey::adapt::field("entries-added", &Record::entries_added),
           valkey::adapt::field("entries", &Record::entries),
-          valkey::adapt::field("groups", &Record::groups)};
+          valkey::adapt::field("groups", &Record::groups));
     }
     friend bool operator==(const Record&, const Record&) = default;
   };
@@ -832,11 +839,11 @@ struct XinfoStreamFull {
   using reply_type = XinfoStreamFull::Record;
 
   valkey::Arg key = {};
-  std::optional<std::int64_t> count = {};
+  valkey::Optional<std::int64_t> count = {};
 
   /// The optional arguments, for the Commands<> overloads that take them.
   struct Options {
-    std::optional<std::int64_t> count = {};
+    valkey::Optional<std::int64_t> count = {};
   };
 };
 void encode(const XinfoStreamFull& c, valkey::resp::Writer& w);
@@ -926,13 +933,13 @@ struct XpendingRange {
   valkey::Arg start = {};
   valkey::Arg end = {};
   std::int64_t count = 0;
-  std::optional<std::int64_t> min_idle_time = {};
-  std::optional<valkey::Arg> consumer = {};
+  valkey::Optional<std::int64_t> min_idle_time = {};
+  valkey::Optional<valkey::Arg> consumer = {};
 
   /// The optional arguments, for the Commands<> overloads that take them.
   struct Options {
-    std::optional<std::int64_t> min_idle_time = {};
-    std::optional<std::string_view> consumer = {};
+    valkey::Optional<std::int64_t> min_idle_time = {};
+    valkey::Optional<std::string_view> consumer = {};
   };
 };
 void encode(const XpendingRange& c, valkey::resp::Writer& w);
@@ -969,11 +976,11 @@ struct Xrange {
   valkey::Arg key = {};
   valkey::Arg start = {};
   valkey::Arg end = {};
-  std::optional<std::int64_t> count = {};
+  valkey::Optional<std::int64_t> count = {};
 
   /// The optional arguments, for the Commands<> overloads that take them.
   struct Options {
-    std::optional<std::int64_t> count = {};
+    valkey::Optional<std::int64_t> count = {};
   };
 };
 void encode(const Xrange& c, valkey::resp::Writer& w);
@@ -1009,13 +1016,13 @@ struct Xread {
 
   valkey::ArgList<std::string_view> keys = {};
   valkey::ArgList<std::string_view> ids = {};
-  std::optional<std::int64_t> count = {};
-  std::optional<valkey::Milliseconds> milliseconds = {};
+  valkey::Optional<std::int64_t> count = {};
+  valkey::Optional<valkey::Milliseconds> milliseconds = {};
 
   /// The optional arguments, for the Commands<> overloads that take them.
   struct Options {
-    std::optional<std::int64_t> count = {};
-    std::optional<valkey::Milliseconds> milliseconds = {};
+    valkey::Optional<std::int64_t> count = {};
+    valkey::Optional<valkey::Milliseconds> milliseconds = {};
   };
 };
 void encode(const Xread& c, valkey::resp::Writer& w);
@@ -1053,14 +1060,14 @@ struct Xreadgroup {
   valkey::Arg consumer = {};
   valkey::ArgList<std::string_view> keys = {};
   valkey::ArgList<std::string_view> ids = {};
-  std::optional<std::int64_t> count = {};
-  std::optional<valkey::Milliseconds> milliseconds = {};
+  valkey::Optional<std::int64_t> count = {};
+  valkey::Optional<valkey::Milliseconds> milliseconds = {};
   bool no_ack = false;
 
   /// The optional arguments, for the Commands<> overloads that take them.
   struct Options {
-    std::optional<std::int64_t> count = {};
-    std::optional<valkey::Milliseconds> milliseconds = {};
+    valkey::Optional<std::int64_t> count = {};
+    valkey::Optional<valkey::Milliseconds> milliseconds = {};
     bool no_ack = false;
   };
 };
@@ -1098,11 +1105,11 @@ struct Xrevrange {
   valkey::Arg key = {};
   valkey::Arg end = {};
   valkey::Arg start = {};
-  std::optional<std::int64_t> count = {};
+  valkey::Optional<std::int64_t> count = {};
 
   /// The optional arguments, for the Commands<> overloads that take them.
   struct Options {
-    std::optional<std::int64_t> count = {};
+    valkey::Optional<std::int64_t> count = {};
   };
 };
 void encode(const Xrevrange& c, valkey::resp::Writer& w);
@@ -1138,13 +1145,13 @@ struct Xsetid {
 
   valkey::Arg key = {};
   valkey::Arg last_id = {};
-  std::optional<std::int64_t> entries_added = {};
-  std::optional<valkey::Arg> max_deleted_id = {};
+  valkey::Optional<std::int64_t> entries_added = {};
+  valkey::Optional<valkey::Arg> max_deleted_id = {};
 
   /// The optional arguments, for the Commands<> overloads that take them.
   struct Options {
-    std::optional<std::int64_t> entries_added = {};
-    std::optional<std::string_view> max_deleted_id = {};
+    valkey::Optional<std::int64_t> entries_added = {};
+    valkey::Optional<std::string_view> max_deleted_id = {};
   };
 };
 void encode(const Xsetid& c, valkey::resp::Writer& w);
@@ -1191,13 +1198,13 @@ struct Xtrim {
   valkey::Arg key = {};
   Strategy strategy = Xtrim::Strategy::max_len;
   valkey::Arg threshold = {};
-  std::optional<Operator> operator_ = {};
-  std::optional<std::int64_t> count = {};
+  valkey::Optional<Operator> operator_ = {};
+  valkey::Optional<std::int64_t> count = {};
 
   /// The optional arguments, for the Commands<> overloads that take them.
   struct Options {
-    std::optional<Operator> operator_ = {};
-    std::optional<std::int64_t> count = {};
+    valkey::Optional<Operator> operator_ = {};
+    valkey::Optional<std::int64_t> count = {};
   };
 };
 void encode(const Xtrim& c, valkey::resp::Writer& w);

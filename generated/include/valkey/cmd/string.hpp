@@ -18,6 +18,7 @@
 #include <valkey/durations.hpp>
 #include <valkey/command.hpp>
 #include <valkey/arg.hpp>
+#include <valkey/optional.hpp>
 #include <valkey/view.hpp>
 #include <valkey/tokens.hpp>
 
@@ -266,11 +267,11 @@ struct Getex {
   using Expiration = std::variant<Ex, Px, Exat, Pxat, Persist>;
 
   valkey::Arg key = {};
-  std::optional<Expiration> expiration = {};
+  valkey::Optional<Expiration> expiration = {};
 
   /// The optional arguments, for the Commands<> overloads that take them.
   struct Options {
-    std::optional<Expiration> expiration = {};
+    valkey::Optional<Expiration> expiration = {};
   };
 };
 void encode(const Getex& c, valkey::resp::Writer& w);
@@ -610,13 +611,13 @@ struct Msetex {
   using Expiration = std::variant<Ex, Px, Exat, Pxat, KeepTtl>;
 
   valkey::ArgList<std::pair<std::string_view, std::string_view>> data = {};
-  std::optional<Condition> condition = {};
-  std::optional<Expiration> expiration = {};
+  valkey::Optional<Condition> condition = {};
+  valkey::Optional<Expiration> expiration = {};
 
   /// The optional arguments, for the Commands<> overloads that take them.
   struct Options {
-    std::optional<Condition> condition = {};
-    std::optional<Expiration> expiration = {};
+    valkey::Optional<Condition> condition = {};
+    valkey::Optional<Expiration> expiration = {};
   };
 };
 void encode(const Msetex& c, valkey::resp::Writer& w);
@@ -746,13 +747,13 @@ struct Set {
 
   valkey::Arg key = {};
   valkey::Arg value = {};
-  std::optional<Condition> condition = {};
-  std::optional<Expiration> expiration = {};
+  valkey::Optional<Condition> condition = {};
+  valkey::Optional<Expiration> expiration = {};
 
   /// The optional arguments, for the Commands<> overloads that take them.
   struct Options {
-    std::optional<Condition> condition = {};
-    std::optional<Expiration> expiration = {};
+    valkey::Optional<Condition> condition = {};
+    valkey::Optional<Expiration> expiration = {};
   };
 };
 void encode(const Set& c, valkey::resp::Writer& w);
@@ -785,13 +786,13 @@ struct SetGet {
 
   valkey::Arg key = {};
   valkey::Arg value = {};
-  std::optional<Condition> condition = {};
-  std::optional<Expiration> expiration = {};
+  valkey::Optional<Condition> condition = {};
+  valkey::Optional<Expiration> expiration = {};
 
   /// The optional arguments, for the Commands<> overloads that take them.
   struct Options {
-    std::optional<Condition> condition = {};
-    std::optional<Expiration> expiration = {};
+    valkey::Optional<Condition> condition = {};
+    valkey::Optional<Expiration> expiration = {};
   };
 };
 void encode(const SetGet& c, valkey::resp::Writer& w);

@@ -507,14 +507,14 @@ struct Decoder<T> {
   }
 
  private:
-  using Fields = decltype(T::fields());
+  using Fields = decltype(T::fields(FieldTuple{}));
   static constexpr std::size_t kFields = std::tuple_size_v<Fields>;
   static constexpr std::size_t kUnknown = kFields;
 
   // A field the record does not list (a newer server's) is skipped.
   static std::size_t index_of(std::string_view name) noexcept {
     static constexpr auto names =
-        std::apply([](const auto&... f) { return std::array<std::string_view, kFields>{f.name...}; }, T::fields());
+        std::apply([](const auto&... f) { return std::array<std::string_view, kFields>{f.name...}; }, T::fields(FieldTuple{}));
     for (std::size_t i = 0; i < kFields; ++i)
       if (names[i] == name) return i;
     return kUnknown;
@@ -522,7 +522,7 @@ struct Decoder<T> {
 
   template <std::size_t... Is>
   bool feed_field(const resp::Node& n, T& out, DecodeState& st, std::index_sequence<Is...>) {
-    static constexpr Fields fields = T::fields();
+    static constexpr Fields fields = T::fields(FieldTuple{});
     bool done = false;
     (void)((field_ == Is ? (done = std::get<Is>(decoders_).feed(n, out.*(std::get<Is>(fields).member), st), true)
                          : false) ||
