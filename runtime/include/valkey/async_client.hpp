@@ -34,6 +34,7 @@
 
 #include <valkey/batch_starters.hpp>
 #include <valkey/cache/cached.hpp>
+#include <valkey/cache/cached_async.hpp>
 #include <valkey/cache/store.hpp>
 #include <valkey/command.hpp>
 #include <valkey/config.hpp>

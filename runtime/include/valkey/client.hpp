@@ -50,16 +50,13 @@
 #include <type_traits>
 #include <vector>
 
-#include <asio/executor_work_guard.hpp>
-#include <asio/io_context.hpp>
-
 #include <valkey/adapt/response.hpp>
 #include <valkey/batch_starters.hpp>
 #include <valkey/cache/cached.hpp>
 #include <valkey/cache/store.hpp>
 #include <valkey/command.hpp>
 #include <valkey/config.hpp>
-#include <valkey/connection.hpp>
+#include <valkey/connection_stats.hpp>
 #include <valkey/diagnostics.hpp>
 #include <valkey/error.hpp>
 #include <valkey/exec/executor.hpp>
@@ -152,7 +149,7 @@ class Client : public exec::Executor<Client>,
 
   // The connections' counters, summed (read by whichever thread drives each;
   // for tests and metrics, not for hot paths).
-  Connection::Stats stats() const;
+  ConnectionStats stats() const;
   // Connections open now (1 up to Config::max_connections).
   std::size_t connections() const noexcept;
 

@@ -44,6 +44,7 @@
 #include <asio/steady_timer.hpp>
 
 #include <valkey/config.hpp>
+#include <valkey/connection_stats.hpp>
 #include <valkey/error.hpp>
 #include <valkey/mux/multiplexer.hpp>
 #include <valkey/request.hpp>
@@ -239,14 +240,8 @@ class Connection : public std::enable_shared_from_this<Connection>, private Mult
   enum class DirectRead { read, woken, timer_due, unavailable };
   DirectRead read_directly(int wake_fd);
 
-  // Counters for tests and metrics.
-  struct Stats {
-    std::uint64_t writes = 0;        // async_write calls (batches)
-    std::uint64_t requests_written = 0;
-    std::uint64_t reads = 0;
-    std::uint64_t connects = 0;      // successful handshakes
-    std::uint64_t pings = 0;         // health-check PINGs sent
-  };
+  // Counters for tests and metrics (connection_stats.hpp).
+  using Stats = ConnectionStats;
   const Stats& stats() const noexcept {
     stats_.requests_written = mux_.requests_written();
     return stats_;

@@ -25,6 +25,7 @@
 // exec() takes the same tails as the target's own exec (exec::Executor):
 // nothing / ec / ec + Diagnostics on the sync Client, [Diagnostics,] token on
 // the AsyncClient.
+#include <concepts>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -34,17 +35,30 @@
 #include <utility>
 #include <vector>
 
-#include <valkey/async_client.hpp>
-#include <valkey/client.hpp>
 #include <valkey/command.hpp>
 #include <valkey/exec/decoders.hpp>
 #include <valkey/exec/executor.hpp>
 #include <valkey/exec/plan.hpp>
 #include <valkey/reply.hpp>
 
+// The generated methods (pipeline(c).get(...)), when the build has them.
+#if __has_include(<valkey/commands.hpp>)
+#include <valkey/commands.hpp>
+#define VALKEY_HAS_COMMANDS 1
+#endif
+
 namespace valkey {
 
+class AsyncClient;
+class Client;
+
 namespace detail {
+
+// The clients valkey::pipeline() and valkey::transaction() start a batch on.
+// Named, not included: this header then needs neither client's header (the
+// synchronous one compiles no Asio header; docs/commands.md "Compile time").
+template <class C>
+concept BatchClient = std::same_as<C, Client> || std::same_as<C, AsyncClient>;
 
 // The encoded commands of a batch and how many replies they produce.
 struct Encoded {
@@ -144,8 +158,11 @@ template <class Target, class... Ts>
 using Pipeline = BasicBatch<detail::PipelineFraming, Target, Ts...>;
 
 // Starts a pipeline on a client: valkey::pipeline(c).get("a").incr("b").exec(token).
-inline Pipeline<AsyncClient> pipeline(AsyncClient& c) { return Pipeline<AsyncClient>{c}; }
-inline Pipeline<Client> pipeline(Client& db) { return Pipeline<Client>{db}; }
+// (Client or AsyncClient; the client's own header defines it.)
+template <detail::BatchClient C>
+Pipeline<C> pipeline(C& c) {
+  return Pipeline<C>{c};
+}
 
 // A dynamic pipeline: any number of commands decided at run time, sent in one
 // write. Replies come back as std::vector<Reply> with error replies kept as

@@ -4,6 +4,7 @@
 // transactions, blocking-command pools, pub/sub for async and sync code,
 // scripts). Include the single headers instead to compile less.
 #include <valkey/async_client.hpp>
+#include <valkey/async_watch.hpp>
 #include <valkey/client.hpp>
 #include <valkey/cluster/async_cluster_client.hpp>
 #include <valkey/cluster/cluster_client.hpp>

@@ -56,6 +56,7 @@
 #include <asio/use_awaitable.hpp>
 
 #include <valkey/async_client.hpp>
+#include <valkey/async_watch.hpp>
 #include <valkey/exec/async.hpp>
 #endif
 

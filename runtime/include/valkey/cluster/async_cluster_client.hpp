@@ -28,6 +28,7 @@
 #include <asio/any_io_executor.hpp>
 
 #include <valkey/cache/cached.hpp>
+#include <valkey/cache/cached_async.hpp>
 #include <valkey/cache/store.hpp>
 #include <valkey/cluster/cached.hpp>
 #include <valkey/cluster/cluster_config.hpp>

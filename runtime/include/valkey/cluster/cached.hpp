@@ -29,6 +29,7 @@
 #include <asio/bind_executor.hpp>
 
 #include <valkey/cache/cached.hpp>
+#include <valkey/cache/cached_async.hpp>
 #include <valkey/cache/store.hpp>
 #include <valkey/cluster/cache_read.hpp>
 #include <valkey/cluster/router.hpp>

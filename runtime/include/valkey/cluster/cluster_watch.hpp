@@ -22,6 +22,7 @@
 #include <asio/async_result.hpp>
 #include <asio/dispatch.hpp>
 
+#include <valkey/async_watch.hpp>
 #include <valkey/cluster/async_cluster_client.hpp>
 #include <valkey/cluster/router.hpp>
 #include <valkey/exec/async.hpp>

@@ -27,13 +27,18 @@
 
 #include <valkey/command.hpp>
 #include <valkey/diagnostics.hpp>
-#include <valkey/exec/async.hpp>
 #include <valkey/exec/plan.hpp>
 #include <valkey/exec/sync.hpp>
 #include <valkey/reply.hpp>
 #include <valkey/view.hpp>
 
 namespace valkey::exec {
+
+// Declared here and defined in async.hpp, which only the asynchronous
+// executors' headers include: a translation unit that uses the synchronous
+// Client then compiles no Asio header (docs/commands.md "Compile time").
+template <class Target, class Plan, class Token>
+auto run_async(Target& target, Plan&& plan, Diagnostics* diag, Token&& token);
 
 struct sync_executor {};
 struct async_executor {};
