@@ -239,6 +239,14 @@ class Connection : public std::enable_shared_from_this<Connection>, private Mult
   enum class DirectRead { read, woken, timer_due, unavailable };
   DirectRead read_directly(int wake_fd);
 
+  // For the sync Client's idle thread, which watches a connection nobody
+  // drives without running its executor: the attempt's number (bumped by
+  // every connect), its socket's descriptor (-1 without one; not to be read
+  // from) and when the armed health check is due (max: none).
+  std::uint64_t generation() const noexcept { return gen_; }
+  int socket_fd() const noexcept;
+  clock::time_point health_check_due() const noexcept { return health_due_; }
+
   // Counters for tests and metrics.
   struct Stats {
     std::uint64_t writes = 0;        // async_write calls (batches)
@@ -246,6 +254,9 @@ class Connection : public std::enable_shared_from_this<Connection>, private Mult
     std::uint64_t reads = 0;
     std::uint64_t connects = 0;      // successful handshakes
     std::uint64_t pings = 0;         // health-check PINGs sent
+    // Sync Client only: times its idle thread was woken (by a timer, a hang-up,
+    // or a caller that left work behind); 0 for other owners.
+    std::uint64_t idle_wakes = 0;
   };
   const Stats& stats() const noexcept {
     stats_.requests_written = mux_.requests_written();
