@@ -131,6 +131,7 @@ Connection::Stats Client::stats() const {
     sum.reads += s.reads;
     sum.connects += s.connects;
     sum.pings += s.pings;
+    sum.idle_wakes += s.idle_wakes;
   }
   return sum;
 }

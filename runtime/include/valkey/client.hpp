@@ -30,8 +30,9 @@
 // and reads the reply on its own thread, with no hand-off — and any thread
 // that calls meanwhile on that connection queues its request and sleeps until
 // its reply came or it is handed the driver's role. An internal thread per
-// connection drives once no caller has for a grace period (health checks,
-// reconnects, timers, a peer that closes the idle connection); it never polls.
+// connection drives when there is work and no caller to do it (health checks,
+// reconnects, a peer that closes the idle connection); it never polls, and a
+// caller that leaves nothing behind does not wake it.
 //
 // Connection state set with call() (CLIENT SETNAME, CLIENT TRACKING) applies
 // to one connection only: set it in Config, which every connection applies in

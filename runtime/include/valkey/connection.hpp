@@ -240,6 +240,14 @@ class Connection : public std::enable_shared_from_this<Connection>, private Mult
   enum class DirectRead { read, woken, timer_due, unavailable };
   DirectRead read_directly(int wake_fd);
 
+  // For the sync Client's idle thread, which watches a connection nobody
+  // drives without running its executor: the attempt's number (bumped by
+  // every connect), its socket's descriptor (-1 without one; not to be read
+  // from) and when the armed health check is due (max: none).
+  std::uint64_t generation() const noexcept { return gen_; }
+  int socket_fd() const noexcept;
+  clock::time_point health_check_due() const noexcept { return health_due_; }
+
   // Counters for tests and metrics (connection_stats.hpp).
   using Stats = ConnectionStats;
   const Stats& stats() const noexcept {

@@ -12,6 +12,9 @@ struct ConnectionStats {
   std::uint64_t reads = 0;
   std::uint64_t connects = 0;  // successful handshakes
   std::uint64_t pings = 0;     // health-check PINGs sent
+  // Sync Client only: times its idle thread was woken (by a timer, a hang-up,
+  // or a caller that left work behind); 0 for other owners.
+  std::uint64_t idle_wakes = 0;
 };
 
 }  // namespace valkey

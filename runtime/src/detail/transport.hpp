@@ -55,6 +55,12 @@ class Transport : public std::enable_shared_from_this<Transport> {
     if (kind_ == Kind::unix_socket) return const_cast<asio::local::stream_protocol::socket&>(unix_).native_handle();
     return -1;
   }
+  // The descriptor under any kind, TLS included (-1 when closed): for
+  // watching it for a hang-up, never for reading.
+  int socket_fd() const noexcept {
+    if (kind_ == Kind::unix_socket) return const_cast<asio::local::stream_protocol::socket&>(unix_).native_handle();
+    return const_cast<asio::ip::tcp::socket&>(tcp_).native_handle();
+  }
   // Completes when the socket is readable (plain sockets only).
   template <class Handler>
   void async_wait_readable(Handler&& h) {

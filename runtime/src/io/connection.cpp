@@ -297,6 +297,8 @@ Connection::DirectRead Connection::read_directly(int wake_fd) {
   return fds[1].revents != 0 ? DirectRead::woken : DirectRead::read;
 }
 
+int Connection::socket_fd() const noexcept { return transport_ ? transport_->socket_fd() : -1; }
+
 // Reads what the socket holds (plain sockets) until a read comes back short:
 // one that fills the buffer may have left more behind, and no new readiness
 // edge would announce it. False when the connection is gone or a completion

@@ -1,9 +1,13 @@
 #include "sync/lane.hpp"
 
+#include <algorithm>
+#include <cerrno>
 #include <chrono>
 #include <exception>
 #include <new>
+#include <system_error>
 
+#include <poll.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
 
@@ -46,17 +50,19 @@ struct DrainHandler {
 
 namespace {
 
-// How long the role must stay free before the idle thread takes it: at
-// first short, so that an idle connection is watched (a server that closes it
-// is noticed at once, not by the next request); doubled each time a caller
-// took the role back within it, so that a client in steady use wakes the idle
-// thread a few times a second at most instead of after every request.
-constexpr std::chrono::milliseconds kMinGrace{2};
-constexpr std::chrono::milliseconds kMaxGrace{128};
+// A lane with a client-side cache must read the invalidations that arrive on
+// a connection nobody drives, so its idle thread watches the socket for bytes
+// too; but not while callers drive, whose every reply would wake it. After
+// such a wake it looks again this much later whether any caller drove
+// meanwhile (activity_): a look that costs the callers nothing.
+constexpr std::chrono::milliseconds kDataRecheck{50};
 
 }  // namespace
 
-SyncLane::SyncLane(const Config& config, std::shared_ptr<CacheStore> cache) : config_(config) {
+SyncLane::SyncLane(const Config& config, std::shared_ptr<CacheStore> cache)
+    : config_(config), watch_data_(cache != nullptr) {
+  idle_fd_ = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+  if (idle_fd_ < 0) throw std::system_error(errno, std::system_category(), "eventfd for the sync client's idle thread");
   wake_fd_ = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);  // -1: drivers wait in the reactor instead
   conn_ = Connection::create(ioc_.get_executor(), config_);
   if (cache) conn_->set_cache(std::move(cache));
@@ -67,6 +73,7 @@ SyncLane::SyncLane(const Config& config, std::shared_ptr<CacheStore> cache) : co
 SyncLane::~SyncLane() {
   close();
   if (wake_fd_ >= 0) ::close(wake_fd_);
+  ::close(idle_fd_);
 }
 
 // Posts `f` for whoever drives; a driver blocked in poll() on the socket is
@@ -105,7 +112,7 @@ void SyncLane::close() {
   }
   // The role is ours for good: nobody else runs ioc_ from here on.
   lk.unlock();
-  idle_cv_.notify_all();
+  wake_idle();
   if (idle_thread_.joinable()) idle_thread_.join();
   drain_inbox(false);
   conn_->close();
@@ -125,6 +132,7 @@ Connection::Stats SyncLane::stats() {
     lk.unlock();
     Connection::Stats out = conn_->stats();
     self->release_driver();
+    out.idle_wakes = idle_wakes_.load(std::memory_order_relaxed);
     return out;
   }
   // Read by the driver: the counters are not atomic. Should the driver leave
@@ -138,8 +146,9 @@ Connection::Stats SyncLane::stats() {
   self->idle_kick_ = true;
   update_attention();
   lk.unlock();
-  self->idle_cv_.notify_one();
+  self->wake_idle();
   w.wait();
+  out.idle_wakes = idle_wakes_.load(std::memory_order_relaxed);
   return out;
 }
 
@@ -310,9 +319,11 @@ void SyncLane::handler_failed(std::exception_ptr failure) noexcept {
 // Hands the role to the oldest sleeping caller (its request is still
 // pending, so it drives until its reply), or frees it.
 void SyncLane::release_driver() {
-  // The fast path: nobody waits for anything and the connection is idle and
-  // ready (else the idle thread must take over without its grace period).
-  if (!attention_.load() && conn_->state() == ConnectionState::ready && conn_->pending() == 0) {
+  // The fast path: nobody waits for anything, and the connection is ready,
+  // idle and the one the idle thread watches: there is nothing to tell it,
+  // so it is not woken (a sequential caller's every request ends here).
+  if (!attention_.load() && conn_->state() == ConnectionState::ready && conn_->pending() == 0 &&
+      conn_->generation() == watch_.generation) {
     driving_.store(false);
     activity_.fetch_add(1, std::memory_order_relaxed);
     if (!attention_.load()) return;
@@ -344,61 +355,145 @@ void SyncLane::give_up_role(std::unique_lock<std::mutex>& lk) {
     return;
   }
   // Work nobody waits for (a reconnect to make, requests of callers that
-  // gave up): the idle thread takes it without waiting for its grace period.
-  if (conn_->pending() > 0 || conn_->state() != ConnectionState::ready) idle_kick_ = true;
+  // gave up): the idle thread takes it. Without work it is woken only when
+  // what it watches changed (a new socket) or when it waits for the role.
+  if (has_work()) idle_kick_ = true;
+  const bool moved = publish_watch();
   update_attention();
   driving_.store(false);
   activity_.fetch_add(1, std::memory_order_relaxed);
-  const bool wake = idle_waiting_ || idle_kick_;
+  const bool wake = idle_waiting_ || idle_kick_ || moved;
   lk.unlock();
-  if (wake) idle_cv_.notify_one();
+  if (wake) wake_idle();
 }
 
-// The internal thread: drives the connection while no caller does, so that
-// timers, health checks, reconnects and a peer that closes the connection are
-// handled when the client is idle. It never polls: while a caller drives it
-// sleeps until the role is given up; then it gives callers a grace period to
-// take the role back (one timed wait, which grows while the client is busy)
-// before it drives, blocked in the reactor until an event or a caller comes.
-// It gives the role to the first caller that queues a request (the caller then
-// drives until its reply, with no further hand-off).
+// With the role held: whether the connection needs a driver though no
+// caller may come: requests in flight (of callers that gave up, or a health
+// check's PING), a connection being opened again, a due health check.
+bool SyncLane::has_work() const {
+  switch (conn_->state()) {
+    case ConnectionState::ready:
+      return conn_->pending() > 0 || conn_->health_check_due() <= Connection::clock::now();
+    case ConnectionState::connecting:
+    case ConnectionState::handshaking:
+    case ConnectionState::reconnecting:
+      return true;
+    default:
+      return false;  // not started (a caller connects it), or closed for good
+  }
+}
+
+// With mu_ and the role held: records what the idle thread watches; true
+// when that changed in a way it must hear about now (another socket, an
+// earlier health check). A connection that is not ready gets a generation
+// of none, so that the first driver to leave it ready publishes it.
+bool SyncLane::publish_watch() {
+  Watch w;
+  if (conn_->state() == ConnectionState::ready) {
+    w.fd = conn_->socket_fd();
+    w.generation = conn_->generation();
+    w.due = conn_->health_check_due();
+  }
+  const bool moved = w.fd != watch_.fd || w.generation != watch_.generation || w.due < watch_.due;
+  watch_ = w;
+  return moved;
+}
+
+// Wakes the idle thread wherever it sleeps: in poll() (idle_fd_) or waiting
+// for the role (idle_cv_).
+void SyncLane::wake_idle() noexcept {
+  idle_wakes_.fetch_add(1, std::memory_order_relaxed);
+  idle_cv_.notify_one();
+  const std::uint64_t one = 1;
+  [[maybe_unused]] const auto n = ::write(idle_fd_, &one, sizeof one);
+}
+
+// The idle thread's sleep, without the lock or the role: until `fd` hangs
+// up (or, with `data`, has bytes), idle_fd_ is rung, or `due` (with
+// `recheck`, kDataRecheck at most). Returns the socket's events.
+short SyncLane::idle_sleep(int fd, Connection::clock::time_point due, bool data, bool recheck) {
+  int timeout = -1;
+  if (due != Connection::clock::time_point::max()) {
+    const auto left = std::chrono::ceil<std::chrono::milliseconds>(due - Connection::clock::now()).count();
+    timeout = static_cast<int>(std::clamp<decltype(left)>(left, 0, 86'400'000));
+  }
+  if (recheck && (timeout < 0 || timeout > kDataRecheck.count())) timeout = static_cast<int>(kDataRecheck.count());
+  pollfd fds[2] = {{idle_fd_, POLLIN, 0}, {fd, static_cast<short>(POLLRDHUP | (data ? POLLIN : 0)), 0}};
+  const int n = ::poll(fds, fd >= 0 ? 2 : 1, timeout);
+  if (n <= 0) return 0;  // the time, or EINTR: the loop looks again
+  if (fds[0].revents != 0) {
+    std::uint64_t count;
+    [[maybe_unused]] const auto got = ::read(idle_fd_, &count, sizeof count);
+  }
+  return fd >= 0 ? fds[1].revents : 0;
+}
+
+// The internal thread: drives the connection when it has work and no caller
+// drives it. It never polls, and a caller that leaves nothing behind does
+// not wake it: it sleeps in poll() on its eventfd and on the socket the last
+// driver left ready, watched for a hang-up only (so a caller's replies do
+// not wake it; with a cache, for bytes too while no caller drives), until
+// the health check is due. A driver that leaves work behind (requests in
+// flight, a reconnect, a stats() request) or another socket rings the
+// eventfd. Woken while a caller drives, it waits for that caller to leave
+// (it raises the attention flag, so the caller leaves through the slow path,
+// which publishes what to watch and wakes it); the caller runs due timers and
+// reads a hang-up itself meanwhile. With the role it drives, blocked in the
+// reactor, until the work is done or a caller queues a request (the caller
+// is handed the role), then sleeps again.
 void SyncLane::idle_loop() {
-  auto grace = kMinGrace;
   std::unique_lock lk(mu_);
+  std::uint64_t hung_up = ~std::uint64_t{0};  // the generation whose socket hung up
+  std::uint64_t seen = activity_.load(std::memory_order_relaxed);  // a cache's: as of the last look
+  bool callers_read = false;  // a cache's: bytes came while a caller drove
   while (!closed_) {
-    if (driving_.load()) {
+    bool bytes_only = false;
+    if (!idle_kick_) {
+      const Watch w = watch_;
+      const std::uint64_t now_seen = activity_.load(std::memory_order_relaxed);
+      const bool data = watch_data_ && !callers_read && now_seen == seen;  // nobody drove since
+      seen = now_seen;
+      callers_read = false;
+      lk.unlock();
+      const short ev = idle_sleep(w.fd, w.due, data, watch_data_ && !data);
+      lk.lock();
+      if (closed_) break;
+      const bool hangup = (ev & (POLLRDHUP | POLLHUP | POLLERR | POLLNVAL)) != 0;
+      const bool due = w.due <= Connection::clock::now();
+      if (!idle_kick_ && !due && ev == 0) continue;  // rung for a new watch_, or a cache's look
+      if (!idle_kick_) idle_wakes_.fetch_add(1, std::memory_order_relaxed);  // a kick counted when rung
+      if (hangup) hung_up = w.generation;
+      bytes_only = !idle_kick_ && !due && !hangup;
+    }
+    if (!try_take_role()) {
+      if (bytes_only) {
+        callers_read = true;  // a caller's replies: watch for bytes once callers stopped
+        continue;
+      }
       idle_waiting_ = true;
       update_attention();  // before reading driving_ again: a leaving driver then wakes this thread
       idle_cv_.wait(lk, [this] { return closed_ || !driving_.load(); });
       idle_waiting_ = false;
       update_attention();
-      if (closed_) break;
-      // Straight into the grace period: a caller in steady use has likely
-      // taken the role again already, and waiting for it to leave once more
-      // would make every one of its requests leave through the slow path.
+      continue;
     }
-    if (!idle_kick_) {
-      const std::uint64_t seen = activity_.load(std::memory_order_relaxed);
-      if (idle_cv_.wait_for(lk, grace, [&] {
-            return closed_ || activity_.load(std::memory_order_relaxed) != seen || idle_kick_;
-          })) {
-        if (!idle_kick_) grace = std::min(grace * 2, kMaxGrace);
-        continue;
-      }
-    }
-    if (!try_take_role()) continue;  // a caller took it
     idle_kick_ = false;
     update_attention();
-    grace = kMinGrace;
     lk.unlock();
+    poll_ready();  // due timers, handlers posted for the driver, what the socket holds
     for (;;) {
-      run_one();
       lk.lock();
-      if (closed_ || asleep_head_) break;
+      // A hang-up is handled once the reactor read it (the connection then
+      // reconnects, a new generation).
+      const bool hangup = hung_up == conn_->generation() && conn_->state() == ConnectionState::ready;
+      if (closed_ || asleep_head_ || !(has_work() || hangup)) break;
       lk.unlock();
+      run_one();
     }
+    publish_watch();  // here, so that give_up_role() does not ring this thread for it
     give_up_role(lk);
     lk.lock();
+    seen = activity_.load(std::memory_order_relaxed);
   }
 }
 

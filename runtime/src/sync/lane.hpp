@@ -4,9 +4,10 @@
 // connection drives it itself — it writes its request and reads the reply on
 // its own thread, with no hand-off — and any thread that calls meanwhile
 // queues its request and sleeps until its reply came or it is handed the
-// driver's role. An internal thread drives once no caller has for a grace
-// period (health checks, reconnects, timers, a peer that closes the idle
-// connection); it never polls.
+// driver's role. An internal thread drives when there is work and no caller
+// to do it (health checks, reconnects, requests whose callers gave up, a peer
+// that closes the idle connection); it never polls, and a caller that leaves
+// nothing behind does not wake it.
 //
 // A Client owns one lane or a few (Config::max_connections): threads that
 // call at the same time each find a lane nobody else uses, so they rarely
@@ -69,6 +70,10 @@ class SyncLane {
   }
   void drive_own(SyncOpBase& op);
   void give_up_role(std::unique_lock<std::mutex>& lk);
+  bool has_work() const;
+  bool publish_watch();
+  void wake_idle() noexcept;
+  short idle_sleep(int fd, Connection::clock::time_point due, bool data, bool recheck);
   void idle_loop();
   void drain_inbox(bool posted);
   void post_drain();
@@ -111,16 +116,28 @@ class SyncLane {
   std::atomic<bool> driving_{false};    // some thread runs ioc_ (only one at a time)
   std::atomic<bool> attention_{false};  // a leaving driver must take the slow path
   std::atomic<std::uint64_t> activity_{0};  // bumped whenever a driver gives up the role
+  std::atomic<std::uint64_t> idle_wakes_{0};  // Connection::Stats::idle_wakes
 
   mutable std::mutex mu_;
   bool closed_ = false;
   bool close_finished_ = false;
   bool drain_posted_ = false;
-  bool idle_kick_ = false;        // work for the idle thread now: no grace period
+  bool idle_kick_ = false;        // work for the idle thread: it takes the role
   bool idle_waiting_ = false;     // the idle thread sleeps until the role is given up
+  // What the idle thread watches while nobody drives, as the last driver to
+  // leave through the slow path (or the idle thread) saw the connection:
+  // written under mu_ with the role held. A driver leaving through the fast
+  // path checks generation against it (a reconnect it made itself must be
+  // published); the health check can only move later.
+  struct Watch {
+    int fd = -1;
+    std::uint64_t generation = ~std::uint64_t{0};  // none: no connection has it
+    Connection::clock::time_point due = Connection::clock::time_point::max();
+  } watch_;
+  const bool watch_data_;  // a client-side cache: invalidations arrive on an idle connection
   SyncOpBase* asleep_head_ = nullptr;  // callers waiting, oldest first
   SyncOpBase* asleep_tail_ = nullptr;
-  std::condition_variable idle_cv_;    // the idle thread waits here
+  std::condition_variable idle_cv_;    // the idle thread waits here for the role
   std::condition_variable driver_cv_;  // close() waits here for the driver to leave
   std::string inbox_bytes_;        // encoded by threads that found a driver
   std::vector<Inbox> inbox_;
@@ -131,6 +148,7 @@ class SyncLane {
   // rather than in the reactor; handlers other threads post for it count in
   // posts_ and, while it waits there, ring wake_fd_ (an eventfd).
   int wake_fd_ = -1;
+  int idle_fd_ = -1;  // an eventfd that wakes the idle thread from its poll()
   std::atomic<bool> direct_waiting_{false};
   std::atomic<std::uint64_t> posts_{0};
   std::uint64_t posts_run_ = 0;  // the driver's: posts_ as of its last ioc_.poll()
