@@ -1,12 +1,14 @@
-// scan_all through a migration, a failover and a lost shard, on a fresh
-// cluster each: 10,000 keys, a small COUNT, and the async client's
-// io_context driven by the test, so the fault happens at a chosen point of
-// the scan (seen in the servers' commandstats) while nothing of it runs.
-// The SCAN fallback runs on every server: on one with CLUSTERSCAN (Valkey
-// 9.1) the nodes are started with that command renamed away.
+// scan_all through a migration, a failover (kill -9, and CLUSTER FAILOVER)
+// and a lost shard, on a fresh cluster each: 10,000 keys, a small COUNT, and
+// the async client's io_context driven by the test, so the fault happens at
+// a chosen point of the scan (seen in the servers' commandstats) while
+// nothing of it runs. The SCAN fallback runs on every server: on one with
+// CLUSTERSCAN (Valkey 9.1) the nodes are started with that command renamed
+// away.
 #include <catch2/catch_test_macros.hpp>
 #include <signal.h>
 
+#include <algorithm>
 #include <chrono>
 #include <functional>
 #include <map>
@@ -219,6 +221,65 @@ void scan_through_migration(bool fallback) {
   for (auto& [slot, ks] : migration.slots) CHECK(cluster.port_for_slot(slot) == cluster.node(target).port());
 }
 
+// Scans through a manual failover: once the scan is at work on a primary
+// (its third SCAN or CLUSTERSCAN page), `CLUSTER FAILOVER` is sent to that
+// primary's replica (the primary stops taking writes, the replica catches up
+// with its offset and takes the slots over, the old primary becomes its
+// replica: nothing is lost), and the scan resumes once both nodes report
+// their new roles and the cluster names the replica as the slots' owner.
+// The walk or the cursor then goes on at a node that no longer owns the
+// slots; every key must still come back once.
+void scan_through_manual_failover(bool fallback) {
+  Cluster cluster(options(fallback));
+  const auto expected = fill(cluster);
+
+  valkey::ScanAllOptions o;
+  o.count = 10;
+  o.max_stall = 15s;
+  SteppedScan scan(cluster.seed_url(), o);
+  std::size_t victim = 0;
+  REQUIRE(scan.run([&] {
+    for (std::size_t p = 0; p < cluster.initial_primary_count(); ++p)
+      if (scan_calls(cluster, p) >= 3) {
+        victim = p;
+        return true;
+      }
+    return false;
+  }));
+  REQUIRE_FALSE(scan.done());
+  // A slot of the victim's that holds keys, to see the new owner by.
+  int slot = -1;
+  for (const auto& k : expected)
+    if (cluster.port_for_slot(Cluster::key_slot(k)) == cluster.node(victim).port()) {
+      slot = Cluster::key_slot(k);
+      break;
+    }
+  REQUIRE(slot >= 0);
+  const std::size_t replica = cluster.initial_primary_count() + victim;  // one replica per primary
+  const std::int64_t replica_calls = scan_calls(cluster, replica);
+  const auto start = std::chrono::steady_clock::now();
+  REQUIRE(cluster.node(replica).command({"CLUSTER", "FAILOVER"}).as_string() == "OK");
+  valkey::test::wait_until("the replica promoted by CLUSTER FAILOVER", 20s, [&](std::string& state) {
+    state = "replica " + cluster.role(replica) + ", old primary " + cluster.role(victim) + ", slot " +
+            std::to_string(slot) + " at port " + std::to_string(cluster.port_for_slot(slot));
+    return cluster.role(replica) == "master" && cluster.role(victim) == "slave" &&
+           cluster.port_for_slot(slot) == cluster.node(replica).port();
+  });
+  REQUIRE(scan.run([] { return false; }));
+  REQUIRE(scan.done());
+  CHECK_FALSE(*scan.ec);
+  const std::set<std::string> got(scan.keys.begin(), scan.keys.end());
+  CHECK(std::is_sorted(scan.keys.begin(), scan.keys.end()));
+  CHECK(got.size() == scan.keys.size());  // each key once
+  CHECK(missing(expected, scan.keys) == std::vector<std::string>{});
+  CHECK(got.size() == expected.size());
+  INFO("scan after CLUSTER FAILOVER took " << std::chrono::duration_cast<std::chrono::milliseconds>(
+                                                 std::chrono::steady_clock::now() - start).count() << " ms");
+  // The promoted replica served the rest of its slots' scan.
+  CHECK(scan_calls(cluster, replica) > replica_calls);
+  CHECK(cluster.role(replica) == "master");
+}
+
 }  // namespace
 
 TEST_CASE("cluster scan_all (SCAN fallback): every key of 10,000 through a migration of slots during the scan",
@@ -269,6 +330,21 @@ TEST_CASE("cluster scan_all (SCAN fallback): every key of 10,000 through a failo
   INFO("scan after the kill took " << std::chrono::duration_cast<std::chrono::milliseconds>(
                                           std::chrono::steady_clock::now() - start).count() << " ms");
   CHECK(cluster.role(cluster.initial_primary_count() + victim) == "master");
+}
+
+TEST_CASE("cluster scan_all (SCAN fallback): every key of 10,000 through a CLUSTER FAILOVER of the primary being walked",
+          "[cluster][cluster-scan][cluster-failover]") {
+  scan_through_manual_failover(true);
+}
+
+// The cursor names a slot of the old primary: the next page is answered
+// MOVED to the promoted replica, which restarts the slot (the cursor carries
+// another node's fingerprint), and the pass's check finds the old primary's
+// slots served by another node, so they are walked again with SCAN.
+TEST_CASE("cluster scan_all (CLUSTERSCAN): every key of 10,000 through a CLUSTER FAILOVER of the primary being scanned",
+          "[cluster][cluster-scan][cluster-failover]") {
+  valkey::test::require_server(has_clusterscan, "CLUSTERSCAN is new in Valkey 9.1");
+  scan_through_manual_failover(false);
 }
 
 TEST_CASE("cluster scan_all: a shard lost for good ends the scan with an error within max_stall",
