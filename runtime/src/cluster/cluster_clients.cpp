@@ -99,6 +99,13 @@ std::string owner_address(const std::vector<NodeDescription>& nodes, std::uint16
   return {};
 }
 
+std::vector<std::string> slot_primaries(const std::vector<NodeDescription>& nodes) {
+  std::vector<std::string> out;
+  for (const auto& n : nodes)
+    if (n.primary && !n.slots.empty()) out.push_back(n.address);
+  return out;
+}
+
 bool read_scan_page(const Reply& page, std::string& cursor, std::vector<std::string>& keys) {
   if (!page.is_array() || page.size() != 2 || !page[0].is_string() || !page[1].is_array()) return false;
   cursor = std::string(page[0].as_string());
