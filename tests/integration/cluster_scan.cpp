@@ -1,18 +1,24 @@
-// scan_all through a migration, a failover and a lost shard, on a fresh
-// cluster each: 10,000 keys, a small COUNT, and the async client's
-// io_context driven by the test, so the fault happens at a chosen point of
-// the scan (seen in the servers' commandstats) while nothing of it runs.
-// The SCAN fallback runs on every server: on one with CLUSTERSCAN (Valkey
-// 9.1) the nodes are started with that command renamed away.
+// scan_all through a migration, a failover (kill -9, and CLUSTER FAILOVER)
+// and a lost shard, on a fresh cluster each: 10,000 keys, a small COUNT, and
+// the async client's io_context driven by the test, so the fault happens at
+// a chosen point of the scan (seen in the servers' commandstats) while
+// nothing of it runs. The SCAN fallback runs on every server: on one with
+// CLUSTERSCAN (Valkey 9.1) the nodes are started with that command renamed
+// away. Last, the sync scan_all against close() from another thread.
 #include <catch2/catch_test_macros.hpp>
 #include <signal.h>
 
+#include <algorithm>
 #include <chrono>
 #include <functional>
+#include <future>
+#include <initializer_list>
 #include <map>
+#include <memory>
 #include <optional>
 #include <set>
 #include <string>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -61,11 +67,12 @@ std::set<std::string> fill(Cluster& cluster) {
   return keys;
 }
 
-// SCAN and CLUSTERSCAN calls `node` served, redirected ones included.
-std::int64_t scan_calls(Cluster& cluster, std::size_t node) {
+// Calls of the commands named (INFO commandstats names, "cmdstat_scan:")
+// that `node` served, redirected ones included.
+std::int64_t command_calls(Cluster& cluster, std::size_t node, std::initializer_list<std::string> names) {
   const std::string stats = cluster.node(node).command({"INFO", "commandstats"}).as_string();
   std::int64_t n = 0;
-  for (const std::string name : {"cmdstat_scan:", "cmdstat_clusterscan:"}) {
+  for (const std::string& name : names) {
     const auto at = stats.find(name);
     if (at == std::string::npos) continue;
     const auto line = stats.substr(at, stats.find('\n', at) - at);
@@ -76,6 +83,11 @@ std::int64_t scan_calls(Cluster& cluster, std::size_t node) {
     }
   }
   return n;
+}
+
+// SCAN and CLUSTERSCAN calls `node` served.
+std::int64_t scan_calls(Cluster& cluster, std::size_t node) {
+  return command_calls(cluster, node, {"cmdstat_scan:", "cmdstat_clusterscan:"});
 }
 
 // The expected keys the scan did not return (empty: every one was).
@@ -219,6 +231,65 @@ void scan_through_migration(bool fallback) {
   for (auto& [slot, ks] : migration.slots) CHECK(cluster.port_for_slot(slot) == cluster.node(target).port());
 }
 
+// Scans through a manual failover: once the scan is at work on a primary
+// (its third SCAN or CLUSTERSCAN page), `CLUSTER FAILOVER` is sent to that
+// primary's replica (the primary stops taking writes, the replica catches up
+// with its offset and takes the slots over, the old primary becomes its
+// replica: nothing is lost), and the scan resumes once both nodes report
+// their new roles and the cluster names the replica as the slots' owner.
+// The walk or the cursor then goes on at a node that no longer owns the
+// slots; every key must still come back once.
+void scan_through_manual_failover(bool fallback) {
+  Cluster cluster(options(fallback));
+  const auto expected = fill(cluster);
+
+  valkey::ScanAllOptions o;
+  o.count = 10;
+  o.max_stall = 15s;
+  SteppedScan scan(cluster.seed_url(), o);
+  std::size_t victim = 0;
+  REQUIRE(scan.run([&] {
+    for (std::size_t p = 0; p < cluster.initial_primary_count(); ++p)
+      if (scan_calls(cluster, p) >= 3) {
+        victim = p;
+        return true;
+      }
+    return false;
+  }));
+  REQUIRE_FALSE(scan.done());
+  // A slot of the victim's that holds keys, to see the new owner by.
+  int slot = -1;
+  for (const auto& k : expected)
+    if (cluster.port_for_slot(Cluster::key_slot(k)) == cluster.node(victim).port()) {
+      slot = Cluster::key_slot(k);
+      break;
+    }
+  REQUIRE(slot >= 0);
+  const std::size_t replica = cluster.initial_primary_count() + victim;  // one replica per primary
+  const std::int64_t replica_calls = scan_calls(cluster, replica);
+  const auto start = std::chrono::steady_clock::now();
+  REQUIRE(cluster.node(replica).command({"CLUSTER", "FAILOVER"}).as_string() == "OK");
+  valkey::test::wait_until("the replica promoted by CLUSTER FAILOVER", 20s, [&](std::string& state) {
+    state = "replica " + cluster.role(replica) + ", old primary " + cluster.role(victim) + ", slot " +
+            std::to_string(slot) + " at port " + std::to_string(cluster.port_for_slot(slot));
+    return cluster.role(replica) == "master" && cluster.role(victim) == "slave" &&
+           cluster.port_for_slot(slot) == cluster.node(replica).port();
+  });
+  REQUIRE(scan.run([] { return false; }));
+  REQUIRE(scan.done());
+  CHECK_FALSE(*scan.ec);
+  const std::set<std::string> got(scan.keys.begin(), scan.keys.end());
+  CHECK(std::is_sorted(scan.keys.begin(), scan.keys.end()));
+  CHECK(got.size() == scan.keys.size());  // each key once
+  CHECK(missing(expected, scan.keys) == std::vector<std::string>{});
+  CHECK(got.size() == expected.size());
+  INFO("scan after CLUSTER FAILOVER took " << std::chrono::duration_cast<std::chrono::milliseconds>(
+                                                 std::chrono::steady_clock::now() - start).count() << " ms");
+  // The promoted replica served the rest of its slots' scan.
+  CHECK(scan_calls(cluster, replica) > replica_calls);
+  CHECK(cluster.role(replica) == "master");
+}
+
 }  // namespace
 
 TEST_CASE("cluster scan_all (SCAN fallback): every key of 10,000 through a migration of slots during the scan",
@@ -271,6 +342,21 @@ TEST_CASE("cluster scan_all (SCAN fallback): every key of 10,000 through a failo
   CHECK(cluster.role(cluster.initial_primary_count() + victim) == "master");
 }
 
+TEST_CASE("cluster scan_all (SCAN fallback): every key of 10,000 through a CLUSTER FAILOVER of the primary being walked",
+          "[cluster][cluster-scan][cluster-failover]") {
+  scan_through_manual_failover(true);
+}
+
+// The cursor names a slot of the old primary: the next page is answered
+// MOVED to the promoted replica, which restarts the slot (the cursor carries
+// another node's fingerprint), and the pass's check finds the old primary's
+// slots served by another node, so they are walked again with SCAN.
+TEST_CASE("cluster scan_all (CLUSTERSCAN): every key of 10,000 through a CLUSTER FAILOVER of the primary being scanned",
+          "[cluster][cluster-scan][cluster-failover]") {
+  valkey::test::require_server(has_clusterscan, "CLUSTERSCAN is new in Valkey 9.1");
+  scan_through_manual_failover(false);
+}
+
 TEST_CASE("cluster scan_all: a shard lost for good ends the scan with an error within max_stall",
           "[cluster][cluster-scan][cluster-failover]") {
   Cluster cluster(options(true, 0));
@@ -294,4 +380,131 @@ TEST_CASE("cluster scan_all: a shard lost for good ends the scan with an error w
   const auto took = std::chrono::steady_clock::now() - start;
   CHECK(got == valkey::errc::cluster_down);
   CHECK(took < 10s);
+}
+
+namespace {
+
+// ClusterClient::scan_all on a thread of its own. outcome(limit) waits at
+// most `limit` for the call to return and fails the test when it did not
+// (the thread, stuck in the call, is then left behind with the client
+// instead of being joined).
+class ScanThread {
+ public:
+  struct Outcome {
+    std::error_code ec;
+    std::string what;
+    std::size_t keys = 0;
+  };
+
+  ScanThread(std::shared_ptr<valkey::ClusterClient> db, valkey::ScanAllOptions o) {
+    auto done = std::make_shared<std::promise<Outcome>>();
+    outcome_ = done->get_future();
+    thread_ = std::thread([db = std::move(db), o, done] {
+      Outcome out;
+      try {
+        out.keys = db->scan_all(o).size();
+      } catch (const valkey::Error& e) {
+        out.ec = e.code();
+        out.what = e.what();
+      } catch (const std::exception& e) {
+        out.what = e.what();
+      }
+      done->set_value(std::move(out));
+    });
+  }
+  ~ScanThread() {
+    if (thread_.joinable()) thread_.detach();  // outcome() failed: the call hangs
+  }
+  ScanThread(const ScanThread&) = delete;
+  ScanThread& operator=(const ScanThread&) = delete;
+
+  bool returned() const { return outcome_.wait_for(0s) == std::future_status::ready; }
+  Outcome outcome(std::chrono::seconds limit) {
+    if (outcome_.wait_for(limit) != std::future_status::ready)
+      FAIL("scan_all did not return within " << limit.count() << " s");
+    thread_.join();
+    return outcome_.get();
+  }
+
+ private:
+  std::future<Outcome> outcome_;
+  std::thread thread_;
+};
+
+valkey::ClusterConfig quick_config(const Cluster& cluster) {
+  auto cfg = valkey::ClusterConfig::from_url(cluster.seed_url());
+  cfg.node.connect_timeout = 500ms;
+  cfg.node.request_timeout = 1s;
+  return cfg;
+}
+
+}  // namespace
+
+// As every other call of a closed client: connection_closed, at once. Once
+// with the topology known, once closed while the first one was being read.
+TEST_CASE("cluster scan_all (sync): after close() it fails with connection_closed", "[cluster][cluster-scan]") {
+  Cluster cluster(options(true, 0));
+  for (const bool topology_known : {true, false}) {
+    INFO("topology known before close(): " << topology_known);
+    auto db = std::make_shared<valkey::ClusterClient>(quick_config(cluster));
+    if (topology_known) db->set("k", "v");
+    db->close();
+    const auto start = std::chrono::steady_clock::now();
+    ScanThread scan(db, {});
+    const auto out = scan.outcome(20s);
+    INFO(out.what);
+    CHECK(out.ec == valkey::errc::connection_closed);
+    CHECK(std::chrono::steady_clock::now() - start < 5s);
+    std::error_code ec;
+    db->call({"GET", "k"}, ec);
+    CHECK(ec == out.ec);  // the same code as any other call after close()
+  }
+}
+
+// close() on another thread while the scan walks the primaries page by
+// page, and while it waits for a shard that is lost for good (it could go
+// on for max_stall): either way scan_all returns connection_closed.
+TEST_CASE("cluster scan_all (sync): close() from another thread ends a scan in progress",
+          "[cluster][cluster-scan][threads]") {
+  Cluster cluster(options(true, 0));
+  fill(cluster);
+  auto calls = [&] {
+    std::int64_t n = 0;
+    for (std::size_t i = 0; i < cluster.size(); ++i)
+      if (i != 1 || cluster.node(1).running()) n += scan_calls(cluster, i);
+    return n;
+  };
+  for (const bool shard_lost : {false, true}) {
+    INFO("a shard lost: " << shard_lost);
+    if (shard_lost) cluster.node(1).kill(SIGKILL);
+    auto db = std::make_shared<valkey::ClusterClient>(quick_config(cluster));
+    valkey::ScanAllOptions o;
+    // Healthy: thousands of pages, the scan still at work when close()
+    // comes. A shard lost: the live primaries walked quickly, then rounds
+    // for the lost one's slots until max_stall, far beyond the test.
+    o.count = shard_lost ? 1000 : 1;
+    o.max_stall = std::chrono::minutes(10);
+    const std::int64_t before = calls();
+    std::int64_t nodes_before[3] = {};
+    for (const std::size_t i : {0, 2}) nodes_before[i] = command_calls(cluster, i, {"cmdstat_cluster|nodes:"});
+    ScanThread scan(db, o);
+    valkey::test::wait_until("the scan's pages", 20s, [&](std::string&) { return calls() >= before + 3; });
+    // The walks of the live primaries ended: each read CLUSTER NODES three
+    // times (the check of a CLUSTERSCAN pass, before and after its walk).
+    if (shard_lost)
+      valkey::test::wait_until("the live primaries walked", 20s, [&](std::string&) {
+        for (const std::size_t i : {0, 2})
+          if (command_calls(cluster, i, {"cmdstat_cluster|nodes:"}) < nodes_before[i] + 3) return false;
+        return true;
+      });
+    REQUIRE_FALSE(scan.returned());
+    const auto start = std::chrono::steady_clock::now();
+    std::thread closer([&] { db->close(); });
+    closer.join();
+    const auto out = scan.outcome(20s);
+    INFO(out.what);
+    CHECK(out.ec == valkey::errc::connection_closed);
+    CHECK(out.keys == 0);
+    CHECK(std::chrono::steady_clock::now() - start < 5s);
+  }
 }

@@ -14,6 +14,7 @@
 #include <valkey/cluster/redirect.hpp>
 #include <valkey/cluster/route.hpp>
 #include <valkey/cluster/slot.hpp>
+#include <valkey/command_table.hpp>
 
 // This binary's one replacement of operator new (counts every allocation).
 #include "../support/allocation_hook.hpp"
@@ -40,6 +41,8 @@ TEST_CASE("cluster allocations: routing and redirect parsing allocate nothing", 
       {"NOSUCH", "x"},
   };
   const std::vector<std::string> owned{"HSET", "{h}1", "f", "v", "g", "w"};
+  const valkey::CommandInfo* get = valkey::find_command("GET");
+  REQUIRE(get != nullptr);
   int kinds = 0;
   long n = 0;
   {
@@ -60,6 +63,7 @@ TEST_CASE("cluster allocations: routing and redirect parsing allocate nothing", 
       kinds += vc::parse_redirect("ASK 3999 node-1.example.com:7000", red);
       kinds += static_cast<int>(vc::classify_error("TRYAGAIN Multiple keys request during rehashing of slot"));
       kinds += vc::hash_slot("{user1000}.following");
+      kinds += static_cast<int>(vc::route_slot(*get, 12182).kind);
     }
     const long during = allocations() - before;
     CHECK(during == 0);

@@ -243,6 +243,17 @@ TEST_CASE("cluster route: typed key lists", "[cluster]") {
   CHECK(s.key_a == "bar");
   CHECK(s.key_b == "foo");
   CHECK(vc::route_keys(*get, {}).kind == RouteKind::any_primary);
+  // A typed command's slot found by its caller: the route route_keys() gives.
+  const auto* set = valkey::find_command("SET");
+  REQUIRE(set);
+  for (const auto* info : {get, set}) {
+    const auto by_keys = vc::route_keys(*info, one);
+    const auto by_slot = vc::route_slot(*info, valkey::cluster::hash_slot("foo"));
+    CHECK(by_slot.kind == by_keys.kind);
+    CHECK(by_slot.info == by_keys.info);
+    CHECK(by_slot.read_only == by_keys.read_only);
+    CHECK(by_slot.slot == by_keys.slot);
+  }
 }
 
 TEST_CASE("cluster route: many keys split in linear-ish time and keep key order", "[cluster]") {

@@ -6,6 +6,9 @@
 #include <algorithm>
 #include <future>
 #include <memory>
+#include <string>
+#include <utility>
+#include <vector>
 
 #include <valkey/cluster/slot.hpp>
 
@@ -96,6 +99,13 @@ std::string owner_address(const std::vector<NodeDescription>& nodes, std::uint16
   return {};
 }
 
+std::vector<std::string> slot_primaries(const std::vector<NodeDescription>& nodes) {
+  std::vector<std::string> out;
+  for (const auto& n : nodes)
+    if (n.primary && !n.slots.empty()) out.push_back(n.address);
+  return out;
+}
+
 bool read_scan_page(const Reply& page, std::string& cursor, std::vector<std::string>& keys) {
   if (!page.is_array() || page.size() != 2 || !page[0].is_string() || !page[1].is_array()) return false;
   cursor = std::string(page[0].as_string());
@@ -119,19 +129,49 @@ bool retry_cluster_page(std::error_code ec) noexcept {
 
 }  // namespace cluster
 
+namespace {
+
+struct ScanResult {
+  std::error_code ec;
+  std::vector<std::string> keys;
+  std::string why;
+};
+
+// The sync scan_all's handler: the scan's outcome into the waiting caller's
+// promise. A handler destroyed without having been called (the posted start
+// never ran, the scan was dropped with its executor's queue) gives
+// connection_closed instead, so the caller returns on every path.
+class ScanCompletion {
+ public:
+  explicit ScanCompletion(std::shared_ptr<std::promise<ScanResult>> p) noexcept : p_(std::move(p)) {}
+  ScanCompletion(ScanCompletion&&) noexcept = default;
+  ScanCompletion& operator=(ScanCompletion&&) = delete;
+  ~ScanCompletion() {
+    if (p_)
+      p_->set_value(
+          ScanResult{make_error_code(errc::connection_closed), {}, "the client was closed before the scan ended"});
+  }
+  void operator()(std::error_code ec, std::vector<std::string> keys, std::string why) {
+    if (auto p = std::exchange(p_, nullptr)) p->set_value(ScanResult{ec, std::move(keys), std::move(why)});
+  }
+
+ private:
+  std::shared_ptr<std::promise<ScanResult>> p_;
+};
+
+}  // namespace
+
 std::vector<std::string> ClusterClient::scan_all(const ScanAllOptions& options) {
   // The async scan (scan_all.hpp) on the client's thread; this one waits.
-  struct Result {
-    std::error_code ec;
-    std::vector<std::string> keys;
-    std::string why;
-  };
-  std::promise<Result> done;
-  auto handler = [&done](std::error_code ec, std::vector<std::string> keys, std::string why) {
-    done.set_value(Result{ec, std::move(keys), std::move(why)});
-  };
-  asio::post(ioc_, [&] { std::make_shared<cluster::ScanAllOp<decltype(handler)>>(router_, handler, options)->start(); });
-  Result r = done.get_future().get();
+  // The router is taken here, on the caller's thread: the posted start
+  // never reads the client (its destructor may be resetting router_).
+  // After close() the scan ends with connection_closed, as any call does.
+  auto promise = std::make_shared<std::promise<ScanResult>>();
+  std::future<ScanResult> outcome = promise->get_future();
+  asio::post(ioc_, [router = router_, done = ScanCompletion(std::move(promise)), options]() mutable {
+    std::make_shared<cluster::ScanAllOp<ScanCompletion>>(std::move(router), std::move(done), options)->start();
+  });
+  ScanResult r = outcome.get();
   if (r.ec) throw Error(r.ec, "scan_all" + (r.why.empty() ? std::string() : ": " + r.why));
   return std::move(r.keys);
 }

@@ -383,10 +383,7 @@ void Router::start(Job& job) {
     case Fanout::each_node: fan_out(true); break;
     case Fanout::routed: {
       if (presolved) {
-        job.route_.kind = RouteKind::slot;
-        job.route_.info = job.info;
-        job.route_.read_only = job.info->is(CommandFlag::readonly);
-        job.route_.slot = static_cast<std::uint16_t>(job.slot);
+        job.route_ = route_slot(*job.info, static_cast<std::uint16_t>(job.slot));
         add_part(job.slot).read_only_ = job.route_.read_only && !job.cache;
         break;
       }
@@ -645,16 +642,15 @@ void Router::send(Part& p) {
     p.on_replica_ = false;
     if (target && p.read_only_ && config_.read_from != ReadFrom::primary && p.redirects_ == 0)
       if (const Node* replica = pick_reader(static_cast<std::uint16_t>(p.slot_)); replica && replica != target) {
-        const std::string host = replica->host;
+        p.host_ = replica->host;  // a copy: the map may change before the reply
         const std::uint16_t port = replica->port;
         p.on_replica_ = true;
-        const std::string key = valkey::detail::host_port(host, port);
-        if (!readonly_.count(key)) {
-          readonly_.emplace(key, true);
-          auto conn = connection(host, port);
-          send_readonly(*conn);  // first in its queue: before any read
+        const std::string& name = node_name(p.host_, port);
+        if (!readonly_.count(name)) {
+          readonly_.emplace(name, true);
+          send_readonly(*connection(p.host_, port, name));  // first in its queue: before any read
         }
-        return send_to(p, host, port);
+        return send_to(p, p.host_, port);
       }
     if (!target) {
       request_refresh();
@@ -1128,7 +1124,7 @@ const std::string& Router::node_name(const std::string& host, std::uint16_t port
 }
 
 std::shared_ptr<Connection> Router::connection(const std::string& host, std::uint16_t port) {
-  return connection(host, port, valkey::detail::host_port(host, port));
+  return connection(host, port, node_name(host, port));  // the name is read before node_name() runs again
 }
 
 std::shared_ptr<Connection> Router::connection(const std::string& host, std::uint16_t port, const std::string& key) {

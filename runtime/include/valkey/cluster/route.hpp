@@ -128,6 +128,18 @@ int fixed_key_slot(const Cmd& cmd) noexcept {
 // it is never split across slots.
 Route route_keys(const CommandInfo& info, std::span<const std::string_view> keys, bool all_or_none = false);
 
+// A typed command whose keys its caller found all in `slot`
+// (fixed_key_slot()): the route route_keys() gives for those keys, without
+// walking them again. Inline and allocation-free: every such request takes it.
+inline Route route_slot(const CommandInfo& info, std::uint16_t slot) noexcept {
+  Route r;
+  r.kind = RouteKind::slot;
+  r.info = &info;
+  r.read_only = info.is(CommandFlag::readonly);
+  r.slot = slot;
+  return r;
+}
+
 // When `info` changes connection state and a cluster client must refuse it:
 // the API to use instead; empty otherwise.
 std::string_view refusal(const CommandInfo& info) noexcept;

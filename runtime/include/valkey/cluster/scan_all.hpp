@@ -56,6 +56,9 @@ std::vector<std::string_view> clusterscan_args(const std::string& cursor, const 
                                                std::string_view match, std::string_view type);
 // The node serving `slot` in `nodes` (a primary's address), empty if none.
 std::string owner_address(const std::vector<NodeDescription>& nodes, std::uint16_t slot);
+// The addresses of the primaries in `nodes` that serve slots, in order: the
+// nodes a scan starts with, the first of them where any primary will do.
+std::vector<std::string> slot_primaries(const std::vector<NodeDescription>& nodes);
 // Reads one SCAN page: the next cursor and the keys appended; false when the
 // reply is not [cursor, [keys...]].
 bool read_scan_page(const Reply& page, std::string& cursor, std::vector<std::string>& keys);
@@ -95,10 +98,9 @@ class ScanAllOp : public std::enable_shared_from_this<ScanAllOp<Handler>> {
     auto self = this->shared_from_this();
     router_->when_ready([self](std::error_code ec) {
       if (ec) return self->done(ec);
-      const std::string first = self->any_primary();
-      if (first.empty()) return self->done({});
-      for (const auto& n : self->router_->nodes())
-        if (n.primary && !n.slots.empty()) self->view_nodes_.push_back(n.address);
+      self->view_nodes_ = slot_primaries(self->router_->nodes());
+      if (self->view_nodes_.empty()) return self->done({});
+      const std::string first = self->view_nodes_.front();
       // Every primary's own view before the first page: CLUSTERSCAN's pass
       // is checked against them afterwards (check_cluster_pass()).
       self->read_views([self, first] {
@@ -249,9 +251,8 @@ class ScanAllOp : public std::enable_shared_from_this<ScanAllOp<Handler>> {
     timer_.async_wait([f = std::move(f)](std::error_code) { f(); });
   }
   std::string any_primary() const {
-    for (const auto& n : router_->nodes())
-      if (n.primary && !n.slots.empty()) return n.address;
-    return {};
+    std::vector<std::string> primaries = slot_primaries(router_->nodes());
+    return primaries.empty() ? std::string() : std::move(primaries.front());
   }
   void done(std::error_code ec, std::string why = {}) {
     if (ec) keys_.clear();
