@@ -248,7 +248,8 @@ TEST_CASE("cluster route: typed key lists", "[cluster]") {
   REQUIRE(set);
   for (const auto* info : {get, set}) {
     const auto by_keys = vc::route_keys(*info, one);
-    const auto by_slot = vc::route_slot(*info, valkey::cluster::hash_slot("foo"));
+    vc::Route by_slot;
+    vc::route_slot(by_slot, *info, valkey::cluster::hash_slot("foo"));
     CHECK(by_slot.kind == by_keys.kind);
     CHECK(by_slot.info == by_keys.info);
     CHECK(by_slot.read_only == by_keys.read_only);

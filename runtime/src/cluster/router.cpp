@@ -383,7 +383,7 @@ void Router::start(Job& job) {
     case Fanout::each_node: fan_out(true); break;
     case Fanout::routed: {
       if (presolved) {
-        job.route_ = route_slot(*job.info, static_cast<std::uint16_t>(job.slot));
+        route_slot(job.route_, *job.info, static_cast<std::uint16_t>(job.slot));
         add_part(job.slot).read_only_ = job.route_.read_only && !job.cache;
         break;
       }

@@ -129,15 +129,15 @@ int fixed_key_slot(const Cmd& cmd) noexcept {
 Route route_keys(const CommandInfo& info, std::span<const std::string_view> keys, bool all_or_none = false);
 
 // A typed command whose keys its caller found all in `slot`
-// (fixed_key_slot()): the route route_keys() gives for those keys, without
-// walking them again. Inline and allocation-free: every such request takes it.
-inline Route route_slot(const CommandInfo& info, std::uint16_t slot) noexcept {
-  Route r;
-  r.kind = RouteKind::slot;
-  r.info = &info;
-  r.read_only = info.is(CommandFlag::readonly);
-  r.slot = slot;
-  return r;
+// (fixed_key_slot()): fills `into`, a Route as default-constructed, with the
+// route route_keys() gives for those keys, without walking them again. In
+// place, inline and allocation-free: every such request takes it, and
+// assigning a returned Route would move its two vectors.
+inline void route_slot(Route& into, const CommandInfo& info, std::uint16_t slot) noexcept {
+  into.kind = RouteKind::slot;
+  into.info = &info;
+  into.read_only = info.is(CommandFlag::readonly);
+  into.slot = slot;
 }
 
 // When `info` changes connection state and a cluster client must refuse it:
