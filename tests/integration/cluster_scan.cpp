@@ -136,6 +136,21 @@ struct SteppedScan {
     while (!done() && !until() && std::chrono::steady_clock::now() < end) ioc.run_for(2ms);
     return done() || until();
   }
+  // Runs the scan until one of the cluster's first primaries served `pages`
+  // SCAN/CLUSTERSCAN calls, and returns it (the primary being walked).
+  std::size_t run_until_walking(Cluster& cluster, std::int64_t pages = 3) {
+    std::size_t walked = 0;
+    REQUIRE(run([&] {
+      for (std::size_t p = 0; p < cluster.initial_primary_count(); ++p)
+        if (scan_calls(cluster, p) >= pages) {
+          walked = p;
+          return true;
+        }
+      return false;
+    }));
+    REQUIRE_FALSE(done());
+    return walked;
+  }
 };
 
 // A classic migration of the first `n` slots holding keys of `source`'s
@@ -247,16 +262,7 @@ void scan_through_manual_failover(bool fallback) {
   o.count = 10;
   o.max_stall = 15s;
   SteppedScan scan(cluster.seed_url(), o);
-  std::size_t victim = 0;
-  REQUIRE(scan.run([&] {
-    for (std::size_t p = 0; p < cluster.initial_primary_count(); ++p)
-      if (scan_calls(cluster, p) >= 3) {
-        victim = p;
-        return true;
-      }
-    return false;
-  }));
-  REQUIRE_FALSE(scan.done());
+  const std::size_t victim = scan.run_until_walking(cluster);
   // A slot of the victim's that holds keys, to see the new owner by.
   int slot = -1;
   for (const auto& k : expected)
@@ -319,16 +325,7 @@ TEST_CASE("cluster scan_all (SCAN fallback): every key of 10,000 through a failo
   o.count = 10;
   o.max_stall = 15s;
   SteppedScan scan(cluster.seed_url(), o);
-  std::size_t victim = 0;
-  REQUIRE(scan.run([&] {
-    for (std::size_t p = 0; p < cluster.initial_primary_count(); ++p)
-      if (scan_calls(cluster, p) >= 3) {
-        victim = p;
-        return true;
-      }
-    return false;
-  }));
-  REQUIRE_FALSE(scan.done());
+  const std::size_t victim = scan.run_until_walking(cluster);
   const auto start = std::chrono::steady_clock::now();
   cluster.node(victim).kill(SIGKILL);
   REQUIRE(scan.run([] { return false; }));
