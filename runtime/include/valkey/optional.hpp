@@ -1,6 +1,6 @@
 #pragma once
 // valkey::Optional<T>: an optional argument of a generated command struct
-// (`.count = 10`, `.condition = valkey::nx`, `.limit = {0, 10}`), written
+// (`.count = 10`, `.condition = valkey::nx`, `.limit = {{0, 10}}`), written
 // and read as a std::optional is, for the small, trivially copyable types
 // arguments have (numbers, enums, views, variants of small structs).
 //
@@ -43,7 +43,7 @@ class Optional {
 
   constexpr Optional() noexcept {}
   constexpr Optional(std::nullopt_t) noexcept {}  // NOLINT: implicit as std::optional's
-  // From a value, or a braced list for T when U is not named (`.limit = {0, 10}`).
+  // From a value, or a braced list for T when U is not named (`.limit = {{0, 10}}`: the inner braces make the T).
   template <class U = T>
     requires(!detail::is_optional_like<std::remove_cvref_t<U>> &&
              !std::is_same_v<std::remove_cvref_t<U>, std::nullopt_t> && std::is_convertible_v<U &&, T>)
