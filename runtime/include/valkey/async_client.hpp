@@ -48,10 +48,7 @@
 #include <valkey/sentinel/sentinel_config.hpp>
 #include <valkey/view.hpp>
 
-#if __has_include(<valkey/commands.hpp>)
-#include <valkey/commands.hpp>
-#define VALKEY_HAS_COMMANDS 1
-#endif
+#include <valkey/exec/generated_methods.hpp>
 
 namespace valkey {
 

@@ -42,10 +42,7 @@
 #include <valkey/reply.hpp>
 
 // The generated methods (pipeline(c).get(...)), when the build has them.
-#if __has_include(<valkey/commands.hpp>)
-#include <valkey/commands.hpp>
-#define VALKEY_HAS_COMMANDS 1
-#endif
+#include <valkey/exec/generated_methods.hpp>
 
 namespace valkey {
 

@@ -27,10 +27,7 @@
 #include <valkey/exec/executor.hpp>
 #include <valkey/policy/guard.hpp>
 
-#if __has_include(<valkey/commands.hpp>)
-#include <valkey/commands.hpp>
-#define VALKEY_HAS_COMMANDS 1
-#endif
+#include <valkey/exec/generated_methods.hpp>
 
 namespace valkey {
 
