@@ -8,6 +8,7 @@
 #include <thread>
 
 #include <asio/bind_cancellation_slot.hpp>
+#include <asio/bind_executor.hpp>
 #include <asio/cancellation_signal.hpp>
 #include <asio/co_spawn.hpp>
 #include <asio/detached.hpp>
@@ -240,4 +241,51 @@ TEST_CASE("reentry: cancel() and reset() complete from a posted handler, exactly
   REQUIRE(!conn.submit(after, encode_get));
   REQUIRE(valkey::test::run_until(ioc, [&] { return after.completions == 1; }));
   CHECK(!after.ec);
+}
+
+TEST_CASE("reentry: a handler bound to another executor runs there; one whose context is gone is destroyed uncalled",
+          "[reentry]") {
+  ServerProcess server;
+  asio::io_context ioc;
+  valkey::AsyncClient c{ioc.get_executor(), server.url()};
+  REQUIRE(connected(ioc, c));
+  bool set = false;
+  c.set("k", "v", [&](std::error_code ec, auto&&...) { set = !ec; });
+  REQUIRE(valkey::test::run_until(ioc, [&] { return set; }));
+
+  // Another io_context's executor, by its own type and as an any_io_executor
+  // (the connection's executor type, compared at run time).
+  asio::io_context other;
+  int ran_there = 0, ran_elsewhere = 0;
+  auto check = [&](std::error_code ec, std::optional<std::string> v) {
+    CHECK_FALSE(ec);
+    CHECK(v == std::optional<std::string>{"v"});
+    if (other.get_executor().running_in_this_thread()) ++ran_there;
+    else ++ran_elsewhere;
+  };
+  c.get("k", asio::bind_executor(other.get_executor(), check));
+  c.get("k", asio::bind_executor(asio::any_io_executor(other.get_executor()), check));
+  bool pinged = false;  // answered after both GETs
+  c.async_ping([&](std::error_code, auto&&...) { pinged = true; });
+  REQUIRE(valkey::test::run_until(ioc, [&] { return pinged; }));
+  CHECK(ran_there + ran_elsewhere == 0);  // not on the client's context
+  other.run();
+  CHECK(ran_there == 2);
+  CHECK(ran_elsewhere == 0);
+
+  // The handler's context is destroyed before it runs the completion: the
+  // operation and its handler are freed (LeakSanitizer checks the first),
+  // the handler is never called.
+  auto gone = std::make_unique<asio::io_context>();
+  auto alive = std::make_shared<int>(0);
+  bool called = false;
+  c.get("k", asio::bind_executor(gone->get_executor(),
+                                 [&called, alive](std::error_code, std::optional<std::string>) { called = true; }));
+  pinged = false;
+  c.async_ping([&](std::error_code, auto&&...) { pinged = true; });
+  REQUIRE(valkey::test::run_until(ioc, [&] { return pinged; }));
+  CHECK(alive.use_count() == 2);  // the handler waits in the other context's queue
+  gone.reset();
+  CHECK_FALSE(called);
+  CHECK(alive.use_count() == 1);
 }

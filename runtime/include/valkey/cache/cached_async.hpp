@@ -45,7 +45,7 @@ void submit_armed(Op* op, Connection& conn, const exec::RequestInfo& info) {
   if (observe::observed(conn.config())) [[unlikely]] {
     exec::RequestInfo shown = info;
     shown.replies = 1;
-    exec::observe_start(*op, conn.config(), shown);
+    exec::observe_start(op->probe, op->bytes(), conn.config(), shown);
   }
   std::error_code ec;
   try {

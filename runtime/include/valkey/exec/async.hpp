@@ -44,7 +44,6 @@
 #include <asio/dispatch.hpp>
 #include <asio/post.hpp>
 #include <asio/recycling_allocator.hpp>
-#include <asio/steady_timer.hpp>
 #include <asio/use_future.hpp>
 #if defined(ASIO_HAS_CO_AWAIT)
 #include <asio/use_awaitable.hpp>
@@ -59,6 +58,7 @@
 #include <valkey/exec/encoded_command.hpp>
 #include <valkey/exec/outcome.hpp>
 #include <valkey/exec/resp3_shape.hpp>
+#include <valkey/exec/retry_state.hpp>
 #include <valkey/lease_pool.hpp>
 #include <valkey/observe/probe.hpp>
 #include <valkey/policy/guard.hpp>
@@ -147,22 +147,31 @@ struct RequestInfo {
   CallOptions options = {};
 };
 
-// The retry state of a request under a Guard (absent otherwise).
-struct RetryState {
-  std::shared_ptr<policy::Guard> guard;
-  std::optional<policy::RetryPolicy> own;  // a per-call policy
-  const policy::RetryPolicy* policy = nullptr;  // own, the client's, or null: no retries
-  policy::Admission admission = policy::Admission::go;
-  int attempt = 1;
-  bool marked_idempotent = false;
-  bool may_have_run = false;  // an attempt was written and got no reply
-  bool waiting = false;       // on the backoff timer
-  std::optional<asio::steady_timer> timer;  // made by the first retry
-  std::shared_ptr<Connection> keep;         // the connection, while waiting
+// A completion handed to its handler's executor (posted, or dispatched to
+// an executor other than the connection's): the operation keeps its outcome
+// until the executor runs this. One type for every operation, so Asio's
+// wrapping of it is compiled once per executor type, not once per reply
+// type and handler. Destroyed unrun (its execution context went away), it
+// destroys the operation and its handler uninvoked, as Asio does with
+// handlers then.
+class Resume {
+ public:
+  using Run = void (*)(void* op, bool invoke);
+  Resume(Run run, void* op) noexcept : run_(run), op_(op) {}
+  Resume(Resume&& other) noexcept : run_(other.run_), op_(std::exchange(other.op_, nullptr)) {}
+  Resume& operator=(Resume&&) = delete;
+  ~Resume() {
+    if (op_) run_(op_, false);
+  }
+  void operator()() { run_(std::exchange(op_, nullptr), true); }
+
+ private:
+  Run run_;
+  void* op_;
 };
 
 template <class Decoder, class Handler, bool Throws>
-class AsyncOp final : public OwnedRequest<Decoder> {
+class AsyncOp final : public OwnedRequest<Decoder>, public Resendable {
   using Base = OwnedRequest<Decoder>;
 
  public:
@@ -186,10 +195,7 @@ class AsyncOp final : public OwnedRequest<Decoder> {
   void arm_cancellation() {
     if (slot_.is_connected()) {
       slot_.assign([this](asio::cancellation_type type) {
-        if (retry_ && retry_->waiting) {  // between attempts: the timer's handler completes it
-          retry_->timer->cancel();
-          return;
-        }
+        if (retry_ && retry_->cancel_wait()) return;  // between attempts: the timer's handler completes it
         // Before the write every kind of cancellation is clean; after it,
         // only terminal/partial ones (the command may still run).
         constexpr auto after_write = asio::cancellation_type::terminal | asio::cancellation_type::partial;
@@ -205,19 +211,8 @@ class AsyncOp final : public OwnedRequest<Decoder> {
     finish(ec, false);
   }
 
-  // Under a Guard: the breaker admitted the first attempt as `admission`.
-  void guard_with(std::shared_ptr<policy::Guard> g, const RequestInfo& info, policy::Admission admission) {
-    RetryState& r = retry_.emplace();
-    r.guard = std::move(g);
-    r.admission = admission;
-    r.marked_idempotent = info.per_call && info.options.idempotent;
-    if (!has(info.flags, CommandFlag::blocking)) {  // never sent twice: they pop, or wait again
-      if (info.per_call && info.options.retry) r.policy = &r.own.emplace(*info.options.retry);
-      else r.policy = r.guard->retry();
-    }
-    if (r.policy && r.policy->max_attempts <= 1) r.policy = nullptr;  // one attempt: as without a policy
-    if (r.policy) r.guard->first_attempt(policy::Clock::now());
-  }
+  // Where start_request() puts the retry state of a request under a Guard.
+  std::optional<RetryState>& retry_state() noexcept { return retry_; }
 
   // The observer's token while one watches this request (observe/probe.hpp).
   observe::Probe probe;
@@ -235,7 +230,7 @@ class AsyncOp final : public OwnedRequest<Decoder> {
   void finish(std::error_code ec, bool post) {
     result_type value{};
     Reason why;
-    const bool written = ec && (retry_ ? retry_->may_have_run || this->was_written() : this->was_written());
+    const bool written = ec && (retry_ ? retry_->may_have_run() || this->was_written() : this->was_written());
     if (!ec) ec = this->decoder().finish(value, why);
     shape_resp2(ec, value);
     deliver(ec, std::move(value), why, written, post);
@@ -271,30 +266,20 @@ class AsyncOp final : public OwnedRequest<Decoder> {
     // A leased connection goes back (or closes) before the caller sees the
     // result, so the caller's next blocking command can reuse it.
     if (pool_) pool_->release(std::move(lease_), valkey::detail::lease_reusable(ec));
-    Handler h = std::move(handler_);
-    auto ex = asio::get_associated_executor(h, conn_.get_executor());
-    bool same_executor = false;
-    if constexpr (std::is_same_v<decltype(ex), Connection::executor_type>) same_executor = ex == conn_.get_executor();
-    destroy(this);
-    auto invoke = [&](Handler& handler) {
-      if constexpr (Throws) std::move(handler)(failure, std::move(value));
-      else std::move(handler)(ec, std::move(value));
-    };
-    if (post) {
-      asio::post(ex, [h = std::move(h), ec, failure, value = std::move(value)]() mutable {
-        if constexpr (Throws) std::move(h)(failure, std::move(value));
-        else std::move(h)(ec, std::move(value));
-      });
-    } else if (same_executor) {
-      // on_complete runs on the connection's executor: this is what
-      // asio::dispatch would do, without its type-erased wrapping.
-      invoke(h);
-    } else {
-      asio::dispatch(ex, [h = std::move(h), ec, failure, value = std::move(value)]() mutable {
-        if constexpr (Throws) std::move(h)(failure, std::move(value));
-        else std::move(h)(ec, std::move(value));
-      });
+    auto ex = asio::get_associated_executor(handler_, conn_.get_executor());
+    if constexpr (std::is_same_v<decltype(ex), Connection::executor_type>) {
+      if (!post && ex == conn_.get_executor()) {
+        // on_complete runs on the connection's executor: this is what
+        // asio::dispatch would do, without its type-erased wrapping.
+        Handler h = std::move(handler_);
+        destroy(this);
+        return invoke(h, ec, failure, value);
+      }
     }
+    // Later, or on another executor: the outcome waits here (see Resume).
+    delivery_.emplace(Delivery{ec, std::move(failure), std::move(value)});
+    if (post) asio::post(ex, Resume(&AsyncOp::resume, this));
+    else asio::dispatch(ex, Resume(&AsyncOp::resume, this));
   }
 
   // On a RESP2 connection, the Reply values of `value` take their commands'
@@ -308,53 +293,37 @@ class AsyncOp final : public OwnedRequest<Decoder> {
     }
   }
 
-  // An attempt under a Guard ended: deliver, or send again after a backoff.
+  // An attempt under a Guard ended: deliver, or send again after a backoff
+  // (the decisions are RetryState's).
   void complete_guarded(std::error_code ec) {
     RetryState& r = *retry_;
     const bool transport = static_cast<bool>(ec);
-    const bool written = transport && this->was_written();
-    r.guard->record(r.admission, ec, this->was_written(), policy::Clock::now());
-    r.may_have_run = r.may_have_run || written;
-    if (!r.policy) return finish(ec, false);
+    if (!r.record(ec, this->was_written())) return finish(ec, false);
     result_type value{};
     Reason why;
     std::error_code e = ec;
     if (!transport) e = this->decoder().finish(value, why);
     shape_resp2(e, value);
     if (!e) return deliver(e, std::move(value), why, false, false);
-    const policy::Failure f = policy::failure_of(e, r.may_have_run, why.server_message);
-    const bool idempotent = f.outcome == policy::Outcome::sent_no_reply &&
-                            (r.marked_idempotent || policy::idempotent_encoded(this->bytes()));
-    const policy::RetryDecision d =
-        r.guard->decide(*r.policy, r.attempt, f, idempotent, policy::Clock::now(), this->deadline);
-    if (d.give_up == policy::GiveUp::unknown_outcome) {
-      why.detail = e.message();
-      if (is_connection_failure(e) && !conn_.last_error().empty()) why.detail += ": " + conn_.last_error();
-      return deliver(make_error_code(errc::unknown_outcome), result_type{}, why, true, false);
+    switch (r.after_failure(e, why, this->bytes(), this->command(), this->deadline, conn_)) {
+      case RetryState::Next::unknown_outcome:
+        return deliver(make_error_code(errc::unknown_outcome), result_type{}, why, true, false);
+      case RetryState::Next::deliver:
+        return deliver(e, std::move(value), why, transport && r.may_have_run(), false);
+      case RetryState::Next::resend:
+        break;
     }
-    if (!d.retry()) return deliver(e, std::move(value), why, transport && r.may_have_run, false);
-    r.guard->retrying(this->command(), r.attempt, e);
-    ++r.attempt;
     this->reset();
-    // Always through the timer, even for no delay: the resend never runs
-    // inside the completion that failed.
-    r.keep = conn_.shared_from_this();
-    if (!r.timer) r.timer.emplace(conn_.get_executor());
-    r.timer->expires_after(d.delay);
-    r.waiting = true;
-    r.timer->async_wait([this](std::error_code tec) { resend(tec); });
+    r.wait(conn_, *this);
   }
 
   // The backoff ended (or was cancelled): the next attempt.
-  void resend(std::error_code tec) {
+  void resend(std::error_code timer_ec) override {
     RetryState& r = *retry_;
-    r.waiting = false;
-    std::shared_ptr<Connection> keep = std::move(r.keep);  // alive through this call
+    const std::shared_ptr<Connection> keep = r.take_connection();  // alive through this call
     Reason why;
-    if (tec) return deliver(make_error_code(errc::cancelled), result_type{}, why, r.may_have_run, false);
-    r.admission = r.guard->admit(policy::Clock::now());
-    if (r.admission == policy::Admission::reject)
-      return deliver(make_error_code(errc::circuit_open), result_type{}, why, r.may_have_run, false);
+    if (const std::error_code stop = r.begin_attempt(timer_ec))
+      return deliver(stop, result_type{}, why, r.may_have_run(), false);
     std::error_code ec;
     try {
       ec = this->submit(conn_);
@@ -382,6 +351,19 @@ class AsyncOp final : public OwnedRequest<Decoder> {
   static auto rebound(const A& a) {
     return typename std::allocator_traits<A>::template rebind_alloc<AsyncOp>(a);
   }
+  // What a Resume runs: the outcome to the handler (or, unrun, nothing),
+  // this state freed first.
+  static void resume(void* p, bool run) {
+    AsyncOp* op = static_cast<AsyncOp*>(p);
+    Handler h = std::move(op->handler_);
+    Delivery d = std::move(*op->delivery_);
+    destroy(op);
+    if (run) invoke(h, d.ec, d.failure, d.value);
+  }
+  static void invoke(Handler& h, std::error_code ec, std::exception_ptr& failure, result_type& value) {
+    if constexpr (Throws) std::move(h)(std::move(failure), std::move(value));
+    else std::move(h)(ec, std::move(value));
+  }
   static void destroy(AsyncOp* p) {
     auto alloc = rebound(asio::get_associated_allocator(p->handler_, asio::recycling_allocator<void>()));
     p->~AsyncOp();
@@ -395,14 +377,27 @@ class AsyncOp final : public OwnedRequest<Decoder> {
   std::shared_ptr<LeasePool> pool_;    // set for a leased connection
   std::shared_ptr<Connection> lease_;
   std::optional<RetryState> retry_;    // under a Guard
+  // The outcome, while a Resume carries it to the handler's executor.
+  struct Delivery {
+    std::error_code ec;
+    std::exception_ptr failure;
+    result_type value;
+  };
+  std::optional<Delivery> delivery_;
 };
 
-// Calls the observer's on_request_start for `op` (its bytes are encoded).
-template <class Op>
-void observe_start(Op& op, const Config& config, const RequestInfo& info) noexcept {
-  const observe::Arguments args(op.bytes());
-  op.probe.start(config, observe::Shape{info.command, info.meta, info.replies, info.flags}, args);
-}
+// Calls the observer's on_request_start for the request encoded as `bytes`.
+void observe_start(observe::Probe& probe, std::string_view bytes, const Config& config,
+                   const RequestInfo& info) noexcept;
+
+// The part of launch() that does not depend on the handler, compiled once
+// in the library: under `route`'s Guard (not for a leased connection's
+// blocking commands), the breaker's admission and the retry state; the
+// cache's eviction of a write's keys; the deadline; the observer; the
+// submission of `bytes` on `conn`. The error that ends the request at once
+// (circuit_open, a refused submission), or none: `request` is queued.
+std::error_code start_request(RequestBase& request, std::string_view bytes, Connection& conn, const Route& route,
+                              const RequestInfo& info, std::optional<RetryState>& retry, observe::Probe& probe);
 
 // Starts a request whose bytes are encoded: on `route`'s connection (or a
 // connection leased from its pool), with the default deadline; completes
@@ -445,33 +440,7 @@ void launch(Handler&& handler, const Route& route, Bytes bytes, const RequestInf
   }
   lease.reset();
   std::error_code ec = refused;
-  // Policies (not on leased connections: blocking commands are not retried).
-  if (!ec && route.guard && !route.pool) [[unlikely]] {
-    if (info.per_call && info.options.idempotent && has(info.flags, CommandFlag::blocking)) {
-      ec = make_error_code(errc::invalid_argument);
-    } else {
-      const policy::Admission a = route.guard->admit(policy::Clock::now());
-      if (a == policy::Admission::reject) ec = make_error_code(errc::circuit_open);  // nothing queued
-      else op->guard_with(route.guard, info, a);
-    }
-  }
-  if (!ec) {
-    if (CacheStore* cache = conn->cache()) [[unlikely]]
-      if (!has(info.flags, CommandFlag::readonly)) cache_detail::evict_written_in(*cache, op->bytes());
-    if (info.per_call) {
-      apply_deadline(*op, conn->config(), info.options.timeout);
-      op->database = info.options.database;
-    } else {
-      apply_deadline(*op, conn->config());
-    }
-    if (observe::observed(conn->config())) [[unlikely]]
-      observe_start(*op, conn->config(), info);
-    try {
-      ec = op->submit(*conn);
-    } catch (...) {
-      ec = std::make_error_code(std::errc::not_enough_memory);
-    }
-  }
+  if (!ec) ec = start_request(*op, op->bytes(), *conn, route, info, op->retry_state(), op->probe);
   if (ec) return op->finish(ec, true);  // never complete inside the initiating call
   op->arm_cancellation();
 }

@@ -1,0 +1,39 @@
+// The handler-free half of starting an asynchronous request (exec/async.hpp).
+#include <valkey/exec/async.hpp>
+
+namespace valkey::exec {
+
+void observe_start(observe::Probe& probe, std::string_view bytes, const Config& config,
+                   const RequestInfo& info) noexcept {
+  const observe::Arguments args(bytes);
+  probe.start(config, observe::Shape{info.command, info.meta, info.replies, info.flags}, args);
+}
+
+std::error_code start_request(RequestBase& request, std::string_view bytes, Connection& conn, const Route& route,
+                              const RequestInfo& info, std::optional<RetryState>& retry, observe::Probe& probe) {
+  // Policies (not on leased connections: blocking commands are not retried).
+  if (route.guard && !route.pool) [[unlikely]] {
+    if (info.per_call && info.options.idempotent && has(info.flags, CommandFlag::blocking))
+      return make_error_code(errc::invalid_argument);
+    const policy::Admission a = route.guard->admit(policy::Clock::now());
+    if (a == policy::Admission::reject) return make_error_code(errc::circuit_open);  // nothing queued
+    retry.emplace(route.guard, info.flags, info.per_call ? &info.options : nullptr, a);
+  }
+  if (CacheStore* cache = conn.cache()) [[unlikely]]
+    if (!has(info.flags, CommandFlag::readonly)) cache_detail::evict_written_in(*cache, bytes);
+  if (info.per_call) {
+    apply_deadline(request, conn.config(), info.options.timeout);
+    request.database = info.options.database;
+  } else {
+    apply_deadline(request, conn.config());
+  }
+  if (observe::observed(conn.config())) [[unlikely]]
+    observe_start(probe, bytes, conn.config(), info);
+  try {
+    return conn.submit_encoded(request, bytes);
+  } catch (...) {
+    return std::make_error_code(std::errc::not_enough_memory);
+  }
+}
+
+}  // namespace valkey::exec
