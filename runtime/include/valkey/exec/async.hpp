@@ -440,7 +440,18 @@ void launch(Handler&& handler, const Route& route, Bytes bytes, const RequestInf
   }
   lease.reset();
   std::error_code ec = refused;
-  if (!ec) ec = start_request(*op, op->bytes(), *conn, route, info, op->retry_state(), op->probe);
+  if (!ec) {
+    if (route.guard || info.per_call || conn->cache() || observe::observed(conn->config())) [[unlikely]] {
+      ec = start_request(*op, op->bytes(), *conn, route, info, op->retry_state(), op->probe);
+    } else {  // the plain path: start_request() with none of its options
+      apply_deadline(*op, conn->config());
+      try {
+        ec = op->submit(*conn);
+      } catch (...) {
+        ec = std::make_error_code(std::errc::not_enough_memory);
+      }
+    }
+  }
   if (ec) return op->finish(ec, true);  // never complete inside the initiating call
   op->arm_cancellation();
 }
