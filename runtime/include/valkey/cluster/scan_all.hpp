@@ -57,8 +57,10 @@ std::vector<std::string_view> clusterscan_args(const std::string& cursor, const 
 // The node serving `slot` in `nodes` (a primary's address), empty if none.
 std::string owner_address(const std::vector<NodeDescription>& nodes, std::uint16_t slot);
 // The addresses of the primaries in `nodes` that serve slots, in order: the
-// nodes a scan starts with, the first of them where any primary will do.
+// nodes a scan starts with.
 std::vector<std::string> slot_primaries(const std::vector<NodeDescription>& nodes);
+// The first of them (empty if none): where any primary will do.
+std::string first_slot_primary(const std::vector<NodeDescription>& nodes);
 // Reads one SCAN page: the next cursor and the keys appended; false when the
 // reply is not [cursor, [keys...]].
 bool read_scan_page(const Reply& page, std::string& cursor, std::vector<std::string>& keys);
@@ -168,7 +170,7 @@ class ScanAllOp : public std::enable_shared_from_this<ScanAllOp<Handler>> {
     if (cursor_ == "0") return check_cluster_pass();
     auto self = this->shared_from_this();
     std::string node = owner_address(router_->nodes(), hash_slot(cursor_));
-    if (node.empty()) node = any_primary();  // a MOVED corrects it
+    if (node.empty()) node = first_slot_primary(router_->nodes());  // a MOVED corrects it
     const std::uint64_t asks = router_->stats().ask;
     call(node, clusterscan_args(cursor_, count_, match_, type_), [self, asks](std::error_code ec, Reply page) {
       if (ended(ec)) return self->done(ec);
@@ -249,10 +251,6 @@ class ScanAllOp : public std::enable_shared_from_this<ScanAllOp<Handler>> {
   void wait(std::chrono::milliseconds d, F f) {
     timer_.expires_after(d);
     timer_.async_wait([f = std::move(f)](std::error_code) { f(); });
-  }
-  std::string any_primary() const {
-    std::vector<std::string> primaries = slot_primaries(router_->nodes());
-    return primaries.empty() ? std::string() : std::move(primaries.front());
   }
   void done(std::error_code ec, std::string why = {}) {
     if (ec) keys_.clear();
