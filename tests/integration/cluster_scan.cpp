@@ -4,17 +4,20 @@
 // a chosen point of the scan (seen in the servers' commandstats) while
 // nothing of it runs. The SCAN fallback runs on every server: on one with
 // CLUSTERSCAN (Valkey 9.1) the nodes are started with that command renamed
-// away. Last, the sync scan_all against close() from another thread.
+// away. Then the sync scan_all against close() from another thread, and the
+// async one with a handler bound to another executor.
 #include <catch2/catch_test_macros.hpp>
 #include <signal.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <functional>
 #include <future>
 #include <initializer_list>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <set>
 #include <string>
@@ -22,12 +25,16 @@
 #include <utility>
 #include <vector>
 
+#include <asio/bind_executor.hpp>
 #include <asio/io_context.hpp>
+#include <asio/strand.hpp>
 
 #include <valkey/cluster/async_cluster_client.hpp>
 #include <valkey/cluster/cluster_client.hpp>
 #include <valkey/cluster/slot.hpp>
+#include <valkey/observe/observer.hpp>
 
+#include "client_test_util.hpp"
 #include "support/cluster.hpp"
 #include "support/server_version.hpp"
 #include "support/wait.hpp"
@@ -504,4 +511,117 @@ TEST_CASE("cluster scan_all (sync): close() from another thread ends a scan in p
     CHECK(out.keys == 0);
     CHECK(std::chrono::steady_clock::now() - start < 5s);
   }
+}
+
+namespace {
+
+// Counts the requests of a cluster client (the scan's pages and CLUSTER
+// NODES reads; the router's own topology queries are not requests): how many
+// went out and came back, so that a test knows whether a page is out, or
+// whether the scan waits on nothing but its backoff timer. `idle` is the
+// longest time the client had nothing out between two requests (the scan's
+// backoff between rounds, when each round asks one node).
+struct RequestCount final : valkey::Observer {
+  using clock = std::chrono::steady_clock;
+  std::atomic<int> started{0}, ended{0};
+  std::mutex m;
+  clock::time_point last_end{};
+  clock::duration idle{};
+
+  valkey::observe::Token on_request_start(const valkey::RequestInfo&) override {
+    std::lock_guard<std::mutex> lock(m);
+    if (started == ended && last_end != clock::time_point{}) idle = std::max(idle, clock::now() - last_end);
+    ++started;
+    return {};
+  }
+  void on_request_end(valkey::observe::Token, const valkey::RequestResult&) override {
+    std::lock_guard<std::mutex> lock(m);
+    last_end = clock::now();
+    ++ended;
+  }
+  int out() const { return started - ended; }
+  clock::duration longest_idle() {
+    std::lock_guard<std::mutex> lock(m);
+    return idle;
+  }
+};
+
+// An AsyncClusterClient on an io_context the test runs, its requests
+// counted. The destructor closes the client and lets what is left end.
+struct CountedClient {
+  asio::io_context ioc;
+  std::shared_ptr<RequestCount> count = std::make_shared<RequestCount>();
+  std::optional<valkey::AsyncClusterClient> client;
+
+  explicit CountedClient(const Cluster& cluster) {
+    auto cfg = quick_config(cluster);
+    cfg.node.observer = count;
+    client.emplace(ioc.get_executor(), cfg);
+  }
+  ~CountedClient() {
+    client.reset();
+    ioc.restart();
+    ioc.run_for(3s);
+  }
+  bool run_until(const std::function<bool()>& done, std::chrono::milliseconds limit) {
+    return valkey::test::run_until(ioc, done, limit);
+  }
+};
+
+}  // namespace
+
+// The handler runs on its associated executor: a strand of the client's
+// io_context, or another io_context's executor, run on a thread of its own
+// from the start. That one's run() returns only once the handler ran there:
+// the scan counts as work of the handler's executor while it runs.
+TEST_CASE("cluster scan_all (async): the handler runs on its associated executor",
+          "[cluster][cluster-scan][threads]") {
+  Cluster cluster(options(false));
+  {
+    valkey::ClusterClient db{cluster.seed_url()};
+    for (int i = 0; i < 100; ++i) db.set("exec:" + std::to_string(i), "v");
+  }
+  valkey::ScanAllOptions o;
+  o.count = 10;
+  CountedClient c(cluster);
+
+  auto strand = asio::make_strand(c.ioc);
+  std::optional<bool> on_strand;
+  std::size_t keys = 0;
+  c.client->scan_all(o, asio::bind_executor(strand, [&](std::error_code ec, std::vector<std::string> k) {
+                       on_strand = strand.running_in_this_thread();
+                       CHECK_FALSE(ec);
+                       keys = k.size();
+                     }));
+  REQUIRE(c.run_until([&] { return on_strand.has_value(); }, 20s));
+  CHECK(*on_strand);
+  CHECK(keys == 100);
+
+  struct Outcome {
+    bool on_other = false;
+    std::error_code ec;
+    std::size_t keys = 0;
+  };
+  asio::io_context other;
+  std::promise<Outcome> ran;
+  auto outcome = ran.get_future();
+  c.client->scan_all(o, asio::bind_executor(other.get_executor(), [&](std::error_code ec, std::vector<std::string> k) {
+                       ran.set_value(Outcome{other.get_executor().running_in_this_thread(), ec, k.size()});
+                     }));
+  std::promise<void> returned;
+  auto other_returned = returned.get_future();
+  std::thread other_thread([&] {
+    other.run();
+    returned.set_value();
+  });
+  const bool completed = c.run_until([&] { return outcome.wait_for(0s) == std::future_status::ready; }, 20s);
+  const bool run_returned = other_returned.wait_for(5s) == std::future_status::ready;
+  other.stop();
+  other_thread.join();
+  REQUIRE(completed);
+  const Outcome got = outcome.get();
+  CHECK(got.on_other);
+  CHECK_FALSE(got.ec);
+  CHECK(got.keys == 100);
+  CHECK(run_returned);  // the scan's work on it ended with the handler
 }

@@ -19,6 +19,9 @@
 #include <utility>
 #include <vector>
 
+#include <asio/associated_executor.hpp>
+#include <asio/executor_work_guard.hpp>
+#include <asio/post.hpp>
 #include <asio/steady_timer.hpp>
 
 #include <valkey/cluster/router.hpp>
@@ -88,12 +91,18 @@ bool retry_cluster_page(std::error_code ec) noexcept;
 // fails with connection_closed and the scan ends with it. `Handler` is
 // void(std::error_code, std::vector<std::string>), or with a third
 // std::string argument that gets why a scan failed (the sync client's message).
+//
+// The handler completes once, posted to its associated executor (default:
+// the router's), which counts the scan as outstanding work until then.
 template <class Handler>
 class ScanAllOp : public std::enable_shared_from_this<ScanAllOp<Handler>> {
+  using work_type = asio::executor_work_guard<asio::associated_executor_t<Handler, Router::executor_type>>;
+
  public:
   ScanAllOp(std::shared_ptr<Router> router, Handler h, const ScanAllOptions& o)
-      : router_(std::move(router)), handler_(std::move(h)), match_(o.match), type_(o.type),
-        count_(o.count > 0 ? std::to_string(o.count) : std::string()), max_stall_(o.max_stall),
+      : router_(std::move(router)), handler_(std::move(h)),
+        work_(std::in_place, asio::get_associated_executor(handler_, router_->get_executor())), match_(o.match),
+        type_(o.type), count_(o.count > 0 ? std::to_string(o.count) : std::string()), max_stall_(o.max_stall),
         record_(o.max_stall, ScanRecord::clock::now()), timer_(router_->get_executor()) {}
 
   void start() {
@@ -252,17 +261,26 @@ class ScanAllOp : public std::enable_shared_from_this<ScanAllOp<Handler>> {
     timer_.expires_after(d);
     timer_.async_wait([f = std::move(f)](std::error_code) { f(); });
   }
+
+  // Ends the scan. Called on the router's executor, from the completion of
+  // a request or timer: the handler is not run here but posted to its own
+  // executor.
   void done(std::error_code ec, std::string why = {}) {
     if (ec) keys_.clear();
     unique_keys(keys_);
-    if constexpr (std::is_invocable_v<Handler&&, std::error_code, std::vector<std::string>, std::string>)
-      std::move(handler_)(ec, std::move(keys_), std::move(why));
-    else
-      std::move(handler_)(ec, std::move(keys_));
+    asio::post(work_->get_executor(), [h = std::move(handler_), ec, keys = std::move(keys_),
+                                       why = std::move(why)]() mutable {
+      if constexpr (std::is_invocable_v<Handler&&, std::error_code, std::vector<std::string>, std::string>)
+        std::move(h)(ec, std::move(keys), std::move(why));
+      else
+        std::move(h)(ec, std::move(keys));
+    });
+    work_.reset();  // the posted completion is work of its own
   }
 
   std::shared_ptr<Router> router_;
   Handler handler_;
+  std::optional<work_type> work_;  // on the handler's executor, until the completion is posted
   std::string match_, type_, count_;
   std::chrono::milliseconds max_stall_;
   std::string cursor_ = "0";
