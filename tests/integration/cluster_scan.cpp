@@ -4,17 +4,21 @@
 // a chosen point of the scan (seen in the servers' commandstats) while
 // nothing of it runs. The SCAN fallback runs on every server: on one with
 // CLUSTERSCAN (Valkey 9.1) the nodes are started with that command renamed
-// away. Last, the sync scan_all against close() from another thread.
+// away. Then the sync scan_all against close() from another thread, and the
+// async one against its cancellation slot (waiting in a backoff, a page out)
+// and with a handler bound to another executor.
 #include <catch2/catch_test_macros.hpp>
 #include <signal.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <functional>
 #include <future>
 #include <initializer_list>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <set>
 #include <string>
@@ -22,12 +26,25 @@
 #include <utility>
 #include <vector>
 
+#include <asio/bind_cancellation_slot.hpp>
+#include <asio/bind_executor.hpp>
+#include <asio/cancellation_signal.hpp>
+#include <asio/co_spawn.hpp>
+#include <asio/detached.hpp>
+#include <asio/experimental/awaitable_operators.hpp>
 #include <asio/io_context.hpp>
+#include <asio/post.hpp>
+#include <asio/steady_timer.hpp>
+#include <asio/strand.hpp>
+#include <asio/this_coro.hpp>
+#include <asio/use_awaitable.hpp>
 
 #include <valkey/cluster/async_cluster_client.hpp>
 #include <valkey/cluster/cluster_client.hpp>
 #include <valkey/cluster/slot.hpp>
+#include <valkey/observe/observer.hpp>
 
+#include "client_test_util.hpp"
 #include "support/cluster.hpp"
 #include "support/server_version.hpp"
 #include "support/wait.hpp"
@@ -504,4 +521,258 @@ TEST_CASE("cluster scan_all (sync): close() from another thread ends a scan in p
     CHECK(out.keys == 0);
     CHECK(std::chrono::steady_clock::now() - start < 5s);
   }
+}
+
+namespace {
+
+// Counts the requests of a cluster client (the scan's pages and CLUSTER
+// NODES reads; the router's own topology queries are not requests): how many
+// went out and came back, so that a test knows whether a page is out, or
+// whether the scan waits on nothing but its backoff timer. `idle` is the
+// longest time the client had nothing out between two requests (the scan's
+// backoff between rounds, when each round asks one node).
+struct RequestCount final : valkey::Observer {
+  using clock = std::chrono::steady_clock;
+  std::atomic<int> started{0}, ended{0};
+  std::mutex m;
+  clock::time_point last_end{};
+  clock::duration idle{};
+
+  valkey::observe::Token on_request_start(const valkey::RequestInfo&) override {
+    std::lock_guard<std::mutex> lock(m);
+    if (started == ended && last_end != clock::time_point{}) idle = std::max(idle, clock::now() - last_end);
+    ++started;
+    return {};
+  }
+  void on_request_end(valkey::observe::Token, const valkey::RequestResult&) override {
+    std::lock_guard<std::mutex> lock(m);
+    last_end = clock::now();
+    ++ended;
+  }
+  int out() const { return started - ended; }
+  clock::duration longest_idle() {
+    std::lock_guard<std::mutex> lock(m);
+    return idle;
+  }
+};
+
+// An AsyncClusterClient on an io_context the test runs, its requests
+// counted. The destructor closes the client and lets what is left end.
+struct CountedClient {
+  asio::io_context ioc;
+  std::shared_ptr<RequestCount> count = std::make_shared<RequestCount>();
+  std::optional<valkey::AsyncClusterClient> client;
+
+  explicit CountedClient(const Cluster& cluster) {
+    auto cfg = quick_config(cluster);
+    cfg.node.observer = count;
+    client.emplace(ioc.get_executor(), cfg);
+  }
+  ~CountedClient() {
+    client.reset();
+    ioc.restart();
+    ioc.run_for(3s);
+  }
+  bool run_until(const std::function<bool()>& done, std::chrono::milliseconds limit) {
+    return valkey::test::run_until(ioc, done, limit);
+  }
+  // Runs the ready handlers until none is left and no request is out: the
+  // scan then waits on its own timer only. False when that did not happen
+  // within `limit`.
+  bool settle(std::chrono::milliseconds limit) {
+    const auto end = std::chrono::steady_clock::now() + limit;
+    for (;;) {
+      ioc.restart();
+      ioc.poll();
+      if (count->out() == 0) return true;
+      if (std::chrono::steady_clock::now() >= end) return false;
+      ioc.run_one_for(10ms);
+    }
+  }
+};
+
+// An async scan_all bound to a cancellation signal's slot: each call of its
+// handler, and whether one came inside emit().
+struct CancellableScan {
+  asio::cancellation_signal signal;
+  int calls = 0;
+  std::error_code ec;
+  std::size_t keys = 0;
+  bool emitting = false, inside_emit = false;
+
+  void start(valkey::AsyncClusterClient& c, const valkey::ScanAllOptions& o) {
+    c.scan_all(o, asio::bind_cancellation_slot(signal.slot(), [this](std::error_code e, std::vector<std::string> k) {
+                 ++calls;
+                 ec = e;
+                 keys = k.size();
+                 inside_emit = inside_emit || emitting;
+               }));
+  }
+  void cancel(asio::cancellation_type type) {
+    emitting = true;
+    signal.emit(type);
+    emitting = false;
+  }
+  bool done() const { return calls > 0; }
+};
+
+// scan_all against a timer in a coroutine (`||` cancels the loser,
+// terminally): which one won, or "scan failed: ..." when the scan ended first.
+asio::awaitable<void> scan_or_timer(valkey::AsyncClusterClient& c, valkey::ScanAllOptions o,
+                                    std::chrono::milliseconds limit, std::shared_ptr<std::string> winner) {
+  using namespace asio::experimental::awaitable_operators;
+  asio::steady_timer timer(co_await asio::this_coro::executor, limit);
+  try {
+    auto r = co_await (c.scan_all(o, asio::use_awaitable) || timer.async_wait(asio::use_awaitable));
+    *winner = r.index() == 0 ? "scan" : "timer";
+  } catch (const std::exception& e) {
+    *winner = std::string("scan failed: ") + e.what();
+  }
+}
+
+}  // namespace
+
+// A shard lost for good: the scan walks the live primaries, then rounds for
+// the lost one's slots, with a backoff between them (20 ms doubling to 500
+// ms), until max_stall, here far beyond the test. A cancellation emitted
+// while it waits in that backoff ends it at once with cancelled: not when
+// the backoff ends, not inside emit(), and nothing is asked after it. Then
+// the same through a coroutine's `||` with a timer.
+TEST_CASE("cluster scan_all (async): a cancellation ends a scan waiting in its backoff for a lost shard",
+          "[cluster][cluster-scan]") {
+  Cluster cluster(options(true, 0));
+  fill(cluster);
+  cluster.node(1).kill(SIGKILL);
+  CountedClient c(cluster);
+  valkey::ScanAllOptions o;
+  o.count = 1000;
+  o.max_stall = std::chrono::minutes(10);
+  CancellableScan scan;
+  scan.start(*c.client, o);
+  // Until the backoff between rounds reached its 500 ms cap, and the scan waits in it.
+  REQUIRE(c.run_until([&] { return c.count->longest_idle() >= 400ms; }, 30s));
+  REQUIRE(c.settle(10s));
+  REQUIRE_FALSE(scan.done());
+  const int asked = c.count->started;
+  const auto start = std::chrono::steady_clock::now();
+  scan.cancel(asio::cancellation_type::terminal);
+  CHECK_FALSE(scan.done());  // never inside emit()
+  REQUIRE(c.run_until([&] { return scan.done(); }, 5s));
+  const auto took = std::chrono::steady_clock::now() - start;
+  CHECK(scan.ec == valkey::errc::cancelled);
+  CHECK(scan.keys == 0);
+  CHECK_FALSE(scan.inside_emit);
+  INFO("completed " << std::chrono::duration_cast<std::chrono::milliseconds>(took).count() << " ms after emit()");
+  CHECK(took < 250ms);  // the backoff it was in lasts 500 ms
+  // Past more than one backoff: nothing asked, no second completion.
+  c.run_until([] { return false; }, 1200ms);
+  CHECK(c.count->started == asked);
+  CHECK(scan.calls == 1);
+
+  auto winner = std::make_shared<std::string>();
+  asio::co_spawn(c.ioc, scan_or_timer(*c.client, o, 1500ms, winner), asio::detached);
+  REQUIRE(c.run_until([&] { return !winner->empty(); }, 10s));
+  CHECK(*winner == "timer");
+}
+
+// Cancelled right after it began (a posted handler emits; the scan waits
+// for the topology), and while a page is out (well into 10,000 keys): the
+// handler runs once, later, with cancelled and no keys; a page out is
+// ignored when it answers, and nothing more is asked. Every cancellation
+// type ends it, `total` too with a page out (a scan only reads).
+TEST_CASE("cluster scan_all (async): a cancellation while a page is out completes the scan once with cancelled",
+          "[cluster][cluster-scan]") {
+  Cluster cluster(options(false));
+  fill(cluster);
+  valkey::ScanAllOptions o;
+  o.count = 10;
+  o.max_stall = std::chrono::minutes(10);
+  struct Case {
+    asio::cancellation_type type;
+    bool at_start;
+  };
+  for (const Case k : {Case{asio::cancellation_type::total, true}, Case{asio::cancellation_type::terminal, false},
+                       Case{asio::cancellation_type::partial, false}, Case{asio::cancellation_type::total, false}}) {
+    const auto type = k.type;
+    const bool at_start = k.at_start;
+    INFO("cancellation type " << static_cast<int>(type) << (at_start ? ", right after the start" : ", a page out"));
+    CountedClient c(cluster);
+    CancellableScan scan;
+    scan.start(*c.client, o);
+    // A page out, past the first pages.
+    if (!at_start) REQUIRE(c.run_until([&] { return c.count->ended >= 5 && c.count->out() > 0; }, 20s));
+    REQUIRE_FALSE(scan.done());
+    int asked = -1, out = -1;
+    asio::post(c.ioc, [&] {
+      asked = c.count->started;
+      out = c.count->out();
+      scan.cancel(type);
+    });
+    REQUIRE(c.run_until([&] { return scan.done(); }, 20s));
+    CHECK(scan.ec == valkey::errc::cancelled);
+    CHECK(scan.keys == 0);
+    CHECK_FALSE(scan.inside_emit);
+    CHECK(out == (at_start ? 0 : 1));
+    // The page out answers (ignored); no other is asked, no second completion.
+    REQUIRE(c.run_until([&] { return c.count->out() == 0; }, 5s));
+    c.run_until([] { return false; }, 300ms);
+    CHECK(c.count->started == asked);
+    CHECK(scan.calls == 1);
+  }
+}
+
+// The handler runs on its associated executor: a strand of the client's
+// io_context, or another io_context's executor, run on a thread of its own
+// from the start. That one's run() returns only once the handler ran there:
+// the scan counts as work of the handler's executor while it runs.
+TEST_CASE("cluster scan_all (async): the handler runs on its associated executor",
+          "[cluster][cluster-scan][threads]") {
+  Cluster cluster(options(false));
+  {
+    valkey::ClusterClient db{cluster.seed_url()};
+    for (int i = 0; i < 100; ++i) db.set("exec:" + std::to_string(i), "v");
+  }
+  valkey::ScanAllOptions o;
+  o.count = 10;
+  CountedClient c(cluster);
+
+  auto strand = asio::make_strand(c.ioc);
+  std::optional<bool> on_strand;
+  std::size_t keys = 0;
+  c.client->scan_all(o, asio::bind_executor(strand, [&](std::error_code ec, std::vector<std::string> k) {
+                       on_strand = strand.running_in_this_thread();
+                       CHECK_FALSE(ec);
+                       keys = k.size();
+                     }));
+  REQUIRE(c.run_until([&] { return on_strand.has_value(); }, 20s));
+  CHECK(*on_strand);
+  CHECK(keys == 100);
+
+  struct Outcome {
+    bool on_other = false;
+    std::error_code ec;
+    std::size_t keys = 0;
+  };
+  asio::io_context other;
+  std::promise<Outcome> ran;
+  auto outcome = ran.get_future();
+  c.client->scan_all(o, asio::bind_executor(other.get_executor(), [&](std::error_code ec, std::vector<std::string> k) {
+                       ran.set_value(Outcome{other.get_executor().running_in_this_thread(), ec, k.size()});
+                     }));
+  std::promise<void> returned;
+  auto other_returned = returned.get_future();
+  std::thread other_thread([&] {
+    other.run();
+    returned.set_value();
+  });
+  const bool completed = c.run_until([&] { return outcome.wait_for(0s) == std::future_status::ready; }, 20s);
+  const bool run_returned = other_returned.wait_for(5s) == std::future_status::ready;
+  other.stop();
+  other_thread.join();
+  REQUIRE(completed);
+  const Outcome got = outcome.get();
+  CHECK(got.on_other);
+  CHECK_FALSE(got.ec);
+  CHECK(got.keys == 100);
+  CHECK(run_returned);  // the scan's work on it ended with the handler
 }

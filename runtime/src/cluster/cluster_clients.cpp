@@ -99,11 +99,24 @@ std::string owner_address(const std::vector<NodeDescription>& nodes, std::uint16
   return {};
 }
 
+namespace {
+
+// Where a scan goes: a primary that serves slots (not one left empty by a
+// migration, nor a replica).
+bool serves_slots(const NodeDescription& n) { return n.primary && !n.slots.empty(); }
+
+}  // namespace
+
 std::vector<std::string> slot_primaries(const std::vector<NodeDescription>& nodes) {
   std::vector<std::string> out;
   for (const auto& n : nodes)
-    if (n.primary && !n.slots.empty()) out.push_back(n.address);
+    if (serves_slots(n)) out.push_back(n.address);
   return out;
+}
+
+std::string first_slot_primary(const std::vector<NodeDescription>& nodes) {
+  const auto it = std::find_if(nodes.begin(), nodes.end(), serves_slots);
+  return it == nodes.end() ? std::string() : it->address;
 }
 
 bool read_scan_page(const Reply& page, std::string& cursor, std::vector<std::string>& keys) {

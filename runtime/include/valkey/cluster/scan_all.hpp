@@ -6,7 +6,8 @@
 // on the primaries with a record of the slots each walk covered
 // (scan_record.hpp), walking again what a migration or a failover left
 // uncovered. ClusterClient::scan_all() blocks; AsyncClusterClient's takes a
-// completion token: void(std::error_code, std::vector<std::string>).
+// completion token: void(std::error_code, std::vector<std::string>), and
+// honours the token's cancellation slot.
 #include <algorithm>
 #include <chrono>
 #include <cstdint>
@@ -19,6 +20,11 @@
 #include <utility>
 #include <vector>
 
+#include <asio/associated_cancellation_slot.hpp>
+#include <asio/associated_executor.hpp>
+#include <asio/cancellation_type.hpp>
+#include <asio/executor_work_guard.hpp>
+#include <asio/post.hpp>
 #include <asio/steady_timer.hpp>
 
 #include <valkey/cluster/router.hpp>
@@ -57,8 +63,10 @@ std::vector<std::string_view> clusterscan_args(const std::string& cursor, const 
 // The node serving `slot` in `nodes` (a primary's address), empty if none.
 std::string owner_address(const std::vector<NodeDescription>& nodes, std::uint16_t slot);
 // The addresses of the primaries in `nodes` that serve slots, in order: the
-// nodes a scan starts with, the first of them where any primary will do.
+// nodes a scan starts with.
 std::vector<std::string> slot_primaries(const std::vector<NodeDescription>& nodes);
+// The first of them (empty if none): where any primary will do.
+std::string first_slot_primary(const std::vector<NodeDescription>& nodes);
 // Reads one SCAN page: the next cursor and the keys appended; false when the
 // reply is not [cursor, [keys...]].
 bool read_scan_page(const Reply& page, std::string& cursor, std::vector<std::string>& keys);
@@ -86,17 +94,32 @@ bool retry_cluster_page(std::error_code ec) noexcept;
 // fails with connection_closed and the scan ends with it. `Handler` is
 // void(std::error_code, std::vector<std::string>), or with a third
 // std::string argument that gets why a scan failed (the sync client's message).
+//
+// The handler completes once, posted to its associated executor (default:
+// the router's), which counts the scan as outstanding work until then. Its
+// cancellation slot, emitted on the router's executor like every call of
+// the client, ends the scan with errc::cancelled for every cancellation
+// type (a scan only reads, so none leaves anything behind): the backoff
+// timer is cancelled, no further request is made, the keys read so far are
+// dropped, and a request already out is ignored when it answers.
 template <class Handler>
 class ScanAllOp : public std::enable_shared_from_this<ScanAllOp<Handler>> {
+  using slot_type = asio::associated_cancellation_slot_t<Handler>;
+  using work_type = asio::executor_work_guard<asio::associated_executor_t<Handler, Router::executor_type>>;
+
  public:
   ScanAllOp(std::shared_ptr<Router> router, Handler h, const ScanAllOptions& o)
-      : router_(std::move(router)), handler_(std::move(h)), match_(o.match), type_(o.type),
-        count_(o.count > 0 ? std::to_string(o.count) : std::string()), max_stall_(o.max_stall),
+      : router_(std::move(router)), handler_(std::move(h)),
+        slot_(asio::get_associated_cancellation_slot(handler_)),
+        work_(std::in_place, asio::get_associated_executor(handler_, router_->get_executor())), match_(o.match),
+        type_(o.type), count_(o.count > 0 ? std::to_string(o.count) : std::string()), max_stall_(o.max_stall),
         record_(o.max_stall, ScanRecord::clock::now()), timer_(router_->get_executor()) {}
 
   void start() {
     auto self = this->shared_from_this();
+    arm_cancellation();
     router_->when_ready([self](std::error_code ec) {
+      if (self->finished_) return;  // cancelled meanwhile
       if (ec) return self->done(ec);
       self->view_nodes_ = slot_primaries(self->router_->nodes());
       if (self->view_nodes_.empty()) return self->done({});
@@ -125,10 +148,26 @@ class ScanAllOp : public std::enable_shared_from_this<ScanAllOp<Handler>> {
   // The client was closed: nothing more to ask.
   static bool ended(std::error_code ec) { return ec == errc::connection_closed || ec == errc::cancelled; }
 
+  // The slot's handler holds a weak pointer: it may outlive the scan (one
+  // dropped with its executor's queue never completes, so its slot is never
+  // cleared), and must then neither keep the scan alive nor point at it.
+  void arm_cancellation() {
+    if (!slot_.is_connected()) return;
+    std::weak_ptr<ScanAllOp> weak = this->shared_from_this();
+    slot_.assign([weak](asio::cancellation_type type) {
+      if (type == asio::cancellation_type::none) return;
+      if (auto self = weak.lock()) self->done(make_error_code(errc::cancelled));
+    });
+  }
+
+  // `f` runs only while the scan goes on: a page that answers after the
+  // scan was cancelled is dropped.
   template <class F>
   void call(std::string_view node, const std::vector<std::string_view>& args, F&& f) {
     run_async<Reply>(*router_, exec::ArgsPlan<Reply>{Strings(args)}, Target{Fanout::one_node, node}, nullptr,
-                     std::forward<F>(f));
+                     [self = this->shared_from_this(), f = std::forward<F>(f)](std::error_code ec, Reply r) mutable {
+                       if (!self->finished_) f(ec, std::move(r));
+                     });
   }
 
   // `CLUSTER NODES` of every node in view_nodes_, in order, into views_
@@ -168,7 +207,7 @@ class ScanAllOp : public std::enable_shared_from_this<ScanAllOp<Handler>> {
     if (cursor_ == "0") return check_cluster_pass();
     auto self = this->shared_from_this();
     std::string node = owner_address(router_->nodes(), hash_slot(cursor_));
-    if (node.empty()) node = any_primary();  // a MOVED corrects it
+    if (node.empty()) node = first_slot_primary(router_->nodes());  // a MOVED corrects it
     const std::uint64_t asks = router_->stats().ask;
     call(node, clusterscan_args(cursor_, count_, match_, type_), [self, asks](std::error_code ec, Reply page) {
       if (ended(ec)) return self->done(ec);
@@ -245,26 +284,43 @@ class ScanAllOp : public std::enable_shared_from_this<ScanAllOp<Handler>> {
     wait(*delay, [self] { self->begin_round(); });
   }
 
+  // The timer's handler holds the scan: done() cancels the timer so that a
+  // cancelled scan is not kept for the rest of a backoff.
   template <class F>
   void wait(std::chrono::milliseconds d, F f) {
     timer_.expires_after(d);
-    timer_.async_wait([f = std::move(f)](std::error_code) { f(); });
+    timer_.async_wait([self = this->shared_from_this(), f = std::move(f)](std::error_code) {
+      if (!self->finished_) f();
+    });
   }
-  std::string any_primary() const {
-    std::vector<std::string> primaries = slot_primaries(router_->nodes());
-    return primaries.empty() ? std::string() : std::move(primaries.front());
-  }
+
+  // Ends the scan, once (a cancellation may come while a page is out; the
+  // page's answer then finds the scan finished). Called on the router's
+  // executor, possibly inside the slot's emit(): the handler is never run
+  // here but posted to its executor, and the slot is cleared there, just
+  // before the handler runs, outside emit().
   void done(std::error_code ec, std::string why = {}) {
+    if (finished_) return;
+    finished_ = true;
+    timer_.cancel();
     if (ec) keys_.clear();
     unique_keys(keys_);
-    if constexpr (std::is_invocable_v<Handler&&, std::error_code, std::vector<std::string>, std::string>)
-      std::move(handler_)(ec, std::move(keys_), std::move(why));
-    else
-      std::move(handler_)(ec, std::move(keys_));
+    asio::post(work_->get_executor(), [h = std::move(handler_), slot = slot_, ec, keys = std::move(keys_),
+                                       why = std::move(why)]() mutable {
+      if (slot.is_connected()) slot.clear();
+      if constexpr (std::is_invocable_v<Handler&&, std::error_code, std::vector<std::string>, std::string>)
+        std::move(h)(ec, std::move(keys), std::move(why));
+      else
+        std::move(h)(ec, std::move(keys));
+    });
+    work_.reset();  // the posted completion is work of its own
   }
 
   std::shared_ptr<Router> router_;
   Handler handler_;
+  slot_type slot_;
+  std::optional<work_type> work_;  // on the handler's executor, until the completion is posted
+  bool finished_ = false;
   std::string match_, type_, count_;
   std::chrono::milliseconds max_stall_;
   std::string cursor_ = "0";
