@@ -674,7 +674,9 @@ void Router::send_to(Part& p, const std::string& host, std::uint16_t port) {
   Job& job = p.job_;
   if (&p.host_ != &host) p.host_ = host;
   p.port_ = port;
-  p.node_ = node_name(host, port);
+  // Nothing below adds to node_names_ before `node` is last used.
+  NodeName& node = node_entry(host, port);
+  p.node_ = node.name;
   if (policies_ || job.options.retry) [[unlikely]] {
     // The node's breaker first, for blocking commands too: while open, the
     // part fails at once, unsent.
@@ -710,7 +712,7 @@ void Router::send_to(Part& p, const std::string& host, std::uint16_t port) {
       return part_final(p);
     }
   } else {
-    p.conn_ = connection(host, port, p.node_);
+    p.conn_ = shared_connection(node);
   }
   p.seen_ = 0;
   if (p.attempted_) {  // a new part's reply state is fresh already
@@ -1064,10 +1066,12 @@ void Router::finish(Job& job) {
       r.reply = Reply::map(std::move(flat));
       r.per_node = true;
     } else if (job.parts_.size() == 1) {
-      r.reply = std::move(job.parts_.front().reply_);
-      r.streamed = job.parts_.front().streamed_;
-      r.cacheable = job.cache && job.parts_.front().framed_ && r.streamed;
-      r.endpoint = job.parts_.front().node_;
+      // Moved: the part has ended, nothing reads its reply or node again.
+      Part& p = job.parts_.front();
+      r.streamed = p.streamed_;
+      if (!r.streamed) r.reply = std::move(p.reply_);  // else there is none
+      r.cacheable = job.cache && p.framed_ && r.streamed;
+      r.endpoint = std::move(p.node_);
     } else {
       // What a node's error means depends on the response policy, and
       // combine() applies it: all_succeeded and the default fail with the
@@ -1116,15 +1120,28 @@ Config Router::node_config(const std::string& host, std::uint16_t port) const {
 }
 
 const std::string& Router::node_name(const std::string& host, std::uint16_t port) {
-  for (const NodeName& n : node_names_)
-    if (n.port == port && n.host == host) return n.name;
+  return node_entry(host, port).name;
+}
+
+Router::NodeName& Router::node_entry(const std::string& host, std::uint16_t port) {
+  for (NodeName& n : node_names_)
+    if (n.port == port && n.host == host) return n;
   if (node_names_.size() == 64) node_names_.clear();  // nodes come and go: rebuilt as they are used
-  node_names_.push_back(NodeName{host, port, valkey::detail::host_port(host, port)});
-  return node_names_.back().name;
+  node_names_.push_back(NodeName{host, port, valkey::detail::host_port(host, port), nullptr});
+  return node_names_.back();
+}
+
+const std::shared_ptr<Connection>& Router::shared_connection(NodeName& node) {
+  if (!node.conn) node.conn = connection(node.host, node.port, node.name);
+  return node.conn;
+}
+
+void Router::forget_connections() noexcept {
+  for (NodeName& n : node_names_) n.conn.reset();
 }
 
 std::shared_ptr<Connection> Router::connection(const std::string& host, std::uint16_t port) {
-  return connection(host, port, node_name(host, port));  // the name is read before node_name() runs again
+  return shared_connection(node_entry(host, port));
 }
 
 std::shared_ptr<Connection> Router::connection(const std::string& host, std::uint16_t port, const std::string& key) {
@@ -1237,6 +1254,7 @@ void Router::close() {
       c->close();
     }
     self->conns_.clear();
+    self->forget_connections();
     for (auto& [name, pool] : self->pools_) pool->close();
   });
 }
@@ -1525,6 +1543,7 @@ void Router::bootstrap_failed(const std::string& why) {
     c->close();
   }
   conns_.clear();
+  forget_connections();
   readonly_.clear();
 }
 
@@ -1564,6 +1583,7 @@ void Router::connect_zoneless_replicas() {
 
 void Router::prune_connections() {
   if (!map_) return;
+  const std::size_t before = conns_.size();
   for (auto it = conns_.begin(); it != conns_.end();) {
     std::size_t s = 0, n = 0;
     const Connection& c = *it->second;
@@ -1579,6 +1599,7 @@ void Router::prune_connections() {
       ++it;
     }
   }
+  if (conns_.size() != before) forget_connections();
 }
 
 }  // namespace valkey::cluster

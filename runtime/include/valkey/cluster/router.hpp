@@ -344,6 +344,13 @@ class Router : public std::enable_shared_from_this<Router>, private ConnectionOb
   // "host:port" (detail::host_port) of the nodes requests went to lately:
   // every attempt names its node, so the name is built once per node.
   const std::string& node_name(const std::string& host, std::uint16_t port);
+  struct NodeName;
+  NodeName& node_entry(const std::string& host, std::uint16_t port);
+  // The node's shared connection through its node_entry(): an attempt
+  // skips the search of conns_.
+  const std::shared_ptr<Connection>& shared_connection(NodeName& node);
+  // conns_ dropped connections: the ones node_names_ holds go too.
+  void forget_connections() noexcept;
   // The same, named "host:port" already (the connections' key).
   std::shared_ptr<Connection> connection(const std::string& host, std::uint16_t port, const std::string& name);
   const Node* pick_primary();
@@ -411,6 +418,7 @@ class Router : public std::enable_shared_from_this<Router>, private ConnectionOb
     std::string host;
     std::uint16_t port;
     std::string name;
+    std::shared_ptr<Connection> conn;  // its entry in conns_ once looked up (shared_connection())
   };
   std::vector<NodeName> node_names_;  // node_name()'s, at most 64
   // Connections that serve replica reads: READONLY is sent on each of their
