@@ -83,6 +83,10 @@ std::string_view Part::command_bytes() const noexcept {
   return job_.bytes.view();
 }
 
+void PartList::reserve(std::size_t n) {
+  if (n > 1) more_.reserve(n - 1);
+}
+
 void PartList::clear() noexcept {
   more_.clear();
   first_.reset();
@@ -483,14 +487,20 @@ void Router::entry_done(Part& p, JobResult&& r) {
 
 bool Router::build_batch(Job& job) {
   std::string_view rest = job.bytes.view();
-  std::vector<std::string_view> argv;
+  std::vector<std::string_view>& argv = argv_;  // one buffer for every job
   while (!rest.empty()) {
     const std::size_t n = exec::parse_first_command(rest, argv);
     if (n == 0 || argv.empty()) {
       fail(job, make_error_code(errc::invalid_argument), "a batch that is not a sequence of commands");
       return false;
     }
-    if (job.parts_.empty() && valkey::detail::iequals(argv.front(), "MULTI")) return build_transaction(job, 0);
+    if (job.parts_.empty()) {
+      if (valkey::detail::iequals(argv.front(), "MULTI")) return build_transaction(job, 0);
+      // Room for as many parts as the batch holds commands as long as its
+      // first one: exact for a batch of one kind of command, and no more
+      // pointers than the batch has bytes otherwise.
+      job.parts_.reserve(job.bytes.size() / n);
+    }
     Route r;
     if (route_or_wait(job, std::span<const std::string_view>(argv.data(), argv.size()), r)) return false;
     Part& p = job.parts_.add(job);

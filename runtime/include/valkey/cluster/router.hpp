@@ -158,6 +158,8 @@ class Part final : public RequestBase {
 class PartList {
  public:
   Part& add(Job& job);
+  // Room for `n` parts in all, so adding them does not grow the list step by step.
+  void reserve(std::size_t n);
   std::size_t size() const noexcept { return size_; }
   bool empty() const noexcept { return size_ == 0; }
   Part& operator[](std::size_t i) noexcept { return i == 0 ? *first_ : *more_[i - 1]; }
@@ -438,8 +440,9 @@ class Router : public std::enable_shared_from_this<Router>, private ConnectionOb
   std::minstd_rand rng_;
   bool closed_ = false;
 
-  // The arguments of the job start() is routing (views into its bytes):
-  // one buffer for every job, so routing allocates nothing.
+  // The arguments of the job start() is routing, or of a batch's command
+  // build_batch() is routing (views into its bytes): one buffer for every
+  // job, so routing allocates nothing.
   std::vector<std::string_view> argv_;
   // Jobs waiting for the first topology.
   std::deque<Job*> waiting_;
