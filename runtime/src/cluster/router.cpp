@@ -77,6 +77,11 @@ Part& PartList::add(Job& job) {
   return *p;
 }
 
+ReplyBuilder& Part::builder() {
+  if (!builder_) builder_.emplace();
+  return builder_->b;
+}
+
 std::string_view Part::command_bytes() const noexcept {
   if (!share_.empty()) return share_;
   if (!slice_.empty()) return slice_;
@@ -109,7 +114,7 @@ void Part::on_node(const resp::Node& n) {
     if (framed_) [[unlikely]]
       job_.cache->read_node(n);  // recorded for the store
   } else {
-    builder_.on_node(n);
+    builder().on_node(n);
   }
 }
 
@@ -123,9 +128,10 @@ void Part::on_reply_end() {
     streamed_ = true;
     return;
   }
-  builder_.on_message_end();
-  if (commands_ > 1) replies_.push_back(builder_.take());
-  else reply_ = builder_.take();
+  ReplyBuilder& b = builder();
+  b.on_message_end();
+  if (commands_ > 1) replies_.push_back(b.take());
+  else reply_ = b.take();
 }
 
 void Part::on_complete(std::error_code ec) {
@@ -726,7 +732,7 @@ void Router::send_to(Part& p, const std::string& host, std::uint16_t port) {
   }
   p.seen_ = 0;
   if (p.attempted_) {  // a new part's reply state is fresh already
-    p.builder_.reset();
+    if (p.builder_) p.builder_->b.reset();
     p.reply_ = Reply{};
     p.replies_.clear();
   }

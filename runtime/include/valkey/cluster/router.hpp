@@ -99,6 +99,8 @@ class Part final : public RequestBase {
   friend class Router;
   // What an attempt sends (before ASKING or a cache frame is added).
   std::string_view command_bytes() const noexcept;
+  // The builder of a reply that does not stream, made by the first one.
+  ReplyBuilder& builder();
 
   Job& job_;
   std::size_t index_;
@@ -128,7 +130,13 @@ class Part final : public RequestBase {
   std::uint16_t port_ = 0;
   std::string node_;          // "host:port" of the current attempt
   std::shared_ptr<Connection> conn_;
-  ReplyBuilder builder_;
+  // Absent until a reply is built: most go to Job::reply_visitor(). The
+  // wrapper's user-provided constructor keeps emplace() from zero-filling it.
+  struct LazyBuilder {
+    LazyBuilder() noexcept {}
+    ReplyBuilder b;
+  };
+  std::optional<LazyBuilder> builder_;
   Reply reply_;
   // This attempt's reply goes to the job's reply_visitor() (`direct_`),
   // decided at its first node; `streamed_` once such a reply ended.
