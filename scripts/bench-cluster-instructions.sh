@@ -49,6 +49,7 @@ python="${VALKEY_CPP_PYTHON:-python3}"
 commit="$(git -C "$repo" rev-parse --short=12 HEAD 2>/dev/null || echo unknown)"
 git -C "$repo" diff --quiet HEAD 2>/dev/null || commit+="+uncommitted"
 log "building valkey-cpp-perf (Release) in $build_dir"
+mkdir -p "$build_dir"
 launcher=()
 command -v ccache >/dev/null 2>&1 && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
 # The same configuration as scripts/bench-cluster.sh, which shares the dir.
