@@ -1,7 +1,9 @@
 // Hash slots: CRC16 vectors and the hash-tag rule's edge cases.
 #include <catch2/catch_test_macros.hpp>
 
+#include <cstdint>
 #include <string>
+#include <string_view>
 
 #include <valkey/cluster/slot.hpp>
 
@@ -14,6 +16,25 @@ TEST_CASE("cluster: CRC16 XMODEM vectors", "[cluster]") {
   CHECK(vc::crc16("A") == 0x58E5);
   // Bytes above 0x7F are hashed as unsigned.
   CHECK(vc::crc16("\xff") == 0x1EF0);
+}
+
+TEST_CASE("cluster: CRC16 four bytes a step equals the bitwise definition at every length", "[cluster]") {
+  auto bitwise = [](std::string_view s) {
+    unsigned crc = 0;
+    for (unsigned char c : s) {
+      crc ^= static_cast<unsigned>(c) << 8;
+      for (int b = 0; b < 8; ++b) crc = (crc & 0x8000u) ? ((crc << 1) ^ 0x1021u) & 0xFFFFu : (crc << 1) & 0xFFFFu;
+    }
+    return static_cast<std::uint16_t>(crc);
+  };
+  std::string s;
+  unsigned x = 12345;
+  for (int len = 0; len <= 70; ++len) {
+    INFO("length " << len);
+    CHECK(vc::crc16(s) == bitwise(s));
+    x = x * 1103515245u + 12345u;
+    s.push_back(static_cast<char>(x >> 16));
+  }
 }
 
 TEST_CASE("cluster: slots of plain keys", "[cluster]") {

@@ -77,10 +77,19 @@ Part& PartList::add(Job& job) {
   return *p;
 }
 
+ReplyBuilder& Part::builder() {
+  if (!builder_) builder_.emplace();
+  return builder_->b;
+}
+
 std::string_view Part::command_bytes() const noexcept {
   if (!share_.empty()) return share_;
   if (!slice_.empty()) return slice_;
   return job_.bytes.view();
+}
+
+void PartList::reserve(std::size_t n) {
+  if (n > 1) more_.reserve(n - 1);
 }
 
 void PartList::clear() noexcept {
@@ -105,7 +114,7 @@ void Part::on_node(const resp::Node& n) {
     if (framed_) [[unlikely]]
       job_.cache->read_node(n);  // recorded for the store
   } else {
-    builder_.on_node(n);
+    builder().on_node(n);
   }
 }
 
@@ -119,9 +128,10 @@ void Part::on_reply_end() {
     streamed_ = true;
     return;
   }
-  builder_.on_message_end();
-  if (commands_ > 1) replies_.push_back(builder_.take());
-  else reply_ = builder_.take();
+  ReplyBuilder& b = builder();
+  b.on_message_end();
+  if (commands_ > 1) replies_.push_back(b.take());
+  else reply_ = b.take();
 }
 
 void Part::on_complete(std::error_code ec) {
@@ -483,14 +493,20 @@ void Router::entry_done(Part& p, JobResult&& r) {
 
 bool Router::build_batch(Job& job) {
   std::string_view rest = job.bytes.view();
-  std::vector<std::string_view> argv;
+  std::vector<std::string_view>& argv = argv_;  // one buffer for every job
   while (!rest.empty()) {
     const std::size_t n = exec::parse_first_command(rest, argv);
     if (n == 0 || argv.empty()) {
       fail(job, make_error_code(errc::invalid_argument), "a batch that is not a sequence of commands");
       return false;
     }
-    if (job.parts_.empty() && valkey::detail::iequals(argv.front(), "MULTI")) return build_transaction(job, 0);
+    if (job.parts_.empty()) {
+      if (valkey::detail::iequals(argv.front(), "MULTI")) return build_transaction(job, 0);
+      // Room for as many parts as the batch holds commands as long as its
+      // first one: exact for a batch of one kind of command, and no more
+      // pointers than the batch has bytes otherwise.
+      job.parts_.reserve(job.bytes.size() / n);
+    }
     Route r;
     if (route_or_wait(job, std::span<const std::string_view>(argv.data(), argv.size()), r)) return false;
     Part& p = job.parts_.add(job);
@@ -674,7 +690,9 @@ void Router::send_to(Part& p, const std::string& host, std::uint16_t port) {
   Job& job = p.job_;
   if (&p.host_ != &host) p.host_ = host;
   p.port_ = port;
-  p.node_ = node_name(host, port);
+  // Nothing below adds to node_names_ before `node` is last used.
+  NodeName& node = node_entry(host, port);
+  p.node_ = node.name;
   if (policies_ || job.options.retry) [[unlikely]] {
     // The node's breaker first, for blocking commands too: while open, the
     // part fails at once, unsent.
@@ -710,11 +728,11 @@ void Router::send_to(Part& p, const std::string& host, std::uint16_t port) {
       return part_final(p);
     }
   } else {
-    p.conn_ = connection(host, port, p.node_);
+    p.conn_ = shared_connection(node);
   }
   p.seen_ = 0;
   if (p.attempted_) {  // a new part's reply state is fresh already
-    p.builder_.reset();
+    if (p.builder_) p.builder_->b.reset();
     p.reply_ = Reply{};
     p.replies_.clear();
   }
@@ -1064,10 +1082,12 @@ void Router::finish(Job& job) {
       r.reply = Reply::map(std::move(flat));
       r.per_node = true;
     } else if (job.parts_.size() == 1) {
-      r.reply = std::move(job.parts_.front().reply_);
-      r.streamed = job.parts_.front().streamed_;
-      r.cacheable = job.cache && job.parts_.front().framed_ && r.streamed;
-      r.endpoint = job.parts_.front().node_;
+      // Moved: the part has ended, nothing reads its reply or node again.
+      Part& p = job.parts_.front();
+      r.streamed = p.streamed_;
+      if (!r.streamed) r.reply = std::move(p.reply_);  // else there is none
+      r.cacheable = job.cache && p.framed_ && r.streamed;
+      r.endpoint = std::move(p.node_);
     } else {
       // What a node's error means depends on the response policy, and
       // combine() applies it: all_succeeded and the default fail with the
@@ -1116,15 +1136,28 @@ Config Router::node_config(const std::string& host, std::uint16_t port) const {
 }
 
 const std::string& Router::node_name(const std::string& host, std::uint16_t port) {
-  for (const NodeName& n : node_names_)
-    if (n.port == port && n.host == host) return n.name;
+  return node_entry(host, port).name;
+}
+
+Router::NodeName& Router::node_entry(const std::string& host, std::uint16_t port) {
+  for (NodeName& n : node_names_)
+    if (n.port == port && n.host == host) return n;
   if (node_names_.size() == 64) node_names_.clear();  // nodes come and go: rebuilt as they are used
-  node_names_.push_back(NodeName{host, port, valkey::detail::host_port(host, port)});
-  return node_names_.back().name;
+  node_names_.push_back(NodeName{host, port, valkey::detail::host_port(host, port), nullptr});
+  return node_names_.back();
+}
+
+const std::shared_ptr<Connection>& Router::shared_connection(NodeName& node) {
+  if (!node.conn) node.conn = connection(node.host, node.port, node.name);
+  return node.conn;
+}
+
+void Router::forget_connections() noexcept {
+  for (NodeName& n : node_names_) n.conn.reset();
 }
 
 std::shared_ptr<Connection> Router::connection(const std::string& host, std::uint16_t port) {
-  return connection(host, port, node_name(host, port));  // the name is read before node_name() runs again
+  return shared_connection(node_entry(host, port));
 }
 
 std::shared_ptr<Connection> Router::connection(const std::string& host, std::uint16_t port, const std::string& key) {
@@ -1237,6 +1270,7 @@ void Router::close() {
       c->close();
     }
     self->conns_.clear();
+    self->forget_connections();
     for (auto& [name, pool] : self->pools_) pool->close();
   });
 }
@@ -1525,6 +1559,7 @@ void Router::bootstrap_failed(const std::string& why) {
     c->close();
   }
   conns_.clear();
+  forget_connections();
   readonly_.clear();
 }
 
@@ -1564,6 +1599,7 @@ void Router::connect_zoneless_replicas() {
 
 void Router::prune_connections() {
   if (!map_) return;
+  const std::size_t before = conns_.size();
   for (auto it = conns_.begin(); it != conns_.end();) {
     std::size_t s = 0, n = 0;
     const Connection& c = *it->second;
@@ -1579,6 +1615,7 @@ void Router::prune_connections() {
       ++it;
     }
   }
+  if (conns_.size() != before) forget_connections();
 }
 
 }  // namespace valkey::cluster

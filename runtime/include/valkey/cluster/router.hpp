@@ -99,6 +99,8 @@ class Part final : public RequestBase {
   friend class Router;
   // What an attempt sends (before ASKING or a cache frame is added).
   std::string_view command_bytes() const noexcept;
+  // The builder of a reply that does not stream, made by the first one.
+  ReplyBuilder& builder();
 
   Job& job_;
   std::size_t index_;
@@ -128,7 +130,13 @@ class Part final : public RequestBase {
   std::uint16_t port_ = 0;
   std::string node_;          // "host:port" of the current attempt
   std::shared_ptr<Connection> conn_;
-  ReplyBuilder builder_;
+  // Absent until a reply is built: most go to Job::reply_visitor(). The
+  // wrapper's user-provided constructor keeps emplace() from zero-filling it.
+  struct LazyBuilder {
+    LazyBuilder() noexcept {}
+    ReplyBuilder b;
+  };
+  std::optional<LazyBuilder> builder_;
   Reply reply_;
   // This attempt's reply goes to the job's reply_visitor() (`direct_`),
   // decided at its first node; `streamed_` once such a reply ended.
@@ -158,6 +166,8 @@ class Part final : public RequestBase {
 class PartList {
  public:
   Part& add(Job& job);
+  // Room for `n` parts in all, so adding them does not grow the list step by step.
+  void reserve(std::size_t n);
   std::size_t size() const noexcept { return size_; }
   bool empty() const noexcept { return size_ == 0; }
   Part& operator[](std::size_t i) noexcept { return i == 0 ? *first_ : *more_[i - 1]; }
@@ -344,6 +354,13 @@ class Router : public std::enable_shared_from_this<Router>, private ConnectionOb
   // "host:port" (detail::host_port) of the nodes requests went to lately:
   // every attempt names its node, so the name is built once per node.
   const std::string& node_name(const std::string& host, std::uint16_t port);
+  struct NodeName;
+  NodeName& node_entry(const std::string& host, std::uint16_t port);
+  // The node's shared connection through its node_entry(): an attempt
+  // skips the search of conns_.
+  const std::shared_ptr<Connection>& shared_connection(NodeName& node);
+  // conns_ dropped connections: the ones node_names_ holds go too.
+  void forget_connections() noexcept;
   // The same, named "host:port" already (the connections' key).
   std::shared_ptr<Connection> connection(const std::string& host, std::uint16_t port, const std::string& name);
   const Node* pick_primary();
@@ -411,6 +428,7 @@ class Router : public std::enable_shared_from_this<Router>, private ConnectionOb
     std::string host;
     std::uint16_t port;
     std::string name;
+    std::shared_ptr<Connection> conn;  // its entry in conns_ once looked up (shared_connection())
   };
   std::vector<NodeName> node_names_;  // node_name()'s, at most 64
   // Connections that serve replica reads: READONLY is sent on each of their
@@ -430,8 +448,9 @@ class Router : public std::enable_shared_from_this<Router>, private ConnectionOb
   std::minstd_rand rng_;
   bool closed_ = false;
 
-  // The arguments of the job start() is routing (views into its bytes):
-  // one buffer for every job, so routing allocates nothing.
+  // The arguments of the job start() is routing, or of a batch's command
+  // build_batch() is routing (views into its bytes): one buffer for every
+  // job, so routing allocates nothing.
   std::vector<std::string_view> argv_;
   // Jobs waiting for the first topology.
   std::deque<Job*> waiting_;

@@ -1,0 +1,174 @@
+#!/usr/bin/env bash
+# What routing costs per request, without the network's noise: callgrind
+# instructions (and memcheck's heap allocations) per GET of valkey-cpp-perf on
+# a ONE-node cluster (one `valkey-server --cluster-enabled yes` owning every
+# slot) against the single-node clients on a plain valkey-server, in the same
+# run. Runs of N and 2N requests are subtracted so start-up cancels out. The
+# modes:
+#   async   -c 1 -t get: one coroutine, one request at a time
+#   batch   -c 1 -P 48 -r KEYSPACE -t get: batches of 48 GETs, per GET
+#   sync    --sync -c 1 -t get (only with BENCH_SYNC=1)
+# Both servers are on free loopback ports and stopped by a trap. The LAST line
+# of stdout is one JSON object.
+#
+#   scripts/bench-cluster-instructions.sh
+#
+# Environment (defaults in brackets):
+#   BENCH_INSTR_REQUESTS [2000]  runs of N and 2N requests
+#   BENCH_MODES [async,batch]    which of async, batch, sync to count
+#   BENCH_SYNC=1                 adds sync to the default modes
+#   BENCH_ALLOCS [1]             0: no memcheck allocation counts (GET and SET)
+#   BENCH_KEYSPACE [100000]      keys filled on both servers, read by the batches
+#   BENCH_BUILD_DIR [<repo>/build/bench-release], VALKEY_BUILD_JOBS [2]
+#   VALKEY_TEST_SKIP_SETUP=1     do not run scripts/setup.sh
+set -euo pipefail
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+repo="$(cd "$here/.." && pwd)"
+cache="${VALKEY_CPP_CACHE:-$HOME/.cache/valkey-cpp}"
+build_dir="${BENCH_BUILD_DIR:-$repo/build/bench-release}"
+n="${BENCH_INSTR_REQUESTS:-2000}"
+keyspace="${BENCH_KEYSPACE:-100000}"
+count_allocs="${BENCH_ALLOCS:-1}"
+default_modes=async,batch
+[ -z "${BENCH_SYNC:-}" ] || default_modes+=,sync
+IFS=, read -r -a modes <<<"${BENCH_MODES:-$default_modes}"
+
+log() { printf '[bench-cluster-instructions] %s\n' "$*" >&2; }
+die() { printf '[bench-cluster-instructions] ERROR: %s\n' "$*" >&2; exit 1; }
+
+[ -n "${VALKEY_TEST_SKIP_SETUP:-}" ] || bash "$repo/scripts/setup.sh"
+[ -f "$cache/env.sh" ] || die "$cache/env.sh is missing: run scripts/setup.sh"
+# shellcheck disable=SC1091
+source "$cache/env.sh"
+[ -x "${VALKEY_SERVER:-}" ] && [ -x "${VALKEY_CLI:-}" ] || die "VALKEY_SERVER/VALKEY_CLI missing: run scripts/setup.sh"
+command -v valgrind >/dev/null 2>&1 || die "valgrind is not installed"
+python="${VALKEY_CPP_PYTHON:-python3}"
+
+# ------------------------------------------------------------------ build
+commit="$(git -C "$repo" rev-parse --short=12 HEAD 2>/dev/null || echo unknown)"
+git -C "$repo" diff --quiet HEAD 2>/dev/null || commit+="+uncommitted"
+log "building valkey-cpp-perf (Release) in $build_dir"
+mkdir -p "$build_dir"
+launcher=()
+command -v ccache >/dev/null 2>&1 && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
+# The same configuration as scripts/bench-cluster.sh, which shares the dir.
+cmake -S "$repo" -B "$build_dir" -G Ninja "${launcher[@]}" -DCMAKE_BUILD_TYPE=Release -DVALKEY_CPP_BUILD_TESTS=OFF \
+  -DVALKEY_CPP_BUILD_SAMPLES=OFF -DVALKEY_CPP_BUILD_TOOLS=ON >"$build_dir.configure.log" 2>&1 \
+  || { cat "$build_dir.configure.log" >&2; die "cmake configure failed"; }
+cmake --build "$build_dir" -j"${VALKEY_BUILD_JOBS:-2}" --target valkey-cpp-perf >"$build_dir.build.log" 2>&1 \
+  || { tail -40 "$build_dir.build.log" >&2; die "building valkey-cpp-perf failed (log: $build_dir.build.log)"; }
+perf="$build_dir/samples/perf/valkey-cpp-perf"
+[ -x "$perf" ] || die "the build did not produce $perf"
+
+# ---------------------------------------------------------------- servers
+work_dir="$(mktemp -d "${TMPDIR:-/tmp}/valkey-cpp-bench-ci.XXXXXX")"
+pids=()
+cleanup() {
+  for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+  for pid in "${pids[@]}"; do
+    for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+  done
+  rm -rf "$work_dir"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+cli() { "$VALKEY_CLI" -h 127.0.0.1 -p "$@"; }
+# A free port whose cluster bus port (+10000) is free too.
+free_port() {
+  local p
+  for _ in $(seq 50); do
+    p=$(( 20000 + RANDOM % 9990 ))
+    port_in_use "$p" || port_in_use $((p + 10000)) || { echo "$p"; return; }
+  done
+  die "no free loopback port found"
+}
+start_server() {  # <port> <extra args...>
+  local port=$1
+  shift
+  "$VALKEY_SERVER" --bind 127.0.0.1 --port "$port" --save '' --appendonly no --dir "$work_dir" \
+    --logfile "$work_dir/node-$port.log" --daemonize no "$@" &
+  pids+=($!)
+  for _ in $(seq 100); do cli "$port" ping 2>/dev/null | grep -q PONG && return; sleep 0.05; done
+  die "the server on port $port did not start (log: $work_dir/node-$port.log)"
+}
+
+cluster_port=$(free_port)
+start_server "$cluster_port" --cluster-enabled yes --cluster-config-file "nodes-$cluster_port.conf"
+cli "$cluster_port" cluster addslotsrange 0 16383 >/dev/null
+for _ in $(seq 100); do
+  cli "$cluster_port" cluster info | grep -q cluster_state:ok && break
+  sleep 0.1
+done
+cli "$cluster_port" cluster info | grep -q cluster_state:ok || die "the one-node cluster did not become ok"
+single_port=$(free_port)
+start_server "$single_port"
+log "one-node cluster on 127.0.0.1:$cluster_port, plain server on 127.0.0.1:$single_port"
+
+cluster_args=(--cluster -u "valkey://127.0.0.1:$cluster_port")
+single_args=(-u "valkey://127.0.0.1:$single_port")
+log "filling $keyspace keys on each"
+timeout 120 "$perf" "${cluster_args[@]}" -t set -r "$keyspace" -n $((keyspace * 3)) -c 256 >/dev/null \
+  || die "filling the cluster failed"
+timeout 120 "$perf" "${single_args[@]}" -t set -r "$keyspace" -n $((keyspace * 3)) -c 256 >/dev/null \
+  || die "filling the plain server failed"
+
+# ------------------------------------------------------------------ count
+costs="$work_dir/costs.tsv"  # figure side mode run_length value
+: >"$costs"
+mode_args() {  # <mode>: the workload's arguments
+  case "$1" in
+    async) echo "-c 1" ;;
+    batch) echo "-c 1 -P 48 -r $keyspace" ;;
+    sync) echo "--sync -c 1" ;;
+    *) die "unknown mode $1 (async, batch, sync)" ;;
+  esac
+}
+for mode in "${modes[@]}"; do
+  for side in cluster single; do
+    if [ "$side" = cluster ]; then target=("${cluster_args[@]}"); else target=("${single_args[@]}"); fi
+    for len in "$n" $((n * 2)); do
+      log "$side $mode: $len GETs"
+      # shellcheck disable=SC2046  # mode_args is a word list
+      valgrind --tool=callgrind --callgrind-out-file="$work_dir/cg.$side.$mode.$len" "$perf" "${target[@]}" \
+        $(mode_args "$mode") -t get -n "$len" >/dev/null 2>"$work_dir/cg.log" \
+        || die "callgrind run failed: $(tail -5 "$work_dir/cg.log")"
+      printf 'instructions\t%s\t%s\t%s\t%s\n' "$side" "$mode" "$len" \
+        "$(sed -n 's/^summary: *//p' "$work_dir/cg.$side.$mode.$len")" >>"$costs"
+      [ "$count_allocs" = 1 ] || continue
+      for t in get set; do
+        # shellcheck disable=SC2046
+        valgrind --tool=memcheck --leak-check=no "$perf" "${target[@]}" $(mode_args "$mode") -t "$t" -n "$len" \
+          >/dev/null 2>"$work_dir/mc.log" || die "memcheck run failed: $(tail -5 "$work_dir/mc.log")"
+        printf 'allocs_%s\t%s\t%s\t%s\t%s\n' "$t" "$side" "$mode" "$len" \
+          "$(sed -n 's/.*total heap usage: \([0-9,]*\) allocs.*/\1/p' "$work_dir/mc.log" | tr -d ,)" >>"$costs"
+      done
+    done
+  done
+done
+# Keep the callgrind outputs of the longer and shorter runs for
+# `callgrind_annotate` when BENCH_KEEP_DIR names a directory.
+[ -z "${BENCH_KEEP_DIR:-}" ] || { mkdir -p "$BENCH_KEEP_DIR"; cp "$work_dir"/cg.*.* "$BENCH_KEEP_DIR"/; }
+
+# ---------------------------------------------------------------- report
+"$python" - "$costs" "$commit" "$n" <<'PY'
+import json, sys
+costs, commit, n = sys.argv[1:4]
+runs = {}
+for figure, side, mode, length, value in (l.rstrip("\n").split("\t") for l in open(costs) if l.strip()):
+    runs.setdefault((figure, mode, side), {})[int(length)] = int(value or 0)
+per = {}
+for (figure, mode, side), r in runs.items():
+    (n1, v1), (n2, v2) = sorted(r.items())
+    per.setdefault(figure, {}).setdefault(mode, {})[side] = round((v2 - v1) / (n2 - n1), 2)
+print("per GET (SET for allocs_set), runs of %s and %d subtracted:" % (n, 2 * int(n)))
+for figure, modes in per.items():
+    for mode, sides in modes.items():
+        c, s = sides.get("cluster"), sides.get("single")
+        print("  %-13s %-6s cluster %10.2f  single %10.2f  difference %+10.2f" % (figure, mode, c, s, c - s))
+print(json.dumps({"commit": commit, "requests": int(n), "per_request": per}, separators=(",", ":")))
+PY
