@@ -8,6 +8,10 @@
 
 namespace valkey::adapt {
 
+std::string integer_type_name(bool is_signed, std::size_t bits) {
+  return std::string(is_signed ? "std::int" : "std::uint") + std::to_string(bits) + "_t";
+}
+
 namespace {
 
 using resp::Type;

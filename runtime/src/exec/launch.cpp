@@ -9,8 +9,13 @@ void observe_start(observe::Probe& probe, std::string_view bytes, const Config& 
   probe.start(config, observe::Shape{info.command, info.meta, info.replies, info.flags}, args);
 }
 
-std::error_code start_request(RequestBase& request, std::string_view bytes, Connection& conn, const Route& route,
-                              const RequestInfo& info, std::optional<RetryState>& retry, observe::Probe& probe) {
+Connection* lease_for(LeasePool& pool, std::error_code refused, std::shared_ptr<Connection>& lease) {
+  if (!refused) lease = pool.acquire();
+  return lease ? lease.get() : &pool.refusals();
+}
+
+std::error_code prepare_request(RequestBase& request, std::string_view bytes, Connection& conn, const Route& route,
+                                const RequestInfo& info, std::optional<RetryState>& retry, observe::Probe& probe) {
   // Policies (not on leased connections: blocking commands are not retried).
   if (route.guard && !route.pool) [[unlikely]] {
     if (info.per_call && info.options.idempotent && has(info.flags, CommandFlag::blocking))
@@ -29,11 +34,7 @@ std::error_code start_request(RequestBase& request, std::string_view bytes, Conn
   }
   if (observe::observed(conn.config())) [[unlikely]]
     observe_start(probe, bytes, conn.config(), info);
-  try {
-    return conn.submit_encoded(request, bytes);
-  } catch (...) {
-    return std::make_error_code(std::errc::not_enough_memory);
-  }
+  return {};
 }
 
 }  // namespace valkey::exec

@@ -2,6 +2,7 @@
 // valkey::adapt::type_name<T>(): the C++ type a reply was decoded into, as a
 // user wrote it ("std::optional<std::string>", "std::vector<std::int64_t>"),
 // for decode error messages. Built only when an error is reported.
+#include <cstddef>
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -23,6 +24,10 @@ namespace valkey::adapt {
 
 struct Ignore;
 
+// "std::int64_t", "std::uint8_t"...: out of line, so that an integer reply
+// type does not compile the string building into every translation unit.
+std::string integer_type_name(bool is_signed, std::size_t bits);
+
 template <class T>
 struct TypeName {
   static std::string get() {
@@ -34,7 +39,7 @@ struct TypeName {
     else if constexpr (std::is_same_v<T, Ignore>) return "valkey::adapt::Ignore";
     else if constexpr (requires { T::record_name; }) return std::string(T::record_name);
     else if constexpr (std::is_integral_v<T>)
-      return std::string(std::is_signed_v<T> ? "std::int" : "std::uint") + std::to_string(8 * sizeof(T)) + "_t";
+      return integer_type_name(std::is_signed_v<T>, 8 * sizeof(T));
     else return "a user type";
   }
 };

@@ -96,43 +96,55 @@ template <class Token, class R>
 using signature_t =
     std::conditional_t<throws_v<std::decay_t<Token>>, void(std::exception_ptr, R), void(std::error_code, R)>;
 
-template <class Decoder>
-class OwnedRequest : public RequestBase {
+// The bytes of a request that owns them: the part of OwnedRequest that does
+// not depend on the reply type, compiled once in the library.
+class EncodedRequest : public RequestBase {
  public:
-  using result_type = typename Decoder::result_type;
-
   // `command`: the name for error messages when it has static storage;
   // empty: read from the bytes.
-  OwnedRequest(Bytes bytes, std::uint32_t replies, std::string_view command)
-      : bytes_(std::move(bytes)), decoder_(replies), command_(command) {
+  EncodedRequest(Bytes bytes, std::uint32_t replies, std::string_view command) noexcept
+      : bytes_(std::move(bytes)), command_(command) {
     expected_replies = replies;
   }
 
-  void on_node(const resp::Node& n) override { decoder_.on_node(n); }
-  void on_reply_end() override { decoder_.on_reply_end(); }
   // The bytes are the request's own: it can always be sent again.
-  bool reencode(resp::Writer& w) override {
-    w.buffer().append(bytes_.view());
-    return true;
-  }
+  bool reencode(resp::Writer& w) override;
 
   // Queues the request's bytes on `c` (refusals as Connection::submit).
   std::error_code submit(Connection& c) { return c.submit_encoded(*this, bytes_.view()); }
+
+  std::string_view bytes() const noexcept { return bytes_.view(); }
+  std::string_view command() const noexcept { return command_.empty() ? first_command(bytes_.view()) : command_; }
+
+ protected:
+  ~EncodedRequest() = default;
+
+ private:
+  Bytes bytes_;
+  std::string_view command_;
+};
+
+template <class Decoder>
+class OwnedRequest : public EncodedRequest {
+ public:
+  using result_type = typename Decoder::result_type;
+
+  OwnedRequest(Bytes bytes, std::uint32_t replies, std::string_view command)
+      : EncodedRequest(std::move(bytes), replies, command), decoder_(replies) {}
+
+  void on_node(const resp::Node& n) override { decoder_.on_node(n); }
+  void on_reply_end() override { decoder_.on_reply_end(); }
   // Forgets what a failed attempt received: the decoders start over, the
   // bytes stay. Call it only while the request is not active().
   void reset() { decoder_.reset(); }
 
-  std::string_view bytes() const noexcept { return bytes_.view(); }
-  std::string_view command() const noexcept { return command_.empty() ? first_command(bytes_.view()) : command_; }
   Decoder& decoder() noexcept { return decoder_; }
 
  protected:
   ~OwnedRequest() = default;
 
  private:
-  Bytes bytes_;
   Decoder decoder_;
-  std::string_view command_;
 };
 
 // What a request needs besides its bytes.
@@ -170,6 +182,17 @@ class Resume {
   void* op_;
 };
 
+// What every completion does before its handler runs, except on the plain
+// path (success, no lease, no cache, no observer), compiled once in the
+// library: a client-side cache evicts a write's keys again (read-your-writes;
+// launch() evicted them at submission too), the observer's probe ends, a
+// failure fills `diag` (with `throws`: and becomes the exception returned),
+// a leased connection goes back to `pool` (or closes) so the caller's next
+// blocking command can reuse it.
+std::exception_ptr settle(EncodedRequest& request, Connection& conn, Diagnostics* diag, std::error_code ec,
+                          Reason& why, bool written, bool throws, observe::Probe& probe,
+                          std::shared_ptr<LeasePool>& pool, std::shared_ptr<Connection>& lease);
+
 template <class Decoder, class Handler, bool Throws>
 class AsyncOp final : public OwnedRequest<Decoder>, public Resendable {
   using Base = OwnedRequest<Decoder>;
@@ -189,6 +212,7 @@ class AsyncOp final : public OwnedRequest<Decoder>, public Resendable {
         pool_(std::move(pool)),
         lease_(std::move(lease)) {
     this->flags = info.flags;
+  }
   }
 
   // Called once the request is queued.
@@ -211,7 +235,7 @@ class AsyncOp final : public OwnedRequest<Decoder>, public Resendable {
     finish(ec, false);
   }
 
-  // Where start_request() puts the retry state of a request under a Guard.
+  // Where prepare_request() puts the retry state of a request under a Guard.
   std::optional<RetryState>& retry_state() noexcept { return retry_; }
 
   // The observer's token while one watches this request (observe/probe.hpp).
@@ -242,30 +266,13 @@ class AsyncOp final : public OwnedRequest<Decoder>, public Resendable {
   // moved-from one's destruction) on every request.
   void deliver(std::error_code ec, result_type&& value, Reason& why, bool written, bool post) {
     if (slot_.is_connected()) slot_.clear();
-    // A client-side cache: the write's keys go again, before its caller can
-    // read them (read-your-writes; launch() evicted them at submission).
-    if (CacheStore* cache = conn_.cache()) [[unlikely]]
-      if (!has(this->flags, CommandFlag::readonly)) cache_detail::evict_written_in(*cache, this->bytes());
-    if (probe.armed()) [[unlikely]]
-      probe.end(ec, why.server_message);
     std::exception_ptr failure;
-    if (ec) {
-      const std::string endpoint = conn_.config().endpoint();
-      const Failure f{ec,
-                      &why,
-                      this->command(),
-                      endpoint,
-                      is_connection_failure(ec) ? std::string_view(conn_.last_error()) : std::string_view{},
-                      written};
-      if (diag_) fill(*diag_, f);
-      if constexpr (Throws) failure = to_exception(f);
-      value = result_type{};
+    if (ec || pool_ || conn_.cache() || probe.armed()) [[unlikely]] {
+      failure = settle(*this, conn_, diag_, ec, why, written, Throws, probe, pool_, lease_);
+      if (ec) value = result_type{};
     } else {
       clear(diag_);
     }
-    // A leased connection goes back (or closes) before the caller sees the
-    // result, so the caller's next blocking command can reuse it.
-    if (pool_) pool_->release(std::move(lease_), valkey::detail::lease_reusable(ec));
     auto ex = asio::get_associated_executor(handler_, conn_.get_executor());
     if constexpr (std::is_same_v<decltype(ex), Connection::executor_type>) {
       if (!post && ex == conn_.get_executor()) {
@@ -390,14 +397,20 @@ class AsyncOp final : public OwnedRequest<Decoder>, public Resendable {
 void observe_start(observe::Probe& probe, std::string_view bytes, const Config& config,
                    const RequestInfo& info) noexcept;
 
-// The part of launch() that does not depend on the handler, compiled once
-// in the library: under `route`'s Guard (not for a leased connection's
-// blocking commands), the breaker's admission and the retry state; the
-// cache's eviction of a write's keys; the deadline; the observer; the
-// submission of `bytes` on `conn`. The error that ends the request at once
-// (circuit_open, a refused submission), or none: `request` is queued.
-std::error_code start_request(RequestBase& request, std::string_view bytes, Connection& conn, const Route& route,
-                              const RequestInfo& info, std::optional<RetryState>& retry, observe::Probe& probe);
+// The options of launch(), compiled once in the library: under `route`'s
+// Guard (not for a leased connection's blocking commands), the breaker's
+// admission and the retry state; the cache's eviction of a write's keys; the
+// deadline (per-call or the default); the observer. The error that ends the
+// request at once (circuit_open, a blocking command marked idempotent), or
+// none: launch() submits it.
+std::error_code prepare_request(RequestBase& request, std::string_view bytes, Connection& conn, const Route& route,
+                                const RequestInfo& info, std::optional<RetryState>& retry, observe::Probe& probe);
+
+// The connection a request routed to `pool` goes on: one leased from it
+// (kept in `lease`), or, for a request already `refused` or when the pool is
+// at Config::max_leases (then `lease` stays empty), the pool's connection
+// that only completes refusals.
+Connection* lease_for(LeasePool& pool, std::error_code refused, std::shared_ptr<Connection>& lease);
 
 // Starts a request whose bytes are encoded: on `route`'s connection (or a
 // connection leased from its pool), with the default deadline; completes
@@ -409,24 +422,18 @@ void launch(Handler&& handler, const Route& route, Bytes bytes, const RequestInf
   using Op = AsyncOp<Decoder, std::decay_t<Handler>, Throws>;
   std::shared_ptr<Connection> lease;
   Connection* conn = route.conn;
-  if (route.pool && refused) [[unlikely]] {
-    conn = &route.pool->refusals();  // nothing to send: no lease
-  } else if (route.pool) {
-    lease = route.pool->acquire();
-    if (!lease) [[unlikely]] {  // Config::max_leases: fail at once, send nothing
-      RequestInfo one = info;
-      one.replies = 1;
-      Op* op = Op::create(std::forward<Handler>(handler), route.pool->refusals(), diag, std::move(bytes), one,
-                          nullptr, nullptr);
-      return op->refuse(make_error_code(errc::queue_full), route.pool->refusal());
-    }
-    conn = lease.get();
+  std::error_code ec = refused;
+  bool lease_refused = false;  // Config::max_leases: fail at once, send nothing
+  if (route.pool) [[unlikely]] {
+    conn = lease_for(*route.pool, ec, lease);
+    lease_refused = !ec && !lease;
+    if (lease_refused) ec = make_error_code(errc::queue_full);
   }
   // A refused request still completes the usual way, with one reply's
   // decoder (a copy only then: the info is 128 bytes).
   const RequestInfo* used = &info;
   std::optional<RequestInfo> one;
-  if (refused) [[unlikely]] {
+  if (ec) [[unlikely]] {
     one.emplace(info).replies = 1;
     used = &*one;
   }
@@ -438,18 +445,20 @@ void launch(Handler&& handler, const Route& route, Bytes bytes, const RequestInf
     if (lease) route.pool->release(std::move(lease), false);  // every lease goes back
     throw;
   }
+  if (lease_refused) [[unlikely]]
+    return op->refuse(ec, route.pool->refusal());
   lease.reset();
-  std::error_code ec = refused;
   if (!ec) {
-    if (route.guard || info.per_call || conn->cache() || observe::observed(conn->config())) [[unlikely]] {
-      ec = start_request(*op, op->bytes(), *conn, route, info, op->retry_state(), op->probe);
-    } else {  // the plain path: start_request() with none of its options
+    if (route.guard || info.per_call || conn->cache() || observe::observed(conn->config())) [[unlikely]]
+      ec = prepare_request(*op, op->bytes(), *conn, route, info, op->retry_state(), op->probe);
+    else  // the plain path: none of the options
       apply_deadline(*op, conn->config());
-      try {
-        ec = op->submit(*conn);
-      } catch (...) {
-        ec = std::make_error_code(std::errc::not_enough_memory);
-      }
+  }
+  if (!ec) {
+    try {
+      ec = op->submit(*conn);
+    } catch (...) {
+      ec = std::make_error_code(std::errc::not_enough_memory);
     }
   }
   if (ec) return op->finish(ec, true);  // never complete inside the initiating call
