@@ -285,3 +285,26 @@ TEST_CASE("reentry: a handler bound to another executor runs there; one whose co
   CHECK_FALSE(called);
   CHECK(alive.use_count() == 1);
 }
+
+TEST_CASE("reentry: a request counts as work on its handler's executor until the completion is queued there",
+          "[reentry][threads]") {
+  ServerProcess server;
+  asio::io_context ioc;
+  valkey::AsyncClient c{ioc.get_executor(), server.url()};
+  asio::io_context other;  // the handler's context, run by this thread only
+  std::atomic<bool> ran{false};
+  std::optional<std::string> got = std::string("unset");
+  // Issued before either context runs: other.run() below has nothing queued
+  // yet, only the request's outstanding work keeps it from returning.
+  c.get("missing-key", asio::bind_executor(other.get_executor(), [&](std::error_code ec, std::optional<std::string> v) {
+          CHECK_FALSE(ec);
+          got = std::move(v);
+          ran = true;
+        }));
+  std::thread io([&] { ioc.run(); });
+  other.run();
+  CHECK(ran);
+  CHECK(got == std::nullopt);  // GET of a missing key: nil
+  asio::post(ioc, [&] { c.close(); });
+  io.join();
+}

@@ -42,6 +42,7 @@
 #include <asio/async_result.hpp>
 #include <asio/cancellation_type.hpp>
 #include <asio/dispatch.hpp>
+#include <asio/executor_work_guard.hpp>
 #include <asio/post.hpp>
 #include <asio/recycling_allocator.hpp>
 #include <asio/use_future.hpp>
@@ -212,7 +213,17 @@ class AsyncOp final : public OwnedRequest<Decoder>, public Resendable {
         pool_(std::move(pool)),
         lease_(std::move(lease)) {
     this->flags = info.flags;
-  }
+    // The handler's executor counts this operation as outstanding work (as
+    // Asio's own operations do), so that run() of another context the
+    // handler is bound to does not return before the completion is there.
+    // The connection's own context needs no guard: its reads keep it busy.
+    auto ex = asio::get_associated_executor(handler_, c.get_executor());
+    if constexpr (std::is_same_v<decltype(ex), Connection::executor_type>) {
+      if (ex != c.get_executor()) [[unlikely]]
+        work_.emplace(std::move(ex));
+    } else {
+      work_.emplace(std::move(ex));
+    }
   }
 
   // Called once the request is queued.
@@ -384,6 +395,9 @@ class AsyncOp final : public OwnedRequest<Decoder>, public Resendable {
   std::shared_ptr<LeasePool> pool_;    // set for a leased connection
   std::shared_ptr<Connection> lease_;
   std::optional<RetryState> retry_;    // under a Guard
+  // Outstanding work on the handler's executor when it is not the
+  // connection's; released with this state, after the completion is queued.
+  std::optional<asio::executor_work_guard<asio::associated_executor_t<Handler, Connection::executor_type>>> work_;
   // The outcome, while a Resume carries it to the handler's executor.
   struct Delivery {
     std::error_code ec;
