@@ -250,6 +250,8 @@ class Job {
   // Ends the parts (and what they hold: connections, timers) now; call on
   // the router's executor, from complete().
   void drop_parts() noexcept;
+  // The executor of the router the job was submitted to.
+  const asio::any_io_executor& router_executor() const noexcept;
 
  private:
   friend class Router;
@@ -500,6 +502,8 @@ class Router : public std::enable_shared_from_this<Router>, private ConnectionOb
   };
   Counters counters_;
 };
+
+inline const asio::any_io_executor& Job::router_executor() const noexcept { return router_->get_executor(); }
 
 // Combines the replies of a fan-out by `policy` (pure; unit tested).
 //   agg_sum/min/max: integers; agg_logical_and/or: integers or arrays of them, element-wise

@@ -134,7 +134,8 @@ JobSetup make_setup(Plan&& plan, Target target, const Config& node_config) {
   if constexpr (requires { plan.cmd; }) {
     if (!s.refused && !s.batch && s.fanout == Fanout::routed) s.slot = fixed_key_slot(plan.cmd);
   }
-  s.node = std::string(target.node);
+  if (!target.node.empty()) [[unlikely]]  // Fanout::one_node only
+    s.node.assign(target.node);
   s.resp2 = node_config.protocol == Protocol::resp2;
   if (target.options) [[unlikely]]
     s.options = *target.options;
@@ -216,20 +217,25 @@ class TypedJob : public Job {
     else return nullptr;
   }
 
-  // Moves the fields of `s` (encoded on the caller's thread) in.
+  // Moves the fields of `s` (encoded on the caller's thread) into this
+  // fresh job: what most requests leave empty (a node, an observer's probe,
+  // a cache read) is moved only when set, the job's own being empty.
   void adopt(JobSetup&& s) {
     bytes = std::move(s.bytes);
     flags = s.flags;
     command_name = s.command;
     fanout = s.fanout;
-    node = std::move(s.node);
+    if (!s.node.empty()) [[unlikely]]
+      node = std::move(s.node);
     refused = s.refused;
     batch = s.batch;
     options = std::move(s.options);
     info = s.info;
     slot = s.slot;
-    probe = std::move(s.probe);
-    cache = std::move(s.cache);
+    if (s.probe.armed()) [[unlikely]]
+      probe = std::move(s.probe);
+    if (s.cache) [[unlikely]]
+      cache = std::move(s.cache);
     resp2_ = s.resp2;
   }
 
@@ -321,11 +327,8 @@ class ClusterOp final : public TypedJob<R, Decoder> {
   using slot_type = asio::associated_cancellation_slot_t<Handler>;
 
   template <class H>
-  ClusterOp(H&& h, Diagnostics* d, asio::any_io_executor ex)
-      : TypedJob<R, Decoder>(d),
-        handler_(std::forward<H>(h)),
-        ex_(std::move(ex)),
-        slot_(asio::get_associated_cancellation_slot(handler_)) {}
+  ClusterOp(H&& h, Diagnostics* d)
+      : TypedJob<R, Decoder>(d), handler_(std::forward<H>(h)), slot_(asio::get_associated_cancellation_slot(handler_)) {}
 
   // Once submitted: the handler's cancellation slot, when it has one,
   // cancels the job through the router (Router::cancel()).
@@ -340,9 +343,12 @@ class ClusterOp final : public TypedJob<R, Decoder> {
     std::exception_ptr failure;
     const std::error_code ec = this->conclude(jr, value, Throws ? &failure : nullptr);
     Handler h = std::move(handler_);
-    auto ex = asio::get_associated_executor(h, ex_);
+    // The router's executor (the job holds the router until destroy()) is
+    // read in place rather than kept in a copy of its own.
+    const Router::executor_type& home = this->router_executor();
+    auto ex = asio::get_associated_executor(h, home);
     bool same_executor = false;
-    if constexpr (std::is_same_v<decltype(ex), asio::any_io_executor>) same_executor = ex == ex_;
+    if constexpr (std::is_same_v<decltype(ex), asio::any_io_executor>) same_executor = ex == home;
     destroy(this);
     if (same_executor) {
       // complete() runs on the router's executor (in a connection's handler
@@ -361,11 +367,11 @@ class ClusterOp final : public TypedJob<R, Decoder> {
   // Allocated with the handler's associated allocator, by default from the
   // per-thread blocks of op_memory.hpp.
   template <class H>
-  static ClusterOp* create(H&& h, Diagnostics* d, asio::any_io_executor ex) {
+  static ClusterOp* create(H&& h, Diagnostics* d) {
     auto alloc = rebound(asio::get_associated_allocator(h, OpAllocator<void>()));
     ClusterOp* p = std::allocator_traits<decltype(alloc)>::allocate(alloc, 1);
     try {
-      return new (p) ClusterOp(std::forward<H>(h), d, std::move(ex));
+      return new (p) ClusterOp(std::forward<H>(h), d);
     } catch (...) {
       std::allocator_traits<decltype(alloc)>::deallocate(alloc, p, 1);
       throw;
@@ -384,7 +390,6 @@ class ClusterOp final : public TypedJob<R, Decoder> {
   }
 
   Handler handler_;
-  asio::any_io_executor ex_;
   slot_type slot_;
 };
 
@@ -392,7 +397,7 @@ class ClusterOp final : public TypedJob<R, Decoder> {
 template <class R, bool Throws, class Decoder = void, class Handler>
 void start_job(Router& router, Handler&& handler, JobSetup&& s, Diagnostics* diag) {
   using Op = ClusterOp<R, std::decay_t<Handler>, Throws, Decoder>;
-  Op* op = Op::create(std::forward<Handler>(handler), diag, router.get_executor());
+  Op* op = Op::create(std::forward<Handler>(handler), diag);
   op->adopt(std::move(s));
   router.submit(*op);  // never completes inside: op is still there
   op->arm_cancellation(router);
