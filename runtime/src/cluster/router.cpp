@@ -56,6 +56,8 @@ class BatchEntry final : public Job {
   explicit BatchEntry(Part& part) : part_(part) {}
   ~BatchEntry() override = default;
   void complete(JobResult&& r) override { router_->entry_done(part_, std::move(r)); }
+  // Its result's endpoint, kept for its part's node().
+  std::string endpoint;
 
  private:
   Part& part_;
@@ -80,6 +82,12 @@ Part& PartList::add(Job& job) {
 ReplyBuilder& Part::builder() {
   if (!builder_) builder_.emplace();
   return builder_->b;
+}
+
+std::string_view Part::node() const noexcept {
+  if (at_) return at_->name;
+  if (entry_) return entry_->endpoint;
+  return {};
 }
 
 std::string_view Part::command_bytes() const noexcept {
@@ -369,8 +377,7 @@ void Router::start(Job& job) {
       for (const Node& n : s.nodes) {
         if (!replicas_too && n.role != NodeRole::primary) continue;
         Part& p = add_part(-1);
-        p.host_ = n.host;
-        p.port_ = n.port;
+        p.at_ = node_ref(n.host, n.port);
         p.pinned_ = true;
       }
     }
@@ -384,8 +391,7 @@ void Router::start(Job& job) {
       if (!parse_host_port(job.node, host, port, &why))
         return fail(job, make_error_code(errc::invalid_argument), "node '" + job.node + "': " + std::string(why));
       Part& p = add_part(-1);
-      p.host_ = std::string(host);
-      p.port_ = port;
+      p.at_ = node_ref(host, port);
       p.pinned_ = true;
       break;
     }
@@ -482,12 +488,11 @@ void Router::entry_done(Part& p, JobResult&& r) {
     p.ec_ = r.ec;
     p.detail_ = std::move(r.detail);
     p.connection_error_ = std::move(r.connection_error);
-    p.node_ = std::move(r.endpoint);
     p.may_have_run_ = r.written;
   } else {
     p.reply_ = std::move(r.reply);
-    p.node_ = std::move(r.endpoint);
   }
+  p.entry_->endpoint.assign(r.endpoint);  // r is the entry job's: its parts may end before the batch's
   part_final(p);
 }
 
@@ -650,7 +655,8 @@ const Node* Router::pick_primary() {
 }
 
 void Router::send(Part& p) {
-  if (p.pinned_) return send_to(p, p.host_, p.port_);
+  // A pinned part's node again from the table: its connection there is the current one.
+  if (p.pinned_) return send_to(p, node_ref(p.at_->host, p.at_->port));
   const Node* target = nullptr;
   if (p.slot_ >= 0) {
     target = map_ ? map_->owner(static_cast<std::uint16_t>(p.slot_)) : nullptr;
@@ -658,15 +664,13 @@ void Router::send(Part& p) {
     p.on_replica_ = false;
     if (target && p.read_only_ && config_.read_from != ReadFrom::primary && p.redirects_ == 0)
       if (const Node* replica = pick_reader(static_cast<std::uint16_t>(p.slot_)); replica && replica != target) {
-        p.host_ = replica->host;  // a copy: the map may change before the reply
-        const std::uint16_t port = replica->port;
         p.on_replica_ = true;
-        const std::string& name = node_name(p.host_, port);
-        if (!readonly_.count(name)) {
-          readonly_.emplace(name, true);
-          send_readonly(*connection(p.host_, port, name));  // first in its queue: before any read
+        const std::shared_ptr<NodeRef>& node = node_ref(replica->host, replica->port);
+        if (!readonly_.count(node->name)) {
+          readonly_.emplace(node->name, true);
+          send_readonly(*connection(node->host, node->port, node->name));  // first in its queue: before any read
         }
-        return send_to(p, p.host_, port);
+        return send_to(p, node);
       }
     if (!target) {
       request_refresh();
@@ -682,21 +686,17 @@ void Router::send(Part& p) {
       return part_final(p);
     }
   }
-  p.host_ = target->host;  // a copy: the map may change before the reply
-  send_to(p, p.host_, target->port);
+  send_to(p, node_ref(target->host, target->port));  // the NodeRef's own copy: the map may change before the reply
 }
 
-void Router::send_to(Part& p, const std::string& host, std::uint16_t port) {
+void Router::send_to(Part& p, const std::shared_ptr<NodeRef>& to) {
   Job& job = p.job_;
-  if (&p.host_ != &host) p.host_ = host;
-  p.port_ = port;
-  // Nothing below adds to node_names_ before `node` is last used.
-  NodeName& node = node_entry(host, port);
-  p.node_ = node.name;
+  if (p.at_ != to) p.at_ = to;
+  NodeRef& node = *p.at_;
   if (policies_ || job.options.retry) [[unlikely]] {
     // The node's breaker first, for blocking commands too: while open, the
     // part fails at once, unsent.
-    policy::Guard* g = guard_for(p.node_);
+    policy::Guard* g = guard_for(node.name);
     const policy::TimePoint now = policy::Clock::now();
     const policy::RetryPolicy* rp = p.leased_ ? nullptr : retry_of(job);  // a blocking command is never resent
     if (!p.first_counted_ && rp && rp->max_attempts > 1) {
@@ -706,7 +706,7 @@ void Router::send_to(Part& p, const std::string& host, std::uint16_t port) {
     p.admission_ = g->admit(now);
     if (p.admission_ == policy::Admission::reject) {
       p.ec_ = make_error_code(errc::circuit_open);
-      p.detail_ = "the circuit breaker of " + p.node_ + " is open (Config::circuit_breaker)";
+      p.detail_ = "the circuit breaker of " + node.name + " is open (Config::circuit_breaker)";
       p.connection_error_.clear();
       return part_final(p);
     }
@@ -714,8 +714,8 @@ void Router::send_to(Part& p, const std::string& host, std::uint16_t port) {
   }
   if (p.leased_) {
     if (p.blocking_since_ == RequestBase::clock::time_point{}) p.blocking_since_ = RequestBase::clock::now();
-    auto& pool = pools_[p.node_];
-    if (!pool) pool = std::make_shared<LeasePool>(ex_, node_config(host, port));
+    auto& pool = pools_[node.name];
+    if (!pool) pool = std::make_shared<LeasePool>(ex_, node_config(node.host, node.port));
     p.conn_ = pool->acquire();
     if (!p.conn_) {  // Config::max_leases on this node: fail at once, send nothing
       p.ec_ = make_error_code(errc::queue_full);
@@ -774,7 +774,7 @@ void Router::send_to(Part& p, const std::string& host, std::uint16_t port) {
 
 void Router::release_lease(Part& p, std::error_code ec) {
   if (!p.leased_ || !p.conn_) return;
-  auto it = pools_.find(p.node_);
+  auto it = pools_.find(p.at_->name);
   if (it != pools_.end()) it->second->release(std::move(p.conn_), valkey::detail::lease_reusable(ec));
   else p.conn_->close();
   p.conn_.reset();
@@ -858,7 +858,7 @@ void Router::part_done(Part& p, std::error_code ec) {
       // The slot (or a key of it) is served elsewhere now: entries of its keys
       // were tracked by a node that no longer sees their writes.
       flush_cache(FlushReason::topology_changed);
-      const std::string host = rd.host.empty() ? p.host_ : std::string(rd.host);
+      const std::string host = rd.host.empty() ? p.at_->host : std::string(rd.host);
       if (rd.kind == Redirect::Kind::moved) {
         counters_.moved.fetch_add(1, std::memory_order_relaxed);
         if (map_) {
@@ -875,7 +875,7 @@ void Router::part_done(Part& p, std::error_code ec) {
         counters_.ask.fetch_add(1, std::memory_order_relaxed);
         p.asking_ = true;
       }
-      return send_to(p, host, rd.port);
+      return send_to(p, node_ref(host, rd.port));
     }
     case ClusterError::clusterdown:
     case ClusterError::readonly:
@@ -915,7 +915,7 @@ const policy::RetryPolicy* Router::retry_of(const Job& job) const noexcept {
 bool Router::lost_after_write(Part& p, std::error_code ec) {
   const policy::RetryPolicy& rp = *retry_of(p.job_);
   if (rp.max_attempts <= 1) return false;  // one attempt: as without a policy
-  policy::Guard* g = guard_for(p.node_);
+  policy::Guard* g = guard_for(p.at_->name);
   const std::string_view bytes = p.command_bytes();
   const bool idempotent = p.job_.options.idempotent || policy::idempotent_encoded(bytes);
   const policy::RetryDecision d = g->decide(rp, p.attempt_, policy::failure_of(ec, true), idempotent,
@@ -1046,7 +1046,7 @@ void Router::finish(Job& job) {
   for (Part& p : job.parts_) {
     if (p.ec_) {
       r.ec = p.ec_;
-      r.endpoint = p.node_;
+      r.endpoint = p.node();
       r.detail = p.detail_;
       r.connection_error = p.connection_error_;
       r.written = p.may_have_run_;
@@ -1060,7 +1060,7 @@ void Router::finish(Job& job) {
       for (Part& p : job.parts_) {
         if (p.commands_ > 1) {
           for (Reply& x : p.replies_) replies.push_back(std::move(x));
-          r.endpoint = p.node_;
+          r.endpoint = p.node();
         } else {
           replies.push_back(std::move(p.reply_));
         }
@@ -1076,7 +1076,7 @@ void Router::finish(Job& job) {
       std::vector<Reply> flat;
       flat.reserve(job.parts_.size() * 2);
       for (Part& p : job.parts_) {
-        flat.push_back(Reply::bulk_string(p.node_));
+        flat.push_back(Reply::bulk_string(std::string(p.node())));
         flat.push_back(std::move(p.reply_));
       }
       r.reply = Reply::map(std::move(flat));
@@ -1087,7 +1087,7 @@ void Router::finish(Job& job) {
       r.streamed = p.streamed_;
       if (!r.streamed) r.reply = std::move(p.reply_);  // else there is none
       r.cacheable = job.cache && p.framed_ && r.streamed;
-      r.endpoint = std::move(p.node_);
+      r.endpoint = p.node();
     } else {
       // What a node's error means depends on the response policy, and
       // combine() applies it: all_succeeded and the default fail with the
@@ -1113,7 +1113,7 @@ void Router::finish(Job& job) {
         for (Part& p : job.parts_) replies.push_back(std::move(p.reply_));
         r.reply = combine(policy, replies);
       }
-      if (first_error && r.reply.is_error()) r.endpoint = first_error->node_;
+      if (first_error && r.reply.is_error()) r.endpoint = first_error->node();
     }
   }
   complete_job(job);
@@ -1135,29 +1135,27 @@ Config Router::node_config(const std::string& host, std::uint16_t port) const {
   return c;
 }
 
-const std::string& Router::node_name(const std::string& host, std::uint16_t port) {
-  return node_entry(host, port).name;
-}
-
-Router::NodeName& Router::node_entry(const std::string& host, std::uint16_t port) {
-  for (NodeName& n : node_names_)
-    if (n.port == port && n.host == host) return n;
-  if (node_names_.size() == 64) node_names_.clear();  // nodes come and go: rebuilt as they are used
-  node_names_.push_back(NodeName{host, port, valkey::detail::host_port(host, port), nullptr});
+const std::shared_ptr<NodeRef>& Router::node_ref(std::string_view host, std::uint16_t port) {
+  for (const std::shared_ptr<NodeRef>& n : node_names_)
+    if (n->port == port && n->host == host) return n;
+  // Nodes come and go: rebuilt as they are used (parts keep theirs).
+  if (node_names_.size() == 64) node_names_.clear();
+  node_names_.push_back(
+      std::make_shared<NodeRef>(NodeRef{std::string(host), port, valkey::detail::host_port(host, port), nullptr}));
   return node_names_.back();
 }
 
-const std::shared_ptr<Connection>& Router::shared_connection(NodeName& node) {
+const std::shared_ptr<Connection>& Router::shared_connection(NodeRef& node) {
   if (!node.conn) node.conn = connection(node.host, node.port, node.name);
   return node.conn;
 }
 
 void Router::forget_connections() noexcept {
-  for (NodeName& n : node_names_) n.conn.reset();
+  for (const std::shared_ptr<NodeRef>& n : node_names_) n->conn.reset();
 }
 
 std::shared_ptr<Connection> Router::connection(const std::string& host, std::uint16_t port) {
-  return shared_connection(node_entry(host, port));
+  return shared_connection(*node_ref(host, port));
 }
 
 std::shared_ptr<Connection> Router::connection(const std::string& host, std::uint16_t port, const std::string& key) {

@@ -63,7 +63,9 @@ enum class Fanout : std::uint8_t {
 struct JobResult {
   std::error_code ec;
   Reply reply;            // on success: the combined reply (an error reply decodes as server_error)
-  std::string endpoint;   // the node that answered or failed ("host:port"); empty for several
+  // The node that answered or failed ("host:port"); empty for several. It
+  // names a part's node: read it before the job is destroyed.
+  std::string_view endpoint;
   std::string detail;     // why, for failures without a server reply (cross_slot, redirects...)
   std::string connection_error;  // the node connection's last_error() for a connection failure
   bool per_node = false;  // reply is a map "host:port" -> reply
@@ -79,6 +81,17 @@ struct JobResult {
 };
 
 class Job;
+
+// A node attempts go to: its address, its "host:port" name (built once per
+// node: every attempt names its node) and, once looked up, its shared
+// connection. The router keeps the nodes requests went to lately; a part
+// holds its attempt's, so the router may drop it from its table meanwhile.
+struct NodeRef {
+  std::string host;
+  std::uint16_t port = 0;
+  std::string name;
+  std::shared_ptr<Connection> conn;  // its entry in the router's connections, once looked up
+};
 
 // One command of a job on one node: the whole command, one slot's share of a
 // split one, or one node's copy of a fan-out.
@@ -99,6 +112,8 @@ class Part final : public RequestBase {
   friend class Router;
   // What an attempt sends (before ASKING or a cache frame is added).
   std::string_view command_bytes() const noexcept;
+  // "host:port" of the node that answered or failed; empty if none.
+  std::string_view node() const noexcept;
   // The builder of a reply that does not stream, made by the first one.
   ReplyBuilder& builder();
 
@@ -126,9 +141,11 @@ class Part final : public RequestBase {
   std::uint32_t commands_ = 1;  // replies one attempt expects (a whole transaction: all of them)
   std::vector<Reply> replies_;  // those replies, when more than one
   std::vector<std::uint32_t> keys;  // split share: indices of its keys in the job's key order
-  std::string host_;          // the current attempt's node
-  std::uint16_t port_ = 0;
-  std::string node_;          // "host:port" of the current attempt
+  // The current attempt's node, shared with the router's table of nodes
+  // (not copied per attempt); a pinned part's is set before its first
+  // attempt. Null for a batch command several nodes answer: its node is its
+  // entry job's endpoint (node()).
+  std::shared_ptr<NodeRef> at_;
   std::shared_ptr<Connection> conn_;
   // Absent until a reply is built: most go to Job::reply_visitor(). The
   // wrapper's user-provided constructor keeps emplace() from zero-filling it.
@@ -338,7 +355,9 @@ class Router : public std::enable_shared_from_this<Router>, private ConnectionOb
   void entry_done(Part& p, JobResult&& r);
   void fail(Job& job, std::error_code ec, std::string detail);
   void send(Part& p);
-  void send_to(Part& p, const std::string& host, std::uint16_t port);
+  // `to` may be an entry of node_names_: the part holds it before anything
+  // adds to that table.
+  void send_to(Part& p, const std::shared_ptr<NodeRef>& to);
   void part_done(Part& p, std::error_code ec);
   void part_final(Part& p);
   // cancel(): whether any command of `job` may have reached a node, and
@@ -353,14 +372,13 @@ class Router : public std::enable_shared_from_this<Router>, private ConnectionOb
   // A part's reply or failure from its connection.
   void on_part_complete(Part& p, std::error_code ec);
   std::shared_ptr<Connection> connection(const std::string& host, std::uint16_t port);
-  // "host:port" (detail::host_port) of the nodes requests went to lately:
-  // every attempt names its node, so the name is built once per node.
-  const std::string& node_name(const std::string& host, std::uint16_t port);
-  struct NodeName;
-  NodeName& node_entry(const std::string& host, std::uint16_t port);
-  // The node's shared connection through its node_entry(): an attempt
-  // skips the search of conns_.
-  const std::shared_ptr<Connection>& shared_connection(NodeName& node);
+  // The nodes requests went to lately, with their "host:port"
+  // (detail::host_port): every attempt names its node, so the name is built
+  // once per node. The reference is valid until node_names_ next grows.
+  const std::shared_ptr<NodeRef>& node_ref(std::string_view host, std::uint16_t port);
+  // The node's shared connection, kept in its NodeRef: an attempt skips the
+  // search of conns_.
+  const std::shared_ptr<Connection>& shared_connection(NodeRef& node);
   // conns_ dropped connections: the ones node_names_ holds go too.
   void forget_connections() noexcept;
   // The same, named "host:port" already (the connections' key).
@@ -426,13 +444,7 @@ class Router : public std::enable_shared_from_this<Router>, private ConnectionOb
   std::shared_ptr<CacheStore> cache_;  // ClusterConfig::node.cache set; shared by every node connection
   std::optional<SlotMap> map_;
   std::map<std::string, std::shared_ptr<Connection>, std::less<>> conns_;
-  struct NodeName {
-    std::string host;
-    std::uint16_t port;
-    std::string name;
-    std::shared_ptr<Connection> conn;  // its entry in conns_ once looked up (shared_connection())
-  };
-  std::vector<NodeName> node_names_;  // node_name()'s, at most 64
+  std::vector<std::shared_ptr<NodeRef>> node_names_;  // node_ref()'s, at most 64
   // Connections that serve replica reads: READONLY is sent on each of their
   // connections (first, and again after every reconnect).
   std::map<std::string, bool, std::less<>> readonly_;

@@ -249,7 +249,8 @@ class TypedJob : public Job {
   std::error_code conclude(JobResult& jr, R& value, std::exception_ptr* failure) {
     exec::Reason why;
     std::error_code ec = jr.ec;
-    std::string endpoint = std::move(jr.endpoint);
+    std::string_view endpoint = jr.endpoint;  // the job's parts are still there
+    std::string failed_node;                  // an answer per node that did not decode: its node
     if (!ec) {
       if constexpr (kStreams) {
         if (jr.streamed) {
@@ -260,10 +261,10 @@ class TypedJob : public Job {
           if (!ec && jr.cacheable && cache) [[unlikely]]
             cache->commit();
         } else {
-          ec = decode_result(jr, value, why, endpoint);
+          ec = decode_result(jr, value, why, failed_node);
         }
       } else if constexpr (std::is_void_v<Decoder>) {
-        ec = decode_result(jr, value, why, endpoint);
+        ec = decode_result(jr, value, why, failed_node);
       } else {
         ec = decode_batch<Decoder>(jr, value, why, bytes.view(), resp2_);
       }
@@ -274,6 +275,8 @@ class TypedJob : public Job {
     } else {
       why.detail = std::move(jr.detail);
     }
+    if (!failed_node.empty()) [[unlikely]]
+      endpoint = failed_node;
     if (probe.armed()) [[unlikely]]
       probe.end(ec, why.server_message, endpoint);
     if (ec) {
