@@ -388,8 +388,9 @@ void Router::start(Job& job) {
       std::string_view host;
       std::uint16_t port = 0;
       std::string_view why;
-      if (!parse_host_port(job.node, host, port, &why))
-        return fail(job, make_error_code(errc::invalid_argument), "node '" + job.node + "': " + std::string(why));
+      if (!parse_host_port(job.node.view(), host, port, &why))
+        return fail(job, make_error_code(errc::invalid_argument),
+                    "node '" + std::string(job.node.view()) + "': " + std::string(why));
       Part& p = add_part(-1);
       p.at_ = node_ref(host, port);
       p.pinned_ = true;

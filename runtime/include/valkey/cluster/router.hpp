@@ -228,7 +228,7 @@ class Job {
   exec::Bytes bytes;                  // one encoded command
   CommandFlag flags = CommandFlag::none;
   Fanout fanout = Fanout::routed;
-  std::string node;                   // Fanout::one_node: "host:port"
+  exec::Bytes node;                   // Fanout::one_node: "host:port"
   bool want_per_node = false;         // answers per node even for a routed fan-out
   // Several commands (a pipeline or batch): each routed on its own, the
   // replies (error replies kept) as one array in command order.

@@ -97,7 +97,9 @@ struct JobSetup {
   CommandFlag flags = CommandFlag::none;
   std::string_view command;  // static storage, or empty: read from the bytes
   Fanout fanout = Fanout::routed;
-  std::string node;
+  // Fanout::one_node: "host:port". A pooled buffer, not a string: most
+  // requests have none, and this moves twice on its way into the job.
+  exec::Bytes node;
   std::error_code refused;
   exec::CallOptions options;
   const CommandInfo* info = nullptr;  // a typed command's metadata: routed without a lookup by name
@@ -134,8 +136,10 @@ JobSetup make_setup(Plan&& plan, Target target, const Config& node_config) {
   if constexpr (requires { plan.cmd; }) {
     if (!s.refused && !s.batch && s.fanout == Fanout::routed) s.slot = fixed_key_slot(plan.cmd);
   }
-  if (!target.node.empty()) [[unlikely]]  // Fanout::one_node only
-    s.node.assign(target.node);
+  if (!target.node.empty()) [[unlikely]] {  // Fanout::one_node only
+    s.node = exec::Bytes::pooled();
+    s.node.buffer().assign(target.node);
+  }
   s.resp2 = node_config.protocol == Protocol::resp2;
   if (target.options) [[unlikely]]
     s.options = *target.options;
@@ -218,15 +222,14 @@ class TypedJob : public Job {
   }
 
   // Moves the fields of `s` (encoded on the caller's thread) into this
-  // fresh job: what most requests leave empty (a node, an observer's probe,
-  // a cache read) is moved only when set, the job's own being empty.
+  // fresh job: what most requests leave empty (an observer's probe, a cache
+  // read) is moved only when set, the job's own being empty.
   void adopt(JobSetup&& s) {
     bytes = std::move(s.bytes);
     flags = s.flags;
     command_name = s.command;
     fanout = s.fanout;
-    if (!s.node.empty()) [[unlikely]]
-      node = std::move(s.node);
+    node = std::move(s.node);
     refused = s.refused;
     batch = s.batch;
     options = std::move(s.options);
