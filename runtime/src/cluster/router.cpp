@@ -443,6 +443,14 @@ void Router::start(Job& job) {
 }
 
 void Router::send_all(Job& job) {
+  // Most jobs have one part: sent at once, with nothing to batch or count.
+  if (job.parts_.size() == 1 && !retry_budget_) {
+    Part& p = job.parts_.front();
+    if (!p.preset_ && !p.entry_) {
+      job.outstanding_ = 1;
+      return send(p);
+    }
+  }
   std::size_t to_send = 0;
   for (Part& p : job.parts_) to_send += p.preset_ ? 0 : 1;
   if (to_send == 0) return finish(job);
