@@ -674,7 +674,7 @@ void Router::send(Part& p) {
     if (target && p.read_only_ && config_.read_from != ReadFrom::primary && p.redirects_ == 0)
       if (const Node* replica = pick_reader(static_cast<std::uint16_t>(p.slot_)); replica && replica != target) {
         p.on_replica_ = true;
-        const std::shared_ptr<NodeRef>& node = node_ref(replica->host, replica->port);
+        const NodeHandle& node = node_ref(replica->host, replica->port);
         if (!readonly_.count(node->name)) {
           readonly_.emplace(node->name, true);
           send_readonly(*connection(node->host, node->port, node->name));  // first in its queue: before any read
@@ -698,7 +698,7 @@ void Router::send(Part& p) {
   send_to(p, node_ref(target->host, target->port));  // the NodeRef's own copy: the map may change before the reply
 }
 
-void Router::send_to(Part& p, const std::shared_ptr<NodeRef>& to) {
+void Router::send_to(Part& p, const NodeHandle& to) {
   Job& job = p.job_;
   if (p.at_ != to) p.at_ = to;
   NodeRef& node = *p.at_;
@@ -1144,13 +1144,14 @@ Config Router::node_config(const std::string& host, std::uint16_t port) const {
   return c;
 }
 
-const std::shared_ptr<NodeRef>& Router::node_ref(std::string_view host, std::uint16_t port) {
-  for (const std::shared_ptr<NodeRef>& n : node_names_)
+const NodeHandle& Router::node_ref(std::string_view host, std::uint16_t port) {
+  for (const NodeHandle& n : node_names_)
     if (n->port == port && n->host == host) return n;
   // Nodes come and go: rebuilt as they are used (parts keep theirs).
   if (node_names_.size() == 64) node_names_.clear();
-  node_names_.push_back(
-      std::make_shared<NodeRef>(NodeRef{std::string(host), port, valkey::detail::host_port(host, port), nullptr}));
+  node_names_.reserve(64);  // once: adding the new node's handle below cannot throw
+  auto node = std::make_unique<NodeRef>(NodeRef{std::string(host), port, valkey::detail::host_port(host, port), nullptr});
+  node_names_.emplace_back(node.release());
   return node_names_.back();
 }
 
@@ -1160,7 +1161,7 @@ const std::shared_ptr<Connection>& Router::shared_connection(NodeRef& node) {
 }
 
 void Router::forget_connections() noexcept {
-  for (const std::shared_ptr<NodeRef>& n : node_names_) n->conn.reset();
+  for (const NodeHandle& n : node_names_) n->conn.reset();
 }
 
 std::shared_ptr<Connection> Router::connection(const std::string& host, std::uint16_t port) {

@@ -24,6 +24,7 @@
 #include <string>
 #include <string_view>
 #include <system_error>
+#include <utility>
 #include <vector>
 
 #include <asio/any_io_executor.hpp>
@@ -91,6 +92,46 @@ struct NodeRef {
   std::uint16_t port = 0;
   std::string name;
   std::shared_ptr<Connection> conn;  // its entry in the router's connections, once looked up
+  unsigned refs = 0;                 // NodeHandles to it
+};
+
+// A counted reference to a NodeRef, which it deletes with the last one.
+// Counted without atomics (a shared_ptr's cost two locked operations per
+// attempt): the router's table and its parts live on its executor only, and
+// a part ends there (Job::complete() destroys it or drops its parts).
+class NodeHandle {
+ public:
+  NodeHandle() noexcept = default;
+  explicit NodeHandle(NodeRef* n) noexcept : n_(n) { ++n->refs; }
+  NodeHandle(const NodeHandle& o) noexcept : n_(o.n_) {
+    if (n_) ++n_->refs;
+  }
+  NodeHandle(NodeHandle&& o) noexcept : n_(std::exchange(o.n_, nullptr)) {}
+  NodeHandle& operator=(const NodeHandle& o) noexcept {
+    if (o.n_) ++o.n_->refs;
+    release();
+    n_ = o.n_;
+    return *this;
+  }
+  NodeHandle& operator=(NodeHandle&& o) noexcept {
+    if (this != &o) {
+      release();
+      n_ = std::exchange(o.n_, nullptr);
+    }
+    return *this;
+  }
+  ~NodeHandle() { release(); }
+
+  explicit operator bool() const noexcept { return n_ != nullptr; }
+  NodeRef& operator*() const noexcept { return *n_; }
+  NodeRef* operator->() const noexcept { return n_; }
+  bool operator==(const NodeHandle& o) const noexcept { return n_ == o.n_; }
+
+ private:
+  void release() noexcept {
+    if (n_ && --n_->refs == 0) delete n_;
+  }
+  NodeRef* n_ = nullptr;
 };
 
 // One command of a job on one node: the whole command, one slot's share of a
@@ -145,7 +186,7 @@ class Part final : public RequestBase {
   // (not copied per attempt); a pinned part's is set before its first
   // attempt. Null for a batch command several nodes answer: its node is its
   // entry job's endpoint (node()).
-  std::shared_ptr<NodeRef> at_;
+  NodeHandle at_;
   std::shared_ptr<Connection> conn_;
   // Absent until a reply is built: most go to Job::reply_visitor(). The
   // wrapper's user-provided constructor keeps emplace() from zero-filling it.
@@ -357,7 +398,7 @@ class Router : public std::enable_shared_from_this<Router>, private ConnectionOb
   void send(Part& p);
   // `to` may be an entry of node_names_: the part holds it before anything
   // adds to that table.
-  void send_to(Part& p, const std::shared_ptr<NodeRef>& to);
+  void send_to(Part& p, const NodeHandle& to);
   void part_done(Part& p, std::error_code ec);
   void part_final(Part& p);
   // cancel(): whether any command of `job` may have reached a node, and
@@ -375,7 +416,7 @@ class Router : public std::enable_shared_from_this<Router>, private ConnectionOb
   // The nodes requests went to lately, with their "host:port"
   // (detail::host_port): every attempt names its node, so the name is built
   // once per node. The reference is valid until node_names_ next grows.
-  const std::shared_ptr<NodeRef>& node_ref(std::string_view host, std::uint16_t port);
+  const NodeHandle& node_ref(std::string_view host, std::uint16_t port);
   // The node's shared connection, kept in its NodeRef: an attempt skips the
   // search of conns_.
   const std::shared_ptr<Connection>& shared_connection(NodeRef& node);
@@ -444,7 +485,7 @@ class Router : public std::enable_shared_from_this<Router>, private ConnectionOb
   std::shared_ptr<CacheStore> cache_;  // ClusterConfig::node.cache set; shared by every node connection
   std::optional<SlotMap> map_;
   std::map<std::string, std::shared_ptr<Connection>, std::less<>> conns_;
-  std::vector<std::shared_ptr<NodeRef>> node_names_;  // node_ref()'s, at most 64
+  std::vector<NodeHandle> node_names_;  // node_ref()'s, at most 64
   // Connections that serve replica reads: READONLY is sent on each of their
   // connections (first, and again after every reconnect).
   std::map<std::string, bool, std::less<>> readonly_;
