@@ -91,7 +91,8 @@ std::string_view Part::node() const noexcept {
 }
 
 std::string_view Part::command_bytes() const noexcept {
-  if (!share_.empty()) return share_;
+  if (extra_ && !extra_->share.empty()) [[unlikely]]
+    return extra_->share;
   if (!slice_.empty()) return slice_;
   return job_.bytes.view();
 }
@@ -138,7 +139,7 @@ void Part::on_reply_end() {
   }
   ReplyBuilder& b = builder();
   b.on_message_end();
-  if (commands_ > 1) replies_.push_back(b.take());
+  if (commands_ > 1) extra().replies.push_back(b.take());
   else reply_ = b.take();
 }
 
@@ -637,11 +638,12 @@ void Router::build_split(Job& job) {
   for (const SlotGroup& g : r.groups) {
     Part& p = job.parts_.add(job);
     p.slot_ = g.slot;
-    p.keys = g.keys;
+    Part::Extra& x = p.extra();
+    x.keys = g.keys;
     p.read_only_ = r.read_only;
     const std::size_t argc = static_cast<std::size_t>(first) + g.keys.size() * static_cast<std::size_t>(r.key_step) +
                              (argv.size() - static_cast<std::size_t>(std::min<int>(end_keys, static_cast<int>(argv.size()))));
-    resp::Writer w(p.share_);
+    resp::Writer w(x.share);
     w.begin_command(argc);
     for (int i = 0; i < first; ++i) {
       if (i == numkeys_at) w.arg(static_cast<long long>(g.keys.size()));
@@ -743,7 +745,7 @@ void Router::send_to(Part& p, const NodeHandle& to) {
   if (p.attempted_) {  // a new part's reply state is fresh already
     if (p.builder_) p.builder_->b.reset();
     p.reply_ = Reply{};
-    p.replies_.clear();
+    if (p.extra_) p.extra_->replies.clear();
   }
   p.attempted_ = true;
   p.in_reply_ = p.streaming_ = p.streamed_ = false;
@@ -763,9 +765,10 @@ void Router::send_to(Part& p, const NodeHandle& to) {
   if (p.framed_) [[unlikely]]
     bytes = job.cache->framed();
   if (p.asking_) {
-    p.ask_.assign(kAsking);
-    p.ask_.append(bytes);
-    bytes = p.ask_;
+    std::string& ask = p.extra().ask;
+    ask.assign(kAsking);
+    ask.append(bytes);
+    bytes = ask;
   }
   if (batching_ && std::find(held_.begin(), held_.end(), p.conn_) == held_.end()) {
     p.conn_->hold_writes();
@@ -827,7 +830,7 @@ void Router::part_done(Part& p, std::error_code ec) {
     // A transaction: a redirect or retryable error while queuing aborted it
     // (EXECABORT) with nothing run, so the whole of it may go again.
     const Reply* err = nullptr;
-    for (const Reply& r : p.replies_)
+    for (const Reply& r : p.extra().replies)
       if (!err && r.is_error() && classify_error(r.error_message()) != ClusterError::none) err = &r;
     if (!err || closed_) return part_final(p);
     // MOVED: the whole transaction goes to the new owner. ASK: to the
@@ -862,7 +865,7 @@ void Router::part_done(Part& p, std::error_code ec) {
       if (p.leased_) [[unlikely]] {
         std::string reduced;
         if (remaining_timeout(p.job_.bytes.view(), RequestBase::clock::now() - p.blocking_since_, reduced))
-          p.share_ = std::move(reduced);
+          p.extra().share = std::move(reduced);
       }
       // The slot (or a key of it) is served elsewhere now: entries of its keys
       // were tracked by a node that no longer sees their writes.
@@ -946,9 +949,10 @@ bool Router::lost_after_write(Part& p, std::error_code ec) {
 }
 
 void Router::resend_after(Part& p, std::chrono::milliseconds delay) {
-  if (!p.timer_) p.timer_ = std::make_unique<asio::steady_timer>(ex_);
-  p.timer_->expires_after(delay);
-  p.timer_->async_wait([self = shared_from_this(), &p](std::error_code e) {
+  std::unique_ptr<asio::steady_timer>& timer = p.extra().timer;
+  if (!timer) timer = std::make_unique<asio::steady_timer>(ex_);
+  timer->expires_after(delay);
+  timer->async_wait([self = shared_from_this(), &p](std::error_code e) {
     if (p.job_.cancelled_) {  // cancel() stopped the timer, or came after it fired
       p.ec_ = make_error_code(errc::cancelled);
       return self->part_final(p);
@@ -1030,7 +1034,7 @@ void Router::abandon(Job& job) {
     if (p.final_ || p.preset_) continue;
     if (p.entry_) abandon(*p.entry_);
     else if (p.conn_ && p.active()) p.conn_->cancel(p, make_error_code(errc::cancelled));  // completes it, posted
-    else if (p.timer_) p.timer_->cancel();  // between attempts: the timer's handler ends it
+    else if (p.extra_ && p.extra_->timer) p.extra_->timer->cancel();  // between attempts: the timer's handler ends it
   }
 }
 
@@ -1040,12 +1044,13 @@ Reply Router::reassemble(PartList& parts, std::size_t keys, std::string& why) {
   std::vector<Reply> out(keys);
   for (Part& p : parts) {
     const Reply& r = p.reply_;
-    if (!r.is_array() || r.size() != p.keys.size()) {
+    const std::vector<std::uint32_t>& keys = p.extra().keys;
+    if (!r.is_array() || r.size() != keys.size()) {
       why = "a share of a split command answered " + std::to_string(r.size()) + " values for " +
-            std::to_string(p.keys.size()) + " keys";
+            std::to_string(keys.size()) + " keys";
       return Reply{};
     }
-    for (std::size_t i = 0; i < p.keys.size(); ++i) out[p.keys[i]] = r.elements()[i];
+    for (std::size_t i = 0; i < keys.size(); ++i) out[keys[i]] = r.elements()[i];
   }
   return Reply::array(std::move(out));
 }
@@ -1068,7 +1073,7 @@ void Router::finish(Job& job) {
       replies.reserve(job.parts_.size());
       for (Part& p : job.parts_) {
         if (p.commands_ > 1) {
-          for (Reply& x : p.replies_) replies.push_back(std::move(x));
+          for (Reply& x : p.extra().replies) replies.push_back(std::move(x));
           r.endpoint = p.node();
         } else {
           replies.push_back(std::move(p.reply_));

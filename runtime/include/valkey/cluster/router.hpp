@@ -158,12 +158,26 @@ class Part final : public RequestBase {
   // The builder of a reply that does not stream, made by the first one.
   ReplyBuilder& builder();
 
+  // What only some parts use (a split share, an ASK, a transaction, a retry
+  // after a delay): made on first use, so the common part neither builds
+  // nor destroys it.
+  struct Extra {
+    std::string share;  // a split share's command, or a blocking command with its timeout
+                        // reduced after a redirection; empty: slice_ or the job's bytes
+    std::string ask;    // ASKING + the command, while following an ASK
+    std::vector<Reply> replies;       // a transaction's replies (commands_ > 1)
+    std::vector<std::uint32_t> keys;  // split share: indices of its keys in the job's key order
+    std::unique_ptr<asio::steady_timer> timer;  // the delay before a retry
+  };
+  Extra& extra() {
+    if (!extra_) extra_.emplace();
+    return *extra_;
+  }
+
   Job& job_;
   std::size_t index_;
-  std::string share_;        // a split share's command, or a blocking command with its timeout
-                             // reduced after a redirection; empty: slice_ or the job's bytes
+  std::optional<Extra> extra_;
   std::string_view slice_;   // a batch command: its bytes within the job's (which outlive it)
-  std::string ask_;          // ASKING + the command, while following an ASK
   RequestBase::clock::time_point blocking_since_{};  // a leased part's first send
   bool asking_ = false;       // ASKING precedes the command: its reply is skipped
   bool pinned_ = false;       // goes to host_:port_ whatever the slot map says
@@ -180,8 +194,6 @@ class Part final : public RequestBase {
   // this part's reply. Null for every other part.
   std::unique_ptr<BatchEntry> entry_;
   std::uint32_t commands_ = 1;  // replies one attempt expects (a whole transaction: all of them)
-  std::vector<Reply> replies_;  // those replies, when more than one
-  std::vector<std::uint32_t> keys;  // split share: indices of its keys in the job's key order
   // The current attempt's node, shared with the router's table of nodes
   // (not copied per attempt); a pinned part's is set before its first
   // attempt. Null for a batch command several nodes answer: its node is its
@@ -215,7 +227,6 @@ class Part final : public RequestBase {
   bool may_have_run_ = false;   // an attempt was written and got no reply
   bool accepted_ = false;       // the connection took the current attempt
   bool attempted_ = false;      // send_to() ran: a later attempt resets the reply state
-  std::unique_ptr<asio::steady_timer> timer_;
 };
 
 // A job's parts, in order. The first one lives inside the job (most jobs
