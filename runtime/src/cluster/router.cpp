@@ -46,6 +46,11 @@ bool reads_by_zone(const ClusterConfig& c) {
 
 Job::~Job() = default;
 
+const Reply& JobResult::reply_or_null() const noexcept {
+  static const Reply none;
+  return reply ? *reply : none;
+}
+
 void Job::drop_parts() noexcept { parts_.clear(); }
 
 // A batch's command that several nodes answer, run as a job of its own: it
@@ -401,20 +406,20 @@ void Router::start(Job& job) {
     case Fanout::each_node: fan_out(true); break;
     case Fanout::routed: {
       if (presolved) {
-        route_slot(job.route_, *job.info, static_cast<std::uint16_t>(job.slot));
-        add_part(job.slot).read_only_ = job.route_.read_only && !job.cache;
+        // As route_slot() decides: the slot's part, read-only when the command is.
+        add_part(job.slot).read_only_ = job.info->is(CommandFlag::readonly) && !job.cache;
         break;
       }
       const std::span<const std::string_view> argv(argv_.data(), argv_.size());
       job.route_ = job.info ? route(*job.info, argv) : route(argv);
-      if (!job.info && !job.route_.info) {
+      if (!job.info && !job.route_->info) {
         // Not in the generated table (a module's command, a newer server's):
         // routed by the server's own description, asked once per name.
         const std::string_view sub = argv.size() > 1 ? argv[1] : std::string_view{};
         if (const CommandInfo* described = server_commands_.find(argv[0], sub)) job.route_ = route(*described, argv);
         else if (wait_for_description(job, argv[0])) return;
       }
-      const Route& r = job.route_;
+      const Route& r = *job.route_;
       switch (r.kind) {
         case RouteKind::refused:
         case RouteKind::special: return fail(job, make_error_code(errc::invalid_argument), describe(r));
@@ -500,7 +505,7 @@ void Router::entry_done(Part& p, JobResult&& r) {
     p.connection_error_ = std::move(r.connection_error);
     p.may_have_run_ = r.written;
   } else {
-    p.reply_ = std::move(r.reply);
+    p.reply_ = r.reply ? std::move(*r.reply) : Reply{};
   }
   p.entry_->endpoint.assign(r.endpoint);  // r is the entry job's: its parts may end before the batch's
   part_final(p);
@@ -625,7 +630,7 @@ bool Router::build_transaction(Job& job, std::size_t) {
 }
 
 void Router::build_split(Job& job) {
-  const Route& r = job.route_;
+  const Route& r = *job.route_;
   const std::vector<std::string_view>& argv = argv_;  // start()'s
   const int first = r.positions.front();
   const int end_keys = r.positions.back() + r.key_step;
@@ -1109,13 +1114,14 @@ void Router::finish(Job& job) {
       // any node did, an aggregate reports the error with the partial figure.
       // A split multi-key command (MGET) cannot be reassembled around a
       // missing part, so its first error is the reply.
-      const ResponsePolicy policy = job.route_.info ? job.route_.info->response_policy : ResponsePolicy::default_;
-      if (job.route_.kind == RouteKind::multi_slot && policy == ResponsePolicy::default_) {
+      const Route* rt = job.route_ ? &*job.route_ : nullptr;  // set: start() routed a job of several parts
+      const ResponsePolicy policy = rt && rt->info ? rt->info->response_policy : ResponsePolicy::default_;
+      if (rt && rt->kind == RouteKind::multi_slot && policy == ResponsePolicy::default_) {
         if (first_error) {
           r.reply = first_error->reply_;
         } else {
           std::string why;
-          r.reply = reassemble(job.parts_, job.route_.positions.size(), why);
+          r.reply = reassemble(job.parts_, rt->positions.size(), why);
           if (!why.empty()) {
             r.ec = make_error_code(errc::unexpected_reply_type);
             r.detail = std::move(why);
@@ -1127,7 +1133,7 @@ void Router::finish(Job& job) {
         for (Part& p : job.parts_) replies.push_back(std::move(p.reply_));
         r.reply = combine(policy, replies);
       }
-      if (first_error && r.reply.is_error()) r.endpoint = first_error->node();
+      if (first_error && r.reply->is_error()) r.endpoint = first_error->node();
     }
   }
   complete_job(job);

@@ -63,7 +63,10 @@ enum class Fanout : std::uint8_t {
 // What a finished job hands to its owner.
 struct JobResult {
   std::error_code ec;
-  Reply reply;            // on success: the combined reply (an error reply decodes as server_error)
+  // On success: the combined reply (an error reply decodes as server_error);
+  // absent when it streamed, as most replies do, so a job neither builds
+  // nor destroys an empty one.
+  std::optional<Reply> reply;
   // The node that answered or failed ("host:port"); empty for several. It
   // names a part's node: read it before the job is destroyed.
   std::string_view endpoint;
@@ -79,6 +82,9 @@ struct JobResult {
   // A read through the cache (Job::cache) answered by its framed attempt:
   // once decoded, its reply may be stored (CacheRead::commit()).
   bool cacheable = false;
+
+  // `reply`, or a null reply when there is none.
+  const Reply& reply_or_null() const noexcept;
 };
 
 class Job;
@@ -327,7 +333,9 @@ class Job {
   friend class Part;
   friend class BatchEntry;
   std::shared_ptr<Router> router_;
-  Route route_;
+  // How start() routed it; absent for a job whose caller found its slot
+  // (Job::slot: one part), which needs nothing more of it.
+  std::optional<Route> route_;
   PartList parts_;
   std::size_t outstanding_ = 0;
   RequestBase::clock::time_point deadline_ = RequestBase::clock::time_point::max();

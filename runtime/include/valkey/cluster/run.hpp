@@ -165,11 +165,12 @@ template <class R>
 std::error_code decode_result(JobResult& jr, R& out, exec::Reason& why, std::string& endpoint) {
   if constexpr (is_per_node_v<R>) {
     using T = std::remove_cvref_t<decltype(out.entries.front().value)>;
-    if (!jr.per_node || !jr.reply.is_map()) return make_error_code(errc::unexpected_reply_type);
-    out.entries.reserve(jr.reply.size());
-    for (std::size_t i = 0; i < jr.reply.size(); ++i) {
-      NodeValue<T> e{std::string(jr.reply.key(i).as_string()), T{}};
-      if (auto ec = decode_reply(jr.reply.value(i), e.value, why)) {
+    const Reply& reply = jr.reply_or_null();
+    if (!jr.per_node || !reply.is_map()) return make_error_code(errc::unexpected_reply_type);
+    out.entries.reserve(reply.size());
+    for (std::size_t i = 0; i < reply.size(); ++i) {
+      NodeValue<T> e{std::string(reply.key(i).as_string()), T{}};
+      if (auto ec = decode_reply(reply.value(i), e.value, why)) {
         endpoint = e.node;
         return ec;
       }
@@ -177,7 +178,7 @@ std::error_code decode_result(JobResult& jr, R& out, exec::Reason& why, std::str
     }
     return {};
   } else {
-    return decode_reply(jr.reply, out, why);
+    return decode_reply(jr.reply_or_null(), out, why);
   }
 }
 
@@ -185,15 +186,16 @@ std::error_code decode_result(JobResult& jr, R& out, exec::Reason& why, std::str
 // own decoder, as if they had come from one connection.
 template <class Decoder, class R>
 std::error_code decode_batch(const JobResult& jr, R& out, exec::Reason& why, std::string_view bytes, bool resp2) {
-  if (!jr.reply.is_array()) return make_error_code(errc::unexpected_reply_type);
-  Decoder d(static_cast<std::uint32_t>(jr.reply.size()));
+  const Reply& reply = jr.reply_or_null();
+  if (!reply.is_array()) return make_error_code(errc::unexpected_reply_type);
+  Decoder d(static_cast<std::uint32_t>(reply.size()));
   struct Forward final : resp::Visitor {
     explicit Forward(Decoder& dec) : d(dec) {}
     void on_node(const resp::Node& n) override { d.on_node(n); }
     void on_message_end() override { d.on_reply_end(); }
     Decoder& d;
   } forward{d};
-  for (const Reply& e : jr.reply.elements()) replay(e, forward);
+  for (const Reply& e : reply.elements()) replay(e, forward);
   std::error_code ec = d.finish(out, why);
   if constexpr (exec::shapes_replies<Decoder>) {
     if (!ec && resp2) [[unlikely]] {
