@@ -749,7 +749,7 @@ void Router::send_to(Part& p, const NodeHandle& to) {
   p.seen_ = 0;
   if (p.attempted_) {  // a new part's reply state is fresh already
     if (p.builder_) p.builder_->b.reset();
-    p.reply_ = Reply{};
+    p.reply_.reset();
     if (p.extra_) p.extra_->replies.clear();
   }
   p.attempted_ = true;
@@ -843,8 +843,8 @@ void Router::part_done(Part& p, std::error_code ec) {
     // until EXEC (the server keeps the flag while a MULTI is open).
     p.reply_ = *err;
   }
-  if (!p.reply_.is_error() || closed_ || p.job_.cancelled_) return part_final(p);
-  const std::string message(p.reply_.error_message());
+  if (!p.error_reply() || closed_ || p.job_.cancelled_) return part_final(p);
+  const std::string message(p.reply_->error_message());
   const ClusterError kind = classify_error(message);
   switch (kind) {
     case ClusterError::moved:
@@ -975,7 +975,7 @@ void Router::resend_after(Part& p, std::chrono::milliseconds delay) {
 
 void Router::retry_later(Part& p, bool refused) {
   Job& job = p.job_;
-  const std::string message = p.reply_.is_error() ? std::string(p.reply_.error_message()) : std::string();
+  const std::string message = p.error_reply() ? std::string(p.reply_->error_message()) : std::string();
   auto give_up = [&](std::string_view why = {}) {
     if (p.ec_) return part_final(p);  // not_connected: that error stands
     if (classify_error(message) == ClusterError::clusterdown) {
@@ -1048,7 +1048,7 @@ void Router::abandon(Job& job) {
 Reply Router::reassemble(PartList& parts, std::size_t keys, std::string& why) {
   std::vector<Reply> out(keys);
   for (Part& p : parts) {
-    const Reply& r = p.reply_;
+    const Reply& r = p.reply();
     const std::vector<std::uint32_t>& keys = p.extra().keys;
     if (!r.is_array() || r.size() != keys.size()) {
       why = "a share of a split command answered " + std::to_string(r.size()) + " values for " +
@@ -1081,7 +1081,7 @@ void Router::finish(Job& job) {
           for (Reply& x : p.extra().replies) replies.push_back(std::move(x));
           r.endpoint = p.node();
         } else {
-          replies.push_back(std::move(p.reply_));
+          replies.push_back(p.take_reply());
         }
       }
       r.reply = Reply::array(std::move(replies));
@@ -1090,13 +1090,13 @@ void Router::finish(Job& job) {
     const bool per_node = answers_per_node(job);
     const Part* first_error = nullptr;
     for (Part& p : job.parts_)
-      if (!first_error && p.reply_.is_error()) first_error = &p;
+      if (!first_error && p.error_reply()) first_error = &p;
     if (per_node) {
       std::vector<Reply> flat;
       flat.reserve(job.parts_.size() * 2);
       for (Part& p : job.parts_) {
         flat.push_back(Reply::bulk_string(std::string(p.node())));
-        flat.push_back(std::move(p.reply_));
+        flat.push_back(p.take_reply());
       }
       r.reply = Reply::map(std::move(flat));
       r.per_node = true;
@@ -1104,7 +1104,7 @@ void Router::finish(Job& job) {
       // Moved: the part has ended, nothing reads its reply or node again.
       Part& p = job.parts_.front();
       r.streamed = p.streamed_;
-      if (!r.streamed) r.reply = std::move(p.reply_);  // else there is none
+      if (!r.streamed) r.reply = p.take_reply();  // else there is none
       r.cacheable = job.cache && p.framed_ && r.streamed;
       r.endpoint = p.node();
     } else {
@@ -1118,7 +1118,7 @@ void Router::finish(Job& job) {
       const ResponsePolicy policy = rt && rt->info ? rt->info->response_policy : ResponsePolicy::default_;
       if (rt && rt->kind == RouteKind::multi_slot && policy == ResponsePolicy::default_) {
         if (first_error) {
-          r.reply = first_error->reply_;
+          r.reply = *first_error->reply_;
         } else {
           std::string why;
           r.reply = reassemble(job.parts_, rt->positions.size(), why);
@@ -1130,7 +1130,7 @@ void Router::finish(Job& job) {
       } else {
         std::vector<Reply> replies;
         replies.reserve(job.parts_.size());
-        for (Part& p : job.parts_) replies.push_back(std::move(p.reply_));
+        for (Part& p : job.parts_) replies.push_back(p.take_reply());
         r.reply = combine(policy, replies);
       }
       if (first_error && r.reply->is_error()) r.endpoint = first_error->node();

@@ -213,7 +213,15 @@ class Part final : public RequestBase {
     ReplyBuilder b;
   };
   std::optional<LazyBuilder> builder_;
-  Reply reply_;
+  // The attempt's reply when it was built (not streamed); absent, a null
+  // reply: most parts stream theirs and never build or destroy one.
+  std::optional<Reply> reply_;
+  Reply& reply() {
+    if (!reply_) reply_.emplace();
+    return *reply_;
+  }
+  bool error_reply() const noexcept { return reply_ && reply_->is_error(); }
+  Reply take_reply() { return reply_ ? std::move(*reply_) : Reply{}; }
   // This attempt's reply goes to the job's reply_visitor() (`direct_`),
   // decided at its first node; `streamed_` once such a reply ended.
   resp::Visitor* direct_ = nullptr;
