@@ -1062,6 +1062,18 @@ Reply Router::reassemble(PartList& parts, std::size_t keys, std::string& why) {
 
 void Router::finish(Job& job) {
   JobResult& r = job.result_;
+  // One part that answered (most jobs): its reply, or that it streamed,
+  // as the general case below gives it.
+  if (job.parts_.size() == 1 && !job.batch && !answers_per_node(job)) {
+    Part& p = job.parts_.front();
+    if (!p.ec_) {
+      r.streamed = p.streamed_;
+      if (!r.streamed) r.reply = p.take_reply();  // else there is none
+      r.cacheable = job.cache && p.framed_ && r.streamed;
+      r.endpoint = p.node();
+      return complete_job(job);
+    }
+  }
   for (Part& p : job.parts_) {
     if (p.ec_) {
       r.ec = p.ec_;
