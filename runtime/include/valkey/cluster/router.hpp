@@ -186,7 +186,7 @@ class Part final : public RequestBase {
   std::string_view slice_;   // a batch command: its bytes within the job's (which outlive it)
   RequestBase::clock::time_point blocking_since_{};  // a leased part's first send
   bool asking_ = false;       // ASKING precedes the command: its reply is skipped
-  bool pinned_ = false;       // goes to host_:port_ whatever the slot map says
+  bool pinned_ = false;       // goes to at_'s node whatever the slot map says
   bool read_only_ = false;    // a replica may serve it (read_from)
   bool leased_ = false;       // a blocking command: runs on a connection leased from the node's pool
   bool on_replica_ = false;   // the current attempt went to a replica (read_from)
