@@ -2,7 +2,7 @@
 
 #include <array>
 #include <new>
-#include <vector>
+#include <cstddef>
 
 namespace valkey::cluster::op_memory {
 
@@ -16,16 +16,22 @@ constexpr std::size_t kMaxBlocks = 128;
 
 thread_local bool pool_gone = false;  // trivially destructible: readable at thread exit
 
+// A bin's free blocks are a list linked through their first word: taking
+// and keeping one is a few instructions, with nothing to reserve or grow.
 struct Pool {
   struct Bin {
     std::size_t size = 0;  // 0: unused
-    std::vector<void*> blocks;
+    void* head = nullptr;  // the block freed last
+    std::size_t count = 0;
   };
   std::array<Bin, kSizes> bins;
   ~Pool() {
     pool_gone = true;
     for (Bin& b : bins)
-      for (void* p : b.blocks) ::operator delete(p);
+      while (void* p = b.head) {
+        b.head = *static_cast<void**>(p);
+        ::operator delete(p);
+      }
   }
   Bin* find(std::size_t size) noexcept {
     for (Bin& b : bins)
@@ -44,32 +50,30 @@ Pool* pool() noexcept {
 
 void* allocate(std::size_t size) {
   if (Pool* p = pool())
-    if (Pool::Bin* b = p->find(size); b && !b->blocks.empty()) {
-      void* block = b->blocks.back();
-      b->blocks.pop_back();
+    if (Pool::Bin* b = p->find(size); b && b->head) {
+      void* block = b->head;
+      b->head = *static_cast<void**>(block);
+      --b->count;
       return block;
     }
   return ::operator new(size);
 }
 
 void deallocate(void* block, std::size_t size) noexcept {
-  Pool* p = pool();
+  Pool* p = size >= sizeof(void*) ? pool() : nullptr;  // a kept block holds the list's link
   Pool::Bin* b = p ? p->find(size) : nullptr;
   if (p && !b) {
     for (Pool::Bin& free_bin : p->bins)
       if (free_bin.size == 0) {
-        try {
-          free_bin.blocks.reserve(kMaxBlocks);  // once: keeping a block never allocates
-        } catch (...) {
-          break;
-        }
         free_bin.size = size;
         b = &free_bin;
         break;
       }
   }
-  if (b && b->blocks.size() < kMaxBlocks) {
-    b->blocks.push_back(block);
+  if (b && b->count < kMaxBlocks) {
+    *static_cast<void**>(block) = b->head;
+    b->head = block;
+    ++b->count;
     return;
   }
   ::operator delete(block);

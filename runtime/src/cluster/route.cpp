@@ -148,16 +148,6 @@ std::string_view refusal(const CommandInfo& info) noexcept {
   return {};
 }
 
-bool fixed_key_positions(const CommandInfo& info) noexcept {
-  if (info.key_specs.empty() || (!info.is(CommandFlag::readonly) && !info.is(CommandFlag::write))) return false;
-  if (info.request_policy != RequestPolicy::default_ && info.request_policy != RequestPolicy::multi_shard) return false;
-  for (const KeySpec& s : info.key_specs)
-    if (s.begin != KeySpec::Begin::index || s.find != KeySpec::Find::range || s.lastkey != 0 || s.incomplete ||
-        is_not_key(s))
-      return false;
-  return true;
-}
-
 Route route(const CommandInfo& info, std::span<const std::string_view> argv) {
   Route r;
   r.info = &info;

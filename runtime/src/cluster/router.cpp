@@ -46,6 +46,11 @@ bool reads_by_zone(const ClusterConfig& c) {
 
 Job::~Job() = default;
 
+const Reply& JobResult::reply_or_null() const noexcept {
+  static const Reply none;
+  return reply ? *reply : none;
+}
+
 void Job::drop_parts() noexcept { parts_.clear(); }
 
 // A batch's command that several nodes answer, run as a job of its own: it
@@ -56,6 +61,8 @@ class BatchEntry final : public Job {
   explicit BatchEntry(Part& part) : part_(part) {}
   ~BatchEntry() override = default;
   void complete(JobResult&& r) override { router_->entry_done(part_, std::move(r)); }
+  // Its result's endpoint, kept for its part's node().
+  std::string endpoint;
 
  private:
   Part& part_;
@@ -82,8 +89,15 @@ ReplyBuilder& Part::builder() {
   return builder_->b;
 }
 
+std::string_view Part::node() const noexcept {
+  if (at_) return at_->name;
+  if (entry_) return entry_->endpoint;
+  return {};
+}
+
 std::string_view Part::command_bytes() const noexcept {
-  if (!share_.empty()) return share_;
+  if (extra_ && !extra_->share.empty()) [[unlikely]]
+    return extra_->share;
   if (!slice_.empty()) return slice_;
   return job_.bytes.view();
 }
@@ -130,7 +144,7 @@ void Part::on_reply_end() {
   }
   ReplyBuilder& b = builder();
   b.on_message_end();
-  if (commands_ > 1) replies_.push_back(b.take());
+  if (commands_ > 1) extra().replies.push_back(b.take());
   else reply_ = b.take();
 }
 
@@ -369,8 +383,7 @@ void Router::start(Job& job) {
       for (const Node& n : s.nodes) {
         if (!replicas_too && n.role != NodeRole::primary) continue;
         Part& p = add_part(-1);
-        p.host_ = n.host;
-        p.port_ = n.port;
+        p.at_ = node_ref(n.host, n.port);
         p.pinned_ = true;
       }
     }
@@ -381,11 +394,11 @@ void Router::start(Job& job) {
       std::string_view host;
       std::uint16_t port = 0;
       std::string_view why;
-      if (!parse_host_port(job.node, host, port, &why))
-        return fail(job, make_error_code(errc::invalid_argument), "node '" + job.node + "': " + std::string(why));
+      if (!parse_host_port(job.node.view(), host, port, &why))
+        return fail(job, make_error_code(errc::invalid_argument),
+                    "node '" + std::string(job.node.view()) + "': " + std::string(why));
       Part& p = add_part(-1);
-      p.host_ = std::string(host);
-      p.port_ = port;
+      p.at_ = node_ref(host, port);
       p.pinned_ = true;
       break;
     }
@@ -393,20 +406,20 @@ void Router::start(Job& job) {
     case Fanout::each_node: fan_out(true); break;
     case Fanout::routed: {
       if (presolved) {
-        route_slot(job.route_, *job.info, static_cast<std::uint16_t>(job.slot));
-        add_part(job.slot).read_only_ = job.route_.read_only && !job.cache;
+        // As route_slot() decides: the slot's part, read-only when the command is.
+        add_part(job.slot).read_only_ = job.info->is(CommandFlag::readonly) && !job.cache;
         break;
       }
       const std::span<const std::string_view> argv(argv_.data(), argv_.size());
       job.route_ = job.info ? route(*job.info, argv) : route(argv);
-      if (!job.info && !job.route_.info) {
+      if (!job.info && !job.route_->info) {
         // Not in the generated table (a module's command, a newer server's):
         // routed by the server's own description, asked once per name.
         const std::string_view sub = argv.size() > 1 ? argv[1] : std::string_view{};
         if (const CommandInfo* described = server_commands_.find(argv[0], sub)) job.route_ = route(*described, argv);
         else if (wait_for_description(job, argv[0])) return;
       }
-      const Route& r = job.route_;
+      const Route& r = *job.route_;
       switch (r.kind) {
         case RouteKind::refused:
         case RouteKind::special: return fail(job, make_error_code(errc::invalid_argument), describe(r));
@@ -436,6 +449,14 @@ void Router::start(Job& job) {
 }
 
 void Router::send_all(Job& job) {
+  // Most jobs have one part: sent at once, with nothing to batch or count.
+  if (job.parts_.size() == 1 && !retry_budget_) {
+    Part& p = job.parts_.front();
+    if (!p.preset_ && !p.entry_) {
+      job.outstanding_ = 1;
+      return send(p);
+    }
+  }
   std::size_t to_send = 0;
   for (Part& p : job.parts_) to_send += p.preset_ ? 0 : 1;
   if (to_send == 0) return finish(job);
@@ -482,12 +503,11 @@ void Router::entry_done(Part& p, JobResult&& r) {
     p.ec_ = r.ec;
     p.detail_ = std::move(r.detail);
     p.connection_error_ = std::move(r.connection_error);
-    p.node_ = std::move(r.endpoint);
     p.may_have_run_ = r.written;
   } else {
-    p.reply_ = std::move(r.reply);
-    p.node_ = std::move(r.endpoint);
+    p.reply_ = r.reply ? std::move(*r.reply) : Reply{};
   }
+  p.entry_->endpoint.assign(r.endpoint);  // r is the entry job's: its parts may end before the batch's
   part_final(p);
 }
 
@@ -610,7 +630,7 @@ bool Router::build_transaction(Job& job, std::size_t) {
 }
 
 void Router::build_split(Job& job) {
-  const Route& r = job.route_;
+  const Route& r = *job.route_;
   const std::vector<std::string_view>& argv = argv_;  // start()'s
   const int first = r.positions.front();
   const int end_keys = r.positions.back() + r.key_step;
@@ -623,11 +643,12 @@ void Router::build_split(Job& job) {
   for (const SlotGroup& g : r.groups) {
     Part& p = job.parts_.add(job);
     p.slot_ = g.slot;
-    p.keys = g.keys;
+    Part::Extra& x = p.extra();
+    x.keys = g.keys;
     p.read_only_ = r.read_only;
     const std::size_t argc = static_cast<std::size_t>(first) + g.keys.size() * static_cast<std::size_t>(r.key_step) +
                              (argv.size() - static_cast<std::size_t>(std::min<int>(end_keys, static_cast<int>(argv.size()))));
-    resp::Writer w(p.share_);
+    resp::Writer w(x.share);
     w.begin_command(argc);
     for (int i = 0; i < first; ++i) {
       if (i == numkeys_at) w.arg(static_cast<long long>(g.keys.size()));
@@ -650,7 +671,8 @@ const Node* Router::pick_primary() {
 }
 
 void Router::send(Part& p) {
-  if (p.pinned_) return send_to(p, p.host_, p.port_);
+  // A pinned part's node again from the table: its connection there is the current one.
+  if (p.pinned_) return send_to(p, node_ref(p.at_->host, p.at_->port));
   const Node* target = nullptr;
   if (p.slot_ >= 0) {
     target = map_ ? map_->owner(static_cast<std::uint16_t>(p.slot_)) : nullptr;
@@ -658,15 +680,13 @@ void Router::send(Part& p) {
     p.on_replica_ = false;
     if (target && p.read_only_ && config_.read_from != ReadFrom::primary && p.redirects_ == 0)
       if (const Node* replica = pick_reader(static_cast<std::uint16_t>(p.slot_)); replica && replica != target) {
-        p.host_ = replica->host;  // a copy: the map may change before the reply
-        const std::uint16_t port = replica->port;
         p.on_replica_ = true;
-        const std::string& name = node_name(p.host_, port);
-        if (!readonly_.count(name)) {
-          readonly_.emplace(name, true);
-          send_readonly(*connection(p.host_, port, name));  // first in its queue: before any read
+        const NodeHandle& node = node_ref(replica->host, replica->port);
+        if (!readonly_.count(node->name)) {
+          readonly_.emplace(node->name, true);
+          send_readonly(*connection(node->host, node->port, node->name));  // first in its queue: before any read
         }
-        return send_to(p, p.host_, port);
+        return send_to(p, node);
       }
     if (!target) {
       request_refresh();
@@ -682,21 +702,17 @@ void Router::send(Part& p) {
       return part_final(p);
     }
   }
-  p.host_ = target->host;  // a copy: the map may change before the reply
-  send_to(p, p.host_, target->port);
+  send_to(p, node_ref(target->host, target->port));  // the NodeRef's own copy: the map may change before the reply
 }
 
-void Router::send_to(Part& p, const std::string& host, std::uint16_t port) {
+void Router::send_to(Part& p, const NodeHandle& to) {
   Job& job = p.job_;
-  if (&p.host_ != &host) p.host_ = host;
-  p.port_ = port;
-  // Nothing below adds to node_names_ before `node` is last used.
-  NodeName& node = node_entry(host, port);
-  p.node_ = node.name;
+  if (p.at_ != to) p.at_ = to;
+  NodeRef& node = *p.at_;
   if (policies_ || job.options.retry) [[unlikely]] {
     // The node's breaker first, for blocking commands too: while open, the
     // part fails at once, unsent.
-    policy::Guard* g = guard_for(p.node_);
+    policy::Guard* g = guard_for(node.name);
     const policy::TimePoint now = policy::Clock::now();
     const policy::RetryPolicy* rp = p.leased_ ? nullptr : retry_of(job);  // a blocking command is never resent
     if (!p.first_counted_ && rp && rp->max_attempts > 1) {
@@ -706,7 +722,7 @@ void Router::send_to(Part& p, const std::string& host, std::uint16_t port) {
     p.admission_ = g->admit(now);
     if (p.admission_ == policy::Admission::reject) {
       p.ec_ = make_error_code(errc::circuit_open);
-      p.detail_ = "the circuit breaker of " + p.node_ + " is open (Config::circuit_breaker)";
+      p.detail_ = "the circuit breaker of " + node.name + " is open (Config::circuit_breaker)";
       p.connection_error_.clear();
       return part_final(p);
     }
@@ -714,8 +730,8 @@ void Router::send_to(Part& p, const std::string& host, std::uint16_t port) {
   }
   if (p.leased_) {
     if (p.blocking_since_ == RequestBase::clock::time_point{}) p.blocking_since_ = RequestBase::clock::now();
-    auto& pool = pools_[p.node_];
-    if (!pool) pool = std::make_shared<LeasePool>(ex_, node_config(host, port));
+    auto& pool = pools_[node.name];
+    if (!pool) pool = std::make_shared<LeasePool>(ex_, node_config(node.host, node.port));
     p.conn_ = pool->acquire();
     if (!p.conn_) {  // Config::max_leases on this node: fail at once, send nothing
       p.ec_ = make_error_code(errc::queue_full);
@@ -733,8 +749,8 @@ void Router::send_to(Part& p, const std::string& host, std::uint16_t port) {
   p.seen_ = 0;
   if (p.attempted_) {  // a new part's reply state is fresh already
     if (p.builder_) p.builder_->b.reset();
-    p.reply_ = Reply{};
-    p.replies_.clear();
+    p.reply_.reset();
+    if (p.extra_) p.extra_->replies.clear();
   }
   p.attempted_ = true;
   p.in_reply_ = p.streaming_ = p.streamed_ = false;
@@ -754,9 +770,10 @@ void Router::send_to(Part& p, const std::string& host, std::uint16_t port) {
   if (p.framed_) [[unlikely]]
     bytes = job.cache->framed();
   if (p.asking_) {
-    p.ask_.assign(kAsking);
-    p.ask_.append(bytes);
-    bytes = p.ask_;
+    std::string& ask = p.extra().ask;
+    ask.assign(kAsking);
+    ask.append(bytes);
+    bytes = ask;
   }
   if (batching_ && std::find(held_.begin(), held_.end(), p.conn_) == held_.end()) {
     p.conn_->hold_writes();
@@ -774,7 +791,7 @@ void Router::send_to(Part& p, const std::string& host, std::uint16_t port) {
 
 void Router::release_lease(Part& p, std::error_code ec) {
   if (!p.leased_ || !p.conn_) return;
-  auto it = pools_.find(p.node_);
+  auto it = pools_.find(p.at_->name);
   if (it != pools_.end()) it->second->release(std::move(p.conn_), valkey::detail::lease_reusable(ec));
   else p.conn_->close();
   p.conn_.reset();
@@ -818,7 +835,7 @@ void Router::part_done(Part& p, std::error_code ec) {
     // A transaction: a redirect or retryable error while queuing aborted it
     // (EXECABORT) with nothing run, so the whole of it may go again.
     const Reply* err = nullptr;
-    for (const Reply& r : p.replies_)
+    for (const Reply& r : p.extra().replies)
       if (!err && r.is_error() && classify_error(r.error_message()) != ClusterError::none) err = &r;
     if (!err || closed_) return part_final(p);
     // MOVED: the whole transaction goes to the new owner. ASK: to the
@@ -826,8 +843,8 @@ void Router::part_done(Part& p, std::error_code ec) {
     // until EXEC (the server keeps the flag while a MULTI is open).
     p.reply_ = *err;
   }
-  if (!p.reply_.is_error() || closed_ || p.job_.cancelled_) return part_final(p);
-  const std::string message(p.reply_.error_message());
+  if (!p.error_reply() || closed_ || p.job_.cancelled_) return part_final(p);
+  const std::string message(p.reply_->error_message());
   const ClusterError kind = classify_error(message);
   switch (kind) {
     case ClusterError::moved:
@@ -853,12 +870,12 @@ void Router::part_done(Part& p, std::error_code ec) {
       if (p.leased_) [[unlikely]] {
         std::string reduced;
         if (remaining_timeout(p.job_.bytes.view(), RequestBase::clock::now() - p.blocking_since_, reduced))
-          p.share_ = std::move(reduced);
+          p.extra().share = std::move(reduced);
       }
       // The slot (or a key of it) is served elsewhere now: entries of its keys
       // were tracked by a node that no longer sees their writes.
       flush_cache(FlushReason::topology_changed);
-      const std::string host = rd.host.empty() ? p.host_ : std::string(rd.host);
+      const std::string host = rd.host.empty() ? p.at_->host : std::string(rd.host);
       if (rd.kind == Redirect::Kind::moved) {
         counters_.moved.fetch_add(1, std::memory_order_relaxed);
         if (map_) {
@@ -875,7 +892,7 @@ void Router::part_done(Part& p, std::error_code ec) {
         counters_.ask.fetch_add(1, std::memory_order_relaxed);
         p.asking_ = true;
       }
-      return send_to(p, host, rd.port);
+      return send_to(p, node_ref(host, rd.port));
     }
     case ClusterError::clusterdown:
     case ClusterError::readonly:
@@ -915,7 +932,7 @@ const policy::RetryPolicy* Router::retry_of(const Job& job) const noexcept {
 bool Router::lost_after_write(Part& p, std::error_code ec) {
   const policy::RetryPolicy& rp = *retry_of(p.job_);
   if (rp.max_attempts <= 1) return false;  // one attempt: as without a policy
-  policy::Guard* g = guard_for(p.node_);
+  policy::Guard* g = guard_for(p.at_->name);
   const std::string_view bytes = p.command_bytes();
   const bool idempotent = p.job_.options.idempotent || policy::idempotent_encoded(bytes);
   const policy::RetryDecision d = g->decide(rp, p.attempt_, policy::failure_of(ec, true), idempotent,
@@ -937,9 +954,10 @@ bool Router::lost_after_write(Part& p, std::error_code ec) {
 }
 
 void Router::resend_after(Part& p, std::chrono::milliseconds delay) {
-  if (!p.timer_) p.timer_ = std::make_unique<asio::steady_timer>(ex_);
-  p.timer_->expires_after(delay);
-  p.timer_->async_wait([self = shared_from_this(), &p](std::error_code e) {
+  std::unique_ptr<asio::steady_timer>& timer = p.extra().timer;
+  if (!timer) timer = std::make_unique<asio::steady_timer>(ex_);
+  timer->expires_after(delay);
+  timer->async_wait([self = shared_from_this(), &p](std::error_code e) {
     if (p.job_.cancelled_) {  // cancel() stopped the timer, or came after it fired
       p.ec_ = make_error_code(errc::cancelled);
       return self->part_final(p);
@@ -957,7 +975,7 @@ void Router::resend_after(Part& p, std::chrono::milliseconds delay) {
 
 void Router::retry_later(Part& p, bool refused) {
   Job& job = p.job_;
-  const std::string message = p.reply_.is_error() ? std::string(p.reply_.error_message()) : std::string();
+  const std::string message = p.error_reply() ? std::string(p.reply_->error_message()) : std::string();
   auto give_up = [&](std::string_view why = {}) {
     if (p.ec_) return part_final(p);  // not_connected: that error stands
     if (classify_error(message) == ClusterError::clusterdown) {
@@ -1021,7 +1039,7 @@ void Router::abandon(Job& job) {
     if (p.final_ || p.preset_) continue;
     if (p.entry_) abandon(*p.entry_);
     else if (p.conn_ && p.active()) p.conn_->cancel(p, make_error_code(errc::cancelled));  // completes it, posted
-    else if (p.timer_) p.timer_->cancel();  // between attempts: the timer's handler ends it
+    else if (p.extra_ && p.extra_->timer) p.extra_->timer->cancel();  // between attempts: the timer's handler ends it
   }
 }
 
@@ -1030,23 +1048,36 @@ void Router::abandon(Job& job) {
 Reply Router::reassemble(PartList& parts, std::size_t keys, std::string& why) {
   std::vector<Reply> out(keys);
   for (Part& p : parts) {
-    const Reply& r = p.reply_;
-    if (!r.is_array() || r.size() != p.keys.size()) {
+    const Reply& r = p.reply();
+    const std::vector<std::uint32_t>& keys = p.extra().keys;
+    if (!r.is_array() || r.size() != keys.size()) {
       why = "a share of a split command answered " + std::to_string(r.size()) + " values for " +
-            std::to_string(p.keys.size()) + " keys";
+            std::to_string(keys.size()) + " keys";
       return Reply{};
     }
-    for (std::size_t i = 0; i < p.keys.size(); ++i) out[p.keys[i]] = r.elements()[i];
+    for (std::size_t i = 0; i < keys.size(); ++i) out[keys[i]] = r.elements()[i];
   }
   return Reply::array(std::move(out));
 }
 
 void Router::finish(Job& job) {
   JobResult& r = job.result_;
+  // One part that answered (most jobs): its reply, or that it streamed,
+  // as the general case below gives it.
+  if (job.parts_.size() == 1 && !job.batch && !answers_per_node(job)) {
+    Part& p = job.parts_.front();
+    if (!p.ec_) {
+      r.streamed = p.streamed_;
+      if (!r.streamed) r.reply = p.take_reply();  // else there is none
+      r.cacheable = job.cache && p.framed_ && r.streamed;
+      r.endpoint = p.node();
+      return complete_job(job);
+    }
+  }
   for (Part& p : job.parts_) {
     if (p.ec_) {
       r.ec = p.ec_;
-      r.endpoint = p.node_;
+      r.endpoint = p.node();
       r.detail = p.detail_;
       r.connection_error = p.connection_error_;
       r.written = p.may_have_run_;
@@ -1059,10 +1090,10 @@ void Router::finish(Job& job) {
       replies.reserve(job.parts_.size());
       for (Part& p : job.parts_) {
         if (p.commands_ > 1) {
-          for (Reply& x : p.replies_) replies.push_back(std::move(x));
-          r.endpoint = p.node_;
+          for (Reply& x : p.extra().replies) replies.push_back(std::move(x));
+          r.endpoint = p.node();
         } else {
-          replies.push_back(std::move(p.reply_));
+          replies.push_back(p.take_reply());
         }
       }
       r.reply = Reply::array(std::move(replies));
@@ -1071,13 +1102,13 @@ void Router::finish(Job& job) {
     const bool per_node = answers_per_node(job);
     const Part* first_error = nullptr;
     for (Part& p : job.parts_)
-      if (!first_error && p.reply_.is_error()) first_error = &p;
+      if (!first_error && p.error_reply()) first_error = &p;
     if (per_node) {
       std::vector<Reply> flat;
       flat.reserve(job.parts_.size() * 2);
       for (Part& p : job.parts_) {
-        flat.push_back(Reply::bulk_string(p.node_));
-        flat.push_back(std::move(p.reply_));
+        flat.push_back(Reply::bulk_string(std::string(p.node())));
+        flat.push_back(p.take_reply());
       }
       r.reply = Reply::map(std::move(flat));
       r.per_node = true;
@@ -1085,9 +1116,9 @@ void Router::finish(Job& job) {
       // Moved: the part has ended, nothing reads its reply or node again.
       Part& p = job.parts_.front();
       r.streamed = p.streamed_;
-      if (!r.streamed) r.reply = std::move(p.reply_);  // else there is none
+      if (!r.streamed) r.reply = p.take_reply();  // else there is none
       r.cacheable = job.cache && p.framed_ && r.streamed;
-      r.endpoint = std::move(p.node_);
+      r.endpoint = p.node();
     } else {
       // What a node's error means depends on the response policy, and
       // combine() applies it: all_succeeded and the default fail with the
@@ -1095,13 +1126,14 @@ void Router::finish(Job& job) {
       // any node did, an aggregate reports the error with the partial figure.
       // A split multi-key command (MGET) cannot be reassembled around a
       // missing part, so its first error is the reply.
-      const ResponsePolicy policy = job.route_.info ? job.route_.info->response_policy : ResponsePolicy::default_;
-      if (job.route_.kind == RouteKind::multi_slot && policy == ResponsePolicy::default_) {
+      const Route* rt = job.route_ ? &*job.route_ : nullptr;  // set: start() routed a job of several parts
+      const ResponsePolicy policy = rt && rt->info ? rt->info->response_policy : ResponsePolicy::default_;
+      if (rt && rt->kind == RouteKind::multi_slot && policy == ResponsePolicy::default_) {
         if (first_error) {
-          r.reply = first_error->reply_;
+          r.reply = *first_error->reply_;
         } else {
           std::string why;
-          r.reply = reassemble(job.parts_, job.route_.positions.size(), why);
+          r.reply = reassemble(job.parts_, rt->positions.size(), why);
           if (!why.empty()) {
             r.ec = make_error_code(errc::unexpected_reply_type);
             r.detail = std::move(why);
@@ -1110,10 +1142,10 @@ void Router::finish(Job& job) {
       } else {
         std::vector<Reply> replies;
         replies.reserve(job.parts_.size());
-        for (Part& p : job.parts_) replies.push_back(std::move(p.reply_));
+        for (Part& p : job.parts_) replies.push_back(p.take_reply());
         r.reply = combine(policy, replies);
       }
-      if (first_error && r.reply.is_error()) r.endpoint = first_error->node_;
+      if (first_error && r.reply->is_error()) r.endpoint = first_error->node();
     }
   }
   complete_job(job);
@@ -1135,29 +1167,28 @@ Config Router::node_config(const std::string& host, std::uint16_t port) const {
   return c;
 }
 
-const std::string& Router::node_name(const std::string& host, std::uint16_t port) {
-  return node_entry(host, port).name;
-}
-
-Router::NodeName& Router::node_entry(const std::string& host, std::uint16_t port) {
-  for (NodeName& n : node_names_)
-    if (n.port == port && n.host == host) return n;
-  if (node_names_.size() == 64) node_names_.clear();  // nodes come and go: rebuilt as they are used
-  node_names_.push_back(NodeName{host, port, valkey::detail::host_port(host, port), nullptr});
+const NodeHandle& Router::node_ref(std::string_view host, std::uint16_t port) {
+  for (const NodeHandle& n : node_names_)
+    if (n->port == port && n->host == host) return n;
+  // Nodes come and go: rebuilt as they are used (parts keep theirs).
+  if (node_names_.size() == 64) node_names_.clear();
+  node_names_.reserve(64);  // once: adding the new node's handle below cannot throw
+  auto node = std::make_unique<NodeRef>(NodeRef{std::string(host), port, valkey::detail::host_port(host, port), nullptr});
+  node_names_.emplace_back(node.release());
   return node_names_.back();
 }
 
-const std::shared_ptr<Connection>& Router::shared_connection(NodeName& node) {
+const std::shared_ptr<Connection>& Router::shared_connection(NodeRef& node) {
   if (!node.conn) node.conn = connection(node.host, node.port, node.name);
   return node.conn;
 }
 
 void Router::forget_connections() noexcept {
-  for (NodeName& n : node_names_) n.conn.reset();
+  for (const NodeHandle& n : node_names_) n->conn.reset();
 }
 
 std::shared_ptr<Connection> Router::connection(const std::string& host, std::uint16_t port) {
-  return shared_connection(node_entry(host, port));
+  return shared_connection(*node_ref(host, port));
 }
 
 std::shared_ptr<Connection> Router::connection(const std::string& host, std::uint16_t port, const std::string& key) {

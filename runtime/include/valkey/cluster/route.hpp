@@ -20,6 +20,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <vector>
 
 #include <valkey/cluster/key_specs.hpp>
@@ -110,14 +111,29 @@ class SlotCheck {
 // position (GET, SET, HSET, LMOVE...: begin by index, a range of one key, read
 // or write, complete): then a typed command's keys are exactly what its
 // generated walker lists, and their slot routes it as the key specs would.
-bool fixed_key_positions(const CommandInfo& info) noexcept;
+// Constant for a typed command: fixed_key_slot() decides it at compile time.
+constexpr bool fixed_key_positions(const CommandInfo& info) noexcept {
+  if (info.key_specs.empty() || (!info.is(CommandFlag::readonly) && !info.is(CommandFlag::write))) return false;
+  if (info.request_policy != RequestPolicy::default_ && info.request_policy != RequestPolicy::multi_shard) return false;
+  for (const KeySpec& s : info.key_specs)
+    if (s.begin != KeySpec::Begin::index || s.find != KeySpec::Find::range || s.lastkey != 0 || s.incomplete ||
+        is_not_key(s))
+      return false;
+  return true;
+}
 
 // The slot of a typed command whose keys sit at fixed positions and share
 // one slot; -1 when it has none, several slots, or keys the specs find by
 // searching (those are routed from the encoded arguments).
 template <class Cmd>
 int fixed_key_slot(const Cmd& cmd) noexcept {
-  if (!fixed_key_positions(Cmd::info)) return -1;
+  // The generated commands' metadata is constexpr; a command of the
+  // caller's own may hold it in a plain const.
+  if constexpr (requires { typename std::bool_constant<fixed_key_positions(Cmd::info)>; }) {
+    if constexpr (!fixed_key_positions(Cmd::info)) return -1;
+  } else {
+    if (!fixed_key_positions(Cmd::info)) return -1;
+  }
   SlotCheck check;
   for_each_key(cmd, check);
   return check.single_slot() && check.count() == Cmd::info.key_specs.size() ? check.slot() : -1;

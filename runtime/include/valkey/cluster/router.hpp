@@ -24,6 +24,7 @@
 #include <string>
 #include <string_view>
 #include <system_error>
+#include <utility>
 #include <vector>
 
 #include <asio/any_io_executor.hpp>
@@ -62,8 +63,13 @@ enum class Fanout : std::uint8_t {
 // What a finished job hands to its owner.
 struct JobResult {
   std::error_code ec;
-  Reply reply;            // on success: the combined reply (an error reply decodes as server_error)
-  std::string endpoint;   // the node that answered or failed ("host:port"); empty for several
+  // On success: the combined reply (an error reply decodes as server_error);
+  // absent when it streamed, as most replies do, so a job neither builds
+  // nor destroys an empty one.
+  std::optional<Reply> reply;
+  // The node that answered or failed ("host:port"); empty for several. It
+  // names a part's node: read it before the job is destroyed.
+  std::string_view endpoint;
   std::string detail;     // why, for failures without a server reply (cross_slot, redirects...)
   std::string connection_error;  // the node connection's last_error() for a connection failure
   bool per_node = false;  // reply is a map "host:port" -> reply
@@ -76,9 +82,63 @@ struct JobResult {
   // A read through the cache (Job::cache) answered by its framed attempt:
   // once decoded, its reply may be stored (CacheRead::commit()).
   bool cacheable = false;
+
+  // `reply`, or a null reply when there is none.
+  const Reply& reply_or_null() const noexcept;
 };
 
 class Job;
+
+// A node attempts go to: its address, its "host:port" name (built once per
+// node: every attempt names its node) and, once looked up, its shared
+// connection. The router keeps the nodes requests went to lately; a part
+// holds its attempt's, so the router may drop it from its table meanwhile.
+struct NodeRef {
+  std::string host;
+  std::uint16_t port = 0;
+  std::string name;
+  std::shared_ptr<Connection> conn;  // its entry in the router's connections, once looked up
+  unsigned refs = 0;                 // NodeHandles to it
+};
+
+// A counted reference to a NodeRef, which it deletes with the last one.
+// Counted without atomics (a shared_ptr's cost two locked operations per
+// attempt): the router's table and its parts live on its executor only, and
+// a part ends there (Job::complete() destroys it or drops its parts).
+class NodeHandle {
+ public:
+  NodeHandle() noexcept = default;
+  explicit NodeHandle(NodeRef* n) noexcept : n_(n) { ++n->refs; }
+  NodeHandle(const NodeHandle& o) noexcept : n_(o.n_) {
+    if (n_) ++n_->refs;
+  }
+  NodeHandle(NodeHandle&& o) noexcept : n_(std::exchange(o.n_, nullptr)) {}
+  NodeHandle& operator=(const NodeHandle& o) noexcept {
+    if (o.n_) ++o.n_->refs;
+    release();
+    n_ = o.n_;
+    return *this;
+  }
+  NodeHandle& operator=(NodeHandle&& o) noexcept {
+    if (this != &o) {
+      release();
+      n_ = std::exchange(o.n_, nullptr);
+    }
+    return *this;
+  }
+  ~NodeHandle() { release(); }
+
+  explicit operator bool() const noexcept { return n_ != nullptr; }
+  NodeRef& operator*() const noexcept { return *n_; }
+  NodeRef* operator->() const noexcept { return n_; }
+  bool operator==(const NodeHandle& o) const noexcept { return n_ == o.n_; }
+
+ private:
+  void release() noexcept {
+    if (n_ && --n_->refs == 0) delete n_;
+  }
+  NodeRef* n_ = nullptr;
+};
 
 // One command of a job on one node: the whole command, one slot's share of a
 // split one, or one node's copy of a fan-out.
@@ -99,18 +159,34 @@ class Part final : public RequestBase {
   friend class Router;
   // What an attempt sends (before ASKING or a cache frame is added).
   std::string_view command_bytes() const noexcept;
+  // "host:port" of the node that answered or failed; empty if none.
+  std::string_view node() const noexcept;
   // The builder of a reply that does not stream, made by the first one.
   ReplyBuilder& builder();
 
+  // What only some parts use (a split share, an ASK, a transaction, a retry
+  // after a delay): made on first use, so the common part neither builds
+  // nor destroys it.
+  struct Extra {
+    std::string share;  // a split share's command, or a blocking command with its timeout
+                        // reduced after a redirection; empty: slice_ or the job's bytes
+    std::string ask;    // ASKING + the command, while following an ASK
+    std::vector<Reply> replies;       // a transaction's replies (commands_ > 1)
+    std::vector<std::uint32_t> keys;  // split share: indices of its keys in the job's key order
+    std::unique_ptr<asio::steady_timer> timer;  // the delay before a retry
+  };
+  Extra& extra() {
+    if (!extra_) extra_.emplace();
+    return *extra_;
+  }
+
   Job& job_;
   std::size_t index_;
-  std::string share_;        // a split share's command, or a blocking command with its timeout
-                             // reduced after a redirection; empty: slice_ or the job's bytes
+  std::optional<Extra> extra_;
   std::string_view slice_;   // a batch command: its bytes within the job's (which outlive it)
-  std::string ask_;          // ASKING + the command, while following an ASK
   RequestBase::clock::time_point blocking_since_{};  // a leased part's first send
   bool asking_ = false;       // ASKING precedes the command: its reply is skipped
-  bool pinned_ = false;       // goes to host_:port_ whatever the slot map says
+  bool pinned_ = false;       // goes to at_'s node whatever the slot map says
   bool read_only_ = false;    // a replica may serve it (read_from)
   bool leased_ = false;       // a blocking command: runs on a connection leased from the node's pool
   bool on_replica_ = false;   // the current attempt went to a replica (read_from)
@@ -124,11 +200,11 @@ class Part final : public RequestBase {
   // this part's reply. Null for every other part.
   std::unique_ptr<BatchEntry> entry_;
   std::uint32_t commands_ = 1;  // replies one attempt expects (a whole transaction: all of them)
-  std::vector<Reply> replies_;  // those replies, when more than one
-  std::vector<std::uint32_t> keys;  // split share: indices of its keys in the job's key order
-  std::string host_;          // the current attempt's node
-  std::uint16_t port_ = 0;
-  std::string node_;          // "host:port" of the current attempt
+  // The current attempt's node, shared with the router's table of nodes
+  // (not copied per attempt); a pinned part's is set before its first
+  // attempt. Null for a batch command several nodes answer: its node is its
+  // entry job's endpoint (node()).
+  NodeHandle at_;
   std::shared_ptr<Connection> conn_;
   // Absent until a reply is built: most go to Job::reply_visitor(). The
   // wrapper's user-provided constructor keeps emplace() from zero-filling it.
@@ -137,7 +213,15 @@ class Part final : public RequestBase {
     ReplyBuilder b;
   };
   std::optional<LazyBuilder> builder_;
-  Reply reply_;
+  // The attempt's reply when it was built (not streamed); absent, a null
+  // reply: most parts stream theirs and never build or destroy one.
+  std::optional<Reply> reply_;
+  Reply& reply() {
+    if (!reply_) reply_.emplace();
+    return *reply_;
+  }
+  bool error_reply() const noexcept { return reply_ && reply_->is_error(); }
+  Reply take_reply() { return reply_ ? std::move(*reply_) : Reply{}; }
   // This attempt's reply goes to the job's reply_visitor() (`direct_`),
   // decided at its first node; `streamed_` once such a reply ended.
   resp::Visitor* direct_ = nullptr;
@@ -157,7 +241,6 @@ class Part final : public RequestBase {
   bool may_have_run_ = false;   // an attempt was written and got no reply
   bool accepted_ = false;       // the connection took the current attempt
   bool attempted_ = false;      // send_to() ran: a later attempt resets the reply state
-  std::unique_ptr<asio::steady_timer> timer_;
 };
 
 // A job's parts, in order. The first one lives inside the job (most jobs
@@ -211,7 +294,7 @@ class Job {
   exec::Bytes bytes;                  // one encoded command
   CommandFlag flags = CommandFlag::none;
   Fanout fanout = Fanout::routed;
-  std::string node;                   // Fanout::one_node: "host:port"
+  exec::Bytes node;                   // Fanout::one_node: "host:port"
   bool want_per_node = false;         // answers per node even for a routed fan-out
   // Several commands (a pipeline or batch): each routed on its own, the
   // replies (error replies kept) as one array in command order.
@@ -250,13 +333,17 @@ class Job {
   // Ends the parts (and what they hold: connections, timers) now; call on
   // the router's executor, from complete().
   void drop_parts() noexcept;
+  // The executor of the router the job was submitted to.
+  const asio::any_io_executor& router_executor() const noexcept;
 
  private:
   friend class Router;
   friend class Part;
   friend class BatchEntry;
   std::shared_ptr<Router> router_;
-  Route route_;
+  // How start() routed it; absent for a job whose caller found its slot
+  // (Job::slot: one part), which needs nothing more of it.
+  std::optional<Route> route_;
   PartList parts_;
   std::size_t outstanding_ = 0;
   RequestBase::clock::time_point deadline_ = RequestBase::clock::time_point::max();
@@ -336,7 +423,9 @@ class Router : public std::enable_shared_from_this<Router>, private ConnectionOb
   void entry_done(Part& p, JobResult&& r);
   void fail(Job& job, std::error_code ec, std::string detail);
   void send(Part& p);
-  void send_to(Part& p, const std::string& host, std::uint16_t port);
+  // `to` may be an entry of node_names_: the part holds it before anything
+  // adds to that table.
+  void send_to(Part& p, const NodeHandle& to);
   void part_done(Part& p, std::error_code ec);
   void part_final(Part& p);
   // cancel(): whether any command of `job` may have reached a node, and
@@ -351,14 +440,13 @@ class Router : public std::enable_shared_from_this<Router>, private ConnectionOb
   // A part's reply or failure from its connection.
   void on_part_complete(Part& p, std::error_code ec);
   std::shared_ptr<Connection> connection(const std::string& host, std::uint16_t port);
-  // "host:port" (detail::host_port) of the nodes requests went to lately:
-  // every attempt names its node, so the name is built once per node.
-  const std::string& node_name(const std::string& host, std::uint16_t port);
-  struct NodeName;
-  NodeName& node_entry(const std::string& host, std::uint16_t port);
-  // The node's shared connection through its node_entry(): an attempt
-  // skips the search of conns_.
-  const std::shared_ptr<Connection>& shared_connection(NodeName& node);
+  // The nodes requests went to lately, with their "host:port"
+  // (detail::host_port): every attempt names its node, so the name is built
+  // once per node. The reference is valid until node_names_ next grows.
+  const NodeHandle& node_ref(std::string_view host, std::uint16_t port);
+  // The node's shared connection, kept in its NodeRef: an attempt skips the
+  // search of conns_.
+  const std::shared_ptr<Connection>& shared_connection(NodeRef& node);
   // conns_ dropped connections: the ones node_names_ holds go too.
   void forget_connections() noexcept;
   // The same, named "host:port" already (the connections' key).
@@ -424,13 +512,7 @@ class Router : public std::enable_shared_from_this<Router>, private ConnectionOb
   std::shared_ptr<CacheStore> cache_;  // ClusterConfig::node.cache set; shared by every node connection
   std::optional<SlotMap> map_;
   std::map<std::string, std::shared_ptr<Connection>, std::less<>> conns_;
-  struct NodeName {
-    std::string host;
-    std::uint16_t port;
-    std::string name;
-    std::shared_ptr<Connection> conn;  // its entry in conns_ once looked up (shared_connection())
-  };
-  std::vector<NodeName> node_names_;  // node_name()'s, at most 64
+  std::vector<NodeHandle> node_names_;  // node_ref()'s, at most 64
   // Connections that serve replica reads: READONLY is sent on each of their
   // connections (first, and again after every reconnect).
   std::map<std::string, bool, std::less<>> readonly_;
@@ -500,6 +582,8 @@ class Router : public std::enable_shared_from_this<Router>, private ConnectionOb
   };
   Counters counters_;
 };
+
+inline const asio::any_io_executor& Job::router_executor() const noexcept { return router_->get_executor(); }
 
 // Combines the replies of a fan-out by `policy` (pure; unit tested).
 //   agg_sum/min/max: integers; agg_logical_and/or: integers or arrays of them, element-wise

@@ -97,7 +97,9 @@ struct JobSetup {
   CommandFlag flags = CommandFlag::none;
   std::string_view command;  // static storage, or empty: read from the bytes
   Fanout fanout = Fanout::routed;
-  std::string node;
+  // Fanout::one_node: "host:port". A pooled buffer, not a string: most
+  // requests have none, and this moves twice on its way into the job.
+  exec::Bytes node;
   std::error_code refused;
   exec::CallOptions options;
   const CommandInfo* info = nullptr;  // a typed command's metadata: routed without a lookup by name
@@ -134,7 +136,10 @@ JobSetup make_setup(Plan&& plan, Target target, const Config& node_config) {
   if constexpr (requires { plan.cmd; }) {
     if (!s.refused && !s.batch && s.fanout == Fanout::routed) s.slot = fixed_key_slot(plan.cmd);
   }
-  s.node = std::string(target.node);
+  if (!target.node.empty()) [[unlikely]] {  // Fanout::one_node only
+    s.node = exec::Bytes::pooled();
+    s.node.buffer().assign(target.node);
+  }
   s.resp2 = node_config.protocol == Protocol::resp2;
   if (target.options) [[unlikely]]
     s.options = *target.options;
@@ -160,11 +165,12 @@ template <class R>
 std::error_code decode_result(JobResult& jr, R& out, exec::Reason& why, std::string& endpoint) {
   if constexpr (is_per_node_v<R>) {
     using T = std::remove_cvref_t<decltype(out.entries.front().value)>;
-    if (!jr.per_node || !jr.reply.is_map()) return make_error_code(errc::unexpected_reply_type);
-    out.entries.reserve(jr.reply.size());
-    for (std::size_t i = 0; i < jr.reply.size(); ++i) {
-      NodeValue<T> e{std::string(jr.reply.key(i).as_string()), T{}};
-      if (auto ec = decode_reply(jr.reply.value(i), e.value, why)) {
+    const Reply& reply = jr.reply_or_null();
+    if (!jr.per_node || !reply.is_map()) return make_error_code(errc::unexpected_reply_type);
+    out.entries.reserve(reply.size());
+    for (std::size_t i = 0; i < reply.size(); ++i) {
+      NodeValue<T> e{std::string(reply.key(i).as_string()), T{}};
+      if (auto ec = decode_reply(reply.value(i), e.value, why)) {
         endpoint = e.node;
         return ec;
       }
@@ -172,7 +178,7 @@ std::error_code decode_result(JobResult& jr, R& out, exec::Reason& why, std::str
     }
     return {};
   } else {
-    return decode_reply(jr.reply, out, why);
+    return decode_reply(jr.reply_or_null(), out, why);
   }
 }
 
@@ -180,15 +186,16 @@ std::error_code decode_result(JobResult& jr, R& out, exec::Reason& why, std::str
 // own decoder, as if they had come from one connection.
 template <class Decoder, class R>
 std::error_code decode_batch(const JobResult& jr, R& out, exec::Reason& why, std::string_view bytes, bool resp2) {
-  if (!jr.reply.is_array()) return make_error_code(errc::unexpected_reply_type);
-  Decoder d(static_cast<std::uint32_t>(jr.reply.size()));
+  const Reply& reply = jr.reply_or_null();
+  if (!reply.is_array()) return make_error_code(errc::unexpected_reply_type);
+  Decoder d(static_cast<std::uint32_t>(reply.size()));
   struct Forward final : resp::Visitor {
     explicit Forward(Decoder& dec) : d(dec) {}
     void on_node(const resp::Node& n) override { d.on_node(n); }
     void on_message_end() override { d.on_reply_end(); }
     Decoder& d;
   } forward{d};
-  for (const Reply& e : jr.reply.elements()) replay(e, forward);
+  for (const Reply& e : reply.elements()) replay(e, forward);
   std::error_code ec = d.finish(out, why);
   if constexpr (exec::shapes_replies<Decoder>) {
     if (!ec && resp2) [[unlikely]] {
@@ -216,7 +223,9 @@ class TypedJob : public Job {
     else return nullptr;
   }
 
-  // Moves the fields of `s` (encoded on the caller's thread) in.
+  // Moves the fields of `s` (encoded on the caller's thread) into this
+  // fresh job: what most requests leave empty (an observer's probe, a cache
+  // read) is moved only when set, the job's own being empty.
   void adopt(JobSetup&& s) {
     bytes = std::move(s.bytes);
     flags = s.flags;
@@ -228,8 +237,10 @@ class TypedJob : public Job {
     options = std::move(s.options);
     info = s.info;
     slot = s.slot;
-    probe = std::move(s.probe);
-    cache = std::move(s.cache);
+    if (s.probe.armed()) [[unlikely]]
+      probe = std::move(s.probe);
+    if (s.cache) [[unlikely]]
+      cache = std::move(s.cache);
     resp2_ = s.resp2;
   }
 
@@ -243,7 +254,8 @@ class TypedJob : public Job {
   std::error_code conclude(JobResult& jr, R& value, std::exception_ptr* failure) {
     exec::Reason why;
     std::error_code ec = jr.ec;
-    std::string endpoint = std::move(jr.endpoint);
+    std::string_view endpoint = jr.endpoint;  // the job's parts are still there
+    std::string failed_node;                  // an answer per node that did not decode: its node
     if (!ec) {
       if constexpr (kStreams) {
         if (jr.streamed) {
@@ -254,10 +266,10 @@ class TypedJob : public Job {
           if (!ec && jr.cacheable && cache) [[unlikely]]
             cache->commit();
         } else {
-          ec = decode_result(jr, value, why, endpoint);
+          ec = decode_result(jr, value, why, failed_node);
         }
       } else if constexpr (std::is_void_v<Decoder>) {
-        ec = decode_result(jr, value, why, endpoint);
+        ec = decode_result(jr, value, why, failed_node);
       } else {
         ec = decode_batch<Decoder>(jr, value, why, bytes.view(), resp2_);
       }
@@ -268,6 +280,8 @@ class TypedJob : public Job {
     } else {
       why.detail = std::move(jr.detail);
     }
+    if (!failed_node.empty()) [[unlikely]]
+      endpoint = failed_node;
     if (probe.armed()) [[unlikely]]
       probe.end(ec, why.server_message, endpoint);
     if (ec) {
@@ -321,11 +335,8 @@ class ClusterOp final : public TypedJob<R, Decoder> {
   using slot_type = asio::associated_cancellation_slot_t<Handler>;
 
   template <class H>
-  ClusterOp(H&& h, Diagnostics* d, asio::any_io_executor ex)
-      : TypedJob<R, Decoder>(d),
-        handler_(std::forward<H>(h)),
-        ex_(std::move(ex)),
-        slot_(asio::get_associated_cancellation_slot(handler_)) {}
+  ClusterOp(H&& h, Diagnostics* d)
+      : TypedJob<R, Decoder>(d), handler_(std::forward<H>(h)), slot_(asio::get_associated_cancellation_slot(handler_)) {}
 
   // Once submitted: the handler's cancellation slot, when it has one,
   // cancels the job through the router (Router::cancel()).
@@ -340,9 +351,12 @@ class ClusterOp final : public TypedJob<R, Decoder> {
     std::exception_ptr failure;
     const std::error_code ec = this->conclude(jr, value, Throws ? &failure : nullptr);
     Handler h = std::move(handler_);
-    auto ex = asio::get_associated_executor(h, ex_);
+    // The router's executor (the job holds the router until destroy()) is
+    // read in place rather than kept in a copy of its own.
+    const Router::executor_type& home = this->router_executor();
+    auto ex = asio::get_associated_executor(h, home);
     bool same_executor = false;
-    if constexpr (std::is_same_v<decltype(ex), asio::any_io_executor>) same_executor = ex == ex_;
+    if constexpr (std::is_same_v<decltype(ex), asio::any_io_executor>) same_executor = ex == home;
     destroy(this);
     if (same_executor) {
       // complete() runs on the router's executor (in a connection's handler
@@ -361,11 +375,11 @@ class ClusterOp final : public TypedJob<R, Decoder> {
   // Allocated with the handler's associated allocator, by default from the
   // per-thread blocks of op_memory.hpp.
   template <class H>
-  static ClusterOp* create(H&& h, Diagnostics* d, asio::any_io_executor ex) {
+  static ClusterOp* create(H&& h, Diagnostics* d) {
     auto alloc = rebound(asio::get_associated_allocator(h, OpAllocator<void>()));
     ClusterOp* p = std::allocator_traits<decltype(alloc)>::allocate(alloc, 1);
     try {
-      return new (p) ClusterOp(std::forward<H>(h), d, std::move(ex));
+      return new (p) ClusterOp(std::forward<H>(h), d);
     } catch (...) {
       std::allocator_traits<decltype(alloc)>::deallocate(alloc, p, 1);
       throw;
@@ -384,7 +398,6 @@ class ClusterOp final : public TypedJob<R, Decoder> {
   }
 
   Handler handler_;
-  asio::any_io_executor ex_;
   slot_type slot_;
 };
 
@@ -392,7 +405,7 @@ class ClusterOp final : public TypedJob<R, Decoder> {
 template <class R, bool Throws, class Decoder = void, class Handler>
 void start_job(Router& router, Handler&& handler, JobSetup&& s, Diagnostics* diag) {
   using Op = ClusterOp<R, std::decay_t<Handler>, Throws, Decoder>;
-  Op* op = Op::create(std::forward<Handler>(handler), diag, router.get_executor());
+  Op* op = Op::create(std::forward<Handler>(handler), diag);
   op->adopt(std::move(s));
   router.submit(*op);  // never completes inside: op is still there
   op->arm_cancellation(router);
