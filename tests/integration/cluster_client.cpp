@@ -9,6 +9,7 @@
 #include <cctype>
 #include <filesystem>
 #include <functional>
+#include <future>
 #include <optional>
 #include <set>
 #include <string>
@@ -16,6 +17,7 @@
 #include <tuple>
 #include <vector>
 
+#include <asio/bind_executor.hpp>
 #include <asio/io_context.hpp>
 
 #include <valkey/cluster/async_cluster_client.hpp>
@@ -894,6 +896,49 @@ TEST_CASE("cluster client: a blocking command waits on a leased connection while
   });
   REQUIRE(f.wait([&] { return done; }));
   CHECK(got == valkey::errc::cross_slot);
+}
+
+// A handler bound to another io_context, run on a thread of its own: that
+// run() returns only after the handler ran there (the request counts as its
+// work while it is out), and the handler runs on that thread.
+TEST_CASE("cluster client (async): a request counts as work on its handler's executor",
+          "[cluster][cluster-client][threads]") {
+  shared_cluster();
+  AsyncFixture f;
+  bool set = false;
+  f.client.set("work:k", "v", [&](std::error_code ec, auto) {
+    CHECK_FALSE(ec);
+    set = true;
+  });
+  REQUIRE(f.wait([&] { return set; }));
+
+  struct Outcome {
+    bool on_other = false;
+    std::error_code ec;
+    std::optional<std::string> value;
+  };
+  asio::io_context other;
+  std::promise<Outcome> ran;
+  auto outcome = ran.get_future();
+  f.client.get("work:k", asio::bind_executor(other.get_executor(), [&](std::error_code ec, std::optional<std::string> v) {
+                 ran.set_value(Outcome{other.get_executor().running_in_this_thread(), ec, std::move(v)});
+               }));
+  std::promise<void> returned;
+  auto other_returned = returned.get_future();
+  std::thread other_thread([&] {
+    other.run();
+    returned.set_value();
+  });
+  const bool completed = f.wait([&] { return outcome.wait_for(0s) == std::future_status::ready; }, 10s);
+  const bool run_returned = other_returned.wait_for(5s) == std::future_status::ready;
+  other.stop();
+  other_thread.join();
+  REQUIRE(completed);
+  const Outcome got = outcome.get();
+  CHECK(got.on_other);
+  CHECK_FALSE(got.ec);
+  CHECK(got.value == std::optional<std::string>{"v"});
+  CHECK(run_returned);  // the request's work on it ended with the handler
 }
 
 TEST_CASE("cluster client (async): scan_all with a completion token", "[cluster][cluster-client]") {

@@ -25,6 +25,7 @@
 #include <asio/associated_executor.hpp>
 #include <asio/async_result.hpp>
 #include <asio/dispatch.hpp>
+#include <asio/executor_work_guard.hpp>
 
 #include <valkey/cluster/op_memory.hpp>
 #include <valkey/cluster/per_node.hpp>
@@ -345,12 +346,29 @@ class ClusterOp final : public TypedJob<R, Decoder> {
       slot_.assign([this, &router](asio::cancellation_type type) { router.cancel(*this, type); });
   }
 
+  // The handler's executor counts this operation as outstanding work when
+  // it is not the router's (whose connections keep it busy), as Asio's own
+  // operations do: a run() of the context the handler is bound to does not
+  // return while the job runs.
+  void track_work(const Router::executor_type& home) {
+    auto ex = asio::get_associated_executor(handler_, home);
+    if constexpr (std::is_same_v<decltype(ex), Router::executor_type>) {
+      if (ex != home) [[unlikely]]
+        work_.emplace(std::move(ex));
+    } else {
+      work_.emplace(std::move(ex));
+    }
+  }
+
   void complete(JobResult&& jr) override {
     if (slot_.is_connected()) slot_.clear();
     R value{};
     std::exception_ptr failure;
     const std::error_code ec = this->conclude(jr, value, Throws ? &failure : nullptr);
     Handler h = std::move(handler_);
+    // Released after the completion is queued on the handler's executor,
+    // not with this state before it.
+    const auto work = std::move(work_);
     // The router's executor (the job holds the router until destroy()) is
     // read in place rather than kept in a copy of its own.
     const Router::executor_type& home = this->router_executor();
@@ -399,6 +417,7 @@ class ClusterOp final : public TypedJob<R, Decoder> {
 
   Handler handler_;
   slot_type slot_;
+  std::optional<asio::executor_work_guard<asio::associated_executor_t<Handler, Router::executor_type>>> work_;
 };
 
 // Creates the operation and hands it to the router. Call on the router's executor.
@@ -406,6 +425,7 @@ template <class R, bool Throws, class Decoder = void, class Handler>
 void start_job(Router& router, Handler&& handler, JobSetup&& s, Diagnostics* diag) {
   using Op = ClusterOp<R, std::decay_t<Handler>, Throws, Decoder>;
   Op* op = Op::create(std::forward<Handler>(handler), diag);
+  op->track_work(router.get_executor());
   op->adopt(std::move(s));
   router.submit(*op);  // never completes inside: op is still there
   op->arm_cancellation(router);
