@@ -26,6 +26,7 @@
 
 #include "client_test_util.hpp"
 #include "support/cluster.hpp"
+#include "support/context_thread.hpp"
 #include "support/program_run.hpp"
 #include "support/resp_client.hpp"
 #include "support/server_version.hpp"
@@ -923,16 +924,12 @@ TEST_CASE("cluster client (async): a request counts as work on its handler's exe
   f.client.get("work:k", asio::bind_executor(other.get_executor(), [&](std::error_code ec, std::optional<std::string> v) {
                  ran.set_value(Outcome{other.get_executor().running_in_this_thread(), ec, std::move(v)});
                }));
-  std::promise<void> returned;
-  auto other_returned = returned.get_future();
-  std::thread other_thread([&] {
-    other.run();
-    returned.set_value();
-  });
-  const bool completed = f.wait([&] { return outcome.wait_for(0s) == std::future_status::ready; }, 10s);
-  const bool run_returned = other_returned.wait_for(5s) == std::future_status::ready;
-  other.stop();
-  other_thread.join();
+  bool completed = false, run_returned = false;
+  {
+    valkey::test::ContextThread other_thread(other);
+    completed = f.wait([&] { return outcome.wait_for(0s) == std::future_status::ready; }, 10s);
+    run_returned = other_thread.returned_within(5s);
+  }
   REQUIRE(completed);
   const Outcome got = outcome.get();
   CHECK(got.on_other);

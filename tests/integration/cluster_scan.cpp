@@ -46,6 +46,7 @@
 
 #include "client_test_util.hpp"
 #include "support/cluster.hpp"
+#include "support/context_thread.hpp"
 #include "support/server_version.hpp"
 #include "support/wait.hpp"
 
@@ -759,16 +760,12 @@ TEST_CASE("cluster scan_all (async): the handler runs on its associated executor
   c.client->scan_all(o, asio::bind_executor(other.get_executor(), [&](std::error_code ec, std::vector<std::string> k) {
                        ran.set_value(Outcome{other.get_executor().running_in_this_thread(), ec, k.size()});
                      }));
-  std::promise<void> returned;
-  auto other_returned = returned.get_future();
-  std::thread other_thread([&] {
-    other.run();
-    returned.set_value();
-  });
-  const bool completed = c.run_until([&] { return outcome.wait_for(0s) == std::future_status::ready; }, 20s);
-  const bool run_returned = other_returned.wait_for(5s) == std::future_status::ready;
-  other.stop();
-  other_thread.join();
+  bool completed = false, run_returned = false;
+  {
+    valkey::test::ContextThread other_thread(other);
+    completed = c.run_until([&] { return outcome.wait_for(0s) == std::future_status::ready; }, 20s);
+    run_returned = other_thread.returned_within(5s);
+  }
   REQUIRE(completed);
   const Outcome got = outcome.get();
   CHECK(got.on_other);
