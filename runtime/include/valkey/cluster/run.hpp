@@ -22,10 +22,8 @@
 
 #include <asio/associated_allocator.hpp>
 #include <asio/associated_cancellation_slot.hpp>
-#include <asio/associated_executor.hpp>
 #include <asio/async_result.hpp>
 #include <asio/dispatch.hpp>
-#include <asio/executor_work_guard.hpp>
 
 #include <valkey/cluster/op_memory.hpp>
 #include <valkey/cluster/per_node.hpp>
@@ -36,6 +34,7 @@
 #include <valkey/exec/call_options.hpp>
 #include <valkey/exec/decoders.hpp>
 #include <valkey/exec/encoded_command.hpp>
+#include <valkey/exec/handler_work.hpp>
 #include <valkey/exec/outcome.hpp>
 #include <valkey/exec/plan.hpp>
 #include <valkey/observe/probe.hpp>
@@ -336,28 +335,17 @@ class ClusterOp final : public TypedJob<R, Decoder> {
   using slot_type = asio::associated_cancellation_slot_t<Handler>;
 
   template <class H>
-  ClusterOp(H&& h, Diagnostics* d)
-      : TypedJob<R, Decoder>(d), handler_(std::forward<H>(h)), slot_(asio::get_associated_cancellation_slot(handler_)) {}
+  ClusterOp(H&& h, Diagnostics* d, const Router::executor_type& home)
+      : TypedJob<R, Decoder>(d),
+        handler_(std::forward<H>(h)),
+        slot_(asio::get_associated_cancellation_slot(handler_)),
+        work_(handler_, home) {}
 
   // Once submitted: the handler's cancellation slot, when it has one,
   // cancels the job through the router (Router::cancel()).
   void arm_cancellation(Router& router) {
     if (slot_.is_connected())
       slot_.assign([this, &router](asio::cancellation_type type) { router.cancel(*this, type); });
-  }
-
-  // The handler's executor counts this operation as outstanding work when
-  // it is not the router's (whose connections keep it busy), as Asio's own
-  // operations do: a run() of the context the handler is bound to does not
-  // return while the job runs.
-  void track_work(const Router::executor_type& home) {
-    auto ex = asio::get_associated_executor(handler_, home);
-    if constexpr (std::is_same_v<decltype(ex), Router::executor_type>) {
-      if (ex != home) [[unlikely]]
-        work_.emplace(std::move(ex));
-    } else {
-      work_.emplace(std::move(ex));
-    }
   }
 
   void complete(JobResult&& jr) override {
@@ -368,22 +356,19 @@ class ClusterOp final : public TypedJob<R, Decoder> {
     Handler h = std::move(handler_);
     // Released after the completion is queued on the handler's executor,
     // not with this state before it.
-    const auto work = std::move(work_);
-    // The router's executor (the job holds the router until destroy()) is
-    // read in place rather than kept in a copy of its own.
-    const Router::executor_type& home = this->router_executor();
-    auto ex = asio::get_associated_executor(h, home);
-    bool same_executor = false;
-    if constexpr (std::is_same_v<decltype(ex), asio::any_io_executor>) same_executor = ex == home;
-    destroy(this);
-    if (same_executor) {
+    const Work work = std::move(work_);
+    if (work.at_home()) {
       // complete() runs on the router's executor (in a connection's handler
       // or one the router posted): this is what asio::dispatch would do,
       // without its type-erased wrapping and its allocation.
+      destroy(this);
       if constexpr (Throws) std::move(h)(failure, std::move(value));
       else std::move(h)(ec, std::move(value));
       return;
     }
+    // Taken before destroy(): the job holds the router until then.
+    auto ex = work.executor(this->router_executor());
+    destroy(this);
     asio::dispatch(ex, [h = std::move(h), ec, failure, value = std::move(value)]() mutable {
       if constexpr (Throws) std::move(h)(failure, std::move(value));
       else std::move(h)(ec, std::move(value));
@@ -393,11 +378,11 @@ class ClusterOp final : public TypedJob<R, Decoder> {
   // Allocated with the handler's associated allocator, by default from the
   // per-thread blocks of op_memory.hpp.
   template <class H>
-  static ClusterOp* create(H&& h, Diagnostics* d) {
+  static ClusterOp* create(H&& h, Diagnostics* d, const Router::executor_type& home) {
     auto alloc = rebound(asio::get_associated_allocator(h, OpAllocator<void>()));
     ClusterOp* p = std::allocator_traits<decltype(alloc)>::allocate(alloc, 1);
     try {
-      return new (p) ClusterOp(std::forward<H>(h), d);
+      return new (p) ClusterOp(std::forward<H>(h), d, home);
     } catch (...) {
       std::allocator_traits<decltype(alloc)>::deallocate(alloc, p, 1);
       throw;
@@ -415,17 +400,18 @@ class ClusterOp final : public TypedJob<R, Decoder> {
     std::allocator_traits<decltype(alloc)>::deallocate(alloc, p, 1);
   }
 
+  using Work = exec::HandlerWork<Handler, Router::executor_type>;
+
   Handler handler_;
   slot_type slot_;
-  std::optional<asio::executor_work_guard<asio::associated_executor_t<Handler, Router::executor_type>>> work_;
+  Work work_;
 };
 
 // Creates the operation and hands it to the router. Call on the router's executor.
 template <class R, bool Throws, class Decoder = void, class Handler>
 void start_job(Router& router, Handler&& handler, JobSetup&& s, Diagnostics* diag) {
   using Op = ClusterOp<R, std::decay_t<Handler>, Throws, Decoder>;
-  Op* op = Op::create(std::forward<Handler>(handler), diag);
-  op->track_work(router.get_executor());
+  Op* op = Op::create(std::forward<Handler>(handler), diag, router.get_executor());
   op->adopt(std::move(s));
   router.submit(*op);  // never completes inside: op is still there
   op->arm_cancellation(router);

@@ -38,11 +38,9 @@
 
 #include <asio/associated_allocator.hpp>
 #include <asio/associated_cancellation_slot.hpp>
-#include <asio/associated_executor.hpp>
 #include <asio/async_result.hpp>
 #include <asio/cancellation_type.hpp>
 #include <asio/dispatch.hpp>
-#include <asio/executor_work_guard.hpp>
 #include <asio/post.hpp>
 #include <asio/recycling_allocator.hpp>
 #include <asio/use_future.hpp>
@@ -57,6 +55,7 @@
 #include <valkey/exec/call_options.hpp>
 #include <valkey/exec/deadline.hpp>
 #include <valkey/exec/encoded_command.hpp>
+#include <valkey/exec/handler_work.hpp>
 #include <valkey/exec/outcome.hpp>
 #include <valkey/exec/resp3_shape.hpp>
 #include <valkey/exec/retry_state.hpp>
@@ -211,19 +210,9 @@ class AsyncOp final : public OwnedRequest<Decoder>, public Resendable {
         diag_(d),
         slot_(asio::get_associated_cancellation_slot(handler_)),
         pool_(std::move(pool)),
-        lease_(std::move(lease)) {
+        lease_(std::move(lease)),
+        work_(handler_, c.get_executor()) {
     this->flags = info.flags;
-    // The handler's executor counts this operation as outstanding work (as
-    // Asio's own operations do), so that run() of another context the
-    // handler is bound to does not return before the completion is there.
-    // The connection's own context needs no guard: its reads keep it busy.
-    auto ex = asio::get_associated_executor(handler_, c.get_executor());
-    if constexpr (std::is_same_v<decltype(ex), Connection::executor_type>) {
-      if (ex != c.get_executor()) [[unlikely]]
-        work_.emplace(std::move(ex));
-    } else {
-      work_.emplace(std::move(ex));
-    }
   }
 
   // Called once the request is queued.
@@ -284,18 +273,16 @@ class AsyncOp final : public OwnedRequest<Decoder>, public Resendable {
     } else {
       clear(diag_);
     }
-    auto ex = asio::get_associated_executor(handler_, conn_.get_executor());
-    if constexpr (std::is_same_v<decltype(ex), Connection::executor_type>) {
-      if (!post && ex == conn_.get_executor()) {
-        // on_complete runs on the connection's executor: this is what
-        // asio::dispatch would do, without its type-erased wrapping.
-        Handler h = std::move(handler_);
-        destroy(this);
-        return invoke(h, ec, failure, value);
-      }
+    if (!post && work_.at_home()) {
+      // on_complete runs on the connection's executor: this is what
+      // asio::dispatch would do, without its type-erased wrapping.
+      Handler h = std::move(handler_);
+      destroy(this);
+      return invoke(h, ec, failure, value);
     }
     // Later, or on another executor: the outcome waits here (see Resume).
     delivery_.emplace(Delivery{ec, std::move(failure), std::move(value)});
+    auto ex = work_.executor(conn_.get_executor());
     if (post) asio::post(ex, Resume(&AsyncOp::resume, this));
     else asio::dispatch(ex, Resume(&AsyncOp::resume, this));
   }
@@ -395,9 +382,8 @@ class AsyncOp final : public OwnedRequest<Decoder>, public Resendable {
   std::shared_ptr<LeasePool> pool_;    // set for a leased connection
   std::shared_ptr<Connection> lease_;
   std::optional<RetryState> retry_;    // under a Guard
-  // Outstanding work on the handler's executor when it is not the
-  // connection's; released with this state, after the completion is queued.
-  std::optional<asio::executor_work_guard<asio::associated_executor_t<Handler, Connection::executor_type>>> work_;
+  // Released with this state, after the completion is queued (resume()).
+  HandlerWork<Handler, Connection::executor_type> work_;
   // The outcome, while a Resume carries it to the handler's executor.
   struct Delivery {
     std::error_code ec;
