@@ -37,47 +37,18 @@ IFS=, read -r -a modes <<<"${BENCH_MODES:-$default_modes}"
 log() { printf '[bench-cluster-instructions] %s\n' "$*" >&2; }
 die() { printf '[bench-cluster-instructions] ERROR: %s\n' "$*" >&2; exit 1; }
 
-[ -n "${VALKEY_TEST_SKIP_SETUP:-}" ] || bash "$repo/scripts/setup.sh"
-[ -f "$cache/env.sh" ] || die "$cache/env.sh is missing: run scripts/setup.sh"
-# shellcheck disable=SC1091
-source "$cache/env.sh"
+# shellcheck source=lib/perf-bench.sh
+source "$here/lib/perf-bench.sh"
+perf_bench_env
 [ -x "${VALKEY_SERVER:-}" ] && [ -x "${VALKEY_CLI:-}" ] || die "VALKEY_SERVER/VALKEY_CLI missing: run scripts/setup.sh"
 command -v valgrind >/dev/null 2>&1 || die "valgrind is not installed"
-python="${VALKEY_CPP_PYTHON:-python3}"
 
 # ------------------------------------------------------------------ build
-commit="$(git -C "$repo" rev-parse --short=12 HEAD 2>/dev/null || echo unknown)"
-git -C "$repo" diff --quiet HEAD 2>/dev/null || commit+="+uncommitted"
-log "building valkey-cpp-perf (Release) in $build_dir"
-mkdir -p "$build_dir"
-launcher=()
-command -v ccache >/dev/null 2>&1 && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
-# The same configuration as scripts/bench-cluster.sh, which shares the dir.
-cmake -S "$repo" -B "$build_dir" -G Ninja "${launcher[@]}" -DCMAKE_BUILD_TYPE=Release -DVALKEY_CPP_BUILD_TESTS=OFF \
-  -DVALKEY_CPP_BUILD_SAMPLES=OFF -DVALKEY_CPP_BUILD_TOOLS=ON >"$build_dir.configure.log" 2>&1 \
-  || { cat "$build_dir.configure.log" >&2; die "cmake configure failed"; }
-cmake --build "$build_dir" -j"${VALKEY_BUILD_JOBS:-2}" --target valkey-cpp-perf >"$build_dir.build.log" 2>&1 \
-  || { tail -40 "$build_dir.build.log" >&2; die "building valkey-cpp-perf failed (log: $build_dir.build.log)"; }
-perf="$build_dir/samples/perf/valkey-cpp-perf"
-[ -x "$perf" ] || die "the build did not produce $perf"
+perf_bench_build
 
 # ---------------------------------------------------------------- servers
-work_dir="$(mktemp -d "${TMPDIR:-/tmp}/valkey-cpp-bench-ci.XXXXXX")"
-pids=()
-cleanup() {
-  for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
-  for pid in "${pids[@]}"; do
-    for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-    kill -KILL "$pid" 2>/dev/null || true
-    wait "$pid" 2>/dev/null || true
-  done
-  rm -rf "$work_dir"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+perf_bench_work_dir bench-ci
 
-port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-cli() { "$VALKEY_CLI" -h 127.0.0.1 -p "$@"; }
 # A free port whose cluster bus port (+10000) is free too.
 free_port() {
   local p
