@@ -20,7 +20,6 @@
 #include <type_traits>
 #include <utility>
 
-#include <asio/associated_allocator.hpp>
 #include <asio/associated_cancellation_slot.hpp>
 #include <asio/async_result.hpp>
 #include <asio/dispatch.hpp>
@@ -34,6 +33,7 @@
 #include <valkey/exec/call_options.hpp>
 #include <valkey/exec/decoders.hpp>
 #include <valkey/exec/encoded_command.hpp>
+#include <valkey/exec/handler_alloc.hpp>
 #include <valkey/exec/handler_work.hpp>
 #include <valkey/exec/outcome.hpp>
 #include <valkey/exec/plan.hpp>
@@ -379,26 +379,11 @@ class ClusterOp final : public TypedJob<R, Decoder> {
   // per-thread blocks of op_memory.hpp.
   template <class H>
   static ClusterOp* create(H&& h, Diagnostics* d, const Router::executor_type& home) {
-    auto alloc = rebound(asio::get_associated_allocator(h, OpAllocator<void>()));
-    ClusterOp* p = std::allocator_traits<decltype(alloc)>::allocate(alloc, 1);
-    try {
-      return new (p) ClusterOp(std::forward<H>(h), d, home);
-    } catch (...) {
-      std::allocator_traits<decltype(alloc)>::deallocate(alloc, p, 1);
-      throw;
-    }
+    return exec::new_op<ClusterOp, OpAllocator<void>>(h, std::forward<H>(h), d, home);
   }
 
  private:
-  template <class A>
-  static auto rebound(const A& a) {
-    return typename std::allocator_traits<A>::template rebind_alloc<ClusterOp>(a);
-  }
-  static void destroy(ClusterOp* p) {
-    auto alloc = rebound(asio::get_associated_allocator(p->handler_, OpAllocator<void>()));
-    p->~ClusterOp();
-    std::allocator_traits<decltype(alloc)>::deallocate(alloc, p, 1);
-  }
+  static void destroy(ClusterOp* p) { exec::delete_op<ClusterOp, OpAllocator<void>>(p, p->handler_); }
 
   using Work = exec::HandlerWork<Handler, Router::executor_type>;
 

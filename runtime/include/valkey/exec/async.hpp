@@ -36,7 +36,6 @@
 #include <type_traits>
 #include <utility>
 
-#include <asio/associated_allocator.hpp>
 #include <asio/associated_cancellation_slot.hpp>
 #include <asio/async_result.hpp>
 #include <asio/cancellation_type.hpp>
@@ -55,6 +54,7 @@
 #include <valkey/exec/call_options.hpp>
 #include <valkey/exec/deadline.hpp>
 #include <valkey/exec/encoded_command.hpp>
+#include <valkey/exec/handler_alloc.hpp>
 #include <valkey/exec/handler_work.hpp>
 #include <valkey/exec/outcome.hpp>
 #include <valkey/exec/resp3_shape.hpp>
@@ -341,21 +341,13 @@ class AsyncOp final : public OwnedRequest<Decoder>, public Resendable {
   template <class H>
   static AsyncOp* create(H&& h, Connection& c, Diagnostics* d, Bytes bytes, const RequestInfo& info,
                          std::shared_ptr<LeasePool> pool, std::shared_ptr<Connection> lease) {
-    auto alloc = rebound(asio::get_associated_allocator(h, asio::recycling_allocator<void>()));
-    AsyncOp* p = std::allocator_traits<decltype(alloc)>::allocate(alloc, 1);
-    try {
-      return new (p) AsyncOp(std::forward<H>(h), c, d, std::move(bytes), info, std::move(pool), std::move(lease));
-    } catch (...) {
-      std::allocator_traits<decltype(alloc)>::deallocate(alloc, p, 1);
-      throw;
-    }
+    return new_op<AsyncOp, Memory>(h, std::forward<H>(h), c, d, std::move(bytes), info, std::move(pool),
+                                   std::move(lease));
   }
 
  private:
-  template <class A>
-  static auto rebound(const A& a) {
-    return typename std::allocator_traits<A>::template rebind_alloc<AsyncOp>(a);
-  }
+  // Without an allocator bound to the handler: Asio's per-thread recycling.
+  using Memory = asio::recycling_allocator<void>;
   // What a Resume runs: the outcome to the handler (or, unrun, nothing),
   // this state freed first.
   static void resume(void* p, bool run) {
@@ -369,11 +361,7 @@ class AsyncOp final : public OwnedRequest<Decoder>, public Resendable {
     if constexpr (Throws) std::move(h)(std::move(failure), std::move(value));
     else std::move(h)(ec, std::move(value));
   }
-  static void destroy(AsyncOp* p) {
-    auto alloc = rebound(asio::get_associated_allocator(p->handler_, asio::recycling_allocator<void>()));
-    p->~AsyncOp();
-    std::allocator_traits<decltype(alloc)>::deallocate(alloc, p, 1);
-  }
+  static void destroy(AsyncOp* p) { delete_op<AsyncOp, Memory>(p, p->handler_); }
 
   Handler handler_;
   Connection& conn_;
