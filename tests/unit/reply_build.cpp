@@ -5,6 +5,8 @@
 #include <cmath>
 #include <stdexcept>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -137,6 +139,24 @@ TEST_CASE("Reply: aggregates", "[reply]") {
   CHECK(build("*0\r\n").empty());
   CHECK(build("%0\r\n").size() == 0);
   CHECK(build("*1\r\n-ERR nested\r\n")[0].error_message() == "ERR nested");
+}
+
+TEST_CASE("Reply: take_elements moves an aggregate's elements out", "[reply]") {
+  Reply a = build("*2\r\n$5\r\nfirst\r\n-ERR second\r\n");
+  const char* first_text = a[0].as_string().data();
+  std::vector<Reply> e = std::move(a).take_elements();
+  REQUIRE(e.size() == 2);
+  CHECK(e[0].as_string() == "first");
+  CHECK(e[0].as_string().data() == first_text);  // the element itself, not a copy
+  CHECK(e[1].error_message() == "ERR second");
+  CHECK(a.empty());  // take_elements() says what is left: the aggregate, without elements
+  CHECK(a.is_array());
+
+  Reply m = build("%1\r\n+k\r\n:7\r\n");
+  std::vector<Reply> flat = std::move(m).take_elements();  // a map's pairs, flattened as elements() lists them
+  REQUIRE(flat.size() == 2);
+  CHECK(flat[0].as_string() == "k");
+  CHECK(flat[1].as_integer() == 7);
 }
 
 TEST_CASE("Reply: attributes stay on the value they describe", "[reply]") {

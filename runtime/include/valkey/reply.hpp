@@ -11,6 +11,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include <nlohmann/json_fwd.hpp>
@@ -88,6 +89,9 @@ class Reply {
   const std::vector<Reply>& elements() const noexcept { return elements_; }
   std::vector<Reply>::const_iterator begin() const noexcept { return elements_.begin(); }
   std::vector<Reply>::const_iterator end() const noexcept { return elements_.end(); }
+  // Moves the children out (as elements() lists them), leaving none here:
+  // an aggregate's elements kept without a copy of each.
+  std::vector<Reply> take_elements() && noexcept { return std::move(elements_); }
   // Element i of an array/set/push (throws std::out_of_range, or valkey::Error
   // for a non-array).
   const Reply& at(std::size_t i) const;

@@ -185,9 +185,20 @@ std::error_code decode_result(JobResult& jr, R& out, exec::Reason& why, std::str
 // The replies of a batch (one array, error replies kept) through the batch's
 // own decoder, as if they had come from one connection.
 template <class Decoder, class R>
-std::error_code decode_batch(const JobResult& jr, R& out, exec::Reason& why, std::string_view bytes, bool resp2) {
+std::error_code decode_batch(JobResult& jr, R& out, exec::Reason& why, std::string_view bytes, bool resp2) {
   const Reply& reply = jr.reply_or_null();
   if (!reply.is_array()) return make_error_code(errc::unexpected_reply_type);
+  if constexpr (std::is_same_v<Decoder, exec::ReplyCollector>) {
+    // A batch of generic replies (call(), a dynamic batch): the parts'
+    // replies are Replies already, moved into the result rather than
+    // replayed into new ones.
+    out = std::move(*jr.reply).take_elements();
+    if (resp2) [[unlikely]] {
+      exec::Resp3Shapes shapes{bytes};
+      exec::ReplyCollector::to_resp3(out, shapes);
+    }
+    return {};
+  }
   Decoder d(static_cast<std::uint32_t>(reply.size()));
   struct Forward final : resp::Visitor {
     explicit Forward(Decoder& dec) : d(dec) {}

@@ -155,7 +155,7 @@ class ReplyCollector {
     out = std::move(out_);
     return {};
   }
-  void to_resp3(result_type& out, Resp3Shapes& shapes) {
+  static void to_resp3(result_type& out, Resp3Shapes& shapes) {
     for (Reply& r : out) shapes.apply_next(r);
   }
   void reset() {
