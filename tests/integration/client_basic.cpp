@@ -18,14 +18,6 @@
 
 using valkey::test::ServerProcess;
 
-// g++ 12 with -O1 and above inlines Asio's coroutine frame allocation
-// (asio::detail::thread_info_base: aligned_new, then std::free) into the
-// co_spawn below and reports a mismatched new/delete that is not there: the
-// frame's operator new returns memory from aligned_new, not from ::new.
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
-#endif
-
 TEST_CASE("client: set, get, incr with the sync Client", "[client][threads]") {
   ServerProcess server;
   valkey::Client db{server.url()};
