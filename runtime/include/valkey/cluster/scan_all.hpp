@@ -7,7 +7,8 @@
 // (scan_record.hpp), walking again what a migration or a failover left
 // uncovered. ClusterClient::scan_all() blocks; AsyncClusterClient's takes a
 // completion token: void(std::error_code, std::vector<std::string>), and
-// honours the token's cancellation slot.
+// honours the token's cancellation slot. Both have a streaming form that
+// hands the keys over page by page instead (a page sink, below).
 #include <algorithm>
 #include <chrono>
 #include <cstddef>
@@ -485,6 +486,37 @@ class ScanAllOp : public std::enable_shared_from_this<ScanAllOp<Handler, Sink>> 
   std::string node_;
   NodesView before_;
   asio::steady_timer timer_;
+};
+
+// ClusterClient's streaming scan_all: a ScanAllOp on the client's thread
+// hands its pages to a queue that the calling thread empties with next().
+// The queue holds at most max_buffered pages: the scan pauses there (no
+// request out) until the caller took one, so the keys held at any time are
+// those of max_buffered pages and the one the caller works on.
+class PageStream {
+ public:
+  static constexpr std::size_t max_buffered = 2;
+
+  // Starts the scan on the router's executor.
+  PageStream(std::shared_ptr<Router> router, const ScanAllOptions& options);
+  // Stops a scan still running (stop()).
+  ~PageStream();
+  PageStream(const PageStream&) = delete;
+  PageStream& operator=(const PageStream&) = delete;
+
+  // The next page into `page` (its old content replaced), waiting for it;
+  // false once the scan ended and every page was taken. Throws the
+  // collecting scan_all's valkey::Error when the scan failed, after the
+  // pages read before the failure.
+  bool next(std::vector<std::string>& page);
+  // Ends the scan: drops the pages not taken, asks nothing more, and
+  // returns once the scan ended on the router's executor.
+  void stop() noexcept;
+
+  struct State;
+
+ private:
+  std::shared_ptr<State> state_;
 };
 
 }  // namespace cluster
