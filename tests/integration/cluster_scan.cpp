@@ -843,7 +843,7 @@ TEST_CASE("cluster scan_all (sync, pages): the pages hold the collecting scan's 
 // page is handed over, and nothing is asked once scan_all returned. The
 // same with an exception, which leaves scan_all; the client works on.
 TEST_CASE("cluster scan_all (sync, pages): the callback stops the scan by returning false or by throwing",
-          "[cluster][cluster-scan][cluster-scan-pages]") {
+          "[cluster][cluster-scan][cluster-scan-pages][threads]") {
   Cluster cluster(options(false));
   fill(cluster, kStreamKeys);
   auto count = std::make_shared<PageRequests>();
@@ -884,7 +884,7 @@ TEST_CASE("cluster scan_all (sync, pages): the callback stops the scan by return
 // (it would otherwise read the whole cluster during the first sleeps).
 // Then every key still comes.
 TEST_CASE("cluster scan_all (sync, pages): a slow consumer holds the scan back",
-          "[cluster][cluster-scan][cluster-scan-pages]") {
+          "[cluster][cluster-scan][cluster-scan-pages][threads]") {
   Cluster cluster(options(false));
   const auto expected = fill(cluster, kStreamKeys);
   auto count = std::make_shared<PageRequests>();
