@@ -6,7 +6,10 @@
 // CLUSTERSCAN (Valkey 9.1) the nodes are started with that command renamed
 // away. Then the sync scan_all against close() from another thread, and the
 // async one against its cancellation slot (waiting in a backoff, a page out)
-// and with a handler bound to another executor.
+// and with a handler bound to another executor. Last, the streaming form
+// (pages handed over as they arrive): the same keys as the collecting one,
+// stopping early, an exception from the callback, a slow consumer holding
+// the scan back, and the async form with its cancellation.
 #include <catch2/catch_test_macros.hpp>
 #include <signal.h>
 
@@ -21,6 +24,7 @@
 #include <mutex>
 #include <optional>
 #include <set>
+#include <stdexcept>
 #include <string>
 #include <thread>
 #include <utility>
@@ -68,14 +72,14 @@ valkey::test::ClusterOptions options(bool fallback, int replicas = 1) {
   return o;
 }
 
-std::set<std::string> fill(Cluster& cluster) {
+std::set<std::string> fill(Cluster& cluster, int n = kKeys) {
   valkey::ClusterClient db{cluster.seed_url()};
   std::set<std::string> keys;
   std::vector<std::string> batch;
-  for (int i = 0; i < kKeys; ++i) {
+  for (int i = 0; i < n; ++i) {
     batch.push_back("scan:" + std::to_string(i));
     keys.insert(batch.back());
-    if (batch.size() == 1000 || i + 1 == kKeys) {
+    if (batch.size() == 1000 || i + 1 == n) {
       std::vector<std::pair<std::string_view, std::string_view>> pairs;
       for (const auto& k : batch) pairs.emplace_back(k, "v");
       db.mset(pairs);
@@ -772,4 +776,314 @@ TEST_CASE("cluster scan_all (async): the handler runs on its associated executor
   CHECK_FALSE(got.ec);
   CHECK(got.keys == 100);
   CHECK(run_returned);  // the scan's work on it ended with the handler
+}
+
+namespace {
+
+constexpr int kStreamKeys = 2000;
+
+// Counts the SCAN and CLUSTERSCAN requests a client made (its page reads;
+// the CLUSTER NODES reads around them are not counted).
+struct PageRequests final : valkey::Observer {
+  std::atomic<int> started{0};
+  valkey::observe::Token on_request_start(const valkey::RequestInfo& info) override {
+    if (info.name == "SCAN" || info.name == "CLUSTERSCAN") ++started;
+    return {};
+  }
+};
+
+valkey::ClusterConfig counted_config(const Cluster& cluster, const std::shared_ptr<PageRequests>& count) {
+  auto cfg = quick_config(cluster);
+  cfg.node.observer = count;
+  return cfg;
+}
+
+}  // namespace
+
+// Both ways of scanning (CLUSTERSCAN where the server has it, the SCAN
+// fallback everywhere): the streamed pages hold every key the collecting
+// scan returns (a key may come twice in them, none is missing), and they
+// come while the scan runs, not all at its end.
+TEST_CASE("cluster scan_all (sync, pages): the pages hold the collecting scan's keys and arrive during the scan",
+          "[cluster][cluster-scan][cluster-scan-pages]") {
+  std::vector<bool> modes{true};
+  if (has_clusterscan(valkey::test::server_version())) modes.push_back(false);
+  for (const bool fallback : modes) {
+    INFO("SCAN fallback: " << fallback);
+    Cluster cluster(options(fallback));
+    const auto expected = fill(cluster, kStreamKeys);
+    auto count = std::make_shared<PageRequests>();
+    valkey::ClusterClient db{counted_config(cluster, count)};
+    valkey::ScanAllOptions o;
+    o.count = 10;
+    const std::vector<std::string> collected = db.scan_all(o);
+
+    std::vector<std::string> streamed;
+    int pages = 0, before_first = 0, at_first = -1;
+    bool empty_page = false;
+    before_first = count->started;
+    db.scan_all(o, [&](std::vector<std::string>& keys) {
+      if (pages++ == 0) at_first = count->started;
+      empty_page = empty_page || keys.empty();
+      streamed.insert(streamed.end(), keys.begin(), keys.end());
+    });
+    const int total = count->started - before_first;
+    CHECK(pages > 1);
+    CHECK_FALSE(empty_page);
+    // The first page came when a small part of the scan's pages were asked.
+    CHECK(at_first - before_first < total / 2);
+    CHECK(streamed.size() >= collected.size());
+    const std::set<std::string> got(streamed.begin(), streamed.end());
+    CHECK(got == std::set<std::string>(collected.begin(), collected.end()));
+    CHECK(got == expected);
+  }
+}
+
+// false from the callback after the first page ends the scan: no further
+// page is handed over, and nothing is asked once scan_all returned. The
+// same with an exception, which leaves scan_all; the client works on.
+TEST_CASE("cluster scan_all (sync, pages): the callback stops the scan by returning false or by throwing",
+          "[cluster][cluster-scan][cluster-scan-pages][threads]") {
+  Cluster cluster(options(false));
+  fill(cluster, kStreamKeys);
+  auto count = std::make_shared<PageRequests>();
+  valkey::ClusterClient db{counted_config(cluster, count)};
+  valkey::ScanAllOptions o;
+  o.count = 10;
+
+  int pages = 0;
+  auto start = std::chrono::steady_clock::now();
+  db.scan_all(o, [&](std::vector<std::string>&) {
+    ++pages;
+    return false;
+  });
+  CHECK(std::chrono::steady_clock::now() - start < 2s);
+  CHECK(pages == 1);
+  int asked = count->started;
+  std::this_thread::sleep_for(300ms);
+  CHECK(count->started == asked);
+
+  pages = 0;
+  start = std::chrono::steady_clock::now();
+  CHECK_THROWS_AS(db.scan_all(o,
+                              [&](std::vector<std::string>&) {
+                                if (++pages == 2) throw std::runtime_error("enough");
+                              }),
+                  std::runtime_error);
+  CHECK(std::chrono::steady_clock::now() - start < 2s);
+  CHECK(pages == 2);
+  asked = count->started;
+  std::this_thread::sleep_for(300ms);
+  CHECK(count->started == asked);
+  db.set("after", "v");
+  CHECK(db.get("after") == "v");
+}
+
+// A consumer slower than the scan: while it sleeps on a page, the scan
+// reads at most PageStream::max_buffered pages ahead and then asks nothing
+// (it would otherwise read the whole cluster during the first sleeps).
+// Then every key still comes.
+TEST_CASE("cluster scan_all (sync, pages): a slow consumer holds the scan back",
+          "[cluster][cluster-scan][cluster-scan-pages][threads]") {
+  Cluster cluster(options(false));
+  const auto expected = fill(cluster, kStreamKeys);
+  auto count = std::make_shared<PageRequests>();
+  valkey::ClusterClient db{counted_config(cluster, count)};
+  valkey::ScanAllOptions o;
+  o.count = 20;
+  const int total = [&] {
+    const int before = count->started;
+    db.scan_all(o);
+    return count->started - before;
+  }();
+  REQUIRE(total >= 30);
+
+  constexpr int slow_pages = 6;
+  const int before = count->started;
+  int pages = 0;
+  std::vector<int> asked_while_asleep, asked_by_end_of_sleep;
+  std::set<std::string> got;
+  db.scan_all(o, [&](std::vector<std::string>& keys) {
+    got.insert(keys.begin(), keys.end());
+    if (pages++ >= slow_pages) return;
+    std::this_thread::sleep_for(30ms);  // the scan fills its buffer and pauses
+    const int settled = count->started;
+    std::this_thread::sleep_for(40ms);
+    asked_while_asleep.push_back(count->started - settled);
+    asked_by_end_of_sleep.push_back(count->started - before);
+  });
+  CHECK(got == expected);
+  REQUIRE(asked_while_asleep.size() == slow_pages);
+  for (int i = 0; i < slow_pages; ++i) {
+    INFO("page " << i + 1 << " of " << pages << ", " << total << " page reads in a collecting scan");
+    CHECK(asked_while_asleep[i] == 0);
+    // Pages taken, max_buffered in the queue, one empty page per primary.
+    CHECK(asked_by_end_of_sleep[i] <= i + 1 + static_cast<int>(valkey::cluster::PageStream::max_buffered) + 3);
+  }
+}
+
+// The pages read before a failure are handed over; then the collecting
+// form's error (a shard lost for good: cluster_down within max_stall).
+TEST_CASE("cluster scan_all (sync, pages): a failure after pages throws the collecting scan's error",
+          "[cluster][cluster-scan][cluster-scan-pages]") {
+  Cluster cluster(options(true, 0));
+  fill(cluster, kStreamKeys);
+  cluster.node(1).kill(SIGKILL);
+  valkey::ClusterClient db{quick_config(cluster)};
+  valkey::ScanAllOptions o;
+  o.count = 100;
+  o.max_stall = 2s;
+  std::size_t keys = 0;
+  std::error_code got;
+  const auto start = std::chrono::steady_clock::now();
+  try {
+    db.scan_all(o, [&](std::vector<std::string>& page) { keys += page.size(); });
+  } catch (const valkey::Error& e) {
+    got = e.code();
+    INFO(e.what());
+    CHECK(std::string(e.what()).find("slots not covered") != std::string::npos);
+  }
+  CHECK(got == valkey::errc::cluster_down);
+  CHECK(keys > 0);  // the live primaries' keys
+  CHECK(keys < static_cast<std::size_t>(kStreamKeys));
+  CHECK(std::chrono::steady_clock::now() - start < 10s);
+}
+
+namespace {
+
+asio::awaitable<void> scan_pages(asio::io_context& ioc, valkey::AsyncClusterClient& c, valkey::ScanAllOptions o,
+                                 std::set<std::string>& keys, int& pages, bool& on_client_executor,
+                                 std::optional<std::error_code>& ec) {
+  try {
+    co_await c.scan_all(
+        o,
+        [&](std::vector<std::string>& page) {
+          ++pages;
+          on_client_executor = on_client_executor && ioc.get_executor().running_in_this_thread();
+          keys.insert(page.begin(), page.end());
+        },
+        asio::use_awaitable);
+    ec = std::error_code{};
+  } catch (const std::system_error& e) {
+    ec = e.code();
+  }
+}
+
+}  // namespace
+
+// The async form with a coroutine (every key, page by page, on the client's
+// executor), with a callback that stops after two pages (no error, nothing
+// asked after), and cancelled while a page is out: cancelled, no page after
+// the cancellation.
+TEST_CASE("cluster scan_all (async, pages): a coroutine, a callback that stops, a cancellation",
+          "[cluster][cluster-scan][cluster-scan-pages]") {
+  Cluster cluster(options(false));
+  const auto expected = fill(cluster, kStreamKeys);
+  valkey::ScanAllOptions o;
+  o.count = 10;
+  CountedClient c(cluster);
+
+  std::set<std::string> keys;
+  int pages = 0;
+  bool on_client_executor = true;
+  std::optional<std::error_code> ec;
+  asio::co_spawn(c.ioc, scan_pages(c.ioc, *c.client, o, keys, pages, on_client_executor, ec), asio::detached);
+  REQUIRE(c.run_until([&] { return ec.has_value(); }, 20s));
+  CHECK_FALSE(*ec);
+  CHECK(pages > 1);
+  CHECK(on_client_executor);
+  CHECK(keys == expected);
+
+  pages = 0;
+  ec.reset();
+  c.client->scan_all(
+      o,
+      [&](std::vector<std::string>&) { return ++pages < 2; },
+      [&](std::error_code e) { ec = e; });
+  REQUIRE(c.run_until([&] { return ec.has_value(); }, 20s));
+  CHECK_FALSE(*ec);
+  CHECK(pages == 2);
+  REQUIRE(c.settle(5s));
+  int asked = c.count->started;
+  c.run_until([] { return false; }, 300ms);
+  CHECK(c.count->started == asked);
+
+  pages = 0;
+  ec.reset();
+  asio::cancellation_signal signal;
+  int pages_at_cancel = -1;
+  c.client->scan_all(
+      o,
+      [&](std::vector<std::string>&) {
+        // After the third page, once the scan asked for the next one.
+        if (++pages == 3)
+          asio::post(c.ioc, [&] {
+            pages_at_cancel = pages;
+            signal.emit(asio::cancellation_type::terminal);
+          });
+      },
+      asio::bind_cancellation_slot(signal.slot(), [&](std::error_code e) { ec = e; }));
+  REQUIRE(c.run_until([&] { return ec.has_value(); }, 20s));
+  CHECK(*ec == valkey::errc::cancelled);
+  CHECK(pages_at_cancel == 3);
+  REQUIRE(c.settle(5s));
+  asked = c.count->started;
+  c.run_until([] { return false; }, 300ms);
+  CHECK(pages == 3);
+  CHECK(c.count->started == asked);
+
+  // Cancelled from inside on_page: the scan asks nothing after it.
+  pages = 0;
+  ec.reset();
+  asio::cancellation_signal inside;
+  c.client->scan_all(
+      o,
+      [&](std::vector<std::string>&) {
+        if (++pages == 3) {
+          asked = c.count->started;
+          inside.emit(asio::cancellation_type::terminal);
+        }
+      },
+      asio::bind_cancellation_slot(inside.slot(), [&](std::error_code e) { ec = e; }));
+  REQUIRE(c.run_until([&] { return ec.has_value(); }, 20s));
+  CHECK(*ec == valkey::errc::cancelled);
+  c.run_until([] { return false; }, 300ms);
+  CHECK(pages == 3);
+  CHECK(c.count->started == asked);
+}
+
+// An exception from the async on_page ends the scan and leaves the
+// executor's run(), as one from any handler; the completion never runs and
+// nothing more is asked.
+TEST_CASE("cluster scan_all (async, pages): an exception from on_page leaves run()",
+          "[cluster][cluster-scan][cluster-scan-pages]") {
+  Cluster cluster(options(false));
+  fill(cluster, kStreamKeys);
+  valkey::ScanAllOptions o;
+  o.count = 10;
+  CountedClient c(cluster);
+  int pages = 0;
+  bool completed = false, thrown = false;
+  c.client->scan_all(
+      o,
+      [&](std::vector<std::string>&) {
+        if (++pages == 2) throw std::runtime_error("enough");
+      },
+      [&](std::error_code) { completed = true; });
+  const auto end = std::chrono::steady_clock::now() + 20s;
+  while (!thrown && !completed && std::chrono::steady_clock::now() < end) {
+    try {
+      c.ioc.restart();
+      c.ioc.run_for(10ms);
+    } catch (const std::runtime_error& e) {
+      thrown = std::string(e.what()) == "enough";
+    }
+  }
+  CHECK(thrown);
+  REQUIRE(c.settle(5s));
+  const int asked = c.count->started;
+  c.run_until([] { return false; }, 300ms);
+  CHECK_FALSE(completed);
+  CHECK(pages == 2);
+  CHECK(c.count->started == asked);
 }

@@ -108,3 +108,14 @@ TEST_CASE("scan record: rounds without progress back off and give up after max_s
   CHECK(r.failure().find("16384 slots not covered (first: 0)") != std::string::npos);
   CHECK(r.failure().find("connection lost") != std::string::npos);
 }
+
+// The streaming scan_all pauses while its consumer has not taken its pages:
+// that time is not a stall of the cluster.
+TEST_CASE("scan record: time held by the consumer does not count towards max_stall", "[cluster][scan]") {
+  const auto now = vc::ScanRecord::clock::now();
+  vc::ScanRecord r(1s, now);
+  r.held(5s);
+  CHECK(r.next_round(now + 5s) == 20ms);
+  CHECK(r.next_round(now + 5s + 990ms) == 10ms);
+  CHECK_FALSE(r.next_round(now + 6s).has_value());
+}

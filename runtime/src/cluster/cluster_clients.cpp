@@ -4,8 +4,11 @@
 #include <valkey/cluster/cluster_client.hpp>
 
 #include <algorithm>
+#include <condition_variable>
+#include <deque>
 #include <future>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <utility>
 #include <vector>
@@ -144,6 +147,13 @@ bool retry_cluster_page(std::error_code ec) noexcept {
 
 namespace {
 
+// The error a failed scan_all throws, in both its forms.
+Error scan_error(std::error_code ec, const std::string& why) {
+  return Error(ec, "scan_all" + (why.empty() ? std::string() : ": " + why));
+}
+
+constexpr const char* closed_before_end = "the client was closed before the scan ended";
+
 struct ScanResult {
   std::error_code ec;
   std::vector<std::string> keys;
@@ -160,9 +170,7 @@ class ScanCompletion {
   ScanCompletion(ScanCompletion&&) noexcept = default;
   ScanCompletion& operator=(ScanCompletion&&) = delete;
   ~ScanCompletion() {
-    if (p_)
-      p_->set_value(
-          ScanResult{make_error_code(errc::connection_closed), {}, "the client was closed before the scan ended"});
+    if (p_) p_->set_value(ScanResult{make_error_code(errc::connection_closed), {}, closed_before_end});
   }
   void operator()(std::error_code ec, std::vector<std::string> keys, std::string why) {
     if (auto p = std::exchange(p_, nullptr)) p->set_value(ScanResult{ec, std::move(keys), std::move(why)});
@@ -185,8 +193,116 @@ std::vector<std::string> ClusterClient::scan_all(const ScanAllOptions& options) 
     std::make_shared<cluster::ScanAllOp<ScanCompletion>>(std::move(router), std::move(done), options)->start();
   });
   ScanResult r = outcome.get();
-  if (r.ec) throw Error(r.ec, "scan_all" + (r.why.empty() ? std::string() : ": " + r.why));
+  if (r.ec) throw scan_error(r.ec, r.why);
   return std::move(r.keys);
 }
+
+namespace cluster {
+
+// Shared by the calling thread (next(), stop()) and the scan on the
+// router's thread (its sink and its completion), under `m`; `control` is
+// only touched on the router's thread.
+struct PageStream::State {
+  explicit State(Router::executor_type e) : ex(std::move(e)) {}
+
+  Router::executor_type ex;
+  ScanControl control;  // set before the scan starts
+  std::mutex m;
+  std::condition_variable cv;
+  std::deque<std::vector<std::string>> pages;
+  bool paused = false;  // the sink answered `later`: the next take resumes the scan
+  bool ended = false;
+  std::error_code ec;
+  std::string why;
+
+  void end(std::error_code e, std::string w) {
+    std::lock_guard<std::mutex> lock(m);
+    ended = true;
+    ec = e;
+    why = std::move(w);
+    cv.notify_all();
+  }
+};
+
+namespace {
+
+// The sink, on the router's thread: a page into the queue; `later` once it
+// holds max_buffered.
+struct QueuePages {
+  std::shared_ptr<PageStream::State> s;
+  PageTaken take(std::vector<std::string>& page) {
+    std::lock_guard<std::mutex> lock(s->m);
+    s->pages.push_back(std::move(page));
+    s->cv.notify_one();
+    if (s->pages.size() < PageStream::max_buffered) return PageTaken::more;
+    s->paused = true;
+    return PageTaken::later;
+  }
+};
+
+// The completion: the scan ended. Destroyed without having been called (the
+// posted start never ran), it ends the stream with connection_closed, so the
+// caller returns on every path.
+class StreamEnd {
+ public:
+  explicit StreamEnd(std::shared_ptr<PageStream::State> s) noexcept : s_(std::move(s)) {}
+  StreamEnd(StreamEnd&&) noexcept = default;
+  StreamEnd& operator=(StreamEnd&&) = delete;
+  ~StreamEnd() {
+    if (s_) s_->end(make_error_code(errc::connection_closed), closed_before_end);
+  }
+  void operator()(std::error_code ec, std::string why) {
+    if (auto s = std::exchange(s_, nullptr)) s->end(ec, std::move(why));
+  }
+
+ private:
+  std::shared_ptr<PageStream::State> s_;
+};
+
+}  // namespace
+
+PageStream::PageStream(std::shared_ptr<Router> router, const ScanAllOptions& options)
+    : state_(std::make_shared<State>(router->get_executor())) {
+  // As the collecting scan_all: the router taken on the caller's thread.
+  asio::post(state_->ex, [router = std::move(router), s = state_, options]() mutable {
+    using Op = ScanAllOp<StreamEnd, QueuePages>;
+    auto op = std::make_shared<Op>(std::move(router), StreamEnd(s), options, QueuePages{s});
+    s->control = op->control();
+    op->start();
+  });
+}
+
+PageStream::~PageStream() { stop(); }
+
+bool PageStream::next(std::vector<std::string>& page) {
+  State& s = *state_;
+  std::unique_lock<std::mutex> lock(s.m);
+  s.cv.wait(lock, [&] { return !s.pages.empty() || s.ended; });
+  if (s.pages.empty()) {
+    if (s.ec) throw scan_error(s.ec, s.why);
+    return false;
+  }
+  page = std::move(s.pages.front());
+  s.pages.pop_front();
+  if (s.paused) {
+    s.paused = false;
+    asio::post(s.ex, [st = state_] { st->control.resume(); });
+  }
+  return true;
+}
+
+void PageStream::stop() noexcept {
+  State& s = *state_;
+  std::unique_lock<std::mutex> lock(s.m);
+  if (s.ended) return;
+  s.pages.clear();
+  s.paused = false;
+  // Posted after the start (the router's executor runs them in order), so
+  // `control` is set by then; a scan that already ended ignores it.
+  asio::post(s.ex, [st = state_] { st->control.stop(); });
+  s.cv.wait(lock, [&] { return s.ended; });
+}
+
+}  // namespace cluster
 
 }  // namespace valkey

@@ -16,6 +16,7 @@
 // Threading: call it from its executor (an io_context run by one thread, or
 // a strand), like AsyncClient. stats() may be read from any thread.
 #include <chrono>
+#include <concepts>
 #include <memory>
 #include <optional>
 #include <string>
@@ -112,6 +113,27 @@ class AsyncClusterClient : public exec::Executor<AsyncClusterClient>,
           std::make_shared<Op>(router_, std::move(handler), o)->start();
         },
         token, options);
+  }
+  // The same scan, streamed: on_page(std::vector<std::string>& keys) runs on
+  // the client's executor with each page's keys as they arrive (never an
+  // empty page; the keys may be moved out), before the scan asks for the
+  // next, and may return bool: false stops the scan, nothing more is asked.
+  // Completes with void(std::error_code) once the scan ended (stopped: no
+  // error); cancellation as for the collecting form, the pages already
+  // handed over staying handed over. A key present for the whole scan comes
+  // at least once, but may come more than once (docs/cluster.md,
+  // "Scanning"). on_page should not throw: an exception from it ends the
+  // scan and leaves the executor's run(), the completion never called.
+  template <class OnPage, class CompletionToken>
+    requires std::invocable<std::decay_t<OnPage>&, std::vector<std::string>&>
+  auto scan_all(const ScanAllOptions& options, OnPage&& on_page, CompletionToken&& token) {
+    return asio::async_initiate<CompletionToken, void(std::error_code)>(
+        [this](auto handler, ScanAllOptions o, auto f) {
+          using Sink = cluster::CallPages<decltype(f)>;
+          using Op = cluster::ScanAllOp<std::decay_t<decltype(handler)>, Sink>;
+          std::make_shared<Op>(router_, std::move(handler), o, Sink{std::move(f)})->start();
+        },
+        token, options, std::decay_t<OnPage>(std::forward<OnPage>(on_page)));
   }
 
   // The nodes of the current topology with their roles and slots (empty

@@ -17,6 +17,7 @@
 // client and two thread hand-offs per call (tens of microseconds on top of
 // the round trip). Do not call it from inside its own completion path (there
 // is none exposed, so only a Logger calling back would).
+#include <concepts>
 #include <memory>
 #include <optional>
 #include <string>
@@ -114,6 +115,25 @@ class ClusterClient : public exec::Executor<ClusterClient>,
   // "Scanning"). A key present for the whole scan is returned. Throws
   // errc::cluster_down when slots stay uncovered for options.max_stall.
   std::vector<std::string> scan_all(const ScanAllOptions& options = {});
+  // The same scan, streamed: on_page(std::vector<std::string>& keys) runs on
+  // the calling thread with each page's keys as they arrive (never an empty
+  // page; the keys may be moved out), and may return bool: false stops the
+  // scan, nothing more is asked. Returns once the scan ended; throws what the
+  // collecting form throws, after the pages read before the failure. An
+  // exception from on_page stops the scan and leaves this call. A key
+  // present for the whole scan comes at least once, but may come more than
+  // once (a page read again, slots walked again). The scan reads at most
+  // cluster::PageStream::max_buffered pages ahead of on_page, then waits.
+  //   db.scan_all({.match = "user:*", .count = 500}, [&](std::vector<std::string>& keys) { ... });
+  template <class F>
+    requires std::invocable<F&, std::vector<std::string>&>
+  void scan_all(const ScanAllOptions& options, F&& on_page) {
+    cluster::PageStream pages(router_, options);  // its destructor stops a scan still running
+    cluster::CallPages<F&> call{on_page};
+    std::vector<std::string> keys;
+    while (pages.next(keys))
+      if (call.take(keys) == cluster::PageTaken::stop) return;
+  }
   ClusterStats stats() const noexcept { return router_->stats(); }
   void close();
 

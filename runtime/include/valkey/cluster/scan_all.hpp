@@ -7,10 +7,14 @@
 // (scan_record.hpp), walking again what a migration or a failover left
 // uncovered. ClusterClient::scan_all() blocks; AsyncClusterClient's takes a
 // completion token: void(std::error_code, std::vector<std::string>), and
-// honours the token's cancellation slot.
+// honours the token's cancellation slot. Both have a streaming form that
+// hands the keys over page by page instead (a page sink, below).
 #include <algorithm>
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
+#include <exception>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -89,31 +93,104 @@ bool retry_cluster_page(std::error_code ec) noexcept;
 // fingerprint). Another request of the same client that met an ASK only
 // costs a page read twice.
 
+// Where the scan's pages go: a sink answers each page it is offered.
+enum class PageTaken {
+  more,   // go on
+  stop,   // end the scan now, successfully: nothing more is asked
+  later,  // pause: nothing more is asked until the scan's control resumes it
+};
+
+// A running scan as the code around it sees it. resume() goes on with a scan
+// its sink paused (PageTaken::later), stop() ends it successfully with no
+// further request. Both must be called on the router's executor; neither
+// has any effect on a scan that ended, and neither keeps it alive.
+class ScanControl {
+ public:
+  ScanControl() = default;
+  explicit ScanControl(std::function<void(bool)> go_on) : go_on_(std::move(go_on)) {}
+  void resume() const {
+    if (go_on_) go_on_(true);
+  }
+  void stop() const {
+    if (go_on_) go_on_(false);
+  }
+
+ private:
+  std::function<void(bool)> go_on_;
+};
+
+// The collecting scan's sink: every key, each once (done() sorts them and
+// drops repeats).
+struct CollectKeys {
+  std::vector<std::string> keys;
+  PageTaken take(std::vector<std::string>& page) {
+    keys.insert(keys.end(), std::make_move_iterator(page.begin()), std::make_move_iterator(page.end()));
+    return PageTaken::more;
+  }
+};
+
+// The caller's on_page as a sink: it returns void (go on) or something
+// that converts to bool (false: stop). The async streaming scan's sink, on
+// the router's executor; the sync one calls it so on the calling thread.
+template <class F>
+struct CallPages {
+  F on_page;
+  PageTaken take(std::vector<std::string>& page) {
+    if constexpr (std::is_void_v<std::invoke_result_t<F&, std::vector<std::string>&>>) {
+      on_page(page);
+      return PageTaken::more;
+    } else {
+      return static_cast<bool>(on_page(page)) ? PageTaken::more : PageTaken::stop;
+    }
+  }
+};
+
 // The scan, on the router's executor. It holds the router, not a client, so
 // a client closed or moved meanwhile is never touched: every request then
-// fails with connection_closed and the scan ends with it. `Handler` is
-// void(std::error_code, std::vector<std::string>), or with a third
-// std::string argument that gets why a scan failed (the sync client's message).
+// fails with connection_closed and the scan ends with it.
+//
+// Each page read (its keys, never an empty one) goes to `Sink` (take(page)
+// -> PageTaken, called on the router's executor; it may move the keys out).
+// With CollectKeys, `Handler` is void(std::error_code,
+// std::vector<std::string>): every key once, sorted; with any other sink it
+// is void(std::error_code), the pages already taken staying taken. Either
+// may have a last std::string argument that gets why a scan failed (the
+// sync client's message). A sink that answers `later` pauses the scan until
+// control().resume(): no request is out meanwhile, and the time paused does
+// not count towards max_stall. An exception from take() ends the scan (no
+// further request) and is rethrown from a handler posted to the router's
+// executor, so it leaves that executor's run() as one from any handler
+// would, rather than through the connection whose answer carried the page;
+// the completion handler is then destroyed without being called.
 //
 // The handler completes once, posted to its associated executor (default:
 // the router's), which counts the scan as outstanding work until then. Its
 // cancellation slot, emitted on the router's executor like every call of
 // the client, ends the scan with errc::cancelled for every cancellation
 // type (a scan only reads, so none leaves anything behind): the backoff
-// timer is cancelled, no further request is made, the keys read so far are
-// dropped, and a request already out is ignored when it answers.
-template <class Handler>
-class ScanAllOp : public std::enable_shared_from_this<ScanAllOp<Handler>> {
+// timer is cancelled, no further request is made, the keys collected so far
+// are dropped, and a request already out is ignored when it answers.
+template <class Handler, class Sink = CollectKeys>
+class ScanAllOp : public std::enable_shared_from_this<ScanAllOp<Handler, Sink>> {
   using slot_type = asio::associated_cancellation_slot_t<Handler>;
   using work_type = asio::executor_work_guard<asio::associated_executor_t<Handler, Router::executor_type>>;
+  static constexpr bool collects = std::is_same_v<Sink, CollectKeys>;
 
  public:
-  ScanAllOp(std::shared_ptr<Router> router, Handler h, const ScanAllOptions& o)
-      : router_(std::move(router)), handler_(std::move(h)),
+  ScanAllOp(std::shared_ptr<Router> router, Handler h, const ScanAllOptions& o, Sink sink = {})
+      : router_(std::move(router)), handler_(std::move(h)), sink_(std::move(sink)),
         slot_(asio::get_associated_cancellation_slot(handler_)),
         work_(std::in_place, asio::get_associated_executor(handler_, router_->get_executor())), match_(o.match),
         type_(o.type), count_(o.count > 0 ? std::to_string(o.count) : std::string()), max_stall_(o.max_stall),
         record_(o.max_stall, ScanRecord::clock::now()), timer_(router_->get_executor()) {}
+
+  // The control of this scan (ScanControl): holds it weakly.
+  ScanControl control() {
+    std::weak_ptr<ScanAllOp> weak = this->shared_from_this();
+    return ScanControl([weak](bool go_on) {
+      if (auto self = weak.lock()) go_on ? self->resume() : self->done({});
+    });
+  }
 
   void start() {
     auto self = this->shared_from_this();
@@ -132,12 +209,11 @@ class ScanAllOp : public std::enable_shared_from_this<ScanAllOp<Handler>> {
         self->call(first, clusterscan_args(self->cursor_, self->count_, self->match_, self->type_),  // cursor_ is "0"
                    [self](std::error_code page_ec, Reply page) {
                      if (ended(page_ec)) return self->done(page_ec);
-                     if (!page_ec && read_scan_page(page, self->cursor_, self->keys_)) {
+                     if (!page_ec && self->read_page(page)) {
                        self->stall_since_ = ScanRecord::clock::now();
-                       return self->next_cluster_page();
+                       return self->deliver(&ScanAllOp::next_cluster_page);
                      }
                      self->cursor_ = "0";
-                     self->keys_.clear();
                      self->begin_round();
                    });
       });
@@ -145,6 +221,8 @@ class ScanAllOp : public std::enable_shared_from_this<ScanAllOp<Handler>> {
   }
 
  private:
+  using step = void (ScanAllOp::*)();
+
   // The client was closed: nothing more to ask.
   static bool ended(std::error_code ec) { return ec == errc::connection_closed || ec == errc::cancelled; }
 
@@ -168,6 +246,52 @@ class ScanAllOp : public std::enable_shared_from_this<ScanAllOp<Handler>> {
                      [self = this->shared_from_this(), f = std::forward<F>(f)](std::error_code ec, Reply r) mutable {
                        if (!self->finished_) f(ec, std::move(r));
                      });
+  }
+
+  // One page into cursor_ and page_ (a sink may have moved the last one's
+  // keys out); false when the reply is not a page.
+  bool read_page(const Reply& page) {
+    page_.clear();
+    return read_scan_page(page, cursor_, page_);
+  }
+
+  // Offers page_ to the sink, then goes on with `next`: now, once the scan's
+  // control resumes it, or never (stopped). The paused scan holds itself:
+  // no request or timer does meanwhile.
+  void deliver(step next) {
+    if (page_.empty()) return (this->*next)();
+    PageTaken taken;
+    try {
+      taken = sink_.take(page_);
+    } catch (...) {
+      finished_ = true;
+      timer_.cancel();
+      asio::post(router_->get_executor(), [h = std::move(handler_), e = std::current_exception()] {
+        std::rethrow_exception(e);
+      });
+      work_.reset();
+      return;
+    }
+    if (finished_) return;  // on_page cancelled the scan (its slot's emit())
+    switch (taken) {
+      case PageTaken::more: return (this->*next)();
+      case PageTaken::stop: return done({});
+      case PageTaken::later:
+        paused_ = next;
+        paused_at_ = ScanRecord::clock::now();
+        held_ = this->shared_from_this();
+        return;
+    }
+  }
+
+  void resume() {
+    if (finished_ || !paused_) return;
+    const auto held = ScanRecord::clock::now() - paused_at_;
+    stall_since_ += held;
+    record_.held(held);
+    const step next = std::exchange(paused_, nullptr);
+    const auto keep = std::move(held_);  // this scan lives on through what `next` starts
+    (this->*next)();
   }
 
   // `CLUSTER NODES` of every node in view_nodes_, in order, into views_
@@ -212,24 +336,29 @@ class ScanAllOp : public std::enable_shared_from_this<ScanAllOp<Handler>> {
     call(node, clusterscan_args(cursor_, count_, match_, type_), [self, asks](std::error_code ec, Reply page) {
       if (ended(ec)) return self->done(ec);
       const std::string cursor = self->cursor_;
-      if (!ec && read_scan_page(page, self->cursor_, self->keys_)) {
+      if (!ec && self->read_page(page)) {
         if (self->router_->stats().ask == asks) {
           self->stall_since_ = ScanRecord::clock::now();
           self->retries_ = 0;
-          return self->next_cluster_page();
+          return self->deliver(&ScanAllOp::next_cluster_page);
         }
         // Answered after an ASK (see above): the keys stand, the cursor
         // does not; the same cursor again once the migration ended.
-        ec = make_error_code(errc::cluster_down);
+        self->cursor_ = cursor;
+        return self->deliver(&ScanAllOp::retry_after_ask);
       }
       if (!ec) return self->done(make_error_code(errc::unexpected_reply_type));
-      // The same cursor again after a backoff, within max_stall of the last page read.
-      if (!retry_cluster_page(ec) || ScanRecord::clock::now() - self->stall_since_ >= self->max_stall_)
-        return self->done(ec, "CLUSTERSCAN: " + ec.message());
       self->cursor_ = cursor;
-      self->wait(std::chrono::milliseconds(20) * (1 << std::min(self->retries_++, 4)),
-                 [self] { self->next_cluster_page(); });
+      self->retry_page(ec);
     });
+  }
+  void retry_after_ask() { retry_page(make_error_code(errc::cluster_down)); }
+  // The same cursor again after a backoff, within max_stall of the last page read.
+  void retry_page(std::error_code ec) {
+    if (!retry_cluster_page(ec) || ScanRecord::clock::now() - stall_since_ >= max_stall_)
+      return done(ec, "CLUSTERSCAN: " + ec.message());
+    auto self = this->shared_from_this();
+    wait(std::chrono::milliseconds(20) * (1 << std::min(retries_++, 4)), [self] { self->next_cluster_page(); });
   }
 
   // SCAN fallback: rounds of walks until every slot is covered (scan_record.hpp).
@@ -257,23 +386,25 @@ class ScanAllOp : public std::enable_shared_from_this<ScanAllOp<Handler>> {
     auto self = this->shared_from_this();
     call(node_, scan_args(cursor_, count_, match_, type_), [self](std::error_code ec, Reply page) {
       if (ended(ec)) return self->done(ec);
-      self->page_.clear();
-      if (ec || !read_scan_page(page, self->cursor_, self->page_)) {
+      if (ec || !self->read_page(page)) {
         self->record_.abandon_walk("SCAN on " + self->node_ + ": " + (ec ? ec.message() : "not a SCAN reply"));
         return self->next_walk();
       }
-      for (auto& k : self->page_)
-        if (self->record_.keep(k)) self->keys_.push_back(std::move(k));
-      if (self->cursor_ != "0") return self->next_page();
-      self->call(self->node_, {"CLUSTER", "NODES"}, [self](std::error_code ec2, Reply r) {
-        if (ended(ec2)) return self->done(ec2);
-        NodesView after;
-        if (ec2 || !r.is_string() || !parse_cluster_nodes(r.as_string(), after))
-          self->record_.abandon_walk("CLUSTER NODES on " + self->node_ + ": " + (ec2 ? ec2.message() : "no myself line"));
-        else
-          self->record_.end_walk(self->before_, after);
-        self->next_walk();
-      });
+      std::erase_if(self->page_, [&](const std::string& k) { return !self->record_.keep(k); });
+      self->deliver(&ScanAllOp::after_page);
+    });
+  }
+  void after_page() {
+    if (cursor_ != "0") return next_page();
+    auto self = this->shared_from_this();
+    call(node_, {"CLUSTER", "NODES"}, [self](std::error_code ec, Reply r) {
+      if (ended(ec)) return self->done(ec);
+      NodesView after;
+      if (ec || !r.is_string() || !parse_cluster_nodes(r.as_string(), after))
+        self->record_.abandon_walk("CLUSTER NODES on " + self->node_ + ": " + (ec ? ec.message() : "no myself line"));
+      else
+        self->record_.end_walk(self->before_, after);
+      self->next_walk();
     });
   }
   void end_round() {
@@ -303,28 +434,45 @@ class ScanAllOp : public std::enable_shared_from_this<ScanAllOp<Handler>> {
     if (finished_) return;
     finished_ = true;
     timer_.cancel();
-    if (ec) keys_.clear();
-    unique_keys(keys_);
-    asio::post(work_->get_executor(), [h = std::move(handler_), slot = slot_, ec, keys = std::move(keys_),
-                                       why = std::move(why)]() mutable {
+    const auto keep = std::move(held_);  // a paused scan ends here, not before
+    if constexpr (collects) {
+      std::vector<std::string> keys;
+      if (!ec) {
+        keys = std::move(sink_.keys);
+        unique_keys(keys);
+      }
+      complete(ec, std::move(why), std::move(keys));
+    } else {
+      complete(ec, std::move(why));
+    }
+  }
+  template <class... Result>
+  void complete(std::error_code ec, std::string why, Result&&... result) {
+    asio::post(work_->get_executor(), [h = std::move(handler_), slot = slot_, ec, why = std::move(why),
+                                       ... result = std::forward<Result>(result)]() mutable {
       if (slot.is_connected()) slot.clear();
-      if constexpr (std::is_invocable_v<Handler&&, std::error_code, std::vector<std::string>, std::string>)
-        std::move(h)(ec, std::move(keys), std::move(why));
+      if constexpr (std::is_invocable_v<Handler&&, std::error_code, Result..., std::string>)
+        std::move(h)(ec, std::move(result)..., std::move(why));
       else
-        std::move(h)(ec, std::move(keys));
+        std::move(h)(ec, std::move(result)...);
     });
     work_.reset();  // the posted completion is work of its own
   }
 
   std::shared_ptr<Router> router_;
   Handler handler_;
+  Sink sink_;
   slot_type slot_;
   std::optional<work_type> work_;  // on the handler's executor, until the completion is posted
   bool finished_ = false;
   std::string match_, type_, count_;
   std::chrono::milliseconds max_stall_;
   std::string cursor_ = "0";
-  std::vector<std::string> keys_, page_;
+  std::vector<std::string> page_;
+  // Paused by the sink: what comes next, since when, and the scan itself.
+  step paused_ = nullptr;
+  ScanRecord::clock::time_point paused_at_{};
+  std::shared_ptr<ScanAllOp> held_;
   // CLUSTERSCAN: retries of the current page, when a page was last read.
   int retries_ = 0;
   ScanRecord::clock::time_point stall_since_{};
@@ -338,6 +486,37 @@ class ScanAllOp : public std::enable_shared_from_this<ScanAllOp<Handler>> {
   std::string node_;
   NodesView before_;
   asio::steady_timer timer_;
+};
+
+// ClusterClient's streaming scan_all: a ScanAllOp on the client's thread
+// hands its pages to a queue that the calling thread empties with next().
+// The queue holds at most max_buffered pages: the scan pauses there (no
+// request out) until the caller took one, so the keys held at any time are
+// those of max_buffered pages and the one the caller works on.
+class PageStream {
+ public:
+  static constexpr std::size_t max_buffered = 2;
+
+  // Starts the scan on the router's executor.
+  PageStream(std::shared_ptr<Router> router, const ScanAllOptions& options);
+  // Stops a scan still running (stop()).
+  ~PageStream();
+  PageStream(const PageStream&) = delete;
+  PageStream& operator=(const PageStream&) = delete;
+
+  // The next page into `page` (its old content replaced), waiting for it;
+  // false once the scan ended and every page was taken. Throws the
+  // collecting scan_all's valkey::Error when the scan failed, after the
+  // pages read before the failure.
+  bool next(std::vector<std::string>& page);
+  // Ends the scan: drops the pages not taken, asks nothing more, and
+  // returns once the scan ended on the router's executor.
+  void stop() noexcept;
+
+  struct State;
+
+ private:
+  std::shared_ptr<State> state_;
 };
 
 }  // namespace cluster

@@ -68,6 +68,10 @@ class ScanRecord {
   std::size_t end_walk(const NodesView& before, const NodesView& after);
   // A read that failed or a page that failed: the walk covers nothing.
   void abandon_walk(std::string why) { last_failure_ = std::move(why); }
+  // Time the scan stood still because its consumer had not taken its pages
+  // (the streaming scan_all): not a stall of the cluster, so it does not
+  // count towards max_stall.
+  void held(clock::duration d) noexcept { last_progress_ += d; }
 
   // At the end of a round that left slots uncovered: how long to wait
   // before the next, or nullopt once nothing was covered for max_stall.
