@@ -60,7 +60,9 @@ debian_mirror() {
 packages=(g++ cmake ninja-build make pkg-config libasio-dev libssl-dev openssl
           nlohmann-json3-dev python3 python3-jinja2 libbenchmark-dev clang
           libclang-rt-14-dev valgrind strace procps dpkg-dev redis-server ccache
-          lintian doxygen)  # lintian: the .deb check (scripts/package_test.sh); doxygen: the docs target
+          lintian doxygen libhiredis-dev)
+# lintian: the .deb check (scripts/package_test.sh); doxygen: the docs target;
+# libhiredis-dev: the C client scripts/bench-compare.sh measures beside ours.
 
 missing_packages() {
   local p
