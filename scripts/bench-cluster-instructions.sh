@@ -49,35 +49,16 @@ perf_bench_build
 # ---------------------------------------------------------------- servers
 perf_bench_work_dir bench-ci
 
-# A free port whose cluster bus port (+10000) is free too.
-free_port() {
-  local p
-  for _ in $(seq 50); do
-    p=$(( 20000 + RANDOM % 9990 ))
-    port_in_use "$p" || port_in_use $((p + 10000)) || { echo "$p"; return; }
-  done
-  die "no free loopback port found"
-}
-start_server() {  # <port> <extra args...>
-  local port=$1
-  shift
-  "$VALKEY_SERVER" --bind 127.0.0.1 --port "$port" --save '' --appendonly no --dir "$work_dir" \
-    --logfile "$work_dir/node-$port.log" --daemonize no "$@" &
-  pids+=($!)
-  for _ in $(seq 100); do cli "$port" ping 2>/dev/null | grep -q PONG && return; sleep 0.05; done
-  die "the server on port $port did not start (log: $work_dir/node-$port.log)"
-}
-
-cluster_port=$(free_port)
-start_server "$cluster_port" --cluster-enabled yes --cluster-config-file "nodes-$cluster_port.conf"
+cluster_port=$(perf_bench_free_port)
+perf_bench_start_server "$cluster_port" --cluster-enabled yes --cluster-config-file "nodes-$cluster_port.conf"
 cli "$cluster_port" cluster addslotsrange 0 16383 >/dev/null
 for _ in $(seq 100); do
   cli "$cluster_port" cluster info | grep -q cluster_state:ok && break
   sleep 0.1
 done
 cli "$cluster_port" cluster info | grep -q cluster_state:ok || die "the one-node cluster did not become ok"
-single_port=$(free_port)
-start_server "$single_port"
+single_port=$(perf_bench_free_port)
+perf_bench_start_server "$single_port"
 log "one-node cluster on 127.0.0.1:$cluster_port, plain server on 127.0.0.1:$single_port"
 
 cluster_args=(--cluster -u "valkey://127.0.0.1:$cluster_port")

@@ -49,17 +49,8 @@ perf_bench_work_dir bench-compare
 cc -O2 -Wall -Wextra -o "$work_dir/hiredis_get" "$repo/bench/compare/hiredis_get.c" -lhiredis -lpthread \
   || die "building bench/compare/hiredis_get.c failed"
 
-port=""
-for _ in $(seq 50); do
-  p=$(( 20000 + RANDOM % 9990 ))
-  port_in_use "$p" || { port=$p; break; }
-done
-[ -n "$port" ] || die "no free loopback port found"
-"$VALKEY_SERVER" --bind 127.0.0.1 --port "$port" --save '' --appendonly no --dir "$work_dir" \
-  --logfile "$work_dir/server.log" --daemonize no &
-pids+=($!)
-for _ in $(seq 100); do cli "$port" ping 2>/dev/null | grep -q PONG && break; sleep 0.05; done
-cli "$port" ping 2>/dev/null | grep -q PONG || die "valkey-server did not start (log: $work_dir/server.log)"
+port=$(perf_bench_free_port)
+perf_bench_start_server "$port"
 log "filling $keyspace keys of 3 bytes on 127.0.0.1:$port"
 "$VALKEY_BENCHMARK" -h 127.0.0.1 -p "$port" -t set -r "$keyspace" -n $((keyspace * 3)) -c 50 -P 16 -d 3 -q \
   >/dev/null 2>&1 || die "filling failed"

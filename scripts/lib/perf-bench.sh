@@ -1,8 +1,9 @@
 # shellcheck shell=bash
 # What the benchmarks that drive valkey-cpp-perf share (scripts/bench-cluster.sh,
-# scripts/bench-cluster-instructions.sh): the machine's tools, the Release
-# build of valkey-cpp-perf, a scratch directory whose servers are stopped on
-# exit, and loopback port helpers. Sourced, not run. The caller defines
+# scripts/bench-cluster-instructions.sh, scripts/bench-compare.sh): the
+# machine's tools, the Release build of valkey-cpp-perf, a scratch directory
+# whose servers are stopped on exit, loopback port helpers and a throwaway
+# valkey-server. Sourced, not run. The caller defines
 # `repo`, `cache`, `build_dir`, log() and die() first.
 
 # Runs scripts/setup.sh (unless VALKEY_TEST_SKIP_SETUP is set) and reads the
@@ -58,3 +59,24 @@ perf_bench_cleanup() {
 
 port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 cli() { "$VALKEY_CLI" -h 127.0.0.1 -p "$@"; }
+
+# A free port whose cluster bus port (+10000) is free too.
+perf_bench_free_port() {
+  local p
+  for _ in $(seq 50); do
+    p=$(( 20000 + RANDOM % 9990 ))
+    port_in_use "$p" || port_in_use $((p + 10000)) || { echo "$p"; return; }
+  done
+  die "no free loopback port found"
+}
+# Starts valkey-server on 127.0.0.1:<port> in the scratch directory (stopped
+# on exit) with <extra args...>, and waits until it answers PING.
+perf_bench_start_server() {  # <port> <extra args...>
+  local port=$1
+  shift
+  "$VALKEY_SERVER" --bind 127.0.0.1 --port "$port" --save '' --appendonly no --dir "$work_dir" \
+    --logfile "$work_dir/node-$port.log" --daemonize no "$@" &
+  pids+=($!)
+  for _ in $(seq 100); do cli "$port" ping 2>/dev/null | grep -q PONG && return; sleep 0.05; done
+  die "the server on port $port did not start (log: $work_dir/node-$port.log)"
+}
