@@ -469,6 +469,51 @@ TEST_CASE("cluster client (sync): the same API from several threads", "[cluster]
   CHECK(diag.message.find("not-an-address") != std::string::npos);
 }
 
+TEST_CASE("cluster client (sync): a caller drives its own request; the internal thread drives when nobody calls",
+          "[cluster][cluster-client][threads]") {
+  Cluster& cluster = shared_cluster();
+  valkey::ClusterConfig config = valkey::ClusterConfig::from_url(cluster.seed_url());
+  config.topology_check_interval = 200ms;
+  valkey::ClusterClient db{config};
+  db.set("drive:k", "v");
+
+  // Back to back on one thread: each call finds nobody driving and runs its
+  // own I/O. A call slower than the grace period (a loaded machine) lets the
+  // internal thread take over, which hands the next call over once.
+  const valkey::ClusterStats before = db.stats();
+  constexpr int kCalls = 2000;
+  for (int i = 0; i < kCalls; ++i) REQUIRE(db.get("drive:k") == "v");
+  const valkey::ClusterStats after = db.stats();
+  CHECK(after.handed_over_calls - before.handed_over_calls <= kCalls / 20);
+
+  // Several threads at once: whoever drives runs the others' requests too.
+  std::atomic<int> failures{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 200; ++i) {
+        const std::string k = "drive:t" + std::to_string(t) + ":" + std::to_string(i % 20);
+        std::error_code e;
+        db.set(k, std::to_string(i), e);
+        if (e || db.get(k, e) != std::to_string(i) || e) ++failures;
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  CHECK(failures == 0);
+
+  // Nobody calls: the internal thread takes the I/O after the grace period
+  // and runs the periodic topology check's timer and queries.
+  const valkey::ClusterStats idle = db.stats();
+  valkey::test::wait_until("a periodic topology check while nobody calls", 10s, [&](std::string& state) {
+    const valkey::ClusterStats now = db.stats();
+    state = std::to_string(now.refresh_queries - idle.refresh_queries) + " topology queries";
+    return now.refresh_queries > idle.refresh_queries + 1;
+  });
+  CHECK(db.stats().internal_drives > idle.internal_drives);
+  CHECK(db.get("drive:k") == "v");
+}
+
 TEST_CASE("cluster sample: runs against the shared cluster", "[cluster][cluster-client][samples]") {
   Cluster& cluster = shared_cluster();
   const std::filesystem::path exe = valkey::test::samples_dir() / "cluster";

@@ -40,30 +40,34 @@ AsyncClusterClient& AsyncClusterClient::operator=(AsyncClusterClient&& o) noexce
 void AsyncClusterClient::close() { router_->close(); }
 
 ClusterClient::ClusterClient(ClusterConfig config)
-    : work_(asio::make_work_guard(ioc_)), router_(cluster::Router::create(ioc_.get_executor(), std::move(config))) {
-  thread_ = std::thread([this] { ioc_.run(); });
-  asio::post(ioc_, [r = router_] { r->request_refresh(); });
+    : router_(cluster::Router::create(driver_.context().get_executor(), std::move(config))) {
+  driver_.attach(*router_);
+  // The first topology is read in the background, before the first call.
+  asio::post(driver_.context(), [r = router_] { r->request_refresh(); });
+  driver_.kick();
 }
 
 ClusterClient::ClusterClient(std::string_view url) : ClusterClient(ClusterConfig::from_url(url)) {}
 
 ClusterClient::~ClusterClient() {
   close();
-  // The thread ends once every request, connection and timer finished.
-  work_.reset();
+  driver_.stop();  // from here on only this thread runs the context
   router_.reset();
-  if (thread_.joinable()) thread_.join();
+  driver_.finish();  // until every request, connection and timer finished
 }
 
 void ClusterClient::close() {
-  if (router_) router_->close();
+  if (!router_) return;
+  router_->close();  // posted to the context
+  driver_.kick();
 }
 
 std::vector<cluster::NodeDescription> ClusterClient::nodes() {
   auto read = [this] {
     std::promise<std::vector<cluster::NodeDescription>> p;
     auto f = p.get_future();
-    asio::post(ioc_, [&] { p.set_value(router_->nodes()); });
+    asio::post(driver_.context(), [&] { p.set_value(router_->nodes()); });
+    driver_.kick();
     return f.get();
   };
   auto out = read();
@@ -189,9 +193,10 @@ std::vector<std::string> ClusterClient::scan_all(const ScanAllOptions& options) 
   // After close() the scan ends with connection_closed, as any call does.
   auto promise = std::make_shared<std::promise<ScanResult>>();
   std::future<ScanResult> outcome = promise->get_future();
-  asio::post(ioc_, [router = router_, done = ScanCompletion(std::move(promise)), options]() mutable {
+  asio::post(driver_.context(), [router = router_, done = ScanCompletion(std::move(promise)), options]() mutable {
     std::make_shared<cluster::ScanAllOp<ScanCompletion>>(std::move(router), std::move(done), options)->start();
   });
+  driver_.kick();
   ScanResult r = outcome.get();
   if (r.ec) throw scan_error(r.ec, r.why);
   return std::move(r.keys);
@@ -203,9 +208,17 @@ namespace cluster {
 // router's thread (its sink and its completion), under `m`; `control` is
 // only touched on the router's thread.
 struct PageStream::State {
-  explicit State(Router::executor_type e) : ex(std::move(e)) {}
+  State(Router::executor_type e, SyncDriver& d) : ex(std::move(e)), driver(d) {}
+
+  // Posts `f` for whoever drives the router's context.
+  template <class F>
+  void hand_over(F&& f) {
+    asio::post(ex, std::forward<F>(f));
+    driver.kick();
+  }
 
   Router::executor_type ex;
+  SyncDriver& driver;
   ScanControl control;  // set before the scan starts
   std::mutex m;
   std::condition_variable cv;
@@ -261,10 +274,10 @@ class StreamEnd {
 
 }  // namespace
 
-PageStream::PageStream(std::shared_ptr<Router> router, const ScanAllOptions& options)
-    : state_(std::make_shared<State>(router->get_executor())) {
+PageStream::PageStream(std::shared_ptr<Router> router, SyncDriver& driver, const ScanAllOptions& options)
+    : state_(std::make_shared<State>(router->get_executor(), driver)) {
   // As the collecting scan_all: the router taken on the caller's thread.
-  asio::post(state_->ex, [router = std::move(router), s = state_, options]() mutable {
+  state_->hand_over([router = std::move(router), s = state_, options]() mutable {
     using Op = ScanAllOp<StreamEnd, QueuePages>;
     auto op = std::make_shared<Op>(std::move(router), StreamEnd(s), options, QueuePages{s});
     s->control = op->control();
@@ -286,7 +299,7 @@ bool PageStream::next(std::vector<std::string>& page) {
   s.pages.pop_front();
   if (s.paused) {
     s.paused = false;
-    asio::post(s.ex, [st = state_] { st->control.resume(); });
+    s.hand_over([st = state_] { st->control.resume(); });
   }
   return true;
 }
@@ -299,7 +312,7 @@ void PageStream::stop() noexcept {
   s.paused = false;
   // Posted after the start (the router's executor runs them in order), so
   // `control` is set by then; a scan that already ended ignores it.
-  asio::post(s.ex, [st = state_] { st->control.stop(); });
+  s.hand_over([st = state_] { st->control.stop(); });
   s.cv.wait(lock, [&] { return s.ended; });
 }
 

@@ -8,30 +8,26 @@
 //   std::int64_t n = db.dbsize();                  // every primary, summed
 //   valkey::PerNode<std::string> i = db.info();    // one answer per primary
 //
-// Design: the client owns an io_context and one thread that runs it; the
-// routing, the node connections and the topology live there (the same
-// Router as AsyncClusterClient's). A call encodes its command on the calling
-// thread into a job in its own frame (cluster::WaitingJob), posts it to that
-// thread without allocating and sleeps until the answer is back. Any number
-// of threads may call one ClusterClient at once. The cost: one thread per
-// client and two thread hand-offs per call (tens of microseconds on top of
-// the round trip). Do not call it from inside its own completion path (there
-// is none exposed, so only a Logger calling back would).
+// Design: the routing, the node connections and the topology (the same
+// Router as AsyncClusterClient's) run on an io_context that the calling
+// threads drive themselves, one at a time (cluster::SyncDriver): a call
+// encodes its command on the calling thread into a job in its own frame
+// (cluster::WaitingJob) and, when nobody else drives, hands it to the router
+// and reads the reply on its own thread, with no hand-off and no allocation.
+// A call that finds another thread driving leaves its job to that thread and
+// sleeps until it is answered. One internal thread drives when nobody calls
+// (timers, a refresh in flight). Any number of threads may call one
+// ClusterClient at once. Do not call it from inside its own completion path
+// (there is none exposed, so only a Logger calling back would).
 #include <concepts>
 #include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <system_error>
-#include <thread>
 #include <type_traits>
 #include <utility>
 #include <vector>
-
-#include <asio/executor_work_guard.hpp>
-#include <asio/io_context.hpp>
-#include <asio/bind_allocator.hpp>
-#include <asio/post.hpp>
 
 #include <valkey/cache/cached.hpp>
 #include <valkey/cache/store.hpp>
@@ -42,6 +38,7 @@
 #include <valkey/cluster/router.hpp>
 #include <valkey/cluster/run.hpp>
 #include <valkey/cluster/scan_all.hpp>
+#include <valkey/cluster/sync_driver.hpp>
 #include <valkey/batch_starters.hpp>
 #include <valkey/exec/call_options.hpp>
 #include <valkey/exec/executor.hpp>
@@ -128,13 +125,18 @@ class ClusterClient : public exec::Executor<ClusterClient>,
   template <class F>
     requires std::invocable<F&, std::vector<std::string>&>
   void scan_all(const ScanAllOptions& options, F&& on_page) {
-    cluster::PageStream pages(router_, options);  // its destructor stops a scan still running
+    cluster::PageStream pages(router_, driver_, options);  // its destructor stops a scan still running
     cluster::CallPages<F&> call{on_page};
     std::vector<std::string> keys;
     while (pages.next(keys))
       if (call.take(keys) == cluster::PageTaken::stop) return;
   }
-  ClusterStats stats() const noexcept { return router_->stats(); }
+  ClusterStats stats() const noexcept {
+    ClusterStats s = router_->stats();
+    s.handed_over_calls = driver_.handed_over_calls();
+    s.internal_drives = driver_.internal_drives();
+    return s;
+  }
   void close();
 
   // Client-side caching (ClusterConfig::node.cache; docs/caching.md,
@@ -207,11 +209,9 @@ class ClusterClient : public exec::Executor<ClusterClient>,
   template <class R, class Decoder = void>
   Outcome<R> wait_setup(cluster::JobSetup&& setup) {
     Outcome<R> out;
-    cluster::WaitingJob<R, Decoder> job(&out.diag);
+    cluster::WaitingJob<R, Decoder> job(&out.diag, driver_);
     job.adopt(std::move(setup));
-    cluster::HandOffMemory memory;
-    asio::post(ioc_, asio::bind_allocator(cluster::HandOffAllocator<void>(memory), [this, &job] { router_->submit(job); }));
-    job.wait();
+    job.run();
     out.ec = job.error();
     out.value = job.take();
     return out;
@@ -265,10 +265,8 @@ class ClusterClient : public exec::Executor<ClusterClient>,
     if constexpr (!std::is_same_v<R, Ok>) return std::move(o.value);
   }
 
-  asio::io_context ioc_{1};
-  std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work_;
+  cluster::SyncDriver driver_;  // before router_: the router's executor is its context
   std::shared_ptr<cluster::Router> router_;
-  std::thread thread_;
 };
 
 namespace exec {

@@ -114,6 +114,9 @@ struct ClusterStats {
   std::uint64_t retries = 0;              // TRYAGAIN / CLUSTERDOWN / LOADING / MASTERDOWN / READONLY retries
   std::uint64_t redirect_limits_hit = 0;  // requests failed with too_many_redirects
   std::uint64_t retry_budget_exhausted = 0;  // retries refused by ClusterConfig::retry_budget
+  // The sync ClusterClient only (cluster::SyncDriver; 0 on AsyncClusterClient):
+  std::uint64_t handed_over_calls = 0;  // calls that found another thread driving and slept while it ran theirs
+  std::uint64_t internal_drives = 0;    // turns of the internal thread at the I/O (nobody called, or callers slept)
 };
 
 }  // namespace valkey

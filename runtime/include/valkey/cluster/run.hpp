@@ -5,13 +5,11 @@
 // gives streams into its decoder; split, fanned-out and batched answers are
 // combined into one Reply first). ClusterOp completes the caller's handler as
 // exec/async.hpp does for a single node, with the same Diagnostics text;
-// WaitingJob wakes the sync client's waiting caller.
-#include <condition_variable>
+// WaitingJob is the sync client's request, run by its SyncDriver.
 #include <cstddef>
 #include <exception>
 #include <future>
 #include <memory>
-#include <mutex>
 #include <new>
 #include <optional>
 #include <string>
@@ -27,6 +25,7 @@
 #include <valkey/cluster/op_memory.hpp>
 #include <valkey/cluster/per_node.hpp>
 #include <valkey/cluster/router.hpp>
+#include <valkey/cluster/sync_driver.hpp>
 #include <valkey/command.hpp>
 #include <valkey/diagnostics.hpp>
 #include <valkey/exec/async.hpp>
@@ -413,76 +412,35 @@ void start_job(Router& router, Handler&& handler, JobSetup&& s, Diagnostics* dia
   op->arm_cancellation(router);
 }
 
-// A request whose caller sleeps on its own thread until the router is done
-// with it (ClusterClient): it lives in the caller's frame, so nothing is
-// allocated for it, and its encoded bytes go back to the caller's pool.
+// A request whose caller waits on its own thread until the router is done
+// with it (ClusterClient, through its SyncDriver): it lives in the caller's
+// frame, so nothing is allocated for it, and its encoded bytes go back to
+// the caller's pool.
 template <class R, class Decoder = void>
 class WaitingJob final : public TypedJob<R, Decoder> {
  public:
-  explicit WaitingJob(Diagnostics* d) noexcept : TypedJob<R, Decoder>(d) {}
+  WaitingJob(Diagnostics* d, SyncDriver& driver) noexcept : TypedJob<R, Decoder>(d), driver_(driver) {}
   ~WaitingJob() = default;
 
   void complete(JobResult&& jr) override {
     ec_ = this->conclude(jr, value_, nullptr);
     // The parts hold the router's connections and timers: they end here,
-    // on the router's thread, not in the caller's frame.
+    // on the driving thread, not in the caller's frame after it returned.
     this->drop_parts();
-    std::lock_guard<std::mutex> lock(m_);
-    done_ = true;
-    cv_.notify_one();  // under the lock: the caller's frame outlives this call
+    driver_.completed(ticket_);  // the caller may return from here on
   }
 
-  // Blocks until complete() ran; then the outcome is the caller's.
-  void wait() {
-    std::unique_lock<std::mutex> lock(m_);
-    cv_.wait(lock, [&] { return done_; });
-  }
+  // Submits the job and returns once complete() ran; then the outcome is
+  // the caller's.
+  void run() { driver_.run(*this, ticket_); }
   std::error_code error() const noexcept { return ec_; }
   R take() { return std::move(value_); }
 
  private:
-  std::mutex m_;
-  std::condition_variable cv_;
-  bool done_ = false;
+  SyncDriver& driver_;
+  SyncDriver::Ticket ticket_;
   std::error_code ec_;
   R value_{};
-};
-
-// Memory in a waiting caller's frame for the one handler that hands its
-// WaitingJob to the router's thread (asio::post to an io_context allocates
-// with the handler's allocator): the caller sleeps past that handler's run.
-class HandOffMemory {
- public:
-  void* allocate(std::size_t n, std::size_t align) {
-    if (!used_ && n <= sizeof(buffer_) && align <= alignof(std::max_align_t)) {
-      used_ = true;
-      return buffer_;
-    }
-    return ::operator new(n, std::align_val_t(align));
-  }
-  void deallocate(void* p, std::size_t align) noexcept {
-    if (p == buffer_) used_ = false;
-    else ::operator delete(p, std::align_val_t(align));
-  }
-
- private:
-  alignas(std::max_align_t) unsigned char buffer_[128];
-  bool used_ = false;
-};
-
-template <class T>
-struct HandOffAllocator {
-  using value_type = T;
-  explicit HandOffAllocator(HandOffMemory& m) noexcept : memory(&m) {}
-  template <class U>
-  HandOffAllocator(const HandOffAllocator<U>& o) noexcept : memory(o.memory) {}
-  T* allocate(std::size_t n) { return static_cast<T*>(memory->allocate(n * sizeof(T), alignof(T))); }
-  void deallocate(T* p, std::size_t) noexcept { memory->deallocate(p, alignof(T)); }
-  template <class U>
-  bool operator==(const HandOffAllocator<U>& o) const noexcept {
-    return memory == o.memory;
-  }
-  HandOffMemory* memory;
 };
 
 template <class R, bool Throws, class Decoder>

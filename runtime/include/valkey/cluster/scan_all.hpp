@@ -493,12 +493,15 @@ class ScanAllOp : public std::enable_shared_from_this<ScanAllOp<Handler, Sink>> 
 // The queue holds at most max_buffered pages: the scan pauses there (no
 // request out) until the caller took one, so the keys held at any time are
 // those of max_buffered pages and the one the caller works on.
+class SyncDriver;
+
 class PageStream {
  public:
   static constexpr std::size_t max_buffered = 2;
 
-  // Starts the scan on the router's executor.
-  PageStream(std::shared_ptr<Router> router, const ScanAllOptions& options);
+  // Starts the scan on the router's executor, which `driver` runs (the
+  // stream kicks it after each hand-over from the calling thread).
+  PageStream(std::shared_ptr<Router> router, SyncDriver& driver, const ScanAllOptions& options);
   // Stops a scan still running (stop()).
   ~PageStream();
   PageStream(const PageStream&) = delete;

@@ -1,0 +1,237 @@
+#include <valkey/cluster/sync_driver.hpp>
+
+#include <asio/bind_allocator.hpp>
+#include <asio/post.hpp>
+
+namespace valkey::cluster {
+
+using valkey::detail::Waiter;
+
+struct SyncDriver::DrainHandler {
+  SyncDriver* driver;
+  void operator()() const noexcept { driver->drain(); }
+};
+
+SyncDriver::SyncDriver() { idle_thread_ = std::thread([this] { idle_loop(); }); }
+
+SyncDriver::~SyncDriver() {
+  // The owner calls both; a client whose constructor threw after this was
+  // built did not.
+  stop();
+  finish();
+}
+
+void SyncDriver::run(Job& job, Ticket& t) {
+  t.waiter_ = &Waiter::mine();
+  // Nobody drives and nothing needs attention: this thread drives, without
+  // the lock (a sequential caller's whole path).
+  if (!attention_.load() && try_take_role()) return drive_own(job, t);
+  std::unique_lock lk(mu_);
+  attention_.store(true);  // before trying the role: see driving_
+  if (try_take_role()) {
+    update_attention();
+    lk.unlock();
+    return drive_own(job, t);
+  }
+  // Somebody drives: the job goes to them, and this thread sleeps until it
+  // completed or it is handed the role.
+  try {
+    inbox_.push_back(&job);
+  } catch (...) {
+    update_attention();
+    throw;
+  }
+  link_asleep(t);
+  handed_over_.fetch_add(1, std::memory_order_relaxed);
+  if (!drain_posted_) {
+    drain_posted_ = true;
+    asio::post(ioc_, asio::bind_allocator(HandOffAllocator<void>(drain_memory_), DrainHandler{this}));
+  }
+  lk.unlock();
+  if (t.waiter_->wait() == Waiter::lead) {
+    t.driving_ = true;
+    drive_until(t);
+  }
+}
+
+// This thread holds the role: the job goes to the router here (its bytes are
+// written at once when the node's connection is idle), then this thread runs
+// the I/O until the reply. A handler that throws ends the process, as it did
+// when one thread ran the context for every caller.
+void SyncDriver::drive_own(Job& job, Ticket& t) noexcept {
+  t.driving_ = true;
+  router_->submit(job);
+  drive_until(t);
+}
+
+void SyncDriver::drive_until(Ticket& t) noexcept {
+  // The work guard keeps run_one() blocking until a handler ran.
+  while (!t.done_)
+    if (ioc_.run_one() == 0) ioc_.restart();
+  leave(false);
+}
+
+void SyncDriver::completed(Ticket& t) noexcept {
+  if (t.driving_) {
+    t.done_ = true;  // its own thread completes it and looks next
+    return;
+  }
+  Waiter* w = t.waiter_;
+  {
+    std::lock_guard lk(mu_);
+    t.done_ = true;
+    if (t.asleep_) {
+      unlink_asleep(t);
+      update_attention();
+    }
+  }
+  w->signal(Waiter::done);  // thread_local: outlives the caller's frame
+}
+
+// Frees the role, or passes it on while callers sleep with their jobs
+// pending: to the internal thread, which then drives for all of them until
+// none is left (a caller that drove for the others would make each of them
+// wait while the role moves from thread to thread).
+void SyncDriver::leave(bool internal) noexcept {
+  if (!attention_.load()) {
+    driving_.store(false);
+    activity_.fetch_add(1, std::memory_order_relaxed);
+    if (!attention_.load()) return;
+    // Something asked for attention meanwhile: take the role back to act on
+    // it, unless whoever asked took it already.
+    if (!try_take_role()) return;
+  }
+  std::unique_lock lk(mu_);
+  if (Ticket* next = asleep_head_) {
+    if (!internal && !stopping_) {
+      handed_ = true;  // the role passes to the internal thread
+      lk.unlock();
+      idle_cv_.notify_all();
+      return;
+    }
+    // The internal thread itself is stopping: the oldest caller drives on.
+    unlink_asleep(*next);
+    update_attention();
+    Waiter* w = next->waiter_;
+    lk.unlock();
+    w->signal(Waiter::lead);
+    return;
+  }
+  driving_.store(false);
+  activity_.fetch_add(1, std::memory_order_relaxed);
+  const bool tell = stopping_ || idle_waiting_ || kick_;
+  lk.unlock();
+  if (tell) {
+    idle_cv_.notify_all();
+    stop_cv_.notify_all();
+  }
+}
+
+// On the driving thread: the jobs of callers that found a driver go to the
+// router.
+void SyncDriver::drain() noexcept {
+  {
+    std::lock_guard lk(mu_);
+    drain_posted_ = false;
+    draining_.swap(inbox_);
+  }
+  for (Job* j : draining_) router_->submit(*j);
+  draining_.clear();
+}
+
+void SyncDriver::kick() {
+  {
+    std::lock_guard lk(mu_);
+    kick_ = true;
+    update_attention();
+  }
+  idle_cv_.notify_all();
+}
+
+void SyncDriver::idle_loop() {
+  std::unique_lock lk(mu_);
+  for (;;) {
+    if (!handed_) {
+      if (stopping_) break;
+      if (!kick_) {
+        // Callers that drove during the grace period keep the context
+        // running; look again one grace period later.
+        const std::uint64_t seen = activity_.load(std::memory_order_relaxed);
+        idle_cv_.wait_for(lk, grace);
+        if (handed_ || stopping_) continue;
+        if (!kick_ && activity_.load(std::memory_order_relaxed) != seen) continue;
+      }
+      idle_waiting_ = true;
+      update_attention();
+      bool took = false;
+      while (!stopping_ && !handed_ && !(took = try_take_role())) idle_cv_.wait(lk);
+      idle_waiting_ = false;
+      update_attention();
+      if (!took) continue;  // stopping, or handed the role meanwhile
+    }
+    handed_ = false;
+    kick_ = false;
+    update_attention();
+    lk.unlock();
+    internal_drives_.fetch_add(1, std::memory_order_relaxed);
+    drive_for_others();
+    leave(true);
+    lk.lock();
+  }
+}
+
+// The internal thread's turn: until the callers asleep when it started, or
+// that arrived since, are all answered (a role taken after the grace period
+// waits for the first of them), or until stop().
+void SyncDriver::drive_for_others() noexcept {
+  bool served = false;
+  while (!stop_requested_.load()) {
+    if (sleepers_.load() != 0) served = true;
+    else if (served) return;
+    if (ioc_.run_one() == 0) ioc_.restart();
+  }
+}
+
+void SyncDriver::stop() {
+  std::unique_lock lk(mu_);
+  if (!idle_thread_.joinable()) return;
+  stopping_ = true;
+  stop_requested_.store(true);
+  update_attention();
+  lk.unlock();
+  asio::post(ioc_, [] {});  // a driver waiting in the reactor looks at attention_
+  idle_cv_.notify_all();
+  lk.lock();
+  stop_cv_.wait(lk, [this] { return try_take_role(); });
+  lk.unlock();
+  idle_thread_.join();
+}
+
+void SyncDriver::finish() {
+  if (!work_.owns_work()) return;
+  work_.reset();
+  ioc_.restart();
+  ioc_.run();
+}
+
+void SyncDriver::link_asleep(Ticket& t) noexcept {
+  sleepers_.fetch_add(1);
+  t.asleep_ = true;
+  t.prev_ = asleep_tail_;
+  t.next_ = nullptr;
+  if (asleep_tail_) asleep_tail_->next_ = &t;
+  else asleep_head_ = &t;
+  asleep_tail_ = &t;
+}
+
+void SyncDriver::unlink_asleep(Ticket& t) noexcept {
+  sleepers_.fetch_sub(1);
+  t.asleep_ = false;
+  if (t.prev_) t.prev_->next_ = t.next_;
+  else asleep_head_ = t.next_;
+  if (t.next_) t.next_->prev_ = t.prev_;
+  else asleep_tail_ = t.prev_;
+  t.prev_ = t.next_ = nullptr;
+}
+
+}  // namespace valkey::cluster
