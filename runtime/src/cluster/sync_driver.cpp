@@ -89,9 +89,10 @@ void SyncDriver::completed(Ticket& t) noexcept {
 }
 
 // Frees the role, or passes it on while callers sleep with their jobs
-// pending: to the internal thread, which then drives for all of them until
-// none is left (a caller that drove for the others would make each of them
-// wait while the role moves from thread to thread).
+// pending: to the one caller asleep, which then drives its own job (and its
+// next calls, on the fast path); with several asleep, to the internal
+// thread, which drives for all of them until one is left (handing the role
+// from caller to caller would make each of them wait while it moves).
 void SyncDriver::leave(bool internal) noexcept {
   if (!attention_.load()) {
     driving_.store(false);
@@ -103,18 +104,17 @@ void SyncDriver::leave(bool internal) noexcept {
   }
   std::unique_lock lk(mu_);
   if (Ticket* next = asleep_head_) {
-    if (!internal && !stopping_) {
+    if (!internal && !stopping_ && next->next_) {
       handed_ = true;  // the role passes to the internal thread
       lk.unlock();
       idle_cv_.notify_all();
       return;
     }
-    // The internal thread itself is stopping: the oldest caller drives on.
     unlink_asleep(*next);
     update_attention();
     Waiter* w = next->waiter_;
     lk.unlock();
-    w->signal(Waiter::lead);
+    w->signal(Waiter::lead);  // it drives from here on
     return;
   }
   driving_.store(false);
@@ -180,13 +180,15 @@ void SyncDriver::idle_loop() {
   }
 }
 
-// The internal thread's turn: until the callers asleep when it started, or
-// that arrived since, are all answered (a role taken after the grace period
-// waits for the first of them), or until stop().
+// The internal thread's turn: while several callers sleep (then until one
+// is left, which leave() hands the role), after the grace period until a
+// caller comes, or until stop().
 void SyncDriver::drive_for_others() noexcept {
   bool served = false;
   while (!stop_requested_.load()) {
-    if (sleepers_.load() != 0) served = true;
+    const std::size_t asleep = sleepers_.load();
+    if (asleep == 1) return;
+    if (asleep > 1) served = true;
     else if (served) return;
     if (ioc_.run_one() == 0) ioc_.restart();
   }
