@@ -9,11 +9,13 @@
 #
 # Environment: BENCH_KEYSPACE [10000] keys of BENCH_VALUE_SIZE [100] bytes,
 # BENCH_THREADS_REQUESTS [400000], BENCH_ROUNDS [3] (median), BENCH_INSTR_REQUESTS [20000],
-# BENCH_BUILD_DIR [<repo>/build/bench-release] (the Release tree of scripts/bench.sh).
+# BENCH_BUILD_DIR [<repo>/build/bench-release] (the Release tree of scripts/bench.sh),
+# VALKEY_TEST_SKIP_SETUP=1 (do not run scripts/setup.sh).
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 repo="$(cd "$here/.." && pwd)"
+cache="${VALKEY_CPP_CACHE:-$HOME/.cache/valkey-cpp}"
 build_dir="${BENCH_BUILD_DIR:-$repo/build/bench-release}"
 keyspace="${BENCH_KEYSPACE:-10000}"
 value_size="${BENCH_VALUE_SIZE:-100}"
@@ -21,10 +23,11 @@ threads="${BENCH_THREADS:-4}"
 threads_n="${BENCH_THREADS_REQUESTS:-400000}"
 rounds="${BENCH_ROUNDS:-3}"
 instr_n="${BENCH_INSTR_REQUESTS:-20000}"
-# shellcheck disable=SC1091
-[ -f "$HOME/.cache/valkey-cpp/env.sh" ] && source "$HOME/.cache/valkey-cpp/env.sh"
-: "${VALKEY_SERVER:=valkey-server}" "${VALKEY_CLI:=valkey-cli}"
 log() { printf '[bench-cache] %s\n' "$*" >&2; }
+die() { printf '[bench-cache] ERROR: %s\n' "$*" >&2; exit 1; }
+# shellcheck source=lib/perf-bench.sh
+source "$here/lib/perf-bench.sh"
+perf_bench_env
 
 if [ ! -f "$build_dir/build.ninja" ]; then
   cmake -S "$repo" -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE=Release -DVALKEY_CPP_BUILD_TESTS=OFF \
@@ -33,18 +36,9 @@ fi
 cmake --build "$build_dir" -j"${VALKEY_BUILD_JOBS:-2}" --target e2e_bench >/dev/null
 client="$build_dir/bench/e2e_bench"
 
-work_dir="$(mktemp -d "${TMPDIR:-/tmp}/valkey-cpp-bench-cache.XXXXXX")"
-server_pid=""
-cleanup() {
-  [ -n "$server_pid" ] && { kill -TERM "$server_pid" 2>/dev/null || true; wait "$server_pid" 2>/dev/null || true; }
-  rm -rf "$work_dir"
-}
-trap cleanup EXIT
-port=$(( 20000 + RANDOM % 10000 ))
-"$VALKEY_SERVER" --bind 127.0.0.1 --port "$port" --save '' --appendonly no --dir "$work_dir" \
-  --logfile "$work_dir/server.log" --daemonize no &
-server_pid=$!
-for _ in $(seq 100); do "$VALKEY_CLI" -p "$port" ping 2>/dev/null | grep -q PONG && break; sleep 0.05; done
+perf_bench_work_dir bench-cache
+port=$(perf_bench_free_port)
+perf_bench_start_server "$port"
 common=(--port "$port" --keyspace "$keyspace" --value-size "$value_size")
 "$client" populate "${common[@]}" >/dev/null
 
