@@ -42,6 +42,7 @@ void AsyncClusterClient::close() { router_->close(); }
 ClusterClient::ClusterClient(ClusterConfig config)
     : router_(cluster::Router::create(driver_.context().get_executor(), std::move(config))) {
   driver_.attach(*router_);
+  router_->set_single_reactor(true);  // only the driver runs the context
   // The first topology is read in the background, before the first call.
   asio::post(driver_.context(), [r = router_] { r->request_refresh(); });
   driver_.kick();

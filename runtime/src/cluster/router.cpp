@@ -1199,6 +1199,7 @@ std::shared_ptr<Connection> Router::connection(const std::string& host, std::uin
   // them wait for a node that may never come back.
   c.when_disconnected = DisconnectedPolicy::fail;
   auto conn = Connection::create(ex_, std::move(c));
+  conn->set_single_reactor(single_reactor_);
   conn->set_observer(this);
   // Tracking on in every handshake; the invalidations go to the one store,
   // which the connection flushes when it is lost.

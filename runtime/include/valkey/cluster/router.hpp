@@ -398,6 +398,12 @@ class Router : public std::enable_shared_from_this<Router>, private ConnectionOb
   CacheStore* cache() const noexcept { return cache_.get(); }
   // Asks for a topology refresh now (single-flight, rate-limited).
   void request_refresh();
+  // For an owner that runs the executor on one thread at a time (the sync
+  // ClusterClient's SyncDriver): the node connections then wait for
+  // readability and read after it (Connection::set_single_reactor), which
+  // saves a read that finds nothing per request. Call before the first
+  // request.
+  void set_single_reactor(bool on) noexcept { single_reactor_ = on; }
   // The primary serving `slot` now; false without a topology or an owner.
   bool owner_of(std::uint16_t slot, std::string& host, std::uint16_t& port) const;
   // Where a subscriber's SSUBSCRIBE for `slot` goes under read_from: the
@@ -529,6 +535,7 @@ class Router : public std::enable_shared_from_this<Router>, private ConnectionOb
   std::optional<policy::BudgetTally> retry_budget_;
   std::minstd_rand rng_;
   bool closed_ = false;
+  bool single_reactor_ = false;
 
   // The arguments of the job start() is routing, or of a batch's command
   // build_batch() is routing (views into its bytes): one buffer for every
