@@ -3,6 +3,8 @@
 #include <asio/bind_allocator.hpp>
 #include <asio/post.hpp>
 
+#include "sync/wait_list.hpp"
+
 namespace valkey::cluster {
 
 using valkey::detail::Waiter;
@@ -218,22 +220,12 @@ void SyncDriver::finish() {
 
 void SyncDriver::link_asleep(Ticket& t) noexcept {
   sleepers_.fetch_add(1);
-  t.asleep_ = true;
-  t.prev_ = asleep_tail_;
-  t.next_ = nullptr;
-  if (asleep_tail_) asleep_tail_->next_ = &t;
-  else asleep_head_ = &t;
-  asleep_tail_ = &t;
+  valkey::detail::link_back<&Ticket::prev_, &Ticket::next_, &Ticket::asleep_>(asleep_head_, asleep_tail_, t);
 }
 
 void SyncDriver::unlink_asleep(Ticket& t) noexcept {
   sleepers_.fetch_sub(1);
-  t.asleep_ = false;
-  if (t.prev_) t.prev_->next_ = t.next_;
-  else asleep_head_ = t.next_;
-  if (t.next_) t.next_->prev_ = t.prev_;
-  else asleep_tail_ = t.prev_;
-  t.prev_ = t.next_ = nullptr;
+  valkey::detail::unlink<&Ticket::prev_, &Ticket::next_, &Ticket::asleep_>(asleep_head_, asleep_tail_, t);
 }
 
 }  // namespace valkey::cluster

@@ -1,4 +1,5 @@
 #include "sync/lane.hpp"
+#include "sync/wait_list.hpp"
 
 #include <algorithm>
 #include <cerrno>
@@ -513,22 +514,11 @@ void SyncLane::completed(SyncOpBase& op) noexcept {
 }
 
 void SyncLane::link_asleep(SyncOpBase& op) noexcept {
-  op.asleep_ = true;
-  op.wnext_ = nullptr;
-  op.wprev_ = asleep_tail_;
-  if (asleep_tail_) asleep_tail_->wnext_ = &op;
-  else asleep_head_ = &op;
-  asleep_tail_ = &op;
+  link_back<&SyncOpBase::wprev_, &SyncOpBase::wnext_, &SyncOpBase::asleep_>(asleep_head_, asleep_tail_, op);
 }
 
 void SyncLane::unlink_asleep(SyncOpBase& op) noexcept {
-  if (!op.asleep_) return;
-  op.asleep_ = false;
-  if (op.wprev_) op.wprev_->wnext_ = op.wnext_;
-  else asleep_head_ = op.wnext_;
-  if (op.wnext_) op.wnext_->wprev_ = op.wprev_;
-  else asleep_tail_ = op.wprev_;
-  op.wprev_ = op.wnext_ = nullptr;
+  unlink<&SyncOpBase::wprev_, &SyncOpBase::wnext_, &SyncOpBase::asleep_>(asleep_head_, asleep_tail_, op);
 }
 
 void SyncLane::post_drain() { post_to_driver(DrainHandler{this}); }
