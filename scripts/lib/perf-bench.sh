@@ -1,9 +1,9 @@
 # shellcheck shell=bash
-# What the benchmarks that drive valkey-cpp-perf share (scripts/bench-cluster.sh,
-# scripts/bench-cluster-instructions.sh, scripts/bench-compare.sh): the
-# machine's tools, the Release build of valkey-cpp-perf, a scratch directory
-# whose servers are stopped on exit, loopback port helpers and a throwaway
-# valkey-server. Sourced, not run. The caller defines
+# What the benchmarks share (scripts/bench-cluster.sh,
+# scripts/bench-cluster-instructions.sh, scripts/bench-compare.sh,
+# scripts/bench-cache.sh): the machine's tools, the Release build of
+# valkey-cpp-perf, a scratch directory whose servers are stopped on exit,
+# loopback port helpers and a throwaway valkey-server. Sourced, not run. The caller defines
 # `repo`, `cache`, `build_dir`, log() and die() first.
 
 # Runs scripts/setup.sh (unless VALKEY_TEST_SKIP_SETUP is set) and reads the
