@@ -1,19 +1,20 @@
 #pragma once
 // Who runs a sync ClusterClient's I/O: the calling threads, one at a time
 // (leader/follower, as a single-node Client's lane does), and an internal
-// thread only when nobody calls (docs/cluster.md, "The sync client's
-// threads").
+// thread when nobody calls or several callers wait (docs/cluster.md,
+// "Threads").
 //
 // A caller that finds nobody driving takes the driver's role: it hands its
 // job to the router and runs the io_context itself until the job completed,
 // with no thread hand-off. A caller that finds a driver queues its job for
 // that driver, sleeps, and is woken when its job completed or when it is
-// handed the role (the driver's own job finished first). The internal thread
-// takes the role when nobody has driven for a grace period (timers, a
-// refresh still in flight, a connection that drops between calls), and gives
-// it to the first caller that arrives; while calls keep coming it only looks
-// every grace period whether they stopped. Only the driver touches the
-// router, its connections and its timers.
+// handed the role. A driver whose own job finished hands the role to the one
+// caller asleep, or, with several asleep, to the internal thread, which
+// drives for them until one is left. The internal thread also takes the
+// role when nobody has driven for a grace period (timers, a refresh still in
+// flight, a connection that drops between calls); while calls keep coming
+// it only looks every grace period whether they stopped. Only the driver
+// touches the router, its connections and its timers.
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
