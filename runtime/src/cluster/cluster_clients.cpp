@@ -44,8 +44,7 @@ ClusterClient::ClusterClient(ClusterConfig config)
   driver_.attach(*router_);
   router_->set_single_reactor(true);  // only the driver runs the context
   // The first topology is read in the background, before the first call.
-  asio::post(driver_.context(), [r = router_] { r->request_refresh(); });
-  driver_.kick();
+  driver_.post([r = router_] { r->request_refresh(); });
 }
 
 ClusterClient::ClusterClient(std::string_view url) : ClusterClient(ClusterConfig::from_url(url)) {}
@@ -67,8 +66,7 @@ std::vector<cluster::NodeDescription> ClusterClient::nodes() {
   auto read = [this] {
     std::promise<std::vector<cluster::NodeDescription>> p;
     auto f = p.get_future();
-    asio::post(driver_.context(), [&] { p.set_value(router_->nodes()); });
-    driver_.kick();
+    driver_.post([&] { p.set_value(router_->nodes()); });
     return f.get();
   };
   auto out = read();
@@ -194,10 +192,9 @@ std::vector<std::string> ClusterClient::scan_all(const ScanAllOptions& options) 
   // After close() the scan ends with connection_closed, as any call does.
   auto promise = std::make_shared<std::promise<ScanResult>>();
   std::future<ScanResult> outcome = promise->get_future();
-  asio::post(driver_.context(), [router = router_, done = ScanCompletion(std::move(promise)), options]() mutable {
+  driver_.post([router = router_, done = ScanCompletion(std::move(promise)), options]() mutable {
     std::make_shared<cluster::ScanAllOp<ScanCompletion>>(std::move(router), std::move(done), options)->start();
   });
-  driver_.kick();
   ScanResult r = outcome.get();
   if (r.ec) throw scan_error(r.ec, r.why);
   return std::move(r.keys);
@@ -209,17 +206,9 @@ namespace cluster {
 // router's thread (its sink and its completion), under `m`; `control` is
 // only touched on the router's thread.
 struct PageStream::State {
-  State(Router::executor_type e, SyncDriver& d) : ex(std::move(e)), driver(d) {}
+  explicit State(SyncDriver& d) noexcept : driver(d) {}
 
-  // Posts `f` for whoever drives the router's context.
-  template <class F>
-  void hand_over(F&& f) {
-    asio::post(ex, std::forward<F>(f));
-    driver.kick();
-  }
-
-  Router::executor_type ex;
-  SyncDriver& driver;
+  SyncDriver& driver;  // runs what next() and stop() hand to the scan
   ScanControl control;  // set before the scan starts
   std::mutex m;
   std::condition_variable cv;
@@ -276,9 +265,9 @@ class StreamEnd {
 }  // namespace
 
 PageStream::PageStream(std::shared_ptr<Router> router, SyncDriver& driver, const ScanAllOptions& options)
-    : state_(std::make_shared<State>(router->get_executor(), driver)) {
+    : state_(std::make_shared<State>(driver)) {
   // As the collecting scan_all: the router taken on the caller's thread.
-  state_->hand_over([router = std::move(router), s = state_, options]() mutable {
+  state_->driver.post([router = std::move(router), s = state_, options]() mutable {
     using Op = ScanAllOp<StreamEnd, QueuePages>;
     auto op = std::make_shared<Op>(std::move(router), StreamEnd(s), options, QueuePages{s});
     s->control = op->control();
@@ -300,7 +289,7 @@ bool PageStream::next(std::vector<std::string>& page) {
   s.pages.pop_front();
   if (s.paused) {
     s.paused = false;
-    s.hand_over([st = state_] { st->control.resume(); });
+    s.driver.post([st = state_] { st->control.resume(); });
   }
   return true;
 }
@@ -313,7 +302,7 @@ void PageStream::stop() noexcept {
   s.paused = false;
   // Posted after the start (the router's executor runs them in order), so
   // `control` is set by then; a scan that already ended ignores it.
-  s.hand_over([st = state_] { st->control.stop(); });
+  s.driver.post([st = state_] { st->control.stop(); });
   s.cv.wait(lock, [&] { return s.ended; });
 }
 

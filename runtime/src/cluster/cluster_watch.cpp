@@ -43,7 +43,7 @@ Watch ClusterClient::watch(Strings keys) {
   // The owner, once the topology is known (asked on the client's thread).
   std::promise<std::pair<std::error_code, Config>> p;
   auto f = p.get_future();
-  asio::post(driver_.context(), [this, slot, &p] {
+  driver_.post([this, slot, &p] {
     router_->when_ready([this, slot, &p](std::error_code ec) {
       std::string host;
       std::uint16_t port = 0;
@@ -55,7 +55,6 @@ Watch ClusterClient::watch(Strings keys) {
       p.set_value({ec, std::move(node)});
     });
   });
-  driver_.kick();
   auto [ec, node] = f.get();
   if (ec) throw Error(ec, "WATCH: the owner of slot " + std::to_string(slot));
   return Watch(node, keys);

@@ -23,10 +23,12 @@
 #include <mutex>
 #include <new>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include <asio/executor_work_guard.hpp>
 #include <asio/io_context.hpp>
+#include <asio/post.hpp>
 
 #include <valkey/cluster/router.hpp>
 #include <valkey/exec/sync.hpp>
@@ -111,6 +113,13 @@ class SyncDriver {
   // drive runs soon: the internal thread takes the role as soon as it is
   // free (without waiting for the grace period).
   void kick();
+  // Runs `f` on the driving thread soon, from a thread that does not drive:
+  // posted to context(), then kick().
+  template <class F>
+  void post(F&& f) {
+    asio::post(ioc_, std::forward<F>(f));
+    kick();
+  }
 
   // Ends the internal thread and keeps the role for this thread: after it,
   // only this thread runs the io_context. No run() may be in progress.
