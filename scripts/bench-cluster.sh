@@ -12,6 +12,10 @@
 #     key's owner, sync and async, in the same run;
 #   - heap allocations per GET and per SET (memcheck's count, runs of N and
 #     2N subtracted), the same four ways.
+# Between the two, the topology queries of steady load: the CLUSTER SHARDS
+# and CLUSTER SLOTS calls all six nodes served while one AsyncClusterClient
+# ran GETs for BENCH_STEADY_SECONDS, counted from 5 s after it started (its
+# bootstrap left out).
 # The LAST line of stdout is one JSON object: "workloads" holds one key per
 # workload with its "ratio".
 #
@@ -26,6 +30,7 @@
 #   BENCH_KEYSPACE [100000]       random keys per side, filled before measuring
 #   BENCH_MAX_SECONDS [40]        a single run (either side) is stopped past this
 #   BENCH_INSTR_REQUESTS [4000]   valgrind: runs of N and 2N requests (0: no valgrind figures)
+#   BENCH_STEADY_SECONDS [60]     the steady-load window for topology queries (0: not counted)
 #   BENCH_BUILD_DIR [<repo>/build/bench-release], VALKEY_BUILD_JOBS [2]
 #   VALKEY_TEST_SKIP_SETUP=1      do not run scripts/setup.sh
 set -euo pipefail
@@ -42,6 +47,7 @@ threads_n="${BENCH_THREADS_REQUESTS:-100000}"
 keyspace="${BENCH_KEYSPACE:-100000}"
 max_seconds="${BENCH_MAX_SECONDS:-40}"
 instr_n="${BENCH_INSTR_REQUESTS:-4000}"
+steady_s="${BENCH_STEADY_SECONDS:-60}"
 
 log() { printf '[bench-cluster] %s\n' "$*" >&2; }
 die() { printf '[bench-cluster] ERROR: %s\n' "$*" >&2; exit 1; }
@@ -191,6 +197,50 @@ for round in $(seq "$rounds"); do
   done
 done
 
+# ------------------------------------------- topology queries, steady load
+steady="$work_dir/steady.tsv"  # queries seconds ops_per_sec errors
+: >"$steady"
+topology_queries() {  # CLUSTER SHARDS + CLUSTER SLOTS calls served by all six nodes
+  local total=0 p n
+  for p in "${ports[@]}"; do
+    n=$(cli "$p" info commandstats 2>/dev/null | tr -d '\r' |
+      awk -F'[:=,]' '/^cmdstat_cluster\|(shards|slots):/ { s += $3 } END { print s + 0 }')
+    total=$((total + n))
+  done
+  echo "$total"
+}
+all_online() {  # every node sees all six nodes online (a replica still syncing is "loading")
+  local p
+  for p in "${ports[@]}"; do
+    [ "$(cli "$p" cluster shards 2>/dev/null | grep -c '^online$')" = 6 ] || return 1
+  done
+}
+if [ "$steady_s" -gt 0 ]; then
+  # A node's health changing is a topology change the client refreshes for:
+  # the window starts once the cluster has settled.
+  settle_start=$SECONDS
+  for _ in $(seq 60); do all_online && break; sleep 0.5; done
+  if all_online; then log "every node reports all six online (waited $((SECONDS - settle_start))s)"
+  else log "not every node reports all six online; counting anyway"; fi
+  log "steady load: 48 coroutines of GETs for ${steady_s}s, counting topology queries"
+  "$perf" --cluster -u "$seeds" -t get -c 48 -r "$keyspace" --seconds $((steady_s + 10)) --json \
+    >"$work_dir/steady.json" 2>/dev/null &
+  steady_pid=$!
+  sleep 5
+  q0=$(topology_queries)
+  sleep "$steady_s"
+  q1=$(topology_queries)
+  wait "$steady_pid" || log "valkey-cpp-perf failed during the steady load"
+  # ops/s, and the client's failures by kind (a dropped connection is a trigger)
+  read -r ops errors < <("$python" -c '
+import json, sys
+j = json.loads(open(sys.argv[1]).read().strip().splitlines()[-1])
+print(j["ops_per_sec"], json.dumps(j.get("errors") or {}, separators=(",", ":")))' "$work_dir/steady.json" 2>/dev/null ||
+    echo "0 {}")
+  [ "$errors" = "{}" ] || log "valkey-cpp-perf errors during the steady load: $errors"
+  printf '%s\t%s\t%s\t%s\n' $((q1 - q0)) "$steady_s" "$ops" "$errors" >"$steady"
+fi
+
 # ------------------------------------------------- instructions, allocations
 costs="$work_dir/costs.tsv"  # figure mode run_length value
 : >"$costs"
@@ -226,10 +276,10 @@ fi
 load_after="$(cut -d' ' -f1-3 /proc/loadavg)"
 "$python" - "$results" "$costs" "$commit" \
   "$(nproc) cpu, load before $load_before, after $load_after" "$rounds" "$keyspace" "$instr_n" \
-  "$((SECONDS - started))" "${selected[@]}" <<'PY'
+  "$((SECONDS - started))" "$steady" "${selected[@]}" <<'PY'
 import json, statistics, sys
-results, costs, commit, machine, rounds, keyspace, instr_n, seconds = sys.argv[1:9]
-specs = [w.split("|") for w in sys.argv[9:]]
+results, costs, commit, machine, rounds, keyspace, instr_n, seconds, steady = sys.argv[1:10]
+specs = [w.split("|") for w in sys.argv[10:]]
 rows = [r for r in (l.rstrip("\n").split("\t") for l in open(results) if l.strip()) if len(r) == 6 and all(r)]
 def med(xs): return statistics.median(xs) if xs else 0.0
 def spread(xs): return [min(xs), max(xs)] if xs else []
@@ -268,6 +318,16 @@ if per_request:
         if "cluster_" + kind in i and "single_" + kind in i:
             print("  routed GET costs %+.0f instructions over the single-node %s client (target <= +400)"
                   % (i["cluster_" + kind] - i["single_" + kind], kind))
+topology = None
+for line in open(steady):
+    queries, window, ops, errors = line.rstrip("\n").split("\t")
+    topology = {"queries": int(queries), "seconds": int(window), "ops_per_sec": float(ops),
+                "errors": json.loads(errors),
+                "per_60s": round(int(queries) * 60 / int(window), 2), "target_per_60s": 3}
+    topology["met"] = topology["per_60s"] <= 3
+    print("\ntopology queries in %ss of steady load (%.0f GETs/s): %d, %.2f per 60 s (target <= 3)"
+          % (window, float(ops), int(queries), topology["per_60s"]))
 print(json.dumps({"commit": commit, "machine": machine, "rounds": int(rounds), "keyspace": int(keyspace),
-                  "workloads": out, "per_request": per_request, "seconds": int(seconds)}, separators=(",", ":")))
+                  "workloads": out, "per_request": per_request, "topology_queries": topology,
+                  "seconds": int(seconds)}, separators=(",", ":")))
 PY
