@@ -58,7 +58,7 @@ bool cached_lookup(CacheStore& store, const Config& node, std::chrono::milliseco
   // `request` lives in a per-thread buffer: copied before anything else encodes.
   if (ticket.tracked()) read = std::make_unique<CacheRead>(store, std::move(ticket), request, key, ttl);
   setup = make_setup(exec::CommandPlan<Cmd>{cmd}, Target{}, node);
-  setup.cache = std::move(read);
+  if (read) setup.extra().cache = std::move(read);
   return false;
 }
 
@@ -104,7 +104,7 @@ std::vector<std::size_t> cached_mget_lookup(CacheStore* store, const Config& nod
   setup.command = Cmd::info.name;
   if (observe::observed(node)) [[unlikely]] {
     const observe::Arguments args(setup.bytes.view());
-    setup.probe.start(node, observe::Shape{setup.command, setup.info, 1, setup.flags}, args, false);
+    setup.extra().probe.start(node, observe::Shape{setup.command, setup.info, 1, setup.flags}, args, false);
   }
   return missing;
 }

@@ -89,25 +89,41 @@ template <class Plan>
 using batch_decoder_t = typename std::conditional_t<is_batch_plan_v<std::remove_cvref_t<Plan>>,
                                                     std::remove_cvref_t<Plan>, exec::PingPlan>::decoder_type;
 
-// A request encoded and ready for the router.
-struct JobSetup {
-  bool batch = false;  // several commands (a pipeline or batch)
-  exec::Bytes bytes;
-  CommandFlag flags = CommandFlag::none;
-  std::string_view command;  // static storage, or empty: read from the bytes
-  Fanout fanout = Fanout::routed;
-  // Fanout::one_node: "host:port". A pooled buffer, not a string: most
-  // requests have none, and this moves twice on its way into the job.
+// What few requests carry: a node named by the caller, a handle's per-call
+// options, an observer's probe, a client-side cache read. Kept apart so that
+// a JobSetup, which a completion token may move twice before it launches,
+// stays a few words; from the per-thread blocks of op_memory.hpp.
+struct JobSetupExtras {
+  // Fanout::one_node: "host:port". A pooled buffer, not a string: it moves
+  // on into the job.
   exec::Bytes node;
-  std::error_code refused;
   exec::CallOptions options;
-  const CommandInfo* info = nullptr;  // a typed command's metadata: routed without a lookup by name
-  int slot = -1;                      // its keys' slot when found here (Job::slot)
   observe::Probe probe;  // armed on the caller's thread when an observer is set
   std::unique_ptr<CacheRead> cache;  // a read through the client-side cache (cluster/cached.hpp)
+
+  static void* operator new(std::size_t size) { return op_memory::allocate(size); }
+  static void operator delete(void* p, std::size_t size) noexcept { op_memory::deallocate(p, size); }
+};
+
+// A request encoded and ready for the router.
+struct JobSetup {
+  exec::Bytes bytes;
+  std::string_view command;  // static storage, or empty: read from the bytes
+  const CommandInfo* info = nullptr;  // a typed command's metadata: routed without a lookup by name
+  std::error_code refused;
+  CommandFlag flags = CommandFlag::none;
+  int slot = -1;  // its keys' slot when found here (Job::slot)
+  Fanout fanout = Fanout::routed;
+  bool batch = false;  // several commands (a pipeline or batch)
   // The node connections speak RESP2 (Config::protocol): valkey::Reply
   // results take their commands' RESP3 shape (exec/resp3_shape.hpp).
   bool resp2 = false;
+  std::unique_ptr<JobSetupExtras> extras;  // null for most requests
+
+  JobSetupExtras& extra() {
+    if (!extras) extras = std::make_unique<JobSetupExtras>();
+    return *extras;
+  }
 };
 
 template <class Plan>
@@ -136,16 +152,16 @@ JobSetup make_setup(Plan&& plan, Target target, const Config& node_config) {
     if (!s.refused && !s.batch && s.fanout == Fanout::routed) s.slot = fixed_key_slot(plan.cmd);
   }
   if (!target.node.empty()) [[unlikely]] {  // Fanout::one_node only
-    s.node = exec::Bytes::pooled();
-    s.node.buffer().assign(target.node);
+    exec::Bytes& node = s.extra().node;
+    node = exec::Bytes::pooled();
+    node.buffer().assign(target.node);
   }
   s.resp2 = node_config.protocol == Protocol::resp2;
   if (target.options) [[unlikely]]
-    s.options = *target.options;
+    s.extra().options = *target.options;
   if (observe::observed(node_config) && !s.refused) [[unlikely]] {
     const observe::Arguments args(s.bytes.view());
-    s.probe.start(node_config, observe::Shape{s.command, s.info, plan.replies(), s.flags},
-                  args, false);
+    s.extra().probe.start(node_config, observe::Shape{s.command, s.info, plan.replies(), s.flags}, args, false);
   }
   return s;
 }
@@ -234,24 +250,24 @@ class TypedJob : public Job {
   }
 
   // Moves the fields of `s` (encoded on the caller's thread) into this
-  // fresh job: what most requests leave empty (an observer's probe, a cache
-  // read) is moved only when set, the job's own being empty.
+  // fresh job: its extras only when it has them, the job's own being empty.
   void adopt(JobSetup&& s) {
     bytes = std::move(s.bytes);
     flags = s.flags;
     command_name = s.command;
     fanout = s.fanout;
-    node = std::move(s.node);
     refused = s.refused;
     batch = s.batch;
-    options = std::move(s.options);
     info = s.info;
     slot = s.slot;
-    if (s.probe.armed()) [[unlikely]]
-      probe = std::move(s.probe);
-    if (s.cache) [[unlikely]]
-      cache = std::move(s.cache);
     resp2_ = s.resp2;
+    if (s.extras) [[unlikely]] {
+      JobSetupExtras& x = *s.extras;
+      node = std::move(x.node);
+      options = std::move(x.options);
+      if (x.probe.armed()) probe = std::move(x.probe);
+      cache = std::move(x.cache);
+    }
   }
 
  protected:
