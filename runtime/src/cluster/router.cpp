@@ -675,9 +675,11 @@ void Router::send(Part& p) {
   if (p.pinned_) return send_to(p, node_ref(p.at_->host, p.at_->port));
   const Node* target = nullptr;
   if (p.slot_ >= 0) {
+    // The common case: the owner's handle, kept per shard.
+    p.on_replica_ = false;  // a redirected read follows the redirection, not the preference
+    if (!p.read_only_ || config_.read_from == ReadFrom::primary || p.redirects_ != 0)
+      if (const NodeHandle* owner = owner_ref(static_cast<std::uint16_t>(p.slot_))) return send_to(p, *owner);
     target = map_ ? map_->owner(static_cast<std::uint16_t>(p.slot_)) : nullptr;
-    // A redirected read follows the redirection, not the preference.
-    p.on_replica_ = false;
     if (target && p.read_only_ && config_.read_from != ReadFrom::primary && p.redirects_ == 0)
       if (const Node* replica = pick_reader(static_cast<std::uint16_t>(p.slot_)); replica && replica != target) {
         p.on_replica_ = true;
@@ -880,6 +882,7 @@ void Router::part_done(Part& p, std::error_code ec) {
         counters_.moved.fetch_add(1, std::memory_order_relaxed);
         if (map_) {
           map_->patch(rd.slot, host, rd.port);
+          owner_refs_.clear();
           patches_.push_back(Patch{++patch_seq_, rd.slot, host, rd.port});
           if (config_.node.observer)
             observe::topology_changed(config_.node, {TopologyEvent::Kind::moved, rd.slot, {host, rd.port, {}},
@@ -1167,11 +1170,26 @@ Config Router::node_config(const std::string& host, std::uint16_t port) const {
   return c;
 }
 
+const NodeHandle* Router::owner_ref(std::uint16_t slot) {
+  const int shard = map_ ? map_->shard_of(slot) : -1;
+  if (shard < 0) return nullptr;
+  const auto i = static_cast<std::size_t>(shard);
+  if (i < owner_refs_.size() && owner_refs_[i]) return &owner_refs_[i];
+  const Node& primary = map_->shards()[i].primary();
+  const NodeHandle& ref = node_ref(primary.host, primary.port);
+  if (owner_refs_.size() <= i) owner_refs_.resize(map_->shards().size());
+  owner_refs_[i] = ref;
+  return &owner_refs_[i];
+}
+
 const NodeHandle& Router::node_ref(std::string_view host, std::uint16_t port) {
   for (const NodeHandle& n : node_names_)
     if (n->port == port && n->host == host) return n;
   // Nodes come and go: rebuilt as they are used (parts keep theirs).
-  if (node_names_.size() == 64) node_names_.clear();
+  if (node_names_.size() == 64) {
+    node_names_.clear();
+    owner_refs_.clear();  // for each node one NodeRef, the table's
+  }
   node_names_.reserve(64);  // once: adding the new node's handle below cannot throw
   auto node = std::make_unique<NodeRef>(NodeRef{std::string(host), port, valkey::detail::host_port(host, port), nullptr});
   node_names_.emplace_back(node.release());
@@ -1184,6 +1202,7 @@ const std::shared_ptr<Connection>& Router::shared_connection(NodeRef& node) {
 }
 
 void Router::forget_connections() noexcept {
+  owner_refs_.clear();
   for (const NodeHandle& n : node_names_) n->conn.reset();
 }
 
@@ -1541,6 +1560,7 @@ void Router::adopt(std::vector<std::optional<SlotMap>>& views, bool periodic) {
     }
     if (!pick) return bootstrap_failed(last_refresh_error_);
     map_ = std::move(*views[*pick]);
+    owner_refs_.clear();
     if (config_.node.observer)
       observe::topology_changed(config_.node, {TopologyEvent::Kind::discovered, -1, {}, map_->shards().size()});
     prune_connections();
@@ -1570,6 +1590,7 @@ void Router::adopt(std::vector<std::optional<SlotMap>>& views, bool periodic) {
     // MOVED replies that arrived after the queries left are newer than the view.
     for (const Patch& p : patches_)
       if (p.seq > refresh_seq_) map_->patch(p.slot, p.host, p.port);
+    owner_refs_.clear();
   }
   std::erase_if(patches_, [&](const Patch& p) { return p.seq <= refresh_seq_; });
   prune_connections();

@@ -450,6 +450,9 @@ class Router : public std::enable_shared_from_this<Router>, private ConnectionOb
   // (detail::host_port): every attempt names its node, so the name is built
   // once per node. The reference is valid until node_names_ next grows.
   const NodeHandle& node_ref(std::string_view host, std::uint16_t port);
+  // The handle of the primary serving `slot`, kept per shard of the current
+  // map (owner_refs_); null when no shard serves it.
+  const NodeHandle* owner_ref(std::uint16_t slot);
   // The node's shared connection, kept in its NodeRef: an attempt skips the
   // search of conns_.
   const std::shared_ptr<Connection>& shared_connection(NodeRef& node);
@@ -519,6 +522,10 @@ class Router : public std::enable_shared_from_this<Router>, private ConnectionOb
   std::optional<SlotMap> map_;
   std::map<std::string, std::shared_ptr<Connection>, std::less<>> conns_;
   std::vector<NodeHandle> node_names_;  // node_ref()'s, at most 64
+  // Per shard of map_, its primary's entry of node_names_ once looked up:
+  // a routed request skips node_ref()'s search. Cleared whenever map_
+  // changes and whenever node_names_ or the connections are dropped.
+  std::vector<NodeHandle> owner_refs_;
   // Connections that serve replica reads: READONLY is sent on each of their
   // connections (first, and again after every reconnect).
   std::map<std::string, bool, std::less<>> readonly_;
