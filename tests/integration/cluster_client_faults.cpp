@@ -241,6 +241,43 @@ TEST_CASE("cluster client: a MOVED loop between two nodes fails with too_many_re
   CHECK(a.count("GET") + b.count("GET") == 6);
 }
 
+TEST_CASE("cluster client: a MOVED to the shard's replica promotes it, and the shard's next requests go there at once",
+          "[cluster][cluster-faults]") {
+  // One shard: a primary, b its replica. a answers every GET with a MOVED
+  // to b (a failover the topology does not show yet); topology queries after
+  // the bootstrap go unanswered, so only the MOVED can tell the client.
+  FakeNode a, b;
+  const int pa = a.port(), pb = b.port();
+  const std::string one_shard = "*1\r\n*4\r\n:0\r\n:16383\r\n*2\r\n$9\r\n127.0.0.1\r\n:" + std::to_string(pa) +
+                                "\r\n*2\r\n$9\r\n127.0.0.1\r\n:" + std::to_string(pb) + "\r\n";
+  auto described = std::make_shared<std::atomic<bool>>(false);
+  auto topology = [one_shard, described](const std::vector<std::string>& args) -> std::optional<std::string> {
+    if (args[0] != "CLUSTER" || args.size() < 2 || args[1] != "SLOTS") return std::nullopt;
+    return described->exchange(true) ? std::string() : one_shard;
+  };
+  a.start([pa, pb, topology](const std::vector<std::string>& args) {
+    if (auto t = topology(args)) return *t;
+    if (auto s = FakeNode::standard(args, pa); !s.empty()) return s;
+    const int slot = valkey::cluster::hash_slot(args.size() > 1 ? args[1] : std::string());
+    return "-MOVED " + std::to_string(slot) + " 127.0.0.1:" + std::to_string(pb) + "\r\n";
+  });
+  b.start([pa, topology](const std::vector<std::string>& args) {
+    if (auto t = topology(args)) return *t;
+    if (auto s = FakeNode::standard(args, pa); !s.empty()) return s;
+    return std::string("$1\r\nb\r\n");
+  });
+  Harness h{config_for(pa)};
+  CHECK_FALSE(h.get("promote:1").ec);
+  CHECK(h.c->stats().moved == 1);
+  // Another key of the shard, and the first one again: straight to b, which
+  // the MOVED made the shard's primary.
+  CHECK_FALSE(h.get("promote:2").ec);
+  CHECK_FALSE(h.get("promote:1").ec);
+  CHECK(h.c->stats().moved == 1);
+  CHECK(a.count("GET") == 1);
+  CHECK(b.count("GET") == 3);
+}
+
 TEST_CASE("cluster client: an ASK loop also stops at max_redirects, ASKING sent with each attempt",
           "[cluster][cluster-faults]") {
   FakeNode a, b;
