@@ -675,12 +675,14 @@ void Router::send(Part& p) {
   if (p.pinned_) return send_to(p, node_ref(p.at_->host, p.at_->port));
   const Node* target = nullptr;
   if (p.slot_ >= 0) {
+    // A redirected read follows the redirection, not the preference.
+    const bool may_read_replica = p.read_only_ && config_.read_from != ReadFrom::primary && p.redirects_ == 0;
+    p.on_replica_ = false;
     // The common case: the owner's handle, kept per shard.
-    p.on_replica_ = false;  // a redirected read follows the redirection, not the preference
-    if (!p.read_only_ || config_.read_from == ReadFrom::primary || p.redirects_ != 0)
+    if (!may_read_replica)
       if (const NodeHandle* owner = owner_ref(static_cast<std::uint16_t>(p.slot_))) return send_to(p, *owner);
     target = map_ ? map_->owner(static_cast<std::uint16_t>(p.slot_)) : nullptr;
-    if (target && p.read_only_ && config_.read_from != ReadFrom::primary && p.redirects_ == 0)
+    if (target && may_read_replica)
       if (const Node* replica = pick_reader(static_cast<std::uint16_t>(p.slot_)); replica && replica != target) {
         p.on_replica_ = true;
         const NodeHandle& node = node_ref(replica->host, replica->port);
