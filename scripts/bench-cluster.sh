@@ -218,9 +218,12 @@ all_online() {  # every node sees all six nodes online (a replica still syncing 
 if [ "$steady_s" -gt 0 ]; then
   # A node's health changing is a topology change the client refreshes for:
   # the window starts once the cluster has settled.
-  settle_start=$SECONDS
-  for _ in $(seq 60); do all_online && break; sleep 0.5; done
-  if all_online; then log "every node reports all six online (waited $((SECONDS - settle_start))s)"
+  settle_start=$SECONDS settled=0
+  for _ in $(seq 60); do
+    if all_online; then settled=1; break; fi
+    sleep 0.5
+  done
+  if [ "$settled" = 1 ]; then log "every node reports all six online (waited $((SECONDS - settle_start))s)"
   else log "not every node reports all six online; counting anyway"; fi
   log "steady load: 48 coroutines of GETs for ${steady_s}s, counting topology queries"
   "$perf" --cluster -u "$seeds" -t get -c 48 -r "$keyspace" --seconds $((steady_s + 10)) --json \
