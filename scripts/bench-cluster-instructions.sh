@@ -4,9 +4,12 @@
 # a ONE-node cluster (one `valkey-server --cluster-enabled yes` owning every
 # slot) against the single-node clients on a plain valkey-server, in the same
 # run. Runs of N and 2N requests are subtracted so start-up cancels out, and
-# the median of BENCH_INSTR_RUNS such pairs is reported: how many reads find
-# their reply already there varies from run to run under valgrind, and moves
-# a side's count by a few hundred instructions per GET. The modes:
+# the median of BENCH_INSTR_RUNS such pairs is reported with their spread.
+# How many reads find their reply already there varies under valgrind and
+# moves a side's count by a few hundred instructions per GET; so far it has
+# moved between invocations of this script more than between the pairs of
+# one invocation, so compare builds in one invocation's conditions (or by the
+# functions only the cluster path runs). The modes:
 #   async   -c 1 -t get: one coroutine, one request at a time
 #   batch   -c 1 -P 48 -r KEYSPACE -t get: batches of 48 GETs, per GET
 #   sync    --sync -c 1 -t get (only with BENCH_SYNC=1)

@@ -1,5 +1,6 @@
 // The cluster client against scripted fake nodes: a MOVED loop between two
-// nodes ends with too_many_redirects, endless TRYAGAIN / CLUSTERDOWN end
+// nodes ends with too_many_redirects, a MOVED to a replica promotes it for
+// the shard's next requests, endless TRYAGAIN / CLUSTERDOWN end
 // within the retry budget, a redirect that does not parse is never followed,
 // dead seeds fail the first request within the connect timeout, and a
 // summed fan-out one node fails keeps the others' partial figure, a
