@@ -485,6 +485,9 @@ TEST_CASE("cluster client (sync): a caller drives its own request; the internal 
   for (int i = 0; i < kCalls; ++i) REQUIRE(db.get("drive:k") == "v");
   const valkey::ClusterStats after = db.stats();
   CHECK(after.handed_over_calls - before.handed_over_calls <= kCalls / 20);
+  // Most of them wait for their reply on the node's socket alone; the rest
+  // run the reactor (a periodic check in flight, the reactor's own turn).
+  CHECK(after.direct_waits - before.direct_waits >= kCalls / 2);
 
   // Several threads at once: whoever drives runs the others' requests too.
   std::atomic<int> failures{0};
@@ -512,6 +515,36 @@ TEST_CASE("cluster client (sync): a caller drives its own request; the internal 
   });
   CHECK(db.stats().internal_drives > idle.internal_drives);
   CHECK(db.get("drive:k") == "v");
+}
+
+TEST_CASE("cluster client (sync): work handed over by another thread wakes a caller waiting on its node's socket",
+          "[cluster][cluster-client][threads]") {
+  Cluster& cluster = shared_cluster();
+  valkey::ClusterClient db{cluster.seed_url()};
+  const std::string key = "direct:wake";
+  db.set(key, "0");
+  const int port = cluster.port_for_slot(Cluster::key_slot(key));
+  std::size_t owner = cluster.size();
+  for (std::size_t i = 0; i < cluster.size(); ++i)
+    if (cluster.node(i).port() == port) owner = i;
+  REQUIRE(owner < cluster.size());
+
+  // The SET waits out the pause on the owner's socket (the only request in
+  // flight); nodes() from another thread meanwhile is posted to the driver,
+  // which must come out of its wait to run it, not finish the SET first.
+  const valkey::ClusterStats before = db.stats();
+  cluster.node(owner).command({"CLIENT", "PAUSE", "1500", "WRITE"});
+  std::atomic<bool> listed{false};
+  std::thread other([&] {
+    std::this_thread::sleep_for(100ms);
+    listed = !db.nodes().empty();
+  });
+  db.set(key, "1");
+  const bool listed_during_set = listed.load();
+  other.join();
+  CHECK(listed_during_set);
+  CHECK(db.stats().direct_waits > before.direct_waits);
+  CHECK(db.get(key) == "1");
 }
 
 TEST_CASE("cluster sample: runs against the shared cluster", "[cluster][cluster-client][samples]") {

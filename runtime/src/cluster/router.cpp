@@ -331,6 +331,7 @@ void Router::fail(Job& job, std::error_code ec, std::string detail) {
 // call: a job that ends here completes at once (as a single node's request
 // does), without a trip through the executor's queue.
 void Router::on_part_complete(Part& p, std::error_code ec) {
+  --in_flight_;
   Job* const was = std::exchange(delivering_, &p.job_);
   part_done(p, ec);
   delivering_ = was;
@@ -783,6 +784,11 @@ void Router::send_to(Part& p, const NodeHandle& to) {
     p.conn_->hold_writes();
     held_.push_back(p.conn_);
   }
+  // With one thread at a time in the reactor, a lone part's bytes go
+  // straight to the socket (Connection::release_writes): no write completion
+  // is posted, so the driver can wait on the socket alone (sole_connection()).
+  const bool write_now = single_reactor_ && !batching_;
+  if (write_now) p.conn_->hold_writes();
   std::error_code ec;
   try {
     ec = p.conn_->submit_encoded(p, bytes);
@@ -790,7 +796,26 @@ void Router::send_to(Part& p, const NodeHandle& to) {
     ec = std::make_error_code(std::errc::not_enough_memory);
   }
   p.accepted_ = !ec;  // a refused submission wrote nothing (was_written() is the last one's)
+  if (!ec) ++in_flight_;
+  if (write_now) {
+    try {
+      p.conn_->release_writes();
+    } catch (...) {
+      // Memory ran out for the asynchronous rest of the write: the
+      // connection drops, and its requests fail (posted) with connection_lost.
+      p.conn_->reset();
+    }
+  }
   if (ec) part_done(p, ec);
+}
+
+std::shared_ptr<Connection> Router::sole_connection(Job& job) const noexcept {
+  if (in_flight_ != 1 || refreshing_ || refresh_timer_armed_ || closed_ || cache_ || !waiting_.empty() ||
+      !describing_.empty() || job.parts_.size() != 1)
+    return nullptr;
+  const Part& p = job.parts_.front();
+  if (!p.accepted_ || p.leased_ || !p.conn_ || !p.active()) return nullptr;
+  return p.conn_;
 }
 
 void Router::release_lease(Part& p, std::error_code ec) {

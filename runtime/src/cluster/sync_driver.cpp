@@ -1,5 +1,8 @@
 #include <valkey/cluster/sync_driver.hpp>
 
+#include <sys/eventfd.h>
+#include <unistd.h>
+
 #include <asio/bind_allocator.hpp>
 #include <asio/post.hpp>
 
@@ -14,17 +17,30 @@ struct SyncDriver::DrainHandler {
   void operator()() const noexcept { driver->drain(); }
 };
 
-SyncDriver::SyncDriver() { idle_thread_ = std::thread([this] { idle_loop(); }); }
+SyncDriver::SyncDriver() {
+  wake_fd_ = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);  // -1: drivers always wait in the reactor
+  idle_thread_ = std::thread([this] { idle_loop(); });
+}
 
 SyncDriver::~SyncDriver() {
   // The owner calls both; a client whose constructor threw after this was
   // built did not.
   stop();
   finish();
+  if (wake_fd_ >= 0) ::close(wake_fd_);
+}
+
+void SyncDriver::note_post() noexcept {
+  posts_.fetch_add(1);
+  if (wake_fd_ >= 0 && direct_waiting_.load()) {
+    const std::uint64_t one = 1;
+    [[maybe_unused]] const auto n = ::write(wake_fd_, &one, sizeof one);
+  }
 }
 
 void SyncDriver::run(Job& job, Ticket& t) {
   t.waiter_ = &Waiter::mine();
+  t.job_ = &job;
   // Nobody drives and nothing needs attention: this thread drives, without
   // the lock (a sequential caller's whole path).
   if (!attention_.load() && try_take_role()) return drive_own(job, t);
@@ -48,6 +64,7 @@ void SyncDriver::run(Job& job, Ticket& t) {
   if (!drain_posted_) {
     drain_posted_ = true;
     asio::post(ioc_, asio::bind_allocator(HandOffAllocator<void>(drain_memory_), DrainHandler{this}));
+    note_post();
   }
   lk.unlock();
   if (t.waiter_->wait() == Waiter::lead) {
@@ -67,10 +84,48 @@ void SyncDriver::drive_own(Job& job, Ticket& t) noexcept {
 }
 
 void SyncDriver::drive_until(Ticket& t) noexcept {
-  // The work guard keeps run_one() blocking until a handler ran.
-  while (!t.done_)
+  using clock = std::chrono::steady_clock;
+  while (!t.done_) {
+    if (posts_.load() != posts_run_) {
+      poll_ready();
+      continue;
+    }
+    std::shared_ptr<Connection> direct;
+    if (wake_fd_ >= 0 && sleepers_.load(std::memory_order_relaxed) == 0) {
+      if (clock::now() - reactor_ran_ >= reactor_period) {
+        poll_ready();
+        continue;
+      }
+      direct = router_->sole_connection(*t.job_);
+    }
+    if (direct) {
+      direct_waiting_.store(true);
+      if (posts_.load() != posts_run_) {
+        direct_waiting_.store(false, std::memory_order_relaxed);
+        continue;
+      }
+      const Connection::DirectRead r = direct->read_directly(wake_fd_);
+      direct_waiting_.store(false, std::memory_order_relaxed);
+      direct_waits_.fetch_add(1, std::memory_order_relaxed);
+      if (r == Connection::DirectRead::read) continue;
+      if (r != Connection::DirectRead::unavailable) {
+        poll_ready();  // woken, or a timer of the connection is due
+        continue;
+      }
+    }
+    // The work guard keeps run_one() blocking until a handler ran.
+    reactor_ran_ = clock::now();
     if (ioc_.run_one() == 0) ioc_.restart();
+  }
   leave(false);
+}
+
+void SyncDriver::poll_ready() noexcept {
+  const std::uint64_t posted = posts_.load();
+  reactor_ran_ = std::chrono::steady_clock::now();
+  ioc_.poll();
+  if (ioc_.stopped()) ioc_.restart();
+  posts_run_ = posted;
 }
 
 void SyncDriver::completed(Ticket& t) noexcept {
@@ -147,6 +202,7 @@ void SyncDriver::kick() {
     kick_ = true;
     update_attention();
   }
+  note_post();  // kick() follows a post: a driver waiting on a socket runs it
   idle_cv_.notify_all();
 }
 
@@ -204,6 +260,7 @@ void SyncDriver::stop() {
   update_attention();
   lk.unlock();
   asio::post(ioc_, [] {});  // a driver waiting in the reactor looks at attention_
+  note_post();
   idle_cv_.notify_all();
   lk.lock();
   stop_cv_.wait(lk, [this] { return try_take_role(); });

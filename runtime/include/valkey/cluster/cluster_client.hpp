@@ -135,6 +135,7 @@ class ClusterClient : public exec::Executor<ClusterClient>,
     ClusterStats s = router_->stats();
     s.handed_over_calls = driver_.handed_over_calls();
     s.internal_drives = driver_.internal_drives();
+    s.direct_waits = driver_.direct_waits();
     return s;
   }
   void close();

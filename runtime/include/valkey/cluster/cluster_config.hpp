@@ -117,6 +117,7 @@ struct ClusterStats {
   // The sync ClusterClient only (cluster::SyncDriver; 0 on AsyncClusterClient):
   std::uint64_t handed_over_calls = 0;  // calls that found another thread driving and slept while it ran theirs
   std::uint64_t internal_drives = 0;    // turns of the internal thread at the I/O (nobody called, or callers slept)
+  std::uint64_t direct_waits = 0;       // waits of a calling thread on its node's socket alone, not in the reactor
 };
 
 }  // namespace valkey

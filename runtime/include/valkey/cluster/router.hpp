@@ -404,6 +404,14 @@ class Router : public std::enable_shared_from_this<Router>, private ConnectionOb
   // saves a read that finds nothing per request. Call before the first
   // request.
   void set_single_reactor(bool on) noexcept { single_reactor_ = on; }
+  // For that owner's driver: the connection `job` waits on when the router
+  // has nothing else in flight and nothing due (one part, written or queued
+  // on a node's shared connection; no other part anywhere, no refresh, no
+  // command description asked, no client-side cache whose invalidations
+  // other connections carry). The driver may then wait on that socket alone
+  // (Connection::read_directly) instead of in the reactor. Null otherwise.
+  // Shared: the job may end inside that wait, and its part with it.
+  std::shared_ptr<Connection> sole_connection(Job& job) const noexcept;
   // The primary serving `slot` now; false without a topology or an owner.
   bool owner_of(std::uint16_t slot, std::string& host, std::uint16_t& port) const;
   // Where a subscriber's SSUBSCRIBE for `slot` goes under read_from: the
@@ -543,6 +551,9 @@ class Router : public std::enable_shared_from_this<Router>, private ConnectionOb
   std::minstd_rand rng_;
   bool closed_ = false;
   bool single_reactor_ = false;
+  // Parts a connection accepted whose completion has not come back yet
+  // (sole_connection()).
+  std::size_t in_flight_ = 0;
 
   // The arguments of the job start() is routing, or of a batch's command
   // build_batch() is routing (views into its bytes): one buffer for every

@@ -15,6 +15,14 @@
 // flight, a connection that drops between calls); while calls keep coming
 // it only looks every grace period whether they stopped. Only the driver
 // touches the router, its connections and its timers.
+//
+// A driver whose job is all the router has in flight waits on that job's
+// socket alone (Connection::read_directly, as the single-node lane does):
+// send, poll, recv per sequential request instead of the reactor's four
+// system calls. Anything posted from another thread wakes it through an
+// eventfd, and it runs the reactor at least every reactor_period so the
+// router's and the other connections' timers are never held back longer
+// than that plus one reply.
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -79,6 +87,7 @@ class SyncDriver {
    private:
     friend class SyncDriver;
     valkey::detail::Waiter* waiter_ = nullptr;
+    Job* job_ = nullptr;
     Ticket* next_ = nullptr;  // the list of callers asleep, oldest first
     Ticket* prev_ = nullptr;
     bool done_ = false;
@@ -88,6 +97,9 @@ class SyncDriver {
 
   // How long nobody may drive before the internal thread takes the role.
   static constexpr std::chrono::milliseconds grace{10};
+  // How long a driver may wait on sockets directly before it runs the
+  // reactor again (due timers, other connections' events).
+  static constexpr std::chrono::milliseconds reactor_period{5};
 
   SyncDriver();
   // stop() and finish() must have run (the owner calls them in order).
@@ -120,6 +132,9 @@ class SyncDriver {
     asio::post(ioc_, std::forward<F>(f));
     kick();
   }
+  // ClusterStats::direct_waits: how often a driver waited on a socket alone
+  // (the shortcut above) rather than in the reactor.
+  std::uint64_t direct_waits() const noexcept { return direct_waits_.load(std::memory_order_relaxed); }
 
   // Ends the internal thread and keeps the role for this thread: after it,
   // only this thread runs the io_context. No run() may be in progress.
@@ -139,6 +154,11 @@ class SyncDriver {
   }
   void drive_own(Job& job, Ticket& ticket) noexcept;
   void drive_until(Ticket& ticket) noexcept;
+  // Runs what is ready (handlers, due timers) without blocking.
+  void poll_ready() noexcept;
+  // After a post to ioc_ from another thread: a driver waiting on a socket
+  // directly comes back to the reactor.
+  void note_post() noexcept;
   void leave(bool internal) noexcept;
   void drive_for_others() noexcept;
   void drain() noexcept;
@@ -166,6 +186,18 @@ class SyncDriver {
   std::atomic<bool> stop_requested_{false};  // stopping_, for the driving internal thread
   std::atomic<std::uint64_t> handed_over_{0};
   std::atomic<std::uint64_t> internal_drives_{0};
+  std::atomic<std::uint64_t> direct_waits_{0};
+
+  // The direct wait's wake-up (see post_to_driver in runtime/src/sync/lane.cpp
+  // for the same protocol): posts_ is bumped after every post from another
+  // thread and direct_waiting_ read after that, while the driver sets
+  // direct_waiting_ before it reads posts_ one last time: either the driver
+  // sees the new count or the poster sees it waiting and signals wake_fd_.
+  int wake_fd_ = -1;  // an eventfd; -1: no direct waits
+  std::atomic<std::uint64_t> posts_{0};
+  std::uint64_t posts_run_ = 0;  // by the driver: posts_ when it last polled
+  std::atomic<bool> direct_waiting_{false};
+  std::chrono::steady_clock::time_point reactor_ran_{};  // by the driver
 
   std::mutex mu_;
   bool stopping_ = false;
