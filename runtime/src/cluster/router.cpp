@@ -515,6 +515,13 @@ void Router::entry_done(Part& p, JobResult&& r) {
 bool Router::build_batch(Job& job) {
   std::string_view rest = job.bytes.view();
   std::vector<std::string_view>& argv = argv_;  // one buffer for every job
+  // A batch of one kind of command (48 GETs) routes every command after the
+  // first without looking its name up or walking its key specs again: one
+  // sent under the previous command's name, whose only key sits at a fixed
+  // position (fixed_key_positions(): GET, SET, INCR...), takes that key's slot.
+  const CommandInfo* repeat_info = nullptr;
+  std::string_view repeat_name;
+  std::size_t repeat_key = 0;
   while (!rest.empty()) {
     const std::size_t n = exec::parse_first_command(rest, argv);
     if (n == 0 || argv.empty()) {
@@ -529,7 +536,18 @@ bool Router::build_batch(Job& job) {
       job.parts_.reserve(job.bytes.size() / n);
     }
     Route r;
-    if (route_or_wait(job, std::span<const std::string_view>(argv.data(), argv.size()), r)) return false;
+    if (repeat_info && argv.front() == repeat_name && argv.size() > repeat_key) {
+      route_slot(r, *repeat_info, hash_slot(argv[repeat_key]));
+    } else {
+      if (route_or_wait(job, std::span<const std::string_view>(argv.data(), argv.size()), r)) return false;
+      repeat_info = nullptr;
+      if (r.kind == RouteKind::slot && r.info && r.info->key_specs.size() == 1 && fixed_key_positions(*r.info) &&
+          r.info->name.find(' ') == std::string_view::npos) {
+        repeat_info = r.info;
+        repeat_name = argv.front();
+        repeat_key = static_cast<std::size_t>(r.info->key_specs.front().begin_index);
+      }
+    }
     Part& p = job.parts_.add(job);
     p.slice_ = rest.substr(0, n);
     rest.remove_prefix(n);
