@@ -782,6 +782,38 @@ TEST_CASE("cluster client: split and fanned-out commands inside a pipeline answe
     CHECK(valkey::test::send_command(cluster.port_for_slot(Cluster::key_slot(k)), {"EXISTS", k}).integer == 0);
 }
 
+TEST_CASE("cluster client: a batch repeating one command over many slots sends each to its slot's owner",
+          "[cluster][cluster-client]") {
+  Cluster& cluster = shared_cluster();
+  valkey::ClusterClient db{cluster.seed_url()};
+  std::vector<std::string> keys;
+  for (int i = 0; i < 48; ++i) keys.push_back("brepeat:" + std::to_string(i));
+  db.call({"PING"});  // the topology first: a MOVED below can only be a misrouted command
+  const std::uint64_t moved = db.stats().moved;
+
+  valkey::Batch<valkey::ClusterClient> set{db};
+  for (std::size_t i = 0; i < keys.size(); ++i) set.set(keys[i], std::to_string(i));
+  for (const valkey::Reply& r : set.exec()) CHECK(r.as_string() == "OK");
+  for (std::size_t i = 0; i < keys.size(); ++i)
+    CHECK(valkey::test::send_command(cluster.port_for_slot(Cluster::key_slot(keys[i])), {"GET", keys[i]}).as_string() ==
+          std::to_string(i));
+
+  // Typed GETs, then the same name spelled otherwise, without its key, and
+  // another command: each routed as when sent alone.
+  valkey::Batch<valkey::ClusterClient> get{db};
+  for (const auto& k : keys) get.get(k);
+  get.call({"get", keys[3]}).call({"GET"}).call({"HGET", keys[5], "f"}).call({"GET", keys[7]});
+  const std::vector<valkey::Reply> r = get.exec();
+  REQUIRE(r.size() == keys.size() + 4);
+  for (std::size_t i = 0; i < keys.size(); ++i) CHECK(r[i].as_string() == std::to_string(i));
+  CHECK(r[keys.size()].as_string() == "3");
+  CHECK(r[keys.size() + 1].is_error());  // the server's arity error
+  CHECK(r[keys.size() + 2].is_error());  // WRONGTYPE from the key's owner
+  CHECK(std::string(r[keys.size() + 2].error_message()).find("WRONGTYPE") != std::string::npos);
+  CHECK(r[keys.size() + 3].as_string() == "7");
+  CHECK(db.stats().moved == moved);
+}
+
 TEST_CASE("cluster client: MSETEX across slots is split with its key count rewritten; with NX it is cross_slot",
           "[cluster][cluster-client][threads]") {
   valkey::test::require_server(valkey::test::valkey_at_least<9, 0>, "MSETEX is new in Valkey 9.0");
