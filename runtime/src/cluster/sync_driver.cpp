@@ -86,13 +86,12 @@ void SyncDriver::drive_own(Job& job, Ticket& t) noexcept {
 void SyncDriver::drive_until(Ticket& t) noexcept {
   using clock = std::chrono::steady_clock;
   while (!t.done_) {
-    if (posts_.load() != posts_run_) {
-      poll_ready();
-      continue;
-    }
+    // With callers asleep their jobs are in flight too: no direct wait, and
+    // run_one() below runs what they posted.
     std::shared_ptr<Connection> direct;
     if (wake_fd_ >= 0 && sleepers_.load(std::memory_order_relaxed) == 0) {
-      if (clock::now() - reactor_ran_ >= reactor_period) {
+      // What other threads posted, and the reactor's turn, come first.
+      if (posts_.load() != posts_run_ || clock::now() - reactor_ran_ >= reactor_period) {
         poll_ready();
         continue;
       }
@@ -106,10 +105,9 @@ void SyncDriver::drive_until(Ticket& t) noexcept {
       }
       const Connection::DirectRead r = direct->read_directly(wake_fd_);
       direct_waiting_.store(false, std::memory_order_relaxed);
-      direct_waits_.fetch_add(1, std::memory_order_relaxed);
-      if (r == Connection::DirectRead::read) continue;
       if (r != Connection::DirectRead::unavailable) {
-        poll_ready();  // woken, or a timer of the connection is due
+        direct_waits_.fetch_add(1, std::memory_order_relaxed);
+        if (r != Connection::DirectRead::read) poll_ready();  // woken, or a timer of the connection is due
         continue;
       }
     }
