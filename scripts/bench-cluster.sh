@@ -25,8 +25,13 @@
 #   BENCH_ROUNDS [3]              alternating rounds per workload (median reported)
 #   BENCH_WORKLOADS [all]         comma-separated workload names to run
 #   BENCH_SEQ_REQUESTS [30000]    sequential GET, per run
-#   BENCH_ASYNC_REQUESTS [300000] 256 coroutines / batches, per run
-#   BENCH_THREADS_REQUESTS [100000]
+#   BENCH_RUN_SECONDS [3]         every other workload: seconds per run, both sides
+#                                 (valkey-benchmark --duration, valkey-cpp-perf --seconds).
+#                                 valkey-benchmark --cluster runs its clients on threads,
+#                                 and such a run ends only at its next progress tick
+#                                 (every 250 ms): with -n, a run of half a second was
+#                                 timed up to half too long. With --duration the
+#                                 requests are counted up to that tick.
 #   BENCH_KEYSPACE [100000]       random keys per side, filled before measuring
 #   BENCH_MAX_SECONDS [40]        a single run (either side) is stopped past this
 #   BENCH_INSTR_REQUESTS [4000]   valgrind: runs of N and 2N requests (0: no valgrind figures)
@@ -42,8 +47,7 @@ build_dir="${BENCH_BUILD_DIR:-$repo/build/bench-release}"
 
 rounds="${BENCH_ROUNDS:-3}"
 seq_n="${BENCH_SEQ_REQUESTS:-30000}"
-async_n="${BENCH_ASYNC_REQUESTS:-300000}"
-threads_n="${BENCH_THREADS_REQUESTS:-100000}"
+run_s="${BENCH_RUN_SECONDS:-3}"
 keyspace="${BENCH_KEYSPACE:-100000}"
 max_seconds="${BENCH_MAX_SECONDS:-40}"
 instr_n="${BENCH_INSTR_REQUESTS:-4000}"
@@ -167,14 +171,16 @@ print("%s\tvalkey-cpp\t%s\t%s\t%s\t%s" % (sys.argv[1], sys.argv[2], j["ops_per_s
 }
 
 r=(-r "$keyspace")
+vb_t=(--duration "$run_s")
+cpp_t=(--seconds "$run_s")
 # name | target | valkey-benchmark args | valkey-cpp-perf args (issue 9's table)
 workloads=(
-  "async_256_get|0.8|-p ${ports[0]} --cluster -t get -c 48 -P 16 -n $async_n ${r[*]}|--cluster -u $seeds -t get -c 256 -n $async_n ${r[*]}"
-  "async_256_set|0.8|-p ${ports[0]} --cluster -t set -c 48 -P 16 -n $async_n ${r[*]}|--cluster -u $seeds -t set -c 256 -n $async_n ${r[*]}"
-  "threads_4_get|0.9|-p ${ports[0]} --cluster -t get -c 4 -n $threads_n ${r[*]}|--cluster -u $seeds --sync -c 4 -t get -n $threads_n ${r[*]}"
-  "batch_48_get|0.85|-p ${ports[0]} --cluster -t get -c 3 -P 16 -n $async_n ${r[*]}|--cluster -u $seeds -t get -c 1 -P 48 -n $async_n ${r[*]}"
+  "async_256_get|0.8|-p ${ports[0]} --cluster -t get -c 48 -P 16 ${vb_t[*]} ${r[*]}|--cluster -u $seeds -t get -c 256 ${cpp_t[*]} ${r[*]}"
+  "async_256_set|0.8|-p ${ports[0]} --cluster -t set -c 48 -P 16 ${vb_t[*]} ${r[*]}|--cluster -u $seeds -t set -c 256 ${cpp_t[*]} ${r[*]}"
+  "threads_4_get|0.9|-p ${ports[0]} --cluster -t get -c 4 ${vb_t[*]} ${r[*]}|--cluster -u $seeds --sync -c 4 -t get ${cpp_t[*]} ${r[*]}"
+  "batch_48_get|0.85|-p ${ports[0]} --cluster -t get -c 3 -P 16 ${vb_t[*]} ${r[*]}|--cluster -u $seeds -t get -c 1 -P 48 ${cpp_t[*]} ${r[*]}"
   "sequential_get|0.95|-p $owner -t get -c 1 -n $seq_n|--cluster -u $seeds --sync -c 1 -t get -n $seq_n"
-  "prefer_replica_256_get|0.8|-p ${ports[0]} --cluster --rfr yes -t get -c 48 -P 16 -n $async_n ${r[*]}|--cluster -u $seeds?read_from=prefer_replica -t get -c 256 -n $async_n ${r[*]}"
+  "prefer_replica_256_get|0.8|-p ${ports[0]} --cluster --rfr yes -t get -c 48 -P 16 ${vb_t[*]} ${r[*]}|--cluster -u $seeds?read_from=prefer_replica -t get -c 256 ${cpp_t[*]} ${r[*]}"
 )
 selected=()
 for w in "${workloads[@]}"; do
