@@ -29,8 +29,8 @@
 #                                 (valkey-benchmark --duration, valkey-cpp-perf --seconds).
 #                                 valkey-benchmark --cluster runs its clients on threads,
 #                                 and such a run ends only at its next progress tick
-#                                 (every 250 ms): with -n, a run of half a second was
-#                                 timed up to half too long. With --duration the
+#                                 (every 250 ms): with -n, a run of a quarter second
+#                                 could be timed at half a second. With --duration the
 #                                 requests are counted up to that tick.
 #   BENCH_KEYSPACE [100000]       random keys per side, filled before measuring
 #   BENCH_MAX_SECONDS [40]        a single run (either side) is stopped past this
