@@ -523,11 +523,7 @@ TEST_CASE("cluster client (sync): work handed over by another thread wakes a cal
   valkey::ClusterClient db{cluster.seed_url()};
   const std::string key = "direct:wake";
   db.set(key, "0");
-  const int port = cluster.port_for_slot(Cluster::key_slot(key));
-  std::size_t owner = cluster.size();
-  for (std::size_t i = 0; i < cluster.size(); ++i)
-    if (cluster.node(i).port() == port) owner = i;
-  REQUIRE(owner < cluster.size());
+  const std::size_t owner = node_at(cluster, cluster.port_for_slot(Cluster::key_slot(key)));
 
   // The SET waits out the pause on the owner's socket (the only request in
   // flight); nodes() from another thread meanwhile is posted to the driver,
