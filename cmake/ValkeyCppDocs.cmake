@@ -2,6 +2,8 @@
 # configured into the build directory (@PROJECT_SOURCE_DIR@ and
 # @DOXYGEN_OUTPUT_DIR@ are replaced). The HTML lands in <build>/docs/api.
 find_package(Doxygen REQUIRED)
+# The Markdown guides go through scripts/doxygen_markdown_filter.py.
+find_package(Python3 REQUIRED COMPONENTS Interpreter)
 set(DOXYGEN_OUTPUT_DIR ${PROJECT_BINARY_DIR}/docs/api)
 set(_valkey_cpp_doxyfile_in ${PROJECT_SOURCE_DIR}/docs/Doxyfile.in)
 if(EXISTS ${_valkey_cpp_doxyfile_in})

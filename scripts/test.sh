@@ -10,7 +10,7 @@
 # any test skipped) and exits non-zero on any failed test or stage.
 #
 # Environment:
-#   VALKEY_TEST_QUICK=1     only the main (ASan+UBSan) build and its ctest run (no older servers, no TSan, no fuzz, no package)
+#   VALKEY_TEST_QUICK=1     only the main (ASan+UBSan) build and its ctest run (no older servers, no TSan, no fuzz, no package, no API reference)
 #   VALKEY_TEST_JOBS=N      ctest parallelism (default 2)
 #   VALKEY_BUILD_JOBS=N     compile parallelism (default 2)
 #   VALKEY_BUILD_ROOT=DIR   where the build dirs live (default <repo>/build, gitignored)
@@ -330,6 +330,27 @@ else
   fi
 fi
 stage_time "package" "$t"
+
+# --- API reference: Doxygen over the public headers and the guides ------------
+# docs/Doxyfile.in sets WARN_AS_ERROR = FAIL_ON_WARNINGS, so a documentation
+# comment Doxygen cannot read, or a guide's link to a section that does not
+# exist, fails this stage.
+t=$(date +%s)
+if [ -n "${VALKEY_TEST_QUICK:-}" ]; then
+  stage_result "api reference" skipped "VALKEY_TEST_QUICK"
+else
+  docs_dir="$build_root/docs"
+  log "api reference: Doxygen ($docs_dir)"
+  if configure "$docs_dir" -DVALKEY_CPP_BUILD_DOCS=ON -DVALKEY_CPP_BUILD_TESTS=OFF \
+      -DVALKEY_CPP_BUILD_BENCH=OFF -DVALKEY_CPP_BUILD_SAMPLES=OFF \
+    && cmake --build "$docs_dir" --target docs >"$docs_dir.log" 2>&1; then
+    stage_result "api reference" passed
+  else
+    grep -E 'warning|error' "$docs_dir.log" >&2 || tail -20 "$docs_dir.log" >&2
+    stage_result "api reference" failed
+  fi
+fi
+stage_time "api reference" "$t"
 
 # --- 4. no server may outlive its test ----------------------------------------
 # Candidates by name (valkey-server, redis-server, sentinels), then only those
