@@ -12,6 +12,9 @@ block changes how it is wrapped (the rules are in docs/guides/README.md,
     <!-- snippet: toplevel -->         namespace-scope code (functions, types);
                                        a block with `int main(` is one already
     <!-- snippet: given DECLARATIONS --> declarations the block assumes
+    <!-- snippet: otel -->             compiled in snippets_otel.cpp, with the
+                                       OpenTelemetry adapter and SDK (built
+                                       only where the adapter is)
 
 Usage:
     doc_snippets.py --root REPO --out DIR [--units N]   write DIR/snippets_<i>.cpp
@@ -23,7 +26,7 @@ import pathlib
 import re
 import sys
 
-MARKER = re.compile(r"^\s*<!--\s*snippet:\s*(skip|toplevel|given)\b(.*?)-->\s*$")
+MARKER = re.compile(r"^\s*<!--\s*snippet:\s*(skip|toplevel|given|otel)\b(.*?)-->\s*$")
 FENCE_OPEN = re.compile(r"^(\s*)```+\s*(c\+\+|cpp)\s*$")
 FENCE_CLOSE = re.compile(r"^\s*```+\s*$")
 INCLUDE = re.compile(r"^\s*#\s*include\s*[<\"].*[>\"]\s*$")
@@ -50,16 +53,20 @@ PRELUDE_INCLUDES = [
     "#include <asio/use_future.hpp>",
     "#include <valkey/valkey.hpp>",
 ]
+# The unit of the blocks marked `otel` adds the adapter's header.
+OTEL_INCLUDES = ["#include <valkey/otel/observer.hpp>"]
+OTEL_UNIT = "snippets_otel.cpp"
 
 
 class Snippet:
-    def __init__(self, path, line, code, mode, given, reason):
+    def __init__(self, path, line, code, mode, given, reason, otel=False):
         self.path = path      # relative to the repository root
         self.line = line      # 1-based line of the first code line
         self.code = code      # list of lines
         self.mode = mode      # "body", "toplevel" or "skip"
         self.given = given    # list of declarations
         self.reason = reason  # why skipped
+        self.otel = otel      # compiled in the OpenTelemetry unit
 
     @property
     def name(self):
@@ -85,7 +92,7 @@ def extract(root, rel):
                 j += 1
             if j == len(lines):
                 sys.exit(f"{rel}:{i + 1}: unterminated ```cpp block")
-            mode, given, reason = "body", [], ""
+            mode, given, reason, otel = "body", [], "", False
             for kind, arg in markers:
                 if kind == "skip":
                     if not arg:
@@ -95,10 +102,12 @@ def extract(root, rel):
                     mode = "toplevel" if mode != "skip" else mode
                 elif kind == "given":
                     given.append(arg)
+                elif kind == "otel":
+                    otel = True
             code = lines[start:j]
             if mode == "body" and any(MAIN.match(l) for l in code):
                 mode = "toplevel"  # a whole program needs no marker
-            out.append(Snippet(rel, start + 1, code, mode, given, reason))
+            out.append(Snippet(rel, start + 1, code, mode, given, reason, otel))
             markers = []
             i = j + 1
             continue
@@ -117,8 +126,8 @@ def documents(root):
     return [str(p) for p in docs]
 
 
-def render_unit(snippets, unit_name):
-    includes = list(PRELUDE_INCLUDES)
+def render_unit(snippets, unit_name, prelude=()):
+    includes = list(PRELUDE_INCLUDES) + list(prelude)
     for s in snippets:
         for line in s.code:
             if INCLUDE.match(line) and line.strip() not in includes:
@@ -186,12 +195,12 @@ def main():
     snippets = [s for rel in documents(args.root) for s in extract(args.root, rel)]
     if args.list:
         for s in snippets:
-            extra = f" ({s.reason})" if s.mode == "skip" else ""
+            extra = f" ({s.reason})" if s.mode == "skip" else " (otel)" if s.otel else ""
             print(f"{s.path}:{s.line}: {s.mode}{extra}")
         return
     if not args.out:
         ap.error("--out or --list is required")
-    compiled = [s for s in snippets if s.mode != "skip"]
+    compiled = [s for s in snippets if s.mode != "skip" and not s.otel]
     n = max(1, args.units)
     # Consecutive snippets stay together (a document's blocks share a unit),
     # split into n runs of about equal numbers of lines.
@@ -206,6 +215,8 @@ def main():
     for k, unit in enumerate(units):
         name = f"snippets_{k}.cpp"
         write_if_changed(args.out / name, render_unit(unit, name))
+    otel = [s for s in snippets if s.mode != "skip" and s.otel]
+    write_if_changed(args.out / OTEL_UNIT, render_unit(otel, OTEL_UNIT, OTEL_INCLUDES))
 
 
 if __name__ == "__main__":

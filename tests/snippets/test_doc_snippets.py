@@ -83,6 +83,27 @@ class DocSnippets(unittest.TestCase):
         self.assertEqual(listing, ["docs/guides/b.md:3: skip (not C++ of this library)",
                                    "docs/guides/b.md:7: toplevel", "docs/guides/b.md:11: body"])
 
+    def test_otel_blocks_get_a_unit_of_their_own(self):
+        self.write("docs/o.md", """\
+            <!-- snippet: otel -->
+            <!-- snippet: given valkey::Config cfg; -->
+            ```cpp
+            cfg.observer = valkey::otel::make_observer();
+            ```
+            ```cpp
+            db.get("plain");
+            ```
+            """)
+        (unit,) = self.units()
+        self.assertNotIn("make_observer", unit)
+        self.assertNotIn("valkey/otel/observer.hpp", unit)
+        otel = (self.root / "out" / "snippets_otel.cpp").read_text()
+        self.assertIn("#include <valkey/otel/observer.hpp>", otel)
+        self.assertIn('#line 4 "docs/o.md"\ncfg.observer = valkey::otel::make_observer();', otel)
+        self.assertNotIn('db.get("plain")', otel)
+        self.assertEqual(run(self.root, "--list").stdout.splitlines(),
+                         ["docs/o.md:4: body (otel)", "docs/o.md:7: body"])
+
     def test_a_program_is_toplevel_without_a_marker(self):
         self.write("docs/e.md", """\
             ```cpp
