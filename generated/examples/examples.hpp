@@ -26,7 +26,7 @@ struct Example {
   std::span<const std::string_view> covers;
 };
 
-inline constexpr std::size_t example_count = 1006;
+inline constexpr std::size_t example_count = 1012;
 
 template <class F>
 void for_each_example(F&& f) {
@@ -5374,14 +5374,6 @@ void for_each_example(F&& f) {
       cmd::Xadd{.key = "key:1", .id_selector = cmd::Xadd::AutoId{}, .data = list_data});
   }
   {
-    static constexpr std::string_view argv[] = {"XADD", "key:1", "NOMKSTREAM", "*", "field", "value"};
-    static constexpr std::string_view keys[] = {"key:1"};
-    static constexpr std::string_view covers[] = {"alt id-selector.auto-id", "opt nomkstream"};
-    const std::pair<std::string_view, std::string_view> list_data[] = {{"field", "value"}};
-    f(Example{"XADD", "opt nomkstream", argv, keys, covers},
-      cmd::Xadd{.key = "key:1", .id_selector = cmd::Xadd::AutoId{}, .data = list_data, .no_mk_stream = true});
-  }
-  {
     static constexpr std::string_view argv[] = {"XADD", "key:1", "MAXLEN", "0", "*", "field", "value"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt id-selector.auto-id", "alt trim.strategy.maxlen", "opt trim"};
@@ -5428,6 +5420,62 @@ void for_each_example(F&& f) {
     const std::pair<std::string_view, std::string_view> list_data[] = {{"field", "value"}};
     f(Example{"XADD", "alt id-selector.id", argv, keys, covers},
       cmd::Xadd{.key = "key:1", .id_selector = cmd::Xadd::Id{.id = "5-1"}, .data = list_data});
+  }
+  {
+    static constexpr std::string_view argv[] = {"XADD", "key:1", "NOMKSTREAM", "*", "field", "value"};
+    static constexpr std::string_view keys[] = {"key:1"};
+    static constexpr std::string_view covers[] = {"alt id-selector.auto-id"};
+    const std::pair<std::string_view, std::string_view> list_data[] = {{"field", "value"}};
+    f(Example{"XADD", "", argv, keys, covers},
+      cmd::XaddNoMkStream{.key = "key:1", .id_selector = cmd::XaddNoMkStream::AutoId{}, .data = list_data});
+  }
+  {
+    static constexpr std::string_view argv[] = {"XADD", "key:1", "NOMKSTREAM", "MAXLEN", "0", "*", "field", "value"};
+    static constexpr std::string_view keys[] = {"key:1"};
+    static constexpr std::string_view covers[] = {"alt id-selector.auto-id", "alt trim.strategy.maxlen", "opt trim"};
+    const std::pair<std::string_view, std::string_view> list_data[] = {{"field", "value"}};
+    f(Example{"XADD", "opt trim", argv, keys, covers},
+      cmd::XaddNoMkStream{.key = "key:1", .id_selector = cmd::XaddNoMkStream::AutoId{}, .data = list_data, .trim = cmd::XaddNoMkStream::Trim{.strategy = cmd::XaddNoMkStream::Strategy::max_len, .threshold = "0"}});
+  }
+  {
+    static constexpr std::string_view argv[] = {"XADD", "key:1", "NOMKSTREAM", "MINID", "0", "*", "field", "value"};
+    static constexpr std::string_view keys[] = {"key:1"};
+    static constexpr std::string_view covers[] = {"alt id-selector.auto-id", "alt trim.strategy.minid", "opt trim"};
+    const std::pair<std::string_view, std::string_view> list_data[] = {{"field", "value"}};
+    f(Example{"XADD", "alt trim.strategy.minid", argv, keys, covers},
+      cmd::XaddNoMkStream{.key = "key:1", .id_selector = cmd::XaddNoMkStream::AutoId{}, .data = list_data, .trim = cmd::XaddNoMkStream::Trim{.strategy = cmd::XaddNoMkStream::Strategy::min_id, .threshold = "0"}});
+  }
+  {
+    static constexpr std::string_view argv[] = {"XADD", "key:1", "NOMKSTREAM", "MAXLEN", "=", "0", "*", "field", "value"};
+    static constexpr std::string_view keys[] = {"key:1"};
+    static constexpr std::string_view covers[] = {"alt id-selector.auto-id", "alt trim.operator.equal", "alt trim.strategy.maxlen", "opt trim", "opt trim.operator"};
+    const std::pair<std::string_view, std::string_view> list_data[] = {{"field", "value"}};
+    f(Example{"XADD", "opt trim.operator", argv, keys, covers},
+      cmd::XaddNoMkStream{.key = "key:1", .id_selector = cmd::XaddNoMkStream::AutoId{}, .data = list_data, .trim = cmd::XaddNoMkStream::Trim{.strategy = cmd::XaddNoMkStream::Strategy::max_len, .operator_ = cmd::XaddNoMkStream::Operator::equal, .threshold = "0"}});
+  }
+  {
+    static constexpr std::string_view argv[] = {"XADD", "key:1", "NOMKSTREAM", "MAXLEN", "~", "0", "*", "field", "value"};
+    static constexpr std::string_view keys[] = {"key:1"};
+    static constexpr std::string_view covers[] = {"alt id-selector.auto-id", "alt trim.operator.approximately", "alt trim.strategy.maxlen", "opt trim", "opt trim.operator"};
+    const std::pair<std::string_view, std::string_view> list_data[] = {{"field", "value"}};
+    f(Example{"XADD", "alt trim.operator.approximately", argv, keys, covers},
+      cmd::XaddNoMkStream{.key = "key:1", .id_selector = cmd::XaddNoMkStream::AutoId{}, .data = list_data, .trim = cmd::XaddNoMkStream::Trim{.strategy = cmd::XaddNoMkStream::Strategy::max_len, .operator_ = cmd::XaddNoMkStream::Operator::approximately, .threshold = "0"}});
+  }
+  {
+    static constexpr std::string_view argv[] = {"XADD", "key:1", "NOMKSTREAM", "MAXLEN", "~", "0", "LIMIT", "1", "*", "field", "value"};
+    static constexpr std::string_view keys[] = {"key:1"};
+    static constexpr std::string_view covers[] = {"alt id-selector.auto-id", "alt trim.operator.approximately", "alt trim.strategy.maxlen", "opt trim", "opt trim.count", "opt trim.operator"};
+    const std::pair<std::string_view, std::string_view> list_data[] = {{"field", "value"}};
+    f(Example{"XADD", "opt trim.count", argv, keys, covers},
+      cmd::XaddNoMkStream{.key = "key:1", .id_selector = cmd::XaddNoMkStream::AutoId{}, .data = list_data, .trim = cmd::XaddNoMkStream::Trim{.strategy = cmd::XaddNoMkStream::Strategy::max_len, .operator_ = cmd::XaddNoMkStream::Operator::approximately, .threshold = "0", .count = 1}});
+  }
+  {
+    static constexpr std::string_view argv[] = {"XADD", "key:1", "NOMKSTREAM", "5-1", "field", "value"};
+    static constexpr std::string_view keys[] = {"key:1"};
+    static constexpr std::string_view covers[] = {"alt id-selector.id"};
+    const std::pair<std::string_view, std::string_view> list_data[] = {{"field", "value"}};
+    f(Example{"XADD", "alt id-selector.id", argv, keys, covers},
+      cmd::XaddNoMkStream{.key = "key:1", .id_selector = cmd::XaddNoMkStream::Id{.id = "5-1"}, .data = list_data});
   }
   {
     static constexpr std::string_view argv[] = {"XAUTOCLAIM", "key:1", "group:1", "consumer:1", "0", "0-0"};

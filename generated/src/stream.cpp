@@ -19,7 +19,6 @@ void write_xack(const Xack& c, Sink& s) {
 template <class Sink>
 void write_xadd(const Xadd& c, Sink& s) {
   s.arg(c.key);
-  if (c.no_mk_stream) token<"NOMKSTREAM">(s);
   if (c.trim) {
     switch ((*c.trim).strategy) {
       case Xadd::Strategy::max_len: token<"MAXLEN">(s); break;
@@ -40,6 +39,38 @@ void write_xadd(const Xadd& c, Sink& s) {
   if (std::holds_alternative<Xadd::AutoId>(c.id_selector)) {
     token<"*">(s);
   } else if (const auto* v = std::get_if<Xadd::Id>(&c.id_selector)) {
+    s.arg(v->id);
+  }
+  c.data.for_each([&](const auto& e) {
+    s.arg(e.first);
+    s.arg(e.second);
+  });
+}
+
+template <class Sink>
+void write_xaddnomkstream(const XaddNoMkStream& c, Sink& s) {
+  s.arg(c.key);
+  token<"NOMKSTREAM">(s);
+  if (c.trim) {
+    switch ((*c.trim).strategy) {
+      case XaddNoMkStream::Strategy::max_len: token<"MAXLEN">(s); break;
+      case XaddNoMkStream::Strategy::min_id: token<"MINID">(s); break;
+    }
+    if ((*c.trim).operator_) {
+      switch ((*(*c.trim).operator_)) {
+        case XaddNoMkStream::Operator::equal: token<"=">(s); break;
+        case XaddNoMkStream::Operator::approximately: token<"~">(s); break;
+      }
+    }
+    s.arg((*c.trim).threshold);
+    if ((*c.trim).count) {
+      token<"LIMIT">(s);
+      s.arg((*(*c.trim).count));
+    }
+  }
+  if (std::holds_alternative<XaddNoMkStream::AutoId>(c.id_selector)) {
+    token<"*">(s);
+  } else if (const auto* v = std::get_if<XaddNoMkStream::Id>(&c.id_selector)) {
     s.arg(v->id);
   }
   c.data.for_each([&](const auto& e) {
@@ -363,6 +394,17 @@ void encode(const Xadd& c, valkey::resp::Writer& w) {
 }
 
 void for_each_key(const Xadd& c, valkey::KeyCallback cb) {
+  cb(c.key);
+}
+
+void encode(const XaddNoMkStream& c, valkey::resp::Writer& w) {
+  valkey::resp::ArgCounter n;
+  write_xaddnomkstream(c, n);
+  begin<"XADD">(w, n.count());
+  write_xaddnomkstream(c, w);
+}
+
+void for_each_key(const XaddNoMkStream& c, valkey::KeyCallback cb) {
   cb(c.key);
 }
 

@@ -141,7 +141,11 @@ class HardSpecs(unittest.TestCase):
     def test_xadd(self):
         c = self.cmd("Xadd")
         self.assertEqual([m.name for m in c.required], ["key", "id_selector", "data"])
-        self.assertEqual([m.name for m in c.optional], ["no_mk_stream", "trim"])
+        self.assertEqual([m.name for m in c.optional], ["trim"])  # NOMKSTREAM: xadd_nomkstream
+        self.assertEqual(c.reply, "std::string")
+        n = self.cmd("XaddNoMkStream")
+        self.assertNotIn("no_mk_stream", [m.name for m in n.members])  # NOMKSTREAM always written
+        self.assertEqual(n.reply, "std::optional<std::string>")
         trim = c.find("trim")
         self.assertEqual(trim.child("operator").member, "operator_")  # C++ keyword
         self.assertEqual(c.find("id-selector").children[0].alt_type, "Xadd::AutoId")

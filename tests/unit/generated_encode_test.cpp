@@ -11,8 +11,10 @@
 #include <initializer_list>
 #include <limits>
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <vector>
 
 #include <valkey/cmd/all.hpp>
@@ -178,11 +180,18 @@ TEST_CASE("XADD: trimming, id selector and field/value pairs", "[generated][enco
   const ElementOf<&Xadd::data> ab[] = {{"a", "1"}, {"b", "2"}};
   Xadd a{.key = "s", .id_selector = Xadd::AutoId{}, .data = fv};
   CHECK(wire(a) == argv({"XADD", "s", "*", "f", "v"}));
-  Xadd b{.key = "s", .id_selector = Xadd::Id{"5-1"}, .data = ab, .no_mk_stream = true,
+  Xadd b{.key = "s", .id_selector = Xadd::Id{"5-1"}, .data = ab,
          .trim = Xadd::Trim{.strategy = Xadd::Strategy::min_id, .operator_ = Xadd::Operator::approximately,
                             .threshold = "100", .count = 10}};
-  CHECK(wire(b) == argv({"XADD", "s", "NOMKSTREAM", "MINID", "~", "100", "LIMIT", "10", "5-1", "a", "1", "b", "2"}));
+  CHECK(wire(b) == argv({"XADD", "s", "MINID", "~", "100", "LIMIT", "10", "5-1", "a", "1", "b", "2"}));
   CHECK(keys(b) == KeyList{"s"});
+  // NOMKSTREAM is its own entry point (its reply may be nil), written right after the key.
+  XaddNoMkStream n{.key = "s", .id_selector = Xadd::AutoId{}, .data = fv,
+                   .trim = Xadd::Trim{.strategy = Xadd::Strategy::max_len, .threshold = "10"}};
+  CHECK(wire(n) == argv({"XADD", "s", "NOMKSTREAM", "MAXLEN", "10", "*", "f", "v"}));
+  CHECK(keys(n) == KeyList{"s"});
+  static_assert(std::is_same_v<Xadd::reply_type, std::string>);
+  static_assert(std::is_same_v<XaddNoMkStream::reply_type, std::optional<std::string>>);
 }
 
 TEST_CASE("XREAD and XREADGROUP: STREAMS as parallel key and id lists", "[generated][encode]") {

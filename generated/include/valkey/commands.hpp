@@ -5901,13 +5901,13 @@ class Commands {
 
   /// Sends `XADD` (cmd::Xadd).
   ///
-  /// Syntax: `XADD key [NOMKSTREAM] [<MAXLEN|MINID> [=|~] threshold [LIMIT count]] <*|id> field value [...]`
+  /// Syntax: `XADD key [<MAXLEN|MINID> [=|~] threshold [LIMIT count]] <*|id> field value [...]`
   ///
   /// - Since 5.0.0
   /// - ACL categories: write, stream, fast
   /// - Flags: WRITE, DENYOOM, FAST
   /// - Keys: argv[1], one key (RW, UPDATE)
-  /// - Options: `.no_mk_stream`, `.trim`
+  /// - Options: `.trim`
   /// - Reference: https://valkey.io/commands/xadd/
   template <class... Tail>
   decltype(auto) xadd(std::string_view key, cmd::Xadd::IdSelector id_selector, valkey::View<std::pair<std::string_view, std::string_view>> data, Tail&&... tail) {
@@ -5915,10 +5915,10 @@ class Commands {
   }
   /// `XADD` with its optional arguments (cmd::Xadd::Options).
   ///
-  /// Example: `db.xadd("key:1", valkey::cmd::Xadd::AutoId{}, {{"field", "value"}}, {.no_mk_stream = true})`
+  /// Example: `db.xadd("key:1", valkey::cmd::Xadd::AutoId{}, {{"field", "value"}}, {.trim = valkey::cmd::Xadd::Trim{.strategy = valkey::cmd::Xadd::Strategy::max_len, .threshold = "0"}})`
   template <class... Tail>
   decltype(auto) xadd(std::string_view key, cmd::Xadd::IdSelector id_selector, valkey::View<std::pair<std::string_view, std::string_view>> data, const cmd::Xadd::Options& options, Tail&&... tail) {
-    return self().exec(cmd::Xadd{.key = key, .id_selector = id_selector, .data = data, .no_mk_stream = options.no_mk_stream, .trim = options.trim}, std::forward<Tail>(tail)...);
+    return self().exec(cmd::Xadd{.key = key, .id_selector = id_selector, .data = data, .trim = options.trim}, std::forward<Tail>(tail)...);
   }
   /// `XADD` with one field and value instead of a list.
   template <class Field, class Value, class... Tail>
@@ -5932,7 +5932,43 @@ class Commands {
     requires detail::string_arg<Field> && detail::string_arg<Value>
   decltype(auto) xadd(std::string_view key, cmd::Xadd::IdSelector id_selector, Field&& field, Value&& value, const cmd::Xadd::Options& options, Tail&&... tail) {
     const std::pair<std::string_view, std::string_view> one[] = {{static_cast<std::string_view>(field), static_cast<std::string_view>(value)}};
-    return self().exec(cmd::Xadd{.key = key, .id_selector = id_selector, .data = one, .no_mk_stream = options.no_mk_stream, .trim = options.trim}, std::forward<Tail>(tail)...);
+    return self().exec(cmd::Xadd{.key = key, .id_selector = id_selector, .data = one, .trim = options.trim}, std::forward<Tail>(tail)...);
+  }
+
+  /// Sends `XADD` (cmd::XaddNoMkStream), typed entry point.
+  ///
+  /// Syntax: `XADD key NOMKSTREAM [<MAXLEN|MINID> [=|~] threshold [LIMIT count]] <*|id> field value [...]`
+  ///
+  /// - Since 5.0.0
+  /// - ACL categories: write, stream, fast
+  /// - Flags: WRITE, DENYOOM, FAST
+  /// - Keys: argv[1], one key (RW, UPDATE)
+  /// - Options: `.trim`
+  /// - Reference: https://valkey.io/commands/xadd/
+  template <class... Tail>
+  decltype(auto) xadd_nomkstream(std::string_view key, cmd::XaddNoMkStream::IdSelector id_selector, valkey::View<std::pair<std::string_view, std::string_view>> data, Tail&&... tail) {
+    return self().exec(cmd::XaddNoMkStream{.key = key, .id_selector = id_selector, .data = data}, std::forward<Tail>(tail)...);
+  }
+  /// `XADD` with its optional arguments (cmd::XaddNoMkStream::Options).
+  ///
+  /// Example: `db.xadd_nomkstream("key:1", valkey::cmd::XaddNoMkStream::AutoId{}, {{"field", "value"}}, {.trim = valkey::cmd::XaddNoMkStream::Trim{.strategy = valkey::cmd::XaddNoMkStream::Strategy::max_len, .threshold = "0"}})`
+  template <class... Tail>
+  decltype(auto) xadd_nomkstream(std::string_view key, cmd::XaddNoMkStream::IdSelector id_selector, valkey::View<std::pair<std::string_view, std::string_view>> data, const cmd::XaddNoMkStream::Options& options, Tail&&... tail) {
+    return self().exec(cmd::XaddNoMkStream{.key = key, .id_selector = id_selector, .data = data, .trim = options.trim}, std::forward<Tail>(tail)...);
+  }
+  /// `XADD` with one field and value instead of a list.
+  template <class Field, class Value, class... Tail>
+    requires detail::string_arg<Field> && detail::string_arg<Value>
+  decltype(auto) xadd_nomkstream(std::string_view key, cmd::XaddNoMkStream::IdSelector id_selector, Field&& field, Value&& value, Tail&&... tail) {
+    const std::pair<std::string_view, std::string_view> one[] = {{static_cast<std::string_view>(field), static_cast<std::string_view>(value)}};
+    return self().exec(cmd::XaddNoMkStream{.key = key, .id_selector = id_selector, .data = one}, std::forward<Tail>(tail)...);
+  }
+  /// `XADD` with one field and value and its optional arguments.
+  template <class Field, class Value, class... Tail>
+    requires detail::string_arg<Field> && detail::string_arg<Value>
+  decltype(auto) xadd_nomkstream(std::string_view key, cmd::XaddNoMkStream::IdSelector id_selector, Field&& field, Value&& value, const cmd::XaddNoMkStream::Options& options, Tail&&... tail) {
+    const std::pair<std::string_view, std::string_view> one[] = {{static_cast<std::string_view>(field), static_cast<std::string_view>(value)}};
+    return self().exec(cmd::XaddNoMkStream{.key = key, .id_selector = id_selector, .data = one, .trim = options.trim}, std::forward<Tail>(tail)...);
   }
 
   /// Sends `XAUTOCLAIM` (cmd::Xautoclaim).

@@ -61,13 +61,13 @@ void for_each_key(const Xack& c, valkey::KeyCallback cb);
 
 /// `XADD`: the command's arguments as members.
 ///
-/// Syntax: `XADD key [NOMKSTREAM] [<MAXLEN|MINID> [=|~] threshold [LIMIT count]] <*|id> field value [...]`
+/// Syntax: `XADD key [<MAXLEN|MINID> [=|~] threshold [LIMIT count]] <*|id> field value [...]`
 ///
 /// - Since 5.0.0
 /// - ACL categories: write, stream, fast
 /// - Flags: WRITE, DENYOOM, FAST
 /// - Keys: argv[1], one key (RW, UPDATE)
-/// - Options: `.no_mk_stream`, `.trim`
+/// - Options: `.trim`
 /// - Reference: https://valkey.io/commands/xadd/
 struct Xadd {
   static constexpr valkey::KeySpec key_specs[] = {
@@ -85,7 +85,7 @@ struct Xadd {
       .nondeterministic_output = true,
       .key_specs = key_specs,
   };
-  using reply_type = std::optional<std::string>;
+  using reply_type = std::string;
 
   enum class Strategy : std::uint8_t {
     max_len,
@@ -115,17 +115,49 @@ struct Xadd {
   valkey::Arg key = {};
   IdSelector id_selector = {};
   valkey::ArgList<std::pair<std::string_view, std::string_view>> data = {};
-  bool no_mk_stream = false;
   valkey::Optional<Trim> trim = {};
 
   /// The optional arguments, for the Commands<> overloads that take them.
   struct Options {
-    bool no_mk_stream = false;
     valkey::Optional<Trim> trim = {};
   };
 };
 void encode(const Xadd& c, valkey::resp::Writer& w);
 void for_each_key(const Xadd& c, valkey::KeyCallback cb);
+
+/// `XADD` (typed entry point of Xadd): the command's arguments as members.
+///
+/// Syntax: `XADD key NOMKSTREAM [<MAXLEN|MINID> [=|~] threshold [LIMIT count]] <*|id> field value [...]`
+///
+/// - Since 5.0.0
+/// - ACL categories: write, stream, fast
+/// - Flags: WRITE, DENYOOM, FAST
+/// - Keys: argv[1], one key (RW, UPDATE)
+/// - Options: `.trim`
+/// - Reference: https://valkey.io/commands/xadd/
+struct XaddNoMkStream {
+  static constexpr valkey::CommandInfo info = Xadd::info;
+  using reply_type = std::optional<std::string>;
+
+  using Strategy = Xadd::Strategy;
+  using Operator = Xadd::Operator;
+  using Trim = Xadd::Trim;
+  using AutoId = Xadd::AutoId;
+  using Id = Xadd::Id;
+  using IdSelector = Xadd::IdSelector;
+
+  valkey::Arg key = {};
+  IdSelector id_selector = {};
+  valkey::ArgList<std::pair<std::string_view, std::string_view>> data = {};
+  valkey::Optional<Trim> trim = {};
+
+  /// The optional arguments, for the Commands<> overloads that take them.
+  struct Options {
+    valkey::Optional<Trim> trim = {};
+  };
+};
+void encode(const XaddNoMkStream& c, valkey::resp::Writer& w);
+void for_each_key(const XaddNoMkStream& c, valkey::KeyCallback cb);
 
 /// `XAUTOCLAIM`: the command's arguments as members.
 ///
