@@ -40,17 +40,6 @@ valkey::ClusterConfig cached_config(const Cluster& cluster, valkey::CacheConfig 
   return c;
 }
 
-// The fixture's index of the node that serves `key`'s slot now.
-std::size_t owner_of(Cluster& c, std::string_view key) {
-  const int port = c.port_for_slot(Cluster::key_slot(key));
-  for (std::size_t i = 0; i < c.size(); ++i)
-    if (c.node(i).port() == port) return i;
-  FAIL("no node on port " << port);
-  return 0;
-}
-
-std::string address(const Cluster& c, std::size_t i) { return "127.0.0.1:" + std::to_string(c.node(i).port()); }
-
 // calls=N of `cmdstat_<name>` in INFO commandstats of node `i` (0 when absent).
 std::int64_t calls(Cluster& c, std::size_t i, const std::string& name) {
   const std::string stats = c.node(i).command({"INFO", "commandstats"}).as_string();
@@ -66,7 +55,7 @@ TEST_CASE("cluster cache: a second cached GET does not reach the key's primary",
   Cluster& cluster = shared_cluster();
   valkey::ClusterClient db{cached_config(cluster)};
   const std::string key = "cc:hit";
-  const std::size_t owner = owner_of(cluster, key);
+  const std::size_t owner = cluster.owner_of(key);
   db.set(key, "v1");
   CHECK(db.cached(5s).get(key) == "v1");
   const std::int64_t gets = calls(cluster, owner, "get");
@@ -82,7 +71,7 @@ TEST_CASE("cluster cache: a second cached GET does not reach the key's primary",
   // Another cacheable read.
   db.hset("cc:h", "f", "x");
   CHECK(db.cached(5s).hget("cc:h", "f") == "x");
-  const std::size_t hash_owner = owner_of(cluster, "cc:h");
+  const std::size_t hash_owner = cluster.owner_of("cc:h");
   const std::int64_t hgets = calls(cluster, hash_owner, "hget");
   CHECK(db.cached(5s).hget("cc:h", "f") == "x");
   CHECK(calls(cluster, hash_owner, "hget") == hgets);
@@ -95,8 +84,8 @@ TEST_CASE("cluster cache: another client's SET then a PING to that node on ours:
   Cluster& cluster = shared_cluster();
   valkey::ClusterClient db{cached_config(cluster)};
   const std::string key = "cc:other";
-  const std::size_t owner = owner_of(cluster, key);
-  const std::string node = address(cluster, owner);
+  const std::size_t owner = cluster.owner_of(key);
+  const std::string node = cluster.address(owner);
   db.set(key, "old");
   for (int i = 0; i < 100; ++i) {
     const std::string expect = "v" + std::to_string(i);
@@ -138,8 +127,8 @@ TEST_CASE("cluster cache: with read_from = prefer_replica, cached reads go to th
   cfg.read_from = valkey::ReadFrom::prefer_replica;
   valkey::ClusterClient db{cfg};
   const std::string key = "cc:replica";
-  const std::size_t owner = owner_of(cluster, key);
-  const std::string node = address(cluster, owner);
+  const std::size_t owner = cluster.owner_of(key);
+  const std::string node = cluster.address(owner);
   db.set(key, "v1");
   for (int i = 0; i < 20; ++i) {
     const std::int64_t gets = calls(cluster, owner, "get");
@@ -162,7 +151,7 @@ TEST_CASE("cluster cache: a slot moved to another primary flushes the cache at t
   valkey::ClusterClient db{cfg};
   const std::string key = "{cc-moving}k";
   const int slot = Cluster::key_slot(key);
-  const std::size_t source = owner_of(cluster, key);
+  const std::size_t source = cluster.owner_of(key);
   // The slot is empty: the nil answer is cached (and tracked on the source).
   CHECK(db.cached(60s).get(key) == std::nullopt);
   CHECK(db.cached(60s).get(key) == std::nullopt);
@@ -184,7 +173,7 @@ TEST_CASE("cluster cache: a slot moved to another primary flushes the cache at t
   CHECK(db.cached(60s).get(key) == "after");
   // Now tracked on the new owner: its writes invalidate.
   cluster.node(target).command({"SET", key, "later"});
-  db.call_on(address(cluster, target), {"PING"});
+  db.call_on(cluster.address(target), {"PING"});
   CHECK(db.cached(60s).get(key) == "later");
 }
 
@@ -221,7 +210,7 @@ TEST_CASE("cluster cache: AsyncClusterClient serves hits posted, sees invalidati
   std::optional<valkey::AsyncClusterClient> holder{std::in_place, ioc.get_executor(), cached_config(cluster)};
   valkey::AsyncClusterClient& c = *holder;
   const std::string key = "cc:async";
-  const std::size_t owner = owner_of(cluster, key);
+  const std::size_t owner = cluster.owner_of(key);
   cluster.node(owner).command({"SET", key, "v1"});
   bool done = false;
   std::int64_t gets_between = -1;
@@ -247,7 +236,7 @@ TEST_CASE("cluster cache: AsyncClusterClient serves hits posted, sees invalidati
         completed_inside = called;
         cluster.node(owner).command({"SET", key, "v2"});
         const std::vector<std::string> ping{"PING"};  // (no braced list inside co_await: a g++ 12 bug)
-        co_await c.call_on(address(cluster, owner), ping, asio::use_awaitable);
+        co_await c.call_on(cluster.address(owner), ping, asio::use_awaitable);
         v = co_await c.cached(10s).get(key, asio::use_awaitable);
         CHECK(v == "v2");
         co_await c.set(key, "v3", asio::use_awaitable);

@@ -42,14 +42,6 @@ Cluster& shared_cluster() {
   return cluster;
 }
 
-// The node index (in the fixture) listening on `port`.
-std::size_t node_at(Cluster& c, int port) {
-  for (std::size_t i = 0; i < c.size(); ++i)
-    if (c.node(i).port() == port) return i;
-  FAIL("no node on port " << port);
-  return 0;
-}
-
 // A primary other than the one on `port`.
 std::size_t other_primary(Cluster& c, int port) {
   for (std::size_t i = 0; i < c.size(); ++i)
@@ -83,7 +75,7 @@ struct KeyMigration {
 
   KeyMigration(Cluster& c, const std::string& key) : cluster(c), slot(std::to_string(Cluster::key_slot(key))) {
     const int source_port = cluster.port_for_slot(Cluster::key_slot(key));
-    source = node_at(cluster, source_port);
+    source = cluster.node_on_port(source_port);
     target = other_primary(cluster, source_port);
     REQUIRE(cluster.node(target).command({"CLUSTER", "SETSLOT", slot, "IMPORTING", cluster.node_id(source)}).as_string() ==
             "OK");
@@ -293,7 +285,6 @@ TEST_CASE("cluster client: a slot moved with CLUSTER SETSLOT NODE is followed (M
   REQUIRE(f.wait([&] { return got.has_value(); }));
   CHECK(*got == "moved");
   CHECK(f.client.stats().moved == moved_before);
-  (void)node_at;
 }
 
 TEST_CASE("cluster client: ASK during a migration (SETSLOT MIGRATING/IMPORTING + MIGRATE of one key)",
@@ -302,7 +293,7 @@ TEST_CASE("cluster client: ASK during a migration (SETSLOT MIGRATING/IMPORTING +
   AsyncFixture f;
   const std::string key = "asking:key";
   const int owner = cluster.port_for_slot(Cluster::key_slot(key));
-  REQUIRE(cluster.node(node_at(cluster, owner)).command({"SET", key, "migrated"}).as_string() == "OK");
+  REQUIRE(cluster.node(cluster.node_on_port(owner)).command({"SET", key, "migrated"}).as_string() == "OK");
 
   bool warm = false;
   f.client.get("asking:warm", [&](std::error_code, auto) { warm = true; });
@@ -523,7 +514,7 @@ TEST_CASE("cluster client (sync): work handed over by another thread wakes a cal
   valkey::ClusterClient db{cluster.seed_url()};
   const std::string key = "direct:wake";
   db.set(key, "0");
-  const std::size_t owner = node_at(cluster, cluster.port_for_slot(Cluster::key_slot(key)));
+  const std::size_t owner = cluster.owner_of(key);
 
   // The SET waits out the pause on the owner's socket (the only request in
   // flight); nodes() from another thread meanwhile is posted to the driver,
@@ -704,7 +695,7 @@ TEST_CASE("cluster client: a blocking command in a pipeline runs on a lease; in 
     CHECK_FALSE(ec);
     waited = std::move(t);
   });
-  const std::size_t owner = node_at(cluster, cluster.port_for_slot(Cluster::key_slot("{bpipe}wait")));
+  const std::size_t owner = cluster.owner_of("{bpipe}wait");
   REQUIRE(f.wait([&] { return cluster.node(owner).info_int("clients", "blocked_clients") == 1; }, 10s));
   std::optional<std::int64_t> len;
   c.llen("{bpipe}list", [&](std::error_code ec, std::int64_t n) {
@@ -865,7 +856,7 @@ TEST_CASE("cluster client: a transaction answered ASK while queuing is sent agai
   AsyncFixture f;
   const std::string key = "{txask}a";
   const int owner = cluster.port_for_slot(Cluster::key_slot(key));
-  REQUIRE(cluster.node(node_at(cluster, owner)).command({"SET", key, "10"}).as_string() == "OK");
+  REQUIRE(cluster.node(cluster.node_on_port(owner)).command({"SET", key, "10"}).as_string() == "OK");
   bool warm = false;
   f.client.get("txask:warm", [&](std::error_code, auto) { warm = true; });
   REQUIRE(f.wait([&] { return warm; }));
@@ -1145,7 +1136,7 @@ TEST_CASE("cluster client: a blocking command unblocked by MOVED waits at the ne
   const std::string key = "blockrest:key";  // never written: its slot can move
   const int slot = Cluster::key_slot(key);
   const int old_port = cluster.port_for_slot(slot);
-  const std::size_t old_owner = node_at(cluster, old_port);
+  const std::size_t old_owner = cluster.node_on_port(old_port);
   const std::size_t target = other_primary(cluster, old_port);
   valkey::test::RespConnection monitor{"127.0.0.1", cluster.node(target).port()};
   REQUIRE(monitor.command({"MONITOR"}).as_string() == "OK");

@@ -35,15 +35,6 @@ Cluster& pubsub_cluster() {
   return cluster;
 }
 
-std::string address(const Cluster& c, std::size_t i) { return "127.0.0.1:" + std::to_string(c.node(i).port()); }
-
-std::size_t node_at(Cluster& c, int port) {
-  for (std::size_t i = 0; i < c.size(); ++i)
-    if (c.node(i).port() == port) return i;
-  FAIL("no node on port " << port);
-  return 0;
-}
-
 // A channel "{tag<i>}:<name>" whose slot the node on `port` owns (or, with
 // port 0, any), different from `avoid_slots`.
 std::string channel_on(Cluster& c, int port, const std::string& name, std::vector<int>& used_slots) {
@@ -143,7 +134,7 @@ TEST_CASE("cluster pub/sub: shard channels in several slots are subscribed on ea
     const int port = cluster.port_for_slot(Cluster::key_slot(ch));
     CHECK(r.sub->node_of(ch) == "127.0.0.1:" + std::to_string(port));
     // The owner counts one subscriber on it.
-    const auto numsub = cluster.node(node_at(cluster, port)).command({"PUBSUB", "SHARDNUMSUB", ch});
+    const auto numsub = cluster.node(cluster.node_on_port(port)).command({"PUBSUB", "SHARDNUMSUB", ch});
     CHECK(numsub.elements.at(1).integer == 1);
   }
   for (const auto& ch : channels) CHECK(r.spublish(ch, "hello " + ch) == 1);
@@ -165,7 +156,7 @@ TEST_CASE("cluster pub/sub: shard channels in several slots are subscribed on ea
   CHECK(r.sub->subscriptions() == 1);
   for (const auto& ch : channels) {
     const int port = cluster.port_for_slot(Cluster::key_slot(ch));
-    CHECK(cluster.node(node_at(cluster, port)).command({"PUBSUB", "SHARDNUMSUB", ch}).elements.at(1).integer == 0);
+    CHECK(cluster.node(cluster.node_on_port(port)).command({"PUBSUB", "SHARDNUMSUB", ch}).elements.at(1).integer == 0);
   }
   // No names: invalid_argument, nothing sent.
   CHECK(r.call([&](auto h) { r.sub->ssubscribe(std::vector<std::string>{}, h); }) == valkey::errc::invalid_argument);
@@ -188,7 +179,7 @@ TEST_CASE("cluster pub/sub: with read_from prefer_replica, shard channels are su
     const int owner = cluster.port_for_slot(Cluster::key_slot(ch));
     const std::string node = r.sub->node_of(ch);
     INFO(ch << " on " << node << ", owner port " << owner);
-    const std::size_t i = node_at(cluster, std::stoi(node.substr(node.rfind(':') + 1)));
+    const std::size_t i = cluster.node_on_port(std::stoi(node.substr(node.rfind(':') + 1)));
     // A replica, and one of that slot's shard: ROLE names its primary's port.
     const auto role = cluster.node(i).command({"ROLE"});
     REQUIRE(role.elements.at(0).as_string() == "slave");
@@ -210,19 +201,19 @@ TEST_CASE("cluster pub/sub: a shard channel whose slot moves is subscribed again
   const std::string moving = channel_on(cluster, cluster.node(0).port(), "moving", slots);
   const std::string staying = channel_on(cluster, cluster.node(0).port(), "staying", slots);
   REQUIRE_FALSE(r.call([&](auto h) { r.sub->ssubscribe({moving, staying}, h); }));
-  REQUIRE(r.sub->node_of(moving) == address(cluster, 0));
+  REQUIRE(r.sub->node_of(moving) == cluster.address(0));
 
   // The slot (no keys in it) goes to node 1; the old owner drops the slot's
   // shard channels and tells the subscriber (sunsubscribe).
   const int slot = Cluster::key_slot(moving);
   cluster.give_slot(slot, 1);
   const auto start = std::chrono::steady_clock::now();
-  CHECK(r.wait([&] { return r.moved_to(moving, address(cluster, 1)); }, 10s));
+  CHECK(r.wait([&] { return r.moved_to(moving, cluster.address(1)); }, 10s));
   const auto took = std::chrono::steady_clock::now() - start;
   INFO("resubscribed after " << std::chrono::duration_cast<std::chrono::milliseconds>(took).count() << " ms");
   CHECK(took < 3s);
-  CHECK(r.sub->node_of(moving) == address(cluster, 1));
-  CHECK(r.sub->node_of(staying) == address(cluster, 0));
+  CHECK(r.sub->node_of(moving) == cluster.address(1));
+  CHECK(r.sub->node_of(staying) == cluster.address(0));
   bool dropped_seen = false;
   for (const auto& e : r.events)
     dropped_seen |= e.kind == Event::Kind::unsubscribed && e.kind_name == "sunsubscribe" && e.channel == moving;
@@ -235,7 +226,7 @@ TEST_CASE("cluster pub/sub: a shard channel whose slot moves is subscribed again
 
   // Back to node 0 (the fixture's layout for the other tests).
   cluster.give_slot(slot, 0);
-  CHECK(r.wait([&] { return r.moved_to(moving, address(cluster, 0)); }, 10s));
+  CHECK(r.wait([&] { return r.moved_to(moving, cluster.address(0)); }, 10s));
 }
 
 TEST_CASE("cluster pub/sub: SyncClusterSubscriber receives on the calling thread and follows a moved slot",
@@ -250,8 +241,8 @@ TEST_CASE("cluster pub/sub: SyncClusterSubscriber receives on the calling thread
   sub.ssubscribe(std::vector<std::string>{a, b});
   sub.subscribe(std::vector<std::string>{"sync-news"});
   CHECK(sub.subscriptions() == 3);
-  CHECK(sub.node_of(a) == address(cluster, 0));
-  CHECK(sub.node_of(b) == address(cluster, 1));
+  CHECK(sub.node_of(a) == cluster.address(0));
+  CHECK(sub.node_of(b) == cluster.address(1));
 
   // Published by other connections on the owners (and the classic channel
   // on any primary); nothing runs the subscriber's connections but
@@ -286,9 +277,9 @@ TEST_CASE("cluster pub/sub: SyncClusterSubscriber receives on the calling thread
                        [&](const Event& e) { return e.kind == Event::Kind::moved && e.channel == a && e.node == node; });
   };
   const auto give_up = std::chrono::steady_clock::now() + 10s;
-  while (!moved_to(address(cluster, 2)) && std::chrono::steady_clock::now() < give_up) sub.receive(100ms);
-  CHECK(moved_to(address(cluster, 2)));
-  CHECK(sub.node_of(a) == address(cluster, 2));
+  while (!moved_to(cluster.address(2)) && std::chrono::steady_clock::now() < give_up) sub.receive(100ms);
+  CHECK(moved_to(cluster.address(2)));
+  CHECK(sub.node_of(a) == cluster.address(2));
   cluster.node(2).command({"SPUBLISH", a, "after the move"});
   CHECK(receive_until(4));
   CHECK(has(a, "after the move"));
@@ -319,7 +310,7 @@ TEST_CASE("cluster pub/sub: a killed primary's classic and shard channels move t
   REQUIRE_FALSE(r.call([&](auto h) { r.sub->subscribe({"news"}, h); }));
   const std::string classic = r.sub->classic_node();
   std::size_t victim = 0;
-  while (address(cluster, victim) != classic) ++victim;
+  while (cluster.address(victim) != classic) ++victim;
   std::vector<int> slots;
   const std::string ch = channel_on(cluster, cluster.node(victim).port(), "failover", slots);
   REQUIRE_FALSE(r.call([&](auto h) { r.sub->ssubscribe({ch}, h); }));

@@ -121,13 +121,6 @@ std::vector<std::string> missing(const std::set<std::string>& expected, const st
   return out;
 }
 
-std::size_t node_on(Cluster& c, int port) {
-  for (std::size_t i = 0; i < c.size(); ++i)
-    if (c.node(i).port() == port) return i;
-  FAIL("no node on port " << port);
-  return 0;
-}
-
 // An async scan_all whose io_context the test runs in steps.
 struct SteppedScan {
   asio::io_context ioc;
@@ -231,7 +224,7 @@ void scan_through_migration(bool fallback) {
   const auto expected = fill(cluster);
   // The middle primary's range, so a CLUSTERSCAN (in slot order) reaches it
   // after the scan began on the first.
-  const std::size_t source = node_on(cluster, cluster.port_for_slot(8000));
+  const std::size_t source = cluster.node_on_port(cluster.port_for_slot(8000));
   const std::size_t target = source == 0 ? 1 : 0;
   Migration migration(cluster, source, target, expected, 5462, 5);
 

@@ -40,8 +40,6 @@ Cluster& tools_cluster() {
 
 using valkey::test::last_json_line;
 
-std::string primary_address(Cluster& c, std::size_t i) { return "127.0.0.1:" + std::to_string(c.node(i).port()); }
-
 }  // namespace
 
 TEST_CASE("cli --cluster: routed, split and summed commands; per-node replies by host:port", "[cluster][samples][cli]") {
@@ -83,7 +81,7 @@ TEST_CASE("cli --cluster: routed, split and summed commands; per-node replies by
   std::size_t headings = 0;
   for (std::size_t i = 0; i < cluster.size(); ++i) {
     if (cluster.role(i) != "master") continue;
-    const std::string heading = primary_address(cluster, i) + ":\n";
+    const std::string heading = cluster.address(i) + ":\n";
     CHECK(info.output.find(heading) != std::string::npos);
     headings += info.output.find(heading) != std::string::npos;
   }
@@ -97,7 +95,7 @@ TEST_CASE("cli --cluster: routed, split and summed commands; per-node replies by
   CHECK(j.size() == 3);
   for (std::size_t i = 0; i < cluster.size(); ++i) {
     if (cluster.role(i) != "master") continue;
-    const std::string node = primary_address(cluster, i);
+    const std::string node = cluster.address(i);
     REQUIRE(j.contains(node));
     CHECK(j[node].get<std::string>().find("tcp_port:" + std::to_string(cluster.node(i).port())) != std::string::npos);
   }

@@ -65,12 +65,12 @@ TEST_CASE("observer: a cluster MOVED reply is a topology change; requests end wi
     if (topo[i].kind == TopologyEvent::Kind::moved) {
       seen = true;
       CHECK(topo[i].slot == slot);
-      CHECK(targets[i] == "127.0.0.1:" + std::to_string(cluster.node(target).port()));
+      CHECK(targets[i] == cluster.address(target));
     }
   }
   CHECK(seen);
   const auto ends = obs->ends();
   REQUIRE(ends.size() == 2);
   CHECK_FALSE(ends[1].ec);
-  CHECK(ends[1].node == "127.0.0.1:" + std::to_string(cluster.node(target).port()));
+  CHECK(ends[1].node == cluster.address(target));
 }

@@ -172,13 +172,18 @@ int Cluster::port_for_slot(int slot) const {
   throw std::runtime_error("no live cluster node to ask");
 }
 
+std::size_t Cluster::node_on_port(int port) const {
+  for (std::size_t i = 0; i < size(); ++i)
+    if (node(i).port() == port) return i;
+  throw std::runtime_error("no cluster node listens on port " + std::to_string(port));
+}
+
+std::string Cluster::address(std::size_t i) const { return "127.0.0.1:" + std::to_string(node(i).port()); }
+
 void Cluster::give_slot(int slot, std::size_t target, std::chrono::milliseconds limit) {
+  const std::size_t source = node_on_port(port_for_slot(slot));
+  if (source == target) return;
   const int target_port = node(target).port();
-  const int source_port = port_for_slot(slot);
-  if (source_port == target_port) return;
-  std::size_t source = 0;
-  while (source < size() && node(source).port() != source_port) ++source;
-  if (source == size()) throw std::runtime_error("give_slot: no node serves slot " + std::to_string(slot));
   const std::string s = std::to_string(slot);
   auto setslot = [&](std::size_t i, const std::string& state, const std::string& id) {
     auto r = node(i).command({"CLUSTER", "SETSLOT", s, state, id});

@@ -44,6 +44,11 @@ class Cluster {
   std::string role(std::size_t i) const;  // "master" or "slave" from ROLE, live
   // The port of the node that serves `slot` now, from CLUSTER SLOTS on a live node.
   int port_for_slot(int slot) const;
+  // The index of the node listening on `port`; throws when there is none.
+  std::size_t node_on_port(int port) const;
+  // The index of the node that serves `key`'s slot now (port_for_slot).
+  std::size_t owner_of(std::string_view key) const { return node_on_port(port_for_slot(key_slot(key))); }
+  std::string address(std::size_t i) const;  // "127.0.0.1:<port>" of node i
   static int key_slot(std::string_view key);  // CRC16 with {hash tags}
   // Moves an empty `slot` to the primary `target` the way a resharding tool
   // does (IMPORTING on the target, MIGRATING on the owner, then SETSLOT NODE
