@@ -18,7 +18,9 @@
 #      and nothing else, with Catch2 and Google Benchmark hidden;
 #   5. the .deb packages (cpack): lintian reports no error, the dependencies
 #      resolve (apt-get --simulate), and the consumer builds and runs against
-#      the unpacked -dev package, as does the packaged valkey-cpp-cli;
+#      the unpacked -dev package, as does the packaged valkey-cpp-cli; then,
+#      as root, the packages installed with dpkg -i, the consumers (g++,
+#      clang++, pkg-config) and the CLI run from /usr, and the packages purged;
 #   6. the vcpkg port and the Conan recipe pass only options this project
 #      uses (a configure with them reports no unused variable).
 #   7. the OpenTelemetry adapter (VALKEY_CPP_WITH_OTEL) installed beside the
@@ -79,6 +81,13 @@ multiarch="$(gcc -print-multiarch 2>/dev/null || true)"
 
 # --- a server for the consumers -------------------------------------------------
 server_pid=""
+# Set while the .deb packages are installed with dpkg -i (section 5); cleanup purges them.
+debs_installed=""
+purge_debs() {
+  [ -n "${debs_installed:-}" ] || return 0
+  dpkg --purge valkey-cpp-tools libvalkey-cpp-dev libvalkey-cpp0 >/dev/null 2>&1 || return 1
+  debs_installed=""
+}
 server_dir="$(mktemp -d "${VALKEY_TEST_TMPDIR:-${TMPDIR:-/tmp}}/valkey-cpp-package.XXXXXX")"
 cleanup() {
   if [ -n "$server_pid" ]; then
@@ -86,6 +95,7 @@ cleanup() {
     wait "$server_pid" 2>/dev/null || true
   fi
   rm -rf "$server_dir"
+  purge_debs
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
@@ -327,6 +337,41 @@ check "deb: unpack" unpack_debs
 check "deb: find_package consumer (g++)" consumer_find_package deb g++ "$work/deb-root/usr" "$work/deb/find_package-g++"
 check "deb: valkey-cpp-cli runs" \
   env LD_LIBRARY_PATH="$work/deb-root/usr/lib/$multiarch" "$work/deb-root/usr/bin/valkey-cpp-cli" -u "$server_url" PING
+
+# Installed for real: dpkg -i of the three packages (their maintainer scripts
+# and the library in the system's search path, no LD_LIBRARY_PATH), the
+# consumers built against /usr with both compilers and with plain
+# pkg-config, the CLI from /usr/bin; then the packages are purged, also when
+# a check fails or the script is stopped (cleanup). Only as root, and only
+# when no valkey-cpp package is installed already: an installation this
+# script did not make is left alone (named on the stage line instead).
+install_debs() {
+  dpkg -i "$(deb libvalkey-cpp0)" "$(deb libvalkey-cpp-dev)" "$(deb valkey-cpp-tools)" || return 1
+  debs_installed=1
+  dpkg-query -W libvalkey-cpp0 libvalkey-cpp-dev valkey-cpp-tools
+}
+purged() { # nothing of the packages is left behind
+  purge_debs || return 1
+  if dpkg-query -W -f='${Status}\n' libvalkey-cpp0 libvalkey-cpp-dev valkey-cpp-tools 2>/dev/null | grep -q installed; then
+    echo "still installed"; return 1
+  fi
+  [ ! -e /usr/include/valkey/client.hpp ] || { echo "/usr/include/valkey/client.hpp is left"; return 1; }
+  echo "purged"
+}
+if [ "$(id -u)" -ne 0 ]; then
+  notes+=("the .deb packages were not installed with dpkg -i: not root")
+elif dpkg-query -W -f='${Status}\n' libvalkey-cpp0 libvalkey-cpp-dev valkey-cpp-tools 2>/dev/null | grep -q installed; then
+  notes+=("the .deb packages were not installed with dpkg -i: a valkey-cpp package is installed already")
+else
+  check "deb: dpkg -i" install_debs
+  if [ -n "$debs_installed" ]; then
+    check "deb: installed, find_package consumer (g++)" consumer_find_package deb-installed g++ /usr "$work/deb/installed-g++"
+    check "deb: installed, find_package consumer (clang++)" consumer_find_package deb-installed clang++ /usr "$work/deb/installed-clang++"
+    check "deb: installed, pkg-config consumer (g++)" consumer_pkg_config g++ /usr shared "$work/deb/installed-pkg-config/consumer"
+    check "deb: installed valkey-cpp-cli runs" /usr/bin/valkey-cpp-cli -u "$server_url" PING
+    check "deb: dpkg --purge" purged
+  fi
+fi
 
 # --- 6. vcpkg port and Conan recipe ---------------------------------------------------------
 # Every CMake variable they pass is one this project reads: a configure with
