@@ -1,9 +1,10 @@
 #pragma once
-// valkey::LeasePool: a few dedicated connections to one server, lent out one
-// request at a time. Blocking commands (flagged `blocking` in the generated
-// metadata: BLPOP, BRPOP, BLMOVE, BZPOPMIN, XREAD, WAIT...) run on them, so
-// they never stall the shared multiplexed connection; AsyncClient routes them
-// here by itself, and BlockingClient (lease.hpp) exposes the pool directly.
+/// \file
+/// valkey::LeasePool: a few dedicated connections to one server, lent out one
+/// request at a time. Blocking commands (flagged `blocking` in the generated
+/// metadata: BLPOP, BRPOP, BLMOVE, BZPOPMIN, XREAD, WAIT...) run on them, so
+/// they never stall the shared multiplexed connection; AsyncClient routes them
+/// here by itself, and BlockingClient (lease.hpp) exposes the pool directly.
 #include <cstddef>
 #include <memory>
 #include <string>
@@ -17,44 +18,48 @@
 
 namespace valkey {
 
-// Dedicated connections to one server, on one executor. Not thread-safe: use
-// it on its executor, like the AsyncClient.
+/// Dedicated connections to one server, on one executor. Not thread-safe: use
+/// it on its executor, like the AsyncClient.
 class LeasePool : public std::enable_shared_from_this<LeasePool> {
  public:
+  /// A pool on executor `ex` with the settings in `config` (as lease_config()
+  /// adjusts them); up to `max_idle` idle connections are kept for reuse.
   LeasePool(asio::any_io_executor ex, Config config, std::size_t max_idle = 4);
+  /// Closes every connection (see close()).
   ~LeasePool();
 
-  // An idle connection, or a new one (it connects on first submit); null
-  // when Config::max_leases connections are out already (the bulkhead: the
-  // caller fails its call with errc::queue_full and refusal(), sends
-  // nothing). Every connection it returns goes back through release(),
-  // exactly once, whatever happened to it: that is how leases are counted.
+  /// An idle connection, or a new one (it connects on first submit); null
+  /// when Config::max_leases connections are out already (the bulkhead: the
+  /// caller fails its call with errc::queue_full and refusal(), sends
+  /// nothing). Every connection it returns goes back through release(),
+  /// exactly once, whatever happened to it: that is how leases are counted.
   std::shared_ptr<Connection> acquire();
-  // Returns `conn` for reuse, or closes it when `reusable` is false or the
-  // pool already keeps max_idle connections. Ends its lease.
+  /// Returns `conn` for reuse, or closes it when `reusable` is false or the
+  /// pool already keeps max_idle connections. Ends its lease.
   void release(std::shared_ptr<Connection> conn, bool reusable);
-  // Closes every connection, leased ones included (their requests fail with
-  // connection_closed).
+  /// Closes every connection, leased ones included (their requests fail with
+  /// connection_closed).
   void close();
 
+  /// Idle connections kept for reuse now.
   std::size_t idle() const noexcept { return idle_.size(); }
-  // Connections opened so far (for tests and metrics).
+  /// Connections opened so far (for tests and metrics).
   std::size_t opened() const noexcept { return opened_; }
-  // Connections leased now (acquired, not yet released).
+  /// Connections leased now (acquired, not yet released).
   std::size_t leased() const noexcept { return leased_; }
-  // Config::max_leases (0: no bound).
+  /// Config::max_leases (0: no bound).
   std::size_t max_leases() const noexcept { return config_.max_leases; }
 
-  // Why acquire() refused: names the bound and the setting.
+  /// Why acquire() refused: names the bound and the setting.
   std::string refusal() const;
-  // A connection never opened, with the pool's settings and executor: what a
-  // call refused by the bulkhead completes through (it names the endpoint in
-  // the error and runs the handler on the executor), so the refusal needs no
-  // socket. Made on the first refusal.
+  /// A connection never opened, with the pool's settings and executor: what a
+  /// call refused by the bulkhead completes through (it names the endpoint in
+  /// the error and runs the handler on the executor), so the refusal needs no
+  /// socket. Made on the first refusal.
   Connection& refusals();
 
-  // The settings leased connections use: `base` without idle health check,
-  // request timeout or reconnection.
+  /// The settings leased connections use: `base` without idle health check,
+  /// request timeout or reconnection.
   static Config lease_config(Config base);
 
  private:

@@ -1,30 +1,33 @@
 #pragma once
-// valkey::Pipeline: several commands sent in ONE submit (one write, one
-// request with N expected replies) and their replies decoded into a typed
-// tuple. The builder changes type with every command: each generated method
-// appends the command's reply_type.
-//
-//   auto [name, visits] = co_await valkey::pipeline(c)
-//       .hget("user:1", "name")
-//       .incr("visits")
-//       .exec(asio::use_awaitable);   // std::tuple<std::optional<std::string>, std::int64_t>
-//   auto [ok, v] = valkey::pipeline(db).set("k", "v").get("k").exec();   // sync Client
-//
-// Commands are encoded when they are added, into the pipeline's own buffer,
-// so their arguments need not outlive the call that adds them. Adding a
-// command consumes the pipeline it is called on (its buffer moves into the
-// returned one); exec() on a consumed pipeline fails with invalid_argument.
-//
-// Errors: every reply is always read (the stream stays in sync). If any
-// command gets an error reply, exec fails with errc::server_error and the
-// FIRST error's text (Diagnostics / ServerError); a decode mismatch fails it
-// with that errc and says which reply. For per-command outcomes use
-// valkey::Batch (dynamic, replies as valkey::Reply, error replies kept as
-// values).
-//
-// exec() takes the same tails as the target's own exec (exec::Executor):
-// nothing / ec / ec + Diagnostics on the sync Client, [Diagnostics,] token on
-// the AsyncClient.
+/// \file
+/// valkey::Pipeline: several commands sent in ONE submit (one write, one
+/// request with N expected replies) and their replies decoded into a typed
+/// tuple. The builder changes type with every command: each generated method
+/// appends the command's reply_type.
+///
+/// \code
+///   auto [name, visits] = co_await valkey::pipeline(c)
+///       .hget("user:1", "name")
+///       .incr("visits")
+///       .exec(asio::use_awaitable);   // std::tuple<std::optional<std::string>, std::int64_t>
+///   auto [ok, v] = valkey::pipeline(db).set("k", "v").get("k").exec();   // sync Client
+/// \endcode
+///
+/// Commands are encoded when they are added, into the pipeline's own buffer,
+/// so their arguments need not outlive the call that adds them. Adding a
+/// command consumes the pipeline it is called on (its buffer moves into the
+/// returned one); exec() on a consumed pipeline fails with invalid_argument.
+///
+/// Errors: every reply is always read (the stream stays in sync). If any
+/// command gets an error reply, exec fails with errc::server_error and the
+/// FIRST error's text (Diagnostics / ServerError); a decode mismatch fails it
+/// with that errc and says which reply. For per-command outcomes use
+/// valkey::Batch (dynamic, replies as valkey::Reply, error replies kept as
+/// values).
+///
+/// exec() takes the same tails as the target's own exec (exec::Executor):
+/// nothing / ec / ec + Diagnostics on the sync Client, [Diagnostics,] token on
+/// the AsyncClient.
 #include <concepts>
 #include <cstdint>
 #include <string>
@@ -97,8 +100,8 @@ struct PipelineFraming {
 
 }  // namespace detail
 
-// The type-changing builder shared by Pipeline and Transaction. `Framing`
-// wraps the commands (nothing, or MULTI/EXEC) and adapts the collector.
+/// The type-changing builder shared by Pipeline and Transaction. `Framing`
+/// wraps the commands (nothing, or MULTI/EXEC) and adapts the collector.
 template <class Framing, class Target, class... Ts>
 class BasicBatch : public exec::Executor<BasicBatch<Framing, Target, Ts...>>
 #ifdef VALKEY_HAS_COMMANDS
@@ -106,24 +109,31 @@ class BasicBatch : public exec::Executor<BasicBatch<Framing, Target, Ts...>>
 #endif
 {
  public:
+  /// Marks the builder as a batch builder (exec::Executor).
   using executor_category = exec::batch_builder;
+  /// What exec() produces: one element per command, in order.
   using result_type = std::tuple<Ts...>;
+  /// Decodes the replies into a result_type.
   using collector_type = typename Framing::template collector<exec::TupleCollector<Ts...>>;
 
+  /// An empty batch on `target`.
   explicit BasicBatch(Target& target) : target_(&target) {
     resp::Writer w(enc_.bytes);
     Framing::open(w);
   }
+  /// A batch on `target` holding commands already encoded.
   BasicBatch(Target& target, detail::Encoded enc) : target_(&target), enc_(std::move(enc)) {}
 
+  /// The client the batch is sent on.
   Target& target() const noexcept { return *target_; }
-  // Commands added so far.
+  /// Commands added so far.
   std::size_t size() const noexcept { return sizeof...(Ts); }
 
   // exec(cmd) / call(args) append a command and return the builder with its
   // reply type added; exec(tail...) sends them (exec::Executor).
 
  private:
+  /// exec::Executor adds the commands and sends them (append(), take_plan()).
   friend class exec::Executor<BasicBatch>;
 
   template <class Plan>
@@ -150,25 +160,27 @@ class BasicBatch : public exec::Executor<BasicBatch<Framing, Target, Ts...>>
   detail::Encoded enc_;
 };
 
-// A pipeline of typed commands on `Target` (AsyncClient or Client).
+/// A pipeline of typed commands on `Target` (AsyncClient or Client).
 template <class Target, class... Ts>
 using Pipeline = BasicBatch<detail::PipelineFraming, Target, Ts...>;
 
-// Starts a pipeline on a client: valkey::pipeline(c).get("a").incr("b").exec(token).
-// (Client or AsyncClient; the client's own header defines it.)
+/// Starts a pipeline on a client: valkey::pipeline(c).get("a").incr("b").exec(token).
+/// (Client or AsyncClient; this header includes neither client's header.)
 template <detail::BatchClient C>
 Pipeline<C> pipeline(C& c) {
   return Pipeline<C>{c};
 }
 
-// A dynamic pipeline: any number of commands decided at run time, sent in one
-// write. Replies come back as std::vector<Reply> with error replies kept as
-// Reply values (r.is_error()), or as std::vector<T> for commands of one reply
-// type T (then the first error fails the whole batch, like Pipeline).
-//
-//   valkey::Batch<valkey::Client> b{db};
-//   b.add(cmd::Get{"a"}).add({"INCR", "n"}).set("k", "v");   // add() or the generated methods
-//   std::vector<valkey::Reply> r = b.exec();                 // or exec(ec[, diag]), exec([diag,] token)
+/// A dynamic pipeline: any number of commands decided at run time, sent in one
+/// write. Replies come back as `std::vector<Reply>` with error replies kept as
+/// Reply values (r.is_error()), or as `std::vector<T>` for commands of one reply
+/// type T (then the first error fails the whole batch, like Pipeline).
+///
+/// \code
+///   valkey::Batch<valkey::Client> b{db};
+///   b.add(cmd::Get{"a"}).add({"INCR", "n"}).set("k", "v");   // add() or the generated methods
+///   std::vector<valkey::Reply> r = b.exec();                 // or exec(ec[, diag]), exec([diag,] token)
+/// \endcode
 template <class Target, class T = Reply>
 class Batch : public exec::Executor<Batch<Target, T>>
 #ifdef VALKEY_HAS_COMMANDS
@@ -176,27 +188,36 @@ class Batch : public exec::Executor<Batch<Target, T>>
 #endif
 {
  public:
+  /// Marks the batch as a batch builder (exec::Executor).
   using executor_category = exec::batch_builder;
+  /// What exec() produces: one element per command, in order.
   using result_type = std::vector<T>;
+  /// Decodes the replies into a result_type.
   using collector_type = std::conditional_t<std::is_same_v<T, Reply>, exec::ReplyCollector, exec::VectorCollector<T>>;
 
+  /// An empty batch on `target`.
   explicit Batch(Target& target) : target_(&target) {}
 
+  /// The client the batch is sent on.
   Target& target() const noexcept { return *target_; }
+  /// Commands added since the last exec().
   std::size_t size() const noexcept { return enc_.replies; }
+  /// Whether no command was added since the last exec().
   bool empty() const noexcept { return enc_.replies == 0; }
 
-  // Same as exec(cmd) / call(args): appends, returns this batch.
+  /// Same as exec(cmd) / call(args): appends, returns this batch.
   template <Command C>
   Batch& add(const C& cmd) {
     return this->exec(cmd);
   }
+  /// The same for a command given as its words.
   Batch& add(Strings args) { return this->call(args); }
 
   // exec(tail...) sends what was added and leaves the batch empty, ready for
   // reuse (exec::Executor).
 
  private:
+  /// exec::Executor adds the commands and sends them (append(), take_plan()).
   friend class exec::Executor<Batch>;
 
   template <class Plan>

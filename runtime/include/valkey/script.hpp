@@ -1,14 +1,17 @@
 #pragma once
-// valkey::Script: a Lua script run by its SHA1 (computed locally, OpenSSL).
-// EVALSHA first; on NOSCRIPT the script is loaded (SCRIPT LOAD) and EVALSHA
-// retried once — so a server restart or SCRIPT FLUSH is invisible.
-//
-//   static const valkey::Script incr_by{"return redis.call('INCRBY', KEYS[1], ARGV[1])"};
-//   std::int64_t n = incr_by.run<std::int64_t>(db, {"counter"}, {"5"});
-//   auto r = co_await incr_by.async_run<valkey::Reply>(c, keys, args, asio::use_awaitable);
-//
-// Functions (FUNCTION LOAD, FCALL, FCALL_RO) need nothing extra: they are in
-// the generated surface (db.function_load(code), db.fcall("f", {.keys = ..})).
+/// \class valkey::Script
+/// valkey::Script: a Lua script run by its SHA1 (computed locally, OpenSSL).
+/// EVALSHA first; on NOSCRIPT the script is loaded (SCRIPT LOAD) and EVALSHA
+/// retried once — so a server restart or SCRIPT FLUSH is invisible.
+///
+/// \code
+///   static const valkey::Script incr_by{"return redis.call('INCRBY', KEYS[1], ARGV[1])"};
+///   std::int64_t n = incr_by.run<std::int64_t>(db, {"counter"}, {"5"});
+///   auto r = co_await incr_by.async_run<valkey::Reply>(c, keys, args, asio::use_awaitable);
+/// \endcode
+///
+/// Functions (FUNCTION LOAD, FCALL, FCALL_RO) need nothing extra: they are in
+/// the generated surface (db.function_load(code), db.fcall("f", {.keys = ..})).
 #include <memory>
 #include <string>
 #include <string_view>
@@ -123,13 +126,16 @@ struct ScriptRunOp {
 
 class Script {
  public:
+  /// Keeps `source` and computes its SHA1; nothing is sent.
   explicit Script(std::string source);
 
+  /// The Lua source.
   const std::string& source() const noexcept { return source_; }
-  // Lower-case hex, as SCRIPT LOAD answers.
+  /// The script's SHA1: lower-case hex, as SCRIPT LOAD answers.
   const std::string& sha1() const noexcept { return sha1_; }
 
-  // Synchronous: throws ServerError / Error.
+  /// Runs the script on `db` with `keys` and `args`; the reply decoded into T.
+  /// Synchronous: throws ServerError / Error.
   template <class T = Reply>
   T run(Client& db, Strings keys = {}, Strings args = {}) const {
     std::error_code ec;
@@ -138,6 +144,7 @@ class Script {
     if (ec) exec::raise(ec, diag);
     return out;
   }
+  /// The same, filling `ec` and `diag` instead of throwing.
   template <class T = Reply>
   T run(Client& db, Strings keys, Strings args, std::error_code& ec, Diagnostics& diag) const {
     detail::EvalShaCall<T> call{sha1_, detail::own(keys), detail::own(args)};
@@ -150,11 +157,13 @@ class Script {
     return out;
   }
 
-  // Asynchronous: void(std::error_code, T).
+  /// Runs the script on `c` with `keys` and `args`; the reply decoded into T.
+  /// Asynchronous: void(std::error_code, T).
   template <class T = Reply, class Token>
   auto async_run(AsyncClient& c, Strings keys, Strings args, Token&& token) const {
     return async_run<T>(c, keys, args, nullptr, std::forward<Token>(token));
   }
+  /// The same, with a failure's text in `diag`.
   template <class T = Reply, class Token>
   auto async_run(AsyncClient& c, Strings keys, Strings args, Diagnostics& diag, Token&& token) const {
     return async_run<T>(c, keys, args, &diag, std::forward<Token>(token));
@@ -175,7 +184,7 @@ class Script {
   std::string sha1_;
 };
 
-// SHA1 of `data` as 40 lower-case hex digits.
+/// SHA1 of `data` as 40 lower-case hex digits.
 std::string sha1_hex(std::string_view data);
 
 }  // namespace valkey

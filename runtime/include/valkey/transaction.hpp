@@ -1,32 +1,39 @@
 #pragma once
-// valkey::Transaction: MULTI, the commands, EXEC — encoded into one submit,
-// so no other request on the multiplexed connection can interleave, and the
-// EXEC reply decoded into a typed tuple.
-//
-//   auto [n, v] = co_await valkey::transaction(c).incr("a").get("b").exec(asio::use_awaitable);
-//   auto [ok, n] = valkey::transaction(db).set("k", "v").incr("n").exec();
-//
-// Outcomes:
-//  * EXEC answers null (a WATCHed key changed): errc::exec_aborted.
-//  * A command refused while queuing (unknown command, wrong arity): the
-//    server answers EXECABORT; exec fails with errc::server_error and the
-//    text "EXECABORT ... (command #i: <the queuing error>)".
-//  * A command that fails while executing (WRONGTYPE): the others ran (no
-//    rollback, server semantics); exec fails with server_error and that
-//    error's text, like a pipeline.
-//
-// Optimistic locking needs WATCH, which is connection state: on a shared
-// multiplexed connection any other user's EXEC/UNWATCH would clear it. So
-// WATCH runs on a connection of its own:
-//
-//   auto w = co_await valkey::watch(c, keys, asio::use_awaitable);   // AsyncWatch (async_watch.hpp)
-//   auto cur = co_await w.get("balance", asio::use_awaitable);       // reads on the watched connection
-//   auto [r] = co_await w.multi().set("balance", next).exec(asio::use_awaitable);
-//   // -> errc::exec_aborted when "balance" changed after WATCH
-//
-//   valkey::Watch w{db, {"balance"}};       // sync: a dedicated Client
-//   auto cur = w.get("balance");
-//   auto [ok] = w.multi().set("balance", "9").exec();
+/// \file
+/// valkey::Transaction: MULTI, the commands, EXEC — encoded into one submit,
+/// so no other request on the multiplexed connection can interleave, and the
+/// EXEC reply decoded into a typed tuple.
+///
+/// \code
+///   auto [n, v] = co_await valkey::transaction(c).incr("a").get("b").exec(asio::use_awaitable);
+///   auto [ok, n] = valkey::transaction(db).set("k", "v").incr("n").exec();
+/// \endcode
+///
+/// Outcomes:
+///  * EXEC answers null (a WATCHed key changed): errc::exec_aborted.
+///  * A command refused while queuing (unknown command, wrong arity): the
+///    server answers EXECABORT; exec fails with errc::server_error and the
+///    text `"EXECABORT ... (command #i: <the queuing error>)"`.
+///  * A command that fails while executing (WRONGTYPE): the others ran (no
+///    rollback, server semantics); exec fails with server_error and that
+///    error's text, like a pipeline.
+///
+/// Optimistic locking needs WATCH, which is connection state: on a shared
+/// multiplexed connection any other user's EXEC/UNWATCH would clear it. So
+/// WATCH runs on a connection of its own:
+///
+/// \code
+///   auto w = co_await valkey::watch(c, keys, asio::use_awaitable);   // AsyncWatch (async_watch.hpp)
+///   auto cur = co_await w.get("balance", asio::use_awaitable);       // reads on the watched connection
+///   auto [r] = co_await w.multi().set("balance", next).exec(asio::use_awaitable);
+///   // -> errc::exec_aborted when "balance" changed after WATCH
+/// \endcode
+///
+/// \code
+///   valkey::Watch w{db, {"balance"}};       // sync: a dedicated Client
+///   auto cur = w.get("balance");
+///   auto [ok] = w.multi().set("balance", "9").exec();
+/// \endcode
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -148,12 +155,13 @@ struct TransactionFraming {
 
 }  // namespace detail
 
+/// MULTI, typed commands and EXEC on `Target` (a client or a watch), sent as one submit.
 template <class Target, class... Ts>
 using Transaction = BasicBatch<detail::TransactionFraming, Target, Ts...>;
 
-// Starts a transaction on a client (Client or AsyncClient; a template so
-// that this header needs neither client's definition, docs/commands.md
-// "Compile time").
+/// Starts a transaction on a client (Client or AsyncClient; a template so
+/// that this header needs neither client's definition, docs/commands.md
+/// "Compile time").
 template <detail::BatchClient C>
 Transaction<C> transaction(C& c) {
   return Transaction<C>{c};
@@ -161,25 +169,33 @@ Transaction<C> transaction(C& c) {
 
 // ---- WATCH, synchronous ------------------------------------------------
 
-// A dedicated Client (its own connection) holding a WATCH on `keys`. Reads go
-// through its generated methods; multi() builds the transaction.
+/// A dedicated Client (its own connection) holding a WATCH on `keys`. Reads go
+/// through its generated methods; multi() builds the transaction.
 class Watch : public exec::Executor<Watch>
 #ifdef VALKEY_HAS_COMMANDS
     , public Commands<Watch>
 #endif
 {
  public:
+  /// Marks the watch as a synchronous executor (exec::Executor).
   using executor_category = exec::sync_executor;
 
+  /// Opens a dedicated connection with `db`'s settings and WATCHes `keys` on
+  /// it; throws valkey::Error when either fails.
   Watch(const Client& db, Strings keys);
+  /// The same, with the settings in `config`.
   Watch(const Config& config, Strings keys);
 
   // exec(cmd[, ec[, diag]]) and call(args[, ec[, diag]]) come from
   // exec::Executor, on the watched connection.
+  /// Runs a request on the watched connection (see Client::run()).
   void run(detail::SyncOpBase& op) { db_->run(op); }
+  /// The settings of the watched connection.
   const Config& config() const noexcept { return db_->config(); }
 
+  /// MULTI ... EXEC on the watched connection. EXEC ends the WATCH either way.
   Transaction<Client> multi() { return Transaction<Client>{*db_}; }
+  /// The dedicated Client that holds the WATCH.
   Client& client() noexcept { return *db_; }
 
  private:

@@ -1,8 +1,9 @@
 #pragma once
-// The umbrella header: both clients, the generated command structs and the
-// generated method surface, and the features built on them (pipelines,
-// transactions, blocking-command pools, pub/sub for async and sync code,
-// scripts). Include the single headers instead to compile less.
+/// \file
+/// The umbrella header: both clients, the generated command structs and the
+/// generated method surface, and the features built on them (pipelines,
+/// transactions, blocking-command pools, pub/sub for async and sync code,
+/// scripts). Include the single headers instead to compile less.
 #include <valkey/async_client.hpp>
 #include <valkey/async_watch.hpp>
 #include <valkey/client.hpp>

@@ -1,13 +1,14 @@
 #pragma once
-// valkey::View<T>: a cheap, non-owning view of "some elements of T" used by the
-// generated commands for repeated arguments (MGET's keys, HSET's field/value
-// pairs, ZADD's score/member blocks). It accepts a braced list, any container
-// or range whose elements convert to T (std::vector<std::string> for a
-// View<std::string_view>, a std::map<std::string, std::string> for a view of
-// pairs), so callers never copy into a particular container type.
-//
-// Like std::string_view it does not own: build it in the call expression, or
-// keep the viewed container alive for as long as the view is used.
+/// \class valkey::View
+/// `valkey::View<T>`: a cheap, non-owning view of "some elements of T" used by the
+/// generated commands for repeated arguments (MGET's keys, HSET's field/value
+/// pairs, ZADD's score/member blocks). It accepts a braced list, any container
+/// or range whose elements convert to T (`std::vector<std::string>` for a
+/// `View<std::string_view>`, a `std::map<std::string, std::string>` for a view of
+/// pairs), so callers never copy into a particular container type.
+///
+/// Like std::string_view it does not own: build it in the call expression, or
+/// keep the viewed container alive for as long as the view is used.
 #include <cstddef>
 #include <initializer_list>
 #include <iterator>
@@ -49,13 +50,17 @@ concept view_element = std::is_convertible_v<const E&, T> ||
 template <class T>
 class View {
  public:
+  /// The element type.
   using value_type = T;
 
+  /// An empty view.
   View() noexcept = default;
 
+  /// A view of a braced list (which lives until the end of the full expression).
   View(std::initializer_list<T> list) noexcept
       : data_(list.begin()), size_(list.size()), each_(&each_contiguous<T>) {}
 
+  /// A view of `range`: a sized range whose elements convert to T.
   template <std::ranges::sized_range R>
     requires(!std::is_same_v<std::remove_cvref_t<R>, View> &&
              !std::is_convertible_v<R, std::string_view> &&
@@ -63,10 +68,12 @@ class View {
   View(const R& range) noexcept  // NOLINT: implicit by design, like string_view
       : data_(&range), size_(std::ranges::size(range)), each_(&each_range<R>) {}
 
+  /// The number of elements.
   std::size_t size() const noexcept { return size_; }
+  /// Whether there are no elements.
   bool empty() const noexcept { return size_ == 0; }
 
-  // Calls f(const T&) for each element, in order.
+  /// Calls f(const T&) for each element, in order.
   template <class F>
   void for_each(F&& f) const {
     if (size_ == 0) return;
@@ -100,7 +107,9 @@ class View {
   Each each_ = nullptr;
 };
 
+/// A view of strings: the type of list parameters (keys, members...).
 using Strings = View<std::string_view>;
+/// A view of string pairs: the type of pair parameters (HSET's field/value pairs...).
 using StringPairs = View<std::pair<std::string_view, std::string_view>>;
 
 }  // namespace valkey

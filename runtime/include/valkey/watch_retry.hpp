@@ -1,40 +1,45 @@
 #pragma once
-// valkey::watch_retry(): the optimistic-transaction loop. WATCH the keys on a
-// connection of their own, let `fn` read and queue its MULTI ... EXEC, and
-// when EXEC answers that a watched key changed (errc::exec_aborted), WATCH
-// again and run `fn` again, up to `attempts` times:
-//
-//   auto [ok] = valkey::watch_retry(db, {"balance"}, [](valkey::Watch& w) {
-//     std::int64_t cur = std::stoll(w.get("balance").value_or("0"));
-//     return w.multi().set("balance", std::to_string(cur + 10)).exec();
-//   });
-//
-// `fn` takes the Watch (reads run on the watched connection) and returns
-// what the transaction's exec() returns; it may run several times, so it
-// must not have effects outside the transaction that cannot be repeated.
-// An aborted EXEC ran none of the queued commands: running `fn` again is
-// always safe for the data. After the last attempt the exec_aborted Error
-// propagates; any other failure propagates at once. One connection serves
-// every attempt (EXEC ends a WATCH, so each attempt sends WATCH again).
-//
-// The asynchronous loop, on an AsyncClient: `fn` takes the AsyncWatch and
-// returns an asio::awaitable of what the transaction's exec() returns, and
-// the loop itself completes through any completion token:
-//   const std::vector<std::string_view> keys{"balance"};  // named: g++ 12 and braced lists in co_await
-//   auto [ok] = co_await valkey::watch_retry(c, keys,
-//       [](valkey::AsyncWatch& w) -> asio::awaitable<std::tuple<bool>> {
-//         auto cur = co_await w.get("balance", asio::use_awaitable);
-//         co_return co_await w.multi().set("balance", next(cur)).exec(asio::use_awaitable);
-//       },
-//       asio::use_awaitable);
-//
-// The same rules as the synchronous one: one dedicated connection for every
-// attempt, WATCH again after an aborted EXEC, at most `attempts` runs of
-// `fn`, the last exec_aborted (or any other failure, at once) reported. A
-// token that throws (use_awaitable) gets the valkey::Error the synchronous
-// loop would throw; a callback gets void(std::error_code, R), with the
-// failure's text in the Diagnostics passed before the token. The keys are
-// copied; the client need only live until the call returns.
+/// \file
+/// valkey::watch_retry(): the optimistic-transaction loop. WATCH the keys on a
+/// connection of their own, let `fn` read and queue its MULTI ... EXEC, and
+/// when EXEC answers that a watched key changed (errc::exec_aborted), WATCH
+/// again and run `fn` again, up to `attempts` times:
+///
+/// \code
+///   auto [ok] = valkey::watch_retry(db, {"balance"}, [](valkey::Watch& w) {
+///     std::int64_t cur = std::stoll(w.get("balance").value_or("0"));
+///     return w.multi().set("balance", std::to_string(cur + 10)).exec();
+///   });
+/// \endcode
+///
+/// `fn` takes the Watch (reads run on the watched connection) and returns
+/// what the transaction's exec() returns; it may run several times, so it
+/// must not have effects outside the transaction that cannot be repeated.
+/// An aborted EXEC ran none of the queued commands: running `fn` again is
+/// always safe for the data. After the last attempt the exec_aborted Error
+/// propagates; any other failure propagates at once. One connection serves
+/// every attempt (EXEC ends a WATCH, so each attempt sends WATCH again).
+///
+/// The asynchronous loop, on an AsyncClient: `fn` takes the AsyncWatch and
+/// returns an asio::awaitable of what the transaction's exec() returns, and
+/// the loop itself completes through any completion token:
+/// \code
+///   const std::vector<std::string_view> keys{"balance"};  // named: g++ 12 and braced lists in co_await
+///   auto [ok] = co_await valkey::watch_retry(c, keys,
+///       [](valkey::AsyncWatch& w) -> asio::awaitable<std::tuple<bool>> {
+///         auto cur = co_await w.get("balance", asio::use_awaitable);
+///         co_return co_await w.multi().set("balance", next(cur)).exec(asio::use_awaitable);
+///       },
+///       asio::use_awaitable);
+/// \endcode
+///
+/// The same rules as the synchronous one: one dedicated connection for every
+/// attempt, WATCH again after an aborted EXEC, at most `attempts` runs of
+/// `fn`, the last exec_aborted (or any other failure, at once) reported. A
+/// token that throws (use_awaitable) gets the valkey::Error the synchronous
+/// loop would throw; a callback gets void(std::error_code, R), with the
+/// failure's text in the Diagnostics passed before the token. The keys are
+/// copied; the client need only live until the call returns.
 #include <exception>
 #include <memory>
 #include <stdexcept>
@@ -62,6 +67,10 @@
 
 namespace valkey {
 
+/// Synchronous: WATCHes `keys` on a connection of its own and runs `fn(Watch&)`,
+/// again after each aborted EXEC, at most `attempts` times (see
+/// \ref watch_retry.hpp). Throws valkey::Error (invalid_argument) when
+/// `attempts` is less than 1.
 template <class Fn>
 auto watch_retry(Client& db, Strings keys, Fn&& fn, int attempts = 10) -> std::invoke_result_t<Fn&, Watch&> {
   if (attempts < 1) throw Error(make_error_code(errc::invalid_argument), "watch_retry: attempts must be at least 1");
@@ -200,18 +209,20 @@ auto async_watch_retry(AsyncClient& c, Strings keys, Fn&& fn, int attempts, Diag
 
 }  // namespace detail
 
-// Asynchronous: `fn(AsyncWatch&)` returns asio::awaitable<R>; completes with
-// R (see the top of this file).
+/// Asynchronous: `fn(AsyncWatch&)` returns `asio::awaitable<R>`; completes with
+/// R (see \ref watch_retry.hpp).
 template <class Fn, class Token>
   requires std::is_invocable_v<std::decay_t<Fn>&, AsyncWatch&>
 auto watch_retry(AsyncClient& c, Strings keys, Fn&& fn, int attempts, Token&& token) {
   return detail::async_watch_retry(c, keys, std::forward<Fn>(fn), attempts, nullptr, std::forward<Token>(token));
 }
+/// The same, with a failure's text in `diag`.
 template <class Fn, class Token>
   requires std::is_invocable_v<std::decay_t<Fn>&, AsyncWatch&>
 auto watch_retry(AsyncClient& c, Strings keys, Fn&& fn, int attempts, Diagnostics& diag, Token&& token) {
   return detail::async_watch_retry(c, keys, std::forward<Fn>(fn), attempts, &diag, std::forward<Token>(token));
 }
+/// The same, with at most 10 attempts.
 template <class Fn, class Token>
   requires std::is_invocable_v<std::decay_t<Fn>&, AsyncWatch&>
 auto watch_retry(AsyncClient& c, Strings keys, Fn&& fn, Token&& token) {

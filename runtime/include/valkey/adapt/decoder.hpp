@@ -1,27 +1,28 @@
 #pragma once
-// valkey::adapt::Decoder<T>: fills a C++ value straight from the parser's
-// nodes, one reply at a time, without building a tree. Supported T, composable
-// (see docs/design.md for the table):
-//   Ok, std::string, std::int64_t (and other integers), bool, double,
-//   std::optional<X>, std::vector<X>, std::vector<std::pair<K, V>>,
-//   std::map<K, V>, std::unordered_map<K, V>, std::set<X>,
-//   std::unordered_set<X>, std::tuple<Xs...>,
-//   std::pair<A, B>, valkey::Reply, adapt::Ignore, and the reply records
-//   the generator makes (adapt/record.hpp).
-// Each accepts the RESP3 form and the RESP2 spelling of the same reply
-// (integers for booleans, bulk strings for doubles, flat arrays for maps).
-// bool also takes the shape of a "did it happen" reply: the status +OK is
-// true and nil is false (SET with NX, XX or IFEQ).
-//
-// Protocol between decoders: `bool feed(const resp::Node&, T& out,
-// DecodeState&)` gets the nodes of one value in pre-order and returns true on
-// the node that completes it. A decoder that cannot take a node records the
-// failure in DecodeState; from then on the caller (ResponseVisitor) stops
-// feeding and only waits for the message to end, so the stream stays in sync.
-// Attributes never reach a decoder (the visitor skips them).
-//
-// Scalar decoders are empty and their bodies live in the library: decoding a
-// GET/INCR/SET reply allocates nothing beyond the std::string value itself.
+/// \struct valkey::adapt::Decoder
+/// valkey::adapt::Decoder<T>: fills a C++ value straight from the parser's
+/// nodes, one reply at a time, without building a tree. Supported T, composable
+/// (see docs/design.md for the table):
+///   Ok, std::string, std::int64_t (and other integers), bool, double,
+///   std::optional<X>, std::vector<X>, std::vector<std::pair<K, V>>,
+///   std::map<K, V>, std::unordered_map<K, V>, std::set<X>,
+///   std::unordered_set<X>, std::tuple<Xs...>,
+///   std::pair<A, B>, valkey::Reply, adapt::Ignore, and the reply records
+///   the generator makes (adapt/record.hpp).
+/// Each accepts the RESP3 form and the RESP2 spelling of the same reply
+/// (integers for booleans, bulk strings for doubles, flat arrays for maps).
+/// bool also takes the shape of a "did it happen" reply: the status +OK is
+/// true and nil is false (SET with NX, XX or IFEQ).
+///
+/// Protocol between decoders: `bool feed(const resp::Node&, T& out,
+/// DecodeState&)` gets the nodes of one value in pre-order and returns true on
+/// the node that completes it. A decoder that cannot take a node records the
+/// failure in DecodeState; from then on the caller (ResponseVisitor) stops
+/// feeding and only waits for the message to end, so the stream stays in sync.
+/// Attributes never reach a decoder (the visitor skips them).
+///
+/// Scalar decoders are empty and their bodies live in the library: decoding a
+/// GET/INCR/SET reply allocates nothing beyond the std::string value itself.
 #include <algorithm>
 #include <array>
 #include <concepts>
@@ -51,39 +52,43 @@ struct Ok;  // valkey/command.hpp; only named here, so this header stays light
 
 namespace valkey::adapt {
 
-// Accepts any reply and keeps nothing (errors at depth 0 still fail it).
+/// Accepts any reply and keeps nothing (errors at depth 0 still fail it).
 struct Ignore {
   friend constexpr bool operator==(Ignore, Ignore) noexcept { return true; }
 };
 
-// The outcome of decoding one reply. The first failure wins.
+/// The outcome of decoding one reply. The first failure wins.
 struct DecodeState {
-  std::error_code ec;
-  std::string server_message;  // set with errc::server_error: the text after '-'/'!'
-  // For a decode failure: what was received, in words ("integer",
-  // "bulk string \"abc\"", "array of 3 at depth 1"); empty when unknown.
+  std::error_code ec;          ///< the first failure; empty while decoding succeeds
+  std::string server_message;  ///< set with errc::server_error: the text after '-'/'!'
+  /// For a decode failure: what was received, in words ("integer",
+  /// "bulk string \"abc\"", "array of 3 at depth 1"); empty when unknown.
   std::string received;
 
+  /// Whether a failure was recorded.
   bool failed() const noexcept { return static_cast<bool>(ec); }
+  /// Fails with `e`, unless a failure was recorded already.
   void fail(errc e) noexcept {
     if (!ec) ec = make_error_code(e);
   }
-  // Fails with `e` because of `node` (kept in `received`).
+  /// Fails with `e` because of `node` (kept in `received`).
   void fail(errc e, const resp::Node& node);
+  /// Fails with errc::server_error, keeping `message` in server_message.
   void server_error(std::string_view message);
-  // `node` does not fit the requested type: an error node fails with its
-  // server message, a null with unexpected_null, anything else with
-  // unexpected_reply_type.
+  /// `node` does not fit the requested type: an error node fails with its
+  /// server message, a null with unexpected_null, anything else with
+  /// unexpected_reply_type.
   void mismatch(const resp::Node& node);
 };
 
-// `node` in words, for error messages: its RESP type, a short quote of a
-// scalar's text, the size of an aggregate, its depth when nested.
+/// `node` in words, for error messages: its RESP type, a short quote of a
+/// scalar's text, the size of an aggregate, its depth when nested.
 std::string describe_node(const resp::Node& node);
 
 template <class T>
 struct Decoder;  // no definition: T is not decodable
 
+/// Whether replies decode into `T`: valkey::adapt::Decoder has a specialisation for it.
 template <class T>
 concept Decodable = requires(Decoder<T> d, const resp::Node& n, T& out, DecodeState& st) {
   { d.feed(n, out, st) } -> std::same_as<bool>;
@@ -109,18 +114,22 @@ bool decode_unsigned(const resp::Node& n, std::uint64_t& out, DecodeState& st);
 
 // ---- scalars (bodies in src/adapt/scalars.cpp) ----
 
+/// Takes a status reply (+OK) and keeps nothing.
 template <>
 struct Decoder<Ok> {
   static constexpr bool scalar = true;
   bool feed(const resp::Node& n, Ok& out, DecodeState& st);
 };
 
+/// Takes the text of a string, number or verbatim string reply (without the
+/// verbatim string's "txt:" prefix).
 template <>
 struct Decoder<std::string> {
   static constexpr bool scalar = true;
   bool feed(const resp::Node& n, std::string& out, DecodeState& st);
 };
 
+/// Takes an integer reply, or a string or big number that holds one.
 template <>
 struct Decoder<std::int64_t> {
   static constexpr bool scalar = true;
@@ -130,19 +139,21 @@ struct Decoder<std::int64_t> {
   }
 };
 
+/// Takes a boolean, the integers 0 and 1, the status +OK (true) or null (false).
 template <>
 struct Decoder<bool> {
   static constexpr bool scalar = true;
   bool feed(const resp::Node& n, bool& out, DecodeState& st);
 };
 
+/// Takes a double or an integer reply, or a string or big number that holds one.
 template <>
 struct Decoder<double> {
   static constexpr bool scalar = true;
   bool feed(const resp::Node& n, double& out, DecodeState& st);
 };
 
-// Other integer types: read as 64-bit, then range-checked (invalid_number).
+/// Other integer types: read as 64-bit, then range-checked (invalid_number).
 template <class I>
   requires(std::integral<I> && !std::same_as<I, bool> && !std::same_as<I, std::int64_t>)
 struct Decoder<I> {
@@ -165,6 +176,7 @@ struct Decoder<I> {
   }
 };
 
+/// Takes one value of any shape and keeps nothing.
 template <>
 struct Decoder<Ignore> {
   static constexpr bool scalar = false;
@@ -179,6 +191,7 @@ struct Decoder<Ignore> {
 
 // ---- valkey::Reply (anything; nested errors are kept as values) ----
 
+/// Takes any reply; nested errors are kept as values.
 template <>
 struct Decoder<Reply> {
   static constexpr bool scalar = false;
@@ -188,6 +201,7 @@ struct Decoder<Reply> {
 
 // ---- std::optional<X>: null -> nullopt ----
 
+/// Null gives std::nullopt; anything else decodes as `X`.
 template <class X>
 struct Decoder<std::optional<X>> {
   static constexpr bool scalar = detail::ScalarDecoder<X>;
@@ -210,6 +224,7 @@ struct Decoder<std::optional<X>> {
 
 // ---- std::vector<X>: array, set, push (a map's children flattened) ----
 
+/// An array, set or push of `X` (a map's children flattened).
 template <class X, class A>
 struct Decoder<std::vector<X, A>> {
   static constexpr bool scalar = false;
@@ -272,9 +287,11 @@ struct SetDecoder {
 
 }  // namespace detail
 
+/// Like std::vector; duplicates merge.
 template <class X, class C, class A>
 struct Decoder<std::set<X, C, A>> : detail::SetDecoder<std::set<X, C, A>> {};
 
+/// Like std::vector; duplicates merge.
 template <class X, class H, class E, class A>
 struct Decoder<std::unordered_set<X, H, E, A>> : detail::SetDecoder<std::unordered_set<X, H, E, A>> {};
 
@@ -360,6 +377,8 @@ class PairsDecoder {
 
 }  // namespace detail
 
+/// Key/value pairs in the order received: a map (RESP3), a flat array
+/// (RESP2) or an array of [k, v] arrays.
 template <class K, class V, class A>
 struct Decoder<std::vector<std::pair<K, V>, A>> {
   static constexpr bool scalar = false;
@@ -369,6 +388,8 @@ struct Decoder<std::vector<std::pair<K, V>, A>> {
   detail::PairsDecoder<K, V> pairs_;
 };
 
+/// A map (RESP3), a flat array (RESP2) or an array of [k, v] arrays; a
+/// repeated key keeps its last value.
 template <class K, class V, class C, class A>
 struct Decoder<std::map<K, V, C, A>> {
   static constexpr bool scalar = false;
@@ -380,6 +401,8 @@ struct Decoder<std::map<K, V, C, A>> {
   detail::PairsDecoder<K, V> pairs_;
 };
 
+/// A map (RESP3), a flat array (RESP2) or an array of [k, v] arrays; a
+/// repeated key keeps its last value.
 template <class K, class V, class H, class E, class A>
 struct Decoder<std::unordered_map<K, V, H, E, A>> {
   static constexpr bool scalar = false;
@@ -436,9 +459,11 @@ class TupleDecoder {
 
 }  // namespace detail
 
+/// An aggregate of exactly one element per type, in order.
 template <class... Xs>
 struct Decoder<std::tuple<Xs...>> : detail::TupleDecoder<std::tuple<Xs...>, Xs...> {};
 
+/// An aggregate of exactly two elements.
 template <class A, class B>
 struct Decoder<std::pair<A, B>> : detail::TupleDecoder<std::pair<A, B>, A, B> {};
 
@@ -459,6 +484,8 @@ constexpr bool is_text(resp::Type t) noexcept {
 
 }  // namespace detail
 
+/// A record (adapt/record.hpp): a map (RESP3) or flat name/value pairs
+/// (RESP2); fields the record does not list are skipped.
 template <class T>
   requires Record<T>
 struct Decoder<T> {
@@ -541,6 +568,8 @@ struct Decoder<T> {
 
 // ---- converted records (adapt/record.hpp): a Reply, then from_reply() ----
 
+/// A converted record (adapt/record.hpp): the whole reply as a Reply, then
+/// T::from_reply().
 template <class T>
   requires(ConvertedRecord<T> && !Record<T>)
 struct Decoder<T> {

@@ -1,14 +1,15 @@
 #pragma once
-// valkey::adapt::ResponseVisitor<T>: the resp::Visitor the connection hands
-// the parser for one request. An error reply at depth 0 fails the request with
-// errc::server_error and keeps the server's text (server_message(), to build a
-// valkey::ServerError); otherwise the reply is decoded into T. A reply that
-// does not fit T fails with unexpected_reply_type / unexpected_null /
-// invalid_number, and the rest of the message is still consumed (the parser
-// frames it), so the connection stays usable.
-//
-// Attributes are skipped unless T is valkey::Reply (which keeps them).
-// For scalar T nothing is allocated beyond the value itself.
+/// \class valkey::adapt::ResponseVisitor
+/// valkey::adapt::ResponseVisitor<T>: the resp::Visitor the connection hands
+/// the parser for one request. An error reply at depth 0 fails the request with
+/// errc::server_error and keeps the server's text (server_message(), to build a
+/// valkey::ServerError); otherwise the reply is decoded into T. A reply that
+/// does not fit T fails with unexpected_reply_type / unexpected_null /
+/// invalid_number, and the rest of the message is still consumed (the parser
+/// frames it), so the connection stays usable.
+///
+/// Attributes are skipped unless T is valkey::Reply (which keeps them).
+/// For scalar T nothing is allocated beyond the value itself.
 #include <cstddef>
 #include <string>
 #include <system_error>
@@ -21,20 +22,21 @@
 
 namespace valkey::adapt {
 
-// The type-independent half, so the runtime can keep pending requests of
-// different T behind one pointer type.
+/// The type-independent half, so the runtime can keep pending requests of
+/// different T behind one pointer type.
 class ResponseBase : public resp::Visitor {
  public:
-  // Set once the reply ended: empty on success.
+  /// The request's error, set once the reply ended: empty on success.
   std::error_code error_code() const noexcept { return state_.ec; }
-  // The server's error text (without '-'), when error_code() is server_error.
+  /// The server's error text (without '-'), when error_code() is server_error.
   const std::string& server_message() const noexcept { return state_.server_message; }
+  /// Whether error_code() is errc::server_error.
   bool is_server_error() const noexcept { return state_.ec == errc::server_error; }
-  // True once on_message_end() arrived.
+  /// True once on_message_end() arrived.
   bool complete() const noexcept { return complete_; }
-  // For a decode failure (unexpected_reply_type, unexpected_null,
-  // invalid_number): what was received and what was wanted, in words
-  // ("received bulk string \"abc\", wanted std::int64_t"). Empty otherwise.
+  /// For a decode failure (unexpected_reply_type, unexpected_null,
+  /// invalid_number): what was received and what was wanted, in words
+  /// ("received bulk string \"abc\", wanted std::int64_t"). Empty otherwise.
   std::string error_detail() const;
 
   void on_message_end() override {
@@ -42,14 +44,14 @@ class ResponseBase : public resp::Visitor {
     if (!done_ && !state_.failed()) state_.fail(errc::unexpected_reply_type);
   }
 
-  // Throws valkey::ServerError for a server error, valkey::Error for any
-  // other failure; returns when the reply decoded.
+  /// Throws valkey::ServerError for a server error, valkey::Error for any
+  /// other failure; returns when the reply decoded.
   void throw_if_error() const;
 
  protected:
   ~ResponseBase() = default;
 
-  // Filters one node before the decoder sees it: false when it must not reach it.
+  /// Filters one node before the decoder sees it: false when it must not reach it.
   bool admit(const resp::Node& n, bool keep_attributes) {
     if (done_ || state_.failed()) return false;
     if (skip_above_ != kNoSkip) {
@@ -68,7 +70,7 @@ class ResponseBase : public resp::Visitor {
   }
 
   static constexpr std::size_t kNoSkip = static_cast<std::size_t>(-1);
-  // The decoded type's name, built only for an error message.
+  /// The decoded type's name, built only for an error message.
   std::string (*wanted_)() = nullptr;
   DecodeState state_;
   std::size_t skip_above_ = kNoSkip;
@@ -86,8 +88,11 @@ class ResponseVisitor final : public ResponseBase {
     if (admit(n, std::is_same_v<T, Reply>)) done_ = decoder_.feed(n, value_, state_);
   }
 
+  /// The decoded value.
   T& value() & noexcept { return value_; }
+  /// The decoded value.
   const T& value() const& noexcept { return value_; }
+  /// Moves the decoded value out.
   T take() { return std::move(value_); }
 
  private:

@@ -1,7 +1,8 @@
 #pragma once
-// valkey::adapt::type_name<T>(): the C++ type a reply was decoded into, as a
-// user wrote it ("std::optional<std::string>", "std::vector<std::int64_t>"),
-// for decode error messages. Built only when an error is reported.
+/// \file
+/// valkey::adapt::type_name<T>(): the C++ type a reply was decoded into, as a
+/// user wrote it ("std::optional<std::string>", "std::vector<std::int64_t>"),
+/// for decode error messages. Built only when an error is reported.
 #include <cstddef>
 #include <cstdint>
 #include <map>
@@ -24,10 +25,14 @@ namespace valkey::adapt {
 
 struct Ignore;
 
-// "std::int64_t", "std::uint8_t"...: out of line, so that an integer reply
-// type does not compile the string building into every translation unit.
+/// "std::int64_t", "std::uint8_t"...: the name of the integer type of that
+/// signedness and width in bits.
+// Out of line, so that an integer reply type does not compile the string
+// building into every translation unit.
 std::string integer_type_name(bool is_signed, std::size_t bits);
 
+/// The name of `T` as a user writes it, from get(); specialised for the
+/// standard containers.
 template <class T>
 struct TypeName {
   static std::string get() {
@@ -44,6 +49,7 @@ struct TypeName {
   }
 };
 
+/// The names of `Ts`, separated by ", ".
 template <class... Ts>
 std::string type_list() {
   std::string out;
@@ -84,6 +90,7 @@ struct TypeName<std::tuple<Xs...>> {
   static std::string get() { return "std::tuple<" + type_list<Xs...>() + ">"; }
 };
 
+/// The C++ type `T` as a user wrote it, for decode error messages.
 template <class T>
 std::string type_name() {
   return TypeName<T>::get();

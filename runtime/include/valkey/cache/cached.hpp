@@ -1,25 +1,28 @@
 #pragma once
-// valkey::Cached<Client> / Cached<AsyncClient>: the cached command surface,
-// what db.cached(ttl) returns (docs/caching.md).
-//
-//   auto flags = db.cached(5s).get("config:flags");          // a hit never leaves the process
-//   auto many  = db.cached(5s).mget({"a", "b", "c"});         // hits locally, the misses in one MGET
-//   auto v = co_await c.cached(5s).hget("h", "f", asio::use_awaitable);
-//
-// The generated methods are all there, but only cacheable commands compile
-// (valkey::CacheableCommand: read-only, deterministic, not blocking, one key
-// at a fixed position; and MGET): db.cached(5s).set(...) does not.
-//
-// A hit decodes the stored reply on the calling thread (the async clients
-// complete it through a post, never inside the call). A miss sends the read
-// (in OPTIN mode after CLIENT CACHING YES, in the same write; with the key's
-// PTTL when CacheConfig::server_ttl), returns its reply and stores it unless
-// the key was invalidated while the read was in flight. An entry lives at
-// most `ttl` (0: no per-call bound), CacheConfig::max_ttl and the key's TTL.
-//
-// On a client without Config::cache, cached() reads from the server, as the
-// plain methods do. The handle holds a reference to its client: use it
-// while the client lives (typically in the same expression).
+/// \class valkey::Cached
+/// The cached command surface, what db.cached(ttl) returns
+/// (`Cached<Client>`, `Cached<AsyncClient>`; docs/caching.md).
+///
+/// \code
+///   auto flags = db.cached(5s).get("config:flags");          // a hit never leaves the process
+///   auto many  = db.cached(5s).mget({"a", "b", "c"});         // hits locally, the misses in one MGET
+///   auto v = co_await c.cached(5s).hget("h", "f", asio::use_awaitable);
+/// \endcode
+///
+/// The generated methods are all there, but only cacheable commands compile
+/// (valkey::CacheableCommand: read-only, deterministic, not blocking, one key
+/// at a fixed position; and MGET): `db.cached(5s).set(...)` does not.
+///
+/// A hit decodes the stored reply on the calling thread (the async clients
+/// complete it through a post, never inside the call). A miss sends the read
+/// (in OPTIN mode after CLIENT CACHING YES, in the same write; with the key's
+/// PTTL when CacheConfig::server_ttl), returns its reply and stores it unless
+/// the key was invalidated while the read was in flight. An entry lives at
+/// most `ttl` (0: no per-call bound), CacheConfig::max_ttl and the key's TTL.
+///
+/// On a client without Config::cache, cached() reads from the server, as the
+/// plain methods do. The handle holds a reference to its client: use it
+/// while the client lives (typically in the same expression).
 #include <chrono>
 #include <cstddef>
 #include <exception>
@@ -52,16 +55,17 @@ namespace valkey {
 
 namespace cache_detail {
 
-// A command the cached surface takes: a cacheable one, or MGET.
+/// A command the cached surface takes: a cacheable one, or MGET.
 template <class C>
 concept CachedCommand = Command<C> && (CacheableCommand<C> || C::info.name == std::string_view("MGET"));
 
+/// Reports `count` cache events of `kind` to the observer of `config`.
 inline void notify(const Config& config, CacheEvent::Kind kind, std::size_t count = 1) noexcept {
   notify_cache(config, CacheEvent{kind, count});
 }
 
-// The request bytes of a cached read of `cmd`, in a per-thread buffer (the
-// entry's identity; valid until this thread's next cached call).
+/// The request bytes of a cached read of `cmd`, in a per-thread buffer (the
+/// entry's identity; valid until this thread's next cached call).
 template <class Cmd>
 std::string_view encode_request(const Cmd& cmd) {
   thread_local std::string request;
@@ -71,9 +75,9 @@ std::string_view encode_request(const Cmd& cmd) {
   return request;
 }
 
-// The value of a stored bulk string ("$5\r\nhello\r\n" → "hello"): the
-// common hit (GET, HGET, LINDEX...) skips the parser. False for any other
-// shape (null, aggregates, a bulk string whose header does not add up).
+/// The value of a stored bulk string (`"$5\r\nhello\r\n"` → `"hello"`): the
+/// common hit (GET, HGET, LINDEX...) skips the parser. False for any other
+/// shape (null, aggregates, a bulk string whose header does not add up).
 inline bool bulk_string(std::string_view bytes, std::string_view& out) {
   if (bytes.size() < 5 || bytes[0] != '$') return false;
   std::size_t len = 0, i = 1;
@@ -83,7 +87,7 @@ inline bool bulk_string(std::string_view bytes, std::string_view& out) {
   return true;
 }
 
-// Looks `request` up and decodes a hit into `out`.
+/// Looks `request` up and decodes a hit into `out`.
 template <class T>
 bool lookup(CacheStore& store, std::string_view request, T& out) {
   thread_local std::string hit;
@@ -110,13 +114,17 @@ bool lookup(CacheStore& store, std::string_view request, T& out) {
   }
 }
 
-// The synchronous request of a tracked read: the frame around the read.
+/// The synchronous request of a tracked read: the frame around the read.
 struct FramedPlan {
+  /// The commands around the read.
   const ReadFrame* frame;
+  /// The read's encoded request.
   std::string_view read;
+  /// Writes the framed request.
   void write(resp::Writer& w) const { frame->write(w, read); }
 };
 
+/// `cmd` as a plan that does not go through the cache.
 template <class Cmd>
 exec::CommandPlan<Cmd> plain(const Cmd& cmd) {
   return exec::CommandPlan<Cmd>{cmd};
@@ -124,6 +132,8 @@ exec::CommandPlan<Cmd> plain(const Cmd& cmd) {
 
 // ------------------------------------------------------------------ sync
 
+/// A cacheable read of `cmd` on a synchronous client: a hit from the store,
+/// a miss from the server (stored when the store keeps the key).
 template <class Target, class Cmd>
 auto run_cached_sync(Target& t, std::chrono::milliseconds ttl, const Cmd& cmd, std::error_code* ec,
                      Diagnostics* diag) {
@@ -184,22 +194,29 @@ auto run_cached_sync(Target& t, std::chrono::milliseconds ttl, const Cmd& cmd, s
   return out;
 }
 
-// MGET through the cache: each key's GET entry answers locally; the misses
-// go out in one MGET (after CLIENT CACHING YES in OPTIN mode, with a PTTL per
-// key when server_ttl), and each non-null element is stored as that key's GET
-// entry. A null element is not: MGET answers null for a key of another type,
-// where GET answers WRONGTYPE.
+/// MGET through the cache: each key's GET entry answers locally; the misses
+/// go out in one MGET (after CLIENT CACHING YES in OPTIN mode, with a PTTL per
+/// key when server_ttl), and each non-null element is stored as that key's GET
+/// entry. A null element is not: MGET answers null for a key of another type,
+/// where GET answers WRONGTYPE.
 class MgetRead {
  public:
+  /// The MGET's values, one per key.
   using result_type = std::vector<std::optional<std::string>>;
+  /// A key the store did not answer.
   struct Miss {
-    std::size_t index;  // in the caller's key list
+    std::size_t index;  ///< in the caller's key list
+    /// The key.
     std::string_view key;
-    std::string request;  // the key's GET
+    std::string request;  ///< the key's GET
+    /// The store's ticket for the key's GET entry.
     CacheStore::ReadTicket ticket;
   };
 
+  /// An unarmed decoder; the reply count argument is not used.
   explicit MgetRead(std::uint32_t = 1) noexcept {}
+  /// Prepares for the replies of an MgetPlan with the same `misses`, `optin`
+  /// and `pttl`; the values are stored in `store` with `ttl`.
   void arm(CacheStore* store, std::vector<Miss>* misses, bool optin, bool pttl, std::chrono::milliseconds ttl) {
     store_ = store;
     misses_ = misses;
@@ -209,6 +226,7 @@ class MgetRead {
     elements_.assign(misses->size(), std::string());
     pttls_.assign(misses->size(), -1);
   }
+  /// Takes one node of the replies.
   void on_node(const resp::Node& n) {
     const std::uint32_t read_at = optin_ ? 1 : 0;
     if (index_ == read_at) {
@@ -226,10 +244,13 @@ class MgetRead {
       else keep_ = false;
     }
   }
+  /// Ends one reply.
   void on_reply_end() {
     if (index_ == (optin_ ? 1u : 0u)) read_.on_reply_end();
     ++index_;
   }
+  /// The MGET's values into `out`; each non-null one is stored as its key's
+  /// GET entry when every reply was as expected.
   std::error_code finish(result_type& out, exec::Reason& why) {
     const std::error_code ec = read_.finish(out, why);
     if (ec || !keep_ || !store_) return ec;
@@ -243,6 +264,7 @@ class MgetRead {
     }
     return ec;
   }
+  /// Forgets the replies read so far.
   void reset() {
     read_.reset();
     for (auto& e : elements_) e.clear();
@@ -265,12 +287,18 @@ class MgetRead {
   bool keep_ = true;
 };
 
+/// The request of an MGET through the cache: CLIENT CACHING YES (OPTIN
+/// mode), the MGET of the misses, then a PTTL per miss (server_ttl).
 struct MgetPlan {
+  /// The keys to read.
   const std::vector<MgetRead::Miss>* misses;
+  /// Whether CLIENT CACHING YES goes first, and whether a PTTL follows per key.
   bool optin, pttl;
+  /// The number of replies the request gets.
   std::uint32_t replies() const noexcept {
     return 1 + (optin ? 1 : 0) + (pttl ? static_cast<std::uint32_t>(misses->size()) : 0);
   }
+  /// Writes the request.
   void write(resp::Writer& w) const {
     if (optin) w.buffer().append("*3\r\n$6\r\nCLIENT\r\n$7\r\nCACHING\r\n$3\r\nYES\r\n");
     w.begin_command(1 + misses->size());
@@ -286,8 +314,8 @@ struct MgetPlan {
   }
 };
 
-// The hits of an MGET through the cache go into `out`; the misses come back
-// with their tickets, in key order.
+/// The hits of an MGET through the cache go into `out`; the misses come back
+/// with their tickets, in key order.
 inline std::vector<MgetRead::Miss> split_mget(CacheStore& store, const Config& config,
                                               const std::vector<std::string_view>& keys,
                                               std::vector<std::optional<std::string>>& out) {
@@ -317,6 +345,7 @@ inline std::vector<MgetRead::Miss> split_mget(CacheStore& store, const Config& c
   return misses;
 }
 
+/// The keys of `cmd`, in order.
 template <class Cmd>
 std::vector<std::string_view> keys_of(const Cmd& cmd) {
   std::vector<std::string_view> keys;
@@ -326,6 +355,8 @@ std::vector<std::string_view> keys_of(const Cmd& cmd) {
   return keys;
 }
 
+/// MGET through the cache on a synchronous client (MgetRead); without a
+/// cache, a plain MGET.
 template <class Target, class Cmd>
 auto run_cached_mget_sync(Target& t, std::chrono::milliseconds ttl, const Cmd& cmd, std::error_code* ec,
                           Diagnostics* diag) {
@@ -382,10 +413,14 @@ class Cached
 #endif
 {
  public:
+  /// A handle on `target` whose reads keep an entry at most `ttl` (0: no
+  /// per-call bound); use target.cached(ttl).
   Cached(Target& target, std::chrono::milliseconds ttl) noexcept : target_(target), ttl_(ttl) {}
 
-  // The generated methods land here; so may a typed command:
-  //   db.cached(5s).exec(valkey::cmd::Hget{.key = "h", .field = "f"});
+  /// The generated methods land here; so may a typed command:
+  /// \code
+  ///   db.cached(5s).exec(valkey::cmd::Hget{.key = "h", .field = "f"});
+  /// \endcode
   template <cache_detail::CachedCommand Cmd, class... Tail>
   decltype(auto) exec(const Cmd& cmd, Tail&&... tail) {
     if constexpr (requires { typename Target::runs_cached_reads; }) {

@@ -1,9 +1,10 @@
 #pragma once
-// The cached reads of the asynchronous clients (Cached<AsyncClient>,
-// Cached<AsyncClusterClient>; cache/cached.hpp declares run_cached_async and
-// run_cached_mget_async, this header defines them). Kept apart so that a
-// translation unit that uses only the synchronous Client compiles no Asio
-// header; async_client.hpp and the asynchronous cluster client include it.
+/// \file
+/// The cached reads of the asynchronous clients (`Cached<AsyncClient>`,
+/// `Cached<AsyncClusterClient>`; cache/cached.hpp declares run_cached_async and
+/// run_cached_mget_async, this header defines them). Kept apart so that a
+/// translation unit that uses only the synchronous Client compiles no Asio
+/// header; async_client.hpp and the asynchronous cluster client include it.
 #include <chrono>
 #include <exception>
 #include <optional>
@@ -22,9 +23,11 @@
 
 namespace valkey::cache_detail {
 
-// Completes a hit: posted to the handler's executor (never inside the call).
+/// Completes a hit: posted to the handler's executor (never inside the call).
 template <class R, bool Throws>
 struct PostHit {
+  /// Calls `h` with no error and `value`, posted to its associated executor
+  /// (default: `fallback`).
   template <class Handler>
   void operator()(Handler&& h, asio::any_io_executor fallback, R value) const {
     auto ex = asio::get_associated_executor(h, fallback);
@@ -35,10 +38,10 @@ struct PostHit {
   }
 };
 
-// Sends an AsyncOp of a cached read whose decoder is armed: the default
-// deadline, the observer (which sees one reply: the read the caller asked
-// for, not CLIENT CACHING or PTTL), then submit; a refusal completes it
-// posted, never inside the call.
+/// Sends an AsyncOp of a cached read whose decoder is armed: the default
+/// deadline, the observer (which sees one reply: the read the caller asked
+/// for, not CLIENT CACHING or PTTL), then submit; a refusal completes it
+/// posted, never inside the call.
 template <class Op>
 void submit_armed(Op* op, Connection& conn, const exec::RequestInfo& info) {
   exec::apply_deadline(*op, conn.config());
@@ -57,8 +60,11 @@ void submit_armed(Op* op, Connection& conn, const exec::RequestInfo& info) {
   op->arm_cancellation();
 }
 
+/// The initiation of a cached read's miss on an asynchronous client: sends
+/// the framed read, whose reply is stored under `insert`'s ticket.
 template <class R, bool Throws>
 struct LaunchRead {
+  /// Creates the operation on `conn`, arms its decoder and sends it.
   template <class Handler>
   void operator()(Handler&& handler, Connection* conn, exec::Bytes bytes, exec::RequestInfo info, Diagnostics* diag,
                   ReadFrame frame, Insert insert) const {
@@ -69,6 +75,9 @@ struct LaunchRead {
   }
 };
 
+/// A cacheable read of `cmd` on an asynchronous client: a hit posted to the
+/// handler's executor, a miss sent framed (LaunchRead) and stored when the
+/// store keeps the key; without a cache, a plain read.
 template <class Target, class Cmd, class Token>
 auto run_cached_async(Target& t, std::chrono::milliseconds ttl, const Cmd& cmd, Diagnostics* diag, Token&& token) {
   using R = typename Cmd::reply_type;
@@ -110,13 +119,16 @@ auto run_cached_async(Target& t, std::chrono::milliseconds ttl, const Cmd& cmd, 
                                                                    std::move(insert));
 }
 
-// The decoder of an asynchronous MGET through the cache: it owns the hits
-// found at the call and the misses (the caller's command may be gone by
-// the time the reply arrives), and merges both when the MGET's reply is in.
+/// The decoder of an asynchronous MGET through the cache: it owns the hits
+/// found at the call and the misses (the caller's command may be gone by
+/// the time the reply arrives), and merges both when the MGET's reply is in.
 class MgetMerge {
  public:
+  /// The MGET's values, one per key.
   using result_type = std::vector<std::optional<std::string>>;
+  /// An unarmed decoder; the reply count argument is not used.
   explicit MgetMerge(std::uint32_t = 1) noexcept {}
+  /// Takes the misses and the hits (`partial`) and arms the MgetRead inside.
   void arm(CacheStore* store, std::vector<MgetRead::Miss> misses, result_type partial, bool optin, bool pttl,
            std::chrono::milliseconds ttl) {
     misses_ = std::move(misses);
@@ -124,8 +136,11 @@ class MgetMerge {
     partial_ = std::move(partial);
     read_.arm(store, &misses_, optin, pttl, ttl);
   }
+  /// Takes one node of the replies.
   void on_node(const resp::Node& n) { read_.on_node(n); }
+  /// Ends one reply.
   void on_reply_end() { read_.on_reply_end(); }
+  /// The hits and the fetched values into `out`, in key order.
   std::error_code finish(result_type& out, exec::Reason& why) {
     result_type fetched;
     std::error_code ec = read_.finish(fetched, why);
@@ -135,6 +150,7 @@ class MgetMerge {
     out = std::move(partial_);
     return ec;
   }
+  /// Forgets the replies read so far.
   void reset() { read_.reset(); }
 
  private:
@@ -143,14 +159,15 @@ class MgetMerge {
   result_type partial_;
 };
 
-// Starts an asynchronous MGET through the cache. One initiation for every
-// path, so that every token (deferred ones included) sees one operation
-// type: when every key was a hit (`misses` empty) the result is posted to
-// the handler's executor; otherwise the misses go out in one MGET (`bytes`,
-// encoded at the call) and the handler gets hits and fetched values
-// together.
+/// Starts an asynchronous MGET through the cache. One initiation for every
+/// path, so that every token (deferred ones included) sees one operation
+/// type: when every key was a hit (`misses` empty) the result is posted to
+/// the handler's executor; otherwise the misses go out in one MGET (`bytes`,
+/// encoded at the call) and the handler gets hits and fetched values
+/// together.
 template <bool Throws>
 struct LaunchMget {
+  /// Posts `partial`, or sends the MGET of the misses on `conn`.
   template <class Handler>
   void operator()(Handler&& handler, Connection* conn, exec::Bytes bytes, exec::RequestInfo info, Diagnostics* diag,
                   CacheStore* store, std::vector<MgetRead::Miss> misses, MgetMerge::result_type partial, bool optin,
@@ -165,10 +182,10 @@ struct LaunchMget {
   }
 };
 
-// MGET through the cache on an asynchronous client: the hits are looked up
-// at the call, the misses are encoded at the call (the caller's keys are not
-// read again), then LaunchMget. Without Config::cache every key is a miss
-// and the MGET goes out as it is.
+/// MGET through the cache on an asynchronous client: the hits are looked up
+/// at the call, the misses are encoded at the call (the caller's keys are not
+/// read again), then LaunchMget. Without Config::cache every key is a miss
+/// and the MGET goes out as it is.
 template <class Target, class Cmd, class Token>
 auto run_cached_mget_async(Target& t, std::chrono::milliseconds ttl, const Cmd& cmd, Diagnostics* diag,
                            Token&& token) {

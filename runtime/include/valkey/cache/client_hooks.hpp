@@ -1,7 +1,8 @@
 #pragma once
-// What the clients do with their cache besides cached reads (internal):
-// evicting the keys of the writes they send, and turning the server's
-// invalidation pushes into store calls. docs/caching.md, "What the client adds".
+/// \file
+/// What the clients do with their cache besides cached reads (internal):
+/// evicting the keys of the writes they send, and turning the server's
+/// invalidation pushes into store calls. docs/caching.md, "What the client adds".
 #include <memory>
 #include <string_view>
 
@@ -15,18 +16,18 @@ struct CacheEvent;
 
 namespace valkey::cache_detail {
 
-// `encoded`: one or more commands as the client writes them (RESP arrays of
-// bulk strings: a command, a pipeline, a transaction). Each command that is
-// not read-only has its keys (from the generated key specs) evicted with
-// evict_written(); FLUSHALL, FLUSHDB and SWAPDB flush the whole store.
-// Unknown (module) commands evict nothing: their keys are not known; the
-// server's invalidation still comes.
+/// `encoded`: one or more commands as the client writes them (RESP arrays of
+/// bulk strings: a command, a pipeline, a transaction). Each command that is
+/// not read-only has its keys (from the generated key specs) evicted with
+/// evict_written(); FLUSHALL, FLUSHDB and SWAPDB flush the whole store.
+/// Unknown (module) commands evict nothing: their keys are not known; the
+/// server's invalidation still comes.
 void evict_written_in(CacheStore& store, std::string_view encoded);
 
-// The push handler of a tracking connection: `>2 invalidate [keys]` calls
-// store.invalidate(key) per key, a null key list flush_all(null_invalidation);
-// other pushes are ignored. One per connection (it keeps the parse state of
-// the push being read).
+/// The push handler of a tracking connection: `>2 invalidate [keys]` calls
+/// store.invalidate(key) per key, a null key list flush_all(null_invalidation);
+/// other pushes are ignored. One per connection (it keeps the parse state of
+/// the push being read).
 class InvalidationHandler final : public resp::Visitor {
  public:
   InvalidationHandler(CacheStore& store, const Config& config) noexcept : store_(store), config_(config) {}
@@ -42,12 +43,12 @@ class InvalidationHandler final : public resp::Visitor {
   bool flush_ = false;
 };
 
-// Observer::on_cache, with the hook's failures caught (config.observer set).
+/// Observer::on_cache, with the hook's failures caught (config.observer set).
 void notify_cache(const Config& config, const CacheEvent& event) noexcept;
 
-// A client's store for config.cache (null without one). The entries it
-// drops on its own (LRU evictions, expirations) reach config.observer as
-// CacheEvent eviction/expiration.
+/// A client's store for config.cache (null without one). The entries it
+/// drops on its own (LRU evictions, expirations) reach config.observer as
+/// CacheEvent eviction/expiration.
 std::shared_ptr<CacheStore> make_store(const Config& config);
 
 }  // namespace valkey::cache_detail

@@ -1,18 +1,21 @@
 #pragma once
-// How a cached read travels (internal to the cached command surface,
-// cached.hpp): the bytes it writes, the decoder that reads its replies and
-// hands the read's reply to the store, and the replay of a stored reply into
-// a C++ value.
-//
-// On the wire, one request (one write, so nothing can come between):
-//   OPTIN:  CLIENT CACHING YES, the read, [PTTL key]
-//   BCAST:  the read, [PTTL key]
-// PTTL (CacheConfig::server_ttl) bounds the entry by the key's TTL.
-//
-// The reply's bytes are recorded while its nodes are decoded: each node is
-// written back as RESP (record_node), which for a RESP3 reply gives the bytes
-// the server sent. No hook in the read path is needed, and the request's
-// decoder sees the nodes exactly as for an uncached read.
+/// \file
+/// How a cached read travels (internal to the cached command surface,
+/// cached.hpp): the bytes it writes, the decoder that reads its replies and
+/// hands the read's reply to the store, and the replay of a stored reply into
+/// a C++ value.
+///
+/// On the wire, one request (one write, so nothing can come between):
+/// \code{.unparsed}
+///   OPTIN:  CLIENT CACHING YES, the read, [PTTL key]
+///   BCAST:  the read, [PTTL key]
+/// \endcode
+/// PTTL (CacheConfig::server_ttl) bounds the entry by the key's TTL.
+///
+/// The reply's bytes are recorded while its nodes are decoded: each node is
+/// written back as RESP (record_node), which for a RESP3 reply gives the bytes
+/// the server sent. No hook in the read path is needed, and the request's
+/// decoder sees the nodes exactly as for an uncached read.
 #include <chrono>
 #include <cstdint>
 #include <optional>
@@ -32,10 +35,10 @@
 
 namespace valkey::cache_detail {
 
-// Appends `n` as RESP3 (the inverse of the parser, node by node).
+/// Appends `n` as RESP3 (the inverse of the parser, node by node).
 void record_node(std::string& out, const resp::Node& n);
 
-// The first key of a command (cacheable commands have exactly one).
+/// The first key of a command (cacheable commands have exactly one).
 template <class Cmd>
 std::string_view key_of(const Cmd& cmd) {
   std::string_view key;
@@ -49,9 +52,9 @@ std::string_view key_of(const Cmd& cmd) {
   return key;
 }
 
-// Decodes a stored reply into `out` with the decoder an uncached read uses.
-// False when the bytes do not decode as T (the caller then reads from the
-// server, which reports the error the usual way).
+/// Decodes a stored reply into `out` with the decoder an uncached read uses.
+/// False when the bytes do not decode as T (the caller then reads from the
+/// server, which reports the error the usual way).
 template <class T>
 bool replay(std::string_view bytes, T& out) {
   adapt::ResponseVisitor<T> v;
@@ -64,7 +67,7 @@ bool replay(std::string_view bytes, T& out) {
   return true;
 }
 
-// Writes the commands of one cached read around the read's own encoding.
+/// Writes the commands of one cached read around the read's own encoding.
 struct ReadFrame {
   bool optin = false;
   bool pttl = false;
@@ -82,19 +85,19 @@ struct ReadFrame {
   }
 };
 
-// What a tracked read hands to the store when its replies are in.
+/// What a tracked read hands to the store when its replies are in.
 struct Insert {
   CacheStore* store = nullptr;
   CacheStore::ReadTicket ticket;
-  std::string owned;        // the request's bytes, when the caller's frame does not outlive the read
+  std::string owned;        ///< the request's bytes, when the caller's frame does not outlive the read
   std::string_view request;
   std::chrono::milliseconds ttl{0};
 };
 
-// The decoder of a cached read: the read's reply goes to SingleReply<T> and
-// is recorded; CLIENT CACHING's +OK and PTTL's integer are taken apart. At
-// finish() the recorded reply is offered to the store (which refuses it if
-// the key was invalidated meanwhile).
+/// The decoder of a cached read: the read's reply goes to SingleReply<T> and
+/// is recorded; CLIENT CACHING's +OK and PTTL's integer are taken apart. At
+/// finish() the recorded reply is offered to the store (which refuses it if
+/// the key was invalidated meanwhile).
 template <class T>
 class CachedRead {
  public:

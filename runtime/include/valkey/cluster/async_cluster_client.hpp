@@ -1,20 +1,41 @@
 #pragma once
-// valkey::AsyncClusterClient: the asynchronous client of a Valkey Cluster,
-// with the API and completion tokens of AsyncClient.
-//
-//   valkey::AsyncClusterClient c{ex, "valkey://127.0.0.1:7000,127.0.0.1:7001"};
-//   auto v = co_await c.get("k", asio::use_awaitable);              // routed by slot
-//   auto vs = co_await c.mget({"a", "b", "c"}, asio::use_awaitable); // split per slot, key order
-//   std::int64_t n = co_await c.dbsize(asio::use_awaitable);        // every primary, summed
-//   valkey::PerNode<std::string> i = co_await c.info(asio::use_awaitable);  // one per primary
-//
-// One Connection per node (made on first use). The topology comes from the
-// seeds (CLUSTER SHARDS, CLUSTER SLOTS on servers without it); requests
-// issued before it arrived wait for it. Routing, splitting, redirections and
-// retries: docs/cluster.md.
-//
-// Threading: call it from its executor (an io_context run by one thread, or
-// a strand), like AsyncClient. stats() may be read from any thread.
+/// \class valkey::AsyncClusterClient
+/// The asynchronous client of a Valkey Cluster, with the API and completion
+/// tokens of AsyncClient.
+///
+/// \code
+///   valkey::AsyncClusterClient c{ex, "valkey://127.0.0.1:7000,127.0.0.1:7001"};
+///   auto v = co_await c.get("k", asio::use_awaitable);              // routed by slot
+///   auto vs = co_await c.mget({"a", "b", "c"}, asio::use_awaitable); // split per slot, key order
+///   std::int64_t n = co_await c.dbsize(asio::use_awaitable);        // every primary, summed
+///   valkey::PerNode<std::string> i = co_await c.info(asio::use_awaitable);  // one per primary
+/// \endcode
+///
+/// One Connection per node (made on first use). The topology comes from the
+/// seeds (CLUSTER SHARDS, CLUSTER SLOTS on servers without it); requests
+/// issued before it arrived wait for it. Routing, splitting, redirections and
+/// retries: docs/cluster.md.
+///
+/// `exec(cmd, [diag,] token)` and `call(args, [diag,] token)` come from
+/// exec::Executor; the generated methods call exec.
+///
+/// pipeline() (BatchStarters) and `valkey::Batch<AsyncClusterClient>`: every
+/// command routed on its own, all of one node's in one write, the replies
+/// in command order. A command for several nodes (a split MGET, DBSIZE) is
+/// split or fanned out as when sent alone, its combined reply in its place;
+/// a blocking one runs on a leased connection as when sent alone (not
+/// ordered with the others); a refused one gets an error reply there.
+/// transaction(): MULTI ... EXEC on the owner of its keys' slot (keys in
+/// several slots: errc::cross_slot before sending);
+/// `valkey::watch(client, keys, token)` (cluster_watch.hpp) for optimistic
+/// locking.
+///
+/// Per-node access (call_on, call_on_primaries, call_on_all_nodes,
+/// exec_on, exec_on_primaries, exec_on_all_nodes) comes from
+/// cluster::NodeAccess (node_access.hpp), with this client's tails.
+///
+/// Threading: call it from its executor (an io_context run by one thread, or
+/// a strand), like AsyncClient. stats() may be read from any thread.
 #include <chrono>
 #include <concepts>
 #include <memory>
@@ -59,52 +80,44 @@ class AsyncClusterClient : public exec::Executor<AsyncClusterClient>,
 #endif
 {
  public:
+  /// The executor the client's connections and completions run on.
   using executor_type = asio::any_io_executor;
+  /// Marks the client as an asynchronous cluster executor (exec::dispatch).
   using executor_category = cluster::async_cluster_executor;
 
-  // Starts asking the seeds for the topology right away.
+  /// Starts asking the seeds for the topology right away.
   AsyncClusterClient(executor_type ex, ClusterConfig config);
+  /// The same with ClusterConfig::from_url(url) (throws valkey::Error with
+  /// errc::invalid_url).
   AsyncClusterClient(executor_type ex, std::string_view url);
-  // Closes: pending requests complete with errc::connection_closed.
+  /// Closes: pending requests complete with errc::connection_closed.
   ~AsyncClusterClient();
+  /// Takes over the other client's connections and topology.
   AsyncClusterClient(AsyncClusterClient&&) noexcept = default;
+  /// Closes this client, then takes over the other's connections and topology.
   AsyncClusterClient& operator=(AsyncClusterClient&&) noexcept;
 
+  /// The executor given at construction.
   executor_type get_executor() const noexcept { return router_->get_executor(); }
+  /// The configuration the client was made with.
   const ClusterConfig& config() const noexcept { return router_->config(); }
 
-  // exec(cmd, [diag,] token) and call(args, [diag,] token) come from
-  // exec::Executor; the generated methods call exec.
-
-  // pipeline() (BatchStarters) and valkey::Batch<AsyncClusterClient>: every
-  // command routed on its own, all of one node's in one write, the replies
-  // in command order. A command for several nodes (a split MGET, DBSIZE) is
-  // split or fanned out as when sent alone, its combined reply in its place;
-  // a blocking one runs on a leased connection as when sent alone (not
-  // ordered with the others); a refused one gets an error reply there.
-  // transaction():
-  // MULTI ... EXEC on the owner of its keys' slot (keys in several slots:
-  // errc::cross_slot before sending); valkey::watch(client, keys, token)
-  // (cluster_watch.hpp) for optimistic locking.
-
-  // Calls with per-call options: a timeout, a retry policy, idempotent, a
-  // database (exec/call_options.hpp). The handle is an executor like the
-  // client (pipelines and transactions included) and holds a reference to it:
-  //   db.with({.timeout = 50ms}).get("k");
-  //   db.database(2).set("k", "v");   // Valkey 9 with cluster-databases > 2
-  // Per-node access and watch() stay on the client itself.
+  /// Calls with per-call options: a timeout, a retry policy, idempotent, a
+  /// database (exec/call_options.hpp). The handle is an executor like the
+  /// client (pipelines and transactions included) and holds a reference to it:
+  /// \code
+  ///   db.with({.timeout = 50ms}).get("k");
+  ///   db.database(2).set("k", "v");   // Valkey 9 with cluster-databases > 2
+  /// \endcode
+  /// Per-node access and watch() stay on the client itself.
   With<AsyncClusterClient> with(exec::CallOptions options) { return With<AsyncClusterClient>(*this, std::move(options)); }
-  // Calls in database `n` on every node (the node connections write SELECT
-  // when their database differs; a MOVED is followed in the same database).
-  // Needs servers with `cluster-databases` above n; others answer an error.
+  /// Calls in database `n` on every node (the node connections write SELECT
+  /// when their database differs; a MOVED is followed in the same database).
+  /// Needs servers with `cluster-databases` above n; others answer an error.
   With<AsyncClusterClient> database(std::int32_t n) { return with({.database = exec::checked_database(n)}); }
 
-  // Per-node access (call_on, call_on_primaries, call_on_all_nodes,
-  // exec_on, exec_on_primaries, exec_on_all_nodes) comes from
-  // cluster::NodeAccess (node_access.hpp), with this client's tails.
-
-  // Every key of the cluster (see ClusterClient::scan_all), completing with
-  // void(std::error_code, std::vector<std::string>). The options are copied.
+  /// Every key of the cluster (see ClusterClient::scan_all), completing with
+  /// `void(std::error_code, std::vector<std::string>)`. The options are copied.
   template <class CompletionToken>
   auto scan_all(const ScanAllOptions& options, CompletionToken&& token) {
     return asio::async_initiate<CompletionToken, void(std::error_code, std::vector<std::string>)>(
@@ -114,16 +127,16 @@ class AsyncClusterClient : public exec::Executor<AsyncClusterClient>,
         },
         token, options);
   }
-  // The same scan, streamed: on_page(std::vector<std::string>& keys) runs on
-  // the client's executor with each page's keys as they arrive (never an
-  // empty page; the keys may be moved out), before the scan asks for the
-  // next, and may return bool: false stops the scan, nothing more is asked.
-  // Completes with void(std::error_code) once the scan ended (stopped: no
-  // error); cancellation as for the collecting form, the pages already
-  // handed over staying handed over. A key present for the whole scan comes
-  // at least once, but may come more than once (docs/cluster.md,
-  // "Scanning"). on_page should not throw: an exception from it ends the
-  // scan and leaves the executor's run(), the completion never called.
+  /// The same scan, streamed: `on_page(std::vector<std::string>& keys)` runs on
+  /// the client's executor with each page's keys as they arrive (never an
+  /// empty page; the keys may be moved out), before the scan asks for the
+  /// next, and may return bool: false stops the scan, nothing more is asked.
+  /// Completes with `void(std::error_code)` once the scan ended (stopped: no
+  /// error); cancellation as for the collecting form, the pages already
+  /// handed over staying handed over. A key present for the whole scan comes
+  /// at least once, but may come more than once (docs/cluster.md,
+  /// "Scanning"). on_page should not throw: an exception from it ends the
+  /// scan and leaves the executor's run(), the completion never called.
   template <class OnPage, class CompletionToken>
     requires std::invocable<std::decay_t<OnPage>&, std::vector<std::string>&>
   auto scan_all(const ScanAllOptions& options, OnPage&& on_page, CompletionToken&& token) {
@@ -136,47 +149,59 @@ class AsyncClusterClient : public exec::Executor<AsyncClusterClient>,
         token, options, std::decay_t<OnPage>(std::forward<OnPage>(on_page)));
   }
 
-  // The nodes of the current topology with their roles and slots (empty
-  // until the first topology arrived).
+  /// The nodes of the current topology with their roles and slots (empty
+  /// until the first topology arrived).
   std::vector<cluster::NodeDescription> nodes() const { return router_->nodes(); }
+  /// The client's counters; readable from any thread.
   ClusterStats stats() const noexcept { return router_->stats(); }
-  // Closes every node connection for good.
+  /// Closes every node connection for good.
   void close();
 
-  // Client-side caching (ClusterConfig::node.cache; docs/caching.md,
-  // "Cluster"): as on ClusterClient. A hit completes through a post to the
-  // handler's executor, never inside the call.
-  //   auto v = co_await c.cached(5s).get("k", asio::use_awaitable);
+  /// Client-side caching (ClusterConfig::node.cache; docs/caching.md,
+  /// "Cluster"): as on ClusterClient. A hit completes through a post to the
+  /// handler's executor, never inside the call.
+  /// \code
+  ///   auto v = co_await c.cached(5s).get("k", asio::use_awaitable);
+  /// \endcode
   Cached<AsyncClusterClient> cached(std::chrono::milliseconds ttl = std::chrono::milliseconds(0)) noexcept {
     return {*this, ttl};
   }
+  /// The cache's counters (all zero without a cache).
   CacheStats cache_stats() const { return cache() ? cache()->stats() : CacheStats{}; }
+  /// Drops every cached entry (FlushReason::user); no effect without a cache.
   void flush_cache() {
     if (CacheStore* s = cache()) s->flush_all(FlushReason::user);
   }
+  /// The store shared by the node connections; null without a cache.
   CacheStore* cache() const noexcept { return router_->cache(); }
 
-  // The entry of Cached<AsyncClusterClient> (internal).
+  /// The entry of `Cached<AsyncClusterClient>` (internal): the client has its
+  /// own cached read path.
   using runs_cached_reads = void;
+  /// A read of `cmd` through the cache, completing through `token` (internal:
+  /// called by `Cached<AsyncClusterClient>`).
   template <class Cmd, class Token>
     requires(!std::is_same_v<std::remove_cvref_t<Token>, Diagnostics>)
   auto exec_cached(std::chrono::milliseconds ttl, const Cmd& cmd, Token&& token) {
     return cached_read(ttl, cmd, nullptr, std::forward<Token>(token));
   }
+  /// The same, filling `diag` on failure (internal).
   template <class Cmd, class Token>
   auto exec_cached(std::chrono::milliseconds ttl, const Cmd& cmd, Diagnostics& diag, Token&& token) {
     return cached_read(ttl, cmd, &diag, std::forward<Token>(token));
   }
 
-  // The routing core (internal: ClusterSubscriber shares it).
+  /// The routing core (internal: ClusterSubscriber shares it).
   const std::shared_ptr<cluster::Router>& router() const noexcept { return router_; }
 
-  // The entry of exec::dispatch (internal).
+  /// The entry of exec::dispatch (internal): runs `plan`, completing through
+  /// `token`.
   template <class R, class Plan, class Token>
     requires(!std::is_same_v<std::remove_cvref_t<Token>, Diagnostics>)
   auto run(Plan&& plan, cluster::Target target, Token&& token) {
     return cluster::run_async<R>(*router_, std::forward<Plan>(plan), target, nullptr, std::forward<Token>(token));
   }
+  /// The same, filling `diag` on failure (internal).
   template <class R, class Plan, class Token>
   auto run(Plan&& plan, cluster::Target target, Diagnostics& diag, Token&& token) {
     return cluster::run_async<R>(*router_, std::forward<Plan>(plan), target, &diag, std::forward<Token>(token));
@@ -219,12 +244,15 @@ class AsyncClusterClient : public exec::Executor<AsyncClusterClient>,
 
 namespace exec {
 
+/// Runs `plan` on an AsyncClusterClient, routed by its topology, completing
+/// through `token` (internal: the tail of exec() and call()).
 template <executor_of<cluster::async_cluster_executor> T, class Plan, class Token>
   requires(!std::is_same_v<std::remove_cvref_t<Token>, Diagnostics>)
 decltype(auto) dispatch(T& t, Plan&& plan, Token&& token) {
   return t.template run<cluster::result_t<Plan>>(std::forward<Plan>(plan), cluster::Target{},
                                                  std::forward<Token>(token));
 }
+/// The same, filling `diag` on failure (internal).
 template <executor_of<cluster::async_cluster_executor> T, class Plan, class Token>
 decltype(auto) dispatch(T& t, Plan&& plan, Diagnostics& diag, Token&& token) {
   return t.template run<cluster::result_t<Plan>>(std::forward<Plan>(plan), cluster::Target{}, diag,

@@ -1,18 +1,19 @@
 #pragma once
-// The cluster clients' side of db.cached(ttl) (internal; docs/caching.md,
-// "Cluster"). Cached<ClusterClient> and Cached<AsyncClusterClient> call the
-// clients' exec_cached(), which use these.
-//
-// A cacheable read: a hit is decoded from the store on the calling thread
-// (AsyncClusterClient completes it through a post, never inside the call); a
-// miss becomes a job with a CacheRead (cache_read.hpp): routed to the key's
-// slot primary, framed on its first attempt, stored under the ticket taken
-// here.
-//
-// MGET: each key's GET entry answers locally; the misses go out as one MGET
-// through the cluster's usual split (one share per slot, key order kept) and
-// are returned, not stored (a share is not framed; the keys' next GETs
-// through the cache are).
+/// \file
+/// The cluster clients' side of db.cached(ttl) (internal; docs/caching.md,
+/// "Cluster"). `Cached<ClusterClient>` and `Cached<AsyncClusterClient>` call
+/// the clients' exec_cached(), which use these.
+///
+/// A cacheable read: a hit is decoded from the store on the calling thread
+/// (AsyncClusterClient completes it through a post, never inside the call); a
+/// miss becomes a job with a CacheRead (cache_read.hpp): routed to the key's
+/// slot primary, framed on its first attempt, stored under the ticket taken
+/// here.
+///
+/// MGET: each key's GET entry answers locally; the misses go out as one MGET
+/// through the cluster's usual split (one share per slot, key order kept) and
+/// are returned, not stored (a share is not framed; the keys' next GETs
+/// through the cache are).
 #include <chrono>
 #include <cstddef>
 #include <memory>
@@ -39,8 +40,8 @@
 
 namespace valkey::cluster {
 
-// A hit decoded into `out` (true); else `setup` is the job that reads it:
-// framed, with the ticket taken now, when the store keeps the key.
+/// A hit decoded into `out` (true); else `setup` is the job that reads it:
+/// framed, with the ticket taken now, when the store keeps the key.
 template <class Cmd, class R>
 bool cached_lookup(CacheStore& store, const Config& node, std::chrono::milliseconds ttl, const Cmd& cmd, R& out,
                    JobSetup& setup) {
@@ -62,9 +63,9 @@ bool cached_lookup(CacheStore& store, const Config& node, std::chrono::milliseco
   return false;
 }
 
-// MGET through the cache: the hits go into `out` (sized to the keys); the
-// indices of the misses come back, with `setup` the MGET of their keys (when
-// there are any).
+/// MGET through the cache: the hits go into `out` (sized to the keys); the
+/// indices of the misses come back, with `setup` the MGET of their keys (when
+/// there are any).
 template <class Cmd>
 std::vector<std::size_t> cached_mget_lookup(CacheStore* store, const Config& node, const Cmd& cmd,
                                             std::vector<std::optional<std::string>>& out, JobSetup& setup) {
@@ -109,17 +110,19 @@ std::vector<std::size_t> cached_mget_lookup(CacheStore* store, const Config& nod
   return missing;
 }
 
-// The fetched values of an MGET's misses put in their places.
+/// The fetched values of an MGET's misses put in their places.
 inline void merge_mget(std::vector<std::optional<std::string>>& out, const std::vector<std::size_t>& missing,
                        std::vector<std::optional<std::string>>& fetched) {
   for (std::size_t j = 0; j < missing.size() && j < fetched.size(); ++j) out[missing[j]] = std::move(fetched[j]);
 }
 
-// One initiation for a cached read's every path, so that every token
-// (deferred ones included) sees one operation type: a hit is posted to the
-// handler's executor, a miss starts its job.
+/// One initiation for a cached read's every path, so that every token
+/// (deferred ones included) sees one operation type: a hit is posted to the
+/// handler's executor, a miss starts its job.
 template <class R, bool Throws>
 struct LaunchCached {
+  /// Posts `hit` to the handler's executor when there is one; otherwise
+  /// starts `setup`'s job on `router`.
   template <class Handler>
   void operator()(Handler&& handler, Router* router, JobSetup setup, Diagnostics* diag, std::optional<R> hit) const {
     if (hit)
@@ -129,11 +132,14 @@ struct LaunchCached {
   }
 };
 
-// The same for MGET: every key a hit posts the values; otherwise the misses'
-// MGET runs and its values are merged with the hits, in key order.
+/// The same for MGET: every key a hit posts the values; otherwise the misses'
+/// MGET runs and its values are merged with the hits, in key order.
 template <bool Throws>
 struct LaunchCachedMget {
+  /// MGET's result: one value per key, in key order.
   using R = std::vector<std::optional<std::string>>;
+  /// Posts `partial` when no key is `missing`; otherwise starts `setup`'s
+  /// MGET and completes with its values merged into `partial`.
   template <class Handler>
   void operator()(Handler&& handler, Router* router, JobSetup setup, Diagnostics* diag, R partial,
                   std::vector<std::size_t> missing) const {

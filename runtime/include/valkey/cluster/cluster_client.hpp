@@ -1,24 +1,45 @@
 #pragma once
-// valkey::ClusterClient: the synchronous client of a Valkey Cluster, with the
-// API of Client.
-//
-//   valkey::ClusterClient db{"valkey://127.0.0.1:7000,127.0.0.1:7001"};
-//   db.set("k", "v");
-//   auto vs = db.mget({"a", "b", "c"});            // split by slot, answers in key order
-//   std::int64_t n = db.dbsize();                  // every primary, summed
-//   valkey::PerNode<std::string> i = db.info();    // one answer per primary
-//
-// Design: the routing, the node connections and the topology (the same
-// Router as AsyncClusterClient's) run on an io_context that the calling
-// threads drive themselves, one at a time (cluster::SyncDriver): a call
-// encodes its command on the calling thread into a job in its own frame
-// (cluster::WaitingJob) and, when nobody else drives, hands it to the router
-// and reads the reply on its own thread, with no hand-off and no allocation.
-// A call that finds another thread driving leaves its job to that thread and
-// sleeps until it is answered. One internal thread drives when nobody calls
-// (timers, a refresh in flight). Any number of threads may call one
-// ClusterClient at once. Do not call it from inside its own completion path
-// (there is none exposed, so only a Logger calling back would).
+/// \class valkey::ClusterClient
+/// The synchronous client of a Valkey Cluster, with the API of Client.
+///
+/// \code
+///   valkey::ClusterClient db{"valkey://127.0.0.1:7000,127.0.0.1:7001"};
+///   db.set("k", "v");
+///   auto vs = db.mget({"a", "b", "c"});            // split by slot, answers in key order
+///   std::int64_t n = db.dbsize();                  // every primary, summed
+///   valkey::PerNode<std::string> i = db.info();    // one answer per primary
+/// \endcode
+///
+/// `exec(cmd[, ec[, diag]])` and `call(args[, ec[, diag]])` come from
+/// exec::Executor; the generated methods call exec. Without `ec` a failure
+/// throws valkey::ServerError / valkey::Error.
+///
+/// pipeline() (BatchStarters) and `valkey::Batch<ClusterClient>`: every
+/// command routed on its own, all of one node's in one write, the replies
+/// in command order. A command for several nodes (a split MGET, DBSIZE) is
+/// split or fanned out as when sent alone, its combined reply in its place;
+/// a blocking one runs on a leased connection as when sent alone (not
+/// ordered with the others); a refused one gets an error reply there.
+/// transaction(): MULTI ... EXEC on the owner of its keys' slot (keys in
+/// several slots: errc::cross_slot before sending); watch() for optimistic
+/// locking.
+///
+/// Per-node access (call_on, call_on_primaries, call_on_all_nodes,
+/// exec_on, exec_on_primaries, exec_on_all_nodes) comes from
+/// cluster::NodeAccess (node_access.hpp), with this client's tails.
+///
+/// Design: the routing, the node connections and the topology (the same
+/// Router as AsyncClusterClient's) run on an io_context that the calling
+/// threads drive themselves, one at a time (cluster::SyncDriver): a call
+/// encodes its command on the calling thread into a job in its own frame
+/// (cluster::WaitingJob) and, when nobody else drives, hands it to the router
+/// and reads the reply on its own thread, with no hand-off and no allocation.
+/// A call that finds another thread driving leaves its job to that thread and
+/// sleeps until it is answered. One internal thread drives when nobody calls
+/// (timers, a refresh in flight). Any number of threads may call one
+/// ClusterClient at once. Do not call it from inside its own completion path
+/// (there is none exposed, so only a Logger or an Observer hook calling back
+/// would).
 #include <concepts>
 #include <memory>
 #include <optional>
@@ -60,68 +81,60 @@ class ClusterClient : public exec::Executor<ClusterClient>,
 #endif
 {
  public:
+  /// Marks the client as a synchronous cluster executor (exec::dispatch).
   using executor_category = cluster::sync_cluster_executor;
 
+  /// Starts reading the topology from the seeds in the background; calls
+  /// made before it arrives wait for it.
   explicit ClusterClient(ClusterConfig config);
+  /// The same with ClusterConfig::from_url(url) (throws valkey::Error with
+  /// errc::invalid_url).
   explicit ClusterClient(std::string_view url);
-  // Closes: calls in progress on other threads fail with connection_closed.
+  /// Closes: calls in progress on other threads fail with connection_closed.
   ~ClusterClient();
   ClusterClient(const ClusterClient&) = delete;
   ClusterClient& operator=(const ClusterClient&) = delete;
 
+  /// The configuration the client was made with.
   const ClusterConfig& config() const noexcept { return router_->config(); }
 
-  // exec(cmd[, ec[, diag]]) and call(args[, ec[, diag]]) come from
-  // exec::Executor; the generated methods call exec. Without `ec` a failure
-  // throws valkey::ServerError / valkey::Error.
-
-  // pipeline() (BatchStarters) and valkey::Batch<ClusterClient>: every
-  // command routed on its own, all of one node's in one write, the replies
-  // in command order. A command for several nodes (a split MGET, DBSIZE) is
-  // split or fanned out as when sent alone, its combined reply in its place;
-  // a blocking one runs on a leased connection as when sent alone (not
-  // ordered with the others); a refused one gets an error reply there.
-  // transaction():
-  // MULTI ... EXEC on the owner of its keys' slot (keys in several slots:
-  // errc::cross_slot before sending); watch() below.
-
-  // Calls with per-call options: a timeout, a retry policy, idempotent, a
-  // database (exec/call_options.hpp). The handle is an executor like the
-  // client (pipelines and transactions included) and holds a reference to it:
-  //   db.with({.timeout = 50ms}).get("k");
-  //   db.database(2).set("k", "v");   // Valkey 9 with cluster-databases > 2
-  // Per-node access and watch() stay on the client itself.
+  /// Calls with per-call options: a timeout, a retry policy, idempotent, a
+  /// database (exec/call_options.hpp). The handle is an executor like the
+  /// client (pipelines and transactions included) and holds a reference to it:
+  /// \code
+  ///   db.with({.timeout = 50ms}).get("k");
+  ///   db.database(2).set("k", "v");   // Valkey 9 with cluster-databases > 2
+  /// \endcode
+  /// Per-node access and watch() stay on the client itself.
   With<ClusterClient> with(exec::CallOptions options) { return With<ClusterClient>(*this, std::move(options)); }
-  // Calls in database `n` on every node (the node connections write SELECT
-  // when their database differs; a MOVED is followed in the same database).
-  // Needs servers with `cluster-databases` above n; others answer an error.
+  /// Calls in database `n` on every node (the node connections write SELECT
+  /// when their database differs; a MOVED is followed in the same database).
+  /// Needs servers with `cluster-databases` above n; others answer an error.
   With<ClusterClient> database(std::int32_t n) { return with({.database = exec::checked_database(n)}); }
 
-  // Per-node access (call_on, call_on_primaries, call_on_all_nodes,
-  // exec_on, exec_on_primaries, exec_on_all_nodes) comes from
-  // cluster::NodeAccess (node_access.hpp), with this client's tails.
-
-  // The nodes of the current topology, with their roles and slots (waits for
-  // the first topology; throws when no seed answers).
+  /// The nodes of the current topology, with their roles and slots (waits for
+  /// the first topology; throws when no seed answers).
   std::vector<cluster::NodeDescription> nodes();
 
-  // Every key of the cluster, each once: CLUSTERSCAN where the server has it
-  // (one cursor, each page at the owner of the slot it names), else SCAN on
-  // the primaries with a record of the slots each walk covered, walking again
-  // what a migration or a failover left uncovered (docs/cluster.md,
-  // "Scanning"). A key present for the whole scan is returned. Throws
-  // errc::cluster_down when slots stay uncovered for options.max_stall.
+  /// Every key of the cluster, each once: CLUSTERSCAN where the server has it
+  /// (one cursor, each page at the owner of the slot it names), else SCAN on
+  /// the primaries with a record of the slots each walk covered, walking again
+  /// what a migration or a failover left uncovered (docs/cluster.md,
+  /// "Scanning"). A key present for the whole scan is returned. Throws
+  /// errc::cluster_down when slots stay uncovered for options.max_stall.
   std::vector<std::string> scan_all(const ScanAllOptions& options = {});
-  // The same scan, streamed: on_page(std::vector<std::string>& keys) runs on
-  // the calling thread with each page's keys as they arrive (never an empty
-  // page; the keys may be moved out), and may return bool: false stops the
-  // scan, nothing more is asked. Returns once the scan ended; throws what the
-  // collecting form throws, after the pages read before the failure. An
-  // exception from on_page stops the scan and leaves this call. A key
-  // present for the whole scan comes at least once, but may come more than
-  // once (a page read again, slots walked again). The scan reads at most
-  // cluster::PageStream::max_buffered pages ahead of on_page, then waits.
-  //   db.scan_all({.match = "user:*", .count = 500}, [&](std::vector<std::string>& keys) { ... });
+  /// The same scan, streamed: `on_page(std::vector<std::string>& keys)` runs on
+  /// the calling thread with each page's keys as they arrive (never an empty
+  /// page; the keys may be moved out), and may return bool: false stops the
+  /// scan, nothing more is asked. Returns once the scan ended; throws what the
+  /// collecting form throws, after the pages read before the failure. An
+  /// exception from on_page stops the scan and leaves this call. A key
+  /// present for the whole scan comes at least once, but may come more than
+  /// once (a page read again, slots walked again). The scan reads at most
+  /// cluster::PageStream::max_buffered pages ahead of on_page, then waits.
+  /// \code
+  ///   db.scan_all({.match = "user:*", .count = 500}, [&](std::vector<std::string>& keys) { ... });
+  /// \endcode
   template <class F>
     requires std::invocable<F&, std::vector<std::string>&>
   void scan_all(const ScanAllOptions& options, F&& on_page) {
@@ -131,6 +144,7 @@ class ClusterClient : public exec::Executor<ClusterClient>,
     while (pages.next(keys))
       if (call.take(keys) == cluster::PageTaken::stop) return;
   }
+  /// The client's counters, the synchronous driver's included.
   ClusterStats stats() const noexcept {
     ClusterStats s = router_->stats();
     s.handed_over_calls = driver_.handed_over_calls();
@@ -138,55 +152,64 @@ class ClusterClient : public exec::Executor<ClusterClient>,
     s.direct_waits = driver_.direct_waits();
     return s;
   }
+  /// Closes every node connection for good: calls in progress and later
+  /// calls fail with errc::connection_closed.
   void close();
 
-  // Client-side caching (ClusterConfig::node.cache; docs/caching.md,
-  // "Cluster"): every node connection tracks into one store. cached(ttl) is
-  // the cached command surface: db.cached(5s).get("k") answers a hit without
-  // a round trip; a miss reads from the key's primary and is stored. Without
-  // a cache it reads from the server.
+  /// Client-side caching (ClusterConfig::node.cache; docs/caching.md,
+  /// "Cluster"): every node connection tracks into one store. cached(ttl) is
+  /// the cached command surface: `db.cached(5s).get("k")` answers a hit without
+  /// a round trip; a miss reads from the key's primary and is stored. Without
+  /// a cache it reads from the server.
   Cached<ClusterClient> cached(std::chrono::milliseconds ttl = std::chrono::milliseconds(0)) noexcept {
     return {*this, ttl};
   }
-  // The cache's counters (all zero without a cache).
+  /// The cache's counters (all zero without a cache).
   CacheStats cache_stats() const { return cache() ? cache()->stats() : CacheStats{}; }
-  // Drops every cached entry (FlushReason::user); no effect without a cache.
+  /// Drops every cached entry (FlushReason::user); no effect without a cache.
   void flush_cache() {
     if (CacheStore* s = cache()) s->flush_all(FlushReason::user);
   }
-  // The store shared by the node connections; null without a cache.
+  /// The store shared by the node connections; null without a cache.
   CacheStore* cache() const noexcept { return router_->cache(); }
 
-  // The entry of Cached<ClusterClient> (internal).
+  /// The entry of `Cached<ClusterClient>` (internal): the client has its own
+  /// cached read path.
   using runs_cached_reads = void;
+  /// A read of `cmd` through the cache, throwing on failure (internal: called
+  /// by `Cached<ClusterClient>`).
   template <class Cmd>
   decltype(auto) exec_cached(std::chrono::milliseconds ttl, const Cmd& cmd) {
     return cached_read(ttl, cmd, nullptr, nullptr);
   }
+  /// The same, reporting a failure in `ec` (internal).
   template <class Cmd>
   decltype(auto) exec_cached(std::chrono::milliseconds ttl, const Cmd& cmd, std::error_code& ec) {
     return cached_read(ttl, cmd, &ec, nullptr);
   }
+  /// The same, reporting a failure in `ec` and `diag` (internal).
   template <class Cmd>
   decltype(auto) exec_cached(std::chrono::milliseconds ttl, const Cmd& cmd, std::error_code& ec, Diagnostics& diag) {
     return cached_read(ttl, cmd, &ec, &diag);
   }
 
-  // WATCH `keys` (all in one slot) on a connection of its own to the slot's
-  // owner (a valkey::Watch there): reads through its methods, then
-  // multi()...exec(), errc::exec_aborted when a key changed. Keys in several
-  // slots: throws errc::cross_slot before anything is sent.
+  /// WATCH `keys` (all in one slot) on a connection of its own to the slot's
+  /// owner (a valkey::Watch there): reads through its methods, then
+  /// multi()...exec(), errc::exec_aborted when a key changed. Keys in several
+  /// slots: throws errc::cross_slot before anything is sent.
   Watch watch(Strings keys);
 
-  // The entry of exec::dispatch (internal).
+  /// The entry of exec::dispatch (internal): runs `plan`, throwing on failure.
   template <class R, class Plan>
   decltype(auto) run(Plan&& plan, cluster::Target target) {
     return finish(wait_for<R>(std::forward<Plan>(plan), target), nullptr, nullptr);
   }
+  /// The same, reporting a failure in `ec` (internal).
   template <class R, class Plan>
   decltype(auto) run(Plan&& plan, cluster::Target target, std::error_code& ec) {
     return finish(wait_for<R>(std::forward<Plan>(plan), target), &ec, nullptr);
   }
+  /// The same, reporting a failure in `ec` and `diag` (internal).
   template <class R, class Plan>
   decltype(auto) run(Plan&& plan, cluster::Target target, std::error_code& ec, Diagnostics& diag) {
     return finish(wait_for<R>(std::forward<Plan>(plan), target), &ec, &diag);
@@ -272,14 +295,18 @@ class ClusterClient : public exec::Executor<ClusterClient>,
 
 namespace exec {
 
+/// Runs `plan` on a ClusterClient, routed by its topology (internal: the tail
+/// of exec() and call() without `ec`).
 template <executor_of<cluster::sync_cluster_executor> T, class Plan>
 decltype(auto) dispatch(T& t, Plan&& plan) {
   return t.template run<cluster::result_t<Plan>>(std::forward<Plan>(plan), cluster::Target{});
 }
+/// The same, reporting a failure in `ec` (internal).
 template <executor_of<cluster::sync_cluster_executor> T, class Plan>
 decltype(auto) dispatch(T& t, Plan&& plan, std::error_code& ec) {
   return t.template run<cluster::result_t<Plan>>(std::forward<Plan>(plan), cluster::Target{}, ec);
 }
+/// The same, reporting a failure in `ec` and `diag` (internal).
 template <executor_of<cluster::sync_cluster_executor> T, class Plan>
 decltype(auto) dispatch(T& t, Plan&& plan, std::error_code& ec, Diagnostics& diag) {
   return t.template run<cluster::result_t<Plan>>(std::forward<Plan>(plan), cluster::Target{}, ec, diag);

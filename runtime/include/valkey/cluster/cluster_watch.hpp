@@ -1,18 +1,21 @@
 #pragma once
-// WATCH on a cluster: the keys must share one slot; a connection of its own
-// to that slot's owner holds the WATCH, and the transaction that follows
-// runs there (the single-node AsyncWatch / Watch on that node).
-//
-//   const std::vector<std::string_view> keys{"{acct1}:balance"};  // named: g++ 12 and braced lists in co_await
-//   auto w = co_await valkey::watch(cluster, keys, asio::use_awaitable);  // AsyncWatch
-//   auto cur = co_await w.get("{acct1}:balance", asio::use_awaitable);
-//   auto [r] = co_await w.multi().set("{acct1}:balance", next).exec(asio::use_awaitable);
-//   // errc::exec_aborted when the key changed after WATCH
-//
-// Losing that connection fails the transaction (the WATCH is gone with it:
-// nothing ran, start again). A slot that moves between WATCH and EXEC makes
-// the old owner refuse the queued commands (MOVED, then EXECABORT: nothing
-// ran); watch again.
+/// \file
+/// WATCH on a cluster: the keys must share one slot; a connection of its own
+/// to that slot's owner holds the WATCH, and the transaction that follows
+/// runs there (the single-node AsyncWatch / Watch on that node).
+///
+/// \code
+///   const std::vector<std::string_view> keys{"{acct1}:balance"};  // named: g++ 12 and braced lists in co_await
+///   auto w = co_await valkey::watch(cluster, keys, asio::use_awaitable);  // AsyncWatch
+///   auto cur = co_await w.get("{acct1}:balance", asio::use_awaitable);
+///   auto [r] = co_await w.multi().set("{acct1}:balance", next).exec(asio::use_awaitable);
+///   // errc::exec_aborted when the key changed after WATCH
+/// \endcode
+///
+/// Losing that connection fails the transaction (the WATCH is gone with it:
+/// nothing ran, start again). A slot that moves between WATCH and EXEC makes
+/// the old owner refuse the queued commands (MOVED, then EXECABORT: nothing
+/// ran); watch again.
 #include <memory>
 #include <string>
 #include <system_error>
@@ -32,13 +35,15 @@
 namespace valkey {
 
 namespace cluster {
-// The one slot of `keys`: cross_slot (naming two keys in `why`) when they
-// are in several, invalid_argument when there are none.
+/// The one slot of `keys`: cross_slot (naming two keys in `why`) when they
+/// are in several, invalid_argument when there are none.
 std::error_code watch_slot(Strings keys, std::uint16_t& slot, std::string& why);
 }  // namespace cluster
 
-// Completes with void(std::error_code, AsyncWatch) once the slot's owner
-// applied the WATCH.
+/// WATCH `keys` (all in one slot) on a connection of its own to the slot's
+/// owner. Completes with `void(std::error_code, AsyncWatch)` once the slot's
+/// owner applied the WATCH; keys in several slots complete with
+/// errc::cross_slot, no keys with errc::invalid_argument.
 template <class Token>
 auto watch(AsyncClusterClient& c, Strings keys, Token&& token) {
   exec::Bytes bytes = exec::Bytes::pooled();

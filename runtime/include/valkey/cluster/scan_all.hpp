@@ -1,14 +1,15 @@
 #pragma once
-// scan_all for the cluster clients: CLUSTERSCAN where the server has it
-// (Valkey 9.1: one cursor across the cluster, each page at the owner of the
-// slot its cursor names; a page lost with its node is read again; the slots
-// that moved or migrated during the pass walked again with SCAN), else SCAN
-// on the primaries with a record of the slots each walk covered
-// (scan_record.hpp), walking again what a migration or a failover left
-// uncovered. ClusterClient::scan_all() blocks; AsyncClusterClient's takes a
-// completion token: void(std::error_code, std::vector<std::string>), and
-// honours the token's cancellation slot. Both have a streaming form that
-// hands the keys over page by page instead (a page sink, below).
+/// \file
+/// scan_all for the cluster clients: CLUSTERSCAN where the server has it
+/// (Valkey 9.1: one cursor across the cluster, each page at the owner of the
+/// slot its cursor names; a page lost with its node is read again; the slots
+/// that moved or migrated during the pass walked again with SCAN), else SCAN
+/// on the primaries with a record of the slots each walk covered
+/// (scan_record.hpp), walking again what a migration or a failover left
+/// uncovered. ClusterClient::scan_all() blocks; AsyncClusterClient's takes a
+/// completion token: `void(std::error_code, std::vector<std::string>)`, and
+/// honours the token's cancellation slot. Both have a streaming form that
+/// hands the keys over page by page instead (a page sink, below).
 #include <algorithm>
 #include <chrono>
 #include <cstddef>
@@ -42,46 +43,46 @@
 
 namespace valkey {
 
-// What scan_all() asks each primary (every field has a default, so that
-// {.match = "user:*"} alone compiles under -Wmissing-field-initializers).
+/// What scan_all() asks each primary (every field has a default, so that
+/// `{.match = "user:*"}` alone compiles under -Wmissing-field-initializers).
 struct ScanAllOptions {
-  std::string_view match = {};  // MATCH pattern; empty: every key
-  std::int64_t count = 0;       // COUNT hint per call; 0: the server's default
-  std::string_view type = {};   // TYPE filter; empty: any type
-  // How long the scan may go without progress (no slot covered, no
-  // CLUSTERSCAN page read) while slots migrate or a failover completes,
-  // before it fails with errc::cluster_down (a shard lost for good).
+  std::string_view match = {};  ///< MATCH pattern; empty: every key
+  std::int64_t count = 0;       ///< COUNT hint per call; 0: the server's default
+  std::string_view type = {};   ///< TYPE filter; empty: any type
+  /// How long the scan may go without progress (no slot covered, no
+  /// CLUSTERSCAN page read) while slots migrate or a failover completes,
+  /// before it fails with errc::cluster_down (a shard lost for good).
   std::chrono::milliseconds max_stall = std::chrono::seconds(30);
 };
 
 namespace cluster {
 
-// The SCAN arguments for one page (views into `cursor`, `count` and the options).
+/// The SCAN arguments for one page (views into `cursor`, `count` and the options).
 std::vector<std::string_view> scan_args(const std::string& cursor, const std::string& count, std::string_view match,
                                         std::string_view type);
-// The same for CLUSTERSCAN (Valkey 9.1): its cursor names a slot by a hash
-// tag ("<fingerprint>-{tag}-<n>"), so each page goes to that slot's owner
-// and the walk survives slots moving under it.
+/// The same for CLUSTERSCAN (Valkey 9.1): its cursor names a slot by a hash
+/// tag (`"<fingerprint>-{tag}-<n>"`), so each page goes to that slot's owner
+/// and the walk survives slots moving under it.
 std::vector<std::string_view> clusterscan_args(const std::string& cursor, const std::string& count,
                                                std::string_view match, std::string_view type);
-// The node serving `slot` in `nodes` (a primary's address), empty if none.
+/// The node serving `slot` in `nodes` (a primary's address), empty if none.
 std::string owner_address(const std::vector<NodeDescription>& nodes, std::uint16_t slot);
-// The addresses of the primaries in `nodes` that serve slots, in order: the
-// nodes a scan starts with.
+/// The addresses of the primaries in `nodes` that serve slots, in order: the
+/// nodes a scan starts with.
 std::vector<std::string> slot_primaries(const std::vector<NodeDescription>& nodes);
-// The first of them (empty if none): where any primary will do.
+/// The first of them (empty if none): where any primary will do.
 std::string first_slot_primary(const std::vector<NodeDescription>& nodes);
-// Reads one SCAN page: the next cursor and the keys appended; false when the
-// reply is not [cursor, [keys...]].
+/// Reads one SCAN page: the next cursor and the keys appended; false when the
+/// reply is not `[cursor, [keys...]]`.
 bool read_scan_page(const Reply& page, std::string& cursor, std::vector<std::string>& keys);
 
-// Sorts `keys` and drops repeats: a key met by two walks (a slot that moved,
-// a page read again) is returned once.
+/// Sorts `keys` and drops repeats: a key met by two walks (a slot that moved,
+/// a page read again) is returned once.
 void unique_keys(std::vector<std::string>& keys);
 
-// Whether a CLUSTERSCAN page that failed with `ec` is read again with the
-// same cursor: the node was lost or failed over (the cursor names a slot,
-// so the page goes to whoever serves it next), not a refusal by a server.
+/// Whether a CLUSTERSCAN page that failed with `ec` is read again with the
+/// same cursor: the node was lost or failed over (the cursor names a slot,
+/// so the page goes to whoever serves it next), not a refusal by a server.
 bool retry_cluster_page(std::error_code ec) noexcept;
 
 // A CLUSTERSCAN page answered after an ASK (the client's ASK count moved
@@ -93,24 +94,28 @@ bool retry_cluster_page(std::error_code ec) noexcept;
 // fingerprint). Another request of the same client that met an ASK only
 // costs a page read twice.
 
-// Where the scan's pages go: a sink answers each page it is offered.
+/// Where the scan's pages go: a sink answers each page it is offered.
 enum class PageTaken {
-  more,   // go on
-  stop,   // end the scan now, successfully: nothing more is asked
-  later,  // pause: nothing more is asked until the scan's control resumes it
+  more,   ///< go on
+  stop,   ///< end the scan now, successfully: nothing more is asked
+  later,  ///< pause: nothing more is asked until the scan's control resumes it
 };
 
-// A running scan as the code around it sees it. resume() goes on with a scan
-// its sink paused (PageTaken::later), stop() ends it successfully with no
-// further request. Both must be called on the router's executor; neither
-// has any effect on a scan that ended, and neither keeps it alive.
+/// A running scan as the code around it sees it. resume() goes on with a scan
+/// its sink paused (PageTaken::later), stop() ends it successfully with no
+/// further request. Both must be called on the router's executor; neither
+/// has any effect on a scan that ended, and neither keeps it alive.
 class ScanControl {
  public:
+  /// A control of no scan: resume() and stop() do nothing.
   ScanControl() = default;
+  /// A control that calls `go_on(true)` for resume() and `go_on(false)` for stop().
   explicit ScanControl(std::function<void(bool)> go_on) : go_on_(std::move(go_on)) {}
+  /// Goes on with a scan its sink paused.
   void resume() const {
     if (go_on_) go_on_(true);
   }
+  /// Ends the scan successfully, with no further request.
   void stop() const {
     if (go_on_) go_on_(false);
   }
@@ -119,22 +124,26 @@ class ScanControl {
   std::function<void(bool)> go_on_;
 };
 
-// The collecting scan's sink: every key, each once (done() sorts them and
-// drops repeats).
+/// The collecting scan's sink: every key, each once (done() sorts them and
+/// drops repeats).
 struct CollectKeys {
+  /// The keys taken so far.
   std::vector<std::string> keys;
+  /// Moves the page's keys into `keys`; always PageTaken::more.
   PageTaken take(std::vector<std::string>& page) {
     keys.insert(keys.end(), std::make_move_iterator(page.begin()), std::make_move_iterator(page.end()));
     return PageTaken::more;
   }
 };
 
-// The caller's on_page as a sink: it returns void (go on) or something
-// that converts to bool (false: stop). The async streaming scan's sink, on
-// the router's executor; the sync one calls it so on the calling thread.
+/// The caller's on_page as a sink: it returns void (go on) or something
+/// that converts to bool (false: stop). The async streaming scan's sink, on
+/// the router's executor; the sync one calls it so on the calling thread.
 template <class F>
 struct CallPages {
+  /// The caller's callback.
   F on_page;
+  /// Calls on_page with the page; PageTaken::stop when it returned false.
   PageTaken take(std::vector<std::string>& page) {
     if constexpr (std::is_void_v<std::invoke_result_t<F&, std::vector<std::string>&>>) {
       on_page(page);
@@ -145,31 +154,32 @@ struct CallPages {
   }
 };
 
-// The scan, on the router's executor. It holds the router, not a client, so
-// a client closed or moved meanwhile is never touched: every request then
-// fails with connection_closed and the scan ends with it.
-//
-// Each page read (its keys, never an empty one) goes to `Sink` (take(page)
-// -> PageTaken, called on the router's executor; it may move the keys out).
-// With CollectKeys, `Handler` is void(std::error_code,
-// std::vector<std::string>): every key once, sorted; with any other sink it
-// is void(std::error_code), the pages already taken staying taken. Either
-// may have a last std::string argument that gets why a scan failed (the
-// sync client's message). A sink that answers `later` pauses the scan until
-// control().resume(): no request is out meanwhile, and the time paused does
-// not count towards max_stall. An exception from take() ends the scan (no
-// further request) and is rethrown from a handler posted to the router's
-// executor, so it leaves that executor's run() as one from any handler
-// would, rather than through the connection whose answer carried the page;
-// the completion handler is then destroyed without being called.
-//
-// The handler completes once, posted to its associated executor (default:
-// the router's), which counts the scan as outstanding work until then. Its
-// cancellation slot, emitted on the router's executor like every call of
-// the client, ends the scan with errc::cancelled for every cancellation
-// type (a scan only reads, so none leaves anything behind): the backoff
-// timer is cancelled, no further request is made, the keys collected so far
-// are dropped, and a request already out is ignored when it answers.
+/// The scan, on the router's executor. It holds the router, not a client, so
+/// a client closed or moved meanwhile is never touched: every request then
+/// fails with connection_closed and the scan ends with it.
+///
+/// Each page read (its keys, never an empty one) goes to `Sink`
+/// (`take(page) -> PageTaken`, called on the router's executor; it may move
+/// the keys out). With CollectKeys, `Handler` is
+/// `void(std::error_code, std::vector<std::string>)`: every key once,
+/// sorted; with any other sink it is `void(std::error_code)`, the pages
+/// already taken staying taken. Either may have a last std::string argument
+/// that gets why a scan failed (the sync client's message). A sink that
+/// answers `later` pauses the scan until control().resume(): no request is
+/// out meanwhile, and the time paused does not count towards max_stall. An
+/// exception from take() ends the scan (no further request) and is rethrown
+/// from a handler posted to the router's executor, so it leaves that
+/// executor's run() as one from any handler would, rather than through the
+/// connection whose answer carried the page; the completion handler is then
+/// destroyed without being called.
+///
+/// The handler completes once, posted to its associated executor (default:
+/// the router's), which counts the scan as outstanding work until then. Its
+/// cancellation slot, emitted on the router's executor like every call of
+/// the client, ends the scan with errc::cancelled for every cancellation
+/// type (a scan only reads, so none leaves anything behind): the backoff
+/// timer is cancelled, no further request is made, the keys collected so far
+/// are dropped, and a request already out is ignored when it answers.
 template <class Handler, class Sink = CollectKeys>
 class ScanAllOp : public std::enable_shared_from_this<ScanAllOp<Handler, Sink>> {
   using slot_type = asio::associated_cancellation_slot_t<Handler>;
@@ -177,6 +187,8 @@ class ScanAllOp : public std::enable_shared_from_this<ScanAllOp<Handler, Sink>> 
   static constexpr bool collects = std::is_same_v<Sink, CollectKeys>;
 
  public:
+  /// A scan of `router`'s cluster with the options `o`, completing through
+  /// `h`; start() begins it (the object must be owned by a std::shared_ptr).
   ScanAllOp(std::shared_ptr<Router> router, Handler h, const ScanAllOptions& o, Sink sink = {})
       : router_(std::move(router)), handler_(std::move(h)), sink_(std::move(sink)),
         slot_(asio::get_associated_cancellation_slot(handler_)),
@@ -184,7 +196,7 @@ class ScanAllOp : public std::enable_shared_from_this<ScanAllOp<Handler, Sink>> 
         type_(o.type), count_(o.count > 0 ? std::to_string(o.count) : std::string()), max_stall_(o.max_stall),
         record_(o.max_stall, ScanRecord::clock::now()), timer_(router_->get_executor()) {}
 
-  // The control of this scan (ScanControl): holds it weakly.
+  /// The control of this scan (ScanControl): holds it weakly.
   ScanControl control() {
     std::weak_ptr<ScanAllOp> weak = this->shared_from_this();
     return ScanControl([weak](bool go_on) {
@@ -192,6 +204,7 @@ class ScanAllOp : public std::enable_shared_from_this<ScanAllOp<Handler, Sink>> 
     });
   }
 
+  /// Begins the scan once the router has a topology.
   void start() {
     auto self = this->shared_from_this();
     arm_cancellation();
@@ -488,34 +501,36 @@ class ScanAllOp : public std::enable_shared_from_this<ScanAllOp<Handler, Sink>> 
   asio::steady_timer timer_;
 };
 
-// ClusterClient's streaming scan_all: a ScanAllOp on the client's thread
-// hands its pages to a queue that the calling thread empties with next().
-// The queue holds at most max_buffered pages: the scan pauses there (no
-// request out) until the caller took one, so the keys held at any time are
-// those of max_buffered pages and the one the caller works on.
 class SyncDriver;
 
+/// ClusterClient's streaming scan_all: a ScanAllOp on the client's thread
+/// hands its pages to a queue that the calling thread empties with next().
+/// The queue holds at most max_buffered pages: the scan pauses there (no
+/// request out) until the caller took one, so the keys held at any time are
+/// those of max_buffered pages and the one the caller works on.
 class PageStream {
  public:
+  /// The most pages the queue holds.
   static constexpr std::size_t max_buffered = 2;
 
-  // Starts the scan on the router's executor, which `driver` runs (the
-  // stream kicks it after each hand-over from the calling thread).
+  /// Starts the scan on the router's executor, which `driver` runs (the
+  /// stream kicks it after each hand-over from the calling thread).
   PageStream(std::shared_ptr<Router> router, SyncDriver& driver, const ScanAllOptions& options);
-  // Stops a scan still running (stop()).
+  /// Stops a scan still running (stop()).
   ~PageStream();
   PageStream(const PageStream&) = delete;
   PageStream& operator=(const PageStream&) = delete;
 
-  // The next page into `page` (its old content replaced), waiting for it;
-  // false once the scan ended and every page was taken. Throws the
-  // collecting scan_all's valkey::Error when the scan failed, after the
-  // pages read before the failure.
+  /// The next page into `page` (its old content replaced), waiting for it;
+  /// false once the scan ended and every page was taken. Throws the
+  /// collecting scan_all's valkey::Error when the scan failed, after the
+  /// pages read before the failure.
   bool next(std::vector<std::string>& page);
-  // Ends the scan: drops the pages not taken, asks nothing more, and
-  // returns once the scan ended on the router's executor.
+  /// Ends the scan: drops the pages not taken, asks nothing more, and
+  /// returns once the scan ended on the router's executor.
   void stop() noexcept;
 
+  /// The queue and the scan's state, shared with the scan (internal).
   struct State;
 
  private:

@@ -21,9 +21,14 @@
 
 namespace valkey::cluster {
 
+/// A node's role in its shard.
 enum class NodeRole : std::uint8_t { primary, replica };
+/// A node's health as CLUSTER SHARDS reports it ("online", "loading",
+/// "failed"); unknown when the topology does not say (CLUSTER SLOTS).
 enum class NodeHealth : std::uint8_t { online, loading, failed, unknown };
+/// The role's name: "primary" or "replica".
 std::string_view to_string(NodeRole r) noexcept;
+/// The health's name: "online", "loading", "failed" or "unknown".
 std::string_view to_string(NodeHealth h) noexcept;
 
 struct Node {
@@ -48,8 +53,9 @@ struct Shard {
   friend bool operator==(const Shard&, const Shard&) = default;
 };
 
+/// A range of hash slots, both ends included.
 struct SlotRange {
-  std::uint16_t first = 0, last = 0;  // inclusive
+  std::uint16_t first = 0, last = 0;  ///< inclusive
   friend bool operator==(const SlotRange&, const SlotRange&) = default;
 };
 

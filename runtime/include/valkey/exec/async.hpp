@@ -1,29 +1,32 @@
 #pragma once
-// The asynchronous half of the request path.
-//
-// OwnedRequest<Decoder>: a request that owns its encoded bytes and its
-// decoder. It can be submitted, fail, be reset() and be submitted again, on
-// the same connection or another one (a read-only retry after a lost
-// connection, a redirected cluster request).
-//
-// AsyncOp: an OwnedRequest plus the caller's completion handler, allocated
-// with the handler's associated allocator (Asio's per-thread recycling
-// allocator by default), its bytes from the per-thread pool (bytes.hpp): in
-// steady state a request allocates nothing.
-//
-// run_async(): encodes BEFORE asio::async_initiate, so a token that launches
-// later (asio::deferred) never reads the caller's arguments again.
-//
-// An asynchronous executor provides
-//   exec::Route route(CommandFlag flags);   // the connection, or a lease pool
-//
-// Completion: void(std::error_code, R), with the failure's text in the
-// Diagnostics passed before the token. For the tokens that turn a failure
-// into an exception (asio::use_awaitable, asio::use_future) the signature is
-// void(std::exception_ptr, R) instead, holding the valkey::Error /
-// valkey::ServerError the synchronous API would throw, with the server's text.
-// A token that decides later (asio::experimental::deferred) gets the
-// error_code signature: whatever launches it, the text is in the Diagnostics.
+/// \file
+/// The asynchronous half of the request path.
+///
+/// OwnedRequest<Decoder>: a request that owns its encoded bytes and its
+/// decoder. It can be submitted, fail, be reset() and be submitted again, on
+/// the same connection or another one (a read-only retry after a lost
+/// connection, a redirected cluster request).
+///
+/// AsyncOp: an OwnedRequest plus the caller's completion handler, allocated
+/// with the handler's associated allocator (Asio's per-thread recycling
+/// allocator by default), its bytes from the per-thread pool (bytes.hpp): in
+/// steady state a request allocates nothing.
+///
+/// run_async(): encodes BEFORE asio::async_initiate, so a token that launches
+/// later (asio::deferred) never reads the caller's arguments again.
+///
+/// An asynchronous executor provides
+/// \code
+///   exec::Route route(CommandFlag flags);   // the connection, or a lease pool
+/// \endcode
+///
+/// Completion: void(std::error_code, R), with the failure's text in the
+/// Diagnostics passed before the token. For the tokens that turn a failure
+/// into an exception (asio::use_awaitable, asio::use_future) the signature is
+/// void(std::exception_ptr, R) instead, holding the valkey::Error /
+/// valkey::ServerError the synchronous API would throw, with the server's text.
+/// A token that decides later (asio::experimental::deferred) gets the
+/// error_code signature: whatever launches it, the text is in the Diagnostics.
 #include <cstdint>
 #include <exception>
 #include <future>

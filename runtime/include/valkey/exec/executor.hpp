@@ -1,26 +1,31 @@
 #pragma once
-// valkey::exec::Executor<Derived>: the one definition of exec() and call()
-// for every executor. The generated methods (Commands<Derived>) call back into
-// Derived::exec(cmd, tail...), which lands here; so does call(args, tail...)
-// and a batch's exec(tail...).
-//
-// The tail picks how the outcome is delivered:
-//   synchronous executors (Client, SyncBlockingClient, Watch)
-//     exec(cmd)                    -> the value; throws ServerError / Error
-//     exec(cmd, ec)                -> the value, or a default one with `ec` set
-//     exec(cmd, ec, diag)          -> the same, `diag` filled
-//   asynchronous executors (AsyncClient, BlockingClient, AsyncWatch)
-//     exec(cmd, token)             -> void(std::error_code, R) (see async.hpp)
-//     exec(cmd, diag, token)       -> the same, `diag` filled
-//   batch builders (pipeline, transaction, Batch)
-//     exec(cmd), call(args)        -> append the command
-//     exec(tail...)                -> run the batch on its target, any tail above
-//
-// Derived declares its kind with `using executor_category = exec::sync_executor`
-// (async_executor, batch_builder) and provides the matching hook:
-//   sync_executor:  void run(detail::SyncOpBase&); const Config& config() const;
-//   async_executor: exec::Route route(CommandFlag);
-//   batch_builder:  auto append(Plan&&); BatchPlan<...> take_plan(); Target& target();
+/// \class valkey::exec::Executor
+/// valkey::exec::Executor<Derived>: the one definition of exec() and call()
+/// for every executor. The generated methods (Commands<Derived>) call back into
+/// Derived::exec(cmd, tail...), which lands here; so does call(args, tail...)
+/// and a batch's exec(tail...).
+///
+/// The tail picks how the outcome is delivered:
+/// \code
+///   synchronous executors (Client, SyncBlockingClient, Watch)
+///     exec(cmd)                    -> the value; throws ServerError / Error
+///     exec(cmd, ec)                -> the value, or a default one with `ec` set
+///     exec(cmd, ec, diag)          -> the same, `diag` filled
+///   asynchronous executors (AsyncClient, BlockingClient, AsyncWatch)
+///     exec(cmd, token)             -> void(std::error_code, R) (see async.hpp)
+///     exec(cmd, diag, token)       -> the same, `diag` filled
+///   batch builders (pipeline, transaction, Batch)
+///     exec(cmd), call(args)        -> append the command
+///     exec(tail...)                -> run the batch on its target, any tail above
+/// \endcode
+///
+/// Derived declares its kind with `using executor_category = exec::sync_executor`
+/// (async_executor, batch_builder) and provides the matching hook:
+/// \code
+///   sync_executor:  void run(detail::SyncOpBase&); const Config& config() const;
+///   async_executor: exec::Route route(CommandFlag);
+///   batch_builder:  auto append(Plan&&); BatchPlan<...> take_plan(); Target& target();
+/// \endcode
 #include <system_error>
 #include <type_traits>
 #include <utility>
@@ -40,10 +45,14 @@ namespace valkey::exec {
 template <class Target, class Plan, class Token>
 auto run_async(Target& target, Plan&& plan, Diagnostics* diag, Token&& token);
 
+/// The executor_category of a synchronous executor: calls block and return the value.
 struct sync_executor {};
+/// The executor_category of an asynchronous executor: calls take a completion token.
 struct async_executor {};
+/// The executor_category of a batch builder: exec(cmd) and call(args) append a command.
 struct batch_builder {};
 
+/// Whether `T` declares `Kind` as its executor_category.
 template <class T, class Kind>
 concept executor_of = std::is_same_v<typename T::executor_category, Kind>;
 
@@ -77,8 +86,8 @@ concept not_a_command = !Command<std::remove_cvref_t<T>>;
 template <class Derived>
 class Executor {
  public:
-  // Runs `cmd` (a builder: appends it). Returns Cmd::reply_type (nothing for
-  // Ok), or what the completion token makes of it.
+  /// Runs `cmd` (a builder: appends it). Returns Cmd::reply_type (nothing for
+  /// Ok), or what the completion token makes of it.
   template <Command Cmd, class... Tail>
   decltype(auto) exec(const Cmd& cmd, Tail&&... tail) {
     if constexpr (executor_of<Derived, batch_builder>) {
@@ -89,8 +98,10 @@ class Executor {
     }
   }
 
-  // The same, its reply decoded as R, any type valkey::adapt::Decoder takes:
-  //   auto fields = db.exec<std::map<std::string, std::string>>(cmd::Hgetall{.key = "h"});
+  /// The same, its reply decoded as R, any type valkey::adapt::Decoder takes:
+  /// \code
+  ///   auto fields = db.exec<std::map<std::string, std::string>>(cmd::Hgetall{.key = "h"});
+  /// \endcode
   template <class R, Command Cmd, class... Tail>
     requires(!Command<R>)
   decltype(auto) exec(const Cmd& cmd, Tail&&... tail) {
@@ -102,8 +113,10 @@ class Executor {
     }
   }
 
-  // Any command as strings; its reply as valkey::Reply, or as R when named:
-  //   std::int64_t n = db.call<std::int64_t>({"INCR", "k"});
+  /// Any command as strings; its reply as valkey::Reply, or as R when named:
+  /// \code
+  ///   std::int64_t n = db.call<std::int64_t>({"INCR", "k"});
+  /// \endcode
   template <class R = Reply, class... Tail>
   decltype(auto) call(Strings args, Tail&&... tail) {
     if constexpr (executor_of<Derived, batch_builder>) {
@@ -114,7 +127,7 @@ class Executor {
     }
   }
 
-  // A batch builder: sends what it collected, on its target, in one write.
+  /// A batch builder: sends what it collected, on its target, in one write.
   template <class... Tail>
     requires(executor_of<Derived, batch_builder> && (not_a_command<Tail> && ...))
   decltype(auto) exec(Tail&&... tail) {

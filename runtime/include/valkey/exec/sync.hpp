@@ -1,12 +1,15 @@
 #pragma once
-// The synchronous half of the request path: a request that lives on the
-// calling thread's stack while the caller blocks (its arguments are alive, so
-// it encodes straight from them), and run_sync(), which every synchronous
-// executor's exec()/call()/batch exec() goes through.
-//
-// A synchronous executor provides
-//   void run(detail::SyncOpBase&);   // blocks until the request completed
-//   const Config& config() const;    // its endpoint and request_timeout
+/// \file
+/// The synchronous half of the request path: a request that lives on the
+/// calling thread's stack while the caller blocks (its arguments are alive, so
+/// it encodes straight from them), and run_sync(), which every synchronous
+/// executor's exec()/call()/batch exec() goes through.
+///
+/// A synchronous executor provides
+/// \code
+///   void run(detail::SyncOpBase&);   // blocks until the request completed
+///   const Config& config() const;    // its endpoint and request_timeout
+/// \endcode
 #include <atomic>
 #include <cstdint>
 #include <string>
@@ -152,10 +155,6 @@ class SyncOp final : public SyncOpBase {
 
 namespace exec {
 
-// Runs `plan` on a synchronous executor and hands out the result. Without
-// `ec` a failure throws (ServerError, Error); with it, `ec` (and `diag`) are
-// filled and a failure yields a default value. Commands whose reply is Ok
-// return nothing.
 // The failure half of run_sync(): throws, or fills `ec` (and `diag`).
 template <class Target, class Plan>
 void sync_failed(Target& target, const Plan& plan, std::error_code e, const Reason* why,

@@ -1,9 +1,10 @@
 #pragma once
-// Encodes commands as RESP arrays of bulk strings, appending to a caller-owned
-// buffer that is reused across requests: binary-safe, no allocation per
-// argument, numbers formatted with std::to_chars. ArgCounter has the same
-// interface and only counts, so an encoder can run once to count and once to
-// write (the array header needs the count first).
+/// \class valkey::resp::Writer
+/// Encodes commands as RESP arrays of bulk strings, appending to a caller-owned
+/// buffer that is reused across requests: binary-safe, no allocation per
+/// argument, numbers formatted with std::to_chars. ArgCounter takes the same arg()
+/// calls and only counts, so an encoder can run once to count and once to
+/// write (the array header needs the count first).
 #include <charconv>
 #include <concepts>
 #include <cstddef>
@@ -16,11 +17,13 @@ namespace valkey::resp {
 
 class Writer {
  public:
+  /// A writer that appends to `out`, which must outlive it.
   explicit Writer(std::string& out) noexcept : out_(&out) {}
 
-  // "*<argc>\r\n": starts a command of argc arguments (the name included).
+  /// "*<argc>\r\n": starts a command of argc arguments (the name included).
   void begin_command(std::size_t argc) { header('*', argc); }
 
+  /// Appends one argument as a bulk string.
   void arg(std::string_view s) {
     if (s.size() <= kSmallArg) {
       // Keys, short values, command names: framed on the stack and appended
@@ -46,13 +49,17 @@ class Writer {
     out_->append(s.data(), s.size());
     out_->append("\r\n", 2);
   }
+  /// The same for a C string.
   void arg(const char* s) { arg(std::string_view{s}); }
+  /// The same for a std::string.
   void arg(const std::string& s) { arg(std::string_view{s}); }
+  /// An integer argument, in decimal.
   void arg(std::signed_integral auto v) { number(static_cast<long long>(v)); }
+  /// An unsigned integer argument, in decimal.
   void arg(std::unsigned_integral auto v) { number(static_cast<unsigned long long>(v)); }
-  void arg(bool) = delete;  // pure tokens are written by name, never as 0/1
-  // Shortest form that reads back to the same double; inf and -inf as the
-  // server spells them.
+  void arg(bool) = delete;  ///< pure tokens are written by name, never as 0/1
+  /// Shortest form that reads back to the same double; inf and -inf as the
+  /// server spells them.
   void arg(double v) {
     char buf[32];
     auto r = std::to_chars(buf, buf + sizeof buf, v);
@@ -61,6 +68,7 @@ class Writer {
     arg(text);
   }
 
+  /// The buffer it appends to.
   std::string& buffer() noexcept { return *out_; }
 
  private:
@@ -85,11 +93,13 @@ class Writer {
   std::string* out_;
 };
 
-// Same interface as Writer; counts arguments instead of writing them.
+/// Takes the same arg() calls as Writer; counts arguments instead of writing them.
 class ArgCounter {
  public:
   template <class T>
+  /// Counts one argument.
   void arg(const T&) noexcept { ++count_; }
+  /// The arguments counted so far.
   std::size_t count() const noexcept { return count_; }
 
  private:

@@ -1,22 +1,23 @@
 #pragma once
-// The Asio side of the sentinel client: an AddressSource that asks the
-// sentinels (resolver.hpp) before every connection attempt of the
-// connections made from its node Config, and follows the primary:
-//
-// * a Subscriber on each configured sentinel listens for +switch-master
-//   (the first to hear of a failover is the one that ran it; the others
-//   learn it from its hello messages up to a second or two later); the new
-//   address is checked with ROLE before any connection is moved;
-// * the sentinels are asked again when that event connection (re)connects,
-//   every recheck_interval, and when a connection got a READONLY or
-//   -REDIRECT reply;
-// * moving: every connection whose node is not the new primary is reset
-//   (written requests fail with connection_lost, queued ones wait), and its
-//   reconnect asks the sentinels, so it lands on the new primary and checks
-//   its ROLE there.
-//
-// Its state lives on a strand: of the executor given (AsyncClient), or of
-// an io_context it runs on a thread of its own (the sync Client).
+/// \class valkey::sentinel::SentinelService
+/// The Asio side of the sentinel client: an AddressSource that asks the
+/// sentinels (resolver.hpp) before every connection attempt of the
+/// connections made from its node Config, and follows the primary:
+///
+/// * a Subscriber on each configured sentinel listens for +switch-master
+///   (the first to hear of a failover is the one that ran it; the others
+///   learn it from its hello messages up to a second or two later); the new
+///   address is checked with ROLE before any connection is moved;
+/// * the sentinels are asked again when that event connection (re)connects,
+///   every recheck_interval, and when a connection got a READONLY or
+///   `-REDIRECT` reply;
+/// * moving: every connection whose node is not the new primary is reset
+///   (written requests fail with connection_lost, queued ones wait), and its
+///   reconnect asks the sentinels, so it lands on the new primary and checks
+///   its ROLE there.
+///
+/// Its state lives on a strand: of the executor given (AsyncClient), or of
+/// an io_context it runs on a thread of its own (the sync Client).
 #include <atomic>
 #include <memory>
 #include <mutex>
@@ -45,24 +46,27 @@ class SentinelService final : public AddressSource, public std::enable_shared_fr
   struct Private {};
 
  public:
-  // Validates the configuration (throws valkey::Error, invalid_argument).
-  // Without an executor the service runs an io_context on its own thread.
+  /// Validates the configuration (throws valkey::Error, invalid_argument).
+  /// Without an executor the service runs an io_context on its own thread.
   static std::shared_ptr<SentinelService> create(SentinelConfig config);
+  /// The same, with its state on a strand of `ex`.
   static std::shared_ptr<SentinelService> create(SentinelConfig config, asio::any_io_executor ex);
+  /// Internal: use create(), which validates the configuration first.
   SentinelService(Private, SentinelConfig config, std::optional<asio::any_io_executor> ex);
+  /// Stops its own thread, if it runs one (shutdown() normally ran already).
   ~SentinelService() override;
 
-  // The node Config that carries this service: connections made from it
-  // (and from its copies) ask it for their address. Its host and port are
-  // `initial`'s, or the primary's name and the default port when that is
-  // empty (a placeholder: every attempt asks the source).
+  /// The node Config that carries this service: connections made from it
+  /// (and from its copies) ask it for their address. Its host and port are
+  /// `initial`'s, or the primary's name and the default port when that is
+  /// empty (a placeholder: every attempt asks the source).
   Config node_config(const NodeAddress& initial = {}) const;
-  // One resolution, waited for (never on the service's own thread).
+  /// One resolution, waited for (never on the service's own thread).
   Resolution resolve_now();
-  // Starts the event subscription and the recheck timer (idempotent).
+  /// Starts the event subscription and the recheck timer (idempotent).
   void start();
-  // Stops everything: events, timers, questions in flight; waiting
-  // resolutions fail with connection_closed. Joins its own thread.
+  /// Stops everything: events, timers, questions in flight; waiting
+  /// resolutions fail with connection_closed. Joins its own thread.
   void shutdown();
 
   // AddressSource.
@@ -73,7 +77,9 @@ class SentinelService final : public AddressSource, public std::enable_shared_fr
   const std::atomic<std::uint64_t>* moves() const noexcept override { return &moves_; }
 
   // Counters, for tests.
+  /// Resolution rounds started (for tests).
   std::uint64_t rounds() const noexcept { return rounds_.load(); }
+  /// Switches to a new primary acted on (for tests).
   std::uint64_t switches() const noexcept { return switches_.load(); }
 
  private:
