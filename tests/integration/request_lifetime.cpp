@@ -1,5 +1,5 @@
 // A request owns its encoded bytes: an operation built with a token that
-// launches later (asio::deferred) outlives the caller's arguments, and a
+// launches later (asio::experimental::deferred) outlives the caller's arguments, and a
 // request that failed can be reset and submitted again, on another
 // connection too.
 #include <catch2/catch_test_macros.hpp>

@@ -25,7 +25,7 @@
 /// Threading: call the client from its executor (an io_context run by one
 /// thread, or a strand); it is not internally synchronised. Arguments (keys,
 /// values, views) need only live through the call: the command is encoded
-/// before the operation is initiated, so asio::deferred may launch it later.
+/// before the operation is initiated, so asio::experimental::deferred may launch it later.
 #include <memory>
 #include <string>
 #include <string_view>

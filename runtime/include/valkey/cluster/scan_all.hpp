@@ -43,7 +43,7 @@
 
 namespace valkey {
 
-/// What scan_all() asks each primary (every field has a default, so that
+/// What scan_all() asks each page of keys for (every field has a default, so that
 /// `{.match = "user:*"}` alone compiles under -Wmissing-field-initializers).
 struct ScanAllOptions {
   std::string_view match = {};  ///< MATCH pattern; empty: every key

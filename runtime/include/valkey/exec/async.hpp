@@ -13,7 +13,7 @@
 /// steady state a request allocates nothing.
 ///
 /// run_async(): encodes BEFORE asio::async_initiate, so a token that launches
-/// later (asio::deferred) never reads the caller's arguments again.
+/// later (asio::experimental::deferred) never reads the caller's arguments again.
 ///
 /// An asynchronous executor provides
 /// \code

@@ -1,7 +1,7 @@
 #pragma once
 // valkey::exec::Bytes: the encoded commands a request owns. An asynchronous
 // request is encoded before it is initiated, so a token that launches later
-// (asio::deferred) or a resend (a read-only retry, a redirected cluster
+// (asio::experimental::deferred) or a resend (a read-only retry, a redirected cluster
 // request) never reads the caller's arguments again.
 //
 // A Bytes is one pointer to a string that comes from a small per-thread pool

@@ -7,11 +7,11 @@
 ///
 /// The tail picks how the outcome is delivered:
 /// \code
-///   synchronous executors (Client, SyncBlockingClient, Watch)
+///   synchronous executors (Client, SyncBlockingClient, Watch; ClusterClient alike)
 ///     exec(cmd)                    -> the value; throws ServerError / Error
 ///     exec(cmd, ec)                -> the value, or a default one with `ec` set
 ///     exec(cmd, ec, diag)          -> the same, `diag` filled
-///   asynchronous executors (AsyncClient, BlockingClient, AsyncWatch)
+///   asynchronous executors (AsyncClient, BlockingClient, AsyncWatch; AsyncClusterClient alike)
 ///     exec(cmd, token)             -> void(std::error_code, R) (see async.hpp)
 ///     exec(cmd, diag, token)       -> the same, `diag` filled
 ///   batch builders (pipeline, transaction, Batch)
