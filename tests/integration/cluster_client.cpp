@@ -292,8 +292,7 @@ TEST_CASE("cluster client: ASK during a migration (SETSLOT MIGRATING/IMPORTING +
   Cluster& cluster = shared_cluster();
   AsyncFixture f;
   const std::string key = "asking:key";
-  const int owner = cluster.port_for_slot(Cluster::key_slot(key));
-  REQUIRE(cluster.node(cluster.node_on_port(owner)).command({"SET", key, "migrated"}).as_string() == "OK");
+  REQUIRE(cluster.node(cluster.owner_of(key)).command({"SET", key, "migrated"}).as_string() == "OK");
 
   bool warm = false;
   f.client.get("asking:warm", [&](std::error_code, auto) { warm = true; });
@@ -855,8 +854,7 @@ TEST_CASE("cluster client: a transaction answered ASK while queuing is sent agai
   Cluster& cluster = shared_cluster();
   AsyncFixture f;
   const std::string key = "{txask}a";
-  const int owner = cluster.port_for_slot(Cluster::key_slot(key));
-  REQUIRE(cluster.node(cluster.node_on_port(owner)).command({"SET", key, "10"}).as_string() == "OK");
+  REQUIRE(cluster.node(cluster.owner_of(key)).command({"SET", key, "10"}).as_string() == "OK");
   bool warm = false;
   f.client.get("txask:warm", [&](std::error_code, auto) { warm = true; });
   REQUIRE(f.wait([&] { return warm; }));
