@@ -40,15 +40,20 @@ def main() -> int:
     lines = path.read_text(encoding="utf-8").splitlines()
     prefix = page_prefix(path)
 
-    # First pass: the slug of every section heading, numbered on repeats as GitHub does.
+    # Which lines are text: a fence line and everything between fences is code.
+    text = []
+    in_fence = False
+    for line in lines:
+        fence = bool(FENCE.match(line))
+        if fence:
+            in_fence = not in_fence
+        text.append(not fence and not in_fence)
+
+    # The slug of every section heading, numbered on repeats as GitHub does.
     ids = {}
     seen = {}
-    in_fence = False
     for i, line in enumerate(lines):
-        if FENCE.match(line):
-            in_fence = not in_fence
-            continue
-        m = None if in_fence else HEADING.match(line)
+        m = HEADING.match(line) if text[i] else None
         if not m or "{#" in line:
             continue
         slug = github_slug(m.group(2))
@@ -62,13 +67,8 @@ def main() -> int:
         return f"]({'#' + prefix + '-' + slug if slug in known else '#' + slug})"
 
     out = []
-    in_fence = False
     for i, line in enumerate(lines):
-        if FENCE.match(line):
-            in_fence = not in_fence
-            out.append(line)
-            continue
-        if in_fence:
+        if not text[i]:
             out.append(line)
             continue
         if i in ids:
