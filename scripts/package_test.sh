@@ -83,9 +83,11 @@ multiarch="$(gcc -print-multiarch 2>/dev/null || true)"
 server_pid=""
 # Set while the .deb packages are installed with dpkg -i (section 5); cleanup purges them.
 debs_installed=""
+deb_packages=(libvalkey-cpp0 libvalkey-cpp-dev valkey-cpp-tools)
+debs_present() { dpkg-query -W -f='${Status}\n' "${deb_packages[@]}" 2>/dev/null | grep -q installed; }
 purge_debs() {
   [ -n "${debs_installed:-}" ] || return 0
-  dpkg --purge valkey-cpp-tools libvalkey-cpp-dev libvalkey-cpp0 >/dev/null 2>&1 || return 1
+  dpkg --purge "${deb_packages[@]}" >/dev/null 2>&1 || return 1
   debs_installed=""
 }
 server_dir="$(mktemp -d "${VALKEY_TEST_TMPDIR:-${TMPDIR:-/tmp}}/valkey-cpp-package.XXXXXX")"
@@ -348,19 +350,17 @@ check "deb: valkey-cpp-cli runs" \
 install_debs() {
   dpkg -i "$(deb libvalkey-cpp0)" "$(deb libvalkey-cpp-dev)" "$(deb valkey-cpp-tools)" || return 1
   debs_installed=1
-  dpkg-query -W libvalkey-cpp0 libvalkey-cpp-dev valkey-cpp-tools
+  dpkg-query -W "${deb_packages[@]}"
 }
 purged() { # nothing of the packages is left behind
   purge_debs || return 1
-  if dpkg-query -W -f='${Status}\n' libvalkey-cpp0 libvalkey-cpp-dev valkey-cpp-tools 2>/dev/null | grep -q installed; then
-    echo "still installed"; return 1
-  fi
+  if debs_present; then echo "still installed"; return 1; fi
   [ ! -e /usr/include/valkey/client.hpp ] || { echo "/usr/include/valkey/client.hpp is left"; return 1; }
   echo "purged"
 }
 if [ "$(id -u)" -ne 0 ]; then
   notes+=("the .deb packages were not installed with dpkg -i: not root")
-elif dpkg-query -W -f='${Status}\n' libvalkey-cpp0 libvalkey-cpp-dev valkey-cpp-tools 2>/dev/null | grep -q installed; then
+elif debs_present; then
   notes+=("the .deb packages were not installed with dpkg -i: a valkey-cpp package is installed already")
 else
   check "deb: dpkg -i" install_debs
