@@ -13,7 +13,7 @@ int main() try {
   for (int user : {1, 5, 9, 200}) db.setbit("sample:active:mon", user, 1);
   for (int user : {5, 9, 42}) db.setbit("sample:active:tue", user, 1);
   const std::int64_t monday = db.bitcount("sample:active:mon");
-  db.bitop(cmd::Bitop::Operation::and_, "sample:active:both", {"sample:active:mon", "sample:active:tue"});
+  db.bitop(cmd::Bitop::And{}, "sample:active:both", {"sample:active:mon", "sample:active:tue"});
   const std::int64_t both = db.bitcount("sample:active:both");
   const std::int64_t first = db.bitpos("sample:active:both", 1);
   const bool user42_monday = db.getbit("sample:active:mon", 42);

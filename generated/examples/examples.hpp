@@ -164,13 +164,13 @@ void for_each_example(F&& f) {
     static constexpr std::string_view argv[] = {"BGSAVE", "SCHEDULE"};
     static constexpr std::string_view covers[] = {"alt operation.schedule", "opt operation"};
     f(Example{"BGSAVE", "opt operation", argv, {}, covers},
-      cmd::Bgsave{.operation = cmd::Bgsave::Operation::schedule});
+      cmd::Bgsave{.operation = cmd::Bgsave::Schedule{}});
   }
   {
     static constexpr std::string_view argv[] = {"BGSAVE", "CANCEL"};
     static constexpr std::string_view covers[] = {"alt operation.cancel", "opt operation"};
     f(Example{"BGSAVE", "alt operation.cancel", argv, {}, covers},
-      cmd::Bgsave{.operation = cmd::Bgsave::Operation::cancel});
+      cmd::Bgsave{.operation = cmd::Bgsave::Cancel{}});
   }
   {
     static constexpr std::string_view argv[] = {"BITCOUNT", "key:1"};
@@ -197,14 +197,14 @@ void for_each_example(F&& f) {
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt range.end-unit-block.unit.byte", "opt range", "opt range.end-unit-block", "opt range.end-unit-block.unit"};
     f(Example{"BITCOUNT", "opt range.end-unit-block.unit", argv, keys, covers},
-      cmd::Bitcount{.key = "key:1", .range = cmd::Bitcount::Range{.start = 1, .end_unit = cmd::Bitcount::EndUnit{.end = 2, .unit = cmd::Bitcount::Unit::byte}}});
+      cmd::Bitcount{.key = "key:1", .range = cmd::Bitcount::Range{.start = 1, .end_unit = cmd::Bitcount::EndUnit{.end = 2, .unit = cmd::Bitcount::Byte{}}}});
   }
   {
     static constexpr std::string_view argv[] = {"BITCOUNT", "key:1", "1", "2", "BIT"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt range.end-unit-block.unit.bit", "opt range", "opt range.end-unit-block", "opt range.end-unit-block.unit"};
     f(Example{"BITCOUNT", "alt range.end-unit-block.unit.bit", argv, keys, covers},
-      cmd::Bitcount{.key = "key:1", .range = cmd::Bitcount::Range{.start = 1, .end_unit = cmd::Bitcount::EndUnit{.end = 2, .unit = cmd::Bitcount::Unit::bit}}});
+      cmd::Bitcount{.key = "key:1", .range = cmd::Bitcount::Range{.start = 1, .end_unit = cmd::Bitcount::EndUnit{.end = 2, .unit = cmd::Bitcount::Bit{}}}});
   }
   {
     static constexpr std::string_view argv[] = {"BITFIELD", "key:1"};
@@ -232,7 +232,7 @@ void for_each_example(F&& f) {
     static constexpr std::string_view argv[] = {"BITFIELD", "key:1", "OVERFLOW", "WRAP", "SET", "u8", "1", "2"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt operation.write", "alt operation.write.overflow-block.wrap", "alt operation.write.write-operation.set-block", "opt operation", "opt operation.write.overflow-block"};
-    const cmd::Bitfield::Operation list_operations[] = {cmd::Bitfield::Write{.overflow = cmd::Bitfield::Overflow::wrap, .write_operation = cmd::Bitfield::Set{.encoding = "u8", .offset = 1, .value = 2}}};
+    const cmd::Bitfield::Operation list_operations[] = {cmd::Bitfield::Write{.overflow = cmd::Bitfield::Wrap{}, .write_operation = cmd::Bitfield::Set{.encoding = "u8", .offset = 1, .value = 2}}};
     f(Example{"BITFIELD", "opt operation.write.overflow-block", argv, keys, covers},
       cmd::Bitfield{.key = "key:1", .operations = list_operations});
   }
@@ -240,7 +240,7 @@ void for_each_example(F&& f) {
     static constexpr std::string_view argv[] = {"BITFIELD", "key:1", "OVERFLOW", "SAT", "SET", "u8", "1", "2"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt operation.write", "alt operation.write.overflow-block.sat", "alt operation.write.write-operation.set-block", "opt operation", "opt operation.write.overflow-block"};
-    const cmd::Bitfield::Operation list_operations[] = {cmd::Bitfield::Write{.overflow = cmd::Bitfield::Overflow::sat, .write_operation = cmd::Bitfield::Set{.encoding = "u8", .offset = 1, .value = 2}}};
+    const cmd::Bitfield::Operation list_operations[] = {cmd::Bitfield::Write{.overflow = cmd::Bitfield::Sat{}, .write_operation = cmd::Bitfield::Set{.encoding = "u8", .offset = 1, .value = 2}}};
     f(Example{"BITFIELD", "alt operation.write.overflow-block.sat", argv, keys, covers},
       cmd::Bitfield{.key = "key:1", .operations = list_operations});
   }
@@ -248,7 +248,7 @@ void for_each_example(F&& f) {
     static constexpr std::string_view argv[] = {"BITFIELD", "key:1", "OVERFLOW", "FAIL", "SET", "u8", "1", "2"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt operation.write", "alt operation.write.overflow-block.fail", "alt operation.write.write-operation.set-block", "opt operation", "opt operation.write.overflow-block"};
-    const cmd::Bitfield::Operation list_operations[] = {cmd::Bitfield::Write{.overflow = cmd::Bitfield::Overflow::fail, .write_operation = cmd::Bitfield::Set{.encoding = "u8", .offset = 1, .value = 2}}};
+    const cmd::Bitfield::Operation list_operations[] = {cmd::Bitfield::Write{.overflow = cmd::Bitfield::Fail{}, .write_operation = cmd::Bitfield::Set{.encoding = "u8", .offset = 1, .value = 2}}};
     f(Example{"BITFIELD", "alt operation.write.overflow-block.fail", argv, keys, covers},
       cmd::Bitfield{.key = "key:1", .operations = list_operations});
   }
@@ -280,7 +280,7 @@ void for_each_example(F&& f) {
     static constexpr std::string_view covers[] = {"alt operation.and"};
     const std::string_view list_keys[] = {"key:2"};
     f(Example{"BITOP", "", argv, keys, covers},
-      cmd::Bitop{.operation = cmd::Bitop::Operation::and_, .dest_key = "key:1", .keys = list_keys});
+      cmd::Bitop{.operation = cmd::Bitop::And{}, .dest_key = "key:1", .keys = list_keys});
   }
   {
     static constexpr std::string_view argv[] = {"BITOP", "OR", "key:1", "key:2"};
@@ -288,7 +288,7 @@ void for_each_example(F&& f) {
     static constexpr std::string_view covers[] = {"alt operation.or"};
     const std::string_view list_keys[] = {"key:2"};
     f(Example{"BITOP", "alt operation.or", argv, keys, covers},
-      cmd::Bitop{.operation = cmd::Bitop::Operation::or_, .dest_key = "key:1", .keys = list_keys});
+      cmd::Bitop{.operation = cmd::Bitop::Or{}, .dest_key = "key:1", .keys = list_keys});
   }
   {
     static constexpr std::string_view argv[] = {"BITOP", "XOR", "key:1", "key:2"};
@@ -296,7 +296,7 @@ void for_each_example(F&& f) {
     static constexpr std::string_view covers[] = {"alt operation.xor"};
     const std::string_view list_keys[] = {"key:2"};
     f(Example{"BITOP", "alt operation.xor", argv, keys, covers},
-      cmd::Bitop{.operation = cmd::Bitop::Operation::xor_, .dest_key = "key:1", .keys = list_keys});
+      cmd::Bitop{.operation = cmd::Bitop::Xor{}, .dest_key = "key:1", .keys = list_keys});
   }
   {
     static constexpr std::string_view argv[] = {"BITOP", "NOT", "key:1", "key:2"};
@@ -304,7 +304,7 @@ void for_each_example(F&& f) {
     static constexpr std::string_view covers[] = {"alt operation.not"};
     const std::string_view list_keys[] = {"key:2"};
     f(Example{"BITOP", "alt operation.not", argv, keys, covers},
-      cmd::Bitop{.operation = cmd::Bitop::Operation::not_, .dest_key = "key:1", .keys = list_keys});
+      cmd::Bitop{.operation = cmd::Bitop::Not{}, .dest_key = "key:1", .keys = list_keys});
   }
   {
     static constexpr std::string_view argv[] = {"BITPOS", "key:1", "1"};
@@ -331,35 +331,35 @@ void for_each_example(F&& f) {
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt range.end-unit-block.unit.byte", "opt range", "opt range.end-unit-block", "opt range.end-unit-block.unit"};
     f(Example{"BITPOS", "opt range.end-unit-block.unit", argv, keys, covers},
-      cmd::Bitpos{.key = "key:1", .bit = 1, .range = cmd::Bitpos::Range{.start = 2, .end_unit = cmd::Bitpos::EndUnit{.end = 3, .unit = cmd::Bitpos::Unit::byte}}});
+      cmd::Bitpos{.key = "key:1", .bit = 1, .range = cmd::Bitpos::Range{.start = 2, .end_unit = cmd::Bitpos::EndUnit{.end = 3, .unit = cmd::Bitpos::Byte{}}}});
   }
   {
     static constexpr std::string_view argv[] = {"BITPOS", "key:1", "1", "2", "3", "BIT"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt range.end-unit-block.unit.bit", "opt range", "opt range.end-unit-block", "opt range.end-unit-block.unit"};
     f(Example{"BITPOS", "alt range.end-unit-block.unit.bit", argv, keys, covers},
-      cmd::Bitpos{.key = "key:1", .bit = 1, .range = cmd::Bitpos::Range{.start = 2, .end_unit = cmd::Bitpos::EndUnit{.end = 3, .unit = cmd::Bitpos::Unit::bit}}});
+      cmd::Bitpos{.key = "key:1", .bit = 1, .range = cmd::Bitpos::Range{.start = 2, .end_unit = cmd::Bitpos::EndUnit{.end = 3, .unit = cmd::Bitpos::Bit{}}}});
   }
   {
     static constexpr std::string_view argv[] = {"BLMOVE", "key:1", "key:2", "LEFT", "LEFT", "0"};
     static constexpr std::string_view keys[] = {"key:1", "key:2"};
     static constexpr std::string_view covers[] = {"alt wherefrom.left", "alt whereto.left"};
     f(Example{"BLMOVE", "", argv, keys, covers},
-      cmd::Blmove{.source = "key:1", .destination = "key:2", .where_from = cmd::Blmove::WhereFrom::left, .where_to = cmd::Blmove::WhereTo::left, .timeout = 0.0});
+      cmd::Blmove{.source = "key:1", .destination = "key:2", .where_from = cmd::Blmove::Left{}, .where_to = cmd::Blmove::Left{}, .timeout = 0.0});
   }
   {
     static constexpr std::string_view argv[] = {"BLMOVE", "key:1", "key:2", "RIGHT", "LEFT", "0"};
     static constexpr std::string_view keys[] = {"key:1", "key:2"};
     static constexpr std::string_view covers[] = {"alt wherefrom.right", "alt whereto.left"};
     f(Example{"BLMOVE", "alt wherefrom.right", argv, keys, covers},
-      cmd::Blmove{.source = "key:1", .destination = "key:2", .where_from = cmd::Blmove::WhereFrom::right, .where_to = cmd::Blmove::WhereTo::left, .timeout = 0.0});
+      cmd::Blmove{.source = "key:1", .destination = "key:2", .where_from = cmd::Blmove::Right{}, .where_to = cmd::Blmove::Left{}, .timeout = 0.0});
   }
   {
     static constexpr std::string_view argv[] = {"BLMOVE", "key:1", "key:2", "LEFT", "RIGHT", "0"};
     static constexpr std::string_view keys[] = {"key:1", "key:2"};
     static constexpr std::string_view covers[] = {"alt wherefrom.left", "alt whereto.right"};
     f(Example{"BLMOVE", "alt whereto.right", argv, keys, covers},
-      cmd::Blmove{.source = "key:1", .destination = "key:2", .where_from = cmd::Blmove::WhereFrom::left, .where_to = cmd::Blmove::WhereTo::right, .timeout = 0.0});
+      cmd::Blmove{.source = "key:1", .destination = "key:2", .where_from = cmd::Blmove::Left{}, .where_to = cmd::Blmove::Right{}, .timeout = 0.0});
   }
   {
     static constexpr std::string_view argv[] = {"BLMPOP", "0", "1", "key:1", "LEFT"};
@@ -367,7 +367,7 @@ void for_each_example(F&& f) {
     static constexpr std::string_view covers[] = {"alt where.left"};
     const std::string_view list_keys[] = {"key:1"};
     f(Example{"BLMPOP", "", argv, keys, covers},
-      cmd::Blmpop{.timeout = 0.0, .keys = list_keys, .where = cmd::Blmpop::Where::left});
+      cmd::Blmpop{.timeout = 0.0, .keys = list_keys, .where = cmd::Blmpop::Left{}});
   }
   {
     static constexpr std::string_view argv[] = {"BLMPOP", "0", "1", "key:1", "RIGHT"};
@@ -375,7 +375,7 @@ void for_each_example(F&& f) {
     static constexpr std::string_view covers[] = {"alt where.right"};
     const std::string_view list_keys[] = {"key:1"};
     f(Example{"BLMPOP", "alt where.right", argv, keys, covers},
-      cmd::Blmpop{.timeout = 0.0, .keys = list_keys, .where = cmd::Blmpop::Where::right});
+      cmd::Blmpop{.timeout = 0.0, .keys = list_keys, .where = cmd::Blmpop::Right{}});
   }
   {
     static constexpr std::string_view argv[] = {"BLMPOP", "0", "1", "key:1", "LEFT", "COUNT", "1"};
@@ -383,7 +383,7 @@ void for_each_example(F&& f) {
     static constexpr std::string_view covers[] = {"alt where.left", "opt count"};
     const std::string_view list_keys[] = {"key:1"};
     f(Example{"BLMPOP", "opt count", argv, keys, covers},
-      cmd::Blmpop{.timeout = 0.0, .keys = list_keys, .where = cmd::Blmpop::Where::left, .count = 1});
+      cmd::Blmpop{.timeout = 0.0, .keys = list_keys, .where = cmd::Blmpop::Left{}, .count = 1});
   }
   {
     static constexpr std::string_view argv[] = {"BLPOP", "key:1", "0"};
@@ -411,7 +411,7 @@ void for_each_example(F&& f) {
     static constexpr std::string_view covers[] = {"alt where.min"};
     const std::string_view list_keys[] = {"key:1"};
     f(Example{"BZMPOP", "", argv, keys, covers},
-      cmd::Bzmpop{.timeout = 0.0, .keys = list_keys, .where = cmd::Bzmpop::Where::min});
+      cmd::Bzmpop{.timeout = 0.0, .keys = list_keys, .where = cmd::Bzmpop::Min{}});
   }
   {
     static constexpr std::string_view argv[] = {"BZMPOP", "0", "1", "key:1", "MAX"};
@@ -419,7 +419,7 @@ void for_each_example(F&& f) {
     static constexpr std::string_view covers[] = {"alt where.max"};
     const std::string_view list_keys[] = {"key:1"};
     f(Example{"BZMPOP", "alt where.max", argv, keys, covers},
-      cmd::Bzmpop{.timeout = 0.0, .keys = list_keys, .where = cmd::Bzmpop::Where::max});
+      cmd::Bzmpop{.timeout = 0.0, .keys = list_keys, .where = cmd::Bzmpop::Max{}});
   }
   {
     static constexpr std::string_view argv[] = {"BZMPOP", "0", "1", "key:1", "MIN", "COUNT", "1"};
@@ -427,7 +427,7 @@ void for_each_example(F&& f) {
     static constexpr std::string_view covers[] = {"alt where.min", "opt count"};
     const std::string_view list_keys[] = {"key:1"};
     f(Example{"BZMPOP", "opt count", argv, keys, covers},
-      cmd::Bzmpop{.timeout = 0.0, .keys = list_keys, .where = cmd::Bzmpop::Where::min, .count = 1});
+      cmd::Bzmpop{.timeout = 0.0, .keys = list_keys, .where = cmd::Bzmpop::Min{}, .count = 1});
   }
   {
     static constexpr std::string_view argv[] = {"BZPOPMAX", "key:1", "0"};
@@ -447,13 +447,13 @@ void for_each_example(F&& f) {
     static constexpr std::string_view argv[] = {"CLIENT", "CACHING", "YES"};
     static constexpr std::string_view covers[] = {"alt mode.yes"};
     f(Example{"CLIENT CACHING", "", argv, {}, covers},
-      cmd::ClientCaching{.mode = cmd::ClientCaching::Mode::yes});
+      cmd::ClientCaching{.mode = cmd::ClientCaching::Yes{}});
   }
   {
     static constexpr std::string_view argv[] = {"CLIENT", "CACHING", "NO"};
     static constexpr std::string_view covers[] = {"alt mode.no"};
     f(Example{"CLIENT CACHING", "alt mode.no", argv, {}, covers},
-      cmd::ClientCaching{.mode = cmd::ClientCaching::Mode::no});
+      cmd::ClientCaching{.mode = cmd::ClientCaching::No{}});
   }
   {
     static constexpr std::string_view argv[] = {"CLIENT", "CAPA", "capability"};
@@ -485,13 +485,13 @@ void for_each_example(F&& f) {
     static constexpr std::string_view argv[] = {"CLIENT", "IMPORT-SOURCE", "ON"};
     static constexpr std::string_view covers[] = {"alt enabled.on"};
     f(Example{"CLIENT IMPORT-SOURCE", "", argv, {}, covers},
-      cmd::ClientImportSource{.enabled = cmd::ClientImportSource::Enabled::on});
+      cmd::ClientImportSource{.enabled = cmd::ClientImportSource::On{}});
   }
   {
     static constexpr std::string_view argv[] = {"CLIENT", "IMPORT-SOURCE", "OFF"};
     static constexpr std::string_view covers[] = {"alt enabled.off"};
     f(Example{"CLIENT IMPORT-SOURCE", "alt enabled.off", argv, {}, covers},
-      cmd::ClientImportSource{.enabled = cmd::ClientImportSource::Enabled::off});
+      cmd::ClientImportSource{.enabled = cmd::ClientImportSource::Off{}});
   }
   {
     static constexpr std::string_view argv[] = {"CLIENT", "INFO"};
@@ -510,42 +510,42 @@ void for_each_example(F&& f) {
     static constexpr std::string_view covers[] = {"alt new-format.client-type.normal", "opt new-format.client-id", "opt new-format.client-type"};
     const std::int64_t list_client_ids[] = {1};
     f(Example{"CLIENT KILL", "opt new-format.client-type", argv, {}, covers},
-      cmd::ClientKill{.client_ids = list_client_ids, .client_type = cmd::ClientKill::ClientType::normal});
+      cmd::ClientKill{.client_ids = list_client_ids, .client_type = cmd::ClientKill::Normal{}});
   }
   {
     static constexpr std::string_view argv[] = {"CLIENT", "KILL", "ID", "1", "TYPE", "master"};
     static constexpr std::string_view covers[] = {"alt new-format.client-type.master", "opt new-format.client-id", "opt new-format.client-type"};
     const std::int64_t list_client_ids[] = {1};
     f(Example{"CLIENT KILL", "alt new-format.client-type.master", argv, {}, covers},
-      cmd::ClientKill{.client_ids = list_client_ids, .client_type = cmd::ClientKill::ClientType::master});
+      cmd::ClientKill{.client_ids = list_client_ids, .client_type = cmd::ClientKill::Master{}});
   }
   {
     static constexpr std::string_view argv[] = {"CLIENT", "KILL", "ID", "1", "TYPE", "primary"};
     static constexpr std::string_view covers[] = {"alt new-format.client-type.primary", "opt new-format.client-id", "opt new-format.client-type"};
     const std::int64_t list_client_ids[] = {1};
     f(Example{"CLIENT KILL", "alt new-format.client-type.primary", argv, {}, covers},
-      cmd::ClientKill{.client_ids = list_client_ids, .client_type = cmd::ClientKill::ClientType::primary});
+      cmd::ClientKill{.client_ids = list_client_ids, .client_type = cmd::ClientKill::Primary{}});
   }
   {
     static constexpr std::string_view argv[] = {"CLIENT", "KILL", "ID", "1", "TYPE", "slave"};
     static constexpr std::string_view covers[] = {"alt new-format.client-type.slave", "opt new-format.client-id", "opt new-format.client-type"};
     const std::int64_t list_client_ids[] = {1};
     f(Example{"CLIENT KILL", "alt new-format.client-type.slave", argv, {}, covers},
-      cmd::ClientKill{.client_ids = list_client_ids, .client_type = cmd::ClientKill::ClientType::slave});
+      cmd::ClientKill{.client_ids = list_client_ids, .client_type = cmd::ClientKill::Slave{}});
   }
   {
     static constexpr std::string_view argv[] = {"CLIENT", "KILL", "ID", "1", "TYPE", "replica"};
     static constexpr std::string_view covers[] = {"alt new-format.client-type.replica", "opt new-format.client-id", "opt new-format.client-type"};
     const std::int64_t list_client_ids[] = {1};
     f(Example{"CLIENT KILL", "alt new-format.client-type.replica", argv, {}, covers},
-      cmd::ClientKill{.client_ids = list_client_ids, .client_type = cmd::ClientKill::ClientType::replica});
+      cmd::ClientKill{.client_ids = list_client_ids, .client_type = cmd::ClientKill::Replica{}});
   }
   {
     static constexpr std::string_view argv[] = {"CLIENT", "KILL", "ID", "1", "TYPE", "pubsub"};
     static constexpr std::string_view covers[] = {"alt new-format.client-type.pubsub", "opt new-format.client-id", "opt new-format.client-type"};
     const std::int64_t list_client_ids[] = {1};
     f(Example{"CLIENT KILL", "alt new-format.client-type.pubsub", argv, {}, covers},
-      cmd::ClientKill{.client_ids = list_client_ids, .client_type = cmd::ClientKill::ClientType::pubsub});
+      cmd::ClientKill{.client_ids = list_client_ids, .client_type = cmd::ClientKill::Pubsub{}});
   }
   {
     static constexpr std::string_view argv[] = {"CLIENT", "KILL", "ID", "1", "USER", "user:1"};
@@ -573,14 +573,14 @@ void for_each_example(F&& f) {
     static constexpr std::string_view covers[] = {"alt new-format.skipme.yes", "opt new-format.client-id", "opt new-format.skipme"};
     const std::int64_t list_client_ids[] = {1};
     f(Example{"CLIENT KILL", "opt new-format.skipme", argv, {}, covers},
-      cmd::ClientKill{.client_ids = list_client_ids, .skip_me = cmd::ClientKill::SkipMe::yes});
+      cmd::ClientKill{.client_ids = list_client_ids, .skip_me = cmd::ClientKill::Yes{}});
   }
   {
     static constexpr std::string_view argv[] = {"CLIENT", "KILL", "ID", "1", "SKIPME", "NO"};
     static constexpr std::string_view covers[] = {"alt new-format.skipme.no", "opt new-format.client-id", "opt new-format.skipme"};
     const std::int64_t list_client_ids[] = {1};
     f(Example{"CLIENT KILL", "alt new-format.skipme.no", argv, {}, covers},
-      cmd::ClientKill{.client_ids = list_client_ids, .skip_me = cmd::ClientKill::SkipMe::no});
+      cmd::ClientKill{.client_ids = list_client_ids, .skip_me = cmd::ClientKill::No{}});
   }
   {
     static constexpr std::string_view argv[] = {"CLIENT", "KILL", "ID", "1", "MAXAGE", "2"};
@@ -650,42 +650,42 @@ void for_each_example(F&& f) {
     static constexpr std::string_view covers[] = {"alt new-format.not-client-type.normal", "opt new-format.client-id", "opt new-format.not-client-type"};
     const std::int64_t list_client_ids[] = {1};
     f(Example{"CLIENT KILL", "opt new-format.not-client-type", argv, {}, covers},
-      cmd::ClientKill{.client_ids = list_client_ids, .not_client_type = cmd::ClientKill::NotClientType::normal});
+      cmd::ClientKill{.client_ids = list_client_ids, .not_client_type = cmd::ClientKill::Normal{}});
   }
   {
     static constexpr std::string_view argv[] = {"CLIENT", "KILL", "ID", "1", "NOT-TYPE", "master"};
     static constexpr std::string_view covers[] = {"alt new-format.not-client-type.master", "opt new-format.client-id", "opt new-format.not-client-type"};
     const std::int64_t list_client_ids[] = {1};
     f(Example{"CLIENT KILL", "alt new-format.not-client-type.master", argv, {}, covers},
-      cmd::ClientKill{.client_ids = list_client_ids, .not_client_type = cmd::ClientKill::NotClientType::master});
+      cmd::ClientKill{.client_ids = list_client_ids, .not_client_type = cmd::ClientKill::Master{}});
   }
   {
     static constexpr std::string_view argv[] = {"CLIENT", "KILL", "ID", "1", "NOT-TYPE", "primary"};
     static constexpr std::string_view covers[] = {"alt new-format.not-client-type.primary", "opt new-format.client-id", "opt new-format.not-client-type"};
     const std::int64_t list_client_ids[] = {1};
     f(Example{"CLIENT KILL", "alt new-format.not-client-type.primary", argv, {}, covers},
-      cmd::ClientKill{.client_ids = list_client_ids, .not_client_type = cmd::ClientKill::NotClientType::primary});
+      cmd::ClientKill{.client_ids = list_client_ids, .not_client_type = cmd::ClientKill::Primary{}});
   }
   {
     static constexpr std::string_view argv[] = {"CLIENT", "KILL", "ID", "1", "NOT-TYPE", "slave"};
     static constexpr std::string_view covers[] = {"alt new-format.not-client-type.slave", "opt new-format.client-id", "opt new-format.not-client-type"};
     const std::int64_t list_client_ids[] = {1};
     f(Example{"CLIENT KILL", "alt new-format.not-client-type.slave", argv, {}, covers},
-      cmd::ClientKill{.client_ids = list_client_ids, .not_client_type = cmd::ClientKill::NotClientType::slave});
+      cmd::ClientKill{.client_ids = list_client_ids, .not_client_type = cmd::ClientKill::Slave{}});
   }
   {
     static constexpr std::string_view argv[] = {"CLIENT", "KILL", "ID", "1", "NOT-TYPE", "replica"};
     static constexpr std::string_view covers[] = {"alt new-format.not-client-type.replica", "opt new-format.client-id", "opt new-format.not-client-type"};
     const std::int64_t list_client_ids[] = {1};
     f(Example{"CLIENT KILL", "alt new-format.not-client-type.replica", argv, {}, covers},
-      cmd::ClientKill{.client_ids = list_client_ids, .not_client_type = cmd::ClientKill::NotClientType::replica});
+      cmd::ClientKill{.client_ids = list_client_ids, .not_client_type = cmd::ClientKill::Replica{}});
   }
   {
     static constexpr std::string_view argv[] = {"CLIENT", "KILL", "ID", "1", "NOT-TYPE", "pubsub"};
     static constexpr std::string_view covers[] = {"alt new-format.not-client-type.pubsub", "opt new-format.client-id", "opt new-format.not-client-type"};
     const std::int64_t list_client_ids[] = {1};
     f(Example{"CLIENT KILL", "alt new-format.not-client-type.pubsub", argv, {}, covers},
-      cmd::ClientKill{.client_ids = list_client_ids, .not_client_type = cmd::ClientKill::NotClientType::pubsub});
+      cmd::ClientKill{.client_ids = list_client_ids, .not_client_type = cmd::ClientKill::Pubsub{}});
   }
   {
     static constexpr std::string_view argv[] = {"CLIENT", "KILL", "ID", "1", "NOT-ID", "2"};
@@ -779,25 +779,25 @@ void for_each_example(F&& f) {
     static constexpr std::string_view argv[] = {"CLIENT", "LIST", "TYPE", "normal"};
     static constexpr std::string_view covers[] = {"alt client-type.normal", "opt client-type"};
     f(Example{"CLIENT LIST", "opt client-type", argv, {}, covers},
-      cmd::ClientList{.client_type = cmd::ClientList::ClientType::normal});
+      cmd::ClientList{.client_type = cmd::ClientList::Normal{}});
   }
   {
     static constexpr std::string_view argv[] = {"CLIENT", "LIST", "TYPE", "master"};
     static constexpr std::string_view covers[] = {"alt client-type.master", "opt client-type"};
     f(Example{"CLIENT LIST", "alt client-type.master", argv, {}, covers},
-      cmd::ClientList{.client_type = cmd::ClientList::ClientType::master});
+      cmd::ClientList{.client_type = cmd::ClientList::Master{}});
   }
   {
     static constexpr std::string_view argv[] = {"CLIENT", "LIST", "TYPE", "replica"};
     static constexpr std::string_view covers[] = {"alt client-type.replica", "opt client-type"};
     f(Example{"CLIENT LIST", "alt client-type.replica", argv, {}, covers},
-      cmd::ClientList{.client_type = cmd::ClientList::ClientType::replica});
+      cmd::ClientList{.client_type = cmd::ClientList::Replica{}});
   }
   {
     static constexpr std::string_view argv[] = {"CLIENT", "LIST", "TYPE", "pubsub"};
     static constexpr std::string_view covers[] = {"alt client-type.pubsub", "opt client-type"};
     f(Example{"CLIENT LIST", "alt client-type.pubsub", argv, {}, covers},
-      cmd::ClientList{.client_type = cmd::ClientList::ClientType::pubsub});
+      cmd::ClientList{.client_type = cmd::ClientList::Pubsub{}});
   }
   {
     static constexpr std::string_view argv[] = {"CLIENT", "LIST", "ID", "1"};
@@ -828,13 +828,13 @@ void for_each_example(F&& f) {
     static constexpr std::string_view argv[] = {"CLIENT", "LIST", "SKIPME", "YES"};
     static constexpr std::string_view covers[] = {"alt skipme.yes", "opt skipme"};
     f(Example{"CLIENT LIST", "opt skipme", argv, {}, covers},
-      cmd::ClientList{.skip_me = cmd::ClientList::SkipMe::yes});
+      cmd::ClientList{.skip_me = cmd::ClientList::Yes{}});
   }
   {
     static constexpr std::string_view argv[] = {"CLIENT", "LIST", "SKIPME", "NO"};
     static constexpr std::string_view covers[] = {"alt skipme.no", "opt skipme"};
     f(Example{"CLIENT LIST", "alt skipme.no", argv, {}, covers},
-      cmd::ClientList{.skip_me = cmd::ClientList::SkipMe::no});
+      cmd::ClientList{.skip_me = cmd::ClientList::No{}});
   }
   {
     static constexpr std::string_view argv[] = {"CLIENT", "LIST", "MAXAGE", "1"};
@@ -894,25 +894,25 @@ void for_each_example(F&& f) {
     static constexpr std::string_view argv[] = {"CLIENT", "LIST", "NOT-TYPE", "normal"};
     static constexpr std::string_view covers[] = {"alt not-client-type.normal", "opt not-client-type"};
     f(Example{"CLIENT LIST", "opt not-client-type", argv, {}, covers},
-      cmd::ClientList{.not_client_type = cmd::ClientList::NotClientType::normal});
+      cmd::ClientList{.not_client_type = cmd::ClientList::Normal{}});
   }
   {
     static constexpr std::string_view argv[] = {"CLIENT", "LIST", "NOT-TYPE", "master"};
     static constexpr std::string_view covers[] = {"alt not-client-type.master", "opt not-client-type"};
     f(Example{"CLIENT LIST", "alt not-client-type.master", argv, {}, covers},
-      cmd::ClientList{.not_client_type = cmd::ClientList::NotClientType::master});
+      cmd::ClientList{.not_client_type = cmd::ClientList::Master{}});
   }
   {
     static constexpr std::string_view argv[] = {"CLIENT", "LIST", "NOT-TYPE", "replica"};
     static constexpr std::string_view covers[] = {"alt not-client-type.replica", "opt not-client-type"};
     f(Example{"CLIENT LIST", "alt not-client-type.replica", argv, {}, covers},
-      cmd::ClientList{.not_client_type = cmd::ClientList::NotClientType::replica});
+      cmd::ClientList{.not_client_type = cmd::ClientList::Replica{}});
   }
   {
     static constexpr std::string_view argv[] = {"CLIENT", "LIST", "NOT-TYPE", "pubsub"};
     static constexpr std::string_view covers[] = {"alt not-client-type.pubsub", "opt not-client-type"};
     f(Example{"CLIENT LIST", "alt not-client-type.pubsub", argv, {}, covers},
-      cmd::ClientList{.not_client_type = cmd::ClientList::NotClientType::pubsub});
+      cmd::ClientList{.not_client_type = cmd::ClientList::Pubsub{}});
   }
   {
     static constexpr std::string_view argv[] = {"CLIENT", "LIST", "NOT-ID", "1"};
@@ -985,25 +985,25 @@ void for_each_example(F&& f) {
     static constexpr std::string_view argv[] = {"CLIENT", "NO-EVICT", "ON"};
     static constexpr std::string_view covers[] = {"alt enabled.on"};
     f(Example{"CLIENT NO-EVICT", "", argv, {}, covers},
-      cmd::ClientNoEvict{.enabled = cmd::ClientNoEvict::Enabled::on});
+      cmd::ClientNoEvict{.enabled = cmd::ClientNoEvict::On{}});
   }
   {
     static constexpr std::string_view argv[] = {"CLIENT", "NO-EVICT", "OFF"};
     static constexpr std::string_view covers[] = {"alt enabled.off"};
     f(Example{"CLIENT NO-EVICT", "alt enabled.off", argv, {}, covers},
-      cmd::ClientNoEvict{.enabled = cmd::ClientNoEvict::Enabled::off});
+      cmd::ClientNoEvict{.enabled = cmd::ClientNoEvict::Off{}});
   }
   {
     static constexpr std::string_view argv[] = {"CLIENT", "NO-TOUCH", "ON"};
     static constexpr std::string_view covers[] = {"alt enabled.on"};
     f(Example{"CLIENT NO-TOUCH", "", argv, {}, covers},
-      cmd::ClientNoTouch{.enabled = cmd::ClientNoTouch::Enabled::on});
+      cmd::ClientNoTouch{.enabled = cmd::ClientNoTouch::On{}});
   }
   {
     static constexpr std::string_view argv[] = {"CLIENT", "NO-TOUCH", "OFF"};
     static constexpr std::string_view covers[] = {"alt enabled.off"};
     f(Example{"CLIENT NO-TOUCH", "alt enabled.off", argv, {}, covers},
-      cmd::ClientNoTouch{.enabled = cmd::ClientNoTouch::Enabled::off});
+      cmd::ClientNoTouch{.enabled = cmd::ClientNoTouch::Off{}});
   }
   {
     static constexpr std::string_view argv[] = {"CLIENT", "PAUSE", "0"};
@@ -1014,31 +1014,31 @@ void for_each_example(F&& f) {
     static constexpr std::string_view argv[] = {"CLIENT", "PAUSE", "0", "WRITE"};
     static constexpr std::string_view covers[] = {"alt mode.write", "opt mode"};
     f(Example{"CLIENT PAUSE", "opt mode", argv, {}, covers},
-      cmd::ClientPause{.timeout = 0, .mode = cmd::ClientPause::Mode::write});
+      cmd::ClientPause{.timeout = 0, .mode = cmd::ClientPause::Write{}});
   }
   {
     static constexpr std::string_view argv[] = {"CLIENT", "PAUSE", "0", "ALL"};
     static constexpr std::string_view covers[] = {"alt mode.all", "opt mode"};
     f(Example{"CLIENT PAUSE", "alt mode.all", argv, {}, covers},
-      cmd::ClientPause{.timeout = 0, .mode = cmd::ClientPause::Mode::all});
+      cmd::ClientPause{.timeout = 0, .mode = cmd::ClientPause::All{}});
   }
   {
     static constexpr std::string_view argv[] = {"CLIENT", "REPLY", "ON"};
     static constexpr std::string_view covers[] = {"alt action.on"};
     f(Example{"CLIENT REPLY", "", argv, {}, covers},
-      cmd::ClientReply{.action = cmd::ClientReply::Action::on});
+      cmd::ClientReply{.action = cmd::ClientReply::On{}});
   }
   {
     static constexpr std::string_view argv[] = {"CLIENT", "REPLY", "OFF"};
     static constexpr std::string_view covers[] = {"alt action.off"};
     f(Example{"CLIENT REPLY", "alt action.off", argv, {}, covers},
-      cmd::ClientReply{.action = cmd::ClientReply::Action::off});
+      cmd::ClientReply{.action = cmd::ClientReply::Off{}});
   }
   {
     static constexpr std::string_view argv[] = {"CLIENT", "REPLY", "SKIP"};
     static constexpr std::string_view covers[] = {"alt action.skip"};
     f(Example{"CLIENT REPLY", "alt action.skip", argv, {}, covers},
-      cmd::ClientReply{.action = cmd::ClientReply::Action::skip});
+      cmd::ClientReply{.action = cmd::ClientReply::Skip{}});
   }
   {
     static constexpr std::string_view argv[] = {"CLIENT", "SETINFO", "lib-name", "libname"};
@@ -1061,44 +1061,44 @@ void for_each_example(F&& f) {
     static constexpr std::string_view argv[] = {"CLIENT", "TRACKING", "ON"};
     static constexpr std::string_view covers[] = {"alt status.on"};
     f(Example{"CLIENT TRACKING", "", argv, {}, covers},
-      cmd::ClientTracking{.status = cmd::ClientTracking::Status::on});
+      cmd::ClientTracking{.status = cmd::ClientTracking::On{}});
   }
   {
     static constexpr std::string_view argv[] = {"CLIENT", "TRACKING", "OFF"};
     static constexpr std::string_view covers[] = {"alt status.off"};
     f(Example{"CLIENT TRACKING", "alt status.off", argv, {}, covers},
-      cmd::ClientTracking{.status = cmd::ClientTracking::Status::off});
+      cmd::ClientTracking{.status = cmd::ClientTracking::Off{}});
   }
   {
     static constexpr std::string_view argv[] = {"CLIENT", "TRACKING", "ON", "REDIRECT", "1"};
     static constexpr std::string_view covers[] = {"alt status.on", "opt client-id"};
     f(Example{"CLIENT TRACKING", "opt client-id", argv, {}, covers},
-      cmd::ClientTracking{.status = cmd::ClientTracking::Status::on, .client_id = 1});
+      cmd::ClientTracking{.status = cmd::ClientTracking::On{}, .client_id = 1});
   }
   {
     static constexpr std::string_view argv[] = {"CLIENT", "TRACKING", "ON", "PREFIX", "prefix", "BCAST"};
     static constexpr std::string_view covers[] = {"alt status.on", "opt BCAST", "opt prefix"};
     const std::string_view list_prefixes[] = {"prefix"};
     f(Example{"CLIENT TRACKING", "opt prefix", argv, {}, covers},
-      cmd::ClientTracking{.status = cmd::ClientTracking::Status::on, .prefixes = list_prefixes, .bcast = true});
+      cmd::ClientTracking{.status = cmd::ClientTracking::On{}, .prefixes = list_prefixes, .bcast = true});
   }
   {
     static constexpr std::string_view argv[] = {"CLIENT", "TRACKING", "ON", "OPTIN"};
     static constexpr std::string_view covers[] = {"alt status.on", "opt OPTIN"};
     f(Example{"CLIENT TRACKING", "opt OPTIN", argv, {}, covers},
-      cmd::ClientTracking{.status = cmd::ClientTracking::Status::on, .opt_in = true});
+      cmd::ClientTracking{.status = cmd::ClientTracking::On{}, .opt_in = true});
   }
   {
     static constexpr std::string_view argv[] = {"CLIENT", "TRACKING", "ON", "OPTOUT"};
     static constexpr std::string_view covers[] = {"alt status.on", "opt OPTOUT"};
     f(Example{"CLIENT TRACKING", "opt OPTOUT", argv, {}, covers},
-      cmd::ClientTracking{.status = cmd::ClientTracking::Status::on, .opt_out = true});
+      cmd::ClientTracking{.status = cmd::ClientTracking::On{}, .opt_out = true});
   }
   {
     static constexpr std::string_view argv[] = {"CLIENT", "TRACKING", "ON", "NOLOOP"};
     static constexpr std::string_view covers[] = {"alt status.on", "opt NOLOOP"};
     f(Example{"CLIENT TRACKING", "opt NOLOOP", argv, {}, covers},
-      cmd::ClientTracking{.status = cmd::ClientTracking::Status::on, .no_loop = true});
+      cmd::ClientTracking{.status = cmd::ClientTracking::On{}, .no_loop = true});
   }
   {
     static constexpr std::string_view argv[] = {"CLIENT", "TRACKINGINFO"};
@@ -1114,13 +1114,13 @@ void for_each_example(F&& f) {
     static constexpr std::string_view argv[] = {"CLIENT", "UNBLOCK", "1", "TIMEOUT"};
     static constexpr std::string_view covers[] = {"alt unblock-type.timeout", "opt unblock-type"};
     f(Example{"CLIENT UNBLOCK", "opt unblock-type", argv, {}, covers},
-      cmd::ClientUnblock{.client_id = 1, .unblock_type = cmd::ClientUnblock::UnblockType::timeout});
+      cmd::ClientUnblock{.client_id = 1, .unblock_type = cmd::ClientUnblock::Timeout{}});
   }
   {
     static constexpr std::string_view argv[] = {"CLIENT", "UNBLOCK", "1", "ERROR"};
     static constexpr std::string_view covers[] = {"alt unblock-type.error", "opt unblock-type"};
     f(Example{"CLIENT UNBLOCK", "alt unblock-type.error", argv, {}, covers},
-      cmd::ClientUnblock{.client_id = 1, .unblock_type = cmd::ClientUnblock::UnblockType::error});
+      cmd::ClientUnblock{.client_id = 1, .unblock_type = cmd::ClientUnblock::Error{}});
   }
   {
     static constexpr std::string_view argv[] = {"CLIENT", "UNPAUSE"};
@@ -1180,13 +1180,13 @@ void for_each_example(F&& f) {
     static constexpr std::string_view argv[] = {"CLUSTER", "FAILOVER", "FORCE"};
     static constexpr std::string_view covers[] = {"alt options.force", "opt options"};
     f(Example{"CLUSTER FAILOVER", "opt options", argv, {}, covers},
-      cmd::ClusterFailover{.options = cmd::ClusterFailover::OptionsArg::force});
+      cmd::ClusterFailover{.options = cmd::ClusterFailover::Force{}});
   }
   {
     static constexpr std::string_view argv[] = {"CLUSTER", "FAILOVER", "TAKEOVER"};
     static constexpr std::string_view covers[] = {"alt options.takeover", "opt options"};
     f(Example{"CLUSTER FAILOVER", "alt options.takeover", argv, {}, covers},
-      cmd::ClusterFailover{.options = cmd::ClusterFailover::OptionsArg::takeover});
+      cmd::ClusterFailover{.options = cmd::ClusterFailover::Takeover{}});
   }
   {
     static constexpr std::string_view argv[] = {"CLUSTER", "FLUSHSLOT", "1"};
@@ -1197,13 +1197,13 @@ void for_each_example(F&& f) {
     static constexpr std::string_view argv[] = {"CLUSTER", "FLUSHSLOT", "1", "ASYNC"};
     static constexpr std::string_view covers[] = {"alt flush-type.async", "opt flush-type"};
     f(Example{"CLUSTER FLUSHSLOT", "opt flush-type", argv, {}, covers},
-      cmd::ClusterFlushSlot{.slot = 1, .flush_type = cmd::ClusterFlushSlot::FlushType::async});
+      cmd::ClusterFlushSlot{.slot = 1, .flush_type = cmd::ClusterFlushSlot::Async{}});
   }
   {
     static constexpr std::string_view argv[] = {"CLUSTER", "FLUSHSLOT", "1", "SYNC"};
     static constexpr std::string_view covers[] = {"alt flush-type.sync", "opt flush-type"};
     f(Example{"CLUSTER FLUSHSLOT", "alt flush-type.sync", argv, {}, covers},
-      cmd::ClusterFlushSlot{.slot = 1, .flush_type = cmd::ClusterFlushSlot::FlushType::sync});
+      cmd::ClusterFlushSlot{.slot = 1, .flush_type = cmd::ClusterFlushSlot::Sync{}});
   }
   {
     static constexpr std::string_view argv[] = {"CLUSTER", "FLUSHSLOTS"};
@@ -1304,13 +1304,13 @@ void for_each_example(F&& f) {
     static constexpr std::string_view argv[] = {"CLUSTER", "RESET", "HARD"};
     static constexpr std::string_view covers[] = {"alt reset-type.hard", "opt reset-type"};
     f(Example{"CLUSTER RESET", "opt reset-type", argv, {}, covers},
-      cmd::ClusterReset{.reset_type = cmd::ClusterReset::ResetType::hard});
+      cmd::ClusterReset{.reset_type = cmd::ClusterReset::Hard{}});
   }
   {
     static constexpr std::string_view argv[] = {"CLUSTER", "RESET", "SOFT"};
     static constexpr std::string_view covers[] = {"alt reset-type.soft", "opt reset-type"};
     f(Example{"CLUSTER RESET", "alt reset-type.soft", argv, {}, covers},
-      cmd::ClusterReset{.reset_type = cmd::ClusterReset::ResetType::soft});
+      cmd::ClusterReset{.reset_type = cmd::ClusterReset::Soft{}});
   }
   {
     static constexpr std::string_view argv[] = {"CLUSTER", "SAVECONFIG"};
@@ -1384,13 +1384,13 @@ void for_each_example(F&& f) {
     static constexpr std::string_view argv[] = {"CLUSTER", "SLOT-STATS", "ORDERBY", "key-count", "ASC"};
     static constexpr std::string_view covers[] = {"alt filter.orderby", "alt filter.orderby.order.asc", "opt filter.orderby.order"};
     f(Example{"CLUSTER SLOT-STATS", "opt filter.orderby.order", argv, {}, covers},
-      cmd::ClusterSlotStats{.filter = cmd::ClusterSlotStats::OrderBy{.metric = "key-count", .order = cmd::ClusterSlotStats::Order::asc}});
+      cmd::ClusterSlotStats{.filter = cmd::ClusterSlotStats::OrderBy{.metric = "key-count", .order = cmd::ClusterSlotStats::Asc{}}});
   }
   {
     static constexpr std::string_view argv[] = {"CLUSTER", "SLOT-STATS", "ORDERBY", "key-count", "DESC"};
     static constexpr std::string_view covers[] = {"alt filter.orderby", "alt filter.orderby.order.desc", "opt filter.orderby.order"};
     f(Example{"CLUSTER SLOT-STATS", "alt filter.orderby.order.desc", argv, {}, covers},
-      cmd::ClusterSlotStats{.filter = cmd::ClusterSlotStats::OrderBy{.metric = "key-count", .order = cmd::ClusterSlotStats::Order::desc}});
+      cmd::ClusterSlotStats{.filter = cmd::ClusterSlotStats::OrderBy{.metric = "key-count", .order = cmd::ClusterSlotStats::Desc{}}});
   }
   {
     static constexpr std::string_view argv[] = {"CLUSTER", "SLOTS"};
@@ -1501,19 +1501,19 @@ void for_each_example(F&& f) {
     static constexpr std::string_view argv[] = {"COMMANDLOG", "GET", "1", "slow"};
     static constexpr std::string_view covers[] = {"alt type.slow"};
     f(Example{"COMMANDLOG GET", "", argv, {}, covers},
-      cmd::CommandlogGet{.count = 1, .type = cmd::CommandlogGet::Type::slow});
+      cmd::CommandlogGet{.count = 1, .type = cmd::CommandlogGet::Slow{}});
   }
   {
     static constexpr std::string_view argv[] = {"COMMANDLOG", "GET", "1", "large-request"};
     static constexpr std::string_view covers[] = {"alt type.large-request"};
     f(Example{"COMMANDLOG GET", "alt type.large-request", argv, {}, covers},
-      cmd::CommandlogGet{.count = 1, .type = cmd::CommandlogGet::Type::large_request});
+      cmd::CommandlogGet{.count = 1, .type = cmd::CommandlogGet::LargeRequest{}});
   }
   {
     static constexpr std::string_view argv[] = {"COMMANDLOG", "GET", "1", "large-reply"};
     static constexpr std::string_view covers[] = {"alt type.large-reply"};
     f(Example{"COMMANDLOG GET", "alt type.large-reply", argv, {}, covers},
-      cmd::CommandlogGet{.count = 1, .type = cmd::CommandlogGet::Type::large_reply});
+      cmd::CommandlogGet{.count = 1, .type = cmd::CommandlogGet::LargeReply{}});
   }
   {
     static constexpr std::string_view argv[] = {"COMMANDLOG", "HELP"};
@@ -1524,37 +1524,37 @@ void for_each_example(F&& f) {
     static constexpr std::string_view argv[] = {"COMMANDLOG", "LEN", "slow"};
     static constexpr std::string_view covers[] = {"alt type.slow"};
     f(Example{"COMMANDLOG LEN", "", argv, {}, covers},
-      cmd::CommandlogLen{.type = cmd::CommandlogLen::Type::slow});
+      cmd::CommandlogLen{.type = cmd::CommandlogLen::Slow{}});
   }
   {
     static constexpr std::string_view argv[] = {"COMMANDLOG", "LEN", "large-request"};
     static constexpr std::string_view covers[] = {"alt type.large-request"};
     f(Example{"COMMANDLOG LEN", "alt type.large-request", argv, {}, covers},
-      cmd::CommandlogLen{.type = cmd::CommandlogLen::Type::large_request});
+      cmd::CommandlogLen{.type = cmd::CommandlogLen::LargeRequest{}});
   }
   {
     static constexpr std::string_view argv[] = {"COMMANDLOG", "LEN", "large-reply"};
     static constexpr std::string_view covers[] = {"alt type.large-reply"};
     f(Example{"COMMANDLOG LEN", "alt type.large-reply", argv, {}, covers},
-      cmd::CommandlogLen{.type = cmd::CommandlogLen::Type::large_reply});
+      cmd::CommandlogLen{.type = cmd::CommandlogLen::LargeReply{}});
   }
   {
     static constexpr std::string_view argv[] = {"COMMANDLOG", "RESET", "slow"};
     static constexpr std::string_view covers[] = {"alt type.slow"};
     f(Example{"COMMANDLOG RESET", "", argv, {}, covers},
-      cmd::CommandlogReset{.type = cmd::CommandlogReset::Type::slow});
+      cmd::CommandlogReset{.type = cmd::CommandlogReset::Slow{}});
   }
   {
     static constexpr std::string_view argv[] = {"COMMANDLOG", "RESET", "large-request"};
     static constexpr std::string_view covers[] = {"alt type.large-request"};
     f(Example{"COMMANDLOG RESET", "alt type.large-request", argv, {}, covers},
-      cmd::CommandlogReset{.type = cmd::CommandlogReset::Type::large_request});
+      cmd::CommandlogReset{.type = cmd::CommandlogReset::LargeRequest{}});
   }
   {
     static constexpr std::string_view argv[] = {"COMMANDLOG", "RESET", "large-reply"};
     static constexpr std::string_view covers[] = {"alt type.large-reply"};
     f(Example{"COMMANDLOG RESET", "alt type.large-reply", argv, {}, covers},
-      cmd::CommandlogReset{.type = cmd::CommandlogReset::Type::large_reply});
+      cmd::CommandlogReset{.type = cmd::CommandlogReset::LargeReply{}});
   }
   {
     static constexpr std::string_view argv[] = {"CONFIG", "GET", "maxmemory"};
@@ -1893,13 +1893,13 @@ void for_each_example(F&& f) {
     static constexpr std::string_view argv[] = {"FLUSHALL", "ASYNC"};
     static constexpr std::string_view covers[] = {"alt flush-type.async", "opt flush-type"};
     f(Example{"FLUSHALL", "opt flush-type", argv, {}, covers},
-      cmd::Flushall{.flush_type = cmd::Flushall::FlushType::async});
+      cmd::Flushall{.flush_type = cmd::Flushall::Async{}});
   }
   {
     static constexpr std::string_view argv[] = {"FLUSHALL", "SYNC"};
     static constexpr std::string_view covers[] = {"alt flush-type.sync", "opt flush-type"};
     f(Example{"FLUSHALL", "alt flush-type.sync", argv, {}, covers},
-      cmd::Flushall{.flush_type = cmd::Flushall::FlushType::sync});
+      cmd::Flushall{.flush_type = cmd::Flushall::Sync{}});
   }
   {
     static constexpr std::string_view argv[] = {"FLUSHDB"};
@@ -1910,13 +1910,13 @@ void for_each_example(F&& f) {
     static constexpr std::string_view argv[] = {"FLUSHDB", "ASYNC"};
     static constexpr std::string_view covers[] = {"alt flush-type.async", "opt flush-type"};
     f(Example{"FLUSHDB", "opt flush-type", argv, {}, covers},
-      cmd::Flushdb{.flush_type = cmd::Flushdb::FlushType::async});
+      cmd::Flushdb{.flush_type = cmd::Flushdb::Async{}});
   }
   {
     static constexpr std::string_view argv[] = {"FLUSHDB", "SYNC"};
     static constexpr std::string_view covers[] = {"alt flush-type.sync", "opt flush-type"};
     f(Example{"FLUSHDB", "alt flush-type.sync", argv, {}, covers},
-      cmd::Flushdb{.flush_type = cmd::Flushdb::FlushType::sync});
+      cmd::Flushdb{.flush_type = cmd::Flushdb::Sync{}});
   }
   {
     static constexpr std::string_view argv[] = {"FUNCTION", "DELETE", "lib"};
@@ -1937,13 +1937,13 @@ void for_each_example(F&& f) {
     static constexpr std::string_view argv[] = {"FUNCTION", "FLUSH", "ASYNC"};
     static constexpr std::string_view covers[] = {"alt flush-type.async", "opt flush-type"};
     f(Example{"FUNCTION FLUSH", "opt flush-type", argv, {}, covers},
-      cmd::FunctionFlush{.flush_type = cmd::FunctionFlush::FlushType::async});
+      cmd::FunctionFlush{.flush_type = cmd::FunctionFlush::Async{}});
   }
   {
     static constexpr std::string_view argv[] = {"FUNCTION", "FLUSH", "SYNC"};
     static constexpr std::string_view covers[] = {"alt flush-type.sync", "opt flush-type"};
     f(Example{"FUNCTION FLUSH", "alt flush-type.sync", argv, {}, covers},
-      cmd::FunctionFlush{.flush_type = cmd::FunctionFlush::FlushType::sync});
+      cmd::FunctionFlush{.flush_type = cmd::FunctionFlush::Sync{}});
   }
   {
     static constexpr std::string_view argv[] = {"FUNCTION", "HELP"};
@@ -1992,19 +1992,19 @@ void for_each_example(F&& f) {
     static constexpr std::string_view argv[] = {"FUNCTION", "RESTORE", "serialized_value", "FLUSH"};
     static constexpr std::string_view covers[] = {"alt policy.flush", "opt policy"};
     f(Example{"FUNCTION RESTORE", "opt policy", argv, {}, covers},
-      cmd::FunctionRestore{.serialized_value = "serialized_value", .policy = cmd::FunctionRestore::Policy::flush});
+      cmd::FunctionRestore{.serialized_value = "serialized_value", .policy = cmd::FunctionRestore::Flush{}});
   }
   {
     static constexpr std::string_view argv[] = {"FUNCTION", "RESTORE", "serialized_value", "APPEND"};
     static constexpr std::string_view covers[] = {"alt policy.append", "opt policy"};
     f(Example{"FUNCTION RESTORE", "alt policy.append", argv, {}, covers},
-      cmd::FunctionRestore{.serialized_value = "serialized_value", .policy = cmd::FunctionRestore::Policy::append});
+      cmd::FunctionRestore{.serialized_value = "serialized_value", .policy = cmd::FunctionRestore::Append{}});
   }
   {
     static constexpr std::string_view argv[] = {"FUNCTION", "RESTORE", "serialized_value", "REPLACE"};
     static constexpr std::string_view covers[] = {"alt policy.replace", "opt policy"};
     f(Example{"FUNCTION RESTORE", "alt policy.replace", argv, {}, covers},
-      cmd::FunctionRestore{.serialized_value = "serialized_value", .policy = cmd::FunctionRestore::Policy::replace});
+      cmd::FunctionRestore{.serialized_value = "serialized_value", .policy = cmd::FunctionRestore::Replace{}});
   }
   {
     static constexpr std::string_view argv[] = {"FUNCTION", "STATS"};
@@ -2053,28 +2053,28 @@ void for_each_example(F&& f) {
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt unit.m", "opt unit"};
     f(Example{"GEODIST", "opt unit", argv, keys, covers},
-      cmd::Geodist{.key = "key:1", .member1 = "member1", .member2 = "member2", .unit = cmd::Geodist::Unit::m});
+      cmd::Geodist{.key = "key:1", .member1 = "member1", .member2 = "member2", .unit = cmd::Geodist::M{}});
   }
   {
     static constexpr std::string_view argv[] = {"GEODIST", "key:1", "member1", "member2", "km"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt unit.km", "opt unit"};
     f(Example{"GEODIST", "alt unit.km", argv, keys, covers},
-      cmd::Geodist{.key = "key:1", .member1 = "member1", .member2 = "member2", .unit = cmd::Geodist::Unit::km});
+      cmd::Geodist{.key = "key:1", .member1 = "member1", .member2 = "member2", .unit = cmd::Geodist::Km{}});
   }
   {
     static constexpr std::string_view argv[] = {"GEODIST", "key:1", "member1", "member2", "ft"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt unit.ft", "opt unit"};
     f(Example{"GEODIST", "alt unit.ft", argv, keys, covers},
-      cmd::Geodist{.key = "key:1", .member1 = "member1", .member2 = "member2", .unit = cmd::Geodist::Unit::ft});
+      cmd::Geodist{.key = "key:1", .member1 = "member1", .member2 = "member2", .unit = cmd::Geodist::Ft{}});
   }
   {
     static constexpr std::string_view argv[] = {"GEODIST", "key:1", "member1", "member2", "mi"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt unit.mi", "opt unit"};
     f(Example{"GEODIST", "alt unit.mi", argv, keys, covers},
-      cmd::Geodist{.key = "key:1", .member1 = "member1", .member2 = "member2", .unit = cmd::Geodist::Unit::mi});
+      cmd::Geodist{.key = "key:1", .member1 = "member1", .member2 = "member2", .unit = cmd::Geodist::Mi{}});
   }
   {
     static constexpr std::string_view argv[] = {"GEOHASH", "key:1"};
@@ -2109,637 +2109,637 @@ void for_each_example(F&& f) {
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt unit.m"};
     f(Example{"GEORADIUS", "", argv, keys, covers},
-      cmd::Georadius{.key = "key:1", .longitude = 13.361389, .latitude = 38.115556, .radius = 1.5, .unit = cmd::Georadius::Unit::m});
+      cmd::Georadius{.key = "key:1", .longitude = 13.361389, .latitude = 38.115556, .radius = 1.5, .unit = cmd::Georadius::M{}});
   }
   {
     static constexpr std::string_view argv[] = {"GEORADIUS", "key:1", "13.361389", "38.115556", "1.5", "km"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt unit.km"};
     f(Example{"GEORADIUS", "alt unit.km", argv, keys, covers},
-      cmd::Georadius{.key = "key:1", .longitude = 13.361389, .latitude = 38.115556, .radius = 1.5, .unit = cmd::Georadius::Unit::km});
+      cmd::Georadius{.key = "key:1", .longitude = 13.361389, .latitude = 38.115556, .radius = 1.5, .unit = cmd::Georadius::Km{}});
   }
   {
     static constexpr std::string_view argv[] = {"GEORADIUS", "key:1", "13.361389", "38.115556", "1.5", "ft"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt unit.ft"};
     f(Example{"GEORADIUS", "alt unit.ft", argv, keys, covers},
-      cmd::Georadius{.key = "key:1", .longitude = 13.361389, .latitude = 38.115556, .radius = 1.5, .unit = cmd::Georadius::Unit::ft});
+      cmd::Georadius{.key = "key:1", .longitude = 13.361389, .latitude = 38.115556, .radius = 1.5, .unit = cmd::Georadius::Ft{}});
   }
   {
     static constexpr std::string_view argv[] = {"GEORADIUS", "key:1", "13.361389", "38.115556", "1.5", "mi"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt unit.mi"};
     f(Example{"GEORADIUS", "alt unit.mi", argv, keys, covers},
-      cmd::Georadius{.key = "key:1", .longitude = 13.361389, .latitude = 38.115556, .radius = 1.5, .unit = cmd::Georadius::Unit::mi});
+      cmd::Georadius{.key = "key:1", .longitude = 13.361389, .latitude = 38.115556, .radius = 1.5, .unit = cmd::Georadius::Mi{}});
   }
   {
     static constexpr std::string_view argv[] = {"GEORADIUS", "key:1", "13.361389", "38.115556", "1.5", "m", "COUNT", "1"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt unit.m", "opt count-block"};
     f(Example{"GEORADIUS", "opt count-block", argv, keys, covers},
-      cmd::Georadius{.key = "key:1", .longitude = 13.361389, .latitude = 38.115556, .radius = 1.5, .unit = cmd::Georadius::Unit::m, .count = cmd::Georadius::Count{.count = 1}});
+      cmd::Georadius{.key = "key:1", .longitude = 13.361389, .latitude = 38.115556, .radius = 1.5, .unit = cmd::Georadius::M{}, .count = cmd::Georadius::Count{.count = 1}});
   }
   {
     static constexpr std::string_view argv[] = {"GEORADIUS", "key:1", "13.361389", "38.115556", "1.5", "m", "COUNT", "1", "ANY"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt unit.m", "opt count-block", "opt count-block.any"};
     f(Example{"GEORADIUS", "opt count-block.any", argv, keys, covers},
-      cmd::Georadius{.key = "key:1", .longitude = 13.361389, .latitude = 38.115556, .radius = 1.5, .unit = cmd::Georadius::Unit::m, .count = cmd::Georadius::Count{.count = 1, .any = true}});
+      cmd::Georadius{.key = "key:1", .longitude = 13.361389, .latitude = 38.115556, .radius = 1.5, .unit = cmd::Georadius::M{}, .count = cmd::Georadius::Count{.count = 1, .any = true}});
   }
   {
     static constexpr std::string_view argv[] = {"GEORADIUS", "key:1", "13.361389", "38.115556", "1.5", "m", "ASC"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt order.asc", "alt unit.m", "opt order"};
     f(Example{"GEORADIUS", "opt order", argv, keys, covers},
-      cmd::Georadius{.key = "key:1", .longitude = 13.361389, .latitude = 38.115556, .radius = 1.5, .unit = cmd::Georadius::Unit::m, .order = cmd::Georadius::Order::asc});
+      cmd::Georadius{.key = "key:1", .longitude = 13.361389, .latitude = 38.115556, .radius = 1.5, .unit = cmd::Georadius::M{}, .order = cmd::Georadius::Asc{}});
   }
   {
     static constexpr std::string_view argv[] = {"GEORADIUS", "key:1", "13.361389", "38.115556", "1.5", "m", "DESC"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt order.desc", "alt unit.m", "opt order"};
     f(Example{"GEORADIUS", "alt order.desc", argv, keys, covers},
-      cmd::Georadius{.key = "key:1", .longitude = 13.361389, .latitude = 38.115556, .radius = 1.5, .unit = cmd::Georadius::Unit::m, .order = cmd::Georadius::Order::desc});
+      cmd::Georadius{.key = "key:1", .longitude = 13.361389, .latitude = 38.115556, .radius = 1.5, .unit = cmd::Georadius::M{}, .order = cmd::Georadius::Desc{}});
   }
   {
     static constexpr std::string_view argv[] = {"GEORADIUS", "key:1", "13.361389", "38.115556", "1.5", "m", "WITHCOORD", "WITHDIST", "WITHHASH"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt unit.m"};
     f(Example{"GEORADIUS", "", argv, keys, covers},
-      cmd::GeoradiusDetailed{.key = "key:1", .longitude = 13.361389, .latitude = 38.115556, .radius = 1.5, .unit = cmd::GeoradiusDetailed::Unit::m});
+      cmd::GeoradiusDetailed{.key = "key:1", .longitude = 13.361389, .latitude = 38.115556, .radius = 1.5, .unit = cmd::GeoradiusDetailed::M{}});
   }
   {
     static constexpr std::string_view argv[] = {"GEORADIUS", "key:1", "13.361389", "38.115556", "1.5", "km", "WITHCOORD", "WITHDIST", "WITHHASH"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt unit.km"};
     f(Example{"GEORADIUS", "alt unit.km", argv, keys, covers},
-      cmd::GeoradiusDetailed{.key = "key:1", .longitude = 13.361389, .latitude = 38.115556, .radius = 1.5, .unit = cmd::GeoradiusDetailed::Unit::km});
+      cmd::GeoradiusDetailed{.key = "key:1", .longitude = 13.361389, .latitude = 38.115556, .radius = 1.5, .unit = cmd::GeoradiusDetailed::Km{}});
   }
   {
     static constexpr std::string_view argv[] = {"GEORADIUS", "key:1", "13.361389", "38.115556", "1.5", "ft", "WITHCOORD", "WITHDIST", "WITHHASH"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt unit.ft"};
     f(Example{"GEORADIUS", "alt unit.ft", argv, keys, covers},
-      cmd::GeoradiusDetailed{.key = "key:1", .longitude = 13.361389, .latitude = 38.115556, .radius = 1.5, .unit = cmd::GeoradiusDetailed::Unit::ft});
+      cmd::GeoradiusDetailed{.key = "key:1", .longitude = 13.361389, .latitude = 38.115556, .radius = 1.5, .unit = cmd::GeoradiusDetailed::Ft{}});
   }
   {
     static constexpr std::string_view argv[] = {"GEORADIUS", "key:1", "13.361389", "38.115556", "1.5", "mi", "WITHCOORD", "WITHDIST", "WITHHASH"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt unit.mi"};
     f(Example{"GEORADIUS", "alt unit.mi", argv, keys, covers},
-      cmd::GeoradiusDetailed{.key = "key:1", .longitude = 13.361389, .latitude = 38.115556, .radius = 1.5, .unit = cmd::GeoradiusDetailed::Unit::mi});
+      cmd::GeoradiusDetailed{.key = "key:1", .longitude = 13.361389, .latitude = 38.115556, .radius = 1.5, .unit = cmd::GeoradiusDetailed::Mi{}});
   }
   {
     static constexpr std::string_view argv[] = {"GEORADIUS", "key:1", "13.361389", "38.115556", "1.5", "m", "WITHCOORD", "WITHDIST", "WITHHASH", "COUNT", "1"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt unit.m", "opt count-block"};
     f(Example{"GEORADIUS", "opt count-block", argv, keys, covers},
-      cmd::GeoradiusDetailed{.key = "key:1", .longitude = 13.361389, .latitude = 38.115556, .radius = 1.5, .unit = cmd::GeoradiusDetailed::Unit::m, .count = cmd::GeoradiusDetailed::Count{.count = 1}});
+      cmd::GeoradiusDetailed{.key = "key:1", .longitude = 13.361389, .latitude = 38.115556, .radius = 1.5, .unit = cmd::GeoradiusDetailed::M{}, .count = cmd::GeoradiusDetailed::Count{.count = 1}});
   }
   {
     static constexpr std::string_view argv[] = {"GEORADIUS", "key:1", "13.361389", "38.115556", "1.5", "m", "WITHCOORD", "WITHDIST", "WITHHASH", "COUNT", "1", "ANY"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt unit.m", "opt count-block", "opt count-block.any"};
     f(Example{"GEORADIUS", "opt count-block.any", argv, keys, covers},
-      cmd::GeoradiusDetailed{.key = "key:1", .longitude = 13.361389, .latitude = 38.115556, .radius = 1.5, .unit = cmd::GeoradiusDetailed::Unit::m, .count = cmd::GeoradiusDetailed::Count{.count = 1, .any = true}});
+      cmd::GeoradiusDetailed{.key = "key:1", .longitude = 13.361389, .latitude = 38.115556, .radius = 1.5, .unit = cmd::GeoradiusDetailed::M{}, .count = cmd::GeoradiusDetailed::Count{.count = 1, .any = true}});
   }
   {
     static constexpr std::string_view argv[] = {"GEORADIUS", "key:1", "13.361389", "38.115556", "1.5", "m", "WITHCOORD", "WITHDIST", "WITHHASH", "ASC"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt order.asc", "alt unit.m", "opt order"};
     f(Example{"GEORADIUS", "opt order", argv, keys, covers},
-      cmd::GeoradiusDetailed{.key = "key:1", .longitude = 13.361389, .latitude = 38.115556, .radius = 1.5, .unit = cmd::GeoradiusDetailed::Unit::m, .order = cmd::GeoradiusDetailed::Order::asc});
+      cmd::GeoradiusDetailed{.key = "key:1", .longitude = 13.361389, .latitude = 38.115556, .radius = 1.5, .unit = cmd::GeoradiusDetailed::M{}, .order = cmd::GeoradiusDetailed::Asc{}});
   }
   {
     static constexpr std::string_view argv[] = {"GEORADIUS", "key:1", "13.361389", "38.115556", "1.5", "m", "WITHCOORD", "WITHDIST", "WITHHASH", "DESC"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt order.desc", "alt unit.m", "opt order"};
     f(Example{"GEORADIUS", "alt order.desc", argv, keys, covers},
-      cmd::GeoradiusDetailed{.key = "key:1", .longitude = 13.361389, .latitude = 38.115556, .radius = 1.5, .unit = cmd::GeoradiusDetailed::Unit::m, .order = cmd::GeoradiusDetailed::Order::desc});
+      cmd::GeoradiusDetailed{.key = "key:1", .longitude = 13.361389, .latitude = 38.115556, .radius = 1.5, .unit = cmd::GeoradiusDetailed::M{}, .order = cmd::GeoradiusDetailed::Desc{}});
   }
   {
     static constexpr std::string_view argv[] = {"GEORADIUS", "key:1", "13.361389", "38.115556", "1.5", "m", "STORE", "key:2"};
     static constexpr std::string_view keys[] = {"key:1", "key:2"};
     static constexpr std::string_view covers[] = {"alt store.storekey", "alt unit.m"};
     f(Example{"GEORADIUS", "", argv, keys, covers},
-      cmd::GeoradiusStore{.key = "key:1", .longitude = 13.361389, .latitude = 38.115556, .radius = 1.5, .unit = cmd::GeoradiusStore::Unit::m, .store = cmd::GeoradiusStore::Store{.store_key = "key:2"}});
+      cmd::GeoradiusStore{.key = "key:1", .longitude = 13.361389, .latitude = 38.115556, .radius = 1.5, .unit = cmd::GeoradiusStore::M{}, .store = cmd::GeoradiusStore::Store{.store_key = "key:2"}});
   }
   {
     static constexpr std::string_view argv[] = {"GEORADIUS", "key:1", "13.361389", "38.115556", "1.5", "km", "STORE", "key:2"};
     static constexpr std::string_view keys[] = {"key:1", "key:2"};
     static constexpr std::string_view covers[] = {"alt store.storekey", "alt unit.km"};
     f(Example{"GEORADIUS", "alt unit.km", argv, keys, covers},
-      cmd::GeoradiusStore{.key = "key:1", .longitude = 13.361389, .latitude = 38.115556, .radius = 1.5, .unit = cmd::GeoradiusStore::Unit::km, .store = cmd::GeoradiusStore::Store{.store_key = "key:2"}});
+      cmd::GeoradiusStore{.key = "key:1", .longitude = 13.361389, .latitude = 38.115556, .radius = 1.5, .unit = cmd::GeoradiusStore::Km{}, .store = cmd::GeoradiusStore::Store{.store_key = "key:2"}});
   }
   {
     static constexpr std::string_view argv[] = {"GEORADIUS", "key:1", "13.361389", "38.115556", "1.5", "ft", "STORE", "key:2"};
     static constexpr std::string_view keys[] = {"key:1", "key:2"};
     static constexpr std::string_view covers[] = {"alt store.storekey", "alt unit.ft"};
     f(Example{"GEORADIUS", "alt unit.ft", argv, keys, covers},
-      cmd::GeoradiusStore{.key = "key:1", .longitude = 13.361389, .latitude = 38.115556, .radius = 1.5, .unit = cmd::GeoradiusStore::Unit::ft, .store = cmd::GeoradiusStore::Store{.store_key = "key:2"}});
+      cmd::GeoradiusStore{.key = "key:1", .longitude = 13.361389, .latitude = 38.115556, .radius = 1.5, .unit = cmd::GeoradiusStore::Ft{}, .store = cmd::GeoradiusStore::Store{.store_key = "key:2"}});
   }
   {
     static constexpr std::string_view argv[] = {"GEORADIUS", "key:1", "13.361389", "38.115556", "1.5", "mi", "STORE", "key:2"};
     static constexpr std::string_view keys[] = {"key:1", "key:2"};
     static constexpr std::string_view covers[] = {"alt store.storekey", "alt unit.mi"};
     f(Example{"GEORADIUS", "alt unit.mi", argv, keys, covers},
-      cmd::GeoradiusStore{.key = "key:1", .longitude = 13.361389, .latitude = 38.115556, .radius = 1.5, .unit = cmd::GeoradiusStore::Unit::mi, .store = cmd::GeoradiusStore::Store{.store_key = "key:2"}});
+      cmd::GeoradiusStore{.key = "key:1", .longitude = 13.361389, .latitude = 38.115556, .radius = 1.5, .unit = cmd::GeoradiusStore::Mi{}, .store = cmd::GeoradiusStore::Store{.store_key = "key:2"}});
   }
   {
     static constexpr std::string_view argv[] = {"GEORADIUS", "key:1", "13.361389", "38.115556", "1.5", "m", "COUNT", "1", "STORE", "key:2"};
     static constexpr std::string_view keys[] = {"key:1", "key:2"};
     static constexpr std::string_view covers[] = {"alt store.storekey", "alt unit.m", "opt count-block"};
     f(Example{"GEORADIUS", "opt count-block", argv, keys, covers},
-      cmd::GeoradiusStore{.key = "key:1", .longitude = 13.361389, .latitude = 38.115556, .radius = 1.5, .unit = cmd::GeoradiusStore::Unit::m, .store = cmd::GeoradiusStore::Store{.store_key = "key:2"}, .count = cmd::GeoradiusStore::Count{.count = 1}});
+      cmd::GeoradiusStore{.key = "key:1", .longitude = 13.361389, .latitude = 38.115556, .radius = 1.5, .unit = cmd::GeoradiusStore::M{}, .store = cmd::GeoradiusStore::Store{.store_key = "key:2"}, .count = cmd::GeoradiusStore::Count{.count = 1}});
   }
   {
     static constexpr std::string_view argv[] = {"GEORADIUS", "key:1", "13.361389", "38.115556", "1.5", "m", "COUNT", "1", "ANY", "STORE", "key:2"};
     static constexpr std::string_view keys[] = {"key:1", "key:2"};
     static constexpr std::string_view covers[] = {"alt store.storekey", "alt unit.m", "opt count-block", "opt count-block.any"};
     f(Example{"GEORADIUS", "opt count-block.any", argv, keys, covers},
-      cmd::GeoradiusStore{.key = "key:1", .longitude = 13.361389, .latitude = 38.115556, .radius = 1.5, .unit = cmd::GeoradiusStore::Unit::m, .store = cmd::GeoradiusStore::Store{.store_key = "key:2"}, .count = cmd::GeoradiusStore::Count{.count = 1, .any = true}});
+      cmd::GeoradiusStore{.key = "key:1", .longitude = 13.361389, .latitude = 38.115556, .radius = 1.5, .unit = cmd::GeoradiusStore::M{}, .store = cmd::GeoradiusStore::Store{.store_key = "key:2"}, .count = cmd::GeoradiusStore::Count{.count = 1, .any = true}});
   }
   {
     static constexpr std::string_view argv[] = {"GEORADIUS", "key:1", "13.361389", "38.115556", "1.5", "m", "ASC", "STORE", "key:2"};
     static constexpr std::string_view keys[] = {"key:1", "key:2"};
     static constexpr std::string_view covers[] = {"alt order.asc", "alt store.storekey", "alt unit.m", "opt order"};
     f(Example{"GEORADIUS", "opt order", argv, keys, covers},
-      cmd::GeoradiusStore{.key = "key:1", .longitude = 13.361389, .latitude = 38.115556, .radius = 1.5, .unit = cmd::GeoradiusStore::Unit::m, .store = cmd::GeoradiusStore::Store{.store_key = "key:2"}, .order = cmd::GeoradiusStore::Order::asc});
+      cmd::GeoradiusStore{.key = "key:1", .longitude = 13.361389, .latitude = 38.115556, .radius = 1.5, .unit = cmd::GeoradiusStore::M{}, .store = cmd::GeoradiusStore::Store{.store_key = "key:2"}, .order = cmd::GeoradiusStore::Asc{}});
   }
   {
     static constexpr std::string_view argv[] = {"GEORADIUS", "key:1", "13.361389", "38.115556", "1.5", "m", "DESC", "STORE", "key:2"};
     static constexpr std::string_view keys[] = {"key:1", "key:2"};
     static constexpr std::string_view covers[] = {"alt order.desc", "alt store.storekey", "alt unit.m", "opt order"};
     f(Example{"GEORADIUS", "alt order.desc", argv, keys, covers},
-      cmd::GeoradiusStore{.key = "key:1", .longitude = 13.361389, .latitude = 38.115556, .radius = 1.5, .unit = cmd::GeoradiusStore::Unit::m, .store = cmd::GeoradiusStore::Store{.store_key = "key:2"}, .order = cmd::GeoradiusStore::Order::desc});
+      cmd::GeoradiusStore{.key = "key:1", .longitude = 13.361389, .latitude = 38.115556, .radius = 1.5, .unit = cmd::GeoradiusStore::M{}, .store = cmd::GeoradiusStore::Store{.store_key = "key:2"}, .order = cmd::GeoradiusStore::Desc{}});
   }
   {
     static constexpr std::string_view argv[] = {"GEORADIUS", "key:1", "13.361389", "38.115556", "1.5", "m", "STOREDIST", "key:2"};
     static constexpr std::string_view keys[] = {"key:1", "key:2"};
     static constexpr std::string_view covers[] = {"alt store.storedistkey", "alt unit.m"};
     f(Example{"GEORADIUS", "alt store.storedistkey", argv, keys, covers},
-      cmd::GeoradiusStore{.key = "key:1", .longitude = 13.361389, .latitude = 38.115556, .radius = 1.5, .unit = cmd::GeoradiusStore::Unit::m, .store = cmd::GeoradiusStore::StoreDist{.store_dist_key = "key:2"}});
+      cmd::GeoradiusStore{.key = "key:1", .longitude = 13.361389, .latitude = 38.115556, .radius = 1.5, .unit = cmd::GeoradiusStore::M{}, .store = cmd::GeoradiusStore::StoreDist{.store_dist_key = "key:2"}});
   }
   {
     static constexpr std::string_view argv[] = {"GEORADIUSBYMEMBER", "key:1", "member", "1.5", "m"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt unit.m"};
     f(Example{"GEORADIUSBYMEMBER", "", argv, keys, covers},
-      cmd::GeoradiusByMember{.key = "key:1", .member = "member", .radius = 1.5, .unit = cmd::GeoradiusByMember::Unit::m});
+      cmd::GeoradiusByMember{.key = "key:1", .member = "member", .radius = 1.5, .unit = cmd::GeoradiusByMember::M{}});
   }
   {
     static constexpr std::string_view argv[] = {"GEORADIUSBYMEMBER", "key:1", "member", "1.5", "km"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt unit.km"};
     f(Example{"GEORADIUSBYMEMBER", "alt unit.km", argv, keys, covers},
-      cmd::GeoradiusByMember{.key = "key:1", .member = "member", .radius = 1.5, .unit = cmd::GeoradiusByMember::Unit::km});
+      cmd::GeoradiusByMember{.key = "key:1", .member = "member", .radius = 1.5, .unit = cmd::GeoradiusByMember::Km{}});
   }
   {
     static constexpr std::string_view argv[] = {"GEORADIUSBYMEMBER", "key:1", "member", "1.5", "ft"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt unit.ft"};
     f(Example{"GEORADIUSBYMEMBER", "alt unit.ft", argv, keys, covers},
-      cmd::GeoradiusByMember{.key = "key:1", .member = "member", .radius = 1.5, .unit = cmd::GeoradiusByMember::Unit::ft});
+      cmd::GeoradiusByMember{.key = "key:1", .member = "member", .radius = 1.5, .unit = cmd::GeoradiusByMember::Ft{}});
   }
   {
     static constexpr std::string_view argv[] = {"GEORADIUSBYMEMBER", "key:1", "member", "1.5", "mi"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt unit.mi"};
     f(Example{"GEORADIUSBYMEMBER", "alt unit.mi", argv, keys, covers},
-      cmd::GeoradiusByMember{.key = "key:1", .member = "member", .radius = 1.5, .unit = cmd::GeoradiusByMember::Unit::mi});
+      cmd::GeoradiusByMember{.key = "key:1", .member = "member", .radius = 1.5, .unit = cmd::GeoradiusByMember::Mi{}});
   }
   {
     static constexpr std::string_view argv[] = {"GEORADIUSBYMEMBER", "key:1", "member", "1.5", "m", "COUNT", "1"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt unit.m", "opt count-block"};
     f(Example{"GEORADIUSBYMEMBER", "opt count-block", argv, keys, covers},
-      cmd::GeoradiusByMember{.key = "key:1", .member = "member", .radius = 1.5, .unit = cmd::GeoradiusByMember::Unit::m, .count = cmd::GeoradiusByMember::Count{.count = 1}});
+      cmd::GeoradiusByMember{.key = "key:1", .member = "member", .radius = 1.5, .unit = cmd::GeoradiusByMember::M{}, .count = cmd::GeoradiusByMember::Count{.count = 1}});
   }
   {
     static constexpr std::string_view argv[] = {"GEORADIUSBYMEMBER", "key:1", "member", "1.5", "m", "COUNT", "1", "ANY"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt unit.m", "opt count-block", "opt count-block.any"};
     f(Example{"GEORADIUSBYMEMBER", "opt count-block.any", argv, keys, covers},
-      cmd::GeoradiusByMember{.key = "key:1", .member = "member", .radius = 1.5, .unit = cmd::GeoradiusByMember::Unit::m, .count = cmd::GeoradiusByMember::Count{.count = 1, .any = true}});
+      cmd::GeoradiusByMember{.key = "key:1", .member = "member", .radius = 1.5, .unit = cmd::GeoradiusByMember::M{}, .count = cmd::GeoradiusByMember::Count{.count = 1, .any = true}});
   }
   {
     static constexpr std::string_view argv[] = {"GEORADIUSBYMEMBER", "key:1", "member", "1.5", "m", "ASC"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt order.asc", "alt unit.m", "opt order"};
     f(Example{"GEORADIUSBYMEMBER", "opt order", argv, keys, covers},
-      cmd::GeoradiusByMember{.key = "key:1", .member = "member", .radius = 1.5, .unit = cmd::GeoradiusByMember::Unit::m, .order = cmd::GeoradiusByMember::Order::asc});
+      cmd::GeoradiusByMember{.key = "key:1", .member = "member", .radius = 1.5, .unit = cmd::GeoradiusByMember::M{}, .order = cmd::GeoradiusByMember::Asc{}});
   }
   {
     static constexpr std::string_view argv[] = {"GEORADIUSBYMEMBER", "key:1", "member", "1.5", "m", "DESC"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt order.desc", "alt unit.m", "opt order"};
     f(Example{"GEORADIUSBYMEMBER", "alt order.desc", argv, keys, covers},
-      cmd::GeoradiusByMember{.key = "key:1", .member = "member", .radius = 1.5, .unit = cmd::GeoradiusByMember::Unit::m, .order = cmd::GeoradiusByMember::Order::desc});
+      cmd::GeoradiusByMember{.key = "key:1", .member = "member", .radius = 1.5, .unit = cmd::GeoradiusByMember::M{}, .order = cmd::GeoradiusByMember::Desc{}});
   }
   {
     static constexpr std::string_view argv[] = {"GEORADIUSBYMEMBER", "key:1", "member", "1.5", "m", "WITHCOORD", "WITHDIST", "WITHHASH"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt unit.m"};
     f(Example{"GEORADIUSBYMEMBER", "", argv, keys, covers},
-      cmd::GeoradiusByMemberDetailed{.key = "key:1", .member = "member", .radius = 1.5, .unit = cmd::GeoradiusByMemberDetailed::Unit::m});
+      cmd::GeoradiusByMemberDetailed{.key = "key:1", .member = "member", .radius = 1.5, .unit = cmd::GeoradiusByMemberDetailed::M{}});
   }
   {
     static constexpr std::string_view argv[] = {"GEORADIUSBYMEMBER", "key:1", "member", "1.5", "km", "WITHCOORD", "WITHDIST", "WITHHASH"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt unit.km"};
     f(Example{"GEORADIUSBYMEMBER", "alt unit.km", argv, keys, covers},
-      cmd::GeoradiusByMemberDetailed{.key = "key:1", .member = "member", .radius = 1.5, .unit = cmd::GeoradiusByMemberDetailed::Unit::km});
+      cmd::GeoradiusByMemberDetailed{.key = "key:1", .member = "member", .radius = 1.5, .unit = cmd::GeoradiusByMemberDetailed::Km{}});
   }
   {
     static constexpr std::string_view argv[] = {"GEORADIUSBYMEMBER", "key:1", "member", "1.5", "ft", "WITHCOORD", "WITHDIST", "WITHHASH"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt unit.ft"};
     f(Example{"GEORADIUSBYMEMBER", "alt unit.ft", argv, keys, covers},
-      cmd::GeoradiusByMemberDetailed{.key = "key:1", .member = "member", .radius = 1.5, .unit = cmd::GeoradiusByMemberDetailed::Unit::ft});
+      cmd::GeoradiusByMemberDetailed{.key = "key:1", .member = "member", .radius = 1.5, .unit = cmd::GeoradiusByMemberDetailed::Ft{}});
   }
   {
     static constexpr std::string_view argv[] = {"GEORADIUSBYMEMBER", "key:1", "member", "1.5", "mi", "WITHCOORD", "WITHDIST", "WITHHASH"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt unit.mi"};
     f(Example{"GEORADIUSBYMEMBER", "alt unit.mi", argv, keys, covers},
-      cmd::GeoradiusByMemberDetailed{.key = "key:1", .member = "member", .radius = 1.5, .unit = cmd::GeoradiusByMemberDetailed::Unit::mi});
+      cmd::GeoradiusByMemberDetailed{.key = "key:1", .member = "member", .radius = 1.5, .unit = cmd::GeoradiusByMemberDetailed::Mi{}});
   }
   {
     static constexpr std::string_view argv[] = {"GEORADIUSBYMEMBER", "key:1", "member", "1.5", "m", "WITHCOORD", "WITHDIST", "WITHHASH", "COUNT", "1"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt unit.m", "opt count-block"};
     f(Example{"GEORADIUSBYMEMBER", "opt count-block", argv, keys, covers},
-      cmd::GeoradiusByMemberDetailed{.key = "key:1", .member = "member", .radius = 1.5, .unit = cmd::GeoradiusByMemberDetailed::Unit::m, .count = cmd::GeoradiusByMemberDetailed::Count{.count = 1}});
+      cmd::GeoradiusByMemberDetailed{.key = "key:1", .member = "member", .radius = 1.5, .unit = cmd::GeoradiusByMemberDetailed::M{}, .count = cmd::GeoradiusByMemberDetailed::Count{.count = 1}});
   }
   {
     static constexpr std::string_view argv[] = {"GEORADIUSBYMEMBER", "key:1", "member", "1.5", "m", "WITHCOORD", "WITHDIST", "WITHHASH", "COUNT", "1", "ANY"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt unit.m", "opt count-block", "opt count-block.any"};
     f(Example{"GEORADIUSBYMEMBER", "opt count-block.any", argv, keys, covers},
-      cmd::GeoradiusByMemberDetailed{.key = "key:1", .member = "member", .radius = 1.5, .unit = cmd::GeoradiusByMemberDetailed::Unit::m, .count = cmd::GeoradiusByMemberDetailed::Count{.count = 1, .any = true}});
+      cmd::GeoradiusByMemberDetailed{.key = "key:1", .member = "member", .radius = 1.5, .unit = cmd::GeoradiusByMemberDetailed::M{}, .count = cmd::GeoradiusByMemberDetailed::Count{.count = 1, .any = true}});
   }
   {
     static constexpr std::string_view argv[] = {"GEORADIUSBYMEMBER", "key:1", "member", "1.5", "m", "WITHCOORD", "WITHDIST", "WITHHASH", "ASC"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt order.asc", "alt unit.m", "opt order"};
     f(Example{"GEORADIUSBYMEMBER", "opt order", argv, keys, covers},
-      cmd::GeoradiusByMemberDetailed{.key = "key:1", .member = "member", .radius = 1.5, .unit = cmd::GeoradiusByMemberDetailed::Unit::m, .order = cmd::GeoradiusByMemberDetailed::Order::asc});
+      cmd::GeoradiusByMemberDetailed{.key = "key:1", .member = "member", .radius = 1.5, .unit = cmd::GeoradiusByMemberDetailed::M{}, .order = cmd::GeoradiusByMemberDetailed::Asc{}});
   }
   {
     static constexpr std::string_view argv[] = {"GEORADIUSBYMEMBER", "key:1", "member", "1.5", "m", "WITHCOORD", "WITHDIST", "WITHHASH", "DESC"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt order.desc", "alt unit.m", "opt order"};
     f(Example{"GEORADIUSBYMEMBER", "alt order.desc", argv, keys, covers},
-      cmd::GeoradiusByMemberDetailed{.key = "key:1", .member = "member", .radius = 1.5, .unit = cmd::GeoradiusByMemberDetailed::Unit::m, .order = cmd::GeoradiusByMemberDetailed::Order::desc});
+      cmd::GeoradiusByMemberDetailed{.key = "key:1", .member = "member", .radius = 1.5, .unit = cmd::GeoradiusByMemberDetailed::M{}, .order = cmd::GeoradiusByMemberDetailed::Desc{}});
   }
   {
     static constexpr std::string_view argv[] = {"GEORADIUSBYMEMBER", "key:1", "member", "1.5", "m", "STORE", "key:2"};
     static constexpr std::string_view keys[] = {"key:1", "key:2"};
     static constexpr std::string_view covers[] = {"alt store.storekey", "alt unit.m"};
     f(Example{"GEORADIUSBYMEMBER", "", argv, keys, covers},
-      cmd::GeoradiusByMemberStore{.key = "key:1", .member = "member", .radius = 1.5, .unit = cmd::GeoradiusByMemberStore::Unit::m, .store = cmd::GeoradiusByMemberStore::Store{.store_key = "key:2"}});
+      cmd::GeoradiusByMemberStore{.key = "key:1", .member = "member", .radius = 1.5, .unit = cmd::GeoradiusByMemberStore::M{}, .store = cmd::GeoradiusByMemberStore::Store{.store_key = "key:2"}});
   }
   {
     static constexpr std::string_view argv[] = {"GEORADIUSBYMEMBER", "key:1", "member", "1.5", "km", "STORE", "key:2"};
     static constexpr std::string_view keys[] = {"key:1", "key:2"};
     static constexpr std::string_view covers[] = {"alt store.storekey", "alt unit.km"};
     f(Example{"GEORADIUSBYMEMBER", "alt unit.km", argv, keys, covers},
-      cmd::GeoradiusByMemberStore{.key = "key:1", .member = "member", .radius = 1.5, .unit = cmd::GeoradiusByMemberStore::Unit::km, .store = cmd::GeoradiusByMemberStore::Store{.store_key = "key:2"}});
+      cmd::GeoradiusByMemberStore{.key = "key:1", .member = "member", .radius = 1.5, .unit = cmd::GeoradiusByMemberStore::Km{}, .store = cmd::GeoradiusByMemberStore::Store{.store_key = "key:2"}});
   }
   {
     static constexpr std::string_view argv[] = {"GEORADIUSBYMEMBER", "key:1", "member", "1.5", "ft", "STORE", "key:2"};
     static constexpr std::string_view keys[] = {"key:1", "key:2"};
     static constexpr std::string_view covers[] = {"alt store.storekey", "alt unit.ft"};
     f(Example{"GEORADIUSBYMEMBER", "alt unit.ft", argv, keys, covers},
-      cmd::GeoradiusByMemberStore{.key = "key:1", .member = "member", .radius = 1.5, .unit = cmd::GeoradiusByMemberStore::Unit::ft, .store = cmd::GeoradiusByMemberStore::Store{.store_key = "key:2"}});
+      cmd::GeoradiusByMemberStore{.key = "key:1", .member = "member", .radius = 1.5, .unit = cmd::GeoradiusByMemberStore::Ft{}, .store = cmd::GeoradiusByMemberStore::Store{.store_key = "key:2"}});
   }
   {
     static constexpr std::string_view argv[] = {"GEORADIUSBYMEMBER", "key:1", "member", "1.5", "mi", "STORE", "key:2"};
     static constexpr std::string_view keys[] = {"key:1", "key:2"};
     static constexpr std::string_view covers[] = {"alt store.storekey", "alt unit.mi"};
     f(Example{"GEORADIUSBYMEMBER", "alt unit.mi", argv, keys, covers},
-      cmd::GeoradiusByMemberStore{.key = "key:1", .member = "member", .radius = 1.5, .unit = cmd::GeoradiusByMemberStore::Unit::mi, .store = cmd::GeoradiusByMemberStore::Store{.store_key = "key:2"}});
+      cmd::GeoradiusByMemberStore{.key = "key:1", .member = "member", .radius = 1.5, .unit = cmd::GeoradiusByMemberStore::Mi{}, .store = cmd::GeoradiusByMemberStore::Store{.store_key = "key:2"}});
   }
   {
     static constexpr std::string_view argv[] = {"GEORADIUSBYMEMBER", "key:1", "member", "1.5", "m", "COUNT", "1", "STORE", "key:2"};
     static constexpr std::string_view keys[] = {"key:1", "key:2"};
     static constexpr std::string_view covers[] = {"alt store.storekey", "alt unit.m", "opt count-block"};
     f(Example{"GEORADIUSBYMEMBER", "opt count-block", argv, keys, covers},
-      cmd::GeoradiusByMemberStore{.key = "key:1", .member = "member", .radius = 1.5, .unit = cmd::GeoradiusByMemberStore::Unit::m, .store = cmd::GeoradiusByMemberStore::Store{.store_key = "key:2"}, .count = cmd::GeoradiusByMemberStore::Count{.count = 1}});
+      cmd::GeoradiusByMemberStore{.key = "key:1", .member = "member", .radius = 1.5, .unit = cmd::GeoradiusByMemberStore::M{}, .store = cmd::GeoradiusByMemberStore::Store{.store_key = "key:2"}, .count = cmd::GeoradiusByMemberStore::Count{.count = 1}});
   }
   {
     static constexpr std::string_view argv[] = {"GEORADIUSBYMEMBER", "key:1", "member", "1.5", "m", "COUNT", "1", "ANY", "STORE", "key:2"};
     static constexpr std::string_view keys[] = {"key:1", "key:2"};
     static constexpr std::string_view covers[] = {"alt store.storekey", "alt unit.m", "opt count-block", "opt count-block.any"};
     f(Example{"GEORADIUSBYMEMBER", "opt count-block.any", argv, keys, covers},
-      cmd::GeoradiusByMemberStore{.key = "key:1", .member = "member", .radius = 1.5, .unit = cmd::GeoradiusByMemberStore::Unit::m, .store = cmd::GeoradiusByMemberStore::Store{.store_key = "key:2"}, .count = cmd::GeoradiusByMemberStore::Count{.count = 1, .any = true}});
+      cmd::GeoradiusByMemberStore{.key = "key:1", .member = "member", .radius = 1.5, .unit = cmd::GeoradiusByMemberStore::M{}, .store = cmd::GeoradiusByMemberStore::Store{.store_key = "key:2"}, .count = cmd::GeoradiusByMemberStore::Count{.count = 1, .any = true}});
   }
   {
     static constexpr std::string_view argv[] = {"GEORADIUSBYMEMBER", "key:1", "member", "1.5", "m", "ASC", "STORE", "key:2"};
     static constexpr std::string_view keys[] = {"key:1", "key:2"};
     static constexpr std::string_view covers[] = {"alt order.asc", "alt store.storekey", "alt unit.m", "opt order"};
     f(Example{"GEORADIUSBYMEMBER", "opt order", argv, keys, covers},
-      cmd::GeoradiusByMemberStore{.key = "key:1", .member = "member", .radius = 1.5, .unit = cmd::GeoradiusByMemberStore::Unit::m, .store = cmd::GeoradiusByMemberStore::Store{.store_key = "key:2"}, .order = cmd::GeoradiusByMemberStore::Order::asc});
+      cmd::GeoradiusByMemberStore{.key = "key:1", .member = "member", .radius = 1.5, .unit = cmd::GeoradiusByMemberStore::M{}, .store = cmd::GeoradiusByMemberStore::Store{.store_key = "key:2"}, .order = cmd::GeoradiusByMemberStore::Asc{}});
   }
   {
     static constexpr std::string_view argv[] = {"GEORADIUSBYMEMBER", "key:1", "member", "1.5", "m", "DESC", "STORE", "key:2"};
     static constexpr std::string_view keys[] = {"key:1", "key:2"};
     static constexpr std::string_view covers[] = {"alt order.desc", "alt store.storekey", "alt unit.m", "opt order"};
     f(Example{"GEORADIUSBYMEMBER", "alt order.desc", argv, keys, covers},
-      cmd::GeoradiusByMemberStore{.key = "key:1", .member = "member", .radius = 1.5, .unit = cmd::GeoradiusByMemberStore::Unit::m, .store = cmd::GeoradiusByMemberStore::Store{.store_key = "key:2"}, .order = cmd::GeoradiusByMemberStore::Order::desc});
+      cmd::GeoradiusByMemberStore{.key = "key:1", .member = "member", .radius = 1.5, .unit = cmd::GeoradiusByMemberStore::M{}, .store = cmd::GeoradiusByMemberStore::Store{.store_key = "key:2"}, .order = cmd::GeoradiusByMemberStore::Desc{}});
   }
   {
     static constexpr std::string_view argv[] = {"GEORADIUSBYMEMBER", "key:1", "member", "1.5", "m", "STOREDIST", "key:2"};
     static constexpr std::string_view keys[] = {"key:1", "key:2"};
     static constexpr std::string_view covers[] = {"alt store.storedistkey", "alt unit.m"};
     f(Example{"GEORADIUSBYMEMBER", "alt store.storedistkey", argv, keys, covers},
-      cmd::GeoradiusByMemberStore{.key = "key:1", .member = "member", .radius = 1.5, .unit = cmd::GeoradiusByMemberStore::Unit::m, .store = cmd::GeoradiusByMemberStore::StoreDist{.store_dist_key = "key:2"}});
+      cmd::GeoradiusByMemberStore{.key = "key:1", .member = "member", .radius = 1.5, .unit = cmd::GeoradiusByMemberStore::M{}, .store = cmd::GeoradiusByMemberStore::StoreDist{.store_dist_key = "key:2"}});
   }
   {
     static constexpr std::string_view argv[] = {"GEORADIUSBYMEMBER_RO", "key:1", "member", "1.5", "m"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt unit.m"};
     f(Example{"GEORADIUSBYMEMBER_RO", "", argv, keys, covers},
-      cmd::GeoradiusByMemberRo{.key = "key:1", .member = "member", .radius = 1.5, .unit = cmd::GeoradiusByMemberRo::Unit::m});
+      cmd::GeoradiusByMemberRo{.key = "key:1", .member = "member", .radius = 1.5, .unit = cmd::GeoradiusByMemberRo::M{}});
   }
   {
     static constexpr std::string_view argv[] = {"GEORADIUSBYMEMBER_RO", "key:1", "member", "1.5", "km"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt unit.km"};
     f(Example{"GEORADIUSBYMEMBER_RO", "alt unit.km", argv, keys, covers},
-      cmd::GeoradiusByMemberRo{.key = "key:1", .member = "member", .radius = 1.5, .unit = cmd::GeoradiusByMemberRo::Unit::km});
+      cmd::GeoradiusByMemberRo{.key = "key:1", .member = "member", .radius = 1.5, .unit = cmd::GeoradiusByMemberRo::Km{}});
   }
   {
     static constexpr std::string_view argv[] = {"GEORADIUSBYMEMBER_RO", "key:1", "member", "1.5", "ft"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt unit.ft"};
     f(Example{"GEORADIUSBYMEMBER_RO", "alt unit.ft", argv, keys, covers},
-      cmd::GeoradiusByMemberRo{.key = "key:1", .member = "member", .radius = 1.5, .unit = cmd::GeoradiusByMemberRo::Unit::ft});
+      cmd::GeoradiusByMemberRo{.key = "key:1", .member = "member", .radius = 1.5, .unit = cmd::GeoradiusByMemberRo::Ft{}});
   }
   {
     static constexpr std::string_view argv[] = {"GEORADIUSBYMEMBER_RO", "key:1", "member", "1.5", "mi"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt unit.mi"};
     f(Example{"GEORADIUSBYMEMBER_RO", "alt unit.mi", argv, keys, covers},
-      cmd::GeoradiusByMemberRo{.key = "key:1", .member = "member", .radius = 1.5, .unit = cmd::GeoradiusByMemberRo::Unit::mi});
+      cmd::GeoradiusByMemberRo{.key = "key:1", .member = "member", .radius = 1.5, .unit = cmd::GeoradiusByMemberRo::Mi{}});
   }
   {
     static constexpr std::string_view argv[] = {"GEORADIUSBYMEMBER_RO", "key:1", "member", "1.5", "m", "COUNT", "1"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt unit.m", "opt count-block"};
     f(Example{"GEORADIUSBYMEMBER_RO", "opt count-block", argv, keys, covers},
-      cmd::GeoradiusByMemberRo{.key = "key:1", .member = "member", .radius = 1.5, .unit = cmd::GeoradiusByMemberRo::Unit::m, .count = cmd::GeoradiusByMemberRo::Count{.count = 1}});
+      cmd::GeoradiusByMemberRo{.key = "key:1", .member = "member", .radius = 1.5, .unit = cmd::GeoradiusByMemberRo::M{}, .count = cmd::GeoradiusByMemberRo::Count{.count = 1}});
   }
   {
     static constexpr std::string_view argv[] = {"GEORADIUSBYMEMBER_RO", "key:1", "member", "1.5", "m", "COUNT", "1", "ANY"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt unit.m", "opt count-block", "opt count-block.any"};
     f(Example{"GEORADIUSBYMEMBER_RO", "opt count-block.any", argv, keys, covers},
-      cmd::GeoradiusByMemberRo{.key = "key:1", .member = "member", .radius = 1.5, .unit = cmd::GeoradiusByMemberRo::Unit::m, .count = cmd::GeoradiusByMemberRo::Count{.count = 1, .any = true}});
+      cmd::GeoradiusByMemberRo{.key = "key:1", .member = "member", .radius = 1.5, .unit = cmd::GeoradiusByMemberRo::M{}, .count = cmd::GeoradiusByMemberRo::Count{.count = 1, .any = true}});
   }
   {
     static constexpr std::string_view argv[] = {"GEORADIUSBYMEMBER_RO", "key:1", "member", "1.5", "m", "ASC"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt order.asc", "alt unit.m", "opt order"};
     f(Example{"GEORADIUSBYMEMBER_RO", "opt order", argv, keys, covers},
-      cmd::GeoradiusByMemberRo{.key = "key:1", .member = "member", .radius = 1.5, .unit = cmd::GeoradiusByMemberRo::Unit::m, .order = cmd::GeoradiusByMemberRo::Order::asc});
+      cmd::GeoradiusByMemberRo{.key = "key:1", .member = "member", .radius = 1.5, .unit = cmd::GeoradiusByMemberRo::M{}, .order = cmd::GeoradiusByMemberRo::Asc{}});
   }
   {
     static constexpr std::string_view argv[] = {"GEORADIUSBYMEMBER_RO", "key:1", "member", "1.5", "m", "DESC"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt order.desc", "alt unit.m", "opt order"};
     f(Example{"GEORADIUSBYMEMBER_RO", "alt order.desc", argv, keys, covers},
-      cmd::GeoradiusByMemberRo{.key = "key:1", .member = "member", .radius = 1.5, .unit = cmd::GeoradiusByMemberRo::Unit::m, .order = cmd::GeoradiusByMemberRo::Order::desc});
+      cmd::GeoradiusByMemberRo{.key = "key:1", .member = "member", .radius = 1.5, .unit = cmd::GeoradiusByMemberRo::M{}, .order = cmd::GeoradiusByMemberRo::Desc{}});
   }
   {
     static constexpr std::string_view argv[] = {"GEORADIUSBYMEMBER_RO", "key:1", "member", "1.5", "m", "WITHCOORD", "WITHDIST", "WITHHASH"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt unit.m"};
     f(Example{"GEORADIUSBYMEMBER_RO", "", argv, keys, covers},
-      cmd::GeoradiusByMemberRoDetailed{.key = "key:1", .member = "member", .radius = 1.5, .unit = cmd::GeoradiusByMemberRoDetailed::Unit::m});
+      cmd::GeoradiusByMemberRoDetailed{.key = "key:1", .member = "member", .radius = 1.5, .unit = cmd::GeoradiusByMemberRoDetailed::M{}});
   }
   {
     static constexpr std::string_view argv[] = {"GEORADIUSBYMEMBER_RO", "key:1", "member", "1.5", "km", "WITHCOORD", "WITHDIST", "WITHHASH"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt unit.km"};
     f(Example{"GEORADIUSBYMEMBER_RO", "alt unit.km", argv, keys, covers},
-      cmd::GeoradiusByMemberRoDetailed{.key = "key:1", .member = "member", .radius = 1.5, .unit = cmd::GeoradiusByMemberRoDetailed::Unit::km});
+      cmd::GeoradiusByMemberRoDetailed{.key = "key:1", .member = "member", .radius = 1.5, .unit = cmd::GeoradiusByMemberRoDetailed::Km{}});
   }
   {
     static constexpr std::string_view argv[] = {"GEORADIUSBYMEMBER_RO", "key:1", "member", "1.5", "ft", "WITHCOORD", "WITHDIST", "WITHHASH"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt unit.ft"};
     f(Example{"GEORADIUSBYMEMBER_RO", "alt unit.ft", argv, keys, covers},
-      cmd::GeoradiusByMemberRoDetailed{.key = "key:1", .member = "member", .radius = 1.5, .unit = cmd::GeoradiusByMemberRoDetailed::Unit::ft});
+      cmd::GeoradiusByMemberRoDetailed{.key = "key:1", .member = "member", .radius = 1.5, .unit = cmd::GeoradiusByMemberRoDetailed::Ft{}});
   }
   {
     static constexpr std::string_view argv[] = {"GEORADIUSBYMEMBER_RO", "key:1", "member", "1.5", "mi", "WITHCOORD", "WITHDIST", "WITHHASH"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt unit.mi"};
     f(Example{"GEORADIUSBYMEMBER_RO", "alt unit.mi", argv, keys, covers},
-      cmd::GeoradiusByMemberRoDetailed{.key = "key:1", .member = "member", .radius = 1.5, .unit = cmd::GeoradiusByMemberRoDetailed::Unit::mi});
+      cmd::GeoradiusByMemberRoDetailed{.key = "key:1", .member = "member", .radius = 1.5, .unit = cmd::GeoradiusByMemberRoDetailed::Mi{}});
   }
   {
     static constexpr std::string_view argv[] = {"GEORADIUSBYMEMBER_RO", "key:1", "member", "1.5", "m", "WITHCOORD", "WITHDIST", "WITHHASH", "COUNT", "1"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt unit.m", "opt count-block"};
     f(Example{"GEORADIUSBYMEMBER_RO", "opt count-block", argv, keys, covers},
-      cmd::GeoradiusByMemberRoDetailed{.key = "key:1", .member = "member", .radius = 1.5, .unit = cmd::GeoradiusByMemberRoDetailed::Unit::m, .count = cmd::GeoradiusByMemberRoDetailed::Count{.count = 1}});
+      cmd::GeoradiusByMemberRoDetailed{.key = "key:1", .member = "member", .radius = 1.5, .unit = cmd::GeoradiusByMemberRoDetailed::M{}, .count = cmd::GeoradiusByMemberRoDetailed::Count{.count = 1}});
   }
   {
     static constexpr std::string_view argv[] = {"GEORADIUSBYMEMBER_RO", "key:1", "member", "1.5", "m", "WITHCOORD", "WITHDIST", "WITHHASH", "COUNT", "1", "ANY"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt unit.m", "opt count-block", "opt count-block.any"};
     f(Example{"GEORADIUSBYMEMBER_RO", "opt count-block.any", argv, keys, covers},
-      cmd::GeoradiusByMemberRoDetailed{.key = "key:1", .member = "member", .radius = 1.5, .unit = cmd::GeoradiusByMemberRoDetailed::Unit::m, .count = cmd::GeoradiusByMemberRoDetailed::Count{.count = 1, .any = true}});
+      cmd::GeoradiusByMemberRoDetailed{.key = "key:1", .member = "member", .radius = 1.5, .unit = cmd::GeoradiusByMemberRoDetailed::M{}, .count = cmd::GeoradiusByMemberRoDetailed::Count{.count = 1, .any = true}});
   }
   {
     static constexpr std::string_view argv[] = {"GEORADIUSBYMEMBER_RO", "key:1", "member", "1.5", "m", "WITHCOORD", "WITHDIST", "WITHHASH", "ASC"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt order.asc", "alt unit.m", "opt order"};
     f(Example{"GEORADIUSBYMEMBER_RO", "opt order", argv, keys, covers},
-      cmd::GeoradiusByMemberRoDetailed{.key = "key:1", .member = "member", .radius = 1.5, .unit = cmd::GeoradiusByMemberRoDetailed::Unit::m, .order = cmd::GeoradiusByMemberRoDetailed::Order::asc});
+      cmd::GeoradiusByMemberRoDetailed{.key = "key:1", .member = "member", .radius = 1.5, .unit = cmd::GeoradiusByMemberRoDetailed::M{}, .order = cmd::GeoradiusByMemberRoDetailed::Asc{}});
   }
   {
     static constexpr std::string_view argv[] = {"GEORADIUSBYMEMBER_RO", "key:1", "member", "1.5", "m", "WITHCOORD", "WITHDIST", "WITHHASH", "DESC"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt order.desc", "alt unit.m", "opt order"};
     f(Example{"GEORADIUSBYMEMBER_RO", "alt order.desc", argv, keys, covers},
-      cmd::GeoradiusByMemberRoDetailed{.key = "key:1", .member = "member", .radius = 1.5, .unit = cmd::GeoradiusByMemberRoDetailed::Unit::m, .order = cmd::GeoradiusByMemberRoDetailed::Order::desc});
+      cmd::GeoradiusByMemberRoDetailed{.key = "key:1", .member = "member", .radius = 1.5, .unit = cmd::GeoradiusByMemberRoDetailed::M{}, .order = cmd::GeoradiusByMemberRoDetailed::Desc{}});
   }
   {
     static constexpr std::string_view argv[] = {"GEORADIUS_RO", "key:1", "13.361389", "38.115556", "1.5", "m"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt unit.m"};
     f(Example{"GEORADIUS_RO", "", argv, keys, covers},
-      cmd::GeoradiusRo{.key = "key:1", .longitude = 13.361389, .latitude = 38.115556, .radius = 1.5, .unit = cmd::GeoradiusRo::Unit::m});
+      cmd::GeoradiusRo{.key = "key:1", .longitude = 13.361389, .latitude = 38.115556, .radius = 1.5, .unit = cmd::GeoradiusRo::M{}});
   }
   {
     static constexpr std::string_view argv[] = {"GEORADIUS_RO", "key:1", "13.361389", "38.115556", "1.5", "km"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt unit.km"};
     f(Example{"GEORADIUS_RO", "alt unit.km", argv, keys, covers},
-      cmd::GeoradiusRo{.key = "key:1", .longitude = 13.361389, .latitude = 38.115556, .radius = 1.5, .unit = cmd::GeoradiusRo::Unit::km});
+      cmd::GeoradiusRo{.key = "key:1", .longitude = 13.361389, .latitude = 38.115556, .radius = 1.5, .unit = cmd::GeoradiusRo::Km{}});
   }
   {
     static constexpr std::string_view argv[] = {"GEORADIUS_RO", "key:1", "13.361389", "38.115556", "1.5", "ft"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt unit.ft"};
     f(Example{"GEORADIUS_RO", "alt unit.ft", argv, keys, covers},
-      cmd::GeoradiusRo{.key = "key:1", .longitude = 13.361389, .latitude = 38.115556, .radius = 1.5, .unit = cmd::GeoradiusRo::Unit::ft});
+      cmd::GeoradiusRo{.key = "key:1", .longitude = 13.361389, .latitude = 38.115556, .radius = 1.5, .unit = cmd::GeoradiusRo::Ft{}});
   }
   {
     static constexpr std::string_view argv[] = {"GEORADIUS_RO", "key:1", "13.361389", "38.115556", "1.5", "mi"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt unit.mi"};
     f(Example{"GEORADIUS_RO", "alt unit.mi", argv, keys, covers},
-      cmd::GeoradiusRo{.key = "key:1", .longitude = 13.361389, .latitude = 38.115556, .radius = 1.5, .unit = cmd::GeoradiusRo::Unit::mi});
+      cmd::GeoradiusRo{.key = "key:1", .longitude = 13.361389, .latitude = 38.115556, .radius = 1.5, .unit = cmd::GeoradiusRo::Mi{}});
   }
   {
     static constexpr std::string_view argv[] = {"GEORADIUS_RO", "key:1", "13.361389", "38.115556", "1.5", "m", "COUNT", "1"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt unit.m", "opt count-block"};
     f(Example{"GEORADIUS_RO", "opt count-block", argv, keys, covers},
-      cmd::GeoradiusRo{.key = "key:1", .longitude = 13.361389, .latitude = 38.115556, .radius = 1.5, .unit = cmd::GeoradiusRo::Unit::m, .count = cmd::GeoradiusRo::Count{.count = 1}});
+      cmd::GeoradiusRo{.key = "key:1", .longitude = 13.361389, .latitude = 38.115556, .radius = 1.5, .unit = cmd::GeoradiusRo::M{}, .count = cmd::GeoradiusRo::Count{.count = 1}});
   }
   {
     static constexpr std::string_view argv[] = {"GEORADIUS_RO", "key:1", "13.361389", "38.115556", "1.5", "m", "COUNT", "1", "ANY"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt unit.m", "opt count-block", "opt count-block.any"};
     f(Example{"GEORADIUS_RO", "opt count-block.any", argv, keys, covers},
-      cmd::GeoradiusRo{.key = "key:1", .longitude = 13.361389, .latitude = 38.115556, .radius = 1.5, .unit = cmd::GeoradiusRo::Unit::m, .count = cmd::GeoradiusRo::Count{.count = 1, .any = true}});
+      cmd::GeoradiusRo{.key = "key:1", .longitude = 13.361389, .latitude = 38.115556, .radius = 1.5, .unit = cmd::GeoradiusRo::M{}, .count = cmd::GeoradiusRo::Count{.count = 1, .any = true}});
   }
   {
     static constexpr std::string_view argv[] = {"GEORADIUS_RO", "key:1", "13.361389", "38.115556", "1.5", "m", "ASC"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt order.asc", "alt unit.m", "opt order"};
     f(Example{"GEORADIUS_RO", "opt order", argv, keys, covers},
-      cmd::GeoradiusRo{.key = "key:1", .longitude = 13.361389, .latitude = 38.115556, .radius = 1.5, .unit = cmd::GeoradiusRo::Unit::m, .order = cmd::GeoradiusRo::Order::asc});
+      cmd::GeoradiusRo{.key = "key:1", .longitude = 13.361389, .latitude = 38.115556, .radius = 1.5, .unit = cmd::GeoradiusRo::M{}, .order = cmd::GeoradiusRo::Asc{}});
   }
   {
     static constexpr std::string_view argv[] = {"GEORADIUS_RO", "key:1", "13.361389", "38.115556", "1.5", "m", "DESC"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt order.desc", "alt unit.m", "opt order"};
     f(Example{"GEORADIUS_RO", "alt order.desc", argv, keys, covers},
-      cmd::GeoradiusRo{.key = "key:1", .longitude = 13.361389, .latitude = 38.115556, .radius = 1.5, .unit = cmd::GeoradiusRo::Unit::m, .order = cmd::GeoradiusRo::Order::desc});
+      cmd::GeoradiusRo{.key = "key:1", .longitude = 13.361389, .latitude = 38.115556, .radius = 1.5, .unit = cmd::GeoradiusRo::M{}, .order = cmd::GeoradiusRo::Desc{}});
   }
   {
     static constexpr std::string_view argv[] = {"GEORADIUS_RO", "key:1", "13.361389", "38.115556", "1.5", "m", "WITHCOORD", "WITHDIST", "WITHHASH"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt unit.m"};
     f(Example{"GEORADIUS_RO", "", argv, keys, covers},
-      cmd::GeoradiusRoDetailed{.key = "key:1", .longitude = 13.361389, .latitude = 38.115556, .radius = 1.5, .unit = cmd::GeoradiusRoDetailed::Unit::m});
+      cmd::GeoradiusRoDetailed{.key = "key:1", .longitude = 13.361389, .latitude = 38.115556, .radius = 1.5, .unit = cmd::GeoradiusRoDetailed::M{}});
   }
   {
     static constexpr std::string_view argv[] = {"GEORADIUS_RO", "key:1", "13.361389", "38.115556", "1.5", "km", "WITHCOORD", "WITHDIST", "WITHHASH"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt unit.km"};
     f(Example{"GEORADIUS_RO", "alt unit.km", argv, keys, covers},
-      cmd::GeoradiusRoDetailed{.key = "key:1", .longitude = 13.361389, .latitude = 38.115556, .radius = 1.5, .unit = cmd::GeoradiusRoDetailed::Unit::km});
+      cmd::GeoradiusRoDetailed{.key = "key:1", .longitude = 13.361389, .latitude = 38.115556, .radius = 1.5, .unit = cmd::GeoradiusRoDetailed::Km{}});
   }
   {
     static constexpr std::string_view argv[] = {"GEORADIUS_RO", "key:1", "13.361389", "38.115556", "1.5", "ft", "WITHCOORD", "WITHDIST", "WITHHASH"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt unit.ft"};
     f(Example{"GEORADIUS_RO", "alt unit.ft", argv, keys, covers},
-      cmd::GeoradiusRoDetailed{.key = "key:1", .longitude = 13.361389, .latitude = 38.115556, .radius = 1.5, .unit = cmd::GeoradiusRoDetailed::Unit::ft});
+      cmd::GeoradiusRoDetailed{.key = "key:1", .longitude = 13.361389, .latitude = 38.115556, .radius = 1.5, .unit = cmd::GeoradiusRoDetailed::Ft{}});
   }
   {
     static constexpr std::string_view argv[] = {"GEORADIUS_RO", "key:1", "13.361389", "38.115556", "1.5", "mi", "WITHCOORD", "WITHDIST", "WITHHASH"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt unit.mi"};
     f(Example{"GEORADIUS_RO", "alt unit.mi", argv, keys, covers},
-      cmd::GeoradiusRoDetailed{.key = "key:1", .longitude = 13.361389, .latitude = 38.115556, .radius = 1.5, .unit = cmd::GeoradiusRoDetailed::Unit::mi});
+      cmd::GeoradiusRoDetailed{.key = "key:1", .longitude = 13.361389, .latitude = 38.115556, .radius = 1.5, .unit = cmd::GeoradiusRoDetailed::Mi{}});
   }
   {
     static constexpr std::string_view argv[] = {"GEORADIUS_RO", "key:1", "13.361389", "38.115556", "1.5", "m", "WITHCOORD", "WITHDIST", "WITHHASH", "COUNT", "1"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt unit.m", "opt count-block"};
     f(Example{"GEORADIUS_RO", "opt count-block", argv, keys, covers},
-      cmd::GeoradiusRoDetailed{.key = "key:1", .longitude = 13.361389, .latitude = 38.115556, .radius = 1.5, .unit = cmd::GeoradiusRoDetailed::Unit::m, .count = cmd::GeoradiusRoDetailed::Count{.count = 1}});
+      cmd::GeoradiusRoDetailed{.key = "key:1", .longitude = 13.361389, .latitude = 38.115556, .radius = 1.5, .unit = cmd::GeoradiusRoDetailed::M{}, .count = cmd::GeoradiusRoDetailed::Count{.count = 1}});
   }
   {
     static constexpr std::string_view argv[] = {"GEORADIUS_RO", "key:1", "13.361389", "38.115556", "1.5", "m", "WITHCOORD", "WITHDIST", "WITHHASH", "COUNT", "1", "ANY"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt unit.m", "opt count-block", "opt count-block.any"};
     f(Example{"GEORADIUS_RO", "opt count-block.any", argv, keys, covers},
-      cmd::GeoradiusRoDetailed{.key = "key:1", .longitude = 13.361389, .latitude = 38.115556, .radius = 1.5, .unit = cmd::GeoradiusRoDetailed::Unit::m, .count = cmd::GeoradiusRoDetailed::Count{.count = 1, .any = true}});
+      cmd::GeoradiusRoDetailed{.key = "key:1", .longitude = 13.361389, .latitude = 38.115556, .radius = 1.5, .unit = cmd::GeoradiusRoDetailed::M{}, .count = cmd::GeoradiusRoDetailed::Count{.count = 1, .any = true}});
   }
   {
     static constexpr std::string_view argv[] = {"GEORADIUS_RO", "key:1", "13.361389", "38.115556", "1.5", "m", "WITHCOORD", "WITHDIST", "WITHHASH", "ASC"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt order.asc", "alt unit.m", "opt order"};
     f(Example{"GEORADIUS_RO", "opt order", argv, keys, covers},
-      cmd::GeoradiusRoDetailed{.key = "key:1", .longitude = 13.361389, .latitude = 38.115556, .radius = 1.5, .unit = cmd::GeoradiusRoDetailed::Unit::m, .order = cmd::GeoradiusRoDetailed::Order::asc});
+      cmd::GeoradiusRoDetailed{.key = "key:1", .longitude = 13.361389, .latitude = 38.115556, .radius = 1.5, .unit = cmd::GeoradiusRoDetailed::M{}, .order = cmd::GeoradiusRoDetailed::Asc{}});
   }
   {
     static constexpr std::string_view argv[] = {"GEORADIUS_RO", "key:1", "13.361389", "38.115556", "1.5", "m", "WITHCOORD", "WITHDIST", "WITHHASH", "DESC"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt order.desc", "alt unit.m", "opt order"};
     f(Example{"GEORADIUS_RO", "alt order.desc", argv, keys, covers},
-      cmd::GeoradiusRoDetailed{.key = "key:1", .longitude = 13.361389, .latitude = 38.115556, .radius = 1.5, .unit = cmd::GeoradiusRoDetailed::Unit::m, .order = cmd::GeoradiusRoDetailed::Order::desc});
+      cmd::GeoradiusRoDetailed{.key = "key:1", .longitude = 13.361389, .latitude = 38.115556, .radius = 1.5, .unit = cmd::GeoradiusRoDetailed::M{}, .order = cmd::GeoradiusRoDetailed::Desc{}});
   }
   {
     static constexpr std::string_view argv[] = {"GEOSEARCH", "key:1", "FROMMEMBER", "member", "BYRADIUS", "1.5", "m"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt by.circle", "alt by.circle.unit.m", "alt from.member", "opt from"};
     f(Example{"GEOSEARCH", "", argv, keys, covers},
-      cmd::Geosearch{.key = "key:1", .by = cmd::Geosearch::ByRadius{.radius = 1.5, .unit = cmd::Geosearch::Unit::m}, .from = cmd::Geosearch::FromMember{.member = "member"}});
+      cmd::Geosearch{.key = "key:1", .by = cmd::Geosearch::ByRadius{.radius = 1.5, .unit = cmd::Geosearch::M{}}, .from = cmd::Geosearch::FromMember{.member = "member"}});
   }
   {
     static constexpr std::string_view argv[] = {"GEOSEARCH", "key:1", "FROMLONLAT", "13.361389", "38.115556", "BYRADIUS", "1.5", "m"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt by.circle", "alt by.circle.unit.m", "alt from.fromlonlat", "opt from"};
     f(Example{"GEOSEARCH", "alt from.fromlonlat", argv, keys, covers},
-      cmd::Geosearch{.key = "key:1", .by = cmd::Geosearch::ByRadius{.radius = 1.5, .unit = cmd::Geosearch::Unit::m}, .from = cmd::Geosearch::FromLonLat{.longitude = 13.361389, .latitude = 38.115556}});
+      cmd::Geosearch{.key = "key:1", .by = cmd::Geosearch::ByRadius{.radius = 1.5, .unit = cmd::Geosearch::M{}}, .from = cmd::Geosearch::FromLonLat{.longitude = 13.361389, .latitude = 38.115556}});
   }
   {
     static constexpr std::string_view argv[] = {"GEOSEARCH", "key:1", "FROMMEMBER", "member", "BYRADIUS", "1.5", "km"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt by.circle", "alt by.circle.unit.km", "alt from.member", "opt from"};
     f(Example{"GEOSEARCH", "alt by.circle.unit.km", argv, keys, covers},
-      cmd::Geosearch{.key = "key:1", .by = cmd::Geosearch::ByRadius{.radius = 1.5, .unit = cmd::Geosearch::Unit::km}, .from = cmd::Geosearch::FromMember{.member = "member"}});
+      cmd::Geosearch{.key = "key:1", .by = cmd::Geosearch::ByRadius{.radius = 1.5, .unit = cmd::Geosearch::Km{}}, .from = cmd::Geosearch::FromMember{.member = "member"}});
   }
   {
     static constexpr std::string_view argv[] = {"GEOSEARCH", "key:1", "FROMMEMBER", "member", "BYRADIUS", "1.5", "ft"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt by.circle", "alt by.circle.unit.ft", "alt from.member", "opt from"};
     f(Example{"GEOSEARCH", "alt by.circle.unit.ft", argv, keys, covers},
-      cmd::Geosearch{.key = "key:1", .by = cmd::Geosearch::ByRadius{.radius = 1.5, .unit = cmd::Geosearch::Unit::ft}, .from = cmd::Geosearch::FromMember{.member = "member"}});
+      cmd::Geosearch{.key = "key:1", .by = cmd::Geosearch::ByRadius{.radius = 1.5, .unit = cmd::Geosearch::Ft{}}, .from = cmd::Geosearch::FromMember{.member = "member"}});
   }
   {
     static constexpr std::string_view argv[] = {"GEOSEARCH", "key:1", "FROMMEMBER", "member", "BYRADIUS", "1.5", "mi"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt by.circle", "alt by.circle.unit.mi", "alt from.member", "opt from"};
     f(Example{"GEOSEARCH", "alt by.circle.unit.mi", argv, keys, covers},
-      cmd::Geosearch{.key = "key:1", .by = cmd::Geosearch::ByRadius{.radius = 1.5, .unit = cmd::Geosearch::Unit::mi}, .from = cmd::Geosearch::FromMember{.member = "member"}});
+      cmd::Geosearch{.key = "key:1", .by = cmd::Geosearch::ByRadius{.radius = 1.5, .unit = cmd::Geosearch::Mi{}}, .from = cmd::Geosearch::FromMember{.member = "member"}});
   }
   {
     static constexpr std::string_view argv[] = {"GEOSEARCH", "key:1", "FROMMEMBER", "member", "BYBOX", "1.5", "2.5", "m"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt by.box", "alt by.box.unit.m", "alt from.member", "opt from"};
     f(Example{"GEOSEARCH", "alt by.box", argv, keys, covers},
-      cmd::Geosearch{.key = "key:1", .by = cmd::Geosearch::ByBox{.width = 1.5, .height = 2.5, .unit = cmd::Geosearch::Unit::m}, .from = cmd::Geosearch::FromMember{.member = "member"}});
+      cmd::Geosearch{.key = "key:1", .by = cmd::Geosearch::ByBox{.width = 1.5, .height = 2.5, .unit = cmd::Geosearch::M{}}, .from = cmd::Geosearch::FromMember{.member = "member"}});
   }
   {
     static constexpr std::string_view argv[] = {"GEOSEARCH", "key:1", "FROMMEMBER", "member", "BYBOX", "1.5", "2.5", "km"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt by.box", "alt by.box.unit.km", "alt from.member", "opt from"};
     f(Example{"GEOSEARCH", "alt by.box.unit.km", argv, keys, covers},
-      cmd::Geosearch{.key = "key:1", .by = cmd::Geosearch::ByBox{.width = 1.5, .height = 2.5, .unit = cmd::Geosearch::Unit::km}, .from = cmd::Geosearch::FromMember{.member = "member"}});
+      cmd::Geosearch{.key = "key:1", .by = cmd::Geosearch::ByBox{.width = 1.5, .height = 2.5, .unit = cmd::Geosearch::Km{}}, .from = cmd::Geosearch::FromMember{.member = "member"}});
   }
   {
     static constexpr std::string_view argv[] = {"GEOSEARCH", "key:1", "FROMMEMBER", "member", "BYBOX", "1.5", "2.5", "ft"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt by.box", "alt by.box.unit.ft", "alt from.member", "opt from"};
     f(Example{"GEOSEARCH", "alt by.box.unit.ft", argv, keys, covers},
-      cmd::Geosearch{.key = "key:1", .by = cmd::Geosearch::ByBox{.width = 1.5, .height = 2.5, .unit = cmd::Geosearch::Unit::ft}, .from = cmd::Geosearch::FromMember{.member = "member"}});
+      cmd::Geosearch{.key = "key:1", .by = cmd::Geosearch::ByBox{.width = 1.5, .height = 2.5, .unit = cmd::Geosearch::Ft{}}, .from = cmd::Geosearch::FromMember{.member = "member"}});
   }
   {
     static constexpr std::string_view argv[] = {"GEOSEARCH", "key:1", "FROMMEMBER", "member", "BYBOX", "1.5", "2.5", "mi"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt by.box", "alt by.box.unit.mi", "alt from.member", "opt from"};
     f(Example{"GEOSEARCH", "alt by.box.unit.mi", argv, keys, covers},
-      cmd::Geosearch{.key = "key:1", .by = cmd::Geosearch::ByBox{.width = 1.5, .height = 2.5, .unit = cmd::Geosearch::Unit::mi}, .from = cmd::Geosearch::FromMember{.member = "member"}});
+      cmd::Geosearch{.key = "key:1", .by = cmd::Geosearch::ByBox{.width = 1.5, .height = 2.5, .unit = cmd::Geosearch::Mi{}}, .from = cmd::Geosearch::FromMember{.member = "member"}});
   }
   {
     static constexpr std::string_view argv[] = {"GEOSEARCH", "key:1", "BYPOLYGON", "3", "12", "37", "16", "37", "16", "39.5"};
@@ -2753,91 +2753,91 @@ void for_each_example(F&& f) {
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt by.circle", "alt by.circle.unit.m", "alt from.member", "alt order.asc", "opt from", "opt order"};
     f(Example{"GEOSEARCH", "opt order", argv, keys, covers},
-      cmd::Geosearch{.key = "key:1", .by = cmd::Geosearch::ByRadius{.radius = 1.5, .unit = cmd::Geosearch::Unit::m}, .from = cmd::Geosearch::FromMember{.member = "member"}, .order = cmd::Geosearch::Order::asc});
+      cmd::Geosearch{.key = "key:1", .by = cmd::Geosearch::ByRadius{.radius = 1.5, .unit = cmd::Geosearch::M{}}, .from = cmd::Geosearch::FromMember{.member = "member"}, .order = cmd::Geosearch::Asc{}});
   }
   {
     static constexpr std::string_view argv[] = {"GEOSEARCH", "key:1", "FROMMEMBER", "member", "BYRADIUS", "1.5", "m", "DESC"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt by.circle", "alt by.circle.unit.m", "alt from.member", "alt order.desc", "opt from", "opt order"};
     f(Example{"GEOSEARCH", "alt order.desc", argv, keys, covers},
-      cmd::Geosearch{.key = "key:1", .by = cmd::Geosearch::ByRadius{.radius = 1.5, .unit = cmd::Geosearch::Unit::m}, .from = cmd::Geosearch::FromMember{.member = "member"}, .order = cmd::Geosearch::Order::desc});
+      cmd::Geosearch{.key = "key:1", .by = cmd::Geosearch::ByRadius{.radius = 1.5, .unit = cmd::Geosearch::M{}}, .from = cmd::Geosearch::FromMember{.member = "member"}, .order = cmd::Geosearch::Desc{}});
   }
   {
     static constexpr std::string_view argv[] = {"GEOSEARCH", "key:1", "FROMMEMBER", "member", "BYRADIUS", "1.5", "m", "COUNT", "1"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt by.circle", "alt by.circle.unit.m", "alt from.member", "opt count-block", "opt from"};
     f(Example{"GEOSEARCH", "opt count-block", argv, keys, covers},
-      cmd::Geosearch{.key = "key:1", .by = cmd::Geosearch::ByRadius{.radius = 1.5, .unit = cmd::Geosearch::Unit::m}, .from = cmd::Geosearch::FromMember{.member = "member"}, .count = cmd::Geosearch::Count{.count = 1}});
+      cmd::Geosearch{.key = "key:1", .by = cmd::Geosearch::ByRadius{.radius = 1.5, .unit = cmd::Geosearch::M{}}, .from = cmd::Geosearch::FromMember{.member = "member"}, .count = cmd::Geosearch::Count{.count = 1}});
   }
   {
     static constexpr std::string_view argv[] = {"GEOSEARCH", "key:1", "FROMMEMBER", "member", "BYRADIUS", "1.5", "m", "COUNT", "1", "ANY"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt by.circle", "alt by.circle.unit.m", "alt from.member", "opt count-block", "opt count-block.any", "opt from"};
     f(Example{"GEOSEARCH", "opt count-block.any", argv, keys, covers},
-      cmd::Geosearch{.key = "key:1", .by = cmd::Geosearch::ByRadius{.radius = 1.5, .unit = cmd::Geosearch::Unit::m}, .from = cmd::Geosearch::FromMember{.member = "member"}, .count = cmd::Geosearch::Count{.count = 1, .any = true}});
+      cmd::Geosearch{.key = "key:1", .by = cmd::Geosearch::ByRadius{.radius = 1.5, .unit = cmd::Geosearch::M{}}, .from = cmd::Geosearch::FromMember{.member = "member"}, .count = cmd::Geosearch::Count{.count = 1, .any = true}});
   }
   {
     static constexpr std::string_view argv[] = {"GEOSEARCH", "key:1", "FROMMEMBER", "member", "BYRADIUS", "1.5", "m", "WITHCOORD", "WITHDIST", "WITHHASH"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt by.circle", "alt by.circle.unit.m", "alt from.member", "opt from"};
     f(Example{"GEOSEARCH", "", argv, keys, covers},
-      cmd::GeosearchDetailed{.key = "key:1", .by = cmd::GeosearchDetailed::ByRadius{.radius = 1.5, .unit = cmd::GeosearchDetailed::Unit::m}, .from = cmd::GeosearchDetailed::FromMember{.member = "member"}});
+      cmd::GeosearchDetailed{.key = "key:1", .by = cmd::GeosearchDetailed::ByRadius{.radius = 1.5, .unit = cmd::GeosearchDetailed::M{}}, .from = cmd::GeosearchDetailed::FromMember{.member = "member"}});
   }
   {
     static constexpr std::string_view argv[] = {"GEOSEARCH", "key:1", "FROMLONLAT", "13.361389", "38.115556", "BYRADIUS", "1.5", "m", "WITHCOORD", "WITHDIST", "WITHHASH"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt by.circle", "alt by.circle.unit.m", "alt from.fromlonlat", "opt from"};
     f(Example{"GEOSEARCH", "alt from.fromlonlat", argv, keys, covers},
-      cmd::GeosearchDetailed{.key = "key:1", .by = cmd::GeosearchDetailed::ByRadius{.radius = 1.5, .unit = cmd::GeosearchDetailed::Unit::m}, .from = cmd::GeosearchDetailed::FromLonLat{.longitude = 13.361389, .latitude = 38.115556}});
+      cmd::GeosearchDetailed{.key = "key:1", .by = cmd::GeosearchDetailed::ByRadius{.radius = 1.5, .unit = cmd::GeosearchDetailed::M{}}, .from = cmd::GeosearchDetailed::FromLonLat{.longitude = 13.361389, .latitude = 38.115556}});
   }
   {
     static constexpr std::string_view argv[] = {"GEOSEARCH", "key:1", "FROMMEMBER", "member", "BYRADIUS", "1.5", "km", "WITHCOORD", "WITHDIST", "WITHHASH"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt by.circle", "alt by.circle.unit.km", "alt from.member", "opt from"};
     f(Example{"GEOSEARCH", "alt by.circle.unit.km", argv, keys, covers},
-      cmd::GeosearchDetailed{.key = "key:1", .by = cmd::GeosearchDetailed::ByRadius{.radius = 1.5, .unit = cmd::GeosearchDetailed::Unit::km}, .from = cmd::GeosearchDetailed::FromMember{.member = "member"}});
+      cmd::GeosearchDetailed{.key = "key:1", .by = cmd::GeosearchDetailed::ByRadius{.radius = 1.5, .unit = cmd::GeosearchDetailed::Km{}}, .from = cmd::GeosearchDetailed::FromMember{.member = "member"}});
   }
   {
     static constexpr std::string_view argv[] = {"GEOSEARCH", "key:1", "FROMMEMBER", "member", "BYRADIUS", "1.5", "ft", "WITHCOORD", "WITHDIST", "WITHHASH"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt by.circle", "alt by.circle.unit.ft", "alt from.member", "opt from"};
     f(Example{"GEOSEARCH", "alt by.circle.unit.ft", argv, keys, covers},
-      cmd::GeosearchDetailed{.key = "key:1", .by = cmd::GeosearchDetailed::ByRadius{.radius = 1.5, .unit = cmd::GeosearchDetailed::Unit::ft}, .from = cmd::GeosearchDetailed::FromMember{.member = "member"}});
+      cmd::GeosearchDetailed{.key = "key:1", .by = cmd::GeosearchDetailed::ByRadius{.radius = 1.5, .unit = cmd::GeosearchDetailed::Ft{}}, .from = cmd::GeosearchDetailed::FromMember{.member = "member"}});
   }
   {
     static constexpr std::string_view argv[] = {"GEOSEARCH", "key:1", "FROMMEMBER", "member", "BYRADIUS", "1.5", "mi", "WITHCOORD", "WITHDIST", "WITHHASH"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt by.circle", "alt by.circle.unit.mi", "alt from.member", "opt from"};
     f(Example{"GEOSEARCH", "alt by.circle.unit.mi", argv, keys, covers},
-      cmd::GeosearchDetailed{.key = "key:1", .by = cmd::GeosearchDetailed::ByRadius{.radius = 1.5, .unit = cmd::GeosearchDetailed::Unit::mi}, .from = cmd::GeosearchDetailed::FromMember{.member = "member"}});
+      cmd::GeosearchDetailed{.key = "key:1", .by = cmd::GeosearchDetailed::ByRadius{.radius = 1.5, .unit = cmd::GeosearchDetailed::Mi{}}, .from = cmd::GeosearchDetailed::FromMember{.member = "member"}});
   }
   {
     static constexpr std::string_view argv[] = {"GEOSEARCH", "key:1", "FROMMEMBER", "member", "BYBOX", "1.5", "2.5", "m", "WITHCOORD", "WITHDIST", "WITHHASH"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt by.box", "alt by.box.unit.m", "alt from.member", "opt from"};
     f(Example{"GEOSEARCH", "alt by.box", argv, keys, covers},
-      cmd::GeosearchDetailed{.key = "key:1", .by = cmd::GeosearchDetailed::ByBox{.width = 1.5, .height = 2.5, .unit = cmd::GeosearchDetailed::Unit::m}, .from = cmd::GeosearchDetailed::FromMember{.member = "member"}});
+      cmd::GeosearchDetailed{.key = "key:1", .by = cmd::GeosearchDetailed::ByBox{.width = 1.5, .height = 2.5, .unit = cmd::GeosearchDetailed::M{}}, .from = cmd::GeosearchDetailed::FromMember{.member = "member"}});
   }
   {
     static constexpr std::string_view argv[] = {"GEOSEARCH", "key:1", "FROMMEMBER", "member", "BYBOX", "1.5", "2.5", "km", "WITHCOORD", "WITHDIST", "WITHHASH"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt by.box", "alt by.box.unit.km", "alt from.member", "opt from"};
     f(Example{"GEOSEARCH", "alt by.box.unit.km", argv, keys, covers},
-      cmd::GeosearchDetailed{.key = "key:1", .by = cmd::GeosearchDetailed::ByBox{.width = 1.5, .height = 2.5, .unit = cmd::GeosearchDetailed::Unit::km}, .from = cmd::GeosearchDetailed::FromMember{.member = "member"}});
+      cmd::GeosearchDetailed{.key = "key:1", .by = cmd::GeosearchDetailed::ByBox{.width = 1.5, .height = 2.5, .unit = cmd::GeosearchDetailed::Km{}}, .from = cmd::GeosearchDetailed::FromMember{.member = "member"}});
   }
   {
     static constexpr std::string_view argv[] = {"GEOSEARCH", "key:1", "FROMMEMBER", "member", "BYBOX", "1.5", "2.5", "ft", "WITHCOORD", "WITHDIST", "WITHHASH"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt by.box", "alt by.box.unit.ft", "alt from.member", "opt from"};
     f(Example{"GEOSEARCH", "alt by.box.unit.ft", argv, keys, covers},
-      cmd::GeosearchDetailed{.key = "key:1", .by = cmd::GeosearchDetailed::ByBox{.width = 1.5, .height = 2.5, .unit = cmd::GeosearchDetailed::Unit::ft}, .from = cmd::GeosearchDetailed::FromMember{.member = "member"}});
+      cmd::GeosearchDetailed{.key = "key:1", .by = cmd::GeosearchDetailed::ByBox{.width = 1.5, .height = 2.5, .unit = cmd::GeosearchDetailed::Ft{}}, .from = cmd::GeosearchDetailed::FromMember{.member = "member"}});
   }
   {
     static constexpr std::string_view argv[] = {"GEOSEARCH", "key:1", "FROMMEMBER", "member", "BYBOX", "1.5", "2.5", "mi", "WITHCOORD", "WITHDIST", "WITHHASH"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt by.box", "alt by.box.unit.mi", "alt from.member", "opt from"};
     f(Example{"GEOSEARCH", "alt by.box.unit.mi", argv, keys, covers},
-      cmd::GeosearchDetailed{.key = "key:1", .by = cmd::GeosearchDetailed::ByBox{.width = 1.5, .height = 2.5, .unit = cmd::GeosearchDetailed::Unit::mi}, .from = cmd::GeosearchDetailed::FromMember{.member = "member"}});
+      cmd::GeosearchDetailed{.key = "key:1", .by = cmd::GeosearchDetailed::ByBox{.width = 1.5, .height = 2.5, .unit = cmd::GeosearchDetailed::Mi{}}, .from = cmd::GeosearchDetailed::FromMember{.member = "member"}});
   }
   {
     static constexpr std::string_view argv[] = {"GEOSEARCH", "key:1", "BYPOLYGON", "3", "12", "37", "16", "37", "16", "39.5", "WITHCOORD", "WITHDIST", "WITHHASH"};
@@ -2851,91 +2851,91 @@ void for_each_example(F&& f) {
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt by.circle", "alt by.circle.unit.m", "alt from.member", "alt order.asc", "opt from", "opt order"};
     f(Example{"GEOSEARCH", "opt order", argv, keys, covers},
-      cmd::GeosearchDetailed{.key = "key:1", .by = cmd::GeosearchDetailed::ByRadius{.radius = 1.5, .unit = cmd::GeosearchDetailed::Unit::m}, .from = cmd::GeosearchDetailed::FromMember{.member = "member"}, .order = cmd::GeosearchDetailed::Order::asc});
+      cmd::GeosearchDetailed{.key = "key:1", .by = cmd::GeosearchDetailed::ByRadius{.radius = 1.5, .unit = cmd::GeosearchDetailed::M{}}, .from = cmd::GeosearchDetailed::FromMember{.member = "member"}, .order = cmd::GeosearchDetailed::Asc{}});
   }
   {
     static constexpr std::string_view argv[] = {"GEOSEARCH", "key:1", "FROMMEMBER", "member", "BYRADIUS", "1.5", "m", "DESC", "WITHCOORD", "WITHDIST", "WITHHASH"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt by.circle", "alt by.circle.unit.m", "alt from.member", "alt order.desc", "opt from", "opt order"};
     f(Example{"GEOSEARCH", "alt order.desc", argv, keys, covers},
-      cmd::GeosearchDetailed{.key = "key:1", .by = cmd::GeosearchDetailed::ByRadius{.radius = 1.5, .unit = cmd::GeosearchDetailed::Unit::m}, .from = cmd::GeosearchDetailed::FromMember{.member = "member"}, .order = cmd::GeosearchDetailed::Order::desc});
+      cmd::GeosearchDetailed{.key = "key:1", .by = cmd::GeosearchDetailed::ByRadius{.radius = 1.5, .unit = cmd::GeosearchDetailed::M{}}, .from = cmd::GeosearchDetailed::FromMember{.member = "member"}, .order = cmd::GeosearchDetailed::Desc{}});
   }
   {
     static constexpr std::string_view argv[] = {"GEOSEARCH", "key:1", "FROMMEMBER", "member", "BYRADIUS", "1.5", "m", "COUNT", "1", "WITHCOORD", "WITHDIST", "WITHHASH"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt by.circle", "alt by.circle.unit.m", "alt from.member", "opt count-block", "opt from"};
     f(Example{"GEOSEARCH", "opt count-block", argv, keys, covers},
-      cmd::GeosearchDetailed{.key = "key:1", .by = cmd::GeosearchDetailed::ByRadius{.radius = 1.5, .unit = cmd::GeosearchDetailed::Unit::m}, .from = cmd::GeosearchDetailed::FromMember{.member = "member"}, .count = cmd::GeosearchDetailed::Count{.count = 1}});
+      cmd::GeosearchDetailed{.key = "key:1", .by = cmd::GeosearchDetailed::ByRadius{.radius = 1.5, .unit = cmd::GeosearchDetailed::M{}}, .from = cmd::GeosearchDetailed::FromMember{.member = "member"}, .count = cmd::GeosearchDetailed::Count{.count = 1}});
   }
   {
     static constexpr std::string_view argv[] = {"GEOSEARCH", "key:1", "FROMMEMBER", "member", "BYRADIUS", "1.5", "m", "COUNT", "1", "ANY", "WITHCOORD", "WITHDIST", "WITHHASH"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt by.circle", "alt by.circle.unit.m", "alt from.member", "opt count-block", "opt count-block.any", "opt from"};
     f(Example{"GEOSEARCH", "opt count-block.any", argv, keys, covers},
-      cmd::GeosearchDetailed{.key = "key:1", .by = cmd::GeosearchDetailed::ByRadius{.radius = 1.5, .unit = cmd::GeosearchDetailed::Unit::m}, .from = cmd::GeosearchDetailed::FromMember{.member = "member"}, .count = cmd::GeosearchDetailed::Count{.count = 1, .any = true}});
+      cmd::GeosearchDetailed{.key = "key:1", .by = cmd::GeosearchDetailed::ByRadius{.radius = 1.5, .unit = cmd::GeosearchDetailed::M{}}, .from = cmd::GeosearchDetailed::FromMember{.member = "member"}, .count = cmd::GeosearchDetailed::Count{.count = 1, .any = true}});
   }
   {
     static constexpr std::string_view argv[] = {"GEOSEARCHSTORE", "key:1", "key:2", "FROMMEMBER", "member", "BYRADIUS", "1.5", "m"};
     static constexpr std::string_view keys[] = {"key:1", "key:2"};
     static constexpr std::string_view covers[] = {"alt by.circle", "alt by.circle.unit.m", "alt from.member", "opt from"};
     f(Example{"GEOSEARCHSTORE", "", argv, keys, covers},
-      cmd::Geosearchstore{.destination = "key:1", .source = "key:2", .by = cmd::Geosearchstore::ByRadius{.radius = 1.5, .unit = cmd::Geosearchstore::Unit::m}, .from = cmd::Geosearchstore::FromMember{.member = "member"}});
+      cmd::Geosearchstore{.destination = "key:1", .source = "key:2", .by = cmd::Geosearchstore::ByRadius{.radius = 1.5, .unit = cmd::Geosearchstore::M{}}, .from = cmd::Geosearchstore::FromMember{.member = "member"}});
   }
   {
     static constexpr std::string_view argv[] = {"GEOSEARCHSTORE", "key:1", "key:2", "FROMLONLAT", "13.361389", "38.115556", "BYRADIUS", "1.5", "m"};
     static constexpr std::string_view keys[] = {"key:1", "key:2"};
     static constexpr std::string_view covers[] = {"alt by.circle", "alt by.circle.unit.m", "alt from.fromlonlat", "opt from"};
     f(Example{"GEOSEARCHSTORE", "alt from.fromlonlat", argv, keys, covers},
-      cmd::Geosearchstore{.destination = "key:1", .source = "key:2", .by = cmd::Geosearchstore::ByRadius{.radius = 1.5, .unit = cmd::Geosearchstore::Unit::m}, .from = cmd::Geosearchstore::FromLonLat{.longitude = 13.361389, .latitude = 38.115556}});
+      cmd::Geosearchstore{.destination = "key:1", .source = "key:2", .by = cmd::Geosearchstore::ByRadius{.radius = 1.5, .unit = cmd::Geosearchstore::M{}}, .from = cmd::Geosearchstore::FromLonLat{.longitude = 13.361389, .latitude = 38.115556}});
   }
   {
     static constexpr std::string_view argv[] = {"GEOSEARCHSTORE", "key:1", "key:2", "FROMMEMBER", "member", "BYRADIUS", "1.5", "km"};
     static constexpr std::string_view keys[] = {"key:1", "key:2"};
     static constexpr std::string_view covers[] = {"alt by.circle", "alt by.circle.unit.km", "alt from.member", "opt from"};
     f(Example{"GEOSEARCHSTORE", "alt by.circle.unit.km", argv, keys, covers},
-      cmd::Geosearchstore{.destination = "key:1", .source = "key:2", .by = cmd::Geosearchstore::ByRadius{.radius = 1.5, .unit = cmd::Geosearchstore::Unit::km}, .from = cmd::Geosearchstore::FromMember{.member = "member"}});
+      cmd::Geosearchstore{.destination = "key:1", .source = "key:2", .by = cmd::Geosearchstore::ByRadius{.radius = 1.5, .unit = cmd::Geosearchstore::Km{}}, .from = cmd::Geosearchstore::FromMember{.member = "member"}});
   }
   {
     static constexpr std::string_view argv[] = {"GEOSEARCHSTORE", "key:1", "key:2", "FROMMEMBER", "member", "BYRADIUS", "1.5", "ft"};
     static constexpr std::string_view keys[] = {"key:1", "key:2"};
     static constexpr std::string_view covers[] = {"alt by.circle", "alt by.circle.unit.ft", "alt from.member", "opt from"};
     f(Example{"GEOSEARCHSTORE", "alt by.circle.unit.ft", argv, keys, covers},
-      cmd::Geosearchstore{.destination = "key:1", .source = "key:2", .by = cmd::Geosearchstore::ByRadius{.radius = 1.5, .unit = cmd::Geosearchstore::Unit::ft}, .from = cmd::Geosearchstore::FromMember{.member = "member"}});
+      cmd::Geosearchstore{.destination = "key:1", .source = "key:2", .by = cmd::Geosearchstore::ByRadius{.radius = 1.5, .unit = cmd::Geosearchstore::Ft{}}, .from = cmd::Geosearchstore::FromMember{.member = "member"}});
   }
   {
     static constexpr std::string_view argv[] = {"GEOSEARCHSTORE", "key:1", "key:2", "FROMMEMBER", "member", "BYRADIUS", "1.5", "mi"};
     static constexpr std::string_view keys[] = {"key:1", "key:2"};
     static constexpr std::string_view covers[] = {"alt by.circle", "alt by.circle.unit.mi", "alt from.member", "opt from"};
     f(Example{"GEOSEARCHSTORE", "alt by.circle.unit.mi", argv, keys, covers},
-      cmd::Geosearchstore{.destination = "key:1", .source = "key:2", .by = cmd::Geosearchstore::ByRadius{.radius = 1.5, .unit = cmd::Geosearchstore::Unit::mi}, .from = cmd::Geosearchstore::FromMember{.member = "member"}});
+      cmd::Geosearchstore{.destination = "key:1", .source = "key:2", .by = cmd::Geosearchstore::ByRadius{.radius = 1.5, .unit = cmd::Geosearchstore::Mi{}}, .from = cmd::Geosearchstore::FromMember{.member = "member"}});
   }
   {
     static constexpr std::string_view argv[] = {"GEOSEARCHSTORE", "key:1", "key:2", "FROMMEMBER", "member", "BYBOX", "1.5", "2.5", "m"};
     static constexpr std::string_view keys[] = {"key:1", "key:2"};
     static constexpr std::string_view covers[] = {"alt by.box", "alt by.box.unit.m", "alt from.member", "opt from"};
     f(Example{"GEOSEARCHSTORE", "alt by.box", argv, keys, covers},
-      cmd::Geosearchstore{.destination = "key:1", .source = "key:2", .by = cmd::Geosearchstore::ByBox{.width = 1.5, .height = 2.5, .unit = cmd::Geosearchstore::Unit::m}, .from = cmd::Geosearchstore::FromMember{.member = "member"}});
+      cmd::Geosearchstore{.destination = "key:1", .source = "key:2", .by = cmd::Geosearchstore::ByBox{.width = 1.5, .height = 2.5, .unit = cmd::Geosearchstore::M{}}, .from = cmd::Geosearchstore::FromMember{.member = "member"}});
   }
   {
     static constexpr std::string_view argv[] = {"GEOSEARCHSTORE", "key:1", "key:2", "FROMMEMBER", "member", "BYBOX", "1.5", "2.5", "km"};
     static constexpr std::string_view keys[] = {"key:1", "key:2"};
     static constexpr std::string_view covers[] = {"alt by.box", "alt by.box.unit.km", "alt from.member", "opt from"};
     f(Example{"GEOSEARCHSTORE", "alt by.box.unit.km", argv, keys, covers},
-      cmd::Geosearchstore{.destination = "key:1", .source = "key:2", .by = cmd::Geosearchstore::ByBox{.width = 1.5, .height = 2.5, .unit = cmd::Geosearchstore::Unit::km}, .from = cmd::Geosearchstore::FromMember{.member = "member"}});
+      cmd::Geosearchstore{.destination = "key:1", .source = "key:2", .by = cmd::Geosearchstore::ByBox{.width = 1.5, .height = 2.5, .unit = cmd::Geosearchstore::Km{}}, .from = cmd::Geosearchstore::FromMember{.member = "member"}});
   }
   {
     static constexpr std::string_view argv[] = {"GEOSEARCHSTORE", "key:1", "key:2", "FROMMEMBER", "member", "BYBOX", "1.5", "2.5", "ft"};
     static constexpr std::string_view keys[] = {"key:1", "key:2"};
     static constexpr std::string_view covers[] = {"alt by.box", "alt by.box.unit.ft", "alt from.member", "opt from"};
     f(Example{"GEOSEARCHSTORE", "alt by.box.unit.ft", argv, keys, covers},
-      cmd::Geosearchstore{.destination = "key:1", .source = "key:2", .by = cmd::Geosearchstore::ByBox{.width = 1.5, .height = 2.5, .unit = cmd::Geosearchstore::Unit::ft}, .from = cmd::Geosearchstore::FromMember{.member = "member"}});
+      cmd::Geosearchstore{.destination = "key:1", .source = "key:2", .by = cmd::Geosearchstore::ByBox{.width = 1.5, .height = 2.5, .unit = cmd::Geosearchstore::Ft{}}, .from = cmd::Geosearchstore::FromMember{.member = "member"}});
   }
   {
     static constexpr std::string_view argv[] = {"GEOSEARCHSTORE", "key:1", "key:2", "FROMMEMBER", "member", "BYBOX", "1.5", "2.5", "mi"};
     static constexpr std::string_view keys[] = {"key:1", "key:2"};
     static constexpr std::string_view covers[] = {"alt by.box", "alt by.box.unit.mi", "alt from.member", "opt from"};
     f(Example{"GEOSEARCHSTORE", "alt by.box.unit.mi", argv, keys, covers},
-      cmd::Geosearchstore{.destination = "key:1", .source = "key:2", .by = cmd::Geosearchstore::ByBox{.width = 1.5, .height = 2.5, .unit = cmd::Geosearchstore::Unit::mi}, .from = cmd::Geosearchstore::FromMember{.member = "member"}});
+      cmd::Geosearchstore{.destination = "key:1", .source = "key:2", .by = cmd::Geosearchstore::ByBox{.width = 1.5, .height = 2.5, .unit = cmd::Geosearchstore::Mi{}}, .from = cmd::Geosearchstore::FromMember{.member = "member"}});
   }
   {
     static constexpr std::string_view argv[] = {"GEOSEARCHSTORE", "key:1", "key:2", "BYPOLYGON", "3", "12", "37", "16", "37", "16", "39.5"};
@@ -2949,35 +2949,35 @@ void for_each_example(F&& f) {
     static constexpr std::string_view keys[] = {"key:1", "key:2"};
     static constexpr std::string_view covers[] = {"alt by.circle", "alt by.circle.unit.m", "alt from.member", "alt order.asc", "opt from", "opt order"};
     f(Example{"GEOSEARCHSTORE", "opt order", argv, keys, covers},
-      cmd::Geosearchstore{.destination = "key:1", .source = "key:2", .by = cmd::Geosearchstore::ByRadius{.radius = 1.5, .unit = cmd::Geosearchstore::Unit::m}, .from = cmd::Geosearchstore::FromMember{.member = "member"}, .order = cmd::Geosearchstore::Order::asc});
+      cmd::Geosearchstore{.destination = "key:1", .source = "key:2", .by = cmd::Geosearchstore::ByRadius{.radius = 1.5, .unit = cmd::Geosearchstore::M{}}, .from = cmd::Geosearchstore::FromMember{.member = "member"}, .order = cmd::Geosearchstore::Asc{}});
   }
   {
     static constexpr std::string_view argv[] = {"GEOSEARCHSTORE", "key:1", "key:2", "FROMMEMBER", "member", "BYRADIUS", "1.5", "m", "DESC"};
     static constexpr std::string_view keys[] = {"key:1", "key:2"};
     static constexpr std::string_view covers[] = {"alt by.circle", "alt by.circle.unit.m", "alt from.member", "alt order.desc", "opt from", "opt order"};
     f(Example{"GEOSEARCHSTORE", "alt order.desc", argv, keys, covers},
-      cmd::Geosearchstore{.destination = "key:1", .source = "key:2", .by = cmd::Geosearchstore::ByRadius{.radius = 1.5, .unit = cmd::Geosearchstore::Unit::m}, .from = cmd::Geosearchstore::FromMember{.member = "member"}, .order = cmd::Geosearchstore::Order::desc});
+      cmd::Geosearchstore{.destination = "key:1", .source = "key:2", .by = cmd::Geosearchstore::ByRadius{.radius = 1.5, .unit = cmd::Geosearchstore::M{}}, .from = cmd::Geosearchstore::FromMember{.member = "member"}, .order = cmd::Geosearchstore::Desc{}});
   }
   {
     static constexpr std::string_view argv[] = {"GEOSEARCHSTORE", "key:1", "key:2", "FROMMEMBER", "member", "BYRADIUS", "1.5", "m", "COUNT", "1"};
     static constexpr std::string_view keys[] = {"key:1", "key:2"};
     static constexpr std::string_view covers[] = {"alt by.circle", "alt by.circle.unit.m", "alt from.member", "opt count-block", "opt from"};
     f(Example{"GEOSEARCHSTORE", "opt count-block", argv, keys, covers},
-      cmd::Geosearchstore{.destination = "key:1", .source = "key:2", .by = cmd::Geosearchstore::ByRadius{.radius = 1.5, .unit = cmd::Geosearchstore::Unit::m}, .from = cmd::Geosearchstore::FromMember{.member = "member"}, .count = cmd::Geosearchstore::Count{.count = 1}});
+      cmd::Geosearchstore{.destination = "key:1", .source = "key:2", .by = cmd::Geosearchstore::ByRadius{.radius = 1.5, .unit = cmd::Geosearchstore::M{}}, .from = cmd::Geosearchstore::FromMember{.member = "member"}, .count = cmd::Geosearchstore::Count{.count = 1}});
   }
   {
     static constexpr std::string_view argv[] = {"GEOSEARCHSTORE", "key:1", "key:2", "FROMMEMBER", "member", "BYRADIUS", "1.5", "m", "COUNT", "1", "ANY"};
     static constexpr std::string_view keys[] = {"key:1", "key:2"};
     static constexpr std::string_view covers[] = {"alt by.circle", "alt by.circle.unit.m", "alt from.member", "opt count-block", "opt count-block.any", "opt from"};
     f(Example{"GEOSEARCHSTORE", "opt count-block.any", argv, keys, covers},
-      cmd::Geosearchstore{.destination = "key:1", .source = "key:2", .by = cmd::Geosearchstore::ByRadius{.radius = 1.5, .unit = cmd::Geosearchstore::Unit::m}, .from = cmd::Geosearchstore::FromMember{.member = "member"}, .count = cmd::Geosearchstore::Count{.count = 1, .any = true}});
+      cmd::Geosearchstore{.destination = "key:1", .source = "key:2", .by = cmd::Geosearchstore::ByRadius{.radius = 1.5, .unit = cmd::Geosearchstore::M{}}, .from = cmd::Geosearchstore::FromMember{.member = "member"}, .count = cmd::Geosearchstore::Count{.count = 1, .any = true}});
   }
   {
     static constexpr std::string_view argv[] = {"GEOSEARCHSTORE", "key:1", "key:2", "FROMMEMBER", "member", "BYRADIUS", "1.5", "m", "STOREDIST"};
     static constexpr std::string_view keys[] = {"key:1", "key:2"};
     static constexpr std::string_view covers[] = {"alt by.circle", "alt by.circle.unit.m", "alt from.member", "opt from", "opt storedist"};
     f(Example{"GEOSEARCHSTORE", "opt storedist", argv, keys, covers},
-      cmd::Geosearchstore{.destination = "key:1", .source = "key:2", .by = cmd::Geosearchstore::ByRadius{.radius = 1.5, .unit = cmd::Geosearchstore::Unit::m}, .from = cmd::Geosearchstore::FromMember{.member = "member"}, .store_dist = true});
+      cmd::Geosearchstore{.destination = "key:1", .source = "key:2", .by = cmd::Geosearchstore::ByRadius{.radius = 1.5, .unit = cmd::Geosearchstore::M{}}, .from = cmd::Geosearchstore::FromMember{.member = "member"}, .store_dist = true});
   }
   {
     static constexpr std::string_view argv[] = {"GET", "key:1"};
@@ -3455,7 +3455,7 @@ void for_each_example(F&& f) {
     static constexpr std::string_view covers[] = {"alt fields-condition.fnx", "opt fields-condition"};
     const std::pair<std::string_view, std::string_view> list_data[] = {{"field", "value"}};
     f(Example{"HSETEX", "opt fields-condition", argv, keys, covers},
-      cmd::Hsetex{.key = "key:1", .data = list_data, .fields_condition = cmd::Hsetex::FieldsCondition::fnx});
+      cmd::Hsetex{.key = "key:1", .data = list_data, .fields_condition = cmd::Hsetex::Fnx{}});
   }
   {
     static constexpr std::string_view argv[] = {"HSETEX", "key:1", "FXX", "FIELDS", "1", "field", "value"};
@@ -3463,7 +3463,7 @@ void for_each_example(F&& f) {
     static constexpr std::string_view covers[] = {"alt fields-condition.fxx", "opt fields-condition"};
     const std::pair<std::string_view, std::string_view> list_data[] = {{"field", "value"}};
     f(Example{"HSETEX", "alt fields-condition.fxx", argv, keys, covers},
-      cmd::Hsetex{.key = "key:1", .data = list_data, .fields_condition = cmd::Hsetex::FieldsCondition::fxx});
+      cmd::Hsetex{.key = "key:1", .data = list_data, .fields_condition = cmd::Hsetex::Fxx{}});
   }
   {
     static constexpr std::string_view argv[] = {"HSETEX", "key:1", "EX", "10", "FIELDS", "1", "field", "value"};
@@ -3642,14 +3642,14 @@ void for_each_example(F&& f) {
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt where.before"};
     f(Example{"LINSERT", "", argv, keys, covers},
-      cmd::Linsert{.key = "key:1", .where = cmd::Linsert::Where::before, .pivot = "pivot", .element = "element"});
+      cmd::Linsert{.key = "key:1", .where = cmd::Linsert::Before{}, .pivot = "pivot", .element = "element"});
   }
   {
     static constexpr std::string_view argv[] = {"LINSERT", "key:1", "AFTER", "pivot", "element"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt where.after"};
     f(Example{"LINSERT", "alt where.after", argv, keys, covers},
-      cmd::Linsert{.key = "key:1", .where = cmd::Linsert::Where::after, .pivot = "pivot", .element = "element"});
+      cmd::Linsert{.key = "key:1", .where = cmd::Linsert::After{}, .pivot = "pivot", .element = "element"});
   }
   {
     static constexpr std::string_view argv[] = {"LLEN", "key:1"};
@@ -3662,21 +3662,21 @@ void for_each_example(F&& f) {
     static constexpr std::string_view keys[] = {"key:1", "key:2"};
     static constexpr std::string_view covers[] = {"alt wherefrom.left", "alt whereto.left"};
     f(Example{"LMOVE", "", argv, keys, covers},
-      cmd::Lmove{.source = "key:1", .destination = "key:2", .where_from = cmd::Lmove::WhereFrom::left, .where_to = cmd::Lmove::WhereTo::left});
+      cmd::Lmove{.source = "key:1", .destination = "key:2", .where_from = cmd::Lmove::Left{}, .where_to = cmd::Lmove::Left{}});
   }
   {
     static constexpr std::string_view argv[] = {"LMOVE", "key:1", "key:2", "RIGHT", "LEFT"};
     static constexpr std::string_view keys[] = {"key:1", "key:2"};
     static constexpr std::string_view covers[] = {"alt wherefrom.right", "alt whereto.left"};
     f(Example{"LMOVE", "alt wherefrom.right", argv, keys, covers},
-      cmd::Lmove{.source = "key:1", .destination = "key:2", .where_from = cmd::Lmove::WhereFrom::right, .where_to = cmd::Lmove::WhereTo::left});
+      cmd::Lmove{.source = "key:1", .destination = "key:2", .where_from = cmd::Lmove::Right{}, .where_to = cmd::Lmove::Left{}});
   }
   {
     static constexpr std::string_view argv[] = {"LMOVE", "key:1", "key:2", "LEFT", "RIGHT"};
     static constexpr std::string_view keys[] = {"key:1", "key:2"};
     static constexpr std::string_view covers[] = {"alt wherefrom.left", "alt whereto.right"};
     f(Example{"LMOVE", "alt whereto.right", argv, keys, covers},
-      cmd::Lmove{.source = "key:1", .destination = "key:2", .where_from = cmd::Lmove::WhereFrom::left, .where_to = cmd::Lmove::WhereTo::right});
+      cmd::Lmove{.source = "key:1", .destination = "key:2", .where_from = cmd::Lmove::Left{}, .where_to = cmd::Lmove::Right{}});
   }
   {
     static constexpr std::string_view argv[] = {"LMPOP", "1", "key:1", "LEFT"};
@@ -3684,7 +3684,7 @@ void for_each_example(F&& f) {
     static constexpr std::string_view covers[] = {"alt where.left"};
     const std::string_view list_keys[] = {"key:1"};
     f(Example{"LMPOP", "", argv, keys, covers},
-      cmd::Lmpop{.keys = list_keys, .where = cmd::Lmpop::Where::left});
+      cmd::Lmpop{.keys = list_keys, .where = cmd::Lmpop::Left{}});
   }
   {
     static constexpr std::string_view argv[] = {"LMPOP", "1", "key:1", "RIGHT"};
@@ -3692,7 +3692,7 @@ void for_each_example(F&& f) {
     static constexpr std::string_view covers[] = {"alt where.right"};
     const std::string_view list_keys[] = {"key:1"};
     f(Example{"LMPOP", "alt where.right", argv, keys, covers},
-      cmd::Lmpop{.keys = list_keys, .where = cmd::Lmpop::Where::right});
+      cmd::Lmpop{.keys = list_keys, .where = cmd::Lmpop::Right{}});
   }
   {
     static constexpr std::string_view argv[] = {"LMPOP", "1", "key:1", "LEFT", "COUNT", "1"};
@@ -3700,7 +3700,7 @@ void for_each_example(F&& f) {
     static constexpr std::string_view covers[] = {"alt where.left", "opt count"};
     const std::string_view list_keys[] = {"key:1"};
     f(Example{"LMPOP", "opt count", argv, keys, covers},
-      cmd::Lmpop{.keys = list_keys, .where = cmd::Lmpop::Where::left, .count = 1});
+      cmd::Lmpop{.keys = list_keys, .where = cmd::Lmpop::Left{}, .count = 1});
   }
   {
     static constexpr std::string_view argv[] = {"LOLWUT"};
@@ -4495,25 +4495,25 @@ void for_each_example(F&& f) {
     static constexpr std::string_view argv[] = {"SCRIPT", "DEBUG", "YES"};
     static constexpr std::string_view covers[] = {"alt mode.yes"};
     f(Example{"SCRIPT DEBUG", "", argv, {}, covers},
-      cmd::ScriptDebug{.mode = cmd::ScriptDebug::Mode::yes});
+      cmd::ScriptDebug{.mode = cmd::ScriptDebug::Yes{}});
   }
   {
     static constexpr std::string_view argv[] = {"SCRIPT", "DEBUG", "SYNC"};
     static constexpr std::string_view covers[] = {"alt mode.sync"};
     f(Example{"SCRIPT DEBUG", "alt mode.sync", argv, {}, covers},
-      cmd::ScriptDebug{.mode = cmd::ScriptDebug::Mode::sync});
+      cmd::ScriptDebug{.mode = cmd::ScriptDebug::Sync{}});
   }
   {
     static constexpr std::string_view argv[] = {"SCRIPT", "DEBUG", "NO"};
     static constexpr std::string_view covers[] = {"alt mode.no"};
     f(Example{"SCRIPT DEBUG", "alt mode.no", argv, {}, covers},
-      cmd::ScriptDebug{.mode = cmd::ScriptDebug::Mode::no});
+      cmd::ScriptDebug{.mode = cmd::ScriptDebug::No{}});
   }
   {
     static constexpr std::string_view argv[] = {"SCRIPT", "DEBUG", "YES", "lua"};
     static constexpr std::string_view covers[] = {"alt mode.yes", "opt engine"};
     f(Example{"SCRIPT DEBUG", "opt engine", argv, {}, covers},
-      cmd::ScriptDebug{.mode = cmd::ScriptDebug::Mode::yes, .engine = "lua"});
+      cmd::ScriptDebug{.mode = cmd::ScriptDebug::Yes{}, .engine = "lua"});
   }
   {
     static constexpr std::string_view argv[] = {"SCRIPT", "EXISTS", "e0e1f9fabfc9d4800c877a703b823ac0578ff8db"};
@@ -4530,13 +4530,13 @@ void for_each_example(F&& f) {
     static constexpr std::string_view argv[] = {"SCRIPT", "FLUSH", "ASYNC"};
     static constexpr std::string_view covers[] = {"alt flush-type.async", "opt flush-type"};
     f(Example{"SCRIPT FLUSH", "opt flush-type", argv, {}, covers},
-      cmd::ScriptFlush{.flush_type = cmd::ScriptFlush::FlushType::async});
+      cmd::ScriptFlush{.flush_type = cmd::ScriptFlush::Async{}});
   }
   {
     static constexpr std::string_view argv[] = {"SCRIPT", "FLUSH", "SYNC"};
     static constexpr std::string_view covers[] = {"alt flush-type.sync", "opt flush-type"};
     f(Example{"SCRIPT FLUSH", "alt flush-type.sync", argv, {}, covers},
-      cmd::ScriptFlush{.flush_type = cmd::ScriptFlush::FlushType::sync});
+      cmd::ScriptFlush{.flush_type = cmd::ScriptFlush::Sync{}});
   }
   {
     static constexpr std::string_view argv[] = {"SCRIPT", "HELP"};
@@ -4717,21 +4717,21 @@ void for_each_example(F&& f) {
   {
     static constexpr std::string_view argv[] = {"SENTINEL", "SIMULATE-FAILURE", "CRASH-AFTER-ELECTION"};
     static constexpr std::string_view covers[] = {"alt mode.crash-after-election"};
-    const cmd::SentinelSimulateFailure::Mode list_modes[] = {cmd::SentinelSimulateFailure::Mode::crash_after_election};
+    const cmd::SentinelSimulateFailure::Mode list_modes[] = {cmd::SentinelSimulateFailure::CrashAfterElection{}};
     f(Example{"SENTINEL SIMULATE-FAILURE", "", argv, {}, covers},
       cmd::SentinelSimulateFailure{.modes = list_modes});
   }
   {
     static constexpr std::string_view argv[] = {"SENTINEL", "SIMULATE-FAILURE", "CRASH-AFTER-PROMOTION"};
     static constexpr std::string_view covers[] = {"alt mode.crash-after-promotion"};
-    const cmd::SentinelSimulateFailure::Mode list_modes[] = {cmd::SentinelSimulateFailure::Mode::crash_after_promotion};
+    const cmd::SentinelSimulateFailure::Mode list_modes[] = {cmd::SentinelSimulateFailure::CrashAfterPromotion{}};
     f(Example{"SENTINEL SIMULATE-FAILURE", "alt mode.crash-after-promotion", argv, {}, covers},
       cmd::SentinelSimulateFailure{.modes = list_modes});
   }
   {
     static constexpr std::string_view argv[] = {"SENTINEL", "SIMULATE-FAILURE", "HELP"};
     static constexpr std::string_view covers[] = {"alt mode.help"};
-    const cmd::SentinelSimulateFailure::Mode list_modes[] = {cmd::SentinelSimulateFailure::Mode::help};
+    const cmd::SentinelSimulateFailure::Mode list_modes[] = {cmd::SentinelSimulateFailure::Help{}};
     f(Example{"SENTINEL SIMULATE-FAILURE", "alt mode.help", argv, {}, covers},
       cmd::SentinelSimulateFailure{.modes = list_modes});
   }
@@ -4897,37 +4897,37 @@ void for_each_example(F&& f) {
     static constexpr std::string_view argv[] = {"SHUTDOWN", "NOSAVE"};
     static constexpr std::string_view covers[] = {"alt abort-selector.save-selector-block", "alt abort-selector.save-selector-block.save-selector.nosave", "opt abort-selector", "opt abort-selector.save-selector-block.save-selector"};
     f(Example{"SHUTDOWN", "alt abort-selector.save-selector-block", argv, {}, covers},
-      cmd::Shutdown{.abort_selector = cmd::Shutdown::SaveSelector2{.save_selector = cmd::Shutdown::SaveSelector::no_save}});
+      cmd::Shutdown{.abort_selector = cmd::Shutdown::SaveSelector2{.save_selector = cmd::Shutdown::NoSave{}}});
   }
   {
     static constexpr std::string_view argv[] = {"SHUTDOWN", "SAVE"};
     static constexpr std::string_view covers[] = {"alt abort-selector.save-selector-block", "alt abort-selector.save-selector-block.save-selector.save", "opt abort-selector", "opt abort-selector.save-selector-block.save-selector"};
     f(Example{"SHUTDOWN", "alt abort-selector.save-selector-block.save-selector.save", argv, {}, covers},
-      cmd::Shutdown{.abort_selector = cmd::Shutdown::SaveSelector2{.save_selector = cmd::Shutdown::SaveSelector::save}});
+      cmd::Shutdown{.abort_selector = cmd::Shutdown::SaveSelector2{.save_selector = cmd::Shutdown::Save{}}});
   }
   {
     static constexpr std::string_view argv[] = {"SHUTDOWN", "NOSAVE", "NOW"};
     static constexpr std::string_view covers[] = {"alt abort-selector.save-selector-block", "alt abort-selector.save-selector-block.save-selector.nosave", "opt abort-selector", "opt abort-selector.save-selector-block.now", "opt abort-selector.save-selector-block.save-selector"};
     f(Example{"SHUTDOWN", "opt abort-selector.save-selector-block.now", argv, {}, covers},
-      cmd::Shutdown{.abort_selector = cmd::Shutdown::SaveSelector2{.save_selector = cmd::Shutdown::SaveSelector::no_save, .now = true}});
+      cmd::Shutdown{.abort_selector = cmd::Shutdown::SaveSelector2{.save_selector = cmd::Shutdown::NoSave{}, .now = true}});
   }
   {
     static constexpr std::string_view argv[] = {"SHUTDOWN", "NOSAVE", "FORCE"};
     static constexpr std::string_view covers[] = {"alt abort-selector.save-selector-block", "alt abort-selector.save-selector-block.save-selector.nosave", "opt abort-selector", "opt abort-selector.save-selector-block.force", "opt abort-selector.save-selector-block.save-selector"};
     f(Example{"SHUTDOWN", "opt abort-selector.save-selector-block.force", argv, {}, covers},
-      cmd::Shutdown{.abort_selector = cmd::Shutdown::SaveSelector2{.save_selector = cmd::Shutdown::SaveSelector::no_save, .force = true}});
+      cmd::Shutdown{.abort_selector = cmd::Shutdown::SaveSelector2{.save_selector = cmd::Shutdown::NoSave{}, .force = true}});
   }
   {
     static constexpr std::string_view argv[] = {"SHUTDOWN", "NOSAVE", "SAFE"};
     static constexpr std::string_view covers[] = {"alt abort-selector.save-selector-block", "alt abort-selector.save-selector-block.save-selector.nosave", "opt abort-selector", "opt abort-selector.save-selector-block.safe", "opt abort-selector.save-selector-block.save-selector"};
     f(Example{"SHUTDOWN", "opt abort-selector.save-selector-block.safe", argv, {}, covers},
-      cmd::Shutdown{.abort_selector = cmd::Shutdown::SaveSelector2{.save_selector = cmd::Shutdown::SaveSelector::no_save, .safe = true}});
+      cmd::Shutdown{.abort_selector = cmd::Shutdown::SaveSelector2{.save_selector = cmd::Shutdown::NoSave{}, .safe = true}});
   }
   {
     static constexpr std::string_view argv[] = {"SHUTDOWN", "NOSAVE", "FAILOVER"};
     static constexpr std::string_view covers[] = {"alt abort-selector.save-selector-block", "alt abort-selector.save-selector-block.save-selector.nosave", "opt abort-selector", "opt abort-selector.save-selector-block.failover", "opt abort-selector.save-selector-block.save-selector"};
     f(Example{"SHUTDOWN", "opt abort-selector.save-selector-block.failover", argv, {}, covers},
-      cmd::Shutdown{.abort_selector = cmd::Shutdown::SaveSelector2{.save_selector = cmd::Shutdown::SaveSelector::no_save, .failover = true}});
+      cmd::Shutdown{.abort_selector = cmd::Shutdown::SaveSelector2{.save_selector = cmd::Shutdown::NoSave{}, .failover = true}});
   }
   {
     static constexpr std::string_view argv[] = {"SHUTDOWN", "ABORT"};
@@ -5060,14 +5060,14 @@ void for_each_example(F&& f) {
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt order.asc", "opt order"};
     f(Example{"SORT", "opt order", argv, keys, covers},
-      cmd::Sort{.key = "key:1", .order = cmd::Sort::Order::asc});
+      cmd::Sort{.key = "key:1", .order = cmd::Sort::Asc{}});
   }
   {
     static constexpr std::string_view argv[] = {"SORT", "key:1", "DESC"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt order.desc", "opt order"};
     f(Example{"SORT", "alt order.desc", argv, keys, covers},
-      cmd::Sort{.key = "key:1", .order = cmd::Sort::Order::desc});
+      cmd::Sort{.key = "key:1", .order = cmd::Sort::Desc{}});
   }
   {
     static constexpr std::string_view argv[] = {"SORT", "key:1", "ALPHA"};
@@ -5109,14 +5109,14 @@ void for_each_example(F&& f) {
     static constexpr std::string_view keys[] = {"key:1", "key:2"};
     static constexpr std::string_view covers[] = {"alt order.asc", "opt order"};
     f(Example{"SORT", "opt order", argv, keys, covers},
-      cmd::SortStore{.key = "key:1", .destination = "key:2", .order = cmd::SortStore::Order::asc});
+      cmd::SortStore{.key = "key:1", .destination = "key:2", .order = cmd::SortStore::Asc{}});
   }
   {
     static constexpr std::string_view argv[] = {"SORT", "key:1", "DESC", "STORE", "key:2"};
     static constexpr std::string_view keys[] = {"key:1", "key:2"};
     static constexpr std::string_view covers[] = {"alt order.desc", "opt order"};
     f(Example{"SORT", "alt order.desc", argv, keys, covers},
-      cmd::SortStore{.key = "key:1", .destination = "key:2", .order = cmd::SortStore::Order::desc});
+      cmd::SortStore{.key = "key:1", .destination = "key:2", .order = cmd::SortStore::Desc{}});
   }
   {
     static constexpr std::string_view argv[] = {"SORT", "key:1", "ALPHA", "STORE", "key:2"};
@@ -5158,14 +5158,14 @@ void for_each_example(F&& f) {
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt order.asc", "opt order"};
     f(Example{"SORT_RO", "opt order", argv, keys, covers},
-      cmd::SortRo{.key = "key:1", .order = cmd::SortRo::Order::asc});
+      cmd::SortRo{.key = "key:1", .order = cmd::SortRo::Asc{}});
   }
   {
     static constexpr std::string_view argv[] = {"SORT_RO", "key:1", "DESC"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt order.desc", "opt order"};
     f(Example{"SORT_RO", "alt order.desc", argv, keys, covers},
-      cmd::SortRo{.key = "key:1", .order = cmd::SortRo::Order::desc});
+      cmd::SortRo{.key = "key:1", .order = cmd::SortRo::Desc{}});
   }
   {
     static constexpr std::string_view argv[] = {"SORT_RO", "key:1", "ALPHA"};
@@ -5379,7 +5379,7 @@ void for_each_example(F&& f) {
     static constexpr std::string_view covers[] = {"alt id-selector.auto-id", "alt trim.strategy.maxlen", "opt trim"};
     const std::pair<std::string_view, std::string_view> list_data[] = {{"field", "value"}};
     f(Example{"XADD", "opt trim", argv, keys, covers},
-      cmd::Xadd{.key = "key:1", .id_selector = cmd::Xadd::AutoId{}, .data = list_data, .trim = cmd::Xadd::Trim{.strategy = cmd::Xadd::Strategy::max_len, .threshold = "0"}});
+      cmd::Xadd{.key = "key:1", .id_selector = cmd::Xadd::AutoId{}, .data = list_data, .trim = cmd::Xadd::Trim{.strategy = cmd::Xadd::MaxLen{}, .threshold = "0"}});
   }
   {
     static constexpr std::string_view argv[] = {"XADD", "key:1", "MINID", "0", "*", "field", "value"};
@@ -5387,7 +5387,7 @@ void for_each_example(F&& f) {
     static constexpr std::string_view covers[] = {"alt id-selector.auto-id", "alt trim.strategy.minid", "opt trim"};
     const std::pair<std::string_view, std::string_view> list_data[] = {{"field", "value"}};
     f(Example{"XADD", "alt trim.strategy.minid", argv, keys, covers},
-      cmd::Xadd{.key = "key:1", .id_selector = cmd::Xadd::AutoId{}, .data = list_data, .trim = cmd::Xadd::Trim{.strategy = cmd::Xadd::Strategy::min_id, .threshold = "0"}});
+      cmd::Xadd{.key = "key:1", .id_selector = cmd::Xadd::AutoId{}, .data = list_data, .trim = cmd::Xadd::Trim{.strategy = cmd::Xadd::MinId{}, .threshold = "0"}});
   }
   {
     static constexpr std::string_view argv[] = {"XADD", "key:1", "MAXLEN", "=", "0", "*", "field", "value"};
@@ -5395,7 +5395,7 @@ void for_each_example(F&& f) {
     static constexpr std::string_view covers[] = {"alt id-selector.auto-id", "alt trim.operator.equal", "alt trim.strategy.maxlen", "opt trim", "opt trim.operator"};
     const std::pair<std::string_view, std::string_view> list_data[] = {{"field", "value"}};
     f(Example{"XADD", "opt trim.operator", argv, keys, covers},
-      cmd::Xadd{.key = "key:1", .id_selector = cmd::Xadd::AutoId{}, .data = list_data, .trim = cmd::Xadd::Trim{.strategy = cmd::Xadd::Strategy::max_len, .operator_ = cmd::Xadd::Operator::equal, .threshold = "0"}});
+      cmd::Xadd{.key = "key:1", .id_selector = cmd::Xadd::AutoId{}, .data = list_data, .trim = cmd::Xadd::Trim{.strategy = cmd::Xadd::MaxLen{}, .operator_ = cmd::Xadd::Equal{}, .threshold = "0"}});
   }
   {
     static constexpr std::string_view argv[] = {"XADD", "key:1", "MAXLEN", "~", "0", "*", "field", "value"};
@@ -5403,7 +5403,7 @@ void for_each_example(F&& f) {
     static constexpr std::string_view covers[] = {"alt id-selector.auto-id", "alt trim.operator.approximately", "alt trim.strategy.maxlen", "opt trim", "opt trim.operator"};
     const std::pair<std::string_view, std::string_view> list_data[] = {{"field", "value"}};
     f(Example{"XADD", "alt trim.operator.approximately", argv, keys, covers},
-      cmd::Xadd{.key = "key:1", .id_selector = cmd::Xadd::AutoId{}, .data = list_data, .trim = cmd::Xadd::Trim{.strategy = cmd::Xadd::Strategy::max_len, .operator_ = cmd::Xadd::Operator::approximately, .threshold = "0"}});
+      cmd::Xadd{.key = "key:1", .id_selector = cmd::Xadd::AutoId{}, .data = list_data, .trim = cmd::Xadd::Trim{.strategy = cmd::Xadd::MaxLen{}, .operator_ = cmd::Xadd::Approximately{}, .threshold = "0"}});
   }
   {
     static constexpr std::string_view argv[] = {"XADD", "key:1", "MAXLEN", "~", "0", "LIMIT", "1", "*", "field", "value"};
@@ -5411,7 +5411,7 @@ void for_each_example(F&& f) {
     static constexpr std::string_view covers[] = {"alt id-selector.auto-id", "alt trim.operator.approximately", "alt trim.strategy.maxlen", "opt trim", "opt trim.count", "opt trim.operator"};
     const std::pair<std::string_view, std::string_view> list_data[] = {{"field", "value"}};
     f(Example{"XADD", "opt trim.count", argv, keys, covers},
-      cmd::Xadd{.key = "key:1", .id_selector = cmd::Xadd::AutoId{}, .data = list_data, .trim = cmd::Xadd::Trim{.strategy = cmd::Xadd::Strategy::max_len, .operator_ = cmd::Xadd::Operator::approximately, .threshold = "0", .count = 1}});
+      cmd::Xadd{.key = "key:1", .id_selector = cmd::Xadd::AutoId{}, .data = list_data, .trim = cmd::Xadd::Trim{.strategy = cmd::Xadd::MaxLen{}, .operator_ = cmd::Xadd::Approximately{}, .threshold = "0", .count = 1}});
   }
   {
     static constexpr std::string_view argv[] = {"XADD", "key:1", "5-1", "field", "value"};
@@ -5435,7 +5435,7 @@ void for_each_example(F&& f) {
     static constexpr std::string_view covers[] = {"alt id-selector.auto-id", "alt trim.strategy.maxlen", "opt trim"};
     const std::pair<std::string_view, std::string_view> list_data[] = {{"field", "value"}};
     f(Example{"XADD", "opt trim", argv, keys, covers},
-      cmd::XaddNoMkStream{.key = "key:1", .id_selector = cmd::XaddNoMkStream::AutoId{}, .data = list_data, .trim = cmd::XaddNoMkStream::Trim{.strategy = cmd::XaddNoMkStream::Strategy::max_len, .threshold = "0"}});
+      cmd::XaddNoMkStream{.key = "key:1", .id_selector = cmd::XaddNoMkStream::AutoId{}, .data = list_data, .trim = cmd::XaddNoMkStream::Trim{.strategy = cmd::XaddNoMkStream::MaxLen{}, .threshold = "0"}});
   }
   {
     static constexpr std::string_view argv[] = {"XADD", "key:1", "NOMKSTREAM", "MINID", "0", "*", "field", "value"};
@@ -5443,7 +5443,7 @@ void for_each_example(F&& f) {
     static constexpr std::string_view covers[] = {"alt id-selector.auto-id", "alt trim.strategy.minid", "opt trim"};
     const std::pair<std::string_view, std::string_view> list_data[] = {{"field", "value"}};
     f(Example{"XADD", "alt trim.strategy.minid", argv, keys, covers},
-      cmd::XaddNoMkStream{.key = "key:1", .id_selector = cmd::XaddNoMkStream::AutoId{}, .data = list_data, .trim = cmd::XaddNoMkStream::Trim{.strategy = cmd::XaddNoMkStream::Strategy::min_id, .threshold = "0"}});
+      cmd::XaddNoMkStream{.key = "key:1", .id_selector = cmd::XaddNoMkStream::AutoId{}, .data = list_data, .trim = cmd::XaddNoMkStream::Trim{.strategy = cmd::XaddNoMkStream::MinId{}, .threshold = "0"}});
   }
   {
     static constexpr std::string_view argv[] = {"XADD", "key:1", "NOMKSTREAM", "MAXLEN", "=", "0", "*", "field", "value"};
@@ -5451,7 +5451,7 @@ void for_each_example(F&& f) {
     static constexpr std::string_view covers[] = {"alt id-selector.auto-id", "alt trim.operator.equal", "alt trim.strategy.maxlen", "opt trim", "opt trim.operator"};
     const std::pair<std::string_view, std::string_view> list_data[] = {{"field", "value"}};
     f(Example{"XADD", "opt trim.operator", argv, keys, covers},
-      cmd::XaddNoMkStream{.key = "key:1", .id_selector = cmd::XaddNoMkStream::AutoId{}, .data = list_data, .trim = cmd::XaddNoMkStream::Trim{.strategy = cmd::XaddNoMkStream::Strategy::max_len, .operator_ = cmd::XaddNoMkStream::Operator::equal, .threshold = "0"}});
+      cmd::XaddNoMkStream{.key = "key:1", .id_selector = cmd::XaddNoMkStream::AutoId{}, .data = list_data, .trim = cmd::XaddNoMkStream::Trim{.strategy = cmd::XaddNoMkStream::MaxLen{}, .operator_ = cmd::XaddNoMkStream::Equal{}, .threshold = "0"}});
   }
   {
     static constexpr std::string_view argv[] = {"XADD", "key:1", "NOMKSTREAM", "MAXLEN", "~", "0", "*", "field", "value"};
@@ -5459,7 +5459,7 @@ void for_each_example(F&& f) {
     static constexpr std::string_view covers[] = {"alt id-selector.auto-id", "alt trim.operator.approximately", "alt trim.strategy.maxlen", "opt trim", "opt trim.operator"};
     const std::pair<std::string_view, std::string_view> list_data[] = {{"field", "value"}};
     f(Example{"XADD", "alt trim.operator.approximately", argv, keys, covers},
-      cmd::XaddNoMkStream{.key = "key:1", .id_selector = cmd::XaddNoMkStream::AutoId{}, .data = list_data, .trim = cmd::XaddNoMkStream::Trim{.strategy = cmd::XaddNoMkStream::Strategy::max_len, .operator_ = cmd::XaddNoMkStream::Operator::approximately, .threshold = "0"}});
+      cmd::XaddNoMkStream{.key = "key:1", .id_selector = cmd::XaddNoMkStream::AutoId{}, .data = list_data, .trim = cmd::XaddNoMkStream::Trim{.strategy = cmd::XaddNoMkStream::MaxLen{}, .operator_ = cmd::XaddNoMkStream::Approximately{}, .threshold = "0"}});
   }
   {
     static constexpr std::string_view argv[] = {"XADD", "key:1", "NOMKSTREAM", "MAXLEN", "~", "0", "LIMIT", "1", "*", "field", "value"};
@@ -5467,7 +5467,7 @@ void for_each_example(F&& f) {
     static constexpr std::string_view covers[] = {"alt id-selector.auto-id", "alt trim.operator.approximately", "alt trim.strategy.maxlen", "opt trim", "opt trim.count", "opt trim.operator"};
     const std::pair<std::string_view, std::string_view> list_data[] = {{"field", "value"}};
     f(Example{"XADD", "opt trim.count", argv, keys, covers},
-      cmd::XaddNoMkStream{.key = "key:1", .id_selector = cmd::XaddNoMkStream::AutoId{}, .data = list_data, .trim = cmd::XaddNoMkStream::Trim{.strategy = cmd::XaddNoMkStream::Strategy::max_len, .operator_ = cmd::XaddNoMkStream::Operator::approximately, .threshold = "0", .count = 1}});
+      cmd::XaddNoMkStream{.key = "key:1", .id_selector = cmd::XaddNoMkStream::AutoId{}, .data = list_data, .trim = cmd::XaddNoMkStream::Trim{.strategy = cmd::XaddNoMkStream::MaxLen{}, .operator_ = cmd::XaddNoMkStream::Approximately{}, .threshold = "0", .count = 1}});
   }
   {
     static constexpr std::string_view argv[] = {"XADD", "key:1", "NOMKSTREAM", "5-1", "field", "value"};
@@ -5856,35 +5856,35 @@ void for_each_example(F&& f) {
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt trim.strategy.maxlen"};
     f(Example{"XTRIM", "", argv, keys, covers},
-      cmd::Xtrim{.key = "key:1", .strategy = cmd::Xtrim::Strategy::max_len, .threshold = "0"});
+      cmd::Xtrim{.key = "key:1", .strategy = cmd::Xtrim::MaxLen{}, .threshold = "0"});
   }
   {
     static constexpr std::string_view argv[] = {"XTRIM", "key:1", "MINID", "0"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt trim.strategy.minid"};
     f(Example{"XTRIM", "alt trim.strategy.minid", argv, keys, covers},
-      cmd::Xtrim{.key = "key:1", .strategy = cmd::Xtrim::Strategy::min_id, .threshold = "0"});
+      cmd::Xtrim{.key = "key:1", .strategy = cmd::Xtrim::MinId{}, .threshold = "0"});
   }
   {
     static constexpr std::string_view argv[] = {"XTRIM", "key:1", "MAXLEN", "=", "0"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt trim.operator.equal", "alt trim.strategy.maxlen", "opt trim.operator"};
     f(Example{"XTRIM", "opt trim.operator", argv, keys, covers},
-      cmd::Xtrim{.key = "key:1", .strategy = cmd::Xtrim::Strategy::max_len, .threshold = "0", .operator_ = cmd::Xtrim::Operator::equal});
+      cmd::Xtrim{.key = "key:1", .strategy = cmd::Xtrim::MaxLen{}, .threshold = "0", .operator_ = cmd::Xtrim::Equal{}});
   }
   {
     static constexpr std::string_view argv[] = {"XTRIM", "key:1", "MAXLEN", "~", "0"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt trim.operator.approximately", "alt trim.strategy.maxlen", "opt trim.operator"};
     f(Example{"XTRIM", "alt trim.operator.approximately", argv, keys, covers},
-      cmd::Xtrim{.key = "key:1", .strategy = cmd::Xtrim::Strategy::max_len, .threshold = "0", .operator_ = cmd::Xtrim::Operator::approximately});
+      cmd::Xtrim{.key = "key:1", .strategy = cmd::Xtrim::MaxLen{}, .threshold = "0", .operator_ = cmd::Xtrim::Approximately{}});
   }
   {
     static constexpr std::string_view argv[] = {"XTRIM", "key:1", "MAXLEN", "~", "0", "LIMIT", "1"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt trim.operator.approximately", "alt trim.strategy.maxlen", "opt trim.count", "opt trim.operator"};
     f(Example{"XTRIM", "opt trim.count", argv, keys, covers},
-      cmd::Xtrim{.key = "key:1", .strategy = cmd::Xtrim::Strategy::max_len, .threshold = "0", .operator_ = cmd::Xtrim::Operator::approximately, .count = 1});
+      cmd::Xtrim{.key = "key:1", .strategy = cmd::Xtrim::MaxLen{}, .threshold = "0", .operator_ = cmd::Xtrim::Approximately{}, .count = 1});
   }
   {
     static constexpr std::string_view argv[] = {"ZADD", "key:1", "1.5", "member"};
@@ -6041,7 +6041,7 @@ void for_each_example(F&& f) {
     static constexpr std::string_view covers[] = {"alt aggregate.sum", "opt aggregate"};
     const std::string_view list_keys[] = {"key:1"};
     f(Example{"ZINTER", "opt aggregate", argv, keys, covers},
-      cmd::Zinter{.keys = list_keys, .aggregate = cmd::Zinter::Aggregate::sum});
+      cmd::Zinter{.keys = list_keys, .aggregate = cmd::Zinter::Sum{}});
   }
   {
     static constexpr std::string_view argv[] = {"ZINTER", "1", "key:1", "AGGREGATE", "MIN"};
@@ -6049,7 +6049,7 @@ void for_each_example(F&& f) {
     static constexpr std::string_view covers[] = {"alt aggregate.min", "opt aggregate"};
     const std::string_view list_keys[] = {"key:1"};
     f(Example{"ZINTER", "alt aggregate.min", argv, keys, covers},
-      cmd::Zinter{.keys = list_keys, .aggregate = cmd::Zinter::Aggregate::min});
+      cmd::Zinter{.keys = list_keys, .aggregate = cmd::Zinter::Min{}});
   }
   {
     static constexpr std::string_view argv[] = {"ZINTER", "1", "key:1", "AGGREGATE", "MAX"};
@@ -6057,7 +6057,7 @@ void for_each_example(F&& f) {
     static constexpr std::string_view covers[] = {"alt aggregate.max", "opt aggregate"};
     const std::string_view list_keys[] = {"key:1"};
     f(Example{"ZINTER", "alt aggregate.max", argv, keys, covers},
-      cmd::Zinter{.keys = list_keys, .aggregate = cmd::Zinter::Aggregate::max});
+      cmd::Zinter{.keys = list_keys, .aggregate = cmd::Zinter::Max{}});
   }
   {
     static constexpr std::string_view argv[] = {"ZINTER", "1", "key:1", "WITHSCORES"};
@@ -6081,7 +6081,7 @@ void for_each_example(F&& f) {
     static constexpr std::string_view covers[] = {"alt aggregate.sum", "opt aggregate"};
     const std::string_view list_keys[] = {"key:1"};
     f(Example{"ZINTER", "opt aggregate", argv, keys, covers},
-      cmd::ZinterWithScores{.keys = list_keys, .aggregate = cmd::ZinterWithScores::Aggregate::sum});
+      cmd::ZinterWithScores{.keys = list_keys, .aggregate = cmd::ZinterWithScores::Sum{}});
   }
   {
     static constexpr std::string_view argv[] = {"ZINTER", "1", "key:1", "AGGREGATE", "MIN", "WITHSCORES"};
@@ -6089,7 +6089,7 @@ void for_each_example(F&& f) {
     static constexpr std::string_view covers[] = {"alt aggregate.min", "opt aggregate"};
     const std::string_view list_keys[] = {"key:1"};
     f(Example{"ZINTER", "alt aggregate.min", argv, keys, covers},
-      cmd::ZinterWithScores{.keys = list_keys, .aggregate = cmd::ZinterWithScores::Aggregate::min});
+      cmd::ZinterWithScores{.keys = list_keys, .aggregate = cmd::ZinterWithScores::Min{}});
   }
   {
     static constexpr std::string_view argv[] = {"ZINTER", "1", "key:1", "AGGREGATE", "MAX", "WITHSCORES"};
@@ -6097,7 +6097,7 @@ void for_each_example(F&& f) {
     static constexpr std::string_view covers[] = {"alt aggregate.max", "opt aggregate"};
     const std::string_view list_keys[] = {"key:1"};
     f(Example{"ZINTER", "alt aggregate.max", argv, keys, covers},
-      cmd::ZinterWithScores{.keys = list_keys, .aggregate = cmd::ZinterWithScores::Aggregate::max});
+      cmd::ZinterWithScores{.keys = list_keys, .aggregate = cmd::ZinterWithScores::Max{}});
   }
   {
     static constexpr std::string_view argv[] = {"ZINTERCARD", "1", "key:1"};
@@ -6136,7 +6136,7 @@ void for_each_example(F&& f) {
     static constexpr std::string_view covers[] = {"alt aggregate.sum", "opt aggregate"};
     const std::string_view list_keys[] = {"key:2"};
     f(Example{"ZINTERSTORE", "opt aggregate", argv, keys, covers},
-      cmd::Zinterstore{.destination = "key:1", .keys = list_keys, .aggregate = cmd::Zinterstore::Aggregate::sum});
+      cmd::Zinterstore{.destination = "key:1", .keys = list_keys, .aggregate = cmd::Zinterstore::Sum{}});
   }
   {
     static constexpr std::string_view argv[] = {"ZINTERSTORE", "key:1", "1", "key:2", "AGGREGATE", "MIN"};
@@ -6144,7 +6144,7 @@ void for_each_example(F&& f) {
     static constexpr std::string_view covers[] = {"alt aggregate.min", "opt aggregate"};
     const std::string_view list_keys[] = {"key:2"};
     f(Example{"ZINTERSTORE", "alt aggregate.min", argv, keys, covers},
-      cmd::Zinterstore{.destination = "key:1", .keys = list_keys, .aggregate = cmd::Zinterstore::Aggregate::min});
+      cmd::Zinterstore{.destination = "key:1", .keys = list_keys, .aggregate = cmd::Zinterstore::Min{}});
   }
   {
     static constexpr std::string_view argv[] = {"ZINTERSTORE", "key:1", "1", "key:2", "AGGREGATE", "MAX"};
@@ -6152,7 +6152,7 @@ void for_each_example(F&& f) {
     static constexpr std::string_view covers[] = {"alt aggregate.max", "opt aggregate"};
     const std::string_view list_keys[] = {"key:2"};
     f(Example{"ZINTERSTORE", "alt aggregate.max", argv, keys, covers},
-      cmd::Zinterstore{.destination = "key:1", .keys = list_keys, .aggregate = cmd::Zinterstore::Aggregate::max});
+      cmd::Zinterstore{.destination = "key:1", .keys = list_keys, .aggregate = cmd::Zinterstore::Max{}});
   }
   {
     static constexpr std::string_view argv[] = {"ZLEXCOUNT", "key:1", "-", "+"};
@@ -6166,7 +6166,7 @@ void for_each_example(F&& f) {
     static constexpr std::string_view covers[] = {"alt where.min"};
     const std::string_view list_keys[] = {"key:1"};
     f(Example{"ZMPOP", "", argv, keys, covers},
-      cmd::Zmpop{.keys = list_keys, .where = cmd::Zmpop::Where::min});
+      cmd::Zmpop{.keys = list_keys, .where = cmd::Zmpop::Min{}});
   }
   {
     static constexpr std::string_view argv[] = {"ZMPOP", "1", "key:1", "MAX"};
@@ -6174,7 +6174,7 @@ void for_each_example(F&& f) {
     static constexpr std::string_view covers[] = {"alt where.max"};
     const std::string_view list_keys[] = {"key:1"};
     f(Example{"ZMPOP", "alt where.max", argv, keys, covers},
-      cmd::Zmpop{.keys = list_keys, .where = cmd::Zmpop::Where::max});
+      cmd::Zmpop{.keys = list_keys, .where = cmd::Zmpop::Max{}});
   }
   {
     static constexpr std::string_view argv[] = {"ZMPOP", "1", "key:1", "MIN", "COUNT", "1"};
@@ -6182,7 +6182,7 @@ void for_each_example(F&& f) {
     static constexpr std::string_view covers[] = {"alt where.min", "opt count"};
     const std::string_view list_keys[] = {"key:1"};
     f(Example{"ZMPOP", "opt count", argv, keys, covers},
-      cmd::Zmpop{.keys = list_keys, .where = cmd::Zmpop::Where::min, .count = 1});
+      cmd::Zmpop{.keys = list_keys, .where = cmd::Zmpop::Min{}, .count = 1});
   }
   {
     static constexpr std::string_view argv[] = {"ZMSCORE", "key:1", "member"};
@@ -6246,14 +6246,14 @@ void for_each_example(F&& f) {
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt sortby.byscore", "opt sortby"};
     f(Example{"ZRANGE", "opt sortby", argv, keys, covers},
-      cmd::Zrange{.key = "key:1", .start = valkey::RangeBound{std::int64_t{0}}, .stop = valkey::RangeBound{std::int64_t{1}}, .sort_by = cmd::Zrange::SortBy::by_score});
+      cmd::Zrange{.key = "key:1", .start = valkey::RangeBound{std::int64_t{0}}, .stop = valkey::RangeBound{std::int64_t{1}}, .sort_by = cmd::Zrange::ByScore{}});
   }
   {
     static constexpr std::string_view argv[] = {"ZRANGE", "key:1", "-", "+", "BYLEX"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt sortby.bylex", "opt sortby"};
     f(Example{"ZRANGE", "alt sortby.bylex", argv, keys, covers},
-      cmd::Zrange{.key = "key:1", .start = valkey::RangeBound{valkey::LexBound::min()}, .stop = valkey::RangeBound{valkey::LexBound::max()}, .sort_by = cmd::Zrange::SortBy::by_lex});
+      cmd::Zrange{.key = "key:1", .start = valkey::RangeBound{valkey::LexBound::min()}, .stop = valkey::RangeBound{valkey::LexBound::max()}, .sort_by = cmd::Zrange::ByLex{}});
   }
   {
     static constexpr std::string_view argv[] = {"ZRANGE", "key:1", "0", "1", "REV"};
@@ -6267,7 +6267,7 @@ void for_each_example(F&& f) {
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt sortby.byscore", "opt limit", "opt sortby"};
     f(Example{"ZRANGE", "opt limit", argv, keys, covers},
-      cmd::Zrange{.key = "key:1", .start = valkey::RangeBound{std::int64_t{0}}, .stop = valkey::RangeBound{std::int64_t{1}}, .sort_by = cmd::Zrange::SortBy::by_score, .limit = cmd::Zrange::Limit{.offset = 2, .count = 3}});
+      cmd::Zrange{.key = "key:1", .start = valkey::RangeBound{std::int64_t{0}}, .stop = valkey::RangeBound{std::int64_t{1}}, .sort_by = cmd::Zrange::ByScore{}, .limit = cmd::Zrange::Limit{.offset = 2, .count = 3}});
   }
   {
     static constexpr std::string_view argv[] = {"ZRANGE", "key:1", "0", "1", "WITHSCORES"};
@@ -6280,14 +6280,14 @@ void for_each_example(F&& f) {
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt sortby.byscore", "opt sortby"};
     f(Example{"ZRANGE", "opt sortby", argv, keys, covers},
-      cmd::ZrangeWithScores{.key = "key:1", .start = valkey::RangeBound{std::int64_t{0}}, .stop = valkey::RangeBound{std::int64_t{1}}, .sort_by = cmd::ZrangeWithScores::SortBy::by_score});
+      cmd::ZrangeWithScores{.key = "key:1", .start = valkey::RangeBound{std::int64_t{0}}, .stop = valkey::RangeBound{std::int64_t{1}}, .sort_by = cmd::ZrangeWithScores::ByScore{}});
   }
   {
     static constexpr std::string_view argv[] = {"ZRANGE", "key:1", "-", "+", "BYLEX", "WITHSCORES"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt sortby.bylex", "opt sortby"};
     f(Example{"ZRANGE", "alt sortby.bylex", argv, keys, covers},
-      cmd::ZrangeWithScores{.key = "key:1", .start = valkey::RangeBound{valkey::LexBound::min()}, .stop = valkey::RangeBound{valkey::LexBound::max()}, .sort_by = cmd::ZrangeWithScores::SortBy::by_lex});
+      cmd::ZrangeWithScores{.key = "key:1", .start = valkey::RangeBound{valkey::LexBound::min()}, .stop = valkey::RangeBound{valkey::LexBound::max()}, .sort_by = cmd::ZrangeWithScores::ByLex{}});
   }
   {
     static constexpr std::string_view argv[] = {"ZRANGE", "key:1", "0", "1", "REV", "WITHSCORES"};
@@ -6301,7 +6301,7 @@ void for_each_example(F&& f) {
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt sortby.byscore", "opt limit", "opt sortby"};
     f(Example{"ZRANGE", "opt limit", argv, keys, covers},
-      cmd::ZrangeWithScores{.key = "key:1", .start = valkey::RangeBound{std::int64_t{0}}, .stop = valkey::RangeBound{std::int64_t{1}}, .sort_by = cmd::ZrangeWithScores::SortBy::by_score, .limit = cmd::ZrangeWithScores::Limit{.offset = 2, .count = 3}});
+      cmd::ZrangeWithScores{.key = "key:1", .start = valkey::RangeBound{std::int64_t{0}}, .stop = valkey::RangeBound{std::int64_t{1}}, .sort_by = cmd::ZrangeWithScores::ByScore{}, .limit = cmd::ZrangeWithScores::Limit{.offset = 2, .count = 3}});
   }
   {
     static constexpr std::string_view argv[] = {"ZRANGEBYLEX", "key:1", "-", "+"};
@@ -6353,14 +6353,14 @@ void for_each_example(F&& f) {
     static constexpr std::string_view keys[] = {"key:1", "key:2"};
     static constexpr std::string_view covers[] = {"alt sortby.byscore", "opt sortby"};
     f(Example{"ZRANGESTORE", "opt sortby", argv, keys, covers},
-      cmd::Zrangestore{.dst = "key:1", .src = "key:2", .min = valkey::RangeBound{std::int64_t{0}}, .max = valkey::RangeBound{std::int64_t{1}}, .sort_by = cmd::Zrangestore::SortBy::by_score});
+      cmd::Zrangestore{.dst = "key:1", .src = "key:2", .min = valkey::RangeBound{std::int64_t{0}}, .max = valkey::RangeBound{std::int64_t{1}}, .sort_by = cmd::Zrangestore::ByScore{}});
   }
   {
     static constexpr std::string_view argv[] = {"ZRANGESTORE", "key:1", "key:2", "-", "+", "BYLEX"};
     static constexpr std::string_view keys[] = {"key:1", "key:2"};
     static constexpr std::string_view covers[] = {"alt sortby.bylex", "opt sortby"};
     f(Example{"ZRANGESTORE", "alt sortby.bylex", argv, keys, covers},
-      cmd::Zrangestore{.dst = "key:1", .src = "key:2", .min = valkey::RangeBound{valkey::LexBound::min()}, .max = valkey::RangeBound{valkey::LexBound::max()}, .sort_by = cmd::Zrangestore::SortBy::by_lex});
+      cmd::Zrangestore{.dst = "key:1", .src = "key:2", .min = valkey::RangeBound{valkey::LexBound::min()}, .max = valkey::RangeBound{valkey::LexBound::max()}, .sort_by = cmd::Zrangestore::ByLex{}});
   }
   {
     static constexpr std::string_view argv[] = {"ZRANGESTORE", "key:1", "key:2", "0", "1", "REV"};
@@ -6374,7 +6374,7 @@ void for_each_example(F&& f) {
     static constexpr std::string_view keys[] = {"key:1", "key:2"};
     static constexpr std::string_view covers[] = {"alt sortby.byscore", "opt limit", "opt sortby"};
     f(Example{"ZRANGESTORE", "opt limit", argv, keys, covers},
-      cmd::Zrangestore{.dst = "key:1", .src = "key:2", .min = valkey::RangeBound{std::int64_t{0}}, .max = valkey::RangeBound{std::int64_t{1}}, .sort_by = cmd::Zrangestore::SortBy::by_score, .limit = cmd::Zrangestore::Limit{.offset = 2, .count = 3}});
+      cmd::Zrangestore{.dst = "key:1", .src = "key:2", .min = valkey::RangeBound{std::int64_t{0}}, .max = valkey::RangeBound{std::int64_t{1}}, .sort_by = cmd::Zrangestore::ByScore{}, .limit = cmd::Zrangestore::Limit{.offset = 2, .count = 3}});
   }
   {
     static constexpr std::string_view argv[] = {"ZRANK", "key:1", "member"};
@@ -6531,7 +6531,7 @@ void for_each_example(F&& f) {
     static constexpr std::string_view covers[] = {"alt aggregate.sum", "opt aggregate"};
     const std::string_view list_keys[] = {"key:1"};
     f(Example{"ZUNION", "opt aggregate", argv, keys, covers},
-      cmd::Zunion{.keys = list_keys, .aggregate = cmd::Zunion::Aggregate::sum});
+      cmd::Zunion{.keys = list_keys, .aggregate = cmd::Zunion::Sum{}});
   }
   {
     static constexpr std::string_view argv[] = {"ZUNION", "1", "key:1", "AGGREGATE", "MIN"};
@@ -6539,7 +6539,7 @@ void for_each_example(F&& f) {
     static constexpr std::string_view covers[] = {"alt aggregate.min", "opt aggregate"};
     const std::string_view list_keys[] = {"key:1"};
     f(Example{"ZUNION", "alt aggregate.min", argv, keys, covers},
-      cmd::Zunion{.keys = list_keys, .aggregate = cmd::Zunion::Aggregate::min});
+      cmd::Zunion{.keys = list_keys, .aggregate = cmd::Zunion::Min{}});
   }
   {
     static constexpr std::string_view argv[] = {"ZUNION", "1", "key:1", "AGGREGATE", "MAX"};
@@ -6547,7 +6547,7 @@ void for_each_example(F&& f) {
     static constexpr std::string_view covers[] = {"alt aggregate.max", "opt aggregate"};
     const std::string_view list_keys[] = {"key:1"};
     f(Example{"ZUNION", "alt aggregate.max", argv, keys, covers},
-      cmd::Zunion{.keys = list_keys, .aggregate = cmd::Zunion::Aggregate::max});
+      cmd::Zunion{.keys = list_keys, .aggregate = cmd::Zunion::Max{}});
   }
   {
     static constexpr std::string_view argv[] = {"ZUNION", "1", "key:1", "WITHSCORES"};
@@ -6571,7 +6571,7 @@ void for_each_example(F&& f) {
     static constexpr std::string_view covers[] = {"alt aggregate.sum", "opt aggregate"};
     const std::string_view list_keys[] = {"key:1"};
     f(Example{"ZUNION", "opt aggregate", argv, keys, covers},
-      cmd::ZunionWithScores{.keys = list_keys, .aggregate = cmd::ZunionWithScores::Aggregate::sum});
+      cmd::ZunionWithScores{.keys = list_keys, .aggregate = cmd::ZunionWithScores::Sum{}});
   }
   {
     static constexpr std::string_view argv[] = {"ZUNION", "1", "key:1", "AGGREGATE", "MIN", "WITHSCORES"};
@@ -6579,7 +6579,7 @@ void for_each_example(F&& f) {
     static constexpr std::string_view covers[] = {"alt aggregate.min", "opt aggregate"};
     const std::string_view list_keys[] = {"key:1"};
     f(Example{"ZUNION", "alt aggregate.min", argv, keys, covers},
-      cmd::ZunionWithScores{.keys = list_keys, .aggregate = cmd::ZunionWithScores::Aggregate::min});
+      cmd::ZunionWithScores{.keys = list_keys, .aggregate = cmd::ZunionWithScores::Min{}});
   }
   {
     static constexpr std::string_view argv[] = {"ZUNION", "1", "key:1", "AGGREGATE", "MAX", "WITHSCORES"};
@@ -6587,7 +6587,7 @@ void for_each_example(F&& f) {
     static constexpr std::string_view covers[] = {"alt aggregate.max", "opt aggregate"};
     const std::string_view list_keys[] = {"key:1"};
     f(Example{"ZUNION", "alt aggregate.max", argv, keys, covers},
-      cmd::ZunionWithScores{.keys = list_keys, .aggregate = cmd::ZunionWithScores::Aggregate::max});
+      cmd::ZunionWithScores{.keys = list_keys, .aggregate = cmd::ZunionWithScores::Max{}});
   }
   {
     static constexpr std::string_view argv[] = {"ZUNIONSTORE", "key:1", "1", "key:2"};
@@ -6611,7 +6611,7 @@ void for_each_example(F&& f) {
     static constexpr std::string_view covers[] = {"alt aggregate.sum", "opt aggregate"};
     const std::string_view list_keys[] = {"key:2"};
     f(Example{"ZUNIONSTORE", "opt aggregate", argv, keys, covers},
-      cmd::Zunionstore{.destination = "key:1", .keys = list_keys, .aggregate = cmd::Zunionstore::Aggregate::sum});
+      cmd::Zunionstore{.destination = "key:1", .keys = list_keys, .aggregate = cmd::Zunionstore::Sum{}});
   }
   {
     static constexpr std::string_view argv[] = {"ZUNIONSTORE", "key:1", "1", "key:2", "AGGREGATE", "MIN"};
@@ -6619,7 +6619,7 @@ void for_each_example(F&& f) {
     static constexpr std::string_view covers[] = {"alt aggregate.min", "opt aggregate"};
     const std::string_view list_keys[] = {"key:2"};
     f(Example{"ZUNIONSTORE", "alt aggregate.min", argv, keys, covers},
-      cmd::Zunionstore{.destination = "key:1", .keys = list_keys, .aggregate = cmd::Zunionstore::Aggregate::min});
+      cmd::Zunionstore{.destination = "key:1", .keys = list_keys, .aggregate = cmd::Zunionstore::Min{}});
   }
   {
     static constexpr std::string_view argv[] = {"ZUNIONSTORE", "key:1", "1", "key:2", "AGGREGATE", "MAX"};
@@ -6627,7 +6627,7 @@ void for_each_example(F&& f) {
     static constexpr std::string_view covers[] = {"alt aggregate.max", "opt aggregate"};
     const std::string_view list_keys[] = {"key:2"};
     f(Example{"ZUNIONSTORE", "alt aggregate.max", argv, keys, covers},
-      cmd::Zunionstore{.destination = "key:1", .keys = list_keys, .aggregate = cmd::Zunionstore::Aggregate::max});
+      cmd::Zunionstore{.destination = "key:1", .keys = list_keys, .aggregate = cmd::Zunionstore::Max{}});
   }
 }
 

@@ -15,9 +15,10 @@ void write_bitcount(const Bitcount& c, Sink& s) {
     if ((*c.range).end_unit) {
       s.arg((*(*c.range).end_unit).end);
       if ((*(*c.range).end_unit).unit) {
-        switch ((*(*(*c.range).end_unit).unit)) {
-          case Bitcount::Unit::byte: token<"BYTE">(s); break;
-          case Bitcount::Unit::bit: token<"BIT">(s); break;
+        if (valkey::holds_alternative<Bitcount::Byte>((*(*(*c.range).end_unit).unit))) {
+          token<"BYTE">(s);
+        } else if (valkey::holds_alternative<Bitcount::Bit>((*(*(*c.range).end_unit).unit))) {
+          token<"BIT">(s);
         }
       }
     }
@@ -28,25 +29,27 @@ template <class Sink>
 void write_bitfield(const Bitfield& c, Sink& s) {
   s.arg(c.key);
   c.operations.for_each([&](const auto& e) {
-    if (const auto* v = std::get_if<Bitfield::Get>(&e)) {
+    if (const auto* v = valkey::get_if<Bitfield::Get>(&e)) {
       token<"GET">(s);
       s.arg(v->encoding);
       s.arg(v->offset);
-    } else if (const auto* v = std::get_if<Bitfield::Write>(&e)) {
+    } else if (const auto* v = valkey::get_if<Bitfield::Write>(&e)) {
       if (v->overflow) {
         token<"OVERFLOW">(s);
-        switch ((*v->overflow)) {
-          case Bitfield::Overflow::wrap: token<"WRAP">(s); break;
-          case Bitfield::Overflow::sat: token<"SAT">(s); break;
-          case Bitfield::Overflow::fail: token<"FAIL">(s); break;
+        if (valkey::holds_alternative<Bitfield::Wrap>((*v->overflow))) {
+          token<"WRAP">(s);
+        } else if (valkey::holds_alternative<Bitfield::Sat>((*v->overflow))) {
+          token<"SAT">(s);
+        } else if (valkey::holds_alternative<Bitfield::Fail>((*v->overflow))) {
+          token<"FAIL">(s);
         }
       }
-      if (const auto* v2 = std::get_if<Bitfield::Set>(&v->write_operation)) {
+      if (const auto* v2 = valkey::get_if<Bitfield::Set>(&v->write_operation)) {
         token<"SET">(s);
         s.arg(v2->encoding);
         s.arg(v2->offset);
         s.arg(v2->value);
-      } else if (const auto* v2 = std::get_if<Bitfield::Incrby>(&v->write_operation)) {
+      } else if (const auto* v2 = valkey::get_if<Bitfield::Incrby>(&v->write_operation)) {
         token<"INCRBY">(s);
         s.arg(v2->encoding);
         s.arg(v2->offset);
@@ -68,11 +71,14 @@ void write_bitfieldro(const BitfieldRo& c, Sink& s) {
 
 template <class Sink>
 void write_bitop(const Bitop& c, Sink& s) {
-  switch (c.operation) {
-    case Bitop::Operation::and_: token<"AND">(s); break;
-    case Bitop::Operation::or_: token<"OR">(s); break;
-    case Bitop::Operation::xor_: token<"XOR">(s); break;
-    case Bitop::Operation::not_: token<"NOT">(s); break;
+  if (valkey::holds_alternative<Bitop::And>(c.operation)) {
+    token<"AND">(s);
+  } else if (valkey::holds_alternative<Bitop::Or>(c.operation)) {
+    token<"OR">(s);
+  } else if (valkey::holds_alternative<Bitop::Xor>(c.operation)) {
+    token<"XOR">(s);
+  } else if (valkey::holds_alternative<Bitop::Not>(c.operation)) {
+    token<"NOT">(s);
   }
   s.arg(c.dest_key);
   c.keys.for_each([&](const auto& e) {
@@ -89,9 +95,10 @@ void write_bitpos(const Bitpos& c, Sink& s) {
     if ((*c.range).end_unit) {
       s.arg((*(*c.range).end_unit).end);
       if ((*(*c.range).end_unit).unit) {
-        switch ((*(*(*c.range).end_unit).unit)) {
-          case Bitpos::Unit::byte: token<"BYTE">(s); break;
-          case Bitpos::Unit::bit: token<"BIT">(s); break;
+        if (valkey::holds_alternative<Bitpos::Byte>((*(*(*c.range).end_unit).unit))) {
+          token<"BYTE">(s);
+        } else if (valkey::holds_alternative<Bitpos::Bit>((*(*(*c.range).end_unit).unit))) {
+          token<"BIT">(s);
         }
       }
     }

@@ -50,9 +50,10 @@ void write_clusterdelslotsrange(const ClusterDelSlotsRange& c, Sink& s) {
 template <class Sink>
 void write_clusterfailover(const ClusterFailover& c, Sink& s) {
   if (c.options) {
-    switch ((*c.options)) {
-      case ClusterFailover::OptionsArg::force: token<"FORCE">(s); break;
-      case ClusterFailover::OptionsArg::takeover: token<"TAKEOVER">(s); break;
+    if (valkey::holds_alternative<ClusterFailover::Force>((*c.options))) {
+      token<"FORCE">(s);
+    } else if (valkey::holds_alternative<ClusterFailover::Takeover>((*c.options))) {
+      token<"TAKEOVER">(s);
     }
   }
 }
@@ -61,9 +62,10 @@ template <class Sink>
 void write_clusterflushslot(const ClusterFlushSlot& c, Sink& s) {
   s.arg(c.slot);
   if (c.flush_type) {
-    switch ((*c.flush_type)) {
-      case ClusterFlushSlot::FlushType::async: token<"ASYNC">(s); break;
-      case ClusterFlushSlot::FlushType::sync: token<"SYNC">(s); break;
+    if (valkey::holds_alternative<ClusterFlushSlot::Async>((*c.flush_type))) {
+      token<"ASYNC">(s);
+    } else if (valkey::holds_alternative<ClusterFlushSlot::Sync>((*c.flush_type))) {
+      token<"SYNC">(s);
     }
   }
 }
@@ -113,9 +115,9 @@ void write_clusterreplicas(const ClusterReplicas& c, Sink& s) {
 
 template <class Sink>
 void write_clusterreplicate(const ClusterReplicate& c, Sink& s) {
-  if (const auto* v = std::get_if<ClusterReplicate::NodeId>(&c.args)) {
+  if (const auto* v = valkey::get_if<ClusterReplicate::NodeId>(&c.args)) {
     s.arg(v->node_id);
-  } else if (const auto* v = std::get_if<ClusterReplicate::NoOne>(&c.args)) {
+  } else if (const auto* v = valkey::get_if<ClusterReplicate::NoOne>(&c.args)) {
     token<"NO">(s);
     token<"ONE">(s);
   }
@@ -124,9 +126,10 @@ void write_clusterreplicate(const ClusterReplicate& c, Sink& s) {
 template <class Sink>
 void write_clusterreset(const ClusterReset& c, Sink& s) {
   if (c.reset_type) {
-    switch ((*c.reset_type)) {
-      case ClusterReset::ResetType::hard: token<"HARD">(s); break;
-      case ClusterReset::ResetType::soft: token<"SOFT">(s); break;
+    if (valkey::holds_alternative<ClusterReset::Hard>((*c.reset_type))) {
+      token<"HARD">(s);
+    } else if (valkey::holds_alternative<ClusterReset::Soft>((*c.reset_type))) {
+      token<"SOFT">(s);
     }
   }
 }
@@ -139,16 +142,16 @@ void write_clustersetconfigepoch(const ClusterSetConfigEpoch& c, Sink& s) {
 template <class Sink>
 void write_clustersetslot(const ClusterSetSlot& c, Sink& s) {
   s.arg(c.slot);
-  if (const auto* v = std::get_if<ClusterSetSlot::Importing>(&c.subcommand)) {
+  if (const auto* v = valkey::get_if<ClusterSetSlot::Importing>(&c.subcommand)) {
     token<"IMPORTING">(s);
     s.arg(v->importing);
-  } else if (const auto* v = std::get_if<ClusterSetSlot::Migrating>(&c.subcommand)) {
+  } else if (const auto* v = valkey::get_if<ClusterSetSlot::Migrating>(&c.subcommand)) {
     token<"MIGRATING">(s);
     s.arg(v->migrating);
-  } else if (const auto* v = std::get_if<ClusterSetSlot::Node>(&c.subcommand)) {
+  } else if (const auto* v = valkey::get_if<ClusterSetSlot::Node>(&c.subcommand)) {
     token<"NODE">(s);
     s.arg(v->node);
-  } else if (std::holds_alternative<ClusterSetSlot::Stable>(c.subcommand)) {
+  } else if (valkey::holds_alternative<ClusterSetSlot::Stable>(c.subcommand)) {
     token<"STABLE">(s);
   }
   if (c.timeout) {
@@ -164,11 +167,11 @@ void write_clusterslaves(const ClusterSlaves& c, Sink& s) {
 
 template <class Sink>
 void write_clusterslotstats(const ClusterSlotStats& c, Sink& s) {
-  if (const auto* v = std::get_if<ClusterSlotStats::SlotsRange>(&c.filter)) {
+  if (const auto* v = valkey::get_if<ClusterSlotStats::SlotsRange>(&c.filter)) {
     token<"SLOTSRANGE">(s);
     s.arg(v->start_slot);
     s.arg(v->end_slot);
-  } else if (const auto* v = std::get_if<ClusterSlotStats::OrderBy>(&c.filter)) {
+  } else if (const auto* v = valkey::get_if<ClusterSlotStats::OrderBy>(&c.filter)) {
     token<"ORDERBY">(s);
     s.arg(v->metric);
     if (v->limit) {
@@ -176,9 +179,10 @@ void write_clusterslotstats(const ClusterSlotStats& c, Sink& s) {
       s.arg((*v->limit));
     }
     if (v->order) {
-      switch ((*v->order)) {
-        case ClusterSlotStats::Order::asc: token<"ASC">(s); break;
-        case ClusterSlotStats::Order::desc: token<"DESC">(s); break;
+      if (valkey::holds_alternative<ClusterSlotStats::Asc>((*v->order))) {
+        token<"ASC">(s);
+      } else if (valkey::holds_alternative<ClusterSlotStats::Desc>((*v->order))) {
+        token<"DESC">(s);
       }
     }
   }

@@ -17,9 +17,10 @@ void write_auth(const Auth& c, Sink& s) {
 
 template <class Sink>
 void write_clientcaching(const ClientCaching& c, Sink& s) {
-  switch (c.mode) {
-    case ClientCaching::Mode::yes: token<"YES">(s); break;
-    case ClientCaching::Mode::no: token<"NO">(s); break;
+  if (valkey::holds_alternative<ClientCaching::Yes>(c.mode)) {
+    token<"YES">(s);
+  } else if (valkey::holds_alternative<ClientCaching::No>(c.mode)) {
+    token<"NO">(s);
   }
 }
 
@@ -32,9 +33,10 @@ void write_clientcapa(const ClientCapa& c, Sink& s) {
 
 template <class Sink>
 void write_clientimportsource(const ClientImportSource& c, Sink& s) {
-  switch (c.enabled) {
-    case ClientImportSource::Enabled::on: token<"ON">(s); break;
-    case ClientImportSource::Enabled::off: token<"OFF">(s); break;
+  if (valkey::holds_alternative<ClientImportSource::On>(c.enabled)) {
+    token<"ON">(s);
+  } else if (valkey::holds_alternative<ClientImportSource::Off>(c.enabled)) {
+    token<"OFF">(s);
   }
 }
 
@@ -46,13 +48,18 @@ void write_clientkill(const ClientKill& c, Sink& s) {
   });
   if (c.client_type) {
     token<"TYPE">(s);
-    switch ((*c.client_type)) {
-      case ClientKill::ClientType::normal: token<"normal">(s); break;
-      case ClientKill::ClientType::master: token<"master">(s); break;
-      case ClientKill::ClientType::primary: token<"primary">(s); break;
-      case ClientKill::ClientType::slave: token<"slave">(s); break;
-      case ClientKill::ClientType::replica: token<"replica">(s); break;
-      case ClientKill::ClientType::pubsub: token<"pubsub">(s); break;
+    if (valkey::holds_alternative<ClientKill::Normal>((*c.client_type))) {
+      token<"normal">(s);
+    } else if (valkey::holds_alternative<ClientKill::Master>((*c.client_type))) {
+      token<"master">(s);
+    } else if (valkey::holds_alternative<ClientKill::Primary>((*c.client_type))) {
+      token<"primary">(s);
+    } else if (valkey::holds_alternative<ClientKill::Slave>((*c.client_type))) {
+      token<"slave">(s);
+    } else if (valkey::holds_alternative<ClientKill::Replica>((*c.client_type))) {
+      token<"replica">(s);
+    } else if (valkey::holds_alternative<ClientKill::Pubsub>((*c.client_type))) {
+      token<"pubsub">(s);
     }
   }
   if (c.username) {
@@ -69,9 +76,10 @@ void write_clientkill(const ClientKill& c, Sink& s) {
   }
   if (c.skip_me) {
     token<"SKIPME">(s);
-    switch ((*c.skip_me)) {
-      case ClientKill::SkipMe::yes: token<"YES">(s); break;
-      case ClientKill::SkipMe::no: token<"NO">(s); break;
+    if (valkey::holds_alternative<ClientKill::Yes>((*c.skip_me))) {
+      token<"YES">(s);
+    } else if (valkey::holds_alternative<ClientKill::No>((*c.skip_me))) {
+      token<"NO">(s);
     }
   }
   if (c.max_age) {
@@ -112,13 +120,18 @@ void write_clientkill(const ClientKill& c, Sink& s) {
   }
   if (c.not_client_type) {
     token<"NOT-TYPE">(s);
-    switch ((*c.not_client_type)) {
-      case ClientKill::NotClientType::normal: token<"normal">(s); break;
-      case ClientKill::NotClientType::master: token<"master">(s); break;
-      case ClientKill::NotClientType::primary: token<"primary">(s); break;
-      case ClientKill::NotClientType::slave: token<"slave">(s); break;
-      case ClientKill::NotClientType::replica: token<"replica">(s); break;
-      case ClientKill::NotClientType::pubsub: token<"pubsub">(s); break;
+    if (valkey::holds_alternative<ClientKill::Normal>((*c.not_client_type))) {
+      token<"normal">(s);
+    } else if (valkey::holds_alternative<ClientKill::Master>((*c.not_client_type))) {
+      token<"master">(s);
+    } else if (valkey::holds_alternative<ClientKill::Primary>((*c.not_client_type))) {
+      token<"primary">(s);
+    } else if (valkey::holds_alternative<ClientKill::Slave>((*c.not_client_type))) {
+      token<"slave">(s);
+    } else if (valkey::holds_alternative<ClientKill::Replica>((*c.not_client_type))) {
+      token<"replica">(s);
+    } else if (valkey::holds_alternative<ClientKill::Pubsub>((*c.not_client_type))) {
+      token<"pubsub">(s);
     }
   }
   if (!c.not_client_ids.empty()) token<"NOT-ID">(s);
@@ -176,11 +189,14 @@ template <class Sink>
 void write_clientlist(const ClientList& c, Sink& s) {
   if (c.client_type) {
     token<"TYPE">(s);
-    switch ((*c.client_type)) {
-      case ClientList::ClientType::normal: token<"normal">(s); break;
-      case ClientList::ClientType::master: token<"master">(s); break;
-      case ClientList::ClientType::replica: token<"replica">(s); break;
-      case ClientList::ClientType::pubsub: token<"pubsub">(s); break;
+    if (valkey::holds_alternative<ClientList::Normal>((*c.client_type))) {
+      token<"normal">(s);
+    } else if (valkey::holds_alternative<ClientList::Master>((*c.client_type))) {
+      token<"master">(s);
+    } else if (valkey::holds_alternative<ClientList::Replica>((*c.client_type))) {
+      token<"replica">(s);
+    } else if (valkey::holds_alternative<ClientList::Pubsub>((*c.client_type))) {
+      token<"pubsub">(s);
     }
   }
   if (!c.client_ids.empty()) token<"ID">(s);
@@ -201,9 +217,10 @@ void write_clientlist(const ClientList& c, Sink& s) {
   }
   if (c.skip_me) {
     token<"SKIPME">(s);
-    switch ((*c.skip_me)) {
-      case ClientList::SkipMe::yes: token<"YES">(s); break;
-      case ClientList::SkipMe::no: token<"NO">(s); break;
+    if (valkey::holds_alternative<ClientList::Yes>((*c.skip_me))) {
+      token<"YES">(s);
+    } else if (valkey::holds_alternative<ClientList::No>((*c.skip_me))) {
+      token<"NO">(s);
     }
   }
   if (c.max_age) {
@@ -244,11 +261,14 @@ void write_clientlist(const ClientList& c, Sink& s) {
   }
   if (c.not_client_type) {
     token<"NOT-TYPE">(s);
-    switch ((*c.not_client_type)) {
-      case ClientList::NotClientType::normal: token<"normal">(s); break;
-      case ClientList::NotClientType::master: token<"master">(s); break;
-      case ClientList::NotClientType::replica: token<"replica">(s); break;
-      case ClientList::NotClientType::pubsub: token<"pubsub">(s); break;
+    if (valkey::holds_alternative<ClientList::Normal>((*c.not_client_type))) {
+      token<"normal">(s);
+    } else if (valkey::holds_alternative<ClientList::Master>((*c.not_client_type))) {
+      token<"master">(s);
+    } else if (valkey::holds_alternative<ClientList::Replica>((*c.not_client_type))) {
+      token<"replica">(s);
+    } else if (valkey::holds_alternative<ClientList::Pubsub>((*c.not_client_type))) {
+      token<"pubsub">(s);
     }
   }
   if (!c.not_client_ids.empty()) token<"NOT-ID">(s);
@@ -299,17 +319,19 @@ void write_clientlist(const ClientList& c, Sink& s) {
 
 template <class Sink>
 void write_clientnoevict(const ClientNoEvict& c, Sink& s) {
-  switch (c.enabled) {
-    case ClientNoEvict::Enabled::on: token<"ON">(s); break;
-    case ClientNoEvict::Enabled::off: token<"OFF">(s); break;
+  if (valkey::holds_alternative<ClientNoEvict::On>(c.enabled)) {
+    token<"ON">(s);
+  } else if (valkey::holds_alternative<ClientNoEvict::Off>(c.enabled)) {
+    token<"OFF">(s);
   }
 }
 
 template <class Sink>
 void write_clientnotouch(const ClientNoTouch& c, Sink& s) {
-  switch (c.enabled) {
-    case ClientNoTouch::Enabled::on: token<"ON">(s); break;
-    case ClientNoTouch::Enabled::off: token<"OFF">(s); break;
+  if (valkey::holds_alternative<ClientNoTouch::On>(c.enabled)) {
+    token<"ON">(s);
+  } else if (valkey::holds_alternative<ClientNoTouch::Off>(c.enabled)) {
+    token<"OFF">(s);
   }
 }
 
@@ -317,28 +339,31 @@ template <class Sink>
 void write_clientpause(const ClientPause& c, Sink& s) {
   s.arg(c.timeout);
   if (c.mode) {
-    switch ((*c.mode)) {
-      case ClientPause::Mode::write: token<"WRITE">(s); break;
-      case ClientPause::Mode::all: token<"ALL">(s); break;
+    if (valkey::holds_alternative<ClientPause::Write>((*c.mode))) {
+      token<"WRITE">(s);
+    } else if (valkey::holds_alternative<ClientPause::All>((*c.mode))) {
+      token<"ALL">(s);
     }
   }
 }
 
 template <class Sink>
 void write_clientreply(const ClientReply& c, Sink& s) {
-  switch (c.action) {
-    case ClientReply::Action::on: token<"ON">(s); break;
-    case ClientReply::Action::off: token<"OFF">(s); break;
-    case ClientReply::Action::skip: token<"SKIP">(s); break;
+  if (valkey::holds_alternative<ClientReply::On>(c.action)) {
+    token<"ON">(s);
+  } else if (valkey::holds_alternative<ClientReply::Off>(c.action)) {
+    token<"OFF">(s);
+  } else if (valkey::holds_alternative<ClientReply::Skip>(c.action)) {
+    token<"SKIP">(s);
   }
 }
 
 template <class Sink>
 void write_clientsetinfo(const ClientSetInfo& c, Sink& s) {
-  if (const auto* v = std::get_if<ClientSetInfo::LibName>(&c.attr)) {
+  if (const auto* v = valkey::get_if<ClientSetInfo::LibName>(&c.attr)) {
     token<"lib-name">(s);
     s.arg(v->lib_name);
-  } else if (const auto* v = std::get_if<ClientSetInfo::LibVer>(&c.attr)) {
+  } else if (const auto* v = valkey::get_if<ClientSetInfo::LibVer>(&c.attr)) {
     token<"lib-ver">(s);
     s.arg(v->lib_ver);
   }
@@ -351,9 +376,10 @@ void write_clientsetname(const ClientSetName& c, Sink& s) {
 
 template <class Sink>
 void write_clienttracking(const ClientTracking& c, Sink& s) {
-  switch (c.status) {
-    case ClientTracking::Status::on: token<"ON">(s); break;
-    case ClientTracking::Status::off: token<"OFF">(s); break;
+  if (valkey::holds_alternative<ClientTracking::On>(c.status)) {
+    token<"ON">(s);
+  } else if (valkey::holds_alternative<ClientTracking::Off>(c.status)) {
+    token<"OFF">(s);
   }
   if (c.client_id) {
     token<"REDIRECT">(s);
@@ -373,9 +399,10 @@ template <class Sink>
 void write_clientunblock(const ClientUnblock& c, Sink& s) {
   s.arg(c.client_id);
   if (c.unblock_type) {
-    switch ((*c.unblock_type)) {
-      case ClientUnblock::UnblockType::timeout: token<"TIMEOUT">(s); break;
-      case ClientUnblock::UnblockType::error: token<"ERROR">(s); break;
+    if (valkey::holds_alternative<ClientUnblock::Timeout>((*c.unblock_type))) {
+      token<"TIMEOUT">(s);
+    } else if (valkey::holds_alternative<ClientUnblock::Error>((*c.unblock_type))) {
+      token<"ERROR">(s);
     }
   }
 }

@@ -42,11 +42,14 @@ void write_expire(const Expire& c, Sink& s) {
   s.arg(c.key);
   s.arg(c.seconds.count);
   if (c.condition) {
-    switch ((*c.condition)) {
-      case Expire::Condition::nx: token<"NX">(s); break;
-      case Expire::Condition::xx: token<"XX">(s); break;
-      case Expire::Condition::gt: token<"GT">(s); break;
-      case Expire::Condition::lt: token<"LT">(s); break;
+    if (valkey::holds_alternative<Expire::Nx>((*c.condition))) {
+      token<"NX">(s);
+    } else if (valkey::holds_alternative<Expire::Xx>((*c.condition))) {
+      token<"XX">(s);
+    } else if (valkey::holds_alternative<Expire::Gt>((*c.condition))) {
+      token<"GT">(s);
+    } else if (valkey::holds_alternative<Expire::Lt>((*c.condition))) {
+      token<"LT">(s);
     }
   }
 }
@@ -56,11 +59,14 @@ void write_expireat(const Expireat& c, Sink& s) {
   s.arg(c.key);
   s.arg(c.unix_time_seconds.count);
   if (c.condition) {
-    switch ((*c.condition)) {
-      case Expireat::Condition::nx: token<"NX">(s); break;
-      case Expireat::Condition::xx: token<"XX">(s); break;
-      case Expireat::Condition::gt: token<"GT">(s); break;
-      case Expireat::Condition::lt: token<"LT">(s); break;
+    if (valkey::holds_alternative<Expireat::Nx>((*c.condition))) {
+      token<"NX">(s);
+    } else if (valkey::holds_alternative<Expireat::Xx>((*c.condition))) {
+      token<"XX">(s);
+    } else if (valkey::holds_alternative<Expireat::Gt>((*c.condition))) {
+      token<"GT">(s);
+    } else if (valkey::holds_alternative<Expireat::Lt>((*c.condition))) {
+      token<"LT">(s);
     }
   }
 }
@@ -85,10 +91,10 @@ void write_migrate(const Migrate& c, Sink& s) {
   if (c.copy) token<"COPY">(s);
   if (c.replace) token<"REPLACE">(s);
   if (c.authentication) {
-    if (const auto* v = std::get_if<Migrate::Auth>(&*c.authentication)) {
+    if (const auto* v = valkey::get_if<Migrate::Auth>(&*c.authentication)) {
       token<"AUTH">(s);
       s.arg(v->auth);
-    } else if (const auto* v = std::get_if<Migrate::Auth2>(&*c.authentication)) {
+    } else if (const auto* v = valkey::get_if<Migrate::Auth2>(&*c.authentication)) {
       token<"AUTH2">(s);
       s.arg(v->username);
       s.arg(v->password);
@@ -136,11 +142,14 @@ void write_pexpire(const Pexpire& c, Sink& s) {
   s.arg(c.key);
   s.arg(c.milliseconds.count);
   if (c.condition) {
-    switch ((*c.condition)) {
-      case Pexpire::Condition::nx: token<"NX">(s); break;
-      case Pexpire::Condition::xx: token<"XX">(s); break;
-      case Pexpire::Condition::gt: token<"GT">(s); break;
-      case Pexpire::Condition::lt: token<"LT">(s); break;
+    if (valkey::holds_alternative<Pexpire::Nx>((*c.condition))) {
+      token<"NX">(s);
+    } else if (valkey::holds_alternative<Pexpire::Xx>((*c.condition))) {
+      token<"XX">(s);
+    } else if (valkey::holds_alternative<Pexpire::Gt>((*c.condition))) {
+      token<"GT">(s);
+    } else if (valkey::holds_alternative<Pexpire::Lt>((*c.condition))) {
+      token<"LT">(s);
     }
   }
 }
@@ -150,11 +159,14 @@ void write_pexpireat(const Pexpireat& c, Sink& s) {
   s.arg(c.key);
   s.arg(c.unix_time_milliseconds.count);
   if (c.condition) {
-    switch ((*c.condition)) {
-      case Pexpireat::Condition::nx: token<"NX">(s); break;
-      case Pexpireat::Condition::xx: token<"XX">(s); break;
-      case Pexpireat::Condition::gt: token<"GT">(s); break;
-      case Pexpireat::Condition::lt: token<"LT">(s); break;
+    if (valkey::holds_alternative<Pexpireat::Nx>((*c.condition))) {
+      token<"NX">(s);
+    } else if (valkey::holds_alternative<Pexpireat::Xx>((*c.condition))) {
+      token<"XX">(s);
+    } else if (valkey::holds_alternative<Pexpireat::Gt>((*c.condition))) {
+      token<"GT">(s);
+    } else if (valkey::holds_alternative<Pexpireat::Lt>((*c.condition))) {
+      token<"LT">(s);
     }
   }
 }
@@ -232,9 +244,10 @@ void write_sort(const Sort& c, Sink& s) {
     s.arg(e);
   });
   if (c.order) {
-    switch ((*c.order)) {
-      case Sort::Order::asc: token<"ASC">(s); break;
-      case Sort::Order::desc: token<"DESC">(s); break;
+    if (valkey::holds_alternative<Sort::Asc>((*c.order))) {
+      token<"ASC">(s);
+    } else if (valkey::holds_alternative<Sort::Desc>((*c.order))) {
+      token<"DESC">(s);
     }
   }
   if (c.alpha) token<"ALPHA">(s);
@@ -257,9 +270,10 @@ void write_sortstore(const SortStore& c, Sink& s) {
     s.arg(e);
   });
   if (c.order) {
-    switch ((*c.order)) {
-      case SortStore::Order::asc: token<"ASC">(s); break;
-      case SortStore::Order::desc: token<"DESC">(s); break;
+    if (valkey::holds_alternative<SortStore::Asc>((*c.order))) {
+      token<"ASC">(s);
+    } else if (valkey::holds_alternative<SortStore::Desc>((*c.order))) {
+      token<"DESC">(s);
     }
   }
   if (c.alpha) token<"ALPHA">(s);
@@ -284,9 +298,10 @@ void write_sortro(const SortRo& c, Sink& s) {
     s.arg(e);
   });
   if (c.order) {
-    switch ((*c.order)) {
-      case SortRo::Order::asc: token<"ASC">(s); break;
-      case SortRo::Order::desc: token<"DESC">(s); break;
+    if (valkey::holds_alternative<SortRo::Asc>((*c.order))) {
+      token<"ASC">(s);
+    } else if (valkey::holds_alternative<SortRo::Desc>((*c.order))) {
+      token<"DESC">(s);
     }
   }
   if (c.alpha) token<"ALPHA">(s);

@@ -11,9 +11,10 @@ template <class Sink>
 void write_geoadd(const Geoadd& c, Sink& s) {
   s.arg(c.key);
   if (c.condition) {
-    switch ((*c.condition)) {
-      case Geoadd::Condition::nx: token<"NX">(s); break;
-      case Geoadd::Condition::xx: token<"XX">(s); break;
+    if (valkey::holds_alternative<Geoadd::Nx>((*c.condition))) {
+      token<"NX">(s);
+    } else if (valkey::holds_alternative<Geoadd::Xx>((*c.condition))) {
+      token<"XX">(s);
     }
   }
   if (c.change) token<"CH">(s);
@@ -30,11 +31,14 @@ void write_geodist(const Geodist& c, Sink& s) {
   s.arg(c.member1);
   s.arg(c.member2);
   if (c.unit) {
-    switch ((*c.unit)) {
-      case Geodist::Unit::m: token<"m">(s); break;
-      case Geodist::Unit::km: token<"km">(s); break;
-      case Geodist::Unit::ft: token<"ft">(s); break;
-      case Geodist::Unit::mi: token<"mi">(s); break;
+    if (valkey::holds_alternative<Geodist::M>((*c.unit))) {
+      token<"m">(s);
+    } else if (valkey::holds_alternative<Geodist::Km>((*c.unit))) {
+      token<"km">(s);
+    } else if (valkey::holds_alternative<Geodist::Ft>((*c.unit))) {
+      token<"ft">(s);
+    } else if (valkey::holds_alternative<Geodist::Mi>((*c.unit))) {
+      token<"mi">(s);
     }
   }
 }
@@ -61,11 +65,14 @@ void write_georadius(const Georadius& c, Sink& s) {
   s.arg(c.longitude);
   s.arg(c.latitude);
   s.arg(c.radius);
-  switch (c.unit) {
-    case Georadius::Unit::m: token<"m">(s); break;
-    case Georadius::Unit::km: token<"km">(s); break;
-    case Georadius::Unit::ft: token<"ft">(s); break;
-    case Georadius::Unit::mi: token<"mi">(s); break;
+  if (valkey::holds_alternative<Georadius::M>(c.unit)) {
+    token<"m">(s);
+  } else if (valkey::holds_alternative<Georadius::Km>(c.unit)) {
+    token<"km">(s);
+  } else if (valkey::holds_alternative<Georadius::Ft>(c.unit)) {
+    token<"ft">(s);
+  } else if (valkey::holds_alternative<Georadius::Mi>(c.unit)) {
+    token<"mi">(s);
   }
   if (c.count) {
     token<"COUNT">(s);
@@ -73,9 +80,10 @@ void write_georadius(const Georadius& c, Sink& s) {
     if ((*c.count).any) token<"ANY">(s);
   }
   if (c.order) {
-    switch ((*c.order)) {
-      case Georadius::Order::asc: token<"ASC">(s); break;
-      case Georadius::Order::desc: token<"DESC">(s); break;
+    if (valkey::holds_alternative<Georadius::Asc>((*c.order))) {
+      token<"ASC">(s);
+    } else if (valkey::holds_alternative<Georadius::Desc>((*c.order))) {
+      token<"DESC">(s);
     }
   }
 }
@@ -86,11 +94,14 @@ void write_georadiusdetailed(const GeoradiusDetailed& c, Sink& s) {
   s.arg(c.longitude);
   s.arg(c.latitude);
   s.arg(c.radius);
-  switch (c.unit) {
-    case GeoradiusDetailed::Unit::m: token<"m">(s); break;
-    case GeoradiusDetailed::Unit::km: token<"km">(s); break;
-    case GeoradiusDetailed::Unit::ft: token<"ft">(s); break;
-    case GeoradiusDetailed::Unit::mi: token<"mi">(s); break;
+  if (valkey::holds_alternative<GeoradiusDetailed::M>(c.unit)) {
+    token<"m">(s);
+  } else if (valkey::holds_alternative<GeoradiusDetailed::Km>(c.unit)) {
+    token<"km">(s);
+  } else if (valkey::holds_alternative<GeoradiusDetailed::Ft>(c.unit)) {
+    token<"ft">(s);
+  } else if (valkey::holds_alternative<GeoradiusDetailed::Mi>(c.unit)) {
+    token<"mi">(s);
   }
   token<"WITHCOORD">(s);
   token<"WITHDIST">(s);
@@ -101,9 +112,10 @@ void write_georadiusdetailed(const GeoradiusDetailed& c, Sink& s) {
     if ((*c.count).any) token<"ANY">(s);
   }
   if (c.order) {
-    switch ((*c.order)) {
-      case GeoradiusDetailed::Order::asc: token<"ASC">(s); break;
-      case GeoradiusDetailed::Order::desc: token<"DESC">(s); break;
+    if (valkey::holds_alternative<GeoradiusDetailed::Asc>((*c.order))) {
+      token<"ASC">(s);
+    } else if (valkey::holds_alternative<GeoradiusDetailed::Desc>((*c.order))) {
+      token<"DESC">(s);
     }
   }
 }
@@ -114,11 +126,14 @@ void write_georadiusstore(const GeoradiusStore& c, Sink& s) {
   s.arg(c.longitude);
   s.arg(c.latitude);
   s.arg(c.radius);
-  switch (c.unit) {
-    case GeoradiusStore::Unit::m: token<"m">(s); break;
-    case GeoradiusStore::Unit::km: token<"km">(s); break;
-    case GeoradiusStore::Unit::ft: token<"ft">(s); break;
-    case GeoradiusStore::Unit::mi: token<"mi">(s); break;
+  if (valkey::holds_alternative<GeoradiusStore::M>(c.unit)) {
+    token<"m">(s);
+  } else if (valkey::holds_alternative<GeoradiusStore::Km>(c.unit)) {
+    token<"km">(s);
+  } else if (valkey::holds_alternative<GeoradiusStore::Ft>(c.unit)) {
+    token<"ft">(s);
+  } else if (valkey::holds_alternative<GeoradiusStore::Mi>(c.unit)) {
+    token<"mi">(s);
   }
   if (c.count) {
     token<"COUNT">(s);
@@ -126,15 +141,16 @@ void write_georadiusstore(const GeoradiusStore& c, Sink& s) {
     if ((*c.count).any) token<"ANY">(s);
   }
   if (c.order) {
-    switch ((*c.order)) {
-      case GeoradiusStore::Order::asc: token<"ASC">(s); break;
-      case GeoradiusStore::Order::desc: token<"DESC">(s); break;
+    if (valkey::holds_alternative<GeoradiusStore::Asc>((*c.order))) {
+      token<"ASC">(s);
+    } else if (valkey::holds_alternative<GeoradiusStore::Desc>((*c.order))) {
+      token<"DESC">(s);
     }
   }
-  if (const auto* v = std::get_if<GeoradiusStore::Store>(&c.store)) {
+  if (const auto* v = valkey::get_if<GeoradiusStore::Store>(&c.store)) {
     token<"STORE">(s);
     s.arg(v->store_key);
-  } else if (const auto* v = std::get_if<GeoradiusStore::StoreDist>(&c.store)) {
+  } else if (const auto* v = valkey::get_if<GeoradiusStore::StoreDist>(&c.store)) {
     token<"STOREDIST">(s);
     s.arg(v->store_dist_key);
   }
@@ -145,11 +161,14 @@ void write_georadius_by_member(const GeoradiusByMember& c, Sink& s) {
   s.arg(c.key);
   s.arg(c.member);
   s.arg(c.radius);
-  switch (c.unit) {
-    case GeoradiusByMember::Unit::m: token<"m">(s); break;
-    case GeoradiusByMember::Unit::km: token<"km">(s); break;
-    case GeoradiusByMember::Unit::ft: token<"ft">(s); break;
-    case GeoradiusByMember::Unit::mi: token<"mi">(s); break;
+  if (valkey::holds_alternative<GeoradiusByMember::M>(c.unit)) {
+    token<"m">(s);
+  } else if (valkey::holds_alternative<GeoradiusByMember::Km>(c.unit)) {
+    token<"km">(s);
+  } else if (valkey::holds_alternative<GeoradiusByMember::Ft>(c.unit)) {
+    token<"ft">(s);
+  } else if (valkey::holds_alternative<GeoradiusByMember::Mi>(c.unit)) {
+    token<"mi">(s);
   }
   if (c.count) {
     token<"COUNT">(s);
@@ -157,9 +176,10 @@ void write_georadius_by_member(const GeoradiusByMember& c, Sink& s) {
     if ((*c.count).any) token<"ANY">(s);
   }
   if (c.order) {
-    switch ((*c.order)) {
-      case GeoradiusByMember::Order::asc: token<"ASC">(s); break;
-      case GeoradiusByMember::Order::desc: token<"DESC">(s); break;
+    if (valkey::holds_alternative<GeoradiusByMember::Asc>((*c.order))) {
+      token<"ASC">(s);
+    } else if (valkey::holds_alternative<GeoradiusByMember::Desc>((*c.order))) {
+      token<"DESC">(s);
     }
   }
 }
@@ -169,11 +189,14 @@ void write_georadiusbymemberdetailed(const GeoradiusByMemberDetailed& c, Sink& s
   s.arg(c.key);
   s.arg(c.member);
   s.arg(c.radius);
-  switch (c.unit) {
-    case GeoradiusByMemberDetailed::Unit::m: token<"m">(s); break;
-    case GeoradiusByMemberDetailed::Unit::km: token<"km">(s); break;
-    case GeoradiusByMemberDetailed::Unit::ft: token<"ft">(s); break;
-    case GeoradiusByMemberDetailed::Unit::mi: token<"mi">(s); break;
+  if (valkey::holds_alternative<GeoradiusByMemberDetailed::M>(c.unit)) {
+    token<"m">(s);
+  } else if (valkey::holds_alternative<GeoradiusByMemberDetailed::Km>(c.unit)) {
+    token<"km">(s);
+  } else if (valkey::holds_alternative<GeoradiusByMemberDetailed::Ft>(c.unit)) {
+    token<"ft">(s);
+  } else if (valkey::holds_alternative<GeoradiusByMemberDetailed::Mi>(c.unit)) {
+    token<"mi">(s);
   }
   token<"WITHCOORD">(s);
   token<"WITHDIST">(s);
@@ -184,9 +207,10 @@ void write_georadiusbymemberdetailed(const GeoradiusByMemberDetailed& c, Sink& s
     if ((*c.count).any) token<"ANY">(s);
   }
   if (c.order) {
-    switch ((*c.order)) {
-      case GeoradiusByMemberDetailed::Order::asc: token<"ASC">(s); break;
-      case GeoradiusByMemberDetailed::Order::desc: token<"DESC">(s); break;
+    if (valkey::holds_alternative<GeoradiusByMemberDetailed::Asc>((*c.order))) {
+      token<"ASC">(s);
+    } else if (valkey::holds_alternative<GeoradiusByMemberDetailed::Desc>((*c.order))) {
+      token<"DESC">(s);
     }
   }
 }
@@ -196,11 +220,14 @@ void write_georadiusbymemberstore(const GeoradiusByMemberStore& c, Sink& s) {
   s.arg(c.key);
   s.arg(c.member);
   s.arg(c.radius);
-  switch (c.unit) {
-    case GeoradiusByMemberStore::Unit::m: token<"m">(s); break;
-    case GeoradiusByMemberStore::Unit::km: token<"km">(s); break;
-    case GeoradiusByMemberStore::Unit::ft: token<"ft">(s); break;
-    case GeoradiusByMemberStore::Unit::mi: token<"mi">(s); break;
+  if (valkey::holds_alternative<GeoradiusByMemberStore::M>(c.unit)) {
+    token<"m">(s);
+  } else if (valkey::holds_alternative<GeoradiusByMemberStore::Km>(c.unit)) {
+    token<"km">(s);
+  } else if (valkey::holds_alternative<GeoradiusByMemberStore::Ft>(c.unit)) {
+    token<"ft">(s);
+  } else if (valkey::holds_alternative<GeoradiusByMemberStore::Mi>(c.unit)) {
+    token<"mi">(s);
   }
   if (c.count) {
     token<"COUNT">(s);
@@ -208,15 +235,16 @@ void write_georadiusbymemberstore(const GeoradiusByMemberStore& c, Sink& s) {
     if ((*c.count).any) token<"ANY">(s);
   }
   if (c.order) {
-    switch ((*c.order)) {
-      case GeoradiusByMemberStore::Order::asc: token<"ASC">(s); break;
-      case GeoradiusByMemberStore::Order::desc: token<"DESC">(s); break;
+    if (valkey::holds_alternative<GeoradiusByMemberStore::Asc>((*c.order))) {
+      token<"ASC">(s);
+    } else if (valkey::holds_alternative<GeoradiusByMemberStore::Desc>((*c.order))) {
+      token<"DESC">(s);
     }
   }
-  if (const auto* v = std::get_if<GeoradiusByMemberStore::Store>(&c.store)) {
+  if (const auto* v = valkey::get_if<GeoradiusByMemberStore::Store>(&c.store)) {
     token<"STORE">(s);
     s.arg(v->store_key);
-  } else if (const auto* v = std::get_if<GeoradiusByMemberStore::StoreDist>(&c.store)) {
+  } else if (const auto* v = valkey::get_if<GeoradiusByMemberStore::StoreDist>(&c.store)) {
     token<"STOREDIST">(s);
     s.arg(v->store_dist_key);
   }
@@ -227,11 +255,14 @@ void write_georadiusbymemberro(const GeoradiusByMemberRo& c, Sink& s) {
   s.arg(c.key);
   s.arg(c.member);
   s.arg(c.radius);
-  switch (c.unit) {
-    case GeoradiusByMemberRo::Unit::m: token<"m">(s); break;
-    case GeoradiusByMemberRo::Unit::km: token<"km">(s); break;
-    case GeoradiusByMemberRo::Unit::ft: token<"ft">(s); break;
-    case GeoradiusByMemberRo::Unit::mi: token<"mi">(s); break;
+  if (valkey::holds_alternative<GeoradiusByMemberRo::M>(c.unit)) {
+    token<"m">(s);
+  } else if (valkey::holds_alternative<GeoradiusByMemberRo::Km>(c.unit)) {
+    token<"km">(s);
+  } else if (valkey::holds_alternative<GeoradiusByMemberRo::Ft>(c.unit)) {
+    token<"ft">(s);
+  } else if (valkey::holds_alternative<GeoradiusByMemberRo::Mi>(c.unit)) {
+    token<"mi">(s);
   }
   if (c.count) {
     token<"COUNT">(s);
@@ -239,9 +270,10 @@ void write_georadiusbymemberro(const GeoradiusByMemberRo& c, Sink& s) {
     if ((*c.count).any) token<"ANY">(s);
   }
   if (c.order) {
-    switch ((*c.order)) {
-      case GeoradiusByMemberRo::Order::asc: token<"ASC">(s); break;
-      case GeoradiusByMemberRo::Order::desc: token<"DESC">(s); break;
+    if (valkey::holds_alternative<GeoradiusByMemberRo::Asc>((*c.order))) {
+      token<"ASC">(s);
+    } else if (valkey::holds_alternative<GeoradiusByMemberRo::Desc>((*c.order))) {
+      token<"DESC">(s);
     }
   }
 }
@@ -251,11 +283,14 @@ void write_georadiusbymemberrodetailed(const GeoradiusByMemberRoDetailed& c, Sin
   s.arg(c.key);
   s.arg(c.member);
   s.arg(c.radius);
-  switch (c.unit) {
-    case GeoradiusByMemberRoDetailed::Unit::m: token<"m">(s); break;
-    case GeoradiusByMemberRoDetailed::Unit::km: token<"km">(s); break;
-    case GeoradiusByMemberRoDetailed::Unit::ft: token<"ft">(s); break;
-    case GeoradiusByMemberRoDetailed::Unit::mi: token<"mi">(s); break;
+  if (valkey::holds_alternative<GeoradiusByMemberRoDetailed::M>(c.unit)) {
+    token<"m">(s);
+  } else if (valkey::holds_alternative<GeoradiusByMemberRoDetailed::Km>(c.unit)) {
+    token<"km">(s);
+  } else if (valkey::holds_alternative<GeoradiusByMemberRoDetailed::Ft>(c.unit)) {
+    token<"ft">(s);
+  } else if (valkey::holds_alternative<GeoradiusByMemberRoDetailed::Mi>(c.unit)) {
+    token<"mi">(s);
   }
   token<"WITHCOORD">(s);
   token<"WITHDIST">(s);
@@ -266,9 +301,10 @@ void write_georadiusbymemberrodetailed(const GeoradiusByMemberRoDetailed& c, Sin
     if ((*c.count).any) token<"ANY">(s);
   }
   if (c.order) {
-    switch ((*c.order)) {
-      case GeoradiusByMemberRoDetailed::Order::asc: token<"ASC">(s); break;
-      case GeoradiusByMemberRoDetailed::Order::desc: token<"DESC">(s); break;
+    if (valkey::holds_alternative<GeoradiusByMemberRoDetailed::Asc>((*c.order))) {
+      token<"ASC">(s);
+    } else if (valkey::holds_alternative<GeoradiusByMemberRoDetailed::Desc>((*c.order))) {
+      token<"DESC">(s);
     }
   }
 }
@@ -279,11 +315,14 @@ void write_georadiusro(const GeoradiusRo& c, Sink& s) {
   s.arg(c.longitude);
   s.arg(c.latitude);
   s.arg(c.radius);
-  switch (c.unit) {
-    case GeoradiusRo::Unit::m: token<"m">(s); break;
-    case GeoradiusRo::Unit::km: token<"km">(s); break;
-    case GeoradiusRo::Unit::ft: token<"ft">(s); break;
-    case GeoradiusRo::Unit::mi: token<"mi">(s); break;
+  if (valkey::holds_alternative<GeoradiusRo::M>(c.unit)) {
+    token<"m">(s);
+  } else if (valkey::holds_alternative<GeoradiusRo::Km>(c.unit)) {
+    token<"km">(s);
+  } else if (valkey::holds_alternative<GeoradiusRo::Ft>(c.unit)) {
+    token<"ft">(s);
+  } else if (valkey::holds_alternative<GeoradiusRo::Mi>(c.unit)) {
+    token<"mi">(s);
   }
   if (c.count) {
     token<"COUNT">(s);
@@ -291,9 +330,10 @@ void write_georadiusro(const GeoradiusRo& c, Sink& s) {
     if ((*c.count).any) token<"ANY">(s);
   }
   if (c.order) {
-    switch ((*c.order)) {
-      case GeoradiusRo::Order::asc: token<"ASC">(s); break;
-      case GeoradiusRo::Order::desc: token<"DESC">(s); break;
+    if (valkey::holds_alternative<GeoradiusRo::Asc>((*c.order))) {
+      token<"ASC">(s);
+    } else if (valkey::holds_alternative<GeoradiusRo::Desc>((*c.order))) {
+      token<"DESC">(s);
     }
   }
 }
@@ -304,11 +344,14 @@ void write_georadiusrodetailed(const GeoradiusRoDetailed& c, Sink& s) {
   s.arg(c.longitude);
   s.arg(c.latitude);
   s.arg(c.radius);
-  switch (c.unit) {
-    case GeoradiusRoDetailed::Unit::m: token<"m">(s); break;
-    case GeoradiusRoDetailed::Unit::km: token<"km">(s); break;
-    case GeoradiusRoDetailed::Unit::ft: token<"ft">(s); break;
-    case GeoradiusRoDetailed::Unit::mi: token<"mi">(s); break;
+  if (valkey::holds_alternative<GeoradiusRoDetailed::M>(c.unit)) {
+    token<"m">(s);
+  } else if (valkey::holds_alternative<GeoradiusRoDetailed::Km>(c.unit)) {
+    token<"km">(s);
+  } else if (valkey::holds_alternative<GeoradiusRoDetailed::Ft>(c.unit)) {
+    token<"ft">(s);
+  } else if (valkey::holds_alternative<GeoradiusRoDetailed::Mi>(c.unit)) {
+    token<"mi">(s);
   }
   token<"WITHCOORD">(s);
   token<"WITHDIST">(s);
@@ -319,9 +362,10 @@ void write_georadiusrodetailed(const GeoradiusRoDetailed& c, Sink& s) {
     if ((*c.count).any) token<"ANY">(s);
   }
   if (c.order) {
-    switch ((*c.order)) {
-      case GeoradiusRoDetailed::Order::asc: token<"ASC">(s); break;
-      case GeoradiusRoDetailed::Order::desc: token<"DESC">(s); break;
+    if (valkey::holds_alternative<GeoradiusRoDetailed::Asc>((*c.order))) {
+      token<"ASC">(s);
+    } else if (valkey::holds_alternative<GeoradiusRoDetailed::Desc>((*c.order))) {
+      token<"DESC">(s);
     }
   }
 }
@@ -330,35 +374,41 @@ template <class Sink>
 void write_geosearch(const Geosearch& c, Sink& s) {
   s.arg(c.key);
   if (c.from) {
-    if (const auto* v = std::get_if<Geosearch::FromMember>(&*c.from)) {
+    if (const auto* v = valkey::get_if<Geosearch::FromMember>(&*c.from)) {
       token<"FROMMEMBER">(s);
       s.arg(v->member);
-    } else if (const auto* v = std::get_if<Geosearch::FromLonLat>(&*c.from)) {
+    } else if (const auto* v = valkey::get_if<Geosearch::FromLonLat>(&*c.from)) {
       token<"FROMLONLAT">(s);
       s.arg(v->longitude);
       s.arg(v->latitude);
     }
   }
-  if (const auto* v = std::get_if<Geosearch::ByRadius>(&c.by)) {
+  if (const auto* v = valkey::get_if<Geosearch::ByRadius>(&c.by)) {
     token<"BYRADIUS">(s);
     s.arg(v->radius);
-    switch (v->unit) {
-      case Geosearch::Unit::m: token<"m">(s); break;
-      case Geosearch::Unit::km: token<"km">(s); break;
-      case Geosearch::Unit::ft: token<"ft">(s); break;
-      case Geosearch::Unit::mi: token<"mi">(s); break;
+    if (valkey::holds_alternative<Geosearch::M>(v->unit)) {
+      token<"m">(s);
+    } else if (valkey::holds_alternative<Geosearch::Km>(v->unit)) {
+      token<"km">(s);
+    } else if (valkey::holds_alternative<Geosearch::Ft>(v->unit)) {
+      token<"ft">(s);
+    } else if (valkey::holds_alternative<Geosearch::Mi>(v->unit)) {
+      token<"mi">(s);
     }
-  } else if (const auto* v = std::get_if<Geosearch::ByBox>(&c.by)) {
+  } else if (const auto* v = valkey::get_if<Geosearch::ByBox>(&c.by)) {
     token<"BYBOX">(s);
     s.arg(v->width);
     s.arg(v->height);
-    switch (v->unit) {
-      case Geosearch::Unit::m: token<"m">(s); break;
-      case Geosearch::Unit::km: token<"km">(s); break;
-      case Geosearch::Unit::ft: token<"ft">(s); break;
-      case Geosearch::Unit::mi: token<"mi">(s); break;
+    if (valkey::holds_alternative<Geosearch::M>(v->unit)) {
+      token<"m">(s);
+    } else if (valkey::holds_alternative<Geosearch::Km>(v->unit)) {
+      token<"km">(s);
+    } else if (valkey::holds_alternative<Geosearch::Ft>(v->unit)) {
+      token<"ft">(s);
+    } else if (valkey::holds_alternative<Geosearch::Mi>(v->unit)) {
+      token<"mi">(s);
     }
-  } else if (const auto* v = std::get_if<Geosearch::ByPolygon>(&c.by)) {
+  } else if (const auto* v = valkey::get_if<Geosearch::ByPolygon>(&c.by)) {
     token<"BYPOLYGON">(s);
     s.arg(static_cast<std::uint64_t>(v->vertices.size()));
     v->vertices.for_each([&](const auto& e) {
@@ -367,9 +417,10 @@ void write_geosearch(const Geosearch& c, Sink& s) {
     });
   }
   if (c.order) {
-    switch ((*c.order)) {
-      case Geosearch::Order::asc: token<"ASC">(s); break;
-      case Geosearch::Order::desc: token<"DESC">(s); break;
+    if (valkey::holds_alternative<Geosearch::Asc>((*c.order))) {
+      token<"ASC">(s);
+    } else if (valkey::holds_alternative<Geosearch::Desc>((*c.order))) {
+      token<"DESC">(s);
     }
   }
   if (c.count) {
@@ -383,35 +434,41 @@ template <class Sink>
 void write_geosearchdetailed(const GeosearchDetailed& c, Sink& s) {
   s.arg(c.key);
   if (c.from) {
-    if (const auto* v = std::get_if<GeosearchDetailed::FromMember>(&*c.from)) {
+    if (const auto* v = valkey::get_if<GeosearchDetailed::FromMember>(&*c.from)) {
       token<"FROMMEMBER">(s);
       s.arg(v->member);
-    } else if (const auto* v = std::get_if<GeosearchDetailed::FromLonLat>(&*c.from)) {
+    } else if (const auto* v = valkey::get_if<GeosearchDetailed::FromLonLat>(&*c.from)) {
       token<"FROMLONLAT">(s);
       s.arg(v->longitude);
       s.arg(v->latitude);
     }
   }
-  if (const auto* v = std::get_if<GeosearchDetailed::ByRadius>(&c.by)) {
+  if (const auto* v = valkey::get_if<GeosearchDetailed::ByRadius>(&c.by)) {
     token<"BYRADIUS">(s);
     s.arg(v->radius);
-    switch (v->unit) {
-      case GeosearchDetailed::Unit::m: token<"m">(s); break;
-      case GeosearchDetailed::Unit::km: token<"km">(s); break;
-      case GeosearchDetailed::Unit::ft: token<"ft">(s); break;
-      case GeosearchDetailed::Unit::mi: token<"mi">(s); break;
+    if (valkey::holds_alternative<GeosearchDetailed::M>(v->unit)) {
+      token<"m">(s);
+    } else if (valkey::holds_alternative<GeosearchDetailed::Km>(v->unit)) {
+      token<"km">(s);
+    } else if (valkey::holds_alternative<GeosearchDetailed::Ft>(v->unit)) {
+      token<"ft">(s);
+    } else if (valkey::holds_alternative<GeosearchDetailed::Mi>(v->unit)) {
+      token<"mi">(s);
     }
-  } else if (const auto* v = std::get_if<GeosearchDetailed::ByBox>(&c.by)) {
+  } else if (const auto* v = valkey::get_if<GeosearchDetailed::ByBox>(&c.by)) {
     token<"BYBOX">(s);
     s.arg(v->width);
     s.arg(v->height);
-    switch (v->unit) {
-      case GeosearchDetailed::Unit::m: token<"m">(s); break;
-      case GeosearchDetailed::Unit::km: token<"km">(s); break;
-      case GeosearchDetailed::Unit::ft: token<"ft">(s); break;
-      case GeosearchDetailed::Unit::mi: token<"mi">(s); break;
+    if (valkey::holds_alternative<GeosearchDetailed::M>(v->unit)) {
+      token<"m">(s);
+    } else if (valkey::holds_alternative<GeosearchDetailed::Km>(v->unit)) {
+      token<"km">(s);
+    } else if (valkey::holds_alternative<GeosearchDetailed::Ft>(v->unit)) {
+      token<"ft">(s);
+    } else if (valkey::holds_alternative<GeosearchDetailed::Mi>(v->unit)) {
+      token<"mi">(s);
     }
-  } else if (const auto* v = std::get_if<GeosearchDetailed::ByPolygon>(&c.by)) {
+  } else if (const auto* v = valkey::get_if<GeosearchDetailed::ByPolygon>(&c.by)) {
     token<"BYPOLYGON">(s);
     s.arg(static_cast<std::uint64_t>(v->vertices.size()));
     v->vertices.for_each([&](const auto& e) {
@@ -420,9 +477,10 @@ void write_geosearchdetailed(const GeosearchDetailed& c, Sink& s) {
     });
   }
   if (c.order) {
-    switch ((*c.order)) {
-      case GeosearchDetailed::Order::asc: token<"ASC">(s); break;
-      case GeosearchDetailed::Order::desc: token<"DESC">(s); break;
+    if (valkey::holds_alternative<GeosearchDetailed::Asc>((*c.order))) {
+      token<"ASC">(s);
+    } else if (valkey::holds_alternative<GeosearchDetailed::Desc>((*c.order))) {
+      token<"DESC">(s);
     }
   }
   if (c.count) {
@@ -440,35 +498,41 @@ void write_geosearchstore(const Geosearchstore& c, Sink& s) {
   s.arg(c.destination);
   s.arg(c.source);
   if (c.from) {
-    if (const auto* v = std::get_if<Geosearchstore::FromMember>(&*c.from)) {
+    if (const auto* v = valkey::get_if<Geosearchstore::FromMember>(&*c.from)) {
       token<"FROMMEMBER">(s);
       s.arg(v->member);
-    } else if (const auto* v = std::get_if<Geosearchstore::FromLonLat>(&*c.from)) {
+    } else if (const auto* v = valkey::get_if<Geosearchstore::FromLonLat>(&*c.from)) {
       token<"FROMLONLAT">(s);
       s.arg(v->longitude);
       s.arg(v->latitude);
     }
   }
-  if (const auto* v = std::get_if<Geosearchstore::ByRadius>(&c.by)) {
+  if (const auto* v = valkey::get_if<Geosearchstore::ByRadius>(&c.by)) {
     token<"BYRADIUS">(s);
     s.arg(v->radius);
-    switch (v->unit) {
-      case Geosearchstore::Unit::m: token<"m">(s); break;
-      case Geosearchstore::Unit::km: token<"km">(s); break;
-      case Geosearchstore::Unit::ft: token<"ft">(s); break;
-      case Geosearchstore::Unit::mi: token<"mi">(s); break;
+    if (valkey::holds_alternative<Geosearchstore::M>(v->unit)) {
+      token<"m">(s);
+    } else if (valkey::holds_alternative<Geosearchstore::Km>(v->unit)) {
+      token<"km">(s);
+    } else if (valkey::holds_alternative<Geosearchstore::Ft>(v->unit)) {
+      token<"ft">(s);
+    } else if (valkey::holds_alternative<Geosearchstore::Mi>(v->unit)) {
+      token<"mi">(s);
     }
-  } else if (const auto* v = std::get_if<Geosearchstore::ByBox>(&c.by)) {
+  } else if (const auto* v = valkey::get_if<Geosearchstore::ByBox>(&c.by)) {
     token<"BYBOX">(s);
     s.arg(v->width);
     s.arg(v->height);
-    switch (v->unit) {
-      case Geosearchstore::Unit::m: token<"m">(s); break;
-      case Geosearchstore::Unit::km: token<"km">(s); break;
-      case Geosearchstore::Unit::ft: token<"ft">(s); break;
-      case Geosearchstore::Unit::mi: token<"mi">(s); break;
+    if (valkey::holds_alternative<Geosearchstore::M>(v->unit)) {
+      token<"m">(s);
+    } else if (valkey::holds_alternative<Geosearchstore::Km>(v->unit)) {
+      token<"km">(s);
+    } else if (valkey::holds_alternative<Geosearchstore::Ft>(v->unit)) {
+      token<"ft">(s);
+    } else if (valkey::holds_alternative<Geosearchstore::Mi>(v->unit)) {
+      token<"mi">(s);
     }
-  } else if (const auto* v = std::get_if<Geosearchstore::ByPolygon>(&c.by)) {
+  } else if (const auto* v = valkey::get_if<Geosearchstore::ByPolygon>(&c.by)) {
     token<"BYPOLYGON">(s);
     s.arg(static_cast<std::uint64_t>(v->vertices.size()));
     v->vertices.for_each([&](const auto& e) {
@@ -477,9 +541,10 @@ void write_geosearchstore(const Geosearchstore& c, Sink& s) {
     });
   }
   if (c.order) {
-    switch ((*c.order)) {
-      case Geosearchstore::Order::asc: token<"ASC">(s); break;
-      case Geosearchstore::Order::desc: token<"DESC">(s); break;
+    if (valkey::holds_alternative<Geosearchstore::Asc>((*c.order))) {
+      token<"ASC">(s);
+    } else if (valkey::holds_alternative<Geosearchstore::Desc>((*c.order))) {
+      token<"DESC">(s);
     }
   }
   if (c.count) {
@@ -567,10 +632,10 @@ void encode(const GeoradiusStore& c, valkey::resp::Writer& w) {
 
 void for_each_key(const GeoradiusStore& c, valkey::KeyCallback cb) {
   cb(c.key);
-  if (const auto* v = std::get_if<GeoradiusStore::Store>(&c.store)) {
+  if (const auto* v = valkey::get_if<GeoradiusStore::Store>(&c.store)) {
     cb(v->store_key);
   }
-  if (const auto* v = std::get_if<GeoradiusStore::StoreDist>(&c.store)) {
+  if (const auto* v = valkey::get_if<GeoradiusStore::StoreDist>(&c.store)) {
     cb(v->store_dist_key);
   }
 }
@@ -606,10 +671,10 @@ void encode(const GeoradiusByMemberStore& c, valkey::resp::Writer& w) {
 
 void for_each_key(const GeoradiusByMemberStore& c, valkey::KeyCallback cb) {
   cb(c.key);
-  if (const auto* v = std::get_if<GeoradiusByMemberStore::Store>(&c.store)) {
+  if (const auto* v = valkey::get_if<GeoradiusByMemberStore::Store>(&c.store)) {
     cb(v->store_key);
   }
-  if (const auto* v = std::get_if<GeoradiusByMemberStore::StoreDist>(&c.store)) {
+  if (const auto* v = valkey::get_if<GeoradiusByMemberStore::StoreDist>(&c.store)) {
     cb(v->store_dist_key);
   }
 }

@@ -26,11 +26,14 @@ void write_hexpire(const Hexpire& c, Sink& s) {
   s.arg(c.key);
   s.arg(c.seconds.count);
   if (c.condition) {
-    switch ((*c.condition)) {
-      case Hexpire::Condition::nx: token<"NX">(s); break;
-      case Hexpire::Condition::xx: token<"XX">(s); break;
-      case Hexpire::Condition::gt: token<"GT">(s); break;
-      case Hexpire::Condition::lt: token<"LT">(s); break;
+    if (valkey::holds_alternative<Hexpire::Nx>((*c.condition))) {
+      token<"NX">(s);
+    } else if (valkey::holds_alternative<Hexpire::Xx>((*c.condition))) {
+      token<"XX">(s);
+    } else if (valkey::holds_alternative<Hexpire::Gt>((*c.condition))) {
+      token<"GT">(s);
+    } else if (valkey::holds_alternative<Hexpire::Lt>((*c.condition))) {
+      token<"LT">(s);
     }
   }
   token<"FIELDS">(s);
@@ -45,11 +48,14 @@ void write_hexpireat(const Hexpireat& c, Sink& s) {
   s.arg(c.key);
   s.arg(c.unix_time_seconds.count);
   if (c.condition) {
-    switch ((*c.condition)) {
-      case Hexpireat::Condition::nx: token<"NX">(s); break;
-      case Hexpireat::Condition::xx: token<"XX">(s); break;
-      case Hexpireat::Condition::gt: token<"GT">(s); break;
-      case Hexpireat::Condition::lt: token<"LT">(s); break;
+    if (valkey::holds_alternative<Hexpireat::Nx>((*c.condition))) {
+      token<"NX">(s);
+    } else if (valkey::holds_alternative<Hexpireat::Xx>((*c.condition))) {
+      token<"XX">(s);
+    } else if (valkey::holds_alternative<Hexpireat::Gt>((*c.condition))) {
+      token<"GT">(s);
+    } else if (valkey::holds_alternative<Hexpireat::Lt>((*c.condition))) {
+      token<"LT">(s);
     }
   }
   token<"FIELDS">(s);
@@ -94,19 +100,19 @@ template <class Sink>
 void write_hgetex(const Hgetex& c, Sink& s) {
   s.arg(c.key);
   if (c.expiration) {
-    if (const auto* v = std::get_if<Hgetex::Ex>(&*c.expiration)) {
+    if (const auto* v = valkey::get_if<Hgetex::Ex>(&*c.expiration)) {
       token<"EX">(s);
       s.arg(v->seconds.count);
-    } else if (const auto* v = std::get_if<Hgetex::Px>(&*c.expiration)) {
+    } else if (const auto* v = valkey::get_if<Hgetex::Px>(&*c.expiration)) {
       token<"PX">(s);
       s.arg(v->milliseconds.count);
-    } else if (const auto* v = std::get_if<Hgetex::Exat>(&*c.expiration)) {
+    } else if (const auto* v = valkey::get_if<Hgetex::Exat>(&*c.expiration)) {
       token<"EXAT">(s);
       s.arg(v->unix_time_seconds.count);
-    } else if (const auto* v = std::get_if<Hgetex::Pxat>(&*c.expiration)) {
+    } else if (const auto* v = valkey::get_if<Hgetex::Pxat>(&*c.expiration)) {
       token<"PXAT">(s);
       s.arg(v->unix_time_milliseconds.count);
-    } else if (std::holds_alternative<Hgetex::Persist>((*c.expiration))) {
+    } else if (valkey::holds_alternative<Hgetex::Persist>((*c.expiration))) {
       token<"PERSIST">(s);
     }
   }
@@ -173,11 +179,14 @@ void write_hpexpire(const Hpexpire& c, Sink& s) {
   s.arg(c.key);
   s.arg(c.milliseconds.count);
   if (c.condition) {
-    switch ((*c.condition)) {
-      case Hpexpire::Condition::nx: token<"NX">(s); break;
-      case Hpexpire::Condition::xx: token<"XX">(s); break;
-      case Hpexpire::Condition::gt: token<"GT">(s); break;
-      case Hpexpire::Condition::lt: token<"LT">(s); break;
+    if (valkey::holds_alternative<Hpexpire::Nx>((*c.condition))) {
+      token<"NX">(s);
+    } else if (valkey::holds_alternative<Hpexpire::Xx>((*c.condition))) {
+      token<"XX">(s);
+    } else if (valkey::holds_alternative<Hpexpire::Gt>((*c.condition))) {
+      token<"GT">(s);
+    } else if (valkey::holds_alternative<Hpexpire::Lt>((*c.condition))) {
+      token<"LT">(s);
     }
   }
   token<"FIELDS">(s);
@@ -192,11 +201,14 @@ void write_hpexpireat(const Hpexpireat& c, Sink& s) {
   s.arg(c.key);
   s.arg(c.unix_time_milliseconds.count);
   if (c.condition) {
-    switch ((*c.condition)) {
-      case Hpexpireat::Condition::nx: token<"NX">(s); break;
-      case Hpexpireat::Condition::xx: token<"XX">(s); break;
-      case Hpexpireat::Condition::gt: token<"GT">(s); break;
-      case Hpexpireat::Condition::lt: token<"LT">(s); break;
+    if (valkey::holds_alternative<Hpexpireat::Nx>((*c.condition))) {
+      token<"NX">(s);
+    } else if (valkey::holds_alternative<Hpexpireat::Xx>((*c.condition))) {
+      token<"XX">(s);
+    } else if (valkey::holds_alternative<Hpexpireat::Gt>((*c.condition))) {
+      token<"GT">(s);
+    } else if (valkey::holds_alternative<Hpexpireat::Lt>((*c.condition))) {
+      token<"LT">(s);
     }
   }
   token<"FIELDS">(s);
@@ -272,31 +284,33 @@ template <class Sink>
 void write_hsetex(const Hsetex& c, Sink& s) {
   s.arg(c.key);
   if (c.key_condition) {
-    switch ((*c.key_condition)) {
-      case Hsetex::KeyCondition::nx: token<"NX">(s); break;
-      case Hsetex::KeyCondition::xx: token<"XX">(s); break;
+    if (valkey::holds_alternative<Hsetex::Nx>((*c.key_condition))) {
+      token<"NX">(s);
+    } else if (valkey::holds_alternative<Hsetex::Xx>((*c.key_condition))) {
+      token<"XX">(s);
     }
   }
   if (c.fields_condition) {
-    switch ((*c.fields_condition)) {
-      case Hsetex::FieldsCondition::fnx: token<"FNX">(s); break;
-      case Hsetex::FieldsCondition::fxx: token<"FXX">(s); break;
+    if (valkey::holds_alternative<Hsetex::Fnx>((*c.fields_condition))) {
+      token<"FNX">(s);
+    } else if (valkey::holds_alternative<Hsetex::Fxx>((*c.fields_condition))) {
+      token<"FXX">(s);
     }
   }
   if (c.expiration) {
-    if (const auto* v = std::get_if<Hsetex::Ex>(&*c.expiration)) {
+    if (const auto* v = valkey::get_if<Hsetex::Ex>(&*c.expiration)) {
       token<"EX">(s);
       s.arg(v->seconds.count);
-    } else if (const auto* v = std::get_if<Hsetex::Px>(&*c.expiration)) {
+    } else if (const auto* v = valkey::get_if<Hsetex::Px>(&*c.expiration)) {
       token<"PX">(s);
       s.arg(v->milliseconds.count);
-    } else if (const auto* v = std::get_if<Hsetex::Exat>(&*c.expiration)) {
+    } else if (const auto* v = valkey::get_if<Hsetex::Exat>(&*c.expiration)) {
       token<"EXAT">(s);
       s.arg(v->unix_time_seconds.count);
-    } else if (const auto* v = std::get_if<Hsetex::Pxat>(&*c.expiration)) {
+    } else if (const auto* v = valkey::get_if<Hsetex::Pxat>(&*c.expiration)) {
       token<"PXAT">(s);
       s.arg(v->unix_time_milliseconds.count);
-    } else if (std::holds_alternative<Hsetex::KeepTtl>((*c.expiration))) {
+    } else if (valkey::holds_alternative<Hsetex::KeepTtl>((*c.expiration))) {
       token<"KEEPTTL">(s);
     }
   }

@@ -11,13 +11,15 @@ template <class Sink>
 void write_blmove(const Blmove& c, Sink& s) {
   s.arg(c.source);
   s.arg(c.destination);
-  switch (c.where_from) {
-    case Blmove::WhereFrom::left: token<"LEFT">(s); break;
-    case Blmove::WhereFrom::right: token<"RIGHT">(s); break;
+  if (valkey::holds_alternative<Blmove::Left>(c.where_from)) {
+    token<"LEFT">(s);
+  } else if (valkey::holds_alternative<Blmove::Right>(c.where_from)) {
+    token<"RIGHT">(s);
   }
-  switch (c.where_to) {
-    case Blmove::WhereTo::left: token<"LEFT">(s); break;
-    case Blmove::WhereTo::right: token<"RIGHT">(s); break;
+  if (valkey::holds_alternative<Blmove::Left>(c.where_to)) {
+    token<"LEFT">(s);
+  } else if (valkey::holds_alternative<Blmove::Right>(c.where_to)) {
+    token<"RIGHT">(s);
   }
   s.arg(c.timeout);
 }
@@ -29,9 +31,10 @@ void write_blmpop(const Blmpop& c, Sink& s) {
   c.keys.for_each([&](const auto& e) {
     s.arg(e);
   });
-  switch (c.where) {
-    case Blmpop::Where::left: token<"LEFT">(s); break;
-    case Blmpop::Where::right: token<"RIGHT">(s); break;
+  if (valkey::holds_alternative<Blmpop::Left>(c.where)) {
+    token<"LEFT">(s);
+  } else if (valkey::holds_alternative<Blmpop::Right>(c.where)) {
+    token<"RIGHT">(s);
   }
   if (c.count) {
     token<"COUNT">(s);
@@ -71,9 +74,10 @@ void write_lindex(const Lindex& c, Sink& s) {
 template <class Sink>
 void write_linsert(const Linsert& c, Sink& s) {
   s.arg(c.key);
-  switch (c.where) {
-    case Linsert::Where::before: token<"BEFORE">(s); break;
-    case Linsert::Where::after: token<"AFTER">(s); break;
+  if (valkey::holds_alternative<Linsert::Before>(c.where)) {
+    token<"BEFORE">(s);
+  } else if (valkey::holds_alternative<Linsert::After>(c.where)) {
+    token<"AFTER">(s);
   }
   s.arg(c.pivot);
   s.arg(c.element);
@@ -88,13 +92,15 @@ template <class Sink>
 void write_lmove(const Lmove& c, Sink& s) {
   s.arg(c.source);
   s.arg(c.destination);
-  switch (c.where_from) {
-    case Lmove::WhereFrom::left: token<"LEFT">(s); break;
-    case Lmove::WhereFrom::right: token<"RIGHT">(s); break;
+  if (valkey::holds_alternative<Lmove::Left>(c.where_from)) {
+    token<"LEFT">(s);
+  } else if (valkey::holds_alternative<Lmove::Right>(c.where_from)) {
+    token<"RIGHT">(s);
   }
-  switch (c.where_to) {
-    case Lmove::WhereTo::left: token<"LEFT">(s); break;
-    case Lmove::WhereTo::right: token<"RIGHT">(s); break;
+  if (valkey::holds_alternative<Lmove::Left>(c.where_to)) {
+    token<"LEFT">(s);
+  } else if (valkey::holds_alternative<Lmove::Right>(c.where_to)) {
+    token<"RIGHT">(s);
   }
 }
 
@@ -104,9 +110,10 @@ void write_lmpop(const Lmpop& c, Sink& s) {
   c.keys.for_each([&](const auto& e) {
     s.arg(e);
   });
-  switch (c.where) {
-    case Lmpop::Where::left: token<"LEFT">(s); break;
-    case Lmpop::Where::right: token<"RIGHT">(s); break;
+  if (valkey::holds_alternative<Lmpop::Left>(c.where)) {
+    token<"LEFT">(s);
+  } else if (valkey::holds_alternative<Lmpop::Right>(c.where)) {
+    token<"RIGHT">(s);
   }
   if (c.count) {
     token<"COUNT">(s);

@@ -87,9 +87,10 @@ void write_functiondelete(const FunctionDelete& c, Sink& s) {
 template <class Sink>
 void write_functionflush(const FunctionFlush& c, Sink& s) {
   if (c.flush_type) {
-    switch ((*c.flush_type)) {
-      case FunctionFlush::FlushType::async: token<"ASYNC">(s); break;
-      case FunctionFlush::FlushType::sync: token<"SYNC">(s); break;
+    if (valkey::holds_alternative<FunctionFlush::Async>((*c.flush_type))) {
+      token<"ASYNC">(s);
+    } else if (valkey::holds_alternative<FunctionFlush::Sync>((*c.flush_type))) {
+      token<"SYNC">(s);
     }
   }
 }
@@ -113,20 +114,24 @@ template <class Sink>
 void write_functionrestore(const FunctionRestore& c, Sink& s) {
   s.arg(c.serialized_value);
   if (c.policy) {
-    switch ((*c.policy)) {
-      case FunctionRestore::Policy::flush: token<"FLUSH">(s); break;
-      case FunctionRestore::Policy::append: token<"APPEND">(s); break;
-      case FunctionRestore::Policy::replace: token<"REPLACE">(s); break;
+    if (valkey::holds_alternative<FunctionRestore::Flush>((*c.policy))) {
+      token<"FLUSH">(s);
+    } else if (valkey::holds_alternative<FunctionRestore::Append>((*c.policy))) {
+      token<"APPEND">(s);
+    } else if (valkey::holds_alternative<FunctionRestore::Replace>((*c.policy))) {
+      token<"REPLACE">(s);
     }
   }
 }
 
 template <class Sink>
 void write_scriptdebug(const ScriptDebug& c, Sink& s) {
-  switch (c.mode) {
-    case ScriptDebug::Mode::yes: token<"YES">(s); break;
-    case ScriptDebug::Mode::sync: token<"SYNC">(s); break;
-    case ScriptDebug::Mode::no: token<"NO">(s); break;
+  if (valkey::holds_alternative<ScriptDebug::Yes>(c.mode)) {
+    token<"YES">(s);
+  } else if (valkey::holds_alternative<ScriptDebug::Sync>(c.mode)) {
+    token<"SYNC">(s);
+  } else if (valkey::holds_alternative<ScriptDebug::No>(c.mode)) {
+    token<"NO">(s);
   }
   if (c.engine) {
     s.arg((*c.engine));
@@ -143,9 +148,10 @@ void write_scriptexists(const ScriptExists& c, Sink& s) {
 template <class Sink>
 void write_scriptflush(const ScriptFlush& c, Sink& s) {
   if (c.flush_type) {
-    switch ((*c.flush_type)) {
-      case ScriptFlush::FlushType::async: token<"ASYNC">(s); break;
-      case ScriptFlush::FlushType::sync: token<"SYNC">(s); break;
+    if (valkey::holds_alternative<ScriptFlush::Async>((*c.flush_type))) {
+      token<"ASYNC">(s);
+    } else if (valkey::holds_alternative<ScriptFlush::Sync>((*c.flush_type))) {
+      token<"SYNC">(s);
     }
   }
 }

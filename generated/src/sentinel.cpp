@@ -14,11 +14,11 @@ void write_sentinelckquorum(const SentinelCkquorum& c, Sink& s) {
 
 template <class Sink>
 void write_sentinelconfig(const SentinelConfig& c, Sink& s) {
-  if (const auto* v = std::get_if<SentinelConfig::Set>(&c.action)) {
+  if (const auto* v = valkey::get_if<SentinelConfig::Set>(&c.action)) {
     token<"SET">(s);
     s.arg(v->parameter);
     s.arg(v->value);
-  } else if (const auto* v = std::get_if<SentinelConfig::Get>(&c.action)) {
+  } else if (const auto* v = valkey::get_if<SentinelConfig::Get>(&c.action)) {
     token<"GET">(s);
     v->parameters.for_each([&](const auto& e) {
       s.arg(e);
@@ -123,10 +123,12 @@ void write_sentinelset(const SentinelSet& c, Sink& s) {
 template <class Sink>
 void write_sentinelsimulatefailure(const SentinelSimulateFailure& c, Sink& s) {
   c.modes.for_each([&](const auto& e) {
-    switch (e) {
-      case SentinelSimulateFailure::Mode::crash_after_election: token<"CRASH-AFTER-ELECTION">(s); break;
-      case SentinelSimulateFailure::Mode::crash_after_promotion: token<"CRASH-AFTER-PROMOTION">(s); break;
-      case SentinelSimulateFailure::Mode::help: token<"HELP">(s); break;
+    if (valkey::holds_alternative<SentinelSimulateFailure::CrashAfterElection>(e)) {
+      token<"CRASH-AFTER-ELECTION">(s);
+    } else if (valkey::holds_alternative<SentinelSimulateFailure::CrashAfterPromotion>(e)) {
+      token<"CRASH-AFTER-PROMOTION">(s);
+    } else if (valkey::holds_alternative<SentinelSimulateFailure::Help>(e)) {
+      token<"HELP">(s);
     }
   });
 }

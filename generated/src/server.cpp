@@ -65,9 +65,10 @@ void write_aclsetuser(const AclSetUser& c, Sink& s) {
 template <class Sink>
 void write_bgsave(const Bgsave& c, Sink& s) {
   if (c.operation) {
-    switch ((*c.operation)) {
-      case Bgsave::Operation::schedule: token<"SCHEDULE">(s); break;
-      case Bgsave::Operation::cancel: token<"CANCEL">(s); break;
+    if (valkey::holds_alternative<Bgsave::Schedule>((*c.operation))) {
+      token<"SCHEDULE">(s);
+    } else if (valkey::holds_alternative<Bgsave::Cancel>((*c.operation))) {
+      token<"CANCEL">(s);
     }
   }
 }
@@ -106,13 +107,13 @@ template <class Sink>
 void write_commandlist(const CommandList& c, Sink& s) {
   if (c.filter_by) {
     token<"FILTERBY">(s);
-    if (const auto* v = std::get_if<CommandList::Module>(&*c.filter_by)) {
+    if (const auto* v = valkey::get_if<CommandList::Module>(&*c.filter_by)) {
       token<"MODULE">(s);
       s.arg(v->module_name);
-    } else if (const auto* v = std::get_if<CommandList::AclCat>(&*c.filter_by)) {
+    } else if (const auto* v = valkey::get_if<CommandList::AclCat>(&*c.filter_by)) {
       token<"ACLCAT">(s);
       s.arg(v->category);
-    } else if (const auto* v = std::get_if<CommandList::Pattern>(&*c.filter_by)) {
+    } else if (const auto* v = valkey::get_if<CommandList::Pattern>(&*c.filter_by)) {
       token<"PATTERN">(s);
       s.arg(v->pattern);
     }
@@ -122,28 +123,34 @@ void write_commandlist(const CommandList& c, Sink& s) {
 template <class Sink>
 void write_commandlogget(const CommandlogGet& c, Sink& s) {
   s.arg(c.count);
-  switch (c.type) {
-    case CommandlogGet::Type::slow: token<"slow">(s); break;
-    case CommandlogGet::Type::large_request: token<"large-request">(s); break;
-    case CommandlogGet::Type::large_reply: token<"large-reply">(s); break;
+  if (valkey::holds_alternative<CommandlogGet::Slow>(c.type)) {
+    token<"slow">(s);
+  } else if (valkey::holds_alternative<CommandlogGet::LargeRequest>(c.type)) {
+    token<"large-request">(s);
+  } else if (valkey::holds_alternative<CommandlogGet::LargeReply>(c.type)) {
+    token<"large-reply">(s);
   }
 }
 
 template <class Sink>
 void write_commandloglen(const CommandlogLen& c, Sink& s) {
-  switch (c.type) {
-    case CommandlogLen::Type::slow: token<"slow">(s); break;
-    case CommandlogLen::Type::large_request: token<"large-request">(s); break;
-    case CommandlogLen::Type::large_reply: token<"large-reply">(s); break;
+  if (valkey::holds_alternative<CommandlogLen::Slow>(c.type)) {
+    token<"slow">(s);
+  } else if (valkey::holds_alternative<CommandlogLen::LargeRequest>(c.type)) {
+    token<"large-request">(s);
+  } else if (valkey::holds_alternative<CommandlogLen::LargeReply>(c.type)) {
+    token<"large-reply">(s);
   }
 }
 
 template <class Sink>
 void write_commandlogreset(const CommandlogReset& c, Sink& s) {
-  switch (c.type) {
-    case CommandlogReset::Type::slow: token<"slow">(s); break;
-    case CommandlogReset::Type::large_request: token<"large-request">(s); break;
-    case CommandlogReset::Type::large_reply: token<"large-reply">(s); break;
+  if (valkey::holds_alternative<CommandlogReset::Slow>(c.type)) {
+    token<"slow">(s);
+  } else if (valkey::holds_alternative<CommandlogReset::LargeRequest>(c.type)) {
+    token<"large-request">(s);
+  } else if (valkey::holds_alternative<CommandlogReset::LargeReply>(c.type)) {
+    token<"large-reply">(s);
   }
 }
 
@@ -180,9 +187,10 @@ void write_failover(const Failover& c, Sink& s) {
 template <class Sink>
 void write_flushall(const Flushall& c, Sink& s) {
   if (c.flush_type) {
-    switch ((*c.flush_type)) {
-      case Flushall::FlushType::async: token<"ASYNC">(s); break;
-      case Flushall::FlushType::sync: token<"SYNC">(s); break;
+    if (valkey::holds_alternative<Flushall::Async>((*c.flush_type))) {
+      token<"ASYNC">(s);
+    } else if (valkey::holds_alternative<Flushall::Sync>((*c.flush_type))) {
+      token<"SYNC">(s);
     }
   }
 }
@@ -190,9 +198,10 @@ void write_flushall(const Flushall& c, Sink& s) {
 template <class Sink>
 void write_flushdb(const Flushdb& c, Sink& s) {
   if (c.flush_type) {
-    switch ((*c.flush_type)) {
-      case Flushdb::FlushType::async: token<"ASYNC">(s); break;
-      case Flushdb::FlushType::sync: token<"SYNC">(s); break;
+    if (valkey::holds_alternative<Flushdb::Async>((*c.flush_type))) {
+      token<"ASYNC">(s);
+    } else if (valkey::holds_alternative<Flushdb::Sync>((*c.flush_type))) {
+      token<"SYNC">(s);
     }
   }
 }
@@ -280,10 +289,10 @@ void write_psync(const Psync& c, Sink& s) {
 
 template <class Sink>
 void write_replicaof(const Replicaof& c, Sink& s) {
-  if (const auto* v = std::get_if<Replicaof::HostPort>(&c.args)) {
+  if (const auto* v = valkey::get_if<Replicaof::HostPort>(&c.args)) {
     s.arg(v->host);
     s.arg(v->port);
-  } else if (const auto* v = std::get_if<Replicaof::NoOne>(&c.args)) {
+  } else if (const auto* v = valkey::get_if<Replicaof::NoOne>(&c.args)) {
     token<"NO">(s);
     token<"ONE">(s);
   }
@@ -309,18 +318,19 @@ void write_restoreasking(const RestoreAsking& c, Sink& s) {
 template <class Sink>
 void write_shutdown(const Shutdown& c, Sink& s) {
   if (c.abort_selector) {
-    if (const auto* v = std::get_if<Shutdown::SaveSelector2>(&*c.abort_selector)) {
+    if (const auto* v = valkey::get_if<Shutdown::SaveSelector2>(&*c.abort_selector)) {
       if (v->save_selector) {
-        switch ((*v->save_selector)) {
-          case Shutdown::SaveSelector::no_save: token<"NOSAVE">(s); break;
-          case Shutdown::SaveSelector::save: token<"SAVE">(s); break;
+        if (valkey::holds_alternative<Shutdown::NoSave>((*v->save_selector))) {
+          token<"NOSAVE">(s);
+        } else if (valkey::holds_alternative<Shutdown::Save>((*v->save_selector))) {
+          token<"SAVE">(s);
         }
       }
       if (v->now) token<"NOW">(s);
       if (v->force) token<"FORCE">(s);
       if (v->safe) token<"SAFE">(s);
       if (v->failover) token<"FAILOVER">(s);
-    } else if (std::holds_alternative<Shutdown::Abort>((*c.abort_selector))) {
+    } else if (valkey::holds_alternative<Shutdown::Abort>((*c.abort_selector))) {
       token<"ABORT">(s);
     }
   }
@@ -328,10 +338,10 @@ void write_shutdown(const Shutdown& c, Sink& s) {
 
 template <class Sink>
 void write_slaveof(const Slaveof& c, Sink& s) {
-  if (const auto* v = std::get_if<Slaveof::HostPort>(&c.args)) {
+  if (const auto* v = valkey::get_if<Slaveof::HostPort>(&c.args)) {
     s.arg(v->host);
     s.arg(v->port);
-  } else if (const auto* v = std::get_if<Slaveof::NoOne>(&c.args)) {
+  } else if (const auto* v = valkey::get_if<Slaveof::NoOne>(&c.args)) {
     token<"NO">(s);
     token<"ONE">(s);
   }

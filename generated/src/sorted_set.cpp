@@ -14,9 +14,10 @@ void write_bzmpop(const Bzmpop& c, Sink& s) {
   c.keys.for_each([&](const auto& e) {
     s.arg(e);
   });
-  switch (c.where) {
-    case Bzmpop::Where::min: token<"MIN">(s); break;
-    case Bzmpop::Where::max: token<"MAX">(s); break;
+  if (valkey::holds_alternative<Bzmpop::Min>(c.where)) {
+    token<"MIN">(s);
+  } else if (valkey::holds_alternative<Bzmpop::Max>(c.where)) {
+    token<"MAX">(s);
   }
   if (c.count) {
     token<"COUNT">(s);
@@ -44,15 +45,17 @@ template <class Sink>
 void write_zadd(const Zadd& c, Sink& s) {
   s.arg(c.key);
   if (c.condition) {
-    switch ((*c.condition)) {
-      case Zadd::Condition::nx: token<"NX">(s); break;
-      case Zadd::Condition::xx: token<"XX">(s); break;
+    if (valkey::holds_alternative<Zadd::Nx>((*c.condition))) {
+      token<"NX">(s);
+    } else if (valkey::holds_alternative<Zadd::Xx>((*c.condition))) {
+      token<"XX">(s);
     }
   }
   if (c.comparison) {
-    switch ((*c.comparison)) {
-      case Zadd::Comparison::gt: token<"GT">(s); break;
-      case Zadd::Comparison::lt: token<"LT">(s); break;
+    if (valkey::holds_alternative<Zadd::Gt>((*c.comparison))) {
+      token<"GT">(s);
+    } else if (valkey::holds_alternative<Zadd::Lt>((*c.comparison))) {
+      token<"LT">(s);
     }
   }
   if (c.change) token<"CH">(s);
@@ -66,15 +69,17 @@ template <class Sink>
 void write_zaddincr(const ZaddIncr& c, Sink& s) {
   s.arg(c.key);
   if (c.condition) {
-    switch ((*c.condition)) {
-      case ZaddIncr::Condition::nx: token<"NX">(s); break;
-      case ZaddIncr::Condition::xx: token<"XX">(s); break;
+    if (valkey::holds_alternative<ZaddIncr::Nx>((*c.condition))) {
+      token<"NX">(s);
+    } else if (valkey::holds_alternative<ZaddIncr::Xx>((*c.condition))) {
+      token<"XX">(s);
     }
   }
   if (c.comparison) {
-    switch ((*c.comparison)) {
-      case ZaddIncr::Comparison::gt: token<"GT">(s); break;
-      case ZaddIncr::Comparison::lt: token<"LT">(s); break;
+    if (valkey::holds_alternative<ZaddIncr::Gt>((*c.comparison))) {
+      token<"GT">(s);
+    } else if (valkey::holds_alternative<ZaddIncr::Lt>((*c.comparison))) {
+      token<"LT">(s);
     }
   }
   if (c.change) token<"CH">(s);
@@ -142,10 +147,12 @@ void write_zinter(const Zinter& c, Sink& s) {
   });
   if (c.aggregate) {
     token<"AGGREGATE">(s);
-    switch ((*c.aggregate)) {
-      case Zinter::Aggregate::sum: token<"SUM">(s); break;
-      case Zinter::Aggregate::min: token<"MIN">(s); break;
-      case Zinter::Aggregate::max: token<"MAX">(s); break;
+    if (valkey::holds_alternative<Zinter::Sum>((*c.aggregate))) {
+      token<"SUM">(s);
+    } else if (valkey::holds_alternative<Zinter::Min>((*c.aggregate))) {
+      token<"MIN">(s);
+    } else if (valkey::holds_alternative<Zinter::Max>((*c.aggregate))) {
+      token<"MAX">(s);
     }
   }
 }
@@ -162,10 +169,12 @@ void write_zinterwithscores(const ZinterWithScores& c, Sink& s) {
   });
   if (c.aggregate) {
     token<"AGGREGATE">(s);
-    switch ((*c.aggregate)) {
-      case ZinterWithScores::Aggregate::sum: token<"SUM">(s); break;
-      case ZinterWithScores::Aggregate::min: token<"MIN">(s); break;
-      case ZinterWithScores::Aggregate::max: token<"MAX">(s); break;
+    if (valkey::holds_alternative<ZinterWithScores::Sum>((*c.aggregate))) {
+      token<"SUM">(s);
+    } else if (valkey::holds_alternative<ZinterWithScores::Min>((*c.aggregate))) {
+      token<"MIN">(s);
+    } else if (valkey::holds_alternative<ZinterWithScores::Max>((*c.aggregate))) {
+      token<"MAX">(s);
     }
   }
   token<"WITHSCORES">(s);
@@ -196,10 +205,12 @@ void write_zinterstore(const Zinterstore& c, Sink& s) {
   });
   if (c.aggregate) {
     token<"AGGREGATE">(s);
-    switch ((*c.aggregate)) {
-      case Zinterstore::Aggregate::sum: token<"SUM">(s); break;
-      case Zinterstore::Aggregate::min: token<"MIN">(s); break;
-      case Zinterstore::Aggregate::max: token<"MAX">(s); break;
+    if (valkey::holds_alternative<Zinterstore::Sum>((*c.aggregate))) {
+      token<"SUM">(s);
+    } else if (valkey::holds_alternative<Zinterstore::Min>((*c.aggregate))) {
+      token<"MIN">(s);
+    } else if (valkey::holds_alternative<Zinterstore::Max>((*c.aggregate))) {
+      token<"MAX">(s);
     }
   }
 }
@@ -217,9 +228,10 @@ void write_zmpop(const Zmpop& c, Sink& s) {
   c.keys.for_each([&](const auto& e) {
     s.arg(e);
   });
-  switch (c.where) {
-    case Zmpop::Where::min: token<"MIN">(s); break;
-    case Zmpop::Where::max: token<"MAX">(s); break;
+  if (valkey::holds_alternative<Zmpop::Min>(c.where)) {
+    token<"MIN">(s);
+  } else if (valkey::holds_alternative<Zmpop::Max>(c.where)) {
+    token<"MAX">(s);
   }
   if (c.count) {
     token<"COUNT">(s);
@@ -275,9 +287,10 @@ void write_zrange(const Zrange& c, Sink& s) {
   write_bound(s, c.start);
   write_bound(s, c.stop);
   if (c.sort_by) {
-    switch ((*c.sort_by)) {
-      case Zrange::SortBy::by_score: token<"BYSCORE">(s); break;
-      case Zrange::SortBy::by_lex: token<"BYLEX">(s); break;
+    if (valkey::holds_alternative<Zrange::ByScore>((*c.sort_by))) {
+      token<"BYSCORE">(s);
+    } else if (valkey::holds_alternative<Zrange::ByLex>((*c.sort_by))) {
+      token<"BYLEX">(s);
     }
   }
   if (c.rev) token<"REV">(s);
@@ -294,9 +307,10 @@ void write_zrangewithscores(const ZrangeWithScores& c, Sink& s) {
   write_bound(s, c.start);
   write_bound(s, c.stop);
   if (c.sort_by) {
-    switch ((*c.sort_by)) {
-      case ZrangeWithScores::SortBy::by_score: token<"BYSCORE">(s); break;
-      case ZrangeWithScores::SortBy::by_lex: token<"BYLEX">(s); break;
+    if (valkey::holds_alternative<ZrangeWithScores::ByScore>((*c.sort_by))) {
+      token<"BYSCORE">(s);
+    } else if (valkey::holds_alternative<ZrangeWithScores::ByLex>((*c.sort_by))) {
+      token<"BYLEX">(s);
     }
   }
   if (c.rev) token<"REV">(s);
@@ -352,9 +366,10 @@ void write_zrangestore(const Zrangestore& c, Sink& s) {
   write_bound(s, c.min);
   write_bound(s, c.max);
   if (c.sort_by) {
-    switch ((*c.sort_by)) {
-      case Zrangestore::SortBy::by_score: token<"BYSCORE">(s); break;
-      case Zrangestore::SortBy::by_lex: token<"BYLEX">(s); break;
+    if (valkey::holds_alternative<Zrangestore::ByScore>((*c.sort_by))) {
+      token<"BYSCORE">(s);
+    } else if (valkey::holds_alternative<Zrangestore::ByLex>((*c.sort_by))) {
+      token<"BYLEX">(s);
     }
   }
   if (c.rev) token<"REV">(s);
@@ -505,10 +520,12 @@ void write_zunion(const Zunion& c, Sink& s) {
   });
   if (c.aggregate) {
     token<"AGGREGATE">(s);
-    switch ((*c.aggregate)) {
-      case Zunion::Aggregate::sum: token<"SUM">(s); break;
-      case Zunion::Aggregate::min: token<"MIN">(s); break;
-      case Zunion::Aggregate::max: token<"MAX">(s); break;
+    if (valkey::holds_alternative<Zunion::Sum>((*c.aggregate))) {
+      token<"SUM">(s);
+    } else if (valkey::holds_alternative<Zunion::Min>((*c.aggregate))) {
+      token<"MIN">(s);
+    } else if (valkey::holds_alternative<Zunion::Max>((*c.aggregate))) {
+      token<"MAX">(s);
     }
   }
 }
@@ -525,10 +542,12 @@ void write_zunionwithscores(const ZunionWithScores& c, Sink& s) {
   });
   if (c.aggregate) {
     token<"AGGREGATE">(s);
-    switch ((*c.aggregate)) {
-      case ZunionWithScores::Aggregate::sum: token<"SUM">(s); break;
-      case ZunionWithScores::Aggregate::min: token<"MIN">(s); break;
-      case ZunionWithScores::Aggregate::max: token<"MAX">(s); break;
+    if (valkey::holds_alternative<ZunionWithScores::Sum>((*c.aggregate))) {
+      token<"SUM">(s);
+    } else if (valkey::holds_alternative<ZunionWithScores::Min>((*c.aggregate))) {
+      token<"MIN">(s);
+    } else if (valkey::holds_alternative<ZunionWithScores::Max>((*c.aggregate))) {
+      token<"MAX">(s);
     }
   }
   token<"WITHSCORES">(s);
@@ -547,10 +566,12 @@ void write_zunionstore(const Zunionstore& c, Sink& s) {
   });
   if (c.aggregate) {
     token<"AGGREGATE">(s);
-    switch ((*c.aggregate)) {
-      case Zunionstore::Aggregate::sum: token<"SUM">(s); break;
-      case Zunionstore::Aggregate::min: token<"MIN">(s); break;
-      case Zunionstore::Aggregate::max: token<"MAX">(s); break;
+    if (valkey::holds_alternative<Zunionstore::Sum>((*c.aggregate))) {
+      token<"SUM">(s);
+    } else if (valkey::holds_alternative<Zunionstore::Min>((*c.aggregate))) {
+      token<"MIN">(s);
+    } else if (valkey::holds_alternative<Zunionstore::Max>((*c.aggregate))) {
+      token<"MAX">(s);
     }
   }
 }

@@ -20,14 +20,16 @@ template <class Sink>
 void write_xadd(const Xadd& c, Sink& s) {
   s.arg(c.key);
   if (c.trim) {
-    switch ((*c.trim).strategy) {
-      case Xadd::Strategy::max_len: token<"MAXLEN">(s); break;
-      case Xadd::Strategy::min_id: token<"MINID">(s); break;
+    if (valkey::holds_alternative<Xadd::MaxLen>((*c.trim).strategy)) {
+      token<"MAXLEN">(s);
+    } else if (valkey::holds_alternative<Xadd::MinId>((*c.trim).strategy)) {
+      token<"MINID">(s);
     }
     if ((*c.trim).operator_) {
-      switch ((*(*c.trim).operator_)) {
-        case Xadd::Operator::equal: token<"=">(s); break;
-        case Xadd::Operator::approximately: token<"~">(s); break;
+      if (valkey::holds_alternative<Xadd::Equal>((*(*c.trim).operator_))) {
+        token<"=">(s);
+      } else if (valkey::holds_alternative<Xadd::Approximately>((*(*c.trim).operator_))) {
+        token<"~">(s);
       }
     }
     s.arg((*c.trim).threshold);
@@ -36,9 +38,9 @@ void write_xadd(const Xadd& c, Sink& s) {
       s.arg((*(*c.trim).count));
     }
   }
-  if (std::holds_alternative<Xadd::AutoId>(c.id_selector)) {
+  if (valkey::holds_alternative<Xadd::AutoId>(c.id_selector)) {
     token<"*">(s);
-  } else if (const auto* v = std::get_if<Xadd::Id>(&c.id_selector)) {
+  } else if (const auto* v = valkey::get_if<Xadd::Id>(&c.id_selector)) {
     s.arg(v->id);
   }
   c.data.for_each([&](const auto& e) {
@@ -52,14 +54,16 @@ void write_xaddnomkstream(const XaddNoMkStream& c, Sink& s) {
   s.arg(c.key);
   token<"NOMKSTREAM">(s);
   if (c.trim) {
-    switch ((*c.trim).strategy) {
-      case XaddNoMkStream::Strategy::max_len: token<"MAXLEN">(s); break;
-      case XaddNoMkStream::Strategy::min_id: token<"MINID">(s); break;
+    if (valkey::holds_alternative<XaddNoMkStream::MaxLen>((*c.trim).strategy)) {
+      token<"MAXLEN">(s);
+    } else if (valkey::holds_alternative<XaddNoMkStream::MinId>((*c.trim).strategy)) {
+      token<"MINID">(s);
     }
     if ((*c.trim).operator_) {
-      switch ((*(*c.trim).operator_)) {
-        case XaddNoMkStream::Operator::equal: token<"=">(s); break;
-        case XaddNoMkStream::Operator::approximately: token<"~">(s); break;
+      if (valkey::holds_alternative<XaddNoMkStream::Equal>((*(*c.trim).operator_))) {
+        token<"=">(s);
+      } else if (valkey::holds_alternative<XaddNoMkStream::Approximately>((*(*c.trim).operator_))) {
+        token<"~">(s);
       }
     }
     s.arg((*c.trim).threshold);
@@ -68,9 +72,9 @@ void write_xaddnomkstream(const XaddNoMkStream& c, Sink& s) {
       s.arg((*(*c.trim).count));
     }
   }
-  if (std::holds_alternative<XaddNoMkStream::AutoId>(c.id_selector)) {
+  if (valkey::holds_alternative<XaddNoMkStream::AutoId>(c.id_selector)) {
     token<"*">(s);
-  } else if (const auto* v = std::get_if<XaddNoMkStream::Id>(&c.id_selector)) {
+  } else if (const auto* v = valkey::get_if<XaddNoMkStream::Id>(&c.id_selector)) {
     s.arg(v->id);
   }
   c.data.for_each([&](const auto& e) {
@@ -175,9 +179,9 @@ template <class Sink>
 void write_xgroupcreate(const XgroupCreate& c, Sink& s) {
   s.arg(c.key);
   s.arg(c.group);
-  if (const auto* v = std::get_if<XgroupCreate::Id>(&c.id_selector)) {
+  if (const auto* v = valkey::get_if<XgroupCreate::Id>(&c.id_selector)) {
     s.arg(v->id);
-  } else if (std::holds_alternative<XgroupCreate::NewId>(c.id_selector)) {
+  } else if (valkey::holds_alternative<XgroupCreate::NewId>(c.id_selector)) {
     token<"$">(s);
   }
   if (c.mk_stream) token<"MKSTREAM">(s);
@@ -211,9 +215,9 @@ template <class Sink>
 void write_xgroupsetid(const XgroupSetId& c, Sink& s) {
   s.arg(c.key);
   s.arg(c.group);
-  if (const auto* v = std::get_if<XgroupSetId::Id>(&c.id_selector)) {
+  if (const auto* v = valkey::get_if<XgroupSetId::Id>(&c.id_selector)) {
     s.arg(v->id);
-  } else if (std::holds_alternative<XgroupSetId::NewId>(c.id_selector)) {
+  } else if (valkey::holds_alternative<XgroupSetId::NewId>(c.id_selector)) {
     token<"$">(s);
   }
   if (c.entries_read) {
@@ -356,14 +360,16 @@ void write_xsetid(const Xsetid& c, Sink& s) {
 template <class Sink>
 void write_xtrim(const Xtrim& c, Sink& s) {
   s.arg(c.key);
-  switch (c.strategy) {
-    case Xtrim::Strategy::max_len: token<"MAXLEN">(s); break;
-    case Xtrim::Strategy::min_id: token<"MINID">(s); break;
+  if (valkey::holds_alternative<Xtrim::MaxLen>(c.strategy)) {
+    token<"MAXLEN">(s);
+  } else if (valkey::holds_alternative<Xtrim::MinId>(c.strategy)) {
+    token<"MINID">(s);
   }
   if (c.operator_) {
-    switch ((*c.operator_)) {
-      case Xtrim::Operator::equal: token<"=">(s); break;
-      case Xtrim::Operator::approximately: token<"~">(s); break;
+    if (valkey::holds_alternative<Xtrim::Equal>((*c.operator_))) {
+      token<"=">(s);
+    } else if (valkey::holds_alternative<Xtrim::Approximately>((*c.operator_))) {
+      token<"~">(s);
     }
   }
   s.arg(c.threshold);

@@ -44,19 +44,19 @@ template <class Sink>
 void write_getex(const Getex& c, Sink& s) {
   s.arg(c.key);
   if (c.expiration) {
-    if (const auto* v = std::get_if<Getex::Ex>(&*c.expiration)) {
+    if (const auto* v = valkey::get_if<Getex::Ex>(&*c.expiration)) {
       token<"EX">(s);
       s.arg(v->seconds.count);
-    } else if (const auto* v = std::get_if<Getex::Px>(&*c.expiration)) {
+    } else if (const auto* v = valkey::get_if<Getex::Px>(&*c.expiration)) {
       token<"PX">(s);
       s.arg(v->milliseconds.count);
-    } else if (const auto* v = std::get_if<Getex::Exat>(&*c.expiration)) {
+    } else if (const auto* v = valkey::get_if<Getex::Exat>(&*c.expiration)) {
       token<"EXAT">(s);
       s.arg(v->unix_time_seconds.count);
-    } else if (const auto* v = std::get_if<Getex::Pxat>(&*c.expiration)) {
+    } else if (const auto* v = valkey::get_if<Getex::Pxat>(&*c.expiration)) {
       token<"PXAT">(s);
       s.arg(v->unix_time_milliseconds.count);
-    } else if (std::holds_alternative<Getex::Persist>((*c.expiration))) {
+    } else if (valkey::holds_alternative<Getex::Persist>((*c.expiration))) {
       token<"PERSIST">(s);
     }
   }
@@ -128,25 +128,26 @@ void write_msetex(const Msetex& c, Sink& s) {
     s.arg(e.second);
   });
   if (c.condition) {
-    switch ((*c.condition)) {
-      case Msetex::Condition::nx: token<"NX">(s); break;
-      case Msetex::Condition::xx: token<"XX">(s); break;
+    if (valkey::holds_alternative<Msetex::Nx>((*c.condition))) {
+      token<"NX">(s);
+    } else if (valkey::holds_alternative<Msetex::Xx>((*c.condition))) {
+      token<"XX">(s);
     }
   }
   if (c.expiration) {
-    if (const auto* v = std::get_if<Msetex::Ex>(&*c.expiration)) {
+    if (const auto* v = valkey::get_if<Msetex::Ex>(&*c.expiration)) {
       token<"EX">(s);
       s.arg(v->seconds.count);
-    } else if (const auto* v = std::get_if<Msetex::Px>(&*c.expiration)) {
+    } else if (const auto* v = valkey::get_if<Msetex::Px>(&*c.expiration)) {
       token<"PX">(s);
       s.arg(v->milliseconds.count);
-    } else if (const auto* v = std::get_if<Msetex::Exat>(&*c.expiration)) {
+    } else if (const auto* v = valkey::get_if<Msetex::Exat>(&*c.expiration)) {
       token<"EXAT">(s);
       s.arg(v->unix_time_seconds.count);
-    } else if (const auto* v = std::get_if<Msetex::Pxat>(&*c.expiration)) {
+    } else if (const auto* v = valkey::get_if<Msetex::Pxat>(&*c.expiration)) {
       token<"PXAT">(s);
       s.arg(v->unix_time_milliseconds.count);
-    } else if (std::holds_alternative<Msetex::KeepTtl>((*c.expiration))) {
+    } else if (valkey::holds_alternative<Msetex::KeepTtl>((*c.expiration))) {
       token<"KEEPTTL">(s);
     }
   }
@@ -172,29 +173,29 @@ void write_set(const Set& c, Sink& s) {
   s.arg(c.key);
   s.arg(c.value);
   if (c.condition) {
-    if (std::holds_alternative<Set::Nx>((*c.condition))) {
+    if (valkey::holds_alternative<Set::Nx>((*c.condition))) {
       token<"NX">(s);
-    } else if (std::holds_alternative<Set::Xx>((*c.condition))) {
+    } else if (valkey::holds_alternative<Set::Xx>((*c.condition))) {
       token<"XX">(s);
-    } else if (const auto* v = std::get_if<Set::IfEq>(&*c.condition)) {
+    } else if (const auto* v = valkey::get_if<Set::IfEq>(&*c.condition)) {
       token<"IFEQ">(s);
       s.arg(v->comparison_value);
     }
   }
   if (c.expiration) {
-    if (const auto* v = std::get_if<Set::Ex>(&*c.expiration)) {
+    if (const auto* v = valkey::get_if<Set::Ex>(&*c.expiration)) {
       token<"EX">(s);
       s.arg(v->seconds.count);
-    } else if (const auto* v = std::get_if<Set::Px>(&*c.expiration)) {
+    } else if (const auto* v = valkey::get_if<Set::Px>(&*c.expiration)) {
       token<"PX">(s);
       s.arg(v->milliseconds.count);
-    } else if (const auto* v = std::get_if<Set::Exat>(&*c.expiration)) {
+    } else if (const auto* v = valkey::get_if<Set::Exat>(&*c.expiration)) {
       token<"EXAT">(s);
       s.arg(v->unix_time_seconds.count);
-    } else if (const auto* v = std::get_if<Set::Pxat>(&*c.expiration)) {
+    } else if (const auto* v = valkey::get_if<Set::Pxat>(&*c.expiration)) {
       token<"PXAT">(s);
       s.arg(v->unix_time_milliseconds.count);
-    } else if (std::holds_alternative<Set::KeepTtl>((*c.expiration))) {
+    } else if (valkey::holds_alternative<Set::KeepTtl>((*c.expiration))) {
       token<"KEEPTTL">(s);
     }
   }
@@ -205,30 +206,30 @@ void write_setget(const SetGet& c, Sink& s) {
   s.arg(c.key);
   s.arg(c.value);
   if (c.condition) {
-    if (std::holds_alternative<SetGet::Nx>((*c.condition))) {
+    if (valkey::holds_alternative<SetGet::Nx>((*c.condition))) {
       token<"NX">(s);
-    } else if (std::holds_alternative<SetGet::Xx>((*c.condition))) {
+    } else if (valkey::holds_alternative<SetGet::Xx>((*c.condition))) {
       token<"XX">(s);
-    } else if (const auto* v = std::get_if<SetGet::IfEq>(&*c.condition)) {
+    } else if (const auto* v = valkey::get_if<SetGet::IfEq>(&*c.condition)) {
       token<"IFEQ">(s);
       s.arg(v->comparison_value);
     }
   }
   token<"GET">(s);
   if (c.expiration) {
-    if (const auto* v = std::get_if<SetGet::Ex>(&*c.expiration)) {
+    if (const auto* v = valkey::get_if<SetGet::Ex>(&*c.expiration)) {
       token<"EX">(s);
       s.arg(v->seconds.count);
-    } else if (const auto* v = std::get_if<SetGet::Px>(&*c.expiration)) {
+    } else if (const auto* v = valkey::get_if<SetGet::Px>(&*c.expiration)) {
       token<"PX">(s);
       s.arg(v->milliseconds.count);
-    } else if (const auto* v = std::get_if<SetGet::Exat>(&*c.expiration)) {
+    } else if (const auto* v = valkey::get_if<SetGet::Exat>(&*c.expiration)) {
       token<"EXAT">(s);
       s.arg(v->unix_time_seconds.count);
-    } else if (const auto* v = std::get_if<SetGet::Pxat>(&*c.expiration)) {
+    } else if (const auto* v = valkey::get_if<SetGet::Pxat>(&*c.expiration)) {
       token<"PXAT">(s);
       s.arg(v->unix_time_milliseconds.count);
-    } else if (std::holds_alternative<SetGet::KeepTtl>((*c.expiration))) {
+    } else if (valkey::holds_alternative<SetGet::KeepTtl>((*c.expiration))) {
       token<"KEEPTTL">(s);
     }
   }

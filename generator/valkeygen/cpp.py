@@ -12,8 +12,9 @@ Layout rules (docs/commands.md has the user-facing version):
   valkey::Arg and a list valkey::ArgList<T> (struct_type): the same views,
   but they refuse temporaries, which would be gone before the struct is sent;
   Options and nested types keep plain views, as they are built inside calls;
-* oneof of pure tokens -> enum class; other oneofs -> std::variant of one small
-  struct per alternative;
+* oneof -> valkey::Choice (<valkey/choice.hpp>) of one small struct per
+  alternative, an empty one for a plain token: one form for every choice, so
+  a server version that adds an alternative adds a type and changes none;
 * block -> nested struct, or std::pair when repeated and made of two plain
   scalars (so a std::map or StringPairs converts); a required, non-repeated
   block is flattened into its parent (its token is still written);
@@ -26,13 +27,11 @@ from . import names
 from .model import SpecError, SCALAR_KINDS
 
 # Pure tokens with a short name in <valkey/tokens.hpp> (valkey::nx, ...): an
-# alternative of a variant choice that is one of these is that type, so the
-# short name fits an enum choice and a variant choice alike.
+# alternative of a choice that is one of these is that type, so the short name
+# fits every choice that offers the token.
 SHARED_TOKENS = {"Nx", "Xx", "Gt", "Lt", "KeepTtl", "Persist"}
-# Their short names, by enumerator (an enum choice) or by alternative type.
-SHORT_TOKEN_NAMES = {"nx": "valkey::nx", "xx": "valkey::xx", "gt": "valkey::gt", "lt": "valkey::lt",
-                     "keep_ttl": "valkey::keepttl", "persist": "valkey::persist",
-                     "Nx": "valkey::nx", "Xx": "valkey::xx", "Gt": "valkey::gt", "Lt": "valkey::lt",
+# Their short names, by alternative type.
+SHORT_TOKEN_NAMES = {"Nx": "valkey::nx", "Xx": "valkey::xx", "Gt": "valkey::gt", "Lt": "valkey::lt",
                      "KeepTtl": "valkey::keepttl", "Persist": "valkey::persist"}
 
 SCALAR_TYPES = {
@@ -74,10 +73,6 @@ def scalar_type(a):
 def plain_scalar(a):
     return (a.kind in SCALAR_KINDS and not a.token and not a.optional and not a.multiple
             and not a.count_of)
-
-
-def all_pure_tokens(a):
-    return a.kind == "oneof" and all(c.kind == "pure-token" and not c.multiple for c in a.children)
 
 
 def leading_token(a):
@@ -217,13 +212,8 @@ def default_for(a, t):
     # every member has a default, so designated initializers may skip any
     if a.kind in SCALAR_KINDS:
         return " = 0" if t in ("std::int64_t", "std::uint64_t", "double") else " = {}"
-    if a.kind == "oneof" and all_pure_tokens(a):
-        return " = " + t + "::" + a.children[0].enum_name
-    # A variant whose first alternative has member initializers cannot be
-    # defaulted inside the enclosing struct (g++ sees that alternative as not
-    # yet default-constructible there): the caller always sets those.
-    first = a.children[0] if a.kind == "oneof" else None
-    if first is not None and first.repr == "alt_token":
+    # a choice holds its first alternative, value-initialized
+    if a.kind == "oneof":
         return " = {}"
     return ""
 
@@ -233,16 +223,6 @@ def value_type(a, scope, prefix):
     if a.kind in SCALAR_KINDS:
         return scalar_type(a)
     tname = a.cpp_name or names.type_name(a.name)
-    if a.kind == "oneof" and all_pure_tokens(a):
-        used = set()
-        lines = ["enum class {NAME} : std::uint8_t {"]
-        for c in a.children:
-            c.enum_name = _member_name(c, used)
-            lines.append(f"  {c.enum_name},")
-        lines.append("};")
-        n = scope.add(tname, lines, prefix)
-        a.alt_type = n
-        return scope.qualified(n)
     if a.kind == "oneof":
         alts = []
         alt_used = set()
@@ -263,7 +243,7 @@ def value_type(a, scope, prefix):
                 c.repr = "alt_token"
                 if cname in SHARED_TOKENS:
                     # valkey::nx and friends (<valkey/tokens.hpp>) are this
-                    # alternative itself, as they are an enum's enumerator
+                    # alternative itself
                     n = scope.add(cname, [f"using {{NAME}} = valkey::token::{cname};"], prefix)
                     c.alt_type = scope.qualified(n)
                     alts.append(c.alt_type)
@@ -278,7 +258,7 @@ def value_type(a, scope, prefix):
             n = scope.add(cname, struct_lines(inner), prefix)
             c.alt_type = scope.qualified(n)
             alts.append(c.alt_type)
-        lines = ["using {NAME} = std::variant<" + ", ".join(alts) + ">;"]
+        lines = ["using {NAME} = valkey::Choice<" + ", ".join(alts) + ">;"]
         n = scope.add(tname, lines, prefix)
         a.alt_type = n
         return scope.qualified(n)
@@ -307,8 +287,8 @@ def struct_lines(members):
 
 
 def type_decl_name(first_line):
-    """The declared name in 'struct X {', 'enum class X : ...', 'using X = ...'."""
-    m = re.match(r"(?:struct|enum class|using) (\w+)", first_line)
+    """The declared name in 'struct X {' or 'using X = ...'."""
+    m = re.match(r"(?:struct|using) (\w+)", first_line)
     return m.group(1)
 
 
@@ -407,22 +387,17 @@ def emit_value(a, expr, em, ind, with_token):
         emit_token(a, em, ind)
     if a.kind in SCALAR_KINDS:
         em.put(ind, write_scalar(a, expr))
-    elif a.kind == "oneof" and all_pure_tokens(a):
-        em.put(ind, f"switch ({expr}) {{")
-        for c in a.children:
-            em.put(ind + 1, f"case {a.type_ref}::{c.enum_name}: {token(c.token)} break;")
-        em.put(ind, "}")
     elif a.kind == "oneof":
         first = True
         for c in a.children:
             kw = "if" if first else "} else if"
             first = False
             if c.repr == "alt_token":
-                em.put(ind, f"{kw} (std::holds_alternative<{c.alt_type}>({expr})) {{")
+                em.put(ind, f"{kw} (valkey::holds_alternative<{c.alt_type}>({expr})) {{")
                 em.put(ind + 1, token(c.token))
                 continue
             var = alt_var(expr)
-            em.put(ind, f"{kw} (const auto* {var} = std::get_if<{c.alt_type}>(&{expr})) {{")
+            em.put(ind, f"{kw} (const auto* {var} = valkey::get_if<{c.alt_type}>(&{expr})) {{")
             if c.repr == "alt_block":
                 emit_token(c, em, ind + 1)
                 emit_level(c.children, f"(*{var})", em, ind + 1)
@@ -492,7 +467,7 @@ def keys_value(a, expr, em, ind):
             if not has_keys([c]):
                 continue
             var = alt_var(expr)
-            em.put(ind, f"if (const auto* {var} = std::get_if<{c.alt_type}>(&{expr})) {{")
+            em.put(ind, f"if (const auto* {var} = valkey::get_if<{c.alt_type}>(&{expr})) {{")
             if c.repr == "alt_block":
                 keys_level(c.children, f"(*{var})", em, ind + 1)
             else:

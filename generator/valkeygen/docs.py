@@ -2,6 +2,7 @@
 (syntax line, since, ACL categories, flags, key specs, options, an example
 call and the link to the command's page), never upstream prose."""
 from . import build as b
+from . import cpp
 
 
 def syntax_line(cmd, synopsis_arg):
@@ -50,6 +51,14 @@ def acl_names(bits):
     return [c for i, c in enumerate(b.ACL_CATEGORIES) if bits >> i & 1]
 
 
+def alternative(c):
+    """How a caller writes one alternative of a choice: valkey::nx, Asc{}, IfEq{...}."""
+    name = c.alt_type.split("::")[-1]
+    if c.repr == "alt_token":
+        return cpp.SHORT_TOKEN_NAMES.get(name, name + "{}")
+    return name + "{...}"
+
+
 def option_list(cmd):
     """`.member` per Options field, with the alternatives of a choice."""
     out = []
@@ -58,10 +67,8 @@ def option_list(cmd):
         alts = ""
         if a.kind == "oneof":
             kids = [c for c in a.children]
-            if all(getattr(c, "enum_name", None) for c in kids):
-                alts = " (" + ", ".join(f"`{a.alt_type}::{c.enum_name}`" for c in kids) + ")"
-            elif all(c.alt_type for c in kids):
-                alts = " (" + ", ".join(f"`{c.alt_type.split('::')[-1]}`" for c in kids) + ")"
+            if all(c.alt_type for c in kids):
+                alts = " (" + ", ".join(f"`{alternative(c)}`" for c in kids) + ")"
         out.append(f"`.{m.name}`{alts}")
     return out
 

@@ -11,7 +11,7 @@ covers ("opt <path>", "alt <path>"). Values of different arguments within an
 example are all different, so an encoder that swaps two arguments (of any
 type) writes other bytes than the argv built here.
 """
-from .cpp import DURATION_TYPES, SHORT_TOKEN_NAMES, all_pure_tokens, cstr, list_element, scalar_type
+from .cpp import DURATION_TYPES, SHORT_TOKEN_NAMES, cstr, list_element, scalar_type
 from .model import SCALAR_KINDS
 
 # plausible values by argument name (otherwise by type)
@@ -211,15 +211,11 @@ def one_value(a, ctx, out):
         if (a.kind == "key" or a.routing) and not (a.empty_is_absent and v == ""):
             out.keys.append(argv_scalar(v))
         return cpp_scalar(a, v)
-    if a.kind == "oneof" and all_pure_tokens(a):
-        c = chosen(a, ctx)
-        out.argv.append(c.token)
-        # the short name where there is one (valkey::nx), as a user would write it
-        return SHORT_TOKEN_NAMES.get(c.enum_name, f"{a.type_ref}::{c.enum_name}")
     if a.kind == "oneof":
         c = chosen(a, ctx)
         if c.repr == "alt_token":
             out.argv.append(c.token)
+            # the short name where there is one (valkey::nx), as a user would write it
             return SHORT_TOKEN_NAMES.get(c.alt_type.rsplit("::", 1)[-1], f"{c.alt_type}{{}}")
         if c.repr == "alt_block":
             if c.token:

@@ -6,7 +6,7 @@
   consumer); nothing else is guessed;
 * structs and nested types: PascalCase of the words (`client kill` -> ClientKill,
   `xgroup createconsumer` -> XgroupCreateConsumer, `count-block` -> CountBlock);
-* members and enumerators: snake_case of the words (`nomkstream` -> no_mk_stream);
+* members: snake_case of the words (`nomkstream` -> no_mk_stream);
 * surface methods: the command as sent, lowercase, its words (a container and
   its subcommand) joined by `_`, never split further (`zrangebyscore`,
   `xgroup_createconsumer`): the name a user knows from the command reference;

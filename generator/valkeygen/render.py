@@ -205,6 +205,8 @@ def includes_for(commands):
         valkey.append("valkey/optional.hpp")
     if "valkey::View" in text:
         valkey.append("valkey/view.hpp")
+    if "valkey::Choice<" in text:
+        valkey.append("valkey/choice.hpp")
     if "valkey::token::" in text:
         valkey.append("valkey/tokens.hpp")
     for needle, header in RECORD_HEADERS:

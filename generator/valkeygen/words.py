@@ -3,7 +3,7 @@
 The spec runs several words together in many tokens and names (FROMMEMBER,
 WITHSCORES, CREATECONSUMER). SPLITS lists each such spec word, lowercase, with
 its words separated by one space; names.words() applies it to every struct,
-nested type, member and enumerator name. It is a fixed table, not a guesser,
+nested type and member name. It is a fixed table, not a guesser,
 so a name changes only when this table does.
 
 What is listed:

@@ -29,10 +29,34 @@ class HardSpecs(unittest.TestCase):
         self.assertNotIn("get", [m.name for m in g.members])  # GET always written
         self.assertEqual(g.reply, "std::optional<std::string>")
         types = {t[0] for t in c.types}
-        self.assertIn("using Expiration = std::variant<Ex, Px, Exat, Pxat, KeepTtl>;", types)
-        self.assertIn("using Condition = std::variant<Nx, Xx, IfEq>;", types)
+        self.assertIn("using Expiration = valkey::Choice<Ex, Px, Exat, Pxat, KeepTtl>;", types)
+        self.assertIn("using Condition = valkey::Choice<Nx, Xx, IfEq>;", types)
         self.assertEqual(c.key_lines, ["cb(c.key);"])
         self.assertEqual(c.info["flags"], ["write", "denyoom"])
+
+    def test_every_choice_has_one_form(self):
+        # the same form as a choice with a valued alternative, so a server
+        # that adds one adds a type instead of changing the choice's kind
+        c = self.cmd("Expire")
+        types = [t[0] for t in c.types]
+        self.assertIn("using Gt = valkey::token::Gt;", types)  # valkey::gt is the alternative
+        self.assertIn("using Condition = valkey::Choice<Nx, Xx, Gt, Lt>;", types)
+        self.assertFalse(any(t.startswith("enum class") for t in types))
+        m = self.cmd("Lmove")
+        self.assertIn("struct Left {};", [t[0] for t in m.types])
+        self.assertIn("using WhereFrom = valkey::Choice<Left, Right>;", [t[0] for t in m.types])
+        self.assertIn(("where_from", "Lmove::WhereFrom", True), members(m))
+        self.assertIn("if (valkey::holds_alternative<Lmove::Left>(c.where_from)) {", m.encode_lines)
+        self.assertIn(("by", "Geosearch::By", True), members(self.cmd("Geosearch")))
+        # a required choice defaults to its first alternative, valued or not
+        unit = next(x for x in self.cmd("Georadius").members if x.name == "unit")
+        self.assertEqual(unit.default, " = {}")
+        by = next(x for x in self.cmd("Geosearch").members if x.name == "by")
+        self.assertEqual(by.default, " = {}")
+        # the reference lists each alternative as a caller writes it
+        from valkeygen import docs
+        self.assertIn("`.unit` (`M{}`, `Km{}`, `Ft{}`, `Mi{}`)", docs.option_list(self.cmd("Geodist")))
+        self.assertIn("`.condition` (`valkey::nx`, `valkey::xx`, `IfEq{...}`)", docs.option_list(self.cmd("Set")))
 
     def test_zadd(self):
         c = self.cmd("Zadd")
@@ -105,7 +129,7 @@ class HardSpecs(unittest.TestCase):
         self.assertEqual(count.count_of, "vertices")
         self.assertEqual(vertices.member, "vertices")
         self.assertEqual(vertices.type_ref, "std::pair<double, double>")
-        self.assertIn("std::get_if<Geosearch::ByPolygon>", "\n".join(c.encode_lines))
+        self.assertIn("valkey::get_if<Geosearch::ByPolygon>", "\n".join(c.encode_lines))
         lines = [l.strip() for l in c.encode_lines]
         i = lines.index('token<"BYPOLYGON">(s);')
         self.assertEqual(lines[i + 1], "s.arg(static_cast<std::uint64_t>(v->vertices.size()));")
@@ -170,7 +194,7 @@ class HardSpecs(unittest.TestCase):
         wo = write.child("write-operation")
         self.assertEqual([ch.alt_type for ch in wo.children], ["Bitfield::Set", "Bitfield::Incrby"])
         body = "\n".join(c.encode_lines)
-        self.assertIn("std::get_if<Bitfield::Incrby>(&v->write_operation)", body)
+        self.assertIn("valkey::get_if<Bitfield::Incrby>(&v->write_operation)", body)
 
     def test_sort(self):
         c = self.cmd("Sort")

@@ -105,7 +105,7 @@ std::string adjust(C& run, const sc::Targets& t) {
     why = "the cluster server's own node id";
   }
   if constexpr (std::is_same_v<C, cmd::ClusterSetSlot>) {
-    if (auto* node = std::get_if<cmd::ClusterSetSlot::Node>(&run.subcommand)) {
+    if (auto* node = valkey::get_if<cmd::ClusterSetSlot::Node>(&run.subcommand)) {
       node->node = t.cluster_node_id;
       why = "the cluster server's own node id";
     }

@@ -75,7 +75,7 @@ TEST_CASE("spec: key positions of multi-key and optional-key invocations equal C
   k.check("EXISTS repeated key", cmd::Exists{.keys = k11});
   k.check("TOUCH 2 keys", cmd::Touch{.keys = k12});
   k.check("MSET 2 pairs", cmd::Mset{.data = pairs});
-  k.check("BITOP OR dest + 2", cmd::Bitop{.operation = cmd::Bitop::Operation::or_, .dest_key = "key:3",
+  k.check("BITOP OR dest + 2", cmd::Bitop{.operation = cmd::Bitop::Or{}, .dest_key = "key:3",
                                           .keys = k12});
   k.check("PFMERGE dest + 2 sources", cmd::Pfmerge{.dest_key = "key:3", .source_keys = k12});
   k.check("SDIFF 3 keys", cmd::Sdiff{.keys = k123});

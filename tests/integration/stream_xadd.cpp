@@ -33,7 +33,7 @@ TEST_CASE("XADD: the id as a string; NOMKSTREAM on a missing stream answers noth
 
   // An existing stream: added (after `next`, the server's own id), and MAXLEN 2 trimmed the oldest entry.
   std::optional<std::string> added = db.xadd_nomkstream("orders", Xadd::AutoId{}, "order", "44",
-                                                        {.trim = Xadd::Trim{.strategy = Xadd::Strategy::max_len,
+                                                        {.trim = Xadd::Trim{.strategy = Xadd::MaxLen{},
                                                                             .threshold = "2"}});
   REQUIRE(added.has_value());
   CHECK(*added != next);

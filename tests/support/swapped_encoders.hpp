@@ -23,8 +23,8 @@ void write_lmove_swapped(const cmd::Lmove& c, Sink& s) {
   s.arg("LMOVE");
   s.arg(c.destination);  // swapped with source
   s.arg(c.source);
-  s.arg(c.where_from == cmd::Lmove::WhereFrom::left ? "LEFT" : "RIGHT");
-  s.arg(c.where_to == cmd::Lmove::WhereTo::left ? "LEFT" : "RIGHT");
+  s.arg(valkey::holds_alternative<cmd::Lmove::Left>(c.where_from) ? "LEFT" : "RIGHT");
+  s.arg(valkey::holds_alternative<cmd::Lmove::Left>(c.where_to) ? "LEFT" : "RIGHT");
 }
 
 // The wire bytes `write` produces for `c`.

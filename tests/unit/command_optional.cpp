@@ -25,8 +25,7 @@ std::string encoded(const auto& cmd) {
   return out;
 }
 
-// An argument type without a default constructor (as a std::variant whose
-// first alternative has members is).
+// An argument type without a default constructor.
 struct NoDefault {
   explicit NoDefault(int v) : value(v) {}
   int value;

@@ -94,7 +94,7 @@ TEST_CASE("overloads: one pair", "[generated][overloads]") {
 
 TEST_CASE("overloads: one element with options and with a tail", "[generated][overloads]") {
   Recorder r;
-  r.zadd("z", 1, "m", {.condition = valkey::cmd::Zadd::Condition::nx, .change = true});
+  r.zadd("z", 1, "m", {.condition = valkey::nx, .change = true});
   CHECK(r.wire == resp({"ZADD", "z", "NX", "CH", "1", "m"}));
   CHECK(r.tails == 0);
   std::error_code ec;
@@ -104,7 +104,7 @@ TEST_CASE("overloads: one element with options and with a tail", "[generated][ov
   r.hset("h", "f", "v", ec);
   CHECK(r.wire == resp({"HSET", "h", "f", "v"}));
   CHECK(r.tails == 1);
-  r.zadd("z", 3, "m", {.comparison = valkey::cmd::Zadd::Comparison::gt}, ec);
+  r.zadd("z", 3, "m", {.comparison = valkey::gt}, ec);
   CHECK(r.wire == resp({"ZADD", "z", "GT", "3", "m"}));
   CHECK(r.tails == 1);
 }

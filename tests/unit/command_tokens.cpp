@@ -1,7 +1,8 @@
-// valkey::nx, xx, gt, lt, keepttl, persist: each picks the same alternative
-// as the command's own spelling, whether the choice is an enum class
-// (EXPIRE's NX | XX | GT | LT) or a variant with a valued alternative (SET's
-// NX | XX | IFEQ value), so the bytes written are the same.
+// Every choice is a valkey::Choice of one struct per alternative, whether its
+// alternatives are all plain tokens (EXPIRE's NX | XX | GT | LT) or one
+// carries a value (SET's NX | XX | IFEQ value). valkey::nx, xx, gt, lt,
+// keepttl and persist are those alternatives themselves, so they pick the
+// same bytes as the command's own spelling in every choice that offers them.
 #include <catch2/catch_test_macros.hpp>
 
 #include <string>
@@ -15,28 +16,38 @@
 namespace cmd = valkey::cmd;
 using valkey::test::encoded;
 
-// The variant's alternative is the token type itself.
+// The choice's alternative is the token type itself, in a choice with a
+// valued alternative and in one of plain tokens alike.
 static_assert(std::is_same_v<cmd::Set::Nx, valkey::token::Nx>);
 static_assert(std::is_same_v<cmd::Getex::Persist, valkey::token::Persist>);
-// An enum choice takes the token by conversion.
+static_assert(std::is_same_v<cmd::Expire::Gt, valkey::token::Gt>);
+static_assert(std::is_same_v<cmd::Expire::Condition, valkey::Choice<valkey::token::Nx, valkey::token::Xx,
+                                                                  valkey::token::Gt, valkey::token::Lt>>);
 static_assert(std::is_convertible_v<valkey::token::Gt, cmd::Expire::Condition>);
-static_assert(!std::is_convertible_v<valkey::token::KeepTtl, cmd::Expire::Condition>);  // no such enumerator
+static_assert(!std::is_convertible_v<valkey::token::KeepTtl, cmd::Expire::Condition>);  // no such alternative
+// A choice of plain tokens with no short name: one empty struct per token.
+static_assert(std::is_same_v<cmd::Lmove::WhereFrom, valkey::Choice<cmd::Lmove::Left, cmd::Lmove::Right>>);
+static_assert(std::is_empty_v<cmd::Lmove::Left>);
 
-TEST_CASE("tokens: a variant choice (SET) takes valkey::nx, xx and keepttl", "[tokens]") {
+TEST_CASE("tokens: a choice with a valued alternative (SET) takes valkey::nx, xx and keepttl", "[tokens]") {
   CHECK(encoded(cmd::Set{.key = "k", .value = "v", .condition = valkey::nx}) ==
-        encoded(cmd::Set{.key = "k", .value = "v", .condition = cmd::Set::Nx{}}));
+        "*4\r\n$3\r\nSET\r\n$1\r\nk\r\n$1\r\nv\r\n$2\r\nNX\r\n");
+  CHECK(encoded(cmd::Set{.key = "k", .value = "v", .condition = cmd::Set::IfEq{"old"}}) ==
+        "*5\r\n$3\r\nSET\r\n$1\r\nk\r\n$1\r\nv\r\n$4\r\nIFEQ\r\n$3\r\nold\r\n");
   CHECK(encoded(cmd::Set{.key = "k", .value = "v", .condition = valkey::xx, .expiration = valkey::keepttl}) ==
         "*5\r\n$3\r\nSET\r\n$1\r\nk\r\n$1\r\nv\r\n$2\r\nXX\r\n$7\r\nKEEPTTL\r\n");
   CHECK(encoded(cmd::Getex{.key = "k", .expiration = valkey::persist}) == "*3\r\n$5\r\nGETEX\r\n$1\r\nk\r\n$7\r\nPERSIST\r\n");
 }
 
-TEST_CASE("tokens: an enum choice (EXPIRE, ZADD) takes valkey::nx, xx, gt and lt", "[tokens]") {
+TEST_CASE("tokens: a choice of plain tokens (EXPIRE, ZADD, LMOVE) takes valkey::nx, xx, gt and lt", "[tokens]") {
   CHECK(encoded(cmd::Expire{.key = "k", .seconds = 60, .condition = valkey::gt}) ==
-        encoded(cmd::Expire{.key = "k", .seconds = 60, .condition = cmd::Expire::Condition::gt}));
+        "*4\r\n$6\r\nEXPIRE\r\n$1\r\nk\r\n$2\r\n60\r\n$2\r\nGT\r\n");
   CHECK(encoded(cmd::Expire{.key = "k", .seconds = 60, .condition = valkey::lt}) ==
         "*4\r\n$6\r\nEXPIRE\r\n$1\r\nk\r\n$2\r\n60\r\n$2\r\nLT\r\n");
   const std::pair<double, std::string_view> member[] = {{1.0, "m"}};
   CHECK(encoded(cmd::Zadd{.key = "z", .data = member, .condition = valkey::xx, .comparison = valkey::gt}) ==
-        encoded(cmd::Zadd{.key = "z", .data = member, .condition = cmd::Zadd::Condition::xx,
-                          .comparison = cmd::Zadd::Comparison::gt}));
+        "*6\r\n$4\r\nZADD\r\n$1\r\nz\r\n$2\r\nXX\r\n$2\r\nGT\r\n$1\r\n1\r\n$1\r\nm\r\n");
+  // A required choice defaults to its first alternative.
+  CHECK(encoded(cmd::Lmove{.source = "a", .destination = "b", .where_to = cmd::Lmove::Right{}}) ==
+        "*5\r\n$5\r\nLMOVE\r\n$1\r\na\r\n$1\r\nb\r\n$4\r\nLEFT\r\n$5\r\nRIGHT\r\n");
 }

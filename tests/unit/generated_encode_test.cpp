@@ -92,8 +92,8 @@ TEST_CASE("MSET and MGET: lists and pairs, keys in order", "[generated][encode]"
 
 TEST_CASE("ZADD: flags and score/member pairs as doubles", "[generated][encode]") {
   const ElementOf<&Zadd::data> members[] = {{1.5, "a"}, {-2, "b"}};
-  Zadd z{.key = "z", .data = members, .condition = Zadd::Condition::xx,
-         .comparison = Zadd::Comparison::gt, .change = true};
+  Zadd z{.key = "z", .data = members, .condition = valkey::xx,
+         .comparison = valkey::gt, .change = true};
   CHECK(wire(z) == argv({"ZADD", "z", "XX", "GT", "CH", "1.5", "a", "-2", "b"}));
   const ElementOf<&ZaddIncr::data> incr[] = {{0.25, "m"}};
   ZaddIncr zi{.key = "z", .data = incr};
@@ -104,7 +104,7 @@ TEST_CASE("ZADD: flags and score/member pairs as doubles", "[generated][encode]"
 TEST_CASE("ZUNIONSTORE/ZINTER: numkeys computed, WEIGHTS doubles", "[generated][encode]") {
   const std::string_view ab[] = {"a", "b"};
   const double weights[] = {1.0, 2.5};
-  Zunionstore u{.destination = "d", .keys = ab, .weights = weights, .aggregate = Zunionstore::Aggregate::max};
+  Zunionstore u{.destination = "d", .keys = ab, .weights = weights, .aggregate = Zunionstore::Max{}};
   CHECK(wire(u) == argv({"ZUNIONSTORE", "d", "2", "a", "b", "WEIGHTS", "1", "2.5", "AGGREGATE", "MAX"}));
   CHECK(keys(u) == KeyList{"d", "a", "b"});
   const std::string_view a[] = {"a"};
@@ -124,7 +124,7 @@ TEST_CASE("score and lex bounds", "[generated][encode]") {
         argv({"ZLEXCOUNT", "z", "-", "+"}));
   CHECK(wire(Zrange{.key = "z", .start = 0, .stop = -1}) == argv({"ZRANGE", "z", "0", "-1"}));
   CHECK(wire(Zrange{.key = "z", .start = valkey::ScoreBound::exclusive(1), .stop = 2.5,
-                    .sort_by = Zrange::SortBy::by_score, .rev = true, .limit = Zrange::Limit{0, 10}}) ==
+                    .sort_by = Zrange::ByScore{}, .rev = true, .limit = Zrange::Limit{0, 10}}) ==
         argv({"ZRANGE", "z", "(1", "2.5", "BYSCORE", "REV", "LIMIT", "0", "10"}));
   CHECK(wire(ZrangeWithScores{.key = "z", .start = 0, .stop = 1}) == argv({"ZRANGE", "z", "0", "1", "WITHSCORES"}));
 }
@@ -134,13 +134,13 @@ TEST_CASE("GEOSEARCH: BYPOLYGON without a center, computed vertex count", "[gene
   // BYPOLYGON takes no FROMMEMBER/FROMLONLAT (the server refuses them together)
   Geosearch g{.key = "places",
               .by = Geosearch::ByPolygon{triangle},
-              .order = Geosearch::Order::asc,
+              .order = Geosearch::Asc{},
               .count = Geosearch::Count{5, true}};
   CHECK(wire(g) == argv({"GEOSEARCH", "places", "BYPOLYGON", "3", "12", "37", "16", "37", "16", "39.5", "ASC", "COUNT",
                          "5", "ANY"}));
-  Geosearch c{.key = "p", .by = Geosearch::ByRadius{200, Geosearch::Unit::km}, .from = Geosearch::FromMember{"m"}};
+  Geosearch c{.key = "p", .by = Geosearch::ByRadius{200, Geosearch::Km{}}, .from = Geosearch::FromMember{"m"}};
   CHECK(wire(c) == argv({"GEOSEARCH", "p", "FROMMEMBER", "m", "BYRADIUS", "200", "km"}));
-  GeosearchDetailed d{.key = "p", .by = Geosearch::ByBox{1, 2, Geosearch::Unit::mi}, .from = Geosearch::FromLonLat{15, 37}};
+  GeosearchDetailed d{.key = "p", .by = Geosearch::ByBox{1, 2, Geosearch::Mi{}}, .from = Geosearch::FromLonLat{15, 37}};
   CHECK(wire(d) == argv({"GEOSEARCH", "p", "FROMLONLAT", "15", "37", "BYBOX", "1", "2", "mi", "WITHCOORD", "WITHDIST",
                          "WITHHASH"}));
 }
@@ -149,9 +149,9 @@ TEST_CASE("GEORADIUS: member names, the detailed and the STORE entry points", "[
   static_assert(std::is_same_v<Georadius::reply_type, std::vector<std::string>>);
   static_assert(std::is_same_v<GeoradiusByMemberRoDetailed::reply_type, GeosearchDetailed::reply_type>);
   static_assert(std::is_same_v<GeoradiusStore::reply_type, std::int64_t>);
-  CHECK(wire(GeoradiusDetailed{.key = "p", .longitude = 15, .latitude = 37, .radius = 200, .unit = Georadius::Unit::km}) ==
+  CHECK(wire(GeoradiusDetailed{.key = "p", .longitude = 15, .latitude = 37, .radius = 200, .unit = Georadius::Km{}}) ==
         argv({"GEORADIUS", "p", "15", "37", "200", "km", "WITHCOORD", "WITHDIST", "WITHHASH"}));
-  GeoradiusByMemberStore s{.key = "p", .member = "m", .radius = 5, .unit = GeoradiusByMemberStore::Unit::mi,
+  GeoradiusByMemberStore s{.key = "p", .member = "m", .radius = 5, .unit = GeoradiusByMemberStore::Mi{},
                            .store = GeoradiusByMemberStore::StoreDist{"d"}};
   CHECK(wire(s) == argv({"GEORADIUSBYMEMBER", "p", "m", "5", "mi", "STOREDIST", "d"}));
   CHECK(GeoradiusStore::info.name == "GEORADIUS");
@@ -165,8 +165,8 @@ TEST_CASE("CLIENT KILL: old form and combinable filters", "[generated][encode]")
   CHECK(ClientKillAddr::info.name == "CLIENT KILL");
   const std::int64_t ids[] = {7, 9};
   ClientKill k{.client_ids = ids,
-               .client_type = ClientKill::ClientType::pubsub,
-               .skip_me = ClientKill::SkipMe::no,
+               .client_type = ClientKill::Pubsub{},
+               .skip_me = ClientKill::No{},
                .max_age = 60,
                .not_username = "admin"};
   CHECK(wire(k) == argv({"CLIENT", "KILL", "ID", "7", "9", "TYPE", "pubsub", "SKIPME", "NO", "MAXAGE", "60",
@@ -181,13 +181,13 @@ TEST_CASE("XADD: trimming, id selector and field/value pairs", "[generated][enco
   Xadd a{.key = "s", .id_selector = Xadd::AutoId{}, .data = fv};
   CHECK(wire(a) == argv({"XADD", "s", "*", "f", "v"}));
   Xadd b{.key = "s", .id_selector = Xadd::Id{"5-1"}, .data = ab,
-         .trim = Xadd::Trim{.strategy = Xadd::Strategy::min_id, .operator_ = Xadd::Operator::approximately,
+         .trim = Xadd::Trim{.strategy = Xadd::MinId{}, .operator_ = Xadd::Approximately{},
                             .threshold = "100", .count = 10}};
   CHECK(wire(b) == argv({"XADD", "s", "MINID", "~", "100", "LIMIT", "10", "5-1", "a", "1", "b", "2"}));
   CHECK(keys(b) == KeyList{"s"});
   // NOMKSTREAM is its own entry point (its reply may be nil), written right after the key.
   XaddNoMkStream n{.key = "s", .id_selector = Xadd::AutoId{}, .data = fv,
-                   .trim = Xadd::Trim{.strategy = Xadd::Strategy::max_len, .threshold = "10"}};
+                   .trim = Xadd::Trim{.strategy = Xadd::MaxLen{}, .threshold = "10"}};
   CHECK(wire(n) == argv({"XADD", "s", "NOMKSTREAM", "MAXLEN", "10", "*", "f", "v"}));
   CHECK(keys(n) == KeyList{"s"});
   static_assert(std::is_same_v<Xadd::reply_type, std::string>);
@@ -208,7 +208,7 @@ TEST_CASE("XREAD and XREADGROUP: STREAMS as parallel key and id lists", "[genera
 TEST_CASE("BITFIELD: repeated GET / OVERFLOW+SET / INCRBY operations", "[generated][encode]") {
   std::vector<Bitfield::Operation> ops{
       Bitfield::Get{"u8", 0},
-      Bitfield::Write{.overflow = Bitfield::Overflow::sat, .write_operation = Bitfield::Set{"i5", 100, 1}},
+      Bitfield::Write{.overflow = Bitfield::Sat{}, .write_operation = Bitfield::Set{"i5", 100, 1}},
       Bitfield::Write{.write_operation = Bitfield::Incrby{"u2", 102, 1}},
   };
   CHECK(wire(Bitfield{.key = "bf", .operations = ops}) ==
@@ -221,7 +221,7 @@ TEST_CASE("BITFIELD: repeated GET / OVERFLOW+SET / INCRBY operations", "[generat
 TEST_CASE("SORT: BY, LIMIT, repeated GET, ALPHA, STORE", "[generated][encode]") {
   const std::string_view patterns[] = {"#", "o_*"};
   Sort s{.key = "l", .by_pattern = "w_*", .limit = Sort::Limit{0, 5}, .get_patterns = patterns,
-         .order = Sort::Order::desc, .alpha = true};
+         .order = Sort::Desc{}, .alpha = true};
   CHECK(wire(s) == argv({"SORT", "l", "BY", "w_*", "LIMIT", "0", "5", "GET", "#", "GET", "o_*", "DESC", "ALPHA"}));
   SortStore st{.key = "l", .destination = "dst"};
   CHECK(wire(st) == argv({"SORT", "l", "STORE", "dst"}));
@@ -241,7 +241,7 @@ TEST_CASE("MIGRATE: a key, or \"\" with KEYS", "[generated][encode]") {
 
 TEST_CASE("HSETEX and HGETEX: FIELDS with a computed count", "[generated][encode]") {
   const ElementOf<&Hsetex::data> fields[] = {{"name", "Ada"}, {"lang", "C++"}};
-  Hsetex h{.key = "h", .data = fields, .fields_condition = Hsetex::FieldsCondition::fnx,
+  Hsetex h{.key = "h", .data = fields, .fields_condition = Hsetex::Fnx{},
            .expiration = Hsetex::Ex{3600}};
   CHECK(wire(h) == argv({"HSETEX", "h", "FNX", "EX", "3600", "FIELDS", "2", "name", "Ada", "lang", "C++"}));
   CHECK(keys(h) == KeyList{"h"});

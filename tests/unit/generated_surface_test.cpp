@@ -85,7 +85,7 @@ TEST_CASE("surface: lists, pairs and typed entry points", "[generated][surface]"
   static_assert(std::is_same_v<valkey::cmd::Zrange::reply_type, std::vector<std::string>>);
   r.dbsize();
   CHECK(r.wire == "*1\r\n$6\r\nDBSIZE\r\n");
-  r.client_kill({.username = "bob", .skip_me = valkey::cmd::ClientKill::SkipMe::no});
+  r.client_kill({.username = "bob", .skip_me = valkey::cmd::ClientKill::No{}});
   CHECK(r.wire == "*6\r\n$6\r\nCLIENT\r\n$4\r\nKILL\r\n$4\r\nUSER\r\n$3\r\nbob\r\n$6\r\nSKIPME\r\n$2\r\nNO\r\n");
 }
 

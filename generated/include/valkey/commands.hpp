@@ -338,7 +338,7 @@ class Commands {
   /// - ACL categories: admin, slow, dangerous
   /// - Flags: NO_ASYNC_LOADING, ADMIN, NOSCRIPT
   /// - Keys: none
-  /// - Options: `.operation` (`Operation::schedule`, `Operation::cancel`)
+  /// - Options: `.operation` (`Schedule{}`, `Cancel{}`)
   /// - Reference: https://valkey.io/commands/bgsave/
   template <class... Tail>
   decltype(auto) bgsave(Tail&&... tail) {
@@ -346,7 +346,7 @@ class Commands {
   }
   /// `BGSAVE` with its optional arguments (cmd::Bgsave::Options).
   ///
-  /// Example: `db.bgsave({.operation = valkey::cmd::Bgsave::Operation::schedule})`
+  /// Example: `db.bgsave({.operation = valkey::cmd::Bgsave::Schedule{}})`
   template <class... Tail>
   decltype(auto) bgsave(const cmd::Bgsave::Options& options, Tail&&... tail) {
     return self().exec(cmd::Bgsave{.operation = options.operation}, std::forward<Tail>(tail)...);
@@ -382,7 +382,7 @@ class Commands {
   /// - ACL categories: write, bitmap, slow
   /// - Flags: WRITE, DENYOOM
   /// - Keys: argv[1], one key (RW, UPDATE, ACCESS, VARIABLE_FLAGS)
-  /// - Options: `.operations` (`Get`, `Write`)
+  /// - Options: `.operations` (`Get{...}`, `Write{...}`)
   /// - Reference: https://valkey.io/commands/bitfield/
   template <class... Tail>
   decltype(auto) bitfield(std::string_view key, Tail&&... tail) {
@@ -495,7 +495,7 @@ class Commands {
   }
   /// `BLMPOP` with its optional arguments (cmd::Blmpop::Options).
   ///
-  /// Example: `db.blmpop(0.0, {"key:1"}, valkey::cmd::Blmpop::Where::left, {.count = 1})`
+  /// Example: `db.blmpop(0.0, {"key:1"}, valkey::cmd::Blmpop::Left{}, {.count = 1})`
   template <class... Tail>
   decltype(auto) blmpop(double timeout, valkey::View<std::string_view> keys, cmd::Blmpop::Where where, const cmd::Blmpop::Options& options, Tail&&... tail) {
     return self().exec(cmd::Blmpop{.timeout = timeout, .keys = keys, .where = where, .count = options.count}, std::forward<Tail>(tail)...);
@@ -561,7 +561,7 @@ class Commands {
   }
   /// `BZMPOP` with its optional arguments (cmd::Bzmpop::Options).
   ///
-  /// Example: `db.bzmpop(0.0, {"key:1"}, valkey::cmd::Bzmpop::Where::min, {.count = 1})`
+  /// Example: `db.bzmpop(0.0, {"key:1"}, valkey::cmd::Bzmpop::Min{}, {.count = 1})`
   template <class... Tail>
   decltype(auto) bzmpop(double timeout, valkey::View<std::string_view> keys, cmd::Bzmpop::Where where, const cmd::Bzmpop::Options& options, Tail&&... tail) {
     return self().exec(cmd::Bzmpop{.timeout = timeout, .keys = keys, .where = where, .count = options.count}, std::forward<Tail>(tail)...);
@@ -722,7 +722,7 @@ class Commands {
   /// - ACL categories: admin, slow, dangerous, connection
   /// - Flags: ADMIN, NOSCRIPT, LOADING, STALE, SENTINEL
   /// - Keys: none
-  /// - Options: `.client_ids`, `.client_type` (`ClientType::normal`, `ClientType::master`, `ClientType::primary`, `ClientType::slave`, `ClientType::replica`, `ClientType::pubsub`), `.username`, `.addr`, `.laddr`, `.skip_me` (`SkipMe::yes`, `SkipMe::no`), `.max_age`, `.name`, `.idle`, `.flags`, `.lib_name`, `.lib_ver`, `.db`, `.capa`, `.ip`, `.not_client_type` (`NotClientType::normal`, `NotClientType::master`, `NotClientType::primary`, `NotClientType::slave`, `NotClientType::replica`, `NotClientType::pubsub`), `.not_client_ids`, `.not_username`, `.not_addr`, `.not_laddr`, `.not_name`, `.not_flags`, `.not_lib_name`, `.not_lib_ver`, `.not_db`, `.not_capa`, `.not_ip`
+  /// - Options: `.client_ids`, `.client_type` (`Normal{}`, `Master{}`, `Primary{}`, `Slave{}`, `Replica{}`, `Pubsub{}`), `.username`, `.addr`, `.laddr`, `.skip_me` (`Yes{}`, `No{}`), `.max_age`, `.name`, `.idle`, `.flags`, `.lib_name`, `.lib_ver`, `.db`, `.capa`, `.ip`, `.not_client_type` (`Normal{}`, `Master{}`, `Primary{}`, `Slave{}`, `Replica{}`, `Pubsub{}`), `.not_client_ids`, `.not_username`, `.not_addr`, `.not_laddr`, `.not_name`, `.not_flags`, `.not_lib_name`, `.not_lib_ver`, `.not_db`, `.not_capa`, `.not_ip`
   /// - Reference: https://valkey.io/commands/client-kill/
   template <class... Tail>
   decltype(auto) client_kill(Tail&&... tail) {
@@ -730,7 +730,7 @@ class Commands {
   }
   /// `CLIENT KILL` with its optional arguments (cmd::ClientKill::Options).
   ///
-  /// Example: `db.client_kill({.client_ids = {1}, .client_type = valkey::cmd::ClientKill::ClientType::normal})`
+  /// Example: `db.client_kill({.client_ids = {1}, .client_type = valkey::cmd::ClientKill::Normal{}})`
   template <class... Tail>
   decltype(auto) client_kill(const cmd::ClientKill::Options& options, Tail&&... tail) {
     return self().exec(cmd::ClientKill{.client_ids = options.client_ids, .client_type = options.client_type, .username = options.username, .addr = options.addr, .laddr = options.laddr, .skip_me = options.skip_me, .max_age = options.max_age, .name = options.name, .idle = options.idle, .flags = options.flags, .lib_name = options.lib_name, .lib_ver = options.lib_ver, .db = options.db, .capa = options.capa, .ip = options.ip, .not_client_type = options.not_client_type, .not_client_ids = options.not_client_ids, .not_username = options.not_username, .not_addr = options.not_addr, .not_laddr = options.not_laddr, .not_name = options.not_name, .not_flags = options.not_flags, .not_lib_name = options.not_lib_name, .not_lib_ver = options.not_lib_ver, .not_db = options.not_db, .not_capa = options.not_capa, .not_ip = options.not_ip}, std::forward<Tail>(tail)...);
@@ -758,7 +758,7 @@ class Commands {
   /// - ACL categories: admin, slow, dangerous, connection
   /// - Flags: ADMIN, NOSCRIPT, LOADING, STALE, SENTINEL
   /// - Keys: none
-  /// - Options: `.client_type` (`ClientType::normal`, `ClientType::master`, `ClientType::replica`, `ClientType::pubsub`), `.client_ids`, `.username`, `.addr`, `.laddr`, `.skip_me` (`SkipMe::yes`, `SkipMe::no`), `.max_age`, `.name`, `.idle`, `.flags`, `.lib_name`, `.lib_ver`, `.db`, `.capa`, `.ip`, `.not_client_type` (`NotClientType::normal`, `NotClientType::master`, `NotClientType::replica`, `NotClientType::pubsub`), `.not_client_ids`, `.not_username`, `.not_addr`, `.not_laddr`, `.not_name`, `.not_flags`, `.not_lib_name`, `.not_lib_ver`, `.not_db`, `.not_capa`, `.not_ip`
+  /// - Options: `.client_type` (`Normal{}`, `Master{}`, `Replica{}`, `Pubsub{}`), `.client_ids`, `.username`, `.addr`, `.laddr`, `.skip_me` (`Yes{}`, `No{}`), `.max_age`, `.name`, `.idle`, `.flags`, `.lib_name`, `.lib_ver`, `.db`, `.capa`, `.ip`, `.not_client_type` (`Normal{}`, `Master{}`, `Replica{}`, `Pubsub{}`), `.not_client_ids`, `.not_username`, `.not_addr`, `.not_laddr`, `.not_name`, `.not_flags`, `.not_lib_name`, `.not_lib_ver`, `.not_db`, `.not_capa`, `.not_ip`
   /// - Reference: https://valkey.io/commands/client-list/
   template <class... Tail>
   decltype(auto) client_list(Tail&&... tail) {
@@ -766,7 +766,7 @@ class Commands {
   }
   /// `CLIENT LIST` with its optional arguments (cmd::ClientList::Options).
   ///
-  /// Example: `db.client_list({.client_type = valkey::cmd::ClientList::ClientType::normal})`
+  /// Example: `db.client_list({.client_type = valkey::cmd::ClientList::Normal{}})`
   template <class... Tail>
   decltype(auto) client_list(const cmd::ClientList::Options& options, Tail&&... tail) {
     return self().exec(cmd::ClientList{.client_type = options.client_type, .client_ids = options.client_ids, .username = options.username, .addr = options.addr, .laddr = options.laddr, .skip_me = options.skip_me, .max_age = options.max_age, .name = options.name, .idle = options.idle, .flags = options.flags, .lib_name = options.lib_name, .lib_ver = options.lib_ver, .db = options.db, .capa = options.capa, .ip = options.ip, .not_client_type = options.not_client_type, .not_client_ids = options.not_client_ids, .not_username = options.not_username, .not_addr = options.not_addr, .not_laddr = options.not_laddr, .not_name = options.not_name, .not_flags = options.not_flags, .not_lib_name = options.not_lib_name, .not_lib_ver = options.not_lib_ver, .not_db = options.not_db, .not_capa = options.not_capa, .not_ip = options.not_ip}, std::forward<Tail>(tail)...);
@@ -808,7 +808,7 @@ class Commands {
   /// - ACL categories: admin, slow, dangerous, connection
   /// - Flags: ADMIN, NOSCRIPT, LOADING, STALE, SENTINEL
   /// - Keys: none
-  /// - Options: `.mode` (`Mode::write`, `Mode::all`)
+  /// - Options: `.mode` (`Write{}`, `All{}`)
   /// - Reference: https://valkey.io/commands/client-pause/
   template <class... Tail>
   decltype(auto) client_pause(std::int64_t timeout, Tail&&... tail) {
@@ -816,7 +816,7 @@ class Commands {
   }
   /// `CLIENT PAUSE` with its optional arguments (cmd::ClientPause::Options).
   ///
-  /// Example: `db.client_pause(0, {.mode = valkey::cmd::ClientPause::Mode::write})`
+  /// Example: `db.client_pause(0, {.mode = valkey::cmd::ClientPause::Write{}})`
   template <class... Tail>
   decltype(auto) client_pause(std::int64_t timeout, const cmd::ClientPause::Options& options, Tail&&... tail) {
     return self().exec(cmd::ClientPause{.timeout = timeout, .mode = options.mode}, std::forward<Tail>(tail)...);
@@ -866,7 +866,7 @@ class Commands {
   }
   /// `CLIENT TRACKING` with its optional arguments (cmd::ClientTracking::Options).
   ///
-  /// Example: `db.client_tracking(valkey::cmd::ClientTracking::Status::on, {.client_id = 1})`
+  /// Example: `db.client_tracking(valkey::cmd::ClientTracking::On{}, {.client_id = 1})`
   template <class... Tail>
   decltype(auto) client_tracking(cmd::ClientTracking::Status status, const cmd::ClientTracking::Options& options, Tail&&... tail) {
     return self().exec(cmd::ClientTracking{.status = status, .client_id = options.client_id, .prefixes = options.prefixes, .bcast = options.bcast, .opt_in = options.opt_in, .opt_out = options.opt_out, .no_loop = options.no_loop}, std::forward<Tail>(tail)...);
@@ -894,7 +894,7 @@ class Commands {
   /// - ACL categories: admin, slow, dangerous, connection
   /// - Flags: ADMIN, NOSCRIPT, LOADING, STALE, SENTINEL
   /// - Keys: none
-  /// - Options: `.unblock_type` (`UnblockType::timeout`, `UnblockType::error`)
+  /// - Options: `.unblock_type` (`Timeout{}`, `Error{}`)
   /// - Reference: https://valkey.io/commands/client-unblock/
   template <class... Tail>
   decltype(auto) client_unblock(std::int64_t client_id, Tail&&... tail) {
@@ -902,7 +902,7 @@ class Commands {
   }
   /// `CLIENT UNBLOCK` with its optional arguments (cmd::ClientUnblock::Options).
   ///
-  /// Example: `db.client_unblock(1, {.unblock_type = valkey::cmd::ClientUnblock::UnblockType::timeout})`
+  /// Example: `db.client_unblock(1, {.unblock_type = valkey::cmd::ClientUnblock::Timeout{}})`
   template <class... Tail>
   decltype(auto) client_unblock(std::int64_t client_id, const cmd::ClientUnblock::Options& options, Tail&&... tail) {
     return self().exec(cmd::ClientUnblock{.client_id = client_id, .unblock_type = options.unblock_type}, std::forward<Tail>(tail)...);
@@ -1070,7 +1070,7 @@ class Commands {
   /// - ACL categories: admin, slow, dangerous
   /// - Flags: NO_ASYNC_LOADING, ADMIN, STALE
   /// - Keys: none
-  /// - Options: `.options` (`OptionsArg::force`, `OptionsArg::takeover`)
+  /// - Options: `.options` (`Force{}`, `Takeover{}`)
   /// - Reference: https://valkey.io/commands/cluster-failover/
   template <class... Tail>
   decltype(auto) cluster_failover(Tail&&... tail) {
@@ -1078,7 +1078,7 @@ class Commands {
   }
   /// `CLUSTER FAILOVER` with its optional arguments (cmd::ClusterFailover::Options).
   ///
-  /// Example: `db.cluster_failover({.options = valkey::cmd::ClusterFailover::OptionsArg::force})`
+  /// Example: `db.cluster_failover({.options = valkey::cmd::ClusterFailover::Force{}})`
   template <class... Tail>
   decltype(auto) cluster_failover(const cmd::ClusterFailover::Options& options, Tail&&... tail) {
     return self().exec(cmd::ClusterFailover{.options = options.options}, std::forward<Tail>(tail)...);
@@ -1092,7 +1092,7 @@ class Commands {
   /// - ACL categories: keyspace, write, admin, slow, dangerous
   /// - Flags: WRITE, NO_ASYNC_LOADING, ADMIN, ALL_DBS
   /// - Keys: none
-  /// - Options: `.flush_type` (`FlushType::async`, `FlushType::sync`)
+  /// - Options: `.flush_type` (`Async{}`, `Sync{}`)
   /// - Reference: https://valkey.io/commands/cluster-flushslot/
   template <class... Tail>
   decltype(auto) cluster_flushslot(std::int64_t slot, Tail&&... tail) {
@@ -1100,7 +1100,7 @@ class Commands {
   }
   /// `CLUSTER FLUSHSLOT` with its optional arguments (cmd::ClusterFlushSlot::Options).
   ///
-  /// Example: `db.cluster_flushslot(1, {.flush_type = valkey::cmd::ClusterFlushSlot::FlushType::async})`
+  /// Example: `db.cluster_flushslot(1, {.flush_type = valkey::cmd::ClusterFlushSlot::Async{}})`
   template <class... Tail>
   decltype(auto) cluster_flushslot(std::int64_t slot, const cmd::ClusterFlushSlot::Options& options, Tail&&... tail) {
     return self().exec(cmd::ClusterFlushSlot{.slot = slot, .flush_type = options.flush_type}, std::forward<Tail>(tail)...);
@@ -1332,7 +1332,7 @@ class Commands {
   /// - ACL categories: admin, slow, dangerous
   /// - Flags: ADMIN, STALE, NOSCRIPT
   /// - Keys: none
-  /// - Options: `.reset_type` (`ResetType::hard`, `ResetType::soft`)
+  /// - Options: `.reset_type` (`Hard{}`, `Soft{}`)
   /// - Reference: https://valkey.io/commands/cluster-reset/
   template <class... Tail>
   decltype(auto) cluster_reset(Tail&&... tail) {
@@ -1340,7 +1340,7 @@ class Commands {
   }
   /// `CLUSTER RESET` with its optional arguments (cmd::ClusterReset::Options).
   ///
-  /// Example: `db.cluster_reset({.reset_type = valkey::cmd::ClusterReset::ResetType::hard})`
+  /// Example: `db.cluster_reset({.reset_type = valkey::cmd::ClusterReset::Hard{}})`
   template <class... Tail>
   decltype(auto) cluster_reset(const cmd::ClusterReset::Options& options, Tail&&... tail) {
     return self().exec(cmd::ClusterReset{.reset_type = options.reset_type}, std::forward<Tail>(tail)...);
@@ -1594,7 +1594,7 @@ class Commands {
   /// - ACL categories: slow, connection
   /// - Flags: LOADING, STALE, SENTINEL
   /// - Keys: none
-  /// - Options: `.filter_by` (`Module`, `AclCat`, `Pattern`)
+  /// - Options: `.filter_by` (`Module{...}`, `AclCat{...}`, `Pattern{...}`)
   /// - Reference: https://valkey.io/commands/command-list/
   template <class... Tail>
   decltype(auto) command_list(Tail&&... tail) {
@@ -1994,7 +1994,7 @@ class Commands {
   /// - ACL categories: keyspace, write, fast
   /// - Flags: WRITE, FAST
   /// - Keys: argv[1], one key (RW, UPDATE)
-  /// - Options: `.condition` (`Condition::nx`, `Condition::xx`, `Condition::gt`, `Condition::lt`)
+  /// - Options: `.condition` (`valkey::nx`, `valkey::xx`, `valkey::gt`, `valkey::lt`)
   /// - Reference: https://valkey.io/commands/expire/
   template <class... Tail>
   decltype(auto) expire(std::string_view key, valkey::Seconds seconds, Tail&&... tail) {
@@ -2016,7 +2016,7 @@ class Commands {
   /// - ACL categories: keyspace, write, fast
   /// - Flags: WRITE, FAST
   /// - Keys: argv[1], one key (RW, UPDATE)
-  /// - Options: `.condition` (`Condition::nx`, `Condition::xx`, `Condition::gt`, `Condition::lt`)
+  /// - Options: `.condition` (`valkey::nx`, `valkey::xx`, `valkey::gt`, `valkey::lt`)
   /// - Reference: https://valkey.io/commands/expireat/
   template <class... Tail>
   decltype(auto) expireat(std::string_view key, valkey::UnixSeconds unix_time_seconds, Tail&&... tail) {
@@ -2118,7 +2118,7 @@ class Commands {
   /// - ACL categories: keyspace, write, slow, dangerous
   /// - Flags: WRITE, ALL_DBS
   /// - Keys: none
-  /// - Options: `.flush_type` (`FlushType::async`, `FlushType::sync`)
+  /// - Options: `.flush_type` (`Async{}`, `Sync{}`)
   /// - Reference: https://valkey.io/commands/flushall/
   template <class... Tail>
   decltype(auto) flushall(Tail&&... tail) {
@@ -2126,7 +2126,7 @@ class Commands {
   }
   /// `FLUSHALL` with its optional arguments (cmd::Flushall::Options).
   ///
-  /// Example: `db.flushall({.flush_type = valkey::cmd::Flushall::FlushType::async})`
+  /// Example: `db.flushall({.flush_type = valkey::cmd::Flushall::Async{}})`
   template <class... Tail>
   decltype(auto) flushall(const cmd::Flushall::Options& options, Tail&&... tail) {
     return self().exec(cmd::Flushall{.flush_type = options.flush_type}, std::forward<Tail>(tail)...);
@@ -2140,7 +2140,7 @@ class Commands {
   /// - ACL categories: keyspace, write, slow, dangerous
   /// - Flags: WRITE
   /// - Keys: none
-  /// - Options: `.flush_type` (`FlushType::async`, `FlushType::sync`)
+  /// - Options: `.flush_type` (`Async{}`, `Sync{}`)
   /// - Reference: https://valkey.io/commands/flushdb/
   template <class... Tail>
   decltype(auto) flushdb(Tail&&... tail) {
@@ -2148,7 +2148,7 @@ class Commands {
   }
   /// `FLUSHDB` with its optional arguments (cmd::Flushdb::Options).
   ///
-  /// Example: `db.flushdb({.flush_type = valkey::cmd::Flushdb::FlushType::async})`
+  /// Example: `db.flushdb({.flush_type = valkey::cmd::Flushdb::Async{}})`
   template <class... Tail>
   decltype(auto) flushdb(const cmd::Flushdb::Options& options, Tail&&... tail) {
     return self().exec(cmd::Flushdb{.flush_type = options.flush_type}, std::forward<Tail>(tail)...);
@@ -2190,7 +2190,7 @@ class Commands {
   /// - ACL categories: write, slow, scripting
   /// - Flags: NOSCRIPT, WRITE
   /// - Keys: none
-  /// - Options: `.flush_type` (`FlushType::async`, `FlushType::sync`)
+  /// - Options: `.flush_type` (`Async{}`, `Sync{}`)
   /// - Reference: https://valkey.io/commands/function-flush/
   template <class... Tail>
   decltype(auto) function_flush(Tail&&... tail) {
@@ -2198,7 +2198,7 @@ class Commands {
   }
   /// `FUNCTION FLUSH` with its optional arguments (cmd::FunctionFlush::Options).
   ///
-  /// Example: `db.function_flush({.flush_type = valkey::cmd::FunctionFlush::FlushType::async})`
+  /// Example: `db.function_flush({.flush_type = valkey::cmd::FunctionFlush::Async{}})`
   template <class... Tail>
   decltype(auto) function_flush(const cmd::FunctionFlush::Options& options, Tail&&... tail) {
     return self().exec(cmd::FunctionFlush{.flush_type = options.flush_type}, std::forward<Tail>(tail)...);
@@ -2284,7 +2284,7 @@ class Commands {
   /// - ACL categories: write, slow, scripting
   /// - Flags: NOSCRIPT, WRITE, DENYOOM
   /// - Keys: none
-  /// - Options: `.policy` (`Policy::flush`, `Policy::append`, `Policy::replace`)
+  /// - Options: `.policy` (`Flush{}`, `Append{}`, `Replace{}`)
   /// - Reference: https://valkey.io/commands/function-restore/
   template <class... Tail>
   decltype(auto) function_restore(std::string_view serialized_value, Tail&&... tail) {
@@ -2292,7 +2292,7 @@ class Commands {
   }
   /// `FUNCTION RESTORE` with its optional arguments (cmd::FunctionRestore::Options).
   ///
-  /// Example: `db.function_restore("serialized_value", {.policy = valkey::cmd::FunctionRestore::Policy::flush})`
+  /// Example: `db.function_restore("serialized_value", {.policy = valkey::cmd::FunctionRestore::Flush{}})`
   template <class... Tail>
   decltype(auto) function_restore(std::string_view serialized_value, const cmd::FunctionRestore::Options& options, Tail&&... tail) {
     return self().exec(cmd::FunctionRestore{.serialized_value = serialized_value, .policy = options.policy}, std::forward<Tail>(tail)...);
@@ -2320,7 +2320,7 @@ class Commands {
   /// - ACL categories: write, geo, slow
   /// - Flags: WRITE, DENYOOM
   /// - Keys: argv[1], one key (RW, UPDATE)
-  /// - Options: `.condition` (`Condition::nx`, `Condition::xx`), `.change`
+  /// - Options: `.condition` (`valkey::nx`, `valkey::xx`), `.change`
   /// - Reference: https://valkey.io/commands/geoadd/
   template <class... Tail>
   decltype(auto) geoadd(std::string_view key, valkey::View<cmd::Geoadd::Data> data, Tail&&... tail) {
@@ -2342,7 +2342,7 @@ class Commands {
   /// - ACL categories: read, geo, slow
   /// - Flags: READONLY
   /// - Keys: argv[1], one key (RO, ACCESS)
-  /// - Options: `.unit` (`Unit::m`, `Unit::km`, `Unit::ft`, `Unit::mi`)
+  /// - Options: `.unit` (`M{}`, `Km{}`, `Ft{}`, `Mi{}`)
   /// - Reference: https://valkey.io/commands/geodist/
   template <class... Tail>
   decltype(auto) geodist(std::string_view key, std::string_view member1, std::string_view member2, Tail&&... tail) {
@@ -2350,7 +2350,7 @@ class Commands {
   }
   /// `GEODIST` with its optional arguments (cmd::Geodist::Options).
   ///
-  /// Example: `db.geodist("key:1", "member1", "member2", {.unit = valkey::cmd::Geodist::Unit::m})`
+  /// Example: `db.geodist("key:1", "member1", "member2", {.unit = valkey::cmd::Geodist::M{}})`
   template <class... Tail>
   decltype(auto) geodist(std::string_view key, std::string_view member1, std::string_view member2, const cmd::Geodist::Options& options, Tail&&... tail) {
     return self().exec(cmd::Geodist{.key = key, .member1 = member1, .member2 = member2, .unit = options.unit}, std::forward<Tail>(tail)...);
@@ -2411,7 +2411,7 @@ class Commands {
   ///   1. argv[1], one key (RO, ACCESS)
   ///   2. after `STORE` (searched from argv[6]), one key (OW, UPDATE, VARIABLE_FLAGS)
   ///   3. after `STOREDIST` (searched from argv[6]), one key (OW, UPDATE, VARIABLE_FLAGS)
-  /// - Options: `.count`, `.order` (`Order::asc`, `Order::desc`)
+  /// - Options: `.count`, `.order` (`Asc{}`, `Desc{}`)
   /// - Reference: https://valkey.io/commands/georadius/
   template <class... Tail>
   decltype(auto) georadius(std::string_view key, double longitude, double latitude, double radius, cmd::Georadius::Unit unit, Tail&&... tail) {
@@ -2419,7 +2419,7 @@ class Commands {
   }
   /// `GEORADIUS` with its optional arguments (cmd::Georadius::Options).
   ///
-  /// Example: `db.georadius("key:1", 13.361389, 38.115556, 1.5, valkey::cmd::Georadius::Unit::m, {.count = valkey::cmd::Georadius::Count{.count = 1}})`
+  /// Example: `db.georadius("key:1", 13.361389, 38.115556, 1.5, valkey::cmd::Georadius::M{}, {.count = valkey::cmd::Georadius::Count{.count = 1}})`
   template <class... Tail>
   decltype(auto) georadius(std::string_view key, double longitude, double latitude, double radius, cmd::Georadius::Unit unit, const cmd::Georadius::Options& options, Tail&&... tail) {
     return self().exec(cmd::Georadius{.key = key, .longitude = longitude, .latitude = latitude, .radius = radius, .unit = unit, .count = options.count, .order = options.order}, std::forward<Tail>(tail)...);
@@ -2436,7 +2436,7 @@ class Commands {
   ///   1. argv[1], one key (RO, ACCESS)
   ///   2. after `STORE` (searched from argv[6]), one key (OW, UPDATE, VARIABLE_FLAGS)
   ///   3. after `STOREDIST` (searched from argv[6]), one key (OW, UPDATE, VARIABLE_FLAGS)
-  /// - Options: `.count`, `.order` (`Order::asc`, `Order::desc`)
+  /// - Options: `.count`, `.order` (`Asc{}`, `Desc{}`)
   /// - Reference: https://valkey.io/commands/georadius/
   template <class... Tail>
   decltype(auto) georadius_detailed(std::string_view key, double longitude, double latitude, double radius, cmd::GeoradiusDetailed::Unit unit, Tail&&... tail) {
@@ -2444,7 +2444,7 @@ class Commands {
   }
   /// `GEORADIUS` with its optional arguments (cmd::GeoradiusDetailed::Options).
   ///
-  /// Example: `db.georadius_detailed("key:1", 13.361389, 38.115556, 1.5, valkey::cmd::GeoradiusDetailed::Unit::m, {.count = valkey::cmd::GeoradiusDetailed::Count{.count = 1}})`
+  /// Example: `db.georadius_detailed("key:1", 13.361389, 38.115556, 1.5, valkey::cmd::GeoradiusDetailed::M{}, {.count = valkey::cmd::GeoradiusDetailed::Count{.count = 1}})`
   template <class... Tail>
   decltype(auto) georadius_detailed(std::string_view key, double longitude, double latitude, double radius, cmd::GeoradiusDetailed::Unit unit, const cmd::GeoradiusDetailed::Options& options, Tail&&... tail) {
     return self().exec(cmd::GeoradiusDetailed{.key = key, .longitude = longitude, .latitude = latitude, .radius = radius, .unit = unit, .count = options.count, .order = options.order}, std::forward<Tail>(tail)...);
@@ -2458,7 +2458,7 @@ class Commands {
   /// - ACL categories: read, geo, slow
   /// - Flags: READONLY
   /// - Keys: argv[1], one key (RO, ACCESS)
-  /// - Options: `.count`, `.order` (`Order::asc`, `Order::desc`)
+  /// - Options: `.count`, `.order` (`Asc{}`, `Desc{}`)
   /// - Reference: https://valkey.io/commands/georadius_ro/
   template <class... Tail>
   decltype(auto) georadius_ro(std::string_view key, double longitude, double latitude, double radius, cmd::GeoradiusRo::Unit unit, Tail&&... tail) {
@@ -2466,7 +2466,7 @@ class Commands {
   }
   /// `GEORADIUS_RO` with its optional arguments (cmd::GeoradiusRo::Options).
   ///
-  /// Example: `db.georadius_ro("key:1", 13.361389, 38.115556, 1.5, valkey::cmd::GeoradiusRo::Unit::m, {.count = valkey::cmd::GeoradiusRo::Count{.count = 1}})`
+  /// Example: `db.georadius_ro("key:1", 13.361389, 38.115556, 1.5, valkey::cmd::GeoradiusRo::M{}, {.count = valkey::cmd::GeoradiusRo::Count{.count = 1}})`
   template <class... Tail>
   decltype(auto) georadius_ro(std::string_view key, double longitude, double latitude, double radius, cmd::GeoradiusRo::Unit unit, const cmd::GeoradiusRo::Options& options, Tail&&... tail) {
     return self().exec(cmd::GeoradiusRo{.key = key, .longitude = longitude, .latitude = latitude, .radius = radius, .unit = unit, .count = options.count, .order = options.order}, std::forward<Tail>(tail)...);
@@ -2480,7 +2480,7 @@ class Commands {
   /// - ACL categories: read, geo, slow
   /// - Flags: READONLY
   /// - Keys: argv[1], one key (RO, ACCESS)
-  /// - Options: `.count`, `.order` (`Order::asc`, `Order::desc`)
+  /// - Options: `.count`, `.order` (`Asc{}`, `Desc{}`)
   /// - Reference: https://valkey.io/commands/georadius_ro/
   template <class... Tail>
   decltype(auto) georadius_ro_detailed(std::string_view key, double longitude, double latitude, double radius, cmd::GeoradiusRoDetailed::Unit unit, Tail&&... tail) {
@@ -2488,7 +2488,7 @@ class Commands {
   }
   /// `GEORADIUS_RO` with its optional arguments (cmd::GeoradiusRoDetailed::Options).
   ///
-  /// Example: `db.georadius_ro_detailed("key:1", 13.361389, 38.115556, 1.5, valkey::cmd::GeoradiusRoDetailed::Unit::m, {.count = valkey::cmd::GeoradiusRoDetailed::Count{.count = 1}})`
+  /// Example: `db.georadius_ro_detailed("key:1", 13.361389, 38.115556, 1.5, valkey::cmd::GeoradiusRoDetailed::M{}, {.count = valkey::cmd::GeoradiusRoDetailed::Count{.count = 1}})`
   template <class... Tail>
   decltype(auto) georadius_ro_detailed(std::string_view key, double longitude, double latitude, double radius, cmd::GeoradiusRoDetailed::Unit unit, const cmd::GeoradiusRoDetailed::Options& options, Tail&&... tail) {
     return self().exec(cmd::GeoradiusRoDetailed{.key = key, .longitude = longitude, .latitude = latitude, .radius = radius, .unit = unit, .count = options.count, .order = options.order}, std::forward<Tail>(tail)...);
@@ -2505,7 +2505,7 @@ class Commands {
   ///   1. argv[1], one key (RO, ACCESS)
   ///   2. after `STORE` (searched from argv[6]), one key (OW, UPDATE, VARIABLE_FLAGS)
   ///   3. after `STOREDIST` (searched from argv[6]), one key (OW, UPDATE, VARIABLE_FLAGS)
-  /// - Options: `.count`, `.order` (`Order::asc`, `Order::desc`)
+  /// - Options: `.count`, `.order` (`Asc{}`, `Desc{}`)
   /// - Reference: https://valkey.io/commands/georadius/
   template <class... Tail>
   decltype(auto) georadius_store(std::string_view key, double longitude, double latitude, double radius, cmd::GeoradiusStore::Unit unit, cmd::GeoradiusStore::Store2 store, Tail&&... tail) {
@@ -2513,7 +2513,7 @@ class Commands {
   }
   /// `GEORADIUS` with its optional arguments (cmd::GeoradiusStore::Options).
   ///
-  /// Example: `db.georadius_store("key:1", 13.361389, 38.115556, 1.5, valkey::cmd::GeoradiusStore::Unit::m, valkey::cmd::GeoradiusStore::Store{.store_key = "key:2"}, {.count = valkey::cmd::GeoradiusStore::Count{.count = 1}})`
+  /// Example: `db.georadius_store("key:1", 13.361389, 38.115556, 1.5, valkey::cmd::GeoradiusStore::M{}, valkey::cmd::GeoradiusStore::Store{.store_key = "key:2"}, {.count = valkey::cmd::GeoradiusStore::Count{.count = 1}})`
   template <class... Tail>
   decltype(auto) georadius_store(std::string_view key, double longitude, double latitude, double radius, cmd::GeoradiusStore::Unit unit, cmd::GeoradiusStore::Store2 store, const cmd::GeoradiusStore::Options& options, Tail&&... tail) {
     return self().exec(cmd::GeoradiusStore{.key = key, .longitude = longitude, .latitude = latitude, .radius = radius, .unit = unit, .store = store, .count = options.count, .order = options.order}, std::forward<Tail>(tail)...);
@@ -2530,7 +2530,7 @@ class Commands {
   ///   1. argv[1], one key (RO, ACCESS)
   ///   2. after `STORE` (searched from argv[5]), one key (OW, UPDATE, VARIABLE_FLAGS)
   ///   3. after `STOREDIST` (searched from argv[5]), one key (OW, UPDATE, VARIABLE_FLAGS)
-  /// - Options: `.count`, `.order` (`Order::asc`, `Order::desc`)
+  /// - Options: `.count`, `.order` (`Asc{}`, `Desc{}`)
   /// - Reference: https://valkey.io/commands/georadiusbymember/
   template <class... Tail>
   decltype(auto) georadiusbymember(std::string_view key, std::string_view member, double radius, cmd::GeoradiusByMember::Unit unit, Tail&&... tail) {
@@ -2538,7 +2538,7 @@ class Commands {
   }
   /// `GEORADIUSBYMEMBER` with its optional arguments (cmd::GeoradiusByMember::Options).
   ///
-  /// Example: `db.georadiusbymember("key:1", "member", 1.5, valkey::cmd::GeoradiusByMember::Unit::m, {.count = valkey::cmd::GeoradiusByMember::Count{.count = 1}})`
+  /// Example: `db.georadiusbymember("key:1", "member", 1.5, valkey::cmd::GeoradiusByMember::M{}, {.count = valkey::cmd::GeoradiusByMember::Count{.count = 1}})`
   template <class... Tail>
   decltype(auto) georadiusbymember(std::string_view key, std::string_view member, double radius, cmd::GeoradiusByMember::Unit unit, const cmd::GeoradiusByMember::Options& options, Tail&&... tail) {
     return self().exec(cmd::GeoradiusByMember{.key = key, .member = member, .radius = radius, .unit = unit, .count = options.count, .order = options.order}, std::forward<Tail>(tail)...);
@@ -2555,7 +2555,7 @@ class Commands {
   ///   1. argv[1], one key (RO, ACCESS)
   ///   2. after `STORE` (searched from argv[5]), one key (OW, UPDATE, VARIABLE_FLAGS)
   ///   3. after `STOREDIST` (searched from argv[5]), one key (OW, UPDATE, VARIABLE_FLAGS)
-  /// - Options: `.count`, `.order` (`Order::asc`, `Order::desc`)
+  /// - Options: `.count`, `.order` (`Asc{}`, `Desc{}`)
   /// - Reference: https://valkey.io/commands/georadiusbymember/
   template <class... Tail>
   decltype(auto) georadiusbymember_detailed(std::string_view key, std::string_view member, double radius, cmd::GeoradiusByMemberDetailed::Unit unit, Tail&&... tail) {
@@ -2563,7 +2563,7 @@ class Commands {
   }
   /// `GEORADIUSBYMEMBER` with its optional arguments (cmd::GeoradiusByMemberDetailed::Options).
   ///
-  /// Example: `db.georadiusbymember_detailed("key:1", "member", 1.5, valkey::cmd::GeoradiusByMemberDetailed::Unit::m, {.count = valkey::cmd::GeoradiusByMemberDetailed::Count{.count = 1}})`
+  /// Example: `db.georadiusbymember_detailed("key:1", "member", 1.5, valkey::cmd::GeoradiusByMemberDetailed::M{}, {.count = valkey::cmd::GeoradiusByMemberDetailed::Count{.count = 1}})`
   template <class... Tail>
   decltype(auto) georadiusbymember_detailed(std::string_view key, std::string_view member, double radius, cmd::GeoradiusByMemberDetailed::Unit unit, const cmd::GeoradiusByMemberDetailed::Options& options, Tail&&... tail) {
     return self().exec(cmd::GeoradiusByMemberDetailed{.key = key, .member = member, .radius = radius, .unit = unit, .count = options.count, .order = options.order}, std::forward<Tail>(tail)...);
@@ -2577,7 +2577,7 @@ class Commands {
   /// - ACL categories: read, geo, slow
   /// - Flags: READONLY
   /// - Keys: argv[1], one key (RO, ACCESS)
-  /// - Options: `.count`, `.order` (`Order::asc`, `Order::desc`)
+  /// - Options: `.count`, `.order` (`Asc{}`, `Desc{}`)
   /// - Reference: https://valkey.io/commands/georadiusbymember_ro/
   template <class... Tail>
   decltype(auto) georadiusbymember_ro(std::string_view key, std::string_view member, double radius, cmd::GeoradiusByMemberRo::Unit unit, Tail&&... tail) {
@@ -2585,7 +2585,7 @@ class Commands {
   }
   /// `GEORADIUSBYMEMBER_RO` with its optional arguments (cmd::GeoradiusByMemberRo::Options).
   ///
-  /// Example: `db.georadiusbymember_ro("key:1", "member", 1.5, valkey::cmd::GeoradiusByMemberRo::Unit::m, {.count = valkey::cmd::GeoradiusByMemberRo::Count{.count = 1}})`
+  /// Example: `db.georadiusbymember_ro("key:1", "member", 1.5, valkey::cmd::GeoradiusByMemberRo::M{}, {.count = valkey::cmd::GeoradiusByMemberRo::Count{.count = 1}})`
   template <class... Tail>
   decltype(auto) georadiusbymember_ro(std::string_view key, std::string_view member, double radius, cmd::GeoradiusByMemberRo::Unit unit, const cmd::GeoradiusByMemberRo::Options& options, Tail&&... tail) {
     return self().exec(cmd::GeoradiusByMemberRo{.key = key, .member = member, .radius = radius, .unit = unit, .count = options.count, .order = options.order}, std::forward<Tail>(tail)...);
@@ -2599,7 +2599,7 @@ class Commands {
   /// - ACL categories: read, geo, slow
   /// - Flags: READONLY
   /// - Keys: argv[1], one key (RO, ACCESS)
-  /// - Options: `.count`, `.order` (`Order::asc`, `Order::desc`)
+  /// - Options: `.count`, `.order` (`Asc{}`, `Desc{}`)
   /// - Reference: https://valkey.io/commands/georadiusbymember_ro/
   template <class... Tail>
   decltype(auto) georadiusbymember_ro_detailed(std::string_view key, std::string_view member, double radius, cmd::GeoradiusByMemberRoDetailed::Unit unit, Tail&&... tail) {
@@ -2607,7 +2607,7 @@ class Commands {
   }
   /// `GEORADIUSBYMEMBER_RO` with its optional arguments (cmd::GeoradiusByMemberRoDetailed::Options).
   ///
-  /// Example: `db.georadiusbymember_ro_detailed("key:1", "member", 1.5, valkey::cmd::GeoradiusByMemberRoDetailed::Unit::m, {.count = valkey::cmd::GeoradiusByMemberRoDetailed::Count{.count = 1}})`
+  /// Example: `db.georadiusbymember_ro_detailed("key:1", "member", 1.5, valkey::cmd::GeoradiusByMemberRoDetailed::M{}, {.count = valkey::cmd::GeoradiusByMemberRoDetailed::Count{.count = 1}})`
   template <class... Tail>
   decltype(auto) georadiusbymember_ro_detailed(std::string_view key, std::string_view member, double radius, cmd::GeoradiusByMemberRoDetailed::Unit unit, const cmd::GeoradiusByMemberRoDetailed::Options& options, Tail&&... tail) {
     return self().exec(cmd::GeoradiusByMemberRoDetailed{.key = key, .member = member, .radius = radius, .unit = unit, .count = options.count, .order = options.order}, std::forward<Tail>(tail)...);
@@ -2624,7 +2624,7 @@ class Commands {
   ///   1. argv[1], one key (RO, ACCESS)
   ///   2. after `STORE` (searched from argv[5]), one key (OW, UPDATE, VARIABLE_FLAGS)
   ///   3. after `STOREDIST` (searched from argv[5]), one key (OW, UPDATE, VARIABLE_FLAGS)
-  /// - Options: `.count`, `.order` (`Order::asc`, `Order::desc`)
+  /// - Options: `.count`, `.order` (`Asc{}`, `Desc{}`)
   /// - Reference: https://valkey.io/commands/georadiusbymember/
   template <class... Tail>
   decltype(auto) georadiusbymember_store(std::string_view key, std::string_view member, double radius, cmd::GeoradiusByMemberStore::Unit unit, cmd::GeoradiusByMemberStore::Store2 store, Tail&&... tail) {
@@ -2632,7 +2632,7 @@ class Commands {
   }
   /// `GEORADIUSBYMEMBER` with its optional arguments (cmd::GeoradiusByMemberStore::Options).
   ///
-  /// Example: `db.georadiusbymember_store("key:1", "member", 1.5, valkey::cmd::GeoradiusByMemberStore::Unit::m, valkey::cmd::GeoradiusByMemberStore::Store{.store_key = "key:2"}, {.count = valkey::cmd::GeoradiusByMemberStore::Count{.count = 1}})`
+  /// Example: `db.georadiusbymember_store("key:1", "member", 1.5, valkey::cmd::GeoradiusByMemberStore::M{}, valkey::cmd::GeoradiusByMemberStore::Store{.store_key = "key:2"}, {.count = valkey::cmd::GeoradiusByMemberStore::Count{.count = 1}})`
   template <class... Tail>
   decltype(auto) georadiusbymember_store(std::string_view key, std::string_view member, double radius, cmd::GeoradiusByMemberStore::Unit unit, cmd::GeoradiusByMemberStore::Store2 store, const cmd::GeoradiusByMemberStore::Options& options, Tail&&... tail) {
     return self().exec(cmd::GeoradiusByMemberStore{.key = key, .member = member, .radius = radius, .unit = unit, .store = store, .count = options.count, .order = options.order}, std::forward<Tail>(tail)...);
@@ -2646,7 +2646,7 @@ class Commands {
   /// - ACL categories: read, geo, slow
   /// - Flags: READONLY
   /// - Keys: argv[1], one key (RO, ACCESS)
-  /// - Options: `.from` (`FromMember`, `FromLonLat`), `.order` (`Order::asc`, `Order::desc`), `.count`
+  /// - Options: `.from` (`FromMember{...}`, `FromLonLat{...}`), `.order` (`Asc{}`, `Desc{}`), `.count`
   /// - Reference: https://valkey.io/commands/geosearch/
   template <class... Tail>
   decltype(auto) geosearch(std::string_view key, cmd::Geosearch::By by, Tail&&... tail) {
@@ -2654,7 +2654,7 @@ class Commands {
   }
   /// `GEOSEARCH` with its optional arguments (cmd::Geosearch::Options).
   ///
-  /// Example: `db.geosearch("key:1", valkey::cmd::Geosearch::ByRadius{.radius = 1.5, .unit = valkey::cmd::Geosearch::Unit::m}, {.from = valkey::cmd::Geosearch::FromMember{.member = "member"}, .order = valkey::cmd::Geosearch::Order::asc})`
+  /// Example: `db.geosearch("key:1", valkey::cmd::Geosearch::ByRadius{.radius = 1.5, .unit = valkey::cmd::Geosearch::M{}}, {.from = valkey::cmd::Geosearch::FromMember{.member = "member"}, .order = valkey::cmd::Geosearch::Asc{}})`
   template <class... Tail>
   decltype(auto) geosearch(std::string_view key, cmd::Geosearch::By by, const cmd::Geosearch::Options& options, Tail&&... tail) {
     return self().exec(cmd::Geosearch{.key = key, .by = by, .from = options.from, .order = options.order, .count = options.count}, std::forward<Tail>(tail)...);
@@ -2668,7 +2668,7 @@ class Commands {
   /// - ACL categories: read, geo, slow
   /// - Flags: READONLY
   /// - Keys: argv[1], one key (RO, ACCESS)
-  /// - Options: `.from` (`FromMember`, `FromLonLat`), `.order` (`Order::asc`, `Order::desc`), `.count`
+  /// - Options: `.from` (`FromMember{...}`, `FromLonLat{...}`), `.order` (`Asc{}`, `Desc{}`), `.count`
   /// - Reference: https://valkey.io/commands/geosearch/
   template <class... Tail>
   decltype(auto) geosearch_detailed(std::string_view key, cmd::GeosearchDetailed::By by, Tail&&... tail) {
@@ -2676,7 +2676,7 @@ class Commands {
   }
   /// `GEOSEARCH` with its optional arguments (cmd::GeosearchDetailed::Options).
   ///
-  /// Example: `db.geosearch_detailed("key:1", valkey::cmd::GeosearchDetailed::ByRadius{.radius = 1.5, .unit = valkey::cmd::GeosearchDetailed::Unit::m}, {.from = valkey::cmd::GeosearchDetailed::FromMember{.member = "member"}, .order = valkey::cmd::GeosearchDetailed::Order::asc})`
+  /// Example: `db.geosearch_detailed("key:1", valkey::cmd::GeosearchDetailed::ByRadius{.radius = 1.5, .unit = valkey::cmd::GeosearchDetailed::M{}}, {.from = valkey::cmd::GeosearchDetailed::FromMember{.member = "member"}, .order = valkey::cmd::GeosearchDetailed::Asc{}})`
   template <class... Tail>
   decltype(auto) geosearch_detailed(std::string_view key, cmd::GeosearchDetailed::By by, const cmd::GeosearchDetailed::Options& options, Tail&&... tail) {
     return self().exec(cmd::GeosearchDetailed{.key = key, .by = by, .from = options.from, .order = options.order, .count = options.count}, std::forward<Tail>(tail)...);
@@ -2692,7 +2692,7 @@ class Commands {
   /// - Keys:
   ///   1. argv[1], one key (OW, UPDATE)
   ///   2. argv[2], one key (RO, ACCESS)
-  /// - Options: `.from` (`FromMember`, `FromLonLat`), `.order` (`Order::asc`, `Order::desc`), `.count`, `.store_dist`
+  /// - Options: `.from` (`FromMember{...}`, `FromLonLat{...}`), `.order` (`Asc{}`, `Desc{}`), `.count`, `.store_dist`
   /// - Reference: https://valkey.io/commands/geosearchstore/
   template <class... Tail>
   decltype(auto) geosearchstore(std::string_view destination, std::string_view source, cmd::Geosearchstore::By by, Tail&&... tail) {
@@ -2700,7 +2700,7 @@ class Commands {
   }
   /// `GEOSEARCHSTORE` with its optional arguments (cmd::Geosearchstore::Options).
   ///
-  /// Example: `db.geosearchstore("key:1", "key:2", valkey::cmd::Geosearchstore::ByRadius{.radius = 1.5, .unit = valkey::cmd::Geosearchstore::Unit::m}, {.from = valkey::cmd::Geosearchstore::FromMember{.member = "member"}, .order = valkey::cmd::Geosearchstore::Order::asc})`
+  /// Example: `db.geosearchstore("key:1", "key:2", valkey::cmd::Geosearchstore::ByRadius{.radius = 1.5, .unit = valkey::cmd::Geosearchstore::M{}}, {.from = valkey::cmd::Geosearchstore::FromMember{.member = "member"}, .order = valkey::cmd::Geosearchstore::Asc{}})`
   template <class... Tail>
   decltype(auto) geosearchstore(std::string_view destination, std::string_view source, cmd::Geosearchstore::By by, const cmd::Geosearchstore::Options& options, Tail&&... tail) {
     return self().exec(cmd::Geosearchstore{.destination = destination, .source = source, .by = by, .from = options.from, .order = options.order, .count = options.count, .store_dist = options.store_dist}, std::forward<Tail>(tail)...);
@@ -2756,7 +2756,7 @@ class Commands {
   /// - ACL categories: write, string, fast
   /// - Flags: WRITE, FAST
   /// - Keys: argv[1], one key (RW, ACCESS, UPDATE)
-  /// - Options: `.expiration` (`Ex`, `Px`, `Exat`, `Pxat`, `Persist`)
+  /// - Options: `.expiration` (`Ex{...}`, `Px{...}`, `Exat{...}`, `Pxat{...}`, `valkey::persist`)
   /// - Reference: https://valkey.io/commands/getex/
   template <class... Tail>
   decltype(auto) getex(std::string_view key, Tail&&... tail) {
@@ -2841,7 +2841,7 @@ class Commands {
   /// - ACL categories: write, hash, fast
   /// - Flags: WRITE, FAST
   /// - Keys: argv[1], one key (RW, UPDATE)
-  /// - Options: `.condition` (`Condition::nx`, `Condition::xx`, `Condition::gt`, `Condition::lt`)
+  /// - Options: `.condition` (`valkey::nx`, `valkey::xx`, `valkey::gt`, `valkey::lt`)
   /// - Reference: https://valkey.io/commands/hexpire/
   template <class... Tail>
   decltype(auto) hexpire(std::string_view key, valkey::Seconds seconds, valkey::View<std::string_view> fields, Tail&&... tail) {
@@ -2877,7 +2877,7 @@ class Commands {
   /// - ACL categories: write, hash, fast
   /// - Flags: WRITE, FAST
   /// - Keys: argv[1], one key (RW, UPDATE)
-  /// - Options: `.condition` (`Condition::nx`, `Condition::xx`, `Condition::gt`, `Condition::lt`)
+  /// - Options: `.condition` (`valkey::nx`, `valkey::xx`, `valkey::gt`, `valkey::lt`)
   /// - Reference: https://valkey.io/commands/hexpireat/
   template <class... Tail>
   decltype(auto) hexpireat(std::string_view key, valkey::UnixSeconds unix_time_seconds, valkey::View<std::string_view> fields, Tail&&... tail) {
@@ -2983,7 +2983,7 @@ class Commands {
   /// - ACL categories: write, hash, fast
   /// - Flags: WRITE, FAST
   /// - Keys: argv[1], one key (RW, ACCESS, UPDATE)
-  /// - Options: `.expiration` (`Ex`, `Px`, `Exat`, `Pxat`, `Persist`)
+  /// - Options: `.expiration` (`Ex{...}`, `Px{...}`, `Exat{...}`, `Pxat{...}`, `valkey::persist`)
   /// - Reference: https://valkey.io/commands/hgetex/
   template <class... Tail>
   decltype(auto) hgetex(std::string_view key, valkey::View<std::string_view> fields, Tail&&... tail) {
@@ -3138,7 +3138,7 @@ class Commands {
   /// - ACL categories: write, hash, fast
   /// - Flags: WRITE, FAST
   /// - Keys: argv[1], one key (RW, UPDATE)
-  /// - Options: `.condition` (`Condition::nx`, `Condition::xx`, `Condition::gt`, `Condition::lt`)
+  /// - Options: `.condition` (`valkey::nx`, `valkey::xx`, `valkey::gt`, `valkey::lt`)
   /// - Reference: https://valkey.io/commands/hpexpire/
   template <class... Tail>
   decltype(auto) hpexpire(std::string_view key, valkey::Milliseconds milliseconds, valkey::View<std::string_view> fields, Tail&&... tail) {
@@ -3174,7 +3174,7 @@ class Commands {
   /// - ACL categories: write, hash, fast
   /// - Flags: WRITE, FAST
   /// - Keys: argv[1], one key (RW, UPDATE)
-  /// - Options: `.condition` (`Condition::nx`, `Condition::xx`, `Condition::gt`, `Condition::lt`)
+  /// - Options: `.condition` (`valkey::nx`, `valkey::xx`, `valkey::gt`, `valkey::lt`)
   /// - Reference: https://valkey.io/commands/hpexpireat/
   template <class... Tail>
   decltype(auto) hpexpireat(std::string_view key, valkey::UnixMilliseconds unix_time_milliseconds, valkey::View<std::string_view> fields, Tail&&... tail) {
@@ -3337,7 +3337,7 @@ class Commands {
   /// - ACL categories: write, hash, fast
   /// - Flags: WRITE, DENYOOM, FAST
   /// - Keys: argv[1], one key (RW, INSERT)
-  /// - Options: `.key_condition` (`KeyCondition::nx`, `KeyCondition::xx`), `.fields_condition` (`FieldsCondition::fnx`, `FieldsCondition::fxx`), `.expiration` (`Ex`, `Px`, `Exat`, `Pxat`, `KeepTtl`)
+  /// - Options: `.key_condition` (`valkey::nx`, `valkey::xx`), `.fields_condition` (`Fnx{}`, `Fxx{}`), `.expiration` (`Ex{...}`, `Px{...}`, `Exat{...}`, `Pxat{...}`, `valkey::keepttl`)
   /// - Reference: https://valkey.io/commands/hsetex/
   template <class... Tail>
   decltype(auto) hsetex(std::string_view key, valkey::View<std::pair<std::string_view, std::string_view>> data, Tail&&... tail) {
@@ -3736,7 +3736,7 @@ class Commands {
   }
   /// `LMPOP` with its optional arguments (cmd::Lmpop::Options).
   ///
-  /// Example: `db.lmpop({"key:1"}, valkey::cmd::Lmpop::Where::left, {.count = 1})`
+  /// Example: `db.lmpop({"key:1"}, valkey::cmd::Lmpop::Left{}, {.count = 1})`
   template <class... Tail>
   decltype(auto) lmpop(valkey::View<std::string_view> keys, cmd::Lmpop::Where where, const cmd::Lmpop::Options& options, Tail&&... tail) {
     return self().exec(cmd::Lmpop{.keys = keys, .where = where, .count = options.count}, std::forward<Tail>(tail)...);
@@ -4057,7 +4057,7 @@ class Commands {
   /// - Keys:
   ///   1. argv[3], one key (RW, ACCESS, DELETE)
   ///   2. after `KEYS` (searched from the end), keys to the last argument, step 1 (RW, ACCESS, DELETE, INCOMPLETE)
-  /// - Options: `.copy`, `.replace`, `.authentication` (`Auth`, `Auth2`), `.keys`
+  /// - Options: `.copy`, `.replace`, `.authentication` (`Auth{...}`, `Auth2{...}`), `.keys`
   /// - Reference: https://valkey.io/commands/migrate/
   template <class... Tail>
   decltype(auto) migrate(std::string_view host, std::int64_t port, std::string_view key, std::int64_t destination_db, std::int64_t timeout, Tail&&... tail) {
@@ -4200,7 +4200,7 @@ class Commands {
   /// - ACL categories: write, string, slow
   /// - Flags: WRITE, DENYOOM
   /// - Keys: argv[1], the count at +0, keys from +1, step 2 (OW, UPDATE)
-  /// - Options: `.condition` (`Condition::nx`, `Condition::xx`), `.expiration` (`Ex`, `Px`, `Exat`, `Pxat`, `KeepTtl`)
+  /// - Options: `.condition` (`valkey::nx`, `valkey::xx`), `.expiration` (`Ex{...}`, `Px{...}`, `Exat{...}`, `Pxat{...}`, `valkey::keepttl`)
   /// - Reference: https://valkey.io/commands/msetex/
   template <class... Tail>
   decltype(auto) msetex(valkey::View<std::pair<std::string_view, std::string_view>> data, Tail&&... tail) {
@@ -4341,7 +4341,7 @@ class Commands {
   /// - ACL categories: keyspace, write, fast
   /// - Flags: WRITE, FAST
   /// - Keys: argv[1], one key (RW, UPDATE)
-  /// - Options: `.condition` (`Condition::nx`, `Condition::xx`, `Condition::gt`, `Condition::lt`)
+  /// - Options: `.condition` (`valkey::nx`, `valkey::xx`, `valkey::gt`, `valkey::lt`)
   /// - Reference: https://valkey.io/commands/pexpire/
   template <class... Tail>
   decltype(auto) pexpire(std::string_view key, valkey::Milliseconds milliseconds, Tail&&... tail) {
@@ -4363,7 +4363,7 @@ class Commands {
   /// - ACL categories: keyspace, write, fast
   /// - Flags: WRITE, FAST
   /// - Keys: argv[1], one key (RW, UPDATE)
-  /// - Options: `.condition` (`Condition::nx`, `Condition::xx`, `Condition::gt`, `Condition::lt`)
+  /// - Options: `.condition` (`valkey::nx`, `valkey::xx`, `valkey::gt`, `valkey::lt`)
   /// - Reference: https://valkey.io/commands/pexpireat/
   template <class... Tail>
   decltype(auto) pexpireat(std::string_view key, valkey::UnixMilliseconds unix_time_milliseconds, Tail&&... tail) {
@@ -4999,7 +4999,7 @@ class Commands {
   }
   /// `SCRIPT DEBUG` with its optional arguments (cmd::ScriptDebug::Options).
   ///
-  /// Example: `db.script_debug(valkey::cmd::ScriptDebug::Mode::yes, {.engine = "lua"})`
+  /// Example: `db.script_debug(valkey::cmd::ScriptDebug::Yes{}, {.engine = "lua"})`
   template <class... Tail>
   decltype(auto) script_debug(cmd::ScriptDebug::Mode mode, const cmd::ScriptDebug::Options& options, Tail&&... tail) {
     return self().exec(cmd::ScriptDebug{.mode = mode, .engine = options.engine}, std::forward<Tail>(tail)...);
@@ -5034,7 +5034,7 @@ class Commands {
   /// - ACL categories: slow, scripting
   /// - Flags: NOSCRIPT, STALE
   /// - Keys: none
-  /// - Options: `.flush_type` (`FlushType::async`, `FlushType::sync`)
+  /// - Options: `.flush_type` (`Async{}`, `Sync{}`)
   /// - Reference: https://valkey.io/commands/script-flush/
   template <class... Tail>
   decltype(auto) script_flush(Tail&&... tail) {
@@ -5042,7 +5042,7 @@ class Commands {
   }
   /// `SCRIPT FLUSH` with its optional arguments (cmd::ScriptFlush::Options).
   ///
-  /// Example: `db.script_flush({.flush_type = valkey::cmd::ScriptFlush::FlushType::async})`
+  /// Example: `db.script_flush({.flush_type = valkey::cmd::ScriptFlush::Async{}})`
   template <class... Tail>
   decltype(auto) script_flush(const cmd::ScriptFlush::Options& options, Tail&&... tail) {
     return self().exec(cmd::ScriptFlush{.flush_type = options.flush_type}, std::forward<Tail>(tail)...);
@@ -5156,7 +5156,7 @@ class Commands {
   /// - ACL categories: write, string, slow
   /// - Flags: WRITE, DENYOOM
   /// - Keys: argv[1], one key (RW, ACCESS, UPDATE, VARIABLE_FLAGS)
-  /// - Options: `.condition` (`Nx`, `Xx`, `IfEq`), `.expiration` (`Ex`, `Px`, `Exat`, `Pxat`, `KeepTtl`)
+  /// - Options: `.condition` (`valkey::nx`, `valkey::xx`, `IfEq{...}`), `.expiration` (`Ex{...}`, `Px{...}`, `Exat{...}`, `Pxat{...}`, `valkey::keepttl`)
   /// - Reference: https://valkey.io/commands/set/
   template <class... Tail>
   decltype(auto) set(std::string_view key, std::string_view value, Tail&&... tail) {
@@ -5178,7 +5178,7 @@ class Commands {
   /// - ACL categories: write, string, slow
   /// - Flags: WRITE, DENYOOM
   /// - Keys: argv[1], one key (RW, ACCESS, UPDATE, VARIABLE_FLAGS)
-  /// - Options: `.condition` (`Nx`, `Xx`, `IfEq`), `.expiration` (`Ex`, `Px`, `Exat`, `Pxat`, `KeepTtl`)
+  /// - Options: `.condition` (`valkey::nx`, `valkey::xx`, `IfEq{...}`), `.expiration` (`Ex{...}`, `Px{...}`, `Exat{...}`, `Pxat{...}`, `valkey::keepttl`)
   /// - Reference: https://valkey.io/commands/set/
   template <class... Tail>
   decltype(auto) set_get(std::string_view key, std::string_view value, Tail&&... tail) {
@@ -5256,7 +5256,7 @@ class Commands {
   /// - ACL categories: admin, slow, dangerous
   /// - Flags: ADMIN, NOSCRIPT, LOADING, STALE, NO_MULTI, SENTINEL, ALLOW_BUSY
   /// - Keys: none
-  /// - Options: `.abort_selector` (`SaveSelector2`, `Abort`)
+  /// - Options: `.abort_selector` (`SaveSelector2{...}`, `Abort{}`)
   /// - Reference: https://valkey.io/commands/shutdown/
   template <class... Tail>
   decltype(auto) shutdown(Tail&&... tail) {
@@ -5264,7 +5264,7 @@ class Commands {
   }
   /// `SHUTDOWN` with its optional arguments (cmd::Shutdown::Options).
   ///
-  /// Example: `db.shutdown({.abort_selector = valkey::cmd::Shutdown::SaveSelector2{.save_selector = valkey::cmd::Shutdown::SaveSelector::no_save, .now = true}})`
+  /// Example: `db.shutdown({.abort_selector = valkey::cmd::Shutdown::SaveSelector2{.save_selector = valkey::cmd::Shutdown::NoSave{}, .now = true}})`
   template <class... Tail>
   decltype(auto) shutdown(const cmd::Shutdown::Options& options, Tail&&... tail) {
     return self().exec(cmd::Shutdown{.abort_selector = options.abort_selector}, std::forward<Tail>(tail)...);
@@ -5504,7 +5504,7 @@ class Commands {
   ///   1. argv[1], one key (RO, ACCESS)
   ///   2. found by the command itself, found by the command itself (RO, ACCESS)
   ///   3. found by the command itself, found by the command itself (OW, UPDATE)
-  /// - Options: `.by_pattern`, `.limit`, `.get_patterns`, `.order` (`Order::asc`, `Order::desc`), `.alpha`
+  /// - Options: `.by_pattern`, `.limit`, `.get_patterns`, `.order` (`Asc{}`, `Desc{}`), `.alpha`
   /// - Reference: https://valkey.io/commands/sort/
   template <class... Tail>
   decltype(auto) sort(std::string_view key, Tail&&... tail) {
@@ -5528,7 +5528,7 @@ class Commands {
   /// - Keys:
   ///   1. argv[1], one key (RO, ACCESS)
   ///   2. found by the command itself, found by the command itself (RO, ACCESS)
-  /// - Options: `.by_pattern`, `.limit`, `.get_patterns`, `.order` (`Order::asc`, `Order::desc`), `.alpha`
+  /// - Options: `.by_pattern`, `.limit`, `.get_patterns`, `.order` (`Asc{}`, `Desc{}`), `.alpha`
   /// - Reference: https://valkey.io/commands/sort_ro/
   template <class... Tail>
   decltype(auto) sort_ro(std::string_view key, Tail&&... tail) {
@@ -5553,7 +5553,7 @@ class Commands {
   ///   1. argv[1], one key (RO, ACCESS)
   ///   2. found by the command itself, found by the command itself (RO, ACCESS)
   ///   3. found by the command itself, found by the command itself (OW, UPDATE)
-  /// - Options: `.by_pattern`, `.limit`, `.get_patterns`, `.order` (`Order::asc`, `Order::desc`), `.alpha`
+  /// - Options: `.by_pattern`, `.limit`, `.get_patterns`, `.order` (`Asc{}`, `Desc{}`), `.alpha`
   /// - Reference: https://valkey.io/commands/sort/
   template <class... Tail>
   decltype(auto) sort_store(std::string_view key, std::string_view destination, Tail&&... tail) {
@@ -5915,7 +5915,7 @@ class Commands {
   }
   /// `XADD` with its optional arguments (cmd::Xadd::Options).
   ///
-  /// Example: `db.xadd("key:1", valkey::cmd::Xadd::AutoId{}, {{"field", "value"}}, {.trim = valkey::cmd::Xadd::Trim{.strategy = valkey::cmd::Xadd::Strategy::max_len, .threshold = "0"}})`
+  /// Example: `db.xadd("key:1", valkey::cmd::Xadd::AutoId{}, {{"field", "value"}}, {.trim = valkey::cmd::Xadd::Trim{.strategy = valkey::cmd::Xadd::MaxLen{}, .threshold = "0"}})`
   template <class... Tail>
   decltype(auto) xadd(std::string_view key, cmd::Xadd::IdSelector id_selector, valkey::View<std::pair<std::string_view, std::string_view>> data, const cmd::Xadd::Options& options, Tail&&... tail) {
     return self().exec(cmd::Xadd{.key = key, .id_selector = id_selector, .data = data, .trim = options.trim}, std::forward<Tail>(tail)...);
@@ -5951,7 +5951,7 @@ class Commands {
   }
   /// `XADD` with its optional arguments (cmd::XaddNoMkStream::Options).
   ///
-  /// Example: `db.xadd_nomkstream("key:1", valkey::cmd::XaddNoMkStream::AutoId{}, {{"field", "value"}}, {.trim = valkey::cmd::XaddNoMkStream::Trim{.strategy = valkey::cmd::XaddNoMkStream::Strategy::max_len, .threshold = "0"}})`
+  /// Example: `db.xadd_nomkstream("key:1", valkey::cmd::XaddNoMkStream::AutoId{}, {{"field", "value"}}, {.trim = valkey::cmd::XaddNoMkStream::Trim{.strategy = valkey::cmd::XaddNoMkStream::MaxLen{}, .threshold = "0"}})`
   template <class... Tail>
   decltype(auto) xadd_nomkstream(std::string_view key, cmd::XaddNoMkStream::IdSelector id_selector, valkey::View<std::pair<std::string_view, std::string_view>> data, const cmd::XaddNoMkStream::Options& options, Tail&&... tail) {
     return self().exec(cmd::XaddNoMkStream{.key = key, .id_selector = id_selector, .data = data, .trim = options.trim}, std::forward<Tail>(tail)...);
@@ -6454,7 +6454,7 @@ class Commands {
   /// - ACL categories: write, stream, slow
   /// - Flags: WRITE
   /// - Keys: argv[1], one key (RW, DELETE)
-  /// - Options: `.operator_` (`Operator::equal`, `Operator::approximately`), `.count`
+  /// - Options: `.operator_` (`Equal{}`, `Approximately{}`), `.count`
   /// - Reference: https://valkey.io/commands/xtrim/
   template <class... Tail>
   decltype(auto) xtrim(std::string_view key, cmd::Xtrim::Strategy strategy, std::string_view threshold, Tail&&... tail) {
@@ -6462,7 +6462,7 @@ class Commands {
   }
   /// `XTRIM` with its optional arguments (cmd::Xtrim::Options).
   ///
-  /// Example: `db.xtrim("key:1", valkey::cmd::Xtrim::Strategy::max_len, "0", {.operator_ = valkey::cmd::Xtrim::Operator::equal})`
+  /// Example: `db.xtrim("key:1", valkey::cmd::Xtrim::MaxLen{}, "0", {.operator_ = valkey::cmd::Xtrim::Equal{}})`
   template <class... Tail>
   decltype(auto) xtrim(std::string_view key, cmd::Xtrim::Strategy strategy, std::string_view threshold, const cmd::Xtrim::Options& options, Tail&&... tail) {
     return self().exec(cmd::Xtrim{.key = key, .strategy = strategy, .threshold = threshold, .operator_ = options.operator_, .count = options.count}, std::forward<Tail>(tail)...);
@@ -6476,7 +6476,7 @@ class Commands {
   /// - ACL categories: write, sortedset, fast
   /// - Flags: WRITE, DENYOOM, FAST
   /// - Keys: argv[1], one key (RW, UPDATE)
-  /// - Options: `.condition` (`Condition::nx`, `Condition::xx`), `.comparison` (`Comparison::gt`, `Comparison::lt`), `.change`
+  /// - Options: `.condition` (`valkey::nx`, `valkey::xx`), `.comparison` (`valkey::gt`, `valkey::lt`), `.change`
   /// - Reference: https://valkey.io/commands/zadd/
   template <class... Tail>
   decltype(auto) zadd(std::string_view key, valkey::View<std::pair<double, std::string_view>> data, Tail&&... tail) {
@@ -6512,7 +6512,7 @@ class Commands {
   /// - ACL categories: write, sortedset, fast
   /// - Flags: WRITE, DENYOOM, FAST
   /// - Keys: argv[1], one key (RW, UPDATE)
-  /// - Options: `.condition` (`Condition::nx`, `Condition::xx`), `.comparison` (`Comparison::gt`, `Comparison::lt`), `.change`
+  /// - Options: `.condition` (`valkey::nx`, `valkey::xx`), `.comparison` (`valkey::gt`, `valkey::lt`), `.change`
   /// - Reference: https://valkey.io/commands/zadd/
   template <class... Tail>
   decltype(auto) zadd_incr(std::string_view key, valkey::View<std::pair<double, std::string_view>> data, Tail&&... tail) {
@@ -6655,7 +6655,7 @@ class Commands {
   /// - ACL categories: read, sortedset, slow
   /// - Flags: READONLY
   /// - Keys: argv[1], the count at +0, keys from +1, step 1 (RO, ACCESS)
-  /// - Options: `.weights`, `.aggregate` (`Aggregate::sum`, `Aggregate::min`, `Aggregate::max`)
+  /// - Options: `.weights`, `.aggregate` (`Sum{}`, `Min{}`, `Max{}`)
   /// - Reference: https://valkey.io/commands/zinter/
   template <class... Tail>
   decltype(auto) zinter(valkey::View<std::string_view> keys, Tail&&... tail) {
@@ -6691,7 +6691,7 @@ class Commands {
   /// - ACL categories: read, sortedset, slow
   /// - Flags: READONLY
   /// - Keys: argv[1], the count at +0, keys from +1, step 1 (RO, ACCESS)
-  /// - Options: `.weights`, `.aggregate` (`Aggregate::sum`, `Aggregate::min`, `Aggregate::max`)
+  /// - Options: `.weights`, `.aggregate` (`Sum{}`, `Min{}`, `Max{}`)
   /// - Reference: https://valkey.io/commands/zinter/
   template <class... Tail>
   decltype(auto) zinter_withscores(valkey::View<std::string_view> keys, Tail&&... tail) {
@@ -6765,7 +6765,7 @@ class Commands {
   /// - Keys:
   ///   1. argv[1], one key (OW, UPDATE)
   ///   2. argv[2], the count at +0, keys from +1, step 1 (RO, ACCESS)
-  /// - Options: `.weights`, `.aggregate` (`Aggregate::sum`, `Aggregate::min`, `Aggregate::max`)
+  /// - Options: `.weights`, `.aggregate` (`Sum{}`, `Min{}`, `Max{}`)
   /// - Reference: https://valkey.io/commands/zinterstore/
   template <class... Tail>
   decltype(auto) zinterstore(std::string_view destination, valkey::View<std::string_view> keys, Tail&&... tail) {
@@ -6823,7 +6823,7 @@ class Commands {
   }
   /// `ZMPOP` with its optional arguments (cmd::Zmpop::Options).
   ///
-  /// Example: `db.zmpop({"key:1"}, valkey::cmd::Zmpop::Where::min, {.count = 1})`
+  /// Example: `db.zmpop({"key:1"}, valkey::cmd::Zmpop::Min{}, {.count = 1})`
   template <class... Tail>
   decltype(auto) zmpop(valkey::View<std::string_view> keys, cmd::Zmpop::Where where, const cmd::Zmpop::Options& options, Tail&&... tail) {
     return self().exec(cmd::Zmpop{.keys = keys, .where = where, .count = options.count}, std::forward<Tail>(tail)...);
@@ -6944,7 +6944,7 @@ class Commands {
   /// - ACL categories: read, sortedset, slow
   /// - Flags: READONLY
   /// - Keys: argv[1], one key (RO, ACCESS)
-  /// - Options: `.sort_by` (`SortBy::by_score`, `SortBy::by_lex`), `.rev`, `.limit`
+  /// - Options: `.sort_by` (`ByScore{}`, `ByLex{}`), `.rev`, `.limit`
   /// - Reference: https://valkey.io/commands/zrange/
   template <class... Tail>
   decltype(auto) zrange(std::string_view key, valkey::RangeBound start, valkey::RangeBound stop, Tail&&... tail) {
@@ -6952,7 +6952,7 @@ class Commands {
   }
   /// `ZRANGE` with its optional arguments (cmd::Zrange::Options).
   ///
-  /// Example: `db.zrange("key:1", valkey::RangeBound{std::int64_t{0}}, valkey::RangeBound{std::int64_t{1}}, {.sort_by = valkey::cmd::Zrange::SortBy::by_score})`
+  /// Example: `db.zrange("key:1", valkey::RangeBound{std::int64_t{0}}, valkey::RangeBound{std::int64_t{1}}, {.sort_by = valkey::cmd::Zrange::ByScore{}})`
   template <class... Tail>
   decltype(auto) zrange(std::string_view key, valkey::RangeBound start, valkey::RangeBound stop, const cmd::Zrange::Options& options, Tail&&... tail) {
     return self().exec(cmd::Zrange{.key = key, .start = start, .stop = stop, .sort_by = options.sort_by, .rev = options.rev, .limit = options.limit}, std::forward<Tail>(tail)...);
@@ -6966,7 +6966,7 @@ class Commands {
   /// - ACL categories: read, sortedset, slow
   /// - Flags: READONLY
   /// - Keys: argv[1], one key (RO, ACCESS)
-  /// - Options: `.sort_by` (`SortBy::by_score`, `SortBy::by_lex`), `.rev`, `.limit`
+  /// - Options: `.sort_by` (`ByScore{}`, `ByLex{}`), `.rev`, `.limit`
   /// - Reference: https://valkey.io/commands/zrange/
   template <class... Tail>
   decltype(auto) zrange_withscores(std::string_view key, valkey::RangeBound start, valkey::RangeBound stop, Tail&&... tail) {
@@ -6974,7 +6974,7 @@ class Commands {
   }
   /// `ZRANGE` with its optional arguments (cmd::ZrangeWithScores::Options).
   ///
-  /// Example: `db.zrange_withscores("key:1", valkey::RangeBound{std::int64_t{0}}, valkey::RangeBound{std::int64_t{1}}, {.sort_by = valkey::cmd::ZrangeWithScores::SortBy::by_score})`
+  /// Example: `db.zrange_withscores("key:1", valkey::RangeBound{std::int64_t{0}}, valkey::RangeBound{std::int64_t{1}}, {.sort_by = valkey::cmd::ZrangeWithScores::ByScore{}})`
   template <class... Tail>
   decltype(auto) zrange_withscores(std::string_view key, valkey::RangeBound start, valkey::RangeBound stop, const cmd::ZrangeWithScores::Options& options, Tail&&... tail) {
     return self().exec(cmd::ZrangeWithScores{.key = key, .start = start, .stop = stop, .sort_by = options.sort_by, .rev = options.rev, .limit = options.limit}, std::forward<Tail>(tail)...);
@@ -7056,7 +7056,7 @@ class Commands {
   /// - Keys:
   ///   1. argv[1], one key (OW, UPDATE)
   ///   2. argv[2], one key (RO, ACCESS)
-  /// - Options: `.sort_by` (`SortBy::by_score`, `SortBy::by_lex`), `.rev`, `.limit`
+  /// - Options: `.sort_by` (`ByScore{}`, `ByLex{}`), `.rev`, `.limit`
   /// - Reference: https://valkey.io/commands/zrangestore/
   template <class... Tail>
   decltype(auto) zrangestore(std::string_view dst, std::string_view src, valkey::RangeBound min, valkey::RangeBound max, Tail&&... tail) {
@@ -7064,7 +7064,7 @@ class Commands {
   }
   /// `ZRANGESTORE` with its optional arguments (cmd::Zrangestore::Options).
   ///
-  /// Example: `db.zrangestore("key:1", "key:2", valkey::RangeBound{std::int64_t{0}}, valkey::RangeBound{std::int64_t{1}}, {.sort_by = valkey::cmd::Zrangestore::SortBy::by_score})`
+  /// Example: `db.zrangestore("key:1", "key:2", valkey::RangeBound{std::int64_t{0}}, valkey::RangeBound{std::int64_t{1}}, {.sort_by = valkey::cmd::Zrangestore::ByScore{}})`
   template <class... Tail>
   decltype(auto) zrangestore(std::string_view dst, std::string_view src, valkey::RangeBound min, valkey::RangeBound max, const cmd::Zrangestore::Options& options, Tail&&... tail) {
     return self().exec(cmd::Zrangestore{.dst = dst, .src = src, .min = min, .max = max, .sort_by = options.sort_by, .rev = options.rev, .limit = options.limit}, std::forward<Tail>(tail)...);
@@ -7327,7 +7327,7 @@ class Commands {
   /// - ACL categories: read, sortedset, slow
   /// - Flags: READONLY
   /// - Keys: argv[1], the count at +0, keys from +1, step 1 (RO, ACCESS)
-  /// - Options: `.weights`, `.aggregate` (`Aggregate::sum`, `Aggregate::min`, `Aggregate::max`)
+  /// - Options: `.weights`, `.aggregate` (`Sum{}`, `Min{}`, `Max{}`)
   /// - Reference: https://valkey.io/commands/zunion/
   template <class... Tail>
   decltype(auto) zunion(valkey::View<std::string_view> keys, Tail&&... tail) {
@@ -7363,7 +7363,7 @@ class Commands {
   /// - ACL categories: read, sortedset, slow
   /// - Flags: READONLY
   /// - Keys: argv[1], the count at +0, keys from +1, step 1 (RO, ACCESS)
-  /// - Options: `.weights`, `.aggregate` (`Aggregate::sum`, `Aggregate::min`, `Aggregate::max`)
+  /// - Options: `.weights`, `.aggregate` (`Sum{}`, `Min{}`, `Max{}`)
   /// - Reference: https://valkey.io/commands/zunion/
   template <class... Tail>
   decltype(auto) zunion_withscores(valkey::View<std::string_view> keys, Tail&&... tail) {
@@ -7401,7 +7401,7 @@ class Commands {
   /// - Keys:
   ///   1. argv[1], one key (OW, UPDATE)
   ///   2. argv[2], the count at +0, keys from +1, step 1 (RO, ACCESS)
-  /// - Options: `.weights`, `.aggregate` (`Aggregate::sum`, `Aggregate::min`, `Aggregate::max`)
+  /// - Options: `.weights`, `.aggregate` (`Sum{}`, `Min{}`, `Max{}`)
   /// - Reference: https://valkey.io/commands/zunionstore/
   template <class... Tail>
   decltype(auto) zunionstore(std::string_view destination, valkey::View<std::string_view> keys, Tail&&... tail) {

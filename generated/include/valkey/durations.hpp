@@ -19,7 +19,7 @@ namespace valkey {
 namespace detail {
 
 // Converts to a command's option struct whose single member has this type
-// (Set::Ex from Seconds), so a std::variant of such structs picks it.
+// (Set::Ex from Seconds), so a choice (valkey::Choice) of such structs picks it.
 template <class Self>
 struct PicksAlternative {
   template <class T>

@@ -3,7 +3,7 @@
 /// `valkey::Optional<T>`: an optional argument of a generated command struct
 /// (`.count = 10`, `.condition = valkey::nx`, `.limit = {{0, 10}}`), written
 /// and read as a std::optional is, for the small, trivially copyable types
-/// arguments have (numbers, enums, views, variants of small structs).
+/// arguments have (numbers, views, bounds, choices of small structs).
 ///
 /// Why not std::optional: the generated structs have about 200 distinct
 /// optional argument types, and every translation unit that includes them
@@ -120,7 +120,11 @@ class Optional {
   /// Whether it is empty.
   friend constexpr bool operator==(const Optional& a, std::nullopt_t) noexcept { return !a.engaged_; }
   /// Whether it holds a value equal to `v`.
-  friend constexpr bool operator==(const Optional& a, const T& v) { return a.engaged_ && a.value_ == v; }
+  friend constexpr bool operator==(const Optional& a, const T& v)
+    requires requires(const T& x) { x == x; }
+  {
+    return a.engaged_ && a.value_ == v;
+  }
 
  private:
   // A union leaves T unconstructed while empty (some argument types have no

@@ -11,54 +11,46 @@
 ///   db.getex("k", {.expiration = valkey::persist});
 /// \endcode
 ///
-/// A command's choice is an enum class when all its alternatives are plain
-/// tokens (cmd::Expire::Condition::nx) and a std::variant of small structs
-/// when one of them carries a value (SET's NX | XX | IFEQ value:
-/// cmd::Set::Nx{}). These names fit both: a token converts to any enum
-/// class with an enumerator of its name, and the generator makes it the
-/// variant's alternative itself (cmd::Set::Nx is valkey::token::Nx). So code
-/// written with them keeps compiling when a server version adds a valued
-/// alternative to a choice and its type changes from enum to variant.
-#include <type_traits>
+/// Every choice of a command is a valkey::Choice with one small struct per
+/// alternative: an empty one for a plain token (cmd::Expire::Gt{}), one with
+/// members for an alternative that carries a value (cmd::Set::IfEq{"v"}).
+/// Where an alternative is one of these tokens the generator makes it the
+/// token's type itself (cmd::Set::Nx and cmd::Expire::Nx are both
+/// valkey::token::Nx), so valkey::nx fits every choice that offers NX. A
+/// server version that adds a valued alternative to a choice adds a type to
+/// it: code that names an alternative keeps compiling.
 
 /// The types of the choice tokens valkey::nx, xx, gt, lt, keepttl and persist.
 namespace valkey::token {
 
-/// \cond
-#define VALKEY_CPP_TOKEN(Type, enumerator)                                   \
-  struct Type {                                                              \
-    template <class E>                                                       \
-      requires(std::is_enum_v<E> && requires { E::enumerator; })             \
-    constexpr operator E() const noexcept { /* NOLINT: implicit by design */ \
-      return E::enumerator;                                                  \
-    }                                                                        \
-  }
-
-VALKEY_CPP_TOKEN(Nx, nx);
-VALKEY_CPP_TOKEN(Xx, xx);
-VALKEY_CPP_TOKEN(Gt, gt);
-VALKEY_CPP_TOKEN(Lt, lt);
-VALKEY_CPP_TOKEN(KeepTtl, keep_ttl);
-VALKEY_CPP_TOKEN(Persist, persist);
-
-#undef VALKEY_CPP_TOKEN
-/// \endcond
+/// The NX token, an alternative of every choice that offers NX.
+struct Nx {};
+/// The XX token, an alternative of every choice that offers XX.
+struct Xx {};
+/// The GT token, an alternative of every choice that offers GT.
+struct Gt {};
+/// The LT token, an alternative of every choice that offers LT.
+struct Lt {};
+/// The KEEPTTL token, an alternative of every choice that offers KEEPTTL.
+struct KeepTtl {};
+/// The PERSIST token, an alternative of every choice that offers PERSIST.
+struct Persist {};
 
 }  // namespace valkey::token
 
 namespace valkey {
 
-/// The NX token: converts to any choice whose alternatives include `nx`.
+/// NX, for any choice that offers it.
 inline constexpr token::Nx nx{};
-/// The XX token: converts to any choice whose alternatives include `xx`.
+/// XX, for any choice that offers it.
 inline constexpr token::Xx xx{};
-/// The GT token: converts to any choice whose alternatives include `gt`.
+/// GT, for any choice that offers it.
 inline constexpr token::Gt gt{};
-/// The LT token: converts to any choice whose alternatives include `lt`.
+/// LT, for any choice that offers it.
 inline constexpr token::Lt lt{};
-/// The KEEPTTL token: converts to any choice whose alternatives include `keep_ttl`.
+/// KEEPTTL, for any choice that offers it.
 inline constexpr token::KeepTtl keepttl{};
-/// The PERSIST token: converts to any choice whose alternatives include `persist`.
+/// PERSIST, for any choice that offers it.
 inline constexpr token::Persist persist{};
 
 }  // namespace valkey

@@ -11,13 +11,13 @@
 #include <optional>
 #include <string_view>
 #include <utility>
-#include <variant>
 #include <vector>
 
 #include <valkey/command.hpp>
 #include <valkey/arg.hpp>
 #include <valkey/optional.hpp>
 #include <valkey/view.hpp>
+#include <valkey/choice.hpp>
 
 namespace valkey::cmd {
 
@@ -49,10 +49,9 @@ struct Bitcount {
   };
   using reply_type = std::int64_t;
 
-  enum class Unit : std::uint8_t {
-    byte,
-    bit,
-  };
+  struct Byte {};
+  struct Bit {};
+  using Unit = valkey::Choice<Byte, Bit>;
 
   struct EndUnit {
     std::int64_t end = 0;
@@ -83,7 +82,7 @@ void for_each_key(const Bitcount& c, valkey::KeyCallback cb);
 /// - ACL categories: write, bitmap, slow
 /// - Flags: WRITE, DENYOOM
 /// - Keys: argv[1], one key (RW, UPDATE, ACCESS, VARIABLE_FLAGS)
-/// - Options: `.operations` (`Get`, `Write`)
+/// - Options: `.operations` (`Get{...}`, `Write{...}`)
 /// - Reference: https://valkey.io/commands/bitfield/
 struct Bitfield {
   static constexpr valkey::KeySpec key_specs[] = {
@@ -108,11 +107,10 @@ struct Bitfield {
     std::int64_t offset = 0;
   };
 
-  enum class Overflow : std::uint8_t {
-    wrap,
-    sat,
-    fail,
-  };
+  struct Wrap {};
+  struct Sat {};
+  struct Fail {};
+  using Overflow = valkey::Choice<Wrap, Sat, Fail>;
 
   struct Set {
     std::string_view encoding = {};
@@ -126,14 +124,14 @@ struct Bitfield {
     std::int64_t increment = 0;
   };
 
-  using WriteOperation = std::variant<Set, Incrby>;
+  using WriteOperation = valkey::Choice<Set, Incrby>;
 
   struct Write {
     valkey::Optional<Overflow> overflow = {};
-    WriteOperation write_operation;
+    WriteOperation write_operation = {};
   };
 
-  using Operation = std::variant<Get, Write>;
+  using Operation = valkey::Choice<Get, Write>;
 
   valkey::Arg key = {};
   valkey::ArgList<Operation> operations = {};
@@ -215,14 +213,13 @@ struct Bitop {
   };
   using reply_type = std::int64_t;
 
-  enum class Operation : std::uint8_t {
-    and_,
-    or_,
-    xor_,
-    not_,
-  };
+  struct And {};
+  struct Or {};
+  struct Xor {};
+  struct Not {};
+  using Operation = valkey::Choice<And, Or, Xor, Not>;
 
-  Operation operation = Bitop::Operation::and_;
+  Operation operation = {};
   valkey::Arg dest_key = {};
   valkey::ArgList<std::string_view> keys = {};
 };
@@ -257,10 +254,9 @@ struct Bitpos {
   };
   using reply_type = std::int64_t;
 
-  enum class Unit : std::uint8_t {
-    byte,
-    bit,
-  };
+  struct Byte {};
+  struct Bit {};
+  using Unit = valkey::Choice<Byte, Bit>;
 
   struct EndUnit {
     std::int64_t end = 0;

@@ -11,13 +11,13 @@
 #include <string>
 #include <string_view>
 #include <utility>
-#include <variant>
 #include <vector>
 
 #include <valkey/command.hpp>
 #include <valkey/arg.hpp>
 #include <valkey/optional.hpp>
 #include <valkey/view.hpp>
+#include <valkey/choice.hpp>
 #include <valkey/cluster_slot_range.hpp>
 #include <valkey/adapt/record.hpp>
 
@@ -286,7 +286,7 @@ void for_each_key(const ClusterDelSlotsRange& c, valkey::KeyCallback cb);
 /// - ACL categories: admin, slow, dangerous
 /// - Flags: NO_ASYNC_LOADING, ADMIN, STALE
 /// - Keys: none
-/// - Options: `.options` (`OptionsArg::force`, `OptionsArg::takeover`)
+/// - Options: `.options` (`Force{}`, `Takeover{}`)
 /// - Reference: https://valkey.io/commands/cluster-failover/
 struct ClusterFailover {
   static constexpr valkey::CommandInfo info{
@@ -303,10 +303,9 @@ struct ClusterFailover {
   };
   using reply_type = valkey::Ok;
 
-  enum class OptionsArg : std::uint8_t {
-    force,
-    takeover,
-  };
+  struct Force {};
+  struct Takeover {};
+  using OptionsArg = valkey::Choice<Force, Takeover>;
 
   valkey::Optional<OptionsArg> options = {};
 
@@ -326,7 +325,7 @@ void for_each_key(const ClusterFailover& c, valkey::KeyCallback cb);
 /// - ACL categories: keyspace, write, admin, slow, dangerous
 /// - Flags: WRITE, NO_ASYNC_LOADING, ADMIN, ALL_DBS
 /// - Keys: none
-/// - Options: `.flush_type` (`FlushType::async`, `FlushType::sync`)
+/// - Options: `.flush_type` (`Async{}`, `Sync{}`)
 /// - Reference: https://valkey.io/commands/cluster-flushslot/
 struct ClusterFlushSlot {
   static constexpr valkey::CommandInfo info{
@@ -343,10 +342,9 @@ struct ClusterFlushSlot {
   };
   using reply_type = valkey::Ok;
 
-  enum class FlushType : std::uint8_t {
-    async,
-    sync,
-  };
+  struct Async {};
+  struct Sync {};
+  using FlushType = valkey::Choice<Async, Sync>;
 
   std::int64_t slot = 0;
   valkey::Optional<FlushType> flush_type = {};
@@ -850,9 +848,9 @@ struct ClusterReplicate {
   };
 
   struct NoOne {};
-  using Args = std::variant<NodeId, NoOne>;
+  using Args = valkey::Choice<NodeId, NoOne>;
 
-  Args args;
+  Args args = {};
 };
 void encode(const ClusterReplicate& c, valkey::resp::Writer& w);
 void for_each_key(const ClusterReplicate& c, valkey::KeyCallback cb);
@@ -865,7 +863,7 @@ void for_each_key(const ClusterReplicate& c, valkey::KeyCallback cb);
 /// - ACL categories: admin, slow, dangerous
 /// - Flags: ADMIN, STALE, NOSCRIPT
 /// - Keys: none
-/// - Options: `.reset_type` (`ResetType::hard`, `ResetType::soft`)
+/// - Options: `.reset_type` (`Hard{}`, `Soft{}`)
 /// - Reference: https://valkey.io/commands/cluster-reset/
 struct ClusterReset {
   static constexpr valkey::CommandInfo info{
@@ -882,10 +880,9 @@ struct ClusterReset {
   };
   using reply_type = valkey::Ok;
 
-  enum class ResetType : std::uint8_t {
-    hard,
-    soft,
-  };
+  struct Hard {};
+  struct Soft {};
+  using ResetType = valkey::Choice<Hard, Soft>;
 
   valkey::Optional<ResetType> reset_type = {};
 
@@ -991,10 +988,10 @@ struct ClusterSetSlot {
   };
 
   struct Stable {};
-  using Subcommand = std::variant<Importing, Migrating, Node, Stable>;
+  using Subcommand = valkey::Choice<Importing, Migrating, Node, Stable>;
 
   std::int64_t slot = 0;
-  Subcommand subcommand;
+  Subcommand subcommand = {};
   valkey::Optional<std::int64_t> timeout = {};
 
   /// The optional arguments, for the Commands<> overloads that take them.
@@ -1160,10 +1157,9 @@ struct ClusterSlotStats {
     std::int64_t end_slot = 0;
   };
 
-  enum class Order : std::uint8_t {
-    asc,
-    desc,
-  };
+  struct Asc {};
+  struct Desc {};
+  using Order = valkey::Choice<Asc, Desc>;
 
   struct OrderBy {
     std::string_view metric = {};
@@ -1171,9 +1167,9 @@ struct ClusterSlotStats {
     valkey::Optional<Order> order = {};
   };
 
-  using Filter = std::variant<SlotsRange, OrderBy>;
+  using Filter = valkey::Choice<SlotsRange, OrderBy>;
 
-  Filter filter;
+  Filter filter = {};
 };
 void encode(const ClusterSlotStats& c, valkey::resp::Writer& w);
 void for_each_key(const ClusterSlotStats& c, valkey::KeyCallback cb);

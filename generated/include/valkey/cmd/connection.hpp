@@ -11,13 +11,13 @@
 #include <optional>
 #include <string>
 #include <string_view>
-#include <variant>
 #include <vector>
 
 #include <valkey/command.hpp>
 #include <valkey/arg.hpp>
 #include <valkey/optional.hpp>
 #include <valkey/view.hpp>
+#include <valkey/choice.hpp>
 #include <valkey/adapt/record.hpp>
 
 namespace valkey::cmd {
@@ -82,12 +82,11 @@ struct ClientCaching {
   };
   using reply_type = valkey::Ok;
 
-  enum class Mode : std::uint8_t {
-    yes,
-    no,
-  };
+  struct Yes {};
+  struct No {};
+  using Mode = valkey::Choice<Yes, No>;
 
-  Mode mode = ClientCaching::Mode::yes;
+  Mode mode = {};
 };
 void encode(const ClientCaching& c, valkey::resp::Writer& w);
 void for_each_key(const ClientCaching& c, valkey::KeyCallback cb);
@@ -253,12 +252,11 @@ struct ClientImportSource {
   };
   using reply_type = valkey::Ok;
 
-  enum class Enabled : std::uint8_t {
-    on,
-    off,
-  };
+  struct On {};
+  struct Off {};
+  using Enabled = valkey::Choice<On, Off>;
 
-  Enabled enabled = ClientImportSource::Enabled::on;
+  Enabled enabled = {};
 };
 void encode(const ClientImportSource& c, valkey::resp::Writer& w);
 void for_each_key(const ClientImportSource& c, valkey::KeyCallback cb);
@@ -298,7 +296,7 @@ void for_each_key(const ClientInfo& c, valkey::KeyCallback cb);
 /// - ACL categories: admin, slow, dangerous, connection
 /// - Flags: ADMIN, NOSCRIPT, LOADING, STALE, SENTINEL
 /// - Keys: none
-/// - Options: `.client_ids`, `.client_type` (`ClientType::normal`, `ClientType::master`, `ClientType::primary`, `ClientType::slave`, `ClientType::replica`, `ClientType::pubsub`), `.username`, `.addr`, `.laddr`, `.skip_me` (`SkipMe::yes`, `SkipMe::no`), `.max_age`, `.name`, `.idle`, `.flags`, `.lib_name`, `.lib_ver`, `.db`, `.capa`, `.ip`, `.not_client_type` (`NotClientType::normal`, `NotClientType::master`, `NotClientType::primary`, `NotClientType::slave`, `NotClientType::replica`, `NotClientType::pubsub`), `.not_client_ids`, `.not_username`, `.not_addr`, `.not_laddr`, `.not_name`, `.not_flags`, `.not_lib_name`, `.not_lib_ver`, `.not_db`, `.not_capa`, `.not_ip`
+/// - Options: `.client_ids`, `.client_type` (`Normal{}`, `Master{}`, `Primary{}`, `Slave{}`, `Replica{}`, `Pubsub{}`), `.username`, `.addr`, `.laddr`, `.skip_me` (`Yes{}`, `No{}`), `.max_age`, `.name`, `.idle`, `.flags`, `.lib_name`, `.lib_ver`, `.db`, `.capa`, `.ip`, `.not_client_type` (`Normal{}`, `Master{}`, `Primary{}`, `Slave{}`, `Replica{}`, `Pubsub{}`), `.not_client_ids`, `.not_username`, `.not_addr`, `.not_laddr`, `.not_name`, `.not_flags`, `.not_lib_name`, `.not_lib_ver`, `.not_db`, `.not_capa`, `.not_ip`
 /// - Reference: https://valkey.io/commands/client-kill/
 struct ClientKill {
   static constexpr valkey::CommandInfo info{
@@ -315,28 +313,17 @@ struct ClientKill {
   };
   using reply_type = std::int64_t;
 
-  enum class ClientType : std::uint8_t {
-    normal,
-    master,
-    primary,
-    slave,
-    replica,
-    pubsub,
-  };
-
-  enum class SkipMe : std::uint8_t {
-    yes,
-    no,
-  };
-
-  enum class NotClientType : std::uint8_t {
-    normal,
-    master,
-    primary,
-    slave,
-    replica,
-    pubsub,
-  };
+  struct Normal {};
+  struct Master {};
+  struct Primary {};
+  struct Slave {};
+  struct Replica {};
+  struct Pubsub {};
+  using ClientType = valkey::Choice<Normal, Master, Primary, Slave, Replica, Pubsub>;
+  struct Yes {};
+  struct No {};
+  using SkipMe = valkey::Choice<Yes, No>;
+  using NotClientType = valkey::Choice<Normal, Master, Primary, Slave, Replica, Pubsub>;
 
   valkey::ArgList<std::int64_t> client_ids = {};
   valkey::Optional<ClientType> client_type = {};
@@ -426,7 +413,7 @@ void for_each_key(const ClientKillAddr& c, valkey::KeyCallback cb);
 /// - ACL categories: admin, slow, dangerous, connection
 /// - Flags: ADMIN, NOSCRIPT, LOADING, STALE, SENTINEL
 /// - Keys: none
-/// - Options: `.client_type` (`ClientType::normal`, `ClientType::master`, `ClientType::replica`, `ClientType::pubsub`), `.client_ids`, `.username`, `.addr`, `.laddr`, `.skip_me` (`SkipMe::yes`, `SkipMe::no`), `.max_age`, `.name`, `.idle`, `.flags`, `.lib_name`, `.lib_ver`, `.db`, `.capa`, `.ip`, `.not_client_type` (`NotClientType::normal`, `NotClientType::master`, `NotClientType::replica`, `NotClientType::pubsub`), `.not_client_ids`, `.not_username`, `.not_addr`, `.not_laddr`, `.not_name`, `.not_flags`, `.not_lib_name`, `.not_lib_ver`, `.not_db`, `.not_capa`, `.not_ip`
+/// - Options: `.client_type` (`Normal{}`, `Master{}`, `Replica{}`, `Pubsub{}`), `.client_ids`, `.username`, `.addr`, `.laddr`, `.skip_me` (`Yes{}`, `No{}`), `.max_age`, `.name`, `.idle`, `.flags`, `.lib_name`, `.lib_ver`, `.db`, `.capa`, `.ip`, `.not_client_type` (`Normal{}`, `Master{}`, `Replica{}`, `Pubsub{}`), `.not_client_ids`, `.not_username`, `.not_addr`, `.not_laddr`, `.not_name`, `.not_flags`, `.not_lib_name`, `.not_lib_ver`, `.not_db`, `.not_capa`, `.not_ip`
 /// - Reference: https://valkey.io/commands/client-list/
 struct ClientList {
   static constexpr valkey::CommandInfo info{
@@ -443,24 +430,15 @@ struct ClientList {
   };
   using reply_type = std::string;
 
-  enum class ClientType : std::uint8_t {
-    normal,
-    master,
-    replica,
-    pubsub,
-  };
-
-  enum class SkipMe : std::uint8_t {
-    yes,
-    no,
-  };
-
-  enum class NotClientType : std::uint8_t {
-    normal,
-    master,
-    replica,
-    pubsub,
-  };
+  struct Normal {};
+  struct Master {};
+  struct Replica {};
+  struct Pubsub {};
+  using ClientType = valkey::Choice<Normal, Master, Replica, Pubsub>;
+  struct Yes {};
+  struct No {};
+  using SkipMe = valkey::Choice<Yes, No>;
+  using NotClientType = valkey::Choice<Normal, Master, Replica, Pubsub>;
 
   valkey::Optional<ClientType> client_type = {};
   valkey::ArgList<std::int64_t> client_ids = {};
@@ -548,12 +526,11 @@ struct ClientNoEvict {
   };
   using reply_type = valkey::Ok;
 
-  enum class Enabled : std::uint8_t {
-    on,
-    off,
-  };
+  struct On {};
+  struct Off {};
+  using Enabled = valkey::Choice<On, Off>;
 
-  Enabled enabled = ClientNoEvict::Enabled::on;
+  Enabled enabled = {};
 };
 void encode(const ClientNoEvict& c, valkey::resp::Writer& w);
 void for_each_key(const ClientNoEvict& c, valkey::KeyCallback cb);
@@ -582,12 +559,11 @@ struct ClientNoTouch {
   };
   using reply_type = valkey::Ok;
 
-  enum class Enabled : std::uint8_t {
-    on,
-    off,
-  };
+  struct On {};
+  struct Off {};
+  using Enabled = valkey::Choice<On, Off>;
 
-  Enabled enabled = ClientNoTouch::Enabled::on;
+  Enabled enabled = {};
 };
 void encode(const ClientNoTouch& c, valkey::resp::Writer& w);
 void for_each_key(const ClientNoTouch& c, valkey::KeyCallback cb);
@@ -600,7 +576,7 @@ void for_each_key(const ClientNoTouch& c, valkey::KeyCallback cb);
 /// - ACL categories: admin, slow, dangerous, connection
 /// - Flags: ADMIN, NOSCRIPT, LOADING, STALE, SENTINEL
 /// - Keys: none
-/// - Options: `.mode` (`Mode::write`, `Mode::all`)
+/// - Options: `.mode` (`Write{}`, `All{}`)
 /// - Reference: https://valkey.io/commands/client-pause/
 struct ClientPause {
   static constexpr valkey::CommandInfo info{
@@ -617,10 +593,9 @@ struct ClientPause {
   };
   using reply_type = valkey::Ok;
 
-  enum class Mode : std::uint8_t {
-    write,
-    all,
-  };
+  struct Write {};
+  struct All {};
+  using Mode = valkey::Choice<Write, All>;
 
   std::int64_t timeout = 0;
   valkey::Optional<Mode> mode = {};
@@ -657,13 +632,12 @@ struct ClientReply {
   };
   using reply_type = valkey::Ok;
 
-  enum class Action : std::uint8_t {
-    on,
-    off,
-    skip,
-  };
+  struct On {};
+  struct Off {};
+  struct Skip {};
+  using Action = valkey::Choice<On, Off, Skip>;
 
-  Action action = ClientReply::Action::on;
+  Action action = {};
 };
 void encode(const ClientReply& c, valkey::resp::Writer& w);
 void for_each_key(const ClientReply& c, valkey::KeyCallback cb);
@@ -700,9 +674,9 @@ struct ClientSetInfo {
     std::string_view lib_ver = {};
   };
 
-  using Attr = std::variant<LibName, LibVer>;
+  using Attr = valkey::Choice<LibName, LibVer>;
 
-  Attr attr;
+  Attr attr = {};
 };
 void encode(const ClientSetInfo& c, valkey::resp::Writer& w);
 void for_each_key(const ClientSetInfo& c, valkey::KeyCallback cb);
@@ -761,12 +735,11 @@ struct ClientTracking {
   };
   using reply_type = valkey::Ok;
 
-  enum class Status : std::uint8_t {
-    on,
-    off,
-  };
+  struct On {};
+  struct Off {};
+  using Status = valkey::Choice<On, Off>;
 
-  Status status = ClientTracking::Status::on;
+  Status status = {};
   valkey::Optional<std::int64_t> client_id = {};
   valkey::ArgList<std::string_view> prefixes = {};
   bool bcast = false;
@@ -840,7 +813,7 @@ void for_each_key(const ClientTrackingInfo& c, valkey::KeyCallback cb);
 /// - ACL categories: admin, slow, dangerous, connection
 /// - Flags: ADMIN, NOSCRIPT, LOADING, STALE, SENTINEL
 /// - Keys: none
-/// - Options: `.unblock_type` (`UnblockType::timeout`, `UnblockType::error`)
+/// - Options: `.unblock_type` (`Timeout{}`, `Error{}`)
 /// - Reference: https://valkey.io/commands/client-unblock/
 struct ClientUnblock {
   static constexpr valkey::CommandInfo info{
@@ -857,10 +830,9 @@ struct ClientUnblock {
   };
   using reply_type = bool;
 
-  enum class UnblockType : std::uint8_t {
-    timeout,
-    error,
-  };
+  struct Timeout {};
+  struct Error {};
+  using UnblockType = valkey::Choice<Timeout, Error>;
 
   std::int64_t client_id = 0;
   valkey::Optional<UnblockType> unblock_type = {};

@@ -12,7 +12,6 @@
 #include <string>
 #include <string_view>
 #include <utility>
-#include <variant>
 #include <vector>
 
 #include <valkey/durations.hpp>
@@ -20,6 +19,8 @@
 #include <valkey/arg.hpp>
 #include <valkey/optional.hpp>
 #include <valkey/view.hpp>
+#include <valkey/choice.hpp>
+#include <valkey/tokens.hpp>
 
 namespace valkey::cmd {
 
@@ -172,7 +173,7 @@ void for_each_key(const Exists& c, valkey::KeyCallback cb);
 /// - ACL categories: keyspace, write, fast
 /// - Flags: WRITE, FAST
 /// - Keys: argv[1], one key (RW, UPDATE)
-/// - Options: `.condition` (`Condition::nx`, `Condition::xx`, `Condition::gt`, `Condition::lt`)
+/// - Options: `.condition` (`valkey::nx`, `valkey::xx`, `valkey::gt`, `valkey::lt`)
 /// - Reference: https://valkey.io/commands/expire/
 struct Expire {
   static constexpr valkey::KeySpec key_specs[] = {
@@ -192,12 +193,11 @@ struct Expire {
   };
   using reply_type = bool;
 
-  enum class Condition : std::uint8_t {
-    nx,
-    xx,
-    gt,
-    lt,
-  };
+  using Nx = valkey::token::Nx;
+  using Xx = valkey::token::Xx;
+  using Gt = valkey::token::Gt;
+  using Lt = valkey::token::Lt;
+  using Condition = valkey::Choice<Nx, Xx, Gt, Lt>;
 
   valkey::Arg key = {};
   valkey::Seconds seconds = {};
@@ -219,7 +219,7 @@ void for_each_key(const Expire& c, valkey::KeyCallback cb);
 /// - ACL categories: keyspace, write, fast
 /// - Flags: WRITE, FAST
 /// - Keys: argv[1], one key (RW, UPDATE)
-/// - Options: `.condition` (`Condition::nx`, `Condition::xx`, `Condition::gt`, `Condition::lt`)
+/// - Options: `.condition` (`valkey::nx`, `valkey::xx`, `valkey::gt`, `valkey::lt`)
 /// - Reference: https://valkey.io/commands/expireat/
 struct Expireat {
   static constexpr valkey::KeySpec key_specs[] = {
@@ -239,12 +239,11 @@ struct Expireat {
   };
   using reply_type = bool;
 
-  enum class Condition : std::uint8_t {
-    nx,
-    xx,
-    gt,
-    lt,
-  };
+  using Nx = valkey::token::Nx;
+  using Xx = valkey::token::Xx;
+  using Gt = valkey::token::Gt;
+  using Lt = valkey::token::Lt;
+  using Condition = valkey::Choice<Nx, Xx, Gt, Lt>;
 
   valkey::Arg key = {};
   valkey::UnixSeconds unix_time_seconds = {};
@@ -329,7 +328,7 @@ void for_each_key(const Keys& c, valkey::KeyCallback cb);
 /// - Keys:
 ///   1. argv[3], one key (RW, ACCESS, DELETE)
 ///   2. after `KEYS` (searched from the end), keys to the last argument, step 1 (RW, ACCESS, DELETE, INCOMPLETE)
-/// - Options: `.copy`, `.replace`, `.authentication` (`Auth`, `Auth2`), `.keys`
+/// - Options: `.copy`, `.replace`, `.authentication` (`Auth{...}`, `Auth2{...}`), `.keys`
 /// - Reference: https://valkey.io/commands/migrate/
 struct Migrate {
   static constexpr valkey::KeySpec key_specs[] = {
@@ -359,7 +358,7 @@ struct Migrate {
     std::string_view password = {};
   };
 
-  using Authentication = std::variant<Auth, Auth2>;
+  using Authentication = valkey::Choice<Auth, Auth2>;
 
   valkey::Arg host = {};
   std::int64_t port = 0;
@@ -610,7 +609,7 @@ void for_each_key(const Persist& c, valkey::KeyCallback cb);
 /// - ACL categories: keyspace, write, fast
 /// - Flags: WRITE, FAST
 /// - Keys: argv[1], one key (RW, UPDATE)
-/// - Options: `.condition` (`Condition::nx`, `Condition::xx`, `Condition::gt`, `Condition::lt`)
+/// - Options: `.condition` (`valkey::nx`, `valkey::xx`, `valkey::gt`, `valkey::lt`)
 /// - Reference: https://valkey.io/commands/pexpire/
 struct Pexpire {
   static constexpr valkey::KeySpec key_specs[] = {
@@ -630,12 +629,11 @@ struct Pexpire {
   };
   using reply_type = bool;
 
-  enum class Condition : std::uint8_t {
-    nx,
-    xx,
-    gt,
-    lt,
-  };
+  using Nx = valkey::token::Nx;
+  using Xx = valkey::token::Xx;
+  using Gt = valkey::token::Gt;
+  using Lt = valkey::token::Lt;
+  using Condition = valkey::Choice<Nx, Xx, Gt, Lt>;
 
   valkey::Arg key = {};
   valkey::Milliseconds milliseconds = {};
@@ -657,7 +655,7 @@ void for_each_key(const Pexpire& c, valkey::KeyCallback cb);
 /// - ACL categories: keyspace, write, fast
 /// - Flags: WRITE, FAST
 /// - Keys: argv[1], one key (RW, UPDATE)
-/// - Options: `.condition` (`Condition::nx`, `Condition::xx`, `Condition::gt`, `Condition::lt`)
+/// - Options: `.condition` (`valkey::nx`, `valkey::xx`, `valkey::gt`, `valkey::lt`)
 /// - Reference: https://valkey.io/commands/pexpireat/
 struct Pexpireat {
   static constexpr valkey::KeySpec key_specs[] = {
@@ -677,12 +675,11 @@ struct Pexpireat {
   };
   using reply_type = bool;
 
-  enum class Condition : std::uint8_t {
-    nx,
-    xx,
-    gt,
-    lt,
-  };
+  using Nx = valkey::token::Nx;
+  using Xx = valkey::token::Xx;
+  using Gt = valkey::token::Gt;
+  using Lt = valkey::token::Lt;
+  using Condition = valkey::Choice<Nx, Xx, Gt, Lt>;
 
   valkey::Arg key = {};
   valkey::UnixMilliseconds unix_time_milliseconds = {};
@@ -957,7 +954,7 @@ void for_each_key(const Scan& c, valkey::KeyCallback cb);
 ///   1. argv[1], one key (RO, ACCESS)
 ///   2. found by the command itself, found by the command itself (RO, ACCESS)
 ///   3. found by the command itself, found by the command itself (OW, UPDATE)
-/// - Options: `.by_pattern`, `.limit`, `.get_patterns`, `.order` (`Order::asc`, `Order::desc`), `.alpha`
+/// - Options: `.by_pattern`, `.limit`, `.get_patterns`, `.order` (`Asc{}`, `Desc{}`), `.alpha`
 /// - Reference: https://valkey.io/commands/sort/
 struct Sort {
   static constexpr valkey::KeySpec key_specs[] = {
@@ -984,10 +981,9 @@ struct Sort {
     std::int64_t count = 0;
   };
 
-  enum class Order : std::uint8_t {
-    asc,
-    desc,
-  };
+  struct Asc {};
+  struct Desc {};
+  using Order = valkey::Choice<Asc, Desc>;
 
   valkey::Arg key = {};
   valkey::Optional<valkey::Arg> by_pattern = {};
@@ -1019,13 +1015,15 @@ void for_each_key(const Sort& c, valkey::KeyCallback cb);
 ///   1. argv[1], one key (RO, ACCESS)
 ///   2. found by the command itself, found by the command itself (RO, ACCESS)
 ///   3. found by the command itself, found by the command itself (OW, UPDATE)
-/// - Options: `.by_pattern`, `.limit`, `.get_patterns`, `.order` (`Order::asc`, `Order::desc`), `.alpha`
+/// - Options: `.by_pattern`, `.limit`, `.get_patterns`, `.order` (`Asc{}`, `Desc{}`), `.alpha`
 /// - Reference: https://valkey.io/commands/sort/
 struct SortStore {
   static constexpr valkey::CommandInfo info = Sort::info;
   using reply_type = std::int64_t;
 
   using Limit = Sort::Limit;
+  using Asc = Sort::Asc;
+  using Desc = Sort::Desc;
   using Order = Sort::Order;
 
   valkey::Arg key = {};
@@ -1058,7 +1056,7 @@ void for_each_key(const SortStore& c, valkey::KeyCallback cb);
 /// - Keys:
 ///   1. argv[1], one key (RO, ACCESS)
 ///   2. found by the command itself, found by the command itself (RO, ACCESS)
-/// - Options: `.by_pattern`, `.limit`, `.get_patterns`, `.order` (`Order::asc`, `Order::desc`), `.alpha`
+/// - Options: `.by_pattern`, `.limit`, `.get_patterns`, `.order` (`Asc{}`, `Desc{}`), `.alpha`
 /// - Reference: https://valkey.io/commands/sort_ro/
 struct SortRo {
   static constexpr valkey::KeySpec key_specs[] = {
@@ -1084,10 +1082,9 @@ struct SortRo {
     std::int64_t count = 0;
   };
 
-  enum class Order : std::uint8_t {
-    asc,
-    desc,
-  };
+  struct Asc {};
+  struct Desc {};
+  using Order = valkey::Choice<Asc, Desc>;
 
   valkey::Arg key = {};
   valkey::Optional<valkey::Arg> by_pattern = {};

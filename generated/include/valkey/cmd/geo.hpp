@@ -13,13 +13,14 @@
 #include <string_view>
 #include <tuple>
 #include <utility>
-#include <variant>
 #include <vector>
 
 #include <valkey/command.hpp>
 #include <valkey/arg.hpp>
 #include <valkey/optional.hpp>
 #include <valkey/view.hpp>
+#include <valkey/choice.hpp>
+#include <valkey/tokens.hpp>
 
 namespace valkey::cmd {
 
@@ -31,7 +32,7 @@ namespace valkey::cmd {
 /// - ACL categories: write, geo, slow
 /// - Flags: WRITE, DENYOOM
 /// - Keys: argv[1], one key (RW, UPDATE)
-/// - Options: `.condition` (`Condition::nx`, `Condition::xx`), `.change`
+/// - Options: `.condition` (`valkey::nx`, `valkey::xx`), `.change`
 /// - Reference: https://valkey.io/commands/geoadd/
 struct Geoadd {
   static constexpr valkey::KeySpec key_specs[] = {
@@ -51,10 +52,9 @@ struct Geoadd {
   };
   using reply_type = std::int64_t;
 
-  enum class Condition : std::uint8_t {
-    nx,
-    xx,
-  };
+  using Nx = valkey::token::Nx;
+  using Xx = valkey::token::Xx;
+  using Condition = valkey::Choice<Nx, Xx>;
 
   struct Data {
     double longitude = 0;
@@ -84,7 +84,7 @@ void for_each_key(const Geoadd& c, valkey::KeyCallback cb);
 /// - ACL categories: read, geo, slow
 /// - Flags: READONLY
 /// - Keys: argv[1], one key (RO, ACCESS)
-/// - Options: `.unit` (`Unit::m`, `Unit::km`, `Unit::ft`, `Unit::mi`)
+/// - Options: `.unit` (`M{}`, `Km{}`, `Ft{}`, `Mi{}`)
 /// - Reference: https://valkey.io/commands/geodist/
 struct Geodist {
   static constexpr valkey::KeySpec key_specs[] = {
@@ -104,12 +104,11 @@ struct Geodist {
   };
   using reply_type = std::optional<std::string>;
 
-  enum class Unit : std::uint8_t {
-    m,
-    km,
-    ft,
-    mi,
-  };
+  struct M {};
+  struct Km {};
+  struct Ft {};
+  struct Mi {};
+  using Unit = valkey::Choice<M, Km, Ft, Mi>;
 
   valkey::Arg key = {};
   valkey::Arg member1 = {};
@@ -213,7 +212,7 @@ void for_each_key(const Geopos& c, valkey::KeyCallback cb);
 ///   1. argv[1], one key (RO, ACCESS)
 ///   2. after `STORE` (searched from argv[6]), one key (OW, UPDATE, VARIABLE_FLAGS)
 ///   3. after `STOREDIST` (searched from argv[6]), one key (OW, UPDATE, VARIABLE_FLAGS)
-/// - Options: `.count`, `.order` (`Order::asc`, `Order::desc`)
+/// - Options: `.count`, `.order` (`Asc{}`, `Desc{}`)
 /// - Reference: https://valkey.io/commands/georadius/
 struct Georadius {
   static constexpr valkey::KeySpec key_specs[] = {
@@ -235,28 +234,26 @@ struct Georadius {
   };
   using reply_type = std::vector<std::string>;
 
-  enum class Unit : std::uint8_t {
-    m,
-    km,
-    ft,
-    mi,
-  };
+  struct M {};
+  struct Km {};
+  struct Ft {};
+  struct Mi {};
+  using Unit = valkey::Choice<M, Km, Ft, Mi>;
 
   struct Count {
     std::int64_t count = 0;
     bool any = false;
   };
 
-  enum class Order : std::uint8_t {
-    asc,
-    desc,
-  };
+  struct Asc {};
+  struct Desc {};
+  using Order = valkey::Choice<Asc, Desc>;
 
   valkey::Arg key = {};
   double longitude = 0;
   double latitude = 0;
   double radius = 0;
-  Unit unit = Georadius::Unit::m;
+  Unit unit = {};
   valkey::Optional<Count> count = {};
   valkey::Optional<Order> order = {};
 
@@ -280,21 +277,27 @@ void for_each_key(const Georadius& c, valkey::KeyCallback cb);
 ///   1. argv[1], one key (RO, ACCESS)
 ///   2. after `STORE` (searched from argv[6]), one key (OW, UPDATE, VARIABLE_FLAGS)
 ///   3. after `STOREDIST` (searched from argv[6]), one key (OW, UPDATE, VARIABLE_FLAGS)
-/// - Options: `.count`, `.order` (`Order::asc`, `Order::desc`)
+/// - Options: `.count`, `.order` (`Asc{}`, `Desc{}`)
 /// - Reference: https://valkey.io/commands/georadius/
 struct GeoradiusDetailed {
   static constexpr valkey::CommandInfo info = Georadius::info;
   using reply_type = std::vector<std::tuple<std::string, double, std::int64_t, std::pair<double, double>>>;
 
+  using M = Georadius::M;
+  using Km = Georadius::Km;
+  using Ft = Georadius::Ft;
+  using Mi = Georadius::Mi;
   using Unit = Georadius::Unit;
   using Count = Georadius::Count;
+  using Asc = Georadius::Asc;
+  using Desc = Georadius::Desc;
   using Order = Georadius::Order;
 
   valkey::Arg key = {};
   double longitude = 0;
   double latitude = 0;
   double radius = 0;
-  Unit unit = GeoradiusDetailed::Unit::m;
+  Unit unit = {};
   valkey::Optional<Count> count = {};
   valkey::Optional<Order> order = {};
 
@@ -318,14 +321,20 @@ void for_each_key(const GeoradiusDetailed& c, valkey::KeyCallback cb);
 ///   1. argv[1], one key (RO, ACCESS)
 ///   2. after `STORE` (searched from argv[6]), one key (OW, UPDATE, VARIABLE_FLAGS)
 ///   3. after `STOREDIST` (searched from argv[6]), one key (OW, UPDATE, VARIABLE_FLAGS)
-/// - Options: `.count`, `.order` (`Order::asc`, `Order::desc`)
+/// - Options: `.count`, `.order` (`Asc{}`, `Desc{}`)
 /// - Reference: https://valkey.io/commands/georadius/
 struct GeoradiusStore {
   static constexpr valkey::CommandInfo info = Georadius::info;
   using reply_type = std::int64_t;
 
+  using M = Georadius::M;
+  using Km = Georadius::Km;
+  using Ft = Georadius::Ft;
+  using Mi = Georadius::Mi;
   using Unit = Georadius::Unit;
   using Count = Georadius::Count;
+  using Asc = Georadius::Asc;
+  using Desc = Georadius::Desc;
   using Order = Georadius::Order;
 
   struct Store {
@@ -336,14 +345,14 @@ struct GeoradiusStore {
     std::string_view store_dist_key = {};
   };
 
-  using Store2 = std::variant<Store, StoreDist>;
+  using Store2 = valkey::Choice<Store, StoreDist>;
 
   valkey::Arg key = {};
   double longitude = 0;
   double latitude = 0;
   double radius = 0;
-  Unit unit = GeoradiusStore::Unit::m;
-  Store2 store;
+  Unit unit = {};
+  Store2 store = {};
   valkey::Optional<Count> count = {};
   valkey::Optional<Order> order = {};
 
@@ -367,7 +376,7 @@ void for_each_key(const GeoradiusStore& c, valkey::KeyCallback cb);
 ///   1. argv[1], one key (RO, ACCESS)
 ///   2. after `STORE` (searched from argv[5]), one key (OW, UPDATE, VARIABLE_FLAGS)
 ///   3. after `STOREDIST` (searched from argv[5]), one key (OW, UPDATE, VARIABLE_FLAGS)
-/// - Options: `.count`, `.order` (`Order::asc`, `Order::desc`)
+/// - Options: `.count`, `.order` (`Asc{}`, `Desc{}`)
 /// - Reference: https://valkey.io/commands/georadiusbymember/
 struct GeoradiusByMember {
   static constexpr valkey::KeySpec key_specs[] = {
@@ -389,27 +398,25 @@ struct GeoradiusByMember {
   };
   using reply_type = std::vector<std::string>;
 
-  enum class Unit : std::uint8_t {
-    m,
-    km,
-    ft,
-    mi,
-  };
+  struct M {};
+  struct Km {};
+  struct Ft {};
+  struct Mi {};
+  using Unit = valkey::Choice<M, Km, Ft, Mi>;
 
   struct Count {
     std::int64_t count = 0;
     bool any = false;
   };
 
-  enum class Order : std::uint8_t {
-    asc,
-    desc,
-  };
+  struct Asc {};
+  struct Desc {};
+  using Order = valkey::Choice<Asc, Desc>;
 
   valkey::Arg key = {};
   valkey::Arg member = {};
   double radius = 0;
-  Unit unit = GeoradiusByMember::Unit::m;
+  Unit unit = {};
   valkey::Optional<Count> count = {};
   valkey::Optional<Order> order = {};
 
@@ -433,20 +440,26 @@ void for_each_key(const GeoradiusByMember& c, valkey::KeyCallback cb);
 ///   1. argv[1], one key (RO, ACCESS)
 ///   2. after `STORE` (searched from argv[5]), one key (OW, UPDATE, VARIABLE_FLAGS)
 ///   3. after `STOREDIST` (searched from argv[5]), one key (OW, UPDATE, VARIABLE_FLAGS)
-/// - Options: `.count`, `.order` (`Order::asc`, `Order::desc`)
+/// - Options: `.count`, `.order` (`Asc{}`, `Desc{}`)
 /// - Reference: https://valkey.io/commands/georadiusbymember/
 struct GeoradiusByMemberDetailed {
   static constexpr valkey::CommandInfo info = GeoradiusByMember::info;
   using reply_type = std::vector<std::tuple<std::string, double, std::int64_t, std::pair<double, double>>>;
 
+  using M = GeoradiusByMember::M;
+  using Km = GeoradiusByMember::Km;
+  using Ft = GeoradiusByMember::Ft;
+  using Mi = GeoradiusByMember::Mi;
   using Unit = GeoradiusByMember::Unit;
   using Count = GeoradiusByMember::Count;
+  using Asc = GeoradiusByMember::Asc;
+  using Desc = GeoradiusByMember::Desc;
   using Order = GeoradiusByMember::Order;
 
   valkey::Arg key = {};
   valkey::Arg member = {};
   double radius = 0;
-  Unit unit = GeoradiusByMemberDetailed::Unit::m;
+  Unit unit = {};
   valkey::Optional<Count> count = {};
   valkey::Optional<Order> order = {};
 
@@ -470,14 +483,20 @@ void for_each_key(const GeoradiusByMemberDetailed& c, valkey::KeyCallback cb);
 ///   1. argv[1], one key (RO, ACCESS)
 ///   2. after `STORE` (searched from argv[5]), one key (OW, UPDATE, VARIABLE_FLAGS)
 ///   3. after `STOREDIST` (searched from argv[5]), one key (OW, UPDATE, VARIABLE_FLAGS)
-/// - Options: `.count`, `.order` (`Order::asc`, `Order::desc`)
+/// - Options: `.count`, `.order` (`Asc{}`, `Desc{}`)
 /// - Reference: https://valkey.io/commands/georadiusbymember/
 struct GeoradiusByMemberStore {
   static constexpr valkey::CommandInfo info = GeoradiusByMember::info;
   using reply_type = std::int64_t;
 
+  using M = GeoradiusByMember::M;
+  using Km = GeoradiusByMember::Km;
+  using Ft = GeoradiusByMember::Ft;
+  using Mi = GeoradiusByMember::Mi;
   using Unit = GeoradiusByMember::Unit;
   using Count = GeoradiusByMember::Count;
+  using Asc = GeoradiusByMember::Asc;
+  using Desc = GeoradiusByMember::Desc;
   using Order = GeoradiusByMember::Order;
 
   struct Store {
@@ -488,13 +507,13 @@ struct GeoradiusByMemberStore {
     std::string_view store_dist_key = {};
   };
 
-  using Store2 = std::variant<Store, StoreDist>;
+  using Store2 = valkey::Choice<Store, StoreDist>;
 
   valkey::Arg key = {};
   valkey::Arg member = {};
   double radius = 0;
-  Unit unit = GeoradiusByMemberStore::Unit::m;
-  Store2 store;
+  Unit unit = {};
+  Store2 store = {};
   valkey::Optional<Count> count = {};
   valkey::Optional<Order> order = {};
 
@@ -515,7 +534,7 @@ void for_each_key(const GeoradiusByMemberStore& c, valkey::KeyCallback cb);
 /// - ACL categories: read, geo, slow
 /// - Flags: READONLY
 /// - Keys: argv[1], one key (RO, ACCESS)
-/// - Options: `.count`, `.order` (`Order::asc`, `Order::desc`)
+/// - Options: `.count`, `.order` (`Asc{}`, `Desc{}`)
 /// - Reference: https://valkey.io/commands/georadiusbymember_ro/
 struct GeoradiusByMemberRo {
   static constexpr valkey::KeySpec key_specs[] = {
@@ -535,27 +554,25 @@ struct GeoradiusByMemberRo {
   };
   using reply_type = std::vector<std::string>;
 
-  enum class Unit : std::uint8_t {
-    m,
-    km,
-    ft,
-    mi,
-  };
+  struct M {};
+  struct Km {};
+  struct Ft {};
+  struct Mi {};
+  using Unit = valkey::Choice<M, Km, Ft, Mi>;
 
   struct Count {
     std::int64_t count = 0;
     bool any = false;
   };
 
-  enum class Order : std::uint8_t {
-    asc,
-    desc,
-  };
+  struct Asc {};
+  struct Desc {};
+  using Order = valkey::Choice<Asc, Desc>;
 
   valkey::Arg key = {};
   valkey::Arg member = {};
   double radius = 0;
-  Unit unit = GeoradiusByMemberRo::Unit::m;
+  Unit unit = {};
   valkey::Optional<Count> count = {};
   valkey::Optional<Order> order = {};
 
@@ -576,20 +593,26 @@ void for_each_key(const GeoradiusByMemberRo& c, valkey::KeyCallback cb);
 /// - ACL categories: read, geo, slow
 /// - Flags: READONLY
 /// - Keys: argv[1], one key (RO, ACCESS)
-/// - Options: `.count`, `.order` (`Order::asc`, `Order::desc`)
+/// - Options: `.count`, `.order` (`Asc{}`, `Desc{}`)
 /// - Reference: https://valkey.io/commands/georadiusbymember_ro/
 struct GeoradiusByMemberRoDetailed {
   static constexpr valkey::CommandInfo info = GeoradiusByMemberRo::info;
   using reply_type = std::vector<std::tuple<std::string, double, std::int64_t, std::pair<double, double>>>;
 
+  using M = GeoradiusByMemberRo::M;
+  using Km = GeoradiusByMemberRo::Km;
+  using Ft = GeoradiusByMemberRo::Ft;
+  using Mi = GeoradiusByMemberRo::Mi;
   using Unit = GeoradiusByMemberRo::Unit;
   using Count = GeoradiusByMemberRo::Count;
+  using Asc = GeoradiusByMemberRo::Asc;
+  using Desc = GeoradiusByMemberRo::Desc;
   using Order = GeoradiusByMemberRo::Order;
 
   valkey::Arg key = {};
   valkey::Arg member = {};
   double radius = 0;
-  Unit unit = GeoradiusByMemberRoDetailed::Unit::m;
+  Unit unit = {};
   valkey::Optional<Count> count = {};
   valkey::Optional<Order> order = {};
 
@@ -610,7 +633,7 @@ void for_each_key(const GeoradiusByMemberRoDetailed& c, valkey::KeyCallback cb);
 /// - ACL categories: read, geo, slow
 /// - Flags: READONLY
 /// - Keys: argv[1], one key (RO, ACCESS)
-/// - Options: `.count`, `.order` (`Order::asc`, `Order::desc`)
+/// - Options: `.count`, `.order` (`Asc{}`, `Desc{}`)
 /// - Reference: https://valkey.io/commands/georadius_ro/
 struct GeoradiusRo {
   static constexpr valkey::KeySpec key_specs[] = {
@@ -630,28 +653,26 @@ struct GeoradiusRo {
   };
   using reply_type = std::vector<std::string>;
 
-  enum class Unit : std::uint8_t {
-    m,
-    km,
-    ft,
-    mi,
-  };
+  struct M {};
+  struct Km {};
+  struct Ft {};
+  struct Mi {};
+  using Unit = valkey::Choice<M, Km, Ft, Mi>;
 
   struct Count {
     std::int64_t count = 0;
     bool any = false;
   };
 
-  enum class Order : std::uint8_t {
-    asc,
-    desc,
-  };
+  struct Asc {};
+  struct Desc {};
+  using Order = valkey::Choice<Asc, Desc>;
 
   valkey::Arg key = {};
   double longitude = 0;
   double latitude = 0;
   double radius = 0;
-  Unit unit = GeoradiusRo::Unit::m;
+  Unit unit = {};
   valkey::Optional<Count> count = {};
   valkey::Optional<Order> order = {};
 
@@ -672,21 +693,27 @@ void for_each_key(const GeoradiusRo& c, valkey::KeyCallback cb);
 /// - ACL categories: read, geo, slow
 /// - Flags: READONLY
 /// - Keys: argv[1], one key (RO, ACCESS)
-/// - Options: `.count`, `.order` (`Order::asc`, `Order::desc`)
+/// - Options: `.count`, `.order` (`Asc{}`, `Desc{}`)
 /// - Reference: https://valkey.io/commands/georadius_ro/
 struct GeoradiusRoDetailed {
   static constexpr valkey::CommandInfo info = GeoradiusRo::info;
   using reply_type = std::vector<std::tuple<std::string, double, std::int64_t, std::pair<double, double>>>;
 
+  using M = GeoradiusRo::M;
+  using Km = GeoradiusRo::Km;
+  using Ft = GeoradiusRo::Ft;
+  using Mi = GeoradiusRo::Mi;
   using Unit = GeoradiusRo::Unit;
   using Count = GeoradiusRo::Count;
+  using Asc = GeoradiusRo::Asc;
+  using Desc = GeoradiusRo::Desc;
   using Order = GeoradiusRo::Order;
 
   valkey::Arg key = {};
   double longitude = 0;
   double latitude = 0;
   double radius = 0;
-  Unit unit = GeoradiusRoDetailed::Unit::m;
+  Unit unit = {};
   valkey::Optional<Count> count = {};
   valkey::Optional<Order> order = {};
 
@@ -707,7 +734,7 @@ void for_each_key(const GeoradiusRoDetailed& c, valkey::KeyCallback cb);
 /// - ACL categories: read, geo, slow
 /// - Flags: READONLY
 /// - Keys: argv[1], one key (RO, ACCESS)
-/// - Options: `.from` (`FromMember`, `FromLonLat`), `.order` (`Order::asc`, `Order::desc`), `.count`
+/// - Options: `.from` (`FromMember{...}`, `FromLonLat{...}`), `.order` (`Asc{}`, `Desc{}`), `.count`
 /// - Reference: https://valkey.io/commands/geosearch/
 struct Geosearch {
   static constexpr valkey::KeySpec key_specs[] = {
@@ -736,36 +763,32 @@ struct Geosearch {
     double latitude = 0;
   };
 
-  using From = std::variant<FromMember, FromLonLat>;
-
-  enum class Unit : std::uint8_t {
-    m,
-    km,
-    ft,
-    mi,
-  };
+  using From = valkey::Choice<FromMember, FromLonLat>;
+  struct M {};
+  struct Km {};
+  struct Ft {};
+  struct Mi {};
+  using Unit = valkey::Choice<M, Km, Ft, Mi>;
 
   struct ByRadius {
     double radius = 0;
-    Unit unit = Unit::m;
+    Unit unit = {};
   };
 
   struct ByBox {
     double width = 0;
     double height = 0;
-    Unit unit = Unit::m;
+    Unit unit = {};
   };
 
   struct ByPolygon {
     valkey::View<std::pair<double, double>> vertices = {};
   };
 
-  using By = std::variant<ByRadius, ByBox, ByPolygon>;
-
-  enum class Order : std::uint8_t {
-    asc,
-    desc,
-  };
+  using By = valkey::Choice<ByRadius, ByBox, ByPolygon>;
+  struct Asc {};
+  struct Desc {};
+  using Order = valkey::Choice<Asc, Desc>;
 
   struct Count {
     std::int64_t count = 0;
@@ -773,7 +796,7 @@ struct Geosearch {
   };
 
   valkey::Arg key = {};
-  By by;
+  By by = {};
   valkey::Optional<From> from = {};
   valkey::Optional<Order> order = {};
   valkey::Optional<Count> count = {};
@@ -796,7 +819,7 @@ void for_each_key(const Geosearch& c, valkey::KeyCallback cb);
 /// - ACL categories: read, geo, slow
 /// - Flags: READONLY
 /// - Keys: argv[1], one key (RO, ACCESS)
-/// - Options: `.from` (`FromMember`, `FromLonLat`), `.order` (`Order::asc`, `Order::desc`), `.count`
+/// - Options: `.from` (`FromMember{...}`, `FromLonLat{...}`), `.order` (`Asc{}`, `Desc{}`), `.count`
 /// - Reference: https://valkey.io/commands/geosearch/
 struct GeosearchDetailed {
   static constexpr valkey::CommandInfo info = Geosearch::info;
@@ -805,16 +828,22 @@ struct GeosearchDetailed {
   using FromMember = Geosearch::FromMember;
   using FromLonLat = Geosearch::FromLonLat;
   using From = Geosearch::From;
+  using M = Geosearch::M;
+  using Km = Geosearch::Km;
+  using Ft = Geosearch::Ft;
+  using Mi = Geosearch::Mi;
   using Unit = Geosearch::Unit;
   using ByRadius = Geosearch::ByRadius;
   using ByBox = Geosearch::ByBox;
   using ByPolygon = Geosearch::ByPolygon;
   using By = Geosearch::By;
+  using Asc = Geosearch::Asc;
+  using Desc = Geosearch::Desc;
   using Order = Geosearch::Order;
   using Count = Geosearch::Count;
 
   valkey::Arg key = {};
-  By by;
+  By by = {};
   valkey::Optional<From> from = {};
   valkey::Optional<Order> order = {};
   valkey::Optional<Count> count = {};
@@ -839,7 +868,7 @@ void for_each_key(const GeosearchDetailed& c, valkey::KeyCallback cb);
 /// - Keys:
 ///   1. argv[1], one key (OW, UPDATE)
 ///   2. argv[2], one key (RO, ACCESS)
-/// - Options: `.from` (`FromMember`, `FromLonLat`), `.order` (`Order::asc`, `Order::desc`), `.count`, `.store_dist`
+/// - Options: `.from` (`FromMember{...}`, `FromLonLat{...}`), `.order` (`Asc{}`, `Desc{}`), `.count`, `.store_dist`
 /// - Reference: https://valkey.io/commands/geosearchstore/
 struct Geosearchstore {
   static constexpr valkey::KeySpec key_specs[] = {
@@ -869,36 +898,32 @@ struct Geosearchstore {
     double latitude = 0;
   };
 
-  using From = std::variant<FromMember, FromLonLat>;
-
-  enum class Unit : std::uint8_t {
-    m,
-    km,
-    ft,
-    mi,
-  };
+  using From = valkey::Choice<FromMember, FromLonLat>;
+  struct M {};
+  struct Km {};
+  struct Ft {};
+  struct Mi {};
+  using Unit = valkey::Choice<M, Km, Ft, Mi>;
 
   struct ByRadius {
     double radius = 0;
-    Unit unit = Unit::m;
+    Unit unit = {};
   };
 
   struct ByBox {
     double width = 0;
     double height = 0;
-    Unit unit = Unit::m;
+    Unit unit = {};
   };
 
   struct ByPolygon {
     valkey::View<std::pair<double, double>> vertices = {};
   };
 
-  using By = std::variant<ByRadius, ByBox, ByPolygon>;
-
-  enum class Order : std::uint8_t {
-    asc,
-    desc,
-  };
+  using By = valkey::Choice<ByRadius, ByBox, ByPolygon>;
+  struct Asc {};
+  struct Desc {};
+  using Order = valkey::Choice<Asc, Desc>;
 
   struct Count {
     std::int64_t count = 0;
@@ -907,7 +932,7 @@ struct Geosearchstore {
 
   valkey::Arg destination = {};
   valkey::Arg source = {};
-  By by;
+  By by = {};
   valkey::Optional<From> from = {};
   valkey::Optional<Order> order = {};
   valkey::Optional<Count> count = {};

@@ -12,7 +12,6 @@
 #include <string>
 #include <string_view>
 #include <utility>
-#include <variant>
 #include <vector>
 
 #include <valkey/durations.hpp>
@@ -20,6 +19,7 @@
 #include <valkey/arg.hpp>
 #include <valkey/optional.hpp>
 #include <valkey/view.hpp>
+#include <valkey/choice.hpp>
 #include <valkey/tokens.hpp>
 
 namespace valkey::cmd {
@@ -98,7 +98,7 @@ void for_each_key(const Hexists& c, valkey::KeyCallback cb);
 /// - ACL categories: write, hash, fast
 /// - Flags: WRITE, FAST
 /// - Keys: argv[1], one key (RW, UPDATE)
-/// - Options: `.condition` (`Condition::nx`, `Condition::xx`, `Condition::gt`, `Condition::lt`)
+/// - Options: `.condition` (`valkey::nx`, `valkey::xx`, `valkey::gt`, `valkey::lt`)
 /// - Reference: https://valkey.io/commands/hexpire/
 struct Hexpire {
   static constexpr valkey::KeySpec key_specs[] = {
@@ -118,12 +118,11 @@ struct Hexpire {
   };
   using reply_type = std::vector<std::int64_t>;
 
-  enum class Condition : std::uint8_t {
-    nx,
-    xx,
-    gt,
-    lt,
-  };
+  using Nx = valkey::token::Nx;
+  using Xx = valkey::token::Xx;
+  using Gt = valkey::token::Gt;
+  using Lt = valkey::token::Lt;
+  using Condition = valkey::Choice<Nx, Xx, Gt, Lt>;
 
   valkey::Arg key = {};
   valkey::Seconds seconds = {};
@@ -146,7 +145,7 @@ void for_each_key(const Hexpire& c, valkey::KeyCallback cb);
 /// - ACL categories: write, hash, fast
 /// - Flags: WRITE, FAST
 /// - Keys: argv[1], one key (RW, UPDATE)
-/// - Options: `.condition` (`Condition::nx`, `Condition::xx`, `Condition::gt`, `Condition::lt`)
+/// - Options: `.condition` (`valkey::nx`, `valkey::xx`, `valkey::gt`, `valkey::lt`)
 /// - Reference: https://valkey.io/commands/hexpireat/
 struct Hexpireat {
   static constexpr valkey::KeySpec key_specs[] = {
@@ -166,12 +165,11 @@ struct Hexpireat {
   };
   using reply_type = std::vector<std::int64_t>;
 
-  enum class Condition : std::uint8_t {
-    nx,
-    xx,
-    gt,
-    lt,
-  };
+  using Nx = valkey::token::Nx;
+  using Xx = valkey::token::Xx;
+  using Gt = valkey::token::Gt;
+  using Lt = valkey::token::Lt;
+  using Condition = valkey::Choice<Nx, Xx, Gt, Lt>;
 
   valkey::Arg key = {};
   valkey::UnixSeconds unix_time_seconds = {};
@@ -325,7 +323,7 @@ void for_each_key(const Hgetdel& c, valkey::KeyCallback cb);
 /// - ACL categories: write, hash, fast
 /// - Flags: WRITE, FAST
 /// - Keys: argv[1], one key (RW, ACCESS, UPDATE)
-/// - Options: `.expiration` (`Ex`, `Px`, `Exat`, `Pxat`, `Persist`)
+/// - Options: `.expiration` (`Ex{...}`, `Px{...}`, `Exat{...}`, `Pxat{...}`, `valkey::persist`)
 /// - Reference: https://valkey.io/commands/hgetex/
 struct Hgetex {
   static constexpr valkey::KeySpec key_specs[] = {
@@ -362,7 +360,7 @@ struct Hgetex {
   };
 
   using Persist = valkey::token::Persist;
-  using Expiration = std::variant<Ex, Px, Exat, Pxat, Persist>;
+  using Expiration = valkey::Choice<Ex, Px, Exat, Pxat, Persist>;
 
   valkey::Arg key = {};
   valkey::ArgList<std::string_view> fields = {};
@@ -615,7 +613,7 @@ void for_each_key(const Hpersist& c, valkey::KeyCallback cb);
 /// - ACL categories: write, hash, fast
 /// - Flags: WRITE, FAST
 /// - Keys: argv[1], one key (RW, UPDATE)
-/// - Options: `.condition` (`Condition::nx`, `Condition::xx`, `Condition::gt`, `Condition::lt`)
+/// - Options: `.condition` (`valkey::nx`, `valkey::xx`, `valkey::gt`, `valkey::lt`)
 /// - Reference: https://valkey.io/commands/hpexpire/
 struct Hpexpire {
   static constexpr valkey::KeySpec key_specs[] = {
@@ -635,12 +633,11 @@ struct Hpexpire {
   };
   using reply_type = std::vector<std::int64_t>;
 
-  enum class Condition : std::uint8_t {
-    nx,
-    xx,
-    gt,
-    lt,
-  };
+  using Nx = valkey::token::Nx;
+  using Xx = valkey::token::Xx;
+  using Gt = valkey::token::Gt;
+  using Lt = valkey::token::Lt;
+  using Condition = valkey::Choice<Nx, Xx, Gt, Lt>;
 
   valkey::Arg key = {};
   valkey::Milliseconds milliseconds = {};
@@ -663,7 +660,7 @@ void for_each_key(const Hpexpire& c, valkey::KeyCallback cb);
 /// - ACL categories: write, hash, fast
 /// - Flags: WRITE, FAST
 /// - Keys: argv[1], one key (RW, UPDATE)
-/// - Options: `.condition` (`Condition::nx`, `Condition::xx`, `Condition::gt`, `Condition::lt`)
+/// - Options: `.condition` (`valkey::nx`, `valkey::xx`, `valkey::gt`, `valkey::lt`)
 /// - Reference: https://valkey.io/commands/hpexpireat/
 struct Hpexpireat {
   static constexpr valkey::KeySpec key_specs[] = {
@@ -683,12 +680,11 @@ struct Hpexpireat {
   };
   using reply_type = std::vector<std::int64_t>;
 
-  enum class Condition : std::uint8_t {
-    nx,
-    xx,
-    gt,
-    lt,
-  };
+  using Nx = valkey::token::Nx;
+  using Xx = valkey::token::Xx;
+  using Gt = valkey::token::Gt;
+  using Lt = valkey::token::Lt;
+  using Condition = valkey::Choice<Nx, Xx, Gt, Lt>;
 
   valkey::Arg key = {};
   valkey::UnixMilliseconds unix_time_milliseconds = {};
@@ -924,7 +920,7 @@ void for_each_key(const Hset& c, valkey::KeyCallback cb);
 /// - ACL categories: write, hash, fast
 /// - Flags: WRITE, DENYOOM, FAST
 /// - Keys: argv[1], one key (RW, INSERT)
-/// - Options: `.key_condition` (`KeyCondition::nx`, `KeyCondition::xx`), `.fields_condition` (`FieldsCondition::fnx`, `FieldsCondition::fxx`), `.expiration` (`Ex`, `Px`, `Exat`, `Pxat`, `KeepTtl`)
+/// - Options: `.key_condition` (`valkey::nx`, `valkey::xx`), `.fields_condition` (`Fnx{}`, `Fxx{}`), `.expiration` (`Ex{...}`, `Px{...}`, `Exat{...}`, `Pxat{...}`, `valkey::keepttl`)
 /// - Reference: https://valkey.io/commands/hsetex/
 struct Hsetex {
   static constexpr valkey::KeySpec key_specs[] = {
@@ -944,15 +940,12 @@ struct Hsetex {
   };
   using reply_type = bool;
 
-  enum class KeyCondition : std::uint8_t {
-    nx,
-    xx,
-  };
-
-  enum class FieldsCondition : std::uint8_t {
-    fnx,
-    fxx,
-  };
+  using Nx = valkey::token::Nx;
+  using Xx = valkey::token::Xx;
+  using KeyCondition = valkey::Choice<Nx, Xx>;
+  struct Fnx {};
+  struct Fxx {};
+  using FieldsCondition = valkey::Choice<Fnx, Fxx>;
 
   struct Ex {
     valkey::Seconds seconds = {};
@@ -971,7 +964,7 @@ struct Hsetex {
   };
 
   using KeepTtl = valkey::token::KeepTtl;
-  using Expiration = std::variant<Ex, Px, Exat, Pxat, KeepTtl>;
+  using Expiration = valkey::Choice<Ex, Px, Exat, Pxat, KeepTtl>;
 
   valkey::Arg key = {};
   valkey::ArgList<std::pair<std::string_view, std::string_view>> data = {};

@@ -18,6 +18,7 @@
 #include <valkey/arg.hpp>
 #include <valkey/optional.hpp>
 #include <valkey/view.hpp>
+#include <valkey/choice.hpp>
 
 namespace valkey::cmd {
 
@@ -51,20 +52,15 @@ struct Blmove {
   };
   using reply_type = std::optional<std::string>;
 
-  enum class WhereFrom : std::uint8_t {
-    left,
-    right,
-  };
-
-  enum class WhereTo : std::uint8_t {
-    left,
-    right,
-  };
+  struct Left {};
+  struct Right {};
+  using WhereFrom = valkey::Choice<Left, Right>;
+  using WhereTo = valkey::Choice<Left, Right>;
 
   valkey::Arg source = {};
   valkey::Arg destination = {};
-  WhereFrom where_from = Blmove::WhereFrom::left;
-  WhereTo where_to = Blmove::WhereTo::left;
+  WhereFrom where_from = {};
+  WhereTo where_to = {};
   double timeout = 0;
 };
 void encode(const Blmove& c, valkey::resp::Writer& w);
@@ -98,14 +94,13 @@ struct Blmpop {
   };
   using reply_type = std::optional<std::pair<std::string, std::vector<std::string>>>;
 
-  enum class Where : std::uint8_t {
-    left,
-    right,
-  };
+  struct Left {};
+  struct Right {};
+  using Where = valkey::Choice<Left, Right>;
 
   double timeout = 0;
   valkey::ArgList<std::string_view> keys = {};
-  Where where = Blmpop::Where::left;
+  Where where = {};
   valkey::Optional<std::int64_t> count = {};
 
   /// The optional arguments, for the Commands<> overloads that take them.
@@ -279,13 +274,12 @@ struct Linsert {
   };
   using reply_type = std::int64_t;
 
-  enum class Where : std::uint8_t {
-    before,
-    after,
-  };
+  struct Before {};
+  struct After {};
+  using Where = valkey::Choice<Before, After>;
 
   valkey::Arg key = {};
-  Where where = Linsert::Where::before;
+  Where where = {};
   valkey::Arg pivot = {};
   valkey::Arg element = {};
 };
@@ -354,20 +348,15 @@ struct Lmove {
   };
   using reply_type = std::optional<std::string>;
 
-  enum class WhereFrom : std::uint8_t {
-    left,
-    right,
-  };
-
-  enum class WhereTo : std::uint8_t {
-    left,
-    right,
-  };
+  struct Left {};
+  struct Right {};
+  using WhereFrom = valkey::Choice<Left, Right>;
+  using WhereTo = valkey::Choice<Left, Right>;
 
   valkey::Arg source = {};
   valkey::Arg destination = {};
-  WhereFrom where_from = Lmove::WhereFrom::left;
-  WhereTo where_to = Lmove::WhereTo::left;
+  WhereFrom where_from = {};
+  WhereTo where_to = {};
 };
 void encode(const Lmove& c, valkey::resp::Writer& w);
 void for_each_key(const Lmove& c, valkey::KeyCallback cb);
@@ -400,13 +389,12 @@ struct Lmpop {
   };
   using reply_type = std::optional<std::pair<std::string, std::vector<std::string>>>;
 
-  enum class Where : std::uint8_t {
-    left,
-    right,
-  };
+  struct Left {};
+  struct Right {};
+  using Where = valkey::Choice<Left, Right>;
 
   valkey::ArgList<std::string_view> keys = {};
-  Where where = Lmpop::Where::left;
+  Where where = {};
   valkey::Optional<std::int64_t> count = {};
 
   /// The optional arguments, for the Commands<> overloads that take them.

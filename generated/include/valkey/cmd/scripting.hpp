@@ -18,6 +18,7 @@
 #include <valkey/arg.hpp>
 #include <valkey/optional.hpp>
 #include <valkey/view.hpp>
+#include <valkey/choice.hpp>
 #include <valkey/adapt/record.hpp>
 
 namespace valkey {
@@ -336,7 +337,7 @@ void for_each_key(const FunctionDump& c, valkey::KeyCallback cb);
 /// - ACL categories: write, slow, scripting
 /// - Flags: NOSCRIPT, WRITE
 /// - Keys: none
-/// - Options: `.flush_type` (`FlushType::async`, `FlushType::sync`)
+/// - Options: `.flush_type` (`Async{}`, `Sync{}`)
 /// - Reference: https://valkey.io/commands/function-flush/
 struct FunctionFlush {
   static constexpr valkey::CommandInfo info{
@@ -353,10 +354,9 @@ struct FunctionFlush {
   };
   using reply_type = valkey::Ok;
 
-  enum class FlushType : std::uint8_t {
-    async,
-    sync,
-  };
+  struct Async {};
+  struct Sync {};
+  using FlushType = valkey::Choice<Async, Sync>;
 
   valkey::Optional<FlushType> flush_type = {};
 
@@ -541,7 +541,7 @@ void for_each_key(const FunctionLoad& c, valkey::KeyCallback cb);
 /// - ACL categories: write, slow, scripting
 /// - Flags: NOSCRIPT, WRITE, DENYOOM
 /// - Keys: none
-/// - Options: `.policy` (`Policy::flush`, `Policy::append`, `Policy::replace`)
+/// - Options: `.policy` (`Flush{}`, `Append{}`, `Replace{}`)
 /// - Reference: https://valkey.io/commands/function-restore/
 struct FunctionRestore {
   static constexpr valkey::CommandInfo info{
@@ -558,11 +558,10 @@ struct FunctionRestore {
   };
   using reply_type = valkey::Ok;
 
-  enum class Policy : std::uint8_t {
-    flush,
-    append,
-    replace,
-  };
+  struct Flush {};
+  struct Append {};
+  struct Replace {};
+  using Policy = valkey::Choice<Flush, Append, Replace>;
 
   valkey::Arg serialized_value = {};
   valkey::Optional<Policy> policy = {};
@@ -677,13 +676,12 @@ struct ScriptDebug {
   };
   using reply_type = valkey::Ok;
 
-  enum class Mode : std::uint8_t {
-    yes,
-    sync,
-    no,
-  };
+  struct Yes {};
+  struct Sync {};
+  struct No {};
+  using Mode = valkey::Choice<Yes, Sync, No>;
 
-  Mode mode = ScriptDebug::Mode::yes;
+  Mode mode = {};
   valkey::Optional<valkey::Arg> engine = {};
 
   /// The optional arguments, for the Commands<> overloads that take them.
@@ -731,7 +729,7 @@ void for_each_key(const ScriptExists& c, valkey::KeyCallback cb);
 /// - ACL categories: slow, scripting
 /// - Flags: NOSCRIPT, STALE
 /// - Keys: none
-/// - Options: `.flush_type` (`FlushType::async`, `FlushType::sync`)
+/// - Options: `.flush_type` (`Async{}`, `Sync{}`)
 /// - Reference: https://valkey.io/commands/script-flush/
 struct ScriptFlush {
   static constexpr valkey::CommandInfo info{
@@ -748,10 +746,9 @@ struct ScriptFlush {
   };
   using reply_type = valkey::Ok;
 
-  enum class FlushType : std::uint8_t {
-    async,
-    sync,
-  };
+  struct Async {};
+  struct Sync {};
+  using FlushType = valkey::Choice<Async, Sync>;
 
   valkey::Optional<FlushType> flush_type = {};
 

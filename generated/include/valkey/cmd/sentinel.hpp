@@ -12,12 +12,12 @@
 #include <string_view>
 #include <tuple>
 #include <utility>
-#include <variant>
 #include <vector>
 
 #include <valkey/command.hpp>
 #include <valkey/arg.hpp>
 #include <valkey/view.hpp>
+#include <valkey/choice.hpp>
 #include <valkey/adapt/record.hpp>
 
 namespace valkey {
@@ -88,9 +88,9 @@ struct SentinelConfig {
     valkey::View<std::string_view> parameters = {};
   };
 
-  using Action = std::variant<Set, Get>;
+  using Action = valkey::Choice<Set, Get>;
 
-  Action action;
+  Action action = {};
 };
 void encode(const SentinelConfig& c, valkey::resp::Writer& w);
 void for_each_key(const SentinelConfig& c, valkey::KeyCallback cb);
@@ -763,11 +763,10 @@ struct SentinelSimulateFailure {
   };
   using reply_type = valkey::Reply;
 
-  enum class Mode : std::uint8_t {
-    crash_after_election,
-    crash_after_promotion,
-    help,
-  };
+  struct CrashAfterElection {};
+  struct CrashAfterPromotion {};
+  struct Help {};
+  using Mode = valkey::Choice<CrashAfterElection, CrashAfterPromotion, Help>;
 
   valkey::ArgList<Mode> modes = {};
 };

@@ -13,7 +13,6 @@
 #include <string_view>
 #include <tuple>
 #include <utility>
-#include <variant>
 #include <vector>
 
 #include <valkey/durations.hpp>
@@ -21,6 +20,7 @@
 #include <valkey/arg.hpp>
 #include <valkey/optional.hpp>
 #include <valkey/view.hpp>
+#include <valkey/choice.hpp>
 #include <valkey/role.hpp>
 #include <valkey/server_command_info.hpp>
 #include <valkey/memory_stats.hpp>
@@ -560,7 +560,7 @@ void for_each_key(const Bgrewriteaof& c, valkey::KeyCallback cb);
 /// - ACL categories: admin, slow, dangerous
 /// - Flags: NO_ASYNC_LOADING, ADMIN, NOSCRIPT
 /// - Keys: none
-/// - Options: `.operation` (`Operation::schedule`, `Operation::cancel`)
+/// - Options: `.operation` (`Schedule{}`, `Cancel{}`)
 /// - Reference: https://valkey.io/commands/bgsave/
 struct Bgsave {
   static constexpr valkey::CommandInfo info{
@@ -577,10 +577,9 @@ struct Bgsave {
   };
   using reply_type = std::string;
 
-  enum class Operation : std::uint8_t {
-    schedule,
-    cancel,
-  };
+  struct Schedule {};
+  struct Cancel {};
+  using Operation = valkey::Choice<Schedule, Cancel>;
 
   valkey::Optional<Operation> operation = {};
 
@@ -864,7 +863,7 @@ void for_each_key(const CommandInfo& c, valkey::KeyCallback cb);
 /// - ACL categories: slow, connection
 /// - Flags: LOADING, STALE, SENTINEL
 /// - Keys: none
-/// - Options: `.filter_by` (`Module`, `AclCat`, `Pattern`)
+/// - Options: `.filter_by` (`Module{...}`, `AclCat{...}`, `Pattern{...}`)
 /// - Reference: https://valkey.io/commands/command-list/
 struct CommandList {
   static constexpr valkey::CommandInfo info{
@@ -893,7 +892,7 @@ struct CommandList {
     std::string_view pattern = {};
   };
 
-  using FilterBy = std::variant<Module, AclCat, Pattern>;
+  using FilterBy = valkey::Choice<Module, AclCat, Pattern>;
 
   valkey::Optional<FilterBy> filter_by = {};
 
@@ -929,14 +928,13 @@ struct CommandlogGet {
   };
   using reply_type = std::vector<std::tuple<std::int64_t, std::int64_t, std::int64_t, std::vector<std::string>, std::string, std::string>>;
 
-  enum class Type : std::uint8_t {
-    slow,
-    large_request,
-    large_reply,
-  };
+  struct Slow {};
+  struct LargeRequest {};
+  struct LargeReply {};
+  using Type = valkey::Choice<Slow, LargeRequest, LargeReply>;
 
   std::int64_t count = 0;
-  Type type = CommandlogGet::Type::slow;
+  Type type = {};
 };
 void encode(const CommandlogGet& c, valkey::resp::Writer& w);
 void for_each_key(const CommandlogGet& c, valkey::KeyCallback cb);
@@ -992,13 +990,12 @@ struct CommandlogLen {
   };
   using reply_type = std::int64_t;
 
-  enum class Type : std::uint8_t {
-    slow,
-    large_request,
-    large_reply,
-  };
+  struct Slow {};
+  struct LargeRequest {};
+  struct LargeReply {};
+  using Type = valkey::Choice<Slow, LargeRequest, LargeReply>;
 
-  Type type = CommandlogLen::Type::slow;
+  Type type = {};
 };
 void encode(const CommandlogLen& c, valkey::resp::Writer& w);
 void for_each_key(const CommandlogLen& c, valkey::KeyCallback cb);
@@ -1027,13 +1024,12 @@ struct CommandlogReset {
   };
   using reply_type = valkey::Ok;
 
-  enum class Type : std::uint8_t {
-    slow,
-    large_request,
-    large_reply,
-  };
+  struct Slow {};
+  struct LargeRequest {};
+  struct LargeReply {};
+  using Type = valkey::Choice<Slow, LargeRequest, LargeReply>;
 
-  Type type = CommandlogReset::Type::slow;
+  Type type = {};
 };
 void encode(const CommandlogReset& c, valkey::resp::Writer& w);
 void for_each_key(const CommandlogReset& c, valkey::KeyCallback cb);
@@ -1257,7 +1253,7 @@ void for_each_key(const Failover& c, valkey::KeyCallback cb);
 /// - ACL categories: keyspace, write, slow, dangerous
 /// - Flags: WRITE, ALL_DBS
 /// - Keys: none
-/// - Options: `.flush_type` (`FlushType::async`, `FlushType::sync`)
+/// - Options: `.flush_type` (`Async{}`, `Sync{}`)
 /// - Reference: https://valkey.io/commands/flushall/
 struct Flushall {
   static constexpr valkey::CommandInfo info{
@@ -1274,10 +1270,9 @@ struct Flushall {
   };
   using reply_type = valkey::Ok;
 
-  enum class FlushType : std::uint8_t {
-    async,
-    sync,
-  };
+  struct Async {};
+  struct Sync {};
+  using FlushType = valkey::Choice<Async, Sync>;
 
   valkey::Optional<FlushType> flush_type = {};
 
@@ -1297,7 +1292,7 @@ void for_each_key(const Flushall& c, valkey::KeyCallback cb);
 /// - ACL categories: keyspace, write, slow, dangerous
 /// - Flags: WRITE
 /// - Keys: none
-/// - Options: `.flush_type` (`FlushType::async`, `FlushType::sync`)
+/// - Options: `.flush_type` (`Async{}`, `Sync{}`)
 /// - Reference: https://valkey.io/commands/flushdb/
 struct Flushdb {
   static constexpr valkey::CommandInfo info{
@@ -1314,10 +1309,9 @@ struct Flushdb {
   };
   using reply_type = valkey::Ok;
 
-  enum class FlushType : std::uint8_t {
-    async,
-    sync,
-  };
+  struct Async {};
+  struct Sync {};
+  using FlushType = valkey::Choice<Async, Sync>;
 
   valkey::Optional<FlushType> flush_type = {};
 
@@ -2116,9 +2110,9 @@ struct Replicaof {
   };
 
   struct NoOne {};
-  using Args = std::variant<HostPort, NoOne>;
+  using Args = valkey::Choice<HostPort, NoOne>;
 
-  Args args;
+  Args args = {};
 };
 void encode(const Replicaof& c, valkey::resp::Writer& w);
 void for_each_key(const Replicaof& c, valkey::KeyCallback cb);
@@ -2232,7 +2226,7 @@ void for_each_key(const Save& c, valkey::KeyCallback cb);
 /// - ACL categories: admin, slow, dangerous
 /// - Flags: ADMIN, NOSCRIPT, LOADING, STALE, NO_MULTI, SENTINEL, ALLOW_BUSY
 /// - Keys: none
-/// - Options: `.abort_selector` (`SaveSelector2`, `Abort`)
+/// - Options: `.abort_selector` (`SaveSelector2{...}`, `Abort{}`)
 /// - Reference: https://valkey.io/commands/shutdown/
 struct Shutdown {
   static constexpr valkey::CommandInfo info{
@@ -2249,10 +2243,9 @@ struct Shutdown {
   };
   using reply_type = valkey::Ok;
 
-  enum class SaveSelector : std::uint8_t {
-    no_save,
-    save,
-  };
+  struct NoSave {};
+  struct Save {};
+  using SaveSelector = valkey::Choice<NoSave, Save>;
 
   struct SaveSelector2 {
     valkey::Optional<SaveSelector> save_selector = {};
@@ -2263,7 +2256,7 @@ struct Shutdown {
   };
 
   struct Abort {};
-  using AbortSelector = std::variant<SaveSelector2, Abort>;
+  using AbortSelector = valkey::Choice<SaveSelector2, Abort>;
 
   valkey::Optional<AbortSelector> abort_selector = {};
 
@@ -2305,9 +2298,9 @@ struct Slaveof {
   };
 
   struct NoOne {};
-  using Args = std::variant<HostPort, NoOne>;
+  using Args = valkey::Choice<HostPort, NoOne>;
 
-  Args args;
+  Args args = {};
 };
 void encode(const Slaveof& c, valkey::resp::Writer& w);
 void for_each_key(const Slaveof& c, valkey::KeyCallback cb);

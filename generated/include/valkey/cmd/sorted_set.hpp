@@ -20,6 +20,8 @@
 #include <valkey/arg.hpp>
 #include <valkey/optional.hpp>
 #include <valkey/view.hpp>
+#include <valkey/choice.hpp>
+#include <valkey/tokens.hpp>
 
 namespace valkey::cmd {
 
@@ -51,14 +53,13 @@ struct Bzmpop {
   };
   using reply_type = std::optional<std::pair<std::string, std::vector<std::pair<std::string, double>>>>;
 
-  enum class Where : std::uint8_t {
-    min,
-    max,
-  };
+  struct Min {};
+  struct Max {};
+  using Where = valkey::Choice<Min, Max>;
 
   double timeout = 0;
   valkey::ArgList<std::string_view> keys = {};
-  Where where = Bzmpop::Where::min;
+  Where where = {};
   valkey::Optional<std::int64_t> count = {};
 
   /// The optional arguments, for the Commands<> overloads that take them.
@@ -143,7 +144,7 @@ void for_each_key(const Bzpopmin& c, valkey::KeyCallback cb);
 /// - ACL categories: write, sortedset, fast
 /// - Flags: WRITE, DENYOOM, FAST
 /// - Keys: argv[1], one key (RW, UPDATE)
-/// - Options: `.condition` (`Condition::nx`, `Condition::xx`), `.comparison` (`Comparison::gt`, `Comparison::lt`), `.change`
+/// - Options: `.condition` (`valkey::nx`, `valkey::xx`), `.comparison` (`valkey::gt`, `valkey::lt`), `.change`
 /// - Reference: https://valkey.io/commands/zadd/
 struct Zadd {
   static constexpr valkey::KeySpec key_specs[] = {
@@ -163,15 +164,12 @@ struct Zadd {
   };
   using reply_type = std::int64_t;
 
-  enum class Condition : std::uint8_t {
-    nx,
-    xx,
-  };
-
-  enum class Comparison : std::uint8_t {
-    gt,
-    lt,
-  };
+  using Nx = valkey::token::Nx;
+  using Xx = valkey::token::Xx;
+  using Condition = valkey::Choice<Nx, Xx>;
+  using Gt = valkey::token::Gt;
+  using Lt = valkey::token::Lt;
+  using Comparison = valkey::Choice<Gt, Lt>;
 
   valkey::Arg key = {};
   valkey::ArgList<std::pair<double, std::string_view>> data = {};
@@ -197,13 +195,17 @@ void for_each_key(const Zadd& c, valkey::KeyCallback cb);
 /// - ACL categories: write, sortedset, fast
 /// - Flags: WRITE, DENYOOM, FAST
 /// - Keys: argv[1], one key (RW, UPDATE)
-/// - Options: `.condition` (`Condition::nx`, `Condition::xx`), `.comparison` (`Comparison::gt`, `Comparison::lt`), `.change`
+/// - Options: `.condition` (`valkey::nx`, `valkey::xx`), `.comparison` (`valkey::gt`, `valkey::lt`), `.change`
 /// - Reference: https://valkey.io/commands/zadd/
 struct ZaddIncr {
   static constexpr valkey::CommandInfo info = Zadd::info;
   using reply_type = std::optional<double>;
 
+  using Nx = Zadd::Nx;
+  using Xx = Zadd::Xx;
   using Condition = Zadd::Condition;
+  using Gt = Zadd::Gt;
+  using Lt = Zadd::Lt;
   using Comparison = Zadd::Comparison;
 
   valkey::Arg key = {};
@@ -416,7 +418,7 @@ void for_each_key(const Zincrby& c, valkey::KeyCallback cb);
 /// - ACL categories: read, sortedset, slow
 /// - Flags: READONLY
 /// - Keys: argv[1], the count at +0, keys from +1, step 1 (RO, ACCESS)
-/// - Options: `.weights`, `.aggregate` (`Aggregate::sum`, `Aggregate::min`, `Aggregate::max`)
+/// - Options: `.weights`, `.aggregate` (`Sum{}`, `Min{}`, `Max{}`)
 /// - Reference: https://valkey.io/commands/zinter/
 struct Zinter {
   static constexpr valkey::KeySpec key_specs[] = {
@@ -436,11 +438,10 @@ struct Zinter {
   };
   using reply_type = std::vector<std::string>;
 
-  enum class Aggregate : std::uint8_t {
-    sum,
-    min,
-    max,
-  };
+  struct Sum {};
+  struct Min {};
+  struct Max {};
+  using Aggregate = valkey::Choice<Sum, Min, Max>;
 
   valkey::ArgList<std::string_view> keys = {};
   valkey::ArgList<double> weights = {};
@@ -463,12 +464,15 @@ void for_each_key(const Zinter& c, valkey::KeyCallback cb);
 /// - ACL categories: read, sortedset, slow
 /// - Flags: READONLY
 /// - Keys: argv[1], the count at +0, keys from +1, step 1 (RO, ACCESS)
-/// - Options: `.weights`, `.aggregate` (`Aggregate::sum`, `Aggregate::min`, `Aggregate::max`)
+/// - Options: `.weights`, `.aggregate` (`Sum{}`, `Min{}`, `Max{}`)
 /// - Reference: https://valkey.io/commands/zinter/
 struct ZinterWithScores {
   static constexpr valkey::CommandInfo info = Zinter::info;
   using reply_type = std::vector<std::pair<std::string, double>>;
 
+  using Sum = Zinter::Sum;
+  using Min = Zinter::Min;
+  using Max = Zinter::Max;
   using Aggregate = Zinter::Aggregate;
 
   valkey::ArgList<std::string_view> keys = {};
@@ -533,7 +537,7 @@ void for_each_key(const Zintercard& c, valkey::KeyCallback cb);
 /// - Keys:
 ///   1. argv[1], one key (OW, UPDATE)
 ///   2. argv[2], the count at +0, keys from +1, step 1 (RO, ACCESS)
-/// - Options: `.weights`, `.aggregate` (`Aggregate::sum`, `Aggregate::min`, `Aggregate::max`)
+/// - Options: `.weights`, `.aggregate` (`Sum{}`, `Min{}`, `Max{}`)
 /// - Reference: https://valkey.io/commands/zinterstore/
 struct Zinterstore {
   static constexpr valkey::KeySpec key_specs[] = {
@@ -554,11 +558,10 @@ struct Zinterstore {
   };
   using reply_type = std::int64_t;
 
-  enum class Aggregate : std::uint8_t {
-    sum,
-    min,
-    max,
-  };
+  struct Sum {};
+  struct Min {};
+  struct Max {};
+  using Aggregate = valkey::Choice<Sum, Min, Max>;
 
   valkey::Arg destination = {};
   valkey::ArgList<std::string_view> keys = {};
@@ -636,13 +639,12 @@ struct Zmpop {
   };
   using reply_type = std::optional<std::pair<std::string, std::vector<std::pair<std::string, double>>>>;
 
-  enum class Where : std::uint8_t {
-    min,
-    max,
-  };
+  struct Min {};
+  struct Max {};
+  using Where = valkey::Choice<Min, Max>;
 
   valkey::ArgList<std::string_view> keys = {};
-  Where where = Zmpop::Where::min;
+  Where where = {};
   valkey::Optional<std::int64_t> count = {};
 
   /// The optional arguments, for the Commands<> overloads that take them.
@@ -842,7 +844,7 @@ void for_each_key(const ZrandmemberWithScores& c, valkey::KeyCallback cb);
 /// - ACL categories: read, sortedset, slow
 /// - Flags: READONLY
 /// - Keys: argv[1], one key (RO, ACCESS)
-/// - Options: `.sort_by` (`SortBy::by_score`, `SortBy::by_lex`), `.rev`, `.limit`
+/// - Options: `.sort_by` (`ByScore{}`, `ByLex{}`), `.rev`, `.limit`
 /// - Reference: https://valkey.io/commands/zrange/
 struct Zrange {
   static constexpr valkey::KeySpec key_specs[] = {
@@ -862,10 +864,9 @@ struct Zrange {
   };
   using reply_type = std::vector<std::string>;
 
-  enum class SortBy : std::uint8_t {
-    by_score,
-    by_lex,
-  };
+  struct ByScore {};
+  struct ByLex {};
+  using SortBy = valkey::Choice<ByScore, ByLex>;
 
   struct Limit {
     std::int64_t offset = 0;
@@ -897,12 +898,14 @@ void for_each_key(const Zrange& c, valkey::KeyCallback cb);
 /// - ACL categories: read, sortedset, slow
 /// - Flags: READONLY
 /// - Keys: argv[1], one key (RO, ACCESS)
-/// - Options: `.sort_by` (`SortBy::by_score`, `SortBy::by_lex`), `.rev`, `.limit`
+/// - Options: `.sort_by` (`ByScore{}`, `ByLex{}`), `.rev`, `.limit`
 /// - Reference: https://valkey.io/commands/zrange/
 struct ZrangeWithScores {
   static constexpr valkey::CommandInfo info = Zrange::info;
   using reply_type = std::vector<std::pair<std::string, double>>;
 
+  using ByScore = Zrange::ByScore;
+  using ByLex = Zrange::ByLex;
   using SortBy = Zrange::SortBy;
   using Limit = Zrange::Limit;
 
@@ -1054,7 +1057,7 @@ void for_each_key(const ZrangeByScoreWithScores& c, valkey::KeyCallback cb);
 /// - Keys:
 ///   1. argv[1], one key (OW, UPDATE)
 ///   2. argv[2], one key (RO, ACCESS)
-/// - Options: `.sort_by` (`SortBy::by_score`, `SortBy::by_lex`), `.rev`, `.limit`
+/// - Options: `.sort_by` (`ByScore{}`, `ByLex{}`), `.rev`, `.limit`
 /// - Reference: https://valkey.io/commands/zrangestore/
 struct Zrangestore {
   static constexpr valkey::KeySpec key_specs[] = {
@@ -1075,10 +1078,9 @@ struct Zrangestore {
   };
   using reply_type = std::int64_t;
 
-  enum class SortBy : std::uint8_t {
-    by_score,
-    by_lex,
-  };
+  struct ByScore {};
+  struct ByLex {};
+  using SortBy = valkey::Choice<ByScore, ByLex>;
 
   struct Limit {
     std::int64_t offset = 0;
@@ -1602,7 +1604,7 @@ void for_each_key(const Zscore& c, valkey::KeyCallback cb);
 /// - ACL categories: read, sortedset, slow
 /// - Flags: READONLY
 /// - Keys: argv[1], the count at +0, keys from +1, step 1 (RO, ACCESS)
-/// - Options: `.weights`, `.aggregate` (`Aggregate::sum`, `Aggregate::min`, `Aggregate::max`)
+/// - Options: `.weights`, `.aggregate` (`Sum{}`, `Min{}`, `Max{}`)
 /// - Reference: https://valkey.io/commands/zunion/
 struct Zunion {
   static constexpr valkey::KeySpec key_specs[] = {
@@ -1622,11 +1624,10 @@ struct Zunion {
   };
   using reply_type = std::vector<std::string>;
 
-  enum class Aggregate : std::uint8_t {
-    sum,
-    min,
-    max,
-  };
+  struct Sum {};
+  struct Min {};
+  struct Max {};
+  using Aggregate = valkey::Choice<Sum, Min, Max>;
 
   valkey::ArgList<std::string_view> keys = {};
   valkey::ArgList<double> weights = {};
@@ -1649,12 +1650,15 @@ void for_each_key(const Zunion& c, valkey::KeyCallback cb);
 /// - ACL categories: read, sortedset, slow
 /// - Flags: READONLY
 /// - Keys: argv[1], the count at +0, keys from +1, step 1 (RO, ACCESS)
-/// - Options: `.weights`, `.aggregate` (`Aggregate::sum`, `Aggregate::min`, `Aggregate::max`)
+/// - Options: `.weights`, `.aggregate` (`Sum{}`, `Min{}`, `Max{}`)
 /// - Reference: https://valkey.io/commands/zunion/
 struct ZunionWithScores {
   static constexpr valkey::CommandInfo info = Zunion::info;
   using reply_type = std::vector<std::pair<std::string, double>>;
 
+  using Sum = Zunion::Sum;
+  using Min = Zunion::Min;
+  using Max = Zunion::Max;
   using Aggregate = Zunion::Aggregate;
 
   valkey::ArgList<std::string_view> keys = {};
@@ -1680,7 +1684,7 @@ void for_each_key(const ZunionWithScores& c, valkey::KeyCallback cb);
 /// - Keys:
 ///   1. argv[1], one key (OW, UPDATE)
 ///   2. argv[2], the count at +0, keys from +1, step 1 (RO, ACCESS)
-/// - Options: `.weights`, `.aggregate` (`Aggregate::sum`, `Aggregate::min`, `Aggregate::max`)
+/// - Options: `.weights`, `.aggregate` (`Sum{}`, `Min{}`, `Max{}`)
 /// - Reference: https://valkey.io/commands/zunionstore/
 struct Zunionstore {
   static constexpr valkey::KeySpec key_specs[] = {
@@ -1701,11 +1705,10 @@ struct Zunionstore {
   };
   using reply_type = std::int64_t;
 
-  enum class Aggregate : std::uint8_t {
-    sum,
-    min,
-    max,
-  };
+  struct Sum {};
+  struct Min {};
+  struct Max {};
+  using Aggregate = valkey::Choice<Sum, Min, Max>;
 
   valkey::Arg destination = {};
   valkey::ArgList<std::string_view> keys = {};

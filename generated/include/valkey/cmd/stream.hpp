@@ -13,7 +13,6 @@
 #include <string_view>
 #include <tuple>
 #include <utility>
-#include <variant>
 #include <vector>
 
 #include <valkey/durations.hpp>
@@ -21,6 +20,7 @@
 #include <valkey/arg.hpp>
 #include <valkey/optional.hpp>
 #include <valkey/view.hpp>
+#include <valkey/choice.hpp>
 #include <valkey/adapt/record.hpp>
 
 namespace valkey::cmd {
@@ -87,18 +87,15 @@ struct Xadd {
   };
   using reply_type = std::string;
 
-  enum class Strategy : std::uint8_t {
-    max_len,
-    min_id,
-  };
-
-  enum class Operator : std::uint8_t {
-    equal,
-    approximately,
-  };
+  struct MaxLen {};
+  struct MinId {};
+  using Strategy = valkey::Choice<MaxLen, MinId>;
+  struct Equal {};
+  struct Approximately {};
+  using Operator = valkey::Choice<Equal, Approximately>;
 
   struct Trim {
-    Strategy strategy = Strategy::max_len;
+    Strategy strategy = {};
     valkey::Optional<Operator> operator_ = {};
     std::string_view threshold = {};
     valkey::Optional<std::int64_t> count = {};
@@ -110,7 +107,7 @@ struct Xadd {
     std::string_view id = {};
   };
 
-  using IdSelector = std::variant<AutoId, Id>;
+  using IdSelector = valkey::Choice<AutoId, Id>;
 
   valkey::Arg key = {};
   IdSelector id_selector = {};
@@ -139,7 +136,11 @@ struct XaddNoMkStream {
   static constexpr valkey::CommandInfo info = Xadd::info;
   using reply_type = std::optional<std::string>;
 
+  using MaxLen = Xadd::MaxLen;
+  using MinId = Xadd::MinId;
   using Strategy = Xadd::Strategy;
+  using Equal = Xadd::Equal;
+  using Approximately = Xadd::Approximately;
   using Operator = Xadd::Operator;
   using Trim = Xadd::Trim;
   using AutoId = Xadd::AutoId;
@@ -385,11 +386,11 @@ struct XgroupCreate {
   };
 
   struct NewId {};
-  using IdSelector = std::variant<Id, NewId>;
+  using IdSelector = valkey::Choice<Id, NewId>;
 
   valkey::Arg key = {};
   valkey::Arg group = {};
-  IdSelector id_selector;
+  IdSelector id_selector = {};
   bool mk_stream = false;
   valkey::Optional<std::int64_t> entries_read = {};
 
@@ -563,11 +564,11 @@ struct XgroupSetId {
   };
 
   struct NewId {};
-  using IdSelector = std::variant<Id, NewId>;
+  using IdSelector = valkey::Choice<Id, NewId>;
 
   valkey::Arg key = {};
   valkey::Arg group = {};
-  IdSelector id_selector;
+  IdSelector id_selector = {};
   valkey::Optional<std::int64_t> entries_read = {};
 
   /// The optional arguments, for the Commands<> overloads that take them.
@@ -1197,7 +1198,7 @@ void for_each_key(const Xsetid& c, valkey::KeyCallback cb);
 /// - ACL categories: write, stream, slow
 /// - Flags: WRITE
 /// - Keys: argv[1], one key (RW, DELETE)
-/// - Options: `.operator_` (`Operator::equal`, `Operator::approximately`), `.count`
+/// - Options: `.operator_` (`Equal{}`, `Approximately{}`), `.count`
 /// - Reference: https://valkey.io/commands/xtrim/
 struct Xtrim {
   static constexpr valkey::KeySpec key_specs[] = {
@@ -1217,18 +1218,15 @@ struct Xtrim {
   };
   using reply_type = std::int64_t;
 
-  enum class Strategy : std::uint8_t {
-    max_len,
-    min_id,
-  };
-
-  enum class Operator : std::uint8_t {
-    equal,
-    approximately,
-  };
+  struct MaxLen {};
+  struct MinId {};
+  using Strategy = valkey::Choice<MaxLen, MinId>;
+  struct Equal {};
+  struct Approximately {};
+  using Operator = valkey::Choice<Equal, Approximately>;
 
   valkey::Arg key = {};
-  Strategy strategy = Xtrim::Strategy::max_len;
+  Strategy strategy = {};
   valkey::Arg threshold = {};
   valkey::Optional<Operator> operator_ = {};
   valkey::Optional<std::int64_t> count = {};

@@ -12,7 +12,6 @@
 #include <string>
 #include <string_view>
 #include <utility>
-#include <variant>
 #include <vector>
 
 #include <valkey/durations.hpp>
@@ -20,6 +19,7 @@
 #include <valkey/arg.hpp>
 #include <valkey/optional.hpp>
 #include <valkey/view.hpp>
+#include <valkey/choice.hpp>
 #include <valkey/tokens.hpp>
 
 namespace valkey::cmd {
@@ -227,7 +227,7 @@ void for_each_key(const Getdel& c, valkey::KeyCallback cb);
 /// - ACL categories: write, string, fast
 /// - Flags: WRITE, FAST
 /// - Keys: argv[1], one key (RW, ACCESS, UPDATE)
-/// - Options: `.expiration` (`Ex`, `Px`, `Exat`, `Pxat`, `Persist`)
+/// - Options: `.expiration` (`Ex{...}`, `Px{...}`, `Exat{...}`, `Pxat{...}`, `valkey::persist`)
 /// - Reference: https://valkey.io/commands/getex/
 struct Getex {
   static constexpr valkey::KeySpec key_specs[] = {
@@ -264,7 +264,7 @@ struct Getex {
   };
 
   using Persist = valkey::token::Persist;
-  using Expiration = std::variant<Ex, Px, Exat, Pxat, Persist>;
+  using Expiration = valkey::Choice<Ex, Px, Exat, Pxat, Persist>;
 
   valkey::Arg key = {};
   valkey::Optional<Expiration> expiration = {};
@@ -566,7 +566,7 @@ void for_each_key(const Mset& c, valkey::KeyCallback cb);
 /// - ACL categories: write, string, slow
 /// - Flags: WRITE, DENYOOM
 /// - Keys: argv[1], the count at +0, keys from +1, step 2 (OW, UPDATE)
-/// - Options: `.condition` (`Condition::nx`, `Condition::xx`), `.expiration` (`Ex`, `Px`, `Exat`, `Pxat`, `KeepTtl`)
+/// - Options: `.condition` (`valkey::nx`, `valkey::xx`), `.expiration` (`Ex{...}`, `Px{...}`, `Exat{...}`, `Pxat{...}`, `valkey::keepttl`)
 /// - Reference: https://valkey.io/commands/msetex/
 struct Msetex {
   static constexpr valkey::KeySpec key_specs[] = {
@@ -586,10 +586,9 @@ struct Msetex {
   };
   using reply_type = bool;
 
-  enum class Condition : std::uint8_t {
-    nx,
-    xx,
-  };
+  using Nx = valkey::token::Nx;
+  using Xx = valkey::token::Xx;
+  using Condition = valkey::Choice<Nx, Xx>;
 
   struct Ex {
     valkey::Seconds seconds = {};
@@ -608,7 +607,7 @@ struct Msetex {
   };
 
   using KeepTtl = valkey::token::KeepTtl;
-  using Expiration = std::variant<Ex, Px, Exat, Pxat, KeepTtl>;
+  using Expiration = valkey::Choice<Ex, Px, Exat, Pxat, KeepTtl>;
 
   valkey::ArgList<std::pair<std::string_view, std::string_view>> data = {};
   valkey::Optional<Condition> condition = {};
@@ -697,7 +696,7 @@ void for_each_key(const Psetex& c, valkey::KeyCallback cb);
 /// - ACL categories: write, string, slow
 /// - Flags: WRITE, DENYOOM
 /// - Keys: argv[1], one key (RW, ACCESS, UPDATE, VARIABLE_FLAGS)
-/// - Options: `.condition` (`Nx`, `Xx`, `IfEq`), `.expiration` (`Ex`, `Px`, `Exat`, `Pxat`, `KeepTtl`)
+/// - Options: `.condition` (`valkey::nx`, `valkey::xx`, `IfEq{...}`), `.expiration` (`Ex{...}`, `Px{...}`, `Exat{...}`, `Pxat{...}`, `valkey::keepttl`)
 /// - Reference: https://valkey.io/commands/set/
 struct Set {
   static constexpr valkey::KeySpec key_specs[] = {
@@ -724,7 +723,7 @@ struct Set {
     std::string_view comparison_value = {};
   };
 
-  using Condition = std::variant<Nx, Xx, IfEq>;
+  using Condition = valkey::Choice<Nx, Xx, IfEq>;
 
   struct Ex {
     valkey::Seconds seconds = {};
@@ -743,7 +742,7 @@ struct Set {
   };
 
   using KeepTtl = valkey::token::KeepTtl;
-  using Expiration = std::variant<Ex, Px, Exat, Pxat, KeepTtl>;
+  using Expiration = valkey::Choice<Ex, Px, Exat, Pxat, KeepTtl>;
 
   valkey::Arg key = {};
   valkey::Arg value = {};
@@ -767,7 +766,7 @@ void for_each_key(const Set& c, valkey::KeyCallback cb);
 /// - ACL categories: write, string, slow
 /// - Flags: WRITE, DENYOOM
 /// - Keys: argv[1], one key (RW, ACCESS, UPDATE, VARIABLE_FLAGS)
-/// - Options: `.condition` (`Nx`, `Xx`, `IfEq`), `.expiration` (`Ex`, `Px`, `Exat`, `Pxat`, `KeepTtl`)
+/// - Options: `.condition` (`valkey::nx`, `valkey::xx`, `IfEq{...}`), `.expiration` (`Ex{...}`, `Px{...}`, `Exat{...}`, `Pxat{...}`, `valkey::keepttl`)
 /// - Reference: https://valkey.io/commands/set/
 struct SetGet {
   static constexpr valkey::CommandInfo info = Set::info;
