@@ -153,11 +153,21 @@ void Part::on_complete(std::error_code ec) {
   router->on_part_complete(*this, ec);
 }
 
-namespace {
+// A request of the router's own, owned by the router (keep(), release()).
+struct Router::Own : RequestBase {
+  explicit Own(Router& r) noexcept : router(r) {}
+  Own(const Own&) = delete;
+  Own& operator=(const Own&) = delete;
+  virtual ~Own() = default;
 
-// A request of the router's own whose reply is built whole (the topology
-// queries, COMMAND INFO).
-struct BuiltReply : RequestBase {
+  Router& router;
+  Own* prev = nullptr;
+  Own* next = nullptr;
+};
+
+// One whose reply is built whole (the topology queries, COMMAND INFO).
+struct Router::Built : Own {
+  using Own::Own;
   ReplyBuilder builder;
   Reply reply;
 
@@ -167,6 +177,16 @@ struct BuiltReply : RequestBase {
     reply = builder.take();
   }
 };
+
+// READONLY, its reply discarded.
+struct Router::Readonly final : Own {
+  using Own::Own;
+  void on_node(const resp::Node&) override {}
+  void on_reply_end() override {}
+  void on_complete(std::error_code) override { router.release(*this); }
+};
+
+namespace {
 
 // The map with each node at the port this client connects to: a TLS client
 // uses a node's tls-port where the topology names one (CLUSTER SHARDS lists
@@ -194,8 +214,8 @@ SlotMap reached_by(SlotMap map, bool tls) {
 
 // One topology query (CLUSTER SHARDS, then CLUSTER SLOTS when the node does
 // not know SHARDS) to one node.
-struct Router::Query final : BuiltReply {
-  std::shared_ptr<Router> router;
+struct Router::Query final : Built {
+  using Built::Built;
   std::size_t index = 0;
   std::string host;
   std::uint16_t port = 0;
@@ -203,21 +223,22 @@ struct Router::Query final : BuiltReply {
   bool slots = false;  // asked CLUSTER SLOTS
 
   void on_complete(std::error_code ec) override {
-    std::shared_ptr<Router> r = router;
-    r->query_done(*this, ec);
+    // Kept for the call: what query_done() runs may let the router's other owners go.
+    const std::shared_ptr<Router> hold = router.shared_from_this();
+    router.query_done(*this, ec);
   }
 };
 
 // COMMAND INFO <name> for a command the generated table does not know.
-struct Router::Lookup final : BuiltReply {
-  std::shared_ptr<Router> router;
+struct Router::Lookup final : Built {
+  using Built::Built;
   std::string name;  // upper case
   std::string bytes;
   std::shared_ptr<Connection> conn;
 
   void on_complete(std::error_code ec) override {
-    std::shared_ptr<Router> r = router;
-    r->looked_up(*this, ec);
+    const std::shared_ptr<Router> hold = router.shared_from_this();
+    router.looked_up(*this, ec);
   }
 };
 
@@ -251,6 +272,36 @@ Router::~Router() {
     c->set_observer(nullptr);
     c->close();
   }
+  // Own requests still here never complete: while the io_context runs, the
+  // router outlives their completions (close_connection()), so it goes with
+  // some still here only when the io_context was destroyed without running
+  // them. Their connections hold them by address and never run again.
+  while (own_) {
+    Own* r = own_;
+    own_ = r->next;
+    delete r;
+  }
+}
+
+void Router::keep(Own& r) noexcept {
+  r.next = own_;
+  if (own_) own_->prev = &r;
+  own_ = &r;
+}
+
+void Router::release(Own& r) noexcept {
+  if (r.prev) r.prev->next = r.next;
+  else own_ = r.next;
+  if (r.next) r.next->prev = r.prev;
+  delete &r;
+}
+
+void Router::close_connection(Connection& c) {
+  c.set_observer(nullptr);
+  if (!own_) return c.close();
+  // Posted after the completions the close posts: the own requests among
+  // them complete while the router is still there.
+  c.close([self = shared_from_this()] {});
 }
 
 ClusterStats Router::stats() const noexcept {
@@ -1305,18 +1356,10 @@ const Node* Router::pick_reader(std::uint16_t slot) {
   return nullptr;
 }
 
-namespace {
-// READONLY, its reply discarded; frees itself.
-struct ReadonlyRequest final : RequestBase {
-  void on_node(const resp::Node&) override {}
-  void on_reply_end() override {}
-  void on_complete(std::error_code) override { delete this; }
-};
-}  // namespace
-
 void Router::send_readonly(Connection& c) {
-  auto* r = new ReadonlyRequest;
-  if (c.submit_encoded(*r, "*1\r\n$8\r\nREADONLY\r\n")) delete r;
+  auto r = std::make_unique<Readonly>(*this);
+  if (c.submit_encoded(*r, "*1\r\n$8\r\nREADONLY\r\n")) return;
+  keep(*r.release());
 }
 
 void Router::on_connected(Connection& c) {
@@ -1361,10 +1404,7 @@ void Router::close() {
       for (Job* j : jobs) self->fail(*j, make_error_code(errc::connection_closed), {});
     self->describing_.clear();
     self->wake_ready_waiters(make_error_code(errc::connection_closed));
-    for (auto& [name, c] : self->conns_) {
-      c->set_observer(nullptr);
-      c->close();
-    }
+    for (auto& [name, c] : self->conns_) self->close_connection(*c);
     self->conns_.clear();
     self->forget_connections();
     for (auto& [name, pool] : self->pools_) pool->close();
@@ -1397,8 +1437,8 @@ bool Router::wait_for_description(Job& job, std::string_view name) {
   waiting->second.push_back(&job);
   if (!first) return true;  // asked already: waits with the others
 
-  auto* l = new Lookup;
-  l->router = shared_from_this();
+  auto* l = new Lookup(*this);
+  keep(*l);
   l->name = key;
   {
     resp::Writer w(l->bytes);
@@ -1409,13 +1449,17 @@ bool Router::wait_for_description(Job& job, std::string_view name) {
   }
   if (config_.node.request_timeout.count() > 0) l->deadline = clock::now() + config_.node.request_timeout;
   l->conn = connection(node->host, node->port);
-  if (std::error_code ec = l->conn->submit_encoded(*l, l->bytes))
-    asio::post(ex_, [l, ec] { l->on_complete(ec); });  // as a failed lookup, not inside this call
+  if (std::error_code ec = l->conn->submit_encoded(*l, l->bytes))  // as a failed lookup, not inside this call
+    asio::post(ex_, [self = shared_from_this(), l, ec] { l->on_complete(ec); });
   return true;
 }
 
 void Router::looked_up(Lookup& l, std::error_code ec) {
-  std::unique_ptr<Lookup> owned(&l);
+  struct Done {  // the lookup ends with this call, however it returns
+    Router& router;
+    Lookup& lookup;
+    ~Done() { router.release(lookup); }
+  } done{*this, l};
   // An answer, even an error (COMMAND refused by an ACL) or a null entry
   // (the server does not know the name), is kept: the name is not asked
   // again. A lost connection is not: the next job naming it asks again.
@@ -1535,8 +1579,8 @@ void Router::refresh(bool periodic) {
   std::chrono::milliseconds limit = config_.bootstrap_timeout;
   if (limit.count() <= 0) limit = config_.node.connect_timeout + std::chrono::seconds(1);
   for (std::size_t i = 0; i < sources.size(); ++i) {
-    auto* q = new Query;
-    q->router = shared_from_this();
+    auto* q = new Query(*this);
+    keep(*q);
     q->index = i;
     q->host = sources[i].first;
     q->port = sources[i].second;
@@ -1546,23 +1590,19 @@ void Router::refresh(bool periodic) {
     std::error_code ec = q->conn->submit_encoded(*q, "*2\r\n$7\r\nCLUSTER\r\n$6\r\nSHARDS\r\n");
     if (ec) {
       // Completes like a failed query, but not inside this call.
-      asio::post(ex_, [q, ec] { q->on_complete(ec); });
+      asio::post(ex_, [self = shared_from_this(), q, ec] { q->on_complete(ec); });
     }
   }
 }
 
 void Router::query_done(Query& q, std::error_code ec) {
-  std::unique_ptr<Query> owned(&q);
   if (!ec && q.reply.is_error() && !q.slots && !closed_) {
     // A server without CLUSTER SHARDS (Redis 6 and older): ask CLUSTER SLOTS.
     q.slots = true;
     q.builder.reset();
     q.reply = Reply{};
     counters_.refresh_queries.fetch_add(1, std::memory_order_relaxed);
-    if (!q.conn->submit_encoded(q, "*2\r\n$7\r\nCLUSTER\r\n$5\r\nSLOTS\r\n")) {
-      owned.release();
-      return;
-    }
+    if (!q.conn->submit_encoded(q, "*2\r\n$7\r\nCLUSTER\r\n$5\r\nSLOTS\r\n")) return;  // still ours
   }
   if (!ec && !q.reply.is_error()) {
     const Source src{q.host, q.port};
@@ -1575,7 +1615,7 @@ void Router::query_done(Query& q, std::error_code ec) {
     const std::string& why = q.conn->last_error();
     last_refresh_error_ = valkey::detail::host_port(q.host, q.port) + ": " + (why.empty() ? ec.message() : why);
   }
-  owned.reset();
+  release(q);
   if (--queries_left_ > 0) return;
   refreshing_ = false;
   if (closed_) return;
@@ -1652,10 +1692,7 @@ void Router::bootstrap_failed(const std::string& why) {
   }
   wake_ready_waiters(make_error_code(errc::not_connected));
   // The seeds' connections would keep reconnecting: close them until asked again.
-  for (auto& [name, c] : conns_) {
-    c->set_observer(nullptr);
-    c->close();
-  }
+  for (auto& [name, c] : conns_) close_connection(*c);
   conns_.clear();
   forget_connections();
   readonly_.clear();
@@ -1706,8 +1743,7 @@ void Router::prune_connections() {
     const bool named = parse_host_port(it->first, host, port);
     if ((!named || !map_->find(host, port, s, n)) && c.pending() == 0) {
       readonly_.erase(it->first);
-      it->second->set_observer(nullptr);
-      it->second->close();
+      close_connection(*it->second);
       it = conns_.erase(it);
     } else {
       ++it;

@@ -426,6 +426,15 @@ class Router : public std::enable_shared_from_this<Router>, private ConnectionOb
  private:
   friend class Part;
   friend class BatchEntry;
+  // The router's own requests (topology queries, COMMAND INFO, READONLY):
+  // owned by the router, naming it by address. Holding it by shared_ptr
+  // from a connection it holds would be a cycle only their completion
+  // breaks, and an io_context destroyed without running again completes
+  // nothing. While the io_context runs they all complete before the router
+  // goes (close_connection()).
+  struct Own;
+  struct Built;
+  struct Readonly;
   struct Query;
 
   // Routing and sending.
@@ -454,6 +463,13 @@ class Router : public std::enable_shared_from_this<Router>, private ConnectionOb
   // A part's reply or failure from its connection.
   void on_part_complete(Part& p, std::error_code ec);
   std::shared_ptr<Connection> connection(const std::string& host, std::uint16_t port);
+  // Own requests: linked while the router owns them, released (unlinked and
+  // deleted) by their completion.
+  void keep(Own& r) noexcept;
+  void release(Own& r) noexcept;
+  // Closes a connection the router drops: with own requests in flight, the
+  // router stays alive until the completions the close posts have run.
+  void close_connection(Connection& c);
   // The nodes requests went to lately, with their "host:port"
   // (detail::host_port): every attempt names its node, so the name is built
   // once per node. The reference is valid until node_names_ next grows.
@@ -561,6 +577,8 @@ class Router : public std::enable_shared_from_this<Router>, private ConnectionOb
   std::vector<std::string_view> argv_;
   // Jobs waiting for the first topology.
   std::deque<Job*> waiting_;
+  // The own requests in flight, linked through Own::next.
+  Own* own_ = nullptr;
   // Unknown commands: what COMMAND INFO said, the names asked (answered,
   // whether the server knew them or not), and the jobs waiting per name
   // being asked (upper case).
