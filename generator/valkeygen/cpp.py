@@ -34,6 +34,14 @@ SHARED_TOKENS = {"Nx", "Xx", "Gt", "Lt", "KeepTtl", "Persist"}
 SHORT_TOKEN_NAMES = {"Nx": "valkey::nx", "Xx": "valkey::xx", "Gt": "valkey::gt", "Lt": "valkey::lt",
                      "KeepTtl": "valkey::keepttl", "Persist": "valkey::persist"}
 
+
+def token_alternative(c, qualified):
+    """How a caller writes a plain-token alternative `c`: its short name where
+    there is one (valkey::nx), else its type braced, qualified (cmd::X::Asc{})
+    or as the reference lists it beside its choice (Asc{})."""
+    name = c.alt_type.rsplit("::", 1)[-1]
+    return SHORT_TOKEN_NAMES.get(name, (c.alt_type if qualified else name) + "{}")
+
 SCALAR_TYPES = {
     "key": "std::string_view",
     "string": "std::string_view",

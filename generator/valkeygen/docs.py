@@ -53,10 +53,9 @@ def acl_names(bits):
 
 def alternative(c):
     """How a caller writes one alternative of a choice: valkey::nx, Asc{}, IfEq{...}."""
-    name = c.alt_type.split("::")[-1]
     if c.repr == "alt_token":
-        return cpp.SHORT_TOKEN_NAMES.get(name, name + "{}")
-    return name + "{...}"
+        return cpp.token_alternative(c, qualified=False)
+    return c.alt_type.split("::")[-1] + "{...}"
 
 
 def option_list(cmd):

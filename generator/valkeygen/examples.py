@@ -11,7 +11,7 @@ covers ("opt <path>", "alt <path>"). Values of different arguments within an
 example are all different, so an encoder that swaps two arguments (of any
 type) writes other bytes than the argv built here.
 """
-from .cpp import DURATION_TYPES, SHORT_TOKEN_NAMES, cstr, list_element, scalar_type
+from .cpp import DURATION_TYPES, cstr, list_element, scalar_type, token_alternative
 from .model import SCALAR_KINDS
 
 # plausible values by argument name (otherwise by type)
@@ -216,7 +216,7 @@ def one_value(a, ctx, out):
         if c.repr == "alt_token":
             out.argv.append(c.token)
             # the short name where there is one (valkey::nx), as a user would write it
-            return SHORT_TOKEN_NAMES.get(c.alt_type.rsplit("::", 1)[-1], f"{c.alt_type}{{}}")
+            return token_alternative(c, qualified=True)
         if c.repr == "alt_block":
             if c.token:
                 out.argv.append(c.token)
