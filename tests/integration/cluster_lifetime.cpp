@@ -72,15 +72,18 @@ std::string answer_get(const std::vector<std::string>& a) {
   return ScriptedServer::standard(a);
 }
 
+// A seed that never answers a topology query: the bootstrap stays in flight.
+std::string never_describes_the_cluster(const std::vector<std::string>& a, int) {
+  if (a[0] == "CLUSTER") return {};
+  return ScriptedServer::standard(a);
+}
+
 }  // namespace
 
 TEST_CASE("cluster lifetime: destroying the client, then its io_context unrun, frees the router of a bootstrap query",
           "[cluster][cluster-lifetime]") {
   // The seed never answers the topology query: the bootstrap is in flight.
-  ScriptedServer seed([](const std::vector<std::string>& a, int) -> std::string {
-    if (a[0] == "CLUSTER") return {};
-    return ScriptedServer::standard(a);
-  });
+  ScriptedServer seed(never_describes_the_cluster);
   Owned o(config_for(seed.port()));
   const std::weak_ptr<valkey::cluster::Router> router = o.router();
   REQUIRE(o.run_until([&] { return seed.seen("CLUSTER") > 0; }));
@@ -176,10 +179,7 @@ TEST_CASE("cluster lifetime: a replica's unanswered READONLY is freed with the r
 
 TEST_CASE("cluster lifetime: a client closed with a query in flight keeps its router until the query completed",
           "[cluster][cluster-lifetime]") {
-  ScriptedServer seed([](const std::vector<std::string>& a, int) -> std::string {
-    if (a[0] == "CLUSTER") return {};
-    return ScriptedServer::standard(a);
-  });
+  ScriptedServer seed(never_describes_the_cluster);
   Owned o(config_for(seed.port()));
   const std::weak_ptr<valkey::cluster::Router> router = o.router();
   // A request waiting for the topology fails with connection_closed.
@@ -240,10 +240,7 @@ TEST_CASE("cluster lifetime: a client destroyed inside a completion handler whil
 
 TEST_CASE("cluster lifetime: ClusterClient destroyed while its bootstrap query is unanswered",
           "[cluster][cluster-lifetime][threads]") {
-  ScriptedServer seed([](const std::vector<std::string>& a, int) -> std::string {
-    if (a[0] == "CLUSTER") return {};
-    return ScriptedServer::standard(a);
-  });
+  ScriptedServer seed(never_describes_the_cluster);
   const auto start = std::chrono::steady_clock::now();
   {
     // The internal thread asks the seed; this thread closes and finishes.
