@@ -1602,7 +1602,10 @@ void Router::query_done(Query& q, std::error_code ec) {
     q.builder.reset();
     q.reply = Reply{};
     counters_.refresh_queries.fetch_add(1, std::memory_order_relaxed);
-    if (!q.conn->submit_encoded(q, "*2\r\n$7\r\nCLUSTER\r\n$5\r\nSLOTS\r\n")) return;  // still ours
+    ec = q.conn->submit_encoded(q, "*2\r\n$7\r\nCLUSTER\r\n$5\r\nSLOTS\r\n");
+    if (!ec) return;  // still ours
+    // Refused (the connection closed meanwhile): the refresh error names
+    // why, not the parse of the empty reply.
   }
   if (!ec && !q.reply.is_error()) {
     const Source src{q.host, q.port};
