@@ -11,7 +11,7 @@ int main() try {
   db.del({"sample:jobs", "sample:working"});
 
   db.rpush("sample:jobs", {"resize", "thumbnail", "upload"});
-  const auto job = db.lmove("sample:jobs", "sample:working", cmd::Lmove::Left{}, cmd::Lmove::Right{});
+  const auto job = db.lmove("sample:jobs", "sample:working", valkey::left, valkey::right);
   const auto waiting = db.lrange("sample:jobs", 0, -1);
   std::printf("working on %s; waiting:", job.value_or("(none)").c_str());
   for (const auto& j : waiting) std::printf(" %s", j.c_str());

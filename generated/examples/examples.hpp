@@ -345,21 +345,21 @@ void for_each_example(F&& f) {
     static constexpr std::string_view keys[] = {"key:1", "key:2"};
     static constexpr std::string_view covers[] = {"alt wherefrom.left", "alt whereto.left"};
     f(Example{"BLMOVE", "", argv, keys, covers},
-      cmd::Blmove{.source = "key:1", .destination = "key:2", .where_from = cmd::Blmove::Left{}, .where_to = cmd::Blmove::Left{}, .timeout = 0.0});
+      cmd::Blmove{.source = "key:1", .destination = "key:2", .where_from = valkey::left, .where_to = valkey::left, .timeout = 0.0});
   }
   {
     static constexpr std::string_view argv[] = {"BLMOVE", "key:1", "key:2", "RIGHT", "LEFT", "0"};
     static constexpr std::string_view keys[] = {"key:1", "key:2"};
     static constexpr std::string_view covers[] = {"alt wherefrom.right", "alt whereto.left"};
     f(Example{"BLMOVE", "alt wherefrom.right", argv, keys, covers},
-      cmd::Blmove{.source = "key:1", .destination = "key:2", .where_from = cmd::Blmove::Right{}, .where_to = cmd::Blmove::Left{}, .timeout = 0.0});
+      cmd::Blmove{.source = "key:1", .destination = "key:2", .where_from = valkey::right, .where_to = valkey::left, .timeout = 0.0});
   }
   {
     static constexpr std::string_view argv[] = {"BLMOVE", "key:1", "key:2", "LEFT", "RIGHT", "0"};
     static constexpr std::string_view keys[] = {"key:1", "key:2"};
     static constexpr std::string_view covers[] = {"alt wherefrom.left", "alt whereto.right"};
     f(Example{"BLMOVE", "alt whereto.right", argv, keys, covers},
-      cmd::Blmove{.source = "key:1", .destination = "key:2", .where_from = cmd::Blmove::Left{}, .where_to = cmd::Blmove::Right{}, .timeout = 0.0});
+      cmd::Blmove{.source = "key:1", .destination = "key:2", .where_from = valkey::left, .where_to = valkey::right, .timeout = 0.0});
   }
   {
     static constexpr std::string_view argv[] = {"BLMPOP", "0", "1", "key:1", "LEFT"};
@@ -367,7 +367,7 @@ void for_each_example(F&& f) {
     static constexpr std::string_view covers[] = {"alt where.left"};
     const std::string_view list_keys[] = {"key:1"};
     f(Example{"BLMPOP", "", argv, keys, covers},
-      cmd::Blmpop{.timeout = 0.0, .keys = list_keys, .where = cmd::Blmpop::Left{}});
+      cmd::Blmpop{.timeout = 0.0, .keys = list_keys, .where = valkey::left});
   }
   {
     static constexpr std::string_view argv[] = {"BLMPOP", "0", "1", "key:1", "RIGHT"};
@@ -375,7 +375,7 @@ void for_each_example(F&& f) {
     static constexpr std::string_view covers[] = {"alt where.right"};
     const std::string_view list_keys[] = {"key:1"};
     f(Example{"BLMPOP", "alt where.right", argv, keys, covers},
-      cmd::Blmpop{.timeout = 0.0, .keys = list_keys, .where = cmd::Blmpop::Right{}});
+      cmd::Blmpop{.timeout = 0.0, .keys = list_keys, .where = valkey::right});
   }
   {
     static constexpr std::string_view argv[] = {"BLMPOP", "0", "1", "key:1", "LEFT", "COUNT", "1"};
@@ -383,7 +383,7 @@ void for_each_example(F&& f) {
     static constexpr std::string_view covers[] = {"alt where.left", "opt count"};
     const std::string_view list_keys[] = {"key:1"};
     f(Example{"BLMPOP", "opt count", argv, keys, covers},
-      cmd::Blmpop{.timeout = 0.0, .keys = list_keys, .where = cmd::Blmpop::Left{}, .count = 1});
+      cmd::Blmpop{.timeout = 0.0, .keys = list_keys, .where = valkey::left, .count = 1});
   }
   {
     static constexpr std::string_view argv[] = {"BLPOP", "key:1", "0"};
@@ -1197,13 +1197,13 @@ void for_each_example(F&& f) {
     static constexpr std::string_view argv[] = {"CLUSTER", "FLUSHSLOT", "1", "ASYNC"};
     static constexpr std::string_view covers[] = {"alt flush-type.async", "opt flush-type"};
     f(Example{"CLUSTER FLUSHSLOT", "opt flush-type", argv, {}, covers},
-      cmd::ClusterFlushSlot{.slot = 1, .flush_type = cmd::ClusterFlushSlot::Async{}});
+      cmd::ClusterFlushSlot{.slot = 1, .flush_type = valkey::async});
   }
   {
     static constexpr std::string_view argv[] = {"CLUSTER", "FLUSHSLOT", "1", "SYNC"};
     static constexpr std::string_view covers[] = {"alt flush-type.sync", "opt flush-type"};
     f(Example{"CLUSTER FLUSHSLOT", "alt flush-type.sync", argv, {}, covers},
-      cmd::ClusterFlushSlot{.slot = 1, .flush_type = cmd::ClusterFlushSlot::Sync{}});
+      cmd::ClusterFlushSlot{.slot = 1, .flush_type = valkey::sync});
   }
   {
     static constexpr std::string_view argv[] = {"CLUSTER", "FLUSHSLOTS"};
@@ -1384,13 +1384,13 @@ void for_each_example(F&& f) {
     static constexpr std::string_view argv[] = {"CLUSTER", "SLOT-STATS", "ORDERBY", "key-count", "ASC"};
     static constexpr std::string_view covers[] = {"alt filter.orderby", "alt filter.orderby.order.asc", "opt filter.orderby.order"};
     f(Example{"CLUSTER SLOT-STATS", "opt filter.orderby.order", argv, {}, covers},
-      cmd::ClusterSlotStats{.filter = cmd::ClusterSlotStats::OrderBy{.metric = "key-count", .order = cmd::ClusterSlotStats::Asc{}}});
+      cmd::ClusterSlotStats{.filter = cmd::ClusterSlotStats::OrderBy{.metric = "key-count", .order = valkey::asc}});
   }
   {
     static constexpr std::string_view argv[] = {"CLUSTER", "SLOT-STATS", "ORDERBY", "key-count", "DESC"};
     static constexpr std::string_view covers[] = {"alt filter.orderby", "alt filter.orderby.order.desc", "opt filter.orderby.order"};
     f(Example{"CLUSTER SLOT-STATS", "alt filter.orderby.order.desc", argv, {}, covers},
-      cmd::ClusterSlotStats{.filter = cmd::ClusterSlotStats::OrderBy{.metric = "key-count", .order = cmd::ClusterSlotStats::Desc{}}});
+      cmd::ClusterSlotStats{.filter = cmd::ClusterSlotStats::OrderBy{.metric = "key-count", .order = valkey::desc}});
   }
   {
     static constexpr std::string_view argv[] = {"CLUSTER", "SLOTS"};
@@ -1893,13 +1893,13 @@ void for_each_example(F&& f) {
     static constexpr std::string_view argv[] = {"FLUSHALL", "ASYNC"};
     static constexpr std::string_view covers[] = {"alt flush-type.async", "opt flush-type"};
     f(Example{"FLUSHALL", "opt flush-type", argv, {}, covers},
-      cmd::Flushall{.flush_type = cmd::Flushall::Async{}});
+      cmd::Flushall{.flush_type = valkey::async});
   }
   {
     static constexpr std::string_view argv[] = {"FLUSHALL", "SYNC"};
     static constexpr std::string_view covers[] = {"alt flush-type.sync", "opt flush-type"};
     f(Example{"FLUSHALL", "alt flush-type.sync", argv, {}, covers},
-      cmd::Flushall{.flush_type = cmd::Flushall::Sync{}});
+      cmd::Flushall{.flush_type = valkey::sync});
   }
   {
     static constexpr std::string_view argv[] = {"FLUSHDB"};
@@ -1910,13 +1910,13 @@ void for_each_example(F&& f) {
     static constexpr std::string_view argv[] = {"FLUSHDB", "ASYNC"};
     static constexpr std::string_view covers[] = {"alt flush-type.async", "opt flush-type"};
     f(Example{"FLUSHDB", "opt flush-type", argv, {}, covers},
-      cmd::Flushdb{.flush_type = cmd::Flushdb::Async{}});
+      cmd::Flushdb{.flush_type = valkey::async});
   }
   {
     static constexpr std::string_view argv[] = {"FLUSHDB", "SYNC"};
     static constexpr std::string_view covers[] = {"alt flush-type.sync", "opt flush-type"};
     f(Example{"FLUSHDB", "alt flush-type.sync", argv, {}, covers},
-      cmd::Flushdb{.flush_type = cmd::Flushdb::Sync{}});
+      cmd::Flushdb{.flush_type = valkey::sync});
   }
   {
     static constexpr std::string_view argv[] = {"FUNCTION", "DELETE", "lib"};
@@ -1937,13 +1937,13 @@ void for_each_example(F&& f) {
     static constexpr std::string_view argv[] = {"FUNCTION", "FLUSH", "ASYNC"};
     static constexpr std::string_view covers[] = {"alt flush-type.async", "opt flush-type"};
     f(Example{"FUNCTION FLUSH", "opt flush-type", argv, {}, covers},
-      cmd::FunctionFlush{.flush_type = cmd::FunctionFlush::Async{}});
+      cmd::FunctionFlush{.flush_type = valkey::async});
   }
   {
     static constexpr std::string_view argv[] = {"FUNCTION", "FLUSH", "SYNC"};
     static constexpr std::string_view covers[] = {"alt flush-type.sync", "opt flush-type"};
     f(Example{"FUNCTION FLUSH", "alt flush-type.sync", argv, {}, covers},
-      cmd::FunctionFlush{.flush_type = cmd::FunctionFlush::Sync{}});
+      cmd::FunctionFlush{.flush_type = valkey::sync});
   }
   {
     static constexpr std::string_view argv[] = {"FUNCTION", "HELP"};
@@ -2053,28 +2053,28 @@ void for_each_example(F&& f) {
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt unit.m", "opt unit"};
     f(Example{"GEODIST", "opt unit", argv, keys, covers},
-      cmd::Geodist{.key = "key:1", .member1 = "member1", .member2 = "member2", .unit = cmd::Geodist::M{}});
+      cmd::Geodist{.key = "key:1", .member1 = "member1", .member2 = "member2", .unit = valkey::meters});
   }
   {
     static constexpr std::string_view argv[] = {"GEODIST", "key:1", "member1", "member2", "km"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt unit.km", "opt unit"};
     f(Example{"GEODIST", "alt unit.km", argv, keys, covers},
-      cmd::Geodist{.key = "key:1", .member1 = "member1", .member2 = "member2", .unit = cmd::Geodist::Km{}});
+      cmd::Geodist{.key = "key:1", .member1 = "member1", .member2 = "member2", .unit = valkey::kilometers});
   }
   {
     static constexpr std::string_view argv[] = {"GEODIST", "key:1", "member1", "member2", "ft"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt unit.ft", "opt unit"};
     f(Example{"GEODIST", "alt unit.ft", argv, keys, covers},
-      cmd::Geodist{.key = "key:1", .member1 = "member1", .member2 = "member2", .unit = cmd::Geodist::Ft{}});
+      cmd::Geodist{.key = "key:1", .member1 = "member1", .member2 = "member2", .unit = valkey::feet});
   }
   {
     static constexpr std::string_view argv[] = {"GEODIST", "key:1", "member1", "member2", "mi"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt unit.mi", "opt unit"};
     f(Example{"GEODIST", "alt unit.mi", argv, keys, covers},
-      cmd::Geodist{.key = "key:1", .member1 = "member1", .member2 = "member2", .unit = cmd::Geodist::Mi{}});
+      cmd::Geodist{.key = "key:1", .member1 = "member1", .member2 = "member2", .unit = valkey::miles});
   }
   {
     static constexpr std::string_view argv[] = {"GEOHASH", "key:1"};
@@ -2109,637 +2109,637 @@ void for_each_example(F&& f) {
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt unit.m"};
     f(Example{"GEORADIUS", "", argv, keys, covers},
-      cmd::Georadius{.key = "key:1", .longitude = 13.361389, .latitude = 38.115556, .radius = 1.5, .unit = cmd::Georadius::M{}});
+      cmd::Georadius{.key = "key:1", .longitude = 13.361389, .latitude = 38.115556, .radius = 1.5, .unit = valkey::meters});
   }
   {
     static constexpr std::string_view argv[] = {"GEORADIUS", "key:1", "13.361389", "38.115556", "1.5", "km"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt unit.km"};
     f(Example{"GEORADIUS", "alt unit.km", argv, keys, covers},
-      cmd::Georadius{.key = "key:1", .longitude = 13.361389, .latitude = 38.115556, .radius = 1.5, .unit = cmd::Georadius::Km{}});
+      cmd::Georadius{.key = "key:1", .longitude = 13.361389, .latitude = 38.115556, .radius = 1.5, .unit = valkey::kilometers});
   }
   {
     static constexpr std::string_view argv[] = {"GEORADIUS", "key:1", "13.361389", "38.115556", "1.5", "ft"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt unit.ft"};
     f(Example{"GEORADIUS", "alt unit.ft", argv, keys, covers},
-      cmd::Georadius{.key = "key:1", .longitude = 13.361389, .latitude = 38.115556, .radius = 1.5, .unit = cmd::Georadius::Ft{}});
+      cmd::Georadius{.key = "key:1", .longitude = 13.361389, .latitude = 38.115556, .radius = 1.5, .unit = valkey::feet});
   }
   {
     static constexpr std::string_view argv[] = {"GEORADIUS", "key:1", "13.361389", "38.115556", "1.5", "mi"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt unit.mi"};
     f(Example{"GEORADIUS", "alt unit.mi", argv, keys, covers},
-      cmd::Georadius{.key = "key:1", .longitude = 13.361389, .latitude = 38.115556, .radius = 1.5, .unit = cmd::Georadius::Mi{}});
+      cmd::Georadius{.key = "key:1", .longitude = 13.361389, .latitude = 38.115556, .radius = 1.5, .unit = valkey::miles});
   }
   {
     static constexpr std::string_view argv[] = {"GEORADIUS", "key:1", "13.361389", "38.115556", "1.5", "m", "COUNT", "1"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt unit.m", "opt count-block"};
     f(Example{"GEORADIUS", "opt count-block", argv, keys, covers},
-      cmd::Georadius{.key = "key:1", .longitude = 13.361389, .latitude = 38.115556, .radius = 1.5, .unit = cmd::Georadius::M{}, .count = cmd::Georadius::Count{.count = 1}});
+      cmd::Georadius{.key = "key:1", .longitude = 13.361389, .latitude = 38.115556, .radius = 1.5, .unit = valkey::meters, .count = cmd::Georadius::Count{.count = 1}});
   }
   {
     static constexpr std::string_view argv[] = {"GEORADIUS", "key:1", "13.361389", "38.115556", "1.5", "m", "COUNT", "1", "ANY"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt unit.m", "opt count-block", "opt count-block.any"};
     f(Example{"GEORADIUS", "opt count-block.any", argv, keys, covers},
-      cmd::Georadius{.key = "key:1", .longitude = 13.361389, .latitude = 38.115556, .radius = 1.5, .unit = cmd::Georadius::M{}, .count = cmd::Georadius::Count{.count = 1, .any = true}});
+      cmd::Georadius{.key = "key:1", .longitude = 13.361389, .latitude = 38.115556, .radius = 1.5, .unit = valkey::meters, .count = cmd::Georadius::Count{.count = 1, .any = true}});
   }
   {
     static constexpr std::string_view argv[] = {"GEORADIUS", "key:1", "13.361389", "38.115556", "1.5", "m", "ASC"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt order.asc", "alt unit.m", "opt order"};
     f(Example{"GEORADIUS", "opt order", argv, keys, covers},
-      cmd::Georadius{.key = "key:1", .longitude = 13.361389, .latitude = 38.115556, .radius = 1.5, .unit = cmd::Georadius::M{}, .order = cmd::Georadius::Asc{}});
+      cmd::Georadius{.key = "key:1", .longitude = 13.361389, .latitude = 38.115556, .radius = 1.5, .unit = valkey::meters, .order = valkey::asc});
   }
   {
     static constexpr std::string_view argv[] = {"GEORADIUS", "key:1", "13.361389", "38.115556", "1.5", "m", "DESC"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt order.desc", "alt unit.m", "opt order"};
     f(Example{"GEORADIUS", "alt order.desc", argv, keys, covers},
-      cmd::Georadius{.key = "key:1", .longitude = 13.361389, .latitude = 38.115556, .radius = 1.5, .unit = cmd::Georadius::M{}, .order = cmd::Georadius::Desc{}});
+      cmd::Georadius{.key = "key:1", .longitude = 13.361389, .latitude = 38.115556, .radius = 1.5, .unit = valkey::meters, .order = valkey::desc});
   }
   {
     static constexpr std::string_view argv[] = {"GEORADIUS", "key:1", "13.361389", "38.115556", "1.5", "m", "WITHCOORD", "WITHDIST", "WITHHASH"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt unit.m"};
     f(Example{"GEORADIUS", "", argv, keys, covers},
-      cmd::GeoradiusDetailed{.key = "key:1", .longitude = 13.361389, .latitude = 38.115556, .radius = 1.5, .unit = cmd::GeoradiusDetailed::M{}});
+      cmd::GeoradiusDetailed{.key = "key:1", .longitude = 13.361389, .latitude = 38.115556, .radius = 1.5, .unit = valkey::meters});
   }
   {
     static constexpr std::string_view argv[] = {"GEORADIUS", "key:1", "13.361389", "38.115556", "1.5", "km", "WITHCOORD", "WITHDIST", "WITHHASH"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt unit.km"};
     f(Example{"GEORADIUS", "alt unit.km", argv, keys, covers},
-      cmd::GeoradiusDetailed{.key = "key:1", .longitude = 13.361389, .latitude = 38.115556, .radius = 1.5, .unit = cmd::GeoradiusDetailed::Km{}});
+      cmd::GeoradiusDetailed{.key = "key:1", .longitude = 13.361389, .latitude = 38.115556, .radius = 1.5, .unit = valkey::kilometers});
   }
   {
     static constexpr std::string_view argv[] = {"GEORADIUS", "key:1", "13.361389", "38.115556", "1.5", "ft", "WITHCOORD", "WITHDIST", "WITHHASH"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt unit.ft"};
     f(Example{"GEORADIUS", "alt unit.ft", argv, keys, covers},
-      cmd::GeoradiusDetailed{.key = "key:1", .longitude = 13.361389, .latitude = 38.115556, .radius = 1.5, .unit = cmd::GeoradiusDetailed::Ft{}});
+      cmd::GeoradiusDetailed{.key = "key:1", .longitude = 13.361389, .latitude = 38.115556, .radius = 1.5, .unit = valkey::feet});
   }
   {
     static constexpr std::string_view argv[] = {"GEORADIUS", "key:1", "13.361389", "38.115556", "1.5", "mi", "WITHCOORD", "WITHDIST", "WITHHASH"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt unit.mi"};
     f(Example{"GEORADIUS", "alt unit.mi", argv, keys, covers},
-      cmd::GeoradiusDetailed{.key = "key:1", .longitude = 13.361389, .latitude = 38.115556, .radius = 1.5, .unit = cmd::GeoradiusDetailed::Mi{}});
+      cmd::GeoradiusDetailed{.key = "key:1", .longitude = 13.361389, .latitude = 38.115556, .radius = 1.5, .unit = valkey::miles});
   }
   {
     static constexpr std::string_view argv[] = {"GEORADIUS", "key:1", "13.361389", "38.115556", "1.5", "m", "WITHCOORD", "WITHDIST", "WITHHASH", "COUNT", "1"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt unit.m", "opt count-block"};
     f(Example{"GEORADIUS", "opt count-block", argv, keys, covers},
-      cmd::GeoradiusDetailed{.key = "key:1", .longitude = 13.361389, .latitude = 38.115556, .radius = 1.5, .unit = cmd::GeoradiusDetailed::M{}, .count = cmd::GeoradiusDetailed::Count{.count = 1}});
+      cmd::GeoradiusDetailed{.key = "key:1", .longitude = 13.361389, .latitude = 38.115556, .radius = 1.5, .unit = valkey::meters, .count = cmd::GeoradiusDetailed::Count{.count = 1}});
   }
   {
     static constexpr std::string_view argv[] = {"GEORADIUS", "key:1", "13.361389", "38.115556", "1.5", "m", "WITHCOORD", "WITHDIST", "WITHHASH", "COUNT", "1", "ANY"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt unit.m", "opt count-block", "opt count-block.any"};
     f(Example{"GEORADIUS", "opt count-block.any", argv, keys, covers},
-      cmd::GeoradiusDetailed{.key = "key:1", .longitude = 13.361389, .latitude = 38.115556, .radius = 1.5, .unit = cmd::GeoradiusDetailed::M{}, .count = cmd::GeoradiusDetailed::Count{.count = 1, .any = true}});
+      cmd::GeoradiusDetailed{.key = "key:1", .longitude = 13.361389, .latitude = 38.115556, .radius = 1.5, .unit = valkey::meters, .count = cmd::GeoradiusDetailed::Count{.count = 1, .any = true}});
   }
   {
     static constexpr std::string_view argv[] = {"GEORADIUS", "key:1", "13.361389", "38.115556", "1.5", "m", "WITHCOORD", "WITHDIST", "WITHHASH", "ASC"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt order.asc", "alt unit.m", "opt order"};
     f(Example{"GEORADIUS", "opt order", argv, keys, covers},
-      cmd::GeoradiusDetailed{.key = "key:1", .longitude = 13.361389, .latitude = 38.115556, .radius = 1.5, .unit = cmd::GeoradiusDetailed::M{}, .order = cmd::GeoradiusDetailed::Asc{}});
+      cmd::GeoradiusDetailed{.key = "key:1", .longitude = 13.361389, .latitude = 38.115556, .radius = 1.5, .unit = valkey::meters, .order = valkey::asc});
   }
   {
     static constexpr std::string_view argv[] = {"GEORADIUS", "key:1", "13.361389", "38.115556", "1.5", "m", "WITHCOORD", "WITHDIST", "WITHHASH", "DESC"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt order.desc", "alt unit.m", "opt order"};
     f(Example{"GEORADIUS", "alt order.desc", argv, keys, covers},
-      cmd::GeoradiusDetailed{.key = "key:1", .longitude = 13.361389, .latitude = 38.115556, .radius = 1.5, .unit = cmd::GeoradiusDetailed::M{}, .order = cmd::GeoradiusDetailed::Desc{}});
+      cmd::GeoradiusDetailed{.key = "key:1", .longitude = 13.361389, .latitude = 38.115556, .radius = 1.5, .unit = valkey::meters, .order = valkey::desc});
   }
   {
     static constexpr std::string_view argv[] = {"GEORADIUS", "key:1", "13.361389", "38.115556", "1.5", "m", "STORE", "key:2"};
     static constexpr std::string_view keys[] = {"key:1", "key:2"};
     static constexpr std::string_view covers[] = {"alt store.storekey", "alt unit.m"};
     f(Example{"GEORADIUS", "", argv, keys, covers},
-      cmd::GeoradiusStore{.key = "key:1", .longitude = 13.361389, .latitude = 38.115556, .radius = 1.5, .unit = cmd::GeoradiusStore::M{}, .store = cmd::GeoradiusStore::Store{.store_key = "key:2"}});
+      cmd::GeoradiusStore{.key = "key:1", .longitude = 13.361389, .latitude = 38.115556, .radius = 1.5, .unit = valkey::meters, .store = cmd::GeoradiusStore::Store{.store_key = "key:2"}});
   }
   {
     static constexpr std::string_view argv[] = {"GEORADIUS", "key:1", "13.361389", "38.115556", "1.5", "km", "STORE", "key:2"};
     static constexpr std::string_view keys[] = {"key:1", "key:2"};
     static constexpr std::string_view covers[] = {"alt store.storekey", "alt unit.km"};
     f(Example{"GEORADIUS", "alt unit.km", argv, keys, covers},
-      cmd::GeoradiusStore{.key = "key:1", .longitude = 13.361389, .latitude = 38.115556, .radius = 1.5, .unit = cmd::GeoradiusStore::Km{}, .store = cmd::GeoradiusStore::Store{.store_key = "key:2"}});
+      cmd::GeoradiusStore{.key = "key:1", .longitude = 13.361389, .latitude = 38.115556, .radius = 1.5, .unit = valkey::kilometers, .store = cmd::GeoradiusStore::Store{.store_key = "key:2"}});
   }
   {
     static constexpr std::string_view argv[] = {"GEORADIUS", "key:1", "13.361389", "38.115556", "1.5", "ft", "STORE", "key:2"};
     static constexpr std::string_view keys[] = {"key:1", "key:2"};
     static constexpr std::string_view covers[] = {"alt store.storekey", "alt unit.ft"};
     f(Example{"GEORADIUS", "alt unit.ft", argv, keys, covers},
-      cmd::GeoradiusStore{.key = "key:1", .longitude = 13.361389, .latitude = 38.115556, .radius = 1.5, .unit = cmd::GeoradiusStore::Ft{}, .store = cmd::GeoradiusStore::Store{.store_key = "key:2"}});
+      cmd::GeoradiusStore{.key = "key:1", .longitude = 13.361389, .latitude = 38.115556, .radius = 1.5, .unit = valkey::feet, .store = cmd::GeoradiusStore::Store{.store_key = "key:2"}});
   }
   {
     static constexpr std::string_view argv[] = {"GEORADIUS", "key:1", "13.361389", "38.115556", "1.5", "mi", "STORE", "key:2"};
     static constexpr std::string_view keys[] = {"key:1", "key:2"};
     static constexpr std::string_view covers[] = {"alt store.storekey", "alt unit.mi"};
     f(Example{"GEORADIUS", "alt unit.mi", argv, keys, covers},
-      cmd::GeoradiusStore{.key = "key:1", .longitude = 13.361389, .latitude = 38.115556, .radius = 1.5, .unit = cmd::GeoradiusStore::Mi{}, .store = cmd::GeoradiusStore::Store{.store_key = "key:2"}});
+      cmd::GeoradiusStore{.key = "key:1", .longitude = 13.361389, .latitude = 38.115556, .radius = 1.5, .unit = valkey::miles, .store = cmd::GeoradiusStore::Store{.store_key = "key:2"}});
   }
   {
     static constexpr std::string_view argv[] = {"GEORADIUS", "key:1", "13.361389", "38.115556", "1.5", "m", "COUNT", "1", "STORE", "key:2"};
     static constexpr std::string_view keys[] = {"key:1", "key:2"};
     static constexpr std::string_view covers[] = {"alt store.storekey", "alt unit.m", "opt count-block"};
     f(Example{"GEORADIUS", "opt count-block", argv, keys, covers},
-      cmd::GeoradiusStore{.key = "key:1", .longitude = 13.361389, .latitude = 38.115556, .radius = 1.5, .unit = cmd::GeoradiusStore::M{}, .store = cmd::GeoradiusStore::Store{.store_key = "key:2"}, .count = cmd::GeoradiusStore::Count{.count = 1}});
+      cmd::GeoradiusStore{.key = "key:1", .longitude = 13.361389, .latitude = 38.115556, .radius = 1.5, .unit = valkey::meters, .store = cmd::GeoradiusStore::Store{.store_key = "key:2"}, .count = cmd::GeoradiusStore::Count{.count = 1}});
   }
   {
     static constexpr std::string_view argv[] = {"GEORADIUS", "key:1", "13.361389", "38.115556", "1.5", "m", "COUNT", "1", "ANY", "STORE", "key:2"};
     static constexpr std::string_view keys[] = {"key:1", "key:2"};
     static constexpr std::string_view covers[] = {"alt store.storekey", "alt unit.m", "opt count-block", "opt count-block.any"};
     f(Example{"GEORADIUS", "opt count-block.any", argv, keys, covers},
-      cmd::GeoradiusStore{.key = "key:1", .longitude = 13.361389, .latitude = 38.115556, .radius = 1.5, .unit = cmd::GeoradiusStore::M{}, .store = cmd::GeoradiusStore::Store{.store_key = "key:2"}, .count = cmd::GeoradiusStore::Count{.count = 1, .any = true}});
+      cmd::GeoradiusStore{.key = "key:1", .longitude = 13.361389, .latitude = 38.115556, .radius = 1.5, .unit = valkey::meters, .store = cmd::GeoradiusStore::Store{.store_key = "key:2"}, .count = cmd::GeoradiusStore::Count{.count = 1, .any = true}});
   }
   {
     static constexpr std::string_view argv[] = {"GEORADIUS", "key:1", "13.361389", "38.115556", "1.5", "m", "ASC", "STORE", "key:2"};
     static constexpr std::string_view keys[] = {"key:1", "key:2"};
     static constexpr std::string_view covers[] = {"alt order.asc", "alt store.storekey", "alt unit.m", "opt order"};
     f(Example{"GEORADIUS", "opt order", argv, keys, covers},
-      cmd::GeoradiusStore{.key = "key:1", .longitude = 13.361389, .latitude = 38.115556, .radius = 1.5, .unit = cmd::GeoradiusStore::M{}, .store = cmd::GeoradiusStore::Store{.store_key = "key:2"}, .order = cmd::GeoradiusStore::Asc{}});
+      cmd::GeoradiusStore{.key = "key:1", .longitude = 13.361389, .latitude = 38.115556, .radius = 1.5, .unit = valkey::meters, .store = cmd::GeoradiusStore::Store{.store_key = "key:2"}, .order = valkey::asc});
   }
   {
     static constexpr std::string_view argv[] = {"GEORADIUS", "key:1", "13.361389", "38.115556", "1.5", "m", "DESC", "STORE", "key:2"};
     static constexpr std::string_view keys[] = {"key:1", "key:2"};
     static constexpr std::string_view covers[] = {"alt order.desc", "alt store.storekey", "alt unit.m", "opt order"};
     f(Example{"GEORADIUS", "alt order.desc", argv, keys, covers},
-      cmd::GeoradiusStore{.key = "key:1", .longitude = 13.361389, .latitude = 38.115556, .radius = 1.5, .unit = cmd::GeoradiusStore::M{}, .store = cmd::GeoradiusStore::Store{.store_key = "key:2"}, .order = cmd::GeoradiusStore::Desc{}});
+      cmd::GeoradiusStore{.key = "key:1", .longitude = 13.361389, .latitude = 38.115556, .radius = 1.5, .unit = valkey::meters, .store = cmd::GeoradiusStore::Store{.store_key = "key:2"}, .order = valkey::desc});
   }
   {
     static constexpr std::string_view argv[] = {"GEORADIUS", "key:1", "13.361389", "38.115556", "1.5", "m", "STOREDIST", "key:2"};
     static constexpr std::string_view keys[] = {"key:1", "key:2"};
     static constexpr std::string_view covers[] = {"alt store.storedistkey", "alt unit.m"};
     f(Example{"GEORADIUS", "alt store.storedistkey", argv, keys, covers},
-      cmd::GeoradiusStore{.key = "key:1", .longitude = 13.361389, .latitude = 38.115556, .radius = 1.5, .unit = cmd::GeoradiusStore::M{}, .store = cmd::GeoradiusStore::StoreDist{.store_dist_key = "key:2"}});
+      cmd::GeoradiusStore{.key = "key:1", .longitude = 13.361389, .latitude = 38.115556, .radius = 1.5, .unit = valkey::meters, .store = cmd::GeoradiusStore::StoreDist{.store_dist_key = "key:2"}});
   }
   {
     static constexpr std::string_view argv[] = {"GEORADIUSBYMEMBER", "key:1", "member", "1.5", "m"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt unit.m"};
     f(Example{"GEORADIUSBYMEMBER", "", argv, keys, covers},
-      cmd::GeoradiusByMember{.key = "key:1", .member = "member", .radius = 1.5, .unit = cmd::GeoradiusByMember::M{}});
+      cmd::GeoradiusByMember{.key = "key:1", .member = "member", .radius = 1.5, .unit = valkey::meters});
   }
   {
     static constexpr std::string_view argv[] = {"GEORADIUSBYMEMBER", "key:1", "member", "1.5", "km"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt unit.km"};
     f(Example{"GEORADIUSBYMEMBER", "alt unit.km", argv, keys, covers},
-      cmd::GeoradiusByMember{.key = "key:1", .member = "member", .radius = 1.5, .unit = cmd::GeoradiusByMember::Km{}});
+      cmd::GeoradiusByMember{.key = "key:1", .member = "member", .radius = 1.5, .unit = valkey::kilometers});
   }
   {
     static constexpr std::string_view argv[] = {"GEORADIUSBYMEMBER", "key:1", "member", "1.5", "ft"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt unit.ft"};
     f(Example{"GEORADIUSBYMEMBER", "alt unit.ft", argv, keys, covers},
-      cmd::GeoradiusByMember{.key = "key:1", .member = "member", .radius = 1.5, .unit = cmd::GeoradiusByMember::Ft{}});
+      cmd::GeoradiusByMember{.key = "key:1", .member = "member", .radius = 1.5, .unit = valkey::feet});
   }
   {
     static constexpr std::string_view argv[] = {"GEORADIUSBYMEMBER", "key:1", "member", "1.5", "mi"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt unit.mi"};
     f(Example{"GEORADIUSBYMEMBER", "alt unit.mi", argv, keys, covers},
-      cmd::GeoradiusByMember{.key = "key:1", .member = "member", .radius = 1.5, .unit = cmd::GeoradiusByMember::Mi{}});
+      cmd::GeoradiusByMember{.key = "key:1", .member = "member", .radius = 1.5, .unit = valkey::miles});
   }
   {
     static constexpr std::string_view argv[] = {"GEORADIUSBYMEMBER", "key:1", "member", "1.5", "m", "COUNT", "1"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt unit.m", "opt count-block"};
     f(Example{"GEORADIUSBYMEMBER", "opt count-block", argv, keys, covers},
-      cmd::GeoradiusByMember{.key = "key:1", .member = "member", .radius = 1.5, .unit = cmd::GeoradiusByMember::M{}, .count = cmd::GeoradiusByMember::Count{.count = 1}});
+      cmd::GeoradiusByMember{.key = "key:1", .member = "member", .radius = 1.5, .unit = valkey::meters, .count = cmd::GeoradiusByMember::Count{.count = 1}});
   }
   {
     static constexpr std::string_view argv[] = {"GEORADIUSBYMEMBER", "key:1", "member", "1.5", "m", "COUNT", "1", "ANY"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt unit.m", "opt count-block", "opt count-block.any"};
     f(Example{"GEORADIUSBYMEMBER", "opt count-block.any", argv, keys, covers},
-      cmd::GeoradiusByMember{.key = "key:1", .member = "member", .radius = 1.5, .unit = cmd::GeoradiusByMember::M{}, .count = cmd::GeoradiusByMember::Count{.count = 1, .any = true}});
+      cmd::GeoradiusByMember{.key = "key:1", .member = "member", .radius = 1.5, .unit = valkey::meters, .count = cmd::GeoradiusByMember::Count{.count = 1, .any = true}});
   }
   {
     static constexpr std::string_view argv[] = {"GEORADIUSBYMEMBER", "key:1", "member", "1.5", "m", "ASC"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt order.asc", "alt unit.m", "opt order"};
     f(Example{"GEORADIUSBYMEMBER", "opt order", argv, keys, covers},
-      cmd::GeoradiusByMember{.key = "key:1", .member = "member", .radius = 1.5, .unit = cmd::GeoradiusByMember::M{}, .order = cmd::GeoradiusByMember::Asc{}});
+      cmd::GeoradiusByMember{.key = "key:1", .member = "member", .radius = 1.5, .unit = valkey::meters, .order = valkey::asc});
   }
   {
     static constexpr std::string_view argv[] = {"GEORADIUSBYMEMBER", "key:1", "member", "1.5", "m", "DESC"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt order.desc", "alt unit.m", "opt order"};
     f(Example{"GEORADIUSBYMEMBER", "alt order.desc", argv, keys, covers},
-      cmd::GeoradiusByMember{.key = "key:1", .member = "member", .radius = 1.5, .unit = cmd::GeoradiusByMember::M{}, .order = cmd::GeoradiusByMember::Desc{}});
+      cmd::GeoradiusByMember{.key = "key:1", .member = "member", .radius = 1.5, .unit = valkey::meters, .order = valkey::desc});
   }
   {
     static constexpr std::string_view argv[] = {"GEORADIUSBYMEMBER", "key:1", "member", "1.5", "m", "WITHCOORD", "WITHDIST", "WITHHASH"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt unit.m"};
     f(Example{"GEORADIUSBYMEMBER", "", argv, keys, covers},
-      cmd::GeoradiusByMemberDetailed{.key = "key:1", .member = "member", .radius = 1.5, .unit = cmd::GeoradiusByMemberDetailed::M{}});
+      cmd::GeoradiusByMemberDetailed{.key = "key:1", .member = "member", .radius = 1.5, .unit = valkey::meters});
   }
   {
     static constexpr std::string_view argv[] = {"GEORADIUSBYMEMBER", "key:1", "member", "1.5", "km", "WITHCOORD", "WITHDIST", "WITHHASH"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt unit.km"};
     f(Example{"GEORADIUSBYMEMBER", "alt unit.km", argv, keys, covers},
-      cmd::GeoradiusByMemberDetailed{.key = "key:1", .member = "member", .radius = 1.5, .unit = cmd::GeoradiusByMemberDetailed::Km{}});
+      cmd::GeoradiusByMemberDetailed{.key = "key:1", .member = "member", .radius = 1.5, .unit = valkey::kilometers});
   }
   {
     static constexpr std::string_view argv[] = {"GEORADIUSBYMEMBER", "key:1", "member", "1.5", "ft", "WITHCOORD", "WITHDIST", "WITHHASH"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt unit.ft"};
     f(Example{"GEORADIUSBYMEMBER", "alt unit.ft", argv, keys, covers},
-      cmd::GeoradiusByMemberDetailed{.key = "key:1", .member = "member", .radius = 1.5, .unit = cmd::GeoradiusByMemberDetailed::Ft{}});
+      cmd::GeoradiusByMemberDetailed{.key = "key:1", .member = "member", .radius = 1.5, .unit = valkey::feet});
   }
   {
     static constexpr std::string_view argv[] = {"GEORADIUSBYMEMBER", "key:1", "member", "1.5", "mi", "WITHCOORD", "WITHDIST", "WITHHASH"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt unit.mi"};
     f(Example{"GEORADIUSBYMEMBER", "alt unit.mi", argv, keys, covers},
-      cmd::GeoradiusByMemberDetailed{.key = "key:1", .member = "member", .radius = 1.5, .unit = cmd::GeoradiusByMemberDetailed::Mi{}});
+      cmd::GeoradiusByMemberDetailed{.key = "key:1", .member = "member", .radius = 1.5, .unit = valkey::miles});
   }
   {
     static constexpr std::string_view argv[] = {"GEORADIUSBYMEMBER", "key:1", "member", "1.5", "m", "WITHCOORD", "WITHDIST", "WITHHASH", "COUNT", "1"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt unit.m", "opt count-block"};
     f(Example{"GEORADIUSBYMEMBER", "opt count-block", argv, keys, covers},
-      cmd::GeoradiusByMemberDetailed{.key = "key:1", .member = "member", .radius = 1.5, .unit = cmd::GeoradiusByMemberDetailed::M{}, .count = cmd::GeoradiusByMemberDetailed::Count{.count = 1}});
+      cmd::GeoradiusByMemberDetailed{.key = "key:1", .member = "member", .radius = 1.5, .unit = valkey::meters, .count = cmd::GeoradiusByMemberDetailed::Count{.count = 1}});
   }
   {
     static constexpr std::string_view argv[] = {"GEORADIUSBYMEMBER", "key:1", "member", "1.5", "m", "WITHCOORD", "WITHDIST", "WITHHASH", "COUNT", "1", "ANY"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt unit.m", "opt count-block", "opt count-block.any"};
     f(Example{"GEORADIUSBYMEMBER", "opt count-block.any", argv, keys, covers},
-      cmd::GeoradiusByMemberDetailed{.key = "key:1", .member = "member", .radius = 1.5, .unit = cmd::GeoradiusByMemberDetailed::M{}, .count = cmd::GeoradiusByMemberDetailed::Count{.count = 1, .any = true}});
+      cmd::GeoradiusByMemberDetailed{.key = "key:1", .member = "member", .radius = 1.5, .unit = valkey::meters, .count = cmd::GeoradiusByMemberDetailed::Count{.count = 1, .any = true}});
   }
   {
     static constexpr std::string_view argv[] = {"GEORADIUSBYMEMBER", "key:1", "member", "1.5", "m", "WITHCOORD", "WITHDIST", "WITHHASH", "ASC"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt order.asc", "alt unit.m", "opt order"};
     f(Example{"GEORADIUSBYMEMBER", "opt order", argv, keys, covers},
-      cmd::GeoradiusByMemberDetailed{.key = "key:1", .member = "member", .radius = 1.5, .unit = cmd::GeoradiusByMemberDetailed::M{}, .order = cmd::GeoradiusByMemberDetailed::Asc{}});
+      cmd::GeoradiusByMemberDetailed{.key = "key:1", .member = "member", .radius = 1.5, .unit = valkey::meters, .order = valkey::asc});
   }
   {
     static constexpr std::string_view argv[] = {"GEORADIUSBYMEMBER", "key:1", "member", "1.5", "m", "WITHCOORD", "WITHDIST", "WITHHASH", "DESC"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt order.desc", "alt unit.m", "opt order"};
     f(Example{"GEORADIUSBYMEMBER", "alt order.desc", argv, keys, covers},
-      cmd::GeoradiusByMemberDetailed{.key = "key:1", .member = "member", .radius = 1.5, .unit = cmd::GeoradiusByMemberDetailed::M{}, .order = cmd::GeoradiusByMemberDetailed::Desc{}});
+      cmd::GeoradiusByMemberDetailed{.key = "key:1", .member = "member", .radius = 1.5, .unit = valkey::meters, .order = valkey::desc});
   }
   {
     static constexpr std::string_view argv[] = {"GEORADIUSBYMEMBER", "key:1", "member", "1.5", "m", "STORE", "key:2"};
     static constexpr std::string_view keys[] = {"key:1", "key:2"};
     static constexpr std::string_view covers[] = {"alt store.storekey", "alt unit.m"};
     f(Example{"GEORADIUSBYMEMBER", "", argv, keys, covers},
-      cmd::GeoradiusByMemberStore{.key = "key:1", .member = "member", .radius = 1.5, .unit = cmd::GeoradiusByMemberStore::M{}, .store = cmd::GeoradiusByMemberStore::Store{.store_key = "key:2"}});
+      cmd::GeoradiusByMemberStore{.key = "key:1", .member = "member", .radius = 1.5, .unit = valkey::meters, .store = cmd::GeoradiusByMemberStore::Store{.store_key = "key:2"}});
   }
   {
     static constexpr std::string_view argv[] = {"GEORADIUSBYMEMBER", "key:1", "member", "1.5", "km", "STORE", "key:2"};
     static constexpr std::string_view keys[] = {"key:1", "key:2"};
     static constexpr std::string_view covers[] = {"alt store.storekey", "alt unit.km"};
     f(Example{"GEORADIUSBYMEMBER", "alt unit.km", argv, keys, covers},
-      cmd::GeoradiusByMemberStore{.key = "key:1", .member = "member", .radius = 1.5, .unit = cmd::GeoradiusByMemberStore::Km{}, .store = cmd::GeoradiusByMemberStore::Store{.store_key = "key:2"}});
+      cmd::GeoradiusByMemberStore{.key = "key:1", .member = "member", .radius = 1.5, .unit = valkey::kilometers, .store = cmd::GeoradiusByMemberStore::Store{.store_key = "key:2"}});
   }
   {
     static constexpr std::string_view argv[] = {"GEORADIUSBYMEMBER", "key:1", "member", "1.5", "ft", "STORE", "key:2"};
     static constexpr std::string_view keys[] = {"key:1", "key:2"};
     static constexpr std::string_view covers[] = {"alt store.storekey", "alt unit.ft"};
     f(Example{"GEORADIUSBYMEMBER", "alt unit.ft", argv, keys, covers},
-      cmd::GeoradiusByMemberStore{.key = "key:1", .member = "member", .radius = 1.5, .unit = cmd::GeoradiusByMemberStore::Ft{}, .store = cmd::GeoradiusByMemberStore::Store{.store_key = "key:2"}});
+      cmd::GeoradiusByMemberStore{.key = "key:1", .member = "member", .radius = 1.5, .unit = valkey::feet, .store = cmd::GeoradiusByMemberStore::Store{.store_key = "key:2"}});
   }
   {
     static constexpr std::string_view argv[] = {"GEORADIUSBYMEMBER", "key:1", "member", "1.5", "mi", "STORE", "key:2"};
     static constexpr std::string_view keys[] = {"key:1", "key:2"};
     static constexpr std::string_view covers[] = {"alt store.storekey", "alt unit.mi"};
     f(Example{"GEORADIUSBYMEMBER", "alt unit.mi", argv, keys, covers},
-      cmd::GeoradiusByMemberStore{.key = "key:1", .member = "member", .radius = 1.5, .unit = cmd::GeoradiusByMemberStore::Mi{}, .store = cmd::GeoradiusByMemberStore::Store{.store_key = "key:2"}});
+      cmd::GeoradiusByMemberStore{.key = "key:1", .member = "member", .radius = 1.5, .unit = valkey::miles, .store = cmd::GeoradiusByMemberStore::Store{.store_key = "key:2"}});
   }
   {
     static constexpr std::string_view argv[] = {"GEORADIUSBYMEMBER", "key:1", "member", "1.5", "m", "COUNT", "1", "STORE", "key:2"};
     static constexpr std::string_view keys[] = {"key:1", "key:2"};
     static constexpr std::string_view covers[] = {"alt store.storekey", "alt unit.m", "opt count-block"};
     f(Example{"GEORADIUSBYMEMBER", "opt count-block", argv, keys, covers},
-      cmd::GeoradiusByMemberStore{.key = "key:1", .member = "member", .radius = 1.5, .unit = cmd::GeoradiusByMemberStore::M{}, .store = cmd::GeoradiusByMemberStore::Store{.store_key = "key:2"}, .count = cmd::GeoradiusByMemberStore::Count{.count = 1}});
+      cmd::GeoradiusByMemberStore{.key = "key:1", .member = "member", .radius = 1.5, .unit = valkey::meters, .store = cmd::GeoradiusByMemberStore::Store{.store_key = "key:2"}, .count = cmd::GeoradiusByMemberStore::Count{.count = 1}});
   }
   {
     static constexpr std::string_view argv[] = {"GEORADIUSBYMEMBER", "key:1", "member", "1.5", "m", "COUNT", "1", "ANY", "STORE", "key:2"};
     static constexpr std::string_view keys[] = {"key:1", "key:2"};
     static constexpr std::string_view covers[] = {"alt store.storekey", "alt unit.m", "opt count-block", "opt count-block.any"};
     f(Example{"GEORADIUSBYMEMBER", "opt count-block.any", argv, keys, covers},
-      cmd::GeoradiusByMemberStore{.key = "key:1", .member = "member", .radius = 1.5, .unit = cmd::GeoradiusByMemberStore::M{}, .store = cmd::GeoradiusByMemberStore::Store{.store_key = "key:2"}, .count = cmd::GeoradiusByMemberStore::Count{.count = 1, .any = true}});
+      cmd::GeoradiusByMemberStore{.key = "key:1", .member = "member", .radius = 1.5, .unit = valkey::meters, .store = cmd::GeoradiusByMemberStore::Store{.store_key = "key:2"}, .count = cmd::GeoradiusByMemberStore::Count{.count = 1, .any = true}});
   }
   {
     static constexpr std::string_view argv[] = {"GEORADIUSBYMEMBER", "key:1", "member", "1.5", "m", "ASC", "STORE", "key:2"};
     static constexpr std::string_view keys[] = {"key:1", "key:2"};
     static constexpr std::string_view covers[] = {"alt order.asc", "alt store.storekey", "alt unit.m", "opt order"};
     f(Example{"GEORADIUSBYMEMBER", "opt order", argv, keys, covers},
-      cmd::GeoradiusByMemberStore{.key = "key:1", .member = "member", .radius = 1.5, .unit = cmd::GeoradiusByMemberStore::M{}, .store = cmd::GeoradiusByMemberStore::Store{.store_key = "key:2"}, .order = cmd::GeoradiusByMemberStore::Asc{}});
+      cmd::GeoradiusByMemberStore{.key = "key:1", .member = "member", .radius = 1.5, .unit = valkey::meters, .store = cmd::GeoradiusByMemberStore::Store{.store_key = "key:2"}, .order = valkey::asc});
   }
   {
     static constexpr std::string_view argv[] = {"GEORADIUSBYMEMBER", "key:1", "member", "1.5", "m", "DESC", "STORE", "key:2"};
     static constexpr std::string_view keys[] = {"key:1", "key:2"};
     static constexpr std::string_view covers[] = {"alt order.desc", "alt store.storekey", "alt unit.m", "opt order"};
     f(Example{"GEORADIUSBYMEMBER", "alt order.desc", argv, keys, covers},
-      cmd::GeoradiusByMemberStore{.key = "key:1", .member = "member", .radius = 1.5, .unit = cmd::GeoradiusByMemberStore::M{}, .store = cmd::GeoradiusByMemberStore::Store{.store_key = "key:2"}, .order = cmd::GeoradiusByMemberStore::Desc{}});
+      cmd::GeoradiusByMemberStore{.key = "key:1", .member = "member", .radius = 1.5, .unit = valkey::meters, .store = cmd::GeoradiusByMemberStore::Store{.store_key = "key:2"}, .order = valkey::desc});
   }
   {
     static constexpr std::string_view argv[] = {"GEORADIUSBYMEMBER", "key:1", "member", "1.5", "m", "STOREDIST", "key:2"};
     static constexpr std::string_view keys[] = {"key:1", "key:2"};
     static constexpr std::string_view covers[] = {"alt store.storedistkey", "alt unit.m"};
     f(Example{"GEORADIUSBYMEMBER", "alt store.storedistkey", argv, keys, covers},
-      cmd::GeoradiusByMemberStore{.key = "key:1", .member = "member", .radius = 1.5, .unit = cmd::GeoradiusByMemberStore::M{}, .store = cmd::GeoradiusByMemberStore::StoreDist{.store_dist_key = "key:2"}});
+      cmd::GeoradiusByMemberStore{.key = "key:1", .member = "member", .radius = 1.5, .unit = valkey::meters, .store = cmd::GeoradiusByMemberStore::StoreDist{.store_dist_key = "key:2"}});
   }
   {
     static constexpr std::string_view argv[] = {"GEORADIUSBYMEMBER_RO", "key:1", "member", "1.5", "m"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt unit.m"};
     f(Example{"GEORADIUSBYMEMBER_RO", "", argv, keys, covers},
-      cmd::GeoradiusByMemberRo{.key = "key:1", .member = "member", .radius = 1.5, .unit = cmd::GeoradiusByMemberRo::M{}});
+      cmd::GeoradiusByMemberRo{.key = "key:1", .member = "member", .radius = 1.5, .unit = valkey::meters});
   }
   {
     static constexpr std::string_view argv[] = {"GEORADIUSBYMEMBER_RO", "key:1", "member", "1.5", "km"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt unit.km"};
     f(Example{"GEORADIUSBYMEMBER_RO", "alt unit.km", argv, keys, covers},
-      cmd::GeoradiusByMemberRo{.key = "key:1", .member = "member", .radius = 1.5, .unit = cmd::GeoradiusByMemberRo::Km{}});
+      cmd::GeoradiusByMemberRo{.key = "key:1", .member = "member", .radius = 1.5, .unit = valkey::kilometers});
   }
   {
     static constexpr std::string_view argv[] = {"GEORADIUSBYMEMBER_RO", "key:1", "member", "1.5", "ft"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt unit.ft"};
     f(Example{"GEORADIUSBYMEMBER_RO", "alt unit.ft", argv, keys, covers},
-      cmd::GeoradiusByMemberRo{.key = "key:1", .member = "member", .radius = 1.5, .unit = cmd::GeoradiusByMemberRo::Ft{}});
+      cmd::GeoradiusByMemberRo{.key = "key:1", .member = "member", .radius = 1.5, .unit = valkey::feet});
   }
   {
     static constexpr std::string_view argv[] = {"GEORADIUSBYMEMBER_RO", "key:1", "member", "1.5", "mi"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt unit.mi"};
     f(Example{"GEORADIUSBYMEMBER_RO", "alt unit.mi", argv, keys, covers},
-      cmd::GeoradiusByMemberRo{.key = "key:1", .member = "member", .radius = 1.5, .unit = cmd::GeoradiusByMemberRo::Mi{}});
+      cmd::GeoradiusByMemberRo{.key = "key:1", .member = "member", .radius = 1.5, .unit = valkey::miles});
   }
   {
     static constexpr std::string_view argv[] = {"GEORADIUSBYMEMBER_RO", "key:1", "member", "1.5", "m", "COUNT", "1"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt unit.m", "opt count-block"};
     f(Example{"GEORADIUSBYMEMBER_RO", "opt count-block", argv, keys, covers},
-      cmd::GeoradiusByMemberRo{.key = "key:1", .member = "member", .radius = 1.5, .unit = cmd::GeoradiusByMemberRo::M{}, .count = cmd::GeoradiusByMemberRo::Count{.count = 1}});
+      cmd::GeoradiusByMemberRo{.key = "key:1", .member = "member", .radius = 1.5, .unit = valkey::meters, .count = cmd::GeoradiusByMemberRo::Count{.count = 1}});
   }
   {
     static constexpr std::string_view argv[] = {"GEORADIUSBYMEMBER_RO", "key:1", "member", "1.5", "m", "COUNT", "1", "ANY"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt unit.m", "opt count-block", "opt count-block.any"};
     f(Example{"GEORADIUSBYMEMBER_RO", "opt count-block.any", argv, keys, covers},
-      cmd::GeoradiusByMemberRo{.key = "key:1", .member = "member", .radius = 1.5, .unit = cmd::GeoradiusByMemberRo::M{}, .count = cmd::GeoradiusByMemberRo::Count{.count = 1, .any = true}});
+      cmd::GeoradiusByMemberRo{.key = "key:1", .member = "member", .radius = 1.5, .unit = valkey::meters, .count = cmd::GeoradiusByMemberRo::Count{.count = 1, .any = true}});
   }
   {
     static constexpr std::string_view argv[] = {"GEORADIUSBYMEMBER_RO", "key:1", "member", "1.5", "m", "ASC"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt order.asc", "alt unit.m", "opt order"};
     f(Example{"GEORADIUSBYMEMBER_RO", "opt order", argv, keys, covers},
-      cmd::GeoradiusByMemberRo{.key = "key:1", .member = "member", .radius = 1.5, .unit = cmd::GeoradiusByMemberRo::M{}, .order = cmd::GeoradiusByMemberRo::Asc{}});
+      cmd::GeoradiusByMemberRo{.key = "key:1", .member = "member", .radius = 1.5, .unit = valkey::meters, .order = valkey::asc});
   }
   {
     static constexpr std::string_view argv[] = {"GEORADIUSBYMEMBER_RO", "key:1", "member", "1.5", "m", "DESC"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt order.desc", "alt unit.m", "opt order"};
     f(Example{"GEORADIUSBYMEMBER_RO", "alt order.desc", argv, keys, covers},
-      cmd::GeoradiusByMemberRo{.key = "key:1", .member = "member", .radius = 1.5, .unit = cmd::GeoradiusByMemberRo::M{}, .order = cmd::GeoradiusByMemberRo::Desc{}});
+      cmd::GeoradiusByMemberRo{.key = "key:1", .member = "member", .radius = 1.5, .unit = valkey::meters, .order = valkey::desc});
   }
   {
     static constexpr std::string_view argv[] = {"GEORADIUSBYMEMBER_RO", "key:1", "member", "1.5", "m", "WITHCOORD", "WITHDIST", "WITHHASH"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt unit.m"};
     f(Example{"GEORADIUSBYMEMBER_RO", "", argv, keys, covers},
-      cmd::GeoradiusByMemberRoDetailed{.key = "key:1", .member = "member", .radius = 1.5, .unit = cmd::GeoradiusByMemberRoDetailed::M{}});
+      cmd::GeoradiusByMemberRoDetailed{.key = "key:1", .member = "member", .radius = 1.5, .unit = valkey::meters});
   }
   {
     static constexpr std::string_view argv[] = {"GEORADIUSBYMEMBER_RO", "key:1", "member", "1.5", "km", "WITHCOORD", "WITHDIST", "WITHHASH"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt unit.km"};
     f(Example{"GEORADIUSBYMEMBER_RO", "alt unit.km", argv, keys, covers},
-      cmd::GeoradiusByMemberRoDetailed{.key = "key:1", .member = "member", .radius = 1.5, .unit = cmd::GeoradiusByMemberRoDetailed::Km{}});
+      cmd::GeoradiusByMemberRoDetailed{.key = "key:1", .member = "member", .radius = 1.5, .unit = valkey::kilometers});
   }
   {
     static constexpr std::string_view argv[] = {"GEORADIUSBYMEMBER_RO", "key:1", "member", "1.5", "ft", "WITHCOORD", "WITHDIST", "WITHHASH"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt unit.ft"};
     f(Example{"GEORADIUSBYMEMBER_RO", "alt unit.ft", argv, keys, covers},
-      cmd::GeoradiusByMemberRoDetailed{.key = "key:1", .member = "member", .radius = 1.5, .unit = cmd::GeoradiusByMemberRoDetailed::Ft{}});
+      cmd::GeoradiusByMemberRoDetailed{.key = "key:1", .member = "member", .radius = 1.5, .unit = valkey::feet});
   }
   {
     static constexpr std::string_view argv[] = {"GEORADIUSBYMEMBER_RO", "key:1", "member", "1.5", "mi", "WITHCOORD", "WITHDIST", "WITHHASH"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt unit.mi"};
     f(Example{"GEORADIUSBYMEMBER_RO", "alt unit.mi", argv, keys, covers},
-      cmd::GeoradiusByMemberRoDetailed{.key = "key:1", .member = "member", .radius = 1.5, .unit = cmd::GeoradiusByMemberRoDetailed::Mi{}});
+      cmd::GeoradiusByMemberRoDetailed{.key = "key:1", .member = "member", .radius = 1.5, .unit = valkey::miles});
   }
   {
     static constexpr std::string_view argv[] = {"GEORADIUSBYMEMBER_RO", "key:1", "member", "1.5", "m", "WITHCOORD", "WITHDIST", "WITHHASH", "COUNT", "1"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt unit.m", "opt count-block"};
     f(Example{"GEORADIUSBYMEMBER_RO", "opt count-block", argv, keys, covers},
-      cmd::GeoradiusByMemberRoDetailed{.key = "key:1", .member = "member", .radius = 1.5, .unit = cmd::GeoradiusByMemberRoDetailed::M{}, .count = cmd::GeoradiusByMemberRoDetailed::Count{.count = 1}});
+      cmd::GeoradiusByMemberRoDetailed{.key = "key:1", .member = "member", .radius = 1.5, .unit = valkey::meters, .count = cmd::GeoradiusByMemberRoDetailed::Count{.count = 1}});
   }
   {
     static constexpr std::string_view argv[] = {"GEORADIUSBYMEMBER_RO", "key:1", "member", "1.5", "m", "WITHCOORD", "WITHDIST", "WITHHASH", "COUNT", "1", "ANY"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt unit.m", "opt count-block", "opt count-block.any"};
     f(Example{"GEORADIUSBYMEMBER_RO", "opt count-block.any", argv, keys, covers},
-      cmd::GeoradiusByMemberRoDetailed{.key = "key:1", .member = "member", .radius = 1.5, .unit = cmd::GeoradiusByMemberRoDetailed::M{}, .count = cmd::GeoradiusByMemberRoDetailed::Count{.count = 1, .any = true}});
+      cmd::GeoradiusByMemberRoDetailed{.key = "key:1", .member = "member", .radius = 1.5, .unit = valkey::meters, .count = cmd::GeoradiusByMemberRoDetailed::Count{.count = 1, .any = true}});
   }
   {
     static constexpr std::string_view argv[] = {"GEORADIUSBYMEMBER_RO", "key:1", "member", "1.5", "m", "WITHCOORD", "WITHDIST", "WITHHASH", "ASC"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt order.asc", "alt unit.m", "opt order"};
     f(Example{"GEORADIUSBYMEMBER_RO", "opt order", argv, keys, covers},
-      cmd::GeoradiusByMemberRoDetailed{.key = "key:1", .member = "member", .radius = 1.5, .unit = cmd::GeoradiusByMemberRoDetailed::M{}, .order = cmd::GeoradiusByMemberRoDetailed::Asc{}});
+      cmd::GeoradiusByMemberRoDetailed{.key = "key:1", .member = "member", .radius = 1.5, .unit = valkey::meters, .order = valkey::asc});
   }
   {
     static constexpr std::string_view argv[] = {"GEORADIUSBYMEMBER_RO", "key:1", "member", "1.5", "m", "WITHCOORD", "WITHDIST", "WITHHASH", "DESC"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt order.desc", "alt unit.m", "opt order"};
     f(Example{"GEORADIUSBYMEMBER_RO", "alt order.desc", argv, keys, covers},
-      cmd::GeoradiusByMemberRoDetailed{.key = "key:1", .member = "member", .radius = 1.5, .unit = cmd::GeoradiusByMemberRoDetailed::M{}, .order = cmd::GeoradiusByMemberRoDetailed::Desc{}});
+      cmd::GeoradiusByMemberRoDetailed{.key = "key:1", .member = "member", .radius = 1.5, .unit = valkey::meters, .order = valkey::desc});
   }
   {
     static constexpr std::string_view argv[] = {"GEORADIUS_RO", "key:1", "13.361389", "38.115556", "1.5", "m"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt unit.m"};
     f(Example{"GEORADIUS_RO", "", argv, keys, covers},
-      cmd::GeoradiusRo{.key = "key:1", .longitude = 13.361389, .latitude = 38.115556, .radius = 1.5, .unit = cmd::GeoradiusRo::M{}});
+      cmd::GeoradiusRo{.key = "key:1", .longitude = 13.361389, .latitude = 38.115556, .radius = 1.5, .unit = valkey::meters});
   }
   {
     static constexpr std::string_view argv[] = {"GEORADIUS_RO", "key:1", "13.361389", "38.115556", "1.5", "km"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt unit.km"};
     f(Example{"GEORADIUS_RO", "alt unit.km", argv, keys, covers},
-      cmd::GeoradiusRo{.key = "key:1", .longitude = 13.361389, .latitude = 38.115556, .radius = 1.5, .unit = cmd::GeoradiusRo::Km{}});
+      cmd::GeoradiusRo{.key = "key:1", .longitude = 13.361389, .latitude = 38.115556, .radius = 1.5, .unit = valkey::kilometers});
   }
   {
     static constexpr std::string_view argv[] = {"GEORADIUS_RO", "key:1", "13.361389", "38.115556", "1.5", "ft"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt unit.ft"};
     f(Example{"GEORADIUS_RO", "alt unit.ft", argv, keys, covers},
-      cmd::GeoradiusRo{.key = "key:1", .longitude = 13.361389, .latitude = 38.115556, .radius = 1.5, .unit = cmd::GeoradiusRo::Ft{}});
+      cmd::GeoradiusRo{.key = "key:1", .longitude = 13.361389, .latitude = 38.115556, .radius = 1.5, .unit = valkey::feet});
   }
   {
     static constexpr std::string_view argv[] = {"GEORADIUS_RO", "key:1", "13.361389", "38.115556", "1.5", "mi"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt unit.mi"};
     f(Example{"GEORADIUS_RO", "alt unit.mi", argv, keys, covers},
-      cmd::GeoradiusRo{.key = "key:1", .longitude = 13.361389, .latitude = 38.115556, .radius = 1.5, .unit = cmd::GeoradiusRo::Mi{}});
+      cmd::GeoradiusRo{.key = "key:1", .longitude = 13.361389, .latitude = 38.115556, .radius = 1.5, .unit = valkey::miles});
   }
   {
     static constexpr std::string_view argv[] = {"GEORADIUS_RO", "key:1", "13.361389", "38.115556", "1.5", "m", "COUNT", "1"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt unit.m", "opt count-block"};
     f(Example{"GEORADIUS_RO", "opt count-block", argv, keys, covers},
-      cmd::GeoradiusRo{.key = "key:1", .longitude = 13.361389, .latitude = 38.115556, .radius = 1.5, .unit = cmd::GeoradiusRo::M{}, .count = cmd::GeoradiusRo::Count{.count = 1}});
+      cmd::GeoradiusRo{.key = "key:1", .longitude = 13.361389, .latitude = 38.115556, .radius = 1.5, .unit = valkey::meters, .count = cmd::GeoradiusRo::Count{.count = 1}});
   }
   {
     static constexpr std::string_view argv[] = {"GEORADIUS_RO", "key:1", "13.361389", "38.115556", "1.5", "m", "COUNT", "1", "ANY"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt unit.m", "opt count-block", "opt count-block.any"};
     f(Example{"GEORADIUS_RO", "opt count-block.any", argv, keys, covers},
-      cmd::GeoradiusRo{.key = "key:1", .longitude = 13.361389, .latitude = 38.115556, .radius = 1.5, .unit = cmd::GeoradiusRo::M{}, .count = cmd::GeoradiusRo::Count{.count = 1, .any = true}});
+      cmd::GeoradiusRo{.key = "key:1", .longitude = 13.361389, .latitude = 38.115556, .radius = 1.5, .unit = valkey::meters, .count = cmd::GeoradiusRo::Count{.count = 1, .any = true}});
   }
   {
     static constexpr std::string_view argv[] = {"GEORADIUS_RO", "key:1", "13.361389", "38.115556", "1.5", "m", "ASC"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt order.asc", "alt unit.m", "opt order"};
     f(Example{"GEORADIUS_RO", "opt order", argv, keys, covers},
-      cmd::GeoradiusRo{.key = "key:1", .longitude = 13.361389, .latitude = 38.115556, .radius = 1.5, .unit = cmd::GeoradiusRo::M{}, .order = cmd::GeoradiusRo::Asc{}});
+      cmd::GeoradiusRo{.key = "key:1", .longitude = 13.361389, .latitude = 38.115556, .radius = 1.5, .unit = valkey::meters, .order = valkey::asc});
   }
   {
     static constexpr std::string_view argv[] = {"GEORADIUS_RO", "key:1", "13.361389", "38.115556", "1.5", "m", "DESC"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt order.desc", "alt unit.m", "opt order"};
     f(Example{"GEORADIUS_RO", "alt order.desc", argv, keys, covers},
-      cmd::GeoradiusRo{.key = "key:1", .longitude = 13.361389, .latitude = 38.115556, .radius = 1.5, .unit = cmd::GeoradiusRo::M{}, .order = cmd::GeoradiusRo::Desc{}});
+      cmd::GeoradiusRo{.key = "key:1", .longitude = 13.361389, .latitude = 38.115556, .radius = 1.5, .unit = valkey::meters, .order = valkey::desc});
   }
   {
     static constexpr std::string_view argv[] = {"GEORADIUS_RO", "key:1", "13.361389", "38.115556", "1.5", "m", "WITHCOORD", "WITHDIST", "WITHHASH"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt unit.m"};
     f(Example{"GEORADIUS_RO", "", argv, keys, covers},
-      cmd::GeoradiusRoDetailed{.key = "key:1", .longitude = 13.361389, .latitude = 38.115556, .radius = 1.5, .unit = cmd::GeoradiusRoDetailed::M{}});
+      cmd::GeoradiusRoDetailed{.key = "key:1", .longitude = 13.361389, .latitude = 38.115556, .radius = 1.5, .unit = valkey::meters});
   }
   {
     static constexpr std::string_view argv[] = {"GEORADIUS_RO", "key:1", "13.361389", "38.115556", "1.5", "km", "WITHCOORD", "WITHDIST", "WITHHASH"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt unit.km"};
     f(Example{"GEORADIUS_RO", "alt unit.km", argv, keys, covers},
-      cmd::GeoradiusRoDetailed{.key = "key:1", .longitude = 13.361389, .latitude = 38.115556, .radius = 1.5, .unit = cmd::GeoradiusRoDetailed::Km{}});
+      cmd::GeoradiusRoDetailed{.key = "key:1", .longitude = 13.361389, .latitude = 38.115556, .radius = 1.5, .unit = valkey::kilometers});
   }
   {
     static constexpr std::string_view argv[] = {"GEORADIUS_RO", "key:1", "13.361389", "38.115556", "1.5", "ft", "WITHCOORD", "WITHDIST", "WITHHASH"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt unit.ft"};
     f(Example{"GEORADIUS_RO", "alt unit.ft", argv, keys, covers},
-      cmd::GeoradiusRoDetailed{.key = "key:1", .longitude = 13.361389, .latitude = 38.115556, .radius = 1.5, .unit = cmd::GeoradiusRoDetailed::Ft{}});
+      cmd::GeoradiusRoDetailed{.key = "key:1", .longitude = 13.361389, .latitude = 38.115556, .radius = 1.5, .unit = valkey::feet});
   }
   {
     static constexpr std::string_view argv[] = {"GEORADIUS_RO", "key:1", "13.361389", "38.115556", "1.5", "mi", "WITHCOORD", "WITHDIST", "WITHHASH"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt unit.mi"};
     f(Example{"GEORADIUS_RO", "alt unit.mi", argv, keys, covers},
-      cmd::GeoradiusRoDetailed{.key = "key:1", .longitude = 13.361389, .latitude = 38.115556, .radius = 1.5, .unit = cmd::GeoradiusRoDetailed::Mi{}});
+      cmd::GeoradiusRoDetailed{.key = "key:1", .longitude = 13.361389, .latitude = 38.115556, .radius = 1.5, .unit = valkey::miles});
   }
   {
     static constexpr std::string_view argv[] = {"GEORADIUS_RO", "key:1", "13.361389", "38.115556", "1.5", "m", "WITHCOORD", "WITHDIST", "WITHHASH", "COUNT", "1"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt unit.m", "opt count-block"};
     f(Example{"GEORADIUS_RO", "opt count-block", argv, keys, covers},
-      cmd::GeoradiusRoDetailed{.key = "key:1", .longitude = 13.361389, .latitude = 38.115556, .radius = 1.5, .unit = cmd::GeoradiusRoDetailed::M{}, .count = cmd::GeoradiusRoDetailed::Count{.count = 1}});
+      cmd::GeoradiusRoDetailed{.key = "key:1", .longitude = 13.361389, .latitude = 38.115556, .radius = 1.5, .unit = valkey::meters, .count = cmd::GeoradiusRoDetailed::Count{.count = 1}});
   }
   {
     static constexpr std::string_view argv[] = {"GEORADIUS_RO", "key:1", "13.361389", "38.115556", "1.5", "m", "WITHCOORD", "WITHDIST", "WITHHASH", "COUNT", "1", "ANY"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt unit.m", "opt count-block", "opt count-block.any"};
     f(Example{"GEORADIUS_RO", "opt count-block.any", argv, keys, covers},
-      cmd::GeoradiusRoDetailed{.key = "key:1", .longitude = 13.361389, .latitude = 38.115556, .radius = 1.5, .unit = cmd::GeoradiusRoDetailed::M{}, .count = cmd::GeoradiusRoDetailed::Count{.count = 1, .any = true}});
+      cmd::GeoradiusRoDetailed{.key = "key:1", .longitude = 13.361389, .latitude = 38.115556, .radius = 1.5, .unit = valkey::meters, .count = cmd::GeoradiusRoDetailed::Count{.count = 1, .any = true}});
   }
   {
     static constexpr std::string_view argv[] = {"GEORADIUS_RO", "key:1", "13.361389", "38.115556", "1.5", "m", "WITHCOORD", "WITHDIST", "WITHHASH", "ASC"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt order.asc", "alt unit.m", "opt order"};
     f(Example{"GEORADIUS_RO", "opt order", argv, keys, covers},
-      cmd::GeoradiusRoDetailed{.key = "key:1", .longitude = 13.361389, .latitude = 38.115556, .radius = 1.5, .unit = cmd::GeoradiusRoDetailed::M{}, .order = cmd::GeoradiusRoDetailed::Asc{}});
+      cmd::GeoradiusRoDetailed{.key = "key:1", .longitude = 13.361389, .latitude = 38.115556, .radius = 1.5, .unit = valkey::meters, .order = valkey::asc});
   }
   {
     static constexpr std::string_view argv[] = {"GEORADIUS_RO", "key:1", "13.361389", "38.115556", "1.5", "m", "WITHCOORD", "WITHDIST", "WITHHASH", "DESC"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt order.desc", "alt unit.m", "opt order"};
     f(Example{"GEORADIUS_RO", "alt order.desc", argv, keys, covers},
-      cmd::GeoradiusRoDetailed{.key = "key:1", .longitude = 13.361389, .latitude = 38.115556, .radius = 1.5, .unit = cmd::GeoradiusRoDetailed::M{}, .order = cmd::GeoradiusRoDetailed::Desc{}});
+      cmd::GeoradiusRoDetailed{.key = "key:1", .longitude = 13.361389, .latitude = 38.115556, .radius = 1.5, .unit = valkey::meters, .order = valkey::desc});
   }
   {
     static constexpr std::string_view argv[] = {"GEOSEARCH", "key:1", "FROMMEMBER", "member", "BYRADIUS", "1.5", "m"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt by.circle", "alt by.circle.unit.m", "alt from.member", "opt from"};
     f(Example{"GEOSEARCH", "", argv, keys, covers},
-      cmd::Geosearch{.key = "key:1", .by = cmd::Geosearch::ByRadius{.radius = 1.5, .unit = cmd::Geosearch::M{}}, .from = cmd::Geosearch::FromMember{.member = "member"}});
+      cmd::Geosearch{.key = "key:1", .by = cmd::Geosearch::ByRadius{.radius = 1.5, .unit = valkey::meters}, .from = cmd::Geosearch::FromMember{.member = "member"}});
   }
   {
     static constexpr std::string_view argv[] = {"GEOSEARCH", "key:1", "FROMLONLAT", "13.361389", "38.115556", "BYRADIUS", "1.5", "m"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt by.circle", "alt by.circle.unit.m", "alt from.fromlonlat", "opt from"};
     f(Example{"GEOSEARCH", "alt from.fromlonlat", argv, keys, covers},
-      cmd::Geosearch{.key = "key:1", .by = cmd::Geosearch::ByRadius{.radius = 1.5, .unit = cmd::Geosearch::M{}}, .from = cmd::Geosearch::FromLonLat{.longitude = 13.361389, .latitude = 38.115556}});
+      cmd::Geosearch{.key = "key:1", .by = cmd::Geosearch::ByRadius{.radius = 1.5, .unit = valkey::meters}, .from = cmd::Geosearch::FromLonLat{.longitude = 13.361389, .latitude = 38.115556}});
   }
   {
     static constexpr std::string_view argv[] = {"GEOSEARCH", "key:1", "FROMMEMBER", "member", "BYRADIUS", "1.5", "km"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt by.circle", "alt by.circle.unit.km", "alt from.member", "opt from"};
     f(Example{"GEOSEARCH", "alt by.circle.unit.km", argv, keys, covers},
-      cmd::Geosearch{.key = "key:1", .by = cmd::Geosearch::ByRadius{.radius = 1.5, .unit = cmd::Geosearch::Km{}}, .from = cmd::Geosearch::FromMember{.member = "member"}});
+      cmd::Geosearch{.key = "key:1", .by = cmd::Geosearch::ByRadius{.radius = 1.5, .unit = valkey::kilometers}, .from = cmd::Geosearch::FromMember{.member = "member"}});
   }
   {
     static constexpr std::string_view argv[] = {"GEOSEARCH", "key:1", "FROMMEMBER", "member", "BYRADIUS", "1.5", "ft"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt by.circle", "alt by.circle.unit.ft", "alt from.member", "opt from"};
     f(Example{"GEOSEARCH", "alt by.circle.unit.ft", argv, keys, covers},
-      cmd::Geosearch{.key = "key:1", .by = cmd::Geosearch::ByRadius{.radius = 1.5, .unit = cmd::Geosearch::Ft{}}, .from = cmd::Geosearch::FromMember{.member = "member"}});
+      cmd::Geosearch{.key = "key:1", .by = cmd::Geosearch::ByRadius{.radius = 1.5, .unit = valkey::feet}, .from = cmd::Geosearch::FromMember{.member = "member"}});
   }
   {
     static constexpr std::string_view argv[] = {"GEOSEARCH", "key:1", "FROMMEMBER", "member", "BYRADIUS", "1.5", "mi"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt by.circle", "alt by.circle.unit.mi", "alt from.member", "opt from"};
     f(Example{"GEOSEARCH", "alt by.circle.unit.mi", argv, keys, covers},
-      cmd::Geosearch{.key = "key:1", .by = cmd::Geosearch::ByRadius{.radius = 1.5, .unit = cmd::Geosearch::Mi{}}, .from = cmd::Geosearch::FromMember{.member = "member"}});
+      cmd::Geosearch{.key = "key:1", .by = cmd::Geosearch::ByRadius{.radius = 1.5, .unit = valkey::miles}, .from = cmd::Geosearch::FromMember{.member = "member"}});
   }
   {
     static constexpr std::string_view argv[] = {"GEOSEARCH", "key:1", "FROMMEMBER", "member", "BYBOX", "1.5", "2.5", "m"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt by.box", "alt by.box.unit.m", "alt from.member", "opt from"};
     f(Example{"GEOSEARCH", "alt by.box", argv, keys, covers},
-      cmd::Geosearch{.key = "key:1", .by = cmd::Geosearch::ByBox{.width = 1.5, .height = 2.5, .unit = cmd::Geosearch::M{}}, .from = cmd::Geosearch::FromMember{.member = "member"}});
+      cmd::Geosearch{.key = "key:1", .by = cmd::Geosearch::ByBox{.width = 1.5, .height = 2.5, .unit = valkey::meters}, .from = cmd::Geosearch::FromMember{.member = "member"}});
   }
   {
     static constexpr std::string_view argv[] = {"GEOSEARCH", "key:1", "FROMMEMBER", "member", "BYBOX", "1.5", "2.5", "km"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt by.box", "alt by.box.unit.km", "alt from.member", "opt from"};
     f(Example{"GEOSEARCH", "alt by.box.unit.km", argv, keys, covers},
-      cmd::Geosearch{.key = "key:1", .by = cmd::Geosearch::ByBox{.width = 1.5, .height = 2.5, .unit = cmd::Geosearch::Km{}}, .from = cmd::Geosearch::FromMember{.member = "member"}});
+      cmd::Geosearch{.key = "key:1", .by = cmd::Geosearch::ByBox{.width = 1.5, .height = 2.5, .unit = valkey::kilometers}, .from = cmd::Geosearch::FromMember{.member = "member"}});
   }
   {
     static constexpr std::string_view argv[] = {"GEOSEARCH", "key:1", "FROMMEMBER", "member", "BYBOX", "1.5", "2.5", "ft"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt by.box", "alt by.box.unit.ft", "alt from.member", "opt from"};
     f(Example{"GEOSEARCH", "alt by.box.unit.ft", argv, keys, covers},
-      cmd::Geosearch{.key = "key:1", .by = cmd::Geosearch::ByBox{.width = 1.5, .height = 2.5, .unit = cmd::Geosearch::Ft{}}, .from = cmd::Geosearch::FromMember{.member = "member"}});
+      cmd::Geosearch{.key = "key:1", .by = cmd::Geosearch::ByBox{.width = 1.5, .height = 2.5, .unit = valkey::feet}, .from = cmd::Geosearch::FromMember{.member = "member"}});
   }
   {
     static constexpr std::string_view argv[] = {"GEOSEARCH", "key:1", "FROMMEMBER", "member", "BYBOX", "1.5", "2.5", "mi"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt by.box", "alt by.box.unit.mi", "alt from.member", "opt from"};
     f(Example{"GEOSEARCH", "alt by.box.unit.mi", argv, keys, covers},
-      cmd::Geosearch{.key = "key:1", .by = cmd::Geosearch::ByBox{.width = 1.5, .height = 2.5, .unit = cmd::Geosearch::Mi{}}, .from = cmd::Geosearch::FromMember{.member = "member"}});
+      cmd::Geosearch{.key = "key:1", .by = cmd::Geosearch::ByBox{.width = 1.5, .height = 2.5, .unit = valkey::miles}, .from = cmd::Geosearch::FromMember{.member = "member"}});
   }
   {
     static constexpr std::string_view argv[] = {"GEOSEARCH", "key:1", "BYPOLYGON", "3", "12", "37", "16", "37", "16", "39.5"};
@@ -2753,91 +2753,91 @@ void for_each_example(F&& f) {
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt by.circle", "alt by.circle.unit.m", "alt from.member", "alt order.asc", "opt from", "opt order"};
     f(Example{"GEOSEARCH", "opt order", argv, keys, covers},
-      cmd::Geosearch{.key = "key:1", .by = cmd::Geosearch::ByRadius{.radius = 1.5, .unit = cmd::Geosearch::M{}}, .from = cmd::Geosearch::FromMember{.member = "member"}, .order = cmd::Geosearch::Asc{}});
+      cmd::Geosearch{.key = "key:1", .by = cmd::Geosearch::ByRadius{.radius = 1.5, .unit = valkey::meters}, .from = cmd::Geosearch::FromMember{.member = "member"}, .order = valkey::asc});
   }
   {
     static constexpr std::string_view argv[] = {"GEOSEARCH", "key:1", "FROMMEMBER", "member", "BYRADIUS", "1.5", "m", "DESC"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt by.circle", "alt by.circle.unit.m", "alt from.member", "alt order.desc", "opt from", "opt order"};
     f(Example{"GEOSEARCH", "alt order.desc", argv, keys, covers},
-      cmd::Geosearch{.key = "key:1", .by = cmd::Geosearch::ByRadius{.radius = 1.5, .unit = cmd::Geosearch::M{}}, .from = cmd::Geosearch::FromMember{.member = "member"}, .order = cmd::Geosearch::Desc{}});
+      cmd::Geosearch{.key = "key:1", .by = cmd::Geosearch::ByRadius{.radius = 1.5, .unit = valkey::meters}, .from = cmd::Geosearch::FromMember{.member = "member"}, .order = valkey::desc});
   }
   {
     static constexpr std::string_view argv[] = {"GEOSEARCH", "key:1", "FROMMEMBER", "member", "BYRADIUS", "1.5", "m", "COUNT", "1"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt by.circle", "alt by.circle.unit.m", "alt from.member", "opt count-block", "opt from"};
     f(Example{"GEOSEARCH", "opt count-block", argv, keys, covers},
-      cmd::Geosearch{.key = "key:1", .by = cmd::Geosearch::ByRadius{.radius = 1.5, .unit = cmd::Geosearch::M{}}, .from = cmd::Geosearch::FromMember{.member = "member"}, .count = cmd::Geosearch::Count{.count = 1}});
+      cmd::Geosearch{.key = "key:1", .by = cmd::Geosearch::ByRadius{.radius = 1.5, .unit = valkey::meters}, .from = cmd::Geosearch::FromMember{.member = "member"}, .count = cmd::Geosearch::Count{.count = 1}});
   }
   {
     static constexpr std::string_view argv[] = {"GEOSEARCH", "key:1", "FROMMEMBER", "member", "BYRADIUS", "1.5", "m", "COUNT", "1", "ANY"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt by.circle", "alt by.circle.unit.m", "alt from.member", "opt count-block", "opt count-block.any", "opt from"};
     f(Example{"GEOSEARCH", "opt count-block.any", argv, keys, covers},
-      cmd::Geosearch{.key = "key:1", .by = cmd::Geosearch::ByRadius{.radius = 1.5, .unit = cmd::Geosearch::M{}}, .from = cmd::Geosearch::FromMember{.member = "member"}, .count = cmd::Geosearch::Count{.count = 1, .any = true}});
+      cmd::Geosearch{.key = "key:1", .by = cmd::Geosearch::ByRadius{.radius = 1.5, .unit = valkey::meters}, .from = cmd::Geosearch::FromMember{.member = "member"}, .count = cmd::Geosearch::Count{.count = 1, .any = true}});
   }
   {
     static constexpr std::string_view argv[] = {"GEOSEARCH", "key:1", "FROMMEMBER", "member", "BYRADIUS", "1.5", "m", "WITHCOORD", "WITHDIST", "WITHHASH"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt by.circle", "alt by.circle.unit.m", "alt from.member", "opt from"};
     f(Example{"GEOSEARCH", "", argv, keys, covers},
-      cmd::GeosearchDetailed{.key = "key:1", .by = cmd::GeosearchDetailed::ByRadius{.radius = 1.5, .unit = cmd::GeosearchDetailed::M{}}, .from = cmd::GeosearchDetailed::FromMember{.member = "member"}});
+      cmd::GeosearchDetailed{.key = "key:1", .by = cmd::GeosearchDetailed::ByRadius{.radius = 1.5, .unit = valkey::meters}, .from = cmd::GeosearchDetailed::FromMember{.member = "member"}});
   }
   {
     static constexpr std::string_view argv[] = {"GEOSEARCH", "key:1", "FROMLONLAT", "13.361389", "38.115556", "BYRADIUS", "1.5", "m", "WITHCOORD", "WITHDIST", "WITHHASH"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt by.circle", "alt by.circle.unit.m", "alt from.fromlonlat", "opt from"};
     f(Example{"GEOSEARCH", "alt from.fromlonlat", argv, keys, covers},
-      cmd::GeosearchDetailed{.key = "key:1", .by = cmd::GeosearchDetailed::ByRadius{.radius = 1.5, .unit = cmd::GeosearchDetailed::M{}}, .from = cmd::GeosearchDetailed::FromLonLat{.longitude = 13.361389, .latitude = 38.115556}});
+      cmd::GeosearchDetailed{.key = "key:1", .by = cmd::GeosearchDetailed::ByRadius{.radius = 1.5, .unit = valkey::meters}, .from = cmd::GeosearchDetailed::FromLonLat{.longitude = 13.361389, .latitude = 38.115556}});
   }
   {
     static constexpr std::string_view argv[] = {"GEOSEARCH", "key:1", "FROMMEMBER", "member", "BYRADIUS", "1.5", "km", "WITHCOORD", "WITHDIST", "WITHHASH"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt by.circle", "alt by.circle.unit.km", "alt from.member", "opt from"};
     f(Example{"GEOSEARCH", "alt by.circle.unit.km", argv, keys, covers},
-      cmd::GeosearchDetailed{.key = "key:1", .by = cmd::GeosearchDetailed::ByRadius{.radius = 1.5, .unit = cmd::GeosearchDetailed::Km{}}, .from = cmd::GeosearchDetailed::FromMember{.member = "member"}});
+      cmd::GeosearchDetailed{.key = "key:1", .by = cmd::GeosearchDetailed::ByRadius{.radius = 1.5, .unit = valkey::kilometers}, .from = cmd::GeosearchDetailed::FromMember{.member = "member"}});
   }
   {
     static constexpr std::string_view argv[] = {"GEOSEARCH", "key:1", "FROMMEMBER", "member", "BYRADIUS", "1.5", "ft", "WITHCOORD", "WITHDIST", "WITHHASH"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt by.circle", "alt by.circle.unit.ft", "alt from.member", "opt from"};
     f(Example{"GEOSEARCH", "alt by.circle.unit.ft", argv, keys, covers},
-      cmd::GeosearchDetailed{.key = "key:1", .by = cmd::GeosearchDetailed::ByRadius{.radius = 1.5, .unit = cmd::GeosearchDetailed::Ft{}}, .from = cmd::GeosearchDetailed::FromMember{.member = "member"}});
+      cmd::GeosearchDetailed{.key = "key:1", .by = cmd::GeosearchDetailed::ByRadius{.radius = 1.5, .unit = valkey::feet}, .from = cmd::GeosearchDetailed::FromMember{.member = "member"}});
   }
   {
     static constexpr std::string_view argv[] = {"GEOSEARCH", "key:1", "FROMMEMBER", "member", "BYRADIUS", "1.5", "mi", "WITHCOORD", "WITHDIST", "WITHHASH"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt by.circle", "alt by.circle.unit.mi", "alt from.member", "opt from"};
     f(Example{"GEOSEARCH", "alt by.circle.unit.mi", argv, keys, covers},
-      cmd::GeosearchDetailed{.key = "key:1", .by = cmd::GeosearchDetailed::ByRadius{.radius = 1.5, .unit = cmd::GeosearchDetailed::Mi{}}, .from = cmd::GeosearchDetailed::FromMember{.member = "member"}});
+      cmd::GeosearchDetailed{.key = "key:1", .by = cmd::GeosearchDetailed::ByRadius{.radius = 1.5, .unit = valkey::miles}, .from = cmd::GeosearchDetailed::FromMember{.member = "member"}});
   }
   {
     static constexpr std::string_view argv[] = {"GEOSEARCH", "key:1", "FROMMEMBER", "member", "BYBOX", "1.5", "2.5", "m", "WITHCOORD", "WITHDIST", "WITHHASH"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt by.box", "alt by.box.unit.m", "alt from.member", "opt from"};
     f(Example{"GEOSEARCH", "alt by.box", argv, keys, covers},
-      cmd::GeosearchDetailed{.key = "key:1", .by = cmd::GeosearchDetailed::ByBox{.width = 1.5, .height = 2.5, .unit = cmd::GeosearchDetailed::M{}}, .from = cmd::GeosearchDetailed::FromMember{.member = "member"}});
+      cmd::GeosearchDetailed{.key = "key:1", .by = cmd::GeosearchDetailed::ByBox{.width = 1.5, .height = 2.5, .unit = valkey::meters}, .from = cmd::GeosearchDetailed::FromMember{.member = "member"}});
   }
   {
     static constexpr std::string_view argv[] = {"GEOSEARCH", "key:1", "FROMMEMBER", "member", "BYBOX", "1.5", "2.5", "km", "WITHCOORD", "WITHDIST", "WITHHASH"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt by.box", "alt by.box.unit.km", "alt from.member", "opt from"};
     f(Example{"GEOSEARCH", "alt by.box.unit.km", argv, keys, covers},
-      cmd::GeosearchDetailed{.key = "key:1", .by = cmd::GeosearchDetailed::ByBox{.width = 1.5, .height = 2.5, .unit = cmd::GeosearchDetailed::Km{}}, .from = cmd::GeosearchDetailed::FromMember{.member = "member"}});
+      cmd::GeosearchDetailed{.key = "key:1", .by = cmd::GeosearchDetailed::ByBox{.width = 1.5, .height = 2.5, .unit = valkey::kilometers}, .from = cmd::GeosearchDetailed::FromMember{.member = "member"}});
   }
   {
     static constexpr std::string_view argv[] = {"GEOSEARCH", "key:1", "FROMMEMBER", "member", "BYBOX", "1.5", "2.5", "ft", "WITHCOORD", "WITHDIST", "WITHHASH"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt by.box", "alt by.box.unit.ft", "alt from.member", "opt from"};
     f(Example{"GEOSEARCH", "alt by.box.unit.ft", argv, keys, covers},
-      cmd::GeosearchDetailed{.key = "key:1", .by = cmd::GeosearchDetailed::ByBox{.width = 1.5, .height = 2.5, .unit = cmd::GeosearchDetailed::Ft{}}, .from = cmd::GeosearchDetailed::FromMember{.member = "member"}});
+      cmd::GeosearchDetailed{.key = "key:1", .by = cmd::GeosearchDetailed::ByBox{.width = 1.5, .height = 2.5, .unit = valkey::feet}, .from = cmd::GeosearchDetailed::FromMember{.member = "member"}});
   }
   {
     static constexpr std::string_view argv[] = {"GEOSEARCH", "key:1", "FROMMEMBER", "member", "BYBOX", "1.5", "2.5", "mi", "WITHCOORD", "WITHDIST", "WITHHASH"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt by.box", "alt by.box.unit.mi", "alt from.member", "opt from"};
     f(Example{"GEOSEARCH", "alt by.box.unit.mi", argv, keys, covers},
-      cmd::GeosearchDetailed{.key = "key:1", .by = cmd::GeosearchDetailed::ByBox{.width = 1.5, .height = 2.5, .unit = cmd::GeosearchDetailed::Mi{}}, .from = cmd::GeosearchDetailed::FromMember{.member = "member"}});
+      cmd::GeosearchDetailed{.key = "key:1", .by = cmd::GeosearchDetailed::ByBox{.width = 1.5, .height = 2.5, .unit = valkey::miles}, .from = cmd::GeosearchDetailed::FromMember{.member = "member"}});
   }
   {
     static constexpr std::string_view argv[] = {"GEOSEARCH", "key:1", "BYPOLYGON", "3", "12", "37", "16", "37", "16", "39.5", "WITHCOORD", "WITHDIST", "WITHHASH"};
@@ -2851,91 +2851,91 @@ void for_each_example(F&& f) {
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt by.circle", "alt by.circle.unit.m", "alt from.member", "alt order.asc", "opt from", "opt order"};
     f(Example{"GEOSEARCH", "opt order", argv, keys, covers},
-      cmd::GeosearchDetailed{.key = "key:1", .by = cmd::GeosearchDetailed::ByRadius{.radius = 1.5, .unit = cmd::GeosearchDetailed::M{}}, .from = cmd::GeosearchDetailed::FromMember{.member = "member"}, .order = cmd::GeosearchDetailed::Asc{}});
+      cmd::GeosearchDetailed{.key = "key:1", .by = cmd::GeosearchDetailed::ByRadius{.radius = 1.5, .unit = valkey::meters}, .from = cmd::GeosearchDetailed::FromMember{.member = "member"}, .order = valkey::asc});
   }
   {
     static constexpr std::string_view argv[] = {"GEOSEARCH", "key:1", "FROMMEMBER", "member", "BYRADIUS", "1.5", "m", "DESC", "WITHCOORD", "WITHDIST", "WITHHASH"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt by.circle", "alt by.circle.unit.m", "alt from.member", "alt order.desc", "opt from", "opt order"};
     f(Example{"GEOSEARCH", "alt order.desc", argv, keys, covers},
-      cmd::GeosearchDetailed{.key = "key:1", .by = cmd::GeosearchDetailed::ByRadius{.radius = 1.5, .unit = cmd::GeosearchDetailed::M{}}, .from = cmd::GeosearchDetailed::FromMember{.member = "member"}, .order = cmd::GeosearchDetailed::Desc{}});
+      cmd::GeosearchDetailed{.key = "key:1", .by = cmd::GeosearchDetailed::ByRadius{.radius = 1.5, .unit = valkey::meters}, .from = cmd::GeosearchDetailed::FromMember{.member = "member"}, .order = valkey::desc});
   }
   {
     static constexpr std::string_view argv[] = {"GEOSEARCH", "key:1", "FROMMEMBER", "member", "BYRADIUS", "1.5", "m", "COUNT", "1", "WITHCOORD", "WITHDIST", "WITHHASH"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt by.circle", "alt by.circle.unit.m", "alt from.member", "opt count-block", "opt from"};
     f(Example{"GEOSEARCH", "opt count-block", argv, keys, covers},
-      cmd::GeosearchDetailed{.key = "key:1", .by = cmd::GeosearchDetailed::ByRadius{.radius = 1.5, .unit = cmd::GeosearchDetailed::M{}}, .from = cmd::GeosearchDetailed::FromMember{.member = "member"}, .count = cmd::GeosearchDetailed::Count{.count = 1}});
+      cmd::GeosearchDetailed{.key = "key:1", .by = cmd::GeosearchDetailed::ByRadius{.radius = 1.5, .unit = valkey::meters}, .from = cmd::GeosearchDetailed::FromMember{.member = "member"}, .count = cmd::GeosearchDetailed::Count{.count = 1}});
   }
   {
     static constexpr std::string_view argv[] = {"GEOSEARCH", "key:1", "FROMMEMBER", "member", "BYRADIUS", "1.5", "m", "COUNT", "1", "ANY", "WITHCOORD", "WITHDIST", "WITHHASH"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt by.circle", "alt by.circle.unit.m", "alt from.member", "opt count-block", "opt count-block.any", "opt from"};
     f(Example{"GEOSEARCH", "opt count-block.any", argv, keys, covers},
-      cmd::GeosearchDetailed{.key = "key:1", .by = cmd::GeosearchDetailed::ByRadius{.radius = 1.5, .unit = cmd::GeosearchDetailed::M{}}, .from = cmd::GeosearchDetailed::FromMember{.member = "member"}, .count = cmd::GeosearchDetailed::Count{.count = 1, .any = true}});
+      cmd::GeosearchDetailed{.key = "key:1", .by = cmd::GeosearchDetailed::ByRadius{.radius = 1.5, .unit = valkey::meters}, .from = cmd::GeosearchDetailed::FromMember{.member = "member"}, .count = cmd::GeosearchDetailed::Count{.count = 1, .any = true}});
   }
   {
     static constexpr std::string_view argv[] = {"GEOSEARCHSTORE", "key:1", "key:2", "FROMMEMBER", "member", "BYRADIUS", "1.5", "m"};
     static constexpr std::string_view keys[] = {"key:1", "key:2"};
     static constexpr std::string_view covers[] = {"alt by.circle", "alt by.circle.unit.m", "alt from.member", "opt from"};
     f(Example{"GEOSEARCHSTORE", "", argv, keys, covers},
-      cmd::Geosearchstore{.destination = "key:1", .source = "key:2", .by = cmd::Geosearchstore::ByRadius{.radius = 1.5, .unit = cmd::Geosearchstore::M{}}, .from = cmd::Geosearchstore::FromMember{.member = "member"}});
+      cmd::Geosearchstore{.destination = "key:1", .source = "key:2", .by = cmd::Geosearchstore::ByRadius{.radius = 1.5, .unit = valkey::meters}, .from = cmd::Geosearchstore::FromMember{.member = "member"}});
   }
   {
     static constexpr std::string_view argv[] = {"GEOSEARCHSTORE", "key:1", "key:2", "FROMLONLAT", "13.361389", "38.115556", "BYRADIUS", "1.5", "m"};
     static constexpr std::string_view keys[] = {"key:1", "key:2"};
     static constexpr std::string_view covers[] = {"alt by.circle", "alt by.circle.unit.m", "alt from.fromlonlat", "opt from"};
     f(Example{"GEOSEARCHSTORE", "alt from.fromlonlat", argv, keys, covers},
-      cmd::Geosearchstore{.destination = "key:1", .source = "key:2", .by = cmd::Geosearchstore::ByRadius{.radius = 1.5, .unit = cmd::Geosearchstore::M{}}, .from = cmd::Geosearchstore::FromLonLat{.longitude = 13.361389, .latitude = 38.115556}});
+      cmd::Geosearchstore{.destination = "key:1", .source = "key:2", .by = cmd::Geosearchstore::ByRadius{.radius = 1.5, .unit = valkey::meters}, .from = cmd::Geosearchstore::FromLonLat{.longitude = 13.361389, .latitude = 38.115556}});
   }
   {
     static constexpr std::string_view argv[] = {"GEOSEARCHSTORE", "key:1", "key:2", "FROMMEMBER", "member", "BYRADIUS", "1.5", "km"};
     static constexpr std::string_view keys[] = {"key:1", "key:2"};
     static constexpr std::string_view covers[] = {"alt by.circle", "alt by.circle.unit.km", "alt from.member", "opt from"};
     f(Example{"GEOSEARCHSTORE", "alt by.circle.unit.km", argv, keys, covers},
-      cmd::Geosearchstore{.destination = "key:1", .source = "key:2", .by = cmd::Geosearchstore::ByRadius{.radius = 1.5, .unit = cmd::Geosearchstore::Km{}}, .from = cmd::Geosearchstore::FromMember{.member = "member"}});
+      cmd::Geosearchstore{.destination = "key:1", .source = "key:2", .by = cmd::Geosearchstore::ByRadius{.radius = 1.5, .unit = valkey::kilometers}, .from = cmd::Geosearchstore::FromMember{.member = "member"}});
   }
   {
     static constexpr std::string_view argv[] = {"GEOSEARCHSTORE", "key:1", "key:2", "FROMMEMBER", "member", "BYRADIUS", "1.5", "ft"};
     static constexpr std::string_view keys[] = {"key:1", "key:2"};
     static constexpr std::string_view covers[] = {"alt by.circle", "alt by.circle.unit.ft", "alt from.member", "opt from"};
     f(Example{"GEOSEARCHSTORE", "alt by.circle.unit.ft", argv, keys, covers},
-      cmd::Geosearchstore{.destination = "key:1", .source = "key:2", .by = cmd::Geosearchstore::ByRadius{.radius = 1.5, .unit = cmd::Geosearchstore::Ft{}}, .from = cmd::Geosearchstore::FromMember{.member = "member"}});
+      cmd::Geosearchstore{.destination = "key:1", .source = "key:2", .by = cmd::Geosearchstore::ByRadius{.radius = 1.5, .unit = valkey::feet}, .from = cmd::Geosearchstore::FromMember{.member = "member"}});
   }
   {
     static constexpr std::string_view argv[] = {"GEOSEARCHSTORE", "key:1", "key:2", "FROMMEMBER", "member", "BYRADIUS", "1.5", "mi"};
     static constexpr std::string_view keys[] = {"key:1", "key:2"};
     static constexpr std::string_view covers[] = {"alt by.circle", "alt by.circle.unit.mi", "alt from.member", "opt from"};
     f(Example{"GEOSEARCHSTORE", "alt by.circle.unit.mi", argv, keys, covers},
-      cmd::Geosearchstore{.destination = "key:1", .source = "key:2", .by = cmd::Geosearchstore::ByRadius{.radius = 1.5, .unit = cmd::Geosearchstore::Mi{}}, .from = cmd::Geosearchstore::FromMember{.member = "member"}});
+      cmd::Geosearchstore{.destination = "key:1", .source = "key:2", .by = cmd::Geosearchstore::ByRadius{.radius = 1.5, .unit = valkey::miles}, .from = cmd::Geosearchstore::FromMember{.member = "member"}});
   }
   {
     static constexpr std::string_view argv[] = {"GEOSEARCHSTORE", "key:1", "key:2", "FROMMEMBER", "member", "BYBOX", "1.5", "2.5", "m"};
     static constexpr std::string_view keys[] = {"key:1", "key:2"};
     static constexpr std::string_view covers[] = {"alt by.box", "alt by.box.unit.m", "alt from.member", "opt from"};
     f(Example{"GEOSEARCHSTORE", "alt by.box", argv, keys, covers},
-      cmd::Geosearchstore{.destination = "key:1", .source = "key:2", .by = cmd::Geosearchstore::ByBox{.width = 1.5, .height = 2.5, .unit = cmd::Geosearchstore::M{}}, .from = cmd::Geosearchstore::FromMember{.member = "member"}});
+      cmd::Geosearchstore{.destination = "key:1", .source = "key:2", .by = cmd::Geosearchstore::ByBox{.width = 1.5, .height = 2.5, .unit = valkey::meters}, .from = cmd::Geosearchstore::FromMember{.member = "member"}});
   }
   {
     static constexpr std::string_view argv[] = {"GEOSEARCHSTORE", "key:1", "key:2", "FROMMEMBER", "member", "BYBOX", "1.5", "2.5", "km"};
     static constexpr std::string_view keys[] = {"key:1", "key:2"};
     static constexpr std::string_view covers[] = {"alt by.box", "alt by.box.unit.km", "alt from.member", "opt from"};
     f(Example{"GEOSEARCHSTORE", "alt by.box.unit.km", argv, keys, covers},
-      cmd::Geosearchstore{.destination = "key:1", .source = "key:2", .by = cmd::Geosearchstore::ByBox{.width = 1.5, .height = 2.5, .unit = cmd::Geosearchstore::Km{}}, .from = cmd::Geosearchstore::FromMember{.member = "member"}});
+      cmd::Geosearchstore{.destination = "key:1", .source = "key:2", .by = cmd::Geosearchstore::ByBox{.width = 1.5, .height = 2.5, .unit = valkey::kilometers}, .from = cmd::Geosearchstore::FromMember{.member = "member"}});
   }
   {
     static constexpr std::string_view argv[] = {"GEOSEARCHSTORE", "key:1", "key:2", "FROMMEMBER", "member", "BYBOX", "1.5", "2.5", "ft"};
     static constexpr std::string_view keys[] = {"key:1", "key:2"};
     static constexpr std::string_view covers[] = {"alt by.box", "alt by.box.unit.ft", "alt from.member", "opt from"};
     f(Example{"GEOSEARCHSTORE", "alt by.box.unit.ft", argv, keys, covers},
-      cmd::Geosearchstore{.destination = "key:1", .source = "key:2", .by = cmd::Geosearchstore::ByBox{.width = 1.5, .height = 2.5, .unit = cmd::Geosearchstore::Ft{}}, .from = cmd::Geosearchstore::FromMember{.member = "member"}});
+      cmd::Geosearchstore{.destination = "key:1", .source = "key:2", .by = cmd::Geosearchstore::ByBox{.width = 1.5, .height = 2.5, .unit = valkey::feet}, .from = cmd::Geosearchstore::FromMember{.member = "member"}});
   }
   {
     static constexpr std::string_view argv[] = {"GEOSEARCHSTORE", "key:1", "key:2", "FROMMEMBER", "member", "BYBOX", "1.5", "2.5", "mi"};
     static constexpr std::string_view keys[] = {"key:1", "key:2"};
     static constexpr std::string_view covers[] = {"alt by.box", "alt by.box.unit.mi", "alt from.member", "opt from"};
     f(Example{"GEOSEARCHSTORE", "alt by.box.unit.mi", argv, keys, covers},
-      cmd::Geosearchstore{.destination = "key:1", .source = "key:2", .by = cmd::Geosearchstore::ByBox{.width = 1.5, .height = 2.5, .unit = cmd::Geosearchstore::Mi{}}, .from = cmd::Geosearchstore::FromMember{.member = "member"}});
+      cmd::Geosearchstore{.destination = "key:1", .source = "key:2", .by = cmd::Geosearchstore::ByBox{.width = 1.5, .height = 2.5, .unit = valkey::miles}, .from = cmd::Geosearchstore::FromMember{.member = "member"}});
   }
   {
     static constexpr std::string_view argv[] = {"GEOSEARCHSTORE", "key:1", "key:2", "BYPOLYGON", "3", "12", "37", "16", "37", "16", "39.5"};
@@ -2949,35 +2949,35 @@ void for_each_example(F&& f) {
     static constexpr std::string_view keys[] = {"key:1", "key:2"};
     static constexpr std::string_view covers[] = {"alt by.circle", "alt by.circle.unit.m", "alt from.member", "alt order.asc", "opt from", "opt order"};
     f(Example{"GEOSEARCHSTORE", "opt order", argv, keys, covers},
-      cmd::Geosearchstore{.destination = "key:1", .source = "key:2", .by = cmd::Geosearchstore::ByRadius{.radius = 1.5, .unit = cmd::Geosearchstore::M{}}, .from = cmd::Geosearchstore::FromMember{.member = "member"}, .order = cmd::Geosearchstore::Asc{}});
+      cmd::Geosearchstore{.destination = "key:1", .source = "key:2", .by = cmd::Geosearchstore::ByRadius{.radius = 1.5, .unit = valkey::meters}, .from = cmd::Geosearchstore::FromMember{.member = "member"}, .order = valkey::asc});
   }
   {
     static constexpr std::string_view argv[] = {"GEOSEARCHSTORE", "key:1", "key:2", "FROMMEMBER", "member", "BYRADIUS", "1.5", "m", "DESC"};
     static constexpr std::string_view keys[] = {"key:1", "key:2"};
     static constexpr std::string_view covers[] = {"alt by.circle", "alt by.circle.unit.m", "alt from.member", "alt order.desc", "opt from", "opt order"};
     f(Example{"GEOSEARCHSTORE", "alt order.desc", argv, keys, covers},
-      cmd::Geosearchstore{.destination = "key:1", .source = "key:2", .by = cmd::Geosearchstore::ByRadius{.radius = 1.5, .unit = cmd::Geosearchstore::M{}}, .from = cmd::Geosearchstore::FromMember{.member = "member"}, .order = cmd::Geosearchstore::Desc{}});
+      cmd::Geosearchstore{.destination = "key:1", .source = "key:2", .by = cmd::Geosearchstore::ByRadius{.radius = 1.5, .unit = valkey::meters}, .from = cmd::Geosearchstore::FromMember{.member = "member"}, .order = valkey::desc});
   }
   {
     static constexpr std::string_view argv[] = {"GEOSEARCHSTORE", "key:1", "key:2", "FROMMEMBER", "member", "BYRADIUS", "1.5", "m", "COUNT", "1"};
     static constexpr std::string_view keys[] = {"key:1", "key:2"};
     static constexpr std::string_view covers[] = {"alt by.circle", "alt by.circle.unit.m", "alt from.member", "opt count-block", "opt from"};
     f(Example{"GEOSEARCHSTORE", "opt count-block", argv, keys, covers},
-      cmd::Geosearchstore{.destination = "key:1", .source = "key:2", .by = cmd::Geosearchstore::ByRadius{.radius = 1.5, .unit = cmd::Geosearchstore::M{}}, .from = cmd::Geosearchstore::FromMember{.member = "member"}, .count = cmd::Geosearchstore::Count{.count = 1}});
+      cmd::Geosearchstore{.destination = "key:1", .source = "key:2", .by = cmd::Geosearchstore::ByRadius{.radius = 1.5, .unit = valkey::meters}, .from = cmd::Geosearchstore::FromMember{.member = "member"}, .count = cmd::Geosearchstore::Count{.count = 1}});
   }
   {
     static constexpr std::string_view argv[] = {"GEOSEARCHSTORE", "key:1", "key:2", "FROMMEMBER", "member", "BYRADIUS", "1.5", "m", "COUNT", "1", "ANY"};
     static constexpr std::string_view keys[] = {"key:1", "key:2"};
     static constexpr std::string_view covers[] = {"alt by.circle", "alt by.circle.unit.m", "alt from.member", "opt count-block", "opt count-block.any", "opt from"};
     f(Example{"GEOSEARCHSTORE", "opt count-block.any", argv, keys, covers},
-      cmd::Geosearchstore{.destination = "key:1", .source = "key:2", .by = cmd::Geosearchstore::ByRadius{.radius = 1.5, .unit = cmd::Geosearchstore::M{}}, .from = cmd::Geosearchstore::FromMember{.member = "member"}, .count = cmd::Geosearchstore::Count{.count = 1, .any = true}});
+      cmd::Geosearchstore{.destination = "key:1", .source = "key:2", .by = cmd::Geosearchstore::ByRadius{.radius = 1.5, .unit = valkey::meters}, .from = cmd::Geosearchstore::FromMember{.member = "member"}, .count = cmd::Geosearchstore::Count{.count = 1, .any = true}});
   }
   {
     static constexpr std::string_view argv[] = {"GEOSEARCHSTORE", "key:1", "key:2", "FROMMEMBER", "member", "BYRADIUS", "1.5", "m", "STOREDIST"};
     static constexpr std::string_view keys[] = {"key:1", "key:2"};
     static constexpr std::string_view covers[] = {"alt by.circle", "alt by.circle.unit.m", "alt from.member", "opt from", "opt storedist"};
     f(Example{"GEOSEARCHSTORE", "opt storedist", argv, keys, covers},
-      cmd::Geosearchstore{.destination = "key:1", .source = "key:2", .by = cmd::Geosearchstore::ByRadius{.radius = 1.5, .unit = cmd::Geosearchstore::M{}}, .from = cmd::Geosearchstore::FromMember{.member = "member"}, .store_dist = true});
+      cmd::Geosearchstore{.destination = "key:1", .source = "key:2", .by = cmd::Geosearchstore::ByRadius{.radius = 1.5, .unit = valkey::meters}, .from = cmd::Geosearchstore::FromMember{.member = "member"}, .store_dist = true});
   }
   {
     static constexpr std::string_view argv[] = {"GET", "key:1"};
@@ -3662,21 +3662,21 @@ void for_each_example(F&& f) {
     static constexpr std::string_view keys[] = {"key:1", "key:2"};
     static constexpr std::string_view covers[] = {"alt wherefrom.left", "alt whereto.left"};
     f(Example{"LMOVE", "", argv, keys, covers},
-      cmd::Lmove{.source = "key:1", .destination = "key:2", .where_from = cmd::Lmove::Left{}, .where_to = cmd::Lmove::Left{}});
+      cmd::Lmove{.source = "key:1", .destination = "key:2", .where_from = valkey::left, .where_to = valkey::left});
   }
   {
     static constexpr std::string_view argv[] = {"LMOVE", "key:1", "key:2", "RIGHT", "LEFT"};
     static constexpr std::string_view keys[] = {"key:1", "key:2"};
     static constexpr std::string_view covers[] = {"alt wherefrom.right", "alt whereto.left"};
     f(Example{"LMOVE", "alt wherefrom.right", argv, keys, covers},
-      cmd::Lmove{.source = "key:1", .destination = "key:2", .where_from = cmd::Lmove::Right{}, .where_to = cmd::Lmove::Left{}});
+      cmd::Lmove{.source = "key:1", .destination = "key:2", .where_from = valkey::right, .where_to = valkey::left});
   }
   {
     static constexpr std::string_view argv[] = {"LMOVE", "key:1", "key:2", "LEFT", "RIGHT"};
     static constexpr std::string_view keys[] = {"key:1", "key:2"};
     static constexpr std::string_view covers[] = {"alt wherefrom.left", "alt whereto.right"};
     f(Example{"LMOVE", "alt whereto.right", argv, keys, covers},
-      cmd::Lmove{.source = "key:1", .destination = "key:2", .where_from = cmd::Lmove::Left{}, .where_to = cmd::Lmove::Right{}});
+      cmd::Lmove{.source = "key:1", .destination = "key:2", .where_from = valkey::left, .where_to = valkey::right});
   }
   {
     static constexpr std::string_view argv[] = {"LMPOP", "1", "key:1", "LEFT"};
@@ -3684,7 +3684,7 @@ void for_each_example(F&& f) {
     static constexpr std::string_view covers[] = {"alt where.left"};
     const std::string_view list_keys[] = {"key:1"};
     f(Example{"LMPOP", "", argv, keys, covers},
-      cmd::Lmpop{.keys = list_keys, .where = cmd::Lmpop::Left{}});
+      cmd::Lmpop{.keys = list_keys, .where = valkey::left});
   }
   {
     static constexpr std::string_view argv[] = {"LMPOP", "1", "key:1", "RIGHT"};
@@ -3692,7 +3692,7 @@ void for_each_example(F&& f) {
     static constexpr std::string_view covers[] = {"alt where.right"};
     const std::string_view list_keys[] = {"key:1"};
     f(Example{"LMPOP", "alt where.right", argv, keys, covers},
-      cmd::Lmpop{.keys = list_keys, .where = cmd::Lmpop::Right{}});
+      cmd::Lmpop{.keys = list_keys, .where = valkey::right});
   }
   {
     static constexpr std::string_view argv[] = {"LMPOP", "1", "key:1", "LEFT", "COUNT", "1"};
@@ -3700,7 +3700,7 @@ void for_each_example(F&& f) {
     static constexpr std::string_view covers[] = {"alt where.left", "opt count"};
     const std::string_view list_keys[] = {"key:1"};
     f(Example{"LMPOP", "opt count", argv, keys, covers},
-      cmd::Lmpop{.keys = list_keys, .where = cmd::Lmpop::Left{}, .count = 1});
+      cmd::Lmpop{.keys = list_keys, .where = valkey::left, .count = 1});
   }
   {
     static constexpr std::string_view argv[] = {"LOLWUT"};
@@ -4501,7 +4501,7 @@ void for_each_example(F&& f) {
     static constexpr std::string_view argv[] = {"SCRIPT", "DEBUG", "SYNC"};
     static constexpr std::string_view covers[] = {"alt mode.sync"};
     f(Example{"SCRIPT DEBUG", "alt mode.sync", argv, {}, covers},
-      cmd::ScriptDebug{.mode = cmd::ScriptDebug::Sync{}});
+      cmd::ScriptDebug{.mode = valkey::sync});
   }
   {
     static constexpr std::string_view argv[] = {"SCRIPT", "DEBUG", "NO"};
@@ -4530,13 +4530,13 @@ void for_each_example(F&& f) {
     static constexpr std::string_view argv[] = {"SCRIPT", "FLUSH", "ASYNC"};
     static constexpr std::string_view covers[] = {"alt flush-type.async", "opt flush-type"};
     f(Example{"SCRIPT FLUSH", "opt flush-type", argv, {}, covers},
-      cmd::ScriptFlush{.flush_type = cmd::ScriptFlush::Async{}});
+      cmd::ScriptFlush{.flush_type = valkey::async});
   }
   {
     static constexpr std::string_view argv[] = {"SCRIPT", "FLUSH", "SYNC"};
     static constexpr std::string_view covers[] = {"alt flush-type.sync", "opt flush-type"};
     f(Example{"SCRIPT FLUSH", "alt flush-type.sync", argv, {}, covers},
-      cmd::ScriptFlush{.flush_type = cmd::ScriptFlush::Sync{}});
+      cmd::ScriptFlush{.flush_type = valkey::sync});
   }
   {
     static constexpr std::string_view argv[] = {"SCRIPT", "HELP"};
@@ -5060,14 +5060,14 @@ void for_each_example(F&& f) {
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt order.asc", "opt order"};
     f(Example{"SORT", "opt order", argv, keys, covers},
-      cmd::Sort{.key = "key:1", .order = cmd::Sort::Asc{}});
+      cmd::Sort{.key = "key:1", .order = valkey::asc});
   }
   {
     static constexpr std::string_view argv[] = {"SORT", "key:1", "DESC"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt order.desc", "opt order"};
     f(Example{"SORT", "alt order.desc", argv, keys, covers},
-      cmd::Sort{.key = "key:1", .order = cmd::Sort::Desc{}});
+      cmd::Sort{.key = "key:1", .order = valkey::desc});
   }
   {
     static constexpr std::string_view argv[] = {"SORT", "key:1", "ALPHA"};
@@ -5109,14 +5109,14 @@ void for_each_example(F&& f) {
     static constexpr std::string_view keys[] = {"key:1", "key:2"};
     static constexpr std::string_view covers[] = {"alt order.asc", "opt order"};
     f(Example{"SORT", "opt order", argv, keys, covers},
-      cmd::SortStore{.key = "key:1", .destination = "key:2", .order = cmd::SortStore::Asc{}});
+      cmd::SortStore{.key = "key:1", .destination = "key:2", .order = valkey::asc});
   }
   {
     static constexpr std::string_view argv[] = {"SORT", "key:1", "DESC", "STORE", "key:2"};
     static constexpr std::string_view keys[] = {"key:1", "key:2"};
     static constexpr std::string_view covers[] = {"alt order.desc", "opt order"};
     f(Example{"SORT", "alt order.desc", argv, keys, covers},
-      cmd::SortStore{.key = "key:1", .destination = "key:2", .order = cmd::SortStore::Desc{}});
+      cmd::SortStore{.key = "key:1", .destination = "key:2", .order = valkey::desc});
   }
   {
     static constexpr std::string_view argv[] = {"SORT", "key:1", "ALPHA", "STORE", "key:2"};
@@ -5158,14 +5158,14 @@ void for_each_example(F&& f) {
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt order.asc", "opt order"};
     f(Example{"SORT_RO", "opt order", argv, keys, covers},
-      cmd::SortRo{.key = "key:1", .order = cmd::SortRo::Asc{}});
+      cmd::SortRo{.key = "key:1", .order = valkey::asc});
   }
   {
     static constexpr std::string_view argv[] = {"SORT_RO", "key:1", "DESC"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt order.desc", "opt order"};
     f(Example{"SORT_RO", "alt order.desc", argv, keys, covers},
-      cmd::SortRo{.key = "key:1", .order = cmd::SortRo::Desc{}});
+      cmd::SortRo{.key = "key:1", .order = valkey::desc});
   }
   {
     static constexpr std::string_view argv[] = {"SORT_RO", "key:1", "ALPHA"};

@@ -29,10 +29,14 @@ from .model import SpecError, SCALAR_KINDS
 # Pure tokens with a short name in <valkey/tokens.hpp> (valkey::nx, ...): an
 # alternative of a choice that is one of these is that type, so the short name
 # fits every choice that offers the token.
-SHARED_TOKENS = {"Nx", "Xx", "Gt", "Lt", "KeepTtl", "Persist"}
-# Their short names, by alternative type.
+# Their short names, by alternative type: the token in lower case, the GEO
+# units spelled out (valkey::m would be a poor name in a namespace).
 SHORT_TOKEN_NAMES = {"Nx": "valkey::nx", "Xx": "valkey::xx", "Gt": "valkey::gt", "Lt": "valkey::lt",
-                     "KeepTtl": "valkey::keepttl", "Persist": "valkey::persist"}
+                     "KeepTtl": "valkey::keepttl", "Persist": "valkey::persist",
+                     "Left": "valkey::left", "Right": "valkey::right", "Asc": "valkey::asc", "Desc": "valkey::desc",
+                     "Sync": "valkey::sync", "Async": "valkey::async",
+                     "M": "valkey::meters", "Km": "valkey::kilometers", "Ft": "valkey::feet", "Mi": "valkey::miles"}
+SHARED_TOKENS = set(SHORT_TOKEN_NAMES)
 
 
 def token_alternative(c, qualified):

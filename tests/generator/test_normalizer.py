@@ -43,10 +43,14 @@ class HardSpecs(unittest.TestCase):
         self.assertIn("using Condition = valkey::Choice<Nx, Xx, Gt, Lt>;", types)
         self.assertFalse(any(t.startswith("enum class") for t in types))
         m = self.cmd("Lmove")
-        self.assertIn("struct Left {};", [t[0] for t in m.types])
+        self.assertIn("using Left = valkey::token::Left;", [t[0] for t in m.types])  # valkey::left
         self.assertIn("using WhereFrom = valkey::Choice<Left, Right>;", [t[0] for t in m.types])
         self.assertIn(("where_from", "Lmove::WhereFrom", True), members(m))
         self.assertIn("if (valkey::holds_alternative<Lmove::Left>(c.where_from)) {", m.encode_lines)
+        # a token with no short name is an empty struct of the command's own
+        i = self.cmd("Linsert")
+        self.assertIn("struct Before {};", [t[0] for t in i.types])
+        self.assertIn("using Where = valkey::Choice<Before, After>;", [t[0] for t in i.types])
         self.assertIn(("by", "Geosearch::By", True), members(self.cmd("Geosearch")))
         # a required choice defaults to its first alternative, valued or not
         unit = next(x for x in self.cmd("Georadius").members if x.name == "unit")
@@ -55,7 +59,8 @@ class HardSpecs(unittest.TestCase):
         self.assertEqual(by.default, " = {}")
         # the reference lists each alternative as a caller writes it
         from valkeygen import docs
-        self.assertIn("`.unit` (`M{}`, `Km{}`, `Ft{}`, `Mi{}`)", docs.option_list(self.cmd("Geodist")))
+        self.assertIn("`.unit` (`valkey::meters`, `valkey::kilometers`, `valkey::feet`, `valkey::miles`)",
+                      docs.option_list(self.cmd("Geodist")))
         self.assertIn("`.condition` (`valkey::nx`, `valkey::xx`, `IfEq{...}`)", docs.option_list(self.cmd("Set")))
 
     def test_zadd(self):

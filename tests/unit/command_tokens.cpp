@@ -1,8 +1,9 @@
 // Every choice is a valkey::Choice of one struct per alternative, whether its
 // alternatives are all plain tokens (EXPIRE's NX | XX | GT | LT) or one
 // carries a value (SET's NX | XX | IFEQ value). valkey::nx, xx, gt, lt,
-// keepttl and persist are those alternatives themselves, so they pick the
-// same bytes as the command's own spelling in every choice that offers them.
+// keepttl, persist, left, right, asc, desc, sync, async and the GEO units
+// are those alternatives themselves, so they pick the same bytes as the
+// command's own spelling in every choice that offers them.
 #include <catch2/catch_test_macros.hpp>
 
 #include <string>
@@ -25,9 +26,17 @@ static_assert(std::is_same_v<cmd::Expire::Condition, valkey::Choice<valkey::toke
                                                                   valkey::token::Gt, valkey::token::Lt>>);
 static_assert(std::is_convertible_v<valkey::token::Gt, cmd::Expire::Condition>);
 static_assert(!std::is_convertible_v<valkey::token::KeepTtl, cmd::Expire::Condition>);  // no such alternative
-// A choice of plain tokens with no short name: one empty struct per token.
-static_assert(std::is_same_v<cmd::Lmove::WhereFrom, valkey::Choice<cmd::Lmove::Left, cmd::Lmove::Right>>);
-static_assert(std::is_empty_v<cmd::Lmove::Left>);
+// The other shared tokens: one type in every command that offers them.
+static_assert(std::is_same_v<cmd::Lmove::WhereFrom, valkey::Choice<valkey::token::Left, valkey::token::Right>>);
+static_assert(std::is_same_v<cmd::Lmove::WhereFrom, cmd::Blmpop::Where>);
+static_assert(std::is_same_v<cmd::Sort::Order, cmd::Geosearch::Order>);
+static_assert(std::is_same_v<cmd::Flushall::FlushType, cmd::ScriptFlush::FlushType>);
+static_assert(std::is_same_v<cmd::Geodist::Km, valkey::token::Km>);
+static_assert(std::is_same_v<cmd::Georadius::Unit, cmd::Geodist::Unit>);
+// A choice of plain tokens with no short name: one empty struct per token,
+// the command's own.
+static_assert(std::is_same_v<cmd::Linsert::Where, valkey::Choice<cmd::Linsert::Before, cmd::Linsert::After>>);
+static_assert(std::is_empty_v<cmd::Linsert::Before>);
 
 TEST_CASE("tokens: a choice with a valued alternative (SET) takes valkey::nx, xx and keepttl", "[tokens]") {
   CHECK(encoded(cmd::Set{.key = "k", .value = "v", .condition = valkey::nx}) ==
@@ -50,4 +59,21 @@ TEST_CASE("tokens: a choice of plain tokens (EXPIRE, ZADD, LMOVE) takes valkey::
   // A required choice defaults to its first alternative.
   CHECK(encoded(cmd::Lmove{.source = "a", .destination = "b", .where_to = cmd::Lmove::Right{}}) ==
         "*5\r\n$5\r\nLMOVE\r\n$1\r\na\r\n$1\r\nb\r\n$4\r\nLEFT\r\n$5\r\nRIGHT\r\n");
+}
+
+TEST_CASE("tokens: valkey::left, right, asc, desc, sync, async and the GEO units", "[tokens]") {
+  CHECK(encoded(cmd::Lmove{.source = "a", .destination = "b", .where_from = valkey::right, .where_to = valkey::left}) ==
+        "*5\r\n$5\r\nLMOVE\r\n$1\r\na\r\n$1\r\nb\r\n$5\r\nRIGHT\r\n$4\r\nLEFT\r\n");
+  CHECK(encoded(cmd::Sort{.key = "k", .order = valkey::desc}) == "*3\r\n$4\r\nSORT\r\n$1\r\nk\r\n$4\r\nDESC\r\n");
+  CHECK(encoded(cmd::Sort{.key = "k", .order = valkey::asc}) == "*3\r\n$4\r\nSORT\r\n$1\r\nk\r\n$3\r\nASC\r\n");
+  CHECK(encoded(cmd::Flushall{.flush_type = valkey::async}) == "*2\r\n$8\r\nFLUSHALL\r\n$5\r\nASYNC\r\n");
+  CHECK(encoded(cmd::Flushdb{.flush_type = valkey::sync}) == "*2\r\n$7\r\nFLUSHDB\r\n$4\r\nSYNC\r\n");
+  CHECK(encoded(cmd::Geodist{.key = "g", .member1 = "a", .member2 = "b", .unit = valkey::kilometers}) ==
+        "*5\r\n$7\r\nGEODIST\r\n$1\r\ng\r\n$1\r\na\r\n$1\r\nb\r\n$2\r\nkm\r\n");
+  CHECK(encoded(cmd::Geodist{.key = "g", .member1 = "a", .member2 = "b", .unit = valkey::miles}) ==
+        "*5\r\n$7\r\nGEODIST\r\n$1\r\ng\r\n$1\r\na\r\n$1\r\nb\r\n$2\r\nmi\r\n");
+  CHECK(encoded(cmd::Geodist{.key = "g", .member1 = "a", .member2 = "b", .unit = valkey::meters}) ==
+        "*5\r\n$7\r\nGEODIST\r\n$1\r\ng\r\n$1\r\na\r\n$1\r\nb\r\n$1\r\nm\r\n");
+  CHECK(encoded(cmd::Geodist{.key = "g", .member1 = "a", .member2 = "b", .unit = valkey::feet}) ==
+        "*5\r\n$7\r\nGEODIST\r\n$1\r\ng\r\n$1\r\na\r\n$1\r\nb\r\n$2\r\nft\r\n");
 }

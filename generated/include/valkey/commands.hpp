@@ -495,7 +495,7 @@ class Commands {
   }
   /// `BLMPOP` with its optional arguments (cmd::Blmpop::Options).
   ///
-  /// Example: `db.blmpop(0.0, {"key:1"}, valkey::cmd::Blmpop::Left{}, {.count = 1})`
+  /// Example: `db.blmpop(0.0, {"key:1"}, valkey::left, {.count = 1})`
   template <class... Tail>
   decltype(auto) blmpop(double timeout, valkey::View<std::string_view> keys, cmd::Blmpop::Where where, const cmd::Blmpop::Options& options, Tail&&... tail) {
     return self().exec(cmd::Blmpop{.timeout = timeout, .keys = keys, .where = where, .count = options.count}, std::forward<Tail>(tail)...);
@@ -1092,7 +1092,7 @@ class Commands {
   /// - ACL categories: keyspace, write, admin, slow, dangerous
   /// - Flags: WRITE, NO_ASYNC_LOADING, ADMIN, ALL_DBS
   /// - Keys: none
-  /// - Options: `.flush_type` (`Async{}`, `Sync{}`)
+  /// - Options: `.flush_type` (`valkey::async`, `valkey::sync`)
   /// - Reference: https://valkey.io/commands/cluster-flushslot/
   template <class... Tail>
   decltype(auto) cluster_flushslot(std::int64_t slot, Tail&&... tail) {
@@ -1100,7 +1100,7 @@ class Commands {
   }
   /// `CLUSTER FLUSHSLOT` with its optional arguments (cmd::ClusterFlushSlot::Options).
   ///
-  /// Example: `db.cluster_flushslot(1, {.flush_type = valkey::cmd::ClusterFlushSlot::Async{}})`
+  /// Example: `db.cluster_flushslot(1, {.flush_type = valkey::async})`
   template <class... Tail>
   decltype(auto) cluster_flushslot(std::int64_t slot, const cmd::ClusterFlushSlot::Options& options, Tail&&... tail) {
     return self().exec(cmd::ClusterFlushSlot{.slot = slot, .flush_type = options.flush_type}, std::forward<Tail>(tail)...);
@@ -2118,7 +2118,7 @@ class Commands {
   /// - ACL categories: keyspace, write, slow, dangerous
   /// - Flags: WRITE, ALL_DBS
   /// - Keys: none
-  /// - Options: `.flush_type` (`Async{}`, `Sync{}`)
+  /// - Options: `.flush_type` (`valkey::async`, `valkey::sync`)
   /// - Reference: https://valkey.io/commands/flushall/
   template <class... Tail>
   decltype(auto) flushall(Tail&&... tail) {
@@ -2126,7 +2126,7 @@ class Commands {
   }
   /// `FLUSHALL` with its optional arguments (cmd::Flushall::Options).
   ///
-  /// Example: `db.flushall({.flush_type = valkey::cmd::Flushall::Async{}})`
+  /// Example: `db.flushall({.flush_type = valkey::async})`
   template <class... Tail>
   decltype(auto) flushall(const cmd::Flushall::Options& options, Tail&&... tail) {
     return self().exec(cmd::Flushall{.flush_type = options.flush_type}, std::forward<Tail>(tail)...);
@@ -2140,7 +2140,7 @@ class Commands {
   /// - ACL categories: keyspace, write, slow, dangerous
   /// - Flags: WRITE
   /// - Keys: none
-  /// - Options: `.flush_type` (`Async{}`, `Sync{}`)
+  /// - Options: `.flush_type` (`valkey::async`, `valkey::sync`)
   /// - Reference: https://valkey.io/commands/flushdb/
   template <class... Tail>
   decltype(auto) flushdb(Tail&&... tail) {
@@ -2148,7 +2148,7 @@ class Commands {
   }
   /// `FLUSHDB` with its optional arguments (cmd::Flushdb::Options).
   ///
-  /// Example: `db.flushdb({.flush_type = valkey::cmd::Flushdb::Async{}})`
+  /// Example: `db.flushdb({.flush_type = valkey::async})`
   template <class... Tail>
   decltype(auto) flushdb(const cmd::Flushdb::Options& options, Tail&&... tail) {
     return self().exec(cmd::Flushdb{.flush_type = options.flush_type}, std::forward<Tail>(tail)...);
@@ -2190,7 +2190,7 @@ class Commands {
   /// - ACL categories: write, slow, scripting
   /// - Flags: NOSCRIPT, WRITE
   /// - Keys: none
-  /// - Options: `.flush_type` (`Async{}`, `Sync{}`)
+  /// - Options: `.flush_type` (`valkey::async`, `valkey::sync`)
   /// - Reference: https://valkey.io/commands/function-flush/
   template <class... Tail>
   decltype(auto) function_flush(Tail&&... tail) {
@@ -2198,7 +2198,7 @@ class Commands {
   }
   /// `FUNCTION FLUSH` with its optional arguments (cmd::FunctionFlush::Options).
   ///
-  /// Example: `db.function_flush({.flush_type = valkey::cmd::FunctionFlush::Async{}})`
+  /// Example: `db.function_flush({.flush_type = valkey::async})`
   template <class... Tail>
   decltype(auto) function_flush(const cmd::FunctionFlush::Options& options, Tail&&... tail) {
     return self().exec(cmd::FunctionFlush{.flush_type = options.flush_type}, std::forward<Tail>(tail)...);
@@ -2342,7 +2342,7 @@ class Commands {
   /// - ACL categories: read, geo, slow
   /// - Flags: READONLY
   /// - Keys: argv[1], one key (RO, ACCESS)
-  /// - Options: `.unit` (`M{}`, `Km{}`, `Ft{}`, `Mi{}`)
+  /// - Options: `.unit` (`valkey::meters`, `valkey::kilometers`, `valkey::feet`, `valkey::miles`)
   /// - Reference: https://valkey.io/commands/geodist/
   template <class... Tail>
   decltype(auto) geodist(std::string_view key, std::string_view member1, std::string_view member2, Tail&&... tail) {
@@ -2350,7 +2350,7 @@ class Commands {
   }
   /// `GEODIST` with its optional arguments (cmd::Geodist::Options).
   ///
-  /// Example: `db.geodist("key:1", "member1", "member2", {.unit = valkey::cmd::Geodist::M{}})`
+  /// Example: `db.geodist("key:1", "member1", "member2", {.unit = valkey::meters})`
   template <class... Tail>
   decltype(auto) geodist(std::string_view key, std::string_view member1, std::string_view member2, const cmd::Geodist::Options& options, Tail&&... tail) {
     return self().exec(cmd::Geodist{.key = key, .member1 = member1, .member2 = member2, .unit = options.unit}, std::forward<Tail>(tail)...);
@@ -2411,7 +2411,7 @@ class Commands {
   ///   1. argv[1], one key (RO, ACCESS)
   ///   2. after `STORE` (searched from argv[6]), one key (OW, UPDATE, VARIABLE_FLAGS)
   ///   3. after `STOREDIST` (searched from argv[6]), one key (OW, UPDATE, VARIABLE_FLAGS)
-  /// - Options: `.count`, `.order` (`Asc{}`, `Desc{}`)
+  /// - Options: `.count`, `.order` (`valkey::asc`, `valkey::desc`)
   /// - Reference: https://valkey.io/commands/georadius/
   template <class... Tail>
   decltype(auto) georadius(std::string_view key, double longitude, double latitude, double radius, cmd::Georadius::Unit unit, Tail&&... tail) {
@@ -2419,7 +2419,7 @@ class Commands {
   }
   /// `GEORADIUS` with its optional arguments (cmd::Georadius::Options).
   ///
-  /// Example: `db.georadius("key:1", 13.361389, 38.115556, 1.5, valkey::cmd::Georadius::M{}, {.count = valkey::cmd::Georadius::Count{.count = 1}})`
+  /// Example: `db.georadius("key:1", 13.361389, 38.115556, 1.5, valkey::meters, {.count = valkey::cmd::Georadius::Count{.count = 1}})`
   template <class... Tail>
   decltype(auto) georadius(std::string_view key, double longitude, double latitude, double radius, cmd::Georadius::Unit unit, const cmd::Georadius::Options& options, Tail&&... tail) {
     return self().exec(cmd::Georadius{.key = key, .longitude = longitude, .latitude = latitude, .radius = radius, .unit = unit, .count = options.count, .order = options.order}, std::forward<Tail>(tail)...);
@@ -2436,7 +2436,7 @@ class Commands {
   ///   1. argv[1], one key (RO, ACCESS)
   ///   2. after `STORE` (searched from argv[6]), one key (OW, UPDATE, VARIABLE_FLAGS)
   ///   3. after `STOREDIST` (searched from argv[6]), one key (OW, UPDATE, VARIABLE_FLAGS)
-  /// - Options: `.count`, `.order` (`Asc{}`, `Desc{}`)
+  /// - Options: `.count`, `.order` (`valkey::asc`, `valkey::desc`)
   /// - Reference: https://valkey.io/commands/georadius/
   template <class... Tail>
   decltype(auto) georadius_detailed(std::string_view key, double longitude, double latitude, double radius, cmd::GeoradiusDetailed::Unit unit, Tail&&... tail) {
@@ -2444,7 +2444,7 @@ class Commands {
   }
   /// `GEORADIUS` with its optional arguments (cmd::GeoradiusDetailed::Options).
   ///
-  /// Example: `db.georadius_detailed("key:1", 13.361389, 38.115556, 1.5, valkey::cmd::GeoradiusDetailed::M{}, {.count = valkey::cmd::GeoradiusDetailed::Count{.count = 1}})`
+  /// Example: `db.georadius_detailed("key:1", 13.361389, 38.115556, 1.5, valkey::meters, {.count = valkey::cmd::GeoradiusDetailed::Count{.count = 1}})`
   template <class... Tail>
   decltype(auto) georadius_detailed(std::string_view key, double longitude, double latitude, double radius, cmd::GeoradiusDetailed::Unit unit, const cmd::GeoradiusDetailed::Options& options, Tail&&... tail) {
     return self().exec(cmd::GeoradiusDetailed{.key = key, .longitude = longitude, .latitude = latitude, .radius = radius, .unit = unit, .count = options.count, .order = options.order}, std::forward<Tail>(tail)...);
@@ -2458,7 +2458,7 @@ class Commands {
   /// - ACL categories: read, geo, slow
   /// - Flags: READONLY
   /// - Keys: argv[1], one key (RO, ACCESS)
-  /// - Options: `.count`, `.order` (`Asc{}`, `Desc{}`)
+  /// - Options: `.count`, `.order` (`valkey::asc`, `valkey::desc`)
   /// - Reference: https://valkey.io/commands/georadius_ro/
   template <class... Tail>
   decltype(auto) georadius_ro(std::string_view key, double longitude, double latitude, double radius, cmd::GeoradiusRo::Unit unit, Tail&&... tail) {
@@ -2466,7 +2466,7 @@ class Commands {
   }
   /// `GEORADIUS_RO` with its optional arguments (cmd::GeoradiusRo::Options).
   ///
-  /// Example: `db.georadius_ro("key:1", 13.361389, 38.115556, 1.5, valkey::cmd::GeoradiusRo::M{}, {.count = valkey::cmd::GeoradiusRo::Count{.count = 1}})`
+  /// Example: `db.georadius_ro("key:1", 13.361389, 38.115556, 1.5, valkey::meters, {.count = valkey::cmd::GeoradiusRo::Count{.count = 1}})`
   template <class... Tail>
   decltype(auto) georadius_ro(std::string_view key, double longitude, double latitude, double radius, cmd::GeoradiusRo::Unit unit, const cmd::GeoradiusRo::Options& options, Tail&&... tail) {
     return self().exec(cmd::GeoradiusRo{.key = key, .longitude = longitude, .latitude = latitude, .radius = radius, .unit = unit, .count = options.count, .order = options.order}, std::forward<Tail>(tail)...);
@@ -2480,7 +2480,7 @@ class Commands {
   /// - ACL categories: read, geo, slow
   /// - Flags: READONLY
   /// - Keys: argv[1], one key (RO, ACCESS)
-  /// - Options: `.count`, `.order` (`Asc{}`, `Desc{}`)
+  /// - Options: `.count`, `.order` (`valkey::asc`, `valkey::desc`)
   /// - Reference: https://valkey.io/commands/georadius_ro/
   template <class... Tail>
   decltype(auto) georadius_ro_detailed(std::string_view key, double longitude, double latitude, double radius, cmd::GeoradiusRoDetailed::Unit unit, Tail&&... tail) {
@@ -2488,7 +2488,7 @@ class Commands {
   }
   /// `GEORADIUS_RO` with its optional arguments (cmd::GeoradiusRoDetailed::Options).
   ///
-  /// Example: `db.georadius_ro_detailed("key:1", 13.361389, 38.115556, 1.5, valkey::cmd::GeoradiusRoDetailed::M{}, {.count = valkey::cmd::GeoradiusRoDetailed::Count{.count = 1}})`
+  /// Example: `db.georadius_ro_detailed("key:1", 13.361389, 38.115556, 1.5, valkey::meters, {.count = valkey::cmd::GeoradiusRoDetailed::Count{.count = 1}})`
   template <class... Tail>
   decltype(auto) georadius_ro_detailed(std::string_view key, double longitude, double latitude, double radius, cmd::GeoradiusRoDetailed::Unit unit, const cmd::GeoradiusRoDetailed::Options& options, Tail&&... tail) {
     return self().exec(cmd::GeoradiusRoDetailed{.key = key, .longitude = longitude, .latitude = latitude, .radius = radius, .unit = unit, .count = options.count, .order = options.order}, std::forward<Tail>(tail)...);
@@ -2505,7 +2505,7 @@ class Commands {
   ///   1. argv[1], one key (RO, ACCESS)
   ///   2. after `STORE` (searched from argv[6]), one key (OW, UPDATE, VARIABLE_FLAGS)
   ///   3. after `STOREDIST` (searched from argv[6]), one key (OW, UPDATE, VARIABLE_FLAGS)
-  /// - Options: `.count`, `.order` (`Asc{}`, `Desc{}`)
+  /// - Options: `.count`, `.order` (`valkey::asc`, `valkey::desc`)
   /// - Reference: https://valkey.io/commands/georadius/
   template <class... Tail>
   decltype(auto) georadius_store(std::string_view key, double longitude, double latitude, double radius, cmd::GeoradiusStore::Unit unit, cmd::GeoradiusStore::Store2 store, Tail&&... tail) {
@@ -2513,7 +2513,7 @@ class Commands {
   }
   /// `GEORADIUS` with its optional arguments (cmd::GeoradiusStore::Options).
   ///
-  /// Example: `db.georadius_store("key:1", 13.361389, 38.115556, 1.5, valkey::cmd::GeoradiusStore::M{}, valkey::cmd::GeoradiusStore::Store{.store_key = "key:2"}, {.count = valkey::cmd::GeoradiusStore::Count{.count = 1}})`
+  /// Example: `db.georadius_store("key:1", 13.361389, 38.115556, 1.5, valkey::meters, valkey::cmd::GeoradiusStore::Store{.store_key = "key:2"}, {.count = valkey::cmd::GeoradiusStore::Count{.count = 1}})`
   template <class... Tail>
   decltype(auto) georadius_store(std::string_view key, double longitude, double latitude, double radius, cmd::GeoradiusStore::Unit unit, cmd::GeoradiusStore::Store2 store, const cmd::GeoradiusStore::Options& options, Tail&&... tail) {
     return self().exec(cmd::GeoradiusStore{.key = key, .longitude = longitude, .latitude = latitude, .radius = radius, .unit = unit, .store = store, .count = options.count, .order = options.order}, std::forward<Tail>(tail)...);
@@ -2530,7 +2530,7 @@ class Commands {
   ///   1. argv[1], one key (RO, ACCESS)
   ///   2. after `STORE` (searched from argv[5]), one key (OW, UPDATE, VARIABLE_FLAGS)
   ///   3. after `STOREDIST` (searched from argv[5]), one key (OW, UPDATE, VARIABLE_FLAGS)
-  /// - Options: `.count`, `.order` (`Asc{}`, `Desc{}`)
+  /// - Options: `.count`, `.order` (`valkey::asc`, `valkey::desc`)
   /// - Reference: https://valkey.io/commands/georadiusbymember/
   template <class... Tail>
   decltype(auto) georadiusbymember(std::string_view key, std::string_view member, double radius, cmd::GeoradiusByMember::Unit unit, Tail&&... tail) {
@@ -2538,7 +2538,7 @@ class Commands {
   }
   /// `GEORADIUSBYMEMBER` with its optional arguments (cmd::GeoradiusByMember::Options).
   ///
-  /// Example: `db.georadiusbymember("key:1", "member", 1.5, valkey::cmd::GeoradiusByMember::M{}, {.count = valkey::cmd::GeoradiusByMember::Count{.count = 1}})`
+  /// Example: `db.georadiusbymember("key:1", "member", 1.5, valkey::meters, {.count = valkey::cmd::GeoradiusByMember::Count{.count = 1}})`
   template <class... Tail>
   decltype(auto) georadiusbymember(std::string_view key, std::string_view member, double radius, cmd::GeoradiusByMember::Unit unit, const cmd::GeoradiusByMember::Options& options, Tail&&... tail) {
     return self().exec(cmd::GeoradiusByMember{.key = key, .member = member, .radius = radius, .unit = unit, .count = options.count, .order = options.order}, std::forward<Tail>(tail)...);
@@ -2555,7 +2555,7 @@ class Commands {
   ///   1. argv[1], one key (RO, ACCESS)
   ///   2. after `STORE` (searched from argv[5]), one key (OW, UPDATE, VARIABLE_FLAGS)
   ///   3. after `STOREDIST` (searched from argv[5]), one key (OW, UPDATE, VARIABLE_FLAGS)
-  /// - Options: `.count`, `.order` (`Asc{}`, `Desc{}`)
+  /// - Options: `.count`, `.order` (`valkey::asc`, `valkey::desc`)
   /// - Reference: https://valkey.io/commands/georadiusbymember/
   template <class... Tail>
   decltype(auto) georadiusbymember_detailed(std::string_view key, std::string_view member, double radius, cmd::GeoradiusByMemberDetailed::Unit unit, Tail&&... tail) {
@@ -2563,7 +2563,7 @@ class Commands {
   }
   /// `GEORADIUSBYMEMBER` with its optional arguments (cmd::GeoradiusByMemberDetailed::Options).
   ///
-  /// Example: `db.georadiusbymember_detailed("key:1", "member", 1.5, valkey::cmd::GeoradiusByMemberDetailed::M{}, {.count = valkey::cmd::GeoradiusByMemberDetailed::Count{.count = 1}})`
+  /// Example: `db.georadiusbymember_detailed("key:1", "member", 1.5, valkey::meters, {.count = valkey::cmd::GeoradiusByMemberDetailed::Count{.count = 1}})`
   template <class... Tail>
   decltype(auto) georadiusbymember_detailed(std::string_view key, std::string_view member, double radius, cmd::GeoradiusByMemberDetailed::Unit unit, const cmd::GeoradiusByMemberDetailed::Options& options, Tail&&... tail) {
     return self().exec(cmd::GeoradiusByMemberDetailed{.key = key, .member = member, .radius = radius, .unit = unit, .count = options.count, .order = options.order}, std::forward<Tail>(tail)...);
@@ -2577,7 +2577,7 @@ class Commands {
   /// - ACL categories: read, geo, slow
   /// - Flags: READONLY
   /// - Keys: argv[1], one key (RO, ACCESS)
-  /// - Options: `.count`, `.order` (`Asc{}`, `Desc{}`)
+  /// - Options: `.count`, `.order` (`valkey::asc`, `valkey::desc`)
   /// - Reference: https://valkey.io/commands/georadiusbymember_ro/
   template <class... Tail>
   decltype(auto) georadiusbymember_ro(std::string_view key, std::string_view member, double radius, cmd::GeoradiusByMemberRo::Unit unit, Tail&&... tail) {
@@ -2585,7 +2585,7 @@ class Commands {
   }
   /// `GEORADIUSBYMEMBER_RO` with its optional arguments (cmd::GeoradiusByMemberRo::Options).
   ///
-  /// Example: `db.georadiusbymember_ro("key:1", "member", 1.5, valkey::cmd::GeoradiusByMemberRo::M{}, {.count = valkey::cmd::GeoradiusByMemberRo::Count{.count = 1}})`
+  /// Example: `db.georadiusbymember_ro("key:1", "member", 1.5, valkey::meters, {.count = valkey::cmd::GeoradiusByMemberRo::Count{.count = 1}})`
   template <class... Tail>
   decltype(auto) georadiusbymember_ro(std::string_view key, std::string_view member, double radius, cmd::GeoradiusByMemberRo::Unit unit, const cmd::GeoradiusByMemberRo::Options& options, Tail&&... tail) {
     return self().exec(cmd::GeoradiusByMemberRo{.key = key, .member = member, .radius = radius, .unit = unit, .count = options.count, .order = options.order}, std::forward<Tail>(tail)...);
@@ -2599,7 +2599,7 @@ class Commands {
   /// - ACL categories: read, geo, slow
   /// - Flags: READONLY
   /// - Keys: argv[1], one key (RO, ACCESS)
-  /// - Options: `.count`, `.order` (`Asc{}`, `Desc{}`)
+  /// - Options: `.count`, `.order` (`valkey::asc`, `valkey::desc`)
   /// - Reference: https://valkey.io/commands/georadiusbymember_ro/
   template <class... Tail>
   decltype(auto) georadiusbymember_ro_detailed(std::string_view key, std::string_view member, double radius, cmd::GeoradiusByMemberRoDetailed::Unit unit, Tail&&... tail) {
@@ -2607,7 +2607,7 @@ class Commands {
   }
   /// `GEORADIUSBYMEMBER_RO` with its optional arguments (cmd::GeoradiusByMemberRoDetailed::Options).
   ///
-  /// Example: `db.georadiusbymember_ro_detailed("key:1", "member", 1.5, valkey::cmd::GeoradiusByMemberRoDetailed::M{}, {.count = valkey::cmd::GeoradiusByMemberRoDetailed::Count{.count = 1}})`
+  /// Example: `db.georadiusbymember_ro_detailed("key:1", "member", 1.5, valkey::meters, {.count = valkey::cmd::GeoradiusByMemberRoDetailed::Count{.count = 1}})`
   template <class... Tail>
   decltype(auto) georadiusbymember_ro_detailed(std::string_view key, std::string_view member, double radius, cmd::GeoradiusByMemberRoDetailed::Unit unit, const cmd::GeoradiusByMemberRoDetailed::Options& options, Tail&&... tail) {
     return self().exec(cmd::GeoradiusByMemberRoDetailed{.key = key, .member = member, .radius = radius, .unit = unit, .count = options.count, .order = options.order}, std::forward<Tail>(tail)...);
@@ -2624,7 +2624,7 @@ class Commands {
   ///   1. argv[1], one key (RO, ACCESS)
   ///   2. after `STORE` (searched from argv[5]), one key (OW, UPDATE, VARIABLE_FLAGS)
   ///   3. after `STOREDIST` (searched from argv[5]), one key (OW, UPDATE, VARIABLE_FLAGS)
-  /// - Options: `.count`, `.order` (`Asc{}`, `Desc{}`)
+  /// - Options: `.count`, `.order` (`valkey::asc`, `valkey::desc`)
   /// - Reference: https://valkey.io/commands/georadiusbymember/
   template <class... Tail>
   decltype(auto) georadiusbymember_store(std::string_view key, std::string_view member, double radius, cmd::GeoradiusByMemberStore::Unit unit, cmd::GeoradiusByMemberStore::Store2 store, Tail&&... tail) {
@@ -2632,7 +2632,7 @@ class Commands {
   }
   /// `GEORADIUSBYMEMBER` with its optional arguments (cmd::GeoradiusByMemberStore::Options).
   ///
-  /// Example: `db.georadiusbymember_store("key:1", "member", 1.5, valkey::cmd::GeoradiusByMemberStore::M{}, valkey::cmd::GeoradiusByMemberStore::Store{.store_key = "key:2"}, {.count = valkey::cmd::GeoradiusByMemberStore::Count{.count = 1}})`
+  /// Example: `db.georadiusbymember_store("key:1", "member", 1.5, valkey::meters, valkey::cmd::GeoradiusByMemberStore::Store{.store_key = "key:2"}, {.count = valkey::cmd::GeoradiusByMemberStore::Count{.count = 1}})`
   template <class... Tail>
   decltype(auto) georadiusbymember_store(std::string_view key, std::string_view member, double radius, cmd::GeoradiusByMemberStore::Unit unit, cmd::GeoradiusByMemberStore::Store2 store, const cmd::GeoradiusByMemberStore::Options& options, Tail&&... tail) {
     return self().exec(cmd::GeoradiusByMemberStore{.key = key, .member = member, .radius = radius, .unit = unit, .store = store, .count = options.count, .order = options.order}, std::forward<Tail>(tail)...);
@@ -2646,7 +2646,7 @@ class Commands {
   /// - ACL categories: read, geo, slow
   /// - Flags: READONLY
   /// - Keys: argv[1], one key (RO, ACCESS)
-  /// - Options: `.from` (`FromMember{...}`, `FromLonLat{...}`), `.order` (`Asc{}`, `Desc{}`), `.count`
+  /// - Options: `.from` (`FromMember{...}`, `FromLonLat{...}`), `.order` (`valkey::asc`, `valkey::desc`), `.count`
   /// - Reference: https://valkey.io/commands/geosearch/
   template <class... Tail>
   decltype(auto) geosearch(std::string_view key, cmd::Geosearch::By by, Tail&&... tail) {
@@ -2654,7 +2654,7 @@ class Commands {
   }
   /// `GEOSEARCH` with its optional arguments (cmd::Geosearch::Options).
   ///
-  /// Example: `db.geosearch("key:1", valkey::cmd::Geosearch::ByRadius{.radius = 1.5, .unit = valkey::cmd::Geosearch::M{}}, {.from = valkey::cmd::Geosearch::FromMember{.member = "member"}, .order = valkey::cmd::Geosearch::Asc{}})`
+  /// Example: `db.geosearch("key:1", valkey::cmd::Geosearch::ByRadius{.radius = 1.5, .unit = valkey::meters}, {.from = valkey::cmd::Geosearch::FromMember{.member = "member"}, .order = valkey::asc})`
   template <class... Tail>
   decltype(auto) geosearch(std::string_view key, cmd::Geosearch::By by, const cmd::Geosearch::Options& options, Tail&&... tail) {
     return self().exec(cmd::Geosearch{.key = key, .by = by, .from = options.from, .order = options.order, .count = options.count}, std::forward<Tail>(tail)...);
@@ -2668,7 +2668,7 @@ class Commands {
   /// - ACL categories: read, geo, slow
   /// - Flags: READONLY
   /// - Keys: argv[1], one key (RO, ACCESS)
-  /// - Options: `.from` (`FromMember{...}`, `FromLonLat{...}`), `.order` (`Asc{}`, `Desc{}`), `.count`
+  /// - Options: `.from` (`FromMember{...}`, `FromLonLat{...}`), `.order` (`valkey::asc`, `valkey::desc`), `.count`
   /// - Reference: https://valkey.io/commands/geosearch/
   template <class... Tail>
   decltype(auto) geosearch_detailed(std::string_view key, cmd::GeosearchDetailed::By by, Tail&&... tail) {
@@ -2676,7 +2676,7 @@ class Commands {
   }
   /// `GEOSEARCH` with its optional arguments (cmd::GeosearchDetailed::Options).
   ///
-  /// Example: `db.geosearch_detailed("key:1", valkey::cmd::GeosearchDetailed::ByRadius{.radius = 1.5, .unit = valkey::cmd::GeosearchDetailed::M{}}, {.from = valkey::cmd::GeosearchDetailed::FromMember{.member = "member"}, .order = valkey::cmd::GeosearchDetailed::Asc{}})`
+  /// Example: `db.geosearch_detailed("key:1", valkey::cmd::GeosearchDetailed::ByRadius{.radius = 1.5, .unit = valkey::meters}, {.from = valkey::cmd::GeosearchDetailed::FromMember{.member = "member"}, .order = valkey::asc})`
   template <class... Tail>
   decltype(auto) geosearch_detailed(std::string_view key, cmd::GeosearchDetailed::By by, const cmd::GeosearchDetailed::Options& options, Tail&&... tail) {
     return self().exec(cmd::GeosearchDetailed{.key = key, .by = by, .from = options.from, .order = options.order, .count = options.count}, std::forward<Tail>(tail)...);
@@ -2692,7 +2692,7 @@ class Commands {
   /// - Keys:
   ///   1. argv[1], one key (OW, UPDATE)
   ///   2. argv[2], one key (RO, ACCESS)
-  /// - Options: `.from` (`FromMember{...}`, `FromLonLat{...}`), `.order` (`Asc{}`, `Desc{}`), `.count`, `.store_dist`
+  /// - Options: `.from` (`FromMember{...}`, `FromLonLat{...}`), `.order` (`valkey::asc`, `valkey::desc`), `.count`, `.store_dist`
   /// - Reference: https://valkey.io/commands/geosearchstore/
   template <class... Tail>
   decltype(auto) geosearchstore(std::string_view destination, std::string_view source, cmd::Geosearchstore::By by, Tail&&... tail) {
@@ -2700,7 +2700,7 @@ class Commands {
   }
   /// `GEOSEARCHSTORE` with its optional arguments (cmd::Geosearchstore::Options).
   ///
-  /// Example: `db.geosearchstore("key:1", "key:2", valkey::cmd::Geosearchstore::ByRadius{.radius = 1.5, .unit = valkey::cmd::Geosearchstore::M{}}, {.from = valkey::cmd::Geosearchstore::FromMember{.member = "member"}, .order = valkey::cmd::Geosearchstore::Asc{}})`
+  /// Example: `db.geosearchstore("key:1", "key:2", valkey::cmd::Geosearchstore::ByRadius{.radius = 1.5, .unit = valkey::meters}, {.from = valkey::cmd::Geosearchstore::FromMember{.member = "member"}, .order = valkey::asc})`
   template <class... Tail>
   decltype(auto) geosearchstore(std::string_view destination, std::string_view source, cmd::Geosearchstore::By by, const cmd::Geosearchstore::Options& options, Tail&&... tail) {
     return self().exec(cmd::Geosearchstore{.destination = destination, .source = source, .by = by, .from = options.from, .order = options.order, .count = options.count, .store_dist = options.store_dist}, std::forward<Tail>(tail)...);
@@ -3736,7 +3736,7 @@ class Commands {
   }
   /// `LMPOP` with its optional arguments (cmd::Lmpop::Options).
   ///
-  /// Example: `db.lmpop({"key:1"}, valkey::cmd::Lmpop::Left{}, {.count = 1})`
+  /// Example: `db.lmpop({"key:1"}, valkey::left, {.count = 1})`
   template <class... Tail>
   decltype(auto) lmpop(valkey::View<std::string_view> keys, cmd::Lmpop::Where where, const cmd::Lmpop::Options& options, Tail&&... tail) {
     return self().exec(cmd::Lmpop{.keys = keys, .where = where, .count = options.count}, std::forward<Tail>(tail)...);
@@ -5034,7 +5034,7 @@ class Commands {
   /// - ACL categories: slow, scripting
   /// - Flags: NOSCRIPT, STALE
   /// - Keys: none
-  /// - Options: `.flush_type` (`Async{}`, `Sync{}`)
+  /// - Options: `.flush_type` (`valkey::async`, `valkey::sync`)
   /// - Reference: https://valkey.io/commands/script-flush/
   template <class... Tail>
   decltype(auto) script_flush(Tail&&... tail) {
@@ -5042,7 +5042,7 @@ class Commands {
   }
   /// `SCRIPT FLUSH` with its optional arguments (cmd::ScriptFlush::Options).
   ///
-  /// Example: `db.script_flush({.flush_type = valkey::cmd::ScriptFlush::Async{}})`
+  /// Example: `db.script_flush({.flush_type = valkey::async})`
   template <class... Tail>
   decltype(auto) script_flush(const cmd::ScriptFlush::Options& options, Tail&&... tail) {
     return self().exec(cmd::ScriptFlush{.flush_type = options.flush_type}, std::forward<Tail>(tail)...);
@@ -5504,7 +5504,7 @@ class Commands {
   ///   1. argv[1], one key (RO, ACCESS)
   ///   2. found by the command itself, found by the command itself (RO, ACCESS)
   ///   3. found by the command itself, found by the command itself (OW, UPDATE)
-  /// - Options: `.by_pattern`, `.limit`, `.get_patterns`, `.order` (`Asc{}`, `Desc{}`), `.alpha`
+  /// - Options: `.by_pattern`, `.limit`, `.get_patterns`, `.order` (`valkey::asc`, `valkey::desc`), `.alpha`
   /// - Reference: https://valkey.io/commands/sort/
   template <class... Tail>
   decltype(auto) sort(std::string_view key, Tail&&... tail) {
@@ -5528,7 +5528,7 @@ class Commands {
   /// - Keys:
   ///   1. argv[1], one key (RO, ACCESS)
   ///   2. found by the command itself, found by the command itself (RO, ACCESS)
-  /// - Options: `.by_pattern`, `.limit`, `.get_patterns`, `.order` (`Asc{}`, `Desc{}`), `.alpha`
+  /// - Options: `.by_pattern`, `.limit`, `.get_patterns`, `.order` (`valkey::asc`, `valkey::desc`), `.alpha`
   /// - Reference: https://valkey.io/commands/sort_ro/
   template <class... Tail>
   decltype(auto) sort_ro(std::string_view key, Tail&&... tail) {
@@ -5553,7 +5553,7 @@ class Commands {
   ///   1. argv[1], one key (RO, ACCESS)
   ///   2. found by the command itself, found by the command itself (RO, ACCESS)
   ///   3. found by the command itself, found by the command itself (OW, UPDATE)
-  /// - Options: `.by_pattern`, `.limit`, `.get_patterns`, `.order` (`Asc{}`, `Desc{}`), `.alpha`
+  /// - Options: `.by_pattern`, `.limit`, `.get_patterns`, `.order` (`valkey::asc`, `valkey::desc`), `.alpha`
   /// - Reference: https://valkey.io/commands/sort/
   template <class... Tail>
   decltype(auto) sort_store(std::string_view key, std::string_view destination, Tail&&... tail) {

@@ -1,7 +1,8 @@
 #pragma once
 /// \file
 /// Short names for the common choice tokens: valkey::nx, xx, gt, lt, keepttl,
-/// persist.
+/// persist; left, right; asc, desc; sync, async; and the GEO units meters,
+/// kilometers, feet, miles.
 ///
 /// \code
 ///   db.set("k", "v", {.condition = valkey::nx});                       // SET k v NX
@@ -9,6 +10,10 @@
 ///   db.expire("k", 60, {.condition = valkey::gt});                     // EXPIRE k 60 GT
 ///   db.zadd("z", {{1.0, "m"}}, {.condition = valkey::nx});
 ///   db.getex("k", {.expiration = valkey::persist});
+///   db.lmove("src", "dst", valkey::left, valkey::right);               // LMOVE src dst LEFT RIGHT
+///   db.sort("k", {.order = valkey::desc});
+///   db.flushall({.flush_type = valkey::async});
+///   db.geodist("g", "a", "b", {.unit = valkey::kilometers});
 /// \endcode
 ///
 /// Every choice of a command is a valkey::Choice with one small struct per
@@ -20,7 +25,7 @@
 /// server version that adds a valued alternative to a choice adds a type to
 /// it: code that names an alternative keeps compiling.
 
-/// The types of the choice tokens valkey::nx, xx, gt, lt, keepttl and persist.
+/// The types of the shared choice tokens (valkey::nx and the others).
 namespace valkey::token {
 
 /// The NX token, an alternative of every choice that offers NX.
@@ -35,6 +40,26 @@ struct Lt {};
 struct KeepTtl {};
 /// The PERSIST token, an alternative of every choice that offers PERSIST.
 struct Persist {};
+/// The LEFT token (LMOVE, BLMOVE, LMPOP, BLMPOP).
+struct Left {};
+/// The RIGHT token (LMOVE, BLMOVE, LMPOP, BLMPOP).
+struct Right {};
+/// The ASC token (SORT, the GEO searches, CLUSTER SLOT-STATS).
+struct Asc {};
+/// The DESC token (SORT, the GEO searches, CLUSTER SLOT-STATS).
+struct Desc {};
+/// The SYNC token (FLUSHALL, FLUSHDB, SCRIPT FLUSH, FUNCTION FLUSH, ...).
+struct Sync {};
+/// The ASYNC token (FLUSHALL, FLUSHDB, SCRIPT FLUSH, FUNCTION FLUSH, ...).
+struct Async {};
+/// The GEO unit M (meters).
+struct M {};
+/// The GEO unit KM (kilometers).
+struct Km {};
+/// The GEO unit FT (feet).
+struct Ft {};
+/// The GEO unit MI (miles).
+struct Mi {};
 
 }  // namespace valkey::token
 
@@ -52,5 +77,25 @@ inline constexpr token::Lt lt{};
 inline constexpr token::KeepTtl keepttl{};
 /// PERSIST, for any choice that offers it.
 inline constexpr token::Persist persist{};
+/// LEFT, for any choice that offers it.
+inline constexpr token::Left left{};
+/// RIGHT, for any choice that offers it.
+inline constexpr token::Right right{};
+/// ASC, for any choice that offers it.
+inline constexpr token::Asc asc{};
+/// DESC, for any choice that offers it.
+inline constexpr token::Desc desc{};
+/// SYNC, for any choice that offers it.
+inline constexpr token::Sync sync{};
+/// ASYNC, for any choice that offers it.
+inline constexpr token::Async async{};
+/// The GEO unit M.
+inline constexpr token::M meters{};
+/// The GEO unit KM.
+inline constexpr token::Km kilometers{};
+/// The GEO unit FT.
+inline constexpr token::Ft feet{};
+/// The GEO unit MI.
+inline constexpr token::Mi miles{};
 
 }  // namespace valkey

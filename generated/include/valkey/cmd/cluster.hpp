@@ -18,6 +18,7 @@
 #include <valkey/optional.hpp>
 #include <valkey/view.hpp>
 #include <valkey/choice.hpp>
+#include <valkey/tokens.hpp>
 #include <valkey/cluster_slot_range.hpp>
 #include <valkey/adapt/record.hpp>
 
@@ -325,7 +326,7 @@ void for_each_key(const ClusterFailover& c, valkey::KeyCallback cb);
 /// - ACL categories: keyspace, write, admin, slow, dangerous
 /// - Flags: WRITE, NO_ASYNC_LOADING, ADMIN, ALL_DBS
 /// - Keys: none
-/// - Options: `.flush_type` (`Async{}`, `Sync{}`)
+/// - Options: `.flush_type` (`valkey::async`, `valkey::sync`)
 /// - Reference: https://valkey.io/commands/cluster-flushslot/
 struct ClusterFlushSlot {
   static constexpr valkey::CommandInfo info{
@@ -342,8 +343,8 @@ struct ClusterFlushSlot {
   };
   using reply_type = valkey::Ok;
 
-  struct Async {};
-  struct Sync {};
+  using Async = valkey::token::Async;
+  using Sync = valkey::token::Sync;
   using FlushType = valkey::Choice<Async, Sync>;
 
   std::int64_t slot = 0;
@@ -1157,8 +1158,8 @@ struct ClusterSlotStats {
     std::int64_t end_slot = 0;
   };
 
-  struct Asc {};
-  struct Desc {};
+  using Asc = valkey::token::Asc;
+  using Desc = valkey::token::Desc;
   using Order = valkey::Choice<Asc, Desc>;
 
   struct OrderBy {

@@ -954,7 +954,7 @@ void for_each_key(const Scan& c, valkey::KeyCallback cb);
 ///   1. argv[1], one key (RO, ACCESS)
 ///   2. found by the command itself, found by the command itself (RO, ACCESS)
 ///   3. found by the command itself, found by the command itself (OW, UPDATE)
-/// - Options: `.by_pattern`, `.limit`, `.get_patterns`, `.order` (`Asc{}`, `Desc{}`), `.alpha`
+/// - Options: `.by_pattern`, `.limit`, `.get_patterns`, `.order` (`valkey::asc`, `valkey::desc`), `.alpha`
 /// - Reference: https://valkey.io/commands/sort/
 struct Sort {
   static constexpr valkey::KeySpec key_specs[] = {
@@ -981,8 +981,8 @@ struct Sort {
     std::int64_t count = 0;
   };
 
-  struct Asc {};
-  struct Desc {};
+  using Asc = valkey::token::Asc;
+  using Desc = valkey::token::Desc;
   using Order = valkey::Choice<Asc, Desc>;
 
   valkey::Arg key = {};
@@ -1015,7 +1015,7 @@ void for_each_key(const Sort& c, valkey::KeyCallback cb);
 ///   1. argv[1], one key (RO, ACCESS)
 ///   2. found by the command itself, found by the command itself (RO, ACCESS)
 ///   3. found by the command itself, found by the command itself (OW, UPDATE)
-/// - Options: `.by_pattern`, `.limit`, `.get_patterns`, `.order` (`Asc{}`, `Desc{}`), `.alpha`
+/// - Options: `.by_pattern`, `.limit`, `.get_patterns`, `.order` (`valkey::asc`, `valkey::desc`), `.alpha`
 /// - Reference: https://valkey.io/commands/sort/
 struct SortStore {
   static constexpr valkey::CommandInfo info = Sort::info;
@@ -1056,7 +1056,7 @@ void for_each_key(const SortStore& c, valkey::KeyCallback cb);
 /// - Keys:
 ///   1. argv[1], one key (RO, ACCESS)
 ///   2. found by the command itself, found by the command itself (RO, ACCESS)
-/// - Options: `.by_pattern`, `.limit`, `.get_patterns`, `.order` (`Asc{}`, `Desc{}`), `.alpha`
+/// - Options: `.by_pattern`, `.limit`, `.get_patterns`, `.order` (`valkey::asc`, `valkey::desc`), `.alpha`
 /// - Reference: https://valkey.io/commands/sort_ro/
 struct SortRo {
   static constexpr valkey::KeySpec key_specs[] = {
@@ -1082,8 +1082,8 @@ struct SortRo {
     std::int64_t count = 0;
   };
 
-  struct Asc {};
-  struct Desc {};
+  using Asc = valkey::token::Asc;
+  using Desc = valkey::token::Desc;
   using Order = valkey::Choice<Asc, Desc>;
 
   valkey::Arg key = {};

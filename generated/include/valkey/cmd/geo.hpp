@@ -84,7 +84,7 @@ void for_each_key(const Geoadd& c, valkey::KeyCallback cb);
 /// - ACL categories: read, geo, slow
 /// - Flags: READONLY
 /// - Keys: argv[1], one key (RO, ACCESS)
-/// - Options: `.unit` (`M{}`, `Km{}`, `Ft{}`, `Mi{}`)
+/// - Options: `.unit` (`valkey::meters`, `valkey::kilometers`, `valkey::feet`, `valkey::miles`)
 /// - Reference: https://valkey.io/commands/geodist/
 struct Geodist {
   static constexpr valkey::KeySpec key_specs[] = {
@@ -104,10 +104,10 @@ struct Geodist {
   };
   using reply_type = std::optional<std::string>;
 
-  struct M {};
-  struct Km {};
-  struct Ft {};
-  struct Mi {};
+  using M = valkey::token::M;
+  using Km = valkey::token::Km;
+  using Ft = valkey::token::Ft;
+  using Mi = valkey::token::Mi;
   using Unit = valkey::Choice<M, Km, Ft, Mi>;
 
   valkey::Arg key = {};
@@ -212,7 +212,7 @@ void for_each_key(const Geopos& c, valkey::KeyCallback cb);
 ///   1. argv[1], one key (RO, ACCESS)
 ///   2. after `STORE` (searched from argv[6]), one key (OW, UPDATE, VARIABLE_FLAGS)
 ///   3. after `STOREDIST` (searched from argv[6]), one key (OW, UPDATE, VARIABLE_FLAGS)
-/// - Options: `.count`, `.order` (`Asc{}`, `Desc{}`)
+/// - Options: `.count`, `.order` (`valkey::asc`, `valkey::desc`)
 /// - Reference: https://valkey.io/commands/georadius/
 struct Georadius {
   static constexpr valkey::KeySpec key_specs[] = {
@@ -234,10 +234,10 @@ struct Georadius {
   };
   using reply_type = std::vector<std::string>;
 
-  struct M {};
-  struct Km {};
-  struct Ft {};
-  struct Mi {};
+  using M = valkey::token::M;
+  using Km = valkey::token::Km;
+  using Ft = valkey::token::Ft;
+  using Mi = valkey::token::Mi;
   using Unit = valkey::Choice<M, Km, Ft, Mi>;
 
   struct Count {
@@ -245,8 +245,8 @@ struct Georadius {
     bool any = false;
   };
 
-  struct Asc {};
-  struct Desc {};
+  using Asc = valkey::token::Asc;
+  using Desc = valkey::token::Desc;
   using Order = valkey::Choice<Asc, Desc>;
 
   valkey::Arg key = {};
@@ -277,7 +277,7 @@ void for_each_key(const Georadius& c, valkey::KeyCallback cb);
 ///   1. argv[1], one key (RO, ACCESS)
 ///   2. after `STORE` (searched from argv[6]), one key (OW, UPDATE, VARIABLE_FLAGS)
 ///   3. after `STOREDIST` (searched from argv[6]), one key (OW, UPDATE, VARIABLE_FLAGS)
-/// - Options: `.count`, `.order` (`Asc{}`, `Desc{}`)
+/// - Options: `.count`, `.order` (`valkey::asc`, `valkey::desc`)
 /// - Reference: https://valkey.io/commands/georadius/
 struct GeoradiusDetailed {
   static constexpr valkey::CommandInfo info = Georadius::info;
@@ -321,7 +321,7 @@ void for_each_key(const GeoradiusDetailed& c, valkey::KeyCallback cb);
 ///   1. argv[1], one key (RO, ACCESS)
 ///   2. after `STORE` (searched from argv[6]), one key (OW, UPDATE, VARIABLE_FLAGS)
 ///   3. after `STOREDIST` (searched from argv[6]), one key (OW, UPDATE, VARIABLE_FLAGS)
-/// - Options: `.count`, `.order` (`Asc{}`, `Desc{}`)
+/// - Options: `.count`, `.order` (`valkey::asc`, `valkey::desc`)
 /// - Reference: https://valkey.io/commands/georadius/
 struct GeoradiusStore {
   static constexpr valkey::CommandInfo info = Georadius::info;
@@ -376,7 +376,7 @@ void for_each_key(const GeoradiusStore& c, valkey::KeyCallback cb);
 ///   1. argv[1], one key (RO, ACCESS)
 ///   2. after `STORE` (searched from argv[5]), one key (OW, UPDATE, VARIABLE_FLAGS)
 ///   3. after `STOREDIST` (searched from argv[5]), one key (OW, UPDATE, VARIABLE_FLAGS)
-/// - Options: `.count`, `.order` (`Asc{}`, `Desc{}`)
+/// - Options: `.count`, `.order` (`valkey::asc`, `valkey::desc`)
 /// - Reference: https://valkey.io/commands/georadiusbymember/
 struct GeoradiusByMember {
   static constexpr valkey::KeySpec key_specs[] = {
@@ -398,10 +398,10 @@ struct GeoradiusByMember {
   };
   using reply_type = std::vector<std::string>;
 
-  struct M {};
-  struct Km {};
-  struct Ft {};
-  struct Mi {};
+  using M = valkey::token::M;
+  using Km = valkey::token::Km;
+  using Ft = valkey::token::Ft;
+  using Mi = valkey::token::Mi;
   using Unit = valkey::Choice<M, Km, Ft, Mi>;
 
   struct Count {
@@ -409,8 +409,8 @@ struct GeoradiusByMember {
     bool any = false;
   };
 
-  struct Asc {};
-  struct Desc {};
+  using Asc = valkey::token::Asc;
+  using Desc = valkey::token::Desc;
   using Order = valkey::Choice<Asc, Desc>;
 
   valkey::Arg key = {};
@@ -440,7 +440,7 @@ void for_each_key(const GeoradiusByMember& c, valkey::KeyCallback cb);
 ///   1. argv[1], one key (RO, ACCESS)
 ///   2. after `STORE` (searched from argv[5]), one key (OW, UPDATE, VARIABLE_FLAGS)
 ///   3. after `STOREDIST` (searched from argv[5]), one key (OW, UPDATE, VARIABLE_FLAGS)
-/// - Options: `.count`, `.order` (`Asc{}`, `Desc{}`)
+/// - Options: `.count`, `.order` (`valkey::asc`, `valkey::desc`)
 /// - Reference: https://valkey.io/commands/georadiusbymember/
 struct GeoradiusByMemberDetailed {
   static constexpr valkey::CommandInfo info = GeoradiusByMember::info;
@@ -483,7 +483,7 @@ void for_each_key(const GeoradiusByMemberDetailed& c, valkey::KeyCallback cb);
 ///   1. argv[1], one key (RO, ACCESS)
 ///   2. after `STORE` (searched from argv[5]), one key (OW, UPDATE, VARIABLE_FLAGS)
 ///   3. after `STOREDIST` (searched from argv[5]), one key (OW, UPDATE, VARIABLE_FLAGS)
-/// - Options: `.count`, `.order` (`Asc{}`, `Desc{}`)
+/// - Options: `.count`, `.order` (`valkey::asc`, `valkey::desc`)
 /// - Reference: https://valkey.io/commands/georadiusbymember/
 struct GeoradiusByMemberStore {
   static constexpr valkey::CommandInfo info = GeoradiusByMember::info;
@@ -534,7 +534,7 @@ void for_each_key(const GeoradiusByMemberStore& c, valkey::KeyCallback cb);
 /// - ACL categories: read, geo, slow
 /// - Flags: READONLY
 /// - Keys: argv[1], one key (RO, ACCESS)
-/// - Options: `.count`, `.order` (`Asc{}`, `Desc{}`)
+/// - Options: `.count`, `.order` (`valkey::asc`, `valkey::desc`)
 /// - Reference: https://valkey.io/commands/georadiusbymember_ro/
 struct GeoradiusByMemberRo {
   static constexpr valkey::KeySpec key_specs[] = {
@@ -554,10 +554,10 @@ struct GeoradiusByMemberRo {
   };
   using reply_type = std::vector<std::string>;
 
-  struct M {};
-  struct Km {};
-  struct Ft {};
-  struct Mi {};
+  using M = valkey::token::M;
+  using Km = valkey::token::Km;
+  using Ft = valkey::token::Ft;
+  using Mi = valkey::token::Mi;
   using Unit = valkey::Choice<M, Km, Ft, Mi>;
 
   struct Count {
@@ -565,8 +565,8 @@ struct GeoradiusByMemberRo {
     bool any = false;
   };
 
-  struct Asc {};
-  struct Desc {};
+  using Asc = valkey::token::Asc;
+  using Desc = valkey::token::Desc;
   using Order = valkey::Choice<Asc, Desc>;
 
   valkey::Arg key = {};
@@ -593,7 +593,7 @@ void for_each_key(const GeoradiusByMemberRo& c, valkey::KeyCallback cb);
 /// - ACL categories: read, geo, slow
 /// - Flags: READONLY
 /// - Keys: argv[1], one key (RO, ACCESS)
-/// - Options: `.count`, `.order` (`Asc{}`, `Desc{}`)
+/// - Options: `.count`, `.order` (`valkey::asc`, `valkey::desc`)
 /// - Reference: https://valkey.io/commands/georadiusbymember_ro/
 struct GeoradiusByMemberRoDetailed {
   static constexpr valkey::CommandInfo info = GeoradiusByMemberRo::info;
@@ -633,7 +633,7 @@ void for_each_key(const GeoradiusByMemberRoDetailed& c, valkey::KeyCallback cb);
 /// - ACL categories: read, geo, slow
 /// - Flags: READONLY
 /// - Keys: argv[1], one key (RO, ACCESS)
-/// - Options: `.count`, `.order` (`Asc{}`, `Desc{}`)
+/// - Options: `.count`, `.order` (`valkey::asc`, `valkey::desc`)
 /// - Reference: https://valkey.io/commands/georadius_ro/
 struct GeoradiusRo {
   static constexpr valkey::KeySpec key_specs[] = {
@@ -653,10 +653,10 @@ struct GeoradiusRo {
   };
   using reply_type = std::vector<std::string>;
 
-  struct M {};
-  struct Km {};
-  struct Ft {};
-  struct Mi {};
+  using M = valkey::token::M;
+  using Km = valkey::token::Km;
+  using Ft = valkey::token::Ft;
+  using Mi = valkey::token::Mi;
   using Unit = valkey::Choice<M, Km, Ft, Mi>;
 
   struct Count {
@@ -664,8 +664,8 @@ struct GeoradiusRo {
     bool any = false;
   };
 
-  struct Asc {};
-  struct Desc {};
+  using Asc = valkey::token::Asc;
+  using Desc = valkey::token::Desc;
   using Order = valkey::Choice<Asc, Desc>;
 
   valkey::Arg key = {};
@@ -693,7 +693,7 @@ void for_each_key(const GeoradiusRo& c, valkey::KeyCallback cb);
 /// - ACL categories: read, geo, slow
 /// - Flags: READONLY
 /// - Keys: argv[1], one key (RO, ACCESS)
-/// - Options: `.count`, `.order` (`Asc{}`, `Desc{}`)
+/// - Options: `.count`, `.order` (`valkey::asc`, `valkey::desc`)
 /// - Reference: https://valkey.io/commands/georadius_ro/
 struct GeoradiusRoDetailed {
   static constexpr valkey::CommandInfo info = GeoradiusRo::info;
@@ -734,7 +734,7 @@ void for_each_key(const GeoradiusRoDetailed& c, valkey::KeyCallback cb);
 /// - ACL categories: read, geo, slow
 /// - Flags: READONLY
 /// - Keys: argv[1], one key (RO, ACCESS)
-/// - Options: `.from` (`FromMember{...}`, `FromLonLat{...}`), `.order` (`Asc{}`, `Desc{}`), `.count`
+/// - Options: `.from` (`FromMember{...}`, `FromLonLat{...}`), `.order` (`valkey::asc`, `valkey::desc`), `.count`
 /// - Reference: https://valkey.io/commands/geosearch/
 struct Geosearch {
   static constexpr valkey::KeySpec key_specs[] = {
@@ -764,10 +764,10 @@ struct Geosearch {
   };
 
   using From = valkey::Choice<FromMember, FromLonLat>;
-  struct M {};
-  struct Km {};
-  struct Ft {};
-  struct Mi {};
+  using M = valkey::token::M;
+  using Km = valkey::token::Km;
+  using Ft = valkey::token::Ft;
+  using Mi = valkey::token::Mi;
   using Unit = valkey::Choice<M, Km, Ft, Mi>;
 
   struct ByRadius {
@@ -786,8 +786,8 @@ struct Geosearch {
   };
 
   using By = valkey::Choice<ByRadius, ByBox, ByPolygon>;
-  struct Asc {};
-  struct Desc {};
+  using Asc = valkey::token::Asc;
+  using Desc = valkey::token::Desc;
   using Order = valkey::Choice<Asc, Desc>;
 
   struct Count {
@@ -819,7 +819,7 @@ void for_each_key(const Geosearch& c, valkey::KeyCallback cb);
 /// - ACL categories: read, geo, slow
 /// - Flags: READONLY
 /// - Keys: argv[1], one key (RO, ACCESS)
-/// - Options: `.from` (`FromMember{...}`, `FromLonLat{...}`), `.order` (`Asc{}`, `Desc{}`), `.count`
+/// - Options: `.from` (`FromMember{...}`, `FromLonLat{...}`), `.order` (`valkey::asc`, `valkey::desc`), `.count`
 /// - Reference: https://valkey.io/commands/geosearch/
 struct GeosearchDetailed {
   static constexpr valkey::CommandInfo info = Geosearch::info;
@@ -868,7 +868,7 @@ void for_each_key(const GeosearchDetailed& c, valkey::KeyCallback cb);
 /// - Keys:
 ///   1. argv[1], one key (OW, UPDATE)
 ///   2. argv[2], one key (RO, ACCESS)
-/// - Options: `.from` (`FromMember{...}`, `FromLonLat{...}`), `.order` (`Asc{}`, `Desc{}`), `.count`, `.store_dist`
+/// - Options: `.from` (`FromMember{...}`, `FromLonLat{...}`), `.order` (`valkey::asc`, `valkey::desc`), `.count`, `.store_dist`
 /// - Reference: https://valkey.io/commands/geosearchstore/
 struct Geosearchstore {
   static constexpr valkey::KeySpec key_specs[] = {
@@ -899,10 +899,10 @@ struct Geosearchstore {
   };
 
   using From = valkey::Choice<FromMember, FromLonLat>;
-  struct M {};
-  struct Km {};
-  struct Ft {};
-  struct Mi {};
+  using M = valkey::token::M;
+  using Km = valkey::token::Km;
+  using Ft = valkey::token::Ft;
+  using Mi = valkey::token::Mi;
   using Unit = valkey::Choice<M, Km, Ft, Mi>;
 
   struct ByRadius {
@@ -921,8 +921,8 @@ struct Geosearchstore {
   };
 
   using By = valkey::Choice<ByRadius, ByBox, ByPolygon>;
-  struct Asc {};
-  struct Desc {};
+  using Asc = valkey::token::Asc;
+  using Desc = valkey::token::Desc;
   using Order = valkey::Choice<Asc, Desc>;
 
   struct Count {

@@ -19,6 +19,7 @@
 #include <valkey/optional.hpp>
 #include <valkey/view.hpp>
 #include <valkey/choice.hpp>
+#include <valkey/tokens.hpp>
 
 namespace valkey::cmd {
 
@@ -52,8 +53,8 @@ struct Blmove {
   };
   using reply_type = std::optional<std::string>;
 
-  struct Left {};
-  struct Right {};
+  using Left = valkey::token::Left;
+  using Right = valkey::token::Right;
   using WhereFrom = valkey::Choice<Left, Right>;
   using WhereTo = valkey::Choice<Left, Right>;
 
@@ -94,8 +95,8 @@ struct Blmpop {
   };
   using reply_type = std::optional<std::pair<std::string, std::vector<std::string>>>;
 
-  struct Left {};
-  struct Right {};
+  using Left = valkey::token::Left;
+  using Right = valkey::token::Right;
   using Where = valkey::Choice<Left, Right>;
 
   double timeout = 0;
@@ -348,8 +349,8 @@ struct Lmove {
   };
   using reply_type = std::optional<std::string>;
 
-  struct Left {};
-  struct Right {};
+  using Left = valkey::token::Left;
+  using Right = valkey::token::Right;
   using WhereFrom = valkey::Choice<Left, Right>;
   using WhereTo = valkey::Choice<Left, Right>;
 
@@ -389,8 +390,8 @@ struct Lmpop {
   };
   using reply_type = std::optional<std::pair<std::string, std::vector<std::string>>>;
 
-  struct Left {};
-  struct Right {};
+  using Left = valkey::token::Left;
+  using Right = valkey::token::Right;
   using Where = valkey::Choice<Left, Right>;
 
   valkey::ArgList<std::string_view> keys = {};

@@ -19,6 +19,7 @@
 #include <valkey/optional.hpp>
 #include <valkey/view.hpp>
 #include <valkey/choice.hpp>
+#include <valkey/tokens.hpp>
 #include <valkey/adapt/record.hpp>
 
 namespace valkey {
@@ -337,7 +338,7 @@ void for_each_key(const FunctionDump& c, valkey::KeyCallback cb);
 /// - ACL categories: write, slow, scripting
 /// - Flags: NOSCRIPT, WRITE
 /// - Keys: none
-/// - Options: `.flush_type` (`Async{}`, `Sync{}`)
+/// - Options: `.flush_type` (`valkey::async`, `valkey::sync`)
 /// - Reference: https://valkey.io/commands/function-flush/
 struct FunctionFlush {
   static constexpr valkey::CommandInfo info{
@@ -354,8 +355,8 @@ struct FunctionFlush {
   };
   using reply_type = valkey::Ok;
 
-  struct Async {};
-  struct Sync {};
+  using Async = valkey::token::Async;
+  using Sync = valkey::token::Sync;
   using FlushType = valkey::Choice<Async, Sync>;
 
   valkey::Optional<FlushType> flush_type = {};
@@ -677,7 +678,7 @@ struct ScriptDebug {
   using reply_type = valkey::Ok;
 
   struct Yes {};
-  struct Sync {};
+  using Sync = valkey::token::Sync;
   struct No {};
   using Mode = valkey::Choice<Yes, Sync, No>;
 
@@ -729,7 +730,7 @@ void for_each_key(const ScriptExists& c, valkey::KeyCallback cb);
 /// - ACL categories: slow, scripting
 /// - Flags: NOSCRIPT, STALE
 /// - Keys: none
-/// - Options: `.flush_type` (`Async{}`, `Sync{}`)
+/// - Options: `.flush_type` (`valkey::async`, `valkey::sync`)
 /// - Reference: https://valkey.io/commands/script-flush/
 struct ScriptFlush {
   static constexpr valkey::CommandInfo info{
@@ -746,8 +747,8 @@ struct ScriptFlush {
   };
   using reply_type = valkey::Ok;
 
-  struct Async {};
-  struct Sync {};
+  using Async = valkey::token::Async;
+  using Sync = valkey::token::Sync;
   using FlushType = valkey::Choice<Async, Sync>;
 
   valkey::Optional<FlushType> flush_type = {};

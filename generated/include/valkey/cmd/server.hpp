@@ -21,6 +21,7 @@
 #include <valkey/optional.hpp>
 #include <valkey/view.hpp>
 #include <valkey/choice.hpp>
+#include <valkey/tokens.hpp>
 #include <valkey/role.hpp>
 #include <valkey/server_command_info.hpp>
 #include <valkey/memory_stats.hpp>
@@ -1253,7 +1254,7 @@ void for_each_key(const Failover& c, valkey::KeyCallback cb);
 /// - ACL categories: keyspace, write, slow, dangerous
 /// - Flags: WRITE, ALL_DBS
 /// - Keys: none
-/// - Options: `.flush_type` (`Async{}`, `Sync{}`)
+/// - Options: `.flush_type` (`valkey::async`, `valkey::sync`)
 /// - Reference: https://valkey.io/commands/flushall/
 struct Flushall {
   static constexpr valkey::CommandInfo info{
@@ -1270,8 +1271,8 @@ struct Flushall {
   };
   using reply_type = valkey::Ok;
 
-  struct Async {};
-  struct Sync {};
+  using Async = valkey::token::Async;
+  using Sync = valkey::token::Sync;
   using FlushType = valkey::Choice<Async, Sync>;
 
   valkey::Optional<FlushType> flush_type = {};
@@ -1292,7 +1293,7 @@ void for_each_key(const Flushall& c, valkey::KeyCallback cb);
 /// - ACL categories: keyspace, write, slow, dangerous
 /// - Flags: WRITE
 /// - Keys: none
-/// - Options: `.flush_type` (`Async{}`, `Sync{}`)
+/// - Options: `.flush_type` (`valkey::async`, `valkey::sync`)
 /// - Reference: https://valkey.io/commands/flushdb/
 struct Flushdb {
   static constexpr valkey::CommandInfo info{
@@ -1309,8 +1310,8 @@ struct Flushdb {
   };
   using reply_type = valkey::Ok;
 
-  struct Async {};
-  struct Sync {};
+  using Async = valkey::token::Async;
+  using Sync = valkey::token::Sync;
   using FlushType = valkey::Choice<Async, Sync>;
 
   valkey::Optional<FlushType> flush_type = {};
