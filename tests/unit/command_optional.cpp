@@ -83,6 +83,24 @@ TEST_CASE("Optional: empty, set from a value, a braced list or a std::optional",
   STATIC_REQUIRE(std::is_convertible_v<std::string_view, valkey::Optional<valkey::Arg>>);
 }
 
+TEST_CASE("Optional: an optional choice compares with one of its alternatives", "[command]") {
+  // valkey::gt converts to the choice and to the Optional alike: the
+  // comparison must still pick one overload, and mean "holds GT".
+  valkey::cmd::Expire e{.key = "k", .seconds = 1};
+  CHECK_FALSE(e.condition == valkey::gt);
+  CHECK(e.condition == std::nullopt);
+  e.condition = valkey::gt;
+  CHECK(e.condition == valkey::gt);
+  CHECK(e.condition != valkey::lt);
+  CHECK(e.condition == valkey::cmd::Expire::Gt{});
+  CHECK(e.condition == valkey::cmd::Expire::Condition{valkey::gt});
+  // A value of another type compares as the two types do, not converted
+  // to T first (10.5 is not truncated to 10).
+  const valkey::Optional<std::int64_t> ten = 10;
+  CHECK(ten == 10);
+  CHECK_FALSE(ten == 10.5);
+}
+
 TEST_CASE("Optional: the generated structs write an optional argument only when set", "[command]") {
   using namespace std::chrono_literals;
   valkey::cmd::Set plain{.key = "k", .value = "v"};

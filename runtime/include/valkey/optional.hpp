@@ -125,6 +125,15 @@ class Optional {
   {
     return a.engaged_ && a.value_ == v;
   }
+  /// The same for a `v` of another type that converts to T: an alternative
+  /// of a choice (`opts.condition == valkey::gt`), which converts to T and to
+  /// Optional alike and would otherwise match two of the overloads above.
+  template <class U>
+    requires(!std::is_same_v<U, T> && !std::is_same_v<U, Optional> && !std::is_same_v<U, std::nullopt_t> &&
+             std::is_convertible_v<const U&, T> && requires(const T& x, const U& u) { x == u; })
+  friend constexpr bool operator==(const Optional& a, const U& v) {
+    return a.engaged_ && a.value_ == v;
+  }
 
  private:
   // A union leaves T unconstructed while empty (some argument types have no
