@@ -4897,37 +4897,37 @@ void for_each_example(F&& f) {
     static constexpr std::string_view argv[] = {"SHUTDOWN", "NOSAVE"};
     static constexpr std::string_view covers[] = {"alt abort-selector.save-selector-block", "alt abort-selector.save-selector-block.save-selector.nosave", "opt abort-selector", "opt abort-selector.save-selector-block.save-selector"};
     f(Example{"SHUTDOWN", "alt abort-selector.save-selector-block", argv, {}, covers},
-      cmd::Shutdown{.abort_selector = cmd::Shutdown::SaveSelector2{.save_selector = cmd::Shutdown::NoSave{}}});
+      cmd::Shutdown{.abort_selector = cmd::Shutdown::Stop{.save_selector = cmd::Shutdown::NoSave{}}});
   }
   {
     static constexpr std::string_view argv[] = {"SHUTDOWN", "SAVE"};
     static constexpr std::string_view covers[] = {"alt abort-selector.save-selector-block", "alt abort-selector.save-selector-block.save-selector.save", "opt abort-selector", "opt abort-selector.save-selector-block.save-selector"};
     f(Example{"SHUTDOWN", "alt abort-selector.save-selector-block.save-selector.save", argv, {}, covers},
-      cmd::Shutdown{.abort_selector = cmd::Shutdown::SaveSelector2{.save_selector = cmd::Shutdown::Save{}}});
+      cmd::Shutdown{.abort_selector = cmd::Shutdown::Stop{.save_selector = cmd::Shutdown::Save{}}});
   }
   {
     static constexpr std::string_view argv[] = {"SHUTDOWN", "NOSAVE", "NOW"};
     static constexpr std::string_view covers[] = {"alt abort-selector.save-selector-block", "alt abort-selector.save-selector-block.save-selector.nosave", "opt abort-selector", "opt abort-selector.save-selector-block.now", "opt abort-selector.save-selector-block.save-selector"};
     f(Example{"SHUTDOWN", "opt abort-selector.save-selector-block.now", argv, {}, covers},
-      cmd::Shutdown{.abort_selector = cmd::Shutdown::SaveSelector2{.save_selector = cmd::Shutdown::NoSave{}, .now = true}});
+      cmd::Shutdown{.abort_selector = cmd::Shutdown::Stop{.save_selector = cmd::Shutdown::NoSave{}, .now = true}});
   }
   {
     static constexpr std::string_view argv[] = {"SHUTDOWN", "NOSAVE", "FORCE"};
     static constexpr std::string_view covers[] = {"alt abort-selector.save-selector-block", "alt abort-selector.save-selector-block.save-selector.nosave", "opt abort-selector", "opt abort-selector.save-selector-block.force", "opt abort-selector.save-selector-block.save-selector"};
     f(Example{"SHUTDOWN", "opt abort-selector.save-selector-block.force", argv, {}, covers},
-      cmd::Shutdown{.abort_selector = cmd::Shutdown::SaveSelector2{.save_selector = cmd::Shutdown::NoSave{}, .force = true}});
+      cmd::Shutdown{.abort_selector = cmd::Shutdown::Stop{.save_selector = cmd::Shutdown::NoSave{}, .force = true}});
   }
   {
     static constexpr std::string_view argv[] = {"SHUTDOWN", "NOSAVE", "SAFE"};
     static constexpr std::string_view covers[] = {"alt abort-selector.save-selector-block", "alt abort-selector.save-selector-block.save-selector.nosave", "opt abort-selector", "opt abort-selector.save-selector-block.safe", "opt abort-selector.save-selector-block.save-selector"};
     f(Example{"SHUTDOWN", "opt abort-selector.save-selector-block.safe", argv, {}, covers},
-      cmd::Shutdown{.abort_selector = cmd::Shutdown::SaveSelector2{.save_selector = cmd::Shutdown::NoSave{}, .safe = true}});
+      cmd::Shutdown{.abort_selector = cmd::Shutdown::Stop{.save_selector = cmd::Shutdown::NoSave{}, .safe = true}});
   }
   {
     static constexpr std::string_view argv[] = {"SHUTDOWN", "NOSAVE", "FAILOVER"};
     static constexpr std::string_view covers[] = {"alt abort-selector.save-selector-block", "alt abort-selector.save-selector-block.save-selector.nosave", "opt abort-selector", "opt abort-selector.save-selector-block.failover", "opt abort-selector.save-selector-block.save-selector"};
     f(Example{"SHUTDOWN", "opt abort-selector.save-selector-block.failover", argv, {}, covers},
-      cmd::Shutdown{.abort_selector = cmd::Shutdown::SaveSelector2{.save_selector = cmd::Shutdown::NoSave{}, .failover = true}});
+      cmd::Shutdown{.abort_selector = cmd::Shutdown::Stop{.save_selector = cmd::Shutdown::NoSave{}, .failover = true}});
   }
   {
     static constexpr std::string_view argv[] = {"SHUTDOWN", "ABORT"};

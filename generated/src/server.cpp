@@ -318,7 +318,7 @@ void write_restoreasking(const RestoreAsking& c, Sink& s) {
 template <class Sink>
 void write_shutdown(const Shutdown& c, Sink& s) {
   if (c.abort_selector) {
-    if (const auto* v = valkey::get_if<Shutdown::SaveSelector2>(&*c.abort_selector)) {
+    if (const auto* v = valkey::get_if<Shutdown::Stop>(&*c.abort_selector)) {
       if (v->save_selector) {
         if (valkey::holds_alternative<Shutdown::NoSave>((*v->save_selector))) {
           token<"NOSAVE">(s);

@@ -19,7 +19,8 @@ Layout rules (docs/commands.md has the user-facing version):
   scalars (so a std::map or StringPairs converts); a required, non-repeated
   block is flattened into its parent (its token is still written);
 * nested types are hoisted to the command struct, named after the argument;
-  an equal definition is shared, a different one gets its parent's name as prefix.
+  an equal definition is shared, a different one gets its parent's name as prefix;
+  a clash that remains is a SpecError (an overlay's cpp_name names one of them).
 """
 import re
 
@@ -158,12 +159,15 @@ class Scope:
         if name in self.by_name:
             if self.by_name[name] == text:
                 return name
+            first = name
             name = prefix + name
             if name in self.by_name and self.by_name[name] != text:
-                n = 2
-                while f"{name}{n}" in self.by_name:
-                    n += 1
-                name = f"{name}{n}"
+                # A number (Store2) would name nothing a caller can guess, and
+                # a later spec could move it to another type: refuse, and let
+                # an overlay name one of the two.
+                raise SpecError(f"{self.struct}: two different nested types named {first}"
+                                + (f" (and {name})" if name != first else "")
+                                + "; give one a cpp_name in commands/overlays.json")
             if name in self.by_name:
                 return name
         if name == self.struct or name == "Options":

@@ -3,7 +3,8 @@ the spec plus the fixed table in valkeygen/words.py; methods are the command
 as sent."""
 import unittest
 
-from valkeygen import names
+from valkeygen import cpp, names
+from valkeygen.model import SpecError
 from valkeygen.words import SPLITS
 
 from spec_source import model
@@ -45,6 +46,16 @@ class Generated(unittest.TestCase):
         for name in ("FromMember", "FromLonLat", "ByRadius", "ByBox", "ByPolygon"):
             self.assertRegex(types, rf"\b{name}\b")
 
+    def test_overlays_name_the_types_a_clash_would_number(self):
+        # SHUTDOWN's block and GEORADIUS's STORE | STOREDIST choice took the
+        # name of something inside them; commands/overlays.json names them
+        shutdown = "\n".join(t[0] for t in self.cmds["Shutdown"].types)
+        self.assertIn("struct Stop {", shutdown)
+        self.assertIn("using AbortSelector = valkey::Choice<Stop, Abort>;", shutdown)
+        for c in ("GeoradiusStore", "GeoradiusByMemberStore"):
+            types = "\n".join(t[0] for t in self.cmds[c].types)
+            self.assertIn("using Destination = valkey::Choice<Store, StoreDist>;", types)
+
     def test_every_split_is_used(self):
         # a table entry no spec word needs is a stale rule
         used = set()
@@ -55,6 +66,16 @@ class Generated(unittest.TestCase):
                 for s in (a.name, a.token or ""):
                     used.update(w.lower() for w in names.spec_words(s))
         self.assertEqual(sorted(set(SPLITS) - used), [])
+
+
+class Clashes(unittest.TestCase):
+    def test_a_clash_takes_the_prefix_then_is_an_error(self):
+        s = cpp.Scope("Cmd")
+        self.assertEqual(s.add("Store", ["struct {NAME} {};"], "By"), "Store")
+        self.assertEqual(s.add("Store", ["struct {NAME} {};"], "By"), "Store")  # equal: shared
+        self.assertEqual(s.add("Store", ["struct {NAME} { int x; };"], "By"), "ByStore")
+        with self.assertRaisesRegex(SpecError, "Cmd: two different nested types named Store"):
+            s.add("Store", ["struct {NAME} { long y; };"], "")
 
 
 if __name__ == "__main__":

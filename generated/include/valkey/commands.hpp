@@ -2508,14 +2508,14 @@ class Commands {
   /// - Options: `.count`, `.order` (`valkey::asc`, `valkey::desc`)
   /// - Reference: https://valkey.io/commands/georadius/
   template <class... Tail>
-  decltype(auto) georadius_store(std::string_view key, double longitude, double latitude, double radius, cmd::GeoradiusStore::Unit unit, cmd::GeoradiusStore::Store2 store, Tail&&... tail) {
+  decltype(auto) georadius_store(std::string_view key, double longitude, double latitude, double radius, cmd::GeoradiusStore::Unit unit, cmd::GeoradiusStore::Destination store, Tail&&... tail) {
     return self().exec(cmd::GeoradiusStore{.key = key, .longitude = longitude, .latitude = latitude, .radius = radius, .unit = unit, .store = store}, std::forward<Tail>(tail)...);
   }
   /// `GEORADIUS` with its optional arguments (cmd::GeoradiusStore::Options).
   ///
   /// Example: `db.georadius_store("key:1", 13.361389, 38.115556, 1.5, valkey::meters, valkey::cmd::GeoradiusStore::Store{.store_key = "key:2"}, {.count = valkey::cmd::GeoradiusStore::Count{.count = 1}})`
   template <class... Tail>
-  decltype(auto) georadius_store(std::string_view key, double longitude, double latitude, double radius, cmd::GeoradiusStore::Unit unit, cmd::GeoradiusStore::Store2 store, const cmd::GeoradiusStore::Options& options, Tail&&... tail) {
+  decltype(auto) georadius_store(std::string_view key, double longitude, double latitude, double radius, cmd::GeoradiusStore::Unit unit, cmd::GeoradiusStore::Destination store, const cmd::GeoradiusStore::Options& options, Tail&&... tail) {
     return self().exec(cmd::GeoradiusStore{.key = key, .longitude = longitude, .latitude = latitude, .radius = radius, .unit = unit, .store = store, .count = options.count, .order = options.order}, std::forward<Tail>(tail)...);
   }
 
@@ -2627,14 +2627,14 @@ class Commands {
   /// - Options: `.count`, `.order` (`valkey::asc`, `valkey::desc`)
   /// - Reference: https://valkey.io/commands/georadiusbymember/
   template <class... Tail>
-  decltype(auto) georadiusbymember_store(std::string_view key, std::string_view member, double radius, cmd::GeoradiusByMemberStore::Unit unit, cmd::GeoradiusByMemberStore::Store2 store, Tail&&... tail) {
+  decltype(auto) georadiusbymember_store(std::string_view key, std::string_view member, double radius, cmd::GeoradiusByMemberStore::Unit unit, cmd::GeoradiusByMemberStore::Destination store, Tail&&... tail) {
     return self().exec(cmd::GeoradiusByMemberStore{.key = key, .member = member, .radius = radius, .unit = unit, .store = store}, std::forward<Tail>(tail)...);
   }
   /// `GEORADIUSBYMEMBER` with its optional arguments (cmd::GeoradiusByMemberStore::Options).
   ///
   /// Example: `db.georadiusbymember_store("key:1", "member", 1.5, valkey::meters, valkey::cmd::GeoradiusByMemberStore::Store{.store_key = "key:2"}, {.count = valkey::cmd::GeoradiusByMemberStore::Count{.count = 1}})`
   template <class... Tail>
-  decltype(auto) georadiusbymember_store(std::string_view key, std::string_view member, double radius, cmd::GeoradiusByMemberStore::Unit unit, cmd::GeoradiusByMemberStore::Store2 store, const cmd::GeoradiusByMemberStore::Options& options, Tail&&... tail) {
+  decltype(auto) georadiusbymember_store(std::string_view key, std::string_view member, double radius, cmd::GeoradiusByMemberStore::Unit unit, cmd::GeoradiusByMemberStore::Destination store, const cmd::GeoradiusByMemberStore::Options& options, Tail&&... tail) {
     return self().exec(cmd::GeoradiusByMemberStore{.key = key, .member = member, .radius = radius, .unit = unit, .store = store, .count = options.count, .order = options.order}, std::forward<Tail>(tail)...);
   }
 
@@ -5256,7 +5256,7 @@ class Commands {
   /// - ACL categories: admin, slow, dangerous
   /// - Flags: ADMIN, NOSCRIPT, LOADING, STALE, NO_MULTI, SENTINEL, ALLOW_BUSY
   /// - Keys: none
-  /// - Options: `.abort_selector` (`SaveSelector2{...}`, `Abort{}`)
+  /// - Options: `.abort_selector` (`Stop{...}`, `Abort{}`)
   /// - Reference: https://valkey.io/commands/shutdown/
   template <class... Tail>
   decltype(auto) shutdown(Tail&&... tail) {
@@ -5264,7 +5264,7 @@ class Commands {
   }
   /// `SHUTDOWN` with its optional arguments (cmd::Shutdown::Options).
   ///
-  /// Example: `db.shutdown({.abort_selector = valkey::cmd::Shutdown::SaveSelector2{.save_selector = valkey::cmd::Shutdown::NoSave{}, .now = true}})`
+  /// Example: `db.shutdown({.abort_selector = valkey::cmd::Shutdown::Stop{.save_selector = valkey::cmd::Shutdown::NoSave{}, .now = true}})`
   template <class... Tail>
   decltype(auto) shutdown(const cmd::Shutdown::Options& options, Tail&&... tail) {
     return self().exec(cmd::Shutdown{.abort_selector = options.abort_selector}, std::forward<Tail>(tail)...);

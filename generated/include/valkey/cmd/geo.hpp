@@ -345,14 +345,14 @@ struct GeoradiusStore {
     std::string_view store_dist_key = {};
   };
 
-  using Store2 = valkey::Choice<Store, StoreDist>;
+  using Destination = valkey::Choice<Store, StoreDist>;
 
   valkey::Arg key = {};
   double longitude = 0;
   double latitude = 0;
   double radius = 0;
   Unit unit = {};
-  Store2 store = {};
+  Destination store = {};
   valkey::Optional<Count> count = {};
   valkey::Optional<Order> order = {};
 
@@ -507,13 +507,13 @@ struct GeoradiusByMemberStore {
     std::string_view store_dist_key = {};
   };
 
-  using Store2 = valkey::Choice<Store, StoreDist>;
+  using Destination = valkey::Choice<Store, StoreDist>;
 
   valkey::Arg key = {};
   valkey::Arg member = {};
   double radius = 0;
   Unit unit = {};
-  Store2 store = {};
+  Destination store = {};
   valkey::Optional<Count> count = {};
   valkey::Optional<Order> order = {};
 

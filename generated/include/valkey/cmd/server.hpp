@@ -2227,7 +2227,7 @@ void for_each_key(const Save& c, valkey::KeyCallback cb);
 /// - ACL categories: admin, slow, dangerous
 /// - Flags: ADMIN, NOSCRIPT, LOADING, STALE, NO_MULTI, SENTINEL, ALLOW_BUSY
 /// - Keys: none
-/// - Options: `.abort_selector` (`SaveSelector2{...}`, `Abort{}`)
+/// - Options: `.abort_selector` (`Stop{...}`, `Abort{}`)
 /// - Reference: https://valkey.io/commands/shutdown/
 struct Shutdown {
   static constexpr valkey::CommandInfo info{
@@ -2248,7 +2248,7 @@ struct Shutdown {
   struct Save {};
   using SaveSelector = valkey::Choice<NoSave, Save>;
 
-  struct SaveSelector2 {
+  struct Stop {
     valkey::Optional<SaveSelector> save_selector = {};
     bool now = false;
     bool force = false;
@@ -2257,7 +2257,7 @@ struct Shutdown {
   };
 
   struct Abort {};
-  using AbortSelector = valkey::Choice<SaveSelector2, Abort>;
+  using AbortSelector = valkey::Choice<Stop, Abort>;
 
   valkey::Optional<AbortSelector> abort_selector = {};
 
