@@ -14,13 +14,7 @@ void write_bitcount(const Bitcount& c, Sink& s) {
     s.arg((*c.range).start);
     if ((*c.range).end_unit) {
       s.arg((*(*c.range).end_unit).end);
-      if ((*(*c.range).end_unit).unit) {
-        if (valkey::holds_alternative<Bitcount::Byte>((*(*(*c.range).end_unit).unit))) {
-          token<"BYTE">(s);
-        } else if (valkey::holds_alternative<Bitcount::Bit>((*(*(*c.range).end_unit).unit))) {
-          token<"BIT">(s);
-        }
-      }
+      if ((*(*c.range).end_unit).unit) token_of<"BYTE", "BIT">(*(*(*c.range).end_unit).unit, s);
     }
   }
 }
@@ -36,13 +30,7 @@ void write_bitfield(const Bitfield& c, Sink& s) {
     } else if (const auto* v = valkey::get_if<Bitfield::Write>(&e)) {
       if (v->overflow) {
         token<"OVERFLOW">(s);
-        if (valkey::holds_alternative<Bitfield::Wrap>((*v->overflow))) {
-          token<"WRAP">(s);
-        } else if (valkey::holds_alternative<Bitfield::Sat>((*v->overflow))) {
-          token<"SAT">(s);
-        } else if (valkey::holds_alternative<Bitfield::Fail>((*v->overflow))) {
-          token<"FAIL">(s);
-        }
+        token_of<"WRAP", "SAT", "FAIL">(*v->overflow, s);
       }
       if (const auto* v2 = valkey::get_if<Bitfield::Set>(&v->write_operation)) {
         token<"SET">(s);
@@ -71,15 +59,7 @@ void write_bitfieldro(const BitfieldRo& c, Sink& s) {
 
 template <class Sink>
 void write_bitop(const Bitop& c, Sink& s) {
-  if (valkey::holds_alternative<Bitop::And>(c.operation)) {
-    token<"AND">(s);
-  } else if (valkey::holds_alternative<Bitop::Or>(c.operation)) {
-    token<"OR">(s);
-  } else if (valkey::holds_alternative<Bitop::Xor>(c.operation)) {
-    token<"XOR">(s);
-  } else if (valkey::holds_alternative<Bitop::Not>(c.operation)) {
-    token<"NOT">(s);
-  }
+  token_of<"AND", "OR", "XOR", "NOT">(c.operation, s);
   s.arg(c.dest_key);
   c.keys.for_each([&](const auto& e) {
     s.arg(e);
@@ -94,13 +74,7 @@ void write_bitpos(const Bitpos& c, Sink& s) {
     s.arg((*c.range).start);
     if ((*c.range).end_unit) {
       s.arg((*(*c.range).end_unit).end);
-      if ((*(*c.range).end_unit).unit) {
-        if (valkey::holds_alternative<Bitpos::Byte>((*(*(*c.range).end_unit).unit))) {
-          token<"BYTE">(s);
-        } else if (valkey::holds_alternative<Bitpos::Bit>((*(*(*c.range).end_unit).unit))) {
-          token<"BIT">(s);
-        }
-      }
+      if ((*(*c.range).end_unit).unit) token_of<"BYTE", "BIT">(*(*(*c.range).end_unit).unit, s);
     }
   }
 }

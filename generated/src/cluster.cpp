@@ -49,25 +49,13 @@ void write_clusterdelslotsrange(const ClusterDelSlotsRange& c, Sink& s) {
 
 template <class Sink>
 void write_clusterfailover(const ClusterFailover& c, Sink& s) {
-  if (c.options) {
-    if (valkey::holds_alternative<ClusterFailover::Force>((*c.options))) {
-      token<"FORCE">(s);
-    } else if (valkey::holds_alternative<ClusterFailover::Takeover>((*c.options))) {
-      token<"TAKEOVER">(s);
-    }
-  }
+  if (c.options) token_of<"FORCE", "TAKEOVER">(*c.options, s);
 }
 
 template <class Sink>
 void write_clusterflushslot(const ClusterFlushSlot& c, Sink& s) {
   s.arg(c.slot);
-  if (c.flush_type) {
-    if (valkey::holds_alternative<ClusterFlushSlot::Async>((*c.flush_type))) {
-      token<"ASYNC">(s);
-    } else if (valkey::holds_alternative<ClusterFlushSlot::Sync>((*c.flush_type))) {
-      token<"SYNC">(s);
-    }
-  }
+  if (c.flush_type) token_of<"ASYNC", "SYNC">(*c.flush_type, s);
 }
 
 template <class Sink>
@@ -125,13 +113,7 @@ void write_clusterreplicate(const ClusterReplicate& c, Sink& s) {
 
 template <class Sink>
 void write_clusterreset(const ClusterReset& c, Sink& s) {
-  if (c.reset_type) {
-    if (valkey::holds_alternative<ClusterReset::Hard>((*c.reset_type))) {
-      token<"HARD">(s);
-    } else if (valkey::holds_alternative<ClusterReset::Soft>((*c.reset_type))) {
-      token<"SOFT">(s);
-    }
-  }
+  if (c.reset_type) token_of<"HARD", "SOFT">(*c.reset_type, s);
 }
 
 template <class Sink>
@@ -178,13 +160,7 @@ void write_clusterslotstats(const ClusterSlotStats& c, Sink& s) {
       token<"LIMIT">(s);
       s.arg((*v->limit));
     }
-    if (v->order) {
-      if (valkey::holds_alternative<ClusterSlotStats::Asc>((*v->order))) {
-        token<"ASC">(s);
-      } else if (valkey::holds_alternative<ClusterSlotStats::Desc>((*v->order))) {
-        token<"DESC">(s);
-      }
-    }
+    if (v->order) token_of<"ASC", "DESC">(*v->order, s);
   }
 }
 

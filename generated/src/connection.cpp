@@ -17,11 +17,7 @@ void write_auth(const Auth& c, Sink& s) {
 
 template <class Sink>
 void write_clientcaching(const ClientCaching& c, Sink& s) {
-  if (valkey::holds_alternative<ClientCaching::Yes>(c.mode)) {
-    token<"YES">(s);
-  } else if (valkey::holds_alternative<ClientCaching::No>(c.mode)) {
-    token<"NO">(s);
-  }
+  token_of<"YES", "NO">(c.mode, s);
 }
 
 template <class Sink>
@@ -33,11 +29,7 @@ void write_clientcapa(const ClientCapa& c, Sink& s) {
 
 template <class Sink>
 void write_clientimportsource(const ClientImportSource& c, Sink& s) {
-  if (valkey::holds_alternative<ClientImportSource::On>(c.enabled)) {
-    token<"ON">(s);
-  } else if (valkey::holds_alternative<ClientImportSource::Off>(c.enabled)) {
-    token<"OFF">(s);
-  }
+  token_of<"ON", "OFF">(c.enabled, s);
 }
 
 template <class Sink>
@@ -48,19 +40,7 @@ void write_clientkill(const ClientKill& c, Sink& s) {
   });
   if (c.client_type) {
     token<"TYPE">(s);
-    if (valkey::holds_alternative<ClientKill::Normal>((*c.client_type))) {
-      token<"normal">(s);
-    } else if (valkey::holds_alternative<ClientKill::Master>((*c.client_type))) {
-      token<"master">(s);
-    } else if (valkey::holds_alternative<ClientKill::Primary>((*c.client_type))) {
-      token<"primary">(s);
-    } else if (valkey::holds_alternative<ClientKill::Slave>((*c.client_type))) {
-      token<"slave">(s);
-    } else if (valkey::holds_alternative<ClientKill::Replica>((*c.client_type))) {
-      token<"replica">(s);
-    } else if (valkey::holds_alternative<ClientKill::Pubsub>((*c.client_type))) {
-      token<"pubsub">(s);
-    }
+    token_of<"normal", "master", "primary", "slave", "replica", "pubsub">(*c.client_type, s);
   }
   if (c.username) {
     token<"USER">(s);
@@ -76,11 +56,7 @@ void write_clientkill(const ClientKill& c, Sink& s) {
   }
   if (c.skip_me) {
     token<"SKIPME">(s);
-    if (valkey::holds_alternative<ClientKill::Yes>((*c.skip_me))) {
-      token<"YES">(s);
-    } else if (valkey::holds_alternative<ClientKill::No>((*c.skip_me))) {
-      token<"NO">(s);
-    }
+    token_of<"YES", "NO">(*c.skip_me, s);
   }
   if (c.max_age) {
     token<"MAXAGE">(s);
@@ -120,19 +96,7 @@ void write_clientkill(const ClientKill& c, Sink& s) {
   }
   if (c.not_client_type) {
     token<"NOT-TYPE">(s);
-    if (valkey::holds_alternative<ClientKill::Normal>((*c.not_client_type))) {
-      token<"normal">(s);
-    } else if (valkey::holds_alternative<ClientKill::Master>((*c.not_client_type))) {
-      token<"master">(s);
-    } else if (valkey::holds_alternative<ClientKill::Primary>((*c.not_client_type))) {
-      token<"primary">(s);
-    } else if (valkey::holds_alternative<ClientKill::Slave>((*c.not_client_type))) {
-      token<"slave">(s);
-    } else if (valkey::holds_alternative<ClientKill::Replica>((*c.not_client_type))) {
-      token<"replica">(s);
-    } else if (valkey::holds_alternative<ClientKill::Pubsub>((*c.not_client_type))) {
-      token<"pubsub">(s);
-    }
+    token_of<"normal", "master", "primary", "slave", "replica", "pubsub">(*c.not_client_type, s);
   }
   if (!c.not_client_ids.empty()) token<"NOT-ID">(s);
   c.not_client_ids.for_each([&](const auto& e) {
@@ -189,15 +153,7 @@ template <class Sink>
 void write_clientlist(const ClientList& c, Sink& s) {
   if (c.client_type) {
     token<"TYPE">(s);
-    if (valkey::holds_alternative<ClientList::Normal>((*c.client_type))) {
-      token<"normal">(s);
-    } else if (valkey::holds_alternative<ClientList::Master>((*c.client_type))) {
-      token<"master">(s);
-    } else if (valkey::holds_alternative<ClientList::Replica>((*c.client_type))) {
-      token<"replica">(s);
-    } else if (valkey::holds_alternative<ClientList::Pubsub>((*c.client_type))) {
-      token<"pubsub">(s);
-    }
+    token_of<"normal", "master", "replica", "pubsub">(*c.client_type, s);
   }
   if (!c.client_ids.empty()) token<"ID">(s);
   c.client_ids.for_each([&](const auto& e) {
@@ -217,11 +173,7 @@ void write_clientlist(const ClientList& c, Sink& s) {
   }
   if (c.skip_me) {
     token<"SKIPME">(s);
-    if (valkey::holds_alternative<ClientList::Yes>((*c.skip_me))) {
-      token<"YES">(s);
-    } else if (valkey::holds_alternative<ClientList::No>((*c.skip_me))) {
-      token<"NO">(s);
-    }
+    token_of<"YES", "NO">(*c.skip_me, s);
   }
   if (c.max_age) {
     token<"MAXAGE">(s);
@@ -261,15 +213,7 @@ void write_clientlist(const ClientList& c, Sink& s) {
   }
   if (c.not_client_type) {
     token<"NOT-TYPE">(s);
-    if (valkey::holds_alternative<ClientList::Normal>((*c.not_client_type))) {
-      token<"normal">(s);
-    } else if (valkey::holds_alternative<ClientList::Master>((*c.not_client_type))) {
-      token<"master">(s);
-    } else if (valkey::holds_alternative<ClientList::Replica>((*c.not_client_type))) {
-      token<"replica">(s);
-    } else if (valkey::holds_alternative<ClientList::Pubsub>((*c.not_client_type))) {
-      token<"pubsub">(s);
-    }
+    token_of<"normal", "master", "replica", "pubsub">(*c.not_client_type, s);
   }
   if (!c.not_client_ids.empty()) token<"NOT-ID">(s);
   c.not_client_ids.for_each([&](const auto& e) {
@@ -319,43 +263,23 @@ void write_clientlist(const ClientList& c, Sink& s) {
 
 template <class Sink>
 void write_clientnoevict(const ClientNoEvict& c, Sink& s) {
-  if (valkey::holds_alternative<ClientNoEvict::On>(c.enabled)) {
-    token<"ON">(s);
-  } else if (valkey::holds_alternative<ClientNoEvict::Off>(c.enabled)) {
-    token<"OFF">(s);
-  }
+  token_of<"ON", "OFF">(c.enabled, s);
 }
 
 template <class Sink>
 void write_clientnotouch(const ClientNoTouch& c, Sink& s) {
-  if (valkey::holds_alternative<ClientNoTouch::On>(c.enabled)) {
-    token<"ON">(s);
-  } else if (valkey::holds_alternative<ClientNoTouch::Off>(c.enabled)) {
-    token<"OFF">(s);
-  }
+  token_of<"ON", "OFF">(c.enabled, s);
 }
 
 template <class Sink>
 void write_clientpause(const ClientPause& c, Sink& s) {
   s.arg(c.timeout);
-  if (c.mode) {
-    if (valkey::holds_alternative<ClientPause::Write>((*c.mode))) {
-      token<"WRITE">(s);
-    } else if (valkey::holds_alternative<ClientPause::All>((*c.mode))) {
-      token<"ALL">(s);
-    }
-  }
+  if (c.mode) token_of<"WRITE", "ALL">(*c.mode, s);
 }
 
 template <class Sink>
 void write_clientreply(const ClientReply& c, Sink& s) {
-  if (valkey::holds_alternative<ClientReply::On>(c.action)) {
-    token<"ON">(s);
-  } else if (valkey::holds_alternative<ClientReply::Off>(c.action)) {
-    token<"OFF">(s);
-  } else if (valkey::holds_alternative<ClientReply::Skip>(c.action)) {
-    token<"SKIP">(s);
-  }
+  token_of<"ON", "OFF", "SKIP">(c.action, s);
 }
 
 template <class Sink>
@@ -376,11 +300,7 @@ void write_clientsetname(const ClientSetName& c, Sink& s) {
 
 template <class Sink>
 void write_clienttracking(const ClientTracking& c, Sink& s) {
-  if (valkey::holds_alternative<ClientTracking::On>(c.status)) {
-    token<"ON">(s);
-  } else if (valkey::holds_alternative<ClientTracking::Off>(c.status)) {
-    token<"OFF">(s);
-  }
+  token_of<"ON", "OFF">(c.status, s);
   if (c.client_id) {
     token<"REDIRECT">(s);
     s.arg((*c.client_id));
@@ -398,13 +318,7 @@ void write_clienttracking(const ClientTracking& c, Sink& s) {
 template <class Sink>
 void write_clientunblock(const ClientUnblock& c, Sink& s) {
   s.arg(c.client_id);
-  if (c.unblock_type) {
-    if (valkey::holds_alternative<ClientUnblock::Timeout>((*c.unblock_type))) {
-      token<"TIMEOUT">(s);
-    } else if (valkey::holds_alternative<ClientUnblock::Error>((*c.unblock_type))) {
-      token<"ERROR">(s);
-    }
-  }
+  if (c.unblock_type) token_of<"TIMEOUT", "ERROR">(*c.unblock_type, s);
 }
 
 template <class Sink>

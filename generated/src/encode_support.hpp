@@ -76,6 +76,16 @@ void token(Sink& s) {
   }
 }
 
+// A choice whose alternatives are all plain tokens (NX | XX, a GEO unit,
+// ASC | DESC): the token of the alternative it holds. Tokens are listed in
+// the order of the choice's alternatives: token_of<"NX", "XX">(*c.condition, s).
+template <Words... Tokens, class Choice, class Sink>
+void token_of(const Choice& c, Sink& s) {
+  static_assert(sizeof...(Tokens) == Choice::size, "one token per alternative");
+  std::size_t i = 0;
+  ((c.index() == i++ ? token<Tokens>(s) : void()), ...);
+}
+
 template <Words Name, std::size_t Argc>
 inline constexpr auto kHeaded = Name.headed(Argc);
 

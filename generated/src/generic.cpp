@@ -41,34 +41,14 @@ template <class Sink>
 void write_expire(const Expire& c, Sink& s) {
   s.arg(c.key);
   s.arg(c.seconds.count);
-  if (c.condition) {
-    if (valkey::holds_alternative<Expire::Nx>((*c.condition))) {
-      token<"NX">(s);
-    } else if (valkey::holds_alternative<Expire::Xx>((*c.condition))) {
-      token<"XX">(s);
-    } else if (valkey::holds_alternative<Expire::Gt>((*c.condition))) {
-      token<"GT">(s);
-    } else if (valkey::holds_alternative<Expire::Lt>((*c.condition))) {
-      token<"LT">(s);
-    }
-  }
+  if (c.condition) token_of<"NX", "XX", "GT", "LT">(*c.condition, s);
 }
 
 template <class Sink>
 void write_expireat(const Expireat& c, Sink& s) {
   s.arg(c.key);
   s.arg(c.unix_time_seconds.count);
-  if (c.condition) {
-    if (valkey::holds_alternative<Expireat::Nx>((*c.condition))) {
-      token<"NX">(s);
-    } else if (valkey::holds_alternative<Expireat::Xx>((*c.condition))) {
-      token<"XX">(s);
-    } else if (valkey::holds_alternative<Expireat::Gt>((*c.condition))) {
-      token<"GT">(s);
-    } else if (valkey::holds_alternative<Expireat::Lt>((*c.condition))) {
-      token<"LT">(s);
-    }
-  }
+  if (c.condition) token_of<"NX", "XX", "GT", "LT">(*c.condition, s);
 }
 
 template <class Sink>
@@ -141,34 +121,14 @@ template <class Sink>
 void write_pexpire(const Pexpire& c, Sink& s) {
   s.arg(c.key);
   s.arg(c.milliseconds.count);
-  if (c.condition) {
-    if (valkey::holds_alternative<Pexpire::Nx>((*c.condition))) {
-      token<"NX">(s);
-    } else if (valkey::holds_alternative<Pexpire::Xx>((*c.condition))) {
-      token<"XX">(s);
-    } else if (valkey::holds_alternative<Pexpire::Gt>((*c.condition))) {
-      token<"GT">(s);
-    } else if (valkey::holds_alternative<Pexpire::Lt>((*c.condition))) {
-      token<"LT">(s);
-    }
-  }
+  if (c.condition) token_of<"NX", "XX", "GT", "LT">(*c.condition, s);
 }
 
 template <class Sink>
 void write_pexpireat(const Pexpireat& c, Sink& s) {
   s.arg(c.key);
   s.arg(c.unix_time_milliseconds.count);
-  if (c.condition) {
-    if (valkey::holds_alternative<Pexpireat::Nx>((*c.condition))) {
-      token<"NX">(s);
-    } else if (valkey::holds_alternative<Pexpireat::Xx>((*c.condition))) {
-      token<"XX">(s);
-    } else if (valkey::holds_alternative<Pexpireat::Gt>((*c.condition))) {
-      token<"GT">(s);
-    } else if (valkey::holds_alternative<Pexpireat::Lt>((*c.condition))) {
-      token<"LT">(s);
-    }
-  }
+  if (c.condition) token_of<"NX", "XX", "GT", "LT">(*c.condition, s);
 }
 
 template <class Sink>
@@ -243,13 +203,7 @@ void write_sort(const Sort& c, Sink& s) {
     token<"GET">(s);
     s.arg(e);
   });
-  if (c.order) {
-    if (valkey::holds_alternative<Sort::Asc>((*c.order))) {
-      token<"ASC">(s);
-    } else if (valkey::holds_alternative<Sort::Desc>((*c.order))) {
-      token<"DESC">(s);
-    }
-  }
+  if (c.order) token_of<"ASC", "DESC">(*c.order, s);
   if (c.alpha) token<"ALPHA">(s);
 }
 
@@ -269,13 +223,7 @@ void write_sortstore(const SortStore& c, Sink& s) {
     token<"GET">(s);
     s.arg(e);
   });
-  if (c.order) {
-    if (valkey::holds_alternative<SortStore::Asc>((*c.order))) {
-      token<"ASC">(s);
-    } else if (valkey::holds_alternative<SortStore::Desc>((*c.order))) {
-      token<"DESC">(s);
-    }
-  }
+  if (c.order) token_of<"ASC", "DESC">(*c.order, s);
   if (c.alpha) token<"ALPHA">(s);
   token<"STORE">(s);
   s.arg(c.destination);
@@ -297,13 +245,7 @@ void write_sortro(const SortRo& c, Sink& s) {
     token<"GET">(s);
     s.arg(e);
   });
-  if (c.order) {
-    if (valkey::holds_alternative<SortRo::Asc>((*c.order))) {
-      token<"ASC">(s);
-    } else if (valkey::holds_alternative<SortRo::Desc>((*c.order))) {
-      token<"DESC">(s);
-    }
-  }
+  if (c.order) token_of<"ASC", "DESC">(*c.order, s);
   if (c.alpha) token<"ALPHA">(s);
 }
 

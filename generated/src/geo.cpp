@@ -10,13 +10,7 @@ namespace {
 template <class Sink>
 void write_geoadd(const Geoadd& c, Sink& s) {
   s.arg(c.key);
-  if (c.condition) {
-    if (valkey::holds_alternative<Geoadd::Nx>((*c.condition))) {
-      token<"NX">(s);
-    } else if (valkey::holds_alternative<Geoadd::Xx>((*c.condition))) {
-      token<"XX">(s);
-    }
-  }
+  if (c.condition) token_of<"NX", "XX">(*c.condition, s);
   if (c.change) token<"CH">(s);
   c.data.for_each([&](const auto& e) {
     s.arg(e.longitude);
@@ -30,17 +24,7 @@ void write_geodist(const Geodist& c, Sink& s) {
   s.arg(c.key);
   s.arg(c.member1);
   s.arg(c.member2);
-  if (c.unit) {
-    if (valkey::holds_alternative<Geodist::M>((*c.unit))) {
-      token<"m">(s);
-    } else if (valkey::holds_alternative<Geodist::Km>((*c.unit))) {
-      token<"km">(s);
-    } else if (valkey::holds_alternative<Geodist::Ft>((*c.unit))) {
-      token<"ft">(s);
-    } else if (valkey::holds_alternative<Geodist::Mi>((*c.unit))) {
-      token<"mi">(s);
-    }
-  }
+  if (c.unit) token_of<"m", "km", "ft", "mi">(*c.unit, s);
 }
 
 template <class Sink>
@@ -65,27 +49,13 @@ void write_georadius(const Georadius& c, Sink& s) {
   s.arg(c.longitude);
   s.arg(c.latitude);
   s.arg(c.radius);
-  if (valkey::holds_alternative<Georadius::M>(c.unit)) {
-    token<"m">(s);
-  } else if (valkey::holds_alternative<Georadius::Km>(c.unit)) {
-    token<"km">(s);
-  } else if (valkey::holds_alternative<Georadius::Ft>(c.unit)) {
-    token<"ft">(s);
-  } else if (valkey::holds_alternative<Georadius::Mi>(c.unit)) {
-    token<"mi">(s);
-  }
+  token_of<"m", "km", "ft", "mi">(c.unit, s);
   if (c.count) {
     token<"COUNT">(s);
     s.arg((*c.count).count);
     if ((*c.count).any) token<"ANY">(s);
   }
-  if (c.order) {
-    if (valkey::holds_alternative<Georadius::Asc>((*c.order))) {
-      token<"ASC">(s);
-    } else if (valkey::holds_alternative<Georadius::Desc>((*c.order))) {
-      token<"DESC">(s);
-    }
-  }
+  if (c.order) token_of<"ASC", "DESC">(*c.order, s);
 }
 
 template <class Sink>
@@ -94,15 +64,7 @@ void write_georadiusdetailed(const GeoradiusDetailed& c, Sink& s) {
   s.arg(c.longitude);
   s.arg(c.latitude);
   s.arg(c.radius);
-  if (valkey::holds_alternative<GeoradiusDetailed::M>(c.unit)) {
-    token<"m">(s);
-  } else if (valkey::holds_alternative<GeoradiusDetailed::Km>(c.unit)) {
-    token<"km">(s);
-  } else if (valkey::holds_alternative<GeoradiusDetailed::Ft>(c.unit)) {
-    token<"ft">(s);
-  } else if (valkey::holds_alternative<GeoradiusDetailed::Mi>(c.unit)) {
-    token<"mi">(s);
-  }
+  token_of<"m", "km", "ft", "mi">(c.unit, s);
   token<"WITHCOORD">(s);
   token<"WITHDIST">(s);
   token<"WITHHASH">(s);
@@ -111,13 +73,7 @@ void write_georadiusdetailed(const GeoradiusDetailed& c, Sink& s) {
     s.arg((*c.count).count);
     if ((*c.count).any) token<"ANY">(s);
   }
-  if (c.order) {
-    if (valkey::holds_alternative<GeoradiusDetailed::Asc>((*c.order))) {
-      token<"ASC">(s);
-    } else if (valkey::holds_alternative<GeoradiusDetailed::Desc>((*c.order))) {
-      token<"DESC">(s);
-    }
-  }
+  if (c.order) token_of<"ASC", "DESC">(*c.order, s);
 }
 
 template <class Sink>
@@ -126,27 +82,13 @@ void write_georadiusstore(const GeoradiusStore& c, Sink& s) {
   s.arg(c.longitude);
   s.arg(c.latitude);
   s.arg(c.radius);
-  if (valkey::holds_alternative<GeoradiusStore::M>(c.unit)) {
-    token<"m">(s);
-  } else if (valkey::holds_alternative<GeoradiusStore::Km>(c.unit)) {
-    token<"km">(s);
-  } else if (valkey::holds_alternative<GeoradiusStore::Ft>(c.unit)) {
-    token<"ft">(s);
-  } else if (valkey::holds_alternative<GeoradiusStore::Mi>(c.unit)) {
-    token<"mi">(s);
-  }
+  token_of<"m", "km", "ft", "mi">(c.unit, s);
   if (c.count) {
     token<"COUNT">(s);
     s.arg((*c.count).count);
     if ((*c.count).any) token<"ANY">(s);
   }
-  if (c.order) {
-    if (valkey::holds_alternative<GeoradiusStore::Asc>((*c.order))) {
-      token<"ASC">(s);
-    } else if (valkey::holds_alternative<GeoradiusStore::Desc>((*c.order))) {
-      token<"DESC">(s);
-    }
-  }
+  if (c.order) token_of<"ASC", "DESC">(*c.order, s);
   if (const auto* v = valkey::get_if<GeoradiusStore::Store>(&c.store)) {
     token<"STORE">(s);
     s.arg(v->store_key);
@@ -161,27 +103,13 @@ void write_georadius_by_member(const GeoradiusByMember& c, Sink& s) {
   s.arg(c.key);
   s.arg(c.member);
   s.arg(c.radius);
-  if (valkey::holds_alternative<GeoradiusByMember::M>(c.unit)) {
-    token<"m">(s);
-  } else if (valkey::holds_alternative<GeoradiusByMember::Km>(c.unit)) {
-    token<"km">(s);
-  } else if (valkey::holds_alternative<GeoradiusByMember::Ft>(c.unit)) {
-    token<"ft">(s);
-  } else if (valkey::holds_alternative<GeoradiusByMember::Mi>(c.unit)) {
-    token<"mi">(s);
-  }
+  token_of<"m", "km", "ft", "mi">(c.unit, s);
   if (c.count) {
     token<"COUNT">(s);
     s.arg((*c.count).count);
     if ((*c.count).any) token<"ANY">(s);
   }
-  if (c.order) {
-    if (valkey::holds_alternative<GeoradiusByMember::Asc>((*c.order))) {
-      token<"ASC">(s);
-    } else if (valkey::holds_alternative<GeoradiusByMember::Desc>((*c.order))) {
-      token<"DESC">(s);
-    }
-  }
+  if (c.order) token_of<"ASC", "DESC">(*c.order, s);
 }
 
 template <class Sink>
@@ -189,15 +117,7 @@ void write_georadiusbymemberdetailed(const GeoradiusByMemberDetailed& c, Sink& s
   s.arg(c.key);
   s.arg(c.member);
   s.arg(c.radius);
-  if (valkey::holds_alternative<GeoradiusByMemberDetailed::M>(c.unit)) {
-    token<"m">(s);
-  } else if (valkey::holds_alternative<GeoradiusByMemberDetailed::Km>(c.unit)) {
-    token<"km">(s);
-  } else if (valkey::holds_alternative<GeoradiusByMemberDetailed::Ft>(c.unit)) {
-    token<"ft">(s);
-  } else if (valkey::holds_alternative<GeoradiusByMemberDetailed::Mi>(c.unit)) {
-    token<"mi">(s);
-  }
+  token_of<"m", "km", "ft", "mi">(c.unit, s);
   token<"WITHCOORD">(s);
   token<"WITHDIST">(s);
   token<"WITHHASH">(s);
@@ -206,13 +126,7 @@ void write_georadiusbymemberdetailed(const GeoradiusByMemberDetailed& c, Sink& s
     s.arg((*c.count).count);
     if ((*c.count).any) token<"ANY">(s);
   }
-  if (c.order) {
-    if (valkey::holds_alternative<GeoradiusByMemberDetailed::Asc>((*c.order))) {
-      token<"ASC">(s);
-    } else if (valkey::holds_alternative<GeoradiusByMemberDetailed::Desc>((*c.order))) {
-      token<"DESC">(s);
-    }
-  }
+  if (c.order) token_of<"ASC", "DESC">(*c.order, s);
 }
 
 template <class Sink>
@@ -220,27 +134,13 @@ void write_georadiusbymemberstore(const GeoradiusByMemberStore& c, Sink& s) {
   s.arg(c.key);
   s.arg(c.member);
   s.arg(c.radius);
-  if (valkey::holds_alternative<GeoradiusByMemberStore::M>(c.unit)) {
-    token<"m">(s);
-  } else if (valkey::holds_alternative<GeoradiusByMemberStore::Km>(c.unit)) {
-    token<"km">(s);
-  } else if (valkey::holds_alternative<GeoradiusByMemberStore::Ft>(c.unit)) {
-    token<"ft">(s);
-  } else if (valkey::holds_alternative<GeoradiusByMemberStore::Mi>(c.unit)) {
-    token<"mi">(s);
-  }
+  token_of<"m", "km", "ft", "mi">(c.unit, s);
   if (c.count) {
     token<"COUNT">(s);
     s.arg((*c.count).count);
     if ((*c.count).any) token<"ANY">(s);
   }
-  if (c.order) {
-    if (valkey::holds_alternative<GeoradiusByMemberStore::Asc>((*c.order))) {
-      token<"ASC">(s);
-    } else if (valkey::holds_alternative<GeoradiusByMemberStore::Desc>((*c.order))) {
-      token<"DESC">(s);
-    }
-  }
+  if (c.order) token_of<"ASC", "DESC">(*c.order, s);
   if (const auto* v = valkey::get_if<GeoradiusByMemberStore::Store>(&c.store)) {
     token<"STORE">(s);
     s.arg(v->store_key);
@@ -255,27 +155,13 @@ void write_georadiusbymemberro(const GeoradiusByMemberRo& c, Sink& s) {
   s.arg(c.key);
   s.arg(c.member);
   s.arg(c.radius);
-  if (valkey::holds_alternative<GeoradiusByMemberRo::M>(c.unit)) {
-    token<"m">(s);
-  } else if (valkey::holds_alternative<GeoradiusByMemberRo::Km>(c.unit)) {
-    token<"km">(s);
-  } else if (valkey::holds_alternative<GeoradiusByMemberRo::Ft>(c.unit)) {
-    token<"ft">(s);
-  } else if (valkey::holds_alternative<GeoradiusByMemberRo::Mi>(c.unit)) {
-    token<"mi">(s);
-  }
+  token_of<"m", "km", "ft", "mi">(c.unit, s);
   if (c.count) {
     token<"COUNT">(s);
     s.arg((*c.count).count);
     if ((*c.count).any) token<"ANY">(s);
   }
-  if (c.order) {
-    if (valkey::holds_alternative<GeoradiusByMemberRo::Asc>((*c.order))) {
-      token<"ASC">(s);
-    } else if (valkey::holds_alternative<GeoradiusByMemberRo::Desc>((*c.order))) {
-      token<"DESC">(s);
-    }
-  }
+  if (c.order) token_of<"ASC", "DESC">(*c.order, s);
 }
 
 template <class Sink>
@@ -283,15 +169,7 @@ void write_georadiusbymemberrodetailed(const GeoradiusByMemberRoDetailed& c, Sin
   s.arg(c.key);
   s.arg(c.member);
   s.arg(c.radius);
-  if (valkey::holds_alternative<GeoradiusByMemberRoDetailed::M>(c.unit)) {
-    token<"m">(s);
-  } else if (valkey::holds_alternative<GeoradiusByMemberRoDetailed::Km>(c.unit)) {
-    token<"km">(s);
-  } else if (valkey::holds_alternative<GeoradiusByMemberRoDetailed::Ft>(c.unit)) {
-    token<"ft">(s);
-  } else if (valkey::holds_alternative<GeoradiusByMemberRoDetailed::Mi>(c.unit)) {
-    token<"mi">(s);
-  }
+  token_of<"m", "km", "ft", "mi">(c.unit, s);
   token<"WITHCOORD">(s);
   token<"WITHDIST">(s);
   token<"WITHHASH">(s);
@@ -300,13 +178,7 @@ void write_georadiusbymemberrodetailed(const GeoradiusByMemberRoDetailed& c, Sin
     s.arg((*c.count).count);
     if ((*c.count).any) token<"ANY">(s);
   }
-  if (c.order) {
-    if (valkey::holds_alternative<GeoradiusByMemberRoDetailed::Asc>((*c.order))) {
-      token<"ASC">(s);
-    } else if (valkey::holds_alternative<GeoradiusByMemberRoDetailed::Desc>((*c.order))) {
-      token<"DESC">(s);
-    }
-  }
+  if (c.order) token_of<"ASC", "DESC">(*c.order, s);
 }
 
 template <class Sink>
@@ -315,27 +187,13 @@ void write_georadiusro(const GeoradiusRo& c, Sink& s) {
   s.arg(c.longitude);
   s.arg(c.latitude);
   s.arg(c.radius);
-  if (valkey::holds_alternative<GeoradiusRo::M>(c.unit)) {
-    token<"m">(s);
-  } else if (valkey::holds_alternative<GeoradiusRo::Km>(c.unit)) {
-    token<"km">(s);
-  } else if (valkey::holds_alternative<GeoradiusRo::Ft>(c.unit)) {
-    token<"ft">(s);
-  } else if (valkey::holds_alternative<GeoradiusRo::Mi>(c.unit)) {
-    token<"mi">(s);
-  }
+  token_of<"m", "km", "ft", "mi">(c.unit, s);
   if (c.count) {
     token<"COUNT">(s);
     s.arg((*c.count).count);
     if ((*c.count).any) token<"ANY">(s);
   }
-  if (c.order) {
-    if (valkey::holds_alternative<GeoradiusRo::Asc>((*c.order))) {
-      token<"ASC">(s);
-    } else if (valkey::holds_alternative<GeoradiusRo::Desc>((*c.order))) {
-      token<"DESC">(s);
-    }
-  }
+  if (c.order) token_of<"ASC", "DESC">(*c.order, s);
 }
 
 template <class Sink>
@@ -344,15 +202,7 @@ void write_georadiusrodetailed(const GeoradiusRoDetailed& c, Sink& s) {
   s.arg(c.longitude);
   s.arg(c.latitude);
   s.arg(c.radius);
-  if (valkey::holds_alternative<GeoradiusRoDetailed::M>(c.unit)) {
-    token<"m">(s);
-  } else if (valkey::holds_alternative<GeoradiusRoDetailed::Km>(c.unit)) {
-    token<"km">(s);
-  } else if (valkey::holds_alternative<GeoradiusRoDetailed::Ft>(c.unit)) {
-    token<"ft">(s);
-  } else if (valkey::holds_alternative<GeoradiusRoDetailed::Mi>(c.unit)) {
-    token<"mi">(s);
-  }
+  token_of<"m", "km", "ft", "mi">(c.unit, s);
   token<"WITHCOORD">(s);
   token<"WITHDIST">(s);
   token<"WITHHASH">(s);
@@ -361,13 +211,7 @@ void write_georadiusrodetailed(const GeoradiusRoDetailed& c, Sink& s) {
     s.arg((*c.count).count);
     if ((*c.count).any) token<"ANY">(s);
   }
-  if (c.order) {
-    if (valkey::holds_alternative<GeoradiusRoDetailed::Asc>((*c.order))) {
-      token<"ASC">(s);
-    } else if (valkey::holds_alternative<GeoradiusRoDetailed::Desc>((*c.order))) {
-      token<"DESC">(s);
-    }
-  }
+  if (c.order) token_of<"ASC", "DESC">(*c.order, s);
 }
 
 template <class Sink>
@@ -386,28 +230,12 @@ void write_geosearch(const Geosearch& c, Sink& s) {
   if (const auto* v = valkey::get_if<Geosearch::ByRadius>(&c.by)) {
     token<"BYRADIUS">(s);
     s.arg(v->radius);
-    if (valkey::holds_alternative<Geosearch::M>(v->unit)) {
-      token<"m">(s);
-    } else if (valkey::holds_alternative<Geosearch::Km>(v->unit)) {
-      token<"km">(s);
-    } else if (valkey::holds_alternative<Geosearch::Ft>(v->unit)) {
-      token<"ft">(s);
-    } else if (valkey::holds_alternative<Geosearch::Mi>(v->unit)) {
-      token<"mi">(s);
-    }
+    token_of<"m", "km", "ft", "mi">(v->unit, s);
   } else if (const auto* v = valkey::get_if<Geosearch::ByBox>(&c.by)) {
     token<"BYBOX">(s);
     s.arg(v->width);
     s.arg(v->height);
-    if (valkey::holds_alternative<Geosearch::M>(v->unit)) {
-      token<"m">(s);
-    } else if (valkey::holds_alternative<Geosearch::Km>(v->unit)) {
-      token<"km">(s);
-    } else if (valkey::holds_alternative<Geosearch::Ft>(v->unit)) {
-      token<"ft">(s);
-    } else if (valkey::holds_alternative<Geosearch::Mi>(v->unit)) {
-      token<"mi">(s);
-    }
+    token_of<"m", "km", "ft", "mi">(v->unit, s);
   } else if (const auto* v = valkey::get_if<Geosearch::ByPolygon>(&c.by)) {
     token<"BYPOLYGON">(s);
     s.arg(static_cast<std::uint64_t>(v->vertices.size()));
@@ -416,13 +244,7 @@ void write_geosearch(const Geosearch& c, Sink& s) {
       s.arg(e.second);
     });
   }
-  if (c.order) {
-    if (valkey::holds_alternative<Geosearch::Asc>((*c.order))) {
-      token<"ASC">(s);
-    } else if (valkey::holds_alternative<Geosearch::Desc>((*c.order))) {
-      token<"DESC">(s);
-    }
-  }
+  if (c.order) token_of<"ASC", "DESC">(*c.order, s);
   if (c.count) {
     token<"COUNT">(s);
     s.arg((*c.count).count);
@@ -446,28 +268,12 @@ void write_geosearchdetailed(const GeosearchDetailed& c, Sink& s) {
   if (const auto* v = valkey::get_if<GeosearchDetailed::ByRadius>(&c.by)) {
     token<"BYRADIUS">(s);
     s.arg(v->radius);
-    if (valkey::holds_alternative<GeosearchDetailed::M>(v->unit)) {
-      token<"m">(s);
-    } else if (valkey::holds_alternative<GeosearchDetailed::Km>(v->unit)) {
-      token<"km">(s);
-    } else if (valkey::holds_alternative<GeosearchDetailed::Ft>(v->unit)) {
-      token<"ft">(s);
-    } else if (valkey::holds_alternative<GeosearchDetailed::Mi>(v->unit)) {
-      token<"mi">(s);
-    }
+    token_of<"m", "km", "ft", "mi">(v->unit, s);
   } else if (const auto* v = valkey::get_if<GeosearchDetailed::ByBox>(&c.by)) {
     token<"BYBOX">(s);
     s.arg(v->width);
     s.arg(v->height);
-    if (valkey::holds_alternative<GeosearchDetailed::M>(v->unit)) {
-      token<"m">(s);
-    } else if (valkey::holds_alternative<GeosearchDetailed::Km>(v->unit)) {
-      token<"km">(s);
-    } else if (valkey::holds_alternative<GeosearchDetailed::Ft>(v->unit)) {
-      token<"ft">(s);
-    } else if (valkey::holds_alternative<GeosearchDetailed::Mi>(v->unit)) {
-      token<"mi">(s);
-    }
+    token_of<"m", "km", "ft", "mi">(v->unit, s);
   } else if (const auto* v = valkey::get_if<GeosearchDetailed::ByPolygon>(&c.by)) {
     token<"BYPOLYGON">(s);
     s.arg(static_cast<std::uint64_t>(v->vertices.size()));
@@ -476,13 +282,7 @@ void write_geosearchdetailed(const GeosearchDetailed& c, Sink& s) {
       s.arg(e.second);
     });
   }
-  if (c.order) {
-    if (valkey::holds_alternative<GeosearchDetailed::Asc>((*c.order))) {
-      token<"ASC">(s);
-    } else if (valkey::holds_alternative<GeosearchDetailed::Desc>((*c.order))) {
-      token<"DESC">(s);
-    }
-  }
+  if (c.order) token_of<"ASC", "DESC">(*c.order, s);
   if (c.count) {
     token<"COUNT">(s);
     s.arg((*c.count).count);
@@ -510,28 +310,12 @@ void write_geosearchstore(const Geosearchstore& c, Sink& s) {
   if (const auto* v = valkey::get_if<Geosearchstore::ByRadius>(&c.by)) {
     token<"BYRADIUS">(s);
     s.arg(v->radius);
-    if (valkey::holds_alternative<Geosearchstore::M>(v->unit)) {
-      token<"m">(s);
-    } else if (valkey::holds_alternative<Geosearchstore::Km>(v->unit)) {
-      token<"km">(s);
-    } else if (valkey::holds_alternative<Geosearchstore::Ft>(v->unit)) {
-      token<"ft">(s);
-    } else if (valkey::holds_alternative<Geosearchstore::Mi>(v->unit)) {
-      token<"mi">(s);
-    }
+    token_of<"m", "km", "ft", "mi">(v->unit, s);
   } else if (const auto* v = valkey::get_if<Geosearchstore::ByBox>(&c.by)) {
     token<"BYBOX">(s);
     s.arg(v->width);
     s.arg(v->height);
-    if (valkey::holds_alternative<Geosearchstore::M>(v->unit)) {
-      token<"m">(s);
-    } else if (valkey::holds_alternative<Geosearchstore::Km>(v->unit)) {
-      token<"km">(s);
-    } else if (valkey::holds_alternative<Geosearchstore::Ft>(v->unit)) {
-      token<"ft">(s);
-    } else if (valkey::holds_alternative<Geosearchstore::Mi>(v->unit)) {
-      token<"mi">(s);
-    }
+    token_of<"m", "km", "ft", "mi">(v->unit, s);
   } else if (const auto* v = valkey::get_if<Geosearchstore::ByPolygon>(&c.by)) {
     token<"BYPOLYGON">(s);
     s.arg(static_cast<std::uint64_t>(v->vertices.size()));
@@ -540,13 +324,7 @@ void write_geosearchstore(const Geosearchstore& c, Sink& s) {
       s.arg(e.second);
     });
   }
-  if (c.order) {
-    if (valkey::holds_alternative<Geosearchstore::Asc>((*c.order))) {
-      token<"ASC">(s);
-    } else if (valkey::holds_alternative<Geosearchstore::Desc>((*c.order))) {
-      token<"DESC">(s);
-    }
-  }
+  if (c.order) token_of<"ASC", "DESC">(*c.order, s);
   if (c.count) {
     token<"COUNT">(s);
     s.arg((*c.count).count);

@@ -25,17 +25,7 @@ template <class Sink>
 void write_hexpire(const Hexpire& c, Sink& s) {
   s.arg(c.key);
   s.arg(c.seconds.count);
-  if (c.condition) {
-    if (valkey::holds_alternative<Hexpire::Nx>((*c.condition))) {
-      token<"NX">(s);
-    } else if (valkey::holds_alternative<Hexpire::Xx>((*c.condition))) {
-      token<"XX">(s);
-    } else if (valkey::holds_alternative<Hexpire::Gt>((*c.condition))) {
-      token<"GT">(s);
-    } else if (valkey::holds_alternative<Hexpire::Lt>((*c.condition))) {
-      token<"LT">(s);
-    }
-  }
+  if (c.condition) token_of<"NX", "XX", "GT", "LT">(*c.condition, s);
   token<"FIELDS">(s);
   s.arg(static_cast<std::uint64_t>(c.fields.size()));
   c.fields.for_each([&](const auto& e) {
@@ -47,17 +37,7 @@ template <class Sink>
 void write_hexpireat(const Hexpireat& c, Sink& s) {
   s.arg(c.key);
   s.arg(c.unix_time_seconds.count);
-  if (c.condition) {
-    if (valkey::holds_alternative<Hexpireat::Nx>((*c.condition))) {
-      token<"NX">(s);
-    } else if (valkey::holds_alternative<Hexpireat::Xx>((*c.condition))) {
-      token<"XX">(s);
-    } else if (valkey::holds_alternative<Hexpireat::Gt>((*c.condition))) {
-      token<"GT">(s);
-    } else if (valkey::holds_alternative<Hexpireat::Lt>((*c.condition))) {
-      token<"LT">(s);
-    }
-  }
+  if (c.condition) token_of<"NX", "XX", "GT", "LT">(*c.condition, s);
   token<"FIELDS">(s);
   s.arg(static_cast<std::uint64_t>(c.fields.size()));
   c.fields.for_each([&](const auto& e) {
@@ -112,7 +92,7 @@ void write_hgetex(const Hgetex& c, Sink& s) {
     } else if (const auto* v = valkey::get_if<Hgetex::Pxat>(&*c.expiration)) {
       token<"PXAT">(s);
       s.arg(v->unix_time_milliseconds.count);
-    } else if (valkey::holds_alternative<Hgetex::Persist>((*c.expiration))) {
+    } else if (valkey::holds_alternative<Hgetex::Persist>(*c.expiration)) {
       token<"PERSIST">(s);
     }
   }
@@ -178,17 +158,7 @@ template <class Sink>
 void write_hpexpire(const Hpexpire& c, Sink& s) {
   s.arg(c.key);
   s.arg(c.milliseconds.count);
-  if (c.condition) {
-    if (valkey::holds_alternative<Hpexpire::Nx>((*c.condition))) {
-      token<"NX">(s);
-    } else if (valkey::holds_alternative<Hpexpire::Xx>((*c.condition))) {
-      token<"XX">(s);
-    } else if (valkey::holds_alternative<Hpexpire::Gt>((*c.condition))) {
-      token<"GT">(s);
-    } else if (valkey::holds_alternative<Hpexpire::Lt>((*c.condition))) {
-      token<"LT">(s);
-    }
-  }
+  if (c.condition) token_of<"NX", "XX", "GT", "LT">(*c.condition, s);
   token<"FIELDS">(s);
   s.arg(static_cast<std::uint64_t>(c.fields.size()));
   c.fields.for_each([&](const auto& e) {
@@ -200,17 +170,7 @@ template <class Sink>
 void write_hpexpireat(const Hpexpireat& c, Sink& s) {
   s.arg(c.key);
   s.arg(c.unix_time_milliseconds.count);
-  if (c.condition) {
-    if (valkey::holds_alternative<Hpexpireat::Nx>((*c.condition))) {
-      token<"NX">(s);
-    } else if (valkey::holds_alternative<Hpexpireat::Xx>((*c.condition))) {
-      token<"XX">(s);
-    } else if (valkey::holds_alternative<Hpexpireat::Gt>((*c.condition))) {
-      token<"GT">(s);
-    } else if (valkey::holds_alternative<Hpexpireat::Lt>((*c.condition))) {
-      token<"LT">(s);
-    }
-  }
+  if (c.condition) token_of<"NX", "XX", "GT", "LT">(*c.condition, s);
   token<"FIELDS">(s);
   s.arg(static_cast<std::uint64_t>(c.fields.size()));
   c.fields.for_each([&](const auto& e) {
@@ -283,20 +243,8 @@ void write_hset(const Hset& c, Sink& s) {
 template <class Sink>
 void write_hsetex(const Hsetex& c, Sink& s) {
   s.arg(c.key);
-  if (c.key_condition) {
-    if (valkey::holds_alternative<Hsetex::Nx>((*c.key_condition))) {
-      token<"NX">(s);
-    } else if (valkey::holds_alternative<Hsetex::Xx>((*c.key_condition))) {
-      token<"XX">(s);
-    }
-  }
-  if (c.fields_condition) {
-    if (valkey::holds_alternative<Hsetex::Fnx>((*c.fields_condition))) {
-      token<"FNX">(s);
-    } else if (valkey::holds_alternative<Hsetex::Fxx>((*c.fields_condition))) {
-      token<"FXX">(s);
-    }
-  }
+  if (c.key_condition) token_of<"NX", "XX">(*c.key_condition, s);
+  if (c.fields_condition) token_of<"FNX", "FXX">(*c.fields_condition, s);
   if (c.expiration) {
     if (const auto* v = valkey::get_if<Hsetex::Ex>(&*c.expiration)) {
       token<"EX">(s);
@@ -310,7 +258,7 @@ void write_hsetex(const Hsetex& c, Sink& s) {
     } else if (const auto* v = valkey::get_if<Hsetex::Pxat>(&*c.expiration)) {
       token<"PXAT">(s);
       s.arg(v->unix_time_milliseconds.count);
-    } else if (valkey::holds_alternative<Hsetex::KeepTtl>((*c.expiration))) {
+    } else if (valkey::holds_alternative<Hsetex::KeepTtl>(*c.expiration)) {
       token<"KEEPTTL">(s);
     }
   }

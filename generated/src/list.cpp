@@ -11,16 +11,8 @@ template <class Sink>
 void write_blmove(const Blmove& c, Sink& s) {
   s.arg(c.source);
   s.arg(c.destination);
-  if (valkey::holds_alternative<Blmove::Left>(c.where_from)) {
-    token<"LEFT">(s);
-  } else if (valkey::holds_alternative<Blmove::Right>(c.where_from)) {
-    token<"RIGHT">(s);
-  }
-  if (valkey::holds_alternative<Blmove::Left>(c.where_to)) {
-    token<"LEFT">(s);
-  } else if (valkey::holds_alternative<Blmove::Right>(c.where_to)) {
-    token<"RIGHT">(s);
-  }
+  token_of<"LEFT", "RIGHT">(c.where_from, s);
+  token_of<"LEFT", "RIGHT">(c.where_to, s);
   s.arg(c.timeout);
 }
 
@@ -31,11 +23,7 @@ void write_blmpop(const Blmpop& c, Sink& s) {
   c.keys.for_each([&](const auto& e) {
     s.arg(e);
   });
-  if (valkey::holds_alternative<Blmpop::Left>(c.where)) {
-    token<"LEFT">(s);
-  } else if (valkey::holds_alternative<Blmpop::Right>(c.where)) {
-    token<"RIGHT">(s);
-  }
+  token_of<"LEFT", "RIGHT">(c.where, s);
   if (c.count) {
     token<"COUNT">(s);
     s.arg((*c.count));
@@ -74,11 +62,7 @@ void write_lindex(const Lindex& c, Sink& s) {
 template <class Sink>
 void write_linsert(const Linsert& c, Sink& s) {
   s.arg(c.key);
-  if (valkey::holds_alternative<Linsert::Before>(c.where)) {
-    token<"BEFORE">(s);
-  } else if (valkey::holds_alternative<Linsert::After>(c.where)) {
-    token<"AFTER">(s);
-  }
+  token_of<"BEFORE", "AFTER">(c.where, s);
   s.arg(c.pivot);
   s.arg(c.element);
 }
@@ -92,16 +76,8 @@ template <class Sink>
 void write_lmove(const Lmove& c, Sink& s) {
   s.arg(c.source);
   s.arg(c.destination);
-  if (valkey::holds_alternative<Lmove::Left>(c.where_from)) {
-    token<"LEFT">(s);
-  } else if (valkey::holds_alternative<Lmove::Right>(c.where_from)) {
-    token<"RIGHT">(s);
-  }
-  if (valkey::holds_alternative<Lmove::Left>(c.where_to)) {
-    token<"LEFT">(s);
-  } else if (valkey::holds_alternative<Lmove::Right>(c.where_to)) {
-    token<"RIGHT">(s);
-  }
+  token_of<"LEFT", "RIGHT">(c.where_from, s);
+  token_of<"LEFT", "RIGHT">(c.where_to, s);
 }
 
 template <class Sink>
@@ -110,11 +86,7 @@ void write_lmpop(const Lmpop& c, Sink& s) {
   c.keys.for_each([&](const auto& e) {
     s.arg(e);
   });
-  if (valkey::holds_alternative<Lmpop::Left>(c.where)) {
-    token<"LEFT">(s);
-  } else if (valkey::holds_alternative<Lmpop::Right>(c.where)) {
-    token<"RIGHT">(s);
-  }
+  token_of<"LEFT", "RIGHT">(c.where, s);
   if (c.count) {
     token<"COUNT">(s);
     s.arg((*c.count));

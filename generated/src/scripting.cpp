@@ -86,13 +86,7 @@ void write_functiondelete(const FunctionDelete& c, Sink& s) {
 
 template <class Sink>
 void write_functionflush(const FunctionFlush& c, Sink& s) {
-  if (c.flush_type) {
-    if (valkey::holds_alternative<FunctionFlush::Async>((*c.flush_type))) {
-      token<"ASYNC">(s);
-    } else if (valkey::holds_alternative<FunctionFlush::Sync>((*c.flush_type))) {
-      token<"SYNC">(s);
-    }
-  }
+  if (c.flush_type) token_of<"ASYNC", "SYNC">(*c.flush_type, s);
 }
 
 template <class Sink>
@@ -113,26 +107,12 @@ void write_functionload(const FunctionLoad& c, Sink& s) {
 template <class Sink>
 void write_functionrestore(const FunctionRestore& c, Sink& s) {
   s.arg(c.serialized_value);
-  if (c.policy) {
-    if (valkey::holds_alternative<FunctionRestore::Flush>((*c.policy))) {
-      token<"FLUSH">(s);
-    } else if (valkey::holds_alternative<FunctionRestore::Append>((*c.policy))) {
-      token<"APPEND">(s);
-    } else if (valkey::holds_alternative<FunctionRestore::Replace>((*c.policy))) {
-      token<"REPLACE">(s);
-    }
-  }
+  if (c.policy) token_of<"FLUSH", "APPEND", "REPLACE">(*c.policy, s);
 }
 
 template <class Sink>
 void write_scriptdebug(const ScriptDebug& c, Sink& s) {
-  if (valkey::holds_alternative<ScriptDebug::Yes>(c.mode)) {
-    token<"YES">(s);
-  } else if (valkey::holds_alternative<ScriptDebug::Sync>(c.mode)) {
-    token<"SYNC">(s);
-  } else if (valkey::holds_alternative<ScriptDebug::No>(c.mode)) {
-    token<"NO">(s);
-  }
+  token_of<"YES", "SYNC", "NO">(c.mode, s);
   if (c.engine) {
     s.arg((*c.engine));
   }
@@ -147,13 +127,7 @@ void write_scriptexists(const ScriptExists& c, Sink& s) {
 
 template <class Sink>
 void write_scriptflush(const ScriptFlush& c, Sink& s) {
-  if (c.flush_type) {
-    if (valkey::holds_alternative<ScriptFlush::Async>((*c.flush_type))) {
-      token<"ASYNC">(s);
-    } else if (valkey::holds_alternative<ScriptFlush::Sync>((*c.flush_type))) {
-      token<"SYNC">(s);
-    }
-  }
+  if (c.flush_type) token_of<"ASYNC", "SYNC">(*c.flush_type, s);
 }
 
 template <class Sink>

@@ -123,13 +123,7 @@ void write_sentinelset(const SentinelSet& c, Sink& s) {
 template <class Sink>
 void write_sentinelsimulatefailure(const SentinelSimulateFailure& c, Sink& s) {
   c.modes.for_each([&](const auto& e) {
-    if (valkey::holds_alternative<SentinelSimulateFailure::CrashAfterElection>(e)) {
-      token<"CRASH-AFTER-ELECTION">(s);
-    } else if (valkey::holds_alternative<SentinelSimulateFailure::CrashAfterPromotion>(e)) {
-      token<"CRASH-AFTER-PROMOTION">(s);
-    } else if (valkey::holds_alternative<SentinelSimulateFailure::Help>(e)) {
-      token<"HELP">(s);
-    }
+    token_of<"CRASH-AFTER-ELECTION", "CRASH-AFTER-PROMOTION", "HELP">(e, s);
   });
 }
 

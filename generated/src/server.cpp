@@ -64,13 +64,7 @@ void write_aclsetuser(const AclSetUser& c, Sink& s) {
 
 template <class Sink>
 void write_bgsave(const Bgsave& c, Sink& s) {
-  if (c.operation) {
-    if (valkey::holds_alternative<Bgsave::Schedule>((*c.operation))) {
-      token<"SCHEDULE">(s);
-    } else if (valkey::holds_alternative<Bgsave::Cancel>((*c.operation))) {
-      token<"CANCEL">(s);
-    }
-  }
+  if (c.operation) token_of<"SCHEDULE", "CANCEL">(*c.operation, s);
 }
 
 template <class Sink>
@@ -123,35 +117,17 @@ void write_commandlist(const CommandList& c, Sink& s) {
 template <class Sink>
 void write_commandlogget(const CommandlogGet& c, Sink& s) {
   s.arg(c.count);
-  if (valkey::holds_alternative<CommandlogGet::Slow>(c.type)) {
-    token<"slow">(s);
-  } else if (valkey::holds_alternative<CommandlogGet::LargeRequest>(c.type)) {
-    token<"large-request">(s);
-  } else if (valkey::holds_alternative<CommandlogGet::LargeReply>(c.type)) {
-    token<"large-reply">(s);
-  }
+  token_of<"slow", "large-request", "large-reply">(c.type, s);
 }
 
 template <class Sink>
 void write_commandloglen(const CommandlogLen& c, Sink& s) {
-  if (valkey::holds_alternative<CommandlogLen::Slow>(c.type)) {
-    token<"slow">(s);
-  } else if (valkey::holds_alternative<CommandlogLen::LargeRequest>(c.type)) {
-    token<"large-request">(s);
-  } else if (valkey::holds_alternative<CommandlogLen::LargeReply>(c.type)) {
-    token<"large-reply">(s);
-  }
+  token_of<"slow", "large-request", "large-reply">(c.type, s);
 }
 
 template <class Sink>
 void write_commandlogreset(const CommandlogReset& c, Sink& s) {
-  if (valkey::holds_alternative<CommandlogReset::Slow>(c.type)) {
-    token<"slow">(s);
-  } else if (valkey::holds_alternative<CommandlogReset::LargeRequest>(c.type)) {
-    token<"large-request">(s);
-  } else if (valkey::holds_alternative<CommandlogReset::LargeReply>(c.type)) {
-    token<"large-reply">(s);
-  }
+  token_of<"slow", "large-request", "large-reply">(c.type, s);
 }
 
 template <class Sink>
@@ -186,24 +162,12 @@ void write_failover(const Failover& c, Sink& s) {
 
 template <class Sink>
 void write_flushall(const Flushall& c, Sink& s) {
-  if (c.flush_type) {
-    if (valkey::holds_alternative<Flushall::Async>((*c.flush_type))) {
-      token<"ASYNC">(s);
-    } else if (valkey::holds_alternative<Flushall::Sync>((*c.flush_type))) {
-      token<"SYNC">(s);
-    }
-  }
+  if (c.flush_type) token_of<"ASYNC", "SYNC">(*c.flush_type, s);
 }
 
 template <class Sink>
 void write_flushdb(const Flushdb& c, Sink& s) {
-  if (c.flush_type) {
-    if (valkey::holds_alternative<Flushdb::Async>((*c.flush_type))) {
-      token<"ASYNC">(s);
-    } else if (valkey::holds_alternative<Flushdb::Sync>((*c.flush_type))) {
-      token<"SYNC">(s);
-    }
-  }
+  if (c.flush_type) token_of<"ASYNC", "SYNC">(*c.flush_type, s);
 }
 
 template <class Sink>
@@ -319,18 +283,12 @@ template <class Sink>
 void write_shutdown(const Shutdown& c, Sink& s) {
   if (c.abort_selector) {
     if (const auto* v = valkey::get_if<Shutdown::Stop>(&*c.abort_selector)) {
-      if (v->save_selector) {
-        if (valkey::holds_alternative<Shutdown::NoSave>((*v->save_selector))) {
-          token<"NOSAVE">(s);
-        } else if (valkey::holds_alternative<Shutdown::Save>((*v->save_selector))) {
-          token<"SAVE">(s);
-        }
-      }
+      if (v->save_selector) token_of<"NOSAVE", "SAVE">(*v->save_selector, s);
       if (v->now) token<"NOW">(s);
       if (v->force) token<"FORCE">(s);
       if (v->safe) token<"SAFE">(s);
       if (v->failover) token<"FAILOVER">(s);
-    } else if (valkey::holds_alternative<Shutdown::Abort>((*c.abort_selector))) {
+    } else if (valkey::holds_alternative<Shutdown::Abort>(*c.abort_selector)) {
       token<"ABORT">(s);
     }
   }

@@ -14,11 +14,7 @@ void write_bzmpop(const Bzmpop& c, Sink& s) {
   c.keys.for_each([&](const auto& e) {
     s.arg(e);
   });
-  if (valkey::holds_alternative<Bzmpop::Min>(c.where)) {
-    token<"MIN">(s);
-  } else if (valkey::holds_alternative<Bzmpop::Max>(c.where)) {
-    token<"MAX">(s);
-  }
+  token_of<"MIN", "MAX">(c.where, s);
   if (c.count) {
     token<"COUNT">(s);
     s.arg((*c.count));
@@ -44,20 +40,8 @@ void write_bzpopmin(const Bzpopmin& c, Sink& s) {
 template <class Sink>
 void write_zadd(const Zadd& c, Sink& s) {
   s.arg(c.key);
-  if (c.condition) {
-    if (valkey::holds_alternative<Zadd::Nx>((*c.condition))) {
-      token<"NX">(s);
-    } else if (valkey::holds_alternative<Zadd::Xx>((*c.condition))) {
-      token<"XX">(s);
-    }
-  }
-  if (c.comparison) {
-    if (valkey::holds_alternative<Zadd::Gt>((*c.comparison))) {
-      token<"GT">(s);
-    } else if (valkey::holds_alternative<Zadd::Lt>((*c.comparison))) {
-      token<"LT">(s);
-    }
-  }
+  if (c.condition) token_of<"NX", "XX">(*c.condition, s);
+  if (c.comparison) token_of<"GT", "LT">(*c.comparison, s);
   if (c.change) token<"CH">(s);
   c.data.for_each([&](const auto& e) {
     s.arg(e.first);
@@ -68,20 +52,8 @@ void write_zadd(const Zadd& c, Sink& s) {
 template <class Sink>
 void write_zaddincr(const ZaddIncr& c, Sink& s) {
   s.arg(c.key);
-  if (c.condition) {
-    if (valkey::holds_alternative<ZaddIncr::Nx>((*c.condition))) {
-      token<"NX">(s);
-    } else if (valkey::holds_alternative<ZaddIncr::Xx>((*c.condition))) {
-      token<"XX">(s);
-    }
-  }
-  if (c.comparison) {
-    if (valkey::holds_alternative<ZaddIncr::Gt>((*c.comparison))) {
-      token<"GT">(s);
-    } else if (valkey::holds_alternative<ZaddIncr::Lt>((*c.comparison))) {
-      token<"LT">(s);
-    }
-  }
+  if (c.condition) token_of<"NX", "XX">(*c.condition, s);
+  if (c.comparison) token_of<"GT", "LT">(*c.comparison, s);
   if (c.change) token<"CH">(s);
   token<"INCR">(s);
   c.data.for_each([&](const auto& e) {
@@ -147,13 +119,7 @@ void write_zinter(const Zinter& c, Sink& s) {
   });
   if (c.aggregate) {
     token<"AGGREGATE">(s);
-    if (valkey::holds_alternative<Zinter::Sum>((*c.aggregate))) {
-      token<"SUM">(s);
-    } else if (valkey::holds_alternative<Zinter::Min>((*c.aggregate))) {
-      token<"MIN">(s);
-    } else if (valkey::holds_alternative<Zinter::Max>((*c.aggregate))) {
-      token<"MAX">(s);
-    }
+    token_of<"SUM", "MIN", "MAX">(*c.aggregate, s);
   }
 }
 
@@ -169,13 +135,7 @@ void write_zinterwithscores(const ZinterWithScores& c, Sink& s) {
   });
   if (c.aggregate) {
     token<"AGGREGATE">(s);
-    if (valkey::holds_alternative<ZinterWithScores::Sum>((*c.aggregate))) {
-      token<"SUM">(s);
-    } else if (valkey::holds_alternative<ZinterWithScores::Min>((*c.aggregate))) {
-      token<"MIN">(s);
-    } else if (valkey::holds_alternative<ZinterWithScores::Max>((*c.aggregate))) {
-      token<"MAX">(s);
-    }
+    token_of<"SUM", "MIN", "MAX">(*c.aggregate, s);
   }
   token<"WITHSCORES">(s);
 }
@@ -205,13 +165,7 @@ void write_zinterstore(const Zinterstore& c, Sink& s) {
   });
   if (c.aggregate) {
     token<"AGGREGATE">(s);
-    if (valkey::holds_alternative<Zinterstore::Sum>((*c.aggregate))) {
-      token<"SUM">(s);
-    } else if (valkey::holds_alternative<Zinterstore::Min>((*c.aggregate))) {
-      token<"MIN">(s);
-    } else if (valkey::holds_alternative<Zinterstore::Max>((*c.aggregate))) {
-      token<"MAX">(s);
-    }
+    token_of<"SUM", "MIN", "MAX">(*c.aggregate, s);
   }
 }
 
@@ -228,11 +182,7 @@ void write_zmpop(const Zmpop& c, Sink& s) {
   c.keys.for_each([&](const auto& e) {
     s.arg(e);
   });
-  if (valkey::holds_alternative<Zmpop::Min>(c.where)) {
-    token<"MIN">(s);
-  } else if (valkey::holds_alternative<Zmpop::Max>(c.where)) {
-    token<"MAX">(s);
-  }
+  token_of<"MIN", "MAX">(c.where, s);
   if (c.count) {
     token<"COUNT">(s);
     s.arg((*c.count));
@@ -286,13 +236,7 @@ void write_zrange(const Zrange& c, Sink& s) {
   s.arg(c.key);
   write_bound(s, c.start);
   write_bound(s, c.stop);
-  if (c.sort_by) {
-    if (valkey::holds_alternative<Zrange::ByScore>((*c.sort_by))) {
-      token<"BYSCORE">(s);
-    } else if (valkey::holds_alternative<Zrange::ByLex>((*c.sort_by))) {
-      token<"BYLEX">(s);
-    }
-  }
+  if (c.sort_by) token_of<"BYSCORE", "BYLEX">(*c.sort_by, s);
   if (c.rev) token<"REV">(s);
   if (c.limit) {
     token<"LIMIT">(s);
@@ -306,13 +250,7 @@ void write_zrangewithscores(const ZrangeWithScores& c, Sink& s) {
   s.arg(c.key);
   write_bound(s, c.start);
   write_bound(s, c.stop);
-  if (c.sort_by) {
-    if (valkey::holds_alternative<ZrangeWithScores::ByScore>((*c.sort_by))) {
-      token<"BYSCORE">(s);
-    } else if (valkey::holds_alternative<ZrangeWithScores::ByLex>((*c.sort_by))) {
-      token<"BYLEX">(s);
-    }
-  }
+  if (c.sort_by) token_of<"BYSCORE", "BYLEX">(*c.sort_by, s);
   if (c.rev) token<"REV">(s);
   if (c.limit) {
     token<"LIMIT">(s);
@@ -365,13 +303,7 @@ void write_zrangestore(const Zrangestore& c, Sink& s) {
   s.arg(c.src);
   write_bound(s, c.min);
   write_bound(s, c.max);
-  if (c.sort_by) {
-    if (valkey::holds_alternative<Zrangestore::ByScore>((*c.sort_by))) {
-      token<"BYSCORE">(s);
-    } else if (valkey::holds_alternative<Zrangestore::ByLex>((*c.sort_by))) {
-      token<"BYLEX">(s);
-    }
-  }
+  if (c.sort_by) token_of<"BYSCORE", "BYLEX">(*c.sort_by, s);
   if (c.rev) token<"REV">(s);
   if (c.limit) {
     token<"LIMIT">(s);
@@ -520,13 +452,7 @@ void write_zunion(const Zunion& c, Sink& s) {
   });
   if (c.aggregate) {
     token<"AGGREGATE">(s);
-    if (valkey::holds_alternative<Zunion::Sum>((*c.aggregate))) {
-      token<"SUM">(s);
-    } else if (valkey::holds_alternative<Zunion::Min>((*c.aggregate))) {
-      token<"MIN">(s);
-    } else if (valkey::holds_alternative<Zunion::Max>((*c.aggregate))) {
-      token<"MAX">(s);
-    }
+    token_of<"SUM", "MIN", "MAX">(*c.aggregate, s);
   }
 }
 
@@ -542,13 +468,7 @@ void write_zunionwithscores(const ZunionWithScores& c, Sink& s) {
   });
   if (c.aggregate) {
     token<"AGGREGATE">(s);
-    if (valkey::holds_alternative<ZunionWithScores::Sum>((*c.aggregate))) {
-      token<"SUM">(s);
-    } else if (valkey::holds_alternative<ZunionWithScores::Min>((*c.aggregate))) {
-      token<"MIN">(s);
-    } else if (valkey::holds_alternative<ZunionWithScores::Max>((*c.aggregate))) {
-      token<"MAX">(s);
-    }
+    token_of<"SUM", "MIN", "MAX">(*c.aggregate, s);
   }
   token<"WITHSCORES">(s);
 }
@@ -566,13 +486,7 @@ void write_zunionstore(const Zunionstore& c, Sink& s) {
   });
   if (c.aggregate) {
     token<"AGGREGATE">(s);
-    if (valkey::holds_alternative<Zunionstore::Sum>((*c.aggregate))) {
-      token<"SUM">(s);
-    } else if (valkey::holds_alternative<Zunionstore::Min>((*c.aggregate))) {
-      token<"MIN">(s);
-    } else if (valkey::holds_alternative<Zunionstore::Max>((*c.aggregate))) {
-      token<"MAX">(s);
-    }
+    token_of<"SUM", "MIN", "MAX">(*c.aggregate, s);
   }
 }
 

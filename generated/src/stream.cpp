@@ -20,18 +20,8 @@ template <class Sink>
 void write_xadd(const Xadd& c, Sink& s) {
   s.arg(c.key);
   if (c.trim) {
-    if (valkey::holds_alternative<Xadd::MaxLen>((*c.trim).strategy)) {
-      token<"MAXLEN">(s);
-    } else if (valkey::holds_alternative<Xadd::MinId>((*c.trim).strategy)) {
-      token<"MINID">(s);
-    }
-    if ((*c.trim).operator_) {
-      if (valkey::holds_alternative<Xadd::Equal>((*(*c.trim).operator_))) {
-        token<"=">(s);
-      } else if (valkey::holds_alternative<Xadd::Approximately>((*(*c.trim).operator_))) {
-        token<"~">(s);
-      }
-    }
+    token_of<"MAXLEN", "MINID">((*c.trim).strategy, s);
+    if ((*c.trim).operator_) token_of<"=", "~">(*(*c.trim).operator_, s);
     s.arg((*c.trim).threshold);
     if ((*c.trim).count) {
       token<"LIMIT">(s);
@@ -54,18 +44,8 @@ void write_xaddnomkstream(const XaddNoMkStream& c, Sink& s) {
   s.arg(c.key);
   token<"NOMKSTREAM">(s);
   if (c.trim) {
-    if (valkey::holds_alternative<XaddNoMkStream::MaxLen>((*c.trim).strategy)) {
-      token<"MAXLEN">(s);
-    } else if (valkey::holds_alternative<XaddNoMkStream::MinId>((*c.trim).strategy)) {
-      token<"MINID">(s);
-    }
-    if ((*c.trim).operator_) {
-      if (valkey::holds_alternative<XaddNoMkStream::Equal>((*(*c.trim).operator_))) {
-        token<"=">(s);
-      } else if (valkey::holds_alternative<XaddNoMkStream::Approximately>((*(*c.trim).operator_))) {
-        token<"~">(s);
-      }
-    }
+    token_of<"MAXLEN", "MINID">((*c.trim).strategy, s);
+    if ((*c.trim).operator_) token_of<"=", "~">(*(*c.trim).operator_, s);
     s.arg((*c.trim).threshold);
     if ((*c.trim).count) {
       token<"LIMIT">(s);
@@ -360,18 +340,8 @@ void write_xsetid(const Xsetid& c, Sink& s) {
 template <class Sink>
 void write_xtrim(const Xtrim& c, Sink& s) {
   s.arg(c.key);
-  if (valkey::holds_alternative<Xtrim::MaxLen>(c.strategy)) {
-    token<"MAXLEN">(s);
-  } else if (valkey::holds_alternative<Xtrim::MinId>(c.strategy)) {
-    token<"MINID">(s);
-  }
-  if (c.operator_) {
-    if (valkey::holds_alternative<Xtrim::Equal>((*c.operator_))) {
-      token<"=">(s);
-    } else if (valkey::holds_alternative<Xtrim::Approximately>((*c.operator_))) {
-      token<"~">(s);
-    }
-  }
+  token_of<"MAXLEN", "MINID">(c.strategy, s);
+  if (c.operator_) token_of<"=", "~">(*c.operator_, s);
   s.arg(c.threshold);
   if (c.count) {
     token<"LIMIT">(s);

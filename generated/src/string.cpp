@@ -56,7 +56,7 @@ void write_getex(const Getex& c, Sink& s) {
     } else if (const auto* v = valkey::get_if<Getex::Pxat>(&*c.expiration)) {
       token<"PXAT">(s);
       s.arg(v->unix_time_milliseconds.count);
-    } else if (valkey::holds_alternative<Getex::Persist>((*c.expiration))) {
+    } else if (valkey::holds_alternative<Getex::Persist>(*c.expiration)) {
       token<"PERSIST">(s);
     }
   }
@@ -127,13 +127,7 @@ void write_msetex(const Msetex& c, Sink& s) {
     s.arg(e.first);
     s.arg(e.second);
   });
-  if (c.condition) {
-    if (valkey::holds_alternative<Msetex::Nx>((*c.condition))) {
-      token<"NX">(s);
-    } else if (valkey::holds_alternative<Msetex::Xx>((*c.condition))) {
-      token<"XX">(s);
-    }
-  }
+  if (c.condition) token_of<"NX", "XX">(*c.condition, s);
   if (c.expiration) {
     if (const auto* v = valkey::get_if<Msetex::Ex>(&*c.expiration)) {
       token<"EX">(s);
@@ -147,7 +141,7 @@ void write_msetex(const Msetex& c, Sink& s) {
     } else if (const auto* v = valkey::get_if<Msetex::Pxat>(&*c.expiration)) {
       token<"PXAT">(s);
       s.arg(v->unix_time_milliseconds.count);
-    } else if (valkey::holds_alternative<Msetex::KeepTtl>((*c.expiration))) {
+    } else if (valkey::holds_alternative<Msetex::KeepTtl>(*c.expiration)) {
       token<"KEEPTTL">(s);
     }
   }
@@ -173,9 +167,9 @@ void write_set(const Set& c, Sink& s) {
   s.arg(c.key);
   s.arg(c.value);
   if (c.condition) {
-    if (valkey::holds_alternative<Set::Nx>((*c.condition))) {
+    if (valkey::holds_alternative<Set::Nx>(*c.condition)) {
       token<"NX">(s);
-    } else if (valkey::holds_alternative<Set::Xx>((*c.condition))) {
+    } else if (valkey::holds_alternative<Set::Xx>(*c.condition)) {
       token<"XX">(s);
     } else if (const auto* v = valkey::get_if<Set::IfEq>(&*c.condition)) {
       token<"IFEQ">(s);
@@ -195,7 +189,7 @@ void write_set(const Set& c, Sink& s) {
     } else if (const auto* v = valkey::get_if<Set::Pxat>(&*c.expiration)) {
       token<"PXAT">(s);
       s.arg(v->unix_time_milliseconds.count);
-    } else if (valkey::holds_alternative<Set::KeepTtl>((*c.expiration))) {
+    } else if (valkey::holds_alternative<Set::KeepTtl>(*c.expiration)) {
       token<"KEEPTTL">(s);
     }
   }
@@ -206,9 +200,9 @@ void write_setget(const SetGet& c, Sink& s) {
   s.arg(c.key);
   s.arg(c.value);
   if (c.condition) {
-    if (valkey::holds_alternative<SetGet::Nx>((*c.condition))) {
+    if (valkey::holds_alternative<SetGet::Nx>(*c.condition)) {
       token<"NX">(s);
-    } else if (valkey::holds_alternative<SetGet::Xx>((*c.condition))) {
+    } else if (valkey::holds_alternative<SetGet::Xx>(*c.condition)) {
       token<"XX">(s);
     } else if (const auto* v = valkey::get_if<SetGet::IfEq>(&*c.condition)) {
       token<"IFEQ">(s);
@@ -229,7 +223,7 @@ void write_setget(const SetGet& c, Sink& s) {
     } else if (const auto* v = valkey::get_if<SetGet::Pxat>(&*c.expiration)) {
       token<"PXAT">(s);
       s.arg(v->unix_time_milliseconds.count);
-    } else if (valkey::holds_alternative<SetGet::KeepTtl>((*c.expiration))) {
+    } else if (valkey::holds_alternative<SetGet::KeepTtl>(*c.expiration)) {
       token<"KEEPTTL">(s);
     }
   }

@@ -390,11 +390,30 @@ def emit_arg(a, owner, em, ind, siblings):
         emit_value(a, "e", em, ind + 1, with_token=False)
         em.put(ind, "});")
     elif a.repr == "optional":
+        if a.kind == "oneof" and a.token is None and token_choice(a):
+            em.put(ind, f"if ({m}) {token_choice_call(a, '*' + m)}")
+            return
         em.put(ind, f"if ({m}) {{")
         emit_value(a, f"(*{m})", em, ind + 1, with_token=True)
         em.put(ind, "}")
     else:
         emit_value(a, m, em, ind, with_token=True)
+
+
+def token_choice(a):
+    """A choice of plain one-word tokens (NX | XX, a GEO unit): written by
+    encode_support.hpp's token_of<> from the alternative's index."""
+    return all(c.repr == "alt_token" and " " not in c.token for c in a.children)
+
+
+def token_choice_call(a, expr):
+    tokens = ", ".join(cstr(c.token) for c in a.children)
+    return f"token_of<{tokens}>({unparen(expr)}, s);"
+
+
+def unparen(expr):
+    """(*c.unit) as a function's argument needs no parentheses."""
+    return expr[1:-1] if expr.startswith("(*") and expr.endswith(")") else expr
 
 
 def emit_value(a, expr, em, ind, with_token):
@@ -404,12 +423,15 @@ def emit_value(a, expr, em, ind, with_token):
     if a.kind in SCALAR_KINDS:
         em.put(ind, write_scalar(a, expr))
     elif a.kind == "oneof":
+        if token_choice(a):
+            em.put(ind, token_choice_call(a, expr))
+            return
         first = True
         for c in a.children:
             kw = "if" if first else "} else if"
             first = False
             if c.repr == "alt_token":
-                em.put(ind, f"{kw} (valkey::holds_alternative<{c.alt_type}>({expr})) {{")
+                em.put(ind, f"{kw} (valkey::holds_alternative<{c.alt_type}>({unparen(expr)})) {{")
                 em.put(ind + 1, token(c.token))
                 continue
             var = alt_var(expr)

@@ -46,7 +46,15 @@ class HardSpecs(unittest.TestCase):
         self.assertIn("using Left = valkey::token::Left;", [t[0] for t in m.types])  # valkey::left
         self.assertIn("using WhereFrom = valkey::Choice<Left, Right>;", [t[0] for t in m.types])
         self.assertIn(("where_from", "Lmove::WhereFrom", True), members(m))
-        self.assertIn("if (valkey::holds_alternative<Lmove::Left>(c.where_from)) {", m.encode_lines)
+        # a choice of plain tokens is written from its index, the tokens in
+        # the order of the alternatives; one with a valued alternative keeps
+        # a branch per alternative
+        self.assertIn('token_of<"LEFT", "RIGHT">(c.where_from, s);', m.encode_lines)
+        self.assertIn('if (c.unit) token_of<"m", "km", "ft", "mi">(*c.unit, s);',
+                      self.cmd("Geodist").encode_lines)
+        s = self.cmd("Set")
+        self.assertIn("using Condition = valkey::Choice<Nx, Xx, IfEq>;", [t[0] for t in s.types])
+        self.assertIn("  if (valkey::holds_alternative<Set::Nx>(*c.condition)) {", s.encode_lines)
         # a token with no short name is an empty struct of the command's own
         i = self.cmd("Linsert")
         self.assertIn("struct Before {};", [t[0] for t in i.types])
