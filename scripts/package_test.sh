@@ -7,7 +7,8 @@
 #   1. shared and static builds of the library alone (-O0 -g0, the objects
 #      shared through ccache), installed into a prefix under the build root;
 #      the installed files checked (headers, CMake package, pkg-config file,
-#      no name libvalkey, the C client, installs);
+#      no name libvalkey, the C client, installs); the shared library's
+#      exports: the public API and Asio, not the internals;
 #   2. tests/package/find_package and a plain pkg-config command line build
 #      tests/package/consumer.cpp with g++ and clang++ and
 #      -Wall -Wextra -Wpedantic -Wshadow -Wconversion -Wsign-conversion -Werror,
@@ -185,6 +186,38 @@ check_installed() { # check_installed <build dir> <prefix> <shared|static>
   echo "installed files ok"
 }
 
+# The shared library exports what the public headers mark VALKEY_CPP_EXPORT
+# and Asio's templates (shared with the program), and hides the rest: the
+# classes of runtime/src, the router's internals. Every Asio header the
+# library includes is declared with default visibility first
+# (runtime/src/detail/asio_default_visibility.hpp), or Asio's state would be
+# split between the program and the library.
+check_exports() { # check_exports <prefix>
+  local lib="$1/lib/$multiarch"
+  [ -d "$lib" ] || lib="$1/lib"
+  local dyn all
+  dyn="$(nm -D -C --defined-only "$lib/libvalkey-cpp.so")" || return 1
+  all="$(wc -l <<<"$dyn")"
+  echo "exported symbols: $all ($(grep -c ' valkey::' <<<"$dyn") valkey::, $(grep -c ' asio::' <<<"$dyn") asio::, $(grep -c ' std::' <<<"$dyn") std::)"
+  local want
+  for want in 'valkey::Client::Client(' 'valkey::AsyncClient::' 'valkey::ClusterClient::' 'valkey::cmd::encode(valkey::cmd::Set const&' \
+              'valkey::Reply::' 'valkey::category()' \
+              'asio::detail::call_stack<asio::detail::thread_context, asio::detail::thread_info_base>::top_'; do
+    grep -qF " $want" <<<"$dyn" || { echo "not exported: $want"; return 1; }
+  done
+  local hidden
+  for hidden in 'valkey::detail::Transport::' 'valkey::detail::SyncLane::' 'valkey::detail::TlsContextCache::' \
+                'valkey::cluster::BatchEntry' 'valkey::resp::detail::parse_int64('; do
+    if grep -F " $hidden" <<<"$dyn" | head -3 | grep .; then echo "exported, should be hidden: $hidden"; return 1; fi
+  done
+  local listed used missing
+  listed="$(grep -oE '#include <asio[^>]*>' "$repo/runtime/src/detail/asio_default_visibility.hpp" | sort -u)"
+  used="$(grep -rhoE '#include <asio[^>]*>' "$repo/runtime" "$repo/generated" | sort -u)"
+  missing="$(comm -13 <(echo "$listed") <(echo "$used"))"
+  [ -z "$missing" ] || { echo "Asio headers missing from asio_default_visibility.hpp:"; echo "$missing"; return 1; }
+  echo "exports ok"
+}
+
 # Building and installing run no Python (generated/ is committed): neither
 # the install scripts nor the commands of `all` name it.
 check_no_python() { # check_no_python <build dir>
@@ -242,6 +275,7 @@ for kind in shared static; do
   check "$kind: build the library" build_library "$b" "$shared" "$tools"
   check "$kind: install" cmake --install "$b" --prefix "$p"
   check "$kind: installed files" check_installed "$b" "$p" "$kind"
+  [ "$kind" = shared ] && check "shared: exported symbols" check_exports "$p"
   check "$kind: building and installing need no Python" check_no_python "$b"
   for cxx in g++ clang++; do
     check "$kind: find_package consumer ($cxx)" consumer_find_package "$kind" "$cxx" "$p" "$work/$kind/find_package-$cxx"

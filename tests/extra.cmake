@@ -18,6 +18,7 @@ foreach(_v 8_1 8_0)
   add_test(NAME "generator: regenerate and compile Valkey ${_v} specs"
     COMMAND ${VALKEY_PYTHON} ${CMAKE_CURRENT_SOURCE_DIR}/generator/regen_compile.py
             VALKEY_SPECS_${_v}_DIR ${CMAKE_CXX_COMPILER} ${PROJECT_SOURCE_DIR}/runtime/include
+            ${VALKEY_CPP_GENERATED_INCLUDE_DIR}
     WORKING_DIRECTORY ${CMAKE_CURRENT_SOURCE_DIR}/generator)
   set_tests_properties("generator: regenerate and compile Valkey ${_v} specs" PROPERTIES
     ENVIRONMENT "${_valkeygen_env}" SKIP_RETURN_CODE 77 TIMEOUT 300)

@@ -194,7 +194,7 @@ def includes_for(commands):
             std.add(header)
     if "std::string" in text.replace("std::string_view", ""):
         std.add("string")
-    valkey = ["valkey/command.hpp"]
+    valkey = ["valkey/command.hpp", "valkey/export.hpp"]
     if "valkey::ScoreBound" in text or "valkey::LexBound" in text or "valkey::RangeBound" in text:
         valkey.insert(0, "valkey/bounds.hpp")
     if any(d in text for d in cpp.DURATION_TYPES.values()):

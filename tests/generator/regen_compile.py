@@ -60,7 +60,8 @@ def compile_one(cxx, includes, src):
 
 
 def main(argv):
-    var, cxx, runtime_include = argv[1], argv[2], argv[3]
+    # argv[4:]: more include folders (the build's, with valkey/export.hpp)
+    var, cxx, runtime_include, more_includes = argv[1], argv[2], argv[3], argv[4:]
     specs = env_dir(var)
     if specs is None:
         print(f"SKIP: ${var} is not set or missing (spec set not installed by scripts/setup.sh;"
@@ -78,7 +79,7 @@ def main(argv):
         with open(tu, "w", encoding="utf-8") as f:
             f.write(SURFACE_TU)
         srcs.append(tu)
-        includes = [runtime_include, os.path.join(out, "include")]
+        includes = [runtime_include, os.path.join(out, "include")] + more_includes
         failed = 0
         with concurrent.futures.ThreadPoolExecutor(max_workers=2) as pool:
             for src, code, err in pool.map(lambda s: compile_one(cxx, includes, s), srcs):

@@ -6,6 +6,7 @@
 #include <string_view>
 
 #include <valkey/command_info.hpp>
+#include <valkey/export.hpp>
 
 namespace valkey {
 
@@ -35,13 +36,13 @@ inline constexpr std::string_view acl_category_names[] = {
 };
 
 // "GET", "get", "CLIENT KILL" (one space) -> its facts; nullptr when unknown.
-const CommandInfo* find_command(std::string_view name) noexcept;
+VALKEY_CPP_EXPORT const CommandInfo* find_command(std::string_view name) noexcept;
 
 // argv[0] and argv[1] of an untyped command: tries "NAME SUB" first, then
 // "NAME" (so {"CLIENT", "KILL", ...} and {"GET", "k"} both resolve).
-const CommandInfo* find_command(std::string_view name, std::string_view subcommand) noexcept;
+VALKEY_CPP_EXPORT const CommandInfo* find_command(std::string_view name, std::string_view subcommand) noexcept;
 
 // Every known command, sorted by name.
-std::span<const CommandInfo* const> all_commands() noexcept;
+VALKEY_CPP_EXPORT std::span<const CommandInfo* const> all_commands() noexcept;
 
 }  // namespace valkey

@@ -45,6 +45,7 @@
 #include <valkey/diagnostics.hpp>
 #include <valkey/exec/executor.hpp>
 #include <valkey/exec/with.hpp>
+#include <valkey/export.hpp>
 #include <valkey/policy/guard.hpp>
 #include <valkey/lease_pool.hpp>
 #include <valkey/reply.hpp>
@@ -59,7 +60,7 @@ namespace sentinel {
 class SentinelService;
 }
 
-class AsyncClient : public exec::Executor<AsyncClient>,
+class VALKEY_CPP_EXPORT AsyncClient : public exec::Executor<AsyncClient>,
                     public BatchStarters<AsyncClient>
 #ifdef VALKEY_HAS_COMMANDS
     , public Commands<AsyncClient>

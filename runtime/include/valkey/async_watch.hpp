@@ -21,6 +21,7 @@
 #include <valkey/connection.hpp>
 #include <valkey/exec/async.hpp>
 #include <valkey/exec/bytes.hpp>
+#include <valkey/export.hpp>
 #include <valkey/transaction.hpp>
 
 namespace valkey {
@@ -84,7 +85,7 @@ namespace detail {
 // WATCH's connection: the client's settings with one connection attempt, no
 // reconnection and no resends (a lost connection must fail the transaction
 // rather than silently drop the WATCH).
-Config watch_config(const Config& base);
+VALKEY_CPP_EXPORT Config watch_config(const Config& base);
 }  // namespace detail
 
 /// Opens a dedicated connection to the client's server and WATCHes `keys` on

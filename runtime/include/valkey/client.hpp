@@ -66,6 +66,7 @@
 #include <valkey/exec/executor.hpp>
 #include <valkey/exec/sync.hpp>
 #include <valkey/exec/with.hpp>
+#include <valkey/export.hpp>
 #include <valkey/policy/guard.hpp>
 #include <valkey/reply.hpp>
 #include <valkey/sentinel/sentinel_config.hpp>
@@ -83,7 +84,7 @@ namespace sentinel {
 class SentinelService;
 }
 
-class Client : public exec::Executor<Client>,
+class VALKEY_CPP_EXPORT Client : public exec::Executor<Client>,
                public BatchStarters<Client>
 #ifdef VALKEY_HAS_COMMANDS
     , public Commands<Client>

@@ -17,11 +17,13 @@
 #include <string_view>
 #include <vector>
 
+#include <valkey/export.hpp>
+
 namespace valkey {
 
 class Reply;
 
-struct ClusterSlotRange {
+struct VALKEY_CPP_EXPORT ClusterSlotRange {
   /// A node that serves the range.
   struct Node {
     /// The node's preferred endpoint (an IP, a hostname, or "?" when the

@@ -6,6 +6,7 @@
 #include <string_view>
 
 #include <valkey/command_info.hpp>
+#include <valkey/export.hpp>
 #include <valkey/resp/writer.hpp>
 #include <valkey/view.hpp>
 
@@ -36,7 +37,7 @@ class KeyCallback {
 /// generated command table ({"BLPOP", ...} -> blocking|write...): routing to a
 /// leased connection and the read-only retry policy apply to it as to a typed
 /// command. CommandFlag::none for an unknown (module) command.
-CommandFlag flags_of(Strings args) noexcept;
+VALKEY_CPP_EXPORT CommandFlag flags_of(Strings args) noexcept;
 
 /// A command type: a `reply_type`, a static CommandInfo `info`, and the free
 /// functions `encode(c, writer)` and `for_each_key(c, callback)` found by

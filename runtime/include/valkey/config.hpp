@@ -26,6 +26,7 @@
 #include <system_error>
 
 #include <valkey/cache/config.hpp>
+#include <valkey/export.hpp>
 #include <valkey/policy/circuit_breaker.hpp>
 #include <valkey/policy/retry.hpp>
 #include <valkey/resp/limits.hpp>
@@ -41,7 +42,7 @@ enum class Protocol : std::uint8_t { resp3, resp2 };
 namespace detail {
 // Holds the OpenSSL context built from a TlsOptions (tls_context.hpp).
 class TlsContextCache;
-std::shared_ptr<TlsContextCache> make_tls_context_cache();
+VALKEY_CPP_EXPORT std::shared_ptr<TlsContextCache> make_tls_context_cache();
 }  // namespace detail
 
 /// TLS settings of a connection (Config::tls).
@@ -103,9 +104,9 @@ enum class LogLevel : std::uint8_t { error, warn, info, debug };
 /// connection.
 using Logger = std::function<void(LogLevel, std::string_view)>;
 /// The level's name: "error", "warn", "info" or "debug".
-const char* to_string(LogLevel level) noexcept;
+VALKEY_CPP_EXPORT const char* to_string(LogLevel level) noexcept;
 
-struct Config {
+struct VALKEY_CPP_EXPORT Config {
   /// Where to connect: unix_path when set, else host:port.
   std::string host = "127.0.0.1";
   /// The TCP port.
@@ -240,6 +241,6 @@ struct Config {
 };
 
 /// Parses "250ms", "5s", "2m", "1h" or a bare millisecond count.
-bool parse_duration(std::string_view text, std::chrono::milliseconds& out) noexcept;
+VALKEY_CPP_EXPORT bool parse_duration(std::string_view text, std::chrono::milliseconds& out) noexcept;
 
 }  // namespace valkey

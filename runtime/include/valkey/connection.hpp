@@ -47,6 +47,7 @@
 #include <valkey/config.hpp>
 #include <valkey/connection_stats.hpp>
 #include <valkey/error.hpp>
+#include <valkey/export.hpp>
 #include <valkey/mux/multiplexer.hpp>
 #include <valkey/request.hpp>
 #include <valkey/resp/parser.hpp>
@@ -92,7 +93,7 @@ class ConnectionObserver {
   ~ConnectionObserver() = default;
 };
 
-class Connection : public std::enable_shared_from_this<Connection>, private Multiplexer::Listener {
+class VALKEY_CPP_EXPORT Connection : public std::enable_shared_from_this<Connection>, private Multiplexer::Listener {
   struct Private {};
 
  public:

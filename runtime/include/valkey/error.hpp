@@ -7,6 +7,8 @@
 #include <string_view>
 #include <system_error>
 
+#include <valkey/export.hpp>
+
 namespace valkey {
 
 /// The error codes of valkey-cpp, in category() (named "valkey").
@@ -60,12 +62,12 @@ enum class errc {
 };
 
 /// The std::error_category of errc; its name() is "valkey".
-const std::error_category& category() noexcept;
+VALKEY_CPP_EXPORT const std::error_category& category() noexcept;
 
 /// The enumerator's name ("timeout", "connection_lost"): a stable,
 /// low-cardinality label for metrics and logs. Empty for a value that is not
 /// an enumerator.
-std::string_view name_of(errc e) noexcept;
+VALKEY_CPP_EXPORT std::string_view name_of(errc e) noexcept;
 
 /// Makes an errc a std::error_code in category().
 inline std::error_code make_error_code(errc e) noexcept {
@@ -92,7 +94,7 @@ struct ErrorContext {
 ///   "GET on 127.0.0.1:1: not connected: Connection refused"
 ///   "GET on 127.0.0.1:6379: reply holds a number that does not parse (received bulk string \"abc\", wanted std::int64_t)"
 /// \endcode
-class Error : public std::system_error {
+class VALKEY_CPP_EXPORT Error : public std::system_error {
  public:
   /// what(): the code's message.
   explicit Error(std::error_code ec);
@@ -124,7 +126,7 @@ class Error : public std::system_error {
 /// An error reply from the server: "-WRONGTYPE Operation against a key ...".
 /// prefix() is the first word, message() the whole text without the leading '-'
 /// (the same as server_message()).
-class ServerError : public Error {
+class VALKEY_CPP_EXPORT ServerError : public Error {
  public:
   /// An error with `message` (the reply's text without the '-') as what()
   /// and as server_message().

@@ -35,13 +35,14 @@
 #include <valkey/client.hpp>
 #include <valkey/connection.hpp>
 #include <valkey/exec/executor.hpp>
+#include <valkey/export.hpp>
 #include <valkey/lease_pool.hpp>
 
 namespace valkey {
 
 /// The generated command surface, each command on a leased connection. Meant
 /// for blocking commands; any command works.
-class BlockingClient : public exec::Executor<BlockingClient>
+class VALKEY_CPP_EXPORT BlockingClient : public exec::Executor<BlockingClient>
 #ifdef VALKEY_HAS_COMMANDS
     , public Commands<BlockingClient>
 #endif
@@ -85,7 +86,7 @@ class BlockingClient : public exec::Executor<BlockingClient>
 ///   valkey::SyncBlockingClient blk{db};
 ///   auto job = blk.blpop({"jobs"}, 5.0);
 /// \endcode
-class SyncBlockingClient : public exec::Executor<SyncBlockingClient>
+class VALKEY_CPP_EXPORT SyncBlockingClient : public exec::Executor<SyncBlockingClient>
 #ifdef VALKEY_HAS_COMMANDS
     , public Commands<SyncBlockingClient>
 #endif

@@ -15,12 +15,13 @@
 
 #include <valkey/config.hpp>
 #include <valkey/connection.hpp>
+#include <valkey/export.hpp>
 
 namespace valkey {
 
 /// Dedicated connections to one server, on one executor. Not thread-safe: use
 /// it on its executor, like the AsyncClient.
-class LeasePool : public std::enable_shared_from_this<LeasePool> {
+class VALKEY_CPP_EXPORT LeasePool : public std::enable_shared_from_this<LeasePool> {
  public:
   /// A pool on executor `ex` with the settings in `config` (as lease_config()
   /// adjusts them); up to `max_idle` idle connections are kept for reuse.
@@ -77,10 +78,10 @@ class LeasePool : public std::enable_shared_from_this<LeasePool> {
 namespace detail {
 
 // The sentence of a blocking call refused by Config::max_leases.
-std::string lease_refusal(std::size_t max_leases);
+VALKEY_CPP_EXPORT std::string lease_refusal(std::size_t max_leases);
 
 // Whether a connection that completed a request with `ec` can serve another.
-bool lease_reusable(std::error_code ec) noexcept;
+VALKEY_CPP_EXPORT bool lease_reusable(std::error_code ec) noexcept;
 
 }  // namespace detail
 

@@ -11,11 +11,13 @@
 #include <string_view>
 #include <vector>
 
+#include <valkey/export.hpp>
+
 namespace valkey {
 
 class Reply;
 
-struct MemoryStats {
+struct VALKEY_CPP_EXPORT MemoryStats {
   /// One `"db.<n>"` entry: the overhead of a database's hash tables.
   struct Db {
     std::int64_t index = 0;                       ///< the database number n

@@ -56,6 +56,7 @@
 #include <valkey/command.hpp>
 #include <valkey/connection.hpp>
 #include <valkey/diagnostics.hpp>
+#include <valkey/export.hpp>
 #include <valkey/view.hpp>
 
 namespace valkey {
@@ -102,7 +103,7 @@ class SubscriberCore;
 // reply completes it. Each error reply asks the connection for one more reply
 // (at most k), so a refused SUBSCRIBE never leaves the PING's reply
 // unclaimed. Works on RESP3 and in RESP2 subscribed mode alike.
-class SubscriptionRequest : public RequestBase {
+class VALKEY_CPP_EXPORT SubscriptionRequest : public RequestBase {
  public:
   explicit SubscriptionRequest(Connection* c = nullptr) noexcept : conn_(c) {}
   void on_node(const resp::Node& n) override;
@@ -131,7 +132,7 @@ class SubscriptionRequest : public RequestBase {
 
 // subscribe() and friends: the bookkeeping of one call (non-template, in the
 // .cpp) and, in ChangeOp, the caller's handler.
-class ChangeRequest : public SubscriptionRequest {
+class VALKEY_CPP_EXPORT ChangeRequest : public SubscriptionRequest {
  public:
   using SubscriptionRequest::SubscriptionRequest;
   // Fails the call from inside its initiation: posted, never inline.
@@ -176,7 +177,7 @@ class ChangeOp final : public ChangeRequest {
 
 }  // namespace detail
 
-class Subscriber {
+class VALKEY_CPP_EXPORT Subscriber {
  public:
   /// The queue receive() reads from.
   using message_channel = asio::experimental::channel<void(std::error_code, Message)>;

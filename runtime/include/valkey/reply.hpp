@@ -17,6 +17,7 @@
 
 #include <nlohmann/json_fwd.hpp>
 
+#include <valkey/export.hpp>
 #include <valkey/resp/node.hpp>
 #include <valkey/resp/visitor.hpp>
 
@@ -27,7 +28,7 @@ class ReplyAssembler;
 class Resp3Shaper;  // exec/resp3_shape.hpp: RESP2 replies rewritten in place
 }
 
-class Reply {
+class VALKEY_CPP_EXPORT Reply {
  public:
   /// The RESP type of a value.
   using Type = resp::Type;
@@ -155,7 +156,7 @@ class Reply {
   nlohmann::json to_json() const;
 
   /// Deep equality, attributes included; NaN doubles equal each other.
-  friend bool operator==(const Reply& a, const Reply& b) noexcept;
+  friend VALKEY_CPP_EXPORT bool operator==(const Reply& a, const Reply& b) noexcept;
 
  private:
   friend class detail::ReplyAssembler;
@@ -173,14 +174,14 @@ class Reply {
 
 /// Lets nlohmann::json convert a Reply (`nlohmann::json j = reply;`), as
 /// Reply::to_json() does.
-void to_json(nlohmann::json& j, const Reply& r);
+VALKEY_CPP_EXPORT void to_json(nlohmann::json& j, const Reply& r);
 
 namespace detail {
 
 // Builds one Reply from the nodes of one value (count-based, so it knows when
 // the value ends without depth bookkeeping). Shared by ReplyBuilder and the
 // typed decoder for Reply.
-class ReplyAssembler {
+class VALKEY_CPP_EXPORT ReplyAssembler {
  public:
   // Feeds one node; `target` receives the value (used on the first node).
   // Returns true when the value is complete.
@@ -202,7 +203,7 @@ class ReplyAssembler {
 }  // namespace detail
 
 /// A resp::Visitor that builds a valkey::Reply from one message.
-class ReplyBuilder final : public resp::Visitor {
+class VALKEY_CPP_EXPORT ReplyBuilder final : public resp::Visitor {
  public:
   /// Feeds one node of the message.
   /// A builder reused without take() starts over with the next message.

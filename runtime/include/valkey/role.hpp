@@ -11,6 +11,8 @@
 #include <string_view>
 #include <vector>
 
+#include <valkey/export.hpp>
+
 namespace valkey {
 
 class Reply;
@@ -26,7 +28,7 @@ struct RoleReplica {
   friend bool operator==(const RoleReplica&, const RoleReplica&) = default;
 };
 
-struct Role {
+struct VALKEY_CPP_EXPORT Role {
   /// What the server is.
   enum class Kind : std::uint8_t { primary, replica, sentinel };
   /// What the server is.

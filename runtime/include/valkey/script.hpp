@@ -28,6 +28,7 @@
 #include <valkey/diagnostics.hpp>
 #include <valkey/exec/async.hpp>
 #include <valkey/exec/outcome.hpp>
+#include <valkey/export.hpp>
 
 namespace valkey {
 
@@ -124,7 +125,7 @@ struct ScriptRunOp {
 
 }  // namespace detail
 
-class Script {
+class VALKEY_CPP_EXPORT Script {
  public:
   /// Keeps `source` and computes its SHA1; nothing is sent.
   explicit Script(std::string source);
@@ -185,6 +186,6 @@ class Script {
 };
 
 /// SHA1 of `data` as 40 lower-case hex digits.
-std::string sha1_hex(std::string_view data);
+VALKEY_CPP_EXPORT std::string sha1_hex(std::string_view data);
 
 }  // namespace valkey

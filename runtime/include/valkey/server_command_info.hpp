@@ -19,11 +19,13 @@
 #include <string_view>
 #include <vector>
 
+#include <valkey/export.hpp>
+
 namespace valkey {
 
 class Reply;
 
-struct ServerCommandInfo {
+struct VALKEY_CPP_EXPORT ServerCommandInfo {
   /// One key spec, as the server sends it: where the search for keys begins
   /// and how the keys are found from there.
   struct KeySpec {

@@ -33,13 +33,14 @@
 
 #include <valkey/config.hpp>
 #include <valkey/diagnostics.hpp>
+#include <valkey/export.hpp>
 #include <valkey/pubsub.hpp>
 
 namespace valkey {
 
 class Client;
 
-class SyncSubscriber {
+class VALKEY_CPP_EXPORT SyncSubscriber {
  public:
   /// A subscriber on a connection of its own to `url` (Config::from_url()).
   /// `queue_capacity` bounds the messages waiting to be received.

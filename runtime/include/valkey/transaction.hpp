@@ -42,6 +42,7 @@
 
 #include <valkey/client.hpp>
 #include <valkey/exec/bytes.hpp>
+#include <valkey/export.hpp>
 #include <valkey/pipeline.hpp>
 
 namespace valkey {
@@ -171,7 +172,7 @@ Transaction<C> transaction(C& c) {
 
 /// A dedicated Client (its own connection) holding a WATCH on `keys`. Reads go
 /// through its generated methods; multi() builds the transaction.
-class Watch : public exec::Executor<Watch>
+class VALKEY_CPP_EXPORT Watch : public exec::Executor<Watch>
 #ifdef VALKEY_HAS_COMMANDS
     , public Commands<Watch>
 #endif

@@ -1,6 +1,7 @@
 // Bodies of the scalar decoders: kept out of the header so that every
 // translation unit decoding a string or an integer does not recompile them.
 #include <valkey/adapt/decoder.hpp>
+#include <valkey/adapt/type_name.hpp>
 
 #include <charconv>
 

@@ -1,4 +1,5 @@
 // WATCH sessions: the dedicated connection they run on.
+#include <valkey/async_watch.hpp>
 #include <valkey/transaction.hpp>
 
 namespace valkey {

@@ -10,6 +10,9 @@
 //                  not consumed (they belong to the multiplexer)
 //   failed         error() and message() (the server's refusal; never the
 //                  password)
+//
+// Internal, yet exported from the shared library (VALKEY_CPP_EXPORT): the
+// unit tests drive it byte for byte (tests/unit/handshake_bytes.cpp).
 #include <cstddef>
 #include <string>
 #include <string_view>
@@ -17,6 +20,7 @@
 #include <vector>
 
 #include <valkey/config.hpp>
+#include <valkey/export.hpp>
 #include <valkey/resp/parser.hpp>
 #include <valkey/resp/visitor.hpp>
 
@@ -36,9 +40,9 @@ struct HandshakeCommand {
 // tracking (a connection with a client-side cache, Config::cache): CLIENT
 // TRACKING ON OPTIN, or BCAST [PREFIX p...], last; RESP3 only (the RESP2 plan
 // leaves it out and the handshake fails: invalidations need push messages).
-std::vector<HandshakeCommand> plan_handshake(const Config& config, bool resp2, bool tracking = false);
+VALKEY_CPP_EXPORT std::vector<HandshakeCommand> plan_handshake(const Config& config, bool resp2, bool tracking = false);
 // The CLIENT TRACKING command for Config::cache.
-HandshakeCommand tracking_command(const CacheConfig& cache);
+VALKEY_CPP_EXPORT HandshakeCommand tracking_command(const CacheConfig& cache);
 
 struct StepResult {
   StepKind kind;
@@ -52,9 +56,9 @@ struct Verdict {
   bool retry_resp2 = false;  // HELLO unknown or NOPROTO: run the RESP2 plan
 };
 
-Verdict judge_handshake(const std::vector<StepResult>& results);
+VALKEY_CPP_EXPORT Verdict judge_handshake(const std::vector<StepResult>& results);
 
-class Handshake final : private resp::Visitor {
+class VALKEY_CPP_EXPORT Handshake final : private resp::Visitor {
  public:
   enum class Status { reading, send_fallback, ready, failed };
 

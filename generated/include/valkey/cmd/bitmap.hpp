@@ -14,6 +14,7 @@
 #include <vector>
 
 #include <valkey/command.hpp>
+#include <valkey/export.hpp>
 #include <valkey/arg.hpp>
 #include <valkey/optional.hpp>
 #include <valkey/view.hpp>
@@ -31,7 +32,7 @@ namespace valkey::cmd {
 /// - Keys: argv[1], one key (RO, ACCESS)
 /// - Options: `.range`
 /// - Reference: https://valkey.io/commands/bitcount/
-struct Bitcount {
+struct VALKEY_CPP_EXPORT Bitcount {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true},
   };
@@ -71,8 +72,8 @@ struct Bitcount {
     valkey::Optional<Range> range = {};
   };
 };
-void encode(const Bitcount& c, valkey::resp::Writer& w);
-void for_each_key(const Bitcount& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const Bitcount& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const Bitcount& c, valkey::KeyCallback cb);
 
 /// `BITFIELD`: the command's arguments as members.
 ///
@@ -84,7 +85,7 @@ void for_each_key(const Bitcount& c, valkey::KeyCallback cb);
 /// - Keys: argv[1], one key (RW, UPDATE, ACCESS, VARIABLE_FLAGS)
 /// - Options: `.operations` (`Get{...}`, `Write{...}`)
 /// - Reference: https://valkey.io/commands/bitfield/
-struct Bitfield {
+struct VALKEY_CPP_EXPORT Bitfield {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true, .write = true},
   };
@@ -141,8 +142,8 @@ struct Bitfield {
     valkey::View<Operation> operations = {};
   };
 };
-void encode(const Bitfield& c, valkey::resp::Writer& w);
-void for_each_key(const Bitfield& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const Bitfield& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const Bitfield& c, valkey::KeyCallback cb);
 
 /// `BITFIELD_RO`: the command's arguments as members.
 ///
@@ -154,7 +155,7 @@ void for_each_key(const Bitfield& c, valkey::KeyCallback cb);
 /// - Keys: argv[1], one key (RO, ACCESS)
 /// - Options: `.gets`
 /// - Reference: https://valkey.io/commands/bitfield_ro/
-struct BitfieldRo {
+struct VALKEY_CPP_EXPORT BitfieldRo {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true},
   };
@@ -180,8 +181,8 @@ struct BitfieldRo {
     valkey::View<std::pair<std::string_view, std::int64_t>> gets = {};
   };
 };
-void encode(const BitfieldRo& c, valkey::resp::Writer& w);
-void for_each_key(const BitfieldRo& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const BitfieldRo& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const BitfieldRo& c, valkey::KeyCallback cb);
 
 /// `BITOP`: the command's arguments as members.
 ///
@@ -194,7 +195,7 @@ void for_each_key(const BitfieldRo& c, valkey::KeyCallback cb);
 ///   1. argv[2], one key (OW, UPDATE)
 ///   2. argv[3], keys to the last argument, step 1 (RO, ACCESS)
 /// - Reference: https://valkey.io/commands/bitop/
-struct Bitop {
+struct VALKEY_CPP_EXPORT Bitop {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 2, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .write = true},
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 3, .find = valkey::KeySpec::Find::range, .lastkey = -1, .keystep = 1, .limit = 0, .read = true},
@@ -223,8 +224,8 @@ struct Bitop {
   valkey::Arg dest_key = {};
   valkey::ArgList<std::string_view> keys = {};
 };
-void encode(const Bitop& c, valkey::resp::Writer& w);
-void for_each_key(const Bitop& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const Bitop& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const Bitop& c, valkey::KeyCallback cb);
 
 /// `BITPOS`: the command's arguments as members.
 ///
@@ -236,7 +237,7 @@ void for_each_key(const Bitop& c, valkey::KeyCallback cb);
 /// - Keys: argv[1], one key (RO, ACCESS)
 /// - Options: `.range`
 /// - Reference: https://valkey.io/commands/bitpos/
-struct Bitpos {
+struct VALKEY_CPP_EXPORT Bitpos {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true},
   };
@@ -277,8 +278,8 @@ struct Bitpos {
     valkey::Optional<Range> range = {};
   };
 };
-void encode(const Bitpos& c, valkey::resp::Writer& w);
-void for_each_key(const Bitpos& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const Bitpos& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const Bitpos& c, valkey::KeyCallback cb);
 
 /// `GETBIT`: the command's arguments as members.
 ///
@@ -289,7 +290,7 @@ void for_each_key(const Bitpos& c, valkey::KeyCallback cb);
 /// - Flags: READONLY, FAST
 /// - Keys: argv[1], one key (RO, ACCESS)
 /// - Reference: https://valkey.io/commands/getbit/
-struct Getbit {
+struct VALKEY_CPP_EXPORT Getbit {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true},
   };
@@ -310,8 +311,8 @@ struct Getbit {
   valkey::Arg key = {};
   std::int64_t offset = 0;
 };
-void encode(const Getbit& c, valkey::resp::Writer& w);
-void for_each_key(const Getbit& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const Getbit& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const Getbit& c, valkey::KeyCallback cb);
 
 /// `SETBIT`: the command's arguments as members.
 ///
@@ -322,7 +323,7 @@ void for_each_key(const Getbit& c, valkey::KeyCallback cb);
 /// - Flags: WRITE, DENYOOM
 /// - Keys: argv[1], one key (RW, ACCESS, UPDATE)
 /// - Reference: https://valkey.io/commands/setbit/
-struct Setbit {
+struct VALKEY_CPP_EXPORT Setbit {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true, .write = true},
   };
@@ -344,7 +345,7 @@ struct Setbit {
   std::int64_t offset = 0;
   std::int64_t value = 0;
 };
-void encode(const Setbit& c, valkey::resp::Writer& w);
-void for_each_key(const Setbit& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const Setbit& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const Setbit& c, valkey::KeyCallback cb);
 
 }  // namespace valkey::cmd

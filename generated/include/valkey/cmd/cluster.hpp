@@ -14,6 +14,7 @@
 #include <vector>
 
 #include <valkey/command.hpp>
+#include <valkey/export.hpp>
 #include <valkey/arg.hpp>
 #include <valkey/optional.hpp>
 #include <valkey/view.hpp>
@@ -33,7 +34,7 @@ namespace valkey::cmd {
 /// - Flags: FAST
 /// - Keys: none
 /// - Reference: https://valkey.io/commands/asking/
-struct Asking {
+struct VALKEY_CPP_EXPORT Asking {
   static constexpr valkey::CommandInfo info{
       .name = "ASKING",
       .arity = 1,
@@ -48,8 +49,8 @@ struct Asking {
   };
   using reply_type = valkey::Ok;
 };
-void encode(const Asking& c, valkey::resp::Writer& w);
-void for_each_key(const Asking& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const Asking& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const Asking& c, valkey::KeyCallback cb);
 
 /// `CLUSTER ADDSLOTS`: the command's arguments as members.
 ///
@@ -60,7 +61,7 @@ void for_each_key(const Asking& c, valkey::KeyCallback cb);
 /// - Flags: NO_ASYNC_LOADING, ADMIN, STALE
 /// - Keys: none
 /// - Reference: https://valkey.io/commands/cluster-addslots/
-struct ClusterAddSlots {
+struct VALKEY_CPP_EXPORT ClusterAddSlots {
   static constexpr valkey::CommandInfo info{
       .name = "CLUSTER ADDSLOTS",
       .arity = -3,
@@ -77,8 +78,8 @@ struct ClusterAddSlots {
 
   valkey::ArgList<std::int64_t> slots = {};
 };
-void encode(const ClusterAddSlots& c, valkey::resp::Writer& w);
-void for_each_key(const ClusterAddSlots& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const ClusterAddSlots& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const ClusterAddSlots& c, valkey::KeyCallback cb);
 
 /// `CLUSTER ADDSLOTSRANGE`: the command's arguments as members.
 ///
@@ -89,7 +90,7 @@ void for_each_key(const ClusterAddSlots& c, valkey::KeyCallback cb);
 /// - Flags: NO_ASYNC_LOADING, ADMIN, STALE
 /// - Keys: none
 /// - Reference: https://valkey.io/commands/cluster-addslotsrange/
-struct ClusterAddSlotsRange {
+struct VALKEY_CPP_EXPORT ClusterAddSlotsRange {
   static constexpr valkey::CommandInfo info{
       .name = "CLUSTER ADDSLOTSRANGE",
       .arity = -4,
@@ -106,8 +107,8 @@ struct ClusterAddSlotsRange {
 
   valkey::ArgList<std::pair<std::int64_t, std::int64_t>> ranges = {};
 };
-void encode(const ClusterAddSlotsRange& c, valkey::resp::Writer& w);
-void for_each_key(const ClusterAddSlotsRange& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const ClusterAddSlotsRange& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const ClusterAddSlotsRange& c, valkey::KeyCallback cb);
 
 /// `CLUSTER BUMPEPOCH`: the command's arguments as members.
 ///
@@ -118,7 +119,7 @@ void for_each_key(const ClusterAddSlotsRange& c, valkey::KeyCallback cb);
 /// - Flags: NO_ASYNC_LOADING, ADMIN, STALE
 /// - Keys: none
 /// - Reference: https://valkey.io/commands/cluster-bumpepoch/
-struct ClusterBumpEpoch {
+struct VALKEY_CPP_EXPORT ClusterBumpEpoch {
   static constexpr valkey::CommandInfo info{
       .name = "CLUSTER BUMPEPOCH",
       .arity = 2,
@@ -133,8 +134,8 @@ struct ClusterBumpEpoch {
   };
   using reply_type = std::string;
 };
-void encode(const ClusterBumpEpoch& c, valkey::resp::Writer& w);
-void for_each_key(const ClusterBumpEpoch& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const ClusterBumpEpoch& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const ClusterBumpEpoch& c, valkey::KeyCallback cb);
 
 /// `CLUSTER CANCELSLOTMIGRATIONS`: the command's arguments as members.
 ///
@@ -145,7 +146,7 @@ void for_each_key(const ClusterBumpEpoch& c, valkey::KeyCallback cb);
 /// - Flags: NO_ASYNC_LOADING, ADMIN, STALE, ALL_DBS
 /// - Keys: none
 /// - Reference: https://valkey.io/commands/cluster-cancelslotmigrations/
-struct ClusterCancelSlotMigrations {
+struct VALKEY_CPP_EXPORT ClusterCancelSlotMigrations {
   static constexpr valkey::CommandInfo info{
       .name = "CLUSTER CANCELSLOTMIGRATIONS",
       .arity = 2,
@@ -160,8 +161,8 @@ struct ClusterCancelSlotMigrations {
   };
   using reply_type = valkey::Ok;
 };
-void encode(const ClusterCancelSlotMigrations& c, valkey::resp::Writer& w);
-void for_each_key(const ClusterCancelSlotMigrations& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const ClusterCancelSlotMigrations& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const ClusterCancelSlotMigrations& c, valkey::KeyCallback cb);
 
 /// `CLUSTER COUNT-FAILURE-REPORTS`: the command's arguments as members.
 ///
@@ -172,7 +173,7 @@ void for_each_key(const ClusterCancelSlotMigrations& c, valkey::KeyCallback cb);
 /// - Flags: ADMIN, STALE
 /// - Keys: none
 /// - Reference: https://valkey.io/commands/cluster-count-failure-reports/
-struct ClusterCountFailureReports {
+struct VALKEY_CPP_EXPORT ClusterCountFailureReports {
   static constexpr valkey::CommandInfo info{
       .name = "CLUSTER COUNT-FAILURE-REPORTS",
       .arity = 3,
@@ -189,8 +190,8 @@ struct ClusterCountFailureReports {
 
   valkey::Arg node_id = {};
 };
-void encode(const ClusterCountFailureReports& c, valkey::resp::Writer& w);
-void for_each_key(const ClusterCountFailureReports& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const ClusterCountFailureReports& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const ClusterCountFailureReports& c, valkey::KeyCallback cb);
 
 /// `CLUSTER COUNTKEYSINSLOT`: the command's arguments as members.
 ///
@@ -201,7 +202,7 @@ void for_each_key(const ClusterCountFailureReports& c, valkey::KeyCallback cb);
 /// - Flags: STALE
 /// - Keys: none
 /// - Reference: https://valkey.io/commands/cluster-countkeysinslot/
-struct ClusterCountKeysInSlot {
+struct VALKEY_CPP_EXPORT ClusterCountKeysInSlot {
   static constexpr valkey::CommandInfo info{
       .name = "CLUSTER COUNTKEYSINSLOT",
       .arity = 3,
@@ -218,8 +219,8 @@ struct ClusterCountKeysInSlot {
 
   std::int64_t slot = 0;
 };
-void encode(const ClusterCountKeysInSlot& c, valkey::resp::Writer& w);
-void for_each_key(const ClusterCountKeysInSlot& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const ClusterCountKeysInSlot& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const ClusterCountKeysInSlot& c, valkey::KeyCallback cb);
 
 /// `CLUSTER DELSLOTS`: the command's arguments as members.
 ///
@@ -230,7 +231,7 @@ void for_each_key(const ClusterCountKeysInSlot& c, valkey::KeyCallback cb);
 /// - Flags: NO_ASYNC_LOADING, ADMIN, STALE
 /// - Keys: none
 /// - Reference: https://valkey.io/commands/cluster-delslots/
-struct ClusterDelSlots {
+struct VALKEY_CPP_EXPORT ClusterDelSlots {
   static constexpr valkey::CommandInfo info{
       .name = "CLUSTER DELSLOTS",
       .arity = -3,
@@ -247,8 +248,8 @@ struct ClusterDelSlots {
 
   valkey::ArgList<std::int64_t> slots = {};
 };
-void encode(const ClusterDelSlots& c, valkey::resp::Writer& w);
-void for_each_key(const ClusterDelSlots& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const ClusterDelSlots& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const ClusterDelSlots& c, valkey::KeyCallback cb);
 
 /// `CLUSTER DELSLOTSRANGE`: the command's arguments as members.
 ///
@@ -259,7 +260,7 @@ void for_each_key(const ClusterDelSlots& c, valkey::KeyCallback cb);
 /// - Flags: NO_ASYNC_LOADING, ADMIN, STALE
 /// - Keys: none
 /// - Reference: https://valkey.io/commands/cluster-delslotsrange/
-struct ClusterDelSlotsRange {
+struct VALKEY_CPP_EXPORT ClusterDelSlotsRange {
   static constexpr valkey::CommandInfo info{
       .name = "CLUSTER DELSLOTSRANGE",
       .arity = -4,
@@ -276,8 +277,8 @@ struct ClusterDelSlotsRange {
 
   valkey::ArgList<std::pair<std::int64_t, std::int64_t>> ranges = {};
 };
-void encode(const ClusterDelSlotsRange& c, valkey::resp::Writer& w);
-void for_each_key(const ClusterDelSlotsRange& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const ClusterDelSlotsRange& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const ClusterDelSlotsRange& c, valkey::KeyCallback cb);
 
 /// `CLUSTER FAILOVER`: the command's arguments as members.
 ///
@@ -289,7 +290,7 @@ void for_each_key(const ClusterDelSlotsRange& c, valkey::KeyCallback cb);
 /// - Keys: none
 /// - Options: `.options` (`Force{}`, `Takeover{}`)
 /// - Reference: https://valkey.io/commands/cluster-failover/
-struct ClusterFailover {
+struct VALKEY_CPP_EXPORT ClusterFailover {
   static constexpr valkey::CommandInfo info{
       .name = "CLUSTER FAILOVER",
       .arity = -2,
@@ -315,8 +316,8 @@ struct ClusterFailover {
     valkey::Optional<OptionsArg> options = {};
   };
 };
-void encode(const ClusterFailover& c, valkey::resp::Writer& w);
-void for_each_key(const ClusterFailover& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const ClusterFailover& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const ClusterFailover& c, valkey::KeyCallback cb);
 
 /// `CLUSTER FLUSHSLOT`: the command's arguments as members.
 ///
@@ -328,7 +329,7 @@ void for_each_key(const ClusterFailover& c, valkey::KeyCallback cb);
 /// - Keys: none
 /// - Options: `.flush_type` (`valkey::async`, `valkey::sync`)
 /// - Reference: https://valkey.io/commands/cluster-flushslot/
-struct ClusterFlushSlot {
+struct VALKEY_CPP_EXPORT ClusterFlushSlot {
   static constexpr valkey::CommandInfo info{
       .name = "CLUSTER FLUSHSLOT",
       .arity = -3,
@@ -355,8 +356,8 @@ struct ClusterFlushSlot {
     valkey::Optional<FlushType> flush_type = {};
   };
 };
-void encode(const ClusterFlushSlot& c, valkey::resp::Writer& w);
-void for_each_key(const ClusterFlushSlot& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const ClusterFlushSlot& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const ClusterFlushSlot& c, valkey::KeyCallback cb);
 
 /// `CLUSTER FLUSHSLOTS`: the command's arguments as members.
 ///
@@ -367,7 +368,7 @@ void for_each_key(const ClusterFlushSlot& c, valkey::KeyCallback cb);
 /// - Flags: NO_ASYNC_LOADING, ADMIN, STALE
 /// - Keys: none
 /// - Reference: https://valkey.io/commands/cluster-flushslots/
-struct ClusterFlushSlots {
+struct VALKEY_CPP_EXPORT ClusterFlushSlots {
   static constexpr valkey::CommandInfo info{
       .name = "CLUSTER FLUSHSLOTS",
       .arity = 2,
@@ -382,8 +383,8 @@ struct ClusterFlushSlots {
   };
   using reply_type = valkey::Ok;
 };
-void encode(const ClusterFlushSlots& c, valkey::resp::Writer& w);
-void for_each_key(const ClusterFlushSlots& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const ClusterFlushSlots& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const ClusterFlushSlots& c, valkey::KeyCallback cb);
 
 /// `CLUSTER FORGET`: the command's arguments as members.
 ///
@@ -394,7 +395,7 @@ void for_each_key(const ClusterFlushSlots& c, valkey::KeyCallback cb);
 /// - Flags: NO_ASYNC_LOADING, ADMIN, STALE
 /// - Keys: none
 /// - Reference: https://valkey.io/commands/cluster-forget/
-struct ClusterForget {
+struct VALKEY_CPP_EXPORT ClusterForget {
   static constexpr valkey::CommandInfo info{
       .name = "CLUSTER FORGET",
       .arity = 3,
@@ -411,8 +412,8 @@ struct ClusterForget {
 
   valkey::Arg node_id = {};
 };
-void encode(const ClusterForget& c, valkey::resp::Writer& w);
-void for_each_key(const ClusterForget& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const ClusterForget& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const ClusterForget& c, valkey::KeyCallback cb);
 
 /// `CLUSTER GETKEYSINSLOT`: the command's arguments as members.
 ///
@@ -423,7 +424,7 @@ void for_each_key(const ClusterForget& c, valkey::KeyCallback cb);
 /// - Flags: STALE
 /// - Keys: none
 /// - Reference: https://valkey.io/commands/cluster-getkeysinslot/
-struct ClusterGetKeysInSlot {
+struct VALKEY_CPP_EXPORT ClusterGetKeysInSlot {
   static constexpr valkey::CommandInfo info{
       .name = "CLUSTER GETKEYSINSLOT",
       .arity = 4,
@@ -441,8 +442,8 @@ struct ClusterGetKeysInSlot {
   std::int64_t slot = 0;
   std::int64_t count = 0;
 };
-void encode(const ClusterGetKeysInSlot& c, valkey::resp::Writer& w);
-void for_each_key(const ClusterGetKeysInSlot& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const ClusterGetKeysInSlot& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const ClusterGetKeysInSlot& c, valkey::KeyCallback cb);
 
 /// `CLUSTER GETSLOTMIGRATIONS`: the command's arguments as members.
 ///
@@ -453,7 +454,7 @@ void for_each_key(const ClusterGetKeysInSlot& c, valkey::KeyCallback cb);
 /// - Flags: NO_ASYNC_LOADING, ADMIN, STALE
 /// - Keys: none
 /// - Reference: https://valkey.io/commands/cluster-getslotmigrations/
-struct ClusterGetSlotMigrations {
+struct VALKEY_CPP_EXPORT ClusterGetSlotMigrations {
   static constexpr valkey::CommandInfo info{
       .name = "CLUSTER GETSLOTMIGRATIONS",
       .arity = 2,
@@ -502,8 +503,8 @@ struct ClusterGetSlotMigrations {
 
   using reply_type = std::vector<ClusterGetSlotMigrations::Record>;
 };
-void encode(const ClusterGetSlotMigrations& c, valkey::resp::Writer& w);
-void for_each_key(const ClusterGetSlotMigrations& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const ClusterGetSlotMigrations& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const ClusterGetSlotMigrations& c, valkey::KeyCallback cb);
 
 /// `CLUSTER HELP`: the command's arguments as members.
 ///
@@ -514,7 +515,7 @@ void for_each_key(const ClusterGetSlotMigrations& c, valkey::KeyCallback cb);
 /// - Flags: LOADING, STALE
 /// - Keys: none
 /// - Reference: https://valkey.io/commands/cluster-help/
-struct ClusterHelp {
+struct VALKEY_CPP_EXPORT ClusterHelp {
   static constexpr valkey::CommandInfo info{
       .name = "CLUSTER HELP",
       .arity = 2,
@@ -529,8 +530,8 @@ struct ClusterHelp {
   };
   using reply_type = std::vector<std::string>;
 };
-void encode(const ClusterHelp& c, valkey::resp::Writer& w);
-void for_each_key(const ClusterHelp& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const ClusterHelp& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const ClusterHelp& c, valkey::KeyCallback cb);
 
 /// `CLUSTER INFO`: the command's arguments as members.
 ///
@@ -541,7 +542,7 @@ void for_each_key(const ClusterHelp& c, valkey::KeyCallback cb);
 /// - Flags: LOADING, STALE
 /// - Keys: none
 /// - Reference: https://valkey.io/commands/cluster-info/
-struct ClusterInfo {
+struct VALKEY_CPP_EXPORT ClusterInfo {
   static constexpr valkey::CommandInfo info{
       .name = "CLUSTER INFO",
       .arity = 2,
@@ -556,8 +557,8 @@ struct ClusterInfo {
   };
   using reply_type = std::string;
 };
-void encode(const ClusterInfo& c, valkey::resp::Writer& w);
-void for_each_key(const ClusterInfo& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const ClusterInfo& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const ClusterInfo& c, valkey::KeyCallback cb);
 
 /// `CLUSTER KEYSLOT`: the command's arguments as members.
 ///
@@ -568,7 +569,7 @@ void for_each_key(const ClusterInfo& c, valkey::KeyCallback cb);
 /// - Flags: STALE
 /// - Keys: none
 /// - Reference: https://valkey.io/commands/cluster-keyslot/
-struct ClusterKeyslot {
+struct VALKEY_CPP_EXPORT ClusterKeyslot {
   static constexpr valkey::CommandInfo info{
       .name = "CLUSTER KEYSLOT",
       .arity = 3,
@@ -585,8 +586,8 @@ struct ClusterKeyslot {
 
   valkey::Arg key = {};
 };
-void encode(const ClusterKeyslot& c, valkey::resp::Writer& w);
-void for_each_key(const ClusterKeyslot& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const ClusterKeyslot& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const ClusterKeyslot& c, valkey::KeyCallback cb);
 
 /// `CLUSTER LINKS`: the command's arguments as members.
 ///
@@ -597,7 +598,7 @@ void for_each_key(const ClusterKeyslot& c, valkey::KeyCallback cb);
 /// - Flags: STALE
 /// - Keys: none
 /// - Reference: https://valkey.io/commands/cluster-links/
-struct ClusterLinks {
+struct VALKEY_CPP_EXPORT ClusterLinks {
   static constexpr valkey::CommandInfo info{
       .name = "CLUSTER LINKS",
       .arity = 2,
@@ -636,8 +637,8 @@ struct ClusterLinks {
 
   using reply_type = std::vector<ClusterLinks::Record>;
 };
-void encode(const ClusterLinks& c, valkey::resp::Writer& w);
-void for_each_key(const ClusterLinks& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const ClusterLinks& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const ClusterLinks& c, valkey::KeyCallback cb);
 
 /// `CLUSTER MEET`: the command's arguments as members.
 ///
@@ -649,7 +650,7 @@ void for_each_key(const ClusterLinks& c, valkey::KeyCallback cb);
 /// - Keys: none
 /// - Options: `.cluster_bus_port`
 /// - Reference: https://valkey.io/commands/cluster-meet/
-struct ClusterMeet {
+struct VALKEY_CPP_EXPORT ClusterMeet {
   static constexpr valkey::CommandInfo info{
       .name = "CLUSTER MEET",
       .arity = -4,
@@ -673,8 +674,8 @@ struct ClusterMeet {
     valkey::Optional<std::int64_t> cluster_bus_port = {};
   };
 };
-void encode(const ClusterMeet& c, valkey::resp::Writer& w);
-void for_each_key(const ClusterMeet& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const ClusterMeet& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const ClusterMeet& c, valkey::KeyCallback cb);
 
 /// `CLUSTER MIGRATESLOTS`: the command's arguments as members.
 ///
@@ -685,7 +686,7 @@ void for_each_key(const ClusterMeet& c, valkey::KeyCallback cb);
 /// - Flags: NO_ASYNC_LOADING, ADMIN, STALE, ALL_DBS
 /// - Keys: none
 /// - Reference: https://valkey.io/commands/cluster-migrateslots/
-struct ClusterMigrateSlots {
+struct VALKEY_CPP_EXPORT ClusterMigrateSlots {
   static constexpr valkey::CommandInfo info{
       .name = "CLUSTER MIGRATESLOTS",
       .arity = -4,
@@ -707,8 +708,8 @@ struct ClusterMigrateSlots {
 
   valkey::ArgList<MigrationGroup> migration_groups = {};
 };
-void encode(const ClusterMigrateSlots& c, valkey::resp::Writer& w);
-void for_each_key(const ClusterMigrateSlots& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const ClusterMigrateSlots& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const ClusterMigrateSlots& c, valkey::KeyCallback cb);
 
 /// `CLUSTER MYID`: the command's arguments as members.
 ///
@@ -719,7 +720,7 @@ void for_each_key(const ClusterMigrateSlots& c, valkey::KeyCallback cb);
 /// - Flags: LOADING, STALE
 /// - Keys: none
 /// - Reference: https://valkey.io/commands/cluster-myid/
-struct ClusterMyId {
+struct VALKEY_CPP_EXPORT ClusterMyId {
   static constexpr valkey::CommandInfo info{
       .name = "CLUSTER MYID",
       .arity = 2,
@@ -734,8 +735,8 @@ struct ClusterMyId {
   };
   using reply_type = std::string;
 };
-void encode(const ClusterMyId& c, valkey::resp::Writer& w);
-void for_each_key(const ClusterMyId& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const ClusterMyId& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const ClusterMyId& c, valkey::KeyCallback cb);
 
 /// `CLUSTER MYSHARDID`: the command's arguments as members.
 ///
@@ -746,7 +747,7 @@ void for_each_key(const ClusterMyId& c, valkey::KeyCallback cb);
 /// - Flags: LOADING, STALE
 /// - Keys: none
 /// - Reference: https://valkey.io/commands/cluster-myshardid/
-struct ClusterMyShardId {
+struct VALKEY_CPP_EXPORT ClusterMyShardId {
   static constexpr valkey::CommandInfo info{
       .name = "CLUSTER MYSHARDID",
       .arity = 2,
@@ -761,8 +762,8 @@ struct ClusterMyShardId {
   };
   using reply_type = std::string;
 };
-void encode(const ClusterMyShardId& c, valkey::resp::Writer& w);
-void for_each_key(const ClusterMyShardId& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const ClusterMyShardId& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const ClusterMyShardId& c, valkey::KeyCallback cb);
 
 /// `CLUSTER NODES`: the command's arguments as members.
 ///
@@ -773,7 +774,7 @@ void for_each_key(const ClusterMyShardId& c, valkey::KeyCallback cb);
 /// - Flags: LOADING, STALE
 /// - Keys: none
 /// - Reference: https://valkey.io/commands/cluster-nodes/
-struct ClusterNodes {
+struct VALKEY_CPP_EXPORT ClusterNodes {
   static constexpr valkey::CommandInfo info{
       .name = "CLUSTER NODES",
       .arity = 2,
@@ -788,8 +789,8 @@ struct ClusterNodes {
   };
   using reply_type = std::string;
 };
-void encode(const ClusterNodes& c, valkey::resp::Writer& w);
-void for_each_key(const ClusterNodes& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const ClusterNodes& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const ClusterNodes& c, valkey::KeyCallback cb);
 
 /// `CLUSTER REPLICAS`: the command's arguments as members.
 ///
@@ -800,7 +801,7 @@ void for_each_key(const ClusterNodes& c, valkey::KeyCallback cb);
 /// - Flags: ADMIN, STALE
 /// - Keys: none
 /// - Reference: https://valkey.io/commands/cluster-replicas/
-struct ClusterReplicas {
+struct VALKEY_CPP_EXPORT ClusterReplicas {
   static constexpr valkey::CommandInfo info{
       .name = "CLUSTER REPLICAS",
       .arity = 3,
@@ -817,8 +818,8 @@ struct ClusterReplicas {
 
   valkey::Arg node_id = {};
 };
-void encode(const ClusterReplicas& c, valkey::resp::Writer& w);
-void for_each_key(const ClusterReplicas& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const ClusterReplicas& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const ClusterReplicas& c, valkey::KeyCallback cb);
 
 /// `CLUSTER REPLICATE`: the command's arguments as members.
 ///
@@ -829,7 +830,7 @@ void for_each_key(const ClusterReplicas& c, valkey::KeyCallback cb);
 /// - Flags: NO_ASYNC_LOADING, ADMIN, STALE
 /// - Keys: none
 /// - Reference: https://valkey.io/commands/cluster-replicate/
-struct ClusterReplicate {
+struct VALKEY_CPP_EXPORT ClusterReplicate {
   static constexpr valkey::CommandInfo info{
       .name = "CLUSTER REPLICATE",
       .arity = -3,
@@ -853,8 +854,8 @@ struct ClusterReplicate {
 
   Args args = {};
 };
-void encode(const ClusterReplicate& c, valkey::resp::Writer& w);
-void for_each_key(const ClusterReplicate& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const ClusterReplicate& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const ClusterReplicate& c, valkey::KeyCallback cb);
 
 /// `CLUSTER RESET`: the command's arguments as members.
 ///
@@ -866,7 +867,7 @@ void for_each_key(const ClusterReplicate& c, valkey::KeyCallback cb);
 /// - Keys: none
 /// - Options: `.reset_type` (`Hard{}`, `Soft{}`)
 /// - Reference: https://valkey.io/commands/cluster-reset/
-struct ClusterReset {
+struct VALKEY_CPP_EXPORT ClusterReset {
   static constexpr valkey::CommandInfo info{
       .name = "CLUSTER RESET",
       .arity = -2,
@@ -892,8 +893,8 @@ struct ClusterReset {
     valkey::Optional<ResetType> reset_type = {};
   };
 };
-void encode(const ClusterReset& c, valkey::resp::Writer& w);
-void for_each_key(const ClusterReset& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const ClusterReset& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const ClusterReset& c, valkey::KeyCallback cb);
 
 /// `CLUSTER SAVECONFIG`: the command's arguments as members.
 ///
@@ -904,7 +905,7 @@ void for_each_key(const ClusterReset& c, valkey::KeyCallback cb);
 /// - Flags: NO_ASYNC_LOADING, ADMIN, STALE
 /// - Keys: none
 /// - Reference: https://valkey.io/commands/cluster-saveconfig/
-struct ClusterSaveConfig {
+struct VALKEY_CPP_EXPORT ClusterSaveConfig {
   static constexpr valkey::CommandInfo info{
       .name = "CLUSTER SAVECONFIG",
       .arity = 2,
@@ -919,8 +920,8 @@ struct ClusterSaveConfig {
   };
   using reply_type = valkey::Ok;
 };
-void encode(const ClusterSaveConfig& c, valkey::resp::Writer& w);
-void for_each_key(const ClusterSaveConfig& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const ClusterSaveConfig& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const ClusterSaveConfig& c, valkey::KeyCallback cb);
 
 /// `CLUSTER SET-CONFIG-EPOCH`: the command's arguments as members.
 ///
@@ -931,7 +932,7 @@ void for_each_key(const ClusterSaveConfig& c, valkey::KeyCallback cb);
 /// - Flags: NO_ASYNC_LOADING, ADMIN, STALE
 /// - Keys: none
 /// - Reference: https://valkey.io/commands/cluster-set-config-epoch/
-struct ClusterSetConfigEpoch {
+struct VALKEY_CPP_EXPORT ClusterSetConfigEpoch {
   static constexpr valkey::CommandInfo info{
       .name = "CLUSTER SET-CONFIG-EPOCH",
       .arity = 3,
@@ -948,8 +949,8 @@ struct ClusterSetConfigEpoch {
 
   std::int64_t config_epoch = 0;
 };
-void encode(const ClusterSetConfigEpoch& c, valkey::resp::Writer& w);
-void for_each_key(const ClusterSetConfigEpoch& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const ClusterSetConfigEpoch& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const ClusterSetConfigEpoch& c, valkey::KeyCallback cb);
 
 /// `CLUSTER SETSLOT`: the command's arguments as members.
 ///
@@ -961,7 +962,7 @@ void for_each_key(const ClusterSetConfigEpoch& c, valkey::KeyCallback cb);
 /// - Keys: none
 /// - Options: `.timeout`
 /// - Reference: https://valkey.io/commands/cluster-setslot/
-struct ClusterSetSlot {
+struct VALKEY_CPP_EXPORT ClusterSetSlot {
   static constexpr valkey::CommandInfo info{
       .name = "CLUSTER SETSLOT",
       .arity = -4,
@@ -1000,8 +1001,8 @@ struct ClusterSetSlot {
     valkey::Optional<std::int64_t> timeout = {};
   };
 };
-void encode(const ClusterSetSlot& c, valkey::resp::Writer& w);
-void for_each_key(const ClusterSetSlot& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const ClusterSetSlot& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const ClusterSetSlot& c, valkey::KeyCallback cb);
 
 /// `CLUSTER SHARDS`: the command's arguments as members.
 ///
@@ -1012,7 +1013,7 @@ void for_each_key(const ClusterSetSlot& c, valkey::KeyCallback cb);
 /// - Flags: LOADING, STALE
 /// - Keys: none
 /// - Reference: https://valkey.io/commands/cluster-shards/
-struct ClusterShards {
+struct VALKEY_CPP_EXPORT ClusterShards {
   static constexpr valkey::CommandInfo info{
       .name = "CLUSTER SHARDS",
       .arity = 2,
@@ -1077,8 +1078,8 @@ struct ClusterShards {
 
   using reply_type = std::vector<ClusterShards::Record>;
 };
-void encode(const ClusterShards& c, valkey::resp::Writer& w);
-void for_each_key(const ClusterShards& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const ClusterShards& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const ClusterShards& c, valkey::KeyCallback cb);
 
 /// `CLUSTER SLAVES`: the command's arguments as members.
 ///
@@ -1089,7 +1090,7 @@ void for_each_key(const ClusterShards& c, valkey::KeyCallback cb);
 /// - Flags: ADMIN, STALE
 /// - Keys: none
 /// - Reference: https://valkey.io/commands/cluster-slaves/
-struct ClusterSlaves {
+struct VALKEY_CPP_EXPORT ClusterSlaves {
   static constexpr valkey::CommandInfo info{
       .name = "CLUSTER SLAVES",
       .arity = 3,
@@ -1106,8 +1107,8 @@ struct ClusterSlaves {
 
   valkey::Arg node_id = {};
 };
-void encode(const ClusterSlaves& c, valkey::resp::Writer& w);
-void for_each_key(const ClusterSlaves& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const ClusterSlaves& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const ClusterSlaves& c, valkey::KeyCallback cb);
 
 /// `CLUSTER SLOT-STATS`: the command's arguments as members.
 ///
@@ -1118,7 +1119,7 @@ void for_each_key(const ClusterSlaves& c, valkey::KeyCallback cb);
 /// - Flags: STALE, LOADING
 /// - Keys: none
 /// - Reference: https://valkey.io/commands/cluster-slot-stats/
-struct ClusterSlotStats {
+struct VALKEY_CPP_EXPORT ClusterSlotStats {
   static constexpr valkey::CommandInfo info{
       .name = "CLUSTER SLOT-STATS",
       .arity = -4,
@@ -1172,8 +1173,8 @@ struct ClusterSlotStats {
 
   Filter filter = {};
 };
-void encode(const ClusterSlotStats& c, valkey::resp::Writer& w);
-void for_each_key(const ClusterSlotStats& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const ClusterSlotStats& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const ClusterSlotStats& c, valkey::KeyCallback cb);
 
 /// `CLUSTER SLOTS`: the command's arguments as members.
 ///
@@ -1184,7 +1185,7 @@ void for_each_key(const ClusterSlotStats& c, valkey::KeyCallback cb);
 /// - Flags: LOADING, STALE
 /// - Keys: none
 /// - Reference: https://valkey.io/commands/cluster-slots/
-struct ClusterSlots {
+struct VALKEY_CPP_EXPORT ClusterSlots {
   static constexpr valkey::CommandInfo info{
       .name = "CLUSTER SLOTS",
       .arity = 2,
@@ -1199,8 +1200,8 @@ struct ClusterSlots {
   };
   using reply_type = std::vector<valkey::ClusterSlotRange>;
 };
-void encode(const ClusterSlots& c, valkey::resp::Writer& w);
-void for_each_key(const ClusterSlots& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const ClusterSlots& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const ClusterSlots& c, valkey::KeyCallback cb);
 
 /// `CLUSTERSCAN`: the command's arguments as members.
 ///
@@ -1212,7 +1213,7 @@ void for_each_key(const ClusterSlots& c, valkey::KeyCallback cb);
 /// - Keys: argv[1], one key (NOT_KEY)
 /// - Options: `.match_pattern`, `.count`, `.type`, `.slot`
 /// - Reference: https://valkey.io/commands/clusterscan/
-struct Clusterscan {
+struct VALKEY_CPP_EXPORT Clusterscan {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0},
   };
@@ -1244,8 +1245,8 @@ struct Clusterscan {
     valkey::Optional<std::int64_t> slot = {};
   };
 };
-void encode(const Clusterscan& c, valkey::resp::Writer& w);
-void for_each_key(const Clusterscan& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const Clusterscan& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const Clusterscan& c, valkey::KeyCallback cb);
 
 /// `READONLY`: the command's arguments as members.
 ///
@@ -1256,7 +1257,7 @@ void for_each_key(const Clusterscan& c, valkey::KeyCallback cb);
 /// - Flags: FAST, LOADING, STALE
 /// - Keys: none
 /// - Reference: https://valkey.io/commands/readonly/
-struct Readonly {
+struct VALKEY_CPP_EXPORT Readonly {
   static constexpr valkey::CommandInfo info{
       .name = "READONLY",
       .arity = 1,
@@ -1271,8 +1272,8 @@ struct Readonly {
   };
   using reply_type = valkey::Ok;
 };
-void encode(const Readonly& c, valkey::resp::Writer& w);
-void for_each_key(const Readonly& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const Readonly& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const Readonly& c, valkey::KeyCallback cb);
 
 /// `READWRITE`: the command's arguments as members.
 ///
@@ -1283,7 +1284,7 @@ void for_each_key(const Readonly& c, valkey::KeyCallback cb);
 /// - Flags: FAST, LOADING, STALE
 /// - Keys: none
 /// - Reference: https://valkey.io/commands/readwrite/
-struct Readwrite {
+struct VALKEY_CPP_EXPORT Readwrite {
   static constexpr valkey::CommandInfo info{
       .name = "READWRITE",
       .arity = 1,
@@ -1298,7 +1299,7 @@ struct Readwrite {
   };
   using reply_type = valkey::Ok;
 };
-void encode(const Readwrite& c, valkey::resp::Writer& w);
-void for_each_key(const Readwrite& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const Readwrite& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const Readwrite& c, valkey::KeyCallback cb);
 
 }  // namespace valkey::cmd

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include <valkey/command.hpp>
+#include <valkey/export.hpp>
 #include <valkey/arg.hpp>
 #include <valkey/optional.hpp>
 #include <valkey/view.hpp>
@@ -32,7 +33,7 @@ namespace valkey::cmd {
 /// - Keys: none
 /// - Options: `.username`
 /// - Reference: https://valkey.io/commands/auth/
-struct Auth {
+struct VALKEY_CPP_EXPORT Auth {
   static constexpr valkey::CommandInfo info{
       .name = "AUTH",
       .arity = -2,
@@ -55,8 +56,8 @@ struct Auth {
     valkey::Optional<std::string_view> username = {};
   };
 };
-void encode(const Auth& c, valkey::resp::Writer& w);
-void for_each_key(const Auth& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const Auth& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const Auth& c, valkey::KeyCallback cb);
 
 /// `CLIENT CACHING`: the command's arguments as members.
 ///
@@ -67,7 +68,7 @@ void for_each_key(const Auth& c, valkey::KeyCallback cb);
 /// - Flags: ALLOW_BUSY, NOSCRIPT, LOADING, STALE, SENTINEL
 /// - Keys: none
 /// - Reference: https://valkey.io/commands/client-caching/
-struct ClientCaching {
+struct VALKEY_CPP_EXPORT ClientCaching {
   static constexpr valkey::CommandInfo info{
       .name = "CLIENT CACHING",
       .arity = 3,
@@ -88,8 +89,8 @@ struct ClientCaching {
 
   Mode mode = {};
 };
-void encode(const ClientCaching& c, valkey::resp::Writer& w);
-void for_each_key(const ClientCaching& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const ClientCaching& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const ClientCaching& c, valkey::KeyCallback cb);
 
 /// `CLIENT CAPA`: the command's arguments as members.
 ///
@@ -100,7 +101,7 @@ void for_each_key(const ClientCaching& c, valkey::KeyCallback cb);
 /// - Flags: ALLOW_BUSY, NOSCRIPT, LOADING, STALE
 /// - Keys: none
 /// - Reference: https://valkey.io/commands/client-capa/
-struct ClientCapa {
+struct VALKEY_CPP_EXPORT ClientCapa {
   static constexpr valkey::CommandInfo info{
       .name = "CLIENT CAPA",
       .arity = -3,
@@ -117,8 +118,8 @@ struct ClientCapa {
 
   valkey::ArgList<std::string_view> capabilities = {};
 };
-void encode(const ClientCapa& c, valkey::resp::Writer& w);
-void for_each_key(const ClientCapa& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const ClientCapa& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const ClientCapa& c, valkey::KeyCallback cb);
 
 /// `CLIENT GETNAME`: the command's arguments as members.
 ///
@@ -129,7 +130,7 @@ void for_each_key(const ClientCapa& c, valkey::KeyCallback cb);
 /// - Flags: ALLOW_BUSY, NOSCRIPT, LOADING, STALE, SENTINEL
 /// - Keys: none
 /// - Reference: https://valkey.io/commands/client-getname/
-struct ClientGetName {
+struct VALKEY_CPP_EXPORT ClientGetName {
   static constexpr valkey::CommandInfo info{
       .name = "CLIENT GETNAME",
       .arity = 2,
@@ -144,8 +145,8 @@ struct ClientGetName {
   };
   using reply_type = std::optional<std::string>;
 };
-void encode(const ClientGetName& c, valkey::resp::Writer& w);
-void for_each_key(const ClientGetName& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const ClientGetName& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const ClientGetName& c, valkey::KeyCallback cb);
 
 /// `CLIENT GETREDIR`: the command's arguments as members.
 ///
@@ -156,7 +157,7 @@ void for_each_key(const ClientGetName& c, valkey::KeyCallback cb);
 /// - Flags: ALLOW_BUSY, NOSCRIPT, LOADING, STALE, SENTINEL
 /// - Keys: none
 /// - Reference: https://valkey.io/commands/client-getredir/
-struct ClientGetRedir {
+struct VALKEY_CPP_EXPORT ClientGetRedir {
   static constexpr valkey::CommandInfo info{
       .name = "CLIENT GETREDIR",
       .arity = 2,
@@ -171,8 +172,8 @@ struct ClientGetRedir {
   };
   using reply_type = std::int64_t;
 };
-void encode(const ClientGetRedir& c, valkey::resp::Writer& w);
-void for_each_key(const ClientGetRedir& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const ClientGetRedir& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const ClientGetRedir& c, valkey::KeyCallback cb);
 
 /// `CLIENT HELP`: the command's arguments as members.
 ///
@@ -183,7 +184,7 @@ void for_each_key(const ClientGetRedir& c, valkey::KeyCallback cb);
 /// - Flags: LOADING, STALE, SENTINEL
 /// - Keys: none
 /// - Reference: https://valkey.io/commands/client-help/
-struct ClientHelp {
+struct VALKEY_CPP_EXPORT ClientHelp {
   static constexpr valkey::CommandInfo info{
       .name = "CLIENT HELP",
       .arity = 2,
@@ -198,8 +199,8 @@ struct ClientHelp {
   };
   using reply_type = std::vector<std::string>;
 };
-void encode(const ClientHelp& c, valkey::resp::Writer& w);
-void for_each_key(const ClientHelp& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const ClientHelp& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const ClientHelp& c, valkey::KeyCallback cb);
 
 /// `CLIENT ID`: the command's arguments as members.
 ///
@@ -210,7 +211,7 @@ void for_each_key(const ClientHelp& c, valkey::KeyCallback cb);
 /// - Flags: ALLOW_BUSY, NOSCRIPT, LOADING, STALE, SENTINEL
 /// - Keys: none
 /// - Reference: https://valkey.io/commands/client-id/
-struct ClientId {
+struct VALKEY_CPP_EXPORT ClientId {
   static constexpr valkey::CommandInfo info{
       .name = "CLIENT ID",
       .arity = 2,
@@ -225,8 +226,8 @@ struct ClientId {
   };
   using reply_type = std::int64_t;
 };
-void encode(const ClientId& c, valkey::resp::Writer& w);
-void for_each_key(const ClientId& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const ClientId& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const ClientId& c, valkey::KeyCallback cb);
 
 /// `CLIENT IMPORT-SOURCE`: the command's arguments as members.
 ///
@@ -237,7 +238,7 @@ void for_each_key(const ClientId& c, valkey::KeyCallback cb);
 /// - Flags: NOSCRIPT, LOADING, STALE
 /// - Keys: none
 /// - Reference: https://valkey.io/commands/client-import-source/
-struct ClientImportSource {
+struct VALKEY_CPP_EXPORT ClientImportSource {
   static constexpr valkey::CommandInfo info{
       .name = "CLIENT IMPORT-SOURCE",
       .arity = 3,
@@ -258,8 +259,8 @@ struct ClientImportSource {
 
   Enabled enabled = {};
 };
-void encode(const ClientImportSource& c, valkey::resp::Writer& w);
-void for_each_key(const ClientImportSource& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const ClientImportSource& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const ClientImportSource& c, valkey::KeyCallback cb);
 
 /// `CLIENT INFO`: the command's arguments as members.
 ///
@@ -270,7 +271,7 @@ void for_each_key(const ClientImportSource& c, valkey::KeyCallback cb);
 /// - Flags: NOSCRIPT, LOADING, STALE, SENTINEL
 /// - Keys: none
 /// - Reference: https://valkey.io/commands/client-info/
-struct ClientInfo {
+struct VALKEY_CPP_EXPORT ClientInfo {
   static constexpr valkey::CommandInfo info{
       .name = "CLIENT INFO",
       .arity = 2,
@@ -285,8 +286,8 @@ struct ClientInfo {
   };
   using reply_type = std::string;
 };
-void encode(const ClientInfo& c, valkey::resp::Writer& w);
-void for_each_key(const ClientInfo& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const ClientInfo& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const ClientInfo& c, valkey::KeyCallback cb);
 
 /// `CLIENT KILL`: the command's arguments as members.
 ///
@@ -298,7 +299,7 @@ void for_each_key(const ClientInfo& c, valkey::KeyCallback cb);
 /// - Keys: none
 /// - Options: `.client_ids`, `.client_type` (`Normal{}`, `Master{}`, `Primary{}`, `Slave{}`, `Replica{}`, `Pubsub{}`), `.username`, `.addr`, `.laddr`, `.skip_me` (`Yes{}`, `No{}`), `.max_age`, `.name`, `.idle`, `.flags`, `.lib_name`, `.lib_ver`, `.db`, `.capa`, `.ip`, `.not_client_type` (`Normal{}`, `Master{}`, `Primary{}`, `Slave{}`, `Replica{}`, `Pubsub{}`), `.not_client_ids`, `.not_username`, `.not_addr`, `.not_laddr`, `.not_name`, `.not_flags`, `.not_lib_name`, `.not_lib_ver`, `.not_db`, `.not_capa`, `.not_ip`
 /// - Reference: https://valkey.io/commands/client-kill/
-struct ClientKill {
+struct VALKEY_CPP_EXPORT ClientKill {
   static constexpr valkey::CommandInfo info{
       .name = "CLIENT KILL",
       .arity = -3,
@@ -384,8 +385,8 @@ struct ClientKill {
     valkey::Optional<std::string_view> not_ip = {};
   };
 };
-void encode(const ClientKill& c, valkey::resp::Writer& w);
-void for_each_key(const ClientKill& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const ClientKill& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const ClientKill& c, valkey::KeyCallback cb);
 
 /// `CLIENT KILL` (typed entry point of ClientKill): the command's arguments as members.
 ///
@@ -396,14 +397,14 @@ void for_each_key(const ClientKill& c, valkey::KeyCallback cb);
 /// - Flags: ADMIN, NOSCRIPT, LOADING, STALE, SENTINEL
 /// - Keys: none
 /// - Reference: https://valkey.io/commands/client-kill/
-struct ClientKillAddr {
+struct VALKEY_CPP_EXPORT ClientKillAddr {
   static constexpr valkey::CommandInfo info = ClientKill::info;
   using reply_type = valkey::Ok;
 
   valkey::Arg addr = {};
 };
-void encode(const ClientKillAddr& c, valkey::resp::Writer& w);
-void for_each_key(const ClientKillAddr& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const ClientKillAddr& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const ClientKillAddr& c, valkey::KeyCallback cb);
 
 /// `CLIENT LIST`: the command's arguments as members.
 ///
@@ -415,7 +416,7 @@ void for_each_key(const ClientKillAddr& c, valkey::KeyCallback cb);
 /// - Keys: none
 /// - Options: `.client_type` (`Normal{}`, `Master{}`, `Replica{}`, `Pubsub{}`), `.client_ids`, `.username`, `.addr`, `.laddr`, `.skip_me` (`Yes{}`, `No{}`), `.max_age`, `.name`, `.idle`, `.flags`, `.lib_name`, `.lib_ver`, `.db`, `.capa`, `.ip`, `.not_client_type` (`Normal{}`, `Master{}`, `Replica{}`, `Pubsub{}`), `.not_client_ids`, `.not_username`, `.not_addr`, `.not_laddr`, `.not_name`, `.not_flags`, `.not_lib_name`, `.not_lib_ver`, `.not_db`, `.not_capa`, `.not_ip`
 /// - Reference: https://valkey.io/commands/client-list/
-struct ClientList {
+struct VALKEY_CPP_EXPORT ClientList {
   static constexpr valkey::CommandInfo info{
       .name = "CLIENT LIST",
       .arity = -2,
@@ -499,8 +500,8 @@ struct ClientList {
     valkey::Optional<std::string_view> not_ip = {};
   };
 };
-void encode(const ClientList& c, valkey::resp::Writer& w);
-void for_each_key(const ClientList& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const ClientList& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const ClientList& c, valkey::KeyCallback cb);
 
 /// `CLIENT NO-EVICT`: the command's arguments as members.
 ///
@@ -511,7 +512,7 @@ void for_each_key(const ClientList& c, valkey::KeyCallback cb);
 /// - Flags: ALLOW_BUSY, ADMIN, NOSCRIPT, LOADING, STALE, SENTINEL
 /// - Keys: none
 /// - Reference: https://valkey.io/commands/client-no-evict/
-struct ClientNoEvict {
+struct VALKEY_CPP_EXPORT ClientNoEvict {
   static constexpr valkey::CommandInfo info{
       .name = "CLIENT NO-EVICT",
       .arity = 3,
@@ -532,8 +533,8 @@ struct ClientNoEvict {
 
   Enabled enabled = {};
 };
-void encode(const ClientNoEvict& c, valkey::resp::Writer& w);
-void for_each_key(const ClientNoEvict& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const ClientNoEvict& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const ClientNoEvict& c, valkey::KeyCallback cb);
 
 /// `CLIENT NO-TOUCH`: the command's arguments as members.
 ///
@@ -544,7 +545,7 @@ void for_each_key(const ClientNoEvict& c, valkey::KeyCallback cb);
 /// - Flags: ALLOW_BUSY, NOSCRIPT, LOADING, STALE
 /// - Keys: none
 /// - Reference: https://valkey.io/commands/client-no-touch/
-struct ClientNoTouch {
+struct VALKEY_CPP_EXPORT ClientNoTouch {
   static constexpr valkey::CommandInfo info{
       .name = "CLIENT NO-TOUCH",
       .arity = 3,
@@ -565,8 +566,8 @@ struct ClientNoTouch {
 
   Enabled enabled = {};
 };
-void encode(const ClientNoTouch& c, valkey::resp::Writer& w);
-void for_each_key(const ClientNoTouch& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const ClientNoTouch& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const ClientNoTouch& c, valkey::KeyCallback cb);
 
 /// `CLIENT PAUSE`: the command's arguments as members.
 ///
@@ -578,7 +579,7 @@ void for_each_key(const ClientNoTouch& c, valkey::KeyCallback cb);
 /// - Keys: none
 /// - Options: `.mode` (`Write{}`, `All{}`)
 /// - Reference: https://valkey.io/commands/client-pause/
-struct ClientPause {
+struct VALKEY_CPP_EXPORT ClientPause {
   static constexpr valkey::CommandInfo info{
       .name = "CLIENT PAUSE",
       .arity = -3,
@@ -605,8 +606,8 @@ struct ClientPause {
     valkey::Optional<Mode> mode = {};
   };
 };
-void encode(const ClientPause& c, valkey::resp::Writer& w);
-void for_each_key(const ClientPause& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const ClientPause& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const ClientPause& c, valkey::KeyCallback cb);
 
 /// `CLIENT REPLY`: the command's arguments as members.
 ///
@@ -617,7 +618,7 @@ void for_each_key(const ClientPause& c, valkey::KeyCallback cb);
 /// - Flags: ALLOW_BUSY, NOSCRIPT, NO_MULTI, LOADING, STALE, SENTINEL
 /// - Keys: none
 /// - Reference: https://valkey.io/commands/client-reply/
-struct ClientReply {
+struct VALKEY_CPP_EXPORT ClientReply {
   static constexpr valkey::CommandInfo info{
       .name = "CLIENT REPLY",
       .arity = 3,
@@ -639,8 +640,8 @@ struct ClientReply {
 
   Action action = {};
 };
-void encode(const ClientReply& c, valkey::resp::Writer& w);
-void for_each_key(const ClientReply& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const ClientReply& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const ClientReply& c, valkey::KeyCallback cb);
 
 /// `CLIENT SETINFO`: the command's arguments as members.
 ///
@@ -651,7 +652,7 @@ void for_each_key(const ClientReply& c, valkey::KeyCallback cb);
 /// - Flags: ALLOW_BUSY, NOSCRIPT, LOADING, STALE, SENTINEL
 /// - Keys: none
 /// - Reference: https://valkey.io/commands/client-setinfo/
-struct ClientSetInfo {
+struct VALKEY_CPP_EXPORT ClientSetInfo {
   static constexpr valkey::CommandInfo info{
       .name = "CLIENT SETINFO",
       .arity = 4,
@@ -678,8 +679,8 @@ struct ClientSetInfo {
 
   Attr attr = {};
 };
-void encode(const ClientSetInfo& c, valkey::resp::Writer& w);
-void for_each_key(const ClientSetInfo& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const ClientSetInfo& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const ClientSetInfo& c, valkey::KeyCallback cb);
 
 /// `CLIENT SETNAME`: the command's arguments as members.
 ///
@@ -690,7 +691,7 @@ void for_each_key(const ClientSetInfo& c, valkey::KeyCallback cb);
 /// - Flags: ALLOW_BUSY, NOSCRIPT, LOADING, STALE, SENTINEL
 /// - Keys: none
 /// - Reference: https://valkey.io/commands/client-setname/
-struct ClientSetName {
+struct VALKEY_CPP_EXPORT ClientSetName {
   static constexpr valkey::CommandInfo info{
       .name = "CLIENT SETNAME",
       .arity = 3,
@@ -707,8 +708,8 @@ struct ClientSetName {
 
   valkey::Arg connection_name = {};
 };
-void encode(const ClientSetName& c, valkey::resp::Writer& w);
-void for_each_key(const ClientSetName& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const ClientSetName& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const ClientSetName& c, valkey::KeyCallback cb);
 
 /// `CLIENT TRACKING`: the command's arguments as members.
 ///
@@ -720,7 +721,7 @@ void for_each_key(const ClientSetName& c, valkey::KeyCallback cb);
 /// - Keys: none
 /// - Options: `.client_id`, `.prefixes`, `.bcast`, `.opt_in`, `.opt_out`, `.no_loop`
 /// - Reference: https://valkey.io/commands/client-tracking/
-struct ClientTracking {
+struct VALKEY_CPP_EXPORT ClientTracking {
   static constexpr valkey::CommandInfo info{
       .name = "CLIENT TRACKING",
       .arity = -3,
@@ -757,8 +758,8 @@ struct ClientTracking {
     bool no_loop = false;
   };
 };
-void encode(const ClientTracking& c, valkey::resp::Writer& w);
-void for_each_key(const ClientTracking& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const ClientTracking& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const ClientTracking& c, valkey::KeyCallback cb);
 
 /// `CLIENT TRACKINGINFO`: the command's arguments as members.
 ///
@@ -769,7 +770,7 @@ void for_each_key(const ClientTracking& c, valkey::KeyCallback cb);
 /// - Flags: NOSCRIPT, LOADING, STALE, SENTINEL
 /// - Keys: none
 /// - Reference: https://valkey.io/commands/client-trackinginfo/
-struct ClientTrackingInfo {
+struct VALKEY_CPP_EXPORT ClientTrackingInfo {
   static constexpr valkey::CommandInfo info{
       .name = "CLIENT TRACKINGINFO",
       .arity = 2,
@@ -802,8 +803,8 @@ struct ClientTrackingInfo {
 
   using reply_type = ClientTrackingInfo::Record;
 };
-void encode(const ClientTrackingInfo& c, valkey::resp::Writer& w);
-void for_each_key(const ClientTrackingInfo& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const ClientTrackingInfo& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const ClientTrackingInfo& c, valkey::KeyCallback cb);
 
 /// `CLIENT UNBLOCK`: the command's arguments as members.
 ///
@@ -815,7 +816,7 @@ void for_each_key(const ClientTrackingInfo& c, valkey::KeyCallback cb);
 /// - Keys: none
 /// - Options: `.unblock_type` (`Timeout{}`, `Error{}`)
 /// - Reference: https://valkey.io/commands/client-unblock/
-struct ClientUnblock {
+struct VALKEY_CPP_EXPORT ClientUnblock {
   static constexpr valkey::CommandInfo info{
       .name = "CLIENT UNBLOCK",
       .arity = -3,
@@ -842,8 +843,8 @@ struct ClientUnblock {
     valkey::Optional<UnblockType> unblock_type = {};
   };
 };
-void encode(const ClientUnblock& c, valkey::resp::Writer& w);
-void for_each_key(const ClientUnblock& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const ClientUnblock& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const ClientUnblock& c, valkey::KeyCallback cb);
 
 /// `CLIENT UNPAUSE`: the command's arguments as members.
 ///
@@ -854,7 +855,7 @@ void for_each_key(const ClientUnblock& c, valkey::KeyCallback cb);
 /// - Flags: ADMIN, NOSCRIPT, LOADING, STALE, SENTINEL
 /// - Keys: none
 /// - Reference: https://valkey.io/commands/client-unpause/
-struct ClientUnpause {
+struct VALKEY_CPP_EXPORT ClientUnpause {
   static constexpr valkey::CommandInfo info{
       .name = "CLIENT UNPAUSE",
       .arity = 2,
@@ -869,8 +870,8 @@ struct ClientUnpause {
   };
   using reply_type = valkey::Ok;
 };
-void encode(const ClientUnpause& c, valkey::resp::Writer& w);
-void for_each_key(const ClientUnpause& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const ClientUnpause& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const ClientUnpause& c, valkey::KeyCallback cb);
 
 /// `ECHO`: the command's arguments as members.
 ///
@@ -881,7 +882,7 @@ void for_each_key(const ClientUnpause& c, valkey::KeyCallback cb);
 /// - Flags: LOADING, STALE, FAST
 /// - Keys: none
 /// - Reference: https://valkey.io/commands/echo/
-struct Echo {
+struct VALKEY_CPP_EXPORT Echo {
   static constexpr valkey::CommandInfo info{
       .name = "ECHO",
       .arity = 2,
@@ -898,8 +899,8 @@ struct Echo {
 
   valkey::Arg message = {};
 };
-void encode(const Echo& c, valkey::resp::Writer& w);
-void for_each_key(const Echo& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const Echo& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const Echo& c, valkey::KeyCallback cb);
 
 /// `HELLO`: the command's arguments as members.
 ///
@@ -911,7 +912,7 @@ void for_each_key(const Echo& c, valkey::KeyCallback cb);
 /// - Keys: none
 /// - Options: `.arguments`
 /// - Reference: https://valkey.io/commands/hello/
-struct Hello {
+struct VALKEY_CPP_EXPORT Hello {
   static constexpr valkey::CommandInfo info{
       .name = "HELLO",
       .arity = -1,
@@ -992,8 +993,8 @@ struct Hello {
     valkey::Optional<Arguments> arguments = {};
   };
 };
-void encode(const Hello& c, valkey::resp::Writer& w);
-void for_each_key(const Hello& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const Hello& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const Hello& c, valkey::KeyCallback cb);
 
 /// `PING`: the command's arguments as members.
 ///
@@ -1005,7 +1006,7 @@ void for_each_key(const Hello& c, valkey::KeyCallback cb);
 /// - Keys: none
 /// - Options: `.message`
 /// - Reference: https://valkey.io/commands/ping/
-struct Ping {
+struct VALKEY_CPP_EXPORT Ping {
   static constexpr valkey::CommandInfo info{
       .name = "PING",
       .arity = -1,
@@ -1027,8 +1028,8 @@ struct Ping {
     valkey::Optional<std::string_view> message = {};
   };
 };
-void encode(const Ping& c, valkey::resp::Writer& w);
-void for_each_key(const Ping& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const Ping& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const Ping& c, valkey::KeyCallback cb);
 
 /// `QUIT`: the command's arguments as members.
 ///
@@ -1039,7 +1040,7 @@ void for_each_key(const Ping& c, valkey::KeyCallback cb);
 /// - Flags: ALLOW_BUSY, NOSCRIPT, LOADING, STALE, FAST, NO_AUTH
 /// - Keys: none
 /// - Reference: https://valkey.io/commands/quit/
-struct Quit {
+struct VALKEY_CPP_EXPORT Quit {
   static constexpr valkey::CommandInfo info{
       .name = "QUIT",
       .arity = -1,
@@ -1054,8 +1055,8 @@ struct Quit {
   };
   using reply_type = valkey::Ok;
 };
-void encode(const Quit& c, valkey::resp::Writer& w);
-void for_each_key(const Quit& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const Quit& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const Quit& c, valkey::KeyCallback cb);
 
 /// `RESET`: the command's arguments as members.
 ///
@@ -1066,7 +1067,7 @@ void for_each_key(const Quit& c, valkey::KeyCallback cb);
 /// - Flags: NOSCRIPT, LOADING, STALE, FAST, NO_AUTH, ALLOW_BUSY
 /// - Keys: none
 /// - Reference: https://valkey.io/commands/reset/
-struct Reset {
+struct VALKEY_CPP_EXPORT Reset {
   static constexpr valkey::CommandInfo info{
       .name = "RESET",
       .arity = 1,
@@ -1081,8 +1082,8 @@ struct Reset {
   };
   using reply_type = valkey::Ok;
 };
-void encode(const Reset& c, valkey::resp::Writer& w);
-void for_each_key(const Reset& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const Reset& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const Reset& c, valkey::KeyCallback cb);
 
 /// `SELECT`: the command's arguments as members.
 ///
@@ -1093,7 +1094,7 @@ void for_each_key(const Reset& c, valkey::KeyCallback cb);
 /// - Flags: ALLOW_BUSY, LOADING, STALE, FAST
 /// - Keys: none
 /// - Reference: https://valkey.io/commands/select/
-struct Select {
+struct VALKEY_CPP_EXPORT Select {
   static constexpr valkey::CommandInfo info{
       .name = "SELECT",
       .arity = 2,
@@ -1110,7 +1111,7 @@ struct Select {
 
   std::int64_t index = 0;
 };
-void encode(const Select& c, valkey::resp::Writer& w);
-void for_each_key(const Select& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const Select& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const Select& c, valkey::KeyCallback cb);
 
 }  // namespace valkey::cmd

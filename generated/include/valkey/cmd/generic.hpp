@@ -16,6 +16,7 @@
 
 #include <valkey/durations.hpp>
 #include <valkey/command.hpp>
+#include <valkey/export.hpp>
 #include <valkey/arg.hpp>
 #include <valkey/optional.hpp>
 #include <valkey/view.hpp>
@@ -36,7 +37,7 @@ namespace valkey::cmd {
 ///   2. argv[2], one key (OW, UPDATE)
 /// - Options: `.destination_db`, `.replace`
 /// - Reference: https://valkey.io/commands/copy/
-struct Copy {
+struct VALKEY_CPP_EXPORT Copy {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true},
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 2, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .write = true},
@@ -66,8 +67,8 @@ struct Copy {
     bool replace = false;
   };
 };
-void encode(const Copy& c, valkey::resp::Writer& w);
-void for_each_key(const Copy& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const Copy& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const Copy& c, valkey::KeyCallback cb);
 
 /// `DEL`: the command's arguments as members.
 ///
@@ -78,7 +79,7 @@ void for_each_key(const Copy& c, valkey::KeyCallback cb);
 /// - Flags: WRITE
 /// - Keys: argv[1], keys to the last argument, step 1 (RM, DELETE)
 /// - Reference: https://valkey.io/commands/del/
-struct Del {
+struct VALKEY_CPP_EXPORT Del {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = -1, .keystep = 1, .limit = 0, .write = true},
   };
@@ -98,8 +99,8 @@ struct Del {
 
   valkey::ArgList<std::string_view> keys = {};
 };
-void encode(const Del& c, valkey::resp::Writer& w);
-void for_each_key(const Del& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const Del& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const Del& c, valkey::KeyCallback cb);
 
 /// `DUMP`: the command's arguments as members.
 ///
@@ -110,7 +111,7 @@ void for_each_key(const Del& c, valkey::KeyCallback cb);
 /// - Flags: READONLY
 /// - Keys: argv[1], one key (RO, ACCESS)
 /// - Reference: https://valkey.io/commands/dump/
-struct Dump {
+struct VALKEY_CPP_EXPORT Dump {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true},
   };
@@ -130,8 +131,8 @@ struct Dump {
 
   valkey::Arg key = {};
 };
-void encode(const Dump& c, valkey::resp::Writer& w);
-void for_each_key(const Dump& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const Dump& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const Dump& c, valkey::KeyCallback cb);
 
 /// `EXISTS`: the command's arguments as members.
 ///
@@ -142,7 +143,7 @@ void for_each_key(const Dump& c, valkey::KeyCallback cb);
 /// - Flags: READONLY, FAST
 /// - Keys: argv[1], keys to the last argument, step 1 (RO)
 /// - Reference: https://valkey.io/commands/exists/
-struct Exists {
+struct VALKEY_CPP_EXPORT Exists {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = -1, .keystep = 1, .limit = 0, .read = true},
   };
@@ -162,8 +163,8 @@ struct Exists {
 
   valkey::ArgList<std::string_view> keys = {};
 };
-void encode(const Exists& c, valkey::resp::Writer& w);
-void for_each_key(const Exists& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const Exists& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const Exists& c, valkey::KeyCallback cb);
 
 /// `EXPIRE`: the command's arguments as members.
 ///
@@ -175,7 +176,7 @@ void for_each_key(const Exists& c, valkey::KeyCallback cb);
 /// - Keys: argv[1], one key (RW, UPDATE)
 /// - Options: `.condition` (`valkey::nx`, `valkey::xx`, `valkey::gt`, `valkey::lt`)
 /// - Reference: https://valkey.io/commands/expire/
-struct Expire {
+struct VALKEY_CPP_EXPORT Expire {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true, .write = true},
   };
@@ -208,8 +209,8 @@ struct Expire {
     valkey::Optional<Condition> condition = {};
   };
 };
-void encode(const Expire& c, valkey::resp::Writer& w);
-void for_each_key(const Expire& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const Expire& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const Expire& c, valkey::KeyCallback cb);
 
 /// `EXPIREAT`: the command's arguments as members.
 ///
@@ -221,7 +222,7 @@ void for_each_key(const Expire& c, valkey::KeyCallback cb);
 /// - Keys: argv[1], one key (RW, UPDATE)
 /// - Options: `.condition` (`valkey::nx`, `valkey::xx`, `valkey::gt`, `valkey::lt`)
 /// - Reference: https://valkey.io/commands/expireat/
-struct Expireat {
+struct VALKEY_CPP_EXPORT Expireat {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true, .write = true},
   };
@@ -254,8 +255,8 @@ struct Expireat {
     valkey::Optional<Condition> condition = {};
   };
 };
-void encode(const Expireat& c, valkey::resp::Writer& w);
-void for_each_key(const Expireat& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const Expireat& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const Expireat& c, valkey::KeyCallback cb);
 
 /// `EXPIRETIME`: the command's arguments as members.
 ///
@@ -266,7 +267,7 @@ void for_each_key(const Expireat& c, valkey::KeyCallback cb);
 /// - Flags: READONLY, FAST
 /// - Keys: argv[1], one key (RO, ACCESS)
 /// - Reference: https://valkey.io/commands/expiretime/
-struct Expiretime {
+struct VALKEY_CPP_EXPORT Expiretime {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true},
   };
@@ -286,8 +287,8 @@ struct Expiretime {
 
   valkey::Arg key = {};
 };
-void encode(const Expiretime& c, valkey::resp::Writer& w);
-void for_each_key(const Expiretime& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const Expiretime& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const Expiretime& c, valkey::KeyCallback cb);
 
 /// `KEYS`: the command's arguments as members.
 ///
@@ -298,7 +299,7 @@ void for_each_key(const Expiretime& c, valkey::KeyCallback cb);
 /// - Flags: READONLY
 /// - Keys: none
 /// - Reference: https://valkey.io/commands/keys/
-struct Keys {
+struct VALKEY_CPP_EXPORT Keys {
   static constexpr valkey::CommandInfo info{
       .name = "KEYS",
       .arity = 2,
@@ -315,8 +316,8 @@ struct Keys {
 
   valkey::Arg pattern = {};
 };
-void encode(const Keys& c, valkey::resp::Writer& w);
-void for_each_key(const Keys& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const Keys& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const Keys& c, valkey::KeyCallback cb);
 
 /// `MIGRATE`: the command's arguments as members.
 ///
@@ -330,7 +331,7 @@ void for_each_key(const Keys& c, valkey::KeyCallback cb);
 ///   2. after `KEYS` (searched from the end), keys to the last argument, step 1 (RW, ACCESS, DELETE, INCOMPLETE)
 /// - Options: `.copy`, `.replace`, `.authentication` (`Auth{...}`, `Auth2{...}`), `.keys`
 /// - Reference: https://valkey.io/commands/migrate/
-struct Migrate {
+struct VALKEY_CPP_EXPORT Migrate {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 3, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true, .write = true},
       {.begin = valkey::KeySpec::Begin::keyword, .keyword = "KEYS", .keyword_startfrom = -2, .find = valkey::KeySpec::Find::range, .lastkey = -1, .keystep = 1, .limit = 0, .read = true, .write = true, .incomplete = true},
@@ -378,8 +379,8 @@ struct Migrate {
     valkey::View<std::string_view> keys = {};
   };
 };
-void encode(const Migrate& c, valkey::resp::Writer& w);
-void for_each_key(const Migrate& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const Migrate& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const Migrate& c, valkey::KeyCallback cb);
 
 /// `MOVE`: the command's arguments as members.
 ///
@@ -390,7 +391,7 @@ void for_each_key(const Migrate& c, valkey::KeyCallback cb);
 /// - Flags: WRITE, FAST
 /// - Keys: argv[1], one key (RW, ACCESS, UPDATE)
 /// - Reference: https://valkey.io/commands/move/
-struct Move {
+struct VALKEY_CPP_EXPORT Move {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true, .write = true},
   };
@@ -411,8 +412,8 @@ struct Move {
   valkey::Arg key = {};
   std::int64_t db = 0;
 };
-void encode(const Move& c, valkey::resp::Writer& w);
-void for_each_key(const Move& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const Move& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const Move& c, valkey::KeyCallback cb);
 
 /// `OBJECT ENCODING`: the command's arguments as members.
 ///
@@ -423,7 +424,7 @@ void for_each_key(const Move& c, valkey::KeyCallback cb);
 /// - Flags: READONLY
 /// - Keys: argv[2], one key (RO)
 /// - Reference: https://valkey.io/commands/object-encoding/
-struct ObjectEncoding {
+struct VALKEY_CPP_EXPORT ObjectEncoding {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 2, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true},
   };
@@ -443,8 +444,8 @@ struct ObjectEncoding {
 
   valkey::Arg key = {};
 };
-void encode(const ObjectEncoding& c, valkey::resp::Writer& w);
-void for_each_key(const ObjectEncoding& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const ObjectEncoding& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const ObjectEncoding& c, valkey::KeyCallback cb);
 
 /// `OBJECT FREQ`: the command's arguments as members.
 ///
@@ -455,7 +456,7 @@ void for_each_key(const ObjectEncoding& c, valkey::KeyCallback cb);
 /// - Flags: READONLY
 /// - Keys: argv[2], one key (RO)
 /// - Reference: https://valkey.io/commands/object-freq/
-struct ObjectFreq {
+struct VALKEY_CPP_EXPORT ObjectFreq {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 2, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true},
   };
@@ -475,8 +476,8 @@ struct ObjectFreq {
 
   valkey::Arg key = {};
 };
-void encode(const ObjectFreq& c, valkey::resp::Writer& w);
-void for_each_key(const ObjectFreq& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const ObjectFreq& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const ObjectFreq& c, valkey::KeyCallback cb);
 
 /// `OBJECT HELP`: the command's arguments as members.
 ///
@@ -487,7 +488,7 @@ void for_each_key(const ObjectFreq& c, valkey::KeyCallback cb);
 /// - Flags: LOADING, STALE
 /// - Keys: none
 /// - Reference: https://valkey.io/commands/object-help/
-struct ObjectHelp {
+struct VALKEY_CPP_EXPORT ObjectHelp {
   static constexpr valkey::CommandInfo info{
       .name = "OBJECT HELP",
       .arity = 2,
@@ -502,8 +503,8 @@ struct ObjectHelp {
   };
   using reply_type = std::vector<std::string>;
 };
-void encode(const ObjectHelp& c, valkey::resp::Writer& w);
-void for_each_key(const ObjectHelp& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const ObjectHelp& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const ObjectHelp& c, valkey::KeyCallback cb);
 
 /// `OBJECT IDLETIME`: the command's arguments as members.
 ///
@@ -514,7 +515,7 @@ void for_each_key(const ObjectHelp& c, valkey::KeyCallback cb);
 /// - Flags: READONLY
 /// - Keys: argv[2], one key (RO)
 /// - Reference: https://valkey.io/commands/object-idletime/
-struct ObjectIdleTime {
+struct VALKEY_CPP_EXPORT ObjectIdleTime {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 2, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true},
   };
@@ -534,8 +535,8 @@ struct ObjectIdleTime {
 
   valkey::Arg key = {};
 };
-void encode(const ObjectIdleTime& c, valkey::resp::Writer& w);
-void for_each_key(const ObjectIdleTime& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const ObjectIdleTime& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const ObjectIdleTime& c, valkey::KeyCallback cb);
 
 /// `OBJECT REFCOUNT`: the command's arguments as members.
 ///
@@ -546,7 +547,7 @@ void for_each_key(const ObjectIdleTime& c, valkey::KeyCallback cb);
 /// - Flags: READONLY
 /// - Keys: argv[2], one key (RO)
 /// - Reference: https://valkey.io/commands/object-refcount/
-struct ObjectRefCount {
+struct VALKEY_CPP_EXPORT ObjectRefCount {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 2, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true},
   };
@@ -566,8 +567,8 @@ struct ObjectRefCount {
 
   valkey::Arg key = {};
 };
-void encode(const ObjectRefCount& c, valkey::resp::Writer& w);
-void for_each_key(const ObjectRefCount& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const ObjectRefCount& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const ObjectRefCount& c, valkey::KeyCallback cb);
 
 /// `PERSIST`: the command's arguments as members.
 ///
@@ -578,7 +579,7 @@ void for_each_key(const ObjectRefCount& c, valkey::KeyCallback cb);
 /// - Flags: WRITE, FAST
 /// - Keys: argv[1], one key (RW, UPDATE)
 /// - Reference: https://valkey.io/commands/persist/
-struct Persist {
+struct VALKEY_CPP_EXPORT Persist {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true, .write = true},
   };
@@ -598,8 +599,8 @@ struct Persist {
 
   valkey::Arg key = {};
 };
-void encode(const Persist& c, valkey::resp::Writer& w);
-void for_each_key(const Persist& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const Persist& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const Persist& c, valkey::KeyCallback cb);
 
 /// `PEXPIRE`: the command's arguments as members.
 ///
@@ -611,7 +612,7 @@ void for_each_key(const Persist& c, valkey::KeyCallback cb);
 /// - Keys: argv[1], one key (RW, UPDATE)
 /// - Options: `.condition` (`valkey::nx`, `valkey::xx`, `valkey::gt`, `valkey::lt`)
 /// - Reference: https://valkey.io/commands/pexpire/
-struct Pexpire {
+struct VALKEY_CPP_EXPORT Pexpire {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true, .write = true},
   };
@@ -644,8 +645,8 @@ struct Pexpire {
     valkey::Optional<Condition> condition = {};
   };
 };
-void encode(const Pexpire& c, valkey::resp::Writer& w);
-void for_each_key(const Pexpire& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const Pexpire& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const Pexpire& c, valkey::KeyCallback cb);
 
 /// `PEXPIREAT`: the command's arguments as members.
 ///
@@ -657,7 +658,7 @@ void for_each_key(const Pexpire& c, valkey::KeyCallback cb);
 /// - Keys: argv[1], one key (RW, UPDATE)
 /// - Options: `.condition` (`valkey::nx`, `valkey::xx`, `valkey::gt`, `valkey::lt`)
 /// - Reference: https://valkey.io/commands/pexpireat/
-struct Pexpireat {
+struct VALKEY_CPP_EXPORT Pexpireat {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true, .write = true},
   };
@@ -690,8 +691,8 @@ struct Pexpireat {
     valkey::Optional<Condition> condition = {};
   };
 };
-void encode(const Pexpireat& c, valkey::resp::Writer& w);
-void for_each_key(const Pexpireat& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const Pexpireat& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const Pexpireat& c, valkey::KeyCallback cb);
 
 /// `PEXPIRETIME`: the command's arguments as members.
 ///
@@ -702,7 +703,7 @@ void for_each_key(const Pexpireat& c, valkey::KeyCallback cb);
 /// - Flags: READONLY, FAST
 /// - Keys: argv[1], one key (RO, ACCESS)
 /// - Reference: https://valkey.io/commands/pexpiretime/
-struct Pexpiretime {
+struct VALKEY_CPP_EXPORT Pexpiretime {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true},
   };
@@ -722,8 +723,8 @@ struct Pexpiretime {
 
   valkey::Arg key = {};
 };
-void encode(const Pexpiretime& c, valkey::resp::Writer& w);
-void for_each_key(const Pexpiretime& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const Pexpiretime& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const Pexpiretime& c, valkey::KeyCallback cb);
 
 /// `PTTL`: the command's arguments as members.
 ///
@@ -734,7 +735,7 @@ void for_each_key(const Pexpiretime& c, valkey::KeyCallback cb);
 /// - Flags: READONLY, FAST
 /// - Keys: argv[1], one key (RO, ACCESS)
 /// - Reference: https://valkey.io/commands/pttl/
-struct Pttl {
+struct VALKEY_CPP_EXPORT Pttl {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true},
   };
@@ -754,8 +755,8 @@ struct Pttl {
 
   valkey::Arg key = {};
 };
-void encode(const Pttl& c, valkey::resp::Writer& w);
-void for_each_key(const Pttl& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const Pttl& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const Pttl& c, valkey::KeyCallback cb);
 
 /// `RANDOMKEY`: the command's arguments as members.
 ///
@@ -766,7 +767,7 @@ void for_each_key(const Pttl& c, valkey::KeyCallback cb);
 /// - Flags: READONLY, TOUCHES_ARBITRARY_KEYS
 /// - Keys: none
 /// - Reference: https://valkey.io/commands/randomkey/
-struct Randomkey {
+struct VALKEY_CPP_EXPORT Randomkey {
   static constexpr valkey::CommandInfo info{
       .name = "RANDOMKEY",
       .arity = 1,
@@ -781,8 +782,8 @@ struct Randomkey {
   };
   using reply_type = std::optional<std::string>;
 };
-void encode(const Randomkey& c, valkey::resp::Writer& w);
-void for_each_key(const Randomkey& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const Randomkey& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const Randomkey& c, valkey::KeyCallback cb);
 
 /// `RENAME`: the command's arguments as members.
 ///
@@ -795,7 +796,7 @@ void for_each_key(const Randomkey& c, valkey::KeyCallback cb);
 ///   1. argv[1], one key (RW, ACCESS, DELETE)
 ///   2. argv[2], one key (OW, UPDATE)
 /// - Reference: https://valkey.io/commands/rename/
-struct Rename {
+struct VALKEY_CPP_EXPORT Rename {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true, .write = true},
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 2, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .write = true},
@@ -817,8 +818,8 @@ struct Rename {
   valkey::Arg key = {};
   valkey::Arg new_key = {};
 };
-void encode(const Rename& c, valkey::resp::Writer& w);
-void for_each_key(const Rename& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const Rename& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const Rename& c, valkey::KeyCallback cb);
 
 /// `RENAMENX`: the command's arguments as members.
 ///
@@ -831,7 +832,7 @@ void for_each_key(const Rename& c, valkey::KeyCallback cb);
 ///   1. argv[1], one key (RW, ACCESS, DELETE)
 ///   2. argv[2], one key (OW, INSERT)
 /// - Reference: https://valkey.io/commands/renamenx/
-struct Renamenx {
+struct VALKEY_CPP_EXPORT Renamenx {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true, .write = true},
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 2, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .write = true},
@@ -853,8 +854,8 @@ struct Renamenx {
   valkey::Arg key = {};
   valkey::Arg new_key = {};
 };
-void encode(const Renamenx& c, valkey::resp::Writer& w);
-void for_each_key(const Renamenx& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const Renamenx& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const Renamenx& c, valkey::KeyCallback cb);
 
 /// `RESTORE`: the command's arguments as members.
 ///
@@ -866,7 +867,7 @@ void for_each_key(const Renamenx& c, valkey::KeyCallback cb);
 /// - Keys: argv[1], one key (OW, UPDATE)
 /// - Options: `.replace`, `.abs_ttl`, `.seconds`, `.frequency`
 /// - Reference: https://valkey.io/commands/restore/
-struct Restore {
+struct VALKEY_CPP_EXPORT Restore {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .write = true},
   };
@@ -900,8 +901,8 @@ struct Restore {
     valkey::Optional<std::int64_t> frequency = {};
   };
 };
-void encode(const Restore& c, valkey::resp::Writer& w);
-void for_each_key(const Restore& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const Restore& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const Restore& c, valkey::KeyCallback cb);
 
 /// `SCAN`: the command's arguments as members.
 ///
@@ -913,7 +914,7 @@ void for_each_key(const Restore& c, valkey::KeyCallback cb);
 /// - Keys: none
 /// - Options: `.pattern`, `.count`, `.type`
 /// - Reference: https://valkey.io/commands/scan/
-struct Scan {
+struct VALKEY_CPP_EXPORT Scan {
   static constexpr valkey::CommandInfo info{
       .name = "SCAN",
       .arity = -2,
@@ -940,8 +941,8 @@ struct Scan {
     valkey::Optional<std::string_view> type = {};
   };
 };
-void encode(const Scan& c, valkey::resp::Writer& w);
-void for_each_key(const Scan& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const Scan& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const Scan& c, valkey::KeyCallback cb);
 
 /// `SORT`: the command's arguments as members.
 ///
@@ -956,7 +957,7 @@ void for_each_key(const Scan& c, valkey::KeyCallback cb);
 ///   3. found by the command itself, found by the command itself (OW, UPDATE)
 /// - Options: `.by_pattern`, `.limit`, `.get_patterns`, `.order` (`valkey::asc`, `valkey::desc`), `.alpha`
 /// - Reference: https://valkey.io/commands/sort/
-struct Sort {
+struct VALKEY_CPP_EXPORT Sort {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true},
       {.begin = valkey::KeySpec::Begin::unknown, .find = valkey::KeySpec::Find::unknown, .read = true},
@@ -1001,8 +1002,8 @@ struct Sort {
     bool alpha = false;
   };
 };
-void encode(const Sort& c, valkey::resp::Writer& w);
-void for_each_key(const Sort& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const Sort& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const Sort& c, valkey::KeyCallback cb);
 
 /// `SORT` (typed entry point of Sort): the command's arguments as members.
 ///
@@ -1017,7 +1018,7 @@ void for_each_key(const Sort& c, valkey::KeyCallback cb);
 ///   3. found by the command itself, found by the command itself (OW, UPDATE)
 /// - Options: `.by_pattern`, `.limit`, `.get_patterns`, `.order` (`valkey::asc`, `valkey::desc`), `.alpha`
 /// - Reference: https://valkey.io/commands/sort/
-struct SortStore {
+struct VALKEY_CPP_EXPORT SortStore {
   static constexpr valkey::CommandInfo info = Sort::info;
   using reply_type = std::int64_t;
 
@@ -1043,8 +1044,8 @@ struct SortStore {
     bool alpha = false;
   };
 };
-void encode(const SortStore& c, valkey::resp::Writer& w);
-void for_each_key(const SortStore& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const SortStore& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const SortStore& c, valkey::KeyCallback cb);
 
 /// `SORT_RO`: the command's arguments as members.
 ///
@@ -1058,7 +1059,7 @@ void for_each_key(const SortStore& c, valkey::KeyCallback cb);
 ///   2. found by the command itself, found by the command itself (RO, ACCESS)
 /// - Options: `.by_pattern`, `.limit`, `.get_patterns`, `.order` (`valkey::asc`, `valkey::desc`), `.alpha`
 /// - Reference: https://valkey.io/commands/sort_ro/
-struct SortRo {
+struct VALKEY_CPP_EXPORT SortRo {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true},
       {.begin = valkey::KeySpec::Begin::unknown, .find = valkey::KeySpec::Find::unknown, .read = true},
@@ -1102,8 +1103,8 @@ struct SortRo {
     bool alpha = false;
   };
 };
-void encode(const SortRo& c, valkey::resp::Writer& w);
-void for_each_key(const SortRo& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const SortRo& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const SortRo& c, valkey::KeyCallback cb);
 
 /// `TOUCH`: the command's arguments as members.
 ///
@@ -1114,7 +1115,7 @@ void for_each_key(const SortRo& c, valkey::KeyCallback cb);
 /// - Flags: READONLY, FAST
 /// - Keys: argv[1], keys to the last argument, step 1 (RO)
 /// - Reference: https://valkey.io/commands/touch/
-struct Touch {
+struct VALKEY_CPP_EXPORT Touch {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = -1, .keystep = 1, .limit = 0, .read = true},
   };
@@ -1134,8 +1135,8 @@ struct Touch {
 
   valkey::ArgList<std::string_view> keys = {};
 };
-void encode(const Touch& c, valkey::resp::Writer& w);
-void for_each_key(const Touch& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const Touch& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const Touch& c, valkey::KeyCallback cb);
 
 /// `TTL`: the command's arguments as members.
 ///
@@ -1146,7 +1147,7 @@ void for_each_key(const Touch& c, valkey::KeyCallback cb);
 /// - Flags: READONLY, FAST
 /// - Keys: argv[1], one key (RO, ACCESS)
 /// - Reference: https://valkey.io/commands/ttl/
-struct Ttl {
+struct VALKEY_CPP_EXPORT Ttl {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true},
   };
@@ -1166,8 +1167,8 @@ struct Ttl {
 
   valkey::Arg key = {};
 };
-void encode(const Ttl& c, valkey::resp::Writer& w);
-void for_each_key(const Ttl& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const Ttl& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const Ttl& c, valkey::KeyCallback cb);
 
 /// `TYPE`: the command's arguments as members.
 ///
@@ -1178,7 +1179,7 @@ void for_each_key(const Ttl& c, valkey::KeyCallback cb);
 /// - Flags: READONLY, FAST
 /// - Keys: argv[1], one key (RO)
 /// - Reference: https://valkey.io/commands/type/
-struct Type {
+struct VALKEY_CPP_EXPORT Type {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true},
   };
@@ -1198,8 +1199,8 @@ struct Type {
 
   valkey::Arg key = {};
 };
-void encode(const Type& c, valkey::resp::Writer& w);
-void for_each_key(const Type& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const Type& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const Type& c, valkey::KeyCallback cb);
 
 /// `UNLINK`: the command's arguments as members.
 ///
@@ -1210,7 +1211,7 @@ void for_each_key(const Type& c, valkey::KeyCallback cb);
 /// - Flags: WRITE, FAST
 /// - Keys: argv[1], keys to the last argument, step 1 (RM, DELETE)
 /// - Reference: https://valkey.io/commands/unlink/
-struct Unlink {
+struct VALKEY_CPP_EXPORT Unlink {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = -1, .keystep = 1, .limit = 0, .write = true},
   };
@@ -1230,8 +1231,8 @@ struct Unlink {
 
   valkey::ArgList<std::string_view> keys = {};
 };
-void encode(const Unlink& c, valkey::resp::Writer& w);
-void for_each_key(const Unlink& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const Unlink& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const Unlink& c, valkey::KeyCallback cb);
 
 /// `WAIT`: the command's arguments as members.
 ///
@@ -1242,7 +1243,7 @@ void for_each_key(const Unlink& c, valkey::KeyCallback cb);
 /// - Flags: BLOCKING
 /// - Keys: none
 /// - Reference: https://valkey.io/commands/wait/
-struct Wait {
+struct VALKEY_CPP_EXPORT Wait {
   static constexpr valkey::CommandInfo info{
       .name = "WAIT",
       .arity = 3,
@@ -1260,8 +1261,8 @@ struct Wait {
   std::int64_t num_replicas = 0;
   std::int64_t timeout = 0;
 };
-void encode(const Wait& c, valkey::resp::Writer& w);
-void for_each_key(const Wait& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const Wait& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const Wait& c, valkey::KeyCallback cb);
 
 /// `WAITAOF`: the command's arguments as members.
 ///
@@ -1272,7 +1273,7 @@ void for_each_key(const Wait& c, valkey::KeyCallback cb);
 /// - Flags: BLOCKING
 /// - Keys: none
 /// - Reference: https://valkey.io/commands/waitaof/
-struct Waitaof {
+struct VALKEY_CPP_EXPORT Waitaof {
   static constexpr valkey::CommandInfo info{
       .name = "WAITAOF",
       .arity = 4,
@@ -1291,7 +1292,7 @@ struct Waitaof {
   std::int64_t num_replicas = 0;
   std::int64_t timeout = 0;
 };
-void encode(const Waitaof& c, valkey::resp::Writer& w);
-void for_each_key(const Waitaof& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const Waitaof& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const Waitaof& c, valkey::KeyCallback cb);
 
 }  // namespace valkey::cmd

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include <valkey/command.hpp>
+#include <valkey/export.hpp>
 #include <valkey/arg.hpp>
 #include <valkey/optional.hpp>
 #include <valkey/view.hpp>
@@ -34,7 +35,7 @@ namespace valkey::cmd {
 /// - Keys: argv[1], one key (RW, UPDATE)
 /// - Options: `.condition` (`valkey::nx`, `valkey::xx`), `.change`
 /// - Reference: https://valkey.io/commands/geoadd/
-struct Geoadd {
+struct VALKEY_CPP_EXPORT Geoadd {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true, .write = true},
   };
@@ -73,8 +74,8 @@ struct Geoadd {
     bool change = false;
   };
 };
-void encode(const Geoadd& c, valkey::resp::Writer& w);
-void for_each_key(const Geoadd& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const Geoadd& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const Geoadd& c, valkey::KeyCallback cb);
 
 /// `GEODIST`: the command's arguments as members.
 ///
@@ -86,7 +87,7 @@ void for_each_key(const Geoadd& c, valkey::KeyCallback cb);
 /// - Keys: argv[1], one key (RO, ACCESS)
 /// - Options: `.unit` (`valkey::meters`, `valkey::kilometers`, `valkey::feet`, `valkey::miles`)
 /// - Reference: https://valkey.io/commands/geodist/
-struct Geodist {
+struct VALKEY_CPP_EXPORT Geodist {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true},
   };
@@ -120,8 +121,8 @@ struct Geodist {
     valkey::Optional<Unit> unit = {};
   };
 };
-void encode(const Geodist& c, valkey::resp::Writer& w);
-void for_each_key(const Geodist& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const Geodist& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const Geodist& c, valkey::KeyCallback cb);
 
 /// `GEOHASH`: the command's arguments as members.
 ///
@@ -133,7 +134,7 @@ void for_each_key(const Geodist& c, valkey::KeyCallback cb);
 /// - Keys: argv[1], one key (RO, ACCESS)
 /// - Options: `.members`
 /// - Reference: https://valkey.io/commands/geohash/
-struct Geohash {
+struct VALKEY_CPP_EXPORT Geohash {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true},
   };
@@ -159,8 +160,8 @@ struct Geohash {
     valkey::View<std::string_view> members = {};
   };
 };
-void encode(const Geohash& c, valkey::resp::Writer& w);
-void for_each_key(const Geohash& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const Geohash& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const Geohash& c, valkey::KeyCallback cb);
 
 /// `GEOPOS`: the command's arguments as members.
 ///
@@ -172,7 +173,7 @@ void for_each_key(const Geohash& c, valkey::KeyCallback cb);
 /// - Keys: argv[1], one key (RO, ACCESS)
 /// - Options: `.members`
 /// - Reference: https://valkey.io/commands/geopos/
-struct Geopos {
+struct VALKEY_CPP_EXPORT Geopos {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true},
   };
@@ -198,8 +199,8 @@ struct Geopos {
     valkey::View<std::string_view> members = {};
   };
 };
-void encode(const Geopos& c, valkey::resp::Writer& w);
-void for_each_key(const Geopos& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const Geopos& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const Geopos& c, valkey::KeyCallback cb);
 
 /// `GEORADIUS`: the command's arguments as members.
 ///
@@ -214,7 +215,7 @@ void for_each_key(const Geopos& c, valkey::KeyCallback cb);
 ///   3. after `STOREDIST` (searched from argv[6]), one key (OW, UPDATE, VARIABLE_FLAGS)
 /// - Options: `.count`, `.order` (`valkey::asc`, `valkey::desc`)
 /// - Reference: https://valkey.io/commands/georadius/
-struct Georadius {
+struct VALKEY_CPP_EXPORT Georadius {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true},
       {.begin = valkey::KeySpec::Begin::keyword, .keyword = "STORE", .keyword_startfrom = 6, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .write = true},
@@ -263,8 +264,8 @@ struct Georadius {
     valkey::Optional<Order> order = {};
   };
 };
-void encode(const Georadius& c, valkey::resp::Writer& w);
-void for_each_key(const Georadius& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const Georadius& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const Georadius& c, valkey::KeyCallback cb);
 
 /// `GEORADIUS` (typed entry point of Georadius): the command's arguments as members.
 ///
@@ -279,7 +280,7 @@ void for_each_key(const Georadius& c, valkey::KeyCallback cb);
 ///   3. after `STOREDIST` (searched from argv[6]), one key (OW, UPDATE, VARIABLE_FLAGS)
 /// - Options: `.count`, `.order` (`valkey::asc`, `valkey::desc`)
 /// - Reference: https://valkey.io/commands/georadius/
-struct GeoradiusDetailed {
+struct VALKEY_CPP_EXPORT GeoradiusDetailed {
   static constexpr valkey::CommandInfo info = Georadius::info;
   using reply_type = std::vector<std::tuple<std::string, double, std::int64_t, std::pair<double, double>>>;
 
@@ -307,8 +308,8 @@ struct GeoradiusDetailed {
     valkey::Optional<Order> order = {};
   };
 };
-void encode(const GeoradiusDetailed& c, valkey::resp::Writer& w);
-void for_each_key(const GeoradiusDetailed& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const GeoradiusDetailed& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const GeoradiusDetailed& c, valkey::KeyCallback cb);
 
 /// `GEORADIUS` (typed entry point of Georadius): the command's arguments as members.
 ///
@@ -323,7 +324,7 @@ void for_each_key(const GeoradiusDetailed& c, valkey::KeyCallback cb);
 ///   3. after `STOREDIST` (searched from argv[6]), one key (OW, UPDATE, VARIABLE_FLAGS)
 /// - Options: `.count`, `.order` (`valkey::asc`, `valkey::desc`)
 /// - Reference: https://valkey.io/commands/georadius/
-struct GeoradiusStore {
+struct VALKEY_CPP_EXPORT GeoradiusStore {
   static constexpr valkey::CommandInfo info = Georadius::info;
   using reply_type = std::int64_t;
 
@@ -362,8 +363,8 @@ struct GeoradiusStore {
     valkey::Optional<Order> order = {};
   };
 };
-void encode(const GeoradiusStore& c, valkey::resp::Writer& w);
-void for_each_key(const GeoradiusStore& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const GeoradiusStore& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const GeoradiusStore& c, valkey::KeyCallback cb);
 
 /// `GEORADIUSBYMEMBER`: the command's arguments as members.
 ///
@@ -378,7 +379,7 @@ void for_each_key(const GeoradiusStore& c, valkey::KeyCallback cb);
 ///   3. after `STOREDIST` (searched from argv[5]), one key (OW, UPDATE, VARIABLE_FLAGS)
 /// - Options: `.count`, `.order` (`valkey::asc`, `valkey::desc`)
 /// - Reference: https://valkey.io/commands/georadiusbymember/
-struct GeoradiusByMember {
+struct VALKEY_CPP_EXPORT GeoradiusByMember {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true},
       {.begin = valkey::KeySpec::Begin::keyword, .keyword = "STORE", .keyword_startfrom = 5, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .write = true},
@@ -426,8 +427,8 @@ struct GeoradiusByMember {
     valkey::Optional<Order> order = {};
   };
 };
-void encode(const GeoradiusByMember& c, valkey::resp::Writer& w);
-void for_each_key(const GeoradiusByMember& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const GeoradiusByMember& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const GeoradiusByMember& c, valkey::KeyCallback cb);
 
 /// `GEORADIUSBYMEMBER` (typed entry point of GeoradiusByMember): the command's arguments as members.
 ///
@@ -442,7 +443,7 @@ void for_each_key(const GeoradiusByMember& c, valkey::KeyCallback cb);
 ///   3. after `STOREDIST` (searched from argv[5]), one key (OW, UPDATE, VARIABLE_FLAGS)
 /// - Options: `.count`, `.order` (`valkey::asc`, `valkey::desc`)
 /// - Reference: https://valkey.io/commands/georadiusbymember/
-struct GeoradiusByMemberDetailed {
+struct VALKEY_CPP_EXPORT GeoradiusByMemberDetailed {
   static constexpr valkey::CommandInfo info = GeoradiusByMember::info;
   using reply_type = std::vector<std::tuple<std::string, double, std::int64_t, std::pair<double, double>>>;
 
@@ -469,8 +470,8 @@ struct GeoradiusByMemberDetailed {
     valkey::Optional<Order> order = {};
   };
 };
-void encode(const GeoradiusByMemberDetailed& c, valkey::resp::Writer& w);
-void for_each_key(const GeoradiusByMemberDetailed& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const GeoradiusByMemberDetailed& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const GeoradiusByMemberDetailed& c, valkey::KeyCallback cb);
 
 /// `GEORADIUSBYMEMBER` (typed entry point of GeoradiusByMember): the command's arguments as members.
 ///
@@ -485,7 +486,7 @@ void for_each_key(const GeoradiusByMemberDetailed& c, valkey::KeyCallback cb);
 ///   3. after `STOREDIST` (searched from argv[5]), one key (OW, UPDATE, VARIABLE_FLAGS)
 /// - Options: `.count`, `.order` (`valkey::asc`, `valkey::desc`)
 /// - Reference: https://valkey.io/commands/georadiusbymember/
-struct GeoradiusByMemberStore {
+struct VALKEY_CPP_EXPORT GeoradiusByMemberStore {
   static constexpr valkey::CommandInfo info = GeoradiusByMember::info;
   using reply_type = std::int64_t;
 
@@ -523,8 +524,8 @@ struct GeoradiusByMemberStore {
     valkey::Optional<Order> order = {};
   };
 };
-void encode(const GeoradiusByMemberStore& c, valkey::resp::Writer& w);
-void for_each_key(const GeoradiusByMemberStore& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const GeoradiusByMemberStore& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const GeoradiusByMemberStore& c, valkey::KeyCallback cb);
 
 /// `GEORADIUSBYMEMBER_RO`: the command's arguments as members.
 ///
@@ -536,7 +537,7 @@ void for_each_key(const GeoradiusByMemberStore& c, valkey::KeyCallback cb);
 /// - Keys: argv[1], one key (RO, ACCESS)
 /// - Options: `.count`, `.order` (`valkey::asc`, `valkey::desc`)
 /// - Reference: https://valkey.io/commands/georadiusbymember_ro/
-struct GeoradiusByMemberRo {
+struct VALKEY_CPP_EXPORT GeoradiusByMemberRo {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true},
   };
@@ -582,8 +583,8 @@ struct GeoradiusByMemberRo {
     valkey::Optional<Order> order = {};
   };
 };
-void encode(const GeoradiusByMemberRo& c, valkey::resp::Writer& w);
-void for_each_key(const GeoradiusByMemberRo& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const GeoradiusByMemberRo& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const GeoradiusByMemberRo& c, valkey::KeyCallback cb);
 
 /// `GEORADIUSBYMEMBER_RO` (typed entry point of GeoradiusByMemberRo): the command's arguments as members.
 ///
@@ -595,7 +596,7 @@ void for_each_key(const GeoradiusByMemberRo& c, valkey::KeyCallback cb);
 /// - Keys: argv[1], one key (RO, ACCESS)
 /// - Options: `.count`, `.order` (`valkey::asc`, `valkey::desc`)
 /// - Reference: https://valkey.io/commands/georadiusbymember_ro/
-struct GeoradiusByMemberRoDetailed {
+struct VALKEY_CPP_EXPORT GeoradiusByMemberRoDetailed {
   static constexpr valkey::CommandInfo info = GeoradiusByMemberRo::info;
   using reply_type = std::vector<std::tuple<std::string, double, std::int64_t, std::pair<double, double>>>;
 
@@ -622,8 +623,8 @@ struct GeoradiusByMemberRoDetailed {
     valkey::Optional<Order> order = {};
   };
 };
-void encode(const GeoradiusByMemberRoDetailed& c, valkey::resp::Writer& w);
-void for_each_key(const GeoradiusByMemberRoDetailed& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const GeoradiusByMemberRoDetailed& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const GeoradiusByMemberRoDetailed& c, valkey::KeyCallback cb);
 
 /// `GEORADIUS_RO`: the command's arguments as members.
 ///
@@ -635,7 +636,7 @@ void for_each_key(const GeoradiusByMemberRoDetailed& c, valkey::KeyCallback cb);
 /// - Keys: argv[1], one key (RO, ACCESS)
 /// - Options: `.count`, `.order` (`valkey::asc`, `valkey::desc`)
 /// - Reference: https://valkey.io/commands/georadius_ro/
-struct GeoradiusRo {
+struct VALKEY_CPP_EXPORT GeoradiusRo {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true},
   };
@@ -682,8 +683,8 @@ struct GeoradiusRo {
     valkey::Optional<Order> order = {};
   };
 };
-void encode(const GeoradiusRo& c, valkey::resp::Writer& w);
-void for_each_key(const GeoradiusRo& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const GeoradiusRo& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const GeoradiusRo& c, valkey::KeyCallback cb);
 
 /// `GEORADIUS_RO` (typed entry point of GeoradiusRo): the command's arguments as members.
 ///
@@ -695,7 +696,7 @@ void for_each_key(const GeoradiusRo& c, valkey::KeyCallback cb);
 /// - Keys: argv[1], one key (RO, ACCESS)
 /// - Options: `.count`, `.order` (`valkey::asc`, `valkey::desc`)
 /// - Reference: https://valkey.io/commands/georadius_ro/
-struct GeoradiusRoDetailed {
+struct VALKEY_CPP_EXPORT GeoradiusRoDetailed {
   static constexpr valkey::CommandInfo info = GeoradiusRo::info;
   using reply_type = std::vector<std::tuple<std::string, double, std::int64_t, std::pair<double, double>>>;
 
@@ -723,8 +724,8 @@ struct GeoradiusRoDetailed {
     valkey::Optional<Order> order = {};
   };
 };
-void encode(const GeoradiusRoDetailed& c, valkey::resp::Writer& w);
-void for_each_key(const GeoradiusRoDetailed& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const GeoradiusRoDetailed& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const GeoradiusRoDetailed& c, valkey::KeyCallback cb);
 
 /// `GEOSEARCH`: the command's arguments as members.
 ///
@@ -736,7 +737,7 @@ void for_each_key(const GeoradiusRoDetailed& c, valkey::KeyCallback cb);
 /// - Keys: argv[1], one key (RO, ACCESS)
 /// - Options: `.from` (`FromMember{...}`, `FromLonLat{...}`), `.order` (`valkey::asc`, `valkey::desc`), `.count`
 /// - Reference: https://valkey.io/commands/geosearch/
-struct Geosearch {
+struct VALKEY_CPP_EXPORT Geosearch {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true},
   };
@@ -808,8 +809,8 @@ struct Geosearch {
     valkey::Optional<Count> count = {};
   };
 };
-void encode(const Geosearch& c, valkey::resp::Writer& w);
-void for_each_key(const Geosearch& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const Geosearch& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const Geosearch& c, valkey::KeyCallback cb);
 
 /// `GEOSEARCH` (typed entry point of Geosearch): the command's arguments as members.
 ///
@@ -821,7 +822,7 @@ void for_each_key(const Geosearch& c, valkey::KeyCallback cb);
 /// - Keys: argv[1], one key (RO, ACCESS)
 /// - Options: `.from` (`FromMember{...}`, `FromLonLat{...}`), `.order` (`valkey::asc`, `valkey::desc`), `.count`
 /// - Reference: https://valkey.io/commands/geosearch/
-struct GeosearchDetailed {
+struct VALKEY_CPP_EXPORT GeosearchDetailed {
   static constexpr valkey::CommandInfo info = Geosearch::info;
   using reply_type = std::vector<std::tuple<std::string, double, std::int64_t, std::pair<double, double>>>;
 
@@ -855,8 +856,8 @@ struct GeosearchDetailed {
     valkey::Optional<Count> count = {};
   };
 };
-void encode(const GeosearchDetailed& c, valkey::resp::Writer& w);
-void for_each_key(const GeosearchDetailed& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const GeosearchDetailed& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const GeosearchDetailed& c, valkey::KeyCallback cb);
 
 /// `GEOSEARCHSTORE`: the command's arguments as members.
 ///
@@ -870,7 +871,7 @@ void for_each_key(const GeosearchDetailed& c, valkey::KeyCallback cb);
 ///   2. argv[2], one key (RO, ACCESS)
 /// - Options: `.from` (`FromMember{...}`, `FromLonLat{...}`), `.order` (`valkey::asc`, `valkey::desc`), `.count`, `.store_dist`
 /// - Reference: https://valkey.io/commands/geosearchstore/
-struct Geosearchstore {
+struct VALKEY_CPP_EXPORT Geosearchstore {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .write = true},
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 2, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true},
@@ -946,7 +947,7 @@ struct Geosearchstore {
     bool store_dist = false;
   };
 };
-void encode(const Geosearchstore& c, valkey::resp::Writer& w);
-void for_each_key(const Geosearchstore& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const Geosearchstore& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const Geosearchstore& c, valkey::KeyCallback cb);
 
 }  // namespace valkey::cmd

@@ -16,6 +16,7 @@
 
 #include <valkey/durations.hpp>
 #include <valkey/command.hpp>
+#include <valkey/export.hpp>
 #include <valkey/arg.hpp>
 #include <valkey/optional.hpp>
 #include <valkey/view.hpp>
@@ -33,7 +34,7 @@ namespace valkey::cmd {
 /// - Flags: WRITE, FAST
 /// - Keys: argv[1], one key (RW, DELETE)
 /// - Reference: https://valkey.io/commands/hdel/
-struct Hdel {
+struct VALKEY_CPP_EXPORT Hdel {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true, .write = true},
   };
@@ -54,8 +55,8 @@ struct Hdel {
   valkey::Arg key = {};
   valkey::ArgList<std::string_view> fields = {};
 };
-void encode(const Hdel& c, valkey::resp::Writer& w);
-void for_each_key(const Hdel& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const Hdel& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const Hdel& c, valkey::KeyCallback cb);
 
 /// `HEXISTS`: the command's arguments as members.
 ///
@@ -66,7 +67,7 @@ void for_each_key(const Hdel& c, valkey::KeyCallback cb);
 /// - Flags: READONLY, FAST
 /// - Keys: argv[1], one key (RO)
 /// - Reference: https://valkey.io/commands/hexists/
-struct Hexists {
+struct VALKEY_CPP_EXPORT Hexists {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true},
   };
@@ -87,8 +88,8 @@ struct Hexists {
   valkey::Arg key = {};
   valkey::Arg field = {};
 };
-void encode(const Hexists& c, valkey::resp::Writer& w);
-void for_each_key(const Hexists& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const Hexists& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const Hexists& c, valkey::KeyCallback cb);
 
 /// `HEXPIRE`: the command's arguments as members.
 ///
@@ -100,7 +101,7 @@ void for_each_key(const Hexists& c, valkey::KeyCallback cb);
 /// - Keys: argv[1], one key (RW, UPDATE)
 /// - Options: `.condition` (`valkey::nx`, `valkey::xx`, `valkey::gt`, `valkey::lt`)
 /// - Reference: https://valkey.io/commands/hexpire/
-struct Hexpire {
+struct VALKEY_CPP_EXPORT Hexpire {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true, .write = true},
   };
@@ -134,8 +135,8 @@ struct Hexpire {
     valkey::Optional<Condition> condition = {};
   };
 };
-void encode(const Hexpire& c, valkey::resp::Writer& w);
-void for_each_key(const Hexpire& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const Hexpire& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const Hexpire& c, valkey::KeyCallback cb);
 
 /// `HEXPIREAT`: the command's arguments as members.
 ///
@@ -147,7 +148,7 @@ void for_each_key(const Hexpire& c, valkey::KeyCallback cb);
 /// - Keys: argv[1], one key (RW, UPDATE)
 /// - Options: `.condition` (`valkey::nx`, `valkey::xx`, `valkey::gt`, `valkey::lt`)
 /// - Reference: https://valkey.io/commands/hexpireat/
-struct Hexpireat {
+struct VALKEY_CPP_EXPORT Hexpireat {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true, .write = true},
   };
@@ -181,8 +182,8 @@ struct Hexpireat {
     valkey::Optional<Condition> condition = {};
   };
 };
-void encode(const Hexpireat& c, valkey::resp::Writer& w);
-void for_each_key(const Hexpireat& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const Hexpireat& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const Hexpireat& c, valkey::KeyCallback cb);
 
 /// `HEXPIRETIME`: the command's arguments as members.
 ///
@@ -193,7 +194,7 @@ void for_each_key(const Hexpireat& c, valkey::KeyCallback cb);
 /// - Flags: READONLY, FAST
 /// - Keys: argv[1], one key (RO, ACCESS)
 /// - Reference: https://valkey.io/commands/hexpiretime/
-struct Hexpiretime {
+struct VALKEY_CPP_EXPORT Hexpiretime {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true},
   };
@@ -214,8 +215,8 @@ struct Hexpiretime {
   valkey::Arg key = {};
   valkey::ArgList<std::string_view> fields = {};
 };
-void encode(const Hexpiretime& c, valkey::resp::Writer& w);
-void for_each_key(const Hexpiretime& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const Hexpiretime& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const Hexpiretime& c, valkey::KeyCallback cb);
 
 /// `HGET`: the command's arguments as members.
 ///
@@ -226,7 +227,7 @@ void for_each_key(const Hexpiretime& c, valkey::KeyCallback cb);
 /// - Flags: READONLY, FAST
 /// - Keys: argv[1], one key (RO, ACCESS)
 /// - Reference: https://valkey.io/commands/hget/
-struct Hget {
+struct VALKEY_CPP_EXPORT Hget {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true},
   };
@@ -247,8 +248,8 @@ struct Hget {
   valkey::Arg key = {};
   valkey::Arg field = {};
 };
-void encode(const Hget& c, valkey::resp::Writer& w);
-void for_each_key(const Hget& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const Hget& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const Hget& c, valkey::KeyCallback cb);
 
 /// `HGETALL`: the command's arguments as members.
 ///
@@ -259,7 +260,7 @@ void for_each_key(const Hget& c, valkey::KeyCallback cb);
 /// - Flags: READONLY
 /// - Keys: argv[1], one key (RO, ACCESS)
 /// - Reference: https://valkey.io/commands/hgetall/
-struct Hgetall {
+struct VALKEY_CPP_EXPORT Hgetall {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true},
   };
@@ -279,8 +280,8 @@ struct Hgetall {
 
   valkey::Arg key = {};
 };
-void encode(const Hgetall& c, valkey::resp::Writer& w);
-void for_each_key(const Hgetall& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const Hgetall& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const Hgetall& c, valkey::KeyCallback cb);
 
 /// `HGETDEL`: the command's arguments as members.
 ///
@@ -291,7 +292,7 @@ void for_each_key(const Hgetall& c, valkey::KeyCallback cb);
 /// - Flags: WRITE, FAST
 /// - Keys: argv[1], one key (RW, ACCESS, DELETE)
 /// - Reference: https://valkey.io/commands/hgetdel/
-struct Hgetdel {
+struct VALKEY_CPP_EXPORT Hgetdel {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true, .write = true},
   };
@@ -312,8 +313,8 @@ struct Hgetdel {
   valkey::Arg key = {};
   valkey::ArgList<std::string_view> fields = {};
 };
-void encode(const Hgetdel& c, valkey::resp::Writer& w);
-void for_each_key(const Hgetdel& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const Hgetdel& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const Hgetdel& c, valkey::KeyCallback cb);
 
 /// `HGETEX`: the command's arguments as members.
 ///
@@ -325,7 +326,7 @@ void for_each_key(const Hgetdel& c, valkey::KeyCallback cb);
 /// - Keys: argv[1], one key (RW, ACCESS, UPDATE)
 /// - Options: `.expiration` (`Ex{...}`, `Px{...}`, `Exat{...}`, `Pxat{...}`, `valkey::persist`)
 /// - Reference: https://valkey.io/commands/hgetex/
-struct Hgetex {
+struct VALKEY_CPP_EXPORT Hgetex {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true, .write = true},
   };
@@ -371,8 +372,8 @@ struct Hgetex {
     valkey::Optional<Expiration> expiration = {};
   };
 };
-void encode(const Hgetex& c, valkey::resp::Writer& w);
-void for_each_key(const Hgetex& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const Hgetex& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const Hgetex& c, valkey::KeyCallback cb);
 
 /// `HINCRBY`: the command's arguments as members.
 ///
@@ -383,7 +384,7 @@ void for_each_key(const Hgetex& c, valkey::KeyCallback cb);
 /// - Flags: WRITE, DENYOOM, FAST
 /// - Keys: argv[1], one key (RW, ACCESS, UPDATE)
 /// - Reference: https://valkey.io/commands/hincrby/
-struct Hincrby {
+struct VALKEY_CPP_EXPORT Hincrby {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true, .write = true},
   };
@@ -405,8 +406,8 @@ struct Hincrby {
   valkey::Arg field = {};
   std::int64_t increment = 0;
 };
-void encode(const Hincrby& c, valkey::resp::Writer& w);
-void for_each_key(const Hincrby& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const Hincrby& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const Hincrby& c, valkey::KeyCallback cb);
 
 /// `HINCRBYFLOAT`: the command's arguments as members.
 ///
@@ -417,7 +418,7 @@ void for_each_key(const Hincrby& c, valkey::KeyCallback cb);
 /// - Flags: WRITE, DENYOOM, FAST
 /// - Keys: argv[1], one key (RW, ACCESS, UPDATE)
 /// - Reference: https://valkey.io/commands/hincrbyfloat/
-struct Hincrbyfloat {
+struct VALKEY_CPP_EXPORT Hincrbyfloat {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true, .write = true},
   };
@@ -439,8 +440,8 @@ struct Hincrbyfloat {
   valkey::Arg field = {};
   double increment = 0;
 };
-void encode(const Hincrbyfloat& c, valkey::resp::Writer& w);
-void for_each_key(const Hincrbyfloat& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const Hincrbyfloat& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const Hincrbyfloat& c, valkey::KeyCallback cb);
 
 /// `HKEYS`: the command's arguments as members.
 ///
@@ -451,7 +452,7 @@ void for_each_key(const Hincrbyfloat& c, valkey::KeyCallback cb);
 /// - Flags: READONLY
 /// - Keys: argv[1], one key (RO, ACCESS)
 /// - Reference: https://valkey.io/commands/hkeys/
-struct Hkeys {
+struct VALKEY_CPP_EXPORT Hkeys {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true},
   };
@@ -471,8 +472,8 @@ struct Hkeys {
 
   valkey::Arg key = {};
 };
-void encode(const Hkeys& c, valkey::resp::Writer& w);
-void for_each_key(const Hkeys& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const Hkeys& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const Hkeys& c, valkey::KeyCallback cb);
 
 /// `HLEN`: the command's arguments as members.
 ///
@@ -483,7 +484,7 @@ void for_each_key(const Hkeys& c, valkey::KeyCallback cb);
 /// - Flags: READONLY, FAST
 /// - Keys: argv[1], one key (RO)
 /// - Reference: https://valkey.io/commands/hlen/
-struct Hlen {
+struct VALKEY_CPP_EXPORT Hlen {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true},
   };
@@ -503,8 +504,8 @@ struct Hlen {
 
   valkey::Arg key = {};
 };
-void encode(const Hlen& c, valkey::resp::Writer& w);
-void for_each_key(const Hlen& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const Hlen& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const Hlen& c, valkey::KeyCallback cb);
 
 /// `HMGET`: the command's arguments as members.
 ///
@@ -515,7 +516,7 @@ void for_each_key(const Hlen& c, valkey::KeyCallback cb);
 /// - Flags: READONLY, FAST
 /// - Keys: argv[1], one key (RO, ACCESS)
 /// - Reference: https://valkey.io/commands/hmget/
-struct Hmget {
+struct VALKEY_CPP_EXPORT Hmget {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true},
   };
@@ -536,8 +537,8 @@ struct Hmget {
   valkey::Arg key = {};
   valkey::ArgList<std::string_view> fields = {};
 };
-void encode(const Hmget& c, valkey::resp::Writer& w);
-void for_each_key(const Hmget& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const Hmget& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const Hmget& c, valkey::KeyCallback cb);
 
 /// `HMSET`: the command's arguments as members.
 ///
@@ -548,7 +549,7 @@ void for_each_key(const Hmget& c, valkey::KeyCallback cb);
 /// - Flags: WRITE, DENYOOM, FAST
 /// - Keys: argv[1], one key (RW, UPDATE)
 /// - Reference: https://valkey.io/commands/hmset/
-struct Hmset {
+struct VALKEY_CPP_EXPORT Hmset {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true, .write = true},
   };
@@ -569,8 +570,8 @@ struct Hmset {
   valkey::Arg key = {};
   valkey::ArgList<std::pair<std::string_view, std::string_view>> data = {};
 };
-void encode(const Hmset& c, valkey::resp::Writer& w);
-void for_each_key(const Hmset& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const Hmset& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const Hmset& c, valkey::KeyCallback cb);
 
 /// `HPERSIST`: the command's arguments as members.
 ///
@@ -581,7 +582,7 @@ void for_each_key(const Hmset& c, valkey::KeyCallback cb);
 /// - Flags: WRITE, FAST
 /// - Keys: argv[1], one key (RW, UPDATE)
 /// - Reference: https://valkey.io/commands/hpersist/
-struct Hpersist {
+struct VALKEY_CPP_EXPORT Hpersist {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true, .write = true},
   };
@@ -602,8 +603,8 @@ struct Hpersist {
   valkey::Arg key = {};
   valkey::ArgList<std::string_view> fields = {};
 };
-void encode(const Hpersist& c, valkey::resp::Writer& w);
-void for_each_key(const Hpersist& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const Hpersist& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const Hpersist& c, valkey::KeyCallback cb);
 
 /// `HPEXPIRE`: the command's arguments as members.
 ///
@@ -615,7 +616,7 @@ void for_each_key(const Hpersist& c, valkey::KeyCallback cb);
 /// - Keys: argv[1], one key (RW, UPDATE)
 /// - Options: `.condition` (`valkey::nx`, `valkey::xx`, `valkey::gt`, `valkey::lt`)
 /// - Reference: https://valkey.io/commands/hpexpire/
-struct Hpexpire {
+struct VALKEY_CPP_EXPORT Hpexpire {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true, .write = true},
   };
@@ -649,8 +650,8 @@ struct Hpexpire {
     valkey::Optional<Condition> condition = {};
   };
 };
-void encode(const Hpexpire& c, valkey::resp::Writer& w);
-void for_each_key(const Hpexpire& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const Hpexpire& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const Hpexpire& c, valkey::KeyCallback cb);
 
 /// `HPEXPIREAT`: the command's arguments as members.
 ///
@@ -662,7 +663,7 @@ void for_each_key(const Hpexpire& c, valkey::KeyCallback cb);
 /// - Keys: argv[1], one key (RW, UPDATE)
 /// - Options: `.condition` (`valkey::nx`, `valkey::xx`, `valkey::gt`, `valkey::lt`)
 /// - Reference: https://valkey.io/commands/hpexpireat/
-struct Hpexpireat {
+struct VALKEY_CPP_EXPORT Hpexpireat {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true, .write = true},
   };
@@ -696,8 +697,8 @@ struct Hpexpireat {
     valkey::Optional<Condition> condition = {};
   };
 };
-void encode(const Hpexpireat& c, valkey::resp::Writer& w);
-void for_each_key(const Hpexpireat& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const Hpexpireat& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const Hpexpireat& c, valkey::KeyCallback cb);
 
 /// `HPEXPIRETIME`: the command's arguments as members.
 ///
@@ -708,7 +709,7 @@ void for_each_key(const Hpexpireat& c, valkey::KeyCallback cb);
 /// - Flags: READONLY, FAST
 /// - Keys: argv[1], one key (RO, ACCESS)
 /// - Reference: https://valkey.io/commands/hpexpiretime/
-struct Hpexpiretime {
+struct VALKEY_CPP_EXPORT Hpexpiretime {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true},
   };
@@ -729,8 +730,8 @@ struct Hpexpiretime {
   valkey::Arg key = {};
   valkey::ArgList<std::string_view> fields = {};
 };
-void encode(const Hpexpiretime& c, valkey::resp::Writer& w);
-void for_each_key(const Hpexpiretime& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const Hpexpiretime& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const Hpexpiretime& c, valkey::KeyCallback cb);
 
 /// `HPTTL`: the command's arguments as members.
 ///
@@ -741,7 +742,7 @@ void for_each_key(const Hpexpiretime& c, valkey::KeyCallback cb);
 /// - Flags: READONLY, FAST
 /// - Keys: argv[1], one key (RO, ACCESS)
 /// - Reference: https://valkey.io/commands/hpttl/
-struct Hpttl {
+struct VALKEY_CPP_EXPORT Hpttl {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true},
   };
@@ -762,8 +763,8 @@ struct Hpttl {
   valkey::Arg key = {};
   valkey::ArgList<std::string_view> fields = {};
 };
-void encode(const Hpttl& c, valkey::resp::Writer& w);
-void for_each_key(const Hpttl& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const Hpttl& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const Hpttl& c, valkey::KeyCallback cb);
 
 /// `HRANDFIELD`: the command's arguments as members.
 ///
@@ -774,7 +775,7 @@ void for_each_key(const Hpttl& c, valkey::KeyCallback cb);
 /// - Flags: READONLY
 /// - Keys: argv[1], one key (RO, ACCESS)
 /// - Reference: https://valkey.io/commands/hrandfield/
-struct Hrandfield {
+struct VALKEY_CPP_EXPORT Hrandfield {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true},
   };
@@ -794,8 +795,8 @@ struct Hrandfield {
 
   valkey::Arg key = {};
 };
-void encode(const Hrandfield& c, valkey::resp::Writer& w);
-void for_each_key(const Hrandfield& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const Hrandfield& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const Hrandfield& c, valkey::KeyCallback cb);
 
 /// `HRANDFIELD` (typed entry point of Hrandfield): the command's arguments as members.
 ///
@@ -806,15 +807,15 @@ void for_each_key(const Hrandfield& c, valkey::KeyCallback cb);
 /// - Flags: READONLY
 /// - Keys: argv[1], one key (RO, ACCESS)
 /// - Reference: https://valkey.io/commands/hrandfield/
-struct HrandfieldCount {
+struct VALKEY_CPP_EXPORT HrandfieldCount {
   static constexpr valkey::CommandInfo info = Hrandfield::info;
   using reply_type = std::vector<std::string>;
 
   valkey::Arg key = {};
   std::int64_t count = 0;
 };
-void encode(const HrandfieldCount& c, valkey::resp::Writer& w);
-void for_each_key(const HrandfieldCount& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const HrandfieldCount& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const HrandfieldCount& c, valkey::KeyCallback cb);
 
 /// `HRANDFIELD` (typed entry point of Hrandfield): the command's arguments as members.
 ///
@@ -825,15 +826,15 @@ void for_each_key(const HrandfieldCount& c, valkey::KeyCallback cb);
 /// - Flags: READONLY
 /// - Keys: argv[1], one key (RO, ACCESS)
 /// - Reference: https://valkey.io/commands/hrandfield/
-struct HrandfieldWithValues {
+struct VALKEY_CPP_EXPORT HrandfieldWithValues {
   static constexpr valkey::CommandInfo info = Hrandfield::info;
   using reply_type = std::vector<std::pair<std::string, std::string>>;
 
   valkey::Arg key = {};
   std::int64_t count = 0;
 };
-void encode(const HrandfieldWithValues& c, valkey::resp::Writer& w);
-void for_each_key(const HrandfieldWithValues& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const HrandfieldWithValues& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const HrandfieldWithValues& c, valkey::KeyCallback cb);
 
 /// `HSCAN`: the command's arguments as members.
 ///
@@ -845,7 +846,7 @@ void for_each_key(const HrandfieldWithValues& c, valkey::KeyCallback cb);
 /// - Keys: argv[1], one key (RO, ACCESS)
 /// - Options: `.pattern`, `.count`, `.no_values`
 /// - Reference: https://valkey.io/commands/hscan/
-struct Hscan {
+struct VALKEY_CPP_EXPORT Hscan {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true},
   };
@@ -876,8 +877,8 @@ struct Hscan {
     bool no_values = false;
   };
 };
-void encode(const Hscan& c, valkey::resp::Writer& w);
-void for_each_key(const Hscan& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const Hscan& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const Hscan& c, valkey::KeyCallback cb);
 
 /// `HSET`: the command's arguments as members.
 ///
@@ -888,7 +889,7 @@ void for_each_key(const Hscan& c, valkey::KeyCallback cb);
 /// - Flags: WRITE, DENYOOM, FAST
 /// - Keys: argv[1], one key (RW, UPDATE)
 /// - Reference: https://valkey.io/commands/hset/
-struct Hset {
+struct VALKEY_CPP_EXPORT Hset {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true, .write = true},
   };
@@ -909,8 +910,8 @@ struct Hset {
   valkey::Arg key = {};
   valkey::ArgList<std::pair<std::string_view, std::string_view>> data = {};
 };
-void encode(const Hset& c, valkey::resp::Writer& w);
-void for_each_key(const Hset& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const Hset& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const Hset& c, valkey::KeyCallback cb);
 
 /// `HSETEX`: the command's arguments as members.
 ///
@@ -922,7 +923,7 @@ void for_each_key(const Hset& c, valkey::KeyCallback cb);
 /// - Keys: argv[1], one key (RW, INSERT)
 /// - Options: `.key_condition` (`valkey::nx`, `valkey::xx`), `.fields_condition` (`Fnx{}`, `Fxx{}`), `.expiration` (`Ex{...}`, `Px{...}`, `Exat{...}`, `Pxat{...}`, `valkey::keepttl`)
 /// - Reference: https://valkey.io/commands/hsetex/
-struct Hsetex {
+struct VALKEY_CPP_EXPORT Hsetex {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true, .write = true},
   };
@@ -979,8 +980,8 @@ struct Hsetex {
     valkey::Optional<Expiration> expiration = {};
   };
 };
-void encode(const Hsetex& c, valkey::resp::Writer& w);
-void for_each_key(const Hsetex& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const Hsetex& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const Hsetex& c, valkey::KeyCallback cb);
 
 /// `HSETNX`: the command's arguments as members.
 ///
@@ -991,7 +992,7 @@ void for_each_key(const Hsetex& c, valkey::KeyCallback cb);
 /// - Flags: WRITE, DENYOOM, FAST
 /// - Keys: argv[1], one key (RW, INSERT)
 /// - Reference: https://valkey.io/commands/hsetnx/
-struct Hsetnx {
+struct VALKEY_CPP_EXPORT Hsetnx {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true, .write = true},
   };
@@ -1013,8 +1014,8 @@ struct Hsetnx {
   valkey::Arg field = {};
   valkey::Arg value = {};
 };
-void encode(const Hsetnx& c, valkey::resp::Writer& w);
-void for_each_key(const Hsetnx& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const Hsetnx& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const Hsetnx& c, valkey::KeyCallback cb);
 
 /// `HSTRLEN`: the command's arguments as members.
 ///
@@ -1025,7 +1026,7 @@ void for_each_key(const Hsetnx& c, valkey::KeyCallback cb);
 /// - Flags: READONLY, FAST
 /// - Keys: argv[1], one key (RO)
 /// - Reference: https://valkey.io/commands/hstrlen/
-struct Hstrlen {
+struct VALKEY_CPP_EXPORT Hstrlen {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true},
   };
@@ -1046,8 +1047,8 @@ struct Hstrlen {
   valkey::Arg key = {};
   valkey::Arg field = {};
 };
-void encode(const Hstrlen& c, valkey::resp::Writer& w);
-void for_each_key(const Hstrlen& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const Hstrlen& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const Hstrlen& c, valkey::KeyCallback cb);
 
 /// `HTTL`: the command's arguments as members.
 ///
@@ -1058,7 +1059,7 @@ void for_each_key(const Hstrlen& c, valkey::KeyCallback cb);
 /// - Flags: READONLY, FAST
 /// - Keys: argv[1], one key (RO, ACCESS)
 /// - Reference: https://valkey.io/commands/httl/
-struct Httl {
+struct VALKEY_CPP_EXPORT Httl {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true},
   };
@@ -1079,8 +1080,8 @@ struct Httl {
   valkey::Arg key = {};
   valkey::ArgList<std::string_view> fields = {};
 };
-void encode(const Httl& c, valkey::resp::Writer& w);
-void for_each_key(const Httl& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const Httl& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const Httl& c, valkey::KeyCallback cb);
 
 /// `HVALS`: the command's arguments as members.
 ///
@@ -1091,7 +1092,7 @@ void for_each_key(const Httl& c, valkey::KeyCallback cb);
 /// - Flags: READONLY
 /// - Keys: argv[1], one key (RO, ACCESS)
 /// - Reference: https://valkey.io/commands/hvals/
-struct Hvals {
+struct VALKEY_CPP_EXPORT Hvals {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true},
   };
@@ -1111,7 +1112,7 @@ struct Hvals {
 
   valkey::Arg key = {};
 };
-void encode(const Hvals& c, valkey::resp::Writer& w);
-void for_each_key(const Hvals& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const Hvals& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const Hvals& c, valkey::KeyCallback cb);
 
 }  // namespace valkey::cmd

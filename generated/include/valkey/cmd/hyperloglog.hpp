@@ -11,6 +11,7 @@
 #include <string_view>
 
 #include <valkey/command.hpp>
+#include <valkey/export.hpp>
 #include <valkey/arg.hpp>
 #include <valkey/view.hpp>
 
@@ -30,7 +31,7 @@ namespace valkey::cmd {
 /// - Keys: argv[1], one key (RW, INSERT)
 /// - Options: `.elements`
 /// - Reference: https://valkey.io/commands/pfadd/
-struct Pfadd {
+struct VALKEY_CPP_EXPORT Pfadd {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true, .write = true},
   };
@@ -56,8 +57,8 @@ struct Pfadd {
     valkey::View<std::string_view> elements = {};
   };
 };
-void encode(const Pfadd& c, valkey::resp::Writer& w);
-void for_each_key(const Pfadd& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const Pfadd& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const Pfadd& c, valkey::KeyCallback cb);
 
 /// `PFCOUNT`: the command's arguments as members.
 ///
@@ -68,7 +69,7 @@ void for_each_key(const Pfadd& c, valkey::KeyCallback cb);
 /// - Flags: READONLY, MAY_REPLICATE
 /// - Keys: argv[1], keys to the last argument, step 1 (RW, ACCESS)
 /// - Reference: https://valkey.io/commands/pfcount/
-struct Pfcount {
+struct VALKEY_CPP_EXPORT Pfcount {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = -1, .keystep = 1, .limit = 0, .read = true, .write = true},
   };
@@ -88,8 +89,8 @@ struct Pfcount {
 
   valkey::ArgList<std::string_view> keys = {};
 };
-void encode(const Pfcount& c, valkey::resp::Writer& w);
-void for_each_key(const Pfcount& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const Pfcount& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const Pfcount& c, valkey::KeyCallback cb);
 
 /// `PFDEBUG`: the command's arguments as members.
 ///
@@ -100,7 +101,7 @@ void for_each_key(const Pfcount& c, valkey::KeyCallback cb);
 /// - Flags: WRITE, DENYOOM, ADMIN
 /// - Keys: argv[2], one key (RW, ACCESS)
 /// - Reference: https://valkey.io/commands/pfdebug/
-struct Pfdebug {
+struct VALKEY_CPP_EXPORT Pfdebug {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 2, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true, .write = true},
   };
@@ -121,8 +122,8 @@ struct Pfdebug {
   valkey::Arg subcommand = {};
   valkey::Arg key = {};
 };
-void encode(const Pfdebug& c, valkey::resp::Writer& w);
-void for_each_key(const Pfdebug& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const Pfdebug& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const Pfdebug& c, valkey::KeyCallback cb);
 
 /// `PFMERGE`: the command's arguments as members.
 ///
@@ -136,7 +137,7 @@ void for_each_key(const Pfdebug& c, valkey::KeyCallback cb);
 ///   2. argv[2], keys to the last argument, step 1 (RO, ACCESS)
 /// - Options: `.source_keys`
 /// - Reference: https://valkey.io/commands/pfmerge/
-struct Pfmerge {
+struct VALKEY_CPP_EXPORT Pfmerge {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true, .write = true},
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 2, .find = valkey::KeySpec::Find::range, .lastkey = -1, .keystep = 1, .limit = 0, .read = true},
@@ -163,8 +164,8 @@ struct Pfmerge {
     valkey::View<std::string_view> source_keys = {};
   };
 };
-void encode(const Pfmerge& c, valkey::resp::Writer& w);
-void for_each_key(const Pfmerge& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const Pfmerge& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const Pfmerge& c, valkey::KeyCallback cb);
 
 /// `PFSELFTEST`: the command's arguments as members.
 ///
@@ -175,7 +176,7 @@ void for_each_key(const Pfmerge& c, valkey::KeyCallback cb);
 /// - Flags: ADMIN
 /// - Keys: none
 /// - Reference: https://valkey.io/commands/pfselftest/
-struct Pfselftest {
+struct VALKEY_CPP_EXPORT Pfselftest {
   static constexpr valkey::CommandInfo info{
       .name = "PFSELFTEST",
       .arity = 1,
@@ -190,7 +191,7 @@ struct Pfselftest {
   };
   using reply_type = valkey::Ok;
 };
-void encode(const Pfselftest& c, valkey::resp::Writer& w);
-void for_each_key(const Pfselftest& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const Pfselftest& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const Pfselftest& c, valkey::KeyCallback cb);
 
 }  // namespace valkey::cmd

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include <valkey/command.hpp>
+#include <valkey/export.hpp>
 #include <valkey/arg.hpp>
 #include <valkey/optional.hpp>
 #include <valkey/view.hpp>
@@ -34,7 +35,7 @@ namespace valkey::cmd {
 ///   1. argv[1], one key (RW, ACCESS, DELETE)
 ///   2. argv[2], one key (RW, INSERT)
 /// - Reference: https://valkey.io/commands/blmove/
-struct Blmove {
+struct VALKEY_CPP_EXPORT Blmove {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true, .write = true},
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 2, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true, .write = true},
@@ -64,8 +65,8 @@ struct Blmove {
   WhereTo where_to = {};
   double timeout = 0;
 };
-void encode(const Blmove& c, valkey::resp::Writer& w);
-void for_each_key(const Blmove& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const Blmove& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const Blmove& c, valkey::KeyCallback cb);
 
 /// `BLMPOP`: the command's arguments as members.
 ///
@@ -77,7 +78,7 @@ void for_each_key(const Blmove& c, valkey::KeyCallback cb);
 /// - Keys: argv[2], the count at +0, keys from +1, step 1 (RW, ACCESS, DELETE)
 /// - Options: `.count`
 /// - Reference: https://valkey.io/commands/blmpop/
-struct Blmpop {
+struct VALKEY_CPP_EXPORT Blmpop {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 2, .find = valkey::KeySpec::Find::keynum, .keynumidx = 0, .firstkey = 1, .keynum_step = 1, .read = true, .write = true},
   };
@@ -109,8 +110,8 @@ struct Blmpop {
     valkey::Optional<std::int64_t> count = {};
   };
 };
-void encode(const Blmpop& c, valkey::resp::Writer& w);
-void for_each_key(const Blmpop& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const Blmpop& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const Blmpop& c, valkey::KeyCallback cb);
 
 /// `BLPOP`: the command's arguments as members.
 ///
@@ -121,7 +122,7 @@ void for_each_key(const Blmpop& c, valkey::KeyCallback cb);
 /// - Flags: WRITE, BLOCKING
 /// - Keys: argv[1], keys to argv[-2] from the end, step 1 (RW, ACCESS, DELETE)
 /// - Reference: https://valkey.io/commands/blpop/
-struct Blpop {
+struct VALKEY_CPP_EXPORT Blpop {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = -2, .keystep = 1, .limit = 0, .read = true, .write = true},
   };
@@ -142,8 +143,8 @@ struct Blpop {
   valkey::ArgList<std::string_view> keys = {};
   double timeout = 0;
 };
-void encode(const Blpop& c, valkey::resp::Writer& w);
-void for_each_key(const Blpop& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const Blpop& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const Blpop& c, valkey::KeyCallback cb);
 
 /// `BRPOP`: the command's arguments as members.
 ///
@@ -154,7 +155,7 @@ void for_each_key(const Blpop& c, valkey::KeyCallback cb);
 /// - Flags: WRITE, BLOCKING
 /// - Keys: argv[1], keys to argv[-2] from the end, step 1 (RW, ACCESS, DELETE)
 /// - Reference: https://valkey.io/commands/brpop/
-struct Brpop {
+struct VALKEY_CPP_EXPORT Brpop {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = -2, .keystep = 1, .limit = 0, .read = true, .write = true},
   };
@@ -175,8 +176,8 @@ struct Brpop {
   valkey::ArgList<std::string_view> keys = {};
   double timeout = 0;
 };
-void encode(const Brpop& c, valkey::resp::Writer& w);
-void for_each_key(const Brpop& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const Brpop& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const Brpop& c, valkey::KeyCallback cb);
 
 /// `BRPOPLPUSH`: the command's arguments as members.
 ///
@@ -189,7 +190,7 @@ void for_each_key(const Brpop& c, valkey::KeyCallback cb);
 ///   1. argv[1], one key (RW, ACCESS, DELETE)
 ///   2. argv[2], one key (RW, INSERT)
 /// - Reference: https://valkey.io/commands/brpoplpush/
-struct Brpoplpush {
+struct VALKEY_CPP_EXPORT Brpoplpush {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true, .write = true},
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 2, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true, .write = true},
@@ -212,8 +213,8 @@ struct Brpoplpush {
   valkey::Arg destination = {};
   double timeout = 0;
 };
-void encode(const Brpoplpush& c, valkey::resp::Writer& w);
-void for_each_key(const Brpoplpush& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const Brpoplpush& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const Brpoplpush& c, valkey::KeyCallback cb);
 
 /// `LINDEX`: the command's arguments as members.
 ///
@@ -224,7 +225,7 @@ void for_each_key(const Brpoplpush& c, valkey::KeyCallback cb);
 /// - Flags: READONLY
 /// - Keys: argv[1], one key (RO, ACCESS)
 /// - Reference: https://valkey.io/commands/lindex/
-struct Lindex {
+struct VALKEY_CPP_EXPORT Lindex {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true},
   };
@@ -245,8 +246,8 @@ struct Lindex {
   valkey::Arg key = {};
   std::int64_t index = 0;
 };
-void encode(const Lindex& c, valkey::resp::Writer& w);
-void for_each_key(const Lindex& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const Lindex& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const Lindex& c, valkey::KeyCallback cb);
 
 /// `LINSERT`: the command's arguments as members.
 ///
@@ -257,7 +258,7 @@ void for_each_key(const Lindex& c, valkey::KeyCallback cb);
 /// - Flags: WRITE, DENYOOM
 /// - Keys: argv[1], one key (RW, INSERT)
 /// - Reference: https://valkey.io/commands/linsert/
-struct Linsert {
+struct VALKEY_CPP_EXPORT Linsert {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true, .write = true},
   };
@@ -284,8 +285,8 @@ struct Linsert {
   valkey::Arg pivot = {};
   valkey::Arg element = {};
 };
-void encode(const Linsert& c, valkey::resp::Writer& w);
-void for_each_key(const Linsert& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const Linsert& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const Linsert& c, valkey::KeyCallback cb);
 
 /// `LLEN`: the command's arguments as members.
 ///
@@ -296,7 +297,7 @@ void for_each_key(const Linsert& c, valkey::KeyCallback cb);
 /// - Flags: READONLY, FAST
 /// - Keys: argv[1], one key (RO)
 /// - Reference: https://valkey.io/commands/llen/
-struct Llen {
+struct VALKEY_CPP_EXPORT Llen {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true},
   };
@@ -316,8 +317,8 @@ struct Llen {
 
   valkey::Arg key = {};
 };
-void encode(const Llen& c, valkey::resp::Writer& w);
-void for_each_key(const Llen& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const Llen& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const Llen& c, valkey::KeyCallback cb);
 
 /// `LMOVE`: the command's arguments as members.
 ///
@@ -330,7 +331,7 @@ void for_each_key(const Llen& c, valkey::KeyCallback cb);
 ///   1. argv[1], one key (RW, ACCESS, DELETE)
 ///   2. argv[2], one key (RW, INSERT)
 /// - Reference: https://valkey.io/commands/lmove/
-struct Lmove {
+struct VALKEY_CPP_EXPORT Lmove {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true, .write = true},
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 2, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true, .write = true},
@@ -359,8 +360,8 @@ struct Lmove {
   WhereFrom where_from = {};
   WhereTo where_to = {};
 };
-void encode(const Lmove& c, valkey::resp::Writer& w);
-void for_each_key(const Lmove& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const Lmove& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const Lmove& c, valkey::KeyCallback cb);
 
 /// `LMPOP`: the command's arguments as members.
 ///
@@ -372,7 +373,7 @@ void for_each_key(const Lmove& c, valkey::KeyCallback cb);
 /// - Keys: argv[1], the count at +0, keys from +1, step 1 (RW, ACCESS, DELETE)
 /// - Options: `.count`
 /// - Reference: https://valkey.io/commands/lmpop/
-struct Lmpop {
+struct VALKEY_CPP_EXPORT Lmpop {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::keynum, .keynumidx = 0, .firstkey = 1, .keynum_step = 1, .read = true, .write = true},
   };
@@ -403,8 +404,8 @@ struct Lmpop {
     valkey::Optional<std::int64_t> count = {};
   };
 };
-void encode(const Lmpop& c, valkey::resp::Writer& w);
-void for_each_key(const Lmpop& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const Lmpop& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const Lmpop& c, valkey::KeyCallback cb);
 
 /// `LPOP`: the command's arguments as members.
 ///
@@ -415,7 +416,7 @@ void for_each_key(const Lmpop& c, valkey::KeyCallback cb);
 /// - Flags: WRITE, FAST
 /// - Keys: argv[1], one key (RW, ACCESS, DELETE)
 /// - Reference: https://valkey.io/commands/lpop/
-struct Lpop {
+struct VALKEY_CPP_EXPORT Lpop {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true, .write = true},
   };
@@ -435,8 +436,8 @@ struct Lpop {
 
   valkey::Arg key = {};
 };
-void encode(const Lpop& c, valkey::resp::Writer& w);
-void for_each_key(const Lpop& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const Lpop& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const Lpop& c, valkey::KeyCallback cb);
 
 /// `LPOP` (typed entry point of Lpop): the command's arguments as members.
 ///
@@ -447,15 +448,15 @@ void for_each_key(const Lpop& c, valkey::KeyCallback cb);
 /// - Flags: WRITE, FAST
 /// - Keys: argv[1], one key (RW, ACCESS, DELETE)
 /// - Reference: https://valkey.io/commands/lpop/
-struct LpopCount {
+struct VALKEY_CPP_EXPORT LpopCount {
   static constexpr valkey::CommandInfo info = Lpop::info;
   using reply_type = std::optional<std::vector<std::string>>;
 
   valkey::Arg key = {};
   std::int64_t count = 0;
 };
-void encode(const LpopCount& c, valkey::resp::Writer& w);
-void for_each_key(const LpopCount& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const LpopCount& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const LpopCount& c, valkey::KeyCallback cb);
 
 /// `LPOS`: the command's arguments as members.
 ///
@@ -467,7 +468,7 @@ void for_each_key(const LpopCount& c, valkey::KeyCallback cb);
 /// - Keys: argv[1], one key (RO, ACCESS)
 /// - Options: `.rank`, `.len`
 /// - Reference: https://valkey.io/commands/lpos/
-struct Lpos {
+struct VALKEY_CPP_EXPORT Lpos {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true},
   };
@@ -496,8 +497,8 @@ struct Lpos {
     valkey::Optional<std::int64_t> len = {};
   };
 };
-void encode(const Lpos& c, valkey::resp::Writer& w);
-void for_each_key(const Lpos& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const Lpos& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const Lpos& c, valkey::KeyCallback cb);
 
 /// `LPOS` (typed entry point of Lpos): the command's arguments as members.
 ///
@@ -509,7 +510,7 @@ void for_each_key(const Lpos& c, valkey::KeyCallback cb);
 /// - Keys: argv[1], one key (RO, ACCESS)
 /// - Options: `.rank`, `.len`
 /// - Reference: https://valkey.io/commands/lpos/
-struct LposCount {
+struct VALKEY_CPP_EXPORT LposCount {
   static constexpr valkey::CommandInfo info = Lpos::info;
   using reply_type = std::vector<std::int64_t>;
 
@@ -525,8 +526,8 @@ struct LposCount {
     valkey::Optional<std::int64_t> len = {};
   };
 };
-void encode(const LposCount& c, valkey::resp::Writer& w);
-void for_each_key(const LposCount& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const LposCount& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const LposCount& c, valkey::KeyCallback cb);
 
 /// `LPUSH`: the command's arguments as members.
 ///
@@ -537,7 +538,7 @@ void for_each_key(const LposCount& c, valkey::KeyCallback cb);
 /// - Flags: WRITE, DENYOOM, FAST
 /// - Keys: argv[1], one key (RW, INSERT)
 /// - Reference: https://valkey.io/commands/lpush/
-struct Lpush {
+struct VALKEY_CPP_EXPORT Lpush {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true, .write = true},
   };
@@ -558,8 +559,8 @@ struct Lpush {
   valkey::Arg key = {};
   valkey::ArgList<std::string_view> elements = {};
 };
-void encode(const Lpush& c, valkey::resp::Writer& w);
-void for_each_key(const Lpush& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const Lpush& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const Lpush& c, valkey::KeyCallback cb);
 
 /// `LPUSHX`: the command's arguments as members.
 ///
@@ -570,7 +571,7 @@ void for_each_key(const Lpush& c, valkey::KeyCallback cb);
 /// - Flags: WRITE, DENYOOM, FAST
 /// - Keys: argv[1], one key (RW, INSERT)
 /// - Reference: https://valkey.io/commands/lpushx/
-struct Lpushx {
+struct VALKEY_CPP_EXPORT Lpushx {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true, .write = true},
   };
@@ -591,8 +592,8 @@ struct Lpushx {
   valkey::Arg key = {};
   valkey::ArgList<std::string_view> elements = {};
 };
-void encode(const Lpushx& c, valkey::resp::Writer& w);
-void for_each_key(const Lpushx& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const Lpushx& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const Lpushx& c, valkey::KeyCallback cb);
 
 /// `LRANGE`: the command's arguments as members.
 ///
@@ -603,7 +604,7 @@ void for_each_key(const Lpushx& c, valkey::KeyCallback cb);
 /// - Flags: READONLY
 /// - Keys: argv[1], one key (RO, ACCESS)
 /// - Reference: https://valkey.io/commands/lrange/
-struct Lrange {
+struct VALKEY_CPP_EXPORT Lrange {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true},
   };
@@ -625,8 +626,8 @@ struct Lrange {
   std::int64_t start = 0;
   std::int64_t stop = 0;
 };
-void encode(const Lrange& c, valkey::resp::Writer& w);
-void for_each_key(const Lrange& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const Lrange& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const Lrange& c, valkey::KeyCallback cb);
 
 /// `LREM`: the command's arguments as members.
 ///
@@ -637,7 +638,7 @@ void for_each_key(const Lrange& c, valkey::KeyCallback cb);
 /// - Flags: WRITE
 /// - Keys: argv[1], one key (RW, DELETE)
 /// - Reference: https://valkey.io/commands/lrem/
-struct Lrem {
+struct VALKEY_CPP_EXPORT Lrem {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true, .write = true},
   };
@@ -659,8 +660,8 @@ struct Lrem {
   std::int64_t count = 0;
   valkey::Arg element = {};
 };
-void encode(const Lrem& c, valkey::resp::Writer& w);
-void for_each_key(const Lrem& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const Lrem& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const Lrem& c, valkey::KeyCallback cb);
 
 /// `LSET`: the command's arguments as members.
 ///
@@ -671,7 +672,7 @@ void for_each_key(const Lrem& c, valkey::KeyCallback cb);
 /// - Flags: WRITE, DENYOOM
 /// - Keys: argv[1], one key (RW, UPDATE)
 /// - Reference: https://valkey.io/commands/lset/
-struct Lset {
+struct VALKEY_CPP_EXPORT Lset {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true, .write = true},
   };
@@ -693,8 +694,8 @@ struct Lset {
   std::int64_t index = 0;
   valkey::Arg element = {};
 };
-void encode(const Lset& c, valkey::resp::Writer& w);
-void for_each_key(const Lset& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const Lset& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const Lset& c, valkey::KeyCallback cb);
 
 /// `LTRIM`: the command's arguments as members.
 ///
@@ -705,7 +706,7 @@ void for_each_key(const Lset& c, valkey::KeyCallback cb);
 /// - Flags: WRITE
 /// - Keys: argv[1], one key (RW, DELETE)
 /// - Reference: https://valkey.io/commands/ltrim/
-struct Ltrim {
+struct VALKEY_CPP_EXPORT Ltrim {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true, .write = true},
   };
@@ -727,8 +728,8 @@ struct Ltrim {
   std::int64_t start = 0;
   std::int64_t stop = 0;
 };
-void encode(const Ltrim& c, valkey::resp::Writer& w);
-void for_each_key(const Ltrim& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const Ltrim& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const Ltrim& c, valkey::KeyCallback cb);
 
 /// `RPOP`: the command's arguments as members.
 ///
@@ -739,7 +740,7 @@ void for_each_key(const Ltrim& c, valkey::KeyCallback cb);
 /// - Flags: WRITE, FAST
 /// - Keys: argv[1], one key (RW, ACCESS, DELETE)
 /// - Reference: https://valkey.io/commands/rpop/
-struct Rpop {
+struct VALKEY_CPP_EXPORT Rpop {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true, .write = true},
   };
@@ -759,8 +760,8 @@ struct Rpop {
 
   valkey::Arg key = {};
 };
-void encode(const Rpop& c, valkey::resp::Writer& w);
-void for_each_key(const Rpop& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const Rpop& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const Rpop& c, valkey::KeyCallback cb);
 
 /// `RPOP` (typed entry point of Rpop): the command's arguments as members.
 ///
@@ -771,15 +772,15 @@ void for_each_key(const Rpop& c, valkey::KeyCallback cb);
 /// - Flags: WRITE, FAST
 /// - Keys: argv[1], one key (RW, ACCESS, DELETE)
 /// - Reference: https://valkey.io/commands/rpop/
-struct RpopCount {
+struct VALKEY_CPP_EXPORT RpopCount {
   static constexpr valkey::CommandInfo info = Rpop::info;
   using reply_type = std::optional<std::vector<std::string>>;
 
   valkey::Arg key = {};
   std::int64_t count = 0;
 };
-void encode(const RpopCount& c, valkey::resp::Writer& w);
-void for_each_key(const RpopCount& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const RpopCount& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const RpopCount& c, valkey::KeyCallback cb);
 
 /// `RPOPLPUSH`: the command's arguments as members.
 ///
@@ -792,7 +793,7 @@ void for_each_key(const RpopCount& c, valkey::KeyCallback cb);
 ///   1. argv[1], one key (RW, ACCESS, DELETE)
 ///   2. argv[2], one key (RW, INSERT)
 /// - Reference: https://valkey.io/commands/rpoplpush/
-struct Rpoplpush {
+struct VALKEY_CPP_EXPORT Rpoplpush {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true, .write = true},
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 2, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true, .write = true},
@@ -814,8 +815,8 @@ struct Rpoplpush {
   valkey::Arg source = {};
   valkey::Arg destination = {};
 };
-void encode(const Rpoplpush& c, valkey::resp::Writer& w);
-void for_each_key(const Rpoplpush& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const Rpoplpush& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const Rpoplpush& c, valkey::KeyCallback cb);
 
 /// `RPUSH`: the command's arguments as members.
 ///
@@ -826,7 +827,7 @@ void for_each_key(const Rpoplpush& c, valkey::KeyCallback cb);
 /// - Flags: WRITE, DENYOOM, FAST
 /// - Keys: argv[1], one key (RW, INSERT)
 /// - Reference: https://valkey.io/commands/rpush/
-struct Rpush {
+struct VALKEY_CPP_EXPORT Rpush {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true, .write = true},
   };
@@ -847,8 +848,8 @@ struct Rpush {
   valkey::Arg key = {};
   valkey::ArgList<std::string_view> elements = {};
 };
-void encode(const Rpush& c, valkey::resp::Writer& w);
-void for_each_key(const Rpush& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const Rpush& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const Rpush& c, valkey::KeyCallback cb);
 
 /// `RPUSHX`: the command's arguments as members.
 ///
@@ -859,7 +860,7 @@ void for_each_key(const Rpush& c, valkey::KeyCallback cb);
 /// - Flags: WRITE, DENYOOM, FAST
 /// - Keys: argv[1], one key (RW, INSERT)
 /// - Reference: https://valkey.io/commands/rpushx/
-struct Rpushx {
+struct VALKEY_CPP_EXPORT Rpushx {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true, .write = true},
   };
@@ -880,7 +881,7 @@ struct Rpushx {
   valkey::Arg key = {};
   valkey::ArgList<std::string_view> elements = {};
 };
-void encode(const Rpushx& c, valkey::resp::Writer& w);
-void for_each_key(const Rpushx& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const Rpushx& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const Rpushx& c, valkey::KeyCallback cb);
 
 }  // namespace valkey::cmd

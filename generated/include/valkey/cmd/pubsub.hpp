@@ -14,6 +14,7 @@
 #include <vector>
 
 #include <valkey/command.hpp>
+#include <valkey/export.hpp>
 #include <valkey/arg.hpp>
 #include <valkey/optional.hpp>
 #include <valkey/view.hpp>
@@ -33,7 +34,7 @@ namespace valkey::cmd {
 /// - Flags: PUBSUB, NOSCRIPT, LOADING, STALE, SENTINEL
 /// - Keys: none
 /// - Reference: https://valkey.io/commands/psubscribe/
-struct Psubscribe {
+struct VALKEY_CPP_EXPORT Psubscribe {
   static constexpr valkey::CommandInfo info{
       .name = "PSUBSCRIBE",
       .arity = -2,
@@ -50,8 +51,8 @@ struct Psubscribe {
 
   valkey::ArgList<std::string_view> patterns = {};
 };
-void encode(const Psubscribe& c, valkey::resp::Writer& w);
-void for_each_key(const Psubscribe& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const Psubscribe& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const Psubscribe& c, valkey::KeyCallback cb);
 
 /// `PUBLISH`: the command's arguments as members.
 ///
@@ -62,7 +63,7 @@ void for_each_key(const Psubscribe& c, valkey::KeyCallback cb);
 /// - Flags: PUBSUB, LOADING, STALE, FAST, MAY_REPLICATE, SENTINEL
 /// - Keys: none
 /// - Reference: https://valkey.io/commands/publish/
-struct Publish {
+struct VALKEY_CPP_EXPORT Publish {
   static constexpr valkey::CommandInfo info{
       .name = "PUBLISH",
       .arity = 3,
@@ -80,8 +81,8 @@ struct Publish {
   valkey::Arg channel = {};
   valkey::Arg message = {};
 };
-void encode(const Publish& c, valkey::resp::Writer& w);
-void for_each_key(const Publish& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const Publish& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const Publish& c, valkey::KeyCallback cb);
 
 /// `PUBSUB CHANNELS`: the command's arguments as members.
 ///
@@ -93,7 +94,7 @@ void for_each_key(const Publish& c, valkey::KeyCallback cb);
 /// - Keys: none
 /// - Options: `.pattern`
 /// - Reference: https://valkey.io/commands/pubsub-channels/
-struct PubsubChannels {
+struct VALKEY_CPP_EXPORT PubsubChannels {
   static constexpr valkey::CommandInfo info{
       .name = "PUBSUB CHANNELS",
       .arity = -2,
@@ -115,8 +116,8 @@ struct PubsubChannels {
     valkey::Optional<std::string_view> pattern = {};
   };
 };
-void encode(const PubsubChannels& c, valkey::resp::Writer& w);
-void for_each_key(const PubsubChannels& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const PubsubChannels& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const PubsubChannels& c, valkey::KeyCallback cb);
 
 /// `PUBSUB HELP`: the command's arguments as members.
 ///
@@ -127,7 +128,7 @@ void for_each_key(const PubsubChannels& c, valkey::KeyCallback cb);
 /// - Flags: LOADING, STALE
 /// - Keys: none
 /// - Reference: https://valkey.io/commands/pubsub-help/
-struct PubsubHelp {
+struct VALKEY_CPP_EXPORT PubsubHelp {
   static constexpr valkey::CommandInfo info{
       .name = "PUBSUB HELP",
       .arity = 2,
@@ -142,8 +143,8 @@ struct PubsubHelp {
   };
   using reply_type = std::vector<std::string>;
 };
-void encode(const PubsubHelp& c, valkey::resp::Writer& w);
-void for_each_key(const PubsubHelp& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const PubsubHelp& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const PubsubHelp& c, valkey::KeyCallback cb);
 
 /// `PUBSUB NUMPAT`: the command's arguments as members.
 ///
@@ -154,7 +155,7 @@ void for_each_key(const PubsubHelp& c, valkey::KeyCallback cb);
 /// - Flags: PUBSUB, LOADING, STALE
 /// - Keys: none
 /// - Reference: https://valkey.io/commands/pubsub-numpat/
-struct PubsubNumPat {
+struct VALKEY_CPP_EXPORT PubsubNumPat {
   static constexpr valkey::CommandInfo info{
       .name = "PUBSUB NUMPAT",
       .arity = 2,
@@ -169,8 +170,8 @@ struct PubsubNumPat {
   };
   using reply_type = std::int64_t;
 };
-void encode(const PubsubNumPat& c, valkey::resp::Writer& w);
-void for_each_key(const PubsubNumPat& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const PubsubNumPat& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const PubsubNumPat& c, valkey::KeyCallback cb);
 
 /// `PUBSUB NUMSUB`: the command's arguments as members.
 ///
@@ -182,7 +183,7 @@ void for_each_key(const PubsubNumPat& c, valkey::KeyCallback cb);
 /// - Keys: none
 /// - Options: `.channels`
 /// - Reference: https://valkey.io/commands/pubsub-numsub/
-struct PubsubNumSub {
+struct VALKEY_CPP_EXPORT PubsubNumSub {
   static constexpr valkey::CommandInfo info{
       .name = "PUBSUB NUMSUB",
       .arity = -2,
@@ -204,8 +205,8 @@ struct PubsubNumSub {
     valkey::View<std::string_view> channels = {};
   };
 };
-void encode(const PubsubNumSub& c, valkey::resp::Writer& w);
-void for_each_key(const PubsubNumSub& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const PubsubNumSub& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const PubsubNumSub& c, valkey::KeyCallback cb);
 
 /// `PUBSUB SHARDCHANNELS`: the command's arguments as members.
 ///
@@ -217,7 +218,7 @@ void for_each_key(const PubsubNumSub& c, valkey::KeyCallback cb);
 /// - Keys: none
 /// - Options: `.pattern`
 /// - Reference: https://valkey.io/commands/pubsub-shardchannels/
-struct PubsubShardChannels {
+struct VALKEY_CPP_EXPORT PubsubShardChannels {
   static constexpr valkey::CommandInfo info{
       .name = "PUBSUB SHARDCHANNELS",
       .arity = -2,
@@ -239,8 +240,8 @@ struct PubsubShardChannels {
     valkey::Optional<std::string_view> pattern = {};
   };
 };
-void encode(const PubsubShardChannels& c, valkey::resp::Writer& w);
-void for_each_key(const PubsubShardChannels& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const PubsubShardChannels& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const PubsubShardChannels& c, valkey::KeyCallback cb);
 
 /// `PUBSUB SHARDNUMSUB`: the command's arguments as members.
 ///
@@ -252,7 +253,7 @@ void for_each_key(const PubsubShardChannels& c, valkey::KeyCallback cb);
 /// - Keys: none
 /// - Options: `.shard_channels`
 /// - Reference: https://valkey.io/commands/pubsub-shardnumsub/
-struct PubsubShardNumSub {
+struct VALKEY_CPP_EXPORT PubsubShardNumSub {
   static constexpr valkey::CommandInfo info{
       .name = "PUBSUB SHARDNUMSUB",
       .arity = -2,
@@ -274,8 +275,8 @@ struct PubsubShardNumSub {
     valkey::View<std::string_view> shard_channels = {};
   };
 };
-void encode(const PubsubShardNumSub& c, valkey::resp::Writer& w);
-void for_each_key(const PubsubShardNumSub& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const PubsubShardNumSub& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const PubsubShardNumSub& c, valkey::KeyCallback cb);
 
 /// `PUNSUBSCRIBE`: the command's arguments as members.
 ///
@@ -287,7 +288,7 @@ void for_each_key(const PubsubShardNumSub& c, valkey::KeyCallback cb);
 /// - Keys: none
 /// - Options: `.patterns`
 /// - Reference: https://valkey.io/commands/punsubscribe/
-struct Punsubscribe {
+struct VALKEY_CPP_EXPORT Punsubscribe {
   static constexpr valkey::CommandInfo info{
       .name = "PUNSUBSCRIBE",
       .arity = -1,
@@ -309,8 +310,8 @@ struct Punsubscribe {
     valkey::View<std::string_view> patterns = {};
   };
 };
-void encode(const Punsubscribe& c, valkey::resp::Writer& w);
-void for_each_key(const Punsubscribe& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const Punsubscribe& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const Punsubscribe& c, valkey::KeyCallback cb);
 
 /// `SPUBLISH`: the command's arguments as members.
 ///
@@ -321,7 +322,7 @@ void for_each_key(const Punsubscribe& c, valkey::KeyCallback cb);
 /// - Flags: PUBSUB, LOADING, STALE, FAST, MAY_REPLICATE
 /// - Keys: argv[1], one key (NOT_KEY)
 /// - Reference: https://valkey.io/commands/spublish/
-struct Spublish {
+struct VALKEY_CPP_EXPORT Spublish {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0},
   };
@@ -342,8 +343,8 @@ struct Spublish {
   valkey::Arg shard_channel = {};
   valkey::Arg message = {};
 };
-void encode(const Spublish& c, valkey::resp::Writer& w);
-void for_each_key(const Spublish& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const Spublish& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const Spublish& c, valkey::KeyCallback cb);
 
 /// `SSUBSCRIBE`: the command's arguments as members.
 ///
@@ -354,7 +355,7 @@ void for_each_key(const Spublish& c, valkey::KeyCallback cb);
 /// - Flags: PUBSUB, NOSCRIPT, LOADING, STALE
 /// - Keys: argv[1], keys to the last argument, step 1 (NOT_KEY)
 /// - Reference: https://valkey.io/commands/ssubscribe/
-struct Ssubscribe {
+struct VALKEY_CPP_EXPORT Ssubscribe {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = -1, .keystep = 1, .limit = 0},
   };
@@ -374,8 +375,8 @@ struct Ssubscribe {
 
   valkey::ArgList<std::string_view> shard_channels = {};
 };
-void encode(const Ssubscribe& c, valkey::resp::Writer& w);
-void for_each_key(const Ssubscribe& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const Ssubscribe& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const Ssubscribe& c, valkey::KeyCallback cb);
 
 /// `SUBSCRIBE`: the command's arguments as members.
 ///
@@ -386,7 +387,7 @@ void for_each_key(const Ssubscribe& c, valkey::KeyCallback cb);
 /// - Flags: PUBSUB, NOSCRIPT, LOADING, STALE, SENTINEL
 /// - Keys: none
 /// - Reference: https://valkey.io/commands/subscribe/
-struct Subscribe {
+struct VALKEY_CPP_EXPORT Subscribe {
   static constexpr valkey::CommandInfo info{
       .name = "SUBSCRIBE",
       .arity = -2,
@@ -403,8 +404,8 @@ struct Subscribe {
 
   valkey::ArgList<std::string_view> channels = {};
 };
-void encode(const Subscribe& c, valkey::resp::Writer& w);
-void for_each_key(const Subscribe& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const Subscribe& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const Subscribe& c, valkey::KeyCallback cb);
 
 /// `SUNSUBSCRIBE`: the command's arguments as members.
 ///
@@ -416,7 +417,7 @@ void for_each_key(const Subscribe& c, valkey::KeyCallback cb);
 /// - Keys: argv[1], keys to the last argument, step 1 (NOT_KEY)
 /// - Options: `.shard_channels`
 /// - Reference: https://valkey.io/commands/sunsubscribe/
-struct Sunsubscribe {
+struct VALKEY_CPP_EXPORT Sunsubscribe {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = -1, .keystep = 1, .limit = 0},
   };
@@ -441,8 +442,8 @@ struct Sunsubscribe {
     valkey::View<std::string_view> shard_channels = {};
   };
 };
-void encode(const Sunsubscribe& c, valkey::resp::Writer& w);
-void for_each_key(const Sunsubscribe& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const Sunsubscribe& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const Sunsubscribe& c, valkey::KeyCallback cb);
 
 /// `UNSUBSCRIBE`: the command's arguments as members.
 ///
@@ -454,7 +455,7 @@ void for_each_key(const Sunsubscribe& c, valkey::KeyCallback cb);
 /// - Keys: none
 /// - Options: `.channels`
 /// - Reference: https://valkey.io/commands/unsubscribe/
-struct Unsubscribe {
+struct VALKEY_CPP_EXPORT Unsubscribe {
   static constexpr valkey::CommandInfo info{
       .name = "UNSUBSCRIBE",
       .arity = -1,
@@ -476,7 +477,7 @@ struct Unsubscribe {
     valkey::View<std::string_view> channels = {};
   };
 };
-void encode(const Unsubscribe& c, valkey::resp::Writer& w);
-void for_each_key(const Unsubscribe& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const Unsubscribe& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const Unsubscribe& c, valkey::KeyCallback cb);
 
 }  // namespace valkey::cmd

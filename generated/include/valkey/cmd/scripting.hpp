@@ -15,6 +15,7 @@
 #include <vector>
 
 #include <valkey/command.hpp>
+#include <valkey/export.hpp>
 #include <valkey/arg.hpp>
 #include <valkey/optional.hpp>
 #include <valkey/view.hpp>
@@ -38,7 +39,7 @@ namespace valkey::cmd {
 /// - Keys: argv[2], the count at +0, keys from +1, step 1 (RW, ACCESS, UPDATE)
 /// - Options: `.keys`, `.args`
 /// - Reference: https://valkey.io/commands/eval/
-struct Eval {
+struct VALKEY_CPP_EXPORT Eval {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 2, .find = valkey::KeySpec::Find::keynum, .keynumidx = 0, .firstkey = 1, .keynum_step = 1, .read = true, .write = true},
   };
@@ -66,8 +67,8 @@ struct Eval {
     valkey::View<std::string_view> args = {};
   };
 };
-void encode(const Eval& c, valkey::resp::Writer& w);
-void for_each_key(const Eval& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const Eval& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const Eval& c, valkey::KeyCallback cb);
 
 /// `EVALSHA`: the command's arguments as members.
 ///
@@ -79,7 +80,7 @@ void for_each_key(const Eval& c, valkey::KeyCallback cb);
 /// - Keys: argv[2], the count at +0, keys from +1, step 1 (RW, ACCESS, UPDATE)
 /// - Options: `.keys`, `.args`
 /// - Reference: https://valkey.io/commands/evalsha/
-struct Evalsha {
+struct VALKEY_CPP_EXPORT Evalsha {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 2, .find = valkey::KeySpec::Find::keynum, .keynumidx = 0, .firstkey = 1, .keynum_step = 1, .read = true, .write = true},
   };
@@ -107,8 +108,8 @@ struct Evalsha {
     valkey::View<std::string_view> args = {};
   };
 };
-void encode(const Evalsha& c, valkey::resp::Writer& w);
-void for_each_key(const Evalsha& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const Evalsha& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const Evalsha& c, valkey::KeyCallback cb);
 
 /// `EVALSHA_RO`: the command's arguments as members.
 ///
@@ -120,7 +121,7 @@ void for_each_key(const Evalsha& c, valkey::KeyCallback cb);
 /// - Keys: argv[2], the count at +0, keys from +1, step 1 (RO, ACCESS)
 /// - Options: `.keys`, `.args`
 /// - Reference: https://valkey.io/commands/evalsha_ro/
-struct EvalshaRo {
+struct VALKEY_CPP_EXPORT EvalshaRo {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 2, .find = valkey::KeySpec::Find::keynum, .keynumidx = 0, .firstkey = 1, .keynum_step = 1, .read = true},
   };
@@ -148,8 +149,8 @@ struct EvalshaRo {
     valkey::View<std::string_view> args = {};
   };
 };
-void encode(const EvalshaRo& c, valkey::resp::Writer& w);
-void for_each_key(const EvalshaRo& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const EvalshaRo& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const EvalshaRo& c, valkey::KeyCallback cb);
 
 /// `EVAL_RO`: the command's arguments as members.
 ///
@@ -161,7 +162,7 @@ void for_each_key(const EvalshaRo& c, valkey::KeyCallback cb);
 /// - Keys: argv[2], the count at +0, keys from +1, step 1 (RO, ACCESS)
 /// - Options: `.keys`, `.args`
 /// - Reference: https://valkey.io/commands/eval_ro/
-struct EvalRo {
+struct VALKEY_CPP_EXPORT EvalRo {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 2, .find = valkey::KeySpec::Find::keynum, .keynumidx = 0, .firstkey = 1, .keynum_step = 1, .read = true},
   };
@@ -189,8 +190,8 @@ struct EvalRo {
     valkey::View<std::string_view> args = {};
   };
 };
-void encode(const EvalRo& c, valkey::resp::Writer& w);
-void for_each_key(const EvalRo& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const EvalRo& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const EvalRo& c, valkey::KeyCallback cb);
 
 /// `FCALL`: the command's arguments as members.
 ///
@@ -202,7 +203,7 @@ void for_each_key(const EvalRo& c, valkey::KeyCallback cb);
 /// - Keys: argv[2], the count at +0, keys from +1, step 1 (RW, ACCESS, UPDATE)
 /// - Options: `.keys`, `.args`
 /// - Reference: https://valkey.io/commands/fcall/
-struct Fcall {
+struct VALKEY_CPP_EXPORT Fcall {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 2, .find = valkey::KeySpec::Find::keynum, .keynumidx = 0, .firstkey = 1, .keynum_step = 1, .read = true, .write = true},
   };
@@ -230,8 +231,8 @@ struct Fcall {
     valkey::View<std::string_view> args = {};
   };
 };
-void encode(const Fcall& c, valkey::resp::Writer& w);
-void for_each_key(const Fcall& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const Fcall& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const Fcall& c, valkey::KeyCallback cb);
 
 /// `FCALL_RO`: the command's arguments as members.
 ///
@@ -243,7 +244,7 @@ void for_each_key(const Fcall& c, valkey::KeyCallback cb);
 /// - Keys: argv[2], the count at +0, keys from +1, step 1 (RO, ACCESS)
 /// - Options: `.keys`, `.args`
 /// - Reference: https://valkey.io/commands/fcall_ro/
-struct FcallRo {
+struct VALKEY_CPP_EXPORT FcallRo {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 2, .find = valkey::KeySpec::Find::keynum, .keynumidx = 0, .firstkey = 1, .keynum_step = 1, .read = true},
   };
@@ -271,8 +272,8 @@ struct FcallRo {
     valkey::View<std::string_view> args = {};
   };
 };
-void encode(const FcallRo& c, valkey::resp::Writer& w);
-void for_each_key(const FcallRo& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const FcallRo& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const FcallRo& c, valkey::KeyCallback cb);
 
 /// `FUNCTION DELETE`: the command's arguments as members.
 ///
@@ -283,7 +284,7 @@ void for_each_key(const FcallRo& c, valkey::KeyCallback cb);
 /// - Flags: NOSCRIPT, WRITE
 /// - Keys: none
 /// - Reference: https://valkey.io/commands/function-delete/
-struct FunctionDelete {
+struct VALKEY_CPP_EXPORT FunctionDelete {
   static constexpr valkey::CommandInfo info{
       .name = "FUNCTION DELETE",
       .arity = 3,
@@ -300,8 +301,8 @@ struct FunctionDelete {
 
   valkey::Arg library_name = {};
 };
-void encode(const FunctionDelete& c, valkey::resp::Writer& w);
-void for_each_key(const FunctionDelete& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const FunctionDelete& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const FunctionDelete& c, valkey::KeyCallback cb);
 
 /// `FUNCTION DUMP`: the command's arguments as members.
 ///
@@ -312,7 +313,7 @@ void for_each_key(const FunctionDelete& c, valkey::KeyCallback cb);
 /// - Flags: NOSCRIPT
 /// - Keys: none
 /// - Reference: https://valkey.io/commands/function-dump/
-struct FunctionDump {
+struct VALKEY_CPP_EXPORT FunctionDump {
   static constexpr valkey::CommandInfo info{
       .name = "FUNCTION DUMP",
       .arity = 2,
@@ -327,8 +328,8 @@ struct FunctionDump {
   };
   using reply_type = std::string;
 };
-void encode(const FunctionDump& c, valkey::resp::Writer& w);
-void for_each_key(const FunctionDump& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const FunctionDump& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const FunctionDump& c, valkey::KeyCallback cb);
 
 /// `FUNCTION FLUSH`: the command's arguments as members.
 ///
@@ -340,7 +341,7 @@ void for_each_key(const FunctionDump& c, valkey::KeyCallback cb);
 /// - Keys: none
 /// - Options: `.flush_type` (`valkey::async`, `valkey::sync`)
 /// - Reference: https://valkey.io/commands/function-flush/
-struct FunctionFlush {
+struct VALKEY_CPP_EXPORT FunctionFlush {
   static constexpr valkey::CommandInfo info{
       .name = "FUNCTION FLUSH",
       .arity = -2,
@@ -366,8 +367,8 @@ struct FunctionFlush {
     valkey::Optional<FlushType> flush_type = {};
   };
 };
-void encode(const FunctionFlush& c, valkey::resp::Writer& w);
-void for_each_key(const FunctionFlush& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const FunctionFlush& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const FunctionFlush& c, valkey::KeyCallback cb);
 
 /// `FUNCTION HELP`: the command's arguments as members.
 ///
@@ -378,7 +379,7 @@ void for_each_key(const FunctionFlush& c, valkey::KeyCallback cb);
 /// - Flags: LOADING, STALE
 /// - Keys: none
 /// - Reference: https://valkey.io/commands/function-help/
-struct FunctionHelp {
+struct VALKEY_CPP_EXPORT FunctionHelp {
   static constexpr valkey::CommandInfo info{
       .name = "FUNCTION HELP",
       .arity = 2,
@@ -393,8 +394,8 @@ struct FunctionHelp {
   };
   using reply_type = std::vector<std::string>;
 };
-void encode(const FunctionHelp& c, valkey::resp::Writer& w);
-void for_each_key(const FunctionHelp& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const FunctionHelp& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const FunctionHelp& c, valkey::KeyCallback cb);
 
 /// `FUNCTION KILL`: the command's arguments as members.
 ///
@@ -405,7 +406,7 @@ void for_each_key(const FunctionHelp& c, valkey::KeyCallback cb);
 /// - Flags: NOSCRIPT, ALLOW_BUSY
 /// - Keys: none
 /// - Reference: https://valkey.io/commands/function-kill/
-struct FunctionKill {
+struct VALKEY_CPP_EXPORT FunctionKill {
   static constexpr valkey::CommandInfo info{
       .name = "FUNCTION KILL",
       .arity = 2,
@@ -420,8 +421,8 @@ struct FunctionKill {
   };
   using reply_type = valkey::Ok;
 };
-void encode(const FunctionKill& c, valkey::resp::Writer& w);
-void for_each_key(const FunctionKill& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const FunctionKill& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const FunctionKill& c, valkey::KeyCallback cb);
 
 /// `FUNCTION LIST`: the command's arguments as members.
 ///
@@ -433,7 +434,7 @@ void for_each_key(const FunctionKill& c, valkey::KeyCallback cb);
 /// - Keys: none
 /// - Options: `.library_name_pattern`, `.with_code`
 /// - Reference: https://valkey.io/commands/function-list/
-struct FunctionList {
+struct VALKEY_CPP_EXPORT FunctionList {
   static constexpr valkey::CommandInfo info{
       .name = "FUNCTION LIST",
       .arity = -2,
@@ -495,8 +496,8 @@ struct FunctionList {
     bool with_code = false;
   };
 };
-void encode(const FunctionList& c, valkey::resp::Writer& w);
-void for_each_key(const FunctionList& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const FunctionList& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const FunctionList& c, valkey::KeyCallback cb);
 
 /// `FUNCTION LOAD`: the command's arguments as members.
 ///
@@ -508,7 +509,7 @@ void for_each_key(const FunctionList& c, valkey::KeyCallback cb);
 /// - Keys: none
 /// - Options: `.replace`
 /// - Reference: https://valkey.io/commands/function-load/
-struct FunctionLoad {
+struct VALKEY_CPP_EXPORT FunctionLoad {
   static constexpr valkey::CommandInfo info{
       .name = "FUNCTION LOAD",
       .arity = -3,
@@ -531,8 +532,8 @@ struct FunctionLoad {
     bool replace = false;
   };
 };
-void encode(const FunctionLoad& c, valkey::resp::Writer& w);
-void for_each_key(const FunctionLoad& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const FunctionLoad& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const FunctionLoad& c, valkey::KeyCallback cb);
 
 /// `FUNCTION RESTORE`: the command's arguments as members.
 ///
@@ -544,7 +545,7 @@ void for_each_key(const FunctionLoad& c, valkey::KeyCallback cb);
 /// - Keys: none
 /// - Options: `.policy` (`Flush{}`, `Append{}`, `Replace{}`)
 /// - Reference: https://valkey.io/commands/function-restore/
-struct FunctionRestore {
+struct VALKEY_CPP_EXPORT FunctionRestore {
   static constexpr valkey::CommandInfo info{
       .name = "FUNCTION RESTORE",
       .arity = -3,
@@ -572,8 +573,8 @@ struct FunctionRestore {
     valkey::Optional<Policy> policy = {};
   };
 };
-void encode(const FunctionRestore& c, valkey::resp::Writer& w);
-void for_each_key(const FunctionRestore& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const FunctionRestore& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const FunctionRestore& c, valkey::KeyCallback cb);
 
 /// `FUNCTION STATS`: the command's arguments as members.
 ///
@@ -584,7 +585,7 @@ void for_each_key(const FunctionRestore& c, valkey::KeyCallback cb);
 /// - Flags: NOSCRIPT, ALLOW_BUSY
 /// - Keys: none
 /// - Reference: https://valkey.io/commands/function-stats/
-struct FunctionStats {
+struct VALKEY_CPP_EXPORT FunctionStats {
   static constexpr valkey::CommandInfo info{
       .name = "FUNCTION STATS",
       .arity = 2,
@@ -649,8 +650,8 @@ struct FunctionStats {
 
   using reply_type = FunctionStats::Record;
 };
-void encode(const FunctionStats& c, valkey::resp::Writer& w);
-void for_each_key(const FunctionStats& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const FunctionStats& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const FunctionStats& c, valkey::KeyCallback cb);
 
 /// `SCRIPT DEBUG`: the command's arguments as members.
 ///
@@ -662,7 +663,7 @@ void for_each_key(const FunctionStats& c, valkey::KeyCallback cb);
 /// - Keys: none
 /// - Options: `.engine`
 /// - Reference: https://valkey.io/commands/script-debug/
-struct ScriptDebug {
+struct VALKEY_CPP_EXPORT ScriptDebug {
   static constexpr valkey::CommandInfo info{
       .name = "SCRIPT DEBUG",
       .arity = -3,
@@ -690,8 +691,8 @@ struct ScriptDebug {
     valkey::Optional<std::string_view> engine = {};
   };
 };
-void encode(const ScriptDebug& c, valkey::resp::Writer& w);
-void for_each_key(const ScriptDebug& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const ScriptDebug& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const ScriptDebug& c, valkey::KeyCallback cb);
 
 /// `SCRIPT EXISTS`: the command's arguments as members.
 ///
@@ -702,7 +703,7 @@ void for_each_key(const ScriptDebug& c, valkey::KeyCallback cb);
 /// - Flags: NOSCRIPT, STALE
 /// - Keys: none
 /// - Reference: https://valkey.io/commands/script-exists/
-struct ScriptExists {
+struct VALKEY_CPP_EXPORT ScriptExists {
   static constexpr valkey::CommandInfo info{
       .name = "SCRIPT EXISTS",
       .arity = -3,
@@ -719,8 +720,8 @@ struct ScriptExists {
 
   valkey::ArgList<std::string_view> sha1s = {};
 };
-void encode(const ScriptExists& c, valkey::resp::Writer& w);
-void for_each_key(const ScriptExists& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const ScriptExists& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const ScriptExists& c, valkey::KeyCallback cb);
 
 /// `SCRIPT FLUSH`: the command's arguments as members.
 ///
@@ -732,7 +733,7 @@ void for_each_key(const ScriptExists& c, valkey::KeyCallback cb);
 /// - Keys: none
 /// - Options: `.flush_type` (`valkey::async`, `valkey::sync`)
 /// - Reference: https://valkey.io/commands/script-flush/
-struct ScriptFlush {
+struct VALKEY_CPP_EXPORT ScriptFlush {
   static constexpr valkey::CommandInfo info{
       .name = "SCRIPT FLUSH",
       .arity = -2,
@@ -758,8 +759,8 @@ struct ScriptFlush {
     valkey::Optional<FlushType> flush_type = {};
   };
 };
-void encode(const ScriptFlush& c, valkey::resp::Writer& w);
-void for_each_key(const ScriptFlush& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const ScriptFlush& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const ScriptFlush& c, valkey::KeyCallback cb);
 
 /// `SCRIPT HELP`: the command's arguments as members.
 ///
@@ -770,7 +771,7 @@ void for_each_key(const ScriptFlush& c, valkey::KeyCallback cb);
 /// - Flags: LOADING, STALE
 /// - Keys: none
 /// - Reference: https://valkey.io/commands/script-help/
-struct ScriptHelp {
+struct VALKEY_CPP_EXPORT ScriptHelp {
   static constexpr valkey::CommandInfo info{
       .name = "SCRIPT HELP",
       .arity = 2,
@@ -785,8 +786,8 @@ struct ScriptHelp {
   };
   using reply_type = std::vector<std::string>;
 };
-void encode(const ScriptHelp& c, valkey::resp::Writer& w);
-void for_each_key(const ScriptHelp& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const ScriptHelp& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const ScriptHelp& c, valkey::KeyCallback cb);
 
 /// `SCRIPT KILL`: the command's arguments as members.
 ///
@@ -797,7 +798,7 @@ void for_each_key(const ScriptHelp& c, valkey::KeyCallback cb);
 /// - Flags: NOSCRIPT, ALLOW_BUSY
 /// - Keys: none
 /// - Reference: https://valkey.io/commands/script-kill/
-struct ScriptKill {
+struct VALKEY_CPP_EXPORT ScriptKill {
   static constexpr valkey::CommandInfo info{
       .name = "SCRIPT KILL",
       .arity = 2,
@@ -812,8 +813,8 @@ struct ScriptKill {
   };
   using reply_type = valkey::Ok;
 };
-void encode(const ScriptKill& c, valkey::resp::Writer& w);
-void for_each_key(const ScriptKill& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const ScriptKill& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const ScriptKill& c, valkey::KeyCallback cb);
 
 /// `SCRIPT LOAD`: the command's arguments as members.
 ///
@@ -824,7 +825,7 @@ void for_each_key(const ScriptKill& c, valkey::KeyCallback cb);
 /// - Flags: NOSCRIPT, STALE
 /// - Keys: none
 /// - Reference: https://valkey.io/commands/script-load/
-struct ScriptLoad {
+struct VALKEY_CPP_EXPORT ScriptLoad {
   static constexpr valkey::CommandInfo info{
       .name = "SCRIPT LOAD",
       .arity = 3,
@@ -841,8 +842,8 @@ struct ScriptLoad {
 
   valkey::Arg script = {};
 };
-void encode(const ScriptLoad& c, valkey::resp::Writer& w);
-void for_each_key(const ScriptLoad& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const ScriptLoad& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const ScriptLoad& c, valkey::KeyCallback cb);
 
 /// `SCRIPT SHOW`: the command's arguments as members.
 ///
@@ -853,7 +854,7 @@ void for_each_key(const ScriptLoad& c, valkey::KeyCallback cb);
 /// - Flags: NOSCRIPT, STALE
 /// - Keys: none
 /// - Reference: https://valkey.io/commands/script-show/
-struct ScriptShow {
+struct VALKEY_CPP_EXPORT ScriptShow {
   static constexpr valkey::CommandInfo info{
       .name = "SCRIPT SHOW",
       .arity = 3,
@@ -870,7 +871,7 @@ struct ScriptShow {
 
   valkey::Arg sha1 = {};
 };
-void encode(const ScriptShow& c, valkey::resp::Writer& w);
-void for_each_key(const ScriptShow& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const ScriptShow& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const ScriptShow& c, valkey::KeyCallback cb);
 
 }  // namespace valkey::cmd

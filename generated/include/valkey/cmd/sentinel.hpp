@@ -15,6 +15,7 @@
 #include <vector>
 
 #include <valkey/command.hpp>
+#include <valkey/export.hpp>
 #include <valkey/arg.hpp>
 #include <valkey/view.hpp>
 #include <valkey/choice.hpp>
@@ -35,7 +36,7 @@ namespace valkey::cmd {
 /// - Flags: ADMIN, SENTINEL, ONLY_SENTINEL
 /// - Keys: none
 /// - Reference: https://valkey.io/commands/sentinel-ckquorum/
-struct SentinelCkquorum {
+struct VALKEY_CPP_EXPORT SentinelCkquorum {
   static constexpr valkey::CommandInfo info{
       .name = "SENTINEL CKQUORUM",
       .arity = 3,
@@ -52,8 +53,8 @@ struct SentinelCkquorum {
 
   valkey::Arg primary_name = {};
 };
-void encode(const SentinelCkquorum& c, valkey::resp::Writer& w);
-void for_each_key(const SentinelCkquorum& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const SentinelCkquorum& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const SentinelCkquorum& c, valkey::KeyCallback cb);
 
 /// `SENTINEL CONFIG`: the command's arguments as members.
 ///
@@ -64,7 +65,7 @@ void for_each_key(const SentinelCkquorum& c, valkey::KeyCallback cb);
 /// - Flags: ADMIN, SENTINEL, ONLY_SENTINEL
 /// - Keys: none
 /// - Reference: https://valkey.io/commands/sentinel-config/
-struct SentinelConfig {
+struct VALKEY_CPP_EXPORT SentinelConfig {
   static constexpr valkey::CommandInfo info{
       .name = "SENTINEL CONFIG",
       .arity = -4,
@@ -92,8 +93,8 @@ struct SentinelConfig {
 
   Action action = {};
 };
-void encode(const SentinelConfig& c, valkey::resp::Writer& w);
-void for_each_key(const SentinelConfig& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const SentinelConfig& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const SentinelConfig& c, valkey::KeyCallback cb);
 
 /// `SENTINEL DEBUG`: the command's arguments as members.
 ///
@@ -105,7 +106,7 @@ void for_each_key(const SentinelConfig& c, valkey::KeyCallback cb);
 /// - Keys: none
 /// - Options: `.data`
 /// - Reference: https://valkey.io/commands/sentinel-debug/
-struct SentinelDebug {
+struct VALKEY_CPP_EXPORT SentinelDebug {
   static constexpr valkey::CommandInfo info{
       .name = "SENTINEL DEBUG",
       .arity = -2,
@@ -127,8 +128,8 @@ struct SentinelDebug {
     valkey::View<std::pair<std::string_view, std::string_view>> data = {};
   };
 };
-void encode(const SentinelDebug& c, valkey::resp::Writer& w);
-void for_each_key(const SentinelDebug& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const SentinelDebug& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const SentinelDebug& c, valkey::KeyCallback cb);
 
 /// `SENTINEL FAILOVER`: the command's arguments as members.
 ///
@@ -140,7 +141,7 @@ void for_each_key(const SentinelDebug& c, valkey::KeyCallback cb);
 /// - Keys: none
 /// - Options: `.coordinated`
 /// - Reference: https://valkey.io/commands/sentinel-failover/
-struct SentinelFailover {
+struct VALKEY_CPP_EXPORT SentinelFailover {
   static constexpr valkey::CommandInfo info{
       .name = "SENTINEL FAILOVER",
       .arity = -3,
@@ -163,8 +164,8 @@ struct SentinelFailover {
     bool coordinated = false;
   };
 };
-void encode(const SentinelFailover& c, valkey::resp::Writer& w);
-void for_each_key(const SentinelFailover& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const SentinelFailover& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const SentinelFailover& c, valkey::KeyCallback cb);
 
 /// `SENTINEL FLUSHCONFIG`: the command's arguments as members.
 ///
@@ -175,7 +176,7 @@ void for_each_key(const SentinelFailover& c, valkey::KeyCallback cb);
 /// - Flags: ADMIN, SENTINEL, ONLY_SENTINEL
 /// - Keys: none
 /// - Reference: https://valkey.io/commands/sentinel-flushconfig/
-struct SentinelFlushConfig {
+struct VALKEY_CPP_EXPORT SentinelFlushConfig {
   static constexpr valkey::CommandInfo info{
       .name = "SENTINEL FLUSHCONFIG",
       .arity = 2,
@@ -190,8 +191,8 @@ struct SentinelFlushConfig {
   };
   using reply_type = valkey::Ok;
 };
-void encode(const SentinelFlushConfig& c, valkey::resp::Writer& w);
-void for_each_key(const SentinelFlushConfig& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const SentinelFlushConfig& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const SentinelFlushConfig& c, valkey::KeyCallback cb);
 
 /// `SENTINEL GET-MASTER-ADDR-BY-NAME`: the command's arguments as members.
 ///
@@ -202,7 +203,7 @@ void for_each_key(const SentinelFlushConfig& c, valkey::KeyCallback cb);
 /// - Flags: ADMIN, SENTINEL, ONLY_SENTINEL
 /// - Keys: none
 /// - Reference: https://valkey.io/commands/sentinel-get-master-addr-by-name/
-struct SentinelGetMasterAddrByName {
+struct VALKEY_CPP_EXPORT SentinelGetMasterAddrByName {
   static constexpr valkey::CommandInfo info{
       .name = "SENTINEL GET-MASTER-ADDR-BY-NAME",
       .arity = 3,
@@ -219,8 +220,8 @@ struct SentinelGetMasterAddrByName {
 
   valkey::Arg primary_name = {};
 };
-void encode(const SentinelGetMasterAddrByName& c, valkey::resp::Writer& w);
-void for_each_key(const SentinelGetMasterAddrByName& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const SentinelGetMasterAddrByName& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const SentinelGetMasterAddrByName& c, valkey::KeyCallback cb);
 
 /// `SENTINEL GET-PRIMARY-ADDR-BY-NAME`: the command's arguments as members.
 ///
@@ -231,7 +232,7 @@ void for_each_key(const SentinelGetMasterAddrByName& c, valkey::KeyCallback cb);
 /// - Flags: ADMIN, SENTINEL, ONLY_SENTINEL
 /// - Keys: none
 /// - Reference: https://valkey.io/commands/sentinel-get-primary-addr-by-name/
-struct SentinelGetPrimaryAddrByName {
+struct VALKEY_CPP_EXPORT SentinelGetPrimaryAddrByName {
   static constexpr valkey::CommandInfo info{
       .name = "SENTINEL GET-PRIMARY-ADDR-BY-NAME",
       .arity = 3,
@@ -248,8 +249,8 @@ struct SentinelGetPrimaryAddrByName {
 
   valkey::Arg primary_name = {};
 };
-void encode(const SentinelGetPrimaryAddrByName& c, valkey::resp::Writer& w);
-void for_each_key(const SentinelGetPrimaryAddrByName& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const SentinelGetPrimaryAddrByName& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const SentinelGetPrimaryAddrByName& c, valkey::KeyCallback cb);
 
 /// `SENTINEL HELP`: the command's arguments as members.
 ///
@@ -260,7 +261,7 @@ void for_each_key(const SentinelGetPrimaryAddrByName& c, valkey::KeyCallback cb)
 /// - Flags: LOADING, STALE, SENTINEL, ONLY_SENTINEL
 /// - Keys: none
 /// - Reference: https://valkey.io/commands/sentinel-help/
-struct SentinelHelp {
+struct VALKEY_CPP_EXPORT SentinelHelp {
   static constexpr valkey::CommandInfo info{
       .name = "SENTINEL HELP",
       .arity = 2,
@@ -275,8 +276,8 @@ struct SentinelHelp {
   };
   using reply_type = std::vector<std::string>;
 };
-void encode(const SentinelHelp& c, valkey::resp::Writer& w);
-void for_each_key(const SentinelHelp& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const SentinelHelp& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const SentinelHelp& c, valkey::KeyCallback cb);
 
 /// `SENTINEL INFO-CACHE`: the command's arguments as members.
 ///
@@ -287,7 +288,7 @@ void for_each_key(const SentinelHelp& c, valkey::KeyCallback cb);
 /// - Flags: ADMIN, SENTINEL, ONLY_SENTINEL
 /// - Keys: none
 /// - Reference: https://valkey.io/commands/sentinel-info-cache/
-struct SentinelInfoCache {
+struct VALKEY_CPP_EXPORT SentinelInfoCache {
   static constexpr valkey::CommandInfo info{
       .name = "SENTINEL INFO-CACHE",
       .arity = -3,
@@ -304,8 +305,8 @@ struct SentinelInfoCache {
 
   valkey::ArgList<std::string_view> node_names = {};
 };
-void encode(const SentinelInfoCache& c, valkey::resp::Writer& w);
-void for_each_key(const SentinelInfoCache& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const SentinelInfoCache& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const SentinelInfoCache& c, valkey::KeyCallback cb);
 
 /// `SENTINEL IS-MASTER-DOWN-BY-ADDR`: the command's arguments as members.
 ///
@@ -316,7 +317,7 @@ void for_each_key(const SentinelInfoCache& c, valkey::KeyCallback cb);
 /// - Flags: ADMIN, SENTINEL, ONLY_SENTINEL
 /// - Keys: none
 /// - Reference: https://valkey.io/commands/sentinel-is-master-down-by-addr/
-struct SentinelIsMasterDownByAddr {
+struct VALKEY_CPP_EXPORT SentinelIsMasterDownByAddr {
   static constexpr valkey::CommandInfo info{
       .name = "SENTINEL IS-MASTER-DOWN-BY-ADDR",
       .arity = 6,
@@ -336,8 +337,8 @@ struct SentinelIsMasterDownByAddr {
   std::int64_t current_epoch = 0;
   valkey::Arg run_id = {};
 };
-void encode(const SentinelIsMasterDownByAddr& c, valkey::resp::Writer& w);
-void for_each_key(const SentinelIsMasterDownByAddr& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const SentinelIsMasterDownByAddr& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const SentinelIsMasterDownByAddr& c, valkey::KeyCallback cb);
 
 /// `SENTINEL IS-PRIMARY-DOWN-BY-ADDR`: the command's arguments as members.
 ///
@@ -348,7 +349,7 @@ void for_each_key(const SentinelIsMasterDownByAddr& c, valkey::KeyCallback cb);
 /// - Flags: ADMIN, SENTINEL, ONLY_SENTINEL
 /// - Keys: none
 /// - Reference: https://valkey.io/commands/sentinel-is-primary-down-by-addr/
-struct SentinelIsPrimaryDownByAddr {
+struct VALKEY_CPP_EXPORT SentinelIsPrimaryDownByAddr {
   static constexpr valkey::CommandInfo info{
       .name = "SENTINEL IS-PRIMARY-DOWN-BY-ADDR",
       .arity = 6,
@@ -368,8 +369,8 @@ struct SentinelIsPrimaryDownByAddr {
   std::int64_t current_epoch = 0;
   valkey::Arg run_id = {};
 };
-void encode(const SentinelIsPrimaryDownByAddr& c, valkey::resp::Writer& w);
-void for_each_key(const SentinelIsPrimaryDownByAddr& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const SentinelIsPrimaryDownByAddr& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const SentinelIsPrimaryDownByAddr& c, valkey::KeyCallback cb);
 
 /// `SENTINEL MASTER`: the command's arguments as members.
 ///
@@ -380,7 +381,7 @@ void for_each_key(const SentinelIsPrimaryDownByAddr& c, valkey::KeyCallback cb);
 /// - Flags: ADMIN, SENTINEL, ONLY_SENTINEL
 /// - Keys: none
 /// - Reference: https://valkey.io/commands/sentinel-master/
-struct SentinelMaster {
+struct VALKEY_CPP_EXPORT SentinelMaster {
   static constexpr valkey::CommandInfo info{
       .name = "SENTINEL MASTER",
       .arity = 3,
@@ -397,8 +398,8 @@ struct SentinelMaster {
 
   valkey::Arg primary_name = {};
 };
-void encode(const SentinelMaster& c, valkey::resp::Writer& w);
-void for_each_key(const SentinelMaster& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const SentinelMaster& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const SentinelMaster& c, valkey::KeyCallback cb);
 
 /// `SENTINEL MASTERS`: the command's arguments as members.
 ///
@@ -409,7 +410,7 @@ void for_each_key(const SentinelMaster& c, valkey::KeyCallback cb);
 /// - Flags: ADMIN, SENTINEL, ONLY_SENTINEL
 /// - Keys: none
 /// - Reference: https://valkey.io/commands/sentinel-masters/
-struct SentinelMasters {
+struct VALKEY_CPP_EXPORT SentinelMasters {
   static constexpr valkey::CommandInfo info{
       .name = "SENTINEL MASTERS",
       .arity = 2,
@@ -424,8 +425,8 @@ struct SentinelMasters {
   };
   using reply_type = std::vector<std::vector<std::pair<std::string, std::string>>>;
 };
-void encode(const SentinelMasters& c, valkey::resp::Writer& w);
-void for_each_key(const SentinelMasters& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const SentinelMasters& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const SentinelMasters& c, valkey::KeyCallback cb);
 
 /// `SENTINEL MONITOR`: the command's arguments as members.
 ///
@@ -436,7 +437,7 @@ void for_each_key(const SentinelMasters& c, valkey::KeyCallback cb);
 /// - Flags: ADMIN, SENTINEL, ONLY_SENTINEL
 /// - Keys: none
 /// - Reference: https://valkey.io/commands/sentinel-monitor/
-struct SentinelMonitor {
+struct VALKEY_CPP_EXPORT SentinelMonitor {
   static constexpr valkey::CommandInfo info{
       .name = "SENTINEL MONITOR",
       .arity = 6,
@@ -456,8 +457,8 @@ struct SentinelMonitor {
   std::int64_t port = 0;
   std::int64_t quorum = 0;
 };
-void encode(const SentinelMonitor& c, valkey::resp::Writer& w);
-void for_each_key(const SentinelMonitor& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const SentinelMonitor& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const SentinelMonitor& c, valkey::KeyCallback cb);
 
 /// `SENTINEL MYID`: the command's arguments as members.
 ///
@@ -468,7 +469,7 @@ void for_each_key(const SentinelMonitor& c, valkey::KeyCallback cb);
 /// - Flags: ADMIN, SENTINEL, ONLY_SENTINEL
 /// - Keys: none
 /// - Reference: https://valkey.io/commands/sentinel-myid/
-struct SentinelMyId {
+struct VALKEY_CPP_EXPORT SentinelMyId {
   static constexpr valkey::CommandInfo info{
       .name = "SENTINEL MYID",
       .arity = 2,
@@ -483,8 +484,8 @@ struct SentinelMyId {
   };
   using reply_type = std::string;
 };
-void encode(const SentinelMyId& c, valkey::resp::Writer& w);
-void for_each_key(const SentinelMyId& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const SentinelMyId& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const SentinelMyId& c, valkey::KeyCallback cb);
 
 /// `SENTINEL PENDING-SCRIPTS`: the command's arguments as members.
 ///
@@ -495,7 +496,7 @@ void for_each_key(const SentinelMyId& c, valkey::KeyCallback cb);
 /// - Flags: ADMIN, SENTINEL, ONLY_SENTINEL
 /// - Keys: none
 /// - Reference: https://valkey.io/commands/sentinel-pending-scripts/
-struct SentinelPendingScripts {
+struct VALKEY_CPP_EXPORT SentinelPendingScripts {
   static constexpr valkey::CommandInfo info{
       .name = "SENTINEL PENDING-SCRIPTS",
       .arity = 2,
@@ -534,8 +535,8 @@ struct SentinelPendingScripts {
 
   using reply_type = std::vector<SentinelPendingScripts::Record>;
 };
-void encode(const SentinelPendingScripts& c, valkey::resp::Writer& w);
-void for_each_key(const SentinelPendingScripts& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const SentinelPendingScripts& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const SentinelPendingScripts& c, valkey::KeyCallback cb);
 
 /// `SENTINEL PRIMARIES`: the command's arguments as members.
 ///
@@ -546,7 +547,7 @@ void for_each_key(const SentinelPendingScripts& c, valkey::KeyCallback cb);
 /// - Flags: ADMIN, SENTINEL, ONLY_SENTINEL
 /// - Keys: none
 /// - Reference: https://valkey.io/commands/sentinel-primaries/
-struct SentinelPrimaries {
+struct VALKEY_CPP_EXPORT SentinelPrimaries {
   static constexpr valkey::CommandInfo info{
       .name = "SENTINEL PRIMARIES",
       .arity = 2,
@@ -561,8 +562,8 @@ struct SentinelPrimaries {
   };
   using reply_type = std::vector<std::vector<std::pair<std::string, std::string>>>;
 };
-void encode(const SentinelPrimaries& c, valkey::resp::Writer& w);
-void for_each_key(const SentinelPrimaries& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const SentinelPrimaries& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const SentinelPrimaries& c, valkey::KeyCallback cb);
 
 /// `SENTINEL PRIMARY`: the command's arguments as members.
 ///
@@ -573,7 +574,7 @@ void for_each_key(const SentinelPrimaries& c, valkey::KeyCallback cb);
 /// - Flags: ADMIN, SENTINEL, ONLY_SENTINEL
 /// - Keys: none
 /// - Reference: https://valkey.io/commands/sentinel-primary/
-struct SentinelPrimary {
+struct VALKEY_CPP_EXPORT SentinelPrimary {
   static constexpr valkey::CommandInfo info{
       .name = "SENTINEL PRIMARY",
       .arity = 3,
@@ -590,8 +591,8 @@ struct SentinelPrimary {
 
   valkey::Arg primary_name = {};
 };
-void encode(const SentinelPrimary& c, valkey::resp::Writer& w);
-void for_each_key(const SentinelPrimary& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const SentinelPrimary& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const SentinelPrimary& c, valkey::KeyCallback cb);
 
 /// `SENTINEL REMOVE`: the command's arguments as members.
 ///
@@ -602,7 +603,7 @@ void for_each_key(const SentinelPrimary& c, valkey::KeyCallback cb);
 /// - Flags: ADMIN, SENTINEL, ONLY_SENTINEL
 /// - Keys: none
 /// - Reference: https://valkey.io/commands/sentinel-remove/
-struct SentinelRemove {
+struct VALKEY_CPP_EXPORT SentinelRemove {
   static constexpr valkey::CommandInfo info{
       .name = "SENTINEL REMOVE",
       .arity = 3,
@@ -619,8 +620,8 @@ struct SentinelRemove {
 
   valkey::Arg primary_name = {};
 };
-void encode(const SentinelRemove& c, valkey::resp::Writer& w);
-void for_each_key(const SentinelRemove& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const SentinelRemove& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const SentinelRemove& c, valkey::KeyCallback cb);
 
 /// `SENTINEL REPLICAS`: the command's arguments as members.
 ///
@@ -631,7 +632,7 @@ void for_each_key(const SentinelRemove& c, valkey::KeyCallback cb);
 /// - Flags: ADMIN, SENTINEL, ONLY_SENTINEL
 /// - Keys: none
 /// - Reference: https://valkey.io/commands/sentinel-replicas/
-struct SentinelReplicas {
+struct VALKEY_CPP_EXPORT SentinelReplicas {
   static constexpr valkey::CommandInfo info{
       .name = "SENTINEL REPLICAS",
       .arity = 3,
@@ -648,8 +649,8 @@ struct SentinelReplicas {
 
   valkey::Arg primary_name = {};
 };
-void encode(const SentinelReplicas& c, valkey::resp::Writer& w);
-void for_each_key(const SentinelReplicas& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const SentinelReplicas& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const SentinelReplicas& c, valkey::KeyCallback cb);
 
 /// `SENTINEL RESET`: the command's arguments as members.
 ///
@@ -660,7 +661,7 @@ void for_each_key(const SentinelReplicas& c, valkey::KeyCallback cb);
 /// - Flags: ADMIN, SENTINEL, ONLY_SENTINEL
 /// - Keys: none
 /// - Reference: https://valkey.io/commands/sentinel-reset/
-struct SentinelReset {
+struct VALKEY_CPP_EXPORT SentinelReset {
   static constexpr valkey::CommandInfo info{
       .name = "SENTINEL RESET",
       .arity = 3,
@@ -677,8 +678,8 @@ struct SentinelReset {
 
   valkey::Arg pattern = {};
 };
-void encode(const SentinelReset& c, valkey::resp::Writer& w);
-void for_each_key(const SentinelReset& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const SentinelReset& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const SentinelReset& c, valkey::KeyCallback cb);
 
 /// `SENTINEL SENTINELS`: the command's arguments as members.
 ///
@@ -689,7 +690,7 @@ void for_each_key(const SentinelReset& c, valkey::KeyCallback cb);
 /// - Flags: ADMIN, SENTINEL, ONLY_SENTINEL
 /// - Keys: none
 /// - Reference: https://valkey.io/commands/sentinel-sentinels/
-struct SentinelSentinels {
+struct VALKEY_CPP_EXPORT SentinelSentinels {
   static constexpr valkey::CommandInfo info{
       .name = "SENTINEL SENTINELS",
       .arity = 3,
@@ -706,8 +707,8 @@ struct SentinelSentinels {
 
   valkey::Arg primary_name = {};
 };
-void encode(const SentinelSentinels& c, valkey::resp::Writer& w);
-void for_each_key(const SentinelSentinels& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const SentinelSentinels& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const SentinelSentinels& c, valkey::KeyCallback cb);
 
 /// `SENTINEL SET`: the command's arguments as members.
 ///
@@ -718,7 +719,7 @@ void for_each_key(const SentinelSentinels& c, valkey::KeyCallback cb);
 /// - Flags: ADMIN, SENTINEL, ONLY_SENTINEL
 /// - Keys: none
 /// - Reference: https://valkey.io/commands/sentinel-set/
-struct SentinelSet {
+struct VALKEY_CPP_EXPORT SentinelSet {
   static constexpr valkey::CommandInfo info{
       .name = "SENTINEL SET",
       .arity = -5,
@@ -736,8 +737,8 @@ struct SentinelSet {
   valkey::Arg primary_name = {};
   valkey::ArgList<std::pair<std::string_view, std::string_view>> data = {};
 };
-void encode(const SentinelSet& c, valkey::resp::Writer& w);
-void for_each_key(const SentinelSet& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const SentinelSet& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const SentinelSet& c, valkey::KeyCallback cb);
 
 /// `SENTINEL SIMULATE-FAILURE`: the command's arguments as members.
 ///
@@ -748,7 +749,7 @@ void for_each_key(const SentinelSet& c, valkey::KeyCallback cb);
 /// - Flags: ADMIN, SENTINEL, ONLY_SENTINEL
 /// - Keys: none
 /// - Reference: https://valkey.io/commands/sentinel-simulate-failure/
-struct SentinelSimulateFailure {
+struct VALKEY_CPP_EXPORT SentinelSimulateFailure {
   static constexpr valkey::CommandInfo info{
       .name = "SENTINEL SIMULATE-FAILURE",
       .arity = -3,
@@ -770,8 +771,8 @@ struct SentinelSimulateFailure {
 
   valkey::ArgList<Mode> modes = {};
 };
-void encode(const SentinelSimulateFailure& c, valkey::resp::Writer& w);
-void for_each_key(const SentinelSimulateFailure& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const SentinelSimulateFailure& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const SentinelSimulateFailure& c, valkey::KeyCallback cb);
 
 /// `SENTINEL SLAVES`: the command's arguments as members.
 ///
@@ -782,7 +783,7 @@ void for_each_key(const SentinelSimulateFailure& c, valkey::KeyCallback cb);
 /// - Flags: ADMIN, SENTINEL, ONLY_SENTINEL
 /// - Keys: none
 /// - Reference: https://valkey.io/commands/sentinel-slaves/
-struct SentinelSlaves {
+struct VALKEY_CPP_EXPORT SentinelSlaves {
   static constexpr valkey::CommandInfo info{
       .name = "SENTINEL SLAVES",
       .arity = 3,
@@ -799,7 +800,7 @@ struct SentinelSlaves {
 
   valkey::Arg primary_name = {};
 };
-void encode(const SentinelSlaves& c, valkey::resp::Writer& w);
-void for_each_key(const SentinelSlaves& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const SentinelSlaves& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const SentinelSlaves& c, valkey::KeyCallback cb);
 
 }  // namespace valkey::cmd

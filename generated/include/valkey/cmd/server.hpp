@@ -17,6 +17,7 @@
 
 #include <valkey/durations.hpp>
 #include <valkey/command.hpp>
+#include <valkey/export.hpp>
 #include <valkey/arg.hpp>
 #include <valkey/optional.hpp>
 #include <valkey/view.hpp>
@@ -44,7 +45,7 @@ namespace valkey::cmd {
 /// - Keys: none
 /// - Options: `.category`
 /// - Reference: https://valkey.io/commands/acl-cat/
-struct AclCat {
+struct VALKEY_CPP_EXPORT AclCat {
   static constexpr valkey::CommandInfo info{
       .name = "ACL CAT",
       .arity = -2,
@@ -66,8 +67,8 @@ struct AclCat {
     valkey::Optional<std::string_view> category = {};
   };
 };
-void encode(const AclCat& c, valkey::resp::Writer& w);
-void for_each_key(const AclCat& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const AclCat& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const AclCat& c, valkey::KeyCallback cb);
 
 /// `ACL DELUSER`: the command's arguments as members.
 ///
@@ -78,7 +79,7 @@ void for_each_key(const AclCat& c, valkey::KeyCallback cb);
 /// - Flags: ADMIN, NOSCRIPT, LOADING, STALE, SENTINEL
 /// - Keys: none
 /// - Reference: https://valkey.io/commands/acl-deluser/
-struct AclDelUser {
+struct VALKEY_CPP_EXPORT AclDelUser {
   static constexpr valkey::CommandInfo info{
       .name = "ACL DELUSER",
       .arity = -3,
@@ -95,8 +96,8 @@ struct AclDelUser {
 
   valkey::ArgList<std::string_view> usernames = {};
 };
-void encode(const AclDelUser& c, valkey::resp::Writer& w);
-void for_each_key(const AclDelUser& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const AclDelUser& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const AclDelUser& c, valkey::KeyCallback cb);
 
 /// `ACL DRYRUN`: the command's arguments as members.
 ///
@@ -108,7 +109,7 @@ void for_each_key(const AclDelUser& c, valkey::KeyCallback cb);
 /// - Keys: none
 /// - Options: `.args`
 /// - Reference: https://valkey.io/commands/acl-dryrun/
-struct AclDryRun {
+struct VALKEY_CPP_EXPORT AclDryRun {
   static constexpr valkey::CommandInfo info{
       .name = "ACL DRYRUN",
       .arity = -4,
@@ -132,8 +133,8 @@ struct AclDryRun {
     valkey::View<std::string_view> args = {};
   };
 };
-void encode(const AclDryRun& c, valkey::resp::Writer& w);
-void for_each_key(const AclDryRun& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const AclDryRun& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const AclDryRun& c, valkey::KeyCallback cb);
 
 /// `ACL GENPASS`: the command's arguments as members.
 ///
@@ -145,7 +146,7 @@ void for_each_key(const AclDryRun& c, valkey::KeyCallback cb);
 /// - Keys: none
 /// - Options: `.bits`
 /// - Reference: https://valkey.io/commands/acl-genpass/
-struct AclGenPass {
+struct VALKEY_CPP_EXPORT AclGenPass {
   static constexpr valkey::CommandInfo info{
       .name = "ACL GENPASS",
       .arity = -2,
@@ -167,8 +168,8 @@ struct AclGenPass {
     valkey::Optional<std::int64_t> bits = {};
   };
 };
-void encode(const AclGenPass& c, valkey::resp::Writer& w);
-void for_each_key(const AclGenPass& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const AclGenPass& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const AclGenPass& c, valkey::KeyCallback cb);
 
 /// `ACL GETUSER`: the command's arguments as members.
 ///
@@ -179,7 +180,7 @@ void for_each_key(const AclGenPass& c, valkey::KeyCallback cb);
 /// - Flags: ADMIN, NOSCRIPT, LOADING, STALE, SENTINEL
 /// - Keys: none
 /// - Reference: https://valkey.io/commands/acl-getuser/
-struct AclGetUser {
+struct VALKEY_CPP_EXPORT AclGetUser {
   static constexpr valkey::CommandInfo info{
       .name = "ACL GETUSER",
       .arity = 3,
@@ -242,8 +243,8 @@ struct AclGetUser {
 
   valkey::Arg username = {};
 };
-void encode(const AclGetUser& c, valkey::resp::Writer& w);
-void for_each_key(const AclGetUser& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const AclGetUser& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const AclGetUser& c, valkey::KeyCallback cb);
 
 /// `ACL HELP`: the command's arguments as members.
 ///
@@ -254,7 +255,7 @@ void for_each_key(const AclGetUser& c, valkey::KeyCallback cb);
 /// - Flags: LOADING, STALE, SENTINEL
 /// - Keys: none
 /// - Reference: https://valkey.io/commands/acl-help/
-struct AclHelp {
+struct VALKEY_CPP_EXPORT AclHelp {
   static constexpr valkey::CommandInfo info{
       .name = "ACL HELP",
       .arity = 2,
@@ -269,8 +270,8 @@ struct AclHelp {
   };
   using reply_type = std::vector<std::string>;
 };
-void encode(const AclHelp& c, valkey::resp::Writer& w);
-void for_each_key(const AclHelp& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const AclHelp& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const AclHelp& c, valkey::KeyCallback cb);
 
 /// `ACL LIST`: the command's arguments as members.
 ///
@@ -281,7 +282,7 @@ void for_each_key(const AclHelp& c, valkey::KeyCallback cb);
 /// - Flags: ADMIN, NOSCRIPT, LOADING, STALE, SENTINEL
 /// - Keys: none
 /// - Reference: https://valkey.io/commands/acl-list/
-struct AclList {
+struct VALKEY_CPP_EXPORT AclList {
   static constexpr valkey::CommandInfo info{
       .name = "ACL LIST",
       .arity = 2,
@@ -296,8 +297,8 @@ struct AclList {
   };
   using reply_type = std::vector<std::string>;
 };
-void encode(const AclList& c, valkey::resp::Writer& w);
-void for_each_key(const AclList& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const AclList& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const AclList& c, valkey::KeyCallback cb);
 
 /// `ACL LOAD`: the command's arguments as members.
 ///
@@ -308,7 +309,7 @@ void for_each_key(const AclList& c, valkey::KeyCallback cb);
 /// - Flags: ADMIN, NOSCRIPT, LOADING, STALE, SENTINEL
 /// - Keys: none
 /// - Reference: https://valkey.io/commands/acl-load/
-struct AclLoad {
+struct VALKEY_CPP_EXPORT AclLoad {
   static constexpr valkey::CommandInfo info{
       .name = "ACL LOAD",
       .arity = 2,
@@ -323,8 +324,8 @@ struct AclLoad {
   };
   using reply_type = valkey::Ok;
 };
-void encode(const AclLoad& c, valkey::resp::Writer& w);
-void for_each_key(const AclLoad& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const AclLoad& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const AclLoad& c, valkey::KeyCallback cb);
 
 /// `ACL LOG`: the command's arguments as members.
 ///
@@ -336,7 +337,7 @@ void for_each_key(const AclLoad& c, valkey::KeyCallback cb);
 /// - Keys: none
 /// - Options: `.count`
 /// - Reference: https://valkey.io/commands/acl-log/
-struct AclLog {
+struct VALKEY_CPP_EXPORT AclLog {
   static constexpr valkey::CommandInfo info{
       .name = "ACL LOG",
       .arity = -2,
@@ -390,8 +391,8 @@ struct AclLog {
     valkey::Optional<std::int64_t> count = {};
   };
 };
-void encode(const AclLog& c, valkey::resp::Writer& w);
-void for_each_key(const AclLog& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const AclLog& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const AclLog& c, valkey::KeyCallback cb);
 
 /// `ACL LOG` (typed entry point of AclLog): the command's arguments as members.
 ///
@@ -402,12 +403,12 @@ void for_each_key(const AclLog& c, valkey::KeyCallback cb);
 /// - Flags: ADMIN, NOSCRIPT, LOADING, STALE, SENTINEL
 /// - Keys: none
 /// - Reference: https://valkey.io/commands/acl-log/
-struct AclLogReset {
+struct VALKEY_CPP_EXPORT AclLogReset {
   static constexpr valkey::CommandInfo info = AclLog::info;
   using reply_type = valkey::Ok;
 };
-void encode(const AclLogReset& c, valkey::resp::Writer& w);
-void for_each_key(const AclLogReset& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const AclLogReset& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const AclLogReset& c, valkey::KeyCallback cb);
 
 /// `ACL SAVE`: the command's arguments as members.
 ///
@@ -418,7 +419,7 @@ void for_each_key(const AclLogReset& c, valkey::KeyCallback cb);
 /// - Flags: ADMIN, NOSCRIPT, LOADING, STALE, SENTINEL
 /// - Keys: none
 /// - Reference: https://valkey.io/commands/acl-save/
-struct AclSave {
+struct VALKEY_CPP_EXPORT AclSave {
   static constexpr valkey::CommandInfo info{
       .name = "ACL SAVE",
       .arity = 2,
@@ -433,8 +434,8 @@ struct AclSave {
   };
   using reply_type = valkey::Ok;
 };
-void encode(const AclSave& c, valkey::resp::Writer& w);
-void for_each_key(const AclSave& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const AclSave& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const AclSave& c, valkey::KeyCallback cb);
 
 /// `ACL SETUSER`: the command's arguments as members.
 ///
@@ -446,7 +447,7 @@ void for_each_key(const AclSave& c, valkey::KeyCallback cb);
 /// - Keys: none
 /// - Options: `.rules`
 /// - Reference: https://valkey.io/commands/acl-setuser/
-struct AclSetUser {
+struct VALKEY_CPP_EXPORT AclSetUser {
   static constexpr valkey::CommandInfo info{
       .name = "ACL SETUSER",
       .arity = -3,
@@ -469,8 +470,8 @@ struct AclSetUser {
     valkey::View<std::string_view> rules = {};
   };
 };
-void encode(const AclSetUser& c, valkey::resp::Writer& w);
-void for_each_key(const AclSetUser& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const AclSetUser& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const AclSetUser& c, valkey::KeyCallback cb);
 
 /// `ACL USERS`: the command's arguments as members.
 ///
@@ -481,7 +482,7 @@ void for_each_key(const AclSetUser& c, valkey::KeyCallback cb);
 /// - Flags: ADMIN, NOSCRIPT, LOADING, STALE, SENTINEL
 /// - Keys: none
 /// - Reference: https://valkey.io/commands/acl-users/
-struct AclUsers {
+struct VALKEY_CPP_EXPORT AclUsers {
   static constexpr valkey::CommandInfo info{
       .name = "ACL USERS",
       .arity = 2,
@@ -496,8 +497,8 @@ struct AclUsers {
   };
   using reply_type = std::vector<std::string>;
 };
-void encode(const AclUsers& c, valkey::resp::Writer& w);
-void for_each_key(const AclUsers& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const AclUsers& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const AclUsers& c, valkey::KeyCallback cb);
 
 /// `ACL WHOAMI`: the command's arguments as members.
 ///
@@ -508,7 +509,7 @@ void for_each_key(const AclUsers& c, valkey::KeyCallback cb);
 /// - Flags: NOSCRIPT, LOADING, STALE, SENTINEL
 /// - Keys: none
 /// - Reference: https://valkey.io/commands/acl-whoami/
-struct AclWhoami {
+struct VALKEY_CPP_EXPORT AclWhoami {
   static constexpr valkey::CommandInfo info{
       .name = "ACL WHOAMI",
       .arity = 2,
@@ -523,8 +524,8 @@ struct AclWhoami {
   };
   using reply_type = std::string;
 };
-void encode(const AclWhoami& c, valkey::resp::Writer& w);
-void for_each_key(const AclWhoami& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const AclWhoami& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const AclWhoami& c, valkey::KeyCallback cb);
 
 /// `BGREWRITEAOF`: the command's arguments as members.
 ///
@@ -535,7 +536,7 @@ void for_each_key(const AclWhoami& c, valkey::KeyCallback cb);
 /// - Flags: NO_ASYNC_LOADING, ADMIN, NOSCRIPT
 /// - Keys: none
 /// - Reference: https://valkey.io/commands/bgrewriteaof/
-struct Bgrewriteaof {
+struct VALKEY_CPP_EXPORT Bgrewriteaof {
   static constexpr valkey::CommandInfo info{
       .name = "BGREWRITEAOF",
       .arity = 1,
@@ -550,8 +551,8 @@ struct Bgrewriteaof {
   };
   using reply_type = std::string;
 };
-void encode(const Bgrewriteaof& c, valkey::resp::Writer& w);
-void for_each_key(const Bgrewriteaof& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const Bgrewriteaof& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const Bgrewriteaof& c, valkey::KeyCallback cb);
 
 /// `BGSAVE`: the command's arguments as members.
 ///
@@ -563,7 +564,7 @@ void for_each_key(const Bgrewriteaof& c, valkey::KeyCallback cb);
 /// - Keys: none
 /// - Options: `.operation` (`Schedule{}`, `Cancel{}`)
 /// - Reference: https://valkey.io/commands/bgsave/
-struct Bgsave {
+struct VALKEY_CPP_EXPORT Bgsave {
   static constexpr valkey::CommandInfo info{
       .name = "BGSAVE",
       .arity = -1,
@@ -589,8 +590,8 @@ struct Bgsave {
     valkey::Optional<Operation> operation = {};
   };
 };
-void encode(const Bgsave& c, valkey::resp::Writer& w);
-void for_each_key(const Bgsave& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const Bgsave& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const Bgsave& c, valkey::KeyCallback cb);
 
 /// `COMMAND COUNT`: the command's arguments as members.
 ///
@@ -601,7 +602,7 @@ void for_each_key(const Bgsave& c, valkey::KeyCallback cb);
 /// - Flags: LOADING, STALE, SENTINEL
 /// - Keys: none
 /// - Reference: https://valkey.io/commands/command-count/
-struct CommandCount {
+struct VALKEY_CPP_EXPORT CommandCount {
   static constexpr valkey::CommandInfo info{
       .name = "COMMAND COUNT",
       .arity = 2,
@@ -616,8 +617,8 @@ struct CommandCount {
   };
   using reply_type = std::int64_t;
 };
-void encode(const CommandCount& c, valkey::resp::Writer& w);
-void for_each_key(const CommandCount& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const CommandCount& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const CommandCount& c, valkey::KeyCallback cb);
 
 /// `COMMAND DOCS`: the command's arguments as members.
 ///
@@ -629,7 +630,7 @@ void for_each_key(const CommandCount& c, valkey::KeyCallback cb);
 /// - Keys: none
 /// - Options: `.command_names`
 /// - Reference: https://valkey.io/commands/command-docs/
-struct CommandDocs {
+struct VALKEY_CPP_EXPORT CommandDocs {
   static constexpr valkey::CommandInfo info{
       .name = "COMMAND DOCS",
       .arity = -2,
@@ -719,8 +720,8 @@ struct CommandDocs {
     valkey::View<std::string_view> command_names = {};
   };
 };
-void encode(const CommandDocs& c, valkey::resp::Writer& w);
-void for_each_key(const CommandDocs& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const CommandDocs& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const CommandDocs& c, valkey::KeyCallback cb);
 
 /// `COMMAND GETKEYS`: the command's arguments as members.
 ///
@@ -732,7 +733,7 @@ void for_each_key(const CommandDocs& c, valkey::KeyCallback cb);
 /// - Keys: none
 /// - Options: `.args`
 /// - Reference: https://valkey.io/commands/command-getkeys/
-struct CommandGetKeys {
+struct VALKEY_CPP_EXPORT CommandGetKeys {
   static constexpr valkey::CommandInfo info{
       .name = "COMMAND GETKEYS",
       .arity = -3,
@@ -755,8 +756,8 @@ struct CommandGetKeys {
     valkey::View<std::string_view> args = {};
   };
 };
-void encode(const CommandGetKeys& c, valkey::resp::Writer& w);
-void for_each_key(const CommandGetKeys& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const CommandGetKeys& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const CommandGetKeys& c, valkey::KeyCallback cb);
 
 /// `COMMAND GETKEYSANDFLAGS`: the command's arguments as members.
 ///
@@ -768,7 +769,7 @@ void for_each_key(const CommandGetKeys& c, valkey::KeyCallback cb);
 /// - Keys: none
 /// - Options: `.args`
 /// - Reference: https://valkey.io/commands/command-getkeysandflags/
-struct CommandGetKeysAndFlags {
+struct VALKEY_CPP_EXPORT CommandGetKeysAndFlags {
   static constexpr valkey::CommandInfo info{
       .name = "COMMAND GETKEYSANDFLAGS",
       .arity = -3,
@@ -791,8 +792,8 @@ struct CommandGetKeysAndFlags {
     valkey::View<std::string_view> args = {};
   };
 };
-void encode(const CommandGetKeysAndFlags& c, valkey::resp::Writer& w);
-void for_each_key(const CommandGetKeysAndFlags& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const CommandGetKeysAndFlags& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const CommandGetKeysAndFlags& c, valkey::KeyCallback cb);
 
 /// `COMMAND HELP`: the command's arguments as members.
 ///
@@ -803,7 +804,7 @@ void for_each_key(const CommandGetKeysAndFlags& c, valkey::KeyCallback cb);
 /// - Flags: LOADING, STALE, SENTINEL
 /// - Keys: none
 /// - Reference: https://valkey.io/commands/command-help/
-struct CommandHelp {
+struct VALKEY_CPP_EXPORT CommandHelp {
   static constexpr valkey::CommandInfo info{
       .name = "COMMAND HELP",
       .arity = 2,
@@ -818,8 +819,8 @@ struct CommandHelp {
   };
   using reply_type = std::vector<std::string>;
 };
-void encode(const CommandHelp& c, valkey::resp::Writer& w);
-void for_each_key(const CommandHelp& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const CommandHelp& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const CommandHelp& c, valkey::KeyCallback cb);
 
 /// `COMMAND INFO`: the command's arguments as members.
 ///
@@ -831,7 +832,7 @@ void for_each_key(const CommandHelp& c, valkey::KeyCallback cb);
 /// - Keys: none
 /// - Options: `.command_names`
 /// - Reference: https://valkey.io/commands/command-info/
-struct CommandInfo {
+struct VALKEY_CPP_EXPORT CommandInfo {
   static constexpr valkey::CommandInfo info{
       .name = "COMMAND INFO",
       .arity = -2,
@@ -853,8 +854,8 @@ struct CommandInfo {
     valkey::View<std::string_view> command_names = {};
   };
 };
-void encode(const CommandInfo& c, valkey::resp::Writer& w);
-void for_each_key(const CommandInfo& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const CommandInfo& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const CommandInfo& c, valkey::KeyCallback cb);
 
 /// `COMMAND LIST`: the command's arguments as members.
 ///
@@ -866,7 +867,7 @@ void for_each_key(const CommandInfo& c, valkey::KeyCallback cb);
 /// - Keys: none
 /// - Options: `.filter_by` (`Module{...}`, `AclCat{...}`, `Pattern{...}`)
 /// - Reference: https://valkey.io/commands/command-list/
-struct CommandList {
+struct VALKEY_CPP_EXPORT CommandList {
   static constexpr valkey::CommandInfo info{
       .name = "COMMAND LIST",
       .arity = -2,
@@ -902,8 +903,8 @@ struct CommandList {
     valkey::Optional<FilterBy> filter_by = {};
   };
 };
-void encode(const CommandList& c, valkey::resp::Writer& w);
-void for_each_key(const CommandList& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const CommandList& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const CommandList& c, valkey::KeyCallback cb);
 
 /// `COMMANDLOG GET`: the command's arguments as members.
 ///
@@ -914,7 +915,7 @@ void for_each_key(const CommandList& c, valkey::KeyCallback cb);
 /// - Flags: ADMIN, LOADING, STALE
 /// - Keys: none
 /// - Reference: https://valkey.io/commands/commandlog-get/
-struct CommandlogGet {
+struct VALKEY_CPP_EXPORT CommandlogGet {
   static constexpr valkey::CommandInfo info{
       .name = "COMMANDLOG GET",
       .arity = 4,
@@ -937,8 +938,8 @@ struct CommandlogGet {
   std::int64_t count = 0;
   Type type = {};
 };
-void encode(const CommandlogGet& c, valkey::resp::Writer& w);
-void for_each_key(const CommandlogGet& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const CommandlogGet& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const CommandlogGet& c, valkey::KeyCallback cb);
 
 /// `COMMANDLOG HELP`: the command's arguments as members.
 ///
@@ -949,7 +950,7 @@ void for_each_key(const CommandlogGet& c, valkey::KeyCallback cb);
 /// - Flags: LOADING, STALE
 /// - Keys: none
 /// - Reference: https://valkey.io/commands/commandlog-help/
-struct CommandlogHelp {
+struct VALKEY_CPP_EXPORT CommandlogHelp {
   static constexpr valkey::CommandInfo info{
       .name = "COMMANDLOG HELP",
       .arity = 2,
@@ -964,8 +965,8 @@ struct CommandlogHelp {
   };
   using reply_type = std::vector<std::string>;
 };
-void encode(const CommandlogHelp& c, valkey::resp::Writer& w);
-void for_each_key(const CommandlogHelp& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const CommandlogHelp& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const CommandlogHelp& c, valkey::KeyCallback cb);
 
 /// `COMMANDLOG LEN`: the command's arguments as members.
 ///
@@ -976,7 +977,7 @@ void for_each_key(const CommandlogHelp& c, valkey::KeyCallback cb);
 /// - Flags: ADMIN, LOADING, STALE
 /// - Keys: none
 /// - Reference: https://valkey.io/commands/commandlog-len/
-struct CommandlogLen {
+struct VALKEY_CPP_EXPORT CommandlogLen {
   static constexpr valkey::CommandInfo info{
       .name = "COMMANDLOG LEN",
       .arity = 3,
@@ -998,8 +999,8 @@ struct CommandlogLen {
 
   Type type = {};
 };
-void encode(const CommandlogLen& c, valkey::resp::Writer& w);
-void for_each_key(const CommandlogLen& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const CommandlogLen& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const CommandlogLen& c, valkey::KeyCallback cb);
 
 /// `COMMANDLOG RESET`: the command's arguments as members.
 ///
@@ -1010,7 +1011,7 @@ void for_each_key(const CommandlogLen& c, valkey::KeyCallback cb);
 /// - Flags: ADMIN, LOADING, STALE
 /// - Keys: none
 /// - Reference: https://valkey.io/commands/commandlog-reset/
-struct CommandlogReset {
+struct VALKEY_CPP_EXPORT CommandlogReset {
   static constexpr valkey::CommandInfo info{
       .name = "COMMANDLOG RESET",
       .arity = 3,
@@ -1032,8 +1033,8 @@ struct CommandlogReset {
 
   Type type = {};
 };
-void encode(const CommandlogReset& c, valkey::resp::Writer& w);
-void for_each_key(const CommandlogReset& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const CommandlogReset& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const CommandlogReset& c, valkey::KeyCallback cb);
 
 /// `CONFIG GET`: the command's arguments as members.
 ///
@@ -1044,7 +1045,7 @@ void for_each_key(const CommandlogReset& c, valkey::KeyCallback cb);
 /// - Flags: ADMIN, NOSCRIPT, LOADING, STALE
 /// - Keys: none
 /// - Reference: https://valkey.io/commands/config-get/
-struct ConfigGet {
+struct VALKEY_CPP_EXPORT ConfigGet {
   static constexpr valkey::CommandInfo info{
       .name = "CONFIG GET",
       .arity = -3,
@@ -1061,8 +1062,8 @@ struct ConfigGet {
 
   valkey::ArgList<std::string_view> parameters = {};
 };
-void encode(const ConfigGet& c, valkey::resp::Writer& w);
-void for_each_key(const ConfigGet& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const ConfigGet& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const ConfigGet& c, valkey::KeyCallback cb);
 
 /// `CONFIG HELP`: the command's arguments as members.
 ///
@@ -1073,7 +1074,7 @@ void for_each_key(const ConfigGet& c, valkey::KeyCallback cb);
 /// - Flags: LOADING, STALE
 /// - Keys: none
 /// - Reference: https://valkey.io/commands/config-help/
-struct ConfigHelp {
+struct VALKEY_CPP_EXPORT ConfigHelp {
   static constexpr valkey::CommandInfo info{
       .name = "CONFIG HELP",
       .arity = 2,
@@ -1088,8 +1089,8 @@ struct ConfigHelp {
   };
   using reply_type = std::vector<std::string>;
 };
-void encode(const ConfigHelp& c, valkey::resp::Writer& w);
-void for_each_key(const ConfigHelp& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const ConfigHelp& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const ConfigHelp& c, valkey::KeyCallback cb);
 
 /// `CONFIG RESETSTAT`: the command's arguments as members.
 ///
@@ -1100,7 +1101,7 @@ void for_each_key(const ConfigHelp& c, valkey::KeyCallback cb);
 /// - Flags: ADMIN, NOSCRIPT, LOADING, STALE
 /// - Keys: none
 /// - Reference: https://valkey.io/commands/config-resetstat/
-struct ConfigResetStat {
+struct VALKEY_CPP_EXPORT ConfigResetStat {
   static constexpr valkey::CommandInfo info{
       .name = "CONFIG RESETSTAT",
       .arity = 2,
@@ -1115,8 +1116,8 @@ struct ConfigResetStat {
   };
   using reply_type = valkey::Ok;
 };
-void encode(const ConfigResetStat& c, valkey::resp::Writer& w);
-void for_each_key(const ConfigResetStat& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const ConfigResetStat& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const ConfigResetStat& c, valkey::KeyCallback cb);
 
 /// `CONFIG REWRITE`: the command's arguments as members.
 ///
@@ -1127,7 +1128,7 @@ void for_each_key(const ConfigResetStat& c, valkey::KeyCallback cb);
 /// - Flags: ADMIN, NOSCRIPT, LOADING, STALE
 /// - Keys: none
 /// - Reference: https://valkey.io/commands/config-rewrite/
-struct ConfigRewrite {
+struct VALKEY_CPP_EXPORT ConfigRewrite {
   static constexpr valkey::CommandInfo info{
       .name = "CONFIG REWRITE",
       .arity = 2,
@@ -1142,8 +1143,8 @@ struct ConfigRewrite {
   };
   using reply_type = valkey::Ok;
 };
-void encode(const ConfigRewrite& c, valkey::resp::Writer& w);
-void for_each_key(const ConfigRewrite& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const ConfigRewrite& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const ConfigRewrite& c, valkey::KeyCallback cb);
 
 /// `CONFIG SET`: the command's arguments as members.
 ///
@@ -1154,7 +1155,7 @@ void for_each_key(const ConfigRewrite& c, valkey::KeyCallback cb);
 /// - Flags: ADMIN, NOSCRIPT, LOADING, STALE
 /// - Keys: none
 /// - Reference: https://valkey.io/commands/config-set/
-struct ConfigSet {
+struct VALKEY_CPP_EXPORT ConfigSet {
   static constexpr valkey::CommandInfo info{
       .name = "CONFIG SET",
       .arity = -4,
@@ -1171,8 +1172,8 @@ struct ConfigSet {
 
   valkey::ArgList<std::pair<std::string_view, std::string_view>> data = {};
 };
-void encode(const ConfigSet& c, valkey::resp::Writer& w);
-void for_each_key(const ConfigSet& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const ConfigSet& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const ConfigSet& c, valkey::KeyCallback cb);
 
 /// `DBSIZE`: the command's arguments as members.
 ///
@@ -1183,7 +1184,7 @@ void for_each_key(const ConfigSet& c, valkey::KeyCallback cb);
 /// - Flags: READONLY, FAST
 /// - Keys: none
 /// - Reference: https://valkey.io/commands/dbsize/
-struct Dbsize {
+struct VALKEY_CPP_EXPORT Dbsize {
   static constexpr valkey::CommandInfo info{
       .name = "DBSIZE",
       .arity = 1,
@@ -1198,8 +1199,8 @@ struct Dbsize {
   };
   using reply_type = std::int64_t;
 };
-void encode(const Dbsize& c, valkey::resp::Writer& w);
-void for_each_key(const Dbsize& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const Dbsize& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const Dbsize& c, valkey::KeyCallback cb);
 
 /// `FAILOVER`: the command's arguments as members.
 ///
@@ -1211,7 +1212,7 @@ void for_each_key(const Dbsize& c, valkey::KeyCallback cb);
 /// - Keys: none
 /// - Options: `.target`, `.abort`, `.milliseconds`
 /// - Reference: https://valkey.io/commands/failover/
-struct Failover {
+struct VALKEY_CPP_EXPORT Failover {
   static constexpr valkey::CommandInfo info{
       .name = "FAILOVER",
       .arity = -1,
@@ -1243,8 +1244,8 @@ struct Failover {
     valkey::Optional<valkey::Milliseconds> milliseconds = {};
   };
 };
-void encode(const Failover& c, valkey::resp::Writer& w);
-void for_each_key(const Failover& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const Failover& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const Failover& c, valkey::KeyCallback cb);
 
 /// `FLUSHALL`: the command's arguments as members.
 ///
@@ -1256,7 +1257,7 @@ void for_each_key(const Failover& c, valkey::KeyCallback cb);
 /// - Keys: none
 /// - Options: `.flush_type` (`valkey::async`, `valkey::sync`)
 /// - Reference: https://valkey.io/commands/flushall/
-struct Flushall {
+struct VALKEY_CPP_EXPORT Flushall {
   static constexpr valkey::CommandInfo info{
       .name = "FLUSHALL",
       .arity = -1,
@@ -1282,8 +1283,8 @@ struct Flushall {
     valkey::Optional<FlushType> flush_type = {};
   };
 };
-void encode(const Flushall& c, valkey::resp::Writer& w);
-void for_each_key(const Flushall& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const Flushall& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const Flushall& c, valkey::KeyCallback cb);
 
 /// `FLUSHDB`: the command's arguments as members.
 ///
@@ -1295,7 +1296,7 @@ void for_each_key(const Flushall& c, valkey::KeyCallback cb);
 /// - Keys: none
 /// - Options: `.flush_type` (`valkey::async`, `valkey::sync`)
 /// - Reference: https://valkey.io/commands/flushdb/
-struct Flushdb {
+struct VALKEY_CPP_EXPORT Flushdb {
   static constexpr valkey::CommandInfo info{
       .name = "FLUSHDB",
       .arity = -1,
@@ -1321,8 +1322,8 @@ struct Flushdb {
     valkey::Optional<FlushType> flush_type = {};
   };
 };
-void encode(const Flushdb& c, valkey::resp::Writer& w);
-void for_each_key(const Flushdb& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const Flushdb& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const Flushdb& c, valkey::KeyCallback cb);
 
 /// `INFO`: the command's arguments as members.
 ///
@@ -1334,7 +1335,7 @@ void for_each_key(const Flushdb& c, valkey::KeyCallback cb);
 /// - Keys: none
 /// - Options: `.sections`
 /// - Reference: https://valkey.io/commands/info/
-struct Info {
+struct VALKEY_CPP_EXPORT Info {
   static constexpr valkey::CommandInfo info{
       .name = "INFO",
       .arity = -1,
@@ -1356,8 +1357,8 @@ struct Info {
     valkey::View<std::string_view> sections = {};
   };
 };
-void encode(const Info& c, valkey::resp::Writer& w);
-void for_each_key(const Info& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const Info& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const Info& c, valkey::KeyCallback cb);
 
 /// `LASTSAVE`: the command's arguments as members.
 ///
@@ -1368,7 +1369,7 @@ void for_each_key(const Info& c, valkey::KeyCallback cb);
 /// - Flags: LOADING, STALE, FAST
 /// - Keys: none
 /// - Reference: https://valkey.io/commands/lastsave/
-struct Lastsave {
+struct VALKEY_CPP_EXPORT Lastsave {
   static constexpr valkey::CommandInfo info{
       .name = "LASTSAVE",
       .arity = 1,
@@ -1383,8 +1384,8 @@ struct Lastsave {
   };
   using reply_type = std::int64_t;
 };
-void encode(const Lastsave& c, valkey::resp::Writer& w);
-void for_each_key(const Lastsave& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const Lastsave& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const Lastsave& c, valkey::KeyCallback cb);
 
 /// `LATENCY DOCTOR`: the command's arguments as members.
 ///
@@ -1395,7 +1396,7 @@ void for_each_key(const Lastsave& c, valkey::KeyCallback cb);
 /// - Flags: ADMIN, NOSCRIPT, LOADING, STALE
 /// - Keys: none
 /// - Reference: https://valkey.io/commands/latency-doctor/
-struct LatencyDoctor {
+struct VALKEY_CPP_EXPORT LatencyDoctor {
   static constexpr valkey::CommandInfo info{
       .name = "LATENCY DOCTOR",
       .arity = 2,
@@ -1410,8 +1411,8 @@ struct LatencyDoctor {
   };
   using reply_type = std::string;
 };
-void encode(const LatencyDoctor& c, valkey::resp::Writer& w);
-void for_each_key(const LatencyDoctor& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const LatencyDoctor& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const LatencyDoctor& c, valkey::KeyCallback cb);
 
 /// `LATENCY GRAPH`: the command's arguments as members.
 ///
@@ -1422,7 +1423,7 @@ void for_each_key(const LatencyDoctor& c, valkey::KeyCallback cb);
 /// - Flags: ADMIN, NOSCRIPT, LOADING, STALE
 /// - Keys: none
 /// - Reference: https://valkey.io/commands/latency-graph/
-struct LatencyGraph {
+struct VALKEY_CPP_EXPORT LatencyGraph {
   static constexpr valkey::CommandInfo info{
       .name = "LATENCY GRAPH",
       .arity = 3,
@@ -1439,8 +1440,8 @@ struct LatencyGraph {
 
   valkey::Arg event = {};
 };
-void encode(const LatencyGraph& c, valkey::resp::Writer& w);
-void for_each_key(const LatencyGraph& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const LatencyGraph& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const LatencyGraph& c, valkey::KeyCallback cb);
 
 /// `LATENCY HELP`: the command's arguments as members.
 ///
@@ -1451,7 +1452,7 @@ void for_each_key(const LatencyGraph& c, valkey::KeyCallback cb);
 /// - Flags: LOADING, STALE
 /// - Keys: none
 /// - Reference: https://valkey.io/commands/latency-help/
-struct LatencyHelp {
+struct VALKEY_CPP_EXPORT LatencyHelp {
   static constexpr valkey::CommandInfo info{
       .name = "LATENCY HELP",
       .arity = 2,
@@ -1466,8 +1467,8 @@ struct LatencyHelp {
   };
   using reply_type = std::vector<std::string>;
 };
-void encode(const LatencyHelp& c, valkey::resp::Writer& w);
-void for_each_key(const LatencyHelp& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const LatencyHelp& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const LatencyHelp& c, valkey::KeyCallback cb);
 
 /// `LATENCY HISTOGRAM`: the command's arguments as members.
 ///
@@ -1479,7 +1480,7 @@ void for_each_key(const LatencyHelp& c, valkey::KeyCallback cb);
 /// - Keys: none
 /// - Options: `.commands`
 /// - Reference: https://valkey.io/commands/latency-histogram/
-struct LatencyHistogram {
+struct VALKEY_CPP_EXPORT LatencyHistogram {
   static constexpr valkey::CommandInfo info{
       .name = "LATENCY HISTOGRAM",
       .arity = -2,
@@ -1517,8 +1518,8 @@ struct LatencyHistogram {
     valkey::View<std::string_view> commands = {};
   };
 };
-void encode(const LatencyHistogram& c, valkey::resp::Writer& w);
-void for_each_key(const LatencyHistogram& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const LatencyHistogram& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const LatencyHistogram& c, valkey::KeyCallback cb);
 
 /// `LATENCY HISTORY`: the command's arguments as members.
 ///
@@ -1529,7 +1530,7 @@ void for_each_key(const LatencyHistogram& c, valkey::KeyCallback cb);
 /// - Flags: ADMIN, NOSCRIPT, LOADING, STALE
 /// - Keys: none
 /// - Reference: https://valkey.io/commands/latency-history/
-struct LatencyHistory {
+struct VALKEY_CPP_EXPORT LatencyHistory {
   static constexpr valkey::CommandInfo info{
       .name = "LATENCY HISTORY",
       .arity = 3,
@@ -1546,8 +1547,8 @@ struct LatencyHistory {
 
   valkey::Arg event = {};
 };
-void encode(const LatencyHistory& c, valkey::resp::Writer& w);
-void for_each_key(const LatencyHistory& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const LatencyHistory& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const LatencyHistory& c, valkey::KeyCallback cb);
 
 /// `LATENCY LATEST`: the command's arguments as members.
 ///
@@ -1558,7 +1559,7 @@ void for_each_key(const LatencyHistory& c, valkey::KeyCallback cb);
 /// - Flags: ADMIN, NOSCRIPT, LOADING, STALE
 /// - Keys: none
 /// - Reference: https://valkey.io/commands/latency-latest/
-struct LatencyLatest {
+struct VALKEY_CPP_EXPORT LatencyLatest {
   static constexpr valkey::CommandInfo info{
       .name = "LATENCY LATEST",
       .arity = 2,
@@ -1573,8 +1574,8 @@ struct LatencyLatest {
   };
   using reply_type = std::vector<std::tuple<std::string, std::int64_t, std::int64_t, std::int64_t, std::int64_t, std::int64_t>>;
 };
-void encode(const LatencyLatest& c, valkey::resp::Writer& w);
-void for_each_key(const LatencyLatest& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const LatencyLatest& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const LatencyLatest& c, valkey::KeyCallback cb);
 
 /// `LATENCY RESET`: the command's arguments as members.
 ///
@@ -1586,7 +1587,7 @@ void for_each_key(const LatencyLatest& c, valkey::KeyCallback cb);
 /// - Keys: none
 /// - Options: `.events`
 /// - Reference: https://valkey.io/commands/latency-reset/
-struct LatencyReset {
+struct VALKEY_CPP_EXPORT LatencyReset {
   static constexpr valkey::CommandInfo info{
       .name = "LATENCY RESET",
       .arity = -2,
@@ -1608,8 +1609,8 @@ struct LatencyReset {
     valkey::View<std::string_view> events = {};
   };
 };
-void encode(const LatencyReset& c, valkey::resp::Writer& w);
-void for_each_key(const LatencyReset& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const LatencyReset& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const LatencyReset& c, valkey::KeyCallback cb);
 
 /// `LOLWUT`: the command's arguments as members.
 ///
@@ -1621,7 +1622,7 @@ void for_each_key(const LatencyReset& c, valkey::KeyCallback cb);
 /// - Keys: none
 /// - Options: `.version`
 /// - Reference: https://valkey.io/commands/lolwut/
-struct Lolwut {
+struct VALKEY_CPP_EXPORT Lolwut {
   static constexpr valkey::CommandInfo info{
       .name = "LOLWUT",
       .arity = -1,
@@ -1643,8 +1644,8 @@ struct Lolwut {
     valkey::Optional<std::int64_t> version = {};
   };
 };
-void encode(const Lolwut& c, valkey::resp::Writer& w);
-void for_each_key(const Lolwut& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const Lolwut& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const Lolwut& c, valkey::KeyCallback cb);
 
 /// `MEMORY DOCTOR`: the command's arguments as members.
 ///
@@ -1655,7 +1656,7 @@ void for_each_key(const Lolwut& c, valkey::KeyCallback cb);
 /// - Flags: none
 /// - Keys: none
 /// - Reference: https://valkey.io/commands/memory-doctor/
-struct MemoryDoctor {
+struct VALKEY_CPP_EXPORT MemoryDoctor {
   static constexpr valkey::CommandInfo info{
       .name = "MEMORY DOCTOR",
       .arity = 2,
@@ -1670,8 +1671,8 @@ struct MemoryDoctor {
   };
   using reply_type = std::string;
 };
-void encode(const MemoryDoctor& c, valkey::resp::Writer& w);
-void for_each_key(const MemoryDoctor& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const MemoryDoctor& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const MemoryDoctor& c, valkey::KeyCallback cb);
 
 /// `MEMORY HELP`: the command's arguments as members.
 ///
@@ -1682,7 +1683,7 @@ void for_each_key(const MemoryDoctor& c, valkey::KeyCallback cb);
 /// - Flags: LOADING, STALE
 /// - Keys: none
 /// - Reference: https://valkey.io/commands/memory-help/
-struct MemoryHelp {
+struct VALKEY_CPP_EXPORT MemoryHelp {
   static constexpr valkey::CommandInfo info{
       .name = "MEMORY HELP",
       .arity = 2,
@@ -1697,8 +1698,8 @@ struct MemoryHelp {
   };
   using reply_type = std::vector<std::string>;
 };
-void encode(const MemoryHelp& c, valkey::resp::Writer& w);
-void for_each_key(const MemoryHelp& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const MemoryHelp& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const MemoryHelp& c, valkey::KeyCallback cb);
 
 /// `MEMORY MALLOC-STATS`: the command's arguments as members.
 ///
@@ -1709,7 +1710,7 @@ void for_each_key(const MemoryHelp& c, valkey::KeyCallback cb);
 /// - Flags: LOADING
 /// - Keys: none
 /// - Reference: https://valkey.io/commands/memory-malloc-stats/
-struct MemoryMallocStats {
+struct VALKEY_CPP_EXPORT MemoryMallocStats {
   static constexpr valkey::CommandInfo info{
       .name = "MEMORY MALLOC-STATS",
       .arity = 2,
@@ -1724,8 +1725,8 @@ struct MemoryMallocStats {
   };
   using reply_type = std::string;
 };
-void encode(const MemoryMallocStats& c, valkey::resp::Writer& w);
-void for_each_key(const MemoryMallocStats& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const MemoryMallocStats& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const MemoryMallocStats& c, valkey::KeyCallback cb);
 
 /// `MEMORY PURGE`: the command's arguments as members.
 ///
@@ -1736,7 +1737,7 @@ void for_each_key(const MemoryMallocStats& c, valkey::KeyCallback cb);
 /// - Flags: LOADING
 /// - Keys: none
 /// - Reference: https://valkey.io/commands/memory-purge/
-struct MemoryPurge {
+struct VALKEY_CPP_EXPORT MemoryPurge {
   static constexpr valkey::CommandInfo info{
       .name = "MEMORY PURGE",
       .arity = 2,
@@ -1751,8 +1752,8 @@ struct MemoryPurge {
   };
   using reply_type = valkey::Ok;
 };
-void encode(const MemoryPurge& c, valkey::resp::Writer& w);
-void for_each_key(const MemoryPurge& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const MemoryPurge& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const MemoryPurge& c, valkey::KeyCallback cb);
 
 /// `MEMORY STATS`: the command's arguments as members.
 ///
@@ -1763,7 +1764,7 @@ void for_each_key(const MemoryPurge& c, valkey::KeyCallback cb);
 /// - Flags: none
 /// - Keys: none
 /// - Reference: https://valkey.io/commands/memory-stats/
-struct MemoryStats {
+struct VALKEY_CPP_EXPORT MemoryStats {
   static constexpr valkey::CommandInfo info{
       .name = "MEMORY STATS",
       .arity = 2,
@@ -1778,8 +1779,8 @@ struct MemoryStats {
   };
   using reply_type = valkey::MemoryStats;
 };
-void encode(const MemoryStats& c, valkey::resp::Writer& w);
-void for_each_key(const MemoryStats& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const MemoryStats& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const MemoryStats& c, valkey::KeyCallback cb);
 
 /// `MEMORY USAGE`: the command's arguments as members.
 ///
@@ -1791,7 +1792,7 @@ void for_each_key(const MemoryStats& c, valkey::KeyCallback cb);
 /// - Keys: argv[2], one key (RO)
 /// - Options: `.count`
 /// - Reference: https://valkey.io/commands/memory-usage/
-struct MemoryUsage {
+struct VALKEY_CPP_EXPORT MemoryUsage {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 2, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true},
   };
@@ -1817,8 +1818,8 @@ struct MemoryUsage {
     valkey::Optional<std::int64_t> count = {};
   };
 };
-void encode(const MemoryUsage& c, valkey::resp::Writer& w);
-void for_each_key(const MemoryUsage& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const MemoryUsage& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const MemoryUsage& c, valkey::KeyCallback cb);
 
 /// `MODULE HELP`: the command's arguments as members.
 ///
@@ -1829,7 +1830,7 @@ void for_each_key(const MemoryUsage& c, valkey::KeyCallback cb);
 /// - Flags: LOADING, STALE
 /// - Keys: none
 /// - Reference: https://valkey.io/commands/module-help/
-struct ModuleHelp {
+struct VALKEY_CPP_EXPORT ModuleHelp {
   static constexpr valkey::CommandInfo info{
       .name = "MODULE HELP",
       .arity = 2,
@@ -1844,8 +1845,8 @@ struct ModuleHelp {
   };
   using reply_type = std::vector<std::string>;
 };
-void encode(const ModuleHelp& c, valkey::resp::Writer& w);
-void for_each_key(const ModuleHelp& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const ModuleHelp& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const ModuleHelp& c, valkey::KeyCallback cb);
 
 /// `MODULE LIST`: the command's arguments as members.
 ///
@@ -1856,7 +1857,7 @@ void for_each_key(const ModuleHelp& c, valkey::KeyCallback cb);
 /// - Flags: ADMIN, NOSCRIPT
 /// - Keys: none
 /// - Reference: https://valkey.io/commands/module-list/
-struct ModuleList {
+struct VALKEY_CPP_EXPORT ModuleList {
   static constexpr valkey::CommandInfo info{
       .name = "MODULE LIST",
       .arity = 2,
@@ -1891,8 +1892,8 @@ struct ModuleList {
 
   using reply_type = std::vector<ModuleList::Record>;
 };
-void encode(const ModuleList& c, valkey::resp::Writer& w);
-void for_each_key(const ModuleList& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const ModuleList& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const ModuleList& c, valkey::KeyCallback cb);
 
 /// `MODULE LOAD`: the command's arguments as members.
 ///
@@ -1904,7 +1905,7 @@ void for_each_key(const ModuleList& c, valkey::KeyCallback cb);
 /// - Keys: none
 /// - Options: `.args`
 /// - Reference: https://valkey.io/commands/module-load/
-struct ModuleLoad {
+struct VALKEY_CPP_EXPORT ModuleLoad {
   static constexpr valkey::CommandInfo info{
       .name = "MODULE LOAD",
       .arity = -3,
@@ -1927,8 +1928,8 @@ struct ModuleLoad {
     valkey::View<std::string_view> args = {};
   };
 };
-void encode(const ModuleLoad& c, valkey::resp::Writer& w);
-void for_each_key(const ModuleLoad& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const ModuleLoad& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const ModuleLoad& c, valkey::KeyCallback cb);
 
 /// `MODULE LOADEX`: the command's arguments as members.
 ///
@@ -1940,7 +1941,7 @@ void for_each_key(const ModuleLoad& c, valkey::KeyCallback cb);
 /// - Keys: none
 /// - Options: `.configs`, `.args`
 /// - Reference: https://valkey.io/commands/module-loadex/
-struct ModuleLoadex {
+struct VALKEY_CPP_EXPORT ModuleLoadex {
   static constexpr valkey::CommandInfo info{
       .name = "MODULE LOADEX",
       .arity = -3,
@@ -1965,8 +1966,8 @@ struct ModuleLoadex {
     valkey::View<std::string_view> args = {};
   };
 };
-void encode(const ModuleLoadex& c, valkey::resp::Writer& w);
-void for_each_key(const ModuleLoadex& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const ModuleLoadex& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const ModuleLoadex& c, valkey::KeyCallback cb);
 
 /// `MODULE UNLOAD`: the command's arguments as members.
 ///
@@ -1977,7 +1978,7 @@ void for_each_key(const ModuleLoadex& c, valkey::KeyCallback cb);
 /// - Flags: NO_ASYNC_LOADING, ADMIN, NOSCRIPT, PROTECTED
 /// - Keys: none
 /// - Reference: https://valkey.io/commands/module-unload/
-struct ModuleUnload {
+struct VALKEY_CPP_EXPORT ModuleUnload {
   static constexpr valkey::CommandInfo info{
       .name = "MODULE UNLOAD",
       .arity = 3,
@@ -1994,8 +1995,8 @@ struct ModuleUnload {
 
   valkey::Arg name = {};
 };
-void encode(const ModuleUnload& c, valkey::resp::Writer& w);
-void for_each_key(const ModuleUnload& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const ModuleUnload& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const ModuleUnload& c, valkey::KeyCallback cb);
 
 /// `MONITOR`: the command's arguments as members.
 ///
@@ -2006,7 +2007,7 @@ void for_each_key(const ModuleUnload& c, valkey::KeyCallback cb);
 /// - Flags: ADMIN, NOSCRIPT, LOADING, STALE
 /// - Keys: none
 /// - Reference: https://valkey.io/commands/monitor/
-struct Monitor {
+struct VALKEY_CPP_EXPORT Monitor {
   static constexpr valkey::CommandInfo info{
       .name = "MONITOR",
       .arity = 1,
@@ -2021,8 +2022,8 @@ struct Monitor {
   };
   using reply_type = valkey::Reply;
 };
-void encode(const Monitor& c, valkey::resp::Writer& w);
-void for_each_key(const Monitor& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const Monitor& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const Monitor& c, valkey::KeyCallback cb);
 
 /// `PSYNC`: the command's arguments as members.
 ///
@@ -2033,7 +2034,7 @@ void for_each_key(const Monitor& c, valkey::KeyCallback cb);
 /// - Flags: NO_ASYNC_LOADING, ADMIN, NO_MULTI, NOSCRIPT
 /// - Keys: none
 /// - Reference: https://valkey.io/commands/psync/
-struct Psync {
+struct VALKEY_CPP_EXPORT Psync {
   static constexpr valkey::CommandInfo info{
       .name = "PSYNC",
       .arity = -3,
@@ -2051,8 +2052,8 @@ struct Psync {
   valkey::Arg replication_id = {};
   std::int64_t offset = 0;
 };
-void encode(const Psync& c, valkey::resp::Writer& w);
-void for_each_key(const Psync& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const Psync& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const Psync& c, valkey::KeyCallback cb);
 
 /// `REPLCONF`: the command's arguments as members.
 ///
@@ -2063,7 +2064,7 @@ void for_each_key(const Psync& c, valkey::KeyCallback cb);
 /// - Flags: ADMIN, NOSCRIPT, LOADING, STALE, ALLOW_BUSY
 /// - Keys: none
 /// - Reference: https://valkey.io/commands/replconf/
-struct Replconf {
+struct VALKEY_CPP_EXPORT Replconf {
   static constexpr valkey::CommandInfo info{
       .name = "REPLCONF",
       .arity = -1,
@@ -2078,8 +2079,8 @@ struct Replconf {
   };
   using reply_type = valkey::Ok;
 };
-void encode(const Replconf& c, valkey::resp::Writer& w);
-void for_each_key(const Replconf& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const Replconf& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const Replconf& c, valkey::KeyCallback cb);
 
 /// `REPLICAOF`: the command's arguments as members.
 ///
@@ -2090,7 +2091,7 @@ void for_each_key(const Replconf& c, valkey::KeyCallback cb);
 /// - Flags: NO_ASYNC_LOADING, ADMIN, NOSCRIPT, STALE
 /// - Keys: none
 /// - Reference: https://valkey.io/commands/replicaof/
-struct Replicaof {
+struct VALKEY_CPP_EXPORT Replicaof {
   static constexpr valkey::CommandInfo info{
       .name = "REPLICAOF",
       .arity = 3,
@@ -2115,8 +2116,8 @@ struct Replicaof {
 
   Args args = {};
 };
-void encode(const Replicaof& c, valkey::resp::Writer& w);
-void for_each_key(const Replicaof& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const Replicaof& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const Replicaof& c, valkey::KeyCallback cb);
 
 /// `RESTORE-ASKING`: the command's arguments as members.
 ///
@@ -2128,7 +2129,7 @@ void for_each_key(const Replicaof& c, valkey::KeyCallback cb);
 /// - Keys: argv[1], one key (OW, UPDATE)
 /// - Options: `.replace`, `.abs_ttl`, `.seconds`, `.frequency`
 /// - Reference: https://valkey.io/commands/restore-asking/
-struct RestoreAsking {
+struct VALKEY_CPP_EXPORT RestoreAsking {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .write = true},
   };
@@ -2162,8 +2163,8 @@ struct RestoreAsking {
     valkey::Optional<std::int64_t> frequency = {};
   };
 };
-void encode(const RestoreAsking& c, valkey::resp::Writer& w);
-void for_each_key(const RestoreAsking& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const RestoreAsking& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const RestoreAsking& c, valkey::KeyCallback cb);
 
 /// `ROLE`: the command's arguments as members.
 ///
@@ -2174,7 +2175,7 @@ void for_each_key(const RestoreAsking& c, valkey::KeyCallback cb);
 /// - Flags: NOSCRIPT, LOADING, STALE, FAST, SENTINEL
 /// - Keys: none
 /// - Reference: https://valkey.io/commands/role/
-struct Role {
+struct VALKEY_CPP_EXPORT Role {
   static constexpr valkey::CommandInfo info{
       .name = "ROLE",
       .arity = 1,
@@ -2189,8 +2190,8 @@ struct Role {
   };
   using reply_type = valkey::Role;
 };
-void encode(const Role& c, valkey::resp::Writer& w);
-void for_each_key(const Role& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const Role& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const Role& c, valkey::KeyCallback cb);
 
 /// `SAVE`: the command's arguments as members.
 ///
@@ -2201,7 +2202,7 @@ void for_each_key(const Role& c, valkey::KeyCallback cb);
 /// - Flags: NO_ASYNC_LOADING, ADMIN, NOSCRIPT, NO_MULTI
 /// - Keys: none
 /// - Reference: https://valkey.io/commands/save/
-struct Save {
+struct VALKEY_CPP_EXPORT Save {
   static constexpr valkey::CommandInfo info{
       .name = "SAVE",
       .arity = 1,
@@ -2216,8 +2217,8 @@ struct Save {
   };
   using reply_type = valkey::Ok;
 };
-void encode(const Save& c, valkey::resp::Writer& w);
-void for_each_key(const Save& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const Save& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const Save& c, valkey::KeyCallback cb);
 
 /// `SHUTDOWN`: the command's arguments as members.
 ///
@@ -2229,7 +2230,7 @@ void for_each_key(const Save& c, valkey::KeyCallback cb);
 /// - Keys: none
 /// - Options: `.abort_selector` (`Stop{...}`, `Abort{}`)
 /// - Reference: https://valkey.io/commands/shutdown/
-struct Shutdown {
+struct VALKEY_CPP_EXPORT Shutdown {
   static constexpr valkey::CommandInfo info{
       .name = "SHUTDOWN",
       .arity = -1,
@@ -2266,8 +2267,8 @@ struct Shutdown {
     valkey::Optional<AbortSelector> abort_selector = {};
   };
 };
-void encode(const Shutdown& c, valkey::resp::Writer& w);
-void for_each_key(const Shutdown& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const Shutdown& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const Shutdown& c, valkey::KeyCallback cb);
 
 /// `SLAVEOF`: the command's arguments as members.
 ///
@@ -2278,7 +2279,7 @@ void for_each_key(const Shutdown& c, valkey::KeyCallback cb);
 /// - Flags: NO_ASYNC_LOADING, ADMIN, NOSCRIPT, STALE
 /// - Keys: none
 /// - Reference: https://valkey.io/commands/slaveof/
-struct Slaveof {
+struct VALKEY_CPP_EXPORT Slaveof {
   static constexpr valkey::CommandInfo info{
       .name = "SLAVEOF",
       .arity = 3,
@@ -2303,8 +2304,8 @@ struct Slaveof {
 
   Args args = {};
 };
-void encode(const Slaveof& c, valkey::resp::Writer& w);
-void for_each_key(const Slaveof& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const Slaveof& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const Slaveof& c, valkey::KeyCallback cb);
 
 /// `SLOWLOG GET`: the command's arguments as members.
 ///
@@ -2316,7 +2317,7 @@ void for_each_key(const Slaveof& c, valkey::KeyCallback cb);
 /// - Keys: none
 /// - Options: `.count`
 /// - Reference: https://valkey.io/commands/slowlog-get/
-struct SlowlogGet {
+struct VALKEY_CPP_EXPORT SlowlogGet {
   static constexpr valkey::CommandInfo info{
       .name = "SLOWLOG GET",
       .arity = -2,
@@ -2338,8 +2339,8 @@ struct SlowlogGet {
     valkey::Optional<std::int64_t> count = {};
   };
 };
-void encode(const SlowlogGet& c, valkey::resp::Writer& w);
-void for_each_key(const SlowlogGet& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const SlowlogGet& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const SlowlogGet& c, valkey::KeyCallback cb);
 
 /// `SLOWLOG HELP`: the command's arguments as members.
 ///
@@ -2350,7 +2351,7 @@ void for_each_key(const SlowlogGet& c, valkey::KeyCallback cb);
 /// - Flags: LOADING, STALE
 /// - Keys: none
 /// - Reference: https://valkey.io/commands/slowlog-help/
-struct SlowlogHelp {
+struct VALKEY_CPP_EXPORT SlowlogHelp {
   static constexpr valkey::CommandInfo info{
       .name = "SLOWLOG HELP",
       .arity = 2,
@@ -2365,8 +2366,8 @@ struct SlowlogHelp {
   };
   using reply_type = std::vector<std::string>;
 };
-void encode(const SlowlogHelp& c, valkey::resp::Writer& w);
-void for_each_key(const SlowlogHelp& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const SlowlogHelp& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const SlowlogHelp& c, valkey::KeyCallback cb);
 
 /// `SLOWLOG LEN`: the command's arguments as members.
 ///
@@ -2377,7 +2378,7 @@ void for_each_key(const SlowlogHelp& c, valkey::KeyCallback cb);
 /// - Flags: ADMIN, LOADING, STALE
 /// - Keys: none
 /// - Reference: https://valkey.io/commands/slowlog-len/
-struct SlowlogLen {
+struct VALKEY_CPP_EXPORT SlowlogLen {
   static constexpr valkey::CommandInfo info{
       .name = "SLOWLOG LEN",
       .arity = 2,
@@ -2392,8 +2393,8 @@ struct SlowlogLen {
   };
   using reply_type = std::int64_t;
 };
-void encode(const SlowlogLen& c, valkey::resp::Writer& w);
-void for_each_key(const SlowlogLen& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const SlowlogLen& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const SlowlogLen& c, valkey::KeyCallback cb);
 
 /// `SLOWLOG RESET`: the command's arguments as members.
 ///
@@ -2404,7 +2405,7 @@ void for_each_key(const SlowlogLen& c, valkey::KeyCallback cb);
 /// - Flags: ADMIN, LOADING, STALE
 /// - Keys: none
 /// - Reference: https://valkey.io/commands/slowlog-reset/
-struct SlowlogReset {
+struct VALKEY_CPP_EXPORT SlowlogReset {
   static constexpr valkey::CommandInfo info{
       .name = "SLOWLOG RESET",
       .arity = 2,
@@ -2419,8 +2420,8 @@ struct SlowlogReset {
   };
   using reply_type = valkey::Ok;
 };
-void encode(const SlowlogReset& c, valkey::resp::Writer& w);
-void for_each_key(const SlowlogReset& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const SlowlogReset& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const SlowlogReset& c, valkey::KeyCallback cb);
 
 /// `SWAPDB`: the command's arguments as members.
 ///
@@ -2431,7 +2432,7 @@ void for_each_key(const SlowlogReset& c, valkey::KeyCallback cb);
 /// - Flags: WRITE, FAST
 /// - Keys: none
 /// - Reference: https://valkey.io/commands/swapdb/
-struct Swapdb {
+struct VALKEY_CPP_EXPORT Swapdb {
   static constexpr valkey::CommandInfo info{
       .name = "SWAPDB",
       .arity = 3,
@@ -2449,8 +2450,8 @@ struct Swapdb {
   std::int64_t index1 = 0;
   std::int64_t index2 = 0;
 };
-void encode(const Swapdb& c, valkey::resp::Writer& w);
-void for_each_key(const Swapdb& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const Swapdb& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const Swapdb& c, valkey::KeyCallback cb);
 
 /// `SYNC`: the command's arguments as members.
 ///
@@ -2461,7 +2462,7 @@ void for_each_key(const Swapdb& c, valkey::KeyCallback cb);
 /// - Flags: NO_ASYNC_LOADING, ADMIN, NO_MULTI, NOSCRIPT
 /// - Keys: none
 /// - Reference: https://valkey.io/commands/sync/
-struct Sync {
+struct VALKEY_CPP_EXPORT Sync {
   static constexpr valkey::CommandInfo info{
       .name = "SYNC",
       .arity = 1,
@@ -2476,8 +2477,8 @@ struct Sync {
   };
   using reply_type = valkey::Reply;
 };
-void encode(const Sync& c, valkey::resp::Writer& w);
-void for_each_key(const Sync& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const Sync& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const Sync& c, valkey::KeyCallback cb);
 
 /// `TIME`: the command's arguments as members.
 ///
@@ -2488,7 +2489,7 @@ void for_each_key(const Sync& c, valkey::KeyCallback cb);
 /// - Flags: LOADING, STALE, FAST
 /// - Keys: none
 /// - Reference: https://valkey.io/commands/time/
-struct Time {
+struct VALKEY_CPP_EXPORT Time {
   static constexpr valkey::CommandInfo info{
       .name = "TIME",
       .arity = 1,
@@ -2503,7 +2504,7 @@ struct Time {
   };
   using reply_type = std::vector<std::string>;
 };
-void encode(const Time& c, valkey::resp::Writer& w);
-void for_each_key(const Time& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const Time& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const Time& c, valkey::KeyCallback cb);
 
 }  // namespace valkey::cmd

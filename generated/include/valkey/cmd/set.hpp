@@ -15,6 +15,7 @@
 #include <vector>
 
 #include <valkey/command.hpp>
+#include <valkey/export.hpp>
 #include <valkey/arg.hpp>
 #include <valkey/optional.hpp>
 #include <valkey/view.hpp>
@@ -30,7 +31,7 @@ namespace valkey::cmd {
 /// - Flags: WRITE, DENYOOM, FAST
 /// - Keys: argv[1], one key (RW, INSERT)
 /// - Reference: https://valkey.io/commands/sadd/
-struct Sadd {
+struct VALKEY_CPP_EXPORT Sadd {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true, .write = true},
   };
@@ -51,8 +52,8 @@ struct Sadd {
   valkey::Arg key = {};
   valkey::ArgList<std::string_view> members = {};
 };
-void encode(const Sadd& c, valkey::resp::Writer& w);
-void for_each_key(const Sadd& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const Sadd& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const Sadd& c, valkey::KeyCallback cb);
 
 /// `SCARD`: the command's arguments as members.
 ///
@@ -63,7 +64,7 @@ void for_each_key(const Sadd& c, valkey::KeyCallback cb);
 /// - Flags: READONLY, FAST
 /// - Keys: argv[1], one key (RO)
 /// - Reference: https://valkey.io/commands/scard/
-struct Scard {
+struct VALKEY_CPP_EXPORT Scard {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true},
   };
@@ -83,8 +84,8 @@ struct Scard {
 
   valkey::Arg key = {};
 };
-void encode(const Scard& c, valkey::resp::Writer& w);
-void for_each_key(const Scard& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const Scard& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const Scard& c, valkey::KeyCallback cb);
 
 /// `SDIFF`: the command's arguments as members.
 ///
@@ -95,7 +96,7 @@ void for_each_key(const Scard& c, valkey::KeyCallback cb);
 /// - Flags: READONLY
 /// - Keys: argv[1], keys to the last argument, step 1 (RO, ACCESS)
 /// - Reference: https://valkey.io/commands/sdiff/
-struct Sdiff {
+struct VALKEY_CPP_EXPORT Sdiff {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = -1, .keystep = 1, .limit = 0, .read = true},
   };
@@ -115,8 +116,8 @@ struct Sdiff {
 
   valkey::ArgList<std::string_view> keys = {};
 };
-void encode(const Sdiff& c, valkey::resp::Writer& w);
-void for_each_key(const Sdiff& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const Sdiff& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const Sdiff& c, valkey::KeyCallback cb);
 
 /// `SDIFFSTORE`: the command's arguments as members.
 ///
@@ -129,7 +130,7 @@ void for_each_key(const Sdiff& c, valkey::KeyCallback cb);
 ///   1. argv[1], one key (OW, UPDATE)
 ///   2. argv[2], keys to the last argument, step 1 (RO, ACCESS)
 /// - Reference: https://valkey.io/commands/sdiffstore/
-struct Sdiffstore {
+struct VALKEY_CPP_EXPORT Sdiffstore {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .write = true},
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 2, .find = valkey::KeySpec::Find::range, .lastkey = -1, .keystep = 1, .limit = 0, .read = true},
@@ -151,8 +152,8 @@ struct Sdiffstore {
   valkey::Arg destination = {};
   valkey::ArgList<std::string_view> keys = {};
 };
-void encode(const Sdiffstore& c, valkey::resp::Writer& w);
-void for_each_key(const Sdiffstore& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const Sdiffstore& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const Sdiffstore& c, valkey::KeyCallback cb);
 
 /// `SINTER`: the command's arguments as members.
 ///
@@ -163,7 +164,7 @@ void for_each_key(const Sdiffstore& c, valkey::KeyCallback cb);
 /// - Flags: READONLY
 /// - Keys: argv[1], keys to the last argument, step 1 (RO, ACCESS)
 /// - Reference: https://valkey.io/commands/sinter/
-struct Sinter {
+struct VALKEY_CPP_EXPORT Sinter {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = -1, .keystep = 1, .limit = 0, .read = true},
   };
@@ -183,8 +184,8 @@ struct Sinter {
 
   valkey::ArgList<std::string_view> keys = {};
 };
-void encode(const Sinter& c, valkey::resp::Writer& w);
-void for_each_key(const Sinter& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const Sinter& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const Sinter& c, valkey::KeyCallback cb);
 
 /// `SINTERCARD`: the command's arguments as members.
 ///
@@ -196,7 +197,7 @@ void for_each_key(const Sinter& c, valkey::KeyCallback cb);
 /// - Keys: argv[1], the count at +0, keys from +1, step 1 (RO, ACCESS)
 /// - Options: `.limit`
 /// - Reference: https://valkey.io/commands/sintercard/
-struct Sintercard {
+struct VALKEY_CPP_EXPORT Sintercard {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::keynum, .keynumidx = 0, .firstkey = 1, .keynum_step = 1, .read = true},
   };
@@ -222,8 +223,8 @@ struct Sintercard {
     valkey::Optional<std::int64_t> limit = {};
   };
 };
-void encode(const Sintercard& c, valkey::resp::Writer& w);
-void for_each_key(const Sintercard& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const Sintercard& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const Sintercard& c, valkey::KeyCallback cb);
 
 /// `SINTERSTORE`: the command's arguments as members.
 ///
@@ -236,7 +237,7 @@ void for_each_key(const Sintercard& c, valkey::KeyCallback cb);
 ///   1. argv[1], one key (OW, UPDATE)
 ///   2. argv[2], keys to the last argument, step 1 (RO, ACCESS)
 /// - Reference: https://valkey.io/commands/sinterstore/
-struct Sinterstore {
+struct VALKEY_CPP_EXPORT Sinterstore {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .write = true},
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 2, .find = valkey::KeySpec::Find::range, .lastkey = -1, .keystep = 1, .limit = 0, .read = true},
@@ -258,8 +259,8 @@ struct Sinterstore {
   valkey::Arg destination = {};
   valkey::ArgList<std::string_view> keys = {};
 };
-void encode(const Sinterstore& c, valkey::resp::Writer& w);
-void for_each_key(const Sinterstore& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const Sinterstore& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const Sinterstore& c, valkey::KeyCallback cb);
 
 /// `SISMEMBER`: the command's arguments as members.
 ///
@@ -270,7 +271,7 @@ void for_each_key(const Sinterstore& c, valkey::KeyCallback cb);
 /// - Flags: READONLY, FAST
 /// - Keys: argv[1], one key (RO)
 /// - Reference: https://valkey.io/commands/sismember/
-struct Sismember {
+struct VALKEY_CPP_EXPORT Sismember {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true},
   };
@@ -291,8 +292,8 @@ struct Sismember {
   valkey::Arg key = {};
   valkey::Arg member = {};
 };
-void encode(const Sismember& c, valkey::resp::Writer& w);
-void for_each_key(const Sismember& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const Sismember& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const Sismember& c, valkey::KeyCallback cb);
 
 /// `SMEMBERS`: the command's arguments as members.
 ///
@@ -303,7 +304,7 @@ void for_each_key(const Sismember& c, valkey::KeyCallback cb);
 /// - Flags: READONLY
 /// - Keys: argv[1], one key (RO, ACCESS)
 /// - Reference: https://valkey.io/commands/smembers/
-struct Smembers {
+struct VALKEY_CPP_EXPORT Smembers {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true},
   };
@@ -323,8 +324,8 @@ struct Smembers {
 
   valkey::Arg key = {};
 };
-void encode(const Smembers& c, valkey::resp::Writer& w);
-void for_each_key(const Smembers& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const Smembers& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const Smembers& c, valkey::KeyCallback cb);
 
 /// `SMISMEMBER`: the command's arguments as members.
 ///
@@ -335,7 +336,7 @@ void for_each_key(const Smembers& c, valkey::KeyCallback cb);
 /// - Flags: READONLY, FAST
 /// - Keys: argv[1], one key (RO, ACCESS)
 /// - Reference: https://valkey.io/commands/smismember/
-struct Smismember {
+struct VALKEY_CPP_EXPORT Smismember {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true},
   };
@@ -356,8 +357,8 @@ struct Smismember {
   valkey::Arg key = {};
   valkey::ArgList<std::string_view> members = {};
 };
-void encode(const Smismember& c, valkey::resp::Writer& w);
-void for_each_key(const Smismember& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const Smismember& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const Smismember& c, valkey::KeyCallback cb);
 
 /// `SMOVE`: the command's arguments as members.
 ///
@@ -370,7 +371,7 @@ void for_each_key(const Smismember& c, valkey::KeyCallback cb);
 ///   1. argv[1], one key (RW, ACCESS, DELETE)
 ///   2. argv[2], one key (RW, INSERT)
 /// - Reference: https://valkey.io/commands/smove/
-struct Smove {
+struct VALKEY_CPP_EXPORT Smove {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true, .write = true},
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 2, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true, .write = true},
@@ -393,8 +394,8 @@ struct Smove {
   valkey::Arg destination = {};
   valkey::Arg member = {};
 };
-void encode(const Smove& c, valkey::resp::Writer& w);
-void for_each_key(const Smove& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const Smove& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const Smove& c, valkey::KeyCallback cb);
 
 /// `SPOP`: the command's arguments as members.
 ///
@@ -405,7 +406,7 @@ void for_each_key(const Smove& c, valkey::KeyCallback cb);
 /// - Flags: WRITE, FAST
 /// - Keys: argv[1], one key (RW, ACCESS, DELETE)
 /// - Reference: https://valkey.io/commands/spop/
-struct Spop {
+struct VALKEY_CPP_EXPORT Spop {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true, .write = true},
   };
@@ -425,8 +426,8 @@ struct Spop {
 
   valkey::Arg key = {};
 };
-void encode(const Spop& c, valkey::resp::Writer& w);
-void for_each_key(const Spop& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const Spop& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const Spop& c, valkey::KeyCallback cb);
 
 /// `SPOP` (typed entry point of Spop): the command's arguments as members.
 ///
@@ -437,15 +438,15 @@ void for_each_key(const Spop& c, valkey::KeyCallback cb);
 /// - Flags: WRITE, FAST
 /// - Keys: argv[1], one key (RW, ACCESS, DELETE)
 /// - Reference: https://valkey.io/commands/spop/
-struct SpopCount {
+struct VALKEY_CPP_EXPORT SpopCount {
   static constexpr valkey::CommandInfo info = Spop::info;
   using reply_type = std::vector<std::string>;
 
   valkey::Arg key = {};
   std::int64_t count = 0;
 };
-void encode(const SpopCount& c, valkey::resp::Writer& w);
-void for_each_key(const SpopCount& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const SpopCount& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const SpopCount& c, valkey::KeyCallback cb);
 
 /// `SRANDMEMBER`: the command's arguments as members.
 ///
@@ -456,7 +457,7 @@ void for_each_key(const SpopCount& c, valkey::KeyCallback cb);
 /// - Flags: READONLY
 /// - Keys: argv[1], one key (RO, ACCESS)
 /// - Reference: https://valkey.io/commands/srandmember/
-struct Srandmember {
+struct VALKEY_CPP_EXPORT Srandmember {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true},
   };
@@ -476,8 +477,8 @@ struct Srandmember {
 
   valkey::Arg key = {};
 };
-void encode(const Srandmember& c, valkey::resp::Writer& w);
-void for_each_key(const Srandmember& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const Srandmember& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const Srandmember& c, valkey::KeyCallback cb);
 
 /// `SRANDMEMBER` (typed entry point of Srandmember): the command's arguments as members.
 ///
@@ -488,15 +489,15 @@ void for_each_key(const Srandmember& c, valkey::KeyCallback cb);
 /// - Flags: READONLY
 /// - Keys: argv[1], one key (RO, ACCESS)
 /// - Reference: https://valkey.io/commands/srandmember/
-struct SrandmemberCount {
+struct VALKEY_CPP_EXPORT SrandmemberCount {
   static constexpr valkey::CommandInfo info = Srandmember::info;
   using reply_type = std::vector<std::string>;
 
   valkey::Arg key = {};
   std::int64_t count = 0;
 };
-void encode(const SrandmemberCount& c, valkey::resp::Writer& w);
-void for_each_key(const SrandmemberCount& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const SrandmemberCount& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const SrandmemberCount& c, valkey::KeyCallback cb);
 
 /// `SREM`: the command's arguments as members.
 ///
@@ -507,7 +508,7 @@ void for_each_key(const SrandmemberCount& c, valkey::KeyCallback cb);
 /// - Flags: WRITE, FAST
 /// - Keys: argv[1], one key (RW, DELETE)
 /// - Reference: https://valkey.io/commands/srem/
-struct Srem {
+struct VALKEY_CPP_EXPORT Srem {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true, .write = true},
   };
@@ -528,8 +529,8 @@ struct Srem {
   valkey::Arg key = {};
   valkey::ArgList<std::string_view> members = {};
 };
-void encode(const Srem& c, valkey::resp::Writer& w);
-void for_each_key(const Srem& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const Srem& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const Srem& c, valkey::KeyCallback cb);
 
 /// `SSCAN`: the command's arguments as members.
 ///
@@ -541,7 +542,7 @@ void for_each_key(const Srem& c, valkey::KeyCallback cb);
 /// - Keys: argv[1], one key (RO, ACCESS)
 /// - Options: `.pattern`, `.count`
 /// - Reference: https://valkey.io/commands/sscan/
-struct Sscan {
+struct VALKEY_CPP_EXPORT Sscan {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true},
   };
@@ -570,8 +571,8 @@ struct Sscan {
     valkey::Optional<std::int64_t> count = {};
   };
 };
-void encode(const Sscan& c, valkey::resp::Writer& w);
-void for_each_key(const Sscan& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const Sscan& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const Sscan& c, valkey::KeyCallback cb);
 
 /// `SUNION`: the command's arguments as members.
 ///
@@ -582,7 +583,7 @@ void for_each_key(const Sscan& c, valkey::KeyCallback cb);
 /// - Flags: READONLY
 /// - Keys: argv[1], keys to the last argument, step 1 (RO, ACCESS)
 /// - Reference: https://valkey.io/commands/sunion/
-struct Sunion {
+struct VALKEY_CPP_EXPORT Sunion {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = -1, .keystep = 1, .limit = 0, .read = true},
   };
@@ -602,8 +603,8 @@ struct Sunion {
 
   valkey::ArgList<std::string_view> keys = {};
 };
-void encode(const Sunion& c, valkey::resp::Writer& w);
-void for_each_key(const Sunion& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const Sunion& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const Sunion& c, valkey::KeyCallback cb);
 
 /// `SUNIONSTORE`: the command's arguments as members.
 ///
@@ -616,7 +617,7 @@ void for_each_key(const Sunion& c, valkey::KeyCallback cb);
 ///   1. argv[1], one key (OW, UPDATE)
 ///   2. argv[2], keys to the last argument, step 1 (RO, ACCESS)
 /// - Reference: https://valkey.io/commands/sunionstore/
-struct Sunionstore {
+struct VALKEY_CPP_EXPORT Sunionstore {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .write = true},
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 2, .find = valkey::KeySpec::Find::range, .lastkey = -1, .keystep = 1, .limit = 0, .read = true},
@@ -638,7 +639,7 @@ struct Sunionstore {
   valkey::Arg destination = {};
   valkey::ArgList<std::string_view> keys = {};
 };
-void encode(const Sunionstore& c, valkey::resp::Writer& w);
-void for_each_key(const Sunionstore& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const Sunionstore& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const Sunionstore& c, valkey::KeyCallback cb);
 
 }  // namespace valkey::cmd

@@ -17,6 +17,7 @@
 
 #include <valkey/bounds.hpp>
 #include <valkey/command.hpp>
+#include <valkey/export.hpp>
 #include <valkey/arg.hpp>
 #include <valkey/optional.hpp>
 #include <valkey/view.hpp>
@@ -35,7 +36,7 @@ namespace valkey::cmd {
 /// - Keys: argv[2], the count at +0, keys from +1, step 1 (RW, ACCESS, DELETE)
 /// - Options: `.count`
 /// - Reference: https://valkey.io/commands/bzmpop/
-struct Bzmpop {
+struct VALKEY_CPP_EXPORT Bzmpop {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 2, .find = valkey::KeySpec::Find::keynum, .keynumidx = 0, .firstkey = 1, .keynum_step = 1, .read = true, .write = true},
   };
@@ -67,8 +68,8 @@ struct Bzmpop {
     valkey::Optional<std::int64_t> count = {};
   };
 };
-void encode(const Bzmpop& c, valkey::resp::Writer& w);
-void for_each_key(const Bzmpop& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const Bzmpop& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const Bzmpop& c, valkey::KeyCallback cb);
 
 /// `BZPOPMAX`: the command's arguments as members.
 ///
@@ -79,7 +80,7 @@ void for_each_key(const Bzmpop& c, valkey::KeyCallback cb);
 /// - Flags: WRITE, FAST, BLOCKING
 /// - Keys: argv[1], keys to argv[-2] from the end, step 1 (RW, ACCESS, DELETE)
 /// - Reference: https://valkey.io/commands/bzpopmax/
-struct Bzpopmax {
+struct VALKEY_CPP_EXPORT Bzpopmax {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = -2, .keystep = 1, .limit = 0, .read = true, .write = true},
   };
@@ -100,8 +101,8 @@ struct Bzpopmax {
   valkey::ArgList<std::string_view> keys = {};
   double timeout = 0;
 };
-void encode(const Bzpopmax& c, valkey::resp::Writer& w);
-void for_each_key(const Bzpopmax& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const Bzpopmax& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const Bzpopmax& c, valkey::KeyCallback cb);
 
 /// `BZPOPMIN`: the command's arguments as members.
 ///
@@ -112,7 +113,7 @@ void for_each_key(const Bzpopmax& c, valkey::KeyCallback cb);
 /// - Flags: WRITE, FAST, BLOCKING
 /// - Keys: argv[1], keys to argv[-2] from the end, step 1 (RW, ACCESS, DELETE)
 /// - Reference: https://valkey.io/commands/bzpopmin/
-struct Bzpopmin {
+struct VALKEY_CPP_EXPORT Bzpopmin {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = -2, .keystep = 1, .limit = 0, .read = true, .write = true},
   };
@@ -133,8 +134,8 @@ struct Bzpopmin {
   valkey::ArgList<std::string_view> keys = {};
   double timeout = 0;
 };
-void encode(const Bzpopmin& c, valkey::resp::Writer& w);
-void for_each_key(const Bzpopmin& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const Bzpopmin& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const Bzpopmin& c, valkey::KeyCallback cb);
 
 /// `ZADD`: the command's arguments as members.
 ///
@@ -146,7 +147,7 @@ void for_each_key(const Bzpopmin& c, valkey::KeyCallback cb);
 /// - Keys: argv[1], one key (RW, UPDATE)
 /// - Options: `.condition` (`valkey::nx`, `valkey::xx`), `.comparison` (`valkey::gt`, `valkey::lt`), `.change`
 /// - Reference: https://valkey.io/commands/zadd/
-struct Zadd {
+struct VALKEY_CPP_EXPORT Zadd {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true, .write = true},
   };
@@ -184,8 +185,8 @@ struct Zadd {
     bool change = false;
   };
 };
-void encode(const Zadd& c, valkey::resp::Writer& w);
-void for_each_key(const Zadd& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const Zadd& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const Zadd& c, valkey::KeyCallback cb);
 
 /// `ZADD` (typed entry point of Zadd): the command's arguments as members.
 ///
@@ -197,7 +198,7 @@ void for_each_key(const Zadd& c, valkey::KeyCallback cb);
 /// - Keys: argv[1], one key (RW, UPDATE)
 /// - Options: `.condition` (`valkey::nx`, `valkey::xx`), `.comparison` (`valkey::gt`, `valkey::lt`), `.change`
 /// - Reference: https://valkey.io/commands/zadd/
-struct ZaddIncr {
+struct VALKEY_CPP_EXPORT ZaddIncr {
   static constexpr valkey::CommandInfo info = Zadd::info;
   using reply_type = std::optional<double>;
 
@@ -221,8 +222,8 @@ struct ZaddIncr {
     bool change = false;
   };
 };
-void encode(const ZaddIncr& c, valkey::resp::Writer& w);
-void for_each_key(const ZaddIncr& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const ZaddIncr& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const ZaddIncr& c, valkey::KeyCallback cb);
 
 /// `ZCARD`: the command's arguments as members.
 ///
@@ -233,7 +234,7 @@ void for_each_key(const ZaddIncr& c, valkey::KeyCallback cb);
 /// - Flags: READONLY, FAST
 /// - Keys: argv[1], one key (RO)
 /// - Reference: https://valkey.io/commands/zcard/
-struct Zcard {
+struct VALKEY_CPP_EXPORT Zcard {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true},
   };
@@ -253,8 +254,8 @@ struct Zcard {
 
   valkey::Arg key = {};
 };
-void encode(const Zcard& c, valkey::resp::Writer& w);
-void for_each_key(const Zcard& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const Zcard& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const Zcard& c, valkey::KeyCallback cb);
 
 /// `ZCOUNT`: the command's arguments as members.
 ///
@@ -265,7 +266,7 @@ void for_each_key(const Zcard& c, valkey::KeyCallback cb);
 /// - Flags: READONLY, FAST
 /// - Keys: argv[1], one key (RO, ACCESS)
 /// - Reference: https://valkey.io/commands/zcount/
-struct Zcount {
+struct VALKEY_CPP_EXPORT Zcount {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true},
   };
@@ -287,8 +288,8 @@ struct Zcount {
   valkey::ScoreBound min = {};
   valkey::ScoreBound max = {};
 };
-void encode(const Zcount& c, valkey::resp::Writer& w);
-void for_each_key(const Zcount& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const Zcount& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const Zcount& c, valkey::KeyCallback cb);
 
 /// `ZDIFF`: the command's arguments as members.
 ///
@@ -299,7 +300,7 @@ void for_each_key(const Zcount& c, valkey::KeyCallback cb);
 /// - Flags: READONLY
 /// - Keys: argv[1], the count at +0, keys from +1, step 1 (RO, ACCESS)
 /// - Reference: https://valkey.io/commands/zdiff/
-struct Zdiff {
+struct VALKEY_CPP_EXPORT Zdiff {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::keynum, .keynumidx = 0, .firstkey = 1, .keynum_step = 1, .read = true},
   };
@@ -319,8 +320,8 @@ struct Zdiff {
 
   valkey::ArgList<std::string_view> keys = {};
 };
-void encode(const Zdiff& c, valkey::resp::Writer& w);
-void for_each_key(const Zdiff& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const Zdiff& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const Zdiff& c, valkey::KeyCallback cb);
 
 /// `ZDIFF` (typed entry point of Zdiff): the command's arguments as members.
 ///
@@ -331,14 +332,14 @@ void for_each_key(const Zdiff& c, valkey::KeyCallback cb);
 /// - Flags: READONLY
 /// - Keys: argv[1], the count at +0, keys from +1, step 1 (RO, ACCESS)
 /// - Reference: https://valkey.io/commands/zdiff/
-struct ZdiffWithScores {
+struct VALKEY_CPP_EXPORT ZdiffWithScores {
   static constexpr valkey::CommandInfo info = Zdiff::info;
   using reply_type = std::vector<std::pair<std::string, double>>;
 
   valkey::ArgList<std::string_view> keys = {};
 };
-void encode(const ZdiffWithScores& c, valkey::resp::Writer& w);
-void for_each_key(const ZdiffWithScores& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const ZdiffWithScores& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const ZdiffWithScores& c, valkey::KeyCallback cb);
 
 /// `ZDIFFSTORE`: the command's arguments as members.
 ///
@@ -351,7 +352,7 @@ void for_each_key(const ZdiffWithScores& c, valkey::KeyCallback cb);
 ///   1. argv[1], one key (OW, UPDATE)
 ///   2. argv[2], the count at +0, keys from +1, step 1 (RO, ACCESS)
 /// - Reference: https://valkey.io/commands/zdiffstore/
-struct Zdiffstore {
+struct VALKEY_CPP_EXPORT Zdiffstore {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .write = true},
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 2, .find = valkey::KeySpec::Find::keynum, .keynumidx = 0, .firstkey = 1, .keynum_step = 1, .read = true},
@@ -373,8 +374,8 @@ struct Zdiffstore {
   valkey::Arg destination = {};
   valkey::ArgList<std::string_view> keys = {};
 };
-void encode(const Zdiffstore& c, valkey::resp::Writer& w);
-void for_each_key(const Zdiffstore& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const Zdiffstore& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const Zdiffstore& c, valkey::KeyCallback cb);
 
 /// `ZINCRBY`: the command's arguments as members.
 ///
@@ -385,7 +386,7 @@ void for_each_key(const Zdiffstore& c, valkey::KeyCallback cb);
 /// - Flags: WRITE, DENYOOM, FAST
 /// - Keys: argv[1], one key (RW, ACCESS, UPDATE)
 /// - Reference: https://valkey.io/commands/zincrby/
-struct Zincrby {
+struct VALKEY_CPP_EXPORT Zincrby {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true, .write = true},
   };
@@ -407,8 +408,8 @@ struct Zincrby {
   double increment = 0;
   valkey::Arg member = {};
 };
-void encode(const Zincrby& c, valkey::resp::Writer& w);
-void for_each_key(const Zincrby& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const Zincrby& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const Zincrby& c, valkey::KeyCallback cb);
 
 /// `ZINTER`: the command's arguments as members.
 ///
@@ -420,7 +421,7 @@ void for_each_key(const Zincrby& c, valkey::KeyCallback cb);
 /// - Keys: argv[1], the count at +0, keys from +1, step 1 (RO, ACCESS)
 /// - Options: `.weights`, `.aggregate` (`Sum{}`, `Min{}`, `Max{}`)
 /// - Reference: https://valkey.io/commands/zinter/
-struct Zinter {
+struct VALKEY_CPP_EXPORT Zinter {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::keynum, .keynumidx = 0, .firstkey = 1, .keynum_step = 1, .read = true},
   };
@@ -453,8 +454,8 @@ struct Zinter {
     valkey::Optional<Aggregate> aggregate = {};
   };
 };
-void encode(const Zinter& c, valkey::resp::Writer& w);
-void for_each_key(const Zinter& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const Zinter& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const Zinter& c, valkey::KeyCallback cb);
 
 /// `ZINTER` (typed entry point of Zinter): the command's arguments as members.
 ///
@@ -466,7 +467,7 @@ void for_each_key(const Zinter& c, valkey::KeyCallback cb);
 /// - Keys: argv[1], the count at +0, keys from +1, step 1 (RO, ACCESS)
 /// - Options: `.weights`, `.aggregate` (`Sum{}`, `Min{}`, `Max{}`)
 /// - Reference: https://valkey.io/commands/zinter/
-struct ZinterWithScores {
+struct VALKEY_CPP_EXPORT ZinterWithScores {
   static constexpr valkey::CommandInfo info = Zinter::info;
   using reply_type = std::vector<std::pair<std::string, double>>;
 
@@ -485,8 +486,8 @@ struct ZinterWithScores {
     valkey::Optional<Aggregate> aggregate = {};
   };
 };
-void encode(const ZinterWithScores& c, valkey::resp::Writer& w);
-void for_each_key(const ZinterWithScores& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const ZinterWithScores& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const ZinterWithScores& c, valkey::KeyCallback cb);
 
 /// `ZINTERCARD`: the command's arguments as members.
 ///
@@ -498,7 +499,7 @@ void for_each_key(const ZinterWithScores& c, valkey::KeyCallback cb);
 /// - Keys: argv[1], the count at +0, keys from +1, step 1 (RO, ACCESS)
 /// - Options: `.limit`
 /// - Reference: https://valkey.io/commands/zintercard/
-struct Zintercard {
+struct VALKEY_CPP_EXPORT Zintercard {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::keynum, .keynumidx = 0, .firstkey = 1, .keynum_step = 1, .read = true},
   };
@@ -524,8 +525,8 @@ struct Zintercard {
     valkey::Optional<std::int64_t> limit = {};
   };
 };
-void encode(const Zintercard& c, valkey::resp::Writer& w);
-void for_each_key(const Zintercard& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const Zintercard& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const Zintercard& c, valkey::KeyCallback cb);
 
 /// `ZINTERSTORE`: the command's arguments as members.
 ///
@@ -539,7 +540,7 @@ void for_each_key(const Zintercard& c, valkey::KeyCallback cb);
 ///   2. argv[2], the count at +0, keys from +1, step 1 (RO, ACCESS)
 /// - Options: `.weights`, `.aggregate` (`Sum{}`, `Min{}`, `Max{}`)
 /// - Reference: https://valkey.io/commands/zinterstore/
-struct Zinterstore {
+struct VALKEY_CPP_EXPORT Zinterstore {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .write = true},
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 2, .find = valkey::KeySpec::Find::keynum, .keynumidx = 0, .firstkey = 1, .keynum_step = 1, .read = true},
@@ -574,8 +575,8 @@ struct Zinterstore {
     valkey::Optional<Aggregate> aggregate = {};
   };
 };
-void encode(const Zinterstore& c, valkey::resp::Writer& w);
-void for_each_key(const Zinterstore& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const Zinterstore& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const Zinterstore& c, valkey::KeyCallback cb);
 
 /// `ZLEXCOUNT`: the command's arguments as members.
 ///
@@ -586,7 +587,7 @@ void for_each_key(const Zinterstore& c, valkey::KeyCallback cb);
 /// - Flags: READONLY, FAST
 /// - Keys: argv[1], one key (RO, ACCESS)
 /// - Reference: https://valkey.io/commands/zlexcount/
-struct Zlexcount {
+struct VALKEY_CPP_EXPORT Zlexcount {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true},
   };
@@ -608,8 +609,8 @@ struct Zlexcount {
   valkey::LexBound min = {};
   valkey::LexBound max = {};
 };
-void encode(const Zlexcount& c, valkey::resp::Writer& w);
-void for_each_key(const Zlexcount& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const Zlexcount& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const Zlexcount& c, valkey::KeyCallback cb);
 
 /// `ZMPOP`: the command's arguments as members.
 ///
@@ -621,7 +622,7 @@ void for_each_key(const Zlexcount& c, valkey::KeyCallback cb);
 /// - Keys: argv[1], the count at +0, keys from +1, step 1 (RW, ACCESS, DELETE)
 /// - Options: `.count`
 /// - Reference: https://valkey.io/commands/zmpop/
-struct Zmpop {
+struct VALKEY_CPP_EXPORT Zmpop {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::keynum, .keynumidx = 0, .firstkey = 1, .keynum_step = 1, .read = true, .write = true},
   };
@@ -652,8 +653,8 @@ struct Zmpop {
     valkey::Optional<std::int64_t> count = {};
   };
 };
-void encode(const Zmpop& c, valkey::resp::Writer& w);
-void for_each_key(const Zmpop& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const Zmpop& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const Zmpop& c, valkey::KeyCallback cb);
 
 /// `ZMSCORE`: the command's arguments as members.
 ///
@@ -664,7 +665,7 @@ void for_each_key(const Zmpop& c, valkey::KeyCallback cb);
 /// - Flags: READONLY, FAST
 /// - Keys: argv[1], one key (RO, ACCESS)
 /// - Reference: https://valkey.io/commands/zmscore/
-struct Zmscore {
+struct VALKEY_CPP_EXPORT Zmscore {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true},
   };
@@ -685,8 +686,8 @@ struct Zmscore {
   valkey::Arg key = {};
   valkey::ArgList<std::string_view> members = {};
 };
-void encode(const Zmscore& c, valkey::resp::Writer& w);
-void for_each_key(const Zmscore& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const Zmscore& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const Zmscore& c, valkey::KeyCallback cb);
 
 /// `ZPOPMAX`: the command's arguments as members.
 ///
@@ -698,7 +699,7 @@ void for_each_key(const Zmscore& c, valkey::KeyCallback cb);
 /// - Keys: argv[1], one key (RW, ACCESS, DELETE)
 /// - Options: `.count`
 /// - Reference: https://valkey.io/commands/zpopmax/
-struct Zpopmax {
+struct VALKEY_CPP_EXPORT Zpopmax {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true, .write = true},
   };
@@ -724,8 +725,8 @@ struct Zpopmax {
     valkey::Optional<std::int64_t> count = {};
   };
 };
-void encode(const Zpopmax& c, valkey::resp::Writer& w);
-void for_each_key(const Zpopmax& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const Zpopmax& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const Zpopmax& c, valkey::KeyCallback cb);
 
 /// `ZPOPMIN`: the command's arguments as members.
 ///
@@ -737,7 +738,7 @@ void for_each_key(const Zpopmax& c, valkey::KeyCallback cb);
 /// - Keys: argv[1], one key (RW, ACCESS, DELETE)
 /// - Options: `.count`
 /// - Reference: https://valkey.io/commands/zpopmin/
-struct Zpopmin {
+struct VALKEY_CPP_EXPORT Zpopmin {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true, .write = true},
   };
@@ -763,8 +764,8 @@ struct Zpopmin {
     valkey::Optional<std::int64_t> count = {};
   };
 };
-void encode(const Zpopmin& c, valkey::resp::Writer& w);
-void for_each_key(const Zpopmin& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const Zpopmin& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const Zpopmin& c, valkey::KeyCallback cb);
 
 /// `ZRANDMEMBER`: the command's arguments as members.
 ///
@@ -775,7 +776,7 @@ void for_each_key(const Zpopmin& c, valkey::KeyCallback cb);
 /// - Flags: READONLY
 /// - Keys: argv[1], one key (RO, ACCESS)
 /// - Reference: https://valkey.io/commands/zrandmember/
-struct Zrandmember {
+struct VALKEY_CPP_EXPORT Zrandmember {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true},
   };
@@ -795,8 +796,8 @@ struct Zrandmember {
 
   valkey::Arg key = {};
 };
-void encode(const Zrandmember& c, valkey::resp::Writer& w);
-void for_each_key(const Zrandmember& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const Zrandmember& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const Zrandmember& c, valkey::KeyCallback cb);
 
 /// `ZRANDMEMBER` (typed entry point of Zrandmember): the command's arguments as members.
 ///
@@ -807,15 +808,15 @@ void for_each_key(const Zrandmember& c, valkey::KeyCallback cb);
 /// - Flags: READONLY
 /// - Keys: argv[1], one key (RO, ACCESS)
 /// - Reference: https://valkey.io/commands/zrandmember/
-struct ZrandmemberCount {
+struct VALKEY_CPP_EXPORT ZrandmemberCount {
   static constexpr valkey::CommandInfo info = Zrandmember::info;
   using reply_type = std::vector<std::string>;
 
   valkey::Arg key = {};
   std::int64_t count = 0;
 };
-void encode(const ZrandmemberCount& c, valkey::resp::Writer& w);
-void for_each_key(const ZrandmemberCount& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const ZrandmemberCount& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const ZrandmemberCount& c, valkey::KeyCallback cb);
 
 /// `ZRANDMEMBER` (typed entry point of Zrandmember): the command's arguments as members.
 ///
@@ -826,15 +827,15 @@ void for_each_key(const ZrandmemberCount& c, valkey::KeyCallback cb);
 /// - Flags: READONLY
 /// - Keys: argv[1], one key (RO, ACCESS)
 /// - Reference: https://valkey.io/commands/zrandmember/
-struct ZrandmemberWithScores {
+struct VALKEY_CPP_EXPORT ZrandmemberWithScores {
   static constexpr valkey::CommandInfo info = Zrandmember::info;
   using reply_type = std::vector<std::pair<std::string, double>>;
 
   valkey::Arg key = {};
   std::int64_t count = 0;
 };
-void encode(const ZrandmemberWithScores& c, valkey::resp::Writer& w);
-void for_each_key(const ZrandmemberWithScores& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const ZrandmemberWithScores& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const ZrandmemberWithScores& c, valkey::KeyCallback cb);
 
 /// `ZRANGE`: the command's arguments as members.
 ///
@@ -846,7 +847,7 @@ void for_each_key(const ZrandmemberWithScores& c, valkey::KeyCallback cb);
 /// - Keys: argv[1], one key (RO, ACCESS)
 /// - Options: `.sort_by` (`ByScore{}`, `ByLex{}`), `.rev`, `.limit`
 /// - Reference: https://valkey.io/commands/zrange/
-struct Zrange {
+struct VALKEY_CPP_EXPORT Zrange {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true},
   };
@@ -887,8 +888,8 @@ struct Zrange {
     valkey::Optional<Limit> limit = {};
   };
 };
-void encode(const Zrange& c, valkey::resp::Writer& w);
-void for_each_key(const Zrange& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const Zrange& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const Zrange& c, valkey::KeyCallback cb);
 
 /// `ZRANGE` (typed entry point of Zrange): the command's arguments as members.
 ///
@@ -900,7 +901,7 @@ void for_each_key(const Zrange& c, valkey::KeyCallback cb);
 /// - Keys: argv[1], one key (RO, ACCESS)
 /// - Options: `.sort_by` (`ByScore{}`, `ByLex{}`), `.rev`, `.limit`
 /// - Reference: https://valkey.io/commands/zrange/
-struct ZrangeWithScores {
+struct VALKEY_CPP_EXPORT ZrangeWithScores {
   static constexpr valkey::CommandInfo info = Zrange::info;
   using reply_type = std::vector<std::pair<std::string, double>>;
 
@@ -923,8 +924,8 @@ struct ZrangeWithScores {
     valkey::Optional<Limit> limit = {};
   };
 };
-void encode(const ZrangeWithScores& c, valkey::resp::Writer& w);
-void for_each_key(const ZrangeWithScores& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const ZrangeWithScores& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const ZrangeWithScores& c, valkey::KeyCallback cb);
 
 /// `ZRANGEBYLEX`: the command's arguments as members.
 ///
@@ -936,7 +937,7 @@ void for_each_key(const ZrangeWithScores& c, valkey::KeyCallback cb);
 /// - Keys: argv[1], one key (RO, ACCESS)
 /// - Options: `.limit`
 /// - Reference: https://valkey.io/commands/zrangebylex/
-struct ZrangeByLex {
+struct VALKEY_CPP_EXPORT ZrangeByLex {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true},
   };
@@ -969,8 +970,8 @@ struct ZrangeByLex {
     valkey::Optional<Limit> limit = {};
   };
 };
-void encode(const ZrangeByLex& c, valkey::resp::Writer& w);
-void for_each_key(const ZrangeByLex& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const ZrangeByLex& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const ZrangeByLex& c, valkey::KeyCallback cb);
 
 /// `ZRANGEBYSCORE`: the command's arguments as members.
 ///
@@ -982,7 +983,7 @@ void for_each_key(const ZrangeByLex& c, valkey::KeyCallback cb);
 /// - Keys: argv[1], one key (RO, ACCESS)
 /// - Options: `.limit`
 /// - Reference: https://valkey.io/commands/zrangebyscore/
-struct ZrangeByScore {
+struct VALKEY_CPP_EXPORT ZrangeByScore {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true},
   };
@@ -1015,8 +1016,8 @@ struct ZrangeByScore {
     valkey::Optional<Limit> limit = {};
   };
 };
-void encode(const ZrangeByScore& c, valkey::resp::Writer& w);
-void for_each_key(const ZrangeByScore& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const ZrangeByScore& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const ZrangeByScore& c, valkey::KeyCallback cb);
 
 /// `ZRANGEBYSCORE` (typed entry point of ZrangeByScore): the command's arguments as members.
 ///
@@ -1028,7 +1029,7 @@ void for_each_key(const ZrangeByScore& c, valkey::KeyCallback cb);
 /// - Keys: argv[1], one key (RO, ACCESS)
 /// - Options: `.limit`
 /// - Reference: https://valkey.io/commands/zrangebyscore/
-struct ZrangeByScoreWithScores {
+struct VALKEY_CPP_EXPORT ZrangeByScoreWithScores {
   static constexpr valkey::CommandInfo info = ZrangeByScore::info;
   using reply_type = std::vector<std::pair<std::string, double>>;
 
@@ -1044,8 +1045,8 @@ struct ZrangeByScoreWithScores {
     valkey::Optional<Limit> limit = {};
   };
 };
-void encode(const ZrangeByScoreWithScores& c, valkey::resp::Writer& w);
-void for_each_key(const ZrangeByScoreWithScores& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const ZrangeByScoreWithScores& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const ZrangeByScoreWithScores& c, valkey::KeyCallback cb);
 
 /// `ZRANGESTORE`: the command's arguments as members.
 ///
@@ -1059,7 +1060,7 @@ void for_each_key(const ZrangeByScoreWithScores& c, valkey::KeyCallback cb);
 ///   2. argv[2], one key (RO, ACCESS)
 /// - Options: `.sort_by` (`ByScore{}`, `ByLex{}`), `.rev`, `.limit`
 /// - Reference: https://valkey.io/commands/zrangestore/
-struct Zrangestore {
+struct VALKEY_CPP_EXPORT Zrangestore {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .write = true},
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 2, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true},
@@ -1102,8 +1103,8 @@ struct Zrangestore {
     valkey::Optional<Limit> limit = {};
   };
 };
-void encode(const Zrangestore& c, valkey::resp::Writer& w);
-void for_each_key(const Zrangestore& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const Zrangestore& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const Zrangestore& c, valkey::KeyCallback cb);
 
 /// `ZRANK`: the command's arguments as members.
 ///
@@ -1114,7 +1115,7 @@ void for_each_key(const Zrangestore& c, valkey::KeyCallback cb);
 /// - Flags: READONLY, FAST
 /// - Keys: argv[1], one key (RO, ACCESS)
 /// - Reference: https://valkey.io/commands/zrank/
-struct Zrank {
+struct VALKEY_CPP_EXPORT Zrank {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true},
   };
@@ -1135,8 +1136,8 @@ struct Zrank {
   valkey::Arg key = {};
   valkey::Arg member = {};
 };
-void encode(const Zrank& c, valkey::resp::Writer& w);
-void for_each_key(const Zrank& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const Zrank& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const Zrank& c, valkey::KeyCallback cb);
 
 /// `ZRANK` (typed entry point of Zrank): the command's arguments as members.
 ///
@@ -1147,15 +1148,15 @@ void for_each_key(const Zrank& c, valkey::KeyCallback cb);
 /// - Flags: READONLY, FAST
 /// - Keys: argv[1], one key (RO, ACCESS)
 /// - Reference: https://valkey.io/commands/zrank/
-struct ZrankWithScore {
+struct VALKEY_CPP_EXPORT ZrankWithScore {
   static constexpr valkey::CommandInfo info = Zrank::info;
   using reply_type = std::optional<std::pair<std::int64_t, double>>;
 
   valkey::Arg key = {};
   valkey::Arg member = {};
 };
-void encode(const ZrankWithScore& c, valkey::resp::Writer& w);
-void for_each_key(const ZrankWithScore& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const ZrankWithScore& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const ZrankWithScore& c, valkey::KeyCallback cb);
 
 /// `ZREM`: the command's arguments as members.
 ///
@@ -1166,7 +1167,7 @@ void for_each_key(const ZrankWithScore& c, valkey::KeyCallback cb);
 /// - Flags: WRITE, FAST
 /// - Keys: argv[1], one key (RW, DELETE)
 /// - Reference: https://valkey.io/commands/zrem/
-struct Zrem {
+struct VALKEY_CPP_EXPORT Zrem {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true, .write = true},
   };
@@ -1187,8 +1188,8 @@ struct Zrem {
   valkey::Arg key = {};
   valkey::ArgList<std::string_view> members = {};
 };
-void encode(const Zrem& c, valkey::resp::Writer& w);
-void for_each_key(const Zrem& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const Zrem& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const Zrem& c, valkey::KeyCallback cb);
 
 /// `ZREMRANGEBYLEX`: the command's arguments as members.
 ///
@@ -1199,7 +1200,7 @@ void for_each_key(const Zrem& c, valkey::KeyCallback cb);
 /// - Flags: WRITE
 /// - Keys: argv[1], one key (RW, DELETE)
 /// - Reference: https://valkey.io/commands/zremrangebylex/
-struct ZremrangeByLex {
+struct VALKEY_CPP_EXPORT ZremrangeByLex {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true, .write = true},
   };
@@ -1221,8 +1222,8 @@ struct ZremrangeByLex {
   valkey::LexBound min = {};
   valkey::LexBound max = {};
 };
-void encode(const ZremrangeByLex& c, valkey::resp::Writer& w);
-void for_each_key(const ZremrangeByLex& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const ZremrangeByLex& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const ZremrangeByLex& c, valkey::KeyCallback cb);
 
 /// `ZREMRANGEBYRANK`: the command's arguments as members.
 ///
@@ -1233,7 +1234,7 @@ void for_each_key(const ZremrangeByLex& c, valkey::KeyCallback cb);
 /// - Flags: WRITE
 /// - Keys: argv[1], one key (RW, DELETE)
 /// - Reference: https://valkey.io/commands/zremrangebyrank/
-struct ZremrangeByRank {
+struct VALKEY_CPP_EXPORT ZremrangeByRank {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true, .write = true},
   };
@@ -1255,8 +1256,8 @@ struct ZremrangeByRank {
   std::int64_t start = 0;
   std::int64_t stop = 0;
 };
-void encode(const ZremrangeByRank& c, valkey::resp::Writer& w);
-void for_each_key(const ZremrangeByRank& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const ZremrangeByRank& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const ZremrangeByRank& c, valkey::KeyCallback cb);
 
 /// `ZREMRANGEBYSCORE`: the command's arguments as members.
 ///
@@ -1267,7 +1268,7 @@ void for_each_key(const ZremrangeByRank& c, valkey::KeyCallback cb);
 /// - Flags: WRITE
 /// - Keys: argv[1], one key (RW, DELETE)
 /// - Reference: https://valkey.io/commands/zremrangebyscore/
-struct ZremrangeByScore {
+struct VALKEY_CPP_EXPORT ZremrangeByScore {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true, .write = true},
   };
@@ -1289,8 +1290,8 @@ struct ZremrangeByScore {
   valkey::ScoreBound min = {};
   valkey::ScoreBound max = {};
 };
-void encode(const ZremrangeByScore& c, valkey::resp::Writer& w);
-void for_each_key(const ZremrangeByScore& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const ZremrangeByScore& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const ZremrangeByScore& c, valkey::KeyCallback cb);
 
 /// `ZREVRANGE`: the command's arguments as members.
 ///
@@ -1301,7 +1302,7 @@ void for_each_key(const ZremrangeByScore& c, valkey::KeyCallback cb);
 /// - Flags: READONLY
 /// - Keys: argv[1], one key (RO, ACCESS)
 /// - Reference: https://valkey.io/commands/zrevrange/
-struct Zrevrange {
+struct VALKEY_CPP_EXPORT Zrevrange {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true},
   };
@@ -1323,8 +1324,8 @@ struct Zrevrange {
   std::int64_t start = 0;
   std::int64_t stop = 0;
 };
-void encode(const Zrevrange& c, valkey::resp::Writer& w);
-void for_each_key(const Zrevrange& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const Zrevrange& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const Zrevrange& c, valkey::KeyCallback cb);
 
 /// `ZREVRANGE` (typed entry point of Zrevrange): the command's arguments as members.
 ///
@@ -1335,7 +1336,7 @@ void for_each_key(const Zrevrange& c, valkey::KeyCallback cb);
 /// - Flags: READONLY
 /// - Keys: argv[1], one key (RO, ACCESS)
 /// - Reference: https://valkey.io/commands/zrevrange/
-struct ZrevrangeWithScores {
+struct VALKEY_CPP_EXPORT ZrevrangeWithScores {
   static constexpr valkey::CommandInfo info = Zrevrange::info;
   using reply_type = std::vector<std::pair<std::string, double>>;
 
@@ -1343,8 +1344,8 @@ struct ZrevrangeWithScores {
   std::int64_t start = 0;
   std::int64_t stop = 0;
 };
-void encode(const ZrevrangeWithScores& c, valkey::resp::Writer& w);
-void for_each_key(const ZrevrangeWithScores& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const ZrevrangeWithScores& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const ZrevrangeWithScores& c, valkey::KeyCallback cb);
 
 /// `ZREVRANGEBYLEX`: the command's arguments as members.
 ///
@@ -1356,7 +1357,7 @@ void for_each_key(const ZrevrangeWithScores& c, valkey::KeyCallback cb);
 /// - Keys: argv[1], one key (RO, ACCESS)
 /// - Options: `.limit`
 /// - Reference: https://valkey.io/commands/zrevrangebylex/
-struct ZrevrangeByLex {
+struct VALKEY_CPP_EXPORT ZrevrangeByLex {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true},
   };
@@ -1389,8 +1390,8 @@ struct ZrevrangeByLex {
     valkey::Optional<Limit> limit = {};
   };
 };
-void encode(const ZrevrangeByLex& c, valkey::resp::Writer& w);
-void for_each_key(const ZrevrangeByLex& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const ZrevrangeByLex& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const ZrevrangeByLex& c, valkey::KeyCallback cb);
 
 /// `ZREVRANGEBYSCORE`: the command's arguments as members.
 ///
@@ -1402,7 +1403,7 @@ void for_each_key(const ZrevrangeByLex& c, valkey::KeyCallback cb);
 /// - Keys: argv[1], one key (RO, ACCESS)
 /// - Options: `.limit`
 /// - Reference: https://valkey.io/commands/zrevrangebyscore/
-struct ZrevrangeByScore {
+struct VALKEY_CPP_EXPORT ZrevrangeByScore {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true},
   };
@@ -1435,8 +1436,8 @@ struct ZrevrangeByScore {
     valkey::Optional<Limit> limit = {};
   };
 };
-void encode(const ZrevrangeByScore& c, valkey::resp::Writer& w);
-void for_each_key(const ZrevrangeByScore& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const ZrevrangeByScore& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const ZrevrangeByScore& c, valkey::KeyCallback cb);
 
 /// `ZREVRANGEBYSCORE` (typed entry point of ZrevrangeByScore): the command's arguments as members.
 ///
@@ -1448,7 +1449,7 @@ void for_each_key(const ZrevrangeByScore& c, valkey::KeyCallback cb);
 /// - Keys: argv[1], one key (RO, ACCESS)
 /// - Options: `.limit`
 /// - Reference: https://valkey.io/commands/zrevrangebyscore/
-struct ZrevrangeByScoreWithScores {
+struct VALKEY_CPP_EXPORT ZrevrangeByScoreWithScores {
   static constexpr valkey::CommandInfo info = ZrevrangeByScore::info;
   using reply_type = std::vector<std::pair<std::string, double>>;
 
@@ -1464,8 +1465,8 @@ struct ZrevrangeByScoreWithScores {
     valkey::Optional<Limit> limit = {};
   };
 };
-void encode(const ZrevrangeByScoreWithScores& c, valkey::resp::Writer& w);
-void for_each_key(const ZrevrangeByScoreWithScores& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const ZrevrangeByScoreWithScores& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const ZrevrangeByScoreWithScores& c, valkey::KeyCallback cb);
 
 /// `ZREVRANK`: the command's arguments as members.
 ///
@@ -1476,7 +1477,7 @@ void for_each_key(const ZrevrangeByScoreWithScores& c, valkey::KeyCallback cb);
 /// - Flags: READONLY, FAST
 /// - Keys: argv[1], one key (RO, ACCESS)
 /// - Reference: https://valkey.io/commands/zrevrank/
-struct Zrevrank {
+struct VALKEY_CPP_EXPORT Zrevrank {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true},
   };
@@ -1497,8 +1498,8 @@ struct Zrevrank {
   valkey::Arg key = {};
   valkey::Arg member = {};
 };
-void encode(const Zrevrank& c, valkey::resp::Writer& w);
-void for_each_key(const Zrevrank& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const Zrevrank& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const Zrevrank& c, valkey::KeyCallback cb);
 
 /// `ZREVRANK` (typed entry point of Zrevrank): the command's arguments as members.
 ///
@@ -1509,15 +1510,15 @@ void for_each_key(const Zrevrank& c, valkey::KeyCallback cb);
 /// - Flags: READONLY, FAST
 /// - Keys: argv[1], one key (RO, ACCESS)
 /// - Reference: https://valkey.io/commands/zrevrank/
-struct ZrevrankWithScore {
+struct VALKEY_CPP_EXPORT ZrevrankWithScore {
   static constexpr valkey::CommandInfo info = Zrevrank::info;
   using reply_type = std::optional<std::pair<std::int64_t, double>>;
 
   valkey::Arg key = {};
   valkey::Arg member = {};
 };
-void encode(const ZrevrankWithScore& c, valkey::resp::Writer& w);
-void for_each_key(const ZrevrankWithScore& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const ZrevrankWithScore& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const ZrevrankWithScore& c, valkey::KeyCallback cb);
 
 /// `ZSCAN`: the command's arguments as members.
 ///
@@ -1529,7 +1530,7 @@ void for_each_key(const ZrevrankWithScore& c, valkey::KeyCallback cb);
 /// - Keys: argv[1], one key (RO, ACCESS)
 /// - Options: `.pattern`, `.count`, `.no_scores`
 /// - Reference: https://valkey.io/commands/zscan/
-struct Zscan {
+struct VALKEY_CPP_EXPORT Zscan {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true},
   };
@@ -1560,8 +1561,8 @@ struct Zscan {
     bool no_scores = false;
   };
 };
-void encode(const Zscan& c, valkey::resp::Writer& w);
-void for_each_key(const Zscan& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const Zscan& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const Zscan& c, valkey::KeyCallback cb);
 
 /// `ZSCORE`: the command's arguments as members.
 ///
@@ -1572,7 +1573,7 @@ void for_each_key(const Zscan& c, valkey::KeyCallback cb);
 /// - Flags: READONLY, FAST
 /// - Keys: argv[1], one key (RO, ACCESS)
 /// - Reference: https://valkey.io/commands/zscore/
-struct Zscore {
+struct VALKEY_CPP_EXPORT Zscore {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true},
   };
@@ -1593,8 +1594,8 @@ struct Zscore {
   valkey::Arg key = {};
   valkey::Arg member = {};
 };
-void encode(const Zscore& c, valkey::resp::Writer& w);
-void for_each_key(const Zscore& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const Zscore& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const Zscore& c, valkey::KeyCallback cb);
 
 /// `ZUNION`: the command's arguments as members.
 ///
@@ -1606,7 +1607,7 @@ void for_each_key(const Zscore& c, valkey::KeyCallback cb);
 /// - Keys: argv[1], the count at +0, keys from +1, step 1 (RO, ACCESS)
 /// - Options: `.weights`, `.aggregate` (`Sum{}`, `Min{}`, `Max{}`)
 /// - Reference: https://valkey.io/commands/zunion/
-struct Zunion {
+struct VALKEY_CPP_EXPORT Zunion {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::keynum, .keynumidx = 0, .firstkey = 1, .keynum_step = 1, .read = true},
   };
@@ -1639,8 +1640,8 @@ struct Zunion {
     valkey::Optional<Aggregate> aggregate = {};
   };
 };
-void encode(const Zunion& c, valkey::resp::Writer& w);
-void for_each_key(const Zunion& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const Zunion& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const Zunion& c, valkey::KeyCallback cb);
 
 /// `ZUNION` (typed entry point of Zunion): the command's arguments as members.
 ///
@@ -1652,7 +1653,7 @@ void for_each_key(const Zunion& c, valkey::KeyCallback cb);
 /// - Keys: argv[1], the count at +0, keys from +1, step 1 (RO, ACCESS)
 /// - Options: `.weights`, `.aggregate` (`Sum{}`, `Min{}`, `Max{}`)
 /// - Reference: https://valkey.io/commands/zunion/
-struct ZunionWithScores {
+struct VALKEY_CPP_EXPORT ZunionWithScores {
   static constexpr valkey::CommandInfo info = Zunion::info;
   using reply_type = std::vector<std::pair<std::string, double>>;
 
@@ -1671,8 +1672,8 @@ struct ZunionWithScores {
     valkey::Optional<Aggregate> aggregate = {};
   };
 };
-void encode(const ZunionWithScores& c, valkey::resp::Writer& w);
-void for_each_key(const ZunionWithScores& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const ZunionWithScores& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const ZunionWithScores& c, valkey::KeyCallback cb);
 
 /// `ZUNIONSTORE`: the command's arguments as members.
 ///
@@ -1686,7 +1687,7 @@ void for_each_key(const ZunionWithScores& c, valkey::KeyCallback cb);
 ///   2. argv[2], the count at +0, keys from +1, step 1 (RO, ACCESS)
 /// - Options: `.weights`, `.aggregate` (`Sum{}`, `Min{}`, `Max{}`)
 /// - Reference: https://valkey.io/commands/zunionstore/
-struct Zunionstore {
+struct VALKEY_CPP_EXPORT Zunionstore {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .write = true},
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 2, .find = valkey::KeySpec::Find::keynum, .keynumidx = 0, .firstkey = 1, .keynum_step = 1, .read = true},
@@ -1721,7 +1722,7 @@ struct Zunionstore {
     valkey::Optional<Aggregate> aggregate = {};
   };
 };
-void encode(const Zunionstore& c, valkey::resp::Writer& w);
-void for_each_key(const Zunionstore& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const Zunionstore& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const Zunionstore& c, valkey::KeyCallback cb);
 
 }  // namespace valkey::cmd

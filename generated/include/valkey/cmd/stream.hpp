@@ -17,6 +17,7 @@
 
 #include <valkey/durations.hpp>
 #include <valkey/command.hpp>
+#include <valkey/export.hpp>
 #include <valkey/arg.hpp>
 #include <valkey/optional.hpp>
 #include <valkey/view.hpp>
@@ -34,7 +35,7 @@ namespace valkey::cmd {
 /// - Flags: WRITE, FAST
 /// - Keys: argv[1], one key (RW, UPDATE)
 /// - Reference: https://valkey.io/commands/xack/
-struct Xack {
+struct VALKEY_CPP_EXPORT Xack {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true, .write = true},
   };
@@ -56,8 +57,8 @@ struct Xack {
   valkey::Arg group = {};
   valkey::ArgList<std::string_view> ids = {};
 };
-void encode(const Xack& c, valkey::resp::Writer& w);
-void for_each_key(const Xack& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const Xack& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const Xack& c, valkey::KeyCallback cb);
 
 /// `XADD`: the command's arguments as members.
 ///
@@ -69,7 +70,7 @@ void for_each_key(const Xack& c, valkey::KeyCallback cb);
 /// - Keys: argv[1], one key (RW, UPDATE)
 /// - Options: `.trim`
 /// - Reference: https://valkey.io/commands/xadd/
-struct Xadd {
+struct VALKEY_CPP_EXPORT Xadd {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true, .write = true},
   };
@@ -119,8 +120,8 @@ struct Xadd {
     valkey::Optional<Trim> trim = {};
   };
 };
-void encode(const Xadd& c, valkey::resp::Writer& w);
-void for_each_key(const Xadd& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const Xadd& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const Xadd& c, valkey::KeyCallback cb);
 
 /// `XADD` (typed entry point of Xadd): the command's arguments as members.
 ///
@@ -132,7 +133,7 @@ void for_each_key(const Xadd& c, valkey::KeyCallback cb);
 /// - Keys: argv[1], one key (RW, UPDATE)
 /// - Options: `.trim`
 /// - Reference: https://valkey.io/commands/xadd/
-struct XaddNoMkStream {
+struct VALKEY_CPP_EXPORT XaddNoMkStream {
   static constexpr valkey::CommandInfo info = Xadd::info;
   using reply_type = std::optional<std::string>;
 
@@ -157,8 +158,8 @@ struct XaddNoMkStream {
     valkey::Optional<Trim> trim = {};
   };
 };
-void encode(const XaddNoMkStream& c, valkey::resp::Writer& w);
-void for_each_key(const XaddNoMkStream& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const XaddNoMkStream& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const XaddNoMkStream& c, valkey::KeyCallback cb);
 
 /// `XAUTOCLAIM`: the command's arguments as members.
 ///
@@ -170,7 +171,7 @@ void for_each_key(const XaddNoMkStream& c, valkey::KeyCallback cb);
 /// - Keys: argv[1], one key (RW, DELETE)
 /// - Options: `.count`
 /// - Reference: https://valkey.io/commands/xautoclaim/
-struct Xautoclaim {
+struct VALKEY_CPP_EXPORT Xautoclaim {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true, .write = true},
   };
@@ -200,8 +201,8 @@ struct Xautoclaim {
     valkey::Optional<std::int64_t> count = {};
   };
 };
-void encode(const Xautoclaim& c, valkey::resp::Writer& w);
-void for_each_key(const Xautoclaim& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const Xautoclaim& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const Xautoclaim& c, valkey::KeyCallback cb);
 
 /// `XAUTOCLAIM` (typed entry point of Xautoclaim): the command's arguments as members.
 ///
@@ -213,7 +214,7 @@ void for_each_key(const Xautoclaim& c, valkey::KeyCallback cb);
 /// - Keys: argv[1], one key (RW, DELETE)
 /// - Options: `.count`
 /// - Reference: https://valkey.io/commands/xautoclaim/
-struct XautoclaimJustId {
+struct VALKEY_CPP_EXPORT XautoclaimJustId {
   static constexpr valkey::CommandInfo info = Xautoclaim::info;
   using reply_type = std::tuple<std::string, std::vector<std::string>, std::vector<std::string>>;
 
@@ -229,8 +230,8 @@ struct XautoclaimJustId {
     valkey::Optional<std::int64_t> count = {};
   };
 };
-void encode(const XautoclaimJustId& c, valkey::resp::Writer& w);
-void for_each_key(const XautoclaimJustId& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const XautoclaimJustId& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const XautoclaimJustId& c, valkey::KeyCallback cb);
 
 /// `XCLAIM`: the command's arguments as members.
 ///
@@ -242,7 +243,7 @@ void for_each_key(const XautoclaimJustId& c, valkey::KeyCallback cb);
 /// - Keys: argv[1], one key (RW, UPDATE)
 /// - Options: `.ms`, `.unix_time_milliseconds`, `.count`, `.force`, `.last_id`
 /// - Reference: https://valkey.io/commands/xclaim/
-struct Xclaim {
+struct VALKEY_CPP_EXPORT Xclaim {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true, .write = true},
   };
@@ -280,8 +281,8 @@ struct Xclaim {
     valkey::Optional<std::string_view> last_id = {};
   };
 };
-void encode(const Xclaim& c, valkey::resp::Writer& w);
-void for_each_key(const Xclaim& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const Xclaim& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const Xclaim& c, valkey::KeyCallback cb);
 
 /// `XCLAIM` (typed entry point of Xclaim): the command's arguments as members.
 ///
@@ -293,7 +294,7 @@ void for_each_key(const Xclaim& c, valkey::KeyCallback cb);
 /// - Keys: argv[1], one key (RW, UPDATE)
 /// - Options: `.ms`, `.unix_time_milliseconds`, `.count`, `.force`, `.last_id`
 /// - Reference: https://valkey.io/commands/xclaim/
-struct XclaimJustId {
+struct VALKEY_CPP_EXPORT XclaimJustId {
   static constexpr valkey::CommandInfo info = Xclaim::info;
   using reply_type = std::vector<std::string>;
 
@@ -317,8 +318,8 @@ struct XclaimJustId {
     valkey::Optional<std::string_view> last_id = {};
   };
 };
-void encode(const XclaimJustId& c, valkey::resp::Writer& w);
-void for_each_key(const XclaimJustId& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const XclaimJustId& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const XclaimJustId& c, valkey::KeyCallback cb);
 
 /// `XDEL`: the command's arguments as members.
 ///
@@ -329,7 +330,7 @@ void for_each_key(const XclaimJustId& c, valkey::KeyCallback cb);
 /// - Flags: WRITE, FAST
 /// - Keys: argv[1], one key (RW, DELETE)
 /// - Reference: https://valkey.io/commands/xdel/
-struct Xdel {
+struct VALKEY_CPP_EXPORT Xdel {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true, .write = true},
   };
@@ -350,8 +351,8 @@ struct Xdel {
   valkey::Arg key = {};
   valkey::ArgList<std::string_view> ids = {};
 };
-void encode(const Xdel& c, valkey::resp::Writer& w);
-void for_each_key(const Xdel& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const Xdel& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const Xdel& c, valkey::KeyCallback cb);
 
 /// `XGROUP CREATE`: the command's arguments as members.
 ///
@@ -363,7 +364,7 @@ void for_each_key(const Xdel& c, valkey::KeyCallback cb);
 /// - Keys: argv[2], one key (RW, INSERT)
 /// - Options: `.mk_stream`, `.entries_read`
 /// - Reference: https://valkey.io/commands/xgroup-create/
-struct XgroupCreate {
+struct VALKEY_CPP_EXPORT XgroupCreate {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 2, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true, .write = true},
   };
@@ -400,8 +401,8 @@ struct XgroupCreate {
     valkey::Optional<std::int64_t> entries_read = {};
   };
 };
-void encode(const XgroupCreate& c, valkey::resp::Writer& w);
-void for_each_key(const XgroupCreate& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const XgroupCreate& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const XgroupCreate& c, valkey::KeyCallback cb);
 
 /// `XGROUP CREATECONSUMER`: the command's arguments as members.
 ///
@@ -412,7 +413,7 @@ void for_each_key(const XgroupCreate& c, valkey::KeyCallback cb);
 /// - Flags: WRITE, DENYOOM
 /// - Keys: argv[2], one key (RW, INSERT)
 /// - Reference: https://valkey.io/commands/xgroup-createconsumer/
-struct XgroupCreateConsumer {
+struct VALKEY_CPP_EXPORT XgroupCreateConsumer {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 2, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true, .write = true},
   };
@@ -434,8 +435,8 @@ struct XgroupCreateConsumer {
   valkey::Arg group = {};
   valkey::Arg consumer = {};
 };
-void encode(const XgroupCreateConsumer& c, valkey::resp::Writer& w);
-void for_each_key(const XgroupCreateConsumer& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const XgroupCreateConsumer& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const XgroupCreateConsumer& c, valkey::KeyCallback cb);
 
 /// `XGROUP DELCONSUMER`: the command's arguments as members.
 ///
@@ -446,7 +447,7 @@ void for_each_key(const XgroupCreateConsumer& c, valkey::KeyCallback cb);
 /// - Flags: WRITE
 /// - Keys: argv[2], one key (RW, DELETE)
 /// - Reference: https://valkey.io/commands/xgroup-delconsumer/
-struct XgroupDelConsumer {
+struct VALKEY_CPP_EXPORT XgroupDelConsumer {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 2, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true, .write = true},
   };
@@ -468,8 +469,8 @@ struct XgroupDelConsumer {
   valkey::Arg group = {};
   valkey::Arg consumer = {};
 };
-void encode(const XgroupDelConsumer& c, valkey::resp::Writer& w);
-void for_each_key(const XgroupDelConsumer& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const XgroupDelConsumer& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const XgroupDelConsumer& c, valkey::KeyCallback cb);
 
 /// `XGROUP DESTROY`: the command's arguments as members.
 ///
@@ -480,7 +481,7 @@ void for_each_key(const XgroupDelConsumer& c, valkey::KeyCallback cb);
 /// - Flags: WRITE
 /// - Keys: argv[2], one key (RW, DELETE)
 /// - Reference: https://valkey.io/commands/xgroup-destroy/
-struct XgroupDestroy {
+struct VALKEY_CPP_EXPORT XgroupDestroy {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 2, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true, .write = true},
   };
@@ -501,8 +502,8 @@ struct XgroupDestroy {
   valkey::Arg key = {};
   valkey::Arg group = {};
 };
-void encode(const XgroupDestroy& c, valkey::resp::Writer& w);
-void for_each_key(const XgroupDestroy& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const XgroupDestroy& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const XgroupDestroy& c, valkey::KeyCallback cb);
 
 /// `XGROUP HELP`: the command's arguments as members.
 ///
@@ -513,7 +514,7 @@ void for_each_key(const XgroupDestroy& c, valkey::KeyCallback cb);
 /// - Flags: LOADING, STALE
 /// - Keys: none
 /// - Reference: https://valkey.io/commands/xgroup-help/
-struct XgroupHelp {
+struct VALKEY_CPP_EXPORT XgroupHelp {
   static constexpr valkey::CommandInfo info{
       .name = "XGROUP HELP",
       .arity = 2,
@@ -528,8 +529,8 @@ struct XgroupHelp {
   };
   using reply_type = std::vector<std::string>;
 };
-void encode(const XgroupHelp& c, valkey::resp::Writer& w);
-void for_each_key(const XgroupHelp& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const XgroupHelp& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const XgroupHelp& c, valkey::KeyCallback cb);
 
 /// `XGROUP SETID`: the command's arguments as members.
 ///
@@ -541,7 +542,7 @@ void for_each_key(const XgroupHelp& c, valkey::KeyCallback cb);
 /// - Keys: argv[2], one key (RW, UPDATE)
 /// - Options: `.entries_read`
 /// - Reference: https://valkey.io/commands/xgroup-setid/
-struct XgroupSetId {
+struct VALKEY_CPP_EXPORT XgroupSetId {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 2, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true, .write = true},
   };
@@ -576,8 +577,8 @@ struct XgroupSetId {
     valkey::Optional<std::int64_t> entries_read = {};
   };
 };
-void encode(const XgroupSetId& c, valkey::resp::Writer& w);
-void for_each_key(const XgroupSetId& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const XgroupSetId& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const XgroupSetId& c, valkey::KeyCallback cb);
 
 /// `XINFO CONSUMERS`: the command's arguments as members.
 ///
@@ -588,7 +589,7 @@ void for_each_key(const XgroupSetId& c, valkey::KeyCallback cb);
 /// - Flags: READONLY
 /// - Keys: argv[2], one key (RO, ACCESS)
 /// - Reference: https://valkey.io/commands/xinfo-consumers/
-struct XinfoConsumers {
+struct VALKEY_CPP_EXPORT XinfoConsumers {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 2, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true},
   };
@@ -629,8 +630,8 @@ struct XinfoConsumers {
   valkey::Arg key = {};
   valkey::Arg group = {};
 };
-void encode(const XinfoConsumers& c, valkey::resp::Writer& w);
-void for_each_key(const XinfoConsumers& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const XinfoConsumers& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const XinfoConsumers& c, valkey::KeyCallback cb);
 
 /// `XINFO GROUPS`: the command's arguments as members.
 ///
@@ -641,7 +642,7 @@ void for_each_key(const XinfoConsumers& c, valkey::KeyCallback cb);
 /// - Flags: READONLY
 /// - Keys: argv[2], one key (RO, ACCESS)
 /// - Reference: https://valkey.io/commands/xinfo-groups/
-struct XinfoGroups {
+struct VALKEY_CPP_EXPORT XinfoGroups {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 2, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true},
   };
@@ -685,8 +686,8 @@ struct XinfoGroups {
 
   valkey::Arg key = {};
 };
-void encode(const XinfoGroups& c, valkey::resp::Writer& w);
-void for_each_key(const XinfoGroups& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const XinfoGroups& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const XinfoGroups& c, valkey::KeyCallback cb);
 
 /// `XINFO HELP`: the command's arguments as members.
 ///
@@ -697,7 +698,7 @@ void for_each_key(const XinfoGroups& c, valkey::KeyCallback cb);
 /// - Flags: LOADING, STALE
 /// - Keys: none
 /// - Reference: https://valkey.io/commands/xinfo-help/
-struct XinfoHelp {
+struct VALKEY_CPP_EXPORT XinfoHelp {
   static constexpr valkey::CommandInfo info{
       .name = "XINFO HELP",
       .arity = 2,
@@ -712,8 +713,8 @@ struct XinfoHelp {
   };
   using reply_type = std::vector<std::string>;
 };
-void encode(const XinfoHelp& c, valkey::resp::Writer& w);
-void for_each_key(const XinfoHelp& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const XinfoHelp& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const XinfoHelp& c, valkey::KeyCallback cb);
 
 /// `XINFO STREAM`: the command's arguments as members.
 ///
@@ -724,7 +725,7 @@ void for_each_key(const XinfoHelp& c, valkey::KeyCallback cb);
 /// - Flags: READONLY
 /// - Keys: argv[2], one key (RO, ACCESS)
 /// - Reference: https://valkey.io/commands/xinfo-stream/
-struct XinfoStream {
+struct VALKEY_CPP_EXPORT XinfoStream {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 2, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true},
   };
@@ -776,8 +777,8 @@ struct XinfoStream {
 
   valkey::Arg key = {};
 };
-void encode(const XinfoStream& c, valkey::resp::Writer& w);
-void for_each_key(const XinfoStream& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const XinfoStream& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const XinfoStream& c, valkey::KeyCallback cb);
 
 /// `XINFO STREAM` (typed entry point of XinfoStream): the command's arguments as members.
 ///
@@ -789,7 +790,7 @@ void for_each_key(const XinfoStream& c, valkey::KeyCallback cb);
 /// - Keys: argv[2], one key (RO, ACCESS)
 /// - Options: `.count`
 /// - Reference: https://valkey.io/commands/xinfo-stream/
-struct XinfoStreamFull {
+struct VALKEY_CPP_EXPORT XinfoStreamFull {
   static constexpr valkey::CommandInfo info = XinfoStream::info;
   /// A record of the reply, one member per field of the reply schema
   /// (a field the server does not send keeps its default).
@@ -879,8 +880,8 @@ struct XinfoStreamFull {
     valkey::Optional<std::int64_t> count = {};
   };
 };
-void encode(const XinfoStreamFull& c, valkey::resp::Writer& w);
-void for_each_key(const XinfoStreamFull& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const XinfoStreamFull& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const XinfoStreamFull& c, valkey::KeyCallback cb);
 
 /// `XLEN`: the command's arguments as members.
 ///
@@ -891,7 +892,7 @@ void for_each_key(const XinfoStreamFull& c, valkey::KeyCallback cb);
 /// - Flags: READONLY, FAST
 /// - Keys: argv[1], one key (RO)
 /// - Reference: https://valkey.io/commands/xlen/
-struct Xlen {
+struct VALKEY_CPP_EXPORT Xlen {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true},
   };
@@ -911,8 +912,8 @@ struct Xlen {
 
   valkey::Arg key = {};
 };
-void encode(const Xlen& c, valkey::resp::Writer& w);
-void for_each_key(const Xlen& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const Xlen& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const Xlen& c, valkey::KeyCallback cb);
 
 /// `XPENDING`: the command's arguments as members.
 ///
@@ -923,7 +924,7 @@ void for_each_key(const Xlen& c, valkey::KeyCallback cb);
 /// - Flags: READONLY
 /// - Keys: argv[1], one key (RO, ACCESS)
 /// - Reference: https://valkey.io/commands/xpending/
-struct Xpending {
+struct VALKEY_CPP_EXPORT Xpending {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true},
   };
@@ -944,8 +945,8 @@ struct Xpending {
   valkey::Arg key = {};
   valkey::Arg group = {};
 };
-void encode(const Xpending& c, valkey::resp::Writer& w);
-void for_each_key(const Xpending& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const Xpending& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const Xpending& c, valkey::KeyCallback cb);
 
 /// `XPENDING` (typed entry point of Xpending): the command's arguments as members.
 ///
@@ -957,7 +958,7 @@ void for_each_key(const Xpending& c, valkey::KeyCallback cb);
 /// - Keys: argv[1], one key (RO, ACCESS)
 /// - Options: `.min_idle_time`, `.consumer`
 /// - Reference: https://valkey.io/commands/xpending/
-struct XpendingRange {
+struct VALKEY_CPP_EXPORT XpendingRange {
   static constexpr valkey::CommandInfo info = Xpending::info;
   using reply_type = std::vector<std::tuple<std::string, std::string, std::int64_t, std::int64_t>>;
 
@@ -975,8 +976,8 @@ struct XpendingRange {
     valkey::Optional<std::string_view> consumer = {};
   };
 };
-void encode(const XpendingRange& c, valkey::resp::Writer& w);
-void for_each_key(const XpendingRange& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const XpendingRange& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const XpendingRange& c, valkey::KeyCallback cb);
 
 /// `XRANGE`: the command's arguments as members.
 ///
@@ -988,7 +989,7 @@ void for_each_key(const XpendingRange& c, valkey::KeyCallback cb);
 /// - Keys: argv[1], one key (RO, ACCESS)
 /// - Options: `.count`
 /// - Reference: https://valkey.io/commands/xrange/
-struct Xrange {
+struct VALKEY_CPP_EXPORT Xrange {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true},
   };
@@ -1016,8 +1017,8 @@ struct Xrange {
     valkey::Optional<std::int64_t> count = {};
   };
 };
-void encode(const Xrange& c, valkey::resp::Writer& w);
-void for_each_key(const Xrange& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const Xrange& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const Xrange& c, valkey::KeyCallback cb);
 
 /// `XREAD`: the command's arguments as members.
 ///
@@ -1029,7 +1030,7 @@ void for_each_key(const Xrange& c, valkey::KeyCallback cb);
 /// - Keys: after `STREAMS` (searched from argv[1]), keys to the last argument, step 1, limited to 1/2 of them (RO, ACCESS)
 /// - Options: `.count`, `.milliseconds`
 /// - Reference: https://valkey.io/commands/xread/
-struct Xread {
+struct VALKEY_CPP_EXPORT Xread {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::keyword, .keyword = "STREAMS", .keyword_startfrom = 1, .find = valkey::KeySpec::Find::range, .lastkey = -1, .keystep = 1, .limit = 2, .read = true},
   };
@@ -1058,8 +1059,8 @@ struct Xread {
     valkey::Optional<valkey::Milliseconds> milliseconds = {};
   };
 };
-void encode(const Xread& c, valkey::resp::Writer& w);
-void for_each_key(const Xread& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const Xread& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const Xread& c, valkey::KeyCallback cb);
 
 /// `XREADGROUP`: the command's arguments as members.
 ///
@@ -1071,7 +1072,7 @@ void for_each_key(const Xread& c, valkey::KeyCallback cb);
 /// - Keys: after `STREAMS` (searched from argv[4]), keys to the last argument, step 1, limited to 1/2 of them (RO, ACCESS)
 /// - Options: `.count`, `.milliseconds`, `.no_ack`
 /// - Reference: https://valkey.io/commands/xreadgroup/
-struct Xreadgroup {
+struct VALKEY_CPP_EXPORT Xreadgroup {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::keyword, .keyword = "STREAMS", .keyword_startfrom = 4, .find = valkey::KeySpec::Find::range, .lastkey = -1, .keystep = 1, .limit = 2, .read = true},
   };
@@ -1104,8 +1105,8 @@ struct Xreadgroup {
     bool no_ack = false;
   };
 };
-void encode(const Xreadgroup& c, valkey::resp::Writer& w);
-void for_each_key(const Xreadgroup& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const Xreadgroup& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const Xreadgroup& c, valkey::KeyCallback cb);
 
 /// `XREVRANGE`: the command's arguments as members.
 ///
@@ -1117,7 +1118,7 @@ void for_each_key(const Xreadgroup& c, valkey::KeyCallback cb);
 /// - Keys: argv[1], one key (RO, ACCESS)
 /// - Options: `.count`
 /// - Reference: https://valkey.io/commands/xrevrange/
-struct Xrevrange {
+struct VALKEY_CPP_EXPORT Xrevrange {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true},
   };
@@ -1145,8 +1146,8 @@ struct Xrevrange {
     valkey::Optional<std::int64_t> count = {};
   };
 };
-void encode(const Xrevrange& c, valkey::resp::Writer& w);
-void for_each_key(const Xrevrange& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const Xrevrange& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const Xrevrange& c, valkey::KeyCallback cb);
 
 /// `XSETID`: the command's arguments as members.
 ///
@@ -1158,7 +1159,7 @@ void for_each_key(const Xrevrange& c, valkey::KeyCallback cb);
 /// - Keys: argv[1], one key (RW, UPDATE)
 /// - Options: `.entries_added`, `.max_deleted_id`
 /// - Reference: https://valkey.io/commands/xsetid/
-struct Xsetid {
+struct VALKEY_CPP_EXPORT Xsetid {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true, .write = true},
   };
@@ -1187,8 +1188,8 @@ struct Xsetid {
     valkey::Optional<std::string_view> max_deleted_id = {};
   };
 };
-void encode(const Xsetid& c, valkey::resp::Writer& w);
-void for_each_key(const Xsetid& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const Xsetid& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const Xsetid& c, valkey::KeyCallback cb);
 
 /// `XTRIM`: the command's arguments as members.
 ///
@@ -1200,7 +1201,7 @@ void for_each_key(const Xsetid& c, valkey::KeyCallback cb);
 /// - Keys: argv[1], one key (RW, DELETE)
 /// - Options: `.operator_` (`Equal{}`, `Approximately{}`), `.count`
 /// - Reference: https://valkey.io/commands/xtrim/
-struct Xtrim {
+struct VALKEY_CPP_EXPORT Xtrim {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true, .write = true},
   };
@@ -1237,7 +1238,7 @@ struct Xtrim {
     valkey::Optional<std::int64_t> count = {};
   };
 };
-void encode(const Xtrim& c, valkey::resp::Writer& w);
-void for_each_key(const Xtrim& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const Xtrim& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const Xtrim& c, valkey::KeyCallback cb);
 
 }  // namespace valkey::cmd

@@ -16,6 +16,7 @@
 
 #include <valkey/durations.hpp>
 #include <valkey/command.hpp>
+#include <valkey/export.hpp>
 #include <valkey/arg.hpp>
 #include <valkey/optional.hpp>
 #include <valkey/view.hpp>
@@ -33,7 +34,7 @@ namespace valkey::cmd {
 /// - Flags: WRITE, DENYOOM, FAST
 /// - Keys: argv[1], one key (RW, INSERT)
 /// - Reference: https://valkey.io/commands/append/
-struct Append {
+struct VALKEY_CPP_EXPORT Append {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true, .write = true},
   };
@@ -54,8 +55,8 @@ struct Append {
   valkey::Arg key = {};
   valkey::Arg value = {};
 };
-void encode(const Append& c, valkey::resp::Writer& w);
-void for_each_key(const Append& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const Append& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const Append& c, valkey::KeyCallback cb);
 
 /// `DECR`: the command's arguments as members.
 ///
@@ -66,7 +67,7 @@ void for_each_key(const Append& c, valkey::KeyCallback cb);
 /// - Flags: WRITE, DENYOOM, FAST
 /// - Keys: argv[1], one key (RW, ACCESS, UPDATE)
 /// - Reference: https://valkey.io/commands/decr/
-struct Decr {
+struct VALKEY_CPP_EXPORT Decr {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true, .write = true},
   };
@@ -86,8 +87,8 @@ struct Decr {
 
   valkey::Arg key = {};
 };
-void encode(const Decr& c, valkey::resp::Writer& w);
-void for_each_key(const Decr& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const Decr& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const Decr& c, valkey::KeyCallback cb);
 
 /// `DECRBY`: the command's arguments as members.
 ///
@@ -98,7 +99,7 @@ void for_each_key(const Decr& c, valkey::KeyCallback cb);
 /// - Flags: WRITE, DENYOOM, FAST
 /// - Keys: argv[1], one key (RW, ACCESS, UPDATE)
 /// - Reference: https://valkey.io/commands/decrby/
-struct Decrby {
+struct VALKEY_CPP_EXPORT Decrby {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true, .write = true},
   };
@@ -119,8 +120,8 @@ struct Decrby {
   valkey::Arg key = {};
   std::int64_t decrement = 0;
 };
-void encode(const Decrby& c, valkey::resp::Writer& w);
-void for_each_key(const Decrby& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const Decrby& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const Decrby& c, valkey::KeyCallback cb);
 
 /// `DELIFEQ`: the command's arguments as members.
 ///
@@ -131,7 +132,7 @@ void for_each_key(const Decrby& c, valkey::KeyCallback cb);
 /// - Flags: FAST, WRITE
 /// - Keys: argv[1], one key (RM, DELETE)
 /// - Reference: https://valkey.io/commands/delifeq/
-struct Delifeq {
+struct VALKEY_CPP_EXPORT Delifeq {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .write = true},
   };
@@ -152,8 +153,8 @@ struct Delifeq {
   valkey::Arg key = {};
   valkey::Arg value = {};
 };
-void encode(const Delifeq& c, valkey::resp::Writer& w);
-void for_each_key(const Delifeq& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const Delifeq& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const Delifeq& c, valkey::KeyCallback cb);
 
 /// `GET`: the command's arguments as members.
 ///
@@ -164,7 +165,7 @@ void for_each_key(const Delifeq& c, valkey::KeyCallback cb);
 /// - Flags: READONLY, FAST
 /// - Keys: argv[1], one key (RO, ACCESS)
 /// - Reference: https://valkey.io/commands/get/
-struct Get {
+struct VALKEY_CPP_EXPORT Get {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true},
   };
@@ -184,8 +185,8 @@ struct Get {
 
   valkey::Arg key = {};
 };
-void encode(const Get& c, valkey::resp::Writer& w);
-void for_each_key(const Get& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const Get& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const Get& c, valkey::KeyCallback cb);
 
 /// `GETDEL`: the command's arguments as members.
 ///
@@ -196,7 +197,7 @@ void for_each_key(const Get& c, valkey::KeyCallback cb);
 /// - Flags: WRITE, FAST
 /// - Keys: argv[1], one key (RW, ACCESS, DELETE)
 /// - Reference: https://valkey.io/commands/getdel/
-struct Getdel {
+struct VALKEY_CPP_EXPORT Getdel {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true, .write = true},
   };
@@ -216,8 +217,8 @@ struct Getdel {
 
   valkey::Arg key = {};
 };
-void encode(const Getdel& c, valkey::resp::Writer& w);
-void for_each_key(const Getdel& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const Getdel& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const Getdel& c, valkey::KeyCallback cb);
 
 /// `GETEX`: the command's arguments as members.
 ///
@@ -229,7 +230,7 @@ void for_each_key(const Getdel& c, valkey::KeyCallback cb);
 /// - Keys: argv[1], one key (RW, ACCESS, UPDATE)
 /// - Options: `.expiration` (`Ex{...}`, `Px{...}`, `Exat{...}`, `Pxat{...}`, `valkey::persist`)
 /// - Reference: https://valkey.io/commands/getex/
-struct Getex {
+struct VALKEY_CPP_EXPORT Getex {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true, .write = true},
   };
@@ -274,8 +275,8 @@ struct Getex {
     valkey::Optional<Expiration> expiration = {};
   };
 };
-void encode(const Getex& c, valkey::resp::Writer& w);
-void for_each_key(const Getex& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const Getex& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const Getex& c, valkey::KeyCallback cb);
 
 /// `GETRANGE`: the command's arguments as members.
 ///
@@ -286,7 +287,7 @@ void for_each_key(const Getex& c, valkey::KeyCallback cb);
 /// - Flags: READONLY
 /// - Keys: argv[1], one key (RO, ACCESS)
 /// - Reference: https://valkey.io/commands/getrange/
-struct Getrange {
+struct VALKEY_CPP_EXPORT Getrange {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true},
   };
@@ -308,8 +309,8 @@ struct Getrange {
   std::int64_t start = 0;
   std::int64_t end = 0;
 };
-void encode(const Getrange& c, valkey::resp::Writer& w);
-void for_each_key(const Getrange& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const Getrange& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const Getrange& c, valkey::KeyCallback cb);
 
 /// `GETSET`: the command's arguments as members.
 ///
@@ -320,7 +321,7 @@ void for_each_key(const Getrange& c, valkey::KeyCallback cb);
 /// - Flags: WRITE, DENYOOM, FAST
 /// - Keys: argv[1], one key (RW, ACCESS, UPDATE)
 /// - Reference: https://valkey.io/commands/getset/
-struct Getset {
+struct VALKEY_CPP_EXPORT Getset {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true, .write = true},
   };
@@ -341,8 +342,8 @@ struct Getset {
   valkey::Arg key = {};
   valkey::Arg value = {};
 };
-void encode(const Getset& c, valkey::resp::Writer& w);
-void for_each_key(const Getset& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const Getset& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const Getset& c, valkey::KeyCallback cb);
 
 /// `INCR`: the command's arguments as members.
 ///
@@ -353,7 +354,7 @@ void for_each_key(const Getset& c, valkey::KeyCallback cb);
 /// - Flags: WRITE, DENYOOM, FAST
 /// - Keys: argv[1], one key (RW, ACCESS, UPDATE)
 /// - Reference: https://valkey.io/commands/incr/
-struct Incr {
+struct VALKEY_CPP_EXPORT Incr {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true, .write = true},
   };
@@ -373,8 +374,8 @@ struct Incr {
 
   valkey::Arg key = {};
 };
-void encode(const Incr& c, valkey::resp::Writer& w);
-void for_each_key(const Incr& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const Incr& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const Incr& c, valkey::KeyCallback cb);
 
 /// `INCRBY`: the command's arguments as members.
 ///
@@ -385,7 +386,7 @@ void for_each_key(const Incr& c, valkey::KeyCallback cb);
 /// - Flags: WRITE, DENYOOM, FAST
 /// - Keys: argv[1], one key (RW, ACCESS, UPDATE)
 /// - Reference: https://valkey.io/commands/incrby/
-struct Incrby {
+struct VALKEY_CPP_EXPORT Incrby {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true, .write = true},
   };
@@ -406,8 +407,8 @@ struct Incrby {
   valkey::Arg key = {};
   std::int64_t increment = 0;
 };
-void encode(const Incrby& c, valkey::resp::Writer& w);
-void for_each_key(const Incrby& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const Incrby& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const Incrby& c, valkey::KeyCallback cb);
 
 /// `INCRBYFLOAT`: the command's arguments as members.
 ///
@@ -418,7 +419,7 @@ void for_each_key(const Incrby& c, valkey::KeyCallback cb);
 /// - Flags: WRITE, DENYOOM, FAST
 /// - Keys: argv[1], one key (RW, ACCESS, UPDATE)
 /// - Reference: https://valkey.io/commands/incrbyfloat/
-struct Incrbyfloat {
+struct VALKEY_CPP_EXPORT Incrbyfloat {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true, .write = true},
   };
@@ -439,8 +440,8 @@ struct Incrbyfloat {
   valkey::Arg key = {};
   double increment = 0;
 };
-void encode(const Incrbyfloat& c, valkey::resp::Writer& w);
-void for_each_key(const Incrbyfloat& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const Incrbyfloat& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const Incrbyfloat& c, valkey::KeyCallback cb);
 
 /// `LCS`: the command's arguments as members.
 ///
@@ -451,7 +452,7 @@ void for_each_key(const Incrbyfloat& c, valkey::KeyCallback cb);
 /// - Flags: READONLY
 /// - Keys: argv[1], 2 keys, step 1 (RO, ACCESS)
 /// - Reference: https://valkey.io/commands/lcs/
-struct Lcs {
+struct VALKEY_CPP_EXPORT Lcs {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 1, .keystep = 1, .limit = 0, .read = true},
   };
@@ -472,8 +473,8 @@ struct Lcs {
   valkey::Arg key1 = {};
   valkey::Arg key2 = {};
 };
-void encode(const Lcs& c, valkey::resp::Writer& w);
-void for_each_key(const Lcs& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const Lcs& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const Lcs& c, valkey::KeyCallback cb);
 
 /// `LCS` (typed entry point of Lcs): the command's arguments as members.
 ///
@@ -484,15 +485,15 @@ void for_each_key(const Lcs& c, valkey::KeyCallback cb);
 /// - Flags: READONLY
 /// - Keys: argv[1], 2 keys, step 1 (RO, ACCESS)
 /// - Reference: https://valkey.io/commands/lcs/
-struct LcsLen {
+struct VALKEY_CPP_EXPORT LcsLen {
   static constexpr valkey::CommandInfo info = Lcs::info;
   using reply_type = std::int64_t;
 
   valkey::Arg key1 = {};
   valkey::Arg key2 = {};
 };
-void encode(const LcsLen& c, valkey::resp::Writer& w);
-void for_each_key(const LcsLen& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const LcsLen& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const LcsLen& c, valkey::KeyCallback cb);
 
 /// `MGET`: the command's arguments as members.
 ///
@@ -503,7 +504,7 @@ void for_each_key(const LcsLen& c, valkey::KeyCallback cb);
 /// - Flags: READONLY, FAST
 /// - Keys: argv[1], keys to the last argument, step 1 (RO, ACCESS)
 /// - Reference: https://valkey.io/commands/mget/
-struct Mget {
+struct VALKEY_CPP_EXPORT Mget {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = -1, .keystep = 1, .limit = 0, .read = true},
   };
@@ -523,8 +524,8 @@ struct Mget {
 
   valkey::ArgList<std::string_view> keys = {};
 };
-void encode(const Mget& c, valkey::resp::Writer& w);
-void for_each_key(const Mget& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const Mget& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const Mget& c, valkey::KeyCallback cb);
 
 /// `MSET`: the command's arguments as members.
 ///
@@ -535,7 +536,7 @@ void for_each_key(const Mget& c, valkey::KeyCallback cb);
 /// - Flags: WRITE, DENYOOM
 /// - Keys: argv[1], keys to the last argument, step 2 (OW, UPDATE)
 /// - Reference: https://valkey.io/commands/mset/
-struct Mset {
+struct VALKEY_CPP_EXPORT Mset {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = -1, .keystep = 2, .limit = 0, .write = true},
   };
@@ -555,8 +556,8 @@ struct Mset {
 
   valkey::ArgList<std::pair<std::string_view, std::string_view>> data = {};
 };
-void encode(const Mset& c, valkey::resp::Writer& w);
-void for_each_key(const Mset& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const Mset& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const Mset& c, valkey::KeyCallback cb);
 
 /// `MSETEX`: the command's arguments as members.
 ///
@@ -568,7 +569,7 @@ void for_each_key(const Mset& c, valkey::KeyCallback cb);
 /// - Keys: argv[1], the count at +0, keys from +1, step 2 (OW, UPDATE)
 /// - Options: `.condition` (`valkey::nx`, `valkey::xx`), `.expiration` (`Ex{...}`, `Px{...}`, `Exat{...}`, `Pxat{...}`, `valkey::keepttl`)
 /// - Reference: https://valkey.io/commands/msetex/
-struct Msetex {
+struct VALKEY_CPP_EXPORT Msetex {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::keynum, .keynumidx = 0, .firstkey = 1, .keynum_step = 2, .write = true},
   };
@@ -619,8 +620,8 @@ struct Msetex {
     valkey::Optional<Expiration> expiration = {};
   };
 };
-void encode(const Msetex& c, valkey::resp::Writer& w);
-void for_each_key(const Msetex& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const Msetex& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const Msetex& c, valkey::KeyCallback cb);
 
 /// `MSETNX`: the command's arguments as members.
 ///
@@ -631,7 +632,7 @@ void for_each_key(const Msetex& c, valkey::KeyCallback cb);
 /// - Flags: WRITE, DENYOOM
 /// - Keys: argv[1], keys to the last argument, step 2 (OW, INSERT)
 /// - Reference: https://valkey.io/commands/msetnx/
-struct Msetnx {
+struct VALKEY_CPP_EXPORT Msetnx {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = -1, .keystep = 2, .limit = 0, .write = true},
   };
@@ -651,8 +652,8 @@ struct Msetnx {
 
   valkey::ArgList<std::pair<std::string_view, std::string_view>> data = {};
 };
-void encode(const Msetnx& c, valkey::resp::Writer& w);
-void for_each_key(const Msetnx& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const Msetnx& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const Msetnx& c, valkey::KeyCallback cb);
 
 /// `PSETEX`: the command's arguments as members.
 ///
@@ -663,7 +664,7 @@ void for_each_key(const Msetnx& c, valkey::KeyCallback cb);
 /// - Flags: WRITE, DENYOOM
 /// - Keys: argv[1], one key (OW, UPDATE)
 /// - Reference: https://valkey.io/commands/psetex/
-struct Psetex {
+struct VALKEY_CPP_EXPORT Psetex {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .write = true},
   };
@@ -685,8 +686,8 @@ struct Psetex {
   valkey::Milliseconds milliseconds = {};
   valkey::Arg value = {};
 };
-void encode(const Psetex& c, valkey::resp::Writer& w);
-void for_each_key(const Psetex& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const Psetex& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const Psetex& c, valkey::KeyCallback cb);
 
 /// `SET`: the command's arguments as members.
 ///
@@ -698,7 +699,7 @@ void for_each_key(const Psetex& c, valkey::KeyCallback cb);
 /// - Keys: argv[1], one key (RW, ACCESS, UPDATE, VARIABLE_FLAGS)
 /// - Options: `.condition` (`valkey::nx`, `valkey::xx`, `IfEq{...}`), `.expiration` (`Ex{...}`, `Px{...}`, `Exat{...}`, `Pxat{...}`, `valkey::keepttl`)
 /// - Reference: https://valkey.io/commands/set/
-struct Set {
+struct VALKEY_CPP_EXPORT Set {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true, .write = true},
   };
@@ -755,8 +756,8 @@ struct Set {
     valkey::Optional<Expiration> expiration = {};
   };
 };
-void encode(const Set& c, valkey::resp::Writer& w);
-void for_each_key(const Set& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const Set& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const Set& c, valkey::KeyCallback cb);
 
 /// `SET` (typed entry point of Set): the command's arguments as members.
 ///
@@ -768,7 +769,7 @@ void for_each_key(const Set& c, valkey::KeyCallback cb);
 /// - Keys: argv[1], one key (RW, ACCESS, UPDATE, VARIABLE_FLAGS)
 /// - Options: `.condition` (`valkey::nx`, `valkey::xx`, `IfEq{...}`), `.expiration` (`Ex{...}`, `Px{...}`, `Exat{...}`, `Pxat{...}`, `valkey::keepttl`)
 /// - Reference: https://valkey.io/commands/set/
-struct SetGet {
+struct VALKEY_CPP_EXPORT SetGet {
   static constexpr valkey::CommandInfo info = Set::info;
   using reply_type = std::optional<std::string>;
 
@@ -794,8 +795,8 @@ struct SetGet {
     valkey::Optional<Expiration> expiration = {};
   };
 };
-void encode(const SetGet& c, valkey::resp::Writer& w);
-void for_each_key(const SetGet& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const SetGet& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const SetGet& c, valkey::KeyCallback cb);
 
 /// `SETEX`: the command's arguments as members.
 ///
@@ -806,7 +807,7 @@ void for_each_key(const SetGet& c, valkey::KeyCallback cb);
 /// - Flags: WRITE, DENYOOM
 /// - Keys: argv[1], one key (OW, UPDATE)
 /// - Reference: https://valkey.io/commands/setex/
-struct Setex {
+struct VALKEY_CPP_EXPORT Setex {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .write = true},
   };
@@ -828,8 +829,8 @@ struct Setex {
   valkey::Seconds seconds = {};
   valkey::Arg value = {};
 };
-void encode(const Setex& c, valkey::resp::Writer& w);
-void for_each_key(const Setex& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const Setex& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const Setex& c, valkey::KeyCallback cb);
 
 /// `SETNX`: the command's arguments as members.
 ///
@@ -840,7 +841,7 @@ void for_each_key(const Setex& c, valkey::KeyCallback cb);
 /// - Flags: WRITE, DENYOOM, FAST
 /// - Keys: argv[1], one key (OW, INSERT)
 /// - Reference: https://valkey.io/commands/setnx/
-struct Setnx {
+struct VALKEY_CPP_EXPORT Setnx {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .write = true},
   };
@@ -861,8 +862,8 @@ struct Setnx {
   valkey::Arg key = {};
   valkey::Arg value = {};
 };
-void encode(const Setnx& c, valkey::resp::Writer& w);
-void for_each_key(const Setnx& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const Setnx& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const Setnx& c, valkey::KeyCallback cb);
 
 /// `SETRANGE`: the command's arguments as members.
 ///
@@ -873,7 +874,7 @@ void for_each_key(const Setnx& c, valkey::KeyCallback cb);
 /// - Flags: WRITE, DENYOOM
 /// - Keys: argv[1], one key (RW, UPDATE)
 /// - Reference: https://valkey.io/commands/setrange/
-struct Setrange {
+struct VALKEY_CPP_EXPORT Setrange {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true, .write = true},
   };
@@ -895,8 +896,8 @@ struct Setrange {
   std::int64_t offset = 0;
   valkey::Arg value = {};
 };
-void encode(const Setrange& c, valkey::resp::Writer& w);
-void for_each_key(const Setrange& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const Setrange& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const Setrange& c, valkey::KeyCallback cb);
 
 /// `STRLEN`: the command's arguments as members.
 ///
@@ -907,7 +908,7 @@ void for_each_key(const Setrange& c, valkey::KeyCallback cb);
 /// - Flags: READONLY, FAST
 /// - Keys: argv[1], one key (RO)
 /// - Reference: https://valkey.io/commands/strlen/
-struct Strlen {
+struct VALKEY_CPP_EXPORT Strlen {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true},
   };
@@ -927,8 +928,8 @@ struct Strlen {
 
   valkey::Arg key = {};
 };
-void encode(const Strlen& c, valkey::resp::Writer& w);
-void for_each_key(const Strlen& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const Strlen& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const Strlen& c, valkey::KeyCallback cb);
 
 /// `SUBSTR`: the command's arguments as members.
 ///
@@ -939,7 +940,7 @@ void for_each_key(const Strlen& c, valkey::KeyCallback cb);
 /// - Flags: READONLY
 /// - Keys: argv[1], one key (RO, ACCESS)
 /// - Reference: https://valkey.io/commands/substr/
-struct Substr {
+struct VALKEY_CPP_EXPORT Substr {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = 0, .keystep = 1, .limit = 0, .read = true},
   };
@@ -961,7 +962,7 @@ struct Substr {
   std::int64_t start = 0;
   std::int64_t end = 0;
 };
-void encode(const Substr& c, valkey::resp::Writer& w);
-void for_each_key(const Substr& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const Substr& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const Substr& c, valkey::KeyCallback cb);
 
 }  // namespace valkey::cmd

@@ -11,6 +11,7 @@
 #include <string_view>
 
 #include <valkey/command.hpp>
+#include <valkey/export.hpp>
 #include <valkey/arg.hpp>
 #include <valkey/view.hpp>
 
@@ -29,7 +30,7 @@ namespace valkey::cmd {
 /// - Flags: NOSCRIPT, LOADING, STALE, FAST, ALLOW_BUSY
 /// - Keys: none
 /// - Reference: https://valkey.io/commands/discard/
-struct Discard {
+struct VALKEY_CPP_EXPORT Discard {
   static constexpr valkey::CommandInfo info{
       .name = "DISCARD",
       .arity = 1,
@@ -44,8 +45,8 @@ struct Discard {
   };
   using reply_type = valkey::Ok;
 };
-void encode(const Discard& c, valkey::resp::Writer& w);
-void for_each_key(const Discard& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const Discard& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const Discard& c, valkey::KeyCallback cb);
 
 /// `EXEC`: the command's arguments as members.
 ///
@@ -56,7 +57,7 @@ void for_each_key(const Discard& c, valkey::KeyCallback cb);
 /// - Flags: NOSCRIPT, LOADING, STALE, SKIP_COMMANDLOG
 /// - Keys: none
 /// - Reference: https://valkey.io/commands/exec/
-struct Exec {
+struct VALKEY_CPP_EXPORT Exec {
   static constexpr valkey::CommandInfo info{
       .name = "EXEC",
       .arity = 1,
@@ -71,8 +72,8 @@ struct Exec {
   };
   using reply_type = valkey::Reply;
 };
-void encode(const Exec& c, valkey::resp::Writer& w);
-void for_each_key(const Exec& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const Exec& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const Exec& c, valkey::KeyCallback cb);
 
 /// `MULTI`: the command's arguments as members.
 ///
@@ -83,7 +84,7 @@ void for_each_key(const Exec& c, valkey::KeyCallback cb);
 /// - Flags: NOSCRIPT, LOADING, STALE, FAST, NO_MULTI, ALLOW_BUSY
 /// - Keys: none
 /// - Reference: https://valkey.io/commands/multi/
-struct Multi {
+struct VALKEY_CPP_EXPORT Multi {
   static constexpr valkey::CommandInfo info{
       .name = "MULTI",
       .arity = 1,
@@ -98,8 +99,8 @@ struct Multi {
   };
   using reply_type = valkey::Ok;
 };
-void encode(const Multi& c, valkey::resp::Writer& w);
-void for_each_key(const Multi& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const Multi& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const Multi& c, valkey::KeyCallback cb);
 
 /// `UNWATCH`: the command's arguments as members.
 ///
@@ -110,7 +111,7 @@ void for_each_key(const Multi& c, valkey::KeyCallback cb);
 /// - Flags: NOSCRIPT, LOADING, STALE, FAST, ALLOW_BUSY
 /// - Keys: none
 /// - Reference: https://valkey.io/commands/unwatch/
-struct Unwatch {
+struct VALKEY_CPP_EXPORT Unwatch {
   static constexpr valkey::CommandInfo info{
       .name = "UNWATCH",
       .arity = 1,
@@ -125,8 +126,8 @@ struct Unwatch {
   };
   using reply_type = valkey::Ok;
 };
-void encode(const Unwatch& c, valkey::resp::Writer& w);
-void for_each_key(const Unwatch& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const Unwatch& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const Unwatch& c, valkey::KeyCallback cb);
 
 /// `WATCH`: the command's arguments as members.
 ///
@@ -137,7 +138,7 @@ void for_each_key(const Unwatch& c, valkey::KeyCallback cb);
 /// - Flags: NOSCRIPT, LOADING, STALE, FAST, NO_MULTI, ALLOW_BUSY
 /// - Keys: argv[1], keys to the last argument, step 1 (RO)
 /// - Reference: https://valkey.io/commands/watch/
-struct Watch {
+struct VALKEY_CPP_EXPORT Watch {
   static constexpr valkey::KeySpec key_specs[] = {
       {.begin = valkey::KeySpec::Begin::index, .begin_index = 1, .find = valkey::KeySpec::Find::range, .lastkey = -1, .keystep = 1, .limit = 0, .read = true},
   };
@@ -157,7 +158,7 @@ struct Watch {
 
   valkey::ArgList<std::string_view> keys = {};
 };
-void encode(const Watch& c, valkey::resp::Writer& w);
-void for_each_key(const Watch& c, valkey::KeyCallback cb);
+VALKEY_CPP_EXPORT void encode(const Watch& c, valkey::resp::Writer& w);
+VALKEY_CPP_EXPORT void for_each_key(const Watch& c, valkey::KeyCallback cb);
 
 }  // namespace valkey::cmd

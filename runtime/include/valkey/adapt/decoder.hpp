@@ -43,6 +43,7 @@
 
 #include <valkey/adapt/record.hpp>
 #include <valkey/error.hpp>
+#include <valkey/export.hpp>
 #include <valkey/reply.hpp>
 #include <valkey/resp/node.hpp>
 
@@ -58,7 +59,7 @@ struct Ignore {
 };
 
 /// The outcome of decoding one reply. The first failure wins.
-struct DecodeState {
+struct VALKEY_CPP_EXPORT DecodeState {
   std::error_code ec;          ///< the first failure; empty while decoding succeeds
   std::string server_message;  ///< set with errc::server_error: the text after '-'/'!'
   /// For a decode failure: what was received, in words ("integer",
@@ -83,7 +84,7 @@ struct DecodeState {
 
 /// `node` in words, for error messages: its RESP type, a short quote of a
 /// scalar's text, the size of an aggregate, its depth when nested.
-std::string describe_node(const resp::Node& node);
+VALKEY_CPP_EXPORT std::string describe_node(const resp::Node& node);
 
 template <class T>
 struct Decoder;  // no definition: T is not decodable
@@ -107,8 +108,8 @@ constexpr std::size_t kMaxReserve = 1024;
 template <class T>
 concept ScalarDecoder = requires { requires Decoder<T>::scalar; };
 
-bool decode_signed(const resp::Node& n, std::int64_t& out, DecodeState& st);
-bool decode_unsigned(const resp::Node& n, std::uint64_t& out, DecodeState& st);
+VALKEY_CPP_EXPORT bool decode_signed(const resp::Node& n, std::int64_t& out, DecodeState& st);
+VALKEY_CPP_EXPORT bool decode_unsigned(const resp::Node& n, std::uint64_t& out, DecodeState& st);
 
 }  // namespace detail
 
@@ -116,7 +117,7 @@ bool decode_unsigned(const resp::Node& n, std::uint64_t& out, DecodeState& st);
 
 /// Takes a status reply (+OK) and keeps nothing.
 template <>
-struct Decoder<Ok> {
+struct VALKEY_CPP_EXPORT Decoder<Ok> {
   static constexpr bool scalar = true;
   bool feed(const resp::Node& n, Ok& out, DecodeState& st);
 };
@@ -124,7 +125,7 @@ struct Decoder<Ok> {
 /// Takes the text of a string, number or verbatim string reply (without the
 /// verbatim string's "txt:" prefix).
 template <>
-struct Decoder<std::string> {
+struct VALKEY_CPP_EXPORT Decoder<std::string> {
   static constexpr bool scalar = true;
   bool feed(const resp::Node& n, std::string& out, DecodeState& st);
 };
@@ -141,14 +142,14 @@ struct Decoder<std::int64_t> {
 
 /// Takes a boolean, the integers 0 and 1, the status +OK (true) or null (false).
 template <>
-struct Decoder<bool> {
+struct VALKEY_CPP_EXPORT Decoder<bool> {
   static constexpr bool scalar = true;
   bool feed(const resp::Node& n, bool& out, DecodeState& st);
 };
 
 /// Takes a double or an integer reply, or a string or big number that holds one.
 template <>
-struct Decoder<double> {
+struct VALKEY_CPP_EXPORT Decoder<double> {
   static constexpr bool scalar = true;
   bool feed(const resp::Node& n, double& out, DecodeState& st);
 };

@@ -18,13 +18,14 @@
 
 #include <valkey/adapt/decoder.hpp>
 #include <valkey/adapt/type_name.hpp>
+#include <valkey/export.hpp>
 #include <valkey/resp/visitor.hpp>
 
 namespace valkey::adapt {
 
 /// The type-independent half, so the runtime can keep pending requests of
 /// different T behind one pointer type.
-class ResponseBase : public resp::Visitor {
+class VALKEY_CPP_EXPORT ResponseBase : public resp::Visitor {
  public:
   /// The request's error, set once the reply ended: empty on success.
   std::error_code error_code() const noexcept { return state_.ec; }

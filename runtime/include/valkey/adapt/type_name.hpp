@@ -16,6 +16,8 @@
 #include <utility>
 #include <vector>
 
+#include <valkey/export.hpp>
+
 namespace valkey {
 struct Ok;
 class Reply;
@@ -29,7 +31,7 @@ struct Ignore;
 /// signedness and width in bits.
 // Out of line, so that an integer reply type does not compile the string
 // building into every translation unit.
-std::string integer_type_name(bool is_signed, std::size_t bits);
+VALKEY_CPP_EXPORT std::string integer_type_name(bool is_signed, std::size_t bits);
 
 /// The name of `T` as a user writes it, from get(); specialised for the
 /// standard containers.

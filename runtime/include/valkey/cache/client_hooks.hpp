@@ -7,6 +7,7 @@
 #include <string_view>
 
 #include <valkey/cache/store.hpp>
+#include <valkey/export.hpp>
 #include <valkey/resp/visitor.hpp>
 
 namespace valkey {
@@ -22,13 +23,13 @@ namespace valkey::cache_detail {
 /// evict_written(); FLUSHALL, FLUSHDB and SWAPDB flush the whole store.
 /// Unknown (module) commands evict nothing: their keys are not known; the
 /// server's invalidation still comes.
-void evict_written_in(CacheStore& store, std::string_view encoded);
+VALKEY_CPP_EXPORT void evict_written_in(CacheStore& store, std::string_view encoded);
 
 /// The push handler of a tracking connection: `>2 invalidate [keys]` calls
 /// store.invalidate(key) per key, a null key list flush_all(null_invalidation);
 /// other pushes are ignored. One per connection (it keeps the parse state of
 /// the push being read).
-class InvalidationHandler final : public resp::Visitor {
+class VALKEY_CPP_EXPORT InvalidationHandler final : public resp::Visitor {
  public:
   InvalidationHandler(CacheStore& store, const Config& config) noexcept : store_(store), config_(config) {}
   void on_node(const resp::Node& n) override;
@@ -44,11 +45,11 @@ class InvalidationHandler final : public resp::Visitor {
 };
 
 /// Observer::on_cache, with the hook's failures caught (config.observer set).
-void notify_cache(const Config& config, const CacheEvent& event) noexcept;
+VALKEY_CPP_EXPORT void notify_cache(const Config& config, const CacheEvent& event) noexcept;
 
 /// A client's store for config.cache (null without one). The entries it
 /// drops on its own (LRU evictions, expirations) reach config.observer as
 /// CacheEvent eviction/expiration.
-std::shared_ptr<CacheStore> make_store(const Config& config);
+VALKEY_CPP_EXPORT std::shared_ptr<CacheStore> make_store(const Config& config);
 
 }  // namespace valkey::cache_detail

@@ -4,6 +4,8 @@
 /// without sleeping.
 #include <chrono>
 
+#include <valkey/export.hpp>
+
 namespace valkey {
 
 class CacheClock {
@@ -16,6 +18,6 @@ class CacheClock {
 };
 
 /// std::chrono::steady_clock; the default of CacheStore.
-const CacheClock& steady_cache_clock() noexcept;
+VALKEY_CPP_EXPORT const CacheClock& steady_cache_clock() noexcept;
 
 }  // namespace valkey

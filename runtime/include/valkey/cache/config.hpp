@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include <valkey/export.hpp>
+
 namespace valkey {
 
 /// How the server tracks the keys the cache holds (CLIENT TRACKING).
@@ -41,6 +43,6 @@ struct CacheConfig {
 
 /// Throws valkey::Error(errc::invalid_argument) naming the offending field
 /// ("CacheConfig.max_bytes: ...") when the settings cannot work.
-void validate(const CacheConfig& config);
+VALKEY_CPP_EXPORT void validate(const CacheConfig& config);
 
 }  // namespace valkey

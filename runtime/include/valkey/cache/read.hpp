@@ -29,6 +29,7 @@
 #include <valkey/command.hpp>
 #include <valkey/exec/decoders.hpp>
 #include <valkey/exec/outcome.hpp>
+#include <valkey/export.hpp>
 #include <valkey/resp/node.hpp>
 #include <valkey/resp/parser.hpp>
 #include <valkey/resp/writer.hpp>
@@ -36,7 +37,7 @@
 namespace valkey::cache_detail {
 
 /// Appends `n` as RESP3 (the inverse of the parser, node by node).
-void record_node(std::string& out, const resp::Node& n);
+VALKEY_CPP_EXPORT void record_node(std::string& out, const resp::Node& n);
 
 /// The first key of a command (cacheable commands have exactly one).
 template <class Cmd>

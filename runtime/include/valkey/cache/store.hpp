@@ -55,6 +55,7 @@
 
 #include <valkey/cache/clock.hpp>
 #include <valkey/cache/config.hpp>
+#include <valkey/export.hpp>
 
 namespace valkey {
 
@@ -105,7 +106,7 @@ struct CacheEntryLimits {
   std::optional<CacheClock::time_point> server_deadline = {};  ///< from the key's PTTL; none: no TTL
 };
 
-class CacheStore {
+class VALKEY_CPP_EXPORT CacheStore {
   struct KeyNode;
 
  public:

@@ -63,6 +63,7 @@
 #include <valkey/exec/call_options.hpp>
 #include <valkey/exec/executor.hpp>
 #include <valkey/exec/with.hpp>
+#include <valkey/export.hpp>
 #include <valkey/pipeline.hpp>
 #include <valkey/transaction.hpp>
 #include <valkey/reply.hpp>
@@ -72,7 +73,7 @@
 
 namespace valkey {
 
-class AsyncClusterClient : public exec::Executor<AsyncClusterClient>,
+class VALKEY_CPP_EXPORT AsyncClusterClient : public exec::Executor<AsyncClusterClient>,
                            public BatchStarters<AsyncClusterClient>,
                       public cluster::NodeAccess<AsyncClusterClient>
 #ifdef VALKEY_HAS_COMMANDS

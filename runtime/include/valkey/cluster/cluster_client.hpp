@@ -64,6 +64,7 @@
 #include <valkey/exec/call_options.hpp>
 #include <valkey/exec/executor.hpp>
 #include <valkey/exec/with.hpp>
+#include <valkey/export.hpp>
 #include <valkey/pipeline.hpp>
 #include <valkey/transaction.hpp>
 #include <valkey/reply.hpp>
@@ -73,7 +74,7 @@
 
 namespace valkey {
 
-class ClusterClient : public exec::Executor<ClusterClient>,
+class VALKEY_CPP_EXPORT ClusterClient : public exec::Executor<ClusterClient>,
                       public BatchStarters<ClusterClient>,
                       public cluster::NodeAccess<ClusterClient>
 #ifdef VALKEY_HAS_COMMANDS

@@ -20,6 +20,7 @@
 #include <vector>
 
 #include <valkey/config.hpp>
+#include <valkey/export.hpp>
 #include <valkey/policy/retry.hpp>
 
 namespace valkey {
@@ -59,7 +60,7 @@ struct ClusterSeed {
 
 /// What the cluster clients need besides the per-node connection settings,
 /// which it holds in `node`.
-struct ClusterConfig {
+struct VALKEY_CPP_EXPORT ClusterConfig {
   /// Nodes asked for the topology at start; any one alive is enough.
   std::vector<ClusterSeed> seeds;
   /// Every node connection's settings (credentials, TLS, timeouts, database);

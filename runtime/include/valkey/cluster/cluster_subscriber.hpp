@@ -49,6 +49,7 @@
 #include <asio/post.hpp>
 
 #include <valkey/command.hpp>
+#include <valkey/export.hpp>
 #include <valkey/pubsub.hpp>
 #include <valkey/view.hpp>
 
@@ -117,7 +118,7 @@ class SubscribeOp final : public SubscribeCompletion {
 
 }  // namespace cluster
 
-class ClusterSubscriber {
+class VALKEY_CPP_EXPORT ClusterSubscriber {
  public:
   /// The queue receive() reads from.
   using message_channel = Subscriber::message_channel;

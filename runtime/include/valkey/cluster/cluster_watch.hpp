@@ -29,6 +29,7 @@
 #include <valkey/cluster/async_cluster_client.hpp>
 #include <valkey/cluster/router.hpp>
 #include <valkey/exec/async.hpp>
+#include <valkey/export.hpp>
 #include <valkey/transaction.hpp>
 #include <valkey/view.hpp>
 
@@ -37,7 +38,7 @@ namespace valkey {
 namespace cluster {
 /// The one slot of `keys`: cross_slot (naming two keys in `why`) when they
 /// are in several, invalid_argument when there are none.
-std::error_code watch_slot(Strings keys, std::uint16_t& slot, std::string& why);
+VALKEY_CPP_EXPORT std::error_code watch_slot(Strings keys, std::uint16_t& slot, std::string& why);
 }  // namespace cluster
 
 /// WATCH `keys` (all in one slot) on a connection of its own to the slot's

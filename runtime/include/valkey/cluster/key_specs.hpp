@@ -20,6 +20,7 @@
 #include <vector>
 
 #include <valkey/command_info.hpp>
+#include <valkey/export.hpp>
 
 namespace valkey::cluster {
 
@@ -31,7 +32,7 @@ enum class KeysStatus : std::uint8_t {
   unknown_command,  // no command of that name (and subcommand) in the table
 };
 
-std::string_view to_string(KeysStatus s) noexcept;
+VALKEY_CPP_EXPORT std::string_view to_string(KeysStatus s) noexcept;
 
 // A spec with no access flag (read or write) describes arguments that are
 // not keys but are hashed like keys, like SPUBLISH's shard channel or
@@ -40,7 +41,7 @@ constexpr bool is_not_key(const KeySpec& s) noexcept { return !s.read && !s.writ
 
 // Whether key positions of the command depend on argument values (a keyword
 // or key-count spec), what the server calls movable keys.
-bool has_movable_keys(const CommandInfo& info) noexcept;
+VALKEY_CPP_EXPORT bool has_movable_keys(const CommandInfo& info) noexcept;
 
 struct KeyWalk {
   KeysStatus status = KeysStatus::complete;
@@ -69,11 +70,11 @@ enum class NotKeys : std::uint8_t { skip, include };
 // the subcommand of a container). Positions come in spec order, then argv
 // order within a spec (COMMAND GETKEYS order); a position can repeat when two
 // specs find it.
-KeyWalk walk_key_specs(const CommandInfo& info, std::span<const std::string_view> argv, KeyPositionSink sink,
+VALKEY_CPP_EXPORT KeyWalk walk_key_specs(const CommandInfo& info, std::span<const std::string_view> argv, KeyPositionSink sink,
                        NotKeys not_keys = NotKeys::skip);
 
 // Looks the command up by argv[0] (and argv[1]) first.
-KeyWalk walk_key_specs(std::span<const std::string_view> argv, KeyPositionSink sink,
+VALKEY_CPP_EXPORT KeyWalk walk_key_specs(std::span<const std::string_view> argv, KeyPositionSink sink,
                        NotKeys not_keys = NotKeys::skip);
 
 // The same, collected (allocates; for tools and tests).
@@ -82,8 +83,8 @@ struct KeyPositions {
   std::vector<int> positions;
   std::vector<std::string_view> keys;  // argv[position], views into argv
 };
-KeyPositions key_positions(std::span<const std::string_view> argv, NotKeys not_keys = NotKeys::skip);
-KeyPositions key_positions(const CommandInfo& info, std::span<const std::string_view> argv,
+VALKEY_CPP_EXPORT KeyPositions key_positions(std::span<const std::string_view> argv, NotKeys not_keys = NotKeys::skip);
+VALKEY_CPP_EXPORT KeyPositions key_positions(const CommandInfo& info, std::span<const std::string_view> argv,
                            NotKeys not_keys = NotKeys::skip);
 
 }  // namespace valkey::cluster

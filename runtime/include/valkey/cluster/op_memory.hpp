@@ -8,11 +8,13 @@
 #include <cstddef>
 #include <memory>
 
+#include <valkey/export.hpp>
+
 namespace valkey::cluster {
 
 namespace op_memory {
-void* allocate(std::size_t size);
-void deallocate(void* p, std::size_t size) noexcept;
+VALKEY_CPP_EXPORT void* allocate(std::size_t size);
+VALKEY_CPP_EXPORT void deallocate(void* p, std::size_t size) noexcept;
 }  // namespace op_memory
 
 // The allocator ClusterOp uses when its handler has none of its own.

@@ -13,6 +13,8 @@
 #include <cstdint>
 #include <string_view>
 
+#include <valkey/export.hpp>
+
 namespace valkey::cluster {
 
 enum class ClusterError : std::uint8_t {
@@ -25,10 +27,10 @@ enum class ClusterError : std::uint8_t {
   masterdown,
   readonly,
 };
-std::string_view to_string(ClusterError e) noexcept;
+VALKEY_CPP_EXPORT std::string_view to_string(ClusterError e) noexcept;
 
 // By the first word of an error reply's text (without the leading '-').
-ClusterError classify_error(std::string_view message) noexcept;
+VALKEY_CPP_EXPORT ClusterError classify_error(std::string_view message) noexcept;
 
 struct Redirect {
   enum class Kind : std::uint8_t { moved, ask };
@@ -48,11 +50,11 @@ struct Redirect {
 // false for anything else (slot past 16383, port 0 or past 65535, missing
 // port, extra words), with the reason in *why (static text). `out.host`
 // views into `message`.
-bool parse_redirect(std::string_view message, Redirect& out, std::string_view* why = nullptr) noexcept;
+VALKEY_CPP_EXPORT bool parse_redirect(std::string_view message, Redirect& out, std::string_view* why = nullptr) noexcept;
 
 // Splits "host:port", "[v6]:port" or "v6:port" (the last ':' separates the
 // port). Used for redirects and seed lists.
-bool parse_host_port(std::string_view text, std::string_view& host, std::uint16_t& port,
+VALKEY_CPP_EXPORT bool parse_host_port(std::string_view text, std::string_view& host, std::uint16_t& port,
                      std::string_view* why = nullptr) noexcept;
 
 }  // namespace valkey::cluster

@@ -25,6 +25,7 @@
 
 #include <valkey/cluster/key_specs.hpp>
 #include <valkey/command_info.hpp>
+#include <valkey/export.hpp>
 #include <valkey/view.hpp>
 
 namespace valkey::cluster {
@@ -40,7 +41,7 @@ enum class RouteKind : std::uint8_t {
   refused,
   unknown_keys,
 };
-std::string_view to_string(RouteKind k) noexcept;
+VALKEY_CPP_EXPORT std::string_view to_string(RouteKind k) noexcept;
 
 // Keys of one slot in a split command: indices into the command's key list
 // (the order the key specs find them, which is argv order for the
@@ -79,19 +80,19 @@ struct Route {
 
 // An untyped command: looks it up (argv[0], argv[1]) and reads its key specs,
 // including not-key arguments hashed like keys (SPUBLISH's shard channel).
-Route route(std::span<const std::string_view> argv);
+VALKEY_CPP_EXPORT Route route(std::span<const std::string_view> argv);
 // With the command's facts given (a module command described by COMMAND INFO).
-Route route(const CommandInfo& info, std::span<const std::string_view> argv);
+VALKEY_CPP_EXPORT Route route(const CommandInfo& info, std::span<const std::string_view> argv);
 
 // The same for an argument view (Client::call's Strings): copied into a
 // stack buffer of string_views (a vector past 64 arguments); the route's
 // views point at the caller's strings, not at the copy.
-Route route_call(Strings argv);
+VALKEY_CPP_EXPORT Route route_call(Strings argv);
 
 // Slot of a stream of keys, for the generated walkers (`for_each_key(cmd,
 // check)`, a KeyCallback): keeps the first key's slot and the first key in
 // another slot, nothing else. No allocation.
-class SlotCheck {
+class VALKEY_CPP_EXPORT SlotCheck {
  public:
   void operator()(std::string_view key) noexcept;
   std::size_t count() const noexcept { return count_; }
@@ -142,7 +143,7 @@ int fixed_key_slot(const Cmd& cmd) noexcept {
 // A typed command whose keys its generated walker listed. `all_or_none`: the
 // command promises to apply to every key or none (MSETEX with NX or XX), so
 // it is never split across slots.
-Route route_keys(const CommandInfo& info, std::span<const std::string_view> keys, bool all_or_none = false);
+VALKEY_CPP_EXPORT Route route_keys(const CommandInfo& info, std::span<const std::string_view> keys, bool all_or_none = false);
 
 // A typed command whose keys its caller found all in `slot`
 // (fixed_key_slot()): fills `into`, a Route as default-constructed, with the
@@ -158,10 +159,10 @@ inline void route_slot(Route& into, const CommandInfo& info, std::uint16_t slot)
 
 // When `info` changes connection state and a cluster client must refuse it:
 // the API to use instead; empty otherwise.
-std::string_view refusal(const CommandInfo& info) noexcept;
+VALKEY_CPP_EXPORT std::string_view refusal(const CommandInfo& info) noexcept;
 
 // A one-line explanation for an error or a log (cross_slot, refused,
 // special, unknown_keys); empty for routable kinds.
-std::string describe(const Route& r);
+VALKEY_CPP_EXPORT std::string describe(const Route& r);
 
 }  // namespace valkey::cluster

@@ -41,6 +41,7 @@
 #include <valkey/connection.hpp>
 #include <valkey/exec/bytes.hpp>
 #include <valkey/exec/call_options.hpp>
+#include <valkey/export.hpp>
 #include <valkey/lease_pool.hpp>
 #include <valkey/policy/guard.hpp>
 #include <valkey/reply.hpp>
@@ -61,7 +62,7 @@ enum class Fanout : std::uint8_t {
 };
 
 // What a finished job hands to its owner.
-struct JobResult {
+struct VALKEY_CPP_EXPORT JobResult {
   std::error_code ec;
   // On success: the combined reply (an error reply decodes as server_error);
   // absent when it streamed, as most replies do, so a job neither builds
@@ -142,7 +143,7 @@ class NodeHandle {
 
 // One command of a job on one node: the whole command, one slot's share of a
 // split one, or one node's copy of a fan-out.
-class Part final : public RequestBase {
+class VALKEY_CPP_EXPORT Part final : public RequestBase {
  public:
   Part(Job& job, std::size_t index);
   ~Part();
@@ -246,7 +247,7 @@ class Part final : public RequestBase {
 // A job's parts, in order. The first one lives inside the job (most jobs
 // have one part, so routing them allocates nothing), the others on the heap.
 // A part never moves once added: its connection holds it by address.
-class PartList {
+class VALKEY_CPP_EXPORT PartList {
  public:
   Part& add(Job& job);
   // Room for `n` parts in all, so adding them does not grow the list step by step.
@@ -284,7 +285,7 @@ class PartList {
 // One command on its way through the cluster. The owner (a typed operation)
 // derives from it and receives the outcome in complete(); the router never
 // touches the job after calling it.
-class Job {
+class VALKEY_CPP_EXPORT Job {
  public:
   Job() = default;
   Job(const Job&) = delete;
@@ -362,7 +363,7 @@ struct NodeDescription {
   NodeHealth health = NodeHealth::unknown;
 };
 
-class Router : public std::enable_shared_from_this<Router>, private ConnectionObserver {
+class VALKEY_CPP_EXPORT Router : public std::enable_shared_from_this<Router>, private ConnectionObserver {
   struct Private {};
 
  public:
@@ -634,11 +635,11 @@ inline const asio::any_io_executor& Job::router_executor() const noexcept { retu
 //   one_succeeded: the first non-error reply, else the first error
 //   default: arrays concatenated; anything else: the first reply
 // An aggregate with error replies: the first, its text + the rest's figure.
-Reply combine(ResponsePolicy policy, std::vector<Reply>& replies);
+VALKEY_CPP_EXPORT Reply combine(ResponsePolicy policy, std::vector<Reply>& replies);
 
 // Replays `r` as parser nodes into `v` (then on_message_end()), so a typed
 // decoder reads a combined reply as if it came from a socket. Attributes are
 // left out.
-void replay(const Reply& r, resp::Visitor& v);
+VALKEY_CPP_EXPORT void replay(const Reply& r, resp::Visitor& v);
 
 }  // namespace valkey::cluster

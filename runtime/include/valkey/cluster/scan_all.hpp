@@ -38,6 +38,7 @@
 #include <valkey/cluster/slot.hpp>
 #include <valkey/error.hpp>
 #include <valkey/exec/plan.hpp>
+#include <valkey/export.hpp>
 #include <valkey/reply.hpp>
 #include <valkey/view.hpp>
 
@@ -58,32 +59,32 @@ struct ScanAllOptions {
 namespace cluster {
 
 /// The SCAN arguments for one page (views into `cursor`, `count` and the options).
-std::vector<std::string_view> scan_args(const std::string& cursor, const std::string& count, std::string_view match,
+VALKEY_CPP_EXPORT std::vector<std::string_view> scan_args(const std::string& cursor, const std::string& count, std::string_view match,
                                         std::string_view type);
 /// The same for CLUSTERSCAN (Valkey 9.1): its cursor names a slot by a hash
 /// tag (`"<fingerprint>-{tag}-<n>"`), so each page goes to that slot's owner
 /// and the walk survives slots moving under it.
-std::vector<std::string_view> clusterscan_args(const std::string& cursor, const std::string& count,
+VALKEY_CPP_EXPORT std::vector<std::string_view> clusterscan_args(const std::string& cursor, const std::string& count,
                                                std::string_view match, std::string_view type);
 /// The node serving `slot` in `nodes` (a primary's address), empty if none.
-std::string owner_address(const std::vector<NodeDescription>& nodes, std::uint16_t slot);
+VALKEY_CPP_EXPORT std::string owner_address(const std::vector<NodeDescription>& nodes, std::uint16_t slot);
 /// The addresses of the primaries in `nodes` that serve slots, in order: the
 /// nodes a scan starts with.
-std::vector<std::string> slot_primaries(const std::vector<NodeDescription>& nodes);
+VALKEY_CPP_EXPORT std::vector<std::string> slot_primaries(const std::vector<NodeDescription>& nodes);
 /// The first of them (empty if none): where any primary will do.
-std::string first_slot_primary(const std::vector<NodeDescription>& nodes);
+VALKEY_CPP_EXPORT std::string first_slot_primary(const std::vector<NodeDescription>& nodes);
 /// Reads one SCAN page: the next cursor and the keys appended; false when the
 /// reply is not `[cursor, [keys...]]`.
-bool read_scan_page(const Reply& page, std::string& cursor, std::vector<std::string>& keys);
+VALKEY_CPP_EXPORT bool read_scan_page(const Reply& page, std::string& cursor, std::vector<std::string>& keys);
 
 /// Sorts `keys` and drops repeats: a key met by two walks (a slot that moved,
 /// a page read again) is returned once.
-void unique_keys(std::vector<std::string>& keys);
+VALKEY_CPP_EXPORT void unique_keys(std::vector<std::string>& keys);
 
 /// Whether a CLUSTERSCAN page that failed with `ec` is read again with the
 /// same cursor: the node was lost or failed over (the cursor names a slot,
 /// so the page goes to whoever serves it next), not a refusal by a server.
-bool retry_cluster_page(std::error_code ec) noexcept;
+VALKEY_CPP_EXPORT bool retry_cluster_page(std::error_code ec) noexcept;
 
 // A CLUSTERSCAN page answered after an ASK (the client's ASK count moved
 // while it was out) is not followed: the importing node scans its part of
@@ -508,7 +509,7 @@ class SyncDriver;
 /// The queue holds at most max_buffered pages: the scan pauses there (no
 /// request out) until the caller took one, so the keys held at any time are
 /// those of max_buffered pages and the one the caller works on.
-class PageStream {
+class VALKEY_CPP_EXPORT PageStream {
  public:
   /// The most pages the queue holds.
   static constexpr std::size_t max_buffered = 2;

@@ -20,6 +20,7 @@
 
 #include <valkey/cluster/router.hpp>
 #include <valkey/cluster/slot.hpp>
+#include <valkey/export.hpp>
 
 namespace valkey::cluster {
 
@@ -39,9 +40,9 @@ struct NodesView {
 };
 
 // Parses a CLUSTER NODES reply; false when no line is flagged `myself`.
-bool parse_cluster_nodes(std::string_view text, NodesView& out);
+VALKEY_CPP_EXPORT bool parse_cluster_nodes(std::string_view text, NodesView& out);
 
-class ScanRecord {
+class VALKEY_CPP_EXPORT ScanRecord {
  public:
   using clock = std::chrono::steady_clock;
   // `max_stall`: how long a round may go on covering nothing before the scan

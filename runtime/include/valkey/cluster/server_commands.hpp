@@ -14,11 +14,12 @@
 #include <vector>
 
 #include <valkey/command_info.hpp>
+#include <valkey/export.hpp>
 #include <valkey/reply.hpp>
 
 namespace valkey::cluster {
 
-class ServerCommands {
+class VALKEY_CPP_EXPORT ServerCommands {
  public:
   ServerCommands() = default;
   ServerCommands(const ServerCommands&) = delete;  // handed-out pointers point inside

@@ -7,6 +7,8 @@
 #include <cstdint>
 #include <string_view>
 
+#include <valkey/export.hpp>
+
 namespace valkey::cluster {
 
 /// The number of hash slots of a Valkey Cluster.
@@ -14,12 +16,12 @@ inline constexpr int slot_count = 16384;
 
 /// CRC16-CCITT in the XMODEM variant (polynomial 0x1021, initial value 0, no
 /// reflection, no final xor), as the cluster specification defines it.
-std::uint16_t crc16(std::string_view bytes) noexcept;
+VALKEY_CPP_EXPORT std::uint16_t crc16(std::string_view bytes) noexcept;
 
 /// The part of `key` that is hashed: its non-empty hash tag, or the whole key.
-std::string_view hash_tag(std::string_view key) noexcept;
+VALKEY_CPP_EXPORT std::string_view hash_tag(std::string_view key) noexcept;
 
 /// The slot of `key`, 0..16383.
-std::uint16_t hash_slot(std::string_view key) noexcept;
+VALKEY_CPP_EXPORT std::uint16_t hash_slot(std::string_view key) noexcept;
 
 }  // namespace valkey::cluster

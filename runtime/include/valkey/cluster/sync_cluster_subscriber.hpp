@@ -41,6 +41,7 @@
 #include <valkey/cluster/async_cluster_client.hpp>
 #include <valkey/cluster/cluster_config.hpp>
 #include <valkey/cluster/cluster_subscriber.hpp>
+#include <valkey/export.hpp>
 #include <valkey/pubsub.hpp>
 #include <valkey/view.hpp>
 
@@ -48,7 +49,7 @@ namespace valkey {
 
 class ClusterClient;
 
-class SyncClusterSubscriber {
+class VALKEY_CPP_EXPORT SyncClusterSubscriber {
  public:
   /// `seeds`: valkey://h1:p1,h2:p2 as ClusterClient takes.
   explicit SyncClusterSubscriber(std::string_view seeds, std::size_t queue_capacity = 4096);

@@ -40,6 +40,7 @@
 
 #include <valkey/cluster/router.hpp>
 #include <valkey/exec/sync.hpp>
+#include <valkey/export.hpp>
 
 namespace valkey::cluster {
 
@@ -80,7 +81,7 @@ struct HandOffAllocator {
   HandOffMemory* memory;
 };
 
-class SyncDriver {
+class VALKEY_CPP_EXPORT SyncDriver {
  public:
   // A caller's place while its job runs (in the caller's frame, with the job).
   class Ticket {

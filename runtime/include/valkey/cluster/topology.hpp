@@ -17,6 +17,7 @@
 #include <vector>
 
 #include <valkey/cluster/slot.hpp>
+#include <valkey/export.hpp>
 #include <valkey/reply.hpp>
 
 namespace valkey::cluster {
@@ -27,9 +28,9 @@ enum class NodeRole : std::uint8_t { primary, replica };
 /// "failed"); unknown when the topology does not say (CLUSTER SLOTS).
 enum class NodeHealth : std::uint8_t { online, loading, failed, unknown };
 /// The role's name: "primary" or "replica".
-std::string_view to_string(NodeRole r) noexcept;
+VALKEY_CPP_EXPORT std::string_view to_string(NodeRole r) noexcept;
 /// The health's name: "online", "loading", "failed" or "unknown".
-std::string_view to_string(NodeHealth h) noexcept;
+VALKEY_CPP_EXPORT std::string_view to_string(NodeHealth h) noexcept;
 
 struct Node {
   std::string id;             // 40 hex digits; empty when the source does not say (old CLUSTER SLOTS)
@@ -75,7 +76,7 @@ struct TopologyLimits {
   std::size_t max_zone_length = 128;
 };
 
-class SlotMap {
+class VALKEY_CPP_EXPORT SlotMap {
  public:
   static constexpr std::uint16_t no_shard = 0xFFFF;
 
@@ -135,16 +136,16 @@ struct TopologyResult {
 // "nodes" (maps with id, port, tls-port, ip, endpoint, hostname, role,
 // health, availability-zone). Shards without slots are kept (their nodes are
 // known) but own nothing.
-TopologyResult parse_cluster_shards(const Reply& reply, const Source& source, const TopologyLimits& limits = {});
+VALKEY_CPP_EXPORT TopologyResult parse_cluster_shards(const Reply& reply, const Source& source, const TopologyLimits& limits = {});
 
 // CLUSTER SLOTS: an array of [start, end, primary, replica...], each node
 // [endpoint, port, id?, metadata?]. Ranges of the same primary form one shard.
-TopologyResult parse_cluster_slots(const Reply& reply, const Source& source, const TopologyLimits& limits = {});
+VALKEY_CPP_EXPORT TopologyResult parse_cluster_slots(const Reply& reply, const Source& source, const TopologyLimits& limits = {});
 
 // Several nodes' views: the index of the view most of them share, or nullopt
 // to keep `current`. Rejected views (empty optionals) count as sources that
 // agreed with nobody. A view with less coverage than `current` wins only with
 // a strict majority of all sources, and never on one source's word.
-std::optional<std::size_t> majority_view(std::span<const std::optional<SlotMap>> views, const SlotMap* current);
+VALKEY_CPP_EXPORT std::optional<std::size_t> majority_view(std::span<const std::optional<SlotMap>> views, const SlotMap* current);
 
 }  // namespace valkey::cluster

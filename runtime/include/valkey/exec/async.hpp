@@ -62,6 +62,7 @@
 #include <valkey/exec/outcome.hpp>
 #include <valkey/exec/resp3_shape.hpp>
 #include <valkey/exec/retry_state.hpp>
+#include <valkey/export.hpp>
 #include <valkey/lease_pool.hpp>
 #include <valkey/observe/probe.hpp>
 #include <valkey/policy/guard.hpp>
@@ -101,7 +102,7 @@ using signature_t =
 
 // The bytes of a request that owns them: the part of OwnedRequest that does
 // not depend on the reply type, compiled once in the library.
-class EncodedRequest : public RequestBase {
+class VALKEY_CPP_EXPORT EncodedRequest : public RequestBase {
  public:
   // `command`: the name for error messages when it has static storage;
   // empty: read from the bytes.
@@ -192,7 +193,7 @@ class Resume {
 // failure fills `diag` (with `throws`: and becomes the exception returned),
 // a leased connection goes back to `pool` (or closes) so the caller's next
 // blocking command can reuse it.
-std::exception_ptr settle(EncodedRequest& request, Connection& conn, Diagnostics* diag, std::error_code ec,
+VALKEY_CPP_EXPORT std::exception_ptr settle(EncodedRequest& request, Connection& conn, Diagnostics* diag, std::error_code ec,
                           Reason& why, bool written, bool throws, observe::Probe& probe,
                           std::shared_ptr<LeasePool>& pool, std::shared_ptr<Connection>& lease);
 
@@ -385,7 +386,7 @@ class AsyncOp final : public OwnedRequest<Decoder>, public Resendable {
 };
 
 // Calls the observer's on_request_start for the request encoded as `bytes`.
-void observe_start(observe::Probe& probe, std::string_view bytes, const Config& config,
+VALKEY_CPP_EXPORT void observe_start(observe::Probe& probe, std::string_view bytes, const Config& config,
                    const RequestInfo& info) noexcept;
 
 // The options of launch(), compiled once in the library: under `route`'s
@@ -394,14 +395,14 @@ void observe_start(observe::Probe& probe, std::string_view bytes, const Config& 
 // deadline (per-call or the default); the observer. The error that ends the
 // request at once (circuit_open, a blocking command marked idempotent), or
 // none: launch() submits it.
-std::error_code prepare_request(RequestBase& request, std::string_view bytes, Connection& conn, const Route& route,
+VALKEY_CPP_EXPORT std::error_code prepare_request(RequestBase& request, std::string_view bytes, Connection& conn, const Route& route,
                                 const RequestInfo& info, std::optional<RetryState>& retry, observe::Probe& probe);
 
 // The connection a request routed to `pool` goes on: one leased from it
 // (kept in `lease`), or, for a request already `refused` or when the pool is
 // at Config::max_leases (then `lease` stays empty), the pool's connection
 // that only completes refusals.
-Connection* lease_for(LeasePool& pool, std::error_code refused, std::shared_ptr<Connection>& lease);
+VALKEY_CPP_EXPORT Connection* lease_for(LeasePool& pool, std::error_code refused, std::shared_ptr<Connection>& lease);
 
 // Starts a request whose bytes are encoded: on `route`'s connection (or a
 // connection leased from its pool), with the default deadline; completes

@@ -14,9 +14,11 @@
 #include <string_view>
 #include <utility>
 
+#include <valkey/export.hpp>
+
 namespace valkey::exec {
 
-class Bytes {
+class VALKEY_CPP_EXPORT Bytes {
  public:
   Bytes() noexcept = default;
   // Takes `s` over (a batch's buffer); it returns to the pool when dropped.

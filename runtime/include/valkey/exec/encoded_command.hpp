@@ -8,17 +8,19 @@
 #include <string_view>
 #include <vector>
 
+#include <valkey/export.hpp>
+
 namespace valkey::exec {
 
 // The name of the first command in `bytes` ("*2\r\n$3\r\nGET..." -> "GET");
 // empty when `bytes` does not start with a command.
-std::string_view first_command(std::string_view bytes) noexcept;
+VALKEY_CPP_EXPORT std::string_view first_command(std::string_view bytes) noexcept;
 
 // The arguments of the first command in `bytes` and its length in bytes (0
 // when `bytes` does not start with one array of bulk strings).
-std::size_t parse_first_command(std::string_view bytes, std::vector<std::string_view>& argv);
+VALKEY_CPP_EXPORT std::size_t parse_first_command(std::string_view bytes, std::vector<std::string_view>& argv);
 
 // The arguments of `bytes`; false unless `bytes` is exactly one command.
-bool parse_command(std::string_view bytes, std::vector<std::string_view>& argv);
+VALKEY_CPP_EXPORT bool parse_command(std::string_view bytes, std::vector<std::string_view>& argv);
 
 }  // namespace valkey::exec

@@ -19,6 +19,7 @@
 
 #include <valkey/diagnostics.hpp>
 #include <valkey/error.hpp>
+#include <valkey/export.hpp>
 
 namespace valkey::exec {
 
@@ -48,30 +49,30 @@ struct Failure {
 };
 
 /// Codes after which the connection's last_error() explains the failure.
-bool is_connection_failure(std::error_code ec) noexcept;
+VALKEY_CPP_EXPORT bool is_connection_failure(std::error_code ec) noexcept;
 
 /// The sentence (Error::what(), Diagnostics::message): `"<command> on
 /// <endpoint>: <reason>"`.
-std::string describe(const Failure& f);
+VALKEY_CPP_EXPORT std::string describe(const Failure& f);
 /// The reason alone, without the command and the endpoint.
-std::string reason(const Failure& f);
+VALKEY_CPP_EXPORT std::string reason(const Failure& f);
 /// The context (server message, command, endpoint) an Error carries.
-ErrorContext context_of(const Failure& f);
+VALKEY_CPP_EXPORT ErrorContext context_of(const Failure& f);
 
 /// Fills `diag` with the failure; Diagnostics::outcome from f.ec and
 /// f.written (policy::outcome_of).
-void fill(Diagnostics& diag, const Failure& f);
+VALKEY_CPP_EXPORT void fill(Diagnostics& diag, const Failure& f);
 /// On success: clears `diag` (nothing when it is null).
 inline void clear(Diagnostics* diag) noexcept {
   if (diag && !diag->empty()) diag->clear();
 }
 /// Throws ServerError for server_error, Error otherwise.
-[[noreturn]] void raise(const Failure& f);
+[[noreturn]] VALKEY_CPP_EXPORT void raise(const Failure& f);
 /// The exception raise(f) throws, as an std::exception_ptr.
-std::exception_ptr to_exception(const Failure& f);
+VALKEY_CPP_EXPORT std::exception_ptr to_exception(const Failure& f);
 /// The same from a Diagnostics a failed request filled (composed operations).
-[[noreturn]] void raise(std::error_code ec, const Diagnostics& diag);
+[[noreturn]] VALKEY_CPP_EXPORT void raise(std::error_code ec, const Diagnostics& diag);
 /// The exception raise(ec, diag) throws, as an std::exception_ptr.
-std::exception_ptr to_exception(std::error_code ec, const Diagnostics& diag);
+VALKEY_CPP_EXPORT std::exception_ptr to_exception(std::error_code ec, const Diagnostics& diag);
 
 }  // namespace valkey::exec

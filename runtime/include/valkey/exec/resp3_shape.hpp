@@ -16,6 +16,7 @@
 #include <span>
 #include <string_view>
 
+#include <valkey/export.hpp>
 #include <valkey/reply.hpp>
 #include <valkey/view.hpp>
 
@@ -36,21 +37,21 @@ struct Resp3ShapeRow {
 };
 
 // The generated table, sorted by name.
-std::span<const Resp3ShapeRow> resp3_shape_rows() noexcept;
+VALKEY_CPP_EXPORT std::span<const Resp3ShapeRow> resp3_shape_rows() noexcept;
 
 // Rewrites `r` by `shape`, in place. Exposed for the tests.
-void apply_resp3_shape(Reply& r, std::string_view shape);
+VALKEY_CPP_EXPORT void apply_resp3_shape(Reply& r, std::string_view shape);
 
 }  // namespace detail
 
 namespace exec {
 
 // The shape of one command's reply ("" when RESP2 and RESP3 answer alike).
-std::string_view resp3_shape_of(std::span<const std::string_view> argv) noexcept;
+VALKEY_CPP_EXPORT std::string_view resp3_shape_of(std::span<const std::string_view> argv) noexcept;
 
 // The encoded commands of a request, one after the other: the shape of the
 // next one's reply (a RESP2 connection; see SingleReply::to_resp3()).
-class Resp3Shapes {
+class VALKEY_CPP_EXPORT Resp3Shapes {
  public:
   // `bytes`: RESP arrays of bulk strings, as the Writer encodes commands.
   explicit Resp3Shapes(std::string_view bytes) noexcept : bytes_(bytes) {}

@@ -13,6 +13,7 @@
 #include <valkey/command_info.hpp>
 #include <valkey/exec/call_options.hpp>
 #include <valkey/exec/outcome.hpp>
+#include <valkey/export.hpp>
 #include <valkey/policy/guard.hpp>
 
 namespace valkey {
@@ -31,7 +32,7 @@ class Resendable {
   ~Resendable() = default;
 };
 
-class RetryState {
+class VALKEY_CPP_EXPORT RetryState {
  public:
   // What follows a failed attempt.
   enum class Next { deliver, unknown_outcome, resend };

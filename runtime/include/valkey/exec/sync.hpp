@@ -25,6 +25,7 @@
 #include <valkey/exec/deadline.hpp>
 #include <valkey/exec/outcome.hpp>
 #include <valkey/exec/resp3_shape.hpp>
+#include <valkey/export.hpp>
 #include <valkey/observe/probe.hpp>
 #include <valkey/policy/guard.hpp>
 #include <valkey/policy/idempotency.hpp>
@@ -42,7 +43,7 @@ class SyncLane;
 // One per thread, reused by every synchronous call that thread makes. A
 // waiting caller is woken either because its request completed (done) or
 // because it is handed the role of driving the client's I/O (lead).
-struct Waiter {
+struct VALKEY_CPP_EXPORT Waiter {
   enum : std::uint32_t { none = 0, done = 1, lead = 2 };
   std::atomic<std::uint32_t> state{none};
   // Blocks until signalled; returns done or lead and rearms.
@@ -65,7 +66,7 @@ struct EncodeRef {
 
 // The part of a synchronous request that does not depend on its decoder. It
 // lives on the calling thread's stack until it completed.
-class SyncOpBase : public RequestBase {
+class VALKEY_CPP_EXPORT SyncOpBase : public RequestBase {
  public:
   explicit SyncOpBase(EncodeRef enc) noexcept : encode_(enc), waiter_(&Waiter::mine()) {}
   // final: the runner's bookkeeping (waking a sleeping caller of a Client;

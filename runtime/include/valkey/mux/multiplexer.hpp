@@ -48,6 +48,7 @@
 #include <utility>
 #include <vector>
 
+#include <valkey/export.hpp>
 #include <valkey/request.hpp>
 #include <valkey/resp/limits.hpp>
 #include <valkey/resp/parser.hpp>
@@ -56,7 +57,7 @@
 
 namespace valkey {
 
-class Multiplexer {
+class VALKEY_CPP_EXPORT Multiplexer {
  public:
   using clock = RequestBase::clock;
   using time_point = clock::time_point;

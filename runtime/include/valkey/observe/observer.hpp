@@ -48,6 +48,7 @@
 #include <type_traits>
 
 #include <valkey/command_info.hpp>
+#include <valkey/export.hpp>
 #include <valkey/resp/writer.hpp>
 
 namespace valkey {
@@ -105,7 +106,7 @@ struct Endpoint {
 /// a query text): every command of the request (a batch has several; a
 /// transaction includes its MULTI and EXEC), each as its arguments, the first
 /// being the command name. Valid during on_request_start only.
-class Arguments {
+class VALKEY_CPP_EXPORT Arguments {
  public:
   /// The callback of visit(): `ctx`, the command's index, the argument's
   /// index in it, the argument.

@@ -14,6 +14,7 @@
 
 #include <valkey/command_info.hpp>
 #include <valkey/config.hpp>
+#include <valkey/export.hpp>
 #include <valkey/observe/observer.hpp>
 #include <valkey/resp/writer.hpp>
 
@@ -58,7 +59,7 @@ const CommandInfo* command_info_of(const Plan& plan) noexcept {
 /// One request's observation: armed between start() and end(). Ending is
 /// exactly once: a probe destroyed while armed (a request abandoned by an
 /// exception, a deferred operation never launched) ends with `cancelled`.
-class Probe {
+class VALKEY_CPP_EXPORT Probe {
  public:
   /// An unarmed probe.
   Probe() = default;
@@ -117,17 +118,17 @@ void start_plan(Probe& probe, const Config& config, const Plan& plan) noexcept {
 
 // Connection and topology events (config.observer must be set).
 /// Calls on_connect: the connection of `config` became ready after `took`.
-void connected(const Config& config, std::chrono::nanoseconds took) noexcept;
+VALKEY_CPP_EXPORT void connected(const Config& config, std::chrono::nanoseconds took) noexcept;
 /// Calls on_disconnect for the connection of `config`.
-void disconnected(const Config& config, std::error_code reason, bool established) noexcept;
+VALKEY_CPP_EXPORT void disconnected(const Config& config, std::error_code reason, bool established) noexcept;
 /// Calls on_reconnect_attempt: attempt number `attempt`, after `waited`.
-void reconnect_attempt(const Config& config, unsigned attempt, std::chrono::nanoseconds waited) noexcept;
+VALKEY_CPP_EXPORT void reconnect_attempt(const Config& config, unsigned attempt, std::chrono::nanoseconds waited) noexcept;
 /// Calls on_topology_change with `event`.
-void topology_changed(const Config& config, const TopologyEvent& event) noexcept;
+VALKEY_CPP_EXPORT void topology_changed(const Config& config, const TopologyEvent& event) noexcept;
 // The resilience policies' events (policy/guard.hpp).
 /// Calls on_retry with `event`.
-void retrying(const Config& config, const RetryEvent& event) noexcept;
+VALKEY_CPP_EXPORT void retrying(const Config& config, const RetryEvent& event) noexcept;
 /// Calls on_circuit: the breaker of the endpoint of `config` is now in `state`.
-void circuit_changed(const Config& config, CircuitEvent::State state) noexcept;
+VALKEY_CPP_EXPORT void circuit_changed(const Config& config, CircuitEvent::State state) noexcept;
 
 }  // namespace valkey::observe

@@ -29,13 +29,14 @@
 #include <string>
 #include <system_error>
 
+#include <valkey/export.hpp>
 #include <valkey/policy/outcome.hpp>
 #include <valkey/policy/sliding_window.hpp>
 
 namespace valkey::policy {
 
 /// The settings of a CircuitBreaker (validated: problem() names a bad field).
-struct CircuitBreakerConfig {
+struct VALKEY_CPP_EXPORT CircuitBreakerConfig {
   /// Failures in a row that open the breaker.
   int consecutive_failures = 5;
   double failure_ratio = 0.5;  ///< in (0, 1]
@@ -54,7 +55,7 @@ struct CircuitBreakerConfig {
 /// A breaker's state (see CircuitBreaker).
 enum class BreakerState : std::uint8_t { closed, open, half_open };
 /// The state's name: "closed", "open" or "half_open".
-std::string_view to_string(BreakerState s) noexcept;
+VALKEY_CPP_EXPORT std::string_view to_string(BreakerState s) noexcept;
 
 /// The verdict of admit(). `reject` is the caller's errc::circuit_open.
 enum class Admission : std::uint8_t {
@@ -67,9 +68,9 @@ enum class Admission : std::uint8_t {
 enum class CallResult : std::uint8_t { success, failure, neutral };
 /// success for a reply (any, error replies included), failure for a transient
 /// transport error, neutral otherwise.
-CallResult call_result_of(std::error_code ec, bool written) noexcept;
+VALKEY_CPP_EXPORT CallResult call_result_of(std::error_code ec, bool written) noexcept;
 
-class CircuitBreaker {
+class VALKEY_CPP_EXPORT CircuitBreaker {
  public:
   /// Throws valkey::Error(errc::invalid_argument) with problem()'s sentence.
   explicit CircuitBreaker(CircuitBreakerConfig config = {});

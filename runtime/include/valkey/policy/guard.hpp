@@ -13,12 +13,13 @@
 #include <system_error>
 
 #include <valkey/config.hpp>
+#include <valkey/export.hpp>
 #include <valkey/policy/circuit_breaker.hpp>
 #include <valkey/policy/retry.hpp>
 
 namespace valkey::policy {
 
-class Guard {
+class VALKEY_CPP_EXPORT Guard {
  public:
   // `config` validated: its retry and circuit_breaker are valid.
   explicit Guard(const Config& config);

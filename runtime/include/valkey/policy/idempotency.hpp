@@ -20,6 +20,7 @@
 #include <string_view>
 
 #include <valkey/command_info.hpp>
+#include <valkey/export.hpp>
 #include <valkey/view.hpp>
 
 namespace valkey::policy {
@@ -42,31 +43,31 @@ struct IdempotentRule {
 };
 
 /// Every entry, sorted by command name.
-std::span<const IdempotentRule> idempotent_rules() noexcept;
+VALKEY_CPP_EXPORT std::span<const IdempotentRule> idempotent_rules() noexcept;
 
 /// The entry for a command name as CommandInfo spells it; nullptr when none.
-const IdempotentRule* idempotent_rule(std::string_view command) noexcept;
+VALKEY_CPP_EXPORT const IdempotentRule* idempotent_rule(std::string_view command) noexcept;
 
 /// The decision as far as the command alone settles it: a client can skip the
 /// argument scan for `always` (readonly) and `never` (blocking, not listed).
 enum class Idempotency : unsigned char { never, always, depends_on_arguments };
 /// The decision for the command of `info` alone (Idempotency).
-Idempotency idempotency_of(const CommandInfo& info) noexcept;
+VALKEY_CPP_EXPORT Idempotency idempotency_of(const CommandInfo& info) noexcept;
 
 /// Whether the command may be sent again when its outcome is unknown.
 /// `argv` is the whole command as sent: name, subcommand if any, arguments.
-bool idempotent(const CommandInfo& info, Strings argv) noexcept;
+VALKEY_CPP_EXPORT bool idempotent(const CommandInfo& info, Strings argv) noexcept;
 
 /// The same decision for encoded requests (RESP arrays of bulk strings, as
 /// resp::Writer produces them; a request that owns its bytes can be checked
 /// without decoding it into arguments). True only if every command in `resp`
 /// is known (generated command table) and idempotent; false for malformed
 /// input, an empty buffer, or a MULTI/EXEC block (EXEC is never idempotent).
-bool idempotent_encoded(std::string_view resp) noexcept;
+VALKEY_CPP_EXPORT bool idempotent_encoded(std::string_view resp) noexcept;
 
 /// A caller may mark any call idempotent (a script it knows to be safe, a
 /// command of a module) except a blocking one: false for those, which the
 /// per-call options should refuse with errc::invalid_argument.
-bool may_mark_idempotent(const CommandInfo& info) noexcept;
+VALKEY_CPP_EXPORT bool may_mark_idempotent(const CommandInfo& info) noexcept;
 
 }  // namespace valkey::policy

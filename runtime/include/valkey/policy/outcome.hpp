@@ -6,6 +6,8 @@
 #include <string_view>
 #include <system_error>
 
+#include <valkey/export.hpp>
+
 namespace valkey::policy {
 
 /// What a request did on the server, as far as the client can know.
@@ -17,7 +19,7 @@ enum class Outcome {
 };
 
 /// The enumerator's name ("sent_no_reply").
-std::string_view to_string(Outcome o) noexcept;
+VALKEY_CPP_EXPORT std::string_view to_string(Outcome o) noexcept;
 
 /// The outcome of a request that ended with `ec`; `written` says whether any of
 /// its bytes reached the socket (a partial write counts as written: the server
@@ -40,7 +42,7 @@ std::string_view to_string(Outcome o) noexcept;
 /// request ran nothing, of a written one may have run. Codes the runtime only
 /// produces before writing (not_connected, queue_full) still follow the bit, so
 /// a caller that reports `written` is never contradicted in the unsafe direction.
-Outcome outcome_of(std::error_code ec, bool written) noexcept;
+VALKEY_CPP_EXPORT Outcome outcome_of(std::error_code ec, bool written) noexcept;
 
 /// Whether sending again may succeed where this attempt failed: transport
 /// failures (not_connected, connection_lost, timeout, health_check_failed,
@@ -51,7 +53,7 @@ Outcome outcome_of(std::error_code ec, bool written) noexcept;
 /// when the queue is full), configuration and input errors (invalid_url,
 /// invalid_argument, auth_failed, handshake_failed, tls_error), decoding errors,
 /// and server errors (their prefix decides, see RetryPolicy).
-bool transient(std::error_code ec) noexcept;
+VALKEY_CPP_EXPORT bool transient(std::error_code ec) noexcept;
 
 /// The facts of one failed attempt a retry decision needs.
 struct Failure {
@@ -64,6 +66,6 @@ struct Failure {
 
 /// outcome_of() and transient() together; `server_message` is the error reply
 /// without its '-' (Diagnostics::server_message), its first word the prefix.
-Failure failure_of(std::error_code ec, bool written, std::string_view server_message = {}) noexcept;
+VALKEY_CPP_EXPORT Failure failure_of(std::error_code ec, bool written, std::string_view server_message = {}) noexcept;
 
 }  // namespace valkey::policy

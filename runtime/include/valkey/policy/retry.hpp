@@ -31,6 +31,7 @@
 #include <string>
 #include <string_view>
 
+#include <valkey/export.hpp>
 #include <valkey/policy/outcome.hpp>
 #include <valkey/policy/sliding_window.hpp>
 
@@ -54,7 +55,7 @@ constexpr bool has(RetryableError set, RetryableError e) noexcept {
   return (static_cast<std::uint8_t>(set) & static_cast<std::uint8_t>(e)) != 0;
 }
 /// The flag of an error reply's prefix; none when it is not one of them.
-RetryableError retryable_error_of(std::string_view server_prefix) noexcept;
+VALKEY_CPP_EXPORT RetryableError retryable_error_of(std::string_view server_prefix) noexcept;
 
 /// A share of recent requests plus a small constant that retries may not
 /// exceed, so a failing server sees at most that many extra requests.
@@ -69,7 +70,7 @@ struct RetryBudget {
 
 /// A RetryBudget's account: first attempts (deposits) and retries
 /// (withdrawals) over the budget's window. Not thread-safe.
-class BudgetTally {
+class VALKEY_CPP_EXPORT BudgetTally {
  public:
   /// An empty account for `budget`.
   explicit BudgetTally(const RetryBudget& budget) noexcept;
@@ -91,7 +92,7 @@ class BudgetTally {
 
 /// When to send a failed request again, and after how long (validated:
 /// problem() names a bad field).
-struct RetryPolicy {
+struct VALKEY_CPP_EXPORT RetryPolicy {
   int max_attempts = 3;  ///< including the first; 1 disables retries
   /// The backoff ceiling before the first retry; it doubles with each attempt.
   Duration base = std::chrono::milliseconds(10);
@@ -110,9 +111,9 @@ struct RetryPolicy {
 
 /// Upper bound of the wait before the retry that follows attempt `attempt`
 /// (1 = the first send): `min(max, base * 2^(attempt-1))`.
-Duration backoff_ceiling(const RetryPolicy& p, int attempt) noexcept;
+VALKEY_CPP_EXPORT Duration backoff_ceiling(const RetryPolicy& p, int attempt) noexcept;
 /// Full jitter: `random` (uniform over 64 bits) scaled into `[0, ceiling]`.
-Duration full_jitter(Duration ceiling, std::uint64_t random) noexcept;
+VALKEY_CPP_EXPORT Duration full_jitter(Duration ceiling, std::uint64_t random) noexcept;
 
 /// Why a retry decision gives up; none when it retries.
 enum class GiveUp : std::uint8_t {
@@ -125,7 +126,7 @@ enum class GiveUp : std::uint8_t {
   budget_exhausted,   ///< the RetryBudget allows no further retry now
 };
 /// The enumerator's name ("attempts_exhausted").
-std::string_view to_string(GiveUp g) noexcept;
+VALKEY_CPP_EXPORT std::string_view to_string(GiveUp g) noexcept;
 
 /// What Retrier::decide() answers: retry after `delay`, or give up and why.
 struct RetryDecision {
@@ -138,7 +139,7 @@ struct RetryDecision {
 
 /// The retry decision for one client: decide() after each failed attempt,
 /// on_request() for each first attempt. Not safe for concurrent calls.
-class Retrier {
+class VALKEY_CPP_EXPORT Retrier {
  public:
   /// Throws valkey::Error(errc::invalid_argument) with problem()'s sentence.
   explicit Retrier(RetryPolicy policy, std::uint64_t seed = 0x9e3779b97f4a7c15ull);

@@ -6,6 +6,8 @@
 #include <cstdint>
 #include <string_view>
 
+#include <valkey/export.hpp>
+
 namespace valkey::resp {
 
 /// The RESP type of a node; each value shows its form on the wire.
@@ -42,7 +44,7 @@ constexpr std::size_t child_count(Type t, std::size_t aggregate_size) noexcept {
 }
 
 /// The enumerator's name ("bulk_string"; "double" for double_).
-std::string_view to_string(Type t) noexcept;
+VALKEY_CPP_EXPORT std::string_view to_string(Type t) noexcept;
 
 struct Node {
   Type type;  ///< the element's RESP type

@@ -15,13 +15,14 @@
 #include <system_error>
 #include <vector>
 
+#include <valkey/export.hpp>
 #include <valkey/resp/limits.hpp>
 #include <valkey/resp/node.hpp>
 #include <valkey/resp/visitor.hpp>
 
 namespace valkey::resp {
 
-class Parser {
+class VALKEY_CPP_EXPORT Parser {
  public:
   /// A parser that refuses input beyond `limits` (Limits).
   explicit Parser(Limits limits = {});

@@ -11,6 +11,7 @@
 #include <asio/any_io_executor.hpp>
 
 #include <valkey/config.hpp>
+#include <valkey/export.hpp>
 #include <valkey/reply.hpp>
 
 namespace valkey {
@@ -28,7 +29,7 @@ using QueryDone = std::function<void(std::error_code ec, std::vector<Reply> repl
 // call. The whole exchange is bounded by config.connect_timeout (twice it:
 // once to connect, once to answer). Returns the connection, so that the
 // caller can close it early (done then gets connection_closed).
-std::shared_ptr<Connection> query(asio::any_io_executor ex, Config config,
+VALKEY_CPP_EXPORT std::shared_ptr<Connection> query(asio::any_io_executor ex, Config config,
                                   const std::vector<std::vector<std::string>>& commands, QueryDone done);
 
 }  // namespace valkey::sentinel

@@ -18,6 +18,7 @@
 #include <system_error>
 #include <vector>
 
+#include <valkey/export.hpp>
 #include <valkey/reply.hpp>
 #include <valkey/sentinel/address_source.hpp>
 #include <valkey/sentinel/sentinel_config.hpp>
@@ -25,7 +26,7 @@
 namespace valkey::sentinel {
 
 // The sentinels known: the configured ones (never dropped), then the learned.
-class SentinelList {
+class VALKEY_CPP_EXPORT SentinelList {
  public:
   explicit SentinelList(std::vector<SentinelAddress> configured);
   // The order of a round: the last that answered first, then the rest as listed.
@@ -54,19 +55,19 @@ struct PrimaryReply {
   NodeAddress address;
   std::string text;  // the server's error, or what was wrong with the reply
 };
-PrimaryReply read_primary(const Reply& r);
+VALKEY_CPP_EXPORT PrimaryReply read_primary(const Reply& r);
 
 // SENTINEL REPLICAS: the replicas not flagged s_down, o_down or
 // disconnected, in the order listed.
-std::vector<NodeAddress> usable_replicas(const Reply& r);
+VALKEY_CPP_EXPORT std::vector<NodeAddress> usable_replicas(const Reply& r);
 // SENTINEL SENTINELS: the other sentinels' addresses.
-std::vector<SentinelAddress> read_sentinels(const Reply& r);
+VALKEY_CPP_EXPORT std::vector<SentinelAddress> read_sentinels(const Reply& r);
 // ROLE's first element: "master", "slave", "sentinel"; empty when the reply is not a ROLE reply.
-std::string read_role(const Reply& r);
+VALKEY_CPP_EXPORT std::string read_role(const Reply& r);
 
 // A "+switch-master" message: "<name> <old-ip> <old-port> <new-ip> <new-port>";
 // the new primary when `name` matches.
-std::optional<NodeAddress> parse_switch_master(std::string_view payload, std::string_view name);
+VALKEY_CPP_EXPORT std::optional<NodeAddress> parse_switch_master(std::string_view payload, std::string_view name);
 
 // ---- a round ----
 
@@ -76,7 +77,7 @@ struct Resolution {
   std::string why;      // when ec: every sentinel asked and what it said
 };
 
-class Resolver {
+class VALKEY_CPP_EXPORT Resolver {
  public:
   // `pick(n)` chooses one of n usable replicas (0 <= result < n); the
   // default picks at random.

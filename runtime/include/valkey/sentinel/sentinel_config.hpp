@@ -31,6 +31,7 @@
 #include <vector>
 
 #include <valkey/config.hpp>
+#include <valkey/export.hpp>
 
 namespace valkey {
 
@@ -41,7 +42,7 @@ enum class SentinelRole : std::uint8_t { primary, replica };
 enum class SentinelReadFrom : std::uint8_t { primary, replica_preferred, replica };
 
 /// Where a sentinel listens.
-struct SentinelAddress {
+struct VALKEY_CPP_EXPORT SentinelAddress {
   /// The sentinel's host name or IP address.
   std::string host;
   /// The sentinel's port.
@@ -50,7 +51,7 @@ struct SentinelAddress {
   std::string to_string() const;  ///< "host:port", "[::1]:port"
 };
 
-struct SentinelConfig {
+struct VALKEY_CPP_EXPORT SentinelConfig {
   /// The sentinels to ask; at least one.
   std::vector<SentinelAddress> sentinels;
   /// The name the sentinels watch the primary under.

@@ -31,6 +31,7 @@
 #include <asio/io_context.hpp>
 #include <asio/steady_timer.hpp>
 
+#include <valkey/export.hpp>
 #include <valkey/sentinel/address_source.hpp>
 #include <valkey/sentinel/resolver.hpp>
 #include <valkey/sentinel/sentinel_config.hpp>
@@ -42,7 +43,7 @@ class Subscriber;
 
 namespace valkey::sentinel {
 
-class SentinelService final : public AddressSource, public std::enable_shared_from_this<SentinelService> {
+class VALKEY_CPP_EXPORT SentinelService final : public AddressSource, public std::enable_shared_from_this<SentinelService> {
   struct Private {};
 
  public:
