@@ -11,10 +11,10 @@ template <class Sink>
 void write_bitcount(const Bitcount& c, Sink& s) {
   s.arg(c.key);
   if (c.range) {
-    s.arg((*c.range).start);
-    if ((*c.range).end_unit) {
-      s.arg((*(*c.range).end_unit).end);
-      if ((*(*c.range).end_unit).unit) token_of<"BYTE", "BIT">(*(*(*c.range).end_unit).unit, s);
+    s.arg(c.range->start);
+    if (c.range->end_unit) {
+      s.arg(c.range->end_unit->end);
+      if (c.range->end_unit->unit) token_of<"BYTE", "BIT">(*c.range->end_unit->unit, s);
     }
   }
 }
@@ -71,10 +71,10 @@ void write_bitpos(const Bitpos& c, Sink& s) {
   s.arg(c.key);
   s.arg(c.bit);
   if (c.range) {
-    s.arg((*c.range).start);
-    if ((*c.range).end_unit) {
-      s.arg((*(*c.range).end_unit).end);
-      if ((*(*c.range).end_unit).unit) token_of<"BYTE", "BIT">(*(*(*c.range).end_unit).unit, s);
+    s.arg(c.range->start);
+    if (c.range->end_unit) {
+      s.arg(c.range->end_unit->end);
+      if (c.range->end_unit->unit) token_of<"BYTE", "BIT">(*c.range->end_unit->unit, s);
     }
   }
 }

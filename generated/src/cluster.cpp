@@ -78,9 +78,7 @@ template <class Sink>
 void write_clustermeet(const ClusterMeet& c, Sink& s) {
   s.arg(c.ip);
   s.arg(c.port);
-  if (c.cluster_bus_port) {
-    s.arg((*c.cluster_bus_port));
-  }
+  if (c.cluster_bus_port) s.arg(*c.cluster_bus_port);
 }
 
 template <class Sink>
@@ -138,7 +136,7 @@ void write_clustersetslot(const ClusterSetSlot& c, Sink& s) {
   }
   if (c.timeout) {
     token<"TIMEOUT">(s);
-    s.arg((*c.timeout));
+    s.arg(*c.timeout);
   }
 }
 
@@ -158,7 +156,7 @@ void write_clusterslotstats(const ClusterSlotStats& c, Sink& s) {
     s.arg(v->metric);
     if (v->limit) {
       token<"LIMIT">(s);
-      s.arg((*v->limit));
+      s.arg(*v->limit);
     }
     if (v->order) token_of<"ASC", "DESC">(*v->order, s);
   }
@@ -169,19 +167,19 @@ void write_clusterscan(const Clusterscan& c, Sink& s) {
   s.arg(c.cursor);
   if (c.match_pattern) {
     token<"MATCH">(s);
-    s.arg((*c.match_pattern));
+    s.arg(*c.match_pattern);
   }
   if (c.count) {
     token<"COUNT">(s);
-    s.arg((*c.count));
+    s.arg(*c.count);
   }
   if (c.type) {
     token<"TYPE">(s);
-    s.arg((*c.type));
+    s.arg(*c.type);
   }
   if (c.slot) {
     token<"SLOT">(s);
-    s.arg((*c.slot));
+    s.arg(*c.slot);
   }
 }
 

@@ -9,9 +9,7 @@ namespace {
 
 template <class Sink>
 void write_auth(const Auth& c, Sink& s) {
-  if (c.username) {
-    s.arg((*c.username));
-  }
+  if (c.username) s.arg(*c.username);
   s.arg(c.password);
 }
 
@@ -44,15 +42,15 @@ void write_clientkill(const ClientKill& c, Sink& s) {
   }
   if (c.username) {
     token<"USER">(s);
-    s.arg((*c.username));
+    s.arg(*c.username);
   }
   if (c.addr) {
     token<"ADDR">(s);
-    s.arg((*c.addr));
+    s.arg(*c.addr);
   }
   if (c.laddr) {
     token<"LADDR">(s);
-    s.arg((*c.laddr));
+    s.arg(*c.laddr);
   }
   if (c.skip_me) {
     token<"SKIPME">(s);
@@ -60,39 +58,39 @@ void write_clientkill(const ClientKill& c, Sink& s) {
   }
   if (c.max_age) {
     token<"MAXAGE">(s);
-    s.arg((*c.max_age));
+    s.arg(*c.max_age);
   }
   if (c.name) {
     token<"NAME">(s);
-    s.arg((*c.name));
+    s.arg(*c.name);
   }
   if (c.idle) {
     token<"IDLE">(s);
-    s.arg((*c.idle));
+    s.arg(*c.idle);
   }
   if (c.flags) {
     token<"FLAGS">(s);
-    s.arg((*c.flags));
+    s.arg(*c.flags);
   }
   if (c.lib_name) {
     token<"LIB-NAME">(s);
-    s.arg((*c.lib_name));
+    s.arg(*c.lib_name);
   }
   if (c.lib_ver) {
     token<"LIB-VER">(s);
-    s.arg((*c.lib_ver));
+    s.arg(*c.lib_ver);
   }
   if (c.db) {
     token<"DB">(s);
-    s.arg((*c.db));
+    s.arg(*c.db);
   }
   if (c.capa) {
     token<"CAPA">(s);
-    s.arg((*c.capa));
+    s.arg(*c.capa);
   }
   if (c.ip) {
     token<"IP">(s);
-    s.arg((*c.ip));
+    s.arg(*c.ip);
   }
   if (c.not_client_type) {
     token<"NOT-TYPE">(s);
@@ -104,43 +102,43 @@ void write_clientkill(const ClientKill& c, Sink& s) {
   });
   if (c.not_username) {
     token<"NOT-USER">(s);
-    s.arg((*c.not_username));
+    s.arg(*c.not_username);
   }
   if (c.not_addr) {
     token<"NOT-ADDR">(s);
-    s.arg((*c.not_addr));
+    s.arg(*c.not_addr);
   }
   if (c.not_laddr) {
     token<"NOT-LADDR">(s);
-    s.arg((*c.not_laddr));
+    s.arg(*c.not_laddr);
   }
   if (c.not_name) {
     token<"NOT-NAME">(s);
-    s.arg((*c.not_name));
+    s.arg(*c.not_name);
   }
   if (c.not_flags) {
     token<"NOT-FLAGS">(s);
-    s.arg((*c.not_flags));
+    s.arg(*c.not_flags);
   }
   if (c.not_lib_name) {
     token<"NOT-LIB-NAME">(s);
-    s.arg((*c.not_lib_name));
+    s.arg(*c.not_lib_name);
   }
   if (c.not_lib_ver) {
     token<"NOT-LIB-VER">(s);
-    s.arg((*c.not_lib_ver));
+    s.arg(*c.not_lib_ver);
   }
   if (c.not_db) {
     token<"NOT-DB">(s);
-    s.arg((*c.not_db));
+    s.arg(*c.not_db);
   }
   if (c.not_capa) {
     token<"NOT-CAPA">(s);
-    s.arg((*c.not_capa));
+    s.arg(*c.not_capa);
   }
   if (c.not_ip) {
     token<"NOT-IP">(s);
-    s.arg((*c.not_ip));
+    s.arg(*c.not_ip);
   }
 }
 
@@ -161,15 +159,15 @@ void write_clientlist(const ClientList& c, Sink& s) {
   });
   if (c.username) {
     token<"USER">(s);
-    s.arg((*c.username));
+    s.arg(*c.username);
   }
   if (c.addr) {
     token<"ADDR">(s);
-    s.arg((*c.addr));
+    s.arg(*c.addr);
   }
   if (c.laddr) {
     token<"LADDR">(s);
-    s.arg((*c.laddr));
+    s.arg(*c.laddr);
   }
   if (c.skip_me) {
     token<"SKIPME">(s);
@@ -177,39 +175,39 @@ void write_clientlist(const ClientList& c, Sink& s) {
   }
   if (c.max_age) {
     token<"MAXAGE">(s);
-    s.arg((*c.max_age));
+    s.arg(*c.max_age);
   }
   if (c.name) {
     token<"NAME">(s);
-    s.arg((*c.name));
+    s.arg(*c.name);
   }
   if (c.idle) {
     token<"IDLE">(s);
-    s.arg((*c.idle));
+    s.arg(*c.idle);
   }
   if (c.flags) {
     token<"FLAGS">(s);
-    s.arg((*c.flags));
+    s.arg(*c.flags);
   }
   if (c.lib_name) {
     token<"LIB-NAME">(s);
-    s.arg((*c.lib_name));
+    s.arg(*c.lib_name);
   }
   if (c.lib_ver) {
     token<"LIB-VER">(s);
-    s.arg((*c.lib_ver));
+    s.arg(*c.lib_ver);
   }
   if (c.db) {
     token<"DB">(s);
-    s.arg((*c.db));
+    s.arg(*c.db);
   }
   if (c.capa) {
     token<"CAPA">(s);
-    s.arg((*c.capa));
+    s.arg(*c.capa);
   }
   if (c.ip) {
     token<"IP">(s);
-    s.arg((*c.ip));
+    s.arg(*c.ip);
   }
   if (c.not_client_type) {
     token<"NOT-TYPE">(s);
@@ -221,43 +219,43 @@ void write_clientlist(const ClientList& c, Sink& s) {
   });
   if (c.not_username) {
     token<"NOT-USER">(s);
-    s.arg((*c.not_username));
+    s.arg(*c.not_username);
   }
   if (c.not_addr) {
     token<"NOT-ADDR">(s);
-    s.arg((*c.not_addr));
+    s.arg(*c.not_addr);
   }
   if (c.not_laddr) {
     token<"NOT-LADDR">(s);
-    s.arg((*c.not_laddr));
+    s.arg(*c.not_laddr);
   }
   if (c.not_name) {
     token<"NOT-NAME">(s);
-    s.arg((*c.not_name));
+    s.arg(*c.not_name);
   }
   if (c.not_flags) {
     token<"NOT-FLAGS">(s);
-    s.arg((*c.not_flags));
+    s.arg(*c.not_flags);
   }
   if (c.not_lib_name) {
     token<"NOT-LIB-NAME">(s);
-    s.arg((*c.not_lib_name));
+    s.arg(*c.not_lib_name);
   }
   if (c.not_lib_ver) {
     token<"NOT-LIB-VER">(s);
-    s.arg((*c.not_lib_ver));
+    s.arg(*c.not_lib_ver);
   }
   if (c.not_db) {
     token<"NOT-DB">(s);
-    s.arg((*c.not_db));
+    s.arg(*c.not_db);
   }
   if (c.not_capa) {
     token<"NOT-CAPA">(s);
-    s.arg((*c.not_capa));
+    s.arg(*c.not_capa);
   }
   if (c.not_ip) {
     token<"NOT-IP">(s);
-    s.arg((*c.not_ip));
+    s.arg(*c.not_ip);
   }
 }
 
@@ -303,7 +301,7 @@ void write_clienttracking(const ClientTracking& c, Sink& s) {
   token_of<"ON", "OFF">(c.status, s);
   if (c.client_id) {
     token<"REDIRECT">(s);
-    s.arg((*c.client_id));
+    s.arg(*c.client_id);
   }
   c.prefixes.for_each([&](const auto& e) {
     token<"PREFIX">(s);
@@ -329,24 +327,22 @@ void write_echo(const Echo& c, Sink& s) {
 template <class Sink>
 void write_hello(const Hello& c, Sink& s) {
   if (c.arguments) {
-    s.arg((*c.arguments).protover);
-    if ((*c.arguments).auth) {
+    s.arg(c.arguments->protover);
+    if (c.arguments->auth) {
       token<"AUTH">(s);
-      s.arg((*(*c.arguments).auth).username);
-      s.arg((*(*c.arguments).auth).password);
+      s.arg(c.arguments->auth->username);
+      s.arg(c.arguments->auth->password);
     }
-    if ((*c.arguments).client_name) {
+    if (c.arguments->client_name) {
       token<"SETNAME">(s);
-      s.arg((*(*c.arguments).client_name));
+      s.arg(*c.arguments->client_name);
     }
   }
 }
 
 template <class Sink>
 void write_ping(const Ping& c, Sink& s) {
-  if (c.message) {
-    s.arg((*c.message));
-  }
+  if (c.message) s.arg(*c.message);
 }
 
 template <class Sink>

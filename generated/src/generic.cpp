@@ -13,7 +13,7 @@ void write_copy(const Copy& c, Sink& s) {
   s.arg(c.destination);
   if (c.destination_db) {
     token<"DB">(s);
-    s.arg((*c.destination_db));
+    s.arg(*c.destination_db);
   }
   if (c.replace) token<"REPLACE">(s);
 }
@@ -162,11 +162,11 @@ void write_restore(const Restore& c, Sink& s) {
   if (c.abs_ttl) token<"ABSTTL">(s);
   if (c.seconds) {
     token<"IDLETIME">(s);
-    s.arg((*c.seconds).count);
+    s.arg(c.seconds->count);
   }
   if (c.frequency) {
     token<"FREQ">(s);
-    s.arg((*c.frequency));
+    s.arg(*c.frequency);
   }
 }
 
@@ -175,15 +175,15 @@ void write_scan(const Scan& c, Sink& s) {
   s.arg(c.cursor);
   if (c.pattern) {
     token<"MATCH">(s);
-    s.arg((*c.pattern));
+    s.arg(*c.pattern);
   }
   if (c.count) {
     token<"COUNT">(s);
-    s.arg((*c.count));
+    s.arg(*c.count);
   }
   if (c.type) {
     token<"TYPE">(s);
-    s.arg((*c.type));
+    s.arg(*c.type);
   }
 }
 
@@ -192,12 +192,12 @@ void write_sort(const Sort& c, Sink& s) {
   s.arg(c.key);
   if (c.by_pattern) {
     token<"BY">(s);
-    s.arg((*c.by_pattern));
+    s.arg(*c.by_pattern);
   }
   if (c.limit) {
     token<"LIMIT">(s);
-    s.arg((*c.limit).offset);
-    s.arg((*c.limit).count);
+    s.arg(c.limit->offset);
+    s.arg(c.limit->count);
   }
   c.get_patterns.for_each([&](const auto& e) {
     token<"GET">(s);
@@ -212,12 +212,12 @@ void write_sortstore(const SortStore& c, Sink& s) {
   s.arg(c.key);
   if (c.by_pattern) {
     token<"BY">(s);
-    s.arg((*c.by_pattern));
+    s.arg(*c.by_pattern);
   }
   if (c.limit) {
     token<"LIMIT">(s);
-    s.arg((*c.limit).offset);
-    s.arg((*c.limit).count);
+    s.arg(c.limit->offset);
+    s.arg(c.limit->count);
   }
   c.get_patterns.for_each([&](const auto& e) {
     token<"GET">(s);
@@ -234,12 +234,12 @@ void write_sortro(const SortRo& c, Sink& s) {
   s.arg(c.key);
   if (c.by_pattern) {
     token<"BY">(s);
-    s.arg((*c.by_pattern));
+    s.arg(*c.by_pattern);
   }
   if (c.limit) {
     token<"LIMIT">(s);
-    s.arg((*c.limit).offset);
-    s.arg((*c.limit).count);
+    s.arg(c.limit->offset);
+    s.arg(c.limit->count);
   }
   c.get_patterns.for_each([&](const auto& e) {
     token<"GET">(s);

@@ -52,8 +52,8 @@ void write_georadius(const Georadius& c, Sink& s) {
   token_of<"m", "km", "ft", "mi">(c.unit, s);
   if (c.count) {
     token<"COUNT">(s);
-    s.arg((*c.count).count);
-    if ((*c.count).any) token<"ANY">(s);
+    s.arg(c.count->count);
+    if (c.count->any) token<"ANY">(s);
   }
   if (c.order) token_of<"ASC", "DESC">(*c.order, s);
 }
@@ -70,8 +70,8 @@ void write_georadiusdetailed(const GeoradiusDetailed& c, Sink& s) {
   token<"WITHHASH">(s);
   if (c.count) {
     token<"COUNT">(s);
-    s.arg((*c.count).count);
-    if ((*c.count).any) token<"ANY">(s);
+    s.arg(c.count->count);
+    if (c.count->any) token<"ANY">(s);
   }
   if (c.order) token_of<"ASC", "DESC">(*c.order, s);
 }
@@ -85,8 +85,8 @@ void write_georadiusstore(const GeoradiusStore& c, Sink& s) {
   token_of<"m", "km", "ft", "mi">(c.unit, s);
   if (c.count) {
     token<"COUNT">(s);
-    s.arg((*c.count).count);
-    if ((*c.count).any) token<"ANY">(s);
+    s.arg(c.count->count);
+    if (c.count->any) token<"ANY">(s);
   }
   if (c.order) token_of<"ASC", "DESC">(*c.order, s);
   if (const auto* v = valkey::get_if<GeoradiusStore::Store>(&c.store)) {
@@ -106,8 +106,8 @@ void write_georadius_by_member(const GeoradiusByMember& c, Sink& s) {
   token_of<"m", "km", "ft", "mi">(c.unit, s);
   if (c.count) {
     token<"COUNT">(s);
-    s.arg((*c.count).count);
-    if ((*c.count).any) token<"ANY">(s);
+    s.arg(c.count->count);
+    if (c.count->any) token<"ANY">(s);
   }
   if (c.order) token_of<"ASC", "DESC">(*c.order, s);
 }
@@ -123,8 +123,8 @@ void write_georadiusbymemberdetailed(const GeoradiusByMemberDetailed& c, Sink& s
   token<"WITHHASH">(s);
   if (c.count) {
     token<"COUNT">(s);
-    s.arg((*c.count).count);
-    if ((*c.count).any) token<"ANY">(s);
+    s.arg(c.count->count);
+    if (c.count->any) token<"ANY">(s);
   }
   if (c.order) token_of<"ASC", "DESC">(*c.order, s);
 }
@@ -137,8 +137,8 @@ void write_georadiusbymemberstore(const GeoradiusByMemberStore& c, Sink& s) {
   token_of<"m", "km", "ft", "mi">(c.unit, s);
   if (c.count) {
     token<"COUNT">(s);
-    s.arg((*c.count).count);
-    if ((*c.count).any) token<"ANY">(s);
+    s.arg(c.count->count);
+    if (c.count->any) token<"ANY">(s);
   }
   if (c.order) token_of<"ASC", "DESC">(*c.order, s);
   if (const auto* v = valkey::get_if<GeoradiusByMemberStore::Store>(&c.store)) {
@@ -158,8 +158,8 @@ void write_georadiusbymemberro(const GeoradiusByMemberRo& c, Sink& s) {
   token_of<"m", "km", "ft", "mi">(c.unit, s);
   if (c.count) {
     token<"COUNT">(s);
-    s.arg((*c.count).count);
-    if ((*c.count).any) token<"ANY">(s);
+    s.arg(c.count->count);
+    if (c.count->any) token<"ANY">(s);
   }
   if (c.order) token_of<"ASC", "DESC">(*c.order, s);
 }
@@ -175,8 +175,8 @@ void write_georadiusbymemberrodetailed(const GeoradiusByMemberRoDetailed& c, Sin
   token<"WITHHASH">(s);
   if (c.count) {
     token<"COUNT">(s);
-    s.arg((*c.count).count);
-    if ((*c.count).any) token<"ANY">(s);
+    s.arg(c.count->count);
+    if (c.count->any) token<"ANY">(s);
   }
   if (c.order) token_of<"ASC", "DESC">(*c.order, s);
 }
@@ -190,8 +190,8 @@ void write_georadiusro(const GeoradiusRo& c, Sink& s) {
   token_of<"m", "km", "ft", "mi">(c.unit, s);
   if (c.count) {
     token<"COUNT">(s);
-    s.arg((*c.count).count);
-    if ((*c.count).any) token<"ANY">(s);
+    s.arg(c.count->count);
+    if (c.count->any) token<"ANY">(s);
   }
   if (c.order) token_of<"ASC", "DESC">(*c.order, s);
 }
@@ -208,8 +208,8 @@ void write_georadiusrodetailed(const GeoradiusRoDetailed& c, Sink& s) {
   token<"WITHHASH">(s);
   if (c.count) {
     token<"COUNT">(s);
-    s.arg((*c.count).count);
-    if ((*c.count).any) token<"ANY">(s);
+    s.arg(c.count->count);
+    if (c.count->any) token<"ANY">(s);
   }
   if (c.order) token_of<"ASC", "DESC">(*c.order, s);
 }
@@ -247,8 +247,8 @@ void write_geosearch(const Geosearch& c, Sink& s) {
   if (c.order) token_of<"ASC", "DESC">(*c.order, s);
   if (c.count) {
     token<"COUNT">(s);
-    s.arg((*c.count).count);
-    if ((*c.count).any) token<"ANY">(s);
+    s.arg(c.count->count);
+    if (c.count->any) token<"ANY">(s);
   }
 }
 
@@ -285,8 +285,8 @@ void write_geosearchdetailed(const GeosearchDetailed& c, Sink& s) {
   if (c.order) token_of<"ASC", "DESC">(*c.order, s);
   if (c.count) {
     token<"COUNT">(s);
-    s.arg((*c.count).count);
-    if ((*c.count).any) token<"ANY">(s);
+    s.arg(c.count->count);
+    if (c.count->any) token<"ANY">(s);
   }
   token<"WITHCOORD">(s);
   token<"WITHDIST">(s);
@@ -327,8 +327,8 @@ void write_geosearchstore(const Geosearchstore& c, Sink& s) {
   if (c.order) token_of<"ASC", "DESC">(*c.order, s);
   if (c.count) {
     token<"COUNT">(s);
-    s.arg((*c.count).count);
-    if ((*c.count).any) token<"ANY">(s);
+    s.arg(c.count->count);
+    if (c.count->any) token<"ANY">(s);
   }
   if (c.store_dist) token<"STOREDIST">(s);
 }

@@ -222,11 +222,11 @@ void write_hscan(const Hscan& c, Sink& s) {
   s.arg(c.cursor);
   if (c.pattern) {
     token<"MATCH">(s);
-    s.arg((*c.pattern));
+    s.arg(*c.pattern);
   }
   if (c.count) {
     token<"COUNT">(s);
-    s.arg((*c.count));
+    s.arg(*c.count);
   }
   if (c.no_values) token<"NOVALUES">(s);
 }

@@ -26,7 +26,7 @@ void write_blmpop(const Blmpop& c, Sink& s) {
   token_of<"LEFT", "RIGHT">(c.where, s);
   if (c.count) {
     token<"COUNT">(s);
-    s.arg((*c.count));
+    s.arg(*c.count);
   }
 }
 
@@ -89,7 +89,7 @@ void write_lmpop(const Lmpop& c, Sink& s) {
   token_of<"LEFT", "RIGHT">(c.where, s);
   if (c.count) {
     token<"COUNT">(s);
-    s.arg((*c.count));
+    s.arg(*c.count);
   }
 }
 
@@ -110,11 +110,11 @@ void write_lpos(const Lpos& c, Sink& s) {
   s.arg(c.element);
   if (c.rank) {
     token<"RANK">(s);
-    s.arg((*c.rank));
+    s.arg(*c.rank);
   }
   if (c.len) {
     token<"MAXLEN">(s);
-    s.arg((*c.len));
+    s.arg(*c.len);
   }
 }
 
@@ -124,13 +124,13 @@ void write_lposcount(const LposCount& c, Sink& s) {
   s.arg(c.element);
   if (c.rank) {
     token<"RANK">(s);
-    s.arg((*c.rank));
+    s.arg(*c.rank);
   }
   token<"COUNT">(s);
   s.arg(c.num_matches);
   if (c.len) {
     token<"MAXLEN">(s);
-    s.arg((*c.len));
+    s.arg(*c.len);
   }
 }
 

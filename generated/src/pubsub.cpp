@@ -22,9 +22,7 @@ void write_publish(const Publish& c, Sink& s) {
 
 template <class Sink>
 void write_pubsubchannels(const PubsubChannels& c, Sink& s) {
-  if (c.pattern) {
-    s.arg((*c.pattern));
-  }
+  if (c.pattern) s.arg(*c.pattern);
 }
 
 template <class Sink>
@@ -36,9 +34,7 @@ void write_pubsubnumsub(const PubsubNumSub& c, Sink& s) {
 
 template <class Sink>
 void write_pubsubshardchannels(const PubsubShardChannels& c, Sink& s) {
-  if (c.pattern) {
-    s.arg((*c.pattern));
-  }
+  if (c.pattern) s.arg(*c.pattern);
 }
 
 template <class Sink>

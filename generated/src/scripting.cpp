@@ -93,7 +93,7 @@ template <class Sink>
 void write_functionlist(const FunctionList& c, Sink& s) {
   if (c.library_name_pattern) {
     token<"LIBRARYNAME">(s);
-    s.arg((*c.library_name_pattern));
+    s.arg(*c.library_name_pattern);
   }
   if (c.with_code) token<"WITHCODE">(s);
 }
@@ -113,9 +113,7 @@ void write_functionrestore(const FunctionRestore& c, Sink& s) {
 template <class Sink>
 void write_scriptdebug(const ScriptDebug& c, Sink& s) {
   token_of<"YES", "SYNC", "NO">(c.mode, s);
-  if (c.engine) {
-    s.arg((*c.engine));
-  }
+  if (c.engine) s.arg(*c.engine);
 }
 
 template <class Sink>

@@ -9,9 +9,7 @@ namespace {
 
 template <class Sink>
 void write_acl_cat(const AclCat& c, Sink& s) {
-  if (c.category) {
-    s.arg((*c.category));
-  }
+  if (c.category) s.arg(*c.category);
 }
 
 template <class Sink>
@@ -32,9 +30,7 @@ void write_acldryrun(const AclDryRun& c, Sink& s) {
 
 template <class Sink>
 void write_aclgenpass(const AclGenPass& c, Sink& s) {
-  if (c.bits) {
-    s.arg((*c.bits));
-  }
+  if (c.bits) s.arg(*c.bits);
 }
 
 template <class Sink>
@@ -44,9 +40,7 @@ void write_aclgetuser(const AclGetUser& c, Sink& s) {
 
 template <class Sink>
 void write_acllog(const AclLog& c, Sink& s) {
-  if (c.count) {
-    s.arg((*c.count));
-  }
+  if (c.count) s.arg(*c.count);
 }
 
 template <class Sink>
@@ -149,14 +143,14 @@ template <class Sink>
 void write_failover(const Failover& c, Sink& s) {
   if (c.target) {
     token<"TO">(s);
-    s.arg((*c.target).host);
-    s.arg((*c.target).port);
-    if ((*c.target).force) token<"FORCE">(s);
+    s.arg(c.target->host);
+    s.arg(c.target->port);
+    if (c.target->force) token<"FORCE">(s);
   }
   if (c.abort) token<"ABORT">(s);
   if (c.milliseconds) {
     token<"TIMEOUT">(s);
-    s.arg((*c.milliseconds).count);
+    s.arg(c.milliseconds->count);
   }
 }
 
@@ -205,7 +199,7 @@ template <class Sink>
 void write_lolwut(const Lolwut& c, Sink& s) {
   if (c.version) {
     token<"VERSION">(s);
-    s.arg((*c.version));
+    s.arg(*c.version);
   }
 }
 
@@ -214,7 +208,7 @@ void write_memoryusage(const MemoryUsage& c, Sink& s) {
   s.arg(c.key);
   if (c.count) {
     token<"SAMPLES">(s);
-    s.arg((*c.count));
+    s.arg(*c.count);
   }
 }
 
@@ -271,11 +265,11 @@ void write_restoreasking(const RestoreAsking& c, Sink& s) {
   if (c.abs_ttl) token<"ABSTTL">(s);
   if (c.seconds) {
     token<"IDLETIME">(s);
-    s.arg((*c.seconds).count);
+    s.arg(c.seconds->count);
   }
   if (c.frequency) {
     token<"FREQ">(s);
-    s.arg((*c.frequency));
+    s.arg(*c.frequency);
   }
 }
 
@@ -307,9 +301,7 @@ void write_slaveof(const Slaveof& c, Sink& s) {
 
 template <class Sink>
 void write_slowlogget(const SlowlogGet& c, Sink& s) {
-  if (c.count) {
-    s.arg((*c.count));
-  }
+  if (c.count) s.arg(*c.count);
 }
 
 template <class Sink>

@@ -50,7 +50,7 @@ void write_sintercard(const Sintercard& c, Sink& s) {
   });
   if (c.limit) {
     token<"LIMIT">(s);
-    s.arg((*c.limit));
+    s.arg(*c.limit);
   }
 }
 
@@ -124,11 +124,11 @@ void write_sscan(const Sscan& c, Sink& s) {
   s.arg(c.cursor);
   if (c.pattern) {
     token<"MATCH">(s);
-    s.arg((*c.pattern));
+    s.arg(*c.pattern);
   }
   if (c.count) {
     token<"COUNT">(s);
-    s.arg((*c.count));
+    s.arg(*c.count);
   }
 }
 

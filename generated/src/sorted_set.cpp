@@ -17,7 +17,7 @@ void write_bzmpop(const Bzmpop& c, Sink& s) {
   token_of<"MIN", "MAX">(c.where, s);
   if (c.count) {
     token<"COUNT">(s);
-    s.arg((*c.count));
+    s.arg(*c.count);
   }
 }
 
@@ -148,7 +148,7 @@ void write_zintercard(const Zintercard& c, Sink& s) {
   });
   if (c.limit) {
     token<"LIMIT">(s);
-    s.arg((*c.limit));
+    s.arg(*c.limit);
   }
 }
 
@@ -185,7 +185,7 @@ void write_zmpop(const Zmpop& c, Sink& s) {
   token_of<"MIN", "MAX">(c.where, s);
   if (c.count) {
     token<"COUNT">(s);
-    s.arg((*c.count));
+    s.arg(*c.count);
   }
 }
 
@@ -200,17 +200,13 @@ void write_zmscore(const Zmscore& c, Sink& s) {
 template <class Sink>
 void write_zpopmax(const Zpopmax& c, Sink& s) {
   s.arg(c.key);
-  if (c.count) {
-    s.arg((*c.count));
-  }
+  if (c.count) s.arg(*c.count);
 }
 
 template <class Sink>
 void write_zpopmin(const Zpopmin& c, Sink& s) {
   s.arg(c.key);
-  if (c.count) {
-    s.arg((*c.count));
-  }
+  if (c.count) s.arg(*c.count);
 }
 
 template <class Sink>
@@ -240,8 +236,8 @@ void write_zrange(const Zrange& c, Sink& s) {
   if (c.rev) token<"REV">(s);
   if (c.limit) {
     token<"LIMIT">(s);
-    s.arg((*c.limit).offset);
-    s.arg((*c.limit).count);
+    s.arg(c.limit->offset);
+    s.arg(c.limit->count);
   }
 }
 
@@ -254,8 +250,8 @@ void write_zrangewithscores(const ZrangeWithScores& c, Sink& s) {
   if (c.rev) token<"REV">(s);
   if (c.limit) {
     token<"LIMIT">(s);
-    s.arg((*c.limit).offset);
-    s.arg((*c.limit).count);
+    s.arg(c.limit->offset);
+    s.arg(c.limit->count);
   }
   token<"WITHSCORES">(s);
 }
@@ -267,8 +263,8 @@ void write_zrange_by_lex(const ZrangeByLex& c, Sink& s) {
   write_bound(s, c.max);
   if (c.limit) {
     token<"LIMIT">(s);
-    s.arg((*c.limit).offset);
-    s.arg((*c.limit).count);
+    s.arg(c.limit->offset);
+    s.arg(c.limit->count);
   }
 }
 
@@ -279,8 +275,8 @@ void write_zrange_by_score(const ZrangeByScore& c, Sink& s) {
   write_bound(s, c.max);
   if (c.limit) {
     token<"LIMIT">(s);
-    s.arg((*c.limit).offset);
-    s.arg((*c.limit).count);
+    s.arg(c.limit->offset);
+    s.arg(c.limit->count);
   }
 }
 
@@ -292,8 +288,8 @@ void write_zrangebyscorewithscores(const ZrangeByScoreWithScores& c, Sink& s) {
   token<"WITHSCORES">(s);
   if (c.limit) {
     token<"LIMIT">(s);
-    s.arg((*c.limit).offset);
-    s.arg((*c.limit).count);
+    s.arg(c.limit->offset);
+    s.arg(c.limit->count);
   }
 }
 
@@ -307,8 +303,8 @@ void write_zrangestore(const Zrangestore& c, Sink& s) {
   if (c.rev) token<"REV">(s);
   if (c.limit) {
     token<"LIMIT">(s);
-    s.arg((*c.limit).offset);
-    s.arg((*c.limit).count);
+    s.arg(c.limit->offset);
+    s.arg(c.limit->count);
   }
 }
 
@@ -376,8 +372,8 @@ void write_zrevrange_by_lex(const ZrevrangeByLex& c, Sink& s) {
   write_bound(s, c.min);
   if (c.limit) {
     token<"LIMIT">(s);
-    s.arg((*c.limit).offset);
-    s.arg((*c.limit).count);
+    s.arg(c.limit->offset);
+    s.arg(c.limit->count);
   }
 }
 
@@ -388,8 +384,8 @@ void write_zrevrange_by_score(const ZrevrangeByScore& c, Sink& s) {
   write_bound(s, c.min);
   if (c.limit) {
     token<"LIMIT">(s);
-    s.arg((*c.limit).offset);
-    s.arg((*c.limit).count);
+    s.arg(c.limit->offset);
+    s.arg(c.limit->count);
   }
 }
 
@@ -401,8 +397,8 @@ void write_zrevrangebyscorewithscores(const ZrevrangeByScoreWithScores& c, Sink&
   token<"WITHSCORES">(s);
   if (c.limit) {
     token<"LIMIT">(s);
-    s.arg((*c.limit).offset);
-    s.arg((*c.limit).count);
+    s.arg(c.limit->offset);
+    s.arg(c.limit->count);
   }
 }
 
@@ -425,11 +421,11 @@ void write_zscan(const Zscan& c, Sink& s) {
   s.arg(c.cursor);
   if (c.pattern) {
     token<"MATCH">(s);
-    s.arg((*c.pattern));
+    s.arg(*c.pattern);
   }
   if (c.count) {
     token<"COUNT">(s);
-    s.arg((*c.count));
+    s.arg(*c.count);
   }
   if (c.no_scores) token<"NOSCORES">(s);
 }

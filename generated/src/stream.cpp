@@ -20,12 +20,12 @@ template <class Sink>
 void write_xadd(const Xadd& c, Sink& s) {
   s.arg(c.key);
   if (c.trim) {
-    token_of<"MAXLEN", "MINID">((*c.trim).strategy, s);
-    if ((*c.trim).operator_) token_of<"=", "~">(*(*c.trim).operator_, s);
-    s.arg((*c.trim).threshold);
-    if ((*c.trim).count) {
+    token_of<"MAXLEN", "MINID">(c.trim->strategy, s);
+    if (c.trim->operator_) token_of<"=", "~">(*c.trim->operator_, s);
+    s.arg(c.trim->threshold);
+    if (c.trim->count) {
       token<"LIMIT">(s);
-      s.arg((*(*c.trim).count));
+      s.arg(*c.trim->count);
     }
   }
   if (valkey::holds_alternative<Xadd::AutoId>(c.id_selector)) {
@@ -44,12 +44,12 @@ void write_xaddnomkstream(const XaddNoMkStream& c, Sink& s) {
   s.arg(c.key);
   token<"NOMKSTREAM">(s);
   if (c.trim) {
-    token_of<"MAXLEN", "MINID">((*c.trim).strategy, s);
-    if ((*c.trim).operator_) token_of<"=", "~">(*(*c.trim).operator_, s);
-    s.arg((*c.trim).threshold);
-    if ((*c.trim).count) {
+    token_of<"MAXLEN", "MINID">(c.trim->strategy, s);
+    if (c.trim->operator_) token_of<"=", "~">(*c.trim->operator_, s);
+    s.arg(c.trim->threshold);
+    if (c.trim->count) {
       token<"LIMIT">(s);
-      s.arg((*(*c.trim).count));
+      s.arg(*c.trim->count);
     }
   }
   if (valkey::holds_alternative<XaddNoMkStream::AutoId>(c.id_selector)) {
@@ -72,7 +72,7 @@ void write_xautoclaim(const Xautoclaim& c, Sink& s) {
   s.arg(c.start);
   if (c.count) {
     token<"COUNT">(s);
-    s.arg((*c.count));
+    s.arg(*c.count);
   }
 }
 
@@ -85,7 +85,7 @@ void write_xautoclaimjustid(const XautoclaimJustId& c, Sink& s) {
   s.arg(c.start);
   if (c.count) {
     token<"COUNT">(s);
-    s.arg((*c.count));
+    s.arg(*c.count);
   }
   token<"JUSTID">(s);
 }
@@ -101,20 +101,20 @@ void write_xclaim(const Xclaim& c, Sink& s) {
   });
   if (c.ms) {
     token<"IDLE">(s);
-    s.arg((*c.ms));
+    s.arg(*c.ms);
   }
   if (c.unix_time_milliseconds) {
     token<"TIME">(s);
-    s.arg((*c.unix_time_milliseconds).count);
+    s.arg(c.unix_time_milliseconds->count);
   }
   if (c.count) {
     token<"RETRYCOUNT">(s);
-    s.arg((*c.count));
+    s.arg(*c.count);
   }
   if (c.force) token<"FORCE">(s);
   if (c.last_id) {
     token<"LASTID">(s);
-    s.arg((*c.last_id));
+    s.arg(*c.last_id);
   }
 }
 
@@ -129,21 +129,21 @@ void write_xclaimjustid(const XclaimJustId& c, Sink& s) {
   });
   if (c.ms) {
     token<"IDLE">(s);
-    s.arg((*c.ms));
+    s.arg(*c.ms);
   }
   if (c.unix_time_milliseconds) {
     token<"TIME">(s);
-    s.arg((*c.unix_time_milliseconds).count);
+    s.arg(c.unix_time_milliseconds->count);
   }
   if (c.count) {
     token<"RETRYCOUNT">(s);
-    s.arg((*c.count));
+    s.arg(*c.count);
   }
   if (c.force) token<"FORCE">(s);
   token<"JUSTID">(s);
   if (c.last_id) {
     token<"LASTID">(s);
-    s.arg((*c.last_id));
+    s.arg(*c.last_id);
   }
 }
 
@@ -167,7 +167,7 @@ void write_xgroupcreate(const XgroupCreate& c, Sink& s) {
   if (c.mk_stream) token<"MKSTREAM">(s);
   if (c.entries_read) {
     token<"ENTRIESREAD">(s);
-    s.arg((*c.entries_read));
+    s.arg(*c.entries_read);
   }
 }
 
@@ -202,7 +202,7 @@ void write_xgroupsetid(const XgroupSetId& c, Sink& s) {
   }
   if (c.entries_read) {
     token<"ENTRIESREAD">(s);
-    s.arg((*c.entries_read));
+    s.arg(*c.entries_read);
   }
 }
 
@@ -228,7 +228,7 @@ void write_xinfostreamfull(const XinfoStreamFull& c, Sink& s) {
   token<"FULL">(s);
   if (c.count) {
     token<"COUNT">(s);
-    s.arg((*c.count));
+    s.arg(*c.count);
   }
 }
 
@@ -249,14 +249,12 @@ void write_xpendingrange(const XpendingRange& c, Sink& s) {
   s.arg(c.group);
   if (c.min_idle_time) {
     token<"IDLE">(s);
-    s.arg((*c.min_idle_time));
+    s.arg(*c.min_idle_time);
   }
   s.arg(c.start);
   s.arg(c.end);
   s.arg(c.count);
-  if (c.consumer) {
-    s.arg((*c.consumer));
-  }
+  if (c.consumer) s.arg(*c.consumer);
 }
 
 template <class Sink>
@@ -266,7 +264,7 @@ void write_xrange(const Xrange& c, Sink& s) {
   s.arg(c.end);
   if (c.count) {
     token<"COUNT">(s);
-    s.arg((*c.count));
+    s.arg(*c.count);
   }
 }
 
@@ -274,11 +272,11 @@ template <class Sink>
 void write_xread(const Xread& c, Sink& s) {
   if (c.count) {
     token<"COUNT">(s);
-    s.arg((*c.count));
+    s.arg(*c.count);
   }
   if (c.milliseconds) {
     token<"BLOCK">(s);
-    s.arg((*c.milliseconds).count);
+    s.arg(c.milliseconds->count);
   }
   token<"STREAMS">(s);
   c.keys.for_each([&](const auto& e) {
@@ -296,11 +294,11 @@ void write_xreadgroup(const Xreadgroup& c, Sink& s) {
   s.arg(c.consumer);
   if (c.count) {
     token<"COUNT">(s);
-    s.arg((*c.count));
+    s.arg(*c.count);
   }
   if (c.milliseconds) {
     token<"BLOCK">(s);
-    s.arg((*c.milliseconds).count);
+    s.arg(c.milliseconds->count);
   }
   if (c.no_ack) token<"NOACK">(s);
   token<"STREAMS">(s);
@@ -319,7 +317,7 @@ void write_xrevrange(const Xrevrange& c, Sink& s) {
   s.arg(c.start);
   if (c.count) {
     token<"COUNT">(s);
-    s.arg((*c.count));
+    s.arg(*c.count);
   }
 }
 
@@ -329,11 +327,11 @@ void write_xsetid(const Xsetid& c, Sink& s) {
   s.arg(c.last_id);
   if (c.entries_added) {
     token<"ENTRIESADDED">(s);
-    s.arg((*c.entries_added));
+    s.arg(*c.entries_added);
   }
   if (c.max_deleted_id) {
     token<"MAXDELETEDID">(s);
-    s.arg((*c.max_deleted_id));
+    s.arg(*c.max_deleted_id);
   }
 }
 
@@ -345,7 +343,7 @@ void write_xtrim(const Xtrim& c, Sink& s) {
   s.arg(c.threshold);
   if (c.count) {
     token<"LIMIT">(s);
-    s.arg((*c.count));
+    s.arg(*c.count);
   }
 }
 

@@ -338,10 +338,29 @@ class Emitter:
         self.lines = []
 
     def put(self, ind, text):
-        # (*v).x reads better as v->x, &(*o) as &*o
-        text = re.sub(r"\(\*(v\d*)\)\.", r"\1->", text)
-        text = re.sub(r"&\(\*([A-Za-z_.>-]+)\)", r"&*\1", text)
+        # (*v).x reads better as v->x, &(*o) as &*o, f((*o)) as f(*o)
+        # (repeated: (*(*o).a).b needs two passes to become o->a->b)
+        while True:
+            before = text
+            text = re.sub(r"\(\*([A-Za-z_][\w.>-]*)\)\.", r"\1->", text)
+            text = re.sub(r"&\(\*([A-Za-z_][\w.>-]*)\)", r"&*\1", text)
+            text = re.sub(r"([(,] ?)\(\*([A-Za-z_][\w.>-]*)\)(?=[,)])", r"\1*\2", text)
+            if text == before:
+                break
         self.lines.append("  " * ind + text)
+
+
+def put_guarded(em, ind, cond, body):
+    """`if (cond)` around what `body(sub, ind)` emits: on the same line when
+    that is one plain statement, else in braces."""
+    sub = Emitter()
+    body(sub, 0)
+    if len(sub.lines) == 1 and not sub.lines[0].startswith("if ") and not sub.lines[0].endswith("{"):
+        em.put(ind, f"if ({cond}) {sub.lines[0]}")
+        return
+    em.put(ind, f"if ({cond}) {{")
+    em.lines.extend("  " * (ind + 1) + line for line in sub.lines)
+    em.put(ind, "}")
 
 
 def emit_level(args, owner, em, ind):
@@ -390,12 +409,7 @@ def emit_arg(a, owner, em, ind, siblings):
         emit_value(a, "e", em, ind + 1, with_token=False)
         em.put(ind, "});")
     elif a.repr == "optional":
-        if a.kind == "oneof" and a.token is None and token_choice(a):
-            em.put(ind, f"if ({m}) {token_choice_call(a, '*' + m)}")
-            return
-        em.put(ind, f"if ({m}) {{")
-        emit_value(a, f"(*{m})", em, ind + 1, with_token=True)
-        em.put(ind, "}")
+        put_guarded(em, ind, m, lambda sub, i: emit_value(a, f"(*{m})", sub, i, with_token=True))
     else:
         emit_value(a, m, em, ind, with_token=True)
 
@@ -487,9 +501,7 @@ def keys_arg(a, owner, em, ind):
         keys_value(a, "e", em, ind + 1)
         em.put(ind, "});")
     elif a.repr == "optional":
-        em.put(ind, f"if ({m}) {{")
-        keys_value(a, f"(*{m})", em, ind + 1)
-        em.put(ind, "}")
+        put_guarded(em, ind, m, lambda sub, i: keys_value(a, f"(*{m})", sub, i))
     else:
         keys_value(a, m, em, ind)
 

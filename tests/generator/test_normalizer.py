@@ -71,6 +71,23 @@ class HardSpecs(unittest.TestCase):
                       docs.option_list(self.cmd("Geodist")))
         self.assertIn("`.condition` (`valkey::nx`, `valkey::xx`, `IfEq{...}`)", docs.option_list(self.cmd("Set")))
 
+    def test_optional_members_read_as_written_by_hand(self):
+        # one statement under an optional goes on the if's line; a held
+        # value is read through * and ->, never as (*c.x) or (*c.x).y
+        self.assertIn("if (c.username) s.arg(*c.username);", self.cmd("Auth").encode_lines)
+        bitcount = self.cmd("Bitcount").encode_lines
+        self.assertIn("  s.arg(c.range->start);", bitcount)
+        self.assertIn('    if (c.range->end_unit->unit) token_of<"BYTE", "BIT">(*c.range->end_unit->unit, s);',
+                      bitcount)
+        # a token and its value keep their braces
+        failover = self.cmd("Failover").encode_lines
+        self.assertIn("if (c.milliseconds) {", failover)
+        self.assertIn("  s.arg(c.milliseconds->count);", failover)
+        for name, c in self.cmds.items():
+            for line in c.encode_lines + c.key_lines:
+                self.assertNotIn("((*", line, name)
+                self.assertNotRegex(line, r"\(\*[\w.>-]+\)\.", name)
+
     def test_zadd(self):
         c = self.cmd("Zadd")
         data = next(m for m in c.members if m.name == "data")
