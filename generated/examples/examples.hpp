@@ -5379,7 +5379,7 @@ void for_each_example(F&& f) {
     static constexpr std::string_view covers[] = {"alt id-selector.auto-id", "alt trim.strategy.maxlen", "opt trim"};
     const std::pair<std::string_view, std::string_view> list_data[] = {{"field", "value"}};
     f(Example{"XADD", "opt trim", argv, keys, covers},
-      cmd::Xadd{.key = "key:1", .id_selector = cmd::Xadd::AutoId{}, .data = list_data, .trim = cmd::Xadd::Trim{.strategy = cmd::Xadd::MaxLen{}, .threshold = "0"}});
+      cmd::Xadd{.key = "key:1", .id_selector = cmd::Xadd::AutoId{}, .data = list_data, .trim = cmd::Xadd::Trim{.strategy = valkey::maxlen, .threshold = "0"}});
   }
   {
     static constexpr std::string_view argv[] = {"XADD", "key:1", "MINID", "0", "*", "field", "value"};
@@ -5387,7 +5387,7 @@ void for_each_example(F&& f) {
     static constexpr std::string_view covers[] = {"alt id-selector.auto-id", "alt trim.strategy.minid", "opt trim"};
     const std::pair<std::string_view, std::string_view> list_data[] = {{"field", "value"}};
     f(Example{"XADD", "alt trim.strategy.minid", argv, keys, covers},
-      cmd::Xadd{.key = "key:1", .id_selector = cmd::Xadd::AutoId{}, .data = list_data, .trim = cmd::Xadd::Trim{.strategy = cmd::Xadd::MinId{}, .threshold = "0"}});
+      cmd::Xadd{.key = "key:1", .id_selector = cmd::Xadd::AutoId{}, .data = list_data, .trim = cmd::Xadd::Trim{.strategy = valkey::minid, .threshold = "0"}});
   }
   {
     static constexpr std::string_view argv[] = {"XADD", "key:1", "MAXLEN", "=", "0", "*", "field", "value"};
@@ -5395,7 +5395,7 @@ void for_each_example(F&& f) {
     static constexpr std::string_view covers[] = {"alt id-selector.auto-id", "alt trim.operator.equal", "alt trim.strategy.maxlen", "opt trim", "opt trim.operator"};
     const std::pair<std::string_view, std::string_view> list_data[] = {{"field", "value"}};
     f(Example{"XADD", "opt trim.operator", argv, keys, covers},
-      cmd::Xadd{.key = "key:1", .id_selector = cmd::Xadd::AutoId{}, .data = list_data, .trim = cmd::Xadd::Trim{.strategy = cmd::Xadd::MaxLen{}, .operator_ = cmd::Xadd::Equal{}, .threshold = "0"}});
+      cmd::Xadd{.key = "key:1", .id_selector = cmd::Xadd::AutoId{}, .data = list_data, .trim = cmd::Xadd::Trim{.strategy = valkey::maxlen, .operator_ = valkey::exactly, .threshold = "0"}});
   }
   {
     static constexpr std::string_view argv[] = {"XADD", "key:1", "MAXLEN", "~", "0", "*", "field", "value"};
@@ -5403,7 +5403,7 @@ void for_each_example(F&& f) {
     static constexpr std::string_view covers[] = {"alt id-selector.auto-id", "alt trim.operator.approximately", "alt trim.strategy.maxlen", "opt trim", "opt trim.operator"};
     const std::pair<std::string_view, std::string_view> list_data[] = {{"field", "value"}};
     f(Example{"XADD", "alt trim.operator.approximately", argv, keys, covers},
-      cmd::Xadd{.key = "key:1", .id_selector = cmd::Xadd::AutoId{}, .data = list_data, .trim = cmd::Xadd::Trim{.strategy = cmd::Xadd::MaxLen{}, .operator_ = cmd::Xadd::Approximately{}, .threshold = "0"}});
+      cmd::Xadd{.key = "key:1", .id_selector = cmd::Xadd::AutoId{}, .data = list_data, .trim = cmd::Xadd::Trim{.strategy = valkey::maxlen, .operator_ = valkey::approximately, .threshold = "0"}});
   }
   {
     static constexpr std::string_view argv[] = {"XADD", "key:1", "MAXLEN", "~", "0", "LIMIT", "1", "*", "field", "value"};
@@ -5411,7 +5411,7 @@ void for_each_example(F&& f) {
     static constexpr std::string_view covers[] = {"alt id-selector.auto-id", "alt trim.operator.approximately", "alt trim.strategy.maxlen", "opt trim", "opt trim.count", "opt trim.operator"};
     const std::pair<std::string_view, std::string_view> list_data[] = {{"field", "value"}};
     f(Example{"XADD", "opt trim.count", argv, keys, covers},
-      cmd::Xadd{.key = "key:1", .id_selector = cmd::Xadd::AutoId{}, .data = list_data, .trim = cmd::Xadd::Trim{.strategy = cmd::Xadd::MaxLen{}, .operator_ = cmd::Xadd::Approximately{}, .threshold = "0", .count = 1}});
+      cmd::Xadd{.key = "key:1", .id_selector = cmd::Xadd::AutoId{}, .data = list_data, .trim = cmd::Xadd::Trim{.strategy = valkey::maxlen, .operator_ = valkey::approximately, .threshold = "0", .count = 1}});
   }
   {
     static constexpr std::string_view argv[] = {"XADD", "key:1", "5-1", "field", "value"};
@@ -5435,7 +5435,7 @@ void for_each_example(F&& f) {
     static constexpr std::string_view covers[] = {"alt id-selector.auto-id", "alt trim.strategy.maxlen", "opt trim"};
     const std::pair<std::string_view, std::string_view> list_data[] = {{"field", "value"}};
     f(Example{"XADD", "opt trim", argv, keys, covers},
-      cmd::XaddNoMkStream{.key = "key:1", .id_selector = cmd::XaddNoMkStream::AutoId{}, .data = list_data, .trim = cmd::XaddNoMkStream::Trim{.strategy = cmd::XaddNoMkStream::MaxLen{}, .threshold = "0"}});
+      cmd::XaddNoMkStream{.key = "key:1", .id_selector = cmd::XaddNoMkStream::AutoId{}, .data = list_data, .trim = cmd::XaddNoMkStream::Trim{.strategy = valkey::maxlen, .threshold = "0"}});
   }
   {
     static constexpr std::string_view argv[] = {"XADD", "key:1", "NOMKSTREAM", "MINID", "0", "*", "field", "value"};
@@ -5443,7 +5443,7 @@ void for_each_example(F&& f) {
     static constexpr std::string_view covers[] = {"alt id-selector.auto-id", "alt trim.strategy.minid", "opt trim"};
     const std::pair<std::string_view, std::string_view> list_data[] = {{"field", "value"}};
     f(Example{"XADD", "alt trim.strategy.minid", argv, keys, covers},
-      cmd::XaddNoMkStream{.key = "key:1", .id_selector = cmd::XaddNoMkStream::AutoId{}, .data = list_data, .trim = cmd::XaddNoMkStream::Trim{.strategy = cmd::XaddNoMkStream::MinId{}, .threshold = "0"}});
+      cmd::XaddNoMkStream{.key = "key:1", .id_selector = cmd::XaddNoMkStream::AutoId{}, .data = list_data, .trim = cmd::XaddNoMkStream::Trim{.strategy = valkey::minid, .threshold = "0"}});
   }
   {
     static constexpr std::string_view argv[] = {"XADD", "key:1", "NOMKSTREAM", "MAXLEN", "=", "0", "*", "field", "value"};
@@ -5451,7 +5451,7 @@ void for_each_example(F&& f) {
     static constexpr std::string_view covers[] = {"alt id-selector.auto-id", "alt trim.operator.equal", "alt trim.strategy.maxlen", "opt trim", "opt trim.operator"};
     const std::pair<std::string_view, std::string_view> list_data[] = {{"field", "value"}};
     f(Example{"XADD", "opt trim.operator", argv, keys, covers},
-      cmd::XaddNoMkStream{.key = "key:1", .id_selector = cmd::XaddNoMkStream::AutoId{}, .data = list_data, .trim = cmd::XaddNoMkStream::Trim{.strategy = cmd::XaddNoMkStream::MaxLen{}, .operator_ = cmd::XaddNoMkStream::Equal{}, .threshold = "0"}});
+      cmd::XaddNoMkStream{.key = "key:1", .id_selector = cmd::XaddNoMkStream::AutoId{}, .data = list_data, .trim = cmd::XaddNoMkStream::Trim{.strategy = valkey::maxlen, .operator_ = valkey::exactly, .threshold = "0"}});
   }
   {
     static constexpr std::string_view argv[] = {"XADD", "key:1", "NOMKSTREAM", "MAXLEN", "~", "0", "*", "field", "value"};
@@ -5459,7 +5459,7 @@ void for_each_example(F&& f) {
     static constexpr std::string_view covers[] = {"alt id-selector.auto-id", "alt trim.operator.approximately", "alt trim.strategy.maxlen", "opt trim", "opt trim.operator"};
     const std::pair<std::string_view, std::string_view> list_data[] = {{"field", "value"}};
     f(Example{"XADD", "alt trim.operator.approximately", argv, keys, covers},
-      cmd::XaddNoMkStream{.key = "key:1", .id_selector = cmd::XaddNoMkStream::AutoId{}, .data = list_data, .trim = cmd::XaddNoMkStream::Trim{.strategy = cmd::XaddNoMkStream::MaxLen{}, .operator_ = cmd::XaddNoMkStream::Approximately{}, .threshold = "0"}});
+      cmd::XaddNoMkStream{.key = "key:1", .id_selector = cmd::XaddNoMkStream::AutoId{}, .data = list_data, .trim = cmd::XaddNoMkStream::Trim{.strategy = valkey::maxlen, .operator_ = valkey::approximately, .threshold = "0"}});
   }
   {
     static constexpr std::string_view argv[] = {"XADD", "key:1", "NOMKSTREAM", "MAXLEN", "~", "0", "LIMIT", "1", "*", "field", "value"};
@@ -5467,7 +5467,7 @@ void for_each_example(F&& f) {
     static constexpr std::string_view covers[] = {"alt id-selector.auto-id", "alt trim.operator.approximately", "alt trim.strategy.maxlen", "opt trim", "opt trim.count", "opt trim.operator"};
     const std::pair<std::string_view, std::string_view> list_data[] = {{"field", "value"}};
     f(Example{"XADD", "opt trim.count", argv, keys, covers},
-      cmd::XaddNoMkStream{.key = "key:1", .id_selector = cmd::XaddNoMkStream::AutoId{}, .data = list_data, .trim = cmd::XaddNoMkStream::Trim{.strategy = cmd::XaddNoMkStream::MaxLen{}, .operator_ = cmd::XaddNoMkStream::Approximately{}, .threshold = "0", .count = 1}});
+      cmd::XaddNoMkStream{.key = "key:1", .id_selector = cmd::XaddNoMkStream::AutoId{}, .data = list_data, .trim = cmd::XaddNoMkStream::Trim{.strategy = valkey::maxlen, .operator_ = valkey::approximately, .threshold = "0", .count = 1}});
   }
   {
     static constexpr std::string_view argv[] = {"XADD", "key:1", "NOMKSTREAM", "5-1", "field", "value"};
@@ -5856,35 +5856,35 @@ void for_each_example(F&& f) {
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt trim.strategy.maxlen"};
     f(Example{"XTRIM", "", argv, keys, covers},
-      cmd::Xtrim{.key = "key:1", .strategy = cmd::Xtrim::MaxLen{}, .threshold = "0"});
+      cmd::Xtrim{.key = "key:1", .strategy = valkey::maxlen, .threshold = "0"});
   }
   {
     static constexpr std::string_view argv[] = {"XTRIM", "key:1", "MINID", "0"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt trim.strategy.minid"};
     f(Example{"XTRIM", "alt trim.strategy.minid", argv, keys, covers},
-      cmd::Xtrim{.key = "key:1", .strategy = cmd::Xtrim::MinId{}, .threshold = "0"});
+      cmd::Xtrim{.key = "key:1", .strategy = valkey::minid, .threshold = "0"});
   }
   {
     static constexpr std::string_view argv[] = {"XTRIM", "key:1", "MAXLEN", "=", "0"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt trim.operator.equal", "alt trim.strategy.maxlen", "opt trim.operator"};
     f(Example{"XTRIM", "opt trim.operator", argv, keys, covers},
-      cmd::Xtrim{.key = "key:1", .strategy = cmd::Xtrim::MaxLen{}, .threshold = "0", .operator_ = cmd::Xtrim::Equal{}});
+      cmd::Xtrim{.key = "key:1", .strategy = valkey::maxlen, .threshold = "0", .operator_ = valkey::exactly});
   }
   {
     static constexpr std::string_view argv[] = {"XTRIM", "key:1", "MAXLEN", "~", "0"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt trim.operator.approximately", "alt trim.strategy.maxlen", "opt trim.operator"};
     f(Example{"XTRIM", "alt trim.operator.approximately", argv, keys, covers},
-      cmd::Xtrim{.key = "key:1", .strategy = cmd::Xtrim::MaxLen{}, .threshold = "0", .operator_ = cmd::Xtrim::Approximately{}});
+      cmd::Xtrim{.key = "key:1", .strategy = valkey::maxlen, .threshold = "0", .operator_ = valkey::approximately});
   }
   {
     static constexpr std::string_view argv[] = {"XTRIM", "key:1", "MAXLEN", "~", "0", "LIMIT", "1"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt trim.operator.approximately", "alt trim.strategy.maxlen", "opt trim.count", "opt trim.operator"};
     f(Example{"XTRIM", "opt trim.count", argv, keys, covers},
-      cmd::Xtrim{.key = "key:1", .strategy = cmd::Xtrim::MaxLen{}, .threshold = "0", .operator_ = cmd::Xtrim::Approximately{}, .count = 1});
+      cmd::Xtrim{.key = "key:1", .strategy = valkey::maxlen, .threshold = "0", .operator_ = valkey::approximately, .count = 1});
   }
   {
     static constexpr std::string_view argv[] = {"ZADD", "key:1", "1.5", "member"};
@@ -6246,14 +6246,14 @@ void for_each_example(F&& f) {
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt sortby.byscore", "opt sortby"};
     f(Example{"ZRANGE", "opt sortby", argv, keys, covers},
-      cmd::Zrange{.key = "key:1", .start = valkey::RangeBound{std::int64_t{0}}, .stop = valkey::RangeBound{std::int64_t{1}}, .sort_by = cmd::Zrange::ByScore{}});
+      cmd::Zrange{.key = "key:1", .start = valkey::RangeBound{std::int64_t{0}}, .stop = valkey::RangeBound{std::int64_t{1}}, .sort_by = valkey::byscore});
   }
   {
     static constexpr std::string_view argv[] = {"ZRANGE", "key:1", "-", "+", "BYLEX"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt sortby.bylex", "opt sortby"};
     f(Example{"ZRANGE", "alt sortby.bylex", argv, keys, covers},
-      cmd::Zrange{.key = "key:1", .start = valkey::RangeBound{valkey::LexBound::min()}, .stop = valkey::RangeBound{valkey::LexBound::max()}, .sort_by = cmd::Zrange::ByLex{}});
+      cmd::Zrange{.key = "key:1", .start = valkey::RangeBound{valkey::LexBound::min()}, .stop = valkey::RangeBound{valkey::LexBound::max()}, .sort_by = valkey::bylex});
   }
   {
     static constexpr std::string_view argv[] = {"ZRANGE", "key:1", "0", "1", "REV"};
@@ -6267,7 +6267,7 @@ void for_each_example(F&& f) {
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt sortby.byscore", "opt limit", "opt sortby"};
     f(Example{"ZRANGE", "opt limit", argv, keys, covers},
-      cmd::Zrange{.key = "key:1", .start = valkey::RangeBound{std::int64_t{0}}, .stop = valkey::RangeBound{std::int64_t{1}}, .sort_by = cmd::Zrange::ByScore{}, .limit = cmd::Zrange::Limit{.offset = 2, .count = 3}});
+      cmd::Zrange{.key = "key:1", .start = valkey::RangeBound{std::int64_t{0}}, .stop = valkey::RangeBound{std::int64_t{1}}, .sort_by = valkey::byscore, .limit = cmd::Zrange::Limit{.offset = 2, .count = 3}});
   }
   {
     static constexpr std::string_view argv[] = {"ZRANGE", "key:1", "0", "1", "WITHSCORES"};
@@ -6280,14 +6280,14 @@ void for_each_example(F&& f) {
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt sortby.byscore", "opt sortby"};
     f(Example{"ZRANGE", "opt sortby", argv, keys, covers},
-      cmd::ZrangeWithScores{.key = "key:1", .start = valkey::RangeBound{std::int64_t{0}}, .stop = valkey::RangeBound{std::int64_t{1}}, .sort_by = cmd::ZrangeWithScores::ByScore{}});
+      cmd::ZrangeWithScores{.key = "key:1", .start = valkey::RangeBound{std::int64_t{0}}, .stop = valkey::RangeBound{std::int64_t{1}}, .sort_by = valkey::byscore});
   }
   {
     static constexpr std::string_view argv[] = {"ZRANGE", "key:1", "-", "+", "BYLEX", "WITHSCORES"};
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt sortby.bylex", "opt sortby"};
     f(Example{"ZRANGE", "alt sortby.bylex", argv, keys, covers},
-      cmd::ZrangeWithScores{.key = "key:1", .start = valkey::RangeBound{valkey::LexBound::min()}, .stop = valkey::RangeBound{valkey::LexBound::max()}, .sort_by = cmd::ZrangeWithScores::ByLex{}});
+      cmd::ZrangeWithScores{.key = "key:1", .start = valkey::RangeBound{valkey::LexBound::min()}, .stop = valkey::RangeBound{valkey::LexBound::max()}, .sort_by = valkey::bylex});
   }
   {
     static constexpr std::string_view argv[] = {"ZRANGE", "key:1", "0", "1", "REV", "WITHSCORES"};
@@ -6301,7 +6301,7 @@ void for_each_example(F&& f) {
     static constexpr std::string_view keys[] = {"key:1"};
     static constexpr std::string_view covers[] = {"alt sortby.byscore", "opt limit", "opt sortby"};
     f(Example{"ZRANGE", "opt limit", argv, keys, covers},
-      cmd::ZrangeWithScores{.key = "key:1", .start = valkey::RangeBound{std::int64_t{0}}, .stop = valkey::RangeBound{std::int64_t{1}}, .sort_by = cmd::ZrangeWithScores::ByScore{}, .limit = cmd::ZrangeWithScores::Limit{.offset = 2, .count = 3}});
+      cmd::ZrangeWithScores{.key = "key:1", .start = valkey::RangeBound{std::int64_t{0}}, .stop = valkey::RangeBound{std::int64_t{1}}, .sort_by = valkey::byscore, .limit = cmd::ZrangeWithScores::Limit{.offset = 2, .count = 3}});
   }
   {
     static constexpr std::string_view argv[] = {"ZRANGEBYLEX", "key:1", "-", "+"};
@@ -6353,14 +6353,14 @@ void for_each_example(F&& f) {
     static constexpr std::string_view keys[] = {"key:1", "key:2"};
     static constexpr std::string_view covers[] = {"alt sortby.byscore", "opt sortby"};
     f(Example{"ZRANGESTORE", "opt sortby", argv, keys, covers},
-      cmd::Zrangestore{.dst = "key:1", .src = "key:2", .min = valkey::RangeBound{std::int64_t{0}}, .max = valkey::RangeBound{std::int64_t{1}}, .sort_by = cmd::Zrangestore::ByScore{}});
+      cmd::Zrangestore{.dst = "key:1", .src = "key:2", .min = valkey::RangeBound{std::int64_t{0}}, .max = valkey::RangeBound{std::int64_t{1}}, .sort_by = valkey::byscore});
   }
   {
     static constexpr std::string_view argv[] = {"ZRANGESTORE", "key:1", "key:2", "-", "+", "BYLEX"};
     static constexpr std::string_view keys[] = {"key:1", "key:2"};
     static constexpr std::string_view covers[] = {"alt sortby.bylex", "opt sortby"};
     f(Example{"ZRANGESTORE", "alt sortby.bylex", argv, keys, covers},
-      cmd::Zrangestore{.dst = "key:1", .src = "key:2", .min = valkey::RangeBound{valkey::LexBound::min()}, .max = valkey::RangeBound{valkey::LexBound::max()}, .sort_by = cmd::Zrangestore::ByLex{}});
+      cmd::Zrangestore{.dst = "key:1", .src = "key:2", .min = valkey::RangeBound{valkey::LexBound::min()}, .max = valkey::RangeBound{valkey::LexBound::max()}, .sort_by = valkey::bylex});
   }
   {
     static constexpr std::string_view argv[] = {"ZRANGESTORE", "key:1", "key:2", "0", "1", "REV"};
@@ -6374,7 +6374,7 @@ void for_each_example(F&& f) {
     static constexpr std::string_view keys[] = {"key:1", "key:2"};
     static constexpr std::string_view covers[] = {"alt sortby.byscore", "opt limit", "opt sortby"};
     f(Example{"ZRANGESTORE", "opt limit", argv, keys, covers},
-      cmd::Zrangestore{.dst = "key:1", .src = "key:2", .min = valkey::RangeBound{std::int64_t{0}}, .max = valkey::RangeBound{std::int64_t{1}}, .sort_by = cmd::Zrangestore::ByScore{}, .limit = cmd::Zrangestore::Limit{.offset = 2, .count = 3}});
+      cmd::Zrangestore{.dst = "key:1", .src = "key:2", .min = valkey::RangeBound{std::int64_t{0}}, .max = valkey::RangeBound{std::int64_t{1}}, .sort_by = valkey::byscore, .limit = cmd::Zrangestore::Limit{.offset = 2, .count = 3}});
   }
   {
     static constexpr std::string_view argv[] = {"ZRANK", "key:1", "member"};

@@ -31,12 +31,16 @@ from .model import SpecError, SCALAR_KINDS
 # alternative of a choice that is one of these is that type, so the short name
 # fits every choice that offers the token.
 # Their short names, by alternative type: the token in lower case, the GEO
-# units spelled out (valkey::m would be a poor name in a namespace).
+# units spelled out (valkey::m would be a poor name in a namespace), and
+# XADD/XTRIM's `=` and `~` as the words their arguments are named after.
 SHORT_TOKEN_NAMES = {"Nx": "valkey::nx", "Xx": "valkey::xx", "Gt": "valkey::gt", "Lt": "valkey::lt",
                      "KeepTtl": "valkey::keepttl", "Persist": "valkey::persist",
                      "Left": "valkey::left", "Right": "valkey::right", "Asc": "valkey::asc", "Desc": "valkey::desc",
                      "Sync": "valkey::sync", "Async": "valkey::async",
-                     "M": "valkey::meters", "Km": "valkey::kilometers", "Ft": "valkey::feet", "Mi": "valkey::miles"}
+                     "M": "valkey::meters", "Km": "valkey::kilometers", "Ft": "valkey::feet", "Mi": "valkey::miles",
+                     "MaxLen": "valkey::maxlen", "MinId": "valkey::minid",
+                     "Equal": "valkey::exactly", "Approximately": "valkey::approximately",
+                     "ByScore": "valkey::byscore", "ByLex": "valkey::bylex"}
 SHARED_TOKENS = set(SHORT_TOKEN_NAMES)
 
 

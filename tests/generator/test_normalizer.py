@@ -55,6 +55,13 @@ class HardSpecs(unittest.TestCase):
         s = self.cmd("Set")
         self.assertIn("using Condition = valkey::Choice<Nx, Xx, IfEq>;", [t[0] for t in s.types])
         self.assertIn("  if (valkey::holds_alternative<Set::Nx>(*c.condition)) {", s.encode_lines)
+        # XADD and XTRIM trim with the same types, ZRANGE and ZRANGESTORE
+        # range with the same ones
+        for struct in ("Xadd", "Xtrim"):
+            types = [t[0] for t in self.cmd(struct).types]
+            self.assertIn("using MaxLen = valkey::token::MaxLen;", types)
+            self.assertIn("using Approximately = valkey::token::Approximately;", types)
+        self.assertIn("using ByScore = valkey::token::ByScore;", [t[0] for t in self.cmd("Zrangestore").types])
         # a token with no short name is an empty struct of the command's own
         i = self.cmd("Linsert")
         self.assertIn("struct Before {};", [t[0] for t in i.types])

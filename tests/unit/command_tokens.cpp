@@ -1,8 +1,8 @@
 // Every choice is a valkey::Choice of one struct per alternative, whether its
 // alternatives are all plain tokens (EXPIRE's NX | XX | GT | LT) or one
 // carries a value (SET's NX | XX | IFEQ value). valkey::nx, xx, gt, lt,
-// keepttl, persist, left, right, asc, desc, sync, async and the GEO units
-// are those alternatives themselves, so they pick the same bytes as the
+// keepttl, persist, left, right, asc, desc, sync, async, the GEO units, the
+// stream trimming and the sorted-set ranges are those alternatives themselves, so they pick the same bytes as the
 // command's own spelling in every choice that offers them.
 #include <catch2/catch_test_macros.hpp>
 
@@ -33,6 +33,9 @@ static_assert(std::is_same_v<cmd::Sort::Order, cmd::Geosearch::Order>);
 static_assert(std::is_same_v<cmd::Flushall::FlushType, cmd::ScriptFlush::FlushType>);
 static_assert(std::is_same_v<cmd::Geodist::Km, valkey::token::Km>);
 static_assert(std::is_same_v<cmd::Georadius::Unit, cmd::Geodist::Unit>);
+static_assert(std::is_same_v<cmd::Xadd::Strategy, cmd::Xtrim::Strategy>);  // one trimming for XADD and XTRIM
+static_assert(std::is_same_v<cmd::Xtrim::Operator, valkey::Choice<valkey::token::Equal, valkey::token::Approximately>>);
+static_assert(std::is_same_v<cmd::Zrange::SortBy, cmd::Zrangestore::SortBy>);
 // A choice of plain tokens with no short name: one empty struct per token,
 // the command's own.
 static_assert(std::is_same_v<cmd::Linsert::Where, valkey::Choice<cmd::Linsert::Before, cmd::Linsert::After>>);
@@ -76,4 +79,25 @@ TEST_CASE("tokens: valkey::left, right, asc, desc, sync, async and the GEO units
         "*5\r\n$7\r\nGEODIST\r\n$1\r\ng\r\n$1\r\na\r\n$1\r\nb\r\n$1\r\nm\r\n");
   CHECK(encoded(cmd::Geodist{.key = "g", .member1 = "a", .member2 = "b", .unit = valkey::feet}) ==
         "*5\r\n$7\r\nGEODIST\r\n$1\r\ng\r\n$1\r\na\r\n$1\r\nb\r\n$2\r\nft\r\n");
+}
+
+TEST_CASE("tokens: valkey::maxlen, minid, exactly and approximately trim in XADD and XTRIM alike", "[tokens]") {
+  CHECK(encoded(cmd::Xtrim{.key = "s", .strategy = valkey::maxlen, .threshold = "1000", .operator_ = valkey::approximately}) ==
+        "*5\r\n$5\r\nXTRIM\r\n$1\r\ns\r\n$6\r\nMAXLEN\r\n$1\r\n~\r\n$4\r\n1000\r\n");
+  CHECK(encoded(cmd::Xtrim{.key = "s", .strategy = valkey::minid, .threshold = "5-0", .operator_ = valkey::exactly}) ==
+        "*5\r\n$5\r\nXTRIM\r\n$1\r\ns\r\n$5\r\nMINID\r\n$1\r\n=\r\n$3\r\n5-0\r\n");
+  const std::pair<std::string_view, std::string_view> field[] = {{"f", "v"}};
+  // The same Trim value serves XADD: its strategy is the one XTRIM takes.
+  const cmd::Xadd::Trim trim{.strategy = valkey::maxlen, .operator_ = valkey::approximately, .threshold = "10"};
+  CHECK(encoded(cmd::Xadd{.key = "s", .id_selector = cmd::Xadd::AutoId{}, .data = field, .trim = trim}) ==
+        "*8\r\n$4\r\nXADD\r\n$1\r\ns\r\n$6\r\nMAXLEN\r\n$1\r\n~\r\n$2\r\n10\r\n$1\r\n*\r\n$1\r\nf\r\n$1\r\nv\r\n");
+}
+
+TEST_CASE("tokens: valkey::byscore and bylex pick ZRANGE's and ZRANGESTORE's range", "[tokens]") {
+  CHECK(encoded(cmd::Zrange{.key = "z", .start = valkey::ScoreBound::exclusive(1), .stop = valkey::ScoreBound::max(),
+                            .sort_by = valkey::byscore}) ==
+        "*5\r\n$6\r\nZRANGE\r\n$1\r\nz\r\n$2\r\n(1\r\n$4\r\n+inf\r\n$7\r\nBYSCORE\r\n");
+  CHECK(encoded(cmd::Zrangestore{.dst = "d", .src = "z", .min = valkey::LexBound::inclusive("a"),
+                                 .max = valkey::LexBound::max(), .sort_by = valkey::bylex}) ==
+        "*6\r\n$11\r\nZRANGESTORE\r\n$1\r\nd\r\n$1\r\nz\r\n$2\r\n[a\r\n$1\r\n+\r\n$5\r\nBYLEX\r\n");
 }

@@ -5915,7 +5915,7 @@ class Commands {
   }
   /// `XADD` with its optional arguments (cmd::Xadd::Options).
   ///
-  /// Example: `db.xadd("key:1", valkey::cmd::Xadd::AutoId{}, {{"field", "value"}}, {.trim = valkey::cmd::Xadd::Trim{.strategy = valkey::cmd::Xadd::MaxLen{}, .threshold = "0"}})`
+  /// Example: `db.xadd("key:1", valkey::cmd::Xadd::AutoId{}, {{"field", "value"}}, {.trim = valkey::cmd::Xadd::Trim{.strategy = valkey::maxlen, .threshold = "0"}})`
   template <class... Tail>
   decltype(auto) xadd(std::string_view key, cmd::Xadd::IdSelector id_selector, valkey::View<std::pair<std::string_view, std::string_view>> data, const cmd::Xadd::Options& options, Tail&&... tail) {
     return self().exec(cmd::Xadd{.key = key, .id_selector = id_selector, .data = data, .trim = options.trim}, std::forward<Tail>(tail)...);
@@ -5951,7 +5951,7 @@ class Commands {
   }
   /// `XADD` with its optional arguments (cmd::XaddNoMkStream::Options).
   ///
-  /// Example: `db.xadd_nomkstream("key:1", valkey::cmd::XaddNoMkStream::AutoId{}, {{"field", "value"}}, {.trim = valkey::cmd::XaddNoMkStream::Trim{.strategy = valkey::cmd::XaddNoMkStream::MaxLen{}, .threshold = "0"}})`
+  /// Example: `db.xadd_nomkstream("key:1", valkey::cmd::XaddNoMkStream::AutoId{}, {{"field", "value"}}, {.trim = valkey::cmd::XaddNoMkStream::Trim{.strategy = valkey::maxlen, .threshold = "0"}})`
   template <class... Tail>
   decltype(auto) xadd_nomkstream(std::string_view key, cmd::XaddNoMkStream::IdSelector id_selector, valkey::View<std::pair<std::string_view, std::string_view>> data, const cmd::XaddNoMkStream::Options& options, Tail&&... tail) {
     return self().exec(cmd::XaddNoMkStream{.key = key, .id_selector = id_selector, .data = data, .trim = options.trim}, std::forward<Tail>(tail)...);
@@ -6454,7 +6454,7 @@ class Commands {
   /// - ACL categories: write, stream, slow
   /// - Flags: WRITE
   /// - Keys: argv[1], one key (RW, DELETE)
-  /// - Options: `.operator_` (`Equal{}`, `Approximately{}`), `.count`
+  /// - Options: `.operator_` (`valkey::exactly`, `valkey::approximately`), `.count`
   /// - Reference: https://valkey.io/commands/xtrim/
   template <class... Tail>
   decltype(auto) xtrim(std::string_view key, cmd::Xtrim::Strategy strategy, std::string_view threshold, Tail&&... tail) {
@@ -6462,7 +6462,7 @@ class Commands {
   }
   /// `XTRIM` with its optional arguments (cmd::Xtrim::Options).
   ///
-  /// Example: `db.xtrim("key:1", valkey::cmd::Xtrim::MaxLen{}, "0", {.operator_ = valkey::cmd::Xtrim::Equal{}})`
+  /// Example: `db.xtrim("key:1", valkey::maxlen, "0", {.operator_ = valkey::exactly})`
   template <class... Tail>
   decltype(auto) xtrim(std::string_view key, cmd::Xtrim::Strategy strategy, std::string_view threshold, const cmd::Xtrim::Options& options, Tail&&... tail) {
     return self().exec(cmd::Xtrim{.key = key, .strategy = strategy, .threshold = threshold, .operator_ = options.operator_, .count = options.count}, std::forward<Tail>(tail)...);
@@ -6944,7 +6944,7 @@ class Commands {
   /// - ACL categories: read, sortedset, slow
   /// - Flags: READONLY
   /// - Keys: argv[1], one key (RO, ACCESS)
-  /// - Options: `.sort_by` (`ByScore{}`, `ByLex{}`), `.rev`, `.limit`
+  /// - Options: `.sort_by` (`valkey::byscore`, `valkey::bylex`), `.rev`, `.limit`
   /// - Reference: https://valkey.io/commands/zrange/
   template <class... Tail>
   decltype(auto) zrange(std::string_view key, valkey::RangeBound start, valkey::RangeBound stop, Tail&&... tail) {
@@ -6952,7 +6952,7 @@ class Commands {
   }
   /// `ZRANGE` with its optional arguments (cmd::Zrange::Options).
   ///
-  /// Example: `db.zrange("key:1", valkey::RangeBound{std::int64_t{0}}, valkey::RangeBound{std::int64_t{1}}, {.sort_by = valkey::cmd::Zrange::ByScore{}})`
+  /// Example: `db.zrange("key:1", valkey::RangeBound{std::int64_t{0}}, valkey::RangeBound{std::int64_t{1}}, {.sort_by = valkey::byscore})`
   template <class... Tail>
   decltype(auto) zrange(std::string_view key, valkey::RangeBound start, valkey::RangeBound stop, const cmd::Zrange::Options& options, Tail&&... tail) {
     return self().exec(cmd::Zrange{.key = key, .start = start, .stop = stop, .sort_by = options.sort_by, .rev = options.rev, .limit = options.limit}, std::forward<Tail>(tail)...);
@@ -6966,7 +6966,7 @@ class Commands {
   /// - ACL categories: read, sortedset, slow
   /// - Flags: READONLY
   /// - Keys: argv[1], one key (RO, ACCESS)
-  /// - Options: `.sort_by` (`ByScore{}`, `ByLex{}`), `.rev`, `.limit`
+  /// - Options: `.sort_by` (`valkey::byscore`, `valkey::bylex`), `.rev`, `.limit`
   /// - Reference: https://valkey.io/commands/zrange/
   template <class... Tail>
   decltype(auto) zrange_withscores(std::string_view key, valkey::RangeBound start, valkey::RangeBound stop, Tail&&... tail) {
@@ -6974,7 +6974,7 @@ class Commands {
   }
   /// `ZRANGE` with its optional arguments (cmd::ZrangeWithScores::Options).
   ///
-  /// Example: `db.zrange_withscores("key:1", valkey::RangeBound{std::int64_t{0}}, valkey::RangeBound{std::int64_t{1}}, {.sort_by = valkey::cmd::ZrangeWithScores::ByScore{}})`
+  /// Example: `db.zrange_withscores("key:1", valkey::RangeBound{std::int64_t{0}}, valkey::RangeBound{std::int64_t{1}}, {.sort_by = valkey::byscore})`
   template <class... Tail>
   decltype(auto) zrange_withscores(std::string_view key, valkey::RangeBound start, valkey::RangeBound stop, const cmd::ZrangeWithScores::Options& options, Tail&&... tail) {
     return self().exec(cmd::ZrangeWithScores{.key = key, .start = start, .stop = stop, .sort_by = options.sort_by, .rev = options.rev, .limit = options.limit}, std::forward<Tail>(tail)...);
@@ -7056,7 +7056,7 @@ class Commands {
   /// - Keys:
   ///   1. argv[1], one key (OW, UPDATE)
   ///   2. argv[2], one key (RO, ACCESS)
-  /// - Options: `.sort_by` (`ByScore{}`, `ByLex{}`), `.rev`, `.limit`
+  /// - Options: `.sort_by` (`valkey::byscore`, `valkey::bylex`), `.rev`, `.limit`
   /// - Reference: https://valkey.io/commands/zrangestore/
   template <class... Tail>
   decltype(auto) zrangestore(std::string_view dst, std::string_view src, valkey::RangeBound min, valkey::RangeBound max, Tail&&... tail) {
@@ -7064,7 +7064,7 @@ class Commands {
   }
   /// `ZRANGESTORE` with its optional arguments (cmd::Zrangestore::Options).
   ///
-  /// Example: `db.zrangestore("key:1", "key:2", valkey::RangeBound{std::int64_t{0}}, valkey::RangeBound{std::int64_t{1}}, {.sort_by = valkey::cmd::Zrangestore::ByScore{}})`
+  /// Example: `db.zrangestore("key:1", "key:2", valkey::RangeBound{std::int64_t{0}}, valkey::RangeBound{std::int64_t{1}}, {.sort_by = valkey::byscore})`
   template <class... Tail>
   decltype(auto) zrangestore(std::string_view dst, std::string_view src, valkey::RangeBound min, valkey::RangeBound max, const cmd::Zrangestore::Options& options, Tail&&... tail) {
     return self().exec(cmd::Zrangestore{.dst = dst, .src = src, .min = min, .max = max, .sort_by = options.sort_by, .rev = options.rev, .limit = options.limit}, std::forward<Tail>(tail)...);

@@ -1,8 +1,9 @@
 #pragma once
 /// \file
 /// Short names for the common choice tokens: valkey::nx, xx, gt, lt, keepttl,
-/// persist; left, right; asc, desc; sync, async; and the GEO units meters,
-/// kilometers, feet, miles.
+/// persist; left, right; asc, desc; sync, async; the GEO units meters,
+/// kilometers, feet, miles; the stream trimming maxlen, minid, exactly,
+/// approximately; and the sorted-set ranges byscore, bylex.
 ///
 /// \code
 ///   db.set("k", "v", {.condition = valkey::nx});                       // SET k v NX
@@ -14,6 +15,8 @@
 ///   db.sort("k", {.order = valkey::desc});
 ///   db.flushall({.flush_type = valkey::async});
 ///   db.geodist("g", "a", "b", {.unit = valkey::kilometers});
+///   db.xtrim("s", valkey::maxlen, "1000", {.operator_ = valkey::approximately});  // XTRIM s MAXLEN ~ 1000
+///   db.zrange("z", valkey::ScoreBound::exclusive(5), valkey::ScoreBound::max(), {.sort_by = valkey::byscore});
 /// \endcode
 ///
 /// Every choice of a command is a valkey::Choice with one small struct per
@@ -60,6 +63,18 @@ struct Km {};
 struct Ft {};
 /// The GEO unit MI (miles).
 struct Mi {};
+/// The MAXLEN trimming strategy (XADD, XTRIM).
+struct MaxLen {};
+/// The MINID trimming strategy (XADD, XTRIM).
+struct MinId {};
+/// Exact trimming, `=` (XADD, XTRIM).
+struct Equal {};
+/// Approximate trimming, `~` (XADD, XTRIM): cheaper, may keep a few more entries.
+struct Approximately {};
+/// The BYSCORE range (ZRANGE, ZRANGESTORE).
+struct ByScore {};
+/// The BYLEX range (ZRANGE, ZRANGESTORE).
+struct ByLex {};
 
 }  // namespace valkey::token
 
@@ -97,5 +112,17 @@ inline constexpr token::Km kilometers{};
 inline constexpr token::Ft feet{};
 /// The GEO unit MI.
 inline constexpr token::Mi miles{};
+/// MAXLEN, the stream trimming strategy by length.
+inline constexpr token::MaxLen maxlen{};
+/// MINID, the stream trimming strategy by lowest id.
+inline constexpr token::MinId minid{};
+/// `=`: trim a stream exactly.
+inline constexpr token::Equal exactly{};
+/// `~`: trim a stream approximately (whole macro nodes).
+inline constexpr token::Approximately approximately{};
+/// BYSCORE, a sorted-set range by score.
+inline constexpr token::ByScore byscore{};
+/// BYLEX, a sorted-set range by member.
+inline constexpr token::ByLex bylex{};
 
 }  // namespace valkey

@@ -845,7 +845,7 @@ VALKEY_CPP_EXPORT void for_each_key(const ZrandmemberWithScores& c, valkey::KeyC
 /// - ACL categories: read, sortedset, slow
 /// - Flags: READONLY
 /// - Keys: argv[1], one key (RO, ACCESS)
-/// - Options: `.sort_by` (`ByScore{}`, `ByLex{}`), `.rev`, `.limit`
+/// - Options: `.sort_by` (`valkey::byscore`, `valkey::bylex`), `.rev`, `.limit`
 /// - Reference: https://valkey.io/commands/zrange/
 struct VALKEY_CPP_EXPORT Zrange {
   static constexpr valkey::KeySpec key_specs[] = {
@@ -865,8 +865,8 @@ struct VALKEY_CPP_EXPORT Zrange {
   };
   using reply_type = std::vector<std::string>;
 
-  struct ByScore {};
-  struct ByLex {};
+  using ByScore = valkey::token::ByScore;
+  using ByLex = valkey::token::ByLex;
   using SortBy = valkey::Choice<ByScore, ByLex>;
 
   struct Limit {
@@ -899,7 +899,7 @@ VALKEY_CPP_EXPORT void for_each_key(const Zrange& c, valkey::KeyCallback cb);
 /// - ACL categories: read, sortedset, slow
 /// - Flags: READONLY
 /// - Keys: argv[1], one key (RO, ACCESS)
-/// - Options: `.sort_by` (`ByScore{}`, `ByLex{}`), `.rev`, `.limit`
+/// - Options: `.sort_by` (`valkey::byscore`, `valkey::bylex`), `.rev`, `.limit`
 /// - Reference: https://valkey.io/commands/zrange/
 struct VALKEY_CPP_EXPORT ZrangeWithScores {
   static constexpr valkey::CommandInfo info = Zrange::info;
@@ -1058,7 +1058,7 @@ VALKEY_CPP_EXPORT void for_each_key(const ZrangeByScoreWithScores& c, valkey::Ke
 /// - Keys:
 ///   1. argv[1], one key (OW, UPDATE)
 ///   2. argv[2], one key (RO, ACCESS)
-/// - Options: `.sort_by` (`ByScore{}`, `ByLex{}`), `.rev`, `.limit`
+/// - Options: `.sort_by` (`valkey::byscore`, `valkey::bylex`), `.rev`, `.limit`
 /// - Reference: https://valkey.io/commands/zrangestore/
 struct VALKEY_CPP_EXPORT Zrangestore {
   static constexpr valkey::KeySpec key_specs[] = {
@@ -1079,8 +1079,8 @@ struct VALKEY_CPP_EXPORT Zrangestore {
   };
   using reply_type = std::int64_t;
 
-  struct ByScore {};
-  struct ByLex {};
+  using ByScore = valkey::token::ByScore;
+  using ByLex = valkey::token::ByLex;
   using SortBy = valkey::Choice<ByScore, ByLex>;
 
   struct Limit {

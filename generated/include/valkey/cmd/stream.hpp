@@ -22,6 +22,7 @@
 #include <valkey/optional.hpp>
 #include <valkey/view.hpp>
 #include <valkey/choice.hpp>
+#include <valkey/tokens.hpp>
 #include <valkey/adapt/record.hpp>
 
 namespace valkey::cmd {
@@ -88,11 +89,11 @@ struct VALKEY_CPP_EXPORT Xadd {
   };
   using reply_type = std::string;
 
-  struct MaxLen {};
-  struct MinId {};
+  using MaxLen = valkey::token::MaxLen;
+  using MinId = valkey::token::MinId;
   using Strategy = valkey::Choice<MaxLen, MinId>;
-  struct Equal {};
-  struct Approximately {};
+  using Equal = valkey::token::Equal;
+  using Approximately = valkey::token::Approximately;
   using Operator = valkey::Choice<Equal, Approximately>;
 
   struct Trim {
@@ -1199,7 +1200,7 @@ VALKEY_CPP_EXPORT void for_each_key(const Xsetid& c, valkey::KeyCallback cb);
 /// - ACL categories: write, stream, slow
 /// - Flags: WRITE
 /// - Keys: argv[1], one key (RW, DELETE)
-/// - Options: `.operator_` (`Equal{}`, `Approximately{}`), `.count`
+/// - Options: `.operator_` (`valkey::exactly`, `valkey::approximately`), `.count`
 /// - Reference: https://valkey.io/commands/xtrim/
 struct VALKEY_CPP_EXPORT Xtrim {
   static constexpr valkey::KeySpec key_specs[] = {
@@ -1219,11 +1220,11 @@ struct VALKEY_CPP_EXPORT Xtrim {
   };
   using reply_type = std::int64_t;
 
-  struct MaxLen {};
-  struct MinId {};
+  using MaxLen = valkey::token::MaxLen;
+  using MinId = valkey::token::MinId;
   using Strategy = valkey::Choice<MaxLen, MinId>;
-  struct Equal {};
-  struct Approximately {};
+  using Equal = valkey::token::Equal;
+  using Approximately = valkey::token::Approximately;
   using Operator = valkey::Choice<Equal, Approximately>;
 
   valkey::Arg key = {};
