@@ -798,7 +798,34 @@ TEST_CASE("cluster client: a batch repeating one command over many slots sends e
   CHECK(std::string(r[keys.size() + 2].error_message()).find("WRONGTYPE") != std::string::npos);
   CHECK(r[keys.size() + 3].as_string() == "7");
   CHECK(db.stats().moved == moved);
+
+  // Typed commands after call() ones, and through a with() handle: the
+  // builder's marks (a typed command's slot, found as it is added) and the
+  // router's parsing of the others agree on every command's place and slot.
+  for (std::size_t i = 1; i < keys.size(); i += 2) db.del("bmixed:" + std::to_string(i));
+  valkey::Batch<valkey::ClusterClient> mixed{db};
+  mixed.call({"GET", keys[0]});
+  for (std::size_t i = 1; i < keys.size(); i += 2) mixed.hset("bmixed:" + std::to_string(i), "f", keys[i]);
+  mixed.get(keys[2]).call({"HGET", "bmixed:1", "f"});
+  const std::vector<valkey::Reply> m = mixed.exec();
+  REQUIRE(m.size() == 2 + keys.size() / 2 + 1);
+  CHECK(m.front().as_string() == "0");
+  for (std::size_t j = 1; j <= keys.size() / 2; ++j) CHECK(m[j] == valkey::Reply::integer(1));
+  CHECK(m[m.size() - 2].as_string() == "2");
+  CHECK(m.back().as_string() == keys[1]);
+  auto [x, y] = db.with({.timeout = std::chrono::seconds(5)}).pipeline().hget("bmixed:3", "f").get(keys[9]).exec();
+  CHECK(x == keys[3]);
+  CHECK(y == "9");
+  CHECK(db.stats().moved == moved);
 }
+
+// The cluster clients (and a with() handle on one) note a typed command's
+// slot as a batch adds it; the single-node clients do not.
+static_assert(valkey::detail::MarksCommands<valkey::ClusterClient, valkey::exec::CommandPlan<valkey::cmd::Get>>);
+static_assert(valkey::detail::MarksCommands<valkey::AsyncClusterClient, valkey::exec::CommandPlan<valkey::cmd::Get>>);
+static_assert(
+    valkey::detail::MarksCommands<valkey::With<valkey::ClusterClient>, valkey::exec::CommandPlan<valkey::cmd::Get>>);
+static_assert(!valkey::detail::MarksCommands<valkey::Client, valkey::exec::CommandPlan<valkey::cmd::Get>>);
 
 TEST_CASE("cluster client: MSETEX across slots is split with its key count rewritten; with NX it is cross_slot",
           "[cluster][cluster-client][threads]") {

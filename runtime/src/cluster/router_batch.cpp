@@ -43,6 +43,15 @@ void Router::entry_done(Part& p, JobResult&& r) {
 bool Router::build_batch(Job& job) {
   std::string_view rest = job.bytes.view();
   std::vector<std::string_view>& argv = argv_;  // one buffer for every job
+  // A cluster client's builder noted each command's end and, for a typed
+  // command with its keys at fixed positions, its slot (Job::marks): those
+  // commands are neither parsed back nor hashed again. Marks whose last end
+  // is not the batch's size are not used.
+  const std::vector<exec::CommandMark>& marks = job.marks;
+  const bool marked = !marks.empty() && marks.back().end == rest.size();
+  std::size_t mark = 0;
+  std::size_t at = 0;  // the offset of `rest` in the bytes
+  if (marked) job.parts_.reserve(marks.size());
   // A batch of one kind of command (48 GETs) routes every command after the
   // first without looking its name up or walking its key specs again: one
   // sent under the previous command's name, whose only key sits at a fixed
@@ -51,34 +60,50 @@ bool Router::build_batch(Job& job) {
   std::string_view repeat_name;
   std::size_t repeat_key = 0;
   while (!rest.empty()) {
-    const std::size_t n = exec::parse_first_command(rest, argv);
-    if (n == 0 || argv.empty()) {
-      fail(job, make_error_code(errc::invalid_argument), "a batch that is not a sequence of commands");
-      return false;
-    }
-    if (job.parts_.empty()) {
-      if (valkey::detail::iequals(argv.front(), "MULTI")) return build_transaction(job, 0);
-      // Room for as many parts as the batch holds commands as long as its
-      // first one: exact for a batch of one kind of command, and no more
-      // pointers than the batch has bytes otherwise.
-      job.parts_.reserve(job.bytes.size() / n);
-    }
     Route r;
-    if (repeat_info && argv.front() == repeat_name && argv.size() > repeat_key) {
-      route_slot(r, *repeat_info, hash_slot(argv[repeat_key]));
+    std::size_t n = 0;
+    const exec::CommandMark* m = nullptr;
+    if (marked) {
+      m = &marks[mark++];
+      if (m->end <= at || m->end - at > rest.size()) {
+        fail(job, make_error_code(errc::invalid_argument), "a batch whose command marks do not match its bytes");
+        return false;
+      }
+      n = m->end - at;
+    }
+    if (m && m->info && m->slot >= 0) {
+      route_slot(r, *m->info, static_cast<std::uint16_t>(m->slot));
     } else {
-      if (route_or_wait(job, std::span<const std::string_view>(argv.data(), argv.size()), r)) return false;
-      repeat_info = nullptr;
-      if (r.kind == RouteKind::slot && r.info && r.info->key_specs.size() == 1 && fixed_key_positions(*r.info) &&
-          r.info->name.find(' ') == std::string_view::npos) {
-        repeat_info = r.info;
-        repeat_name = argv.front();
-        repeat_key = static_cast<std::size_t>(r.info->key_specs.front().begin_index);
+      const std::size_t parsed = exec::parse_first_command(rest, argv);
+      if (parsed == 0 || argv.empty() || (m && parsed != n)) {
+        fail(job, make_error_code(errc::invalid_argument), "a batch that is not a sequence of commands");
+        return false;
+      }
+      n = parsed;
+      if (job.parts_.empty()) {
+        if (valkey::detail::iequals(argv.front(), "MULTI")) return build_transaction(job, 0);
+        // Room for as many parts as the batch holds commands as long as its
+        // first one: exact for a batch of one kind of command, and no more
+        // pointers than the batch has bytes otherwise.
+        if (!marked) job.parts_.reserve(job.bytes.size() / n);
+      }
+      if (repeat_info && argv.front() == repeat_name && argv.size() > repeat_key) {
+        route_slot(r, *repeat_info, hash_slot(argv[repeat_key]));
+      } else {
+        if (route_or_wait(job, std::span<const std::string_view>(argv.data(), argv.size()), r)) return false;
+        repeat_info = nullptr;
+        if (r.kind == RouteKind::slot && r.info && r.info->key_specs.size() == 1 && fixed_key_positions(*r.info) &&
+            r.info->name.find(' ') == std::string_view::npos) {
+          repeat_info = r.info;
+          repeat_name = argv.front();
+          repeat_key = static_cast<std::size_t>(r.info->key_specs.front().begin_index);
+        }
       }
     }
     Part& p = job.parts_.add(job);
     p.slice_ = rest.substr(0, n);
     rest.remove_prefix(n);
+    at += n;
     auto refuse = [&](std::string why) {
       p.preset_ = true;
       p.reply_ = Reply::error("ERR " + why);

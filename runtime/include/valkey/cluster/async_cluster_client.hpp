@@ -103,6 +103,14 @@ class VALKEY_CPP_EXPORT AsyncClusterClient : public exec::Executor<AsyncClusterC
   /// The configuration the client was made with.
   const ClusterConfig& config() const noexcept { return router_->config(); }
 
+  /// For valkey::Batch and pipeline() on this client: a typed command's slot,
+  /// found as the command is added, so the router does not parse the batch
+  /// back (exec/command_mark.hpp).
+  template <class Plan>
+  static exec::CommandMark batch_mark(const Plan& plan) noexcept {
+    return cluster::command_mark(plan);
+  }
+
   /// Calls with per-call options: a timeout, a retry policy, idempotent, a
   /// database (exec/call_options.hpp). The handle is an executor like the
   /// client (pipelines and transactions included) and holds a reference to it:

@@ -41,6 +41,7 @@
 #include <valkey/connection.hpp>
 #include <valkey/exec/bytes.hpp>
 #include <valkey/exec/call_options.hpp>
+#include <valkey/exec/command_mark.hpp>
 #include <valkey/export.hpp>
 #include <valkey/lease_pool.hpp>
 #include <valkey/policy/guard.hpp>
@@ -300,6 +301,10 @@ class VALKEY_CPP_EXPORT Job {
   // Several commands (a pipeline or batch): each routed on its own, the
   // replies (error replies kept) as one array in command order.
   bool batch = false;
+  // A batch's notes of its commands (exec/command_mark.hpp): each one's end
+  // in `bytes` and, for a typed command with its keys at fixed positions, its
+  // slot. Empty: every command is parsed back from `bytes` and routed.
+  std::vector<exec::CommandMark> marks;
   std::error_code refused;            // complete with this at once (posted)
   // A handle's per-call options (ClusterClient::with(), database()):
   // timeout, retry policy, idempotent, database.

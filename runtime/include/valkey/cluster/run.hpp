@@ -17,6 +17,7 @@
 #include <system_error>
 #include <type_traits>
 #include <utility>
+#include <vector>
 
 #include <asio/associated_cancellation_slot.hpp>
 #include <asio/async_result.hpp>
@@ -97,6 +98,7 @@ struct JobSetupExtras {
   // Fanout::one_node: "host:port". A pooled buffer, not a string: it moves
   // on into the job.
   exec::Bytes node;
+  std::vector<exec::CommandMark> marks;  // a batch's, when its builder recorded them (Job::marks)
   exec::CallOptions options;
   observe::Probe probe;  // armed on the caller's thread when an observer is set
   std::unique_ptr<CacheRead> cache;  // a read through the client-side cache (cluster/cached.hpp)
@@ -126,6 +128,22 @@ struct JobSetup {
   }
 };
 
+// A batch's note of one command (exec/command_mark.hpp): the slot of a typed
+// command whose keys sit at fixed positions in one slot, found here as a
+// single command's is (make_setup()); the builder sets `end`.
+template <class Plan>
+exec::CommandMark command_mark(const Plan& plan) noexcept {
+  exec::CommandMark m;
+  if constexpr (requires { plan.cmd; }) {
+    using Cmd = std::remove_cvref_t<decltype(plan.cmd)>;
+    if (!plan.refused()) {
+      m.slot = fixed_key_slot(plan.cmd);
+      if (m.slot >= 0) m.info = &Cmd::info;
+    }
+  }
+  return m;
+}
+
 template <class Plan>
 JobSetup make_setup(Plan&& plan, Target target, const Config& node_config) {
   JobSetup s;
@@ -142,6 +160,9 @@ JobSetup make_setup(Plan&& plan, Target target, const Config& node_config) {
     }
   }
   s.batch = is_batch_plan_v<std::remove_cvref_t<Plan>>;
+  if constexpr (is_batch_plan_v<std::remove_cvref_t<Plan>>) {
+    if (!s.refused && !plan.marks.empty()) s.extra().marks = std::move(plan.marks);
+  }
   s.flags = plan.flags();
   s.info = observe::command_info_of(plan);
   s.command = plan.lasting_name();
@@ -264,6 +285,7 @@ class TypedJob : public Job {
     if (s.extras) [[unlikely]] {
       JobSetupExtras& x = *s.extras;
       node = std::move(x.node);
+      marks = std::move(x.marks);
       options = std::move(x.options);
       if (x.probe.armed()) probe = std::move(x.probe);
       cache = std::move(x.cache);

@@ -9,9 +9,11 @@
 #include <string_view>
 #include <system_error>
 #include <utility>
+#include <vector>
 
 #include <valkey/command.hpp>
 #include <valkey/exec/bytes.hpp>
+#include <valkey/exec/command_mark.hpp>
 #include <valkey/exec/decoders.hpp>
 #include <valkey/resp/writer.hpp>
 #include <valkey/view.hpp>
@@ -124,6 +126,7 @@ struct BatchPlan {
   std::uint32_t count = 0;           // replies the bytes produce
   std::string_view label;            // "pipeline", "batch", "transaction" (static)
   std::error_code refusal;           // a consumed or empty builder
+  std::vector<CommandMark> marks;    // one per command for a target that records them, else empty
 
   CommandFlag flags() const noexcept { return CommandFlag::none; }
   std::uint32_t replies() const noexcept { return count == 0 ? 1 : count; }

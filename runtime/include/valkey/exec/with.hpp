@@ -54,6 +54,13 @@ class With : public exec::Executor<With<Client>>,
   const exec::CallOptions* call_options() const noexcept { return &options_; }
   /// The client's Config (a cluster client's: its ClusterConfig).
   const auto& config() const noexcept { return client_->config(); }
+  /// The client's notes of a batch's commands, where it takes them (a
+  /// cluster client: exec/command_mark.hpp).
+  template <class Plan>
+    requires requires(const Plan& p) { Client::batch_mark(p); }
+  static auto batch_mark(const Plan& plan) noexcept {
+    return Client::batch_mark(plan);
+  }
 
   /// The same options, in database `n` (database(n).with(...) the other way
   /// round): db.with({.timeout = 20ms}).database(3).get("k").
