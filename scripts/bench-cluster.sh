@@ -73,27 +73,51 @@ perf_bench_build
 # ---------------------------------------------------------------- cluster
 perf_bench_work_dir bench-cluster
 
-# Six consecutive ports whose cluster bus ports (+10000) are free too.
-ports=()
-for _ in $(seq 20); do
-  base=$(( 20000 + RANDOM % 9990 ))
-  ok=1
-  for i in 0 1 2 3 4 5; do
-    if port_in_use $((base + i)) || port_in_use $((base + i + 10000)); then ok=0; break; fi
+# Six consecutive ports whose cluster bus ports (+10000) are free too. A
+# port can be taken between the check and the server's bind (the bus ports
+# lie in the kernel's range for outgoing connections), so a node that does
+# not answer is reported with its log and the six start again on new ports,
+# up to three times.
+pick_ports() {
+  ports=()
+  local base ok i
+  for _ in $(seq 20); do
+    base=$(( 20000 + RANDOM % 9990 ))
+    ok=1
+    for i in 0 1 2 3 4 5; do
+      if port_in_use $((base + i)) || port_in_use $((base + i + 10000)); then ok=0; break; fi
+    done
+    [ "$ok" = 1 ] && { ports=("$base" $((base + 1)) $((base + 2)) $((base + 3)) $((base + 4)) $((base + 5))); return 0; }
   done
-  [ "$ok" = 1 ] && { ports=("$base" $((base + 1)) $((base + 2)) $((base + 3)) $((base + 4)) $((base + 5))); break; }
+  return 1
+}
+start_nodes() {  # 0 when all six answer PING
+  local p first=${#pids[@]}
+  for p in "${ports[@]}"; do
+    "$VALKEY_SERVER" --bind 127.0.0.1 --port "$p" --cluster-enabled yes --cluster-config-file "nodes-$p.conf" \
+      --cluster-node-timeout 5000 --save '' --appendonly no --dir "$work_dir" --logfile "$work_dir/node-$p.log" \
+      --daemonize no &
+    pids+=($!)
+  done
+  for p in "${ports[@]}"; do
+    for _ in $(seq 100); do cli "$p" ping 2>/dev/null | grep -q PONG && break; sleep 0.05; done
+    cli "$p" ping 2>/dev/null | grep -q PONG && continue
+    log "node on port $p did not start; the end of its log:"
+    tail -n 5 "$work_dir/node-$p.log" >&2 2>/dev/null || true
+    kill "${pids[@]:$first}" 2>/dev/null || true
+    wait "${pids[@]:$first}" 2>/dev/null || true
+    pids=("${pids[@]:0:$first}")
+    rm -f "$work_dir"/nodes-*.conf
+    return 1
+  done
+}
+started=0
+for attempt in 1 2 3; do
+  pick_ports || die "no six free loopback ports found"
+  start_nodes && { started=1; break; }
+  log "starting the cluster again on other ports (attempt $((attempt + 1)) of 3)"
 done
-[ "${#ports[@]}" = 6 ] || die "no six free loopback ports found"
-for p in "${ports[@]}"; do
-  "$VALKEY_SERVER" --bind 127.0.0.1 --port "$p" --cluster-enabled yes --cluster-config-file "nodes-$p.conf" \
-    --cluster-node-timeout 5000 --save '' --appendonly no --dir "$work_dir" --logfile "$work_dir/node-$p.log" \
-    --daemonize no &
-  pids+=($!)
-done
-for p in "${ports[@]}"; do
-  for _ in $(seq 100); do cli "$p" ping 2>/dev/null | grep -q PONG && break; sleep 0.05; done
-  cli "$p" ping 2>/dev/null | grep -q PONG || die "node on port $p did not start (log: $work_dir/node-$p.log)"
-done
+[ "$started" = 1 ] || die "the cluster's nodes did not start in 3 attempts"
 nodes=()
 for p in "${ports[@]}"; do nodes+=("127.0.0.1:$p"); done
 "$VALKEY_CLI" --cluster create "${nodes[@]}" --cluster-replicas 1 --cluster-yes >"$work_dir/create.log" 2>&1 \
