@@ -426,12 +426,7 @@ def token_choice(a):
 
 def token_choice_call(a, expr):
     tokens = ", ".join(cstr(c.token) for c in a.children)
-    return f"token_of<{tokens}>({unparen(expr)}, s);"
-
-
-def unparen(expr):
-    """(*c.unit) as a function's argument needs no parentheses."""
-    return expr[1:-1] if expr.startswith("(*") and expr.endswith(")") else expr
+    return f"token_of<{tokens}>({expr}, s);"
 
 
 def emit_value(a, expr, em, ind, with_token):
@@ -449,7 +444,7 @@ def emit_value(a, expr, em, ind, with_token):
             kw = "if" if first else "} else if"
             first = False
             if c.repr == "alt_token":
-                em.put(ind, f"{kw} (valkey::holds_alternative<{c.alt_type}>({unparen(expr)})) {{")
+                em.put(ind, f"{kw} (valkey::holds_alternative<{c.alt_type}>({expr})) {{")
                 em.put(ind + 1, token(c.token))
                 continue
             var = alt_var(expr)
