@@ -47,8 +47,9 @@ asio::awaitable<void> requester(Db& c, Workload w, unsigned pipeline, PhaseContr
   std::error_code ec;
   valkey::Diagnostics diag;
   auto token = asio::redirect_error(asio::use_awaitable, ec);
-  while (const unsigned n = control.claim(pipeline)) {
-    const auto sent = Clock::now();
+  auto now = Clock::now();
+  while (const unsigned n = control.claim(pipeline, now)) {
+    const auto sent = now;
     ec.clear();
     if (pipeline == 1) {
       switch (w.test) {
@@ -57,12 +58,12 @@ asio::awaitable<void> requester(Db& c, Workload w, unsigned pipeline, PhaseContr
         case Test::incr: co_await c.incr(w.key(), diag, token); break;
         case Test::mget: co_await c.mget(w.mget(), diag, token); break;
       }
-      sink.single(sent, ec, diag);
+      now = sink.single(sent, ec, diag);
     } else {
       valkey::Batch<Db> batch{c};
       w.add_to(batch, n);
       std::vector<valkey::Reply> replies = co_await batch.exec(token);
-      sink.batch(sent, ec, replies, n);
+      now = sink.batch(sent, ec, replies, n);
     }
   }
 }

@@ -18,8 +18,9 @@ class OutcomeSink {
  public:
   OutcomeSink(Recorder& rec, CounterTally* tally) noexcept : rec_(rec), tally_(tally) {}
 
-  // One command sent at `sent` completed with `ec` (`diag` filled on server errors).
-  void single(Clock::time_point sent, std::error_code ec, const valkey::Diagnostics& diag) {
+  // One command sent at `sent` completed with `ec` (`diag` filled on server
+  // errors). Returns the time it completed (PhaseControl::claim()).
+  Clock::time_point single(Clock::time_point sent, std::error_code ec, const valkey::Diagnostics& diag) {
     const auto now = Clock::now();
     if (!ec) {
       rec_.success(ns_since(sent, now), now);
@@ -28,17 +29,20 @@ class OutcomeSink {
       rec_.failure(kind_);
     }
     if (tally_) tally_->count(classify(ec));
+    return now;
   }
 
   // A pipeline of `n` commands sent at `sent`: either the whole batch failed
-  // (`ec`), or each reply is a value or an error reply.
-  void batch(Clock::time_point sent, std::error_code ec, const std::vector<valkey::Reply>& replies, unsigned n) {
+  // (`ec`), or each reply is a value or an error reply. Returns the time it
+  // completed.
+  Clock::time_point batch(Clock::time_point sent, std::error_code ec, const std::vector<valkey::Reply>& replies,
+                          unsigned n) {
     const auto now = Clock::now();
     if (ec) {
       error_kind(ec, {}, kind_);
       rec_.failure(kind_, n);
       if (tally_) tally_->count(classify(ec), n);
-      return;
+      return now;
     }
     std::uint64_t ok = 0;
     for (const valkey::Reply& r : replies) {
@@ -58,6 +62,7 @@ class OutcomeSink {
     }
     if (ok > 0) rec_.success(ns_since(sent, now), now, ok);
     if (tally_) tally_->count(Outcome::acked, ok);  // error replies: refused, not applied
+    return now;
   }
 
  private:

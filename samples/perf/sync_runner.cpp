@@ -20,8 +20,9 @@ void requester(Db& db, Workload w, unsigned pipeline, PhaseControl& control, Rec
   OutcomeSink sink{rec, tally};
   std::error_code ec;
   valkey::Diagnostics diag;
-  while (const unsigned n = control.claim(pipeline)) {
-    const auto sent = Clock::now();
+  auto now = Clock::now();
+  while (const unsigned n = control.claim(pipeline, now)) {
+    const auto sent = now;
     if (pipeline == 1) {
       switch (w.test) {
         case Test::get: db.get(w.key(), ec, diag); break;
@@ -29,12 +30,12 @@ void requester(Db& db, Workload w, unsigned pipeline, PhaseControl& control, Rec
         case Test::incr: db.incr(w.key(), ec, diag); break;
         case Test::mget: db.mget(w.mget(), ec, diag); break;
       }
-      sink.single(sent, ec, diag);
+      now = sink.single(sent, ec, diag);
     } else {
       valkey::Batch<Db> batch{db};
       w.add_to(batch, n);
       std::vector<valkey::Reply> replies = batch.exec(ec);
-      sink.batch(sent, ec, replies, n);
+      now = sink.batch(sent, ec, replies, n);
     }
   }
 }

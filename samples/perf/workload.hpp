@@ -27,10 +27,13 @@ class PhaseControl {
       : remaining_(requests), timed_(seconds > 0),
         deadline_(start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(seconds))) {}
 
-  // Claims up to `want` commands to send; 0 once the phase is over.
-  unsigned claim(unsigned want) noexcept {
+  // Claims up to `want` commands to send at `now`; 0 once the phase is
+  // over. The caller's clock reading: it reads the clock once per command,
+  // when the previous one completes, and that reading is both this check's
+  // time and the next command's send time.
+  unsigned claim(unsigned want, Clock::time_point now) noexcept {
     if (stop_requested.load(std::memory_order_relaxed)) return 0;
-    if (timed_) return Clock::now() < deadline_ ? want : 0;
+    if (timed_) return now < deadline_ ? want : 0;
     std::uint64_t left = remaining_.load(std::memory_order_relaxed);
     while (left > 0) {
       const std::uint64_t take = std::min<std::uint64_t>(want, left);
