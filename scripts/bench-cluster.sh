@@ -6,7 +6,10 @@
 # both sides, then for each workload runs valkey-benchmark and
 # valkey-cpp-perf alternately, BENCH_ROUNDS times, and reports the median
 # ops/s, p50 and p99 and the ratio valkey-cpp/valkey-benchmark next to the
-# target of issue 9's table. Then, with valgrind:
+# target of issue 9's table, and per side the CPU time (user + system) the
+# client and the six nodes spent per command the nodes executed: the two
+# sides share the machine's cores with the nodes, and a node's cost per
+# command differs between them. Then, with valgrind:
 #   - instructions per GET (callgrind, runs of N and 2N subtracted), through
 #     the cluster clients and through the single-node clients against the
 #     key's owner, sync and async, in the same run;
@@ -161,28 +164,66 @@ for p in "${ports[@]}"; do  # replicas caught up, for the replica reads
 done
 
 # ------------------------------------------------------------ throughput
-results="$work_dir/results.tsv"  # workload side round ops p50_ms p99_ms
+results="$work_dir/results.tsv"  # workload side round ops p50_ms p99_ms client_cpu_s node_cpu_s commands
 : >"$results"
+
+# What a run cost in CPU time (user + system), so that a ratio can be read
+# against the work behind it: the two sides compete for the same cores
+# with the six nodes, and a node may spend more or less per command for one
+# side than for the other. node_ticks: the six nodes' CPU time in clock
+# ticks. node_commands: the commands a run made them execute, GETs wherever
+# they ran and SETs on primaries only (a replica's SETs are the replication
+# stream). The client's own CPU time is taken by bash's `time`.
+clk_tck=$(getconf CLK_TCK)
+node_ticks() {
+  local p t=0
+  for p in "${pids[@]}"; do t=$((t + $(awk '{ print $14 + $15 }' "/proc/$p/stat"))); done
+  echo "$t"
+}
+node_commands() {
+  local p total=0 n
+  for p in "${ports[@]}"; do
+    n=$(cli "$p" info commandstats replication 2>/dev/null | tr -d '\r' | awk -F'[:=,]' '
+      /^role:/ { primary = ($2 == "master") }
+      /^cmdstat_get:/ { g = $3 } /^cmdstat_set:/ { s = $3 }
+      END { print g + (primary ? s : 0) }')
+    total=$((total + n))
+  done
+  echo "$total"
+}
+# run_costed <file for "client_cpu_s node_cpu_s commands"> <command...>: runs
+# the command with its stdout as this function's.
+run_costed() {
+  local costs_file=$1 t0 c0 rc=0 cpu user sys
+  shift
+  t0=$(node_ticks) c0=$(node_commands)
+  cpu=$( { TIMEFORMAT='%U %S'; time "$@" >"$costs_file.out" 2>/dev/null; } 2>&1 ) || rc=$?
+  read -r user sys <<<"$cpu"
+  awk -v u="${user:-0}" -v s="${sys:-0}" -v n=$(( $(node_ticks) - t0 )) -v hz="$clk_tck" -v c=$(( $(node_commands) - c0 )) \
+    'BEGIN { printf "%.2f\t%.2f\t%d\n", u + s, n / hz, c }' >"$costs_file"
+  cat "$costs_file.out"
+  return "$rc"
+}
 
 # run_benchmark <workload> <round> <valkey-benchmark args...>
 run_benchmark() {
   local workload=$1 round=$2 out
   shift 2
-  if ! out=$(timeout "$max_seconds" "$VALKEY_BENCHMARK" -h 127.0.0.1 --csv --precision 3 "$@" 2>/dev/null); then
+  if ! out=$(run_costed "$work_dir/run.cost" timeout "$max_seconds" "$VALKEY_BENCHMARK" -h 127.0.0.1 --csv --precision 3 "$@"); then
     log "valkey-benchmark $* failed or ran past ${max_seconds}s"
     return 0
   fi
   # "GET","12345.67","avg","min","p50","p95","p99","max", after the header
   # line and, in cluster mode, a description of the nodes
-  printf '%s\n' "$out" | awk -F'","' -v w="$workload" -v r="$round" \
-    '/^"/ && !/^"test"/ { gsub(/"/, "", $8); printf "%s\tvalkey-benchmark\t%s\t%s\t%s\t%s\n", w, r, $2, $5, $7 }' >>"$results"
+  printf '%s\n' "$out" | awk -F'","' -v w="$workload" -v r="$round" -v cost="$(cat "$work_dir/run.cost")" \
+    '/^"/ && !/^"test"/ { gsub(/"/, "", $8); printf "%s\tvalkey-benchmark\t%s\t%s\t%s\t%s\t%s\n", w, r, $2, $5, $7, cost }' >>"$results"
 }
 
 # run_client <workload> <round> <valkey-cpp-perf args...>
 run_client() {
   local workload=$1 round=$2 out
   shift 2
-  if ! out=$(timeout "$max_seconds" "$perf" --json "$@" 2>/dev/null | tail -1); then
+  if ! out=$(run_costed "$work_dir/run.cost" timeout "$max_seconds" "$perf" --json "$@" | tail -1); then
     log "valkey-cpp-perf $* failed or ran past ${max_seconds}s"
     return 0
   fi
@@ -190,8 +231,8 @@ run_client() {
 import json, sys
 j = json.load(sys.stdin)
 if j.get("errors"): print("[bench-cluster] valkey-cpp-perf errors: %s" % j["errors"], file=sys.stderr)
-print("%s\tvalkey-cpp\t%s\t%s\t%s\t%s" % (sys.argv[1], sys.argv[2], j["ops_per_sec"], j["p50_us"] / 1000, j["p99_us"] / 1000))
-' "$workload" "$round" >>"$results"
+print("%s\tvalkey-cpp\t%s\t%s\t%s\t%s\t%s" % (sys.argv[1], sys.argv[2], j["ops_per_sec"], j["p50_us"] / 1000, j["p99_us"] / 1000, sys.argv[3]))
+' "$workload" "$round" "$(cat "$work_dir/run.cost")" >>"$results"
 }
 
 r=(-r "$keyspace")
@@ -313,10 +354,13 @@ load_after="$(cut -d' ' -f1-3 /proc/loadavg)"
 import json, statistics, sys
 results, costs, commit, machine, rounds, keyspace, instr_n, seconds, steady = sys.argv[1:10]
 specs = [w.split("|") for w in sys.argv[10:]]
-rows = [r for r in (l.rstrip("\n").split("\t") for l in open(results) if l.strip()) if len(r) == 6 and all(r)]
+rows = [r for r in (l.rstrip("\n").split("\t") for l in open(results) if l.strip()) if len(r) == 9 and all(r)]
 def med(xs): return statistics.median(xs) if xs else 0.0
 def spread(xs): return [min(xs), max(xs)] if xs else []
+def per_command(v, column):  # microseconds of CPU per command the nodes executed, per run
+    return [float(r[column]) * 1e6 / int(r[8]) for r in v if int(r[8]) > 0]
 out = {}
+cpu_lines = []
 print("\n%-24s %11s %8s %8s   %11s %8s %8s   %6s %6s  %s" % ("workload", "cpp ops/s", "p50 ms", "p99 ms",
       "vb ops/s", "p50 ms", "p99 ms", "ratio", "target", "spread (cpp / vb ops/s)"))
 for name, target, vb_args, cpp_args in specs:
@@ -324,7 +368,15 @@ for name, target, vb_args, cpp_args in specs:
     fig = {s: {"ops": med([float(r[3]) for r in v]), "p50_ms": med([float(r[4]) for r in v]),
                "p99_ms": med([float(r[5]) for r in v]), "runs": len(v), "ops_spread": spread([float(r[3]) for r in v])}
            for s, v in side.items()}
+    for s, v in side.items():
+        fig[s]["client_cpu_us_per_command"] = round(med(per_command(v, 6)), 3)
+        fig[s]["node_cpu_us_per_command"] = round(med(per_command(v, 7)), 3)
+        fig[s]["node_cpu_us_per_command_spread"] = [round(x, 3) for x in spread(per_command(v, 7))]
     c, b = fig["valkey-cpp"], fig["valkey-benchmark"]
+    cpu_lines.append("%-24s %9.2f %9.2f   %9.2f %9.2f   %s / %s" % (name, c["client_cpu_us_per_command"],
+        c["node_cpu_us_per_command"], b["client_cpu_us_per_command"], b["node_cpu_us_per_command"],
+        "-".join("%.2f" % x for x in c["node_cpu_us_per_command_spread"]),
+        "-".join("%.2f" % x for x in b["node_cpu_us_per_command_spread"])))
     ratio = c["ops"] / b["ops"] if c["ops"] > 0 and b["ops"] > 0 else -1
     print("%-24s %11.0f %8.3f %8.3f   %11.0f %8.3f %8.3f   %6.2f %6s  %s / %s%s" % (name, c["ops"], c["p50_ms"],
           c["p99_ms"], b["ops"], b["p50_ms"], b["p99_ms"], ratio, target,
@@ -332,6 +384,9 @@ for name, target, vb_args, cpp_args in specs:
           "" if ratio >= float(target) else "  (below target)"))
     out[name] = {"client": dict(c, args=cpp_args), "valkey_benchmark": dict(b, args=vb_args),
                  "ratio": round(ratio, 4), "target": float(target), "met": ratio >= float(target)}
+print("\nCPU time per command the nodes executed, in microseconds (user + system; median of the rounds):")
+print("%-24s %9s %9s   %9s %9s   %s" % ("workload", "cpp", "its nodes", "vb", "its nodes", "spread of the nodes' (cpp / vb)"))
+for line in cpu_lines: print(line)
 per = {}
 for figure, mode, n, value in (l.rstrip("\n").split("\t") for l in open(costs) if l.strip()):
     per.setdefault(figure, {}).setdefault(mode, {})[int(n)] = int(value or 0)
