@@ -23,8 +23,8 @@ std::string_view test_name(Test t) noexcept {
 
 std::string usage_text() {
   return "usage: valkey-cpp-perf [-u URL] [-t get,set,incr,mget] [-c CONCURRENCY] [--threads N] [-P PIPELINE]\n"
-         "                       [-n REQUESTS | --seconds S] [-d VALUE_SIZE] [-r KEYSPACE] [--sync] [--verify] [--json]\n"
-         "                       [--cluster] [--retry ATTEMPTS]\n"
+         "                       [-n REQUESTS | --seconds S] [-d VALUE_SIZE] [-r KEYSPACE] [--key-prefix P] [--sync]\n"
+         "                       [--verify] [--json] [--cluster] [--retry ATTEMPTS]\n"
          "  -u URL         server (default: $VALKEY_URL, else valkey://127.0.0.1:6379), or a\n"
          "                 valkey+sentinel:// URL: the primary found (and followed) through the sentinels\n"
          "  -t TESTS       comma-separated workloads, run one after the other (default: get,set)\n"
@@ -36,6 +36,8 @@ std::string usage_text() {
          "  -d N           SET value size in bytes (default: 3)\n"
          "  -r N           random keys in [0, N): key: (counter: for incr) and 12 digits\n"
          "                 (default: the one key key:__rand_int__, as valkey-benchmark)\n"
+         "  --key-prefix P the keys' prefix instead of key: (1 to 8 bytes), for example one nothing writes,\n"
+         "                 so that GETs miss as valkey-benchmark --cluster's do\n"
          "  --sync         requesters are threads sharing a valkey::Client (default: coroutines on a valkey::AsyncClient)\n"
          "  --cluster      -u lists cluster seeds (valkey://h1:p1,h2:p2): every client is a cluster client\n"
          "                 (valkey::AsyncClusterClient, or valkey::ClusterClient with --sync), commands routed by slot\n"
@@ -112,7 +114,8 @@ ParseResult parse_options(std::span<const std::string_view> args, const char* de
     } else if (is_flag("--json") && flag_without_value()) {
       o.json = true;
     } else if (is_flag("-u") || is_flag("-t") || is_flag("-c") || is_flag("--threads") || is_flag("-P") ||
-               is_flag("-n") || is_flag("--seconds") || is_flag("-d") || is_flag("-r") || is_flag("--retry")) {
+               is_flag("-n") || is_flag("--seconds") || is_flag("-d") || is_flag("-r") || is_flag("--retry") ||
+               is_flag("--key-prefix")) {
       const std::string name(a);
       auto v = value();
       if (!v) return fail(name + " needs a value");
@@ -171,6 +174,10 @@ ParseResult parse_options(std::span<const std::string_view> args, const char* de
         auto n = parse_uint<std::uint64_t>(*v, 1, 1000000000000ULL);
         if (!n) return fail("-r: expected a keyspace size in [1, 1000000000000]");
         o.keyspace = *n;
+      } else if (name == "--key-prefix") {
+        // perf::KeyBuffer holds at most 8 prefix bytes before the 12 digits.
+        if (v->empty() || v->size() > 8) return fail("--key-prefix: expected 1 to 8 bytes");
+        o.key_prefix = std::string(*v);
       } else if (name == "--retry") {
         auto n = parse_uint<unsigned>(*v, 1, 100);
         if (!n) return fail("--retry: expected a number of attempts in [1, 100]");

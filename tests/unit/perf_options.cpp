@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "perf/options.hpp"
+#include "perf/workload.hpp"
 
 using perf::Test;
 
@@ -45,7 +46,7 @@ TEST_CASE("perf options: defaults match valkey-benchmark's", "[perf][perf-option
 
 TEST_CASE("perf options: every option is read", "[perf][perf-options]") {
   auto r = parse({"-u", "valkey://h:7001/2", "-t", "mget,incr", "-c", "8", "--threads", "2", "-P", "16", "--seconds",
-                  "2.5", "-d", "100", "-r", "1000", "--sync", "--json"});
+                  "2.5", "-d", "100", "-r", "1000", "--key-prefix", "absent:", "--sync", "--json"});
   REQUIRE(r.ok());
   const perf::Options& o = r.options;
   CHECK(o.url == "valkey://h:7001/2");
@@ -56,6 +57,8 @@ TEST_CASE("perf options: every option is read", "[perf][perf-options]") {
   CHECK(o.seconds == 2.5);
   CHECK(o.value_size == 100);
   CHECK(o.keyspace == 1000);
+  CHECK(o.key_prefix == "absent:");
+  CHECK(parse({}).options.key_prefix == "key:");
   CHECK(o.sync);
   CHECK(o.json);
   CHECK(parse({"-n", "42"}).options.requests == 42);
@@ -86,6 +89,8 @@ TEST_CASE("perf options: usage errors name the problem", "[perf][perf-options]")
   CHECK(fails_with({"-P", "0"}, "-P"));
   CHECK(fails_with({"-n", "0"}, "-n"));
   CHECK(fails_with({"-d", "0"}, "-d"));
+  CHECK(fails_with({"--key-prefix", ""}, "--key-prefix"));
+  CHECK(fails_with({"--key-prefix", "ninebytes"}, "--key-prefix"));  // the key buffer holds 8
   CHECK(fails_with({"-r", "0"}, "-r"));
   CHECK(fails_with({"-r", "1000000000001"}, "-r"));  // keys hold 12 digits
   CHECK(parse({"-r", "1000000000000"}).ok());
@@ -111,10 +116,27 @@ TEST_CASE("perf options: a bad URL is a usage error that does not echo it", "[pe
   CHECK(r.error.find("secret") == std::string::npos);
 }
 
+TEST_CASE("perf options: --key-prefix names the keys of get, set and mget, not incr's counters", "[perf][perf-options]") {
+  auto r = parse({"-r", "1000", "--key-prefix", "absent:"});
+  REQUIRE(r.ok());
+  for (Test t : {Test::get, Test::set, Test::mget}) {
+    perf::Workload w{t, r.options, 0, "v", {}};
+    const std::string_view k = t == Test::mget ? w.mget().front() : w.key();
+    CHECK(k.starts_with("absent:"));
+    CHECK(k.size() == 7 + 12);
+  }
+  perf::Workload incr{Test::incr, r.options, 0, "v", {}};
+  CHECK(incr.key().starts_with("counter:"));
+  auto plain = parse({"-r", "1000"});
+  REQUIRE(plain.ok());
+  perf::Workload get{Test::get, plain.options, 0, "v", {}};
+  CHECK(get.key().starts_with("key:"));
+}
+
 TEST_CASE("perf options: the usage text lists every option", "[perf][perf-options]") {
   const std::string u = perf::usage_text();
-  for (const char* opt : {"-u", "-t", "-c", "--threads", "-P", "-n", "--seconds", "-d", "-r", "--sync", "--verify",
-                          "--json"})
+  for (const char* opt : {"-u", "-t", "-c", "--threads", "-P", "-n", "--seconds", "-d", "-r", "--key-prefix", "--sync",
+                          "--verify", "--json"})
     CHECK(u.find(opt) != std::string::npos);
 }
 #else
