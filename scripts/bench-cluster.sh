@@ -37,6 +37,9 @@
 #                                 requests are counted up to that tick.
 #   BENCH_KEYSPACE [100000]       random keys per side, filled before measuring
 #   BENCH_MAX_SECONDS [40]        a single run (either side) is stopped past this
+#   BENCH_PIN [0]                 1: the six nodes run on the last CPU and both sides' clients
+#                                 on the others (taskset), so that no client shares a core
+#                                 with a node (needs 2 CPUs or more)
 #   BENCH_INSTR_REQUESTS [4000]   valgrind: runs of N and 2N requests (0: no valgrind figures)
 #   BENCH_STEADY_SECONDS [60]     the steady-load window for topology queries (0: not counted)
 #   BENCH_BUILD_DIR [<repo>/build/bench-release], VALKEY_BUILD_JOBS [2]
@@ -63,6 +66,15 @@ load_before="$(cut -d' ' -f1-3 /proc/loadavg)"
 
 # shellcheck source=lib/perf-bench.sh
 source "$here/lib/perf-bench.sh"
+
+# BENCH_PIN=1: nodes on the last CPU, clients on the rest.
+node_pin=() client_pin=()
+if [ "${BENCH_PIN:-0}" = 1 ]; then
+  cpus=$(nproc)
+  if [ "$cpus" -lt 2 ] || ! command -v taskset >/dev/null; then die "BENCH_PIN=1 needs taskset and 2 CPUs or more"; fi
+  node_pin=(taskset -c $((cpus - 1)))
+  client_pin=(taskset -c "0-$((cpus - 2))")
+fi
 
 # ------------------------------------------------------------------ setup
 perf_bench_env
@@ -97,7 +109,7 @@ pick_ports() {
 start_nodes() {  # 0 when all six answer PING
   local p first=${#pids[@]}
   for p in "${ports[@]}"; do
-    "$VALKEY_SERVER" --bind 127.0.0.1 --port "$p" --cluster-enabled yes --cluster-config-file "nodes-$p.conf" \
+    "${node_pin[@]}" "$VALKEY_SERVER" --bind 127.0.0.1 --port "$p" --cluster-enabled yes --cluster-config-file "nodes-$p.conf" \
       --cluster-node-timeout 5000 --save '' --appendonly no --dir "$work_dir" --logfile "$work_dir/node-$p.log" \
       --daemonize no &
     pids+=($!)
@@ -164,7 +176,7 @@ for p in "${ports[@]}"; do  # replicas caught up, for the replica reads
 done
 
 # ------------------------------------------------------------ throughput
-results="$work_dir/results.tsv"  # workload side round ops p50_ms p99_ms client_cpu_s node_cpu_s commands
+results="$work_dir/results.tsv"  # workload side round ops p50_ms p99_ms client_cpu_s node_cpu_s commands hits misses
 : >"$results"
 
 # What a run cost in CPU time (user + system), so that a ratio can be read
@@ -173,7 +185,8 @@ results="$work_dir/results.tsv"  # workload side round ops p50_ms p99_ms client_
 # side than for the other. node_ticks: the six nodes' CPU time in clock
 # ticks. node_commands: the commands a run made them execute, GETs wherever
 # they ran and SETs on primaries only (a replica's SETs are the replication
-# stream). The client's own CPU time is taken by bash's `time`.
+# stream), then the keyspace hits and misses of its GETs. The client's own
+# CPU time is taken by bash's `time`.
 clk_tck=$(getconf CLK_TCK)
 node_ticks() {
   local p t=0
@@ -181,26 +194,29 @@ node_ticks() {
   echo "$t"
 }
 node_commands() {
-  local p total=0 n
+  local p total=0 hits=0 misses=0 n h m
   for p in "${ports[@]}"; do
-    n=$(cli "$p" info commandstats replication 2>/dev/null | tr -d '\r' | awk -F'[:=,]' '
+    read -r n h m < <(cli "$p" info commandstats replication stats 2>/dev/null | tr -d '\r' | awk -F'[:=,]' '
       /^role:/ { primary = ($2 == "master") }
       /^cmdstat_get:/ { g = $3 } /^cmdstat_set:/ { s = $3 }
-      END { print g + (primary ? s : 0) }')
-    total=$((total + n))
+      /^keyspace_hits:/ { h = $2 } /^keyspace_misses:/ { m = $2 }
+      END { print g + (primary ? s : 0), h + 0, m + 0 }')
+    total=$((total + n)) hits=$((hits + h)) misses=$((misses + m))
   done
-  echo "$total"
+  echo "$total $hits $misses"
 }
-# run_costed <file for "client_cpu_s node_cpu_s commands"> <command...>: runs
-# the command with its stdout as this function's.
+# run_costed <file for "client_cpu_s node_cpu_s commands hits misses">
+# <command...>: runs the command with its stdout as this function's.
 run_costed() {
-  local costs_file=$1 t0 c0 rc=0 cpu user sys
+  local costs_file=$1 t0 c0 h0 m0 c1 h1 m1 rc=0 cpu user sys
   shift
-  t0=$(node_ticks) c0=$(node_commands)
+  t0=$(node_ticks)
+  read -r c0 h0 m0 < <(node_commands)
   cpu=$( { TIMEFORMAT='%U %S'; time "$@" >"$costs_file.out" 2>/dev/null; } 2>&1 ) || rc=$?
   read -r user sys <<<"$cpu"
-  awk -v u="${user:-0}" -v s="${sys:-0}" -v n=$(( $(node_ticks) - t0 )) -v hz="$clk_tck" -v c=$(( $(node_commands) - c0 )) \
-    'BEGIN { printf "%.2f\t%.2f\t%d\n", u + s, n / hz, c }' >"$costs_file"
+  read -r c1 h1 m1 < <(node_commands)
+  awk -v u="${user:-0}" -v s="${sys:-0}" -v n=$(( $(node_ticks) - t0 )) -v hz="$clk_tck" -v c=$((c1 - c0)) \
+    -v h=$((h1 - h0)) -v m=$((m1 - m0)) 'BEGIN { printf "%.2f\t%.2f\t%d\t%d\t%d\n", u + s, n / hz, c, h, m }' >"$costs_file"
   cat "$costs_file.out"
   return "$rc"
 }
@@ -209,7 +225,7 @@ run_costed() {
 run_benchmark() {
   local workload=$1 round=$2 out
   shift 2
-  if ! out=$(run_costed "$work_dir/run.cost" timeout "$max_seconds" "$VALKEY_BENCHMARK" -h 127.0.0.1 --csv --precision 3 "$@"); then
+  if ! out=$(run_costed "$work_dir/run.cost" timeout "$max_seconds" "${client_pin[@]}" "$VALKEY_BENCHMARK" -h 127.0.0.1 --csv --precision 3 "$@"); then
     log "valkey-benchmark $* failed or ran past ${max_seconds}s"
     return 0
   fi
@@ -223,7 +239,7 @@ run_benchmark() {
 run_client() {
   local workload=$1 round=$2 out
   shift 2
-  if ! out=$(run_costed "$work_dir/run.cost" timeout "$max_seconds" "$perf" --json "$@" | tail -1); then
+  if ! out=$(run_costed "$work_dir/run.cost" timeout "$max_seconds" "${client_pin[@]}" "$perf" --json "$@" | tail -1); then
     log "valkey-cpp-perf $* failed or ran past ${max_seconds}s"
     return 0
   fi
@@ -236,16 +252,24 @@ print("%s\tvalkey-cpp\t%s\t%s\t%s\t%s\t%s" % (sys.argv[1], sys.argv[2], j["ops_p
 }
 
 r=(-r "$keyspace")
+# valkey-benchmark --cluster's GETs read keys that do not exist: each of its
+# batches draws a random slot of its node and names its keys key:{tag}:N
+# with that slot's tag, so the fill above holds almost none of the keys it
+# reads (the hit rate is printed with the CPU times). A miss costs a node
+# less than a hit, so valkey-cpp-perf's GETs in those workloads read keys
+# nothing writes (--key-prefix) and miss too. The sequential workload reads
+# key:__rand_int__ on both sides.
+miss=(--key-prefix absent:)
 vb_t=(--duration "$run_s")
 cpp_t=(--seconds "$run_s")
 # name | target | valkey-benchmark args | valkey-cpp-perf args (issue 9's table)
 workloads=(
-  "async_256_get|0.8|-p ${ports[0]} --cluster -t get -c 48 -P 16 ${vb_t[*]} ${r[*]}|--cluster -u $seeds -t get -c 256 ${cpp_t[*]} ${r[*]}"
+  "async_256_get|0.8|-p ${ports[0]} --cluster -t get -c 48 -P 16 ${vb_t[*]} ${r[*]}|--cluster -u $seeds -t get -c 256 ${cpp_t[*]} ${r[*]} ${miss[*]}"
   "async_256_set|0.8|-p ${ports[0]} --cluster -t set -c 48 -P 16 ${vb_t[*]} ${r[*]}|--cluster -u $seeds -t set -c 256 ${cpp_t[*]} ${r[*]}"
-  "threads_4_get|0.9|-p ${ports[0]} --cluster -t get -c 4 ${vb_t[*]} ${r[*]}|--cluster -u $seeds --sync -c 4 -t get ${cpp_t[*]} ${r[*]}"
-  "batch_48_get|0.85|-p ${ports[0]} --cluster -t get -c 3 -P 16 ${vb_t[*]} ${r[*]}|--cluster -u $seeds -t get -c 1 -P 48 ${cpp_t[*]} ${r[*]}"
+  "threads_4_get|0.9|-p ${ports[0]} --cluster -t get -c 4 ${vb_t[*]} ${r[*]}|--cluster -u $seeds --sync -c 4 -t get ${cpp_t[*]} ${r[*]} ${miss[*]}"
+  "batch_48_get|0.85|-p ${ports[0]} --cluster -t get -c 3 -P 16 ${vb_t[*]} ${r[*]}|--cluster -u $seeds -t get -c 1 -P 48 ${cpp_t[*]} ${r[*]} ${miss[*]}"
   "sequential_get|0.95|-p $owner -t get -c 1 -n $seq_n|--cluster -u $seeds --sync -c 1 -t get -n $seq_n"
-  "prefer_replica_256_get|0.8|-p ${ports[0]} --cluster --rfr yes -t get -c 48 -P 16 ${vb_t[*]} ${r[*]}|--cluster -u $seeds?read_from=prefer_replica -t get -c 256 ${cpp_t[*]} ${r[*]}"
+  "prefer_replica_256_get|0.8|-p ${ports[0]} --cluster --rfr yes -t get -c 48 -P 16 ${vb_t[*]} ${r[*]}|--cluster -u $seeds?read_from=prefer_replica -t get -c 256 ${cpp_t[*]} ${r[*]} ${miss[*]}"
 )
 selected=()
 for w in "${workloads[@]}"; do
@@ -349,12 +373,12 @@ fi
 # ---------------------------------------------------------------- report
 load_after="$(cut -d' ' -f1-3 /proc/loadavg)"
 "$python" - "$results" "$costs" "$commit" \
-  "$(nproc) cpu, load before $load_before, after $load_after" "$rounds" "$keyspace" "$instr_n" \
+  "$(nproc) cpu, load before $load_before, after $load_after${node_pin:+, nodes on CPU ${node_pin[2]}, clients on ${client_pin[2]}}" "$rounds" "$keyspace" "$instr_n" \
   "$((SECONDS - started))" "$steady" "${selected[@]}" <<'PY'
 import json, statistics, sys
 results, costs, commit, machine, rounds, keyspace, instr_n, seconds, steady = sys.argv[1:10]
 specs = [w.split("|") for w in sys.argv[10:]]
-rows = [r for r in (l.rstrip("\n").split("\t") for l in open(results) if l.strip()) if len(r) == 9 and all(r)]
+rows = [r for r in (l.rstrip("\n").split("\t") for l in open(results) if l.strip()) if len(r) == 11 and all(r)]
 def med(xs): return statistics.median(xs) if xs else 0.0
 def spread(xs): return [min(xs), max(xs)] if xs else []
 def per_command(v, column):  # microseconds of CPU per command the nodes executed, per run
@@ -369,12 +393,15 @@ for name, target, vb_args, cpp_args in specs:
                "p99_ms": med([float(r[5]) for r in v]), "runs": len(v), "ops_spread": spread([float(r[3]) for r in v])}
            for s, v in side.items()}
     for s, v in side.items():
+        hits, misses = sum(int(r[9]) for r in v), sum(int(r[10]) for r in v)
+        fig[s]["get_hit_rate"] = round(hits / (hits + misses), 4) if hits + misses else None
         fig[s]["client_cpu_us_per_command"] = round(med(per_command(v, 6)), 3)
         fig[s]["node_cpu_us_per_command"] = round(med(per_command(v, 7)), 3)
         fig[s]["node_cpu_us_per_command_spread"] = [round(x, 3) for x in spread(per_command(v, 7))]
     c, b = fig["valkey-cpp"], fig["valkey-benchmark"]
-    cpu_lines.append("%-24s %9.2f %9.2f   %9.2f %9.2f   %s / %s" % (name, c["client_cpu_us_per_command"],
-        c["node_cpu_us_per_command"], b["client_cpu_us_per_command"], b["node_cpu_us_per_command"],
+    hit = lambda f: "-" if f["get_hit_rate"] is None else "%.0f%%" % (100 * f["get_hit_rate"])
+    cpu_lines.append("%-24s %9.2f %9.2f %6s   %9.2f %9.2f %6s   %s / %s" % (name, c["client_cpu_us_per_command"],
+        c["node_cpu_us_per_command"], hit(c), b["client_cpu_us_per_command"], b["node_cpu_us_per_command"], hit(b),
         "-".join("%.2f" % x for x in c["node_cpu_us_per_command_spread"]),
         "-".join("%.2f" % x for x in b["node_cpu_us_per_command_spread"])))
     ratio = c["ops"] / b["ops"] if c["ops"] > 0 and b["ops"] > 0 else -1
@@ -384,8 +411,10 @@ for name, target, vb_args, cpp_args in specs:
           "" if ratio >= float(target) else "  (below target)"))
     out[name] = {"client": dict(c, args=cpp_args), "valkey_benchmark": dict(b, args=vb_args),
                  "ratio": round(ratio, 4), "target": float(target), "met": ratio >= float(target)}
-print("\nCPU time per command the nodes executed, in microseconds (user + system; median of the rounds):")
-print("%-24s %9s %9s   %9s %9s   %s" % ("workload", "cpp", "its nodes", "vb", "its nodes", "spread of the nodes' (cpp / vb)"))
+print("\nCPU time per command the nodes executed, in microseconds (user + system; median of the rounds),")
+print("and the share of GETs that found their key:")
+print("%-24s %9s %9s %6s   %9s %9s %6s   %s" % ("workload", "cpp", "its nodes", "hits", "vb", "its nodes", "hits",
+      "spread of the nodes' (cpp / vb)"))
 for line in cpu_lines: print(line)
 per = {}
 for figure, mode, n, value in (l.rstrip("\n").split("\t") for l in open(costs) if l.strip()):
