@@ -6,12 +6,66 @@
 
 #include "sync/lane.hpp"
 
+#if defined(__linux__)
+#include <linux/futex.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#endif
+
 namespace valkey {
 
 // ------------------------------------------------------------------ waiter
 
 namespace detail {
 
+#if defined(__linux__)
+namespace {
+
+// A fourth state besides none, done and lead: wait() is blocked in the
+// futex, so signal() must wake it. std::atomic::wait (the other platforms'
+// path) first spins through four sched_yield calls, which on a machine
+// whose cores are all busy cost more than the wait they would save: a
+// caller handed over to the driver waits a whole round trip anyway.
+constexpr std::uint32_t asleep = 3;
+static_assert(asleep != Waiter::none && asleep != Waiter::done && asleep != Waiter::lead);
+
+// The state word as a private futex: wait while it holds `expected`
+// (returns at once when it no longer does; spurious returns are rechecked
+// by the caller), and wake its one waiter.
+void futex_wait(std::atomic<std::uint32_t>& word, std::uint32_t expected) noexcept {
+  static_assert(sizeof(std::atomic<std::uint32_t>) == sizeof(std::uint32_t));
+  ::syscall(SYS_futex, reinterpret_cast<std::uint32_t*>(&word), FUTEX_WAIT_PRIVATE, expected, nullptr, nullptr, 0);
+}
+
+void futex_wake(std::atomic<std::uint32_t>& word) noexcept {
+  ::syscall(SYS_futex, reinterpret_cast<std::uint32_t*>(&word), FUTEX_WAKE_PRIVATE, 1, nullptr, nullptr, 0);
+}
+
+}  // namespace
+
+// The caller announces that it sleeps (none -> asleep) before it blocks, so
+// signal() makes the wake-up system call only when somebody sleeps: a
+// signal that comes first is found by the exchange and costs no call.
+std::uint32_t Waiter::wait() noexcept {
+  std::uint32_t s = none;
+  if (!state.compare_exchange_strong(s, asleep, std::memory_order_acq_rel, std::memory_order_acquire)) {
+    state.store(none, std::memory_order_relaxed);  // signalled before we slept
+    return s;
+  }
+  do {
+    futex_wait(state, asleep);
+    s = state.load(std::memory_order_acquire);
+  } while (s == asleep);
+  state.store(none, std::memory_order_relaxed);
+  return s;
+}
+
+void Waiter::signal(std::uint32_t what) noexcept {
+  // The Waiter outlives the request (it is thread_local), so waking after
+  // the exchange is safe even if the caller already returned.
+  if (state.exchange(what, std::memory_order_acq_rel) == asleep) futex_wake(state);
+}
+#else
 std::uint32_t Waiter::wait() noexcept {
   std::uint32_t s;
   while ((s = state.load(std::memory_order_acquire)) == none) state.wait(none, std::memory_order_acquire);
@@ -20,11 +74,10 @@ std::uint32_t Waiter::wait() noexcept {
 }
 
 void Waiter::signal(std::uint32_t what) noexcept {
-  // The Waiter outlives the request (it is thread_local), so notifying after
-  // the store is safe even if the caller already returned.
   state.store(what, std::memory_order_release);
   state.notify_one();
 }
+#endif
 
 Waiter& Waiter::mine() noexcept {
   thread_local Waiter w;
