@@ -27,8 +27,6 @@ namespace valkey::cluster {
 
 namespace {
 
-using clock = RequestBase::clock;
-
 constexpr std::string_view kAsking = "*1\r\n$6\r\nASKING\r\n";
 
 // The job's reply is a map "host:port" -> that node's reply.

@@ -1,13 +1,16 @@
 #pragma once
-// What the router's source files (router*.cpp) share: the router's own
-// requests, a batch's entry for a command several nodes answer, the scope
-// of a call made by the router's caller, and the zone-affinity test.
+// What the router's source files (router*.cpp) share: the clock, the
+// router's own requests, a batch's entry for a command several nodes answer,
+// the scope of a call made by the router's caller, and the zone-affinity test.
 #include <utility>
 
 #include <valkey/cluster/router.hpp>
 #include <valkey/reply.hpp>
 
 namespace valkey::cluster {
+
+// The clock of deadlines and retries, the connections' own.
+using clock = RequestBase::clock;
 
 // Reads prefer the client's zone (an az_ read_from mode with client_az set).
 inline bool reads_by_zone(const ClusterConfig& c) {

@@ -14,12 +14,6 @@
 
 namespace valkey::cluster {
 
-namespace {
-
-using clock = RequestBase::clock;
-
-}  // namespace
-
 // COMMAND INFO <name> for a command the generated table does not know.
 struct Router::Lookup final : Built {
   using Built::Built;

@@ -18,12 +18,6 @@
 
 namespace valkey::cluster {
 
-namespace {
-
-using clock = RequestBase::clock;
-
-}  // namespace
-
 void Router::part_done(Part& p, std::error_code ec) {
   const bool written = ec && p.accepted_ && p.was_written();
   if (written) p.may_have_run_ = true;

@@ -18,8 +18,6 @@ namespace valkey::cluster {
 
 namespace {
 
-using clock = RequestBase::clock;
-
 // The map with each node at the port this client connects to: a TLS client
 // uses a node's tls-port where the topology names one (CLUSTER SHARDS lists
 // both ports; CLUSTER SLOTS answers a TLS connection with TLS ports, and so

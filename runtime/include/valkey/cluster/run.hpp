@@ -129,8 +129,9 @@ struct JobSetup {
 };
 
 // A batch's note of one command (exec/command_mark.hpp): the slot of a typed
-// command whose keys sit at fixed positions in one slot, found here as a
-// single command's is (make_setup()); the builder sets `end`.
+// command whose keys sit at fixed positions in one slot, from its struct,
+// with its metadata; -1 for any other plan. The builder sets `end`; a
+// single command's setup (make_setup()) takes the slot alone.
 template <class Plan>
 exec::CommandMark command_mark(const Plan& plan) noexcept {
   exec::CommandMark m;
@@ -168,10 +169,9 @@ JobSetup make_setup(Plan&& plan, Target target, const Config& node_config) {
   s.command = plan.lasting_name();
   s.fanout = target.fanout;
   // A typed command with its keys at fixed positions (GET, SET...) finds its
-  // slot here, from the struct: the router need not parse its bytes back.
-  if constexpr (requires { plan.cmd; }) {
-    if (!s.refused && !s.batch && s.fanout == Fanout::routed) s.slot = fixed_key_slot(plan.cmd);
-  }
+  // slot here, from the struct, as a batch notes each of its commands'
+  // (command_mark()): the router need not parse its bytes back.
+  if (!s.refused && !s.batch && s.fanout == Fanout::routed) s.slot = command_mark(plan).slot;
   if (!target.node.empty()) [[unlikely]] {  // Fanout::one_node only
     exec::Bytes& node = s.extra().node;
     node = exec::Bytes::pooled();
