@@ -130,7 +130,7 @@ started=0
 for attempt in 1 2 3; do
   pick_ports || die "no six free loopback ports found"
   start_nodes && { started=1; break; }
-  log "starting the cluster again on other ports (attempt $((attempt + 1)) of 3)"
+  [ "$attempt" = 3 ] || log "starting the cluster again on other ports (attempt $((attempt + 1)) of 3)"
 done
 [ "$started" = 1 ] || die "the cluster's nodes did not start in 3 attempts"
 nodes=()

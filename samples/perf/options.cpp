@@ -1,4 +1,5 @@
 #include "perf/options.hpp"
+#include "perf/keys.hpp"
 
 #include <charconv>
 #include <cmath>
@@ -175,8 +176,9 @@ ParseResult parse_options(std::span<const std::string_view> args, const char* de
         if (!n) return fail("-r: expected a keyspace size in [1, 1000000000000]");
         o.keyspace = *n;
       } else if (name == "--key-prefix") {
-        // perf::KeyBuffer holds at most 8 prefix bytes before the 12 digits.
-        if (v->empty() || v->size() > 8) return fail("--key-prefix: expected 1 to 8 bytes");
+        // perf::KeyBuffer holds at most max_key_prefix bytes before the digits.
+        if (v->empty() || v->size() > max_key_prefix)
+          return fail("--key-prefix: expected 1 to " + std::to_string(max_key_prefix) + " bytes");
         o.key_prefix = std::string(*v);
       } else if (name == "--retry") {
         auto n = parse_uint<unsigned>(*v, 1, 100);
