@@ -86,7 +86,8 @@ constexpr std::size_t choice_storage() noexcept {
 template <class... Ts>
 class Choice {
   static_assert(sizeof...(Ts) > 0 && sizeof...(Ts) < 256, "a choice has 1 to 255 alternatives");
-  static_assert((std::is_trivially_copyable_v<Ts> && ...) && (std::is_trivially_destructible_v<Ts> && ...),
+  // The compiler's trait, as in valkey::Optional (optional.hpp says why).
+  static_assert((__is_trivially_copyable(Ts) && ...),
                 "a choice holds argument types: trivially copyable and destructible");
 
  public:

@@ -36,7 +36,13 @@ inline constexpr bool is_optional_like<Optional<T>> = true;
 
 template <class T>
 class Optional {
-  static_assert(std::is_trivially_copyable_v<T> && std::is_trivially_destructible_v<T>,
+  // The compiler's trait, not std::is_trivially_copyable_v and
+  // is_trivially_destructible_v: libstdc++ instantiates a dozen helper class
+  // templates per type for those (completeness and destructibility checks),
+  // and the command structs instantiate Optional over about 130 types
+  // (docs/commands.md, "Compile time"). A trivially copyable type has a
+  // trivial, non-deleted destructor.
+  static_assert(__is_trivially_copyable(T),
                 "valkey::Optional holds argument types: trivially copyable and destructible");
 
  public:
