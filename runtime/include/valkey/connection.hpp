@@ -33,7 +33,6 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
-#include <random>
 #include <span>
 #include <string>
 #include <string_view>
@@ -49,6 +48,7 @@
 #include <valkey/error.hpp>
 #include <valkey/export.hpp>
 #include <valkey/mux/multiplexer.hpp>
+#include <valkey/policy/jitter_engine.hpp>
 #include <valkey/request.hpp>
 #include <valkey/resp/parser.hpp>
 #include <valkey/resp/visitor.hpp>
@@ -350,7 +350,7 @@ class VALKEY_CPP_EXPORT Connection : public std::enable_shared_from_this<Connect
   std::uint64_t gen_ = 0;          // bumped per connection attempt: stale handlers bail out
   bool ever_connected_ = false;
   unsigned attempt_ = 0;
-  std::minstd_rand rng_;
+  policy::JitterEngine rng_;
 
   Multiplexer mux_;
   std::unique_ptr<io::Handshake> handshake_;  // while handshaking

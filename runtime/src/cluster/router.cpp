@@ -9,6 +9,7 @@
 #include <valkey/cluster/router.hpp>
 
 #include <algorithm>
+#include <random>
 #include <span>
 #include <utility>
 

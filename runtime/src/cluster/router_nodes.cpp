@@ -3,6 +3,7 @@
 // slot (replicas, zone affinity), READONLY on replica connections, close().
 #include <valkey/cluster/router.hpp>
 
+#include <random>
 #include <utility>
 
 #include <asio/dispatch.hpp>

@@ -4,6 +4,7 @@
 #include <valkey/cluster/router.hpp>
 
 #include <algorithm>
+#include <random>
 #include <utility>
 
 #include <asio/post.hpp>

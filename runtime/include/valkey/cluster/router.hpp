@@ -18,7 +18,6 @@
 #include <map>
 #include <memory>
 #include <optional>
-#include <random>
 #include <set>
 #include <span>
 #include <string>
@@ -45,6 +44,7 @@
 #include <valkey/export.hpp>
 #include <valkey/lease_pool.hpp>
 #include <valkey/policy/guard.hpp>
+#include <valkey/policy/jitter_engine.hpp>
 #include <valkey/reply.hpp>
 #include <valkey/resp/visitor.hpp>
 
@@ -570,7 +570,7 @@ class VALKEY_CPP_EXPORT Router : public std::enable_shared_from_this<Router>, pr
   // ClusterConfig::retry_budget's account: parts sent, and retries of the
   // parts a server refused (TRYAGAIN, CLUSTERDOWN...).
   std::optional<policy::BudgetTally> retry_budget_;
-  std::minstd_rand rng_;
+  policy::JitterEngine rng_;
   bool closed_ = false;
   bool single_reactor_ = false;
   // Parts a connection accepted whose completion has not come back yet
