@@ -8,7 +8,6 @@
 // WaitingJob is the sync client's request, run by its SyncDriver.
 #include <cstddef>
 #include <exception>
-#include <future>
 #include <memory>
 #include <new>
 #include <optional>
@@ -498,16 +497,9 @@ auto run_async(Router& router, Plan&& plan, Target target, Diagnostics* diag, To
   using Decoder = std::conditional_t<is_batch_plan_v<std::remove_cvref_t<Plan>>, batch_decoder_t<Plan>, void>;
   JobSetup setup = make_setup(std::forward<Plan>(plan), target, router.config().node);
   if constexpr (exec::is_use_future_v<std::decay_t<Token>>) {
-    std::promise<R> promise(std::allocator_arg, token.get_allocator());
-    std::future<R> future = promise.get_future();
-    start_job<R, true, Decoder>(
-        router,
-        [p = std::move(promise)](std::exception_ptr failure, R value) mutable {
-          if (failure) p.set_exception(std::move(failure));
-          else p.set_value(std::move(value));
-        },
-        std::move(setup), diag);
-    return future;
+    return exec::launch_future<R>(token, [&](auto&& fulfil) {
+      start_job<R, true, Decoder>(router, std::move(fulfil), std::move(setup), diag);
+    });
   } else {
     return asio::async_initiate<Token, exec::signature_t<Token, R>>(InitiateJob<R, throws, Decoder>{}, token, &router,
                                                                     std::move(setup), diag);

@@ -29,7 +29,6 @@
 /// error_code signature: whatever launches it, the text is in the Diagnostics.
 #include <cstdint>
 #include <exception>
-#include <future>
 #include <new>
 #include <memory>
 #include <optional>
@@ -45,7 +44,6 @@
 #include <asio/dispatch.hpp>
 #include <asio/post.hpp>
 #include <asio/recycling_allocator.hpp>
-#include <asio/use_future.hpp>
 #if defined(ASIO_HAS_CO_AWAIT)
 #include <asio/use_awaitable.hpp>
 #endif
@@ -68,6 +66,14 @@
 #include <valkey/policy/guard.hpp>
 #include <valkey/policy/idempotency.hpp>
 #include <valkey/request.hpp>
+
+namespace asio {
+// Declared, not included: <asio/use_future.hpp> brings <future>, which a
+// program that never names asio::use_future should not have to parse. A
+// program that names it has included that header (launch_future() below).
+template <typename Allocator>
+class use_future_t;
+}  // namespace asio
 
 namespace valkey::exec {
 
@@ -95,6 +101,36 @@ template <class Token>
 inline constexpr bool is_use_future_v = false;
 template <class A>
 inline constexpr bool is_use_future_v<asio::use_future_t<A>> = true;
+
+// asio::use_future's future, fulfilled by the handler `start` is given.
+// asio::async_result's specialization for use_future_t (which a program
+// that names asio::use_future has included) makes the promise and the
+// future, so this header needs neither <future> nor <asio/use_future.hpp>.
+// The handler `start` gets is a plain lambda around Asio's: it has no
+// associated executor (Asio's would run the completion inline wherever it
+// is posted), so it completes where any other request does. Not
+// async_initiate(): Asio 1.22 has no initiate() for use_future with an
+// exception_ptr signature. The pragma: Asio's handler passes its empty
+// allocator member by reference as it is constructed, which g++ 12 reports
+// as maybe-uninitialized in every caller (an empty class has no bytes to
+// set); the pragma covers what is inlined into this function.
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
+template <class R, class Token, class Start>
+auto launch_future(const Token& token, Start&& start) {
+  using Result = asio::async_result<Token, void(std::exception_ptr, R)>;
+  typename Result::completion_handler_type fulfil(token);
+  Result result(fulfil);
+  std::forward<Start>(start)([fulfil = std::move(fulfil)](std::exception_ptr failure, R value) mutable {
+    fulfil(std::move(failure), std::move(value));
+  });
+  return result.get();
+}
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic pop
+#endif
 
 template <class Token, class R>
 using signature_t =
@@ -486,18 +522,9 @@ auto run_async_on(Target& target, Bytes bytes, const RequestInfo& info, std::err
   using R = typename Decoder::result_type;
   constexpr bool throws = throws_v<std::decay_t<Token>>;
   if constexpr (is_use_future_v<std::decay_t<Token>>) {
-    // The future directly: Asio 1.22 has no initiate() for use_future with an
-    // exception_ptr signature, and its fallback trips g++'s
-    // maybe-uninitialized warning in every caller.
-    std::promise<R> promise(std::allocator_arg, token.get_allocator());
-    std::future<R> future = promise.get_future();
-    launch<Decoder, true>(
-        [p = std::move(promise)](std::exception_ptr failure, R value) mutable {
-          if (failure) p.set_exception(std::move(failure));
-          else p.set_value(std::move(value));
-        },
-        route_for(target, info), std::move(bytes), info, diag, refused);
-    return future;
+    return launch_future<R>(token, [&](auto&& fulfil) {
+      launch<Decoder, true>(std::move(fulfil), route_for(target, info), std::move(bytes), info, diag, refused);
+    });
   } else {
     return asio::async_initiate<Token, signature_t<Token, R>>(Initiate<Decoder, throws>{}, token, &target,
                                                               std::move(bytes), info, diag, refused);
