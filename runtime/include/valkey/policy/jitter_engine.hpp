@@ -3,8 +3,9 @@
 // refreshes) and random node picks: the minimal-standard generator
 // (x' = 48271 x mod 2^31 - 1, the same sequence as std::minstd_rand), a
 // UniformRandomBitGenerator for <random>'s distributions and std::shuffle.
-// It keeps <random> out of the headers every program includes (connection.hpp,
-// router.hpp); the .cpp files that draw from it include <random>.
+// It keeps <random> out of connection.hpp and router.hpp, which every
+// asynchronous and cluster program includes; the .cpp files that draw from
+// it include <random>.
 // Not thread-safe.
 #include <cstdint>
 
