@@ -416,10 +416,17 @@ class ClusterOp final : public TypedJob<R, Decoder> {
     // Taken before destroy(): the job holds the router until then.
     auto ex = work.executor(this->router_executor());
     destroy(this);
-    asio::dispatch(ex, [h = std::move(h), ec, failure, value = std::move(value)]() mutable {
-      if constexpr (Throws) std::move(h)(failure, std::move(value));
-      else std::move(h)(ec, std::move(value));
-    });
+    // One lambda per signature: a capture the discarded branch alone used
+    // would be unused (clang's -Wunused-lambda-capture).
+    if constexpr (Throws) {
+      asio::dispatch(ex, [h = std::move(h), failure, value = std::move(value)]() mutable {
+        std::move(h)(failure, std::move(value));
+      });
+    } else {
+      asio::dispatch(ex, [h = std::move(h), ec, value = std::move(value)]() mutable {
+        std::move(h)(ec, std::move(value));
+      });
+    }
   }
 
   // Allocated with the handler's associated allocator, by default from the
