@@ -11,6 +11,15 @@
 #   scripts/bench-compile.sh                  # every program, -O0 and -O3
 #   BENCH_COMPILE_ROUNDS=1 scripts/bench-compile.sh   # a quick check that they compile
 #   BENCH_COMPILE_TREE=../other-checkout scripts/bench-compile.sh  # these programs against another tree's headers
+#   BENCH_COMPILE_RPP=../redis-plus-plus scripts/bench-compile.sh  # and the same programs written for redis-plus-plus
+#
+# BENCH_COMPILE_RPP names a redis-plus-plus source checkout: the programs in
+# bench/compile/redis-plus-plus/ are compiled against its headers (as its
+# CMake build would lay them out: C++17 utilities, no TLS, std futures) and
+# the system's hiredis and libuv headers (Debian: libhiredis-dev,
+# libuv1-dev), in the same rounds as ours, so that both see the same load.
+# Nothing is linked, so its library need not build. Each round compiles
+# every program once, in turn.
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -28,24 +37,51 @@ if [[ -z "$gen_include" ]]; then
     -DVALKEY_CPP_BUILD_SAMPLES=OFF >/dev/null
   gen_include="$work/cfg/include"
 fi
-includes=(-I"$tree/runtime/include" -I"$tree/generated/include" -I"$gen_include")
+ours=(-I"$tree/runtime/include" -I"$tree/generated/include" -I"$gen_include")
 
 printf '#include <valkey/valkey.hpp>\nint main() {}\n' >"$work/umbrella.cpp"
-programs=("$root"/bench/compile/*.cpp "$work/umbrella.cpp")
+names=() sources=() flagsets=()
+for src in "$root"/bench/compile/*.cpp "$work/umbrella.cpp"; do
+  names+=("$(basename "$src" .cpp)") sources+=("$src") flagsets+=("${ours[*]}")
+done
 
-echo "load: $(cut -d' ' -f1-3 /proc/loadavg), $cxx $("$cxx" -dumpfullversion), rounds: $rounds"
-json="{\"commit\":\"$(git -C "$tree" rev-parse --short HEAD 2>/dev/null || echo unknown)\",\"rounds\":$rounds"
-for src in "${programs[@]}"; do
-  name="$(basename "$src" .cpp)"
+rpp_commit=""
+if [[ -n "${BENCH_COMPILE_RPP:-}" ]]; then
+  rpp="$(cd "$BENCH_COMPILE_RPP" && pwd)/src/sw/redis++"
+  [[ -f "$rpp/redis++.h" ]] || { echo "BENCH_COMPILE_RPP: no src/sw/redis++/redis++.h under $BENCH_COMPILE_RPP" >&2; exit 2; }
+  for h in hiredis/hiredis.h uv.h; do
+    printf '#include <%s>\n' "$h" | "$cxx" -x c++ -fsyntax-only - 2>/dev/null ||
+      { echo "BENCH_COMPILE_RPP: <$h> not found (Debian: libhiredis-dev, libuv1-dev)" >&2; exit 2; }
+  done
+  # What its CMake build generates from hiredis' features: nothing it needs
+  # to compile a program's headers.
+  mkdir -p "$work/rpp/sw/redis++" && : >"$work/rpp/sw/redis++/hiredis_features.h"
+  rpp_flags="-I$(dirname "$(dirname "$rpp")") -I$rpp/cxx17 -I$rpp/no_tls -I$rpp/future/std -I$work/rpp"
+  rpp_commit="$(git -C "$BENCH_COMPILE_RPP" rev-parse --short HEAD 2>/dev/null || echo unknown)"
+  for src in "$root"/bench/compile/redis-plus-plus/*.cpp; do
+    names+=("rpp_$(basename "$src" .cpp)") sources+=("$src") flagsets+=("$rpp_flags")
+  done
+fi
+
+echo "load: $(cut -d' ' -f1-3 /proc/loadavg), $cxx $("$cxx" -dumpfullversion), rounds: $rounds${rpp_commit:+, redis-plus-plus $rpp_commit}"
+declare -A times
+for ((i = 0; i < rounds; i++)); do
   for level in -O0 -O3; do
-    times=()
-    for ((i = 0; i < rounds; i++)); do
-      t="$( { /usr/bin/time -f '%U' "$cxx" -std=c++20 "$level" "${includes[@]}" -c "$src" -o "$work/out.o"; } 2>&1 | tail -1)"
-      times+=("$t")
+    for k in "${!sources[@]}"; do
+      read -ra flags <<<"${flagsets[$k]}"
+      t="$( { /usr/bin/time -f '%U' "$cxx" -std=c++20 "$level" "${flags[@]}" -c "${sources[$k]}" -o "$work/out.o"; } 2>&1 | tail -1)"
+      times["${names[$k]}$level"]+="$t "
     done
-    read -r median lo hi < <(printf '%s\n' "${times[@]}" | sort -n |
+  done
+done
+
+json="{\"commit\":\"$(git -C "$tree" rev-parse --short HEAD 2>/dev/null || echo unknown)\",\"rounds\":$rounds"
+[[ -n "$rpp_commit" ]] && json+=",\"redis_plus_plus\":\"$rpp_commit\""
+for name in "${names[@]}"; do
+  for level in -O0 -O3; do
+    read -r median lo hi < <(printf '%s\n' ${times["$name$level"]} | sort -n |
       awk '{v[NR]=$1} END {m = (NR % 2) ? v[(NR+1)/2] : (v[NR/2] + v[NR/2+1]) / 2; printf "%.2f %.2f %.2f\n", m, v[1], v[NR]}')
-    printf '%-22s %s  %5.2f s  (%.2f-%.2f)\n' "$name" "$level" "$median" "$lo" "$hi"
+    printf '%-26s %s  %5.2f s  (%.2f-%.2f)\n' "$name" "$level" "$median" "$lo" "$hi"
     json+=",\"${name}${level}\":{\"user_s\":$median,\"min\":$lo,\"max\":$hi}"
   done
 done
