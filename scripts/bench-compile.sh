@@ -40,9 +40,9 @@ fi
 ours=(-I"$tree/runtime/include" -I"$tree/generated/include" -I"$gen_include")
 
 printf '#include <valkey/valkey.hpp>\nint main() {}\n' >"$work/umbrella.cpp"
-names=() sources=() flagsets=()
+names=() sources=() kinds=()  # kinds: whose headers a program is compiled against
 for src in "$root"/bench/compile/*.cpp "$work/umbrella.cpp"; do
-  names+=("$(basename "$src" .cpp)") sources+=("$src") flagsets+=("${ours[*]}")
+  names+=("$(basename "$src" .cpp)") sources+=("$src") kinds+=(ours)
 done
 
 rpp_commit=""
@@ -56,10 +56,10 @@ if [[ -n "${BENCH_COMPILE_RPP:-}" ]]; then
   # What its CMake build generates from hiredis' features: nothing it needs
   # to compile a program's headers.
   mkdir -p "$work/rpp/sw/redis++" && : >"$work/rpp/sw/redis++/hiredis_features.h"
-  rpp_flags="-I$(dirname "$(dirname "$rpp")") -I$rpp/cxx17 -I$rpp/no_tls -I$rpp/future/std -I$work/rpp"
+  rpp_flags=(-I"$(dirname "$(dirname "$rpp")")" -I"$rpp/cxx17" -I"$rpp/no_tls" -I"$rpp/future/std" -I"$work/rpp")
   rpp_commit="$(git -C "$BENCH_COMPILE_RPP" rev-parse --short HEAD 2>/dev/null || echo unknown)"
   for src in "$root"/bench/compile/redis-plus-plus/*.cpp; do
-    names+=("rpp_$(basename "$src" .cpp)") sources+=("$src") flagsets+=("$rpp_flags")
+    names+=("rpp_$(basename "$src" .cpp)") sources+=("$src") kinds+=(rpp)
   done
 fi
 
@@ -68,7 +68,7 @@ declare -A times
 for ((i = 0; i < rounds; i++)); do
   for level in -O0 -O3; do
     for k in "${!sources[@]}"; do
-      read -ra flags <<<"${flagsets[$k]}"
+      if [[ "${kinds[$k]}" == rpp ]]; then flags=("${rpp_flags[@]}"); else flags=("${ours[@]}"); fi
       t="$( { /usr/bin/time -f '%U' "$cxx" -std=c++20 "$level" "${flags[@]}" -c "${sources[$k]}" -o "$work/out.o"; } 2>&1 | tail -1)"
       times["${names[$k]}$level"]+="$t "
     done
