@@ -15,7 +15,6 @@
 #include <string>
 #include <string_view>
 #include <system_error>
-#include <thread>
 #include <type_traits>
 
 #include <valkey/command.hpp>
@@ -28,7 +27,6 @@
 #include <valkey/export.hpp>
 #include <valkey/observe/probe.hpp>
 #include <valkey/policy/guard.hpp>
-#include <valkey/policy/idempotency.hpp>
 #include <valkey/request.hpp>
 
 namespace valkey {
@@ -208,103 +206,129 @@ const CallOptions* options_of(const Target& t) noexcept {
   else return nullptr;
 }
 
-// Whether every command `plan` writes may run twice (policy/idempotency.hpp).
-// Encodes the plan again: called only after a written, unanswered attempt.
-template <class Plan>
-bool plan_idempotent(const Plan& plan) {
-  std::string bytes;
-  resp::Writer w(bytes);
-  plan.write(w);
-  return policy::idempotent_encoded(bytes);
+// A synchronous target as the policy path sees it: where to run a request,
+// its Config and the call's options.
+struct SyncTarget {
+  void* self;
+  void (*run)(void* self, detail::SyncOpBase& op);
+  const Config* config;
+  const CallOptions* options;  // null: none
+
+  template <class Target>
+  static SyncTarget of(Target& t) noexcept {
+    return {&t, [](void* self, detail::SyncOpBase& op) { static_cast<Target*>(self)->run(op); }, &t.config(),
+            options_of(t)};
+  }
+};
+
+// A plan as the policy path sees it: how to encode it, what it is, and
+// whether it is refused before anything is sent (refusal_of()).
+struct SyncPlanRef {
+  detail::EncodeRef encode;
+  observe::Shape shape;
+  std::error_code refusal;
+  const void* plan;
+  std::string_view (*name)(const void* plan);
+
+  template <class Plan>
+  static SyncPlanRef of(const Plan& p) noexcept {
+    return {detail::EncodeRef::of(p),
+            {p.lasting_name(), observe::command_info_of(p), p.replies(), p.flags()},
+            refusal_of(p),
+            &p,
+            [](const void* q) { return static_cast<const Plan*>(q)->name(); }};
+  }
+};
+
+// What the policy path calls back for: the parts of a call that depend on
+// its reply type (SyncAttemptsOf) and its plan's name.
+class SyncAttempts {
+ public:
+  // Decodes the completed attempt's reply into the caller's value.
+  virtual std::error_code finish(Reason& why) = 0;
+  // Ready for another attempt: the request and the value start over.
+  virtual void restart() = 0;
+  // Drops a value decoded before the reply turned out to be an error.
+  virtual void discard() noexcept = 0;
+  // The plan's name() (for errors and retry events): asked for only then,
+  // since an argument list finds it by walking its arguments.
+  std::string_view name() const { return plan_.name(plan_.plan); }
+  const SyncPlanRef& plan() const noexcept { return plan_; }
+
+ protected:
+  explicit SyncAttempts(const SyncPlanRef& plan) noexcept : plan_(plan) {}
+  ~SyncAttempts() = default;
+
+ private:
+  const SyncPlanRef& plan_;
+};
+
+// A synchronous call under a Guard (policy/guard.hpp), compiled once in the
+// library (exec/run_sync_guarded.cpp) rather than in every program for every
+// command: the breaker's admission before each attempt, the retry decision
+// after each failed one (the request runs again: the caller's arguments are
+// alive), the per-call options. Then the outcome: a failure throws
+// (ServerError, Error), or fills `ec` (and `diag`) when `ec` is given.
+VALKEY_CPP_EXPORT void run_sync_guarded(const SyncTarget& target, policy::Guard& guard, detail::SyncOpBase& op,
+                                        SyncAttempts& attempts, std::error_code* ec, Diagnostics* diag);
+
+// The request of a guarded synchronous call with its decoder, and the
+// caller's value. A template of the decoder alone, not of the plan: commands
+// that share a reply type share this code in a program.
+template <class Decoder>
+class SyncAttemptsOf final : public SyncAttempts {
+ public:
+  using result_type = typename Decoder::result_type;
+  // RESP2 replies in their RESP3 shape (shape_resp2()), for decoders of Reply.
+  using Shaper = void (*)(Decoder&, result_type&, const void* plan);
+
+  SyncAttemptsOf(const SyncPlanRef& plan, Shaper shaper)
+      : SyncAttempts(plan), op_(plan.encode, plan.shape.replies), shaper_(shaper) {
+    op_.flags = plan.shape.flags;
+  }
+  std::error_code finish(Reason& why) override {
+    std::error_code e = op_.decoder().finish(out, why);
+    if constexpr (shapes_replies<Decoder>)
+      if (!e && op_.answered_in_resp2()) [[unlikely]]
+        shaper_(op_.decoder(), out, plan().plan);
+    return e;
+  }
+  void restart() override {
+    op_.restart();
+    out = result_type{};
+  }
+  void discard() noexcept override { out = result_type{}; }
+  detail::SyncOpBase& op() noexcept { return op_; }
+
+  result_type out{};
+
+ private:
+  detail::SyncOp<Decoder> op_;
+  Shaper shaper_;
+};
+
+// run_sync()'s cold branch, a template of the decoder alone: the call handed
+// to the library's policy path. Out of line, so that the plain path, inlined
+// into every call, stays as short as it was.
+template <class Decoder>
+[[gnu::noinline]] typename Decoder::result_type run_sync_under(const SyncTarget& target, policy::Guard& g,
+                                                               const SyncPlanRef& plan,
+                                                               typename SyncAttemptsOf<Decoder>::Shaper shaper,
+                                                               std::error_code* ec, Diagnostics* diag) {
+  SyncAttemptsOf<Decoder> attempts(plan, shaper);
+  run_sync_guarded(target, g, attempts.op(), attempts, ec, diag);
+  return std::move(attempts.out);
 }
 
-// run_sync() under a Guard: the breaker's admission before each attempt, the
-// retry decision after each failed one (the SyncOp runs again: the caller's
-// arguments are alive), the per-call options.
-template <class Target, class Plan>
-auto run_sync_guarded(Target& target, policy::Guard& g, const Plan& plan, std::error_code* ec, Diagnostics* diag) {
-  using Decoder = typename Plan::decoder_type;
-  using R = typename Decoder::result_type;
-  using policy::Clock;
-  R out{};
-  const CallOptions* opts = options_of(target);
-  const bool blocking = has(plan.flags(), CommandFlag::blocking);
-  std::error_code e = refusal_of(plan);
-  Reason why;
-  if (!e && opts && opts->idempotent && blocking) {
-    e = make_error_code(errc::invalid_argument);
-    why.detail = "a blocking command cannot be marked idempotent: a resend would pop or wait again";
-  }
-  if (e) {
-    sync_failed(target, plan, e, &why, {}, false, ec, diag);
-    if constexpr (!std::is_same_v<R, Ok>) return out;
-    else return;
-  }
-  detail::SyncOp<Decoder> op{detail::EncodeRef::of(plan), plan.replies()};
-  op.flags = plan.flags();
-  apply_deadline(op, target.config(), opts ? opts->timeout : std::chrono::milliseconds{0});
-  if (opts) op.database = opts->database;
-  if (observe::observed(target.config())) [[unlikely]]
-    observe::start_plan(op.probe, target.config(), plan);
-  // Blocking commands are never sent twice (they pop, or wait again).
-  // One attempt (retry::none) reports as without a policy.
-  const policy::RetryPolicy* rp = blocking ? nullptr : (opts && opts->retry ? &*opts->retry : g.retry());
-  if (rp && rp->max_attempts <= 1) rp = nullptr;
-  if (rp) g.first_attempt(Clock::now());
-  bool may_have_run = false;  // an attempt was written and got no reply
-  bool transport = false;
-  std::string cause;  // errc::unknown_outcome: what failed the last attempt
-  for (int attempt = 1;; ++attempt) {
-    const policy::Admission admission = g.admit(Clock::now());
-    if (admission == policy::Admission::reject) {
-      e = make_error_code(errc::circuit_open);
-      transport = true;
-      break;
-    }
-    target.run(op);
-    e = op.transport_error();
-    transport = static_cast<bool>(e);
-    const bool written = transport && op.was_written();
-    g.record(admission, e, op.was_written(), Clock::now());
-    may_have_run = may_have_run || written;
-    if (!transport) e = op.decoder().finish(out, why);
-    if constexpr (shapes_replies<Decoder>)
-      if (!e && op.answered_in_resp2()) [[unlikely]]
-        shape_resp2(op.decoder(), out, plan);
-    if (!e || !rp) break;
-    const policy::Failure f = policy::failure_of(e, may_have_run, why.server_message);
-    const bool idempotent =
-        f.outcome == policy::Outcome::sent_no_reply && ((opts && opts->idempotent) || plan_idempotent(plan));
-    const policy::RetryDecision d = g.decide(*rp, attempt, f, idempotent, Clock::now(), op.deadline);
-    if (d.give_up == policy::GiveUp::unknown_outcome) {
-      cause = e.message();
-      if (is_connection_failure(e) && !op.connection_error().empty()) cause += ": " + op.connection_error();
-      e = make_error_code(errc::unknown_outcome);
-      break;
-    }
-    if (!d.retry()) break;
-    g.retrying(plan.name(), attempt, e);
-    if (d.delay > policy::Duration::zero()) std::this_thread::sleep_for(d.delay);
-    op.restart();
-    out = R{};
-    why.clear();
-  }
-  if (op.probe.armed()) [[unlikely]]
-    op.probe.end(e, why.server_message);
-  if (e == errc::unknown_outcome) {
-    why.detail = std::move(cause);
-    sync_failed(target, plan, e, &why, {}, true, ec, diag);
-  } else if (transport) {
-    sync_failed(target, plan, e, &why, e == errc::circuit_open ? std::string_view{} : op.connection_error(),
-                may_have_run, ec, diag);
-  } else if (e) {
-    sync_failed(target, plan, e, &why, {}, false, ec, diag);
-    out = R{};
-  } else {
-    if (ec) ec->clear();
-    clear(diag);
-  }
-  if constexpr (!std::is_same_v<R, Ok>) return out;
+// The Shaper of `Plan`'s replies, for decoders that shape them.
+template <class Decoder, class Plan>
+typename SyncAttemptsOf<Decoder>::Shaper shaper_of() noexcept {
+  if constexpr (shapes_replies<Decoder>)
+    return [](Decoder& d, typename Decoder::result_type& value, const void* p) {
+      shape_resp2(d, value, *static_cast<const Plan*>(p));
+    };
+  else
+    return nullptr;
 }
 
 // Runs `plan` on a synchronous executor and hands out the result. Without
@@ -315,8 +339,15 @@ template <class Target, class Plan>
 auto run_sync(Target& target, const Plan& plan, std::error_code* ec, Diagnostics* diag) {
   using Decoder = typename Plan::decoder_type;
   using R = typename Decoder::result_type;
-  if (policy::Guard* g = guard_of(target)) [[unlikely]]
-    return run_sync_guarded(target, *g, plan, ec, diag);
+  if (policy::Guard* g = guard_of(target)) [[unlikely]] {
+    const SyncPlanRef ref = SyncPlanRef::of(plan);
+    if constexpr (std::is_same_v<R, Ok>) {
+      run_sync_under<Decoder>(SyncTarget::of(target), *g, ref, shaper_of<Decoder, Plan>(), ec, diag);
+      return;
+    } else {
+      return run_sync_under<Decoder>(SyncTarget::of(target), *g, ref, shaper_of<Decoder, Plan>(), ec, diag);
+    }
+  }
   R out{};
   if (std::error_code e = refusal_of(plan)) {
     sync_failed(target, plan, e, nullptr, {}, false, ec, diag);
