@@ -216,7 +216,7 @@ struct SyncTarget {
 
   template <class Target>
   static SyncTarget of(Target& t) noexcept {
-    return {&t, [](void* self, detail::SyncOpBase& op) { static_cast<Target*>(self)->run(op); }, &t.config(),
+    return {&t, [](void* p, detail::SyncOpBase& op) { static_cast<Target*>(p)->run(op); }, &t.config(),
             options_of(t)};
   }
 };
