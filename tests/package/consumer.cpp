@@ -42,7 +42,19 @@ int main(int argc, char** argv) {
     if (value != std::optional<std::string>{"installed"}) {
       return fail("GET returned " + value.value_or("(nil)"));
     }
-    db.del({key});
+    // A pipeline and a transaction: clang 14 once rejected both (a batch
+    // builder's constraint checked while the builder was incomplete).
+    const std::string counter = key + ":n";
+    db.del({counter});
+    const auto [count, again] = db.pipeline().incr(counter).get(key).exec();
+    if (count != 1 || again != std::optional<std::string>{"installed"}) {
+      return fail("the pipeline's replies were not INCR's 1 and GET's value");
+    }
+    const auto [second, third] = db.transaction().incr(counter).incr(counter).exec();
+    if (second != 2 || third != 3) {
+      return fail("the transaction's replies were not 2 and 3");
+    }
+    db.del({key, counter});
     if (db.get(key).has_value()) {
       return fail("the key survived DEL");
     }

@@ -128,8 +128,11 @@ class Executor {
   }
 
   /// A batch builder: sends what it collected, on its target, in one write.
-  template <class... Tail>
-    requires(executor_of<Derived, batch_builder> && (not_a_command<Tail> && ...))
+  // The constraint names `Self`, not Derived: clang would check a constraint
+  // on Derived alone when it instantiates this base, while Derived is still
+  // incomplete, and keep the (false) answer for the whole translation unit.
+  template <class... Tail, class Self = Derived>
+    requires(executor_of<Self, batch_builder> && (not_a_command<Tail> && ...))
   decltype(auto) exec(Tail&&... tail) {
     return dispatch(self().target(), self().take_plan(), std::forward<Tail>(tail)...);
   }
