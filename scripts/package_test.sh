@@ -12,7 +12,9 @@
 #   2. tests/package/find_package and a plain pkg-config command line build
 #      tests/package/consumer.cpp with g++ and clang++ and
 #      -Wall -Wextra -Wpedantic -Wshadow -Wconversion -Wsign-conversion -Werror,
-#      and run it against a real valkey-server;
+#      and run it against a real valkey-server; pkg-config builds and runs
+#      tests/package/coroutine_consumer.cpp (an AsyncClient in a coroutine)
+#      with both compilers as well;
 #   3. the prefix moved elsewhere: both consumers again;
 #   4. tests/package/subproject with add_subdirectory and with FetchContent:
 #      the consumer's build compiles the library's sources and its own file
@@ -242,11 +244,16 @@ consumer_find_package() {
   run_consumer "$4/consumer"
 }
 
-# consumer_pkg_config <compiler> <prefix> <shared|static> <output>: the flags
-# straight from pkg-config, as a Makefile would have them. C++20 is the
-# consumer's to choose (pkg-config has no field for it).
+# consumer_pkg_config <compiler> <prefix> <shared|static> <output> [source]:
+# the flags straight from pkg-config, as a Makefile would have them. C++20 is
+# the consumer's to choose (pkg-config has no field for it). The source is
+# tests/package/consumer.cpp unless named.
 consumer_pkg_config() {
-  local cxx="$1" p="$2" kind="$3" out="$4"
+  local cxx="$1" p="$2" kind="$3" out="$4" src="${5:-$repo/tests/package/consumer.cpp}"
+  local own=()
+  # Asio 1.22 detects clang's coroutines only with libc++: with libstdc++ a
+  # coroutine program names them (docs/guides/getting-started.md).
+  if [[ "$cxx" == clang* && "$src" == *coroutine* ]]; then own=(-DASIO_HAS_CO_AWAIT=1 -DASIO_HAS_STD_COROUTINE=1); fi
   local pcdir="$p/lib/$multiarch/pkgconfig"
   [ -d "$pcdir" ] || pcdir="$p/lib/pkgconfig"
   local static=() cflags libs
@@ -258,8 +265,8 @@ consumer_pkg_config() {
   mkdir -p "$(dirname "$out")"
   local cout
   # shellcheck disable=SC2086
-  if ! cout="$(nice "${cc_launcher[@]}" "$cxx" -std=c++20 -O0 "${strict[@]}" $cflags \
-                "$repo/tests/package/consumer.cpp" -o "$out" $libs 2>&1)"; then
+  if ! cout="$(nice "${cc_launcher[@]}" "$cxx" -std=c++20 -O0 "${strict[@]}" "${own[@]}" $cflags \
+                "$src" -o "$out" $libs 2>&1)"; then
     # Here the headers are compiled with the strict warnings (CMake consumers
     # see an installed package's headers as system headers): any warning fails.
     printf '%s\n' "$cout"
@@ -285,6 +292,10 @@ for kind in shared static; do
   for cxx in g++ clang++; do
     check "$kind: find_package consumer ($cxx)" consumer_find_package "$kind" "$cxx" "$p" "$work/$kind/find_package-$cxx"
     check "$kind: pkg-config consumer ($cxx)" consumer_pkg_config "$cxx" "$p" "$kind" "$work/$kind/pkg-config-$cxx/consumer"
+    if [ "$kind" = shared ]; then
+      check "$kind: pkg-config coroutine consumer ($cxx)" consumer_pkg_config "$cxx" "$p" "$kind" \
+        "$work/$kind/pkg-config-$cxx/coroutine_consumer" "$repo/tests/package/coroutine_consumer.cpp"
+    fi
   done
 done
 
