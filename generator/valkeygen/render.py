@@ -76,10 +76,18 @@ def key_spec_line(ks):
 
 
 def record_lines(cmd, r):
-    """A reply record nested in the command struct (replies.Record)."""
+    """A reply record of the command (replies.Record): declared in the
+    command's struct, defined after it.
+
+    Defined inside, a record holding another one (std::optional<Inner>,
+    std::pair<std::string, Inner>) would have clang instantiate those
+    templates while the command's struct is incomplete, before Inner's member
+    initializers are read: clang then decides for the whole translation unit
+    that Inner cannot be default-constructed, and no decoder can build it.
+    """
     lines = ["/// A record of the reply, one member per field of the reply schema",
              "/// (a field the server does not send keeps its default).",
-             f"struct {r.name} {{"]
+             f"struct {cmd.struct}::{r.name} {{"]
     for member, key, t in r.fields:
         note = f"  // \"{key}\"" if key != member else ""
         lines.append(f"  {t} {member} = {{}};{note}")

@@ -467,41 +467,43 @@ struct VALKEY_CPP_EXPORT ClusterGetSlotMigrations {
       .nondeterministic_output = false,
       .key_specs = {},
   };
-  /// A record of the reply, one member per field of the reply schema
-  /// (a field the server does not send keeps its default).
-  struct Record {
-    std::string link_name = {};
-    std::string operation = {};
-    std::string slot_ranges = {};
-    std::string target_node = {};
-    std::string source_node = {};
-    std::int64_t create_time = {};
-    std::int64_t last_update_time = {};
-    std::int64_t last_ack_time = {};
-    std::string state = {};
-    std::string message = {};
-    std::int64_t cow_size = {};
-
-    static constexpr std::string_view record_name = "valkey::cmd::ClusterGetSlotMigrations::Record";
-    template <class F>
-    static constexpr auto fields(F f) {
-      return f(
-          valkey::adapt::field("link_name", &Record::link_name),
-          valkey::adapt::field("operation", &Record::operation),
-          valkey::adapt::field("slot_ranges", &Record::slot_ranges),
-          valkey::adapt::field("target_node", &Record::target_node),
-          valkey::adapt::field("source_node", &Record::source_node),
-          valkey::adapt::field("create_time", &Record::create_time),
-          valkey::adapt::field("last_update_time", &Record::last_update_time),
-          valkey::adapt::field("last_ack_time", &Record::last_ack_time),
-          valkey::adapt::field("state", &Record::state),
-          valkey::adapt::field("message", &Record::message),
-          valkey::adapt::field("cow_size", &Record::cow_size));
-    }
-    friend bool operator==(const Record&, const Record&) = default;
-  };
+  struct Record;  // a record of the reply, defined below
 
   using reply_type = std::vector<ClusterGetSlotMigrations::Record>;
+};
+
+/// A record of the reply, one member per field of the reply schema
+/// (a field the server does not send keeps its default).
+struct ClusterGetSlotMigrations::Record {
+  std::string link_name = {};
+  std::string operation = {};
+  std::string slot_ranges = {};
+  std::string target_node = {};
+  std::string source_node = {};
+  std::int64_t create_time = {};
+  std::int64_t last_update_time = {};
+  std::int64_t last_ack_time = {};
+  std::string state = {};
+  std::string message = {};
+  std::int64_t cow_size = {};
+
+  static constexpr std::string_view record_name = "valkey::cmd::ClusterGetSlotMigrations::Record";
+  template <class F>
+  static constexpr auto fields(F f) {
+    return f(
+        valkey::adapt::field("link_name", &Record::link_name),
+        valkey::adapt::field("operation", &Record::operation),
+        valkey::adapt::field("slot_ranges", &Record::slot_ranges),
+        valkey::adapt::field("target_node", &Record::target_node),
+        valkey::adapt::field("source_node", &Record::source_node),
+        valkey::adapt::field("create_time", &Record::create_time),
+        valkey::adapt::field("last_update_time", &Record::last_update_time),
+        valkey::adapt::field("last_ack_time", &Record::last_ack_time),
+        valkey::adapt::field("state", &Record::state),
+        valkey::adapt::field("message", &Record::message),
+        valkey::adapt::field("cow_size", &Record::cow_size));
+  }
+  friend bool operator==(const Record&, const Record&) = default;
 };
 VALKEY_CPP_EXPORT void encode(const ClusterGetSlotMigrations& c, valkey::resp::Writer& w);
 VALKEY_CPP_EXPORT void for_each_key(const ClusterGetSlotMigrations& c, valkey::KeyCallback cb);
@@ -611,31 +613,33 @@ struct VALKEY_CPP_EXPORT ClusterLinks {
       .nondeterministic_output = true,
       .key_specs = {},
   };
-  /// A record of the reply, one member per field of the reply schema
-  /// (a field the server does not send keeps its default).
-  struct Record {
-    std::string direction = {};
-    std::string node = {};
-    std::int64_t create_time = {};  // "create-time"
-    std::string events = {};
-    std::int64_t send_buffer_allocated = {};  // "send-buffer-allocated"
-    std::int64_t send_buffer_used = {};  // "send-buffer-used"
-
-    static constexpr std::string_view record_name = "valkey::cmd::ClusterLinks::Record";
-    template <class F>
-    static constexpr auto fields(F f) {
-      return f(
-          valkey::adapt::field("direction", &Record::direction),
-          valkey::adapt::field("node", &Record::node),
-          valkey::adapt::field("create-time", &Record::create_time),
-          valkey::adapt::field("events", &Record::events),
-          valkey::adapt::field("send-buffer-allocated", &Record::send_buffer_allocated),
-          valkey::adapt::field("send-buffer-used", &Record::send_buffer_used));
-    }
-    friend bool operator==(const Record&, const Record&) = default;
-  };
+  struct Record;  // a record of the reply, defined below
 
   using reply_type = std::vector<ClusterLinks::Record>;
+};
+
+/// A record of the reply, one member per field of the reply schema
+/// (a field the server does not send keeps its default).
+struct ClusterLinks::Record {
+  std::string direction = {};
+  std::string node = {};
+  std::int64_t create_time = {};  // "create-time"
+  std::string events = {};
+  std::int64_t send_buffer_allocated = {};  // "send-buffer-allocated"
+  std::int64_t send_buffer_used = {};  // "send-buffer-used"
+
+  static constexpr std::string_view record_name = "valkey::cmd::ClusterLinks::Record";
+  template <class F>
+  static constexpr auto fields(F f) {
+    return f(
+        valkey::adapt::field("direction", &Record::direction),
+        valkey::adapt::field("node", &Record::node),
+        valkey::adapt::field("create-time", &Record::create_time),
+        valkey::adapt::field("events", &Record::events),
+        valkey::adapt::field("send-buffer-allocated", &Record::send_buffer_allocated),
+        valkey::adapt::field("send-buffer-used", &Record::send_buffer_used));
+  }
+  friend bool operator==(const Record&, const Record&) = default;
 };
 VALKEY_CPP_EXPORT void encode(const ClusterLinks& c, valkey::resp::Writer& w);
 VALKEY_CPP_EXPORT void for_each_key(const ClusterLinks& c, valkey::KeyCallback cb);
@@ -1026,57 +1030,60 @@ struct VALKEY_CPP_EXPORT ClusterShards {
       .nondeterministic_output = true,
       .key_specs = {},
   };
-  /// A record of the reply, one member per field of the reply schema
-  /// (a field the server does not send keeps its default).
-  struct Node {
-    std::string id = {};
-    std::int64_t port = {};
-    std::int64_t tls_port = {};  // "tls-port"
-    std::string ip = {};
-    std::string endpoint = {};
-    std::string hostname = {};
-    std::string role = {};
-    std::int64_t replication_offset = {};  // "replication-offset"
-    std::string health = {};
-    std::string availability_zone = {};  // "availability-zone"
-
-    static constexpr std::string_view record_name = "valkey::cmd::ClusterShards::Node";
-    template <class F>
-    static constexpr auto fields(F f) {
-      return f(
-          valkey::adapt::field("id", &Node::id),
-          valkey::adapt::field("port", &Node::port),
-          valkey::adapt::field("tls-port", &Node::tls_port),
-          valkey::adapt::field("ip", &Node::ip),
-          valkey::adapt::field("endpoint", &Node::endpoint),
-          valkey::adapt::field("hostname", &Node::hostname),
-          valkey::adapt::field("role", &Node::role),
-          valkey::adapt::field("replication-offset", &Node::replication_offset),
-          valkey::adapt::field("health", &Node::health),
-          valkey::adapt::field("availability-zone", &Node::availability_zone));
-    }
-    friend bool operator==(const Node&, const Node&) = default;
-  };
-
-  /// A record of the reply, one member per field of the reply schema
-  /// (a field the server does not send keeps its default).
-  struct Record {
-    std::vector<std::int64_t> slots = {};
-    std::vector<ClusterShards::Node> nodes = {};
-    std::string id = {};
-
-    static constexpr std::string_view record_name = "valkey::cmd::ClusterShards::Record";
-    template <class F>
-    static constexpr auto fields(F f) {
-      return f(
-          valkey::adapt::field("slots", &Record::slots),
-          valkey::adapt::field("nodes", &Record::nodes),
-          valkey::adapt::field("id", &Record::id));
-    }
-    friend bool operator==(const Record&, const Record&) = default;
-  };
+  struct Node;  // a record of the reply, defined below
+  struct Record;  // a record of the reply, defined below
 
   using reply_type = std::vector<ClusterShards::Record>;
+};
+
+/// A record of the reply, one member per field of the reply schema
+/// (a field the server does not send keeps its default).
+struct ClusterShards::Node {
+  std::string id = {};
+  std::int64_t port = {};
+  std::int64_t tls_port = {};  // "tls-port"
+  std::string ip = {};
+  std::string endpoint = {};
+  std::string hostname = {};
+  std::string role = {};
+  std::int64_t replication_offset = {};  // "replication-offset"
+  std::string health = {};
+  std::string availability_zone = {};  // "availability-zone"
+
+  static constexpr std::string_view record_name = "valkey::cmd::ClusterShards::Node";
+  template <class F>
+  static constexpr auto fields(F f) {
+    return f(
+        valkey::adapt::field("id", &Node::id),
+        valkey::adapt::field("port", &Node::port),
+        valkey::adapt::field("tls-port", &Node::tls_port),
+        valkey::adapt::field("ip", &Node::ip),
+        valkey::adapt::field("endpoint", &Node::endpoint),
+        valkey::adapt::field("hostname", &Node::hostname),
+        valkey::adapt::field("role", &Node::role),
+        valkey::adapt::field("replication-offset", &Node::replication_offset),
+        valkey::adapt::field("health", &Node::health),
+        valkey::adapt::field("availability-zone", &Node::availability_zone));
+  }
+  friend bool operator==(const Node&, const Node&) = default;
+};
+
+/// A record of the reply, one member per field of the reply schema
+/// (a field the server does not send keeps its default).
+struct ClusterShards::Record {
+  std::vector<std::int64_t> slots = {};
+  std::vector<ClusterShards::Node> nodes = {};
+  std::string id = {};
+
+  static constexpr std::string_view record_name = "valkey::cmd::ClusterShards::Record";
+  template <class F>
+  static constexpr auto fields(F f) {
+    return f(
+        valkey::adapt::field("slots", &Record::slots),
+        valkey::adapt::field("nodes", &Record::nodes),
+        valkey::adapt::field("id", &Record::id));
+  }
+  friend bool operator==(const Record&, const Record&) = default;
 };
 VALKEY_CPP_EXPORT void encode(const ClusterShards& c, valkey::resp::Writer& w);
 VALKEY_CPP_EXPORT void for_each_key(const ClusterShards& c, valkey::KeyCallback cb);
@@ -1132,25 +1139,7 @@ struct VALKEY_CPP_EXPORT ClusterSlotStats {
       .nondeterministic_output = true,
       .key_specs = {},
   };
-  /// A record of the reply, one member per field of the reply schema
-  /// (a field the server does not send keeps its default).
-  struct Record {
-    std::int64_t key_count = {};  // "key-count"
-    std::int64_t cpu_usec = {};  // "cpu-usec"
-    std::int64_t network_bytes_in = {};  // "network-bytes-in"
-    std::int64_t network_bytes_out = {};  // "network-bytes-out"
-
-    static constexpr std::string_view record_name = "valkey::cmd::ClusterSlotStats::Record";
-    template <class F>
-    static constexpr auto fields(F f) {
-      return f(
-          valkey::adapt::field("key-count", &Record::key_count),
-          valkey::adapt::field("cpu-usec", &Record::cpu_usec),
-          valkey::adapt::field("network-bytes-in", &Record::network_bytes_in),
-          valkey::adapt::field("network-bytes-out", &Record::network_bytes_out));
-    }
-    friend bool operator==(const Record&, const Record&) = default;
-  };
+  struct Record;  // a record of the reply, defined below
 
   using reply_type = std::vector<std::pair<std::int64_t, ClusterSlotStats::Record>>;
 
@@ -1172,6 +1161,26 @@ struct VALKEY_CPP_EXPORT ClusterSlotStats {
   using Filter = valkey::Choice<SlotsRange, OrderBy>;
 
   Filter filter = {};
+};
+
+/// A record of the reply, one member per field of the reply schema
+/// (a field the server does not send keeps its default).
+struct ClusterSlotStats::Record {
+  std::int64_t key_count = {};  // "key-count"
+  std::int64_t cpu_usec = {};  // "cpu-usec"
+  std::int64_t network_bytes_in = {};  // "network-bytes-in"
+  std::int64_t network_bytes_out = {};  // "network-bytes-out"
+
+  static constexpr std::string_view record_name = "valkey::cmd::ClusterSlotStats::Record";
+  template <class F>
+  static constexpr auto fields(F f) {
+    return f(
+        valkey::adapt::field("key-count", &Record::key_count),
+        valkey::adapt::field("cpu-usec", &Record::cpu_usec),
+        valkey::adapt::field("network-bytes-in", &Record::network_bytes_in),
+        valkey::adapt::field("network-bytes-out", &Record::network_bytes_out));
+  }
+  friend bool operator==(const Record&, const Record&) = default;
 };
 VALKEY_CPP_EXPORT void encode(const ClusterSlotStats& c, valkey::resp::Writer& w);
 VALKEY_CPP_EXPORT void for_each_key(const ClusterSlotStats& c, valkey::KeyCallback cb);

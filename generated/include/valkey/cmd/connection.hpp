@@ -783,25 +783,27 @@ struct VALKEY_CPP_EXPORT ClientTrackingInfo {
       .nondeterministic_output = false,
       .key_specs = {},
   };
-  /// A record of the reply, one member per field of the reply schema
-  /// (a field the server does not send keeps its default).
-  struct Record {
-    std::vector<std::string> flags = {};
-    std::int64_t redirect = {};
-    std::vector<std::string> prefixes = {};
-
-    static constexpr std::string_view record_name = "valkey::cmd::ClientTrackingInfo::Record";
-    template <class F>
-    static constexpr auto fields(F f) {
-      return f(
-          valkey::adapt::field("flags", &Record::flags),
-          valkey::adapt::field("redirect", &Record::redirect),
-          valkey::adapt::field("prefixes", &Record::prefixes));
-    }
-    friend bool operator==(const Record&, const Record&) = default;
-  };
+  struct Record;  // a record of the reply, defined below
 
   using reply_type = ClientTrackingInfo::Record;
+};
+
+/// A record of the reply, one member per field of the reply schema
+/// (a field the server does not send keeps its default).
+struct ClientTrackingInfo::Record {
+  std::vector<std::string> flags = {};
+  std::int64_t redirect = {};
+  std::vector<std::string> prefixes = {};
+
+  static constexpr std::string_view record_name = "valkey::cmd::ClientTrackingInfo::Record";
+  template <class F>
+  static constexpr auto fields(F f) {
+    return f(
+        valkey::adapt::field("flags", &Record::flags),
+        valkey::adapt::field("redirect", &Record::redirect),
+        valkey::adapt::field("prefixes", &Record::prefixes));
+  }
+  friend bool operator==(const Record&, const Record&) = default;
 };
 VALKEY_CPP_EXPORT void encode(const ClientTrackingInfo& c, valkey::resp::Writer& w);
 VALKEY_CPP_EXPORT void for_each_key(const ClientTrackingInfo& c, valkey::KeyCallback cb);
@@ -925,53 +927,8 @@ struct VALKEY_CPP_EXPORT Hello {
       .nondeterministic_output = false,
       .key_specs = {},
   };
-  /// A record of the reply, one member per field of the reply schema
-  /// (a field the server does not send keeps its default).
-  struct Module {
-    std::string name = {};
-    std::int64_t ver = {};
-    std::string path = {};
-    std::vector<std::string> args = {};
-
-    static constexpr std::string_view record_name = "valkey::cmd::Hello::Module";
-    template <class F>
-    static constexpr auto fields(F f) {
-      return f(
-          valkey::adapt::field("name", &Module::name),
-          valkey::adapt::field("ver", &Module::ver),
-          valkey::adapt::field("path", &Module::path),
-          valkey::adapt::field("args", &Module::args));
-    }
-    friend bool operator==(const Module&, const Module&) = default;
-  };
-
-  /// A record of the reply, one member per field of the reply schema
-  /// (a field the server does not send keeps its default).
-  struct Record {
-    std::string server = {};
-    std::string version = {};
-    std::int64_t proto = {};
-    std::int64_t id = {};
-    std::string mode = {};
-    std::string role = {};
-    std::vector<Hello::Module> modules = {};
-    std::string availability_zone = {};
-
-    static constexpr std::string_view record_name = "valkey::cmd::Hello::Record";
-    template <class F>
-    static constexpr auto fields(F f) {
-      return f(
-          valkey::adapt::field("server", &Record::server),
-          valkey::adapt::field("version", &Record::version),
-          valkey::adapt::field("proto", &Record::proto),
-          valkey::adapt::field("id", &Record::id),
-          valkey::adapt::field("mode", &Record::mode),
-          valkey::adapt::field("role", &Record::role),
-          valkey::adapt::field("modules", &Record::modules),
-          valkey::adapt::field("availability_zone", &Record::availability_zone));
-    }
-    friend bool operator==(const Record&, const Record&) = default;
-  };
+  struct Module;  // a record of the reply, defined below
+  struct Record;  // a record of the reply, defined below
 
   using reply_type = Hello::Record;
 
@@ -992,6 +949,54 @@ struct VALKEY_CPP_EXPORT Hello {
   struct Options {
     valkey::Optional<Arguments> arguments = {};
   };
+};
+
+/// A record of the reply, one member per field of the reply schema
+/// (a field the server does not send keeps its default).
+struct Hello::Module {
+  std::string name = {};
+  std::int64_t ver = {};
+  std::string path = {};
+  std::vector<std::string> args = {};
+
+  static constexpr std::string_view record_name = "valkey::cmd::Hello::Module";
+  template <class F>
+  static constexpr auto fields(F f) {
+    return f(
+        valkey::adapt::field("name", &Module::name),
+        valkey::adapt::field("ver", &Module::ver),
+        valkey::adapt::field("path", &Module::path),
+        valkey::adapt::field("args", &Module::args));
+  }
+  friend bool operator==(const Module&, const Module&) = default;
+};
+
+/// A record of the reply, one member per field of the reply schema
+/// (a field the server does not send keeps its default).
+struct Hello::Record {
+  std::string server = {};
+  std::string version = {};
+  std::int64_t proto = {};
+  std::int64_t id = {};
+  std::string mode = {};
+  std::string role = {};
+  std::vector<Hello::Module> modules = {};
+  std::string availability_zone = {};
+
+  static constexpr std::string_view record_name = "valkey::cmd::Hello::Record";
+  template <class F>
+  static constexpr auto fields(F f) {
+    return f(
+        valkey::adapt::field("server", &Record::server),
+        valkey::adapt::field("version", &Record::version),
+        valkey::adapt::field("proto", &Record::proto),
+        valkey::adapt::field("id", &Record::id),
+        valkey::adapt::field("mode", &Record::mode),
+        valkey::adapt::field("role", &Record::role),
+        valkey::adapt::field("modules", &Record::modules),
+        valkey::adapt::field("availability_zone", &Record::availability_zone));
+  }
+  friend bool operator==(const Record&, const Record&) = default;
 };
 VALKEY_CPP_EXPORT void encode(const Hello& c, valkey::resp::Writer& w);
 VALKEY_CPP_EXPORT void for_each_key(const Hello& c, valkey::KeyCallback cb);

@@ -447,43 +447,8 @@ struct VALKEY_CPP_EXPORT FunctionList {
       .nondeterministic_output = false,
       .key_specs = {},
   };
-  /// A record of the reply, one member per field of the reply schema
-  /// (a field the server does not send keeps its default).
-  struct Function {
-    std::string name = {};
-    std::optional<std::string> description = {};
-    std::vector<std::string> flags = {};
-
-    static constexpr std::string_view record_name = "valkey::cmd::FunctionList::Function";
-    template <class F>
-    static constexpr auto fields(F f) {
-      return f(
-          valkey::adapt::field("name", &Function::name),
-          valkey::adapt::field("description", &Function::description),
-          valkey::adapt::field("flags", &Function::flags));
-    }
-    friend bool operator==(const Function&, const Function&) = default;
-  };
-
-  /// A record of the reply, one member per field of the reply schema
-  /// (a field the server does not send keeps its default).
-  struct Record {
-    std::string library_name = {};
-    std::string engine = {};
-    std::vector<FunctionList::Function> functions = {};
-    std::string library_code = {};
-
-    static constexpr std::string_view record_name = "valkey::cmd::FunctionList::Record";
-    template <class F>
-    static constexpr auto fields(F f) {
-      return f(
-          valkey::adapt::field("library_name", &Record::library_name),
-          valkey::adapt::field("engine", &Record::engine),
-          valkey::adapt::field("functions", &Record::functions),
-          valkey::adapt::field("library_code", &Record::library_code));
-    }
-    friend bool operator==(const Record&, const Record&) = default;
-  };
+  struct Function;  // a record of the reply, defined below
+  struct Record;  // a record of the reply, defined below
 
   using reply_type = std::vector<FunctionList::Record>;
 
@@ -495,6 +460,44 @@ struct VALKEY_CPP_EXPORT FunctionList {
     valkey::Optional<std::string_view> library_name_pattern = {};
     bool with_code = false;
   };
+};
+
+/// A record of the reply, one member per field of the reply schema
+/// (a field the server does not send keeps its default).
+struct FunctionList::Function {
+  std::string name = {};
+  std::optional<std::string> description = {};
+  std::vector<std::string> flags = {};
+
+  static constexpr std::string_view record_name = "valkey::cmd::FunctionList::Function";
+  template <class F>
+  static constexpr auto fields(F f) {
+    return f(
+        valkey::adapt::field("name", &Function::name),
+        valkey::adapt::field("description", &Function::description),
+        valkey::adapt::field("flags", &Function::flags));
+  }
+  friend bool operator==(const Function&, const Function&) = default;
+};
+
+/// A record of the reply, one member per field of the reply schema
+/// (a field the server does not send keeps its default).
+struct FunctionList::Record {
+  std::string library_name = {};
+  std::string engine = {};
+  std::vector<FunctionList::Function> functions = {};
+  std::string library_code = {};
+
+  static constexpr std::string_view record_name = "valkey::cmd::FunctionList::Record";
+  template <class F>
+  static constexpr auto fields(F f) {
+    return f(
+        valkey::adapt::field("library_name", &Record::library_name),
+        valkey::adapt::field("engine", &Record::engine),
+        valkey::adapt::field("functions", &Record::functions),
+        valkey::adapt::field("library_code", &Record::library_code));
+  }
+  friend bool operator==(const Record&, const Record&) = default;
 };
 VALKEY_CPP_EXPORT void encode(const FunctionList& c, valkey::resp::Writer& w);
 VALKEY_CPP_EXPORT void for_each_key(const FunctionList& c, valkey::KeyCallback cb);
@@ -598,57 +601,61 @@ struct VALKEY_CPP_EXPORT FunctionStats {
       .nondeterministic_output = true,
       .key_specs = {},
   };
-  /// A record of the reply, one member per field of the reply schema
-  /// (a field the server does not send keeps its default).
-  struct RunningScript {
-    std::string name = {};
-    std::vector<std::string> command = {};
-    std::int64_t duration_ms = {};
-
-    static constexpr std::string_view record_name = "valkey::cmd::FunctionStats::RunningScript";
-    template <class F>
-    static constexpr auto fields(F f) {
-      return f(
-          valkey::adapt::field("name", &RunningScript::name),
-          valkey::adapt::field("command", &RunningScript::command),
-          valkey::adapt::field("duration_ms", &RunningScript::duration_ms));
-    }
-    friend bool operator==(const RunningScript&, const RunningScript&) = default;
-  };
-
-  /// A record of the reply, one member per field of the reply schema
-  /// (a field the server does not send keeps its default).
-  struct Engine {
-    std::int64_t libraries_count = {};
-    std::int64_t functions_count = {};
-
-    static constexpr std::string_view record_name = "valkey::cmd::FunctionStats::Engine";
-    template <class F>
-    static constexpr auto fields(F f) {
-      return f(
-          valkey::adapt::field("libraries_count", &Engine::libraries_count),
-          valkey::adapt::field("functions_count", &Engine::functions_count));
-    }
-    friend bool operator==(const Engine&, const Engine&) = default;
-  };
-
-  /// A record of the reply, one member per field of the reply schema
-  /// (a field the server does not send keeps its default).
-  struct Record {
-    std::optional<FunctionStats::RunningScript> running_script = {};
-    std::vector<std::pair<std::string, FunctionStats::Engine>> engines = {};
-
-    static constexpr std::string_view record_name = "valkey::cmd::FunctionStats::Record";
-    template <class F>
-    static constexpr auto fields(F f) {
-      return f(
-          valkey::adapt::field("running_script", &Record::running_script),
-          valkey::adapt::field("engines", &Record::engines));
-    }
-    friend bool operator==(const Record&, const Record&) = default;
-  };
+  struct RunningScript;  // a record of the reply, defined below
+  struct Engine;  // a record of the reply, defined below
+  struct Record;  // a record of the reply, defined below
 
   using reply_type = FunctionStats::Record;
+};
+
+/// A record of the reply, one member per field of the reply schema
+/// (a field the server does not send keeps its default).
+struct FunctionStats::RunningScript {
+  std::string name = {};
+  std::vector<std::string> command = {};
+  std::int64_t duration_ms = {};
+
+  static constexpr std::string_view record_name = "valkey::cmd::FunctionStats::RunningScript";
+  template <class F>
+  static constexpr auto fields(F f) {
+    return f(
+        valkey::adapt::field("name", &RunningScript::name),
+        valkey::adapt::field("command", &RunningScript::command),
+        valkey::adapt::field("duration_ms", &RunningScript::duration_ms));
+  }
+  friend bool operator==(const RunningScript&, const RunningScript&) = default;
+};
+
+/// A record of the reply, one member per field of the reply schema
+/// (a field the server does not send keeps its default).
+struct FunctionStats::Engine {
+  std::int64_t libraries_count = {};
+  std::int64_t functions_count = {};
+
+  static constexpr std::string_view record_name = "valkey::cmd::FunctionStats::Engine";
+  template <class F>
+  static constexpr auto fields(F f) {
+    return f(
+        valkey::adapt::field("libraries_count", &Engine::libraries_count),
+        valkey::adapt::field("functions_count", &Engine::functions_count));
+  }
+  friend bool operator==(const Engine&, const Engine&) = default;
+};
+
+/// A record of the reply, one member per field of the reply schema
+/// (a field the server does not send keeps its default).
+struct FunctionStats::Record {
+  std::optional<FunctionStats::RunningScript> running_script = {};
+  std::vector<std::pair<std::string, FunctionStats::Engine>> engines = {};
+
+  static constexpr std::string_view record_name = "valkey::cmd::FunctionStats::Record";
+  template <class F>
+  static constexpr auto fields(F f) {
+    return f(
+        valkey::adapt::field("running_script", &Record::running_script),
+        valkey::adapt::field("engines", &Record::engines));
+  }
+  friend bool operator==(const Record&, const Record&) = default;
 };
 VALKEY_CPP_EXPORT void encode(const FunctionStats& c, valkey::resp::Writer& w);
 VALKEY_CPP_EXPORT void for_each_key(const FunctionStats& c, valkey::KeyCallback cb);

@@ -509,31 +509,33 @@ struct VALKEY_CPP_EXPORT SentinelPendingScripts {
       .nondeterministic_output = false,
       .key_specs = {},
   };
-  /// A record of the reply, one member per field of the reply schema
-  /// (a field the server does not send keeps its default).
-  struct Record {
-    std::vector<std::string> argv = {};
-    std::string flags = {};
-    std::string pid = {};
-    std::string run_time = {};  // "run-time"
-    std::string run_delay = {};  // "run-delay"
-    std::string retry_num = {};  // "retry-num"
-
-    static constexpr std::string_view record_name = "valkey::cmd::SentinelPendingScripts::Record";
-    template <class F>
-    static constexpr auto fields(F f) {
-      return f(
-          valkey::adapt::field("argv", &Record::argv),
-          valkey::adapt::field("flags", &Record::flags),
-          valkey::adapt::field("pid", &Record::pid),
-          valkey::adapt::field("run-time", &Record::run_time),
-          valkey::adapt::field("run-delay", &Record::run_delay),
-          valkey::adapt::field("retry-num", &Record::retry_num));
-    }
-    friend bool operator==(const Record&, const Record&) = default;
-  };
+  struct Record;  // a record of the reply, defined below
 
   using reply_type = std::vector<SentinelPendingScripts::Record>;
+};
+
+/// A record of the reply, one member per field of the reply schema
+/// (a field the server does not send keeps its default).
+struct SentinelPendingScripts::Record {
+  std::vector<std::string> argv = {};
+  std::string flags = {};
+  std::string pid = {};
+  std::string run_time = {};  // "run-time"
+  std::string run_delay = {};  // "run-delay"
+  std::string retry_num = {};  // "retry-num"
+
+  static constexpr std::string_view record_name = "valkey::cmd::SentinelPendingScripts::Record";
+  template <class F>
+  static constexpr auto fields(F f) {
+    return f(
+        valkey::adapt::field("argv", &Record::argv),
+        valkey::adapt::field("flags", &Record::flags),
+        valkey::adapt::field("pid", &Record::pid),
+        valkey::adapt::field("run-time", &Record::run_time),
+        valkey::adapt::field("run-delay", &Record::run_delay),
+        valkey::adapt::field("retry-num", &Record::retry_num));
+  }
+  friend bool operator==(const Record&, const Record&) = default;
 };
 VALKEY_CPP_EXPORT void encode(const SentinelPendingScripts& c, valkey::resp::Writer& w);
 VALKEY_CPP_EXPORT void for_each_key(const SentinelPendingScripts& c, valkey::KeyCallback cb);

@@ -193,55 +193,58 @@ struct VALKEY_CPP_EXPORT AclGetUser {
       .nondeterministic_output = false,
       .key_specs = {},
   };
-  /// A record of the reply, one member per field of the reply schema
-  /// (a field the server does not send keeps its default).
-  struct Selector {
-    std::string commands = {};
-    std::string keys = {};
-    std::string channels = {};
-    std::string databases = {};
-
-    static constexpr std::string_view record_name = "valkey::cmd::AclGetUser::Selector";
-    template <class F>
-    static constexpr auto fields(F f) {
-      return f(
-          valkey::adapt::field("commands", &Selector::commands),
-          valkey::adapt::field("keys", &Selector::keys),
-          valkey::adapt::field("channels", &Selector::channels),
-          valkey::adapt::field("databases", &Selector::databases));
-    }
-    friend bool operator==(const Selector&, const Selector&) = default;
-  };
-
-  /// A record of the reply, one member per field of the reply schema
-  /// (a field the server does not send keeps its default).
-  struct Record {
-    std::vector<std::string> flags = {};
-    std::vector<std::string> passwords = {};
-    std::string commands = {};
-    std::string keys = {};
-    std::string channels = {};
-    std::string databases = {};
-    std::vector<AclGetUser::Selector> selectors = {};
-
-    static constexpr std::string_view record_name = "valkey::cmd::AclGetUser::Record";
-    template <class F>
-    static constexpr auto fields(F f) {
-      return f(
-          valkey::adapt::field("flags", &Record::flags),
-          valkey::adapt::field("passwords", &Record::passwords),
-          valkey::adapt::field("commands", &Record::commands),
-          valkey::adapt::field("keys", &Record::keys),
-          valkey::adapt::field("channels", &Record::channels),
-          valkey::adapt::field("databases", &Record::databases),
-          valkey::adapt::field("selectors", &Record::selectors));
-    }
-    friend bool operator==(const Record&, const Record&) = default;
-  };
+  struct Selector;  // a record of the reply, defined below
+  struct Record;  // a record of the reply, defined below
 
   using reply_type = std::optional<AclGetUser::Record>;
 
   valkey::Arg username = {};
+};
+
+/// A record of the reply, one member per field of the reply schema
+/// (a field the server does not send keeps its default).
+struct AclGetUser::Selector {
+  std::string commands = {};
+  std::string keys = {};
+  std::string channels = {};
+  std::string databases = {};
+
+  static constexpr std::string_view record_name = "valkey::cmd::AclGetUser::Selector";
+  template <class F>
+  static constexpr auto fields(F f) {
+    return f(
+        valkey::adapt::field("commands", &Selector::commands),
+        valkey::adapt::field("keys", &Selector::keys),
+        valkey::adapt::field("channels", &Selector::channels),
+        valkey::adapt::field("databases", &Selector::databases));
+  }
+  friend bool operator==(const Selector&, const Selector&) = default;
+};
+
+/// A record of the reply, one member per field of the reply schema
+/// (a field the server does not send keeps its default).
+struct AclGetUser::Record {
+  std::vector<std::string> flags = {};
+  std::vector<std::string> passwords = {};
+  std::string commands = {};
+  std::string keys = {};
+  std::string channels = {};
+  std::string databases = {};
+  std::vector<AclGetUser::Selector> selectors = {};
+
+  static constexpr std::string_view record_name = "valkey::cmd::AclGetUser::Record";
+  template <class F>
+  static constexpr auto fields(F f) {
+    return f(
+        valkey::adapt::field("flags", &Record::flags),
+        valkey::adapt::field("passwords", &Record::passwords),
+        valkey::adapt::field("commands", &Record::commands),
+        valkey::adapt::field("keys", &Record::keys),
+        valkey::adapt::field("channels", &Record::channels),
+        valkey::adapt::field("databases", &Record::databases),
+        valkey::adapt::field("selectors", &Record::selectors));
+  }
+  friend bool operator==(const Record&, const Record&) = default;
 };
 VALKEY_CPP_EXPORT void encode(const AclGetUser& c, valkey::resp::Writer& w);
 VALKEY_CPP_EXPORT void for_each_key(const AclGetUser& c, valkey::KeyCallback cb);
@@ -350,37 +353,7 @@ struct VALKEY_CPP_EXPORT AclLog {
       .nondeterministic_output = false,
       .key_specs = {},
   };
-  /// A record of the reply, one member per field of the reply schema
-  /// (a field the server does not send keeps its default).
-  struct Record {
-    std::int64_t count = {};
-    std::string reason = {};
-    std::string context = {};
-    std::string object = {};
-    std::string username = {};
-    double age_seconds = {};  // "age-seconds"
-    std::string client_info = {};  // "client-info"
-    std::int64_t entry_id = {};  // "entry-id"
-    std::int64_t timestamp_created = {};  // "timestamp-created"
-    std::int64_t timestamp_last_updated = {};  // "timestamp-last-updated"
-
-    static constexpr std::string_view record_name = "valkey::cmd::AclLog::Record";
-    template <class F>
-    static constexpr auto fields(F f) {
-      return f(
-          valkey::adapt::field("count", &Record::count),
-          valkey::adapt::field("reason", &Record::reason),
-          valkey::adapt::field("context", &Record::context),
-          valkey::adapt::field("object", &Record::object),
-          valkey::adapt::field("username", &Record::username),
-          valkey::adapt::field("age-seconds", &Record::age_seconds),
-          valkey::adapt::field("client-info", &Record::client_info),
-          valkey::adapt::field("entry-id", &Record::entry_id),
-          valkey::adapt::field("timestamp-created", &Record::timestamp_created),
-          valkey::adapt::field("timestamp-last-updated", &Record::timestamp_last_updated));
-    }
-    friend bool operator==(const Record&, const Record&) = default;
-  };
+  struct Record;  // a record of the reply, defined below
 
   using reply_type = std::vector<AclLog::Record>;
 
@@ -390,6 +363,38 @@ struct VALKEY_CPP_EXPORT AclLog {
   struct Options {
     valkey::Optional<std::int64_t> count = {};
   };
+};
+
+/// A record of the reply, one member per field of the reply schema
+/// (a field the server does not send keeps its default).
+struct AclLog::Record {
+  std::int64_t count = {};
+  std::string reason = {};
+  std::string context = {};
+  std::string object = {};
+  std::string username = {};
+  double age_seconds = {};  // "age-seconds"
+  std::string client_info = {};  // "client-info"
+  std::int64_t entry_id = {};  // "entry-id"
+  std::int64_t timestamp_created = {};  // "timestamp-created"
+  std::int64_t timestamp_last_updated = {};  // "timestamp-last-updated"
+
+  static constexpr std::string_view record_name = "valkey::cmd::AclLog::Record";
+  template <class F>
+  static constexpr auto fields(F f) {
+    return f(
+        valkey::adapt::field("count", &Record::count),
+        valkey::adapt::field("reason", &Record::reason),
+        valkey::adapt::field("context", &Record::context),
+        valkey::adapt::field("object", &Record::object),
+        valkey::adapt::field("username", &Record::username),
+        valkey::adapt::field("age-seconds", &Record::age_seconds),
+        valkey::adapt::field("client-info", &Record::client_info),
+        valkey::adapt::field("entry-id", &Record::entry_id),
+        valkey::adapt::field("timestamp-created", &Record::timestamp_created),
+        valkey::adapt::field("timestamp-last-updated", &Record::timestamp_last_updated));
+  }
+  friend bool operator==(const Record&, const Record&) = default;
 };
 VALKEY_CPP_EXPORT void encode(const AclLog& c, valkey::resp::Writer& w);
 VALKEY_CPP_EXPORT void for_each_key(const AclLog& c, valkey::KeyCallback cb);
@@ -643,73 +648,8 @@ struct VALKEY_CPP_EXPORT CommandDocs {
       .nondeterministic_output = false,
       .key_specs = {},
   };
-  /// A record of the reply, one member per field of the reply schema
-  /// (a field the server does not send keeps its default).
-  struct Argument {
-    std::string name = {};
-    std::string type = {};
-    std::string display_text = {};
-    std::int64_t key_spec_index = {};
-    std::string token = {};
-    std::string summary = {};
-    std::string since = {};
-    std::string deprecated_since = {};
-    std::vector<std::string> flags = {};
-    valkey::Reply arguments = {};
-
-    static constexpr std::string_view record_name = "valkey::cmd::CommandDocs::Argument";
-    template <class F>
-    static constexpr auto fields(F f) {
-      return f(
-          valkey::adapt::field("name", &Argument::name),
-          valkey::adapt::field("type", &Argument::type),
-          valkey::adapt::field("display_text", &Argument::display_text),
-          valkey::adapt::field("key_spec_index", &Argument::key_spec_index),
-          valkey::adapt::field("token", &Argument::token),
-          valkey::adapt::field("summary", &Argument::summary),
-          valkey::adapt::field("since", &Argument::since),
-          valkey::adapt::field("deprecated_since", &Argument::deprecated_since),
-          valkey::adapt::field("flags", &Argument::flags),
-          valkey::adapt::field("arguments", &Argument::arguments));
-    }
-    friend bool operator==(const Argument&, const Argument&) = default;
-  };
-
-  /// A record of the reply, one member per field of the reply schema
-  /// (a field the server does not send keeps its default).
-  struct Record {
-    std::string summary = {};
-    std::string since = {};
-    std::string group = {};
-    std::string complexity = {};
-    std::string module = {};
-    std::vector<std::string> doc_flags = {};
-    std::string deprecated_since = {};
-    std::string replaced_by = {};
-    std::vector<std::pair<std::string, std::string>> history = {};
-    std::vector<CommandDocs::Argument> arguments = {};
-    valkey::Reply reply_schema = {};
-    valkey::Reply subcommands = {};
-
-    static constexpr std::string_view record_name = "valkey::cmd::CommandDocs::Record";
-    template <class F>
-    static constexpr auto fields(F f) {
-      return f(
-          valkey::adapt::field("summary", &Record::summary),
-          valkey::adapt::field("since", &Record::since),
-          valkey::adapt::field("group", &Record::group),
-          valkey::adapt::field("complexity", &Record::complexity),
-          valkey::adapt::field("module", &Record::module),
-          valkey::adapt::field("doc_flags", &Record::doc_flags),
-          valkey::adapt::field("deprecated_since", &Record::deprecated_since),
-          valkey::adapt::field("replaced_by", &Record::replaced_by),
-          valkey::adapt::field("history", &Record::history),
-          valkey::adapt::field("arguments", &Record::arguments),
-          valkey::adapt::field("reply_schema", &Record::reply_schema),
-          valkey::adapt::field("subcommands", &Record::subcommands));
-    }
-    friend bool operator==(const Record&, const Record&) = default;
-  };
+  struct Argument;  // a record of the reply, defined below
+  struct Record;  // a record of the reply, defined below
 
   using reply_type = std::vector<std::pair<std::string, CommandDocs::Record>>;
 
@@ -719,6 +659,74 @@ struct VALKEY_CPP_EXPORT CommandDocs {
   struct Options {
     valkey::View<std::string_view> command_names = {};
   };
+};
+
+/// A record of the reply, one member per field of the reply schema
+/// (a field the server does not send keeps its default).
+struct CommandDocs::Argument {
+  std::string name = {};
+  std::string type = {};
+  std::string display_text = {};
+  std::int64_t key_spec_index = {};
+  std::string token = {};
+  std::string summary = {};
+  std::string since = {};
+  std::string deprecated_since = {};
+  std::vector<std::string> flags = {};
+  valkey::Reply arguments = {};
+
+  static constexpr std::string_view record_name = "valkey::cmd::CommandDocs::Argument";
+  template <class F>
+  static constexpr auto fields(F f) {
+    return f(
+        valkey::adapt::field("name", &Argument::name),
+        valkey::adapt::field("type", &Argument::type),
+        valkey::adapt::field("display_text", &Argument::display_text),
+        valkey::adapt::field("key_spec_index", &Argument::key_spec_index),
+        valkey::adapt::field("token", &Argument::token),
+        valkey::adapt::field("summary", &Argument::summary),
+        valkey::adapt::field("since", &Argument::since),
+        valkey::adapt::field("deprecated_since", &Argument::deprecated_since),
+        valkey::adapt::field("flags", &Argument::flags),
+        valkey::adapt::field("arguments", &Argument::arguments));
+  }
+  friend bool operator==(const Argument&, const Argument&) = default;
+};
+
+/// A record of the reply, one member per field of the reply schema
+/// (a field the server does not send keeps its default).
+struct CommandDocs::Record {
+  std::string summary = {};
+  std::string since = {};
+  std::string group = {};
+  std::string complexity = {};
+  std::string module = {};
+  std::vector<std::string> doc_flags = {};
+  std::string deprecated_since = {};
+  std::string replaced_by = {};
+  std::vector<std::pair<std::string, std::string>> history = {};
+  std::vector<CommandDocs::Argument> arguments = {};
+  valkey::Reply reply_schema = {};
+  valkey::Reply subcommands = {};
+
+  static constexpr std::string_view record_name = "valkey::cmd::CommandDocs::Record";
+  template <class F>
+  static constexpr auto fields(F f) {
+    return f(
+        valkey::adapt::field("summary", &Record::summary),
+        valkey::adapt::field("since", &Record::since),
+        valkey::adapt::field("group", &Record::group),
+        valkey::adapt::field("complexity", &Record::complexity),
+        valkey::adapt::field("module", &Record::module),
+        valkey::adapt::field("doc_flags", &Record::doc_flags),
+        valkey::adapt::field("deprecated_since", &Record::deprecated_since),
+        valkey::adapt::field("replaced_by", &Record::replaced_by),
+        valkey::adapt::field("history", &Record::history),
+        valkey::adapt::field("arguments", &Record::arguments),
+        valkey::adapt::field("reply_schema", &Record::reply_schema),
+        valkey::adapt::field("subcommands", &Record::subcommands));
+  }
+  friend bool operator==(const Record&, const Record&) = default;
 };
 VALKEY_CPP_EXPORT void encode(const CommandDocs& c, valkey::resp::Writer& w);
 VALKEY_CPP_EXPORT void for_each_key(const CommandDocs& c, valkey::KeyCallback cb);
@@ -1493,21 +1501,7 @@ struct VALKEY_CPP_EXPORT LatencyHistogram {
       .nondeterministic_output = true,
       .key_specs = {},
   };
-  /// A record of the reply, one member per field of the reply schema
-  /// (a field the server does not send keeps its default).
-  struct Record {
-    std::int64_t calls = {};
-    std::vector<std::pair<std::string, std::int64_t>> histogram_usec = {};
-
-    static constexpr std::string_view record_name = "valkey::cmd::LatencyHistogram::Record";
-    template <class F>
-    static constexpr auto fields(F f) {
-      return f(
-          valkey::adapt::field("calls", &Record::calls),
-          valkey::adapt::field("histogram_usec", &Record::histogram_usec));
-    }
-    friend bool operator==(const Record&, const Record&) = default;
-  };
+  struct Record;  // a record of the reply, defined below
 
   using reply_type = std::vector<std::pair<std::string, LatencyHistogram::Record>>;
 
@@ -1517,6 +1511,22 @@ struct VALKEY_CPP_EXPORT LatencyHistogram {
   struct Options {
     valkey::View<std::string_view> commands = {};
   };
+};
+
+/// A record of the reply, one member per field of the reply schema
+/// (a field the server does not send keeps its default).
+struct LatencyHistogram::Record {
+  std::int64_t calls = {};
+  std::vector<std::pair<std::string, std::int64_t>> histogram_usec = {};
+
+  static constexpr std::string_view record_name = "valkey::cmd::LatencyHistogram::Record";
+  template <class F>
+  static constexpr auto fields(F f) {
+    return f(
+        valkey::adapt::field("calls", &Record::calls),
+        valkey::adapt::field("histogram_usec", &Record::histogram_usec));
+  }
+  friend bool operator==(const Record&, const Record&) = default;
 };
 VALKEY_CPP_EXPORT void encode(const LatencyHistogram& c, valkey::resp::Writer& w);
 VALKEY_CPP_EXPORT void for_each_key(const LatencyHistogram& c, valkey::KeyCallback cb);
@@ -1870,27 +1880,29 @@ struct VALKEY_CPP_EXPORT ModuleList {
       .nondeterministic_output = false,
       .key_specs = {},
   };
-  /// A record of the reply, one member per field of the reply schema
-  /// (a field the server does not send keeps its default).
-  struct Record {
-    std::string name = {};
-    std::int64_t ver = {};
-    std::string path = {};
-    std::vector<std::string> args = {};
-
-    static constexpr std::string_view record_name = "valkey::cmd::ModuleList::Record";
-    template <class F>
-    static constexpr auto fields(F f) {
-      return f(
-          valkey::adapt::field("name", &Record::name),
-          valkey::adapt::field("ver", &Record::ver),
-          valkey::adapt::field("path", &Record::path),
-          valkey::adapt::field("args", &Record::args));
-    }
-    friend bool operator==(const Record&, const Record&) = default;
-  };
+  struct Record;  // a record of the reply, defined below
 
   using reply_type = std::vector<ModuleList::Record>;
+};
+
+/// A record of the reply, one member per field of the reply schema
+/// (a field the server does not send keeps its default).
+struct ModuleList::Record {
+  std::string name = {};
+  std::int64_t ver = {};
+  std::string path = {};
+  std::vector<std::string> args = {};
+
+  static constexpr std::string_view record_name = "valkey::cmd::ModuleList::Record";
+  template <class F>
+  static constexpr auto fields(F f) {
+    return f(
+        valkey::adapt::field("name", &Record::name),
+        valkey::adapt::field("ver", &Record::ver),
+        valkey::adapt::field("path", &Record::path),
+        valkey::adapt::field("args", &Record::args));
+  }
+  friend bool operator==(const Record&, const Record&) = default;
 };
 VALKEY_CPP_EXPORT void encode(const ModuleList& c, valkey::resp::Writer& w);
 VALKEY_CPP_EXPORT void for_each_key(const ModuleList& c, valkey::KeyCallback cb);

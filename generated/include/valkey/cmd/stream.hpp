@@ -606,30 +606,32 @@ struct VALKEY_CPP_EXPORT XinfoConsumers {
       .nondeterministic_output = true,
       .key_specs = key_specs,
   };
-  /// A record of the reply, one member per field of the reply schema
-  /// (a field the server does not send keeps its default).
-  struct Record {
-    std::string name = {};
-    std::int64_t pending = {};
-    std::int64_t idle = {};
-    std::int64_t inactive = {};
-
-    static constexpr std::string_view record_name = "valkey::cmd::XinfoConsumers::Record";
-    template <class F>
-    static constexpr auto fields(F f) {
-      return f(
-          valkey::adapt::field("name", &Record::name),
-          valkey::adapt::field("pending", &Record::pending),
-          valkey::adapt::field("idle", &Record::idle),
-          valkey::adapt::field("inactive", &Record::inactive));
-    }
-    friend bool operator==(const Record&, const Record&) = default;
-  };
+  struct Record;  // a record of the reply, defined below
 
   using reply_type = std::vector<XinfoConsumers::Record>;
 
   valkey::Arg key = {};
   valkey::Arg group = {};
+};
+
+/// A record of the reply, one member per field of the reply schema
+/// (a field the server does not send keeps its default).
+struct XinfoConsumers::Record {
+  std::string name = {};
+  std::int64_t pending = {};
+  std::int64_t idle = {};
+  std::int64_t inactive = {};
+
+  static constexpr std::string_view record_name = "valkey::cmd::XinfoConsumers::Record";
+  template <class F>
+  static constexpr auto fields(F f) {
+    return f(
+        valkey::adapt::field("name", &Record::name),
+        valkey::adapt::field("pending", &Record::pending),
+        valkey::adapt::field("idle", &Record::idle),
+        valkey::adapt::field("inactive", &Record::inactive));
+  }
+  friend bool operator==(const Record&, const Record&) = default;
 };
 VALKEY_CPP_EXPORT void encode(const XinfoConsumers& c, valkey::resp::Writer& w);
 VALKEY_CPP_EXPORT void for_each_key(const XinfoConsumers& c, valkey::KeyCallback cb);
@@ -659,33 +661,35 @@ struct VALKEY_CPP_EXPORT XinfoGroups {
       .nondeterministic_output = false,
       .key_specs = key_specs,
   };
-  /// A record of the reply, one member per field of the reply schema
-  /// (a field the server does not send keeps its default).
-  struct Record {
-    std::string name = {};
-    std::int64_t consumers = {};
-    std::int64_t pending = {};
-    std::string last_delivered_id = {};  // "last-delivered-id"
-    std::optional<std::int64_t> entries_read = {};  // "entries-read"
-    std::optional<std::int64_t> lag = {};
-
-    static constexpr std::string_view record_name = "valkey::cmd::XinfoGroups::Record";
-    template <class F>
-    static constexpr auto fields(F f) {
-      return f(
-          valkey::adapt::field("name", &Record::name),
-          valkey::adapt::field("consumers", &Record::consumers),
-          valkey::adapt::field("pending", &Record::pending),
-          valkey::adapt::field("last-delivered-id", &Record::last_delivered_id),
-          valkey::adapt::field("entries-read", &Record::entries_read),
-          valkey::adapt::field("lag", &Record::lag));
-    }
-    friend bool operator==(const Record&, const Record&) = default;
-  };
+  struct Record;  // a record of the reply, defined below
 
   using reply_type = std::vector<XinfoGroups::Record>;
 
   valkey::Arg key = {};
+};
+
+/// A record of the reply, one member per field of the reply schema
+/// (a field the server does not send keeps its default).
+struct XinfoGroups::Record {
+  std::string name = {};
+  std::int64_t consumers = {};
+  std::int64_t pending = {};
+  std::string last_delivered_id = {};  // "last-delivered-id"
+  std::optional<std::int64_t> entries_read = {};  // "entries-read"
+  std::optional<std::int64_t> lag = {};
+
+  static constexpr std::string_view record_name = "valkey::cmd::XinfoGroups::Record";
+  template <class F>
+  static constexpr auto fields(F f) {
+    return f(
+        valkey::adapt::field("name", &Record::name),
+        valkey::adapt::field("consumers", &Record::consumers),
+        valkey::adapt::field("pending", &Record::pending),
+        valkey::adapt::field("last-delivered-id", &Record::last_delivered_id),
+        valkey::adapt::field("entries-read", &Record::entries_read),
+        valkey::adapt::field("lag", &Record::lag));
+  }
+  friend bool operator==(const Record&, const Record&) = default;
 };
 VALKEY_CPP_EXPORT void encode(const XinfoGroups& c, valkey::resp::Writer& w);
 VALKEY_CPP_EXPORT void for_each_key(const XinfoGroups& c, valkey::KeyCallback cb);
@@ -742,41 +746,43 @@ struct VALKEY_CPP_EXPORT XinfoStream {
       .nondeterministic_output = false,
       .key_specs = key_specs,
   };
-  /// A record of the reply, one member per field of the reply schema
-  /// (a field the server does not send keeps its default).
-  struct Record {
-    std::int64_t length = {};
-    std::int64_t radix_tree_keys = {};  // "radix-tree-keys"
-    std::int64_t radix_tree_nodes = {};  // "radix-tree-nodes"
-    std::string last_generated_id = {};  // "last-generated-id"
-    std::string max_deleted_entry_id = {};  // "max-deleted-entry-id"
-    std::string recorded_first_entry_id = {};  // "recorded-first-entry-id"
-    std::int64_t entries_added = {};  // "entries-added"
-    std::int64_t groups = {};
-    std::optional<std::pair<std::string, std::vector<std::string>>> first_entry = {};  // "first-entry"
-    std::optional<std::pair<std::string, std::vector<std::string>>> last_entry = {};  // "last-entry"
-
-    static constexpr std::string_view record_name = "valkey::cmd::XinfoStream::Record";
-    template <class F>
-    static constexpr auto fields(F f) {
-      return f(
-          valkey::adapt::field("length", &Record::length),
-          valkey::adapt::field("radix-tree-keys", &Record::radix_tree_keys),
-          valkey::adapt::field("radix-tree-nodes", &Record::radix_tree_nodes),
-          valkey::adapt::field("last-generated-id", &Record::last_generated_id),
-          valkey::adapt::field("max-deleted-entry-id", &Record::max_deleted_entry_id),
-          valkey::adapt::field("recorded-first-entry-id", &Record::recorded_first_entry_id),
-          valkey::adapt::field("entries-added", &Record::entries_added),
-          valkey::adapt::field("groups", &Record::groups),
-          valkey::adapt::field("first-entry", &Record::first_entry),
-          valkey::adapt::field("last-entry", &Record::last_entry));
-    }
-    friend bool operator==(const Record&, const Record&) = default;
-  };
+  struct Record;  // a record of the reply, defined below
 
   using reply_type = XinfoStream::Record;
 
   valkey::Arg key = {};
+};
+
+/// A record of the reply, one member per field of the reply schema
+/// (a field the server does not send keeps its default).
+struct XinfoStream::Record {
+  std::int64_t length = {};
+  std::int64_t radix_tree_keys = {};  // "radix-tree-keys"
+  std::int64_t radix_tree_nodes = {};  // "radix-tree-nodes"
+  std::string last_generated_id = {};  // "last-generated-id"
+  std::string max_deleted_entry_id = {};  // "max-deleted-entry-id"
+  std::string recorded_first_entry_id = {};  // "recorded-first-entry-id"
+  std::int64_t entries_added = {};  // "entries-added"
+  std::int64_t groups = {};
+  std::optional<std::pair<std::string, std::vector<std::string>>> first_entry = {};  // "first-entry"
+  std::optional<std::pair<std::string, std::vector<std::string>>> last_entry = {};  // "last-entry"
+
+  static constexpr std::string_view record_name = "valkey::cmd::XinfoStream::Record";
+  template <class F>
+  static constexpr auto fields(F f) {
+    return f(
+        valkey::adapt::field("length", &Record::length),
+        valkey::adapt::field("radix-tree-keys", &Record::radix_tree_keys),
+        valkey::adapt::field("radix-tree-nodes", &Record::radix_tree_nodes),
+        valkey::adapt::field("last-generated-id", &Record::last_generated_id),
+        valkey::adapt::field("max-deleted-entry-id", &Record::max_deleted_entry_id),
+        valkey::adapt::field("recorded-first-entry-id", &Record::recorded_first_entry_id),
+        valkey::adapt::field("entries-added", &Record::entries_added),
+        valkey::adapt::field("groups", &Record::groups),
+        valkey::adapt::field("first-entry", &Record::first_entry),
+        valkey::adapt::field("last-entry", &Record::last_entry));
+  }
+  friend bool operator==(const Record&, const Record&) = default;
 };
 VALKEY_CPP_EXPORT void encode(const XinfoStream& c, valkey::resp::Writer& w);
 VALKEY_CPP_EXPORT void for_each_key(const XinfoStream& c, valkey::KeyCallback cb);
@@ -793,83 +799,9 @@ VALKEY_CPP_EXPORT void for_each_key(const XinfoStream& c, valkey::KeyCallback cb
 /// - Reference: https://valkey.io/commands/xinfo-stream/
 struct VALKEY_CPP_EXPORT XinfoStreamFull {
   static constexpr valkey::CommandInfo info = XinfoStream::info;
-  /// A record of the reply, one member per field of the reply schema
-  /// (a field the server does not send keeps its default).
-  struct Consumer {
-    std::int64_t active_time = {};  // "active-time"
-    std::string name = {};
-    std::int64_t seen_time = {};  // "seen-time"
-    std::int64_t pel_count = {};  // "pel-count"
-    std::vector<std::tuple<std::string, std::int64_t, std::int64_t>> pending = {};
-
-    static constexpr std::string_view record_name = "valkey::cmd::XinfoStreamFull::Consumer";
-    template <class F>
-    static constexpr auto fields(F f) {
-      return f(
-          valkey::adapt::field("active-time", &Consumer::active_time),
-          valkey::adapt::field("name", &Consumer::name),
-          valkey::adapt::field("seen-time", &Consumer::seen_time),
-          valkey::adapt::field("pel-count", &Consumer::pel_count),
-          valkey::adapt::field("pending", &Consumer::pending));
-    }
-    friend bool operator==(const Consumer&, const Consumer&) = default;
-  };
-
-  /// A record of the reply, one member per field of the reply schema
-  /// (a field the server does not send keeps its default).
-  struct Group {
-    std::string name = {};
-    std::string last_delivered_id = {};  // "last-delivered-id"
-    std::optional<std::int64_t> entries_read = {};  // "entries-read"
-    std::optional<std::int64_t> lag = {};
-    std::int64_t pel_count = {};  // "pel-count"
-    std::vector<std::tuple<std::string, std::string, std::int64_t, std::int64_t>> pending = {};
-    std::vector<XinfoStreamFull::Consumer> consumers = {};
-
-    static constexpr std::string_view record_name = "valkey::cmd::XinfoStreamFull::Group";
-    template <class F>
-    static constexpr auto fields(F f) {
-      return f(
-          valkey::adapt::field("name", &Group::name),
-          valkey::adapt::field("last-delivered-id", &Group::last_delivered_id),
-          valkey::adapt::field("entries-read", &Group::entries_read),
-          valkey::adapt::field("lag", &Group::lag),
-          valkey::adapt::field("pel-count", &Group::pel_count),
-          valkey::adapt::field("pending", &Group::pending),
-          valkey::adapt::field("consumers", &Group::consumers));
-    }
-    friend bool operator==(const Group&, const Group&) = default;
-  };
-
-  /// A record of the reply, one member per field of the reply schema
-  /// (a field the server does not send keeps its default).
-  struct Record {
-    std::int64_t length = {};
-    std::int64_t radix_tree_keys = {};  // "radix-tree-keys"
-    std::int64_t radix_tree_nodes = {};  // "radix-tree-nodes"
-    std::string last_generated_id = {};  // "last-generated-id"
-    std::string max_deleted_entry_id = {};  // "max-deleted-entry-id"
-    std::string recorded_first_entry_id = {};  // "recorded-first-entry-id"
-    std::int64_t entries_added = {};  // "entries-added"
-    std::vector<std::pair<std::string, std::vector<std::string>>> entries = {};
-    std::vector<XinfoStreamFull::Group> groups = {};
-
-    static constexpr std::string_view record_name = "valkey::cmd::XinfoStreamFull::Record";
-    template <class F>
-    static constexpr auto fields(F f) {
-      return f(
-          valkey::adapt::field("length", &Record::length),
-          valkey::adapt::field("radix-tree-keys", &Record::radix_tree_keys),
-          valkey::adapt::field("radix-tree-nodes", &Record::radix_tree_nodes),
-          valkey::adapt::field("last-generated-id", &Record::last_generated_id),
-          valkey::adapt::field("max-deleted-entry-id", &Record::max_deleted_entry_id),
-          valkey::adapt::field("recorded-first-entry-id", &Record::recorded_first_entry_id),
-          valkey::adapt::field("entries-added", &Record::entries_added),
-          valkey::adapt::field("entries", &Record::entries),
-          valkey::adapt::field("groups", &Record::groups));
-    }
-    friend bool operator==(const Record&, const Record&) = default;
-  };
+  struct Consumer;  // a record of the reply, defined below
+  struct Group;  // a record of the reply, defined below
+  struct Record;  // a record of the reply, defined below
 
   using reply_type = XinfoStreamFull::Record;
 
@@ -880,6 +812,84 @@ struct VALKEY_CPP_EXPORT XinfoStreamFull {
   struct Options {
     valkey::Optional<std::int64_t> count = {};
   };
+};
+
+/// A record of the reply, one member per field of the reply schema
+/// (a field the server does not send keeps its default).
+struct XinfoStreamFull::Consumer {
+  std::int64_t active_time = {};  // "active-time"
+  std::string name = {};
+  std::int64_t seen_time = {};  // "seen-time"
+  std::int64_t pel_count = {};  // "pel-count"
+  std::vector<std::tuple<std::string, std::int64_t, std::int64_t>> pending = {};
+
+  static constexpr std::string_view record_name = "valkey::cmd::XinfoStreamFull::Consumer";
+  template <class F>
+  static constexpr auto fields(F f) {
+    return f(
+        valkey::adapt::field("active-time", &Consumer::active_time),
+        valkey::adapt::field("name", &Consumer::name),
+        valkey::adapt::field("seen-time", &Consumer::seen_time),
+        valkey::adapt::field("pel-count", &Consumer::pel_count),
+        valkey::adapt::field("pending", &Consumer::pending));
+  }
+  friend bool operator==(const Consumer&, const Consumer&) = default;
+};
+
+/// A record of the reply, one member per field of the reply schema
+/// (a field the server does not send keeps its default).
+struct XinfoStreamFull::Group {
+  std::string name = {};
+  std::string last_delivered_id = {};  // "last-delivered-id"
+  std::optional<std::int64_t> entries_read = {};  // "entries-read"
+  std::optional<std::int64_t> lag = {};
+  std::int64_t pel_count = {};  // "pel-count"
+  std::vector<std::tuple<std::string, std::string, std::int64_t, std::int64_t>> pending = {};
+  std::vector<XinfoStreamFull::Consumer> consumers = {};
+
+  static constexpr std::string_view record_name = "valkey::cmd::XinfoStreamFull::Group";
+  template <class F>
+  static constexpr auto fields(F f) {
+    return f(
+        valkey::adapt::field("name", &Group::name),
+        valkey::adapt::field("last-delivered-id", &Group::last_delivered_id),
+        valkey::adapt::field("entries-read", &Group::entries_read),
+        valkey::adapt::field("lag", &Group::lag),
+        valkey::adapt::field("pel-count", &Group::pel_count),
+        valkey::adapt::field("pending", &Group::pending),
+        valkey::adapt::field("consumers", &Group::consumers));
+  }
+  friend bool operator==(const Group&, const Group&) = default;
+};
+
+/// A record of the reply, one member per field of the reply schema
+/// (a field the server does not send keeps its default).
+struct XinfoStreamFull::Record {
+  std::int64_t length = {};
+  std::int64_t radix_tree_keys = {};  // "radix-tree-keys"
+  std::int64_t radix_tree_nodes = {};  // "radix-tree-nodes"
+  std::string last_generated_id = {};  // "last-generated-id"
+  std::string max_deleted_entry_id = {};  // "max-deleted-entry-id"
+  std::string recorded_first_entry_id = {};  // "recorded-first-entry-id"
+  std::int64_t entries_added = {};  // "entries-added"
+  std::vector<std::pair<std::string, std::vector<std::string>>> entries = {};
+  std::vector<XinfoStreamFull::Group> groups = {};
+
+  static constexpr std::string_view record_name = "valkey::cmd::XinfoStreamFull::Record";
+  template <class F>
+  static constexpr auto fields(F f) {
+    return f(
+        valkey::adapt::field("length", &Record::length),
+        valkey::adapt::field("radix-tree-keys", &Record::radix_tree_keys),
+        valkey::adapt::field("radix-tree-nodes", &Record::radix_tree_nodes),
+        valkey::adapt::field("last-generated-id", &Record::last_generated_id),
+        valkey::adapt::field("max-deleted-entry-id", &Record::max_deleted_entry_id),
+        valkey::adapt::field("recorded-first-entry-id", &Record::recorded_first_entry_id),
+        valkey::adapt::field("entries-added", &Record::entries_added),
+        valkey::adapt::field("entries", &Record::entries),
+        valkey::adapt::field("groups", &Record::groups));
+  }
+  friend bool operator==(const Record&, const Record&) = default;
 };
 VALKEY_CPP_EXPORT void encode(const XinfoStreamFull& c, valkey::resp::Writer& w);
 VALKEY_CPP_EXPORT void for_each_key(const XinfoStreamFull& c, valkey::KeyCallback cb);
