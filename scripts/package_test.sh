@@ -244,16 +244,14 @@ consumer_find_package() {
   run_consumer "$4/consumer"
 }
 
-# consumer_pkg_config <compiler> <prefix> <shared|static> <output> [source]:
-# the flags straight from pkg-config, as a Makefile would have them. C++20 is
-# the consumer's to choose (pkg-config has no field for it). The source is
-# tests/package/consumer.cpp unless named.
+# consumer_pkg_config <compiler> <prefix> <shared|static> <output> [source [flag...]]:
+# the flags straight from pkg-config, as a Makefile would have them, and the
+# consumer's own flags after the source. C++20 is the consumer's to choose
+# (pkg-config has no field for it). The source is tests/package/consumer.cpp
+# unless named.
 consumer_pkg_config() {
   local cxx="$1" p="$2" kind="$3" out="$4" src="${5:-$repo/tests/package/consumer.cpp}"
-  local own=()
-  # Asio 1.22 detects clang's coroutines only with libc++: with libstdc++ a
-  # coroutine program names them (docs/guides/getting-started.md).
-  if [[ "$cxx" == clang* && "$src" == *coroutine* ]]; then own=(-DASIO_HAS_CO_AWAIT=1 -DASIO_HAS_STD_COROUTINE=1); fi
+  local own=("${@:6}")
   local pcdir="$p/lib/$multiarch/pkgconfig"
   [ -d "$pcdir" ] || pcdir="$p/lib/pkgconfig"
   local static=() cflags libs
@@ -293,8 +291,12 @@ for kind in shared static; do
     check "$kind: find_package consumer ($cxx)" consumer_find_package "$kind" "$cxx" "$p" "$work/$kind/find_package-$cxx"
     check "$kind: pkg-config consumer ($cxx)" consumer_pkg_config "$cxx" "$p" "$kind" "$work/$kind/pkg-config-$cxx/consumer"
     if [ "$kind" = shared ]; then
+      # Asio 1.22 detects clang's coroutines only with libc++: with libstdc++
+      # a coroutine program names them (docs/guides/getting-started.md).
+      coroutines=()
+      [[ "$cxx" == clang* ]] && coroutines=(-DASIO_HAS_CO_AWAIT=1 -DASIO_HAS_STD_COROUTINE=1)
       check "$kind: pkg-config coroutine consumer ($cxx)" consumer_pkg_config "$cxx" "$p" "$kind" \
-        "$work/$kind/pkg-config-$cxx/coroutine_consumer" "$repo/tests/package/coroutine_consumer.cpp"
+        "$work/$kind/pkg-config-$cxx/coroutine_consumer" "$repo/tests/package/coroutine_consumer.cpp" "${coroutines[@]}"
     fi
   done
 done
