@@ -116,3 +116,54 @@ TEST_CASE("concurrency: bounded queue with the wait policy holds requests back",
   CHECK(c.connection().stats().writes >= 200 / 4);
   CHECK(server.command({"GET", "w"}).as_string() == "200");
 }
+
+// The completions one read runs submit the next commands from inside the
+// read (Connection::kDeliveryWriteEvery): a few go out together once the read
+// is processed, not the first alone.
+TEST_CASE("concurrency: commands submitted by completions of one read leave in one write",
+          "[concurrency][coalescing]") {
+  ServerProcess server;
+  asio::io_context ioc;
+  valkey::AsyncClient c{ioc.get_executor(), server.url()};
+  std::uint64_t writes_in_completion = 0;
+  int done = 0;
+  c.get("k", [&](std::error_code ec, std::optional<std::string>) {
+    CHECK_FALSE(ec);
+    writes_in_completion = c.connection().stats().writes;
+    for (int i = 0; i < 10; ++i)
+      c.incr("n", [&](std::error_code e, std::int64_t) {
+        if (!e) ++done;
+      });
+  });
+  valkey::test::run_until(ioc, [&] { return done == 10; }, std::chrono::seconds(5));
+  REQUIRE(done == 10);
+  CHECK(c.connection().stats().writes == writes_in_completion + 1);
+  CHECK(server.command({"GET", "n"}).as_string() == "10");
+}
+
+// ...and a long run of them does not keep the server waiting until the
+// read is done: every 64 commands are written as they come.
+TEST_CASE("concurrency: a long run of completions sends its commands before it ends",
+          "[concurrency][coalescing]") {
+  ServerProcess server;
+  asio::io_context ioc;
+  valkey::AsyncClient c{ioc.get_executor(), server.url()};
+  std::string seen_during_completion;
+  int done = 0;
+  c.get("k", [&](std::error_code ec, std::optional<std::string>) {
+    CHECK_FALSE(ec);
+    for (int i = 0; i < 64; ++i)
+      c.incr("n", [&](std::error_code e, std::int64_t) {
+        if (!e) ++done;
+      });
+    // Still inside the read: another connection looks at the counter.
+    const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+    do {
+      const auto v = server.command({"GET", "n"});
+      seen_during_completion = v.is_null() ? std::string("(nil)") : v.as_string();
+    } while (seen_during_completion != "64" && std::chrono::steady_clock::now() < until);
+  });
+  valkey::test::run_until(ioc, [&] { return done == 64; }, std::chrono::seconds(10));
+  CHECK(seen_during_completion == "64");
+  CHECK(done == 64);
+}

@@ -316,7 +316,15 @@ class VALKEY_CPP_EXPORT Connection : public std::enable_shared_from_this<Connect
   // Takes `n` bytes read; false when the connection is gone or a completion
   // reset it, so reading stops.
   bool take_read(std::size_t n);
+  // Hands `n` bytes read to the multiplexer, which completes what they
+  // answer; requests those completions submit are written as described at
+  // `delivering_`.
+  Multiplexer::ReadResult deliver(std::size_t n);
+  // Writes what is queued unless a write is in flight, writes are held, or
+  // replies are being delivered (deliver() writes for them).
   void maybe_write(bool direct = false);
+  // The same, also while replies are being delivered.
+  void write_queued(bool direct);
   void write_bytes(std::string_view bytes);
   void on_write(std::uint64_t gen, std::error_code ec, std::size_t n);
 
@@ -358,6 +366,17 @@ class VALKEY_CPP_EXPORT Connection : public std::enable_shared_from_this<Connect
   bool write_is_handshake_ = false;
   bool handshake_pending_write_ = false;  // a fallback plan waits for the write in flight
   bool held_ = false;
+  // Replies are being delivered. The requests their completions submit (a
+  // coroutine's next command) are not written one by one as they come:
+  // the first would go alone and start a pipeline of its own, and a read
+  // of 256 replies would split into ever more small pipelines. Nor are they
+  // all kept for the end of the read: the server would sit idle while the
+  // client runs every completion. They go every kDeliveryWriteEvery
+  // commands, straight to the socket, so the server works on one part
+  // while the client completes the next; the rest when the read is done.
+  bool delivering_ = false;
+  std::size_t queued_in_delivery_ = 0;
+  static constexpr std::size_t kDeliveryWriteEvery = 64;
   bool pubsub_mode_ = false;
   bool single_reactor_ = false;
 

@@ -190,6 +190,14 @@ void Connection::queued(RequestBase& r) {
         reset(make_error_code(errc::connection_lost));
         break;
       }
+      if (delivering_) {
+        queued_in_delivery_ += r.expected_replies;
+        if (queued_in_delivery_ >= kDeliveryWriteEvery) {
+          queued_in_delivery_ = 0;
+          write_queued(true);
+        }
+        break;
+      }
       maybe_write();
       break;
     case ConnectionState::idle:
@@ -212,6 +220,10 @@ void Connection::cancel(RequestBase& r, std::error_code ec) {
 // ------------------------------------------------------------------ output
 
 void Connection::maybe_write(bool direct) {
+  if (!delivering_) write_queued(direct);
+}
+
+void Connection::write_queued(bool direct) {
   if (writing_ || held_ || state_ != ConnectionState::ready) return;
   std::string_view bytes = mux_.next_write();
   if (bytes.empty()) return;
@@ -320,6 +332,22 @@ bool Connection::read_available() {
   }
 }
 
+Multiplexer::ReadResult Connection::deliver(std::size_t n) {
+  // Cleared even when a completion throws out of run(): a flag left set
+  // would stop every later write.
+  struct Delivering {
+    Connection& c;
+    explicit Delivering(Connection& conn) : c(conn) {
+      c.delivering_ = true;
+      c.queued_in_delivery_ = 0;
+    }
+    ~Delivering() { c.delivering_ = false; }
+    Delivering(const Delivering&) = delete;
+    Delivering& operator=(const Delivering&) = delete;
+  } delivering{*this};
+  return mux_.commit_read(n);
+}
+
 bool Connection::take_read(std::size_t n) {
   ++stats_.reads;
   if (state_ == ConnectionState::handshaking) {
@@ -328,13 +356,13 @@ bool Connection::take_read(std::size_t n) {
     read_handshake();
     return gen == gen_ && state_ != ConnectionState::closed;
   }
-  const Multiplexer::ReadResult res = mux_.commit_read(n);
+  const Multiplexer::ReadResult res = deliver(n);
   if (res.interrupted) return false;  // a completion closed or reset the connection
   if (res.drop) {
     connection_lost(res.drop, false);
     return false;
   }
-  maybe_write();
+  maybe_write(true);  // what the completions queued; no posted write completion when the socket takes it all
   return true;
 }
 
