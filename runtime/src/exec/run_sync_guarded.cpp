@@ -15,14 +15,9 @@ namespace valkey::exec {
 
 namespace {
 
-// The failure half: throws, or fills `ec` (and `diag`).
 void report(const SyncTarget& t, const SyncAttempts& attempts, std::error_code e, const Reason* why,
             std::string_view connection_error, bool written, std::error_code* ec, Diagnostics* diag) {
-  const std::string endpoint = t.config->endpoint();
-  const Failure f{e, why, attempts.name(), endpoint, connection_error, written};
-  if (!ec) raise(f);
-  *ec = e;
-  if (diag) fill(*diag, f);
+  report_sync_failure(*t.config, attempts.name(), e, why, connection_error, written, ec, diag);
 }
 
 // Whether every command of the request may run twice
@@ -36,6 +31,15 @@ bool may_run_twice(const detail::SyncOpBase& op) {
 }
 
 }  // namespace
+
+void report_sync_failure(const Config& config, std::string_view command, std::error_code e, const Reason* why,
+                         std::string_view connection_error, bool written, std::error_code* ec, Diagnostics* diag) {
+  const std::string endpoint = config.endpoint();
+  const Failure f{e, why, command, endpoint, connection_error, written};
+  if (!ec) raise(f);
+  *ec = e;
+  if (diag) fill(*diag, f);
+}
 
 void run_sync_guarded(const SyncTarget& target, policy::Guard& g, detail::SyncOpBase& op, SyncAttempts& attempts,
                       std::error_code* ec, Diagnostics* diag) {

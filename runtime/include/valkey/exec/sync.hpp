@@ -154,15 +154,19 @@ class SyncOp final : public SyncOpBase {
 
 namespace exec {
 
-// The failure half of run_sync(): throws, or fills `ec` (and `diag`).
+// The failure half of a synchronous call on the connection `config`
+// describes: throws (ServerError, Error), or fills `ec` (and `diag`) when
+// `ec` is given. Compiled once in the library (exec/run_sync_guarded.cpp),
+// for run_sync() and for its policy path.
+VALKEY_CPP_EXPORT void report_sync_failure(const Config& config, std::string_view command, std::error_code e,
+                                           const Reason* why, std::string_view connection_error, bool written,
+                                           std::error_code* ec, Diagnostics* diag);
+
+// The failure half of run_sync().
 template <class Target, class Plan>
 void sync_failed(Target& target, const Plan& plan, std::error_code e, const Reason* why,
                  std::string_view connection_error, bool written, std::error_code* ec, Diagnostics* diag) {
-  const std::string endpoint = target.config().endpoint();
-  const Failure f{e, why, plan.name(), endpoint, connection_error, written};
-  if (!ec) raise(f);
-  *ec = e;
-  if (diag) fill(*diag, f);
+  report_sync_failure(target.config(), plan.name(), e, why, connection_error, written, ec, diag);
 }
 
 // On a RESP2 connection, the Reply values of `out` take their commands' RESP3
