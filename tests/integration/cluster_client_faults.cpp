@@ -323,7 +323,11 @@ TEST_CASE("cluster client: endless TRYAGAIN and CLUSTERDOWN end after the retry 
   Harness h{cfg};
   auto& c = *h.c;
   auto& ioc = h.ioc;
-  auto [got, diag] = h.get("k");
+  // Named variables, not a structured binding: the lambda below captures
+  // them, which clang 14 does not allow for bindings.
+  auto first = h.get("k");
+  std::error_code got = first.ec;
+  valkey::Diagnostics diag = first.diag;
   bool done = false;
   CHECK(got == valkey::errc::server_error);
   CHECK(diag.prefix() == "TRYAGAIN");
