@@ -34,6 +34,7 @@ passed=0
 failed=0
 skipped=0
 skipped_names=()
+failed_names=()
 failed_stages=()
 stage_results=()
 timings=()
@@ -72,6 +73,10 @@ finish() {
   if [ "$skipped" -gt 0 ]; then
     printf '[test] skipped (%s, not counted as passed):\n' "$skipped" >&2
     for t in "${skipped_names[@]}"; do printf '  %s\n' "$t" >&2; done
+  fi
+  if [ ${#failed_names[@]} -gt 0 ]; then
+    printf '[test] failed tests (%s):\n' "${#failed_names[@]}" >&2
+    for t in "${failed_names[@]}"; do printf '  %s\n' "$t" >&2; done
   fi
   if [ ${#failed_stages[@]} -gt 0 ]; then
     printf '[test] failed: %s\n' "${failed_stages[*]}" >&2
@@ -175,7 +180,15 @@ run_ctest() {
   passed=$((passed + total - nfail - in_total))
   failed=$((failed + nfail))
   [ ${#not_run[@]} -eq 0 ] || skip_tests "$label" "${not_run[@]}"
-  [ "$nfail" -eq 0 ] || failed_stages+=("$label")
+  if [ "$nfail" -gt 0 ]; then
+    # "<tab>  12 - unit: name (Failed)", one per failed test
+    while IFS= read -r name; do
+      [ -n "$name" ] && failed_names+=("$label: $name")
+    done < <(awk '/^The following tests FAILED:/ { on = 1; next }
+                  on && /^[[:space:]]+[0-9]+ - / { sub(/^[[:space:]]+[0-9]+ - /, ""); print; next }
+                  on { on = 0 }' "$out")
+    failed_stages+=("$label")
+  fi
 }
 
 # run_catch <label> <binary> <filter>: a Catch2 binary run directly (tag filter).
@@ -212,6 +225,13 @@ run_catch() {
     # the count is Catch2'"'"'s; names only as far as the report shows them
     while [ ${#names[@]} -lt "$cases_skip" ]; do names+=("(unnamed test case)"); done
     skip_tests "$label" "${names[@]:0:$cases_skip}"
+  fi
+  if [ "$cases_fail" -gt 0 ]; then
+    # the test case name under the dashed line above each "FAILED:"
+    while IFS= read -r name; do failed_names+=("$label: $name"); done < <(awk '
+      /^--------------------+$/ { hdr = !hdr; if (hdr) first = 1; next }
+      hdr && first { name = $0; first = 0 }
+      /FAILED:$/ && !(name in seen) { seen[name] = 1; print name }' "$out")
   fi
   # 4: every selected test case skipped, already counted above
   if [ "$rc" -ne 0 ] && ! { [ "$rc" -eq 4 ] && [ "$cases_fail" -eq 0 ] && [ "$cases_skip" -gt 0 ]; }; then
