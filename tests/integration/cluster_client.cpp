@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <functional>
 #include <future>
+#include <latch>
 #include <optional>
 #include <set>
 #include <string>
@@ -464,6 +465,7 @@ TEST_CASE("cluster client (sync): a caller drives its own request; the internal 
   Cluster& cluster = shared_cluster();
   valkey::ClusterConfig config = valkey::ClusterConfig::from_url(cluster.seed_url());
   config.topology_check_interval = 200ms;
+  config.node.max_connections = 1;  // one router: threads calling at once share its driver
   valkey::ClusterClient db{config};
   db.set("drive:k", "v");
 
@@ -494,6 +496,7 @@ TEST_CASE("cluster client (sync): a caller drives its own request; the internal 
   }
   for (auto& th : threads) th.join();
   CHECK(failures == 0);
+  CHECK(db.stats().lanes == 1);
 
   // Nobody calls: the internal thread takes the I/O after the grace period
   // and runs the periodic topology check's timer and queries.
@@ -505,6 +508,75 @@ TEST_CASE("cluster client (sync): a caller drives its own request; the internal 
   });
   CHECK(db.stats().internal_drives > idle.internal_drives);
   CHECK(db.get("drive:k") == "v");
+}
+
+TEST_CASE("cluster client (sync): threads calling at once get routers of their own, up to node.max_connections",
+          "[cluster][cluster-client][threads]") {
+  Cluster& cluster = shared_cluster();
+  valkey::ClusterConfig config = valkey::ClusterConfig::from_url(cluster.seed_url());
+  config.node.max_connections = 2;
+  valkey::ClusterClient db{config};
+
+  // One thread at a time: always the first router.
+  for (int i = 0; i < 100; ++i) db.set("lanes:seq", std::to_string(i));
+  CHECK(db.stats().lanes == 1);
+  CHECK(db.get("lanes:seq") == "99");
+
+  // Four threads at once: a second router opens (it reads its own
+  // topology) and no more; the calls beyond two at a time are handed to a
+  // router's driver as before. Every write is read back by its thread.
+  constexpr int kThreads = 4, kCalls = 300;
+  std::latch start{kThreads};
+  std::atomic<int> failures{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      start.arrive_and_wait();
+      for (int i = 0; i < kCalls; ++i) {
+        const std::string k = "lanes:t" + std::to_string(t) + ":" + std::to_string(i % 25);
+        std::error_code e;
+        db.set(k, std::to_string(i), e);
+        if (e || db.get(k, e) != std::to_string(i) || e) ++failures;
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  CHECK(failures == 0);
+  const valkey::ClusterStats s = db.stats();
+  CHECK(s.lanes == 2);
+  CHECK(s.moved == 0);  // each router routes by its own topology
+  CHECK(s.refreshes >= 2);  // each router read its own
+  CHECK(db.nodes().size() == cluster.size());  // from the first router
+
+  // close() reaches every router: calls on either fail at once.
+  db.close();
+  std::error_code e;
+  db.get("lanes:seq", e);
+  CHECK(e == valkey::errc::connection_closed);
+}
+
+TEST_CASE("cluster client (sync): a client-side cache keeps the client on one router", "[cluster][cluster-client][threads]") {
+  Cluster& cluster = shared_cluster();
+  valkey::ClusterConfig config = valkey::ClusterConfig::from_url(cluster.seed_url());
+  config.node.cache = valkey::CacheConfig{};
+  valkey::ClusterClient db{config};
+  std::latch start{3};
+  std::vector<std::thread> threads;
+  std::atomic<int> failures{0};
+  for (int t = 0; t < 3; ++t) {
+    threads.emplace_back([&, t] {
+      start.arrive_and_wait();
+      for (int i = 0; i < 100; ++i) {
+        const std::string k = "lanes:cache:" + std::to_string(t);
+        std::error_code e;
+        db.set(k, std::to_string(i), e);
+        if (e || db.cached(5s).get(k, e) != std::to_string(i) || e) ++failures;
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  CHECK(failures == 0);
+  CHECK(db.stats().lanes == 1);
 }
 
 TEST_CASE("cluster client (sync): work handed over by another thread wakes a caller waiting on its node's socket",

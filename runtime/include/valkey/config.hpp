@@ -148,6 +148,9 @@ struct VALKEY_CPP_EXPORT Config {
   /// The sync Client: connections it opens, on demand, for threads that call
   /// at the same time (1 to 64). With 1 every thread shares one auto-pipelined
   /// connection. Per connection: max_pending. AsyncClient has one connection.
+  /// In ClusterConfig::node: the connections the sync ClusterClient opens to
+  /// each node the same way (one router per set, cluster/sync_lanes.hpp; 1
+  /// with a client-side cache); AsyncClusterClient has one per node.
   std::size_t max_connections = 4;
 
   /// What a request issued while the connection is down does: wait for the

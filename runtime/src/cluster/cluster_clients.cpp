@@ -39,40 +39,32 @@ AsyncClusterClient& AsyncClusterClient::operator=(AsyncClusterClient&& o) noexce
 
 void AsyncClusterClient::close() { router_->close(); }
 
-ClusterClient::ClusterClient(ClusterConfig config)
-    : router_(cluster::Router::create(driver_.context().get_executor(), std::move(config))) {
-  driver_.attach(*router_);
-  router_->set_single_reactor(true);  // only the driver runs the context
-  // The first topology is read in the background, before the first call.
-  driver_.post([r = router_] { r->request_refresh(); });
-}
+// The first lane reads the first topology in the background, before the first call.
+ClusterClient::ClusterClient(ClusterConfig config) : lanes_(config) {}
 
 ClusterClient::ClusterClient(std::string_view url) : ClusterClient(ClusterConfig::from_url(url)) {}
 
-ClusterClient::~ClusterClient() {
-  close();
-  driver_.stop();  // from here on only this thread runs the context
-  router_.reset();
-  driver_.finish();  // until every request, connection and timer finished
-}
+// ~SyncLanes closes every lane and runs each one's context until its work finished.
+ClusterClient::~ClusterClient() = default;
 
-void ClusterClient::close() {
-  if (!router_) return;
-  router_->close();  // posted to the context
-  driver_.kick();
-}
+void ClusterClient::close() { lanes_.close(); }
 
 std::vector<cluster::NodeDescription> ClusterClient::nodes() {
-  auto read = [this] {
+  cluster::SyncLane& lane = lanes_.first();
+  auto read = [&lane] {
     std::promise<std::vector<cluster::NodeDescription>> p;
     auto f = p.get_future();
-    driver_.post([&] { p.set_value(router_->nodes()); });
+    lane.driver.post([&] { p.set_value(lane.router->nodes()); });
     return f.get();
   };
   auto out = read();
   if (out.empty()) {
-    // No topology yet: a request waits for it (and throws when no seed answers).
-    call_on_primaries({"PING"});
+    // No topology yet: wait for the first lane's. When no seed answered, a
+    // request tries again and throws, saying what each seed answered.
+    std::promise<std::error_code> p;
+    auto f = p.get_future();
+    lane.driver.post([&] { lane.router->when_ready([&p](std::error_code ec) { p.set_value(ec); }); });
+    if (f.get()) call_on_primaries({"PING"});
     out = read();
   }
   return out;
@@ -192,7 +184,8 @@ std::vector<std::string> ClusterClient::scan_all(const ScanAllOptions& options) 
   // After close() the scan ends with connection_closed, as any call does.
   auto promise = std::make_shared<std::promise<ScanResult>>();
   std::future<ScanResult> outcome = promise->get_future();
-  driver_.post([router = router_, done = ScanCompletion(std::move(promise)), options]() mutable {
+  cluster::SyncLane& lane = lanes_.first();
+  lane.driver.post([router = lane.router, done = ScanCompletion(std::move(promise)), options]() mutable {
     std::make_shared<cluster::ScanAllOp<ScanCompletion>>(std::move(router), std::move(done), options)->start();
   });
   ScanResult r = outcome.get();

@@ -43,12 +43,13 @@ Watch ClusterClient::watch(Strings keys) {
   // The owner, once the topology is known (asked on the client's thread).
   std::promise<std::pair<std::error_code, Config>> p;
   auto f = p.get_future();
-  driver_.post([this, slot, &p] {
-    router_->when_ready([this, slot, &p](std::error_code ec) {
+  cluster::Router& router = *lanes_.first().router;
+  lanes_.first().driver.post([&router, slot, &p] {
+    router.when_ready([&router, slot, &p](std::error_code ec) {
       std::string host;
       std::uint16_t port = 0;
-      if (!ec && !router_->owner_of(slot, host, port)) ec = make_error_code(errc::cluster_down);
-      Config node = ec ? Config{} : router_->node_config(host, port);
+      if (!ec && !router.owner_of(slot, host, port)) ec = make_error_code(errc::cluster_down);
+      Config node = ec ? Config{} : router.node_config(host, port);
       // The watch's connection is its own: it keeps no cache (its writes
       // reach the client's cache through the server's invalidations).
       node.cache.reset();

@@ -34,12 +34,14 @@
 /// encodes its command on the calling thread into a job in its own frame
 /// (cluster::WaitingJob) and, when nobody else drives, hands it to the router
 /// and reads the reply on its own thread, with no hand-off and no allocation.
-/// A call that finds another thread driving leaves its job to that thread and
-/// sleeps until it is answered. One internal thread drives when nobody calls
-/// (timers, a refresh in flight). Any number of threads may call one
-/// ClusterClient at once. Do not call it from inside its own completion path
-/// (there is none exposed, so only a Logger or an Observer hook calling back
-/// would).
+/// Threads that call at the same time get routers of their own, each with a
+/// connection per node, up to ClusterConfig::node.max_connections (4) of them
+/// (cluster::SyncLanes); past that, a call that finds another thread driving
+/// leaves its job to that thread and sleeps until it is answered. One
+/// internal thread per router drives when nobody calls (timers, a refresh in
+/// flight). Any number of threads may call one ClusterClient at once. Do not
+/// call it from inside its own completion path (there is none exposed, so
+/// only a Logger or an Observer hook calling back would).
 #include <concepts>
 #include <memory>
 #include <optional>
@@ -60,6 +62,7 @@
 #include <valkey/cluster/run.hpp>
 #include <valkey/cluster/scan_all.hpp>
 #include <valkey/cluster/sync_driver.hpp>
+#include <valkey/cluster/sync_lanes.hpp>
 #include <valkey/batch_starters.hpp>
 #include <valkey/exec/call_options.hpp>
 #include <valkey/exec/executor.hpp>
@@ -97,7 +100,7 @@ class VALKEY_CPP_EXPORT ClusterClient : public exec::Executor<ClusterClient>,
   ClusterClient& operator=(const ClusterClient&) = delete;
 
   /// The configuration the client was made with.
-  const ClusterConfig& config() const noexcept { return router_->config(); }
+  const ClusterConfig& config() const noexcept { return lanes_.first().router->config(); }
 
   /// For valkey::Batch and pipeline() on this client: a typed command's slot,
   /// found as the command is added, so the router does not parse the batch
@@ -147,20 +150,15 @@ class VALKEY_CPP_EXPORT ClusterClient : public exec::Executor<ClusterClient>,
   template <class F>
     requires std::invocable<F&, std::vector<std::string>&>
   void scan_all(const ScanAllOptions& options, F&& on_page) {
-    cluster::PageStream pages(router_, driver_, options);  // its destructor stops a scan still running
+    cluster::SyncLane& lane = lanes_.first();
+    cluster::PageStream pages(lane.router, lane.driver, options);  // its destructor stops a scan still running
     cluster::CallPages<F&> call{on_page};
     std::vector<std::string> keys;
     while (pages.next(keys))
       if (call.take(keys) == cluster::PageTaken::stop) return;
   }
-  /// The client's counters, the synchronous driver's included.
-  ClusterStats stats() const noexcept {
-    ClusterStats s = router_->stats();
-    s.handed_over_calls = driver_.handed_over_calls();
-    s.internal_drives = driver_.internal_drives();
-    s.direct_waits = driver_.direct_waits();
-    return s;
-  }
+  /// The client's counters: every router's, the synchronous drivers' included.
+  ClusterStats stats() const noexcept { return lanes_.stats(); }
   /// Closes every node connection for good: calls in progress and later
   /// calls fail with errc::connection_closed.
   void close();
@@ -180,7 +178,7 @@ class VALKEY_CPP_EXPORT ClusterClient : public exec::Executor<ClusterClient>,
     if (CacheStore* s = cache()) s->flush_all(FlushReason::user);
   }
   /// The store shared by the node connections; null without a cache.
-  CacheStore* cache() const noexcept { return router_->cache(); }
+  CacheStore* cache() const noexcept { return lanes_.first().router->cache(); }
 
   /// The entry of `Cached<ClusterClient>` (internal): the client has its own
   /// cached read path.
@@ -236,13 +234,14 @@ class VALKEY_CPP_EXPORT ClusterClient : public exec::Executor<ClusterClient>,
   Outcome<R> wait_for(Plan&& plan, cluster::Target target) {
     using Decoder = std::conditional_t<cluster::is_batch_plan_v<std::remove_cvref_t<Plan>>,
                                        cluster::batch_decoder_t<Plan>, void>;
-    return wait_setup<R, Decoder>(cluster::make_setup(std::forward<Plan>(plan), target, router_->config().node));
+    return wait_setup<R, Decoder>(cluster::make_setup(std::forward<Plan>(plan), target, config().node));
   }
 
   template <class R, class Decoder = void>
   Outcome<R> wait_setup(cluster::JobSetup&& setup) {
     Outcome<R> out;
-    cluster::WaitingJob<R, Decoder> job(&out.diag, driver_);
+    const cluster::LaneCall call(lanes_);  // left after the job ended
+    cluster::WaitingJob<R, Decoder> job(&out.diag, call.lane().driver);
     job.adopt(std::move(setup));
     job.run();
     out.ec = job.error();
@@ -257,7 +256,7 @@ class VALKEY_CPP_EXPORT ClusterClient : public exec::Executor<ClusterClient>,
     using R = std::conditional_t<CacheableCommand<Cmd>, typename Cmd::reply_type,
                                  std::vector<std::optional<std::string>>>;
     CacheStore* store = cache();
-    const Config& node = router_->config().node;
+    const Config& node = config().node;
     if constexpr (CacheableCommand<Cmd>) {
       if (!store) return finish(wait_for<R>(exec::CommandPlan<Cmd>{cmd}, cluster::Target{}), ec, diag);
       R out{};
@@ -298,8 +297,7 @@ class VALKEY_CPP_EXPORT ClusterClient : public exec::Executor<ClusterClient>,
     if constexpr (!std::is_same_v<R, Ok>) return std::move(o.value);
   }
 
-  cluster::SyncDriver driver_;  // before router_: the router's executor is its context
-  std::shared_ptr<cluster::Router> router_;
+  cluster::SyncLanes lanes_;
 };
 
 namespace exec {

@@ -134,6 +134,7 @@ struct ClusterStats {
   std::uint64_t handed_over_calls = 0;  ///< sync ClusterClient only: calls that found another thread driving and slept while it ran theirs
   std::uint64_t internal_drives = 0;    ///< sync ClusterClient only: turns of the internal thread at the I/O (nobody called, or callers slept)
   std::uint64_t direct_waits = 0;       ///< sync ClusterClient only: waits of a calling thread on its node's socket alone, not in the reactor
+  std::uint64_t lanes = 0;              ///< sync ClusterClient only: routers open, each with a connection per node (up to node.max_connections)
 };
 
 }  // namespace valkey

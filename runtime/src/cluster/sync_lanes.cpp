@@ -1,0 +1,112 @@
+#include <valkey/cluster/sync_lanes.hpp>
+
+#include <utility>
+
+namespace valkey::cluster {
+
+SyncLane::SyncLane(const ClusterConfig& config)
+    : router(Router::create(driver.context().get_executor(), config)) {
+  driver.attach(*router);
+  router->set_single_reactor(true);  // only the driver runs the context
+  // The topology is read in the background, before the lane's first call.
+  driver.post([r = router] { r->request_refresh(); });
+}
+
+SyncLane::~SyncLane() {
+  driver.stop();  // from here on only this thread runs the context
+  router.reset();
+  driver.finish();  // until every request, connection and timer finished
+}
+
+void SyncLane::close() {
+  router->close();  // posted to the context
+  driver.kick();
+}
+
+SyncLanes::SyncLanes(const ClusterConfig& config) : config_(config) {
+  // One store for a client-side cache (ClusterConfig::node.cache), which
+  // one router owns: a cached client keeps to one lane.
+  limit_ = config_.node.cache ? 1 : config_.node.max_connections;
+  if (limit_ == 0 || limit_ > max_lanes) limit_ = 1;  // Router::create() validated the node Config already
+  lanes_[0] = std::make_unique<SyncLane>(config_);
+  count_.store(1, std::memory_order_release);
+}
+
+SyncLanes::~SyncLanes() {
+  close();
+  // Each lane's destructor runs its context until its work finished.
+  const std::size_t n = count_.load(std::memory_order_acquire);
+  for (std::size_t i = n; i-- > 0;) lanes_[i].reset();
+}
+
+SyncLane& SyncLanes::enter() {
+  SyncLane& lane = pick();
+  lane.callers.fetch_add(1, std::memory_order_relaxed);
+  return lane;
+}
+
+// The first lane while nobody calls on it; else a free lane, preferring the
+// one this thread used last; else a new lane while fewer than the limit are
+// open; else the lane with the fewest callers, whose driver runs this call
+// with the others (cluster::SyncDriver).
+SyncLane& SyncLanes::pick() {
+  if (lanes_[0]->callers.load(std::memory_order_relaxed) == 0) return *lanes_[0];
+  std::size_t n = count_.load(std::memory_order_acquire);
+  thread_local std::size_t preferred = 0;
+  const std::size_t start = preferred < n ? preferred : 0;
+  for (std::size_t k = 0; k < n; ++k) {
+    const std::size_t i = (start + k) % n;
+    if (lanes_[i]->callers.load(std::memory_order_relaxed) == 0) {
+      preferred = i;
+      return *lanes_[i];
+    }
+  }
+  if (n < limit_) {
+    std::lock_guard lk(mu_);
+    n = count_.load(std::memory_order_relaxed);
+    if (!closed_ && n < limit_) {
+      lanes_[n] = std::make_unique<SyncLane>(config_);
+      count_.store(n + 1, std::memory_order_release);
+      preferred = n;
+      return *lanes_[n];
+    }
+  }
+  std::size_t best = 0;
+  for (std::size_t i = 1; i < n; ++i)
+    if (lanes_[i]->callers.load(std::memory_order_relaxed) < lanes_[best]->callers.load(std::memory_order_relaxed))
+      best = i;
+  return *lanes_[best];
+}
+
+void SyncLanes::close() {
+  std::size_t n;
+  {
+    std::lock_guard lk(mu_);
+    closed_ = true;
+    n = count_.load(std::memory_order_relaxed);
+  }
+  for (std::size_t i = 0; i < n; ++i) lanes_[i]->close();
+}
+
+ClusterStats SyncLanes::stats() const noexcept {
+  ClusterStats sum;
+  const std::size_t n = count_.load(std::memory_order_acquire);
+  for (std::size_t i = 0; i < n; ++i) {
+    const SyncLane& lane = *lanes_[i];
+    const ClusterStats s = lane.router->stats();
+    sum.refreshes += s.refreshes;
+    sum.refresh_queries += s.refresh_queries;
+    sum.moved += s.moved;
+    sum.ask += s.ask;
+    sum.retries += s.retries;
+    sum.redirect_limits_hit += s.redirect_limits_hit;
+    sum.retry_budget_exhausted += s.retry_budget_exhausted;
+    sum.handed_over_calls += lane.driver.handed_over_calls();
+    sum.internal_drives += lane.driver.internal_drives();
+    sum.direct_waits += lane.driver.direct_waits();
+  }
+  sum.lanes = n;
+  return sum;
+}
+
+}  // namespace valkey::cluster
