@@ -5,6 +5,7 @@
 #include <valkey/sentinel/sentinel_service.hpp>
 
 #include "sync/lane.hpp"
+#include "sync/pick_lane.hpp"
 
 #if defined(__linux__)
 #include <linux/futex.h>
@@ -214,35 +215,20 @@ void Client::run_evicting(detail::SyncOpBase& op) {
   if (writes) cache_detail::evict_written_in(*cache_, encoded);
 }
 
-// A lane no other caller is in, preferring the one this thread used last;
-// a new lane while there are fewer than max_connections; else the lane with
-// the fewest callers, whose driver writes this request with the others.
+// A lane no other caller is in, else a new one while there are fewer than
+// max_connections, else the least busy (sync/pick_lane.hpp).
 detail::SyncLane& Client::pick_lane() {
-  std::size_t n = lane_count_.load(std::memory_order_acquire);
-  if (lanes_[0]->callers() == 0) return *lanes_[0];
-  thread_local std::size_t preferred = 0;
-  const std::size_t start = preferred < n ? preferred : 0;
-  for (std::size_t k = 0; k < n; ++k) {
-    const std::size_t i = (start + k) % n;
-    if (lanes_[i]->callers() == 0) {
-      preferred = i;
-      return *lanes_[i];
-    }
-  }
-  if (n < config_.max_connections) {
+  const std::size_t n = lane_count_.load(std::memory_order_acquire);
+  auto callers = [](const detail::SyncLane& l) { return l.callers(); };
+  return detail::pick_lane(lanes_, n, callers, [&](std::size_t& at) -> detail::SyncLane* {
+    if (n >= config_.max_connections) return nullptr;
     std::lock_guard lk(lanes_mu_);
-    n = lane_count_.load(std::memory_order_relaxed);
-    if (!closed_ && n < config_.max_connections) {
-      lanes_[n] = std::make_unique<detail::SyncLane>(config_, cache_);
-      lane_count_.store(n + 1, std::memory_order_release);
-      preferred = n;
-      return *lanes_[n];
-    }
-  }
-  std::size_t best = 0;
-  for (std::size_t i = 1; i < n; ++i)
-    if (lanes_[i]->callers() < lanes_[best]->callers()) best = i;
-  return *lanes_[best];
+    at = lane_count_.load(std::memory_order_relaxed);
+    if (closed_ || at >= config_.max_connections) return nullptr;
+    lanes_[at] = std::make_unique<detail::SyncLane>(config_, cache_);
+    lane_count_.store(at + 1, std::memory_order_release);
+    return lanes_[at].get();
+  });
 }
 
 // ------------------------------------------------------------ blocking commands

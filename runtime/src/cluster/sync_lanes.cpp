@@ -2,6 +2,8 @@
 
 #include <utility>
 
+#include "sync/pick_lane.hpp"
+
 namespace valkey::cluster {
 
 SyncLane::SyncLane(const ClusterConfig& config)
@@ -45,37 +47,20 @@ SyncLane& SyncLanes::enter() {
   return lane;
 }
 
-// The first lane while nobody calls on it; else a free lane, preferring the
-// one this thread used last; else a new lane while fewer than the limit are
-// open; else the lane with the fewest callers, whose driver runs this call
-// with the others (cluster::SyncDriver).
+// A lane no other caller is in, else a new one while there are fewer than
+// the limit, else the least busy (sync/pick_lane.hpp).
 SyncLane& SyncLanes::pick() {
-  if (lanes_[0]->callers.load(std::memory_order_relaxed) == 0) return *lanes_[0];
-  std::size_t n = count_.load(std::memory_order_acquire);
-  thread_local std::size_t preferred = 0;
-  const std::size_t start = preferred < n ? preferred : 0;
-  for (std::size_t k = 0; k < n; ++k) {
-    const std::size_t i = (start + k) % n;
-    if (lanes_[i]->callers.load(std::memory_order_relaxed) == 0) {
-      preferred = i;
-      return *lanes_[i];
-    }
-  }
-  if (n < limit_) {
+  const std::size_t n = count_.load(std::memory_order_acquire);
+  auto callers = [](const SyncLane& l) { return l.callers.load(std::memory_order_relaxed); };
+  return valkey::detail::pick_lane(lanes_.data(), n, callers, [&](std::size_t& at) -> SyncLane* {
+    if (n >= limit_) return nullptr;
     std::lock_guard lk(mu_);
-    n = count_.load(std::memory_order_relaxed);
-    if (!closed_ && n < limit_) {
-      lanes_[n] = std::make_unique<SyncLane>(config_);
-      count_.store(n + 1, std::memory_order_release);
-      preferred = n;
-      return *lanes_[n];
-    }
-  }
-  std::size_t best = 0;
-  for (std::size_t i = 1; i < n; ++i)
-    if (lanes_[i]->callers.load(std::memory_order_relaxed) < lanes_[best]->callers.load(std::memory_order_relaxed))
-      best = i;
-  return *lanes_[best];
+    at = count_.load(std::memory_order_relaxed);
+    if (closed_ || at >= limit_) return nullptr;
+    lanes_[at] = std::make_unique<SyncLane>(config_);
+    count_.store(at + 1, std::memory_order_release);
+    return lanes_[at].get();
+  });
 }
 
 void SyncLanes::close() {
