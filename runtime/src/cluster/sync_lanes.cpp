@@ -29,7 +29,7 @@ SyncLanes::SyncLanes(const ClusterConfig& config) : config_(config) {
   // One store for a client-side cache (ClusterConfig::node.cache), which
   // one router owns: a cached client keeps to one lane.
   limit_ = config_.node.cache ? 1 : config_.node.max_connections;
-  if (limit_ == 0 || limit_ > max_lanes) limit_ = 1;  // Router::create() validated the node Config already
+  if (limit_ == 0 || limit_ > max_lanes) limit_ = 1;  // a bad value fails in Router::create() below
   lanes_[0] = std::make_unique<SyncLane>(config_);
   count_.store(1, std::memory_order_release);
 }

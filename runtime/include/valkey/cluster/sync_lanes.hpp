@@ -58,8 +58,6 @@ class VALKEY_CPP_EXPORT SyncLanes {
   // A lane for one call, counted in its callers until leave().
   SyncLane& enter();
   static void leave(SyncLane& lane) noexcept { lane.callers.fetch_sub(1, std::memory_order_relaxed); }
-  // Lanes open now.
-  std::size_t size() const noexcept { return count_.load(std::memory_order_acquire); }
   // Closes every lane; no lane opens after it.
   void close();
   // Every lane's router and driver counters, added up.
