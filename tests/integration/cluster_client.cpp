@@ -548,7 +548,8 @@ TEST_CASE("cluster client (sync): threads calling at once get routers of their o
   CHECK(s.refreshes >= 2);  // each router read its own
   CHECK(db.nodes().size() == cluster.size());  // from the first router
 
-  // close() reaches every router: calls on either fail at once.
+  // After close() a call fails at once (SyncLanes::close() closes every
+  // router; this call, alone, takes the first).
   db.close();
   std::error_code e;
   db.get("lanes:seq", e);
