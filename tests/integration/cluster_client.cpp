@@ -556,6 +556,46 @@ TEST_CASE("cluster client (sync): threads calling at once get routers of their o
   CHECK(e == valkey::errc::connection_closed);
 }
 
+TEST_CASE("cluster client (sync): only the first router checks the topology periodically; a change it finds reaches the others",
+          "[cluster][cluster-client][threads]") {
+  Cluster& cluster = shared_cluster();
+  valkey::ClusterConfig config = valkey::ClusterConfig::from_url(cluster.seed_url());
+  config.topology_check_interval = 100ms;
+  config.node.max_connections = 2;
+  // The lanes of a ClusterClient, held as its calls hold them: a second
+  // caller while the first is in opens the second router.
+  valkey::cluster::SyncLanes lanes{config};
+  valkey::cluster::SyncLane& first = lanes.enter();
+  valkey::cluster::SyncLane& second = lanes.enter();
+  REQUIRE(&first != &second);
+  valkey::cluster::SyncLanes::leave(second);
+  valkey::cluster::SyncLanes::leave(first);
+  auto queries = [](valkey::cluster::SyncLane& l) { return l.router->stats().refresh_queries; };
+  auto refreshes = [](valkey::cluster::SyncLane& l) { return l.router->stats().refreshes; };
+  valkey::test::wait_until("both routers read the topology", 10s, [&](std::string& state) {
+    state = std::to_string(queries(first)) + " and " + std::to_string(queries(second)) + " queries";
+    return queries(first) >= 1 && queries(second) >= 1;
+  });
+  std::this_thread::sleep_for(300ms);  // their first queries answered
+
+  // Idle, nobody calling: the first router's check runs every 100 ms, the
+  // second router asks nothing.
+  const std::uint64_t first_before = queries(first), second_before = queries(second);
+  std::this_thread::sleep_for(1s);
+  CHECK(queries(first) >= first_before + 4);
+  CHECK(queries(second) == second_before);
+
+  // A slot moves: the first router's check finds it, and the second router
+  // refreshes too, still without a call.
+  const std::uint64_t second_refreshes = refreshes(second);
+  move_empty_slot(cluster, Cluster::key_slot("checks:moving"));
+  valkey::test::wait_until("the second router refreshed after the first one's check", 10s, [&](std::string& state) {
+    state = std::to_string(refreshes(second) - second_refreshes) + " refreshes";
+    return refreshes(second) > second_refreshes;
+  });
+  lanes.close();
+}
+
 TEST_CASE("cluster client (sync): a client-side cache keeps the client on one router", "[cluster][cluster-client][threads]") {
   Cluster& cluster = shared_cluster();
   valkey::ClusterConfig config = valkey::ClusterConfig::from_url(cluster.seed_url());

@@ -245,7 +245,10 @@ void Router::adopt(std::vector<std::optional<SlotMap>>& views, bool periodic) {
   }
   if (periodic) {
     // One node's view: a difference starts a full refresh, which asks several.
-    if (views.size() == 1 && views[0] && !(*views[0] == *map_)) refresh_again_ = true;
+    if (views.size() == 1 && views[0] && !(*views[0] == *map_)) {
+      refresh_again_ = true;
+      if (change_listener_) change_listener_();
+    }
     return;
   }
   if (std::optional<std::size_t> pick = majority_view(all, &*map_)) {

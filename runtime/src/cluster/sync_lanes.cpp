@@ -1,15 +1,17 @@
 #include <valkey/cluster/sync_lanes.hpp>
 
+#include <chrono>
 #include <utility>
 
 #include "sync/pick_lane.hpp"
 
 namespace valkey::cluster {
 
-SyncLane::SyncLane(const ClusterConfig& config)
+SyncLane::SyncLane(const ClusterConfig& config, std::function<void()> on_change)
     : router(Router::create(driver.context().get_executor(), config)) {
   driver.attach(*router);
   router->set_single_reactor(true);  // only the driver runs the context
+  if (on_change) router->set_change_listener(std::move(on_change));
   // The topology is read in the background, before the lane's first call.
   driver.post([r = router] { r->request_refresh(); });
 }
@@ -30,8 +32,24 @@ SyncLanes::SyncLanes(const ClusterConfig& config) : config_(config) {
   // one router owns: a cached client keeps to one lane.
   limit_ = config_.node.cache ? 1 : config_.node.max_connections;
   if (limit_ == 0 || limit_ > max_lanes) limit_ = 1;  // a bad value fails in Router::create() below
-  lanes_[0] = std::make_unique<SyncLane>(config_);
+  lanes_[0] = std::make_unique<SyncLane>(config_, [this] { refresh_others(); });
   count_.store(1, std::memory_order_release);
+  // The lanes opened later leave the periodic check to the first one.
+  config_.topology_check_interval = std::chrono::milliseconds(0);
+}
+
+// On the first lane's driving thread. Under mu_: close() (which the
+// destructor calls before any lane goes) cannot finish meanwhile, so every
+// lane counted here is alive.
+void SyncLanes::refresh_others() {
+  std::lock_guard lk(mu_);
+  if (closed_) return;
+  const std::size_t n = count_.load(std::memory_order_relaxed);
+  for (std::size_t i = 1; i < n; ++i) {
+    SyncLane& lane = *lanes_[i];
+    lane.driver.post([r = lane.router] { r->request_refresh(); });
+    lane.driver.kick();  // a lane nobody calls runs it on its internal thread
+  }
 }
 
 SyncLanes::~SyncLanes() {

@@ -410,6 +410,11 @@ class VALKEY_CPP_EXPORT Router : public std::enable_shared_from_this<Router>, pr
   // saves a read that finds nothing per request. Call before the first
   // request.
   void set_single_reactor(bool on) noexcept { single_reactor_ = on; }
+  // Called on the router's executor when its periodic check finds the
+  // topology changed (before the full refresh that follows): the sync
+  // ClusterClient's other routers, which run no periodic check of their
+  // own, refresh then (cluster/sync_lanes.hpp). Set before the first request.
+  void set_change_listener(std::function<void()> f) { change_listener_ = std::move(f); }
   // For that owner's driver: the connection `job` waits on when the router
   // has nothing else in flight and nothing due (one part, written or queued
   // on a node's shared connection; no other part anywhere, no refresh, no
@@ -573,6 +578,7 @@ class VALKEY_CPP_EXPORT Router : public std::enable_shared_from_this<Router>, pr
   policy::JitterEngine rng_;
   bool closed_ = false;
   bool single_reactor_ = false;
+  std::function<void()> change_listener_;  // set_change_listener()
   // Parts a connection accepted whose completion has not come back yet
   // (sole_connection()).
   std::size_t in_flight_ = 0;
