@@ -17,6 +17,8 @@
 
 namespace valkey {
 
+cluster::JobSetupExtras::~JobSetupExtras() = default;
+
 AsyncClusterClient::AsyncClusterClient(executor_type ex, ClusterConfig config)
     : router_(cluster::Router::create(std::move(ex), std::move(config))) {
   asio::dispatch(router_->get_executor(), [r = router_] { r->request_refresh(); });

@@ -92,8 +92,15 @@ using batch_decoder_t = typename std::conditional_t<is_batch_plan_v<std::remove_
 // What few requests carry: a node named by the caller, a handle's per-call
 // options, an observer's probe, a client-side cache read. Kept apart so that
 // a JobSetup, which a completion token may move twice before it launches,
-// stays a few words; from the per-thread blocks of op_memory.hpp.
-struct JobSetupExtras {
+// stays a few words; from the per-thread blocks of op_memory.hpp. Destroyed
+// out of line, so that the JobSetup's destructor, which runs for each of
+// those moves, is two tests inlined where it runs.
+struct VALKEY_CPP_EXPORT JobSetupExtras {
+  JobSetupExtras() = default;
+  ~JobSetupExtras();
+  JobSetupExtras(const JobSetupExtras&) = delete;
+  JobSetupExtras& operator=(const JobSetupExtras&) = delete;
+
   // Fanout::one_node: "host:port". A pooled buffer, not a string: it moves
   // on into the job.
   exec::Bytes node;
