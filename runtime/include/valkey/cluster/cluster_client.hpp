@@ -43,6 +43,7 @@
 /// call it from inside its own completion path (there is none exposed, so
 /// only a Logger or an Observer hook calling back would).
 #include <concepts>
+#include <exception>
 #include <memory>
 #include <optional>
 #include <string>
@@ -209,44 +210,43 @@ class VALKEY_CPP_EXPORT ClusterClient : public exec::Executor<ClusterClient>,
   /// The entry of exec::dispatch (internal): runs `plan`, throwing on failure.
   template <class R, class Plan>
   decltype(auto) run(Plan&& plan, cluster::Target target) {
-    return finish(wait_for<R>(std::forward<Plan>(plan), target), nullptr, nullptr);
+    return wait_for<R>(std::forward<Plan>(plan), target, nullptr, nullptr);
   }
   /// The same, reporting a failure in `ec` (internal).
   template <class R, class Plan>
   decltype(auto) run(Plan&& plan, cluster::Target target, std::error_code& ec) {
-    return finish(wait_for<R>(std::forward<Plan>(plan), target), &ec, nullptr);
+    return wait_for<R>(std::forward<Plan>(plan), target, &ec, nullptr);
   }
   /// The same, reporting a failure in `ec` and `diag` (internal).
   template <class R, class Plan>
   decltype(auto) run(Plan&& plan, cluster::Target target, std::error_code& ec, Diagnostics& diag) {
-    return finish(wait_for<R>(std::forward<Plan>(plan), target), &ec, &diag);
+    return wait_for<R>(std::forward<Plan>(plan), target, &ec, &diag);
   }
 
  private:
-  template <class R>
-  struct Outcome {
-    std::error_code ec;
-    R value{};
-    Diagnostics diag;
-  };
-
   template <class R, class Plan>
-  Outcome<R> wait_for(Plan&& plan, cluster::Target target) {
+  auto wait_for(Plan&& plan, cluster::Target target, std::error_code* ec, Diagnostics* diag) {
     using Decoder = std::conditional_t<cluster::is_batch_plan_v<std::remove_cvref_t<Plan>>,
                                        cluster::batch_decoder_t<Plan>, void>;
-    return wait_setup<R, Decoder>(cluster::make_setup(std::forward<Plan>(plan), target, config().node));
+    return wait_setup<R, Decoder>(cluster::make_setup(std::forward<Plan>(plan), target, config().node), ec, diag);
   }
 
+  // Runs the job on a lane and hands out its value (nothing for Ok). Without
+  // `ec` a failure throws (ServerError, Error); with it, `ec` (and `diag`)
+  // are filled and a failure yields a default value. The job decodes into
+  // its own value and fills the caller's `diag`: nothing else is built or
+  // moved per call.
   template <class R, class Decoder = void>
-  Outcome<R> wait_setup(cluster::JobSetup&& setup) {
-    Outcome<R> out;
+  auto wait_setup(cluster::JobSetup&& setup, std::error_code* ec, Diagnostics* diag) {
+    std::exception_ptr failure;
     const cluster::LaneCall call(lanes_);  // left after the job ended
-    cluster::WaitingJob<R, Decoder> job(&out.diag, call.lane().driver);
+    cluster::WaitingJob<R, Decoder> job(diag, call.lane().driver, ec ? nullptr : &failure);
     job.adopt(std::move(setup));
     job.run();
-    out.ec = job.error();
-    out.value = job.take();
-    return out;
+    if (failure) [[unlikely]]
+      std::rethrow_exception(failure);
+    if (ec) *ec = job.error();
+    if constexpr (!std::is_same_v<R, Ok>) return job.take();
   }
 
   // A read through the cache (cluster/cached.hpp): a hit answers here, a
@@ -258,7 +258,7 @@ class VALKEY_CPP_EXPORT ClusterClient : public exec::Executor<ClusterClient>,
     CacheStore* store = cache();
     const Config& node = config().node;
     if constexpr (CacheableCommand<Cmd>) {
-      if (!store) return finish(wait_for<R>(exec::CommandPlan<Cmd>{cmd}, cluster::Target{}), ec, diag);
+      if (!store) return wait_for<R>(exec::CommandPlan<Cmd>{cmd}, cluster::Target{}, ec, diag);
       R out{};
       cluster::JobSetup setup;
       if (cluster::cached_lookup(*store, node, ttl, cmd, out, setup)) {
@@ -266,7 +266,7 @@ class VALKEY_CPP_EXPORT ClusterClient : public exec::Executor<ClusterClient>,
         exec::clear(diag);
         return out;
       }
-      return finish(wait_setup<R>(std::move(setup)), ec, diag);
+      return wait_setup<R>(std::move(setup), ec, diag);
     } else {
       R out;
       cluster::JobSetup setup;
@@ -276,25 +276,11 @@ class VALKEY_CPP_EXPORT ClusterClient : public exec::Executor<ClusterClient>,
         exec::clear(diag);
         return out;
       }
-      R fetched = finish(wait_setup<R>(std::move(setup)), ec, diag);
+      R fetched = wait_setup<R>(std::move(setup), ec, diag);
       if (ec && *ec) return R{};
       cluster::merge_mget(out, missing, fetched);
       return out;
     }
-  }
-
-  template <class R>
-  static auto finish(Outcome<R>&& o, std::error_code* ec, Diagnostics* diag) {
-    if (o.ec) {
-      if (!ec) exec::raise(o.ec, o.diag);
-      *ec = o.ec;
-      if (diag) *diag = std::move(o.diag);
-      o.value = R{};
-    } else {
-      if (ec) ec->clear();
-      exec::clear(diag);
-    }
-    if constexpr (!std::is_same_v<R, Ok>) return std::move(o.value);
   }
 
   cluster::SyncLanes lanes_;

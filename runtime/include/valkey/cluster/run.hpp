@@ -470,11 +470,14 @@ void start_job(Router& router, Handler&& handler, JobSetup&& s, Diagnostics* dia
 template <class R, class Decoder = void>
 class WaitingJob final : public TypedJob<R, Decoder> {
  public:
-  WaitingJob(Diagnostics* d, SyncDriver& driver) noexcept : TypedJob<R, Decoder>(d), driver_(driver) {}
+  // `failure`: set, on failure, to the exception a throwing call raises
+  // (null for a call that reports in an error_code).
+  WaitingJob(Diagnostics* d, SyncDriver& driver, std::exception_ptr* failure = nullptr) noexcept
+      : TypedJob<R, Decoder>(d), driver_(driver), failure_(failure) {}
   ~WaitingJob() = default;
 
   void complete(JobResult&& jr) override {
-    ec_ = this->conclude(jr, value_, nullptr);
+    ec_ = this->conclude(jr, value_, failure_);
     // The parts hold the router's connections and timers: they end here,
     // on the driving thread, not in the caller's frame after it returned.
     this->drop_parts();
@@ -489,6 +492,7 @@ class WaitingJob final : public TypedJob<R, Decoder> {
 
  private:
   SyncDriver& driver_;
+  std::exception_ptr* failure_;
   SyncDriver::Ticket ticket_;
   std::error_code ec_;
   R value_{};
