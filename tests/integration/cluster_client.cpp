@@ -579,11 +579,15 @@ TEST_CASE("cluster client (sync): only the first router checks the topology peri
   std::this_thread::sleep_for(300ms);  // their first queries answered
 
   // Idle, nobody calling: the first router's check runs every 100 ms, the
-  // second router asks nothing.
+  // second router asks nothing unless that check found a change (the
+  // cluster still settling after an earlier test), which the first router
+  // then refreshes for too.
   const std::uint64_t first_before = queries(first), second_before = queries(second);
+  const std::uint64_t first_refreshes = refreshes(first);
   std::this_thread::sleep_for(1s);
   CHECK(queries(first) >= first_before + 4);
-  CHECK(queries(second) == second_before);
+  INFO("the first router's refreshes while idle: " << refreshes(first) - first_refreshes);
+  CHECK((queries(second) == second_before || refreshes(first) > first_refreshes));
 
   // A slot moves: the first router's check finds it, and the second router
   // refreshes too, still without a call.
