@@ -440,14 +440,17 @@ void Router::send(Part& p) {
       if (const NodeHandle* owner = owner_ref(static_cast<std::uint16_t>(p.slot_))) return send_to(p, *owner);
     target = map_ ? map_->owner(static_cast<std::uint16_t>(p.slot_)) : nullptr;
     if (target && may_read_replica)
-      if (const Node* replica = pick_reader(static_cast<std::uint16_t>(p.slot_)); replica && replica != target) {
+      if (const NodeHandle* replica = pick_reader(static_cast<std::uint16_t>(p.slot_))) {
         p.on_replica_ = true;
-        const NodeHandle& node = node_ref(replica->host, replica->port);
-        if (!readonly_.count(node->name)) {
-          readonly_.emplace(node->name, true);
-          send_readonly(*connection(node->host, node->port, node->name));  // first in its queue: before any read
+        NodeRef& node = **replica;
+        if (!node.readonly) {
+          if (!readonly_.count(node.name)) {
+            readonly_.emplace(node.name, true);
+            send_readonly(*shared_connection(node));  // first in its queue: before any read
+          }
+          node.readonly = true;
         }
-        return send_to(p, node);
+        return send_to(p, *replica);
       }
     if (!target) {
       request_refresh();

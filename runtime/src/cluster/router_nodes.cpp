@@ -55,7 +55,7 @@ const NodeHandle& Router::node_ref(std::string_view host, std::uint16_t port) {
   // Nodes come and go: rebuilt as they are used (parts keep theirs).
   if (node_names_.size() == 64) {
     node_names_.clear();
-    owner_refs_.clear();  // for each node one NodeRef, the table's
+    forget_shard_refs();  // for each node one NodeRef, the table's
   }
   node_names_.reserve(64);  // once: adding the new node's handle below cannot throw
   auto node = std::make_unique<NodeRef>(NodeRef{std::string(host), port, valkey::detail::host_port(host, port), nullptr});
@@ -69,8 +69,11 @@ const std::shared_ptr<Connection>& Router::shared_connection(NodeRef& node) {
 }
 
 void Router::forget_connections() noexcept {
-  owner_refs_.clear();
-  for (const NodeHandle& n : node_names_) n->conn.reset();
+  forget_shard_refs();
+  for (const NodeHandle& n : node_names_) {
+    n->conn.reset();
+    n->readonly = false;  // readonly_ may have lost it with its connection
+  }
 }
 
 std::shared_ptr<Connection> Router::connection(const std::string& host, std::uint16_t port) {
@@ -94,37 +97,58 @@ std::shared_ptr<Connection> Router::connection(const std::string& host, std::uin
   return conn;
 }
 
-const Node* Router::pick_reader(std::uint16_t slot) {
+const NodeHandle* Router::pick_reader(std::uint16_t slot) {
   const int s = map_ ? map_->shard_of(slot) : -1;
   if (s < 0) return nullptr;
-  const Shard& shard = map_->shards()[static_cast<std::size_t>(s)];
+  const auto i = static_cast<std::size_t>(s);
   const bool by_zone = reads_by_zone(config_);
-  // Healthy replicas, those in the client's zone apart: no allocation.
-  const Node* any[16];
-  const Node* local[16];
-  std::size_t n_any = 0, n_local = 0;
-  for (std::size_t i = 1; i < shard.nodes.size() && n_any < 16; ++i) {
-    const Node& r = shard.nodes[i];
-    if (r.role != NodeRole::replica || r.port == 0 || r.health == NodeHealth::failed ||
-        r.health == NodeHealth::loading)
-      continue;
-    if (auto it = conns_.find(valkey::detail::host_port(r.host, r.port)); it != conns_.end()) {
-      const ConnectionState st = it->second->state();
-      if (st == ConnectionState::reconnecting || st == ConnectionState::closed) continue;  // down: skip, no wait
+  if (i >= reader_refs_.size() || !reader_refs_[i].built) {
+    // node_ref() may forget every shard's handles (its table is full): the
+    // shard's are gathered first and stored after.
+    const Shard& shard = map_->shards()[i];
+    ShardReaders built;
+    built.built = true;
+    built.primary_local = by_zone && shard.primary().zone == config_.client_az;
+    for (std::size_t n = 1; n < shard.nodes.size(); ++n) {
+      const Node& r = shard.nodes[n];
+      if (r.role != NodeRole::replica || r.port == 0 || r.health == NodeHealth::failed ||
+          r.health == NodeHealth::loading)
+        continue;
+      const NodeHandle& h = node_ref(r.host, r.port);
+      built.any.push_back(h);
+      if (by_zone && r.zone == config_.client_az) built.local.push_back(h);
     }
-    any[n_any++] = &r;
-    if (by_zone && r.zone == config_.client_az) local[n_local++] = &r;
+    if (reader_refs_.size() <= i) reader_refs_.resize(map_->shards().size());
+    reader_refs_[i] = std::move(built);
   }
-  auto pick = [&](const Node* const* from, std::size_t n) {
-    std::uniform_int_distribution<std::size_t> d(0, n - 1);
-    return from[d(rng_)];
+  const ShardReaders& readers = reader_refs_[i];
+  // A replica whose connection is down is skipped, with no wait.
+  auto up = [this](const NodeHandle& h) {
+    const Connection* c = h->conn.get();
+    if (!c) {
+      const auto it = conns_.find(h->name);
+      if (it == conns_.end()) return true;  // not connected yet: the read connects it
+      c = it->second.get();
+    }
+    const ConnectionState st = c->state();
+    return st != ConnectionState::reconnecting && st != ConnectionState::closed;
   };
-  if (n_local > 0) return pick(local, n_local);
-  if (by_zone && config_.read_from == ReadFrom::az_affinity_replicas_and_primary &&
-      shard.primary().zone == config_.client_az)
-    return &shard.primary();
-  if (n_any > 0) return pick(any, n_any);
-  return nullptr;
+  // One of the replicas that are up, at random; no allocation.
+  auto pick = [&](const std::vector<NodeHandle>& from) -> const NodeHandle* {
+    const NodeHandle* usable[16];
+    std::size_t n = 0;
+    for (const NodeHandle& h : from) {
+      if (n == 16) break;
+      if (up(h)) usable[n++] = &h;
+    }
+    if (n == 0) return nullptr;
+    if (n == 1) return usable[0];
+    std::uniform_int_distribution<std::size_t> d(0, n - 1);
+    return usable[d(rng_)];
+  };
+  if (const NodeHandle* h = by_zone ? pick(readers.local) : nullptr) return h;
+  if (readers.primary_local && config_.read_from == ReadFrom::az_affinity_replicas_and_primary) return nullptr;
+  return pick(readers.any);
 }
 
 void Router::send_readonly(Connection& c) {

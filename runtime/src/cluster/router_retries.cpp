@@ -101,7 +101,7 @@ void Router::part_done(Part& p, std::error_code ec) {
         counters_.moved.fetch_add(1, std::memory_order_relaxed);
         if (map_) {
           map_->patch(rd.slot, host, rd.port);
-          owner_refs_.clear();
+          forget_shard_refs();
           patches_.push_back(Patch{++patch_seq_, rd.slot, host, rd.port});
           if (config_.node.observer)
             observe::topology_changed(config_.node, {TopologyEvent::Kind::moved, rd.slot, {host, rd.port, {}},

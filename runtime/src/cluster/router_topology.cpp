@@ -74,11 +74,11 @@ bool Router::reader_of(std::uint16_t slot, std::string& host, std::uint16_t& por
   if (config_.read_from != ReadFrom::primary) {
     // pick_reader draws at random: a few draws to miss `avoid`.
     for (int draw = 0; draw < 4; ++draw) {
-      const Node* n = pick_reader(slot);
+      const NodeHandle* n = pick_reader(slot);
       if (n == nullptr) break;
-      if (!avoid.empty() && valkey::detail::host_port(n->host, n->port) == avoid) continue;
-      host = n->host;
-      port = n->port;
+      if (!avoid.empty() && (*n)->name == avoid) continue;
+      host = (*n)->host;
+      port = (*n)->port;
       return true;
     }
   }
@@ -229,7 +229,7 @@ void Router::adopt(std::vector<std::optional<SlotMap>>& views, bool periodic) {
     }
     if (!pick) return bootstrap_failed(last_refresh_error_);
     map_ = std::move(*views[*pick]);
-    owner_refs_.clear();
+    forget_shard_refs();
     if (config_.node.observer)
       observe::topology_changed(config_.node, {TopologyEvent::Kind::discovered, -1, {}, map_->shards().size()});
     prune_connections();
@@ -262,7 +262,7 @@ void Router::adopt(std::vector<std::optional<SlotMap>>& views, bool periodic) {
     // MOVED replies that arrived after the queries left are newer than the view.
     for (const Patch& p : patches_)
       if (p.seq > refresh_seq_) map_->patch(p.slot, p.host, p.port);
-    owner_refs_.clear();
+    forget_shard_refs();
   }
   std::erase_if(patches_, [&](const Patch& p) { return p.seq <= refresh_seq_; });
   prune_connections();
@@ -301,7 +301,10 @@ void Router::learn_zone(const std::string& node, const std::string& zone) {
   if (!added) it->second = zone;
   std::string_view host;
   std::uint16_t port = 0;
-  if (map_ && parse_host_port(node, host, port)) map_->learn_zone(host, port, zone);
+  if (map_ && parse_host_port(node, host, port)) {
+    map_->learn_zone(host, port, zone);
+    reader_refs_.clear();  // chosen by zone
+  }
 }
 
 void Router::apply_hello_zones(SlotMap& map) const {

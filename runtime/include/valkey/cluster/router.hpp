@@ -101,6 +101,7 @@ struct NodeRef {
   std::string name;
   std::shared_ptr<Connection> conn;  // its entry in the router's connections, once looked up
   unsigned refs = 0;                 // NodeHandles to it
+  bool readonly = false;             // found in the router's readonly_ (reset with conn)
 };
 
 // A counted reference to a NodeRef, which it deletes with the last one.
@@ -493,6 +494,11 @@ class VALKEY_CPP_EXPORT Router : public std::enable_shared_from_this<Router>, pr
   const std::shared_ptr<Connection>& shared_connection(NodeRef& node);
   // conns_ dropped connections: the ones node_names_ holds go too.
   void forget_connections() noexcept;
+  // The map changed (or node_names_ did): the per-shard handles go.
+  void forget_shard_refs() noexcept {
+    owner_refs_.clear();
+    reader_refs_.clear();
+  }
   // The same, named "host:port" already (the connections' key).
   std::shared_ptr<Connection> connection(const std::string& host, std::uint16_t port, const std::string& name);
   const Node* pick_primary();
@@ -531,9 +537,9 @@ class VALKEY_CPP_EXPORT Router : public std::enable_shared_from_this<Router>, pr
   void connect_zoneless_replicas();
   void on_disconnected(Connection&, std::error_code) override;
   void on_connected(Connection&) override;
-  // The node a read-only command for `slot` goes to under read_from (a
-  // replica, or the primary itself); nullptr: the primary.
-  const Node* pick_reader(std::uint16_t slot);
+  // The replica a read-only command for `slot` goes to under read_from;
+  // nullptr: the primary. Valid until the per-shard handles are forgotten.
+  const NodeHandle* pick_reader(std::uint16_t slot);
   void send_readonly(Connection& c);
   void release_lease(Part& p, std::error_code ec);
   // Resilience policies (docs/resilience.md, "The cluster clients").
@@ -561,6 +567,18 @@ class VALKEY_CPP_EXPORT Router : public std::enable_shared_from_this<Router>, pr
   // a routed request skips node_ref()'s search. Cleared whenever map_
   // changes and whenever node_names_ or the connections are dropped.
   std::vector<NodeHandle> owner_refs_;
+  // Per shard of map_, the replicas pick_reader() draws from, as entries of
+  // node_names_: a replica read formats and searches no node name. Built on
+  // first use from the map's roles, health and zones, dropped with owner_refs_
+  // (and when a zone is learned); whether a replica's connection is down is
+  // asked at each pick.
+  struct ShardReaders {
+    bool built = false;
+    bool primary_local = false;     // the primary is in the client's zone
+    std::vector<NodeHandle> any;    // the replicas the map calls healthy
+    std::vector<NodeHandle> local;  // those of them in the client's zone (zone reads only)
+  };
+  std::vector<ShardReaders> reader_refs_;
   // Connections that serve replica reads: READONLY is sent on each of their
   // connections (first, and again after every reconnect).
   std::map<std::string, bool, std::less<>> readonly_;
