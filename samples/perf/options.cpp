@@ -25,7 +25,7 @@ std::string_view test_name(Test t) noexcept {
 std::string usage_text() {
   return "usage: valkey-cpp-perf [-u URL] [-t get,set,incr,mget] [-c CONCURRENCY] [--threads N] [-P PIPELINE]\n"
          "                       [-n REQUESTS | --seconds S] [-d VALUE_SIZE] [-r KEYSPACE] [--key-prefix P] [--sync]\n"
-         "                       [--verify] [--json] [--cluster] [--retry ATTEMPTS]\n"
+         "                       [--verify] [--json] [--cluster] [--slot-run N] [--retry ATTEMPTS]\n"
          "  -u URL         server (default: $VALKEY_URL, else valkey://127.0.0.1:6379), or a\n"
          "                 valkey+sentinel:// URL: the primary found (and followed) through the sentinels\n"
          "  -t TESTS       comma-separated workloads, run one after the other (default: get,set)\n"
@@ -35,8 +35,12 @@ std::string usage_text() {
          "  -n N           requests per test (default: 100000)\n"
          "  --seconds S    run each test for S seconds instead of -n\n"
          "  -d N           SET value size in bytes (default: 3)\n"
-         "  -r N           random keys in [0, N): key: (counter: for incr) and 12 digits\n"
+         "  -r N           random keys in [0, N): key: (counter: for incr) and 12 digits; with --cluster\n"
+         "                 a hash tag between them, as valkey-benchmark --cluster names its keys\n"
+         "                 (key:{a7Q}:000000012345), drawn from the number so that keys spread over every slot\n"
          "                 (default: the one key key:__rand_int__, as valkey-benchmark)\n"
+         "  --slot-run N   with --cluster and -r: each requester keeps one key's tag, and so its slot, for N keys\n"
+         "                 in a row, as valkey-benchmark --cluster -P N gives a pipeline's keys one slot (default: 1)\n"
          "  --key-prefix P the keys' prefix instead of key: (1 to 8 bytes), for example one nothing writes,\n"
          "                 so that GETs miss as valkey-benchmark --cluster's do\n"
          "  --sync         requesters are threads sharing a valkey::Client (default: coroutines on a valkey::AsyncClient)\n"
@@ -79,7 +83,7 @@ ParseResult parse_options(std::span<const std::string_view> args, const char* de
   ParseResult r;
   Options& o = r.options;
   o.url = default_url && *default_url ? default_url : "valkey://127.0.0.1:6379";
-  bool tests_given = false, requests_given = false;
+  bool tests_given = false, requests_given = false, slot_run_given = false;
 
   auto fail = [&](std::string message) {
     r.error = std::move(message);
@@ -116,7 +120,7 @@ ParseResult parse_options(std::span<const std::string_view> args, const char* de
       o.json = true;
     } else if (is_flag("-u") || is_flag("-t") || is_flag("-c") || is_flag("--threads") || is_flag("-P") ||
                is_flag("-n") || is_flag("--seconds") || is_flag("-d") || is_flag("-r") || is_flag("--retry") ||
-               is_flag("--key-prefix")) {
+               is_flag("--key-prefix") || is_flag("--slot-run")) {
       const std::string name(a);
       auto v = value();
       if (!v) return fail(name + " needs a value");
@@ -180,6 +184,11 @@ ParseResult parse_options(std::span<const std::string_view> args, const char* de
         if (v->empty() || v->size() > max_key_prefix)
           return fail("--key-prefix: expected 1 to " + std::to_string(max_key_prefix) + " bytes");
         o.key_prefix = std::string(*v);
+      } else if (name == "--slot-run") {
+        auto n = parse_uint<unsigned>(*v, 1, 100000);
+        if (!n) return fail("--slot-run: expected a number of keys in [1, 100000]");
+        o.slot_run = *n;
+        slot_run_given = true;
       } else if (name == "--retry") {
         auto n = parse_uint<unsigned>(*v, 1, 100);
         if (!n) return fail("--retry: expected a number of attempts in [1, 100]");
@@ -205,6 +214,7 @@ ParseResult parse_options(std::span<const std::string_view> args, const char* de
     }
   }
   if (requests_given && o.seconds > 0) return fail("-n and --seconds exclude each other");
+  if (slot_run_given && !o.cluster) return fail("--slot-run needs --cluster (keys carry no hash tag without it)");
   if (o.threads > o.concurrency) return fail("--threads must not exceed -c (each client needs a requester)");
   if (o.verify) {
     if (!tests_given) o.tests = {Test::incr};

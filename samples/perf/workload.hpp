@@ -58,7 +58,7 @@ class Workload {
   Workload(Test test, const Options& o, unsigned requester, std::string_view value, std::string_view verify_counter)
       : test(test), value(value),
         picker_(test == Test::incr ? std::string_view("counter:") : std::string_view(o.key_prefix), o.keyspace,
-                0x5eed0000ULL + requester * 0x9e3779b9ULL),
+                0x5eed0000ULL + requester * 0x9e3779b9ULL, o.cluster ? o.slot_run : 0),
         verify_counter_(verify_counter) {}
 
   const Test test;

@@ -2,11 +2,16 @@
 #include <catch2/catch_test_macros.hpp>
 
 #if __has_include("perf/report.hpp")
+#include <algorithm>
+#include <cctype>
 #include <memory>
+#include <set>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
+#include <valkey/cluster/slot.hpp>
 #include <valkey/error.hpp>
 
 #include "perf/error_kind.hpp"
@@ -48,6 +53,58 @@ TEST_CASE("perf keys: valkey-benchmark's names", "[perf][perf-report]") {
     std::string k(random.pick(b));
     CHECK((k == "key:000000000000" || k == "key:000000000001" || k == "key:000000000002"));
   }
+}
+
+TEST_CASE("perf keys: valkey-benchmark --cluster's shape, spread over every slot", "[perf][perf-report]") {
+  perf::KeyBuffer b;
+  const perf::KeyTag tag = perf::tag_of(42);
+  const std::string k(perf::format_key("key:", 42, b, &tag));
+  // key:{ttt}:000000000042, the tag 3 alphanumerics.
+  REQUIRE(k.size() == 22);
+  CHECK(k.substr(0, 5) == "key:{");
+  CHECK(k.substr(8) == "}:000000000042");
+  for (char c : k.substr(5, 3)) CHECK(std::isalnum(static_cast<unsigned char>(c)));
+  CHECK(perf::tag_of(42) == tag);  // the same number, the same tag
+  CHECK(perf::format_key("counter:", 999'999'999'999, b, &tag).size() == 26);  // the longest fits
+  // 100,000 keys (bench-cluster.sh's keyspace) spread as uniform draws
+  // would: about 6 per slot, about 38 slots of 16,384 left empty, the
+  // fullest near 18 (these tags: 62 and 19).
+  std::vector<int> per_slot(valkey::cluster::slot_count);
+  for (std::uint64_t n = 0; n < 100'000; ++n) {
+    const perf::KeyTag t = perf::tag_of(n);
+    ++per_slot[valkey::cluster::hash_slot(perf::format_key("key:", n, b, &t))];
+  }
+  CHECK(std::count(per_slot.begin(), per_slot.end(), 0) < 150);
+  CHECK(*std::max_element(per_slot.begin(), per_slot.end()) <= 24);
+
+  perf::KeyPicker fixed{"key:", 0, 1, 1};
+  CHECK(fixed.pick(b) == "key:__rand_int__");
+  // A tag per key: each key the one its number names.
+  std::set<std::string> three;
+  for (std::uint64_t n = 0; n < 3; ++n) {
+    const perf::KeyTag t = perf::tag_of(n);
+    three.emplace(perf::format_key("key:", n, b, &t));
+  }
+  perf::KeyPicker per_key{"key:", 3, 7, 1};
+  std::set<std::string> picked;
+  for (int i = 0; i < 50; ++i) picked.emplace(per_key.pick(b));
+  CHECK(picked == three);
+}
+
+TEST_CASE("perf keys: --slot-run N keeps a tag for N keys in a row", "[perf][perf-report]") {
+  perf::KeyBuffer b;
+  perf::KeyPicker runs{"key:", 1'000'000, 11, 4};
+  std::vector<std::string> keys;
+  for (int i = 0; i < 40; ++i) keys.emplace_back(runs.pick(b));
+  std::set<std::string> tags, numbers;
+  for (std::size_t i = 0; i < keys.size(); ++i) {
+    const std::string tag = keys[i].substr(4, 5);  // "{ttt}"
+    if (i % 4 != 0) CHECK(tag == keys[i - 1].substr(4, 5));
+    tags.insert(tag);
+    numbers.insert(keys[i].substr(10));
+  }
+  CHECK(tags.size() >= 9);      // 10 runs, their tags drawn afresh
+  CHECK(numbers.size() >= 39);  // the numbers still random
 }
 
 TEST_CASE("perf report: the JSON object has every documented field", "[perf][perf-report]") {
