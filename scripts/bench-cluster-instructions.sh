@@ -68,7 +68,9 @@ single_port=$(perf_bench_free_port)
 perf_bench_start_server "$single_port"
 log "one-node cluster on 127.0.0.1:$cluster_port, plain server on 127.0.0.1:$single_port"
 
-cluster_args=(--cluster -u "valkey://127.0.0.1:$cluster_port")
+# --slot-run 0: the cluster side's keys without a hash tag, as the single
+# side's: both format the same keys, and the routed side hashes whole keys.
+cluster_args=(--cluster -u "valkey://127.0.0.1:$cluster_port" --slot-run 0)
 single_args=(-u "valkey://127.0.0.1:$single_port")
 log "filling $keyspace keys on each"
 timeout 120 "$perf" "${cluster_args[@]}" -t set -r "$keyspace" -n $((keyspace * 3)) -c 256 >/dev/null \

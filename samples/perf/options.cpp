@@ -40,7 +40,8 @@ std::string usage_text() {
          "                 (key:{a7Q}:000000012345), drawn from the number so that keys spread over every slot\n"
          "                 (default: the one key key:__rand_int__, as valkey-benchmark)\n"
          "  --slot-run N   with --cluster and -r: each requester keeps one key's tag, and so its slot, for N keys\n"
-         "                 in a row, as valkey-benchmark --cluster -P N gives a pipeline's keys one slot (default: 1)\n"
+         "                 in a row, as valkey-benchmark --cluster -P N gives a pipeline's keys one slot; 0: keys\n"
+         "                 without a tag, as without --cluster (default: 1)\n"
          "  --key-prefix P the keys' prefix instead of key: (1 to 8 bytes), for example one nothing writes,\n"
          "                 so that GETs miss as valkey-benchmark --cluster's do\n"
          "  --sync         requesters are threads sharing a valkey::Client (default: coroutines on a valkey::AsyncClient)\n"
@@ -185,8 +186,8 @@ ParseResult parse_options(std::span<const std::string_view> args, const char* de
           return fail("--key-prefix: expected 1 to " + std::to_string(max_key_prefix) + " bytes");
         o.key_prefix = std::string(*v);
       } else if (name == "--slot-run") {
-        auto n = parse_uint<unsigned>(*v, 1, 100000);
-        if (!n) return fail("--slot-run: expected a number of keys in [1, 100000]");
+        auto n = parse_uint<unsigned>(*v, 0, 100000);
+        if (!n) return fail("--slot-run: expected a number of keys in [0, 100000]");
         o.slot_run = *n;
         slot_run_given = true;
       } else if (name == "--retry") {

@@ -28,7 +28,7 @@ struct Options {
   std::size_t value_size = 3;            // -d: SET value bytes
   std::uint64_t keyspace = 0;            // -r: random keys in [0, keyspace); 0: one fixed key
   std::string key_prefix = "key:";       // --key-prefix: the keys of get, set and mget (incr: counter:)
-  unsigned slot_run = 1;                 // --slot-run: with --cluster, keys in a row that share a hash tag
+  unsigned slot_run = 1;                 // --slot-run: with --cluster, keys in a row that share a hash tag (0: untagged)
   unsigned retry = 0;                    // --retry N: Config::retry with N attempts (0: no policy)
   bool sync = false;                     // --sync: threads sharing a valkey::Client
   bool cluster = false;                  // --cluster: -u lists cluster seeds; ClusterClient / AsyncClusterClient

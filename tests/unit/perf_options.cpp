@@ -68,7 +68,8 @@ TEST_CASE("perf options: every option is read", "[perf][perf-options]") {
   CHECK(parse({}).options.slot_run == 1);
   CHECK(parse({"--cluster", "-u", "valkey://a:1,b:2", "--slot-run", "16"}).options.slot_run == 16);
   CHECK_FALSE(parse({"--slot-run", "16"}).ok());  // no hash tags without --cluster
-  CHECK_FALSE(parse({"--cluster", "-u", "valkey://a:1,b:2", "--slot-run", "0"}).ok());
+  CHECK(parse({"--cluster", "-u", "valkey://a:1,b:2", "--slot-run", "0"}).options.slot_run == 0);  // untagged
+  CHECK_FALSE(parse({"--cluster", "-u", "valkey://a:1,b:2", "--slot-run", "-1"}).ok());
   CHECK(parse({"--help", "--bogus"}).ok() == false);  // still an error: nothing is ignored
 }
 
