@@ -262,7 +262,8 @@ build_server() {
   # Replaced by rename: a running server keeps its old file ("Text file busy" for cp).
   local tool
   for tool in valkey-server valkey-cli valkey-benchmark; do
-    cp "$dir/src/src/$tool" "$dir/bin/$tool.new" && mv -f "$dir/bin/$tool.new" "$dir/bin/$tool"
+    cp "$dir/src/src/$tool" "$dir/bin/$tool.new"
+    mv -f "$dir/bin/$tool.new" "$dir/bin/$tool"
   done
 }
 
