@@ -127,6 +127,9 @@ void Part::on_reply_end() {
 }
 
 void Part::on_complete(std::error_code ec) {
+  // Most parts end here, with the router untouched once the job is gone:
+  // no copy of its pointer to keep it alive.
+  if (job_.router_->end_at_once(*this, ec)) return;
   std::shared_ptr<Router> router = job_.router_;  // the job may end inside
   router->on_part_complete(*this, ec);
 }
@@ -258,6 +261,29 @@ void Router::fail(Job& job, std::error_code ec, std::string detail) {
   complete_job(job);
 }
 
+bool Router::end_at_once(Part& p, std::error_code ec) {
+  if (ec || p.guard_ || p.leased_ || p.framed_ || p.commands_ != 1) return false;
+  Job& job = p.job_;
+  if (p.streamed_) {
+    if (cache_ || job.parts_.size() != 1 || job.batch) return false;
+    --in_flight_;
+    p.final_ = true;
+    job.outstanding_ = 0;
+    JobResult& r = job.result_;
+    r.streamed = true;
+    r.endpoint = p.at_->name;
+    job.complete(std::move(r));  // the job, and maybe the router, are gone after this
+    return true;
+  }
+  // A reply of one of several parts (a batch's command, a split's share):
+  // kept for finish(), which a later part runs.
+  if (job.outstanding_ < 2 || p.error_reply()) return false;
+  --in_flight_;
+  p.final_ = true;
+  --job.outstanding_;
+  return true;
+}
+
 // Called by the connection from its own handler, never inside a caller's
 // call: a job that ends here completes at once (as a single node's request
 // does), without a trip through the executor's queue.
@@ -294,12 +320,21 @@ void Router::start(Job& job) {
   // A typed command whose slot its caller found (Job::slot): one part to
   // that slot, as route() would decide from the same keys.
   const bool presolved = job.slot >= 0 && job.info && job.fanout == Fanout::routed;
+  const bool blocking = has(job.flags, CommandFlag::blocking);
+  if (presolved && !blocking && !retry_budget_) {
+    // The common case, sent at once: what the routed case below and
+    // send_all() decide for it.
+    Part& p = job.parts_.add(job);
+    p.slot_ = job.slot;
+    p.read_only_ = job.info->is(CommandFlag::readonly) && !job.cache;
+    job.outstanding_ = 1;
+    return send(p);
+  }
   if (!presolved && (!exec::parse_command(job.bytes.view(), argv_) || argv_.empty()))
     return fail(job, make_error_code(errc::invalid_argument), "not one command");
   // Blocking commands wait on a connection of their own (leased from the
   // node's pool), never on the one every request to the node shares; the
   // command's own timeout rules, not request_timeout.
-  const bool blocking = has(job.flags, CommandFlag::blocking);
   if (blocking) job.deadline_ = clock::time_point::max();
   if (blocking && job.options.idempotent)  // as on a single node: a blocking pop is never resent
     return fail(job, make_error_code(errc::invalid_argument),

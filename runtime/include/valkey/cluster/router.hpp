@@ -474,6 +474,13 @@ class VALKEY_CPP_EXPORT Router : public std::enable_shared_from_this<Router>, pr
   void complete_job(Job& job);
   // A part's reply or failure from its connection.
   void on_part_complete(Part& p, std::error_code ec);
+  // The common ends of a part, as part_done() would conclude them, with
+  // nothing of the router touched after the job ends: a job's one part
+  // whose reply streamed into its decoder, completing the job, or a reply
+  // (not an error) of a part whose job waits for others. False, with nothing
+  // done, for everything else (errors, redirections, breakers, leases, the
+  // cache, the last part of several).
+  bool end_at_once(Part& p, std::error_code ec);
   std::shared_ptr<Connection> connection(const std::string& host, std::uint16_t port);
   // Own requests: linked while the router owns them, released (unlinked and
   // deleted) by their completion.
