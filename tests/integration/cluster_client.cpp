@@ -735,6 +735,43 @@ TEST_CASE("cluster client: a pipeline across slots answers in command order, per
   (void)cluster;
 }
 
+TEST_CASE("cluster client: a batch's commands answered MOVED are followed and answer in their places",
+          "[cluster][cluster-client]") {
+  Cluster& cluster = shared_cluster();
+  AsyncFixture f;
+  const std::string a = "pipe-moved:a", b = "pipe-moved:b", m = "pipe-moved:m";
+  bool written = false;
+  f.client.mset({{a, "A"}, {b, "B"}}, [&](std::error_code ec, auto) {
+    CHECK_FALSE(ec);
+    written = true;
+  });
+  REQUIRE(f.wait([&] { return written; }));
+  // m's slot (empty: m was never written) moves after the client learnt the
+  // topology, so both commands on m are answered MOVED by the old owner.
+  const int slot = Cluster::key_slot(m);
+  REQUIRE(slot != Cluster::key_slot(a));
+  REQUIRE(slot != Cluster::key_slot(b));
+  const std::size_t target = move_empty_slot(cluster, slot);
+  const auto moved_before = f.client.stats().moved;
+
+  valkey::Batch<valkey::AsyncClusterClient> batch{f.client};
+  batch.call({"GET", a}).call({"SET", m, "v"}).call({"LPUSH", a, "x"}).call({"GET", b}).call({"GET", m});
+  std::optional<std::vector<valkey::Reply>> replies;
+  batch.exec([&](std::error_code ec, std::vector<valkey::Reply> r) {
+    CHECK_FALSE(ec);
+    replies = std::move(r);
+  });
+  REQUIRE(f.wait([&] { return replies.has_value(); }));
+  REQUIRE(replies->size() == 5);
+  CHECK((*replies)[0].as_string() == "A");
+  CHECK((*replies)[1].as_string() == "OK");
+  CHECK((*replies)[2].is_error());  // WRONGTYPE, kept in its place
+  CHECK((*replies)[3].as_string() == "B");
+  CHECK((*replies)[4].as_string() == "v");
+  CHECK(f.client.stats().moved >= moved_before + 1);
+  CHECK(cluster.node(target).command({"GET", m}).as_string() == "v");
+}
+
 TEST_CASE("cluster client: a transaction runs on its slot's owner; keys in two slots are cross_slot",
           "[cluster][cluster-client]") {
   Cluster& cluster = shared_cluster();

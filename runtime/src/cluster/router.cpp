@@ -122,8 +122,19 @@ void Part::on_reply_end() {
   }
   ReplyBuilder& b = builder();
   b.on_message_end();
-  if (commands_ > 1) extra().replies.push_back(b.take());
-  else reply_ = b.take();
+  if (commands_ > 1) {
+    extra().replies.push_back(b.take());
+  } else if (!job_.replies_.empty()) {
+    // A batch's command: its reply goes to its place in the batch's array.
+    // An error stays with the part, for part_done() to read (a redirection
+    // resends it, and finish() moves the final one there).
+    Reply& place = job_.replies_[index_];
+    place = b.take();
+    if (place.is_error()) [[unlikely]]
+      reply_ = std::move(place);
+  } else {
+    reply_ = b.take();
+  }
 }
 
 void Part::on_complete(std::error_code ec) {
@@ -705,7 +716,15 @@ void Router::finish(Job& job) {
     }
   }
   if (!r.ec) {
-    if (job.batch) {
+    if (job.batch && !job.replies_.empty()) {
+      // Most replies are in their places (Part::on_reply_end()); the ones
+      // kept with their parts (errors, refused commands, entries) join them.
+      for (Part& p : job.parts_)
+        if (p.reply_) job.replies_[p.index_] = p.take_reply();
+      r.reply = Reply::array(std::move(job.replies_));
+      return complete_job(job);
+    }
+    if (job.batch) {  // a transaction sent as a batch: one part, its replies in order
       std::vector<Reply> replies;
       replies.reserve(job.parts_.size());
       for (Part& p : job.parts_) {

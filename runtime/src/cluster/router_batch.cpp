@@ -136,6 +136,7 @@ bool Router::build_batch(Job& job) {
     fail(job, make_error_code(errc::invalid_argument), "an empty batch");
     return false;
   }
+  job.replies_.resize(job.parts_.size());  // filled in place as the replies arrive
   return true;
 }
 

@@ -356,6 +356,9 @@ class VALKEY_CPP_EXPORT Job {
   RequestBase::clock::time_point deadline_ = RequestBase::clock::time_point::max();
   bool looked_up_ = false;  // waited for its command's COMMAND INFO once: never again
   bool cancelled_ = false;  // Router::cancel() abandoned it: no further attempt
+  // A batch's replies, one per command in command order, each put in its
+  // place as it arrives (Part::on_reply_end()). Empty for any other job.
+  std::vector<Reply> replies_;
   JobResult result_;  // the outcome, kept here while its completion is posted
 };
 
