@@ -772,6 +772,39 @@ TEST_CASE("cluster client: a batch's commands answered MOVED are followed and an
   CHECK(cluster.node(target).command({"GET", m}).as_string() == "v");
 }
 
+TEST_CASE("cluster client: each node runs a batch's commands in batch order, split commands among them",
+          "[cluster][cluster-client]") {
+  Cluster& cluster = shared_cluster();
+  AsyncFixture f;
+  // A node's single-slot commands of a batch go as one request and a split
+  // command's share as another; the share must not overtake the commands
+  // before it, nor the ones after it the share.
+  const std::vector<std::string> keys{"order:1", "order:2", "order:3", "order:4"};
+  std::set<int> owners;
+  for (const auto& k : keys) owners.insert(cluster.port_for_slot(Cluster::key_slot(k)));
+  REQUIRE(owners.size() > 1);  // the MGET is split
+  valkey::Batch<valkey::AsyncClusterClient> batch{f.client};
+  for (const auto& k : keys) batch.call({"SET", k, "x" + k});
+  batch.call({"MGET", keys[0], keys[1], keys[2], keys[3]});
+  for (const auto& k : keys) batch.call({"DEL", k});
+  batch.call({"MGET", keys[0], keys[1], keys[2], keys[3]});
+  std::optional<std::vector<valkey::Reply>> replies;
+  batch.exec([&](std::error_code ec, std::vector<valkey::Reply> r) {
+    CHECK_FALSE(ec);
+    replies = std::move(r);
+  });
+  REQUIRE(f.wait([&] { return replies.has_value(); }));
+  REQUIRE(replies->size() == 10);
+  const valkey::Reply& seen = (*replies)[4];
+  REQUIRE(seen.is_array());
+  REQUIRE(seen.size() == keys.size());
+  for (std::size_t i = 0; i < keys.size(); ++i) CHECK(seen.elements()[i].as_string() == "x" + keys[i]);
+  for (std::size_t i = 5; i < 9; ++i) CHECK((*replies)[i] == valkey::Reply::integer(1));
+  const valkey::Reply& gone = (*replies)[9];
+  REQUIRE(gone.is_array());
+  for (const auto& e : gone.elements()) CHECK(e.is_null());
+}
+
 TEST_CASE("cluster client: a transaction runs on its slot's owner; keys in two slots are cross_slot",
           "[cluster][cluster-client]") {
   Cluster& cluster = shared_cluster();

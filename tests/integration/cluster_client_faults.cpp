@@ -698,6 +698,69 @@ TEST_CASE("cluster client: without a policy a dropped write fails with connectio
   CHECK(a.count("INCR") == 1);
 }
 
+TEST_CASE("cluster client: a batch whose node drops after its first reply fails with connection_lost, sent_no_reply",
+          "[cluster][cluster-faults][policy]") {
+  // The batch's three commands go to the node as one request; the node
+  // answers the first and drops the connection at the second. The second
+  // was written and may have run: the batch says so, and nothing is resent.
+  FakeNode a;
+  const int pa = a.port();
+  a.start([pa](const std::vector<std::string>& args) {
+    if (auto s = FakeNode::standard(args, pa); !s.empty()) return s;
+    if (args[0] == "INCR") return std::string("<close>");
+    return std::string("$2\r\nok\r\n");
+  });
+  Harness h{config_for(pa)};
+  valkey::Batch<valkey::AsyncClusterClient> batch{*h.c};
+  batch.call({"GET", "a"}).call({"INCR", "b"}).call({"GET", "c"});
+  std::error_code got;
+  valkey::Diagnostics diag;
+  bool done = false;
+  batch.exec(diag, [&](std::error_code ec, std::vector<valkey::Reply>) {
+    got = ec;
+    done = true;
+  });
+  REQUIRE(valkey::test::run_until(h.ioc, [&] { return done; }, 10s));
+  CHECK(got == valkey::errc::connection_lost);
+  CHECK(diag.outcome == valkey::policy::Outcome::sent_no_reply);
+  CHECK(a.count("INCR") == 1);
+  CHECK(a.count("GET") >= 1);
+}
+
+TEST_CASE("cluster client: under Config::retry a batch of reads whose node drops is answered from the resent reads",
+          "[cluster][cluster-faults][policy]") {
+  // The first connection answers one GET and drops at the second; the
+  // reads not answered are resent (each on its own) and the batch succeeds
+  // with every reply in its place.
+  FakeNode a;
+  const int pa = a.port();
+  auto gets = std::make_shared<std::atomic<int>>(0);
+  a.start([pa, gets](const std::vector<std::string>& args) {
+    if (auto s = FakeNode::standard(args, pa); !s.empty()) return s;
+    if (args[0] == "GET" && gets->fetch_add(1) == 1) return std::string("<close>");  // the second one only
+    return "$" + std::to_string(args[1].size()) + "\r\n" + args[1] + "\r\n";
+  });
+  auto cfg = config_for(pa);
+  cfg.node.retry = valkey::retry::standard;
+  Harness h{cfg};
+  valkey::Batch<valkey::AsyncClusterClient> batch{*h.c};
+  batch.call({"GET", "k1"}).call({"GET", "k2"}).call({"GET", "k3"});
+  std::optional<std::vector<valkey::Reply>> replies;
+  batch.exec([&](std::error_code ec, std::vector<valkey::Reply> r) {
+    CHECK_FALSE(ec);
+    replies = std::move(r);
+  });
+  REQUIRE(valkey::test::run_until(h.ioc, [&] { return replies.has_value(); }, 10s));
+  REQUIRE(replies->size() == 3);
+  CHECK((*replies)[0] == valkey::Reply::bulk_string("k1"));
+  CHECK((*replies)[1] == valkey::Reply::bulk_string("k2"));
+  CHECK((*replies)[2] == valkey::Reply::bulk_string("k3"));
+  // k1 and k2 on the first connection (the node stops reading at k2), then
+  // k2 and k3 resent: they were written with the batch, so only a retry
+  // policy for reads sends them again.
+  CHECK(a.count("GET") == 4);
+}
+
 TEST_CASE("cluster client: under Config::retry a dropped INCR reports unknown_outcome, sent once; a GET is resent",
           "[cluster][cluster-faults][policy]") {
   FakeNode a;

@@ -46,6 +46,8 @@ const Reply& JobResult::reply_or_null() const noexcept {
 
 void Job::drop_parts() noexcept { parts_.clear(); }
 
+void Job::DeleteBatchState::operator()(BatchState* b) const noexcept { delete b; }
+
 // Out of line: entry_'s type (BatchEntry) is complete only in router_internal.hpp.
 Part::Part(Job& job, std::size_t index) : job_(job), index_(index) {}
 Part::~Part() = default;
@@ -72,6 +74,8 @@ std::string_view Part::node() const noexcept {
   if (entry_) return entry_->endpoint;
   return {};
 }
+
+bool Part::attempt_written() const noexcept { return group_ ? group_->was_written() : was_written(); }
 
 std::string_view Part::command_bytes() const noexcept {
   if (extra_ && !extra_->share.empty()) [[unlikely]]
@@ -124,11 +128,11 @@ void Part::on_reply_end() {
   b.on_message_end();
   if (commands_ > 1) {
     extra().replies.push_back(b.take());
-  } else if (!job_.replies_.empty()) {
+  } else if (job_.batch_ && !job_.batch_->replies.empty()) {
     // A batch's command: its reply goes to its place in the batch's array.
     // An error stays with the part, for part_done() to read (a redirection
     // resends it, and finish() moves the final one there).
-    Reply& place = job_.replies_[index_];
+    Reply& place = job_.batch_->replies[index_];
     place = b.take();
     if (place.is_error()) [[unlikely]]
       reply_ = std::move(place);
@@ -460,6 +464,14 @@ void Router::send_all(Job& job) {
     else send(p);
   }
   if (batch) {
+    // Each node's commands go as one request, in the order they came (a
+    // request its connection refuses fails or retries its parts as each
+    // would have alone).
+    while (!open_groups_.empty()) {
+      PartGroup& g = *open_groups_.front();
+      open_groups_.erase(open_groups_.begin());
+      close_group(g);
+    }
     batching_ = false;
     for (auto& c : held_) c->release_writes();
     held_.clear();
@@ -518,6 +530,7 @@ void Router::send(Part& p) {
 void Router::send_to(Part& p, const NodeHandle& to) {
   Job& job = p.job_;
   if (p.at_ != to) p.at_ = to;
+  p.group_ = nullptr;  // set again if this attempt joins its node's batch request
   NodeRef& node = *p.at_;
   if (policies_ || job.options.retry) [[unlikely]] {
     // The node's breaker first, for blocking commands too: while open, the
@@ -585,9 +598,19 @@ void Router::send_to(Part& p, const NodeHandle& to) {
     ask.append(bytes);
     bytes = ask;
   }
-  if (batching_ && std::find(held_.begin(), held_.end(), p.conn_) == held_.end()) {
-    p.conn_->hold_writes();
-    held_.push_back(p.conn_);
+  if (batching_) {
+    if (std::find(held_.begin(), held_.end(), p.conn_) == held_.end()) {
+      p.conn_->hold_writes();
+      held_.push_back(p.conn_);
+    }
+    // A batch's plain first attempt joins its node's shared request; any
+    // other request to that node first closes it, to keep the node's order.
+    if (job.batch_ && !p.asking_ && !p.leased_ && !p.framed_ && p.commands_ == 1 && add_to_group(p, bytes)) {
+      p.accepted_ = true;
+      ++in_flight_;
+      return;
+    }
+    close_group_on(p.conn_.get());
   }
   // With one thread at a time in the reactor, a lone part's bytes go
   // straight to the socket (Connection::release_writes): no write completion
@@ -660,7 +683,7 @@ void Router::cancel(Job& job, asio::cancellation_type type) {
 bool Router::touched(Job& job) {
   for (Part& p : job.parts_) {
     if (p.preset_) continue;
-    if (p.entry_ ? touched(*p.entry_) : (p.final_ || p.may_have_run_ || p.was_written())) return true;
+    if (p.entry_ ? touched(*p.entry_) : (p.final_ || p.may_have_run_ || p.attempt_written())) return true;
   }
   return false;
 }
@@ -671,6 +694,7 @@ void Router::abandon(Job& job) {
     if (p.final_ || p.preset_) continue;
     if (p.entry_) abandon(*p.entry_);
     else if (p.conn_ && p.active()) p.conn_->cancel(p, make_error_code(errc::cancelled));  // completes it, posted
+    else if (p.group_ && p.group_->active()) p.conn_->cancel(*p.group_, make_error_code(errc::cancelled));  // all its parts
     else if (p.extra_ && p.extra_->timer) p.extra_->timer->cancel();  // between attempts: the timer's handler ends it
   }
 }
@@ -716,12 +740,13 @@ void Router::finish(Job& job) {
     }
   }
   if (!r.ec) {
-    if (job.batch && !job.replies_.empty()) {
+    if (job.batch_ && !job.batch_->replies.empty()) {
       // Most replies are in their places (Part::on_reply_end()); the ones
       // kept with their parts (errors, refused commands, entries) join them.
+      std::vector<Reply>& replies = job.batch_->replies;
       for (Part& p : job.parts_)
-        if (p.reply_) job.replies_[p.index_] = p.take_reply();
-      r.reply = Reply::array(std::move(job.replies_));
+        if (p.reply_) replies[p.index_] = p.take_reply();
+      r.reply = Reply::array(std::move(replies));
       return complete_job(job);
     }
     if (job.batch) {  // a transaction sent as a batch: one part, its replies in order

@@ -1,12 +1,16 @@
-// A batch routed command by command (build_batch()), a transaction kept on
-// one node (build_transaction()), a multi-slot command split into one share
-// per slot (build_split()), and a batch's command that several nodes answer
-// run as a job of its own (start_entry(), entry_done()).
+// A batch routed command by command (build_batch()) and sent as one request
+// per node (add_to_group(), close_group()), a transaction kept on one node
+// (build_transaction()), a multi-slot command split into one share per slot
+// (build_split()), and a batch's command that several nodes answer run as a
+// job of its own (start_entry(), entry_done()).
 #include <valkey/cluster/router.hpp>
 
 #include <algorithm>
+#include <memory>
 #include <span>
+#include <system_error>
 #include <utility>
+#include <vector>
 
 #include <valkey/cluster/slot.hpp>
 #include <valkey/exec/encoded_command.hpp>
@@ -136,8 +140,67 @@ bool Router::build_batch(Job& job) {
     fail(job, make_error_code(errc::invalid_argument), "an empty batch");
     return false;
   }
-  job.replies_.resize(job.parts_.size());  // filled in place as the replies arrive
+  if (!job.batch_) job.batch_.reset(new BatchState);
+  job.batch_->replies.resize(job.parts_.size());  // filled in place as the replies arrive
   return true;
+}
+
+bool Router::add_to_group(Part& p, std::string_view bytes) {
+  PartGroup* g = nullptr;
+  for (PartGroup* open : open_groups_)
+    if (&open->conn == p.conn_.get()) g = open;
+  if (g && &g->job != &p.job_) {  // another job's (never while one batch is sent): it goes first
+    close_group_on(p.conn_.get());
+    g = nullptr;
+  }
+  if (!g) {
+    Job& job = p.job_;
+    auto made = std::make_unique<PartGroup>(job, *p.conn_);
+    g = made.get();
+    g->expected_replies = 0;
+    g->flags = job.flags;
+    g->deadline = job.deadline_;
+    g->database = job.options.database;
+    // Room for the whole batch at once (up to a bound; a larger one grows
+    // as it fills): grown step by step from empty, the two buffers would
+    // cost more allocations than the commands' own requests did.
+    constexpr std::size_t kRoomBytes = 64 * 1024, kRoomParts = 2048;
+    g->bytes.reserve(std::min(job.bytes.size(), kRoomBytes));
+    g->parts.reserve(std::min(job.parts_.size(), kRoomParts));
+    job.batch_->groups.push_back(std::move(made));
+    open_groups_.push_back(g);
+  }
+  g->bytes.append(bytes);
+  g->expected_replies += p.expected_replies;
+  g->parts.push_back(&p);
+  p.group_ = g;
+  return true;
+}
+
+void Router::close_group(PartGroup& g) {
+  std::error_code ec;
+  try {
+    ec = g.conn.submit_encoded(g, g.bytes);
+  } catch (...) {
+    ec = std::make_error_code(std::errc::not_enough_memory);
+  }
+  if (!ec) return;
+  // Refused (the node is down, its queue full): nothing was written, and
+  // each part fails or is sent again as it would have been alone.
+  for (Part* p : std::vector<Part*>(g.parts)) {
+    p->accepted_ = false;
+    --in_flight_;
+    part_done(*p, ec);
+  }
+}
+
+void Router::close_group_on(const Connection* c) {
+  for (auto it = open_groups_.begin(); it != open_groups_.end(); ++it) {
+    if (&(*it)->conn != c) continue;
+    PartGroup& g = **it;
+    open_groups_.erase(it);
+    return close_group(g);
+  }
 }
 
 // MULTI ... EXEC as one part to the owner of every key's slot: all keys in

@@ -19,7 +19,7 @@
 namespace valkey::cluster {
 
 void Router::part_done(Part& p, std::error_code ec) {
-  const bool written = ec && p.accepted_ && p.was_written();
+  const bool written = ec && p.accepted_ && p.attempt_written();
   if (written) p.may_have_run_ = true;
   if (p.guard_) [[unlikely]] {  // the node's breaker learns how the attempt went
     p.guard_->record(p.admission_, ec, written, policy::Clock::now());

@@ -53,6 +53,8 @@ namespace valkey::cluster {
 class Router;
 class Part;
 class BatchEntry;
+struct BatchState;
+class PartGroup;
 
 // Where a job goes.
 enum class Fanout : std::uint8_t {
@@ -160,10 +162,14 @@ class VALKEY_CPP_EXPORT Part final : public RequestBase {
 
  private:
   friend class Router;
+  friend class PartGroup;
   // What an attempt sends (before ASKING or a cache frame is added).
   std::string_view command_bytes() const noexcept;
   // "host:port" of the node that answered or failed; empty if none.
   std::string_view node() const noexcept;
+  // Whether any of the current attempt's bytes went to the socket: its own
+  // request's, or the shared request's it went in (group_).
+  bool attempt_written() const noexcept;
   // The builder of a reply that does not stream, made by the first one.
   ReplyBuilder& builder();
 
@@ -209,6 +215,10 @@ class VALKEY_CPP_EXPORT Part final : public RequestBase {
   // entry job's endpoint (node()).
   NodeHandle at_;
   std::shared_ptr<Connection> conn_;
+  // The batch's request to at_'s node this attempt went in, with the
+  // batch's other commands for that node (PartGroup); null when the part
+  // is its connection's request itself.
+  PartGroup* group_ = nullptr;
   // Absent until a reply is built: most go to Job::reply_visitor(). The
   // wrapper's user-provided constructor keeps emplace() from zero-filling it.
   struct LazyBuilder {
@@ -356,9 +366,13 @@ class VALKEY_CPP_EXPORT Job {
   RequestBase::clock::time_point deadline_ = RequestBase::clock::time_point::max();
   bool looked_up_ = false;  // waited for its command's COMMAND INFO once: never again
   bool cancelled_ = false;  // Router::cancel() abandoned it: no further attempt
-  // A batch's replies, one per command in command order, each put in its
-  // place as it arrives (Part::on_reply_end()). Empty for any other job.
-  std::vector<Reply> replies_;
+  // A batch's replies in their places and its commands' shared requests
+  // (router_internal.hpp); null for any other job. Deleted out of line,
+  // where the type is complete.
+  struct DeleteBatchState {
+    void operator()(BatchState* b) const noexcept;
+  };
+  std::unique_ptr<BatchState, DeleteBatchState> batch_;
   JobResult result_;  // the outcome, kept here while its completion is posted
 };
 
@@ -636,6 +650,14 @@ class VALKEY_CPP_EXPORT Router : public std::enable_shared_from_this<Router>, pr
   // While a job's parts are submitted: the connections whose writes are held.
   bool batching_ = false;
   std::vector<std::shared_ptr<Connection>> held_;
+  // While a batch's commands are sent: each node's shared request being
+  // filled (PartGroup), submitted when the batch is sent or before any
+  // other request goes to that node, so each node runs its commands in
+  // batch order.
+  std::vector<PartGroup*> open_groups_;
+  bool add_to_group(Part& p, std::string_view bytes);
+  void close_group(PartGroup& g);
+  void close_group_on(const Connection* c);
 
   // Refresh state.
   bool refreshing_ = false;
