@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <memory>
 #include <span>
+#include <string>
 #include <system_error>
 #include <utility>
 #include <vector>
@@ -145,7 +146,7 @@ bool Router::build_batch(Job& job) {
   return true;
 }
 
-bool Router::add_to_group(Part& p, std::string_view bytes) {
+bool Router::add_to_group(Part& p) {
   PartGroup* g = nullptr;
   for (PartGroup* open : open_groups_)
     if (&open->conn == p.conn_.get()) g = open;
@@ -155,42 +156,42 @@ bool Router::add_to_group(Part& p, std::string_view bytes) {
   }
   if (!g) {
     Job& job = p.job_;
-    auto made = std::make_unique<PartGroup>(job, *p.conn_);
-    g = made.get();
+    g = new PartGroup(job, *p.conn_);
+    g->next_group = std::exchange(job.batch_->groups, g);  // the job owns it from here
     g->expected_replies = 0;
     g->flags = job.flags;
     g->deadline = job.deadline_;
     g->database = job.options.database;
-    // Room for the whole batch at once (up to a bound; a larger one grows
-    // as it fills): grown step by step from empty, the two buffers would
-    // cost more allocations than the commands' own requests did.
-    constexpr std::size_t kRoomBytes = 64 * 1024, kRoomParts = 2048;
-    g->bytes.reserve(std::min(job.bytes.size(), kRoomBytes));
-    g->parts.reserve(std::min(job.parts_.size(), kRoomParts));
-    job.batch_->groups.push_back(std::move(made));
     open_groups_.push_back(g);
   }
-  g->bytes.append(bytes);
-  g->expected_replies += p.expected_replies;
-  g->parts.push_back(&p);
+  g->add(p);
   p.group_ = g;
   return true;
 }
 
 void Router::close_group(PartGroup& g) {
+  // The parts' commands, gathered in order (a plain first attempt sends
+  // command_bytes() as it is); the connection copies them into its queue.
+  group_bytes_.clear();
+  for (Part* p = g.first(); p; p = p->group_next_) group_bytes_.append(p->command_bytes());
   std::error_code ec;
   try {
-    ec = g.conn.submit_encoded(g, g.bytes);
+    ec = g.conn.submit_encoded(g, group_bytes_);
   } catch (...) {
     ec = std::make_error_code(std::errc::not_enough_memory);
   }
+  constexpr std::size_t kKeep = 256 * 1024;  // a larger buffer is not kept between batches
+  if (group_bytes_.capacity() > kKeep) std::string().swap(group_bytes_);
   if (!ec) return;
   // Refused (the node is down, its queue full): nothing was written, and
-  // each part fails or is sent again as it would have been alone.
-  for (Part* p : std::vector<Part*>(g.parts)) {
+  // each part fails or is sent again as it would have been alone (never at
+  // once: a retry waits for a timer).
+  for (Part* p = g.first(); p;) {
+    Part* next = p->group_next_;
     p->accepted_ = false;
     --in_flight_;
     part_done(*p, ec);
+    p = next;
   }
 }
 

@@ -3,11 +3,10 @@
 // router's own requests, a batch's entry for a command several nodes answer,
 // the scope of a call made by the router's caller, and the zone-affinity test.
 #include <cstddef>
-#include <memory>
-#include <string>
 #include <utility>
 #include <vector>
 
+#include <valkey/cluster/op_memory.hpp>
 #include <valkey/cluster/router.hpp>
 #include <valkey/reply.hpp>
 
@@ -37,48 +36,80 @@ class BatchEntry final : public Job {
   Part& part_;
 };
 
-// What a batch's job keeps beside its parts: each command's reply in its
-// place, put there as it arrives (Part::on_reply_end()), and the requests
-// its commands went in (PartGroup).
-struct BatchState {
-  std::vector<Reply> replies;
-  std::vector<std::unique_ptr<PartGroup>> groups;
-};
-
 // One request on a node's connection carrying the consecutive commands of a
 // batch for that node, in batch order: one request in the connection's
 // queue and one reply slot, instead of one per command. Each reply goes to
 // its command's part. When the request ends, each part ends as if it had
 // been its own request: the ones answered in full succeed, the rest get the
 // request's error (its written state is the request's: attempt_written()).
-// A part redirected or retried goes again as a request of its own.
+// A part redirected or retried goes again as a request of its own. Its
+// parts are linked through Part::group_next_, and it comes from the
+// per-thread blocks of op_memory.hpp, so a batch allocates nothing for it.
 class PartGroup final : public RequestBase {
  public:
   PartGroup(Job& j, Connection& c) noexcept : job(j), conn(c) {}
   PartGroup(const PartGroup&) = delete;
   PartGroup& operator=(const PartGroup&) = delete;
   ~PartGroup() = default;
+  static void* operator new(std::size_t size) { return op_memory::allocate(size); }
+  static void operator delete(void* p, std::size_t size) noexcept { op_memory::deallocate(p, size); }
 
-  void on_node(const resp::Node& n) override { parts[at_]->on_node(n); }
+  void add(Part& p) noexcept {
+    p.group_next_ = nullptr;
+    (last_ ? last_->group_next_ : first_) = &p;
+    last_ = &p;
+    if (!at_) at_ = &p;
+    expected_replies += p.expected_replies;
+  }
+  Part* first() const noexcept { return first_; }
+
+  void on_node(const resp::Node& n) override { at_->on_node(n); }
   void on_reply_end() override {
-    Part& p = *parts[at_];
+    Part& p = *at_;
     p.on_reply_end();
-    if (p.seen_ >= p.expected_replies) ++at_;
+    if (p.seen_ >= p.expected_replies) {
+      at_ = p.group_next_;
+      ++answered_;
+    }
   }
   void on_complete(std::error_code ec) override {
-    // The last part's end may end the job, and this request with it: nothing
-    // of it is read after that call.
-    const std::size_t n = parts.size();
-    for (std::size_t i = 0; i < n; ++i) parts[i]->on_complete(i < at_ ? std::error_code{} : ec);
+    // The last part's end may end the job, and this request with it: the
+    // next part is read before each call, and nothing after the last.
+    std::size_t answered = answered_;
+    for (Part* p = first_; p;) {
+      Part* next = p->group_next_;
+      p->on_complete(answered > 0 ? std::error_code{} : ec);
+      if (answered > 0) --answered;
+      p = next;
+    }
   }
 
   Job& job;
   Connection& conn;
-  std::string bytes;         // the commands, in batch order
-  std::vector<Part*> parts;  // theirs, in the same order
+  PartGroup* next_group = nullptr;  // the batch's next one (BatchState)
 
  private:
-  std::size_t at_ = 0;  // the part the next reply belongs to
+  Part* first_ = nullptr;
+  Part* last_ = nullptr;
+  Part* at_ = nullptr;  // the part the next reply belongs to
+  std::size_t answered_ = 0;
+};
+
+// What a batch's job keeps beside its parts: each command's reply in its
+// place, put there as it arrives (Part::on_reply_end()), and the requests
+// its commands went in (PartGroup), deleted with it.
+struct BatchState {
+  BatchState() = default;
+  BatchState(const BatchState&) = delete;
+  BatchState& operator=(const BatchState&) = delete;
+  ~BatchState() {
+    while (groups) delete std::exchange(groups, groups->next_group);
+  }
+  static void* operator new(std::size_t size) { return op_memory::allocate(size); }
+  static void operator delete(void* p, std::size_t size) noexcept { op_memory::deallocate(p, size); }
+
+  std::vector<Reply> replies;
+  PartGroup* groups = nullptr;
 };
 
 // A request of the router's own, owned by the router (keep(), release()).

@@ -219,6 +219,7 @@ class VALKEY_CPP_EXPORT Part final : public RequestBase {
   // batch's other commands for that node (PartGroup); null when the part
   // is its connection's request itself.
   PartGroup* group_ = nullptr;
+  Part* group_next_ = nullptr;  // the next part in group_ (PartGroup::add())
   // Absent until a reply is built: most go to Job::reply_visitor(). The
   // wrapper's user-provided constructor keeps emplace() from zero-filling it.
   struct LazyBuilder {
@@ -655,7 +656,8 @@ class VALKEY_CPP_EXPORT Router : public std::enable_shared_from_this<Router>, pr
   // other request goes to that node, so each node runs its commands in
   // batch order.
   std::vector<PartGroup*> open_groups_;
-  bool add_to_group(Part& p, std::string_view bytes);
+  std::string group_bytes_;  // a group's commands, gathered to be queued (reused)
+  bool add_to_group(Part& p);
   void close_group(PartGroup& g);
   void close_group_on(const Connection* c);
 
