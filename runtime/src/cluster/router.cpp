@@ -605,7 +605,8 @@ void Router::send_to(Part& p, const NodeHandle& to) {
     }
     // A batch's plain first attempt joins its node's shared request; any
     // other request to that node first closes it, to keep the node's order.
-    if (job.batch_ && !p.asking_ && !p.leased_ && !p.framed_ && p.commands_ == 1 && add_to_group(p)) {
+    if (job.batch_ && !p.asking_ && !p.leased_ && !p.framed_ && p.commands_ == 1) {
+      add_to_group(p);
       p.accepted_ = true;
       ++in_flight_;
       return;

@@ -146,7 +146,7 @@ bool Router::build_batch(Job& job) {
   return true;
 }
 
-bool Router::add_to_group(Part& p) {
+void Router::add_to_group(Part& p) {
   PartGroup* g = nullptr;
   for (PartGroup* open : open_groups_)
     if (&open->conn == p.conn_.get()) g = open;
@@ -166,7 +166,6 @@ bool Router::add_to_group(Part& p) {
   }
   g->add(p);
   p.group_ = g;
-  return true;
 }
 
 void Router::close_group(PartGroup& g) {

@@ -1,7 +1,8 @@
 #pragma once
 // What the router's source files (router*.cpp) share: the clock, the
 // router's own requests, a batch's entry for a command several nodes answer,
-// the scope of a call made by the router's caller, and the zone-affinity test.
+// a batch's request per node and what the batch keeps beside its parts, the
+// scope of a call made by the router's caller, and the zone-affinity test.
 #include <cstddef>
 #include <utility>
 #include <vector>

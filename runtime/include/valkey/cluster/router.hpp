@@ -657,7 +657,7 @@ class VALKEY_CPP_EXPORT Router : public std::enable_shared_from_this<Router>, pr
   // batch order.
   std::vector<PartGroup*> open_groups_;
   std::string group_bytes_;  // a group's commands, gathered to be queued (reused)
-  bool add_to_group(Part& p);
+  void add_to_group(Part& p);
   void close_group(PartGroup& g);
   void close_group_on(const Connection* c);
 
