@@ -204,6 +204,16 @@ FakeNode::Respond module_node(std::string slots, std::string name) {
   };
 }
 
+// A node of every slot that answers "ok" to every command but INCR, at
+// which it drops the connection unanswered.
+FakeNode::Respond drops_at_incr(int port) {
+  return [port](const std::vector<std::string>& args) {
+    if (auto s = FakeNode::standard(args, port); !s.empty()) return s;
+    if (args[0] == "INCR") return std::string("<close>");
+    return std::string("$2\r\nok\r\n");
+  };
+}
+
 valkey::ClusterConfig config_for(int seed_port) {
   valkey::ClusterConfig c;
   c.seeds.push_back({"127.0.0.1", static_cast<std::uint16_t>(seed_port)});
@@ -500,11 +510,7 @@ TEST_CASE("cluster client: a write whose connection dropped after it was written
           "[cluster][cluster-faults]") {
   FakeNode a;
   const int pa = a.port();
-  a.start([pa](const std::vector<std::string>& args) {
-    if (auto s = FakeNode::standard(args, pa); !s.empty()) return s;
-    if (args[0] == "INCR") return std::string("<close>");
-    return std::string("$2\r\nok\r\n");
-  });
+  a.start(drops_at_incr(pa));
   Harness h{config_for(pa)};
   auto& c = *h.c;
   std::error_code got;
@@ -670,11 +676,7 @@ TEST_CASE("cluster client: without a policy a dropped write fails with connectio
           "[cluster][cluster-faults][policy]") {
   FakeNode a;
   const int pa = a.port();
-  a.start([pa](const std::vector<std::string>& args) {
-    if (auto s = FakeNode::standard(args, pa); !s.empty()) return s;
-    if (args[0] == "INCR") return std::string("<close>");
-    return std::string("$2\r\nok\r\n");
-  });
+  a.start(drops_at_incr(pa));
   Harness h{config_for(pa)};
   std::error_code got;
   valkey::Diagnostics diag;
@@ -705,11 +707,7 @@ TEST_CASE("cluster client: a batch whose node drops after its first reply fails 
   // was written and may have run: the batch says so, and nothing is resent.
   FakeNode a;
   const int pa = a.port();
-  a.start([pa](const std::vector<std::string>& args) {
-    if (auto s = FakeNode::standard(args, pa); !s.empty()) return s;
-    if (args[0] == "INCR") return std::string("<close>");
-    return std::string("$2\r\nok\r\n");
-  });
+  a.start(drops_at_incr(pa));
   Harness h{config_for(pa)};
   valkey::Batch<valkey::AsyncClusterClient> batch{*h.c};
   batch.call({"GET", "a"}).call({"INCR", "b"}).call({"GET", "c"});
