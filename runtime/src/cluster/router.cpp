@@ -128,7 +128,7 @@ void Part::on_reply_end() {
   b.on_message_end();
   if (commands_ > 1) {
     extra().replies.push_back(b.take());
-  } else if (job_.batch_ && !job_.batch_->replies.empty()) {
+  } else if (job_.batch_) {
     // A batch's command: its reply goes to its place in the batch's array.
     // An error stays with the part, for part_done() to read (a redirection
     // resends it, and finish() moves the final one there).
@@ -294,8 +294,7 @@ bool Router::end_at_once(Part& p, std::error_code ec) {
   // kept for finish(), which a later part runs.
   if (job.outstanding_ < 2 || p.error_reply()) return false;
   --in_flight_;
-  p.final_ = true;
-  --job.outstanding_;
+  part_final(p);  // not the last: finish() waits for the others
   return true;
 }
 
@@ -741,7 +740,7 @@ void Router::finish(Job& job) {
     }
   }
   if (!r.ec) {
-    if (job.batch_ && !job.batch_->replies.empty()) {
+    if (job.batch_) {
       // Most replies are in their places (Part::on_reply_end()); the ones
       // kept with their parts (errors, refused commands, entries) join them.
       std::vector<Reply>& replies = job.batch_->replies;

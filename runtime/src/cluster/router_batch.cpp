@@ -147,16 +147,14 @@ bool Router::build_batch(Job& job) {
 }
 
 void Router::add_to_group(Part& p) {
+  // Every open group is this job's: only a batch's own parts join one, and
+  // its send_all() queues them all before it returns.
   PartGroup* g = nullptr;
   for (PartGroup* open : open_groups_)
     if (&open->conn == p.conn_.get()) g = open;
-  if (g && &g->job != &p.job_) {  // another job's (never while one batch is sent): it goes first
-    close_group_on(p.conn_.get());
-    g = nullptr;
-  }
   if (!g) {
     Job& job = p.job_;
-    g = new PartGroup(job, *p.conn_);
+    g = new PartGroup(*p.conn_);
     g->next_group = std::exchange(job.batch_->groups, g);  // the job owns it from here
     g->expected_replies = 0;
     g->flags = job.flags;
@@ -165,7 +163,6 @@ void Router::add_to_group(Part& p) {
     open_groups_.push_back(g);
   }
   g->add(p);
-  p.group_ = g;
 }
 
 void Router::close_group(PartGroup& g) {

@@ -48,7 +48,7 @@ class BatchEntry final : public Job {
 // per-thread blocks of op_memory.hpp, so a batch allocates nothing for it.
 class PartGroup final : public RequestBase {
  public:
-  PartGroup(Job& j, Connection& c) noexcept : job(j), conn(c) {}
+  explicit PartGroup(Connection& c) noexcept : conn(c) {}
   PartGroup(const PartGroup&) = delete;
   PartGroup& operator=(const PartGroup&) = delete;
   ~PartGroup() = default;
@@ -56,6 +56,7 @@ class PartGroup final : public RequestBase {
   static void operator delete(void* p, std::size_t size) noexcept { op_memory::deallocate(p, size); }
 
   void add(Part& p) noexcept {
+    p.group_ = this;
     p.group_next_ = nullptr;
     (last_ ? last_->group_next_ : first_) = &p;
     last_ = &p;
@@ -85,7 +86,6 @@ class PartGroup final : public RequestBase {
     }
   }
 
-  Job& job;
   Connection& conn;
   PartGroup* next_group = nullptr;  // the batch's next one (BatchState)
 
