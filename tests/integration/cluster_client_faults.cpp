@@ -841,6 +841,33 @@ TEST_CASE("cluster client: a reply cut off mid-way is decoded from the resent at
   CHECK(a.count("LRANGE") == 2);
 }
 
+TEST_CASE("cluster client: without a policy a reply cut off mid-way fails with connection_lost, sent once",
+          "[cluster][cluster-faults]") {
+  // The common request streams its reply into the caller's decoder as it
+  // arrives (DirectRequest): a drop after part of the reply ends it as a
+  // part's failure would, with nothing of the partial reply delivered.
+  FakeNode a;
+  const int pa = a.port();
+  a.start([pa](const std::vector<std::string>& args) {
+    if (auto s = FakeNode::standard(args, pa); !s.empty()) return s;
+    if (args[0] == "LRANGE") return std::string(FakeNode::kCutOff) + "*3\r\n$4\r\nlost\r\n$2\r\nun";
+    return std::string("-ERR unexpected\r\n");
+  });
+  Harness h{config_for(pa)};
+  std::optional<std::vector<std::string>> got;
+  std::error_code err;
+  valkey::Diagnostics diag;
+  h.c->lrange("list", 0, -1, diag, [&](std::error_code ec, std::vector<std::string> v) {
+    err = ec;
+    got = std::move(v);
+  });
+  REQUIRE(valkey::test::run_until(h.ioc, [&] { return got.has_value(); }, 10s));
+  CHECK(err == valkey::errc::connection_lost);
+  CHECK(got->empty());
+  CHECK(diag.outcome == valkey::policy::Outcome::sent_no_reply);
+  CHECK(a.count("LRANGE") == 1);
+}
+
 TEST_CASE("cluster client: a request made inside a completion handler completes after that handler returned",
           "[cluster][cluster-faults]") {
   // A reply completes its job inside the connection's read handler; a job

@@ -44,7 +44,10 @@ const Reply& JobResult::reply_or_null() const noexcept {
   return reply ? *reply : none;
 }
 
-void Job::drop_parts() noexcept { parts_.clear(); }
+void Job::drop_parts() noexcept {
+  parts_.clear();
+  direct_.reset();
+}
 
 void Job::DeleteBatchState::operator()(BatchState* b) const noexcept { delete b; }
 
@@ -75,7 +78,9 @@ std::string_view Part::node() const noexcept {
   return {};
 }
 
-bool Part::attempt_written() const noexcept { return group_ ? group_->was_written() : was_written(); }
+bool Part::attempt_written() const noexcept {
+  return group_ ? group_->was_written() : was_written() || first_written_;
+}
 
 std::string_view Part::command_bytes() const noexcept {
   if (extra_ && !extra_->share.empty()) [[unlikely]]
@@ -147,6 +152,44 @@ void Part::on_complete(std::error_code ec) {
   if (job_.router_->end_at_once(*this, ec)) return;
   std::shared_ptr<Router> router = job_.router_;  // the job may end inside
   router->on_part_complete(*this, ec);
+}
+
+void DirectRequest::on_node(const resp::Node& n) {
+  if (!in_reply_) {
+    in_reply_ = true;
+    // An error (a redirection, TRYAGAIN...) or an attribute first: the
+    // attempt goes on as a part's, which builds the reply for part_done().
+    if (resp::is_error(n.type) || n.type == resp::Type::attribute) [[unlikely]]
+      job_.router_->hand_over(job_);
+  }
+  if (handed_) [[unlikely]]
+    return handed_->on_node(n);
+  visitor_->on_node(n);
+}
+
+void DirectRequest::on_reply_end() {
+  in_reply_ = false;
+  if (handed_) [[unlikely]]
+    return handed_->on_reply_end();
+  visitor_->on_message_end();
+}
+
+void DirectRequest::on_complete(std::error_code ec) {
+  Job& job = job_;
+  Router& router = *job.router_;
+  if (!ec && !handed_) {
+    // The reply streamed into the job's decoder: as Router::end_at_once()
+    // ends a part's, with nothing of the router touched after the job ends.
+    --router.in_flight_;
+    job.outstanding_ = 0;
+    JobResult& r = job.result_;
+    r.streamed = true;
+    r.endpoint = at_->name;
+    return job.complete(std::move(r));  // the job, and maybe the router, are gone after this
+  }
+  Part& p = handed_ ? *handed_ : router.hand_over(job);
+  p.first_written_ = was_written();
+  p.on_complete(ec);  // as if the part's own attempt ended
 }
 
 std::shared_ptr<Router> Router::create(executor_type ex, ClusterConfig config) {
@@ -338,10 +381,18 @@ void Router::start(Job& job) {
   if (presolved && !blocking && !retry_budget_) {
     // The common case, sent at once: what the routed case below and
     // send_all() decide for it.
+    job.outstanding_ = 1;
+    // Commonly to its slot's owner, with nothing of what send_to() looks
+    // for in play (no policy, no cache, no batch, no replica): sent as the
+    // job's DirectRequest.
+    const bool plain = !policies_ && !job.options.retry && !cache_ && !batching_ && !job.want_per_node &&
+                       (config_.read_from == ReadFrom::primary || !job.info->is(CommandFlag::readonly));
+    if (plain)
+      if (const NodeHandle* owner = owner_ref(static_cast<std::uint16_t>(job.slot)))
+        if (resp::Visitor* v = job.reply_visitor()) return send_direct(job, *owner, v);
     Part& p = job.parts_.add(job);
     p.slot_ = job.slot;
     p.read_only_ = job.info->is(CommandFlag::readonly) && !job.cache;
-    job.outstanding_ = 1;
     return send(p);
   }
   if (!presolved && (!exec::parse_command(job.bytes.view(), argv_) || argv_.empty()))
@@ -575,6 +626,7 @@ void Router::send_to(Part& p, const NodeHandle& to) {
     if (p.extra_) p.extra_->replies.clear();
   }
   p.attempted_ = true;
+  p.first_written_ = false;
   p.in_reply_ = p.streaming_ = p.streamed_ = false;
   p.direct_ = !job.batch && p.commands_ == 1 && job.parts_.size() == 1 && !answers_per_node(job) ? job.reply_visitor()
                                                                                                  : nullptr;
@@ -612,35 +664,74 @@ void Router::send_to(Part& p, const NodeHandle& to) {
     }
     close_group_on(p.conn_.get());
   }
-  // With one thread at a time in the reactor, a lone part's bytes go
+  const std::error_code ec = submit_to(*p.conn_, p, bytes);
+  p.accepted_ = !ec;  // a refused submission wrote nothing (was_written() is the last one's)
+  if (ec) part_done(p, ec);
+}
+
+void Router::send_direct(Job& job, const NodeHandle& to, resp::Visitor* visitor) {
+  DirectRequest& d = job.direct_.emplace(job);
+  d.at_ = to;
+  d.conn_ = shared_connection(*d.at_);
+  d.visitor_ = visitor;
+  d.flags = job.flags;
+  d.deadline = job.deadline_;
+  d.database = job.options.database;  // the connection writes SELECT when it differs
+  if (const std::error_code ec = submit_to(*d.conn_, d, job.bytes.view())) [[unlikely]] {
+    Part& p = hand_over(job);
+    p.accepted_ = false;
+    part_done(p, ec);
+  }
+}
+
+Part& Router::hand_over(Job& job) {
+  DirectRequest& d = *job.direct_;
+  Part& p = job.parts_.add(job);
+  p.slot_ = job.slot;
+  p.read_only_ = job.info->is(CommandFlag::readonly) && !job.cache;
+  // As send_to() would have set it for this attempt.
+  p.at_ = d.at_;
+  p.conn_ = d.conn_;
+  p.attempted_ = true;
+  p.accepted_ = true;
+  p.flags = d.flags;
+  p.deadline = d.deadline;
+  p.database = d.database;
+  d.handed_ = &p;
+  return p;
+}
+
+std::error_code Router::submit_to(Connection& c, RequestBase& r, std::string_view bytes) {
+  // With one thread at a time in the reactor, a lone request's bytes go
   // straight to the socket (Connection::release_writes): no write completion
   // is posted, so the driver can wait on the socket alone (sole_connection()).
   const bool write_now = single_reactor_ && !batching_;
-  if (write_now) p.conn_->hold_writes();
+  if (write_now) c.hold_writes();
   std::error_code ec;
   try {
-    ec = p.conn_->submit_encoded(p, bytes);
+    ec = c.submit_encoded(r, bytes);
   } catch (...) {
     ec = std::make_error_code(std::errc::not_enough_memory);
   }
-  p.accepted_ = !ec;  // a refused submission wrote nothing (was_written() is the last one's)
   if (!ec) ++in_flight_;
   if (write_now) {
     try {
-      p.conn_->release_writes();
+      c.release_writes();
     } catch (...) {
       // Memory ran out for the asynchronous rest of the write: the
       // connection drops, and its requests fail (posted) with connection_lost.
-      p.conn_->reset();
+      c.reset();
     }
   }
-  if (ec) part_done(p, ec);
+  return ec;
 }
 
 std::shared_ptr<Connection> Router::sole_connection(Job& job) const noexcept {
   if (in_flight_ != 1 || refreshing_ || refresh_timer_armed_ || closed_ || cache_ || !waiting_.empty() ||
-      !describing_.empty() || job.parts_.size() != 1)
+      !describing_.empty())
     return nullptr;
+  if (job.direct_ && job.direct_->active()) return job.direct_->conn_;
+  if (job.parts_.size() != 1) return nullptr;
   const Part& p = job.parts_.front();
   if (!p.accepted_ || p.leased_ || !p.conn_ || !p.active()) return nullptr;
   return p.conn_;
@@ -681,6 +772,7 @@ void Router::cancel(Job& job, asio::cancellation_type type) {
 }
 
 bool Router::touched(Job& job) {
+  if (job.direct_ && job.direct_->was_written()) return true;
   for (Part& p : job.parts_) {
     if (p.preset_) continue;
     if (p.entry_ ? touched(*p.entry_) : (p.final_ || p.may_have_run_ || p.attempt_written())) return true;
@@ -690,6 +782,8 @@ bool Router::touched(Job& job) {
 
 void Router::abandon(Job& job) {
   job.cancelled_ = true;
+  // The job's own request completes it (posted), through the part it hands over to.
+  if (job.direct_ && job.direct_->active()) job.direct_->conn_->cancel(*job.direct_, make_error_code(errc::cancelled));
   for (Part& p : job.parts_) {
     if (p.final_ || p.preset_) continue;
     if (p.entry_) abandon(*p.entry_);

@@ -37,11 +37,10 @@ Config Router::node_config(const std::string& host, std::uint16_t port) const {
   return c;
 }
 
-const NodeHandle* Router::owner_ref(std::uint16_t slot) {
+const NodeHandle* Router::find_owner_ref(std::uint16_t slot) {
   const int shard = map_ ? map_->shard_of(slot) : -1;
   if (shard < 0) return nullptr;
   const auto i = static_cast<std::size_t>(shard);
-  if (i < owner_refs_.size() && owner_refs_[i]) return &owner_refs_[i];
   const Node& primary = map_->shards()[i].primary();
   const NodeHandle& ref = node_ref(primary.host, primary.port);
   if (owner_refs_.size() <= i) owner_refs_.resize(map_->shards().size());

@@ -6,7 +6,9 @@
 // retried on TRYAGAIN / CLUSTERDOWN / LOADING / MASTERDOWN / READONLY, then
 // combined by its response policy into one Reply. A job one node answers
 // with one reply skips the Reply: its owner's decoder reads the reply as it
-// arrives (Job::reply_visitor()).
+// arrives (Job::reply_visitor()). The common request (a typed command to its
+// slot's owner) goes as its job's DirectRequest, and becomes a Part only if
+// it is redirected, refused or fails.
 //
 // Everything here runs on the router's executor (single-threaded use, like
 // Connection); stats() may be read from any thread.
@@ -52,6 +54,7 @@ namespace valkey::cluster {
 
 class Router;
 class Part;
+class DirectRequest;
 class BatchEntry;
 struct BatchState;
 class PartGroup;
@@ -163,6 +166,7 @@ class VALKEY_CPP_EXPORT Part final : public RequestBase {
  private:
   friend class Router;
   friend class PartGroup;
+  friend class DirectRequest;
   // What an attempt sends (before ASKING or a cache frame is added).
   std::string_view command_bytes() const noexcept;
   // "host:port" of the node that answered or failed; empty if none.
@@ -255,6 +259,34 @@ class VALKEY_CPP_EXPORT Part final : public RequestBase {
   bool may_have_run_ = false;   // an attempt was written and got no reply
   bool accepted_ = false;       // the connection took the current attempt
   bool attempted_ = false;      // send_to() ran: a later attempt resets the reply state
+  // The attempt it took over from its job's DirectRequest was written
+  // (Router::hand_over()); the part's own attempts reset it.
+  bool first_written_ = false;
+};
+
+// A job's first attempt in the common case (Router::start(): a typed command
+// to its slot's owner, with no policy, cache, batch or replica read in play):
+// a small request of its own rather than a Part, its reply streamed into the
+// job's decoder. Anything else (an error reply or a failure) hands the
+// attempt over to a Part (Router::hand_over()), which goes on from there as
+// any part does; the request then forwards what is left of the reply to it.
+class VALKEY_CPP_EXPORT DirectRequest final : public RequestBase {
+ public:
+  explicit DirectRequest(Job& job) noexcept : job_(job) {}
+  ~DirectRequest() = default;
+
+  void on_node(const resp::Node& n) override;
+  void on_reply_end() override;
+  void on_complete(std::error_code ec) override;
+
+ private:
+  friend class Router;
+  Job& job_;
+  NodeHandle at_;                     // the slot's owner
+  std::shared_ptr<Connection> conn_;  // its shared connection
+  resp::Visitor* visitor_ = nullptr;  // Job::reply_visitor()
+  bool in_reply_ = false;
+  Part* handed_ = nullptr;  // the part the attempt went to (hand_over())
 };
 
 // A job's parts, in order. The first one lives inside the job (most jobs
@@ -348,8 +380,8 @@ class VALKEY_CPP_EXPORT Job {
 
  protected:
   virtual ~Job();
-  // Ends the parts (and what they hold: connections, timers) now; call on
-  // the router's executor, from complete().
+  // Ends the parts and the direct request (and what they hold: connections,
+  // timers) now; call on the router's executor, from complete().
   void drop_parts() noexcept;
   // The executor of the router the job was submitted to.
   const asio::any_io_executor& router_executor() const noexcept;
@@ -358,11 +390,15 @@ class VALKEY_CPP_EXPORT Job {
   friend class Router;
   friend class Part;
   friend class BatchEntry;
+  friend class DirectRequest;
   std::shared_ptr<Router> router_;
   // How start() routed it; absent for a job whose caller found its slot
   // (Job::slot: one part), which needs nothing more of it.
   std::optional<Route> route_;
   PartList parts_;
+  // Its first attempt, when start() sent it as the common request: a
+  // DirectRequest, not a Part. Absent for every other job.
+  std::optional<DirectRequest> direct_;
   std::size_t outstanding_ = 0;
   RequestBase::clock::time_point deadline_ = RequestBase::clock::time_point::max();
   bool looked_up_ = false;  // waited for its command's COMMAND INFO once: never again
@@ -456,6 +492,7 @@ class VALKEY_CPP_EXPORT Router : public std::enable_shared_from_this<Router>, pr
  private:
   friend class Part;
   friend class BatchEntry;
+  friend class DirectRequest;
   // The router's own requests (topology queries, COMMAND INFO, READONLY):
   // owned by the router, naming it by address. Holding it by shared_ptr
   // from a connection it holds would be a cycle only their completion
@@ -479,6 +516,17 @@ class VALKEY_CPP_EXPORT Router : public std::enable_shared_from_this<Router>, pr
   // `to` may be an entry of node_names_: the part holds it before anything
   // adds to that table.
   void send_to(Part& p, const NodeHandle& to);
+  // The common request (start() decides): the job's one command to its
+  // slot's owner as a DirectRequest, with no policy, cache frame, batch or
+  // replica read in play.
+  void send_direct(Job& job, const NodeHandle& to, resp::Visitor* visitor);
+  // The DirectRequest's attempt goes on as a Part's: made here, as if it
+  // had sent it (an error reply or a failure; see DirectRequest).
+  Part& hand_over(Job& job);
+  // Hands an attempt's bytes to `c` (holding them back from the socket
+  // until the call returns, when the driver waits on sockets itself): the
+  // connection's refusal, empty when it took them.
+  std::error_code submit_to(Connection& c, RequestBase& r, std::string_view bytes);
   void part_done(Part& p, std::error_code ec);
   void part_final(Part& p);
   // cancel(): whether any command of `job` may have reached a node, and
@@ -512,8 +560,14 @@ class VALKEY_CPP_EXPORT Router : public std::enable_shared_from_this<Router>, pr
   // once per node. The reference is valid until node_names_ next grows.
   const NodeHandle& node_ref(std::string_view host, std::uint16_t port);
   // The handle of the primary serving `slot`, kept per shard of the current
-  // map (owner_refs_); null when no shard serves it.
-  const NodeHandle* owner_ref(std::uint16_t slot);
+  // map (owner_refs_); null when no shard serves it. Inline when kept.
+  const NodeHandle* owner_ref(std::uint16_t slot) {
+    const int shard = map_ ? map_->shard_of(slot) : -1;
+    const auto i = static_cast<std::size_t>(shard);
+    if (shard >= 0 && i < owner_refs_.size() && owner_refs_[i]) return &owner_refs_[i];
+    return find_owner_ref(slot);
+  }
+  const NodeHandle* find_owner_ref(std::uint16_t slot);
   // The node's shared connection, kept in its NodeRef: an attempt skips the
   // search of conns_.
   const std::shared_ptr<Connection>& shared_connection(NodeRef& node);
