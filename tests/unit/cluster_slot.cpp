@@ -75,3 +75,24 @@ TEST_CASE("cluster: hash tags", "[cluster]") {
   CHECK(vc::hash_tag("foo{{bar}}zap") == "{bar");
   CHECK(vc::hash_tag("") == "");
 }
+
+TEST_CASE("cluster: a key's slot is its tag's CRC wherever its braces fall", "[cluster]") {
+  // hash_slot() hashes a key without '{' in one pass, eight bytes a step;
+  // a '{' at any position, in either half of a step or in the tail, sends it
+  // to the tag rule.
+  for (std::size_t len = 0; len <= 40; ++len) {
+    std::string key;
+    for (std::size_t i = 0; i < len; ++i) key.push_back(static_cast<char>('a' + (i * 7) % 26));
+    INFO("length " << len);
+    CHECK(vc::hash_slot(key) == (vc::crc16(key) & 16383));
+    for (std::size_t open = 0; open < len; ++open) {
+      for (std::size_t close : {open + 1, open + 2, open + 5, len}) {
+        std::string k = key;
+        k[open] = '{';
+        if (close < len) k[close] = '}';
+        INFO("key " << k);
+        CHECK(vc::hash_slot(k) == (vc::crc16(vc::hash_tag(k)) & 16383));
+      }
+    }
+  }
+}
