@@ -24,6 +24,7 @@
 #include <vector>
 
 #include <valkey/cluster/key_specs.hpp>
+#include <valkey/cluster/slot.hpp>
 #include <valkey/command_info.hpp>
 #include <valkey/export.hpp>
 #include <valkey/view.hpp>
@@ -134,6 +135,19 @@ int fixed_key_slot(const Cmd& cmd) noexcept {
     if constexpr (!fixed_key_positions(Cmd::info)) return -1;
   } else {
     if (!fixed_key_positions(Cmd::info)) return -1;
+  }
+  if (Cmd::info.key_specs.size() == 1) {
+    // One key (GET, SET, INCR...): its slot, with nothing to compare.
+    struct One {
+      std::string_view key;
+      std::size_t count = 0;
+      void operator()(std::string_view k) noexcept {
+        key = k;
+        ++count;
+      }
+    } one;
+    for_each_key(cmd, one);
+    return one.count == 1 ? hash_slot(one.key) : -1;
   }
   SlotCheck check;
   for_each_key(cmd, check);
