@@ -51,9 +51,11 @@ constexpr bool has_brace(std::uint64_t w) noexcept {
 
 constexpr int kBrace = -1;  // a key's CRC was not finished: it has a '{'
 
-// The CRC of n bytes by the tables; with Check, kBrace at a '{'.
+// The CRC of all of `bytes`; with Check, kBrace when they hold a '{'.
 template <bool Check>
-int crc_by_tables(const unsigned char* p, std::size_t n) noexcept {
+int crc_of(std::string_view bytes) noexcept {
+  const auto* p = reinterpret_cast<const unsigned char*>(bytes.data());
+  std::size_t n = bytes.size();
   unsigned crc = 0;
   for (; n >= 8; n -= 8, p += 8) {
     if constexpr (Check) {
@@ -81,12 +83,6 @@ int crc_by_tables(const unsigned char* p, std::size_t n) noexcept {
     crc = step1(crc, *p);
   }
   return static_cast<int>(crc);
-}
-
-// The CRC of a key's whole bytes, or kBrace when it has a '{'.
-template <bool Check>
-int crc_of(std::string_view bytes) noexcept {
-  return crc_by_tables<Check>(reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size());
 }
 
 }  // namespace
