@@ -4,9 +4,11 @@
 // is not kept at that size, and a buffer may be dropped on another thread.
 #include <catch2/catch_test_macros.hpp>
 
+#include <algorithm>
 #include <string>
 #include <thread>
 #include <utility>
+#include <vector>
 
 #include <valkey/exec/bytes.hpp>
 
@@ -76,4 +78,24 @@ TEST_CASE("Bytes: taking a string keeps its text; dropping it on another thread 
   // The thread's pool went away with the thread; this thread's still works.
   Bytes mine = with_text("GET");
   CHECK(mine.view() == "GET");
+}
+
+TEST_CASE("Bytes: a thread keeps 32 dropped buffers and frees the rest", "[exec][bytes]") {
+  std::size_t reused = 0;
+  std::thread t([&reused] {
+    std::vector<Bytes> held;
+    std::vector<const char*> kept;
+    for (int i = 0; i < 40; ++i) {
+      held.push_back(Bytes::pooled());
+      held.back().buffer().assign(100, 'x');  // past the small-string buffer: an allocation of its own
+    }
+    for (Bytes& b : held) kept.push_back(b.buffer().data());
+    held.clear();  // 40 dropped: 32 kept, 8 freed
+    for (int i = 0; i < 40; ++i) held.push_back(Bytes::pooled());
+    for (Bytes& b : held)
+      if (b.buffer().capacity() >= 100 && std::find(kept.begin(), kept.end(), b.buffer().data()) != kept.end())
+        ++reused;
+  });
+  t.join();
+  CHECK(reused == 32);
 }

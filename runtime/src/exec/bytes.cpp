@@ -1,7 +1,6 @@
 #include <valkey/exec/bytes.hpp>
 
-#include <memory>
-#include <vector>
+#include <cstdint>
 
 namespace valkey::exec {
 
@@ -13,30 +12,48 @@ namespace {
 constexpr std::size_t kMaxBuffers = 32;
 constexpr std::size_t kMaxKept = 16 * 1024;
 
-thread_local bool pool_gone = false;  // trivially destructible: readable at thread exit
+// This thread's free buffers. Plain data, constant-initialized: reaching it
+// is one thread-pointer offset, with none of the initialization check a
+// thread_local object with a constructor or destructor costs on every
+// access. What it keeps is freed at the thread's exit by a Reaper, which
+// the first buffer kept on the thread registers (arm()).
+enum class PoolState : std::uint8_t { unarmed, armed, gone };
+struct Slots {
+  std::string* free[kMaxBuffers];
+  std::uint32_t size;
+  PoolState state;
+};
+thread_local Slots slots{};
 
-struct Pool {
-  std::vector<std::string*> free;
-  Pool() { free.reserve(kMaxBuffers); }
-  ~Pool() {
-    pool_gone = true;
-    for (std::string* s : free) delete s;
+struct Reaper {
+  ~Reaper() {
+    slots.state = PoolState::gone;  // a Bytes dropped later at exit frees its buffer
+    while (slots.size > 0) delete slots.free[--slots.size];
   }
 };
 
-Pool* pool() noexcept {
-  if (pool_gone) return nullptr;
-  thread_local Pool p;
-  return &p;
+void arm() noexcept {
+  thread_local Reaper reaper;
+  static_cast<void>(reaper);
+  slots.state = PoolState::armed;
 }
 
 std::string* take() {
-  if (Pool* p = pool(); p && !p->free.empty()) {
-    std::string* s = p->free.back();
-    p->free.pop_back();
-    return s;
-  }
+  if (slots.size > 0) return slots.free[--slots.size];
   return new std::string;
+}
+
+// What recycle() leaves out of its common path: the first buffer of a
+// thread, a full pool, a grown buffer, a thread at exit.
+[[gnu::noinline]] void recycle_rare(std::string* s) noexcept {
+  if (slots.state == PoolState::gone || slots.size >= kMaxBuffers) {
+    delete s;
+    return;
+  }
+  if (slots.state == PoolState::unarmed) arm();
+  if (s->capacity() > kMaxKept) std::string().swap(*s);
+  else s->clear();
+  slots.free[slots.size++] = s;
 }
 
 }  // namespace
@@ -50,12 +67,12 @@ Bytes Bytes::pooled() {
 }
 
 void Bytes::recycle(std::string* s) noexcept {
-  std::unique_ptr<std::string> owned(s);
-  Pool* p = pool();
-  if (!p || p->free.size() >= kMaxBuffers) return;
-  if (s->capacity() > kMaxKept) std::string().swap(*s);
-  else s->clear();
-  p->free.push_back(owned.release());  // capacity reserved: no allocation
+  if (slots.state == PoolState::armed && slots.size < kMaxBuffers && s->capacity() <= kMaxKept) [[likely]] {
+    s->clear();
+    slots.free[slots.size++] = s;
+    return;
+  }
+  recycle_rare(s);
 }
 
 }  // namespace valkey::exec
