@@ -154,6 +154,23 @@ void Part::on_complete(std::error_code ec) {
   router->on_part_complete(*this, ec);
 }
 
+// Defined before its two callers in this file, which inline it.
+inline void Router::complete_streamed(Job& job, const NodeRef& at) {
+  --in_flight_;
+  job.outstanding_ = 0;
+  JobResult& r = job.result_;
+  r.streamed = true;
+  r.endpoint = at.name;
+  job.complete(std::move(r));  // nothing of the router is touched after this
+}
+
+Part& Router::add_presolved(Job& job) {
+  Part& p = job.parts_.add(job);
+  p.slot_ = job.slot;
+  p.read_only_ = job.info->is(CommandFlag::readonly) && !job.cache;
+  return p;
+}
+
 void DirectRequest::on_node(const resp::Node& n) {
   if (!in_reply_) {
     in_reply_ = true;
@@ -177,16 +194,7 @@ void DirectRequest::on_reply_end() {
 void DirectRequest::on_complete(std::error_code ec) {
   Job& job = job_;
   Router& router = *job.router_;
-  if (!ec && !handed_) {
-    // The reply streamed into the job's decoder: as Router::end_at_once()
-    // ends a part's, with nothing of the router touched after the job ends.
-    --router.in_flight_;
-    job.outstanding_ = 0;
-    JobResult& r = job.result_;
-    r.streamed = true;
-    r.endpoint = at_->name;
-    return job.complete(std::move(r));  // the job, and maybe the router, are gone after this
-  }
+  if (!ec && !handed_) return router.complete_streamed(job, *at_);  // the reply streamed into the job's decoder
   Part& p = handed_ ? *handed_ : router.hand_over(job);
   p.first_written_ = was_written();
   p.on_complete(ec);  // as if the part's own attempt ended
@@ -324,13 +332,8 @@ bool Router::end_at_once(Part& p, std::error_code ec) {
   Job& job = p.job_;
   if (p.streamed_) {
     if (cache_ || job.parts_.size() != 1 || job.batch) return false;
-    --in_flight_;
     p.final_ = true;
-    job.outstanding_ = 0;
-    JobResult& r = job.result_;
-    r.streamed = true;
-    r.endpoint = p.at_->name;
-    job.complete(std::move(r));  // the job, and maybe the router, are gone after this
+    complete_streamed(job, *p.at_);
     return true;
   }
   // A reply of one of several parts (a batch's command, a split's share):
@@ -390,10 +393,7 @@ void Router::start(Job& job) {
     if (plain)
       if (const NodeHandle* owner = owner_ref(static_cast<std::uint16_t>(job.slot)))
         if (resp::Visitor* v = job.reply_visitor()) return send_direct(job, *owner, v);
-    Part& p = job.parts_.add(job);
-    p.slot_ = job.slot;
-    p.read_only_ = job.info->is(CommandFlag::readonly) && !job.cache;
-    return send(p);
+    return send(add_presolved(job));
   }
   if (!presolved && (!exec::parse_command(job.bytes.view(), argv_) || argv_.empty()))
     return fail(job, make_error_code(errc::invalid_argument), "not one command");
@@ -438,8 +438,7 @@ void Router::start(Job& job) {
     case Fanout::each_node: fan_out(true); break;
     case Fanout::routed: {
       if (presolved) {
-        // As route_slot() decides: the slot's part, read-only when the command is.
-        add_part(job.slot).read_only_ = job.info->is(CommandFlag::readonly) && !job.cache;
+        add_presolved(job);
         break;
       }
       const std::span<const std::string_view> argv(argv_.data(), argv_.size());
@@ -686,9 +685,7 @@ void Router::send_direct(Job& job, const NodeHandle& to, resp::Visitor* visitor)
 
 Part& Router::hand_over(Job& job) {
   DirectRequest& d = *job.direct_;
-  Part& p = job.parts_.add(job);
-  p.slot_ = job.slot;
-  p.read_only_ = job.info->is(CommandFlag::readonly) && !job.cache;
+  Part& p = add_presolved(job);
   // As send_to() would have set it for this attempt.
   p.at_ = d.at_;
   p.conn_ = d.conn_;

@@ -547,6 +547,13 @@ class VALKEY_CPP_EXPORT Router : public std::enable_shared_from_this<Router>, pr
   // done, for everything else (errors, redirections, breakers, leases, the
   // cache, the last part of several).
   bool end_at_once(Part& p, std::error_code ec);
+  // The end of a job whose one attempt's reply streamed into its decoder
+  // (end_at_once(), DirectRequest::on_complete()): `at` answered. The job,
+  // and maybe the router, are gone after this.
+  void complete_streamed(Job& job, const NodeRef& at);
+  // A job's part for the slot its caller found (Job::slot), read-only when
+  // its command is, as route_slot() would decide from the same keys.
+  static Part& add_presolved(Job& job);
   std::shared_ptr<Connection> connection(const std::string& host, std::uint16_t port);
   // Own requests: linked while the router owns them, released (unlinked and
   // deleted) by their completion.
