@@ -223,6 +223,7 @@ Router::Router(Private, executor_type ex, ClusterConfig config)
     }
     retry_budget_.emplace(*config_.retry_budget);
   }
+  plain_ = !policies_ && !cache_ && !retry_budget_;
 }
 
 Router::~Router() {
@@ -309,10 +310,16 @@ std::chrono::milliseconds Router::jittered(std::chrono::milliseconds d) {
 void Router::submit(Job& job) {
   const CallerScope caller(*this);  // a handler calling submit(): its job's completion is posted
   job.router_ = shared_from_this();
+  if (closed_ || job.refused || cache_ || !map_) [[unlikely]]
+    return submit_rare(job);
+  start(job);
+}
+
+// Out of line, as route_and_send() is: submit()'s common case keeps a small frame.
+[[gnu::noinline]] void Router::submit_rare(Job& job) {
   if (closed_) return fail(job, make_error_code(errc::connection_closed), {});
   if (job.refused) return fail(job, job.refused, {});
-  if (cache_) [[unlikely]]
-    evict_written(job);
+  if (cache_) evict_written(job);
   if (!map_) {
     waiting_.push_back(&job);
     if (!refreshing_) refresh(false);
@@ -388,13 +395,19 @@ void Router::start(Job& job) {
     // Commonly to its slot's owner, with nothing of what send_to() looks
     // for in play (no policy, no cache, no batch, no replica): sent as the
     // job's DirectRequest.
-    const bool plain = !policies_ && !job.options.retry && !cache_ && !batching_ && !job.want_per_node &&
+    const bool plain = plain_ && !batching_ && !job.want_per_node && !job.options.retry &&
                        (config_.read_from == ReadFrom::primary || !job.info->is(CommandFlag::readonly));
     if (plain)
       if (const NodeHandle* owner = owner_ref(static_cast<std::uint16_t>(job.slot)))
         if (resp::Visitor* v = job.reply_visitor()) return send_direct(job, *owner, v);
     return send(add_presolved(job));
   }
+  route_and_send(job, presolved, blocking);
+}
+
+// Out of line, so that start()'s common case neither saves the registers
+// nor reserves the frame the routing below needs.
+[[gnu::noinline]] void Router::route_and_send(Job& job, bool presolved, bool blocking) {
   if (!presolved && (!exec::parse_command(job.bytes.view(), argv_) || argv_.empty()))
     return fail(job, make_error_code(errc::invalid_argument), "not one command");
   // Blocking commands wait on a connection of their own (leased from the
@@ -671,7 +684,7 @@ void Router::send_to(Part& p, const NodeHandle& to) {
 void Router::send_direct(Job& job, const NodeHandle& to, resp::Visitor* visitor) {
   DirectRequest& d = job.direct_.emplace(job);
   d.at_ = to;
-  d.conn_ = shared_connection(*d.at_);
+  d.conn_ = shared_connection(*d.at_).get();
   d.visitor_ = visitor;
   d.flags = job.flags;
   d.deadline = job.deadline_;
@@ -688,7 +701,7 @@ Part& Router::hand_over(Job& job) {
   Part& p = add_presolved(job);
   // As send_to() would have set it for this attempt.
   p.at_ = d.at_;
-  p.conn_ = d.conn_;
+  p.conn_ = d.conn_->shared_from_this();
   p.attempted_ = true;
   p.accepted_ = true;
   p.flags = d.flags;
@@ -727,7 +740,7 @@ std::shared_ptr<Connection> Router::sole_connection(Job& job) const noexcept {
   if (in_flight_ != 1 || refreshing_ || refresh_timer_armed_ || closed_ || cache_ || !waiting_.empty() ||
       !describing_.empty())
     return nullptr;
-  if (job.direct_ && job.direct_->active()) return job.direct_->conn_;
+  if (job.direct_ && job.direct_->active()) return job.direct_->conn_->shared_from_this();
   if (job.parts_.size() != 1) return nullptr;
   const Part& p = job.parts_.front();
   if (!p.accepted_ || p.leased_ || !p.conn_ || !p.active()) return nullptr;

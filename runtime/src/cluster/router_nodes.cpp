@@ -62,6 +62,8 @@ const NodeHandle& Router::node_ref(std::string_view host, std::uint16_t port) {
   return node_names_.back();
 }
 
+void NodeHandle::destroy(NodeRef* n) noexcept { delete n; }
+
 const std::shared_ptr<Connection>& Router::shared_connection(NodeRef& node) {
   if (!node.conn) node.conn = connection(node.host, node.port, node.name);
   return node.conn;

@@ -143,8 +143,11 @@ class NodeHandle {
 
  private:
   void release() noexcept {
-    if (n_ && --n_->refs == 0) delete n_;
+    if (n_ && --n_->refs == 0) [[unlikely]]
+      destroy(n_);
   }
+  // Out of line: the common release, a count down, stays inline.
+  VALKEY_CPP_EXPORT static void destroy(NodeRef* n) noexcept;
   NodeRef* n_ = nullptr;
 };
 
@@ -282,8 +285,12 @@ class VALKEY_CPP_EXPORT DirectRequest final : public RequestBase {
  private:
   friend class Router;
   Job& job_;
-  NodeHandle at_;                     // the slot's owner
-  std::shared_ptr<Connection> conn_;  // its shared connection
+  NodeHandle at_;  // the slot's owner
+  // Its shared connection, by address: a connection holding a request
+  // (queued or written) lives until it has completed it, since whatever
+  // closes or drops it posts that completion with the connection's own
+  // pointer. A part copies the pointer when the attempt is handed over.
+  Connection* conn_ = nullptr;
   resp::Visitor* visitor_ = nullptr;  // Job::reply_visitor()
   bool in_reply_ = false;
   Part* handed_ = nullptr;  // the part the attempt went to (hand_over())
@@ -505,7 +512,13 @@ class VALKEY_CPP_EXPORT Router : public std::enable_shared_from_this<Router>, pr
   struct Query;
 
   // Routing and sending.
+  // submit() for a closed router, a refused job, a client-side cache or no
+  // topology yet.
+  void submit_rare(Job& job);
   void start(Job& job);
+  // start() for every job but the common one: parses and routes it, splits
+  // or fans it out, and sends its parts.
+  void route_and_send(Job& job, bool presolved, bool blocking);
   void send_all(Job& job);
   // A batch's command that several nodes answer: started as its own job
   // (Part::entry_); entry_done() takes its result as the part's reply.
@@ -675,6 +688,9 @@ class VALKEY_CPP_EXPORT Router : public std::enable_shared_from_this<Router>, pr
   // One policy::Guard per node (its breaker and retry budget), made on first
   // use when ClusterConfig::node sets retry or circuit_breaker.
   bool policies_ = false;
+  // Neither policies, a client-side cache nor a retry budget: what start()
+  // needs of the router to send a job as its DirectRequest (set once).
+  bool plain_ = false;
   std::map<std::string, std::unique_ptr<policy::Guard>, std::less<>> guards_;
   // ClusterConfig::retry_budget's account: parts sent, and retries of the
   // parts a server refused (TRYAGAIN, CLUSTERDOWN...).
