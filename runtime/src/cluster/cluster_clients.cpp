@@ -1,5 +1,5 @@
 // Construction and shutdown of the cluster clients; requests go through the
-// templates in run.hpp.
+// templates in run.hpp, whose failure report (report_failure()) is compiled here.
 #include <valkey/cluster/async_cluster_client.hpp>
 #include <valkey/cluster/cluster_client.hpp>
 
@@ -18,6 +18,16 @@
 namespace valkey {
 
 cluster::JobSetupExtras::~JobSetupExtras() = default;
+
+void cluster::report_failure(std::error_code ec, exec::Reason& why, JobResult& jr, std::string_view command_name,
+                             std::string_view bytes, std::string_view endpoint, Diagnostics* diag,
+                             std::exception_ptr* failure) {
+  if (jr.ec && jr.why) why.detail = std::move(jr.why->detail);
+  const std::string_view command = command_name.empty() ? exec::first_command(bytes) : command_name;
+  const exec::Failure f{ec, &why, command, endpoint, jr.connection_error(), jr.written};
+  if (diag) exec::fill(*diag, f);
+  if (failure) *failure = exec::to_exception(f);
+}
 
 AsyncClusterClient::AsyncClusterClient(executor_type ex, ClusterConfig config)
     : router_(cluster::Router::create(std::move(ex), std::move(config))) {

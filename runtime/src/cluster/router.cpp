@@ -44,6 +44,11 @@ const Reply& JobResult::reply_or_null() const noexcept {
   return reply ? *reply : none;
 }
 
+void JobResult::set_why(std::string detail, std::string connection_error) {
+  if (detail.empty() && connection_error.empty()) return why.reset();
+  why = std::make_unique<Why>(Why{std::move(detail), std::move(connection_error)});
+}
+
 void Job::drop_parts() noexcept {
   parts_.clear();
   direct_.reset();
@@ -330,7 +335,7 @@ void Router::submit(Job& job) {
 
 void Router::fail(Job& job, std::error_code ec, std::string detail) {
   job.result_.ec = ec;
-  job.result_.detail = std::move(detail);
+  job.result_.set_why(std::move(detail));
   complete_job(job);
 }
 
@@ -837,8 +842,7 @@ void Router::finish(Job& job) {
     if (p.ec_) {
       r.ec = p.ec_;
       r.endpoint = p.node();
-      r.detail = p.detail_;
-      r.connection_error = p.connection_error_;
+      r.set_why(p.detail_, p.connection_error_);
       r.written = p.may_have_run_;
       break;
     }
@@ -904,7 +908,7 @@ void Router::finish(Job& job) {
           r.reply = reassemble(job.parts_, rt->positions.size(), why);
           if (!why.empty()) {
             r.ec = make_error_code(errc::unexpected_reply_type);
-            r.detail = std::move(why);
+            r.set_why(std::move(why));
           }
         }
       } else {

@@ -35,8 +35,8 @@ void Router::entry_done(Part& p, JobResult&& r) {
   // batch as a part's own would; replies, error replies included, are its entry.
   if (r.ec) {
     p.ec_ = r.ec;
-    p.detail_ = std::move(r.detail);
-    p.connection_error_ = std::move(r.connection_error);
+    p.detail_ = r.why ? std::move(r.why->detail) : std::string();
+    p.connection_error_ = r.why ? std::move(r.why->connection_error) : std::string();
     p.may_have_run_ = r.written;
   } else {
     p.reply_ = r.reply ? std::move(*r.reply) : Reply{};

@@ -77,8 +77,15 @@ struct VALKEY_CPP_EXPORT JobResult {
   // The node that answered or failed ("host:port"); empty for several. It
   // names a part's node: read it before the job is destroyed.
   std::string_view endpoint;
-  std::string detail;     // why, for failures without a server reply (cross_slot, redirects...)
-  std::string connection_error;  // the node connection's last_error() for a connection failure
+  // Why, for failures without a server reply (cross_slot, redirects...), and
+  // the node connection's last_error() for a connection failure. Apart,
+  // and absent when both are empty: every job builds and destroys its
+  // result, few fill these.
+  struct Why {
+    std::string detail;
+    std::string connection_error;
+  };
+  std::unique_ptr<Why> why;
   bool per_node = false;  // reply is a map "host:port" -> reply
   // The reply went to the job's reply_visitor() as it arrived; `reply` is
   // empty and the visitor holds the outcome.
@@ -92,6 +99,12 @@ struct VALKEY_CPP_EXPORT JobResult {
 
   // `reply`, or a null reply when there is none.
   const Reply& reply_or_null() const noexcept;
+  std::string_view detail() const noexcept { return why ? std::string_view(why->detail) : std::string_view{}; }
+  std::string_view connection_error() const noexcept {
+    return why ? std::string_view(why->connection_error) : std::string_view{};
+  }
+  // Sets both (`why` stays absent when they are empty).
+  void set_why(std::string detail, std::string connection_error = {});
 };
 
 class Job;
