@@ -2,7 +2,8 @@
 // nodes ends with too_many_redirects, a MOVED to a replica promotes it for
 // the shard's next requests, endless TRYAGAIN / CLUSTERDOWN end
 // within the retry budget, a redirect that does not parse is never followed,
-// dead seeds fail the first request within the connect timeout, and a
+// dead seeds fail the first request within the connect timeout, a slot
+// owner whose handshake fails gives the request the server's words, and a
 // summed fan-out one node fails keeps the others' partial figure, a
 // one_succeeded command (SCRIPT KILL) succeeds if one node did, and a command
 // the generated table does not know is routed by the server's COMMAND INFO.
@@ -504,6 +505,29 @@ TEST_CASE("cluster client: dead seeds fail the first request within the connect 
   CHECK(std::chrono::steady_clock::now() - start < 5s);
   CHECK(got == valkey::errc::not_connected);
   CHECK(diag.message.find("no seed node") != std::string::npos);
+}
+
+TEST_CASE("cluster client: a slot owner whose handshake fails gives the request the server's words",
+          "[cluster][cluster-faults]") {
+  FakeNode a, b;  // the seed says every slot is at b, whose HELLO is refused
+  const int pb = b.port();
+  a.start([pb](const std::vector<std::string>& args) { return FakeNode::standard(args, pb); });
+  b.start([pb](const std::vector<std::string>& args) {
+    if (args[0] == "HELLO") return std::string("-WRONGPASS invalid username-password pair or user is disabled.\r\n");
+    return FakeNode::standard(args, pb);
+  });
+  auto cfg = config_for(a.port());
+  cfg.node.request_timeout = 2s;
+  Harness h{cfg};
+  const auto start = std::chrono::steady_clock::now();
+  auto [got, diag] = h.get("k");
+  CHECK(std::chrono::steady_clock::now() - start < 5s);
+  INFO(got.message() << " | " << diag.message << " | " << diag.server_message);
+  REQUIRE(got);
+  CHECK(diag.endpoint == "127.0.0.1:" + std::to_string(pb));
+  // The node connection's own reason, carried from the router's part to the caller.
+  CHECK(diag.server_message.find("WRONGPASS") != std::string::npos);
+  CHECK(b.count("GET") == 0);
 }
 
 TEST_CASE("cluster client: a write whose connection dropped after it was written is not resent",
