@@ -1121,6 +1121,12 @@ TEST_CASE("cluster client: read_from prefer_replica sends reads to a replica of 
   for (int i = 0; i < 5; ++i) CHECK(db.get(key) == "replicated");
   const std::string stats = valkey::test::send_command(replica_port, {"INFO", "commandstats"}).as_string();
   CHECK(stats.find("cmdstat_get:calls=5,") != std::string::npos);
+  // A pipeline's typed reads go there too, each routed as a batch's command.
+  auto [first, second] = db.pipeline().get(key).get(key).exec();
+  CHECK(first == "replicated");
+  CHECK(second == "replicated");
+  const std::string after = valkey::test::send_command(replica_port, {"INFO", "commandstats"}).as_string();
+  CHECK(after.find("cmdstat_get:calls=7,") != std::string::npos);
   CHECK(db.stats().moved == moved_before);
   // A write still goes to the primary.
   db.set(key, "again");

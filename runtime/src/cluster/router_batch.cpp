@@ -65,7 +65,6 @@ bool Router::build_batch(Job& job) {
   std::string_view repeat_name;
   std::size_t repeat_key = 0;
   while (!rest.empty()) {
-    Route r;
     std::size_t n = 0;
     const exec::CommandMark* m = nullptr;
     if (marked) {
@@ -75,7 +74,20 @@ bool Router::build_batch(Job& job) {
         return false;
       }
       n = m->end - at;
+      if (m->info && m->slot >= 0 && !m->info->is(CommandFlag::blocking)) {
+        // The common command of a batch, a typed one whose slot its builder
+        // found: its part at once, as route_slot() and the switch below
+        // would make it, without a Route built and destroyed.
+        Part& p = job.parts_.add(job);
+        p.slice_ = rest.substr(0, n);
+        rest.remove_prefix(n);
+        at += n;
+        p.slot_ = m->slot;
+        p.read_only_ = m->info->is(CommandFlag::readonly);
+        continue;
+      }
     }
+    Route r;
     if (m && m->info && m->slot >= 0) {
       route_slot(r, *m->info, static_cast<std::uint16_t>(m->slot));
     } else {
