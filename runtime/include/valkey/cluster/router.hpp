@@ -99,7 +99,6 @@ struct VALKEY_CPP_EXPORT JobResult {
 
   // `reply`, or a null reply when there is none.
   const Reply& reply_or_null() const noexcept;
-  std::string_view detail() const noexcept { return why ? std::string_view(why->detail) : std::string_view{}; }
   std::string_view connection_error() const noexcept {
     return why ? std::string_view(why->connection_error) : std::string_view{};
   }
