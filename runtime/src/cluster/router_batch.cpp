@@ -64,6 +64,14 @@ bool Router::build_batch(Job& job) {
   const CommandInfo* repeat_info = nullptr;
   std::string_view repeat_name;
   std::size_t repeat_key = 0;
+  // The next command's part, holding its `n` bytes.
+  auto next_part = [&](std::size_t n) -> Part& {
+    Part& p = job.parts_.add(job);
+    p.slice_ = rest.substr(0, n);
+    rest.remove_prefix(n);
+    at += n;
+    return p;
+  };
   while (!rest.empty()) {
     std::size_t n = 0;
     const exec::CommandMark* m = nullptr;
@@ -78,17 +86,14 @@ bool Router::build_batch(Job& job) {
         // The common command of a batch, a typed one whose slot its builder
         // found: its part at once, as route_slot() and the switch below
         // would make it, without a Route built and destroyed.
-        Part& p = job.parts_.add(job);
-        p.slice_ = rest.substr(0, n);
-        rest.remove_prefix(n);
-        at += n;
+        Part& p = next_part(n);
         p.slot_ = m->slot;
         p.read_only_ = m->info->is(CommandFlag::readonly);
         continue;
       }
     }
     Route r;
-    if (m && m->info && m->slot >= 0) {
+    if (m && m->info && m->slot >= 0) {  // a blocking one: its own job, below
       route_slot(r, *m->info, static_cast<std::uint16_t>(m->slot));
     } else {
       const std::size_t parsed = exec::parse_first_command(rest, argv);
@@ -117,10 +122,7 @@ bool Router::build_batch(Job& job) {
         }
       }
     }
-    Part& p = job.parts_.add(job);
-    p.slice_ = rest.substr(0, n);
-    rest.remove_prefix(n);
-    at += n;
+    Part& p = next_part(n);
     auto refuse = [&](std::string why) {
       p.preset_ = true;
       p.reply_ = Reply::error("ERR " + why);
